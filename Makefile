@@ -1,0 +1,178 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# muisp top-level build.
+#
+# The kernel module is built by Kbuild (see Kbuild and kmod/Kbuild) against
+# the headers of $(KVER).  Userspace is one non-recursive make: every
+# directory adds its programs, unit tests, fuzz targets, man pages, units and
+# configs through a module.mk fragment, using the macros defined below.
+#
+#   make            userspace + module
+#   make check      dependencies, unit tests (ASan+UBSan), short fuzz runs,
+#                   the VM suite, the harness self-test
+#   make demo       self-contained demo in the VM
+#   make bench      benchmarks (ratios within one run)
+#   make install    DESTDIR-aware install
+
+BUILD    ?= build
+PREFIX   ?= /usr/local
+SBINDIR  ?= $(PREFIX)/sbin
+BINDIR   ?= $(PREFIX)/bin
+MANDIR   ?= $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+UNITDIR  ?= /lib/systemd/system
+DESTDIR  ?=
+
+# Kernel line under test: newest installed headers unless KVER is given.
+KVER     ?= $(shell scripts/kver.sh)
+KDIR     ?= /lib/modules/$(KVER)/build
+
+CC       ?= cc
+CLANG    ?= clang
+PKG_CONFIG ?= pkg-config
+
+WARNINGS := -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
+	    -Wmissing-declarations -Wshadow -Wpointer-arith -Wcast-qual \
+	    -Wsign-compare -Wformat=2 -Wno-unused-parameter
+CPPFLAGS += -D_GNU_SOURCE -Iinclude -Ilib
+REL_CFLAGS := -std=gnu11 -O2 -g $(WARNINGS) -fstack-protector-strong \
+	      -D_FORTIFY_SOURCE=3 -fPIE $(CFLAGS)
+REL_LDFLAGS := -pie -Wl,-z,relro,-z,now $(LDFLAGS)
+SAN := -fsanitize=address,undefined -fno-sanitize-recover=all \
+       -fno-omit-frame-pointer
+SAN_CFLAGS := -std=gnu11 -O1 -g $(WARNINGS) $(SAN) -DMUISP_TESTING $(CFLAGS)
+SAN_LDFLAGS := $(SAN) $(LDFLAGS)
+FUZZ_CFLAGS := -std=gnu11 -O1 -g -fsanitize=fuzzer,address,undefined \
+	       -DMUISP_TESTING -DMUISP_FUZZING -Wall -Wextra -Werror \
+	       -Wno-unused-parameter
+
+# Pure logic shared by kmod/ and host tests is compiled for the host with
+# kmod/portable.h standing in for the kernel headers.
+UNIT_CPPFLAGS := -Ikmod -Itests/unit
+
+BINS :=
+SBINS :=
+UNIT_TESTS :=
+FUZZERS :=
+MAN1 :=
+MAN5 :=
+MAN8 :=
+UNITS :=
+CONFS :=
+
+# $(call program,NAME,SOURCES,LDLIBS[,sbin])
+#   build/bin/NAME (hardened) and build/san/bin/NAME (sanitizers).
+define program
+$(if $(4),SBINS,BINS) += $(1)
+ALL_PROGRAMS += $(BUILD)/bin/$(1)
+$(BUILD)/bin/$(1): $(patsubst %.c,$(BUILD)/rel/%.o,$(2))
+	@mkdir -p $$(@D)
+	$$(CC) $$(REL_LDFLAGS) -o $$@ $$^ $(3)
+$(BUILD)/san/bin/$(1): $(patsubst %.c,$(BUILD)/san/%.o,$(2))
+	@mkdir -p $$(@D)
+	$$(CC) $$(SAN_LDFLAGS) -o $$@ $$^ $(3)
+endef
+
+# $(call unit_test,NAME,SOURCES,LDLIBS)
+#   cmocka test built with ASan+UBSan; run by `make check-unit`.
+define unit_test
+UNIT_TESTS += $(BUILD)/san/tests/$(1)
+$(BUILD)/san/tests/$(1): $(patsubst %.c,$(BUILD)/san/%.o,$(2))
+	@mkdir -p $$(@D)
+	$$(CC) $$(SAN_LDFLAGS) -o $$@ $$^ $(3) $$(CMOCKA_LIBS)
+endef
+
+# $(call fuzz_target,NAME,SOURCES,LDLIBS)
+#   libFuzzer target; `make check-fuzz` runs each briefly on its corpus.
+define fuzz_target
+FUZZERS += $(BUILD)/fuzz/$(1)
+$(BUILD)/fuzz/$(1): $(2)
+	@mkdir -p $$(@D)
+	$$(CLANG) $$(CPPFLAGS) $$(UNIT_CPPFLAGS) $$(FUZZ_CFLAGS) -o $$@ $$^ $(3)
+endef
+
+CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
+
+.PHONY: all userspace kmod check check-unit check-fuzz check-vm check-style \
+	bench demo install clean deps
+
+all: userspace kmod
+
+-include lib/module.mk
+-include $(sort $(wildcard daemon/*/module.mk))
+-include $(sort $(wildcard tools/*/module.mk))
+-include $(sort $(wildcard tests/*/module.mk))
+
+userspace: $(ALL_PROGRAMS)
+
+$(BUILD)/rel/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(REL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/san/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(UNIT_CPPFLAGS) $(SAN_CFLAGS) -MMD -MP -c -o $@ $<
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# The module: W=1, and any compiler warning fails the build.
+kmod:
+	@test -d "$(KDIR)" || { echo "kernel headers for '$(KVER)' not found" \
+		"(run scripts/deps.sh or set KVER)" >&2; exit 1; }
+	@$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules 2>&1 | tee $(BUILD).kmod.log; \
+		st=$${PIPESTATUS[0]}; \
+		if grep -q 'warning:' $(BUILD).kmod.log; then \
+			echo "kmod: compiler warnings are errors" >&2; st=1; fi; \
+		rm -f $(BUILD).kmod.log; exit $$st
+
+SHELL := /bin/bash
+
+deps:
+	scripts/deps.sh
+
+check:
+	scripts/deps.sh
+	scripts/check.sh
+
+check-unit: $(UNIT_TESTS)
+	scripts/run-unit.sh $(UNIT_TESTS)
+
+check-fuzz: $(FUZZERS)
+	scripts/run-fuzz.sh $(FUZZERS)
+
+check-vm: all
+	tests/vm/run.sh --kver $(KVER)
+
+check-style:
+	scripts/checkpatch.sh
+
+bench:
+	scripts/deps.sh
+	scripts/bench.sh
+
+demo:
+	scripts/deps.sh
+	$(MAKE) all
+	tests/vm/run.sh --kver $(KVER) --demo
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(SYSCONFDIR)/muisp \
+		$(DESTDIR)/lib/modules/$(KVER)/extra
+	$(foreach b,$(SBINS),install -m 0755 $(BUILD)/bin/$(b) $(DESTDIR)$(SBINDIR)/$(b);)
+	$(foreach b,$(BINS),install -m 0755 $(BUILD)/bin/$(b) $(DESTDIR)$(BINDIR)/$(b);)
+	$(foreach m,$(MAN1),install -m 0644 $(m) $(DESTDIR)$(MANDIR)/man1/;)
+	$(foreach m,$(MAN5),install -m 0644 $(m) $(DESTDIR)$(MANDIR)/man5/;)
+	$(foreach m,$(MAN8),install -m 0644 $(m) $(DESTDIR)$(MANDIR)/man8/;)
+	$(foreach u,$(UNITS),install -m 0644 $(u) $(DESTDIR)$(UNITDIR)/;)
+	$(foreach c,$(CONFS),test -e $(DESTDIR)$(SYSCONFDIR)/muisp/$(notdir $(c)) || \
+		install -m 0640 $(c) $(DESTDIR)$(SYSCONFDIR)/muisp/;)
+	install -m 0644 kmod/muisp.ko $(DESTDIR)/lib/modules/$(KVER)/extra/
+	install -d $(DESTDIR)$(PREFIX)/include/uapi/linux
+	install -m 0644 include/uapi/muisp.h $(DESTDIR)$(PREFIX)/include/uapi/linux/
+
+clean:
+	rm -rf $(BUILD)
+	-test -d "$(KDIR)" && $(MAKE) -C $(KDIR) M=$(CURDIR) clean

@@ -1,0 +1,41 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Install what muisp needs to build, test, bench and demo on Debian 12.
+# Idempotent and silent when everything is present.  Needs root (or sudo)
+# only when something is missing.
+set -euo pipefail
+
+pkgs=(
+	# build
+	build-essential pkg-config clang libclang-rt-14-dev
+	linux-headers-amd64 kmod
+	libnl-3-dev libnl-genl-3-dev libmnl-dev libssl-dev libsqlite3-dev
+	libcmocka-dev libsnmp-dev libsystemd-dev
+	# VM harness
+	qemu-system-x86 linux-image-amd64 busybox-static
+	# tools used inside the VM (over the 9p root)
+	iproute2 iputils-ping nftables tcpreplay iperf3 tcpdump ethtool
+	python3-scapy procps psmisc socat sqlite3
+	isc-dhcp-client dhcpcd5 strongswan-charon strongswan-swanctl
+	snmpd snmp freeradius freeradius-utils kea-admin
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "deps: installing ${missing[*]}" >&2
+SUDO=
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# Services shipped by these packages must not start on the build host.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+	$SUDO chmod 755 /usr/sbin/policy-rc.d
+	trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
+fi
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
