@@ -1,0 +1,120 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Runs as PID 1 inside the harness VM (see run.sh).  Loads muisp.ko, runs
+# every scenario named in the job file with its own time-out, scans the
+# kernel log after each, unloads the module, writes results to the output
+# share and powers off.  Results: one "PASS|FAIL name seconds reason" line
+# per scenario in /muisp-out/results, then "DONE" once everything ran.
+
+set -u
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/root LANG=C.UTF-8
+OUT=/muisp-out
+. "$OUT/job.env"
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mkdir -p /dev/pts /dev/shm
+mount -t devpts devpts /dev/pts
+mount -t tmpfs tmpfs /dev/shm
+mount -t tmpfs tmpfs /run
+mount -t tmpfs tmpfs /tmp
+mkdir -p /run/netns /var/run
+ip link set lo up
+hostname muisp-vm
+
+console() { echo "muisp-vm: $*" >/dev/console; }
+
+# Messages that mean the kernel misbehaved, whatever the scenario said.
+BAD='WARNING:|BUG:|Oops|general protection fault|refcount_t|list_add corruption|list_del corruption|soft lockup|hard LOCKUP|rcu_sched self-detected stall|rcu: INFO|blocked for more than|UBSAN:|KASAN:|kernel BUG|Kernel panic|unregister_netdevice: waiting'
+
+# Drain the kernel log into $1; fail (return 1) if it holds a bad message.
+kmsg_check() {
+	dmesg -c >"$1" 2>&1
+	if grep -Eq "$BAD" "$1"; then
+		grep -E "$BAD" "$1" | head -5 >/dev/console
+		return 1
+	fi
+	return 0
+}
+
+module_loaded() { [ -d /sys/module/muisp ]; }
+
+ensure_module() {
+	module_loaded && return 0
+	modprobe -q nf_conntrack 2>/dev/null # some scenarios compare against it
+	insmod "$MUISP_KO" $MUISP_KO_ARGS
+}
+
+: >"$OUT/results"
+dmesg -c >"$OUT/boot.kmsg" 2>&1
+console "kernel $(uname -r), $(nproc) cpus"
+
+# Modules the topology and scenarios use; explicit so a failure is clear.
+for m in veth bridge; do modprobe "$m" || console "modprobe $m failed"; done
+
+if ! ensure_module; then
+	console "cannot load $MUISP_KO"
+	echo "FAIL load-module 0 insmod-failed" >>"$OUT/results"
+fi
+
+pass=0 fail=0
+for s in $MUISP_SCENARIOS; do
+	name=$(basename "$s" .sh)
+	limit=$(sed -n 's/^# timeout: *\([0-9]\+\).*/\1/p' "$s" | head -1)
+	limit=${limit:-120}
+	scratch=$(mktemp -d /tmp/scn-"$name".XXXX)
+	ensure_module || console "$name: module reload failed"
+	start=$(date +%s)
+	console "RUN  $name (limit ${limit}s)"
+	(
+		cd "$scratch" || exit 1
+		export SCRATCH=$scratch MUISP_SCENARIO=$name
+		exec timeout -k 5 "$limit" bash "$s"
+	) >"$OUT/$name.log" 2>&1 </dev/null
+	rc=$?
+	secs=$(($(date +%s) - start))
+	reason=
+	if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
+		reason=timeout
+	elif [ $rc -ne 0 ]; then
+		reason="exit-$rc"
+	fi
+	# Leftover namespaces from a scenario that died would confuse the next.
+	for ns in $(ip netns list 2>/dev/null | awk '{print $1}'); do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
+		ip netns del "$ns" 2>/dev/null
+	done
+	if ! kmsg_check "$OUT/$name.kmsg"; then
+		reason="${reason:+$reason,}kernel-log"
+	fi
+	if [ -z "$reason" ]; then
+		pass=$((pass + 1))
+		echo "PASS $name $secs" >>"$OUT/results"
+		console "PASS $name (${secs}s)"
+	else
+		fail=$((fail + 1))
+		echo "FAIL $name $secs $reason" >>"$OUT/results"
+		console "FAIL $name (${secs}s): $reason"
+		tail -n 15 "$OUT/$name.log" | sed 's/^/    | /' >/dev/console
+	fi
+	rm -rf "$scratch"
+done
+
+# The module must unload cleanly after everything ran.
+if module_loaded; then
+	if rmmod muisp 2>"$OUT/rmmod.err"; then
+		echo "PASS unload-module 0" >>"$OUT/results"
+	else
+		echo "FAIL unload-module 0 rmmod-failed" >>"$OUT/results"
+	fi
+fi
+if ! kmsg_check "$OUT/final.kmsg"; then
+	echo "FAIL final-kernel-log 0 kernel-log" >>"$OUT/results"
+fi
+echo DONE >>"$OUT/results"
+sync
+console "finished"
+poweroff -f

@@ -1,0 +1,115 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# Sourced by every VM scenario.  Topology built by topo_up:
+#
+#   alice(eth0) ─┐
+#   bob(eth0)   ─┼─ sw: br0 (hub) ── lan0 router wan0 ── eth0 inet
+#   mallory(eth0)┘
+#
+#   LAN 192.0.2.0/24, 2001:db8:1::/64   router .1/::1  alice .10  bob .11
+#                                       mallory .66
+#   WAN 198.51.100.0/24, 2001:db8:2::/64 router .1/::1  inet .2
+#
+# The bridge never learns (ageing 0), so every LAN frame reaches every port:
+# mallory can sniff and spoof as on the seed's shared Ethernet.
+
+set -euo pipefail
+
+MUISP_BIN=${MUISP_BIN:-$MUISP_TOP/build/bin}
+export PATH="$MUISP_BIN:$PATH"
+
+LAN4=192.0.2 WAN4=198.51.100 LAN6=2001:db8:1 WAN6=2001:db8:2
+ROUTER_LAN4=$LAN4.1 ROUTER_WAN4=$WAN4.1 INET4=$WAN4.2
+ALICE4=$LAN4.10 BOB4=$LAN4.11 MALLORY4=$LAN4.66
+ROUTER_LAN6=$LAN6::1 INET6=$WAN6::2
+ALICE6=$LAN6::10 BOB6=$LAN6::11 MALLORY6=$LAN6::66
+ALICE_MAC=02:00:00:00:00:10 BOB_MAC=02:00:00:00:00:11
+MALLORY_MAC=02:00:00:00:00:66 ROUTER_LAN_MAC=02:00:00:00:00:01
+
+log() { echo "[$(date +%T)] $*"; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
+# on NS CMD...: run CMD in network namespace NS.
+on() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+assert_eq() {
+	[ "$1" = "$2" ] || fail "${3:-value}: expected '$1', got '$2'"
+	log "ok: ${3:-value} = $1"
+}
+
+# wait_until SECONDS CMD...: poll CMD every 0.1 s until it succeeds.
+wait_until() {
+	local limit=$1 i=0
+	shift
+	while ! "$@" >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -le $((limit * 10)) ] || fail "timed out waiting for: $*"
+		sleep 0.1
+	done
+}
+
+# ip -batch cannot switch namespaces per line: build one batch per namespace.
+_lan_host() { # name ip4 ip6 mac
+	ip -n "$1" -batch - <<-EOF
+	link set eth0 address $4
+	addr add $2/24 dev eth0
+	addr add $3/64 dev eth0 nodad
+	link set lo up
+	link set eth0 up
+	route add default via $ROUTER_LAN4
+	route add default via $ROUTER_LAN6
+	EOF
+}
+
+topo_up() {
+	local ns h
+	for ns in sw router alice bob mallory inet; do
+		ip netns add "$ns"
+	done
+	trap topo_down EXIT
+	ip -batch - <<-EOF
+	link add lan0 netns router type veth peer name sw-router netns sw
+	link add wan0 netns router type veth peer name eth0 netns inet
+	link add eth0 netns alice type veth peer name sw-alice netns sw
+	link add eth0 netns bob type veth peer name sw-bob netns sw
+	link add eth0 netns mallory type veth peer name sw-mallory netns sw
+	EOF
+	ip -n sw -batch - <<-EOF
+	link add br0 type bridge ageing_time 0 stp_state 0
+	link set br0 up
+	link set lo up
+	EOF
+	for h in router alice bob mallory; do
+		ip -n sw link set "sw-$h" master br0 up
+	done
+	ip -n router -batch - <<-EOF
+	link set lan0 address $ROUTER_LAN_MAC
+	addr add $ROUTER_LAN4/24 dev lan0
+	addr add $ROUTER_LAN6/64 dev lan0 nodad
+	addr add $ROUTER_WAN4/24 dev wan0
+	addr add $WAN6::1/64 dev wan0 nodad
+	link set lo up
+	link set lan0 up
+	link set wan0 up
+	EOF
+	ip -n inet -batch - <<-EOF
+	addr add $INET4/24 dev eth0
+	addr add $INET6/64 dev eth0 nodad
+	link set lo up
+	link set eth0 up
+	route add $LAN4.0/24 via $ROUTER_WAN4
+	route add $LAN6::/64 via $WAN6::1
+	EOF
+	_lan_host alice $ALICE4 $ALICE6 $ALICE_MAC
+	_lan_host bob $BOB4 $BOB6 $BOB_MAC
+	_lan_host mallory $MALLORY4 $MALLORY6 $MALLORY_MAC
+	on router sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+}
+
+topo_down() {
+	local ns
+	for ns in sw router alice bob mallory inet; do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null || true
+		ip netns del "$ns" 2>/dev/null || true
+	done
+}

@@ -1,0 +1,125 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot Debian's kernel under QEMU (TCG) with the host root shared read-only
+# over virtio-9p, load the build tree's muisp.ko and run VM scenarios.
+#
+#   tests/vm/run.sh [--kver KVER] [--dir DIR] [--demo] [--keep] [NAME ...]
+#
+#   --kver KVER   kernel line (headers + image of the same release must be
+#                 installed; default: scripts/kver.sh)
+#   --dir DIR     scenario directory (default tests/vm/scenarios)
+#   --ko PATH     module to load (default kmod/muisp.ko)
+#   --demo        run tests/vm/demo.sh and stream its output
+#   NAME          run only these scenarios (file names without .sh)
+#
+# Prints one PASS/FAIL line per scenario and "vm: N passed, N failed"; exits
+# non-zero on any failure, a time-out, a kernel warning, or a failed unload.
+# Per-run logs: build/vm/run-*/ (NAME.log, NAME.kmsg, console.log).
+
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+kver=${KVER:-}
+dir=$top/tests/vm/scenarios
+ko=$top/kmod/muisp.ko
+demo=0
+names=()
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kver) kver=$2; shift 2 ;;
+	--dir) dir=$(cd "$2" && pwd); shift 2 ;;
+	--ko) ko=$(readlink -f "$2"); shift 2 ;;
+	--demo) demo=1; shift ;;
+	-h|--help) sed -n '3,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
+	*) names+=("$1"); shift ;;
+	esac
+done
+[ -n "$kver" ] || kver=$("$top/scripts/kver.sh")
+[ -n "$kver" ] || { echo "run.sh: no kernel installed (scripts/deps.sh)" >&2; exit 2; }
+kernel=/boot/vmlinuz-$kver
+[ -r "$kernel" ] || { echo "run.sh: $kernel missing" >&2; exit 2; }
+[ -r "$ko" ] || { echo "run.sh: $ko missing (make kmod)" >&2; exit 2; }
+
+# Which scenarios, and the time budget they add up to.
+scenarios=()
+if [ $demo -eq 1 ]; then
+	scenarios=("$top/tests/vm/demo.sh")
+elif [ ${#names[@]} -gt 0 ]; then
+	for n in "${names[@]}"; do
+		[ -r "$dir/$n.sh" ] || { echo "run.sh: no scenario $dir/$n.sh" >&2; exit 2; }
+		scenarios+=("$dir/$n.sh")
+	done
+else
+	for f in "$dir"/*.sh; do [ -e "$f" ] && scenarios+=("$f"); done
+fi
+[ ${#scenarios[@]} -gt 0 ] || { echo "run.sh: no scenarios in $dir" >&2; exit 2; }
+budget=120
+for s in "${scenarios[@]}"; do
+	t=$(sed -n 's/^# timeout: *\([0-9]\+\).*/\1/p' "$s" | head -1)
+	budget=$((budget + ${t:-120} + 10))
+done
+
+# The initramfs depends only on the kernel release and the two scripts.
+mkdir -p "$top/build/vm"
+stamp=$(cat "$top/tests/vm/mkinitrd.sh" "$top/tests/vm/initramfs-init" | md5sum | cut -c1-8)
+initrd=$top/build/vm/initrd-$kver-$stamp.gz
+[ -s "$initrd" ] || "$top/tests/vm/mkinitrd.sh" "$kver" "$initrd"
+
+run=$(mktemp -d "$top/build/vm/run-$(date +%Y%m%d-%H%M%S)-XXXX")
+chmod 777 "$run"
+{
+	printf 'MUISP_TOP=%q\n' "$top"
+	printf 'MUISP_KO=%q\n' "$ko"
+	printf 'MUISP_KO_ARGS=%q\n' "${MUISP_KO_ARGS:-}"
+	printf 'MUISP_BIN=%q\n' "$top/build/bin"
+	printf 'MUISP_SCENARIOS=%q\n' "${scenarios[*]}"
+	echo 'export MUISP_TOP MUISP_KO MUISP_BIN'
+} >"$run/job.env"
+
+echo "vm: kernel $kver, ${#scenarios[@]} scenario(s), budget ${budget}s, logs in ${run#$top/}"
+qemu=(qemu-system-x86_64 -accel tcg -m 2048 -smp 2 -nographic -no-reboot
+	-kernel "$kernel" -initrd "$initrd"
+	-append "console=ttyS0 panic=-1 oops=panic loglevel=4 net.ifnames=0"
+	-virtfs "local,path=/,mount_tag=root,security_model=none,readonly=on,multidevs=remap"
+	-virtfs "local,path=$run,mount_tag=out,security_model=none"
+	-nic none)
+set +e
+if [ $demo -eq 1 ]; then
+	timeout "$budget" "${qemu[@]}" </dev/null 2>&1 | tee "$run/console.log" |
+		grep --line-buffered -v '^\[' &
+	qpid=$!
+	# Stream the demo's own output as it is written.
+	while [ ! -e "$run/demo.log" ] && kill -0 $qpid 2>/dev/null; do sleep 0.5; done
+	[ -e "$run/demo.log" ] && tail -n +1 -f --pid=$qpid "$run/demo.log"
+	wait $qpid
+	qrc=$?
+else
+	timeout "$budget" "${qemu[@]}" </dev/null >"$run/console.log" 2>&1 &
+	qpid=$!
+	# Echo the guest's progress lines while it runs.
+	tail -n +1 -f --pid=$qpid "$run/console.log" 2>/dev/null |
+		grep --line-buffered '^muisp-vm: ' | sed -u 's/^muisp-vm: /  /' &
+	wait $qpid
+	qrc=$?
+fi
+set -e
+
+pass=0 fail=0
+while read -r verdict name secs reason; do
+	case $verdict in
+	PASS) pass=$((pass + 1)); echo "PASS $name (${secs}s)" ;;
+	FAIL) fail=$((fail + 1)); echo "FAIL $name (${secs}s): $reason" ;;
+	esac
+done < <(grep -E '^(PASS|FAIL) ' "$run/results" 2>/dev/null || true)
+if ! grep -qx DONE "$run/results" 2>/dev/null; then
+	fail=$((fail + 1))
+	if [ $qrc -eq 124 ]; then
+		echo "FAIL vm (time-out after ${budget}s; see ${run#$top/}/console.log)"
+	else
+		echo "FAIL vm (guest did not finish, qemu exit $qrc; see ${run#$top/}/console.log)"
+		grep -E 'Kernel panic|BUG:|Oops' "$run/console.log" | head -5 || true
+	fi
+fi
+echo "vm: $pass passed, $fail failed"
+[ $fail -eq 0 ]
