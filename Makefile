@@ -24,6 +24,9 @@ UNITDIR  ?= /lib/systemd/system
 DESTDIR  ?=
 
 # Kernel line under test: newest installed headers unless KVER is given.
+# Scripts get --kver only when the user chose one (a fresh machine has no
+# kernel installed until scripts/deps.sh ran, after this file was read).
+KVER_ARG := $(if $(filter command line environment,$(origin KVER)),--kver $(KVER))
 KVER     ?= $(shell scripts/kver.sh)
 KDIR     ?= /lib/modules/$(KVER)/build
 
@@ -141,7 +144,7 @@ check-fuzz: $(FUZZERS)
 	scripts/run-fuzz.sh $(FUZZERS)
 
 check-vm: all
-	tests/vm/run.sh --kver $(KVER)
+	tests/vm/run.sh $(KVER_ARG)
 
 check-style:
 	scripts/checkpatch.sh
@@ -153,7 +156,7 @@ bench:
 demo:
 	scripts/deps.sh
 	$(MAKE) all
-	tests/vm/run.sh --kver $(KVER) --demo
+	tests/vm/run.sh $(KVER_ARG) --demo
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \

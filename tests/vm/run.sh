@@ -69,6 +69,8 @@ initrd=$top/build/vm/initrd-$kver-$stamp.gz
 run=$(mktemp -d "$top/build/vm/run-$(date +%Y%m%d-%H%M%S)-XXXX")
 chmod 777 "$run"
 {
+	# Every MUISP_* variable of the caller reaches the scenarios.
+	for v in "${!MUISP_@}"; do printf 'export %s=%q\n' "$v" "${!v}"; done
 	printf 'MUISP_TOP=%q\n' "$top"
 	printf 'MUISP_KO=%q\n' "$ko"
 	printf 'MUISP_KO_ARGS=%q\n' "${MUISP_KO_ARGS:-}"

@@ -1,0 +1,48 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Everything `make check` runs, in order: build (userspace -Werror, module
+# W=1), unit tests under ASan+UBSan, short fuzz runs, host integration suites
+# (tests/*/run.sh other than the VM's), the VM suite on a real kernel, and the
+# VM harness self-test.  Each stage prints "STAGE: N passed, N failed"; the
+# last line sums them.  Exits non-zero if anything failed.
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+jobs=${JOBS:-$(nproc)}
+total_pass=0 total_fail=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+stage() { # name command...
+	local name=$1 rc line p f
+	shift
+	echo "== $name"
+	"$@" 2>&1 | tee "$log"
+	rc=${PIPESTATUS[0]}
+	line=$(grep -E '^[a-z-]+: [0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
+	if [ -n "$line" ]; then
+		p=$(sed -E 's/^[^:]+: ([0-9]+) passed, ([0-9]+) failed.*/\1/' <<<"$line")
+		f=$(sed -E 's/^[^:]+: ([0-9]+) passed, ([0-9]+) failed.*/\2/' <<<"$line")
+	else
+		p=$((rc == 0)) f=$((rc != 0))
+	fi
+	# A stage that failed without saying how many counts as one failure.
+	[ $rc -ne 0 ] && [ "$f" -eq 0 ] && f=1
+	total_pass=$((total_pass + p)) total_fail=$((total_fail + f))
+	return 0
+}
+
+build() { make -s -j"$jobs" all && echo "build: 1 passed, 0 failed"; }
+stage build build
+stage unit make -s -j"$jobs" check-unit
+stage fuzz make -s -j"$jobs" check-fuzz
+for suite in tests/*/run.sh; do
+	[ "$suite" = tests/vm/run.sh ] && continue
+	stage "$(basename "$(dirname "$suite")")" "$suite"
+done
+stage vm tests/vm/run.sh
+stage vm-selftest bash -c 'tests/vm/selftest.sh && echo "vm-selftest: 1 passed, 0 failed"'
+
+echo "check: $total_pass passed, $total_fail failed"
+[ $total_fail -eq 0 ]

@@ -1,0 +1,7 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# timeout: 30
+# Harness self-test: exits 0, but the kernel logs a WARNING; must fail.
+. "$MUISP_TOP/tests/vm/lib.sh"
+insmod "$MUISP_SELFTEST_WARNMOD"
+rmmod warnmod
