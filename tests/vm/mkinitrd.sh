@@ -19,8 +19,15 @@ for m in "${mods[@]}"; do
 	modprobe -S "$kver" --show-depends "$m" | while read -r cmd path _; do
 		[ "$cmd" = insmod ] || continue
 		rel=${path#/lib/modules/$kver/}
-		mkdir -p "$tmp/lib/modules/$kver/$(dirname "$rel")"
-		cp "$path" "$tmp/lib/modules/$kver/$rel"
+		dst=$tmp/lib/modules/$kver/$rel
+		mkdir -p "$(dirname "$dst")"
+		# busybox modprobe loads only plain ELF (newer lines ship .ko.xz/.zst)
+		case $path in
+		*.xz) xz -dc "$path" >"${dst%.xz}" ;;
+		*.zst) zstd -qdc "$path" >"${dst%.zst}" ;;
+		*.gz) gzip -dc "$path" >"${dst%.gz}" ;;
+		*) cp "$path" "$dst" ;;
+		esac
 	done
 done
 cp /lib/modules/"$kver"/modules.{order,builtin,builtin.modinfo} \

@@ -9,7 +9,8 @@
 #   --kver KVER   kernel line (headers + image of the same release must be
 #                 installed; default: scripts/kver.sh)
 #   --dir DIR     scenario directory (default tests/vm/scenarios)
-#   --ko PATH     module to load (default kmod/muisp.ko)
+#   --ko PATH     module to load (default kmod/muisp.ko; not under /tmp,
+#                 which is a tmpfs in the guest)
 #   --demo        run tests/vm/demo.sh and stream its output
 #   NAME          run only these scenarios (file names without .sh)
 #
