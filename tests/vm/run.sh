@@ -4,7 +4,7 @@
 # Boot Debian's kernel under QEMU (TCG) with the host root shared read-only
 # over virtio-9p, load the build tree's muisp.ko and run VM scenarios.
 #
-#   tests/vm/run.sh [--kver KVER] [--dir DIR] [--demo] [--keep] [NAME ...]
+#   tests/vm/run.sh [--kver KVER] [--dir DIR] [--demo] [NAME ...]
 #
 #   --kver KVER   kernel line (headers + image of the same release must be
 #                 installed; default: scripts/kver.sh)
@@ -12,6 +12,7 @@
 #   --ko PATH     module to load (default kmod/muisp.ko; not under /tmp,
 #                 which is a tmpfs in the guest)
 #   --demo        run tests/vm/demo.sh and stream its output
+#   --show-log    print each scenario's output after the run (benchmarks)
 #   NAME          run only these scenarios (file names without .sh)
 #
 # Prints one PASS/FAIL line per scenario and "vm: N passed, N failed"; exits
@@ -23,7 +24,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 kver=${KVER:-}
 dir=$top/tests/vm/scenarios
 ko=$top/kmod/muisp.ko
-demo=0
+demo=0 show_log=0
 names=()
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -31,7 +32,8 @@ while [ $# -gt 0 ]; do
 	--dir) dir=$(cd "$2" && pwd); shift 2 ;;
 	--ko) ko=$(readlink -f "$2"); shift 2 ;;
 	--demo) demo=1; shift ;;
-	-h|--help) sed -n '3,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	--show-log) show_log=1; shift ;;
+	-h|--help) sed -n "3,20p" "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	*) names+=("$1"); shift ;;
 	esac
@@ -123,6 +125,12 @@ if ! grep -qx DONE "$run/results" 2>/dev/null; then
 		echo "FAIL vm (guest did not finish, qemu exit $qrc; see ${run#$top/}/console.log)"
 		grep -E 'Kernel panic|BUG:|Oops' "$run/console.log" | head -5 || true
 	fi
+fi
+if [ $show_log -eq 1 ]; then
+	for s in "${scenarios[@]}"; do
+		n=$(basename "$s" .sh)
+		[ -r "$run/$n.log" ] && sed "s/^/[$n] /" "$run/$n.log"
+	done
 fi
 echo "vm: $pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -1,0 +1,29 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# `make bench`: every benchmark, each reporting ratios against a baseline
+# measured in the same run (the VM emulates its CPU, so absolute rates mean
+# nothing there).  Lines starting with "BENCH" are the results that
+# docs/PERFORMANCE.md quotes.  Select with BENCH="host vm-forward ...".
+set -uo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+make -s -j"$(nproc)" all || exit 1
+want=${BENCH:-all}
+rc=0
+run() { # name command...
+	local name=$1
+	shift
+	case " $want " in *" all "*|*" $name "*) ;; *) return 0 ;; esac
+	echo "== bench $name"
+	"$@" || { echo "bench $name: FAILED"; rc=1; }
+}
+for b in tests/bench/*.sh; do
+	[ -e "$b" ] && run "host-$(basename "$b" .sh)" "$b"
+done
+for b in tests/vm/bench/*.sh; do
+	[ -e "$b" ] && run "vm-$(basename "$b" .sh)" \
+		tests/vm/run.sh --dir tests/vm/bench "$(basename "$b" .sh)" \
+		--show-log
+done
+exit $rc

@@ -1,0 +1,150 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# timeout: 1500
+#
+# Forwarding benchmark (issue: kernel datapath).  In one VM run, pktgen in
+# netns "gen" sends 64-byte UDP packets from 1,000 source addresses x 10
+# source ports (10,000 concurrent flows) through netns "router" to a sink.
+# Three configurations, interleaved over ROUNDS rounds:
+#   none   muisp.ko not loaded, plain forwarding
+#   muisp  muisp.ko: the 1,000 addresses bound to 1,000 active contracts
+#          (gate + flow-table metering + contract charging)
+#   nft    nftables doing the same job: a set of paid addresses with
+#          per-element counters, conntrack with accounting, drop the rest
+# Forwarding runs on the router's receive CPU (RPS pins it to CPU 1, pktgen
+# runs on CPU 0), so the rate is bounded by the forwarding path.  TCG
+# emulates the CPU: only the ratios within this run mean anything.
+. "$MUISP_TOP/tests/vm/lib.sh"
+
+ROUNDS=${MUISP_BENCH_ROUNDS:-3}
+SECS=${MUISP_BENCH_SECS:-8}
+NADDR=1000 NPORT=10
+GEN_MAC=02:00:00:00:01:01 RTR_IN_MAC=02:00:00:00:01:02
+SINK_MAC=02:00:00:00:01:03 SINK_DST=198.51.100.200
+
+addr_of() { # index -> 198.18.x.y, starting at 198.18.0.10
+	local n=$(($1 + 10))
+	echo "198.18.$((n / 256)).$((n % 256))"
+}
+SRC_MIN=$(addr_of 0) SRC_MAX=$(addr_of $((NADDR - 1)))
+
+bench_topo() {
+	local ns
+	for ns in gen router sink; do ip netns add $ns; done
+	trap 'for ns in gen router sink; do ip netns del $ns 2>/dev/null; done' EXIT
+	ip -batch - <<-EOF
+	link add eth0 netns gen address $GEN_MAC type veth peer name lan0 netns router address $RTR_IN_MAC
+	link add wan0 netns router type veth peer name eth0 netns sink address $SINK_MAC
+	EOF
+	ip -n gen -batch - <<-EOF
+	addr add 198.18.0.1/15 dev eth0
+	link set eth0 up
+	EOF
+	ip -n router -batch - <<-EOF
+	addr add 198.18.0.254/15 dev lan0
+	addr add 198.51.100.1/24 dev wan0
+	link set lan0 up
+	link set wan0 up
+	neigh add $SINK_DST lladdr $SINK_MAC dev wan0 nud permanent
+	EOF
+	ip -n sink link set eth0 up
+	on router sysctl -qw net.ipv4.ip_forward=1
+	# Forwarding on CPU 1, pktgen on CPU 0.
+	on router sh -c 'echo 2 > /sys/class/net/lan0/queues/rx-0/rps_cpus'
+}
+
+pg() { echo "$2" >"/proc/net/pktgen/$1"; }
+
+pktgen_setup() {
+	on gen sh -c '
+		echo "rem_device_all" > /proc/net/pktgen/kpktgend_0
+		echo "add_device eth0" > /proc/net/pktgen/kpktgend_0'
+	on gen sh -c "
+		f=/proc/net/pktgen/eth0
+		for c in 'count 0' 'pkt_size 64' 'delay 0' 'clone_skb 0' \
+			'dst $SINK_DST' 'dst_mac $RTR_IN_MAC' \
+			'src_min $SRC_MIN' 'src_max $SRC_MAX' \
+			'udp_src_min 1000' 'udp_src_max $((1000 + NPORT - 1))' \
+			'udp_dst_min 9' 'udp_dst_max 9' \
+			'flag IPSRC_RND' 'flag UDPSRC_RND'; do
+			echo \"\$c\" > \$f
+		done"
+}
+
+tx_packets() { on router cat /sys/class/net/wan0/statistics/tx_packets; }
+
+# One measurement: packets forwarded per second of pktgen running.
+measure() {
+	local before after t0 t1
+	before=$(tx_packets)
+	on gen sh -c 'echo start > /proc/net/pktgen/pgctrl' &
+	t0=$(date +%s%N)
+	sleep "$SECS" # the measurement window itself
+	on gen sh -c 'echo stop > /proc/net/pktgen/pgctrl'
+	wait
+	t1=$(date +%s%N)
+	after=$(tx_packets)
+	echo $(((after - before) * 1000000000 / (t1 - t0)))
+}
+
+cfg_none() { [ -d /sys/module/muisp ] && rmmod muisp; true; }
+
+cfg_muisp() {
+	[ -d /sys/module/muisp ] || insmod "$MUISP_KO"
+	local i batch=$SCRATCH/bind.batch
+	: >"$batch"
+	for ((i = 0; i < NADDR; i++)); do
+		echo "contract set $((i + 1)) status active metric bytes hard 1T" >>"$batch"
+		echo "addr set $(addr_of $i) state bound contract $((i + 1))" >>"$batch"
+	done
+	on router muispctl -batch "$batch"
+}
+
+cfg_nft() {
+	cfg_none
+	local i elems=
+	for ((i = 0; i < NADDR; i++)); do elems+="$(addr_of $i), "; done
+	on router sysctl -qw net.netfilter.nf_conntrack_acct=1 2>/dev/null || true
+	on router nft -f - <<-EOF
+	table ip bench {
+		set paid { type ipv4_addr; counter; elements = { ${elems%, } } }
+		chain gate {
+			type filter hook forward priority 0; policy drop;
+			ct state established,related accept
+			ip saddr @paid accept
+			ip daddr @paid accept
+		}
+	}
+	EOF
+	on router sysctl -qw net.netfilter.nf_conntrack_acct=1
+}
+
+cfg_reset() { on router nft flush ruleset 2>/dev/null || true; }
+
+modprobe pktgen
+bench_topo
+pktgen_setup
+CONFIGS=${MUISP_BENCH_CONFIGS:-none muisp nft}
+declare -A sum
+for cfg in $CONFIGS; do sum[$cfg]=; done
+# Round 0 warms caches and the TCG translation cache; it is not counted.
+for ((r = 0; r <= ROUNDS; r++)); do
+	for cfg in $CONFIGS; do
+		cfg_reset
+		"cfg_$cfg"
+		rate=$(measure)
+		[ $r -eq 0 ] && continue
+		sum[$cfg]+="$rate "
+		echo "round $r $cfg: $rate pkt/s (emulated)"
+	done
+done
+cfg_reset
+[ -d /sys/module/muisp ] || insmod "$MUISP_KO"
+
+median() { tr ' ' '\n' <<<"$1" | grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+a=$(median "${sum[none]:-}") b=$(median "${sum[muisp]:-}") c=$(median "${sum[nft]:-}")
+echo "median pkt/s: none=$a muisp=$b nft=$c"
+awk -v a="$a" -v b="$b" -v c="$c" 'BEGIN {
+	printf "BENCH forward (b)/(a) muisp/none = %.3f (target >= 0.95)\n", b / a
+	printf "BENCH forward (b)/(c) muisp/nft  = %.3f (target >= 1.00)\n", b / c
+}'
