@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Everything `make check` runs, in order: build (userspace -Werror, module
-# W=1), unit tests under ASan+UBSan, short fuzz runs, host integration suites
+# W=1), kernel style (checkpatch), unit tests under ASan+UBSan, short fuzz runs, host integration suites
 # (tests/*/run.sh other than the VM's), the VM suite on a real kernel, and the
 # VM harness self-test.  Each stage prints "STAGE: N passed, N failed"; the
 # last line sums them.  Exits non-zero if anything failed.
@@ -35,6 +35,7 @@ stage() { # name command...
 
 build() { make -s -j"$jobs" all && echo "build: 1 passed, 0 failed"; }
 stage build build
+stage style scripts/checkpatch.sh
 stage unit make -s -j"$jobs" check-unit
 stage fuzz make -s -j"$jobs" check-fuzz
 for suite in tests/*/run.sh; do

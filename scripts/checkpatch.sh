@@ -1,0 +1,29 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Kernel style check of kmod/ and the uAPI header with the kernel's own
+# checkpatch.pl (taken from Debian's linux-source package, cached in build/).
+# Any error or warning fails; --strict checks are reported as well.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cp_dir=$top/build/checkpatch
+if [ ! -x "$cp_dir/scripts/checkpatch.pl" ]; then
+	src=$(ls /usr/src/linux-source-*.tar.xz 2>/dev/null | sort -V | tail -1)
+	[ -n "$src" ] || { echo "checkpatch: linux-source not installed (scripts/deps.sh)" >&2; exit 1; }
+	mkdir -p "$cp_dir"
+	base=$(basename "$src" .tar.xz)
+	tar -xJf "$src" -C "$cp_dir" --strip-components=1 \
+		"$base/scripts/checkpatch.pl" "$base/scripts/spelling.txt" \
+		"$base/scripts/const_structs.checkpatch"
+fi
+files=$(cd "$top" && ls kmod/*.c kmod/*.h include/uapi/*.h 2>/dev/null)
+cd "$top"
+# No git tree for checkpatch: --no-tree; this is a module, not a patch.
+out=$("$cp_dir/scripts/checkpatch.pl" --no-tree --strict --terse --show-types \
+	--ignore FILE_PATH_CHANGES,SPDX_LICENSE_TAG -f $files 2>&1) || true
+echo "$out" | grep -E ': (ERROR|WARNING|CHECK):' || true
+errs=$(echo "$out" | grep -c ': ERROR:' || true)
+warns=$(echo "$out" | grep -c ': WARNING:' || true)
+checks=$(echo "$out" | grep -c ': CHECK:' || true)
+echo "checkpatch: $(echo $files | wc -w) files, $errs errors, $warns warnings, $checks checks"
+[ "$errs" -eq 0 ] && [ "$warns" -eq 0 ] && echo "style: 1 passed, 0 failed" ||
+	{ echo "style: 0 passed, 1 failed"; exit 1; }
