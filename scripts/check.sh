@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Everything `make check` runs, in order: build (userspace -Werror, module
-# W=1), kernel style (checkpatch), unit tests under ASan+UBSan, short fuzz runs, host integration suites
-# (tests/*/run.sh other than the VM's), the VM suite on a real kernel, and the
-# VM harness self-test.  Each stage prints "STAGE: N passed, N failed"; the
+# W=1), the module against the other installed kernel lines (6.12), kernel
+# style (checkpatch), unit tests under ASan+UBSan, short fuzz runs, host
+# integration suites (tests/*/run.sh other than the VM's), the VM suite on a
+# real kernel, and the VM harness self-test.  Each stage prints "STAGE: N passed, N failed"; the
 # last line sums them.  Exits non-zero if anything failed.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -35,6 +36,7 @@ stage() { # name command...
 
 build() { make -s -j"$jobs" all && echo "build: 1 passed, 0 failed"; }
 stage build build
+stage kmod-lines scripts/kmod-lines.sh
 stage style scripts/checkpatch.sh
 stage unit make -s -j"$jobs" check-unit
 stage fuzz make -s -j"$jobs" check-fuzz
