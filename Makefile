@@ -122,11 +122,12 @@ $(BUILD)/san/%.o: %.c
 kmod:
 	@test -d "$(KDIR)" || { echo "kernel headers for '$(KVER)' not found" \
 		"(run scripts/deps.sh or set KVER)" >&2; exit 1; }
-	@$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules 2>&1 | tee $(BUILD).kmod.log; \
+	@log=$$(mktemp); \
+		$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 modules 2>&1 | tee $$log; \
 		st=$${PIPESTATUS[0]}; \
-		if grep -q 'warning:' $(BUILD).kmod.log; then \
+		if grep -q 'warning:' $$log; then \
 			echo "kmod: compiler warnings are errors" >&2; st=1; fi; \
-		rm -f $(BUILD).kmod.log; exit $$st
+		rm -f $$log; exit $$st
 
 SHELL := /bin/bash
 
