@@ -6,15 +6,36 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
+#include <linux/rcupdate.h>
+#include <net/genetlink.h>
+
+#include "muisp.h"
 
 static int __init muisp_init(void)
 {
+	int ret;
+
+	ret = muisp_netns_init();
+	if (ret < 0)
+		goto err_netns;
+	ret = muisp_genl_init();
+	if (ret < 0)
+		goto err_genl;
 	pr_debug("created\n");
 	return 0;
+
+err_genl:
+	muisp_netns_exit();
+err_netns:
+	return ret;
 }
 
 static void __exit muisp_exit(void)
 {
+	muisp_genl_exit();
+	muisp_netns_exit();
+	/* RCU callbacks queued by the tables (kfree_rcu, flow table) */
+	rcu_barrier();
 	pr_debug("destroyed\n");
 }
 
@@ -24,3 +45,4 @@ module_exit(muisp_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("muisp micro-ISP access gate and metering");
 MODULE_AUTHOR("muisp developers");
+MODULE_ALIAS_GENL_FAMILY(MUISP_GENL_NAME);

@@ -11,11 +11,13 @@ pkgs=(
 	linux-headers-amd64 linux-headers-6.12-amd64 kmod linux-source-6.1
 	libnl-3-dev libnl-genl-3-dev libmnl-dev libssl-dev libsqlite3-dev
 	libcmocka-dev libsnmp-dev libsystemd-dev
+	# host microbenchmarks (tests/bench: callgrind instruction counts)
+	valgrind
 	# VM harness
 	qemu-system-x86 linux-image-amd64 busybox-static
 	# tools used inside the VM (over the 9p root)
 	iproute2 iputils-ping nftables tcpreplay iperf3 tcpdump ethtool
-	python3-scapy procps psmisc socat sqlite3
+	python3-scapy procps psmisc socat sqlite3 jq
 	isc-dhcp-client dhcpcd5 strongswan-charon strongswan-swanctl
 	snmpd snmp freeradius freeradius-utils kea-admin
 )

@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Per-interface sockets: see io.h. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netpacket/packet.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "io.h"
+#include "log.h"
+
+int io_iface_addr(const char *name, uint32_t *addr)
+{
+	struct ifreq ifr;
+	int fd, ret;
+
+	if (strlen(name) >= sizeof(ifr.ifr_name)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, name);
+	ret = ioctl(fd, SIOCGIFADDR, &ifr);
+	close(fd);
+	if (ret < 0)
+		return -1;
+	*addr = ntohl(((struct sockaddr_in *)(void *)&ifr.ifr_addr)->sin_addr.s_addr);
+	return 0;
+}
+
+int io_open(struct srv_iface *ifc)
+{
+	const char *name = ifc->conf->name;
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+				   .sin_port = htons(67) };
+	int one = 1;
+
+	ifc->udp_fd = ifc->pkt_fd = -1;
+	ifc->ifindex = (int)if_nametoindex(name);
+	if (!ifc->ifindex)
+		return -1;
+	ifc->udp_fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			     0);
+	if (ifc->udp_fd < 0)
+		goto err;
+	if (setsockopt(ifc->udp_fd, SOL_SOCKET, SO_REUSEADDR, &one,
+		       sizeof(one)) < 0 ||
+	    setsockopt(ifc->udp_fd, SOL_SOCKET, SO_BROADCAST, &one,
+		       sizeof(one)) < 0 ||
+	    setsockopt(ifc->udp_fd, SOL_SOCKET, SO_BINDTODEVICE, name,
+		       (socklen_t)strlen(name)) < 0 ||
+	    bind(ifc->udp_fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
+		goto err;
+	ifc->pkt_fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (ifc->pkt_fd < 0)
+		goto err;
+	return 0;
+err:
+	{
+		int saved = errno;
+
+		io_close(ifc);
+		errno = saved;
+	}
+	return -1;
+}
+
+void io_close(struct srv_iface *ifc)
+{
+	if (ifc->udp_fd >= 0)
+		close(ifc->udp_fd);
+	if (ifc->pkt_fd >= 0)
+		close(ifc->pkt_fd);
+	ifc->udp_fd = ifc->pkt_fd = -1;
+}
+
+ssize_t io_recv(struct srv_iface *ifc, uint8_t *buf, size_t len)
+{
+	return recv(ifc->udp_fd, buf, len, MSG_TRUNC | MSG_DONTWAIT);
+}
+
+static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
+	if (len & 1)
+		sum += (uint32_t)(p[len - 1] << 8);
+	return sum;
+}
+
+static uint16_t csum_fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+size_t io_build_udp(uint8_t *out, size_t max, uint32_t src, uint32_t dst,
+		    uint16_t sport, uint16_t dport, const uint8_t *payload,
+		    size_t len)
+{
+	size_t tot = 20 + 8 + len;
+	uint8_t *ip = out, *udp = out + 20, pseudo[12];
+	uint32_t sum;
+	uint16_t c;
+
+	if (tot > max || tot > 0xffff)
+		return 0;
+	memset(out, 0, 28);
+	ip[0] = 0x45;
+	ip[2] = (uint8_t)(tot >> 8);
+	ip[3] = (uint8_t)tot;
+	ip[8] = 64;			/* TTL */
+	ip[9] = IPPROTO_UDP;
+	memcpy(ip + 12, &src, 4);
+	memcpy(ip + 16, &dst, 4);
+	c = csum_fold(csum_add(0, ip, 20));
+	ip[10] = (uint8_t)(c >> 8);
+	ip[11] = (uint8_t)c;
+	udp[0] = (uint8_t)(sport >> 8);
+	udp[1] = (uint8_t)sport;
+	udp[2] = (uint8_t)(dport >> 8);
+	udp[3] = (uint8_t)dport;
+	udp[4] = (uint8_t)((len + 8) >> 8);
+	udp[5] = (uint8_t)(len + 8);
+	memcpy(udp + 8, payload, len);
+	memcpy(pseudo, &src, 4);
+	memcpy(pseudo + 4, &dst, 4);
+	pseudo[8] = 0;
+	pseudo[9] = IPPROTO_UDP;
+	pseudo[10] = udp[4];
+	pseudo[11] = udp[5];
+	sum = csum_add(0, pseudo, 12);
+	sum = csum_add(sum, udp, len + 8);
+	c = csum_fold(sum);
+	if (!c)
+		c = 0xffff;
+	udp[6] = (uint8_t)(c >> 8);
+	udp[7] = (uint8_t)c;
+	return tot;
+}
+
+int io_send(struct server *s, const struct reply *r)
+{
+	struct srv_iface *ifc = r->ifc;
+	ssize_t n;
+
+	if (r->l2) {
+		uint8_t frame[20 + 8 + DHCP_MAX_PACKET];
+		struct sockaddr_ll ll = {
+			.sll_family = AF_PACKET,
+			.sll_protocol = htons(ETH_P_IP),
+			.sll_ifindex = ifc->ifindex,
+			.sll_halen = 6,
+		};
+		size_t len;
+
+		memcpy(ll.sll_addr, r->chaddr, 6);
+		len = io_build_udp(frame, sizeof(frame), htonl(ifc->server_id),
+				   r->dst, 67, r->dport, r->buf, r->len);
+		n = sendto(ifc->pkt_fd, frame, len, 0, (struct sockaddr *)&ll,
+			   sizeof(ll));
+	} else {
+		struct sockaddr_in sin = { .sin_family = AF_INET,
+					   .sin_port = htons(r->dport),
+					   .sin_addr.s_addr = r->dst };
+
+		n = sendto(ifc->udp_fd, r->buf, r->len, 0,
+			   (struct sockaddr *)&sin, sizeof(sin));
+	}
+	if (n < 0) {
+		log_warn("%s: send", ifc->conf->name);
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Sockets of one LAN interface.
+ *
+ * Receive: a UDP socket bound to 0.0.0.0:67 and to the interface
+ * (SO_BINDTODEVICE), so requests from clients without an address
+ * (source 0.0.0.0, destination 255.255.255.255) arrive through the normal
+ * stack, and one socket per interface tells us where they came from.
+ *
+ * Send: relayed, renewing and broadcast replies go out of the same UDP
+ * socket.  A unicast reply to a client that has no address yet (RFC 2131
+ * 4.1: yiaddr at chaddr, broadcast bit clear) cannot go through the UDP
+ * socket: the kernel would ARP for an address nobody answers for yet.
+ * Like ISC dhcpd and Kea, we send it on an AF_PACKET (SOCK_DGRAM) socket
+ * with IP and UDP headers built here, addressed to chaddr.  The other
+ * option, dnsmasq's, inserts a neighbour entry with SIOCSARP and sends via
+ * UDP; it needs CAP_NET_ADMIN and leaves entries in the ARP table, while
+ * the packet socket needs only CAP_NET_RAW and touches no kernel state.
+ * That socket is opened with protocol 0, so it receives nothing.
+ */
+#ifndef MUISP_DHCPD_IO_H
+#define MUISP_DHCPD_IO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "server.h"
+
+int io_open(struct srv_iface *ifc);
+void io_close(struct srv_iface *ifc);
+/* Primary IPv4 address of an interface (host order). */
+int io_iface_addr(const char *name, uint32_t *addr);
+/* One datagram; returns its full length (may exceed len: truncated by
+ * the buffer, the parser then drops it as oversized), -1 EAGAIN when
+ * empty. */
+ssize_t io_recv(struct srv_iface *ifc, uint8_t *buf, size_t len);
+int io_send(struct server *s, const struct reply *r);
+/* IPv4 + UDP headers for the packet socket (exposed for tests). */
+size_t io_build_udp(uint8_t *out, size_t max, uint32_t src, uint32_t dst,
+		    uint16_t sport, uint16_t dport, const uint8_t *payload,
+		    size_t len);
+
+#endif

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Generated strongSwan configuration for muisp (router and client).
+ *
+ * Router (responder): IKEv2 only, authenticated with the router
+ * certificate issued by the operator's CA; the client authenticates with
+ * any certificate charon trusts (see below); one CHILD_SA config offering
+ * AH tunnel mode (HMAC-SHA-256-128) and ESP AES-GCM: the client picks one
+ * by what it proposes (strongSwan never bundles AH with ESP).  The remote
+ * traffic selector is "dynamic": a client only ever gets an SA for its own
+ * address.  Anti-replay is on (replay_window 32; 0 would switch it off).
+ *
+ * Self-signed client certificates: strongSwan 5.9 only accepts an
+ * end-entity certificate it holds locally or that chains to a loaded CA,
+ * never an unknown self-signed one received in IKE.  The router therefore
+ * loads each client's self-signed certificate over VICI (load-cert, see
+ * muisp-ike load-cert) before the client initiates; that is the
+ * registration step of muisp-client connect.
+ */
+#ifndef MUISP_IKE_CONF_H
+#define MUISP_IKE_CONF_H
+
+#include <stdio.h>
+
+struct ike_router_conf {
+	const char *name;		/* connection name, default "muisp" */
+	const char *local_addrs;	/* LAN address(es) or NULL for any */
+	const char *cert;		/* router cert, relative to x509/ */
+	const char *id;			/* router identity (a SAN of cert) */
+	const char *local_ts;		/* default "0.0.0.0/0,::/0" */
+	unsigned life_time;		/* CHILD_SA hard lifetime, s (0: 3600) */
+	unsigned rekey_time;		/* 0: charon's default (life*0.9) */
+};
+
+struct ike_client_conf {
+	const char *name;		/* default "muisp" */
+	const char *router;		/* router address (remote_addrs) */
+	const char *router_id;		/* identity the router must prove */
+	const char *cacert;		/* operator CA, relative to x509ca/ */
+	const char *cert;		/* own self-signed cert (x509/) */
+	int privacy;			/* 1: ESP AES-GCM, 0: AH */
+	unsigned life_time, rekey_time;	/* 0: defaults */
+};
+
+struct ike_strongswan_conf {
+	const char *vici_socket;	/* unix path */
+	const char *log_file;		/* NULL: no file log */
+	int install_routes;
+};
+
+int ike_conf_router(FILE *fp, const struct ike_router_conf *c);
+int ike_conf_client(FILE *fp, const struct ike_client_conf *c);
+int ike_conf_strongswan(FILE *fp, const struct ike_strongswan_conf *c);
+
+/* Proposals, shared with tests. */
+#define IKE_PROPOSALS	"aes128-sha256-modp2048,aes256-sha384-modp3072"
+#define IKE_AH_PROPOSALS	"sha256-modp2048"
+#define IKE_ESP_PROPOSALS	"aes128gcm16-modp2048,aes256gcm16-modp2048"
+/* Plugins charon needs (Debian's strongswan-charon, no openssl plugin). */
+#define IKE_CHARON_PLUGINS "random nonce aes sha1 sha2 hmac pem pkcs1 " \
+	"pkcs8 x509 pubkey gmp kdf drbg revocation constraints " \
+	"kernel-netlink socket-default vici"
+#define IKE_SWANCTL_PLUGINS "pem pkcs1 pkcs8 x509 pubkey gmp random nonce " \
+	"sha1 sha2"
+
+#endif

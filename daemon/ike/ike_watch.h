@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ike_watch: follows charon's CHILD_SAs over VICI and reports, per client
+ * address, "CHILD_SA up / down / rekeyed" with the SA identity the kernel
+ * module binds to the address.  For a poll loop: ike_watch_fd() +
+ * ike_watch_dispatch().  Single-threaded; callbacks run inside
+ * ike_watch_dispatch() / ike_watch_sync() and must not call back into the
+ * same ike_watch.
+ *
+ * Identity reported (see docs/DESIGN.md, "tunnel identity"):
+ *   reqid    charon's policy id for the CHILD_SA, stable across rekeying;
+ *            it equals xfrm_state.props.reqid of the inbound SA
+ *   spi_in   the inbound SPI the router allocated (xfrm_state.id.spi, in
+ *            host order here); unique per SA, changes on rekey
+ *   proto    IPPROTO_AH or IPPROTO_ESP (xfrm_state.id.proto)
+ *   if_id / mark are reported when charon has them (0 otherwise).
+ */
+#ifndef MUISP_IKE_WATCH_H
+#define MUISP_IKE_WATCH_H
+
+#include <netinet/in.h>
+#include <stdint.h>
+
+#include "vici.h"
+
+struct ike_child {
+	char ike_name[64];	/* IKE_SA (connection) name */
+	uint32_t ike_uniqueid;
+	char child_name[64];	/* CHILD_SA config name */
+	uint32_t uniqueid;	/* CHILD_SA unique id */
+	uint32_t reqid;
+	int proto;		/* IPPROTO_AH / IPPROTO_ESP */
+	int tunnel;		/* 1 if mode TUNNEL */
+	uint32_t spi_in, spi_out;	/* host order */
+	uint32_t if_id_in, if_id_out, mark_in, mark_out;
+	/* The client address: the remote traffic selector when it is one
+	 * host (/32, /128), else the remote IKE endpoint. */
+	int family;		/* AF_INET / AF_INET6 */
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+	} addr;
+	char addr_str[INET6_ADDRSTRLEN];
+	char remote_host[INET6_ADDRSTRLEN];
+	char remote_id[256];
+	char integ_alg[48];
+	char encr_alg[48];
+	unsigned integ_keysize, encr_keysize;
+};
+
+struct ike_watch_ops {
+	void (*child_up)(void *arg, const struct ike_child *c);
+	void (*child_down)(void *arg, const struct ike_child *c);
+	void (*child_rekey)(void *arg, const struct ike_child *old_sa,
+			    const struct ike_child *new_sa);
+	void (*ike_updown)(void *arg, const char *ike_name, uint32_t uniqueid,
+			   int up, const char *remote_host);
+};
+
+struct ike_watch_stats {
+	unsigned long events;		/* events received */
+	unsigned long child_up, child_down, child_rekey, ike_updown;
+	unsigned long malformed;	/* unparsable or missing fields */
+	unsigned long ignored;		/* events of other names */
+};
+
+struct ike_watch;
+
+/*
+ * Connect to charon's VICI socket URI (NULL: the default) and register
+ * for ike-updown, child-updown and child-rekey.  NULL with errno.
+ */
+struct ike_watch *ike_watch_open(const char *uri,
+				 const struct ike_watch_ops *ops, void *arg);
+/* A watcher over an existing connection (tests). */
+struct ike_watch *ike_watch_new(struct vici_conn *conn,
+				const struct ike_watch_ops *ops, void *arg);
+void ike_watch_close(struct ike_watch *w);
+int ike_watch_fd(const struct ike_watch *w);
+/* Socket readable: dispatch.  -1 with errno when the connection is lost
+ * (the caller reconnects with ike_watch_open and calls ike_watch_sync). */
+int ike_watch_dispatch(struct ike_watch *w);
+/*
+ * Report every CHILD_SA that is already up (list-sas) through child_up:
+ * after a (re)start nothing is missed.  Returns the number reported or -1.
+ */
+int ike_watch_sync(struct ike_watch *w);
+const struct ike_watch_stats *ike_watch_stats(const struct ike_watch *w);
+struct vici_conn *ike_watch_conn(struct ike_watch *w);
+
+/* Handle one event (what dispatch does per event; exposed for tests). */
+void ike_watch_handle(struct ike_watch *w, const char *name,
+		      const struct vici_msg *msg);
+
+/* Fill C from a CHILD_SA section of a list-sa/child-updown message; 0 or
+ * -1 if a required field is missing or malformed. */
+int ike_child_parse(const struct vici_node *ike, const struct vici_node *sa,
+		    struct ike_child *c);
+/* One line "child NAME reqid R proto AH spi_in 0x... addr A ..." */
+int ike_child_format(const struct ike_child *c, char *buf, size_t len);
+
+#endif

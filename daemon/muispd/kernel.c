@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Kernel binding of muispd: see kernel.h. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "contract.h"
+#include "kernel.h"
+#include "log.h"
+#include "muisp_nl.h"
+#include "proto.h"
+
+#define NONE_MAX 4096
+
+struct kernel {
+	struct muisp_nl *nl;	/* requests */
+	struct muisp_nl *ev;	/* events */
+	/* "none": per-contract usage fed by kernel_usage_add */
+	unsigned n;
+	struct {
+		uint64_t serial, used;
+	} none[NONE_MAX];
+};
+
+int kernel_open(int use_module, struct kernel **out)
+{
+	struct kernel *k = calloc(1, sizeof(*k));
+
+	*out = NULL;
+	if (!k)
+		return -1;
+	if (use_module) {
+		k->nl = muisp_nl_open(0);
+		if (!k->nl) {
+			log_warn("kernel: muisp family");
+			free(k);
+			return -1;
+		}
+		k->ev = muisp_nl_open(MUISP_NL_NONBLOCK);
+		if (!k->ev || muisp_nl_join(k->ev, MUISP_GENL_MCGRP_EVENTS)) {
+			log_warn("kernel: events group");
+			kernel_close(k);
+			return -1;
+		}
+		muisp_nl_set_rcvbuf(k->ev, 1 << 20);
+	}
+	*out = k;
+	return 0;
+}
+
+void kernel_close(struct kernel *k)
+{
+	if (!k)
+		return;
+	if (k->nl)
+		muisp_nl_close(k->nl);
+	if (k->ev)
+		muisp_nl_close(k->ev);
+	free(k);
+}
+
+int kernel_event_fd(const struct kernel *k)
+{
+	return k->ev ? muisp_nl_fd(k->ev) : -1;
+}
+
+struct ev_ctx {
+	kernel_event_fn fn;
+	void *arg;
+};
+
+static int on_event(const struct muisp_nl_event *o, void *arg)
+{
+	struct ev_ctx *c = arg;
+	struct kernel_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.serial = o->contract_id;
+	ev.used = o->used;
+	switch (o->type) {
+	case MUISP_EVENT_SOFT_LIMIT:
+		ev.type = KEV_SOFT_LIMIT;
+		break;
+	case MUISP_EVENT_HARD_LIMIT:
+		ev.type = KEV_HARD_LIMIT;
+		break;
+	case MUISP_EVENT_EXPIRED:
+		ev.type = KEV_EXPIRED;
+		break;
+	case MUISP_EVENT_ADDR_STATE:
+		if (o->new_state != MUISP_ADDR_STATE_UNALLOCATED &&
+		    o->new_state != MUISP_ADDR_STATE_UNSPEC)
+			return MNL_CB_OK;
+		if (o->old_state != MUISP_ADDR_STATE_BOUND)
+			return MNL_CB_OK;
+		ev.type = KEV_ADDR_RELEASED;
+		muisp_nl_ip_to_str(&o->addr, ev.addr);
+		break;
+	default:
+		return MNL_CB_OK;
+	}
+	c->fn(&ev, c->arg);
+	return MNL_CB_OK;
+}
+
+int kernel_events(struct kernel *k, kernel_event_fn fn, void *arg)
+{
+	struct ev_ctx c = { fn, arg };
+
+	if (!k->ev)
+		return 0;
+	for (;;) {
+		if (muisp_nl_recv_events(k->ev, on_event, NULL, &c) == 0)
+			continue;
+		if (errno == EAGAIN)
+			return 0;
+		if (errno == ENOBUFS) {
+			/* Lost events: the periodic usage poll resyncs. */
+			log_warnx("kernel: event overrun, resyncing by poll");
+			return 0;
+		}
+		log_warn("kernel: events");
+		return -1;
+	}
+}
+
+static uint8_t kmetric(int metric)
+{
+	switch (metric) {
+	case MP_METRIC_USAGE_TIME:
+		return MUISP_METRIC_USAGE_TIME;
+	case MP_METRIC_BYTES:
+		return MUISP_METRIC_BYTES;
+	case MP_METRIC_PACKETS:
+		return MUISP_METRIC_PACKETS;
+	default:
+		/* elapsed: wall clock since issue, enforced as an expiry */
+		return MUISP_METRIC_USAGE_TIME;
+	}
+}
+
+static uint64_t to_k(int metric, uint64_t v)
+{
+	if (metric == MP_METRIC_USAGE_TIME)
+		return v > UINT64_MAX / 1000 ? UINT64_MAX : v * 1000;
+	return v;
+}
+
+int kernel_contract_push(struct kernel *k, const struct contract_rec *c,
+			 int state, int restore_usage)
+{
+	struct muisp_nl_contract o;
+
+	if (!k->nl)
+		return 0;
+	memset(&o, 0, sizeof(o));
+	o.id = (uint32_t)c->serial;
+	MUISP_NL_SET(&o, MUISP_CONTRACT_A_ID);
+	o.metric = kmetric(c->metric);
+	MUISP_NL_SET(&o, MUISP_CONTRACT_A_METRIC);
+	o.status = state == CS_ACTIVE ? MUISP_CONTRACT_STATUS_ACTIVE :
+		   state == CS_DELINQUENT ? MUISP_CONTRACT_STATUS_DELINQUENT :
+		   MUISP_CONTRACT_STATUS_SUSPENDED;
+	MUISP_NL_SET(&o, MUISP_CONTRACT_A_STATUS);
+	if (c->metric == MP_METRIC_ELAPSED) {
+		uint64_t end = c->issued + c->hard;
+
+		o.expires_s = end < c->expiry ? end : c->expiry;
+	} else {
+		o.soft_limit = to_k(c->metric, c->soft);
+		o.hard_limit = to_k(c->metric, c->hard);
+		o.expires_s = c->expiry;
+		MUISP_NL_SET(&o, MUISP_CONTRACT_A_SOFT_LIMIT);
+		MUISP_NL_SET(&o, MUISP_CONTRACT_A_HARD_LIMIT);
+	}
+	MUISP_NL_SET(&o, MUISP_CONTRACT_A_EXPIRES_S);
+	if (restore_usage && c->metric != MP_METRIC_ELAPSED) {
+		switch (c->metric) {
+		case MP_METRIC_BYTES:
+			o.up_bytes = c->usage;
+			MUISP_NL_SET(&o, MUISP_CONTRACT_A_UP_BYTES);
+			break;
+		case MP_METRIC_PACKETS:
+			o.up_packets = c->usage;
+			MUISP_NL_SET(&o, MUISP_CONTRACT_A_UP_PACKETS);
+			break;
+		default:
+			o.usage_ms = to_k(c->metric, c->usage);
+			MUISP_NL_SET(&o, MUISP_CONTRACT_A_USAGE_MS);
+			break;
+		}
+	}
+	if (muisp_nl_contract_set(k->nl, &o)) {
+		log_warn("kernel: contract %llu set",
+			 (unsigned long long)c->serial);
+		return -1;
+	}
+	return 0;
+}
+
+int kernel_contract_del(struct kernel *k, uint64_t serial)
+{
+	if (!k->nl) {
+		for (unsigned i = 0; i < k->n; i++)
+			if (k->none[i].serial == serial) {
+				k->none[i] = k->none[--k->n];
+				break;
+			}
+		return 0;
+	}
+	if (muisp_nl_contract_del(k->nl, (uint32_t)serial) && errno != ENOENT) {
+		log_warn("kernel: contract %llu del",
+			 (unsigned long long)serial);
+		return -1;
+	}
+	return 0;
+}
+
+int kernel_contract_usage(struct kernel *k, const struct contract_rec *c,
+			  uint64_t *used)
+{
+	struct muisp_nl_contract o;
+
+	if (!k->nl) {
+		for (unsigned i = 0; i < k->n; i++)
+			if (k->none[i].serial == c->serial) {
+				*used = k->none[i].used;
+				return 0;
+			}
+		return 1;
+	}
+	if (muisp_nl_contract_get(k->nl, (uint32_t)c->serial, &o))
+		return errno == ENOENT ? 1 : -1;
+	switch (c->metric) {
+	case MP_METRIC_BYTES:
+		*used = o.up_bytes + o.down_bytes;
+		break;
+	case MP_METRIC_PACKETS:
+		*used = o.up_packets + o.down_packets;
+		break;
+	default:
+		*used = o.usage_ms / 1000;
+		break;
+	}
+	return 0;
+}
+
+int kernel_usage_add(struct kernel *k, uint64_t serial, uint64_t delta)
+{
+	if (k->nl) {
+		errno = EOPNOTSUPP;
+		return -1;
+	}
+	for (unsigned i = 0; i < k->n; i++)
+		if (k->none[i].serial == serial) {
+			k->none[i].used += delta;
+			return 0;
+		}
+	if (k->n >= NONE_MAX) {
+		errno = ENOSPC;
+		return -1;
+	}
+	k->none[k->n].serial = serial;
+	k->none[k->n].used = delta;
+	k->n++;
+	return 0;
+}
+
+static int addr_set(struct kernel *k, const char *addr, uint8_t state,
+		    uint64_t serial)
+{
+	struct muisp_nl_addr a;
+
+	if (!k->nl)
+		return 0;
+	memset(&a, 0, sizeof(a));
+	if (muisp_nl_ip_from_str(&a.addr, addr)) {
+		log_warnx("kernel: bad address %s", addr);
+		return -1;
+	}
+	MUISP_NL_SET(&a, MUISP_ADDR_A_ADDR);
+	a.state = state;
+	MUISP_NL_SET(&a, MUISP_ADDR_A_STATE);
+	if (state == MUISP_ADDR_STATE_BOUND) {
+		a.contract_id = (uint32_t)serial;
+		MUISP_NL_SET(&a, MUISP_ADDR_A_CONTRACT_ID);
+	}
+	if (muisp_nl_addr_set(k->nl, &a)) {
+		log_warn("kernel: address %s", addr);
+		return -1;
+	}
+	return 0;
+}
+
+int kernel_addr_bind(struct kernel *k, const char *addr, uint64_t serial)
+{
+	return addr_set(k, addr, MUISP_ADDR_STATE_BOUND, serial);
+}
+
+int kernel_addr_unbind(struct kernel *k, const char *addr)
+{
+	/* Fig 5: a bound address becomes unallocated when its contract is
+	 * unbound or extinguished; DHCP allocates it again. */
+	return addr_set(k, addr, MUISP_ADDR_STATE_UNALLOCATED, 0);
+}
+
+int kernel_tunnel_is_esp(struct kernel *k, const char *addr)
+{
+	/* The module's address entry names the SA (xfrm reqid) once the
+	 * tunnel work lands; until then nothing is known to be ESP. */
+	return 0;
+}

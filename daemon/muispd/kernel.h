@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Every call muispd makes into the muisp kernel module goes through here.
+ * Two backends: "netlink" (lib/muisp_nl, the real datapath) and "none"
+ * (no module: host tests; usage of bytes/packets metrics is fed by the
+ * operator's usage-add command and kept in memory).
+ *
+ * Units: the daemon counts time metrics in seconds, the module in
+ * milliseconds; conversion happens here.  The elapsed-time metric counts
+ * wall-clock time since the receipt's date (recoverable from the receipt
+ * alone, paper §7), so the module gets it as an expiry, not as a limit.
+ */
+#ifndef MUISP_KERNEL_H
+#define MUISP_KERNEL_H
+
+#include <stdint.h>
+
+#include "store.h"
+
+struct kernel;
+
+enum kernel_event_type {
+	KEV_SOFT_LIMIT = 1,
+	KEV_HARD_LIMIT,
+	KEV_EXPIRED,
+	KEV_ADDR_RELEASED,	/* lease/SA gone: address no longer allocated */
+};
+
+struct kernel_event {
+	int type;
+	uint64_t serial;
+	uint64_t used;		/* daemon units */
+	char addr[64];
+};
+
+typedef void (*kernel_event_fn)(const struct kernel_event *ev, void *arg);
+
+/* Open a backend: use_module = 0 for "none". */
+int kernel_open(int use_module, struct kernel **out);
+void kernel_close(struct kernel *k);
+/* Event fd to poll (-1 for "none"). */
+int kernel_event_fd(const struct kernel *k);
+/* Read pending events; fn is called for each.  0 or -1. */
+int kernel_events(struct kernel *k, kernel_event_fn fn, void *arg);
+
+/* Create or update the module's contract from c and state (enum
+ * contract_state; bound states map to ACTIVE/SUSPENDED/DELINQUENT).
+ * restore_usage: also load c->usage into the module's counters. */
+int kernel_contract_push(struct kernel *k, const struct contract_rec *c,
+			 int state, int restore_usage);
+int kernel_contract_del(struct kernel *k, uint64_t serial);
+/* Current usage in daemon units (bytes, packets, seconds).  1 when the
+ * module does not know the contract. */
+int kernel_contract_usage(struct kernel *k, const struct contract_rec *c,
+			  uint64_t *used);
+int kernel_addr_bind(struct kernel *k, const char *addr, uint64_t serial);
+int kernel_addr_unbind(struct kernel *k, const char *addr);
+/* 1 if the address's tunnel encrypts (ESP), so a plain TCP control
+ * channel is acceptable (paper §5); 0 if not or unknown. */
+int kernel_tunnel_is_esp(struct kernel *k, const char *addr);
+
+/* "none" backend only: add usage to a contract (operator usage-add). */
+int kernel_usage_add(struct kernel *k, uint64_t serial, uint64_t delta);
+
+#endif

@@ -1,0 +1,814 @@
+// SPDX-License-Identifier: GPL-2.0
+/* muisp control-channel codec: see proto.h and docs/PROTOCOL.md. */
+#include <string.h>
+
+#include "proto.h"
+
+enum kind { K_NONE, K_U8, K_U32, K_U64, K_STR, K_BYTES, K_ITEM, K_LINE };
+
+struct attr_def {
+	enum kind kind;
+	uint64_t min, max;	/* value range for integers */
+};
+
+#define U8R(a, b)  { K_U8, (a), (b) }
+#define U32R(a, b) { K_U32, (a), (b) }
+#define U64	   { K_U64, 0, UINT64_MAX }
+#define STR	   { K_STR, 0, 0 }
+
+static const struct attr_def attr_defs[__MP_A_LAST] = {
+	[MP_A_SERIAL] = U64,
+	[MP_A_OFFER_SERIAL] = U64,
+	[MP_A_TIME] = U64,
+	[MP_A_EXPIRY] = U64,
+	[MP_A_METRIC] = U8R(1, __MP_METRIC_LAST - 1),
+	[MP_A_METHOD] = U8R(1, __MP_METHOD_LAST - 1),
+	[MP_A_PRIVACY] = U8R(0, 1),
+	[MP_A_SOFT] = U64,
+	[MP_A_HARD] = U64,
+	[MP_A_USAGE] = U64,
+	[MP_A_AMOUNT] = U64,
+	[MP_A_PAYMENT] = STR,
+	[MP_A_RECEIPT] = { K_BYTES, 0, 0 },
+	[MP_A_PASSWORD] = STR,
+	[MP_A_STATE] = U8R(0, 15),
+	[MP_A_WARNING] = U8R(1, __MP_WARN_LAST - 1),
+	[MP_A_ERROR] = U32R(1, __MP_ERR_LAST - 1),
+	[MP_A_MESSAGE] = STR,
+	[MP_A_OFFER_ITEM] = { K_ITEM, 0, 0 },
+	[MP_A_LINE] = { K_LINE, 0, 0 },
+	[MP_A_REFUND] = U64,
+	[MP_A_CHARGE] = U64,
+	[MP_A_ADDR] = STR,
+	[MP_A_CURRENCY] = STR,
+	[MP_A_LOAD] = U8R(0, 100),
+	[MP_A_CODE] = STR,
+	[MP_A_BALANCE] = U64,
+	[MP_A_ROOM] = STR,
+	[MP_A_KEY_ID] = U32R(0, UINT32_MAX),
+	[MP_A_PRICE] = U64,
+	[MP_A_UNIT] = { K_U64, 1, UINT64_MAX },
+};
+
+#define B(a) (1ull << (a))
+
+struct type_def {
+	const char *name;
+	uint64_t required, allowed, oneof;
+};
+
+#define STATUS_ATTRS (B(MP_A_SERIAL) | B(MP_A_STATE) | B(MP_A_USAGE) | \
+	B(MP_A_SOFT) | B(MP_A_HARD) | B(MP_A_EXPIRY) | B(MP_A_METRIC) | \
+	B(MP_A_METHOD) | B(MP_A_ADDR) | B(MP_A_AMOUNT) | B(MP_A_TIME) | \
+	B(MP_A_RECEIPT) | B(MP_A_PASSWORD) | B(MP_A_PRICE) | B(MP_A_UNIT) | \
+	B(MP_A_CHARGE) | B(MP_A_REFUND) | B(MP_A_KEY_ID) | B(MP_A_PRIVACY) | \
+	B(MP_A_ROOM) | B(MP_A_MESSAGE))
+
+static const struct type_def type_defs[256] = {
+	[MP_T_OFFER_GET] = { "offer-get", 0, B(MP_A_PRIVACY), 0 },
+	[MP_T_REQUEST] = { "request",
+		B(MP_A_OFFER_SERIAL) | B(MP_A_METRIC) | B(MP_A_SOFT) |
+		B(MP_A_HARD) | B(MP_A_METHOD), B(MP_A_PRIVACY), 0 },
+	[MP_T_DEPOSIT] = { "deposit", B(MP_A_SERIAL) | B(MP_A_METHOD),
+		B(MP_A_PAYMENT) | B(MP_A_AMOUNT), 0 },
+	[MP_T_BIND] = { "bind", 0, 0, B(MP_A_RECEIPT) | B(MP_A_PASSWORD) },
+	[MP_T_USAGE] = { "usage", B(MP_A_SERIAL), 0, 0 },
+	[MP_T_START] = { "start", B(MP_A_SERIAL), 0, 0 },
+	[MP_T_SUSPEND] = { "suspend", B(MP_A_SERIAL), 0, 0 },
+	[MP_T_TERMINATE] = { "terminate", B(MP_A_SERIAL), 0, 0 },
+	[MP_T_EXTEND] = { "extend", B(MP_A_SERIAL) | B(MP_A_SOFT), 0, 0 },
+	[MP_T_WARNING_ACK] = { "warning-ack",
+		B(MP_A_SERIAL) | B(MP_A_WARNING), 0, 0 },
+	[MP_T_OFFER] = { "offer",
+		B(MP_A_OFFER_SERIAL) | B(MP_A_TIME) | B(MP_A_EXPIRY) |
+		B(MP_A_CURRENCY), B(MP_A_OFFER_ITEM) | B(MP_A_LOAD) |
+		B(MP_A_PRIVACY), 0 },
+	[MP_T_QUOTE] = { "quote",
+		B(MP_A_SERIAL) | B(MP_A_AMOUNT) | B(MP_A_METRIC) |
+		B(MP_A_SOFT) | B(MP_A_HARD) | B(MP_A_METHOD) | B(MP_A_EXPIRY),
+		B(MP_A_PRICE) | B(MP_A_UNIT) | B(MP_A_TIME) |
+		B(MP_A_PRIVACY), 0 },
+	[MP_T_RECEIPT] = { "receipt", B(MP_A_SERIAL) | B(MP_A_RECEIPT),
+		STATUS_ATTRS, 0 },
+	[MP_T_STATUS] = { "status", B(MP_A_SERIAL) | B(MP_A_STATE),
+		STATUS_ATTRS, 0 },
+	[MP_T_STATEMENT] = { "statement", B(MP_A_SERIAL),
+		B(MP_A_LINE) | B(MP_A_AMOUNT) | B(MP_A_CHARGE) |
+		B(MP_A_REFUND) | B(MP_A_USAGE) | B(MP_A_METHOD) |
+		B(MP_A_STATE) | B(MP_A_MESSAGE) | B(MP_A_BALANCE) |
+		B(MP_A_ROOM), 0 },
+	[MP_T_ERROR] = { "error", B(MP_A_ERROR),
+		B(MP_A_MESSAGE) | B(MP_A_SERIAL), 0 },
+	[MP_T_WARNING] = { "warning", B(MP_A_SERIAL) | B(MP_A_WARNING),
+		B(MP_A_USAGE) | B(MP_A_SOFT) | B(MP_A_HARD) |
+		B(MP_A_EXPIRY) | B(MP_A_ADDR) | B(MP_A_STATE), 0 },
+	[MP_T_OP_VOUCHER_ISSUE] = { "op-voucher-issue", B(MP_A_AMOUNT),
+		B(MP_A_EXPIRY), 0 },
+	[MP_T_OP_VOUCHER_SHOW] = { "op-voucher-show", B(MP_A_CODE), 0, 0 },
+	[MP_T_OP_VOUCHER] = { "op-voucher", B(MP_A_CODE) | B(MP_A_BALANCE),
+		B(MP_A_EXPIRY) | B(MP_A_AMOUNT), 0 },
+	[MP_T_OP_CONTRACT_CREATE] = { "op-contract-create",
+		B(MP_A_METRIC) | B(MP_A_SOFT) | B(MP_A_HARD) | B(MP_A_METHOD),
+		B(MP_A_ROOM) | B(MP_A_PRIVACY) | B(MP_A_EXPIRY), 0 },
+	[MP_T_OP_CONTRACT_LIST] = { "op-contract-list", 0, 0, 0 },
+	[MP_T_OP_CONTRACT_SHOW] = { "op-contract-show", B(MP_A_SERIAL), 0, 0 },
+	[MP_T_OP_CONTRACT_TERMINATE] = { "op-contract-terminate",
+		B(MP_A_SERIAL), 0, 0 },
+	[MP_T_OP_CONTRACT_SETTLE] = { "op-contract-settle",
+		B(MP_A_SERIAL), 0, 0 },
+	[MP_T_OP_USAGE_ADD] = { "op-usage-add",
+		B(MP_A_SERIAL) | B(MP_A_USAGE), 0, 0 },
+	[MP_T_OP_KEY_ROTATE] = { "op-key-rotate", 0, 0, 0 },
+	[MP_T_OP_ROOM_SHOW] = { "op-room-show", B(MP_A_ROOM), 0, 0 },
+	[MP_T_OP_UNBIND] = { "op-unbind", B(MP_A_SERIAL), 0, 0 },
+	[MP_T_OP_OK] = { "op-ok", 0,
+		B(MP_A_KEY_ID) | B(MP_A_MESSAGE) | B(MP_A_SERIAL), 0 },
+};
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+	return (uint64_t)get32(p) << 32 | get32(p + 4);
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)(v >> 16));
+	put16(p + 2, (uint16_t)v);
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	put32(p, (uint32_t)(v >> 32));
+	put32(p + 4, (uint32_t)v);
+}
+
+static size_t pad4(size_t n)
+{
+	return (n + 3) & ~(size_t)3;
+}
+
+static int kind_len_ok(enum kind k, size_t len)
+{
+	switch (k) {
+	case K_U8:
+		return len == 1;
+	case K_U32:
+		return len == 4;
+	case K_U64:
+		return len == 8;
+	case K_STR:
+		return len >= 1 && len <= MP_STR_MAX;
+	case K_BYTES:
+		return len >= 1 && len <= MP_BYTES_MAX;
+	case K_ITEM:
+	case K_LINE:
+		return len >= 4;
+	default:
+		return 0;
+	}
+}
+
+static int str_ok(const uint8_t *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (p[i] < 0x20 || p[i] > 0x7e)
+			return 0;
+	return 1;
+}
+
+static uint64_t get_int(enum kind k, const uint8_t *p)
+{
+	return k == K_U8 ? p[0] : k == K_U32 ? get32(p) : get64(p);
+}
+
+/*
+ * Walk the attributes in [p, p + len).  For each, checks that header,
+ * value and padding fit and padding is zero, then calls fn.
+ */
+typedef int (*attr_fn)(void *ctx, uint16_t type, const uint8_t *v,
+		       uint16_t vlen);
+
+static int walk(const uint8_t *p, size_t len, attr_fn fn, void *ctx)
+{
+	size_t off = 0;
+
+	while (off < len) {
+		if (len - off < 4)
+			return MP_E_TRUNC;
+		uint16_t type = get16(p + off);
+		uint16_t vlen = get16(p + off + 2);
+		size_t total = pad4(4 + (size_t)vlen);
+
+		if (total > len - off)
+			return MP_E_TRUNC;
+		for (size_t i = 4 + (size_t)vlen; i < total; i++)
+			if (p[off + i])
+				return MP_E_PAD;
+		int rc = fn(ctx, type, p + off + 4, vlen);
+
+		if (rc)
+			return rc;
+		off += total;
+	}
+	return 0;
+}
+
+struct sub_ctx {
+	unsigned seen;
+	const struct attr_def *defs;
+	unsigned ndefs;
+	uint64_t val[8];
+	char str[MP_STR_MAX + 1];
+};
+
+static const struct attr_def item_defs[__MP_I_LAST] = {
+	[MP_I_METRIC] = U8R(1, __MP_METRIC_LAST - 1),
+	[MP_I_METHOD] = U8R(1, __MP_METHOD_LAST - 1),
+	[MP_I_PRIVACY] = U8R(0, 1),
+	[MP_I_PRICE] = U64,
+	[MP_I_UNIT] = { K_U64, 1, UINT64_MAX },
+};
+
+static const struct attr_def line_defs[__MP_L_LAST] = {
+	[MP_L_DESC] = STR,
+	[MP_L_AMOUNT] = U64,
+	[MP_L_SIGN] = U8R(0, 1),
+};
+
+static int sub_attr(void *vctx, uint16_t type, const uint8_t *v, uint16_t vlen)
+{
+	struct sub_ctx *c = vctx;
+	const struct attr_def *d;
+
+	if (type == 0 || type >= c->ndefs || c->defs[type].kind == K_NONE)
+		return MP_E_ATTR_UNKNOWN;
+	if (c->seen & (1u << type))
+		return MP_E_ATTR_DUP;
+	d = &c->defs[type];
+	if (!kind_len_ok(d->kind, vlen))
+		return MP_E_ATTR_LEN;
+	if (d->kind == K_STR) {
+		if (!str_ok(v, vlen))
+			return MP_E_ATTR_VALUE;
+		memcpy(c->str, v, vlen);
+		c->str[vlen] = '\0';
+	} else {
+		uint64_t x = get_int(d->kind, v);
+
+		if (x < d->min || x > d->max)
+			return MP_E_ATTR_VALUE;
+		c->val[type] = x;
+	}
+	c->seen |= 1u << type;
+	return 0;
+}
+
+static int decode_item(const uint8_t *v, uint16_t vlen, struct mp_item *it)
+{
+	struct sub_ctx c;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	c.defs = item_defs;
+	c.ndefs = __MP_I_LAST;
+	rc = walk(v, vlen, sub_attr, &c);
+	if (rc)
+		return rc;
+	if (c.seen != ((1u << __MP_I_LAST) - 2))
+		return MP_E_ATTR_MISSING;
+	it->metric = (uint8_t)c.val[MP_I_METRIC];
+	it->method = (uint8_t)c.val[MP_I_METHOD];
+	it->privacy = (uint8_t)c.val[MP_I_PRIVACY];
+	it->price = c.val[MP_I_PRICE];
+	it->unit = c.val[MP_I_UNIT];
+	return 0;
+}
+
+static int decode_line(const uint8_t *v, uint16_t vlen, struct mp_line *ln)
+{
+	struct sub_ctx c;
+	int rc;
+
+	memset(&c, 0, sizeof(c));
+	c.defs = line_defs;
+	c.ndefs = __MP_L_LAST;
+	rc = walk(v, vlen, sub_attr, &c);
+	if (rc)
+		return rc;
+	if ((c.seen & ((1u << MP_L_DESC) | (1u << MP_L_AMOUNT))) !=
+	    ((1u << MP_L_DESC) | (1u << MP_L_AMOUNT)))
+		return MP_E_ATTR_MISSING;
+	memcpy(ln->desc, c.str, sizeof(ln->desc));
+	ln->amount = c.val[MP_L_AMOUNT];
+	ln->credit = (uint8_t)c.val[MP_L_SIGN];
+	return 0;
+}
+
+static int top_attr(void *vctx, uint16_t type, const uint8_t *v, uint16_t vlen)
+{
+	struct mp_msg *m = vctx;
+	const struct type_def *t = &type_defs[m->type];
+	const struct attr_def *d;
+
+	if (type == 0 || type >= __MP_A_LAST)
+		return MP_E_ATTR_UNKNOWN;
+	d = &attr_defs[type];
+	if (!((t->required | t->allowed | t->oneof) & B(type)))
+		return MP_E_ATTR_NOTALLOWED;
+	if (!kind_len_ok(d->kind, vlen))
+		return MP_E_ATTR_LEN;
+	switch (d->kind) {
+	case K_ITEM:
+		if (m->nitems >= MP_MAX_ITEMS)
+			return MP_E_TOOMANY;
+		{
+			int rc = decode_item(v, vlen, &m->items[m->nitems]);
+
+			if (rc)
+				return rc;
+		}
+		m->nitems++;
+		break;
+	case K_LINE:
+		if (m->nlines >= MP_MAX_LINES)
+			return MP_E_TOOMANY;
+		{
+			int rc = decode_line(v, vlen, &m->lines[m->nlines]);
+
+			if (rc)
+				return rc;
+		}
+		m->nlines++;
+		break;
+	case K_STR:
+		if (mp_has(m, type))
+			return MP_E_ATTR_DUP;
+		if (!str_ok(v, vlen))
+			return MP_E_ATTR_VALUE;
+		memcpy(m->s[type], v, vlen);
+		m->s[type][vlen] = '\0';
+		break;
+	case K_BYTES:
+		if (mp_has(m, type))
+			return MP_E_ATTR_DUP;
+		memcpy(m->bytes, v, vlen);
+		m->bytes_len = vlen;
+		break;
+	default: {
+		uint64_t x;
+
+		if (mp_has(m, type))
+			return MP_E_ATTR_DUP;
+		x = get_int(d->kind, v);
+		if (x < d->min || x > d->max)
+			return MP_E_ATTR_VALUE;
+		m->u[type] = x;
+		break;
+	}
+	}
+	m->present |= B(type);
+	return 0;
+}
+
+static int header_check(const uint8_t *buf)
+{
+	if (get16(buf) != MP_MAGIC)
+		return MP_E_MAGIC;
+	if (buf[2] != MP_VERSION)
+		return MP_E_VERSION;
+	if (!type_defs[buf[3]].name)
+		return MP_E_TYPE;
+	if (get16(buf + 4) & ~__MP_F_ALL)
+		return MP_E_FLAGS;
+	if (get16(buf + 6))
+		return MP_E_RESERVED;
+	if (get32(buf + 8) > MP_MAX_PAYLOAD)
+		return MP_E_LENGTH;
+	return 0;
+}
+
+int mp_frame_len(const uint8_t *buf, size_t len)
+{
+	int rc;
+
+	if (len < MP_HDR_LEN)
+		return MP_E_SHORT;
+	rc = header_check(buf);
+	if (rc)
+		return rc;
+	return MP_HDR_LEN + (int)get32(buf + 8);
+}
+
+static int check_presence(const struct mp_msg *m)
+{
+	const struct type_def *t = &type_defs[m->type];
+	uint64_t one;
+
+	if ((m->present & t->required) != t->required)
+		return MP_E_ATTR_MISSING;
+	if (t->oneof) {
+		one = m->present & t->oneof;
+		if (!one)
+			return MP_E_ATTR_MISSING;
+		if (one & (one - 1))
+			return MP_E_ATTR_NOTALLOWED;
+	}
+	return 0;
+}
+
+int mp_decode(const uint8_t *buf, size_t len, struct mp_msg *m)
+{
+	int flen = mp_frame_len(buf, len);
+	int rc;
+
+	memset(m, 0, sizeof(*m));
+	if (flen < 0)
+		return flen;
+	if ((size_t)flen != len)
+		return (size_t)flen > len ? MP_E_SHORT : MP_E_LENGTH;
+	m->type = buf[3];
+	m->flags = get16(buf + 4);
+	m->serial = get32(buf + 12);
+	rc = walk(buf + MP_HDR_LEN, len - MP_HDR_LEN, top_attr, m);
+	if (!rc)
+		rc = check_presence(m);
+	if (rc) {
+		uint8_t type = m->type;
+
+		memset(m, 0, sizeof(*m));
+		m->type = type;
+	}
+	return rc;
+}
+
+void mp_init(struct mp_msg *m, uint8_t type, uint16_t flags, uint32_t serial)
+{
+	memset(m, 0, sizeof(*m));
+	m->type = type;
+	m->flags = flags;
+	m->serial = serial;
+}
+
+int mp_set_u(struct mp_msg *m, int attr, uint64_t v)
+{
+	if (attr <= 0 || attr >= __MP_A_LAST)
+		return -1;
+	switch (attr_defs[attr].kind) {
+	case K_U8:
+	case K_U32:
+	case K_U64:
+		break;
+	default:
+		return -1;
+	}
+	m->u[attr] = v;
+	m->present |= B(attr);
+	return 0;
+}
+
+int mp_set_s(struct mp_msg *m, int attr, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (attr <= 0 || attr >= __MP_A_LAST || attr_defs[attr].kind != K_STR ||
+	    n > MP_STR_MAX)
+		return -1;
+	memcpy(m->s[attr], s, n + 1);
+	m->present |= B(attr);
+	return 0;
+}
+
+int mp_set_bytes(struct mp_msg *m, int attr, const void *p, size_t len)
+{
+	if (attr <= 0 || attr >= __MP_A_LAST ||
+	    attr_defs[attr].kind != K_BYTES || len > MP_BYTES_MAX)
+		return -1;
+	memcpy(m->bytes, p, len);
+	m->bytes_len = (uint16_t)len;
+	m->present |= B(attr);
+	return 0;
+}
+
+int mp_add_item(struct mp_msg *m, const struct mp_item *it)
+{
+	if (m->nitems >= MP_MAX_ITEMS)
+		return -1;
+	m->items[m->nitems++] = *it;
+	m->present |= B(MP_A_OFFER_ITEM);
+	return 0;
+}
+
+int mp_add_line(struct mp_msg *m, const char *desc, uint64_t amount,
+		int credit)
+{
+	struct mp_line *ln;
+	size_t n = strlen(desc);
+
+	if (m->nlines >= MP_MAX_LINES || n > MP_STR_MAX)
+		return -1;
+	ln = &m->lines[m->nlines++];
+	memset(ln, 0, sizeof(*ln));
+	memcpy(ln->desc, desc, n + 1);
+	ln->amount = amount;
+	ln->credit = credit ? 1 : 0;
+	m->present |= B(MP_A_LINE);
+	return 0;
+}
+
+struct wbuf {
+	uint8_t *p;
+	size_t cap, len;
+	int err;
+};
+
+/* Append an attribute header + value; returns the header offset. */
+static size_t w_attr(struct wbuf *w, uint16_t type, const void *v, size_t vlen)
+{
+	size_t at = w->len, total = pad4(4 + vlen);
+
+	if (w->err)
+		return at;
+	if (vlen > 0xffff || total > w->cap - w->len) {
+		w->err = MP_E_NOSPACE;
+		return at;
+	}
+	put16(w->p + at, type);
+	put16(w->p + at + 2, (uint16_t)vlen);
+	if (vlen)
+		memcpy(w->p + at + 4, v, vlen);
+	memset(w->p + at + 4 + vlen, 0, total - 4 - vlen);
+	w->len += total;
+	return at;
+}
+
+static void w_int(struct wbuf *w, uint16_t type, enum kind k, uint64_t x)
+{
+	uint8_t v[8];
+	size_t n = k == K_U8 ? 1 : k == K_U32 ? 4 : 8;
+
+	if (k == K_U8)
+		v[0] = (uint8_t)x;
+	else if (k == K_U32)
+		put32(v, (uint32_t)x);
+	else
+		put64(v, x);
+	w_attr(w, type, v, n);
+}
+
+/* Nested: reserve header, write children, then patch the length. */
+static size_t w_nest_begin(struct wbuf *w, uint16_t type)
+{
+	return w_attr(w, type, NULL, 0);
+}
+
+static void w_nest_end(struct wbuf *w, size_t at)
+{
+	size_t vlen;
+
+	if (w->err)
+		return;
+	vlen = w->len - at - 4;
+	if (vlen > 0xffff) {
+		w->err = MP_E_NOSPACE;
+		return;
+	}
+	put16(w->p + at + 2, (uint16_t)vlen);
+}
+
+static int value_ok(const struct attr_def *d, const struct mp_msg *m, int a)
+{
+	switch (d->kind) {
+	case K_U8:
+	case K_U32:
+	case K_U64:
+		return m->u[a] >= d->min && m->u[a] <= d->max;
+	case K_STR: {
+		size_t n = strnlen(m->s[a], MP_STR_MAX + 1);
+
+		return n >= 1 && n <= MP_STR_MAX &&
+		       str_ok((const uint8_t *)m->s[a], n);
+	}
+	case K_BYTES:
+		return m->bytes_len >= 1 && m->bytes_len <= MP_BYTES_MAX;
+	case K_ITEM:
+		return m->nitems > 0;
+	case K_LINE:
+		return m->nlines > 0;
+	default:
+		return 0;
+	}
+}
+
+int mp_encode(const struct mp_msg *m, uint8_t *buf, size_t cap)
+{
+	const struct type_def *t = &type_defs[m->type];
+	struct wbuf w = { buf, cap, MP_HDR_LEN, 0 };
+	uint64_t mask;
+	int rc;
+
+	if (!t->name)
+		return MP_E_TYPE;
+	if (m->flags & ~__MP_F_ALL)
+		return MP_E_FLAGS;
+	mask = t->required | t->allowed | t->oneof;
+	if (m->present & ~mask)
+		return MP_E_ATTR_NOTALLOWED;
+	rc = check_presence(m);
+	if (rc)
+		return rc;
+	if (cap < MP_HDR_LEN)
+		return MP_E_NOSPACE;
+	if (w.cap > MP_MAX_FRAME)
+		w.cap = MP_MAX_FRAME;
+	for (int a = 1; a < __MP_A_LAST; a++) {
+		const struct attr_def *d = &attr_defs[a];
+
+		if (!mp_has(m, a))
+			continue;
+		if (!value_ok(d, m, a))
+			return MP_E_ATTR_VALUE;
+		switch (d->kind) {
+		case K_STR:
+			w_attr(&w, (uint16_t)a, m->s[a], strlen(m->s[a]));
+			break;
+		case K_BYTES:
+			w_attr(&w, (uint16_t)a, m->bytes, m->bytes_len);
+			break;
+		case K_ITEM:
+			if (m->nitems > MP_MAX_ITEMS)
+				return MP_E_TOOMANY;
+			for (unsigned i = 0; i < m->nitems; i++) {
+				const struct mp_item *it = &m->items[i];
+				size_t at = w_nest_begin(&w, (uint16_t)a);
+
+				if (!it->metric || it->metric >= __MP_METRIC_LAST ||
+				    !it->method || it->method >= __MP_METHOD_LAST ||
+				    it->privacy > 1 || !it->unit)
+					return MP_E_ATTR_VALUE;
+				w_int(&w, MP_I_METRIC, K_U8, it->metric);
+				w_int(&w, MP_I_METHOD, K_U8, it->method);
+				w_int(&w, MP_I_PRIVACY, K_U8, it->privacy);
+				w_int(&w, MP_I_PRICE, K_U64, it->price);
+				w_int(&w, MP_I_UNIT, K_U64, it->unit);
+				w_nest_end(&w, at);
+			}
+			break;
+		case K_LINE:
+			if (m->nlines > MP_MAX_LINES)
+				return MP_E_TOOMANY;
+			for (unsigned i = 0; i < m->nlines; i++) {
+				const struct mp_line *ln = &m->lines[i];
+				size_t n = strnlen(ln->desc, MP_STR_MAX + 1);
+				size_t at;
+
+				if (n < 1 || n > MP_STR_MAX ||
+				    !str_ok((const uint8_t *)ln->desc, n) ||
+				    ln->credit > 1)
+					return MP_E_ATTR_VALUE;
+				at = w_nest_begin(&w, (uint16_t)a);
+				w_attr(&w, MP_L_DESC, ln->desc, n);
+				w_int(&w, MP_L_AMOUNT, K_U64, ln->amount);
+				if (ln->credit)
+					w_int(&w, MP_L_SIGN, K_U8, 1);
+				w_nest_end(&w, at);
+			}
+			break;
+		default:
+			w_int(&w, (uint16_t)a, d->kind, m->u[a]);
+			break;
+		}
+	}
+	if (w.err)
+		return w.err;
+	put16(buf, MP_MAGIC);
+	buf[2] = MP_VERSION;
+	buf[3] = m->type;
+	put16(buf + 4, m->flags);
+	put16(buf + 6, 0);
+	put32(buf + 8, (uint32_t)(w.len - MP_HDR_LEN));
+	put32(buf + 12, m->serial);
+	return (int)w.len;
+}
+
+const char *mp_strerror(int status)
+{
+	static const char *const s[] = {
+		"ok", "incomplete frame", "bad magic", "unsupported version",
+		"unknown message type", "unknown flags", "reserved bits set",
+		"frame too long", "truncated attribute",
+		"bad attribute length", "unknown attribute",
+		"duplicate attribute", "attribute not allowed here",
+		"missing attribute", "bad attribute value",
+		"non-zero padding", "too many repeated attributes",
+		"output buffer too small",
+	};
+
+	if (status > 0 || -status >= (int)(sizeof(s) / sizeof(s[0])))
+		return "unknown status";
+	return s[-status];
+}
+
+const char *mp_type_name(int type)
+{
+	if (type < 0 || type > 255 || !type_defs[type].name)
+		return "unknown";
+	return type_defs[type].name;
+}
+
+const char *mp_error_name(int err)
+{
+	static const char *const s[__MP_ERR_LAST] = {
+		[MP_ERR_PROTO] = "protocol error",
+		[MP_ERR_VERSION] = "unsupported version",
+		[MP_ERR_UNKNOWN] = "unknown contract, offer or voucher",
+		[MP_ERR_STATE] = "not allowed in the contract's state",
+		[MP_ERR_RECEIPT] = "receipt rejected",
+		[MP_ERR_PASSWORD] = "password rejected",
+		[MP_ERR_PAYMENT] = "payment declined",
+		[MP_ERR_LIMITS] = "invalid limits",
+		[MP_ERR_EXPIRED] = "contract expired",
+		[MP_ERR_ELSEWHERE] = "contract bound to another address",
+		[MP_ERR_INTERNAL] = "internal error",
+		[MP_ERR_PERM] = "not permitted on this channel",
+		[MP_ERR_OFFER] = "offer unknown, stale or option not offered",
+	};
+
+	if (err <= 0 || err >= __MP_ERR_LAST)
+		return "unknown error";
+	return s[err];
+}
+
+const char *mp_warning_name(int w)
+{
+	static const char *const s[__MP_WARN_LAST] = {
+		[MP_WARN_SOFT_LIMIT] = "soft-limit",
+		[MP_WARN_HARD_LIMIT] = "hard-limit",
+		[MP_WARN_EXPIRY] = "expiry",
+		[MP_WARN_ELSEWHERE] = "presented-elsewhere",
+	};
+
+	if (w <= 0 || w >= __MP_WARN_LAST)
+		return "unknown";
+	return s[w];
+}
+
+static const char *const metric_names[__MP_METRIC_LAST] = {
+	[MP_METRIC_ELAPSED] = "elapsed",
+	[MP_METRIC_USAGE_TIME] = "time",
+	[MP_METRIC_BYTES] = "bytes",
+	[MP_METRIC_PACKETS] = "packets",
+};
+
+static const char *const method_names[__MP_METHOD_LAST] = {
+	[MP_METHOD_VOUCHER] = "voucher",
+	[MP_METHOD_ROOM] = "room",
+	[MP_METHOD_CASH] = "cash",
+	[MP_METHOD_ONLINE] = "online",
+};
+
+const char *mp_metric_name(int metric)
+{
+	if (metric <= 0 || metric >= __MP_METRIC_LAST)
+		return "unknown";
+	return metric_names[metric];
+}
+
+const char *mp_method_name(int method)
+{
+	if (method <= 0 || method >= __MP_METHOD_LAST)
+		return "unknown";
+	return method_names[method];
+}
+
+int mp_metric_parse(const char *s)
+{
+	for (int i = 1; i < __MP_METRIC_LAST; i++)
+		if (!strcmp(s, metric_names[i]))
+			return i;
+	return -1;
+}
+
+int mp_method_parse(const char *s)
+{
+	for (int i = 1; i < __MP_METHOD_LAST; i++)
+		if (!strcmp(s, method_names[i]))
+			return i;
+	return -1;
+}

@@ -1,0 +1,549 @@
+// SPDX-License-Identifier: GPL-2.0
+/* SQLite store for muispd: see store.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sqlite3.h>
+
+#include "log.h"
+#include "store.h"
+
+struct store {
+	sqlite3 *db;
+};
+
+static const char schema[] =
+	"CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS contracts ("
+	" serial INTEGER PRIMARY KEY, state INTEGER NOT NULL,"
+	" metric INTEGER NOT NULL, method INTEGER NOT NULL,"
+	" privacy INTEGER NOT NULL, soft INTEGER NOT NULL,"
+	" hard INTEGER NOT NULL, deposit INTEGER NOT NULL,"
+	" price INTEGER NOT NULL, unit INTEGER NOT NULL,"
+	" issued INTEGER NOT NULL, expiry INTEGER NOT NULL,"
+	" usage INTEGER NOT NULL, usage_at INTEGER NOT NULL,"
+	" addr TEXT NOT NULL, password TEXT, payref TEXT NOT NULL,"
+	" room TEXT NOT NULL, key_id INTEGER NOT NULL, receipt BLOB,"
+	" charge INTEGER NOT NULL, refund INTEGER NOT NULL,"
+	" settled_at INTEGER NOT NULL);"
+	"CREATE UNIQUE INDEX IF NOT EXISTS contracts_pw ON contracts(password)"
+	" WHERE password IS NOT NULL;"
+	"CREATE TABLE IF NOT EXISTS vouchers (code TEXT PRIMARY KEY,"
+	" balance INTEGER NOT NULL CHECK (balance >= 0),"
+	" issued INTEGER NOT NULL, expiry INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS keys (id INTEGER PRIMARY KEY,"
+	" secret BLOB NOT NULL, created INTEGER NOT NULL,"
+	" retired INTEGER NOT NULL, verify_until INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS ledger (id INTEGER PRIMARY KEY,"
+	" room TEXT NOT NULL, serial INTEGER NOT NULL, descr TEXT NOT NULL,"
+	" amount INTEGER NOT NULL, credit INTEGER NOT NULL,"
+	" at INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS statements (serial INTEGER NOT NULL,"
+	" seq INTEGER NOT NULL, descr TEXT NOT NULL, amount INTEGER NOT NULL,"
+	" credit INTEGER NOT NULL, PRIMARY KEY (serial, seq));";
+
+static int exec(struct store *st, const char *sql)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		log_warnx("store: %s: %s", sql, err ? err : "?");
+		sqlite3_free(err);
+		return -1;
+	}
+	return 0;
+}
+
+int store_open(const char *path, struct store **out)
+{
+	struct store *st = calloc(1, sizeof(*st));
+	mode_t old;
+	int rc;
+
+	*out = NULL;
+	if (!st)
+		return -1;
+	old = umask(077);
+	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
+			     SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	umask(old);
+	if (rc != SQLITE_OK) {
+		log_warnx("store: open %s: %s", path,
+			  st->db ? sqlite3_errmsg(st->db) : "out of memory");
+		sqlite3_close(st->db);
+		free(st);
+		return -1;
+	}
+	sqlite3_busy_timeout(st->db, 5000);
+	if (exec(st, "PRAGMA journal_mode=WAL;") ||
+	    exec(st, "PRAGMA synchronous=FULL;") ||
+	    exec(st, schema)) {
+		sqlite3_close(st->db);
+		free(st);
+		return -1;
+	}
+	*out = st;
+	return 0;
+}
+
+void store_close(struct store *st)
+{
+	if (!st)
+		return;
+	sqlite3_close(st->db);
+	free(st);
+}
+
+int store_begin(struct store *st)
+{
+	return exec(st, "BEGIN IMMEDIATE;");
+}
+
+int store_commit(struct store *st)
+{
+	return exec(st, "COMMIT;");
+}
+
+void store_rollback(struct store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		exec(st, "ROLLBACK;");
+}
+
+static sqlite3_stmt *prep(struct store *st, const char *sql)
+{
+	sqlite3_stmt *s = NULL;
+
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		log_warnx("store: prepare: %s", sqlite3_errmsg(st->db));
+		return NULL;
+	}
+	return s;
+}
+
+/* Run a statement that returns no rows. */
+static int done(struct store *st, sqlite3_stmt *s)
+{
+	int rc = sqlite3_step(s);
+
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		log_warnx("store: step: %s", sqlite3_errmsg(st->db));
+		return -1;
+	}
+	return 0;
+}
+
+static void col_text(sqlite3_stmt *s, int i, char *dst, size_t cap)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	snprintf(dst, cap, "%s", t ? (const char *)t : "");
+}
+
+static int64_t i64(uint64_t v)
+{
+	return (int64_t)v;
+}
+
+int store_next_serial(struct store *st, const char *kind, uint64_t *out)
+{
+	sqlite3_stmt *s = prep(st, "INSERT INTO meta (k, v) VALUES (?, 1) "
+				   "ON CONFLICT(k) DO UPDATE SET v = v + 1 "
+				   "RETURNING v;");
+	int rc;
+
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*out = (uint64_t)sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+#define CONTRACT_COLS "serial, state, metric, method, privacy, soft, hard, " \
+	"deposit, price, unit, issued, expiry, usage, usage_at, addr, " \
+	"password, payref, room, key_id, receipt, charge, refund, settled_at"
+
+int store_contract_put(struct store *st, const struct contract_rec *c)
+{
+	sqlite3_stmt *s = prep(st, "INSERT INTO contracts ("
+			       CONTRACT_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?,"
+			       " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+			       " ?)"
+			       " ON CONFLICT(serial) DO UPDATE SET state = excluded.state, "
+			       "metric = excluded.metric, method = excluded.method, "
+			       "privacy = excluded.privacy, soft = excluded.soft, "
+			       "hard = excluded.hard, deposit = excluded.deposit, "
+			       "price = excluded.price, unit = excluded.unit, "
+			       "issued = excluded.issued, expiry = excluded.expiry, "
+			       "usage = excluded.usage, usage_at = excluded.usage_at, "
+			       "addr = excluded.addr, password = excluded.password, "
+			       "payref = excluded.payref, room = excluded.room, "
+			       "key_id = excluded.key_id, receipt = excluded.receipt, "
+			       "charge = excluded.charge, refund = excluded.refund, "
+			       "settled_at = excluded.settled_at;");
+	int i = 1;
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, i++, i64(c->serial));
+	sqlite3_bind_int(s, i++, c->state);
+	sqlite3_bind_int(s, i++, c->metric);
+	sqlite3_bind_int(s, i++, c->method);
+	sqlite3_bind_int(s, i++, c->privacy);
+	sqlite3_bind_int64(s, i++, i64(c->soft));
+	sqlite3_bind_int64(s, i++, i64(c->hard));
+	sqlite3_bind_int64(s, i++, i64(c->deposit));
+	sqlite3_bind_int64(s, i++, i64(c->price));
+	sqlite3_bind_int64(s, i++, i64(c->unit));
+	sqlite3_bind_int64(s, i++, i64(c->issued));
+	sqlite3_bind_int64(s, i++, i64(c->expiry));
+	sqlite3_bind_int64(s, i++, i64(c->usage));
+	sqlite3_bind_int64(s, i++, i64(c->usage_at));
+	sqlite3_bind_text(s, i++, c->addr, -1, SQLITE_TRANSIENT);
+	if (c->password[0])
+		sqlite3_bind_text(s, i++, c->password, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(s, i++);
+	sqlite3_bind_text(s, i++, c->payref, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, i++, c->room, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, i++, c->key_id);
+	if (c->receipt_len)
+		sqlite3_bind_blob(s, i++, c->receipt, (int)c->receipt_len,
+				  SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(s, i++);
+	sqlite3_bind_int64(s, i++, i64(c->charge));
+	sqlite3_bind_int64(s, i++, i64(c->refund));
+	sqlite3_bind_int64(s, i++, i64(c->settled_at));
+	return done(st, s);
+}
+
+static void row_contract(sqlite3_stmt *s, struct contract_rec *c)
+{
+	int i = 0;
+	int n;
+
+	memset(c, 0, sizeof(*c));
+	c->serial = (uint64_t)sqlite3_column_int64(s, i++);
+	c->state = sqlite3_column_int(s, i++);
+	c->metric = (uint8_t)sqlite3_column_int(s, i++);
+	c->method = (uint8_t)sqlite3_column_int(s, i++);
+	c->privacy = (uint8_t)sqlite3_column_int(s, i++);
+	c->soft = (uint64_t)sqlite3_column_int64(s, i++);
+	c->hard = (uint64_t)sqlite3_column_int64(s, i++);
+	c->deposit = (uint64_t)sqlite3_column_int64(s, i++);
+	c->price = (uint64_t)sqlite3_column_int64(s, i++);
+	c->unit = (uint64_t)sqlite3_column_int64(s, i++);
+	c->issued = (uint64_t)sqlite3_column_int64(s, i++);
+	c->expiry = (uint64_t)sqlite3_column_int64(s, i++);
+	c->usage = (uint64_t)sqlite3_column_int64(s, i++);
+	c->usage_at = (uint64_t)sqlite3_column_int64(s, i++);
+	col_text(s, i++, c->addr, sizeof(c->addr));
+	col_text(s, i++, c->password, sizeof(c->password));
+	col_text(s, i++, c->payref, sizeof(c->payref));
+	col_text(s, i++, c->room, sizeof(c->room));
+	c->key_id = (uint32_t)sqlite3_column_int64(s, i++);
+	n = sqlite3_column_bytes(s, i);
+	if (n > 0 && n <= (int)sizeof(c->receipt)) {
+		memcpy(c->receipt, sqlite3_column_blob(s, i), (size_t)n);
+		c->receipt_len = (size_t)n;
+	}
+	i++;
+	c->charge = (uint64_t)sqlite3_column_int64(s, i++);
+	c->refund = (uint64_t)sqlite3_column_int64(s, i++);
+	c->settled_at = (uint64_t)sqlite3_column_int64(s, i++);
+}
+
+static int get_one(struct store *st, sqlite3_stmt *s, struct contract_rec *c)
+{
+	int rc = sqlite3_step(s);
+
+	if (rc == SQLITE_ROW)
+		row_contract(s, c);
+	else if (rc != SQLITE_DONE)
+		log_warnx("store: step: %s", sqlite3_errmsg(st->db));
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+}
+
+int store_contract_get(struct store *st, uint64_t serial,
+		       struct contract_rec *c)
+{
+	sqlite3_stmt *s = prep(st, "SELECT " CONTRACT_COLS
+			       " FROM contracts WHERE serial = ?;");
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, i64(serial));
+	return get_one(st, s, c);
+}
+
+int store_contract_by_password(struct store *st, const char *pw,
+			       struct contract_rec *c)
+{
+	sqlite3_stmt *s = prep(st, "SELECT " CONTRACT_COLS
+			       " FROM contracts WHERE password = ?;");
+
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, pw, -1, SQLITE_TRANSIENT);
+	return get_one(st, s, c);
+}
+
+int store_usage_checkpoint(struct store *st, uint64_t serial, uint64_t usage,
+			   uint64_t at)
+{
+	sqlite3_stmt *s = prep(st, "UPDATE contracts SET usage = ?, "
+			       "usage_at = ? WHERE serial = ?;");
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, i64(usage));
+	sqlite3_bind_int64(s, 2, i64(at));
+	sqlite3_bind_int64(s, 3, i64(serial));
+	return done(st, s);
+}
+
+int store_contract_foreach(struct store *st, int outstanding,
+			   int (*fn)(const struct contract_rec *, void *),
+			   void *arg)
+{
+	sqlite3_stmt *s = prep(st, outstanding ?
+			       "SELECT " CONTRACT_COLS " FROM contracts "
+			       "WHERE state <> 5 ORDER BY serial;" :
+			       "SELECT " CONTRACT_COLS " FROM contracts "
+			       "ORDER BY serial;");
+	struct contract_rec c;
+	int rc;
+
+	if (!s)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		row_contract(s, &c);
+		if (fn(&c, arg))
+			break;
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_contract_count(struct store *st, uint64_t *n)
+{
+	sqlite3_stmt *s = prep(st, "SELECT count(*) FROM contracts;");
+	int rc;
+
+	if (!s)
+		return -1;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*n = (uint64_t)sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+int store_voucher_put(struct store *st, const char *code, uint64_t balance,
+		      uint64_t issued, uint64_t expiry)
+{
+	sqlite3_stmt *s = prep(st, "INSERT INTO vouchers (code, balance, "
+			       "issued, expiry) VALUES (?, ?, ?, ?);");
+
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, code, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 2, i64(balance));
+	sqlite3_bind_int64(s, 3, i64(issued));
+	sqlite3_bind_int64(s, 4, i64(expiry));
+	return done(st, s);
+}
+
+int store_voucher_get(struct store *st, const char *code, uint64_t *balance,
+		      uint64_t *expiry)
+{
+	sqlite3_stmt *s = prep(st, "SELECT balance, expiry FROM vouchers "
+			       "WHERE code = ?;");
+	int rc;
+
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, code, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		*balance = (uint64_t)sqlite3_column_int64(s, 0);
+		*expiry = (uint64_t)sqlite3_column_int64(s, 1);
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+}
+
+int store_voucher_set(struct store *st, const char *code, uint64_t balance)
+{
+	sqlite3_stmt *s = prep(st, "UPDATE vouchers SET balance = ? "
+			       "WHERE code = ?;");
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, i64(balance));
+	sqlite3_bind_text(s, 2, code, -1, SQLITE_TRANSIENT);
+	if (done(st, s))
+		return -1;
+	return sqlite3_changes(st->db) == 1 ? 0 : -1;
+}
+
+int store_key_put(struct store *st, const struct receipt_key *k)
+{
+	sqlite3_stmt *s = prep(st, "INSERT OR REPLACE INTO keys (id, secret, "
+			       "created, retired, verify_until) "
+			       "VALUES (?, ?, ?, ?, ?);");
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, k->id);
+	sqlite3_bind_blob(s, 2, k->secret, RECEIPT_KEY_LEN, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 3, i64(k->created));
+	sqlite3_bind_int64(s, 4, i64(k->retired));
+	sqlite3_bind_int64(s, 5, i64(k->verify_until));
+	return done(st, s);
+}
+
+int store_key_delete(struct store *st, uint32_t id)
+{
+	sqlite3_stmt *s = prep(st, "DELETE FROM keys WHERE id = ?;");
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	return done(st, s);
+}
+
+int store_keys_load(struct store *st, struct receipt_keyring *kr)
+{
+	sqlite3_stmt *s = prep(st, "SELECT id, secret, created, retired, "
+			       "verify_until FROM keys ORDER BY id;");
+	struct receipt_key k;
+	int rc;
+
+	memset(kr, 0, sizeof(*kr));
+	if (!s)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(&k, 0, sizeof(k));
+		k.id = (uint32_t)sqlite3_column_int64(s, 0);
+		if (sqlite3_column_bytes(s, 1) != RECEIPT_KEY_LEN) {
+			log_warnx("store: key %u has a bad secret", k.id);
+			continue;
+		}
+		memcpy(k.secret, sqlite3_column_blob(s, 1), RECEIPT_KEY_LEN);
+		k.created = (uint64_t)sqlite3_column_int64(s, 2);
+		k.retired = (uint64_t)sqlite3_column_int64(s, 3);
+		k.verify_until = (uint64_t)sqlite3_column_int64(s, 4);
+		if (receipt_keyring_add(kr, &k))
+			log_warnx("store: too many keys, %u ignored", k.id);
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_ledger_add(struct store *st, const char *room, uint64_t serial,
+		     const char *desc, uint64_t amount, int credit,
+		     uint64_t at)
+{
+	sqlite3_stmt *s = prep(st, "INSERT INTO ledger (room, serial, descr, "
+			       "amount, credit, at) VALUES (?, ?, ?, ?, ?, ?);");
+
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, room, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 2, i64(serial));
+	sqlite3_bind_text(s, 3, desc, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 4, i64(amount));
+	sqlite3_bind_int(s, 5, credit ? 1 : 0);
+	sqlite3_bind_int64(s, 6, i64(at));
+	return done(st, s);
+}
+
+int store_ledger_balance(struct store *st, const char *room, int64_t *bal)
+{
+	sqlite3_stmt *s = prep(st, "SELECT coalesce(sum(CASE credit WHEN 0 "
+			       "THEN amount ELSE -amount END), 0) FROM ledger "
+			       "WHERE room = ?;");
+	int rc;
+
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, room, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*bal = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+static int lines_query(sqlite3_stmt *s, struct stmt_line *lines,
+		       unsigned max, unsigned *n)
+{
+	int rc;
+
+	*n = 0;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW && *n < max) {
+		struct stmt_line *l = &lines[(*n)++];
+
+		col_text(s, 0, l->desc, sizeof(l->desc));
+		l->amount = (uint64_t)sqlite3_column_int64(s, 1);
+		l->credit = sqlite3_column_int(s, 2);
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+int store_ledger_lines(struct store *st, const char *room,
+		       struct stmt_line *lines, unsigned max, unsigned *n)
+{
+	sqlite3_stmt *s = prep(st, "SELECT descr, amount, credit FROM ledger "
+			       "WHERE room = ? ORDER BY id;");
+
+	*n = 0;
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, room, -1, SQLITE_TRANSIENT);
+	return lines_query(s, lines, max, n);
+}
+
+int store_statement_put(struct store *st, uint64_t serial,
+			const struct stmt_line *lines, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		sqlite3_stmt *s = prep(st, "INSERT INTO statements (serial, "
+				       "seq, descr, amount, credit) "
+				       "VALUES (?, ?, ?, ?, ?);");
+
+		if (!s)
+			return -1;
+		sqlite3_bind_int64(s, 1, i64(serial));
+		sqlite3_bind_int(s, 2, (int)i);
+		sqlite3_bind_text(s, 3, lines[i].desc, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(s, 4, i64(lines[i].amount));
+		sqlite3_bind_int(s, 5, lines[i].credit ? 1 : 0);
+		if (done(st, s))
+			return -1;
+	}
+	return 0;
+}
+
+int store_statement_get(struct store *st, uint64_t serial,
+			struct stmt_line *lines, unsigned max, unsigned *n)
+{
+	sqlite3_stmt *s = prep(st, "SELECT descr, amount, credit FROM "
+			       "statements WHERE serial = ? ORDER BY seq;");
+
+	*n = 0;
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, i64(serial));
+	return lines_query(s, lines, max, n);
+}

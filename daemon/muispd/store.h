@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Durable state of muispd in SQLite (WAL, synchronous=FULL): contracts
+ * with their issued receipts and usage checkpoints, vouchers, receipt keys,
+ * room-account ledger, settlement statements.  Every function is one
+ * statement; callers group them with store_begin/store_commit, and reply to
+ * a client only after the commit returned (durable before replying).
+ * Functions return 0, 1 for "not found" where noted, or -1 (logged).
+ */
+#ifndef MUISP_STORE_H
+#define MUISP_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "receipt.h"
+
+struct store;
+
+struct contract_rec {
+	uint64_t serial;
+	int state;			/* enum contract_state */
+	uint8_t metric, method, privacy;
+	uint64_t soft, hard, deposit, price, unit;
+	uint64_t issued, expiry;
+	uint64_t usage, usage_at;	/* last checkpoint */
+	char addr[64];			/* bound address, "" when unbound */
+	char password[32];		/* offline contracts */
+	char payref[RECEIPT_PAYREF_LEN + 1];
+	char room[64];
+	uint32_t key_id;
+	uint8_t receipt[RECEIPT_LEN];
+	size_t receipt_len;
+	uint64_t charge, refund, settled_at;
+};
+
+struct stmt_line {
+	char desc[128];
+	uint64_t amount;
+	int credit;
+};
+
+int store_open(const char *path, struct store **out);
+void store_close(struct store *st);
+int store_begin(struct store *st);
+int store_commit(struct store *st);
+void store_rollback(struct store *st);
+
+/* Allocate the next serial number of a kind ("contract", "offer"). */
+int store_next_serial(struct store *st, const char *kind, uint64_t *out);
+
+int store_contract_put(struct store *st, const struct contract_rec *c);
+int store_contract_get(struct store *st, uint64_t serial,
+		       struct contract_rec *c);			/* 0/1/-1 */
+int store_contract_by_password(struct store *st, const char *pw,
+			       struct contract_rec *c);		/* 0/1/-1 */
+int store_usage_checkpoint(struct store *st, uint64_t serial, uint64_t usage,
+			   uint64_t at);
+/* Calls fn for every contract (outstanding only when outstanding != 0),
+ * in serial order; a non-zero return from fn stops the walk. */
+int store_contract_foreach(struct store *st, int outstanding,
+			   int (*fn)(const struct contract_rec *, void *),
+			   void *arg);
+int store_contract_count(struct store *st, uint64_t *n);
+
+int store_voucher_put(struct store *st, const char *code, uint64_t balance,
+		      uint64_t issued, uint64_t expiry);
+int store_voucher_get(struct store *st, const char *code, uint64_t *balance,
+		      uint64_t *expiry);				/* 0/1/-1 */
+int store_voucher_set(struct store *st, const char *code, uint64_t balance);
+
+int store_key_put(struct store *st, const struct receipt_key *k);
+int store_key_delete(struct store *st, uint32_t id);
+int store_keys_load(struct store *st, struct receipt_keyring *kr);
+
+int store_ledger_add(struct store *st, const char *room, uint64_t serial,
+		     const char *desc, uint64_t amount, int credit,
+		     uint64_t at);
+/* Room balance: sum of charges minus credits (may be negative). */
+int store_ledger_balance(struct store *st, const char *room, int64_t *bal);
+int store_ledger_lines(struct store *st, const char *room,
+		       struct stmt_line *lines, unsigned max, unsigned *n);
+
+int store_statement_put(struct store *st, uint64_t serial,
+			const struct stmt_line *lines, unsigned n);
+int store_statement_get(struct store *st, uint64_t serial,
+			struct stmt_line *lines, unsigned max, unsigned *n);
+
+#endif

@@ -1,0 +1,564 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * muisp: generic netlink interface of the muisp.ko access gate.
+ *
+ * Copyright (C) 2026 muisp developers.
+ *
+ * Family and versioning
+ * ---------------------
+ * The generic netlink family is MUISP_GENL_NAME ("muisp"), version
+ * MUISP_GENL_VERSION.  All state (addresses, contracts, flows, lists,
+ * configuration, statistics) is per network namespace: a request acts on
+ * the namespace of the netlink socket that sent it.  Every command that
+ * changes state requires CAP_NET_ADMIN in the user namespace owning that
+ * network namespace (GENL_UNS_ADMIN_PERM); GET and dump requests that only
+ * read state need it too (usage records are private).  Unprivileged callers
+ * get -EPERM and nothing changes.
+ *
+ * This header is append-only: commands, attributes, enum values and flags
+ * are never renumbered or removed; new ones are added before the __*_LAST
+ * markers.  Userspace must ignore attributes it does not know.
+ *
+ * Message layout
+ * --------------
+ * Each command has its own attribute space, used at the top level of the
+ * message right after the genlmsghdr (there is no outer nest):
+ *
+ *   MUISP_CMD_ADDR_*      enum muisp_addr_attr      (MUISP_ADDR_A_*)
+ *   MUISP_CMD_CONTRACT_*  enum muisp_contract_attr  (MUISP_CONTRACT_A_*)
+ *   MUISP_CMD_FLOW_*      enum muisp_flow_attr      (MUISP_FLOW_A_*)
+ *   MUISP_CMD_FLOW_RECORD enum muisp_flow_attr      (multicast "flows")
+ *   MUISP_CMD_GARDEN_*    enum muisp_garden_attr    (MUISP_GARDEN_A_*)
+ *   MUISP_CMD_BLOCK_*     enum muisp_block_attr     (MUISP_BLOCK_A_*)
+ *   MUISP_CMD_CONFIG_*    enum muisp_config_attr    (MUISP_CONFIG_A_*)
+ *   MUISP_CMD_STATS_GET   enum muisp_stats_attr     (MUISP_STATS_A_*)
+ *   MUISP_CMD_EVENT       enum muisp_event_attr     (multicast "events")
+ *
+ * Every request is validated strictly against the command's policy:
+ * unknown attributes, attributes of the wrong type or length, values out
+ * of range and unknown flag bits are rejected with -EINVAL (or -ERANGE for
+ * out-of-range values), and the kernel's extended ACK names the offending
+ * attribute (NLMSGERR_ATTR_OFFS) or the missing one (NLMSGERR_ATTR_MISS_*)
+ * with a text message.  A rejected request changes nothing.
+ *
+ * Conventions:
+ *  - IP addresses are NLA_BINARY of exactly 4 bytes (IPv4) or 16 bytes
+ *    (IPv6), network byte order; the length selects the family.
+ *  - Prefixes are an address attribute plus a prefix length (u8, at most
+ *    32 or 128); address bits beyond the prefix length must be zero
+ *    (-EINVAL otherwise).
+ *  - Ports and ICMP identifiers are NLA_U16 in host byte order.
+ *  - NLA_U64 attributes are 64-bit aligned with the space's *_A_PAD
+ *    attribute (nla_put_u64_64bit); readers just skip *_A_PAD.
+ *  - Attribute names carry their unit: *_S seconds, *_MS milliseconds.
+ *    Absolute times (*_EXPIRES_S, *_FIRST_MS, *_LAST_MS, *_TIME_MS) are
+ *    CLOCK_REALTIME since the Unix epoch; durations are plain counts.
+ *    An expiry of 0 means "never".
+ *  - Bytes are layer-3 bytes: the whole IP datagram (IPv4 total length,
+ *    or IPv6 payload length + 40), no link-layer header.
+ *  - "up" is client (LAN) -> WAN, "down" is WAN -> client.
+ *
+ * Dumps
+ * -----
+ * A GET with NLM_F_REQUEST | NLM_F_DUMP returns every object (optionally
+ * filtered) as a series of messages with NLM_F_MULTI, each holding one
+ * object, ending with NLMSG_DONE.  Dumps are resumable across any number of
+ * recvmsg() buffers: the kernel resumes from a stable object id, never from
+ * a pointer.  Address, contract, garden and block-list dumps set
+ * nlmsg_seq-based consistency: if the table changed while the dump was in
+ * progress, the messages after the change carry NLM_F_DUMP_INTR and the
+ * caller should discard what it got and dump again (wireguard-tools
+ * style: treat it as EINTR and retry).  Flow dumps are not checked this way
+ * (flows change with every packet); they deliver every flow that lives for
+ * the whole dump exactly once.
+ *
+ * Commands
+ * --------
+ * MUISP_CMD_ADDR_SET: NLM_F_REQUEST [| NLM_F_ACK]
+ *   Create or replace the entry of one client address on the LAN.
+ *     MUISP_ADDR_A_ADDR: binary 4 or 16, required
+ *     MUISP_ADDR_A_STATE: u8, enum muisp_addr_state (not UNSPEC), required
+ *     MUISP_ADDR_A_CONTRACT_ID: u32, required iff STATE is BOUND; the
+ *       contract must exist (-ENOENT).  Several addresses (e.g. a dual-stack
+ *       client's IPv4 and IPv6 addresses) may be bound to one contract.
+ *     MUISP_ADDR_A_MAC: binary 6, optional, the lease's hardware address
+ *       (informational; reported back in GET)
+ *     MUISP_ADDR_A_XFRM_REQID: u32, optional; reserved for the tunnel
+ *       issue: the reqid of the IPsec SA that authenticates this address
+ *     MUISP_ADDR_A_XFRM_IF_ID: u32, optional; reserved likewise (if_id)
+ *     MUISP_ADDR_A_FLAGS: u32, optional, MUISP_ADDR_F_*:
+ *       MUISP_ADDR_F_EXCL: fail with -EEXIST if the address exists.
+ *   A state change emits MUISP_EVENT_ADDR_STATE.  Binding to another
+ *   contract takes effect on the next packet (flows of the old contract
+ *   end with reason REBIND, see MUISP_FLOW_END_*).
+ *
+ * MUISP_CMD_ADDR_GET: NLM_F_REQUEST, or NLM_F_REQUEST | NLM_F_DUMP
+ *   Without NLM_F_DUMP: MUISP_ADDR_A_ADDR required; -ENOENT if unknown.
+ *   With NLM_F_DUMP: no attributes; every address.  Each reply carries:
+ *     MUISP_ADDR_A_ID: u32, stable id (creation order, never reused
+ *       while the entry exists)
+ *     MUISP_ADDR_A_ADDR, MUISP_ADDR_A_STATE
+ *     MUISP_ADDR_A_CONTRACT_ID: u32 (0 if not bound)
+ *     MUISP_ADDR_A_CONTRACT_STATUS: u8, enum muisp_contract_status of
+ *       the bound contract (absent if not bound)
+ *     MUISP_ADDR_A_MAC, MUISP_ADDR_A_XFRM_REQID, MUISP_ADDR_A_XFRM_IF_ID:
+ *       if set
+ *
+ * MUISP_CMD_ADDR_DEL: NLM_F_REQUEST [| NLM_F_ACK]
+ *     MUISP_ADDR_A_ADDR: required; -ENOENT if unknown.
+ *   Removes the entry (the address becomes unknown, which the gate treats
+ *   like UNALLOCATED) and emits MUISP_EVENT_ADDR_STATE with new state
+ *   UNSPEC.
+ *
+ * MUISP_CMD_CONTRACT_SET: NLM_F_REQUEST [| NLM_F_ACK]
+ *   Create or update a contract.
+ *     MUISP_CONTRACT_A_ID: u32, non-zero, required (the receipt's serial)
+ *     MUISP_CONTRACT_A_METRIC: u8, enum muisp_metric, required on create;
+ *       on update it must equal the current metric (-EINVAL)
+ *     MUISP_CONTRACT_A_STATUS: u8, ACTIVE, SUSPENDED or DELINQUENT,
+ *       optional (default SUSPENDED on create, unchanged on update).
+ *       ACTIVE is refused with -ERANGE when the usage already reaches the
+ *       soft or the hard limit or the contract has expired (extend the
+ *       limit or the expiry in the same request).  EXTINGUISHED is set
+ *       only by the kernel and cannot be requested (-EINVAL); an
+ *       extinguished contract is revived only by a request that sets
+ *       STATUS and whose limits and expiry then admit it.
+ *     MUISP_CONTRACT_A_SOFT_LIMIT: u64, in metric units (bytes, packets
+ *       or milliseconds), 0 = none
+ *     MUISP_CONTRACT_A_HARD_LIMIT: u64, likewise, 0 = none; a non-zero
+ *       soft limit must not exceed a non-zero hard limit (-EINVAL)
+ *     MUISP_CONTRACT_A_EXPIRES_S: u64, CLOCK_REALTIME seconds, 0 = never
+ *     MUISP_CONTRACT_A_UP_BYTES, _UP_PACKETS, _DOWN_BYTES, _DOWN_PACKETS,
+ *     MUISP_CONTRACT_A_ELAPSED_MS, _USAGE_MS: u64, optional, restore the
+ *       accumulated usage (e.g. after a daemon restart)
+ *     MUISP_CONTRACT_A_FLAGS: u32, optional, MUISP_CONTRACT_F_*:
+ *       MUISP_CONTRACT_F_EXCL: -EEXIST if the contract exists
+ *       MUISP_CONTRACT_F_RESET_USAGE: zero all usage counters first
+ *   Metering (seed section 7): elapsed time and usage time are charged
+ *   only while ACTIVE.  Elapsed time is wall time spent ACTIVE.  Usage
+ *   time is the sum of the gaps between consecutive forwarded packets of
+ *   the contract, each gap counted only if shorter than
+ *   MUISP_CONFIG_A_USAGE_GAP_S.  Bytes and packets count both directions.
+ *   The metric's value is "used" (MUISP_CONTRACT_A_USED).  In the packet
+ *   path, atomically per packet:
+ *    - a packet that would take "used" past the hard limit is dropped and
+ *      the contract becomes EXTINGUISHED (MUISP_EVENT_HARD_LIMIT), so a
+ *      hard limit is never exceeded; reaching it exactly also
+ *      extinguishes the contract after that packet;
+ *    - the packet that takes "used" to or past the soft limit is
+ *      forwarded, then the contract becomes DELINQUENT
+ *      (MUISP_EVENT_SOFT_LIMIT) and forwards nothing until a CONTRACT_SET
+ *      raises the soft limit and sets STATUS ACTIVE ("extend");
+ *    - at the expiry the contract becomes EXTINGUISHED
+ *      (MUISP_EVENT_EXPIRED).
+ *   Time limits and expiry are also checked by a once-a-second timer, so
+ *   the events arrive without traffic.
+ *
+ * MUISP_CMD_CONTRACT_GET: NLM_F_REQUEST, or NLM_F_REQUEST | NLM_F_DUMP
+ *   Without NLM_F_DUMP: MUISP_CONTRACT_A_ID required (-ENOENT).
+ *   With NLM_F_DUMP: every contract, ordered by id.  Each reply carries
+ *   ID, STATUS, METRIC, SOFT_LIMIT, HARD_LIMIT, EXPIRES_S, USED,
+ *   UP_BYTES, UP_PACKETS, DOWN_BYTES, DOWN_PACKETS, ELAPSED_MS, USAGE_MS
+ *   and NADDRS (u32, addresses bound to it).
+ *
+ * MUISP_CMD_CONTRACT_DEL: NLM_F_REQUEST [| NLM_F_ACK]
+ *     MUISP_CONTRACT_A_ID: required; -ENOENT if unknown, -EBUSY while an
+ *       address is bound to it (unbind the addresses first).
+ *   Its live flows end with reason FLUSH (records are multicast).
+ *
+ * MUISP_CMD_FLOW_GET: NLM_F_REQUEST | NLM_F_DUMP
+ *   Dump live flows.  Optional filters (both may be given):
+ *     MUISP_FLOW_A_CLIENT_ADDR: only flows of this LAN client address
+ *     MUISP_FLOW_A_CONTRACT_ID: only flows charged to this contract
+ *   Each reply carries the flow attributes of MUISP_CMD_FLOW_RECORD
+ *   except END_REASON.  A GET without NLM_F_DUMP is -EOPNOTSUPP.
+ *
+ * MUISP_CMD_FLOW_DEL: NLM_F_REQUEST [| NLM_F_ACK]
+ *     MUISP_FLOW_A_CONTRACT_ID: u32, required; 0 means all flows.
+ *   Ends the flows now (reason FLUSH); their records are multicast.
+ *
+ * MUISP_CMD_FLOW_RECORD: multicast on group MUISP_GENL_MCGRP_FLOWS only
+ *   One message per ended flow (the thesis's RDR fields):
+ *     MUISP_FLOW_A_ID: u64, flow id (unique per namespace while loaded)
+ *     MUISP_FLOW_A_CLIENT_ADDR, MUISP_FLOW_A_PEER_ADDR: binary 4 or 16
+ *     MUISP_FLOW_A_PROTO: u8, IPPROTO_*
+ *     MUISP_FLOW_A_CLIENT_PORT, MUISP_FLOW_A_PEER_PORT: u16; for ICMP
+ *       and ICMPv6 echo the identifier is CLIENT_PORT and PEER_PORT is 0;
+ *       0 for protocols without ports
+ *     MUISP_FLOW_A_UP_BYTES, _UP_PACKETS, _DOWN_BYTES, _DOWN_PACKETS: u64
+ *     MUISP_FLOW_A_FIRST_MS, MUISP_FLOW_A_LAST_MS: u64, CLOCK_REALTIME
+ *       ms of the first and the last packet
+ *     MUISP_FLOW_A_TCP_FLAGS: u8, OR of the TCP flag bytes seen (TCP only;
+ *       FIN 0x01, SYN 0x02, RST 0x04, PSH 0x08, ACK 0x10, URG 0x20, ...)
+ *     MUISP_FLOW_A_CONTRACT_ID: u32
+ *     MUISP_FLOW_A_END_REASON: u8, enum muisp_flow_end
+ *   Records are sent with GFP_ATOMIC; if a listener's socket overflows it
+ *   gets ENOBUFS and the loss is counted (MUISP_STATS_A_RECORDS_LOST);
+ *   the contract's counters in the kernel are exact regardless.
+ *
+ * MUISP_CMD_GARDEN_ADD: NLM_F_REQUEST [| NLM_F_ACK]
+ *   Add a walled-garden entry: destinations unpaid clients (any address
+ *   not bound to an ACTIVE contract, except blocked ones) may reach, and
+ *   whose replies are let back, before paying (seed section 6, step 3).
+ *     MUISP_GARDEN_A_PREFIX: binary 4 or 16, required
+ *     MUISP_GARDEN_A_PREFIX_LEN: u8, required, <= 32 or 128
+ *     MUISP_GARDEN_A_PROTO: u8, optional, IPPROTO_*, 0 = any protocol
+ *     MUISP_GARDEN_A_PORT_MIN, MUISP_GARDEN_A_PORT_MAX: u16, optional
+ *       destination (WAN side) port range, inclusive; both absent = any
+ *       port; only with PROTO TCP, UDP, SCTP or UDPLITE; MIN <= MAX
+ *     MUISP_GARDEN_A_EXPIRES_S: u64, optional, CLOCK_REALTIME, 0 = never;
+ *       from that second on the entry no longer matches (it is then
+ *       removed by the once-a-second timer)
+ *   The reply (a message of the same command) carries MUISP_GARDEN_A_ID:
+ *   u32, the entry's id, used to delete it.  Traffic passed through the
+ *   garden is not charged to any contract and not metered.
+ *
+ * MUISP_CMD_GARDEN_DEL: MUISP_GARDEN_A_ID required; -ENOENT if unknown.
+ * MUISP_CMD_GARDEN_GET: NLM_F_REQUEST | NLM_F_DUMP; every entry, ordered
+ *   by id, with ID, PREFIX, PREFIX_LEN, PROTO, PORT_MIN, PORT_MAX,
+ *   EXPIRES_S and HITS (u64, packets passed by the entry).
+ *
+ * MUISP_CMD_BLOCK_ADD: NLM_F_REQUEST [| NLM_F_ACK]
+ *   Add an administrative block: it overrides everything (active
+ *   contracts, the walled garden and the router's own services).
+ *   Exactly one of:
+ *     MUISP_BLOCK_A_PREFIX (binary 4 or 16) + MUISP_BLOCK_A_PREFIX_LEN
+ *       (u8; full length = one address): drops forwarded packets whose
+ *       source or destination is in the prefix, and packets from the LAN
+ *       to the router whose source is in it
+ *     MUISP_BLOCK_A_MAC: binary 6: drops IP packets received on the LAN
+ *       interface with this Ethernet source address (to the WAN or to the
+ *       router); replies cannot flow because requests do not.
+ *   and optionally MUISP_BLOCK_A_EXPIRES_S (u64, 0 = never).
+ *   The reply carries MUISP_BLOCK_A_ID (u32).
+ * MUISP_CMD_BLOCK_DEL: MUISP_BLOCK_A_ID required; -ENOENT if unknown.
+ * MUISP_CMD_BLOCK_GET: NLM_F_REQUEST | NLM_F_DUMP; every entry, ordered by
+ *   id, with ID, PREFIX + PREFIX_LEN or MAC, EXPIRES_S and HITS.
+ *
+ * MUISP_CMD_CONFIG_GET: NLM_F_REQUEST; reply carries every
+ *   MUISP_CONFIG_A_* attribute.
+ * MUISP_CMD_CONFIG_SET: NLM_F_REQUEST [| NLM_F_ACK]; any subset of:
+ *     MUISP_CONFIG_A_LAN_IFINDEX: u32, the LAN interface (its ifindex in
+ *       this namespace).  0 (the default) disables the gate: the module
+ *       then passes every packet and meters nothing.  Packets entering on
+ *       the LAN interface are "up"; packets forwarded out of it "down".
+ *     MUISP_CONFIG_A_IDLE_TIMEOUT_S: u32, 1..604800, default 1800
+ *     MUISP_CONFIG_A_FIN_TIMEOUT_S: u32, 1..IDLE_TIMEOUT_S, default 10;
+ *       idle time-out of a TCP flow after RST or FIN in both directions
+ *     MUISP_CONFIG_A_MAX_FLOWS: u32, 1..4194304, default 65536
+ *     MUISP_CONFIG_A_CONTROL_PORT: u16, TCP port of the control channel
+ *       on the router, default 4433 (0 = none)
+ *     MUISP_CONFIG_A_USAGE_GAP_S: u32, 1..3600, default 60 (usage time)
+ *     MUISP_CONFIG_A_REQUIRE_TUNNEL: u8 0/1, default 0; reserved for the
+ *       tunnel issue: when 1, packets from an address that has an
+ *       XFRM_REQID are forwarded only if they arrived through that SA
+ *   Invalid values: -EINVAL or -ERANGE, nothing changes.
+ *
+ * MUISP_CMD_STATS_GET: NLM_F_REQUEST; reply carries:
+ *     MUISP_STATS_A_DROPS: nest; inside, the attribute type is an enum
+ *       muisp_drop_reason value and the payload a u64 count of packets
+ *       dropped for it (every reason is present, also when 0)
+ *     MUISP_STATS_A_UP_PACKETS, _UP_BYTES, _DOWN_PACKETS, _DOWN_BYTES: u64,
+ *       packets forwarded and charged to a contract
+ *     MUISP_STATS_A_LOCAL_PACKETS: u64, LAN packets accepted to the router
+ *     MUISP_STATS_A_GARDEN_PACKETS: u64, packets passed by the garden
+ *     MUISP_STATS_A_FLOWS: u32, live flows; MUISP_STATS_A_MAX_FLOWS: u32
+ *     MUISP_STATS_A_EVICTIONS: u64, flows ended to make room
+ *     MUISP_STATS_A_FLOW_RECORDS: u64, flow records generated
+ *     MUISP_STATS_A_RECORDS_LOST: u64, records not delivered to a
+ *       listener (multicast failed) -- usage stays in the contract
+ *     MUISP_STATS_A_EVENTS, MUISP_STATS_A_EVENTS_LOST: u64
+ *     MUISP_STATS_A_ADDRS, MUISP_STATS_A_CONTRACTS: u32, table sizes
+ *     MUISP_STATS_A_FLOWS_UNMETERED: u64, packets forwarded for an active
+ *       contract that the flow table could not meter (no memory or full
+ *       without a victim); the contract's counters still count them
+ *
+ * MUISP_CMD_EVENT: multicast on group MUISP_GENL_MCGRP_EVENTS only
+ *     MUISP_EVENT_A_TYPE: u8, enum muisp_event_type
+ *     MUISP_EVENT_A_TIME_MS: u64, CLOCK_REALTIME
+ *     MUISP_EVENT_A_CONTRACT_ID: u32 (limit/expiry events; ADDR_STATE
+ *       when bound before or after)
+ *     MUISP_EVENT_A_STATUS: u8, the contract status after the event
+ *     MUISP_EVENT_A_USED, MUISP_EVENT_A_LIMIT: u64 (limit events)
+ *     MUISP_EVENT_A_ADDR: binary 4 or 16 (ADDR_STATE)
+ *     MUISP_EVENT_A_OLD_STATE, MUISP_EVENT_A_NEW_STATE: u8, enum
+ *       muisp_addr_state (ADDR_STATE; UNSPEC = no entry)
+ *
+ * Unknown commands: -EOPNOTSUPP.
+ */
+#ifndef _UAPI_MUISP_H
+#define _UAPI_MUISP_H
+
+#include <linux/types.h>
+
+#define MUISP_GENL_NAME		"muisp"
+#define MUISP_GENL_VERSION	1
+
+#define MUISP_GENL_MCGRP_EVENTS	"events"
+#define MUISP_GENL_MCGRP_FLOWS	"flows"
+
+/* Defaults and bounds of the configuration (see MUISP_CMD_CONFIG_SET). */
+#define MUISP_DEFAULT_IDLE_TIMEOUT_S	1800
+#define MUISP_DEFAULT_FIN_TIMEOUT_S	10
+#define MUISP_DEFAULT_MAX_FLOWS		65536
+#define MUISP_DEFAULT_CONTROL_PORT	4433
+#define MUISP_DEFAULT_USAGE_GAP_S	60
+#define MUISP_MAX_IDLE_TIMEOUT_S	604800
+#define MUISP_MAX_MAX_FLOWS		4194304
+#define MUISP_MAX_USAGE_GAP_S		3600
+
+enum muisp_cmd {
+	MUISP_CMD_UNSPEC,
+	MUISP_CMD_ADDR_SET,
+	MUISP_CMD_ADDR_GET,
+	MUISP_CMD_ADDR_DEL,
+	MUISP_CMD_CONTRACT_SET,
+	MUISP_CMD_CONTRACT_GET,
+	MUISP_CMD_CONTRACT_DEL,
+	MUISP_CMD_FLOW_GET,
+	MUISP_CMD_FLOW_DEL,
+	MUISP_CMD_FLOW_RECORD,
+	MUISP_CMD_GARDEN_ADD,
+	MUISP_CMD_GARDEN_DEL,
+	MUISP_CMD_GARDEN_GET,
+	MUISP_CMD_BLOCK_ADD,
+	MUISP_CMD_BLOCK_DEL,
+	MUISP_CMD_BLOCK_GET,
+	MUISP_CMD_CONFIG_GET,
+	MUISP_CMD_CONFIG_SET,
+	MUISP_CMD_STATS_GET,
+	MUISP_CMD_EVENT,
+	__MUISP_CMD_LAST
+};
+#define MUISP_CMD_MAX (__MUISP_CMD_LAST - 1)
+
+/* Address states (seed Fig. 5).  UNSPEC: no entry (events only). */
+enum muisp_addr_state {
+	MUISP_ADDR_STATE_UNSPEC,
+	MUISP_ADDR_STATE_UNALLOCATED,
+	MUISP_ADDR_STATE_ALLOCATED,
+	MUISP_ADDR_STATE_BOUND,
+	__MUISP_ADDR_STATE_LAST
+};
+#define MUISP_ADDR_STATE_MAX (__MUISP_ADDR_STATE_LAST - 1)
+
+/*
+ * Status of a contract (seed Fig. 4).  Only ACTIVE forwards.
+ * EXTINGUISHED (hard limit reached or expired) is set by the kernel.
+ */
+enum muisp_contract_status {
+	MUISP_CONTRACT_STATUS_UNSPEC,
+	MUISP_CONTRACT_STATUS_ACTIVE,
+	MUISP_CONTRACT_STATUS_SUSPENDED,
+	MUISP_CONTRACT_STATUS_DELINQUENT,
+	MUISP_CONTRACT_STATUS_EXTINGUISHED,
+	__MUISP_CONTRACT_STATUS_LAST
+};
+#define MUISP_CONTRACT_STATUS_MAX (__MUISP_CONTRACT_STATUS_LAST - 1)
+
+/* Usage metric of a contract; limits are in its unit. */
+enum muisp_metric {
+	MUISP_METRIC_UNSPEC,
+	MUISP_METRIC_ELAPSED_TIME,	/* milliseconds ACTIVE */
+	MUISP_METRIC_USAGE_TIME,	/* milliseconds of use */
+	MUISP_METRIC_BYTES,		/* L3 bytes, both directions */
+	MUISP_METRIC_PACKETS,		/* packets, both directions */
+	__MUISP_METRIC_LAST
+};
+#define MUISP_METRIC_MAX (__MUISP_METRIC_LAST - 1)
+
+/* Why a flow ended (MUISP_FLOW_A_END_REASON). */
+enum muisp_flow_end {
+	MUISP_FLOW_END_UNSPEC,
+	MUISP_FLOW_END_IDLE,	/* idle time-out */
+	MUISP_FLOW_END_CLOSED,	/* TCP FIN/RST, then the FIN time-out */
+	MUISP_FLOW_END_EVICTED,	/* table full: made room for a new flow */
+	MUISP_FLOW_END_FLUSH,	/* FLOW_DEL, CONTRACT_DEL, config or unload */
+	MUISP_FLOW_END_REBIND,	/* the address was bound to another contract */
+	__MUISP_FLOW_END_LAST
+};
+#define MUISP_FLOW_END_MAX (__MUISP_FLOW_END_LAST - 1)
+
+/* Why the gate dropped a packet (MUISP_STATS_A_DROPS). */
+enum muisp_drop_reason {
+	MUISP_DROP_UNSPEC,
+	MUISP_DROP_NOT_BOUND,	/* client address unknown or not bound */
+	MUISP_DROP_NO_CONTRACT,	/* bound to a contract that does not exist */
+	MUISP_DROP_SUSPENDED,	/* contract suspended */
+	MUISP_DROP_DELINQUENT,	/* contract delinquent (soft limit) */
+	MUISP_DROP_HARD_LIMIT,	/* contract reached its hard limit */
+	MUISP_DROP_EXPIRED,	/* contract expired */
+	MUISP_DROP_BLOCKED,	/* administrative block list */
+	MUISP_DROP_LOCAL,	/* LAN -> router service not allowed */
+	MUISP_DROP_MALFORMED,	/* truncated or bad IP/transport header */
+	MUISP_DROP_TUNNEL,	/* REQUIRE_TUNNEL and not via the SA */
+	__MUISP_DROP_LAST
+};
+#define MUISP_DROP_MAX (__MUISP_DROP_LAST - 1)
+
+/* Asynchronous events (MUISP_EVENT_A_TYPE). */
+enum muisp_event_type {
+	MUISP_EVENT_UNSPEC,
+	MUISP_EVENT_SOFT_LIMIT,	/* contract became DELINQUENT */
+	MUISP_EVENT_HARD_LIMIT,	/* contract EXTINGUISHED by its hard limit */
+	MUISP_EVENT_EXPIRED,	/* contract EXTINGUISHED by its expiry */
+	MUISP_EVENT_ADDR_STATE,	/* address state changed */
+	__MUISP_EVENT_LAST
+};
+#define MUISP_EVENT_MAX (__MUISP_EVENT_LAST - 1)
+
+enum muisp_addr_flag {
+	MUISP_ADDR_F_EXCL = 1U << 0,
+	__MUISP_ADDR_F_ALL = MUISP_ADDR_F_EXCL
+};
+
+enum muisp_addr_attr {
+	MUISP_ADDR_A_UNSPEC,
+	MUISP_ADDR_A_PAD,
+	MUISP_ADDR_A_ID,		/* u32, output */
+	MUISP_ADDR_A_ADDR,		/* binary 4 or 16 */
+	MUISP_ADDR_A_STATE,		/* u8, enum muisp_addr_state */
+	MUISP_ADDR_A_CONTRACT_ID,	/* u32 */
+	MUISP_ADDR_A_CONTRACT_STATUS,	/* u8, output */
+	MUISP_ADDR_A_MAC,		/* binary 6 */
+	MUISP_ADDR_A_XFRM_REQID,	/* u32, reserved (tunnel issue) */
+	MUISP_ADDR_A_XFRM_IF_ID,	/* u32, reserved (tunnel issue) */
+	MUISP_ADDR_A_FLAGS,		/* u32, MUISP_ADDR_F_* */
+	__MUISP_ADDR_A_LAST
+};
+#define MUISP_ADDR_A_MAX (__MUISP_ADDR_A_LAST - 1)
+
+enum muisp_contract_flag {
+	MUISP_CONTRACT_F_EXCL = 1U << 0,
+	MUISP_CONTRACT_F_RESET_USAGE = 1U << 1,
+	__MUISP_CONTRACT_F_ALL = MUISP_CONTRACT_F_EXCL |
+				 MUISP_CONTRACT_F_RESET_USAGE
+};
+
+enum muisp_contract_attr {
+	MUISP_CONTRACT_A_UNSPEC,
+	MUISP_CONTRACT_A_PAD,
+	MUISP_CONTRACT_A_ID,		/* u32, non-zero */
+	MUISP_CONTRACT_A_STATUS,	/* u8, enum muisp_contract_status */
+	MUISP_CONTRACT_A_METRIC,	/* u8, enum muisp_metric */
+	MUISP_CONTRACT_A_SOFT_LIMIT,	/* u64, metric units, 0 = none */
+	MUISP_CONTRACT_A_HARD_LIMIT,	/* u64, metric units, 0 = none */
+	MUISP_CONTRACT_A_EXPIRES_S,	/* u64, CLOCK_REALTIME, 0 = never */
+	MUISP_CONTRACT_A_USED,		/* u64, output: value of the metric */
+	MUISP_CONTRACT_A_UP_BYTES,	/* u64 */
+	MUISP_CONTRACT_A_UP_PACKETS,	/* u64 */
+	MUISP_CONTRACT_A_DOWN_BYTES,	/* u64 */
+	MUISP_CONTRACT_A_DOWN_PACKETS,	/* u64 */
+	MUISP_CONTRACT_A_ELAPSED_MS,	/* u64 */
+	MUISP_CONTRACT_A_USAGE_MS,	/* u64 */
+	MUISP_CONTRACT_A_NADDRS,	/* u32, output */
+	MUISP_CONTRACT_A_FLAGS,		/* u32, MUISP_CONTRACT_F_* */
+	__MUISP_CONTRACT_A_LAST
+};
+#define MUISP_CONTRACT_A_MAX (__MUISP_CONTRACT_A_LAST - 1)
+
+enum muisp_flow_attr {
+	MUISP_FLOW_A_UNSPEC,
+	MUISP_FLOW_A_PAD,
+	MUISP_FLOW_A_ID,		/* u64 */
+	MUISP_FLOW_A_CLIENT_ADDR,	/* binary 4 or 16 */
+	MUISP_FLOW_A_PEER_ADDR,		/* binary 4 or 16 */
+	MUISP_FLOW_A_PROTO,		/* u8, IPPROTO_* */
+	MUISP_FLOW_A_CLIENT_PORT,	/* u16, or ICMP echo identifier */
+	MUISP_FLOW_A_PEER_PORT,		/* u16 */
+	MUISP_FLOW_A_UP_BYTES,		/* u64 */
+	MUISP_FLOW_A_UP_PACKETS,	/* u64 */
+	MUISP_FLOW_A_DOWN_BYTES,	/* u64 */
+	MUISP_FLOW_A_DOWN_PACKETS,	/* u64 */
+	MUISP_FLOW_A_FIRST_MS,		/* u64, CLOCK_REALTIME */
+	MUISP_FLOW_A_LAST_MS,		/* u64, CLOCK_REALTIME */
+	MUISP_FLOW_A_TCP_FLAGS,		/* u8 */
+	MUISP_FLOW_A_CONTRACT_ID,	/* u32 */
+	MUISP_FLOW_A_END_REASON,	/* u8, enum muisp_flow_end */
+	__MUISP_FLOW_A_LAST
+};
+#define MUISP_FLOW_A_MAX (__MUISP_FLOW_A_LAST - 1)
+
+enum muisp_garden_attr {
+	MUISP_GARDEN_A_UNSPEC,
+	MUISP_GARDEN_A_PAD,
+	MUISP_GARDEN_A_ID,		/* u32 */
+	MUISP_GARDEN_A_PREFIX,		/* binary 4 or 16 */
+	MUISP_GARDEN_A_PREFIX_LEN,	/* u8 */
+	MUISP_GARDEN_A_PROTO,		/* u8, 0 = any */
+	MUISP_GARDEN_A_PORT_MIN,	/* u16 */
+	MUISP_GARDEN_A_PORT_MAX,	/* u16 */
+	MUISP_GARDEN_A_EXPIRES_S,	/* u64, CLOCK_REALTIME, 0 = never */
+	MUISP_GARDEN_A_HITS,		/* u64, output */
+	__MUISP_GARDEN_A_LAST
+};
+#define MUISP_GARDEN_A_MAX (__MUISP_GARDEN_A_LAST - 1)
+
+enum muisp_block_attr {
+	MUISP_BLOCK_A_UNSPEC,
+	MUISP_BLOCK_A_PAD,
+	MUISP_BLOCK_A_ID,		/* u32 */
+	MUISP_BLOCK_A_PREFIX,		/* binary 4 or 16 */
+	MUISP_BLOCK_A_PREFIX_LEN,	/* u8 */
+	MUISP_BLOCK_A_MAC,		/* binary 6 */
+	MUISP_BLOCK_A_EXPIRES_S,	/* u64, CLOCK_REALTIME, 0 = never */
+	MUISP_BLOCK_A_HITS,		/* u64, output */
+	__MUISP_BLOCK_A_LAST
+};
+#define MUISP_BLOCK_A_MAX (__MUISP_BLOCK_A_LAST - 1)
+
+enum muisp_config_attr {
+	MUISP_CONFIG_A_UNSPEC,
+	MUISP_CONFIG_A_PAD,
+	MUISP_CONFIG_A_LAN_IFINDEX,	/* u32, 0 = gate disabled */
+	MUISP_CONFIG_A_IDLE_TIMEOUT_S,	/* u32 */
+	MUISP_CONFIG_A_FIN_TIMEOUT_S,	/* u32 */
+	MUISP_CONFIG_A_MAX_FLOWS,	/* u32 */
+	MUISP_CONFIG_A_CONTROL_PORT,	/* u16 */
+	MUISP_CONFIG_A_USAGE_GAP_S,	/* u32 */
+	MUISP_CONFIG_A_REQUIRE_TUNNEL,	/* u8, reserved (tunnel issue) */
+	__MUISP_CONFIG_A_LAST
+};
+#define MUISP_CONFIG_A_MAX (__MUISP_CONFIG_A_LAST - 1)
+
+enum muisp_stats_attr {
+	MUISP_STATS_A_UNSPEC,
+	MUISP_STATS_A_PAD,
+	MUISP_STATS_A_DROPS,		/* nest: [enum muisp_drop_reason] u64 */
+	MUISP_STATS_A_UP_PACKETS,	/* u64 */
+	MUISP_STATS_A_UP_BYTES,		/* u64 */
+	MUISP_STATS_A_DOWN_PACKETS,	/* u64 */
+	MUISP_STATS_A_DOWN_BYTES,	/* u64 */
+	MUISP_STATS_A_LOCAL_PACKETS,	/* u64 */
+	MUISP_STATS_A_GARDEN_PACKETS,	/* u64 */
+	MUISP_STATS_A_FLOWS,		/* u32 */
+	MUISP_STATS_A_MAX_FLOWS,	/* u32 */
+	MUISP_STATS_A_EVICTIONS,	/* u64 */
+	MUISP_STATS_A_FLOW_RECORDS,	/* u64 */
+	MUISP_STATS_A_RECORDS_LOST,	/* u64 */
+	MUISP_STATS_A_EVENTS,		/* u64 */
+	MUISP_STATS_A_EVENTS_LOST,	/* u64 */
+	MUISP_STATS_A_ADDRS,		/* u32 */
+	MUISP_STATS_A_CONTRACTS,	/* u32 */
+	MUISP_STATS_A_FLOWS_UNMETERED,	/* u64 */
+	__MUISP_STATS_A_LAST
+};
+#define MUISP_STATS_A_MAX (__MUISP_STATS_A_LAST - 1)
+
+enum muisp_event_attr {
+	MUISP_EVENT_A_UNSPEC,
+	MUISP_EVENT_A_PAD,
+	MUISP_EVENT_A_TYPE,		/* u8, enum muisp_event_type */
+	MUISP_EVENT_A_TIME_MS,		/* u64, CLOCK_REALTIME */
+	MUISP_EVENT_A_CONTRACT_ID,	/* u32 */
+	MUISP_EVENT_A_STATUS,		/* u8, enum muisp_contract_status */
+	MUISP_EVENT_A_USED,		/* u64 */
+	MUISP_EVENT_A_LIMIT,		/* u64 */
+	MUISP_EVENT_A_ADDR,		/* binary 4 or 16 */
+	MUISP_EVENT_A_OLD_STATE,	/* u8, enum muisp_addr_state */
+	MUISP_EVENT_A_NEW_STATE,	/* u8, enum muisp_addr_state */
+	__MUISP_EVENT_A_LAST
+};
+#define MUISP_EVENT_A_MAX (__MUISP_EVENT_A_LAST - 1)
+
+#endif /* _UAPI_MUISP_H */

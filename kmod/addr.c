@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Client address table (seed Fig. 5): unallocated / allocated / bound.
+ *
+ * Entries are found by address in an rhashtable (packet path, RCU) and by
+ * a stable id in an xarray (ordered, resumable dumps).  An entry is never
+ * modified in place: a change publishes a new copy with
+ * rhashtable_replace_fast() and frees the old one after a grace period, so
+ * the packet path always sees a consistent (state, contract) pair.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/slab.h>
+#include <linux/rhashtable.h>
+#include <linux/netlink.h>
+
+#include "muisp.h"
+
+static const struct rhashtable_params addr_params = {
+	.key_len = sizeof(struct muisp_addr_key),
+	.key_offset = offsetof(struct muisp_addr, key),
+	.head_offset = offsetof(struct muisp_addr, node),
+	.automatic_shrinking = true,
+};
+
+int muisp_addr_table_init(struct muisp_net *mn)
+{
+	xa_init_flags(&mn->addr_ids, XA_FLAGS_ALLOC1);
+	return rhashtable_init(&mn->addrs, &addr_params);
+}
+
+static void addr_free(void *ptr, void *arg)
+{
+	kfree(ptr);
+}
+
+/* Hooks are gone and a grace period has passed: free directly. */
+void muisp_addr_table_destroy(struct muisp_net *mn)
+{
+	rhashtable_free_and_destroy(&mn->addrs, addr_free, NULL);
+	xa_destroy(&mn->addr_ids);
+}
+
+/* Caller holds rcu_read_lock() or mn->lock. */
+struct muisp_addr *muisp_addr_lookup(struct muisp_net *mn,
+				     const struct muisp_addr_key *key)
+{
+	return rhashtable_lookup_fast(&mn->addrs, key, addr_params);
+}
+
+static void contract_ref(struct muisp_net *mn, u32 id, int delta)
+{
+	struct muisp_contract *c;
+
+	if (!id)
+		return;
+	c = muisp_contract_lookup(mn, id);
+	if (!WARN_ON_ONCE(!c))
+		c->naddrs += delta;
+}
+
+int muisp_addr_set(struct muisp_net *mn, const struct muisp_addr *tmpl,
+		   bool excl, struct netlink_ext_ack *extack)
+{
+	struct muisp_addr *old, *new;
+	u8 old_state = MUISP_ADDR_STATE_UNSPEC;
+	u32 old_contract = 0;
+	int ret;
+
+	lockdep_assert_held(&mn->lock);
+	if (tmpl->state == MUISP_ADDR_STATE_BOUND &&
+	    !muisp_contract_lookup(mn, tmpl->contract_id)) {
+		NL_SET_ERR_MSG(extack, "no such contract");
+		return -ENOENT;
+	}
+	old = muisp_addr_lookup(mn, &tmpl->key);
+	if (old && excl) {
+		NL_SET_ERR_MSG(extack, "address exists");
+		return -EEXIST;
+	}
+	new = kmemdup(tmpl, sizeof(*tmpl), GFP_KERNEL);
+	if (!new)
+		return -ENOMEM;
+	if (new->state != MUISP_ADDR_STATE_BOUND)
+		new->contract_id = 0;
+
+	if (old) {
+		old_state = old->state;
+		old_contract = old->contract_id;
+		new->id = old->id;
+		ret = rhashtable_replace_fast(&mn->addrs, &old->node,
+					      &new->node, addr_params);
+		if (ret) {
+			kfree(new);
+			return ret;
+		}
+		xa_store(&mn->addr_ids, new->id, new, GFP_KERNEL);
+		kfree_rcu(old, rcu);
+	} else {
+		ret = xa_alloc(&mn->addr_ids, &new->id, new, xa_limit_32b,
+			       GFP_KERNEL);
+		if (ret) {
+			kfree(new);
+			return ret;
+		}
+		ret = rhashtable_insert_fast(&mn->addrs, &new->node,
+					     addr_params);
+		if (ret) {
+			xa_erase(&mn->addr_ids, new->id);
+			kfree(new);
+			return ret;
+		}
+		mn->naddrs++;
+	}
+	contract_ref(mn, old_contract, -1);
+	contract_ref(mn, new->contract_id, 1);
+	mn->gen_addr++;
+	if (old_state != new->state || old_contract != new->contract_id)
+		muisp_event_addr(mn, &new->key, old_state, new->state,
+				 new->contract_id ?: old_contract);
+	return 0;
+}
+
+int muisp_addr_del(struct muisp_net *mn, const struct muisp_addr_key *key)
+{
+	struct muisp_addr *a;
+
+	lockdep_assert_held(&mn->lock);
+	a = muisp_addr_lookup(mn, key);
+	if (!a)
+		return -ENOENT;
+	rhashtable_remove_fast(&mn->addrs, &a->node, addr_params);
+	xa_erase(&mn->addr_ids, a->id);
+	mn->naddrs--;
+	mn->gen_addr++;
+	contract_ref(mn, a->contract_id, -1);
+	muisp_event_addr(mn, &a->key, a->state, MUISP_ADDR_STATE_UNSPEC,
+			 a->contract_id);
+	kfree_rcu(a, rcu);
+	return 0;
+}

@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Multicast notifications: contract and address events on the "events"
+ * group, ended flows (flow records) on the "flows" group.  Both may be
+ * sent from softirq (limits crossed and evictions in the packet path), so
+ * everything here is GFP_ATOMIC and runs inside an RCU read section that
+ * the module's exit waits for before unregistering the family.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/ktime.h>
+#include <net/genetlink.h>
+
+#include "muisp.h"
+#include "flowtable.h"
+
+bool muisp_genl_live;
+
+enum { MUISP_MCGRP_EVENTS_IDX, MUISP_MCGRP_FLOWS_IDX };
+
+static bool want(struct muisp_net *mn, unsigned int group)
+{
+	return READ_ONCE(muisp_genl_live) && !READ_ONCE(mn->dying) &&
+	       genl_has_listeners(&muisp_genl_family, mn->net, group);
+}
+
+static void send(struct muisp_net *mn, struct sk_buff *skb,
+		 unsigned int group, atomic64_t *lost)
+{
+	int ret = genlmsg_multicast_netns(&muisp_genl_family, mn->net, skb, 0,
+					  group, GFP_ATOMIC);
+
+	if (ret && ret != -ESRCH)
+		atomic64_inc(lost);
+}
+
+static int put_addr(struct sk_buff *skb, int type, u8 family,
+		    const __be32 *addr)
+{
+	return nla_put(skb, type, family == MUISP_AF_INET6 ||
+		       family == AF_INET6 ? 16 : 4, addr);
+}
+
+static u64 real_ms(void)
+{
+	return ktime_get_real_ns() / NSEC_PER_MSEC;
+}
+
+void muisp_event_contract(struct muisp_net *mn, u8 type,
+			  struct muisp_contract *c, u64 used, u64 limit)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	atomic64_inc(&mn->events);
+	rcu_read_lock();
+	if (!want(mn, MUISP_MCGRP_EVENTS_IDX))
+		goto out;
+	skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
+	if (!skb)
+		goto lost;
+	hdr = genlmsg_put(skb, 0, 0, &muisp_genl_family, 0, MUISP_CMD_EVENT);
+	if (!hdr ||
+	    nla_put_u8(skb, MUISP_EVENT_A_TYPE, type) ||
+	    nla_put_u64_64bit(skb, MUISP_EVENT_A_TIME_MS, real_ms(),
+			      MUISP_EVENT_A_PAD) ||
+	    nla_put_u32(skb, MUISP_EVENT_A_CONTRACT_ID, c->id) ||
+	    nla_put_u8(skb, MUISP_EVENT_A_STATUS, READ_ONCE(c->status)) ||
+	    nla_put_u64_64bit(skb, MUISP_EVENT_A_USED, used,
+			      MUISP_EVENT_A_PAD) ||
+	    nla_put_u64_64bit(skb, MUISP_EVENT_A_LIMIT, limit,
+			      MUISP_EVENT_A_PAD)) {
+		nlmsg_free(skb);
+		goto lost;
+	}
+	genlmsg_end(skb, hdr);
+	send(mn, skb, MUISP_MCGRP_EVENTS_IDX, &mn->events_lost);
+	goto out;
+lost:
+	atomic64_inc(&mn->events_lost);
+out:
+	rcu_read_unlock();
+}
+
+void muisp_event_addr(struct muisp_net *mn, const struct muisp_addr_key *key,
+		      u8 old_state, u8 new_state, u32 contract_id)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	atomic64_inc(&mn->events);
+	rcu_read_lock();
+	if (!want(mn, MUISP_MCGRP_EVENTS_IDX))
+		goto out;
+	skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
+	if (!skb)
+		goto lost;
+	hdr = genlmsg_put(skb, 0, 0, &muisp_genl_family, 0, MUISP_CMD_EVENT);
+	if (!hdr ||
+	    nla_put_u8(skb, MUISP_EVENT_A_TYPE, MUISP_EVENT_ADDR_STATE) ||
+	    nla_put_u64_64bit(skb, MUISP_EVENT_A_TIME_MS, real_ms(),
+			      MUISP_EVENT_A_PAD) ||
+	    put_addr(skb, MUISP_EVENT_A_ADDR, key->family, key->addr) ||
+	    nla_put_u8(skb, MUISP_EVENT_A_OLD_STATE, old_state) ||
+	    nla_put_u8(skb, MUISP_EVENT_A_NEW_STATE, new_state) ||
+	    (contract_id &&
+	     nla_put_u32(skb, MUISP_EVENT_A_CONTRACT_ID, contract_id))) {
+		nlmsg_free(skb);
+		goto lost;
+	}
+	genlmsg_end(skb, hdr);
+	send(mn, skb, MUISP_MCGRP_EVENTS_IDX, &mn->events_lost);
+	goto out;
+lost:
+	atomic64_inc(&mn->events_lost);
+out:
+	rcu_read_unlock();
+}
+
+int muisp_flow_fill(struct sk_buff *skb, const struct muisp_flow_record *rec,
+		    bool with_reason)
+{
+	const struct muisp_flow_key *k = &rec->key;
+
+	if (nla_put_u64_64bit(skb, MUISP_FLOW_A_ID, rec->flow_id,
+			      MUISP_FLOW_A_PAD) ||
+	    put_addr(skb, MUISP_FLOW_A_CLIENT_ADDR, k->family, k->client_addr) ||
+	    put_addr(skb, MUISP_FLOW_A_PEER_ADDR, k->family, k->peer_addr) ||
+	    nla_put_u8(skb, MUISP_FLOW_A_PROTO, k->proto) ||
+	    nla_put_u16(skb, MUISP_FLOW_A_CLIENT_PORT, be16_to_cpu(k->client_port)) ||
+	    nla_put_u16(skb, MUISP_FLOW_A_PEER_PORT, be16_to_cpu(k->peer_port)) ||
+	    nla_put_u64_64bit(skb, MUISP_FLOW_A_UP_BYTES,
+			      rec->bytes[MUISP_DIR_UP], MUISP_FLOW_A_PAD) ||
+	    nla_put_u64_64bit(skb, MUISP_FLOW_A_UP_PACKETS,
+			      rec->packets[MUISP_DIR_UP], MUISP_FLOW_A_PAD) ||
+	    nla_put_u64_64bit(skb, MUISP_FLOW_A_DOWN_BYTES,
+			      rec->bytes[MUISP_DIR_DOWN], MUISP_FLOW_A_PAD) ||
+	    nla_put_u64_64bit(skb, MUISP_FLOW_A_DOWN_PACKETS,
+			      rec->packets[MUISP_DIR_DOWN], MUISP_FLOW_A_PAD) ||
+	    nla_put_u64_64bit(skb, MUISP_FLOW_A_FIRST_MS,
+			      rec->first_ns / NSEC_PER_MSEC, MUISP_FLOW_A_PAD) ||
+	    nla_put_u64_64bit(skb, MUISP_FLOW_A_LAST_MS,
+			      rec->last_ns / NSEC_PER_MSEC, MUISP_FLOW_A_PAD) ||
+	    nla_put_u32(skb, MUISP_FLOW_A_CONTRACT_ID, rec->contract_id))
+		return -EMSGSIZE;
+	if (k->proto == IPPROTO_TCP &&
+	    nla_put_u8(skb, MUISP_FLOW_A_TCP_FLAGS,
+		       rec->tcp_flags[0] | rec->tcp_flags[1]))
+		return -EMSGSIZE;
+	if (with_reason &&
+	    nla_put_u8(skb, MUISP_FLOW_A_END_REASON, rec->end_reason))
+		return -EMSGSIZE;
+	return 0;
+}
+
+/* Flow-table export callback: any context, never sleeps. */
+void muisp_flow_export(void *ctx, const struct muisp_flow_record *rec)
+{
+	struct muisp_net *mn = ctx;
+	struct sk_buff *skb;
+	void *hdr;
+
+	atomic64_inc(&mn->records);
+	rcu_read_lock();
+	if (!READ_ONCE(muisp_genl_live) || READ_ONCE(mn->dying)) {
+		/* unload or namespace teardown: nobody can listen */
+		atomic64_inc(&mn->records_lost);
+		goto out;
+	}
+	if (!genl_has_listeners(&muisp_genl_family, mn->net,
+				MUISP_MCGRP_FLOWS_IDX))
+		goto out;
+	skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
+	if (!skb)
+		goto lost;
+	hdr = genlmsg_put(skb, 0, 0, &muisp_genl_family, 0,
+			  MUISP_CMD_FLOW_RECORD);
+	if (!hdr || muisp_flow_fill(skb, rec, true)) {
+		nlmsg_free(skb);
+		goto lost;
+	}
+	genlmsg_end(skb, hdr);
+	send(mn, skb, MUISP_MCGRP_FLOWS_IDX, &mn->records_lost);
+	goto out;
+lost:
+	atomic64_inc(&mn->records_lost);
+out:
+	rcu_read_unlock();
+}

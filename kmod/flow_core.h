@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Flow-table core shared by muisp.ko (flowtable.c) and the host unit
+ * tests and microbenchmark: flow key, record, entry layout, the keyed hash
+ * (SipHash-1-3, our own implementation so host and kernel agree bit for
+ * bit), bucket index, the RCU chain lookup, per-packet counter/TCP update,
+ * time-out and eviction decisions.
+ *
+ * Besides portable.h this header needs the kernel's hlist_nulls and
+ * spinlock types; on the host it provides single-threaded stand-ins with
+ * the same names and layout (x86-64, non-debug spinlock_t = 4 bytes), so
+ * the host benchmark runs the very lookup/update code of the module.
+ */
+#ifndef MUISP_FLOW_CORE_H
+#define MUISP_FLOW_CORE_H
+
+#include "portable.h"
+#include "uapi/muisp.h"
+
+#ifdef __KERNEL__
+#include <linux/socket.h>
+#include <linux/spinlock_types.h>
+#include <linux/list_nulls.h>
+#include <linux/rculist.h>
+#include <linux/rculist_nulls.h>
+#else
+#include <sys/socket.h>
+
+#ifndef container_of
+#define container_of(ptr, type, member) \
+	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
+#endif
+
+/* Host stand-ins (single-threaded). */
+typedef struct { int slock; } spinlock_t;
+static inline void spin_lock(spinlock_t *l) { l->slock++; }
+static inline void spin_unlock(spinlock_t *l) { l->slock--; }
+static inline void spin_lock_init(spinlock_t *l) { l->slock = 0; }
+
+struct hlist_nulls_node {
+	struct hlist_nulls_node *next, **pprev;
+};
+
+struct hlist_nulls_head {
+	struct hlist_nulls_node *first;
+};
+
+#define NULLS_MARKER(v) ((struct hlist_nulls_node *)(1UL | (((unsigned long)(v)) << 1)))
+#define INIT_HLIST_NULLS_HEAD(h, v) ((h)->first = NULLS_MARKER(v))
+
+static inline int is_a_nulls(const struct hlist_nulls_node *p)
+{
+	return ((unsigned long)p & 1);
+}
+
+static inline unsigned long get_nulls_value(const struct hlist_nulls_node *p)
+{
+	return (unsigned long)p >> 1;
+}
+
+static inline void hlist_nulls_add_head_rcu(struct hlist_nulls_node *n,
+					    struct hlist_nulls_head *h)
+{
+	struct hlist_nulls_node *first = h->first;
+
+	n->next = first;
+	n->pprev = &h->first;
+	h->first = n;
+	if (!is_a_nulls(first))
+		first->pprev = &n->next;
+}
+
+static inline void hlist_nulls_del_rcu(struct hlist_nulls_node *n)
+{
+	struct hlist_nulls_node *next = n->next;
+
+	*n->pprev = next;
+	if (!is_a_nulls(next))
+		next->pprev = n->pprev;
+	n->pprev = NULL;	/* the kernel poisons pprev; next stays valid */
+}
+
+#define hlist_nulls_entry(ptr, type, member) container_of(ptr, type, member)
+#define hlist_nulls_for_each_entry_rcu(tpos, pos, head, member)		\
+	for ((pos) = (head)->first;						\
+	     !is_a_nulls(pos) &&						\
+		((tpos) = hlist_nulls_entry(pos, __typeof__(*(tpos)), member), 1); \
+	     (pos) = (pos)->next)
+#define READ_ONCE(x) (*(volatile __typeof__(x) *)&(x))
+#define WRITE_ONCE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))
+#endif /* !__KERNEL__ */
+
+/* TCP flag bits as in the TCP header's flag byte. */
+#define MUISP_TCP_FIN	0x01
+#define MUISP_TCP_SYN	0x02
+#define MUISP_TCP_RST	0x04
+#define MUISP_TCP_ACK	0x10
+#define MUISP_TCP_KEEP	(MUISP_TCP_FIN | MUISP_TCP_SYN | MUISP_TCP_RST | \
+			 MUISP_TCP_ACK)
+
+enum muisp_flow_dir {
+	MUISP_DIR_UP = 0,	/* client (LAN) -> peer (WAN) */
+	MUISP_DIR_DOWN = 1,	/* peer (WAN) -> client (LAN) */
+};
+
+/*
+ * Flow key, oriented with the LAN client as "client" whatever the packet
+ * direction.  IPv4 addresses use word 0 of the arrays, words 1..3 zero.
+ * For ICMP/ICMPv6 echo, client_port is the identifier and peer_port 0;
+ * for protocols without ports both are 0.  Build it with
+ * muisp_flow_key_init() so padding and unused words are zero: keys are
+ * compared and hashed as raw memory.
+ */
+struct muisp_flow_key {
+	__be32 client_addr[4];
+	__be32 peer_addr[4];
+	__be16 client_port;
+	__be16 peer_port;
+	u8 family;		/* AF_INET or AF_INET6 */
+	u8 proto;		/* IPPROTO_* */
+	u8 pad[2];
+} __attribute__((aligned(8)));
+
+#define MUISP_FLOW_KEY_WORDS (sizeof(struct muisp_flow_key) / sizeof(u64))
+
+/*
+ * Why a flow ended (record.end_reason): enum muisp_flow_end of the uAPI,
+ * MUISP_FLOW_END_UNSPEC (0) for a live flow in a walk snapshot.
+ */
+#define MUISP_FLOW_END_NONE MUISP_FLOW_END_UNSPEC
+
+/* What an ended (or dumped) flow reports: the thesis's RDR fields. */
+struct muisp_flow_record {
+	struct muisp_flow_key key;
+	u64 bytes[2];		/* [MUISP_DIR_UP], [MUISP_DIR_DOWN], L3 bytes */
+	u64 packets[2];
+	u64 first_ns;		/* wall clock (CLOCK_REALTIME), ns */
+	u64 last_ns;
+	u64 flow_id;		/* unique in the table, stable for the flow */
+	u32 contract_id;
+	u8 tcp_flags[2];	/* per direction: OR of MUISP_TCP_KEEP bits */
+	u8 end_reason;		/* enum muisp_flow_end */
+	u8 pad;
+};
+
+/*
+ * A flow-table entry: 128 bytes on x86-64 (two cache lines).  The first
+ * line holds everything the lookup reads (chain link, key, lock,
+ * table id); the second the counters.  Entries live in a
+ * SLAB_TYPESAFE_BY_RCU cache: a reader that finds an entry takes its lock
+ * and re-checks "live, same table, same key" before touching it.
+ */
+struct muisp_flow_entry {
+	struct hlist_nulls_node node;
+	struct muisp_flow_key key;
+	spinlock_t lock;	/* counters, flags, dead; init once (ctor) */
+	u32 table_id;
+	u64 bytes[2];
+	u64 packets[2];
+	u64 first_ns;		/* monotonic (CLOCK_MONOTONIC coarse), ns */
+	u64 last_ns;
+	u64 id;			/* flow id: monotonic within its lock stripe */
+	u32 contract_id;
+	u8 tcp_flags[2];
+	u8 dead;		/* unlinked (or free): ignore */
+	u8 pad;
+};
+
+/* SipHash key (128-bit seed). */
+struct muisp_siphash_key {
+	u64 k[2];
+};
+
+/* Generic SipHash-c-d over bytes (little-endian words, reference spec). */
+u64 muisp_siphash(const void *data, size_t len,
+		  const struct muisp_siphash_key *key, int c, int d);
+
+/*
+ * Flow hash: SipHash-1-3 (muisp_siphash(.., 1, 3)) of the 16 bytes from
+ * muisp_flow_key_pack_v4() for an IPv4 key, of the whole 40-byte key
+ * otherwise.
+ */
+void muisp_flow_key_pack_v4(const struct muisp_flow_key *key, u8 out[16]);
+u64 muisp_flow_hash(const struct muisp_flow_key *key,
+		    const struct muisp_siphash_key *seed);
+
+static inline u32 muisp_flow_bucket(u64 hash, u32 nbuckets)
+{
+	/* nbuckets is a power of two; SipHash output is uniform in all bits */
+	return (u32)hash & (nbuckets - 1);
+}
+
+/* Table parameter defaults and limits (struct muisp_ft_params). */
+#define MUISP_FT_DEFAULT_IDLE_S		MUISP_DEFAULT_IDLE_TIMEOUT_S
+#define MUISP_FT_DEFAULT_FIN_S		MUISP_DEFAULT_FIN_TIMEOUT_S
+#define MUISP_FT_DEFAULT_MAX_FLOWS	MUISP_DEFAULT_MAX_FLOWS
+#define MUISP_FT_MAX_IDLE_S		MUISP_MAX_IDLE_TIMEOUT_S
+#define MUISP_FT_MAX_MAX_FLOWS		MUISP_MAX_MAX_FLOWS
+
+/* Number of buckets for a cap of max_flows: load factor <= 1/5 when full
+ * (so a hit costs <= 1.1 key compares on average), power of two. */
+#define MUISP_FT_LOAD_INV	5
+u32 muisp_flow_nbuckets(u32 max_flows);
+
+/* Fill *key (zeroing it first).  Addresses are 4 (v4) or 16 (v6) bytes. */
+int muisp_flow_key_init(struct muisp_flow_key *key, u8 family, u8 proto,
+			const void *client_addr, const void *peer_addr,
+			__be16 client_port, __be16 peer_port);
+
+static inline bool muisp_flow_key_equal(const struct muisp_flow_key *a,
+					const struct muisp_flow_key *b)
+{
+	const u64 *x = (const u64 *)a, *y = (const u64 *)b;
+
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) |
+		(x[3] ^ y[3]) | (x[4] ^ y[4])) == 0;
+}
+
+/*
+ * Walk one chain (under RCU or the bucket lock) for a key.  Returns the
+ * entry or NULL; *nulls gets the end marker's value on a miss (the caller
+ * restarts if it differs from the bucket: the walk strayed into another
+ * chain through a recycled entry).  If probes != NULL it is incremented
+ * once per key compared.
+ */
+static inline struct muisp_flow_entry *
+muisp_flow_chain_find(struct hlist_nulls_head *head,
+		      const struct muisp_flow_key *key, u32 table_id,
+		      unsigned long *nulls, unsigned int *probes)
+{
+	struct muisp_flow_entry *e;
+	struct hlist_nulls_node *n;
+
+	hlist_nulls_for_each_entry_rcu(e, n, head, node) {
+		if (probes)
+			(*probes)++;
+		if (muisp_flow_key_equal(&e->key, key) &&
+		    READ_ONCE(e->table_id) == table_id)
+			return e;
+	}
+	*nulls = get_nulls_value(n);
+	return NULL;
+}
+
+/* Closed: RST seen, or FIN seen in both directions. */
+static inline bool muisp_flow_tcp_closed(const u8 fl[2])
+{
+	return ((fl[0] | fl[1]) & MUISP_TCP_RST) ||
+	       ((fl[0] & MUISP_TCP_FIN) && (fl[1] & MUISP_TCP_FIN));
+}
+
+/* A packet that must start a new flow instead of joining a closed one:
+ * a bare SYN (connection attempt reusing the 5-tuple). */
+static inline bool muisp_flow_tcp_reopens(const u8 fl[2], u8 pkt_flags)
+{
+	return muisp_flow_tcp_closed(fl) &&
+	       (pkt_flags & (MUISP_TCP_SYN | MUISP_TCP_ACK | MUISP_TCP_RST)) ==
+		MUISP_TCP_SYN;
+}
+
+/*
+ * Initialise a new entry (caller holds e->lock in the kernel; it is not
+ * yet visible).  Leaves e->dead = 0, counters zero.
+ */
+void muisp_flow_entry_init(struct muisp_flow_entry *e,
+			   const struct muisp_flow_key *key, u32 table_id,
+			   u64 id, u32 contract_id, u64 now_ns);
+
+/* Count one packet (caller holds e->lock). */
+static inline void muisp_flow_entry_update(struct muisp_flow_entry *e,
+					   enum muisp_flow_dir dir,
+					   unsigned int len, u8 tcp_flags,
+					   u64 now_ns)
+{
+	e->bytes[dir] += len;
+	e->packets[dir]++;
+	e->tcp_flags[dir] |= tcp_flags & MUISP_TCP_KEEP;
+	if (now_ns > e->last_ns)
+		e->last_ns = now_ns;
+}
+
+/* Time-out applying to an entry now (ns). */
+static inline u64 muisp_flow_timeout_ns(const struct muisp_flow_entry *e,
+					u64 idle_ns, u64 fin_ns)
+{
+	return muisp_flow_tcp_closed(e->tcp_flags) ? fin_ns : idle_ns;
+}
+
+/* Has the entry timed out at now_ns?  0 = no, else the end reason. */
+enum muisp_flow_end muisp_flow_expired(const struct muisp_flow_entry *e,
+				       u64 now_ns, u64 idle_ns, u64 fin_ns);
+
+/*
+ * Eviction preference: the entry with the larger score goes first.
+ * Timed-out flows first, then closed TCP flows, then by time since the
+ * last packet (least recently seen first).
+ */
+u64 muisp_flow_evict_score(const struct muisp_flow_entry *e, u64 now_ns,
+			   u64 idle_ns, u64 fin_ns);
+
+/*
+ * Snapshot an entry into a record (caller holds e->lock).  Times are
+ * converted from the entry's monotonic clock with mono_to_real_ns (wall
+ * minus monotonic, taken once by the caller).
+ */
+void muisp_flow_entry_record(const struct muisp_flow_entry *e,
+			     struct muisp_flow_record *rec, s64 mono_to_real_ns,
+			     enum muisp_flow_end reason);
+
+#endif /* MUISP_FLOW_CORE_H */

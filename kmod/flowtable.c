@@ -1,0 +1,1112 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * muisp flow table (see flowtable.h for the API and context rules).
+ *
+ * Layout: a power-of-two array of hlist_nulls heads (nulls value = bucket
+ * index), sized for a load factor <= 1/5 at max_flows, keyed with
+ * SipHash-1-3 under a per-table random seed.  Writers (insert, delete)
+ * serialise on a striped spinlock (stripe = bucket & stripe_mask); the
+ * packet path finds entries under RCU only and then takes the entry's own
+ * spinlock to update its counters.  Entries come from a
+ * SLAB_TYPESAFE_BY_RCU cache, so they are freed at once and a reader
+ * re-validates (not dead, same table, same key) under the entry lock.
+ *
+ * Exactly-once export: an entry is ended only with its stripe lock and
+ * entry lock held, by setting ->dead and copying its counters; a packet
+ * that finds the entry dead after taking the entry lock goes to the
+ * locked slow path, where the dead entry is no longer linked, and is
+ * counted in a new flow.  So every counted byte is in exactly one record.
+ *
+ * Chains are ordered by descending flow id (insert at head, id from a
+ * per-stripe sequence), which is what lets muisp_ft_walk() resume from
+ * (bucket, last id) across netlink messages.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/slab.h>
+#include <linux/mm.h>
+#include <linux/in.h>
+#include <linux/log2.h>
+#include <linux/math64.h>
+#include <linux/mutex.h>
+#include <linux/random.h>
+#include <linux/rcupdate.h>
+#include <linux/spinlock.h>
+#include <linux/ktime.h>
+#include <linux/workqueue.h>
+#include <linux/atomic.h>
+#include <linux/err.h>
+
+#include "flowtable.h"
+
+#define FT_STRIPES_MAX		1024
+#define FT_CHAIN_MAX		16	/* longest chain before evicting */
+#define FT_EVICT_BUCKETS	64	/* buckets probed for a victim */
+#define FT_EVICT_CANDIDATES	8	/* ... or until this many flows seen */
+#define FT_GC_INTERVAL		(HZ / 4)
+#define FT_GC_SWEEP_RUNS	8	/* whole table every 8 runs (2 s) */
+#define FT_BATCH		4	/* records exported per lock hold */
+
+struct ft_stripe {
+	spinlock_t lock;
+	u64 seq;		/* flow-id sequence, under lock */
+};
+
+struct muisp_flowtable {
+	struct hlist_nulls_head *buckets;
+	struct ft_stripe *stripes;
+	u32 nbuckets;
+	u32 stripe_mask;
+	u32 stripe_bits;
+	u32 table_id;
+	struct muisp_siphash_key seed;
+
+	atomic_t count;
+	u32 max_flows;		/* READ_ONCE: changed by set_params */
+	u64 idle_ns;
+	u64 fin_ns;
+
+	muisp_flow_export_fn export;
+	void *export_ctx;
+
+	struct delayed_work gc_work;
+	u32 gc_next;
+	bool dying;
+
+	struct {
+		atomic64_t inserts;
+		atomic64_t expired_idle;
+		atomic64_t expired_closed;
+		atomic64_t evictions;
+		atomic64_t flushed;
+		atomic64_t rebinds;
+		atomic64_t alloc_failures;
+		atomic64_t full_drops;
+		atomic64_t exported;
+	} st;
+};
+
+static DEFINE_MUTEX(ft_cache_mutex);
+static struct kmem_cache *ft_cache;
+static unsigned int ft_cache_users;
+static atomic_t ft_next_table_id = ATOMIC_INIT(0);
+
+/* Type-stable entries: the lock is set up once, when the slab page is. */
+static void ft_entry_ctor(void *obj)
+{
+	struct muisp_flow_entry *e = obj;
+
+	spin_lock_init(&e->lock);
+	e->dead = 1;
+	e->table_id = 0;
+}
+
+static int ft_cache_get(void)
+{
+	int ret = 0;
+
+	mutex_lock(&ft_cache_mutex);
+	if (!ft_cache_users) {
+		ft_cache = kmem_cache_create("muisp_flow",
+					     sizeof(struct muisp_flow_entry),
+					     0, SLAB_HWCACHE_ALIGN |
+					     SLAB_TYPESAFE_BY_RCU,
+					     ft_entry_ctor);
+		if (!ft_cache)
+			ret = -ENOMEM;
+	}
+	if (!ret)
+		ft_cache_users++;
+	mutex_unlock(&ft_cache_mutex);
+	return ret;
+}
+
+static void ft_cache_put(void)
+{
+	mutex_lock(&ft_cache_mutex);
+	if (!--ft_cache_users) {
+		/* no call_rcu of ours is pending, but be explicit */
+		rcu_barrier();
+		kmem_cache_destroy(ft_cache);
+		ft_cache = NULL;
+	}
+	mutex_unlock(&ft_cache_mutex);
+}
+
+static inline s64 ft_mono_to_real(void)
+{
+	return ktime_to_ns(ktime_mono_to_real(0));
+}
+
+static inline struct ft_stripe *ft_stripe(struct muisp_flowtable *ft, u32 b)
+{
+	return &ft->stripes[b & ft->stripe_mask];
+}
+
+static inline u32 ft_bucket_of(struct muisp_flowtable *ft,
+			       const struct muisp_flow_key *key)
+{
+	return muisp_flow_bucket(muisp_flow_hash(key, &ft->seed),
+				 ft->nbuckets);
+}
+
+static void ft_count_end(struct muisp_flowtable *ft, enum muisp_flow_end r)
+{
+	switch (r) {
+	case MUISP_FLOW_END_IDLE:
+		atomic64_inc(&ft->st.expired_idle);
+		break;
+	case MUISP_FLOW_END_CLOSED:
+		atomic64_inc(&ft->st.expired_closed);
+		break;
+	case MUISP_FLOW_END_EVICTED:
+		atomic64_inc(&ft->st.evictions);
+		break;
+	case MUISP_FLOW_END_FLUSH:
+		atomic64_inc(&ft->st.flushed);
+		break;
+	case MUISP_FLOW_END_REBIND:
+		atomic64_inc(&ft->st.rebinds);
+		break;
+	default:
+		WARN_ON_ONCE(1);
+	}
+}
+
+/*
+ * End an entry: stripe lock and entry lock held.  Snapshots the record,
+ * marks the entry dead, drops the entry lock and unlinks it.  The caller
+ * finishes with ft_end_finish() after dropping the stripe lock.
+ */
+static void ft_end_locked(struct muisp_flowtable *ft,
+			  struct muisp_flow_entry *e,
+			  struct muisp_flow_record *rec, s64 off,
+			  enum muisp_flow_end reason)
+{
+	muisp_flow_entry_record(e, rec, off, reason);
+	e->dead = 1;
+	spin_unlock(&e->lock);
+	hlist_nulls_del_rcu(&e->node);
+}
+
+/* Free the entry, account for it and export its record (no lock held). */
+static void ft_end_finish(struct muisp_flowtable *ft,
+			  struct muisp_flow_entry *e,
+			  const struct muisp_flow_record *rec)
+{
+	kmem_cache_free(ft_cache, e);
+	atomic_dec(&ft->count);
+	ft_count_end(ft, rec->end_reason);
+	atomic64_inc(&ft->st.exported);
+	ft->export(ft->export_ctx, rec);
+}
+
+/*
+ * Make room for one flow: pick the best victim among the flows of the
+ * FT_EVICT_BUCKETS buckets from @b -- or, if those are all empty, of the
+ * buckets up to the first non-empty one -- stopping early after
+ * FT_EVICT_CANDIDATES flows (timed out first, then closed, then least
+ * recently seen) and end it.  Packet path: rcu_read_lock, BHs off, no
+ * lock held.  Returns true if a flow was ended (by us or concurrently).
+ */
+static bool ft_evict_one(struct muisp_flowtable *ft, u32 b, u64 now)
+{
+	u64 idle_ns = READ_ONCE(ft->idle_ns), fin_ns = READ_ONCE(ft->fin_ns);
+	struct muisp_flow_entry *e, *victim = NULL;
+	struct muisp_flow_record rec;
+	struct hlist_nulls_node *n;
+	u64 best = 0, victim_id = 0, score;
+	u32 i, seen = 0, vb = 0, bi;
+	struct ft_stripe *s;
+
+	/* at least FT_EVICT_BUCKETS buckets; beyond, until a first flow */
+	for (i = 0; i < ft->nbuckets && seen < FT_EVICT_CANDIDATES &&
+	     (i < FT_EVICT_BUCKETS || !victim); i++) {
+		bi = (b + i) & (ft->nbuckets - 1);
+		hlist_nulls_for_each_entry_rcu(e, n, &ft->buckets[bi], node) {
+			spin_lock(&e->lock);
+			if (!e->dead && e->table_id == ft->table_id) {
+				score = muisp_flow_evict_score(e, now, idle_ns,
+							       fin_ns);
+				if (!victim || score > best) {
+					victim = e;
+					victim_id = e->id;
+					best = score;
+					vb = bi;
+				}
+				seen++;
+			}
+			spin_unlock(&e->lock);
+		}
+	}
+	if (!victim)	/* the table emptied under us: room enough? */
+		return atomic_read(&ft->count) <= READ_ONCE(ft->max_flows);
+
+	s = ft_stripe(ft, vb);
+	spin_lock(&s->lock);
+	spin_lock(&victim->lock);
+	if (victim->dead || victim->table_id != ft->table_id ||
+	    victim->id != victim_id) {
+		/* ended concurrently: that made room too */
+		spin_unlock(&victim->lock);
+		spin_unlock(&s->lock);
+		return true;
+	}
+	ft_end_locked(ft, victim, &rec, ft_mono_to_real(),
+		      MUISP_FLOW_END_EVICTED);
+	spin_unlock(&s->lock);
+	ft_end_finish(ft, victim, &rec);
+	return true;
+}
+
+/*
+ * Slow path, packet context: the lookup missed, or found an entry that
+ * was dead or must be replaced (contract changed, SYN on a closed flow).
+ * Under the stripe lock: look again, end what must end, insert.
+ */
+static int ft_account_slow(struct muisp_flowtable *ft, u32 b,
+			   const struct muisp_flow_key *key,
+			   enum muisp_flow_dir dir, unsigned int len,
+			   u8 tcp_flags, u32 contract_id, u64 now)
+{
+	struct muisp_flow_entry *e, *found = NULL, *ended[2], *victim;
+	struct muisp_flow_record rec[2];
+	struct hlist_nulls_node *n;
+	struct ft_stripe *s = ft_stripe(ft, b);
+	unsigned int nended = 0, chain = 0, i;
+	u64 best, score, idle_ns, fin_ns;
+	s64 off = 0;
+	int ret = 0;
+
+	/* Reserve room first: eviction takes other stripe locks. */
+	if (atomic_inc_return(&ft->count) > READ_ONCE(ft->max_flows) &&
+	    !ft_evict_one(ft, b, now)) {
+		atomic_dec(&ft->count);
+		atomic64_inc(&ft->st.full_drops);
+		return -ENOSPC;
+	}
+
+	idle_ns = READ_ONCE(ft->idle_ns);
+	fin_ns = READ_ONCE(ft->fin_ns);
+	spin_lock(&s->lock);
+	hlist_nulls_for_each_entry(e, n, &ft->buckets[b], node) {
+		chain++;
+		if (!found && muisp_flow_key_equal(&e->key, key))
+			found = e;
+	}
+	if (found) {
+		spin_lock(&found->lock);
+		if (found->contract_id == contract_id &&
+		    !(key->proto == IPPROTO_TCP &&
+		      muisp_flow_tcp_reopens(found->tcp_flags, tcp_flags))) {
+			/* inserted concurrently: just count */
+			muisp_flow_entry_update(found, dir, len, tcp_flags,
+						now);
+			spin_unlock(&found->lock);
+			spin_unlock(&s->lock);
+			atomic_dec(&ft->count);
+			return 0;
+		}
+		off = ft_mono_to_real();
+		ended[nended] = found;
+		ft_end_locked(ft, found, &rec[nended++], off,
+			      found->contract_id != contract_id ?
+			      MUISP_FLOW_END_REBIND : MUISP_FLOW_END_CLOSED);
+		chain--;
+	}
+	if (chain >= FT_CHAIN_MAX) {
+		/* hash flooding or bad luck: evict within the chain */
+		victim = NULL;
+		best = 0;
+		hlist_nulls_for_each_entry(e, n, &ft->buckets[b], node) {
+			spin_lock(&e->lock);
+			score = muisp_flow_evict_score(e, now, idle_ns, fin_ns);
+			spin_unlock(&e->lock);
+			if (!victim || score > best) {
+				victim = e;
+				best = score;
+			}
+		}
+		if (!off)
+			off = ft_mono_to_real();
+		spin_lock(&victim->lock);
+		ended[nended] = victim;
+		ft_end_locked(ft, victim, &rec[nended++], off,
+			      MUISP_FLOW_END_EVICTED);
+	}
+
+	e = kmem_cache_alloc(ft_cache, GFP_ATOMIC | __GFP_NOWARN);
+	if (unlikely(!e)) {
+		atomic_dec(&ft->count);
+		atomic64_inc(&ft->st.alloc_failures);
+		ret = -ENOMEM;
+	} else {
+		spin_lock(&e->lock);
+		muisp_flow_entry_init(e, key, ft->table_id,
+				      (++s->seq << ft->stripe_bits) |
+				      (b & ft->stripe_mask),
+				      contract_id, now);
+		muisp_flow_entry_update(e, dir, len, tcp_flags, now);
+		spin_unlock(&e->lock);
+		hlist_nulls_add_head_rcu(&e->node, &ft->buckets[b]);
+		atomic64_inc(&ft->st.inserts);
+	}
+	spin_unlock(&s->lock);
+
+	for (i = 0; i < nended; i++)
+		ft_end_finish(ft, ended[i], &rec[i]);
+	return ret;
+}
+
+int muisp_ft_account(struct muisp_flowtable *ft,
+		     const struct muisp_flow_key *key, enum muisp_flow_dir dir,
+		     unsigned int len, u8 tcp_flags, u32 contract_id)
+{
+	u32 b = ft_bucket_of(ft, key);
+	u64 now = ktime_get_coarse_ns();
+	struct muisp_flow_entry *e;
+	unsigned long nulls;
+
+again:
+	e = muisp_flow_chain_find(&ft->buckets[b], key, ft->table_id, &nulls,
+				  NULL);
+	if (likely(e)) {
+		spin_lock(&e->lock);
+		if (unlikely(e->dead || e->table_id != ft->table_id ||
+			     !muisp_flow_key_equal(&e->key, key) ||
+			     e->contract_id != contract_id ||
+			     (key->proto == IPPROTO_TCP &&
+			      muisp_flow_tcp_reopens(e->tcp_flags,
+						     tcp_flags)))) {
+			spin_unlock(&e->lock);
+			goto slow;
+		}
+		muisp_flow_entry_update(e, dir, len, tcp_flags, now);
+		spin_unlock(&e->lock);
+		return 0;
+	}
+	/* strayed into another chain through a recycled entry: look again */
+	if (unlikely(nulls != b))
+		goto again;
+slow:
+	return ft_account_slow(ft, b, key, dir, len, tcp_flags, contract_id,
+			       now);
+}
+
+/*
+ * End the entries of bucket @b for which @pred says so (process context).
+ * Exports in batches outside the lock.  Returns the number ended.
+ */
+static unsigned int ft_sweep_bucket(struct muisp_flowtable *ft, u32 b,
+				    enum muisp_flow_end (*pred)
+				    (const struct muisp_flow_entry *e,
+				     const void *arg),
+				    const void *arg)
+{
+	struct muisp_flow_entry *e, *ended[FT_BATCH];
+	struct muisp_flow_record rec[FT_BATCH];
+	struct hlist_nulls_node *pos, *next;
+	struct ft_stripe *s = ft_stripe(ft, b);
+	unsigned int nended, total = 0, i;
+	enum muisp_flow_end reason;
+	s64 off;
+
+	do {
+		if (is_a_nulls(READ_ONCE(ft->buckets[b].first)))
+			break;
+		nended = 0;
+		off = ft_mono_to_real();
+		spin_lock_bh(&s->lock);
+		for (pos = ft->buckets[b].first;
+		     !is_a_nulls(pos) && nended < FT_BATCH; pos = next) {
+			next = pos->next;
+			e = hlist_nulls_entry(pos, struct muisp_flow_entry,
+					      node);
+			spin_lock(&e->lock);
+			reason = pred(e, arg);
+			if (reason == MUISP_FLOW_END_NONE) {
+				spin_unlock(&e->lock);
+				continue;
+			}
+			ended[nended] = e;
+			ft_end_locked(ft, e, &rec[nended++], off, reason);
+		}
+		spin_unlock_bh(&s->lock);
+		for (i = 0; i < nended; i++)
+			ft_end_finish(ft, ended[i], &rec[i]);
+		total += nended;
+	} while (nended == FT_BATCH);
+	return total;
+}
+
+struct ft_gc_arg {
+	u64 now, idle_ns, fin_ns;
+};
+
+static enum muisp_flow_end ft_gc_pred(const struct muisp_flow_entry *e,
+				      const void *arg)
+{
+	const struct ft_gc_arg *a = arg;
+
+	return muisp_flow_expired(e, a->now, a->idle_ns, a->fin_ns);
+}
+
+static void ft_gc_work(struct work_struct *work)
+{
+	struct muisp_flowtable *ft = container_of(to_delayed_work(work),
+						  struct muisp_flowtable,
+						  gc_work);
+	u32 n = max_t(u32, ft->nbuckets / FT_GC_SWEEP_RUNS, 1);
+	u32 b = ft->gc_next, i;
+	struct ft_gc_arg a;
+
+	if (atomic_read(&ft->count)) {
+		a.idle_ns = READ_ONCE(ft->idle_ns);
+		a.fin_ns = READ_ONCE(ft->fin_ns);
+		for (i = 0; i < n; i++) {
+			if (!(i & 1023)) {
+				cond_resched();
+				a.now = ktime_get_coarse_ns();
+			}
+			ft_sweep_bucket(ft, b, ft_gc_pred, &a);
+			b = (b + 1) & (ft->nbuckets - 1);
+		}
+		ft->gc_next = b;
+	}
+	if (!READ_ONCE(ft->dying))
+		queue_delayed_work(system_power_efficient_wq, &ft->gc_work,
+				   FT_GC_INTERVAL);
+}
+
+static enum muisp_flow_end ft_flush_pred(const struct muisp_flow_entry *e,
+					 const void *arg)
+{
+	u32 contract_id = *(const u32 *)arg;
+
+	if (!contract_id || e->contract_id == contract_id)
+		return MUISP_FLOW_END_FLUSH;
+	return MUISP_FLOW_END_NONE;
+}
+
+unsigned int muisp_ft_flush(struct muisp_flowtable *ft, u32 contract_id)
+{
+	unsigned int total = 0;
+	u32 b;
+
+	for (b = 0; b < ft->nbuckets; b++) {
+		total += ft_sweep_bucket(ft, b, ft_flush_pred, &contract_id);
+		if (!(b & 4095))
+			cond_resched();
+	}
+	return total;
+}
+
+static int ft_check_params(const struct muisp_ft_params *p)
+{
+	if (p->idle_timeout_s > MUISP_FT_MAX_IDLE_S ||
+	    p->fin_timeout_s > MUISP_FT_MAX_IDLE_S ||
+	    p->max_flows > MUISP_FT_MAX_MAX_FLOWS)
+		return -EINVAL;
+	if (p->fin_timeout_s > p->idle_timeout_s)
+		return -EINVAL;
+	return 0;
+}
+
+struct muisp_flowtable *muisp_ft_create(const struct muisp_ft_params *params,
+					muisp_flow_export_fn export, void *ctx)
+{
+	struct muisp_ft_params p = {
+		.idle_timeout_s = MUISP_FT_DEFAULT_IDLE_S,
+		.fin_timeout_s = MUISP_FT_DEFAULT_FIN_S,
+		.max_flows = MUISP_FT_DEFAULT_MAX_FLOWS,
+	};
+	struct muisp_flowtable *ft;
+	u32 i, nstripes;
+	int ret;
+
+	if (!export)
+		return ERR_PTR(-EINVAL);
+	if (params) {
+		if (params->idle_timeout_s)
+			p.idle_timeout_s = params->idle_timeout_s;
+		if (params->fin_timeout_s)
+			p.fin_timeout_s = params->fin_timeout_s;
+		else if (p.fin_timeout_s > p.idle_timeout_s)
+			p.fin_timeout_s = p.idle_timeout_s;
+		if (params->max_flows)
+			p.max_flows = params->max_flows;
+	}
+	ret = ft_check_params(&p);
+	if (ret)
+		return ERR_PTR(ret);
+
+	ret = ft_cache_get();
+	if (ret)
+		return ERR_PTR(ret);
+	ret = -ENOMEM;
+	ft = kzalloc(sizeof(*ft), GFP_KERNEL);
+	if (!ft)
+		goto err_cache;
+	ft->nbuckets = muisp_flow_nbuckets(p.max_flows);
+	ft->buckets = kvmalloc_array(ft->nbuckets, sizeof(*ft->buckets),
+				     GFP_KERNEL);
+	if (!ft->buckets)
+		goto err_ft;
+	for (i = 0; i < ft->nbuckets; i++)
+		INIT_HLIST_NULLS_HEAD(&ft->buckets[i], i);
+	nstripes = min_t(u32, ft->nbuckets, FT_STRIPES_MAX);
+	ft->stripes = kvcalloc(nstripes, sizeof(*ft->stripes), GFP_KERNEL);
+	if (!ft->stripes)
+		goto err_buckets;
+	for (i = 0; i < nstripes; i++)
+		spin_lock_init(&ft->stripes[i].lock);
+	ft->stripe_mask = nstripes - 1;
+	ft->stripe_bits = ilog2(nstripes);
+	get_random_bytes(&ft->seed, sizeof(ft->seed));
+	do {
+		ft->table_id = (u32)atomic_inc_return(&ft_next_table_id);
+	} while (!ft->table_id);
+	atomic_set(&ft->count, 0);
+	ft->max_flows = p.max_flows;
+	ft->idle_ns = (u64)p.idle_timeout_s * NSEC_PER_SEC;
+	ft->fin_ns = (u64)p.fin_timeout_s * NSEC_PER_SEC;
+	ft->export = export;
+	ft->export_ctx = ctx;
+	INIT_DELAYED_WORK(&ft->gc_work, ft_gc_work);
+	queue_delayed_work(system_power_efficient_wq, &ft->gc_work,
+			   FT_GC_INTERVAL);
+	pr_debug("flow table %u created: %u buckets, max %u flows\n",
+		 ft->table_id, ft->nbuckets, ft->max_flows);
+	return ft;
+
+err_buckets:
+	kvfree(ft->buckets);
+err_ft:
+	kfree(ft);
+err_cache:
+	ft_cache_put();
+	return ERR_PTR(ret);
+}
+
+void muisp_ft_destroy(struct muisp_flowtable *ft)
+{
+	if (!ft)
+		return;
+	WRITE_ONCE(ft->dying, true);
+	cancel_delayed_work_sync(&ft->gc_work);
+	muisp_ft_flush(ft, 0);
+	WARN_ON_ONCE(atomic_read(&ft->count));
+	/* a walker or late reader may still look at the bucket array */
+	synchronize_rcu();
+	pr_debug("flow table %u destroyed\n", ft->table_id);
+	kvfree(ft->stripes);
+	kvfree(ft->buckets);
+	kfree(ft);
+	ft_cache_put();
+}
+
+int muisp_ft_set_params(struct muisp_flowtable *ft,
+			const struct muisp_ft_params *params)
+{
+	struct muisp_ft_params p;
+	int ret;
+
+	muisp_ft_get_params(ft, &p);
+	if (params->idle_timeout_s)
+		p.idle_timeout_s = params->idle_timeout_s;
+	if (params->fin_timeout_s)
+		p.fin_timeout_s = params->fin_timeout_s;
+	if (params->max_flows)
+		p.max_flows = params->max_flows;
+	ret = ft_check_params(&p);
+	if (ret)
+		return ret;
+	WRITE_ONCE(ft->idle_ns, (u64)p.idle_timeout_s * NSEC_PER_SEC);
+	WRITE_ONCE(ft->fin_ns, (u64)p.fin_timeout_s * NSEC_PER_SEC);
+	WRITE_ONCE(ft->max_flows, p.max_flows);
+	return 0;
+}
+
+void muisp_ft_get_params(struct muisp_flowtable *ft,
+			 struct muisp_ft_params *p)
+{
+	p->idle_timeout_s = (u32)div_u64(READ_ONCE(ft->idle_ns), NSEC_PER_SEC);
+	p->fin_timeout_s = (u32)div_u64(READ_ONCE(ft->fin_ns), NSEC_PER_SEC);
+	p->max_flows = READ_ONCE(ft->max_flows);
+}
+
+static bool ft_walk_match(const struct muisp_flow_entry *e,
+			  const struct muisp_ft_cursor *c)
+{
+	if ((c->filter & MUISP_FT_FILTER_CONTRACT) &&
+	    e->contract_id != c->contract_id)
+		return false;
+	if ((c->filter & MUISP_FT_FILTER_CLIENT) &&
+	    (e->key.family != c->family ||
+	     memcmp(e->key.client_addr, c->client_addr,
+		    sizeof(c->client_addr))))
+		return false;
+	return true;
+}
+
+int muisp_ft_walk(struct muisp_flowtable *ft, struct muisp_ft_cursor *c,
+		  int (*fn)(void *arg, const struct muisp_flow_record *rec),
+		  void *arg)
+{
+	struct muisp_flow_record rec;
+	struct muisp_flow_entry *e;
+	struct hlist_nulls_node *n;
+	s64 off = ft_mono_to_real();
+	bool match;
+	int ret = 0;
+	u32 b;
+
+	if (c->done)
+		return 0;
+	rcu_read_lock();
+	for (b = c->bucket; b < ft->nbuckets; b++) {
+		if (b != c->bucket) {
+			c->bucket = b;
+			c->last_id = 0;
+		}
+		if (!(b & 4095)) {
+			rcu_read_unlock();
+			cond_resched();
+			rcu_read_lock();
+		}
+restart:
+		hlist_nulls_for_each_entry_rcu(e, n, &ft->buckets[b], node) {
+			spin_lock_bh(&e->lock);
+			/* chains are in descending id order; skip what was
+			 * delivered, and entries recycled from elsewhere */
+			match = !e->dead && e->table_id == ft->table_id &&
+				(!c->last_id || e->id < c->last_id) &&
+				ft_walk_match(e, c) &&
+				ft_bucket_of(ft, &e->key) == b;
+			if (match)
+				muisp_flow_entry_record(e, &rec, off,
+							MUISP_FLOW_END_NONE);
+			spin_unlock_bh(&e->lock);
+			if (!match)
+				continue;
+			ret = fn(arg, &rec);
+			if (ret)
+				goto out;
+			c->last_id = rec.flow_id;
+		}
+		if (get_nulls_value(n) != b)
+			goto restart;
+	}
+	c->bucket = ft->nbuckets;
+	c->last_id = 0;
+	c->done = 1;
+out:
+	rcu_read_unlock();
+	return ret;
+}
+
+void muisp_ft_stats(struct muisp_flowtable *ft, struct muisp_ft_stats *st)
+{
+	st->count = atomic_read(&ft->count);
+	st->max_flows = READ_ONCE(ft->max_flows);
+	st->buckets = ft->nbuckets;
+	st->inserts = atomic64_read(&ft->st.inserts);
+	st->expired_idle = atomic64_read(&ft->st.expired_idle);
+	st->expired_closed = atomic64_read(&ft->st.expired_closed);
+	st->evictions = atomic64_read(&ft->st.evictions);
+	st->flushed = atomic64_read(&ft->st.flushed);
+	st->rebinds = atomic64_read(&ft->st.rebinds);
+	st->alloc_failures = atomic64_read(&ft->st.alloc_failures);
+	st->full_drops = atomic64_read(&ft->st.full_drops);
+	st->exported = atomic64_read(&ft->st.exported);
+}
+
+static_assert(sizeof(struct muisp_flow_entry) <= 128 ||
+	      IS_ENABLED(CONFIG_DEBUG_SPINLOCK) ||
+	      IS_ENABLED(CONFIG_DEBUG_LOCK_ALLOC));
+
+/*
+ * Self-tests on a private table, run by writing 1 to
+ * /sys/module/muisp/parameters/ft_selftest (root only; the VM scenario
+ * ft-selftest does).  They exercise the kernel paths the host model cannot:
+ * RCU lookup + entry lock, striped insert/evict from several CPUs at once
+ * racing flush, walk and GC, and check that the exported records account
+ * for every metered packet exactly once.  Logs "flowtable self-tests: pass".
+ */
+#include <linux/kthread.h>
+#include <linux/completion.h>
+#include <linux/delay.h>
+#include <linux/moduleparam.h>
+
+#define FTST_FLOWS	256
+#define FTST_THREADS	2
+#define FTST_PACKETS	40000
+
+struct ftst_sink {
+	atomic64_t bytes[FTST_FLOWS][2];
+	atomic64_t packets[FTST_FLOWS][2];
+	atomic64_t records;
+	atomic64_t by_reason[MUISP_FLOW_END_MAX + 1];
+	atomic64_t bad;
+};
+
+struct ftst_thread {
+	struct muisp_flowtable *ft;
+	struct completion done;
+	unsigned int seed;
+	u64 sent_bytes[FTST_FLOWS][2];
+	u64 sent_packets[FTST_FLOWS][2];
+	u64 errors, enospc;
+	bool gc_mode;		/* two phases over two halves of the flows */
+	bool *stop;		/* gc_mode: run phase 2 until set */
+};
+
+static void ftst_key(struct muisp_flow_key *k, unsigned int i)
+{
+	__be32 c = cpu_to_be32(0xc0000200 | (i & 0x3f));
+	__be32 p = cpu_to_be32(0xc6336402);
+
+	muisp_flow_key_init(k, AF_INET, i & 1 ? IPPROTO_UDP : IPPROTO_TCP,
+			    &c, &p, cpu_to_be16(1024 + i), cpu_to_be16(80));
+}
+
+static void ftst_export(void *ctx, const struct muisp_flow_record *rec)
+{
+	struct ftst_sink *s = ctx;
+	unsigned int i = be16_to_cpu(rec->key.client_port) - 1024;
+
+	if (i >= FTST_FLOWS || rec->end_reason > MUISP_FLOW_END_MAX ||
+	    rec->end_reason == MUISP_FLOW_END_UNSPEC) {
+		atomic64_inc(&s->bad);
+		return;
+	}
+	atomic64_add(rec->bytes[0], &s->bytes[i][0]);
+	atomic64_add(rec->bytes[1], &s->bytes[i][1]);
+	atomic64_add(rec->packets[0], &s->packets[i][0]);
+	atomic64_add(rec->packets[1], &s->packets[i][1]);
+	atomic64_inc(&s->by_reason[rec->end_reason]);
+	atomic64_inc(&s->records);
+}
+
+static int ftst_meter(struct muisp_flowtable *ft, unsigned int i, int dir,
+		      unsigned int len, u8 flags, u32 contract)
+{
+	struct muisp_flow_key k;
+	int ret;
+
+	ftst_key(&k, i);
+	local_bh_disable();
+	rcu_read_lock();
+	ret = muisp_ft_account(ft, &k, dir, len, flags, contract);
+	rcu_read_unlock();
+	local_bh_enable();
+	return ret;
+}
+
+static int ftst_thread_fn(void *arg)
+{
+	struct ftst_thread *t = arg;
+	unsigned int n, i, len, dir;
+	u32 x = t->seed;
+	int ret;
+	u8 flags;
+
+	for (n = 0; n < FTST_PACKETS || (t->gc_mode && !READ_ONCE(*t->stop));
+	     n++) {
+		x = x * 1103515245 + 12345;
+		if (t->gc_mode)
+			i = (x >> 8) % (FTST_FLOWS / 2) +
+			    (n < FTST_PACKETS / 2 ? 0 : FTST_FLOWS / 2);
+		else
+			i = (x >> 8) % FTST_FLOWS;
+		dir = (x >> 20) & 1;
+		len = 40 + ((x >> 4) & 1023);
+		/* now and then close a TCP flow, or re-open it */
+		flags = (i & 1) ? 0 : ((x >> 24) % 64 == 0 ? MUISP_TCP_RST :
+				       (x >> 24) % 64 == 1 ? MUISP_TCP_SYN :
+				       MUISP_TCP_ACK);
+		/* evict mode: the contract changes every 5000 packets (the
+		 * threads drift apart, so flows ping-pong: REBIND records) */
+		ret = ftst_meter(t->ft, i, dir, len, flags,
+				 t->gc_mode ? 1 : 1 + (n / 5000) % 2);
+		if (ret) {
+			t->errors++;
+			t->enospc += ret == -ENOSPC;
+		} else {
+			t->sent_bytes[i][dir] += len;
+			t->sent_packets[i][dir]++;
+		}
+		if (!(n & 255))
+			cond_resched();
+	}
+	complete(&t->done);
+	return 0;
+}
+
+struct ftst_walk {
+	unsigned int budget, seen;
+	u64 last_flow;
+};
+
+static int ftst_walk_fn(void *arg, const struct muisp_flow_record *rec)
+{
+	struct ftst_walk *w = arg;
+
+	if (!w->budget)
+		return 1;
+	w->budget--;
+	w->seen++;
+	return 0;
+}
+
+#define FTST_CHECK(cond) do {						\
+	if (!(cond)) {							\
+		pr_err("flowtable self-test failed: %s (line %d)\n",	\
+		       #cond, __LINE__);				\
+		ret = -EIO;						\
+		goto out;						\
+	}								\
+} while (0)
+
+/* Exact accounting, eviction counter, walk resume, single-threaded. */
+static int ftst_basic(struct ftst_sink *s)
+{
+	struct muisp_ft_params p = { .max_flows = 64, .idle_timeout_s = 600 };
+	struct muisp_ft_cursor c;
+	struct ftst_walk w = { 0 };
+	struct muisp_ft_stats st;
+	struct muisp_flowtable *ft;
+	unsigned int i, calls = 0;
+	int ret = 0;
+
+	ft = muisp_ft_create(&p, ftst_export, s);
+	if (IS_ERR(ft))
+		return PTR_ERR(ft);
+	for (i = 0; i < 64; i++) {
+		FTST_CHECK(!ftst_meter(ft, i, MUISP_DIR_UP, 100 + i, 0, 7));
+		FTST_CHECK(!ftst_meter(ft, i, MUISP_DIR_DOWN, 1000, 0, 7));
+		FTST_CHECK(!ftst_meter(ft, i, MUISP_DIR_DOWN, 1000, 0, 7));
+	}
+	muisp_ft_stats(ft, &st);
+	FTST_CHECK(st.count == 64 && st.inserts == 64 && st.evictions == 0);
+	/* dump one record per call: 64 calls deliver 64 flows */
+	muisp_ft_cursor_init(&c);
+	do {
+		w.budget = 1;
+		ret = muisp_ft_walk(ft, &c, ftst_walk_fn, &w);
+		calls++;
+	} while (ret && calls < 1000);
+	ret = 0;
+	FTST_CHECK(w.seen == 64 && c.done);
+	/* filter by contract: none for 8 */
+	muisp_ft_cursor_init(&c);
+	c.filter = MUISP_FT_FILTER_CONTRACT;
+	c.contract_id = 8;
+	w.budget = 1000;
+	w.seen = 0;
+	FTST_CHECK(!muisp_ft_walk(ft, &c, ftst_walk_fn, &w) && !w.seen);
+	/* 36 more flows at the cap: 36 evictions, each exported */
+	for (i = 64; i < 100; i++)
+		FTST_CHECK(!ftst_meter(ft, i, MUISP_DIR_UP, 50, 0, 7));
+	muisp_ft_stats(ft, &st);
+	FTST_CHECK(st.count == 64 && st.evictions == 36 && st.inserts == 100);
+	FTST_CHECK(atomic64_read(&s->by_reason[MUISP_FLOW_END_EVICTED]) == 36);
+	FTST_CHECK(muisp_ft_flush(ft, 7) == 64);
+	muisp_ft_stats(ft, &st);
+	FTST_CHECK(st.count == 0 && st.exported == 100 && st.flushed == 64);
+	for (i = 0; i < 64; i++) {
+		FTST_CHECK(atomic64_read(&s->bytes[i][0]) == 100 + i);
+		FTST_CHECK(atomic64_read(&s->bytes[i][1]) == 2000);
+		FTST_CHECK(atomic64_read(&s->packets[i][1]) == 2);
+	}
+	for (; i < 100; i++)
+		FTST_CHECK(atomic64_read(&s->bytes[i][0]) == 50);
+	/* TCP flow 100: SYN, RST, then a new SYN starts a new flow */
+	FTST_CHECK(!ftst_meter(ft, 100, MUISP_DIR_UP, 60, MUISP_TCP_SYN, 7));
+	FTST_CHECK(!ftst_meter(ft, 100, MUISP_DIR_DOWN, 40, MUISP_TCP_RST, 7));
+	FTST_CHECK(!ftst_meter(ft, 100, MUISP_DIR_UP, 60, MUISP_TCP_SYN, 7));
+	muisp_ft_stats(ft, &st);
+	FTST_CHECK(st.expired_closed == 1 && st.count == 1);
+	FTST_CHECK(atomic64_read(&s->bytes[100][0]) == 60 &&
+		   atomic64_read(&s->bytes[100][1]) == 40);
+	/* the same flow under another contract: REBIND record */
+	FTST_CHECK(!ftst_meter(ft, 100, MUISP_DIR_UP, 70, MUISP_TCP_ACK, 9));
+	muisp_ft_stats(ft, &st);
+	FTST_CHECK(st.rebinds == 1 && st.count == 1);
+	FTST_CHECK(atomic64_read(&s->bytes[100][0]) == 120);
+	FTST_CHECK(muisp_ft_flush(ft, 0) == 1);
+	FTST_CHECK(atomic64_read(&s->bytes[100][0]) == 190);
+	muisp_ft_stats(ft, &st);
+	FTST_CHECK(st.exported == st.inserts && st.inserts == 103);
+out:
+	muisp_ft_destroy(ft);
+	return ret;
+}
+
+/* Idle expiry through the GC work: records arrive with exact counts. */
+static int ftst_gc(struct ftst_sink *s)
+{
+	struct muisp_ft_params p = { .idle_timeout_s = 1, .fin_timeout_s = 1 };
+	struct muisp_ft_stats st;
+	struct muisp_flowtable *ft;
+	unsigned int i, waited;
+	int ret = 0;
+
+	ft = muisp_ft_create(&p, ftst_export, s);
+	if (IS_ERR(ft))
+		return PTR_ERR(ft);
+	for (i = 0; i < 10; i++)
+		FTST_CHECK(!ftst_meter(ft, i, MUISP_DIR_UP, 300, 0, 3));
+	/* bounded wait on the condition (GC sweeps every ~2 s) */
+	for (waited = 0; waited < 200; waited++) {
+		muisp_ft_stats(ft, &st);
+		if (st.expired_idle == 10)
+			break;
+		msleep(50);
+	}
+	muisp_ft_stats(ft, &st);
+	FTST_CHECK(st.expired_idle == 10 && st.count == 0);
+	FTST_CHECK(atomic64_read(&s->by_reason[MUISP_FLOW_END_IDLE]) == 10);
+	for (i = 0; i < 10; i++)
+		FTST_CHECK(atomic64_read(&s->bytes[i][0]) == 300 &&
+			   atomic64_read(&s->packets[i][0]) == 1);
+out:
+	muisp_ft_destroy(ft);
+	return ret;
+}
+
+/*
+ * Several CPUs metering while flush, walk and GC run: nothing lost or
+ * doubled.  Without gc_mode the cap is half the flows (constant eviction)
+ * and contract 2 is flushed repeatedly; with gc_mode there is room for
+ * all, the threads leave the first half of the flows idle and go on with
+ * the second until the GC has expired some of the first (1 s time-out).
+ */
+static int ftst_concurrent(struct ftst_sink *s, bool gc_mode)
+{
+	struct muisp_ft_params p = {
+		.max_flows = gc_mode ? FTST_FLOWS * 2 : FTST_FLOWS / 2,
+		.idle_timeout_s = 1, .fin_timeout_s = 1,
+	};
+	unsigned long deadline = jiffies + 60 * HZ;
+	bool stop = false;
+	struct ftst_thread *t[FTST_THREADS] = { NULL };
+	struct task_struct *task;
+	struct muisp_ft_cursor c;
+	struct ftst_walk w;
+	struct muisp_ft_stats st;
+	struct muisp_flowtable *ft;
+	unsigned int i, j, d, rounds = 0;
+	u64 sb, sp;
+	int ret = 0;
+
+	ft = muisp_ft_create(&p, ftst_export, s);
+	if (IS_ERR(ft))
+		return PTR_ERR(ft);
+	for (i = 0; i < FTST_THREADS; i++) {
+		t[i] = kvzalloc(sizeof(*t[i]), GFP_KERNEL);
+		FTST_CHECK(t[i]);
+		t[i]->ft = ft;
+		t[i]->seed = 17 + i * 7919 + gc_mode;
+		t[i]->gc_mode = gc_mode;
+		t[i]->stop = &stop;
+		init_completion(&t[i]->done);
+	}
+	for (i = 0; i < FTST_THREADS; i++) {
+		task = kthread_run(ftst_thread_fn, t[i], "muisp-ftst/%u", i);
+		if (IS_ERR(task)) {
+			/* the ones started must finish before we free */
+			WRITE_ONCE(stop, true);
+			while (i--)
+				wait_for_completion(&t[i]->done);
+			ret = PTR_ERR(task);
+			goto out;
+		}
+	}
+	while (!completion_done(&t[0]->done) ||
+	       !completion_done(&t[FTST_THREADS - 1]->done)) {
+		if (!gc_mode && rounds % 3 == 0)
+			muisp_ft_flush(ft, 2);
+		muisp_ft_stats(ft, &st);
+		if (st.expired_idle >= 16 || time_after(jiffies, deadline))
+			WRITE_ONCE(stop, true);
+		muisp_ft_cursor_init(&c);
+		w.budget = 16;
+		w.seen = 0;
+		while (muisp_ft_walk(ft, &c, ftst_walk_fn, &w))
+			w.budget = 16;
+		rounds++;
+		usleep_range(500, 1000);
+	}
+	for (i = 0; i < FTST_THREADS; i++)
+		wait_for_completion(&t[i]->done);
+	muisp_ft_stats(ft, &st);
+	FTST_CHECK(!gc_mode || st.expired_idle >= 16);
+	FTST_CHECK(gc_mode || st.evictions > 0);
+	muisp_ft_flush(ft, 0);
+	muisp_ft_stats(ft, &st);
+	FTST_CHECK(st.count == 0);
+	/* a full table always finds a victim: nothing unmetered for room */
+	FTST_CHECK(!t[0]->enospc && !t[1]->enospc);
+	FTST_CHECK(st.exported == st.inserts);
+	FTST_CHECK(atomic64_read(&s->records) == st.exported);
+	FTST_CHECK(!atomic64_read(&s->bad));
+	for (j = 0; j < FTST_FLOWS; j++)
+		for (d = 0; d < 2; d++) {
+			sb = 0;
+			sp = 0;
+			for (i = 0; i < FTST_THREADS; i++) {
+				sb += t[i]->sent_bytes[j][d];
+				sp += t[i]->sent_packets[j][d];
+			}
+			FTST_CHECK(atomic64_read(&s->bytes[j][d]) == sb);
+			FTST_CHECK(atomic64_read(&s->packets[j][d]) == sp);
+		}
+	pr_info("flowtable self-test (%s): %u threads, %llu flows, %llu evicted, %llu rebinds, %llu closed, %llu idle, %llu flushed, %llu unmetered, %u flush/walk rounds\n",
+		gc_mode ? "gc" : "evict", FTST_THREADS, st.inserts,
+		st.evictions, st.rebinds,
+		st.expired_closed, st.expired_idle, st.flushed,
+		t[0]->errors + t[1]->errors, rounds);
+out:
+	muisp_ft_destroy(ft);
+	for (i = 0; i < FTST_THREADS; i++)
+		kvfree(t[i]);
+	return ret;
+}
+
+static int ft_selftest_set(const char *val, const struct kernel_param *kp)
+{
+	struct ftst_sink *s;
+	bool run;
+	int ret;
+
+	ret = kstrtobool(val, &run);
+	if (ret || !run)
+		return ret;
+	s = kvzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return -ENOMEM;
+	ret = ftst_basic(s);
+	if (!ret) {
+		memset(s, 0, sizeof(*s));
+		ret = ftst_gc(s);
+	}
+	if (!ret) {
+		memset(s, 0, sizeof(*s));
+		ret = ftst_concurrent(s, false);
+	}
+	if (!ret) {
+		memset(s, 0, sizeof(*s));
+		ret = ftst_concurrent(s, true);
+	}
+	kvfree(s);
+	if (!ret)
+		pr_info("flowtable self-tests: pass\n");
+	return ret;
+}
+
+static const struct kernel_param_ops ft_selftest_ops = {
+	.set = ft_selftest_set,
+};
+module_param_cb(ft_selftest, &ft_selftest_ops, NULL, 0200);
+MODULE_PARM_DESC(ft_selftest, "write 1 to run the flow-table self-tests");

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * muisp flow table: exact per-flow metering on the packet path.
+ *
+ * One table per network namespace.  A flow is keyed by (family, l4 proto,
+ * client address, peer address, client port, peer port) oriented so that
+ * the LAN client is always the "client" side, whatever the direction of
+ * the packet; the caller says which way the packet goes (enum
+ * muisp_flow_dir).  Every flow that ends -- idle time-out, TCP close,
+ * eviction, flush or destroy -- is handed exactly once to the export
+ * callback as a struct muisp_flow_record, so no usage is ever lost.
+ *
+ * Context rules:
+ *  - muisp_ft_account(): softirq (netfilter hook) with rcu_read_lock()
+ *    held; never sleeps.
+ *  - muisp_ft_create/destroy/set_params/flush/walk/stats: process
+ *    context, under the caller's config mutex (walk/stats need not be).
+ *  - The export callback may be called in atomic context (softirq, from
+ *    an eviction in muisp_ft_account()) or in process context (GC work,
+ *    flush, destroy), with no flow-table lock held.  It must not sleep and
+ *    must not call back into the same table.
+ */
+#ifndef MUISP_FLOWTABLE_H
+#define MUISP_FLOWTABLE_H
+
+#include "flow_core.h"
+
+struct muisp_flowtable;
+
+/* Export of an ended flow; see context rules above. */
+typedef void (*muisp_flow_export_fn)(void *ctx,
+				     const struct muisp_flow_record *rec);
+
+/* Defaults and limits: MUISP_FT_DEFAULT_*, MUISP_FT_MAX_* in flow_core.h */
+
+/*
+ * Table parameters.  A zero field means "default" in muisp_ft_create()
+ * and "unchanged" in muisp_ft_set_params().
+ *  idle_timeout_s: a flow with no packet for this long ends (IDLE).
+ *  fin_timeout_s:  the same for a closed TCP flow (RST seen, or FIN seen in
+ *                  both directions); must be <= idle_timeout_s.
+ *  max_flows:      cap on live flows; the bucket array is sized from the
+ *                  max_flows given to muisp_ft_create() and never resized,
+ *                  so a later larger cap raises the load factor.
+ */
+struct muisp_ft_params {
+	u32 idle_timeout_s;
+	u32 fin_timeout_s;
+	u32 max_flows;
+};
+
+struct muisp_ft_stats {
+	u64 count;		/* live flows now */
+	u64 max_flows;		/* current cap */
+	u64 buckets;		/* size of the bucket array */
+	u64 inserts;		/* flows created */
+	u64 expired_idle;	/* ended by idle time-out */
+	u64 expired_closed;	/* ended by fin_timeout after FIN/RST, or by
+				 * a new SYN on a closed 5-tuple */
+	u64 evictions;		/* ended to make room (cap or chain cap) */
+	u64 flushed;		/* ended by flush or destroy */
+	u64 rebinds;		/* ended because the contract id changed */
+	u64 alloc_failures;	/* kmem_cache_alloc(GFP_ATOMIC) failed */
+	u64 full_drops;		/* no room and no victim: not metered */
+	u64 exported;		/* records handed to the export callback */
+};
+
+/*
+ * Resumable dump position plus an optional filter.  Zero it (or call
+ * muisp_ft_cursor_init()) before the first muisp_ft_walk(), then set the
+ * filter fields; keep it between calls (it fits in
+ * netlink_callback::ctx, 48 bytes).
+ */
+#define MUISP_FT_FILTER_CONTRACT	(1U << 0)  /* contract_id matches */
+#define MUISP_FT_FILTER_CLIENT		(1U << 1)  /* family+client_addr */
+
+struct muisp_ft_cursor {
+	u32 bucket;		/* bucket being walked */
+	u32 filter;		/* MUISP_FT_FILTER_* */
+	u64 last_id;		/* 0: bucket not started; else the flow_id of
+				 * the last flow delivered from it */
+	u32 contract_id;	/* with MUISP_FT_FILTER_CONTRACT */
+	u8 family;		/* with MUISP_FT_FILTER_CLIENT */
+	u8 done;		/* set once the walk has completed */
+	u8 pad[2];
+	__be32 client_addr[4];	/* with MUISP_FT_FILTER_CLIENT */
+};
+
+static inline void muisp_ft_cursor_init(struct muisp_ft_cursor *c)
+{
+	memset(c, 0, sizeof(*c));
+}
+
+/*
+ * Returns the table or an ERR_PTR (-EINVAL bad params, -ENOMEM).  @params
+ * may be NULL for defaults.  Starts the idle GC.
+ */
+struct muisp_flowtable *muisp_ft_create(const struct muisp_ft_params *params,
+					muisp_flow_export_fn export,
+					void *ctx);
+
+/*
+ * Stops the GC, exports every remaining flow with reason FLUSH, and frees
+ * the table after an RCU grace period.  The caller must have stopped
+ * calling muisp_ft_account() (hooks unregistered) before.
+ */
+void muisp_ft_destroy(struct muisp_flowtable *ft);
+
+/* 0 or -EINVAL; zero fields keep their value. */
+int muisp_ft_set_params(struct muisp_flowtable *ft,
+			const struct muisp_ft_params *params);
+void muisp_ft_get_params(struct muisp_flowtable *ft,
+			 struct muisp_ft_params *params);
+
+/*
+ * Meter one packet: one hash lookup; a miss inserts the flow.  @len is the
+ * L3 length (IP header included) counted for @dir; @tcp_flags is the TCP
+ * flag byte (0 for other protocols); @contract_id is the contract the
+ * client address is bound to (a change ends the old flow, reason REBIND,
+ * so each record belongs to one contract).
+ * Caller holds rcu_read_lock() with BHs disabled (netfilter hook).
+ * Returns 0, -ENOMEM (allocation failed) or -ENOSPC (table full, no
+ * victim); on error the packet is not metered and stats say so.
+ */
+int muisp_ft_account(struct muisp_flowtable *ft,
+		     const struct muisp_flow_key *key, enum muisp_flow_dir dir,
+		     unsigned int len, u8 tcp_flags, u32 contract_id);
+
+/*
+ * End (and export, reason FLUSH) every flow of @contract_id, or all flows
+ * if 0.  Process context.  Returns the number of flows ended.
+ */
+unsigned int muisp_ft_flush(struct muisp_flowtable *ft, u32 contract_id);
+
+/*
+ * Deliver a snapshot of each live flow matching the cursor's filter to
+ * @fn (called under rcu_read_lock(), no other lock held; must not sleep).
+ * If @fn returns non-zero the walk stops and that value is returned; the
+ * same flow is offered again by the next call.  Returns 0 once every
+ * bucket has been visited (and then sets c->done).  Flows that exist for
+ * the whole dump are delivered exactly once; flows created or ended
+ * during it may or may not be.  Process or softirq context.
+ */
+int muisp_ft_walk(struct muisp_flowtable *ft, struct muisp_ft_cursor *c,
+		  int (*fn)(void *arg, const struct muisp_flow_record *rec),
+		  void *arg);
+
+void muisp_ft_stats(struct muisp_flowtable *ft, struct muisp_ft_stats *st);
+
+#endif /* MUISP_FLOWTABLE_H */

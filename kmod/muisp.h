@@ -1,0 +1,227 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * muisp.ko internals shared between the files of the module: the
+ * per-namespace state and the objects it holds.
+ *
+ * Locking, in one place:
+ *  - struct muisp_net::lock (a mutex) serialises every change made from
+ *    netlink and the once-a-second clock work.  Functions that need it
+ *    assert it with lockdep_assert_held().
+ *  - The packet path (hooks.c) only reads under rcu_read_lock(), never
+ *    sleeps, and changes a contract's status under the contract's own
+ *    spinlock (limits crossed in softirq).
+ *  - Objects are replaced or removed by unlinking them, then kfree_rcu().
+ */
+#ifndef MUISP_MUISP_H
+#define MUISP_MUISP_H
+
+#include <linux/types.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/xarray.h>
+#include <linux/rhashtable-types.h>
+#include <linux/workqueue.h>
+#include <linux/netdevice.h>
+#include <linux/if_ether.h>
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+#include <uapi/muisp.h>
+
+#include "gate.h"
+
+struct muisp_flowtable;
+
+/* Address table key: family + address (v4 in word 0, rest zero). */
+struct muisp_addr_key {
+	__be32 addr[4];
+	u8 family;
+	u8 pad[3];
+};
+
+struct muisp_addr {
+	struct rhash_head node;
+	struct muisp_addr_key key;
+	u32 id;			/* stable dump id (xarray index) */
+	u32 contract_id;	/* 0 unless BOUND */
+	u32 xfrm_reqid;
+	u32 xfrm_if_id;
+	u8 state;		/* enum muisp_addr_state */
+	u8 has_mac;
+	u8 mac[ETH_ALEN];
+	struct rcu_head rcu;
+};
+
+struct muisp_contract {
+	u32 id;
+	u8 metric;		/* enum muisp_metric, fixed at creation */
+	u8 status;		/* enum muisp_contract_status; READ_ONCE */
+	u8 drop_reason;		/* why not forwarding (EXTINGUISHED) */
+	spinlock_t lock;	/* status transitions and elapsed clock */
+	u64 soft;		/* limits: written under net lock + c->lock */
+	u64 hard;
+	u64 expires_s;
+	atomic64_t used;	/* bytes, packets or usage ms (not elapsed) */
+	atomic64_t bytes[2];	/* [MUISP_DIR_UP], [MUISP_DIR_DOWN] */
+	atomic64_t packets[2];
+	atomic64_t usage_ms;
+	atomic64_t last_pkt_ms;	/* monotonic ms of the last packet, 0 none */
+	u64 elapsed_base_ms;	/* elapsed while ACTIVE before active_since */
+	u64 active_since_ms;	/* monotonic ms, 0 unless ACTIVE */
+	u32 naddrs;		/* bound addresses (net lock) */
+	struct rcu_head rcu;
+};
+
+struct muisp_list_entry {
+	struct list_head list;	/* RCU list for the packet path */
+	u32 id;
+	u8 is_mac;
+	u8 mac[ETH_ALEN];
+	struct muisp_garden_rule rule;	/* prefix + match (block: plen) */
+	atomic64_t hits;
+	struct rcu_head rcu;
+};
+
+/* Per-CPU counters of the packet path. */
+struct muisp_pcpu_stats {
+	u64 drops[__MUISP_DROP_LAST];
+	u64 packets[2];
+	u64 bytes[2];
+	u64 local;
+	u64 garden;
+	u64 unmetered;
+};
+
+struct muisp_config {
+	u32 lan_ifindex;
+	u32 idle_timeout_s;
+	u32 fin_timeout_s;
+	u32 max_flows;
+	u32 usage_gap_s;
+	u16 control_port;
+	u8 require_tunnel;
+};
+
+struct muisp_net {
+	struct net *net;
+	struct mutex lock;
+
+	/* config: written under lock with WRITE_ONCE, read lock-free */
+	struct muisp_config cfg;
+
+	struct rhashtable addrs;	/* by muisp_addr_key */
+	struct xarray addr_ids;		/* id -> struct muisp_addr */
+	u32 naddrs;
+	struct xarray contracts;	/* contract id -> struct muisp_contract */
+	u32 ncontracts;
+
+	struct list_head garden;	/* RCU list of muisp_list_entry */
+	struct xarray garden_ids;
+	struct list_head blocks;
+	struct xarray block_ids;
+	u32 nblocks_mac;
+
+	/* dump consistency: bumped under lock on every change */
+	u32 gen_addr, gen_contract, gen_garden, gen_block;
+
+	struct muisp_flowtable *ft;
+	struct muisp_pcpu_stats __percpu *stats;
+	atomic64_t records, records_lost, events, events_lost;
+
+	struct delayed_work clock;
+	bool dying;
+};
+
+extern unsigned int muisp_net_id;
+
+static inline struct muisp_net *muisp_net(const struct net *net)
+{
+	return net_generic(net, muisp_net_id);
+}
+
+/* Monotonic milliseconds (coarse) used for contract clocks. */
+u64 muisp_now_ms(void);
+
+/* netns.c */
+int muisp_netns_init(void);
+void muisp_netns_exit(void);
+
+/* addr.c */
+int muisp_addr_table_init(struct muisp_net *mn);
+void muisp_addr_table_destroy(struct muisp_net *mn);
+struct muisp_addr *muisp_addr_lookup(struct muisp_net *mn,
+				     const struct muisp_addr_key *key);
+int muisp_addr_set(struct muisp_net *mn, const struct muisp_addr *tmpl,
+		   bool excl, struct netlink_ext_ack *extack);
+int muisp_addr_del(struct muisp_net *mn, const struct muisp_addr_key *key);
+
+/* contract.c */
+void muisp_contract_table_init(struct muisp_net *mn);
+void muisp_contract_table_destroy(struct muisp_net *mn);
+struct muisp_contract *muisp_contract_lookup(struct muisp_net *mn, u32 id);
+
+struct muisp_contract_req {
+	u32 id;
+	u32 flags;
+	u8 metric;		/* 0: not given */
+	u8 status;		/* 0: not given */
+	bool has_soft, has_hard, has_expires;
+	u64 soft, hard, expires_s;
+	bool has_ctr[6];	/* up bytes, up pkts, down bytes, down pkts,
+				 * elapsed ms, usage ms */
+	u64 ctr[6];
+};
+
+int muisp_contract_set(struct muisp_net *mn,
+		       const struct muisp_contract_req *req,
+		       struct netlink_ext_ack *extack);
+int muisp_contract_del(struct muisp_net *mn, u32 id,
+		       struct netlink_ext_ack *extack);
+u64 muisp_contract_elapsed_ms(struct muisp_contract *c, u64 now_ms);
+u64 muisp_contract_used(struct muisp_contract *c, u64 now_ms);
+/* Packet path: charge one packet, return 0 or an enum muisp_drop_reason. */
+int muisp_contract_charge(struct muisp_net *mn, struct muisp_contract *c,
+			  int dir, unsigned int len);
+void muisp_contract_clock(struct muisp_net *mn);
+
+/* lists.c */
+void muisp_lists_init(struct muisp_net *mn);
+void muisp_lists_destroy(struct muisp_net *mn);
+int muisp_garden_add(struct muisp_net *mn, const struct muisp_garden_rule *r,
+		     u32 *id);
+int muisp_block_add(struct muisp_net *mn, const struct muisp_garden_rule *r,
+		    const u8 *mac, u32 *id);
+int muisp_list_del(struct muisp_net *mn, bool garden, u32 id);
+void muisp_lists_expire(struct muisp_net *mn, u64 now_s);
+bool muisp_blocked(struct muisp_net *mn, const __be32 *addr, u8 family,
+		   u64 now_s);
+bool muisp_blocked_mac(struct muisp_net *mn, const u8 *mac, u64 now_s);
+bool muisp_garden_allows(struct muisp_net *mn, const struct muisp_pkt *p,
+			 int dir, u64 now_s);
+
+/* hooks.c */
+int muisp_hooks_register(struct net *net);
+void muisp_hooks_unregister(struct net *net);
+
+/* netlink.c */
+int muisp_genl_init(void);
+void muisp_genl_exit(void);
+
+/* events.c */
+void muisp_event_contract(struct muisp_net *mn, u8 type,
+			  struct muisp_contract *c, u64 used, u64 limit);
+void muisp_event_addr(struct muisp_net *mn, const struct muisp_addr_key *key,
+		      u8 old_state, u8 new_state, u32 contract_id);
+struct muisp_flow_record;
+void muisp_flow_export(void *ctx, const struct muisp_flow_record *rec);
+int muisp_flow_fill(struct sk_buff *skb, const struct muisp_flow_record *rec,
+		    bool with_reason);
+/* set once the family is registered, cleared before it goes */
+extern bool muisp_genl_live;
+extern struct genl_family muisp_genl_family;
+
+static inline void muisp_drop_count(struct muisp_net *mn, int reason)
+{
+	this_cpu_inc(mn->stats->drops[reason]);
+}
+
+#endif /* MUISP_MUISP_H */

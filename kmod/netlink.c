@@ -1,0 +1,1069 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Generic netlink family "muisp" (see include/uapi/muisp.h for the
+ * documentation of every command and attribute).
+ *
+ * Every op has a strict per-op policy and needs CAP_NET_ADMIN in the
+ * namespace's user namespace.  Changes run under the namespace's mutex.
+ * Dumps resume from a stable id kept in cb->args (addresses, contracts,
+ * lists: xarray indices) or a flow-table cursor in cb->ctx, and report
+ * changes during the dump through a per-table generation counter and
+ * genl_dump_check_consistent().
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/netdevice.h>
+#include <linux/etherdevice.h>
+#include <linux/ktime.h>
+#include <net/genetlink.h>
+#include <net/sock.h>
+
+#include "muisp.h"
+#include "flowtable.h"
+
+/* ---- policies ---------------------------------------------------------- */
+
+static int validate_ip(const struct nlattr *attr,
+		       struct netlink_ext_ack *extack)
+{
+	if (nla_len(attr) != 4 && nla_len(attr) != 16) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "address must be 4 (IPv4) or 16 (IPv6) bytes");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+#define POLICY_IP NLA_POLICY_VALIDATE_FN(NLA_BINARY, validate_ip, 16)
+
+static struct netlink_range_validation idle_range = {
+	.min = 1, .max = MUISP_MAX_IDLE_TIMEOUT_S,
+};
+static struct netlink_range_validation flows_range = {
+	.min = 1, .max = MUISP_MAX_MAX_FLOWS,
+};
+static struct netlink_range_validation gap_range = {
+	.min = 1, .max = MUISP_MAX_USAGE_GAP_S,
+};
+
+static const struct nla_policy addr_set_policy[MUISP_ADDR_A_MAX + 1] = {
+	[MUISP_ADDR_A_ADDR] = POLICY_IP,
+	[MUISP_ADDR_A_STATE] = NLA_POLICY_RANGE(NLA_U8, 1,
+						MUISP_ADDR_STATE_MAX),
+	[MUISP_ADDR_A_CONTRACT_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[MUISP_ADDR_A_MAC] = NLA_POLICY_ETH_ADDR,
+	[MUISP_ADDR_A_XFRM_REQID] = { .type = NLA_U32 },
+	[MUISP_ADDR_A_XFRM_IF_ID] = { .type = NLA_U32 },
+	[MUISP_ADDR_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, __MUISP_ADDR_F_ALL),
+};
+
+static const struct nla_policy addr_key_policy[MUISP_ADDR_A_MAX + 1] = {
+	[MUISP_ADDR_A_ADDR] = POLICY_IP,
+};
+
+static const struct nla_policy contract_set_policy[MUISP_CONTRACT_A_MAX + 1] = {
+	[MUISP_CONTRACT_A_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[MUISP_CONTRACT_A_STATUS] = NLA_POLICY_RANGE(NLA_U8, 1,
+						MUISP_CONTRACT_STATUS_MAX),
+	[MUISP_CONTRACT_A_METRIC] = NLA_POLICY_RANGE(NLA_U8, 1,
+						     MUISP_METRIC_MAX),
+	[MUISP_CONTRACT_A_SOFT_LIMIT] = { .type = NLA_U64 },
+	[MUISP_CONTRACT_A_HARD_LIMIT] = { .type = NLA_U64 },
+	[MUISP_CONTRACT_A_EXPIRES_S] = { .type = NLA_U64 },
+	[MUISP_CONTRACT_A_UP_BYTES] = { .type = NLA_U64 },
+	[MUISP_CONTRACT_A_UP_PACKETS] = { .type = NLA_U64 },
+	[MUISP_CONTRACT_A_DOWN_BYTES] = { .type = NLA_U64 },
+	[MUISP_CONTRACT_A_DOWN_PACKETS] = { .type = NLA_U64 },
+	[MUISP_CONTRACT_A_ELAPSED_MS] = { .type = NLA_U64 },
+	[MUISP_CONTRACT_A_USAGE_MS] = { .type = NLA_U64 },
+	[MUISP_CONTRACT_A_FLAGS] = NLA_POLICY_MASK(NLA_U32,
+						   __MUISP_CONTRACT_F_ALL),
+};
+
+static const struct nla_policy contract_key_policy[MUISP_CONTRACT_A_MAX + 1] = {
+	[MUISP_CONTRACT_A_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+};
+
+static const struct nla_policy flow_get_policy[MUISP_FLOW_A_MAX + 1] = {
+	[MUISP_FLOW_A_CLIENT_ADDR] = POLICY_IP,
+	[MUISP_FLOW_A_CONTRACT_ID] = { .type = NLA_U32 },
+};
+
+static const struct nla_policy flow_del_policy[MUISP_FLOW_A_MAX + 1] = {
+	[MUISP_FLOW_A_CONTRACT_ID] = { .type = NLA_U32 },
+};
+
+static const struct nla_policy garden_add_policy[MUISP_GARDEN_A_MAX + 1] = {
+	[MUISP_GARDEN_A_PREFIX] = POLICY_IP,
+	[MUISP_GARDEN_A_PREFIX_LEN] = NLA_POLICY_MAX(NLA_U8, 128),
+	[MUISP_GARDEN_A_PROTO] = { .type = NLA_U8 },
+	[MUISP_GARDEN_A_PORT_MIN] = { .type = NLA_U16 },
+	[MUISP_GARDEN_A_PORT_MAX] = { .type = NLA_U16 },
+	[MUISP_GARDEN_A_EXPIRES_S] = { .type = NLA_U64 },
+};
+
+static const struct nla_policy garden_del_policy[MUISP_GARDEN_A_MAX + 1] = {
+	[MUISP_GARDEN_A_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+};
+
+static const struct nla_policy block_add_policy[MUISP_BLOCK_A_MAX + 1] = {
+	[MUISP_BLOCK_A_PREFIX] = POLICY_IP,
+	[MUISP_BLOCK_A_PREFIX_LEN] = NLA_POLICY_MAX(NLA_U8, 128),
+	[MUISP_BLOCK_A_MAC] = NLA_POLICY_ETH_ADDR,
+	[MUISP_BLOCK_A_EXPIRES_S] = { .type = NLA_U64 },
+};
+
+static const struct nla_policy block_del_policy[MUISP_BLOCK_A_MAX + 1] = {
+	[MUISP_BLOCK_A_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+};
+
+static const struct nla_policy config_set_policy[MUISP_CONFIG_A_MAX + 1] = {
+	[MUISP_CONFIG_A_LAN_IFINDEX] = { .type = NLA_U32 },
+	[MUISP_CONFIG_A_IDLE_TIMEOUT_S] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &idle_range),
+	[MUISP_CONFIG_A_FIN_TIMEOUT_S] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &idle_range),
+	[MUISP_CONFIG_A_MAX_FLOWS] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &flows_range),
+	[MUISP_CONFIG_A_CONTROL_PORT] = { .type = NLA_U16 },
+	[MUISP_CONFIG_A_USAGE_GAP_S] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &gap_range),
+	[MUISP_CONFIG_A_REQUIRE_TUNNEL] = NLA_POLICY_MAX(NLA_U8, 1),
+};
+
+/* ---- helpers ----------------------------------------------------------- */
+
+static struct muisp_net *info_mn(struct genl_info *info)
+{
+	return muisp_net(genl_info_net(info));
+}
+
+static void nla_to_addr(const struct nlattr *nla, __be32 *addr, u8 *family)
+{
+	memset(addr, 0, 16);
+	memcpy(addr, nla_data(nla), nla_len(nla));
+	*family = nla_len(nla) == 16 ? MUISP_AF_INET6 : MUISP_AF_INET;
+}
+
+static int put_ip(struct sk_buff *skb, int type, u8 family,
+		  const __be32 *addr)
+{
+	return nla_put(skb, type, family == MUISP_AF_INET6 ? 16 : 4, addr);
+}
+
+static void *msg_put(struct sk_buff *skb, u32 portid, u32 seq, int flags,
+		     u8 cmd, struct netlink_callback *cb)
+{
+	void *hdr = genlmsg_put(skb, portid, seq, &muisp_genl_family, flags,
+				cmd);
+
+	if (hdr && cb)
+		genl_dump_check_consistent(cb, hdr);
+	return hdr;
+}
+
+/* Send a one-object reply built by fill(). */
+static int reply(struct genl_info *info, u8 cmd,
+		 int (*fill)(struct sk_buff *skb, const void *obj,
+			     struct muisp_net *mn),
+		 const void *obj, struct muisp_net *mn)
+{
+	struct sk_buff *skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	void *hdr;
+	int ret;
+
+	if (!skb)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(skb, info, &muisp_genl_family, 0, cmd);
+	if (!hdr) {
+		ret = -EMSGSIZE;
+		goto err;
+	}
+	ret = fill(skb, obj, mn);
+	if (ret)
+		goto err;
+	genlmsg_end(skb, hdr);
+	return genlmsg_reply(skb, info);
+err:
+	nlmsg_free(skb);
+	return ret;
+}
+
+/* ---- addresses ---------------------------------------------------------- */
+
+static int fill_addr(struct sk_buff *skb, const void *obj,
+		     struct muisp_net *mn)
+{
+	const struct muisp_addr *a = obj;
+	struct muisp_contract *c;
+
+	if (nla_put_u32(skb, MUISP_ADDR_A_ID, a->id) ||
+	    put_ip(skb, MUISP_ADDR_A_ADDR, a->key.family, a->key.addr) ||
+	    nla_put_u8(skb, MUISP_ADDR_A_STATE, a->state) ||
+	    nla_put_u32(skb, MUISP_ADDR_A_CONTRACT_ID, a->contract_id))
+		return -EMSGSIZE;
+	if (a->contract_id) {
+		rcu_read_lock();
+		c = muisp_contract_lookup(mn, a->contract_id);
+		if (c && nla_put_u8(skb, MUISP_ADDR_A_CONTRACT_STATUS,
+				    READ_ONCE(c->status))) {
+			rcu_read_unlock();
+			return -EMSGSIZE;
+		}
+		rcu_read_unlock();
+	}
+	if (a->has_mac && nla_put(skb, MUISP_ADDR_A_MAC, ETH_ALEN, a->mac))
+		return -EMSGSIZE;
+	if (a->xfrm_reqid &&
+	    nla_put_u32(skb, MUISP_ADDR_A_XFRM_REQID, a->xfrm_reqid))
+		return -EMSGSIZE;
+	if (a->xfrm_if_id &&
+	    nla_put_u32(skb, MUISP_ADDR_A_XFRM_IF_ID, a->xfrm_if_id))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int muisp_nl_addr_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct muisp_net *mn = info_mn(info);
+	struct nlattr **tb = info->attrs;
+	struct muisp_addr tmpl = {};
+	u32 flags = 0;
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, MUISP_ADDR_A_ADDR) ||
+	    GENL_REQ_ATTR_CHECK(info, MUISP_ADDR_A_STATE))
+		return -EINVAL;
+	nla_to_addr(tb[MUISP_ADDR_A_ADDR], tmpl.key.addr, &tmpl.key.family);
+	tmpl.state = nla_get_u8(tb[MUISP_ADDR_A_STATE]);
+	if (tmpl.state == MUISP_ADDR_STATE_BOUND) {
+		if (GENL_REQ_ATTR_CHECK(info, MUISP_ADDR_A_CONTRACT_ID))
+			return -EINVAL;
+		tmpl.contract_id = nla_get_u32(tb[MUISP_ADDR_A_CONTRACT_ID]);
+	} else if (tb[MUISP_ADDR_A_CONTRACT_ID]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[MUISP_ADDR_A_CONTRACT_ID],
+				    "a contract id needs state BOUND");
+		return -EINVAL;
+	}
+	if (tb[MUISP_ADDR_A_MAC]) {
+		tmpl.has_mac = 1;
+		ether_addr_copy(tmpl.mac, nla_data(tb[MUISP_ADDR_A_MAC]));
+	}
+	if (tb[MUISP_ADDR_A_XFRM_REQID])
+		tmpl.xfrm_reqid = nla_get_u32(tb[MUISP_ADDR_A_XFRM_REQID]);
+	if (tb[MUISP_ADDR_A_XFRM_IF_ID])
+		tmpl.xfrm_if_id = nla_get_u32(tb[MUISP_ADDR_A_XFRM_IF_ID]);
+	if (tb[MUISP_ADDR_A_FLAGS])
+		flags = nla_get_u32(tb[MUISP_ADDR_A_FLAGS]);
+
+	mutex_lock(&mn->lock);
+	ret = muisp_addr_set(mn, &tmpl, flags & MUISP_ADDR_F_EXCL,
+			     info->extack);
+	mutex_unlock(&mn->lock);
+	return ret;
+}
+
+static int muisp_nl_addr_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct muisp_net *mn = info_mn(info);
+	struct muisp_addr_key key = {};
+	struct muisp_addr *a;
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, MUISP_ADDR_A_ADDR))
+		return -EINVAL;
+	nla_to_addr(info->attrs[MUISP_ADDR_A_ADDR], key.addr, &key.family);
+	mutex_lock(&mn->lock);
+	a = muisp_addr_lookup(mn, &key);
+	if (a) {
+		ret = reply(info, MUISP_CMD_ADDR_GET, fill_addr, a, mn);
+	} else {
+		NL_SET_ERR_MSG(info->extack, "no such address");
+		ret = -ENOENT;
+	}
+	mutex_unlock(&mn->lock);
+	return ret;
+}
+
+static int muisp_nl_addr_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct muisp_net *mn = info_mn(info);
+	struct muisp_addr_key key = {};
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, MUISP_ADDR_A_ADDR))
+		return -EINVAL;
+	nla_to_addr(info->attrs[MUISP_ADDR_A_ADDR], key.addr, &key.family);
+	mutex_lock(&mn->lock);
+	ret = muisp_addr_del(mn, &key);
+	mutex_unlock(&mn->lock);
+	if (ret == -ENOENT)
+		NL_SET_ERR_MSG(info->extack, "no such address");
+	return ret;
+}
+
+/*
+ * Generic xarray dump: cb->args[0] is the next index to look at,
+ * cb->args[1] is set once the end was reached.
+ */
+static int muisp_xa_dump(struct sk_buff *skb, struct netlink_callback *cb,
+		   struct xarray *xa, u32 gen, u8 cmd,
+		   int (*fill)(struct sk_buff *skb, const void *obj,
+			       struct muisp_net *mn),
+		   struct muisp_net *mn)
+{
+	unsigned long idx = cb->args[0];
+	void *obj, *hdr;
+	int n = 0;
+
+	if (cb->args[1])
+		return 0;
+	cb->seq = gen;
+	rcu_read_lock();
+	for (obj = xa_find(xa, &idx, ULONG_MAX, XA_PRESENT); obj;
+	     obj = xa_find_after(xa, &idx, ULONG_MAX, XA_PRESENT)) {
+		hdr = msg_put(skb, NETLINK_CB(cb->skb).portid,
+			      cb->nlh->nlmsg_seq, NLM_F_MULTI, cmd, cb);
+		if (!hdr)
+			break;
+		if (fill(skb, obj, mn)) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		genlmsg_end(skb, hdr);
+		n++;
+	}
+	rcu_read_unlock();
+	if (!obj) {
+		cb->args[1] = 1;
+		return skb->len;
+	}
+	if (!n)
+		return -EMSGSIZE;	/* one object does not fit */
+	cb->args[0] = idx;
+	return skb->len;
+}
+
+static int muisp_nl_addr_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct muisp_net *mn = muisp_net(sock_net(skb->sk));
+
+	return muisp_xa_dump(skb, cb, &mn->addr_ids, READ_ONCE(mn->gen_addr),
+		       MUISP_CMD_ADDR_GET, fill_addr, mn);
+}
+
+/* ---- contracts ---------------------------------------------------------- */
+
+static int fill_contract(struct sk_buff *skb, const void *obj,
+			 struct muisp_net *mn)
+{
+	struct muisp_contract *c = (struct muisp_contract *)obj;
+	u64 now = muisp_now_ms();
+
+	if (nla_put_u32(skb, MUISP_CONTRACT_A_ID, c->id) ||
+	    nla_put_u8(skb, MUISP_CONTRACT_A_STATUS, READ_ONCE(c->status)) ||
+	    nla_put_u8(skb, MUISP_CONTRACT_A_METRIC, c->metric) ||
+	    nla_put_u64_64bit(skb, MUISP_CONTRACT_A_SOFT_LIMIT,
+			      READ_ONCE(c->soft), MUISP_CONTRACT_A_PAD) ||
+	    nla_put_u64_64bit(skb, MUISP_CONTRACT_A_HARD_LIMIT,
+			      READ_ONCE(c->hard), MUISP_CONTRACT_A_PAD) ||
+	    nla_put_u64_64bit(skb, MUISP_CONTRACT_A_EXPIRES_S,
+			      READ_ONCE(c->expires_s), MUISP_CONTRACT_A_PAD) ||
+	    nla_put_u64_64bit(skb, MUISP_CONTRACT_A_USED,
+			      muisp_contract_used(c, now),
+			      MUISP_CONTRACT_A_PAD) ||
+	    nla_put_u64_64bit(skb, MUISP_CONTRACT_A_UP_BYTES,
+			      atomic64_read(&c->bytes[0]),
+			      MUISP_CONTRACT_A_PAD) ||
+	    nla_put_u64_64bit(skb, MUISP_CONTRACT_A_UP_PACKETS,
+			      atomic64_read(&c->packets[0]),
+			      MUISP_CONTRACT_A_PAD) ||
+	    nla_put_u64_64bit(skb, MUISP_CONTRACT_A_DOWN_BYTES,
+			      atomic64_read(&c->bytes[1]),
+			      MUISP_CONTRACT_A_PAD) ||
+	    nla_put_u64_64bit(skb, MUISP_CONTRACT_A_DOWN_PACKETS,
+			      atomic64_read(&c->packets[1]),
+			      MUISP_CONTRACT_A_PAD) ||
+	    nla_put_u64_64bit(skb, MUISP_CONTRACT_A_ELAPSED_MS,
+			      muisp_contract_elapsed_ms(c, now),
+			      MUISP_CONTRACT_A_PAD) ||
+	    nla_put_u64_64bit(skb, MUISP_CONTRACT_A_USAGE_MS,
+			      atomic64_read(&c->usage_ms),
+			      MUISP_CONTRACT_A_PAD) ||
+	    nla_put_u32(skb, MUISP_CONTRACT_A_NADDRS, READ_ONCE(c->naddrs)))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int muisp_nl_contract_set(struct sk_buff *skb, struct genl_info *info)
+{
+	static const int ctr_attr[6] = {
+		MUISP_CONTRACT_A_UP_BYTES, MUISP_CONTRACT_A_UP_PACKETS,
+		MUISP_CONTRACT_A_DOWN_BYTES, MUISP_CONTRACT_A_DOWN_PACKETS,
+		MUISP_CONTRACT_A_ELAPSED_MS, MUISP_CONTRACT_A_USAGE_MS,
+	};
+	struct muisp_net *mn = info_mn(info);
+	struct nlattr **tb = info->attrs;
+	struct muisp_contract_req req = {};
+	int ret, i;
+
+	if (GENL_REQ_ATTR_CHECK(info, MUISP_CONTRACT_A_ID))
+		return -EINVAL;
+	req.id = nla_get_u32(tb[MUISP_CONTRACT_A_ID]);
+	if (tb[MUISP_CONTRACT_A_METRIC])
+		req.metric = nla_get_u8(tb[MUISP_CONTRACT_A_METRIC]);
+	if (tb[MUISP_CONTRACT_A_STATUS]) {
+		req.status = nla_get_u8(tb[MUISP_CONTRACT_A_STATUS]);
+		if (req.status == MUISP_CONTRACT_STATUS_EXTINGUISHED) {
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    tb[MUISP_CONTRACT_A_STATUS],
+					    "EXTINGUISHED is set by the kernel only");
+			return -EINVAL;
+		}
+	}
+	if (tb[MUISP_CONTRACT_A_SOFT_LIMIT]) {
+		req.has_soft = true;
+		req.soft = nla_get_u64(tb[MUISP_CONTRACT_A_SOFT_LIMIT]);
+	}
+	if (tb[MUISP_CONTRACT_A_HARD_LIMIT]) {
+		req.has_hard = true;
+		req.hard = nla_get_u64(tb[MUISP_CONTRACT_A_HARD_LIMIT]);
+	}
+	if (tb[MUISP_CONTRACT_A_EXPIRES_S]) {
+		req.has_expires = true;
+		req.expires_s = nla_get_u64(tb[MUISP_CONTRACT_A_EXPIRES_S]);
+	}
+	for (i = 0; i < 6; i++) {
+		if (tb[ctr_attr[i]]) {
+			req.has_ctr[i] = true;
+			req.ctr[i] = nla_get_u64(tb[ctr_attr[i]]);
+		}
+	}
+	if (tb[MUISP_CONTRACT_A_FLAGS])
+		req.flags = nla_get_u32(tb[MUISP_CONTRACT_A_FLAGS]);
+
+	mutex_lock(&mn->lock);
+	ret = muisp_contract_set(mn, &req, info->extack);
+	mutex_unlock(&mn->lock);
+	return ret;
+}
+
+static int muisp_nl_contract_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct muisp_net *mn = info_mn(info);
+	struct muisp_contract *c;
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, MUISP_CONTRACT_A_ID))
+		return -EINVAL;
+	mutex_lock(&mn->lock);
+	c = muisp_contract_lookup(mn,
+			nla_get_u32(info->attrs[MUISP_CONTRACT_A_ID]));
+	if (c) {
+		ret = reply(info, MUISP_CMD_CONTRACT_GET, fill_contract, c, mn);
+	} else {
+		NL_SET_ERR_MSG(info->extack, "no such contract");
+		ret = -ENOENT;
+	}
+	mutex_unlock(&mn->lock);
+	return ret;
+}
+
+static int muisp_nl_contract_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct muisp_net *mn = info_mn(info);
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, MUISP_CONTRACT_A_ID))
+		return -EINVAL;
+	mutex_lock(&mn->lock);
+	ret = muisp_contract_del(mn,
+			nla_get_u32(info->attrs[MUISP_CONTRACT_A_ID]),
+			info->extack);
+	mutex_unlock(&mn->lock);
+	return ret;
+}
+
+static int muisp_nl_contract_dump(struct sk_buff *skb,
+				  struct netlink_callback *cb)
+{
+	struct muisp_net *mn = muisp_net(sock_net(skb->sk));
+
+	return muisp_xa_dump(skb, cb, &mn->contracts, READ_ONCE(mn->gen_contract),
+		       MUISP_CMD_CONTRACT_GET, fill_contract, mn);
+}
+
+/* ---- flows -------------------------------------------------------------- */
+
+struct flow_dump_arg {
+	struct sk_buff *skb;
+	struct netlink_callback *cb;
+	int n;
+};
+
+static struct muisp_ft_cursor *flow_cursor(struct netlink_callback *cb)
+{
+	BUILD_BUG_ON(sizeof(struct muisp_ft_cursor) > sizeof(cb->ctx));
+	return (struct muisp_ft_cursor *)cb->ctx;
+}
+
+static int muisp_nl_flow_start(struct netlink_callback *cb)
+{
+	const struct genl_dumpit_info *di = genl_dumpit_info(cb);
+	struct muisp_ft_cursor *cur = flow_cursor(cb);
+	struct nlattr **tb = di->attrs;
+
+	muisp_ft_cursor_init(cur);
+	if (tb && tb[MUISP_FLOW_A_CONTRACT_ID]) {
+		cur->filter |= MUISP_FT_FILTER_CONTRACT;
+		cur->contract_id = nla_get_u32(tb[MUISP_FLOW_A_CONTRACT_ID]);
+	}
+	if (tb && tb[MUISP_FLOW_A_CLIENT_ADDR]) {
+		u8 fam;
+
+		cur->filter |= MUISP_FT_FILTER_CLIENT;
+		nla_to_addr(tb[MUISP_FLOW_A_CLIENT_ADDR], cur->client_addr,
+			    &fam);
+		cur->family = fam == MUISP_AF_INET6 ? AF_INET6 : AF_INET;
+	}
+	return 0;
+}
+
+static int flow_dump_one(void *data, const struct muisp_flow_record *rec)
+{
+	struct flow_dump_arg *arg = data;
+	void *hdr;
+
+	hdr = msg_put(arg->skb, NETLINK_CB(arg->cb->skb).portid,
+		      arg->cb->nlh->nlmsg_seq, NLM_F_MULTI,
+		      MUISP_CMD_FLOW_GET, NULL);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (muisp_flow_fill(arg->skb, rec, false)) {
+		genlmsg_cancel(arg->skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(arg->skb, hdr);
+	arg->n++;
+	return 0;
+}
+
+static int muisp_nl_flow_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct muisp_net *mn = muisp_net(sock_net(skb->sk));
+	struct muisp_ft_cursor *cur = flow_cursor(cb);
+	struct flow_dump_arg arg = { .skb = skb, .cb = cb };
+	int ret;
+
+	if (cur->done)
+		return 0;
+	ret = muisp_ft_walk(mn->ft, cur, flow_dump_one, &arg);
+	if (ret && !arg.n)
+		return ret;
+	return skb->len;
+}
+
+static int muisp_nl_flow_get(struct sk_buff *skb, struct genl_info *info)
+{
+	NL_SET_ERR_MSG(info->extack, "flows can only be dumped");
+	return -EOPNOTSUPP;
+}
+
+static int muisp_nl_flow_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct muisp_net *mn = info_mn(info);
+
+	if (GENL_REQ_ATTR_CHECK(info, MUISP_FLOW_A_CONTRACT_ID))
+		return -EINVAL;
+	mutex_lock(&mn->lock);
+	muisp_ft_flush(mn->ft,
+		       nla_get_u32(info->attrs[MUISP_FLOW_A_CONTRACT_ID]));
+	mutex_unlock(&mn->lock);
+	return 0;
+}
+
+/* ---- walled garden and block list ----------------------------------------- */
+
+static int parse_prefix(struct genl_info *info, int a_prefix, int a_len,
+			struct muisp_garden_rule *r)
+{
+	struct nlattr **tb = info->attrs;
+
+	if (GENL_REQ_ATTR_CHECK(info, a_prefix) ||
+	    GENL_REQ_ATTR_CHECK(info, a_len))
+		return -EINVAL;
+	nla_to_addr(tb[a_prefix], r->prefix, &r->family);
+	r->plen = nla_get_u8(tb[a_len]);
+	if (r->plen > (r->family == MUISP_AF_INET6 ? 128 : 32)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[a_len],
+				    "prefix length too long for the family");
+		return -EINVAL;
+	}
+	if (!muisp_gate_prefix_canonical(r->prefix, r->family, r->plen)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[a_prefix],
+				    "address bits set beyond the prefix length");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int fill_id(struct sk_buff *skb, const void *obj, struct muisp_net *mn)
+{
+	const u32 *id = obj;
+
+	/* MUISP_GARDEN_A_ID == MUISP_BLOCK_A_ID */
+	return nla_put_u32(skb, MUISP_GARDEN_A_ID, *id);
+}
+
+static int muisp_nl_garden_add(struct sk_buff *skb, struct genl_info *info)
+{
+	struct muisp_net *mn = info_mn(info);
+	struct nlattr **tb = info->attrs;
+	struct muisp_garden_rule r = {};
+	u32 id;
+	int ret;
+
+	ret = parse_prefix(info, MUISP_GARDEN_A_PREFIX,
+			   MUISP_GARDEN_A_PREFIX_LEN, &r);
+	if (ret)
+		return ret;
+	if (tb[MUISP_GARDEN_A_PROTO])
+		r.proto = nla_get_u8(tb[MUISP_GARDEN_A_PROTO]);
+	if (tb[MUISP_GARDEN_A_PORT_MIN] || tb[MUISP_GARDEN_A_PORT_MAX]) {
+		if (r.proto != IPPROTO_TCP && r.proto != IPPROTO_UDP &&
+		    r.proto != IPPROTO_SCTP && r.proto != IPPROTO_UDPLITE) {
+			NL_SET_ERR_MSG(info->extack,
+				       "ports need PROTO TCP, UDP, SCTP or UDPLITE");
+			return -EINVAL;
+		}
+		if (GENL_REQ_ATTR_CHECK(info, MUISP_GARDEN_A_PORT_MIN) ||
+		    GENL_REQ_ATTR_CHECK(info, MUISP_GARDEN_A_PORT_MAX))
+			return -EINVAL;
+		r.has_ports = 1;
+		r.port_min = nla_get_u16(tb[MUISP_GARDEN_A_PORT_MIN]);
+		r.port_max = nla_get_u16(tb[MUISP_GARDEN_A_PORT_MAX]);
+		if (r.port_min > r.port_max) {
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    tb[MUISP_GARDEN_A_PORT_MIN],
+					    "PORT_MIN above PORT_MAX");
+			return -EINVAL;
+		}
+	}
+	if (tb[MUISP_GARDEN_A_EXPIRES_S])
+		r.expires_s = nla_get_u64(tb[MUISP_GARDEN_A_EXPIRES_S]);
+
+	mutex_lock(&mn->lock);
+	ret = muisp_garden_add(mn, &r, &id);
+	mutex_unlock(&mn->lock);
+	if (ret)
+		return ret;
+	return reply(info, MUISP_CMD_GARDEN_ADD, fill_id, &id, mn);
+}
+
+static int muisp_nl_block_add(struct sk_buff *skb, struct genl_info *info)
+{
+	struct muisp_net *mn = info_mn(info);
+	struct nlattr **tb = info->attrs;
+	struct muisp_garden_rule r = {};
+	const u8 *mac = NULL;
+	u32 id;
+	int ret;
+
+	if (!!tb[MUISP_BLOCK_A_MAC] == !!tb[MUISP_BLOCK_A_PREFIX]) {
+		NL_SET_ERR_MSG(info->extack,
+			       "give exactly one of PREFIX and MAC");
+		return -EINVAL;
+	}
+	if (tb[MUISP_BLOCK_A_MAC]) {
+		if (tb[MUISP_BLOCK_A_PREFIX_LEN]) {
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    tb[MUISP_BLOCK_A_PREFIX_LEN],
+					    "PREFIX_LEN without PREFIX");
+			return -EINVAL;
+		}
+		mac = nla_data(tb[MUISP_BLOCK_A_MAC]);
+	} else {
+		ret = parse_prefix(info, MUISP_BLOCK_A_PREFIX,
+				   MUISP_BLOCK_A_PREFIX_LEN, &r);
+		if (ret)
+			return ret;
+	}
+	if (tb[MUISP_BLOCK_A_EXPIRES_S])
+		r.expires_s = nla_get_u64(tb[MUISP_BLOCK_A_EXPIRES_S]);
+
+	mutex_lock(&mn->lock);
+	ret = muisp_block_add(mn, &r, mac, &id);
+	mutex_unlock(&mn->lock);
+	if (ret)
+		return ret;
+	return reply(info, MUISP_CMD_BLOCK_ADD, fill_id, &id, mn);
+}
+
+static int list_del_op(struct genl_info *info, bool garden)
+{
+	struct muisp_net *mn = info_mn(info);
+	int attr = garden ? MUISP_GARDEN_A_ID : MUISP_BLOCK_A_ID;
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, attr))
+		return -EINVAL;
+	mutex_lock(&mn->lock);
+	ret = muisp_list_del(mn, garden, nla_get_u32(info->attrs[attr]));
+	mutex_unlock(&mn->lock);
+	if (ret == -ENOENT)
+		NL_SET_ERR_MSG(info->extack, "no such entry");
+	return ret;
+}
+
+static int muisp_nl_garden_del(struct sk_buff *skb, struct genl_info *info)
+{
+	return list_del_op(info, true);
+}
+
+static int muisp_nl_block_del(struct sk_buff *skb, struct genl_info *info)
+{
+	return list_del_op(info, false);
+}
+
+static int fill_garden(struct sk_buff *skb, const void *obj,
+		       struct muisp_net *mn)
+{
+	const struct muisp_list_entry *e = obj;
+	const struct muisp_garden_rule *r = &e->rule;
+
+	if (nla_put_u32(skb, MUISP_GARDEN_A_ID, e->id) ||
+	    put_ip(skb, MUISP_GARDEN_A_PREFIX, r->family, r->prefix) ||
+	    nla_put_u8(skb, MUISP_GARDEN_A_PREFIX_LEN, r->plen) ||
+	    nla_put_u8(skb, MUISP_GARDEN_A_PROTO, r->proto) ||
+	    nla_put_u16(skb, MUISP_GARDEN_A_PORT_MIN, r->port_min) ||
+	    nla_put_u16(skb, MUISP_GARDEN_A_PORT_MAX, r->port_max) ||
+	    nla_put_u64_64bit(skb, MUISP_GARDEN_A_EXPIRES_S, r->expires_s,
+			      MUISP_GARDEN_A_PAD) ||
+	    nla_put_u64_64bit(skb, MUISP_GARDEN_A_HITS,
+			      atomic64_read(&e->hits), MUISP_GARDEN_A_PAD))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int fill_block(struct sk_buff *skb, const void *obj,
+		      struct muisp_net *mn)
+{
+	const struct muisp_list_entry *e = obj;
+	const struct muisp_garden_rule *r = &e->rule;
+
+	if (nla_put_u32(skb, MUISP_BLOCK_A_ID, e->id))
+		return -EMSGSIZE;
+	if (e->is_mac) {
+		if (nla_put(skb, MUISP_BLOCK_A_MAC, ETH_ALEN, e->mac))
+			return -EMSGSIZE;
+	} else if (put_ip(skb, MUISP_BLOCK_A_PREFIX, r->family, r->prefix) ||
+		   nla_put_u8(skb, MUISP_BLOCK_A_PREFIX_LEN, r->plen)) {
+		return -EMSGSIZE;
+	}
+	if (nla_put_u64_64bit(skb, MUISP_BLOCK_A_EXPIRES_S, r->expires_s,
+			      MUISP_BLOCK_A_PAD) ||
+	    nla_put_u64_64bit(skb, MUISP_BLOCK_A_HITS,
+			      atomic64_read(&e->hits), MUISP_BLOCK_A_PAD))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int muisp_nl_garden_dump(struct sk_buff *skb,
+				struct netlink_callback *cb)
+{
+	struct muisp_net *mn = muisp_net(sock_net(skb->sk));
+
+	return muisp_xa_dump(skb, cb, &mn->garden_ids, READ_ONCE(mn->gen_garden),
+		       MUISP_CMD_GARDEN_GET, fill_garden, mn);
+}
+
+static int muisp_nl_block_dump(struct sk_buff *skb,
+			       struct netlink_callback *cb)
+{
+	struct muisp_net *mn = muisp_net(sock_net(skb->sk));
+
+	return muisp_xa_dump(skb, cb, &mn->block_ids, READ_ONCE(mn->gen_block),
+		       MUISP_CMD_BLOCK_GET, fill_block, mn);
+}
+
+/* ---- configuration and statistics -------------------------------------- */
+
+static int fill_config(struct sk_buff *skb, const void *obj,
+		       struct muisp_net *mn)
+{
+	const struct muisp_config *cfg = obj;
+
+	if (nla_put_u32(skb, MUISP_CONFIG_A_LAN_IFINDEX, cfg->lan_ifindex) ||
+	    nla_put_u32(skb, MUISP_CONFIG_A_IDLE_TIMEOUT_S,
+			cfg->idle_timeout_s) ||
+	    nla_put_u32(skb, MUISP_CONFIG_A_FIN_TIMEOUT_S,
+			cfg->fin_timeout_s) ||
+	    nla_put_u32(skb, MUISP_CONFIG_A_MAX_FLOWS, cfg->max_flows) ||
+	    nla_put_u16(skb, MUISP_CONFIG_A_CONTROL_PORT, cfg->control_port) ||
+	    nla_put_u32(skb, MUISP_CONFIG_A_USAGE_GAP_S, cfg->usage_gap_s) ||
+	    nla_put_u8(skb, MUISP_CONFIG_A_REQUIRE_TUNNEL,
+		       cfg->require_tunnel))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int muisp_nl_config_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct muisp_net *mn = info_mn(info);
+	struct muisp_config cfg;
+
+	mutex_lock(&mn->lock);
+	cfg = mn->cfg;
+	mutex_unlock(&mn->lock);
+	return reply(info, MUISP_CMD_CONFIG_GET, fill_config, &cfg, mn);
+}
+
+static int muisp_nl_config_set(struct sk_buff *skb, struct genl_info *info)
+{
+	struct muisp_net *mn = info_mn(info);
+	struct nlattr **tb = info->attrs;
+	struct muisp_ft_params fp = {};
+	struct muisp_config cfg;
+	int ret = 0;
+
+	mutex_lock(&mn->lock);
+	cfg = mn->cfg;
+	if (tb[MUISP_CONFIG_A_LAN_IFINDEX]) {
+		cfg.lan_ifindex = nla_get_u32(tb[MUISP_CONFIG_A_LAN_IFINDEX]);
+		if (cfg.lan_ifindex) {
+			struct net_device *dev;
+
+			rcu_read_lock();
+			dev = dev_get_by_index_rcu(genl_info_net(info),
+						   cfg.lan_ifindex);
+			rcu_read_unlock();
+			if (!dev) {
+				NL_SET_ERR_MSG_ATTR(info->extack,
+						    tb[MUISP_CONFIG_A_LAN_IFINDEX],
+						    "no such interface");
+				ret = -ENODEV;
+				goto out;
+			}
+		}
+	}
+	if (tb[MUISP_CONFIG_A_IDLE_TIMEOUT_S])
+		cfg.idle_timeout_s =
+			nla_get_u32(tb[MUISP_CONFIG_A_IDLE_TIMEOUT_S]);
+	if (tb[MUISP_CONFIG_A_FIN_TIMEOUT_S])
+		cfg.fin_timeout_s =
+			nla_get_u32(tb[MUISP_CONFIG_A_FIN_TIMEOUT_S]);
+	if (tb[MUISP_CONFIG_A_MAX_FLOWS])
+		cfg.max_flows = nla_get_u32(tb[MUISP_CONFIG_A_MAX_FLOWS]);
+	if (tb[MUISP_CONFIG_A_CONTROL_PORT])
+		cfg.control_port =
+			nla_get_u16(tb[MUISP_CONFIG_A_CONTROL_PORT]);
+	if (tb[MUISP_CONFIG_A_USAGE_GAP_S])
+		cfg.usage_gap_s = nla_get_u32(tb[MUISP_CONFIG_A_USAGE_GAP_S]);
+	if (tb[MUISP_CONFIG_A_REQUIRE_TUNNEL])
+		cfg.require_tunnel =
+			nla_get_u8(tb[MUISP_CONFIG_A_REQUIRE_TUNNEL]);
+	if (cfg.fin_timeout_s > cfg.idle_timeout_s) {
+		NL_SET_ERR_MSG(info->extack,
+			       "FIN time-out above the idle time-out");
+		ret = -EINVAL;
+		goto out;
+	}
+	fp.idle_timeout_s = cfg.idle_timeout_s;
+	fp.fin_timeout_s = cfg.fin_timeout_s;
+	fp.max_flows = cfg.max_flows;
+	ret = muisp_ft_set_params(mn->ft, &fp);
+	if (ret) {
+		NL_SET_ERR_MSG(info->extack, "flow table refused the values");
+		goto out;
+	}
+	WRITE_ONCE(mn->cfg.idle_timeout_s, cfg.idle_timeout_s);
+	WRITE_ONCE(mn->cfg.fin_timeout_s, cfg.fin_timeout_s);
+	WRITE_ONCE(mn->cfg.max_flows, cfg.max_flows);
+	WRITE_ONCE(mn->cfg.control_port, cfg.control_port);
+	WRITE_ONCE(mn->cfg.usage_gap_s, cfg.usage_gap_s);
+	WRITE_ONCE(mn->cfg.require_tunnel, cfg.require_tunnel);
+	WRITE_ONCE(mn->cfg.lan_ifindex, cfg.lan_ifindex);
+out:
+	mutex_unlock(&mn->lock);
+	return ret;
+}
+
+static int fill_stats(struct sk_buff *skb, const void *obj,
+		      struct muisp_net *mn)
+{
+	struct muisp_pcpu_stats sum = {};
+	struct muisp_ft_stats fst = {};
+	struct nlattr *nest;
+	int cpu, i;
+
+	for_each_possible_cpu(cpu) {
+		const struct muisp_pcpu_stats *s = per_cpu_ptr(mn->stats, cpu);
+
+		for (i = 0; i < __MUISP_DROP_LAST; i++)
+			sum.drops[i] += READ_ONCE(s->drops[i]);
+		for (i = 0; i < 2; i++) {
+			sum.packets[i] += READ_ONCE(s->packets[i]);
+			sum.bytes[i] += READ_ONCE(s->bytes[i]);
+		}
+		sum.local += READ_ONCE(s->local);
+		sum.garden += READ_ONCE(s->garden);
+		sum.unmetered += READ_ONCE(s->unmetered);
+	}
+	muisp_ft_stats(mn->ft, &fst);
+
+	nest = nla_nest_start(skb, MUISP_STATS_A_DROPS);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 1; i < __MUISP_DROP_LAST; i++)
+		if (nla_put_u64_64bit(skb, i, sum.drops[i], 0))
+			return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	if (nla_put_u64_64bit(skb, MUISP_STATS_A_UP_PACKETS, sum.packets[0],
+			      MUISP_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, MUISP_STATS_A_UP_BYTES, sum.bytes[0],
+			      MUISP_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, MUISP_STATS_A_DOWN_PACKETS, sum.packets[1],
+			      MUISP_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, MUISP_STATS_A_DOWN_BYTES, sum.bytes[1],
+			      MUISP_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, MUISP_STATS_A_LOCAL_PACKETS, sum.local,
+			      MUISP_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, MUISP_STATS_A_GARDEN_PACKETS, sum.garden,
+			      MUISP_STATS_A_PAD) ||
+	    nla_put_u32(skb, MUISP_STATS_A_FLOWS, fst.count) ||
+	    nla_put_u32(skb, MUISP_STATS_A_MAX_FLOWS, fst.max_flows) ||
+	    nla_put_u64_64bit(skb, MUISP_STATS_A_EVICTIONS, fst.evictions,
+			      MUISP_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, MUISP_STATS_A_FLOW_RECORDS,
+			      atomic64_read(&mn->records), MUISP_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, MUISP_STATS_A_RECORDS_LOST,
+			      atomic64_read(&mn->records_lost),
+			      MUISP_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, MUISP_STATS_A_EVENTS,
+			      atomic64_read(&mn->events), MUISP_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, MUISP_STATS_A_EVENTS_LOST,
+			      atomic64_read(&mn->events_lost),
+			      MUISP_STATS_A_PAD) ||
+	    nla_put_u32(skb, MUISP_STATS_A_ADDRS, READ_ONCE(mn->naddrs)) ||
+	    nla_put_u32(skb, MUISP_STATS_A_CONTRACTS,
+			READ_ONCE(mn->ncontracts)) ||
+	    nla_put_u64_64bit(skb, MUISP_STATS_A_FLOWS_UNMETERED,
+			      sum.unmetered, MUISP_STATS_A_PAD))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int muisp_nl_stats_get(struct sk_buff *skb, struct genl_info *info)
+{
+	struct muisp_net *mn = info_mn(info);
+
+	return reply(info, MUISP_CMD_STATS_GET, fill_stats, NULL, mn);
+}
+
+/* ---- family -------------------------------------------------------------- */
+
+#define OP(_cmd, _doit, _policy, _max) {				\
+	.cmd = _cmd, .doit = _doit, .policy = _policy,			\
+	.maxattr = _max, .flags = GENL_UNS_ADMIN_PERM,			\
+}
+
+static const struct genl_ops muisp_genl_ops[] = {
+	OP(MUISP_CMD_ADDR_SET, muisp_nl_addr_set, addr_set_policy,
+	   MUISP_ADDR_A_MAX),
+	{
+		.cmd = MUISP_CMD_ADDR_GET,
+		.doit = muisp_nl_addr_get,
+		.dumpit = muisp_nl_addr_dump,
+		.policy = addr_key_policy,
+		.maxattr = MUISP_ADDR_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	OP(MUISP_CMD_ADDR_DEL, muisp_nl_addr_del, addr_key_policy,
+	   MUISP_ADDR_A_MAX),
+	OP(MUISP_CMD_CONTRACT_SET, muisp_nl_contract_set, contract_set_policy,
+	   MUISP_CONTRACT_A_MAX),
+	{
+		.cmd = MUISP_CMD_CONTRACT_GET,
+		.doit = muisp_nl_contract_get,
+		.dumpit = muisp_nl_contract_dump,
+		.policy = contract_key_policy,
+		.maxattr = MUISP_CONTRACT_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	OP(MUISP_CMD_CONTRACT_DEL, muisp_nl_contract_del, contract_key_policy,
+	   MUISP_CONTRACT_A_MAX),
+	{
+		.cmd = MUISP_CMD_FLOW_GET,
+		.doit = muisp_nl_flow_get,
+		.start = muisp_nl_flow_start,
+		.dumpit = muisp_nl_flow_dump,
+		.policy = flow_get_policy,
+		.maxattr = MUISP_FLOW_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	OP(MUISP_CMD_FLOW_DEL, muisp_nl_flow_del, flow_del_policy,
+	   MUISP_FLOW_A_MAX),
+	OP(MUISP_CMD_GARDEN_ADD, muisp_nl_garden_add, garden_add_policy,
+	   MUISP_GARDEN_A_MAX),
+	OP(MUISP_CMD_GARDEN_DEL, muisp_nl_garden_del, garden_del_policy,
+	   MUISP_GARDEN_A_MAX),
+	{
+		.cmd = MUISP_CMD_GARDEN_GET,
+		.dumpit = muisp_nl_garden_dump,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	OP(MUISP_CMD_BLOCK_ADD, muisp_nl_block_add, block_add_policy,
+	   MUISP_BLOCK_A_MAX),
+	OP(MUISP_CMD_BLOCK_DEL, muisp_nl_block_del, block_del_policy,
+	   MUISP_BLOCK_A_MAX),
+	{
+		.cmd = MUISP_CMD_BLOCK_GET,
+		.dumpit = muisp_nl_block_dump,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = MUISP_CMD_CONFIG_GET,
+		.doit = muisp_nl_config_get,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	OP(MUISP_CMD_CONFIG_SET, muisp_nl_config_set, config_set_policy,
+	   MUISP_CONFIG_A_MAX),
+	{
+		.cmd = MUISP_CMD_STATS_GET,
+		.doit = muisp_nl_stats_get,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+};
+
+static const struct genl_multicast_group muisp_mcgrps[] = {
+	{ .name = MUISP_GENL_MCGRP_EVENTS },
+	{ .name = MUISP_GENL_MCGRP_FLOWS },
+};
+
+struct genl_family muisp_genl_family __ro_after_init = {
+	.name = MUISP_GENL_NAME,
+	.version = MUISP_GENL_VERSION,
+	.netnsok = true,
+	.module = THIS_MODULE,
+	.ops = muisp_genl_ops,
+	.n_ops = ARRAY_SIZE(muisp_genl_ops),
+	.mcgrps = muisp_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(muisp_mcgrps),
+};
+
+int __init muisp_genl_init(void)
+{
+	int ret = genl_register_family(&muisp_genl_family);
+
+	if (!ret)
+		WRITE_ONCE(muisp_genl_live, true);
+	return ret;
+}
+
+void muisp_genl_exit(void)
+{
+	WRITE_ONCE(muisp_genl_live, false);
+	/* notifications in flight (RCU readers) finish before the family goes */
+	synchronize_rcu();
+	genl_unregister_family(&muisp_genl_family);
+}

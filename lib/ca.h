@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The operator's certification authority (OpenSSL), the backend of
+ * `muispctl ca init|issue|show` and of muisp-client's self-signed key.
+ *
+ * Keys are RSA-2048: Debian's strongswan-charon carries the gmp plugin
+ * (RSA) but not the openssl plugin (ECDSA/EdDSA), so RSA is what a stock
+ * charon verifies.  Private keys are written PKCS#8 PEM, mode 0600, never
+ * over an existing file unless FORCE.  Certificates are X.509v3 with
+ * SHA-256 signatures and random 64-bit serials.
+ *
+ * Returns: 0, or -1 with errno and a message in err (if non-NULL).
+ */
+#ifndef MUISP_CA_H
+#define MUISP_CA_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+struct muisp_ca_err {
+	char msg[256];
+};
+
+/* DIR/ca.pem and DIR/ca.key: a self-signed CA "CN=<cn>". */
+int muisp_ca_init(const char *dir, const char *cn, unsigned days, int force,
+		  struct muisp_ca_err *err);
+
+/*
+ * A router (end-entity) certificate signed by the CA: subject CN=<name>,
+ * subjectAltName DNS:<name> (or IP:<name> for an address; the IKE
+ * identity), keyUsage digitalSignature, and, when NOTICE is non-NULL, a
+ * certificatePolicies user notice (seed §4: where and what LAN the μISP
+ * serves, to be shown to the user).
+ */
+int muisp_ca_issue(const char *cacert, const char *cakey, const char *name,
+		   const char *notice, unsigned days, const char *out_cert,
+		   const char *out_key, int force, struct muisp_ca_err *err);
+
+/* A self-signed end-entity certificate (muisp clients: anonymous). */
+int muisp_ca_selfsign(const char *name, unsigned days, const char *out_cert,
+		      const char *out_key, int force,
+		      struct muisp_ca_err *err);
+
+/* Subject, issuer, serial, validity, SANs, CA flag, SHA-256 fingerprint. */
+int muisp_ca_show(const char *cert, FILE *fp, struct muisp_ca_err *err);
+
+/* 0 if CERT chains to CACERT (and is valid now), -1 otherwise. */
+int muisp_ca_verify(const char *cacert, const char *cert,
+		    struct muisp_ca_err *err);
+
+#endif

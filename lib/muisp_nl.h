@@ -1,0 +1,348 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * muisp_nl: the one generic-netlink client of the "muisp" family, shared
+ * by muispctl and the daemons (muisp-dhcpd, muispd).
+ *
+ * Transport (this part does not depend on the uAPI):
+ *
+ *   nl = muisp_nl_open(0);              resolves the family, its version
+ *                                       and multicast groups once
+ *   nlh = muisp_nl_msg(nl, CMD, flags); request in the handle's buffer;
+ *   mnl_attr_put_u32(nlh, ATTR, v);     add attributes with libmnl
+ *   muisp_nl_request(nl, nlh, cb, arg); send, run cb on every reply, wait
+ *                                       for the ack (or NLMSG_DONE)
+ *   muisp_nl_dump(nl, nlh, cb, reset, arg);
+ *                                       dump; if the kernel flags the dump
+ *                                       NLM_F_DUMP_INTR (table changed
+ *                                       under it) reset(arg) is called and
+ *                                       the dump restarts from scratch
+ *
+ * Every call returns 0 or -1 with errno set (the kernel's errno for a
+ * NACK).  After a NACK, muisp_nl_ext_msg() is the kernel's extended-ack
+ * text (or NULL) and muisp_nl_ext_attr() the type of the top-level request
+ * attribute it pointed at (or -1); muisp_nl_ext_missing() the type of a
+ * missing required attribute (or -1).
+ *
+ * Events: open a second handle, join groups by name, then either block in
+ * muisp_nl_recv() or (daemons) poll muisp_nl_fd() of a handle opened with
+ * MUISP_NL_NONBLOCK and call muisp_nl_recv() when readable; it returns -1
+ * with errno EAGAIN when nothing is left and ENOBUFS when the kernel
+ * dropped notifications (socket overrun): the caller must then resync its
+ * view with dumps.  A handle that joined a group cannot send requests
+ * (EINVAL): notifications would interleave with replies.
+ *
+ * Handles are not thread-safe; use one per thread.
+ */
+#ifndef MUISP_NL_H
+#define MUISP_NL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libmnl/libmnl.h>
+
+#include "uapi/muisp.h"
+
+struct muisp_nl;
+
+/* Called for each reply/notification: MNL_CB_OK to go on, MNL_CB_STOP to
+ * stop delivering (the rest of the reply is drained), MNL_CB_ERROR (errno
+ * set) to fail the call. */
+typedef int (*muisp_nl_cb)(const struct nlmsghdr *nlh, void *arg);
+/* Called before a dump is restarted after NLM_F_DUMP_INTR. */
+typedef void (*muisp_nl_reset_cb)(void *arg);
+
+#define MUISP_NL_NONBLOCK	0x1	/* non-blocking socket (event loops) */
+
+#define MUISP_NL_FAMILY		MUISP_GENL_NAME
+/* Dump restarts before giving up with EAGAIN. */
+#define MUISP_NL_DUMP_TRIES	16
+
+/* Open a handle on the "muisp" family.  NULL with errno: ENOENT when the
+ * family is not registered (module not loaded in this netns). */
+struct muisp_nl *muisp_nl_open(unsigned int flags);
+/* Same for any generic-netlink family (tests use "nlctrl"). */
+struct muisp_nl *muisp_nl_open_family(const char *name, unsigned int flags);
+void muisp_nl_close(struct muisp_nl *nl);
+
+int muisp_nl_fd(const struct muisp_nl *nl);
+uint16_t muisp_nl_family_id(const struct muisp_nl *nl);
+uint32_t muisp_nl_family_version(const struct muisp_nl *nl);
+/* Multicast group id by name, or -1 with errno ENOENT. */
+int muisp_nl_group_id(const struct muisp_nl *nl, const char *group);
+/* Join a multicast group by name (ENOENT: no such group). */
+int muisp_nl_join(struct muisp_nl *nl, const char *group);
+/* Enlarge the receive buffer of an event handle (SO_RCVBUFFORCE when
+ * privileged, else SO_RCVBUF capped by net.core.rmem_max). */
+int muisp_nl_set_rcvbuf(struct muisp_nl *nl, int bytes);
+
+/* Start a request in the handle's buffer: nlmsghdr + genlmsghdr with the
+ * family version.  flags are added to NLM_F_REQUEST. */
+struct nlmsghdr *muisp_nl_msg(struct muisp_nl *nl, uint8_t cmd,
+			      uint16_t flags);
+/* Send nlh (built by muisp_nl_msg) and wait for the ack; cb may be NULL. */
+int muisp_nl_request(struct muisp_nl *nl, struct nlmsghdr *nlh,
+		     muisp_nl_cb cb, void *arg);
+/* Send nlh as a dump (NLM_F_DUMP is added) and run cb on every entry. */
+int muisp_nl_dump(struct muisp_nl *nl, struct nlmsghdr *nlh,
+		  muisp_nl_cb cb, muisp_nl_reset_cb reset, void *arg);
+/* Receive one batch of notifications and run cb on each (see above). */
+int muisp_nl_recv(struct muisp_nl *nl, muisp_nl_cb cb, void *arg);
+
+/* Extended ack of the last request (valid until the next one). */
+const char *muisp_nl_ext_msg(const struct muisp_nl *nl);
+int muisp_nl_ext_attr(const struct muisp_nl *nl);
+int muisp_nl_ext_missing(const struct muisp_nl *nl);
+/* Number of dump restarts in the last muisp_nl_dump(). */
+unsigned int muisp_nl_dump_restarts(const struct muisp_nl *nl);
+
+/* Genl payload (after the genlmsghdr) of a reply, and its command. */
+uint8_t muisp_nl_cmd(const struct nlmsghdr *nlh);
+#define MUISP_NL_HDRLEN	4	/* sizeof(struct genlmsghdr) */
+
+/*
+ * Building blocks exposed for unit tests and fuzzing (pure: no socket).
+ */
+struct muisp_nl_ext {
+	int error;		/* positive errno, 0 for a plain ack */
+	char msg[256];		/* extack text, "" if none */
+	int attr;		/* offending top-level request attr, or -1 */
+	int missing;		/* missing required attr type, or -1 */
+};
+/* Parse an NLMSG_ERROR or NLMSG_DONE message answering request req (for
+ * the attribute offset; req may be NULL).  0, or -1 EBADMSG if truncated. */
+int muisp_nl_parse_ext(const struct nlmsghdr *nlh,
+		       const struct nlmsghdr *req, struct muisp_nl_ext *ext);
+/* Type of the top-level attribute of genl request req starting at byte
+ * offset off from the start of req, or -1. */
+int muisp_nl_attr_at(const struct nlmsghdr *req, uint32_t off);
+
+/* Reply state machine over received datagrams (muisp_nl_request and
+ * muisp_nl_dump feed it): skips messages of other seq/port ids, notes
+ * NLM_F_DUMP_INTR (and stops delivering), runs cb on data messages until
+ * it returns STOP/ERROR, ends at NLMSG_ERROR/NLMSG_DONE.  Returns 0: need
+ * more data, 1: complete, -1: failed with errno (kernel errno with ext
+ * filled in, or the callback's). */
+struct muisp_nl_run {
+	uint32_t portid;
+	int stop, cberr, intr;
+	struct muisp_nl_ext ext;
+};
+int muisp_nl_run_buf(struct muisp_nl_run *st, const void *buf, size_t len,
+		     const struct nlmsghdr *req, muisp_nl_cb cb, void *arg);
+
+/* Parse a CTRL_CMD_NEWFAMILY reply into id, version and groups. */
+#define MUISP_NL_MAX_GROUPS	8
+struct muisp_nl_family {
+	uint16_t id;
+	uint32_t version;
+	unsigned int ngroups;
+	struct {
+		char name[32];
+		uint32_t id;
+	} groups[MUISP_NL_MAX_GROUPS];
+};
+int muisp_nl_parse_family(const struct nlmsghdr *nlh,
+			  struct muisp_nl_family *fam);
+
+/*
+ * Typed objects of the muisp family (include/uapi/muisp.h is the source of
+ * truth).  One struct per attribute space; "present" has bit (1 << ATTR)
+ * set for every attribute held (MUISP_NL_HAS / MUISP_NL_SET).  The same
+ * struct is parsed from replies and put into requests, so a daemon fills
+ * just what it wants to change:
+ *
+ *	struct muisp_nl_addr a = { 0 };
+ *	muisp_nl_ip_from_str(&a.addr, "192.0.2.10");  MUISP_NL_SET(&a, MUISP_ADDR_A_ADDR);
+ *	a.state = MUISP_ADDR_STATE_BOUND;             MUISP_NL_SET(&a, MUISP_ADDR_A_STATE);
+ *	a.contract_id = 7;                            MUISP_NL_SET(&a, MUISP_ADDR_A_CONTRACT_ID);
+ *	muisp_nl_addr_set(nl, &a);
+ *
+ * Parsing validates every known attribute's type and length (EBADMSG on a
+ * mismatch) and ignores attributes newer than this build.
+ */
+
+#define MUISP_NL_HAS(o, attr)	(!!((o)->present & (1ULL << (attr))))
+#define MUISP_NL_SET(o, attr)	((o)->present |= 1ULL << (attr))
+
+struct muisp_nl_ip {
+	uint8_t family;		/* AF_INET or AF_INET6 */
+	uint8_t a[16];		/* network byte order; 4 used for IPv4 */
+};
+
+struct muisp_nl_addr {
+	uint64_t present;
+	uint32_t id;
+	struct muisp_nl_ip addr;
+	uint8_t state;			/* enum muisp_addr_state */
+	uint32_t contract_id;
+	uint8_t contract_status;	/* enum muisp_contract_status */
+	uint8_t mac[6];
+	uint32_t xfrm_reqid;
+	uint32_t xfrm_if_id;
+	uint32_t flags;			/* MUISP_ADDR_F_* */
+};
+
+struct muisp_nl_contract {
+	uint64_t present;
+	uint32_t id;
+	uint8_t status;			/* enum muisp_contract_status */
+	uint8_t metric;			/* enum muisp_metric */
+	uint64_t soft_limit, hard_limit;
+	uint64_t expires_s;
+	uint64_t used;
+	uint64_t up_bytes, up_packets, down_bytes, down_packets;
+	uint64_t elapsed_ms, usage_ms;
+	uint32_t naddrs;
+	uint32_t flags;			/* MUISP_CONTRACT_F_* */
+};
+
+/* Live flow (FLOW_GET) or ended flow (FLOW_RECORD, with end_reason). */
+struct muisp_nl_flow {
+	uint64_t present;
+	uint64_t id;
+	struct muisp_nl_ip client, peer;
+	uint8_t proto;
+	uint16_t client_port, peer_port;
+	uint64_t up_bytes, up_packets, down_bytes, down_packets;
+	uint64_t first_ms, last_ms;
+	uint8_t tcp_flags;
+	uint32_t contract_id;
+	uint8_t end_reason;		/* enum muisp_flow_end */
+};
+
+struct muisp_nl_garden {
+	uint64_t present;
+	uint32_t id;
+	struct muisp_nl_ip prefix;
+	uint8_t prefix_len;
+	uint8_t proto;
+	uint16_t port_min, port_max;
+	uint64_t expires_s;
+	uint64_t hits;
+};
+
+struct muisp_nl_block {
+	uint64_t present;
+	uint32_t id;
+	struct muisp_nl_ip prefix;
+	uint8_t prefix_len;
+	uint8_t mac[6];
+	uint64_t expires_s;
+	uint64_t hits;
+};
+
+struct muisp_nl_config {
+	uint64_t present;
+	uint32_t lan_ifindex;
+	uint32_t idle_timeout_s, fin_timeout_s;
+	uint32_t max_flows;
+	uint16_t control_port;
+	uint32_t usage_gap_s;
+	uint8_t require_tunnel;
+};
+
+struct muisp_nl_stats {
+	uint64_t present;
+	uint64_t drops_present;		/* bit (1 << reason) */
+	uint64_t drops[MUISP_DROP_MAX + 1];
+	uint64_t up_packets, up_bytes, down_packets, down_bytes;
+	uint64_t local_packets, garden_packets;
+	uint32_t flows, max_flows;
+	uint64_t evictions, flow_records, records_lost;
+	uint64_t events, events_lost;
+	uint32_t addrs, contracts;
+	uint64_t flows_unmetered;
+};
+
+struct muisp_nl_event {
+	uint64_t present;
+	uint8_t type;			/* enum muisp_event_type */
+	uint64_t time_ms;
+	uint32_t contract_id;
+	uint8_t status;
+	uint64_t used, limit;
+	struct muisp_nl_ip addr;
+	uint8_t old_state, new_state;
+};
+
+/* Codecs (pure): parse a reply, put the present attributes of a request.
+ * Parse: 0, or -1 with EBADMSG.  Put: 0, or -1 with EMSGSIZE. */
+int muisp_nl_addr_parse(const struct nlmsghdr *nlh, struct muisp_nl_addr *o);
+int muisp_nl_addr_put(struct nlmsghdr *nlh, const struct muisp_nl_addr *o);
+int muisp_nl_contract_parse(const struct nlmsghdr *nlh,
+			    struct muisp_nl_contract *o);
+int muisp_nl_contract_put(struct nlmsghdr *nlh,
+			  const struct muisp_nl_contract *o);
+int muisp_nl_flow_parse(const struct nlmsghdr *nlh, struct muisp_nl_flow *o);
+int muisp_nl_flow_put(struct nlmsghdr *nlh, const struct muisp_nl_flow *o);
+int muisp_nl_garden_parse(const struct nlmsghdr *nlh,
+			  struct muisp_nl_garden *o);
+int muisp_nl_garden_put(struct nlmsghdr *nlh, const struct muisp_nl_garden *o);
+int muisp_nl_block_parse(const struct nlmsghdr *nlh, struct muisp_nl_block *o);
+int muisp_nl_block_put(struct nlmsghdr *nlh, const struct muisp_nl_block *o);
+int muisp_nl_config_parse(const struct nlmsghdr *nlh,
+			  struct muisp_nl_config *o);
+int muisp_nl_config_put(struct nlmsghdr *nlh, const struct muisp_nl_config *o);
+int muisp_nl_stats_parse(const struct nlmsghdr *nlh, struct muisp_nl_stats *o);
+int muisp_nl_event_parse(const struct nlmsghdr *nlh, struct muisp_nl_event *o);
+
+/* Requests.  GET of a missing object: -1 ENOENT. */
+typedef int (*muisp_nl_addr_cb)(const struct muisp_nl_addr *o, void *arg);
+typedef int (*muisp_nl_contract_cb)(const struct muisp_nl_contract *o,
+				    void *arg);
+typedef int (*muisp_nl_flow_cb)(const struct muisp_nl_flow *o, void *arg);
+typedef int (*muisp_nl_garden_cb)(const struct muisp_nl_garden *o, void *arg);
+typedef int (*muisp_nl_block_cb)(const struct muisp_nl_block *o, void *arg);
+typedef int (*muisp_nl_event_cb)(const struct muisp_nl_event *o, void *arg);
+
+int muisp_nl_addr_set(struct muisp_nl *nl, const struct muisp_nl_addr *o);
+int muisp_nl_addr_get(struct muisp_nl *nl, const struct muisp_nl_ip *ip,
+		      struct muisp_nl_addr *out);
+int muisp_nl_addr_del(struct muisp_nl *nl, const struct muisp_nl_ip *ip);
+int muisp_nl_addr_dump(struct muisp_nl *nl, muisp_nl_addr_cb cb,
+		       muisp_nl_reset_cb reset, void *arg);
+
+int muisp_nl_contract_set(struct muisp_nl *nl,
+			  const struct muisp_nl_contract *o);
+int muisp_nl_contract_get(struct muisp_nl *nl, uint32_t id,
+			  struct muisp_nl_contract *out);
+int muisp_nl_contract_del(struct muisp_nl *nl, uint32_t id);
+int muisp_nl_contract_dump(struct muisp_nl *nl, muisp_nl_contract_cb cb,
+			   muisp_nl_reset_cb reset, void *arg);
+
+/* filter: NULL, or CLIENT_ADDR and/or CONTRACT_ID present. */
+int muisp_nl_flow_dump(struct muisp_nl *nl, const struct muisp_nl_flow *filter,
+		       muisp_nl_flow_cb cb, muisp_nl_reset_cb reset, void *arg);
+/* End the flows of a contract now (0: all flows). */
+int muisp_nl_flow_flush(struct muisp_nl *nl, uint32_t contract_id);
+
+/* *id receives the new entry's id (may be NULL). */
+int muisp_nl_garden_add(struct muisp_nl *nl, const struct muisp_nl_garden *o,
+			uint32_t *id);
+int muisp_nl_garden_del(struct muisp_nl *nl, uint32_t id);
+int muisp_nl_garden_dump(struct muisp_nl *nl, muisp_nl_garden_cb cb,
+			 muisp_nl_reset_cb reset, void *arg);
+int muisp_nl_block_add(struct muisp_nl *nl, const struct muisp_nl_block *o,
+		       uint32_t *id);
+int muisp_nl_block_del(struct muisp_nl *nl, uint32_t id);
+int muisp_nl_block_dump(struct muisp_nl *nl, muisp_nl_block_cb cb,
+			muisp_nl_reset_cb reset, void *arg);
+
+int muisp_nl_config_get(struct muisp_nl *nl, struct muisp_nl_config *out);
+int muisp_nl_config_set(struct muisp_nl *nl, const struct muisp_nl_config *o);
+int muisp_nl_stats_get(struct muisp_nl *nl, struct muisp_nl_stats *out);
+
+/* Event handles: join MUISP_GENL_MCGRP_EVENTS and/or _FLOWS, then on each
+ * readable fd call this; it parses MUISP_CMD_EVENT and _FLOW_RECORD
+ * messages and calls the matching callback (either may be NULL). */
+int muisp_nl_recv_events(struct muisp_nl *nl, muisp_nl_event_cb ev,
+			 muisp_nl_flow_cb rec, void *arg);
+
+/* Helpers. */
+int muisp_nl_ip_from_str(struct muisp_nl_ip *ip, const char *s);
+/* buf of at least MUISP_NL_IPSTRLEN bytes. */
+#define MUISP_NL_IPSTRLEN 46
+const char *muisp_nl_ip_to_str(const struct muisp_nl_ip *ip, char *buf);
+
+#endif

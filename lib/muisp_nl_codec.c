@@ -1,0 +1,694 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Typed objects of the muisp family <-> netlink attributes, and the
+ * request wrappers daemons and muispctl call.  Table-driven: each
+ * attribute space is an array, indexed by attribute type, of (kind, offset
+ * in the struct).  See muisp_nl.h.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <linux/genetlink.h>
+
+#include "muisp_nl.h"
+
+enum kind { K_NONE, K_U8, K_U16, K_U32, K_U64, K_IP, K_MAC };
+
+struct field {
+	uint8_t kind;
+	uint16_t off;
+};
+
+struct space {
+	const struct field *f;
+	unsigned int max;		/* highest attribute type */
+	size_t present_off;
+};
+
+#define F(attr, k, type, member) [attr] = { k, offsetof(type, member) }
+
+static const struct field addr_f[MUISP_ADDR_A_MAX + 1] = {
+	F(MUISP_ADDR_A_ID, K_U32, struct muisp_nl_addr, id),
+	F(MUISP_ADDR_A_ADDR, K_IP, struct muisp_nl_addr, addr),
+	F(MUISP_ADDR_A_STATE, K_U8, struct muisp_nl_addr, state),
+	F(MUISP_ADDR_A_CONTRACT_ID, K_U32, struct muisp_nl_addr, contract_id),
+	F(MUISP_ADDR_A_CONTRACT_STATUS, K_U8, struct muisp_nl_addr,
+	  contract_status),
+	F(MUISP_ADDR_A_MAC, K_MAC, struct muisp_nl_addr, mac),
+	F(MUISP_ADDR_A_XFRM_REQID, K_U32, struct muisp_nl_addr, xfrm_reqid),
+	F(MUISP_ADDR_A_XFRM_IF_ID, K_U32, struct muisp_nl_addr, xfrm_if_id),
+	F(MUISP_ADDR_A_FLAGS, K_U32, struct muisp_nl_addr, flags),
+};
+
+#define C(attr, k, m) F(MUISP_CONTRACT_A_##attr, k, struct muisp_nl_contract, m)
+static const struct field contract_f[MUISP_CONTRACT_A_MAX + 1] = {
+	C(ID, K_U32, id),
+	C(STATUS, K_U8, status),
+	C(METRIC, K_U8, metric),
+	C(SOFT_LIMIT, K_U64, soft_limit),
+	C(HARD_LIMIT, K_U64, hard_limit),
+	C(EXPIRES_S, K_U64, expires_s),
+	C(USED, K_U64, used),
+	C(UP_BYTES, K_U64, up_bytes),
+	C(UP_PACKETS, K_U64, up_packets),
+	C(DOWN_BYTES, K_U64, down_bytes),
+	C(DOWN_PACKETS, K_U64, down_packets),
+	C(ELAPSED_MS, K_U64, elapsed_ms),
+	C(USAGE_MS, K_U64, usage_ms),
+	C(NADDRS, K_U32, naddrs),
+	C(FLAGS, K_U32, flags),
+};
+#undef C
+
+#define FL(attr, k, m) F(MUISP_FLOW_A_##attr, k, struct muisp_nl_flow, m)
+static const struct field flow_f[MUISP_FLOW_A_MAX + 1] = {
+	FL(ID, K_U64, id),
+	FL(CLIENT_ADDR, K_IP, client),
+	FL(PEER_ADDR, K_IP, peer),
+	FL(PROTO, K_U8, proto),
+	FL(CLIENT_PORT, K_U16, client_port),
+	FL(PEER_PORT, K_U16, peer_port),
+	FL(UP_BYTES, K_U64, up_bytes),
+	FL(UP_PACKETS, K_U64, up_packets),
+	FL(DOWN_BYTES, K_U64, down_bytes),
+	FL(DOWN_PACKETS, K_U64, down_packets),
+	FL(FIRST_MS, K_U64, first_ms),
+	FL(LAST_MS, K_U64, last_ms),
+	FL(TCP_FLAGS, K_U8, tcp_flags),
+	FL(CONTRACT_ID, K_U32, contract_id),
+	FL(END_REASON, K_U8, end_reason),
+};
+#undef FL
+
+#define G(attr, k, m) F(MUISP_GARDEN_A_##attr, k, struct muisp_nl_garden, m)
+static const struct field garden_f[MUISP_GARDEN_A_MAX + 1] = {
+	G(ID, K_U32, id),
+	G(PREFIX, K_IP, prefix),
+	G(PREFIX_LEN, K_U8, prefix_len),
+	G(PROTO, K_U8, proto),
+	G(PORT_MIN, K_U16, port_min),
+	G(PORT_MAX, K_U16, port_max),
+	G(EXPIRES_S, K_U64, expires_s),
+	G(HITS, K_U64, hits),
+};
+#undef G
+
+#define B(attr, k, m) F(MUISP_BLOCK_A_##attr, k, struct muisp_nl_block, m)
+static const struct field block_f[MUISP_BLOCK_A_MAX + 1] = {
+	B(ID, K_U32, id),
+	B(PREFIX, K_IP, prefix),
+	B(PREFIX_LEN, K_U8, prefix_len),
+	B(MAC, K_MAC, mac),
+	B(EXPIRES_S, K_U64, expires_s),
+	B(HITS, K_U64, hits),
+};
+#undef B
+
+#define CF(attr, k, m) F(MUISP_CONFIG_A_##attr, k, struct muisp_nl_config, m)
+static const struct field config_f[MUISP_CONFIG_A_MAX + 1] = {
+	CF(LAN_IFINDEX, K_U32, lan_ifindex),
+	CF(IDLE_TIMEOUT_S, K_U32, idle_timeout_s),
+	CF(FIN_TIMEOUT_S, K_U32, fin_timeout_s),
+	CF(MAX_FLOWS, K_U32, max_flows),
+	CF(CONTROL_PORT, K_U16, control_port),
+	CF(USAGE_GAP_S, K_U32, usage_gap_s),
+	CF(REQUIRE_TUNNEL, K_U8, require_tunnel),
+};
+#undef CF
+
+/* MUISP_STATS_A_DROPS is a nest, handled by hand. */
+#define S(attr, k, m) F(MUISP_STATS_A_##attr, k, struct muisp_nl_stats, m)
+static const struct field stats_f[MUISP_STATS_A_MAX + 1] = {
+	S(UP_PACKETS, K_U64, up_packets),
+	S(UP_BYTES, K_U64, up_bytes),
+	S(DOWN_PACKETS, K_U64, down_packets),
+	S(DOWN_BYTES, K_U64, down_bytes),
+	S(LOCAL_PACKETS, K_U64, local_packets),
+	S(GARDEN_PACKETS, K_U64, garden_packets),
+	S(FLOWS, K_U32, flows),
+	S(MAX_FLOWS, K_U32, max_flows),
+	S(EVICTIONS, K_U64, evictions),
+	S(FLOW_RECORDS, K_U64, flow_records),
+	S(RECORDS_LOST, K_U64, records_lost),
+	S(EVENTS, K_U64, events),
+	S(EVENTS_LOST, K_U64, events_lost),
+	S(ADDRS, K_U32, addrs),
+	S(CONTRACTS, K_U32, contracts),
+	S(FLOWS_UNMETERED, K_U64, flows_unmetered),
+};
+#undef S
+
+#define E(attr, k, m) F(MUISP_EVENT_A_##attr, k, struct muisp_nl_event, m)
+static const struct field event_f[MUISP_EVENT_A_MAX + 1] = {
+	E(TYPE, K_U8, type),
+	E(TIME_MS, K_U64, time_ms),
+	E(CONTRACT_ID, K_U32, contract_id),
+	E(STATUS, K_U8, status),
+	E(USED, K_U64, used),
+	E(LIMIT, K_U64, limit),
+	E(ADDR, K_IP, addr),
+	E(OLD_STATE, K_U8, old_state),
+	E(NEW_STATE, K_U8, new_state),
+};
+#undef E
+
+struct parse_ctx {
+	const struct field *f;
+	unsigned int max;
+	char *obj;
+	uint64_t *present;
+	struct muisp_nl_stats *stats;	/* stats space only */
+};
+
+static int parse_drops(const struct nlattr *nest, struct muisp_nl_stats *st)
+{
+	const struct nlattr *a;
+
+	if (mnl_attr_validate(nest, MNL_TYPE_NESTED) < 0)
+		return -1;
+	mnl_attr_for_each_nested(a, nest) {
+		uint16_t r = mnl_attr_get_type(a);
+
+		if (mnl_attr_validate(a, MNL_TYPE_U64) < 0)
+			return -1;
+		if (r > MUISP_DROP_MAX)
+			continue;	/* newer kernel */
+		st->drops[r] = mnl_attr_get_u64(a);
+		st->drops_present |= 1ULL << r;
+	}
+	return 0;
+}
+
+static int attr_cb(const struct nlattr *a, void *data)
+{
+	struct parse_ctx *c = data;
+	uint16_t type = mnl_attr_get_type(a);
+	const struct field *fd;
+	char *p;
+	uint16_t len = mnl_attr_get_payload_len(a);
+
+	if (type > c->max)
+		return MNL_CB_OK;	/* newer kernel: ignore */
+	if (c->stats && type == MUISP_STATS_A_DROPS) {
+		if (parse_drops(a, c->stats) < 0)
+			return MNL_CB_ERROR;
+		*c->present |= 1ULL << type;
+		return MNL_CB_OK;
+	}
+	fd = &c->f[type];
+	p = c->obj + fd->off;
+	switch (fd->kind) {
+	case K_NONE:
+		return MNL_CB_OK;	/* PAD, or not ours */
+	case K_U8:
+		if (mnl_attr_validate(a, MNL_TYPE_U8) < 0)
+			return MNL_CB_ERROR;
+		*(uint8_t *)p = mnl_attr_get_u8(a);
+		break;
+	case K_U16:
+		if (mnl_attr_validate(a, MNL_TYPE_U16) < 0)
+			return MNL_CB_ERROR;
+		*(uint16_t *)(void *)p = mnl_attr_get_u16(a);
+		break;
+	case K_U32:
+		if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
+			return MNL_CB_ERROR;
+		*(uint32_t *)(void *)p = mnl_attr_get_u32(a);
+		break;
+	case K_U64:
+		if (mnl_attr_validate(a, MNL_TYPE_U64) < 0)
+			return MNL_CB_ERROR;
+		*(uint64_t *)(void *)p = mnl_attr_get_u64(a);
+		break;
+	case K_IP: {
+		struct muisp_nl_ip *ip = (void *)p;
+
+		if (len != 4 && len != 16)
+			return MNL_CB_ERROR;
+		memset(ip, 0, sizeof(*ip));
+		ip->family = len == 4 ? AF_INET : AF_INET6;
+		memcpy(ip->a, mnl_attr_get_payload(a), len);
+		break;
+	}
+	case K_MAC:
+		if (len != 6)
+			return MNL_CB_ERROR;
+		memcpy(p, mnl_attr_get_payload(a), 6);
+		break;
+	}
+	*c->present |= 1ULL << type;
+	return MNL_CB_OK;
+}
+
+/* libmnl stops silently at a truncated attribute; we want to know. */
+static int attrs_complete(const struct nlmsghdr *nlh)
+{
+	const struct nlattr *a;
+	const char *end = (const char *)nlh + nlh->nlmsg_len;
+	const char *last = (const char *)mnl_nlmsg_get_payload_offset(nlh,
+							MUISP_NL_HDRLEN);
+
+	mnl_attr_for_each(a, nlh, MUISP_NL_HDRLEN)
+		last = (const char *)mnl_attr_next(a);
+	return last >= end;
+}
+
+static int parse(const struct nlmsghdr *nlh, const struct field *f,
+		 unsigned int max, void *obj, size_t size, uint64_t *present,
+		 struct muisp_nl_stats *stats)
+{
+	struct parse_ctx c = { f, max, obj, present, stats };
+
+	memset(obj, 0, size);
+	if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + MUISP_NL_HDRLEN ||
+	    mnl_attr_parse(nlh, MUISP_NL_HDRLEN, attr_cb, &c) < 0 ||
+	    !attrs_complete(nlh)) {
+		memset(obj, 0, size);
+		errno = EBADMSG;
+		return -1;
+	}
+	return 0;
+}
+
+static int put(struct nlmsghdr *nlh, const struct field *f, unsigned int max,
+	       const void *obj, uint64_t present)
+{
+	static const uint8_t size[] = {
+		[K_U8] = 1, [K_U16] = 2, [K_U32] = 4, [K_U64] = 8, [K_MAC] = 6,
+	};
+	const char *base = obj;
+	unsigned int t;
+
+	for (t = 1; t <= max; t++) {
+		const char *p = base + f[t].off;
+		const struct muisp_nl_ip *ip = (const void *)p;
+
+		if (!(present & (1ULL << t)) || f[t].kind == K_NONE)
+			continue;
+		if (f[t].kind != K_IP) {
+			mnl_attr_put(nlh, t, size[f[t].kind], p);
+			continue;
+		}
+		if (ip->family != AF_INET && ip->family != AF_INET6) {
+			errno = EAFNOSUPPORT;
+			return -1;
+		}
+		mnl_attr_put(nlh, t, ip->family == AF_INET ? 4 : 16, ip->a);
+	}
+	return 0;
+}
+
+#define CODEC(name, fields, MAX)					\
+int muisp_nl_##name##_parse(const struct nlmsghdr *nlh,			\
+			    struct muisp_nl_##name *o)			\
+{									\
+	return parse(nlh, fields, MAX, o, sizeof(*o), &o->present, NULL); \
+}									\
+int muisp_nl_##name##_put(struct nlmsghdr *nlh,				\
+			  const struct muisp_nl_##name *o)		\
+{									\
+	return put(nlh, fields, MAX, o, o->present);			\
+}
+
+CODEC(addr, addr_f, MUISP_ADDR_A_MAX)
+CODEC(contract, contract_f, MUISP_CONTRACT_A_MAX)
+CODEC(flow, flow_f, MUISP_FLOW_A_MAX)
+CODEC(garden, garden_f, MUISP_GARDEN_A_MAX)
+CODEC(block, block_f, MUISP_BLOCK_A_MAX)
+CODEC(config, config_f, MUISP_CONFIG_A_MAX)
+
+int muisp_nl_stats_parse(const struct nlmsghdr *nlh, struct muisp_nl_stats *o)
+{
+	return parse(nlh, stats_f, MUISP_STATS_A_MAX, o, sizeof(*o),
+		     &o->present, o);
+}
+
+int muisp_nl_event_parse(const struct nlmsghdr *nlh, struct muisp_nl_event *o)
+{
+	return parse(nlh, event_f, MUISP_EVENT_A_MAX, o, sizeof(*o),
+		     &o->present, NULL);
+}
+
+/* ---- requests ---- */
+
+/* The module pads u64 attributes to 8 bytes (nla_put_u64_64bit) and
+ * libmnl needs nothing special to read them.  Our requests are small. */
+
+struct obj_cb {
+	int (*parse)(const struct nlmsghdr *, void *);
+	int (*call)(const struct obj_cb *c);
+	void *obj;
+	void *arg;
+	uint8_t cmd;
+	int got;
+	union {
+		muisp_nl_addr_cb addr;
+		muisp_nl_contract_cb contract;
+		muisp_nl_flow_cb flow;
+		muisp_nl_garden_cb garden;
+		muisp_nl_block_cb block;
+	} fn;
+};
+
+static int obj_trampoline(const struct nlmsghdr *nlh, void *data)
+{
+	struct obj_cb *c = data;
+
+	if (muisp_nl_cmd(nlh) != c->cmd)
+		return MNL_CB_OK;	/* not a reply of ours */
+	if (c->parse(nlh, c->obj) < 0)
+		return MNL_CB_ERROR;
+	c->got++;
+	return c->call ? c->call(c) : MNL_CB_OK;
+}
+
+#define CALLER(name)							\
+static int call_##name(const struct obj_cb *c)				\
+{									\
+	return c->fn.name(c->obj, c->arg);				\
+}
+CALLER(addr)
+CALLER(contract)
+CALLER(flow)
+CALLER(garden)
+CALLER(block)
+
+#define PARSER(name)							\
+static int parse_##name(const struct nlmsghdr *nlh, void *o)		\
+{									\
+	return muisp_nl_##name##_parse(nlh, o);				\
+}
+PARSER(addr)
+PARSER(contract)
+PARSER(flow)
+PARSER(garden)
+PARSER(block)
+PARSER(config)
+PARSER(stats)
+
+/* GET of one object: exactly one reply expected. */
+static int get_one(struct muisp_nl *nl, struct nlmsghdr *nlh,
+		   struct obj_cb *c)
+{
+	if (muisp_nl_request(nl, nlh, obj_trampoline, c) < 0)
+		return -1;
+	if (c->got != 1) {
+		errno = EPROTO;
+		return -1;
+	}
+	return 0;
+}
+
+int muisp_nl_addr_set(struct muisp_nl *nl, const struct muisp_nl_addr *o)
+{
+	struct nlmsghdr *nlh = muisp_nl_msg(nl, MUISP_CMD_ADDR_SET, 0);
+
+	if (muisp_nl_addr_put(nlh, o) < 0)
+		return -1;
+	return muisp_nl_request(nl, nlh, NULL, NULL);
+}
+
+static int put_ip(struct nlmsghdr *nlh, uint16_t type,
+		  const struct muisp_nl_ip *ip)
+{
+	if (ip->family != AF_INET && ip->family != AF_INET6) {
+		errno = EAFNOSUPPORT;
+		return -1;
+	}
+	mnl_attr_put(nlh, type, ip->family == AF_INET ? 4 : 16, ip->a);
+	return 0;
+}
+
+int muisp_nl_addr_get(struct muisp_nl *nl, const struct muisp_nl_ip *ip,
+		      struct muisp_nl_addr *out)
+{
+	struct nlmsghdr *nlh = muisp_nl_msg(nl, MUISP_CMD_ADDR_GET, 0);
+	struct obj_cb c = { parse_addr, NULL, out, NULL, MUISP_CMD_ADDR_GET, 0,
+			    { NULL } };
+
+	if (put_ip(nlh, MUISP_ADDR_A_ADDR, ip) < 0)
+		return -1;
+	return get_one(nl, nlh, &c);
+}
+
+int muisp_nl_addr_del(struct muisp_nl *nl, const struct muisp_nl_ip *ip)
+{
+	struct nlmsghdr *nlh = muisp_nl_msg(nl, MUISP_CMD_ADDR_DEL, 0);
+
+	if (put_ip(nlh, MUISP_ADDR_A_ADDR, ip) < 0)
+		return -1;
+	return muisp_nl_request(nl, nlh, NULL, NULL);
+}
+
+int muisp_nl_addr_dump(struct muisp_nl *nl, muisp_nl_addr_cb cb,
+		       muisp_nl_reset_cb reset, void *arg)
+{
+	struct muisp_nl_addr o;
+	struct obj_cb c = { parse_addr, call_addr, &o, arg,
+			    MUISP_CMD_ADDR_GET, 0, { .addr = cb } };
+
+	return muisp_nl_dump(nl, muisp_nl_msg(nl, MUISP_CMD_ADDR_GET, 0),
+			     obj_trampoline, reset, &c);
+}
+
+int muisp_nl_contract_set(struct muisp_nl *nl,
+			  const struct muisp_nl_contract *o)
+{
+	struct nlmsghdr *nlh = muisp_nl_msg(nl, MUISP_CMD_CONTRACT_SET, 0);
+
+	if (muisp_nl_contract_put(nlh, o) < 0)
+		return -1;
+	return muisp_nl_request(nl, nlh, NULL, NULL);
+}
+
+int muisp_nl_contract_get(struct muisp_nl *nl, uint32_t id,
+			  struct muisp_nl_contract *out)
+{
+	struct nlmsghdr *nlh = muisp_nl_msg(nl, MUISP_CMD_CONTRACT_GET, 0);
+	struct obj_cb c = { parse_contract, NULL, out, NULL,
+			    MUISP_CMD_CONTRACT_GET, 0, { NULL } };
+
+	mnl_attr_put_u32(nlh, MUISP_CONTRACT_A_ID, id);
+	return get_one(nl, nlh, &c);
+}
+
+int muisp_nl_contract_del(struct muisp_nl *nl, uint32_t id)
+{
+	struct nlmsghdr *nlh = muisp_nl_msg(nl, MUISP_CMD_CONTRACT_DEL, 0);
+
+	mnl_attr_put_u32(nlh, MUISP_CONTRACT_A_ID, id);
+	return muisp_nl_request(nl, nlh, NULL, NULL);
+}
+
+int muisp_nl_contract_dump(struct muisp_nl *nl, muisp_nl_contract_cb cb,
+			   muisp_nl_reset_cb reset, void *arg)
+{
+	struct muisp_nl_contract o;
+	struct obj_cb c = { parse_contract, call_contract, &o, arg,
+			    MUISP_CMD_CONTRACT_GET, 0, { .contract = cb } };
+
+	return muisp_nl_dump(nl, muisp_nl_msg(nl, MUISP_CMD_CONTRACT_GET, 0),
+			     obj_trampoline, reset, &c);
+}
+
+int muisp_nl_flow_dump(struct muisp_nl *nl, const struct muisp_nl_flow *filter,
+		       muisp_nl_flow_cb cb, muisp_nl_reset_cb reset, void *arg)
+{
+	struct nlmsghdr *nlh = muisp_nl_msg(nl, MUISP_CMD_FLOW_GET, 0);
+	struct muisp_nl_flow o;
+	struct obj_cb c = { parse_flow, call_flow, &o, arg,
+			    MUISP_CMD_FLOW_GET, 0, { .flow = cb } };
+
+	if (filter) {
+		struct muisp_nl_flow f = *filter;
+
+		f.present &= (1ULL << MUISP_FLOW_A_CLIENT_ADDR) |
+			     (1ULL << MUISP_FLOW_A_CONTRACT_ID);
+		if (muisp_nl_flow_put(nlh, &f) < 0)
+			return -1;
+	}
+	return muisp_nl_dump(nl, nlh, obj_trampoline, reset, &c);
+}
+
+int muisp_nl_flow_flush(struct muisp_nl *nl, uint32_t contract_id)
+{
+	struct nlmsghdr *nlh = muisp_nl_msg(nl, MUISP_CMD_FLOW_DEL, 0);
+
+	mnl_attr_put_u32(nlh, MUISP_FLOW_A_CONTRACT_ID, contract_id);
+	return muisp_nl_request(nl, nlh, NULL, NULL);
+}
+
+/* ADD replies with a message of the same command carrying the id. */
+static int add_with_id(struct muisp_nl *nl, struct nlmsghdr *nlh,
+		       uint8_t cmd, int (*p)(const struct nlmsghdr *, void *),
+		       void *obj, const uint32_t *idp, uint64_t *present,
+		       unsigned int id_attr, uint32_t *id)
+{
+	struct obj_cb c = { p, NULL, obj, NULL, cmd, 0, { NULL } };
+
+	if (muisp_nl_request(nl, nlh, obj_trampoline, &c) < 0)
+		return -1;
+	if (id) {
+		if (c.got != 1 || !(*present & (1ULL << id_attr))) {
+			errno = EPROTO;
+			return -1;
+		}
+		*id = *idp;
+	}
+	return 0;
+}
+
+int muisp_nl_garden_add(struct muisp_nl *nl, const struct muisp_nl_garden *o,
+			uint32_t *id)
+{
+	struct nlmsghdr *nlh = muisp_nl_msg(nl, MUISP_CMD_GARDEN_ADD, 0);
+	struct muisp_nl_garden r;
+
+	if (muisp_nl_garden_put(nlh, o) < 0)
+		return -1;
+	return add_with_id(nl, nlh, MUISP_CMD_GARDEN_ADD, parse_garden, &r,
+			   &r.id, &r.present, MUISP_GARDEN_A_ID, id);
+}
+
+int muisp_nl_garden_del(struct muisp_nl *nl, uint32_t id)
+{
+	struct nlmsghdr *nlh = muisp_nl_msg(nl, MUISP_CMD_GARDEN_DEL, 0);
+
+	mnl_attr_put_u32(nlh, MUISP_GARDEN_A_ID, id);
+	return muisp_nl_request(nl, nlh, NULL, NULL);
+}
+
+int muisp_nl_garden_dump(struct muisp_nl *nl, muisp_nl_garden_cb cb,
+			 muisp_nl_reset_cb reset, void *arg)
+{
+	struct muisp_nl_garden o;
+	struct obj_cb c = { parse_garden, call_garden, &o, arg,
+			    MUISP_CMD_GARDEN_GET, 0, { .garden = cb } };
+
+	return muisp_nl_dump(nl, muisp_nl_msg(nl, MUISP_CMD_GARDEN_GET, 0),
+			     obj_trampoline, reset, &c);
+}
+
+int muisp_nl_block_add(struct muisp_nl *nl, const struct muisp_nl_block *o,
+		       uint32_t *id)
+{
+	struct nlmsghdr *nlh = muisp_nl_msg(nl, MUISP_CMD_BLOCK_ADD, 0);
+	struct muisp_nl_block r;
+
+	if (muisp_nl_block_put(nlh, o) < 0)
+		return -1;
+	return add_with_id(nl, nlh, MUISP_CMD_BLOCK_ADD, parse_block, &r,
+			   &r.id, &r.present, MUISP_BLOCK_A_ID, id);
+}
+
+int muisp_nl_block_del(struct muisp_nl *nl, uint32_t id)
+{
+	struct nlmsghdr *nlh = muisp_nl_msg(nl, MUISP_CMD_BLOCK_DEL, 0);
+
+	mnl_attr_put_u32(nlh, MUISP_BLOCK_A_ID, id);
+	return muisp_nl_request(nl, nlh, NULL, NULL);
+}
+
+int muisp_nl_block_dump(struct muisp_nl *nl, muisp_nl_block_cb cb,
+			muisp_nl_reset_cb reset, void *arg)
+{
+	struct muisp_nl_block o;
+	struct obj_cb c = { parse_block, call_block, &o, arg,
+			    MUISP_CMD_BLOCK_GET, 0, { .block = cb } };
+
+	return muisp_nl_dump(nl, muisp_nl_msg(nl, MUISP_CMD_BLOCK_GET, 0),
+			     obj_trampoline, reset, &c);
+}
+
+int muisp_nl_config_get(struct muisp_nl *nl, struct muisp_nl_config *out)
+{
+	struct obj_cb c = { parse_config, NULL, out, NULL,
+			    MUISP_CMD_CONFIG_GET, 0, { NULL } };
+
+	return get_one(nl, muisp_nl_msg(nl, MUISP_CMD_CONFIG_GET, 0), &c);
+}
+
+int muisp_nl_config_set(struct muisp_nl *nl, const struct muisp_nl_config *o)
+{
+	struct nlmsghdr *nlh = muisp_nl_msg(nl, MUISP_CMD_CONFIG_SET, 0);
+
+	if (muisp_nl_config_put(nlh, o) < 0)
+		return -1;
+	return muisp_nl_request(nl, nlh, NULL, NULL);
+}
+
+int muisp_nl_stats_get(struct muisp_nl *nl, struct muisp_nl_stats *out)
+{
+	struct obj_cb c = { parse_stats, NULL, out, NULL,
+			    MUISP_CMD_STATS_GET, 0, { NULL } };
+
+	return get_one(nl, muisp_nl_msg(nl, MUISP_CMD_STATS_GET, 0), &c);
+}
+
+struct ev_ctx {
+	muisp_nl_event_cb ev;
+	muisp_nl_flow_cb rec;
+	void *arg;
+};
+
+static int event_trampoline(const struct nlmsghdr *nlh, void *data)
+{
+	struct ev_ctx *c = data;
+
+	switch (muisp_nl_cmd(nlh)) {
+	case MUISP_CMD_EVENT: {
+		struct muisp_nl_event e;
+
+		if (!c->ev)
+			return MNL_CB_OK;
+		if (muisp_nl_event_parse(nlh, &e) < 0)
+			return MNL_CB_ERROR;
+		return c->ev(&e, c->arg);
+	}
+	case MUISP_CMD_FLOW_RECORD: {
+		struct muisp_nl_flow f;
+
+		if (!c->rec)
+			return MNL_CB_OK;
+		if (muisp_nl_flow_parse(nlh, &f) < 0)
+			return MNL_CB_ERROR;
+		return c->rec(&f, c->arg);
+	}
+	default:
+		return MNL_CB_OK;
+	}
+}
+
+int muisp_nl_recv_events(struct muisp_nl *nl, muisp_nl_event_cb ev,
+			 muisp_nl_flow_cb rec, void *arg)
+{
+	struct ev_ctx c = { ev, rec, arg };
+
+	return muisp_nl_recv(nl, event_trampoline, &c);
+}
+
+int muisp_nl_ip_from_str(struct muisp_nl_ip *ip, const char *s)
+{
+	memset(ip, 0, sizeof(*ip));
+	if (inet_pton(AF_INET, s, ip->a) == 1) {
+		ip->family = AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, ip->a) == 1) {
+		ip->family = AF_INET6;
+		return 0;
+	}
+	errno = EINVAL;
+	return -1;
+}
+
+const char *muisp_nl_ip_to_str(const struct muisp_nl_ip *ip, char *buf)
+{
+	if ((ip->family != AF_INET && ip->family != AF_INET6) ||
+	    !inet_ntop(ip->family, ip->a, buf, MUISP_NL_IPSTRLEN))
+		strcpy(buf, "?");
+	return buf;
+}

@@ -1,0 +1,324 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Host integration test of muispd + muisp-client over loopback only (no
+# kernel module: muispd runs with "kernel no"; bytes usage is fed through
+# the operator socket).  Exercises: TLS 1.3 control channel with a CA made
+# here, voucher purchase -> receipt -> bind -> usage -> soft limit ->
+# extend -> kill -9 and restart -> terminate -> statement and refund;
+# tampered receipt; plain TCP refused; offline password contract billed to
+# a room; rebind after unbind; receipt presented elsewhere (replay refused
+# while the owner answers; rebind on a new address once it does not).
+#
+# usage: tests/contract/run.sh [BINDIR]     (default build/bin)
+# Exit 0 on success; prints "contract: N checks passed".
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+bin=${1:-$top/build/bin}
+[ -x "$bin/muispd" ] && [ -x "$bin/muisp-client" ] ||
+	{ echo "contract: build muispd and muisp-client first" >&2; exit 1; }
+
+T=$(mktemp -d /tmp/muisp-contract.XXXXXX)
+pid=
+ppid_=
+cleanup() {
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	[ -n "$ppid_" ] && kill "$ppid_" 2>/dev/null && wait "$ppid_" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+checks=0
+fail() { echo "contract: FAIL: $*" >&2; echo "--- muispd log" >&2; tail -n 30 "$T/muispd.log" >&2; exit 1; }
+ok() { checks=$((checks + 1)); }
+expect() {	# expect NAME EXPECTED ACTUAL
+	[ "$2" = "$3" ] || fail "$1: expected '$2', got '$3'"
+	ok
+}
+field() {	# field KEY TEXT -> value of KEY=... in TEXT
+	sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2" | head -n1
+}
+
+# --- throwaway CA and router certificate (never committed) ---
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	-keyout "$T/ca.key" -out "$T/ca.crt" -days 2 -subj "/CN=muisp test CA" \
+	2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	-keyout "$T/router.key" -out "$T/router.csr" \
+	-subj "/CN=router.muisp.test" 2>/dev/null
+printf 'subjectAltName=DNS:router.muisp.test,IP:127.0.0.1\n' >"$T/ext"
+openssl x509 -req -in "$T/router.csr" -CA "$T/ca.crt" -CAkey "$T/ca.key" \
+	-CAcreateserial -out "$T/router.crt" -days 2 -extfile "$T/ext" \
+	2>/dev/null
+
+# A free port: let the kernel pick one.
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+
+# The test payment provider (HTTP/JSON) for the online plug-in.
+python3 "$top/tests/contract/provider.py" "$T/provider.port" &
+ppid_=$!
+for _ in $(seq 400); do [ -s "$T/provider.port" ] && break; sleep 0.05; done
+[ -s "$T/provider.port" ] || { echo "contract: provider did not start" >&2; exit 1; }
+pport=$(cat "$T/provider.port")
+
+cat >"$T/muispd.conf" <<EOF
+listen 127.0.0.1
+port $port
+socket $T/muispd.sock
+database $T/muispd.db
+cert $T/router.crt
+key $T/router.key
+kernel no
+checkpoint-interval 1
+warn-interval 1
+warn-tries 2
+currency EUR
+price bytes voucher ah 10 1000000
+price time voucher ah 100 3600
+price elapsed voucher ah 60 3600
+price bytes room ah 10 1000000
+price bytes cash ah 10 1000000
+price bytes online ah 10 1000000
+online-provider 127.0.0.1 $pport
+EOF
+
+start_daemon() {
+	rm -f "$T/muispd.sock"
+	"$bin/muispd" -d -v -f "$T/muispd.conf" >>"$T/muispd.log" 2>&1 &
+	pid=$!
+	for _ in $(seq 100); do
+		[ -S "$T/muispd.sock" ] && return 0
+		kill -0 "$pid" 2>/dev/null || fail "muispd exited at start"
+		sleep 0.05
+	done
+	fail "muispd did not open its socket"
+}
+
+"$bin/muispd" -n -f "$T/muispd.conf" 2>/dev/null || fail "config check"
+ok
+start_daemon
+
+op() { "$bin/muisp-client" -O "$T/muispd.sock" op "$@"; }
+cl() {	# cl STATEDIR SOURCE args...
+	local sd=$1 src=$2
+	shift 2
+	"$bin/muisp-client" -s 127.0.0.1 -p "$port" -b "$src" --ca "$T/ca.crt" \
+		--name router.muisp.test -S "$T/$sd" "$@"
+}
+
+# --- offer over TLS ---
+out=$(cl alice 127.0.0.2 offer)
+expect "offer currency" EUR "$(field currency "$out")"
+expect "offer items" 6 "$(grep -c ' per ' <<<"$out")"
+
+# --- plain TCP refused (no ESP tunnel) ---
+if cl alice 127.0.0.2 --plain offer >"$T/plain.out" 2>&1; then
+	fail "plain control channel accepted"
+fi
+grep -q "not permitted on this channel" "$T/plain.out" || fail "plain: $(cat "$T/plain.out")"
+ok
+
+# --- voucher purchase: bytes, soft 1 MB, hard 2 MB, 10 per MB ---
+code=$(field code "$(op voucher-issue 50)")
+[ ${#code} -eq 19 ] || fail "voucher code '$code'"
+ok
+out=$(cl alice 127.0.0.2 -m voucher -P "$code" --start buy bytes 1000000 2000000)
+serial=$(field serial "$(grep '^quote' <<<"$out")")
+expect "deposit" 20 "$(field deposit "$(grep '^quote' <<<"$out")")"
+expect "started" active "$(field state "$(tail -n1 <<<"$out")")"
+expect "bound addr" 127.0.0.2 "$(field addr "$(tail -n1 <<<"$out")")"
+expect "receipt stored" 144 "$(stat -c %s "$T/alice/receipts/$serial")"
+expect "current" "$serial" "$(cat "$T/alice/current")"
+expect "voucher debited" 30 "$(field balance "$(op voucher-show "$code")")"
+
+# A second purchase from the same address is refused while bound.
+if cl alice 127.0.0.2 -m voucher -P "$code" buy bytes 10 20 >/dev/null 2>&1; then
+	fail "second contract on a bound address"
+fi
+ok
+
+# --- usage, soft limit, extend ---
+out=$(op usage-add "$serial" 300000)
+expect "usage" 300000 "$(field usage "$out")"
+out=$(cl alice 127.0.0.2 status)
+expect "status usage" 300000 "$(field usage "$out")"
+expect "status state" active "$(field state "$out")"
+out=$(op usage-add "$serial" 800000)
+expect "soft limit reached" delinquent "$(field state "$out")"
+if cl alice 127.0.0.2 extend 2000001 >/dev/null 2>&1; then
+	fail "extend past the hard limit"
+fi
+ok
+if cl alice 127.0.0.2 resume >/dev/null 2>&1; then
+	fail "resume while delinquent"
+fi
+ok
+out=$(cl alice 127.0.0.2 extend 1500000)
+expect "extended" active "$(field state "$out")"
+expect "new soft" 1500000 "$(field soft "$out")"
+
+# --- tampered receipt (one byte changed) is rejected ---
+mkdir -p "$T/evil/receipts"
+cp "$T/alice/receipts/$serial" "$T/evil/receipts/$serial"
+echo "$serial" >"$T/evil/current"
+printf '\x55' | dd of="$T/evil/receipts/$serial" bs=1 seek=50 conv=notrunc 2>/dev/null
+cmp -s "$T/alice/receipts/$serial" "$T/evil/receipts/$serial" && fail "tamper"
+if cl evil 127.0.0.9 bind >"$T/evil.out" 2>&1; then
+	fail "tampered receipt accepted"
+fi
+grep -q "receipt MAC mismatch" "$T/evil.out" || fail "tamper: $(cat "$T/evil.out")"
+ok
+
+# --- kill -9 and restart: contract kept, usage kept ---
+kill -9 "$pid"
+wait "$pid" 2>/dev/null || true
+pid=
+start_daemon
+out=$(cl alice 127.0.0.2 status)
+expect "after restart state" active "$(field state "$out")"
+expect "after restart usage" 1100000 "$(field usage "$out")"
+expect "after restart soft" 1500000 "$(field soft "$out")"
+grep -q "1 outstanding contracts restored" "$T/muispd.log" || fail "restore log"
+ok
+
+# --- terminate: statement with the right refund ---
+# usage 1100000 bytes at 10 per 1000000 = ceil(11.0) = 11; refund 9.
+out=$(cl alice 127.0.0.2 terminate)
+expect "charge" 11 "$(field charge "$out")"
+expect "refund" 9 "$(field refund "$out")"
+grep -q "credit        9  residual credited to voucher $code (balance 39)" <<<"$out" ||
+	fail "statement lines: $out"
+ok
+expect "voucher credited" 39 "$(field balance "$(op voucher-show "$code")")"
+[ ! -e "$T/alice/receipts/$serial" ] || fail "receipt kept after settlement"
+ok
+out=$(op contract-show "$serial")
+expect "extinguished" extinguished "$(field state "$out")"
+# Its receipt no longer binds.
+cp "$T/evil/receipts/$serial" /dev/null
+mkdir -p "$T/old/receipts"
+echo "$serial" >"$T/old/current"
+op contract-show "$serial" >/dev/null
+if cl old 127.0.0.2 bind >/dev/null 2>&1; then fail "bind after settle"; fi
+ok
+
+# --- offline: password contract billed to room 101 ---
+out=$(op contract-create bytes 1000000 2000000 room 101)
+pw=$(field password "$out")
+s2=$(field serial "$out")
+expect "offline state" unbound "$(field state "$out")"
+expect "room billed" 20 "$(field balance "$(op room-show 101)")"
+out=$(cl bob 127.0.0.3 --password "$pw" bind)
+expect "password bind" suspended "$(field state "$out")"
+expect "password receipt" 144 "$(stat -c %s "$T/bob/receipts/$s2")"
+if cl carol 127.0.0.5 --password "$pw" bind >/dev/null 2>&1; then
+	fail "password reused while bound"
+fi
+ok
+# Lease expiry unbinds; the stored receipt binds again.
+expect "unbind" unbound "$(field state "$(op unbind "$s2")")"
+out=$(cl bob 127.0.0.3 --start bind)
+expect "rebind from receipt" suspended "$(field state "$(head -n1 <<<"$out")")"
+expect "started after rebind" active "$(field state "$(tail -n1 <<<"$out")")"
+op usage-add "$s2" 250000 >/dev/null
+out=$(cl bob 127.0.0.3 terminate)
+expect "room charge" 3 "$(field charge "$out")"
+expect "room refund" 17 "$(field refund "$out")"
+expect "room balance" 3 "$(field balance "$(op room-show 101)")"
+
+# --- online payment through the provider plug-in ---
+if cl erin 127.0.0.6 -m online -P tok-poor buy bytes 1000000 2000000 >"$T/poor.out" 2>&1; then
+	fail "online deposit beyond the account accepted"
+fi
+grep -q "declined by provider: insufficient funds" "$T/poor.out" || fail "poor: $(cat "$T/poor.out")"
+ok
+out=$(cl erin 127.0.0.6 -m online -P tok-good --start buy bytes 1000000 2000000)
+s4=$(field serial "$(grep '^quote' <<<"$out")")
+ledger() { python3 -c 'import json,sys,urllib.request; d=json.load(urllib.request.urlopen("http://127.0.0.1:'"$pport"'/ledger")); print(eval(sys.argv[1]))' "$1"; }
+expect "provider holds deposit" 980 "$(ledger 'd["accounts"]["tok-good"]')"
+op usage-add "$s4" 1234567 >/dev/null
+out=$(cl erin 127.0.0.6 terminate)
+expect "online charge" 13 "$(field charge "$out")"
+expect "online refund" 7 "$(field refund "$out")"
+expect "provider captured" 13 "$(ledger 'd["holds"]["tx-1"]["captured"]')"
+expect "provider released" 987 "$(ledger 'd["accounts"]["tok-good"]')"
+expect "provider reference" "muisp-$s4" "$(ledger 'd["holds"]["tx-1"]["reference"]')"
+
+# --- receipt presented elsewhere ---
+code=$(field code "$(op voucher-issue 100)")
+out=$(cl dave 127.0.0.4 -m voucher -P "$code" buy time 600 3600)
+s3=$(field serial "$(grep '^quote' <<<"$out")")
+mkdir -p "$T/mallory/receipts"
+cp "$T/dave/receipts/$s3" "$T/mallory/receipts/"
+echo "$s3" >"$T/mallory/current"
+# Dave is live (answers warnings); mallory's replay gets nothing.
+cl dave 127.0.0.4 watch 6 >"$T/dave.watch" 2>&1 &
+wpid=$!
+for _ in $(seq 100); do grep -q watching "$T/dave.watch" && break; sleep 0.05; done
+if cl mallory 127.0.0.66 --wait 3 bind >"$T/mallory.out" 2>&1; then
+	fail "replayed receipt bound while the owner answers"
+fi
+grep -q "bound to another address" "$T/mallory.out" || fail "mallory: $(cat "$T/mallory.out")"
+ok
+wait "$wpid" || true
+grep -q "warning: presented-elsewhere serial=$s3" "$T/dave.watch" ||
+	fail "dave not warned: $(cat "$T/dave.watch")"
+ok
+expect "still dave's" 127.0.0.4 "$(field addr "$(op contract-show "$s3")")"
+# Dave's computer "crashes" (no channel) and comes back on a new address:
+# the old address does not answer and is unbound; the new one binds.
+out=$(cl dave 127.0.0.40 --wait 15 bind)
+expect "rebound on new address" 127.0.0.40 "$(field addr "$out")"
+grep -q "127.0.0.4 did not answer, unbound" "$T/muispd.log" || fail "no-answer log"
+ok
+
+# --- key rotation: old receipts still verify ---
+expect "rotated" 2 "$(field key "$(op key-rotate)")"
+op unbind "$s3" >/dev/null
+out=$(cl dave 127.0.0.40 bind)
+expect "old-key receipt after rotation" suspended "$(field state "$out")"
+
+# --- a malformed frame does not hurt the daemon ---
+python3 - "$port" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(b"\x16\x03\x01\x00\x05hello")   # junk TLS record
+s.close()
+PY
+out=$(cl dave 127.0.0.40 status)
+expect "alive after junk" suspended "$(field state "$out")"
+
+# --- concurrent purchases: none lost or duplicated, totals reconcile ---
+n=${CONTRACT_N:-40}
+for i in $(seq $n); do
+	field code "$(op voucher-issue 30)"
+done >"$T/codes"
+expect "vouchers" $n "$(sort -u "$T/codes" | wc -l)"
+i=0
+while read -r c; do
+	i=$((i + 1))
+	cl "many$i" "127.0.1.$i" -m voucher -P "$c" buy bytes 500000 1000000 \
+		>"$T/many$i.out" 2>&1 &
+done <"$T/codes"
+wait_fail=0
+for j in $(jobs -p); do [ "$j" = "$pid" ] || wait "$j" || wait_fail=$((wait_fail + 1)); done
+expect "concurrent buys failed" 0 "$wait_fail"
+cat "$T"/many*.out | grep '^quote' | sed 's/.*serial=\([0-9]*\).*/\1/' | sort -n >"$T/serials"
+expect "contracts bought" $n "$(wc -l <"$T/serials")"
+expect "serials unique" $n "$(sort -u "$T/serials" | wc -l)"
+list=$(op contract-list)
+expect "contracts listed bound" $n "$(grep -c 'addr=127.0.1.' <<<"$list")"
+# Every voucher paid exactly one deposit of 10 (10 per MB, hard 1 MB).
+total=0
+while read -r c; do
+	total=$((total + $(field balance "$(op voucher-show "$c")")))
+done <"$T/codes"
+expect "voucher totals" $((n * 20)) "$total"
+
+kill "$pid"
+wait "$pid" 2>/dev/null || true
+pid=
+if grep -q Sanitizer "$T/muispd.log"; then fail "sanitizer report"; fi
+ok
+echo "contract: $checks checks passed"

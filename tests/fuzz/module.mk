@@ -1,0 +1,9 @@
+# SPDX-License-Identifier: GPL-2.0
+# tests/fuzz: libFuzzer targets.  Each owner appends its own lines.
+
+# muispd (contracts): control-channel decoder round trip
+$(eval $(call fuzz_target,fuzz_ctl,tests/fuzz/fuzz_ctl.c daemon/muispd/proto.c,))
+
+# muisp-dhcpd (DHCP): packet parser + re-encoding, option encoder alone
+$(eval $(call fuzz_target,fuzz_dhcp_packet,tests/fuzz/fuzz_dhcp_packet.c daemon/dhcpd/packet.c,))
+$(eval $(call fuzz_target,fuzz_dhcp_options,tests/fuzz/fuzz_dhcp_options.c daemon/dhcpd/packet.c,))

@@ -1,0 +1,113 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# Helpers for the ike-* VM scenarios: a PKI made at test time with
+# muisp-ike ca (no key is ever committed), and one charon per network
+# namespace, each with its own strongswan.conf (STRONGSWAN_CONF), swanctl
+# directory (SWANCTL_DIR), VICI socket and a private /run (charon's pid
+# file is fixed at /var/run/charon.pid).
+#
+#   ike_modules
+#   ike_pki DIR                       DIR/ca.{pem,key} router.{pem,key}
+#   ike_charon NS NAME                start charon NAME in NS
+#   ike_swanctl NAME ARGS...          swanctl against charon NAME
+#   ike_vici NAME                     the URI of charon NAME's socket
+#
+# Charon state lives in $IKE_DIR/NAME/ (default $SCRATCH/ike).
+
+IKE_DIR=${IKE_DIR:-$SCRATCH/ike}
+ROUTER_ID=router.muisp.test
+
+ike_modules() {
+	local m
+	for m in ah4 esp4 ah6 esp6 xfrm_user xfrm_algo authenc hmac \
+		sha256_generic gcm ghash_generic aes_generic ctr seqiv \
+		echainiv xfrm4_tunnel tunnel4; do
+		modprobe -q "$m" 2>/dev/null || true
+	done
+}
+
+ike_pki() {
+	local d=$1
+	mkdir -p "$d"
+	muisp-ike ca init "$d" "muisp test CA" --days 2
+	muisp-ike ca issue "$d/ca.pem" "$d/ca.key" $ROUTER_ID \
+		"$d/router.pem" "$d/router.key" --days 2 \
+		--notice "muisp test LAN, VM scenario"
+}
+
+ike_vici() { echo "unix://$IKE_DIR/$1/charon.vici"; }
+
+# ike_setup NAME: directory skeleton and strongswan.conf for charon NAME.
+ike_setup() {
+	local d=$IKE_DIR/$1
+	mkdir -p "$d/run" "$d/swanctl/x509" "$d/swanctl/x509ca" \
+		"$d/swanctl/private"
+	muisp-ike conf strongswan --socket "$d/charon.vici" \
+		--log "$d/charon.log" >"$d/strongswan.conf"
+}
+
+ike_swanctl() {
+	local n=$1
+	shift
+	STRONGSWAN_CONF=$IKE_DIR/$n/strongswan.conf \
+		SWANCTL_DIR=$IKE_DIR/$n/swanctl \
+		swanctl "$@" --uri "$(ike_vici "$n")"
+}
+
+ike_charon() {
+	local ns=$1 n=$2 d=$IKE_DIR/$2
+	on "$ns" unshare -m --propagation private sh -c \
+		"mount --bind '$d/run' /run && STRONGSWAN_CONF='$d/strongswan.conf' exec /usr/lib/ipsec/charon" \
+		>"$d/stdout" 2>&1 &
+	echo $! >"$d/pid"
+	# the socket exists before the daemon answers: wait for an answer
+	wait_until 60 ike_swanctl "$n" --stats
+	ike_swanctl "$n" --load-all >"$d/load.log" 2>&1 ||
+		fail "swanctl --load-all for $n: $(cat "$d/load.log")"
+}
+
+# ike_router_alice [CLIENT_CONF_OPTIONS...]: PKI, the router's charon (its
+# certificate from the test CA) and alice's (a self-signed certificate,
+# registered with the router's charon over VICI), both configured by
+# muisp-ike conf.  Extra options go to `muisp-ike conf client`.
+ike_router_alice() {
+	local p=$IKE_DIR/pki r=$IKE_DIR/router/swanctl a=$IKE_DIR/alice/swanctl
+	log "pki"; ike_pki "$p"; log "pki done"
+	ike_setup router
+	ike_setup alice
+	cp "$p/router.pem" "$r/x509/"
+	cp "$p/router.key" "$r/private/"
+	cp "$p/ca.pem" "$r/x509ca/"
+	muisp-ike conf router --cert router.pem --id $ROUTER_ID \
+		--local-addrs $ROUTER_LAN4 ${IKE_ROUTER_OPTS:-} >"$r/swanctl.conf"
+	muisp-ike ca selfsign alice.anon "$a/x509/alice.pem" \
+		"$a/private/alice.key" --days 2
+	cp "$p/ca.pem" "$a/x509ca/"
+	muisp-ike conf client --router $ROUTER_LAN4 --router-id $ROUTER_ID \
+		--cacert ca.pem --cert alice.pem "$@" >"$a/swanctl.conf"
+	log "charons"; ike_charon router router
+	ike_charon alice alice
+	muisp-ike load-cert --uri "$(ike_vici router)" "$a/x509/alice.pem"
+}
+
+# ike_watch_start FILE [SECONDS]: ikewatch-print on the router's charon.
+ike_watch_start() {
+	ikewatch-print "$(ike_vici router)" "${2:-600}" >"$1" 2>&1 &
+	wait_until 30 grep -q '^ready' "$1"
+}
+
+# On failure, show what charon said (the scratch directory goes away).
+ike_dump() {
+	local st=$? f
+	if [ $st -ne 0 ]; then
+		for f in "$IKE_DIR"/*/charon.log "$IKE_DIR"/*/stdout "$SCRATCH"/*.out "$SCRATCH"/*.log; do
+			[ -f "$f" ] || continue
+			echo "---- $f (tail)"
+			tail -n 40 "$f"
+		done
+	fi
+	topo_down
+	return $st
+}
+ike_trap() { trap ike_dump EXIT; }

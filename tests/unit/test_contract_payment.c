@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Payment methods and settlement against a real store. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "../../daemon/muispd/contract.h"
+#include "../../daemon/muispd/payment.h"
+#include "../../daemon/muispd/payment_online.h"
+#include "../../daemon/muispd/proto.h"
+
+static char dir[] = "/tmp/muisp-test-pay-XXXXXX";
+static char path[128];
+static struct store *st;
+
+static int setup(void **state)
+{
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(path, sizeof(path), "%s/db", dir);
+	return store_open(path, &st);
+}
+
+static int teardown(void **state)
+{
+	char p[160];
+
+	store_close(st);
+	unlink(path);
+	snprintf(p, sizeof(p), "%s-wal", path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", path);
+	unlink(p);
+	return rmdir(dir);
+}
+
+/* bytes contract: 10 per 1 MB, hard 2 MB -> deposit 20. */
+static struct contract_rec bytes_contract(uint64_t serial, int method)
+{
+	struct contract_rec c = {
+		.serial = serial, .state = CS_UNBOUND, .metric = MP_METRIC_BYTES,
+		.method = (uint8_t)method, .soft = 1000000, .hard = 2000000,
+		.price = 10, .unit = 1000000, .issued = 1000,
+		.expiry = 90000,
+	};
+
+	c.deposit = contract_cost(c.price, c.unit, c.hard);
+	return c;
+}
+
+static void test_voucher(void **state)
+{
+	const struct payment_method *m = payment_method_get(MP_METHOD_VOUCHER);
+	struct contract_rec c = bytes_contract(1, MP_METHOD_VOUCHER);
+	struct statement s;
+	char code[32], err[128];
+	uint64_t bal, exp;
+	uint64_t debit = 0, credit = 0;
+
+	assert_non_null(m);
+	assert_int_equal(m->offline, 0);
+	assert_int_equal(c.deposit, 20);
+	assert_int_equal(payment_voucher_issue(st, 50, 1000, 0, code,
+					       sizeof(code)), 0);
+	assert_int_equal(strlen(code), 19);
+	assert_int_equal(code[4], '-');
+	assert_int_equal(m->deposit(st, &c, code, 1001, err, sizeof(err)), 0);
+	assert_string_equal(c.payref, code);
+	assert_int_equal(store_voucher_get(st, code, &bal, &exp), 0);
+	assert_int_equal(bal, 30);
+	/* A second contract of 20 fits, a third does not. */
+	struct contract_rec c2 = bytes_contract(2, MP_METHOD_VOUCHER);
+
+	assert_int_equal(m->deposit(st, &c2, code, 1001, err, sizeof(err)), 0);
+	struct contract_rec c3 = bytes_contract(3, MP_METHOD_VOUCHER);
+
+	assert_int_equal(m->deposit(st, &c3, code, 1001, err, sizeof(err)), -1);
+	assert_string_equal(err, "voucher balance 10 below deposit 20");
+	assert_int_equal(m->deposit(st, &c3, "NOPE", 1001, err, sizeof(err)),
+			 -1);
+	assert_string_equal(err, "unknown voucher");
+	assert_int_equal(m->deposit(st, &c3, "", 1001, err, sizeof(err)), -1);
+
+	/* Used 300000 bytes: charge ceil(3) = 3, refund 17 to the voucher. */
+	c.usage = 300000;
+	assert_int_equal(payment_settle(st, &c, 0, NULL, 2000, &s), 0);
+	assert_int_equal(s.charge, 3);
+	assert_int_equal(s.refund, 17);
+	assert_int_equal(c.charge, 3);
+	assert_int_equal(c.refund, 17);
+	assert_int_equal(c.settled_at, 2000);
+	assert_int_equal(store_voucher_get(st, code, &bal, &exp), 0);
+	assert_int_equal(bal, 10 + 17);
+	assert_int_equal(s.n, 3);
+	for (unsigned i = 0; i < s.n; i++)
+		*(s.lines[i].credit ? &credit : &debit) += s.lines[i].amount;
+	assert_int_equal(debit - credit, 3);
+	/* The statement is stored. */
+	struct stmt_line got[8];
+	unsigned n;
+
+	assert_int_equal(store_statement_get(st, 1, got, 8, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(got[2].amount, 17);
+	assert_int_equal(got[2].credit, 1);
+
+	/* Hard limit: deposit kept, nothing back. */
+	c2.usage = 2000000;
+	assert_int_equal(payment_settle(st, &c2, 1, "hard limit", 2000, &s), 0);
+	assert_int_equal(s.charge, 20);
+	assert_int_equal(s.refund, 0);
+	assert_int_equal(store_voucher_get(st, code, &bal, &exp), 0);
+	assert_int_equal(bal, 27);
+	assert_string_equal(s.lines[1].desc, "deposit retained: hard limit");
+
+	/* Expired voucher. */
+	assert_int_equal(payment_voucher_issue(st, 50, 1000, 1500, code,
+					       sizeof(code)), 0);
+	assert_int_equal(m->deposit(st, &c3, code, 1501, err, sizeof(err)), -1);
+	assert_string_equal(err, "voucher expired");
+}
+
+static void test_room_and_cash(void **state)
+{
+	const struct payment_method *room = payment_method_get(MP_METHOD_ROOM);
+	const struct payment_method *cash = payment_method_get(MP_METHOD_CASH);
+	struct contract_rec c = bytes_contract(10, MP_METHOD_ROOM);
+	struct statement s;
+	char err[128];
+	int64_t bal;
+
+	assert_non_null(room);
+	assert_non_null(cash);
+	assert_int_equal(room->offline, 1);
+	assert_null(payment_method_get(MP_METHOD_ONLINE + 1));
+	assert_int_equal(room->deposit(st, &c, "", 1, err, sizeof(err)), -1);
+	assert_int_equal(room->deposit(st, &c, "101", 1, err, sizeof(err)), 0);
+	assert_int_equal(store_ledger_balance(st, "101", &bal), 0);
+	assert_int_equal(bal, 20);
+	c.usage = 1000001;	/* 11 */
+	assert_int_equal(payment_settle(st, &c, 0, NULL, 5, &s), 0);
+	assert_int_equal(s.charge, 11);
+	assert_int_equal(store_ledger_balance(st, "101", &bal), 0);
+	assert_int_equal(bal, 11);
+	assert_string_equal(s.lines[2].desc, "adjustment to room 101");
+
+	struct contract_rec d = bytes_contract(11, MP_METHOD_CASH);
+
+	assert_int_equal(cash->deposit(st, &d, NULL, 1, err, sizeof(err)), 0);
+	d.usage = 0;
+	assert_int_equal(payment_settle(st, &d, 0, NULL, 5, &s), 0);
+	assert_int_equal(s.refund, 20);
+	assert_string_equal(s.lines[2].desc, "cash refund due at the desk");
+}
+
+/*
+ * Online plug-in against a real HTTP peer: a forked child plays the
+ * provider for `n` requests, checks each request line and body, answers
+ * with canned JSON, and exits 0 only if every request was as expected.
+ */
+struct exch {
+	const char *want_path, *want_body, *reply;
+};
+
+static pid_t provider(int lfd, const struct exch *ex, int n)
+{
+	pid_t pid = fork();
+
+	if (pid)
+		return pid;
+	for (int i = 0; i < n; i++) {
+		char buf[4096] = "";
+		size_t got = 0;
+		int fd = accept(lfd, NULL, NULL);
+
+		if (fd < 0)
+			_exit(10);
+		/* read until the body is complete (Content-Length) */
+		for (;;) {
+			ssize_t r = read(fd, buf + got, sizeof(buf) - 1 - got);
+			char *h, *cl;
+
+			if (r <= 0)
+				_exit(11);
+			got += (size_t)r;
+			buf[got] = 0;
+			h = strstr(buf, "\r\n\r\n");
+			cl = strstr(buf, "Content-Length: ");
+			if (h && cl && strlen(h + 4) >= (size_t)atoi(cl + 16))
+				break;
+		}
+		char line[128];
+
+		snprintf(line, sizeof(line), "POST %s HTTP/1.1\r\n",
+			 ex[i].want_path);
+		if (strncmp(buf, line, strlen(line)))
+			_exit(20 + i);
+		if (strcmp(strstr(buf, "\r\n\r\n") + 4, ex[i].want_body))
+			_exit(30 + i);
+		dprintf(fd, "%s", ex[i].reply);
+		close(fd);
+	}
+	_exit(0);
+}
+
+static void test_online(void **state)
+{
+	const struct payment_method *m = payment_method_get(MP_METHOD_ONLINE);
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(sa);
+	struct contract_rec c = bytes_contract(20, MP_METHOD_ONLINE);
+	struct statement s;
+	char err[128];
+	int lfd, wst;
+	pid_t pid;
+	static const struct exch ok[] = {
+		{ "/authorize",
+		  "{\"token\":\"tok-good\",\"amount\":20,"
+		  "\"currency\":\"EUR\",\"reference\":\"muisp-20\"}",
+		  "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n"
+		  "{\"status\": \"authorized\", \"id\": \"tx-77\"}" },
+		{ "/capture", "{\"id\":\"tx-77\",\"amount\":5}",
+		  "HTTP/1.1 200 OK\r\n\r\n"
+		  "{\"status\":\"captured\",\"id\":\"tx-77\"}" },
+		{ "/authorize",
+		  "{\"token\":\"tok-poor\",\"amount\":20,"
+		  "\"currency\":\"EUR\",\"reference\":\"muisp-21\"}",
+		  "HTTP/1.1 402 Payment Required\r\n\r\n"
+		  "{\"status\":\"declined\",\"reason\":\"insufficient funds\"}" },
+	};
+
+	assert_non_null(m);
+	assert_int_equal(m->offline, 0);
+	/* Not configured: declined without any I/O. */
+	assert_int_equal(m->deposit(st, &c, "tok-good", 1, err, sizeof(err)),
+			 -1);
+	assert_string_equal(err, "no payment provider configured");
+
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(lfd >= 0);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(lfd, 4), 0);
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sa, &sl), 0);
+	payment_online_config("127.0.0.1", ntohs(sa.sin_port), "EUR");
+	pid = provider(lfd, ok, 3);
+
+	assert_int_equal(m->deposit(st, &c, "bad token!", 1, err,
+				    sizeof(err)), -1);
+	assert_string_equal(err, "payment token missing or malformed");
+	assert_int_equal(m->deposit(st, &c, "tok-good", 1, err, sizeof(err)),
+			 0);
+	assert_string_equal(c.payref, "tx-77");
+	c.usage = 450000;	/* ceil(4.5) = 5 */
+	assert_int_equal(payment_settle(st, &c, 0, NULL, 2, &s), 0);
+	assert_int_equal(s.charge, 5);
+	assert_int_equal(s.refund, 15);
+	assert_string_equal(s.lines[2].desc, "authorisation tx-77: released");
+	struct contract_rec d = bytes_contract(21, MP_METHOD_ONLINE);
+
+	assert_int_equal(m->deposit(st, &d, "tok-poor", 1, err, sizeof(err)),
+			 -1);
+	assert_string_equal(err, "declined by provider: insufficient funds");
+	assert_int_equal(waitpid(pid, &wst, 0), pid);
+	assert_true(WIFEXITED(wst));
+	assert_int_equal(WEXITSTATUS(wst), 0);
+	close(lfd);
+	/* Provider gone: deposit fails cleanly. */
+	assert_int_equal(m->deposit(st, &d, "tok-good", 1, err, sizeof(err)),
+			 -1);
+	assert_string_equal(err, "payment provider unreachable");
+	payment_online_config("", 0, "EUR");
+}
+
+static void test_json(void **state)
+{
+	char v[16];
+
+	assert_int_equal(payment_json_str("{\"id\" : \"a-1\"}", "id", v,
+					  sizeof(v)), 0);
+	assert_string_equal(v, "a-1");
+	assert_int_equal(payment_json_str("{\"id\":1}", "id", v, sizeof(v)),
+			 -1);
+	assert_int_equal(payment_json_str("{\"id\":\"a\\\"b\"}", "id", v,
+					  sizeof(v)), -1);
+	assert_int_equal(payment_json_str("{\"id\":\"0123456789abcdefX\"}",
+					  "id", v, sizeof(v)), -1);
+	assert_int_equal(payment_json_str("{}", "id", v, sizeof(v)), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_voucher),
+		cmocka_unit_test(test_room_and_cash),
+		cmocka_unit_test(test_online),
+		cmocka_unit_test(test_json),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

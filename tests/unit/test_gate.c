@@ -1,0 +1,444 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kmod/gate.c on the host: header parsing from canned packets, the LAN ->
+ * router allow-list, prefix and walled-garden matching, and the contract
+ * limit arithmetic (hard limit never exceeded, soft limit switches after
+ * the crossing packet).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "gate.h"
+
+/* ---- canned packets ---- */
+
+static unsigned int v4_udp(uint8_t *b, uint16_t sport, uint16_t dport,
+			   unsigned int payload)
+{
+	unsigned int tot = 20 + 8 + payload;
+
+	memset(b, 0, tot);
+	b[0] = 0x45;
+	b[2] = tot >> 8;
+	b[3] = tot & 0xff;
+	b[8] = 64;
+	b[9] = MUISP_PROTO_UDP;
+	b[12] = 192; b[13] = 0; b[14] = 2; b[15] = 10;
+	b[16] = 198; b[17] = 51; b[18] = 100; b[19] = 2;
+	b[20] = sport >> 8; b[21] = sport & 0xff;
+	b[22] = dport >> 8; b[23] = dport & 0xff;
+	b[24] = (8 + payload) >> 8; b[25] = (8 + payload) & 0xff;
+	return tot;
+}
+
+static unsigned int v6_hdr(uint8_t *b, uint8_t nh, unsigned int plen)
+{
+	memset(b, 0, 40 + plen);
+	b[0] = 0x60;
+	b[4] = plen >> 8;
+	b[5] = plen & 0xff;
+	b[6] = nh;
+	b[7] = 64;
+	b[8] = 0x20; b[9] = 0x01; b[10] = 0x0d; b[11] = 0xb8;
+	b[13] = 0x01; b[23] = 0x10;
+	b[24] = 0x20; b[25] = 0x01; b[26] = 0x0d; b[27] = 0xb8;
+	b[29] = 0x02; b[39] = 0x02;
+	return 40 + plen;
+}
+
+static void test_parse_v4_udp(void **state)
+{
+	uint8_t b[256];
+	struct muisp_pkt p;
+	unsigned int n = v4_udp(b, 40000, 9000, 50);
+
+	(void)state;
+	assert_int_equal(muisp_gate_parse(b, n, n, MUISP_AF_INET, &p), 0);
+	assert_int_equal(p.l3_len, 78);
+	assert_int_equal(p.proto, MUISP_PROTO_UDP);
+	assert_int_equal(be16_to_cpu(p.sport), 40000);
+	assert_int_equal(be16_to_cpu(p.dport), 9000);
+	assert_true(p.has_ports);
+	assert_int_equal(be32_to_cpu(p.saddr[0]), 0xc000020a);
+	assert_int_equal(be32_to_cpu(p.daddr[0]), 0xc6336402);
+	assert_int_equal(p.saddr[1] | p.saddr[2] | p.saddr[3], 0);
+}
+
+static void test_parse_v4_malformed(void **state)
+{
+	uint8_t b[256];
+	struct muisp_pkt p;
+	unsigned int n = v4_udp(b, 1, 2, 10);
+
+	(void)state;
+	/* total length beyond the packet */
+	assert_int_equal(muisp_gate_parse(b, n - 1, n - 1, MUISP_AF_INET, &p),
+			 -EINVAL);
+	/* IHL below 5 */
+	b[0] = 0x44;
+	assert_int_equal(muisp_gate_parse(b, n, n, MUISP_AF_INET, &p), -EINVAL);
+	/* wrong version */
+	b[0] = 0x65;
+	assert_int_equal(muisp_gate_parse(b, n, n, MUISP_AF_INET, &p), -EINVAL);
+	/* truncated UDP header in a first fragment */
+	n = v4_udp(b, 1, 2, 0);
+	b[2] = 0; b[3] = 24;
+	assert_int_equal(muisp_gate_parse(b, 24, 24, MUISP_AF_INET, &p),
+			 -EINVAL);
+	/* too short for an IP header */
+	assert_int_equal(muisp_gate_parse(b, 19, 19, MUISP_AF_INET, &p),
+			 -EINVAL);
+}
+
+static void test_parse_v4_fragment_and_tcp(void **state)
+{
+	uint8_t b[256];
+	struct muisp_pkt p;
+	unsigned int n = v4_udp(b, 1, 2, 40);
+
+	(void)state;
+	b[6] = 0x00; b[7] = 0x10;	/* offset 16 * 8: non-first fragment */
+	assert_int_equal(muisp_gate_parse(b, n, n, MUISP_AF_INET, &p), 0);
+	assert_true(p.fragment);
+	assert_false(p.has_ports);
+
+	n = v4_udp(b, 1, 2, 12);	/* 20 + 20 bytes: room for TCP */
+	b[9] = MUISP_PROTO_TCP;
+	b[20 + 13] = 0x12;		/* SYN|ACK */
+	assert_int_equal(muisp_gate_parse(b, n, n, MUISP_AF_INET, &p), 0);
+	assert_int_equal(p.tcp_flags, 0x12);
+	assert_true(p.has_ports);
+}
+
+static void test_parse_icmp_echo(void **state)
+{
+	uint8_t b[256];
+	struct muisp_pkt p;
+	unsigned int n = v4_udp(b, 0, 0, 100);
+
+	(void)state;
+	b[9] = MUISP_PROTO_ICMP;
+	b[20] = 8;			/* echo request */
+	b[24] = 0x12; b[25] = 0x34;	/* identifier */
+	assert_int_equal(muisp_gate_parse(b, n, n, MUISP_AF_INET, &p), 0);
+	assert_true(p.is_echo);
+	assert_int_equal(be16_to_cpu(p.sport), 0x1234);
+	assert_int_equal(p.l3_len, 128);
+	b[20] = 3;			/* unreachable: no identifier */
+	assert_int_equal(muisp_gate_parse(b, n, n, MUISP_AF_INET, &p), 0);
+	assert_false(p.is_echo);
+	assert_int_equal(p.icmp_type, 3);
+}
+
+static void test_parse_v6_ext_headers(void **state)
+{
+	uint8_t b[512];
+	struct muisp_pkt p;
+	unsigned int n;
+
+	(void)state;
+	/* hop-by-hop (8 bytes) then UDP */
+	n = v6_hdr(b, 0, 8 + 8 + 4);
+	b[40] = MUISP_PROTO_UDP;
+	b[41] = 0;
+	b[48] = 0x1f; b[49] = 0x90;	/* 8080 */
+	b[50] = 0x00; b[51] = 0x35;	/* 53 */
+	assert_int_equal(muisp_gate_parse(b, n, n, MUISP_AF_INET6, &p), 0);
+	assert_int_equal(p.proto, MUISP_PROTO_UDP);
+	assert_int_equal(be16_to_cpu(p.sport), 8080);
+	assert_int_equal(be16_to_cpu(p.dport), 53);
+	assert_int_equal(p.l3_len, n);
+	assert_int_equal(be32_to_cpu(p.daddr[3]), 2);
+
+	/* a non-first fragment has no transport header */
+	n = v6_hdr(b, 44, 8 + 16);
+	b[40] = MUISP_PROTO_TCP;
+	b[42] = 0x00; b[43] = 0x08;	/* offset 1 */
+	assert_int_equal(muisp_gate_parse(b, n, n, MUISP_AF_INET6, &p), 0);
+	assert_true(p.fragment);
+	assert_int_equal(p.proto, MUISP_PROTO_TCP);
+	assert_false(p.has_ports);
+
+	/* a chain longer than the parse window: no ports, not malformed */
+	n = v6_hdr(b, 60, 200 + 8);
+	b[40] = MUISP_PROTO_UDP;
+	b[41] = 24;			/* (24 + 1) * 8 = 200 bytes */
+	assert_int_equal(muisp_gate_parse(b, MUISP_PARSE_WINDOW, n,
+					  MUISP_AF_INET6, &p), 0);
+	assert_false(p.has_ports);
+
+	/* the same chain pointing past the datagram is malformed */
+	n = v6_hdr(b, 60, 16);
+	b[41] = 24;
+	assert_int_equal(muisp_gate_parse(b, n, n, MUISP_AF_INET6, &p),
+			 -EINVAL);
+
+	/* payload length beyond the packet */
+	n = v6_hdr(b, MUISP_PROTO_UDP, 8);
+	assert_int_equal(muisp_gate_parse(b, n - 1, n - 1, MUISP_AF_INET6,
+					  &p), -EINVAL);
+}
+
+/* ---- router services ---- */
+
+static struct muisp_pkt svc(uint8_t proto, uint16_t dport)
+{
+	struct muisp_pkt p;
+
+	memset(&p, 0, sizeof(p));
+	p.family = MUISP_AF_INET;
+	p.proto = proto;
+	p.dport = cpu_to_be16(dport);
+	p.has_ports = proto == MUISP_PROTO_TCP || proto == MUISP_PROTO_UDP;
+	return p;
+}
+
+static void test_local_services(void **state)
+{
+	struct muisp_pkt p;
+
+	(void)state;
+	p = svc(MUISP_PROTO_UDP, 67);
+	assert_true(muisp_gate_local_service(&p, 4433));
+	p = svc(MUISP_PROTO_UDP, 500);
+	assert_true(muisp_gate_local_service(&p, 4433));
+	p = svc(MUISP_PROTO_UDP, 4500);
+	assert_true(muisp_gate_local_service(&p, 4433));
+	p = svc(MUISP_PROTO_UDP, 53);
+	assert_true(muisp_gate_local_service(&p, 4433));
+	p = svc(MUISP_PROTO_TCP, 53);
+	assert_true(muisp_gate_local_service(&p, 4433));
+	p = svc(MUISP_PROTO_TCP, 4433);
+	assert_true(muisp_gate_local_service(&p, 4433));
+	assert_false(muisp_gate_local_service(&p, 0));
+	assert_false(muisp_gate_local_service(&p, 8443));
+	p = svc(MUISP_PROTO_ESP, 0);
+	assert_true(muisp_gate_local_service(&p, 4433));
+	/* not services: ssh, UDP 68 to the router, TCP 67, UDP 9999 */
+	p = svc(MUISP_PROTO_TCP, 22);
+	assert_false(muisp_gate_local_service(&p, 4433));
+	p = svc(MUISP_PROTO_UDP, 68);
+	assert_false(muisp_gate_local_service(&p, 4433));
+	p = svc(MUISP_PROTO_TCP, 67);
+	assert_false(muisp_gate_local_service(&p, 4433));
+	p = svc(MUISP_PROTO_UDP, 9999);
+	assert_false(muisp_gate_local_service(&p, 4433));
+	/* ICMPv6 neighbour discovery yes, an unknown type no */
+	p = svc(MUISP_PROTO_ICMPV6, 0);
+	p.icmp_type = 135;
+	assert_true(muisp_gate_local_service(&p, 4433));
+	p.icmp_type = 200;
+	assert_false(muisp_gate_local_service(&p, 4433));
+	/* a UDP first fragment too short for ports is not a service */
+	p = svc(MUISP_PROTO_UDP, 67);
+	p.has_ports = 0;
+	assert_false(muisp_gate_local_service(&p, 4433));
+}
+
+/* ---- prefixes and the garden ---- */
+
+static void v6(__be32 *a, uint32_t w0, uint32_t w1, uint32_t w2, uint32_t w3)
+{
+	a[0] = cpu_to_be32(w0);
+	a[1] = cpu_to_be32(w1);
+	a[2] = cpu_to_be32(w2);
+	a[3] = cpu_to_be32(w3);
+}
+
+static void test_prefix(void **state)
+{
+	__be32 a[4], p[4];
+
+	(void)state;
+	v6(a, 0xc0000263, 0, 0, 0);	/* 192.0.2.99 */
+	v6(p, 0xc0000200, 0, 0, 0);	/* 192.0.2.0 */
+	assert_true(muisp_gate_prefix_match(a, p, MUISP_AF_INET, 24));
+	assert_false(muisp_gate_prefix_match(a, p, MUISP_AF_INET, 32));
+	assert_true(muisp_gate_prefix_match(a, p, MUISP_AF_INET, 25));
+	assert_false(muisp_gate_prefix_match(a, p, MUISP_AF_INET, 26));
+	assert_true(muisp_gate_prefix_match(a, p, MUISP_AF_INET, 0));
+	assert_true(muisp_gate_prefix_canonical(p, MUISP_AF_INET, 24));
+	assert_false(muisp_gate_prefix_canonical(a, MUISP_AF_INET, 24));
+	assert_false(muisp_gate_prefix_canonical(p, MUISP_AF_INET, 33));
+
+	v6(a, 0x20010db8, 0x00020000, 0, 0x5);
+	v6(p, 0x20010db8, 0x00020000, 0, 0);
+	assert_true(muisp_gate_prefix_match(a, p, MUISP_AF_INET6, 64));
+	assert_true(muisp_gate_prefix_match(a, p, MUISP_AF_INET6, 125));
+	assert_false(muisp_gate_prefix_match(a, p, MUISP_AF_INET6, 126));
+	assert_false(muisp_gate_prefix_match(a, p, MUISP_AF_INET6, 128));
+	v6(p, 0x20010db8, 0x00030000, 0, 0);
+	assert_false(muisp_gate_prefix_match(a, p, MUISP_AF_INET6, 48 + 16));
+	assert_true(muisp_gate_prefix_match(a, p, MUISP_AF_INET6, 46));
+	assert_true(muisp_gate_prefix_canonical(p, MUISP_AF_INET6, 48));
+	assert_false(muisp_gate_prefix_canonical(p, MUISP_AF_INET6, 47));
+}
+
+static void test_garden(void **state)
+{
+	struct muisp_garden_rule r;
+	__be32 peer[4];
+
+	(void)state;
+	memset(&r, 0, sizeof(r));
+	v6(r.prefix, 0xc6336400, 0, 0, 0);	/* 198.51.100.0/24 */
+	r.family = MUISP_AF_INET;
+	r.plen = 24;
+	r.proto = MUISP_PROTO_TCP;
+	r.has_ports = 1;
+	r.port_min = 443;
+	r.port_max = 443;
+	r.expires_s = 1000;
+	v6(peer, 0xc6336402, 0, 0, 0);
+
+	assert_true(muisp_gate_garden_match(&r, peer, MUISP_AF_INET,
+					    MUISP_PROTO_TCP, true, 443, 999));
+	/* expiry: the entry stops at its second */
+	assert_false(muisp_gate_garden_match(&r, peer, MUISP_AF_INET,
+					     MUISP_PROTO_TCP, true, 443, 1000));
+	assert_false(muisp_gate_garden_match(&r, peer, MUISP_AF_INET,
+					     MUISP_PROTO_TCP, true, 444, 10));
+	assert_false(muisp_gate_garden_match(&r, peer, MUISP_AF_INET,
+					     MUISP_PROTO_UDP, true, 443, 10));
+	assert_false(muisp_gate_garden_match(&r, peer, MUISP_AF_INET,
+					     MUISP_PROTO_TCP, false, 443, 10));
+	assert_false(muisp_gate_garden_match(&r, peer, MUISP_AF_INET6,
+					     MUISP_PROTO_TCP, true, 443, 10));
+	v6(peer, 0xc6336502, 0, 0, 0);
+	assert_false(muisp_gate_garden_match(&r, peer, MUISP_AF_INET,
+					     MUISP_PROTO_TCP, true, 443, 10));
+	/* any protocol, any port, never expires */
+	r.proto = 0;
+	r.has_ports = 0;
+	r.expires_s = 0;
+	v6(peer, 0xc6336402, 0, 0, 0);
+	assert_true(muisp_gate_garden_match(&r, peer, MUISP_AF_INET,
+					    MUISP_PROTO_ICMP, false, 0,
+					    UINT64_MAX));
+}
+
+/* ---- contract limits ---- */
+
+static void test_charge_bytes(void **state)
+{
+	(void)state;
+	/* no limits */
+	assert_int_equal(muisp_gate_charge(0, 1500, 0, 0), MUISP_CHARGE_PASS);
+	/* hard 1000: 9 x 100 pass, the 10th reaches it exactly */
+	assert_int_equal(muisp_gate_charge(800, 100, 0, 1000),
+			 MUISP_CHARGE_PASS);
+	assert_int_equal(muisp_gate_charge(900, 100, 0, 1000),
+			 MUISP_CHARGE_PASS_HARD);
+	assert_int_equal(muisp_gate_charge(1000, 100, 0, 1000),
+			 MUISP_CHARGE_DROP_HARD);
+	/* a packet that would overshoot is dropped, never partly counted */
+	assert_int_equal(muisp_gate_charge(950, 100, 0, 1000),
+			 MUISP_CHARGE_DROP_HARD);
+	/* soft 500: the crossing packet passes, then delinquent */
+	assert_int_equal(muisp_gate_charge(450, 100, 500, 1000),
+			 MUISP_CHARGE_PASS_SOFT);
+	assert_int_equal(muisp_gate_charge(400, 100, 500, 1000),
+			 MUISP_CHARGE_PASS_SOFT);
+	assert_int_equal(muisp_gate_charge(300, 100, 500, 1000),
+			 MUISP_CHARGE_PASS);
+	assert_int_equal(muisp_gate_charge(500, 100, 500, 1000),
+			 MUISP_CHARGE_DROP_SOFT);
+	/* soft == hard: the hard limit wins */
+	assert_int_equal(muisp_gate_charge(900, 100, 1000, 1000),
+			 MUISP_CHARGE_PASS_HARD);
+	/* zero cost (usage time, first packet) crosses nothing */
+	assert_int_equal(muisp_gate_charge(499, 0, 500, 1000),
+			 MUISP_CHARGE_PASS);
+	/* overflow is beyond any hard limit */
+	assert_int_equal(muisp_gate_charge(UINT64_MAX - 1, 10, 0, 5),
+			 MUISP_CHARGE_DROP_HARD);
+}
+
+static void test_hard_limit_never_exceeded(void **state)
+{
+	uint64_t used = 0, passed = 0;
+	unsigned int i, len;
+
+	(void)state;
+	/* mixed sizes against a hard limit of 10000 bytes */
+	for (i = 0; i < 1000; i++) {
+		enum muisp_charge r;
+
+		len = 40 + (i * 7919) % 1460;
+		r = muisp_gate_charge(used, len, 0, 10000);
+		if (r == MUISP_CHARGE_PASS || r == MUISP_CHARGE_PASS_HARD) {
+			used += len;
+			passed++;
+		}
+		assert_true(used <= 10000);
+	}
+	assert_true(passed > 0);
+	/* packets limit 10: exactly 10 pass */
+	used = 0;
+	passed = 0;
+	for (i = 0; i < 15; i++) {
+		enum muisp_charge r = muisp_gate_charge(used, 1, 0, 10);
+
+		if (r == MUISP_CHARGE_PASS || r == MUISP_CHARGE_PASS_HARD) {
+			used++;
+			passed++;
+		}
+		if (passed == 10 && i == 9)
+			assert_int_equal(r, MUISP_CHARGE_PASS_HARD);
+	}
+	assert_int_equal(passed, 10);
+}
+
+static void test_time_and_status(void **state)
+{
+	(void)state;
+	assert_int_equal(muisp_gate_check_time(999, 0, 1000),
+			 MUISP_CHARGE_PASS);
+	assert_int_equal(muisp_gate_check_time(1000, 0, 1000),
+			 MUISP_CHARGE_DROP_HARD);
+	assert_int_equal(muisp_gate_check_time(500, 500, 1000),
+			 MUISP_CHARGE_DROP_SOFT);
+	assert_int_equal(muisp_gate_usage_cost(0, 5000, 60000), 0);
+	assert_int_equal(muisp_gate_usage_cost(1000, 1250, 60000), 250);
+	assert_int_equal(muisp_gate_usage_cost(1000, 61000, 60000), 0);
+	assert_int_equal(muisp_gate_usage_cost(1000, 900, 60000), 0);
+
+	assert_int_equal(muisp_gate_status_allowed(
+		MUISP_CONTRACT_STATUS_ACTIVE, 10, 100, 200, 0, 5), 0);
+	assert_int_equal(muisp_gate_status_allowed(
+		MUISP_CONTRACT_STATUS_ACTIVE, 100, 100, 200, 0, 5), -ERANGE);
+	assert_int_equal(muisp_gate_status_allowed(
+		MUISP_CONTRACT_STATUS_ACTIVE, 10, 0, 10, 0, 5), -ERANGE);
+	assert_int_equal(muisp_gate_status_allowed(
+		MUISP_CONTRACT_STATUS_ACTIVE, 0, 0, 0, 5, 5), -ERANGE);
+	assert_int_equal(muisp_gate_status_allowed(
+		MUISP_CONTRACT_STATUS_ACTIVE, 0, 0, 0, 6, 5), 0);
+	assert_int_equal(muisp_gate_status_allowed(
+		MUISP_CONTRACT_STATUS_SUSPENDED, 999, 1, 2, 1, 5), 0);
+	assert_int_equal(muisp_gate_status_allowed(
+		MUISP_CONTRACT_STATUS_EXTINGUISHED, 0, 0, 0, 0, 5), -EINVAL);
+	assert_int_equal(muisp_gate_status_allowed(0, 0, 0, 0, 0, 5), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_v4_udp),
+		cmocka_unit_test(test_parse_v4_malformed),
+		cmocka_unit_test(test_parse_v4_fragment_and_tcp),
+		cmocka_unit_test(test_parse_icmp_echo),
+		cmocka_unit_test(test_parse_v6_ext_headers),
+		cmocka_unit_test(test_local_services),
+		cmocka_unit_test(test_prefix),
+		cmocka_unit_test(test_garden),
+		cmocka_unit_test(test_charge_bytes),
+		cmocka_unit_test(test_hard_limit_never_exceeded),
+		cmocka_unit_test(test_time_and_status),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

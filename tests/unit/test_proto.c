@@ -1,0 +1,420 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Control-channel codec: canned frames, every malformed class, round trips. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "../../daemon/muispd/proto.h"
+
+/* USAGE request for contract 42, message serial 7. */
+static const uint8_t usage_frame[] = {
+	0x4d, 0x55, 0x01, 0x05, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x0c, 0x00, 0x00, 0x00, 0x07,
+	0x00, 0x01, 0x00, 0x08,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x2a,
+};
+
+static struct mp_msg msg, msg2;
+static uint8_t buf[MP_MAX_FRAME], buf2[MP_MAX_FRAME];
+
+static void test_canned_usage(void **state)
+{
+	assert_int_equal(mp_frame_len(usage_frame, sizeof(usage_frame)), 28);
+	assert_int_equal(mp_decode(usage_frame, sizeof(usage_frame), &msg), 0);
+	assert_int_equal(msg.type, MP_T_USAGE);
+	assert_int_equal(msg.serial, 7);
+	assert_int_equal(msg.flags, 0);
+	assert_true(mp_has(&msg, MP_A_SERIAL));
+	assert_int_equal(msg.u[MP_A_SERIAL], 42);
+	assert_int_equal(msg.present, 1ull << MP_A_SERIAL);
+	/* Re-encoding gives the same bytes. */
+	assert_int_equal(mp_encode(&msg, buf, sizeof(buf)), 28);
+	assert_memory_equal(buf, usage_frame, 28);
+}
+
+/* Copy the canned frame, let the caller mutate it, decode. */
+static int decode_mut(size_t off, uint8_t val)
+{
+	uint8_t b[sizeof(usage_frame)];
+
+	memcpy(b, usage_frame, sizeof(b));
+	b[off] = val;
+	return mp_decode(b, sizeof(b), &msg);
+}
+
+static void test_header_errors(void **state)
+{
+	assert_int_equal(mp_frame_len(usage_frame, 15), MP_E_SHORT);
+	assert_int_equal(mp_decode(usage_frame, 0, &msg), MP_E_SHORT);
+	assert_int_equal(mp_decode(usage_frame, 27, &msg), MP_E_SHORT);
+	assert_int_equal(decode_mut(0, 0x4e), MP_E_MAGIC);
+	assert_int_equal(decode_mut(1, 0x00), MP_E_MAGIC);
+	assert_int_equal(decode_mut(2, 0x02), MP_E_VERSION);
+	assert_int_equal(decode_mut(2, 0x00), MP_E_VERSION);
+	assert_int_equal(decode_mut(3, 0x00), MP_E_TYPE);
+	assert_int_equal(decode_mut(3, 0x3f), MP_E_TYPE);
+	assert_int_equal(decode_mut(3, 0xff), MP_E_TYPE);
+	assert_int_equal(decode_mut(5, 0x08), MP_E_FLAGS);
+	assert_int_equal(decode_mut(4, 0x80), MP_E_FLAGS);
+	assert_int_equal(decode_mut(6, 0x01), MP_E_RESERVED);
+	assert_int_equal(decode_mut(7, 0x80), MP_E_RESERVED);
+	/* Declared length over the maximum, or not matching the frame. */
+	assert_int_equal(decode_mut(9, 0x40), MP_E_LENGTH);
+	assert_int_equal(decode_mut(8, 0xff), MP_E_LENGTH);
+	assert_int_equal(decode_mut(11, 0x10), MP_E_SHORT);
+	assert_int_equal(decode_mut(11, 0x08), MP_E_LENGTH);
+	/* A failed decode leaves no attribute behind. */
+	assert_int_equal(msg.present, 0);
+}
+
+static void test_attr_errors(void **state)
+{
+	/* Attribute header truncated: length 12 -> 14 bytes of frame would
+	 * need the decoder to read past; build explicitly. */
+	uint8_t b[64];
+
+	memcpy(b, usage_frame, 16);
+	b[11] = 2;			/* payload: 2 bytes, no room for a header */
+	b[16] = 0; b[17] = 1;
+	assert_int_equal(mp_decode(b, 18, &msg), MP_E_TRUNC);
+
+	/* Value longer than the frame. */
+	assert_int_equal(decode_mut(19, 0x0c), MP_E_TRUNC);
+	assert_int_equal(decode_mut(18, 0xff), MP_E_TRUNC);
+	/* u64 with a 4-byte value: fits the frame, wrong for the kind. */
+	assert_int_equal(decode_mut(19, 0x04), MP_E_ATTR_LEN);
+	/* Unknown attributes: 0, past the table, high bit. */
+	assert_int_equal(decode_mut(17, 0x00), MP_E_ATTR_UNKNOWN);
+	assert_int_equal(decode_mut(17, 0x7f), MP_E_ATTR_UNKNOWN);
+	assert_int_equal(decode_mut(16, 0x80), MP_E_ATTR_UNKNOWN);
+	/* Known but not allowed in USAGE (MP_A_TIME). */
+	assert_int_equal(decode_mut(17, MP_A_TIME), MP_E_ATTR_NOTALLOWED);
+
+	/* Non-zero padding after a u8. */
+	mp_init(&msg2, MP_T_OFFER_GET, 0, 1);
+	mp_set_u(&msg2, MP_A_PRIVACY, 1);
+	int n = mp_encode(&msg2, b, sizeof(b));
+
+	assert_int_equal(n, 24);
+	assert_int_equal(mp_decode(b, (size_t)n, &msg), 0);
+	assert_int_equal(msg.u[MP_A_PRIVACY], 1);
+	b[21] = 1;
+	assert_int_equal(mp_decode(b, (size_t)n, &msg), MP_E_PAD);
+	b[21] = 0;
+	b[23] = 0x80;
+	assert_int_equal(mp_decode(b, (size_t)n, &msg), MP_E_PAD);
+	b[23] = 0;
+	/* Enum out of range. */
+	b[20] = 2;
+	assert_int_equal(mp_decode(b, (size_t)n, &msg), MP_E_ATTR_VALUE);
+}
+
+static void test_dup_missing_oneof(void **state)
+{
+	uint8_t b[64];
+
+	/* Duplicate: two SERIAL attributes. */
+	memcpy(b, usage_frame, 28);
+	memcpy(b + 28, usage_frame + 16, 12);
+	b[11] = 24;
+	assert_int_equal(mp_decode(b, 40, &msg), MP_E_ATTR_DUP);
+
+	/* Missing: USAGE without SERIAL. */
+	memcpy(b, usage_frame, 16);
+	b[11] = 0;
+	assert_int_equal(mp_decode(b, 16, &msg), MP_E_ATTR_MISSING);
+
+	/* BIND needs exactly one of receipt or password. */
+	mp_init(&msg2, MP_T_BIND, 0, 3);
+	assert_int_equal(mp_encode(&msg2, b, sizeof(b)), MP_E_ATTR_MISSING);
+	mp_set_s(&msg2, MP_A_PASSWORD, "ABCD-EFGH");
+	int n = mp_encode(&msg2, b, sizeof(b));
+
+	assert_true(n > 0);
+	assert_int_equal(mp_decode(b, (size_t)n, &msg), 0);
+	assert_string_equal(msg.s[MP_A_PASSWORD], "ABCD-EFGH");
+	mp_set_bytes(&msg2, MP_A_RECEIPT, "xyz", 3);
+	assert_int_equal(mp_encode(&msg2, b, sizeof(b)), MP_E_ATTR_NOTALLOWED);
+	/* Hand-append a receipt to the valid password frame. */
+	const uint8_t rc[] = { 0x00, MP_A_RECEIPT, 0x00, 0x03, 'x', 'y', 'z', 0 };
+
+	memcpy(b + n, rc, sizeof(rc));
+	b[11] = (uint8_t)(b[11] + sizeof(rc));
+	assert_int_equal(mp_decode(b, (size_t)n + sizeof(rc), &msg),
+			 MP_E_ATTR_NOTALLOWED);
+}
+
+static void test_strings(void **state)
+{
+	uint8_t b[600];
+	char longs[MP_STR_MAX + 2];
+	int n;
+
+	mp_init(&msg2, MP_T_ERROR, MP_F_REPLY, 9);
+	mp_set_u(&msg2, MP_A_ERROR, MP_ERR_STATE);
+	mp_set_s(&msg2, MP_A_MESSAGE, "no");
+	n = mp_encode(&msg2, b, sizeof(b));
+	assert_int_equal(n, 16 + 8 + 8);
+	assert_int_equal(mp_decode(b, (size_t)n, &msg), 0);
+	assert_string_equal(msg.s[MP_A_MESSAGE], "no");
+	/* Control character inside a string. */
+	b[16 + 8 + 4] = '\n';
+	assert_int_equal(mp_decode(b, (size_t)n, &msg), MP_E_ATTR_VALUE);
+	b[16 + 8 + 4] = 0;
+	assert_int_equal(mp_decode(b, (size_t)n, &msg), MP_E_ATTR_VALUE);
+	b[16 + 8 + 4] = 'n';
+	/* Empty string. */
+	b[16 + 8 + 3] = 0;
+	assert_int_equal(mp_decode(b, (size_t)n, &msg), MP_E_ATTR_LEN);
+	/* Error code out of range. */
+	b[16 + 8 + 3] = 2;
+	b[16 + 7] = 0;
+	assert_int_equal(mp_decode(b, (size_t)n, &msg), MP_E_ATTR_VALUE);
+	b[16 + 7] = __MP_ERR_LAST;
+	assert_int_equal(mp_decode(b, (size_t)n, &msg), MP_E_ATTR_VALUE);
+	/* Longest string round-trips; one more is refused by the setter. */
+	memset(longs, 'a', sizeof(longs));
+	longs[MP_STR_MAX] = '\0';
+	assert_int_equal(mp_set_s(&msg2, MP_A_MESSAGE, longs), 0);
+	n = mp_encode(&msg2, b, sizeof(b));
+	assert_true(n > 0);
+	assert_int_equal(mp_decode(b, (size_t)n, &msg), 0);
+	assert_int_equal(strlen(msg.s[MP_A_MESSAGE]), MP_STR_MAX);
+	longs[MP_STR_MAX] = 'a';
+	longs[MP_STR_MAX + 1] = '\0';
+	assert_int_equal(mp_set_s(&msg2, MP_A_MESSAGE, longs), -1);
+	/* Wrong kinds are refused by setters. */
+	assert_int_equal(mp_set_s(&msg2, MP_A_SERIAL, "x"), -1);
+	assert_int_equal(mp_set_u(&msg2, MP_A_MESSAGE, 1), -1);
+	assert_int_equal(mp_set_u(&msg2, 0, 1), -1);
+	assert_int_equal(mp_set_u(&msg2, __MP_A_LAST, 1), -1);
+}
+
+static void fill_offer(struct mp_msg *m, unsigned nitems)
+{
+	mp_init(m, MP_T_OFFER, MP_F_REPLY, 77);
+	mp_set_u(m, MP_A_OFFER_SERIAL, 1000);
+	mp_set_u(m, MP_A_TIME, 1764000000);
+	mp_set_u(m, MP_A_EXPIRY, 1764003600);
+	mp_set_s(m, MP_A_CURRENCY, "EUR");
+	mp_set_u(m, MP_A_LOAD, 35);
+	for (unsigned i = 0; i < nitems; i++) {
+		struct mp_item it = {
+			.metric = (uint8_t)(1 + i % 4),
+			.method = (uint8_t)(1 + i % 4),
+			.privacy = (uint8_t)(i & 1),
+			.price = 100 + i,
+			.unit = 3600,
+		};
+		mp_add_item(m, &it);
+	}
+}
+
+static void test_nested(void **state)
+{
+	int n;
+
+	fill_offer(&msg2, 3);
+	n = mp_encode(&msg2, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_int_equal(mp_decode(buf, (size_t)n, &msg), 0);
+	assert_int_equal(msg.nitems, 3);
+	assert_int_equal(msg.items[2].metric, 3);
+	assert_int_equal(msg.items[2].price, 102);
+	assert_int_equal(msg.items[1].privacy, 1);
+	assert_memory_equal(&msg, &msg2, sizeof(msg));
+
+	/* Item value out of range (metric 0 at the first item's metric). */
+	uint8_t b[MP_MAX_FRAME];
+	size_t first = 0;
+
+	memcpy(b, buf, (size_t)n);
+	for (size_t off = 16; off + 4 <= (size_t)n;) {
+		unsigned t = (unsigned)(b[off] << 8 | b[off + 1]);
+		unsigned l = (unsigned)(b[off + 2] << 8 | b[off + 3]);
+
+		if (t == MP_A_OFFER_ITEM) {
+			first = off;
+			break;
+		}
+		off += (4 + l + 3) & ~3u;
+	}
+	assert_true(first > 0);
+	/* first item: hdr(4) | metric hdr(4) value(1) */
+	b[first + 8] = 0;
+	assert_int_equal(mp_decode(b, (size_t)n, &msg), MP_E_ATTR_VALUE);
+	b[first + 8] = 1;
+	/* Unknown attribute inside the item. */
+	b[first + 5] = 9;
+	assert_int_equal(mp_decode(b, (size_t)n, &msg), MP_E_ATTR_UNKNOWN);
+	/* Duplicate inside the item: METRIC twice (change METHOD's type). */
+	b[first + 5] = MP_I_METRIC;
+	b[first + 13] = MP_I_METRIC;
+	assert_int_equal(mp_decode(b, (size_t)n, &msg), MP_E_ATTR_DUP);
+	/* Missing inside the item: the item declares 12 bytes less, so its
+	 * UNIT child falls outside it (the item is checked first). */
+	memcpy(b, buf, (size_t)n);
+	b[first + 3] = (uint8_t)(b[first + 3] - 12);
+	assert_int_equal(mp_decode(b, (size_t)n, &msg), MP_E_ATTR_MISSING);
+	/* 4 bytes less: the UNIT child runs past the item. */
+	memcpy(b, buf, (size_t)n);
+	b[first + 3] = (uint8_t)(b[first + 3] - 4);
+	assert_int_equal(mp_decode(b, (size_t)n, &msg), MP_E_TRUNC);
+
+	/* Too many items: 16 is fine, a hand-appended 17th is not. */
+	fill_offer(&msg2, MP_MAX_ITEMS);
+	n = mp_encode(&msg2, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_int_equal(mp_decode(buf, (size_t)n, &msg), 0);
+	assert_int_equal(msg.nitems, MP_MAX_ITEMS);
+	assert_int_equal(mp_add_item(&msg2, &msg2.items[0]), -1);
+	size_t isz = (size_t)(4 + 8 + 8 + 8 + 12 + 12);
+
+	/* Items precede CURRENCY and LOAD; find the first one again. */
+	for (size_t off = 16; off + 4 <= (size_t)n;) {
+		unsigned t = (unsigned)(buf[off] << 8 | buf[off + 1]);
+		unsigned l = (unsigned)(buf[off + 2] << 8 | buf[off + 3]);
+
+		if (t == MP_A_OFFER_ITEM) {
+			first = off;
+			break;
+		}
+		off += (4 + l + 3) & ~3u;
+	}
+	assert_int_equal(buf[first + 3], isz - 4);
+	memcpy(buf + n, buf + first, isz);
+	uint32_t plen = (uint32_t)(n - MP_HDR_LEN + (int)isz);
+
+	buf[10] = (uint8_t)(plen >> 8);
+	buf[11] = (uint8_t)plen;
+	assert_int_equal(mp_frame_len(buf, (size_t)n + isz), n + (int)isz);
+	assert_int_equal(mp_decode(buf, (size_t)n + isz, &msg), MP_E_TOOMANY);
+}
+
+static void test_statement_lines(void **state)
+{
+	int n;
+
+	mp_init(&msg2, MP_T_STATEMENT, MP_F_REPLY, 5);
+	mp_set_u(&msg2, MP_A_SERIAL, 12);
+	mp_set_u(&msg2, MP_A_CHARGE, 300);
+	mp_set_u(&msg2, MP_A_REFUND, 700);
+	mp_add_line(&msg2, "deposit (voucher)", 1000, 0);
+	mp_add_line(&msg2, "refund to voucher", 700, 1);
+	n = mp_encode(&msg2, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_int_equal(mp_decode(buf, (size_t)n, &msg), 0);
+	assert_int_equal(msg.nlines, 2);
+	assert_string_equal(msg.lines[1].desc, "refund to voucher");
+	assert_int_equal(msg.lines[1].credit, 1);
+	assert_int_equal(msg.lines[0].credit, 0);
+	assert_memory_equal(&msg, &msg2, sizeof(msg));
+}
+
+static void test_encoder_limits(void **state)
+{
+	uint8_t small[20];
+
+	mp_init(&msg2, MP_T_USAGE, 0, 1);
+	mp_set_u(&msg2, MP_A_SERIAL, 1);
+	assert_int_equal(mp_encode(&msg2, small, 10), MP_E_NOSPACE);
+	assert_int_equal(mp_encode(&msg2, small, sizeof(small)), MP_E_NOSPACE);
+	mp_set_u(&msg2, MP_A_TIME, 1);
+	assert_int_equal(mp_encode(&msg2, buf, sizeof(buf)),
+			 MP_E_ATTR_NOTALLOWED);
+	mp_init(&msg2, 200, 0, 1);
+	assert_int_equal(mp_encode(&msg2, buf, sizeof(buf)), MP_E_TYPE);
+	mp_init(&msg2, MP_T_USAGE, 0x100, 1);
+	mp_set_u(&msg2, MP_A_SERIAL, 1);
+	assert_int_equal(mp_encode(&msg2, buf, sizeof(buf)), MP_E_FLAGS);
+	mp_init(&msg2, MP_T_REQUEST, 0, 1);
+	mp_set_u(&msg2, MP_A_OFFER_SERIAL, 1);
+	mp_set_u(&msg2, MP_A_METRIC, 9);
+	mp_set_u(&msg2, MP_A_SOFT, 1);
+	mp_set_u(&msg2, MP_A_HARD, 1);
+	mp_set_u(&msg2, MP_A_METHOD, 1);
+	assert_int_equal(mp_encode(&msg2, buf, sizeof(buf)), MP_E_ATTR_VALUE);
+}
+
+/* Every message type: a maximal valid message round-trips exactly. */
+static void test_roundtrip_all_types(void **state)
+{
+	static const uint8_t types[] = {
+		MP_T_OFFER_GET, MP_T_REQUEST, MP_T_DEPOSIT, MP_T_USAGE,
+		MP_T_BIND, MP_T_START, MP_T_SUSPEND, MP_T_TERMINATE, MP_T_EXTEND,
+		MP_T_WARNING_ACK, MP_T_QUOTE, MP_T_RECEIPT, MP_T_STATUS,
+		MP_T_ERROR, MP_T_WARNING, MP_T_OP_VOUCHER_ISSUE,
+		MP_T_OP_VOUCHER_SHOW, MP_T_OP_VOUCHER, MP_T_OP_CONTRACT_CREATE,
+		MP_T_OP_CONTRACT_LIST, MP_T_OP_CONTRACT_SHOW,
+		MP_T_OP_CONTRACT_TERMINATE, MP_T_OP_CONTRACT_SETTLE,
+		MP_T_OP_USAGE_ADD, MP_T_OP_KEY_ROTATE, MP_T_OP_ROOM_SHOW,
+		MP_T_OP_UNBIND, MP_T_OP_OK,
+	};
+	unsigned ok = 0;
+
+	for (size_t i = 0; i < sizeof(types); i++) {
+		int n, n2;
+
+		/* Add every attribute the type accepts, one at a time. */
+		mp_init(&msg2, types[i], MP_F_REPLY, (uint32_t)i);
+		for (int a = 1; a < __MP_A_LAST; a++) {
+			struct mp_msg probe = msg2;
+
+			if (a == MP_A_OFFER_ITEM || a == MP_A_LINE)
+				continue;
+			if (mp_set_u(&probe, a, a == MP_A_STATE ? 3 :
+				     a == MP_A_ERROR ? 2 : a == MP_A_LOAD ? 50 : 1) &&
+			    mp_set_s(&probe, a, "text 1") &&
+			    mp_set_bytes(&probe, a, "\x01\x02\x03", 3))
+				fail();
+			int rc = mp_encode(&probe, buf, sizeof(buf));
+
+			if (rc > 0 || rc == MP_E_ATTR_MISSING)
+				msg2 = probe;
+		}
+		n = mp_encode(&msg2, buf, sizeof(buf));
+		assert_true(n >= MP_HDR_LEN);
+		assert_int_equal(mp_decode(buf, (size_t)n, &msg), 0);
+		assert_memory_equal(&msg, &msg2, sizeof(msg));
+		n2 = mp_encode(&msg, buf2, sizeof(buf2));
+		assert_int_equal(n2, n);
+		assert_memory_equal(buf, buf2, (size_t)n);
+		ok++;
+	}
+	assert_int_equal(ok, sizeof(types));
+}
+
+static void test_names(void **state)
+{
+	assert_int_equal(mp_metric_parse("bytes"), MP_METRIC_BYTES);
+	assert_int_equal(mp_method_parse("voucher"), MP_METHOD_VOUCHER);
+	assert_int_equal(mp_method_parse("nope"), -1);
+	assert_string_equal(mp_metric_name(MP_METRIC_ELAPSED), "elapsed");
+	assert_string_equal(mp_type_name(MP_T_BIND), "bind");
+	assert_string_equal(mp_type_name(3), "deposit");
+	assert_string_equal(mp_type_name(250), "unknown");
+	assert_string_equal(mp_strerror(MP_E_PAD), "non-zero padding");
+	assert_string_equal(mp_warning_name(MP_WARN_ELSEWHERE),
+			    "presented-elsewhere");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_canned_usage),
+		cmocka_unit_test(test_header_errors),
+		cmocka_unit_test(test_attr_errors),
+		cmocka_unit_test(test_dup_missing_oneof),
+		cmocka_unit_test(test_strings),
+		cmocka_unit_test(test_nested),
+		cmocka_unit_test(test_statement_lines),
+		cmocka_unit_test(test_encoder_limits),
+		cmocka_unit_test(test_roundtrip_all_types),
+		cmocka_unit_test(test_names),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

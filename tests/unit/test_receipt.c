@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Receipts: known-answer HMAC, every one-byte change rejected, rotation. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "../../daemon/muispd/receipt.h"
+
+/* HMAC-SHA-256 of the 112-byte body below under key 00..1f, computed with
+ * `openssl dgst -sha256 -mac HMAC -macopt hexkey:0001..1f`. */
+static const uint8_t kat_mac[32] = {
+	0x2e, 0x6b, 0x3d, 0x7f, 0xe5, 0xc8, 0xae, 0x43, 0x28, 0x93, 0x48,
+	0xbe, 0x6b, 0x2b, 0x80, 0xb2, 0x5f, 0xcc, 0x00, 0x00, 0x2c, 0x12,
+	0xab, 0x9a, 0x81, 0x65, 0xb4, 0xcb, 0x68, 0xc1, 0x72, 0x78,
+};
+
+static void kat_keyring(struct receipt_keyring *kr)
+{
+	struct receipt_key k = { .id = 7, .created = 1 };
+
+	memset(kr, 0, sizeof(*kr));
+	for (int i = 0; i < RECEIPT_KEY_LEN; i++)
+		k.secret[i] = (uint8_t)i;
+	assert_int_equal(receipt_keyring_add(kr, &k), 0);
+}
+
+static struct receipt sample(void)
+{
+	struct receipt r = {
+		.serial = 1234, .issued = 1764000000, .expiry = 1764086400,
+		.metric = 3, .method = 1, .privacy = 0,
+		.soft = 1000000, .hard = 2000000, .deposit = 20,
+		.price = 10, .unit = 1000000,
+	};
+
+	strcpy(r.payref, "V-ABCD");
+	return r;
+}
+
+static void test_known_answer(void **state)
+{
+	struct receipt_keyring kr;
+	struct receipt r = sample(), back;
+	uint8_t b[RECEIPT_LEN];
+
+	kat_keyring(&kr);
+	assert_int_equal(receipt_sign(&kr, &r, b), 0);
+	assert_int_equal(r.key_id, 7);
+	assert_memory_equal(b, "MUR1\x00\x00\x00\x07", 8);
+	assert_memory_equal(b + RECEIPT_MAC_OFF, kat_mac, 32);
+	assert_int_equal(receipt_verify(&kr, b, sizeof(b), 1764000001, &back),
+			 0);
+	assert_int_equal(back.serial, 1234);
+	assert_int_equal(back.hard, 2000000);
+	assert_int_equal(back.deposit, 20);
+	assert_string_equal(back.payref, "V-ABCD");
+	assert_memory_equal(&back, &r, sizeof(r));
+}
+
+static void test_every_byte_flip(void **state)
+{
+	struct receipt_keyring kr;
+	struct receipt r = sample(), back;
+	uint8_t b[RECEIPT_LEN], t[RECEIPT_LEN];
+	unsigned mac = 0, fmt = 0, key = 0;
+
+	kat_keyring(&kr);
+	assert_int_equal(receipt_sign(&kr, &r, b), 0);
+	for (size_t i = 0; i < RECEIPT_LEN; i++) {
+		memcpy(t, b, sizeof(t));
+		t[i] ^= 0x01;
+		int rc = receipt_verify(&kr, t, sizeof(t), 1764000001, &back);
+
+		assert_true(rc < 0);
+		assert_int_equal(back.serial, 0);
+		if (rc == RECEIPT_E_MAC)
+			mac++;
+		else if (rc == RECEIPT_E_FORMAT)
+			fmt++;
+		else if (rc == RECEIPT_E_KEY)
+			key++;
+		else
+			fail_msg("offset %zu: unexpected %d", i, rc);
+	}
+	/* magic 4 + reserved 5 + the metric/method/privacy fields whose
+	 * flip leaves the range (metric 3->2 stays valid, method 1->0 and
+	 * privacy 0->1...). Count exactly: */
+	assert_int_equal(mac + fmt + key, RECEIPT_LEN);
+	assert_int_equal(key, 4);	/* key id bytes */
+	assert_true(fmt >= 9);
+	/* Wrong length. */
+	assert_int_equal(receipt_verify(&kr, b, RECEIPT_LEN - 1, 0, &back),
+			 RECEIPT_E_FORMAT);
+	/* Unchanged still verifies. */
+	assert_int_equal(receipt_verify(&kr, b, sizeof(b), 1764000001, &back),
+			 0);
+}
+
+static void test_rotation(void **state)
+{
+	struct receipt_keyring kr;
+	struct receipt_key nk;
+	struct receipt r1 = sample(), r2 = sample(), back;
+	uint8_t b1[RECEIPT_LEN], b2[RECEIPT_LEN];
+	int64_t id;
+
+	kat_keyring(&kr);
+	assert_int_equal(receipt_sign(&kr, &r1, b1), 0);
+	/* Rotate at t=100; key 7 verifies until t=500. */
+	id = receipt_keyring_rotate(&kr, 100, 500, &nk);
+	assert_int_equal(id, 8);
+	assert_int_equal(kr.n, 2);
+	assert_int_equal(receipt_key_current(&kr)->id, 8);
+	assert_int_equal(receipt_sign(&kr, &r2, b2), 0);
+	assert_int_equal(r2.key_id, 8);
+	assert_memory_not_equal(b1 + RECEIPT_MAC_OFF, b2 + RECEIPT_MAC_OFF, 32);
+	assert_int_equal(receipt_verify(&kr, b1, RECEIPT_LEN, 500, &back), 0);
+	assert_int_equal(receipt_verify(&kr, b1, RECEIPT_LEN, 501, &back),
+			 RECEIPT_E_KEY_EXPIRED);
+	assert_int_equal(receipt_verify(&kr, b2, RECEIPT_LEN, 10000, &back), 0);
+	/* A later rotation drops key 7 (past its time) and keeps 8. */
+	id = receipt_keyring_rotate(&kr, 600, 900, &nk);
+	assert_int_equal(id, 9);
+	assert_int_equal(kr.n, 2);
+	assert_int_equal(receipt_verify(&kr, b1, RECEIPT_LEN, 600, &back),
+			 RECEIPT_E_KEY);
+	assert_int_equal(receipt_verify(&kr, b2, RECEIPT_LEN, 900, &back), 0);
+	/* Fill the ring: rotations with keys valid forever run out. */
+	int rotations = 0;
+
+	while (receipt_keyring_rotate(&kr, 700, 100000, &nk) > 0)
+		rotations++;
+	assert_int_equal(rotations, RECEIPT_MAX_KEYS - 2);
+	assert_int_equal(kr.n, RECEIPT_MAX_KEYS);
+}
+
+static void test_no_key_bad_fields(void **state)
+{
+	struct receipt_keyring kr;
+	struct receipt r = sample();
+	uint8_t b[RECEIPT_LEN];
+
+	memset(&kr, 0, sizeof(kr));
+	assert_int_equal(receipt_sign(&kr, &r, b), RECEIPT_E_NOKEY);
+	kat_keyring(&kr);
+	r.soft = r.hard + 1;
+	assert_int_equal(receipt_sign(&kr, &r, b), RECEIPT_E_FORMAT);
+	r = sample();
+	r.payref[0] = '\t';
+	assert_int_equal(receipt_sign(&kr, &r, b), RECEIPT_E_FORMAT);
+	r = sample();
+	r.metric = 0;
+	assert_int_equal(receipt_sign(&kr, &r, b), RECEIPT_E_FORMAT);
+	struct receipt_key dup = kr.keys[0];
+
+	assert_int_equal(receipt_keyring_add(&kr, &dup), -1);
+	assert_string_equal(receipt_strerror(RECEIPT_E_MAC),
+			    "receipt MAC mismatch");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_known_answer),
+		cmocka_unit_test(test_every_byte_flip),
+		cmocka_unit_test(test_rotation),
+		cmocka_unit_test(test_no_key_bad_fields),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,117 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# timeout: 240
+#
+# muisp-dhcpd drives the kernel address table (seed Fig. 5), with real ISC
+# dhclient clients: allocation -> allocated; a renewal leaves a binding
+# alone; a restart of the daemon mid-lease keeps the lease and the binding;
+# a release -> unallocated; a lease that expires on a bound address
+# unbinds it (-> unallocated, the contract survives, unbound).
+. "$MUISP_TOP/tests/vm/lib.sh"
+topo_up
+
+T=$SCRATCH
+state() { on router muispctl --json addr show "$1" | jq -r .state; }
+contract_of() { on router muispctl --json addr show "$1" | jq -r .contract; }
+logcount() { grep -c -- "$1" "$T/dhcpd.log" || true; }
+# Conditions for lib.sh's wait_until (evaluated on every try).
+more() { [ "$(logcount "$1")" -gt "$2" ]; }
+is_state() { [ "$(state "$1")" = "$2" ]; }
+
+cat >"$T/dhcpd.conf" <<EOF
+lease-db $T/leases.db
+kernel-sync yes
+interface lan0 {
+	subnet 192.0.2.0/24
+	server-id 192.0.2.1
+	pool 192.0.2.100 192.0.2.103
+	router 192.0.2.1
+	lease-time 12
+	renew-time 3
+	rebind-time 9
+}
+EOF
+cat >"$T/dhclient.conf" <<'EOF'
+timeout 20;
+EOF
+cat >"$T/dhclient-script" <<'EOF'
+#!/bin/sh
+case $reason in
+BOUND|RENEW|REBIND|REBOOT)
+	ip -4 addr replace "$new_ip_address/$new_subnet_mask" dev "$interface" ;;
+esac
+exit 0
+EOF
+chmod +x "$T/dhclient-script"
+dhclient_in() { # NS [args]
+	local ns=$1
+	shift
+	on "$ns" dhclient -4 -1 -cf "$T/dhclient.conf" -sf "$T/dhclient-script" \
+		-pf "$T/$ns.pid" -lf "$T/$ns.leases" "$@" eth0 >>"$T/$ns.out" 2>&1
+}
+start_dhcpd() {
+	on router muisp-dhcpd -d -v -f "$T/dhcpd.conf" >>"$T/dhcpd.log" 2>&1 &
+	DHCPD=$!
+}
+trap 'kill $DHCPD 2>/dev/null; for f in "$T"/*.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null; done; topo_down' EXIT
+
+# The LAN clients get their IPv4 address by DHCP in this scenario.
+on alice ip -4 addr flush dev eth0
+on bob ip -4 addr flush dev eth0
+
+start_dhcpd
+wait_until 20 grep -q 'kernel hand-off: connected' "$T/dhcpd.log"
+log "muisp-dhcpd connected to the muisp family"
+
+# --- allocation ---------------------------------------------------------
+dhclient_in alice
+assert_eq 192.0.2.100 "$(on alice ip -4 -o addr show dev eth0 | awk '{print $4}' | cut -d/ -f1)" \
+	"alice's address"
+assert_eq allocated "$(state 192.0.2.100)" "kernel state after ACK"
+assert_eq 02:00:00:00:00:10 "$(on router muispctl --json addr show 192.0.2.100 | jq -r .mac)" \
+	"lease MAC in the kernel"
+
+# --- bind, renew: the binding survives ------------------------------------
+on router muispctl contract set 7 status active metric elapsed-time hard 1h
+on router muispctl addr set 192.0.2.100 state bound contract 7
+n=$(logcount 'ACK 192.0.2.100 .*renewed')
+wait_until 15 more 'ACK 192.0.2.100 .*renewed' "$n"
+assert_eq bound "$(state 192.0.2.100)" "state after a renewal"
+assert_eq 7 "$(contract_of 192.0.2.100)" "contract after a renewal"
+
+# --- restart mid-lease ------------------------------------------------------
+kill -TERM $DHCPD
+wait $DHCPD || fail "muisp-dhcpd did not exit cleanly"
+start_dhcpd
+wait_until 20 more 'kernel hand-off: connected' 1
+n=$(logcount 'ACK 192.0.2.100 .*renewed')
+wait_until 15 more 'ACK 192.0.2.100 .*renewed' "$n"
+assert_eq bound "$(state 192.0.2.100)" "state after restart + renewal"
+
+# --- release -> unallocated ---------------------------------------------
+on alice dhclient -4 -r -cf "$T/dhclient.conf" -sf "$T/dhclient-script" \
+	-pf "$T/alice.pid" -lf "$T/alice.leases" eth0 >>"$T/alice.out" 2>&1
+wait_until 10 is_state 192.0.2.100 unallocated
+log "ok: release -> unallocated (and unbound)"
+assert_eq 0 "$(on router muispctl --json contract show 7 | jq .naddrs)" \
+	"contract 7 has no address after the release"
+
+# --- expiry of a bound lease unbinds (Fig. 5) -----------------------------
+dhclient_in bob
+assert_eq 192.0.2.101 "$(on bob ip -4 -o addr show dev eth0 | awk '{print $4}' | cut -d/ -f1)" \
+	"bob's address (FIFO: never-used .101 before released .100)"
+on router muispctl addr set 192.0.2.101 state bound contract 7
+assert_eq bound "$(state 192.0.2.101)" "bob bound"
+# bob's machine "crashes": its client dies without releasing.
+kill -9 "$(cat "$T/bob.pid")"
+wait_until 20 grep -q 'lease of 192.0.2.101 expired' "$T/dhcpd.log"
+assert_eq unallocated "$(state 192.0.2.101)" "state after expiry"
+assert_eq 7 "$(on router muispctl --json contract show 7 | jq .id)" \
+	"the contract survives its address"
+assert_eq 0 "$(on router muispctl --json contract show 7 | jq .naddrs)" \
+	"contract 7 unbound"
+
+kill -TERM $DHCPD
+wait $DHCPD || fail "muisp-dhcpd did not exit cleanly"
+grep -q 'kernel_errors' "$T/dhcpd.log" && fail "kernel hand-off errors: $(grep stats: "$T/dhcpd.log")"
+log "dhcp-kernel: all steps passed"

@@ -1,0 +1,63 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# timeout: 300
+#
+# Flow metering and flow records: with a short idle time-out, flows expire
+# and their records arrive on the "flows" multicast group with exactly the
+# bytes and packets sent each way; a closed TCP connection ends after the
+# FIN time-out; the records add up to the contract's counters; deleting
+# the contract's flows exports them with reason flush.
+. "$MUISP_TOP/tests/vm/lib.sh"
+. "$MUISP_TOP/tests/vm/scenarios/dp-lib.bash"
+topo_up
+gate_up
+inet_services
+ctl config set idle-timeout 2s fin-timeout 1s
+assert_eq "2 1" "$(jctl config show | jq -r '"\(.idle_timeout_s) \(.fin_timeout_s)"')" "time-outs"
+ctl contract set 10 metric bytes status active
+bind_addr $ALICE4 10
+bind_addr $ALICE6 10
+monitor_start $SCRATCH/rec flows
+snap=$SCRATCH/s0
+stats_snapshot >"$snap"
+
+# ICMP: 3 x 128 bytes each way; ICMPv6: 2 x 148; UDP: 1 x 78 each way
+on alice ping -c 3 -i 0.2 -W 2 -s 100 $INET4 >/dev/null
+on alice ping -6 -c 2 -i 0.2 -W 2 -s 100 $INET6 >/dev/null
+out=$(head -c 50 /dev/zero | on alice socat -t 2 - UDP:$INET4:9000,sourceport=40001 | wc -c)
+assert_eq 50 "$out" "UDP echo"
+# TCP: a short exchange, then close (FIN both ways)
+echo tcp-record | on alice socat -t 2 - TCP:$INET4:8080,sourceport=40002 | grep -q tcp-record
+
+wait_until 30 test "$(grep -c '"flow"' $SCRATCH/rec)" -ge 4
+rec() { jq -r "select(.flow.proto == \"$1\" and .flow.client_port == $2) | .flow | \"$3\"" $SCRATCH/rec; }
+icmp=$(jq -r 'select(.flow.proto == "icmp") | .flow | "\(.up_packets) \(.up_bytes) \(.down_packets) \(.down_bytes) \(.contract) \(.end) \(.client) \(.peer)"' $SCRATCH/rec)
+assert_eq "3 384 3 384 10 idle 192.0.2.10 198.51.100.2" "$icmp" "ICMP flow record"
+icmp6=$(jq -r 'select(.flow.proto == "ipv6-icmp" or .flow.proto == "icmpv6" or .flow.proto == "icmp6") | .flow | "\(.up_packets) \(.up_bytes) \(.down_packets) \(.down_bytes) \(.end)"' $SCRATCH/rec)
+assert_eq "2 296 2 296 idle" "$icmp6" "ICMPv6 flow record"
+assert_eq "1 78 1 78 idle 9000" "$(rec udp 40001 '\(.up_packets) \(.up_bytes) \(.down_packets) \(.down_bytes) \(.end) \(.peer_port)')" \
+	"UDP flow record"
+tcp=$(rec tcp 40002 '\(.end) \(.up_bytes) \(.down_bytes)')
+assert_eq closed "${tcp%% *}" "TCP flow ended by FIN"
+
+# every byte of the contract is in a record, and nothing is left
+read -r cub cdb <<<"$(cfields 10 up_bytes down_bytes)"
+assert_eq "$cub $cdb" "$(jq -s -r '[.[].flow] | "\(map(.up_bytes) | add) \(map(.down_bytes) | add)"' $SCRATCH/rec)" \
+	"records add up to the contract counters"
+assert_eq 0 "$(stat flows)" "no live flows after the time-out"
+assert_eq 4 "$(delta "$snap" flow_records)" "flow records counted"
+assert_eq 0 "$(delta "$snap" records_lost)" "no record lost"
+
+# live flows can be dumped, filtered and flushed (records with reason flush)
+ctl config set idle-timeout 1h
+on alice ping -c 2 -i 0.2 -W 2 $INET4 >/dev/null
+assert_eq "2 2" "$(jctl flow list addr $ALICE4 | jq -r '.[] | "\(.up_packets) \(.down_packets)"')" "flow dump by address"
+assert_eq 0 "$(jctl flow list addr $BOB4 | jq -r length)" "no flows for bob"
+assert_eq 1 "$(jctl flow list contract 10 | jq -r length)" "flow dump by contract"
+n=$(grep -c '"flow"' $SCRATCH/rec)
+ctl flow flush contract 10
+wait_until 10 test "$(grep -c '"flow"' $SCRATCH/rec)" -gt "$n"
+assert_eq "flush 2 2" "$(jq -r 'select(.flow.end == "flush") | .flow | "\(.end) \(.up_packets) \(.down_packets)"' $SCRATCH/rec)" \
+	"flushed flow record"
+assert_eq 0 "$(stat flows)" "flush ended the flows"
+log "flows ok"

@@ -1,0 +1,77 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+# Helpers for the datapath scenarios (dp-*.sh); sourced after lib.sh.
+# Not a scenario itself (the harness runs *.sh only).
+
+# ctl ARGS...: muispctl in the router namespace; jctl: the same with --json.
+ctl() { on router muispctl "$@"; }
+jctl() { on router muispctl --json "$@"; }
+
+# stat KEY: one field of `muispctl stats show` (e.g. drop_not_bound).
+stat() { jctl stats show | jq -r ".$1"; }
+
+# cfield ID KEY: one field of a contract.
+cfield() { jctl contract show "$1" | jq -r ".$2"; }
+
+# Every stat as "key=value" lines, for deltas.
+stats_snapshot() { jctl stats show | jq -r 'to_entries[] | "\(.key)=\(.value)"'; }
+
+# delta BEFORE_FILE KEY: value now minus the value in a snapshot file.
+delta() {
+	local before now
+	before=$(sed -n "s/^$2=//p" "$1")
+	now=$(stat "$2")
+	echo $((now - before))
+}
+
+# gate_up: enable the gate on the router's LAN interface.
+gate_up() {
+	ctl config set lan lan0
+	assert_eq "$(on router cat /sys/class/net/lan0/ifindex)" \
+		"$(jctl config show | jq -r .lan_ifindex)" "gate on lan0"
+}
+
+# A UDP echo service and a TCP sink/echo on inet.
+inet_services() {
+	on inet socat UDP-RECVFROM:9000,fork PIPE >/dev/null 2>&1 &
+	on inet socat TCP-LISTEN:8080,reuseaddr,fork PIPE >/dev/null 2>&1 &
+	on inet socat UDP6-RECVFROM:9000,fork PIPE >/dev/null 2>&1 &
+	wait_until 5 on inet sh -c 'ss -lnu | grep -q ":9000 " && ss -lnt | grep -q ":8080 "'
+}
+
+# bind_alice ID [METRIC] [extra contract args...]: active contract, bound.
+bind_addr() {
+	local addr=$1 id=$2
+	ctl addr set "$addr" state bound contract "$id"
+}
+
+# monitor_start FILE WHAT: muispctl monitor in the background, JSON lines
+# to FILE (stderr to FILE.err); returns once its socket has joined the
+# multicast group.  It runs until the namespaces go.
+monitor_start() {
+	on router muispctl --json monitor "$2" >"$1" 2>"$1.err" &
+	wait_until 10 on router awk '$2 == 16 && $4 != "00000000" { f = 1 }
+		END { exit !f }' /proc/net/netlink
+}
+
+# cfields ID KEY...: several contract fields on one line (one muispctl run).
+cfields() {
+	local id=$1 q=""
+	shift
+	for k in "$@"; do q="$q\(.$k) "; done
+	jctl contract show "$id" | jq -r "\"${q% }\""
+}
+
+# ping_rx NS ARGS...: number of echo replies ping received.
+ping_rx() {
+	local ns=$1
+	shift
+	on "$ns" ping "$@" 2>/dev/null | sed -n 's/.* \([0-9]\+\) received.*/\1/p'
+}
+
+# events FILE TYPE FIELDS: "f1 f2 ..." of each event of TYPE in FILE.
+events() {
+	local q="" k
+	for k in $3; do q="$q\\(.$k) "; done
+	jq -r "select(.event.type == \"$2\") | .event | \"${q% }\"" "$1"
+}

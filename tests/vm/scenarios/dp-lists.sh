@@ -1,0 +1,75 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# timeout: 300
+#
+# Administrative block list and walled garden:
+#  - a blocked address, prefix or MAC loses even an active contract, the
+#    walled garden and the router's services; each drop counted "blocked";
+#  - a walled-garden entry lets an unpaid client reach its prefix/port (and
+#    only that) until its expiry, then stops, then disappears.
+. "$MUISP_TOP/tests/vm/lib.sh"
+. "$MUISP_TOP/tests/vm/scenarios/dp-lib.bash"
+topo_up
+gate_up
+inet_services
+ctl contract set 20 metric bytes status active
+bind_addr $ALICE4 20
+assert_eq 1 "$(ping_rx alice -c 1 -W 2 $INET4)" "alice paid: ping works"
+snap=$SCRATCH/s0
+
+# --- block by address beats an active contract -------------------------------
+id=$(jctl block add $ALICE4 | jq -r .id)
+stats_snapshot >"$snap"
+assert_eq 0 "$(ping_rx alice -c 1 -W 1 $INET4 || true)" "blocked address: ping"
+assert_eq 1 "$(delta "$snap" drop_blocked)" "drop counted as blocked"
+assert_eq 1 "$(jctl block list | jq -r ".[] | select(.id == $id) | .hits")" "block entry hits"
+ctl block del "$id"
+assert_eq 1 "$(ping_rx alice -c 1 -W 2 $INET4)" "unblocked: ping works"
+
+# --- block by WAN prefix -------------------------------------------------------
+id=$(jctl block add 198.51.100.0/24 | jq -r .id)
+stats_snapshot >"$snap"
+assert_eq 0 "$(ping_rx alice -c 1 -W 1 $INET4 || true)" "blocked WAN prefix"
+assert_eq 1 "$(delta "$snap" drop_blocked)" "prefix drop counted"
+ctl block del "$id"
+
+# --- block by MAC: also the router's own services ---------------------------
+on router socat -u UDP-RECV:67 CREATE:$SCRATCH/dhcp &
+wait_until 5 on router sh -c 'ss -lnu | grep -q ":67 "'
+id=$(jctl block add $ALICE_MAC | jq -r .id)
+stats_snapshot >"$snap"
+assert_eq 0 "$(ping_rx alice -c 1 -W 1 $INET4 || true)" "blocked MAC: ping"
+echo blocked | on alice socat -u - UDP:$ROUTER_LAN4:67
+wait_until 5 test "$(delta "$snap" drop_blocked)" = 2
+[ ! -s $SCRATCH/dhcp ] || fail "blocked MAC reached DHCP"
+assert_eq 1 "$(ping_rx bob -c 1 -W 1 $ROUTER_LAN4)" "bob (other MAC) still reaches the router"
+ctl block del "$id"
+echo allowed | on alice socat -u - UDP:$ROUTER_LAN4:67
+wait_until 5 grep -q allowed $SCRATCH/dhcp
+assert_eq 0 "$(jctl block list | jq -r length)" "block list empty"
+
+# --- walled garden: one TCP port of one host, until its expiry -------------
+exp=$(($(date +%s) + 12))
+gid=$(jctl garden add $INET4/32 proto tcp port 8080 expires @$exp | jq -r .id)
+echo garden | on bob socat -t 2 - TCP:$INET4:8080 | grep -q garden || fail "garden TCP failed"
+stats_snapshot >"$snap"
+assert_eq 0 "$(ping_rx bob -c 1 -W 1 $INET4 || true)" "ICMP is not in the garden"
+assert_eq 1 "$(delta "$snap" drop_not_bound)" "garden miss counted as not bound"
+hits=$(jctl garden list | jq -r ".[] | select(.id == $gid) | .hits")
+[ "$hits" -ge 2 ] || fail "garden hits $hits"
+# blocked beats the garden
+bid=$(jctl block add $BOB4 | jq -r .id)
+! on bob socat -u /dev/null TCP:$INET4:8080,connect-timeout=1 2>/dev/null || fail "blocked bob used the garden"
+ctl block del "$bid"
+wait_until 20 test "$(date +%s)" -ge "$exp"
+! on bob socat -u /dev/null TCP:$INET4:8080,connect-timeout=1 2>/dev/null || fail "garden entry outlived its expiry"
+wait_until 5 test "$(jctl garden list | jq -r length)" = 0
+log "garden entry expired at $exp and was removed"
+
+# --- a whole-prefix garden entry passes ICMP, not metered --------------------
+ctl garden add 198.51.100.0/24
+stats_snapshot >"$snap"
+assert_eq 1 "$(ping_rx bob -c 1 -W 2 $INET4)" "garden prefix: bob ping"
+assert_eq 2 "$(delta "$snap" garden_packets)" "garden packets (request + reply)"
+assert_eq 0 "$(delta "$snap" up_packets)" "garden traffic not charged"
+log "lists ok"

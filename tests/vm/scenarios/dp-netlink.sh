@@ -1,0 +1,42 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# timeout: 200
+#
+# Netlink bad input: missing, oversized and wrongly typed attributes,
+# out-of-range values, unknown attributes, flags and commands, broken
+# framing, semantic errors, and an unprivileged caller each get their
+# exact error code; none of them changes any state.
+. "$MUISP_TOP/tests/vm/lib.sh"
+. "$MUISP_TOP/tests/vm/scenarios/dp-lib.bash"
+topo_up
+gate_up
+ctl contract set 1 metric bytes status active soft 1000 hard 2000
+bind_addr $ALICE4 1
+ctl garden add 198.51.100.0/24 proto tcp port 443
+ctl block add 02:00:00:00:00:99
+
+state() {
+	{
+		jctl addr list
+		jctl contract list | jq 'map(del(.elapsed_ms))'
+		jctl config show
+		jctl garden list
+		jctl block list
+	} | jq -c .
+}
+before=$(state)
+py=$MUISP_TOP/tests/vm/scenarios/dp-nlbad.py
+on router env MUISP_TOP="$MUISP_TOP" /usr/bin/python3 "$py" bad >$SCRATCH/bad.out 2>&1 ||
+	{ cat $SCRATCH/bad.out; fail "bad input cases"; }
+cat $SCRATCH/bad.out
+assert_eq 0 "$(grep -c FAIL $SCRATCH/bad.out)" "failed bad-input cases"
+[ "$(grep -c '^ok ' $SCRATCH/bad.out)" -ge 40 ] || fail "too few cases ran"
+on router setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+	--bounding-set=-all env MUISP_TOP="$MUISP_TOP" /usr/bin/python3 "$py" unpriv \
+	>$SCRATCH/unpriv.out 2>&1 || { cat $SCRATCH/unpriv.out; fail "unprivileged cases"; }
+cat $SCRATCH/unpriv.out
+assert_eq 7 "$(grep -c '^ok ' $SCRATCH/unpriv.out)" "unprivileged cases"
+assert_eq "$before" "$(state)" "state unchanged by rejected requests"
+# the module still works
+assert_eq 1 "$(ping_rx alice -c 1 -W 2 $INET4)" "alice still forwards"
+log "netlink bad input ok"

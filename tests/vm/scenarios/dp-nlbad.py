@@ -1,0 +1,382 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""Raw generic-netlink client for dp-netlink.sh: sends malformed and
+forbidden requests to the "muisp" family and checks each error code.
+
+Usage: dp-nlbad.py bad       -- every malformed request, as root
+       dp-nlbad.py unpriv    -- requests that need CAP_NET_ADMIN
+Prints one "ok CASE errno" line per case; exits 1 on any mismatch.
+Attribute and command numbers come from include/uapi/muisp.h (parsed, so
+the test follows the header)."""
+import errno
+import os
+import re
+import socket
+import struct
+import sys
+
+TOP = os.environ.get("MUISP_TOP", os.path.join(os.path.dirname(__file__), "../../.."))
+HDR = open(os.path.join(TOP, "include/uapi/muisp.h")).read()
+
+
+def enum(name):
+    """Values of 'enum name { A, B = 1U << 0, ... }' from the uAPI header."""
+    body = re.search(r"enum %s \{(.*?)\};" % name, HDR, re.S).group(1)
+    out, val = {}, -1
+    for line in body.split(","):
+        line = re.sub(r"/\*.*?\*/", "", line, flags=re.S).strip()
+        if not line:
+            continue
+        m = re.match(r"(\w+)\s*=\s*(.+)", line, re.S)
+        if m:
+            expr = m.group(2).replace("U", "")
+            expr = re.sub(r"MUISP_\w+", lambda x: str(out[x.group(0)]), expr)
+            val = eval(expr)  # trusted header: integers, << and |
+            out[m.group(1)] = val
+        else:
+            val += 1
+            out[line] = val
+    return out
+
+
+CMD = enum("muisp_cmd")
+A = {}
+for e in ("muisp_addr_attr", "muisp_contract_attr", "muisp_config_attr",
+          "muisp_garden_attr", "muisp_block_attr", "muisp_flow_attr"):
+    A.update(enum(e))
+ST = enum("muisp_addr_state")
+CS = enum("muisp_contract_status")
+MET = enum("muisp_metric")
+
+NETLINK_GENERIC = 16
+NLM_F_REQUEST, NLM_F_ACK, NLM_F_DUMP = 1, 4, 0x300
+NLMSG_ERROR, NLMSG_DONE = 2, 3
+GENL_ID_CTRL, CTRL_CMD_GETFAMILY = 0x10, 3
+CTRL_ATTR_FAMILY_ID, CTRL_ATTR_FAMILY_NAME = 1, 2
+
+
+def attr(t, data):
+    ln = 4 + len(data)
+    return struct.pack("HH", ln, t) + data + b"\0" * ((4 - ln % 4) % 4)
+
+
+def u8(t, v):
+    return attr(t, struct.pack("B", v))
+
+
+def u16(t, v):
+    return attr(t, struct.pack("H", v))
+
+
+def u32(t, v):
+    return attr(t, struct.pack("I", v))
+
+
+def u64(t, v):
+    return attr(t, struct.pack("Q", v))
+
+
+class Nl:
+    def __init__(self):
+        self.s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_GENERIC)
+        self.s.bind((0, 0))
+        self.seq = 1
+        self.fam = None
+        self.fam = self.resolve("muisp")
+
+    def send(self, typ, cmd, payload, flags=NLM_F_REQUEST | NLM_F_ACK,
+             version=1, reserved=0, raw_len=None):
+        self.seq += 1
+        body = struct.pack("BBH", cmd, version, reserved) + payload
+        ln = 16 + len(body) if raw_len is None else raw_len
+        self.s.send(struct.pack("IHHII", ln, typ, flags, self.seq, 0) + body)
+        return self.seq
+
+    def replies(self, seq):
+        """Yield (type, payload) until the ack/error or DONE of seq."""
+        while True:
+            data = self.s.recv(65536)
+            off = 0
+            while off + 16 <= len(data):
+                ln, typ, _fl, sq, _pid = struct.unpack_from("IHHII", data, off)
+                msg = data[off + 16:off + ln]
+                off += (ln + 3) & ~3
+                if sq != seq:
+                    continue
+                if typ == NLMSG_ERROR:
+                    err = struct.unpack_from("i", msg)[0]
+                    yield ("error", -err)
+                    return
+                if typ == NLMSG_DONE:
+                    yield ("done", 0)
+                    return
+                yield ("msg", msg)
+
+    def call(self, cmd, payload=b"", **kw):
+        typ = kw.pop("typ", self.fam)
+        seq = self.send(typ, cmd, payload, **kw)
+        for kind, v in self.replies(seq):
+            if kind == "error":
+                return v
+        return 0
+
+    def resolve(self, name):
+        seq = self.send(GENL_ID_CTRL, CTRL_CMD_GETFAMILY,
+                        attr(CTRL_ATTR_FAMILY_NAME, name.encode() + b"\0"))
+        fam = None
+        for kind, msg in self.replies(seq):
+            if kind == "msg":
+                off = 4
+                while off + 4 <= len(msg):
+                    ln, t = struct.unpack_from("HH", msg, off)
+                    if t == CTRL_ATTR_FAMILY_ID:
+                        fam = struct.unpack_from("H", msg, off + 4)[0]
+                    off += (ln + 3) & ~3
+            elif kind == "error" and msg:
+                raise OSError(msg, os.strerror(msg))
+        return fam
+
+
+ALICE = socket.inet_pton(socket.AF_INET, "192.0.2.10")
+BOB = socket.inet_pton(socket.AF_INET, "192.0.2.11")
+failed = 0
+
+
+def expect(name, got, *want):
+    global failed
+    if got in want:
+        print("ok %s %s" % (name, errno.errorcode.get(got, got)))
+    else:
+        failed = 1
+        print("FAIL %s: got %s, want %s" % (
+            name, errno.errorcode.get(got, got),
+            "/".join(errno.errorcode.get(w, str(w)) for w in want)))
+
+
+def bad(nl):
+    C = CMD
+    # missing required attributes
+    expect("addr-set-no-addr", nl.call(C["MUISP_CMD_ADDR_SET"],
+           u8(A["MUISP_ADDR_A_STATE"], ST["MUISP_ADDR_STATE_ALLOCATED"])), errno.EINVAL)
+    expect("addr-set-no-state", nl.call(C["MUISP_CMD_ADDR_SET"],
+           attr(A["MUISP_ADDR_A_ADDR"], BOB)), errno.EINVAL)
+    expect("addr-bound-no-contract", nl.call(C["MUISP_CMD_ADDR_SET"],
+           attr(A["MUISP_ADDR_A_ADDR"], BOB) +
+           u8(A["MUISP_ADDR_A_STATE"], ST["MUISP_ADDR_STATE_BOUND"])), errno.EINVAL)
+    expect("contract-set-no-id", nl.call(C["MUISP_CMD_CONTRACT_SET"],
+           u8(A["MUISP_CONTRACT_A_METRIC"], MET["MUISP_METRIC_BYTES"])), errno.EINVAL)
+    expect("contract-new-no-metric", nl.call(C["MUISP_CMD_CONTRACT_SET"],
+           u32(A["MUISP_CONTRACT_A_ID"], 77)), errno.EINVAL)
+    expect("garden-no-len", nl.call(C["MUISP_CMD_GARDEN_ADD"],
+           attr(A["MUISP_GARDEN_A_PREFIX"], BOB)), errno.EINVAL)
+    expect("block-none", nl.call(C["MUISP_CMD_BLOCK_ADD"], b""), errno.EINVAL)
+    # oversized / wrongly sized
+    expect("addr-5-bytes", nl.call(C["MUISP_CMD_ADDR_SET"],
+           attr(A["MUISP_ADDR_A_ADDR"], b"\1\2\3\4\5") +
+           u8(A["MUISP_ADDR_A_STATE"], 1)), errno.EINVAL)
+    expect("addr-17-bytes", nl.call(C["MUISP_CMD_ADDR_SET"],
+           attr(A["MUISP_ADDR_A_ADDR"], b"\1" * 17) +
+           u8(A["MUISP_ADDR_A_STATE"], 1)), errno.EINVAL, errno.ERANGE)
+    expect("mac-7-bytes", nl.call(C["MUISP_CMD_ADDR_SET"],
+           attr(A["MUISP_ADDR_A_ADDR"], BOB) + u8(A["MUISP_ADDR_A_STATE"], 2) +
+           attr(A["MUISP_ADDR_A_MAC"], b"\2" * 7)), errno.EINVAL, errno.ERANGE)
+    # wrong types
+    expect("state-as-u32", nl.call(C["MUISP_CMD_ADDR_SET"],
+           attr(A["MUISP_ADDR_A_ADDR"], BOB) + u32(A["MUISP_ADDR_A_STATE"], 2)),
+           errno.EINVAL, errno.ERANGE)
+    expect("limit-as-u32", nl.call(C["MUISP_CMD_CONTRACT_SET"],
+           u32(A["MUISP_CONTRACT_A_ID"], 78) + u8(A["MUISP_CONTRACT_A_METRIC"], 3) +
+           u32(A["MUISP_CONTRACT_A_HARD_LIMIT"], 5)), errno.EINVAL, errno.ERANGE)
+    expect("id-as-string", nl.call(C["MUISP_CMD_CONTRACT_GET"],
+           attr(A["MUISP_CONTRACT_A_ID"], b"12\0")), errno.EINVAL, errno.ERANGE)
+    # values out of range, unknown flags, output-only attributes
+    expect("state-9", nl.call(C["MUISP_CMD_ADDR_SET"],
+           attr(A["MUISP_ADDR_A_ADDR"], BOB) + u8(A["MUISP_ADDR_A_STATE"], 9)), errno.ERANGE)
+    expect("metric-0", nl.call(C["MUISP_CMD_CONTRACT_SET"],
+           u32(A["MUISP_CONTRACT_A_ID"], 79) + u8(A["MUISP_CONTRACT_A_METRIC"], 0)), errno.ERANGE)
+    expect("contract-id-0", nl.call(C["MUISP_CMD_CONTRACT_SET"],
+           u32(A["MUISP_CONTRACT_A_ID"], 0) + u8(A["MUISP_CONTRACT_A_METRIC"], 3)), errno.ERANGE)
+    expect("unknown-flag", nl.call(C["MUISP_CMD_CONTRACT_SET"],
+           u32(A["MUISP_CONTRACT_A_ID"], 80) + u8(A["MUISP_CONTRACT_A_METRIC"], 3) +
+           u32(A["MUISP_CONTRACT_A_FLAGS"], 1 << 31)), errno.EINVAL)
+    expect("status-extinguished", nl.call(C["MUISP_CMD_CONTRACT_SET"],
+           u32(A["MUISP_CONTRACT_A_ID"], 81) + u8(A["MUISP_CONTRACT_A_METRIC"], 3) +
+           u8(A["MUISP_CONTRACT_A_STATUS"], CS["MUISP_CONTRACT_STATUS_EXTINGUISHED"])),
+           errno.EINVAL)
+    expect("used-is-output", nl.call(C["MUISP_CMD_CONTRACT_SET"],
+           u32(A["MUISP_CONTRACT_A_ID"], 82) + u8(A["MUISP_CONTRACT_A_METRIC"], 3) +
+           u64(A["MUISP_CONTRACT_A_USED"], 0)), errno.EINVAL)
+    expect("soft-above-hard", nl.call(C["MUISP_CMD_CONTRACT_SET"],
+           u32(A["MUISP_CONTRACT_A_ID"], 83) + u8(A["MUISP_CONTRACT_A_METRIC"], 3) +
+           u64(A["MUISP_CONTRACT_A_SOFT_LIMIT"], 10) +
+           u64(A["MUISP_CONTRACT_A_HARD_LIMIT"], 5)), errno.EINVAL)
+    expect("idle-0", nl.call(C["MUISP_CMD_CONFIG_SET"],
+           u32(A["MUISP_CONFIG_A_IDLE_TIMEOUT_S"], 0)), errno.ERANGE)
+    expect("fin-above-idle", nl.call(C["MUISP_CMD_CONFIG_SET"],
+           u32(A["MUISP_CONFIG_A_IDLE_TIMEOUT_S"], 5) +
+           u32(A["MUISP_CONFIG_A_FIN_TIMEOUT_S"], 6)), errno.EINVAL)
+    expect("max-flows-huge", nl.call(C["MUISP_CMD_CONFIG_SET"],
+           u32(A["MUISP_CONFIG_A_MAX_FLOWS"], 1 << 30)), errno.ERANGE)
+    expect("lan-no-such-if", nl.call(C["MUISP_CMD_CONFIG_SET"],
+           u32(A["MUISP_CONFIG_A_LAN_IFINDEX"], 99999)), errno.ENODEV)
+    expect("prefix-not-canonical", nl.call(C["MUISP_CMD_GARDEN_ADD"],
+           attr(A["MUISP_GARDEN_A_PREFIX"], BOB) + u8(A["MUISP_GARDEN_A_PREFIX_LEN"], 24)),
+           errno.EINVAL)
+    expect("prefix-len-33", nl.call(C["MUISP_CMD_BLOCK_ADD"],
+           attr(A["MUISP_BLOCK_A_PREFIX"], BOB) + u8(A["MUISP_BLOCK_A_PREFIX_LEN"], 33)),
+           errno.EINVAL)
+    expect("ports-without-proto", nl.call(C["MUISP_CMD_GARDEN_ADD"],
+           attr(A["MUISP_GARDEN_A_PREFIX"], BOB) + u8(A["MUISP_GARDEN_A_PREFIX_LEN"], 32) +
+           u16(A["MUISP_GARDEN_A_PORT_MIN"], 1) + u16(A["MUISP_GARDEN_A_PORT_MAX"], 2)),
+           errno.EINVAL)
+    expect("block-mac-and-prefix", nl.call(C["MUISP_CMD_BLOCK_ADD"],
+           attr(A["MUISP_BLOCK_A_PREFIX"], BOB) + u8(A["MUISP_BLOCK_A_PREFIX_LEN"], 32) +
+           attr(A["MUISP_BLOCK_A_MAC"], b"\2" * 6)), errno.EINVAL)
+    # unknown attributes and commands, broken framing
+    expect("unknown-attr", nl.call(C["MUISP_CMD_ADDR_SET"],
+           attr(A["MUISP_ADDR_A_ADDR"], BOB) + u8(A["MUISP_ADDR_A_STATE"], 2) +
+           u32(200, 1)), errno.EINVAL)
+    expect("attr-0", nl.call(C["MUISP_CMD_ADDR_DEL"], u32(0, 1) +
+           attr(A["MUISP_ADDR_A_ADDR"], BOB)), errno.EINVAL)
+    expect("unknown-cmd", nl.call(250, b""), errno.EOPNOTSUPP)
+    expect("notification-cmd", nl.call(C["MUISP_CMD_EVENT"], b""), errno.EOPNOTSUPP)
+    expect("flow-get-not-dump", nl.call(C["MUISP_CMD_FLOW_GET"], b""), errno.EOPNOTSUPP)
+    trunc = struct.pack("HH", 40, A["MUISP_ADDR_A_ADDR"]) + BOB
+    expect("truncated-attr", nl.call(C["MUISP_CMD_ADDR_DEL"], trunc), errno.EINVAL)
+    expect("reserved-set", nl.call(C["MUISP_CMD_CONFIG_GET"], b"", reserved=1),
+           errno.EINVAL)
+    expect("dump-with-attr", nl.call(C["MUISP_CMD_GARDEN_GET"], u32(A["MUISP_GARDEN_A_ID"], 1),
+           flags=NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP), errno.EINVAL)
+    # semantic errors
+    expect("bind-missing-contract", nl.call(C["MUISP_CMD_ADDR_SET"],
+           attr(A["MUISP_ADDR_A_ADDR"], BOB) + u8(A["MUISP_ADDR_A_STATE"], 3) +
+           u32(A["MUISP_ADDR_A_CONTRACT_ID"], 424242)), errno.ENOENT)
+    expect("del-bound-contract", nl.call(C["MUISP_CMD_CONTRACT_DEL"],
+           u32(A["MUISP_CONTRACT_A_ID"], 1)), errno.EBUSY)
+    expect("del-missing-addr", nl.call(C["MUISP_CMD_ADDR_DEL"],
+           attr(A["MUISP_ADDR_A_ADDR"], BOB)), errno.ENOENT)
+    expect("del-missing-garden", nl.call(C["MUISP_CMD_GARDEN_DEL"],
+           u32(A["MUISP_GARDEN_A_ID"], 12345)), errno.ENOENT)
+    expect("contract-excl", nl.call(C["MUISP_CMD_CONTRACT_SET"],
+           u32(A["MUISP_CONTRACT_A_ID"], 1) + u32(A["MUISP_CONTRACT_A_FLAGS"], 1)),
+           errno.EEXIST)
+    expect("metric-change", nl.call(C["MUISP_CMD_CONTRACT_SET"],
+           u32(A["MUISP_CONTRACT_A_ID"], 1) + u8(A["MUISP_CONTRACT_A_METRIC"], 4)),
+           errno.EINVAL)
+
+
+def unpriv(nl):
+    C = CMD
+    expect("unpriv-addr-set", nl.call(C["MUISP_CMD_ADDR_SET"],
+           attr(A["MUISP_ADDR_A_ADDR"], BOB) + u8(A["MUISP_ADDR_A_STATE"], 2)), errno.EPERM)
+    expect("unpriv-contract-set", nl.call(C["MUISP_CMD_CONTRACT_SET"],
+           u32(A["MUISP_CONTRACT_A_ID"], 1) + u8(A["MUISP_CONTRACT_A_STATUS"], 2)), errno.EPERM)
+    expect("unpriv-config-set", nl.call(C["MUISP_CMD_CONFIG_SET"],
+           u32(A["MUISP_CONFIG_A_LAN_IFINDEX"], 0)), errno.EPERM)
+    expect("unpriv-block-add", nl.call(C["MUISP_CMD_BLOCK_ADD"],
+           attr(A["MUISP_BLOCK_A_MAC"], b"\2" * 6)), errno.EPERM)
+    expect("unpriv-flow-del", nl.call(C["MUISP_CMD_FLOW_DEL"],
+           u32(A["MUISP_FLOW_A_CONTRACT_ID"], 0)), errno.EPERM)
+    expect("unpriv-contract-get", nl.call(C["MUISP_CMD_CONTRACT_GET"],
+           u32(A["MUISP_CONTRACT_A_ID"], 1)), errno.EPERM)
+    expect("unpriv-addr-dump", nl.call(C["MUISP_CMD_ADDR_GET"], b"",
+           flags=NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP), errno.EPERM)
+
+
+NLM_F_DUMP_INTR = 0x10
+
+
+def send_batch(nl, msgs):
+    """Many requests in one sendmsg: the kernel handles them in order."""
+    nl.s.send(b"".join(msgs))
+
+
+def addr_set_msg(nl, seq, addr):
+    body = struct.pack("BBH", CMD["MUISP_CMD_ADDR_SET"], 1, 0) + \
+        attr(A["MUISP_ADDR_A_ADDR"], addr) + u8(A["MUISP_ADDR_A_STATE"], 2)
+    return struct.pack("IHHII", 16 + len(body), nl.fam, NLM_F_REQUEST, seq, 0) + body
+
+
+def dump(nl, cmd, idattr, stop_after=None, on_pause=None):
+    """Dump cmd; return (ids in order, messages seen, DUMP_INTR seen)."""
+    seq = nl.send(nl.fam, cmd, b"", flags=NLM_F_REQUEST | NLM_F_DUMP)
+    ids, intr, bufs = [], False, 0
+    while True:
+        data = nl.s.recv(1 << 20)
+        bufs += 1
+        off = 0
+        while off + 16 <= len(data):
+            ln, typ, fl, sq, _ = struct.unpack_from("IHHII", data, off)
+            msg = data[off + 16:off + ln]
+            off += (ln + 3) & ~3
+            if sq != seq:
+                continue
+            if fl & NLM_F_DUMP_INTR:
+                intr = True
+            if typ == NLMSG_DONE:
+                return ids, bufs, intr
+            if typ == NLMSG_ERROR:
+                raise OSError(-struct.unpack_from("i", msg)[0], "dump")
+            a = 4
+            while a + 4 <= len(msg):
+                l2, t = struct.unpack_from("HH", msg, a)
+                if t == idattr:
+                    ids.append(struct.unpack_from("I", msg, a + 4)[0])
+                a += (l2 + 3) & ~3
+        if on_pause and bufs == stop_after:
+            on_pause()
+
+
+def bulk(nl, n):
+    """n addresses set in batches; dumps return each exactly once; a change
+    during a dump is flagged NLM_F_DUMP_INTR."""
+    global failed
+    seq = 1000
+    batch = []
+    for i in range(n):
+        addr = struct.pack(">I", 0x64400000 + i)	# 100.64.0.0 + i
+        seq += 1
+        batch.append(addr_set_msg(nl, seq, addr))
+        if len(batch) == 500:
+            send_batch(nl, batch)
+            batch = []
+    if batch:
+        send_batch(nl, batch)
+    # a final request with an ack: the kernel handled everything before it
+    seq = nl.send(nl.fam, CMD["MUISP_CMD_CONFIG_GET"], b"")
+    for kind, v in nl.replies(seq):
+        if kind == "error" and v:
+            raise OSError(v, "config get")
+    ids, bufs, intr = dump(nl, CMD["MUISP_CMD_ADDR_GET"], A["MUISP_ADDR_A_ID"])
+    uniq = len(set(ids))
+    print("bulk dump: %d entries, %d unique, %d buffers, intr %s" %
+          (len(ids), uniq, bufs, intr))
+    if uniq != len(ids) or len(ids) < n or ids != sorted(ids) or intr or bufs < 2:
+        failed = 1
+        print("FAIL bulk dump")
+
+    other = Nl()
+
+    def change():
+        seq2 = other.send(other.fam, CMD["MUISP_CMD_ADDR_SET"],
+                          attr(A["MUISP_ADDR_A_ADDR"], struct.pack(">I", 0x64ff0001)) +
+                          u8(A["MUISP_ADDR_A_STATE"], 1))
+        for kind, v in other.replies(seq2):
+            if kind == "error" and v:
+                raise OSError(v, "addr set")
+    _, _, intr = dump(nl, CMD["MUISP_CMD_ADDR_GET"], A["MUISP_ADDR_A_ID"],
+                      stop_after=1, on_pause=change)
+    print("dump with a change in the middle: intr %s" % intr)
+    if not intr:
+        failed = 1
+        print("FAIL no NLM_F_DUMP_INTR")
+
+
+if __name__ == "__main__":
+    nl = Nl()
+    if sys.argv[1] == "bulk":
+        nl.s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+        bulk(nl, int(sys.argv[2]))
+    else:
+        {"bad": bad, "unpriv": unpriv}[sys.argv[1]](nl)
+    sys.exit(failed)

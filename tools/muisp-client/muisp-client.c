@@ -1,0 +1,754 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * muisp-client: the user's side of the muisp control channel (and, with
+ * -O, the operator's local socket).  See muisp-client(1).
+ *
+ * Receipts are kept in the state directory as receipts/<serial> (raw
+ * receipt bytes), written atomically (temp file, fsync, rename, fsync of
+ * the directory); "current" names the contract in use.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include "../../daemon/muispd/contract.h"
+#include "../../daemon/muispd/proto.h"
+
+static struct {
+	const char *server, *port, *ca, *name, *statedir, *opsock, *source;
+	int plain, wait_s, privacy, start;
+	uint64_t serial;
+	const char *method, *pay, *password, *room;
+	int fd;
+	SSL *ssl;
+	SSL_CTX *ctx;
+	uint32_t seq;
+	int fatal_exit;
+} G = {
+	.server = "192.0.2.1", .port = "4433", .ca = "/etc/muisp/ca.crt",
+	.method = "voucher", .wait_s = 10, .fd = -1,
+};
+
+static void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "muisp-client: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(1);
+}
+
+/* ---------- state directory ---------- */
+
+/* mkdir -p with mode 0700. */
+static void mkdirs(const char *path)
+{
+	char p[600];
+
+	snprintf(p, sizeof(p), "%s", path);
+	for (char *q = p + 1; *q; q++)
+		if (*q == '/') {
+			*q = '\0';
+			mkdir(p, 0700);
+			*q = '/';
+		}
+	if (mkdir(p, 0700) && errno != EEXIST)
+		die("%s: %s", p, strerror(errno));
+}
+
+static void statedir_init(void)
+{
+	static char buf[512];
+	char sub[600];
+
+	if (!G.statedir) {
+		const char *x = getenv("XDG_STATE_HOME"), *h = getenv("HOME");
+
+		if (x && *x)
+			snprintf(buf, sizeof(buf), "%s/muisp", x);
+		else if (h && *h)
+			snprintf(buf, sizeof(buf), "%s/.local/state/muisp", h);
+		else
+			snprintf(buf, sizeof(buf), "/var/lib/muisp-client");
+		G.statedir = buf;
+	}
+	snprintf(sub, sizeof(sub), "%s/receipts", G.statedir);
+	mkdirs(sub);
+}
+
+static int fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY);
+	int rc;
+
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+/* Atomically replace dir/name with data. */
+static void write_atomic(const char *dir, const char *name, const void *data,
+			 size_t len)
+{
+	char tmp[700], dst[700];
+	int fd;
+
+	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name);
+	snprintf(dst, sizeof(dst), "%s/%s", dir, name);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		die("%s: %s", tmp, strerror(errno));
+	if (write(fd, data, len) != (ssize_t)len || fsync(fd) || close(fd))
+		die("%s: %s", tmp, strerror(errno));
+	if (rename(tmp, dst) || fsync_dir(dir))
+		die("%s: %s", dst, strerror(errno));
+}
+
+static void save_receipt(uint64_t serial, const uint8_t *r, size_t len)
+{
+	char dir[600], name[32], cur[32];
+
+	snprintf(dir, sizeof(dir), "%s/receipts", G.statedir);
+	snprintf(name, sizeof(name), "%llu", (unsigned long long)serial);
+	write_atomic(dir, name, r, len);
+	snprintf(cur, sizeof(cur), "%llu\n", (unsigned long long)serial);
+	write_atomic(G.statedir, "current", cur, strlen(cur));
+}
+
+static int load_receipt(uint64_t serial, uint8_t *r, size_t *len)
+{
+	char path[700];
+	int fd;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/receipts/%llu", G.statedir,
+		 (unsigned long long)serial);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, r, MP_BYTES_MAX);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	*len = (size_t)n;
+	return 0;
+}
+
+static uint64_t current_serial(void)
+{
+	char path[700], buf[32] = "";
+	FILE *f;
+
+	if (G.serial)
+		return G.serial;
+	snprintf(path, sizeof(path), "%s/current", G.statedir);
+	f = fopen(path, "r");
+	if (!f || !fgets(buf, sizeof(buf), f))
+		die("no current contract (buy or bind first, or use -c)");
+	fclose(f);
+	return strtoull(buf, NULL, 10);
+}
+
+static void forget_receipt(uint64_t serial)
+{
+	char path[700];
+
+	snprintf(path, sizeof(path), "%s/receipts/%llu", G.statedir,
+		 (unsigned long long)serial);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/current", G.statedir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/receipts", G.statedir);
+	fsync_dir(path);
+}
+
+/* ---------- channel ---------- */
+
+static void connect_channel(void)
+{
+	if (G.opsock) {
+		struct sockaddr_un su = { .sun_family = AF_UNIX };
+
+		snprintf(su.sun_path, sizeof(su.sun_path), "%s", G.opsock);
+		G.fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (G.fd < 0 || connect(G.fd, (struct sockaddr *)&su,
+					sizeof(su)))
+			die("%s: %s", G.opsock, strerror(errno));
+		return;
+	}
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res, *ai;
+	int rc = getaddrinfo(G.server, G.port, &hints, &res);
+
+	if (rc)
+		die("%s: %s", G.server, gai_strerror(rc));
+	for (ai = res; ai; ai = ai->ai_next) {
+		G.fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
+			      ai->ai_protocol);
+		if (G.fd < 0)
+			continue;
+		if (G.source) {
+			struct addrinfo *src;
+
+			if (getaddrinfo(G.source, NULL, &hints, &src))
+				die("%s: bad source address", G.source);
+			if (bind(G.fd, src->ai_addr, src->ai_addrlen))
+				die("bind %s: %s", G.source, strerror(errno));
+			freeaddrinfo(src);
+		}
+		if (!connect(G.fd, ai->ai_addr, ai->ai_addrlen))
+			break;
+		close(G.fd);
+		G.fd = -1;
+	}
+	freeaddrinfo(res);
+	if (G.fd < 0)
+		die("connect %s port %s: %s", G.server, G.port,
+		    strerror(errno));
+	if (G.plain)
+		return;
+	G.ctx = SSL_CTX_new(TLS_client_method());
+	if (!G.ctx || !SSL_CTX_set_min_proto_version(G.ctx, TLS1_3_VERSION))
+		die("TLS init");
+	/* The router must prove it is a bona fide muISP (§4). */
+	if (SSL_CTX_load_verify_locations(G.ctx, G.ca, NULL) != 1)
+		die("%s: cannot load CA", G.ca);
+	SSL_CTX_set_verify(G.ctx, SSL_VERIFY_PEER, NULL);
+	G.ssl = SSL_new(G.ctx);
+	SSL_set_fd(G.ssl, G.fd);
+	{
+		char host[256];
+
+		snprintf(host, sizeof(host), "%s", G.name ? G.name : G.server);
+		SSL_set_tlsext_host_name(G.ssl, host);
+	}
+	if (!SSL_set1_host(G.ssl, G.name ? G.name : G.server))
+		die("TLS host");
+	if (SSL_connect(G.ssl) != 1)
+		die("TLS handshake with %s failed: %s", G.server,
+		    ERR_reason_error_string(ERR_get_error()));
+}
+
+static void send_msg(struct mp_msg *m)
+{
+	uint8_t buf[MP_MAX_FRAME];
+	int n = mp_encode(m, buf, sizeof(buf));
+
+	if (n < 0)
+		die("encode: %s", mp_strerror(n));
+	if (G.ssl ? SSL_write(G.ssl, buf, n) != n :
+	    write(G.fd, buf, (size_t)n) != n)
+		die("send failed");
+}
+
+static int read_full(uint8_t *p, size_t len, int timeout_ms)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n;
+
+		if (timeout_ms >= 0 && !(G.ssl && SSL_pending(G.ssl))) {
+			struct pollfd pfd = { G.fd, POLLIN, 0 };
+			int r = poll(&pfd, 1, timeout_ms);
+
+			if (r == 0)
+				return 0;
+			if (r < 0)
+				return -1;
+		}
+		n = G.ssl ? SSL_read(G.ssl, p + got, (int)(len - got)) :
+		    read(G.fd, p + got, len - got);
+		if (n <= 0)
+			return -1;
+		got += (size_t)n;
+	}
+	return 1;
+}
+
+/* One message; 1 ok, 0 timeout, -1 closed. */
+static int recv_msg(struct mp_msg *m, int timeout_ms)
+{
+	uint8_t buf[MP_MAX_FRAME];
+	int flen, rc;
+
+	rc = read_full(buf, MP_HDR_LEN, timeout_ms);
+	if (rc <= 0)
+		return rc;
+	flen = mp_frame_len(buf, MP_HDR_LEN);
+	if (flen < 0)
+		die("bad frame from router: %s", mp_strerror(flen));
+	if (flen > MP_HDR_LEN &&
+	    read_full(buf + MP_HDR_LEN, (size_t)flen - MP_HDR_LEN, -1) <= 0)
+		return -1;
+	rc = mp_decode(buf, (size_t)flen, m);
+	if (rc)
+		die("bad message from router: %s", mp_strerror(rc));
+	return 1;
+}
+
+static void print_warning(const struct mp_msg *m)
+{
+	printf("warning: %s serial=%llu usage=%llu soft=%llu hard=%llu\n",
+	       mp_warning_name((int)m->u[MP_A_WARNING]),
+	       (unsigned long long)m->u[MP_A_SERIAL],
+	       (unsigned long long)m->u[MP_A_USAGE],
+	       (unsigned long long)m->u[MP_A_SOFT],
+	       (unsigned long long)m->u[MP_A_HARD]);
+	fflush(stdout);
+}
+
+/* Warnings are shown and answered: answering keeps the binding when our
+ * receipt is presented elsewhere (a replay). */
+static void handle_async(const struct mp_msg *m)
+{
+	struct mp_msg ack;
+
+	print_warning(m);
+	mp_init(&ack, MP_T_WARNING_ACK, 0, ++G.seq);
+	mp_set_u(&ack, MP_A_SERIAL, m->u[MP_A_SERIAL]);
+	mp_set_u(&ack, MP_A_WARNING, m->u[MP_A_WARNING]);
+	send_msg(&ack);
+}
+
+/* Send req and wait for its reply(ies); returns the reply type. */
+static int transact(struct mp_msg *req, struct mp_msg *rep)
+{
+	int rc;
+
+	req->serial = ++G.seq;
+	send_msg(req);
+	for (;;) {
+		rc = recv_msg(rep, 30000);
+		if (rc <= 0)
+			die("no reply from the router");
+		if (rep->flags & MP_F_ASYNC) {
+			handle_async(rep);
+			continue;
+		}
+		if (rep->serial != req->serial && rep->serial)
+			continue;
+		return rep->type;
+	}
+}
+
+static int error_of(const struct mp_msg *rep)
+{
+	if (rep->type != MP_T_ERROR)
+		return 0;
+	fprintf(stderr, "muisp-client: %s: %s\n",
+		mp_error_name((int)rep->u[MP_A_ERROR]),
+		mp_has(rep, MP_A_MESSAGE) ? rep->s[MP_A_MESSAGE] : "");
+	return (int)rep->u[MP_A_ERROR];
+}
+
+static void print_status(const struct mp_msg *m)
+{
+	printf("serial=%llu state=%s usage=%llu soft=%llu hard=%llu "
+	       "metric=%s method=%s deposit=%llu expiry=%llu",
+	       (unsigned long long)m->u[MP_A_SERIAL],
+	       contract_state_name((int)m->u[MP_A_STATE]),
+	       (unsigned long long)m->u[MP_A_USAGE],
+	       (unsigned long long)m->u[MP_A_SOFT],
+	       (unsigned long long)m->u[MP_A_HARD],
+	       mp_metric_name((int)m->u[MP_A_METRIC]),
+	       mp_method_name((int)m->u[MP_A_METHOD]),
+	       (unsigned long long)m->u[MP_A_AMOUNT],
+	       (unsigned long long)m->u[MP_A_EXPIRY]);
+	if (mp_has(m, MP_A_ADDR))
+		printf(" addr=%s", m->s[MP_A_ADDR]);
+	if (mp_has(m, MP_A_PASSWORD))
+		printf(" password=%s", m->s[MP_A_PASSWORD]);
+	if (mp_has(m, MP_A_CHARGE))
+		printf(" charge=%llu refund=%llu",
+		       (unsigned long long)m->u[MP_A_CHARGE],
+		       (unsigned long long)m->u[MP_A_REFUND]);
+	printf("\n");
+}
+
+static void print_statement(const struct mp_msg *m)
+{
+	if (mp_has(m, MP_A_ROOM))
+		printf("room=%s balance=%llu\n", m->s[MP_A_ROOM],
+		       (unsigned long long)m->u[MP_A_BALANCE]);
+	else
+		printf("statement serial=%llu usage=%llu deposit=%llu "
+		       "charge=%llu refund=%llu\n",
+		       (unsigned long long)m->u[MP_A_SERIAL],
+		       (unsigned long long)m->u[MP_A_USAGE],
+		       (unsigned long long)m->u[MP_A_AMOUNT],
+		       (unsigned long long)m->u[MP_A_CHARGE],
+		       (unsigned long long)m->u[MP_A_REFUND]);
+	for (unsigned i = 0; i < m->nlines; i++)
+		printf("  %-6s %8llu  %s\n", m->lines[i].credit ? "credit" :
+		       "debit", (unsigned long long)m->lines[i].amount,
+		       m->lines[i].desc);
+}
+
+/* ---------- commands ---------- */
+
+static int cmd_offer(void)
+{
+	struct mp_msg req, rep;
+
+	mp_init(&req, MP_T_OFFER_GET, 0, 0);
+	if (G.privacy >= 0)
+		mp_set_u(&req, MP_A_PRIVACY, (uint64_t)G.privacy);
+	if (transact(&req, &rep) != MP_T_OFFER)
+		return error_of(&rep) ? 1 : 1;
+	printf("offer=%llu time=%llu expiry=%llu currency=%s load=%llu\n",
+	       (unsigned long long)rep.u[MP_A_OFFER_SERIAL],
+	       (unsigned long long)rep.u[MP_A_TIME],
+	       (unsigned long long)rep.u[MP_A_EXPIRY], rep.s[MP_A_CURRENCY],
+	       (unsigned long long)rep.u[MP_A_LOAD]);
+	for (unsigned i = 0; i < rep.nitems; i++)
+		printf("  %-8s %-8s %-3s %llu per %llu\n",
+		       mp_metric_name(rep.items[i].metric),
+		       mp_method_name(rep.items[i].method),
+		       rep.items[i].privacy ? "esp" : "ah",
+		       (unsigned long long)rep.items[i].price,
+		       (unsigned long long)rep.items[i].unit);
+	return 0;
+}
+
+static int simple(uint8_t type, uint64_t serial, uint64_t soft,
+		  struct mp_msg *rep)
+{
+	struct mp_msg req;
+
+	mp_init(&req, type, 0, 0);
+	mp_set_u(&req, MP_A_SERIAL, serial);
+	if (type == MP_T_EXTEND)
+		mp_set_u(&req, MP_A_SOFT, soft);
+	return transact(&req, rep);
+}
+
+static int cmd_buy(int argc, char **argv)
+{
+	struct mp_msg req, rep;
+	int metric, method;
+	uint64_t serial;
+
+	if (argc != 3)
+		die("usage: buy METRIC SOFT HARD");
+	metric = mp_metric_parse(argv[0]);
+	method = mp_method_parse(G.method);
+	if (metric < 0 || method < 0)
+		die("unknown metric or method");
+	mp_init(&req, MP_T_OFFER_GET, 0, 0);
+	if (transact(&req, &rep) != MP_T_OFFER)
+		return error_of(&rep) ? 1 : 1;
+	mp_init(&req, MP_T_REQUEST, 0, 0);
+	mp_set_u(&req, MP_A_OFFER_SERIAL, rep.u[MP_A_OFFER_SERIAL]);
+	mp_set_u(&req, MP_A_METRIC, (uint64_t)metric);
+	mp_set_u(&req, MP_A_METHOD, (uint64_t)method);
+	mp_set_u(&req, MP_A_PRIVACY, G.privacy > 0 ? 1 : 0);
+	mp_set_u(&req, MP_A_SOFT, strtoull(argv[1], NULL, 10));
+	mp_set_u(&req, MP_A_HARD, strtoull(argv[2], NULL, 10));
+	if (transact(&req, &rep) != MP_T_QUOTE)
+		return error_of(&rep) ? 1 : 1;
+	serial = rep.u[MP_A_SERIAL];
+	printf("quote serial=%llu deposit=%llu\n", (unsigned long long)serial,
+	       (unsigned long long)rep.u[MP_A_AMOUNT]);
+	mp_init(&req, MP_T_DEPOSIT, 0, 0);
+	mp_set_u(&req, MP_A_SERIAL, serial);
+	mp_set_u(&req, MP_A_METHOD, (uint64_t)method);
+	mp_set_u(&req, MP_A_AMOUNT, rep.u[MP_A_AMOUNT]);
+	if (G.pay)
+		mp_set_s(&req, MP_A_PAYMENT, G.pay);
+	if (transact(&req, &rep) != MP_T_RECEIPT)
+		return error_of(&rep) ? 1 : 1;
+	save_receipt(serial, rep.bytes, rep.bytes_len);
+	print_status(&rep);
+	if (G.start) {
+		if (simple(MP_T_START, serial, 0, &rep) != MP_T_STATUS)
+			return error_of(&rep) ? 1 : 1;
+		print_status(&rep);
+	}
+	return 0;
+}
+
+static int cmd_bind(void)
+{
+	struct mp_msg req, rep;
+	uint8_t r[MP_BYTES_MAX];
+	size_t len;
+	time_t deadline = time(NULL) + G.wait_s;
+
+	if (G.password) {
+		mp_init(&req, MP_T_BIND, 0, 0);
+		mp_set_s(&req, MP_A_PASSWORD, G.password);
+		if (transact(&req, &rep) != MP_T_RECEIPT)
+			return error_of(&rep) ? 1 : 1;
+		save_receipt(rep.u[MP_A_SERIAL], rep.bytes, rep.bytes_len);
+		print_status(&rep);
+		return 0;
+	}
+	uint64_t serial = current_serial();
+
+	if (load_receipt(serial, r, &len))
+		die("no stored receipt for contract %llu",
+		    (unsigned long long)serial);
+	for (;;) {
+		mp_init(&req, MP_T_BIND, 0, 0);
+		mp_set_bytes(&req, MP_A_RECEIPT, r, len);
+		if (transact(&req, &rep) == MP_T_STATUS)
+			break;
+		/* Bound elsewhere: the router warns the old address and
+		 * unbinds it if it does not answer; retry until then. */
+		if (rep.type == MP_T_ERROR &&
+		    rep.u[MP_A_ERROR] == MP_ERR_ELSEWHERE &&
+		    time(NULL) < deadline) {
+			struct mp_msg w;
+
+			/* wait ~1 s, answering warnings meanwhile */
+			while (recv_msg(&w, 1000) > 0)
+				if (w.flags & MP_F_ASYNC)
+					handle_async(&w);
+			continue;
+		}
+		return error_of(&rep) ? 1 : 1;
+	}
+	print_status(&rep);
+	if (G.start) {
+		if (simple(MP_T_START, serial, 0, &rep) != MP_T_STATUS)
+			return error_of(&rep) ? 1 : 1;
+		print_status(&rep);
+	}
+	return 0;
+}
+
+static int cmd_simple(uint8_t type, int argc, char **argv)
+{
+	struct mp_msg rep;
+	uint64_t serial = current_serial(), soft = 0;
+
+	if (type == MP_T_EXTEND) {
+		if (argc != 1)
+			die("usage: extend SOFT");
+		soft = strtoull(argv[0], NULL, 10);
+	}
+	int t = simple(type, serial, soft, &rep);
+
+	if (t == MP_T_STATUS) {
+		print_status(&rep);
+		return 0;
+	}
+	if (t == MP_T_STATEMENT) {
+		print_statement(&rep);
+		forget_receipt(serial);
+		return 0;
+	}
+	return error_of(&rep) ? 1 : 1;
+}
+
+/* Keep the channel open: show warnings and answer them. */
+static int cmd_watch(int argc, char **argv)
+{
+	int secs = argc ? atoi(argv[0]) : 0;
+	time_t end = time(NULL) + secs;
+	struct mp_msg m;
+
+	printf("watching\n");
+	fflush(stdout);
+	while (!secs || time(NULL) < end) {
+		int rc = recv_msg(&m, 500);
+
+		if (rc < 0)
+			return 1;
+		if (rc > 0 && (m.flags & MP_F_ASYNC))
+			handle_async(&m);
+	}
+	return 0;
+}
+
+static int cmd_op(int argc, char **argv)
+{
+	struct mp_msg req, rep;
+	const char *what = argc ? argv[0] : "";
+
+	if (!strcmp(what, "voucher-issue") && argc == 2) {
+		mp_init(&req, MP_T_OP_VOUCHER_ISSUE, 0, 0);
+		mp_set_u(&req, MP_A_AMOUNT, strtoull(argv[1], NULL, 10));
+	} else if (!strcmp(what, "voucher-show") && argc == 2) {
+		mp_init(&req, MP_T_OP_VOUCHER_SHOW, 0, 0);
+		mp_set_s(&req, MP_A_CODE, argv[1]);
+	} else if (!strcmp(what, "contract-create") && argc >= 5) {
+		/* contract-create METRIC SOFT HARD METHOD [ROOM] */
+		mp_init(&req, MP_T_OP_CONTRACT_CREATE, 0, 0);
+		mp_set_u(&req, MP_A_METRIC, (uint64_t)mp_metric_parse(argv[1]));
+		mp_set_u(&req, MP_A_SOFT, strtoull(argv[2], NULL, 10));
+		mp_set_u(&req, MP_A_HARD, strtoull(argv[3], NULL, 10));
+		mp_set_u(&req, MP_A_METHOD, (uint64_t)mp_method_parse(argv[4]));
+		if (argc > 5)
+			mp_set_s(&req, MP_A_ROOM, argv[5]);
+	} else if (!strcmp(what, "contract-list") && argc == 1) {
+		mp_init(&req, MP_T_OP_CONTRACT_LIST, 0, 0);
+	} else if ((!strcmp(what, "contract-show") ||
+		    !strcmp(what, "contract-terminate") ||
+		    !strcmp(what, "contract-settle") ||
+		    !strcmp(what, "unbind")) && argc == 2) {
+		mp_init(&req, !strcmp(what, "contract-show") ?
+			MP_T_OP_CONTRACT_SHOW :
+			!strcmp(what, "contract-settle") ?
+			MP_T_OP_CONTRACT_SETTLE : !strcmp(what, "unbind") ?
+			MP_T_OP_UNBIND : MP_T_OP_CONTRACT_TERMINATE, 0, 0);
+		mp_set_u(&req, MP_A_SERIAL, strtoull(argv[1], NULL, 10));
+	} else if (!strcmp(what, "usage-add") && argc == 3) {
+		mp_init(&req, MP_T_OP_USAGE_ADD, 0, 0);
+		mp_set_u(&req, MP_A_SERIAL, strtoull(argv[1], NULL, 10));
+		mp_set_u(&req, MP_A_USAGE, strtoull(argv[2], NULL, 10));
+	} else if (!strcmp(what, "key-rotate") && argc == 1) {
+		mp_init(&req, MP_T_OP_KEY_ROTATE, 0, 0);
+	} else if (!strcmp(what, "room-show") && argc == 2) {
+		mp_init(&req, MP_T_OP_ROOM_SHOW, 0, 0);
+		mp_set_s(&req, MP_A_ROOM, argv[1]);
+	} else {
+		die("usage: op voucher-issue AMOUNT | voucher-show CODE | "
+		    "contract-create METRIC SOFT HARD METHOD [ROOM] | "
+		    "contract-list | contract-show|contract-terminate|"
+		    "contract-settle|unbind SERIAL | usage-add SERIAL N | "
+		    "key-rotate | room-show ROOM");
+	}
+	for (;;) {
+		int t = transact(&req, &rep);
+
+		switch (t) {
+		case MP_T_OP_VOUCHER:
+			printf("code=%s balance=%llu\n", rep.s[MP_A_CODE],
+			       (unsigned long long)rep.u[MP_A_BALANCE]);
+			return 0;
+		case MP_T_STATUS:
+			print_status(&rep);
+			if (rep.flags & MP_F_MORE) {
+				/* list: keep reading */
+				while (recv_msg(&rep, 30000) > 0) {
+					if (rep.type != MP_T_STATUS)
+						return 0;
+					print_status(&rep);
+				}
+				return 1;
+			}
+			return 0;
+		case MP_T_STATEMENT:
+			print_statement(&rep);
+			return 0;
+		case MP_T_OP_OK:
+			if (mp_has(&rep, MP_A_KEY_ID))
+				printf("key=%llu\n",
+				       (unsigned long long)rep.u[MP_A_KEY_ID]);
+			return 0;
+		default:
+			return error_of(&rep) ? 1 : 1;
+		}
+	}
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+		"usage: muisp-client [options] command [args]\n"
+		"  offer | buy METRIC SOFT HARD | bind | status | suspend |\n"
+		"  resume | extend SOFT | terminate | watch [SECONDS]\n"
+		"  -O SOCKET op ...   operator commands on the local socket\n"
+		"options: -s SERVER -p PORT -b SOURCE --ca FILE --name NAME --plain\n"
+		"  -S STATEDIR -c SERIAL -m METHOD -P PAYMENT (voucher code)\n"
+		"  --password PW --esp --start --wait SECONDS\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "ca", required_argument, NULL, 'A' },
+		{ "name", required_argument, NULL, 'N' },
+		{ "plain", no_argument, NULL, 'L' },
+		{ "password", required_argument, NULL, 'W' },
+		{ "esp", no_argument, NULL, 'E' },
+		{ "start", no_argument, NULL, 'T' },
+		{ "wait", required_argument, NULL, 'w' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *cmd;
+	int ch, rc;
+
+	G.privacy = -1;
+	while ((ch = getopt_long(argc, argv, "s:p:S:c:m:P:O:b:", opts,
+				 NULL)) != -1) {
+		switch (ch) {
+		case 's': G.server = optarg; break;
+		case 'p': G.port = optarg; break;
+		case 'S': G.statedir = optarg; break;
+		case 'c': G.serial = strtoull(optarg, NULL, 10); break;
+		case 'm': G.method = optarg; break;
+		case 'P': G.pay = optarg; break;
+		case 'O': G.opsock = optarg; break;
+		case 'b': G.source = optarg; break;
+		case 'A': G.ca = optarg; break;
+		case 'N': G.name = optarg; break;
+		case 'L': G.plain = 1; break;
+		case 'W': G.password = optarg; break;
+		case 'E': G.privacy = 1; break;
+		case 'T': G.start = 1; break;
+		case 'w': G.wait_s = atoi(optarg); break;
+		default: usage();
+		}
+	}
+	if (optind >= argc)
+		usage();
+	cmd = argv[optind++];
+	argc -= optind;
+	argv += optind;
+	if (strcmp(cmd, "op"))
+		statedir_init();
+	connect_channel();
+	if (!strcmp(cmd, "offer"))
+		rc = cmd_offer();
+	else if (!strcmp(cmd, "buy"))
+		rc = cmd_buy(argc, argv);
+	else if (!strcmp(cmd, "bind"))
+		rc = cmd_bind();
+	else if (!strcmp(cmd, "status"))
+		rc = cmd_simple(MP_T_USAGE, argc, argv);
+	else if (!strcmp(cmd, "suspend"))
+		rc = cmd_simple(MP_T_SUSPEND, argc, argv);
+	else if (!strcmp(cmd, "resume") || !strcmp(cmd, "start"))
+		rc = cmd_simple(MP_T_START, argc, argv);
+	else if (!strcmp(cmd, "extend"))
+		rc = cmd_simple(MP_T_EXTEND, argc, argv);
+	else if (!strcmp(cmd, "terminate"))
+		rc = cmd_simple(MP_T_TERMINATE, argc, argv);
+	else if (!strcmp(cmd, "watch"))
+		rc = cmd_watch(argc, argv);
+	else if (!strcmp(cmd, "op"))
+		rc = cmd_op(argc, argv);
+	else
+		usage();
+	if (G.ssl) {
+		SSL_shutdown(G.ssl);
+		SSL_free(G.ssl);
+	}
+	SSL_CTX_free(G.ctx);
+	close(G.fd);
+	return rc;
+}

@@ -1,0 +1,9 @@
+# SPDX-License-Identifier: GPL-2.0
+# muispctl: operator's tool for the muisp kernel module (libmnl).
+MUISPCTL_SRCS := tools/muispctl/muispctl.c tools/muispctl/parse.c \
+	tools/muispctl/addr.c tools/muispctl/contract.c \
+	tools/muispctl/flow.c tools/muispctl/lists.c \
+	tools/muispctl/config.c tools/muispctl/monitor.c \
+	$(LIB_NL_SRCS) $(LIB_OUTPUT_SRCS)
+$(eval $(call program,muispctl,tools/muispctl/main.c $(MUISPCTL_SRCS),$(LIB_NL_LIBS),sbin))
+MAN8 += tools/muispctl/muispctl.8

@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * muispctl: operator's tool for the muisp access router.  Talks to the
+ * muisp.ko generic-netlink family through lib/muisp_nl.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "muispctl.h"
+
+#ifndef MUISP_VERSION
+#define MUISP_VERSION "0.1"
+#endif
+
+static const struct ctl_object objects[] = {
+	{ "addr", cmd_addr, "client addresses and their binding" },
+	{ "contract", cmd_contract, "contracts: status, metric, limits" },
+	{ "flow", cmd_flow, "metered flows" },
+	{ "block", cmd_block, "administrative block list" },
+	{ "garden", cmd_garden, "walled garden (reachable before payment)" },
+	{ "config", cmd_config, "module configuration" },
+	{ "stats", cmd_stats, "counters: drops by reason, flows, ..." },
+	{ "monitor", cmd_monitor, "print events and flow records" },
+};
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: muispctl [-j|--json] OBJECT [VERB] [ARGS...]\n"
+		   "       muispctl OBJECT help\n\n");
+	for (i = 0; i < sizeof(objects) / sizeof(objects[0]); i++)
+		fprintf(f, "  %-10s %s\n", objects[i].name,
+			objects[i].summary);
+	fprintf(f, "\nexit status: 0 ok, 1 operation failed, 2 usage error, "
+		   "3 module not loaded, 4 permission denied\n");
+}
+
+int ctl_is_help(const char *s)
+{
+	return !strcmp(s, "help") || !strcmp(s, "--help") || !strcmp(s, "-h");
+}
+
+int ctl_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("muispctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs(" (try --help)\n", stderr);
+	return EXIT_USAGE;
+}
+
+int ctl_badarg(const char *key, const char *val, const char *why)
+{
+	fprintf(stderr, "muispctl: invalid %s '%s': %s\n", key, val, why);
+	return EXIT_USAGE;
+}
+
+int ctl_badname(const char *key, const char *val, const struct names *n)
+{
+	fprintf(stderr, "muispctl: invalid %s '%s': expected %s\n", key, val,
+		name_list(n));
+	return EXIT_USAGE;
+}
+
+int ctl_kv(int *argc, char ***argv, const char *const *flags,
+	   const char **key, const char **val)
+{
+	if (*argc <= 0)
+		return 1;
+	*key = (*argv)[0];
+	*val = NULL;
+	for (; flags && *flags; flags++)
+		if (!strcmp(*flags, *key)) {
+			(*argc)--;
+			(*argv)++;
+			return 0;
+		}
+	if (*argc < 2) {
+		ctl_usage("'%s' needs a value", *key);
+		return -1;
+	}
+	*val = (*argv)[1];
+	*argc -= 2;
+	*argv += 2;
+	return 0;
+}
+
+void ctl_usage_of(const char *obj, const struct ctl_verb *verbs, FILE *f)
+{
+	const char *lead = "usage:";
+
+	for (; verbs->name; verbs++, lead = "      ")
+		fprintf(f, "%s muispctl %s %s%s%s\n", lead, obj, verbs->name,
+			*verbs->usage ? " " : "", verbs->usage);
+}
+
+int ctl_dispatch(struct ctl *c, const struct ctl_verb *verbs, int argc,
+		 char **argv)
+{
+	const struct ctl_verb *v;
+	const char *obj = argv[0];
+	char dflt_name[16];
+	char *dflt[] = { dflt_name, NULL };
+
+	argc--;
+	argv++;
+	if (argc == 0) {
+		snprintf(dflt_name, sizeof(dflt_name), "%s", verbs[0].name);
+		argc = 1;
+		argv = dflt;
+	}
+	if (ctl_is_help(argv[0])) {
+		ctl_usage_of(obj, verbs, stdout);
+		return EXIT_OK;
+	}
+	for (v = verbs; v->name; v++)
+		if (!strcmp(v->name, argv[0]))
+			break;
+	if (!v->name) {
+		fprintf(stderr, "muispctl: unknown %s command '%s'\n", obj,
+			argv[0]);
+		ctl_usage_of(obj, verbs, stderr);
+		return EXIT_USAGE;
+	}
+	if (argc > 1 && ctl_is_help(argv[1])) {
+		printf("usage: muispctl %s %s%s%s\n", obj, v->name,
+		       *v->usage ? " " : "", v->usage);
+		return EXIT_OK;
+	}
+	return v->fn(c, argc, argv);
+}
+
+struct muisp_nl *ctl_nl(struct ctl *c, int *rc)
+{
+	if (c->nl)
+		return c->nl;
+	c->nl = muisp_nl_open(0);
+	if (c->nl)
+		return c->nl;
+	switch (errno) {
+	case ENOENT:
+		fprintf(stderr, "muispctl: muisp kernel module not loaded "
+				"(modprobe muisp)\n");
+		*rc = EXIT_NOMODULE;
+		break;
+	case EPERM:
+	case EACCES:
+		fprintf(stderr, "muispctl: permission denied: needs "
+				"CAP_NET_ADMIN (run as root)\n");
+		*rc = EXIT_PERM;
+		break;
+	default:
+		fprintf(stderr, "muispctl: cannot open the muisp netlink "
+				"family: %s\n", strerror(errno));
+		*rc = EXIT_FAIL;
+		break;
+	}
+	return NULL;
+}
+
+static const char *attr_name(const struct ctl *c, int attr, char *buf)
+{
+	if ((unsigned int)attr < c->nattr_names && c->attr_names[attr])
+		return c->attr_names[attr];
+	snprintf(buf, 24, "attribute %d", attr);
+	return buf;
+}
+
+/*
+ * "muispctl: WHAT: [ARG: ][missing ARG: ]MESSAGE" where MESSAGE is the
+ * kernel's extended-ack text, or strerror() when it sent none.
+ */
+int ctl_nl_fail(struct ctl *c, const char *what)
+{
+	int e = errno;
+	const char *ext = c->nl ? muisp_nl_ext_msg(c->nl) : NULL;
+	int attr = c->nl ? muisp_nl_ext_attr(c->nl) : -1;
+	int miss = c->nl ? muisp_nl_ext_missing(c->nl) : -1;
+	char buf[24];
+
+	if (e == EPERM || e == EACCES) {
+		fprintf(stderr, "muispctl: %s: permission denied: needs "
+				"CAP_NET_ADMIN (run as root)\n", what);
+		return EXIT_PERM;
+	}
+	fprintf(stderr, "muispctl: %s: ", what);
+	if (attr >= 0)
+		fprintf(stderr, "%s: ", attr_name(c, attr, buf));
+	if (miss >= 0)
+		fprintf(stderr, "missing %s: ", attr_name(c, miss, buf));
+	fprintf(stderr, "%s\n", ext ? ext : strerror(e));
+	return EXIT_FAIL;
+}
+
+int muispctl_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ctl c = { .fmt = OUT_TEXT, .out = stdout };
+	size_t i;
+	int ch, rc;
+
+	optind = 0;	/* reset getopt: tests call us repeatedly */
+	while ((ch = getopt_long(argc, argv, "+jhV", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'j':
+			c.fmt = OUT_JSON;
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		case 'V':
+			printf("muispctl %s (uAPI version %d)\n", MUISP_VERSION,
+			       MUISP_GENL_VERSION);
+			return EXIT_OK;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc == 0) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (ctl_is_help(argv[0])) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	for (i = 0; i < sizeof(objects) / sizeof(objects[0]); i++)
+		if (!strcmp(objects[i].name, argv[0]))
+			break;
+	if (i == sizeof(objects) / sizeof(objects[0])) {
+		fprintf(stderr, "muispctl: unknown object '%s'\n", argv[0]);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	rc = objects[i].fn(&c, argc, argv);
+	if (fflush(stdout) != 0 && rc == EXIT_OK) {
+		fprintf(stderr, "muispctl: write error: %s\n", strerror(errno));
+		rc = EXIT_FAIL;
+	}
+	muisp_nl_close(c.nl);
+	return rc;
+}

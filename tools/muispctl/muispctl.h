@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * muispctl: shared declarations.  Each object (addr, contract, ...) lives
+ * in its own file and exports one entry point registered in the object
+ * table of muispctl.c; it dispatches its verbs with ctl_dispatch().  An
+ * object that does not talk to the kernel (lease, voucher, ca in later
+ * issues) simply never calls ctl_nl().
+ */
+#ifndef MUISPCTL_H
+#define MUISPCTL_H
+
+#include <stdio.h>
+
+#include "muisp_nl.h"
+#include "output.h"
+#include "parse.h"
+
+/* Exit codes (documented in muispctl.8). */
+#define EXIT_OK		0
+#define EXIT_FAIL	1	/* the operation failed (kernel said no) */
+#define EXIT_USAGE	2	/* bad command line */
+#define EXIT_NOMODULE	3	/* muisp family not registered */
+#define EXIT_PERM	4	/* needs CAP_NET_ADMIN */
+
+struct ctl {
+	enum out_fmt fmt;
+	FILE *out;
+	struct muisp_nl *nl;		/* opened on first use */
+	/* Names of the attributes of the current request, by type, used to
+	 * say which argument the kernel's extended ack points at. */
+	const char *const *attr_names;
+	unsigned int nattr_names;
+};
+
+struct ctl_verb {
+	const char *name;
+	int (*fn)(struct ctl *c, int argc, char **argv);	/* argv[0]: verb */
+	const char *usage;	/* arguments after the verb */
+};
+
+struct ctl_object {
+	const char *name;
+	int (*fn)(struct ctl *c, int argc, char **argv);	/* argv[0]: obj */
+	const char *summary;
+};
+
+/* Run the verb named argv[1] of object argv[0]; "help" and --help print
+ * the verbs' usage.  A missing verb runs the first one (usually list). */
+int ctl_dispatch(struct ctl *c, const struct ctl_verb *verbs, int argc,
+		 char **argv);
+void ctl_usage_of(const char *obj, const struct ctl_verb *verbs, FILE *f);
+
+/* The netlink handle, opened on first use; NULL after printing the error
+ * (module not loaded, ...) with the exit code in *rc. */
+struct muisp_nl *ctl_nl(struct ctl *c, int *rc);
+/* Report a failed request (errno, extended ack) and return the exit
+ * code. */
+int ctl_nl_fail(struct ctl *c, const char *what);
+/* Print a usage error and return EXIT_USAGE. */
+int ctl_usage(const char *fmt, ...) MUISP_PRINTF(1, 2);
+/* "invalid value 'V' for K: WHY" and EXIT_USAGE. */
+int ctl_badarg(const char *key, const char *val, const char *why);
+/* "invalid K 'V': expected a|b|c" and EXIT_USAGE. */
+int ctl_badname(const char *key, const char *val, const struct names *n);
+/* Is argv[i] a help request? */
+int ctl_is_help(const char *s);
+
+/* Key/value arguments: next pair from argc and argv; 0 with *key (and
+ * *val unless the key is a flag listed in flags) set, 1 at the end, -1
+ * after printing "K needs a value". */
+int ctl_kv(int *argc, char ***argv, const char *const *flags,
+	   const char **key, const char **val);
+
+/* The whole tool (main() is a one-liner, so tests can call it). */
+int muispctl_main(int argc, char **argv);
+
+int cmd_addr(struct ctl *c, int argc, char **argv);
+int cmd_contract(struct ctl *c, int argc, char **argv);
+int cmd_flow(struct ctl *c, int argc, char **argv);
+int cmd_block(struct ctl *c, int argc, char **argv);
+int cmd_garden(struct ctl *c, int argc, char **argv);
+int cmd_config(struct ctl *c, int argc, char **argv);
+int cmd_stats(struct ctl *c, int argc, char **argv);
+int cmd_monitor(struct ctl *c, int argc, char **argv);
+
+/* Printers shared by list/show and monitor. */
+extern const struct out_col flow_cols[];
+extern const unsigned int flow_ncols;
+int flow_row(struct out_table *t, const struct muisp_nl_flow *f);
+
+#endif

@@ -1,0 +1,484 @@
+// SPDX-License-Identifier: GPL-2.0
+/* muispctl argument parsers and formatters: see parse.h. */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include "parse.h"
+
+int parse_uint(const char *s, uint64_t max, uint64_t *v, const char **why)
+{
+	uint64_t x = 0;
+
+	if (!*s) {
+		*why = "empty value";
+		return -1;
+	}
+	for (; *s; s++) {
+		if (!isdigit((unsigned char)*s)) {
+			*why = "not a decimal number";
+			return -1;
+		}
+		if (x > (UINT64_MAX - (uint64_t)(*s - '0')) / 10) {
+			*why = "too large";
+			return -1;
+		}
+		x = x * 10 + (uint64_t)(*s - '0');
+	}
+	if (x > max) {
+		*why = "too large";
+		return -1;
+	}
+	*v = x;
+	return 0;
+}
+
+/* "INT[.FRAC]UNIT" times the unit's multiplier; the result must be whole
+ * and fit in 64 bits.  units: suffix -> multiplier, first match wins. */
+struct unit {
+	const char *sfx;
+	uint64_t mult;
+};
+
+static int parse_scaled(const char *s, const struct unit *units,
+			uint64_t dflt, uint64_t *v, const char **why)
+{
+	unsigned __int128 ip = 0, fp = 0, fdiv = 1, r;
+	const char *p = s;
+	uint64_t mult = 0;
+	int digits = 0;
+
+	while (isdigit((unsigned char)*p)) {
+		ip = ip * 10 + (unsigned)(*p++ - '0');
+		if (ip > UINT64_MAX) {
+			*why = "too large";
+			return -1;
+		}
+		digits++;
+	}
+	if (*p == '.') {
+		p++;
+		while (isdigit((unsigned char)*p)) {
+			if (fdiv < (unsigned __int128)1000000000000000000ULL) {
+				fp = fp * 10 + (unsigned)(*p - '0');
+				fdiv *= 10;
+			} else if (*p != '0') {
+				*why = "too many decimals";
+				return -1;
+			}
+			p++;
+			digits++;
+		}
+	}
+	if (!digits) {
+		*why = "not a number";
+		return -1;
+	}
+	if (!*p) {
+		mult = dflt;
+	} else {
+		for (; units->sfx; units++)
+			if (strcmp(p, units->sfx) == 0) {
+				mult = units->mult;
+				break;
+			}
+		if (!mult) {
+			*why = "unknown unit";
+			return -1;
+		}
+	}
+	r = ip * mult;
+	if (r > UINT64_MAX) {
+		*why = "too large";
+		return -1;
+	}
+	if (fp) {
+		unsigned __int128 f = fp * mult;
+
+		if (f % fdiv) {
+			*why = "not a whole number";
+			return -1;
+		}
+		r += f / fdiv;
+		if (r > UINT64_MAX) {
+			*why = "too large";
+			return -1;
+		}
+	}
+	*v = (uint64_t)r;
+	return 0;
+}
+
+int parse_size(const char *s, uint64_t *v, const char **why)
+{
+	static const struct unit u[] = {
+		{ "k", 1000ULL }, { "K", 1000ULL },
+		{ "M", 1000000ULL }, { "G", 1000000000ULL },
+		{ "T", 1000000000000ULL },
+		{ "Ki", 1ULL << 10 }, { "Mi", 1ULL << 20 },
+		{ "Gi", 1ULL << 30 }, { "Ti", 1ULL << 40 },
+		{ NULL, 0 },
+	};
+
+	return parse_scaled(s, u, 1, v, why);
+}
+
+static const struct unit time_units[] = {
+	{ "ms", 1ULL }, { "s", 1000ULL }, { "m", 60000ULL },
+	{ "min", 60000ULL }, { "h", 3600000ULL }, { "d", 86400000ULL },
+	{ NULL, 0 },
+};
+
+int parse_duration_ms(const char *s, uint64_t *ms, const char **why)
+{
+	return parse_scaled(s, time_units, 1000, ms, why);
+}
+
+int parse_duration_s(const char *s, uint64_t *sec, const char **why)
+{
+	uint64_t ms;
+
+	if (parse_duration_ms(s, &ms, why) < 0)
+		return -1;
+	if (ms % 1000) {
+		*why = "not a whole number of seconds";
+		return -1;
+	}
+	*sec = ms / 1000;
+	return 0;
+}
+
+int parse_expiry(const char *s, time_t now, uint64_t *v, const char **why)
+{
+	struct tm tm;
+	const char *end;
+	uint64_t d;
+
+	if (strcmp(s, "never") == 0) {
+		*v = 0;
+		return 0;
+	}
+	if (s[0] == '+') {
+		if (parse_duration_s(s + 1, &d, why) < 0)
+			return -1;
+		if (d > UINT64_MAX - (uint64_t)now) {
+			*why = "too large";
+			return -1;
+		}
+		*v = (uint64_t)now + d;
+		return 0;
+	}
+	if (s[0] == '@')
+		return parse_uint(s + 1, UINT64_MAX, v, why);
+	memset(&tm, 0, sizeof(tm));
+	end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!end)
+		end = strptime(s, "%Y-%m-%d %H:%M:%S", &tm);
+	if (!end || (*end && strcmp(end, "Z") != 0)) {
+		*why = "expected never, +DURATION, @EPOCH or "
+		       "YYYY-MM-DDTHH:MM:SSZ";
+		return -1;
+	}
+	*v = (uint64_t)timegm(&tm);
+	return 0;
+}
+
+int parse_limit(uint8_t metric, const char *s, uint64_t *v, const char **why)
+{
+	switch (metric) {
+	case MUISP_METRIC_BYTES:
+	case MUISP_METRIC_PACKETS:
+		return parse_size(s, v, why);
+	case MUISP_METRIC_ELAPSED_TIME:
+	case MUISP_METRIC_USAGE_TIME:
+		return parse_duration_ms(s, v, why);
+	default:
+		*why = "unknown metric";
+		return -1;
+	}
+}
+
+int parse_ip(const char *s, struct muisp_nl_ip *ip, const char **why)
+{
+	if (muisp_nl_ip_from_str(ip, s) < 0) {
+		*why = "not an IPv4 or IPv6 address";
+		return -1;
+	}
+	return 0;
+}
+
+int parse_prefix(const char *s, struct muisp_nl_ip *ip, uint8_t *len,
+		 const char **why)
+{
+	char buf[64];
+	const char *slash = strchr(s, '/');
+	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+	unsigned int max, i;
+	uint64_t l;
+
+	if (n >= sizeof(buf)) {
+		*why = "not an IPv4 or IPv6 prefix";
+		return -1;
+	}
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (muisp_nl_ip_from_str(ip, buf) < 0) {
+		*why = "not an IPv4 or IPv6 prefix";
+		return -1;
+	}
+	max = ip->family == AF_INET ? 32 : 128;
+	if (!slash) {
+		*len = (uint8_t)max;
+		return 0;
+	}
+	if (parse_uint(slash + 1, max, &l, why) < 0) {
+		*why = "bad prefix length";
+		return -1;
+	}
+	for (i = (unsigned int)l; i < max; i++)
+		if (ip->a[i / 8] & (0x80 >> (i % 8))) {
+			*why = "host bits set beyond the prefix length";
+			return -1;
+		}
+	*len = (uint8_t)l;
+	return 0;
+}
+
+int parse_mac(const char *s, uint8_t mac[6], const char **why)
+{
+	unsigned int i;
+
+	for (i = 0; i < 6; i++) {
+		if (!isxdigit((unsigned char)s[0]) ||
+		    !isxdigit((unsigned char)s[1]) ||
+		    s[2] != (i == 5 ? '\0' : ':'))
+			goto bad;
+		if (sscanf(s, "%2hhx", &mac[i]) != 1)
+			goto bad;
+		s += 3;
+	}
+	return 0;
+bad:
+	*why = "not a MAC address (xx:xx:xx:xx:xx:xx)";
+	return -1;
+}
+
+int parse_ports(const char *s, uint16_t *lo, uint16_t *hi, const char **why)
+{
+	char buf[16];
+	const char *dash = strchr(s, '-');
+	uint64_t a, b;
+
+	if (!dash) {
+		if (parse_uint(s, 65535, &a, why) < 0)
+			return -1;
+		*lo = *hi = (uint16_t)a;
+		return 0;
+	}
+	if ((size_t)(dash - s) >= sizeof(buf)) {
+		*why = "not a port range";
+		return -1;
+	}
+	memcpy(buf, s, (size_t)(dash - s));
+	buf[dash - s] = '\0';
+	if (parse_uint(buf, 65535, &a, why) < 0 ||
+	    parse_uint(dash + 1, 65535, &b, why) < 0)
+		return -1;
+	if (a > b) {
+		*why = "range start above its end";
+		return -1;
+	}
+	*lo = (uint16_t)a;
+	*hi = (uint16_t)b;
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	uint8_t num;
+} protos[] = {
+	{ "any", 0 }, { "icmp", 1 }, { "tcp", 6 }, { "udp", 17 },
+	{ "gre", 47 }, { "esp", 50 }, { "ah", 51 }, { "icmpv6", 58 },
+	{ "sctp", 132 }, { "udplite", 136 },
+};
+
+int parse_proto(const char *s, uint8_t *proto, const char **why)
+{
+	uint64_t v;
+	size_t i;
+
+	for (i = 0; i < sizeof(protos) / sizeof(protos[0]); i++)
+		if (strcasecmp(s, protos[i].name) == 0) {
+			*proto = protos[i].num;
+			return 0;
+		}
+	if (parse_uint(s, 255, &v, why) < 0) {
+		*why = "not a protocol name or number 0-255";
+		return -1;
+	}
+	*proto = (uint8_t)v;
+	return 0;
+}
+
+const char *proto_name(uint8_t proto, char *buf)
+{
+	size_t i;
+
+	for (i = 1; i < sizeof(protos) / sizeof(protos[0]); i++)
+		if (protos[i].num == proto)
+			return protos[i].name;
+	snprintf(buf, 12, "%u", proto);
+	return buf;
+}
+
+int parse_bool(const char *s, uint8_t *v, const char **why)
+{
+	if (!strcmp(s, "on") || !strcmp(s, "yes") || !strcmp(s, "true") ||
+	    !strcmp(s, "1")) {
+		*v = 1;
+		return 0;
+	}
+	if (!strcmp(s, "off") || !strcmp(s, "no") || !strcmp(s, "false") ||
+	    !strcmp(s, "0")) {
+		*v = 0;
+		return 0;
+	}
+	*why = "expected on or off";
+	return -1;
+}
+
+#define NAMES(var, ...)							\
+	static const char *const var##_v[] = { __VA_ARGS__ };		\
+	const struct names var = { var##_v,				\
+				   sizeof(var##_v) / sizeof(var##_v[0]) }
+
+NAMES(addr_state_names,
+	[MUISP_ADDR_STATE_UNSPEC] = "none",
+	[MUISP_ADDR_STATE_UNALLOCATED] = "unallocated",
+	[MUISP_ADDR_STATE_ALLOCATED] = "allocated",
+	[MUISP_ADDR_STATE_BOUND] = "bound");
+NAMES(contract_status_names,
+	[MUISP_CONTRACT_STATUS_ACTIVE] = "active",
+	[MUISP_CONTRACT_STATUS_SUSPENDED] = "suspended",
+	[MUISP_CONTRACT_STATUS_DELINQUENT] = "delinquent",
+	[MUISP_CONTRACT_STATUS_EXTINGUISHED] = "extinguished");
+NAMES(metric_names,
+	[MUISP_METRIC_ELAPSED_TIME] = "elapsed-time",
+	[MUISP_METRIC_USAGE_TIME] = "usage-time",
+	[MUISP_METRIC_BYTES] = "bytes",
+	[MUISP_METRIC_PACKETS] = "packets");
+NAMES(flow_end_names,
+	[MUISP_FLOW_END_IDLE] = "idle",
+	[MUISP_FLOW_END_CLOSED] = "closed",
+	[MUISP_FLOW_END_EVICTED] = "evicted",
+	[MUISP_FLOW_END_FLUSH] = "flush",
+	[MUISP_FLOW_END_REBIND] = "rebind");
+NAMES(drop_names,
+	[MUISP_DROP_UNSPEC] = "unspec",
+	[MUISP_DROP_NOT_BOUND] = "not-bound",
+	[MUISP_DROP_NO_CONTRACT] = "no-contract",
+	[MUISP_DROP_SUSPENDED] = "suspended",
+	[MUISP_DROP_DELINQUENT] = "delinquent",
+	[MUISP_DROP_HARD_LIMIT] = "hard-limit",
+	[MUISP_DROP_EXPIRED] = "expired",
+	[MUISP_DROP_BLOCKED] = "blocked",
+	[MUISP_DROP_LOCAL] = "local",
+	[MUISP_DROP_MALFORMED] = "malformed",
+	[MUISP_DROP_TUNNEL] = "tunnel");
+NAMES(event_names,
+	[MUISP_EVENT_SOFT_LIMIT] = "soft-limit",
+	[MUISP_EVENT_HARD_LIMIT] = "hard-limit",
+	[MUISP_EVENT_EXPIRED] = "expired",
+	[MUISP_EVENT_ADDR_STATE] = "addr-state");
+
+int name_lookup(const struct names *t, const char *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->n; i++)
+		if (t->v[i] && strcmp(t->v[i], s) == 0)
+			return (int)i;
+	return -1;
+}
+
+const char *name_of(const struct names *t, unsigned int v, char *buf)
+{
+	if (v < t->n && t->v[v])
+		return t->v[v];
+	snprintf(buf, 12, "%u", v);
+	return buf;
+}
+
+const char *name_list(const struct names *t)
+{
+	static char buf[256];
+	unsigned int i;
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < t->n; i++) {
+		if (!t->v[i] || (t == &addr_state_names && i == 0))
+			continue;
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s",
+				      n ? "|" : "", t->v[i]);
+		if (n >= sizeof(buf))
+			break;
+	}
+	return buf;
+}
+
+const char *fmt_time_s(uint64_t s, char *buf, size_t len)
+{
+	struct tm tm;
+	time_t t = (time_t)s;
+
+	if (!s) {
+		snprintf(buf, len, "never");
+		return buf;
+	}
+	if (s > (uint64_t)INT64_MAX / 2 || !gmtime_r(&t, &tm) ||
+	    !strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(buf, len, "@%llu", (unsigned long long)s);
+	return buf;
+}
+
+const char *fmt_time_ms(uint64_t ms, char *buf, size_t len)
+{
+	struct tm tm;
+	time_t t = (time_t)(ms / 1000);
+	char tmp[32];
+
+	if (ms / 1000 > (uint64_t)INT64_MAX / 2 || !gmtime_r(&t, &tm) ||
+	    !strftime(tmp, sizeof(tmp), "%Y-%m-%dT%H:%M:%S", &tm)) {
+		snprintf(buf, len, "@%llu.%03u", (unsigned long long)(ms / 1000),
+			 (unsigned int)(ms % 1000));
+		return buf;
+	}
+	snprintf(buf, len, "%s.%03uZ", tmp, (unsigned int)(ms % 1000));
+	return buf;
+}
+
+const char *fmt_tcp_flags(uint8_t f, char *buf)
+{
+	static const char letters[] = "FSRPAUEC";
+	unsigned int i, n = 0;
+
+	for (i = 0; i < 8; i++)
+		if (f & (1U << i))
+			buf[n++] = letters[i];
+	if (!n)
+		buf[n++] = '-';
+	buf[n] = '\0';
+	return buf;
+}
+
+const char *fmt_mac(const uint8_t m[6], char *buf)
+{
+	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x",
+		 m[0], m[1], m[2], m[3], m[4], m[5]);
+	return buf;
+}
