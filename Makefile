@@ -55,6 +55,7 @@ UNIT_CPPFLAGS := -Ikmod -Itests/unit
 
 BINS :=
 SBINS :=
+NOINST :=
 UNIT_TESTS :=
 FUZZERS :=
 MAN1 :=
@@ -63,10 +64,11 @@ MAN8 :=
 UNITS :=
 CONFS :=
 
-# $(call program,NAME,SOURCES,LDLIBS[,sbin])
-#   build/bin/NAME (hardened) and build/san/bin/NAME (sanitizers).
+# $(call program,NAME,SOURCES,LDLIBS[,sbin|noinst])
+#   build/bin/NAME (hardened) and build/san/bin/NAME (sanitizers); installed
+#   to SBINDIR with "sbin", not at all with "noinst" (test and bench tools).
 define program
-$(if $(4),SBINS,BINS) += $(1)
+$(if $(filter sbin,$(4)),SBINS,$(if $(filter noinst,$(4)),NOINST,BINS)) += $(1)
 ALL_PROGRAMS += $(BUILD)/bin/$(1)
 $(BUILD)/bin/$(1): $(patsubst %.c,$(BUILD)/rel/%.o,$(2))
 	@mkdir -p $$(@D)
@@ -174,8 +176,8 @@ install: all
 	$(foreach c,$(CONFS),test -e $(DESTDIR)$(SYSCONFDIR)/muisp/$(notdir $(c)) || \
 		install -m 0640 $(c) $(DESTDIR)$(SYSCONFDIR)/muisp/;)
 	install -m 0644 kmod/muisp.ko $(DESTDIR)/lib/modules/$(KVER)/extra/
-	install -d $(DESTDIR)$(PREFIX)/include/uapi/linux
-	install -m 0644 include/uapi/muisp.h $(DESTDIR)$(PREFIX)/include/uapi/linux/
+	install -d $(DESTDIR)$(PREFIX)/include/linux
+	install -m 0644 include/uapi/muisp.h $(DESTDIR)$(PREFIX)/include/linux/muisp.h
 
 clean:
 	rm -rf $(BUILD)
