@@ -324,8 +324,10 @@ int muisp_contract_set(struct muisp_net *mn,
 			else
 				NL_SET_ERR_MSG(extack,
 					       "status cannot be requested");
-			/* counters already restored on an existing contract
-			 * are kept: they describe usage, not a decision */
+			/*
+			 * Counters already restored on an existing contract
+			 * are kept: they describe usage, not a decision.
+			 */
 			goto err;
 		}
 	}

@@ -162,13 +162,8 @@ void muisp_flow_export(void *ctx, const struct muisp_flow_record *rec)
 
 	atomic64_inc(&mn->records);
 	rcu_read_lock();
-	if (!READ_ONCE(muisp_genl_live) || READ_ONCE(mn->dying)) {
-		/* unload or namespace teardown: nobody can listen */
-		atomic64_inc(&mn->records_lost);
-		goto out;
-	}
-	if (!genl_has_listeners(&muisp_genl_family, mn->net,
-				MUISP_MCGRP_FLOWS_IDX))
+	/* unload or namespace teardown: nobody can listen any more */
+	if (!want(mn, MUISP_MCGRP_FLOWS_IDX))
 		goto out;
 	skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
 	if (!skb)

@@ -14,14 +14,76 @@
 #define RAW_LE16(x) le16toh(x)
 #endif
 
-#define ROTL64(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
+struct sip {
+	u64 v0, v1, v2, v3;
+};
 
-#define SIPROUND(v0, v1, v2, v3) do {					\
-	v0 += v1; v1 = ROTL64(v1, 13); v1 ^= v0; v0 = ROTL64(v0, 32);	\
-	v2 += v3; v3 = ROTL64(v3, 16); v3 ^= v2;			\
-	v0 += v3; v3 = ROTL64(v3, 21); v3 ^= v0;			\
-	v2 += v1; v1 = ROTL64(v1, 17); v1 ^= v2; v2 = ROTL64(v2, 32);	\
-} while (0)
+static inline u64 rotl64(u64 x, unsigned int b)
+{
+	return (x << b) | (x >> (64 - b));
+}
+
+static inline void sip_round(struct sip *s)
+{
+	s->v0 += s->v1;
+	s->v1 = rotl64(s->v1, 13);
+	s->v1 ^= s->v0;
+	s->v0 = rotl64(s->v0, 32);
+	s->v2 += s->v3;
+	s->v3 = rotl64(s->v3, 16);
+	s->v3 ^= s->v2;
+	s->v0 += s->v3;
+	s->v3 = rotl64(s->v3, 21);
+	s->v3 ^= s->v0;
+	s->v2 += s->v1;
+	s->v1 = rotl64(s->v1, 17);
+	s->v1 ^= s->v2;
+	s->v2 = rotl64(s->v2, 32);
+}
+
+static inline void sip_init(struct sip *s, const struct muisp_siphash_key *k)
+{
+	s->v0 = 0x736f6d6570736575ULL ^ k->k[0];
+	s->v1 = 0x646f72616e646f6dULL ^ k->k[1];
+	s->v2 = 0x6c7967656e657261ULL ^ k->k[0];
+	s->v3 = 0x7465646279746573ULL ^ k->k[1];
+}
+
+/* Absorb one 64-bit word with c compression rounds. */
+static inline void sip_word(struct sip *s, u64 m, int c)
+{
+	int r;
+
+	s->v3 ^= m;
+	for (r = 0; r < c; r++)
+		sip_round(s);
+	s->v0 ^= m;
+}
+
+/* Last word (length byte on top), then d finalisation rounds. */
+static inline u64 sip_final(struct sip *s, u64 b, int c, int d)
+{
+	int r;
+
+	sip_word(s, b, c);
+	s->v2 ^= 0xff;
+	for (r = 0; r < d; r++)
+		sip_round(s);
+	return s->v0 ^ s->v1 ^ s->v2 ^ s->v3;
+}
+
+/* sip_final(s, b, 1, 3), unrolled for the packet path */
+static inline u64 sip_final13(struct sip *s, u64 b)
+{
+	s->v3 ^= b;
+	sip_round(s);
+	s->v0 ^= b;
+	s->v2 ^= 0xff;
+	sip_round(s);
+	sip_round(s);
+	sip_round(s);
+	return s->v0 ^ s->v1 ^ s->v2 ^ s->v3;
+}
 
 static inline u64 load_le64(const u8 *p)
 {
@@ -36,52 +98,17 @@ u64 muisp_siphash(const void *data, size_t len,
 		  const struct muisp_siphash_key *key, int c, int d)
 {
 	const u8 *p = data;
-	u64 v0 = 0x736f6d6570736575ULL ^ key->k[0];
-	u64 v1 = 0x646f72616e646f6dULL ^ key->k[1];
-	u64 v2 = 0x6c7967656e657261ULL ^ key->k[0];
-	u64 v3 = 0x7465646279746573ULL ^ key->k[1];
-	u64 b = (u64)len << 56, m;
+	u64 b = (u64)len << 56;
 	size_t left = len & 7, i;
-	int r;
+	struct sip s;
 
-	for (i = 0; i + 8 <= len; i += 8) {
-		m = load_le64(p + i);
-		v3 ^= m;
-		for (r = 0; r < c; r++)
-			SIPROUND(v0, v1, v2, v3);
-		v0 ^= m;
-	}
+	sip_init(&s, key);
+	for (i = 0; i + 8 <= len; i += 8)
+		sip_word(&s, load_le64(p + i), c);
 	for (i = 0; i < left; i++)
 		b |= (u64)p[len - left + i] << (8 * i);
-	v3 ^= b;
-	for (r = 0; r < c; r++)
-		SIPROUND(v0, v1, v2, v3);
-	v0 ^= b;
-	v2 ^= 0xff;
-	for (r = 0; r < d; r++)
-		SIPROUND(v0, v1, v2, v3);
-	return v0 ^ v1 ^ v2 ^ v3;
+	return sip_final(&s, b, c, d);
 }
-
-#define SIP_INIT(seed)							\
-	u64 v0 = 0x736f6d6570736575ULL ^ (seed)->k[0];			\
-	u64 v1 = 0x646f72616e646f6dULL ^ (seed)->k[1];			\
-	u64 v2 = 0x6c7967656e657261ULL ^ (seed)->k[0];			\
-	u64 v3 = 0x7465646279746573ULL ^ (seed)->k[1]
-
-#define SIP_C1(m) do {							\
-	v3 ^= (m);							\
-	SIPROUND(v0, v1, v2, v3);					\
-	v0 ^= (m);							\
-} while (0)
-
-#define SIP_FINAL_D3(b) do {						\
-	SIP_C1(b);							\
-	v2 ^= 0xff;							\
-	SIPROUND(v0, v1, v2, v3);					\
-	SIPROUND(v0, v1, v2, v3);					\
-	SIPROUND(v0, v1, v2, v3);					\
-} while (0)
 
 void muisp_flow_key_pack_v4(const struct muisp_flow_key *key, u8 out[16])
 {
@@ -104,22 +131,21 @@ u64 muisp_flow_hash(const struct muisp_flow_key *key,
 {
 	const u8 *p = (const u8 *)key;
 	unsigned int i;
-	SIP_INIT(seed);
+	struct sip s;
 
+	sip_init(&s, seed);
 	if (likely(key->family == AF_INET)) {
 		/* load_le64 of the muisp_flow_key_pack_v4() bytes */
-		SIP_C1((u64)RAW_LE32(key->client_addr[0]) |
-		       (u64)RAW_LE32(key->peer_addr[0]) << 32);
-		SIP_C1((u64)RAW_LE16(key->client_port) |
-		       (u64)RAW_LE16(key->peer_port) << 16 |
-		       (u64)key->family << 32 | (u64)key->proto << 40);
-		SIP_FINAL_D3((u64)16 << 56);
-	} else {
-		for (i = 0; i < MUISP_FLOW_KEY_WORDS; i++)
-			SIP_C1(load_le64(p + 8 * i));
-		SIP_FINAL_D3((u64)sizeof(*key) << 56);
+		sip_word(&s, (u64)RAW_LE32(key->client_addr[0]) |
+			 (u64)RAW_LE32(key->peer_addr[0]) << 32, 1);
+		sip_word(&s, (u64)RAW_LE16(key->client_port) |
+			 (u64)RAW_LE16(key->peer_port) << 16 |
+			 (u64)key->family << 32 | (u64)key->proto << 40, 1);
+		return sip_final13(&s, (u64)16 << 56);
 	}
-	return v0 ^ v1 ^ v2 ^ v3;
+	for (i = 0; i < MUISP_FLOW_KEY_WORDS; i++)
+		sip_word(&s, load_le64(p + 8 * i), 1);
+	return sip_final13(&s, (u64)sizeof(*key) << 56);
 }
 
 u32 muisp_flow_nbuckets(u32 max_flows)

@@ -6,10 +6,11 @@
  * bit), bucket index, the RCU chain lookup, per-packet counter/TCP update,
  * time-out and eviction decisions.
  *
- * Besides portable.h this header needs the kernel's hlist_nulls and
- * spinlock types; on the host it provides single-threaded stand-ins with
- * the same names and layout (x86-64, non-debug spinlock_t = 4 bytes), so
- * the host benchmark runs the very lookup/update code of the module.
+ * Besides portable.h and the uAPI header (enum muisp_flow_end, defaults)
+ * this header needs the kernel's hlist_nulls and spinlock types; host
+ * builds get single-threaded stand-ins with the same names and layout
+ * (x86-64, non-debug spinlock_t = 4 bytes) from tests/bench/kernel_shim.h,
+ * so the host benchmark runs the very lookup/update code of the module.
  */
 #ifndef MUISP_FLOW_CORE_H
 #define MUISP_FLOW_CORE_H
@@ -24,70 +25,8 @@
 #include <linux/rculist.h>
 #include <linux/rculist_nulls.h>
 #else
-#include <sys/socket.h>
-
-#ifndef container_of
-#define container_of(ptr, type, member) \
-	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
-#endif
-
-/* Host stand-ins (single-threaded). */
-typedef struct { int slock; } spinlock_t;
-static inline void spin_lock(spinlock_t *l) { l->slock++; }
-static inline void spin_unlock(spinlock_t *l) { l->slock--; }
-static inline void spin_lock_init(spinlock_t *l) { l->slock = 0; }
-
-struct hlist_nulls_node {
-	struct hlist_nulls_node *next, **pprev;
-};
-
-struct hlist_nulls_head {
-	struct hlist_nulls_node *first;
-};
-
-#define NULLS_MARKER(v) ((struct hlist_nulls_node *)(1UL | (((unsigned long)(v)) << 1)))
-#define INIT_HLIST_NULLS_HEAD(h, v) ((h)->first = NULLS_MARKER(v))
-
-static inline int is_a_nulls(const struct hlist_nulls_node *p)
-{
-	return ((unsigned long)p & 1);
-}
-
-static inline unsigned long get_nulls_value(const struct hlist_nulls_node *p)
-{
-	return (unsigned long)p >> 1;
-}
-
-static inline void hlist_nulls_add_head_rcu(struct hlist_nulls_node *n,
-					    struct hlist_nulls_head *h)
-{
-	struct hlist_nulls_node *first = h->first;
-
-	n->next = first;
-	n->pprev = &h->first;
-	h->first = n;
-	if (!is_a_nulls(first))
-		first->pprev = &n->next;
-}
-
-static inline void hlist_nulls_del_rcu(struct hlist_nulls_node *n)
-{
-	struct hlist_nulls_node *next = n->next;
-
-	*n->pprev = next;
-	if (!is_a_nulls(next))
-		next->pprev = n->pprev;
-	n->pprev = NULL;	/* the kernel poisons pprev; next stays valid */
-}
-
-#define hlist_nulls_entry(ptr, type, member) container_of(ptr, type, member)
-#define hlist_nulls_for_each_entry_rcu(tpos, pos, head, member)		\
-	for ((pos) = (head)->first;						\
-	     !is_a_nulls(pos) &&						\
-		((tpos) = hlist_nulls_entry(pos, __typeof__(*(tpos)), member), 1); \
-	     (pos) = (pos)->next)
-#define READ_ONCE(x) (*(volatile __typeof__(x) *)&(x))
-#define WRITE_ONCE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))
+/* single-threaded stand-ins for the kernel list and lock types */
+#include "../tests/bench/kernel_shim.h"
 #endif /* !__KERNEL__ */
 
 /* TCP flag bits as in the TCP header's flag byte. */
@@ -119,7 +58,7 @@ struct muisp_flow_key {
 	u8 family;		/* AF_INET or AF_INET6 */
 	u8 proto;		/* IPPROTO_* */
 	u8 pad[2];
-} __attribute__((aligned(8)));
+} __aligned(8);
 
 #define MUISP_FLOW_KEY_WORDS (sizeof(struct muisp_flow_key) / sizeof(u64))
 
@@ -197,8 +136,10 @@ static inline u32 muisp_flow_bucket(u64 hash, u32 nbuckets)
 #define MUISP_FT_MAX_IDLE_S		MUISP_MAX_IDLE_TIMEOUT_S
 #define MUISP_FT_MAX_MAX_FLOWS		MUISP_MAX_MAX_FLOWS
 
-/* Number of buckets for a cap of max_flows: load factor <= 1/5 when full
- * (so a hit costs <= 1.1 key compares on average), power of two. */
+/*
+ * Number of buckets for a cap of max_flows: a power of two, load factor
+ * <= 1/5 when full (so a hit costs <= 1.1 key compares on average).
+ */
 #define MUISP_FT_LOAD_INV	5
 u32 muisp_flow_nbuckets(u32 max_flows);
 
@@ -249,8 +190,10 @@ static inline bool muisp_flow_tcp_closed(const u8 fl[2])
 	       ((fl[0] & MUISP_TCP_FIN) && (fl[1] & MUISP_TCP_FIN));
 }
 
-/* A packet that must start a new flow instead of joining a closed one:
- * a bare SYN (connection attempt reusing the 5-tuple). */
+/*
+ * A packet that must start a new flow instead of joining a closed one:
+ * a bare SYN (connection attempt reusing the 5-tuple).
+ */
 static inline bool muisp_flow_tcp_reopens(const u8 fl[2], u8 pkt_flags)
 {
 	return muisp_flow_tcp_closed(fl) &&

@@ -48,7 +48,7 @@
 #define FT_BATCH		4	/* records exported per lock hold */
 
 struct ft_stripe {
-	spinlock_t lock;
+	spinlock_t lock;	/* insert/unlink in the stripe's buckets */
 	u64 seq;		/* flow-id sequence, under lock */
 };
 
@@ -677,8 +677,10 @@ int muisp_ft_walk(struct muisp_flowtable *ft, struct muisp_ft_cursor *c,
 restart:
 		hlist_nulls_for_each_entry_rcu(e, n, &ft->buckets[b], node) {
 			spin_lock_bh(&e->lock);
-			/* chains are in descending id order; skip what was
-			 * delivered, and entries recycled from elsewhere */
+			/*
+			 * chains are in descending id order; skip what was
+			 * delivered, and entries recycled from elsewhere
+			 */
 			match = !e->dead && e->table_id == ft->table_id &&
 				(!c->last_id || e->id < c->last_id) &&
 				ft_walk_match(e, c) &&
@@ -825,8 +827,10 @@ static int ftst_thread_fn(void *arg)
 		flags = (i & 1) ? 0 : ((x >> 24) % 64 == 0 ? MUISP_TCP_RST :
 				       (x >> 24) % 64 == 1 ? MUISP_TCP_SYN :
 				       MUISP_TCP_ACK);
-		/* evict mode: the contract changes every 5000 packets (the
-		 * threads drift apart, so flows ping-pong: REBIND records) */
+		/*
+		 * evict mode: the contract changes every 5000 packets (the
+		 * threads drift apart, so flows ping-pong: REBIND records)
+		 */
 		ret = ftst_meter(t->ft, i, dir, len, flags,
 				 t->gc_mode ? 1 : 1 + (n / 5000) % 2);
 		if (ret) {
@@ -859,14 +863,18 @@ static int ftst_walk_fn(void *arg, const struct muisp_flow_record *rec)
 	return 0;
 }
 
-#define FTST_CHECK(cond) do {						\
-	if (!(cond)) {							\
-		pr_err("flowtable self-test failed: %s (line %d)\n",	\
-		       #cond, __LINE__);				\
-		ret = -EIO;						\
-		goto out;						\
-	}								\
-} while (0)
+/* Record the first failure in *ret (the test goes on); returns @ok. */
+static bool ftst_check(bool ok, const char *what, int line, int *ret)
+{
+	if (!ok && !*ret) {
+		pr_err("flowtable self-test failed: %s (line %d)\n", what,
+		       line);
+		*ret = -EIO;
+	}
+	return ok;
+}
+
+#define FTST_CHECK(cond) ftst_check(!!(cond), #cond, __LINE__, &ret)
 
 /* Exact accounting, eviction counter, walk resume, single-threaded. */
 static int ftst_basic(struct ftst_sink *s)
@@ -938,7 +946,6 @@ static int ftst_basic(struct ftst_sink *s)
 	FTST_CHECK(atomic64_read(&s->bytes[100][0]) == 190);
 	muisp_ft_stats(ft, &st);
 	FTST_CHECK(st.exported == st.inserts && st.inserts == 103);
-out:
 	muisp_ft_destroy(ft);
 	return ret;
 }
@@ -970,7 +977,6 @@ static int ftst_gc(struct ftst_sink *s)
 	for (i = 0; i < 10; i++)
 		FTST_CHECK(atomic64_read(&s->bytes[i][0]) == 300 &&
 			   atomic64_read(&s->packets[i][0]) == 1);
-out:
 	muisp_ft_destroy(ft);
 	return ret;
 }
@@ -1005,7 +1011,8 @@ static int ftst_concurrent(struct ftst_sink *s, bool gc_mode)
 		return PTR_ERR(ft);
 	for (i = 0; i < FTST_THREADS; i++) {
 		t[i] = kvzalloc(sizeof(*t[i]), GFP_KERNEL);
-		FTST_CHECK(t[i]);
+		if (!FTST_CHECK(t[i]))
+			goto out;
 		t[i]->ft = ft;
 		t[i]->seed = 17 + i * 7919 + gc_mode;
 		t[i]->gc_mode = gc_mode;

@@ -55,8 +55,7 @@ struct muisp_ft_stats {
 	u64 buckets;		/* size of the bucket array */
 	u64 inserts;		/* flows created */
 	u64 expired_idle;	/* ended by idle time-out */
-	u64 expired_closed;	/* ended by fin_timeout after FIN/RST, or by
-				 * a new SYN on a closed 5-tuple */
+	u64 expired_closed;	/* fin_timeout after FIN/RST, or SYN reuse */
 	u64 evictions;		/* ended to make room (cap or chain cap) */
 	u64 flushed;		/* ended by flush or destroy */
 	u64 rebinds;		/* ended because the contract id changed */
@@ -71,14 +70,13 @@ struct muisp_ft_stats {
  * filter fields; keep it between calls (it fits in
  * netlink_callback::ctx, 48 bytes).
  */
-#define MUISP_FT_FILTER_CONTRACT	(1U << 0)  /* contract_id matches */
-#define MUISP_FT_FILTER_CLIENT		(1U << 1)  /* family+client_addr */
+#define MUISP_FT_FILTER_CONTRACT	BIT(0)  /* contract_id matches */
+#define MUISP_FT_FILTER_CLIENT		BIT(1)  /* family+client_addr */
 
 struct muisp_ft_cursor {
 	u32 bucket;		/* bucket being walked */
 	u32 filter;		/* MUISP_FT_FILTER_* */
-	u64 last_id;		/* 0: bucket not started; else the flow_id of
-				 * the last flow delivered from it */
+	u64 last_id;		/* last flow_id delivered from it, or 0 */
 	u32 contract_id;	/* with MUISP_FT_FILTER_CONTRACT */
 	u8 family;		/* with MUISP_FT_FILTER_CLIENT */
 	u8 done;		/* set once the walk has completed */

@@ -142,12 +142,11 @@ static unsigned int muisp_forward(void *priv, struct sk_buff *skb,
 	reason = MUISP_DROP_NOT_BOUND;
 	if (a && a->state == MUISP_ADDR_STATE_BOUND) {
 		c = muisp_contract_lookup(mn, a->contract_id);
+		if (c && dir == MUISP_DIR_UP && a->xfrm_reqid &&
+		    READ_ONCE(mn->cfg.require_tunnel) && !tunnel_ok(skb, a))
+			return drop(mn, MUISP_DROP_TUNNEL);
 		if (!c)
 			reason = MUISP_DROP_NO_CONTRACT;
-		else if (dir == MUISP_DIR_UP && a->xfrm_reqid &&
-			 READ_ONCE(mn->cfg.require_tunnel) &&
-			 !tunnel_ok(skb, a))
-			return drop(mn, MUISP_DROP_TUNNEL);
 		else
 			reason = muisp_contract_charge(mn, c, dir, p.l3_len);
 		if (!reason) {

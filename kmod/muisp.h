@@ -103,7 +103,7 @@ struct muisp_config {
 
 struct muisp_net {
 	struct net *net;
-	struct mutex lock;
+	struct mutex lock;		/* serialises every change */
 
 	/* config: written under lock with WRITE_ONCE, read lock-free */
 	struct muisp_config cfg;
@@ -166,8 +166,8 @@ struct muisp_contract_req {
 	u8 status;		/* 0: not given */
 	bool has_soft, has_hard, has_expires;
 	u64 soft, hard, expires_s;
-	bool has_ctr[6];	/* up bytes, up pkts, down bytes, down pkts,
-				 * elapsed ms, usage ms */
+	/* up bytes, up pkts, down bytes, down pkts, elapsed ms, usage ms */
+	bool has_ctr[6];
 	u64 ctr[6];
 };
 

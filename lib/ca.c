@@ -438,7 +438,9 @@ muisp_ca_show(const char *cert, FILE *fp, struct muisp_ca_err *err)
 	fprintf(fp, "ca:          %s\n", bc && bc->ca ? "yes" : "no");
 	BASIC_CONSTRAINTS_free(bc);
 	fprintf(fp, "self-signed: %s\n",
-		X509_check_issued(x, x) == X509_V_OK ? "yes" : "no");
+		X509_NAME_cmp(X509_get_issuer_name(x),
+			      X509_get_subject_name(x)) == 0 &&
+		X509_verify(x, X509_get0_pubkey(x)) == 1 ? "yes" : "no");
 	sans = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
 	for (i = 0; sans && i < (unsigned)sk_GENERAL_NAME_num(sans); i++) {
 		const GENERAL_NAME *g = sk_GENERAL_NAME_value(sans, (int)i);

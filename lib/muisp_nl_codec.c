@@ -344,6 +344,7 @@ struct obj_cb {
 	void *arg;
 	uint8_t cmd;
 	int got;
+	muisp_nl_reset_cb reset;	/* the caller's, called with arg */
 	union {
 		muisp_nl_addr_cb addr;
 		muisp_nl_contract_cb contract;
@@ -363,6 +364,16 @@ static int obj_trampoline(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_ERROR;
 	c->got++;
 	return c->call ? c->call(c) : MNL_CB_OK;
+}
+
+/* Dump restarted: forget what the caller got, with the caller's arg. */
+static void reset_trampoline(void *data)
+{
+	struct obj_cb *c = data;
+
+	c->got = 0;
+	if (c->reset)
+		c->reset(c->arg);
 }
 
 #define CALLER(name)							\
@@ -448,10 +459,10 @@ int muisp_nl_addr_dump(struct muisp_nl *nl, muisp_nl_addr_cb cb,
 {
 	struct muisp_nl_addr o;
 	struct obj_cb c = { parse_addr, call_addr, &o, arg,
-			    MUISP_CMD_ADDR_GET, 0, { .addr = cb } };
+			    MUISP_CMD_ADDR_GET, 0, reset, { .addr = cb } };
 
 	return muisp_nl_dump(nl, muisp_nl_msg(nl, MUISP_CMD_ADDR_GET, 0),
-			     obj_trampoline, reset, &c);
+			     obj_trampoline, reset_trampoline, &c);
 }
 
 int muisp_nl_contract_set(struct muisp_nl *nl,
@@ -469,7 +480,7 @@ int muisp_nl_contract_get(struct muisp_nl *nl, uint32_t id,
 {
 	struct nlmsghdr *nlh = muisp_nl_msg(nl, MUISP_CMD_CONTRACT_GET, 0);
 	struct obj_cb c = { parse_contract, NULL, out, NULL,
-			    MUISP_CMD_CONTRACT_GET, 0, { NULL } };
+			    MUISP_CMD_CONTRACT_GET, 0, NULL, { NULL } };
 
 	mnl_attr_put_u32(nlh, MUISP_CONTRACT_A_ID, id);
 	return get_one(nl, nlh, &c);
@@ -488,10 +499,11 @@ int muisp_nl_contract_dump(struct muisp_nl *nl, muisp_nl_contract_cb cb,
 {
 	struct muisp_nl_contract o;
 	struct obj_cb c = { parse_contract, call_contract, &o, arg,
-			    MUISP_CMD_CONTRACT_GET, 0, { .contract = cb } };
+			    MUISP_CMD_CONTRACT_GET, 0, reset,
+			    { .contract = cb } };
 
 	return muisp_nl_dump(nl, muisp_nl_msg(nl, MUISP_CMD_CONTRACT_GET, 0),
-			     obj_trampoline, reset, &c);
+			     obj_trampoline, reset_trampoline, &c);
 }
 
 int muisp_nl_flow_dump(struct muisp_nl *nl, const struct muisp_nl_flow *filter,
@@ -500,7 +512,7 @@ int muisp_nl_flow_dump(struct muisp_nl *nl, const struct muisp_nl_flow *filter,
 	struct nlmsghdr *nlh = muisp_nl_msg(nl, MUISP_CMD_FLOW_GET, 0);
 	struct muisp_nl_flow o;
 	struct obj_cb c = { parse_flow, call_flow, &o, arg,
-			    MUISP_CMD_FLOW_GET, 0, { .flow = cb } };
+			    MUISP_CMD_FLOW_GET, 0, reset, { .flow = cb } };
 
 	if (filter) {
 		struct muisp_nl_flow f = *filter;
@@ -510,7 +522,7 @@ int muisp_nl_flow_dump(struct muisp_nl *nl, const struct muisp_nl_flow *filter,
 		if (muisp_nl_flow_put(nlh, &f) < 0)
 			return -1;
 	}
-	return muisp_nl_dump(nl, nlh, obj_trampoline, reset, &c);
+	return muisp_nl_dump(nl, nlh, obj_trampoline, reset_trampoline, &c);
 }
 
 int muisp_nl_flow_flush(struct muisp_nl *nl, uint32_t contract_id)
@@ -527,7 +539,7 @@ static int add_with_id(struct muisp_nl *nl, struct nlmsghdr *nlh,
 		       void *obj, const uint32_t *idp, uint64_t *present,
 		       unsigned int id_attr, uint32_t *id)
 {
-	struct obj_cb c = { p, NULL, obj, NULL, cmd, 0, { NULL } };
+	struct obj_cb c = { p, NULL, obj, NULL, cmd, 0, NULL, { NULL } };
 
 	if (muisp_nl_request(nl, nlh, obj_trampoline, &c) < 0)
 		return -1;
@@ -566,10 +578,10 @@ int muisp_nl_garden_dump(struct muisp_nl *nl, muisp_nl_garden_cb cb,
 {
 	struct muisp_nl_garden o;
 	struct obj_cb c = { parse_garden, call_garden, &o, arg,
-			    MUISP_CMD_GARDEN_GET, 0, { .garden = cb } };
+			    MUISP_CMD_GARDEN_GET, 0, reset, { .garden = cb } };
 
 	return muisp_nl_dump(nl, muisp_nl_msg(nl, MUISP_CMD_GARDEN_GET, 0),
-			     obj_trampoline, reset, &c);
+			     obj_trampoline, reset_trampoline, &c);
 }
 
 int muisp_nl_block_add(struct muisp_nl *nl, const struct muisp_nl_block *o,
@@ -597,16 +609,16 @@ int muisp_nl_block_dump(struct muisp_nl *nl, muisp_nl_block_cb cb,
 {
 	struct muisp_nl_block o;
 	struct obj_cb c = { parse_block, call_block, &o, arg,
-			    MUISP_CMD_BLOCK_GET, 0, { .block = cb } };
+			    MUISP_CMD_BLOCK_GET, 0, reset, { .block = cb } };
 
 	return muisp_nl_dump(nl, muisp_nl_msg(nl, MUISP_CMD_BLOCK_GET, 0),
-			     obj_trampoline, reset, &c);
+			     obj_trampoline, reset_trampoline, &c);
 }
 
 int muisp_nl_config_get(struct muisp_nl *nl, struct muisp_nl_config *out)
 {
 	struct obj_cb c = { parse_config, NULL, out, NULL,
-			    MUISP_CMD_CONFIG_GET, 0, { NULL } };
+			    MUISP_CMD_CONFIG_GET, 0, NULL, { NULL } };
 
 	return get_one(nl, muisp_nl_msg(nl, MUISP_CMD_CONFIG_GET, 0), &c);
 }
@@ -623,7 +635,7 @@ int muisp_nl_config_set(struct muisp_nl *nl, const struct muisp_nl_config *o)
 int muisp_nl_stats_get(struct muisp_nl *nl, struct muisp_nl_stats *out)
 {
 	struct obj_cb c = { parse_stats, NULL, out, NULL,
-			    MUISP_CMD_STATS_GET, 0, { NULL } };
+			    MUISP_CMD_STATS_GET, 0, NULL, { NULL } };
 
 	return get_one(nl, muisp_nl_msg(nl, MUISP_CMD_STATS_GET, 0), &c);
 }

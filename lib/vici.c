@@ -157,6 +157,7 @@ walk_msg(struct walk *w, int build, struct vici_node *root)
 		n = &w->nodes[w->ni++];
 		memset(n, 0, sizeof(*n));
 		n->name = put_str(w, name, nlen);
+		n->nlen = nlen;
 		n->value = put_str(w, val, vlen);
 		n->vlen = vlen;
 		switch (t) {

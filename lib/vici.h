@@ -65,6 +65,7 @@ enum vici_node_type {
 struct vici_node {
 	enum vici_node_type type;
 	const char *name;	/* NUL-terminated; "" for items and the root */
+	size_t nlen;		/* bytes of name on the wire */
 	const char *value;	/* NUL-terminated copy (values may hold NULs:
 				 * use vlen) */
 	size_t vlen;

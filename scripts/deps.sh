@@ -20,6 +20,8 @@ pkgs=(
 	python3-scapy procps psmisc socat sqlite3 jq
 	isc-dhcp-client dhcpcd5 strongswan-charon strongswan-swanctl
 	snmpd snmp freeradius freeradius-utils kea-admin
+	# DHCP benchmark peers (tests/dhcp/bench.sh; perfdhcp is in kea-admin)
+	kea-dhcp4-server dnsmasq-base
 )
 
 missing=()

@@ -59,6 +59,13 @@ int io_open(struct srv_iface *ifc)
 		       (socklen_t)strlen(name)) < 0 ||
 	    bind(ifc->udp_fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
 		goto err;
+	/* Bursts (a LAN waking up) should queue, not drop: best effort,
+	 * capped by net.core.rmem_max. */
+	{
+		int rcv = 1 << 20;
+
+		setsockopt(ifc->udp_fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+	}
 	ifc->pkt_fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (ifc->pkt_fd < 0)
 		goto err;

@@ -110,6 +110,11 @@ static int nl_update(void *ctx, enum kaddr_op op, uint32_t addr,
 		 * we only overwrite UNALLOCATED. */
 		if (addr_get_state(k, addr, &state) < 0)
 			return -1;
+		log_debug("kernel: renew %u.%u.%u.%u: entry exists, state %d%s",
+			  addr >> 24, (addr >> 16) & 0xff, (addr >> 8) & 0xff,
+			  addr & 0xff, state,
+			  state == MUISP_ADDR_STATE_UNALLOCATED ?
+			  " -> allocated" : " (kept)");
 		if (state == MUISP_ADDR_STATE_UNALLOCATED)
 			return addr_set(k, addr, MUISP_ADDR_STATE_ALLOCATED,
 					mac, 0);

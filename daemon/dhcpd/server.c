@@ -9,6 +9,8 @@
 #include "log.h"
 #include "server.h"
 
+#define KQ_MAX (sizeof(((struct server *)0)->kq) / sizeof(struct kcall))
+
 const char *const server_stat_names[ST__MAX] = {
 	[ST_RX] = "rx",
 	[ST_DISCOVER] = "rx_discover",
@@ -178,7 +180,7 @@ static void kqueue(struct server *s, enum kaddr_op op, uint32_t addr,
 
 	if (!s->kops.update)
 		return;
-	if (s->nkq == sizeof(s->kq) / sizeof(s->kq[0])) {
+	if (s->nkq == KQ_MAX) {
 		/* Cannot happen with SRV_MAX_PENDING inputs per batch, but
 		 * never lose a hand-off: fall back to a full resync. */
 		s->kernel_failed = 1;
@@ -655,6 +657,8 @@ int server_flush(struct server *s, int64_t now)
 		const struct kcall *k = &s->kq[i];
 		char b[INET_ADDRSTRLEN];
 
+		log_debug("kernel: %s %s", kaddr_op_str(k->op),
+			  ip(k->addr, b));
 		if (s->kops.update(s->kops.ctx, k->op, k->addr,
 				   k->has_mac ? k->mac : NULL) < 0) {
 			log_warn("kernel: %s %s", kaddr_op_str(k->op),
@@ -702,6 +706,10 @@ int64_t server_expire(struct server *s, int64_t now)
 
 		while ((i = pool_deadline_top(p)) != POOL_NONE &&
 		       p->a[i].deadline <= now) {
+			/* Leave room in the kernel queue: the caller flushes
+			 * and calls again (the next deadline is <= now). */
+			if (s->nkq >= KQ_MAX - 1)
+				return server_next_deadline(s);
 			struct pool_addr *a = &p->a[i];
 
 			switch (a->state) {

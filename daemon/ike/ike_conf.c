@@ -21,11 +21,13 @@ safe(const char *s)
 }
 
 static void
-lifetimes(FILE *fp, unsigned life, unsigned rekey)
+lifetimes(FILE *fp, unsigned life, unsigned rekey, int no_rekey)
 {
 	if (!life)
 		life = 3600;
-	if (!rekey || rekey >= life)
+	if (no_rekey)
+		rekey = 0;	/* swanctl: 0 disables rekeying */
+	else if (!rekey || rekey >= life)
 		rekey = life - life / 10;
 	fprintf(fp,
 		"\t\t\t\trekey_time = %us\n"
@@ -83,7 +85,7 @@ ike_conf_router(FILE *fp, const struct ike_router_conf *c)
 		"\t\t\t\tclose_action = none\n"
 		"\t\t\t\tstart_action = none\n",
 		c->cert, c->id, name, ts);
-	lifetimes(fp, c->life_time, c->rekey_time);
+	lifetimes(fp, c->life_time, c->rekey_time, c->no_rekey);
 	fprintf(fp,
 		"\t\t\t}\n"
 		"\t\t}\n"
@@ -133,7 +135,7 @@ ike_conf_client(FILE *fp, const struct ike_client_conf *c)
 		name, c->router, c->cert, c->router_id, c->cacert, name,
 		c->privacy ? "esp_proposals = " IKE_ESP_PROPOSALS :
 			     "ah_proposals = " IKE_AH_PROPOSALS);
-	lifetimes(fp, c->life_time, c->rekey_time);
+	lifetimes(fp, c->life_time, c->rekey_time, c->no_rekey);
 	fprintf(fp,
 		"\t\t\t}\n"
 		"\t\t}\n"

@@ -29,7 +29,8 @@ struct ike_router_conf {
 	const char *id;			/* router identity (a SAN of cert) */
 	const char *local_ts;		/* default "0.0.0.0/0,::/0" */
 	unsigned life_time;		/* CHILD_SA hard lifetime, s (0: 3600) */
-	unsigned rekey_time;		/* 0: charon's default (life*0.9) */
+	unsigned rekey_time;		/* 0: life - life/10 */
+	int no_rekey;			/* never rekey: the SA expires */
 };
 
 struct ike_client_conf {
@@ -40,6 +41,7 @@ struct ike_client_conf {
 	const char *cert;		/* own self-signed cert (x509/) */
 	int privacy;			/* 1: ESP AES-GCM, 0: AH */
 	unsigned life_time, rekey_time;	/* 0: defaults */
+	int no_rekey;
 };
 
 struct ike_strongswan_conf {

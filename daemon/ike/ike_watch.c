@@ -272,6 +272,8 @@ ike_watch_handle(struct ike_watch *w, const char *name,
 	const char *up;
 
 	w->st.events++;
+	if (w->ops.event)
+		w->ops.event(w->arg, name, msg);
 	if (!msg) {
 		w->st.malformed++;
 		return;

@@ -55,6 +55,9 @@ struct ike_watch_ops {
 			    const struct ike_child *new_sa);
 	void (*ike_updown)(void *arg, const char *ike_name, uint32_t uniqueid,
 			   int up, const char *remote_host);
+	/* optional: every event as received (logging, debugging); MSG is
+	 * NULL when it did not parse */
+	void (*event)(void *arg, const char *name, const struct vici_msg *msg);
 };
 
 struct ike_watch_stats {

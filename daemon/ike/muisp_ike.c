@@ -3,9 +3,9 @@
  * muisp-ike: the router's IKE helper.
  *
  *   muisp-ike conf router --cert F --id ID [--local-addrs A] [--name N]
- *                         [--life S] [--rekey S]
+ *                         [--life S] [--rekey S | --no-rekey]
  *   muisp-ike conf client --router A --router-id ID --cacert F --cert F
- *                         [--privacy] [--life S] [--rekey S]
+ *                         [--privacy] [--life S] [--rekey S | --no-rekey]
  *   muisp-ike conf strongswan --socket PATH [--log FILE] [--install-routes]
  *   muisp-ike load-cert [--uri U] CERT.pem     (trust a client's cert)
  *   muisp-ike ca init DIR CN [--days N] [--force]
@@ -51,7 +51,7 @@ num(const char *s)
 enum {
 	O_CERT = 1, O_ID, O_LOCAL, O_NAME, O_LIFE, O_REKEY, O_ROUTER,
 	O_ROUTER_ID, O_CACERT, O_PRIVACY, O_SOCKET, O_LOG, O_ROUTES, O_URI,
-	O_DAYS, O_FORCE, O_NOTICE,
+	O_DAYS, O_FORCE, O_NOTICE, O_NOREKEY,
 };
 
 static const struct option opts[] = {
@@ -72,6 +72,7 @@ static const struct option opts[] = {
 	{ "days", required_argument, NULL, O_DAYS },
 	{ "force", no_argument, NULL, O_FORCE },
 	{ "notice", required_argument, NULL, O_NOTICE },
+	{ "no-rekey", no_argument, NULL, O_NOREKEY },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -113,6 +114,7 @@ parse(int argc, char **argv, struct args *a)
 		case O_DAYS: a->days = num(optarg); break;
 		case O_FORCE: a->force = 1; break;
 		case O_NOTICE: a->notice = optarg; break;
+		case O_NOREKEY: a->r.no_rekey = a->c.no_rekey = 1; break;
 		default: usage();
 		}
 	}

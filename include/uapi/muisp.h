@@ -257,7 +257,8 @@
  * MUISP_CMD_STATS_GET: NLM_F_REQUEST; reply carries:
  *     MUISP_STATS_A_DROPS: nest; inside, the attribute type is an enum
  *       muisp_drop_reason value and the payload a u64 count of packets
- *       dropped for it (every reason is present, also when 0)
+ *       dropped for it (every reason is present, also when 0); type 0
+ *       (MUISP_DROP_UNSPEC) is only alignment padding, skip it
  *     MUISP_STATS_A_UP_PACKETS, _UP_BYTES, _DOWN_PACKETS, _DOWN_BYTES: u64,
  *       packets forwarded and charged to a contract
  *     MUISP_STATS_A_LOCAL_PACKETS: u64, LAN packets accepted to the router

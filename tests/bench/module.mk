@@ -2,4 +2,4 @@
 # tests/bench: host microbenchmarks (run by tests/bench/*.sh from scripts/bench.sh)
 
 # flow table: kmod/flow_core.c through the host model
-$(eval $(call program,flowtable-bench,tests/bench/flowtable_bench.c tests/bench/ft_model.c kmod/flow_core.c,))
+$(eval $(call program,flowtable-bench,tests/bench/flowtable_bench.c tests/bench/ft_model.c kmod/flow_core.c,,noinst))

@@ -296,13 +296,15 @@ for i in $(seq $n); do
 done >"$T/codes"
 expect "vouchers" $n "$(sort -u "$T/codes" | wc -l)"
 i=0
+bpids=()
 while read -r c; do
 	i=$((i + 1))
 	cl "many$i" "127.0.1.$i" -m voucher -P "$c" buy bytes 500000 1000000 \
 		>"$T/many$i.out" 2>&1 &
+	bpids+=($!)
 done <"$T/codes"
 wait_fail=0
-for j in $(jobs -p); do [ "$j" = "$pid" ] || wait "$j" || wait_fail=$((wait_fail + 1)); done
+for j in "${bpids[@]}"; do wait "$j" || wait_fail=$((wait_fail + 1)); done
 expect "concurrent buys failed" 0 "$wait_fail"
 cat "$T"/many*.out | grep '^quote' | sed 's/.*serial=\([0-9]*\).*/\1/' | sort -n >"$T/serials"
 expect "contracts bought" $n "$(wc -l <"$T/serials")"

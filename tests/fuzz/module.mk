@@ -7,3 +7,6 @@ $(eval $(call fuzz_target,fuzz_ctl,tests/fuzz/fuzz_ctl.c daemon/muispd/proto.c,)
 # muisp-dhcpd (DHCP): packet parser + re-encoding, option encoder alone
 $(eval $(call fuzz_target,fuzz_dhcp_packet,tests/fuzz/fuzz_dhcp_packet.c daemon/dhcpd/packet.c,))
 $(eval $(call fuzz_target,fuzz_dhcp_options,tests/fuzz/fuzz_dhcp_options.c daemon/dhcpd/packet.c,))
+
+# IKE: VICI message codec, packet layer, framing and the CHILD_SA watcher
+$(eval $(call fuzz_target,fuzz_vici,tests/fuzz/fuzz_vici.c lib/vici.c daemon/ike/ike_watch.c,))

@@ -36,6 +36,21 @@ ike_pki() {
 		--notice "muisp test LAN, VM scenario"
 }
 
+# ike_selfsign NAME CERT KEY in the background (2 vCPUs: overlap the
+# RSA key generations); ike_pki_wait waits for all of them.
+IKE_BG=()
+ike_selfsign() {
+	muisp-ike ca selfsign "$1" "$2" "$3" --days 2 &
+	IKE_BG+=($!)
+}
+ike_pki_wait() {
+	local p
+	for p in "${IKE_BG[@]}"; do
+		wait "$p" || fail "key generation failed"
+	done
+	IKE_BG=()
+}
+
 ike_vici() { echo "unix://$IKE_DIR/$1/charon.vici"; }
 
 # ike_setup NAME: directory skeleton and strongswan.conf for charon NAME.
@@ -73,41 +88,64 @@ ike_charon() {
 # muisp-ike conf.  Extra options go to `muisp-ike conf client`.
 ike_router_alice() {
 	local p=$IKE_DIR/pki r=$IKE_DIR/router/swanctl a=$IKE_DIR/alice/swanctl
-	log "pki"; ike_pki "$p"; log "pki done"
 	ike_setup router
 	ike_setup alice
+	log "pki"
+	ike_selfsign alice.anon "$a/x509/alice.pem" "$a/private/alice.key"
+	ike_pki "$p"
+	ike_pki_wait
+	log "pki done"
 	cp "$p/router.pem" "$r/x509/"
 	cp "$p/router.key" "$r/private/"
 	cp "$p/ca.pem" "$r/x509ca/"
 	muisp-ike conf router --cert router.pem --id $ROUTER_ID \
 		--local-addrs $ROUTER_LAN4 ${IKE_ROUTER_OPTS:-} >"$r/swanctl.conf"
-	muisp-ike ca selfsign alice.anon "$a/x509/alice.pem" \
-		"$a/private/alice.key" --days 2
 	cp "$p/ca.pem" "$a/x509ca/"
 	muisp-ike conf client --router $ROUTER_LAN4 --router-id $ROUTER_ID \
 		--cacert ca.pem --cert alice.pem "$@" >"$a/swanctl.conf"
-	log "charons"; ike_charon router router
+	log "charons"
+	ike_charon router router
 	ike_charon alice alice
+	log "charons up"
 	muisp-ike load-cert --uri "$(ike_vici router)" "$a/x509/alice.pem"
 }
 
 # ike_watch_start FILE [SECONDS]: ikewatch-print on the router's charon.
 ike_watch_start() {
-	ikewatch-print "$(ike_vici router)" "${2:-600}" >"$1" 2>&1 &
-	wait_until 30 grep -q '^ready' "$1"
+	IKEWATCH_DUMP=1 ikewatch-print "$(ike_vici router)" "${2:-600}" >"$1" 2>&1 &
+	wait_until 60 grep -q '^ready' "$1"
+	log "watcher ready"
 }
 
 # On failure, show what charon said (the scratch directory goes away).
 ike_dump() {
 	local st=$? f
 	if [ $st -ne 0 ]; then
-		for f in "$IKE_DIR"/*/charon.log "$IKE_DIR"/*/stdout "$SCRATCH"/*.out "$SCRATCH"/*.log; do
-			[ -f "$f" ] || continue
-			echo "---- $f (tail)"
-			tail -n 40 "$f"
-		done
+		tail -n 40 "$SCRATCH"/*.out "$SCRATCH"/*.log \
+			"$IKE_DIR"/*/charon.log "$IKE_DIR"/*/stdout 2>/dev/null
 	fi
 	topo_down
 	return $st
 }
-ike_trap() { trap ike_dump EXIT; }
+ike_trap() {
+	trap ike_dump EXIT
+	trap 'exit 143' TERM
+}
+
+# ike_reload_router_creds: drop every credential of the router's charon
+# and load its swanctl directory again (certificates swapped on disk), then
+# register alice's certificate again (clear-creds dropped it).
+ike_reload_router_creds() {
+	ike_swanctl router --load-creds --clear >"$IKE_DIR/router/creds.log" 2>&1 ||
+		fail "reload creds: $(cat "$IKE_DIR/router/creds.log")"
+	muisp-ike load-cert --uri "$(ike_vici router)" \
+		"$IKE_DIR/alice/swanctl/x509/alice.pem" >/dev/null
+}
+
+# ike_field LINE KEY: the word after KEY in a watcher line.
+ike_field() {
+	local w=($1) i
+	for ((i = 0; i < ${#w[@]} - 1; i++)); do
+		[ "${w[$i]}" = "$2" ] && { echo "${w[$((i + 1))]}"; return; }
+	done
+}

@@ -8,6 +8,7 @@
  *   down ADDR reqid R ...
  *   rekey ADDR reqid R spi_in OLD -> NEW
  *   ike-up|ike-down NAME ID REMOTE
+ *   event NAME, malformed N   (every event; IKEWATCH_DUMP=1 dumps it)
  *
  * usage: ikewatch-print URI [MAX_SECONDS]
  * Exits 0 after MAX_SECONDS (default 600) or when charon goes away.
@@ -44,7 +45,7 @@ on_down(void *arg, const struct ike_child *c)
 static void
 on_rekey(void *arg, const struct ike_child *o, const struct ike_child *n)
 {
-	printf("rekey %s reqid %u -> %u spi_in 0x%08x -> 0x%08x proto %s\n",
+	printf("rekey addr %s reqid %u -> %u spi_in 0x%08x -> 0x%08x proto %s\n",
 	       n->addr_str, o->reqid, n->reqid, o->spi_in, n->spi_in,
 	       n->proto == IPPROTO_AH ? "AH" : "ESP");
 	fflush(stdout);
@@ -58,13 +59,24 @@ on_ike(void *arg, const char *name, uint32_t id, int up, const char *remote)
 	fflush(stdout);
 }
 
+static void
+on_event(void *arg, const char *name, const struct vici_msg *msg)
+{
+	printf("event %s%s\n", name, msg ? "" : " (malformed)");
+	if (msg && getenv("IKEWATCH_DUMP"))
+		vici_msg_dump(&msg->root, stdout, 1);
+	fflush(stdout);
+}
+
 int
 main(int argc, char **argv)
 {
 	static const struct ike_watch_ops ops = {
 		.child_up = on_up, .child_down = on_down,
 		.child_rekey = on_rekey, .ike_updown = on_ike,
+		.event = on_event,
 	};
+	unsigned long bad = 0;
 	const struct ike_watch_stats *st;
 	struct ike_watch *w;
 	time_t end;
@@ -92,6 +104,12 @@ main(int argc, char **argv)
 
 		if (poll(&pfd, 1, 1000) > 0 && ike_watch_dispatch(w) < 0)
 			break;
+		st = ike_watch_stats(w);
+		if (st->malformed != bad) {
+			bad = st->malformed;
+			printf("malformed %lu\n", bad);
+			fflush(stdout);
+		}
 	}
 	st = ike_watch_stats(w);
 	printf("stats events %lu up %lu down %lu rekey %lu malformed %lu\n",

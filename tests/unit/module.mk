@@ -27,3 +27,8 @@ $(eval $(call unit_test,test_dhcp_server,tests/unit/test_dhcp_server.c daemon/dh
 
 # kmod gate logic (kmod/gate.c, kernel engineer)
 $(eval $(call unit_test,test_gate,tests/unit/test_gate.c kmod/gate.c,))
+
+# IKE (strongSwan VICI client, CHILD_SA watcher, config generator, CA)
+$(eval $(call unit_test,test_vici,tests/unit/test_vici.c lib/vici.c,))
+$(eval $(call unit_test,test_ike_watch,tests/unit/test_ike_watch.c daemon/ike/ike_watch.c daemon/ike/ike_conf.c lib/vici.c,))
+$(eval $(call unit_test,test_ca,tests/unit/test_ca.c lib/ca.c,$$(shell $$(PKG_CONFIG) --libs libcrypto)))

@@ -30,7 +30,7 @@ static struct dhcp_msg rm;	/* last reply, parsed */
 
 static struct reply sent[16];
 static unsigned int nsent;
-static struct { enum kaddr_op op; uint32_t addr; int committed; } kcalls[32];
+static struct { enum kaddr_op op; uint32_t addr; int committed; } kcalls[512];
 static unsigned int nk;
 
 static int fake_send(struct server *s, const struct reply *r)
@@ -49,7 +49,7 @@ static int fake_kernel(void *ctx, enum kaddr_op op, uint32_t addr,
 	struct lease_rec r;
 
 	assert_non_null(other);
-	assert_true(nk < 32);
+	assert_true(nk < 512);
 	kcalls[nk].op = op;
 	kcalls[nk].addr = addr;
 	kcalls[nk].committed = leasedb_get(other, addr, &r) == 0 &&
@@ -668,6 +668,72 @@ static void test_stats_in_db(void **state)
 	assert_int_equal(rx, 2);
 }
 
+/* 200 leases ending in the same second: every one is handed to the
+ * kernel, in batches that fit the queue. */
+static void test_mass_expiry(void **state)
+{
+	static const char big[] =
+		"interface lan0 {\nsubnet 10.0.0.0/16\nserver-id 10.0.0.1\n"
+		"pool 10.0.1.1 10.0.1.200\nlease-time 60\n}\n";
+	char err[256];
+	unsigned int i, passes = 0;
+	int64_t next;
+
+	stop();
+	assert_int_equal(config_parse("big", big, conf, err, sizeof(err)), 0);
+	{
+		uint32_t ids[1] = { tip("10.0.0.1") };
+
+		db = leasedb_open(dbpath, LEASEDB_CREATE);
+		memset(&srv, 0, sizeof(srv));
+		srv.send = fake_send;
+		srv.kops.update = fake_kernel;
+		assert_int_equal(server_init(&srv, conf, ids, db, T0), 0);
+	}
+	for (i = 0; i < 200; i++) {
+		char a[32];
+
+		snprintf(a, sizeof(a), "10.0.1.%u", i + 1);
+		tpkt_init(&pk, 1, i);
+		pk.b[32] = (uint8_t)(i >> 8);
+		pk.b[33] = (uint8_t)i;
+		tpkt_type(&pk, DHCPDISCOVER);
+		tpkt_end(&pk);
+		server_input(&srv, 0, pk.b, pk.len, T0);
+		tpkt_init(&pk, 1, i);
+		pk.b[32] = (uint8_t)(i >> 8);
+		pk.b[33] = (uint8_t)i;
+		tpkt_type(&pk, DHCPREQUEST);
+		tpkt_addr(&pk, 50, a);
+		tpkt_addr(&pk, 54, "10.0.0.1");
+		tpkt_end(&pk);
+		server_input(&srv, 0, pk.b, pk.len, T0);
+		nsent = 0;
+		server_flush(&srv, T0);
+		nsent = 0;
+	}
+	assert_int_equal(srv.st[ST_ACK], 200);
+	assert_int_equal(nk, 200);
+	nk = 0;
+	next = server_expire(&srv, T0 + 60);
+	while (next >= 0 && next <= T0 + 60) {
+		server_flush(&srv, T0 + 60);
+		passes++;
+		next = server_expire(&srv, T0 + 60);
+	}
+	server_flush(&srv, T0 + 60);
+	assert_int_equal(next, -1);
+	assert_true(passes >= 1);
+	assert_int_equal(srv.st[ST_EXPIRED], 200);
+	assert_int_equal(nk, 200);
+	for (i = 0; i < 200; i++) {
+		assert_int_equal(kcalls[i].op, KADDR_RELEASE);
+		assert_int_equal(kcalls[i].committed, 1);
+	}
+	assert_int_equal(srv.kernel_failed, 0);
+	assert_int_equal(srv.ifaces[0].pool.nfree, 200);
+}
+
 static void test_kernel_failure_flags_resync(void **state)
 {
 	srv.kops.update = NULL;
@@ -705,6 +771,7 @@ int main(void)
 		T(test_admin_release),
 		T(test_stats_in_db),
 		T(test_kernel_failure_flags_resync),
+		T(test_mass_expiry),
 	};
 
 	log_init(1, 0);

@@ -436,6 +436,40 @@ static void test_cli_help(void **state)
 	assert_non_null(strstr(out_txt, "uAPI version 1"));
 }
 
+static void test_cli_batch(void **state)
+{
+	char path[] = "/tmp/muispctl-batch-XXXXXX";
+	int fd = mkstemp(path);
+	static const char text[] =
+		"# comment\n"
+		"\n"
+		"  flow   help  \n"
+		"addr set x state bound\n"
+		"flow help\n";
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, sizeof(text) - 1),
+			 (ssize_t)sizeof(text) - 1);
+	close(fd);
+	/* Runs line 3, stops at line 4: line 5 never runs. */
+	assert_int_equal(run("-b", path, NULL), EXIT_USAGE);
+	assert_string_equal(out_txt,
+		"usage: muispctl flow list [addr ADDRESS] [contract ID]\n"
+		"       muispctl flow flush [contract ID]\n");
+	snprintf(out_txt, sizeof(out_txt), "muispctl: invalid address 'x': "
+		 "not an IPv4 or IPv6 address\nmuispctl: %s:4: command "
+		 "failed\n", path);
+	assert_string_equal(err_txt, out_txt);
+	assert_int_equal(run("--batch", path, "addr", "list", NULL),
+			 EXIT_USAGE);
+	assert_string_equal(err_txt, "muispctl: -b takes no command line\n");
+	unlink(path);
+	assert_int_equal(run("-b", path, NULL), EXIT_USAGE);
+	snprintf(out_txt, sizeof(out_txt), "muispctl: %s: No such file or "
+		 "directory\n", path);
+	assert_string_equal(err_txt, out_txt);
+}
+
 /* Without the module (as on any build host: its kernel cannot load
  * modules), a valid command fails with exit 3 and the modprobe hint. */
 static void test_cli_no_module(void **state)
@@ -468,6 +502,7 @@ int main(void)
 		cmocka_unit_test(test_names_and_formats),
 		cmocka_unit_test(test_cli_usage_errors),
 		cmocka_unit_test(test_cli_help),
+		cmocka_unit_test(test_cli_batch),
 		cmocka_unit_test(test_cli_no_module),
 	};
 

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -225,6 +226,13 @@ static void connect_channel(void)
 	if (G.fd < 0)
 		die("connect %s port %s: %s", G.server, G.port,
 		    strerror(errno));
+	{
+		/* Never hang on a stuck router (TLS handshake included). */
+		struct timeval tv = { .tv_sec = 20 };
+
+		setsockopt(G.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		setsockopt(G.fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	}
 	if (G.plain)
 		return;
 	G.ctx = SSL_CTX_new(TLS_client_method());

@@ -31,6 +31,7 @@ static void usage(FILE *f)
 	size_t i;
 
 	fprintf(f, "usage: muispctl [-j|--json] OBJECT [VERB] [ARGS...]\n"
+		   "       muispctl [-j|--json] -b|--batch FILE\n"
 		   "       muispctl OBJECT help\n\n");
 	for (i = 0; i < sizeof(objects) / sizeof(objects[0]); i++)
 		fprintf(f, "  %-10s %s\n", objects[i].name,
@@ -199,23 +200,94 @@ int ctl_nl_fail(struct ctl *c, const char *what)
 	return EXIT_FAIL;
 }
 
+/* Run one command line (argv[0] is the object). */
+static int run_object(struct ctl *c, int argc, char **argv)
+{
+	size_t i;
+
+	c->attr_names = NULL;
+	c->nattr_names = 0;
+	if (ctl_is_help(argv[0])) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	for (i = 0; i < sizeof(objects) / sizeof(objects[0]); i++)
+		if (!strcmp(objects[i].name, argv[0]))
+			return objects[i].fn(c, argc, argv);
+	fprintf(stderr, "muispctl: unknown object '%s'\n", argv[0]);
+	usage(stderr);
+	return EXIT_USAGE;
+}
+
+/*
+ * -b FILE: one command per line (words separated by blanks, no quoting;
+ * empty lines and lines starting with '#' skipped), all on one netlink
+ * handle.  Stops at the first failing line with its exit code.
+ */
+static int run_batch(struct ctl *c, const char *path)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	char *line = NULL, *argv[64], *save, *w;
+	size_t cap = 0;
+	unsigned long n = 0;
+	int argc, rc = EXIT_OK;
+
+	if (!f) {
+		fprintf(stderr, "muispctl: %s: %s\n", path, strerror(errno));
+		return EXIT_USAGE;
+	}
+	while (rc == EXIT_OK && getline(&line, &cap, f) >= 0) {
+		n++;
+		argc = 0;
+		for (w = strtok_r(line, " \t\r\n", &save); w;
+		     w = strtok_r(NULL, " \t\r\n", &save)) {
+			if (argc == 63) {
+				fprintf(stderr, "muispctl: %s:%lu: too many "
+					"words\n", path, n);
+				rc = EXIT_USAGE;
+				break;
+			}
+			argv[argc++] = w;
+		}
+		argv[argc] = NULL;
+		if (rc != EXIT_OK || argc == 0 || argv[0][0] == '#')
+			continue;
+		rc = run_object(c, argc, argv);
+		if (rc != EXIT_OK)
+			fprintf(stderr, "muispctl: %s:%lu: command failed\n",
+				path, n);
+	}
+	if (rc == EXIT_OK && ferror(f)) {
+		fprintf(stderr, "muispctl: %s: %s\n", path, strerror(errno));
+		rc = EXIT_FAIL;
+	}
+	free(line);
+	if (f != stdin)
+		fclose(f);
+	return rc;
+}
+
 int muispctl_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "batch", required_argument, NULL, 'b' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ctl c = { .fmt = OUT_TEXT, .out = stdout };
-	size_t i;
+	const char *batch = NULL;
 	int ch, rc;
 
 	optind = 0;	/* reset getopt: tests call us repeatedly */
-	while ((ch = getopt_long(argc, argv, "+jhV", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+jb:hV", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'j':
 			c.fmt = OUT_JSON;
+			break;
+		case 'b':
+			batch = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -231,23 +303,15 @@ int muispctl_main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc == 0) {
+	if (batch && argc) {
+		fprintf(stderr, "muispctl: -b takes no command line\n");
+		return EXIT_USAGE;
+	}
+	if (!batch && argc == 0) {
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (ctl_is_help(argv[0])) {
-		usage(stdout);
-		return EXIT_OK;
-	}
-	for (i = 0; i < sizeof(objects) / sizeof(objects[0]); i++)
-		if (!strcmp(objects[i].name, argv[0]))
-			break;
-	if (i == sizeof(objects) / sizeof(objects[0])) {
-		fprintf(stderr, "muispctl: unknown object '%s'\n", argv[0]);
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	rc = objects[i].fn(&c, argc, argv);
+	rc = batch ? run_batch(&c, batch) : run_object(&c, argc, argv);
 	if (fflush(stdout) != 0 && rc == EXIT_OK) {
 		fprintf(stderr, "muispctl: write error: %s\n", strerror(errno));
 		rc = EXIT_FAIL;

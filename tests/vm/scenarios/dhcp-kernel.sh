@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# timeout: 240
+# timeout: 300
 #
 # muisp-dhcpd drives the kernel address table (seed Fig. 5), with real ISC
 # dhclient clients: allocation -> allocated; a renewal leaves a binding
@@ -26,9 +26,9 @@ interface lan0 {
 	server-id 192.0.2.1
 	pool 192.0.2.100 192.0.2.103
 	router 192.0.2.1
-	lease-time 12
+	lease-time 40
 	renew-time 3
-	rebind-time 9
+	rebind-time 35
 }
 EOF
 cat >"$T/dhclient.conf" <<'EOF'
@@ -50,10 +50,25 @@ dhclient_in() { # NS [args]
 		-pf "$T/$ns.pid" -lf "$T/$ns.leases" "$@" eth0 >>"$T/$ns.out" 2>&1
 }
 start_dhcpd() {
-	on router muisp-dhcpd -d -v -f "$T/dhcpd.conf" >>"$T/dhcpd.log" 2>&1 &
+	# Not through on(): $! must be the daemon, not a subshell.
+	ip netns exec router muisp-dhcpd -d -v -f "$T/dhcpd.conf" \
+		>>"$T/dhcpd.log" 2>&1 &
 	DHCPD=$!
 }
-trap 'kill $DHCPD 2>/dev/null; for f in "$T"/*.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null; done; topo_down' EXIT
+cleanup() {
+	local rc=$? f
+	if [ $rc -ne 0 ]; then
+		echo "--- dhcpd log"
+		tail -60 "$T/dhcpd.log"
+	fi
+	kill "$DHCPD" 2>/dev/null || true
+	for f in "$T"/*.pid; do
+		if [ -f "$f" ]; then kill "$(cat "$f")" 2>/dev/null || true; fi
+	done
+	topo_down
+}
+DHCPD=
+trap cleanup EXIT
 
 # The LAN clients get their IPv4 address by DHCP in this scenario.
 on alice ip -4 addr flush dev eth0
@@ -81,7 +96,7 @@ assert_eq 7 "$(contract_of 192.0.2.100)" "contract after a renewal"
 
 # --- restart mid-lease ------------------------------------------------------
 kill -TERM $DHCPD
-wait $DHCPD || fail "muisp-dhcpd did not exit cleanly"
+wait $DHCPD || { tail -5 "$T/dhcpd.log"; fail "muisp-dhcpd did not exit cleanly"; }
 start_dhcpd
 wait_until 20 more 'kernel hand-off: connected' 1
 n=$(logcount 'ACK 192.0.2.100 .*renewed')
@@ -104,7 +119,7 @@ on router muispctl addr set 192.0.2.101 state bound contract 7
 assert_eq bound "$(state 192.0.2.101)" "bob bound"
 # bob's machine "crashes": its client dies without releasing.
 kill -9 "$(cat "$T/bob.pid")"
-wait_until 20 grep -q 'lease of 192.0.2.101 expired' "$T/dhcpd.log"
+wait_until 60 grep -q 'lease of 192.0.2.101 expired' "$T/dhcpd.log"
 assert_eq unallocated "$(state 192.0.2.101)" "state after expiry"
 assert_eq 7 "$(on router muispctl --json contract show 7 | jq .id)" \
 	"the contract survives its address"
@@ -112,6 +127,6 @@ assert_eq 0 "$(on router muispctl --json contract show 7 | jq .naddrs)" \
 	"contract 7 unbound"
 
 kill -TERM $DHCPD
-wait $DHCPD || fail "muisp-dhcpd did not exit cleanly"
+wait $DHCPD || { tail -5 "$T/dhcpd.log"; fail "muisp-dhcpd did not exit cleanly"; }
 grep -q 'kernel_errors' "$T/dhcpd.log" && fail "kernel hand-off errors: $(grep stats: "$T/dhcpd.log")"
 log "dhcp-kernel: all steps passed"

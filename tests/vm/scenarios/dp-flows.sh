@@ -24,10 +24,12 @@ stats_snapshot >"$snap"
 # ICMP: 3 x 128 bytes each way; ICMPv6: 2 x 148; UDP: 1 x 78 each way
 on alice ping -c 3 -i 0.2 -W 2 -s 100 $INET4 >/dev/null
 on alice ping -6 -c 2 -i 0.2 -W 2 -s 100 $INET6 >/dev/null
-out=$(head -c 50 /dev/zero | on alice socat -t 2 - UDP:$INET4:9000,sourceport=40001 | wc -c)
+out=$(head -c 50 /dev/zero | on alice timeout 20 socat -t 2 - UDP:$INET4:9000,sourceport=40001 | wc -c)
 assert_eq 50 "$out" "UDP echo"
 # TCP: a short exchange, then close (FIN both ways)
-echo tcp-record | on alice socat -t 2 - TCP:$INET4:8080,sourceport=40002 | grep -q tcp-record
+out=$(echo tcp-record | on alice timeout 20 socat -t 2 - TCP:$INET4:8080,sourceport=40002) ||
+	{ jctl stats show; jctl flow list; fail "TCP exchange failed"; }
+assert_eq tcp-record "$out" "TCP echo"
 
 wait_until 30 test "$(grep -c '"flow"' $SCRATCH/rec)" -ge 4
 rec() { jq -r "select(.flow.proto == \"$1\" and .flow.client_port == $2) | .flow | \"$3\"" $SCRATCH/rec; }

@@ -66,7 +66,7 @@ assert_eq $((384 + 296)) "$(cfield 1 up_bytes)" "up bytes after ping6"
 assert_eq 5 "$(cfield 1 down_packets)" "down packets after ping6"
 
 # one UDP datagram of 50 bytes echoed: 20 + 8 + 50 each way
-out=$(head -c 50 /dev/zero | tr '\0' a | on alice socat -t 2 - UDP:$INET4:9000,sourceport=40000 | wc -c)
+out=$(head -c 50 /dev/zero | tr '\0' a | on alice timeout 20 socat -t 2 - UDP:$INET4:9000,sourceport=40000 | wc -c)
 assert_eq 50 "$out" "UDP echo came back"
 assert_eq $((680 + 78)) "$(cfield 1 up_bytes)" "up bytes after UDP"
 assert_eq $((680 + 78)) "$(cfield 1 down_bytes)" "down bytes after UDP"
@@ -78,7 +78,7 @@ assert_eq 78 "$(echo "$flows" | jq -r '.[] | select(.proto == "udp" and .client_
 assert_eq 1 "$(echo "$flows" | jq -r '.[] | select(.proto == "udp" and .client_port == 40000) | .down_packets')" "UDP flow down packets"
 
 # TCP works for alice
-echo tcp-ok | on alice socat -t 2 - TCP:$INET4:8080 | grep -q tcp-ok || fail "alice TCP failed"
+assert_eq tcp-ok "$(echo tcp-ok | on alice timeout 20 socat -t 2 - TCP:$INET4:8080)" "alice TCP echo"
 
 # --- bob is still unpaid ------------------------------------------------------
 snap=$SCRATCH/snap2

@@ -15,7 +15,6 @@ topo_up
 CYCLES=${DP_UNLOAD_CYCLES:-100}
 
 on alice ping -f -s 200 $INET4 >/dev/null 2>&1 &
-on alice ping -6 -i 0.01 $INET6 >/dev/null 2>&1 &
 on bob ping -f $INET4 >/dev/null 2>&1 &
 on inet ping -i 0.01 $ALICE4 >/dev/null 2>&1 &
 
@@ -28,7 +27,6 @@ for i in $(seq 1 "$CYCLES"); do
 	ctl config set lan lan0 idle-timeout 1s fin-timeout 1s
 	ctl contract set 1 metric bytes status active
 	bind_addr $ALICE4 1
-	bind_addr $ALICE6 1
 	# a monitor listening for records while the module goes away
 	if [ $((i % 10)) -eq 0 ]; then
 		on router muispctl monitor flows >/dev/null 2>&1 &

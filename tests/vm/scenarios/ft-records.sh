@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# timeout: 240
+# timeout: 300
 #
 # Flow records end to end (flow table + datapath + monitor):
 #  - with a short idle time-out, alice's UDP and ICMP flows expire and their
@@ -17,7 +17,7 @@
 topo_up
 gate_up
 inet_services
-ctl config set idle-timeout 3 fin-timeout 1
+ctl config set idle-timeout 10 fin-timeout 5
 ctl contract set 1 metric bytes status active
 bind_addr $ALICE4 1
 
@@ -26,49 +26,57 @@ flow() {
 	jq -r "select(.flow) | .flow | select($2) | [$3] | map(tostring) | join(\" \")" "$1"
 }
 
+# nrec_ge FILE SELECT N: at least N records match SELECT (for wait_until)
+nrec_ge() {
+	[ "$(jq -r "select(.flow) | .flow | select($2) | .id" "$1" | wc -l)" -ge "$3" ]
+}
+
+rec=$SCRATCH/rec
+monitor_start $rec flows
+
 # --- idle and closed expiry -------------------------------------------------
-monitor_start $SCRATCH/rec flows 3
-for i in 1 2 3; do
-	head -c 50 /dev/zero | on alice socat -t 1 - UDP:$INET4:9000,sourceport=40001 >/dev/null
-done
+# one socat, 50-byte reads: three datagrams of 50 bytes, echoed
+out=$(head -c 150 /dev/zero | on alice socat -b 50 -t 1 - UDP:$INET4:9000,sourceport=40001 | wc -c)
+assert_eq 150 "$out" "UDP echo came back"
+
 on alice ping -c 2 -i 0.2 -W 2 -s 100 $INET4 >/dev/null
 out=$(head -c 1000 /dev/zero | on alice socat -t 2 - TCP:$INET4:8080,sourceport=40002 | wc -c)
 assert_eq 1000 "$out" "TCP echo came back"
-wait_until 30 test "$(grep -c '"flow"' $SCRATCH/rec)" -ge 3
+wait_until 60 nrec_ge $rec true 3
 # 3 datagrams of 20 + 8 + 50 bytes each way
 assert_eq "3 234 3 234 idle 1" \
-	"$(flow $SCRATCH/rec '.proto == "udp"' '.up_packets, .up_bytes, .down_packets, .down_bytes, .end, .contract')" \
+	"$(flow $rec '.proto == "udp"' '.up_packets, .up_bytes, .down_packets, .down_bytes, .end, .contract')" \
 	"UDP flow record"
 # 2 echo requests and replies of 20 + 8 + 100 bytes
 assert_eq "2 256 2 256 idle" \
-	"$(flow $SCRATCH/rec '.proto == "icmp"' '.up_packets, .up_bytes, .down_packets, .down_bytes, .end')" \
+	"$(flow $rec '.proto == "icmp"' '.up_packets, .up_bytes, .down_packets, .down_bytes, .end')" \
 	"ICMP flow record"
 assert_eq "40002 8080 closed" \
-	"$(flow $SCRATCH/rec '.proto == "tcp"' '.client_port, .peer_port, .end')" \
+	"$(flow $rec '.proto == "tcp"' '.client_port, .peer_port, .end')" \
 	"TCP flow record"
-tcp_up=$(flow $SCRATCH/rec '.proto == "tcp"' '.up_bytes')
-tcp_down=$(flow $SCRATCH/rec '.proto == "tcp"' '.down_bytes')
+tcp_up=$(flow $rec '.proto == "tcp"' '.up_bytes')
+tcp_down=$(flow $rec '.proto == "tcp"' '.down_bytes')
 [ "$tcp_up" -gt 1000 ] && [ "$tcp_down" -gt 1000 ] || fail "TCP bytes $tcp_up/$tcp_down"
 assert_eq "$((234 + 256 + tcp_up)) $((234 + 256 + tcp_down))" \
 	"$(cfields 1 up_bytes down_bytes)" "records add up to the contract's counters"
+assert_eq 3 "$(jq -r 'select(.flow) | .flow.id' $rec | wc -l)" "exactly three records"
 assert_eq 0 "$(stat flows)" "no flow left"
 
 # --- eviction at max-flows ---------------------------------------------------
 ctl config set idle-timeout 30m max-flows 4
 ev0=$(stat evictions)
-monitor_start $SCRATCH/ev flows 6
 for p in $(seq 41001 41010); do
 	echo x | on alice socat -t 0.3 - UDP:$INET4:9000,sourceport=$p >/dev/null
 done
-wait_until 20 test "$(grep -c '"flow"' $SCRATCH/ev)" -ge 6
+wait_until 60 nrec_ge $rec '.end == "evicted"' 6
 assert_eq 6 "$(( $(stat evictions) - ev0 ))" "evictions counted"
 assert_eq 4 "$(stat flows)" "flows at the cap"
-assert_eq "6 6" "$(jq -r 'select(.flow) | .flow.end' $SCRATCH/ev | grep -c evicted) $(jq -r 'select(.flow) | .flow.up_bytes' $SCRATCH/ev | grep -c '^30$')" \
+assert_eq "6 6" "$(flow $rec '.end == "evicted"' .end | wc -l) $(flow $rec '.end == "evicted" and .up_bytes == 30 and .down_bytes == 30' .id | wc -l)" \
 	"six evicted records of one 30-byte datagram each"
 # evicted and live flows are the ten, each exactly once (which six go is
 # LRU among the probed buckets' flows: in this sparse table, not global)
 assert_eq "$(seq 41001 41010 | xargs)" \
-	"$( (jq -r 'select(.flow) | .flow.client_port' $SCRATCH/ev
+	"$( (flow $rec '.end == "evicted"' .client_port
 	    jctl flow list contract 1 | jq -r '.[].client_port') | sort -n | xargs)" \
 	"evicted + live = the ten flows"
 

@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lib/ca: CA creation, router certificate issue, self-signed client
+ * certificates, verification (right CA / wrong CA / self-signed), show,
+ * key file modes, refusal to overwrite, bad names.  Keys are generated at
+ * test time in a temporary directory.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "ca.h"
+
+static char dir[] = "/tmp/test_ca.XXXXXX";
+
+static const char *
+path(const char *name)
+{
+	static char buf[8][256];
+	static int i;
+
+	i = (i + 1) % 8;
+	snprintf(buf[i], sizeof(buf[i]), "%s/%s", dir, name);
+	return buf[i];
+}
+
+static int
+setup(void **state)
+{
+	struct muisp_ca_err err;
+	char d2[300];
+
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(d2, sizeof(d2), "%s/other", dir);
+	if (mkdir(d2, 0700) < 0)
+		return -1;
+	if (muisp_ca_init(dir, "muisp test CA", 2, 0, &err) < 0 ||
+	    muisp_ca_init(d2, "another CA", 2, 0, &err) < 0 ||
+	    muisp_ca_issue(path("ca.pem"), path("ca.key"), "router.muisp.test",
+			   "Hotel Foo lobby, 802.11g", 2, path("router.pem"),
+			   path("router.key"), 0, &err) < 0 ||
+	    muisp_ca_issue(path("other/ca.pem"), path("other/ca.key"),
+			   "router.muisp.test", NULL, 2, path("rogue.pem"),
+			   path("rogue.key"), 0, &err) < 0 ||
+	    muisp_ca_selfsign("alice.anon", 2, path("alice.pem"),
+			      path("alice.key"), 0, &err) < 0) {
+		fprintf(stderr, "setup: %s\n", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static char *
+show(const char *cert)
+{
+	struct muisp_ca_err err;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&out, &len);
+
+	assert_non_null(fp);
+	assert_int_equal(muisp_ca_show(cert, fp, &err), 0);
+	fclose(fp);
+	return out;
+}
+
+static void
+test_verify(void **state)
+{
+	struct muisp_ca_err err;
+
+	assert_int_equal(muisp_ca_verify(path("ca.pem"), path("router.pem"),
+					 &err), 0);
+	assert_int_equal(muisp_ca_verify(path("ca.pem"), path("ca.pem"), &err),
+			 0);
+	/* a router certificate from another CA */
+	assert_int_equal(muisp_ca_verify(path("ca.pem"), path("rogue.pem"),
+					 &err), -1);
+	assert_int_equal(errno, EPERM);
+	assert_non_null(strstr(err.msg, "issuer certificate"));
+	/* a self-signed client certificate is not from the CA */
+	assert_int_equal(muisp_ca_verify(path("ca.pem"), path("alice.pem"),
+					 &err), -1);
+	assert_int_equal(muisp_ca_verify(path("other/ca.pem"),
+					 path("rogue.pem"), &err), 0);
+	assert_int_equal(muisp_ca_verify(path("ca.pem"), path("nonexistent"),
+					 &err), -1);
+	assert_int_equal(errno, ENOENT);
+}
+
+static void
+test_show(void **state)
+{
+	char *s = show(path("ca.pem"));
+
+	assert_non_null(strstr(s, "subject:     /CN=muisp test CA\n"));
+	assert_non_null(strstr(s, "issuer:      /CN=muisp test CA\n"));
+	assert_non_null(strstr(s, "ca:          yes\n"));
+	assert_non_null(strstr(s, "self-signed: yes\n"));
+	free(s);
+
+	s = show(path("router.pem"));
+	assert_non_null(strstr(s, "subject:     /CN=router.muisp.test\n"));
+	assert_non_null(strstr(s, "issuer:      /CN=muisp test CA\n"));
+	assert_non_null(strstr(s, "ca:          no\n"));
+	assert_non_null(strstr(s, "self-signed: no\n"));
+	assert_non_null(strstr(s, "san:         DNS:router.muisp.test\n"));
+	assert_non_null(strstr(s, "sha256:      "));
+	free(s);
+
+	s = show(path("alice.pem"));
+	assert_non_null(strstr(s, "self-signed: yes\n"));
+	assert_non_null(strstr(s, "ca:          no\n"));
+	assert_non_null(strstr(s, "san:         DNS:alice.anon\n"));
+	free(s);
+}
+
+static void
+test_notice(void **state)
+{
+	char cmd[400], buf[512];
+	FILE *p;
+	int found = 0;
+
+	/* the user notice is in the certificate (read back by openssl) */
+	snprintf(cmd, sizeof(cmd),
+		 "openssl x509 -noout -text -in '%s' 2>/dev/null",
+		 path("router.pem"));
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	while (fgets(buf, sizeof(buf), p))
+		if (strstr(buf, "Explicit Text: Hotel Foo lobby, 802.11g"))
+			found++;
+	pclose(p);
+	assert_int_equal(found, 1);
+}
+
+static void
+test_key_files(void **state)
+{
+	struct muisp_ca_err err;
+	struct stat st;
+
+	assert_int_equal(stat(path("ca.key"), &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(stat(path("router.key"), &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_int_equal(stat(path("alice.key"), &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+
+	/* never overwritten without force */
+	assert_int_equal(muisp_ca_init(dir, "again", 2, 0, &err), -1);
+	assert_int_equal(errno, EEXIST);
+	assert_int_equal(muisp_ca_selfsign("x", 2, path("alice.pem"),
+					   path("new.key"), 0, &err), -1);
+	assert_int_equal(errno, EEXIST);
+	assert_int_equal(access(path("new.key"), F_OK), -1);
+
+	/* the CA key must belong to the CA certificate */
+	assert_int_equal(muisp_ca_issue(path("ca.pem"), path("other/ca.key"),
+					"r2", NULL, 2, path("r2.pem"),
+					path("r2.key"), 0, &err), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(access(path("r2.key"), F_OK), -1);
+}
+
+static void
+test_bad_input(void **state)
+{
+	struct muisp_ca_err err;
+
+	assert_int_equal(muisp_ca_selfsign("a b", 2, path("x.pem"),
+					   path("x.key"), 0, &err), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(muisp_ca_selfsign("a,CN=evil", 2, path("x.pem"),
+					   path("x.key"), 0, &err), -1);
+	assert_int_equal(muisp_ca_selfsign("ok", 0, path("x.pem"),
+					   path("x.key"), 0, &err), -1);
+	assert_int_equal(muisp_ca_issue(path("ca.pem"), path("ca.key"), "r3",
+					"bad \"notice\"", 2, path("r3.pem"),
+					path("r3.key"), 0, &err), -1);
+	assert_int_equal(muisp_ca_init(path("nodir"), "x", 2, 0, &err), -1);
+	assert_int_equal(errno, ENOENT);
+	assert_int_equal(access(path("x.key"), F_OK), -1);
+	assert_int_equal(access(path("r3.key"), F_OK), -1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_verify),
+		cmocka_unit_test(test_show),
+		cmocka_unit_test(test_notice),
+		cmocka_unit_test(test_key_files),
+		cmocka_unit_test(test_bad_input),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

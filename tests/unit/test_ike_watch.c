@@ -1,0 +1,426 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ike_watch on canned VICI events shaped like charon 5.9's (child-updown,
+ * child-rekey, ike-updown, list-sa), and the swanctl.conf generator.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../../daemon/ike/ike_conf.h"
+#include "../../daemon/ike/ike_watch.h"
+
+struct rec {
+	int up, down, rekey, ike_up, ike_down;
+	struct ike_child last, old_sa;
+	char ike_remote[64];
+	uint32_t ike_id;
+};
+
+static void
+on_up(void *arg, const struct ike_child *c)
+{
+	struct rec *r = arg;
+
+	r->up++;
+	r->last = *c;
+}
+
+static void
+on_down(void *arg, const struct ike_child *c)
+{
+	struct rec *r = arg;
+
+	r->down++;
+	r->last = *c;
+}
+
+static void
+on_rekey(void *arg, const struct ike_child *o, const struct ike_child *n)
+{
+	struct rec *r = arg;
+
+	r->rekey++;
+	r->old_sa = *o;
+	r->last = *n;
+}
+
+static void
+on_ike(void *arg, const char *name, uint32_t id, int up, const char *remote)
+{
+	struct rec *r = arg;
+
+	if (up)
+		r->ike_up++;
+	else
+		r->ike_down++;
+	r->ike_id = id;
+	snprintf(r->ike_remote, sizeof(r->ike_remote), "%s",
+		 remote ? remote : "");
+}
+
+static const struct ike_watch_ops ops = {
+	.child_up = on_up, .child_down = on_down,
+	.child_rekey = on_rekey, .ike_updown = on_ike,
+};
+
+struct sa_spec {
+	const char *reqid, *proto, *spi_in, *spi_out, *remote_ts;
+	const char *uniqueid;
+};
+
+static void
+child_sa(struct vici_builder *b, const char *secname, const struct sa_spec *s)
+{
+	vici_section_begin(b, secname);
+	vici_add_kv_str(b, "name", "muisp");
+	if (s->uniqueid)
+		vici_add_kv_str(b, "uniqueid", s->uniqueid);
+	if (s->reqid)
+		vici_add_kv_str(b, "reqid", s->reqid);
+	vici_add_kv_str(b, "state", "INSTALLED");
+	vici_add_kv_str(b, "mode", "TUNNEL");
+	if (s->proto)
+		vici_add_kv_str(b, "protocol", s->proto);
+	if (s->spi_in)
+		vici_add_kv_str(b, "spi-in", s->spi_in);
+	if (s->spi_out)
+		vici_add_kv_str(b, "spi-out", s->spi_out);
+	vici_add_kv_str(b, "integ-alg", "HMAC_SHA2_256_128");
+	vici_add_kv_str(b, "integ-keysize", "256");
+	vici_list_begin(b, "local-ts");
+	vici_list_item_str(b, "0.0.0.0/0");
+	vici_list_end(b);
+	vici_list_begin(b, "remote-ts");
+	vici_list_item_str(b, s->remote_ts);
+	vici_list_end(b);
+	vici_section_end(b);
+}
+
+static void
+ike_head(struct vici_builder *b)
+{
+	vici_section_begin(b, "muisp");
+	vici_add_kv_str(b, "uniqueid", "7");
+	vici_add_kv_str(b, "version", "2");
+	vici_add_kv_str(b, "state", "ESTABLISHED");
+	vici_add_kv_str(b, "local-host", "192.0.2.1");
+	vici_add_kv_str(b, "remote-host", "192.0.2.10");
+	vici_add_kv_str(b, "remote-id", "CN=alice.anon");
+}
+
+static struct vici_msg *
+updown(const char *up, const struct sa_spec *s)
+{
+	struct vici_builder b;
+	struct vici_msg *m;
+
+	vici_builder_init(&b);
+	if (up)
+		vici_add_kv_str(&b, "up", up);
+	ike_head(&b);
+	vici_section_begin(&b, "child-sas");
+	child_sa(&b, "muisp-3", s);
+	vici_section_end(&b);
+	vici_section_end(&b);
+	assert_int_equal(vici_builder_finish(&b), 0);
+	m = vici_msg_parse(b.buf, b.len);
+	assert_non_null(m);
+	vici_builder_reset(&b);
+	return m;
+}
+
+static const struct sa_spec alice_ah = {
+	.reqid = "1", .proto = "AH", .spi_in = "c1a2b3c4",
+	.spi_out = "0badf00d", .remote_ts = "192.0.2.10/32", .uniqueid = "3",
+};
+
+static void
+test_child_up_down(void **state)
+{
+	struct vici_conn *c = vici_conn_from_fd(-1);
+	struct rec r = { 0 };
+	struct ike_watch *w = ike_watch_new(c, &ops, &r);
+	struct vici_msg *m;
+	char line[512];
+
+	m = updown("yes", &alice_ah);
+	ike_watch_handle(w, "child-updown", m);
+	vici_msg_free(m);
+	assert_int_equal(r.up, 1);
+	assert_int_equal(r.down, 0);
+	assert_int_equal(r.last.reqid, 1);
+	assert_int_equal(r.last.proto, IPPROTO_AH);
+	assert_int_equal(r.last.tunnel, 1);
+	assert_int_equal(r.last.spi_in, 0xc1a2b3c4u);
+	assert_int_equal(r.last.spi_out, 0x0badf00du);
+	assert_int_equal(r.last.uniqueid, 3);
+	assert_int_equal(r.last.ike_uniqueid, 7);
+	assert_int_equal(r.last.family, AF_INET);
+	assert_int_equal(r.last.addr.v4.s_addr, inet_addr("192.0.2.10"));
+	assert_string_equal(r.last.addr_str, "192.0.2.10");
+	assert_string_equal(r.last.remote_id, "CN=alice.anon");
+	assert_string_equal(r.last.child_name, "muisp");
+	assert_string_equal(r.last.integ_alg, "HMAC_SHA2_256_128");
+	assert_int_equal(r.last.integ_keysize, 256);
+	ike_child_format(&r.last, line, sizeof(line));
+	assert_non_null(strstr(line, "addr 192.0.2.10 reqid 1 proto AH "
+				     "mode tunnel spi_in 0xc1a2b3c4 "));
+
+	/* down: "up" absent (charon 5.9) or "no" */
+	m = updown(NULL, &alice_ah);
+	ike_watch_handle(w, "child-updown", m);
+	vici_msg_free(m);
+	m = updown("no", &alice_ah);
+	ike_watch_handle(w, "child-updown", m);
+	vici_msg_free(m);
+	assert_int_equal(r.up, 1);
+	assert_int_equal(r.down, 2);
+	assert_int_equal(r.last.spi_in, 0xc1a2b3c4u);
+	assert_int_equal(ike_watch_stats(w)->events, 3);
+	assert_int_equal(ike_watch_stats(w)->child_up, 1);
+	assert_int_equal(ike_watch_stats(w)->child_down, 2);
+	assert_int_equal(ike_watch_stats(w)->malformed, 0);
+	ike_watch_close(w);
+}
+
+static void
+test_child_v6_esp_and_fallback(void **state)
+{
+	struct vici_conn *c = vici_conn_from_fd(-1);
+	struct rec r = { 0 };
+	struct ike_watch *w = ike_watch_new(c, &ops, &r);
+	struct sa_spec s = alice_ah;
+	struct vici_msg *m;
+	struct in6_addr a6;
+
+	s.proto = "ESP";
+	s.remote_ts = "2001:db8:1::10/128";
+	m = updown("yes", &s);
+	ike_watch_handle(w, "child-updown", m);
+	vici_msg_free(m);
+	assert_int_equal(r.up, 1);
+	assert_int_equal(r.last.proto, IPPROTO_ESP);
+	assert_int_equal(r.last.family, AF_INET6);
+	inet_pton(AF_INET6, "2001:db8:1::10", &a6);
+	assert_memory_equal(&r.last.addr.v6, &a6, sizeof(a6));
+
+	/* a subnet TS is no client address: fall back to the IKE peer */
+	s.remote_ts = "192.0.2.0/24";
+	m = updown("yes", &s);
+	ike_watch_handle(w, "child-updown", m);
+	vici_msg_free(m);
+	assert_int_equal(r.up, 2);
+	assert_string_equal(r.last.addr_str, "192.0.2.10");
+	ike_watch_close(w);
+}
+
+static void
+test_malformed(void **state)
+{
+	struct vici_conn *c = vici_conn_from_fd(-1);
+	struct rec r = { 0 };
+	struct ike_watch *w = ike_watch_new(c, &ops, &r);
+	struct sa_spec bad[7];
+	struct vici_msg *m;
+	size_t i;
+
+	for (i = 0; i < 7; i++)
+		bad[i] = alice_ah;
+	bad[0].reqid = NULL;
+	bad[1].reqid = "0";
+	bad[2].proto = "IPCOMP";
+	bad[3].spi_in = "zz";
+	bad[4].spi_out = NULL;
+	bad[5].reqid = "-1";
+	bad[6].uniqueid = "4294967296";
+	for (i = 0; i < 7; i++) {
+		m = updown("yes", &bad[i]);
+		ike_watch_handle(w, "child-updown", m);
+		vici_msg_free(m);
+	}
+	ike_watch_handle(w, "child-updown", NULL);
+	ike_watch_handle(w, "log", NULL);
+	m = updown("yes", &alice_ah);
+	ike_watch_handle(w, "control-log", m);	/* not ours */
+	vici_msg_free(m);
+	assert_int_equal(r.up, 0);
+	assert_int_equal(r.down, 0);
+	assert_int_equal(ike_watch_stats(w)->malformed, 9);
+	assert_int_equal(ike_watch_stats(w)->ignored, 1);
+	assert_int_equal(ike_watch_stats(w)->events, 10);
+	ike_watch_close(w);
+}
+
+static void
+test_rekey(void **state)
+{
+	struct vici_conn *c = vici_conn_from_fd(-1);
+	struct rec r = { 0 };
+	struct ike_watch *w = ike_watch_new(c, &ops, &r);
+	struct sa_spec n = alice_ah;
+	struct vici_builder b;
+	struct vici_msg *m;
+
+	n.spi_in = "d00dfeed";
+	n.spi_out = "cafe0001";
+	n.uniqueid = "4";
+	vici_builder_init(&b);
+	ike_head(&b);
+	vici_section_begin(&b, "child-sas");
+	vici_section_begin(&b, "muisp-3");
+	child_sa(&b, "old", &alice_ah);
+	child_sa(&b, "new", &n);
+	vici_section_end(&b);
+	vici_section_end(&b);
+	vici_section_end(&b);
+	assert_int_equal(vici_builder_finish(&b), 0);
+	m = vici_msg_parse(b.buf, b.len);
+	assert_non_null(m);
+	ike_watch_handle(w, "child-rekey", m);
+	vici_msg_free(m);
+	vici_builder_reset(&b);
+	assert_int_equal(r.rekey, 1);
+	assert_int_equal(r.old_sa.spi_in, 0xc1a2b3c4u);
+	assert_int_equal(r.last.spi_in, 0xd00dfeedu);
+	assert_int_equal(r.old_sa.reqid, r.last.reqid);
+	assert_int_equal(r.last.uniqueid, 4);
+	assert_string_equal(r.last.addr_str, "192.0.2.10");
+	assert_int_equal(r.up + r.down, 0);
+	ike_watch_close(w);
+}
+
+static void
+test_ike_updown(void **state)
+{
+	struct vici_conn *c = vici_conn_from_fd(-1);
+	struct rec r = { 0 };
+	struct ike_watch *w = ike_watch_new(c, &ops, &r);
+	struct vici_builder b;
+	struct vici_msg *m;
+
+	vici_builder_init(&b);
+	vici_add_kv_str(&b, "up", "yes");
+	ike_head(&b);
+	vici_section_end(&b);
+	assert_int_equal(vici_builder_finish(&b), 0);
+	m = vici_msg_parse(b.buf, b.len);
+	ike_watch_handle(w, "ike-updown", m);
+	vici_msg_free(m);
+	vici_builder_reset(&b);
+	assert_int_equal(r.ike_up, 1);
+	assert_int_equal(r.ike_id, 7);
+	assert_string_equal(r.ike_remote, "192.0.2.10");
+	ike_watch_close(w);
+}
+
+static char *
+gen(int (*fn)(FILE *, const void *), const void *conf, int *ret)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&out, &len);
+
+	assert_non_null(fp);
+	*ret = fn(fp, conf);
+	fclose(fp);
+	return out;
+}
+
+static int
+router_fn(FILE *fp, const void *c)
+{
+	return ike_conf_router(fp, c);
+}
+
+static int
+client_fn(FILE *fp, const void *c)
+{
+	return ike_conf_client(fp, c);
+}
+
+static void
+test_conf(void **state)
+{
+	struct ike_router_conf rc = {
+		.cert = "router.pem", .id = "router.muisp.test",
+		.local_addrs = "192.0.2.1", .life_time = 30, .rekey_time = 20,
+	};
+	struct ike_client_conf cc = {
+		.router = "192.0.2.1", .router_id = "router.muisp.test",
+		.cacert = "ca.pem", .cert = "alice.pem",
+	};
+	char *s;
+	int r;
+
+	s = gen(router_fn, &rc, &r);
+	assert_int_equal(r, 0);
+	assert_non_null(strstr(s, "\t\t\t\tah_proposals = sha256-modp2048\n"));
+	assert_non_null(strstr(s, "\t\t\t\tesp_proposals = aes128gcm16"));
+	assert_non_null(strstr(s, "\t\t\t\tmode = tunnel\n"));
+	assert_non_null(strstr(s, "\t\t\t\tremote_ts = dynamic\n"));
+	assert_non_null(strstr(s, "\t\t\t\treplay_window = 32\n"));
+	assert_non_null(strstr(s, "\t\t\t\trekey_time = 20s\n"));
+	assert_non_null(strstr(s, "\t\t\t\tlife_time = 30s\n"));
+	assert_non_null(strstr(s, "\t\t\tid = router.muisp.test\n"));
+	assert_non_null(strstr(s, "\t\tlocal_addrs = 192.0.2.1\n"));
+	free(s);
+
+	cc.privacy = 0;
+	s = gen(client_fn, &cc, &r);
+	assert_int_equal(r, 0);
+	assert_non_null(strstr(s, "ah_proposals = sha256-modp2048\n"));
+	assert_null(strstr(s, "esp_proposals"));
+	assert_non_null(strstr(s, "\t\t\tcacerts = ca.pem\n"));
+	assert_non_null(strstr(s, "\t\t\t\trekey_time = 3240s\n"));
+	free(s);
+	cc.privacy = 1;
+	cc.no_rekey = 1;
+	cc.life_time = 25;
+	s = gen(client_fn, &cc, &r);
+	assert_non_null(strstr(s, "\t\t\t\trekey_time = 0s\n"));
+	assert_non_null(strstr(s, "\t\t\t\tlife_time = 25s\n"));
+	assert_null(strstr(s, "ah_proposals"));
+	assert_non_null(strstr(s, "esp_proposals = aes128gcm16-modp2048"));
+	free(s);
+
+	/* values that could break out of the syntax are refused */
+	rc.id = "x\n}\nconnections { evil";
+	s = gen(router_fn, &rc, &r);
+	assert_int_equal(r, -1);
+	assert_int_equal(errno, EINVAL);
+	assert_string_equal(s, "");
+	free(s);
+	rc.id = "router.muisp.test";
+	rc.cert = NULL;
+	s = gen(router_fn, &rc, &r);
+	assert_int_equal(r, -1);
+	free(s);
+	cc.router = "1.2.3.4 # x";
+	s = gen(client_fn, &cc, &r);
+	assert_int_equal(r, -1);
+	free(s);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_child_up_down),
+		cmocka_unit_test(test_child_v6_esp_and_fallback),
+		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_rekey),
+		cmocka_unit_test(test_ike_updown),
+		cmocka_unit_test(test_conf),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

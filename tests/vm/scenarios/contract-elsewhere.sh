@@ -1,0 +1,86 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# timeout: 240
+#
+# Receipt presented from another address (paper §6-§7, Fig 5):
+# mallory replays alice's receipt from her own address while alice is live
+# (her client answers warnings): mallory gets no service and alice is
+# warned.  Then alice's client "crashes" and comes back on a new address:
+# it rebinds from its stored receipt, the old address is unbound in the
+# module, and traffic flows from the new address only.
+. "$MUISP_TOP/tests/vm/lib.sh"
+topo_up
+on router muispctl config set lan lan0
+
+S=$SCRATCH
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	-keyout $S/ca.key -out $S/ca.crt -days 2 -subj "/CN=muisp test CA" 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	-keyout $S/router.key -out $S/router.csr -subj "/CN=router.muisp.test" 2>/dev/null
+printf 'subjectAltName=DNS:router.muisp.test\n' >$S/ext
+openssl x509 -req -in $S/router.csr -CA $S/ca.crt -CAkey $S/ca.key \
+	-CAcreateserial -out $S/router.crt -days 2 -extfile $S/ext 2>/dev/null
+cat >$S/muispd.conf <<EOF
+port 4433
+socket $S/muispd.sock
+database $S/muispd.db
+cert $S/router.crt
+key $S/router.key
+kernel yes
+warn-interval 1
+warn-tries 3
+price elapsed voucher ah 100 3600
+EOF
+ip netns exec router muispd -d -v -f $S/muispd.conf >$S/muispd.log 2>&1 &
+MUISPD=$!
+trap 'rc=$?; [ $rc -eq 0 ] || { echo "--- muispd.log" >&2; tail -n 40 $S/muispd.log >&2; }; topo_down' EXIT
+wait_until 20 test -S $S/muispd.sock
+
+op() { timeout 30 ip netns exec router muisp-client -O $S/muispd.sock op "$@"; }
+cl() { local ns=$1 sd=$2; shift 2
+	timeout 60 ip netns exec "$ns" muisp-client -s $ROUTER_LAN4 --ca $S/ca.crt \
+		--name router.muisp.test -S $S/$sd "$@"; }
+field() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2" | head -n1; }
+
+code=$(field code "$(op voucher-issue 500)")
+out=$(cl alice alice -m voucher -P "$code" --start buy elapsed 1800 3600)
+serial=$(field serial "$(head -n1 <<<"$out")")
+assert_eq $ALICE4 "$(field addr "$(tail -n1 <<<"$out")")" "bound to alice"
+on alice ping -c 1 -W 2 $INET4 >/dev/null || fail "alice paid ping"
+
+# Mallory has a copy of the receipt (as if stolen from alice's disk).
+mkdir -p $S/mallory/receipts
+cp $S/alice/receipts/$serial $S/mallory/receipts/
+echo $serial >$S/mallory/current
+
+# Alice is live: her client keeps the channel and answers warnings.
+cl alice alice watch 30 >$S/watch.out 2>&1 &
+WATCH=$!
+wait_until 10 grep -q watching $S/watch.out
+! cl mallory mallory --wait 5 bind 2>$S/mallory.err || fail "replay bound"
+grep -q "bound to another address" $S/mallory.err || fail "mallory: $(cat $S/mallory.err)"
+grep -q "warning: presented-elsewhere serial=$serial" $S/watch.out ||
+	fail "alice not warned"
+assert_eq $ALICE4 "$(field addr "$(op contract-show $serial)")" "still alice's"
+assert_eq bound "$(on router muispctl --json addr show $ALICE4 | jq -r .state)" "alice still bound"
+! on mallory ping -c 1 -W 1 $INET4 >/dev/null || fail "mallory got service"
+grep -q "$ALICE4 answered, $MALLORY4 refused" $S/muispd.log || fail "no answer log"
+
+# Alice's computer crashes (no channel) and comes back as .12.
+kill $WATCH 2>/dev/null || true
+wait $WATCH 2>/dev/null || true
+on alice ip addr del $ALICE4/24 dev eth0
+on alice ip addr add $LAN4.12/24 dev eth0
+on alice ip route replace default via $ROUTER_LAN4
+out=$(cl alice alice --wait 20 bind)
+assert_eq $LAN4.12 "$(field addr "$out")" "rebound on the new address"
+grep -q "$ALICE4 did not answer, unbound" $S/muispd.log || fail "old address not unbound"
+assert_eq unallocated "$(on router muispctl --json addr show $ALICE4 | jq -r .state)" "old address released"
+assert_eq bound "$(on router muispctl --json addr show $LAN4.12 | jq -r .state)" "new address bound"
+out=$(cl alice alice resume)
+assert_eq active "$(field state "$out")" "resumed"
+on alice ping -c 1 -W 2 $INET4 >/dev/null || fail "ping from the new address"
+
+kill $MUISPD
+wait $MUISPD 2>/dev/null || true
+log "elsewhere ok"

@@ -1,0 +1,132 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# timeout: 300
+#
+# The contract flow against the real module: control channel (TLS 1.3) ->
+# offer -> voucher -> receipt -> bound and started in the kernel -> traffic
+# metered by the module -> soft-limit warning (traffic stops) -> extend ->
+# kill -9 of muispd and restart (contract still bound, usage within one
+# checkpoint interval) -> hard-limit cut -> deposit retained; a second
+# contract terminated early gets the exact refund; a receipt with one byte
+# changed is rejected.  (No IKE here: the tunnel scenarios cover it.)
+. "$MUISP_TOP/tests/vm/lib.sh"
+topo_up
+on router muispctl config set lan lan0
+
+S=$SCRATCH
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	-keyout $S/ca.key -out $S/ca.crt -days 2 -subj "/CN=muisp test CA" 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	-keyout $S/router.key -out $S/router.csr -subj "/CN=router.muisp.test" 2>/dev/null
+printf 'subjectAltName=DNS:router.muisp.test,IP:%s\n' $ROUTER_LAN4 >$S/ext
+openssl x509 -req -in $S/router.csr -CA $S/ca.crt -CAkey $S/ca.key \
+	-CAcreateserial -out $S/router.crt -days 2 -extfile $S/ext 2>/dev/null
+
+cat >$S/muispd.conf <<EOF
+listen ::
+port 4433
+socket $S/muispd.sock
+database $S/muispd.db
+cert $S/router.crt
+key $S/router.key
+kernel yes
+checkpoint-interval 1
+warn-interval 1
+warn-tries 2
+price bytes voucher ah 1000 1000000
+EOF
+
+start_muispd() {
+	rm -f $S/muispd.sock
+	ip netns exec router muispd -d -v -f $S/muispd.conf >>$S/muispd.log 2>&1 &
+	MUISPD=$!
+	wait_until 20 test -S $S/muispd.sock
+}
+start_muispd
+trap 'rc=$?; [ $rc -eq 0 ] || { echo "--- muispd.log" >&2; tail -n 40 $S/muispd.log >&2; }; topo_down' EXIT
+op() { timeout 30 ip netns exec router muisp-client -O $S/muispd.sock op "$@"; }
+cl() { timeout 60 ip netns exec alice muisp-client -s $ROUTER_LAN4 --ca $S/ca.crt \
+	--name router.muisp.test -S $S/alice "$@"; }
+field() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2" | head -n1; }
+
+# Unpaid: the WAN is unreachable.
+! on alice ping -c 1 -W 1 $INET4 >/dev/null || fail "unpaid ping passed"
+
+code=$(field code "$(op voucher-issue 200)")
+# bytes: soft 3000, hard 20000 at 1000 per 1e6 bytes: deposit 20.
+out=$(cl -m voucher -P "$code" --start buy bytes 3000 20000)
+serial=$(field serial "$(head -n1 <<<"$out")")
+assert_eq 20 "$(field deposit "$(head -n1 <<<"$out")")" "deposit"
+assert_eq active "$(field state "$(tail -n1 <<<"$out")")" "started"
+assert_eq bound "$(on router muispctl --json addr show $ALICE4 | jq -r .state)" "kernel binding"
+assert_eq active "$(on router muispctl --json contract show $serial | jq -r .status)" "kernel contract"
+
+# Keep alice's channel open to receive (and answer) warnings.
+cl watch 200 >$S/watch.out 2>&1 &
+wait_until 10 grep -q watching $S/watch.out
+
+# One ping of 1028-byte packets each way: 2056 bytes, under the soft limit.
+on alice ping -c 1 -W 2 -s 1000 $INET4 >/dev/null || fail "paid ping"
+# The next request crosses the soft limit (3084 >= 3000).
+on alice ping -c 1 -W 1 -s 1000 $INET4 >/dev/null || true
+wait_until 10 grep -q "warning: soft-limit serial=$serial" $S/watch.out
+assert_eq delinquent "$(field state "$(cl status)")" "delinquent after soft limit"
+! on alice ping -c 1 -W 1 $INET4 >/dev/null || fail "delinquent ping passed"
+
+! cl extend 20001 2>/dev/null || fail "extend past the hard limit"
+out=$(cl extend 20000)
+assert_eq active "$(field state "$out")" "extend"
+on alice ping -c 1 -W 2 -s 1000 $INET4 >/dev/null || fail "ping after extend"
+log "traffic after extend"
+
+# kill -9 and restart: still bound; the module kept counting, so the usage
+# is at least what it was (checkpoints bound the loss after a reboot).
+before=$(field usage "$(cl status)")
+log "usage before kill -9: $before"
+kill -9 $MUISPD
+wait $MUISPD 2>/dev/null || true
+start_muispd
+log "muispd restarted"
+out=$(cl status)
+assert_eq active "$(field state "$out")" "state after kill -9"
+after=$(field usage "$out")
+[ "$after" -ge "$before" ] || fail "usage went back: $before -> $after"
+assert_eq bound "$(on router muispctl --json addr show $ALICE4 | jq -r .state)" "still bound"
+
+# Tampered receipt (one byte changed) is rejected.
+mkdir -p $S/evil/receipts
+cp $S/alice/receipts/$serial $S/evil/receipts/
+echo $serial >$S/evil/current
+printf '\x55' | dd of=$S/evil/receipts/$serial bs=1 seek=60 conv=notrunc 2>/dev/null
+! on bob muisp-client -s $ROUTER_LAN4 --ca $S/ca.crt --name router.muisp.test \
+	-S $S/evil bind 2>$S/evil.err || fail "tampered receipt accepted"
+grep -q "receipt MAC mismatch" $S/evil.err || fail "tamper: $(cat $S/evil.err)"
+
+# Hard limit: the module cuts, the deposit is kept.
+cl watch 60 >$S/watch2.out 2>&1 &
+wait_until 10 grep -q watching $S/watch2.out
+on alice ping -c 12 -i 0.2 -W 1 -s 1000 $INET4 >/dev/null 2>&1 || true
+wait_until 15 grep -q "warning: hard-limit serial=$serial" $S/watch2.out
+! on alice ping -c 1 -W 1 $INET4 >/dev/null || fail "ping after hard limit"
+out=$(op contract-show $serial)
+assert_eq extinguished "$(field state "$out")" "extinguished"
+assert_eq 20 "$(field charge "$out")" "deposit retained"
+assert_eq 0 "$(field refund "$out")" "no refund at hard limit"
+assert_eq 180 "$(field balance "$(op voucher-show "$code")")" "voucher after hard limit"
+
+# A second contract terminated early: exact refund to the voucher.
+out=$(cl -m voucher -P "$code" --start buy bytes 50000 100000)
+s2=$(field serial "$(head -n1 <<<"$out")")
+on alice ping -c 1 -W 2 -s 1000 $INET4 >/dev/null || fail "ping contract 2"
+used=$(on router muispctl --json contract show $s2 | jq -r .used)
+assert_eq 2056 "$used" "kernel usage of one ping"
+assert_eq 2056 "$(field usage "$(cl status)")" "daemon mirrors the usage"
+out=$(cl terminate)
+# ceil(2056 * 1000 / 1e6) = 3 charged, 100 - 3 = 97 back.
+assert_eq 3 "$(field charge "$out")" "charge contract 2"
+assert_eq 97 "$(field refund "$out")" "refund contract 2"
+assert_eq 177 "$(field balance "$(op voucher-show "$code")")" "voucher after refund"
+! on alice ping -c 1 -W 1 $INET4 >/dev/null || fail "ping after terminate"
+kill $MUISPD
+wait $MUISPD 2>/dev/null || true
+log "contract flow ok"

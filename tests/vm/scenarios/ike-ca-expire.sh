@@ -1,0 +1,65 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# timeout: 300
+#
+# 1. The router presents a certificate for the right name from the wrong
+#    CA: alice's charon refuses it (no trusted key for the router's
+#    identity) and no CHILD_SA comes up.
+# 2. With the certificate from the muisp CA, alice (privacy option: ESP
+#    AES-GCM, self-signed certificate) comes up; the watcher reports ESP.
+# 3. Neither side rekeys and the lifetime is 25 s: the SA expires, the
+#    watcher reports "down" for alice's SPI and the kernel SAs are gone.
+. "$MUISP_TOP/tests/vm/lib.sh"
+. "$MUISP_TOP/tests/ike/ike-lib.sh"
+topo_up
+ike_trap
+ike_modules
+P=$IKE_DIR/pki R=$IKE_DIR/router/swanctl
+mkdir -p "$P/other"
+muisp-ike ca init "$P/other" "rogue CA" --days 2 &
+rogue_ca=$!
+IKE_ROUTER_OPTS="--life 25 --no-rekey" ike_router_alice --privacy --life 25 --no-rekey
+W=$SCRATCH/watch.out
+ike_watch_start "$W"
+
+# 1. wrong CA
+wait $rogue_ca || fail "rogue CA"
+muisp-ike ca issue "$P/other/ca.pem" "$P/other/ca.key" $ROUTER_ID \
+	"$P/rogue.pem" "$P/rogue.key" --days 2
+cp "$P/rogue.pem" "$R/x509/router.pem"
+cp "$P/rogue.key" "$R/private/router.key"
+ike_reload_router_creds
+! ike_swanctl alice --initiate --child muisp --timeout 120 >"$SCRATCH/init-rogue.log" 2>&1 ||
+	fail "alice accepted a router certificate from the wrong CA"
+grep -q "no trusted RSA public key found for 'router.muisp.test'" \
+	"$IKE_DIR/alice/charon.log" || fail "alice did not refuse for the router's key"
+assert_eq 0 "$(on alice ip xfrm state | grep -c '^src')" "SAs on alice after refusal"
+assert_eq 0 "$(grep -c '^up ' "$W")" "up events after refusal"
+log "ok: router certificate from the wrong CA refused"
+
+# 2. right CA, privacy: ESP
+cp "$P/router.pem" "$R/x509/router.pem"
+cp "$P/router.key" "$R/private/router.key"
+ike_reload_router_creds
+ike_swanctl alice --initiate --child muisp --timeout 120 >"$SCRATCH/init.log" 2>&1 ||
+	fail "initiate: $(tail -5 "$SCRATCH/init.log")"
+wait_until 60 grep -q "^up addr $ALICE4 " "$W"
+up=$(grep "^up addr $ALICE4 " "$W")
+log "watch: $up"
+assert_eq ESP "$(ike_field "$up" proto)" "protocol with privacy"
+spi=$(ike_field "$up" spi_in)
+reqid=$(ike_field "$up" reqid)
+case "$(on router ip xfrm state list spi "$spi" proto esp | tr '\n' ' ')" in
+*"proto esp spi $spi reqid $reqid mode tunnel"*"aead rfc4106(gcm(aes))"*) ;;
+*) fail "kernel has no ESP AES-GCM tunnel SA $spi/$reqid" ;;
+esac
+on alice ping -c 2 -W 5 $INET4 >/dev/null || fail "alice cannot reach inet over ESP"
+
+# 3. expiry (25 s, no rekey)
+wait_until 120 grep -q "^down addr $ALICE4 " "$W"
+down=$(grep "^down addr $ALICE4 " "$W")
+log "watch: $down"
+assert_eq "$spi" "$(ike_field "$down" spi_in)" "expired SA's SPI"
+assert_eq "$reqid" "$(ike_field "$down" reqid)" "expired SA's reqid"
+wait_until 30 test -z "$(on router ip xfrm state list spi "$spi" proto esp)"
+assert_eq 0 "$(grep -c '^rekey ' "$W")" "rekey events"
