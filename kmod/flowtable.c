@@ -273,17 +273,26 @@ static int ft_account_slow(struct muisp_flowtable *ft, u32 b,
 	struct muisp_flow_record rec[2];
 	struct hlist_nulls_node *n;
 	struct ft_stripe *s = ft_stripe(ft, b);
-	unsigned int nended = 0, chain = 0, i;
+	unsigned int nended = 0, chain = 0, i, reserved, max;
 	u64 best, score, idle_ns, fin_ns;
 	s64 off = 0;
 	int ret = 0;
 
-	/* Reserve room first: eviction takes other stripe locks. */
-	if (atomic_inc_return(&ft->count) > READ_ONCE(ft->max_flows) &&
-	    !ft_evict_one(ft, b, now)) {
-		atomic_dec(&ft->count);
-		atomic64_inc(&ft->st.full_drops);
-		return -ENOSPC;
+	/*
+	 * Reserve room first: eviction takes other stripe locks.  Over the
+	 * cap by more than this flow (max_flows was lowered), end one more,
+	 * so that the table shrinks to the new cap as flows arrive.
+	 */
+	reserved = atomic_inc_return(&ft->count);
+	max = READ_ONCE(ft->max_flows);
+	if (reserved > max) {
+		if (!ft_evict_one(ft, b, now)) {
+			atomic_dec(&ft->count);
+			atomic64_inc(&ft->st.full_drops);
+			return -ENOSPC;
+		}
+		if (reserved > max + 1)
+			ft_evict_one(ft, b, now);
 	}
 
 	idle_ns = READ_ONCE(ft->idle_ns);
@@ -913,15 +922,36 @@ static int ftst_basic(struct ftst_sink *s)
 	w.budget = 1000;
 	w.seen = 0;
 	FTST_CHECK(!muisp_ft_walk(ft, &c, ftst_walk_fn, &w) && !w.seen);
+	/* contract 7: all 64 */
+	muisp_ft_cursor_init(&c);
+	c.filter = MUISP_FT_FILTER_CONTRACT;
+	c.contract_id = 7;
+	w.seen = 0;
+	FTST_CHECK(!muisp_ft_walk(ft, &c, ftst_walk_fn, &w) && w.seen == 64);
+	/* client 192.0.2.5: flow 5 only (64 flows, 64 clients) */
+	muisp_ft_cursor_init(&c);
+	c.filter = MUISP_FT_FILTER_CLIENT | MUISP_FT_FILTER_CONTRACT;
+	c.contract_id = 7;
+	c.family = AF_INET;
+	c.client_addr[0] = cpu_to_be32(0xc0000205);
+	w.seen = 0;
+	FTST_CHECK(!muisp_ft_walk(ft, &c, ftst_walk_fn, &w) && w.seen == 1);
 	/* 36 more flows at the cap: 36 evictions, each exported */
 	for (i = 64; i < 100; i++)
 		FTST_CHECK(!ftst_meter(ft, i, MUISP_DIR_UP, 50, 0, 7));
 	muisp_ft_stats(ft, &st);
 	FTST_CHECK(st.count == 64 && st.evictions == 36 && st.inserts == 100);
 	FTST_CHECK(atomic64_read(&s->by_reason[MUISP_FLOW_END_EVICTED]) == 36);
-	FTST_CHECK(muisp_ft_flush(ft, 7) == 64);
+	/* cap lowered to 32: 32 new flows shrink the table to 32 */
+	p.max_flows = 32;
+	FTST_CHECK(!muisp_ft_set_params(ft, &p));
+	for (i = 200; i < 232; i++)
+		FTST_CHECK(!ftst_meter(ft, i, MUISP_DIR_UP, 10, 0, 7));
 	muisp_ft_stats(ft, &st);
-	FTST_CHECK(st.count == 0 && st.exported == 100 && st.flushed == 64);
+	FTST_CHECK(st.count == 32 && st.evictions == 36 + 64);
+	FTST_CHECK(muisp_ft_flush(ft, 7) == 32);
+	muisp_ft_stats(ft, &st);
+	FTST_CHECK(st.count == 0 && st.exported == 132 && st.flushed == 32);
 	for (i = 0; i < 64; i++) {
 		FTST_CHECK(atomic64_read(&s->bytes[i][0]) == 100 + i);
 		FTST_CHECK(atomic64_read(&s->bytes[i][1]) == 2000);
@@ -929,6 +959,8 @@ static int ftst_basic(struct ftst_sink *s)
 	}
 	for (; i < 100; i++)
 		FTST_CHECK(atomic64_read(&s->bytes[i][0]) == 50);
+	for (i = 200; i < 232; i++)
+		FTST_CHECK(atomic64_read(&s->bytes[i][0]) == 10);
 	/* TCP flow 100: SYN, RST, then a new SYN starts a new flow */
 	FTST_CHECK(!ftst_meter(ft, 100, MUISP_DIR_UP, 60, MUISP_TCP_SYN, 7));
 	FTST_CHECK(!ftst_meter(ft, 100, MUISP_DIR_DOWN, 40, MUISP_TCP_RST, 7));
@@ -945,7 +977,7 @@ static int ftst_basic(struct ftst_sink *s)
 	FTST_CHECK(muisp_ft_flush(ft, 0) == 1);
 	FTST_CHECK(atomic64_read(&s->bytes[100][0]) == 190);
 	muisp_ft_stats(ft, &st);
-	FTST_CHECK(st.exported == st.inserts && st.inserts == 103);
+	FTST_CHECK(st.exported == st.inserts && st.inserts == 135);
 	muisp_ft_destroy(ft);
 	return ret;
 }

@@ -288,13 +288,32 @@ static int nl_send(struct muisp_nl *nl, struct nlmsghdr *nlh)
 	return 0;
 }
 
+/* mnl_nlmsg_ok() compares nlmsg_len as an int: a length above INT_MAX
+ * passes.  These do the walk with unsigned sizes. */
+static int msg_ok(const struct nlmsghdr *nlh, size_t left)
+{
+	return left >= sizeof(*nlh) && nlh->nlmsg_len >= sizeof(*nlh) &&
+	       nlh->nlmsg_len <= left;
+}
+
+static const struct nlmsghdr *msg_next(const struct nlmsghdr *nlh,
+				       size_t *left)
+{
+	size_t step = MNL_ALIGN((size_t)nlh->nlmsg_len);
+
+	if (step > *left)
+		step = *left;
+	*left -= step;
+	return (const void *)((const char *)nlh + step);
+}
+
 int muisp_nl_run_buf(struct muisp_nl_run *st, const void *buf, size_t len,
 		     const struct nlmsghdr *req, muisp_nl_cb cb, void *arg)
 {
 	const struct nlmsghdr *nlh;
-	int n = (int)len;
+	size_t left = len;
 
-	for (nlh = buf; mnl_nlmsg_ok(nlh, n); nlh = mnl_nlmsg_next(nlh, &n)) {
+	for (nlh = buf; msg_ok(nlh, left); nlh = msg_next(nlh, &left)) {
 		/* Leftovers of an abandoned request, or not for us. */
 		if (nlh->nlmsg_seq != req->nlmsg_seq ||
 		    nlh->nlmsg_pid != st->portid)
@@ -431,13 +450,14 @@ int muisp_nl_recv(struct muisp_nl *nl, muisp_nl_cb cb, void *arg)
 {
 	const struct nlmsghdr *nlh;
 	ssize_t n = nl_recv(nl, 0);
-	int len, r;
+	size_t left;
+	int r;
 
 	if (n < 0)
 		return -1;
-	len = (int)n;
-	for (nlh = (const void *)nl->rbuf; mnl_nlmsg_ok(nlh, len);
-	     nlh = mnl_nlmsg_next(nlh, &len)) {
+	left = (size_t)n;
+	for (nlh = (const void *)nl->rbuf; msg_ok(nlh, left);
+	     nlh = msg_next(nlh, &left)) {
 		if (nlh->nlmsg_type != nl->fam.id)
 			continue;
 		errno = 0;

@@ -438,7 +438,7 @@ int muisp_nl_addr_get(struct muisp_nl *nl, const struct muisp_nl_ip *ip,
 {
 	struct nlmsghdr *nlh = muisp_nl_msg(nl, MUISP_CMD_ADDR_GET, 0);
 	struct obj_cb c = { parse_addr, NULL, out, NULL, MUISP_CMD_ADDR_GET, 0,
-			    { NULL } };
+			    NULL, { NULL } };
 
 	if (put_ip(nlh, MUISP_ADDR_A_ADDR, ip) < 0)
 		return -1;

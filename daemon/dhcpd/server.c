@@ -390,8 +390,12 @@ static void do_discover(struct server *s, struct srv_iface *ifc,
 	hwstr(m, hw);
 	if (i == POOL_NONE) {
 		count(s, ST_NO_ADDRESS);
-		log_warnx("%s: pool exhausted: no address to offer to %s",
-			  ifc->conf->name, hw);
+		if (now != s->exhaust_logged) {
+			s->exhaust_logged = now;
+			log_warnx("%s: pool exhausted: no address to offer to %s "
+				  "(%llu times so far)", ifc->conf->name, hw,
+				  (unsigned long long)s->st[ST_NO_ADDRESS]);
+		}
 		return;
 	}
 	if (p->a[i].state != ADDR_LEASED)
@@ -596,8 +600,12 @@ void server_input(struct server *s, unsigned int idx, const uint8_t *buf,
 	e = dhcp_parse(buf, len, &m);
 	if (e != DHCP_OK) {
 		count(s, perr_stat[e]);
-		log_debug("%s: dropped %zu-byte datagram: %s", ifc->conf->name,
-			  len, dhcp_perr_str(e));
+		if (now != s->drop_logged) {
+			s->drop_logged = now;
+			log_warnx("%s: dropped %zu-byte datagram: %s (%llu so "
+				  "far)", ifc->conf->name, len, dhcp_perr_str(e),
+				  (unsigned long long)s->st[perr_stat[e]]);
+		}
 		return;
 	}
 	/* Relayed requests are served only for the interface's subnet. */

@@ -77,6 +77,7 @@ struct server {
 	uint64_t st[ST__MAX];
 	int stats_dirty;
 	int64_t stats_written;
+	int64_t drop_logged, exhaust_logged;	/* log rate limit: 1/s */
 	struct reply *out;		/* SRV_MAX_PENDING */
 	unsigned int nout;
 	struct kcall kq[SRV_MAX_PENDING * 2];

@@ -23,7 +23,81 @@ struct ike_watch {
 	struct ike_watch_stats st;
 	int syncing;
 	int synced;
+	struct ike_child *sas;	/* CHILD_SAs up, unordered */
+	size_t nsas, capsas;
 };
+
+static int
+same_addr(const struct ike_child *c, int family, const void *addr)
+{
+	if (c->family != family)
+		return 0;
+	if (family == AF_INET)
+		return memcmp(&c->addr.v4, addr, sizeof(c->addr.v4)) == 0;
+	return memcmp(&c->addr.v6, addr, sizeof(c->addr.v6)) == 0;
+}
+
+static struct ike_child *
+sa_by_id(struct ike_watch *w, uint32_t uniqueid)
+{
+	size_t i;
+
+	for (i = 0; i < w->nsas; i++)
+		if (w->sas[i].uniqueid == uniqueid)
+			return &w->sas[i];
+	return NULL;
+}
+
+static void
+sa_put(struct ike_watch *w, const struct ike_child *c)
+{
+	struct ike_child *e = sa_by_id(w, c->uniqueid);
+
+	if (!e) {
+		if (w->nsas == w->capsas) {
+			size_t cap = w->capsas ? w->capsas * 2 : 16;
+			struct ike_child *n = realloc(w->sas, cap * sizeof(*n));
+
+			if (!n)
+				return;	/* table is advisory; events still go out */
+			w->sas = n;
+			w->capsas = cap;
+		}
+		e = &w->sas[w->nsas++];
+	}
+	*e = *c;
+}
+
+static void
+sa_del(struct ike_watch *w, uint32_t uniqueid)
+{
+	struct ike_child *e = sa_by_id(w, uniqueid);
+
+	if (e)
+		*e = w->sas[--w->nsas];
+}
+
+size_t
+ike_watch_count(const struct ike_watch *w)
+{
+	return w->nsas;
+}
+
+size_t
+ike_watch_find(const struct ike_watch *w, int family, const void *addr,
+	       struct ike_child *out, size_t max)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < w->nsas; i++) {
+		if (!same_addr(&w->sas[i], family, addr))
+			continue;
+		if (n < max)
+			out[n] = w->sas[i];
+		n++;
+	}
+	return n;
+}
 
 static int
 parse_u32(const char *s, int base, uint32_t *out)
@@ -202,12 +276,14 @@ each_child(struct ike_watch *w, const struct vici_msg *msg, int up)
 				continue;
 			}
 			if (up) {
+				sa_put(w, &c);
 				w->st.child_up++;
 				if (w->syncing)
 					w->synced++;
 				if (w->ops.child_up)
 					w->ops.child_up(w->arg, &c);
 			} else {
+				sa_del(w, c.uniqueid);
 				w->st.child_down++;
 				if (w->ops.child_down)
 					w->ops.child_down(w->arg, &c);
@@ -238,6 +314,8 @@ handle_rekey(struct ike_watch *w, const struct vici_msg *msg)
 				w->st.malformed++;
 				continue;
 			}
+			sa_del(w, o.uniqueid);
+			sa_put(w, &n);
 			w->st.child_rekey++;
 			if (w->ops.child_rekey)
 				w->ops.child_rekey(w->arg, &o, &n);
@@ -350,6 +428,7 @@ ike_watch_close(struct ike_watch *w)
 	if (!w)
 		return;
 	vici_close(w->conn);
+	free(w->sas);
 	free(w);
 }
 

@@ -91,6 +91,19 @@ int ike_watch_sync(struct ike_watch *w);
 const struct ike_watch_stats *ike_watch_stats(const struct ike_watch *w);
 struct vici_conn *ike_watch_conn(struct ike_watch *w);
 
+/*
+ * The CHILD_SAs currently up, as followed from the events (up adds, down
+ * removes, rekey replaces old by new; keyed by CHILD_SA uniqueid).
+ * ike_watch_find() copies up to MAX of those whose client address is
+ * FAMILY/ADDR into OUT and returns how many there are in all: more than
+ * one means a second IKE_SA claims the same address (on a shared medium
+ * anyone can run IKE from a spoofed source), and the daemon must not bind
+ * the address to either without deciding which one paid.
+ */
+size_t ike_watch_count(const struct ike_watch *w);
+size_t ike_watch_find(const struct ike_watch *w, int family, const void *addr,
+		      struct ike_child *out, size_t max);
+
 /* Handle one event (what dispatch does per event; exposed for tests). */
 void ike_watch_handle(struct ike_watch *w, const char *name,
 		      const struct vici_msg *msg);

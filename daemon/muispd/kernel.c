@@ -117,7 +117,7 @@ int kernel_events(struct kernel *k, kernel_event_fn fn, void *arg)
 		if (errno == ENOBUFS) {
 			/* Lost events: the periodic usage poll resyncs. */
 			log_warnx("kernel: event overrun, resyncing by poll");
-			return 0;
+			continue;
 		}
 		log_warn("kernel: events");
 		return -1;

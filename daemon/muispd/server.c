@@ -1796,6 +1796,7 @@ static void final_checkpoint(void)
 int server_run(void)
 {
 	static struct pollfd pfd[MAX_CONNS + 3];
+	uint64_t now, next_tick = 0;
 
 	while (!S.quit) {
 		unsigned n = 0, base;
@@ -1828,14 +1829,21 @@ int server_run(void)
 			accept_one(S.lfd, K_USER);
 		if (pfd[1].revents & POLLIN)
 			accept_one(S.ufd, K_OP);
-		if (kfd >= 0 && (pfd[2].revents & POLLIN))
+		/* POLLERR is a pending ENOBUFS: the read clears it. */
+		if (kfd >= 0 && (pfd[2].revents & (POLLIN | POLLERR)))
 			kernel_events(S.k, on_kernel_event, NULL);
 		/* Connections: index i still matches pfd[base + i] because
 		 * new ones were appended after the snapshot. */
 		for (unsigned i = 0; i < n - base; i++)
 			if (pfd[base + i].revents)
 				conn_event(S.conns[i], pfd[base + i].revents);
-		tick(now_s());
+		/* Metering, warnings and checkpoints once a second, however
+		 * busy the channel is. */
+		now = now_s();
+		if (now >= next_tick) {
+			tick(now);
+			next_tick = now + 1;
+		}
 		/* Flush replies and warnings queued by others' events. */
 		for (unsigned i = 0; i < S.nconns;) {
 			struct conn *c = S.conns[i];

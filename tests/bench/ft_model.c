@@ -139,9 +139,14 @@ int ftm_account(struct ft_model *m, const struct muisp_flow_key *key,
 		ftm_end(m, e, e->contract_id != contract_id ?
 			MUISP_FLOW_END_REBIND : MUISP_FLOW_END_CLOSED);
 	}
-	if (m->count + 1 > m->max_flows && !ftm_evict_one(m, b, now)) {
-		m->full_drops++;
-		return -ENOSPC;
+	if (m->count + 1 > m->max_flows) {
+		if (!ftm_evict_one(m, b, now)) {
+			m->full_drops++;
+			return -ENOSPC;
+		}
+		/* over a lowered cap: one more, to shrink to it */
+		if (m->count + 1 > m->max_flows)
+			ftm_evict_one(m, b, now);
 	}
 	hlist_nulls_for_each_entry_rcu(e, n, &m->buckets[b], node)
 		chain++;

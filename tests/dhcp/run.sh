@@ -130,7 +130,7 @@ interface lan0 {
 	domain-name muisp.test
 	lease-time 30
 	renew-time 3
-	rebind-time 20
+	rebind-time 8
 }
 EOF
 
@@ -221,8 +221,13 @@ ok "server starts"
 
 # --- obtain: dhclient and dhcpcd -------------------------------------------
 new_client; C1=$CL
-dhclient_run "$C1"
-check "dhclient obtains the FIFO head 10.77.0.100" test "$(addr_of "$C1")" = 10.77.0.100
+# C1's dhclient stays in the foreground (-d) so its log shows RENEW vs
+# REBIND requests.
+ip netns exec "$C1" env DHCP_HOOK_LOG="$T/$C1.hook" \
+	dhclient -4 -d -v -cf "$T/dhclient.conf" -sf "$T/dhclient-script" \
+	-pf "$T/$C1.pid" -lf "$T/$C1.leases" eth0 >>"$T/$C1.out" 2>&1 &
+check "dhclient obtains the FIFO head 10.77.0.100" \
+	wait_until 15 'test "$(addr_of "$C1")" = 10.77.0.100'
 check "lease of .100 is on disk" test "$(lease_state 10.77.0.100)" = leased
 check "dhclient got router, DNS, domain" \
 	grep -q 'routers.*10.77.0.1' "$T/$C1.leases"
@@ -249,6 +254,19 @@ check "restart: both leases still in the database" \
 check "restart: dhclient's renewal is ACKed as a renewal" \
 	wait_until 15 'test "$(logcount "ACK 10.77.0.100 .*renewed")" -gt "$before"'
 check "restart: client kept 10.77.0.100" test "$(addr_of "$C1")" = 10.77.0.100
+
+# --- REBINDING: the server is down past T2 -------------------------------
+# Renewals (unicast to the server) fail; after T2 the client broadcasts
+# its REQUEST; the restarted server answers it from the database.
+stop_server
+rebinds() { grep -c 'DHCPREQUEST for 10.77.0.100 on eth0 to 255.255.255.255' "$T/$C1.out"; }
+check "server down: dhclient goes to REBINDING (broadcast REQUEST)" \
+	wait_until 30 'test "$(rebinds)" -ge 1'
+before=$(logcount 'ACK 10.77.0.100 .*renewed')
+start_server
+check "rebinding client is ACKed (lease kept across the outage)" \
+	wait_until 20 'test "$(logcount "ACK 10.77.0.100 .*renewed")" -gt "$before"'
+check "rebinding client kept 10.77.0.100" test "$(addr_of "$C1")" = 10.77.0.100
 
 # --- SIGHUP reload keeps leases -----------------------------------------
 sed -i 's/domain-name muisp.test/domain-name reloaded.test/' "$T/dhcpd.conf"

@@ -10,3 +10,6 @@ $(eval $(call fuzz_target,fuzz_dhcp_options,tests/fuzz/fuzz_dhcp_options.c daemo
 
 # IKE: VICI message codec, packet layer, framing and the CHILD_SA watcher
 $(eval $(call fuzz_target,fuzz_vici,tests/fuzz/fuzz_vici.c lib/vici.c daemon/ike/ike_watch.c,))
+
+# lib/muisp_nl: typed codecs, extended acks, family and reply parsing
+$(eval $(call fuzz_target,fuzz_nl,tests/fuzz/fuzz_nl.c $(LIB_NL_SRCS),$(LIB_NL_LIBS)))

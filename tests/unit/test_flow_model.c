@@ -211,6 +211,43 @@ static void test_chain_cap(void **state)
 	free(s);
 }
 
+/* A lowered cap is reached as new flows arrive: each evicts two. */
+static void test_lowered_cap(void **state)
+{
+	struct sink *s = calloc(1, sizeof(*s));
+	struct muisp_flow_key k;
+	struct ft_model m;
+	unsigned int i;
+
+	(void)state;
+	assert_non_null(s);
+	assert_int_equal(ftm_init(&m, 100, 100, 10, &seed, sink_export, s), 0);
+	for (i = 0; i < 100; i++) {
+		key_n(&k, i, IPPROTO_UDP);
+		assert_int_equal(ftm_account(&m, &k, MUISP_DIR_UP, 10, 0, 1,
+					     (1 + i) * NS), 0);
+	}
+	assert_int_equal(m.count, 100);
+	m.max_flows = 50;	/* as muisp_ft_set_params() */
+	for (i = 100; i < 150; i++) {
+		key_n(&k, i, IPPROTO_UDP);
+		assert_int_equal(ftm_account(&m, &k, MUISP_DIR_UP, 10, 0, 1,
+					     (1 + i) * NS), 0);
+		assert_int_equal(m.count, 100 - (i - 99));
+	}
+	assert_int_equal(m.count, 50);
+	assert_int_equal(m.evictions, 100);
+	/* at the cap now: one for one */
+	key_n(&k, 150, IPPROTO_UDP);
+	assert_int_equal(ftm_account(&m, &k, MUISP_DIR_UP, 10, 0, 1, 200 * NS),
+			 0);
+	assert_int_equal(m.count, 50);
+	assert_int_equal(m.evictions, 101);
+	assert_int_equal(s->n, 101);
+	ftm_destroy(&m);
+	free(s);
+}
+
 static void test_timeouts_and_reopen(void **state)
 {
 	struct sink *s = calloc(1, sizeof(*s));
@@ -362,6 +399,7 @@ int main(void)
 		cmocka_unit_test(test_exact_once_accounting),
 		cmocka_unit_test(test_eviction_policy),
 		cmocka_unit_test(test_chain_cap),
+		cmocka_unit_test(test_lowered_cap),
 		cmocka_unit_test(test_timeouts_and_reopen),
 		cmocka_unit_test(test_walk_resume),
 	};

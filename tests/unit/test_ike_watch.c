@@ -295,6 +295,73 @@ test_rekey(void **state)
 	assert_int_equal(r.last.uniqueid, 4);
 	assert_string_equal(r.last.addr_str, "192.0.2.10");
 	assert_int_equal(r.up + r.down, 0);
+	/* the table holds the new SA in place of the old one */
+	assert_int_equal(ike_watch_count(w), 1);
+	{
+		struct ike_child f;
+		struct in_addr a;
+
+		inet_pton(AF_INET, "192.0.2.10", &a);
+		assert_int_equal(ike_watch_find(w, AF_INET, &a, &f, 1), 1);
+		assert_int_equal(f.spi_in, 0xd00dfeedu);
+	}
+	ike_watch_close(w);
+}
+
+static void
+test_table(void **state)
+{
+	struct vici_conn *c = vici_conn_from_fd(-1);
+	struct rec r = { 0 };
+	struct ike_watch *w = ike_watch_new(c, &ops, &r);
+	struct sa_spec mallory = alice_ah, bob = alice_ah;
+	struct ike_child found[4];
+	struct in_addr a;
+	struct vici_msg *m;
+
+	inet_pton(AF_INET, "192.0.2.10", &a);
+	mallory.uniqueid = "9";		/* a second SA for alice's address */
+	mallory.spi_in = "c0000009";
+	bob.uniqueid = "5";
+	bob.remote_ts = "192.0.2.11/32";
+	bob.reqid = "2";
+	m = updown("yes", &alice_ah);
+	ike_watch_handle(w, "child-updown", m);
+	vici_msg_free(m);
+	m = updown("yes", &bob);
+	ike_watch_handle(w, "child-updown", m);
+	vici_msg_free(m);
+	assert_int_equal(ike_watch_count(w), 2);
+	assert_int_equal(ike_watch_find(w, AF_INET, &a, found, 4), 1);
+	assert_int_equal(found[0].spi_in, 0xc1a2b3c4u);
+
+	m = updown("yes", &mallory);
+	ike_watch_handle(w, "child-updown", m);
+	vici_msg_free(m);
+	assert_int_equal(ike_watch_count(w), 3);
+	assert_int_equal(ike_watch_find(w, AF_INET, &a, found, 1), 2);
+
+	/* the same up twice is one entry */
+	m = updown("yes", &mallory);
+	ike_watch_handle(w, "child-updown", m);
+	vici_msg_free(m);
+	assert_int_equal(ike_watch_count(w), 3);
+
+	m = updown("no", &mallory);
+	ike_watch_handle(w, "child-updown", m);
+	vici_msg_free(m);
+	assert_int_equal(ike_watch_find(w, AF_INET, &a, found, 4), 1);
+	assert_int_equal(found[0].uniqueid, 3);
+	m = updown("no", &alice_ah);
+	ike_watch_handle(w, "child-updown", m);
+	vici_msg_free(m);
+	assert_int_equal(ike_watch_find(w, AF_INET, &a, found, 4), 0);
+	assert_int_equal(ike_watch_count(w), 1);
+	/* a down for an unknown SA changes nothing */
+	m = updown("no", &alice_ah);
+	ike_watch_handle(w, "child-updown", m);
+	vici_msg_free(m);
+	assert_int_equal(ike_watch_count(w), 1);
 	ike_watch_close(w);
 }
 
@@ -418,6 +485,7 @@ main(void)
 		cmocka_unit_test(test_child_v6_esp_and_fallback),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_rekey),
+		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_ike_updown),
 		cmocka_unit_test(test_conf),
 	};

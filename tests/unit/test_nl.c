@@ -315,6 +315,28 @@ static void test_run_stop_and_error(void **state)
 	assert_int_equal(s.n, 0);
 }
 
+static void test_run_bogus_lengths(void **state)
+{
+	struct muisp_nl_run st = { .portid = 77 };
+	struct seen s = { 0 };
+	size_t n = put_data(ans_buf, 0x20, 9, 77, NLM_F_MULTI, 1);
+	struct nlmsghdr *second = (struct nlmsghdr *)(ans_buf + n);
+
+	/* A second message claiming more than 2 GiB (negative as an int,
+	 * which libmnl's own walk would accept), then one claiming less
+	 * than its header: the walk stops at it, nothing past is read. */
+	n += put_data(ans_buf + n, 0x20, 9, 77, NLM_F_MULTI, 2);
+	second->nlmsg_len = 0xf0000000u;
+	assert_int_equal(muisp_nl_run_buf(&st, ans_buf, n, &run_req, seen_cb,
+					  &s), 0);
+	assert_int_equal(s.n, 1);
+	second->nlmsg_len = 8;
+	assert_int_equal(muisp_nl_run_buf(&st, ans_buf, n, &run_req, seen_cb,
+					  &s), 0);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.vals[1], 1);
+}
+
 /* ---- CTRL_CMD_NEWFAMILY ---- */
 
 static struct nlmsghdr *family_msg(int with_id, int id_len, int grp_id)
@@ -778,6 +800,7 @@ int main(void)
 		cmocka_unit_test(test_ext_malformed),
 		cmocka_unit_test(test_run_dump_intr),
 		cmocka_unit_test(test_run_stop_and_error),
+		cmocka_unit_test(test_run_bogus_lengths),
 		cmocka_unit_test(test_parse_family),
 		cmocka_unit_test(test_addr_roundtrip),
 		cmocka_unit_test(test_contract_flow_roundtrip),

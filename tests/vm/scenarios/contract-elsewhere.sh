@@ -36,9 +36,9 @@ MUISPD=$!
 trap 'rc=$?; [ $rc -eq 0 ] || { echo "--- muispd.log" >&2; tail -n 40 $S/muispd.log >&2; }; topo_down' EXIT
 wait_until 20 test -S $S/muispd.sock
 
-op() { timeout 30 ip netns exec router muisp-client -O $S/muispd.sock op "$@"; }
+op() { ip netns exec router muisp-client -O $S/muispd.sock op "$@"; }
 cl() { local ns=$1 sd=$2; shift 2
-	timeout 60 ip netns exec "$ns" muisp-client -s $ROUTER_LAN4 --ca $S/ca.crt \
+	ip netns exec "$ns" muisp-client -s $ROUTER_LAN4 --ca $S/ca.crt \
 		--name router.muisp.test -S $S/$sd "$@"; }
 field() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2" | head -n1; }
 

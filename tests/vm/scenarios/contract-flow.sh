@@ -44,8 +44,8 @@ start_muispd() {
 }
 start_muispd
 trap 'rc=$?; [ $rc -eq 0 ] || { echo "--- muispd.log" >&2; tail -n 40 $S/muispd.log >&2; }; topo_down' EXIT
-op() { timeout 30 ip netns exec router muisp-client -O $S/muispd.sock op "$@"; }
-cl() { timeout 60 ip netns exec alice muisp-client -s $ROUTER_LAN4 --ca $S/ca.crt \
+op() { ip netns exec router muisp-client -O $S/muispd.sock op "$@"; }
+cl() { ip netns exec alice muisp-client -s $ROUTER_LAN4 --ca $S/ca.crt \
 	--name router.muisp.test -S $S/alice "$@"; }
 field() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2" | head -n1; }
 
@@ -81,7 +81,9 @@ log "traffic after extend"
 
 # kill -9 and restart: still bound; the module kept counting, so the usage
 # is at least what it was (checkpoints bound the loss after a reboot).
-before=$(field usage "$(cl status)")
+log "muispd wchan $(cat /proc/$MUISPD/wchan 2>/dev/null) state $(awk '{print $3}' /proc/$MUISPD/stat 2>/dev/null)"
+out=$(cl status 2>&1) || fail "status: $out"
+before=$(field usage "$out")
 log "usage before kill -9: $before"
 kill -9 $MUISPD
 wait $MUISPD 2>/dev/null || true
@@ -93,6 +95,7 @@ after=$(field usage "$out")
 [ "$after" -ge "$before" ] || fail "usage went back: $before -> $after"
 assert_eq bound "$(on router muispctl --json addr show $ALICE4 | jq -r .state)" "still bound"
 
+log "tampered receipt"
 # Tampered receipt (one byte changed) is rejected.
 mkdir -p $S/evil/receipts
 cp $S/alice/receipts/$serial $S/evil/receipts/
@@ -102,10 +105,12 @@ printf '\x55' | dd of=$S/evil/receipts/$serial bs=1 seek=60 conv=notrunc 2>/dev/
 	-S $S/evil bind 2>$S/evil.err || fail "tampered receipt accepted"
 grep -q "receipt MAC mismatch" $S/evil.err || fail "tamper: $(cat $S/evil.err)"
 
+log "hard limit"
 # Hard limit: the module cuts, the deposit is kept.
 cl watch 60 >$S/watch2.out 2>&1 &
 wait_until 10 grep -q watching $S/watch2.out
 on alice ping -c 12 -i 0.2 -W 1 -s 1000 $INET4 >/dev/null 2>&1 || true
+log "pinged to the hard limit"
 wait_until 15 grep -q "warning: hard-limit serial=$serial" $S/watch2.out
 ! on alice ping -c 1 -W 1 $INET4 >/dev/null || fail "ping after hard limit"
 out=$(op contract-show $serial)
@@ -114,6 +119,7 @@ assert_eq 20 "$(field charge "$out")" "deposit retained"
 assert_eq 0 "$(field refund "$out")" "no refund at hard limit"
 assert_eq 180 "$(field balance "$(op voucher-show "$code")")" "voucher after hard limit"
 
+log "second contract"
 # A second contract terminated early: exact refund to the voucher.
 out=$(cl -m voucher -P "$code" --start buy bytes 50000 100000)
 s2=$(field serial "$(head -n1 <<<"$out")")

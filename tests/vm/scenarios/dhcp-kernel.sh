@@ -1,9 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# timeout: 300
+# timeout: 420
 #
-# muisp-dhcpd drives the kernel address table (seed Fig. 5), with real ISC
-# dhclient clients: allocation -> allocated; a renewal leaves a binding
+# muisp-dhcpd drives the kernel address table (seed Fig. 5), with real
+# clients (ISC dhclient on alice, dhcpcd on bob): allocation -> allocated; a renewal leaves a binding
 # alone; a restart of the daemon mid-lease keeps the lease and the binding;
 # a release -> unallocated; a lease that expires on a bound address
 # unbinds it (-> unallocated, the contract survives, unbound).
@@ -111,14 +111,22 @@ log "ok: release -> unallocated (and unbound)"
 assert_eq 0 "$(on router muispctl --json contract show 7 | jq .naddrs)" \
 	"contract 7 has no address after the release"
 
-# --- expiry of a bound lease unbinds (Fig. 5) -----------------------------
-dhclient_in bob
-assert_eq 192.0.2.101 "$(on bob ip -4 -o addr show dev eth0 | awk '{print $4}' | cut -d/ -f1)" \
-	"bob's address (FIFO: never-used .101 before released .100)"
+# --- dhcpcd; expiry of a bound lease unbinds (Fig. 5) ---------------------
+printf 'clientid\noption subnet_mask, routers\nipv4only\nnoipv4ll\n' \
+	>"$T/dhcpcd.conf"
+printf '#!/bin/sh\nexit 0\n' >"$T/dhcpcd-hook"
+chmod +x "$T/dhcpcd-hook"
+on bob dhcpcd -4 -B -f "$T/dhcpcd.conf" -c "$T/dhcpcd-hook" eth0 \
+	>>"$T/bob.out" 2>&1 &
+bob_addr() { on bob ip -4 -o addr show dev eth0 | awk '{print $4}' | cut -d/ -f1; }
+has_addr() { [ "$(bob_addr)" = "$1" ]; }
+wait_until 150 has_addr 192.0.2.101
+log "ok: dhcpcd on bob got 192.0.2.101 (FIFO: never-used .101 before released .100)"
+assert_eq allocated "$(state 192.0.2.101)" "kernel state of dhcpcd's lease"
 on router muispctl addr set 192.0.2.101 state bound contract 7
 assert_eq bound "$(state 192.0.2.101)" "bob bound"
 # bob's machine "crashes": its client dies without releasing.
-kill -9 "$(cat "$T/bob.pid")"
+kill -9 $(ip netns pids bob)
 wait_until 60 grep -q 'lease of 192.0.2.101 expired' "$T/dhcpd.log"
 assert_eq unallocated "$(state 192.0.2.101)" "state after expiry"
 assert_eq 7 "$(on router muispctl --json contract show 7 | jq .id)" \

@@ -22,14 +22,15 @@ HDR = open(os.path.join(TOP, "include/uapi/muisp.h")).read()
 def enum(name):
     """Values of 'enum name { A, B = 1U << 0, ... }' from the uAPI header."""
     body = re.search(r"enum %s \{(.*?)\};" % name, HDR, re.S).group(1)
+    body = re.sub(r"/\*.*?\*/", "", body, flags=re.S)
     out, val = {}, -1
     for line in body.split(","):
-        line = re.sub(r"/\*.*?\*/", "", line, flags=re.S).strip()
+        line = line.strip()
         if not line:
             continue
         m = re.match(r"(\w+)\s*=\s*(.+)", line, re.S)
         if m:
-            expr = m.group(2).replace("U", "")
+            expr = " ".join(re.sub(r"(\d+)U\b", r"\1", m.group(2)).split())
             expr = re.sub(r"MUISP_\w+", lambda x: str(out[x.group(0)]), expr)
             val = eval(expr)  # trusted header: integers, << and |
             out[m.group(1)] = val

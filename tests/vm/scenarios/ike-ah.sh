@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# timeout: 300
+# timeout: 480
 #
 # Real strongSwan in the router and alice namespaces.  Alice (self-signed
 # certificate, registered with the router over VICI) brings up an AH tunnel

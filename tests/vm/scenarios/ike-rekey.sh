@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# timeout: 300
+# timeout: 480
 #
 # A short CHILD_SA lifetime (rekey after 20 s): the router rekeys alice's
 # AH SA while a TCP transfer from alice to the internet host runs; the
@@ -39,12 +39,12 @@ new=$(echo "$rk" | sed -n 's/.* spi_in 0x[0-9a-f]* -> \(0x[0-9a-f]*\) .*/\1/p')
 old=$(echo "$rk" | sed -n 's/.* spi_in \(0x[0-9a-f]*\) -> .*/\1/p')
 assert_eq "$spi" "$old" "old SPI is the one that came up"
 [ -n "$new" ] && [ "$new" != "$spi" ] || fail "no new inbound SPI: $rk"
-case "$(on router ip xfrm state list spi "$new" proto ah | tr '\n' ' ')" in
+case "$(ike_xstate router "$new" ah)" in
 *"src $ALICE4 dst $ROUTER_LAN4 proto ah spi $new reqid $reqid mode tunnel"*) ;;
 *) fail "kernel has no AH SA $new with reqid $reqid" ;;
 esac
 wait $tx || fail "TCP transfer failed across the rekey"
-wait_until 30 test "$(stat -c %s "$SCRATCH/rx")" = 300000
+wait_until 30 ike_size_is "$SCRATCH/rx" 300000
 assert_eq 300000 "$(stat -c %s "$SCRATCH/rx")" "bytes received across the rekey"
 assert_eq 1 "$(grep -c "^up " "$W")" "up events (a rekey is no new SA)"
 assert_eq 0 "$(grep -c "^down " "$W")" "down events"

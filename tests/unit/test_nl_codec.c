@@ -1,0 +1,404 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * lib/muisp_nl_codec.c request wrappers over a fake transport: this file
+ * stands in for lib/muisp_nl.c (muisp_nl_msg/request/dump/recv), records
+ * every request and replays canned replies, including a dump restarted
+ * after NLM_F_DUMP_INTR, so what the wrappers send and how they hand the
+ * replies (and the restart) to their caller is checked exactly.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <cmocka.h>
+
+#include <linux/genetlink.h>
+
+#include "muisp_nl.h"
+
+/* ---- the fake transport ---- */
+
+struct muisp_nl {
+	char req[4096] __attribute__((aligned(8)));
+	int joined;
+};
+
+static struct muisp_nl fake;
+static char replies[8][512] __attribute__((aligned(8)));
+static int nreplies;
+static int restart_after = -1;	/* dump: restart after this many */
+static int fail_errno;		/* request/dump: fail with it */
+static int nrequests;
+
+struct nlmsghdr *muisp_nl_msg(struct muisp_nl *nl, uint8_t cmd,
+			      uint16_t flags)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(nl->req);
+	struct genlmsghdr *g;
+
+	nlh->nlmsg_type = 0x30;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->cmd = cmd;
+	g->version = MUISP_GENL_VERSION;
+	return nlh;
+}
+
+uint8_t muisp_nl_cmd(const struct nlmsghdr *nlh)
+{
+	const struct genlmsghdr *g = mnl_nlmsg_get_payload(nlh);
+
+	return g->cmd;
+}
+
+static int deliver(int from, int to, muisp_nl_cb cb, void *arg)
+{
+	int i;
+
+	for (i = from; i < to; i++) {
+		errno = 0;
+		if (cb((struct nlmsghdr *)replies[i], arg) != MNL_CB_OK) {
+			if (!errno)
+				errno = EPROTO;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int muisp_nl_request(struct muisp_nl *nl, struct nlmsghdr *nlh,
+		     muisp_nl_cb cb, void *arg)
+{
+	assert_ptr_equal(nlh, (void *)nl->req);
+	nrequests++;
+	if (fail_errno) {
+		errno = fail_errno;
+		return -1;
+	}
+	return cb ? deliver(0, nreplies, cb, arg) : 0;
+}
+
+int muisp_nl_dump(struct muisp_nl *nl, struct nlmsghdr *nlh,
+		  muisp_nl_cb cb, muisp_nl_reset_cb reset, void *arg)
+{
+	assert_ptr_equal(nlh, (void *)nl->req);
+	nrequests++;
+	if (fail_errno) {
+		errno = fail_errno;
+		return -1;
+	}
+	if (restart_after >= 0) {
+		/* Part of the dump, then the kernel says it changed. */
+		if (deliver(0, restart_after, cb, arg) < 0)
+			return -1;
+		if (reset)
+			reset(arg);
+	}
+	return deliver(0, nreplies, cb, arg);
+}
+
+int muisp_nl_recv(struct muisp_nl *nl, muisp_nl_cb cb, void *arg)
+{
+	return deliver(0, nreplies, cb, arg);
+}
+
+static struct nlmsghdr *reply(uint8_t cmd)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(replies[nreplies++]);
+	struct genlmsghdr *g;
+
+	nlh->nlmsg_type = 0x30;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->cmd = cmd;
+	return nlh;
+}
+
+static int setup(void **state)
+{
+	memset(&fake, 0, sizeof(fake));
+	nreplies = 0;
+	restart_after = -1;
+	fail_errno = 0;
+	nrequests = 0;
+	return 0;
+}
+
+static struct nlmsghdr *sent(void)
+{
+	return (struct nlmsghdr *)fake.req;
+}
+
+/* ---- tests ---- */
+
+struct got {
+	uint32_t ids[16];
+	int n;
+	int resets;
+};
+
+static int addr_cb(const struct muisp_nl_addr *a, void *arg)
+{
+	struct got *g = arg;
+
+	assert_true(MUISP_NL_HAS(a, MUISP_ADDR_A_ID));
+	g->ids[g->n++] = a->id;
+	return MNL_CB_OK;
+}
+
+static void got_reset(void *arg)
+{
+	struct got *g = arg;
+
+	g->n = 0;
+	g->resets++;
+}
+
+static void add_addr_reply(uint32_t id)
+{
+	struct nlmsghdr *nlh = reply(MUISP_CMD_ADDR_GET);
+
+	mnl_attr_put_u32(nlh, MUISP_ADDR_A_ID, id);
+	mnl_attr_put(nlh, MUISP_ADDR_A_ADDR, 4, "\xc0\x00\x02\x0a");
+	mnl_attr_put_u8(nlh, MUISP_ADDR_A_STATE, MUISP_ADDR_STATE_ALLOCATED);
+}
+
+static void test_dump_restart_reaches_caller(void **state)
+{
+	struct got g = { 0 };
+
+	add_addr_reply(1);
+	add_addr_reply(2);
+	add_addr_reply(3);
+	restart_after = 2;
+	assert_int_equal(muisp_nl_addr_dump(&fake, addr_cb, got_reset, &g),
+			 0);
+	/* The caller's reset ran with the caller's arg, once; what it holds
+	 * afterwards is exactly the complete second pass. */
+	assert_int_equal(g.resets, 1);
+	assert_int_equal(g.n, 3);
+	assert_int_equal(g.ids[0], 1);
+	assert_int_equal(g.ids[2], 3);
+	/* The request: a GET with no attributes. */
+	assert_int_equal(muisp_nl_cmd(sent()), MUISP_CMD_ADDR_GET);
+	assert_int_equal(sent()->nlmsg_len, MNL_NLMSG_HDRLEN + 4);
+}
+
+static void test_dump_ignores_other_cmds_and_bad_replies(void **state)
+{
+	struct got g = { 0 };
+	struct nlmsghdr *nlh;
+
+	add_addr_reply(5);
+	reply(MUISP_CMD_CONTRACT_GET);	/* not ours: skipped */
+	assert_int_equal(muisp_nl_addr_dump(&fake, addr_cb, NULL, &g), 0);
+	assert_int_equal(g.n, 1);
+	assert_int_equal(g.ids[0], 5);
+
+	/* A malformed entry fails the dump with EBADMSG. */
+	nlh = reply(MUISP_CMD_ADDR_GET);
+	mnl_attr_put_u16(nlh, MUISP_ADDR_A_ID, 1);
+	g.n = 0;
+	errno = 0;
+	assert_int_equal(muisp_nl_addr_dump(&fake, addr_cb, NULL, &g), -1);
+	assert_int_equal(errno, EBADMSG);
+}
+
+static void test_get_one(void **state)
+{
+	struct muisp_nl_contract k;
+	struct nlmsghdr *nlh;
+	struct nlattr *a;
+
+	/* No reply at all: EPROTO. */
+	errno = 0;
+	assert_int_equal(muisp_nl_contract_get(&fake, 7, &k), -1);
+	assert_int_equal(errno, EPROTO);
+	/* The request carries exactly the id. */
+	a = (struct nlattr *)((char *)sent() + MNL_NLMSG_HDRLEN + 4);
+	assert_int_equal(mnl_attr_get_type(a), MUISP_CONTRACT_A_ID);
+	assert_int_equal(mnl_attr_get_u32(a), 7);
+	assert_int_equal(sent()->nlmsg_len, MNL_NLMSG_HDRLEN + 4 + 8);
+
+	nlh = reply(MUISP_CMD_CONTRACT_GET);
+	mnl_attr_put_u32(nlh, MUISP_CONTRACT_A_ID, 7);
+	mnl_attr_put_u64(nlh, MUISP_CONTRACT_A_USED, 1234);
+	assert_int_equal(muisp_nl_contract_get(&fake, 7, &k), 0);
+	assert_int_equal(k.id, 7);
+	assert_int_equal(k.used, 1234);
+
+	/* Kernel errors pass through. */
+	fail_errno = ENOENT;
+	errno = 0;
+	assert_int_equal(muisp_nl_contract_get(&fake, 8, &k), -1);
+	assert_int_equal(errno, ENOENT);
+}
+
+static void test_add_returns_id(void **state)
+{
+	struct muisp_nl_garden g, sentg;
+	uint32_t id = 0;
+	struct nlmsghdr *nlh;
+
+	memset(&g, 0, sizeof(g));
+	assert_int_equal(muisp_nl_ip_from_str(&g.prefix, "198.51.100.0"), 0);
+	g.prefix_len = 24;
+	g.proto = 6;
+	g.port_min = 80;
+	g.port_max = 443;
+	MUISP_NL_SET(&g, MUISP_GARDEN_A_PREFIX);
+	MUISP_NL_SET(&g, MUISP_GARDEN_A_PREFIX_LEN);
+	MUISP_NL_SET(&g, MUISP_GARDEN_A_PROTO);
+	MUISP_NL_SET(&g, MUISP_GARDEN_A_PORT_MIN);
+	MUISP_NL_SET(&g, MUISP_GARDEN_A_PORT_MAX);
+
+	/* No id in the reply: EPROTO. */
+	errno = 0;
+	assert_int_equal(muisp_nl_garden_add(&fake, &g, &id), -1);
+	assert_int_equal(errno, EPROTO);
+	/* Without asking for the id, an ack is enough. */
+	assert_int_equal(muisp_nl_garden_add(&fake, &g, NULL), 0);
+
+	nlh = reply(MUISP_CMD_GARDEN_ADD);
+	mnl_attr_put_u32(nlh, MUISP_GARDEN_A_ID, 42);
+	assert_int_equal(muisp_nl_garden_add(&fake, &g, &id), 0);
+	assert_int_equal(id, 42);
+	/* What was sent is what was asked, and nothing else. */
+	assert_int_equal(muisp_nl_cmd(sent()), MUISP_CMD_GARDEN_ADD);
+	assert_int_equal(muisp_nl_garden_parse(sent(), &sentg), 0);
+	assert_memory_equal(&g, &sentg, sizeof(g));
+}
+
+static int flow_cb(const struct muisp_nl_flow *f, void *arg)
+{
+	(*(int *)arg)++;
+	return MNL_CB_OK;
+}
+
+static void test_flow_filter(void **state)
+{
+	struct muisp_nl_flow f, sentf;
+	int n = 0;
+
+	memset(&f, 0, sizeof(f));
+	assert_int_equal(muisp_nl_ip_from_str(&f.client, "2001:db8:1::10"),
+			 0);
+	f.contract_id = 7;
+	f.up_bytes = 99;	/* not a filter: must not be sent */
+	MUISP_NL_SET(&f, MUISP_FLOW_A_CLIENT_ADDR);
+	MUISP_NL_SET(&f, MUISP_FLOW_A_CONTRACT_ID);
+	MUISP_NL_SET(&f, MUISP_FLOW_A_UP_BYTES);
+	assert_int_equal(muisp_nl_flow_dump(&fake, &f, flow_cb, NULL, &n), 0);
+	assert_int_equal(muisp_nl_flow_parse(sent(), &sentf), 0);
+	assert_int_equal(sentf.present, (1ULL << MUISP_FLOW_A_CLIENT_ADDR) |
+					(1ULL << MUISP_FLOW_A_CONTRACT_ID));
+	assert_int_equal(sentf.client.family, AF_INET6);
+	assert_int_equal(sentf.contract_id, 7);
+	assert_int_equal(n, 0);
+
+	assert_int_equal(muisp_nl_flow_flush(&fake, 0), 0);
+	assert_int_equal(muisp_nl_cmd(sent()), MUISP_CMD_FLOW_DEL);
+	assert_int_equal(muisp_nl_flow_parse(sent(), &sentf), 0);
+	assert_int_equal(sentf.present, 1ULL << MUISP_FLOW_A_CONTRACT_ID);
+	assert_int_equal(sentf.contract_id, 0);
+}
+
+struct evs {
+	int events, records;
+	uint8_t type;
+	uint64_t up_bytes;
+};
+
+static int ev_cb(const struct muisp_nl_event *e, void *arg)
+{
+	struct evs *v = arg;
+
+	v->events++;
+	v->type = e->type;
+	return MNL_CB_OK;
+}
+
+static int rec_cb(const struct muisp_nl_flow *f, void *arg)
+{
+	struct evs *v = arg;
+
+	v->records++;
+	v->up_bytes = f->up_bytes;
+	return MNL_CB_OK;
+}
+
+static void test_recv_events(void **state)
+{
+	struct evs v = { 0 };
+	struct nlmsghdr *nlh;
+
+	nlh = reply(MUISP_CMD_EVENT);
+	mnl_attr_put_u8(nlh, MUISP_EVENT_A_TYPE, MUISP_EVENT_SOFT_LIMIT);
+	nlh = reply(MUISP_CMD_FLOW_RECORD);
+	mnl_attr_put_u64(nlh, MUISP_FLOW_A_UP_BYTES, 168);
+	reply(MUISP_CMD_STATS_GET);	/* unexpected: ignored */
+	assert_int_equal(muisp_nl_recv_events(&fake, ev_cb, rec_cb, &v), 0);
+	assert_int_equal(v.events, 1);
+	assert_int_equal(v.type, MUISP_EVENT_SOFT_LIMIT);
+	assert_int_equal(v.records, 1);
+	assert_int_equal(v.up_bytes, 168);
+	/* Only records wanted. */
+	memset(&v, 0, sizeof(v));
+	assert_int_equal(muisp_nl_recv_events(&fake, NULL, rec_cb, &v), 0);
+	assert_int_equal(v.events, 0);
+	assert_int_equal(v.records, 1);
+}
+
+static void test_set_requests(void **state)
+{
+	struct muisp_nl_contract k, sentk;
+	struct muisp_nl_config c, sentc;
+	struct muisp_nl_ip ip;
+
+	memset(&k, 0, sizeof(k));
+	k.id = 7;
+	k.status = MUISP_CONTRACT_STATUS_ACTIVE;
+	k.soft_limit = 3000000;
+	MUISP_NL_SET(&k, MUISP_CONTRACT_A_ID);
+	MUISP_NL_SET(&k, MUISP_CONTRACT_A_STATUS);
+	MUISP_NL_SET(&k, MUISP_CONTRACT_A_SOFT_LIMIT);
+	assert_int_equal(muisp_nl_contract_set(&fake, &k), 0);
+	assert_int_equal(muisp_nl_cmd(sent()), MUISP_CMD_CONTRACT_SET);
+	assert_int_equal(muisp_nl_contract_parse(sent(), &sentk), 0);
+	assert_memory_equal(&k, &sentk, sizeof(k));
+
+	memset(&c, 0, sizeof(c));
+	c.idle_timeout_s = 30;
+	MUISP_NL_SET(&c, MUISP_CONFIG_A_IDLE_TIMEOUT_S);
+	assert_int_equal(muisp_nl_config_set(&fake, &c), 0);
+	assert_int_equal(muisp_nl_config_parse(sent(), &sentc), 0);
+	assert_memory_equal(&c, &sentc, sizeof(c));
+
+	assert_int_equal(muisp_nl_ip_from_str(&ip, "192.0.2.10"), 0);
+	assert_int_equal(muisp_nl_addr_del(&fake, &ip), 0);
+	assert_int_equal(muisp_nl_cmd(sent()), MUISP_CMD_ADDR_DEL);
+	assert_int_equal(sent()->nlmsg_len, MNL_NLMSG_HDRLEN + 4 + 8);
+	ip.family = AF_UNIX;
+	errno = 0;
+	assert_int_equal(muisp_nl_addr_del(&fake, &ip), -1);
+	assert_int_equal(errno, EAFNOSUPPORT);
+	assert_int_equal(nrequests, 3);	/* the bad one was not sent */
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_dump_restart_reaches_caller, setup),
+		cmocka_unit_test_setup(test_dump_ignores_other_cmds_and_bad_replies,
+				       setup),
+		cmocka_unit_test_setup(test_get_one, setup),
+		cmocka_unit_test_setup(test_add_returns_id, setup),
+		cmocka_unit_test_setup(test_flow_filter, setup),
+		cmocka_unit_test_setup(test_recv_events, setup),
+		cmocka_unit_test_setup(test_set_requests, setup),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
