@@ -41,7 +41,11 @@ typedef void (*muisp_flow_export_fn)(void *ctx,
  *                  both directions); must be <= idle_timeout_s.
  *  max_flows:      cap on live flows; the bucket array is sized from the
  *                  max_flows given to muisp_ft_create() and never resized,
- *                  so a later larger cap raises the load factor.
+ *                  so a later larger cap raises the load factor.  At the
+ *                  cap a new flow ends one flow (EVICTED: timed-out first,
+ *                  then closed TCP, then least recently seen, among the
+ *                  flows of the next 64 buckets); over a lowered cap it
+ *                  ends two, so the table shrinks to the cap.
  */
 struct muisp_ft_params {
 	u32 idle_timeout_s;

@@ -31,6 +31,15 @@
  * view with dumps.  A handle that joined a group cannot send requests
  * (EINVAL): notifications would interleave with replies.
  *
+ * Most callers need only the typed layer further down: one struct per
+ * object (struct muisp_nl_addr, _contract, _flow, ...) and wrappers
+ * muisp_nl_<object>_<verb>() (set/get/del/dump, garden/block add, config,
+ * stats, muisp_nl_recv_events()).
+ *
+ * Only datagrams sent by the kernel (sender port id 0) are accepted; a
+ * local process cannot inject replies or events.  Replies of an earlier,
+ * abandoned request (other sequence number) are skipped.
+ *
  * Handles are not thread-safe; use one per thread.
  */
 #ifndef MUISP_NL_H

@@ -438,7 +438,7 @@ static void test_cli_help(void **state)
 
 static void test_cli_batch(void **state)
 {
-	char path[] = "/tmp/muispctl-batch-XXXXXX";
+	char path[] = "/tmp/muispctl-batch-XXXXXX", want[256];
 	int fd = mkstemp(path);
 	static const char text[] =
 		"# comment\n"
@@ -456,18 +456,21 @@ static void test_cli_batch(void **state)
 	assert_string_equal(out_txt,
 		"usage: muispctl flow list [addr ADDRESS] [contract ID]\n"
 		"       muispctl flow flush [contract ID]\n");
-	snprintf(out_txt, sizeof(out_txt), "muispctl: invalid address 'x': "
+	snprintf(want, sizeof(want), "muispctl: invalid address 'x': "
 		 "not an IPv4 or IPv6 address\nmuispctl: %s:4: command "
 		 "failed\n", path);
-	assert_string_equal(err_txt, out_txt);
+	assert_string_equal(err_txt, want);
+	/* iproute2 spelling. */
+	assert_int_equal(run("-batch", path, NULL), EXIT_USAGE);
+	assert_string_equal(err_txt, want);
 	assert_int_equal(run("--batch", path, "addr", "list", NULL),
 			 EXIT_USAGE);
 	assert_string_equal(err_txt, "muispctl: -b takes no command line\n");
 	unlink(path);
 	assert_int_equal(run("-b", path, NULL), EXIT_USAGE);
-	snprintf(out_txt, sizeof(out_txt), "muispctl: %s: No such file or "
+	snprintf(want, sizeof(want), "muispctl: %s: No such file or "
 		 "directory\n", path);
-	assert_string_equal(err_txt, out_txt);
+	assert_string_equal(err_txt, want);
 }
 
 /* Without the module (as on any build host: its kernel cannot load

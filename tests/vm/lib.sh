@@ -27,7 +27,7 @@ ALICE6=$LAN6::10 BOB6=$LAN6::11 MALLORY6=$LAN6::66
 ALICE_MAC=02:00:00:00:00:10 BOB_MAC=02:00:00:00:00:11
 MALLORY_MAC=02:00:00:00:00:66 ROUTER_LAN_MAC=02:00:00:00:00:01
 
-log() { echo "[$(date +%T)] $*"; }
+log() { printf '[%(%T)T] %s\n' -1 "$*"; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
 # on NS CMD...: run CMD in network namespace NS.
 on() { local ns=$1; shift; ip netns exec "$ns" "$@"; }

@@ -191,6 +191,13 @@ int ctl_nl_fail(struct ctl *c, const char *what)
 				"CAP_NET_ADMIN (run as root)\n", what);
 		return EXIT_PERM;
 	}
+	if (e == EAGAIN && !ext) {
+		/* Only a dump that kept being interrupted returns it. */
+		fprintf(stderr, "muispctl: %s: the table kept changing during "
+				"the dump (%d tries); try again\n", what,
+			MUISP_NL_DUMP_TRIES);
+		return EXIT_FAIL;
+	}
 	fprintf(stderr, "muispctl: %s: ", what);
 	if (attr >= 0)
 		fprintf(stderr, "%s: ", attr_name(c, attr, buf));
@@ -281,7 +288,9 @@ int muispctl_main(int argc, char **argv)
 	int ch, rc;
 
 	optind = 0;	/* reset getopt: tests call us repeatedly */
-	while ((ch = getopt_long(argc, argv, "+jb:hV", opts, NULL)) != -1) {
+	/* _only: iproute2-style "-batch FILE" and "-json" work too. */
+	while ((ch = getopt_long_only(argc, argv, "+jb:hV", opts,
+				      NULL)) != -1) {
 		switch (ch) {
 		case 'j':
 			c.fmt = OUT_JSON;

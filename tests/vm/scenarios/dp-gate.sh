@@ -21,7 +21,7 @@ stats_snapshot >"$snap"
 assert_eq 1 "$(delta "$snap" drop_not_bound)" "ICMP dropped as not bound"
 echo hello | on alice socat -u - UDP:$INET4:9000
 wait_until 5 test "$(delta "$snap" drop_not_bound)" = 2
-! on alice socat -u /dev/null TCP:$INET4:8080,connect-timeout=1 2>/dev/null ||
+! on alice timeout 10 socat -u /dev/null TCP:$INET4:8080,connect-timeout=1 2>/dev/null ||
 	fail "unpaid TCP connected"
 [ "$(delta "$snap" drop_not_bound)" -ge 3 ] || fail "TCP SYN not counted"
 ! on alice ping -6 -c 1 -W 1 $INET6 >/dev/null || fail "unpaid ping6 passed"
@@ -39,7 +39,7 @@ for p in 67 500 4500; do
 	echo "svc$p" | on alice socat -u - UDP:$ROUTER_LAN4:$p
 	wait_until 5 grep -q "svc$p" $SCRATCH/udp$p
 done
-echo control | on alice socat -u - TCP:$ROUTER_LAN4:4433
+echo control | on alice timeout 10 socat -u - TCP:$ROUTER_LAN4:4433
 wait_until 5 grep -q control $SCRATCH/ctl
 echo nope | on alice socat -u - UDP:$ROUTER_LAN4:9999
 wait_until 5 test "$(delta "$snap" drop_local)" = 1

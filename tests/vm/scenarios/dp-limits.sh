@@ -78,6 +78,20 @@ e1=$(cfield 5 elapsed_ms)
 sleep 1.2
 assert_eq "$e1" "$(cfield 5 elapsed_ms)" "no time charged while suspended"
 
+# --- usage time: gaps between packets shorter than the usage gap ------------
+ctl config set usage-gap 1s
+ctl contract set 8 metric usage-time status active
+bind_addr $BOB4 8
+assert_eq 3 "$(ping_rx bob -c 3 -i 0.5 -W 2 $INET4)" "usage-time contract forwards"
+read -r used usage <<<"$(cfields 8 used usage_ms)"
+assert_eq "$usage" "$used" "usage time is the metric"
+# two 0.5 s gaps between the requests, plus the request->reply gaps
+[ "$usage" -ge 900 ] && [ "$usage" -le 1500 ] || fail "usage time $usage ms for 3 pings 0.5 s apart"
+sleep 1.5	# idle longer than the usage gap: not charged
+assert_eq 1 "$(ping_rx bob -c 1 -W 2 $INET4)" "one more ping"
+u2=$(cfield 8 usage_ms)
+[ $((u2 - usage)) -le 400 ] || fail "an idle gap was charged: $usage -> $u2"
+
 # --- elapsed-time hard limit and expiry act without traffic -----------------
 ctl contract set 6 metric elapsed-time hard 1500ms status active
 ctl contract set 7 metric bytes expires +2s status active

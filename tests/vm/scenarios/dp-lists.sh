@@ -61,10 +61,12 @@ hits=$(jctl garden list | jq -r ".[] | select(.id == $gid) | .hits")
 [ "$hits" -ge 2 ] || fail "garden hits $hits"
 # blocked beats the garden
 bid=$(jctl block add $BOB4 | jq -r .id)
-! on bob socat -u /dev/null TCP:$INET4:8080,connect-timeout=1 2>/dev/null || fail "blocked bob used the garden"
+log "blocked bob tries the garden"
+! on bob timeout 10 socat -u /dev/null TCP:$INET4:8080,connect-timeout=1 2>/dev/null || fail "blocked bob used the garden"
 ctl block del "$bid"
 wait_until 60 test "$(date +%s)" -ge "$exp"
-! on bob socat -u /dev/null TCP:$INET4:8080,connect-timeout=1 2>/dev/null || fail "garden entry outlived its expiry"
+log "garden expiry passed"
+! on bob timeout 10 socat -u /dev/null TCP:$INET4:8080,connect-timeout=1 2>/dev/null || fail "garden entry outlived its expiry"
 wait_until 5 test "$(jctl garden list | jq -r length)" = 0
 log "garden entry expired at $exp and was removed"
 

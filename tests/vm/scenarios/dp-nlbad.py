@@ -53,7 +53,7 @@ NETLINK_GENERIC = 16
 NLM_F_REQUEST, NLM_F_ACK, NLM_F_DUMP = 1, 4, 0x300
 NLMSG_ERROR, NLMSG_DONE = 2, 3
 GENL_ID_CTRL, CTRL_CMD_GETFAMILY = 0x10, 3
-CTRL_ATTR_FAMILY_ID, CTRL_ATTR_FAMILY_NAME = 1, 2
+CTRL_ATTR_FAMILY_ID, CTRL_ATTR_FAMILY_NAME, CTRL_ATTR_MCAST_GROUPS = 1, 2, 7
 
 
 def attr(t, data):
@@ -113,6 +113,22 @@ class Nl:
                     return
                 yield ("msg", msg)
 
+    def parse_groups(self, nest):
+        off = 0
+        while off + 4 <= len(nest):
+            ln, _ = struct.unpack_from("HH", nest, off)
+            grp = nest[off + 4:off + ln]
+            name, gid, o2 = None, None, 0
+            while o2 + 4 <= len(grp):
+                l2, t2 = struct.unpack_from("HH", grp, o2)
+                if t2 == 1:
+                    name = grp[o2 + 4:o2 + l2].rstrip(b"\0").decode()
+                elif t2 == 2:
+                    gid = struct.unpack_from("I", grp, o2 + 4)[0]
+                o2 += (l2 + 3) & ~3
+            self.groups[name] = gid
+            off += (ln + 3) & ~3
+
     def call(self, cmd, payload=b"", **kw):
         typ = kw.pop("typ", self.fam)
         seq = self.send(typ, cmd, payload, **kw)
@@ -125,6 +141,7 @@ class Nl:
         seq = self.send(GENL_ID_CTRL, CTRL_CMD_GETFAMILY,
                         attr(CTRL_ATTR_FAMILY_NAME, name.encode() + b"\0"))
         fam = None
+        self.groups = {}
         for kind, msg in self.replies(seq):
             if kind == "msg":
                 off = 4
@@ -132,6 +149,8 @@ class Nl:
                     ln, t = struct.unpack_from("HH", msg, off)
                     if t == CTRL_ATTR_FAMILY_ID:
                         fam = struct.unpack_from("H", msg, off + 4)[0]
+                    if t & 0x3fff == CTRL_ATTR_MCAST_GROUPS:
+                        self.parse_groups(msg[off + 4:off + ln])
                     off += (ln + 3) & ~3
             elif kind == "error" and msg:
                 raise OSError(msg, os.strerror(msg))
@@ -373,7 +392,94 @@ def bulk(nl, n):
         print("FAIL no NLM_F_DUMP_INTR")
 
 
+def attrs(msg):
+    """Top-level attributes of a genl message: {type: payload}."""
+    out, off = {}, 4
+    while off + 4 <= len(msg):
+        ln, t = struct.unpack_from("HH", msg, off)
+        out[t & 0x3fff] = msg[off + 4:off + ln]
+        off += (ln + 3) & ~3
+    return out
+
+
+def get(nl, cmd, payload):
+    seq = nl.send(nl.fam, cmd, payload)
+    res = None
+    for kind, v in nl.replies(seq):
+        if kind == "msg":
+            res = attrs(v)
+        elif kind == "error" and v:
+            raise OSError(v, "get %d" % cmd)
+    return res
+
+
+def must(name, rc):
+    if rc:
+        raise OSError(rc, name)
+
+
+def cycles(n, ko):
+    """n load/unload cycles while the namespaces carry traffic: each one
+    enables the gate, binds alice to an active contract, (every 10th)
+    checks that her traffic is metered and bob's dropped, with a listener
+    on the flows group, then unloads with the flows live."""
+    import subprocess
+    import time
+    C = CMD
+    lan = socket.if_nametoindex("lan0")
+    checked = 0
+    t0 = time.time()
+    for i in range(n):
+        if os.path.isdir("/sys/module/muisp"):
+            subprocess.run(["rmmod", "muisp"], check=True)
+        subprocess.run(["insmod", ko], check=True)
+        nl = Nl()
+        must("config", nl.call(C["MUISP_CMD_CONFIG_SET"],
+             u32(A["MUISP_CONFIG_A_LAN_IFINDEX"], lan) +
+             u32(A["MUISP_CONFIG_A_IDLE_TIMEOUT_S"], 1) +
+             u32(A["MUISP_CONFIG_A_FIN_TIMEOUT_S"], 1)))
+        must("contract", nl.call(C["MUISP_CMD_CONTRACT_SET"],
+             u32(A["MUISP_CONTRACT_A_ID"], 1) +
+             u8(A["MUISP_CONTRACT_A_METRIC"], MET["MUISP_METRIC_BYTES"]) +
+             u8(A["MUISP_CONTRACT_A_STATUS"], CS["MUISP_CONTRACT_STATUS_ACTIVE"])))
+        must("bind", nl.call(C["MUISP_CMD_ADDR_SET"],
+             attr(A["MUISP_ADDR_A_ADDR"], ALICE) +
+             u8(A["MUISP_ADDR_A_STATE"], ST["MUISP_ADDR_STATE_BOUND"]) +
+             u32(A["MUISP_ADDR_A_CONTRACT_ID"], 1)))
+        if i % 10 == 9:
+            listener = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW,
+                                     NETLINK_GENERIC)
+            listener.bind((0, 0))
+            listener.setsockopt(270, 1, nl.groups["flows"])  # SOL_NETLINK, ADD_MEMBERSHIP
+            deadline = time.time() + 20
+            while True:
+                c = get(nl, C["MUISP_CMD_CONTRACT_GET"],
+                        u32(A["MUISP_CONTRACT_A_ID"], 1))
+                up = struct.unpack("Q", c[A["MUISP_CONTRACT_A_UP_PACKETS"]])[0]
+                down = struct.unpack("Q", c[A["MUISP_CONTRACT_A_DOWN_PACKETS"]])[0]
+                st = get(nl, C["MUISP_CMD_STATS_GET"], b"")
+                drops = attrs(b"\0" * 4 + st[enum("muisp_stats_attr")["MUISP_STATS_A_DROPS"]])
+                nb = struct.unpack("Q", drops[enum("muisp_drop_reason")["MUISP_DROP_NOT_BOUND"]])[0]
+                if up and down and nb:
+                    break
+                if time.time() > deadline:
+                    raise SystemExit("cycle %d: nothing metered (%d/%d/%d)" % (i, up, down, nb))
+                time.sleep(0.05)
+            checked += 1
+            print("cycle %d (%.1f s): up %d down %d not-bound drops %d" %
+                  (i + 1, time.time() - t0, up, down, nb), flush=True)
+        nl.s.close()
+        subprocess.run(["rmmod", "muisp"], check=True)
+        if i % 10 == 9:
+            listener.close()
+    subprocess.run(["insmod", ko], check=True)
+    print("cycles %d checked %d" % (n, checked))
+
+
 if __name__ == "__main__":
+    if sys.argv[1] == "cycles":
+        cycles(int(sys.argv[2]), sys.argv[3])
+        sys.exit(0)
     nl = Nl()
     if sys.argv[1] == "bulk":
         nl.s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)

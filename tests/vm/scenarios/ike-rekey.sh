@@ -23,11 +23,20 @@ reqid=$(ike_field "$up" reqid)
 spi=$(ike_field "$up" spi_in)
 log "up: reqid $reqid spi_in $spi"
 
-# 300 x 1000 bytes, one every ~0.1 s: the transfer spans the rekey
+# 400 x 1000 bytes, one every 0.1 s (bash builtins only: no process per
+# chunk), so the transfer spans the rekey
+slow_writer() {
+	local i
+	mkfifo "$SCRATCH/tick"
+	exec 3<>"$SCRATCH/tick"	# never written: read -t is a timer
+	for ((i = 0; i < 400; i++)); do
+		printf '%01000d' 0
+		read -r -t 0.1 -u 3 || true
+	done
+}
 on inet socat -u TCP-LISTEN:5001,reuseaddr CREATE:"$SCRATCH/rx" &
 wait_until 10 on inet sh -c 'ss -lnt | grep -q ":5001 "'
-on alice socat -u SYSTEM:'for i in $(seq 300); do printf "%01000d" 0; sleep 0.1; done' \
-	TCP:$INET4:5001 &
+slow_writer | on alice socat -u STDIN TCP:$INET4:5001 &
 tx=$!
 wait_until 120 grep -q "^rekey addr $ALICE4 " "$W"
 kill -0 $tx 2>/dev/null || fail "transfer ended before the rekey"
@@ -44,7 +53,7 @@ case "$(ike_xstate router "$new" ah)" in
 *) fail "kernel has no AH SA $new with reqid $reqid" ;;
 esac
 wait $tx || fail "TCP transfer failed across the rekey"
-wait_until 30 ike_size_is "$SCRATCH/rx" 300000
-assert_eq 300000 "$(stat -c %s "$SCRATCH/rx")" "bytes received across the rekey"
+wait_until 30 ike_size_is "$SCRATCH/rx" 400000
+assert_eq 400000 "$(stat -c %s "$SCRATCH/rx")" "bytes received across the rekey"
 assert_eq 1 "$(grep -c "^up " "$W")" "up events (a rekey is no new SA)"
 assert_eq 0 "$(grep -c "^down " "$W")" "down events"
