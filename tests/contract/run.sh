@@ -11,7 +11,8 @@
 # while the owner answers; rebind on a new address once it does not).
 #
 # usage: tests/contract/run.sh [BINDIR]     (default build/bin)
-# Exit 0 on success; prints "contract: N checks passed".
+# Exit 0 on success; prints "contract: N passed, 0 failed" (the first failed
+# check stops the run).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -323,4 +324,4 @@ wait "$pid" 2>/dev/null || true
 pid=
 if grep -q Sanitizer "$T/muispd.log"; then fail "sanitizer report"; fi
 ok
-echo "contract: $checks checks passed"
+echo "contract: $checks passed, 0 failed"
