@@ -15,10 +15,10 @@
 #include <linux/netdevice.h>
 #include <linux/etherdevice.h>
 #include <linux/ktime.h>
-#include <linux/version.h>
 #include <net/genetlink.h>
 #include <net/sock.h>
 
+#include "compat.h"
 #include "muisp.h"
 #include "flowtable.h"
 
@@ -508,20 +508,10 @@ static struct muisp_ft_cursor *flow_cursor(struct netlink_callback *cb)
 	return (struct muisp_ft_cursor *)cb->ctx;
 }
 
-/* The request's parsed attributes in a dump (moved into info in 6.2). */
-static struct nlattr **dump_attrs(struct netlink_callback *cb)
-{
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
-	return genl_dumpit_info(cb)->info.attrs;
-#else
-	return genl_dumpit_info(cb)->attrs;
-#endif
-}
-
 static int muisp_nl_flow_start(struct netlink_callback *cb)
 {
 	struct muisp_ft_cursor *cur = flow_cursor(cb);
-	struct nlattr **tb = dump_attrs(cb);
+	struct nlattr **tb = MUISP_DUMP_ATTRS(cb);
 
 	muisp_ft_cursor_init(cur);
 	if (tb && tb[MUISP_FLOW_A_CONTRACT_ID]) {
