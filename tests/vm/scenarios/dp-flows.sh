@@ -31,7 +31,7 @@ out=$(echo tcp-record | on alice timeout 20 socat -t 2 - TCP:$INET4:8080,sourcep
 	{ jctl stats show; jctl flow list; fail "TCP exchange failed"; }
 assert_eq tcp-record "$out" "TCP echo"
 
-wait_until 30 test "$(grep -c '"flow"' $SCRATCH/rec)" -ge 4
+wait_for 30 '[ "$(grep -c flow $SCRATCH/rec)" -ge 4 ]'
 rec() { jq -r "select(.flow.proto == \"$1\" and .flow.client_port == $2) | .flow | \"$3\"" $SCRATCH/rec; }
 icmp=$(jq -r 'select(.flow.proto == "icmp") | .flow | "\(.up_packets) \(.up_bytes) \(.down_packets) \(.down_bytes) \(.contract) \(.end) \(.client) \(.peer)"' $SCRATCH/rec)
 assert_eq "3 384 3 384 10 idle 192.0.2.10 198.51.100.2" "$icmp" "ICMP flow record"
@@ -56,9 +56,9 @@ on alice ping -c 2 -i 0.2 -W 2 $INET4 >/dev/null
 assert_eq "2 2" "$(jctl flow list addr $ALICE4 | jq -r '.[] | "\(.up_packets) \(.down_packets)"')" "flow dump by address"
 assert_eq 0 "$(jctl flow list addr $BOB4 | jq -r length)" "no flows for bob"
 assert_eq 1 "$(jctl flow list contract 10 | jq -r length)" "flow dump by contract"
-n=$(grep -c '"flow"' $SCRATCH/rec)
+n=$(grep -c flow $SCRATCH/rec)
 ctl flow flush contract 10
-wait_until 10 test "$(grep -c '"flow"' $SCRATCH/rec)" -gt "$n"
+wait_for 10 '[ "$(grep -c flow $SCRATCH/rec)" -gt "$n" ]'
 assert_eq "flush 2 2" "$(jq -r 'select(.flow.end == "flush") | .flow | "\(.end) \(.up_packets) \(.down_packets)"' $SCRATCH/rec)" \
 	"flushed flow record"
 assert_eq 0 "$(stat flows)" "flush ended the flows"

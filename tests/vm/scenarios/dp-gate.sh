@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# timeout: 150
+# timeout: 300
 #
 # The access gate end to end: an unpaid client reaches nothing on the WAN
 # (ICMP, UDP, TCP: each drop counted as not-bound) but reaches the
@@ -20,7 +20,7 @@ stats_snapshot >"$snap"
 ! on alice ping -c 1 -W 1 -s 100 $INET4 >/dev/null || fail "unpaid ping passed"
 assert_eq 1 "$(delta "$snap" drop_not_bound)" "ICMP dropped as not bound"
 echo hello | on alice socat -u - UDP:$INET4:9000
-wait_until 5 test "$(delta "$snap" drop_not_bound)" = 2
+wait_for 5 'test "$(delta "$snap" drop_not_bound)" = 2'
 ! on alice timeout 10 socat -u /dev/null TCP:$INET4:8080,connect-timeout=1 2>/dev/null ||
 	fail "unpaid TCP connected"
 [ "$(delta "$snap" drop_not_bound)" -ge 3 ] || fail "TCP SYN not counted"
@@ -42,7 +42,7 @@ done
 echo control | on alice timeout 10 socat -u - TCP:$ROUTER_LAN4:4433
 wait_until 5 grep -q control $SCRATCH/ctl
 echo nope | on alice socat -u - UDP:$ROUTER_LAN4:9999
-wait_until 5 test "$(delta "$snap" drop_local)" = 1
+wait_for 5 'test "$(delta "$snap" drop_local)" = 1'
 [ ! -s $SCRATCH/udp9999 ] || fail "router port 9999 reachable unpaid"
 log "router services reachable, other ports not"
 
@@ -55,22 +55,18 @@ assert_eq 2 "$(cfield 1 naddrs)" "addresses bound to contract 1"
 
 on alice ping -c 3 -i 0.2 -W 2 -s 100 $INET4 >/dev/null
 # 3 echo requests and 3 replies of 20 + 8 + 100 bytes
-assert_eq 384 "$(cfield 1 up_bytes)" "up bytes after ping"
-assert_eq 3 "$(cfield 1 up_packets)" "up packets after ping"
-assert_eq 384 "$(cfield 1 down_bytes)" "down bytes after ping"
-assert_eq 3 "$(cfield 1 down_packets)" "down packets after ping"
+assert_eq "384 3 384 3" "$(cfields 1 up_bytes up_packets down_bytes down_packets)" \
+	"bytes and packets each way after ping"
 
 on alice ping -6 -c 2 -i 0.2 -W 2 -s 100 $INET6 >/dev/null
 # + 2 x (40 + 8 + 100)
-assert_eq $((384 + 296)) "$(cfield 1 up_bytes)" "up bytes after ping6"
-assert_eq 5 "$(cfield 1 down_packets)" "down packets after ping6"
+assert_eq "$((384 + 296)) 5" "$(cfields 1 up_bytes down_packets)" "after ping6"
 
 # one UDP datagram of 50 bytes echoed: 20 + 8 + 50 each way
 out=$(head -c 50 /dev/zero | tr '\0' a | on alice timeout 20 socat -t 2 - UDP:$INET4:9000,sourceport=40000 | wc -c)
 assert_eq 50 "$out" "UDP echo came back"
-assert_eq $((680 + 78)) "$(cfield 1 up_bytes)" "up bytes after UDP"
-assert_eq $((680 + 78)) "$(cfield 1 down_bytes)" "down bytes after UDP"
-assert_eq $((680 + 78 + 680 + 78)) "$(cfield 1 used)" "used = both directions"
+assert_eq "758 758 1516" "$(cfields 1 up_bytes down_bytes used)" \
+	"after UDP (used = both directions)"
 
 # the flow table saw the same
 flows=$(jctl flow list contract 1)

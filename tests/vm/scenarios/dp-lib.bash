@@ -75,3 +75,13 @@ events() {
 	for k in $3; do q="$q\\(.$k) "; done
 	jq -r "select(.event.type == \"$2\") | .event | \"${q% }\"" "$1"
 }
+
+# wait_for SECONDS 'SHELL CONDITION': re-evaluate the condition (it may use
+# the helpers above) until it holds; wall-clock bound.
+wait_for() {
+	local end=$(($(date +%s) + $1))
+	until eval "$2"; do
+		[ "$(date +%s)" -lt "$end" ] || fail "timed out waiting for: $2"
+		sleep 0.2
+	done
+}

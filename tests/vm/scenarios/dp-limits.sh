@@ -95,8 +95,8 @@ u2=$(cfield 8 usage_ms)
 # --- elapsed-time hard limit and expiry act without traffic -----------------
 ctl contract set 6 metric elapsed-time hard 1500ms status active
 ctl contract set 7 metric bytes expires +2s status active
-wait_until 10 test "$(cfield 6 status)" = extinguished
-wait_until 10 test "$(cfield 7 status)" = extinguished
+wait_for 10 'test "$(cfield 6 status)" = extinguished'
+wait_for 10 'test "$(cfield 7 status)" = extinguished'
 wait_until 5 grep -q expired $SCRATCH/ev
 assert_eq 7 "$(events $SCRATCH/ev expired contract)" "expiry event"
 assert_eq "2

@@ -41,7 +41,7 @@ stats_snapshot >"$snap"
 assert_eq 0 "$(ping_rx alice -c 1 -W 1 $INET4 || true)" "blocked MAC: ping"
 echo blocked | on alice socat -u - UDP:$ROUTER_LAN4:67
 # ping + DHCP at least (alice's own IPv6 neighbour discovery is blocked too)
-wait_until 5 test "$(delta "$snap" drop_blocked)" -ge 2
+wait_for 5 'test "$(delta "$snap" drop_blocked)" -ge 2'
 [ ! -s $SCRATCH/dhcp ] || fail "blocked MAC reached DHCP"
 assert_eq 1 "$(ping_rx bob -c 1 -W 1 $ROUTER_LAN4)" "bob (other MAC) still reaches the router"
 ctl block del "$id"
@@ -64,10 +64,10 @@ bid=$(jctl block add $BOB4 | jq -r .id)
 log "blocked bob tries the garden"
 ! on bob timeout 10 socat -u /dev/null TCP:$INET4:8080,connect-timeout=1 2>/dev/null || fail "blocked bob used the garden"
 ctl block del "$bid"
-wait_until 60 test "$(date +%s)" -ge "$exp"
+wait_for 90 '[ "$(date +%s)" -ge "$exp" ]'
 log "garden expiry passed"
 ! on bob timeout 10 socat -u /dev/null TCP:$INET4:8080,connect-timeout=1 2>/dev/null || fail "garden entry outlived its expiry"
-wait_until 5 test "$(jctl garden list | jq -r length)" = 0
+wait_for 5 'test "$(jctl garden list | jq -r length)" = 0'
 log "garden entry expired at $exp and was removed"
 
 # --- a whole-prefix garden entry passes ICMP, not metered --------------------

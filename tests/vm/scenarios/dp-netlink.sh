@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# timeout: 200
+# timeout: 300
 #
 # Netlink bad input: missing, oversized and wrongly typed attributes,
 # out-of-range values, unknown attributes, flags and commands, broken
