@@ -23,9 +23,9 @@ bin=${1:-$top/build/bin}
 T=$(mktemp -d /tmp/muisp-contract.XXXXXX)
 pid=
 ppid_=
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	[ -n "$ppid_" ] && kill "$ppid_" 2>/dev/null && wait "$ppid_" 2>/dev/null
+cleanup() { # a killed child waits with 128+N; under set -e that must not be our status
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null && { wait "$pid" 2>/dev/null || true; }
+	[ -n "$ppid_" ] && kill "$ppid_" 2>/dev/null && { wait "$ppid_" 2>/dev/null || true; }
 	rm -rf "$T"
 }
 trap cleanup EXIT
