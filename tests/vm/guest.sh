@@ -24,6 +24,10 @@ mount -t tmpfs tmpfs /tmp
 mkdir -p /run/netns /var/run
 ip link set lo up
 hostname muisp-vm
+# A task stuck in the kernel or a CPU that stops scheduling must end the
+# run with a stack trace on the console, not stall it until the host gives up.
+sysctl -qw kernel.hung_task_timeout_secs=90 kernel.hung_task_panic=1 \
+	kernel.softlockup_panic=1 2>/dev/null
 
 console() { echo "muisp-vm: $*" >/dev/console; }
 

@@ -71,16 +71,18 @@ initrd=$top/build/vm/initrd-$kver-$stamp.gz
 
 run=$(mktemp -d "$top/build/vm/run-$(date +%Y%m%d-%H%M%S)-XXXX")
 chmod 777 "$run"
-{
-	# Every MUISP_* variable of the caller reaches the scenarios.
-	for v in "${!MUISP_@}"; do printf 'export %s=%q\n' "$v" "${!v}"; done
-	printf 'MUISP_TOP=%q\n' "$top"
-	printf 'MUISP_KO=%q\n' "$ko"
-	printf 'MUISP_KO_ARGS=%q\n' "${MUISP_KO_ARGS:-}"
-	printf 'MUISP_BIN=%q\n' "$top/build/bin"
-	printf 'MUISP_SCENARIOS=%q\n' "${scenarios[*]}"
-	echo 'export MUISP_TOP MUISP_KO MUISP_BIN'
-} >"$run/job.env"
+write_job() { # scenarios...: the guest's job file
+	{
+		# Every MUISP_* variable of the caller reaches the scenarios.
+		for v in "${!MUISP_@}"; do printf 'export %s=%q\n' "$v" "${!v}"; done
+		printf 'MUISP_TOP=%q\n' "$top"
+		printf 'MUISP_KO=%q\n' "$ko"
+		printf 'MUISP_KO_ARGS=%q\n' "${MUISP_KO_ARGS:-}"
+		printf 'MUISP_BIN=%q\n' "$top/build/bin"
+		printf 'MUISP_SCENARIOS=%q\n' "$*"
+		echo 'export MUISP_TOP MUISP_KO MUISP_BIN'
+	} >"$run/job.env"
+}
 
 echo "vm: kernel $kver, ${#scenarios[@]} scenario(s), budget ${budget}s, logs in ${run#$top/}"
 qemu=(qemu-system-x86_64 -accel tcg -m 2048 -smp 2 -nographic -no-reboot
@@ -89,24 +91,93 @@ qemu=(qemu-system-x86_64 -accel tcg -m 2048 -smp 2 -nographic -no-reboot
 	-virtfs "local,path=/,mount_tag=root,security_model=none,readonly=on,multidevs=remap"
 	-virtfs "local,path=$run,mount_tag=out,security_model=none"
 	-nic none)
+
+# Watchdog: the guest enforces each scenario's time-out itself, but a task
+# stuck in the kernel (D state) or a wedged guest would never report.  If no
+# progress line arrives within the running scenario's limit plus $grace
+# seconds, QEMU is killed and the scenario fails as "hang".
+grace=${MUISP_VM_GRACE:-60}
+watch_guest() { # qemu-pid console-file
+	local qpid=$1 con=$2 last= line lim=120 since=$SECONDS
+	while kill -0 "$qpid" 2>/dev/null; do
+		sleep 2
+		line=$(grep -a -E '^muisp-vm: (RUN|PASS|FAIL) ' "$con" 2>/dev/null | tail -1)
+		if [ "$line" != "$last" ]; then
+			last=$line since=$SECONDS lim=120
+			[[ $line =~ ^muisp-vm:\ RUN\ .*\(limit\ ([0-9]+)s\) ]] &&
+				lim=${BASH_REMATCH[1]}
+		elif [ $((SECONDS - since)) -gt $((lim + grace)) ]; then
+			echo "vm: guest made no progress for $((SECONDS - since))s; killing it" >&2
+			echo hang >"$run/watchdog"
+			kill "$qpid" 2>/dev/null
+			return
+		fi
+	done
+}
+
 set +e
 if [ $demo -eq 1 ]; then
+	write_job "${scenarios[@]}"
 	timeout "$budget" "${qemu[@]}" </dev/null >"$run/console.log" 2>&1 &
 	qpid=$!
-	echo "vm: booting (about 10 s) ..." 
+	echo "vm: booting (about 10 s) ..."
 	# Stream the demo's own output as it is written.
 	while [ ! -e "$run/demo.log" ] && kill -0 $qpid 2>/dev/null; do sleep 0.5; done
 	[ -e "$run/demo.log" ] && tail -n +1 -f --pid=$qpid "$run/demo.log"
 	wait $qpid
 	qrc=$?
+	cp "$run/results" "$run/all-results" 2>/dev/null
+	grep -qx DONE "$run/all-results" 2>/dev/null || echo "FAIL vm 0 guest-did-not-finish" >>"$run/all-results"
 else
-	timeout "$budget" "${qemu[@]}" </dev/null >"$run/console.log" 2>&1 &
-	qpid=$!
-	# Echo the guest's progress lines while it runs.
-	tail -n +1 -f --pid=$qpid "$run/console.log" 2>/dev/null |
-		grep --line-buffered '^muisp-vm: ' | sed -u 's/^muisp-vm: /  /' &
-	wait $qpid
-	qrc=$?
+	# One boot runs every scenario; if the guest dies or hangs in one, it
+	# fails and a new boot runs the rest (at most $max_boots boots).
+	todo=("${scenarios[@]}") boot=0 max_boots=${MUISP_VM_MAX_BOOTS:-3}
+	: >"$run/all-results"
+	while [ ${#todo[@]} -gt 0 ]; do
+		boot=$((boot + 1))
+		con=$run/console.log
+		[ $boot -gt 1 ] && con=$run/console-$boot.log
+		write_job "${todo[@]}"
+		rm -f "$run/results" "$run/watchdog"
+		: >"$con"
+		timeout "$budget" "${qemu[@]}" </dev/null >"$con" 2>&1 &
+		qpid=$!
+		# Echo the guest's progress lines while it runs.
+		tail -n +1 -f --pid=$qpid "$con" 2>/dev/null |
+			grep -a --line-buffered '^muisp-vm: ' | sed -u 's/^muisp-vm: /  /' &
+		watch_guest $qpid "$con"
+		wait $qpid
+		qrc=$?
+		grep -E '^(PASS|FAIL) ' "$run/results" >>"$run/all-results" 2>/dev/null
+		grep -qx DONE "$run/results" 2>/dev/null && break
+		# The guest stopped early: the scenario it was running fails.
+		left=()
+		for s in "${todo[@]}"; do
+			n=$(basename "$s" .sh)
+			grep -q "^[A-Z]* $n " "$run/all-results" || left+=("$s")
+		done
+		why=crash
+		if [ -e "$run/watchdog" ] || grep -aq 'blocked for more than' "$con"; then
+			why=hang
+		elif [ $qrc -eq 124 ]; then
+			why=timeout
+		fi
+		if [ ${#left[@]} -eq 0 ]; then
+			echo "FAIL vm-shutdown 0 $why" >>"$run/all-results"
+			break
+		fi
+		n=$(basename "${left[0]}" .sh)
+		echo "FAIL $n 0 $why" >>"$run/all-results"
+		echo "  FAIL $n: guest $why (qemu exit $qrc; see ${con#$top/})"
+		grep -a -E 'Kernel panic|BUG:|Oops|blocked for more than|RIP:' "$con" | head -8 | sed 's/^/    | /'
+		todo=("${left[@]:1}")
+		if [ $boot -ge "$max_boots" ] && [ ${#todo[@]} -gt 0 ]; then
+			for s in "${todo[@]}"; do
+				echo "FAIL $(basename "$s" .sh) 0 not-run" >>"$run/all-results"
+			done
+			break
+		fi
+	done
 fi
 set -e
 
@@ -116,16 +187,7 @@ while read -r verdict name secs reason; do
 	PASS) pass=$((pass + 1)); echo "PASS $name (${secs}s)" ;;
 	FAIL) fail=$((fail + 1)); echo "FAIL $name (${secs}s): $reason" ;;
 	esac
-done < <(grep -E '^(PASS|FAIL) ' "$run/results" 2>/dev/null || true)
-if ! grep -qx DONE "$run/results" 2>/dev/null; then
-	fail=$((fail + 1))
-	if [ $qrc -eq 124 ]; then
-		echo "FAIL vm (time-out after ${budget}s; see ${run#$top/}/console.log)"
-	else
-		echo "FAIL vm (guest did not finish, qemu exit $qrc; see ${run#$top/}/console.log)"
-		grep -E 'Kernel panic|BUG:|Oops' "$run/console.log" | head -5 || true
-	fi
-fi
+done <"$run/all-results"
 if [ $show_log -eq 1 ]; then
 	for s in "${scenarios[@]}"; do
 		n=$(basename "$s" .sh)

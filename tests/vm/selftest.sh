@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Harness self-test: run the self-test scenarios (one passes, one breaks an
-# assertion, one makes the kernel WARN, one hangs past its time-out) and
+# assertion, one makes the kernel WARN, one hangs past its time-out, one
+# sticks in the kernel so only the host watchdog can end it, after which
+# the rest must still run in a new boot) and
 # check that the harness reports exactly that and exits non-zero.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -16,7 +18,7 @@ export MUISP_SELFTEST_WARNMOD=$wm/warnmod.ko
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 set +e
-"$top/tests/vm/run.sh" --kver "$kver" --dir "$top/tests/vm/selftest/scenarios" >"$out" 2>&1
+MUISP_VM_GRACE=10 "$top/tests/vm/run.sh" --kver "$kver" --dir "$top/tests/vm/selftest/scenarios" >"$out" 2>&1
 rc=$?
 set -e
 sed 's/^/  | /' "$out"
@@ -27,7 +29,8 @@ expect '^PASS passes '
 expect '^FAIL fails .*exit-1'
 expect '^FAIL warns .*kernel-log'
 expect '^FAIL hangs .*timeout'
-expect '^vm: 2 passed, 3 failed$'
+expect '^FAIL stalls .*hang'
+expect '^vm: 2 passed, 4 failed$'
 if [ $ok -eq 1 ]; then
 	echo "harness self-test: pass"
 else
