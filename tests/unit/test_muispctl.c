@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "../../daemon/dhcpd/leasedb.h"
 #include "../../tools/muispctl/muispctl.h"
 
 static const char *why;
@@ -493,6 +494,142 @@ static void test_cli_no_module(void **state)
 	assert_int_equal(run("addr", "set", "x", NULL), EXIT_USAGE);
 }
 
+/* muispctl lease: muisp-dhcpd's database, no kernel (this host has no
+ * module); no daemon running (meta pid 0), so a release is applied in
+ * place. */
+static void test_cli_lease(void **state)
+{
+	char dir[] = "/tmp/muispctl-lease-XXXXXX", path[64], want[256];
+	struct lease_rec r;
+	struct leasedb *db;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/dhcpd.db", dir);
+	assert_int_equal(run("lease", "--db", path, "list", NULL), EXIT_FAIL);
+	snprintf(want, sizeof(want), "muispctl: lease database %s: No such "
+		 "file or directory (is muisp-dhcpd's lease-db elsewhere? "
+		 "--db PATH)\n", path);
+	assert_string_equal(err_txt, want);
+
+	db = leasedb_open(path, LEASEDB_CREATE);
+	assert_non_null(db);
+	memset(&r, 0, sizeof(r));
+	r.addr = 0xc000020a;		/* 192.0.2.10, hardware key */
+	r.state = LEASE_LEASED;
+	r.hwlen = 6;
+	memcpy(r.hw, "\x02\0\0\0\0\x10", 6);
+	r.keylen = 8;
+	memcpy(r.key, "H\x01\x02\0\0\0\0\x10", 8);
+	strcpy(r.hostname, "alice");
+	strcpy(r.iface, "lan0");
+	r.starts = 4102444000;
+	r.ends = 4102444800;		/* 2100-01-01 */
+	assert_int_equal(leasedb_put(db, &r), 0);
+	r.addr = 0xc000020b;		/* .11: client id 01:02:..:11 */
+	r.hw[5] = 0x11;
+	r.keylen = 8;
+	memcpy(r.key, "I\x01\x02\0\0\0\0\x11", 8);
+	r.hostname[0] = '\0';
+	assert_int_equal(leasedb_put(db, &r), 0);
+	r.addr = 0xc000020c;		/* .12: quarantine that has ended */
+	r.state = LEASE_QUARANTINE;
+	r.starts = 999999000;
+	r.ends = 1000000000;
+	assert_int_equal(leasedb_put(db, &r), 0);
+	r.addr = 0xc000020d;		/* .13: free */
+	r.state = LEASE_FREE;
+	r.seq = 4;
+	assert_int_equal(leasedb_put(db, &r), 0);
+	assert_int_equal(leasedb_put_stat(db, "drop_truncated", 3), 0);
+	assert_int_equal(leasedb_set_meta(db, "pid", 0), 0);
+	leasedb_close(db);
+
+	assert_int_equal(run("--json", "lease", "--db", path, "show",
+			     "192.0.2.12", NULL), EXIT_OK);
+	assert_string_equal(out_txt,
+		"{\"addr\":\"192.0.2.12\",\"state\":\"quarantine\","
+		"\"mac\":\"02:00:00:00:00:11\","
+		"\"client_id\":\"01:02:00:00:00:00:11\",\"hostname\":null,"
+		"\"iface\":\"lan0\",\"starts_s\":999999000,"
+		"\"expires_s\":1000000000,\"remaining_s\":0}\n");
+	assert_int_equal(run("lease", "--db", path, "show", "192.0.2.12",
+			     NULL), EXIT_OK);
+	assert_non_null(strstr(out_txt, "EXPIRES:   2001-09-09T01:46:40Z\n"
+				"REMAINING: expired\n"));
+	assert_int_equal(run("-j", "lease", "--db=" , NULL), EXIT_USAGE);
+	assert_int_equal(run("-j", "lease", "--db", path, "list", "state",
+			     "leased", NULL), EXIT_OK);
+	assert_non_null(strstr(out_txt, "[{\"addr\":\"192.0.2.10\","
+		"\"state\":\"leased\",\"mac\":\"02:00:00:00:00:10\","
+		"\"client_id\":null,\"hostname\":\"alice\",\"iface\":\"lan0\","
+		"\"starts_s\":4102444000,\"expires_s\":4102444800,"
+		"\"remaining_s\":"));
+	assert_non_null(strstr(out_txt, "},{\"addr\":\"192.0.2.11\","));
+	assert_null(strstr(out_txt, "192.0.2.12"));
+	assert_int_equal(run("lease", "--db", path, NULL), EXIT_OK);
+	assert_non_null(strstr(out_txt, "\n192.0.2.13  free        "
+		"02:00:00:00:00:11  01:02:00:00:00:00:11  -         lan0   "
+		"-                     -                     -\n"));
+	assert_int_equal(run("-j", "lease", "--db", path, "stats", NULL),
+			 EXIT_OK);
+	assert_string_equal(out_txt, "{\"addrs_leased\":2,"
+		"\"addrs_quarantine\":1,\"addrs_free\":1,"
+		"\"drop_truncated\":3}\n");
+
+	/* Errors: exit 1 for the operation, 2 for the command line. */
+	assert_int_equal(run("lease", "--db", path, "show", "192.0.2.99",
+			     NULL), EXIT_FAIL);
+	snprintf(want, sizeof(want), "muispctl: lease show: no lease for "
+		 "192.0.2.99 in %s\n", path);
+	assert_string_equal(err_txt, want);
+	assert_int_equal(run("lease", "--db", path, "release", "192.0.2.12",
+			     NULL), EXIT_FAIL);
+	assert_string_equal(err_txt, "muispctl: lease release: 192.0.2.12 "
+			    "is not leased (quarantine)\n");
+	USAGE_ERR("invalid address '192.0.2.300': not an IPv4 address",
+		  "lease", "--db", path, "show", "192.0.2.300");
+	USAGE_ERR("invalid address '2001:db8::1': not an IPv4 address",
+		  "lease", "release", "2001:db8::1");
+	USAGE_ERR("invalid state 'gone': expected leased|free|quarantine",
+		  "lease", "list", "state", "gone");
+	USAGE_ERR("'--db' needs a value (try --help)", "lease", "--db");
+	USAGE_ERR("lease show needs one ADDRESS (try --help)", "lease", "show");
+
+	/* No daemon: the row is released in place, last in the FIFO. */
+	assert_int_equal(run("lease", "--db", path, "release", "192.0.2.11",
+			     NULL), EXIT_OK);
+	assert_string_equal(out_txt, "");
+	assert_string_equal(err_txt, "");
+	db = leasedb_open(path, LEASEDB_RDONLY);
+	assert_non_null(db);
+	assert_int_equal(leasedb_get(db, 0xc000020b, &r), 0);
+	assert_int_equal(r.state, LEASE_FREE);
+	assert_int_equal(r.seq, 5);
+	assert_int_equal(leasedb_get(db, 0xc000020a, &r), 0);
+	assert_int_equal(r.state, LEASE_LEASED);
+	leasedb_close(db);
+	assert_int_equal(run("lease", "--db", path, "release", "192.0.2.11",
+			     NULL), EXIT_FAIL);
+	assert_string_equal(err_txt, "muispctl: lease release: 192.0.2.11 "
+			    "is not leased (free)\n");
+
+	assert_int_equal(run("lease", "help", NULL), EXIT_OK);
+	assert_string_equal(out_txt,
+		"usage: muispctl lease [--db PATH] list "
+		"[state leased|free|quarantine]\n"
+		"       muispctl lease [--db PATH] show ADDRESS\n"
+		"       muispctl lease [--db PATH] release ADDRESS\n"
+		"       muispctl lease [--db PATH] stats\n"
+		"PATH: muisp-dhcpd's lease-db (default /var/lib/muisp/dhcpd.db)\n");
+	assert_int_equal(run("--help", NULL), EXIT_OK);
+	assert_non_null(strstr(out_txt, "       muispctl [-j|--json] lease "
+				"[--db PATH] [VERB] [ARGS...]\n"));
+	assert_non_null(strstr(out_txt, "  lease      DHCP leases "
+				"(muisp-dhcpd's database)\n"));
+	snprintf(want, sizeof(want), "rm -rf '%s'", dir);
+	assert_int_equal(system(want), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -507,6 +644,7 @@ int main(void)
 		cmocka_unit_test(test_cli_help),
 		cmocka_unit_test(test_cli_batch),
 		cmocka_unit_test(test_cli_no_module),
+		cmocka_unit_test(test_cli_lease),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

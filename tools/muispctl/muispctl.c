@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "muispctl.h"
+#include "../../daemon/dhcpd/config.h"	/* CONF_DEFAULT_DB */
 
 #ifndef MUISP_VERSION
 #define MUISP_VERSION "0.1"
@@ -24,6 +25,7 @@ static const struct ctl_object objects[] = {
 	{ "config", cmd_config, "module configuration" },
 	{ "stats", cmd_stats, "counters: drops by reason, flows, ..." },
 	{ "monitor", cmd_monitor, "print events and flow records" },
+	{ "lease", cmd_lease, "DHCP leases (muisp-dhcpd's database)" },
 };
 
 static void usage(FILE *f)
@@ -31,11 +33,15 @@ static void usage(FILE *f)
 	size_t i;
 
 	fprintf(f, "usage: muispctl [-j|--json] OBJECT [VERB] [ARGS...]\n"
+		   "       muispctl [-j|--json] lease [--db PATH] [VERB] "
+		   "[ARGS...]\n"
 		   "       muispctl [-j|--json] -b|--batch FILE\n"
 		   "       muispctl OBJECT help\n\n");
 	for (i = 0; i < sizeof(objects) / sizeof(objects[0]); i++)
 		fprintf(f, "  %-10s %s\n", objects[i].name,
 			objects[i].summary);
+	fprintf(f, "\nlease reads muisp-dhcpd's lease database (default "
+		   CONF_DEFAULT_DB ")\nwithout the kernel module.\n");
 	fprintf(f, "\nexit status: 0 ok, 1 operation failed, 2 usage error, "
 		   "3 module not loaded, 4 permission denied\n");
 }

@@ -82,6 +82,7 @@ int cmd_garden(struct ctl *c, int argc, char **argv);
 int cmd_config(struct ctl *c, int argc, char **argv);
 int cmd_stats(struct ctl *c, int argc, char **argv);
 int cmd_monitor(struct ctl *c, int argc, char **argv);
+int cmd_lease(struct ctl *c, int argc, char **argv);
 
 /* Printers shared by list/show and monitor. */
 extern const struct out_col flow_cols[];
