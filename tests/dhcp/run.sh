@@ -16,6 +16,11 @@
 #           /   |   |   ...   \
 #        C1    C2   C3 ...   Q (squatter, static address)
 #
+# It also covers `muispctl lease` (list/show/release/stats read and queue
+# through the lease database; no kernel module needed) and the malformed
+# datagrams of tests/dhcp/malformed.py (scapy), sent on a UDP socket and
+# replayed from its pcap with tcpreplay.
+#
 # Usage: tests/dhcp/run.sh        (root; `make` first)
 # Env:   MUISP_BIN (default build/bin), KEEP=1 keeps the temp dir.
 # Prints one line per check and "dhcp: N passed, N failed"; exit 0 iff all
@@ -24,6 +29,7 @@
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 bin=${MUISP_BIN:-$top/build/bin}/muisp-dhcpd
+ctl=${MUISP_BIN:-$top/build/bin}/muispctl
 
 skip() {
 	echo "dhcp: skipped: $*"
@@ -34,7 +40,11 @@ skip() {
 command -v dhclient >/dev/null || skip "dhclient missing (isc-dhcp-client)"
 command -v dhcpcd >/dev/null || skip "dhcpcd missing (dhcpcd5)"
 command -v sqlite3 >/dev/null || skip "sqlite3 missing"
-[ -x "$bin" ] || { echo "dhcp: $bin not built"; echo "dhcp: 0 passed, 1 failed"; exit 1; }
+command -v jq >/dev/null || skip "jq missing"
+command -v tcpreplay >/dev/null || skip "tcpreplay missing"
+for b in "$bin" "$ctl"; do
+	[ -x "$b" ] || { echo "dhcp: $b not built"; echo "dhcp: 0 passed, 1 failed"; exit 1; }
+done
 
 T=$(mktemp -d /tmp/muisp-dhcp.XXXXXX)
 P=mdh$$
@@ -90,6 +100,24 @@ stat() { db "SELECT value FROM stats WHERE name='$1'"; }
 logcount() { grep -c -- "$1" "$T/dhcpd.log"; }
 addr_of() { # NS -> the IPv4 address on eth0, or nothing
 	ip -n "$1" -4 -o addr show dev eth0 | awk '{print $4}' | cut -d/ -f1 | head -1
+}
+mac_of() { ip -n "$1" -o link show dev eth0 | grep -o 'link/ether [0-9a-f:]*' | cut -d' ' -f2; }
+# muispctl lease on the suite's database; rc and err of the last lease_rc.
+lease() { "$ctl" lease --db "$T/leases.db" "$@"; }
+jlease() { "$ctl" --json lease --db "$T/leases.db" "$@"; }
+lease_rc() { # ARGS...: sets rc and err (stderr), stdout discarded
+	err=$(lease "$@" 2>&1 >/dev/null)
+	rc=$?
+}
+# "ADDR MAC" per leased address, sorted: from muispctl's JSON, its table,
+# and from what the clients hold.
+leased_json() { jlease list | jq -r '.[] | select(.state == "leased") | "\(.addr) \(.mac)"' | sort; }
+leased_text() { lease list state leased | awk 'NR > 1 {print $1, $3}' | sort; }
+held_by() { # NS... -> "ADDR MAC" of each client that has an address
+	local ns
+	for ns in "$@"; do
+		[ -n "$(addr_of "$ns")" ] && echo "$(addr_of "$ns") $(mac_of "$ns")"
+	done | sort
 }
 
 # --- topology -----------------------------------------------------------
@@ -239,6 +267,34 @@ dhcpcd_start "$C2"
 check "dhcpcd obtains 10.77.0.101" wait_until 20 'test "$(addr_of "$C2")" = 10.77.0.101'
 check "lease of .101 is on disk" wait_until 5 'test "$(lease_state 10.77.0.101)" = leased'
 
+# --- muispctl lease list/show -----------------------------------------------
+want=$(printf '10.77.0.100 02:00:00:77:00:01\n10.77.0.101 02:00:00:77:00:02')
+check "lease list --json: exactly the two leases (address, MAC)" \
+	test "$(leased_json)" = "$want"
+check "lease list --json: clients hold exactly those" test "$(held_by "$C1" "$C2")" = "$want"
+check "lease list (table): the same two rows" test "$(leased_text)" = "$want"
+check "lease list: no other row" test "$(jlease list | jq length)" = 2
+show=$(jlease show 10.77.0.101)
+check "lease show .101: address, state, MAC, interface" test \
+	"$(jq -r '"\(.addr) \(.state) \(.mac) \(.iface)"' <<<"$show")" = \
+	"10.77.0.101 leased 02:00:00:77:00:02 lan0"
+# dhcpcd's bare "clientid": hardware type 1 + its MAC (dhcpcd.conf(5)).
+check "lease show .101: client id 01:<MAC> (dhcpcd's clientid)" \
+	test "$(jq -r .client_id <<<"$show")" = 01:02:00:00:77:00:02
+check "lease show .101: client id is the key on disk, in hex" test \
+	"$(jq -r .client_id <<<"$show" | tr -d :)" = \
+	"$(db "SELECT lower(hex(substr(client_key, 2))) FROM lease WHERE addr=$(ip2int 10.77.0.101)")"
+check "lease show .101: expires_s is the lease end on disk" test \
+	"$(jq .expires_s <<<"$show")" = \
+	"$(db "SELECT ends FROM lease WHERE addr=$(ip2int 10.77.0.101)")"
+check "lease show .101: remaining_s in 1..30 (lease-time 30)" \
+	jq -e '.remaining_s >= 1 and .remaining_s <= 30' <<<"$show" >/dev/null
+check "lease show .100: dhclient sent no client id (null)" \
+	test "$(jlease show 10.77.0.100 | jq -r .client_id)" = null
+if "$ctl" addr list >/dev/null 2>&1; [ $? -eq 3 ]; then
+	echo "  note: no muisp family here (muispctl addr list: exit 3): muispctl lease works without it"
+fi
+
 # --- renew ------------------------------------------------------------------
 check "dhclient renews (unicast REQUEST, ACK renewed)" \
 	wait_until 15 'grep -q "ACK 10.77.0.100 .*renewed" "$T/dhcpd.log"'
@@ -296,6 +352,8 @@ for want in 10.77.0.102 10.77.0.103 10.77.0.100 10.77.0.101; do
 done
 check "FIFO reuse order .102 .103 .100 .101 (got$order)" \
 	test "$order" = " 10.77.0.102 10.77.0.103 10.77.0.100 10.77.0.101"
+check "lease list --json: exactly the four FIFO clients' leases (address, MAC)" \
+	test "$(leased_json)" = "$(held_by "${FIFO_CLIENTS[@]}")" -a "$(leased_json | wc -l)" = 4
 
 # --- exhaustion: no offer, a log line, no crash -----------------------------
 new_client; C7=$CL
@@ -328,39 +386,116 @@ check "quarantined .100 not offered again after the DECLINE" \
 	test "$(sed -n '/declined 10.77.0.100/,$p' "$T/dhcpd.log" |
 		grep -c 'OFFER 10.77.0.100')" = 0
 
+# --- muispctl lease release: through the running daemon --------------------
+# .102 and .103 are FIFO clients' (dhclient), .101 the declining dhcpcd's.
+check "before: leased .101 .102 .103, quarantined .100" test \
+	"$(jlease list | jq -r '.[] | "\(.addr)=\(.state)"' | tr '\n' ' ')" = \
+	"10.77.0.100=quarantine 10.77.0.101=leased 10.77.0.102=leased 10.77.0.103=leased "
+lease_rc release 10.77.0.103
+check "lease release .103: exit 0, silent" test "$rc" = 0 -a -z "$err"
+# muispctl returns once the daemon has applied it: no waiting here.
+check "lease release .103: free on disk when muispctl returns" \
+	test "$(lease_state 10.77.0.103)" = free
+check "lease release .103: the daemon logged it, once" \
+	test "$(logcount '10.77.0.103 released by the operator')" = 1
+check "lease release .103: gone from lease list state leased" test \
+	"$(leased_text | cut -d' ' -f1 | tr '\n' ' ')" = "10.77.0.101 10.77.0.102 "
+check "lease release .103: the request queue is empty" \
+	test "$(db 'SELECT count(*) FROM request')" = 0
+lease_rc release 10.77.0.103
+check "lease release of a free address: exit 1, says so" test "$rc" = 1 -a \
+	"$err" = "muispctl: lease release: 10.77.0.103 is not leased (free)"
+lease_rc release 10.77.0.100
+check "lease release of a quarantined address: exit 1, says so" test "$rc" = 1 -a \
+	"$err" = "muispctl: lease release: 10.77.0.100 is not leased (quarantine)"
+lease_rc release 10.77.0.50
+check "lease release of an unknown address: exit 1" test "$rc" = 1 -a \
+	"$err" = "muispctl: lease release: no lease for 10.77.0.50 in $T/leases.db"
+lease_rc show 10.77.0.50
+check "lease show of an unknown address: exit 1" test "$rc" = 1 -a \
+	"$err" = "muispctl: lease show: no lease for 10.77.0.50 in $T/leases.db"
+lease_rc release 10.77.0.300
+check "lease release of a bad address: exit 2" test "$rc" = 2 -a \
+	"$err" = "muispctl: invalid address '10.77.0.300': not an IPv4 address"
+lease_rc show fe80::1
+check "lease show of an IPv6 address: exit 2" test "$rc" = 2
+lease_rc release
+check "lease release without an address: exit 2" test "$rc" = 2
+lease_rc list state gone
+check "lease list state gone: exit 2" test "$rc" = 2
+err=$("$ctl" lease --db "$T/nonexistent.db" list 2>&1 >/dev/null)
+rc=$?
+check "lease list of a missing database: exit 1, names it" test "$rc" = 1 -a \
+	"$err" = "muispctl: lease database $T/nonexistent.db: No such file or directory (is muisp-dhcpd's lease-db elsewhere? --db PATH)"
+check "failed releases changed nothing in the daemon's log" \
+	test "$(logcount 'released by the operator')" = 1 -a "$(logcount 'operator release of')" = 0
+check "server still running" kill -0 "$srv_pid"
+# .103's client "left" without a word: stop it, so it cannot take .103
+# back when its own lease runs out.
+kill "$(cat "$T/${FIFO_CLIENTS[1]}.pid")"
+ip -n "${FIFO_CLIENTS[1]}" -4 addr flush dev eth0
+
 # --- malformed datagrams are dropped and counted ----------------------------
-ip netns exec "$C1" ip -4 addr replace 10.77.0.200/24 dev eth0
-ip netns exec "$C1" python3 - <<'EOF'
-import socket, struct
-def pkt(opts, magic=b'\x63\x82\x53\x63', op=1):
-    h = bytes([op, 1, 6, 0]) + b'\x12\x34\x56\x78' + b'\0' * 20
-    h += bytes([2, 0, 0, 0x77, 0, 0xee]) + b'\0' * 10 + b'\0' * 192
-    return h + magic + opts
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-dst = ('10.77.0.1', 67)
-for n in (0, 100, 239):                       # truncated x3
-    s.sendto(pkt(b'')[:n] if n else b'', dst)
-s.sendto(pkt(b'\x35\x01\x01\xff', magic=b'\x63\x82\x53\x64'), dst)  # magic x2
-s.sendto(pkt(b'\x35\x01\x01\xff', magic=b'\0\0\0\0'), dst)
-s.sendto(pkt(b'\x35\x01\x01\x0c\xc8abc'), dst)                      # overflow
-s.sendto(pkt(b'\x35\x01\x01\x34\x01\x07\xff'), dst)                 # overload
-s.sendto(pkt(b'\x35\x01\x01\xff' + b'\0' * 5000), dst)              # oversized
-s.sendto(pkt(b'\x35\x01\x01\xff', op=2), dst)                       # bad op
-EOF
-kill -USR1 "$srv_pid"
-drops_ok() {
-	[ "$(stat drop_truncated)" = 3 ] && [ "$(stat drop_bad_magic)" = 2 ] &&
-	[ "$(stat drop_option_overflow)" = 1 ] &&
-	[ "$(stat drop_bad_overload)" = 1 ] &&
-	[ "$(stat drop_oversized)" = 1 ] && [ "$(stat drop_bad_op)" = 1 ]
+# tests/dhcp/malformed.py builds 27 datagrams with scapy, each breaking one
+# parser rule.  Per reason, in the order of $drop_names:
+drop_names="drop_truncated drop_oversized drop_bad_magic drop_bad_op drop_bad_hlen
+	drop_option_overflow drop_bad_overload drop_bad_msg_type drop_bad_option_length"
+drop_set="5 2 3 3 1 4 4 3 2"
+drops() { local n; for n in $drop_names; do printf '%s ' "$(stat "$n")"; done; }
+scaled() { local x out=; for x in $drop_set; do out="$out$((x * $1)) "; done; echo "$out"; }
+# SIGUSR1 writes the counters and logs them: wait for that log line.  The
+# signal can overtake datagrams still queued, so callers poll with it.
+usr1_sync() {
+	local n
+	n=$(logcount '^stats:')
+	kill -USR1 "$srv_pid" &&
+		wait_until 5 'test "$(logcount "^stats:")" -gt '"$n"
 }
-check "malformed datagrams dropped and counted exactly (stats table)" \
-	wait_until 5 drops_ok
+drops_are() { usr1_sync && test "$(drops)" = "$1"; }
+check "no drops counted before the malformed set" drops_are "$(scaled 0)"
+
+ip netns exec "$C1" ip -4 addr replace 10.77.0.200/24 dev eth0
+out=$(ip netns exec "$C1" /usr/bin/python3 "$top/tests/dhcp/malformed.py" \
+	--send 10.77.0.1 --pcap "$T/malformed.pcap" --src-mac 02:00:00:77:00:01 2>&1)
+check "malformed.py sent 27 datagrams and wrote the pcap" test \
+	"$out" = "malformed: 27 datagrams: drop_bad_hlen=1 drop_bad_magic=3 drop_bad_msg_type=3 drop_bad_op=3 drop_bad_option_length=2 drop_bad_overload=4 drop_option_overflow=4 drop_oversized=2 drop_truncated=5"
+check "UDP: each dropped and counted by reason, exactly ($(scaled 1))" \
+	wait_until 10 'drops_are "$(scaled 1)"'
+check "UDP: still exact after one more counter write" drops_are "$(scaled 1)"
 check "counters in the log on SIGUSR1" \
-	wait_until 5 'grep -q "stats:.*drop_truncated=3" "$T/dhcpd.log"'
+	grep -q "stats:.*drop_truncated=5 .*drop_bad_option_length=2" "$T/dhcpd.log"
+
+# The same set as L2 broadcasts from 0.0.0.0:68, large ones IP-fragmented.
+check "pcap: 34 frames (27 datagrams, 3 of them in 3+4+3 fragments)" \
+	test "$(tcpdump -r "$T/malformed.pcap" 2>/dev/null | wc -l)" = 34
+check "tcpreplay of the pcap succeeds" \
+	ip netns exec "$C1" tcpreplay -q -i eth0 "$T/malformed.pcap" >>"$T/tcpreplay.out" 2>&1
+check "pcap replay: each counted again, exactly ($(scaled 2))" \
+	wait_until 10 'drops_are "$(scaled 2)"'
+check "pcap replay: still exact after one more counter write" drops_are "$(scaled 2)"
+check "lease stats --json agrees with the stats table" test \
+	"$(jlease stats | jq -r "[$(printf '.%s,' $drop_names | sed 's/,$//')] | map(tostring) | join(\" \")") " = \
+	"$(drops)"
 check "server survived them" kill -0 "$srv_pid"
+# ... and still serves: a client that needs a new lease gets one.
+before=$(logcount 'ACK 10.77.0.103 .*(new')
+new_client; C9=$CL
+dhclient_run "$C9"
+check "after the malformed set: a new client gets .103 (released by the operator)" \
+	test "$(addr_of "$C9")" = 10.77.0.103
+check "after the malformed set: its lease was ACKed as new" \
+	test "$(logcount 'ACK 10.77.0.103 .*(new')" = $((before + 1))
 
 check "final SIGTERM: clean exit" stop_server
+
+# --- muispctl lease release without a daemon: applied to the database -----
+rel=$(jlease list state leased | jq -r '.[0].addr')
+maxseq=$(db 'SELECT max(seq) FROM lease')
+lease_rc release "$rel"
+check "no daemon: lease release $rel: exit 0" test "$rc" = 0 -a -z "$err"
+check "no daemon: $rel free on disk, last in the FIFO" test \
+	"$(db "SELECT state, seq FROM lease WHERE addr=$(ip2int "$rel")")" = "free|$((maxseq + 1))"
+check "no daemon: nothing queued" test "$(db 'SELECT count(*) FROM request')" = 0
 check "no sanitizer/crash output in the server log" \
 	bash -c "! grep -qE 'ERROR: AddressSanitizer|runtime error|Segmentation' '$T/dhcpd.log'"
 
