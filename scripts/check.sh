@@ -12,15 +12,28 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 jobs=${JOBS:-$(nproc)}
 total_pass=0 total_fail=0
+times=()
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
+# A stage that runs past its limit is stopped and fails (seconds; the VM
+# suite enforces its own per-scenario limits and watchdog inside this one).
+limit_of() {
+	case $1 in
+	vm) echo 3600 ;;
+	*) echo 1200 ;;
+	esac
+}
+
 stage() { # name command...
-	local name=$1 rc line p f
+	local name=$1 rc line p f t0=$SECONDS lim
 	shift
-	echo "== $name"
-	"$@" 2>&1 | tee "$log"
+	lim=$(limit_of "$name")
+	echo "== $name ($(date -u +%H:%M:%S))"
+	timeout -k 10 "$lim" "$@" 2>&1 | tee "$log"
 	rc=${PIPESTATUS[0]}
+	[ $rc -eq 124 ] && echo "$name: stopped after its ${lim}s limit"
+	times+=("$(printf '%-12s %5ds' "$name" $((SECONDS - t0)))")
 	line=$(grep -E '^[a-z-]+: [0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
 	if [ -n "$line" ]; then
 		p=$(sed -E 's/^[^:]+: ([0-9]+) passed, ([0-9]+) failed.*/\1/' <<<"$line")
@@ -34,8 +47,7 @@ stage() { # name command...
 	return 0
 }
 
-build() { make -s -j"$jobs" all && echo "build: 1 passed, 0 failed"; }
-stage build build
+stage build bash -c 'make -s -j"$0" all && echo "build: 1 passed, 0 failed"' "$jobs"
 stage kmod-lines scripts/kmod-lines.sh
 stage style scripts/checkpatch.sh
 stage unit make -s -j"$jobs" check-unit
@@ -47,5 +59,7 @@ done
 stage vm tests/vm/run.sh
 stage vm-selftest bash -c 'tests/vm/selftest.sh && echo "vm-selftest: 1 passed, 0 failed"'
 
+echo "== time per stage"
+printf '  %s\n' "${times[@]}"
 echo "check: $total_pass passed, $total_fail failed"
 [ $total_fail -eq 0 ]
