@@ -4,9 +4,13 @@
 #
 # muisp-dhcpd drives the kernel address table (seed Fig. 5), with real
 # clients (ISC dhclient on alice, dhcpcd on bob): allocation -> allocated; a renewal leaves a binding
-# alone; a restart of the daemon mid-lease keeps the lease and the binding;
-# a release -> unallocated; a lease that expires on a bound address
-# unbinds it (-> unallocated, the contract survives, unbound).
+# alone; malformed datagrams from mallory (tests/dhcp/malformed.py, as L2
+# broadcasts and as unicast UDP) are dropped and counted exactly by reason
+# while alice keeps renewing; a restart of the daemon mid-lease keeps the
+# lease and the binding; a release -> unallocated; a lease that expires on
+# a bound address unbinds it (-> unallocated, the contract survives,
+# unbound); `muispctl lease release` goes through the daemon to the kernel
+# (-> unallocated).
 . "$MUISP_TOP/tests/vm/lib.sh"
 topo_up
 
@@ -17,6 +21,19 @@ logcount() { grep -c -- "$1" "$T/dhcpd.log" || true; }
 # Conditions for lib.sh's wait_until (evaluated on every try).
 more() { [ "$(logcount "$1")" -gt "$2" ]; }
 is_state() { [ "$(state "$1")" = "$2" ]; }
+# muispctl lease reads the daemon's database: no netns, no netlink.
+lease() { muispctl --json lease --db "$T/leases.db" "$@"; }
+drop_keys=.drop_truncated,.drop_oversized,.drop_bad_magic,.drop_bad_op,.drop_bad_hlen,.drop_option_overflow,.drop_bad_overload,.drop_bad_msg_type,.drop_bad_option_length
+drops() { lease stats | jq -r "[$drop_keys] | map(tostring) | join(\" \")"; }
+# SIGUSR1 makes the daemon write its counters and log them; the signal
+# can overtake datagrams still queued, so drops_are signals on every try.
+usr1_sync() {
+	local n
+	n=$(logcount '^stats:')
+	kill -USR1 "$DHCPD"
+	wait_until 10 more '^stats:' "$n"
+}
+drops_are() { usr1_sync; [ "$(drops)" = "$1" ]; }
 
 cat >"$T/dhcpd.conf" <<EOF
 lease-db $T/leases.db
@@ -93,6 +110,30 @@ n=$(logcount 'ACK 192.0.2.100 .*renewed')
 wait_until 15 more 'ACK 192.0.2.100 .*renewed' "$n"
 assert_eq bound "$(state 192.0.2.100)" "state after a renewal"
 assert_eq 7 "$(contract_of 192.0.2.100)" "contract after a renewal"
+assert_eq "192.0.2.100 $ALICE_MAC" \
+	"$(lease list state leased | jq -r '.[] | "\(.addr) \(.mac)"')" \
+	"muispctl lease list: alice's lease, only"
+
+# --- malformed datagrams from mallory ----------------------------------------
+# One Python process (slow to start here): the 27 datagrams as Ethernet
+# broadcasts from 0.0.0.0:68 (fragmented where large), then again as
+# unicast UDP to the server, so every reason counts twice its share of
+# 5 2 3 3 1 4 4 3 2 (truncated, oversized, bad magic, bad op, bad hlen,
+# option overflow, bad overload, bad message type, bad option length).
+wait_until 10 drops_are "0 0 0 0 0 0 0 0 0"
+log "ok: no drops counted before"
+out=$(on mallory /usr/bin/python3 "$MUISP_TOP/tests/dhcp/malformed.py" \
+	--iface eth0 --send $ROUTER_LAN4 --src-mac $MALLORY_MAC)
+assert_eq "malformed: 27 datagrams: drop_bad_hlen=1 drop_bad_magic=3 drop_bad_msg_type=3 drop_bad_op=3 drop_bad_option_length=2 drop_bad_overload=4 drop_option_overflow=4 drop_oversized=2 drop_truncated=5" \
+	"$out" "mallory's malformed set"
+wait_until 30 drops_are "10 4 6 6 2 8 8 6 4"
+usr1_sync
+assert_eq "10 4 6 6 2 8 8 6 4" "$(drops)" "drops by reason, after one more counter write"
+kill -0 "$DHCPD" || fail "muisp-dhcpd died"
+n=$(logcount 'ACK 192.0.2.100 .*renewed')
+wait_until 15 more 'ACK 192.0.2.100 .*renewed' "$n"
+log "ok: alice's lease still renews after the malformed set"
+assert_eq bound "$(state 192.0.2.100)" "alice's binding after the malformed set"
 
 # --- restart mid-lease ------------------------------------------------------
 kill -TERM $DHCPD
@@ -133,6 +174,18 @@ assert_eq 7 "$(on router muispctl --json contract show 7 | jq .id)" \
 	"the contract survives its address"
 assert_eq 0 "$(on router muispctl --json contract show 7 | jq .naddrs)" \
 	"contract 7 unbound"
+
+# --- operator release (muispctl lease release): daemon -> kernel -----------
+dhclient_in alice
+assert_eq allocated "$(state 192.0.2.100)" "alice's new lease in the kernel"
+muispctl lease --db "$T/leases.db" release 192.0.2.100 ||
+	fail "muispctl lease release 192.0.2.100"
+assert_eq free "$(lease show 192.0.2.100 | jq -r .state)" \
+	"lease state when muispctl lease release returns"
+wait_until 10 is_state 192.0.2.100 unallocated
+log "ok: operator release -> unallocated in the kernel"
+assert_eq 1 "$(logcount '192.0.2.100 released by the operator')" \
+	"daemon's log of the operator release"
 
 kill -TERM $DHCPD
 wait $DHCPD || { tail -5 "$T/dhcpd.log"; fail "muisp-dhcpd did not exit cleanly"; }
