@@ -6,7 +6,8 @@
  * read-only; a release goes through leasedb_request_release(), which queues
  * it for the running daemon (and signals it) or, with no daemon, releases
  * the row itself.  With a daemon, muispctl waits until the row shows the
- * release, so exit 0 means the address is free (and the kernel told).
+ * release, so exit 0 means the address is free (the daemon tells the
+ * kernel right after that commit).
  */
 #include <arpa/inet.h>
 #include <errno.h>
