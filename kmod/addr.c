@@ -60,8 +60,9 @@ static void contract_ref(struct muisp_net *mn, u32 id, int delta)
 }
 
 int muisp_addr_set(struct muisp_net *mn, const struct muisp_addr *tmpl,
-		   bool excl, struct netlink_ext_ack *extack)
+		   u32 flags, struct netlink_ext_ack *extack)
 {
+	const struct muisp_tunnel_id *tun;
 	struct muisp_addr *old, *new;
 	u8 old_state = MUISP_ADDR_STATE_UNSPEC;
 	u32 old_contract = 0;
@@ -74,15 +75,24 @@ int muisp_addr_set(struct muisp_net *mn, const struct muisp_addr *tmpl,
 		return -ENOENT;
 	}
 	old = muisp_addr_lookup(mn, &tmpl->key);
-	if (old && excl) {
+	if (old && (flags & MUISP_ADDR_F_EXCL)) {
 		NL_SET_ERR_MSG(extack, "address exists");
 		return -EEXIST;
+	}
+	tun = flags & MUISP_ADDR_SET_TUNNEL ? &tmpl->tun :
+	      old ? &old->tun : &tmpl->tun;
+	if (tmpl->state == MUISP_ADDR_STATE_BOUND && !tun->spi &&
+	    READ_ONCE(mn->cfg.require_tunnel)) {
+		NL_SET_ERR_MSG(extack,
+			       "require-tunnel is on: the address has no tunnel");
+		return -EPERM;
 	}
 	new = kmemdup(tmpl, sizeof(*tmpl), GFP_KERNEL);
 	if (!new)
 		return -ENOMEM;
 	if (new->state != MUISP_ADDR_STATE_BOUND)
 		new->contract_id = 0;
+	new->tun = *tun;
 
 	if (old) {
 		old_state = old->state;

@@ -217,6 +217,32 @@ bool muisp_gate_local_service(const struct muisp_pkt *p, u16 control_port)
 	}
 }
 
+bool muisp_gate_tunnel_ok(const struct muisp_pkt *p,
+			  const struct muisp_tunnel_id *id,
+			  const struct muisp_xfrm_seen *x)
+{
+	u16 dport = be16_to_cpu(p->dport);
+
+	if (x)
+		return x->tunnel_mode && x->proto == id->proto && x->spi &&
+		       (x->spi == id->spi || x->spi == id->spi_prev) &&
+		       (!id->reqid || x->reqid == id->reqid) &&
+		       (!id->if_id || x->if_id == id->if_id);
+	switch (p->proto) {
+	case MUISP_PROTO_ESP:
+	case MUISP_PROTO_AH:
+		return true;
+	case MUISP_PROTO_UDP:
+		return p->has_ports && (dport == 500 || dport == 4500 ||
+					dport == 67 || dport == 547);
+	case MUISP_PROTO_ICMPV6:
+		return (p->icmp_type >= 130 && p->icmp_type <= 137) ||
+		       p->icmp_type == 143;
+	default:
+		return false;
+	}
+}
+
 static unsigned int family_words(u8 family)
 {
 	return family == MUISP_AF_INET6 ? 4 : 1;

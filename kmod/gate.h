@@ -58,6 +58,34 @@ int muisp_gate_parse(const u8 *buf, unsigned int buf_len,
 /* Is this LAN -> router packet one of the always-allowed services? */
 bool muisp_gate_local_service(const struct muisp_pkt *p, u16 control_port);
 
+/* The tunnel identity of a client address (MUISP_CONFIG_A_REQUIRE_TUNNEL). */
+struct muisp_tunnel_id {
+	u32 spi;		/* inbound SPI of the current SA; 0 = no tunnel */
+	u32 spi_prev;		/* of the SA a rekey is replacing; 0 = none */
+	u32 reqid;		/* 0 = not checked */
+	u32 if_id;		/* 0 = not checked */
+	u8 proto;		/* MUISP_PROTO_AH or MUISP_PROTO_ESP */
+};
+
+/* The transform that decapsulated a packet: last entry of its secpath. */
+struct muisp_xfrm_seen {
+	u32 spi;		/* host order */
+	u32 reqid;
+	u32 if_id;
+	u8 proto;
+	u8 tunnel_mode;
+};
+
+/*
+ * May a packet from an address with tunnel identity id pass the LAN
+ * ingress check?  x is the transform that decapsulated it, NULL if it
+ * arrived outside any SA; then only the tunnel's own traffic passes (AH,
+ * ESP, IKE, DHCP, IPv6 neighbour discovery and MLD).
+ */
+bool muisp_gate_tunnel_ok(const struct muisp_pkt *p,
+			  const struct muisp_tunnel_id *id,
+			  const struct muisp_xfrm_seen *x);
+
 /* Prefix match: addresses as 4 x __be32 words, plen in bits. */
 bool muisp_gate_prefix_match(const __be32 *addr, const __be32 *prefix,
 			     u8 family, u8 plen);

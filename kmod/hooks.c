@@ -2,6 +2,10 @@
 /*
  * Netfilter hooks, registered in every network namespace:
  *
+ *  PRE_ROUTING (IPv4, IPv6), with require-tunnel on: LAN packets from an
+ *    address that has a tunnel identity must come out of that IPsec SA
+ *    (or be the tunnel's own AH/ESP/IKE/DHCP/ND traffic); spoofed ones are
+ *    dropped here, counted as TUNNEL, before conntrack and routing.
  *  FORWARD (IPv4, IPv6): the access gate.  A packet entering on the LAN
  *    interface is "up" (the client is its source), one leaving through it
  *    "down" (the client is its destination); anything else is not ours.
@@ -29,23 +33,25 @@
 
 #define MUISP_HOOK_PRIO	(NF_IP_PRI_SECURITY + 10)
 
-static bool tunnel_ok(const struct sk_buff *skb, const struct muisp_addr *a)
+/* The transform that decapsulated skb (last of its secpath), if any. */
+static bool xfrm_seen(const struct sk_buff *skb, struct muisp_xfrm_seen *seen)
 {
 #ifdef CONFIG_XFRM
 	const struct sec_path *sp = skb_sec_path(skb);
-	int i;
+	const struct xfrm_state *x;
 
-	if (!sp)
+	if (!sp || !sp->len)
 		return false;
-	for (i = 0; i < sp->len; i++) {
-		const struct xfrm_state *x = sp->xvec[i];
-
-		if (x->props.reqid == a->xfrm_reqid &&
-		    (!a->xfrm_if_id || x->if_id == a->xfrm_if_id))
-			return true;
-	}
-#endif
+	x = sp->xvec[sp->len - 1];
+	seen->spi = ntohl(x->id.spi);
+	seen->proto = x->id.proto;
+	seen->reqid = x->props.reqid;
+	seen->if_id = x->if_id;
+	seen->tunnel_mode = x->props.mode == XFRM_MODE_TUNNEL;
+	return true;
+#else
 	return false;
+#endif
 }
 
 static const u8 *src_mac(const struct sk_buff *skb,
@@ -101,6 +107,41 @@ static void meter(struct muisp_net *mn, const struct muisp_pkt *p, int dir,
 		this_cpu_inc(mn->stats->unmetered);
 }
 
+/*
+ * LAN ingress, before routing and conntrack: a packet with the source
+ * address of an entry that has a tunnel identity must have come out of that
+ * SA, or be the tunnel's own traffic (muisp_gate_tunnel_ok()).  The kernel's
+ * XFRM forward policy check would drop most spoofed packets too, but later
+ * and without saying why; here they are counted by reason before anything
+ * else (conntrack, routing, metering) spends work on them.
+ */
+static unsigned int muisp_pre_routing(void *priv, struct sk_buff *skb,
+				      const struct nf_hook_state *state)
+{
+	struct muisp_net *mn = muisp_net(state->net);
+	u32 lan = READ_ONCE(mn->cfg.lan_ifindex);
+	struct muisp_xfrm_seen seen;
+	struct muisp_addr_key key;
+	struct muisp_addr *a;
+	struct muisp_pkt p;
+
+	if (!lan || !state->in || state->in->ifindex != lan ||
+	    !READ_ONCE(mn->cfg.require_tunnel))
+		return NF_ACCEPT;
+	if (parse(skb, state, &p))
+		return NF_ACCEPT;	/* counted as MALFORMED by the gate */
+	memset(&key, 0, sizeof(key));
+	memcpy(key.addr, p.saddr, sizeof(key.addr));
+	key.family = p.family;
+	a = muisp_addr_lookup(mn, &key);
+	if (!a || !a->tun.spi)
+		return NF_ACCEPT;
+	if (muisp_gate_tunnel_ok(&p, &a->tun,
+				 xfrm_seen(skb, &seen) ? &seen : NULL))
+		return NF_ACCEPT;
+	return drop(mn, MUISP_DROP_TUNNEL);
+}
+
 static unsigned int muisp_forward(void *priv, struct sk_buff *skb,
 				  const struct nf_hook_state *state)
 {
@@ -142,8 +183,8 @@ static unsigned int muisp_forward(void *priv, struct sk_buff *skb,
 	reason = MUISP_DROP_NOT_BOUND;
 	if (a && a->state == MUISP_ADDR_STATE_BOUND) {
 		c = muisp_contract_lookup(mn, a->contract_id);
-		if (c && dir == MUISP_DIR_UP && a->xfrm_reqid &&
-		    READ_ONCE(mn->cfg.require_tunnel) && !tunnel_ok(skb, a))
+		/* bound before require-tunnel was switched on */
+		if (!a->tun.spi && READ_ONCE(mn->cfg.require_tunnel))
 			return drop(mn, MUISP_DROP_TUNNEL);
 		if (!c)
 			reason = MUISP_DROP_NO_CONTRACT;
@@ -208,6 +249,18 @@ accept:
 }
 
 static const struct nf_hook_ops muisp_nf_ops[] = {
+	{
+		.hook = muisp_pre_routing,
+		.pf = NFPROTO_IPV4,
+		.hooknum = NF_INET_PRE_ROUTING,
+		.priority = NF_IP_PRI_RAW + 1,
+	},
+	{
+		.hook = muisp_pre_routing,
+		.pf = NFPROTO_IPV6,
+		.hooknum = NF_INET_PRE_ROUTING,
+		.priority = NF_IP6_PRI_RAW + 1,
+	},
 	{
 		.hook = muisp_forward,
 		.pf = NFPROTO_IPV4,

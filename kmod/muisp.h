@@ -43,8 +43,7 @@ struct muisp_addr {
 	struct muisp_addr_key key;
 	u32 id;			/* stable dump id (xarray index) */
 	u32 contract_id;	/* 0 unless BOUND */
-	u32 xfrm_reqid;
-	u32 xfrm_if_id;
+	struct muisp_tunnel_id tun;	/* tun.spi == 0: no tunnel */
 	u8 state;		/* enum muisp_addr_state */
 	u8 has_mac;
 	u8 mac[ETH_ALEN];
@@ -150,8 +149,13 @@ int muisp_addr_table_init(struct muisp_net *mn);
 void muisp_addr_table_destroy(struct muisp_net *mn);
 struct muisp_addr *muisp_addr_lookup(struct muisp_net *mn,
 				     const struct muisp_addr_key *key);
+/*
+ * flags: MUISP_ADDR_F_* and, internal, MUISP_ADDR_SET_TUNNEL: tmpl->tun is
+ * new (else the entry keeps its tunnel identity).
+ */
+#define MUISP_ADDR_SET_TUNNEL	(1U << 31)
 int muisp_addr_set(struct muisp_net *mn, const struct muisp_addr *tmpl,
-		   bool excl, struct netlink_ext_ack *extack);
+		   u32 flags, struct netlink_ext_ack *extack);
 int muisp_addr_del(struct muisp_net *mn, const struct muisp_addr_key *key);
 
 /* contract.c */

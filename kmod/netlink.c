@@ -56,6 +56,10 @@ static const struct nla_policy addr_set_policy[MUISP_ADDR_A_MAX + 1] = {
 	[MUISP_ADDR_A_XFRM_REQID] = { .type = NLA_U32 },
 	[MUISP_ADDR_A_XFRM_IF_ID] = { .type = NLA_U32 },
 	[MUISP_ADDR_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, __MUISP_ADDR_F_ALL),
+	[MUISP_ADDR_A_XFRM_SPI] = { .type = NLA_U32 },
+	[MUISP_ADDR_A_XFRM_SPI_PREV] = { .type = NLA_U32 },
+	[MUISP_ADDR_A_XFRM_PROTO] = NLA_POLICY_RANGE(NLA_U8, IPPROTO_ESP,
+						     IPPROTO_AH),
 };
 
 static const struct nla_policy addr_key_policy[MUISP_ADDR_A_MAX + 1] = {
@@ -215,13 +219,56 @@ static int fill_addr(struct sk_buff *skb, const void *obj,
 	}
 	if (a->has_mac && nla_put(skb, MUISP_ADDR_A_MAC, ETH_ALEN, a->mac))
 		return -EMSGSIZE;
-	if (a->xfrm_reqid &&
-	    nla_put_u32(skb, MUISP_ADDR_A_XFRM_REQID, a->xfrm_reqid))
-		return -EMSGSIZE;
-	if (a->xfrm_if_id &&
-	    nla_put_u32(skb, MUISP_ADDR_A_XFRM_IF_ID, a->xfrm_if_id))
+	if (!a->tun.spi)
+		return 0;
+	if (nla_put_u32(skb, MUISP_ADDR_A_XFRM_SPI, a->tun.spi) ||
+	    nla_put_u8(skb, MUISP_ADDR_A_XFRM_PROTO, a->tun.proto) ||
+	    (a->tun.spi_prev &&
+	     nla_put_u32(skb, MUISP_ADDR_A_XFRM_SPI_PREV, a->tun.spi_prev)) ||
+	    (a->tun.reqid &&
+	     nla_put_u32(skb, MUISP_ADDR_A_XFRM_REQID, a->tun.reqid)) ||
+	    (a->tun.if_id &&
+	     nla_put_u32(skb, MUISP_ADDR_A_XFRM_IF_ID, a->tun.if_id)))
 		return -EMSGSIZE;
 	return 0;
+}
+
+/* 1 if the request carries a tunnel identity (XFRM_SPI), 0 if not. */
+static int nla_to_tunnel(struct genl_info *info, struct muisp_tunnel_id *t)
+{
+	struct nlattr **tb = info->attrs;
+	struct nlattr *extra = tb[MUISP_ADDR_A_XFRM_SPI_PREV] ?:
+			       tb[MUISP_ADDR_A_XFRM_REQID] ?:
+			       tb[MUISP_ADDR_A_XFRM_IF_ID];
+
+	if (!tb[MUISP_ADDR_A_XFRM_SPI]) {
+		extra = extra ?: tb[MUISP_ADDR_A_XFRM_PROTO];
+		if (!extra)
+			return 0;
+		NL_SET_ERR_MSG_ATTR(info->extack, extra,
+				    "tunnel attributes need XFRM_SPI");
+		return -EINVAL;
+	}
+	t->spi = nla_get_u32(tb[MUISP_ADDR_A_XFRM_SPI]);
+	if (!t->spi) {		/* clears the identity */
+		if (extra || tb[MUISP_ADDR_A_XFRM_PROTO]) {
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    extra ?: tb[MUISP_ADDR_A_XFRM_PROTO],
+					    "XFRM_SPI 0 clears the tunnel");
+			return -EINVAL;
+		}
+		return 1;
+	}
+	if (GENL_REQ_ATTR_CHECK(info, MUISP_ADDR_A_XFRM_PROTO))
+		return -EINVAL;
+	t->proto = nla_get_u8(tb[MUISP_ADDR_A_XFRM_PROTO]);
+	if (tb[MUISP_ADDR_A_XFRM_SPI_PREV])
+		t->spi_prev = nla_get_u32(tb[MUISP_ADDR_A_XFRM_SPI_PREV]);
+	if (tb[MUISP_ADDR_A_XFRM_REQID])
+		t->reqid = nla_get_u32(tb[MUISP_ADDR_A_XFRM_REQID]);
+	if (tb[MUISP_ADDR_A_XFRM_IF_ID])
+		t->if_id = nla_get_u32(tb[MUISP_ADDR_A_XFRM_IF_ID]);
+	return 1;
 }
 
 static int muisp_nl_addr_set(struct sk_buff *skb, struct genl_info *info)
@@ -250,16 +297,16 @@ static int muisp_nl_addr_set(struct sk_buff *skb, struct genl_info *info)
 		tmpl.has_mac = 1;
 		ether_addr_copy(tmpl.mac, nla_data(tb[MUISP_ADDR_A_MAC]));
 	}
-	if (tb[MUISP_ADDR_A_XFRM_REQID])
-		tmpl.xfrm_reqid = nla_get_u32(tb[MUISP_ADDR_A_XFRM_REQID]);
-	if (tb[MUISP_ADDR_A_XFRM_IF_ID])
-		tmpl.xfrm_if_id = nla_get_u32(tb[MUISP_ADDR_A_XFRM_IF_ID]);
+	ret = nla_to_tunnel(info, &tmpl.tun);
+	if (ret < 0)
+		return ret;
 	if (tb[MUISP_ADDR_A_FLAGS])
 		flags = nla_get_u32(tb[MUISP_ADDR_A_FLAGS]);
+	if (ret)
+		flags |= MUISP_ADDR_SET_TUNNEL;
 
 	mutex_lock(&mn->lock);
-	ret = muisp_addr_set(mn, &tmpl, flags & MUISP_ADDR_F_EXCL,
-			     info->extack);
+	ret = muisp_addr_set(mn, &tmpl, flags, info->extack);
 	mutex_unlock(&mn->lock);
 	return ret;
 }

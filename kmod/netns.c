@@ -47,6 +47,7 @@ static int __net_init muisp_net_init(struct net *net)
 	mn->cfg.max_flows = MUISP_DEFAULT_MAX_FLOWS;
 	mn->cfg.usage_gap_s = MUISP_DEFAULT_USAGE_GAP_S;
 	mn->cfg.control_port = MUISP_DEFAULT_CONTROL_PORT;
+	mn->cfg.require_tunnel = MUISP_DEFAULT_REQUIRE_TUNNEL;
 	muisp_contract_table_init(mn);
 	muisp_lists_init(mn);
 	INIT_DELAYED_WORK(&mn->clock, muisp_clock_work);

@@ -190,6 +190,9 @@ struct muisp_nl_addr {
 	uint32_t xfrm_reqid;
 	uint32_t xfrm_if_id;
 	uint32_t flags;			/* MUISP_ADDR_F_* */
+	uint32_t xfrm_spi;		/* inbound SPI, host order; 0 clears */
+	uint32_t xfrm_spi_prev;
+	uint8_t xfrm_proto;		/* IPPROTO_AH / IPPROTO_ESP */
 };
 
 struct muisp_nl_contract {

@@ -41,6 +41,10 @@ static const struct field addr_f[MUISP_ADDR_A_MAX + 1] = {
 	F(MUISP_ADDR_A_XFRM_REQID, K_U32, struct muisp_nl_addr, xfrm_reqid),
 	F(MUISP_ADDR_A_XFRM_IF_ID, K_U32, struct muisp_nl_addr, xfrm_if_id),
 	F(MUISP_ADDR_A_FLAGS, K_U32, struct muisp_nl_addr, flags),
+	F(MUISP_ADDR_A_XFRM_SPI, K_U32, struct muisp_nl_addr, xfrm_spi),
+	F(MUISP_ADDR_A_XFRM_SPI_PREV, K_U32, struct muisp_nl_addr,
+	  xfrm_spi_prev),
+	F(MUISP_ADDR_A_XFRM_PROTO, K_U8, struct muisp_nl_addr, xfrm_proto),
 };
 
 #define C(attr, k, m) F(MUISP_CONTRACT_A_##attr, k, struct muisp_nl_contract, m)

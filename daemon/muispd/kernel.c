@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Kernel binding of muispd: see kernel.h. */
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -286,7 +287,14 @@ static int addr_set(struct kernel *k, const char *addr, uint8_t state,
 		MUISP_NL_SET(&a, MUISP_ADDR_A_CONTRACT_ID);
 	}
 	if (muisp_nl_addr_set(k->nl, &a)) {
-		log_warn("kernel: address %s", addr);
+		int e = errno;
+
+		if (e == EPERM)		/* require-tunnel: no SA for it yet */
+			log_warnx("kernel: address %s has no IPsec tunnel",
+				  addr);
+		else
+			log_warn("kernel: address %s", addr);
+		errno = e;
 		return -1;
 	}
 	return 0;
@@ -306,7 +314,15 @@ int kernel_addr_unbind(struct kernel *k, const char *addr)
 
 int kernel_tunnel_is_esp(struct kernel *k, const char *addr)
 {
-	/* The module's address entry names the SA (xfrm reqid) once the
-	 * tunnel work lands; until then nothing is known to be ESP. */
-	return 0;
+	struct muisp_nl_addr a;
+	struct muisp_nl_ip ip;
+
+	/* The module's entry names the address's SA (set from the CHILD_SA
+	 * that came up for it): ESP means the tunnel encrypts. */
+	if (!k->nl || muisp_nl_ip_from_str(&ip, addr))
+		return 0;
+	if (muisp_nl_addr_get(k->nl, &ip, &a))
+		return 0;
+	return MUISP_NL_HAS(&a, MUISP_ADDR_A_XFRM_PROTO) &&
+	       a.xfrm_proto == IPPROTO_ESP;
 }

@@ -634,8 +634,10 @@ static int do_bind(struct live *l, const char *addr, uint64_t now)
 		return MP_ERR_STATE;
 	snprintf(l->rec.addr, sizeof(l->rec.addr), "%s", addr);
 	if (kpush(l, 1) || kernel_addr_bind(S.k, addr, l->rec.serial)) {
+		int notunnel = errno == EPERM;
+
 		l->rec = save;
-		return MP_ERR_INTERNAL;
+		return notunnel ? MP_ERR_PERM : MP_ERR_INTERNAL;
 	}
 	if (persist(l)) {
 		kernel_addr_unbind(S.k, addr);

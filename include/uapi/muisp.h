@@ -83,11 +83,23 @@
  *       client's IPv4 and IPv6 addresses) may be bound to one contract.
  *     MUISP_ADDR_A_MAC: binary 6, optional, the lease's hardware address
  *       (informational; reported back in GET)
- *     MUISP_ADDR_A_XFRM_REQID: u32, optional; reserved for the tunnel
- *       issue: the reqid of the IPsec SA that authenticates this address
- *     MUISP_ADDR_A_XFRM_IF_ID: u32, optional; reserved likewise (if_id)
+ *     Tunnel identity (the IPsec SA that authenticates the address; see
+ *     MUISP_CONFIG_A_REQUIRE_TUNNEL).  If XFRM_SPI is absent, the entry
+ *     keeps the identity it had (so the DHCP server and the contract daemon
+ *     can change the state without knowing it); XFRM_SPI 0 clears it.
+ *     MUISP_ADDR_A_XFRM_SPI: u32, the inbound SPI (host order) of the
+ *       address's current SA on this router
+ *     MUISP_ADDR_A_XFRM_SPI_PREV: u32, optional, the inbound SPI of the SA
+ *       a rekey is replacing (0 = none); packets on either SA pass
+ *     MUISP_ADDR_A_XFRM_PROTO: u8, IPPROTO_AH (51) or IPPROTO_ESP (50),
+ *       required with a non-zero XFRM_SPI
+ *     MUISP_ADDR_A_XFRM_REQID: u32, optional extra check: the SA's reqid
+ *     MUISP_ADDR_A_XFRM_IF_ID: u32, optional extra check: the SA's if_id
+ *     REQID, IF_ID, SPI_PREV and PROTO without a non-zero SPI: -EINVAL.
  *     MUISP_ADDR_A_FLAGS: u32, optional, MUISP_ADDR_F_*:
  *       MUISP_ADDR_F_EXCL: fail with -EEXIST if the address exists.
+ *   With REQUIRE_TUNNEL on, STATE BOUND needs a tunnel identity (given or
+ *   kept): -EPERM otherwise.
  *   A state change emits MUISP_EVENT_ADDR_STATE.  Binding to another
  *   contract takes effect on the next packet (flows of the old contract
  *   end with reason REBIND, see MUISP_FLOW_END_*).
@@ -101,8 +113,8 @@
  *     MUISP_ADDR_A_CONTRACT_ID: u32 (0 if not bound)
  *     MUISP_ADDR_A_CONTRACT_STATUS: u8, enum muisp_contract_status of
  *       the bound contract (absent if not bound)
- *     MUISP_ADDR_A_MAC, MUISP_ADDR_A_XFRM_REQID, MUISP_ADDR_A_XFRM_IF_ID:
- *       if set
+ *     MUISP_ADDR_A_MAC, MUISP_ADDR_A_XFRM_SPI, _SPI_PREV, _PROTO, _REQID,
+ *       _IF_ID: if set
  *
  * MUISP_CMD_ADDR_DEL: NLM_F_REQUEST [| NLM_F_ACK]
  *     MUISP_ADDR_A_ADDR: required; -ENOENT if unknown.
@@ -249,9 +261,20 @@
  *     MUISP_CONFIG_A_CONTROL_PORT: u16, TCP port of the control channel
  *       on the router, default 4433 (0 = none)
  *     MUISP_CONFIG_A_USAGE_GAP_S: u32, 1..3600, default 60 (usage time)
- *     MUISP_CONFIG_A_REQUIRE_TUNNEL: u8 0/1, default 0; reserved for the
- *       tunnel issue: when 1, packets from an address that has an
- *       XFRM_REQID are forwarded only if they arrived through that SA
+ *     MUISP_CONFIG_A_REQUIRE_TUNNEL: u8 0/1, default 1.  When 1: an
+ *       address can be bound only while it has a tunnel identity
+ *       (MUISP_ADDR_A_XFRM_SPI), a bound address without one is not
+ *       forwarded, and every packet arriving on the LAN with the source
+ *       address of an entry that has a tunnel identity must have been
+ *       decapsulated by the kernel's IPsec input from that SA (last
+ *       transform of the skb's secpath: same protocol, inbound SPI equal
+ *       to XFRM_SPI or XFRM_SPI_PREV, tunnel mode, and REQID / IF_ID when
+ *       set).  Outside the tunnel such an address may send only the
+ *       tunnel's own traffic: AH, ESP, IKE (UDP 500, 4500), DHCP (UDP 67,
+ *       547) and IPv6 neighbour discovery.  Anything else is dropped with
+ *       MUISP_DROP_TUNNEL in PRE_ROUTING, before routing and metering.
+ *       0 is for a trusted wired LAN: bindings by address alone, and
+ *       anyone who can send with a payer's address is served as the payer.
  *   Invalid values: -EINVAL or -ERANGE, nothing changes.
  *
  * MUISP_CMD_STATS_GET: NLM_F_REQUEST; reply carries:
@@ -304,6 +327,7 @@
 #define MUISP_DEFAULT_MAX_FLOWS		65536
 #define MUISP_DEFAULT_CONTROL_PORT	4433
 #define MUISP_DEFAULT_USAGE_GAP_S	60
+#define MUISP_DEFAULT_REQUIRE_TUNNEL	1
 #define MUISP_MAX_IDLE_TIMEOUT_S	604800
 #define MUISP_MAX_MAX_FLOWS		4194304
 #define MUISP_MAX_USAGE_GAP_S		3600
@@ -392,7 +416,7 @@ enum muisp_drop_reason {
 	MUISP_DROP_BLOCKED,	/* administrative block list */
 	MUISP_DROP_LOCAL,	/* LAN -> router service not allowed */
 	MUISP_DROP_MALFORMED,	/* truncated or bad IP/transport header */
-	MUISP_DROP_TUNNEL,	/* REQUIRE_TUNNEL and not via the SA */
+	MUISP_DROP_TUNNEL,	/* REQUIRE_TUNNEL: not through the address's SA */
 	__MUISP_DROP_LAST
 };
 #define MUISP_DROP_MAX (__MUISP_DROP_LAST - 1)
@@ -422,9 +446,12 @@ enum muisp_addr_attr {
 	MUISP_ADDR_A_CONTRACT_ID,	/* u32 */
 	MUISP_ADDR_A_CONTRACT_STATUS,	/* u8, output */
 	MUISP_ADDR_A_MAC,		/* binary 6 */
-	MUISP_ADDR_A_XFRM_REQID,	/* u32, reserved (tunnel issue) */
-	MUISP_ADDR_A_XFRM_IF_ID,	/* u32, reserved (tunnel issue) */
+	MUISP_ADDR_A_XFRM_REQID,	/* u32 */
+	MUISP_ADDR_A_XFRM_IF_ID,	/* u32 */
 	MUISP_ADDR_A_FLAGS,		/* u32, MUISP_ADDR_F_* */
+	MUISP_ADDR_A_XFRM_SPI,		/* u32, inbound SPI, host order */
+	MUISP_ADDR_A_XFRM_SPI_PREV,	/* u32 */
+	MUISP_ADDR_A_XFRM_PROTO,	/* u8, IPPROTO_AH or IPPROTO_ESP */
 	__MUISP_ADDR_A_LAST
 };
 #define MUISP_ADDR_A_MAX (__MUISP_ADDR_A_LAST - 1)
@@ -517,7 +544,7 @@ enum muisp_config_attr {
 	MUISP_CONFIG_A_MAX_FLOWS,	/* u32 */
 	MUISP_CONFIG_A_CONTROL_PORT,	/* u16 */
 	MUISP_CONFIG_A_USAGE_GAP_S,	/* u32 */
-	MUISP_CONFIG_A_REQUIRE_TUNNEL,	/* u8, reserved (tunnel issue) */
+	MUISP_CONFIG_A_REQUIRE_TUNNEL,	/* u8 0/1 */
 	__MUISP_CONFIG_A_LAST
 };
 #define MUISP_CONFIG_A_MAX (__MUISP_CONFIG_A_LAST - 1)

@@ -249,6 +249,83 @@ static void v6(__be32 *a, uint32_t w0, uint32_t w1, uint32_t w2, uint32_t w3)
 	a[3] = cpu_to_be32(w3);
 }
 
+static void test_tunnel(void **state)
+{
+	const struct muisp_tunnel_id id = {
+		.spi = 0xc0000001, .spi_prev = 0xc0000002, .reqid = 7,
+		.proto = MUISP_PROTO_AH,
+	};
+	struct muisp_xfrm_seen x = {
+		.spi = 0xc0000001, .reqid = 7, .proto = MUISP_PROTO_AH,
+		.tunnel_mode = 1,
+	};
+	struct muisp_xfrm_seen y;
+	struct muisp_tunnel_id any = id;
+	struct muisp_pkt p = svc(MUISP_PROTO_TCP, 80);
+
+	(void)state;
+	/* through the address's SA, or the one a rekey is replacing */
+	assert_true(muisp_gate_tunnel_ok(&p, &id, &x));
+	y = x;
+	y.spi = 0xc0000002;
+	assert_true(muisp_gate_tunnel_ok(&p, &id, &y));
+	/* another SA (another client's, or one set up from a spoofed address) */
+	y = x;
+	y.spi = 0xc0000003;
+	assert_false(muisp_gate_tunnel_ok(&p, &id, &y));
+	y = x;
+	y.proto = MUISP_PROTO_ESP;
+	assert_false(muisp_gate_tunnel_ok(&p, &id, &y));
+	y = x;
+	y.reqid = 8;
+	assert_false(muisp_gate_tunnel_ok(&p, &id, &y));
+	any.reqid = 0;		/* reqid not recorded: not checked */
+	assert_true(muisp_gate_tunnel_ok(&p, &any, &y));
+	y = x;
+	y.tunnel_mode = 0;
+	assert_false(muisp_gate_tunnel_ok(&p, &id, &y));
+	y = x;
+	y.if_id = 3;
+	assert_true(muisp_gate_tunnel_ok(&p, &id, &y));
+	any = id;
+	any.if_id = 4;
+	assert_false(muisp_gate_tunnel_ok(&p, &any, &y));
+	/* no previous SA: an SPI of 0 never matches the empty slot */
+	any = id;
+	any.spi_prev = 0;
+	y = x;
+	y.spi = 0;
+	assert_false(muisp_gate_tunnel_ok(&p, &any, &y));
+
+	/* outside any SA only the tunnel's own traffic passes */
+	assert_false(muisp_gate_tunnel_ok(&p, &id, NULL));
+	p = svc(MUISP_PROTO_AH, 0);
+	assert_true(muisp_gate_tunnel_ok(&p, &id, NULL));
+	p = svc(MUISP_PROTO_ESP, 0);
+	assert_true(muisp_gate_tunnel_ok(&p, &id, NULL));
+	p = svc(MUISP_PROTO_UDP, 500);
+	assert_true(muisp_gate_tunnel_ok(&p, &id, NULL));
+	p = svc(MUISP_PROTO_UDP, 4500);
+	assert_true(muisp_gate_tunnel_ok(&p, &id, NULL));
+	p = svc(MUISP_PROTO_UDP, 67);
+	assert_true(muisp_gate_tunnel_ok(&p, &id, NULL));
+	p = svc(MUISP_PROTO_UDP, 53);	/* DNS goes through the tunnel */
+	assert_false(muisp_gate_tunnel_ok(&p, &id, NULL));
+	p = svc(MUISP_PROTO_UDP, 500);
+	p.has_ports = 0;		/* a UDP fragment: no ports, no pass */
+	assert_false(muisp_gate_tunnel_ok(&p, &id, NULL));
+	p = svc(MUISP_PROTO_TCP, 4433);	/* control channel: tunnel only */
+	assert_false(muisp_gate_tunnel_ok(&p, &id, NULL));
+	p = svc(MUISP_PROTO_ICMP, 0);
+	p.icmp_type = 8;
+	assert_false(muisp_gate_tunnel_ok(&p, &id, NULL));
+	p = svc(MUISP_PROTO_ICMPV6, 0);
+	p.icmp_type = 135;		/* neighbour solicitation */
+	assert_true(muisp_gate_tunnel_ok(&p, &id, NULL));
+	p.icmp_type = 128;		/* echo request */
+	assert_false(muisp_gate_tunnel_ok(&p, &id, NULL));
+}
+
 static void test_prefix(void **state)
 {
 	__be32 a[4], p[4];
@@ -433,6 +510,7 @@ int main(void)
 		cmocka_unit_test(test_parse_icmp_echo),
 		cmocka_unit_test(test_parse_v6_ext_headers),
 		cmocka_unit_test(test_local_services),
+		cmocka_unit_test(test_tunnel),
 		cmocka_unit_test(test_prefix),
 		cmocka_unit_test(test_garden),
 		cmocka_unit_test(test_charge_bytes),

@@ -42,6 +42,17 @@ static void test_uint(void **state)
 	assert_int_equal(parse_uint("", 10, &v, &why), -1);
 	assert_string_equal(why, "empty value");
 	assert_int_equal(parse_uint("0x10", 100, &v, &why), -1);
+	assert_int_equal(parse_uint_hex("0x10", 100, &v, &why), 0);
+	assert_int_equal(v, 16);
+	assert_int_equal(parse_uint_hex("0xC1234567", UINT32_MAX, &v, &why), 0);
+	assert_int_equal(v, 0xc1234567);
+	assert_int_equal(parse_uint_hex("42", 100, &v, &why), 0);
+	assert_int_equal(v, 42);
+	assert_int_equal(parse_uint_hex("0x100000000", UINT32_MAX, &v, &why), -1);
+	assert_string_equal(why, "too large");
+	assert_int_equal(parse_uint_hex("0x", 100, &v, &why), -1);
+	assert_int_equal(parse_uint_hex("0xg1", 100, &v, &why), -1);
+	assert_int_equal(parse_uint_hex("0x65", 100, &v, &why), -1);
 }
 
 static void test_size(void **state)

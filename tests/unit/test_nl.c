@@ -427,6 +427,9 @@ static void test_addr_roundtrip(void **state)
 	a.xfrm_reqid = 11;
 	a.xfrm_if_id = 12;
 	a.flags = MUISP_ADDR_F_EXCL;
+	a.xfrm_spi = 0xc1234567;
+	a.xfrm_spi_prev = 0xc7654321;
+	a.xfrm_proto = 51;
 	for (t = MUISP_ADDR_A_ID; t <= MUISP_ADDR_A_MAX; t++)
 		MUISP_NL_SET(&a, t);
 	assert_int_equal(muisp_nl_addr_put(nlh, &a), 0);

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* muispctl addr list|show|set|del */
+#include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "muispctl.h"
@@ -12,9 +14,13 @@ static const char *const attr_names[MUISP_ADDR_A_MAX + 1] = {
 	[MUISP_ADDR_A_XFRM_REQID] = "reqid",
 	[MUISP_ADDR_A_XFRM_IF_ID] = "if-id",
 	[MUISP_ADDR_A_FLAGS] = "excl",
+	[MUISP_ADDR_A_XFRM_SPI] = "spi",
+	[MUISP_ADDR_A_XFRM_SPI_PREV] = "spi-prev",
+	[MUISP_ADDR_A_XFRM_PROTO] = "proto",
 };
 
-enum { C_ID, C_ADDR, C_STATE, C_CONTRACT, C_STATUS, C_MAC, C_REQID, C_IFID };
+enum { C_ID, C_ADDR, C_STATE, C_CONTRACT, C_STATUS, C_MAC, C_PROTO, C_SPI,
+	C_SPI_PREV, C_REQID, C_IFID };
 static const struct out_col cols[] = {
 	[C_ID] = { "id", "ID" },
 	[C_ADDR] = { "addr", "ADDRESS" },
@@ -22,6 +28,9 @@ static const struct out_col cols[] = {
 	[C_CONTRACT] = { "contract", "CONTRACT" },
 	[C_STATUS] = { "status", "STATUS" },
 	[C_MAC] = { "mac", "MAC" },
+	[C_PROTO] = { "xfrm_proto", "TUNNEL" },
+	[C_SPI] = { "xfrm_spi", "SPI" },
+	[C_SPI_PREV] = { "xfrm_spi_prev", "SPI_PREV" },
 	[C_REQID] = { "xfrm_reqid", "REQID" },
 	[C_IFID] = { "xfrm_if_id", "IF_ID" },
 };
@@ -29,7 +38,7 @@ static const struct out_col cols[] = {
 static int row(const struct muisp_nl_addr *a, void *arg)
 {
 	struct out_table *t = arg;
-	char ip[MUISP_NL_IPSTRLEN], num[12], mac[18];
+	char ip[MUISP_NL_IPSTRLEN], num[12], mac[18], spi[12];
 
 	if (out_row(t) < 0)
 		return MNL_CB_ERROR;
@@ -44,6 +53,17 @@ static int row(const struct muisp_nl_addr *a, void *arg)
 					     a->contract_status, num));
 	if (MUISP_NL_HAS(a, MUISP_ADDR_A_MAC))
 		out_str(t, C_MAC, fmt_mac(a->mac, mac));
+	if (MUISP_NL_HAS(a, MUISP_ADDR_A_XFRM_PROTO))
+		out_str(t, C_PROTO, a->xfrm_proto == IPPROTO_AH ? "ah" :
+				    a->xfrm_proto == IPPROTO_ESP ? "esp" : "?");
+	if (MUISP_NL_HAS(a, MUISP_ADDR_A_XFRM_SPI)) {
+		snprintf(spi, sizeof(spi), "0x%08x", a->xfrm_spi);
+		out_str(t, C_SPI, spi);
+	}
+	if (MUISP_NL_HAS(a, MUISP_ADDR_A_XFRM_SPI_PREV)) {
+		snprintf(spi, sizeof(spi), "0x%08x", a->xfrm_spi_prev);
+		out_str(t, C_SPI_PREV, spi);
+	}
 	if (MUISP_NL_HAS(a, MUISP_ADDR_A_XFRM_REQID))
 		out_u64(t, C_REQID, a->xfrm_reqid);
 	if (MUISP_NL_HAS(a, MUISP_ADDR_A_XFRM_IF_ID))
@@ -154,6 +174,25 @@ static int addr_set_args(int argc, char **argv, struct muisp_nl_addr *a)
 				a->xfrm_if_id = (uint32_t)v;
 				MUISP_NL_SET(a, MUISP_ADDR_A_XFRM_IF_ID);
 			}
+		} else if (!strcmp(key, "spi") || !strcmp(key, "spi-prev")) {
+			if (parse_uint_hex(val, UINT32_MAX, &v, &why) < 0)
+				return ctl_badarg(key, val, why);
+			if (!strcmp(key, "spi")) {
+				a->xfrm_spi = (uint32_t)v;
+				MUISP_NL_SET(a, MUISP_ADDR_A_XFRM_SPI);
+			} else {
+				a->xfrm_spi_prev = (uint32_t)v;
+				MUISP_NL_SET(a, MUISP_ADDR_A_XFRM_SPI_PREV);
+			}
+		} else if (!strcmp(key, "tunnel")) {
+			if (!strcmp(val, "ah"))
+				a->xfrm_proto = IPPROTO_AH;
+			else if (!strcmp(val, "esp"))
+				a->xfrm_proto = IPPROTO_ESP;
+			else
+				return ctl_badarg("tunnel", val,
+						  "must be ah or esp");
+			MUISP_NL_SET(a, MUISP_ADDR_A_XFRM_PROTO);
 		} else if (!strcmp(key, "excl")) {
 			a->flags |= MUISP_ADDR_F_EXCL;
 			MUISP_NL_SET(a, MUISP_ADDR_A_FLAGS);

@@ -192,7 +192,9 @@ int ctl_nl_fail(struct ctl *c, const char *what)
 	int miss = c->nl ? muisp_nl_ext_missing(c->nl) : -1;
 	char buf[24];
 
-	if (e == EPERM || e == EACCES) {
+	/* A policy refusal (require-tunnel) says why; a missing capability
+	 * comes from the genetlink core without a message. */
+	if ((e == EPERM || e == EACCES) && !ext) {
 		fprintf(stderr, "muispctl: %s: permission denied: needs "
 				"CAP_NET_ADMIN (run as root)\n", what);
 		return EXIT_PERM;

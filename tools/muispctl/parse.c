@@ -37,6 +37,37 @@ int parse_uint(const char *s, uint64_t max, uint64_t *v, const char **why)
 	return 0;
 }
 
+int parse_uint_hex(const char *s, uint64_t max, uint64_t *v, const char **why)
+{
+	uint64_t x = 0;
+	const char *p;
+
+	if (s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
+		return parse_uint(s, max, v, why);
+	if (!s[2]) {
+		*why = "empty hexadecimal number";
+		return -1;
+	}
+	for (p = s + 2; *p; p++) {
+		if (!isxdigit((unsigned char)*p)) {
+			*why = "not a hexadecimal number";
+			return -1;
+		}
+		if (x > (max >> 4)) {
+			*why = "too large";
+			return -1;
+		}
+		x = x << 4 | (uint64_t)(isdigit((unsigned char)*p) ?
+					*p - '0' : (tolower((unsigned char)*p) - 'a' + 10));
+	}
+	if (x > max) {
+		*why = "too large";
+		return -1;
+	}
+	*v = x;
+	return 0;
+}
+
 /* "INT[.FRAC]UNIT" times the unit's multiplier; the result must be whole
  * and fit in 64 bits.  units: suffix -> multiplier, first match wins. */
 struct unit {

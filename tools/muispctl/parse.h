@@ -16,6 +16,8 @@
 
 /* Decimal integer 0..max. */
 int parse_uint(const char *s, uint64_t max, uint64_t *v, const char **why);
+/* Like parse_uint(), also accepting hexadecimal with a 0x prefix (SPIs). */
+int parse_uint_hex(const char *s, uint64_t max, uint64_t *v, const char **why);
 /* Count with an optional unit: k M G T (10^3..10^12) or Ki Mi Gi Ti
  * (2^10..2^40), optional decimals ("1.5M") if the result is whole. */
 int parse_size(const char *s, uint64_t *v, const char **why);

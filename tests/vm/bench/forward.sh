@@ -92,7 +92,7 @@ cfg_none() { [ -d /sys/module/muisp ] && rmmod muisp; true; }
 cfg_muisp() {
 	[ -d /sys/module/muisp ] || insmod "$MUISP_KO"
 	local i batch=$SCRATCH/bind.batch
-	echo "config set lan lan0" >"$batch"
+	echo "config set lan lan0 require-tunnel off" >"$batch"
 	for ((i = 0; i < NADDR; i++)); do
 		echo "contract set $((i + 1)) status active metric bytes hard 1T" >>"$batch"
 		echo "addr set $(addr_of $i) state bound contract $((i + 1))" >>"$batch"

@@ -10,7 +10,7 @@
 # module, and traffic flows from the new address only.
 . "$MUISP_TOP/tests/vm/lib.sh"
 topo_up
-on router muispctl config set lan lan0
+on router muispctl config set lan lan0 require-tunnel off
 
 S=$SCRATCH
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \

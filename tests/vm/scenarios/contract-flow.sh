@@ -11,7 +11,7 @@
 # is not covered here yet: see the contracts report.)  (No IKE here: the tunnel scenarios cover it.)
 . "$MUISP_TOP/tests/vm/lib.sh"
 topo_up
-on router muispctl config set lan lan0
+on router muispctl config set lan lan0 require-tunnel off
 
 S=$SCRATCH
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \

@@ -21,6 +21,7 @@ N=100000 C=1000
 # 10.0.0.0/8: address i is 10.(i>>16).((i>>8)&255).(i&255), bound to
 # contract 1 + i % C.
 awk -v n=$N -v c=$C 'BEGIN {
+	print "config set require-tunnel off"	# bindings without IPsec
 	for (k = 1; k <= c; k++)
 		printf "contract set %d metric bytes status active\n", k
 	for (i = 1; i <= n; i++)

@@ -15,7 +15,7 @@ topo_up
 R() { on router muispctl "$@"; }
 J() { on router muispctl --json "$@"; }
 
-R config set lan lan0
+R config set lan lan0 require-tunnel off
 R contract set 7 status active metric packets hard 5
 
 on router muispctl --json monitor count 3 >"$SCRATCH/mon.json" \

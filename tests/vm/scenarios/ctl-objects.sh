@@ -47,19 +47,39 @@ assert_eq '[{"id":7,"status":"active","metric":"bytes","used":0,"soft_limit":100
 	"contracts 7 and 8, then 8's hard limit raised to 2h"
 
 # --- addresses ------------------------------------------------------------
-R addr set 192.0.2.10 state bound contract 7 mac 02:00:00:00:00:10
+# require-tunnel is on by default: binding needs the address's tunnel.
+fails 1 "muispctl: addr set: require-tunnel is on: the address has no tunnel" \
+	R addr set 192.0.2.10 state bound contract 7
+R addr set 192.0.2.10 state bound contract 7 mac 02:00:00:00:00:10 \
+	tunnel ah spi 0xc0000001 reqid 5
 R addr set 2001:db8:1::10 state allocated
 J addr list >"$SCRATCH/a.json"
-assert_eq '[{"addr":"192.0.2.10","state":"bound","contract":7,"status":"active","mac":"02:00:00:00:00:10","xfrm_reqid":null,"xfrm_if_id":null},{"addr":"2001:db8:1::10","state":"allocated","contract":null,"status":null,"mac":null,"xfrm_reqid":null,"xfrm_if_id":null}] true' \
+assert_eq '[{"addr":"192.0.2.10","state":"bound","contract":7,"status":"active","mac":"02:00:00:00:00:10","xfrm_proto":"ah","xfrm_spi":"0xc0000001","xfrm_spi_prev":null,"xfrm_reqid":5,"xfrm_if_id":null},{"addr":"2001:db8:1::10","state":"allocated","contract":null,"status":null,"mac":null,"xfrm_proto":null,"xfrm_spi":null,"xfrm_spi_prev":null,"xfrm_reqid":null,"xfrm_if_id":null}] true' \
 	"$(jq -c 'map(del(.id))' "$SCRATCH/a.json") $(jq '.[0].id >= 1 and .[1].id > .[0].id' "$SCRATCH/a.json")" \
 	"addr list"
 # The text table, without its ID column.
 R addr list | cut -c5- >"$SCRATCH/addr.txt"
-assert_eq "ADDRESS         STATE      CONTRACT  STATUS  MAC                REQID  IF_ID
-192.0.2.10      bound             7  active  02:00:00:00:00:10  -      -
-2001:db8:1::10  allocated  -         -       -                  -      -" \
+assert_eq "ADDRESS         STATE      CONTRACT  STATUS  MAC                TUNNEL  SPI         SPI_PREV  REQID  IF_ID
+192.0.2.10      bound             7  active  02:00:00:00:00:10  ah      0xc0000001  -             5  -
+2001:db8:1::10  allocated  -         -       -                  -       -           -         -      -" \
 	"$(<"$SCRATCH/addr.txt")" "addr list (text)"
-R addr set 2001:db8:1::10 state bound contract 7
+# A change that does not name the tunnel keeps it (the DHCP server and the
+# contract daemon write states without knowing SAs); a rekey adds the new
+# SPI and keeps the old one until its SA is gone; spi 0 clears it.
+R addr set 192.0.2.10 state allocated
+R addr set 192.0.2.10 state bound contract 7
+R addr set 192.0.2.10 state bound contract 7 tunnel ah spi 0xc0000003 \
+	spi-prev 0xc0000001 reqid 5
+assert_eq "bound ah 0xc0000003 0xc0000001 5" \
+	"$(J addr show 192.0.2.10 | jq -r '"\(.state) \(.xfrm_proto) \(.xfrm_spi) \(.xfrm_spi_prev) \(.xfrm_reqid)"')" \
+	"tunnel kept across state changes, then rekeyed"
+fails 1 "muispctl: addr set: require-tunnel is on: the address has no tunnel" \
+	R addr set 192.0.2.10 state bound contract 7 spi 0
+fails 1 "muispctl: addr set: reqid: tunnel attributes need XFRM_SPI" \
+	R addr set 192.0.2.12 state allocated reqid 5
+fails 2 "muispctl: invalid tunnel 'gre': must be ah or esp" \
+	R addr set 192.0.2.12 state allocated tunnel gre spi 1
+R addr set 2001:db8:1::10 state bound contract 7 tunnel esp spi 0xc0000002
 n2=$(J contract show 7 | jq .naddrs)
 R addr del 2001:db8:1::10
 assert_eq "2 1 bound" "$n2 $(J contract show 7 | jq .naddrs) $(J addr show 192.0.2.10 | jq -r .state)" \
@@ -117,7 +137,7 @@ assert_eq "[{\"id\":$g1,\"prefix\":\"198.51.100.0/24\",\"proto\":\"tcp\",\"port_
 # --- configuration and statistics --------------------------------------------
 R config set idle-timeout 5m fin-timeout 20 usage-gap 30 max-flows 1k lan lan0
 ifindex=$(ip netns exec $NS cat /sys/class/net/lan0/ifindex)
-assert_eq "{\"lan\":\"lan0\",\"lan_ifindex\":$ifindex,\"idle_timeout_s\":300,\"fin_timeout_s\":20,\"max_flows\":1000,\"control_port\":4433,\"usage_gap_s\":30,\"require_tunnel\":false}" \
+assert_eq "{\"lan\":\"lan0\",\"lan_ifindex\":$ifindex,\"idle_timeout_s\":300,\"fin_timeout_s\":20,\"max_flows\":1000,\"control_port\":4433,\"usage_gap_s\":30,\"require_tunnel\":true}" \
 	"$(J config show)" "config"
 R config set lan none
 assert_eq "2 1 1000 10" \

@@ -25,8 +25,10 @@ delta() {
 }
 
 # gate_up: enable the gate on the router's LAN interface.
+# The datapath scenarios have no IPsec: the LAN is trusted (require-tunnel
+# off, bindings by address alone); tunnel scenarios (ike-*) keep it on.
 gate_up() {
-	ctl config set lan lan0
+	ctl config set lan lan0 require-tunnel off
 	assert_eq "$(on router cat /sys/class/net/lan0/ifindex)" \
 		"$(jctl config show | jq -r .lan_ifindex)" "gate on lan0"
 }

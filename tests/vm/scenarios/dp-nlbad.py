@@ -437,7 +437,8 @@ def cycles(n, ko):
         must("config", nl.call(C["MUISP_CMD_CONFIG_SET"],
              u32(A["MUISP_CONFIG_A_LAN_IFINDEX"], lan) +
              u32(A["MUISP_CONFIG_A_IDLE_TIMEOUT_S"], 1) +
-             u32(A["MUISP_CONFIG_A_FIN_TIMEOUT_S"], 1)))
+             u32(A["MUISP_CONFIG_A_FIN_TIMEOUT_S"], 1) +
+             u8(A["MUISP_CONFIG_A_REQUIRE_TUNNEL"], 0)))
         must("contract", nl.call(C["MUISP_CMD_CONTRACT_SET"],
              u32(A["MUISP_CONTRACT_A_ID"], 1) +
              u8(A["MUISP_CONTRACT_A_METRIC"], MET["MUISP_METRIC_BYTES"]) +
