@@ -104,6 +104,7 @@ assert_eq 02:00:00:00:00:10 "$(on router muispctl --json addr show 192.0.2.100 |
 	"lease MAC in the kernel"
 
 # --- bind, renew: the binding survives ------------------------------------
+on router muispctl config set require-tunnel off	# no IPsec in this scenario
 on router muispctl contract set 7 status active metric elapsed-time hard 1h
 on router muispctl addr set 192.0.2.100 state bound contract 7
 n=$(logcount 'ACK 192.0.2.100 .*renewed')

@@ -1,0 +1,106 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# timeout: 600
+#
+# Anti-spoofing bound to the SA (seed §4), with real strongSwan: alice has
+# an AH tunnel and an active contract; the router's address entry names
+# her SA (require-tunnel is on by default, so binding without it is
+# refused).  Mallory, on the same hub, then
+#   - sends 10,000 UDP packets with alice's IP and MAC (built with scapy,
+#     replayed with tcpreplay): none reaches the internet host, all are
+#     counted as TUNNEL drops, alice's contract is not charged;
+#   - does the same with alice's IPv6 address (the IPv6 path of the check;
+#     this setup has no IPv6 tunnel, the entry names the IPv4 SA);
+#   - replays 10 AH packets of alice's she captured off the hub: the
+#     kernel's anti-replay window drops every one (XfrmInStateSeqError),
+#     the internet host sees no extra echo request, nothing is charged.
+. "$MUISP_TOP/tests/vm/lib.sh"
+. "$MUISP_TOP/tests/ike/ike-lib.sh"
+topo_up
+ike_trap
+ike_modules
+ike_router_alice
+W=$SCRATCH/watch.out
+ike_watch_start "$W"
+R() { on router muispctl "$@"; }
+drops() { R --json stats | jq -r .drop_tunnel; }
+usage() { R --json contract show 1 | jq -r '"\(.up_packets) \(.down_packets)"'; }
+seqerr() { on router awk '$1 == "XfrmInStateSeqError" { print $2 }' /proc/net/xfrm_stat; }
+# Counters on the internet host: spoofed UDP, echo requests.
+on inet nft -f - <<'NFT'
+table inet seen {
+	counter spoof { }
+	counter echo { }
+	chain in {
+		type filter hook input priority 0;
+		udp dport 9999 counter name spoof
+		icmp type echo-request counter name echo
+	}
+}
+NFT
+seen() { on inet nft -j list counter inet seen "$1" | jq -r '.nftables[1].counter.packets'; }
+
+ike_swanctl alice --initiate --child muisp --timeout 120 >"$SCRATCH/init.log" 2>&1 ||
+	fail "initiate: $(tail -5 "$SCRATCH/init.log")"
+wait_until 60 grep -q "^up addr $ALICE4 " "$W"
+line=$(grep "^up addr $ALICE4 " "$W")
+reqid=$(echo "$line" | sed -n 's/.* reqid \([0-9]*\) .*/\1/p')
+spi=$(echo "$line" | sed -n 's/.* spi_in \(0x[0-9a-f]*\) .*/\1/p')
+log "alice's SA: spi $spi reqid $reqid"
+
+R config set lan lan0
+assert_eq true "$(R --json config show | jq .require_tunnel)" "require-tunnel on by default"
+R contract set 1 metric bytes status active
+rc=0
+R addr set $ALICE4 state bound contract 1 2>"$SCRATCH/err" || rc=$?
+assert_eq "1 muispctl: addr set: require-tunnel is on: the address has no tunnel" \
+	"$rc $(<"$SCRATCH/err")" "binding without the tunnel refused"
+R addr set $ALICE4 state bound contract 1 mac $ALICE_MAC tunnel ah spi $spi reqid $reqid
+R addr set $ALICE6 state bound contract 1 tunnel ah spi $spi reqid $reqid
+
+on alice ping -c 3 -i 0.2 -W 5 $INET4 >/dev/null || fail "alice cannot reach inet through her tunnel"
+assert_eq "3 3" "$(usage)" "alice's pings metered (up, down)"
+assert_eq "0 3 0" "$(drops) $(seen echo) $(seen spoof)" "no drops; inet saw 3 echo requests"
+
+# --- mallory spoofs alice: IPv4 and IPv6 ----------------------------------
+on mallory /usr/bin/python3 - "$SCRATCH" <<PY
+import struct, sys
+from scapy.all import Ether, IP, IPv6, UDP, Raw
+def pcap(path, frame, n):
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+        rec = struct.pack("<IIII", 0, 0, len(frame), len(frame)) + frame
+        f.write(rec * n)
+eth = Ether(src="$ALICE_MAC", dst="$ROUTER_LAN_MAC")
+pcap(sys.argv[1] + "/spoof4.pcap",
+     bytes(eth / IP(src="$ALICE4", dst="$INET4") / UDP(sport=40000, dport=9999) / Raw(b"x" * 32)), 10000)
+pcap(sys.argv[1] + "/spoof6.pcap",
+     bytes(eth / IPv6(src="$ALICE6", dst="$INET6") / UDP(sport=40000, dport=9999) / Raw(b"x" * 32)), 1000)
+PY
+on mallory tcpreplay -q -i eth0 "$SCRATCH/spoof4.pcap" >"$SCRATCH/replay4.out" 2>&1 ||
+	fail "tcpreplay: $(cat "$SCRATCH/replay4.out")"
+grep -q "10000 packets" "$SCRATCH/replay4.out" || fail "tcpreplay: $(cat "$SCRATCH/replay4.out")"
+wait_until 30 test "$(drops)" -ge 10000
+assert_eq "10000 0 3 3" "$(drops) $(seen spoof) $(usage)" \
+	"10,000 spoofed IPv4 packets: all TUNNEL drops, none at inet, nothing charged"
+on mallory tcpreplay -q -i eth0 "$SCRATCH/spoof6.pcap" >"$SCRATCH/replay6.out" 2>&1 ||
+	fail "tcpreplay: $(cat "$SCRATCH/replay6.out")"
+wait_until 30 test "$(drops)" -ge 11000
+assert_eq "11000 0 3 3" "$(drops) $(seen spoof) $(usage)" \
+	"1,000 spoofed IPv6 packets: all TUNNEL drops, none at inet, nothing charged"
+
+# --- mallory replays alice's AH packets ------------------------------------
+on mallory tcpdump -i eth0 -U -c 10 -w "$SCRATCH/ah.pcap" "ip proto 51 and src $ALICE4" \
+	>"$SCRATCH/tcpdump.out" 2>&1 &
+cap=$!
+wait_until 20 grep -q "listening on" "$SCRATCH/tcpdump.out"
+on alice ping -c 10 -i 0.2 -W 5 $INET4 >/dev/null || fail "alice's second pings"
+wait $cap || fail "capture: $(cat "$SCRATCH/tcpdump.out")"
+assert_eq "13 13 13" "$(seen echo) $(usage)" "alice's 10 more pings through the tunnel"
+before=$(seqerr)
+on mallory tcpreplay -q -i eth0 "$SCRATCH/ah.pcap" >"$SCRATCH/replayah.out" 2>&1 ||
+	fail "tcpreplay: $(cat "$SCRATCH/replayah.out")"
+wait_until 30 test "$(($(seqerr) - before))" -ge 10
+assert_eq "10 13 13 13 11000" "$(($(seqerr) - before)) $(seen echo) $(usage) $(drops)" \
+	"10 replayed AH packets: all refused by anti-replay, no echo at inet, nothing charged"
+log "anti-spoofing ok"
