@@ -160,8 +160,21 @@ add_ext(X509 *issuer, X509 *subject, int nid, const char *value)
 	return ok ? 0 : -1;
 }
 
+int
+muisp_ca_valid_notice(const char *s)
+{
+	if (!s || !*s || strlen(s) > 200)
+		return 0;
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f ||
+		    strchr("\"\\$", *s))
+			return 0;
+	return 1;
+}
+
 /*
- * certificatePolicies with an explicit-text user notice.  The policy OID
+ * certificatePolicies with an explicit-text user notice (a UTF8String,
+ * as RFC 5280 recommends).  The policy OID
  * is under the "example" arc until the project has its own.
  */
 static int
@@ -175,12 +188,12 @@ add_notice(X509 *issuer, X509 *subject, const char *notice)
 	long eline;
 	int ok = 0;
 
-	if (strpbrk(notice, "\"\\\n\r$") || strlen(notice) > 200)
+	if (!muisp_ca_valid_notice(notice))
 		return -1;
 	snprintf(conf, sizeof(conf),
 		 "[pol]\npolicyIdentifier = 1.3.6.1.4.1.32473.1.1\n"
 		 "userNotice.1 = @notice\n"
-		 "[notice]\nexplicitText = \"%s\"\n", notice);
+		 "[notice]\nexplicitText = \"UTF8:%s\"\n", notice);
 	cnf = NCONF_new(NULL);
 	bio = BIO_new_mem_buf(conf, -1);
 	if (!cnf || !bio || NCONF_load_bio(cnf, bio, &eline) <= 0)
@@ -234,8 +247,8 @@ bad:
 	return NULL;
 }
 
-static int
-valid_name(const char *s)
+int
+muisp_ca_valid_name(const char *s)
 {
 	if (!s || !*s || strlen(s) > 64)
 		return 0;
@@ -245,13 +258,14 @@ valid_name(const char *s)
 	return 1;
 }
 
-static int
-valid_cn(const char *s)
+int
+muisp_ca_valid_cn(const char *s)
 {
 	if (!s || !*s || strlen(s) > 64)
 		return 0;
-	for (; *s; s++)
-		if (*s < 0x20 || *s == 0x7f || strchr(",=+/\\\"<>;#", *s))
+	for (; *s; s++)	/* UTF-8 allowed: "Example \u03bcISP CA" */
+		if ((unsigned char)*s < 0x20 || *s == 0x7f ||
+		    strchr(",=+/\\\"<>;#", *s))
 			return 0;
 	return 1;
 }
@@ -265,7 +279,7 @@ muisp_ca_init(const char *dir, const char *cn, unsigned days, int force,
 	X509 *x = NULL;
 	int r = -1;
 
-	if (!valid_cn(cn) || days == 0 || days > 36500)
+	if (!muisp_ca_valid_cn(cn) || days == 0 || days > 36500)
 		return fail(err, EINVAL, "bad CA name or lifetime");
 	if ((size_t)snprintf(cpath, sizeof(cpath), "%s/ca.pem", dir) >=
 	    sizeof(cpath) ||
@@ -274,6 +288,8 @@ muisp_ca_init(const char *dir, const char *cn, unsigned days, int force,
 		return fail(err, ENAMETOOLONG, "%s: path too long", dir);
 	if (!force && access(cpath, F_OK) == 0)
 		return fail(err, EEXIST, "%s exists", cpath);
+	if (!force && access(kpath, F_OK) == 0)
+		return fail(err, EEXIST, "%s exists", kpath);
 	key = new_key();
 	if (!key) {
 		fail(err, ENOMEM, "key generation");
@@ -312,7 +328,7 @@ issue(X509 *cacert, EVP_PKEY *cakey, const char *name, const char *notice,
 	X509 *x = NULL;
 	int r = -1;
 
-	if (!valid_name(name) || days == 0 || days > 36500)
+	if (!muisp_ca_valid_name(name) || days == 0 || days > 36500)
 		return fail(err, EINVAL, "bad name or lifetime");
 	if (!force && (access(out_cert, F_OK) == 0 ||
 		       access(out_key, F_OK) == 0))
@@ -408,6 +424,42 @@ print_time(FILE *fp, const char *label, const ASN1_TIME *t)
 	fputc('\n', fp);
 }
 
+/* The explicit texts of the certificatePolicies user notices, one line
+ * each; control characters (which issue() never writes) shown as '?'. */
+static void
+print_notices(X509 *x, FILE *fp)
+{
+	CERTIFICATEPOLICIES *pols;
+	int i, j;
+
+	pols = X509_get_ext_d2i(x, NID_certificate_policies, NULL, NULL);
+	for (i = 0; pols && i < sk_POLICYINFO_num(pols); i++) {
+		POLICYINFO *pi = sk_POLICYINFO_value(pols, i);
+
+		for (j = 0; pi->qualifiers &&
+		     j < sk_POLICYQUALINFO_num(pi->qualifiers); j++) {
+			POLICYQUALINFO *q =
+				sk_POLICYQUALINFO_value(pi->qualifiers, j);
+			unsigned char *u = NULL;
+			int k, len;
+
+			if (OBJ_obj2nid(q->pqualid) != NID_id_qt_unotice ||
+			    !q->d.usernotice || !q->d.usernotice->exptext)
+				continue;
+			len = ASN1_STRING_to_UTF8(&u,
+						  q->d.usernotice->exptext);
+			if (len < 0)
+				continue;
+			for (k = 0; k < len; k++)
+				if (u[k] < 0x20 || u[k] == 0x7f)
+					u[k] = '?';
+			fprintf(fp, "notice:      %.*s\n", len, (char *)u);
+			OPENSSL_free(u);
+		}
+	}
+	CERTIFICATEPOLICIES_free(pols);
+}
+
 int
 muisp_ca_show(const char *cert, FILE *fp, struct muisp_ca_err *err)
 {
@@ -463,6 +515,7 @@ muisp_ca_show(const char *cert, FILE *fp, struct muisp_ca_err *err)
 		}
 	}
 	GENERAL_NAMES_free(sans);
+	print_notices(x, fp);
 	if (X509_digest(x, EVP_sha256(), md, &mdlen)) {
 		fprintf(fp, "sha256:      ");
 		for (i = 0; i < mdlen; i++)

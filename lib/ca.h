@@ -41,11 +41,36 @@ int muisp_ca_selfsign(const char *name, unsigned days, const char *out_cert,
 		      const char *out_key, int force,
 		      struct muisp_ca_err *err);
 
-/* Subject, issuer, serial, validity, SANs, CA flag, SHA-256 fingerprint. */
+/*
+ * Subject, issuer, serial, validity, CA flag, self-signed, SANs, user
+ * notices, SHA-256 fingerprint; one "label:  value" line each:
+ *
+ *   subject:     /CN=router.example.net
+ *   issuer:      /CN=Example CA
+ *   serial:      5A0F...           (hex)
+ *   not before:  Nov 25 10:00:00 2026 GMT
+ *   not after:   Nov 25 10:05:00 2027 GMT
+ *   ca:          no
+ *   self-signed: no
+ *   san:         DNS:router.example.net    (one line per DNS/IP name)
+ *   notice:      Hotel Foo lobby, 802.11g  (one line per user notice)
+ *   sha256:      AB:CD:...
+ */
 int muisp_ca_show(const char *cert, FILE *fp, struct muisp_ca_err *err);
 
 /* 0 if CERT chains to CACERT (and is valid now), -1 otherwise. */
 int muisp_ca_verify(const char *cacert, const char *cert,
 		    struct muisp_ca_err *err);
+
+/*
+ * What the functions above accept, for callers that check arguments
+ * first (1 valid, 0 not): a certificate NAME (1-64 bytes, no blanks or
+ * DN metacharacters ,=+/\"<>;#), a CA common name (the same, blanks
+ * allowed), a user NOTICE (1-200 bytes, no control characters, '"', '\'
+ * or '$').
+ */
+int muisp_ca_valid_name(const char *name);
+int muisp_ca_valid_cn(const char *cn);
+int muisp_ca_valid_notice(const char *notice);
 
 #endif

@@ -125,6 +125,11 @@ test_show(void **state)
 	assert_non_null(strstr(s, "self-signed: no\n"));
 	assert_non_null(strstr(s, "san:         DNS:router.muisp.test\n"));
 	assert_non_null(strstr(s, "sha256:      "));
+	assert_non_null(strstr(s, "\nnotice:      Hotel Foo lobby, 802.11g\n"));
+	free(s);
+
+	s = show(path("rogue.pem"));	/* issued without a notice */
+	assert_null(strstr(s, "notice:"));
 	free(s);
 
 	s = show(path("alice.pem"));
@@ -175,6 +180,16 @@ test_key_files(void **state)
 	assert_int_equal(errno, EEXIST);
 	assert_int_equal(access(path("new.key"), F_OK), -1);
 
+	/* nor is an orphaned CA key */
+	assert_int_equal(rename(path("other/ca.pem"), path("other/ca.pem.x")),
+			 0);
+	assert_int_equal(muisp_ca_init(path("other"), "again", 2, 0, &err), -1);
+	assert_int_equal(errno, EEXIST);
+	assert_non_null(strstr(err.msg, "other/ca.key exists"));
+	assert_int_equal(access(path("other/ca.pem"), F_OK), -1);
+	assert_int_equal(rename(path("other/ca.pem.x"), path("other/ca.pem")),
+			 0);
+
 	/* the CA key must belong to the CA certificate */
 	assert_int_equal(muisp_ca_issue(path("ca.pem"), path("other/ca.key"),
 					"r2", NULL, 2, path("r2.pem"),
@@ -204,6 +219,47 @@ test_bad_input(void **state)
 	assert_int_equal(access(path("r3.key"), F_OK), -1);
 }
 
+static void
+test_valid(void **state)
+{
+	char long_name[66];
+
+	memset(long_name, 'a', 65);
+	long_name[65] = '\0';
+	assert_true(muisp_ca_valid_name("router.muisp.test"));
+	assert_true(muisp_ca_valid_name("192.0.2.1"));
+	assert_false(muisp_ca_valid_name(""));
+	assert_false(muisp_ca_valid_name("a b"));
+	assert_false(muisp_ca_valid_name("a,CN=x"));
+	assert_false(muisp_ca_valid_name("caf\xc3\xa9"));	/* not ASCII */
+	assert_true(muisp_ca_valid_name(long_name + 1));	/* 64 bytes */
+	assert_false(muisp_ca_valid_name(long_name));
+	assert_true(muisp_ca_valid_cn("Example \xce\xbcISP CA"));
+	assert_false(muisp_ca_valid_cn("a/b"));
+	assert_false(muisp_ca_valid_cn("a\tb"));
+	assert_true(muisp_ca_valid_notice("Hotel Foo lobby, 802.11g"));
+	assert_true(muisp_ca_valid_notice("H\xc3\xb4tel Foo"));
+	assert_false(muisp_ca_valid_notice(""));
+	assert_false(muisp_ca_valid_notice("a\nb"));
+	assert_false(muisp_ca_valid_notice("$HOME"));
+	assert_false(muisp_ca_valid_notice("a \"b\""));
+}
+
+/* A UTF-8 notice is stored as a UTF8String and shown as given. */
+static void
+test_notice_utf8(void **state)
+{
+	struct muisp_ca_err err;
+	char *s;
+
+	assert_int_equal(muisp_ca_issue(path("ca.pem"), path("ca.key"), "u8",
+					"H\xc3\xb4tel Foo", 2, path("u8.pem"),
+					path("u8.key"), 0, &err), 0);
+	s = show(path("u8.pem"));
+	assert_non_null(strstr(s, "\nnotice:      H\xc3\xb4tel Foo\n"));
+	free(s);
+}
+
 int
 main(void)
 {
@@ -213,6 +269,8 @@ main(void)
 		cmocka_unit_test(test_notice),
 		cmocka_unit_test(test_key_files),
 		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_valid),
+		cmocka_unit_test(test_notice_utf8),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
