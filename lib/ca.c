@@ -330,10 +330,10 @@ issue(X509 *cacert, EVP_PKEY *cakey, const char *name, const char *notice,
 
 	if (!muisp_ca_valid_name(name) || days == 0 || days > 36500)
 		return fail(err, EINVAL, "bad name or lifetime");
-	if (!force && (access(out_cert, F_OK) == 0 ||
-		       access(out_key, F_OK) == 0))
-		return fail(err, EEXIST, "%s or %s exists", out_cert,
-			    out_key);
+	if (!force && access(out_cert, F_OK) == 0)
+		return fail(err, EEXIST, "%s exists", out_cert);
+	if (!force && access(out_key, F_OK) == 0)
+		return fail(err, EEXIST, "%s exists", out_key);
 	if (inet_pton(AF_INET, name, ip) == 1 ||
 	    inet_pton(AF_INET6, name, ip) == 1)
 		snprintf(san, sizeof(san), "IP:%s", name);
@@ -424,6 +424,40 @@ print_time(FILE *fp, const char *label, const ASN1_TIME *t)
 	fputc('\n', fp);
 }
 
+/* UTF-8 text of LEN bytes with control characters shown as '?'. */
+static void
+print_utf8(FILE *fp, unsigned char *u, int len)
+{
+	int k;
+
+	for (k = 0; k < len; k++)
+		if (u[k] < 0x20 || u[k] == 0x7f)
+			u[k] = '?';
+	fprintf(fp, "%.*s", len, (char *)u);
+}
+
+/* "/CN=value/O=value" with the values in UTF-8 (X509_NAME_oneline would
+ * escape every non-ASCII byte). */
+static void
+print_name(const X509_NAME *n, FILE *fp)
+{
+	int i;
+
+	for (i = 0; i < X509_NAME_entry_count(n); i++) {
+		const X509_NAME_ENTRY *e = X509_NAME_get_entry(n, i);
+		int nid = OBJ_obj2nid(X509_NAME_ENTRY_get_object(e));
+		unsigned char *u = NULL;
+		int len;
+
+		len = ASN1_STRING_to_UTF8(&u, X509_NAME_ENTRY_get_data(e));
+		fprintf(fp, "/%s=", nid != NID_undef ? OBJ_nid2sn(nid) : "?");
+		if (len >= 0)
+			print_utf8(fp, u, len);
+		OPENSSL_free(u);
+	}
+	fputc('\n', fp);
+}
+
 /* The explicit texts of the certificatePolicies user notices, one line
  * each; control characters (which issue() never writes) shown as '?'. */
 static void
@@ -441,7 +475,7 @@ print_notices(X509 *x, FILE *fp)
 			POLICYQUALINFO *q =
 				sk_POLICYQUALINFO_value(pi->qualifiers, j);
 			unsigned char *u = NULL;
-			int k, len;
+			int len;
 
 			if (OBJ_obj2nid(q->pqualid) != NID_id_qt_unotice ||
 			    !q->d.usernotice || !q->d.usernotice->exptext)
@@ -450,10 +484,9 @@ print_notices(X509 *x, FILE *fp)
 						  q->d.usernotice->exptext);
 			if (len < 0)
 				continue;
-			for (k = 0; k < len; k++)
-				if (u[k] < 0x20 || u[k] == 0x7f)
-					u[k] = '?';
-			fprintf(fp, "notice:      %.*s\n", len, (char *)u);
+			fprintf(fp, "notice:      ");
+			print_utf8(fp, u, len);
+			fputc('\n', fp);
 			OPENSSL_free(u);
 		}
 	}
@@ -467,7 +500,6 @@ muisp_ca_show(const char *cert, FILE *fp, struct muisp_ca_err *err)
 	unsigned int mdlen = 0, i;
 	GENERAL_NAMES *sans;
 	BASIC_CONSTRAINTS *bc;
-	char buf[512];
 	BIGNUM *bn;
 	char *hex;
 	X509 *x;
@@ -475,10 +507,10 @@ muisp_ca_show(const char *cert, FILE *fp, struct muisp_ca_err *err)
 	x = read_cert(cert, err);
 	if (!x)
 		return -1;
-	X509_NAME_oneline(X509_get_subject_name(x), buf, sizeof(buf));
-	fprintf(fp, "subject:     %s\n", buf);
-	X509_NAME_oneline(X509_get_issuer_name(x), buf, sizeof(buf));
-	fprintf(fp, "issuer:      %s\n", buf);
+	fprintf(fp, "subject:     ");
+	print_name(X509_get_subject_name(x), fp);
+	fprintf(fp, "issuer:      ");
+	print_name(X509_get_issuer_name(x), fp);
 	bn = ASN1_INTEGER_to_BN(X509_get_serialNumber(x), NULL);
 	hex = bn ? BN_bn2hex(bn) : NULL;
 	fprintf(fp, "serial:      %s\n", hex ? hex : "?");

@@ -26,6 +26,7 @@ static const struct ctl_object objects[] = {
 	{ "stats", cmd_stats, "counters: drops by reason, flows, ..." },
 	{ "monitor", cmd_monitor, "print events and flow records" },
 	{ "lease", cmd_lease, "DHCP leases (muisp-dhcpd's database)" },
+	{ "ca", cmd_ca, "certification authority: CA, router certificates" },
 };
 
 static void usage(FILE *f)
@@ -35,13 +36,15 @@ static void usage(FILE *f)
 	fprintf(f, "usage: muispctl [-j|--json] OBJECT [VERB] [ARGS...]\n"
 		   "       muispctl [-j|--json] lease [--db PATH] [VERB] "
 		   "[ARGS...]\n"
+		   "       muispctl ca init|issue|show|verify ARGS...\n"
 		   "       muispctl [-j|--json] -b|--batch FILE\n"
 		   "       muispctl OBJECT help\n\n");
 	for (i = 0; i < sizeof(objects) / sizeof(objects[0]); i++)
 		fprintf(f, "  %-10s %s\n", objects[i].name,
 			objects[i].summary);
 	fprintf(f, "\nlease reads muisp-dhcpd's lease database (default "
-		   CONF_DEFAULT_DB ")\nwithout the kernel module.\n");
+		   CONF_DEFAULT_DB ")\nwithout the kernel module; ca needs "
+		   "neither the module nor netlink.\n");
 	fprintf(f, "\nexit status: 0 ok, 1 operation failed, 2 usage error, "
 		   "3 module not loaded, 4 permission denied\n");
 }

@@ -83,6 +83,7 @@ int cmd_config(struct ctl *c, int argc, char **argv);
 int cmd_stats(struct ctl *c, int argc, char **argv);
 int cmd_monitor(struct ctl *c, int argc, char **argv);
 int cmd_lease(struct ctl *c, int argc, char **argv);
+int cmd_ca(struct ctl *c, int argc, char **argv);
 
 /* Printers shared by list/show and monitor. */
 extern const struct out_col flow_cols[];
