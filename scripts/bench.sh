@@ -26,11 +26,14 @@ for b in tests/*/bench.sh; do
 	[ -e "$b" ] && run "host-$(basename "$(dirname "$b")")" "$b"
 done
 # Long fuzz runs (FUZZ_RUNS executions per target, default 10 million):
-# only when asked for, e.g. BENCH=fuzz-long make bench (about 15 min a target).
+# only when asked for, e.g. BENCH=fuzz-long make bench (about 15 min a target;
+# FUZZ_TARGETS="fuzz_dhcp_packet ..." picks targets).
 fuzz_long() {
 	local f rc=0
 	make -s -j"$(nproc)" check-fuzz FUZZ_SECONDS=1 >/dev/null || return 1
 	for f in build/fuzz/*; do
+		[ -z "${FUZZ_TARGETS:-}" ] ||
+			[[ " $FUZZ_TARGETS " == *" $(basename "$f") "* ]] || continue
 		local work
 		work=$(mktemp -d)
 		cp -r "tests/fuzz/corpus/$(basename "$f")/." "$work/" 2>/dev/null

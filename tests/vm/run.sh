@@ -9,8 +9,8 @@
 #   --kver KVER   kernel line (headers + image of the same release must be
 #                 installed; default: scripts/kver.sh)
 #   --dir DIR     scenario directory (default tests/vm/scenarios)
-#   --ko PATH     module to load (default kmod/muisp.ko; not under /tmp,
-#                 which is a tmpfs in the guest)
+#   --ko PATH     module to load (default kmod/muisp.ko; copied, with
+#                 build/bin, into the run directory at start)
 #   --demo        run tests/vm/demo.sh and stream its output
 #   --show-log    print each scenario's output after the run (benchmarks)
 #   NAME          run only these scenarios (file names without .sh)
@@ -71,6 +71,11 @@ initrd=$top/build/vm/initrd-$kver-$stamp.gz
 
 run=$(mktemp -d "$top/build/vm/run-$(date +%Y%m%d-%H%M%S)-XXXX")
 chmod 777 "$run"
+# The guest runs a snapshot of the binaries and the module, so a rebuild on
+# the host while the VM runs cannot change them under it.
+cp -a "$top/build/bin" "$run/bin"
+cp "$ko" "$run/muisp.ko"
+ko=$run/muisp.ko
 write_job() { # scenarios...: the guest's job file
 	{
 		# Every MUISP_* variable of the caller reaches the scenarios.
@@ -78,7 +83,7 @@ write_job() { # scenarios...: the guest's job file
 		printf 'MUISP_TOP=%q\n' "$top"
 		printf 'MUISP_KO=%q\n' "$ko"
 		printf 'MUISP_KO_ARGS=%q\n' "${MUISP_KO_ARGS:-}"
-		printf 'MUISP_BIN=%q\n' "$top/build/bin"
+		printf 'MUISP_BIN=%q\n' "$run/bin"
 		printf 'MUISP_SCENARIOS=%q\n' "$*"
 		echo 'export MUISP_TOP MUISP_KO MUISP_BIN'
 	} >"$run/job.env"
