@@ -28,10 +28,12 @@
 
 #include "../../daemon/muispd/contract.h"
 #include "../../daemon/muispd/proto.h"
+#include "ike.h"
 
 static struct {
 	const char *server, *port, *ca, *name, *statedir, *opsock, *source;
-	int plain, wait_s, privacy, start;
+	const char *router, *router_id, *cacert, *uri;
+	int plain, wait_s, wait_set, privacy, start;
 	uint64_t serial;
 	const char *method, *pay, *password, *room;
 	int fd;
@@ -672,12 +674,43 @@ static int cmd_op(int argc, char **argv)
 	}
 }
 
+/* The tunnel: no control channel involved (see ike.c). */
+static int cmd_ike(const char *cmd, int argc)
+{
+	struct client_ike k = {
+		.statedir = G.statedir,
+		.router = G.router ? G.router : G.server,
+		.cacert = G.cacert ? G.cacert : G.ca,
+		.uri = G.uri,
+		.privacy = G.privacy > 0,
+		.timeout_s = G.wait_set ? G.wait_s : 60,
+	};
+
+	if (argc || k.timeout_s <= 0) {
+		fprintf(stderr, "muisp-client: %s\n", argc ?
+			"cert, connect and disconnect take options only" :
+			"--wait must be at least 1 second");
+		return 2;
+	}
+	k.router_id = G.router_id ? G.router_id :
+		      G.name ? G.name : k.router;
+	if (!strcmp(cmd, "cert"))
+		return client_ike_cert(&k);
+	if (!strcmp(cmd, "connect"))
+		return client_ike_connect(&k);
+	return client_ike_disconnect(&k);
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
 		"usage: muisp-client [options] command [args]\n"
 		"  offer | buy METRIC SOFT HARD | bind | status | suspend |\n"
 		"  resume | extend SOFT | terminate | watch [SECONDS]\n"
+		"  cert | connect | disconnect   the IPsec tunnel (own charon):\n"
+		"    --router ADDR (default -s) --router-id NAME (default --name,\n"
+		"    else ADDR) --cacert FILE (default --ca) --privacy (ESP,\n"
+		"    else AH) --uri VICI-SOCKET --wait SECONDS (IKE, default 60)\n"
 		"  -O SOCKET op ...   operator commands on the local socket\n"
 		"options: -s SERVER -p PORT -b SOURCE --ca FILE --name NAME --plain\n"
 		"  -S STATEDIR -c SERIAL -m METHOD -P PAYMENT (voucher code)\n"
@@ -695,6 +728,11 @@ int main(int argc, char **argv)
 		{ "esp", no_argument, NULL, 'E' },
 		{ "start", no_argument, NULL, 'T' },
 		{ "wait", required_argument, NULL, 'w' },
+		{ "privacy", no_argument, NULL, 'E' },
+		{ "router", required_argument, NULL, 'R' },
+		{ "router-id", required_argument, NULL, 'I' },
+		{ "cacert", required_argument, NULL, 'C' },
+		{ "uri", required_argument, NULL, 'U' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *cmd;
@@ -718,7 +756,11 @@ int main(int argc, char **argv)
 		case 'W': G.password = optarg; break;
 		case 'E': G.privacy = 1; break;
 		case 'T': G.start = 1; break;
-		case 'w': G.wait_s = atoi(optarg); break;
+		case 'w': G.wait_s = atoi(optarg); G.wait_set = 1; break;
+		case 'R': G.router = optarg; break;
+		case 'I': G.router_id = optarg; break;
+		case 'C': G.cacert = optarg; break;
+		case 'U': G.uri = optarg; break;
 		default: usage();
 		}
 	}
@@ -729,6 +771,9 @@ int main(int argc, char **argv)
 	argv += optind;
 	if (strcmp(cmd, "op"))
 		statedir_init();
+	if (!strcmp(cmd, "cert") || !strcmp(cmd, "connect") ||
+	    !strcmp(cmd, "disconnect"))
+		return cmd_ike(cmd, argc);
 	connect_channel();
 	if (!strcmp(cmd, "offer"))
 		rc = cmd_offer();
