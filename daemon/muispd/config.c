@@ -16,7 +16,7 @@ void conf_defaults(struct muispd_conf *c)
 	memset(c, 0, sizeof(*c));
 	snprintf(c->listen, sizeof(c->listen), "::");
 	c->port = 4433;
-	snprintf(c->socket, sizeof(c->socket), "/run/muisp/muispd.sock");
+	snprintf(c->socket, sizeof(c->socket), "%s", MP_OP_SOCKET);
 	snprintf(c->database, sizeof(c->database),
 		 "/var/lib/muisp/muispd.db");
 	snprintf(c->cert, sizeof(c->cert), "/etc/muisp/router.crt");

@@ -36,6 +36,10 @@
 #define MP_MAX_ITEMS	16
 #define MP_MAX_LINES	32
 
+/* The operator socket (AF_UNIX stream, mode 0600): muispd's default
+ * "socket", and where muispctl looks for it. */
+#define MP_OP_SOCKET	"/run/muisp/muispd.sock"
+
 /* Header flags. */
 #define MP_F_REPLY	(1u << 0)	/* answer to the request with `serial` */
 #define MP_F_MORE	(1u << 1)	/* more replies of a list follow */

@@ -1,10 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
-/* muispctl contract list|show|set|del */
+/*
+ * muispctl contract list|show|set|del|terminate|settle
+ *
+ * A contract lives in two places: muispd holds the contract itself (Fig 4
+ * state, bound address, payment, deposit, receipt) and the module meters
+ * and enforces it under the same id (muispd's serial).  list and show join
+ * the two when both answer, and show what there is, saying so on stderr,
+ * when one does not; "kernel" or "daemon" after them picks one side.  The
+ * kernel-only view is the module's contract object as it always was (set
+ * and del edit it directly).  terminate and settle go to muispd, which
+ * settles the payment and removes the module's contract itself.
+ */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "muispctl.h"
+#include "daemon.h"
+#include "../../daemon/muispd/contract.h"	/* enum contract_state */
 
 static const char *const attr_names[MUISP_CONTRACT_A_MAX + 1] = {
 	[MUISP_CONTRACT_A_ID] = "ID",
@@ -104,13 +117,13 @@ static int parse_id(const char *s, uint32_t *id)
 	return EXIT_OK;
 }
 
-static int contract_list(struct ctl *c, int argc, char **argv)
+/* ---- the module's view (kernel) ---- */
+
+static int kernel_list(struct ctl *c)
 {
 	struct out_table *t;
 	int rc = EXIT_OK;
 
-	if (argc > 1)
-		return ctl_usage("contract list takes no arguments");
 	if (!ctl_nl(c, &rc))
 		return rc;
 	t = table();
@@ -124,17 +137,12 @@ static int contract_list(struct ctl *c, int argc, char **argv)
 	return rc;
 }
 
-static int contract_show(struct ctl *c, int argc, char **argv)
+static int kernel_show(struct ctl *c, uint32_t id)
 {
 	struct muisp_nl_contract k;
 	struct out_table *t;
-	uint32_t id;
 	int rc = EXIT_OK;
 
-	if (argc != 2)
-		return ctl_usage("contract show needs one ID");
-	if ((rc = parse_id(argv[1], &id)) != EXIT_OK)
-		return rc;
 	if (!ctl_nl(c, &rc))
 		return rc;
 	names(c);
@@ -148,6 +156,232 @@ static int contract_show(struct ctl *c, int argc, char **argv)
 	out_free(t);
 	return rc;
 }
+
+/* ---- muispd's record joined with the module's ---- */
+
+/* "kernel" or "daemon" as the last word: that source only. */
+static int source_word(const char *s)
+{
+	if (!strcmp(s, "kernel"))
+		return CV_KERNEL;
+	if (!strcmp(s, "daemon"))
+		return CV_DAEMON;
+	return 0;
+}
+
+static const char *kernel_unavailable(int err)
+{
+	switch (err) {
+	case ENOENT:
+		return "muisp kernel module not loaded";
+	case EPERM:
+	case EACCES:
+		return "no CAP_NET_ADMIN for the muisp kernel module";
+	default:
+		return strerror(err);
+	}
+}
+
+/*
+ * Open the sources in want; returns those available (0 after printing
+ * why, with the exit code in *rc).  With both wanted and one missing,
+ * a note on stderr says what is left out.
+ */
+static int open_sources(struct ctl *c, int want, int *rc)
+{
+	int have = 0, derr = 0, kerr = 0;
+	char buf[160];
+
+	if (want & CV_DAEMON) {
+		if (mpd_open(c) == 0)
+			have |= CV_DAEMON;
+		else
+			derr = errno;
+	}
+	if (want & CV_KERNEL) {
+		if (!c->nl)
+			c->nl = muisp_nl_open(0);
+		if (c->nl)
+			have |= CV_KERNEL;
+		else
+			kerr = errno;
+	}
+	if (have == want)
+		return have;
+	if (!have) {
+		/* Neither: the daemon's reason, then the module's, whose
+		 * exit code (3 not loaded, 4 permission) is returned. */
+		if (want & CV_DAEMON)
+			*rc = mpd_open_fail(c, derr);
+		if (want & CV_KERNEL)
+			ctl_nl(c, rc);
+		return 0;
+	}
+	if (!(have & CV_DAEMON))
+		fprintf(stderr, "muispctl: note: %s: the module's contracts "
+			"only\n", mpd_unreachable(c, derr, buf, sizeof(buf)));
+	else
+		fprintf(stderr, "muispctl: note: %s: muispd's contracts "
+			"without the module's metering\n",
+			kernel_unavailable(kerr));
+	return have;
+}
+
+struct dlist {
+	struct dcontract *v;
+	size_t n, cap;
+};
+
+struct klist {
+	struct muisp_nl_contract *v;
+	size_t n, cap;
+};
+
+static int kl_add(const struct muisp_nl_contract *k, void *arg)
+{
+	struct klist *l = arg;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 64;
+		struct muisp_nl_contract *p = reallocarray(l->v, cap,
+							   sizeof(*p));
+
+		if (!p)
+			return MNL_CB_ERROR;
+		l->v = p;
+		l->cap = cap;
+	}
+	l->v[l->n++] = *k;
+	return MNL_CB_OK;
+}
+
+static void kl_reset(void *arg)
+{
+	((struct klist *)arg)->n = 0;
+}
+
+/* muispd's contracts: STATUS replies flagged MORE, then OP_OK. */
+static int daemon_list(struct ctl *c, struct dlist *l)
+{
+	static struct mp_msg req, rep;
+	int rc;
+
+	mp_init(&req, MP_T_OP_CONTRACT_LIST, 0, 0);
+	for (rc = mpd_call(c, "contract list", &req, &rep); rc == EXIT_OK;
+	     rc = mpd_next(c, "contract list", &rep)) {
+		if (rep.type == MP_T_OP_OK)
+			return EXIT_OK;
+		if (rep.type != MP_T_STATUS || !(rep.flags & MP_F_MORE))
+			return mpd_fail("contract list", &rep);
+		if (l->n == l->cap) {
+			size_t cap = l->cap ? 2 * l->cap : 64;
+			struct dcontract *p = reallocarray(l->v, cap,
+							   sizeof(*p));
+
+			if (!p)
+				return EXIT_FAIL;
+			l->v = p;
+			l->cap = cap;
+		}
+		dcontract_from_msg(&l->v[l->n++], &rep);
+	}
+	return rc;
+}
+
+static int contract_list(struct ctl *c, int argc, char **argv)
+{
+	struct dlist dl = { 0 };
+	struct klist kl = { 0 };
+	struct cview v = { 0 };
+	int want = CV_DAEMON | CV_KERNEL, have, rc = EXIT_OK;
+
+	if (argc == 2 && source_word(argv[1]))
+		want = source_word(argv[1]);
+	else if (argc > 1)
+		return ctl_usage("contract list takes at most 'kernel' or "
+				 "'daemon'");
+	if (want == CV_KERNEL)
+		return kernel_list(c);
+	have = open_sources(c, want, &rc);
+	if (!have)
+		return rc;
+	if (have == CV_KERNEL)
+		return kernel_list(c);
+	rc = daemon_list(c, &dl);
+	if (rc == EXIT_OK && (have & CV_KERNEL)) {
+		names(c);
+		if (muisp_nl_contract_dump(c->nl, kl_add, kl_reset, &kl) < 0)
+			rc = ctl_nl_fail(c, "contract list");
+	}
+	if (rc == EXIT_OK &&
+	    (cview_init(&v, have, 0, c->fmt) < 0 ||
+	     cview_merge(&v, dl.v, dl.n, kl.v, kl.n) < 0))
+		rc = EXIT_FAIL;
+	if (rc == EXIT_OK)
+		out_print(v.t, c->out, c->fmt, OUT_LIST);
+	cview_free(&v);
+	free(dl.v);
+	free(kl.v);
+	return rc;
+}
+
+static int contract_show(struct ctl *c, int argc, char **argv)
+{
+	static struct mp_msg req, rep;
+	struct muisp_nl_contract k;
+	struct dcontract d;
+	struct cview v = { 0 };
+	int want = CV_DAEMON | CV_KERNEL, have, rc = EXIT_OK;
+	int dfound = 0, kfound = 0;
+	uint32_t id;
+
+	if (argc == 3 && source_word(argv[2]))
+		want = source_word(argv[2]);
+	else if (argc != 2)
+		return ctl_usage("contract show needs one ID");
+	if ((rc = parse_id(argv[1], &id)) != EXIT_OK)
+		return rc;
+	if (want == CV_KERNEL)
+		return kernel_show(c, id);
+	have = open_sources(c, want, &rc);
+	if (!have)
+		return rc;
+	if (have == CV_KERNEL)
+		return kernel_show(c, id);
+	mp_init(&req, MP_T_OP_CONTRACT_SHOW, 0, 0);
+	mp_set_u(&req, MP_A_SERIAL, id);
+	if ((rc = mpd_call(c, "contract show", &req, &rep)) != EXIT_OK)
+		return rc;
+	if (rep.type == MP_T_STATUS) {
+		dcontract_from_msg(&d, &rep);
+		dfound = 1;
+	} else if (rep.type != MP_T_ERROR ||
+		   rep.u[MP_A_ERROR] != MP_ERR_UNKNOWN) {
+		return mpd_fail("contract show", &rep);
+	}
+	if (have & CV_KERNEL) {
+		names(c);
+		if (muisp_nl_contract_get(c->nl, id, &k) == 0)
+			kfound = 1;
+		else if (errno != ENOENT)
+			return ctl_nl_fail(c, "contract show");
+	}
+	if (!dfound && !kfound) {
+		fprintf(stderr, "muispctl: contract show: no contract %u in "
+			"muispd%s\n", id, have & CV_KERNEL ?
+			" or the module" : "");
+		return EXIT_FAIL;
+	}
+	if (cview_init(&v, have, 1, c->fmt) < 0 ||
+	    cview_row(&v, dfound ? &d : NULL, kfound ? &k : NULL) < 0)
+		rc = EXIT_FAIL;
+	else
+		out_print(v.t, c->out, c->fmt, OUT_RECORD);
+	cview_free(&v);
+	return rc;
+}
+
+/* ---- the module's contract object: set, del ---- */
 
 static int set_u64(struct muisp_nl_contract *k, unsigned int attr,
 		   uint64_t *field, const char *key, const char *val, int time)
@@ -287,15 +521,104 @@ static int contract_del(struct ctl *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* ---- ending a contract: muispd ---- */
+
+/*
+ * muispd refused to terminate or settle contract id (rep): say why in the
+ * contract's terms, from its record.
+ */
+static int end_refused(struct ctl *c, const char *what, uint32_t id,
+		       int settle, const struct mp_msg *rep)
+{
+	static struct mp_msg req, st;
+	const char *state;
+
+	if (rep->type != MP_T_ERROR)
+		return mpd_fail(what, rep);
+	mp_init(&req, MP_T_OP_CONTRACT_SHOW, 0, 0);
+	mp_set_u(&req, MP_A_SERIAL, id);
+	if (mpd_call(c, what, &req, &st) != EXIT_OK || st.type != MP_T_STATUS) {
+		if (st.type == MP_T_ERROR && st.u[MP_A_ERROR] == MP_ERR_UNKNOWN) {
+			fprintf(stderr, "muispctl: %s: no contract %u in "
+				"muispd\n", what, id);
+			return EXIT_FAIL;
+		}
+		return mpd_fail(what, rep);
+	}
+	state = contract_state_name((int)st.u[MP_A_STATE]);
+	switch (st.u[MP_A_STATE]) {
+	case CS_EXTINGUISHED:
+		fprintf(stderr, "muispctl: %s: contract %u is already "
+			"extinguished (charge %llu, refund %llu)\n", what, id,
+			(unsigned long long)st.u[MP_A_CHARGE],
+			(unsigned long long)st.u[MP_A_REFUND]);
+		return EXIT_FAIL;
+	case CS_IN_SETTLEMENT:
+		/* The payment method's refund failed: muispd keeps the
+		 * contract in settlement for another try. */
+		mpd_fail(what, rep);
+		fprintf(stderr, "muispctl: %s: contract %u is in settlement; "
+			"retry with 'muispctl contract settle %u'\n", what, id,
+			id);
+		return EXIT_FAIL;
+	default:
+		if (!settle)
+			return mpd_fail(what, rep);
+		fprintf(stderr, "muispctl: %s: contract %u is %s, not in "
+			"settlement (to end it: muispctl contract terminate "
+			"%u)\n", what, id, state, id);
+		return EXIT_FAIL;
+	}
+}
+
+/* terminate: outstanding -> in settlement -> extinguished, refund per
+ * the payment method (Fig 4, §8); settle: retry a settlement whose
+ * refund failed.  Both print muispd's itemised statement. */
+static int contract_end(struct ctl *c, int argc, char **argv, int settle)
+{
+	static struct mp_msg req, rep;
+	const char *what = settle ? "contract settle" : "contract terminate";
+	uint32_t id;
+	int rc;
+
+	if (argc != 2)
+		return ctl_usage("%s needs one ID", what);
+	if ((rc = parse_id(argv[1], &id)) != EXIT_OK)
+		return rc;
+	if (mpd_open(c) < 0)
+		return mpd_open_fail(c, errno);
+	mp_init(&req, settle ? MP_T_OP_CONTRACT_SETTLE :
+		MP_T_OP_CONTRACT_TERMINATE, 0, 0);
+	mp_set_u(&req, MP_A_SERIAL, id);
+	if ((rc = mpd_call(c, what, &req, &rep)) != EXIT_OK)
+		return rc;
+	if (rep.type != MP_T_STATEMENT)
+		return end_refused(c, what, id, settle, &rep);
+	return statement_print(c->out, c->fmt, &rep) < 0 ? EXIT_FAIL :
+	       EXIT_OK;
+}
+
+static int contract_terminate(struct ctl *c, int argc, char **argv)
+{
+	return contract_end(c, argc, argv, 0);
+}
+
+static int contract_settle(struct ctl *c, int argc, char **argv)
+{
+	return contract_end(c, argc, argv, 1);
+}
+
 static const struct ctl_verb verbs[] = {
-	{ "list", contract_list, "" },
-	{ "show", contract_show, "ID" },
+	{ "list", contract_list, "[kernel|daemon]" },
+	{ "show", contract_show, "ID [kernel|daemon]" },
 	{ "set", contract_set, "ID [status active|suspended|delinquent] "
 		"[metric elapsed-time|usage-time|bytes|packets] [soft LIMIT] "
 		"[hard LIMIT] [expires never|+DURATION|@EPOCH|DATE] "
 		"[up-bytes N] [up-packets N] [down-bytes N] [down-packets N] "
 		"[elapsed DURATION] [usage DURATION] [excl] [reset]" },
 	{ "del", contract_del, "ID" },
+	{ "terminate", contract_terminate, "ID" },
+	{ "settle", contract_settle, "ID" },
 	{ NULL, NULL, NULL },
 };
 

@@ -6,6 +6,8 @@ MUISPCTL_SRCS := tools/muispctl/muispctl.c tools/muispctl/parse.c \
 	tools/muispctl/config.c tools/muispctl/monitor.c \
 	tools/muispctl/lease.c $(LEASEDB_SRCS) \
 	tools/muispctl/ca.c $(LIB_CA_SRCS) \
+	tools/muispctl/daemon.c tools/muispctl/voucher.c \
+	daemon/muispd/proto.c daemon/muispd/contract.c \
 	$(LIB_NL_SRCS) $(LIB_OUTPUT_SRCS)
 MUISPCTL_LIBS = $(LIB_NL_LIBS) $(LEASEDB_LIBS) $(LIB_CA_LIBS)
 $(eval $(call program,muispctl,tools/muispctl/main.c $(MUISPCTL_SRCS),$(MUISPCTL_LIBS),sbin))

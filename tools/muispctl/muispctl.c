@@ -11,6 +11,7 @@
 
 #include "muispctl.h"
 #include "../../daemon/dhcpd/config.h"	/* CONF_DEFAULT_DB */
+#include "daemon.h"
 
 #ifndef MUISP_VERSION
 #define MUISP_VERSION "0.1"
@@ -18,7 +19,8 @@
 
 static const struct ctl_object objects[] = {
 	{ "addr", cmd_addr, "client addresses and their binding" },
-	{ "contract", cmd_contract, "contracts: status, metric, limits" },
+	{ "contract", cmd_contract, "contracts: muispd's record, the module's "
+		"metering" },
 	{ "flow", cmd_flow, "metered flows" },
 	{ "block", cmd_block, "administrative block list" },
 	{ "garden", cmd_garden, "walled garden (reachable before payment)" },
@@ -26,6 +28,7 @@ static const struct ctl_object objects[] = {
 	{ "stats", cmd_stats, "counters: drops by reason, flows, ..." },
 	{ "monitor", cmd_monitor, "print events and flow records" },
 	{ "lease", cmd_lease, "DHCP leases (muisp-dhcpd's database)" },
+	{ "voucher", cmd_voucher, "prepaid vouchers (muispd)" },
 	{ "ca", cmd_ca, "certification authority: CA, router certificates" },
 };
 
@@ -33,7 +36,8 @@ static void usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "usage: muispctl [-j|--json] OBJECT [VERB] [ARGS...]\n"
+	fprintf(f, "usage: muispctl [-j|--json] [--daemon PATH] OBJECT [VERB] "
+		   "[ARGS...]\n"
 		   "       muispctl [-j|--json] lease [--db PATH] [VERB] "
 		   "[ARGS...]\n"
 		   "       muispctl ca init|issue|show|verify ARGS...\n"
@@ -45,6 +49,9 @@ static void usage(FILE *f)
 	fprintf(f, "\nlease reads muisp-dhcpd's lease database (default "
 		   CONF_DEFAULT_DB ")\nwithout the kernel module; ca needs "
 		   "neither the module nor netlink.\n");
+	fprintf(f, "contract and voucher talk to muispd's operator socket "
+		   "(--daemon PATH,\ndefault " MP_OP_SOCKET "); contract list "
+		   "and show join its records with\nthe module's.\n");
 	fprintf(f, "\nexit status: 0 ok, 1 operation failed, 2 usage error, "
 		   "3 module not loaded, 4 permission denied\n");
 }
@@ -290,6 +297,7 @@ int muispctl_main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "batch", required_argument, NULL, 'b' },
+		{ "daemon", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -308,6 +316,12 @@ int muispctl_main(int argc, char **argv)
 			break;
 		case 'b':
 			batch = optarg;
+			break;
+		case 'D':
+			if (!*optarg)
+				return ctl_badarg("--daemon", optarg,
+						  "empty path");
+			c.daemon_path = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -337,5 +351,6 @@ int muispctl_main(int argc, char **argv)
 		rc = EXIT_FAIL;
 	}
 	muisp_nl_close(c.nl);
+	mpd_close(&c);
 	return rc;
 }

@@ -22,6 +22,8 @@
 #define EXIT_NOMODULE	3	/* muisp family not registered */
 #define EXIT_PERM	4	/* needs CAP_NET_ADMIN */
 
+struct mpd;
+
 struct ctl {
 	enum out_fmt fmt;
 	FILE *out;
@@ -30,6 +32,10 @@ struct ctl {
 	 * say which argument the kernel's extended ack points at. */
 	const char *const *attr_names;
 	unsigned int nattr_names;
+	/* muispd's operator socket (daemon.c): --daemon PATH, opened on
+	 * first use. */
+	const char *daemon_path;
+	struct mpd *mpd;
 };
 
 struct ctl_verb {
@@ -83,6 +89,7 @@ int cmd_config(struct ctl *c, int argc, char **argv);
 int cmd_stats(struct ctl *c, int argc, char **argv);
 int cmd_monitor(struct ctl *c, int argc, char **argv);
 int cmd_lease(struct ctl *c, int argc, char **argv);
+int cmd_voucher(struct ctl *c, int argc, char **argv);
 int cmd_ca(struct ctl *c, int argc, char **argv);
 
 /* Printers shared by list/show and monitor. */

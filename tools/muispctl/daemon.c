@@ -1,0 +1,613 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * muispctl <-> muispd: the operator socket (see daemon.h).  One connection
+ * per run, opened on first use; one request at a time, each answered in
+ * order.  Frames go through muispd's codec (daemon/muispd/proto.c).
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "../../daemon/muispd/contract.h"	/* contract_state_name */
+
+struct mpd {
+	int fd;
+	uint32_t seq;		/* serial of the last request */
+	int replied;		/* any reply read on this connection */
+};
+
+const char *ctl_daemon_path(const struct ctl *c)
+{
+	return c->daemon_path ? c->daemon_path : MP_OP_SOCKET;
+}
+
+int mpd_open(struct ctl *c)
+{
+	struct sockaddr_un su = { .sun_family = AF_UNIX };
+	const char *path = ctl_daemon_path(c);
+	struct mpd *d;
+	int fd, e;
+
+	if (c->mpd)
+		return 0;
+	if (strlen(path) >= sizeof(su.sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(su.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&su, sizeof(su)) < 0)
+		goto fail;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		goto fail;
+	d->fd = fd;
+	c->mpd = d;
+	return 0;
+fail:
+	e = errno;
+	close(fd);
+	errno = e;
+	return -1;
+}
+
+void mpd_close(struct ctl *c)
+{
+	if (!c->mpd)
+		return;
+	close(c->mpd->fd);
+	free(c->mpd);
+	c->mpd = NULL;
+}
+
+static const char *open_hint(int err)
+{
+	switch (err) {
+	case ENOENT:
+		return " (is muispd running? --daemon PATH names another "
+		       "socket)";
+	case ECONNREFUSED:
+		return " (muispd is not running)";
+	case EACCES:
+	case EPERM:
+		return " (the operator socket is for root and muispd's user)";
+	default:
+		return "";
+	}
+}
+
+const char *mpd_unreachable(const struct ctl *c, int err, char *buf,
+			    size_t len)
+{
+	snprintf(buf, len, "muispd not reachable at %s (%s)",
+		 ctl_daemon_path(c), strerror(err));
+	return buf;
+}
+
+int mpd_open_fail(const struct ctl *c, int err)
+{
+	fprintf(stderr, "muispctl: muispd not reachable at %s: %s%s\n",
+		ctl_daemon_path(c), strerror(err), open_hint(err));
+	return err == EACCES || err == EPERM ? EXIT_PERM : EXIT_FAIL;
+}
+
+/* The connection is unusable: report, close, return the exit code.
+ * closed: muispd ended the connection. */
+static int lost(struct ctl *c, const char *what, int closed,
+		const char *fmt, ...) MUISP_PRINTF(4, 5);
+
+static int lost(struct ctl *c, const char *what, int closed,
+		const char *fmt, ...)
+{
+	struct stat st;
+	va_list ap;
+	int rc = EXIT_FAIL;
+
+	fprintf(stderr, "muispctl: %s: ", what);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	/* muispd closes a connection from a uid other than root and its
+	 * own without a word (the socket's owner is muispd's user). */
+	if (closed && !c->mpd->replied && geteuid() != 0 &&
+	    stat(ctl_daemon_path(c), &st) == 0 && st.st_uid != geteuid()) {
+		fputs(" (it accepts only root and its own user)", stderr);
+		rc = EXIT_PERM;
+	}
+	fputc('\n', stderr);
+	mpd_close(c);
+	return rc;
+}
+
+/* Read exactly len bytes: 1, 0 at end of file, -1 error (errno;
+ * ETIMEDOUT after the reply time-out). */
+static int read_full(int fd, uint8_t *p, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+		int r = poll(&pfd, 1, MPD_REPLY_TIMEOUT_MS);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		n = read(fd, p + got, len - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			return got ? (errno = EPROTO, -1) : 0;
+		got += (size_t)n;
+	}
+	return 1;
+}
+
+/* The next frame that answers request `serial` (asynchronous frames are
+ * skipped: the operator socket gets none today). */
+static int recv_reply(struct ctl *c, const char *what, uint32_t serial,
+		      struct mp_msg *rep)
+{
+	static uint8_t buf[MP_MAX_FRAME];
+	int flen, r;
+
+	for (;;) {
+		r = read_full(c->mpd->fd, buf, MP_HDR_LEN);
+		if (r == 0)
+			return lost(c, what, 1, "muispd closed the "
+				    "connection");
+		if (r < 0)
+			return lost(c, what, 0, "reading muispd's reply: %s",
+				    strerror(errno));
+		flen = mp_frame_len(buf, MP_HDR_LEN);
+		if (flen < 0)
+			return lost(c, what, 0, "bad reply from muispd: %s",
+				    mp_strerror(flen));
+		if (flen > MP_HDR_LEN) {
+			r = read_full(c->mpd->fd, buf + MP_HDR_LEN,
+				      (size_t)flen - MP_HDR_LEN);
+			if (r <= 0)
+				return lost(c, what, 0, "reading muispd's reply: "
+					    "%s", strerror(r ? errno : EPROTO));
+		}
+		r = mp_decode(buf, (size_t)flen, rep);
+		if (r)
+			return lost(c, what, 0, "bad reply from muispd: %s",
+				    mp_strerror(r));
+		c->mpd->replied = 1;
+		if (rep->flags & MP_F_ASYNC)
+			continue;
+		/* muispd sends the items of a list with serial 0. */
+		if (!(rep->flags & MP_F_REPLY) ||
+		    (rep->serial != serial &&
+		     !(rep->serial == 0 && (rep->flags & MP_F_MORE))))
+			return lost(c, what, 0, "muispd answered %s out of turn",
+				    mp_type_name(rep->type));
+		return EXIT_OK;
+	}
+}
+
+int mpd_call(struct ctl *c, const char *what, struct mp_msg *req,
+	     struct mp_msg *rep)
+{
+	uint8_t buf[MP_MAX_FRAME];
+	size_t off = 0;
+	int n;
+
+	req->serial = ++c->mpd->seq;
+	n = mp_encode(req, buf, sizeof(buf));
+	if (n < 0) {
+		fprintf(stderr, "muispctl: %s: cannot encode the request: %s\n",
+			what, mp_strerror(n));
+		return EXIT_FAIL;
+	}
+	while (off < (size_t)n) {
+		ssize_t w = send(c->mpd->fd, buf + off, (size_t)n - off,
+				 MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return lost(c, what, 0, "sending to muispd: %s",
+				    strerror(errno));
+		off += (size_t)w;
+	}
+	return recv_reply(c, what, req->serial, rep);
+}
+
+int mpd_next(struct ctl *c, const char *what, struct mp_msg *rep)
+{
+	return recv_reply(c, what, c->mpd->seq, rep);
+}
+
+int mpd_fail(const char *what, const struct mp_msg *rep)
+{
+	if (rep->type == MP_T_ERROR)
+		fprintf(stderr, "muispctl: %s: muispd: %s\n", what,
+			mp_has(rep, MP_A_MESSAGE) ? rep->s[MP_A_MESSAGE] :
+			mp_error_name((int)rep->u[MP_A_ERROR]));
+	else
+		fprintf(stderr, "muispctl: %s: unexpected %s reply from "
+			"muispd\n", what, mp_type_name(rep->type));
+	return EXIT_FAIL;
+}
+
+/* ---- contracts ---- */
+
+void dcontract_from_msg(struct dcontract *d, const struct mp_msg *m)
+{
+	memset(d, 0, sizeof(*d));
+	d->present = m->present;
+	d->serial = m->u[MP_A_SERIAL];
+	d->state = (uint8_t)m->u[MP_A_STATE];
+	d->usage = m->u[MP_A_USAGE];
+	d->soft = m->u[MP_A_SOFT];
+	d->hard = m->u[MP_A_HARD];
+	d->expiry = m->u[MP_A_EXPIRY];
+	d->issued = m->u[MP_A_TIME];
+	d->metric = (uint8_t)m->u[MP_A_METRIC];
+	d->method = (uint8_t)m->u[MP_A_METHOD];
+	d->privacy = (uint8_t)m->u[MP_A_PRIVACY];
+	d->deposit = m->u[MP_A_AMOUNT];
+	d->price = m->u[MP_A_PRICE];
+	d->unit = m->u[MP_A_UNIT];
+	d->key_id = (uint32_t)m->u[MP_A_KEY_ID];
+	d->charge = m->u[MP_A_CHARGE];
+	d->refund = m->u[MP_A_REFUND];
+	memcpy(d->addr, m->s[MP_A_ADDR], sizeof(d->addr));
+	memcpy(d->room, m->s[MP_A_ROOM], sizeof(d->room));
+	memcpy(d->password, m->s[MP_A_PASSWORD], sizeof(d->password));
+}
+
+const char *dmetric_name(unsigned int metric, char *buf)
+{
+	static const uint8_t k[__MP_METRIC_LAST] = {
+		[MP_METRIC_ELAPSED] = MUISP_METRIC_ELAPSED_TIME,
+		[MP_METRIC_USAGE_TIME] = MUISP_METRIC_USAGE_TIME,
+		[MP_METRIC_BYTES] = MUISP_METRIC_BYTES,
+		[MP_METRIC_PACKETS] = MUISP_METRIC_PACKETS,
+	};
+
+	if (metric == 0 || metric >= __MP_METRIC_LAST) {
+		snprintf(buf, 12, "%u", metric);
+		return buf;
+	}
+	return name_of(&metric_names, k[metric], buf);
+}
+
+#define VF_D	CV_DAEMON	/* from muispd */
+#define VF_K	CV_KERNEL	/* from the module */
+#define VF_L	4		/* in the text list */
+#define VF_S	8		/* show only */
+
+static const struct {
+	struct out_col col;
+	unsigned int flags;
+} vcols[V_N] = {
+	[V_ID] = { { "id", "ID" }, VF_D | VF_K | VF_L },
+	[V_STATE] = { { "state", "STATE" }, VF_D | VF_L },
+	[V_ADDR] = { { "addr", "ADDRESS" }, VF_D | VF_L },
+	[V_METHOD] = { { "method", "METHOD" }, VF_D | VF_L },
+	[V_METRIC] = { { "metric", "METRIC" }, VF_D | VF_L },
+	[V_USAGE] = { { "usage", "USAGE" }, VF_D | VF_L },
+	[V_SOFT] = { { "soft", "SOFT" }, VF_D | VF_L },
+	[V_HARD] = { { "hard", "HARD" }, VF_D | VF_L },
+	[V_DEPOSIT] = { { "deposit", "DEPOSIT" }, VF_D | VF_L },
+	[V_EXPIRES] = { { "receipt_expires_s", "EXPIRES" }, VF_D | VF_L },
+	[V_CHARGE] = { { "charge", "CHARGE" }, VF_D },
+	[V_REFUND] = { { "refund", "REFUND" }, VF_D },
+	[V_ISSUED] = { { "issued_s", "ISSUED" }, VF_D },
+	[V_PRICE] = { { "price", "PRICE" }, VF_D },
+	[V_UNIT] = { { "unit", "UNIT" }, VF_D },
+	[V_PRIVACY] = { { "privacy", "PRIVACY" }, VF_D },
+	[V_ROOM] = { { "room", "ROOM" }, VF_D },
+	[V_KEY_ID] = { { "key_id", "KEY_ID" }, VF_D },
+	[V_PASSWORD] = { { "password", "PASSWORD" }, VF_D | VF_S },
+	[V_K_STATUS] = { { "status", "K_STATUS" }, VF_K | VF_L },
+	[V_K_USED] = { { "used", "K_USED" }, VF_K },
+	[V_K_SOFT] = { { "soft_limit", "K_SOFT" }, VF_K },
+	[V_K_HARD] = { { "hard_limit", "K_HARD" }, VF_K },
+	[V_K_EXPIRES] = { { "expires_s", "K_EXPIRES" }, VF_K },
+	[V_K_UPB] = { { "up_bytes", "UP_BYTES" }, VF_K | VF_L },
+	[V_K_UPP] = { { "up_packets", "UP_PKTS" }, VF_K },
+	[V_K_DOWNB] = { { "down_bytes", "DOWN_BYTES" }, VF_K | VF_L },
+	[V_K_DOWNP] = { { "down_packets", "DOWN_PKTS" }, VF_K },
+	[V_K_ELAPSED] = { { "elapsed_ms", "ELAPSED_MS" }, VF_K },
+	[V_K_USAGE_MS] = { { "usage_ms", "USAGE_MS" }, VF_K },
+	[V_K_NADDRS] = { { "naddrs", "K_ADDRS" }, VF_K },
+};
+
+int cview_init(struct cview *v, int srcs, int show, enum out_fmt fmt)
+{
+	unsigned int i, f;
+
+	memset(v, 0, sizeof(*v));
+	v->srcs = srcs;
+	for (i = 0; i < V_N; i++) {
+		f = vcols[i].flags;
+		v->map[i] = -1;
+		if (!(f & srcs) || (!show && (f & VF_S)) ||
+		    (!show && fmt == OUT_TEXT && !(f & VF_L)))
+			continue;
+		v->map[i] = (int)v->n;
+		v->cols[v->n++] = vcols[i].col;
+	}
+	v->t = out_new(v->cols, v->n);
+	return v->t ? 0 : -1;
+}
+
+void cview_free(struct cview *v)
+{
+	out_free(v->t);
+	v->t = NULL;
+}
+
+static int put_u64(struct cview *v, int col, uint64_t x)
+{
+	return v->map[col] < 0 ? 0 : out_u64(v->t, (unsigned int)v->map[col], x);
+}
+
+static int put_str(struct cview *v, int col, const char *s)
+{
+	return v->map[col] < 0 ? 0 : out_str(v->t, (unsigned int)v->map[col], s);
+}
+
+static int put_time(struct cview *v, int col, uint64_t s)
+{
+	char tbuf[32];
+
+	return v->map[col] < 0 ? 0 :
+	       out_u64_as(v->t, (unsigned int)v->map[col], s,
+			  fmt_time_s(s, tbuf, sizeof(tbuf)));
+}
+
+/* A kernel limit of 0 is "none", as in the kernel-only view. */
+static int put_limit(struct cview *v, int col, uint64_t x)
+{
+	if (v->map[col] < 0)
+		return 0;
+	return x ? out_u64(v->t, (unsigned int)v->map[col], x) :
+		   out_u64_as(v->t, (unsigned int)v->map[col], 0, "none");
+}
+
+static int daemon_cells(struct cview *v, const struct dcontract *d)
+{
+	char num[12];
+	int r = 0;
+
+	r |= put_str(v, V_STATE, contract_state_name(d->state));
+	if (d->addr[0])
+		r |= put_str(v, V_ADDR, d->addr);
+	r |= put_str(v, V_METHOD, mp_method_name(d->method));
+	r |= put_str(v, V_METRIC, dmetric_name(d->metric, num));
+	r |= put_u64(v, V_USAGE, d->usage);
+	r |= put_u64(v, V_SOFT, d->soft);
+	r |= put_u64(v, V_HARD, d->hard);
+	r |= put_u64(v, V_DEPOSIT, d->deposit);
+	r |= put_time(v, V_EXPIRES, d->expiry);
+	if (d->present & (1ull << MP_A_CHARGE))
+		r |= put_u64(v, V_CHARGE, d->charge);
+	if (d->present & (1ull << MP_A_REFUND))
+		r |= put_u64(v, V_REFUND, d->refund);
+	r |= put_time(v, V_ISSUED, d->issued);
+	r |= put_u64(v, V_PRICE, d->price);
+	r |= put_u64(v, V_UNIT, d->unit);
+	r |= put_str(v, V_PRIVACY, d->privacy ? "esp" : "ah");
+	if (d->room[0])
+		r |= put_str(v, V_ROOM, d->room);
+	r |= put_u64(v, V_KEY_ID, d->key_id);
+	if (d->password[0])
+		r |= put_str(v, V_PASSWORD, d->password);
+	return r;
+}
+
+static int kernel_cells(struct cview *v, const struct muisp_nl_contract *k)
+{
+	char num[12];
+	int r = 0;
+
+	r |= put_str(v, V_K_STATUS, name_of(&contract_status_names, k->status,
+					    num));
+	r |= put_u64(v, V_K_USED, k->used);
+	r |= put_limit(v, V_K_SOFT, k->soft_limit);
+	r |= put_limit(v, V_K_HARD, k->hard_limit);
+	r |= put_time(v, V_K_EXPIRES, k->expires_s);
+	r |= put_u64(v, V_K_UPB, k->up_bytes);
+	r |= put_u64(v, V_K_UPP, k->up_packets);
+	r |= put_u64(v, V_K_DOWNB, k->down_bytes);
+	r |= put_u64(v, V_K_DOWNP, k->down_packets);
+	r |= put_u64(v, V_K_ELAPSED, k->elapsed_ms);
+	r |= put_u64(v, V_K_USAGE_MS, k->usage_ms);
+	if (MUISP_NL_HAS(k, MUISP_CONTRACT_A_NADDRS))
+		r |= put_u64(v, V_K_NADDRS, k->naddrs);
+	return r;
+}
+
+int cview_row(struct cview *v, const struct dcontract *d,
+	      const struct muisp_nl_contract *k)
+{
+	char num[12];
+	int r;
+
+	if (!d && !k)
+		return -1;
+	if (out_row(v->t) < 0)
+		return -1;
+	r = put_u64(v, V_ID, d ? d->serial : k->id);
+	if (d && (v->srcs & CV_DAEMON))
+		r |= daemon_cells(v, d);
+	else if (k)	/* a contract only the module has: its metric */
+		r |= put_str(v, V_METRIC, name_of(&metric_names, k->metric,
+						  num));
+	if (k && (v->srcs & CV_KERNEL))
+		r |= kernel_cells(v, k);
+	return r ? -1 : 0;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+	const struct dcontract *x = a, *y = b;
+
+	return x->serial < y->serial ? -1 : x->serial > y->serial;
+}
+
+static int cmp_k(const void *a, const void *b)
+{
+	const struct muisp_nl_contract *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+int cview_merge(struct cview *v, struct dcontract *d, size_t nd,
+		struct muisp_nl_contract *k, size_t nk)
+{
+	size_t i = 0, j = 0;
+	int r = 0;
+
+	if (nd)
+		qsort(d, nd, sizeof(*d), cmp_d);
+	if (nk)
+		qsort(k, nk, sizeof(*k), cmp_k);
+	while (r == 0 && (i < nd || j < nk)) {
+		if (j == nk || (i < nd && d[i].serial < k[j].id))
+			r = cview_row(v, &d[i++], NULL);
+		else if (i == nd || k[j].id < d[i].serial)
+			r = cview_row(v, NULL, &k[j++]);
+		else
+			r = cview_row(v, &d[i++], &k[j++]);
+	}
+	return r;
+}
+
+/* ---- statements ---- */
+
+enum { S_ID, S_STATE, S_METHOD, S_USAGE, S_DEPOSIT, S_CHARGE, S_REFUND };
+static const struct out_col stmt_cols[] = {
+	[S_ID] = { "id", "ID" },
+	[S_STATE] = { "state", "STATE" },
+	[S_METHOD] = { "method", "METHOD" },
+	[S_USAGE] = { "usage", "USAGE" },
+	[S_DEPOSIT] = { "deposit", "DEPOSIT" },
+	[S_CHARGE] = { "charge", "CHARGE" },
+	[S_REFUND] = { "refund", "REFUND" },
+};
+
+enum { L_KIND, L_AMOUNT, L_DESC };
+static const struct out_col line_cols[] = {
+	[L_KIND] = { "kind", "KIND" },
+	[L_AMOUNT] = { "amount", "AMOUNT" },
+	[L_DESC] = { "description", "DESCRIPTION" },
+};
+
+int statement_print(FILE *f, enum out_fmt fmt, const struct mp_msg *m)
+{
+	struct out_table *s = out_new(stmt_cols, 7), *l = out_new(line_cols, 3);
+	int r = -1;
+	unsigned int i;
+
+	if (!s || !l || out_row(s) < 0)
+		goto out;
+	if (out_u64(s, S_ID, m->u[MP_A_SERIAL]) < 0 ||
+	    (mp_has(m, MP_A_STATE) &&
+	     out_str(s, S_STATE, contract_state_name((int)m->u[MP_A_STATE]))) ||
+	    (mp_has(m, MP_A_METHOD) &&
+	     out_str(s, S_METHOD, mp_method_name((int)m->u[MP_A_METHOD]))) ||
+	    (mp_has(m, MP_A_USAGE) && out_u64(s, S_USAGE, m->u[MP_A_USAGE])) ||
+	    (mp_has(m, MP_A_AMOUNT) &&
+	     out_u64(s, S_DEPOSIT, m->u[MP_A_AMOUNT])) ||
+	    (mp_has(m, MP_A_CHARGE) &&
+	     out_u64(s, S_CHARGE, m->u[MP_A_CHARGE])) ||
+	    (mp_has(m, MP_A_REFUND) &&
+	     out_u64(s, S_REFUND, m->u[MP_A_REFUND])))
+		goto out;
+	for (i = 0; i < m->nlines; i++)
+		if (out_row(l) < 0 ||
+		    out_str(l, L_KIND, m->lines[i].credit ? "credit" :
+			    "debit") < 0 ||
+		    out_u64(l, L_AMOUNT, m->lines[i].amount) < 0 ||
+		    out_str(l, L_DESC, m->lines[i].desc) < 0)
+			goto out;
+	if (fmt == OUT_TEXT) {
+		out_print(s, f, OUT_TEXT, OUT_RECORD);
+		fputc('\n', f);
+		out_print(l, f, OUT_TEXT, OUT_LIST);
+	} else {
+		char *obj = NULL;
+		size_t len = 0;
+		FILE *mf = open_memstream(&obj, &len);
+
+		if (!mf)
+			goto out;
+		out_print_json_obj(s, 0, mf);
+		if (fclose(mf) != 0 || len < 2) {
+			free(obj);
+			goto out;
+		}
+		/* {...} -> {..., "lines":[...]} */
+		fwrite(obj, 1, len - 1, f);
+		free(obj);
+		fputs(",\"lines\":[", f);
+		for (i = 0; i < m->nlines; i++) {
+			if (i)
+				fputc(',', f);
+			out_print_json_obj(l, i, f);
+		}
+		fputs("]}\n", f);
+	}
+	r = 0;
+out:
+	out_free(s);
+	out_free(l);
+	return r;
+}
+
+/* ---- vouchers ---- */
+
+enum { VC_CODE, VC_STATE, VC_BALANCE, VC_EXPIRES };
+const struct out_col voucher_cols[] = {
+	[VC_CODE] = { "code", "CODE" },
+	[VC_STATE] = { "state", "STATE" },
+	[VC_BALANCE] = { "balance", "BALANCE" },
+	[VC_EXPIRES] = { "expires_s", "EXPIRES" },
+};
+const unsigned int voucher_ncols = 4;
+
+/* muispd refuses a voucher when now > expiry (payment.c). */
+const char *voucher_state(uint64_t balance, uint64_t expiry, uint64_t now)
+{
+	if (expiry && now > expiry)
+		return "expired";
+	return balance ? "valid" : "empty";
+}
+
+int voucher_row(struct out_table *t, const struct mp_msg *m, uint64_t now)
+{
+	uint64_t exp = mp_has(m, MP_A_EXPIRY) ? m->u[MP_A_EXPIRY] : 0;
+	char tbuf[32];
+
+	if (out_row(t) < 0 || out_str(t, VC_CODE, m->s[MP_A_CODE]) < 0 ||
+	    out_str(t, VC_STATE, voucher_state(m->u[MP_A_BALANCE], exp,
+					       now)) < 0 ||
+	    out_u64(t, VC_BALANCE, m->u[MP_A_BALANCE]) < 0 ||
+	    out_u64_as(t, VC_EXPIRES, exp,
+		       fmt_time_s(exp, tbuf, sizeof(tbuf))) < 0)
+		return -1;
+	return 0;
+}
