@@ -6,6 +6,8 @@ usage: provider.py PORTFILE
 Listens on 127.0.0.1 (ephemeral port, written to PORTFILE), accounts:
 tok-good (1000), tok-poor (5).  POST /authorize holds an amount, POST
 /capture takes the charge and releases the rest, GET /ledger dumps state.
+POST /fail-captures {"count": N} makes the next N captures fail (HTTP 503),
+so a settlement's refund fails and muispd keeps the contract in settlement.
 """
 import json
 import sys
@@ -14,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 accounts = {"tok-good": 1000, "tok-poor": 5}
 holds = {}      # id -> {token, amount, captured, reference}
 seq = [0]
+fail_captures = [0]
 
 
 class H(BaseHTTPRequestHandler):
@@ -54,7 +57,17 @@ class H(BaseHTTPRequestHandler):
             holds[tid] = {"token": tok, "amount": amt, "captured": None,
                           "reference": req.get("reference")}
             return self.reply(200, {"status": "authorized", "id": tid})
+        if self.path == "/fail-captures":
+            n = req.get("count")
+            if not isinstance(n, int) or n < 0:
+                return self.reply(400, {"status": "error"})
+            fail_captures[0] = n
+            return self.reply(200, {"status": "ok"})
         if self.path == "/capture":
+            if fail_captures[0] > 0:
+                fail_captures[0] -= 1
+                return self.reply(503, {"status": "error",
+                                        "reason": "unavailable"})
             h = holds.get(req.get("id"))
             amt = req.get("amount")
             if not h or h["captured"] is not None or \

@@ -8,7 +8,11 @@
 # extend -> kill -9 and restart -> terminate -> statement and refund;
 # tampered receipt; plain TCP refused; offline password contract billed to
 # a room; rebind after unbind; receipt presented elsewhere (replay refused
-# while the owner answers; rebind on a new address once it does not).
+# while the owner answers; rebind on a new address once it does not);
+# muispctl's operator commands (voucher issue/show, contract list/show/
+# terminate/settle) against this muispd, including a refund that fails and
+# is settled later, and muispd unreachable (stale socket, no socket,
+# permission).
 #
 # usage: tests/contract/run.sh [BINDIR]     (default build/bin)
 # Exit 0 on success; prints "contract: N passed, 0 failed" (the first failed
@@ -101,6 +105,17 @@ ok
 start_daemon
 
 op() { "$bin/muisp-client" -O "$T/muispd.sock" op "$@"; }
+ctl() { "$bin/muispctl" --daemon "$T/muispd.sock" "$@"; }
+# run_ctl ARGS...: muispctl with stdout in $T/ctl.out, stderr in $T/ctl.err,
+# exit status in $rc.
+run_ctl() { rc=0; ctl "$@" >"$T/ctl.out" 2>"$T/ctl.err" || rc=$?; }
+# Without the module (build hosts cannot load it), contract list/show say
+# the module's metering is missing; the checks of that note run only there.
+rc=0
+"$bin/muispctl" stats >/dev/null 2>&1 || rc=$?
+nomod=0
+[ "$rc" != 3 ] || nomod=1
+nomod_note="muispctl: note: muisp kernel module not loaded: muispd's contracts without the module's metering"
 cl() {	# cl STATEDIR SOURCE args...
 	local sd=$1 src=$2
 	shift 2
@@ -175,6 +190,10 @@ ok
 kill -9 "$pid"
 wait "$pid" 2>/dev/null || true
 pid=
+# Its socket is left behind with nobody listening.
+run_ctl voucher show "$code"
+expect "muispctl, muispd killed" "1|muispctl: muispd not reachable at $T/muispd.sock: Connection refused (muispd is not running)|" \
+	"$rc|$(cat "$T/ctl.err")|$(cat "$T/ctl.out")"
 start_daemon
 out=$(cl alice 127.0.0.2 status)
 expect "after restart state" active "$(field state "$out")"
@@ -236,6 +255,17 @@ grep -q "declined by provider: insufficient funds" "$T/poor.out" || fail "poor: 
 ok
 out=$(cl erin 127.0.0.6 -m online -P tok-good --start buy bytes 1000000 2000000)
 s4=$(field serial "$(grep '^quote' <<<"$out")")
+# provider METHOD PATH [JSON]: its reply's body (bash's /dev/tcp: no process
+# to start).
+provider() {
+	local body=${3:-} line
+	exec 9<>"/dev/tcp/127.0.0.1/$pport"
+	printf '%s %s HTTP/1.0\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s' \
+		"$1" "$2" "${#body}" "$body" >&9
+	while IFS= read -r line <&9 && [ "${line%$'\r'}" ]; do :; done
+	cat <&9
+	exec 9<&-
+}
 ledger() { python3 -c 'import json,sys,urllib.request; d=json.load(urllib.request.urlopen("http://127.0.0.1:'"$pport"'/ledger")); print(eval(sys.argv[1]))' "$1"; }
 expect "provider holds deposit" 980 "$(ledger 'd["accounts"]["tok-good"]')"
 op usage-add "$s4" 1234567 >/dev/null
@@ -245,6 +275,131 @@ expect "online refund" 7 "$(field refund "$out")"
 expect "provider captured" 13 "$(ledger 'd["holds"]["tx-1"]["captured"]')"
 expect "provider released" 987 "$(ledger 'd["accounts"]["tok-good"]')"
 expect "provider reference" "muisp-$s4" "$(ledger 'd["holds"]["tx-1"]["reference"]')"
+
+# --- muispctl voucher and contract: the operator's commands ---
+# Two codes from muispctl; the first pays for a contract (deposit 30).
+run_ctl --json voucher issue 40 count 2
+expect "ctl voucher issue" "0||2 40 40 valid valid 0" \
+	"$rc|$(cat "$T/ctl.err")|$(jq -r '"\(length) \(.[0].balance) \(.[1].balance) \(.[0].state) \(.[1].state) \(.[0].expires_s)"' "$T/ctl.out")"
+vc=$(jq -r '.[0].code' "$T/ctl.out")
+vc2=$(jq -r '.[1].code' "$T/ctl.out")
+[[ $vc =~ ^[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}$ ]] && [ "$vc" != "$vc2" ] ||
+	fail "ctl voucher codes '$vc' '$vc2'"
+ok
+# The text table lists the codes too; an expiry is kept.
+run_ctl voucher issue 5 expires @4102444800
+expect "ctl voucher issue (text)" "0|CODE STATE BALANCE EXPIRES|valid 5 2100-01-01T00:00:00Z" \
+	"$rc|$(head -n1 "$T/ctl.out" | tr -s ' ')|$(tail -n1 "$T/ctl.out" | cut -d' ' -f2- | tr -s ' ' | sed 's/^ //')"
+out=$(cl grace 127.0.0.8 -m voucher -P "$vc" --start buy bytes 2000000 3000000)
+s6=$(field serial "$(grep '^quote' <<<"$out")")
+expect "ctl voucher pays" "30 active" \
+	"$(field deposit "$(grep '^quote' <<<"$out")") $(field state "$(tail -n1 <<<"$out")")"
+expect "ctl voucher show after purchase" "$vc valid 10 0" \
+	"$(ctl --json voucher show "$vc" | jq -r '"\(.code) \(.state) \(.balance) \(.expires_s)"')"
+expect "ctl other voucher untouched" "valid 40" \
+	"$(ctl --json voucher show "$vc2" | jq -r '"\(.state) \(.balance)"')"
+op usage-add "$s6" 1234567 >/dev/null
+# list: muispd's records (no module here: the note says so on stderr).
+run_ctl --json contract list
+[ "$nomod" = 0 ] || expect "ctl contract list note" "0|$nomod_note" "$rc|$(cat "$T/ctl.err")"
+expect "ctl contract list row" '["active","127.0.0.8","voucher","bytes",1234567,2000000,3000000,30,10,1000000,"ah",1,null,null,null,86400]' \
+	"$(jq -c --argjson id "$s6" '.[] | select(.id == $id) | [.state,.addr,.method,.metric,.usage,.soft,.hard,.deposit,.price,.unit,.privacy,.key_id,.charge,.refund,.room,(.receipt_expires_s - .issued_s)]' "$T/ctl.out")"
+expect "ctl contract list ids" "$(op contract-list | sed -n 's/^serial=\([0-9]*\) .*/\1/p' | paste -sd' ')" \
+	"$(jq -r 'map(.id) | join(" ")' "$T/ctl.out")"
+expect "ctl contract list earlier ones" "extinguished 11 9 extinguished 3 17" \
+	"$(jq -r --argjson a "$serial" --argjson b "$s2" 'map(select(.id == $a or .id == $b)) | map("\(.state) \(.charge) \(.refund)") | join(" ")' "$T/ctl.out")"
+# "daemon" asks muispd only: no note; the keys scripts rely on.
+run_ctl --json contract list daemon
+expect "ctl contract list daemon" '0||["id","state","addr","method","metric","usage","soft","hard","deposit","receipt_expires_s","charge","refund","issued_s","price","unit","privacy","room","key_id"]' \
+	"$rc|$(cat "$T/ctl.err")|$(jq -c '.[0] | keys_unsorted' "$T/ctl.out")"
+run_ctl contract list daemon
+expect "ctl contract list (text)" "ID STATE ADDRESS METHOD METRIC USAGE SOFT HARD DEPOSIT EXPIRES|$s6 active 127.0.0.8 voucher bytes 1234567 2000000 3000000 30" \
+	"$(head -n1 "$T/ctl.out" | tr -s ' ')|$(grep "127.0.0.8" "$T/ctl.out" | tr -s ' ' | sed 's/^ //' | cut -d' ' -f1-9)"
+# show: the same record plus the offline password (none here).
+run_ctl --json contract show "$s6"
+expect "ctl contract show" "0|active 127.0.0.8 1234567 30 null" \
+	"$rc|$(jq -r '"\(.state) \(.addr) \(.usage) \(.deposit) \(.password)"' "$T/ctl.out")"
+[ "$nomod" = 0 ] || expect "ctl contract show note" "$nomod_note" "$(cat "$T/ctl.err")"
+expect "ctl contract show offline password" "$pw room 101" \
+	"$(ctl --json contract show "$s2" daemon | jq -r '"\(.password) \(.method) \(.room)"')"
+run_ctl contract show "$s6" daemon
+expect "ctl contract show (text)" "STATE:    active|ADDRESS:  127.0.0.8" \
+	"$(grep -E '^(STATE|ADDRESS):' "$T/ctl.out" | paste -sd'|')"
+# settle is only for a contract whose refund failed.
+run_ctl contract settle "$s6"
+expect "ctl settle while active" "1|muispctl: contract settle: contract $s6 is active, not in settlement (to end it: muispctl contract terminate $s6)|" \
+	"$rc|$(cat "$T/ctl.err")|$(cat "$T/ctl.out")"
+# terminate: settled at once; 1234567 bytes at 10 per 1000000 = 13, the
+# other 17 of the deposit go back to the voucher (10 + 17 = 27).
+run_ctl --json contract terminate "$s6"
+expect "ctl terminate statement" "0||{\"id\":$s6,\"state\":\"extinguished\",\"method\":\"voucher\",\"usage\":1234567,\"deposit\":30,\"charge\":13,\"refund\":17,\"lines\":[{\"kind\":\"debit\",\"amount\":30,\"description\":\"deposit (voucher $vc)\"},{\"kind\":\"debit\",\"amount\":0,\"description\":\"usage 1234567 bytes at 10 per 1000000 = 13\"},{\"kind\":\"credit\",\"amount\":17,\"description\":\"residual credited to voucher $vc (balance 27)\"}]}" \
+	"$rc|$(cat "$T/ctl.err")|$(cat "$T/ctl.out")"
+expect "ctl voucher credited" "valid 27" "$(ctl --json voucher show "$vc" | jq -r '"\(.state) \(.balance)"')"
+expect "ctl terminated contract" "extinguished null 13 17" \
+	"$(ctl --json contract show "$s6" daemon | jq -r '"\(.state) \(.addr) \(.charge) \(.refund)"')"
+run_ctl contract terminate "$s6"
+expect "ctl terminate twice" "1|muispctl: contract terminate: contract $s6 is already extinguished (charge 13, refund 17)|" \
+	"$rc|$(cat "$T/ctl.err")|$(cat "$T/ctl.out")"
+# Unknown ids and codes.
+for verb in terminate settle; do
+	run_ctl contract $verb 999999
+	expect "ctl $verb unknown" "1|muispctl: contract $verb: no contract 999999 in muispd|" \
+		"$rc|$(cat "$T/ctl.err")|$(cat "$T/ctl.out")"
+done
+run_ctl contract show 999999 daemon
+expect "ctl show unknown" "1|muispctl: contract show: no contract 999999 in muispd|" \
+	"$rc|$(cat "$T/ctl.err")|$(cat "$T/ctl.out")"
+run_ctl voucher show AAAA-BBBB-CCCC-DDDD
+expect "ctl voucher unknown" "1|muispctl: voucher show: no voucher 'AAAA-BBBB-CCCC-DDDD' in muispd|" \
+	"$rc|$(cat "$T/ctl.err")|$(cat "$T/ctl.out")"
+# One connection serves a whole batch.
+printf 'voucher show %s\ncontract show %s daemon\n' "$vc2" "$s6" >"$T/ctl.batch"
+run_ctl --json -b "$T/ctl.batch"
+expect "ctl batch" '0|{"code":"'"$vc2"'","state":"valid","balance":40,"expires_s":0}|extinguished' \
+	"$rc|$(head -n1 "$T/ctl.out")|$(tail -n1 "$T/ctl.out" | jq -r .state)"
+# Not root nor muispd's user: refused with exit 4.
+if [ "$(id -u)" = 0 ]; then
+	rc=0
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$bin/muispctl" \
+		--daemon "$T/muispd.sock" voucher show "$vc" >"$T/ctl.out" 2>"$T/ctl.err" || rc=$?
+	expect "ctl unprivileged" "4|muispctl: muispd not reachable at $T/muispd.sock: Permission denied (the operator socket is for root and muispd's user)" \
+		"$rc|$(cat "$T/ctl.err")"
+fi
+
+# --- a refund that fails: the contract stays in settlement; settle retries ---
+out=$(cl frank 127.0.0.7 -m online -P tok-good --start buy bytes 1000000 2000000)
+s5=$(field serial "$(grep '^quote' <<<"$out")")
+op usage-add "$s5" 500000 >/dev/null
+provider POST /fail-captures '{"count": 1}' >/dev/null
+run_ctl contract terminate "$s5"
+expect "ctl terminate, refund failed" "1|muispctl: contract terminate: muispd: settlement pending
+muispctl: contract terminate: contract $s5 is in settlement; retry with 'muispctl contract settle $s5'|" \
+	"$rc|$(cat "$T/ctl.err")|$(cat "$T/ctl.out")"
+expect "ctl in settlement" "in-settlement null null" \
+	"$(ctl --json contract show "$s5" daemon | jq -r '"\(.state) \(.charge) \(.refund)"')"
+provider GET /ledger >"$T/ledger.json"
+tx=$(jq -r --arg r "muisp-$s5" '.holds | to_entries[] | select(.value.reference == $r) | .key' "$T/ledger.json")
+expect "provider: nothing captured yet" "null 20" \
+	"$(jq -r --arg tx "$tx" '.holds[$tx] | "\(.captured) \(.amount)"' "$T/ledger.json")"
+# 500000 bytes at 10 per 1000000 = 5 charged, 15 released.
+run_ctl contract settle "$s5"
+expect "ctl settle" "0|ID:      $s5
+STATE:   extinguished
+METHOD:  online
+USAGE:   500000
+DEPOSIT: 20
+CHARGE:  5
+REFUND:  15
+
+KIND    AMOUNT  DESCRIPTION
+debit       20  deposit (online $tx)
+debit        0  usage 500000 bytes at 10 per 1000000 = 5
+credit      15  authorisation $tx: released|" "$rc|$(cat "$T/ctl.out")|$(cat "$T/ctl.err")"
+expect "provider after settle: captured, account" "5 982" \
+	"$(provider GET /ledger | jq -r --arg tx "$tx" '"\(.holds[$tx].captured) \(.accounts["tok-good"])"')"
+run_ctl contract settle "$s5"
+expect "ctl settle twice" "1|muispctl: contract settle: contract $s5 is already extinguished (charge 5, refund 15)" \
+	"$rc|$(cat "$T/ctl.err")"
 
 # --- receipt presented elsewhere ---
 code=$(field code "$(op voucher-issue 100)")
@@ -318,10 +473,23 @@ while read -r c; do
 	total=$((total + $(field balance "$(op voucher-show "$c")")))
 done <"$T/codes"
 expect "voucher totals" $((n * 20)) "$total"
+expect "ctl list of all contracts" "$n $n" \
+	"$(ctl --json contract list daemon | jq -r '[.[] | select(.addr != null and (.addr | startswith("127.0.1.")))] | "\(length) \(map(select(.state == "suspended" and .deposit == 10)) | length)"')"
 
 kill "$pid"
 wait "$pid" 2>/dev/null || true
 pid=
 if grep -q Sanitizer "$T/muispd.log"; then fail "sanitizer report"; fi
 ok
+# muispd stopped (its socket removed): each command says so.
+run_ctl voucher show "$vc"
+expect "ctl, no muispd" "1|muispctl: muispd not reachable at $T/muispd.sock: No such file or directory (is muispd running? --daemon PATH names another socket)|" \
+	"$rc|$(cat "$T/ctl.err")|$(cat "$T/ctl.out")"
+run_ctl contract terminate 1
+expect "ctl terminate, no muispd" "1|muispctl: muispd not reachable at $T/muispd.sock: No such file or directory (is muispd running? --daemon PATH names another socket)" \
+	"$rc|$(cat "$T/ctl.err")"
+# list with neither muispd nor the module: both reasons, the module's code.
+run_ctl contract list
+[ "$nomod" = 0 ] || expect "ctl list, no muispd, no module" "3|muispctl: muispd not reachable at $T/muispd.sock: No such file or directory (is muispd running? --daemon PATH names another socket)
+muispctl: muisp kernel module not loaded (modprobe muisp)|" "$rc|$(cat "$T/ctl.err")|$(cat "$T/ctl.out")"
 echo "contract: $checks passed, 0 failed"
