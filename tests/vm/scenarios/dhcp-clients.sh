@@ -1,0 +1,20 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# timeout: 900
+#
+# The DHCP client suite (tests/dhcp/run.sh) on the VM's Debian kernel: real
+# ISC dhclient and dhcpcd in network namespaces obtain, renew, rebind after
+# a server restart and release leases; a restart mid-lease keeps them; FIFO
+# reuse order; pool exhaustion (no offer, a log line); DECLINE quarantine;
+# scapy-built malformed datagrams dropped and counted exactly; muispctl
+# lease.  (The kernel hand-off with the module is dhcp-kernel.)
+. "$MUISP_TOP/tests/vm/lib.sh"
+"$MUISP_TOP/tests/dhcp/run.sh" >"$SCRATCH/out" 2>&1
+rc=$?
+cat "$SCRATCH/out"
+line=$(grep -E '^dhcp: [0-9]+ passed, [0-9]+ failed' "$SCRATCH/out" | tail -1)
+[ $rc -eq 0 ] || fail "suite exited $rc: $line"
+case "$line" in
+"dhcp: "*" passed, 0 failed") log "$line" ;;
+*) fail "no clean summary: $line" ;;
+esac
