@@ -15,7 +15,7 @@
 # passed.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-ctl=${MUISP_BIN:-$top/build/bin}/muispctl
+ctl=$(realpath -m "${MUISP_BIN:-$top/build/bin}/muispctl")
 pass=0 fail=0
 
 if [ ! -x "$ctl" ] || ! command -v openssl >/dev/null; then
