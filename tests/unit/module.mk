@@ -20,6 +20,7 @@ $(eval $(call unit_test,test_nl,tests/unit/test_nl.c $(LIB_NL_SRCS),$(LIB_NL_LIB
 DHCPD_TEST_LIBS = $(shell $(PKG_CONFIG) --libs sqlite3 2>/dev/null || echo -lsqlite3)
 $(eval $(call unit_test,test_dhcp_packet,tests/unit/test_dhcp_packet.c daemon/dhcpd/packet.c daemon/dhcpd/io.c lib/log.c,))
 $(eval $(call unit_test,test_muispctl,tests/unit/test_muispctl.c $(MUISPCTL_SRCS),$(MUISPCTL_LIBS)))
+$(eval $(call unit_test,test_muispctl_daemon,tests/unit/test_muispctl_daemon.c $(MUISPCTL_SRCS),$(MUISPCTL_LIBS)))
 $(eval $(call unit_test,test_dhcp_pool,tests/unit/test_dhcp_pool.c daemon/dhcpd/pool.c,))
 $(eval $(call unit_test,test_dhcp_config,tests/unit/test_dhcp_config.c daemon/dhcpd/config.c,))
 $(eval $(call unit_test,test_dhcp_leasedb,tests/unit/test_dhcp_leasedb.c daemon/dhcpd/leasedb.c,$(DHCPD_TEST_LIBS)))

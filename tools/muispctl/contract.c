@@ -295,11 +295,11 @@ static int contract_list(struct ctl *c, int argc, char **argv)
 	struct cview v = { 0 };
 	int want = CV_DAEMON | CV_KERNEL, have, rc = EXIT_OK;
 
-	if (argc == 2 && source_word(argv[1]))
+	if (argc > 2 || (argc == 2 && !source_word(argv[1])))
+		return ctl_usage("unknown contract list argument '%s'",
+				 argv[argc - 1]);
+	if (argc == 2)
 		want = source_word(argv[1]);
-	else if (argc > 1)
-		return ctl_usage("contract list takes at most 'kernel' or "
-				 "'daemon'");
 	if (want == CV_KERNEL)
 		return kernel_list(c);
 	have = open_sources(c, want, &rc);
@@ -335,10 +335,13 @@ static int contract_show(struct ctl *c, int argc, char **argv)
 	int dfound = 0, kfound = 0;
 	uint32_t id;
 
-	if (argc == 3 && source_word(argv[2]))
-		want = source_word(argv[2]);
-	else if (argc != 2)
+	if (argc < 2)
 		return ctl_usage("contract show needs one ID");
+	if (argc > 3 || (argc == 3 && !source_word(argv[2])))
+		return ctl_usage("unknown contract show argument '%s'",
+				 argv[argc - 1]);
+	if (argc == 3)
+		want = source_word(argv[2]);
 	if ((rc = parse_id(argv[1], &id)) != EXIT_OK)
 		return rc;
 	if (want == CV_KERNEL)

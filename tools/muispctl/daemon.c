@@ -129,7 +129,8 @@ static int lost(struct ctl *c, const char *what, int closed,
 	return rc;
 }
 
-/* Read exactly len bytes: 1, 0 at end of file, -1 error (errno;
+/* Read exactly len bytes: 1, 0 when muispd closed the connection (end of
+ * file, or a reset: it closed with our request unread), -1 error (errno;
  * ETIMEDOUT after the reply time-out). */
 static int read_full(int fd, uint8_t *p, size_t len)
 {
@@ -151,6 +152,8 @@ static int read_full(int fd, uint8_t *p, size_t len)
 		n = read(fd, p + got, len - got);
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && errno == ECONNRESET && !got)
+			return 0;
 		if (n < 0)
 			return -1;
 		if (n == 0)
@@ -224,6 +227,9 @@ int mpd_call(struct ctl *c, const char *what, struct mp_msg *req,
 
 		if (w < 0 && errno == EINTR)
 			continue;
+		if (w < 0 && (errno == EPIPE || errno == ECONNRESET))
+			return lost(c, what, 1, "muispd closed the "
+				    "connection");
 		if (w < 0)
 			return lost(c, what, 0, "sending to muispd: %s",
 				    strerror(errno));

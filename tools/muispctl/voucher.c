@@ -79,9 +79,9 @@ static int voucher_issue(struct ctl *c, int argc, char **argv)
 	}
 	if (out_nrows(t))
 		out_print(t, c->out, c->fmt, OUT_LIST);
-	if (rc != EXIT_OK && i > 0)
-		fprintf(stderr, "muispctl: voucher issue: %llu of %llu "
-			"vouchers issued (listed)\n", (unsigned long long)i,
+	if (rc != EXIT_OK && out_nrows(t))
+		fprintf(stderr, "muispctl: voucher issue: %zu of %llu "
+			"vouchers issued (listed)\n", out_nrows(t),
 			(unsigned long long)count);
 	out_free(t);
 	return rc;
