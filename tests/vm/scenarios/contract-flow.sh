@@ -7,47 +7,15 @@
 # metered by the module -> soft-limit warning (traffic stops) -> extend ->
 # kill -9 of muispd and restart (contract still bound, usage within one
 # checkpoint interval) -> terminate -> exact refund from the module's
-# usage; a receipt with one byte changed is rejected.  (The hard-limit cut
-# is not covered here yet: see the contracts report.)  (No IKE here: the tunnel scenarios cover it.)
+# usage; a receipt with one byte changed is rejected; muispctl's contract
+# view joins muispd's record with the module's metering.  (The hard-limit cut
+# is contract-hardlimit.)  (No IKE here: the tunnel scenarios cover it.)
 . "$MUISP_TOP/tests/vm/lib.sh"
 topo_up
 on router muispctl config set lan lan0 require-tunnel off
 
-S=$SCRATCH
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	-keyout $S/ca.key -out $S/ca.crt -days 2 -subj "/CN=muisp test CA" 2>/dev/null
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	-keyout $S/router.key -out $S/router.csr -subj "/CN=router.muisp.test" 2>/dev/null
-printf 'subjectAltName=DNS:router.muisp.test,IP:%s\n' $ROUTER_LAN4 >$S/ext
-openssl x509 -req -in $S/router.csr -CA $S/ca.crt -CAkey $S/ca.key \
-	-CAcreateserial -out $S/router.crt -days 2 -extfile $S/ext 2>/dev/null
-
-cat >$S/muispd.conf <<EOF
-listen ::
-port 4433
-socket $S/muispd.sock
-database $S/muispd.db
-cert $S/router.crt
-key $S/router.key
-kernel yes
-checkpoint-interval 1
-warn-interval 1
-warn-tries 2
-price bytes voucher ah 1000 1000000
-EOF
-
-start_muispd() {
-	rm -f $S/muispd.sock
-	ip netns exec router muispd -d -v -f $S/muispd.conf >>$S/muispd.log 2>&1 &
-	MUISPD=$!
-	wait_until 20 test -S $S/muispd.sock
-}
-start_muispd
-trap 'rc=$?; [ $rc -eq 0 ] || { echo "--- muispd.log" >&2; tail -n 40 $S/muispd.log >&2; }; topo_down' EXIT
-op() { ip netns exec router muisp-client -O $S/muispd.sock op "$@"; }
-cl() { ip netns exec alice muisp-client -s $ROUTER_LAN4 --ca $S/ca.crt \
-	--name router.muisp.test -S $S/alice "$@"; }
-field() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2" | head -n1; }
+. "$MUISP_TOP/tests/vm/scenarios/contract-lib.bash"
+muispd_setup </dev/null
 
 # Unpaid: the WAN is unreachable.
 ! on alice ping -c 1 -W 1 $INET4 >/dev/null || fail "unpaid ping passed"
@@ -60,6 +28,15 @@ assert_eq 20 "$(field deposit "$(head -n1 <<<"$out")")" "deposit"
 assert_eq active "$(field state "$(tail -n1 <<<"$out")")" "started"
 assert_eq bound "$(on router muispctl --json addr show $ALICE4 | jq -r .state)" "kernel binding"
 assert_eq active "$(on router muispctl --json contract show $serial | jq -r .status)" "kernel contract"
+# muispctl: muispd's record and the module's object, joined on the id.
+J() { on router muispctl --daemon $S/muispd.sock --json "$@"; }
+assert_eq "active active $ALICE4 voucher bytes 20 3000 20000 3000 20000 1" \
+	"$(J contract show $serial | jq -r '"\(.state) \(.status) \(.addr) \(.method) \(.metric) \(.deposit) \(.soft) \(.hard) \(.soft_limit) \(.hard_limit) \(.naddrs)"')" \
+	"muispctl contract show: muispd's record and the module's"
+# Without --daemon (no muispd at the default path): the module's view, said so.
+assert_eq "active|muispctl: note: muispd not reachable at /run/muisp/muispd.sock (No such file or directory): the module's contracts only" \
+	"$(on router muispctl --json contract show $serial 2>$S/note.err | jq -r .status)|$(cat $S/note.err)" \
+	"muispctl contract show without muispd"
 
 # Keep alice's channel open to receive (and answer) warnings.
 cl watch 200 >$S/watch.out 2>&1 &
@@ -109,11 +86,17 @@ log "terminate"
 # Terminate early: usage mirrored from the module, exact refund.
 used=$(on router muispctl --json contract show $serial | jq -r .used)
 assert_eq "$used" "$(field usage "$(cl status)")" "daemon mirrors the module's usage"
+assert_eq "active $used $used" "$(J contract show $serial | jq -r '"\(.state) \(.usage) \(.used)"')" \
+	"muispctl contract show: muispd's usage and the module's"
 out=$(cl terminate)
 charge=$(( (used * 1000 + 999999) / 1000000 ))
 assert_eq $charge "$(field charge "$out")" "charge = ceil(usage * price / unit)"
 assert_eq $((20 - charge)) "$(field refund "$out")" "refund"
 assert_eq $((200 - charge)) "$(field balance "$(op voucher-show "$code")")" "voucher after refund"
+# Extinguished: muispd keeps the record, the module's contract is gone.
+assert_eq "extinguished null $charge $((20 - charge)) null" \
+	"$(J contract list | jq -r --argjson id $serial '.[] | select(.id == $id) | "\(.state) \(.status) \(.charge) \(.refund) \(.up_bytes)"')" \
+	"muispctl contract list after terminate"
 ! on alice ping -c 1 -W 1 $INET4 >/dev/null || fail "ping after terminate"
 kill $MUISPD
 wait $MUISPD 2>/dev/null || true
