@@ -6,7 +6,7 @@
  * against a fake muispd (a forked process answering with muispd's own
  * codec): list items sent with serial 0, a failure half-way through
  * "voucher issue count N", a closed connection, a reply out of turn, a
- * frame that does not decode.
+ * frame that does not decode, a refusal whose explanation is cut off.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -203,7 +203,8 @@ static void test_cview_merge(void **state)
 		"\"soft\":2000000,\"hard\":3000000,\"deposit\":30,"
 		"\"receipt_expires_s\":1800000000,\"charge\":13,\"refund\":17,"
 		"\"issued_s\":1799913600,\"price\":10,\"unit\":1000000,"
-		"\"privacy\":\"esp\",\"room\":null,\"key_id\":2,\"status\":null,"
+		"\"privacy\":\"esp\",\"room\":null,\"key_id\":2,"
+		"\"status\":null,"
 		"\"used\":null,\"soft_limit\":null,\"hard_limit\":null,"
 		"\"expires_s\":null,\"up_bytes\":null,\"up_packets\":null,"
 		"\"down_bytes\":null,\"down_packets\":null,\"elapsed_ms\":null,"
@@ -223,7 +224,8 @@ static void test_cview_merge(void **state)
 	assert_int_equal(cview_init(&v, CV_DAEMON | CV_KERNEL, 0, OUT_TEXT), 0);
 	assert_int_equal(cview_merge(&v, d, 2, k, 2), 0);
 	assert_string_equal(printed(v.t, OUT_TEXT, OUT_LIST),
-		"ID  STATE         ADDRESS     METHOD   METRIC        USAGE     "
+		"ID  STATE         ADDRESS     METHOD   METRIC        "
+		"USAGE     "
 		"SOFT     HARD  DEPOSIT  EXPIRES               K_STATUS  "
 		"UP_BYTES  DOWN_BYTES\n"
 		" 3  active        192.0.2.10  voucher  bytes       1234567  "
@@ -312,7 +314,8 @@ static void test_statement(void **state)
 		"\"description\":\"deposit (room \\\"101\\\")\"},"
 		"{\"kind\":\"debit\",\"amount\":0,\"description\":\"usage "
 		"500000 bytes at 10 per 1000000 = 5\"},{\"kind\":\"credit\","
-		"\"amount\":15,\"description\":\"adjustment to room 101\"}]}\n");
+		"\"amount\":15,\"description\":\"adjustment to room "
+		"101\"}]}\n");
 	free(s);
 	/* No lines: an empty array, not a dangling comma. */
 	m->nlines = 0;
@@ -346,7 +349,8 @@ static void test_voucher_row(void **state)
 	assert_string_equal(printed(t, OUT_TEXT, OUT_LIST),
 		"CODE                 STATE    BALANCE  EXPIRES\n"
 		"ABCD-EFGH-JKLM-NPQR  valid         27  never\n"
-		"ABCD-EFGH-JKLM-NPQR  expired       27  2023-11-14T22:13:20Z\n");
+		"ABCD-EFGH-JKLM-NPQR  expired       27  "
+		"2023-11-14T22:13:20Z\n");
 	out_free(t);
 	free(m);
 }
@@ -486,6 +490,7 @@ enum fake {
 	FAKE_CLOSE,		/* accepts and closes */
 	FAKE_OUT_OF_TURN,	/* answers with another serial */
 	FAKE_GARBAGE,		/* 16 bytes that are no header */
+	FAKE_REFUSE_CLOSE,	/* ERROR(STATE), then closes on the lookup */
 };
 
 static char sock_path[108];
@@ -565,6 +570,14 @@ static void serve(int fd, enum fake mode)
 				req.serial + 1);
 			mp_set_s(&rep, MP_A_CODE, "X");
 			mp_set_u(&rep, MP_A_BALANCE, 1);
+			send_msg(fd, &rep);
+			break;
+		case FAKE_REFUSE_CLOSE:
+			if (req.type == MP_T_OP_CONTRACT_SHOW)
+				return;
+			mp_init(&rep, MP_T_ERROR, MP_F_REPLY, req.serial);
+			mp_set_u(&rep, MP_A_ERROR, MP_ERR_STATE);
+			mp_set_s(&rep, MP_A_MESSAGE, "cannot terminate");
 			send_msg(fd, &rep);
 			break;
 		case FAKE_GARBAGE:
@@ -714,6 +727,16 @@ static void test_cli_fake_daemon(void **state)
 			     "7", NULL), EXIT_FAIL);
 	assert_string_equal(err_txt, "muispctl: contract terminate: bad reply "
 				     "from muispd: bad magic\n");
+	fake_stop();
+
+	/* Refused, and the connection drops while muispctl looks the
+	 * contract up to explain: both are said. */
+	fake_start(FAKE_REFUSE_CLOSE);
+	assert_int_equal(run("--daemon", sock_path, "contract", "terminate",
+			     "7", NULL), EXIT_FAIL);
+	assert_string_equal(err_txt,
+		"muispctl: contract terminate: muispd closed the connection\n"
+		"muispctl: contract terminate: muispd: cannot terminate\n");
 	fake_stop();
 
 	/* Nobody listening any more. */

@@ -540,14 +540,18 @@ static int end_refused(struct ctl *c, const char *what, uint32_t id,
 		return mpd_fail(what, rep);
 	mp_init(&req, MP_T_OP_CONTRACT_SHOW, 0, 0);
 	mp_set_u(&req, MP_A_SERIAL, id);
-	if (mpd_call(c, what, &req, &st) != EXIT_OK || st.type != MP_T_STATUS) {
-		if (st.type == MP_T_ERROR && st.u[MP_A_ERROR] == MP_ERR_UNKNOWN) {
-			fprintf(stderr, "muispctl: %s: no contract %u in "
-				"muispd\n", what, id);
-			return EXIT_FAIL;
-		}
-		return mpd_fail(what, rep);
+	if (mpd_call(c, what, &req, &st) != EXIT_OK) {
+		/* The lookup's own failure is printed; the refusal stands. */
+		mpd_fail(what, rep);
+		return EXIT_FAIL;
 	}
+	if (st.type == MP_T_ERROR && st.u[MP_A_ERROR] == MP_ERR_UNKNOWN) {
+		fprintf(stderr, "muispctl: %s: no contract %u in muispd\n",
+			what, id);
+		return EXIT_FAIL;
+	}
+	if (st.type != MP_T_STATUS)
+		return mpd_fail(what, rep);
 	state = contract_state_name((int)st.u[MP_A_STATE]);
 	switch (st.u[MP_A_STATE]) {
 	case CS_EXTINGUISHED:

@@ -187,8 +187,9 @@ static int recv_reply(struct ctl *c, const char *what, uint32_t serial,
 			r = read_full(c->mpd->fd, buf + MP_HDR_LEN,
 				      (size_t)flen - MP_HDR_LEN);
 			if (r <= 0)
-				return lost(c, what, 0, "reading muispd's reply: "
-					    "%s", strerror(r ? errno : EPROTO));
+				return lost(c, what, 0, "reading muispd's "
+					    "reply: %s",
+					    strerror(r ? errno : EPROTO));
 		}
 		r = mp_decode(buf, (size_t)flen, rep);
 		if (r)
@@ -201,8 +202,8 @@ static int recv_reply(struct ctl *c, const char *what, uint32_t serial,
 		if (!(rep->flags & MP_F_REPLY) ||
 		    (rep->serial != serial &&
 		     !(rep->serial == 0 && (rep->flags & MP_F_MORE))))
-			return lost(c, what, 0, "muispd answered %s out of turn",
-				    mp_type_name(rep->type));
+			return lost(c, what, 0, "muispd answered %s out of "
+				    "turn", mp_type_name(rep->type));
 		return EXIT_OK;
 	}
 }
@@ -367,12 +368,14 @@ void cview_free(struct cview *v)
 
 static int put_u64(struct cview *v, int col, uint64_t x)
 {
-	return v->map[col] < 0 ? 0 : out_u64(v->t, (unsigned int)v->map[col], x);
+	return v->map[col] < 0 ? 0 :
+	       out_u64(v->t, (unsigned int)v->map[col], x);
 }
 
 static int put_str(struct cview *v, int col, const char *s)
 {
-	return v->map[col] < 0 ? 0 : out_str(v->t, (unsigned int)v->map[col], s);
+	return v->map[col] < 0 ? 0 :
+	       out_str(v->t, (unsigned int)v->map[col], s);
 }
 
 static int put_time(struct cview *v, int col, uint64_t s)

@@ -85,7 +85,7 @@ enum {
 
 struct cview {
 	struct out_col cols[V_N];
-	int map[V_N];		/* logical -> printed column, -1 = hidden */
+	int map[V_N];		/* logical -> printed column, -1: hidden */
 	unsigned int n;
 	int srcs;
 	struct out_table *t;
