@@ -23,6 +23,10 @@ struct ike_watch {
 	struct ike_watch_stats st;
 	int syncing;
 	int synced;
+	struct {		/* ike_watch_child_listed() in progress */
+		int active, found;
+		uint32_t child_id, spi_in;
+	} probe;
 	struct ike_child *sas;	/* CHILD_SAs up, unordered */
 	size_t nsas, capsas;
 };
@@ -323,6 +327,31 @@ handle_rekey(struct ike_watch *w, const struct vici_msg *msg)
 	}
 }
 
+/* list-sa answering ike_watch_child_listed(): any CHILD_SA section, in
+ * any state, with the unique id and inbound SPI asked for. */
+static void
+probe_scan(struct ike_watch *w, const struct vici_msg *msg)
+{
+	const struct vici_node *ike, *sas, *sa;
+	uint32_t id, spi;
+
+	for (ike = msg->root.child; ike; ike = ike->next) {
+		if (ike->type != VICI_NODE_SECTION)
+			continue;
+		sas = vici_node_get(ike, "child-sas");
+		if (!sas || sas->type != VICI_NODE_SECTION)
+			continue;
+		for (sa = sas->child; sa; sa = sa->next)
+			if (sa->type == VICI_NODE_SECTION &&
+			    parse_u32(vici_find_str(sa, "uniqueid"), 10,
+				      &id) == 0 &&
+			    parse_u32(vici_find_str(sa, "spi-in"), 16,
+				      &spi) == 0 &&
+			    id == w->probe.child_id && spi == w->probe.spi_in)
+				w->probe.found = 1;
+	}
+}
+
 static void
 handle_ike(struct ike_watch *w, const struct vici_msg *msg, int up)
 {
@@ -361,6 +390,8 @@ ike_watch_handle(struct ike_watch *w, const char *name,
 		each_child(w, msg, up && strcmp(up, "yes") == 0);
 	else if (strcmp(name, "list-sa") == 0 && w->syncing)
 		each_child(w, msg, 1);
+	else if (strcmp(name, "list-sa") == 0 && w->probe.active)
+		probe_scan(w, msg);
 	else if (strcmp(name, "child-rekey") == 0)
 		handle_rekey(w, msg);
 	else if (strcmp(name, "ike-updown") == 0)
@@ -464,6 +495,44 @@ ike_watch_sync(struct ike_watch *w)
 	}
 	vici_msg_free(res);
 	return w->synced;
+}
+
+int
+ike_watch_child_listed(struct ike_watch *w, uint32_t ike_id,
+		       uint32_t child_id, uint32_t spi_in)
+{
+	struct vici_builder b;
+	struct vici_msg *res;
+	int e;
+
+	if (vici_register(w->conn, "list-sa") < 0)
+		return -1;
+	vici_builder_init(&b);
+	/* blocking (no "noblock"): a busy IKE_SA is waited for, not
+	 * skipped, so "not listed" really means gone */
+	vici_add_kvf(&b, "ike-id", "%u", ike_id);
+	if (vici_builder_finish(&b) < 0) {
+		e = errno;
+		vici_builder_reset(&b);
+		vici_unregister(w->conn, "list-sa");
+		errno = e;
+		return -1;
+	}
+	w->probe.active = 1;
+	w->probe.found = 0;
+	w->probe.child_id = child_id;
+	w->probe.spi_in = spi_in;
+	res = vici_command(w->conn, "list-sas", &b);
+	e = errno;
+	w->probe.active = 0;
+	vici_builder_reset(&b);
+	vici_unregister(w->conn, "list-sa");
+	if (!res) {
+		errno = e;
+		return -1;
+	}
+	vici_msg_free(res);
+	return w->probe.found;
 }
 
 const struct ike_watch_stats *

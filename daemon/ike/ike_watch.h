@@ -88,6 +88,17 @@ int ike_watch_dispatch(struct ike_watch *w);
  * after a (re)start nothing is missed.  Returns the number reported or -1.
  */
 int ike_watch_sync(struct ike_watch *w);
+/*
+ * Is CHILD_SA CHILD_ID (inbound SPI SPI_IN) of IKE_SA IKE_ID still known to
+ * charon, in any state?  After a rekey the old CHILD_SA lingers (REKEYED,
+ * then DELETED) while its inbound SA takes delayed packets, and charon
+ * signals no event when it finally destroys it (no child-updown for a
+ * rekeyed SA; charon.delete_rekeyed_delay, 5 s by default): the daemon
+ * asks with list-sas.  1 listed, 0 gone, -1 with errno (connection lost,
+ * time-out).  Events arriving meanwhile are dispatched as usual.
+ */
+int ike_watch_child_listed(struct ike_watch *w, uint32_t ike_id,
+			   uint32_t child_id, uint32_t spi_in);
 const struct ike_watch_stats *ike_watch_stats(const struct ike_watch *w);
 struct vici_conn *ike_watch_conn(struct ike_watch *w);
 

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -75,6 +77,7 @@ static const struct ike_watch_ops ops = {
 struct sa_spec {
 	const char *reqid, *proto, *spi_in, *spi_out, *remote_ts;
 	const char *uniqueid;
+	const char *state;	/* NULL: INSTALLED */
 };
 
 static void
@@ -86,7 +89,7 @@ child_sa(struct vici_builder *b, const char *secname, const struct sa_spec *s)
 		vici_add_kv_str(b, "uniqueid", s->uniqueid);
 	if (s->reqid)
 		vici_add_kv_str(b, "reqid", s->reqid);
-	vici_add_kv_str(b, "state", "INSTALLED");
+	vici_add_kv_str(b, "state", s->state ? s->state : "INSTALLED");
 	vici_add_kv_str(b, "mode", "TUNNEL");
 	if (s->proto)
 		vici_add_kv_str(b, "protocol", s->proto);
@@ -477,6 +480,165 @@ test_conf(void **state)
 	free(s);
 }
 
+static void
+frame_out(int fd, int type, const char *name, const struct vici_builder *b)
+{
+	uint8_t *f;
+	size_t flen;
+
+	assert_int_equal(vici_packet_encode(type, name, b ? b->buf : NULL,
+					    b ? b->len : 0, &f, &flen), 0);
+	assert_int_equal(write(fd, f, flen), (ssize_t)flen);
+	free(f);
+}
+
+/* charon's side of one ike_watch_child_listed(): confirm the list-sa
+ * registration, list the IKE_SA with the CHILD_SAs given (none: the IKE_SA
+ * is gone), answer the command, confirm the unregistration. */
+static void
+charon_lists(int fd, const struct sa_spec *sas, size_t n)
+{
+	struct vici_builder b;
+
+	frame_out(fd, VICI_EVENT_CONFIRM, NULL, NULL);
+	if (n) {
+		vici_builder_init(&b);
+		ike_head(&b);
+		vici_section_begin(&b, "child-sas");
+		for (size_t i = 0; i < n; i++) {
+			char sec[32];
+
+			snprintf(sec, sizeof(sec), "muisp-%s", sas[i].uniqueid);
+			child_sa(&b, sec, &sas[i]);
+		}
+		vici_section_end(&b);
+		vici_section_end(&b);
+		assert_int_equal(vici_builder_finish(&b), 0);
+		frame_out(fd, VICI_EVENT, "list-sa", &b);
+		vici_builder_reset(&b);
+	}
+	frame_out(fd, VICI_CMD_RESPONSE, NULL, NULL);
+	frame_out(fd, VICI_EVENT_CONFIRM, NULL, NULL);
+}
+
+/* What the watcher sent for one probe: register list-sa, list-sas with
+ * ike-id, unregister list-sa. */
+static void
+assert_probe_sent(int fd, const char *ike_id)
+{
+	uint8_t buf[1024];
+	size_t off = 0;
+	ssize_t n = read(fd, buf, sizeof(buf));
+	int types[3], i = 0;
+
+	assert_true(n > 0);
+	while (off + 4 <= (size_t)n && i < 3) {
+		uint32_t len = (uint32_t)buf[off] << 24 |
+			       (uint32_t)buf[off + 1] << 16 |
+			       (uint32_t)buf[off + 2] << 8 | buf[off + 3];
+		struct vici_packet pkt;
+
+		assert_true(off + 4 + len <= (size_t)n);
+		assert_int_equal(vici_packet_decode(buf + off + 4, len, &pkt),
+				 0);
+		types[i++] = pkt.type;
+		if (pkt.type == VICI_CMD_REQUEST) {
+			struct vici_msg *m = vici_msg_parse(pkt.msg,
+							    pkt.msglen);
+
+			assert_string_equal(pkt.name, "list-sas");
+			assert_non_null(m);
+			assert_string_equal(vici_find_str(&m->root, "ike-id"),
+					    ike_id);
+			/* blocking: a busy IKE_SA is not skipped */
+			assert_null(vici_find_str(&m->root, "noblock"));
+			vici_msg_free(m);
+		} else {
+			assert_string_equal(pkt.name, "list-sa");
+		}
+		off += 4 + len;
+	}
+	assert_int_equal(off, (size_t)n);
+	assert_int_equal(i, 3);
+	assert_int_equal(types[0], VICI_EVENT_REGISTER);
+	assert_int_equal(types[1], VICI_CMD_REQUEST);
+	assert_int_equal(types[2], VICI_EVENT_UNREGISTER);
+}
+
+/* ike_watch_child_listed: the old SA of a rekey lingers (DELETED) until
+ * charon destroys it without an event; the daemon asks. */
+static void
+test_child_listed(void **state)
+{
+	struct sa_spec old = alice_ah, new = alice_ah, reused = alice_ah;
+	struct rec r = { 0 };
+	struct ike_watch *w;
+	struct vici_conn *c;
+	int sv[2];
+
+	old.state = "DELETED";
+	new.uniqueid = "4";
+	new.spi_in = "d00dfeed";
+	reused.spi_in = "0000beef";	/* id 3 again, another SA */
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	c = vici_conn_from_fd(sv[0]);
+	c->timeout_ms = 2000;
+	w = ike_watch_new(c, &ops, &r);
+
+	{
+		struct sa_spec both[2] = { old, new };
+
+		charon_lists(sv[1], both, 2);
+	}
+	assert_int_equal(ike_watch_child_listed(w, 7, 3, 0xc1a2b3c4u), 1);
+	assert_probe_sent(sv[1], "7");
+	/* the listing is no sync: no up events, nothing in the table */
+	assert_int_equal(r.up, 0);
+	assert_int_equal(ike_watch_count(w), 0);
+
+	charon_lists(sv[1], &new, 1);
+	assert_int_equal(ike_watch_child_listed(w, 7, 3, 0xc1a2b3c4u), 0);
+	assert_probe_sent(sv[1], "7");
+
+	charon_lists(sv[1], NULL, 0);	/* IKE_SA gone */
+	assert_int_equal(ike_watch_child_listed(w, 7, 3, 0xc1a2b3c4u), 0);
+	assert_probe_sent(sv[1], "7");
+
+	/* a restarted charon reuses unique ids: the SPI must match too */
+	charon_lists(sv[1], &reused, 1);
+	assert_int_equal(ike_watch_child_listed(w, 7, 3, 0xc1a2b3c4u), 0);
+	assert_probe_sent(sv[1], "7");
+
+	/* an event arriving meanwhile is handled as usual */
+	{
+		struct vici_builder b;
+
+		vici_builder_init(&b);
+		vici_add_kv_str(&b, "up", "yes");
+		ike_head(&b);
+		vici_section_begin(&b, "child-sas");
+		child_sa(&b, "muisp-4", &new);
+		vici_section_end(&b);
+		vici_section_end(&b);
+		assert_int_equal(vici_builder_finish(&b), 0);
+		frame_out(sv[1], VICI_EVENT_CONFIRM, NULL, NULL);
+		frame_out(sv[1], VICI_EVENT, "child-updown", &b);
+		vici_builder_reset(&b);
+		frame_out(sv[1], VICI_CMD_RESPONSE, NULL, NULL);
+		frame_out(sv[1], VICI_EVENT_CONFIRM, NULL, NULL);
+	}
+	assert_int_equal(ike_watch_child_listed(w, 7, 3, 0xc1a2b3c4u), 0);
+	assert_int_equal(r.up, 1);
+	assert_int_equal(r.last.spi_in, 0xd00dfeedu);
+	assert_int_equal(ike_watch_count(w), 1);
+	assert_probe_sent(sv[1], "7");
+
+	/* charon gone */
+	close(sv[1]);
+	assert_int_equal(ike_watch_child_listed(w, 7, 3, 0xc1a2b3c4u), -1);
+	ike_watch_close(w);
+}
+
 int
 main(void)
 {
@@ -487,6 +649,7 @@ main(void)
 		cmocka_unit_test(test_rekey),
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_ike_updown),
+		cmocka_unit_test(test_child_listed),
 		cmocka_unit_test(test_conf),
 	};
 
