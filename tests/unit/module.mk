@@ -5,6 +5,7 @@
 $(eval $(call unit_test,test_proto,tests/unit/test_proto.c daemon/muispd/proto.c,))
 $(eval $(call unit_test,test_contract,tests/unit/test_contract.c daemon/muispd/contract.c,))
 $(eval $(call unit_test,test_receipt,tests/unit/test_receipt.c daemon/muispd/receipt.c,$$(shell $$(PKG_CONFIG) --libs libcrypto)))
+$(eval $(call unit_test,test_tunnel,tests/unit/test_tunnel.c daemon/muispd/tunnel.c,))
 $(eval $(call unit_test,test_contract_store,tests/unit/test_contract_store.c daemon/muispd/store.c daemon/muispd/receipt.c lib/log.c,$$(shell $$(PKG_CONFIG) --libs sqlite3 libcrypto)))
 
 # flow table (kmod/flow_core.c and its host model in tests/bench/)
