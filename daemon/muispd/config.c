@@ -109,6 +109,25 @@ static int line(struct muispd_conf *c, char *l)
 		return parse_bool(a, &c->allow_plain);
 	if (!strcmp(k, "tls"))
 		return parse_bool(a, &c->tls);
+	if (!strcmp(k, "vici")) {
+		/* vici [unix://PATH | PATH | none]: charon's VICI socket;
+		 * no value is strongSwan's default, none (or no vici line)
+		 * disables the tunnel integration */
+		const char *path;
+
+		if (argc > 2)
+			return -1;
+		if (!a)
+			a = MUISPD_VICI_DEFAULT;
+		if (!strcmp(a, "none")) {
+			c->vici[0] = '\0';
+			return 0;
+		}
+		path = !strncmp(a, "unix://", 7) ? a + 7 : a;
+		if (path[0] != '/' || strlen(path) >= 108)	/* sun_path */
+			return -1;
+		return set_str(c->vici, sizeof(c->vici), a);
+	}
 	if (!strcmp(k, "currency"))
 		return set_str(c->currency, sizeof(c->currency), a);
 #define U32(name, field, min, max)					\

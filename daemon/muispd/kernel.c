@@ -312,6 +312,116 @@ int kernel_addr_unbind(struct kernel *k, const char *addr)
 	return addr_set(k, addr, MUISP_ADDR_STATE_UNALLOCATED, 0);
 }
 
+int kernel_addr_get(struct kernel *k, const char *addr,
+		    struct kernel_addr *out)
+{
+	struct muisp_nl_addr a;
+	struct muisp_nl_ip ip;
+
+	memset(out, 0, sizeof(*out));
+	if (!k->nl)
+		return 1;
+	if (muisp_nl_ip_from_str(&ip, addr)) {
+		log_warnx("kernel: bad address %s", addr);
+		return -1;
+	}
+	if (muisp_nl_addr_get(k->nl, &ip, &a)) {
+		if (errno == ENOENT)
+			return 1;
+		log_warn("kernel: address %s", addr);
+		return -1;
+	}
+	out->e.exists = 1;
+	out->e.state = a.state;
+	out->e.contract = a.state == MUISP_ADDR_STATE_BOUND ? a.contract_id : 0;
+	if (MUISP_NL_HAS(&a, MUISP_ADDR_A_XFRM_SPI) && a.xfrm_spi) {
+		out->e.id.spi = a.xfrm_spi;
+		out->e.id.proto = a.xfrm_proto;
+		out->e.id.spi_prev = a.xfrm_spi_prev;
+		out->e.id.reqid = a.xfrm_reqid;
+	}
+	if (MUISP_NL_HAS(&a, MUISP_ADDR_A_MAC)) {
+		out->has_mac = 1;
+		memcpy(out->mac, a.mac, sizeof(out->mac));
+	}
+	return 0;
+}
+
+int kernel_addr_tunnel(struct kernel *k, const char *addr,
+		       const struct kernel_addr *t)
+{
+	struct muisp_nl_addr a;
+
+	if (!k->nl)
+		return 0;
+	memset(&a, 0, sizeof(a));
+	if (muisp_nl_ip_from_str(&a.addr, addr)) {
+		log_warnx("kernel: bad address %s", addr);
+		return -1;
+	}
+	MUISP_NL_SET(&a, MUISP_ADDR_A_ADDR);
+	a.state = t->e.state;
+	MUISP_NL_SET(&a, MUISP_ADDR_A_STATE);
+	if (t->e.state == MUISP_ADDR_STATE_BOUND) {
+		a.contract_id = t->e.contract;
+		MUISP_NL_SET(&a, MUISP_ADDR_A_CONTRACT_ID);
+	}
+	if (t->has_mac) {
+		memcpy(a.mac, t->mac, sizeof(a.mac));
+		MUISP_NL_SET(&a, MUISP_ADDR_A_MAC);
+	}
+	/* XFRM_SPI is always sent: 0 clears the identity. */
+	a.xfrm_spi = t->e.id.spi;
+	MUISP_NL_SET(&a, MUISP_ADDR_A_XFRM_SPI);
+	if (t->e.id.spi) {
+		a.xfrm_proto = t->e.id.proto;
+		MUISP_NL_SET(&a, MUISP_ADDR_A_XFRM_PROTO);
+		if (t->e.id.spi_prev) {
+			a.xfrm_spi_prev = t->e.id.spi_prev;
+			MUISP_NL_SET(&a, MUISP_ADDR_A_XFRM_SPI_PREV);
+		}
+		if (t->e.id.reqid) {
+			a.xfrm_reqid = t->e.id.reqid;
+			MUISP_NL_SET(&a, MUISP_ADDR_A_XFRM_REQID);
+		}
+	}
+	if (muisp_nl_addr_set(k->nl, &a)) {
+		log_warn("kernel: address %s (tunnel)", addr);
+		return -1;
+	}
+	return 0;
+}
+
+struct tunnels_ctx {
+	void (*fn)(const char *addr, void *arg);
+	void *arg;
+};
+
+static int tunnels_cb(const struct muisp_nl_addr *a, void *arg)
+{
+	struct tunnels_ctx *c = arg;
+	char ip[MUISP_NL_IPSTRLEN];
+
+	if (MUISP_NL_HAS(a, MUISP_ADDR_A_XFRM_SPI) && a->xfrm_spi)
+		c->fn(muisp_nl_ip_to_str(&a->addr, ip), c->arg);
+	return MNL_CB_OK;
+}
+
+int kernel_addr_tunnels(struct kernel *k,
+			void (*fn)(const char *addr, void *arg), void *arg)
+{
+	struct tunnels_ctx c = { fn, arg };
+
+	if (!k->nl)
+		return 0;
+	/* A restarted dump repeats entries: callers deduplicate. */
+	if (muisp_nl_addr_dump(k->nl, tunnels_cb, NULL, &c)) {
+		log_warn("kernel: address dump");
+		return -1;
+	}
+	return 0;
+}
+
 int kernel_tunnel_is_esp(struct kernel *k, const char *addr)
 {
 	struct muisp_nl_addr a;

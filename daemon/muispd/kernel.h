@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "store.h"
+#include "tunnel.h"
 
 struct kernel;
 
@@ -55,6 +56,25 @@ int kernel_contract_usage(struct kernel *k, const struct contract_rec *c,
 			  uint64_t *used);
 int kernel_addr_bind(struct kernel *k, const char *addr, uint64_t serial);
 int kernel_addr_unbind(struct kernel *k, const char *addr);
+/*
+ * Tunnel identity (see tunnel.h).  kernel_addr_get: 0 and *out, 1 if the
+ * module has no entry for addr (or the backend is "none"), -1 on error.
+ * kernel_addr_tunnel writes an entry: state, contract (when bound), the
+ * identity (spi 0 clears it) and the MAC kept from kernel_addr_get.
+ * kernel_addr_tunnels calls fn for every entry that has an identity.
+ */
+struct kernel_addr {
+	struct tun_entry e;
+	int has_mac;
+	uint8_t mac[6];
+};
+int kernel_addr_get(struct kernel *k, const char *addr,
+		    struct kernel_addr *out);
+int kernel_addr_tunnel(struct kernel *k, const char *addr,
+		       const struct kernel_addr *a);
+int kernel_addr_tunnels(struct kernel *k,
+			void (*fn)(const char *addr, void *arg), void *arg);
+
 /* 1 if the address's tunnel encrypts (ESP), so a plain TCP control
  * channel is acceptable (paper §5); 0 if not or unknown. */
 int kernel_tunnel_is_esp(struct kernel *k, const char *addr);

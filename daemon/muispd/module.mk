@@ -1,12 +1,14 @@
 # SPDX-License-Identifier: GPL-2.0
 # daemon/muispd: the contract daemon (control channel, offers, payment,
-# receipts, metering lifecycle, settlement, recovery).
+# receipts, metering lifecycle, settlement, recovery, tunnel identities
+# from charon's CHILD_SAs over VICI).
 MUISPD_SRCS := daemon/muispd/muispd.c daemon/muispd/server.c \
 	daemon/muispd/config.c daemon/muispd/proto.c \
 	daemon/muispd/contract.c daemon/muispd/receipt.c \
 	daemon/muispd/store.c daemon/muispd/payment.c \
 	daemon/muispd/payment_online.c \
-	daemon/muispd/kernel.c $(LIB_LOG_SRCS) $(LIB_NL_SRCS)
+	daemon/muispd/kernel.c daemon/muispd/tunnel.c $(IKE_WATCH_SRCS) \
+	$(LIB_LOG_SRCS) $(LIB_NL_SRCS)
 MUISPD_LIBS := $(shell $(PKG_CONFIG) --libs openssl sqlite3) $(LIB_NL_LIBS)
 $(eval $(call program,muispd,$(MUISPD_SRCS),$(MUISPD_LIBS),sbin))
 MAN8 += daemon/muispd/muispd.8

@@ -19,6 +19,7 @@
 
 #define MUISPD_CONF		"/etc/muisp/muispd.conf"
 #define MUISPD_MAX_PRICES	16
+#define MUISPD_VICI_DEFAULT	"unix:///var/run/charon.vici"
 
 struct price {
 	uint8_t metric, method, privacy;
@@ -43,6 +44,7 @@ struct muispd_conf {
 	uint32_t load_capacity;		/* contracts at 100 % load */
 	uint32_t load_surcharge_pct;	/* added at >= 80 % load */
 	uint64_t max_hard[__MP_METRIC_LAST];
+	char vici[128];			/* charon's VICI socket, "" = none */
 	char provider_host[64];		/* online payment provider */
 	uint16_t provider_port;
 	unsigned nprices;

@@ -3,8 +3,10 @@
  * muispd engine: the control channel (TLS 1.3, or plain TCP for ESP
  * tunnels, paper §5), the operator socket, contract establishment and
  * binding (§6), metering, warnings and commands (§7), settlement (§8) and
- * recovery.  Single-threaded poll loop; every state change is committed to
- * the store (and pushed to the kernel) before the reply is queued.
+ * recovery, and the tunnel identity of client addresses from charon's
+ * CHILD_SAs over VICI.  Single-threaded poll loop; every state change is
+ * committed to the store (and pushed to the kernel) before the reply is
+ * queued.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -26,6 +28,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "../ike/ike_watch.h"
 #include "log.h"
 #include "muispd.h"
 #include "payment_online.h"
@@ -60,6 +63,14 @@ struct live {
 	char other[64];
 	uint64_t warn_next;
 	uint32_t warn_count;
+	int unbind_on_load;	/* restored binding refused: no tunnel */
+};
+
+/* The old SA of a rekey, recorded as the address's previous SPI until
+ * charon has destroyed it (it signals no event for that). */
+struct prev_sa {
+	char addr[64];
+	uint32_t ike_id, child_id, spi;
 };
 
 struct offer {
@@ -91,6 +102,15 @@ static struct {
 	unsigned quote_next;
 	uint64_t next_ckpt;
 	uint64_t bad_frames;
+	/* charon over VICI (tunnel identities) */
+	struct ike_watch *ike;
+	uint64_t ike_retry;		/* next connection attempt */
+	int ike_logged;			/* connection failure logged */
+	int ike_syncing;		/* inside ike_watch_sync() */
+	char (*dirty)[64];		/* addresses to check after a sync */
+	unsigned ndirty, capdirty;
+	struct prev_sa *prevs;
+	unsigned nprevs, capprevs;
 	volatile sig_atomic_t quit;
 } S;
 
@@ -629,11 +649,17 @@ static int sign_receipt(struct contract_rec *r)
 static int do_bind(struct live *l, const char *addr, uint64_t now)
 {
 	struct contract_rec save = l->rec;
+	uint64_t used;
+	int restore;
 
 	if (step(l, CE_BIND, 0, now))
 		return MP_ERR_STATE;
 	snprintf(l->rec.addr, sizeof(l->rec.addr), "%s", addr);
-	if (kpush(l, 1) || kernel_addr_bind(S.k, addr, l->rec.serial)) {
+	/* Usage goes back into the module only if it lost the contract: a
+	 * contract unbound when its SA or lease went away still counts
+	 * there, and restoring would count its usage twice. */
+	restore = kernel_contract_usage(S.k, &l->rec, &used) != 0;
+	if (kpush(l, restore) || kernel_addr_bind(S.k, addr, l->rec.serial)) {
 		int notunnel = errno == EPERM;
 
 		l->rec = save;
@@ -719,9 +745,17 @@ static void h_deposit(struct conn *c, const struct mp_msg *req)
 	if (store_contract_put(S.st, &r) ||
 	    kernel_contract_push(S.k, &r, r.state, 0) ||
 	    kernel_addr_bind(S.k, c->addr, r.serial)) {
+		int notunnel = errno == EPERM;
+
 		store_rollback(S.st);
 		kernel_contract_del(S.k, r.serial);
-		reply_error(c, req, MP_ERR_INTERNAL, "establishment failed");
+		if (notunnel)	/* require-tunnel; nothing was paid */
+			reply_error(c, req, MP_ERR_PERM, "%s has no IPsec "
+				    "tunnel: bring the tunnel up, then buy",
+				    c->addr);
+		else
+			reply_error(c, req, MP_ERR_INTERNAL,
+				    "establishment failed");
 		return;
 	}
 	if (store_commit(S.st)) {
@@ -873,6 +907,11 @@ static void h_bind(struct conn *c, const struct mp_msg *req)
 			return;
 		}
 		rc = do_bind(l, c->addr, now);
+		if (rc == MP_ERR_PERM) {
+			reply_error(c, req, rc, "%s has no IPsec tunnel: bring "
+				    "the tunnel up, then bind", c->addr);
+			return;
+		}
 		if (rc) {
 			reply_error(c, req, rc, "bind failed");
 			return;
@@ -1636,8 +1675,375 @@ static void on_kernel_event(const struct kernel_event *ev, void *arg)
 		return;
 	}
 	l = live_find(ev->serial);
-	if (l)
-		check_limits(l, now);
+	if (!l)
+		return;
+	/* The module refuses the packet that would cross the hard limit, so
+	 * the usage it reports can stay below the limit: its hard-limit event
+	 * is final (the contract is extinguished in the kernel already). */
+	if (ev->type == KEV_HARD_LIMIT && l->rec.state != CS_IN_SETTLEMENT) {
+		usage_refresh(l, now);
+		extinguish(l, CE_HARD_LIMIT, now);
+		return;
+	}
+	check_limits(l, now);
+}
+
+/* ---------- IPsec tunnels: charon's CHILD_SAs over VICI ---------- */
+
+/*
+ * muispd records in the module's address entry which SA authenticates the
+ * address (tunnel.h has the rules), from ike_watch's events: an SA up
+ * records it, a rekey moves it (old SPI kept as previous until charon has
+ * destroyed the old SA, which muispd asks about once a second because
+ * charon signals nothing), an SA down (deletion or expiry) clears it and
+ * unbinds the address's contract.  On every (re)connection the SAs are
+ * listed again and every address that has SAs or an identity is checked,
+ * so what changed while muispd or charon was away is caught up.
+ */
+
+#define IKE_RETRY_S	2
+
+static void ike_lost(const char *why);
+
+static int child_addr(const struct ike_child *c, char *buf, size_t len)
+{
+	return inet_ntop(c->family, &c->addr, buf, (socklen_t)len) ? 0 : -1;
+}
+
+static void sa_of(const struct ike_child *c, struct tun_sa *s)
+{
+	s->proto = (uint8_t)c->proto;
+	s->spi = c->spi_in;
+	s->reqid = c->reqid;
+}
+
+/* The tunnel-mode CHILD_SAs charon has up for addr: count and *out (to
+ * free), or -1 when they cannot be known. */
+static long live_sas(const char *addr, struct tun_sa **out)
+{
+	int fam = strchr(addr, ':') ? AF_INET6 : AF_INET;
+	struct ike_child *cs;
+	uint8_t bin[16];
+	size_t n, m = 0;
+
+	*out = NULL;
+	if (!S.ike || inet_pton(fam, addr, bin) != 1)
+		return -1;
+	n = ike_watch_find(S.ike, fam, bin, NULL, 0);
+	if (!n)
+		return 0;
+	cs = calloc(n, sizeof(*cs));
+	*out = calloc(n, sizeof(**out));
+	if (!cs || !*out) {
+		free(cs);
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
+	n = ike_watch_find(S.ike, fam, bin, cs, n);
+	for (size_t i = 0; i < n; i++)
+		if (cs[i].tunnel)
+			sa_of(&cs[i], &(*out)[m++]);
+	free(cs);
+	return (long)m;
+}
+
+static const char *fmt_id(const struct tun_id *id, char *buf, size_t len)
+{
+	char prev[24] = "";
+
+	if (!id->spi)
+		return "none";
+	if (id->spi_prev)
+		snprintf(prev, sizeof(prev), " spi-prev 0x%08x", id->spi_prev);
+	snprintf(buf, len, "%s spi 0x%08x%s reqid %u",
+		 id->proto == IPPROTO_ESP ? "esp" : "ah", id->spi, prev,
+		 id->reqid);
+	return buf;
+}
+
+/* The SA of a bound address is gone: its contract becomes unbound. */
+static void tun_unbind(const char *addr, uint32_t contract, uint64_t now)
+{
+	struct live *l = live_find(contract);
+
+	if (!l || !contract_is_bound(l->rec.state) ||
+	    strcmp(l->rec.addr, addr) || step(l, CE_UNBIND, 0, now))
+		return;
+	l->rec.addr[0] = '\0';
+	l->pending = 0;
+	kpush(l, 0);
+	persist(l);
+	log_info("contract %llu: unbound from %s: its IPsec SA is gone",
+		 (unsigned long long)l->rec.serial, addr);
+}
+
+typedef int (*tun_edit_fn)(struct tun_id *id, const void *arg);
+
+struct rekey_arg {
+	struct tun_sa o, n;
+};
+
+static int edit_rekey(struct tun_id *id, const void *arg)
+{
+	const struct rekey_arg *r = arg;
+
+	return tun_rekey(id, &r->o, &r->n);
+}
+
+static int edit_prev_gone(struct tun_id *id, const void *arg)
+{
+	return tun_prev_gone(id, *(const uint32_t *)arg);
+}
+
+static struct prev_sa *prev_find(const char *addr, uint32_t spi)
+{
+	for (unsigned i = 0; i < S.nprevs; i++)
+		if (S.prevs[i].spi == spi && !strcmp(S.prevs[i].addr, addr))
+			return &S.prevs[i];
+	return NULL;
+}
+
+/* After a sync: a previous SPI muispd does not follow (it was restarted,
+ * or the old SA went down meanwhile) is dropped. */
+static int edit_prev_unfollowed(struct tun_id *id, const void *arg)
+{
+	if (!id->spi_prev || prev_find(arg, id->spi_prev))
+		return 0;
+	return tun_prev_gone(id, id->spi_prev);
+}
+
+static void prev_add(const char *addr, const struct ike_child *o)
+{
+	struct prev_sa *p = prev_find(addr, o->spi_in);
+
+	if (!p) {
+		if (S.nprevs == S.capprevs) {
+			unsigned cap = S.capprevs ? S.capprevs * 2 : 16;
+			struct prev_sa *n = realloc(S.prevs, cap * sizeof(*n));
+
+			if (!n)
+				return;	/* cleared at the next sync */
+			S.prevs = n;
+			S.capprevs = cap;
+		}
+		p = &S.prevs[S.nprevs++];
+	}
+	snprintf(p->addr, sizeof(p->addr), "%s", addr);
+	p->ike_id = o->ike_uniqueid;
+	p->child_id = o->uniqueid;
+	p->spi = o->spi_in;
+}
+
+static int prev_del(const char *addr, uint32_t spi)
+{
+	struct prev_sa *p = prev_find(addr, spi);
+
+	if (!p)
+		return 0;
+	*p = S.prevs[--S.nprevs];
+	return 1;
+}
+
+/*
+ * Bring the module's entry for addr in line with charon's SAs for it;
+ * EDIT (may be NULL) is applied to the recorded identity first.  Returns
+ * the identity now recorded in *now_id (when not NULL).
+ */
+static void tun_sync_addr(const char *addr, tun_edit_fn edit, const void *arg,
+			  struct tun_id *now_id)
+{
+	struct kernel_addr ka, w;
+	struct tun_plan p;
+	struct tun_sa *live;
+	struct tun_id id;
+	char b1[64], b2[64];
+	long n;
+
+	if (now_id)
+		memset(now_id, 0, sizeof(*now_id));
+	if (!S.ike || kernel_addr_get(S.k, addr, &ka) < 0)
+		return;
+	id = ka.e.id;
+	if (edit)
+		edit(&id, arg);
+	n = live_sas(addr, &live);
+	if (n < 0)
+		return;
+	tun_plan(&ka.e, &id, live, (size_t)n, &p);
+	free(live);
+	if (p.ambiguous)
+		log_warnx("%s: %ld CHILD_SAs claim the address: %s", addr, n,
+			  p.e.id.spi ? "the bound one stays its SA" :
+			  "no SA recorded until one is left");
+	if (!p.write) {
+		if (now_id)
+			*now_id = ka.e.id;
+		return;
+	}
+	w = ka;
+	w.e = p.e;
+	if (kernel_addr_tunnel(S.k, addr, &w))
+		return;
+	if (now_id)
+		*now_id = p.e.id;
+	log_info("%s: tunnel %s -> %s (%s%s)", addr,
+		 fmt_id(&ka.e.id, b1, sizeof(b1)),
+		 fmt_id(&p.e.id, b2, sizeof(b2)),
+		 ka.e.exists ? "" : "new, ",
+		 tun_state_name(p.e.state));
+	if (p.lost)
+		tun_unbind(addr, ka.e.contract, now_s());
+}
+
+static void dirty_add(const char *addr, void *arg)
+{
+	for (unsigned i = 0; i < S.ndirty; i++)
+		if (!strcmp(S.dirty[i], addr))
+			return;
+	if (S.ndirty == S.capdirty) {
+		unsigned cap = S.capdirty ? S.capdirty * 2 : 64;
+		char (*n)[64] = realloc(S.dirty, cap * sizeof(*n));
+
+		if (!n)
+			return;
+		S.dirty = n;
+		S.capdirty = cap;
+	}
+	snprintf(S.dirty[S.ndirty++], sizeof(S.dirty[0]), "%s", addr);
+}
+
+static void on_child_up(void *arg, const struct ike_child *c)
+{
+	char addr[64];
+
+	if (child_addr(c, addr, sizeof(addr)))
+		return;
+	log_debug("vici: CHILD_SA %u up for %s: %s spi 0x%08x reqid %u",
+		  c->uniqueid, addr, c->proto == IPPROTO_ESP ? "esp" : "ah",
+		  c->spi_in, c->reqid);
+	if (S.ike_syncing)
+		dirty_add(addr, NULL);
+	else
+		tun_sync_addr(addr, NULL, NULL, NULL);
+}
+
+static void on_child_down(void *arg, const struct ike_child *c)
+{
+	uint32_t spi = c->spi_in;
+	char addr[64];
+
+	if (child_addr(c, addr, sizeof(addr)))
+		return;
+	log_debug("vici: CHILD_SA %u down for %s: spi 0x%08x", c->uniqueid,
+		  addr, spi);
+	prev_del(addr, spi);	/* an IKE_SA going down lists its old SAs */
+	if (S.ike_syncing)
+		dirty_add(addr, NULL);
+	else
+		tun_sync_addr(addr, edit_prev_gone, &spi, NULL);
+}
+
+static void on_child_rekey(void *arg, const struct ike_child *o,
+			   const struct ike_child *n)
+{
+	struct rekey_arg r;
+	struct tun_id now;
+	char addr[64];
+
+	if (child_addr(n, addr, sizeof(addr)))
+		return;
+	log_debug("vici: CHILD_SA %u rekeyed to %u for %s: spi 0x%08x -> "
+		  "0x%08x", o->uniqueid, n->uniqueid, addr, o->spi_in,
+		  n->spi_in);
+	sa_of(o, &r.o);
+	sa_of(n, &r.n);
+	/* Applied at once, also during a sync: the identity must move
+	 * before the old SA looks gone. */
+	tun_sync_addr(addr, edit_rekey, &r, &now);
+	if (now.spi == n->spi_in && now.spi_prev == o->spi_in)
+		prev_add(addr, o);
+}
+
+/* Is each old SA still there?  Clear the previous SPI of those gone. */
+static void tun_probe_prevs(void)
+{
+	struct prev_sa *snap;
+	unsigned n = S.nprevs;
+
+	if (!S.ike || !n)
+		return;
+	/* callbacks run during the probes may change the list */
+	snap = malloc(n * sizeof(*snap));
+	if (!snap)
+		return;
+	memcpy(snap, S.prevs, n * sizeof(*snap));
+	for (unsigned i = 0; i < n && S.ike; i++) {
+		int r = ike_watch_child_listed(S.ike, snap[i].ike_id,
+					       snap[i].child_id, snap[i].spi);
+
+		if (r < 0) {
+			ike_lost("list-sas");
+			break;
+		}
+		if (r == 0 && prev_del(snap[i].addr, snap[i].spi)) {
+			log_debug("vici: old SA 0x%08x of %s is gone",
+				  snap[i].spi, snap[i].addr);
+			tun_sync_addr(snap[i].addr, edit_prev_gone,
+				      &snap[i].spi, NULL);
+		}
+	}
+	free(snap);
+}
+
+static void ike_lost(const char *why)
+{
+	log_warnx("vici: connection to charon lost (%s), reconnecting", why);
+	ike_watch_close(S.ike);
+	S.ike = NULL;
+	S.ike_retry = now_s() + 1;
+}
+
+/* Connect to charon if configured and not connected, then resync. */
+static void ike_connect(uint64_t now)
+{
+	static const struct ike_watch_ops ops = {
+		.child_up = on_child_up,
+		.child_down = on_child_down,
+		.child_rekey = on_child_rekey,
+	};
+	int n;
+
+	if (S.ike || !S.conf.vici[0] || !S.conf.use_kernel ||
+	    now < S.ike_retry)
+		return;
+	S.ike_retry = now + IKE_RETRY_S;
+	S.ike = ike_watch_open(S.conf.vici, &ops, NULL);
+	if (!S.ike) {
+		if (!S.ike_logged)
+			log_warn("vici: cannot reach charon at %s (retrying "
+				 "every %d s)", S.conf.vici, IKE_RETRY_S);
+		S.ike_logged = 1;
+		return;
+	}
+	S.ike_logged = 0;
+	ike_watch_conn(S.ike)->timeout_ms = 3000;
+	S.ndirty = 0;
+	S.ike_syncing = 1;
+	n = ike_watch_sync(S.ike);
+	S.ike_syncing = 0;
+	if (n < 0) {
+		ike_lost("list-sas");
+		return;
+	}
+	/* every address with SAs (listed above) or with an identity */
+	kernel_addr_tunnels(S.k, dirty_add, NULL);
+	for (unsigned i = 0; i < S.ndirty && S.ike; i++)
+		tun_sync_addr(S.dirty[i], edit_prev_unfollowed, S.dirty[i],
+			      NULL);
+	log_info("vici: connected to charon at %s: %d CHILD_SAs up, %u "
+		 "addresses checked", S.conf.vici, n, S.ndirty);
+	S.ndirty = 0;
 }
 
 /* ---------- start-up and loop ---------- */
@@ -1662,10 +2068,35 @@ static int load_cb(const struct contract_rec *r, void *arg)
 			     r->metric == MP_METRIC_PACKETS))
 				kernel_usage_add(S.k, r->serial, r->usage);
 			kpush(l, 1);
-			kernel_addr_bind(S.k, r->addr, r->serial);
+			if (kernel_addr_bind(S.k, r->addr, r->serial) &&
+			    errno == EPERM)
+				l->unbind_on_load = 1;
 		}
 	}
 	return 0;
+}
+
+/*
+ * A restored binding the module refused because the address has no
+ * tunnel (require-tunnel; reboot or module reload: the SA that paid is
+ * gone): the contract is outstanding-unbound and the client binds again
+ * from its receipt once it has a tunnel (Fig 5).
+ */
+static void unbind_refused(uint64_t now)
+{
+	for (unsigned i = 0; i < S.nlives; i++) {
+		struct live *l = &S.lives[i];
+
+		if (!l->unbind_on_load || step(l, CE_UNBIND, 0, now))
+			continue;
+		log_info("contract %llu: %s has no IPsec tunnel any more, "
+			 "unbound", (unsigned long long)l->rec.serial,
+			 l->rec.addr);
+		l->unbind_on_load = 0;
+		l->rec.addr[0] = '\0';
+		kpush(l, 0);
+		persist(l);
+	}
 }
 
 static int open_listeners(void)
@@ -1775,6 +2206,10 @@ int server_init(const struct muispd_conf *conf)
 		return -1;
 	if (store_contract_foreach(S.st, 1, load_cb, &now))
 		return -1;
+	unbind_refused(now);
+	if (conf->vici[0] && !conf->use_kernel)
+		log_warnx("vici %s ignored: no kernel module (kernel no)",
+			  conf->vici);
 	log_info("%u outstanding contracts restored", S.nlives);
 	S.next_ckpt = now + conf->checkpoint_s;
 	return open_listeners();
@@ -1797,18 +2232,22 @@ static void final_checkpoint(void)
 
 int server_run(void)
 {
-	static struct pollfd pfd[MAX_CONNS + 3];
+	static struct pollfd pfd[MAX_CONNS + 4];
 	uint64_t now, next_tick = 0;
 
+	ike_connect(now_s());
 	while (!S.quit) {
 		unsigned n = 0, base;
 		int kfd = kernel_event_fd(S.k);
+		int ifd = S.ike ? ike_watch_fd(S.ike) : -1;
 
 		pfd[n].fd = S.lfd;
 		pfd[n++].events = POLLIN;
 		pfd[n].fd = S.ufd;
 		pfd[n++].events = POLLIN;
 		pfd[n].fd = kfd;
+		pfd[n++].events = POLLIN;
+		pfd[n].fd = ifd;
 		pfd[n++].events = POLLIN;
 		base = n;
 		for (unsigned i = 0; i < S.nconns; i++) {
@@ -1834,6 +2273,11 @@ int server_run(void)
 		/* POLLERR is a pending ENOBUFS: the read clears it. */
 		if (kfd >= 0 && (pfd[2].revents & (POLLIN | POLLERR)))
 			kernel_events(S.k, on_kernel_event, NULL);
+		/* charon: events, or the socket closed (charon stopped) */
+		if (ifd >= 0 && S.ike &&
+		    (pfd[3].revents & (POLLIN | POLLHUP | POLLERR)) &&
+		    ike_watch_dispatch(S.ike) < 0)
+			ike_lost(strerror(errno));
 		/* Connections: index i still matches pfd[base + i] because
 		 * new ones were appended after the snapshot. */
 		for (unsigned i = 0; i < n - base; i++)
@@ -1844,6 +2288,8 @@ int server_run(void)
 		now = now_s();
 		if (now >= next_tick) {
 			tick(now);
+			ike_connect(now);
+			tun_probe_prevs();
 			next_tick = now + 1;
 		}
 		/* Flush replies and warnings queued by others' events. */
@@ -1869,6 +2315,10 @@ int server_run(void)
 	close(S.lfd);
 	close(S.ufd);
 	unlink(S.conf.socket);
+	ike_watch_close(S.ike);
+	S.ike = NULL;
+	free(S.dirty);
+	free(S.prevs);
 	kernel_close(S.k);
 	store_close(S.st);
 	SSL_CTX_free(S.tls);
