@@ -9,46 +9,13 @@
 # checkpoint interval) -> terminate -> exact refund from the module's
 # usage; a receipt with one byte changed is rejected; muispctl's contract
 # view joins muispd's record with the module's metering.  (The hard-limit cut
-# is not covered here yet: see the contracts report.)  (No IKE here: the tunnel scenarios cover it.)
+# is contract-hardlimit.)  (No IKE here: the tunnel scenarios cover it.)
 . "$MUISP_TOP/tests/vm/lib.sh"
 topo_up
 on router muispctl config set lan lan0 require-tunnel off
 
-S=$SCRATCH
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	-keyout $S/ca.key -out $S/ca.crt -days 2 -subj "/CN=muisp test CA" 2>/dev/null
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	-keyout $S/router.key -out $S/router.csr -subj "/CN=router.muisp.test" 2>/dev/null
-printf 'subjectAltName=DNS:router.muisp.test,IP:%s\n' $ROUTER_LAN4 >$S/ext
-openssl x509 -req -in $S/router.csr -CA $S/ca.crt -CAkey $S/ca.key \
-	-CAcreateserial -out $S/router.crt -days 2 -extfile $S/ext 2>/dev/null
-
-cat >$S/muispd.conf <<EOF
-listen ::
-port 4433
-socket $S/muispd.sock
-database $S/muispd.db
-cert $S/router.crt
-key $S/router.key
-kernel yes
-checkpoint-interval 1
-warn-interval 1
-warn-tries 2
-price bytes voucher ah 1000 1000000
-EOF
-
-start_muispd() {
-	rm -f $S/muispd.sock
-	ip netns exec router muispd -d -v -f $S/muispd.conf >>$S/muispd.log 2>&1 &
-	MUISPD=$!
-	wait_until 20 test -S $S/muispd.sock
-}
-start_muispd
-trap 'rc=$?; [ $rc -eq 0 ] || { echo "--- muispd.log" >&2; tail -n 40 $S/muispd.log >&2; }; topo_down' EXIT
-op() { ip netns exec router muisp-client -O $S/muispd.sock op "$@"; }
-cl() { ip netns exec alice muisp-client -s $ROUTER_LAN4 --ca $S/ca.crt \
-	--name router.muisp.test -S $S/alice "$@"; }
-field() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2" | head -n1; }
+. "$MUISP_TOP/tests/vm/scenarios/contract-lib.bash"
+muispd_setup </dev/null
 
 # Unpaid: the WAN is unreachable.
 ! on alice ping -c 1 -W 1 $INET4 >/dev/null || fail "unpaid ping passed"

@@ -1,0 +1,52 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# muispd in the router namespace for the contract-* scenarios: a test CA
+# and router certificate made at test time, a configuration (extra lines
+# from stdin are appended), and helpers:
+#   muispd_setup            PKI + $S/muispd.conf (+ stdin), then start it
+#   start_muispd            (re)start muispd; MUISPD is its pid
+#   op ARGS...              muisp-client operator commands on muispd's socket
+#   cl ARGS...              muisp-client as alice (state in $S/alice)
+#   field NAME TEXT         NAME=value out of muisp-client's output
+S=$SCRATCH
+
+muispd_setup() {
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout $S/ca.key -out $S/ca.crt -days 2 -subj "/CN=muisp test CA" 2>/dev/null
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout $S/router.key -out $S/router.csr -subj "/CN=router.muisp.test" 2>/dev/null
+	printf 'subjectAltName=DNS:router.muisp.test,IP:%s\n' $ROUTER_LAN4 >$S/ext
+	openssl x509 -req -in $S/router.csr -CA $S/ca.crt -CAkey $S/ca.key \
+		-CAcreateserial -out $S/router.crt -days 2 -extfile $S/ext 2>/dev/null
+	{
+		cat <<-EOF
+		listen ::
+		port 4433
+		socket $S/muispd.sock
+		database $S/muispd.db
+		cert $S/router.crt
+		key $S/router.key
+		kernel yes
+		checkpoint-interval 1
+		warn-interval 1
+		warn-tries 2
+		price bytes voucher ah 1000 1000000
+		EOF
+		[ -t 0 ] || cat
+	} >$S/muispd.conf
+	start_muispd
+	trap 'rc=$?; [ $rc -eq 0 ] || { echo "--- muispd.log" >&2; tail -n 40 $S/muispd.log >&2; }; topo_down' EXIT
+}
+
+start_muispd() {
+	rm -f $S/muispd.sock
+	ip netns exec router muispd -d -v -f $S/muispd.conf >>$S/muispd.log 2>&1 &
+	MUISPD=$!
+	wait_until 20 test -S $S/muispd.sock
+}
+
+op() { ip netns exec router muisp-client -O $S/muispd.sock op "$@"; }
+cl() { ip netns exec alice muisp-client -s $ROUTER_LAN4 --ca $S/ca.crt \
+	--name router.muisp.test -S $S/alice "$@"; }
+field() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2" | head -n1; }
