@@ -1417,7 +1417,10 @@ static int conn_read(struct conn *c)
 		if (!room)
 			return -1;	/* a frame never exceeds the buffer */
 		if (c->ssl) {
-			int r = SSL_read(c->ssl, c->rbuf + c->rlen, (int)room);
+			int r;
+
+			ERR_clear_error();	/* see conn_handshake() */
+			r = SSL_read(c->ssl, c->rbuf + c->rlen, (int)room);
 
 			if (r <= 0) {
 				int e = SSL_get_error(c->ssl, r);
@@ -1453,7 +1456,10 @@ static int conn_flush(struct conn *c)
 		ssize_t n;
 
 		if (c->ssl) {
-			int r = SSL_write(c->ssl, c->wbuf, (int)c->wlen);
+			int r;
+
+			ERR_clear_error();	/* see conn_handshake() */
+			r = SSL_write(c->ssl, c->wbuf, (int)c->wlen);
 
 			if (r <= 0) {
 				int e = SSL_get_error(c->ssl, r);
@@ -1512,9 +1518,20 @@ static int conn_detect(struct conn *c)
 	return 0;
 }
 
+/*
+ * OpenSSL's error queue is per thread, shared by every connection, and
+ * SSL_get_error() reads it first: an error left there by one connection
+ * (a client gone without close_notify: "unexpected eof while reading")
+ * would turn another connection's would-block into SSL_ERROR_SSL and close
+ * a healthy channel.  Every SSL_accept/SSL_read/SSL_write starts with an
+ * empty queue.
+ */
 static int conn_handshake(struct conn *c)
 {
-	int r = SSL_accept(c->ssl);
+	int r;
+
+	ERR_clear_error();
+	r = SSL_accept(c->ssl);
 
 	if (r == 1) {
 		c->state = C_OPEN;
