@@ -1,0 +1,188 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# timeout: 600
+#
+# Payment bound to the client's IPsec SA, end to end: real charon in the
+# router and alice namespaces, muispd following the router's charon over
+# VICI (its `vici` setting), require-tunnel on (the default).
+#   1. Without a tunnel alice cannot buy: MP_ERR_PERM, nothing paid.
+#   2. Alice's AH SA comes up while muispd is down; muispd starts, lists
+#      the SAs and records it in alice's address entry (proto, SPI, reqid
+#      as `ip xfrm state` has them).
+#   3. Alice buys a contract through the tunnel: bound, her pings to the
+#      internet host metered exactly.
+#   4. The router rekeys: the entry's SPI moves to the new SA with the old
+#      one as previous; when charon has destroyed the old SA the previous
+#      slot is cleared; traffic keeps flowing and is metered.
+#   5. Alice terminates her IKE_SA: identity cleared, address unallocated,
+#      contract outstanding-unbound (not lost), her traffic dropped.
+#   6. charon restarts: muispd survives and reconnects.
+#   7. Alice brings a new tunnel up (recorded from the live event) and
+#      rebinds from her receipt: metered again.
+. "$MUISP_TOP/tests/vm/lib.sh"
+. "$MUISP_TOP/tests/ike/ike-lib.sh"
+topo_up
+ike_trap
+ike_modules
+ike_router_alice
+
+S=$SCRATCH
+R() { on router muispctl "$@"; }
+R config set lan lan0
+assert_eq true "$(R --json config show | jq .require_tunnel)" "require-tunnel on by default"
+
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	-keyout $S/ca.key -out $S/ca.crt -days 2 -subj "/CN=muisp test CA" 2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	-keyout $S/router.key -out $S/router.csr -subj "/CN=router.muisp.test" 2>/dev/null
+printf 'subjectAltName=DNS:router.muisp.test,IP:%s\n' $ROUTER_LAN4 >$S/ext
+openssl x509 -req -in $S/router.csr -CA $S/ca.crt -CAkey $S/ca.key \
+	-CAcreateserial -out $S/router.crt -days 2 -extfile $S/ext 2>/dev/null
+cat >$S/muispd.conf <<EOF
+listen ::
+port 4433
+socket $S/muispd.sock
+database $S/muispd.db
+cert $S/router.crt
+key $S/router.key
+kernel yes
+vici $(ike_vici router)
+checkpoint-interval 1
+price bytes voucher ah 1000 1000000
+EOF
+
+ML=$S/muispd.log
+start_muispd() {
+	rm -f $S/muispd.sock
+	ip netns exec router muispd -d -v -f $S/muispd.conf >>$ML 2>&1 &
+	MUISPD=$!
+	wait_until 20 test -S $S/muispd.sock
+}
+stop_muispd() {
+	kill $MUISPD
+	wait $MUISPD 2>/dev/null || true
+}
+op() { on router muisp-client -O $S/muispd.sock op "$@"; }
+cl() { on alice muisp-client -s $ROUTER_LAN4 --ca $S/ca.crt \
+	--name router.muisp.test -S $S/alice "$@"; }
+field() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2" | head -n1; }
+# alice's entry in the module: state contract proto spi spi_prev reqid
+ent() {
+	R --json addr show $ALICE4 | jq -r '"\(.state) \(.contract // 0) \(.xfrm_proto // "-") \(.xfrm_spi // "-") \(.xfrm_spi_prev // "-") \(.xfrm_reqid // "-")"'
+}
+# the router's inbound SAs from alice, one "proto spi reqid" per line
+xin() {
+	on router ip xfrm state list src $ALICE4 dst $ROUTER_LAN4 |
+		sed -n 's/^[[:space:]]*proto \([a-z]*\) spi \(0x[0-9a-f]*\) reqid \([0-9]*\) mode tunnel.*/\1 \2 \3/p'
+}
+# the contract in the module: packets up, down, bytes used (84 per ping)
+usage() { R --json contract show $serial | jq -r '"\(.up_packets) \(.down_packets) \(.used)"'; }
+connected() { [ "$(grep -c 'vici: connected to charon' $ML)" -ge "$1" ]; }
+ent_is() { [ "$(ent)" = "$1" ]; }
+# the entry names a new SA with OLD as previous (kept in REK)
+rekeyed() { REK=$(ent); local e=($REK); [ "${e[3]}" != "$1" ] && [ "${e[4]}" = "$1" ]; }
+xin_count() { [ "$(xin | wc -l)" = "$1" ]; }
+exited() { [ ! -e /proc/$1 ] || [ "$(awk '{print $3}' /proc/$1/stat)" = Z ]; }
+
+# --- 1. no tunnel: no purchase ---------------------------------------------
+start_muispd
+wait_until 30 connected 1
+grep -q "vici: connected to charon at $(ike_vici router): 0 CHILD_SAs up" $ML ||
+	fail "muispd: $(grep vici $ML)"
+code=$(field code "$(op voucher-issue 200)")
+rc=0
+cl -m voucher -P "$code" --start buy bytes 100000 200000 >$S/buy0.out 2>$S/buy0.err || rc=$?
+assert_eq "1 muisp-client: not permitted on this channel: $ALICE4 has no IPsec tunnel: bring the tunnel up, then buy" \
+	"$rc $(<$S/buy0.err)" "purchase without a tunnel refused"
+assert_eq 200 "$(field balance "$(op voucher-show "$code")")" "voucher untouched"
+stop_muispd
+
+# --- 2. SA up while muispd is down; recorded at its start -------------------
+ike_swanctl alice --initiate --child muisp --timeout 120 >$S/init.log 2>&1 ||
+	fail "initiate: $(tail -5 $S/init.log)"
+wait_until 30 xin_count 1
+read -r proto spi reqid <<<"$(xin)"
+log "router's inbound SA from alice: $proto $spi reqid $reqid"
+assert_eq ah "$proto" "alice's tunnel is AH"
+start_muispd
+wait_until 30 connected 2
+grep -q "vici: connected to charon at $(ike_vici router): 1 CHILD_SAs up" $ML ||
+	fail "muispd: $(grep vici $ML)"
+assert_eq "allocated 0 ah $spi - $reqid" "$(ent)" "SA recorded at start-up (sync)"
+
+# --- 3. buy through the tunnel: bound, metered ------------------------------
+out=$(cl -m voucher -P "$code" --start buy bytes 100000 200000)
+serial=$(field serial "$(head -n1 <<<"$out")")
+assert_eq active "$(field state "$(tail -n1 <<<"$out")")" "bought and started through the tunnel"
+assert_eq "bound $serial ah $spi - $reqid" "$(ent)" "bound, SA kept across the bind"
+on alice ping -c 3 -i 0.2 -W 5 $INET4 >/dev/null || fail "alice's paid pings"
+assert_eq "3 3 504" "$(usage)" "alice's pings metered (packets up, down; bytes)"
+
+# --- 4. rekey: SPI moves, old one previous until charon drops it ------------
+ike_swanctl router --rekey --child muisp >$S/rekey.log 2>&1 ||
+	fail "rekey: $(tail -5 $S/rekey.log)"
+wait_until 60 rekeyed "$spi"
+e=($REK)
+new=${e[3]}
+log "rekeyed: $spi -> $new"
+assert_eq "bound $serial ah $new $spi $reqid" "$REK" "new SPI current, old SPI previous"
+xin | grep -qx "ah $new $reqid" || fail "router has no inbound SA $new reqid $reqid: $(xin)"
+grep -q "$ALICE4: tunnel ah spi $spi reqid $reqid -> ah spi $new spi-prev $spi reqid $reqid (bound)" $ML ||
+	fail "muispd did not log the rekey: $(grep "$ALICE4: tunnel" $ML)"
+on alice ping -c 3 -i 0.2 -W 5 $INET4 >/dev/null || fail "pings across the rekey"
+wait_until 60 ent_is "bound $serial ah $new - $reqid"
+log "ok: previous SPI cleared"
+assert_eq "" "$(xin | grep " $spi " || true)" "old SA gone from the kernel"
+assert_eq "ah $new $reqid" "$(xin)" "the router's only inbound SA from alice"
+on alice ping -c 3 -i 0.2 -W 5 $INET4 >/dev/null || fail "pings after the rekey"
+assert_eq "9 9 1512" "$(usage)" "all pings metered across the rekey"
+
+# --- 5. alice's SA goes down: identity cleared, contract unbound, kept -----
+ike_swanctl alice --terminate --ike muisp --timeout 60 >$S/term.log 2>&1 ||
+	fail "terminate: $(tail -5 $S/term.log)"
+wait_until 60 ent_is "unallocated 0 - - - -"
+log "ok: identity cleared, address unallocated"
+grep -q "contract $serial: unbound from $ALICE4: its IPsec SA is gone" $ML ||
+	fail "muispd did not unbind: $(tail -5 $ML)"
+out=$(op contract-show $serial)
+assert_eq "unbound " "$(field state "$out") $(field addr "$out")" "contract outstanding-unbound (operator)"
+assert_eq suspended "$(R --json contract show $serial | jq -r .status)" "contract kept in the module"
+rc=0
+cl status >$S/status.out 2>$S/status.err || rc=$?
+assert_eq "1 muisp-client: unknown contract, offer or voucher: no contract $serial bound to $ALICE4" \
+	"$rc $(<$S/status.err)" "status from alice: not bound"
+nb=$(R --json stats | jq -r .drop_not_bound)
+! on alice ping -c 2 -i 0.2 -W 1 $INET4 >/dev/null || fail "ping passed without tunnel and binding"
+assert_eq "$((nb + 2)) 9 9 1512" "$(R --json stats | jq -r .drop_not_bound) $(usage)" \
+	"alice's 2 pings dropped as not bound, nothing metered"
+
+# --- 6. charon restarts: muispd survives and reconnects --------------------
+# (the pid ike_charon keeps is of the netns wrapper; charon's own pid
+# file is in the private /run)
+charon=$(cat $IKE_DIR/router/run/charon.pid)
+kill $charon
+wait_until 30 exited $charon
+wait_until 30 grep -q "vici: connection to charon lost" $ML
+kill -0 $MUISPD || fail "muispd died with charon"
+ike_charon router router
+muisp-ike load-cert --uri "$(ike_vici router)" $IKE_DIR/alice/swanctl/x509/alice.pem >/dev/null
+wait_until 30 connected 3
+kill -0 $MUISPD || fail "muispd died"
+log "ok: muispd reconnected to the restarted charon"
+
+# --- 7. a new tunnel (live event) and a rebind from the receipt ------------
+ike_swanctl alice --initiate --child muisp --timeout 120 >$S/init2.log 2>&1 ||
+	fail "initiate again: $(tail -5 $S/init2.log)"
+wait_until 30 xin_count 1
+read -r proto spi reqid <<<"$(xin)"
+wait_until 30 ent_is "unallocated 0 ah $spi - $reqid"
+log "ok: new SA $spi recorded from the child-updown event"
+out=$(cl --start bind)
+assert_eq "active $ALICE4" "$(field state "$(tail -n1 <<<"$out")") $(field addr "$(tail -n1 <<<"$out")")" \
+	"rebound from the receipt"
+assert_eq "bound $serial ah $spi - $reqid" "$(ent)" "bound again through the new SA"
+on alice ping -c 3 -i 0.2 -W 5 $INET4 >/dev/null || fail "pings after the rebind"
+assert_eq "12 12 2016" "$(usage)" "metered again after the rebind, nothing counted twice"
+assert_eq 2016 "$(field usage "$(cl status)")" "muispd mirrors the module's usage"
+stop_muispd
+log "ike-contract ok"
