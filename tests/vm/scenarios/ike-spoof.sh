@@ -26,6 +26,9 @@ R() { on router muispctl "$@"; }
 drops() { R --json stats | jq -r .drop_tunnel; }
 usage() { R --json contract show 1 | jq -r '"\(.up_packets) \(.down_packets)"'; }
 seqerr() { on router awk '$1 == "XfrmInStateSeqError" { print $2 }' /proc/net/xfrm_stat; }
+# conditions for wait_until (evaluated on every try)
+drops_ge() { [ "$(drops)" -ge "$1" ]; }
+seqerr_ge() { [ "$(($(seqerr) - before))" -ge "$1" ]; }
 # Counters on the internet host: spoofed UDP, echo requests.
 on inet nft -f - <<'NFT'
 table inet seen {
@@ -80,12 +83,12 @@ PY
 on mallory tcpreplay -q -i eth0 "$SCRATCH/spoof4.pcap" >"$SCRATCH/replay4.out" 2>&1 ||
 	fail "tcpreplay: $(cat "$SCRATCH/replay4.out")"
 grep -q "10000 packets" "$SCRATCH/replay4.out" || fail "tcpreplay: $(cat "$SCRATCH/replay4.out")"
-wait_until 30 test "$(drops)" -ge 10000
+wait_until 30 drops_ge 10000
 assert_eq "10000 0 3 3" "$(drops) $(seen spoof) $(usage)" \
 	"10,000 spoofed IPv4 packets: all TUNNEL drops, none at inet, nothing charged"
 on mallory tcpreplay -q -i eth0 "$SCRATCH/spoof6.pcap" >"$SCRATCH/replay6.out" 2>&1 ||
 	fail "tcpreplay: $(cat "$SCRATCH/replay6.out")"
-wait_until 30 test "$(drops)" -ge 11000
+wait_until 30 drops_ge 11000
 assert_eq "11000 0 3 3" "$(drops) $(seen spoof) $(usage)" \
 	"1,000 spoofed IPv6 packets: all TUNNEL drops, none at inet, nothing charged"
 
@@ -100,7 +103,7 @@ assert_eq "13 13 13" "$(seen echo) $(usage)" "alice's 10 more pings through the 
 before=$(seqerr)
 on mallory tcpreplay -q -i eth0 "$SCRATCH/ah.pcap" >"$SCRATCH/replayah.out" 2>&1 ||
 	fail "tcpreplay: $(cat "$SCRATCH/replayah.out")"
-wait_until 30 test "$(($(seqerr) - before))" -ge 10
+wait_until 30 seqerr_ge 10
 assert_eq "10 13 13 13 11000" "$(($(seqerr) - before)) $(seen echo) $(usage) $(drops)" \
 	"10 replayed AH packets: all refused by anti-replay, no echo at inet, nothing charged"
 log "anti-spoofing ok"
