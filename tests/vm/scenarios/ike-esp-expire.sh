@@ -1,0 +1,69 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# timeout: 480
+#
+# Privacy and SA expiry with muispd following charon (vici), require-tunnel
+# on (the default):
+#   1. Without a tunnel a plain-TCP control channel is refused: the
+#      daemon's check says the tunnel does not encrypt (seed §5).
+#   2. Alice's ESP tunnel (privacy option, AES-GCM; 60 s lifetime, no
+#      rekey) comes up; muispd records proto esp and the SA's SPI in her
+#      entry.
+#   3. Over that tunnel alice buys with a plain-TCP control channel, which
+#      is accepted because the tunnel encrypts; bound, metered.
+#   4. The SA's lifetime ends: the identity is cleared, the address is
+#      unbound (unallocated), the contract survives, unbound.  (Alice's
+#      charon then sets up a new SA, which muispd records again, but the
+#      address stays unbound until alice rebinds.)
+. "$MUISP_TOP/tests/vm/lib.sh"
+. "$MUISP_TOP/tests/ike/ike-lib.sh"
+. "$MUISP_TOP/tests/vm/scenarios/contract-lib.bash"
+topo_up
+ike_modules
+IKE_ROUTER_OPTS="--life 60 --no-rekey" ike_router_alice --privacy --life 60 --no-rekey
+on router muispctl config set lan lan0
+muispd_setup <<CONF
+vici $(ike_vici router)
+price bytes voucher esp 1000 1000000
+CONF
+ike_trap
+R() { on router muispctl "$@"; }
+ent() {
+	R --json addr show $ALICE4 2>/dev/null |
+		jq -r '"\(.state) \(.contract // 0) \(.xfrm_proto // "-") \(.xfrm_spi // "-")"'
+}
+ent_is() { [ "$(ent)" = "$1" ]; }
+# state and contract only: alice's charon sets up a new SA after expiry
+state_is() { local e; e=$(ent); [ "${e% * *}" = "$1" ]; }
+
+# 1. plain TCP without an encrypting tunnel
+code=$(field code "$(op voucher-issue 100)")
+rc=0
+cl --plain --esp -m voucher -P "$code" buy bytes 50000 100000 >$S/plain0.out 2>&1 || rc=$?
+assert_eq "1 1" "$rc $(grep -c 'use TLS: the tunnel does not encrypt' $S/plain0.out)" \
+	"plain control channel refused without ESP"
+assert_eq 100 "$(field balance "$(op voucher-show "$code")")" "nothing paid"
+
+# 2. the ESP tunnel comes up; muispd records it
+ike_swanctl alice --initiate --child muisp --timeout 120 >$S/init.log 2>&1 ||
+	fail "initiate: $(tail -5 $S/init.log)"
+spi=$(on router ip xfrm state list src $ALICE4 dst $ROUTER_LAN4 proto esp |
+	sed -n 's/^[[:space:]]*proto esp spi \(0x[0-9a-f]*\) .*/\1/p' | head -1)
+[ -n "$spi" ] || fail "no inbound ESP SA"
+wait_until 30 ent_is "allocated 0 esp $spi"
+log "entry: $(ent)"
+
+# 3. plain TCP through the ESP tunnel: accepted
+out=$(cl --plain --esp -m voucher -P "$code" --start buy bytes 50000 100000) ||
+	fail "plain buy over ESP: $out"
+serial=$(field serial "$(head -n1 <<<"$out")")
+assert_eq "bound $serial esp $spi" "$(ent)" "bound through the ESP SA"
+on alice ping -c 3 -i 0.2 -W 5 $INET4 >/dev/null || fail "alice's pings through ESP"
+assert_eq "3 3" "$(R --json contract show $serial | jq -r '"\(.up_packets) \(.down_packets)"')" \
+	"metered"
+
+# 4. the SA expires (60 s, no rekey): unbound, contract kept
+wait_until 150 state_is "unallocated 0"
+assert_eq unbound "$(field state "$(op contract-show $serial)")" "contract outstanding, unbound"
+! on alice ping -c 1 -W 2 $INET4 >/dev/null 2>&1 || fail "forwarded after the SA expired"
+log "ESP and expiry ok"
