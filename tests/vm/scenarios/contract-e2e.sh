@@ -60,6 +60,7 @@ assert_eq "allocated 0 -" "$(ent)" "kernel entry after the ACK"
 ike_router_alice
 on router muispctl config set lan lan0
 muispd_setup <<CONF
+$FLOW_CONF
 vici $(ike_vici router)
 CONF
 trap 'rc=$?; kill $DHCPD 2>/dev/null; [ -f "$T/dhclient.pid" ] && kill "$(cat "$T/dhclient.pid")" 2>/dev/null; ike_dump; exit $rc' EXIT

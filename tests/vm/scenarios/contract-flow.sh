@@ -15,7 +15,7 @@ topo_up
 on router muispctl config set lan lan0 require-tunnel off
 
 . "$MUISP_TOP/tests/vm/scenarios/contract-lib.bash"
-muispd_setup </dev/null
+muispd_setup <<<"$FLOW_CONF"
 
 # Unpaid: the WAN is unreachable.
 ! on alice ping -c 1 -W 1 $INET4 >/dev/null || fail "unpaid ping passed"

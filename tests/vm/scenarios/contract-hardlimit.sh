@@ -11,7 +11,7 @@
 . "$MUISP_TOP/tests/vm/scenarios/contract-lib.bash"
 topo_up
 on router muispctl config set lan lan0 require-tunnel off
-muispd_setup </dev/null
+muispd_setup <<<"$FLOW_CONF"
 
 code=$(field code "$(op voucher-issue 50)")
 # soft = hard = 6000 bytes at 1000 per 1e6: deposit 6.

@@ -1,17 +1,25 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash
 #
-# muispd in the router namespace for the contract-* scenarios: a test CA
-# and router certificate made at test time, a configuration (extra lines
-# from stdin are appended), and helpers:
-#   muispd_setup            PKI + $S/muispd.conf (+ stdin), then start it
+# muispd in the router namespace for the contract scenarios: a test CA and
+# router certificate made at test time, a configuration, and helpers:
+#   muispd_conf             PKI + $S/muispd.conf: listen/port/socket/
+#                           database/cert/key/kernel, then the lines on stdin
+#   muispd_setup            muispd_conf, start muispd, dump its log on failure
 #   start_muispd            (re)start muispd; MUISPD is its pid
 #   op ARGS...              muisp-client operator commands on muispd's socket
 #   cl ARGS...              muisp-client as alice (state in $S/alice)
 #   field NAME TEXT         NAME=value out of muisp-client's output
+# FLOW_CONF: the settings of the contract-flow family (checkpoint and warn
+# every second, bytes at 1000 per 10^6 by voucher).
 S=$SCRATCH
 
-muispd_setup() {
+FLOW_CONF='checkpoint-interval 1
+warn-interval 1
+warn-tries 2
+price bytes voucher ah 1000 1000000'
+
+muispd_conf() {
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 		-keyout $S/ca.key -out $S/ca.crt -days 2 -subj "/CN=muisp test CA" 2>/dev/null
 	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
@@ -28,13 +36,13 @@ muispd_setup() {
 		cert $S/router.crt
 		key $S/router.key
 		kernel yes
-		checkpoint-interval 1
-		warn-interval 1
-		warn-tries 2
-		price bytes voucher ah 1000 1000000
 		EOF
-		[ -t 0 ] || cat
+		cat
 	} >$S/muispd.conf
+}
+
+muispd_setup() {
+	muispd_conf
 	start_muispd
 	trap 'rc=$?; [ $rc -eq 0 ] || { echo "--- muispd.log" >&2; tail -n 40 $S/muispd.log >&2; }; topo_down' EXIT
 }

@@ -31,41 +31,18 @@ R() { on router muispctl "$@"; }
 R config set lan lan0
 assert_eq true "$(R --json config show | jq .require_tunnel)" "require-tunnel on by default"
 
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	-keyout $S/ca.key -out $S/ca.crt -days 2 -subj "/CN=muisp test CA" 2>/dev/null
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	-keyout $S/router.key -out $S/router.csr -subj "/CN=router.muisp.test" 2>/dev/null
-printf 'subjectAltName=DNS:router.muisp.test,IP:%s\n' $ROUTER_LAN4 >$S/ext
-openssl x509 -req -in $S/router.csr -CA $S/ca.crt -CAkey $S/ca.key \
-	-CAcreateserial -out $S/router.crt -days 2 -extfile $S/ext 2>/dev/null
-cat >$S/muispd.conf <<EOF
-listen ::
-port 4433
-socket $S/muispd.sock
-database $S/muispd.db
-cert $S/router.crt
-key $S/router.key
-kernel yes
+. "$MUISP_TOP/tests/vm/scenarios/contract-lib.bash"
+muispd_conf <<EOF
 vici $(ike_vici router)
 checkpoint-interval 1
 price bytes voucher ah 1000 1000000
 EOF
 
 ML=$S/muispd.log
-start_muispd() {
-	rm -f $S/muispd.sock
-	ip netns exec router muispd -d -v -f $S/muispd.conf >>$ML 2>&1 &
-	MUISPD=$!
-	wait_until 20 test -S $S/muispd.sock
-}
 stop_muispd() {
 	kill $MUISPD
 	wait $MUISPD 2>/dev/null || true
 }
-op() { on router muisp-client -O $S/muispd.sock op "$@"; }
-cl() { on alice muisp-client -s $ROUTER_LAN4 --ca $S/ca.crt \
-	--name router.muisp.test -S $S/alice "$@"; }
-field() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2" | head -n1; }
 # alice's entry in the module: state contract proto spi spi_prev reqid
 ent() {
 	R --json addr show $ALICE4 | jq -r '"\(.state) \(.contract // 0) \(.xfrm_proto // "-") \(.xfrm_spi // "-") \(.xfrm_spi_prev // "-") \(.xfrm_reqid // "-")"'

@@ -23,6 +23,7 @@ ike_modules
 IKE_ROUTER_OPTS="--life 60 --no-rekey" ike_router_alice --privacy --life 60 --no-rekey
 on router muispctl config set lan lan0
 muispd_setup <<CONF
+$FLOW_CONF
 vici $(ike_vici router)
 price bytes voucher esp 1000 1000000
 CONF
