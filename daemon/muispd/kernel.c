@@ -267,6 +267,25 @@ int kernel_usage_add(struct kernel *k, uint64_t serial, uint64_t delta)
 	return 0;
 }
 
+/* An ADDR_SET request for addr with its state (and contract if bound). */
+static int addr_msg(struct muisp_nl_addr *a, const char *addr, uint8_t state,
+		    uint32_t contract)
+{
+	memset(a, 0, sizeof(*a));
+	if (muisp_nl_ip_from_str(&a->addr, addr)) {
+		log_warnx("kernel: bad address %s", addr);
+		return -1;
+	}
+	MUISP_NL_SET(a, MUISP_ADDR_A_ADDR);
+	a->state = state;
+	MUISP_NL_SET(a, MUISP_ADDR_A_STATE);
+	if (state == MUISP_ADDR_STATE_BOUND) {
+		a->contract_id = contract;
+		MUISP_NL_SET(a, MUISP_ADDR_A_CONTRACT_ID);
+	}
+	return 0;
+}
+
 static int addr_set(struct kernel *k, const char *addr, uint8_t state,
 		    uint64_t serial)
 {
@@ -274,18 +293,8 @@ static int addr_set(struct kernel *k, const char *addr, uint8_t state,
 
 	if (!k->nl)
 		return 0;
-	memset(&a, 0, sizeof(a));
-	if (muisp_nl_ip_from_str(&a.addr, addr)) {
-		log_warnx("kernel: bad address %s", addr);
+	if (addr_msg(&a, addr, state, (uint32_t)serial))
 		return -1;
-	}
-	MUISP_NL_SET(&a, MUISP_ADDR_A_ADDR);
-	a.state = state;
-	MUISP_NL_SET(&a, MUISP_ADDR_A_STATE);
-	if (state == MUISP_ADDR_STATE_BOUND) {
-		a.contract_id = (uint32_t)serial;
-		MUISP_NL_SET(&a, MUISP_ADDR_A_CONTRACT_ID);
-	}
 	if (muisp_nl_addr_set(k->nl, &a)) {
 		int e = errno;
 
@@ -354,18 +363,8 @@ int kernel_addr_tunnel(struct kernel *k, const char *addr,
 
 	if (!k->nl)
 		return 0;
-	memset(&a, 0, sizeof(a));
-	if (muisp_nl_ip_from_str(&a.addr, addr)) {
-		log_warnx("kernel: bad address %s", addr);
+	if (addr_msg(&a, addr, t->e.state, t->e.contract))
 		return -1;
-	}
-	MUISP_NL_SET(&a, MUISP_ADDR_A_ADDR);
-	a.state = t->e.state;
-	MUISP_NL_SET(&a, MUISP_ADDR_A_STATE);
-	if (t->e.state == MUISP_ADDR_STATE_BOUND) {
-		a.contract_id = t->e.contract;
-		MUISP_NL_SET(&a, MUISP_ADDR_A_CONTRACT_ID);
-	}
 	if (t->has_mac) {
 		memcpy(a.mac, t->mac, sizeof(a.mac));
 		MUISP_NL_SET(&a, MUISP_ADDR_A_MAC);
