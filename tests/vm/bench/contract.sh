@@ -41,23 +41,9 @@ for ((k = 1; k <= N; k++)); do
 	echo "addr add $PREFIX.$k/32 dev eth0"
 done | ip -n alice -batch -
 
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	-keyout $S/ca.key -out $S/ca.crt -days 2 -subj "/CN=muisp test CA" 2>/dev/null
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	-keyout $S/router.key -out $S/router.csr -subj "/CN=router.muisp.test" 2>/dev/null
-printf 'subjectAltName=DNS:router.muisp.test,IP:%s\n' $ROUTER_LAN4 >$S/ext
-openssl x509 -req -in $S/router.csr -CA $S/ca.crt -CAkey $S/ca.key \
-	-CAcreateserial -out $S/router.crt -days 2 -extfile $S/ext 2>/dev/null
-
+. "$MUISP_TOP/tests/vm/scenarios/contract-lib.bash"
 # The shipped defaults (checkpoint every 10 s), one price.
-cat >$S/muispd.conf <<EOF
-listen ::
-port 4433
-socket $S/muispd.sock
-database $S/muispd.db
-cert $S/router.crt
-key $S/router.key
-kernel yes
+muispd_conf <<EOF
 currency EUR
 load-surcharge 0
 price bytes voucher ah 10 1000000
@@ -66,8 +52,6 @@ ip netns exec router taskset -c 1 muispd -d -f $S/muispd.conf >>$S/muispd.log 2>
 MUISPD=$!
 trap 'rc=$?; [ $rc -eq 0 ] || { echo "--- muispd.log" >&2; tail -n 40 $S/muispd.log >&2; }; topo_down' EXIT
 wait_until 20 test -S $S/muispd.sock
-op() { ip netns exec router muisp-client -O $S/muispd.sock op "$@"; }
-field() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2" | head -n1; }
 
 # 20 vouchers; client k (deposit 10 k) pays with voucher (k - 1) % 20,
 # each issued with exactly its clients' deposits.  Every contract run
