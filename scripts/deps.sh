@@ -17,7 +17,7 @@ pkgs=(
 	qemu-system-x86 linux-image-amd64 busybox-static
 	# tools used inside the VM (over the 9p root)
 	iproute2 iputils-ping nftables tcpreplay iperf3 tcpdump ethtool
-	python3-scapy procps psmisc socat sqlite3 jq
+	python3-scapy procps psmisc socat sqlite3 jq openssl
 	isc-dhcp-client dhcpcd5 strongswan-charon strongswan-swanctl
 	snmpd snmp freeradius freeradius-utils kea-admin
 	# DHCP benchmark peers (tests/dhcp/bench.sh; perfdhcp is in kea-admin)

@@ -136,13 +136,13 @@ if [ $demo -eq 1 ]; then
 else
 	# One boot runs every scenario; if the guest dies or hangs in one, it
 	# fails and a new boot runs the rest (at most $max_boots boots).
-	todo=("${scenarios[@]}") boot=0 max_boots=${MUISP_VM_MAX_BOOTS:-3}
+	pending=("${scenarios[@]}") boot=0 max_boots=${MUISP_VM_MAX_BOOTS:-3}
 	: >"$run/all-results"
-	while [ ${#todo[@]} -gt 0 ]; do
+	while [ ${#pending[@]} -gt 0 ]; do
 		boot=$((boot + 1))
 		con=$run/console.log
 		[ $boot -gt 1 ] && con=$run/console-$boot.log
-		write_job "${todo[@]}"
+		write_job "${pending[@]}"
 		rm -f "$run/results" "$run/watchdog"
 		: >"$con"
 		timeout "$budget" "${qemu[@]}" </dev/null >"$con" 2>&1 &
@@ -157,7 +157,7 @@ else
 		grep -qx DONE "$run/results" 2>/dev/null && break
 		# The guest stopped early: the scenario it was running fails.
 		left=()
-		for s in "${todo[@]}"; do
+		for s in "${pending[@]}"; do
 			n=$(basename "$s" .sh)
 			grep -q "^[A-Z]* $n " "$run/all-results" || left+=("$s")
 		done
@@ -175,9 +175,9 @@ else
 		echo "FAIL $n 0 $why" >>"$run/all-results"
 		echo "  FAIL $n: guest $why (qemu exit $qrc; see ${con#$top/})"
 		grep -a -E 'Kernel panic|BUG:|Oops|blocked for more than|RIP:' "$con" | head -8 | sed 's/^/    | /'
-		todo=("${left[@]:1}")
-		if [ $boot -ge "$max_boots" ] && [ ${#todo[@]} -gt 0 ]; then
-			for s in "${todo[@]}"; do
+		pending=("${left[@]:1}")
+		if [ $boot -ge "$max_boots" ] && [ ${#pending[@]} -gt 0 ]; then
+			for s in "${pending[@]}"; do
 				echo "FAIL $(basename "$s" .sh) 0 not-run" >>"$run/all-results"
 			done
 			break
