@@ -65,6 +65,11 @@ topo_up() {
 	local ns h
 	for ns in sw router alice bob mallory inet; do
 		ip netns add "$ns"
+		# No DAD: while a link-local address is tentative the router
+		# sends no neighbour solicitation for forwarded packets (one
+		# second of silence before the retry).
+		on "$ns" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
+			net.ipv6.conf.default.accept_dad=0
 	done
 	trap topo_down EXIT
 	ip -batch - <<-EOF
@@ -75,7 +80,7 @@ topo_up() {
 	link add eth0 netns mallory type veth peer name sw-mallory netns sw
 	EOF
 	ip -n sw -batch - <<-EOF
-	link add br0 type bridge ageing_time 0 stp_state 0
+	link add br0 type bridge ageing_time 0 stp_state 0 mcast_snooping 0
 	link set br0 up
 	link set lo up
 	EOF
@@ -104,6 +109,31 @@ topo_up() {
 	_lan_host bob $BOB4 $BOB6 $BOB_MAC
 	_lan_host mallory $MALLORY4 $MALLORY6 $MALLORY_MAC
 	on router sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+	wait_until 10 _topo_links_up
+}
+
+# A veth's carrier comes up at once, but the kernel's link watcher applies
+# it (operstate UP, and the real qdisc instead of the noop one that drops
+# everything) up to a second later, and IPv6 joins an address's
+# solicited-node group from a work queue after that: until both are done,
+# a scenario's first packets or neighbour solicitations are lost (seen as a
+# 1 s neighbour-discovery retry).
+_topo_links_up() {
+	_ns_ready sw "" 0 && _ns_ready router ff02::1:ff00:1 2 &&
+		_ns_ready inet ff02::1:ff00:2 1 &&
+		_ns_ready alice ff02::1:ff00:10 1 &&
+		_ns_ready bob ff02::1:ff00:11 1 &&
+		_ns_ready mallory ff02::1:ff00:66 1
+}
+
+# _ns_ready NS GROUP N: every link of NS but lo is UP and N of them joined
+# the IPv6 multicast GROUP.
+_ns_ready() {
+	ip -n "$1" -batch - <<<$'link show\nmaddr show' |
+		awk -v g="$2" -v n="$3" '
+		/ state / && $2 != "lo:" && !/ state UP / { bad = 1 }
+		$1 == "inet6" && $2 == g { seen++ }
+		END { exit bad || seen < n }'
 }
 
 topo_down() {
