@@ -16,10 +16,22 @@
 
 #include "muisp.h"
 
+/* Inline compare (the default is an out-of-line memcmp per packet). */
+static int addr_cmp(struct rhashtable_compare_arg *arg, const void *obj)
+{
+	const struct muisp_addr_key *k = arg->key;
+	const struct muisp_addr_key *o = &((const struct muisp_addr *)obj)->key;
+
+	return ((k->addr[0] ^ o->addr[0]) | (k->addr[1] ^ o->addr[1]) |
+		(k->addr[2] ^ o->addr[2]) | (k->addr[3] ^ o->addr[3]) |
+		(k->family ^ o->family)) != 0;
+}
+
 static const struct rhashtable_params addr_params = {
 	.key_len = sizeof(struct muisp_addr_key),
 	.key_offset = offsetof(struct muisp_addr, key),
 	.head_offset = offsetof(struct muisp_addr, node),
+	.obj_cmpfn = addr_cmp,
 	.automatic_shrinking = true,
 };
 

@@ -20,12 +20,6 @@
 #include "muisp.h"
 #include "flowtable.h"
 
-u64 muisp_now_ms(void)
-{
-	/* never 0, so 0 can mean "not set" */
-	return jiffies64_to_msecs(get_jiffies_64()) + 1;
-}
-
 void muisp_contract_table_init(struct muisp_net *mn)
 {
 	xa_init(&mn->contracts);
@@ -135,6 +129,23 @@ static int status_drop_reason(struct muisp_contract *c, u8 status)
 	}
 }
 
+/*
+ * Move the contract's last-packet time to @now and return the usage time
+ * the gap since the previous packet costs.  A busy contract sends many
+ * packets per jiffy: a plain read then spares the locked exchange.
+ */
+static u64 contract_touch(struct muisp_net *mn, struct muisp_contract *c,
+			  u64 now)
+{
+	u64 prev = atomic64_read(&c->last_pkt_ms);
+
+	if (prev == now)
+		return 0;
+	prev = atomic64_xchg(&c->last_pkt_ms, now);
+	return muisp_gate_usage_cost(prev, now,
+				     READ_ONCE(mn->cfg.usage_gap_s) * 1000ULL);
+}
+
 int muisp_contract_charge(struct muisp_net *mn, struct muisp_contract *c,
 			  int dir, unsigned int len)
 {
@@ -159,13 +170,9 @@ int muisp_contract_charge(struct muisp_net *mn, struct muisp_contract *c,
 		res = muisp_gate_check_time(muisp_contract_elapsed_ms(c, now),
 					    soft, hard);
 		goto verdict;
-	case MUISP_METRIC_USAGE_TIME: {
-		u64 prev = atomic64_xchg(&c->last_pkt_ms, now);
-
-		cost = muisp_gate_usage_cost(prev, now,
-				READ_ONCE(mn->cfg.usage_gap_s) * 1000ULL);
+	case MUISP_METRIC_USAGE_TIME:
+		cost = contract_touch(mn, c, now);
 		break;
-	}
 	case MUISP_METRIC_PACKETS:
 		cost = 1;
 		break;
@@ -201,11 +208,9 @@ verdict:
 	atomic64_inc(&c->packets[dir]);
 	if (c->metric != MUISP_METRIC_USAGE_TIME) {
 		/* usage time is reported for every metric */
-		u64 prev = atomic64_xchg(&c->last_pkt_ms, now);
-
-		atomic64_add(muisp_gate_usage_cost(prev, now,
-				READ_ONCE(mn->cfg.usage_gap_s) * 1000ULL),
-			     &c->usage_ms);
+		cost = contract_touch(mn, c, now);
+		if (cost)
+			atomic64_add(cost, &c->usage_ms);
 	}
 	if (res == MUISP_CHARGE_PASS_HARD)
 		contract_stop(mn, c, MUISP_CONTRACT_STATUS_EXTINGUISHED,

@@ -16,6 +16,7 @@
 #define MUISP_MUISP_H
 
 #include <linux/types.h>
+#include <linux/jiffies.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
 #include <linux/xarray.h>
@@ -138,7 +139,15 @@ static inline struct muisp_net *muisp_net(const struct net *net)
 }
 
 /* Monotonic milliseconds (coarse) used for contract clocks. */
-u64 muisp_now_ms(void);
+/* Monotonic milliseconds, never 0 (0 means "not set"); per packet, inline. */
+static inline u64 muisp_now_ms(void)
+{
+#if !(MSEC_PER_SEC % HZ)
+	return get_jiffies_64() * (MSEC_PER_SEC / HZ) + 1;
+#else
+	return jiffies64_to_msecs(get_jiffies_64()) + 1;
+#endif
+}
 
 /* netns.c */
 int muisp_netns_init(void);
