@@ -9,9 +9,15 @@
 # scapy-built malformed datagrams dropped and counted exactly; muispctl
 # lease.  (The kernel hand-off with the module is dhcp-kernel.)
 . "$MUISP_TOP/tests/vm/lib.sh"
-"$MUISP_TOP/tests/dhcp/run.sh" >"$SCRATCH/out" 2>&1
-rc=$?
+rc=0
+"$MUISP_TOP/tests/dhcp/run.sh" >"$SCRATCH/out" 2>&1 || rc=$?
 cat "$SCRATCH/out"
+if [ $rc -ne 0 ]; then	# the guest's /tmp goes with it: show the logs
+	kept=$(sed -n 's/^dhcp: logs kept in //p' "$SCRATCH/out")
+	for f in "$kept"/*.log; do
+		[ -f "$f" ] && { echo "--- $f (last 40 lines)"; tail -40 "$f"; }
+	done
+fi
 line=$(grep -E '^dhcp: [0-9]+ passed, [0-9]+ failed' "$SCRATCH/out" | tail -1)
 [ $rc -eq 0 ] || fail "suite exited $rc: $line"
 case "$line" in
