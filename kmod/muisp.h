@@ -138,8 +138,10 @@ static inline struct muisp_net *muisp_net(const struct net *net)
 	return net_generic(net, muisp_net_id);
 }
 
-/* Monotonic milliseconds (coarse) used for contract clocks. */
-/* Monotonic milliseconds, never 0 (0 means "not set"); per packet, inline. */
+/*
+ * Monotonic milliseconds (jiffies) for contract clocks, never 0 (0 means
+ * "not set"); inline, as it runs for every packet.
+ */
 static inline u64 muisp_now_ms(void)
 {
 #if !(MSEC_PER_SEC % HZ)
