@@ -36,12 +36,8 @@ S=$SCRATCH
 
 topo_up
 on router muispctl config set lan lan0 require-tunnel off
-on router ip route add $PREFIX.0/24 dev lan0
-for ((k = 1; k <= N; k++)); do
-	echo "addr add $PREFIX.$k/32 dev eth0"
-done | ip -n alice -batch -
-
 . "$MUISP_TOP/tests/vm/scenarios/contract-lib.bash"
+alice_addrs $PREFIX $N
 # The shipped defaults (checkpoint every 10 s), one price.
 muispd_conf <<EOF
 currency EUR

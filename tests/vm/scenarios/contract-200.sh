@@ -33,13 +33,8 @@ on router muispctl config set lan lan0 require-tunnel off
 N=200 NV=20 PREFIX=100.64.0
 S=$SCRATCH
 
-# Client addresses: one batch per namespace (one process each).
-on router ip route add $PREFIX.0/24 dev lan0
-for ((k = 1; k <= N; k++)); do
-	echo "addr add $PREFIX.$k/32 dev eth0"
-done | ip -n alice -batch -
-
 . "$MUISP_TOP/tests/vm/scenarios/contract-lib.bash"
+alice_addrs $PREFIX $N
 muispd_setup <<EOF
 currency EUR
 load-surcharge 0

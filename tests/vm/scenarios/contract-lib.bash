@@ -10,6 +10,8 @@
 #   op ARGS...              muisp-client operator commands on muispd's socket
 #   cl ARGS...              muisp-client as alice (state in $S/alice)
 #   field NAME TEXT         NAME=value out of muisp-client's output
+#   alice_addrs PREFIX N    alice also holds PREFIX.1..N (/32), routed
+#                           to the LAN by the router (many clients, one host)
 # FLOW_CONF: the settings of the contract-flow family (checkpoint and warn
 # every second, bytes at 1000 per 10^6 by voucher).
 S=$SCRATCH
@@ -18,6 +20,15 @@ FLOW_CONF='checkpoint-interval 1
 warn-interval 1
 warn-tries 2
 price bytes voucher ah 1000 1000000'
+
+alice_addrs() {
+	local k
+	on router ip route add "$1.0/24" dev lan0
+	# one batch: one process for all N addresses
+	for ((k = 1; k <= $2; k++)); do
+		echo "addr add $1.$k/32 dev eth0"
+	done | ip -n alice -batch -
+}
 
 muispd_conf() {
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
