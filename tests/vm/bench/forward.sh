@@ -163,7 +163,9 @@ profile() {
 	grep -E 'muisp|nf_|nft_|conntrack' "$rep" | sed -n 1,20p || true
 	cp "$data" "/muisp-out/perf.$cfg.data" 2>/dev/null || true
 }
-if [ "${MUISP_BENCH_PROFILE:-0}" = 1 ]; then
+if [ "${MUISP_BENCH_PROFILE:-0}" = 1 ] && ! command -v perf >/dev/null; then
+	echo "profile: perf not found (Debian package linux-perf); skipped"
+elif [ "${MUISP_BENCH_PROFILE:-0}" = 1 ]; then
 	echo 0 >/proc/sys/kernel/kptr_restrict
 	for cfg in $CONFIGS; do profile "$cfg"; done
 	cfg_reset
