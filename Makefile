@@ -49,9 +49,10 @@ FUZZ_CFLAGS := -std=gnu11 -O1 -g -fsanitize=fuzzer,address,undefined \
 	       -DMUISP_TESTING -DMUISP_FUZZING -Wall -Wextra -Werror \
 	       -Wno-unused-parameter
 
-# Pure logic shared by kmod/ and host tests is compiled for the host with
-# kmod/portable.h standing in for the kernel headers.
-UNIT_CPPFLAGS := -Ikmod -Itests/unit
+# Tests name the sources they test by their path from the top of the tree
+# ("kmod/gate.h", "daemon/dhcpd/pool.h"); pure logic in kmod/ is compiled
+# for the host with kmod/portable.h standing in for the kernel headers.
+UNIT_CPPFLAGS := -I.
 
 BINS :=
 SBINS :=
@@ -113,6 +114,10 @@ userspace: $(ALL_PROGRAMS)
 $(BUILD)/rel/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(REL_CFLAGS) -MMD -MP -c -o $@ $<
+
+# Test and bench programs built with userspace find what they test the same
+# way as unit tests do.
+$(BUILD)/rel/tests/%.o: CPPFLAGS += $(UNIT_CPPFLAGS)
 
 $(BUILD)/san/%.o: %.c
 	@mkdir -p $(@D)

@@ -9,7 +9,7 @@
  * Besides portable.h and the uAPI header (enum muisp_flow_end, defaults)
  * this header needs the kernel's hlist_nulls and spinlock types; host
  * builds get single-threaded stand-ins with the same names and layout
- * (x86-64, non-debug spinlock_t = 4 bytes) from tests/bench/kernel_shim.h,
+ * (x86-64, non-debug spinlock_t = 4 bytes) from host_shim.h,
  * so the host benchmark runs the very lookup/update code of the module.
  */
 #ifndef MUISP_FLOW_CORE_H
@@ -26,7 +26,7 @@
 #include <linux/rculist_nulls.h>
 #else
 /* single-threaded stand-ins for the kernel list and lock types */
-#include "../tests/bench/kernel_shim.h"
+#include "host_shim.h"
 #endif /* !__KERNEL__ */
 
 /* TCP flag bits as in the TCP header's flag byte. */

@@ -1,9 +1,24 @@
 # SPDX-License-Identifier: GPL-2.0
-# lib/: code shared by daemons and tools.  Programs list the lib sources
-# they use (LIB_LOG_SRCS, ...) in their own SOURCES.
+# lib/: code shared by several programs (daemons, tools, test programs).
+# Programs list the lib sources they use (LIB_LOG_SRCS, ...) in their own
+# SOURCES and link the matching LIB_*_LIBS.
 LIB_LOG_SRCS := lib/log.c
 # muisp generic-netlink client (muispctl, muisp-dhcpd, muispd): libmnl.
 LIB_NL_SRCS := lib/muisp_nl.c lib/muisp_nl_codec.c
 LIB_NL_LIBS := $(shell $(PKG_CONFIG) --libs libmnl 2>/dev/null || echo -lmnl)
 # Text tables and JSON for tools.
 LIB_OUTPUT_SRCS := lib/output.c
+# The control channel: codec (proto) and contract vocabulary and state
+# machine (contract): muispd, muispctl, muisp-client, estab-load.
+LIB_CHANNEL_SRCS := lib/proto.c lib/contract.c
+# muisp-dhcpd's SQLite lease store (the daemon; muispctl lease).
+LIB_LEASEDB_SRCS := lib/leasedb.c
+SQLITE_LIBS := $(shell $(PKG_CONFIG) --libs sqlite3 2>/dev/null || echo -lsqlite3)
+LIB_LEASEDB_LIBS := $(SQLITE_LIBS)
+# strongSwan: VICI client, CHILD_SA watcher, swanctl.conf generators.
+LIB_VICI_SRCS := lib/vici.c
+LIB_IKE_WATCH_SRCS := lib/ike_watch.c $(LIB_VICI_SRCS)
+LIB_IKE_CONF_SRCS := lib/ike_conf.c
+# The operator's CA and self-signed client certificates (OpenSSL).
+LIB_CA_SRCS := lib/ca.c
+LIB_CA_LIBS := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null || echo -lcrypto)

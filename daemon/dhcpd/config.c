@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "leasedb.h"
 
 #define MAX_TOKENS 16
 
@@ -547,7 +548,7 @@ int config_parse(const char *name, const char *text, struct dhcp_conf *c,
 	int ntok, ret = -1;
 
 	memset(c, 0, sizeof(*c));
-	strcpy(c->lease_db, CONF_DEFAULT_DB);
+	strcpy(c->lease_db, LEASEDB_DEFAULT_PATH);
 	c->kernel_sync = 1;
 	c->quarantine_time = 600;
 	c->offer_time = 30;

@@ -23,7 +23,6 @@
 #define CONF_MIN_LEASE		10
 
 #define CONF_DEFAULT_PATH	"/etc/muisp/muisp-dhcpd.conf"
-#define CONF_DEFAULT_DB		"/var/lib/muisp/dhcpd.db"
 
 struct conf_host {
 	char name[64];

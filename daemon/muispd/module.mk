@@ -3,11 +3,11 @@
 # receipts, metering lifecycle, settlement, recovery, tunnel identities
 # from charon's CHILD_SAs over VICI).
 MUISPD_SRCS := daemon/muispd/muispd.c daemon/muispd/server.c \
-	daemon/muispd/config.c daemon/muispd/proto.c \
-	daemon/muispd/contract.c daemon/muispd/receipt.c \
+	daemon/muispd/config.c daemon/muispd/receipt.c \
 	daemon/muispd/store.c daemon/muispd/payment.c \
 	daemon/muispd/payment_online.c \
-	daemon/muispd/kernel.c daemon/muispd/tunnel.c $(IKE_WATCH_SRCS) \
+	daemon/muispd/kernel.c daemon/muispd/tunnel.c \
+	$(LIB_CHANNEL_SRCS) $(LIB_IKE_WATCH_SRCS) \
 	$(LIB_LOG_SRCS) $(LIB_NL_SRCS)
 MUISPD_LIBS := $(shell $(PKG_CONFIG) --libs openssl sqlite3) $(LIB_NL_LIBS)
 $(eval $(call program,muispd,$(MUISPD_SRCS),$(MUISPD_LIBS),sbin))

@@ -28,7 +28,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
-#include "../ike/ike_watch.h"
+#include "ike_watch.h"
 #include "log.h"
 #include "muispd.h"
 #include "payment_online.h"

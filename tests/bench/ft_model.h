@@ -15,7 +15,7 @@
 #ifndef MUISP_FT_MODEL_H
 #define MUISP_FT_MODEL_H
 
-#include "../../kmod/flow_core.h"
+#include "kmod/flow_core.h"
 
 #define FTM_STRIPES_MAX		1024
 #define FTM_CHAIN_MAX		16

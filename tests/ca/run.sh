@@ -177,6 +177,26 @@ case $err in
 esac
 expect "failed issues wrote nothing" "" "$(ls x.* 2>/dev/null)"
 
+# ---- selfsign: a client's anonymous identity ------------------------------
+if run 0 ca selfsign anon-0123abcd --days 2 --out-cert "$T/anon.pem" \
+	--out-key "$T/anon.key"; then ok "selfsign exits 0"; else bad "selfsign exits 0"; fi
+expect "selfsign names its files" "certificate: $T/anon.pem
+key:         $T/anon.key" "$out"
+expect "selfsign: issuer is the subject" "subject=CN = anon-0123abcd issuer=CN = anon-0123abcd" \
+	"$(openssl x509 -noout -subject -issuer -in anon.pem | tr '\n' ' ' | sed 's/ $//')"
+expect "selfsign: verifies against itself" "anon.pem: OK" \
+	"$(openssl verify -CAfile anon.pem anon.pem 2>&1)"
+expect "selfsign: the key is the certificate's" \
+	"$(openssl x509 -noout -pubkey -in anon.pem)" "$(openssl pkey -pubout -in anon.key 2>/dev/null)"
+expect "selfsign: key mode 0600" "600" "$(stat -c %a anon.key)"
+h_pem=$(hash anon.pem)
+if run 1 ca selfsign anon-0123abcd --out-cert "$T/anon.pem" \
+	--out-key "$T/anon.key"; then ok "selfsign over an existing cert refused"; else bad "selfsign over an existing cert refused"; fi
+expect "selfsign refusal names the file" \
+	"muispctl: ca selfsign: $T/anon.pem exists (--force replaces it)" "$err"
+expect "refused selfsign wrote nothing" "$h_pem" "$(hash anon.pem)"
+if run 2 ca selfsign anon-0123abcd --notice x; then ok "selfsign takes no --notice"; else bad "selfsign takes no --notice" "$err"; fi
+
 # ---- show ---------------------------------------------------------------
 serial=$(openssl x509 -noout -serial -in router.pem | cut -d= -f2)
 fpr=$(openssl x509 -noout -fingerprint -sha256 -in router.pem | cut -d= -f2)
@@ -238,12 +258,14 @@ usage_case() { # DESCRIPTION EXPECTED-STDERR ARGS...
 usage_case "no verb" "$(printf '%s\n' \
 	'usage: muispctl ca init DIR CN [--days N] [--force]' \
 	'       muispctl ca issue NAME [--ca DIR] [--notice TEXT] [--days N] [--out-cert FILE --out-key FILE] [--force]' \
+	'       muispctl ca selfsign NAME [--days N] [--out-cert FILE --out-key FILE] [--force]' \
 	'       muispctl ca show CERT' \
 	'       muispctl ca verify CACERT CERT')" ca
 usage_case "unknown verb" "muispctl: unknown ca command 'sign'
 $(printf '%s\n' \
 	'usage: muispctl ca init DIR CN [--days N] [--force]' \
 	'       muispctl ca issue NAME [--ca DIR] [--notice TEXT] [--days N] [--out-cert FILE --out-key FILE] [--force]' \
+	'       muispctl ca selfsign NAME [--days N] [--out-cert FILE --out-key FILE] [--force]' \
 	'       muispctl ca show CERT' \
 	'       muispctl ca verify CACERT CERT')" ca sign x
 usage_case "init without CN" "muispctl: ca init: expected DIR CN (try --help)" ca init d

@@ -70,7 +70,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
-#include "../../daemon/muispd/proto.h"
+#include "proto.h"
 
 #define RECEIPT_LEN	144
 #define MAX_CLIENTS	4096

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "vici.h"
-#include "../../daemon/ike/ike_watch.h"
+#include "ike_watch.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

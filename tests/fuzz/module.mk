@@ -2,14 +2,14 @@
 # tests/fuzz: libFuzzer targets.  Each owner appends its own lines.
 
 # muispd (contracts): control-channel decoder round trip
-$(eval $(call fuzz_target,fuzz_ctl,tests/fuzz/fuzz_ctl.c daemon/muispd/proto.c,))
+$(eval $(call fuzz_target,fuzz_ctl,tests/fuzz/fuzz_ctl.c lib/proto.c,))
 
 # muisp-dhcpd (DHCP): packet parser + re-encoding, option encoder alone
 $(eval $(call fuzz_target,fuzz_dhcp_packet,tests/fuzz/fuzz_dhcp_packet.c daemon/dhcpd/packet.c,))
 $(eval $(call fuzz_target,fuzz_dhcp_options,tests/fuzz/fuzz_dhcp_options.c daemon/dhcpd/packet.c,))
 
 # IKE: VICI message codec, packet layer, framing and the CHILD_SA watcher
-$(eval $(call fuzz_target,fuzz_vici,tests/fuzz/fuzz_vici.c lib/vici.c daemon/ike/ike_watch.c,))
+$(eval $(call fuzz_target,fuzz_vici,tests/fuzz/fuzz_vici.c $(LIB_IKE_WATCH_SRCS),))
 
 # lib/muisp_nl: typed codecs, extended acks, family and reply parsing
 $(eval $(call fuzz_target,fuzz_nl,tests/fuzz/fuzz_nl.c $(LIB_NL_SRCS),$(LIB_NL_LIBS)))

@@ -2,7 +2,7 @@
 # shellcheck shell=bash
 #
 # Helpers for the ike-* VM scenarios: a PKI made at test time with
-# muisp-ike ca (no key is ever committed), and one charon per network
+# muispctl ca (no key is ever committed), and one charon per network
 # namespace, each with its own strongswan.conf (STRONGSWAN_CONF), swanctl
 # directory (SWANCTL_DIR), VICI socket and a private /run (charon's pid
 # file is fixed at /var/run/charon.pid).
@@ -30,17 +30,18 @@ ike_modules() {
 ike_pki() {
 	local d=$1
 	mkdir -p "$d"
-	muisp-ike ca init "$d" "muisp test CA" --days 2
-	muisp-ike ca issue "$d/ca.pem" "$d/ca.key" $ROUTER_ID \
-		"$d/router.pem" "$d/router.key" --days 2 \
-		--notice "muisp test LAN, VM scenario"
+	muispctl ca init "$d" "muisp test CA" --days 2 >/dev/null
+	muispctl ca issue $ROUTER_ID --ca "$d" --out-cert "$d/router.pem" \
+		--out-key "$d/router.key" --days 2 \
+		--notice "muisp test LAN, VM scenario" >/dev/null
 }
 
 # ike_selfsign NAME CERT KEY in the background (2 vCPUs: overlap the
 # RSA key generations); ike_pki_wait waits for all of them.
 IKE_BG=()
 ike_selfsign() {
-	muisp-ike ca selfsign "$1" "$2" "$3" --days 2 &
+	muispctl ca selfsign "$1" --out-cert "$2" --out-key "$3" --days 2 \
+		>/dev/null &
 	IKE_BG+=($!)
 }
 ike_pki_wait() {

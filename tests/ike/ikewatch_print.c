@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "../../daemon/ike/ike_watch.h"
+#include "ike_watch.h"
 
 static void
 pr(const char *what, const struct ike_child *c)

@@ -2,8 +2,8 @@
 # tests/unit: cmocka tests.  Each owner appends its own lines.
 
 # muispd (contracts)
-$(eval $(call unit_test,test_proto,tests/unit/test_proto.c daemon/muispd/proto.c,))
-$(eval $(call unit_test,test_contract,tests/unit/test_contract.c daemon/muispd/contract.c,))
+$(eval $(call unit_test,test_proto,tests/unit/test_proto.c lib/proto.c,))
+$(eval $(call unit_test,test_contract,tests/unit/test_contract.c lib/contract.c,))
 $(eval $(call unit_test,test_receipt,tests/unit/test_receipt.c daemon/muispd/receipt.c,$$(shell $$(PKG_CONFIG) --libs libcrypto)))
 $(eval $(call unit_test,test_tunnel,tests/unit/test_tunnel.c daemon/muispd/tunnel.c,))
 $(eval $(call unit_test,test_contract_store,tests/unit/test_contract_store.c daemon/muispd/store.c daemon/muispd/receipt.c lib/log.c,$$(shell $$(PKG_CONFIG) --libs sqlite3 libcrypto)))
@@ -11,27 +11,26 @@ $(eval $(call unit_test,test_contract_store,tests/unit/test_contract_store.c dae
 # flow table (kmod/flow_core.c and its host model in tests/bench/)
 $(eval $(call unit_test,test_flow_core,tests/unit/test_flow_core.c kmod/flow_core.c,-lm))
 $(eval $(call unit_test,test_flow_model,tests/unit/test_flow_model.c tests/bench/ft_model.c kmod/flow_core.c,))
-$(eval $(call unit_test,test_contract_payment,tests/unit/test_contract_payment.c daemon/muispd/payment.c daemon/muispd/payment_online.c daemon/muispd/store.c daemon/muispd/receipt.c daemon/muispd/contract.c daemon/muispd/proto.c lib/log.c,$$(shell $$(PKG_CONFIG) --libs sqlite3 libcrypto)))
+$(eval $(call unit_test,test_contract_payment,tests/unit/test_contract_payment.c daemon/muispd/payment.c daemon/muispd/payment_online.c daemon/muispd/store.c daemon/muispd/receipt.c lib/contract.c lib/proto.c lib/log.c,$$(shell $$(PKG_CONFIG) --libs sqlite3 libcrypto)))
 
 # lib/output, lib/muisp_nl, muispctl (tools)
 $(eval $(call unit_test,test_output,tests/unit/test_output.c lib/output.c,))
 $(eval $(call unit_test,test_nl,tests/unit/test_nl.c $(LIB_NL_SRCS),$(LIB_NL_LIBS)))
 
 # muisp-dhcpd (DHCP)
-DHCPD_TEST_LIBS = $(shell $(PKG_CONFIG) --libs sqlite3 2>/dev/null || echo -lsqlite3)
 $(eval $(call unit_test,test_dhcp_packet,tests/unit/test_dhcp_packet.c daemon/dhcpd/packet.c daemon/dhcpd/io.c lib/log.c,))
 $(eval $(call unit_test,test_muispctl,tests/unit/test_muispctl.c $(MUISPCTL_SRCS),$(MUISPCTL_LIBS)))
 $(eval $(call unit_test,test_muispctl_daemon,tests/unit/test_muispctl_daemon.c $(MUISPCTL_SRCS),$(MUISPCTL_LIBS)))
 $(eval $(call unit_test,test_dhcp_pool,tests/unit/test_dhcp_pool.c daemon/dhcpd/pool.c,))
 $(eval $(call unit_test,test_dhcp_config,tests/unit/test_dhcp_config.c daemon/dhcpd/config.c,))
-$(eval $(call unit_test,test_dhcp_leasedb,tests/unit/test_dhcp_leasedb.c daemon/dhcpd/leasedb.c,$(DHCPD_TEST_LIBS)))
-$(eval $(call unit_test,test_dhcp_server,tests/unit/test_dhcp_server.c daemon/dhcpd/server.c daemon/dhcpd/pool.c daemon/dhcpd/packet.c daemon/dhcpd/config.c daemon/dhcpd/leasedb.c lib/log.c,$(DHCPD_TEST_LIBS)))
+$(eval $(call unit_test,test_dhcp_leasedb,tests/unit/test_dhcp_leasedb.c lib/leasedb.c,$(SQLITE_LIBS)))
+$(eval $(call unit_test,test_dhcp_server,tests/unit/test_dhcp_server.c daemon/dhcpd/server.c daemon/dhcpd/pool.c daemon/dhcpd/packet.c daemon/dhcpd/config.c lib/leasedb.c lib/log.c,$(SQLITE_LIBS)))
 
 # kmod gate logic (kmod/gate.c, kernel engineer)
 $(eval $(call unit_test,test_gate,tests/unit/test_gate.c kmod/gate.c,))
 
 # IKE (strongSwan VICI client, CHILD_SA watcher, config generator, CA)
 $(eval $(call unit_test,test_vici,tests/unit/test_vici.c lib/vici.c,))
-$(eval $(call unit_test,test_ike_watch,tests/unit/test_ike_watch.c daemon/ike/ike_watch.c daemon/ike/ike_conf.c lib/vici.c,))
+$(eval $(call unit_test,test_ike_watch,tests/unit/test_ike_watch.c lib/ike_watch.c lib/ike_conf.c lib/vici.c,))
 $(eval $(call unit_test,test_ca,tests/unit/test_ca.c lib/ca.c,$$(shell $$(PKG_CONFIG) --libs libcrypto)))
 $(eval $(call unit_test,test_nl_codec,tests/unit/test_nl_codec.c lib/muisp_nl_codec.c,$(LIB_NL_LIBS)))

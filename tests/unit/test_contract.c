@@ -10,7 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../daemon/muispd/contract.h"
+#include "contract.h"
 
 #define X (-1)	/* disallowed */
 #define U CS_UNBOUND

@@ -14,10 +14,10 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "../../daemon/muispd/contract.h"
-#include "../../daemon/muispd/payment.h"
-#include "../../daemon/muispd/payment_online.h"
-#include "../../daemon/muispd/proto.h"
+#include "contract.h"
+#include "daemon/muispd/payment.h"
+#include "daemon/muispd/payment_online.h"
+#include "proto.h"
 
 static char dir[] = "/tmp/muisp-test-pay-XXXXXX";
 static char path[128];

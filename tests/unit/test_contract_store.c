@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "../../daemon/muispd/store.h"
+#include "daemon/muispd/store.h"
 
 static char dir[] = "/tmp/muisp-test-store-XXXXXX";
 static char path[128];

@@ -11,7 +11,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "../../daemon/dhcpd/config.h"
+#include "daemon/dhcpd/config.h"
+#include "leasedb.h"
 #include "test_dhcp_build.h"
 
 static struct dhcp_conf *c;
@@ -113,7 +114,7 @@ static void test_defaults(void **state)
 	assert_int_equal(config_parse("d", "interface e {\nsubnet 10.0.0.0/8\n"
 				      "pool 10.0.0.5 10.0.0.6\n}\n", c, err,
 				      sizeof(err)), 0);
-	assert_string_equal(c->lease_db, CONF_DEFAULT_DB);
+	assert_string_equal(c->lease_db, LEASEDB_DEFAULT_PATH);
 	assert_int_equal(c->kernel_sync, 1);
 	assert_int_equal(c->quarantine_time, 600);
 	assert_int_equal(c->offer_time, 30);

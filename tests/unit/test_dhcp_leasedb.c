@@ -15,7 +15,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "../../daemon/dhcpd/leasedb.h"
+#include "leasedb.h"
 
 static char dir[] = "/tmp/test_dhcp_leasedb.XXXXXX";
 static char path[256];

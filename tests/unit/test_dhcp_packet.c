@@ -9,8 +9,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../daemon/dhcpd/io.h"
-#include "../../daemon/dhcpd/packet.h"
+#include "daemon/dhcpd/io.h"
+#include "daemon/dhcpd/packet.h"
 #include "test_dhcp_build.h"
 
 static struct dhcp_msg m;

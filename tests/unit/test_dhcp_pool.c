@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../daemon/dhcpd/pool.h"
+#include "daemon/dhcpd/pool.h"
 
 #define A(x) (0xc0000200u + (x))	/* 192.0.2.x */
 

@@ -15,7 +15,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "../../daemon/dhcpd/server.h"
+#include "daemon/dhcpd/server.h"
 #include "log.h"
 #include "test_dhcp_build.h"
 

@@ -9,7 +9,7 @@
 #include <netinet/in.h>
 #include <cmocka.h>
 
-#include "flow_core.h"
+#include "kmod/flow_core.h"
 
 #define NS 1000000000ULL
 

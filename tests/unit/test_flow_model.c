@@ -13,7 +13,7 @@
 #include <netinet/in.h>
 #include <cmocka.h>
 
-#include "../bench/ft_model.h"
+#include "tests/bench/ft_model.h"
 
 #define NS 1000000000ULL
 #define MAXF 4096

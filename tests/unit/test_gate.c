@@ -12,7 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "gate.h"
+#include "kmod/gate.h"
 
 /* ---- canned packets ---- */
 

@@ -17,8 +17,8 @@
 
 #include <cmocka.h>
 
-#include "../../daemon/ike/ike_conf.h"
-#include "../../daemon/ike/ike_watch.h"
+#include "ike_conf.h"
+#include "ike_watch.h"
 
 struct rec {
 	int up, down, rekey, ike_up, ike_down;

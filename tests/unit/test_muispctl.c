@@ -18,8 +18,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "../../daemon/dhcpd/leasedb.h"
-#include "../../tools/muispctl/muispctl.h"
+#include "leasedb.h"
+#include "tools/muispctl/muispctl.h"
 
 static const char *why;
 

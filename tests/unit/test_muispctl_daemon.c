@@ -25,8 +25,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "../../tools/muispctl/daemon.h"
-#include "../../daemon/muispd/contract.h"
+#include "tools/muispctl/daemon.h"
+#include "contract.h"
 
 /* ---- helpers ---- */
 

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../daemon/muispd/proto.h"
+#include "proto.h"
 
 /* USAGE request for contract 42, message serial 7. */
 static const uint8_t usage_frame[] = {

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../../daemon/muispd/receipt.h"
+#include "daemon/muispd/receipt.h"
 
 /* HMAC-SHA-256 of the 112-byte body below under key 00..1f, computed with
  * `openssl dgst -sha256 -mac HMAC -macopt hexkey:0001..1f`. */

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "../../daemon/muispd/tunnel.h"
+#include "daemon/muispd/tunnel.h"
 #include "uapi/muisp.h"
 
 static const struct tun_sa alice = { IPPROTO_AH, 0xc1a2b3c4, 1 };

@@ -50,8 +50,8 @@
 
 #include "ca.h"
 #include "vici.h"
-#include "../../daemon/ike/ike_conf.h"
-#include "../../daemon/ike/ike_watch.h"
+#include "ike_conf.h"
+#include "ike_watch.h"
 #include "ike.h"
 
 #define CONN		"muisp"		/* connection and child name */

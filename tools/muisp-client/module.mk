@@ -1,8 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # tools/muisp-client: the user's client of the muisp control channel.
 MUISP_CLIENT_SRCS := tools/muisp-client/muisp-client.c \
-	daemon/muispd/proto.c daemon/muispd/contract.c \
-	tools/muisp-client/ike.c daemon/ike/ike_conf.c daemon/ike/ike_watch.c \
-	lib/vici.c lib/ca.c
+	tools/muisp-client/ike.c $(LIB_CHANNEL_SRCS) \
+	$(LIB_IKE_CONF_SRCS) $(LIB_IKE_WATCH_SRCS) $(LIB_CA_SRCS)
 $(eval $(call program,muisp-client,$(MUISP_CLIENT_SRCS),$(shell $(PKG_CONFIG) --libs openssl)))
 MAN1 += tools/muisp-client/muisp-client.1

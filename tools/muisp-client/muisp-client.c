@@ -26,8 +26,8 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
-#include "../../daemon/muispd/contract.h"
-#include "../../daemon/muispd/proto.h"
+#include "contract.h"
+#include "proto.h"
 #include "ike.h"
 
 static struct {

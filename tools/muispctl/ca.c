@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * muispctl ca init|issue|show|verify: the operator's certification
+ * muispctl ca init|issue|selfsign|show|verify: the operator's certification
  * authority (lib/ca, OpenSSL).  No kernel involved: these verbs never call
  * ctl_nl(), so they work without muisp.ko (on an offline machine, say).
  *
  *   ca init DIR CN [--days N] [--force]           DIR/ca.pem, DIR/ca.key
  *   ca issue NAME [--ca DIR] [--notice TEXT] [--days N]
  *                 [--out-cert FILE --out-key FILE] [--force]
+ *   ca selfsign NAME [--days N] [--out-cert FILE --out-key FILE] [--force]
  *   ca show CERT
  *   ca verify CACERT CERT
  *
@@ -200,6 +201,25 @@ static int ca_init(struct ctl *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* --out-cert/--out-key go together; default NAME.pem / NAME.key. */
+static int ca_out_files(struct ca_args *a, const char *name, char *cert,
+			char *key, size_t cap)
+{
+	if (!a->out_cert != !a->out_key)
+		return ctl_usage("ca %s: --out-cert and --out-key go together",
+				 a->verb);
+	if (!a->out_cert) {
+		snprintf(cert, cap, "%s.pem", name);
+		snprintf(key, cap, "%s.key", name);
+		a->out_cert = cert;
+		a->out_key = key;
+	}
+	if (!strcmp(a->out_cert, a->out_key))
+		return ctl_usage("ca %s: --out-cert and --out-key name the "
+				 "same file", a->verb);
+	return EXIT_OK;
+}
+
 static int ca_issue(struct ctl *c, int argc, char **argv)
 {
 	struct ca_args a = { .days = CERT_DAYS, .dir = CA_DEFAULT_DIR };
@@ -216,18 +236,9 @@ static int ca_issue(struct ctl *c, int argc, char **argv)
 	if (!muisp_ca_valid_name(name))
 		return ctl_badarg("NAME", name, "1-64 ASCII characters, no "
 				  "blanks or ,=+/\\\"<>;#");
-	if (!a.out_cert != !a.out_key)
-		return ctl_usage("ca issue: --out-cert and --out-key go "
-				 "together");
-	if (!a.out_cert) {
-		snprintf(cert, sizeof(cert), "%s.pem", name);
-		snprintf(key, sizeof(key), "%s.key", name);
-		a.out_cert = cert;
-		a.out_key = key;
-	}
-	if (!strcmp(a.out_cert, a.out_key))
-		return ctl_usage("ca issue: --out-cert and --out-key name the "
-				 "same file");
+	rc = ca_out_files(&a, name, cert, key, sizeof(cert));
+	if (rc != EXIT_OK)
+		return rc;
 	if ((size_t)snprintf(cacert, sizeof(cacert), "%s/ca.pem", a.dir) >=
 	    sizeof(cacert) ||
 	    (size_t)snprintf(cakey, sizeof(cakey), "%s/ca.key", a.dir) >=
@@ -240,6 +251,34 @@ static int ca_issue(struct ctl *c, int argc, char **argv)
 			       errno == ENOENT && access(cacert, F_OK) < 0 ?
 			       " (no CA there: --ca DIR, or muispctl ca init "
 			       "DIR CN)" : NULL);
+	fprintf(c->out, "certificate: %s\nkey:         %s\n", a.out_cert,
+		a.out_key);
+	return EXIT_OK;
+}
+
+/* A self-signed certificate: a client's anonymous IKE identity (seed §4). */
+static int ca_selfsign(struct ctl *c, int argc, char **argv)
+{
+	struct ca_args a = { .days = CERT_DAYS };
+	struct muisp_ca_err err = { "" };
+	char cert[300], key[300];
+	const char *name;
+	int rc;
+
+	rc = ca_parse(argc, argv, O_DAYS | O_FORCE | O_OUT, 1, "NAME", &a);
+	if (rc != EXIT_OK)
+		return rc;
+	name = a.pos[0];
+	if (!muisp_ca_valid_name(name))
+		return ctl_badarg("NAME", name, "1-64 ASCII characters, no "
+				  "blanks or ,=+/\\\"<>;#");
+	rc = ca_out_files(&a, name, cert, key, sizeof(cert));
+	if (rc != EXIT_OK)
+		return rc;
+	if (muisp_ca_selfsign(name, a.days, a.out_cert, a.out_key, a.force,
+			      &err) < 0)
+		return ca_fail(&a, &err, errno == EEXIST ?
+			       " (--force replaces it)" : NULL);
 	fprintf(c->out, "certificate: %s\nkey:         %s\n", a.out_cert,
 		a.out_key);
 	return EXIT_OK;
@@ -278,6 +317,8 @@ static const struct ctl_verb verbs[] = {
 	{ "init", ca_init, "DIR CN [--days N] [--force]" },
 	{ "issue", ca_issue, "NAME [--ca DIR] [--notice TEXT] [--days N] "
 			     "[--out-cert FILE --out-key FILE] [--force]" },
+	{ "selfsign", ca_selfsign, "NAME [--days N] "
+				   "[--out-cert FILE --out-key FILE] [--force]" },
 	{ "show", ca_show, "CERT" },
 	{ "verify", ca_verify, "CACERT CERT" },
 	{ NULL, NULL, NULL },

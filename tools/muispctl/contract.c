@@ -17,7 +17,7 @@
 #include <time.h>
 
 #include "daemon.h"
-#include "../../daemon/muispd/contract.h"	/* enum contract_state */
+#include "contract.h"	/* enum contract_state */
 
 static const char *const attr_names[MUISP_CONTRACT_A_MAX + 1] = {
 	[MUISP_CONTRACT_A_ID] = "ID",

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
-#include "../../daemon/muispd/contract.h"	/* contract_state_name */
+#include "contract.h"	/* contract_state_name */
 
 struct mpd {
 	int fd;

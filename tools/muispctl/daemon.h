@@ -15,7 +15,7 @@
 #include <stdio.h>
 
 #include "muispctl.h"
-#include "../../daemon/muispd/proto.h"
+#include "proto.h"
 
 /* How long muispctl waits for one reply (muispd may be settling with an
  * online payment provider, up to 3 s a call). */

@@ -17,8 +17,7 @@
 #include <unistd.h>
 
 #include "muispctl.h"
-#include "../../daemon/dhcpd/config.h"	/* CONF_DEFAULT_DB */
-#include "../../daemon/dhcpd/leasedb.h"
+#include "leasedb.h"
 
 #define RELEASE_WAIT_MS	5000
 #define RELEASE_POLL_MS	20
@@ -39,7 +38,7 @@ static const struct out_col cols[] = {
 	[C_REMAINING] = { "remaining_s", "REMAINING" },
 };
 
-static const char *db_path;	/* --db, else CONF_DEFAULT_DB */
+static const char *db_path;	/* --db, else LEASEDB_DEFAULT_PATH */
 
 static const char *addr_str(uint32_t host, char *buf)
 {
@@ -404,7 +403,7 @@ static const struct ctl_verb verbs[] = {
 /* argv: "lease" [--db PATH | --db=PATH] [VERB ARGS...] */
 int cmd_lease(struct ctl *c, int argc, char **argv)
 {
-	db_path = CONF_DEFAULT_DB;
+	db_path = LEASEDB_DEFAULT_PATH;
 	if (argc > 1 && !strncmp(argv[1], "--db=", 5)) {
 		db_path = argv[1] + 5;
 		argv[1] = argv[0];
@@ -423,7 +422,7 @@ int cmd_lease(struct ctl *c, int argc, char **argv)
 	if (argc > 1 && ctl_is_help(argv[1])) {
 		ctl_usage_of("lease [--db PATH]", verbs, stdout);
 		printf("PATH: muisp-dhcpd's lease-db (default %s)\n",
-		       CONF_DEFAULT_DB);
+		       LEASEDB_DEFAULT_PATH);
 		return EXIT_OK;
 	}
 	return ctl_dispatch(c, verbs, argc, argv);

@@ -4,11 +4,11 @@ MUISPCTL_SRCS := tools/muispctl/muispctl.c tools/muispctl/parse.c \
 	tools/muispctl/addr.c tools/muispctl/contract.c \
 	tools/muispctl/flow.c tools/muispctl/lists.c \
 	tools/muispctl/config.c tools/muispctl/monitor.c \
-	tools/muispctl/lease.c $(LEASEDB_SRCS) \
+	tools/muispctl/lease.c $(LIB_LEASEDB_SRCS) \
 	tools/muispctl/ca.c $(LIB_CA_SRCS) \
 	tools/muispctl/daemon.c tools/muispctl/voucher.c \
-	daemon/muispd/proto.c daemon/muispd/contract.c \
+	$(LIB_CHANNEL_SRCS) \
 	$(LIB_NL_SRCS) $(LIB_OUTPUT_SRCS)
-MUISPCTL_LIBS = $(LIB_NL_LIBS) $(LEASEDB_LIBS) $(LIB_CA_LIBS)
+MUISPCTL_LIBS = $(LIB_NL_LIBS) $(LIB_LEASEDB_LIBS) $(LIB_CA_LIBS)
 $(eval $(call program,muispctl,tools/muispctl/main.c $(MUISPCTL_SRCS),$(MUISPCTL_LIBS),sbin))
 MAN8 += tools/muispctl/muispctl.8

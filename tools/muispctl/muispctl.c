@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "muispctl.h"
-#include "../../daemon/dhcpd/config.h"	/* CONF_DEFAULT_DB */
+#include "leasedb.h"	/* LEASEDB_DEFAULT_PATH */
 #include "daemon.h"
 
 #ifndef MUISP_VERSION
@@ -40,14 +40,14 @@ static void usage(FILE *f)
 		   "[ARGS...]\n"
 		   "       muispctl [-j|--json] lease [--db PATH] [VERB] "
 		   "[ARGS...]\n"
-		   "       muispctl ca init|issue|show|verify ARGS...\n"
+		   "       muispctl ca init|issue|selfsign|show|verify ARGS...\n"
 		   "       muispctl [-j|--json] -b|--batch FILE\n"
 		   "       muispctl OBJECT help\n\n");
 	for (i = 0; i < sizeof(objects) / sizeof(objects[0]); i++)
 		fprintf(f, "  %-10s %s\n", objects[i].name,
 			objects[i].summary);
 	fprintf(f, "\nlease reads muisp-dhcpd's lease database (default "
-		   CONF_DEFAULT_DB ")\nwithout the kernel module; ca needs "
+		   LEASEDB_DEFAULT_PATH ")\nwithout the kernel module; ca needs "
 		   "neither the module nor netlink.\n");
 	fprintf(f, "contract and voucher talk to muispd's operator socket "
 		   "(--daemon PATH,\ndefault " MP_OP_SOCKET "); contract list "

@@ -16,7 +16,7 @@ ike_trap
 ike_modules
 P=$IKE_DIR/pki R=$IKE_DIR/router/swanctl
 mkdir -p "$P/other"
-muisp-ike ca init "$P/other" "rogue CA" --days 2 &
+muispctl ca init "$P/other" "rogue CA" --days 2 >/dev/null &
 rogue_ca=$!
 IKE_ROUTER_OPTS="--life 25 --no-rekey" ike_router_alice --privacy --life 25 --no-rekey
 W=$SCRATCH/watch.out
@@ -24,8 +24,8 @@ ike_watch_start "$W"
 
 # 1. wrong CA
 wait $rogue_ca || fail "rogue CA"
-muisp-ike ca issue "$P/other/ca.pem" "$P/other/ca.key" $ROUTER_ID \
-	"$P/rogue.pem" "$P/rogue.key" --days 2
+muispctl ca issue $ROUTER_ID --ca "$P/other" --out-cert "$P/rogue.pem" \
+	--out-key "$P/rogue.key" --days 2 >/dev/null
 cp "$P/rogue.pem" "$R/x509/router.pem"
 cp "$P/rogue.key" "$R/private/router.key"
 ike_reload_router_creds

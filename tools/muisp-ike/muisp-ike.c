@@ -8,11 +8,9 @@
  *                         [--privacy] [--life S] [--rekey S | --no-rekey]
  *   muisp-ike conf strongswan --socket PATH [--log FILE] [--install-routes]
  *   muisp-ike load-cert [--uri U] CERT.pem     (trust a client's cert)
- *   muisp-ike ca init DIR CN [--days N] [--force]
- *   muisp-ike ca issue CACERT CAKEY NAME CERT KEY [--notice T] [--days N]
- *   muisp-ike ca selfsign NAME CERT KEY [--days N]
- *   muisp-ike ca show CERT
- *   muisp-ike ca verify CACERT CERT
+ *
+ * Certificates (the operator's CA, the router's, self-signed ones) are
+ * made by `muispctl ca`.  See muisp-ike(8).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -20,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ca.h"
 #include "ike_conf.h"
 #include "log.h"
 #include "vici.h"
@@ -30,8 +27,7 @@ usage(void)
 {
 	fprintf(stderr,
 		"usage: muisp-ike conf router|client|strongswan [options]\n"
-		"       muisp-ike load-cert [--uri U] CERT\n"
-		"       muisp-ike ca init|issue|selfsign|show|verify ...\n");
+		"       muisp-ike load-cert [--uri U] CERT\n");
 	exit(2);
 }
 
@@ -51,7 +47,7 @@ num(const char *s)
 enum {
 	O_CERT = 1, O_ID, O_LOCAL, O_NAME, O_LIFE, O_REKEY, O_ROUTER,
 	O_ROUTER_ID, O_CACERT, O_PRIVACY, O_SOCKET, O_LOG, O_ROUTES, O_URI,
-	O_DAYS, O_FORCE, O_NOTICE, O_NOREKEY,
+	O_NOREKEY,
 };
 
 static const struct option opts[] = {
@@ -69,9 +65,6 @@ static const struct option opts[] = {
 	{ "log", required_argument, NULL, O_LOG },
 	{ "install-routes", no_argument, NULL, O_ROUTES },
 	{ "uri", required_argument, NULL, O_URI },
-	{ "days", required_argument, NULL, O_DAYS },
-	{ "force", no_argument, NULL, O_FORCE },
-	{ "notice", required_argument, NULL, O_NOTICE },
 	{ "no-rekey", no_argument, NULL, O_NOREKEY },
 	{ NULL, 0, NULL, 0 },
 };
@@ -80,9 +73,7 @@ struct args {
 	struct ike_router_conf r;
 	struct ike_client_conf c;
 	struct ike_strongswan_conf s;
-	const char *uri, *notice;
-	unsigned days;
-	int force;
+	const char *uri;
 };
 
 static int
@@ -91,7 +82,6 @@ parse(int argc, char **argv, struct args *a)
 	int ch;
 
 	memset(a, 0, sizeof(*a));
-	a->days = 365;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
@@ -111,9 +101,6 @@ parse(int argc, char **argv, struct args *a)
 		case O_LOG: a->s.log_file = optarg; break;
 		case O_ROUTES: a->s.install_routes = 1; break;
 		case O_URI: a->uri = optarg; break;
-		case O_DAYS: a->days = num(optarg); break;
-		case O_FORCE: a->force = 1; break;
-		case O_NOTICE: a->notice = optarg; break;
 		case O_NOREKEY: a->r.no_rekey = a->c.no_rekey = 1; break;
 		default: usage();
 		}
@@ -203,39 +190,6 @@ cmd_load_cert(int argc, char **argv)
 	return 0;
 }
 
-static int
-cmd_ca(int argc, char **argv)
-{
-	struct muisp_ca_err err = { "" };
-	struct args a;
-	char **p;
-	int n, r;
-
-	if (argc < 2)
-		usage();
-	n = parse(argc - 1, argv + 1, &a);
-	p = argv + 1 + n;
-	n = argc - 1 - n;
-	if (strcmp(argv[1], "init") == 0 && n == 2)
-		r = muisp_ca_init(p[0], p[1], a.days, a.force, &err);
-	else if (strcmp(argv[1], "issue") == 0 && n == 5)
-		r = muisp_ca_issue(p[0], p[1], p[2], a.notice, a.days, p[3],
-				   p[4], a.force, &err);
-	else if (strcmp(argv[1], "selfsign") == 0 && n == 3)
-		r = muisp_ca_selfsign(p[0], a.days, p[1], p[2], a.force, &err);
-	else if (strcmp(argv[1], "show") == 0 && n == 1)
-		r = muisp_ca_show(p[0], stdout, &err);
-	else if (strcmp(argv[1], "verify") == 0 && n == 2)
-		r = muisp_ca_verify(p[0], p[1], &err);
-	else
-		usage();
-	if (r < 0)
-		fatalx("ca %s: %s", argv[1], err.msg);
-	if (strcmp(argv[1], "verify") == 0)
-		printf("%s: OK\n", p[1]);
-	return 0;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -246,7 +200,5 @@ main(int argc, char **argv)
 		return cmd_conf(argc - 1, argv + 1);
 	if (strcmp(argv[1], "load-cert") == 0)
 		return cmd_load_cert(argc - 1, argv + 1);
-	if (strcmp(argv[1], "ca") == 0)
-		return cmd_ca(argc - 1, argv + 1);
 	usage();
 }

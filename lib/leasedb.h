@@ -24,10 +24,12 @@
  * Every function returns 0 or -1 with errno set; leasedb_errmsg() has
  * SQLite's message for the last failure.
  */
-#ifndef MUISP_DHCPD_LEASEDB_H
-#define MUISP_DHCPD_LEASEDB_H
+#ifndef MUISP_LEASEDB_H
+#define MUISP_LEASEDB_H
 
 #include <stdint.h>
+
+#define LEASEDB_DEFAULT_PATH	"/var/lib/muisp/dhcpd.db"
 
 struct leasedb;
 
