@@ -2,13 +2,18 @@
 # daemon/muispd: the contract daemon (control channel, offers, payment,
 # receipts, metering lifecycle, settlement, recovery, tunnel identities
 # from charon's CHILD_SAs over VICI).
-MUISPD_SRCS := daemon/muispd/muispd.c daemon/muispd/server.c \
+# MUISPD_CORE_SRCS: everything but main(), for the handler unit tests.
+MUISPD_CORE_SRCS := daemon/muispd/server.c daemon/muispd/conn.c \
+	daemon/muispd/session.c daemon/muispd/channel.c \
+	daemon/muispd/control.c daemon/muispd/ikesync.c \
 	daemon/muispd/config.c daemon/muispd/receipt.c \
 	daemon/muispd/store.c daemon/muispd/payment.c \
+	daemon/muispd/payment_voucher.c daemon/muispd/payment_desk.c \
 	daemon/muispd/payment_online.c \
 	daemon/muispd/kernel.c daemon/muispd/tunnel.c \
 	$(LIB_CHANNEL_SRCS) $(LIB_IKE_WATCH_SRCS) \
 	$(LIB_LOG_SRCS) $(LIB_NL_SRCS)
+MUISPD_SRCS := daemon/muispd/muispd.c $(MUISPD_CORE_SRCS)
 MUISPD_LIBS := $(shell $(PKG_CONFIG) --libs openssl sqlite3) $(LIB_NL_LIBS)
 $(eval $(call program,muispd,$(MUISPD_SRCS),$(MUISPD_LIBS),sbin))
 MAN8 += daemon/muispd/muispd.8

@@ -10,6 +10,9 @@
 #include "log.h"
 #include "muispd.h"
 
+/* The one static: the daemon the signal handler stops. */
+static struct muispd *running;
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: muispd [-dnv] [-f file]\n");
@@ -18,15 +21,17 @@ static void usage(void)
 
 static void on_signal(int sig)
 {
-	server_shutdown();
+	if (running)
+		server_shutdown(running);
 }
 
 int main(int argc, char **argv)
 {
 	const char *conffile = MUISPD_CONF;
 	struct muispd_conf conf;
+	struct muispd *md;
 	struct sigaction sa;
-	int ch, debug = 0, noaction = 0, verbose = 0;
+	int ch, debug = 0, noaction = 0, verbose = 0, rc;
 
 	while ((ch = getopt(argc, argv, "df:nv")) != -1) {
 		switch (ch) {
@@ -58,6 +63,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "configuration OK\n");
 		return 0;
 	}
+	md = calloc(1, sizeof(*md));
+	if (!md)
+		fatal("calloc");
+	running = md;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
@@ -65,10 +74,13 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
-	if (server_init(&conf))
+	if (server_init(md, &conf))
 		fatalx("start-up failed");
 	log_info("listening on [%s]:%u, operator socket %s, kernel %s",
 		 conf.listen, conf.port, conf.socket,
 		 conf.use_kernel ? "module" : "none");
-	return server_run() ? 1 : 0;
+	rc = server_run(md) ? 1 : 0;
+	running = NULL;
+	free(md);
+	return rc;
 }

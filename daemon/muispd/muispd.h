@@ -1,14 +1,26 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * muispd: the contract daemon.  One process, one thread, one poll loop
- * (server.c); configuration (config.c); codec (proto.c); state machines
- * (contract.c); receipts (receipt.c); SQLite (store.c); payment methods
- * (payment.c); kernel binding (kernel.c).
+ * muispd: the contract daemon.  One process, one thread, one loop.  All
+ * run-time state is one struct muispd, passed to every function.
+ *
+ *   muispd.c     command line, signals
+ *   server.c     start-up, the loop, dispatch of a decoded message
+ *   conn.c       connections: accept, TLS or plain, buffers, output queue
+ *   session.c    live contracts: state machine steps, limits, warnings,
+ *                persistence, settlement, the kernel, the tick
+ *   channel.c    the user's messages (offer .. terminate, warning ack)
+ *   control.c    the operator's messages, one handler per type
+ *   ikesync.c    charon's CHILD_SAs over VICI -> tunnel identities
+ *   tunnel.c     the identity rules (pure)
+ *   config.c     muispd.conf
+ *   payment*.c   payment core and methods; receipt.c, store.c, kernel.c
  */
 #ifndef MUISPD_H
 #define MUISPD_H
 
+#include <signal.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "contract.h"
 #include "kernel.h"
@@ -54,9 +66,170 @@ struct muispd_conf {
 int conf_load(const char *path, struct muispd_conf *c);
 void conf_defaults(struct muispd_conf *c);
 
+#define MUISPD_MAX_CONNS	2048
+#define MUISPD_MAX_OFFERS	256
+#define MUISPD_MAX_QUOTES	1024
+#define MUISPD_WBUF_MAX		(256 * 1024)
+
+struct ssl_st;
+struct ssl_ctx_st;
+
+enum conn_kind { CONN_USER, CONN_OP };
+enum conn_state { C_DETECT, C_HANDSHAKE, C_OPEN, C_CLOSING };
+
+/* A control channel (user, TCP) or an operator connection (AF_UNIX). */
+struct conn {
+	int fd;
+	struct ssl_st *ssl;
+	enum conn_kind kind;
+	enum conn_state state;
+	int want_write;		/* TLS needs POLLOUT to progress */
+	char addr[64];		/* the user (source address), "operator" */
+	uint8_t rbuf[MP_MAX_FRAME];
+	size_t rlen;
+	uint8_t *wbuf;		/* encoded frames not yet written */
+	size_t wlen, wcap;
+};
+
+/* An outstanding contract (state machine, usage, warnings). */
+struct live {
+	struct contract_rec rec;
+	uint64_t active_since;	/* usage time, "none" backend */
+	uint64_t base_usage;
+	/* receipt presented elsewhere (Fig 5): warn the bound address */
+	int pending;
+	char other[64];
+	uint64_t warn_next;
+	uint32_t warn_count;
+	int unbind_on_load;	/* restored binding refused: no tunnel */
+};
+
+struct offer {
+	uint64_t serial, time, expiry;
+	unsigned n;
+	struct price items[MUISPD_MAX_PRICES];
+};
+
+struct quote {
+	uint64_t serial, expiry, soft, hard, deposit;
+	char addr[64];
+	struct price item;
+};
+
+/* charon over VICI (ikesync.c) */
+struct ike_watch;
+struct prev_sa;
+
+struct ikesync {
+	struct ike_watch *w;
+	uint64_t retry;			/* next connection attempt */
+	int logged;			/* connection failure logged */
+	int syncing;			/* inside ike_watch_sync() */
+	char (*dirty)[64];		/* addresses to check after a sync */
+	unsigned ndirty, capdirty;
+	struct prev_sa *prevs;		/* old SAs of rekeys, until gone */
+	unsigned nprevs, capprevs;
+};
+
+struct muispd {
+	struct muispd_conf conf;
+	uint64_t clock;			/* tests: fixed time; 0: time(NULL) */
+	struct store *st;
+	struct kernel *k;
+	struct receipt_keyring kr;
+	struct payment_registry pay;
+	struct payment_method *online;	/* the online method's instance */
+	struct ssl_ctx_st *tls;
+	int lfd, ufd;			/* control port, operator socket */
+	struct conn *conns[MUISPD_MAX_CONNS];
+	unsigned nconns;
+	struct live *lives;
+	unsigned nlives, caplives;
+	struct offer offers[MUISPD_MAX_OFFERS];
+	unsigned offer_next;
+	struct quote quotes[MUISPD_MAX_QUOTES];
+	unsigned quote_next;
+	uint64_t next_ckpt;
+	uint64_t bad_frames;
+	struct mp_msg rx;		/* the message being dispatched */
+	struct ikesync ike;
+	volatile sig_atomic_t quit;
+};
+
+static inline uint64_t muispd_now(const struct muispd *md)
+{
+	return md->clock ? md->clock : (uint64_t)time(NULL);
+}
+
 /* server.c */
-int server_init(const struct muispd_conf *conf);
-int server_run(void);		/* until SIGTERM/SIGINT */
-void server_shutdown(void);
+void muispd_init(struct muispd *md, const struct muispd_conf *conf);
+int muispd_open(struct muispd *md);
+void muispd_close(struct muispd *md);
+int server_init(struct muispd *md, const struct muispd_conf *conf);
+int server_run(struct muispd *md);	/* until SIGTERM/SIGINT */
+void server_shutdown(struct muispd *md);
+void server_dispatch(struct muispd *md, struct conn *c,
+		     const struct mp_msg *m);
+
+/* conn.c */
+int conn_tls_init(struct muispd *md);
+int conn_listen(struct muispd *md);
+void conn_accept(struct muispd *md, int lfd, enum conn_kind kind);
+struct conn *conn_new(struct muispd *md, int fd, enum conn_kind kind,
+		      const char *addr);
+void conn_event(struct muispd *md, struct conn *c, short revents);
+int conn_flush(struct conn *c);
+void conn_free(struct conn *c);
+void conn_input(struct muispd *md, struct conn *c);
+int conn_queue(struct conn *c, const struct mp_msg *m);
+void conn_error(struct conn *c, const struct mp_msg *req, int err,
+		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* session.c */
+struct live *live_find(struct muispd *md, uint64_t serial);
+struct live *live_by_addr(struct muispd *md, const char *addr);
+struct live *live_add(struct muispd *md, const struct contract_rec *r);
+void live_remove(struct muispd *md, struct live *l);
+void session_usage_refresh(struct muispd *md, struct live *l, uint64_t now);
+int session_step(struct live *l, enum contract_event ev, uint64_t arg,
+		 uint64_t now);
+int session_persist(struct muispd *md, struct live *l);
+int session_kpush(struct muispd *md, struct live *l, int restore);
+int session_check_limits(struct muispd *md, struct live *l, uint64_t now);
+void session_extinguish(struct muispd *md, struct live *l,
+			enum contract_event ev, uint64_t now);
+int session_bind(struct muispd *md, struct live *l, const char *addr,
+		 uint64_t now);
+void session_terminate(struct muispd *md, struct conn *c,
+		       const struct mp_msg *req, struct live *l,
+		       uint64_t now);
+int session_sign_receipt(struct muispd *md, struct contract_rec *r);
+void session_send_warning(struct muispd *md, const char *addr,
+			  const struct contract_rec *r, int w);
+void session_reply_status(struct conn *c, const struct mp_msg *req,
+			  const struct contract_rec *r, uint8_t type,
+			  uint16_t flags);
+void session_tick(struct muispd *md, uint64_t now);
+void session_kernel_event(const struct kernel_event *ev, void *arg);
+int session_load(struct muispd *md, uint64_t now);
+void session_checkpoint_final(struct muispd *md);
+
+/* channel.c */
+void channel_dispatch(struct muispd *md, struct conn *c,
+		      const struct mp_msg *m);
+
+/* control.c */
+typedef void (*control_fn)(struct muispd *md, struct conn *c,
+			   const struct mp_msg *req);
+control_fn control_handler(int type);
+void control_dispatch(struct muispd *md, struct conn *c,
+		      const struct mp_msg *m);
+
+/* ikesync.c */
+void ikesync_connect(struct muispd *md, uint64_t now);
+int ikesync_fd(const struct muispd *md);
+void ikesync_dispatch(struct muispd *md);
+void ikesync_probe(struct muispd *md);
+void ikesync_close(struct muispd *md);
 
 #endif

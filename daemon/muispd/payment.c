@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Payment methods and settlement: see payment.h. */
+/* Payment core: registry, statements, settlement, codes (see payment.h). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,10 +8,26 @@
 
 #include "contract.h"
 #include "payment.h"
-#include "payment_online.h"
 #include "proto.h"
 
 #define add_line payment_statement_line
+
+int payment_register(struct payment_registry *r,
+		     const struct payment_method *m)
+{
+	if (!m || m->id <= 0 || m->id >= __MP_METHOD_LAST)
+		return -1;
+	r->by_id[m->id] = m;
+	return 0;
+}
+
+const struct payment_method *payment_lookup(const struct payment_registry *r,
+					    int id)
+{
+	if (id <= 0 || id >= __MP_METHOD_LAST)
+		return NULL;
+	return r->by_id[id];
+}
 
 void payment_statement_line(struct statement *s, uint64_t amount, int credit,
 			    const char *fmt, ...)
@@ -29,7 +45,7 @@ void payment_statement_line(struct statement *s, uint64_t amount, int credit,
 	l->credit = credit;
 }
 
-static int printable(const char *p, size_t max)
+int payment_printable(const char *p, size_t max)
 {
 	size_t n = strnlen(p, max + 1);
 
@@ -41,123 +57,10 @@ static int printable(const char *p, size_t max)
 	return 1;
 }
 
-static int voucher_deposit(struct store *st, struct contract_rec *c,
-			   const char *code, uint64_t now, char *err,
-			   size_t errlen)
+int payment_settle(struct store *st, const struct payment_method *m,
+		   struct contract_rec *c, int full, const char *why,
+		   uint64_t now, struct statement *s)
 {
-	uint64_t bal, expiry;
-	int rc;
-
-	if (!code || !printable(code, RECEIPT_PAYREF_LEN)) {
-		snprintf(err, errlen, "voucher code missing or malformed");
-		return -1;
-	}
-	rc = store_voucher_get(st, code, &bal, &expiry);
-	if (rc) {
-		snprintf(err, errlen, rc > 0 ? "unknown voucher" :
-			 "voucher lookup failed");
-		return -1;
-	}
-	if (expiry && now > expiry) {
-		snprintf(err, errlen, "voucher expired");
-		return -1;
-	}
-	if (bal < c->deposit) {
-		snprintf(err, errlen, "voucher balance %llu below deposit %llu",
-			 (unsigned long long)bal,
-			 (unsigned long long)c->deposit);
-		return -1;
-	}
-	if (store_voucher_set(st, code, bal - c->deposit)) {
-		snprintf(err, errlen, "voucher update failed");
-		return -1;
-	}
-	snprintf(c->payref, sizeof(c->payref), "%s", code);
-	return 0;
-}
-
-static int voucher_refund(struct store *st, const struct contract_rec *c,
-			  uint64_t refund, uint64_t now, struct statement *s)
-{
-	uint64_t bal, expiry;
-
-	if (store_voucher_get(st, c->payref, &bal, &expiry))
-		return -1;
-	if (refund && store_voucher_set(st, c->payref, bal + refund))
-		return -1;
-	if (refund)
-		add_line(s, refund, 1, "residual credited to voucher %s "
-			 "(balance %llu)", c->payref,
-			 (unsigned long long)(bal + refund));
-	return 0;
-}
-
-static int room_deposit(struct store *st, struct contract_rec *c,
-			const char *room, uint64_t now, char *err,
-			size_t errlen)
-{
-	if (!room || !printable(room, 31)) {
-		snprintf(err, errlen, "room account missing or malformed");
-		return -1;
-	}
-	snprintf(c->room, sizeof(c->room), "%s", room);
-	snprintf(c->payref, sizeof(c->payref), "room %s", room);
-	if (store_ledger_add(st, room, c->serial, "internet deposit",
-			     c->deposit, 0, now)) {
-		snprintf(err, errlen, "ledger update failed");
-		return -1;
-	}
-	return 0;
-}
-
-static int room_refund(struct store *st, const struct contract_rec *c,
-		       uint64_t refund, uint64_t now, struct statement *s)
-{
-	if (!refund)
-		return 0;
-	if (store_ledger_add(st, c->room, c->serial, "internet adjustment",
-			     refund, 1, now))
-		return -1;
-	add_line(s, refund, 1, "adjustment to room %s", c->room);
-	return 0;
-}
-
-static int cash_deposit(struct store *st, struct contract_rec *c,
-			const char *param, uint64_t now, char *err,
-			size_t errlen)
-{
-	snprintf(c->payref, sizeof(c->payref), "cash");
-	return 0;
-}
-
-static int cash_refund(struct store *st, const struct contract_rec *c,
-		       uint64_t refund, uint64_t now, struct statement *s)
-{
-	if (refund)
-		add_line(s, refund, 1, "cash refund due at the desk");
-	return 0;
-}
-
-static const struct payment_method methods[] = {
-	{ MP_METHOD_VOUCHER, "voucher", 0, voucher_deposit, voucher_refund },
-	{ MP_METHOD_ROOM, "room", 1, room_deposit, room_refund },
-	{ MP_METHOD_CASH, "cash", 1, cash_deposit, cash_refund },
-};
-
-const struct payment_method *payment_method_get(int id)
-{
-	if (id == MP_METHOD_ONLINE)
-		return &payment_online;
-	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
-		if (methods[i].id == id)
-			return &methods[i];
-	return NULL;
-}
-
-int payment_settle(struct store *st, struct contract_rec *c, int full,
-		   const char *why, uint64_t now, struct statement *s)
-{
-	const struct payment_method *m = payment_method_get(c->method);
 	uint64_t charge, refund;
 
 	memset(s, 0, sizeof(*s));
@@ -175,7 +78,7 @@ int payment_settle(struct store *st, struct contract_rec *c, int full,
 			 (unsigned long long)c->price,
 			 (unsigned long long)c->unit,
 			 (unsigned long long)charge);
-	if (m->refund(st, c, refund, now, s))
+	if (m->refund(m, st, c, refund, now, s))
 		return -1;
 	if (store_statement_put(st, c->serial, s->lines, s->n))
 		return -1;

@@ -9,13 +9,18 @@
  *
  * Shipped methods:
  *   voucher  operator-issued prepaid code; deposit debits the code's
- *            balance, settlement credits the residual back to it.
+ *            balance, settlement credits the residual back to it
+ *            (payment_voucher.c).
  *   room     billing to a room account (offline: the operator creates the
  *            contract and hands out a password); settlement posts an
- *            adjustment to the room ledger.
- *   cash     offline at the desk; settlement records the cash refund due.
+ *            adjustment to the room ledger (payment_desk.c).
+ *   cash     offline at the desk; settlement records the cash refund due
+ *            (payment_desk.c).
  *   online   a separate payment-provider process over HTTP/JSON
  *            (payment_online.c): authorise the deposit, capture the charge.
+ *
+ * This file and payment.c are the core (statement, settlement, codes); a
+ * method includes the core, never the other way round.
  */
 #ifndef MUISP_PAYMENT_H
 #define MUISP_PAYMENT_H
@@ -23,6 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proto.h"
 #include "store.h"
 
 #define PAY_MAX_LINES	8
@@ -39,27 +45,45 @@ struct payment_method {
 	int offline;		/* deposit only through the operator */
 	/* Take c->deposit using `param`; fills c->payref / c->room.
 	 * 0, or -1 with a reason in err. */
-	int (*deposit)(struct store *st, struct contract_rec *c,
-		       const char *param, uint64_t now, char *err,
-		       size_t errlen);
+	int (*deposit)(const struct payment_method *self, struct store *st,
+		       struct contract_rec *c, const char *param,
+		       uint64_t now, char *err, size_t errlen);
 	/* Return `refund` the method's way; append lines to s. */
-	int (*refund)(struct store *st, const struct contract_rec *c,
-		      uint64_t refund, uint64_t now, struct statement *s);
+	int (*refund)(const struct payment_method *self, struct store *st,
+		      const struct contract_rec *c, uint64_t refund,
+		      uint64_t now, struct statement *s);
 };
 
-const struct payment_method *payment_method_get(int id);
+/* The methods of a daemon, by id.  The core knows none of them: each
+ * method's file defines its own, the daemon registers what it offers. */
+struct payment_registry {
+	const struct payment_method *by_id[__MP_METHOD_LAST];
+};
+
+int payment_register(struct payment_registry *r,
+		     const struct payment_method *m);
+const struct payment_method *payment_lookup(const struct payment_registry *r,
+					    int id);
+
+/* The shipped methods (payment_voucher.c, payment_desk.c). */
+extern const struct payment_method payment_voucher, payment_room,
+	payment_cash;
+
 /* Append a statement line (methods use it for their refund lines). */
 void payment_statement_line(struct statement *s, uint64_t amount, int credit,
 			    const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* 1 if p is 1..max printable non-space ASCII characters. */
+int payment_printable(const char *p, size_t max);
 
 /*
- * Settle c (paper §8): compute charge and refund (full = deposit kept),
- * call the method's refund, record the statement and set c->charge,
- * c->refund, c->settled_at.  The caller stores c and commits.
+ * Settle c with method m (paper §8): compute charge and refund (full =
+ * deposit kept), call the method's refund, record the statement and set
+ * c->charge, c->refund, c->settled_at.  The caller stores c and commits.
  */
-int payment_settle(struct store *st, struct contract_rec *c, int full,
-		   const char *why, uint64_t now, struct statement *s);
+int payment_settle(struct store *st, const struct payment_method *m,
+		   struct contract_rec *c, int full, const char *why,
+		   uint64_t now, struct statement *s);
 
 /* Random code XXXX-XXXX-XXXX-XXXX (80 bits, no look-alike letters). */
 int payment_code_generate(char *out, size_t cap);

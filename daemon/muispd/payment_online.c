@@ -31,24 +31,62 @@
 #include "payment.h"
 #include "payment_online.h"
 
-static struct {
+/* The method's instance: its interface first, then its settings. */
+struct online {
+	struct payment_method m;
 	char host[64];
 	uint16_t port;
 	char currency[8];
 	int timeout_ms;
-} P = { "", 0, "EUR", 3000 };
+};
 
-void payment_online_config(const char *host, uint16_t port,
-			   const char *currency)
+/* The instance of the method's interface (its first member). */
+static const struct online *online_of(const struct payment_method *m)
 {
-	snprintf(P.host, sizeof(P.host), "%s", host);
-	P.port = port;
-	snprintf(P.currency, sizeof(P.currency), "%s", currency);
+	return (const struct online *)m;
 }
 
-int payment_online_enabled(void)
+static int online_deposit(const struct payment_method *self,
+			  struct store *st, struct contract_rec *c,
+			  const char *token, uint64_t now, char *err,
+			  size_t errlen);
+static int online_refund(const struct payment_method *self,
+			 struct store *st, const struct contract_rec *c,
+			 uint64_t refund, uint64_t now, struct statement *s);
+
+struct payment_method *payment_online_new(void)
 {
-	return P.port != 0;
+	struct online *o = calloc(1, sizeof(*o));
+
+	if (!o)
+		return NULL;
+	o->m.id = MP_METHOD_ONLINE;
+	o->m.name = "online";
+	o->m.deposit = online_deposit;
+	o->m.refund = online_refund;
+	snprintf(o->currency, sizeof(o->currency), "EUR");
+	o->timeout_ms = 3000;
+	return &o->m;
+}
+
+void payment_online_free(struct payment_method *m)
+{
+	free(m);
+}
+
+void payment_online_config(struct payment_method *m, const char *host,
+			   uint16_t port, const char *currency)
+{
+	struct online *o = (struct online *)m;
+
+	snprintf(o->host, sizeof(o->host), "%s", host);
+	o->port = port;
+	snprintf(o->currency, sizeof(o->currency), "%s", currency);
+}
+
+int payment_online_enabled(const struct payment_method *m)
+{
+	return online_of(m)->port != 0;
 }
 
 /* JSON string value of "key" in a flat object; -1 if absent or odd. */
@@ -90,33 +128,33 @@ static int io_wait(int fd, short ev, int ms)
 }
 
 /* POST body to path; status code and response body.  -1 on I/O error. */
-static int post(const char *path, const char *body, int *status, char *resp,
-		size_t cap)
+static int post(const struct online *o, const char *path, const char *body,
+		int *status, char *resp, size_t cap)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
 	char req[1024], buf[4096];
 	size_t got = 0;
 	int fd, n;
 
-	if (inet_pton(AF_INET, P.host, &sa.sin_addr) != 1)
+	if (inet_pton(AF_INET, o->host, &sa.sin_addr) != 1)
 		return -1;
-	sa.sin_port = htons(P.port);
+	sa.sin_port = htons(o->port);
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) &&
-	    (errno != EINPROGRESS || io_wait(fd, POLLOUT, P.timeout_ms)))
+	    (errno != EINPROGRESS || io_wait(fd, POLLOUT, o->timeout_ms)))
 		goto fail;
 	n = snprintf(req, sizeof(req), "POST %s HTTP/1.1\r\nHost: %s\r\n"
 		     "Content-Type: application/json\r\nContent-Length: %zu\r\n"
-		     "Connection: close\r\n\r\n%s", path, P.host, strlen(body),
+		     "Connection: close\r\n\r\n%s", path, o->host, strlen(body),
 		     body);
 	if (n < 0 || (size_t)n >= sizeof(req))
 		goto fail;
 	for (int off = 0; off < n;) {
 		ssize_t w;
 
-		if (io_wait(fd, POLLOUT, P.timeout_ms))
+		if (io_wait(fd, POLLOUT, o->timeout_ms))
 			goto fail;
 		w = write(fd, req + off, (size_t)(n - off));
 		if (w <= 0)
@@ -126,7 +164,7 @@ static int post(const char *path, const char *body, int *status, char *resp,
 	for (;;) {
 		ssize_t r;
 
-		if (got + 1 >= sizeof(buf) || io_wait(fd, POLLIN, P.timeout_ms))
+		if (got + 1 >= sizeof(buf) || io_wait(fd, POLLIN, o->timeout_ms))
 			goto fail;
 		r = read(fd, buf + got, sizeof(buf) - 1 - got);
 		if (r < 0)
@@ -163,14 +201,16 @@ static int token_ok(const char *t)
 	return 1;
 }
 
-static int online_deposit(struct store *st, struct contract_rec *c,
+static int online_deposit(const struct payment_method *self,
+			  struct store *st, struct contract_rec *c,
 			  const char *token, uint64_t now, char *err,
 			  size_t errlen)
 {
+	const struct online *o = online_of(self);
 	char body[512], resp[1024], id[24], reason[96];
 	int status = 0;
 
-	if (!payment_online_enabled()) {
+	if (!payment_online_enabled(self)) {
 		snprintf(err, errlen, "no payment provider configured");
 		return -1;
 	}
@@ -180,9 +220,9 @@ static int online_deposit(struct store *st, struct contract_rec *c,
 	}
 	snprintf(body, sizeof(body), "{\"token\":\"%s\",\"amount\":%llu,"
 		 "\"currency\":\"%s\",\"reference\":\"muisp-%llu\"}", token,
-		 (unsigned long long)c->deposit, P.currency,
+		 (unsigned long long)c->deposit, o->currency,
 		 (unsigned long long)c->serial);
-	if (post("/authorize", body, &status, resp, sizeof(resp))) {
+	if (post(o, "/authorize", body, &status, resp, sizeof(resp))) {
 		snprintf(err, errlen, "payment provider unreachable");
 		return -1;
 	}
@@ -196,15 +236,17 @@ static int online_deposit(struct store *st, struct contract_rec *c,
 	return 0;
 }
 
-static int online_refund(struct store *st, const struct contract_rec *c,
+static int online_refund(const struct payment_method *self,
+			 struct store *st, const struct contract_rec *c,
 			 uint64_t refund, uint64_t now, struct statement *s)
 {
+	const struct online *o = online_of(self);
 	char body[256], resp[1024], state[32];
 	int status = 0;
 
 	snprintf(body, sizeof(body), "{\"id\":\"%s\",\"amount\":%llu}",
 		 c->payref, (unsigned long long)(c->deposit - refund));
-	if (post("/capture", body, &status, resp, sizeof(resp)) ||
+	if (post(o, "/capture", body, &status, resp, sizeof(resp)) ||
 	    status != 200 ||
 	    payment_json_str(resp, "status", state, sizeof(state)) ||
 	    strcmp(state, "captured")) {
@@ -217,7 +259,3 @@ static int online_refund(struct store *st, const struct contract_rec *c,
 				       "released", c->payref);
 	return 0;
 }
-
-const struct payment_method payment_online = {
-	MP_METHOD_ONLINE, "online", 0, online_deposit, online_refund,
-};

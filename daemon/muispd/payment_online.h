@@ -9,11 +9,12 @@
 #include "payment.h"
 #include "proto.h"
 
-extern const struct payment_method payment_online;
-
-void payment_online_config(const char *host, uint16_t port,
-			   const char *currency);
-int payment_online_enabled(void);
+/* An instance of the method (not configured: deposits are declined). */
+struct payment_method *payment_online_new(void);
+void payment_online_free(struct payment_method *m);
+void payment_online_config(struct payment_method *m, const char *host,
+			   uint16_t port, const char *currency);
+int payment_online_enabled(const struct payment_method *m);
 /* Exposed for tests: flat JSON string lookup. */
 int payment_json_str(const char *json, const char *key, char *out,
 		     size_t cap);

@@ -30,7 +30,7 @@
  * against -A and -n, no session resumption), OFFER_GET -> OFFER,
  * REQUEST -> QUOTE, DEPOSIT (voucher) -> RECEIPT.  muispd pushes the
  * contract and binds the address in the kernel before it sends the
- * receipt (h_deposit() in daemon/muispd/server.c), so the receipt's
+ * receipt (h_deposit() in daemon/muispd/channel.c), so the receipt's
  * arrival is also the moment the address is bound.  "handshake": TCP
  * connect and the TLS handshake only, to the same port.  Connections stay
  * open until every client is done in both modes, so the daemon holds the

@@ -11,7 +11,7 @@ $(eval $(call unit_test,test_contract_store,tests/unit/test_contract_store.c dae
 # flow table (kmod/flow_core.c and its host model in tests/bench/)
 $(eval $(call unit_test,test_flow_core,tests/unit/test_flow_core.c kmod/flow_core.c,-lm))
 $(eval $(call unit_test,test_flow_model,tests/unit/test_flow_model.c tests/bench/ft_model.c kmod/flow_core.c,))
-$(eval $(call unit_test,test_contract_payment,tests/unit/test_contract_payment.c daemon/muispd/payment.c daemon/muispd/payment_online.c daemon/muispd/store.c daemon/muispd/receipt.c lib/contract.c lib/proto.c lib/log.c,$$(shell $$(PKG_CONFIG) --libs sqlite3 libcrypto)))
+$(eval $(call unit_test,test_contract_payment,tests/unit/test_contract_payment.c daemon/muispd/payment.c daemon/muispd/payment_voucher.c daemon/muispd/payment_desk.c daemon/muispd/payment_online.c daemon/muispd/store.c daemon/muispd/receipt.c lib/contract.c lib/proto.c lib/log.c,$$(shell $$(PKG_CONFIG) --libs sqlite3 libcrypto)))
 
 # lib/output, lib/muisp_nl, muispctl (tools)
 $(eval $(call unit_test,test_output,tests/unit/test_output.c lib/output.c,))
@@ -34,3 +34,6 @@ $(eval $(call unit_test,test_vici,tests/unit/test_vici.c lib/vici.c,))
 $(eval $(call unit_test,test_ike_watch,tests/unit/test_ike_watch.c lib/ike_watch.c lib/ike_conf.c lib/vici.c,))
 $(eval $(call unit_test,test_ca,tests/unit/test_ca.c lib/ca.c,$$(shell $$(PKG_CONFIG) --libs libcrypto)))
 $(eval $(call unit_test,test_nl_codec,tests/unit/test_nl_codec.c lib/muisp_nl_codec.c,$(LIB_NL_LIBS)))
+
+# muispd's handlers through a struct muispd (store, kernel "none", no TLS)
+$(eval $(call unit_test,test_muispd,tests/unit/test_muispd.c $(MUISPD_CORE_SRCS),$(MUISPD_LIBS)))

@@ -22,12 +22,30 @@
 static char dir[] = "/tmp/muisp-test-pay-XXXXXX";
 static char path[128];
 static struct store *st;
+/* The daemon's registry: the shipped methods and one online instance. */
+static struct payment_registry reg;
+static struct payment_method *online;
+
+#define payment_method_get(id) payment_lookup(&reg, (id))
+/* m's deposit for c (err is the caller's). */
+#define deposit(m, c, param, now) \
+	(m)->deposit((m), st, (c), (param), (now), err, sizeof(err))
+/* Settle c with its own method. */
+#define settle(c, full, why, now, s) \
+	payment_settle(st, payment_method_get((c)->method), (c), (full), \
+		       (why), (now), (s))
 
 static int setup(void **state)
 {
 	if (!mkdtemp(dir))
 		return -1;
 	snprintf(path, sizeof(path), "%s/db", dir);
+	online = payment_online_new();
+	if (!online || payment_register(&reg, &payment_voucher) ||
+	    payment_register(&reg, &payment_room) ||
+	    payment_register(&reg, &payment_cash) ||
+	    payment_register(&reg, online))
+		return -1;
 	return store_open(path, &st);
 }
 
@@ -36,6 +54,7 @@ static int teardown(void **state)
 	char p[160];
 
 	store_close(st);
+	payment_online_free(online);
 	unlink(path);
 	snprintf(p, sizeof(p), "%s-wal", path);
 	unlink(p);
@@ -74,26 +93,26 @@ static void test_voucher(void **state)
 					       sizeof(code)), 0);
 	assert_int_equal(strlen(code), 19);
 	assert_int_equal(code[4], '-');
-	assert_int_equal(m->deposit(st, &c, code, 1001, err, sizeof(err)), 0);
+	assert_int_equal(deposit(m, &c, code, 1001), 0);
 	assert_string_equal(c.payref, code);
 	assert_int_equal(store_voucher_get(st, code, &bal, &exp), 0);
 	assert_int_equal(bal, 30);
 	/* A second contract of 20 fits, a third does not. */
 	struct contract_rec c2 = bytes_contract(2, MP_METHOD_VOUCHER);
 
-	assert_int_equal(m->deposit(st, &c2, code, 1001, err, sizeof(err)), 0);
+	assert_int_equal(deposit(m, &c2, code, 1001), 0);
 	struct contract_rec c3 = bytes_contract(3, MP_METHOD_VOUCHER);
 
-	assert_int_equal(m->deposit(st, &c3, code, 1001, err, sizeof(err)), -1);
+	assert_int_equal(deposit(m, &c3, code, 1001), -1);
 	assert_string_equal(err, "voucher balance 10 below deposit 20");
-	assert_int_equal(m->deposit(st, &c3, "NOPE", 1001, err, sizeof(err)),
+	assert_int_equal(deposit(m, &c3, "NOPE", 1001),
 			 -1);
 	assert_string_equal(err, "unknown voucher");
-	assert_int_equal(m->deposit(st, &c3, "", 1001, err, sizeof(err)), -1);
+	assert_int_equal(deposit(m, &c3, "", 1001), -1);
 
 	/* Used 300000 bytes: charge ceil(3) = 3, refund 17 to the voucher. */
 	c.usage = 300000;
-	assert_int_equal(payment_settle(st, &c, 0, NULL, 2000, &s), 0);
+	assert_int_equal(settle(&c, 0, NULL, 2000, &s), 0);
 	assert_int_equal(s.charge, 3);
 	assert_int_equal(s.refund, 17);
 	assert_int_equal(c.charge, 3);
@@ -116,7 +135,7 @@ static void test_voucher(void **state)
 
 	/* Hard limit: deposit kept, nothing back. */
 	c2.usage = 2000000;
-	assert_int_equal(payment_settle(st, &c2, 1, "hard limit", 2000, &s), 0);
+	assert_int_equal(settle(&c2, 1, "hard limit", 2000, &s), 0);
 	assert_int_equal(s.charge, 20);
 	assert_int_equal(s.refund, 0);
 	assert_int_equal(store_voucher_get(st, code, &bal, &exp), 0);
@@ -126,7 +145,7 @@ static void test_voucher(void **state)
 	/* Expired voucher. */
 	assert_int_equal(payment_voucher_issue(st, 50, 1000, 1500, code,
 					       sizeof(code)), 0);
-	assert_int_equal(m->deposit(st, &c3, code, 1501, err, sizeof(err)), -1);
+	assert_int_equal(deposit(m, &c3, code, 1501), -1);
 	assert_string_equal(err, "voucher expired");
 }
 
@@ -143,12 +162,12 @@ static void test_room_and_cash(void **state)
 	assert_non_null(cash);
 	assert_int_equal(room->offline, 1);
 	assert_null(payment_method_get(MP_METHOD_ONLINE + 1));
-	assert_int_equal(room->deposit(st, &c, "", 1, err, sizeof(err)), -1);
-	assert_int_equal(room->deposit(st, &c, "101", 1, err, sizeof(err)), 0);
+	assert_int_equal(deposit(room, &c, "", 1), -1);
+	assert_int_equal(deposit(room, &c, "101", 1), 0);
 	assert_int_equal(store_ledger_balance(st, "101", &bal), 0);
 	assert_int_equal(bal, 20);
 	c.usage = 1000001;	/* 11 */
-	assert_int_equal(payment_settle(st, &c, 0, NULL, 5, &s), 0);
+	assert_int_equal(settle(&c, 0, NULL, 5, &s), 0);
 	assert_int_equal(s.charge, 11);
 	assert_int_equal(store_ledger_balance(st, "101", &bal), 0);
 	assert_int_equal(bal, 11);
@@ -156,9 +175,9 @@ static void test_room_and_cash(void **state)
 
 	struct contract_rec d = bytes_contract(11, MP_METHOD_CASH);
 
-	assert_int_equal(cash->deposit(st, &d, NULL, 1, err, sizeof(err)), 0);
+	assert_int_equal(deposit(cash, &d, NULL, 1), 0);
 	d.usage = 0;
-	assert_int_equal(payment_settle(st, &d, 0, NULL, 5, &s), 0);
+	assert_int_equal(settle(&d, 0, NULL, 5, &s), 0);
 	assert_int_equal(s.refund, 20);
 	assert_string_equal(s.lines[2].desc, "cash refund due at the desk");
 }
@@ -242,7 +261,7 @@ static void test_online(void **state)
 	assert_non_null(m);
 	assert_int_equal(m->offline, 0);
 	/* Not configured: declined without any I/O. */
-	assert_int_equal(m->deposit(st, &c, "tok-good", 1, err, sizeof(err)),
+	assert_int_equal(deposit(m, &c, "tok-good", 1),
 			 -1);
 	assert_string_equal(err, "no payment provider configured");
 
@@ -252,23 +271,22 @@ static void test_online(void **state)
 	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	assert_int_equal(listen(lfd, 4), 0);
 	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sa, &sl), 0);
-	payment_online_config("127.0.0.1", ntohs(sa.sin_port), "EUR");
+	payment_online_config(online, "127.0.0.1", ntohs(sa.sin_port), "EUR");
 	pid = provider(lfd, ok, 3);
 
-	assert_int_equal(m->deposit(st, &c, "bad token!", 1, err,
-				    sizeof(err)), -1);
+	assert_int_equal(deposit(m, &c, "bad token!", 1), -1);
 	assert_string_equal(err, "payment token missing or malformed");
-	assert_int_equal(m->deposit(st, &c, "tok-good", 1, err, sizeof(err)),
+	assert_int_equal(deposit(m, &c, "tok-good", 1),
 			 0);
 	assert_string_equal(c.payref, "tx-77");
 	c.usage = 450000;	/* ceil(4.5) = 5 */
-	assert_int_equal(payment_settle(st, &c, 0, NULL, 2, &s), 0);
+	assert_int_equal(settle(&c, 0, NULL, 2, &s), 0);
 	assert_int_equal(s.charge, 5);
 	assert_int_equal(s.refund, 15);
 	assert_string_equal(s.lines[2].desc, "authorisation tx-77: released");
 	struct contract_rec d = bytes_contract(21, MP_METHOD_ONLINE);
 
-	assert_int_equal(m->deposit(st, &d, "tok-poor", 1, err, sizeof(err)),
+	assert_int_equal(deposit(m, &d, "tok-poor", 1),
 			 -1);
 	assert_string_equal(err, "declined by provider: insufficient funds");
 	assert_int_equal(waitpid(pid, &wst, 0), pid);
@@ -276,10 +294,10 @@ static void test_online(void **state)
 	assert_int_equal(WEXITSTATUS(wst), 0);
 	close(lfd);
 	/* Provider gone: deposit fails cleanly. */
-	assert_int_equal(m->deposit(st, &d, "tok-good", 1, err, sizeof(err)),
+	assert_int_equal(deposit(m, &d, "tok-good", 1),
 			 -1);
 	assert_string_equal(err, "payment provider unreachable");
-	payment_online_config("", 0, "EUR");
+	payment_online_config(online, "", 0, "EUR");
 }
 
 static void test_json(void **state)

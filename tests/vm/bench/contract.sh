@@ -11,7 +11,7 @@
 #   contract   TCP connect -> TLS 1.3 handshake -> offer -> request ->
 #              voucher deposit -> receipt.  muispd binds the address in
 #              the kernel before it sends the receipt (h_deposit() in
-#              daemon/muispd/server.c), so the receipt marks "bound".
+#              daemon/muispd/channel.c), so the receipt marks "bound".
 #   handshake  TCP connect -> TLS 1.3 handshake to the same port, nothing
 #              more (the bare-handshake baseline).
 # Both at the same concurrency, interleaved over ROUNDS counted rounds

@@ -1,0 +1,542 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * muispd's control channel: the user's messages.  Establishment (paper
+ * §6: offer, request and quote, deposit and receipt), binding by receipt
+ * or password (including a receipt presented elsewhere, Fig 5), the
+ * commands on a bound contract (§7: usage, start, suspend, extend,
+ * terminate) and warning acknowledgements.  The user is the source
+ * address of the channel, authenticated by its tunnel.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "log.h"
+#include "muispd.h"
+
+static unsigned load_pct(struct muispd *md)
+{
+	unsigned bound = 0;
+
+	for (unsigned i = 0; i < md->nlives; i++)
+		if (contract_is_bound(md->lives[i].rec.state))
+			bound++;
+	bound = bound * 100 / md->conf.load_capacity;
+	return bound > 100 ? 100 : bound;
+}
+
+static void h_offer_get(struct muispd *md, struct conn *c,
+			const struct mp_msg *req)
+{
+	struct offer *o = &md->offers[md->offer_next++ % MUISPD_MAX_OFFERS];
+	unsigned load = load_pct(md);
+	uint64_t now = muispd_now(md);
+	struct mp_msg m;
+
+	memset(o, 0, sizeof(*o));
+	if (store_next_serial(md->st, "offer", &o->serial)) {
+		conn_error(c, req, MP_ERR_INTERNAL, "store");
+		return;
+	}
+	o->time = now;
+	o->expiry = now + md->conf.offer_ttl_s;
+	mp_init(&m, MP_T_OFFER, MP_F_REPLY, req->serial);
+	mp_set_u(&m, MP_A_OFFER_SERIAL, o->serial);
+	mp_set_u(&m, MP_A_TIME, o->time);
+	mp_set_u(&m, MP_A_EXPIRY, o->expiry);
+	mp_set_s(&m, MP_A_CURRENCY, md->conf.currency);
+	mp_set_u(&m, MP_A_LOAD, load);
+	for (unsigned i = 0; i < md->conf.nprices; i++) {
+		struct price p = md->conf.prices[i];
+		struct mp_item it;
+
+		if (mp_has(req, MP_A_PRIVACY) &&
+		    p.privacy != req->u[MP_A_PRIVACY])
+			continue;
+		/* Prices may depend on load (§6 step 1). */
+		if (load >= 80 && md->conf.load_surcharge_pct)
+			p.price = contract_cost(p.price, 100, 100 +
+						md->conf.load_surcharge_pct);
+		o->items[o->n++] = p;
+		it.metric = p.metric;
+		it.method = p.method;
+		it.privacy = p.privacy;
+		it.price = p.price;
+		it.unit = p.unit;
+		mp_add_item(&m, &it);
+	}
+	conn_queue(c, &m);
+}
+
+static struct offer *offer_find(struct muispd *md, uint64_t serial,
+				uint64_t now)
+{
+	for (unsigned i = 0; i < MUISPD_MAX_OFFERS; i++)
+		if (md->offers[i].serial == serial &&
+		    md->offers[i].expiry > now)
+			return &md->offers[i];
+	return NULL;
+}
+
+static void h_request(struct muispd *md, struct conn *c,
+		      const struct mp_msg *req)
+{
+	uint64_t now = muispd_now(md);
+	struct offer *o = offer_find(md, req->u[MP_A_OFFER_SERIAL], now);
+	uint8_t metric = (uint8_t)req->u[MP_A_METRIC];
+	uint8_t method = (uint8_t)req->u[MP_A_METHOD];
+	uint8_t privacy = mp_has(req, MP_A_PRIVACY) ?
+			  (uint8_t)req->u[MP_A_PRIVACY] : 0;
+	uint64_t soft = req->u[MP_A_SOFT], hard = req->u[MP_A_HARD];
+	const struct payment_method *pm = payment_lookup(&md->pay, method);
+	struct price *item = NULL;
+	struct quote *q;
+	struct mp_msg m;
+	struct live *bound;
+
+	if (!o) {
+		conn_error(c, req, MP_ERR_OFFER, "offer unknown or expired");
+		return;
+	}
+	for (unsigned i = 0; i < o->n; i++)
+		if (o->items[i].metric == metric &&
+		    o->items[i].method == method &&
+		    o->items[i].privacy == privacy)
+			item = &o->items[i];
+	if (!item || !pm) {
+		conn_error(c, req, MP_ERR_OFFER, "option not offered");
+		return;
+	}
+	if (pm->offline) {
+		conn_error(c, req, MP_ERR_PAYMENT, "%s is an offline method: "
+			   "get a password from the operator", pm->name);
+		return;
+	}
+	if (!hard || soft > hard || !soft ||
+	    hard > md->conf.max_hard[metric]) {
+		conn_error(c, req, MP_ERR_LIMITS, "need 0 < soft <= hard <= "
+			   "%llu",
+			   (unsigned long long)md->conf.max_hard[metric]);
+		return;
+	}
+	bound = live_by_addr(md, c->addr);
+	if (bound) {
+		conn_error(c, req, MP_ERR_STATE, "address already bound to "
+			   "contract %llu",
+			   (unsigned long long)bound->rec.serial);
+		return;
+	}
+	q = &md->quotes[md->quote_next++ % MUISPD_MAX_QUOTES];
+	memset(q, 0, sizeof(*q));
+	if (store_next_serial(md->st, "contract", &q->serial)) {
+		conn_error(c, req, MP_ERR_INTERNAL, "store");
+		return;
+	}
+	q->item = *item;
+	q->soft = soft;
+	q->hard = hard;
+	q->deposit = contract_cost(item->price, item->unit, hard);
+	q->expiry = now + md->conf.offer_ttl_s;
+	snprintf(q->addr, sizeof(q->addr), "%s", c->addr);
+	mp_init(&m, MP_T_QUOTE, MP_F_REPLY, req->serial);
+	mp_set_u(&m, MP_A_SERIAL, q->serial);
+	mp_set_u(&m, MP_A_AMOUNT, q->deposit);
+	mp_set_u(&m, MP_A_METRIC, metric);
+	mp_set_u(&m, MP_A_METHOD, method);
+	mp_set_u(&m, MP_A_PRIVACY, privacy);
+	mp_set_u(&m, MP_A_SOFT, soft);
+	mp_set_u(&m, MP_A_HARD, hard);
+	mp_set_u(&m, MP_A_EXPIRY, now + md->conf.lifetime_s);
+	mp_set_u(&m, MP_A_PRICE, item->price);
+	mp_set_u(&m, MP_A_UNIT, item->unit);
+	conn_queue(c, &m);
+}
+
+static void h_deposit(struct muispd *md, struct conn *c,
+		      const struct mp_msg *req)
+{
+	uint64_t now = muispd_now(md);
+	struct quote *q = NULL;
+	const struct payment_method *pm;
+	struct contract_rec r;
+	struct live *l;
+	char err[160] = "";
+
+	for (unsigned i = 0; i < MUISPD_MAX_QUOTES; i++)
+		if (md->quotes[i].serial == req->u[MP_A_SERIAL] &&
+		    md->quotes[i].expiry > now)
+			q = &md->quotes[i];
+	/* Online payment is bound to the tunnel it came through (§2.4). */
+	if (!q || strcmp(q->addr, c->addr)) {
+		conn_error(c, req, MP_ERR_UNKNOWN, "no such quote");
+		return;
+	}
+	if (req->u[MP_A_METHOD] != q->item.method) {
+		conn_error(c, req, MP_ERR_PAYMENT, "method differs from the "
+			   "request");
+		return;
+	}
+	if (mp_has(req, MP_A_AMOUNT) && req->u[MP_A_AMOUNT] != q->deposit) {
+		conn_error(c, req, MP_ERR_PAYMENT, "deposit is %llu",
+			   (unsigned long long)q->deposit);
+		return;
+	}
+	if (live_by_addr(md, c->addr)) {
+		conn_error(c, req, MP_ERR_STATE, "address already bound");
+		return;
+	}
+	pm = payment_lookup(&md->pay, q->item.method);
+	memset(&r, 0, sizeof(r));
+	r.serial = q->serial;
+	r.state = CS_UNBOUND;
+	r.metric = q->item.metric;
+	r.method = q->item.method;
+	r.privacy = q->item.privacy;
+	r.soft = q->soft;
+	r.hard = q->hard;
+	r.deposit = q->deposit;
+	r.price = q->item.price;
+	r.unit = q->item.unit;
+	r.issued = now;
+	r.expiry = now + md->conf.lifetime_s;
+	r.usage_at = now;
+
+	if (store_begin(md->st)) {
+		conn_error(c, req, MP_ERR_INTERNAL, "store");
+		return;
+	}
+	if (pm->deposit(pm, md->st, &r, mp_has(req, MP_A_PAYMENT) ?
+			req->s[MP_A_PAYMENT] : NULL, now, err, sizeof(err))) {
+		store_rollback(md->st);
+		conn_error(c, req, MP_ERR_PAYMENT, "%s", err);
+		return;
+	}
+	if (session_sign_receipt(md, &r)) {
+		store_rollback(md->st);
+		conn_error(c, req, MP_ERR_INTERNAL, "receipt");
+		return;
+	}
+	/* Contract established and bound in step 4 (§6): suspended. */
+	r.state = CS_SUSPENDED;
+	snprintf(r.addr, sizeof(r.addr), "%s", c->addr);
+	if (store_contract_put(md->st, &r) ||
+	    kernel_contract_push(md->k, &r, r.state, 0) ||
+	    kernel_addr_bind(md->k, c->addr, r.serial)) {
+		int notunnel = errno == EPERM;
+
+		store_rollback(md->st);
+		kernel_contract_del(md->k, r.serial);
+		if (notunnel)	/* require-tunnel; nothing was paid */
+			conn_error(c, req, MP_ERR_PERM, "%s has no IPsec "
+				   "tunnel: bring the tunnel up, then buy",
+				   c->addr);
+		else
+			conn_error(c, req, MP_ERR_INTERNAL,
+				   "establishment failed");
+		return;
+	}
+	if (store_commit(md->st)) {
+		store_rollback(md->st);
+		kernel_addr_unbind(md->k, c->addr);
+		kernel_contract_del(md->k, r.serial);
+		conn_error(c, req, MP_ERR_INTERNAL, "store commit");
+		return;
+	}
+	q->serial = 0;
+	l = live_add(md, &r);
+	if (!l) {
+		conn_error(c, req, MP_ERR_INTERNAL, "memory");
+		return;
+	}
+	log_info("contract %llu: established (%s %s, deposit %llu) for %s",
+		 (unsigned long long)r.serial, mp_metric_name(r.metric),
+		 pm->name, (unsigned long long)r.deposit, c->addr);
+	session_reply_status(c, req, &l->rec, MP_T_RECEIPT, 0);
+}
+
+/* A receipt presented from another address while bound (Fig 5). */
+static void elsewhere(struct muispd *md, struct conn *c,
+		      const struct mp_msg *req, struct live *l, uint64_t now)
+{
+	if (!l->pending || strcmp(l->other, c->addr)) {
+		l->pending = 1;
+		snprintf(l->other, sizeof(l->other), "%s", c->addr);
+		l->warn_count = 1;
+		l->warn_next = now + md->conf.warn_interval_s;
+		session_step(l, CE_ELSEWHERE, 0, now);
+		session_send_warning(md, l->rec.addr, &l->rec,
+				     MP_WARN_ELSEWHERE);
+	}
+	conn_error(c, req, MP_ERR_ELSEWHERE, "bound to another address; it "
+		   "has been warned, retry in %u s",
+		   md->conf.warn_interval_s * md->conf.warn_tries);
+}
+
+/* The outstanding contract a password opens, or NULL. */
+static struct live *by_password(struct muispd *md, const char *pw)
+{
+	struct live *l = NULL;
+
+	for (unsigned i = 0; i < md->nlives; i++) {
+		const char *p = md->lives[i].rec.password;
+		size_t n = strlen(p);
+
+		if (n && n == strlen(pw) && !CRYPTO_memcmp(p, pw, n))
+			l = &md->lives[i];
+	}
+	return l;
+}
+
+/*
+ * The outstanding contract of a presented receipt, or NULL after the
+ * error reply.  §7: an elapsed-time contract the store does not know is
+ * recovered from its receipt alone.
+ */
+static struct live *by_receipt(struct muispd *md, struct conn *c,
+			       const struct mp_msg *req, uint64_t now)
+{
+	struct receipt rcpt;
+	struct contract_rec r;
+	struct live *l;
+	int rc;
+
+	rc = receipt_verify(&md->kr, req->bytes, req->bytes_len, now, &rcpt);
+	if (rc) {
+		log_info("%s: receipt rejected: %s", c->addr,
+			 receipt_strerror(rc));
+		conn_error(c, req, MP_ERR_RECEIPT, "%s", receipt_strerror(rc));
+		return NULL;
+	}
+	l = live_find(md, rcpt.serial);
+	if (l) {
+		if (l->rec.receipt_len != req->bytes_len ||
+		    CRYPTO_memcmp(l->rec.receipt, req->bytes,
+				  req->bytes_len)) {
+			conn_error(c, req, MP_ERR_RECEIPT, "not the receipt "
+				   "issued for this contract");
+			return NULL;
+		}
+		return l;
+	}
+	rc = store_contract_get(md->st, rcpt.serial, &r);
+	if (rc == 0) {
+		conn_error(c, req, MP_ERR_EXPIRED, "contract %llu is %s",
+			   (unsigned long long)r.serial,
+			   contract_state_name(r.state));
+		return NULL;
+	}
+	if (rc < 0 || rcpt.metric != MP_METRIC_ELAPSED ||
+	    now >= rcpt.expiry) {
+		conn_error(c, req, MP_ERR_UNKNOWN, "contract unknown");
+		return NULL;
+	}
+	memset(&r, 0, sizeof(r));
+	r.serial = rcpt.serial;
+	r.state = CS_UNBOUND;
+	r.metric = rcpt.metric;
+	r.method = rcpt.method;
+	r.privacy = rcpt.privacy;
+	r.soft = rcpt.soft;
+	r.hard = rcpt.hard;
+	r.deposit = rcpt.deposit;
+	r.price = rcpt.price;
+	r.unit = rcpt.unit;
+	r.issued = rcpt.issued;
+	r.expiry = rcpt.expiry;
+	r.key_id = rcpt.key_id;
+	snprintf(r.payref, sizeof(r.payref), "%s", rcpt.payref);
+	memcpy(r.receipt, req->bytes, RECEIPT_LEN);
+	r.receipt_len = RECEIPT_LEN;
+	l = live_add(md, &r);
+	if (!l || session_persist(md, l)) {
+		conn_error(c, req, MP_ERR_INTERNAL, "store");
+		return NULL;
+	}
+	log_info("contract %llu: recovered from its receipt",
+		 (unsigned long long)r.serial);
+	return l;
+}
+
+static void h_bind(struct muispd *md, struct conn *c,
+		   const struct mp_msg *req)
+{
+	uint64_t now = muispd_now(md);
+	int pw = mp_has(req, MP_A_PASSWORD);
+	struct live *l, *mine;
+	int rc;
+
+	if (c->kind == CONN_OP) {
+		conn_error(c, req, MP_ERR_PERM, "bind needs an address");
+		return;
+	}
+	if (pw) {
+		l = by_password(md, req->s[MP_A_PASSWORD]);
+		if (!l) {
+			conn_error(c, req, MP_ERR_PASSWORD, "password not "
+				   "valid for an outstanding contract");
+			return;
+		}
+	} else {
+		l = by_receipt(md, c, req, now);
+		if (!l)
+			return;
+	}
+	if (session_check_limits(md, l, now)) {
+		conn_error(c, req, MP_ERR_EXPIRED, "contract extinguished");
+		return;
+	}
+	if (l->rec.state == CS_IN_SETTLEMENT) {
+		conn_error(c, req, MP_ERR_STATE, "contract in settlement");
+		return;
+	}
+	if (contract_is_bound(l->rec.state)) {
+		if (strcmp(l->rec.addr, c->addr)) {
+			/* A password binds only an unbound contract (§6). */
+			if (pw)
+				conn_error(c, req, MP_ERR_STATE, "contract "
+					   "already bound");
+			else
+				elsewhere(md, c, req, l, now);
+			return;
+		}
+		/* Already bound here (reconnect). */
+	} else {
+		mine = live_by_addr(md, c->addr);
+		if (mine) {
+			conn_error(c, req, MP_ERR_STATE, "address already "
+				   "bound to contract %llu",
+				   (unsigned long long)mine->rec.serial);
+			return;
+		}
+		rc = session_bind(md, l, c->addr, now);
+		if (rc == MP_ERR_PERM) {
+			conn_error(c, req, rc, "%s has no IPsec tunnel: bring "
+				   "the tunnel up, then bind", c->addr);
+			return;
+		}
+		if (rc) {
+			conn_error(c, req, rc, "bind failed");
+			return;
+		}
+	}
+	session_reply_status(c, req, &l->rec,
+			     pw ? MP_T_RECEIPT : MP_T_STATUS, 0);
+}
+
+/* The contract of a command: bound to the sender's address. */
+static struct live *own(struct muispd *md, struct conn *c,
+			const struct mp_msg *req)
+{
+	struct live *l = live_find(md, req->u[MP_A_SERIAL]);
+
+	if (!l || !contract_is_bound(l->rec.state) ||
+	    strcmp(l->rec.addr, c->addr)) {
+		conn_error(c, req, MP_ERR_UNKNOWN, "no contract %llu bound "
+			   "to %s", (unsigned long long)req->u[MP_A_SERIAL],
+			   c->addr);
+		return NULL;
+	}
+	return l;
+}
+
+static void h_command(struct muispd *md, struct conn *c,
+		      const struct mp_msg *req)
+{
+	uint64_t now = muispd_now(md);
+	struct live *l = own(md, c, req);
+	int rc = 0;
+
+	if (!l)
+		return;
+	if (req->type == MP_T_TERMINATE) {
+		session_terminate(md, c, req, l, now);
+		return;
+	}
+	if (session_check_limits(md, l, now)) {
+		conn_error(c, req, MP_ERR_EXPIRED, "contract extinguished");
+		return;
+	}
+	switch (req->type) {
+	case MP_T_USAGE:
+		break;
+	case MP_T_START:
+		rc = session_step(l, CE_START, 0, now);
+		break;
+	case MP_T_SUSPEND:
+		rc = session_step(l, CE_SUSPEND, 0, now);
+		break;
+	case MP_T_EXTEND:
+		rc = session_step(l, CE_EXTEND, req->u[MP_A_SOFT], now);
+		break;
+	default:
+		return;
+	}
+	if (rc) {
+		conn_error(c, req, rc == CONTRACT_E_LIMIT ? MP_ERR_LIMITS :
+			   MP_ERR_STATE, "%s not allowed while %s",
+			   mp_type_name(req->type),
+			   contract_state_name(l->rec.state));
+		return;
+	}
+	if (req->type != MP_T_USAGE) {
+		if (session_kpush(md, l, 0) || session_persist(md, l)) {
+			conn_error(c, req, MP_ERR_INTERNAL, "state change "
+				   "failed");
+			return;
+		}
+		/* Started at or past the soft limit (elapsed metric). */
+		if (session_check_limits(md, l, now)) {
+			conn_error(c, req, MP_ERR_EXPIRED, "contract "
+				   "extinguished");
+			return;
+		}
+	}
+	session_reply_status(c, req, &l->rec, MP_T_STATUS, 0);
+}
+
+static void h_warning_ack(struct muispd *md, struct conn *c,
+			  const struct mp_msg *req)
+{
+	struct live *l = live_find(md, req->u[MP_A_SERIAL]);
+
+	/* No reply: acks answer asynchronous warnings. */
+	if (l && l->pending && !strcmp(l->rec.addr, c->addr) &&
+	    req->u[MP_A_WARNING] == MP_WARN_ELSEWHERE) {
+		l->pending = 0;
+		log_info("contract %llu: %s answered, %s refused",
+			 (unsigned long long)l->rec.serial, c->addr, l->other);
+	}
+}
+
+typedef void (*channel_fn)(struct muispd *md, struct conn *c,
+			   const struct mp_msg *req);
+
+static const channel_fn handlers[] = {
+	[MP_T_OFFER_GET] = h_offer_get,
+	[MP_T_REQUEST] = h_request,
+	[MP_T_DEPOSIT] = h_deposit,
+	[MP_T_BIND] = h_bind,
+	[MP_T_USAGE] = h_command,
+	[MP_T_START] = h_command,
+	[MP_T_SUSPEND] = h_command,
+	[MP_T_TERMINATE] = h_command,
+	[MP_T_EXTEND] = h_command,
+	[MP_T_WARNING_ACK] = h_warning_ack,
+};
+
+/* A user message (types below 128) from a user or operator connection. */
+void channel_dispatch(struct muispd *md, struct conn *c,
+		      const struct mp_msg *m)
+{
+	channel_fn fn = m->type < sizeof(handlers) / sizeof(handlers[0]) ?
+			handlers[m->type] : NULL;
+
+	if (!fn) {
+		conn_error(c, m, MP_ERR_PROTO, "unexpected %s",
+			   mp_type_name(m->type));
+		return;
+	}
+	fn(md, c, m);
+}

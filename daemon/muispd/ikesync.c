@@ -1,0 +1,416 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * muispd's VICI driver: follows charon's CHILD_SAs (lib/ike_watch) and
+ * keeps, in the module's entry of each client address, which SA
+ * authenticates it; the rules are the pure functions of tunnel.c.
+ *
+ * An SA up records it, a rekey moves it (old SPI kept as previous until
+ * charon has destroyed the old SA, which muispd asks about once a second
+ * because charon signals nothing), an SA down (deletion or expiry) clears
+ * it and unbinds the address's contract.  On every (re)connection the SAs
+ * are listed again and every address that has SAs or an identity is
+ * checked, so what changed while muispd or charon was away is caught up.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ike_watch.h"
+#include "log.h"
+#include "muispd.h"
+
+#define IKE_RETRY_S	2
+
+/* The old SA of a rekey, recorded as the address's previous SPI until
+ * charon has destroyed it (it signals no event for that). */
+struct prev_sa {
+	char addr[64];
+	uint32_t ike_id, child_id, spi;
+};
+
+static void ike_lost(struct muispd *md, const char *why);
+
+static int child_addr(const struct ike_child *c, char *buf, size_t len)
+{
+	return inet_ntop(c->family, &c->addr, buf, (socklen_t)len) ? 0 : -1;
+}
+
+static void sa_of(const struct ike_child *c, struct tun_sa *s)
+{
+	s->proto = (uint8_t)c->proto;
+	s->spi = c->spi_in;
+	s->reqid = c->reqid;
+}
+
+/* The tunnel-mode CHILD_SAs charon has up for addr: count and *out (to
+ * free), or -1 when they cannot be known. */
+static long live_sas(struct muispd *md, const char *addr,
+		     struct tun_sa **out)
+{
+	int fam = strchr(addr, ':') ? AF_INET6 : AF_INET;
+	struct ike_child *cs;
+	uint8_t bin[16];
+	size_t n, m = 0;
+
+	*out = NULL;
+	if (!md->ike.w || inet_pton(fam, addr, bin) != 1)
+		return -1;
+	n = ike_watch_find(md->ike.w, fam, bin, NULL, 0);
+	if (!n)
+		return 0;
+	cs = calloc(n, sizeof(*cs));
+	*out = calloc(n, sizeof(**out));
+	if (!cs || !*out) {
+		free(cs);
+		free(*out);
+		*out = NULL;
+		return -1;
+	}
+	n = ike_watch_find(md->ike.w, fam, bin, cs, n);
+	for (size_t i = 0; i < n; i++)
+		if (cs[i].tunnel)
+			sa_of(&cs[i], &(*out)[m++]);
+	free(cs);
+	return (long)m;
+}
+
+static const char *fmt_id(const struct tun_id *id, char *buf, size_t len)
+{
+	char prev[24] = "";
+
+	if (!id->spi)
+		return "none";
+	if (id->spi_prev)
+		snprintf(prev, sizeof(prev), " spi-prev 0x%08x", id->spi_prev);
+	snprintf(buf, len, "%s spi 0x%08x%s reqid %u",
+		 id->proto == IPPROTO_ESP ? "esp" : "ah", id->spi, prev,
+		 id->reqid);
+	return buf;
+}
+
+/* The SA of a bound address is gone: its contract becomes unbound. */
+static void tun_unbind(struct muispd *md, const char *addr,
+		       uint32_t contract, uint64_t now)
+{
+	struct live *l = live_find(md, contract);
+
+	if (!l || !contract_is_bound(l->rec.state) ||
+	    strcmp(l->rec.addr, addr) || session_step(l, CE_UNBIND, 0, now))
+		return;
+	l->rec.addr[0] = '\0';
+	l->pending = 0;
+	session_kpush(md, l, 0);
+	session_persist(md, l);
+	log_info("contract %llu: unbound from %s: its IPsec SA is gone",
+		 (unsigned long long)l->rec.serial, addr);
+}
+
+typedef int (*tun_edit_fn)(struct muispd *md, struct tun_id *id,
+			   const void *arg);
+
+struct rekey_arg {
+	struct tun_sa o, n;
+};
+
+static int edit_rekey(struct muispd *md, struct tun_id *id, const void *arg)
+{
+	const struct rekey_arg *r = arg;
+
+	return tun_rekey(id, &r->o, &r->n);
+}
+
+static int edit_prev_gone(struct muispd *md, struct tun_id *id,
+			  const void *arg)
+{
+	return tun_prev_gone(id, *(const uint32_t *)arg);
+}
+
+static struct prev_sa *prev_find(struct muispd *md, const char *addr,
+				 uint32_t spi)
+{
+	for (unsigned i = 0; i < md->ike.nprevs; i++)
+		if (md->ike.prevs[i].spi == spi &&
+		    !strcmp(md->ike.prevs[i].addr, addr))
+			return &md->ike.prevs[i];
+	return NULL;
+}
+
+/* After a sync: a previous SPI muispd does not follow (it was restarted,
+ * or the old SA went down meanwhile) is dropped. */
+static int edit_prev_unfollowed(struct muispd *md, struct tun_id *id,
+				const void *arg)
+{
+	if (!id->spi_prev || prev_find(md, arg, id->spi_prev))
+		return 0;
+	return tun_prev_gone(id, id->spi_prev);
+}
+
+static void prev_add(struct muispd *md, const char *addr,
+		     const struct ike_child *o)
+{
+	struct ikesync *s = &md->ike;
+	struct prev_sa *p = prev_find(md, addr, o->spi_in);
+
+	if (!p) {
+		if (s->nprevs == s->capprevs) {
+			unsigned cap = s->capprevs ? s->capprevs * 2 : 16;
+			struct prev_sa *n = realloc(s->prevs,
+						    cap * sizeof(*n));
+
+			if (!n)
+				return;	/* cleared at the next sync */
+			s->prevs = n;
+			s->capprevs = cap;
+		}
+		p = &s->prevs[s->nprevs++];
+	}
+	snprintf(p->addr, sizeof(p->addr), "%s", addr);
+	p->ike_id = o->ike_uniqueid;
+	p->child_id = o->uniqueid;
+	p->spi = o->spi_in;
+}
+
+static int prev_del(struct muispd *md, const char *addr, uint32_t spi)
+{
+	struct prev_sa *p = prev_find(md, addr, spi);
+
+	if (!p)
+		return 0;
+	*p = md->ike.prevs[--md->ike.nprevs];
+	return 1;
+}
+
+/*
+ * Bring the module's entry for addr in line with charon's SAs for it;
+ * EDIT (may be NULL) is applied to the recorded identity first.  Returns
+ * the identity now recorded in *now_id (when not NULL).
+ */
+static void tun_sync_addr(struct muispd *md, const char *addr,
+			  tun_edit_fn edit, const void *arg,
+			  struct tun_id *now_id)
+{
+	struct kernel_addr ka, w;
+	struct tun_plan p;
+	struct tun_sa *live;
+	struct tun_id id;
+	char b1[64], b2[64];
+	long n;
+
+	if (now_id)
+		memset(now_id, 0, sizeof(*now_id));
+	if (!md->ike.w || kernel_addr_get(md->k, addr, &ka) < 0)
+		return;
+	id = ka.e.id;
+	if (edit)
+		edit(md, &id, arg);
+	n = live_sas(md, addr, &live);
+	if (n < 0)
+		return;
+	tun_plan(&ka.e, &id, live, (size_t)n, &p);
+	free(live);
+	if (p.ambiguous)
+		log_warnx("%s: %ld CHILD_SAs claim the address: %s", addr, n,
+			  p.e.id.spi ? "the bound one stays its SA" :
+			  "no SA recorded until one is left");
+	if (!p.write) {
+		if (now_id)
+			*now_id = ka.e.id;
+		return;
+	}
+	w = ka;
+	w.e = p.e;
+	if (kernel_addr_tunnel(md->k, addr, &w))
+		return;
+	if (now_id)
+		*now_id = p.e.id;
+	log_info("%s: tunnel %s -> %s (%s%s)", addr,
+		 fmt_id(&ka.e.id, b1, sizeof(b1)),
+		 fmt_id(&p.e.id, b2, sizeof(b2)),
+		 ka.e.exists ? "" : "new, ",
+		 tun_state_name(p.e.state));
+	if (p.lost)
+		tun_unbind(md, addr, ka.e.contract, muispd_now(md));
+}
+
+static void dirty_add(const char *addr, void *arg)
+{
+	struct ikesync *s = &((struct muispd *)arg)->ike;
+
+	for (unsigned i = 0; i < s->ndirty; i++)
+		if (!strcmp(s->dirty[i], addr))
+			return;
+	if (s->ndirty == s->capdirty) {
+		unsigned cap = s->capdirty ? s->capdirty * 2 : 64;
+		char (*n)[64] = realloc(s->dirty, cap * sizeof(*n));
+
+		if (!n)
+			return;
+		s->dirty = n;
+		s->capdirty = cap;
+	}
+	snprintf(s->dirty[s->ndirty++], sizeof(s->dirty[0]), "%s", addr);
+}
+
+static void on_child_up(void *arg, const struct ike_child *c)
+{
+	struct muispd *md = arg;
+	char addr[64];
+
+	if (child_addr(c, addr, sizeof(addr)))
+		return;
+	log_debug("vici: CHILD_SA %u up for %s: %s spi 0x%08x reqid %u",
+		  c->uniqueid, addr, c->proto == IPPROTO_ESP ? "esp" : "ah",
+		  c->spi_in, c->reqid);
+	if (md->ike.syncing)
+		dirty_add(addr, md);
+	else
+		tun_sync_addr(md, addr, NULL, NULL, NULL);
+}
+
+static void on_child_down(void *arg, const struct ike_child *c)
+{
+	struct muispd *md = arg;
+	uint32_t spi = c->spi_in;
+	char addr[64];
+
+	if (child_addr(c, addr, sizeof(addr)))
+		return;
+	log_debug("vici: CHILD_SA %u down for %s: spi 0x%08x", c->uniqueid,
+		  addr, spi);
+	prev_del(md, addr, spi);  /* an IKE_SA going down lists its old SAs */
+	if (md->ike.syncing)
+		dirty_add(addr, md);
+	else
+		tun_sync_addr(md, addr, edit_prev_gone, &spi, NULL);
+}
+
+static void on_child_rekey(void *arg, const struct ike_child *o,
+			   const struct ike_child *n)
+{
+	struct muispd *md = arg;
+	struct rekey_arg r;
+	struct tun_id now;
+	char addr[64];
+
+	if (child_addr(n, addr, sizeof(addr)))
+		return;
+	log_debug("vici: CHILD_SA %u rekeyed to %u for %s: spi 0x%08x -> "
+		  "0x%08x", o->uniqueid, n->uniqueid, addr, o->spi_in,
+		  n->spi_in);
+	sa_of(o, &r.o);
+	sa_of(n, &r.n);
+	/* Applied at once, also during a sync: the identity must move
+	 * before the old SA looks gone. */
+	tun_sync_addr(md, addr, edit_rekey, &r, &now);
+	if (now.spi == n->spi_in && now.spi_prev == o->spi_in)
+		prev_add(md, addr, o);
+}
+
+/* Is each old SA still there?  Clear the previous SPI of those gone. */
+void ikesync_probe(struct muispd *md)
+{
+	struct prev_sa *snap;
+	unsigned n = md->ike.nprevs;
+
+	if (!md->ike.w || !n)
+		return;
+	/* callbacks run during the probes may change the list */
+	snap = malloc(n * sizeof(*snap));
+	if (!snap)
+		return;
+	memcpy(snap, md->ike.prevs, n * sizeof(*snap));
+	for (unsigned i = 0; i < n && md->ike.w; i++) {
+		int r = ike_watch_child_listed(md->ike.w, snap[i].ike_id,
+					       snap[i].child_id, snap[i].spi);
+
+		if (r < 0) {
+			ike_lost(md, "list-sas");
+			break;
+		}
+		if (r == 0 && prev_del(md, snap[i].addr, snap[i].spi)) {
+			log_debug("vici: old SA 0x%08x of %s is gone",
+				  snap[i].spi, snap[i].addr);
+			tun_sync_addr(md, snap[i].addr, edit_prev_gone,
+				      &snap[i].spi, NULL);
+		}
+	}
+	free(snap);
+}
+
+static void ike_lost(struct muispd *md, const char *why)
+{
+	log_warnx("vici: connection to charon lost (%s), reconnecting", why);
+	ike_watch_close(md->ike.w);
+	md->ike.w = NULL;
+	md->ike.retry = muispd_now(md) + 1;
+}
+
+/* Connect to charon if configured and not connected, then resync. */
+void ikesync_connect(struct muispd *md, uint64_t now)
+{
+	static const struct ike_watch_ops ops = {
+		.child_up = on_child_up,
+		.child_down = on_child_down,
+		.child_rekey = on_child_rekey,
+	};
+	struct ikesync *s = &md->ike;
+	int n;
+
+	if (s->w || !md->conf.vici[0] || !md->conf.use_kernel ||
+	    now < s->retry)
+		return;
+	s->retry = now + IKE_RETRY_S;
+	s->w = ike_watch_open(md->conf.vici, &ops, md);
+	if (!s->w) {
+		if (!s->logged)
+			log_warn("vici: cannot reach charon at %s (retrying "
+				 "every %d s)", md->conf.vici, IKE_RETRY_S);
+		s->logged = 1;
+		return;
+	}
+	s->logged = 0;
+	ike_watch_conn(s->w)->timeout_ms = 3000;
+	s->ndirty = 0;
+	s->syncing = 1;
+	n = ike_watch_sync(s->w);
+	s->syncing = 0;
+	if (n < 0) {
+		ike_lost(md, "list-sas");
+		return;
+	}
+	/* every address with SAs (listed above) or with an identity */
+	kernel_addr_tunnels(md->k, dirty_add, md);
+	for (unsigned i = 0; i < s->ndirty && s->w; i++)
+		tun_sync_addr(md, s->dirty[i], edit_prev_unfollowed,
+			      s->dirty[i], NULL);
+	log_info("vici: connected to charon at %s: %d CHILD_SAs up, %u "
+		 "addresses checked", md->conf.vici, n, s->ndirty);
+	s->ndirty = 0;
+}
+
+int ikesync_fd(const struct muispd *md)
+{
+	return md->ike.w ? ike_watch_fd(md->ike.w) : -1;
+}
+
+/* charon's socket is readable (events) or closed (charon stopped). */
+void ikesync_dispatch(struct muispd *md)
+{
+	if (md->ike.w && ike_watch_dispatch(md->ike.w) < 0)
+		ike_lost(md, strerror(errno));
+}
+
+void ikesync_close(struct muispd *md)
+{
+	ike_watch_close(md->ike.w);
+	md->ike.w = NULL;
+	free(md->ike.dirty);
+	md->ike.dirty = NULL;
+	free(md->ike.prevs);
+	md->ike.prevs = NULL;
+	md->ike.ndirty = md->ike.capdirty = 0;
+	md->ike.nprevs = md->ike.capprevs = 0;
+}

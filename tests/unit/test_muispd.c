@@ -1,0 +1,742 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * muispd's message handlers (channel.c, control.c, session.c) driven
+ * through a struct muispd: a temporary SQLite store, the kernel backend
+ * "none", no TLS, a fixed clock.  Requests are encoded into a test
+ * connection's input and go through conn_input() and server_dispatch();
+ * replies are taken from its output queue and decoded with mp_decode().
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "daemon/muispd/muispd.h"
+#include "log.h"
+
+#define T0	1700000000ull
+#define ALICE	"10.0.0.2"
+#define BOB	"10.0.0.3"
+
+struct fix {
+	char dir[64];
+	struct muispd *md;
+	struct conn *op;
+	uint32_t serial;	/* of the next request */
+};
+
+static struct conn *user(struct fix *f, const char *addr)
+{
+	struct conn *c = conn_new(f->md, -1, CONN_USER, addr);
+
+	assert_non_null(c);
+	c->state = C_OPEN;	/* as after protocol detection */
+	return c;
+}
+
+static int setup(void **state)
+{
+	struct fix *f = calloc(1, sizeof(*f));
+	struct muispd_conf conf;
+	static const struct price prices[] = {
+		{ MP_METRIC_BYTES, MP_METHOD_VOUCHER, 0, 10, 1000000 },
+		{ MP_METRIC_USAGE_TIME, MP_METHOD_VOUCHER, 0, 100, 3600 },
+		{ MP_METRIC_BYTES, MP_METHOD_ROOM, 0, 10, 1000000 },
+		{ MP_METRIC_BYTES, MP_METHOD_VOUCHER, 1, 20, 1000000 },
+	};
+
+	if (!f)
+		return -1;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/muisp-test-muispd-XXXXXX");
+	if (!mkdtemp(f->dir))
+		return -1;
+	conf_defaults(&conf);
+	snprintf(conf.database, sizeof(conf.database), "%s/db", f->dir);
+	snprintf(conf.socket, sizeof(conf.socket), "%s/sock", f->dir);
+	conf.use_kernel = 0;
+	conf.tls = 0;
+	conf.warn_interval_s = 1;
+	conf.warn_tries = 2;
+	memcpy(conf.prices, prices, sizeof(prices));
+	conf.nprices = sizeof(prices) / sizeof(prices[0]);
+	f->md = calloc(1, sizeof(*f->md));
+	if (!f->md)
+		return -1;
+	muispd_init(f->md, &conf);
+	f->md->clock = T0;
+	if (muispd_open(f->md))
+		return -1;
+	f->op = conn_new(f->md, -1, CONN_OP, "operator");
+	if (!f->op)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fix *f = *state;
+	char p[128];
+
+	muispd_close(f->md);
+	free(f->md);
+	for (const char *const *s = (const char *const[]){ "db", "db-wal",
+			"db-shm", NULL }; *s; s++) {
+		snprintf(p, sizeof(p), "%s/%s", f->dir, *s);
+		unlink(p);
+	}
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+/* Encode m into c's input and let the daemon read it. */
+static void send_msg(struct fix *f, struct conn *c, struct mp_msg *m)
+{
+	int n = mp_encode(m, c->rbuf + c->rlen, sizeof(c->rbuf) - c->rlen);
+
+	assert_true(n > 0);
+	c->rlen += (size_t)n;
+	conn_input(f->md, c);
+	assert_int_equal(c->rlen, 0);
+}
+
+static void req(struct fix *f, struct mp_msg *m, uint8_t type)
+{
+	mp_init(m, type, 0, ++f->serial);
+}
+
+/* The next frame c was sent, decoded; fails if there is none. */
+static void next(struct conn *c, struct mp_msg *out)
+{
+	int n;
+
+	assert_true(c->wlen > 0);
+	n = mp_frame_len(c->wbuf, c->wlen);
+	assert_true(n > 0 && (size_t)n <= c->wlen);
+	assert_int_equal(mp_decode(c->wbuf, (size_t)n, out), 0);
+	memmove(c->wbuf, c->wbuf + n, c->wlen - (size_t)n);
+	c->wlen -= (size_t)n;
+}
+
+/* The reply to the last request: of type TYPE, nothing after it. */
+static void reply(struct fix *f, struct conn *c, uint8_t type,
+		  struct mp_msg *out)
+{
+	next(c, out);
+	if (out->type == MP_T_ERROR && type != MP_T_ERROR)
+		fail_msg("error %llu: %s", (unsigned long long)
+			 out->u[MP_A_ERROR], out->s[MP_A_MESSAGE]);
+	assert_int_equal(out->type, type);
+	assert_true(out->flags & MP_F_REPLY);
+	assert_int_equal(out->serial, f->serial);
+	assert_int_equal(c->wlen, 0);
+}
+
+static void error(struct fix *f, struct conn *c, int err, const char *text)
+{
+	struct mp_msg m;
+
+	reply(f, c, MP_T_ERROR, &m);
+	assert_int_equal(m.u[MP_A_ERROR], err);
+	if (text)
+		assert_string_equal(m.s[MP_A_MESSAGE], text);
+}
+
+static void voucher(struct fix *f, uint64_t amount, char *code)
+{
+	struct mp_msg m;
+
+	req(f, &m, MP_T_OP_VOUCHER_ISSUE);
+	mp_set_u(&m, MP_A_AMOUNT, amount);
+	send_msg(f, f->op, &m);
+	reply(f, f->op, MP_T_OP_VOUCHER, &m);
+	assert_int_equal(m.u[MP_A_BALANCE], amount);
+	strcpy(code, m.s[MP_A_CODE]);
+	assert_int_equal(strlen(code), 19);
+}
+
+static uint64_t balance(struct fix *f, const char *code)
+{
+	struct mp_msg m;
+
+	req(f, &m, MP_T_OP_VOUCHER_SHOW);
+	mp_set_s(&m, MP_A_CODE, code);
+	send_msg(f, f->op, &m);
+	reply(f, f->op, MP_T_OP_VOUCHER, &m);
+	return m.u[MP_A_BALANCE];
+}
+
+static uint64_t offer(struct fix *f, struct conn *c, struct mp_msg *out)
+{
+	struct mp_msg m;
+
+	req(f, &m, MP_T_OFFER_GET);
+	send_msg(f, c, &m);
+	reply(f, c, MP_T_OFFER, out);
+	return out->u[MP_A_OFFER_SERIAL];
+}
+
+static void request(struct fix *f, struct conn *c, uint64_t offer_serial,
+		    uint8_t metric, uint64_t soft, uint64_t hard)
+{
+	struct mp_msg m;
+
+	req(f, &m, MP_T_REQUEST);
+	mp_set_u(&m, MP_A_OFFER_SERIAL, offer_serial);
+	mp_set_u(&m, MP_A_METRIC, metric);
+	mp_set_u(&m, MP_A_METHOD, MP_METHOD_VOUCHER);
+	mp_set_u(&m, MP_A_SOFT, soft);
+	mp_set_u(&m, MP_A_HARD, hard);
+	send_msg(f, c, &m);
+}
+
+/* OFFER_GET, REQUEST: the quote's serial and deposit. */
+static uint64_t quote(struct fix *f, struct conn *c, uint8_t metric,
+		      uint64_t soft, uint64_t hard, uint64_t *deposit)
+{
+	struct mp_msg m;
+
+	request(f, c, offer(f, c, &m), metric, soft, hard);
+	reply(f, c, MP_T_QUOTE, &m);
+	*deposit = m.u[MP_A_AMOUNT];
+	return m.u[MP_A_SERIAL];
+}
+
+static void deposit(struct fix *f, struct conn *c, uint64_t serial,
+		    const char *code)
+{
+	struct mp_msg m;
+
+	req(f, &m, MP_T_DEPOSIT);
+	mp_set_u(&m, MP_A_SERIAL, serial);
+	mp_set_u(&m, MP_A_METHOD, MP_METHOD_VOUCHER);
+	mp_set_s(&m, MP_A_PAYMENT, code);
+	send_msg(f, c, &m);
+}
+
+/* Buy a bytes contract with a new voucher: its receipt in *rcpt. */
+static uint64_t buy(struct fix *f, struct conn *c, struct mp_msg *rcpt)
+{
+	char code[32];
+	uint64_t serial, dep;
+
+	voucher(f, 100, code);
+	serial = quote(f, c, MP_METRIC_BYTES, 1000000, 2000000, &dep);
+	deposit(f, c, serial, code);
+	reply(f, c, MP_T_RECEIPT, rcpt);
+	return serial;
+}
+
+static void command(struct fix *f, struct conn *c, uint8_t type,
+		    uint64_t serial)
+{
+	struct mp_msg m;
+
+	req(f, &m, type);
+	mp_set_u(&m, MP_A_SERIAL, serial);
+	send_msg(f, c, &m);
+}
+
+static void status(struct fix *f, struct conn *c, uint8_t type,
+		   uint64_t serial, struct mp_msg *out)
+{
+	command(f, c, type, serial);
+	reply(f, c, MP_T_STATUS, out);
+	assert_int_equal(out->u[MP_A_SERIAL], serial);
+}
+
+static void bind_receipt(struct fix *f, struct conn *c,
+			 const struct mp_msg *rcpt)
+{
+	struct mp_msg m;
+
+	req(f, &m, MP_T_BIND);
+	mp_set_bytes(&m, MP_A_RECEIPT, rcpt->bytes, rcpt->bytes_len);
+	send_msg(f, c, &m);
+}
+
+static void usage_add(struct fix *f, uint64_t serial, uint64_t n,
+		      struct mp_msg *out)
+{
+	struct mp_msg m;
+
+	req(f, &m, MP_T_OP_USAGE_ADD);
+	mp_set_u(&m, MP_A_SERIAL, serial);
+	mp_set_u(&m, MP_A_USAGE, n);
+	send_msg(f, f->op, &m);
+	reply(f, f->op, MP_T_STATUS, out);
+}
+
+/* OFFER_GET -> REQUEST -> DEPOSIT -> receipt -> BIND -> commands ->
+ * TERMINATE -> statement, and the operator's view of each step. */
+static void test_flow(void **state)
+{
+	struct fix *f = *state;
+	struct conn *c = user(f, ALICE);
+	struct mp_msg m, w;
+	char code[32];
+	uint64_t serial, dep;
+
+	voucher(f, 50, code);
+	offer(f, c, &m);
+	assert_string_equal(m.s[MP_A_CURRENCY], "EUR");
+	assert_int_equal(m.u[MP_A_TIME], T0);
+	assert_int_equal(m.u[MP_A_EXPIRY], T0 + 300);
+	assert_int_equal(m.nitems, 4);
+	assert_int_equal(m.items[0].metric, MP_METRIC_BYTES);
+	assert_int_equal(m.items[0].price, 10);
+	assert_int_equal(m.u[MP_A_LOAD], 0);
+
+	serial = quote(f, c, MP_METRIC_BYTES, 1000000, 2000000, &dep);
+	assert_int_equal(dep, 20);
+	deposit(f, c, serial, code);
+	reply(f, c, MP_T_RECEIPT, &m);
+	assert_int_equal(m.u[MP_A_SERIAL], serial);
+	assert_int_equal(m.u[MP_A_STATE], CS_SUSPENDED);
+	assert_string_equal(m.s[MP_A_ADDR], ALICE);
+	assert_int_equal(m.bytes_len, RECEIPT_LEN);
+	assert_int_equal(m.u[MP_A_EXPIRY], T0 + 86400);
+	assert_int_equal(balance(f, code), 30);
+
+	/* The receipt binds again from the same address (reconnect). */
+	bind_receipt(f, c, &m);
+	reply(f, c, MP_T_STATUS, &w);
+	assert_int_equal(w.u[MP_A_STATE], CS_SUSPENDED);
+
+	status(f, c, MP_T_START, serial, &m);
+	assert_int_equal(m.u[MP_A_STATE], CS_ACTIVE);
+	/* Past the soft limit: delinquent, and the user is warned. */
+	usage_add(f, serial, 1200000, &m);
+	assert_int_equal(m.u[MP_A_STATE], CS_DELINQUENT);
+	next(c, &w);
+	assert_int_equal(w.type, MP_T_WARNING);
+	assert_true(w.flags & MP_F_ASYNC);
+	assert_int_equal(w.u[MP_A_WARNING], MP_WARN_SOFT_LIMIT);
+	assert_int_equal(w.u[MP_A_USAGE], 1200000);
+	assert_int_equal(c->wlen, 0);
+	status(f, c, MP_T_USAGE, serial, &m);
+	assert_int_equal(m.u[MP_A_USAGE], 1200000);
+	/* Extend past the hard limit: refused; within: active again. */
+	req(f, &m, MP_T_EXTEND);
+	mp_set_u(&m, MP_A_SERIAL, serial);
+	mp_set_u(&m, MP_A_SOFT, 2000001);
+	send_msg(f, c, &m);
+	error(f, c, MP_ERR_LIMITS, "extend not allowed while delinquent");
+	req(f, &m, MP_T_EXTEND);
+	mp_set_u(&m, MP_A_SERIAL, serial);
+	mp_set_u(&m, MP_A_SOFT, 1500000);
+	send_msg(f, c, &m);
+	reply(f, c, MP_T_STATUS, &m);
+	assert_int_equal(m.u[MP_A_STATE], CS_ACTIVE);
+	assert_int_equal(m.u[MP_A_SOFT], 1500000);
+	status(f, c, MP_T_SUSPEND, serial, &m);
+	assert_int_equal(m.u[MP_A_STATE], CS_SUSPENDED);
+
+	/* 1200000 bytes at 10 per 1000000: charge 12, refund 8. */
+	command(f, c, MP_T_TERMINATE, serial);
+	reply(f, c, MP_T_STATEMENT, &m);
+	assert_int_equal(m.u[MP_A_SERIAL], serial);
+	assert_int_equal(m.u[MP_A_STATE], CS_EXTINGUISHED);
+	assert_int_equal(m.u[MP_A_CHARGE], 12);
+	assert_int_equal(m.u[MP_A_REFUND], 8);
+	assert_int_equal(m.nlines, 3);
+	assert_int_equal(m.lines[2].amount, 8);
+	assert_int_equal(m.lines[2].credit, 1);
+	assert_int_equal(balance(f, code), 38);
+	assert_null(live_find(f->md, serial));
+
+	/* The operator sees it extinguished; it no longer binds. */
+	command(f, f->op, MP_T_OP_CONTRACT_SHOW, serial);
+	reply(f, f->op, MP_T_STATUS, &m);
+	assert_int_equal(m.u[MP_A_STATE], CS_EXTINGUISHED);
+	assert_int_equal(m.u[MP_A_CHARGE], 12);
+	assert_int_equal(m.bytes_len, RECEIPT_LEN);
+	bind_receipt(f, c, &m);
+	error(f, c, MP_ERR_EXPIRED, NULL);
+	command(f, c, MP_T_USAGE, serial);
+	error(f, c, MP_ERR_UNKNOWN, NULL);
+}
+
+/* Stale quotes and offers, wrong serials and addresses, bad payments. */
+static void test_refusals(void **state)
+{
+	struct fix *f = *state;
+	struct conn *c = user(f, ALICE), *b = user(f, BOB);
+	struct mp_msg m;
+	char code[32], buf[64];
+	uint64_t serial, o, dep;
+
+	voucher(f, 50, code);
+	/* An offer expires after offer-ttl. */
+	o = offer(f, c, &m);
+	f->md->clock = T0 + 300;
+	request(f, c, o, MP_METRIC_BYTES, 1, 2);
+	error(f, c, MP_ERR_OFFER, "offer unknown or expired");
+	/* Options and limits the offer does not allow. */
+	o = offer(f, c, &m);
+	request(f, c, o, MP_METRIC_PACKETS, 1, 2);
+	error(f, c, MP_ERR_OFFER, "option not offered");
+	request(f, c, o, MP_METRIC_BYTES, 3, 2);
+	error(f, c, MP_ERR_LIMITS, NULL);
+	request(f, c, o + 1000, MP_METRIC_BYTES, 1, 2);
+	error(f, c, MP_ERR_OFFER, NULL);
+
+	/* A quote expires after offer-ttl too. */
+	serial = quote(f, c, MP_METRIC_BYTES, 1000000, 2000000, &dep);
+	f->md->clock = T0 + 600;
+	deposit(f, c, serial, code);
+	error(f, c, MP_ERR_UNKNOWN, "no such quote");
+	/* A quote is for the address that asked. */
+	serial = quote(f, c, MP_METRIC_BYTES, 1000000, 2000000, &dep);
+	deposit(f, b, serial, code);
+	error(f, b, MP_ERR_UNKNOWN, "no such quote");
+	/* Wrong serial, method, amount, voucher. */
+	deposit(f, c, serial + 1, code);
+	error(f, c, MP_ERR_UNKNOWN, "no such quote");
+	req(f, &m, MP_T_DEPOSIT);
+	mp_set_u(&m, MP_A_SERIAL, serial);
+	mp_set_u(&m, MP_A_METHOD, MP_METHOD_ROOM);
+	send_msg(f, c, &m);
+	error(f, c, MP_ERR_PAYMENT, "method differs from the request");
+	req(f, &m, MP_T_DEPOSIT);
+	mp_set_u(&m, MP_A_SERIAL, serial);
+	mp_set_u(&m, MP_A_METHOD, MP_METHOD_VOUCHER);
+	mp_set_u(&m, MP_A_AMOUNT, 19);
+	mp_set_s(&m, MP_A_PAYMENT, code);
+	send_msg(f, c, &m);
+	error(f, c, MP_ERR_PAYMENT, "deposit is 20");
+	deposit(f, c, serial, "AAAA-BBBB-CCCC-DDDD");
+	error(f, c, MP_ERR_PAYMENT, "unknown voucher");
+	assert_int_equal(balance(f, code), 50);
+	/* A command on a contract that is not ours. */
+	command(f, c, MP_T_START, 4242);
+	snprintf(buf, sizeof(buf), "no contract 4242 bound to %s", ALICE);
+	error(f, c, MP_ERR_UNKNOWN, buf);
+	/* An offline method is for the operator. */
+	o = offer(f, c, &m);
+	req(f, &m, MP_T_REQUEST);
+	mp_set_u(&m, MP_A_OFFER_SERIAL, o);
+	mp_set_u(&m, MP_A_METRIC, MP_METRIC_BYTES);
+	mp_set_u(&m, MP_A_METHOD, MP_METHOD_ROOM);
+	mp_set_u(&m, MP_A_SOFT, 1);
+	mp_set_u(&m, MP_A_HARD, 2);
+	send_msg(f, c, &m);
+	error(f, c, MP_ERR_PAYMENT, "room is an offline method: get a "
+	      "password from the operator");
+	assert_int_equal(f->md->nlives, 0);
+}
+
+/* Replies as requests, operator types from a user, a bind from the
+ * operator, malformed frames. */
+static void test_channel_rules(void **state)
+{
+	struct fix *f = *state;
+	struct conn *c = user(f, ALICE);
+	struct mp_msg m;
+	uint8_t junk[MP_HDR_LEN] = { 0x4d, 0x55, 9 };
+
+	req(f, &m, MP_T_OFFER_GET);
+	m.flags = MP_F_REPLY;
+	send_msg(f, c, &m);
+	error(f, c, MP_ERR_PROTO, "replies are not requests");
+	req(f, &m, MP_T_OFFER_GET);
+	m.flags = MP_F_ASYNC;
+	send_msg(f, c, &m);
+	error(f, c, MP_ERR_PROTO, "replies are not requests");
+	/* A reply type sent as a request. */
+	req(f, &m, MP_T_ERROR);
+	mp_set_u(&m, MP_A_ERROR, 1);
+	send_msg(f, c, &m);
+	error(f, c, MP_ERR_PROTO, "unexpected error");
+
+	/* Every operator type (past the decoder: no attributes needed). */
+	for (int t = 128; t < 256; t++) {
+		req(f, &m, (uint8_t)t);
+		server_dispatch(f->md, c, &m);
+		error(f, c, MP_ERR_PERM, "operator only");
+	}
+	assert_int_equal(f->md->nlives, 0);
+
+	req(f, &m, MP_T_BIND);
+	mp_set_s(&m, MP_A_PASSWORD, "x");
+	send_msg(f, f->op, &m);
+	error(f, f->op, MP_ERR_PERM, "bind needs an address");
+
+	/* A frame with a bad version: error, connection closing. */
+	c->rlen = sizeof(junk);
+	memcpy(c->rbuf, junk, sizeof(junk));
+	conn_input(f->md, c);
+	next(c, &m);
+	assert_int_equal(m.type, MP_T_ERROR);
+	assert_int_equal(m.u[MP_A_ERROR], MP_ERR_VERSION);
+	assert_int_equal(c->state, C_CLOSING);
+	assert_int_equal(f->md->bad_frames, 1);
+}
+
+/* Every operator request type has a handler; other types have none and
+ * are refused. */
+static void test_control_table(void **state)
+{
+	struct fix *f = *state;
+	struct mp_msg m;
+	unsigned handled = 0;
+
+	for (int t = 0; t < 256; t++) {
+		int reply_type = t == MP_T_OP_VOUCHER || t == MP_T_OP_OK;
+		int op_request = t >= 128 && !reply_type &&
+				 strcmp(mp_type_name(t), "unknown");
+
+		if (op_request) {
+			assert_non_null(control_handler(t));
+			handled++;
+		} else {
+			assert_null(control_handler(t));
+		}
+	}
+	assert_int_equal(handled, 11);
+	req(f, &m, MP_T_OP_OK);
+	send_msg(f, f->op, &m);
+	error(f, f->op, MP_ERR_PROTO, "unexpected op-ok");
+	req(f, &m, MP_T_OP_VOUCHER);
+	mp_set_s(&m, MP_A_CODE, "x");
+	mp_set_u(&m, MP_A_BALANCE, 1);
+	send_msg(f, f->op, &m);
+	error(f, f->op, MP_ERR_PROTO, "unexpected op-voucher");
+	/* A type the table does not know, past the decoder. */
+	mp_init(&m, 200, 0, ++f->serial);
+	control_dispatch(f->md, f->op, &m);
+	error(f, f->op, MP_ERR_PROTO, "unexpected unknown");
+}
+
+/* The operator's commands: offline contract, password bind, room
+ * ledger, unbind, list, terminate, settle, key rotation. */
+static void test_operator(void **state)
+{
+	struct fix *f = *state;
+	struct conn *c = user(f, ALICE), *b = user(f, BOB);
+	struct mp_msg m, rcpt;
+	char pw[32];
+	uint64_t serial, s2;
+	unsigned n;
+
+	req(f, &m, MP_T_OP_CONTRACT_CREATE);
+	mp_set_u(&m, MP_A_METRIC, MP_METRIC_BYTES);
+	mp_set_u(&m, MP_A_METHOD, MP_METHOD_ROOM);
+	mp_set_u(&m, MP_A_SOFT, 1000000);
+	mp_set_u(&m, MP_A_HARD, 2000000);
+	mp_set_s(&m, MP_A_ROOM, "101");
+	send_msg(f, f->op, &m);
+	reply(f, f->op, MP_T_STATUS, &m);
+	serial = m.u[MP_A_SERIAL];
+	assert_int_equal(m.u[MP_A_STATE], CS_UNBOUND);
+	assert_string_equal(m.s[MP_A_ROOM], "101");
+	strcpy(pw, m.s[MP_A_PASSWORD]);
+	assert_int_equal(strlen(pw), 19);
+	/* A voucher price is not an offline one. */
+	req(f, &m, MP_T_OP_CONTRACT_CREATE);
+	mp_set_u(&m, MP_A_METRIC, MP_METRIC_BYTES);
+	mp_set_u(&m, MP_A_METHOD, MP_METHOD_VOUCHER);
+	mp_set_u(&m, MP_A_SOFT, 1);
+	mp_set_u(&m, MP_A_HARD, 2);
+	send_msg(f, f->op, &m);
+	error(f, f->op, MP_ERR_OFFER, "no offline price for bytes/voucher");
+
+	req(f, &m, MP_T_OP_ROOM_SHOW);
+	mp_set_s(&m, MP_A_ROOM, "101");
+	send_msg(f, f->op, &m);
+	reply(f, f->op, MP_T_STATEMENT, &m);
+	assert_int_equal(m.u[MP_A_BALANCE], 20);
+
+	/* The password binds once, gives the receipt. */
+	req(f, &m, MP_T_BIND);
+	mp_set_s(&m, MP_A_PASSWORD, "WRONG");
+	send_msg(f, c, &m);
+	error(f, c, MP_ERR_PASSWORD, NULL);
+	req(f, &m, MP_T_BIND);
+	mp_set_s(&m, MP_A_PASSWORD, pw);
+	send_msg(f, c, &m);
+	reply(f, c, MP_T_RECEIPT, &rcpt);
+	assert_int_equal(rcpt.u[MP_A_STATE], CS_SUSPENDED);
+	assert_false(mp_has(&rcpt, MP_A_PASSWORD));
+	req(f, &m, MP_T_BIND);
+	mp_set_s(&m, MP_A_PASSWORD, pw);
+	send_msg(f, b, &m);
+	error(f, b, MP_ERR_STATE, "contract already bound");
+
+	/* Unbind; the receipt binds again. */
+	command(f, f->op, MP_T_OP_UNBIND, serial);
+	reply(f, f->op, MP_T_STATUS, &m);
+	assert_int_equal(m.u[MP_A_STATE], CS_UNBOUND);
+	assert_false(mp_has(&m, MP_A_ADDR));
+	command(f, f->op, MP_T_OP_UNBIND, serial);
+	error(f, f->op, MP_ERR_STATE, "not bound");
+	bind_receipt(f, b, &rcpt);
+	reply(f, b, MP_T_STATUS, &m);
+	assert_string_equal(m.s[MP_A_ADDR], BOB);
+
+	/* A second contract, then the list: both, then OK. */
+	s2 = buy(f, c, &m);
+	req(f, &m, MP_T_OP_CONTRACT_LIST);
+	send_msg(f, f->op, &m);
+	n = 0;
+	for (;;) {
+		next(f->op, &m);
+		if (m.type == MP_T_OP_OK)
+			break;
+		assert_int_equal(m.type, MP_T_STATUS);
+		assert_true(m.flags & MP_F_MORE);
+		n++;
+	}
+	assert_int_equal(n, 2);
+	assert_int_equal(f->op->wlen, 0);
+
+	/* settle is for contracts in settlement; terminate ends one. */
+	command(f, f->op, MP_T_OP_CONTRACT_SETTLE, s2);
+	error(f, f->op, MP_ERR_STATE, "not in settlement");
+	command(f, f->op, MP_T_OP_CONTRACT_TERMINATE, s2);
+	reply(f, f->op, MP_T_STATEMENT, &m);
+	assert_int_equal(m.u[MP_A_REFUND], 20);
+	command(f, f->op, MP_T_OP_CONTRACT_TERMINATE, s2);
+	error(f, f->op, MP_ERR_UNKNOWN, NULL);
+
+	/* Key rotation: the old receipt still binds. */
+	req(f, &m, MP_T_OP_KEY_ROTATE);
+	send_msg(f, f->op, &m);
+	reply(f, f->op, MP_T_OP_OK, &m);
+	assert_int_equal(m.u[MP_A_KEY_ID], 2);
+	command(f, f->op, MP_T_OP_UNBIND, serial);
+	reply(f, f->op, MP_T_STATUS, &m);
+	bind_receipt(f, c, &rcpt);
+	reply(f, c, MP_T_STATUS, &m);
+	assert_string_equal(m.s[MP_A_ADDR], ALICE);
+	/* A tampered receipt does not. */
+	rcpt.bytes[50] ^= 0x55;
+	command(f, f->op, MP_T_OP_UNBIND, serial);
+	reply(f, f->op, MP_T_STATUS, &m);
+	bind_receipt(f, c, &rcpt);
+	error(f, c, MP_ERR_RECEIPT, "receipt MAC mismatch");
+}
+
+/* A receipt presented elsewhere (Fig 5): the owner is warned; an ack
+ * keeps the binding; unanswered warnings unbind the old address. */
+static void test_elsewhere(void **state)
+{
+	struct fix *f = *state;
+	struct conn *c = user(f, ALICE), *b = user(f, BOB);
+	struct mp_msg m, rcpt;
+	uint64_t serial = buy(f, c, &rcpt);
+
+	bind_receipt(f, b, &rcpt);
+	error(f, b, MP_ERR_ELSEWHERE, "bound to another address; it has "
+	      "been warned, retry in 2 s");
+	next(c, &m);
+	assert_int_equal(m.type, MP_T_WARNING);
+	assert_int_equal(m.u[MP_A_WARNING], MP_WARN_ELSEWHERE);
+	/* The owner answers: no reply to the ack, the binding stays. */
+	req(f, &m, MP_T_WARNING_ACK);
+	mp_set_u(&m, MP_A_SERIAL, serial);
+	mp_set_u(&m, MP_A_WARNING, MP_WARN_ELSEWHERE);
+	send_msg(f, c, &m);
+	assert_int_equal(c->wlen, 0);
+	f->md->clock += 5;
+	session_tick(f->md, f->md->clock);
+	assert_int_equal(c->wlen, 0);
+	assert_string_equal(live_find(f->md, serial)->rec.addr, ALICE);
+
+	/* Again, and this time nobody answers: warned, then unbound. */
+	bind_receipt(f, b, &rcpt);
+	error(f, b, MP_ERR_ELSEWHERE, NULL);
+	next(c, &m);
+	f->md->clock += 1;
+	session_tick(f->md, f->md->clock);
+	next(c, &m);
+	assert_int_equal(m.u[MP_A_WARNING], MP_WARN_ELSEWHERE);
+	f->md->clock += 1;
+	session_tick(f->md, f->md->clock);
+	assert_int_equal(live_find(f->md, serial)->rec.state, CS_UNBOUND);
+	bind_receipt(f, b, &rcpt);
+	reply(f, b, MP_T_STATUS, &m);
+	assert_string_equal(m.s[MP_A_ADDR], BOB);
+}
+
+/* Expiry and the hard limit settle on their own, deposit kept. */
+static void test_limits(void **state)
+{
+	struct fix *f = *state;
+	struct conn *c = user(f, ALICE);
+	struct mp_msg m, rcpt;
+	uint64_t serial = buy(f, c, &rcpt);
+
+	status(f, c, MP_T_START, serial, &m);
+	usage_add(f, serial, 2000000, &m);
+	assert_int_equal(m.u[MP_A_STATE], CS_EXTINGUISHED);
+	assert_int_equal(m.u[MP_A_CHARGE], 20);
+	next(c, &m);
+	assert_int_equal(m.u[MP_A_WARNING], MP_WARN_HARD_LIMIT);
+	assert_null(live_find(f->md, serial));
+
+	serial = buy(f, c, &rcpt);
+	f->md->clock += 86400;
+	session_tick(f->md, f->md->clock);
+	next(c, &m);
+	assert_int_equal(m.u[MP_A_WARNING], MP_WARN_EXPIRY);
+	assert_null(live_find(f->md, serial));
+	command(f, f->op, MP_T_OP_CONTRACT_SHOW, serial);
+	reply(f, f->op, MP_T_STATUS, &m);
+	assert_int_equal(m.u[MP_A_STATE], CS_EXTINGUISHED);
+	assert_int_equal(m.u[MP_A_REFUND], 0);
+}
+
+/* A restart restores the outstanding contracts with their usage. */
+static void test_restore(void **state)
+{
+	struct fix *f = *state;
+	struct conn *c = user(f, ALICE);
+	struct muispd_conf conf;
+	struct mp_msg m, rcpt;
+	uint64_t serial = buy(f, c, &rcpt);
+
+	status(f, c, MP_T_START, serial, &m);
+	usage_add(f, serial, 300000, &m);
+	conf = f->md->conf;
+	session_checkpoint_final(f->md);
+	muispd_close(f->md);
+	muispd_init(f->md, &conf);
+	f->md->clock = T0 + 10;
+	assert_int_equal(muispd_open(f->md), 0);
+	f->op = conn_new(f->md, -1, CONN_OP, "operator");
+	c = user(f, ALICE);
+	assert_int_equal(f->md->nlives, 1);
+	status(f, c, MP_T_USAGE, serial, &m);
+	assert_int_equal(m.u[MP_A_STATE], CS_ACTIVE);
+	assert_int_equal(m.u[MP_A_USAGE], 300000);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_flow, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refusals, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_channel_rules, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_control_table, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_operator, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_elsewhere, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_restore, setup,
+						teardown),
+	};
+
+	log_init(1, 0);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
