@@ -34,3 +34,6 @@ $(eval $(call unit_test,test_vici,tests/unit/test_vici.c lib/vici.c,))
 $(eval $(call unit_test,test_ike_watch,tests/unit/test_ike_watch.c lib/ike_watch.c lib/ike_conf.c lib/vici.c,))
 $(eval $(call unit_test,test_ca,tests/unit/test_ca.c lib/ca.c,$$(shell $$(PKG_CONFIG) --libs libcrypto)))
 $(eval $(call unit_test,test_nl_codec,tests/unit/test_nl_codec.c lib/muisp_nl_codec.c,$(LIB_NL_LIBS)))
+
+# lib/evloop (sd-event), lib/conf, lib/parse
+$(eval $(call unit_test,test_evloop,tests/unit/test_evloop.c $(LIB_EVLOOP_SRCS),$(LIB_EVLOOP_LIBS)))
