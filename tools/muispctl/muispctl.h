@@ -13,7 +13,7 @@
 
 #include "muisp_nl.h"
 #include "output.h"
-#include "parse.h"
+#include "args.h"
 
 /* Exit codes (documented in muispctl.8). */
 #define EXIT_OK		0
