@@ -29,3 +29,5 @@ LIB_EVLOOP_LIBS := $(shell $(PKG_CONFIG) --libs libsystemd 2>/dev/null || echo -
 # configuration reader ("FILE:LINE: message" errors): daemons and tools.
 LIB_PARSE_SRCS := lib/parse.c
 LIB_CONF_SRCS := lib/conf.c $(LIB_PARSE_SRCS)
+# The tools' error messages and exit codes.
+LIB_CLI_SRCS := lib/cli.c
