@@ -388,3 +388,16 @@ int parse_bool(const char *s, uint8_t *v, const char **why)
 	return -1;
 }
 
+
+const char *parse_expected(char *buf, size_t len, const char *(*name)(int),
+			   int first, int last)
+{
+	size_t n = (size_t)snprintf(buf, len, "expected");
+	int i;
+
+	for (i = first; i < last && n < len; i++)
+		n += (size_t)snprintf(buf + n, len - n, "%s%s",
+				      i == first ? " " :
+				      i == last - 1 ? " or " : ", ", name(i));
+	return buf;
+}

@@ -49,4 +49,9 @@ int parse_proto(const char *s, uint8_t *proto, const char **why);
 /* The name of a protocol number, or the number in buf (>= 12 bytes). */
 const char *proto_name(uint8_t proto, char *buf);
 
+/* A "why" for a value that must be one of a table's names:
+ * "expected a, b or c" of name(first) .. name(last - 1), in buf. */
+const char *parse_expected(char *buf, size_t len, const char *(*name)(int),
+			   int first, int last);
+
 #endif

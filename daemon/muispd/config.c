@@ -13,6 +13,7 @@
 #include "config.h"
 #include "log.h"
 #include "muispd.h"
+#include "parse.h"
 
 void conf_defaults(struct muispd_conf *c)
 {
@@ -83,30 +84,16 @@ static int set_plain(struct conf *r, const struct setting *s, char *base)
 	case K_BOOL:
 		return conf_bool(r, 1, (int *)(void *)(base + s->off));
 	case K_U16:
-		if (conf_uint(r, 1, s->min, s->max, &v) < 0)
-			return -1;
-		*(uint16_t *)(void *)(base + s->off) = (uint16_t)v;
-		return 0;
 	case K_U32:
 		if (conf_uint(r, 1, s->min, s->max, &v) < 0)
 			return -1;
-		*(uint32_t *)(void *)(base + s->off) = (uint32_t)v;
+		if (s->kind == K_U16)
+			*(uint16_t *)(void *)(base + s->off) = (uint16_t)v;
+		else
+			*(uint32_t *)(void *)(base + s->off) = (uint32_t)v;
 		return 0;
 	}
 	return -1;
-}
-
-/* "expected a, b or c" from a name table indexed 1..last-1. */
-static const char *expected(const char *(*name)(int), int last, char *buf,
-			    size_t len)
-{
-	size_t n = (size_t)snprintf(buf, len, "expected");
-
-	for (int i = 1; i < last && n < len; i++)
-		n += (size_t)snprintf(buf + n, len - n, "%s%s",
-				      i == 1 ? " " : i == last - 1 ? " or " :
-				      ", ", name(i));
-	return buf;
 }
 
 /* vici [unix://PATH | PATH | none]: charon's VICI socket; no value is
@@ -152,15 +139,15 @@ static int set_price(struct conf *r, struct muispd_conf *c)
 				MUISPD_MAX_PRICES);
 	m = mp_metric_parse(r->w[1]);
 	if (m < 0)
-		return conf_bad(r, 1, expected(mp_metric_name,
-					       __MP_METRIC_LAST, buf,
-					       sizeof(buf)));
+		return conf_bad(r, 1, parse_expected(buf, sizeof(buf),
+						     mp_metric_name, 1,
+						     __MP_METRIC_LAST));
 	p.metric = (uint8_t)m;
 	m = mp_method_parse(r->w[2]);
 	if (m < 0)
-		return conf_bad(r, 2, expected(mp_method_name,
-					       __MP_METHOD_LAST, buf,
-					       sizeof(buf)));
+		return conf_bad(r, 2, parse_expected(buf, sizeof(buf),
+						     mp_method_name, 1,
+						     __MP_METHOD_LAST));
 	p.method = (uint8_t)m;
 	if (!strcmp(r->w[3], "ah"))
 		p.privacy = 0;
@@ -207,9 +194,9 @@ static int statement(struct conf *r, struct muispd_conf *c)
 			return -1;
 		m = mp_metric_parse(r->w[1]);
 		if (m < 0)
-			return conf_bad(r, 1, expected(mp_metric_name,
-						       __MP_METRIC_LAST, buf,
-						       sizeof(buf)));
+			return conf_bad(r, 1, parse_expected(buf, sizeof(buf),
+							     mp_metric_name, 1,
+							     __MP_METRIC_LAST));
 		if (conf_uint(r, 2, 1, INT64_MAX, &v) < 0)
 			return -1;
 		c->max_hard[m] = v;

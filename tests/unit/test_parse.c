@@ -273,6 +273,28 @@ static void test_hex_bytes(void **state)
 	assert_int_equal(n, 3);		/* left alone by the failures */
 }
 
+static const char *colour(int i)
+{
+	static const char *const names[] = { "none", "red", "green", "blue" };
+
+	return names[i];
+}
+
+static void test_expected(void **state)
+{
+	char buf[64], small[16];
+
+	assert_string_equal(parse_expected(buf, sizeof(buf), colour, 1, 4),
+			    "expected red, green or blue");
+	assert_string_equal(parse_expected(buf, sizeof(buf), colour, 1, 3),
+			    "expected red or green");
+	assert_string_equal(parse_expected(buf, sizeof(buf), colour, 2, 3),
+			    "expected green");
+	/* Cut, never past the buffer. */
+	assert_string_equal(parse_expected(small, sizeof(small), colour, 0, 4),
+			    "expected none, ");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -284,6 +306,7 @@ int main(void)
 		cmocka_unit_test(test_bool_forms),
 		cmocka_unit_test(test_ip4),
 		cmocka_unit_test(test_hex_bytes),
+		cmocka_unit_test(test_expected),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -59,33 +59,30 @@ static uint64_t number(const char *key, const char *s, uint64_t max)
 	return v;
 }
 
-static int metric_arg(const char *s)
+/* A name of the protocol's vocabulary (metrics, methods: 1..last-1); a
+ * bad one ends the run with the names it could be. */
+static int name_arg(const char *key, const char *s, int (*parse)(const char *),
+		    const char *(*name)(int), int last)
 {
 	char why[80];
-	int m = mp_metric_parse(s);
+	int v = parse(s);
 
-	if (m >= 0)
-		return m;
-	snprintf(why, sizeof(why), "expected %s, %s, %s or %s",
-		 mp_metric_name(MP_METRIC_ELAPSED),
-		 mp_metric_name(MP_METRIC_USAGE_TIME),
-		 mp_metric_name(MP_METRIC_BYTES),
-		 mp_metric_name(MP_METRIC_PACKETS));
-	exit(cli_badarg("metric", s, why));
+	if (v >= 0)
+		return v;
+	exit(cli_badarg(key, s, parse_expected(why, sizeof(why), name, 1,
+					       last)));
+}
+
+static int metric_arg(const char *key, const char *s)
+{
+	return name_arg(key, s, mp_metric_parse, mp_metric_name,
+			__MP_METRIC_LAST);
 }
 
 static int method_arg(const char *key, const char *s)
 {
-	char why[80];
-	int m = mp_method_parse(s);
-
-	if (m >= 0)
-		return m;
-	snprintf(why, sizeof(why), "expected %s, %s, %s or %s",
-		 mp_method_name(MP_METHOD_VOUCHER),
-		 mp_method_name(MP_METHOD_ROOM), mp_method_name(MP_METHOD_CASH),
-		 mp_method_name(MP_METHOD_ONLINE));
-	exit(cli_badarg(key, s, why));
+	return name_arg(key, s, mp_method_parse, mp_method_name,
+			__MP_METHOD_LAST);
 }
 
 /* ---------- state directory ---------- */
@@ -494,7 +491,7 @@ static int cmd_buy(int argc, char **argv)
 
 	if (argc != 3)
 		exit(cli_usage("buy takes METRIC SOFT HARD"));
-	metric = metric_arg(argv[0]);
+	metric = metric_arg("metric", argv[0]);
 	method = method_arg("-m", G.method);
 	soft = number("SOFT", argv[1], UINT64_MAX);
 	hard = number("HARD", argv[2], UINT64_MAX);
@@ -643,7 +640,8 @@ static int cmd_op(int argc, char **argv)
 	} else if (!strcmp(what, "contract-create") && argc >= 5) {
 		/* contract-create METRIC SOFT HARD METHOD [ROOM] */
 		mp_init(&req, MP_T_OP_CONTRACT_CREATE, 0, 0);
-		mp_set_u(&req, MP_A_METRIC, (uint64_t)metric_arg(argv[1]));
+		mp_set_u(&req, MP_A_METRIC,
+			 (uint64_t)metric_arg("METRIC", argv[1]));
 		mp_set_u(&req, MP_A_SOFT, number("SOFT", argv[2], UINT64_MAX));
 		mp_set_u(&req, MP_A_HARD, number("HARD", argv[3], UINT64_MAX));
 		mp_set_u(&req, MP_A_METHOD,
