@@ -26,7 +26,8 @@ int conf_read(const char *path, char **text, char *err, size_t errlen)
 	for (;;) {
 		if (len + READ_CHUNK + 1 > cap) {
 			cap = cap ? cap * 2 : 2 * READ_CHUNK;
-			if (cap > CONF_MAX_SIZE || !(nb = realloc(buf, cap))) {
+			nb = cap > CONF_MAX_SIZE ? NULL : realloc(buf, cap);
+			if (!nb) {
 				snprintf(err, errlen, "%s: too large", path);
 				goto fail;
 			}
