@@ -22,3 +22,12 @@ LIB_IKE_CONF_SRCS := lib/ike_conf.c
 # The operator's CA and self-signed client certificates (OpenSSL).
 LIB_CA_SRCS := lib/ca.c
 LIB_CA_LIBS := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null || echo -lcrypto)
+# The daemons' event loop (signals, timers, systemd notify): sd-event.
+LIB_EVLOOP_SRCS := lib/evloop.c
+LIB_EVLOOP_LIBS := $(shell $(PKG_CONFIG) --libs libsystemd 2>/dev/null || echo -lsystemd)
+# Value parsers (numbers, sizes, durations, addresses, ...) and the
+# configuration reader ("FILE:LINE: message" errors): daemons and tools.
+LIB_PARSE_SRCS := lib/parse.c
+LIB_CONF_SRCS := lib/conf.c $(LIB_PARSE_SRCS)
+# The tools' error messages and exit codes.
+LIB_CLI_SRCS := lib/cli.c

@@ -1,25 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * muisp-dhcpd: start-up, the single-threaded epoll loop, signals
- * (SIGHUP reload, SIGTERM/SIGINT exit, SIGUSR1 operator requests + stats),
- * and systemd readiness.
+ * muisp-dhcpd: start-up and the event loop (lib/evloop, sd-event): one io
+ * source per interface socket, one timer at the next deadline (leases,
+ * offers, quarantines; the kernel reconnect), and a post source that
+ * expires, flushes and re-arms that timer after every pass.  Signals come
+ * from evloop: SIGHUP reloads, SIGUSR1 applies operator requests and logs
+ * the counters, SIGTERM/SIGINT exit; systemd readiness too.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/signalfd.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "evloop.h"
 #include "io.h"
 #include "kernel.h"
 #include "leasedb.h"
@@ -28,11 +28,22 @@
 
 #define KERNEL_RETRY_S	10
 #define RX_BUF		65536
+#define MAX_WAIT_S	86400
 
-static struct server srv;
-static struct kernel_nl *knl;
-static int kernel_wanted;
-static int64_t kernel_retry_at;
+struct dhcpd {
+	const char *path;
+	struct dhcp_conf *conf;
+	struct leasedb *db;
+	struct server srv;
+	struct kernel_nl *knl;
+	int kernel_wanted;
+	int64_t kernel_retry_at;
+	sd_event *e;
+	sd_event_source *io[CONF_MAX_IFACES];	/* srv.ifaces[i].udp_fd */
+	sd_event_source *timer;
+};
+
+static struct dhcpd D;
 
 static void usage(FILE *f)
 {
@@ -47,64 +58,39 @@ static void usage(FILE *f)
 		"requests and log counters.\n");
 }
 
-/* systemd readiness: a datagram on $NOTIFY_SOCKET (sd_notify(3)). */
-static void notify(const char *msg)
-{
-	const char *path = getenv("NOTIFY_SOCKET");
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	socklen_t len;
-	int fd;
-
-	if (!path || (path[0] != '/' && path[0] != '@') ||
-	    strlen(path) >= sizeof(sun.sun_path))
-		return;
-	memcpy(sun.sun_path, path, strlen(path));
-	if (path[0] == '@')
-		sun.sun_path[0] = '\0';
-	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
-			  strlen(path));
-	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return;
-	if (sendto(fd, msg, strlen(msg), MSG_NOSIGNAL,
-		   (struct sockaddr *)&sun, len) < 0)
-		log_warn("sd_notify");
-	close(fd);
-}
-
 static int64_t now_s(void)
 {
 	return (int64_t)time(NULL);
 }
 
-static void kernel_connect(int64_t now)
+static void kernel_connect(struct dhcpd *d, int64_t now)
 {
-	if (!kernel_wanted)
+	if (!d->kernel_wanted)
 		return;
-	if (!knl) {
-		knl = kernel_nl_open();
-		if (!knl) {
+	if (!d->knl) {
+		d->knl = kernel_nl_open();
+		if (!d->knl) {
 			log_warn("kernel hand-off: cannot open the muisp "
 				 "generic netlink family (is muisp.ko "
 				 "loaded?); leases are served but the access "
 				 "gate does not see them; retrying every %d s",
 				 KERNEL_RETRY_S);
-			srv.kops.update = NULL;
-			srv.kernel_failed = 1;
-			kernel_retry_at = now + KERNEL_RETRY_S;
+			d->srv.kops.update = NULL;
+			d->srv.kernel_failed = 1;
+			d->kernel_retry_at = now + KERNEL_RETRY_S;
 			return;
 		}
-		kernel_nl_ops(knl, &srv.kops);
+		kernel_nl_ops(d->knl, &d->srv.kops);
 		log_info("kernel hand-off: connected to the muisp family");
 	}
-	if (server_kernel_resync(&srv) < 0) {
+	if (server_kernel_resync(&d->srv) < 0) {
 		log_warn("kernel hand-off: resync failed; retrying in %d s",
 			 KERNEL_RETRY_S);
-		kernel_nl_close(knl);
-		knl = NULL;
-		srv.kops.update = NULL;
-		srv.kernel_failed = 1;
-		kernel_retry_at = now + KERNEL_RETRY_S;
+		kernel_nl_close(d->knl);
+		d->knl = NULL;
+		d->srv.kops.update = NULL;
+		d->srv.kernel_failed = 1;
+		d->kernel_retry_at = now + KERNEL_RETRY_S;
 	}
 }
 
@@ -135,115 +121,216 @@ static int resolve_ids(struct dhcp_conf *c, uint32_t *ids)
 	return 0;
 }
 
-static int start_server(struct dhcp_conf *c, struct leasedb *db)
+/* Datagrams of interface id: a batch of at most SRV_MAX_PENDING, the
+ * replies and kernel calls flushed together (the source fires again if
+ * more are queued). */
+static int on_packet(sd_event_source *s, int fd, uint32_t revents,
+		     void *arg)
 {
-	uint32_t ids[CONF_MAX_IFACES];
+	static uint8_t buf[RX_BUF];
+	struct dhcpd *d = arg;
+	int64_t now = now_s();
+	unsigned int id, k;
+
+	for (id = 0; id < d->srv.nifaces && d->io[id] != s; id++)
+		;
+	if (id == d->srv.nifaces)
+		return 0;
+	for (k = 0; k < SRV_MAX_PENDING; k++) {
+		ssize_t len = io_recv(&d->srv.ifaces[id], buf, sizeof(buf));
+
+		if (len < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				log_warn("%s: recv", d->conf->ifaces[id].name);
+			break;
+		}
+		server_input(&d->srv, id, buf, (size_t)len, now);
+		if (d->srv.nout >= SRV_MAX_PENDING - 1)
+			break;
+	}
+	server_flush(&d->srv, now);
+	return 0;
+}
+
+static void unwatch(struct dhcpd *d)
+{
 	unsigned int i;
 
-	if (resolve_ids(c, ids) < 0)
-		return -1;
-	srv.send = io_send;
-	if (server_init(&srv, c, ids, db, now_s()) < 0) {
-		log_warn("cannot build the pools from the lease database");
-		return -1;
-	}
-	for (i = 0; i < srv.nifaces; i++) {
-		if (io_open(&srv.ifaces[i]) < 0) {
-			log_warn("interface %s: sockets", c->ifaces[i].name);
-			while (i-- > 0)
-				io_close(&srv.ifaces[i]);
+	for (i = 0; i < CONF_MAX_IFACES; i++)
+		d->io[i] = sd_event_source_disable_unref(d->io[i]);
+}
+
+static int watch(struct dhcpd *d)
+{
+	unsigned int i;
+	int r;
+
+	for (i = 0; i < d->srv.nifaces; i++) {
+		r = sd_event_add_io(d->e, &d->io[i], d->srv.ifaces[i].udp_fd,
+				    EPOLLIN, on_packet, d);
+		if (r < 0) {
+			errno = -r;
 			return -1;
 		}
 	}
 	return 0;
 }
 
-static void stop_server(void)
+static int start_server(struct dhcpd *d, struct dhcp_conf *c)
 {
+	uint32_t ids[CONF_MAX_IFACES];
 	unsigned int i;
 
-	for (i = 0; i < srv.nifaces; i++)
-		io_close(&srv.ifaces[i]);
-	server_fini(&srv);
-}
-
-static int epoll_setup(int ep, int sfd)
-{
-	struct epoll_event ev = { .events = EPOLLIN };
-	unsigned int i;
-
-	ev.data.u32 = UINT32_MAX;
-	if (epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev) < 0)
+	if (resolve_ids(c, ids) < 0)
 		return -1;
-	for (i = 0; i < srv.nifaces; i++) {
-		ev.data.u32 = i;
-		if (epoll_ctl(ep, EPOLL_CTL_ADD, srv.ifaces[i].udp_fd, &ev) < 0)
+	d->srv.send = io_send;
+	if (server_init(&d->srv, c, ids, d->db, now_s()) < 0) {
+		log_warn("cannot build the pools from the lease database");
+		return -1;
+	}
+	for (i = 0; i < d->srv.nifaces; i++) {
+		if (io_open(&d->srv.ifaces[i]) < 0) {
+			log_warn("interface %s: sockets", c->ifaces[i].name);
+			while (i-- > 0)
+				io_close(&d->srv.ifaces[i]);
 			return -1;
+		}
 	}
 	return 0;
 }
 
-static void reload(const char *path, struct dhcp_conf **conf,
-		   struct leasedb *db, int *ep, int sfd)
+static void stop_server(struct dhcpd *d)
 {
-	struct dhcp_conf *nc;
-	char err[512];
-	uint64_t saved[ST__MAX];
+	unsigned int i;
 
-	notify("RELOADING=1");
+	for (i = 0; i < d->srv.nifaces; i++)
+		io_close(&d->srv.ifaces[i]);
+	server_fini(&d->srv);
+}
+
+/* The timer: the next deadline, or the kernel reconnect if sooner. */
+static void arm_timer(struct dhcpd *d, int64_t now)
+{
+	int64_t next = server_next_deadline(&d->srv), wait;
+
+	if (d->kernel_wanted && d->srv.kernel_failed &&
+	    (next < 0 || d->kernel_retry_at < next))
+		next = d->kernel_retry_at;
+	if (next < 0) {
+		evloop_timer_stop(d->timer);
+		return;
+	}
+	wait = next <= now ? 0 : next - now > MAX_WAIT_S ? MAX_WAIT_S :
+	       next - now;
+	if (evloop_timer_set(d->timer, (uint64_t)wait * EVLOOP_USEC_PER_SEC) <
+	    0)
+		fatalx("event loop: cannot arm the timer");
+}
+
+/* The timer's work is the pass that follows it. */
+static int on_timer(sd_event_source *s, uint64_t usec, void *arg)
+{
+	return 0;
+}
+
+/* After every pass of the loop (packets, timer, signals). */
+static int on_pass(sd_event_source *s, void *arg)
+{
+	struct dhcpd *d = arg;
+	int64_t now = now_s();
+
+	server_expire(&d->srv, now);
+	server_flush(&d->srv, now);
+	if (d->kernel_wanted && d->srv.kernel_failed &&
+	    now >= d->kernel_retry_at)
+		kernel_connect(d, now);
+	arm_timer(d, now);
+	return 0;
+}
+
+/* SIGHUP: a bad file, or one that cannot be served, keeps the running
+ * configuration; every lease is on disk, so the pools are rebuilt from
+ * the database either way. */
+static int on_reload(void *arg)
+{
+	struct dhcpd *d = arg;
+	struct dhcp_conf *nc;
+	uint64_t saved[ST__MAX];
+	char err[512];
+	int ret = 0;
+
+	log_info("SIGHUP: reloading %s", d->path);
 	nc = calloc(1, sizeof(*nc));
 	if (!nc) {
 		log_warn("reload");
-		goto out;
+		return -1;
 	}
-	if (config_load(path, nc, err, sizeof(err)) < 0) {
+	if (config_load(d->path, nc, err, sizeof(err)) < 0) {
 		log_warnx("reload: %s; keeping the running configuration", err);
 		free(nc);
-		goto out;
+		return -1;
 	}
-	if (strcmp(nc->lease_db, (*conf)->lease_db))
+	if (strcmp(nc->lease_db, d->conf->lease_db))
 		log_warnx("reload: lease-db changes need a restart; "
-			  "keeping %s", (*conf)->lease_db);
-	strcpy(nc->lease_db, (*conf)->lease_db);
-	server_flush(&srv, now_s());
-	memcpy(saved, srv.st, sizeof(saved));
-	/* Every lease is on disk: rebuild the pools from the database. */
-	stop_server();
-	close(*ep);
-	*ep = epoll_create1(EPOLL_CLOEXEC);
-	if (start_server(nc, db) < 0) {
+			  "keeping %s", d->conf->lease_db);
+	strcpy(nc->lease_db, d->conf->lease_db);
+	server_flush(&d->srv, now_s());
+	memcpy(saved, d->srv.st, sizeof(saved));
+	unwatch(d);
+	stop_server(d);
+	if (start_server(d, nc) < 0) {
 		log_warnx("reload: new configuration failed; back to the "
 			  "running one");
-		stop_server();
+		stop_server(d);
 		free(nc);
-		if (start_server(*conf, db) < 0)
+		if (start_server(d, d->conf) < 0)
 			fatalx("cannot restore the running configuration");
+		ret = -1;
 	} else {
-		free(*conf);
-		*conf = nc;
-		kernel_wanted = nc->kernel_sync;
+		free(d->conf);
+		d->conf = nc;
+		d->kernel_wanted = nc->kernel_sync;
 		log_info("configuration reloaded");
 	}
-	memcpy(srv.st, saved, sizeof(saved));
-	if (*ep < 0 || epoll_setup(*ep, sfd) < 0)
-		fatal("epoll");
-	if (kernel_wanted)
-		kernel_connect(now_s());
+	memcpy(d->srv.st, saved, sizeof(saved));
+	if (watch(d) < 0)
+		fatal("event loop");
+	if (d->kernel_wanted)
+		kernel_connect(d, now_s());
 	else
-		srv.kops.update = NULL;
-out:
-	notify("READY=1");
+		d->srv.kops.update = NULL;
+	return ret;
 }
 
 static void admin_release(uint32_t addr, void *arg)
 {
+	struct dhcpd *d = arg;
 	char b[INET_ADDRSTRLEN];
 	struct in_addr a = { .s_addr = htonl(addr) };
 
-	if (server_admin_release(&srv, addr, now_s()) < 0)
+	if (server_admin_release(&d->srv, addr, now_s()) < 0)
 		log_warnx("operator release of %s: not leased",
 			  inet_ntop(AF_INET, &a, b, sizeof(b)));
 }
+
+/* SIGUSR1: the operator's requests (muispctl lease release), then the
+ * counters to the database and the log. */
+static void on_usr1(void *arg)
+{
+	struct dhcpd *d = arg;
+	int64_t now = now_s();
+
+	if (leasedb_take_requests(d->db, admin_release, d) < 0)
+		log_warnx("requests: %s", leasedb_errmsg(d->db));
+	server_flush(&d->srv, now);
+	server_write_stats(&d->srv, now);
+	server_log_stats(&d->srv);
+}
+
+static const struct evloop_ops ops = {
+	.reload = on_reload,
+	.usr1 = on_usr1,
+};
 
 int main(int argc, char **argv)
 {
@@ -251,18 +338,15 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *path = CONF_DEFAULT_PATH;
-	int fg = 0, check = 0, verbose = 0, ch, ep, sfd, running = 1;
-	struct dhcp_conf *conf;
-	struct leasedb *db;
-	static uint8_t buf[RX_BUF];
+	struct dhcpd *d = &D;
+	int fg = 0, check = 0, verbose = 0, ch, r;
 	char err[512];
-	sigset_t mask;
 
+	d->path = CONF_DEFAULT_PATH;
 	while ((ch = getopt_long(argc, argv, "df:hnv", lopts, NULL)) != -1) {
 		switch (ch) {
 		case 'd': fg = 1; break;
-		case 'f': path = optarg; break;
+		case 'f': d->path = optarg; break;
 		case 'n': check = 1; break;
 		case 'v': verbose++; break;
 		case 'h': usage(stdout); return 0;
@@ -273,19 +357,19 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	conf = calloc(1, sizeof(*conf));
-	if (!conf) {
+	d->conf = calloc(1, sizeof(*d->conf));
+	if (!d->conf) {
 		perror("muisp-dhcpd");
 		return 1;
 	}
-	if (config_load(path, conf, err, sizeof(err)) < 0) {
+	if (config_load(d->path, d->conf, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s\n", err);
-		free(conf);
+		free(d->conf);
 		return 1;
 	}
 	if (check) {
-		printf("%s: configuration OK\n", path);
-		free(conf);
+		printf("%s: configuration OK\n", d->path);
+		free(d->conf);
 		return 0;
 	}
 	/* systemd runs us in the foreground (Type=notify); log to syslog
@@ -293,129 +377,51 @@ int main(int argc, char **argv)
 	log_init(fg, LOG_DAEMON);
 	log_setverbose(verbose);
 
-	db = leasedb_open(conf->lease_db, LEASEDB_CREATE);
-	if (!db)
-		fatal("lease database %s", conf->lease_db);
-	if (leasedb_set_meta(db, "pid", getpid()) < 0)
-		fatalx("lease database %s: %s", conf->lease_db,
-		       leasedb_errmsg(db));
-	if (start_server(conf, db) < 0)
+	d->db = leasedb_open(d->conf->lease_db, LEASEDB_CREATE);
+	if (!d->db)
+		fatal("lease database %s", d->conf->lease_db);
+	if (leasedb_set_meta(d->db, "pid", getpid()) < 0)
+		fatalx("lease database %s: %s", d->conf->lease_db,
+		       leasedb_errmsg(d->db));
+	r = evloop_new(&d->e, &ops, d);
+	if (r < 0)
+		fatalx("event loop: %s", strerror(-r));
+	if (start_server(d, d->conf) < 0)
 		fatalx("start-up failed");
-	kernel_wanted = conf->kernel_sync;
-	if (kernel_wanted)
-		kernel_connect(now_s());
+	d->kernel_wanted = d->conf->kernel_sync;
+	if (d->kernel_wanted)
+		kernel_connect(d, now_s());
 	else
 		log_info("kernel hand-off disabled (kernel-sync no)");
-
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGHUP);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGUSR1);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-	ep = epoll_create1(EPOLL_CLOEXEC);
-	if (sfd < 0 || ep < 0 || epoll_setup(ep, sfd) < 0)
+	if (watch(d) < 0)
 		fatal("event loop");
+	r = evloop_timer(d->e, &d->timer, 0, 0, on_timer, d);
+	if (r >= 0)
+		r = sd_event_add_post(d->e, NULL, on_pass, d);
+	if (r < 0)
+		fatalx("event loop: %s", strerror(-r));
 
 	/* Expire what ended while we were down, then serve. */
-	server_expire(&srv, now_s());
-	server_flush(&srv, now_s());
-	log_info("started: %u interface%s, lease db %s", srv.nifaces,
-		 srv.nifaces == 1 ? "" : "s", conf->lease_db);
-	notify("READY=1");
+	server_expire(&d->srv, now_s());
+	server_flush(&d->srv, now_s());
+	arm_timer(d, now_s());
+	log_info("started: %u interface%s, lease db %s", d->srv.nifaces,
+		 d->srv.nifaces == 1 ? "" : "s", d->conf->lease_db);
+	r = evloop_run(d->e);
+	if (r < 0)
+		log_warnx("event loop: %s", strerror(-r));
 
-	while (running) {
-		struct epoll_event evs[16];
-		int64_t now = now_s(), next = server_next_deadline(&srv);
-		int timeout = -1, n, e;
-
-		if (next >= 0)
-			timeout = next <= now ? 0 :
-				  (int)((next - now) > 86400 ? 86400000 :
-					(next - now) * 1000);
-		if (kernel_wanted && srv.kernel_failed) {
-			int64_t d = kernel_retry_at - now;
-			int t = d <= 0 ? 0 : (int)(d * 1000);
-
-			if (timeout < 0 || t < timeout)
-				timeout = t;
-		}
-		n = epoll_wait(ep, evs, 16, timeout);
-		if (n < 0 && errno != EINTR)
-			fatal("epoll_wait");
-		now = now_s();
-		for (e = 0; e < n; e++) {
-			uint32_t id = evs[e].data.u32;
-
-			if (id == UINT32_MAX) {
-				struct signalfd_siginfo si;
-
-				while (read(sfd, &si, sizeof(si)) ==
-				       sizeof(si)) {
-					switch (si.ssi_signo) {
-					case SIGHUP:
-						log_info("SIGHUP: reloading %s",
-							 path);
-						reload(path, &conf, db, &ep,
-						       sfd);
-						/* evs[] refer to the old epoll
-						 * set: start over. */
-						n = 0;
-						break;
-					case SIGUSR1:
-						if (leasedb_take_requests(db,
-						    admin_release, NULL) < 0)
-							log_warnx("requests: %s",
-								  leasedb_errmsg(db));
-						server_flush(&srv, now);
-						server_write_stats(&srv, now);
-						server_log_stats(&srv);
-						break;
-					default:
-						running = 0;
-						break;
-					}
-				}
-				continue;
-			}
-			if (id >= srv.nifaces)
-				continue;
-			for (unsigned int k = 0; k < SRV_MAX_PENDING; k++) {
-				ssize_t len = io_recv(&srv.ifaces[id], buf,
-						      sizeof(buf));
-
-				if (len < 0) {
-					if (errno != EAGAIN && errno != EINTR)
-						log_warn("%s: recv",
-							 conf->ifaces[id].name);
-					break;
-				}
-				server_input(&srv, id, buf, (size_t)len, now);
-				if (srv.nout >= SRV_MAX_PENDING - 1)
-					break;
-			}
-			server_flush(&srv, now);
-		}
-		server_expire(&srv, now);
-		server_flush(&srv, now);
-		if (kernel_wanted && srv.kernel_failed &&
-		    now >= kernel_retry_at)
-			kernel_connect(now);
-	}
-
-	notify("STOPPING=1");
-	server_flush(&srv, now_s());
-	server_write_stats(&srv, now_s());
-	server_log_stats(&srv);
-	leasedb_set_meta(db, "pid", 0);
-	stop_server();
-	kernel_nl_close(knl);
-	leasedb_close(db);
-	free(conf);
-	close(ep);
-	close(sfd);
+	server_flush(&d->srv, now_s());
+	server_write_stats(&d->srv, now_s());
+	server_log_stats(&d->srv);
+	leasedb_set_meta(d->db, "pid", 0);
+	unwatch(d);
+	stop_server(d);
+	sd_event_source_unref(d->timer);
+	evloop_free(d->e);
+	kernel_nl_close(d->knl);
+	leasedb_close(d->db);
+	free(d->conf);
 	log_info("exiting");
-	return 0;
+	return r < 0 ? 1 : 0;
 }

@@ -1,15 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * muispd.conf: one setting per line, "key value...", '#' comments.  See
- * muispd.conf(5).
+ * muispd.conf: one setting per line, "key value...", '#' comments, read
+ * with lib/conf; see muispd.conf(5).  The first error stops the parse:
+ * "FILE:LINE: KEY: 'VALUE': what is wrong".
  */
-#include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf.h"
+#include "config.h"
 #include "log.h"
 #include "muispd.h"
+#include "parse.h"
 
 void conf_defaults(struct muispd_conf *c)
 {
@@ -37,184 +41,206 @@ void conf_defaults(struct muispd_conf *c)
 	c->max_hard[MP_METRIC_PACKETS] = 1ull << 32;
 }
 
-static int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
+/* The settings that are one value of a plain type. */
+enum kind { K_STR, K_BOOL, K_U16, K_U32 };
 
-	if (!s || !*s || *s == '-')
-		return -1;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
+static const struct setting {
+	const char *key;
+	enum kind kind;
+	size_t off, size;	/* K_STR: capacity */
+	uint32_t min, max;
+} settings[] = {
+#define F(f) offsetof(struct muispd_conf, f), \
+	sizeof(((struct muispd_conf *)0)->f)
+	{ "listen", K_STR, F(listen), 0, 0 },
+	{ "port", K_U16, F(port), 1, 65535 },
+	{ "socket", K_STR, F(socket), 0, 0 },
+	{ "database", K_STR, F(database), 0, 0 },
+	{ "cert", K_STR, F(cert), 0, 0 },
+	{ "key", K_STR, F(key), 0, 0 },
+	{ "kernel", K_BOOL, F(use_kernel), 0, 0 },
+	{ "allow-plain", K_BOOL, F(allow_plain), 0, 0 },
+	{ "tls", K_BOOL, F(tls), 0, 0 },
+	{ "currency", K_STR, F(currency), 0, 0 },
+	{ "checkpoint-interval", K_U32, F(checkpoint_s), 1, 3600 },
+	{ "offer-ttl", K_U32, F(offer_ttl_s), 1, 86400 },
+	{ "lifetime", K_U32, F(lifetime_s), 60, 365 * 86400 },
+	{ "warn-interval", K_U32, F(warn_interval_s), 1, 600 },
+	{ "warn-tries", K_U32, F(warn_tries), 1, 100 },
+	{ "load-capacity", K_U32, F(load_capacity), 1, 1000000 },
+	{ "load-surcharge", K_U32, F(load_surcharge_pct), 0, 1000 },
+#undef F
+};
 
-static int parse_bool(const char *s, int *out)
+static int set_plain(struct conf *r, const struct setting *s, char *base)
 {
-	if (!s)
-		return -1;
-	if (!strcmp(s, "yes") || !strcmp(s, "on") || !strcmp(s, "1"))
-		*out = 1;
-	else if (!strcmp(s, "no") || !strcmp(s, "off") || !strcmp(s, "0"))
-		*out = 0;
-	else
-		return -1;
-	return 0;
-}
-
-static int set_str(char *dst, size_t cap, const char *v)
-{
-	if (!v || strlen(v) >= cap)
-		return -1;
-	memcpy(dst, v, strlen(v) + 1);
-	return 0;
-}
-
-static int line(struct muispd_conf *c, char *l)
-{
-	char *argv[8];
-	int argc = 0;
 	uint64_t v;
-	char *save = NULL;
 
-	for (char *t = strtok_r(l, " \t\r\n", &save); t && argc < 8;
-	     t = strtok_r(NULL, " \t\r\n", &save))
-		argv[argc++] = t;
-	if (!argc)
-		return 0;
-	const char *k = argv[0], *a = argc > 1 ? argv[1] : NULL;
-
-	if (!strcmp(k, "listen"))
-		return set_str(c->listen, sizeof(c->listen), a);
-	if (!strcmp(k, "port")) {
-		if (parse_u64(a, 1, 65535, &v))
+	if (conf_nargs(r, 1) < 0)
+		return -1;
+	switch (s->kind) {
+	case K_STR:
+		return conf_str(r, 1, base + s->off, s->size);
+	case K_BOOL:
+		return conf_bool(r, 1, (int *)(void *)(base + s->off));
+	case K_U16:
+	case K_U32:
+		if (conf_uint(r, 1, s->min, s->max, &v) < 0)
 			return -1;
-		c->port = (uint16_t)v;
-		return 0;
-	}
-	if (!strcmp(k, "socket"))
-		return set_str(c->socket, sizeof(c->socket), a);
-	if (!strcmp(k, "database"))
-		return set_str(c->database, sizeof(c->database), a);
-	if (!strcmp(k, "cert"))
-		return set_str(c->cert, sizeof(c->cert), a);
-	if (!strcmp(k, "key"))
-		return set_str(c->key, sizeof(c->key), a);
-	if (!strcmp(k, "kernel"))
-		return parse_bool(a, &c->use_kernel);
-	if (!strcmp(k, "allow-plain"))
-		return parse_bool(a, &c->allow_plain);
-	if (!strcmp(k, "tls"))
-		return parse_bool(a, &c->tls);
-	if (!strcmp(k, "vici")) {
-		/* vici [unix://PATH | PATH | none]: charon's VICI socket;
-		 * no value is strongSwan's default, none (or no vici line)
-		 * disables the tunnel integration */
-		const char *path;
-
-		if (argc > 2)
-			return -1;
-		if (!a)
-			a = MUISPD_VICI_DEFAULT;
-		if (!strcmp(a, "none")) {
-			c->vici[0] = '\0';
-			return 0;
-		}
-		path = !strncmp(a, "unix://", 7) ? a + 7 : a;
-		if (path[0] != '/' || strlen(path) >= 108)	/* sun_path */
-			return -1;
-		return set_str(c->vici, sizeof(c->vici), a);
-	}
-	if (!strcmp(k, "currency"))
-		return set_str(c->currency, sizeof(c->currency), a);
-#define U32(name, field, min, max)					\
-	if (!strcmp(k, name)) {						\
-		if (parse_u64(a, min, max, &v))				\
-			return -1;					\
-		c->field = (uint32_t)v;					\
-		return 0;						\
-	}
-	U32("checkpoint-interval", checkpoint_s, 1, 3600)
-	U32("offer-ttl", offer_ttl_s, 1, 86400)
-	U32("lifetime", lifetime_s, 60, 365 * 86400)
-	U32("warn-interval", warn_interval_s, 1, 600)
-	U32("warn-tries", warn_tries, 1, 100)
-	U32("load-capacity", load_capacity, 1, 1000000)
-	U32("load-surcharge", load_surcharge_pct, 0, 1000)
-#undef U32
-	if (!strcmp(k, "online-provider")) {
-		/* online-provider IPV4 PORT */
-		if (argc != 3 || set_str(c->provider_host,
-					 sizeof(c->provider_host), a) ||
-		    parse_u64(argv[2], 1, 65535, &v))
-			return -1;
-		c->provider_port = (uint16_t)v;
-		return 0;
-	}
-	if (!strcmp(k, "max-hard")) {
-		int m = a ? mp_metric_parse(a) : -1;
-
-		if (m < 0 || argc != 3 || parse_u64(argv[2], 1, INT64_MAX, &v))
-			return -1;
-		c->max_hard[m] = v;
-		return 0;
-	}
-	if (!strcmp(k, "price")) {
-		/* price METRIC METHOD ah|esp PRICE UNIT */
-		struct price p;
-		int m, me;
-
-		if (argc != 6 || c->nprices >= MUISPD_MAX_PRICES)
-			return -1;
-		m = mp_metric_parse(argv[1]);
-		me = mp_method_parse(argv[2]);
-		if (m < 0 || me < 0)
-			return -1;
-		p.metric = (uint8_t)m;
-		p.method = (uint8_t)me;
-		if (!strcmp(argv[3], "ah"))
-			p.privacy = 0;
-		else if (!strcmp(argv[3], "esp"))
-			p.privacy = 1;
+		if (s->kind == K_U16)
+			*(uint16_t *)(void *)(base + s->off) = (uint16_t)v;
 		else
-			return -1;
-		if (parse_u64(argv[4], 0, INT64_MAX, &p.price) ||
-		    parse_u64(argv[5], 1, INT64_MAX, &p.unit))
-			return -1;
-		c->prices[c->nprices++] = p;
+			*(uint32_t *)(void *)(base + s->off) = (uint32_t)v;
 		return 0;
 	}
 	return -1;
 }
 
+/* vici [unix://PATH | PATH | none]: charon's VICI socket; no value is
+ * strongSwan's default, none (or no vici line) disables the tunnel
+ * integration. */
+static int set_vici(struct conf *r, struct muispd_conf *c)
+{
+	const char *a, *path;
+
+	if (r->nw > 2)
+		return conf_nargs(r, 1);
+	a = r->nw == 2 ? r->w[1] : MUISPD_VICI_DEFAULT;
+	if (!strcmp(a, "none")) {
+		c->vici[0] = '\0';
+		return 0;
+	}
+	path = !strncmp(a, "unix://", 7) ? a + 7 : a;
+	if (path[0] != '/')
+		return conf_bad(r, 1, "expected unix:///PATH, /PATH or none");
+	if (strlen(path) >= 108)	/* sun_path */
+		return conf_bad(r, 1, "socket path too long (at most 107 "
+				"characters)");
+	if (r->nw == 1) {
+		snprintf(c->vici, sizeof(c->vici), "%s", a);
+		return 0;
+	}
+	return conf_str(r, 1, c->vici, sizeof(c->vici));
+}
+
+/* price METRIC METHOD ah|esp PRICE UNIT */
+static int set_price(struct conf *r, struct muispd_conf *c)
+{
+	struct price p;
+	uint64_t v;
+	char buf[80];
+	int m;
+
+	if (r->nw != 6)
+		return conf_err(r, 0, "price: expected 'price METRIC METHOD "
+				"ah|esp PRICE UNIT'");
+	if (c->nprices >= MUISPD_MAX_PRICES)
+		return conf_err(r, 0, "price: at most %d price lines",
+				MUISPD_MAX_PRICES);
+	m = mp_metric_parse(r->w[1]);
+	if (m < 0)
+		return conf_bad(r, 1, parse_expected(buf, sizeof(buf),
+						     mp_metric_name, 1,
+						     __MP_METRIC_LAST));
+	p.metric = (uint8_t)m;
+	m = mp_method_parse(r->w[2]);
+	if (m < 0)
+		return conf_bad(r, 2, parse_expected(buf, sizeof(buf),
+						     mp_method_name, 1,
+						     __MP_METHOD_LAST));
+	p.method = (uint8_t)m;
+	if (!strcmp(r->w[3], "ah"))
+		p.privacy = 0;
+	else if (!strcmp(r->w[3], "esp"))
+		p.privacy = 1;
+	else
+		return conf_bad(r, 3, "expected ah or esp");
+	if (conf_uint(r, 4, 0, INT64_MAX, &p.price) < 0 ||
+	    conf_uint(r, 5, 1, INT64_MAX, &v) < 0)
+		return -1;
+	p.unit = v;
+	c->prices[c->nprices++] = p;
+	return 0;
+}
+
+static int statement(struct conf *r, struct muispd_conf *c)
+{
+	const char *k = r->w[0];
+	char buf[80];
+	uint64_t v;
+	size_t i;
+	int m;
+
+	for (i = 0; i < sizeof(settings) / sizeof(settings[0]); i++)
+		if (!strcmp(k, settings[i].key))
+			return set_plain(r, &settings[i], (char *)c);
+	if (!strcmp(k, "vici"))
+		return set_vici(r, c);
+	if (!strcmp(k, "price"))
+		return set_price(r, c);
+	if (!strcmp(k, "online-provider")) {
+		/* online-provider IPV4 PORT */
+		if (conf_nargs(r, 2) < 0 ||
+		    conf_str(r, 1, c->provider_host,
+			     sizeof(c->provider_host)) < 0 ||
+		    conf_uint(r, 2, 1, 65535, &v) < 0)
+			return -1;
+		c->provider_port = (uint16_t)v;
+		return 0;
+	}
+	if (!strcmp(k, "max-hard")) {
+		/* max-hard METRIC N */
+		if (conf_nargs(r, 2) < 0)
+			return -1;
+		m = mp_metric_parse(r->w[1]);
+		if (m < 0)
+			return conf_bad(r, 1, parse_expected(buf, sizeof(buf),
+							     mp_metric_name, 1,
+							     __MP_METRIC_LAST));
+		if (conf_uint(r, 2, 1, INT64_MAX, &v) < 0)
+			return -1;
+		c->max_hard[m] = v;
+		return 0;
+	}
+	return conf_err(r, 0, "unknown keyword '%s'", k);
+}
+
+int conf_parse(const char *name, const char *text, struct muispd_conf *c,
+	       char *err, size_t errlen)
+{
+	struct conf r;
+	int k, ret = -1;
+
+	if (conf_init(&r, name, text, err, errlen) < 0)
+		return -1;
+	while ((k = conf_next(&r)) == CONF_WORDS)
+		if (statement(&r, c) < 0)
+			goto out;
+	if (k == CONF_ERR)
+		goto out;
+	if (!c->nprices) {
+		snprintf(err, errlen, "%s: no price lines: nothing to offer",
+			 name);
+		goto out;
+	}
+	ret = 0;
+out:
+	conf_fini(&r);
+	return ret;
+}
+
 int conf_load(const char *path, struct muispd_conf *c)
 {
-	FILE *f = fopen(path, "r");
-	char buf[512];
-	int lineno = 0, errors = 0;
+	char err[512], *text;
+	int ret;
 
-	if (!f) {
-		log_warn("%s", path);
+	if (conf_read(path, &text, err, sizeof(err)) < 0) {
+		log_warnx("%s", err);
 		return -1;
 	}
-	while (fgets(buf, sizeof(buf), f)) {
-		char *hash = strchr(buf, '#');
-
-		lineno++;
-		if (hash)
-			*hash = '\0';
-		if (line(c, buf)) {
-			log_warnx("%s:%d: bad setting", path, lineno);
-			errors++;
-		}
-	}
-	fclose(f);
-	if (!c->nprices) {
-		log_warnx("%s: no price lines: nothing to offer", path);
-		errors++;
-	}
-	return errors ? -1 : 0;
+	ret = conf_parse(path, text, c, err, sizeof(err));
+	free(text);
+	if (ret < 0)
+		log_warnx("%s", err);
+	return ret;
 }

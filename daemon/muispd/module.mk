@@ -12,7 +12,7 @@ MUISPD_CORE_SRCS := daemon/muispd/server.c daemon/muispd/conn.c \
 	daemon/muispd/payment_online.c \
 	daemon/muispd/kernel.c daemon/muispd/tunnel.c \
 	$(LIB_CHANNEL_SRCS) $(LIB_IKE_WATCH_SRCS) \
-	$(LIB_LOG_SRCS) $(LIB_NL_SRCS)
+	$(LIB_LOG_SRCS) $(LIB_NL_SRCS) $(LIB_CONF_SRCS)
 MUISPD_SRCS := daemon/muispd/muispd.c $(MUISPD_CORE_SRCS)
 MUISPD_LIBS := $(shell $(PKG_CONFIG) --libs openssl sqlite3) $(LIB_NL_LIBS)
 $(eval $(call program,muispd,$(MUISPD_SRCS),$(MUISPD_LIBS),sbin))

@@ -13,3 +13,7 @@ $(eval $(call fuzz_target,fuzz_vici,tests/fuzz/fuzz_vici.c $(LIB_IKE_WATCH_SRCS)
 
 # lib/muisp_nl: typed codecs, extended acks, family and reply parsing
 $(eval $(call fuzz_target,fuzz_nl,tests/fuzz/fuzz_nl.c $(LIB_NL_SRCS),$(LIB_NL_LIBS)))
+
+# Daemon configurations (lib/conf, lib/parse and each daemon's validation)
+$(eval $(call fuzz_target,fuzz_dhcpd_conf,tests/fuzz/fuzz_dhcpd_conf.c daemon/dhcpd/config.c $(LIB_CONF_SRCS),))
+$(eval $(call fuzz_target,fuzz_muispd_conf,tests/fuzz/fuzz_muispd_conf.c daemon/muispd/config.c $(LIB_CONF_SRCS) lib/proto.c lib/log.c,))

@@ -22,9 +22,9 @@ $(eval $(call unit_test,test_dhcp_packet,tests/unit/test_dhcp_packet.c daemon/dh
 $(eval $(call unit_test,test_muispctl,tests/unit/test_muispctl.c $(MUISPCTL_SRCS),$(MUISPCTL_LIBS)))
 $(eval $(call unit_test,test_muispctl_daemon,tests/unit/test_muispctl_daemon.c $(MUISPCTL_SRCS),$(MUISPCTL_LIBS)))
 $(eval $(call unit_test,test_dhcp_pool,tests/unit/test_dhcp_pool.c daemon/dhcpd/pool.c,))
-$(eval $(call unit_test,test_dhcp_config,tests/unit/test_dhcp_config.c daemon/dhcpd/config.c,))
+$(eval $(call unit_test,test_dhcp_config,tests/unit/test_dhcp_config.c daemon/dhcpd/config.c $(LIB_CONF_SRCS),))
 $(eval $(call unit_test,test_dhcp_leasedb,tests/unit/test_dhcp_leasedb.c lib/leasedb.c,$(SQLITE_LIBS)))
-$(eval $(call unit_test,test_dhcp_server,tests/unit/test_dhcp_server.c daemon/dhcpd/server.c daemon/dhcpd/pool.c daemon/dhcpd/packet.c daemon/dhcpd/config.c lib/leasedb.c lib/log.c,$(SQLITE_LIBS)))
+$(eval $(call unit_test,test_dhcp_server,tests/unit/test_dhcp_server.c daemon/dhcpd/server.c daemon/dhcpd/pool.c daemon/dhcpd/packet.c daemon/dhcpd/config.c $(LIB_CONF_SRCS) lib/leasedb.c lib/log.c,$(SQLITE_LIBS)))
 
 # kmod gate logic (kmod/gate.c, kernel engineer)
 $(eval $(call unit_test,test_gate,tests/unit/test_gate.c kmod/gate.c,))
@@ -37,3 +37,9 @@ $(eval $(call unit_test,test_nl_codec,tests/unit/test_nl_codec.c lib/muisp_nl_co
 
 # muispd's handlers through a struct muispd (store, kernel "none", no TLS)
 $(eval $(call unit_test,test_muispd,tests/unit/test_muispd.c $(MUISPD_CORE_SRCS),$(MUISPD_LIBS)))
+
+# lib/evloop (sd-event), lib/conf, lib/parse
+$(eval $(call unit_test,test_evloop,tests/unit/test_evloop.c $(LIB_EVLOOP_SRCS),$(LIB_EVLOOP_LIBS)))
+$(eval $(call unit_test,test_parse,tests/unit/test_parse.c $(LIB_PARSE_SRCS),))
+$(eval $(call unit_test,test_conf,tests/unit/test_conf.c $(LIB_CONF_SRCS),))
+$(eval $(call unit_test,test_cli,tests/unit/test_cli.c $(LIB_CLI_SRCS),))

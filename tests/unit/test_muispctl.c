@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * muispctl: argument parsers and formatters, then whole command lines run
- * through muispctl_main() with stdout/stderr captured: every usage error
- * is caught before the kernel is asked, with an exact message and exit
- * code 2; help goes to stdout with exit 0.
+ * muispctl: its own argument parsers and formatters (lib/parse's are in
+ * test_parse.c), then whole command lines run through muispctl_main()
+ * with stdout/stderr captured: every usage error is caught before the
+ * kernel is asked, with an exact message and exit code 2; help goes to
+ * stdout with exit 0.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,103 +23,6 @@
 #include "tools/muispctl/muispctl.h"
 
 static const char *why;
-
-static void test_uint(void **state)
-{
-	uint64_t v;
-
-	assert_int_equal(parse_uint("0", 10, &v, &why), 0);
-	assert_int_equal(v, 0);
-	assert_int_equal(parse_uint("18446744073709551615", UINT64_MAX, &v,
-				    &why), 0);
-	assert_int_equal(v, UINT64_MAX);
-	assert_int_equal(parse_uint("18446744073709551616", UINT64_MAX, &v,
-				    &why), -1);
-	assert_string_equal(why, "too large");
-	assert_int_equal(parse_uint("11", 10, &v, &why), -1);
-	assert_string_equal(why, "too large");
-	assert_int_equal(parse_uint("-1", 10, &v, &why), -1);
-	assert_string_equal(why, "not a decimal number");
-	assert_int_equal(parse_uint("", 10, &v, &why), -1);
-	assert_string_equal(why, "empty value");
-	assert_int_equal(parse_uint("0x10", 100, &v, &why), -1);
-	assert_int_equal(parse_uint_hex("0x10", 100, &v, &why), 0);
-	assert_int_equal(v, 16);
-	assert_int_equal(parse_uint_hex("0xC1234567", UINT32_MAX, &v, &why), 0);
-	assert_int_equal(v, 0xc1234567);
-	assert_int_equal(parse_uint_hex("42", 100, &v, &why), 0);
-	assert_int_equal(v, 42);
-	assert_int_equal(parse_uint_hex("0x100000000", UINT32_MAX, &v, &why), -1);
-	assert_string_equal(why, "too large");
-	assert_int_equal(parse_uint_hex("0x", 100, &v, &why), -1);
-	assert_int_equal(parse_uint_hex("0xg1", 100, &v, &why), -1);
-	assert_int_equal(parse_uint_hex("0x65", 100, &v, &why), -1);
-}
-
-static void test_size(void **state)
-{
-	static const struct { const char *s; uint64_t v; } ok[] = {
-		{ "0", 0 }, { "1500", 1500 }, { "1k", 1000 }, { "1K", 1000 },
-		{ "1M", 1000000 }, { "2M", 2000000 }, { "1.5G", 1500000000 },
-		{ "3T", 3000000000000ULL }, { "1Ki", 1024 },
-		{ "2Mi", 2097152 }, { "1Gi", 1073741824 },
-		{ "0.5Ki", 512 }, { "1.000M", 1000000 },
-	};
-	static const struct { const char *s; const char *why; } bad[] = {
-		{ "", "not a number" }, { "M", "not a number" },
-		{ "1X", "unknown unit" }, { "1m", "unknown unit" },
-		{ "1.5", "not a whole number" },
-		{ "1.0001k", "not a whole number" },
-		{ "18446744073709551616", "too large" },
-		{ "18446744073709552T", "too large" },
-		{ "1 M", "unknown unit" }, { "-1", "not a number" },
-	};
-	uint64_t v;
-	size_t i;
-
-	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
-		v = 12345;
-		assert_int_equal(parse_size(ok[i].s, &v, &why), 0);
-		assert_int_equal(v, ok[i].v);
-	}
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		why = NULL;
-		assert_int_equal(parse_size(bad[i].s, &v, &why), -1);
-		assert_string_equal(why, bad[i].why);
-	}
-	assert_int_equal(parse_size("18446744073709551615", &v, &why), 0);
-	assert_int_equal(v, UINT64_MAX);
-}
-
-static void test_duration(void **state)
-{
-	uint64_t v;
-
-	assert_int_equal(parse_duration_ms("30", &v, &why), 0);
-	assert_int_equal(v, 30000);
-	assert_int_equal(parse_duration_ms("250ms", &v, &why), 0);
-	assert_int_equal(v, 250);
-	assert_int_equal(parse_duration_ms("1.5s", &v, &why), 0);
-	assert_int_equal(v, 1500);
-	assert_int_equal(parse_duration_ms("30m", &v, &why), 0);
-	assert_int_equal(v, 1800000);
-	assert_int_equal(parse_duration_ms("2min", &v, &why), 0);
-	assert_int_equal(v, 120000);
-	assert_int_equal(parse_duration_ms("1h", &v, &why), 0);
-	assert_int_equal(v, 3600000);
-	assert_int_equal(parse_duration_ms("7d", &v, &why), 0);
-	assert_int_equal(v, 604800000);
-	assert_int_equal(parse_duration_ms("1.5ms", &v, &why), -1);
-	assert_string_equal(why, "not a whole number");
-	assert_int_equal(parse_duration_ms("1M", &v, &why), -1);
-	assert_string_equal(why, "unknown unit");
-	assert_int_equal(parse_duration_s("90", &v, &why), 0);
-	assert_int_equal(v, 90);
-	assert_int_equal(parse_duration_s("1.5m", &v, &why), 0);
-	assert_int_equal(v, 90);
-	assert_int_equal(parse_duration_s("1500ms", &v, &why), -1);
-	assert_string_equal(why, "not a whole number of seconds");
-}
 
 static void test_expiry_and_limit(void **state)
 {
@@ -160,95 +64,6 @@ static void test_expiry_and_limit(void **state)
 	assert_string_equal(why, "unknown metric");
 }
 
-static void test_addresses(void **state)
-{
-	struct muisp_nl_ip ip;
-	uint8_t len, mac[6];
-	char s[MUISP_NL_IPSTRLEN];
-
-	assert_int_equal(parse_ip("192.0.2.10", &ip, &why), 0);
-	assert_int_equal(ip.family, AF_INET);
-	assert_memory_equal(ip.a, "\xc0\x00\x02\x0a", 4);
-	assert_int_equal(parse_ip("2001:db8:1::10", &ip, &why), 0);
-	assert_int_equal(ip.family, AF_INET6);
-	assert_int_equal(parse_ip("192.0.2.300", &ip, &why), -1);
-	assert_string_equal(why, "not an IPv4 or IPv6 address");
-	assert_int_equal(parse_ip("192.0.2.0/24", &ip, &why), -1);
-
-	assert_int_equal(parse_prefix("192.0.2.0/24", &ip, &len, &why), 0);
-	assert_int_equal(len, 24);
-	assert_string_equal(muisp_nl_ip_to_str(&ip, s), "192.0.2.0");
-	assert_int_equal(parse_prefix("192.0.2.66", &ip, &len, &why), 0);
-	assert_int_equal(len, 32);
-	assert_int_equal(parse_prefix("0.0.0.0/0", &ip, &len, &why), 0);
-	assert_int_equal(len, 0);
-	assert_int_equal(parse_prefix("2001:db8:1::/64", &ip, &len, &why), 0);
-	assert_int_equal(len, 64);
-	assert_int_equal(parse_prefix("2001:db8:1::66", &ip, &len, &why), 0);
-	assert_int_equal(len, 128);
-	assert_int_equal(parse_prefix("192.0.2.1/24", &ip, &len, &why), -1);
-	assert_string_equal(why, "host bits set beyond the prefix length");
-	assert_int_equal(parse_prefix("2001:db8:1::1/127", &ip, &len, &why),
-			 -1);
-	assert_string_equal(why, "host bits set beyond the prefix length");
-	assert_int_equal(parse_prefix("192.0.2.0/33", &ip, &len, &why), -1);
-	assert_string_equal(why, "bad prefix length");
-	assert_int_equal(parse_prefix("192.0.2.0/", &ip, &len, &why), -1);
-	assert_int_equal(parse_prefix("x/8", &ip, &len, &why), -1);
-	assert_string_equal(why, "not an IPv4 or IPv6 prefix");
-
-	assert_int_equal(parse_mac("02:00:00:00:00:66", mac, &why), 0);
-	assert_memory_equal(mac, "\x02\x00\x00\x00\x00\x66", 6);
-	assert_int_equal(parse_mac("0A:bC:00:00:00:ff", mac, &why), 0);
-	assert_memory_equal(mac, "\x0a\xbc\x00\x00\x00\xff", 6);
-	assert_int_equal(parse_mac("02:00:00:00:00", mac, &why), -1);
-	assert_int_equal(parse_mac("02:00:00:00:00:66:", mac, &why), -1);
-	assert_int_equal(parse_mac("02-00-00-00-00-66", mac, &why), -1);
-	assert_int_equal(parse_mac("2:0:0:0:0:66", mac, &why), -1);
-	assert_int_equal(parse_mac("02:00:00:00:00:6g", mac, &why), -1);
-	assert_string_equal(why, "not a MAC address (xx:xx:xx:xx:xx:xx)");
-}
-
-static void test_ports_proto_bool(void **state)
-{
-	uint16_t lo, hi;
-	uint8_t p;
-
-	assert_int_equal(parse_ports("80", &lo, &hi, &why), 0);
-	assert_int_equal(lo, 80);
-	assert_int_equal(hi, 80);
-	assert_int_equal(parse_ports("80-443", &lo, &hi, &why), 0);
-	assert_int_equal(lo, 80);
-	assert_int_equal(hi, 443);
-	assert_int_equal(parse_ports("443-80", &lo, &hi, &why), -1);
-	assert_string_equal(why, "range start above its end");
-	assert_int_equal(parse_ports("1-65536", &lo, &hi, &why), -1);
-	assert_string_equal(why, "too large");
-	assert_int_equal(parse_ports("-80", &lo, &hi, &why), -1);
-	assert_int_equal(parse_ports("http", &lo, &hi, &why), -1);
-
-	assert_int_equal(parse_proto("tcp", &p, &why), 0);
-	assert_int_equal(p, 6);
-	assert_int_equal(parse_proto("UDP", &p, &why), 0);
-	assert_int_equal(p, 17);
-	assert_int_equal(parse_proto("icmpv6", &p, &why), 0);
-	assert_int_equal(p, 58);
-	assert_int_equal(parse_proto("any", &p, &why), 0);
-	assert_int_equal(p, 0);
-	assert_int_equal(parse_proto("132", &p, &why), 0);
-	assert_int_equal(p, 132);
-	assert_int_equal(parse_proto("256", &p, &why), -1);
-	assert_string_equal(why, "not a protocol name or number 0-255");
-	assert_int_equal(parse_proto("tcpp", &p, &why), -1);
-
-	assert_int_equal(parse_bool("on", &p, &why), 0);
-	assert_int_equal(p, 1);
-	assert_int_equal(parse_bool("no", &p, &why), 0);
-	assert_int_equal(p, 0);
-	assert_int_equal(parse_bool("maybe", &p, &why), -1);
-	assert_string_equal(why, "expected on or off");
-}
-
 static void test_names_and_formats(void **state)
 {
 	char buf[48];
@@ -279,9 +94,6 @@ static void test_names_and_formats(void **state)
 	assert_int_equal(drop_names.n, MUISP_DROP_MAX + 1);
 	assert_int_equal(event_names.n, MUISP_EVENT_MAX + 1);
 
-	assert_string_equal(proto_name(6, buf), "tcp");
-	assert_string_equal(proto_name(0, buf), "0");
-	assert_string_equal(proto_name(99, buf), "99");
 	assert_string_equal(fmt_time_s(0, buf, sizeof(buf)), "never");
 	assert_string_equal(fmt_time_s(1795622400, buf, sizeof(buf)),
 			    "2026-11-25T16:00:00Z");
@@ -589,12 +401,7 @@ static void test_cli_lease(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_uint),
-		cmocka_unit_test(test_size),
-		cmocka_unit_test(test_duration),
 		cmocka_unit_test(test_expiry_and_limit),
-		cmocka_unit_test(test_addresses),
-		cmocka_unit_test(test_ports_proto_bool),
 		cmocka_unit_test(test_names_and_formats),
 		cmocka_unit_test(test_cli_usage_errors),
 		cmocka_unit_test(test_cli_help),

@@ -38,7 +38,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +48,7 @@
 #include <openssl/rand.h>
 
 #include "ca.h"
+#include "cli.h"
 #include "vici.h"
 #include "ike_conf.h"
 #include "ike_watch.h"
@@ -63,21 +63,6 @@ struct paths {
 	char x509[640], x509ca[640], priv[640];
 	char cert[700], key[700], ca[700], conf[700], log[700];
 };
-
-static int err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* "muisp-client: MESSAGE" and status 1. */
-static int err(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "muisp-client: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return 1;
-}
 
 static int paths_init(const struct client_ike *k, struct paths *p)
 {
@@ -99,14 +84,14 @@ static int paths_init(const struct client_ike *k, struct paths *p)
 
 	if ((size_t)snprintf(p->dir, sizeof(p->dir), "%s/ike", k->statedir) >=
 	    sizeof(p->dir))
-		return err("%s: path too long", k->statedir);
+		return cli_fail("%s: path too long", k->statedir);
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
 		snprintf(t[i].buf, t[i].len, "%s/%s", t[i].base, t[i].name);
 	if ((mkdir(p->dir, 0700) < 0 && errno != EEXIST) ||
 	    (mkdir(p->x509, 0700) < 0 && errno != EEXIST) ||
 	    (mkdir(p->x509ca, 0700) < 0 && errno != EEXIST) ||
 	    (mkdir(p->priv, 0700) < 0 && errno != EEXIST))
-		return err("%s: %s", p->dir, strerror(errno));
+		return cli_fail("%s: %s", p->dir, strerror(errno));
 	return 0;
 }
 
@@ -157,28 +142,25 @@ static int ensure_cert(const struct paths *p, int *created)
 	if (access(p->cert, F_OK) == 0 && access(p->key, F_OK) == 0) {
 		if (muisp_ca_verify(p->cert, p->cert, &e) == 0)
 			goto print;
-		fprintf(stderr, "muisp-client: %s: %s: making a new one\n",
-			p->cert, e.msg);
+		cli_warn("%s: %s: making a new one", p->cert, e.msg);
 	}
 	if (RAND_bytes(r, sizeof(r)) != 1)
-		return err("no random bytes for the certificate name");
+		return cli_fail("no random bytes for the certificate name");
 	snprintf(cn, sizeof(cn), "anon-");
 	for (i = 0; i < (int)sizeof(r); i++)
 		snprintf(cn + 5 + 2 * i, 3, "%02x", r[i]);
 	/* force: a lone key or certificate is useless without the other */
 	if (muisp_ca_selfsign(cn, CERT_DAYS, p->cert, p->key, 1, &e) < 0)
-		return err("making the client certificate: %s", e.msg);
+		return cli_fail("making the client certificate: %s", e.msg);
 	*created = 1;
 print:
 	show_field(p->cert, "subject", subj, sizeof(subj));
 	show_field(p->cert, "sha256", fpr, sizeof(fpr));
 	printf("certificate=%s subject=%s sha256=%s\n", p->cert, subj, fpr);
 	if (*created)
-		fprintf(stderr,
-			"muisp-client: new self-signed certificate %s: the "
-			"router must know it before a tunnel comes up (the "
-			"operator loads it: muisp-ike load-cert FILE)\n",
-			p->cert);
+		cli_warn("new self-signed certificate %s: the router must "
+			 "know it before a tunnel comes up (the operator "
+			 "loads it: muisp-ike load-cert FILE)", p->cert);
 	fflush(stdout);
 	return 0;
 }
@@ -193,15 +175,15 @@ static int write_file(const char *path, const void *data, size_t len,
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	if (fd < 0)
-		return err("%s: %s", tmp, strerror(errno));
+		return cli_fail("%s: %s", tmp, strerror(errno));
 	if (write(fd, data, len) != (ssize_t)len || fsync(fd) < 0) {
 		close(fd);
 		unlink(tmp);
-		return err("%s: %s", tmp, strerror(errno));
+		return cli_fail("%s: %s", tmp, strerror(errno));
 	}
 	if (close(fd) < 0 || rename(tmp, path) < 0) {
 		unlink(tmp);
-		return err("%s: %s", path, strerror(errno));
+		return cli_fail("%s: %s", path, strerror(errno));
 	}
 	return 0;
 }
@@ -213,13 +195,13 @@ static int copy_file(const char *from, const char *to)
 	int fd = open(from, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
-		return err("%s: %s", from, strerror(errno));
+		return cli_fail("%s: %s", from, strerror(errno));
 	n = read(fd, buf, sizeof(buf));
 	close(fd);
 	if (n < 0)
-		return err("%s: %s", from, strerror(errno));
+		return cli_fail("%s: %s", from, strerror(errno));
 	if (n == sizeof(buf))
-		return err("%s: too large for a certificate", from);
+		return cli_fail("%s: too large for a certificate", from);
 	return write_file(to, buf, (size_t)n, 0644);
 }
 
@@ -375,22 +357,23 @@ static int list_sa(const struct client_ike *k, struct sa_found *f)
 	memset(f, 0, sizeof(*f));
 	c = vici_connect(k->uri);
 	if (!c) {
-		err("cannot reach charon's VICI socket %s: %s (is charon "
-		    "running? --uri names its socket)",
-		    k->uri ? k->uri : "unix:///var/run/charon.vici",
-		    strerror(errno));
+		cli_fail("cannot reach charon's VICI socket %s: %s (is charon "
+			 "running? --uri names its socket)",
+			 k->uri ? k->uri : "unix:///var/run/charon.vici",
+			 strerror(errno));
 		return -1;
 	}
 	vici_set_event_cb(c, on_list_sa, f);
 	vici_builder_init(&b);
 	vici_add_kv_str(&b, "ike", CONN);
 	if (vici_builder_finish(&b) < 0 || vici_register(c, "list-sa") < 0) {
-		err("charon: registering for list-sa: %s", strerror(errno));
+		cli_fail("charon: registering for list-sa: %s",
+			 strerror(errno));
 		goto out;
 	}
 	res = vici_command(c, "list-sas", &b);
 	if (!res) {
-		err("charon: list-sas: %s", strerror(errno));
+		cli_fail("charon: list-sas: %s", strerror(errno));
 		goto out;
 	}
 	vici_msg_free(res);
@@ -479,27 +462,28 @@ static int explain(const struct client_ike *k, const struct paths *p,
 	    strstr(log, "signature validation failed") ||
 	    strstr(log, "constraint check failed") ||
 	    has_line(log, "generating INFORMATIONAL request", "N(AUTH_FAILED)"))
-		return err("refused the router: it did not prove '%s' with a "
-			   "certificate from the muISP CA %s (details: %s)",
-			   k->router_id, k->cacert, p->log);
+		return cli_fail("refused the router: it did not prove '%s' "
+				"with a certificate from the muISP CA %s "
+				"(details: %s)", k->router_id, k->cacert,
+				p->log);
 	if (strstr(log, "received AUTHENTICATION_FAILED notify"))
-		return err("the router refused to authenticate this client: "
-			   "its certificate must be registered with the "
-			   "router first (the operator runs: muisp-ike "
-			   "load-cert %s), and --router-id '%s' must be the "
-			   "router's name (details: %s)", p->cert,
-			   k->router_id, p->log);
+		return cli_fail("the router refused to authenticate this "
+				"client: its certificate must be registered "
+				"with the router first (the operator runs: "
+				"muisp-ike load-cert %s), and --router-id '%s' "
+				"must be the router's name (details: %s)",
+				p->cert, k->router_id, p->log);
 	if (strstr(log, "received NO_PROPOSAL_CHOSEN notify"))
-		return err("the router accepts none of our proposals (%s) "
-			   "(details: %s)", k->privacy ? "ESP AES-GCM" :
-			   "AH HMAC-SHA-256", p->log);
+		return cli_fail("the router accepts none of our proposals (%s) "
+				"(details: %s)", k->privacy ? "ESP AES-GCM" :
+				"AH HMAC-SHA-256", p->log);
 	if (strstr(log, "giving up after") ||
 	    strstr(log, "retransmit"))
-		return err("no IKE answer from the router at %s (details: %s)",
-			   k->router, p->log);
+		return cli_fail("no IKE answer from the router at %s "
+				"(details: %s)", k->router, p->log);
 	last_line(log, line, sizeof(line));
-	return err("IKE with the router at %s failed: %s (details: %s)",
-		   k->router, line, p->log);
+	return cli_fail("IKE with the router at %s failed: %s (details: %s)",
+			k->router, line, p->log);
 }
 
 int client_ike_connect(const struct client_ike *k)
@@ -520,28 +504,24 @@ int client_ike_connect(const struct client_ike *k)
 	FILE *fp;
 	int created, logfd, st;
 
-	if (!valid_host(k->router)) {
-		fprintf(stderr, "muisp-client: invalid --router '%s': an "
-			"address or host name\n", k->router);
-		return 2;
-	}
+	if (!valid_host(k->router))
+		return cli_badarg("--router", k->router,
+				  "an address or host name");
 	if (!muisp_ca_valid_name(k->router_id) ||
-	    strpbrk(k->router_id, "{}'")) {	/* swanctl.conf syntax */
-		fprintf(stderr, "muisp-client: invalid --router-id '%s': the "
-			"name in the router's certificate (1-64 ASCII "
-			"characters, no blanks or ,=+/\\\"<>;#{}')\n",
-			k->router_id);
-		return 2;
-	}
+	    strpbrk(k->router_id, "{}'"))	/* swanctl.conf syntax */
+		return cli_badarg("--router-id", k->router_id,
+				  "the name in the router's certificate (1-64 "
+				  "ASCII characters, no blanks or "
+				  ",=+/\\\"<>;#{}')");
 	if (paths_init(k, &p))
 		return 1;
 	/* the CA the router's certificate must come from */
 	if (muisp_ca_verify(k->cacert, k->cacert, &e) < 0)
-		return err("--cacert %s: not a usable CA certificate: %s",
-			   k->cacert, e.msg);
+		return cli_fail("--cacert %s: not a usable CA certificate: %s",
+				k->cacert, e.msg);
 	show_field(k->cacert, "ca", isca, sizeof(isca));
 	if (strcmp(isca, "yes"))
-		return err("--cacert %s: not a CA certificate", k->cacert);
+		return cli_fail("--cacert %s: not a CA certificate", k->cacert);
 	cc.name = CONN;
 	cc.router = k->router;
 	cc.router_id = k->router_id;
@@ -550,12 +530,12 @@ int client_ike_connect(const struct client_ike *k)
 	cc.privacy = k->privacy;
 	fp = open_memstream(&conf, &conflen);
 	if (!fp)
-		return err("out of memory");
+		return cli_fail("out of memory");
 	st = ike_conf_client(fp, &cc);
 	fclose(fp);
 	if (st < 0) {
 		free(conf);
-		return err("generating swanctl.conf failed");
+		return cli_fail("generating swanctl.conf failed");
 	}
 	if (ensure_cert(&p, &created) || copy_file(k->cacert, p.ca) ||
 	    write_file(p.conf, conf, conflen, 0644)) {
@@ -569,17 +549,17 @@ int client_ike_connect(const struct client_ike *k)
 		return 1;
 	if (f.n) {
 		if ((f.c.proto == IPPROTO_ESP) != !!k->privacy)
-			return err("already connected with %s: disconnect "
-				   "first", f.c.proto == IPPROTO_AH ? "AH" :
-				   "ESP");
+			return cli_fail("already connected with %s: "
+					"disconnect first",
+					f.c.proto == IPPROTO_AH ? "AH" : "ESP");
 		print_sa("connected", &f);
-		fprintf(stderr, "muisp-client: already connected\n");
+		cli_warn("already connected");
 		return 0;
 	}
 
 	logfd = open(p.log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (logfd < 0)
-		return err("%s: %s", p.log, strerror(errno));
+		return cli_fail("%s: %s", p.log, strerror(errno));
 	snprintf(timeout, sizeof(timeout), "%d", k->timeout_s);
 	st = swanctl(k, &p, logfd, load_creds);
 	if (st == 0)
@@ -590,9 +570,10 @@ int client_ike_connect(const struct client_ike *k)
 		last_line(log ? log : "", line, sizeof(line));
 		free(log);
 		if (st == 127)
-			return err("%s (install strongswan-swanctl)", line);
-		return err("loading %s into charon failed: %s (details: %s)",
-			   p.conf, line, p.log);
+			return cli_fail("%s (install strongswan-swanctl)",
+					line);
+		return cli_fail("loading %s into charon failed: %s "
+				"(details: %s)", p.conf, line, p.log);
 	}
 	st = swanctl(k, &p, logfd, initiate);
 	if (st != 0) {
@@ -609,8 +590,9 @@ int client_ike_connect(const struct client_ike *k)
 	if (list_sa(k, &f) < 0)
 		return 1;
 	if (!f.n)
-		return err("swanctl initiated, but charon has no installed "
-			   "CHILD_SA '%s' (details: %s)", CONN, p.log);
+		return cli_fail("swanctl initiated, but charon has no "
+				"installed CHILD_SA '%s' (details: %s)", CONN,
+				p.log);
 	print_sa("connected", &f);
 	return 0;
 }
@@ -636,7 +618,7 @@ int client_ike_disconnect(const struct client_ike *k)
 	logfd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 		     0600);
 	if (logfd < 0)
-		return err("%s: %s", logpath, strerror(errno));
+		return cli_fail("%s: %s", logpath, strerror(errno));
 	snprintf(timeout, sizeof(timeout), "%d", k->timeout_s);
 	st = swanctl(k, &p, logfd, terminate);
 	close(logfd);
@@ -644,8 +626,8 @@ int client_ike_disconnect(const struct client_ike *k)
 		log = slurp_log(logpath);
 		last_line(log ? log : "", line, sizeof(line));
 		free(log);
-		return err("terminating the tunnel failed: %s (details: %s)",
-			   line, logpath);
+		return cli_fail("terminating the tunnel failed: %s "
+				"(details: %s)", line, logpath);
 	}
 	if (f.n)
 		print_sa("disconnected", &f);

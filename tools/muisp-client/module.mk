@@ -2,6 +2,7 @@
 # tools/muisp-client: the user's client of the muisp control channel.
 MUISP_CLIENT_SRCS := tools/muisp-client/muisp-client.c \
 	tools/muisp-client/ike.c $(LIB_CHANNEL_SRCS) \
-	$(LIB_IKE_CONF_SRCS) $(LIB_IKE_WATCH_SRCS) $(LIB_CA_SRCS)
+	$(LIB_IKE_CONF_SRCS) $(LIB_IKE_WATCH_SRCS) $(LIB_CA_SRCS) \
+	$(LIB_PARSE_SRCS) $(LIB_CLI_SRCS)
 $(eval $(call program,muisp-client,$(MUISP_CLIENT_SRCS),$(shell $(PKG_CONFIG) --libs openssl)))
 MAN1 += tools/muisp-client/muisp-client.1

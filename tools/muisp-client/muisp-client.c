@@ -12,7 +12,6 @@
 #include <getopt.h>
 #include <netdb.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +25,9 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "cli.h"
 #include "contract.h"
+#include "parse.h"
 #include "proto.h"
 #include "ike.h"
 
@@ -46,18 +47,42 @@ static struct {
 	.method = "voucher", .wait_s = 10, .fd = -1,
 };
 
-static void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
-
-static void die(const char *fmt, ...)
+/* Command-line numbers: decimal, at most max; a bad one ends the run with
+ * "invalid KEY 'VAL': WHY" and exit status 2. */
+static uint64_t number(const char *key, const char *s, uint64_t max)
 {
-	va_list ap;
+	const char *why;
+	uint64_t v;
 
-	fprintf(stderr, "muisp-client: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(1);
+	if (parse_uint(s, max, &v, &why) < 0)
+		exit(cli_badarg(key, s, why));
+	return v;
+}
+
+/* A name of the protocol's vocabulary (metrics, methods: 1..last-1); a
+ * bad one ends the run with the names it could be. */
+static int name_arg(const char *key, const char *s, int (*parse)(const char *),
+		    const char *(*name)(int), int last)
+{
+	char why[80];
+	int v = parse(s);
+
+	if (v >= 0)
+		return v;
+	exit(cli_badarg(key, s, parse_expected(why, sizeof(why), name, 1,
+					       last)));
+}
+
+static int metric_arg(const char *key, const char *s)
+{
+	return name_arg(key, s, mp_metric_parse, mp_metric_name,
+			__MP_METRIC_LAST);
+}
+
+static int method_arg(const char *key, const char *s)
+{
+	return name_arg(key, s, mp_method_parse, mp_method_name,
+			__MP_METHOD_LAST);
 }
 
 /* ---------- state directory ---------- */
@@ -75,7 +100,7 @@ static void mkdirs(const char *path)
 			*q = '/';
 		}
 	if (mkdir(p, 0700) && errno != EEXIST)
-		die("%s: %s", p, strerror(errno));
+		cli_die("%s: %s", p, strerror(errno));
 }
 
 static void statedir_init(void)
@@ -121,11 +146,11 @@ static void write_atomic(const char *dir, const char *name, const void *data,
 	snprintf(dst, sizeof(dst), "%s/%s", dir, name);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
-		die("%s: %s", tmp, strerror(errno));
+		cli_die("%s: %s", tmp, strerror(errno));
 	if (write(fd, data, len) != (ssize_t)len || fsync(fd) || close(fd))
-		die("%s: %s", tmp, strerror(errno));
+		cli_die("%s: %s", tmp, strerror(errno));
 	if (rename(tmp, dst) || fsync_dir(dir))
-		die("%s: %s", dst, strerror(errno));
+		cli_die("%s: %s", dst, strerror(errno));
 }
 
 static void save_receipt(uint64_t serial, const uint8_t *r, size_t len)
@@ -168,7 +193,7 @@ static uint64_t current_serial(void)
 	snprintf(path, sizeof(path), "%s/current", G.statedir);
 	f = fopen(path, "r");
 	if (!f || !fgets(buf, sizeof(buf), f))
-		die("no current contract (buy or bind first, or use -c)");
+		cli_die("no current contract (buy or bind first, or use -c)");
 	fclose(f);
 	return strtoull(buf, NULL, 10);
 }
@@ -188,8 +213,11 @@ static void forget_receipt(uint64_t serial)
 
 /* ---------- channel ---------- */
 
+/* Connected on first use, after the command checked its arguments. */
 static void connect_channel(void)
 {
+	if (G.fd >= 0)
+		return;
 	if (G.opsock) {
 		struct sockaddr_un su = { .sun_family = AF_UNIX };
 
@@ -197,14 +225,14 @@ static void connect_channel(void)
 		G.fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (G.fd < 0 || connect(G.fd, (struct sockaddr *)&su,
 					sizeof(su)))
-			die("%s: %s", G.opsock, strerror(errno));
+			cli_die("%s: %s", G.opsock, strerror(errno));
 		return;
 	}
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res, *ai;
 	int rc = getaddrinfo(G.server, G.port, &hints, &res);
 
 	if (rc)
-		die("%s: %s", G.server, gai_strerror(rc));
+		cli_die("%s: %s", G.server, gai_strerror(rc));
 	for (ai = res; ai; ai = ai->ai_next) {
 		G.fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
 			      ai->ai_protocol);
@@ -214,9 +242,10 @@ static void connect_channel(void)
 			struct addrinfo *src;
 
 			if (getaddrinfo(G.source, NULL, &hints, &src))
-				die("%s: bad source address", G.source);
+				cli_die("%s: bad source address", G.source);
 			if (bind(G.fd, src->ai_addr, src->ai_addrlen))
-				die("bind %s: %s", G.source, strerror(errno));
+				cli_die("bind %s: %s", G.source,
+					strerror(errno));
 			freeaddrinfo(src);
 		}
 		if (!connect(G.fd, ai->ai_addr, ai->ai_addrlen))
@@ -226,8 +255,8 @@ static void connect_channel(void)
 	}
 	freeaddrinfo(res);
 	if (G.fd < 0)
-		die("connect %s port %s: %s", G.server, G.port,
-		    strerror(errno));
+		cli_die("connect %s port %s: %s", G.server, G.port,
+			strerror(errno));
 	{
 		/* Never hang on a stuck router (TLS handshake included). */
 		struct timeval tv = { .tv_sec = 20 };
@@ -239,10 +268,10 @@ static void connect_channel(void)
 		return;
 	G.ctx = SSL_CTX_new(TLS_client_method());
 	if (!G.ctx || !SSL_CTX_set_min_proto_version(G.ctx, TLS1_3_VERSION))
-		die("TLS init");
+		cli_die("TLS init");
 	/* The router must prove it is a bona fide muISP (§4). */
 	if (SSL_CTX_load_verify_locations(G.ctx, G.ca, NULL) != 1)
-		die("%s: cannot load CA", G.ca);
+		cli_die("%s: cannot load CA", G.ca);
 	SSL_CTX_set_verify(G.ctx, SSL_VERIFY_PEER, NULL);
 	G.ssl = SSL_new(G.ctx);
 	SSL_set_fd(G.ssl, G.fd);
@@ -253,10 +282,10 @@ static void connect_channel(void)
 		SSL_set_tlsext_host_name(G.ssl, host);
 	}
 	if (!SSL_set1_host(G.ssl, G.name ? G.name : G.server))
-		die("TLS host");
+		cli_die("TLS host");
 	if (SSL_connect(G.ssl) != 1)
-		die("TLS handshake with %s failed: %s", G.server,
-		    ERR_reason_error_string(ERR_get_error()));
+		cli_die("TLS handshake with %s failed: %s", G.server,
+			ERR_reason_error_string(ERR_get_error()));
 }
 
 static void send_msg(struct mp_msg *m)
@@ -265,10 +294,10 @@ static void send_msg(struct mp_msg *m)
 	int n = mp_encode(m, buf, sizeof(buf));
 
 	if (n < 0)
-		die("encode: %s", mp_strerror(n));
+		cli_die("encode: %s", mp_strerror(n));
 	if (G.ssl ? SSL_write(G.ssl, buf, n) != n :
 	    write(G.fd, buf, (size_t)n) != n)
-		die("send failed");
+		cli_die("send failed");
 }
 
 static int read_full(uint8_t *p, size_t len, int timeout_ms)
@@ -307,13 +336,13 @@ static int recv_msg(struct mp_msg *m, int timeout_ms)
 		return rc;
 	flen = mp_frame_len(buf, MP_HDR_LEN);
 	if (flen < 0)
-		die("bad frame from router: %s", mp_strerror(flen));
+		cli_die("bad frame from router: %s", mp_strerror(flen));
 	if (flen > MP_HDR_LEN &&
 	    read_full(buf + MP_HDR_LEN, (size_t)flen - MP_HDR_LEN, -1) <= 0)
 		return -1;
 	rc = mp_decode(buf, (size_t)flen, m);
 	if (rc)
-		die("bad message from router: %s", mp_strerror(rc));
+		cli_die("bad message from router: %s", mp_strerror(rc));
 	return 1;
 }
 
@@ -346,12 +375,13 @@ static int transact(struct mp_msg *req, struct mp_msg *rep)
 {
 	int rc;
 
+	connect_channel();
 	req->serial = ++G.seq;
 	send_msg(req);
 	for (;;) {
 		rc = recv_msg(rep, 30000);
 		if (rc <= 0)
-			die("no reply from the router");
+			cli_die("no reply from the router");
 		if (rep->flags & MP_F_ASYNC) {
 			handle_async(rep);
 			continue;
@@ -366,7 +396,7 @@ static int error_of(const struct mp_msg *rep)
 {
 	if (rep->type != MP_T_ERROR)
 		return 0;
-	fprintf(stderr, "muisp-client: %s: %s\n",
+	cli_warn("%s: %s",
 		mp_error_name((int)rep->u[MP_A_ERROR]),
 		mp_has(rep, MP_A_MESSAGE) ? rep->s[MP_A_MESSAGE] : "");
 	return (int)rep->u[MP_A_ERROR];
@@ -457,14 +487,14 @@ static int cmd_buy(int argc, char **argv)
 {
 	struct mp_msg req, rep;
 	int metric, method;
-	uint64_t serial;
+	uint64_t serial, soft, hard;
 
 	if (argc != 3)
-		die("usage: buy METRIC SOFT HARD");
-	metric = mp_metric_parse(argv[0]);
-	method = mp_method_parse(G.method);
-	if (metric < 0 || method < 0)
-		die("unknown metric or method");
+		exit(cli_usage("buy takes METRIC SOFT HARD"));
+	metric = metric_arg("metric", argv[0]);
+	method = method_arg("-m", G.method);
+	soft = number("SOFT", argv[1], UINT64_MAX);
+	hard = number("HARD", argv[2], UINT64_MAX);
 	mp_init(&req, MP_T_OFFER_GET, 0, 0);
 	if (transact(&req, &rep) != MP_T_OFFER)
 		return error_of(&rep) ? 1 : 1;
@@ -473,8 +503,8 @@ static int cmd_buy(int argc, char **argv)
 	mp_set_u(&req, MP_A_METRIC, (uint64_t)metric);
 	mp_set_u(&req, MP_A_METHOD, (uint64_t)method);
 	mp_set_u(&req, MP_A_PRIVACY, G.privacy > 0 ? 1 : 0);
-	mp_set_u(&req, MP_A_SOFT, strtoull(argv[1], NULL, 10));
-	mp_set_u(&req, MP_A_HARD, strtoull(argv[2], NULL, 10));
+	mp_set_u(&req, MP_A_SOFT, soft);
+	mp_set_u(&req, MP_A_HARD, hard);
 	if (transact(&req, &rep) != MP_T_QUOTE)
 		return error_of(&rep) ? 1 : 1;
 	serial = rep.u[MP_A_SERIAL];
@@ -517,8 +547,8 @@ static int cmd_bind(void)
 	uint64_t serial = current_serial();
 
 	if (load_receipt(serial, r, &len))
-		die("no stored receipt for contract %llu",
-		    (unsigned long long)serial);
+		cli_die("no stored receipt for contract %llu",
+			(unsigned long long)serial);
 	for (;;) {
 		mp_init(&req, MP_T_BIND, 0, 0);
 		mp_set_bytes(&req, MP_A_RECEIPT, r, len);
@@ -551,14 +581,16 @@ static int cmd_bind(void)
 static int cmd_simple(uint8_t type, int argc, char **argv)
 {
 	struct mp_msg rep;
-	uint64_t serial = current_serial(), soft = 0;
+	uint64_t serial, soft = 0;
+	int t;
 
 	if (type == MP_T_EXTEND) {
 		if (argc != 1)
-			die("usage: extend SOFT");
-		soft = strtoull(argv[0], NULL, 10);
+			exit(cli_usage("extend takes SOFT"));
+		soft = number("SOFT", argv[0], UINT64_MAX);
 	}
-	int t = simple(type, serial, soft, &rep);
+	serial = current_serial();
+	t = simple(type, serial, soft, &rep);
 
 	if (t == MP_T_STATUS) {
 		print_status(&rep);
@@ -575,10 +607,11 @@ static int cmd_simple(uint8_t type, int argc, char **argv)
 /* Keep the channel open: show warnings and answer them. */
 static int cmd_watch(int argc, char **argv)
 {
-	int secs = argc ? atoi(argv[0]) : 0;
-	time_t end = time(NULL) + secs;
+	uint64_t secs = argc ? number("SECONDS", argv[0], INT32_MAX) : 0;
+	time_t end = time(NULL) + (time_t)secs;
 	struct mp_msg m;
 
+	connect_channel();
 	printf("watching\n");
 	fflush(stdout);
 	while (!secs || time(NULL) < end) {
@@ -599,17 +632,20 @@ static int cmd_op(int argc, char **argv)
 
 	if (!strcmp(what, "voucher-issue") && argc == 2) {
 		mp_init(&req, MP_T_OP_VOUCHER_ISSUE, 0, 0);
-		mp_set_u(&req, MP_A_AMOUNT, strtoull(argv[1], NULL, 10));
+		mp_set_u(&req, MP_A_AMOUNT, number("AMOUNT", argv[1],
+						   UINT64_MAX));
 	} else if (!strcmp(what, "voucher-show") && argc == 2) {
 		mp_init(&req, MP_T_OP_VOUCHER_SHOW, 0, 0);
 		mp_set_s(&req, MP_A_CODE, argv[1]);
 	} else if (!strcmp(what, "contract-create") && argc >= 5) {
 		/* contract-create METRIC SOFT HARD METHOD [ROOM] */
 		mp_init(&req, MP_T_OP_CONTRACT_CREATE, 0, 0);
-		mp_set_u(&req, MP_A_METRIC, (uint64_t)mp_metric_parse(argv[1]));
-		mp_set_u(&req, MP_A_SOFT, strtoull(argv[2], NULL, 10));
-		mp_set_u(&req, MP_A_HARD, strtoull(argv[3], NULL, 10));
-		mp_set_u(&req, MP_A_METHOD, (uint64_t)mp_method_parse(argv[4]));
+		mp_set_u(&req, MP_A_METRIC,
+			 (uint64_t)metric_arg("METRIC", argv[1]));
+		mp_set_u(&req, MP_A_SOFT, number("SOFT", argv[2], UINT64_MAX));
+		mp_set_u(&req, MP_A_HARD, number("HARD", argv[3], UINT64_MAX));
+		mp_set_u(&req, MP_A_METHOD,
+			 (uint64_t)method_arg("METHOD", argv[4]));
 		if (argc > 5)
 			mp_set_s(&req, MP_A_ROOM, argv[5]);
 	} else if (!strcmp(what, "contract-list") && argc == 1) {
@@ -623,22 +659,25 @@ static int cmd_op(int argc, char **argv)
 			!strcmp(what, "contract-settle") ?
 			MP_T_OP_CONTRACT_SETTLE : !strcmp(what, "unbind") ?
 			MP_T_OP_UNBIND : MP_T_OP_CONTRACT_TERMINATE, 0, 0);
-		mp_set_u(&req, MP_A_SERIAL, strtoull(argv[1], NULL, 10));
+		mp_set_u(&req, MP_A_SERIAL, number("SERIAL", argv[1],
+						   UINT64_MAX));
 	} else if (!strcmp(what, "usage-add") && argc == 3) {
 		mp_init(&req, MP_T_OP_USAGE_ADD, 0, 0);
-		mp_set_u(&req, MP_A_SERIAL, strtoull(argv[1], NULL, 10));
-		mp_set_u(&req, MP_A_USAGE, strtoull(argv[2], NULL, 10));
+		mp_set_u(&req, MP_A_SERIAL, number("SERIAL", argv[1],
+						   UINT64_MAX));
+		mp_set_u(&req, MP_A_USAGE, number("N", argv[2], UINT64_MAX));
 	} else if (!strcmp(what, "key-rotate") && argc == 1) {
 		mp_init(&req, MP_T_OP_KEY_ROTATE, 0, 0);
 	} else if (!strcmp(what, "room-show") && argc == 2) {
 		mp_init(&req, MP_T_OP_ROOM_SHOW, 0, 0);
 		mp_set_s(&req, MP_A_ROOM, argv[1]);
 	} else {
-		die("usage: op voucher-issue AMOUNT | voucher-show CODE | "
-		    "contract-create METRIC SOFT HARD METHOD [ROOM] | "
-		    "contract-list | contract-show|contract-terminate|"
-		    "contract-settle|unbind SERIAL | usage-add SERIAL N | "
-		    "key-rotate | room-show ROOM");
+		exit(cli_usage("op takes voucher-issue AMOUNT | voucher-show "
+			       "CODE | contract-create METRIC SOFT HARD METHOD "
+			       "[ROOM] | contract-list | contract-show|"
+			       "contract-terminate|contract-settle|unbind "
+			       "SERIAL | usage-add SERIAL N | key-rotate | "
+			       "room-show ROOM"));
 	}
 	for (;;) {
 		int t = transact(&req, &rep);
@@ -686,12 +725,11 @@ static int cmd_ike(const char *cmd, int argc)
 		.timeout_s = G.wait_set ? G.wait_s : 60,
 	};
 
-	if (argc || k.timeout_s <= 0) {
-		fprintf(stderr, "muisp-client: %s\n", argc ?
-			"cert, connect and disconnect take options only" :
-			"--wait must be at least 1 second");
-		return 2;
-	}
+	if (argc)
+		return cli_usage("cert, connect and disconnect take options "
+				 "only");
+	if (k.timeout_s <= 0)
+		return cli_badarg("--wait", "0", "at least 1 second for IKE");
 	k.router_id = G.router_id ? G.router_id :
 		      G.name ? G.name : k.router;
 	if (!strcmp(cmd, "cert"))
@@ -701,9 +739,14 @@ static int cmd_ike(const char *cmd, int argc)
 	return client_ike_disconnect(&k);
 }
 
-static void usage(void)
+static const char *const channel_cmds[] = {
+	"offer", "buy", "bind", "status", "suspend", "resume", "start",
+	"extend", "terminate", "watch", "op", NULL,
+};
+
+static void usage(FILE *f)
 {
-	fprintf(stderr,
+	fprintf(f,
 		"usage: muisp-client [options] command [args]\n"
 		"  offer | buy METRIC SOFT HARD | bind | status | suspend |\n"
 		"  resume | extend SOFT | terminate | watch [SECONDS]\n"
@@ -714,8 +757,8 @@ static void usage(void)
 		"  -O SOCKET op ...   operator commands on the local socket\n"
 		"options: -s SERVER -p PORT -b SOURCE --ca FILE --name NAME --plain\n"
 		"  -S STATEDIR -c SERIAL -m METHOD -P PAYMENT (voucher code)\n"
-		"  --password PW --esp --start --wait SECONDS\n");
-	exit(2);
+		"  --password PW --esp --start --wait SECONDS\n"
+		"exit status: 0 ok, 1 failed, 2 usage error\n");
 }
 
 int main(int argc, char **argv)
@@ -733,19 +776,21 @@ int main(int argc, char **argv)
 		{ "router-id", required_argument, NULL, 'I' },
 		{ "cacert", required_argument, NULL, 'C' },
 		{ "uri", required_argument, NULL, 'U' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *cmd;
-	int ch, rc;
+	int ch, rc, i;
 
+	cli_init("muisp-client");
 	G.privacy = -1;
-	while ((ch = getopt_long(argc, argv, "s:p:S:c:m:P:O:b:", opts,
+	while ((ch = getopt_long(argc, argv, "s:p:S:c:m:P:O:b:h", opts,
 				 NULL)) != -1) {
 		switch (ch) {
 		case 's': G.server = optarg; break;
 		case 'p': G.port = optarg; break;
 		case 'S': G.statedir = optarg; break;
-		case 'c': G.serial = strtoull(optarg, NULL, 10); break;
+		case 'c': G.serial = number("-c", optarg, UINT64_MAX); break;
 		case 'm': G.method = optarg; break;
 		case 'P': G.pay = optarg; break;
 		case 'O': G.opsock = optarg; break;
@@ -756,25 +801,36 @@ int main(int argc, char **argv)
 		case 'W': G.password = optarg; break;
 		case 'E': G.privacy = 1; break;
 		case 'T': G.start = 1; break;
-		case 'w': G.wait_s = atoi(optarg); G.wait_set = 1; break;
+		case 'w':
+			G.wait_s = (int)number("--wait", optarg, INT32_MAX);
+			G.wait_set = 1;
+			break;
 		case 'R': G.router = optarg; break;
 		case 'I': G.router_id = optarg; break;
 		case 'C': G.cacert = optarg; break;
 		case 'U': G.uri = optarg; break;
-		default: usage();
+		case 'h': usage(stdout); return CLI_EXIT_OK;
+		default: usage(stderr); return CLI_EXIT_USAGE;
 		}
 	}
-	if (optind >= argc)
-		usage();
+	if (optind >= argc) {
+		usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
 	cmd = argv[optind++];
 	argc -= optind;
 	argv += optind;
+	if (!strcmp(cmd, "cert") || !strcmp(cmd, "connect") ||
+	    !strcmp(cmd, "disconnect")) {
+		statedir_init();
+		return cmd_ike(cmd, argc);
+	}
+	for (i = 0; channel_cmds[i] && strcmp(channel_cmds[i], cmd); i++)
+		;
+	if (!channel_cmds[i])
+		return cli_usage("unknown command '%s'", cmd);
 	if (strcmp(cmd, "op"))
 		statedir_init();
-	if (!strcmp(cmd, "cert") || !strcmp(cmd, "connect") ||
-	    !strcmp(cmd, "disconnect"))
-		return cmd_ike(cmd, argc);
-	connect_channel();
 	if (!strcmp(cmd, "offer"))
 		rc = cmd_offer();
 	else if (!strcmp(cmd, "buy"))
@@ -793,15 +849,14 @@ int main(int argc, char **argv)
 		rc = cmd_simple(MP_T_TERMINATE, argc, argv);
 	else if (!strcmp(cmd, "watch"))
 		rc = cmd_watch(argc, argv);
-	else if (!strcmp(cmd, "op"))
-		rc = cmd_op(argc, argv);
 	else
-		usage();
+		rc = cmd_op(argc, argv);
 	if (G.ssl) {
 		SSL_shutdown(G.ssl);
 		SSL_free(G.ssl);
 	}
 	SSL_CTX_free(G.ctx);
-	close(G.fd);
+	if (G.fd >= 0)
+		close(G.fd);
 	return rc;
 }

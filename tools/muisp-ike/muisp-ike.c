@@ -18,30 +18,28 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "ike_conf.h"
-#include "log.h"
+#include "parse.h"
 #include "vici.h"
 
-static void __attribute__((noreturn))
-usage(void)
+static void usage(FILE *f)
 {
-	fprintf(stderr,
+	fprintf(f,
 		"usage: muisp-ike conf router|client|strongswan [options]\n"
-		"       muisp-ike load-cert [--uri U] CERT\n");
-	exit(2);
+		"       muisp-ike load-cert [--uri U] CERT\n"
+		"exit status: 0 ok, 1 failed, 2 usage error\n");
 }
 
-static unsigned
-num(const char *s)
+/* Seconds for --life and --rekey. */
+static unsigned int seconds(const char *key, const char *s)
 {
-	char *end;
-	unsigned long v;
+	const char *why;
+	uint64_t v;
 
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || !*s || v > 1000000)
-		fatalx("bad number: %s", s);
-	return (unsigned)v;
+	if (parse_uint(s, 1000000, &v, &why) < 0)
+		exit(cli_badarg(key, s, why));
+	return (unsigned int)v;
 }
 
 enum {
@@ -76,8 +74,8 @@ struct args {
 	const char *uri;
 };
 
-static int
-parse(int argc, char **argv, struct args *a)
+/* Options of a command (argv[0]); the index of the first operand. */
+static int parse(int argc, char **argv, struct args *a)
 {
 	int ch;
 
@@ -89,9 +87,13 @@ parse(int argc, char **argv, struct args *a)
 		case O_ID: a->r.id = optarg; break;
 		case O_LOCAL: a->r.local_addrs = optarg; break;
 		case O_NAME: a->r.name = a->c.name = optarg; break;
-		case O_LIFE: a->r.life_time = a->c.life_time = num(optarg); break;
+		case O_LIFE:
+			a->r.life_time = a->c.life_time =
+				seconds("--life", optarg);
+			break;
 		case O_REKEY:
-			a->r.rekey_time = a->c.rekey_time = num(optarg);
+			a->r.rekey_time = a->c.rekey_time =
+				seconds("--rekey", optarg);
 			break;
 		case O_ROUTER: a->c.router = optarg; break;
 		case O_ROUTER_ID: a->c.router_id = optarg; break;
@@ -102,21 +104,21 @@ parse(int argc, char **argv, struct args *a)
 		case O_ROUTES: a->s.install_routes = 1; break;
 		case O_URI: a->uri = optarg; break;
 		case O_NOREKEY: a->r.no_rekey = a->c.no_rekey = 1; break;
-		default: usage();
+		default: usage(stderr); exit(CLI_EXIT_USAGE);
 		}
 	}
 	return optind;
 }
 
-static int
-cmd_conf(int argc, char **argv)
+static int cmd_conf(int argc, char **argv)
 {
 	struct args a;
 	int r;
 
 	if (argc < 2)
-		usage();
-	parse(argc - 1, argv + 1, &a);
+		return cli_usage("conf needs router, client or strongswan");
+	if (parse(argc - 1, argv + 1, &a) != argc - 1)
+		return cli_usage("conf %s takes options only", argv[1]);
 	if (strcmp(argv[1], "router") == 0)
 		r = ike_conf_router(stdout, &a.r);
 	else if (strcmp(argv[1], "client") == 0)
@@ -124,34 +126,33 @@ cmd_conf(int argc, char **argv)
 	else if (strcmp(argv[1], "strongswan") == 0)
 		r = ike_conf_strongswan(stdout, &a.s);
 	else
-		usage();
+		return cli_badarg("conf kind", argv[1],
+				  "expected router, client or strongswan");
 	if (r < 0)
-		fatal("conf %s: missing or unsafe option", argv[1]);
-	return 0;
+		return cli_usage("conf %s: missing or unsafe option", argv[1]);
+	return CLI_EXIT_OK;
 }
 
-static char *
-slurp(const char *path, size_t *len)
+static char *slurp(const char *path, size_t *len)
 {
 	FILE *fp = fopen(path, "r");
 	char *buf;
 	long n;
 
 	if (!fp)
-		fatal("%s", path);
+		cli_die("%s: %s", path, strerror(errno));
 	if (fseek(fp, 0, SEEK_END) < 0 || (n = ftell(fp)) < 0 ||
 	    n > 60000 || fseek(fp, 0, SEEK_SET) < 0)
-		fatalx("%s: unreadable or too large", path);
+		cli_die("%s: unreadable or too large", path);
 	buf = malloc((size_t)n + 1);
 	if (!buf || fread(buf, 1, (size_t)n, fp) != (size_t)n)
-		fatalx("%s: read failed", path);
+		cli_die("%s: read failed", path);
 	fclose(fp);
 	*len = (size_t)n;
 	return buf;
 }
 
-static int
-cmd_load_cert(int argc, char **argv)
+static int cmd_load_cert(int argc, char **argv)
 {
 	struct vici_builder b;
 	struct vici_conn *c;
@@ -164,24 +165,25 @@ cmd_load_cert(int argc, char **argv)
 
 	i = parse(argc, argv, &a);
 	if (i != argc - 1)
-		usage();
+		return cli_usage("load-cert takes one certificate file");
 	pem = slurp(argv[i], &len);
 	c = vici_connect(a.uri);
 	if (!c)
-		fatal("connect %s", a.uri ? a.uri : "default socket");
+		cli_die("connect %s: %s", a.uri ? a.uri : "default socket",
+			strerror(errno));
 	vici_builder_init(&b);
 	vici_add_kv_str(&b, "type", "X509");
 	vici_add_kv_str(&b, "flag", "NONE");
 	vici_add_kv(&b, "data", pem, len);
 	if (vici_builder_finish(&b) < 0)
-		fatal("load-cert request");
+		cli_die("load-cert request: %s", strerror(errno));
 	res = vici_command(c, "load-cert", &b);
 	if (!res)
-		fatal("load-cert");
+		cli_die("load-cert: %s", strerror(errno));
 	ok = vici_find_str(&res->root, "success");
 	msg = vici_find_str(&res->root, "errmsg");
 	if (!ok || strcmp(ok, "yes") != 0)
-		fatalx("load-cert refused: %s", msg ? msg : "no reason");
+		cli_die("load-cert refused: %s", msg ? msg : "no reason");
 	printf("loaded %s\n", argv[i]);
 	vici_msg_free(res);
 	vici_builder_reset(&b);
@@ -190,15 +192,21 @@ cmd_load_cert(int argc, char **argv)
 	return 0;
 }
 
-int
-main(int argc, char **argv)
+int main(int argc, char **argv)
 {
-	log_init(1, 0);
-	if (argc < 2)
-		usage();
+	cli_init("muisp-ike");
+	if (argc < 2) {
+		usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
+	    !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return CLI_EXIT_OK;
+	}
 	if (strcmp(argv[1], "conf") == 0)
 		return cmd_conf(argc - 1, argv + 1);
 	if (strcmp(argv[1], "load-cert") == 0)
 		return cmd_load_cert(argc - 1, argv + 1);
-	usage();
+	return cli_usage("unknown command '%s'", argv[1]);
 }

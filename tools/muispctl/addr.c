@@ -87,7 +87,7 @@ static int addr_list(struct ctl *c, int argc, char **argv)
 	int rc = EXIT_OK;
 
 	if (argc > 1)
-		return ctl_usage("addr list takes no arguments");
+		return cli_usage("addr list takes no arguments");
 	if (!ctl_nl(c, &rc))
 		return rc;
 	t = table();
@@ -110,9 +110,9 @@ static int addr_show(struct ctl *c, int argc, char **argv)
 	int rc = EXIT_OK;
 
 	if (argc != 2)
-		return ctl_usage("addr show needs one ADDRESS");
+		return cli_usage("addr show needs one ADDRESS");
 	if (parse_ip(argv[1], &ip, &why) < 0)
-		return ctl_badarg("address", argv[1], why);
+		return cli_badarg("address", argv[1], why);
 	if (!ctl_nl(c, &rc))
 		return rc;
 	c->attr_names = attr_names;
@@ -138,9 +138,9 @@ static int addr_set_args(int argc, char **argv, struct muisp_nl_addr *a)
 
 	memset(a, 0, sizeof(*a));
 	if (argc < 2)
-		return ctl_usage("addr set needs an ADDRESS");
+		return cli_usage("addr set needs an ADDRESS");
 	if (parse_ip(argv[1], &a->addr, &why) < 0)
-		return ctl_badarg("address", argv[1], why);
+		return cli_badarg("address", argv[1], why);
 	MUISP_NL_SET(a, MUISP_ADDR_A_ADDR);
 	argc -= 2;
 	argv += 2;
@@ -154,19 +154,19 @@ static int addr_set_args(int argc, char **argv, struct muisp_nl_addr *a)
 			MUISP_NL_SET(a, MUISP_ADDR_A_STATE);
 		} else if (!strcmp(key, "contract")) {
 			if (parse_uint(val, UINT32_MAX, &v, &why) < 0)
-				return ctl_badarg("contract", val, why);
+				return cli_badarg("contract", val, why);
 			if (!v)
-				return ctl_badarg("contract", val,
+				return cli_badarg("contract", val,
 						  "must be non-zero");
 			a->contract_id = (uint32_t)v;
 			MUISP_NL_SET(a, MUISP_ADDR_A_CONTRACT_ID);
 		} else if (!strcmp(key, "mac")) {
 			if (parse_mac(val, a->mac, &why) < 0)
-				return ctl_badarg("mac", val, why);
+				return cli_badarg("mac", val, why);
 			MUISP_NL_SET(a, MUISP_ADDR_A_MAC);
 		} else if (!strcmp(key, "reqid") || !strcmp(key, "if-id")) {
 			if (parse_uint(val, UINT32_MAX, &v, &why) < 0)
-				return ctl_badarg(key, val, why);
+				return cli_badarg(key, val, why);
 			if (key[0] == 'r') {
 				a->xfrm_reqid = (uint32_t)v;
 				MUISP_NL_SET(a, MUISP_ADDR_A_XFRM_REQID);
@@ -176,7 +176,7 @@ static int addr_set_args(int argc, char **argv, struct muisp_nl_addr *a)
 			}
 		} else if (!strcmp(key, "spi") || !strcmp(key, "spi-prev")) {
 			if (parse_uint_hex(val, UINT32_MAX, &v, &why) < 0)
-				return ctl_badarg(key, val, why);
+				return cli_badarg(key, val, why);
 			if (!strcmp(key, "spi")) {
 				a->xfrm_spi = (uint32_t)v;
 				MUISP_NL_SET(a, MUISP_ADDR_A_XFRM_SPI);
@@ -190,27 +190,27 @@ static int addr_set_args(int argc, char **argv, struct muisp_nl_addr *a)
 			else if (!strcmp(val, "esp"))
 				a->xfrm_proto = IPPROTO_ESP;
 			else
-				return ctl_badarg("tunnel", val,
+				return cli_badarg("tunnel", val,
 						  "must be ah or esp");
 			MUISP_NL_SET(a, MUISP_ADDR_A_XFRM_PROTO);
 		} else if (!strcmp(key, "excl")) {
 			a->flags |= MUISP_ADDR_F_EXCL;
 			MUISP_NL_SET(a, MUISP_ADDR_A_FLAGS);
 		} else {
-			return ctl_usage("unknown addr set argument '%s'", key);
+			return cli_usage("unknown addr set argument '%s'", key);
 		}
 	}
 	if (r < 0)
 		return EXIT_USAGE;
 	if (!MUISP_NL_HAS(a, MUISP_ADDR_A_STATE))
-		return ctl_usage("addr set needs 'state %s'",
+		return cli_usage("addr set needs 'state %s'",
 				 name_list(&addr_state_names));
 	if (a->state == MUISP_ADDR_STATE_BOUND &&
 	    !MUISP_NL_HAS(a, MUISP_ADDR_A_CONTRACT_ID))
-		return ctl_usage("state bound needs 'contract ID'");
+		return cli_usage("state bound needs 'contract ID'");
 	if (a->state != MUISP_ADDR_STATE_BOUND &&
 	    MUISP_NL_HAS(a, MUISP_ADDR_A_CONTRACT_ID))
-		return ctl_usage("'contract' is only valid with state bound");
+		return cli_usage("'contract' is only valid with state bound");
 	return EXIT_OK;
 }
 
@@ -237,9 +237,9 @@ static int addr_del(struct ctl *c, int argc, char **argv)
 	int rc = EXIT_OK;
 
 	if (argc != 2)
-		return ctl_usage("addr del needs one ADDRESS");
+		return cli_usage("addr del needs one ADDRESS");
 	if (parse_ip(argv[1], &ip, &why) < 0)
-		return ctl_badarg("address", argv[1], why);
+		return cli_badarg("address", argv[1], why);
 	if (!ctl_nl(c, &rc))
 		return rc;
 	c->attr_names = attr_names;

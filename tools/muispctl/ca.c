@@ -66,9 +66,9 @@ static int set_opt(struct ca_args *a, const char *name, const char *val)
 
 	if (!strcmp(name, "--days")) {
 		if (parse_uint(val, DAYS_MAX, &v, &why) < 0)
-			return ctl_badarg("--days", val, why);
+			return cli_badarg("--days", val, why);
 		if (v == 0)
-			return ctl_badarg("--days", val, "must be 1 or more");
+			return cli_badarg("--days", val, "must be 1 or more");
 		a->days = (unsigned int)v;
 	} else if (!strcmp(name, "--force")) {
 		a->force = 1;
@@ -76,7 +76,7 @@ static int set_opt(struct ca_args *a, const char *name, const char *val)
 		a->dir = val;
 	} else if (!strcmp(name, "--notice")) {
 		if (!muisp_ca_valid_notice(val))
-			return ctl_badarg("--notice", val,
+			return cli_badarg("--notice", val,
 					  "1-200 characters without control "
 					  "characters, '\"', '\\' or '$'");
 		a->notice = val;
@@ -104,7 +104,7 @@ static int ca_parse(int argc, char **argv, unsigned int allowed, int npos,
 
 		if (strncmp(arg, "--", 2) || !arg[2]) {
 			if (a->npos == npos)
-				return ctl_usage("ca %s: unexpected argument "
+				return cli_usage("ca %s: unexpected argument "
 						 "'%s' (expected %s)",
 						 a->verb, arg, what);
 			a->pos[a->npos++] = arg;
@@ -118,7 +118,7 @@ static int ca_parse(int argc, char **argv, unsigned int allowed, int npos,
 				break;
 		if (k == sizeof(ca_opts) / sizeof(ca_opts[0]) ||
 		    !(ca_opts[k].flag & allowed))
-			return ctl_usage("ca %s: unknown option '%.*s'",
+			return cli_usage("ca %s: unknown option '%.*s'",
 					 a->verb, (int)n, arg);
 		if (ca_opts[k].has_value) {
 			if (eq)
@@ -126,10 +126,10 @@ static int ca_parse(int argc, char **argv, unsigned int allowed, int npos,
 			else if (i + 1 < argc)
 				val = argv[++i];
 			else
-				return ctl_usage("ca %s: '%s' needs a value",
+				return cli_usage("ca %s: '%s' needs a value",
 						 a->verb, arg);
 		} else if (eq) {
-			return ctl_usage("ca %s: '%.*s' takes no value",
+			return cli_usage("ca %s: '%.*s' takes no value",
 					 a->verb, (int)n, arg);
 		}
 		rc = set_opt(a, ca_opts[k].name, val);
@@ -137,7 +137,7 @@ static int ca_parse(int argc, char **argv, unsigned int allowed, int npos,
 			return rc;
 	}
 	if (a->npos != npos)
-		return ctl_usage("ca %s: expected %s", a->verb, what);
+		return cli_usage("ca %s: expected %s", a->verb, what);
 	return EXIT_OK;
 }
 
@@ -145,8 +145,7 @@ static int ca_parse(int argc, char **argv, unsigned int allowed, int npos,
 static int ca_fail(const struct ca_args *a, const struct muisp_ca_err *err,
 		   const char *hint)
 {
-	fprintf(stderr, "muispctl: ca %s: %s%s\n", a->verb, err->msg,
-		hint ? hint : "");
+	cli_warn("ca %s: %s%s", a->verb, err->msg, hint ? hint : "");
 	return EXIT_FAIL;
 }
 
@@ -186,11 +185,10 @@ static int ca_init(struct ctl *c, int argc, char **argv)
 	dir = a.pos[0];
 	cn = a.pos[1];
 	if (!muisp_ca_valid_cn(cn))
-		return ctl_badarg("CN", cn, "1-64 characters, none of "
+		return cli_badarg("CN", cn, "1-64 characters, none of "
 				  ",=+/\\\"<>;# or control characters");
 	if (make_dir(dir) < 0) {
-		fprintf(stderr, "muispctl: ca init: %s: %s\n", dir,
-			strerror(errno));
+		cli_warn("ca init: %s: %s", dir, strerror(errno));
 		return EXIT_FAIL;
 	}
 	if (muisp_ca_init(dir, cn, a.days, a.force, &err) < 0)
@@ -206,7 +204,7 @@ static int ca_out_files(struct ca_args *a, const char *name, char *cert,
 			char *key, size_t cap)
 {
 	if (!a->out_cert != !a->out_key)
-		return ctl_usage("ca %s: --out-cert and --out-key go together",
+		return cli_usage("ca %s: --out-cert and --out-key go together",
 				 a->verb);
 	if (!a->out_cert) {
 		snprintf(cert, cap, "%s.pem", name);
@@ -215,7 +213,7 @@ static int ca_out_files(struct ca_args *a, const char *name, char *cert,
 		a->out_key = key;
 	}
 	if (!strcmp(a->out_cert, a->out_key))
-		return ctl_usage("ca %s: --out-cert and --out-key name the "
+		return cli_usage("ca %s: --out-cert and --out-key name the "
 				 "same file", a->verb);
 	return EXIT_OK;
 }
@@ -234,7 +232,7 @@ static int ca_issue(struct ctl *c, int argc, char **argv)
 		return rc;
 	name = a.pos[0];
 	if (!muisp_ca_valid_name(name))
-		return ctl_badarg("NAME", name, "1-64 ASCII characters, no "
+		return cli_badarg("NAME", name, "1-64 ASCII characters, no "
 				  "blanks or ,=+/\\\"<>;#");
 	rc = ca_out_files(&a, name, cert, key, sizeof(cert));
 	if (rc != EXIT_OK)
@@ -243,7 +241,7 @@ static int ca_issue(struct ctl *c, int argc, char **argv)
 	    sizeof(cacert) ||
 	    (size_t)snprintf(cakey, sizeof(cakey), "%s/ca.key", a.dir) >=
 	    sizeof(cakey))
-		return ctl_badarg("--ca", a.dir, "path too long");
+		return cli_badarg("--ca", a.dir, "path too long");
 	if (muisp_ca_issue(cacert, cakey, name, a.notice, a.days, a.out_cert,
 			   a.out_key, a.force, &err) < 0)
 		return ca_fail(&a, &err, errno == EEXIST ?
@@ -270,7 +268,7 @@ static int ca_selfsign(struct ctl *c, int argc, char **argv)
 		return rc;
 	name = a.pos[0];
 	if (!muisp_ca_valid_name(name))
-		return ctl_badarg("NAME", name, "1-64 ASCII characters, no "
+		return cli_badarg("NAME", name, "1-64 ASCII characters, no "
 				  "blanks or ,=+/\\\"<>;#");
 	rc = ca_out_files(&a, name, cert, key, sizeof(cert));
 	if (rc != EXIT_OK)

@@ -35,7 +35,7 @@ static int config_show(struct ctl *c, int argc, char **argv)
 	int rc = EXIT_OK;
 
 	if (argc > 1)
-		return ctl_usage("config show takes no arguments");
+		return cli_usage("config show takes no arguments");
 	if (!ctl_nl(c, &rc))
 		return rc;
 	if (muisp_nl_config_get(c->nl, &k) < 0)
@@ -65,9 +65,9 @@ static int set_secs(const char *key, const char *val, uint32_t *field)
 	uint64_t v;
 
 	if (parse_duration_s(val, &v, &why) < 0)
-		return ctl_badarg(key, val, why);
+		return cli_badarg(key, val, why);
 	if (v > UINT32_MAX)
-		return ctl_badarg(key, val, "too large");
+		return cli_badarg(key, val, "too large");
 	*field = (uint32_t)v;
 	return EXIT_OK;
 }
@@ -83,7 +83,7 @@ static int config_set(struct ctl *c, int argc, char **argv)
 	argc--;
 	argv++;
 	if (!argc)
-		return ctl_usage("config set needs KEY VALUE pairs");
+		return cli_usage("config set needs KEY VALUE pairs");
 	while ((r = ctl_kv(&argc, &argv, NULL, &key, &val)) == 0) {
 		rc = EXIT_OK;
 		if (!strcmp(key, "lan")) {
@@ -92,7 +92,7 @@ static int config_set(struct ctl *c, int argc, char **argv)
 			else if (parse_uint(val, UINT32_MAX, &v, &why) == 0)
 				k.lan_ifindex = (uint32_t)v;
 			else if (!(k.lan_ifindex = if_nametoindex(val)))
-				return ctl_badarg("lan", val,
+				return cli_badarg("lan", val,
 						  "no such interface");
 			MUISP_NL_SET(&k, MUISP_CONFIG_A_LAN_IFINDEX);
 		} else if (!strcmp(key, "idle-timeout")) {
@@ -106,22 +106,22 @@ static int config_set(struct ctl *c, int argc, char **argv)
 			MUISP_NL_SET(&k, MUISP_CONFIG_A_USAGE_GAP_S);
 		} else if (!strcmp(key, "max-flows")) {
 			if (parse_size(val, &v, &why) < 0)
-				return ctl_badarg(key, val, why);
+				return cli_badarg(key, val, why);
 			if (v > UINT32_MAX)
-				return ctl_badarg(key, val, "too large");
+				return cli_badarg(key, val, "too large");
 			k.max_flows = (uint32_t)v;
 			MUISP_NL_SET(&k, MUISP_CONFIG_A_MAX_FLOWS);
 		} else if (!strcmp(key, "control-port")) {
 			if (parse_uint(val, 65535, &v, &why) < 0)
-				return ctl_badarg(key, val, why);
+				return cli_badarg(key, val, why);
 			k.control_port = (uint16_t)v;
 			MUISP_NL_SET(&k, MUISP_CONFIG_A_CONTROL_PORT);
 		} else if (!strcmp(key, "require-tunnel")) {
 			if (parse_bool(val, &k.require_tunnel, &why) < 0)
-				return ctl_badarg(key, val, why);
+				return cli_badarg(key, val, why);
 			MUISP_NL_SET(&k, MUISP_CONFIG_A_REQUIRE_TUNNEL);
 		} else {
-			return ctl_usage("unknown config key '%s'", key);
+			return cli_usage("unknown config key '%s'", key);
 		}
 		if (rc != EXIT_OK)
 			return rc;
@@ -188,7 +188,7 @@ static int stats_show(struct ctl *c, int argc, char **argv)
 	char num[12];
 
 	if (argc > 1)
-		return ctl_usage("stats takes no arguments");
+		return cli_usage("stats takes no arguments");
 	if (!ctl_nl(c, &rc))
 		return rc;
 	if (muisp_nl_stats_get(c->nl, &s) < 0)

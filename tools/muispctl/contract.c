@@ -110,9 +110,9 @@ static int parse_id(const char *s, uint32_t *id)
 	uint64_t v;
 
 	if (parse_uint(s, UINT32_MAX, &v, &why) < 0)
-		return ctl_badarg("contract ID", s, why);
+		return cli_badarg("contract ID", s, why);
 	if (!v)
-		return ctl_badarg("contract ID", s, "must be non-zero");
+		return cli_badarg("contract ID", s, "must be non-zero");
 	*id = (uint32_t)v;
 	return EXIT_OK;
 }
@@ -218,12 +218,12 @@ static int open_sources(struct ctl *c, int want, int *rc)
 		return 0;
 	}
 	if (!(have & CV_DAEMON))
-		fprintf(stderr, "muispctl: note: %s: the module's contracts "
-			"only\n", mpd_unreachable(c, derr, buf, sizeof(buf)));
+		cli_warn("note: %s: the module's contracts "
+			 "only", mpd_unreachable(c, derr, buf, sizeof(buf)));
 	else
-		fprintf(stderr, "muispctl: note: %s: muispd's contracts "
-			"without the module's metering\n",
-			kernel_unavailable(kerr));
+		cli_warn("note: %s: muispd's contracts "
+			 "without the module's metering",
+			 kernel_unavailable(kerr));
 	return have;
 }
 
@@ -296,7 +296,7 @@ static int contract_list(struct ctl *c, int argc, char **argv)
 	int want = CV_DAEMON | CV_KERNEL, have, rc = EXIT_OK;
 
 	if (argc > 2 || (argc == 2 && !source_word(argv[1])))
-		return ctl_usage("unknown contract list argument '%s'",
+		return cli_usage("unknown contract list argument '%s'",
 				 argv[argc - 1]);
 	if (argc == 2)
 		want = source_word(argv[1]);
@@ -336,9 +336,9 @@ static int contract_show(struct ctl *c, int argc, char **argv)
 	uint32_t id;
 
 	if (argc < 2)
-		return ctl_usage("contract show needs one ID");
+		return cli_usage("contract show needs one ID");
 	if (argc > 3 || (argc == 3 && !source_word(argv[2])))
-		return ctl_usage("unknown contract show argument '%s'",
+		return cli_usage("unknown contract show argument '%s'",
 				 argv[argc - 1]);
 	if (argc == 3)
 		want = source_word(argv[2]);
@@ -370,9 +370,9 @@ static int contract_show(struct ctl *c, int argc, char **argv)
 			return ctl_nl_fail(c, "contract show");
 	}
 	if (!dfound && !kfound) {
-		fprintf(stderr, "muispctl: contract show: no contract %u in "
-			"muispd%s\n", id, have & CV_KERNEL ?
-			" or the module" : "");
+		cli_warn("contract show: no contract %u in "
+			 "muispd%s", id, have & CV_KERNEL ?
+			 " or the module" : "");
 		return EXIT_FAIL;
 	}
 	if (cview_init(&v, have, 1, c->fmt) < 0 ||
@@ -393,7 +393,7 @@ static int set_u64(struct muisp_nl_contract *k, unsigned int attr,
 
 	if ((time ? parse_duration_ms(val, field, &why) :
 		    parse_size(val, field, &why)) < 0)
-		return ctl_badarg(key, val, why);
+		return cli_badarg(key, val, why);
 	MUISP_NL_SET(k, attr);
 	return EXIT_OK;
 }
@@ -407,7 +407,7 @@ static int contract_set(struct ctl *c, int argc, char **argv)
 
 	memset(&k, 0, sizeof(k));
 	if (argc < 2)
-		return ctl_usage("contract set needs an ID");
+		return cli_usage("contract set needs an ID");
 	if ((rc = parse_id(argv[1], &k.id)) != EXIT_OK)
 		return rc;
 	MUISP_NL_SET(&k, MUISP_CONTRACT_A_ID);
@@ -418,10 +418,10 @@ static int contract_set(struct ctl *c, int argc, char **argv)
 		if (!strcmp(key, "status")) {
 			v = name_lookup(&contract_status_names, val);
 			if (v == MUISP_CONTRACT_STATUS_EXTINGUISHED)
-				return ctl_badarg("status", val,
+				return cli_badarg("status", val,
 					"set by the kernel only");
 			if (v < 0)
-				return ctl_badarg("status", val,
+				return cli_badarg("status", val,
 					"expected active|suspended|delinquent");
 			k.status = (uint8_t)v;
 			MUISP_NL_SET(&k, MUISP_CONTRACT_A_STATUS);
@@ -439,7 +439,7 @@ static int contract_set(struct ctl *c, int argc, char **argv)
 		} else if (!strcmp(key, "expires")) {
 			if (parse_expiry(val, time(NULL), &k.expires_s,
 					 &why) < 0)
-				return ctl_badarg("expires", val, why);
+				return cli_badarg("expires", val, why);
 			MUISP_NL_SET(&k, MUISP_CONTRACT_A_EXPIRES_S);
 		} else if (!strcmp(key, "up-bytes")) {
 			rc = set_u64(&k, MUISP_CONTRACT_A_UP_BYTES,
@@ -466,7 +466,7 @@ static int contract_set(struct ctl *c, int argc, char **argv)
 			k.flags |= MUISP_CONTRACT_F_RESET_USAGE;
 			MUISP_NL_SET(&k, MUISP_CONTRACT_A_FLAGS);
 		} else {
-			return ctl_usage("unknown contract set argument '%s'",
+			return cli_usage("unknown contract set argument '%s'",
 					 key);
 		}
 		if (rc != EXIT_OK)
@@ -483,7 +483,7 @@ static int contract_set(struct ctl *c, int argc, char **argv)
 			return rc;
 		if (muisp_nl_contract_get(c->nl, k.id, &cur) < 0) {
 			if (errno == ENOENT)
-				return ctl_usage("contract %u does not exist: "
+				return cli_usage("contract %u does not exist: "
 						 "give its 'metric'", k.id);
 			return ctl_nl_fail(c, "contract set");
 		}
@@ -491,12 +491,12 @@ static int contract_set(struct ctl *c, int argc, char **argv)
 	}
 	if (soft) {
 		if (parse_limit(k.metric, soft, &k.soft_limit, &why) < 0)
-			return ctl_badarg("soft", soft, why);
+			return cli_badarg("soft", soft, why);
 		MUISP_NL_SET(&k, MUISP_CONTRACT_A_SOFT_LIMIT);
 	}
 	if (hard) {
 		if (parse_limit(k.metric, hard, &k.hard_limit, &why) < 0)
-			return ctl_badarg("hard", hard, why);
+			return cli_badarg("hard", hard, why);
 		MUISP_NL_SET(&k, MUISP_CONTRACT_A_HARD_LIMIT);
 	}
 	if (!ctl_nl(c, &rc))
@@ -513,7 +513,7 @@ static int contract_del(struct ctl *c, int argc, char **argv)
 	int rc;
 
 	if (argc != 2)
-		return ctl_usage("contract del needs one ID");
+		return cli_usage("contract del needs one ID");
 	if ((rc = parse_id(argv[1], &id)) != EXIT_OK)
 		return rc;
 	if (!ctl_nl(c, &rc))
@@ -546,8 +546,7 @@ static int end_refused(struct ctl *c, const char *what, uint32_t id,
 		return EXIT_FAIL;
 	}
 	if (st.type == MP_T_ERROR && st.u[MP_A_ERROR] == MP_ERR_UNKNOWN) {
-		fprintf(stderr, "muispctl: %s: no contract %u in muispd\n",
-			what, id);
+		cli_warn("%s: no contract %u in muispd", what, id);
 		return EXIT_FAIL;
 	}
 	if (st.type != MP_T_STATUS)
@@ -555,25 +554,25 @@ static int end_refused(struct ctl *c, const char *what, uint32_t id,
 	state = contract_state_name((int)st.u[MP_A_STATE]);
 	switch (st.u[MP_A_STATE]) {
 	case CS_EXTINGUISHED:
-		fprintf(stderr, "muispctl: %s: contract %u is already "
-			"extinguished (charge %llu, refund %llu)\n", what, id,
-			(unsigned long long)st.u[MP_A_CHARGE],
-			(unsigned long long)st.u[MP_A_REFUND]);
+		cli_warn("%s: contract %u is already "
+			 "extinguished (charge %llu, refund %llu)", what, id,
+			 (unsigned long long)st.u[MP_A_CHARGE],
+			 (unsigned long long)st.u[MP_A_REFUND]);
 		return EXIT_FAIL;
 	case CS_IN_SETTLEMENT:
 		/* The payment method's refund failed: muispd keeps the
 		 * contract in settlement for another try. */
 		mpd_fail(what, rep);
-		fprintf(stderr, "muispctl: %s: contract %u is in settlement; "
-			"retry with 'muispctl contract settle %u'\n", what, id,
-			id);
+		cli_warn("%s: contract %u is in settlement; "
+			 "retry with 'muispctl contract settle %u'", what, id,
+			 id);
 		return EXIT_FAIL;
 	default:
 		if (!settle)
 			return mpd_fail(what, rep);
-		fprintf(stderr, "muispctl: %s: contract %u is %s, not in "
-			"settlement (to end it: muispctl contract terminate "
-			"%u)\n", what, id, state, id);
+		cli_warn("%s: contract %u is %s, not in "
+			 "settlement (to end it: muispctl contract terminate "
+			 "%u)", what, id, state, id);
 		return EXIT_FAIL;
 	}
 }
@@ -589,7 +588,7 @@ static int contract_end(struct ctl *c, int argc, char **argv, int settle)
 	int rc;
 
 	if (argc != 2)
-		return ctl_usage("%s needs one ID", what);
+		return cli_usage("%s needs one ID", what);
 	if ((rc = parse_id(argv[1], &id)) != EXIT_OK)
 		return rc;
 	if (mpd_open(c) < 0)

@@ -96,8 +96,8 @@ const char *mpd_unreachable(const struct ctl *c, int err, char *buf,
 
 int mpd_open_fail(const struct ctl *c, int err)
 {
-	fprintf(stderr, "muispctl: muispd not reachable at %s: %s%s\n",
-		ctl_daemon_path(c), strerror(err), open_hint(err));
+	cli_warn("muispd not reachable at %s: %s%s",
+		 ctl_daemon_path(c), strerror(err), open_hint(err));
 	return err == EACCES || err == EPERM ? EXIT_PERM : EXIT_FAIL;
 }
 
@@ -113,7 +113,7 @@ static int lost(struct ctl *c, const char *what, int closed,
 	va_list ap;
 	int rc = EXIT_FAIL;
 
-	fprintf(stderr, "muispctl: %s: ", what);
+	fprintf(stderr, "%s: %s: ", cli_prog(), what);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -218,8 +218,8 @@ int mpd_call(struct ctl *c, const char *what, struct mp_msg *req,
 	req->serial = ++c->mpd->seq;
 	n = mp_encode(req, buf, sizeof(buf));
 	if (n < 0) {
-		fprintf(stderr, "muispctl: %s: cannot encode the request: %s\n",
-			what, mp_strerror(n));
+		cli_warn("%s: cannot encode the request: %s",
+			 what, mp_strerror(n));
 		return EXIT_FAIL;
 	}
 	while (off < (size_t)n) {
@@ -247,12 +247,12 @@ int mpd_next(struct ctl *c, const char *what, struct mp_msg *rep)
 int mpd_fail(const char *what, const struct mp_msg *rep)
 {
 	if (rep->type == MP_T_ERROR)
-		fprintf(stderr, "muispctl: %s: muispd: %s\n", what,
-			mp_has(rep, MP_A_MESSAGE) ? rep->s[MP_A_MESSAGE] :
-			mp_error_name((int)rep->u[MP_A_ERROR]));
+		cli_warn("%s: muispd: %s", what,
+			 mp_has(rep, MP_A_MESSAGE) ? rep->s[MP_A_MESSAGE] :
+			 mp_error_name((int)rep->u[MP_A_ERROR]));
 	else
-		fprintf(stderr, "muispctl: %s: unexpected %s reply from "
-			"muispd\n", what, mp_type_name(rep->type));
+		cli_warn("%s: unexpected %s reply from "
+			 "muispd", what, mp_type_name(rep->type));
 	return EXIT_FAIL;
 }
 

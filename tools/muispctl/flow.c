@@ -86,15 +86,15 @@ static int flow_list(struct ctl *c, int argc, char **argv)
 	while ((r = ctl_kv(&argc, &argv, NULL, &key, &val)) == 0) {
 		if (!strcmp(key, "addr")) {
 			if (parse_ip(val, &filter.client, &why) < 0)
-				return ctl_badarg("addr", val, why);
+				return cli_badarg("addr", val, why);
 			MUISP_NL_SET(&filter, MUISP_FLOW_A_CLIENT_ADDR);
 		} else if (!strcmp(key, "contract")) {
 			if (parse_uint(val, UINT32_MAX, &v, &why) < 0)
-				return ctl_badarg("contract", val, why);
+				return cli_badarg("contract", val, why);
 			filter.contract_id = (uint32_t)v;
 			MUISP_NL_SET(&filter, MUISP_FLOW_A_CONTRACT_ID);
 		} else {
-			return ctl_usage("unknown flow list argument '%s'",
+			return cli_usage("unknown flow list argument '%s'",
 					 key);
 		}
 	}
@@ -123,9 +123,9 @@ static int flow_flush(struct ctl *c, int argc, char **argv)
 
 	if (argc == 3 && !strcmp(argv[1], "contract")) {
 		if (parse_uint(argv[2], UINT32_MAX, &v, &why) < 0)
-			return ctl_badarg("contract", argv[2], why);
+			return cli_badarg("contract", argv[2], why);
 	} else if (argc != 1) {
-		return ctl_usage("flow flush takes only [contract ID]");
+		return cli_usage("flow flush takes only [contract ID]");
 	}
 	if (!ctl_nl(c, &rc))
 		return rc;

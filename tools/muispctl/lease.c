@@ -59,7 +59,7 @@ static int parse_addr(const char *s, uint32_t *host)
 
 static int bad_addr(const char *s)
 {
-	return ctl_badarg("address", s, "not an IPv4 address");
+	return cli_badarg("address", s, "not an IPv4 address");
 }
 
 static struct leasedb *open_db(int flags)
@@ -67,10 +67,10 @@ static struct leasedb *open_db(int flags)
 	struct leasedb *db = leasedb_open(db_path, flags);
 
 	if (!db)
-		fprintf(stderr, "muispctl: lease database %s: %s%s\n", db_path,
-			strerror(errno), errno == ENOENT ?
-			" (is muisp-dhcpd's lease-db elsewhere? --db PATH)" :
-			"");
+		cli_warn("lease database %s: %s%s", db_path,
+			 strerror(errno), errno == ENOENT ?
+			 " (is muisp-dhcpd's lease-db elsewhere? --db PATH)" :
+			 "");
 	return db;
 }
 
@@ -161,12 +161,11 @@ static int lease_list(struct ctl *c, int argc, char **argv)
 	if (argc == 3 && !strcmp(argv[1], "state")) {
 		la.state = state_arg(argv[2]);
 		if (la.state < 0) {
-			fprintf(stderr, "muispctl: invalid state '%s': "
-				"expected leased|free|quarantine\n", argv[2]);
-			return EXIT_USAGE;
+			return cli_badarg("state", argv[2],
+					  "expected leased|free|quarantine");
 		}
 	} else if (argc != 1) {
-		return ctl_usage("lease list takes at most 'state STATE'");
+		return cli_usage("lease list takes at most 'state STATE'");
 	}
 	db = open_db(LEASEDB_RDONLY);
 	if (!db)
@@ -178,8 +177,7 @@ static int lease_list(struct ctl *c, int argc, char **argv)
 	}
 	r = leasedb_foreach(db, list_row, &la);
 	if (r < 0) {
-		fprintf(stderr, "muispctl: lease list: %s\n",
-			leasedb_errmsg(db));
+		cli_warn("lease list: %s", leasedb_errmsg(db));
 		rc = EXIT_FAIL;
 	} else if (r > 0) {
 		rc = EXIT_FAIL;		/* out of memory in row() */
@@ -198,11 +196,9 @@ static int get_row(struct leasedb *db, const char *verb, const char *s,
 	if (leasedb_get(db, addr, r) == 0)
 		return EXIT_OK;
 	if (errno == ENOENT)
-		fprintf(stderr, "muispctl: lease %s: no lease for %s in %s\n",
-			verb, s, db_path);
+		cli_warn("lease %s: no lease for %s in %s", verb, s, db_path);
 	else
-		fprintf(stderr, "muispctl: lease %s: %s\n", verb,
-			leasedb_errmsg(db));
+		cli_warn("lease %s: %s", verb, leasedb_errmsg(db));
 	return EXIT_FAIL;
 }
 
@@ -215,7 +211,7 @@ static int lease_show(struct ctl *c, int argc, char **argv)
 	int rc;
 
 	if (argc != 2)
-		return ctl_usage("lease show needs one ADDRESS");
+		return cli_usage("lease show needs one ADDRESS");
 	if (parse_addr(argv[1], &addr) < 0)
 		return bad_addr(argv[1]);
 	db = open_db(LEASEDB_RDONLY);
@@ -252,7 +248,7 @@ static int lease_release(struct ctl *c, int argc, char **argv)
 
 	(void)c;
 	if (argc != 2)
-		return ctl_usage("lease release needs one ADDRESS");
+		return cli_usage("lease release needs one ADDRESS");
 	if (parse_addr(argv[1], &addr) < 0)
 		return bad_addr(argv[1]);
 	db = open_db(0);
@@ -262,23 +258,22 @@ static int lease_release(struct ctl *c, int argc, char **argv)
 	if (rc != EXIT_OK)
 		goto out;
 	if (old.state != LEASE_LEASED) {
-		fprintf(stderr, "muispctl: lease release: %s is not leased "
-			"(%s)\n", argv[1], lease_state_str(old.state));
+		cli_warn("lease release: %s is not leased "
+			 "(%s)", argv[1], lease_state_str(old.state));
 		rc = EXIT_FAIL;
 		goto out;
 	}
 	q = leasedb_request_release(db, addr);
 	if (q < 0) {
 		if (errno == ENOENT)	/* it ended meanwhile */
-			fprintf(stderr, "muispctl: lease release: %s is not "
-				"leased\n", argv[1]);
+			cli_warn("lease release: %s is not leased", argv[1]);
 		else if (errno == EPERM)
-			fprintf(stderr, "muispctl: lease release: cannot "
-				"signal muisp-dhcpd: %s\n", strerror(errno));
+			cli_warn("lease release: cannot "
+				 "signal muisp-dhcpd: %s", strerror(errno));
 		else
-			fprintf(stderr, "muispctl: lease release: %s\n",
-				*leasedb_errmsg(db) ? leasedb_errmsg(db) :
-				strerror(errno));
+			cli_warn("lease release: %s",
+				 *leasedb_errmsg(db) ? leasedb_errmsg(db) :
+				 strerror(errno));
 		rc = EXIT_FAIL;
 		goto out;
 	}
@@ -290,9 +285,9 @@ static int lease_release(struct ctl *c, int argc, char **argv)
 			goto out;
 		usleep(RELEASE_POLL_MS * 1000);
 	}
-	fprintf(stderr, "muispctl: lease release: muisp-dhcpd did not "
-		"release %s within %d s (see its log)\n", argv[1],
-		RELEASE_WAIT_MS / 1000);
+	cli_warn("lease release: muisp-dhcpd did not "
+		 "release %s within %d s (see its log)", argv[1],
+		 RELEASE_WAIT_MS / 1000);
 	rc = EXIT_FAIL;
 out:
 	leasedb_close(db);
@@ -349,15 +344,15 @@ static int lease_stats(struct ctl *c, int argc, char **argv)
 
 	(void)argv;
 	if (argc > 1)
-		return ctl_usage("lease stats takes no arguments");
+		return cli_usage("lease stats takes no arguments");
 	db = open_db(LEASEDB_RDONLY);
 	if (!db)
 		return EXIT_FAIL;
 	if (leasedb_foreach(db, count_cb, counts) != 0 ||
 	    leasedb_foreach_stat(db, stat_cb, &sa) != 0) {
-		fprintf(stderr, "muispctl: lease stats: %s\n",
-			*leasedb_errmsg(db) ? leasedb_errmsg(db) :
-			strerror(errno));
+		cli_warn("lease stats: %s",
+			 *leasedb_errmsg(db) ? leasedb_errmsg(db) :
+			 strerror(errno));
 		rc = EXIT_FAIL;
 		goto out;
 	}
@@ -411,14 +406,14 @@ int cmd_lease(struct ctl *c, int argc, char **argv)
 		argv++;
 	} else if (argc > 1 && !strcmp(argv[1], "--db")) {
 		if (argc < 3)
-			return ctl_usage("'--db' needs a value");
+			return cli_usage("'--db' needs a value");
 		db_path = argv[2];
 		argv[2] = argv[0];
 		argc -= 2;
 		argv += 2;
 	}
 	if (!*db_path)
-		return ctl_badarg("--db", db_path, "empty path");
+		return cli_badarg("--db", db_path, "empty path");
 	if (argc > 1 && ctl_is_help(argv[1])) {
 		ctl_usage_of("lease [--db PATH]", verbs, stdout);
 		printf("PATH: muisp-dhcpd's lease-db (default %s)\n",

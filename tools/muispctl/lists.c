@@ -18,7 +18,7 @@ static int parse_entry_id(const char *s, uint32_t *id)
 	uint64_t v;
 
 	if (parse_uint(s, UINT32_MAX, &v, &why) < 0)
-		return ctl_badarg("ID", s, why);
+		return cli_badarg("ID", s, why);
 	*id = (uint32_t)v;
 	return EXIT_OK;
 }
@@ -89,7 +89,7 @@ static int block_list(struct ctl *c, int argc, char **argv)
 	int rc = EXIT_OK;
 
 	if (argc > 1)
-		return ctl_usage("block list takes no arguments");
+		return cli_usage("block list takes no arguments");
 	if (!ctl_nl(c, &rc))
 		return rc;
 	t = out_new(block_cols, sizeof(block_cols) / sizeof(block_cols[0]));
@@ -112,7 +112,7 @@ static int block_add(struct ctl *c, int argc, char **argv)
 
 	memset(&b, 0, sizeof(b));
 	if (argc < 2)
-		return ctl_usage("block add needs an ADDRESS, PREFIX or MAC");
+		return cli_usage("block add needs an ADDRESS, PREFIX or MAC");
 	if (parse_mac(argv[1], b.mac, &mwhy) == 0) {
 		MUISP_NL_SET(&b, MUISP_BLOCK_A_MAC);
 	} else if (parse_prefix(argv[1], &b.prefix, &b.prefix_len,
@@ -120,17 +120,17 @@ static int block_add(struct ctl *c, int argc, char **argv)
 		MUISP_NL_SET(&b, MUISP_BLOCK_A_PREFIX);
 		MUISP_NL_SET(&b, MUISP_BLOCK_A_PREFIX_LEN);
 	} else {
-		return ctl_badarg("block target", argv[1], strchr(argv[1], '/') ?
+		return cli_badarg("block target", argv[1], strchr(argv[1], '/') ?
 				  why : "not an address, prefix or MAC");
 	}
 	argc -= 2;
 	argv += 2;
 	while ((r = ctl_kv(&argc, &argv, NULL, &key, &val)) == 0) {
 		if (strcmp(key, "expires"))
-			return ctl_usage("unknown block add argument '%s'",
+			return cli_usage("unknown block add argument '%s'",
 					 key);
 		if (parse_expiry(val, time(NULL), &b.expires_s, &why) < 0)
-			return ctl_badarg("expires", val, why);
+			return cli_badarg("expires", val, why);
 		MUISP_NL_SET(&b, MUISP_BLOCK_A_EXPIRES_S);
 	}
 	if (r < 0)
@@ -150,7 +150,7 @@ static int block_del(struct ctl *c, int argc, char **argv)
 	int rc;
 
 	if (argc != 2)
-		return ctl_usage("block del needs one ID");
+		return cli_usage("block del needs one ID");
 	if ((rc = parse_entry_id(argv[1], &id)) != EXIT_OK)
 		return rc;
 	if (!ctl_nl(c, &rc))
@@ -227,7 +227,7 @@ static int garden_list(struct ctl *c, int argc, char **argv)
 	int rc = EXIT_OK;
 
 	if (argc > 1)
-		return ctl_usage("garden list takes no arguments");
+		return cli_usage("garden list takes no arguments");
 	if (!ctl_nl(c, &rc))
 		return rc;
 	t = out_new(garden_cols,
@@ -251,9 +251,9 @@ static int garden_add(struct ctl *c, int argc, char **argv)
 
 	memset(&g, 0, sizeof(g));
 	if (argc < 2)
-		return ctl_usage("garden add needs a PREFIX");
+		return cli_usage("garden add needs a PREFIX");
 	if (parse_prefix(argv[1], &g.prefix, &g.prefix_len, &why) < 0)
-		return ctl_badarg("prefix", argv[1], why);
+		return cli_badarg("prefix", argv[1], why);
 	MUISP_NL_SET(&g, MUISP_GARDEN_A_PREFIX);
 	MUISP_NL_SET(&g, MUISP_GARDEN_A_PREFIX_LEN);
 	argc -= 2;
@@ -261,21 +261,21 @@ static int garden_add(struct ctl *c, int argc, char **argv)
 	while ((r = ctl_kv(&argc, &argv, NULL, &key, &val)) == 0) {
 		if (!strcmp(key, "proto")) {
 			if (parse_proto(val, &g.proto, &why) < 0)
-				return ctl_badarg("proto", val, why);
+				return cli_badarg("proto", val, why);
 			MUISP_NL_SET(&g, MUISP_GARDEN_A_PROTO);
 		} else if (!strcmp(key, "port")) {
 			if (parse_ports(val, &g.port_min, &g.port_max,
 					&why) < 0)
-				return ctl_badarg("port", val, why);
+				return cli_badarg("port", val, why);
 			MUISP_NL_SET(&g, MUISP_GARDEN_A_PORT_MIN);
 			MUISP_NL_SET(&g, MUISP_GARDEN_A_PORT_MAX);
 		} else if (!strcmp(key, "expires")) {
 			if (parse_expiry(val, time(NULL), &g.expires_s,
 					 &why) < 0)
-				return ctl_badarg("expires", val, why);
+				return cli_badarg("expires", val, why);
 			MUISP_NL_SET(&g, MUISP_GARDEN_A_EXPIRES_S);
 		} else {
-			return ctl_usage("unknown garden add argument '%s'",
+			return cli_usage("unknown garden add argument '%s'",
 					 key);
 		}
 	}
@@ -284,7 +284,7 @@ static int garden_add(struct ctl *c, int argc, char **argv)
 	if (MUISP_NL_HAS(&g, MUISP_GARDEN_A_PORT_MIN) &&
 	    g.proto != IPPROTO_TCP && g.proto != IPPROTO_UDP &&
 	    g.proto != IPPROTO_SCTP && g.proto != IPPROTO_UDPLITE)
-		return ctl_usage("'port' needs proto tcp, udp, sctp or "
+		return cli_usage("'port' needs proto tcp, udp, sctp or "
 				 "udplite");
 	if (!ctl_nl(c, &rc))
 		return rc;
@@ -301,7 +301,7 @@ static int garden_del(struct ctl *c, int argc, char **argv)
 	int rc;
 
 	if (argc != 2)
-		return ctl_usage("garden del needs one ID");
+		return cli_usage("garden del needs one ID");
 	if ((rc = parse_entry_id(argv[1], &id)) != EXIT_OK)
 		return rc;
 	if (!ctl_nl(c, &rc))

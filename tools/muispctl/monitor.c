@@ -150,12 +150,12 @@ static int monitor(struct ctl *c, int argc, char **argv)
 			i++;
 			if (parse_uint(argv[i], UINT64_MAX, &v, &why) < 0 ||
 			    !v)
-				return ctl_badarg("count", argv[i],
+				return cli_badarg("count", argv[i],
 						  "expected a positive number");
 			m.left = v;
 			m.counted = 1;
 		} else {
-			return ctl_usage("unknown monitor argument '%s'",
+			return cli_usage("unknown monitor argument '%s'",
 					 argv[i]);
 		}
 	}
@@ -172,16 +172,16 @@ static int monitor(struct ctl *c, int argc, char **argv)
 		muisp_nl_close(nl);
 		return rc;
 	}
-	fprintf(stderr, "muispctl: monitoring%s%s\n", events ? " events" : "",
-		flows ? " flows" : "");
+	cli_warn("monitoring%s%s", events ? " events" : "",
+		 flows ? " flows" : "");
 	for (;;) {
 		int r = muisp_nl_recv_events(nl, on_event, on_record, &m);
 
 		if (m.counted && m.left == 0)
 			break;
 		if (r < 0 && errno == ENOBUFS) {
-			fprintf(stderr, "muispctl: monitor: messages lost "
-					"(receive buffer overrun)\n");
+			cli_warn("monitor: messages lost "
+				 "(receive buffer overrun)");
 			continue;
 		}
 		if (r < 0) {

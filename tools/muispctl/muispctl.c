@@ -61,29 +61,12 @@ int ctl_is_help(const char *s)
 	return !strcmp(s, "help") || !strcmp(s, "--help") || !strcmp(s, "-h");
 }
 
-int ctl_usage(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("muispctl: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs(" (try --help)\n", stderr);
-	return EXIT_USAGE;
-}
-
-int ctl_badarg(const char *key, const char *val, const char *why)
-{
-	fprintf(stderr, "muispctl: invalid %s '%s': %s\n", key, val, why);
-	return EXIT_USAGE;
-}
-
 int ctl_badname(const char *key, const char *val, const struct names *n)
 {
-	fprintf(stderr, "muispctl: invalid %s '%s': expected %s\n", key, val,
-		name_list(n));
-	return EXIT_USAGE;
+	char why[300];
+
+	snprintf(why, sizeof(why), "expected %s", name_list(n));
+	return cli_badarg(key, val, why);
 }
 
 int ctl_kv(int *argc, char ***argv, const char *const *flags,
@@ -100,7 +83,7 @@ int ctl_kv(int *argc, char ***argv, const char *const *flags,
 			return 0;
 		}
 	if (*argc < 2) {
-		ctl_usage("'%s' needs a value", *key);
+		cli_usage("'%s' needs a value", *key);
 		return -1;
 	}
 	*val = (*argv)[1];
@@ -141,8 +124,7 @@ int ctl_dispatch(struct ctl *c, const struct ctl_verb *verbs, int argc,
 		if (!strcmp(v->name, argv[0]))
 			break;
 	if (!v->name) {
-		fprintf(stderr, "muispctl: unknown %s command '%s'\n", obj,
-			argv[0]);
+		cli_warn("unknown %s command '%s'", obj, argv[0]);
 		ctl_usage_of(obj, verbs, stderr);
 		return EXIT_USAGE;
 	}
@@ -163,19 +145,18 @@ struct muisp_nl *ctl_nl(struct ctl *c, int *rc)
 		return c->nl;
 	switch (errno) {
 	case ENOENT:
-		fprintf(stderr, "muispctl: muisp kernel module not loaded "
-				"(modprobe muisp)\n");
+		cli_warn("muisp kernel module not loaded (modprobe muisp)");
 		*rc = EXIT_NOMODULE;
 		break;
 	case EPERM:
 	case EACCES:
-		fprintf(stderr, "muispctl: permission denied: needs "
-				"CAP_NET_ADMIN (run as root)\n");
+		cli_warn("permission denied: needs "
+			 "CAP_NET_ADMIN (run as root)");
 		*rc = EXIT_PERM;
 		break;
 	default:
-		fprintf(stderr, "muispctl: cannot open the muisp netlink "
-				"family: %s\n", strerror(errno));
+		cli_warn("cannot open the muisp netlink "
+			 "family: %s", strerror(errno));
 		*rc = EXIT_FAIL;
 		break;
 	}
@@ -205,18 +186,18 @@ int ctl_nl_fail(struct ctl *c, const char *what)
 	/* A policy refusal (require-tunnel) says why; a missing capability
 	 * comes from the genetlink core without a message. */
 	if ((e == EPERM || e == EACCES) && !ext) {
-		fprintf(stderr, "muispctl: %s: permission denied: needs "
-				"CAP_NET_ADMIN (run as root)\n", what);
+		cli_warn("%s: permission denied: needs "
+			 "CAP_NET_ADMIN (run as root)", what);
 		return EXIT_PERM;
 	}
 	if (e == EAGAIN && !ext) {
 		/* Only a dump that kept being interrupted returns it. */
-		fprintf(stderr, "muispctl: %s: the table kept changing during "
-				"the dump (%d tries); try again\n", what,
-			MUISP_NL_DUMP_TRIES);
+		cli_warn("%s: the table kept changing during "
+			 "the dump (%d tries); try again", what,
+			 MUISP_NL_DUMP_TRIES);
 		return EXIT_FAIL;
 	}
-	fprintf(stderr, "muispctl: %s: ", what);
+	fprintf(stderr, "%s: %s: ", cli_prog(), what);
 	if (attr >= 0)
 		fprintf(stderr, "%s: ", attr_name(c, attr, buf));
 	if (miss >= 0)
@@ -239,7 +220,7 @@ static int run_object(struct ctl *c, int argc, char **argv)
 	for (i = 0; i < sizeof(objects) / sizeof(objects[0]); i++)
 		if (!strcmp(objects[i].name, argv[0]))
 			return objects[i].fn(c, argc, argv);
-	fprintf(stderr, "muispctl: unknown object '%s'\n", argv[0]);
+	cli_warn("unknown object '%s'", argv[0]);
 	usage(stderr);
 	return EXIT_USAGE;
 }
@@ -258,7 +239,7 @@ static int run_batch(struct ctl *c, const char *path)
 	int argc, rc = EXIT_OK;
 
 	if (!f) {
-		fprintf(stderr, "muispctl: %s: %s\n", path, strerror(errno));
+		cli_warn("%s: %s", path, strerror(errno));
 		return EXIT_USAGE;
 	}
 	while (rc == EXIT_OK && getline(&line, &cap, f) >= 0) {
@@ -267,8 +248,7 @@ static int run_batch(struct ctl *c, const char *path)
 		for (w = strtok_r(line, " \t\r\n", &save); w;
 		     w = strtok_r(NULL, " \t\r\n", &save)) {
 			if (argc == 63) {
-				fprintf(stderr, "muispctl: %s:%lu: too many "
-					"words\n", path, n);
+				cli_warn("%s:%lu: too many words", path, n);
 				rc = EXIT_USAGE;
 				break;
 			}
@@ -279,11 +259,10 @@ static int run_batch(struct ctl *c, const char *path)
 			continue;
 		rc = run_object(c, argc, argv);
 		if (rc != EXIT_OK)
-			fprintf(stderr, "muispctl: %s:%lu: command failed\n",
-				path, n);
+			cli_warn("%s:%lu: command failed", path, n);
 	}
 	if (rc == EXIT_OK && ferror(f)) {
-		fprintf(stderr, "muispctl: %s: %s\n", path, strerror(errno));
+		cli_warn("%s: %s", path, strerror(errno));
 		rc = EXIT_FAIL;
 	}
 	free(line);
@@ -306,6 +285,7 @@ int muispctl_main(int argc, char **argv)
 	const char *batch = NULL;
 	int ch, rc;
 
+	cli_init("muispctl");
 	optind = 0;	/* reset getopt: tests call us repeatedly */
 	/* _only: iproute2-style "-batch FILE" and "-json" work too. */
 	while ((ch = getopt_long_only(argc, argv, "+jb:hV", opts,
@@ -319,7 +299,7 @@ int muispctl_main(int argc, char **argv)
 			break;
 		case 'D':
 			if (!*optarg)
-				return ctl_badarg("--daemon", optarg,
+				return cli_badarg("--daemon", optarg,
 						  "empty path");
 			c.daemon_path = optarg;
 			break;
@@ -338,7 +318,7 @@ int muispctl_main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	if (batch && argc) {
-		fprintf(stderr, "muispctl: -b takes no command line\n");
+		cli_warn("-b takes no command line");
 		return EXIT_USAGE;
 	}
 	if (!batch && argc == 0) {
@@ -347,8 +327,7 @@ int muispctl_main(int argc, char **argv)
 	}
 	rc = batch ? run_batch(&c, batch) : run_object(&c, argc, argv);
 	if (fflush(stdout) != 0 && rc == EXIT_OK) {
-		fprintf(stderr, "muispctl: write error: %s\n", strerror(errno));
-		rc = EXIT_FAIL;
+		rc = cli_fail("write error: %s", strerror(errno));
 	}
 	muisp_nl_close(c.nl);
 	mpd_close(&c);

@@ -13,12 +13,14 @@
 
 #include "muisp_nl.h"
 #include "output.h"
-#include "parse.h"
+#include "args.h"
+#include "cli.h"
 
-/* Exit codes (documented in muispctl.8). */
-#define EXIT_OK		0
-#define EXIT_FAIL	1	/* the operation failed (kernel said no) */
-#define EXIT_USAGE	2	/* bad command line */
+/* Exit codes (documented in muispctl.8): lib/cli's, and two of its own.
+ * Messages go through lib/cli too ("muispctl: ..."). */
+#define EXIT_OK		CLI_EXIT_OK
+#define EXIT_FAIL	CLI_EXIT_FAIL	/* the operation failed */
+#define EXIT_USAGE	CLI_EXIT_USAGE	/* bad command line */
 #define EXIT_NOMODULE	3	/* muisp family not registered */
 #define EXIT_PERM	4	/* needs CAP_NET_ADMIN */
 
@@ -62,11 +64,7 @@ struct muisp_nl *ctl_nl(struct ctl *c, int *rc);
 /* Report a failed request (errno, extended ack) and return the exit
  * code. */
 int ctl_nl_fail(struct ctl *c, const char *what);
-/* Print a usage error and return EXIT_USAGE. */
-int ctl_usage(const char *fmt, ...) MUISP_PRINTF(1, 2);
-/* "invalid value 'V' for K: WHY" and EXIT_USAGE. */
-int ctl_badarg(const char *key, const char *val, const char *why);
-/* "invalid K 'V': expected a|b|c" and EXIT_USAGE. */
+/* "invalid K 'V': expected a|b|c" and EXIT_USAGE (cli_badarg). */
 int ctl_badname(const char *key, const char *val, const struct names *n);
 /* Is argv[i] a help request? */
 int ctl_is_help(const char *s);

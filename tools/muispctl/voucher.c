@@ -30,28 +30,28 @@ static int voucher_issue(struct ctl *c, int argc, char **argv)
 	int r, rc;
 
 	if (argc < 2)
-		return ctl_usage("voucher issue needs an AMOUNT");
+		return cli_usage("voucher issue needs an AMOUNT");
 	if (parse_uint(argv[1], AMOUNT_MAX, &amount, &why) < 0)
-		return ctl_badarg("amount", argv[1], why);
+		return cli_badarg("amount", argv[1], why);
 	if (!amount)
-		return ctl_badarg("amount", argv[1], "must be positive");
+		return cli_badarg("amount", argv[1], "must be positive");
 	argc -= 2;
 	argv += 2;
 	while ((r = ctl_kv(&argc, &argv, NULL, &key, &val)) == 0) {
 		if (!strcmp(key, "count")) {
 			if (parse_uint(val, ISSUE_MAX, &count, &why) < 0)
-				return ctl_badarg("count", val, why);
+				return cli_badarg("count", val, why);
 			if (!count)
-				return ctl_badarg("count", val,
+				return cli_badarg("count", val,
 						  "must be positive");
 		} else if (!strcmp(key, "expires")) {
 			if (parse_expiry(val, now, &expiry, &why) < 0)
-				return ctl_badarg("expires", val, why);
+				return cli_badarg("expires", val, why);
 			if (expiry && expiry <= (uint64_t)now)
-				return ctl_badarg("expires", val,
+				return cli_badarg("expires", val,
 						  "in the past");
 		} else {
-			return ctl_usage("unknown voucher issue argument '%s'",
+			return cli_usage("unknown voucher issue argument '%s'",
 					 key);
 		}
 	}
@@ -80,9 +80,9 @@ static int voucher_issue(struct ctl *c, int argc, char **argv)
 	if (out_nrows(t))
 		out_print(t, c->out, c->fmt, OUT_LIST);
 	if (rc != EXIT_OK && out_nrows(t))
-		fprintf(stderr, "muispctl: voucher issue: %zu of %llu "
-			"vouchers issued (listed)\n", out_nrows(t),
-			(unsigned long long)count);
+		cli_warn("voucher issue: %zu of %llu "
+			 "vouchers issued (listed)", out_nrows(t),
+			 (unsigned long long)count);
 	out_free(t);
 	return rc;
 }
@@ -95,22 +95,21 @@ static int voucher_show(struct ctl *c, int argc, char **argv)
 	int rc;
 
 	if (argc != 2)
-		return ctl_usage("voucher show needs one CODE");
+		return cli_usage("voucher show needs one CODE");
 	/* The protocol's strings: 1-255 printable ASCII characters. */
 	for (p = argv[1]; *p; p++)
 		if (*p < 0x20 || *p > 0x7e)
 			break;
 	mp_init(&req, MP_T_OP_VOUCHER_SHOW, 0, 0);
 	if (*p || !*argv[1] || mp_set_s(&req, MP_A_CODE, argv[1]) < 0)
-		return ctl_badarg("voucher code", argv[1], "expected 1 to 255 "
+		return cli_badarg("voucher code", argv[1], "expected 1 to 255 "
 				  "printable ASCII characters");
 	if ((rc = connect_daemon(c)) != EXIT_OK)
 		return rc;
 	if ((rc = mpd_call(c, "voucher show", &req, &rep)) != EXIT_OK)
 		return rc;
 	if (rep.type == MP_T_ERROR && rep.u[MP_A_ERROR] == MP_ERR_UNKNOWN) {
-		fprintf(stderr, "muispctl: voucher show: no voucher '%s' in "
-			"muispd\n", argv[1]);
+		cli_warn("voucher show: no voucher '%s' in muispd", argv[1]);
 		return EXIT_FAIL;
 	}
 	if (rep.type != MP_T_OP_VOUCHER)

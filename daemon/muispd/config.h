@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * muispd.conf parsing without files or logging (for tests and the fuzz
+ * target); conf_load() in muispd.h reads a file with it.
+ */
+#ifndef MUISPD_CONFIG_H
+#define MUISPD_CONFIG_H
+
+#include <stddef.h>
+
+struct muispd_conf;
+
+/* Parse text (called name in messages) over c, which conf_defaults()
+ * filled.  0, or -1 with the first error in err: "NAME:LINE: KEY: 'VALUE':
+ * what is wrong". */
+int conf_parse(const char *name, const char *text, struct muispd_conf *c,
+	       char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * libFuzzer target for muisp-dhcpd's configuration (lib/conf reader and
+ * daemon/dhcpd/config.c's validation): any text either fails with a
+ * "NAME:LINE: message", or gives a configuration whose invariants hold --
+ * the ones the pools and the server rely on without checking again.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/dhcpd/config.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static struct dhcp_conf c;
+static struct pool_range r[CONF_MAX_RANGES + CONF_MAX_HOSTS];
+
+static int host_of(const struct conf_iface *ifc, uint32_t a)
+{
+	return (a & ifc->mask) == ifc->net && a != ifc->net &&
+	       a != (ifc->net | ~ifc->mask);
+}
+
+static void check(void)
+{
+	unsigned int i, j, n;
+
+	if (!c.nifaces || c.nifaces > CONF_MAX_IFACES || c.lease_db[0] != '/')
+		abort();
+	for (i = 0; i < c.nifaces; i++) {
+		const struct conf_iface *ifc = &c.ifaces[i];
+
+		if (ifc->prefix < 8 || ifc->prefix > 30 ||
+		    ifc->mask != ~0u << (32 - ifc->prefix) ||
+		    (ifc->net & ~ifc->mask) || !ifc->name[0] ||
+		    !(ifc->t1 < ifc->t2 && ifc->t2 < ifc->lease_time) ||
+		    ifc->lease_time < CONF_MIN_LEASE ||
+		    (!ifc->nranges && !ifc->nhosts))
+			abort();
+		n = config_pool_ranges(ifc, r, sizeof(r) / sizeof(r[0]));
+		if (n < ifc->nranges)
+			abort();
+		for (j = 0; j < n; j++)
+			if (r[j].first > r[j].last ||
+			    !host_of(ifc, r[j].first) ||
+			    !host_of(ifc, r[j].last) ||
+			    (ifc->server_id && r[j].first <= ifc->server_id &&
+			     ifc->server_id <= r[j].last))
+				abort();
+		for (j = 0; j < ifc->nhosts; j++)
+			if (!host_of(ifc, ifc->hosts[j].addr) ||
+			    (!ifc->hosts[j].hwlen && !ifc->hosts[j].id.len))
+				abort();
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *text = malloc(size + 1), err[512];
+
+	if (!text)
+		return 0;
+	memcpy(text, data, size);
+	text[size] = '\0';	/* the file reader refuses a NUL byte */
+	if (config_parse("f", text, &c, err, sizeof(err)) == 0)
+		check();
+	else if (strncmp(err, "f:", 2) || !err[2])
+		abort();
+	free(text);
+	return 0;
+}
