@@ -154,19 +154,127 @@ static void h_request(struct muispd *md, struct conn *c,
 	conn_queue(c, &m);
 }
 
+static struct quote *quote_find(struct muispd *md, uint64_t serial)
+{
+	for (unsigned i = 0; i < MUISPD_MAX_QUOTES; i++)
+		if (serial && md->quotes[i].serial == serial)
+			return &md->quotes[i];
+	return NULL;
+}
+
+/*
+ * Step 4 (§6): in one transaction the method's deposit (param: the
+ * user's code, or the remote method's authorisation), the signed receipt
+ * and the contract, bound to addr in the kernel; the receipt is the
+ * reply.  c is NULL when its connection went away meanwhile.
+ */
+static void establish(struct muispd *md, struct conn *c,
+		      const struct mp_msg *req, struct contract_rec *r,
+		      const char *addr, const char *param)
+{
+	const struct payment_method *pm = payment_lookup(&md->pay, r->method);
+	struct quote *q;
+	struct live *l;
+	char err[160] = "";
+
+	if (store_begin(md->st)) {
+		conn_error(c, req, MP_ERR_INTERNAL, "store");
+		return;
+	}
+	if (pm->deposit(pm, md->st, r, param, r->issued, err, sizeof(err))) {
+		store_rollback(md->st);
+		conn_error(c, req, MP_ERR_PAYMENT, "%s", err);
+		return;
+	}
+	if (session_sign_receipt(md, r)) {
+		store_rollback(md->st);
+		conn_error(c, req, MP_ERR_INTERNAL, "receipt");
+		return;
+	}
+	/* Contract established and bound in step 4 (§6): suspended. */
+	r->state = CS_SUSPENDED;
+	snprintf(r->addr, sizeof(r->addr), "%s", addr);
+	if (store_contract_put(md->st, r) ||
+	    kernel_contract_push(md->k, r, r->state, 0) ||
+	    kernel_addr_bind(md->k, addr, r->serial)) {
+		int notunnel = errno == EPERM;
+
+		store_rollback(md->st);
+		kernel_contract_del(md->k, r->serial);
+		if (notunnel)	/* require-tunnel; nothing was paid */
+			conn_error(c, req, MP_ERR_PERM, "%s has no IPsec "
+				   "tunnel: bring the tunnel up, then buy",
+				   addr);
+		else
+			conn_error(c, req, MP_ERR_INTERNAL,
+				   "establishment failed");
+		return;
+	}
+	if (store_commit(md->st)) {
+		store_rollback(md->st);
+		kernel_addr_unbind(md->k, addr);
+		kernel_contract_del(md->k, r->serial);
+		conn_error(c, req, MP_ERR_INTERNAL, "store commit");
+		return;
+	}
+	q = quote_find(md, r->serial);
+	if (q)
+		q->serial = 0;
+	l = live_add(md, r);
+	if (!l) {
+		conn_error(c, req, MP_ERR_INTERNAL, "memory");
+		return;
+	}
+	log_info("contract %llu: established (%s %s, deposit %llu) for %s",
+		 (unsigned long long)r->serial, mp_metric_name(r->metric),
+		 pm->name, (unsigned long long)r->deposit, addr);
+	if (c)
+		session_reply_status(c, req, &l->rec, MP_T_RECEIPT, 0);
+}
+
+/* A deposit waiting for the remote method's authorisation. */
+struct deposit_op {
+	struct muispd *md;
+	struct held h;
+	struct contract_rec r;
+	char addr[64];
+};
+
+/* payment_done_fn of authorize: establish, or the method's reason. */
+static void authorized(void *arg, int rc, const char *text)
+{
+	struct deposit_op *op = arg;
+	struct muispd *md = op->md;
+	struct conn *c = conn_held(md, &op->h);
+	struct quote *q = quote_find(md, op->r.serial);
+
+	if (q)
+		q->busy = 0;
+	if (rc)
+		conn_error(c, op->h.req, MP_ERR_PAYMENT, "%s", text);
+	else if (live_by_addr(md, op->addr))	/* meanwhile, elsewhere */
+		conn_error(c, op->h.req, MP_ERR_STATE, "address already "
+			   "bound");
+	else
+		establish(md, c, op->h.req, &op->r, op->addr, text);
+	conn_unhold(md, &op->h);
+	free(op);
+}
+
 static void h_deposit(struct muispd *md, struct conn *c,
 		      const struct mp_msg *req)
 {
 	uint64_t now = muispd_now(md);
+	const char *param = mp_has(req, MP_A_PAYMENT) ?
+			    req->s[MP_A_PAYMENT] : NULL;
 	struct quote *q = NULL;
 	const struct payment_method *pm;
+	struct deposit_op *op;
 	struct contract_rec r;
-	struct live *l;
-	char err[160] = "";
 
 	for (unsigned i = 0; i < MUISPD_MAX_QUOTES; i++)
 		if (md->quotes[i].serial == req->u[MP_A_SERIAL] &&
-		    md->quotes[i].expiry > now)
+		    md->quotes[i].expiry > now && !md->quotes[i].busy)
 			q = &md->quotes[i];
 	/* Online payment is bound to the tunnel it came through (§2.4). */
 	if (!q || strcmp(q->addr, c->addr)) {
@@ -202,58 +310,23 @@ static void h_deposit(struct muispd *md, struct conn *c,
 	r.issued = now;
 	r.expiry = now + md->conf.lifetime_s;
 	r.usage_at = now;
-
-	if (store_begin(md->st)) {
-		conn_error(c, req, MP_ERR_INTERNAL, "store");
+	if (!pm->authorize) {
+		establish(md, c, req, &r, c->addr, param);
 		return;
 	}
-	if (pm->deposit(pm, md->st, &r, mp_has(req, MP_A_PAYMENT) ?
-			req->s[MP_A_PAYMENT] : NULL, now, err, sizeof(err))) {
-		store_rollback(md->st);
-		conn_error(c, req, MP_ERR_PAYMENT, "%s", err);
-		return;
-	}
-	if (session_sign_receipt(md, &r)) {
-		store_rollback(md->st);
-		conn_error(c, req, MP_ERR_INTERNAL, "receipt");
-		return;
-	}
-	/* Contract established and bound in step 4 (§6): suspended. */
-	r.state = CS_SUSPENDED;
-	snprintf(r.addr, sizeof(r.addr), "%s", c->addr);
-	if (store_contract_put(md->st, &r) ||
-	    kernel_contract_push(md->k, &r, r.state, 0) ||
-	    kernel_addr_bind(md->k, c->addr, r.serial)) {
-		int notunnel = errno == EPERM;
-
-		store_rollback(md->st);
-		kernel_contract_del(md->k, r.serial);
-		if (notunnel)	/* require-tunnel; nothing was paid */
-			conn_error(c, req, MP_ERR_PERM, "%s has no IPsec "
-				   "tunnel: bring the tunnel up, then buy",
-				   c->addr);
-		else
-			conn_error(c, req, MP_ERR_INTERNAL,
-				   "establishment failed");
-		return;
-	}
-	if (store_commit(md->st)) {
-		store_rollback(md->st);
-		kernel_addr_unbind(md->k, c->addr);
-		kernel_contract_del(md->k, r.serial);
-		conn_error(c, req, MP_ERR_INTERNAL, "store commit");
-		return;
-	}
-	q->serial = 0;
-	l = live_add(md, &r);
-	if (!l) {
+	/* A remote method: the reply (and c's next requests) wait for it;
+	 * the quote is taken meanwhile. */
+	op = calloc(1, sizeof(*op));
+	if (!op || conn_hold(c, req, &op->h)) {
+		free(op);
 		conn_error(c, req, MP_ERR_INTERNAL, "memory");
 		return;
 	}
-	log_info("contract %llu: established (%s %s, deposit %llu) for %s",
-		 (unsigned long long)r.serial, mp_metric_name(r.metric),
-		 pm->name, (unsigned long long)r.deposit, c->addr);
-	session_reply_status(c, req, &l->rec, MP_T_RECEIPT, 0);
+	op->md = md;
+	op->r = r;
+	snprintf(op->addr, sizeof(op->addr), "%s", c->addr);
+	q->busy = 1;
+	pm->authorize(pm, &op->r, param, authorized, op);
 }
 
 /* A receipt presented from another address while bound (Fig 5). */
@@ -364,6 +437,7 @@ static void h_bind(struct muispd *md, struct conn *c,
 {
 	uint64_t now = muispd_now(md);
 	int pw = mp_has(req, MP_A_PASSWORD);
+	struct session_waiter ext = { c, req, session_then_extinguished };
 	struct live *l, *mine;
 	int rc;
 
@@ -383,10 +457,8 @@ static void h_bind(struct muispd *md, struct conn *c,
 		if (!l)
 			return;
 	}
-	if (session_check_limits(md, l, now)) {
-		conn_error(c, req, MP_ERR_EXPIRED, "contract extinguished");
+	if (session_check_limits(md, l, now, &ext))
 		return;
-	}
 	if (l->rec.state == CS_IN_SETTLEMENT) {
 		conn_error(c, req, MP_ERR_STATE, "contract in settlement");
 		return;
@@ -446,6 +518,7 @@ static void h_command(struct muispd *md, struct conn *c,
 {
 	uint64_t now = muispd_now(md);
 	struct live *l = own(md, c, req);
+	struct session_waiter ext = { c, req, session_then_extinguished };
 	int rc = 0;
 
 	if (!l)
@@ -454,10 +527,8 @@ static void h_command(struct muispd *md, struct conn *c,
 		session_terminate(md, c, req, l, now);
 		return;
 	}
-	if (session_check_limits(md, l, now)) {
-		conn_error(c, req, MP_ERR_EXPIRED, "contract extinguished");
+	if (session_check_limits(md, l, now, &ext))
 		return;
-	}
 	switch (req->type) {
 	case MP_T_USAGE:
 		break;
@@ -487,11 +558,8 @@ static void h_command(struct muispd *md, struct conn *c,
 			return;
 		}
 		/* Started at or past the soft limit (elapsed metric). */
-		if (session_check_limits(md, l, now)) {
-			conn_error(c, req, MP_ERR_EXPIRED, "contract "
-				   "extinguished");
+		if (session_check_limits(md, l, now, &ext))
 			return;
-		}
 	}
 	session_reply_status(c, req, &l->rec, MP_T_STATUS, 0);
 }

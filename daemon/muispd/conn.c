@@ -3,18 +3,22 @@
  * muispd's connections: the listeners, accepting, protocol detection
  * (first byte 0x16: TLS 1.3, otherwise plain TCP, allowed only inside an
  * ESP tunnel, paper §5), the TLS handshake, reading frames into the
- * dispatcher and the output queue of encoded replies.
+ * dispatcher, the output queue of encoded replies, and requests whose
+ * reply waits for a remote call (the connection's input waits behind
+ * them, so replies keep the order of the requests).  Each connection is
+ * an io source of the loop, reading only while no reply waits and
+ * watching EPOLLOUT only while output is queued.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -27,6 +31,10 @@
 
 void conn_free(struct conn *c)
 {
+	if (c->io) {
+		sd_event_source_set_enabled(c->io, SD_EVENT_OFF);
+		sd_event_source_unref(c->io);
+	}
 	if (c->ssl)
 		SSL_free(c->ssl);
 	if (c->fd >= 0)
@@ -35,11 +43,15 @@ void conn_free(struct conn *c)
 	free(c);
 }
 
+/* Queue m on c (NULL: the connection went away; nothing to do). */
 int conn_queue(struct conn *c, const struct mp_msg *m)
 {
 	uint8_t buf[MP_MAX_FRAME];
-	int n = mp_encode(m, buf, sizeof(buf));
+	int n;
 
+	if (!c)
+		return -1;
+	n = mp_encode(m, buf, sizeof(buf));
 	if (n < 0) {
 		log_warnx("encode %s: %s", mp_type_name(m->type),
 			  mp_strerror(n));
@@ -75,6 +87,8 @@ void conn_error(struct conn *c, const struct mp_msg *req, int err,
 	char text[MP_STR_MAX + 1];
 	va_list ap;
 
+	if (!c)
+		return;
 	mp_init(&m, MP_T_ERROR, MP_F_REPLY, req ? req->serial : 0);
 	mp_set_u(&m, MP_A_ERROR, (uint64_t)err);
 	va_start(ap, fmt);
@@ -90,13 +104,21 @@ void conn_error(struct conn *c, const struct mp_msg *req, int err,
 	conn_queue(c, &m);
 }
 
-/* Decode and dispatch every complete frame in c's input buffer. */
+/* Decode and dispatch the complete frames in c's input buffer, up to
+ * one whose reply waits for a remote call. */
 void conn_input(struct muispd *md, struct conn *c)
 {
-	struct mp_msg *m = &md->rx;
+	/* md->rx, unless a handler's remote call ended and let another
+	 * connection's input go on while that handler still reads it */
+	struct mp_msg *m = md->rx_busy ? malloc(sizeof(*m)) : &md->rx;
 	size_t off = 0;
 
-	while (c->state == C_OPEN) {
+	if (!m)
+		return;		/* read again at the next event */
+	if (m == &md->rx)
+		md->rx_busy = 1;
+	c->in_input = 1;
+	while (c->state == C_OPEN && !c->wait) {
 		int flen = mp_frame_len(c->rbuf + off, c->rlen - off);
 		int rc;
 
@@ -129,6 +151,11 @@ void conn_input(struct muispd *md, struct conn *c)
 	}
 	memmove(c->rbuf, c->rbuf + off, c->rlen - off);
 	c->rlen -= off;
+	c->in_input = 0;
+	if (m == &md->rx)
+		md->rx_busy = 0;
+	else
+		free(m);
 }
 
 /* Returns -1 when the connection is finished. */
@@ -167,7 +194,7 @@ static int conn_read(struct muispd *md, struct conn *c)
 		}
 		c->rlen += (size_t)n;
 		conn_input(md, c);
-		if (c->state == C_CLOSING)
+		if (c->state == C_CLOSING || c->wait)
 			break;
 	}
 	return 0;
@@ -273,24 +300,110 @@ static int conn_handshake(struct conn *c)
 	}
 }
 
-void conn_event(struct muispd *md, struct conn *c, short rev)
+void conn_event(struct muispd *md, struct conn *c, uint32_t rev)
 {
 	int rc = 0;
 
-	if (rev & (POLLERR | POLLNVAL)) {
+	/* Gone; or hung up while a reply waits, when it is not read. */
+	if ((rev & EPOLLERR) || ((rev & EPOLLHUP) && c->wait)) {
 		c->state = C_CLOSING;
 		c->wlen = 0;
 		return;
 	}
-	if (c->state == C_DETECT && (rev & (POLLIN | POLLHUP)))
+	if (c->state == C_DETECT && (rev & (EPOLLIN | EPOLLHUP)))
 		rc = conn_detect(md, c);
 	if (rc >= 0 && c->state == C_HANDSHAKE)
 		rc = conn_handshake(c);
-	if (rc >= 0 && c->state == C_OPEN && (rev & (POLLIN | POLLHUP)))
+	if (rc >= 0 && c->state == C_OPEN && !c->wait &&
+	    (rev & (EPOLLIN | EPOLLHUP)))
 		rc = conn_read(md, c);
 	if (rc >= 0 && (c->wlen || c->want_write) && c->state != C_HANDSHAKE)
 		rc = conn_flush(c);
 	if (rc < 0) {
+		c->state = C_CLOSING;
+		c->wlen = 0;
+	}
+}
+
+static int on_conn(sd_event_source *s, int fd, uint32_t revents, void *arg)
+{
+	struct conn *c = arg;
+
+	conn_event(c->md, c, revents);
+	return 0;
+}
+
+/*
+ * After every event (the loop's post source): flush what others' events
+ * queued, close the connections that are done and watch each one for
+ * what it waits for now.
+ */
+void conn_service(struct muispd *md)
+{
+	for (unsigned i = 0; i < md->nconns;) {
+		struct conn *c = md->conns[i];
+		uint32_t ev = 0;
+
+		if (c->state == C_OPEN && c->wlen && conn_flush(c))
+			c->state = C_CLOSING;
+		if (c->state == C_CLOSING) {
+			if (c->wlen)
+				conn_flush(c);
+			conn_free(c);
+			md->conns[i] = md->conns[--md->nconns];
+			continue;
+		}
+		if (!c->wait)
+			ev |= EPOLLIN;
+		if (c->wlen || c->want_write)
+			ev |= EPOLLOUT;
+		if (c->io)
+			sd_event_source_set_io_events(c->io, ev);
+		i++;
+	}
+}
+
+struct conn *conn_by_id(struct muispd *md, uint64_t id)
+{
+	for (unsigned i = 0; i < md->nconns; i++)
+		if (md->conns[i]->id == id)
+			return md->conns[i];
+	return NULL;
+}
+
+/* The request req of c waits for a remote call: c's input stops behind
+ * it.  0, or -1 (memory) with nothing held. */
+int conn_hold(struct conn *c, const struct mp_msg *req, struct held *h)
+{
+	h->req = malloc(sizeof(*h->req));
+	if (!h->req)
+		return -1;
+	*h->req = *req;
+	h->conn = c->id;
+	c->wait++;
+	return 0;
+}
+
+/* The connection of a held request, NULL if it went away. */
+struct conn *conn_held(struct muispd *md, const struct held *h)
+{
+	return conn_by_id(md, h->conn);
+}
+
+/* Its reply is queued: the input goes on (now, unless the connection's
+ * own input is being read, which then goes on by itself).  TLS may hold
+ * decrypted bytes the socket no longer signals: read them too. */
+void conn_unhold(struct muispd *md, struct held *h)
+{
+	struct conn *c = conn_by_id(md, h->conn);
+
+	free(h->req);
+	h->req = NULL;
+	if (!c || !c->wait || --c->wait || c->in_input || md->closing)
+		return;
+	conn_input(md, c);
+	if (c->state == C_OPEN && !c->wait && c->ssl &&
+	    SSL_pending(c->ssl) > 0 && conn_read(md, c) < 0) {
 		c->state = C_CLOSING;
 		c->wlen = 0;
 	}
@@ -309,10 +422,18 @@ struct conn *conn_new(struct muispd *md, int fd, enum conn_kind kind,
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return NULL;
+	c->md = md;
+	c->id = ++md->conn_seq;
 	c->fd = fd;
 	c->kind = kind;
 	c->state = kind == CONN_OP ? C_OPEN : C_DETECT;
 	snprintf(c->addr, sizeof(c->addr), "%s", addr);
+	if (md->ev && fd >= 0 &&
+	    sd_event_add_io(md->ev, &c->io, fd, EPOLLIN, on_conn, c) < 0) {
+		log_warnx("%s: cannot watch the connection", addr);
+		free(c);
+		return NULL;
+	}
 	md->conns[md->nconns++] = c;
 	return c;
 }
@@ -435,26 +556,30 @@ int conn_listen(struct muispd *md)
 	return 0;
 }
 
-int conn_tls_init(struct muispd *md)
+/* A TLS 1.3 server context with conf's certificate and key, or NULL
+ * (logged). */
+struct ssl_ctx_st *conn_tls_new(const struct muispd_conf *conf)
 {
-	SSL_CTX *ctx;
+	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
 
-	if (!md->conf.tls)
-		return 0;
-	ctx = SSL_CTX_new(TLS_server_method());
-	md->tls = ctx;
 	if (!ctx ||
 	    !SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) ||
-	    SSL_CTX_use_certificate_chain_file(ctx, md->conf.cert) != 1 ||
-	    SSL_CTX_use_PrivateKey_file(ctx, md->conf.key,
+	    SSL_CTX_use_certificate_chain_file(ctx, conf->cert) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(ctx, conf->key,
 					SSL_FILETYPE_PEM) != 1 ||
 	    SSL_CTX_check_private_key(ctx) != 1) {
-		log_warnx("TLS: cannot use %s / %s: %s", md->conf.cert,
-			  md->conf.key,
-			  ERR_reason_error_string(ERR_get_error()));
-		return -1;
+		log_warnx("TLS: cannot use %s / %s: %s", conf->cert,
+			  conf->key, ERR_reason_error_string(ERR_get_error()));
+		SSL_CTX_free(ctx);
+		return NULL;
 	}
 	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
 			 SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-	return 0;
+	return ctx;
+}
+
+/* Connections keep a reference to the context they started with. */
+void conn_tls_free(struct ssl_ctx_st *ctx)
+{
+	SSL_CTX_free(ctx);
 }

@@ -192,11 +192,26 @@ static void op_contract_end(struct muispd *md, struct conn *c,
 	session_terminate(md, c, req, l, muispd_now(md));
 }
 
+/* session_then_fn of usage-add: the contract as it now stands. */
+static void then_usage_add(struct muispd *md, struct conn *c,
+			   const struct mp_msg *req, int rc,
+			   const struct contract_rec *r,
+			   const struct statement *stm)
+{
+	struct contract_rec snap = *r;
+
+	if (!c)
+		return;
+	snap.state = CS_EXTINGUISHED;
+	store_contract_get(md->st, snap.serial, &snap);
+	session_reply_status(c, req, &snap, MP_T_STATUS, 0);
+}
+
 static void op_usage_add(struct muispd *md, struct conn *c,
 			 const struct mp_msg *req)
 {
 	struct live *l = live_find(md, req->u[MP_A_SERIAL]);
-	struct contract_rec snap;
+	struct session_waiter w = { c, req, then_usage_add };
 
 	if (!l || md->conf.use_kernel ||
 	    (l->rec.metric != MP_METRIC_BYTES &&
@@ -211,13 +226,8 @@ static void op_usage_add(struct muispd *md, struct conn *c,
 		conn_error(c, req, MP_ERR_INTERNAL, "usage");
 		return;
 	}
-	snap = l->rec;
-	if (session_check_limits(md, l, muispd_now(md))) {
-		snap.state = CS_EXTINGUISHED;
-		store_contract_get(md->st, snap.serial, &snap);
-		session_reply_status(c, req, &snap, MP_T_STATUS, 0);
+	if (session_check_limits(md, l, muispd_now(md), &w))
 		return;
-	}
 	session_reply_status(c, req, &l->rec, MP_T_STATUS, 0);
 }
 

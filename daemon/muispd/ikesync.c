@@ -10,6 +10,7 @@
  * it and unbinds the address's contract.  On every (re)connection the SAs
  * are listed again and every address that has SAs or an identity is
  * checked, so what changed while muispd or charon was away is caught up.
+ * charon's socket is an io source of the loop while connected.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 
 #include "ike_watch.h"
 #include "log.h"
@@ -340,12 +342,31 @@ void ikesync_probe(struct muispd *md)
 	free(snap);
 }
 
+static void ike_drop(struct muispd *md)
+{
+	if (md->ike.io) {
+		sd_event_source_set_enabled(md->ike.io, SD_EVENT_OFF);
+		md->ike.io = sd_event_source_unref(md->ike.io);
+	}
+	ike_watch_close(md->ike.w);
+	md->ike.w = NULL;
+}
+
 static void ike_lost(struct muispd *md, const char *why)
 {
 	log_warnx("vici: connection to charon lost (%s), reconnecting", why);
-	ike_watch_close(md->ike.w);
-	md->ike.w = NULL;
+	ike_drop(md);
 	md->ike.retry = muispd_now(md) + 1;
+}
+
+/* charon's socket is readable (events) or closed (charon stopped). */
+static int on_ike(sd_event_source *src, int fd, uint32_t revents, void *arg)
+{
+	struct muispd *md = arg;
+
+	if (md->ike.w && ike_watch_dispatch(md->ike.w) < 0)
+		ike_lost(md, strerror(errno));
+	return 0;
 }
 
 /* Connect to charon if configured and not connected, then resync. */
@@ -372,6 +393,11 @@ void ikesync_connect(struct muispd *md, uint64_t now)
 		return;
 	}
 	s->logged = 0;
+	if (md->ev && sd_event_add_io(md->ev, &s->io, ike_watch_fd(s->w),
+				      EPOLLIN, on_ike, md) < 0) {
+		ike_lost(md, "event loop");
+		return;
+	}
 	ike_watch_conn(s->w)->timeout_ms = 3000;
 	s->ndirty = 0;
 	s->syncing = 1;
@@ -391,22 +417,20 @@ void ikesync_connect(struct muispd *md, uint64_t now)
 	s->ndirty = 0;
 }
 
-int ikesync_fd(const struct muispd *md)
+/* The vici setting changed (reload): drop charon's connection and
+ * connect to the one configured now, if any. */
+void ikesync_reconnect(struct muispd *md)
 {
-	return md->ike.w ? ike_watch_fd(md->ike.w) : -1;
-}
-
-/* charon's socket is readable (events) or closed (charon stopped). */
-void ikesync_dispatch(struct muispd *md)
-{
-	if (md->ike.w && ike_watch_dispatch(md->ike.w) < 0)
-		ike_lost(md, strerror(errno));
+	ike_drop(md);
+	md->ike.nprevs = 0;
+	md->ike.retry = 0;
+	md->ike.logged = 0;
+	ikesync_connect(md, muispd_now(md));
 }
 
 void ikesync_close(struct muispd *md)
 {
-	ike_watch_close(md->ike.w);
-	md->ike.w = NULL;
+	ike_drop(md);
 	free(md->ike.dirty);
 	md->ike.dirty = NULL;
 	free(md->ike.prevs);

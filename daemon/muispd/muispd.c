@@ -1,17 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /* muispd: the muisp contract daemon.  See muispd(8). */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <syslog.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "muispd.h"
-
-/* The one static: the daemon the signal handler stops. */
-static struct muispd *running;
 
 static void usage(void)
 {
@@ -19,18 +14,11 @@ static void usage(void)
 	exit(1);
 }
 
-static void on_signal(int sig)
-{
-	if (running)
-		server_shutdown(running);
-}
-
 int main(int argc, char **argv)
 {
 	const char *conffile = MUISPD_CONF;
 	struct muispd_conf conf;
 	struct muispd *md;
-	struct sigaction sa;
 	int ch, debug = 0, noaction = 0, verbose = 0, rc;
 
 	while ((ch = getopt(argc, argv, "df:nv")) != -1) {
@@ -66,21 +54,12 @@ int main(int argc, char **argv)
 	md = calloc(1, sizeof(*md));
 	if (!md)
 		fatal("calloc");
-	running = md;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
-	if (server_init(md, &conf))
+	if (server_init(md, &conf, conffile))
 		fatalx("start-up failed");
 	log_info("listening on [%s]:%u, operator socket %s, kernel %s",
 		 conf.listen, conf.port, conf.socket,
 		 conf.use_kernel ? "module" : "none");
 	rc = server_run(md) ? 1 : 0;
-	running = NULL;
 	free(md);
 	return rc;
 }

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * muispd: the contract daemon.  One process, one thread, one loop.  All
- * run-time state is one struct muispd, passed to every function.
+ * muispd: the contract daemon.  One process, one thread, one sd-event loop
+ * (lib/evloop).  All run-time state is one struct muispd, passed to every
+ * function.
  *
- *   muispd.c     command line, signals
- *   server.c     start-up, the loop, dispatch of a decoded message
+ *   muispd.c     command line
+ *   server.c     start-up, the loop's sources, reload, dispatch
  *   conn.c       connections: accept, TLS or plain, buffers, output queue
  *   session.c    live contracts: state machine steps, limits, warnings,
  *                persistence, settlement, the kernel, the tick
@@ -18,9 +19,10 @@
 #ifndef MUISPD_H
 #define MUISPD_H
 
-#include <signal.h>
 #include <stdint.h>
 #include <time.h>
+
+#include <systemd/sd-event.h>
 
 #include "contract.h"
 #include "kernel.h"
@@ -73,23 +75,53 @@ void conf_defaults(struct muispd_conf *c);
 
 struct ssl_st;
 struct ssl_ctx_st;
+struct muispd;
 
 enum conn_kind { CONN_USER, CONN_OP };
 enum conn_state { C_DETECT, C_HANDSHAKE, C_OPEN, C_CLOSING };
 
 /* A control channel (user, TCP) or an operator connection (AF_UNIX). */
 struct conn {
+	struct muispd *md;
+	uint64_t id;		/* unique for the daemon's life */
 	int fd;
+	sd_event_source *io;	/* none without a loop (unit tests) */
 	struct ssl_st *ssl;
 	enum conn_kind kind;
 	enum conn_state state;
-	int want_write;		/* TLS needs POLLOUT to progress */
+	int want_write;		/* TLS needs EPOLLOUT to progress */
+	unsigned wait;		/* replies waiting for a remote call: the
+				 * input waits behind them, in order */
+	int in_input;		/* inside conn_input() */
 	char addr[64];		/* the user (source address), "operator" */
 	uint8_t rbuf[MP_MAX_FRAME];
 	size_t rlen;
 	uint8_t *wbuf;		/* encoded frames not yet written */
 	size_t wlen, wcap;
 };
+
+/* A request whose reply waits for a remote call: its connection (by id:
+ * it may be gone when the call ends) and a copy of the request. */
+struct held {
+	uint64_t conn;
+	struct mp_msg *req;
+};
+
+/* The reply to a request that may wait for a settlement: rc 0 settled
+ * (r extinguished, stm its statement) or -1 (r as it stands, stm NULL).
+ * c is NULL when the connection went away meanwhile. */
+typedef void (*session_then_fn)(struct muispd *md, struct conn *c,
+				const struct mp_msg *req, int rc,
+				const struct contract_rec *r,
+				const struct statement *stm);
+
+struct session_waiter {
+	struct conn *c;
+	const struct mp_msg *req;
+	session_then_fn then;
+};
+
+struct settle_op;
 
 /* An outstanding contract (state machine, usage, warnings). */
 struct live {
@@ -102,6 +134,7 @@ struct live {
 	uint64_t warn_next;
 	uint32_t warn_count;
 	int unbind_on_load;	/* restored binding refused: no tunnel */
+	struct settle_op *settle;	/* settlement in flight */
 };
 
 struct offer {
@@ -114,6 +147,7 @@ struct quote {
 	uint64_t serial, expiry, soft, hard, deposit;
 	char addr[64];
 	struct price item;
+	int busy;		/* its deposit waits for the provider */
 };
 
 /* charon over VICI (ikesync.c) */
@@ -122,6 +156,7 @@ struct prev_sa;
 
 struct ikesync {
 	struct ike_watch *w;
+	sd_event_source *io;		/* charon's socket */
 	uint64_t retry;			/* next connection attempt */
 	int logged;			/* connection failure logged */
 	int syncing;			/* inside ike_watch_sync() */
@@ -133,16 +168,23 @@ struct ikesync {
 
 struct muispd {
 	struct muispd_conf conf;
+	const char *conffile;		/* for reload */
 	uint64_t clock;			/* tests: fixed time; 0: time(NULL) */
+	sd_event *ev;
+	sd_event_source *lsrc, *usrc;	/* listeners */
+	sd_event_source *ksrc;		/* the module's events */
+	sd_event_source *tick;		/* once a second */
+	sd_event_source *post;		/* after every event: flush, close */
 	struct store *st;
 	struct kernel *k;
 	struct receipt_keyring kr;
 	struct payment_registry pay;
 	struct payment_method *online;	/* the online method's instance */
-	struct ssl_ctx_st *tls;
+	struct ssl_ctx_st *tls;		/* for new connections */
 	int lfd, ufd;			/* control port, operator socket */
 	struct conn *conns[MUISPD_MAX_CONNS];
 	unsigned nconns;
+	uint64_t conn_seq;
 	struct live *lives;
 	unsigned nlives, caplives;
 	struct offer offers[MUISPD_MAX_OFFERS];
@@ -152,8 +194,9 @@ struct muispd {
 	uint64_t next_ckpt;
 	uint64_t bad_frames;
 	struct mp_msg rx;		/* the message being dispatched */
+	int rx_busy;			/* rx in use (conn_input nested) */
+	int closing;			/* muispd_close(): no more input */
 	struct ikesync ike;
-	volatile sig_atomic_t quit;
 };
 
 static inline uint64_t muispd_now(const struct muispd *md)
@@ -165,25 +208,32 @@ static inline uint64_t muispd_now(const struct muispd *md)
 void muispd_init(struct muispd *md, const struct muispd_conf *conf);
 int muispd_open(struct muispd *md);
 void muispd_close(struct muispd *md);
-int server_init(struct muispd *md, const struct muispd_conf *conf);
+int server_init(struct muispd *md, const struct muispd_conf *conf,
+		const char *conffile);
 int server_run(struct muispd *md);	/* until SIGTERM/SIGINT */
-void server_shutdown(struct muispd *md);
+int server_reload(struct muispd *md);
 void server_dispatch(struct muispd *md, struct conn *c,
 		     const struct mp_msg *m);
 
 /* conn.c */
-int conn_tls_init(struct muispd *md);
+struct ssl_ctx_st *conn_tls_new(const struct muispd_conf *conf);
+void conn_tls_free(struct ssl_ctx_st *ctx);
 int conn_listen(struct muispd *md);
 void conn_accept(struct muispd *md, int lfd, enum conn_kind kind);
 struct conn *conn_new(struct muispd *md, int fd, enum conn_kind kind,
 		      const char *addr);
-void conn_event(struct muispd *md, struct conn *c, short revents);
+struct conn *conn_by_id(struct muispd *md, uint64_t id);
+void conn_event(struct muispd *md, struct conn *c, uint32_t revents);
+void conn_service(struct muispd *md);
 int conn_flush(struct conn *c);
 void conn_free(struct conn *c);
 void conn_input(struct muispd *md, struct conn *c);
 int conn_queue(struct conn *c, const struct mp_msg *m);
 void conn_error(struct conn *c, const struct mp_msg *req, int err,
 		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int conn_hold(struct conn *c, const struct mp_msg *req, struct held *h);
+struct conn *conn_held(struct muispd *md, const struct held *h);
+void conn_unhold(struct muispd *md, struct held *h);
 
 /* session.c */
 struct live *live_find(struct muispd *md, uint64_t serial);
@@ -195,14 +245,20 @@ int session_step(struct live *l, enum contract_event ev, uint64_t arg,
 		 uint64_t now);
 int session_persist(struct muispd *md, struct live *l);
 int session_kpush(struct muispd *md, struct live *l, int restore);
-int session_check_limits(struct muispd *md, struct live *l, uint64_t now);
+int session_check_limits(struct muispd *md, struct live *l, uint64_t now,
+			 const struct session_waiter *w);
 void session_extinguish(struct muispd *md, struct live *l,
-			enum contract_event ev, uint64_t now);
+			enum contract_event ev, uint64_t now,
+			const struct session_waiter *w);
 int session_bind(struct muispd *md, struct live *l, const char *addr,
 		 uint64_t now);
 void session_terminate(struct muispd *md, struct conn *c,
 		       const struct mp_msg *req, struct live *l,
 		       uint64_t now);
+void session_then_extinguished(struct muispd *md, struct conn *c,
+			       const struct mp_msg *req, int rc,
+			       const struct contract_rec *r,
+			       const struct statement *stm);
 int session_sign_receipt(struct muispd *md, struct contract_rec *r);
 void session_send_warning(struct muispd *md, const char *addr,
 			  const struct contract_rec *r, int w);
@@ -227,8 +283,7 @@ void control_dispatch(struct muispd *md, struct conn *c,
 
 /* ikesync.c */
 void ikesync_connect(struct muispd *md, uint64_t now);
-int ikesync_fd(const struct muispd *md);
-void ikesync_dispatch(struct muispd *md);
+void ikesync_reconnect(struct muispd *md);
 void ikesync_probe(struct muispd *md);
 void ikesync_close(struct muispd *md);
 

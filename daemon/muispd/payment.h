@@ -5,7 +5,8 @@
  * is kept when the contract expired or reached its hard limit, otherwise
  * the unused part is refunded or adjusted the method's way.  Both run
  * inside the caller's store transaction, so a deposit and the contract it
- * pays for commit together or not at all.
+ * pays for commit together or not at all; a remote method asks its party
+ * first (authorize, capture) and only records the answer there.
  *
  * Shipped methods:
  *   voucher  operator-issued prepaid code; deposit debits the code's
@@ -17,7 +18,9 @@
  *   cash     offline at the desk; settlement records the cash refund due
  *            (payment_desk.c).
  *   online   a separate payment-provider process over HTTP/JSON
- *            (payment_online.c): authorise the deposit, capture the charge.
+ *            (payment_online.c): authorise the deposit, capture the charge;
+ *            both are remote calls that complete later (authorize and
+ *            capture), the daemon goes on serving meanwhile.
  *
  * This file and payment.c are the core (statement, settlement, codes); a
  * method includes the core, never the other way round.
@@ -39,10 +42,30 @@ struct statement {
 	struct stmt_line lines[PAY_MAX_LINES];
 };
 
+/*
+ * The end of a remote call (authorize, capture): rc 0 or -1; text is the
+ * authorisation's reference (authorize, rc 0) or the reason (rc -1).
+ * Called exactly once, possibly before the call that started it returns.
+ */
+typedef void (*payment_done_fn)(void *arg, int rc, const char *text);
+
 struct payment_method {
 	int id;			/* enum mp_method */
 	const char *name;
 	int offline;		/* deposit only through the operator */
+	/*
+	 * Remote methods only (NULL for local ones), outside any store
+	 * transaction and without blocking: authorize holds c->deposit with
+	 * `param` (the user's token) before deposit runs with the
+	 * authorisation's reference as its param; capture takes the charge
+	 * (c->deposit - refund) of c->payref before refund runs.
+	 */
+	void (*authorize)(const struct payment_method *self,
+			  const struct contract_rec *c, const char *param,
+			  payment_done_fn done, void *arg);
+	void (*capture)(const struct payment_method *self,
+			const struct contract_rec *c, uint64_t refund,
+			payment_done_fn done, void *arg);
 	/* Take c->deposit using `param`; fills c->payref / c->room.
 	 * 0, or -1 with a reason in err. */
 	int (*deposit)(const struct payment_method *self, struct store *st,

@@ -6,11 +6,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <systemd/sd-event.h>
+
 #include "payment.h"
 #include "proto.h"
 
-/* An instance of the method (not configured: deposits are declined). */
-struct payment_method *payment_online_new(void);
+/* An instance of the method on loop e (not configured: deposits are
+ * declined).  Freeing it ends the calls in flight as failed. */
+struct payment_method *payment_online_new(sd_event *e);
 void payment_online_free(struct payment_method *m);
 void payment_online_config(struct payment_method *m, const char *host,
 			   uint16_t port, const char *currency);

@@ -4,18 +4,17 @@
  * keys, the kernel and the payment methods, restores the outstanding
  * contracts, then serves the control channel (TLS 1.3, or plain TCP for
  * ESP tunnels, paper §5), the operator socket, the module's events and
- * charon's in one single-threaded poll loop.  Every state change is
- * committed to the store (and pushed to the kernel) before the reply is
- * queued.
+ * charon's on one sd-event loop (lib/evloop): every socket an io source,
+ * the tick a timer, connections serviced after every event.  SIGHUP
+ * reloads muispd.conf.  Every state change is committed to the store (and
+ * pushed to the kernel) before the reply is queued.
  */
-#include <errno.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <unistd.h>
 
-#include <openssl/ssl.h>
-
+#include "evloop.h"
 #include "log.h"
 #include "muispd.h"
 #include "payment_online.h"
@@ -28,19 +27,26 @@ void muispd_init(struct muispd *md, const struct muispd_conf *conf)
 	md->lfd = md->ufd = -1;
 }
 
+static void online_config(struct muispd *md)
+{
+	const struct muispd_conf *conf = &md->conf;
+
+	payment_online_config(md->online, conf->provider_host,
+			      conf->provider_port, conf->currency);
+}
+
 /* The state without the network: store, keys, kernel, payment methods,
- * the outstanding contracts. */
+ * the outstanding contracts.  md->ev, if set, is the loop the payment
+ * methods and later connections use. */
 int muispd_open(struct muispd *md)
 {
 	const struct muispd_conf *conf = &md->conf;
 	uint64_t now = muispd_now(md);
 
-	md->online = payment_online_new();
+	md->online = payment_online_new(md->ev);
 	if (!md->online)
 		return -1;
-	if (conf->provider_port)
-		payment_online_config(md->online, conf->provider_host,
-				      conf->provider_port, conf->currency);
+	online_config(md);
 	payment_register(&md->pay, &payment_voucher);
 	payment_register(&md->pay, &payment_room);
 	payment_register(&md->pay, &payment_cash);
@@ -69,11 +75,31 @@ int muispd_open(struct muispd *md)
 	return 0;
 }
 
+static sd_event_source *source_free(sd_event_source *s)
+{
+	if (s)
+		sd_event_source_set_enabled(s, SD_EVENT_OFF);
+	return sd_event_source_unref(s);
+}
+
+/* Everything closed; the calls in flight end first, as failures, while
+ * the store is still open. */
 void muispd_close(struct muispd *md)
 {
+	md->closing = 1;
+	if (md->online) {
+		md->pay.by_id[MP_METHOD_ONLINE] = NULL;
+		payment_online_free(md->online);
+	}
+	md->online = NULL;
 	for (unsigned i = 0; i < md->nconns; i++)
 		conn_free(md->conns[i]);
 	md->nconns = 0;
+	md->lsrc = source_free(md->lsrc);
+	md->usrc = source_free(md->usrc);
+	md->ksrc = source_free(md->ksrc);
+	md->tick = source_free(md->tick);
+	md->post = source_free(md->post);
 	if (md->lfd >= 0)
 		close(md->lfd);
 	if (md->ufd >= 0) {
@@ -86,27 +112,101 @@ void muispd_close(struct muispd *md)
 	md->k = NULL;
 	store_close(md->st);
 	md->st = NULL;
-	SSL_CTX_free(md->tls);
+	conn_tls_free(md->tls);
 	md->tls = NULL;
-	if (md->online)
-		payment_online_free(md->online);
-	md->online = NULL;
 	free(md->lives);
 	md->lives = NULL;
 	md->nlives = md->caplives = 0;
+	md->ev = sd_event_unref(md->ev);
 }
 
-int server_init(struct muispd *md, const struct muispd_conf *conf)
+/* ---------- the loop's sources ---------- */
+
+static int on_listener(sd_event_source *s, int fd, uint32_t revents,
+		       void *arg)
 {
-	muispd_init(md, conf);
-	if (conn_tls_init(md) || muispd_open(md))
+	struct muispd *md = arg;
+
+	conn_accept(md, fd, fd == md->ufd ? CONN_OP : CONN_USER);
+	return 0;
+}
+
+/* EPOLLERR is a pending ENOBUFS: the read clears it. */
+static int on_kernel(sd_event_source *s, int fd, uint32_t revents, void *arg)
+{
+	struct muispd *md = arg;
+
+	kernel_events(md->k, session_kernel_event, md);
+	return 0;
+}
+
+/* Metering, warnings and checkpoints once a second, however busy the
+ * channel is (the timer goes before any connection). */
+static int on_tick(sd_event_source *s, uint64_t usec, void *arg)
+{
+	struct muispd *md = arg;
+	uint64_t now = muispd_now(md);
+
+	session_tick(md, now);
+	ikesync_connect(md, now);
+	ikesync_probe(md);
+	return 0;
+}
+
+/* Flush replies and warnings queued by others' events, close. */
+static int on_post(sd_event_source *s, void *arg)
+{
+	conn_service(arg);
+	return 0;
+}
+
+static int on_reload(void *arg)
+{
+	return server_reload(arg);
+}
+
+static int sources(struct muispd *md)
+{
+	int kfd = kernel_event_fd(md->k);
+
+	if (sd_event_add_io(md->ev, &md->lsrc, md->lfd, EPOLLIN, on_listener,
+			    md) < 0 ||
+	    sd_event_add_io(md->ev, &md->usrc, md->ufd, EPOLLIN, on_listener,
+			    md) < 0 ||
+	    (kfd >= 0 && sd_event_add_io(md->ev, &md->ksrc, kfd, EPOLLIN,
+					 on_kernel, md) < 0) ||
+	    evloop_timer(md->ev, &md->tick, 0, EVLOOP_USEC_PER_SEC, on_tick,
+			 md) < 0 ||
+	    sd_event_source_set_priority(md->tick,
+					 SD_EVENT_PRIORITY_IMPORTANT) < 0 ||
+	    sd_event_add_post(md->ev, &md->post, on_post, md) < 0) {
+		log_warnx("event loop: cannot add the daemon's sources");
 		return -1;
-	return conn_listen(md);
+	}
+	return 0;
 }
 
-void server_shutdown(struct muispd *md)
+int server_init(struct muispd *md, const struct muispd_conf *conf,
+		const char *conffile)
 {
-	md->quit = 1;
+	static const struct evloop_ops ops = { .reload = on_reload };
+	int r;
+
+	muispd_init(md, conf);
+	md->conffile = conffile;
+	r = evloop_new(&md->ev, &ops, md);
+	if (r < 0) {
+		log_warnx("event loop: %s", strerror(-r));
+		return -1;
+	}
+	if (conf->tls) {
+		md->tls = conn_tls_new(&md->conf);
+		if (!md->tls)
+			return -1;
+	}
+	if (muispd_open(md) || conn_listen(md))
+		return -1;
+	return sources(md);
 }
 
 /* A decoded message from c: replies are refused, operator types go to
@@ -128,89 +228,88 @@ void server_dispatch(struct muispd *md, struct conn *c,
 	channel_dispatch(md, c, m);
 }
 
+/* ---------- reload (SIGHUP) ---------- */
+
+/* Settings that need a restart: kept, with a warning if they changed. */
+static void keep_restart_only(struct muispd_conf *nc,
+			      const struct muispd_conf *c, const char *path)
+{
+#define KEEP_STR(f, name)						\
+	if (strcmp(nc->f, c->f)) {					\
+		log_warnx("%s: %s cannot change without a restart, "	\
+			  "kept", path, name);				\
+		memcpy(nc->f, c->f, sizeof(nc->f));			\
+	}
+#define KEEP_NUM(f, name)						\
+	if (nc->f != c->f) {						\
+		log_warnx("%s: %s cannot change without a restart, "	\
+			  "kept", path, name);				\
+		nc->f = c->f;						\
+	}
+	KEEP_STR(listen, "listen")
+	KEEP_NUM(port, "port")
+	KEEP_STR(socket, "socket")
+	KEEP_STR(database, "database")
+	KEEP_NUM(use_kernel, "kernel")
+	KEEP_NUM(tls, "tls")
+#undef KEEP_STR
+#undef KEEP_NUM
+}
+
+/*
+ * Read muispd.conf again and apply what can change at run time: prices
+ * (new offers carry them; quotes and contracts keep theirs), TTLs,
+ * warnings, limits, load, currency, checkpoints, allow-plain, the online
+ * provider, the vici socket (reconnected) and the TLS certificate and key
+ * (a new context for new connections).  A file with errors, or a
+ * certificate that does not load, changes nothing.  0 applied, -1 kept.
+ */
+int server_reload(struct muispd *md)
+{
+	const char *path = md->conffile;
+	struct muispd_conf *nc = malloc(sizeof(*nc));
+	struct ssl_ctx_st *tls = NULL;
+	int vici_changed;
+
+	if (!nc || !path)
+		goto refused;
+	conf_defaults(nc);
+	if (conf_load(path, nc))
+		goto refused;
+	keep_restart_only(nc, &md->conf, path);
+	if (nc->tls) {
+		tls = conn_tls_new(nc);
+		if (!tls)
+			goto refused;
+	}
+	vici_changed = strcmp(nc->vici, md->conf.vici) != 0;
+	md->conf = *nc;
+	free(nc);
+	if (tls) {
+		conn_tls_free(md->tls);
+		md->tls = tls;
+	}
+	online_config(md);
+	if (vici_changed)
+		ikesync_reconnect(md);
+	log_info("%s: configuration reloaded", path);
+	return 0;
+refused:
+	free(nc);
+	log_warnx("%s: reload refused, running configuration kept",
+		  path ? path : "muispd.conf");
+	return -1;
+}
+
 int server_run(struct muispd *md)
 {
-	struct pollfd *pfd = calloc(MUISPD_MAX_CONNS + 4, sizeof(*pfd));
-	uint64_t now, next_tick = 0;
-
-	if (!pfd)
-		return -1;
+	int r;
 
 	ikesync_connect(md, muispd_now(md));
-	while (!md->quit) {
-		unsigned n = 0, base;
-		int kfd = kernel_event_fd(md->k);
-		int ifd = ikesync_fd(md);
-
-		pfd[n].fd = md->lfd;
-		pfd[n++].events = POLLIN;
-		pfd[n].fd = md->ufd;
-		pfd[n++].events = POLLIN;
-		pfd[n].fd = kfd;
-		pfd[n++].events = POLLIN;
-		pfd[n].fd = ifd;
-		pfd[n++].events = POLLIN;
-		base = n;
-		for (unsigned i = 0; i < md->nconns; i++) {
-			struct conn *c = md->conns[i];
-
-			pfd[n].fd = c->fd;
-			pfd[n].events = POLLIN;
-			if (c->wlen || c->want_write)
-				pfd[n].events |= POLLOUT;
-			pfd[n].revents = 0;
-			n++;
-		}
-		if (poll(pfd, n, 1000) < 0) {
-			if (errno == EINTR)
-				continue;
-			log_warn("poll");
-			free(pfd);
-			return -1;
-		}
-		if (pfd[0].revents & POLLIN)
-			conn_accept(md, md->lfd, CONN_USER);
-		if (pfd[1].revents & POLLIN)
-			conn_accept(md, md->ufd, CONN_OP);
-		/* POLLERR is a pending ENOBUFS: the read clears it. */
-		if (kfd >= 0 && (pfd[2].revents & (POLLIN | POLLERR)))
-			kernel_events(md->k, session_kernel_event, md);
-		/* charon: events, or the socket closed (charon stopped) */
-		if (ifd >= 0 && (pfd[3].revents & (POLLIN | POLLHUP | POLLERR)))
-			ikesync_dispatch(md);
-		/* Connections: index i still matches pfd[base + i] because
-		 * new ones were appended after the snapshot. */
-		for (unsigned i = 0; i < n - base; i++)
-			if (pfd[base + i].revents)
-				conn_event(md, md->conns[i],
-					   pfd[base + i].revents);
-		/* Metering, warnings and checkpoints once a second, however
-		 * busy the channel is. */
-		now = muispd_now(md);
-		if (now >= next_tick) {
-			session_tick(md, now);
-			ikesync_connect(md, now);
-			ikesync_probe(md);
-			next_tick = now + 1;
-		}
-		/* Flush replies and warnings queued by others' events. */
-		for (unsigned i = 0; i < md->nconns;) {
-			struct conn *c = md->conns[i];
-
-			if (c->state == C_OPEN && c->wlen && conn_flush(c))
-				c->state = C_CLOSING;
-			if (c->state == C_CLOSING) {
-				if (c->wlen)
-					conn_flush(c);
-				conn_free(c);
-				md->conns[i] = md->conns[--md->nconns];
-				continue;
-			}
-			i++;
-		}
-	}
-	free(pfd);
+	r = evloop_run(md->ev);
+	if (r < 0)
+		log_warnx("event loop: %s", strerror(-r));
 	session_checkpoint_final(md);
 	muispd_close(md);
-	return 0;
+	return r < 0 ? -1 : 0;
 }

@@ -5,6 +5,11 @@
  * expiry, warnings, binding, persistence (durable before replying), the
  * kernel push, settlement, the once-a-second tick, kernel events and
  * recovery at start-up.
+ *
+ * A settlement whose method asks a remote party first (the online
+ * provider's capture) completes later: the contract stays in settlement
+ * meanwhile, and the replies that depend on it (terminate, settle, a
+ * command that found the contract at its limit) wait for the result.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -159,6 +164,8 @@ void session_reply_status(struct conn *c, const struct mp_msg *req,
 {
 	struct mp_msg m;
 
+	if (!c)
+		return;
 	mp_init(&m, type, (uint16_t)(MP_F_REPLY | flags), req->serial);
 	fill_status(&m, r);
 	if (type == MP_T_RECEIPT || (c->kind == CONN_OP && r->receipt_len))
@@ -214,72 +221,187 @@ int session_kpush(struct muispd *md, struct live *l, int restore)
 	return kernel_contract_push(md->k, &l->rec, l->rec.state, restore);
 }
 
-/*
- * Settle l (payment plug-in) and extinguish it: full = deposit kept
- * (expiry, hard limit).  Fills stm; the caller removes l from the live
- * set on success.  On a payment failure the contract stays in settlement
- * for the operator to retry.
- */
-static int settle(struct muispd *md, struct live *l, int full,
-		  const char *why, uint64_t now, struct statement *stm)
-{
-	const struct payment_method *pm = payment_lookup(&md->pay,
-							 l->rec.method);
-	char addr[64];
+/* A settlement: what it settles, who waits for it. */
+struct settle_op {
+	struct muispd *md;
+	const struct payment_method *pm;
+	struct contract_rec rec;	/* settled at this usage */
+	int full;			/* deposit kept */
+	const char *why;
+	uint64_t now;
+	char addr[64];			/* bound address when it began */
+	int warn;			/* to addr when settled, 0: none */
+	struct held *held;		/* replies waiting */
+	session_then_fn *then;
+	unsigned nheld;
+};
 
-	snprintf(addr, sizeof(addr), "%s", l->rec.addr);
+/* w's reply waits for op (NULL w: nobody waits). */
+static void settle_wait(struct settle_op *op, const struct session_waiter *w)
+{
+	struct held *h;
+	session_then_fn *t;
+
+	if (!w)
+		return;
+	h = realloc(op->held, (op->nheld + 1) * sizeof(*h));
+	if (h)
+		op->held = h;
+	t = realloc(op->then, (op->nheld + 1) * sizeof(*t));
+	if (t)
+		op->then = t;
+	if (!h || !t || conn_hold(w->c, w->req, &op->held[op->nheld])) {
+		/* cannot wait: answered as a failure at once */
+		w->then(op->md, w->c, w->req, -1, &op->rec, NULL);
+		return;
+	}
+	op->then[op->nheld++] = w->then;
+}
+
+/*
+ * The method was asked (rc 0 done, -1 failed): in one transaction the
+ * refund, the statement and the contract extinguished; then the kernel.
+ * On a failure the contract stays in settlement for the operator to
+ * retry.
+ */
+static int settle_commit(struct muispd *md, struct settle_op *op,
+			 struct live *l, int rc, struct statement *stm)
+{
+	memset(stm, 0, sizeof(*stm));
 	if (store_begin(md->st))
 		return -1;
-	if (payment_settle(md->st, pm, &l->rec, full, why, now, stm)) {
+	if (rc || payment_settle(md->st, op->pm, &op->rec, op->full, op->why,
+				 op->now, stm)) {
 		store_rollback(md->st);
 		log_warnx("contract %llu: settlement failed",
-			  (unsigned long long)l->rec.serial);
-		if (l->rec.state == CS_IN_SETTLEMENT)
+			  (unsigned long long)op->rec.serial);
+		if (l && l->rec.state == CS_IN_SETTLEMENT)
 			session_persist(md, l);
 		return -1;
 	}
-	l->rec.state = CS_EXTINGUISHED;
-	l->rec.addr[0] = '\0';
-	if (store_contract_put(md->st, &l->rec) || store_commit(md->st)) {
+	op->rec.state = CS_EXTINGUISHED;
+	op->rec.addr[0] = '\0';
+	if (store_contract_put(md->st, &op->rec) || store_commit(md->st)) {
 		store_rollback(md->st);
 		return -1;
 	}
-	if (addr[0])
-		kernel_addr_unbind(md->k, addr);
-	kernel_contract_del(md->k, l->rec.serial);
+	if (op->addr[0])
+		kernel_addr_unbind(md->k, op->addr);
+	kernel_contract_del(md->k, op->rec.serial);
 	log_info("contract %llu: settled (%s): charge %llu refund %llu",
-		 (unsigned long long)l->rec.serial, why,
+		 (unsigned long long)op->rec.serial, op->why,
 		 (unsigned long long)stm->charge,
 		 (unsigned long long)stm->refund);
 	return 0;
 }
 
-/* Hard limit or expiry: warn, keep the deposit, extinguish (Fig 4). */
-void session_extinguish(struct muispd *md, struct live *l,
-			enum contract_event ev, uint64_t now)
+/* payment_done_fn of the capture (or called at once without one). */
+static void settle_done(void *arg, int rc, const char *text)
 {
+	struct settle_op *op = arg;
+	struct muispd *md = op->md;
+	struct live *l = live_find(md, op->rec.serial);
 	struct statement stm;
-	char addr[64];
-	int w = ev == CE_HARD_LIMIT ? MP_WARN_HARD_LIMIT : MP_WARN_EXPIRY;
-	struct contract_rec snap;
 
-	snprintf(addr, sizeof(addr), "%s", l->rec.addr);
-	if (session_step(l, ev, 0, now))
-		return;
-	/* step() made it EXTINGUISHED; settlement records the statement. */
-	l->rec.state = CS_IN_SETTLEMENT;
-	snap = l->rec;
-	snap.state = CS_EXTINGUISHED;
-	if (settle(md, l, 1, ev == CE_HARD_LIMIT ? "hard limit" : "expiry",
-		   now, &stm) == 0) {
-		if (addr[0])
-			session_send_warning(md, addr, &snap, w);
-		live_remove(md, l);
+	if (l)
+		l->settle = NULL;
+	rc = settle_commit(md, op, l, rc, &stm);
+	if (rc == 0) {
+		if (op->warn && op->addr[0])
+			session_send_warning(md, op->addr, &op->rec, op->warn);
+		if (l)
+			live_remove(md, l);
 	}
+	for (unsigned i = 0; i < op->nheld; i++) {
+		op->then[i](md, conn_held(md, &op->held[i]),
+			    op->held[i].req, rc, &op->rec,
+			    rc == 0 ? &stm : NULL);
+		conn_unhold(md, &op->held[i]);
+	}
+	free(op->held);
+	free(op->then);
+	free(op);
 }
 
-/* Apply usage, limits and expiry for l; returns 1 if l was removed. */
-int session_check_limits(struct muispd *md, struct live *l, uint64_t now)
+/*
+ * Settle l (payment plug-in) and extinguish it: full = deposit kept
+ * (expiry, hard limit), warn = the warning to its address once settled.
+ * The method's capture, if it has one, runs first; w's reply (and any
+ * other waiting for a settlement of l already in flight) comes when the
+ * result is known.  l is removed from the live set when settled.
+ */
+static void settle(struct muispd *md, struct live *l, int full,
+		   const char *why, uint64_t now, int warn,
+		   const struct session_waiter *w)
+{
+	struct settle_op *op = l->settle;
+	uint64_t charge, refund;
+
+	if (op) {
+		settle_wait(op, w);
+		return;
+	}
+	op = calloc(1, sizeof(*op));
+	if (!op) {
+		if (w)
+			w->then(md, w->c, w->req, -1, &l->rec, NULL);
+		return;
+	}
+	op->md = md;
+	op->pm = payment_lookup(&md->pay, l->rec.method);
+	op->rec = l->rec;
+	op->full = full;
+	op->why = why;
+	op->now = now;
+	op->warn = warn;
+	snprintf(op->addr, sizeof(op->addr), "%s", l->rec.addr);
+	l->settle = op;
+	settle_wait(op, w);
+	if (op->pm && op->pm->capture) {
+		contract_settle_amounts(op->rec.deposit, op->rec.price,
+					op->rec.unit, op->rec.usage, full,
+					&charge, &refund);
+		op->pm->capture(op->pm, &op->rec, refund, settle_done, op);
+		return;
+	}
+	settle_done(op, 0, NULL);
+}
+
+/* session_then_fn: a request that found its contract extinguished. */
+void session_then_extinguished(struct muispd *md, struct conn *c,
+			       const struct mp_msg *req, int rc,
+			       const struct contract_rec *r,
+			       const struct statement *stm)
+{
+	conn_error(c, req, MP_ERR_EXPIRED, "contract extinguished");
+}
+
+/* Hard limit or expiry: keep the deposit, extinguish, warn (Fig 4).  w's
+ * reply comes when that is done. */
+void session_extinguish(struct muispd *md, struct live *l,
+			enum contract_event ev, uint64_t now,
+			const struct session_waiter *w)
+{
+	int warn = ev == CE_HARD_LIMIT ? MP_WARN_HARD_LIMIT : MP_WARN_EXPIRY;
+
+	if (session_step(l, ev, 0, now)) {
+		if (w)
+			w->then(md, w->c, w->req, -1, &l->rec, NULL);
+		return;
+	}
+	/* step() made it EXTINGUISHED; settlement records the statement. */
+	l->rec.state = CS_IN_SETTLEMENT;
+	settle(md, l, 1, ev == CE_HARD_LIMIT ? "hard limit" : "expiry", now,
+	       warn, w);
+}
+
+/*
+ * Apply usage, limits and expiry for l.  Returns 1 if l reached its
+ * expiry or hard limit: it is (being) settled, and w's reply (if w) comes
+ * from w->then; 0 otherwise.
+ */
+int session_check_limits(struct muispd *md, struct live *l, uint64_t now,
+			 const struct session_waiter *w)
 {
 	struct contract_fsm f;
 	int ev;
@@ -288,13 +410,13 @@ int session_check_limits(struct muispd *md, struct live *l, uint64_t now)
 		return 0;
 	session_usage_refresh(md, l, now);
 	if (l->rec.expiry && now >= l->rec.expiry) {
-		session_extinguish(md, l, CE_EXPIRE, now);
+		session_extinguish(md, l, CE_EXPIRE, now, w);
 		return 1;
 	}
 	f = fsm_of(&l->rec);
 	ev = contract_limit_event(&f);
 	if (ev == CE_HARD_LIMIT) {
-		session_extinguish(md, l, CE_HARD_LIMIT, now);
+		session_extinguish(md, l, CE_HARD_LIMIT, now, w);
 		return 1;
 	}
 	if (ev == CE_SOFT_LIMIT &&
@@ -393,21 +515,31 @@ static void reply_statement(struct conn *c, const struct mp_msg *req,
 	conn_queue(c, &m);
 }
 
+/* session_then_fn of terminate and settle: the statement, or settlement
+ * pending when the method failed. */
+static void then_terminated(struct muispd *md, struct conn *c,
+			    const struct mp_msg *req, int rc,
+			    const struct contract_rec *r,
+			    const struct statement *stm)
+{
+	if (rc)
+		conn_error(c, req, MP_ERR_INTERNAL, "settlement pending");
+	else if (c)
+		reply_statement(c, req, r, stm);
+}
+
 /* End l at the user's or the operator's request (or retry a settlement
- * that failed) and reply with the statement. */
+ * that failed) and reply with the statement once settled. */
 void session_terminate(struct muispd *md, struct conn *c,
 		       const struct mp_msg *req, struct live *l,
 		       uint64_t now)
 {
-	struct statement stm;
-	struct contract_rec snap;
+	struct session_waiter ext = { c, req, session_then_extinguished };
+	struct session_waiter done = { c, req, then_terminated };
 
 	if (l->rec.state != CS_IN_SETTLEMENT) {
-		if (session_check_limits(md, l, now)) {
-			conn_error(c, req, MP_ERR_EXPIRED, "contract "
-				   "extinguished");
+		if (session_check_limits(md, l, now, &ext))
 			return;
-		}
 		if (session_step(l, CE_TERMINATE, 0, now)) {
 			conn_error(c, req, MP_ERR_STATE, "cannot terminate");
 			return;
@@ -417,13 +549,7 @@ void session_terminate(struct muispd *md, struct conn *c,
 			return;
 		}
 	}
-	if (settle(md, l, 0, "terminated", now, &stm)) {
-		conn_error(c, req, MP_ERR_INTERNAL, "settlement pending");
-		return;
-	}
-	snap = l->rec;
-	live_remove(md, l);
-	reply_statement(c, req, &snap, &stm);
+	settle(md, l, 0, "terminated", now, 0, &done);
 }
 
 /* Metering, limits, warnings of a receipt presented elsewhere (Fig 5)
@@ -432,8 +558,10 @@ void session_tick(struct muispd *md, uint64_t now)
 {
 	for (unsigned i = 0; i < md->nlives;) {
 		struct live *l = &md->lives[i];
+		uint64_t serial = l->rec.serial;
 
-		if (session_check_limits(md, l, now))
+		if (session_check_limits(md, l, now, NULL) &&
+		    (i >= md->nlives || md->lives[i].rec.serial != serial))
 			continue;	/* removed: slot i holds another */
 		if (l->pending && now >= l->warn_next) {
 			if (l->warn_count >= md->conf.warn_tries) {
@@ -505,10 +633,10 @@ void session_kernel_event(const struct kernel_event *ev, void *arg)
 	 * is final (the contract is extinguished in the kernel already). */
 	if (ev->type == KEV_HARD_LIMIT && l->rec.state != CS_IN_SETTLEMENT) {
 		session_usage_refresh(md, l, now);
-		session_extinguish(md, l, CE_HARD_LIMIT, now);
+		session_extinguish(md, l, CE_HARD_LIMIT, now, NULL);
 		return;
 	}
-	session_check_limits(md, l, now);
+	session_check_limits(md, l, now, NULL);
 }
 
 struct load_ctx {

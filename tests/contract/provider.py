@@ -8,15 +8,23 @@ tok-good (1000), tok-poor (5).  POST /authorize holds an amount, POST
 /capture takes the charge and releases the rest, GET /ledger dumps state.
 POST /fail-captures {"count": N} makes the next N captures fail (HTTP 503),
 so a settlement's refund fails and muispd keeps the contract in settlement.
+POST /hold makes every /authorize wait (GET /ledger counts them in
+"waiting") until POST /release: a slow provider, for as long as the test
+wants.  Requests are served each on its own thread.
 """
 import json
 import sys
-from http.server import BaseHTTPRequestHandler, HTTPServer
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-accounts = {"tok-good": 1000, "tok-poor": 5}
+accounts = {"tok-good": 1000, "tok-poor": 5, "tok-slow": 100}
 holds = {}      # id -> {token, amount, captured, reference}
 seq = [0]
 fail_captures = [0]
+lock = threading.Lock()         # the state above
+gate = threading.Event()        # clear: /authorize waits
+gate.set()
+waiting = [0]
 
 
 class H(BaseHTTPRequestHandler):
@@ -33,7 +41,9 @@ class H(BaseHTTPRequestHandler):
 
     def do_GET(self):
         if self.path == "/ledger":
-            self.reply(200, {"accounts": accounts, "holds": holds})
+            with lock:
+                self.reply(200, {"accounts": accounts, "holds": holds,
+                                 "waiting": waiting[0]})
         else:
             self.reply(404, {"status": "error"})
 
@@ -43,6 +53,22 @@ class H(BaseHTTPRequestHandler):
             req = json.loads(self.rfile.read(n))
         except ValueError:
             return self.reply(400, {"status": "error", "reason": "bad json"})
+        if self.path == "/hold":
+            gate.clear()
+            return self.reply(200, {"status": "ok"})
+        if self.path == "/release":
+            gate.set()
+            return self.reply(200, {"status": "ok"})
+        if self.path == "/authorize" and not gate.is_set():
+            with lock:
+                waiting[0] += 1
+            gate.wait()
+            with lock:
+                waiting[0] -= 1
+        with lock:
+            return self.post(req)
+
+    def post(self, req):
         if self.path == "/authorize":
             tok, amt = req.get("token"), req.get("amount")
             if tok not in accounts or not isinstance(amt, int) or amt < 0:
@@ -80,7 +106,7 @@ class H(BaseHTTPRequestHandler):
         self.reply(404, {"status": "error"})
 
 
-srv = HTTPServer(("127.0.0.1", 0), H)
+srv = ThreadingHTTPServer(("127.0.0.1", 0), H)
 with open(sys.argv[1] + ".tmp", "w") as f:
     f.write("%d\n" % srv.server_address[1])
 import os

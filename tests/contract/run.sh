@@ -12,7 +12,9 @@
 # muispctl's operator commands (voucher issue/show, contract list/show/
 # terminate/settle) against this muispd, including a refund that fails and
 # is settled later, and muispd unreachable (stale socket, no socket,
-# permission).
+# permission); a slow payment provider (other clients served while a
+# deposit waits); SIGHUP reloading muispd.conf (a new price, a refused
+# file).
 #
 # usage: tests/contract/run.sh [BINDIR]     (default build/bin)
 # Exit 0 on success; prints "contract: N passed, 0 failed" (the first failed
@@ -276,6 +278,28 @@ expect "provider captured" 13 "$(ledger 'd["holds"]["tx-1"]["captured"]')"
 expect "provider released" 987 "$(ledger 'd["accounts"]["tok-good"]')"
 expect "provider reference" "muisp-$s4" "$(ledger 'd["holds"]["tx-1"]["reference"]')"
 
+# --- a slow provider: while a deposit waits for it, others are served ---
+# The provider holds every authorisation until released; the buyer waits,
+# another client's offer and the operator are answered meanwhile.
+provider POST /hold '{}' >/dev/null
+cl heidi 127.0.0.11 -m online -P tok-slow --start buy bytes 1000000 2000000 \
+	>"$T/slow.out" 2>&1 &
+spid=$!
+held() { [ "$(ledger 'd["waiting"]')" = 1 ]; }
+for _ in $(seq 200); do held && break; sleep 0.05; done
+held || fail "the provider never got heidi's authorisation"
+out=$(cl ivan 127.0.0.12 offer)
+expect "offer while a deposit waits" "EUR 6" \
+	"$(field currency "$out") $(grep -c ' per ' <<<"$out")"
+expect "operator while a deposit waits" 39 "$(field balance "$(op voucher-show "$code")")"
+held || fail "heidi's authorisation was answered before the release"
+ok
+provider POST /release '{}' >/dev/null
+wait "$spid" || fail "heidi's purchase: $(cat "$T/slow.out")"
+expect "slow purchase" "active 127.0.0.11" \
+	"$(field state "$(tail -n1 "$T/slow.out")") $(field addr "$(tail -n1 "$T/slow.out")")"
+expect "slow provider holds the deposit" 80 "$(ledger 'd["accounts"]["tok-slow"]')"
+
 # --- muispctl voucher and contract: the operator's commands ---
 # Two codes from muispctl; the first pays for a contract (deposit 30).
 run_ctl --json voucher issue 40 count 2
@@ -475,6 +499,40 @@ done <"$T/codes"
 expect "voucher totals" $((n * 20)) "$total"
 expect "ctl list of all contracts" "$n $n" \
 	"$(ctl --json contract list daemon | jq -r '[.[] | select(.addr != null and (.addr | startswith("127.0.1.")))] | "\(length) \(map(select(.state == "suspended" and .deposit == 10)) | length)"')"
+
+# --- SIGHUP reloads muispd.conf ---
+# wait_log TEXT N: until muispd logged TEXT N times.
+wait_log() {
+	for _ in $(seq 200); do
+		[ "$(grep -c "$1" "$T/muispd.log")" -ge "$2" ] && return 0
+		sleep 0.05
+	done
+	fail "muispd did not log '$1' ($2 times)"
+}
+s1=$(head -n1 "$T/serials")
+cp "$T/muispd.conf" "$T/muispd.conf.orig"
+sed -i 's/^price bytes voucher ah 10 1000000$/price bytes voucher ah 12 1000000/' "$T/muispd.conf"
+kill -HUP "$pid"
+wait_log "muispd.conf: configuration reloaded" 1
+out=$(cl judy 127.0.0.13 offer)
+expect "new price offered" 1 "$(grep -c '^  bytes    voucher  ah  12 per 1000000$' <<<"$out")"
+code=$(field code "$(op voucher-issue 50)")
+out=$(cl judy 127.0.0.13 -m voucher -P "$code" buy bytes 1000000 2000000)
+expect "new price quoted" 24 "$(field deposit "$(grep '^quote' <<<"$out")")"
+expect "running contract keeps its price" "10 10" \
+	"$(ctl --json contract show "$s1" daemon | jq -r '"\(.price) \(.deposit)"')"
+# A file with errors is refused; the running configuration serves on.
+echo "price bytes voucher" >>"$T/muispd.conf"
+kill -HUP "$pid"
+wait_log "reload refused, running configuration kept" 1
+kill -0 "$pid" || fail "muispd exited on a bad reload"
+out=$(cl judy 127.0.0.13 offer)
+expect "price kept after a refused reload" 1 "$(grep -c '^  bytes    voucher  ah  12 per 1000000$' <<<"$out")"
+cp "$T/muispd.conf.orig" "$T/muispd.conf"
+kill -HUP "$pid"
+wait_log "muispd.conf: configuration reloaded" 2
+out=$(cl judy 127.0.0.13 offer)
+expect "old price back" 1 "$(grep -c '^  bytes    voucher  ah  10 per 1000000$' <<<"$out")"
 
 kill "$pid"
 wait "$pid" 2>/dev/null || true

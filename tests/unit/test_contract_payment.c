@@ -14,6 +14,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <systemd/sd-event.h>
+
 #include "contract.h"
 #include "daemon/muispd/payment.h"
 #include "daemon/muispd/payment_online.h"
@@ -25,6 +27,7 @@ static struct store *st;
 /* The daemon's registry: the shipped methods and one online instance. */
 static struct payment_registry reg;
 static struct payment_method *online;
+static sd_event *loop;		/* the online method's calls run on it */
 
 #define payment_method_get(id) payment_lookup(&reg, (id))
 /* m's deposit for c (err is the caller's). */
@@ -40,7 +43,9 @@ static int setup(void **state)
 	if (!mkdtemp(dir))
 		return -1;
 	snprintf(path, sizeof(path), "%s/db", dir);
-	online = payment_online_new();
+	if (sd_event_new(&loop) < 0)
+		return -1;
+	online = payment_online_new(loop);
 	if (!online || payment_register(&reg, &payment_voucher) ||
 	    payment_register(&reg, &payment_room) ||
 	    payment_register(&reg, &payment_cash) ||
@@ -55,6 +60,7 @@ static int teardown(void **state)
 
 	store_close(st);
 	payment_online_free(online);
+	sd_event_unref(loop);
 	unlink(path);
 	snprintf(p, sizeof(p), "%s-wal", path);
 	unlink(p);
@@ -232,6 +238,49 @@ static pid_t provider(int lfd, const struct exch *ex, int n)
 	_exit(0);
 }
 
+/* The end of a remote call, and the loop run until it came. */
+struct result {
+	int done, rc;
+	char text[160];
+};
+
+static void on_done(void *arg, int rc, const char *text)
+{
+	struct result *r = arg;
+
+	r->done++;
+	r->rc = rc;
+	snprintf(r->text, sizeof(r->text), "%s", text ? text : "");
+}
+
+static int wait_done(struct result *r)
+{
+	while (!r->done)
+		assert_true(sd_event_run(loop, 10 * 1000000ull) >= 0);
+	assert_int_equal(r->done, 1);
+	return r->rc;
+}
+
+static int authorize(const struct payment_method *m, struct contract_rec *c,
+		     const char *token, struct result *r)
+{
+	memset(r, 0, sizeof(*r));
+	m->authorize(m, c, token, on_done, r);
+	return wait_done(r);
+}
+
+static int capture(const struct payment_method *m, struct contract_rec *c,
+		   struct result *r)
+{
+	uint64_t charge, refund;
+
+	contract_settle_amounts(c->deposit, c->price, c->unit, c->usage, 0,
+				&charge, &refund);
+	memset(r, 0, sizeof(*r));
+	m->capture(m, c, refund, on_done, r);
+	return wait_done(r);
+}
+
 static void test_online(void **state)
 {
 	const struct payment_method *m = payment_method_get(MP_METHOD_ONLINE);
@@ -239,6 +288,7 @@ static void test_online(void **state)
 	socklen_t sl = sizeof(sa);
 	struct contract_rec c = bytes_contract(20, MP_METHOD_ONLINE);
 	struct statement s;
+	struct result r;
 	char err[128];
 	int lfd, wst;
 	pid_t pid;
@@ -260,10 +310,11 @@ static void test_online(void **state)
 
 	assert_non_null(m);
 	assert_int_equal(m->offline, 0);
+	assert_non_null(m->authorize);
+	assert_non_null(m->capture);
 	/* Not configured: declined without any I/O. */
-	assert_int_equal(deposit(m, &c, "tok-good", 1),
-			 -1);
-	assert_string_equal(err, "no payment provider configured");
+	assert_int_equal(authorize(m, &c, "tok-good", &r), -1);
+	assert_string_equal(r.text, "no payment provider configured");
 
 	lfd = socket(AF_INET, SOCK_STREAM, 0);
 	assert_true(lfd >= 0);
@@ -274,29 +325,32 @@ static void test_online(void **state)
 	payment_online_config(online, "127.0.0.1", ntohs(sa.sin_port), "EUR");
 	pid = provider(lfd, ok, 3);
 
-	assert_int_equal(deposit(m, &c, "bad token!", 1), -1);
-	assert_string_equal(err, "payment token missing or malformed");
-	assert_int_equal(deposit(m, &c, "tok-good", 1),
-			 0);
+	assert_int_equal(authorize(m, &c, "bad token!", &r), -1);
+	assert_string_equal(r.text, "payment token missing or malformed");
+	assert_int_equal(authorize(m, &c, "tok-good", &r), 0);
+	assert_string_equal(r.text, "tx-77");
+	/* The deposit records the authorisation. */
+	assert_int_equal(deposit(m, &c, r.text, 1), 0);
 	assert_string_equal(c.payref, "tx-77");
+	assert_int_equal(deposit(m, &c, NULL, 1), -1);
 	c.usage = 450000;	/* ceil(4.5) = 5 */
+	assert_int_equal(capture(m, &c, &r), 0);
 	assert_int_equal(settle(&c, 0, NULL, 2, &s), 0);
 	assert_int_equal(s.charge, 5);
 	assert_int_equal(s.refund, 15);
 	assert_string_equal(s.lines[2].desc, "authorisation tx-77: released");
 	struct contract_rec d = bytes_contract(21, MP_METHOD_ONLINE);
 
-	assert_int_equal(deposit(m, &d, "tok-poor", 1),
-			 -1);
-	assert_string_equal(err, "declined by provider: insufficient funds");
+	assert_int_equal(authorize(m, &d, "tok-poor", &r), -1);
+	assert_string_equal(r.text, "declined by provider: insufficient funds");
 	assert_int_equal(waitpid(pid, &wst, 0), pid);
 	assert_true(WIFEXITED(wst));
 	assert_int_equal(WEXITSTATUS(wst), 0);
 	close(lfd);
-	/* Provider gone: deposit fails cleanly. */
-	assert_int_equal(deposit(m, &d, "tok-good", 1),
-			 -1);
-	assert_string_equal(err, "payment provider unreachable");
+	/* Provider gone: the calls fail cleanly. */
+	assert_int_equal(authorize(m, &d, "tok-good", &r), -1);
+	assert_string_equal(r.text, "payment provider unreachable");
+	assert_int_equal(capture(m, &c, &r), -1);
 	payment_online_config(online, "", 0, "EUR");
 }
 

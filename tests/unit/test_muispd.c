@@ -5,6 +5,8 @@
  * "none", no TLS, a fixed clock.  Requests are encoded into a test
  * connection's input and go through conn_input() and server_dispatch();
  * replies are taken from its output queue and decoded with mp_decode().
+ * A remote payment method is played by the test (its calls end when the
+ * test says so); the reload reads a configuration file written here.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,7 +19,79 @@
 #include <cmocka.h>
 
 #include "daemon/muispd/muispd.h"
+#include "daemon/muispd/payment_online.h"
 #include "log.h"
+
+/* The remote method "online" as the test plays it: a call waits in
+ * `pending` until finish() ends it. */
+static struct {
+	payment_done_fn done;
+	void *arg;
+	unsigned calls;
+	char param[64];
+	uint64_t refund;
+} remote;
+
+static void remote_call(payment_done_fn done, void *arg)
+{
+	assert_null(remote.done);
+	remote.done = done;
+	remote.arg = arg;
+	remote.calls++;
+}
+
+static void remote_authorize(const struct payment_method *self,
+			     const struct contract_rec *c, const char *param,
+			     payment_done_fn done, void *arg)
+{
+	snprintf(remote.param, sizeof(remote.param), "%s", param);
+	remote_call(done, arg);
+}
+
+static void remote_capture(const struct payment_method *self,
+			   const struct contract_rec *c, uint64_t refund,
+			   payment_done_fn done, void *arg)
+{
+	remote.refund = refund;
+	remote_call(done, arg);
+}
+
+static int remote_deposit(const struct payment_method *self,
+			  struct store *st, struct contract_rec *c,
+			  const char *id, uint64_t now, char *err,
+			  size_t errlen)
+{
+	snprintf(c->payref, sizeof(c->payref), "%s", id);
+	return 0;
+}
+
+static int remote_refund(const struct payment_method *self,
+			 struct store *st, const struct contract_rec *c,
+			 uint64_t refund, uint64_t now, struct statement *s)
+{
+	if (refund)
+		payment_statement_line(s, refund, 1, "released");
+	return 0;
+}
+
+static const struct payment_method remote_method = {
+	.id = MP_METHOD_ONLINE,
+	.name = "online",
+	.authorize = remote_authorize,
+	.deposit = remote_deposit,
+	.capture = remote_capture,
+	.refund = remote_refund,
+};
+
+/* The remote party answers the call in flight. */
+static void finish(int rc, const char *text)
+{
+	payment_done_fn done = remote.done;
+
+	assert_non_null(done);
+	remote.done = NULL;
+	done(remote.arg, rc, text);
+}
 
 #define T0	1700000000ull
 #define ALICE	"10.0.0.2"
@@ -48,6 +122,7 @@ static int setup(void **state)
 		{ MP_METRIC_USAGE_TIME, MP_METHOD_VOUCHER, 0, 100, 3600 },
 		{ MP_METRIC_BYTES, MP_METHOD_ROOM, 0, 10, 1000000 },
 		{ MP_METRIC_BYTES, MP_METHOD_VOUCHER, 1, 20, 1000000 },
+		{ MP_METRIC_BYTES, MP_METHOD_ONLINE, 0, 10, 1000000 },
 	};
 
 	if (!f)
@@ -69,8 +144,10 @@ static int setup(void **state)
 		return -1;
 	muispd_init(f->md, &conf);
 	f->md->clock = T0;
-	if (muispd_open(f->md))
+	if (sd_event_new(&f->md->ev) < 0 || muispd_open(f->md) ||
+	    payment_register(&f->md->pay, &remote_method))
 		return -1;
+	memset(&remote, 0, sizeof(remote));
 	f->op = conn_new(f->md, -1, CONN_OP, "operator");
 	if (!f->op)
 		return -1;
@@ -86,7 +163,7 @@ static int teardown(void **state)
 	muispd_close(f->md);
 	free(f->md);
 	for (const char *const *s = (const char *const[]){ "db", "db-wal",
-			"db-shm", NULL }; *s; s++) {
+			"db-shm", "conf", NULL }; *s; s++) {
 		snprintf(p, sizeof(p), "%s/%s", f->dir, *s);
 		unlink(p);
 	}
@@ -96,13 +173,19 @@ static int teardown(void **state)
 }
 
 /* Encode m into c's input and let the daemon read it. */
-static void send_msg(struct fix *f, struct conn *c, struct mp_msg *m)
+static void feed(struct fix *f, struct conn *c, struct mp_msg *m)
 {
 	int n = mp_encode(m, c->rbuf + c->rlen, sizeof(c->rbuf) - c->rlen);
 
 	assert_true(n > 0);
 	c->rlen += (size_t)n;
 	conn_input(f->md, c);
+}
+
+/* ... and it is read at once (no reply waits). */
+static void send_msg(struct fix *f, struct conn *c, struct mp_msg *m)
+{
+	feed(f, c, m);
 	assert_int_equal(c->rlen, 0);
 }
 
@@ -182,18 +265,26 @@ static uint64_t offer(struct fix *f, struct conn *c, struct mp_msg *out)
 	return out->u[MP_A_OFFER_SERIAL];
 }
 
-static void request(struct fix *f, struct conn *c, uint64_t offer_serial,
-		    uint8_t metric, uint64_t soft, uint64_t hard)
+static void request_with(struct fix *f, struct conn *c,
+			 uint64_t offer_serial, uint8_t metric, uint8_t method,
+			 uint64_t soft, uint64_t hard)
 {
 	struct mp_msg m;
 
 	req(f, &m, MP_T_REQUEST);
 	mp_set_u(&m, MP_A_OFFER_SERIAL, offer_serial);
 	mp_set_u(&m, MP_A_METRIC, metric);
-	mp_set_u(&m, MP_A_METHOD, MP_METHOD_VOUCHER);
+	mp_set_u(&m, MP_A_METHOD, method);
 	mp_set_u(&m, MP_A_SOFT, soft);
 	mp_set_u(&m, MP_A_HARD, hard);
 	send_msg(f, c, &m);
+}
+
+static void request(struct fix *f, struct conn *c, uint64_t offer_serial,
+		    uint8_t metric, uint64_t soft, uint64_t hard)
+{
+	request_with(f, c, offer_serial, metric, MP_METHOD_VOUCHER, soft,
+		     hard);
 }
 
 /* OFFER_GET, REQUEST: the quote's serial and deposit. */
@@ -233,6 +324,7 @@ static uint64_t buy(struct fix *f, struct conn *c, struct mp_msg *rcpt)
 	return serial;
 }
 
+/* A request naming a contract; it may wait behind another. */
 static void command(struct fix *f, struct conn *c, uint8_t type,
 		    uint64_t serial)
 {
@@ -240,7 +332,7 @@ static void command(struct fix *f, struct conn *c, uint8_t type,
 
 	req(f, &m, type);
 	mp_set_u(&m, MP_A_SERIAL, serial);
-	send_msg(f, c, &m);
+	feed(f, c, &m);
 }
 
 static void status(struct fix *f, struct conn *c, uint8_t type,
@@ -288,7 +380,7 @@ static void test_flow(void **state)
 	assert_string_equal(m.s[MP_A_CURRENCY], "EUR");
 	assert_int_equal(m.u[MP_A_TIME], T0);
 	assert_int_equal(m.u[MP_A_EXPIRY], T0 + 300);
-	assert_int_equal(m.nitems, 4);
+	assert_int_equal(m.nitems, 5);
 	assert_int_equal(m.items[0].metric, MP_METRIC_BYTES);
 	assert_int_equal(m.items[0].price, 10);
 	assert_int_equal(m.u[MP_A_LOAD], 0);
@@ -420,13 +512,7 @@ static void test_refusals(void **state)
 	error(f, c, MP_ERR_UNKNOWN, buf);
 	/* An offline method is for the operator. */
 	o = offer(f, c, &m);
-	req(f, &m, MP_T_REQUEST);
-	mp_set_u(&m, MP_A_OFFER_SERIAL, o);
-	mp_set_u(&m, MP_A_METRIC, MP_METRIC_BYTES);
-	mp_set_u(&m, MP_A_METHOD, MP_METHOD_ROOM);
-	mp_set_u(&m, MP_A_SOFT, 1);
-	mp_set_u(&m, MP_A_HARD, 2);
-	send_msg(f, c, &m);
+	request_with(f, c, o, MP_METRIC_BYTES, MP_METHOD_ROOM, 1, 2);
 	error(f, c, MP_ERR_PAYMENT, "room is an offline method: get a "
 	      "password from the operator");
 	assert_int_equal(f->md->nlives, 0);
@@ -718,6 +804,240 @@ static void test_restore(void **state)
 	assert_int_equal(m.u[MP_A_USAGE], 300000);
 }
 
+/* OFFER_GET, REQUEST for the remote method, DEPOSIT: waits. */
+static uint64_t remote_deposit_start(struct fix *f, struct conn *c)
+{
+	struct mp_msg m;
+	uint64_t serial;
+
+	request_with(f, c, offer(f, c, &m), MP_METRIC_BYTES, MP_METHOD_ONLINE,
+		     1000000, 2000000);
+	reply(f, c, MP_T_QUOTE, &m);
+	serial = m.u[MP_A_SERIAL];
+	req(f, &m, MP_T_DEPOSIT);
+	mp_set_u(&m, MP_A_SERIAL, serial);
+	mp_set_u(&m, MP_A_METHOD, MP_METHOD_ONLINE);
+	mp_set_s(&m, MP_A_PAYMENT, "tok-good");
+	send_msg(f, c, &m);
+	assert_int_equal(c->wlen, 0);
+	assert_int_equal(c->wait, 1);
+	assert_non_null(remote.done);
+	assert_string_equal(remote.param, "tok-good");
+	return serial;
+}
+
+/*
+ * A deposit with a remote method: the reply waits for the provider, the
+ * channel's next request waits behind it, every other channel is served
+ * meanwhile; a declined payment frees the quote again.
+ */
+static void test_remote_deposit(void **state)
+{
+	struct fix *f = *state;
+	struct conn *c = user(f, ALICE), *b = user(f, BOB);
+	struct mp_msg m, m2;
+	uint64_t serial = remote_deposit_start(f, c);
+	uint32_t deposit_req = f->serial;
+
+	/* Alice's next request is not read yet ... */
+	req(f, &m, MP_T_OFFER_GET);
+	feed(f, c, &m);
+	assert_true(c->rlen > 0);
+	assert_int_equal(c->wlen, 0);
+	/* ... while Bob is served, and may not take her quote. */
+	offer(f, b, &m2);
+	deposit(f, b, serial, "x");
+	error(f, b, MP_ERR_UNKNOWN, "no such quote");
+	/* Declined: the reason, then her offer; the quote is hers again. */
+	finish(-1, "declined by provider: insufficient funds");
+	next(c, &m);
+	assert_int_equal(m.type, MP_T_ERROR);
+	assert_int_equal(m.serial, deposit_req);
+	assert_int_equal(m.u[MP_A_ERROR], MP_ERR_PAYMENT);
+	assert_string_equal(m.s[MP_A_MESSAGE],
+			    "declined by provider: insufficient funds");
+	next(c, &m);
+	assert_int_equal(m.type, MP_T_OFFER);
+	assert_int_equal(c->wlen, 0);
+	assert_int_equal(c->wait, 0);
+	assert_int_equal(c->rlen, 0);
+
+	req(f, &m, MP_T_DEPOSIT);
+	mp_set_u(&m, MP_A_SERIAL, serial);
+	mp_set_u(&m, MP_A_METHOD, MP_METHOD_ONLINE);
+	mp_set_s(&m, MP_A_PAYMENT, "tok-good");
+	send_msg(f, c, &m);
+	deposit_req = f->serial;
+	command(f, c, MP_T_USAGE, serial);	/* waits behind */
+	assert_true(c->rlen > 0);
+	assert_int_equal(f->md->nlives, 0);
+	finish(0, "tx-9");
+	next(c, &m);
+	assert_int_equal(m.type, MP_T_RECEIPT);
+	assert_int_equal(m.serial, deposit_req);
+	assert_int_equal(m.u[MP_A_SERIAL], serial);
+	assert_string_equal(m.s[MP_A_ADDR], ALICE);
+	reply(f, c, MP_T_STATUS, &m);
+	assert_int_equal(m.u[MP_A_SERIAL], serial);
+	assert_string_equal(live_find(f->md, serial)->rec.payref, "tx-9");
+	assert_int_equal(remote.calls, 2);
+}
+
+/* The channel goes away while its deposit waits: the contract is still
+ * established (the provider holds the money), nothing is sent. */
+static void test_remote_deposit_gone(void **state)
+{
+	struct fix *f = *state;
+	struct conn *c = user(f, ALICE);
+	uint64_t serial = remote_deposit_start(f, c);
+
+	c->state = C_CLOSING;
+	conn_service(f->md);
+	assert_int_equal(f->md->nconns, 1);	/* the operator's */
+	finish(0, "tx-1");
+	assert_non_null(live_find(f->md, serial));
+	assert_string_equal(live_find(f->md, serial)->rec.addr, ALICE);
+}
+
+/*
+ * Settlement with a remote method: the contract stays in settlement
+ * until the capture is answered; terminate's and settle's replies come
+ * then (failed: settlement pending; the operator's settle retries).
+ */
+static void test_remote_settlement(void **state)
+{
+	struct fix *f = *state;
+	struct conn *c = user(f, ALICE), *b = user(f, BOB);
+	struct mp_msg m;
+	uint64_t serial = remote_deposit_start(f, c);
+	uint32_t term_req, settle_req;
+
+	finish(0, "tx-5");
+	reply(f, c, MP_T_RECEIPT, &m);
+	status(f, c, MP_T_START, serial, &m);
+	usage_add(f, serial, 500000, &m);
+
+	command(f, c, MP_T_TERMINATE, serial);
+	term_req = f->serial;
+	assert_int_equal(c->wlen, 0);
+	assert_int_equal(remote.refund, 15);
+	assert_int_equal(live_find(f->md, serial)->rec.state,
+			 CS_IN_SETTLEMENT);
+	offer(f, b, &m);			/* others are served */
+	/* The capture fails: settlement pending, still in settlement. */
+	finish(-1, NULL);
+	next(c, &m);
+	assert_int_equal(m.type, MP_T_ERROR);
+	assert_int_equal(m.serial, term_req);
+	assert_int_equal(m.u[MP_A_ERROR], MP_ERR_INTERNAL);
+	assert_string_equal(m.s[MP_A_MESSAGE], "settlement pending");
+	assert_int_equal(c->wlen, 0);
+	assert_int_equal(live_find(f->md, serial)->rec.state,
+			 CS_IN_SETTLEMENT);
+
+	/* The operator settles; a second settle joins the first. */
+	command(f, f->op, MP_T_OP_CONTRACT_SETTLE, serial);
+	settle_req = f->serial;
+	command(f, f->op, MP_T_OP_CONTRACT_SHOW, serial);
+	assert_int_equal(f->op->wlen, 0);	/* waits behind */
+	assert_true(f->op->rlen > 0);
+	assert_int_equal(remote.calls, 3);
+	finish(0, NULL);
+	next(f->op, &m);
+	assert_int_equal(m.type, MP_T_STATEMENT);
+	assert_int_equal(m.serial, settle_req);
+	assert_int_equal(m.u[MP_A_STATE], CS_EXTINGUISHED);
+	assert_int_equal(m.u[MP_A_CHARGE], 5);
+	assert_int_equal(m.u[MP_A_REFUND], 15);
+	assert_string_equal(m.lines[2].desc, "released");
+	reply(f, f->op, MP_T_STATUS, &m);
+	assert_int_equal(m.u[MP_A_STATE], CS_EXTINGUISHED);
+	assert_null(live_find(f->md, serial));
+}
+
+/* The operator's settle while the user's terminate waits for the
+ * capture: one capture, both answered with the statement. */
+static void test_remote_settlement_joined(void **state)
+{
+	struct fix *f = *state;
+	struct conn *c = user(f, ALICE);
+	struct mp_msg m;
+	uint64_t serial = remote_deposit_start(f, c);
+	uint32_t first;
+
+	finish(0, "tx-6");
+	reply(f, c, MP_T_RECEIPT, &m);
+	command(f, c, MP_T_TERMINATE, serial);
+	first = f->serial;
+	command(f, f->op, MP_T_OP_CONTRACT_SETTLE, serial);
+	assert_int_equal(remote.calls, 2);
+	assert_int_equal(c->wlen + f->op->wlen, 0);
+	finish(0, NULL);
+	next(c, &m);
+	assert_int_equal(m.type, MP_T_STATEMENT);
+	assert_int_equal(m.serial, first);
+	assert_int_equal(m.u[MP_A_REFUND], 20);
+	assert_int_equal(c->wlen, 0);
+	reply(f, f->op, MP_T_STATEMENT, &m);
+	assert_int_equal(m.u[MP_A_REFUND], 20);
+	assert_int_equal(remote.calls, 2);
+}
+
+static void write_conf(struct fix *f, const char *extra, unsigned price)
+{
+	char path[128];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/conf", f->dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fprintf(fp, "database %s/db\nsocket %s/sock\nkernel no\ntls no\n"
+		"price bytes voucher ah %u 1000000\n%s", f->dir, f->dir, price,
+		extra);
+	fclose(fp);
+}
+
+/* SIGHUP's reload: run-time settings change, restart-only ones are
+ * kept, a file with errors changes nothing. */
+static void test_reload(void **state)
+{
+	struct fix *f = *state;
+	struct conn *c = user(f, ALICE);
+	struct mp_msg m, rcpt;
+	char path[128];
+	uint64_t serial = buy(f, c, &rcpt);
+
+	snprintf(path, sizeof(path), "%s/conf", f->dir);
+	f->md->conffile = path;
+	write_conf(f, "offer-ttl 60\nlisten 10.9.9.9\ncurrency CHF\n"
+		   "online-provider 127.0.0.1 9\n", 12);
+	assert_int_equal(server_reload(f->md), 0);
+	assert_int_equal(f->md->conf.nprices, 1);
+	assert_int_equal(f->md->conf.prices[0].price, 12);
+	assert_int_equal(f->md->conf.offer_ttl_s, 60);
+	assert_string_equal(f->md->conf.listen, "::");	/* kept */
+	assert_true(payment_online_enabled(f->md->online));
+	offer(f, c, &m);
+	assert_int_equal(m.nitems, 1);
+	assert_int_equal(m.items[0].price, 12);
+	assert_string_equal(m.s[MP_A_CURRENCY], "CHF");
+	assert_int_equal(m.u[MP_A_EXPIRY], T0 + 60);
+	/* The running contract keeps its price. */
+	command(f, f->op, MP_T_OP_CONTRACT_SHOW, serial);
+	reply(f, f->op, MP_T_STATUS, &m);
+	assert_int_equal(m.u[MP_A_PRICE], 10);
+
+	write_conf(f, "price bytes voucher ah\n", 14);
+	assert_int_equal(server_reload(f->md), -1);
+	assert_int_equal(f->md->conf.prices[0].price, 12);
+	assert_string_equal(f->md->conf.currency, "CHF");
+	f->md->conffile = "/nonexistent/muispd.conf";
+	assert_int_equal(server_reload(f->md), -1);
+	assert_int_equal(f->md->conf.offer_ttl_s, 60);
+	offer(f, c, &m);
+	assert_int_equal(m.items[0].price, 12);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -735,6 +1055,15 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restore, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_remote_deposit, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_remote_deposit_gone,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_remote_settlement, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_remote_settlement_joined,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reload, setup, teardown),
 	};
 
 	log_init(1, 0);
