@@ -70,6 +70,19 @@ static void h_offer_get(struct muispd *md, struct conn *c,
 	conn_queue(c, &m);
 }
 
+/* 1 (and the error reply) if c's address has a contract bound. */
+static int addr_bound(struct muispd *md, struct conn *c,
+		      const struct mp_msg *req)
+{
+	struct live *l = live_by_addr(md, c->addr);
+
+	if (!l)
+		return 0;
+	conn_error(c, req, MP_ERR_STATE, "address already bound to contract "
+		   "%llu", (unsigned long long)l->rec.serial);
+	return 1;
+}
+
 static struct offer *offer_find(struct muispd *md, uint64_t serial,
 				uint64_t now)
 {
@@ -94,7 +107,6 @@ static void h_request(struct muispd *md, struct conn *c,
 	struct price *item = NULL;
 	struct quote *q;
 	struct mp_msg m;
-	struct live *bound;
 
 	if (!o) {
 		conn_error(c, req, MP_ERR_OFFER, "offer unknown or expired");
@@ -121,13 +133,8 @@ static void h_request(struct muispd *md, struct conn *c,
 			   (unsigned long long)md->conf.max_hard[metric]);
 		return;
 	}
-	bound = live_by_addr(md, c->addr);
-	if (bound) {
-		conn_error(c, req, MP_ERR_STATE, "address already bound to "
-			   "contract %llu",
-			   (unsigned long long)bound->rec.serial);
+	if (addr_bound(md, c, req))
 		return;
-	}
 	q = &md->quotes[md->quote_next++ % MUISPD_MAX_QUOTES];
 	memset(q, 0, sizeof(*q));
 	if (store_next_serial(md->st, "contract", &q->serial)) {
@@ -438,7 +445,7 @@ static void h_bind(struct muispd *md, struct conn *c,
 	uint64_t now = muispd_now(md);
 	int pw = mp_has(req, MP_A_PASSWORD);
 	struct session_waiter ext = { c, req, session_then_extinguished };
-	struct live *l, *mine;
+	struct live *l;
 	int rc;
 
 	if (c->kind == CONN_OP) {
@@ -475,13 +482,8 @@ static void h_bind(struct muispd *md, struct conn *c,
 		}
 		/* Already bound here (reconnect). */
 	} else {
-		mine = live_by_addr(md, c->addr);
-		if (mine) {
-			conn_error(c, req, MP_ERR_STATE, "address already "
-				   "bound to contract %llu",
-				   (unsigned long long)mine->rec.serial);
+		if (addr_bound(md, c, req))
 			return;
-		}
 		rc = session_bind(md, l, c->addr, now);
 		if (rc == MP_ERR_PERM) {
 			conn_error(c, req, rc, "%s has no IPsec tunnel: bring "
