@@ -528,6 +528,14 @@ wait_log "reload refused, running configuration kept" 1
 kill -0 "$pid" || fail "muispd exited on a bad reload"
 out=$(cl judy 127.0.0.13 offer)
 expect "price kept after a refused reload" 1 "$(grep -c '^  bytes    voucher  ah  12 per 1000000$' <<<"$out")"
+# So is a key that does not load: TLS goes on with the running one.
+sed "s#^key .*#key $T/missing.key#" "$T/muispd.conf.orig" >"$T/muispd.conf"
+kill -HUP "$pid"
+wait_log "reload refused, running configuration kept" 2
+grep -q "TLS: cannot use $T/router.crt / $T/missing.key" "$T/muispd.log" ||
+	fail "no TLS error logged for the missing key"
+out=$(cl judy 127.0.0.13 offer)
+expect "TLS after a refused key" EUR "$(field currency "$out")"
 cp "$T/muispd.conf.orig" "$T/muispd.conf"
 kill -HUP "$pid"
 wait_log "muispd.conf: configuration reloaded" 2
