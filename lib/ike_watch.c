@@ -31,8 +31,7 @@ struct ike_watch {
 	size_t nsas, capsas;
 };
 
-static int
-same_addr(const struct ike_child *c, int family, const void *addr)
+static int same_addr(const struct ike_child *c, int family, const void *addr)
 {
 	if (c->family != family)
 		return 0;
@@ -41,8 +40,7 @@ same_addr(const struct ike_child *c, int family, const void *addr)
 	return memcmp(&c->addr.v6, addr, sizeof(c->addr.v6)) == 0;
 }
 
-static struct ike_child *
-sa_by_id(struct ike_watch *w, uint32_t uniqueid)
+static struct ike_child *sa_by_id(struct ike_watch *w, uint32_t uniqueid)
 {
 	size_t i;
 
@@ -52,8 +50,7 @@ sa_by_id(struct ike_watch *w, uint32_t uniqueid)
 	return NULL;
 }
 
-static void
-sa_put(struct ike_watch *w, const struct ike_child *c)
+static void sa_put(struct ike_watch *w, const struct ike_child *c)
 {
 	struct ike_child *e = sa_by_id(w, c->uniqueid);
 
@@ -72,8 +69,7 @@ sa_put(struct ike_watch *w, const struct ike_child *c)
 	*e = *c;
 }
 
-static void
-sa_del(struct ike_watch *w, uint32_t uniqueid)
+static void sa_del(struct ike_watch *w, uint32_t uniqueid)
 {
 	struct ike_child *e = sa_by_id(w, uniqueid);
 
@@ -81,15 +77,13 @@ sa_del(struct ike_watch *w, uint32_t uniqueid)
 		*e = w->sas[--w->nsas];
 }
 
-size_t
-ike_watch_count(const struct ike_watch *w)
+size_t ike_watch_count(const struct ike_watch *w)
 {
 	return w->nsas;
 }
 
-size_t
-ike_watch_find(const struct ike_watch *w, int family, const void *addr,
-	       struct ike_child *out, size_t max)
+size_t ike_watch_find(const struct ike_watch *w, int family, const void *addr,
+		      struct ike_child *out, size_t max)
 {
 	size_t i, n = 0;
 
@@ -103,8 +97,7 @@ ike_watch_find(const struct ike_watch *w, int family, const void *addr,
 	return n;
 }
 
-static int
-parse_u32(const char *s, int base, uint32_t *out)
+static int parse_u32(const char *s, int base, uint32_t *out)
 {
 	unsigned long long v;
 	char *end;
@@ -119,15 +112,14 @@ parse_u32(const char *s, int base, uint32_t *out)
 	return 0;
 }
 
-static void
-copy_str(char *dst, size_t len, const char *src)
+static void copy_str(char *dst, size_t len, const char *src)
 {
 	snprintf(dst, len, "%s", src ? src : "");
 }
 
 /* Optional numeric key: absent is 0, malformed is an error. */
-static int
-opt_u32(const struct vici_node *sa, const char *key, int base, uint32_t *out)
+static int opt_u32(const struct vici_node *sa, const char *key, int base,
+		   uint32_t *out)
 {
 	const char *v = vici_find_str(sa, key);
 
@@ -138,8 +130,7 @@ opt_u32(const struct vici_node *sa, const char *key, int base, uint32_t *out)
 }
 
 /* "192.0.2.10/32" or "2001:db8::10/128" as one host?  1 yes, 0 no. */
-static int
-host_ts(const char *ts, struct ike_child *c)
+static int host_ts(const char *ts, struct ike_child *c)
 {
 	char buf[INET6_ADDRSTRLEN + 8];
 	char *slash;
@@ -165,8 +156,7 @@ host_ts(const char *ts, struct ike_child *c)
 	return 1;
 }
 
-static int
-host_addr(const char *s, struct ike_child *c)
+static int host_addr(const char *s, struct ike_child *c)
 {
 	if (inet_pton(AF_INET, s, &c->addr.v4) == 1)
 		c->family = AF_INET;
@@ -178,9 +168,8 @@ host_addr(const char *s, struct ike_child *c)
 	return 0;
 }
 
-int
-ike_child_parse(const struct vici_node *ike, const struct vici_node *sa,
-		struct ike_child *c)
+int ike_child_parse(const struct vici_node *ike, const struct vici_node *sa,
+		    struct ike_child *c)
 {
 	const struct vici_node *ts, *it;
 	const char *proto, *mode, *host;
@@ -236,8 +225,7 @@ ike_child_parse(const struct vici_node *ike, const struct vici_node *sa,
 	return -1;
 }
 
-int
-ike_child_format(const struct ike_child *c, char *buf, size_t len)
+int ike_child_format(const struct ike_child *c, char *buf, size_t len)
 {
 	return snprintf(buf, len,
 			"addr %s reqid %u proto %s mode %s spi_in 0x%08x "
@@ -254,8 +242,7 @@ ike_child_format(const struct ike_child *c, char *buf, size_t len)
 }
 
 /* Every CHILD_SA section under every IKE_SA section of MSG. */
-static void
-each_child(struct ike_watch *w, const struct vici_msg *msg, int up)
+static void each_child(struct ike_watch *w, const struct vici_msg *msg, int up)
 {
 	const struct vici_node *ike, *sas, *sa;
 	struct ike_child c;
@@ -296,8 +283,7 @@ each_child(struct ike_watch *w, const struct vici_msg *msg, int up)
 	}
 }
 
-static void
-handle_rekey(struct ike_watch *w, const struct vici_msg *msg)
+static void handle_rekey(struct ike_watch *w, const struct vici_msg *msg)
 {
 	const struct vici_node *ike, *sas, *sa;
 	struct ike_child o, n;
@@ -329,8 +315,7 @@ handle_rekey(struct ike_watch *w, const struct vici_msg *msg)
 
 /* list-sa answering ike_watch_child_listed(): any CHILD_SA section, in
  * any state, with the unique id and inbound SPI asked for. */
-static void
-probe_scan(struct ike_watch *w, const struct vici_msg *msg)
+static void probe_scan(struct ike_watch *w, const struct vici_msg *msg)
 {
 	const struct vici_node *ike, *sas, *sa;
 	uint32_t id, spi;
@@ -352,8 +337,7 @@ probe_scan(struct ike_watch *w, const struct vici_msg *msg)
 	}
 }
 
-static void
-handle_ike(struct ike_watch *w, const struct vici_msg *msg, int up)
+static void handle_ike(struct ike_watch *w, const struct vici_msg *msg, int up)
 {
 	const struct vici_node *ike;
 	uint32_t id;
@@ -372,9 +356,8 @@ handle_ike(struct ike_watch *w, const struct vici_msg *msg, int up)
 	}
 }
 
-void
-ike_watch_handle(struct ike_watch *w, const char *name,
-		 const struct vici_msg *msg)
+void ike_watch_handle(struct ike_watch *w, const char *name,
+		      const struct vici_msg *msg)
 {
 	const char *up;
 
@@ -400,15 +383,13 @@ ike_watch_handle(struct ike_watch *w, const char *name,
 		w->st.ignored++;
 }
 
-static void
-on_event(void *arg, const char *name, const struct vici_msg *msg)
+static void on_event(void *arg, const char *name, const struct vici_msg *msg)
 {
 	ike_watch_handle(arg, name, msg);
 }
 
-struct ike_watch *
-ike_watch_new(struct vici_conn *conn, const struct ike_watch_ops *ops,
-	      void *arg)
+struct ike_watch *ike_watch_new(struct vici_conn *conn,
+				const struct ike_watch_ops *ops, void *arg)
 {
 	struct ike_watch *w = calloc(1, sizeof(*w));
 
@@ -422,8 +403,8 @@ ike_watch_new(struct vici_conn *conn, const struct ike_watch_ops *ops,
 	return w;
 }
 
-struct ike_watch *
-ike_watch_open(const char *uri, const struct ike_watch_ops *ops, void *arg)
+struct ike_watch *ike_watch_open(const char *uri,
+				 const struct ike_watch_ops *ops, void *arg)
 {
 	static const char *const events[] = {
 		"ike-updown", "child-updown", "child-rekey",
@@ -453,8 +434,7 @@ ike_watch_open(const char *uri, const struct ike_watch_ops *ops, void *arg)
 	return w;
 }
 
-void
-ike_watch_close(struct ike_watch *w)
+void ike_watch_close(struct ike_watch *w)
 {
 	if (!w)
 		return;
@@ -463,20 +443,17 @@ ike_watch_close(struct ike_watch *w)
 	free(w);
 }
 
-int
-ike_watch_fd(const struct ike_watch *w)
+int ike_watch_fd(const struct ike_watch *w)
 {
 	return vici_fd(w->conn);
 }
 
-int
-ike_watch_dispatch(struct ike_watch *w)
+int ike_watch_dispatch(struct ike_watch *w)
 {
 	return vici_dispatch(w->conn);
 }
 
-int
-ike_watch_sync(struct ike_watch *w)
+int ike_watch_sync(struct ike_watch *w)
 {
 	struct vici_msg *res;
 	int e;
@@ -497,9 +474,8 @@ ike_watch_sync(struct ike_watch *w)
 	return w->synced;
 }
 
-int
-ike_watch_child_listed(struct ike_watch *w, uint32_t ike_id,
-		       uint32_t child_id, uint32_t spi_in)
+int ike_watch_child_listed(struct ike_watch *w, uint32_t ike_id,
+			   uint32_t child_id, uint32_t spi_in)
 {
 	struct vici_builder b;
 	struct vici_msg *res;
@@ -535,14 +511,12 @@ ike_watch_child_listed(struct ike_watch *w, uint32_t ike_id,
 	return w->probe.found;
 }
 
-const struct ike_watch_stats *
-ike_watch_stats(const struct ike_watch *w)
+const struct ike_watch_stats *ike_watch_stats(const struct ike_watch *w)
 {
 	return &w->st;
 }
 
-struct vici_conn *
-ike_watch_conn(struct ike_watch *w)
+struct vici_conn *ike_watch_conn(struct ike_watch *w)
 {
 	return w->conn;
 }

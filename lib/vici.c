@@ -15,8 +15,7 @@
 
 #include "vici.h"
 
-int
-vici_packet_named(int type)
+int vici_packet_named(int type)
 {
 	return type == VICI_CMD_REQUEST || type == VICI_EVENT_REGISTER ||
 	    type == VICI_EVENT_UNREGISTER || type == VICI_EVENT;
@@ -37,8 +36,7 @@ struct walk {
 	size_t ni;
 };
 
-static int
-take_name(struct walk *w, const uint8_t **s, size_t *len)
+static int take_name(struct walk *w, const uint8_t **s, size_t *len)
 {
 	if (w->p >= w->end)
 		return -1;
@@ -50,8 +48,7 @@ take_name(struct walk *w, const uint8_t **s, size_t *len)
 	return 0;
 }
 
-static int
-take_value(struct walk *w, const uint8_t **s, size_t *len)
+static int take_value(struct walk *w, const uint8_t **s, size_t *len)
 {
 	if (w->end - w->p < 2)
 		return -1;
@@ -64,8 +61,7 @@ take_value(struct walk *w, const uint8_t **s, size_t *len)
 	return 0;
 }
 
-static const char *
-put_str(struct walk *w, const uint8_t *s, size_t len)
+static const char *put_str(struct walk *w, const uint8_t *s, size_t len)
 {
 	char *d = w->strs;
 
@@ -77,9 +73,8 @@ put_str(struct walk *w, const uint8_t *s, size_t len)
 }
 
 /* Append node N to parent P (keeping a tail pointer per open container). */
-static void
-link_child(struct vici_node *parent, struct vici_node **tail,
-	   struct vici_node *n)
+static void link_child(struct vici_node *parent, struct vici_node **tail,
+		       struct vici_node *n)
 {
 	if (*tail)
 		(*tail)->next = n;
@@ -88,8 +83,7 @@ link_child(struct vici_node *parent, struct vici_node **tail,
 	*tail = n;
 }
 
-static int
-walk_msg(struct walk *w, int build, struct vici_node *root)
+static int walk_msg(struct walk *w, int build, struct vici_node *root)
 {
 	struct vici_node *stack[VICI_MAX_DEPTH + 2], *tails[VICI_MAX_DEPTH + 2];
 	struct vici_node *list = NULL, *list_tail = NULL;
@@ -188,8 +182,7 @@ walk_msg(struct walk *w, int build, struct vici_node *root)
 	return depth == 0 && !in_list ? 0 : -1;
 }
 
-struct vici_msg *
-vici_msg_parse(const uint8_t *buf, size_t len)
+struct vici_msg *vici_msg_parse(const uint8_t *buf, size_t len)
 {
 	struct walk w = { .p = buf, .end = buf + len };
 	struct vici_msg *msg;
@@ -228,8 +221,7 @@ vici_msg_parse(const uint8_t *buf, size_t len)
 	return msg;
 }
 
-void
-vici_msg_free(struct vici_msg *msg)
+void vici_msg_free(struct vici_msg *msg)
 {
 	if (!msg)
 		return;
@@ -237,8 +229,8 @@ vici_msg_free(struct vici_msg *msg)
 	free(msg);
 }
 
-const struct vici_node *
-vici_node_get(const struct vici_node *n, const char *name)
+const struct vici_node *vici_node_get(const struct vici_node *n,
+				      const char *name)
 {
 	const struct vici_node *c;
 
@@ -250,8 +242,7 @@ vici_node_get(const struct vici_node *n, const char *name)
 	return NULL;
 }
 
-const char *
-vici_find_str(const struct vici_node *n, const char *path)
+const char *vici_find_str(const struct vici_node *n, const char *path)
 {
 	char part[256];
 	const char *dot;
@@ -272,8 +263,7 @@ vici_find_str(const struct vici_node *n, const char *path)
 	return n && n->type == VICI_NODE_KV ? n->value : NULL;
 }
 
-size_t
-vici_node_count(const struct vici_node *n)
+size_t vici_node_count(const struct vici_node *n)
 {
 	const struct vici_node *c;
 	size_t i = 0;
@@ -285,8 +275,7 @@ vici_node_count(const struct vici_node *n)
 	return i;
 }
 
-static void
-dump_value(const struct vici_node *n, FILE *fp)
+static void dump_value(const struct vici_node *n, FILE *fp)
 {
 	size_t i;
 
@@ -300,8 +289,7 @@ dump_value(const struct vici_node *n, FILE *fp)
 	}
 }
 
-void
-vici_msg_dump(const struct vici_node *n, FILE *fp, int indent)
+void vici_msg_dump(const struct vici_node *n, FILE *fp, int indent)
 {
 	const struct vici_node *c;
 
@@ -333,28 +321,24 @@ vici_msg_dump(const struct vici_node *n, FILE *fp, int indent)
 
 /* ---- building ---------------------------------------------------------- */
 
-void
-vici_builder_init(struct vici_builder *b)
+void vici_builder_init(struct vici_builder *b)
 {
 	memset(b, 0, sizeof(*b));
 }
 
-void
-vici_builder_reset(struct vici_builder *b)
+void vici_builder_reset(struct vici_builder *b)
 {
 	free(b->buf);
 	vici_builder_init(b);
 }
 
-static void
-b_fail(struct vici_builder *b, int err)
+static void b_fail(struct vici_builder *b, int err)
 {
 	if (!b->error)
 		b->error = err;
 }
 
-static void
-b_put(struct vici_builder *b, const void *p, size_t len)
+static void b_put(struct vici_builder *b, const void *p, size_t len)
 {
 	if (b->error)
 		return;
@@ -381,14 +365,12 @@ b_put(struct vici_builder *b, const void *p, size_t len)
 	b->len += len;
 }
 
-static void
-b_u8(struct vici_builder *b, uint8_t v)
+static void b_u8(struct vici_builder *b, uint8_t v)
 {
 	b_put(b, &v, 1);
 }
 
-static void
-b_name(struct vici_builder *b, const char *name)
+static void b_name(struct vici_builder *b, const char *name)
 {
 	size_t len = name ? strlen(name) : 0;
 
@@ -400,8 +382,7 @@ b_name(struct vici_builder *b, const char *name)
 	b_put(b, name, len);
 }
 
-static void
-b_value(struct vici_builder *b, const void *val, size_t vlen)
+static void b_value(struct vici_builder *b, const void *val, size_t vlen)
 {
 	uint8_t l[2];
 
@@ -415,8 +396,7 @@ b_value(struct vici_builder *b, const void *val, size_t vlen)
 	b_put(b, val, vlen);
 }
 
-void
-vici_section_begin(struct vici_builder *b, const char *name)
+void vici_section_begin(struct vici_builder *b, const char *name)
 {
 	if (b->in_list || b->depth >= VICI_MAX_DEPTH)
 		b_fail(b, EINVAL);
@@ -425,8 +405,7 @@ vici_section_begin(struct vici_builder *b, const char *name)
 	b->depth++;
 }
 
-void
-vici_section_end(struct vici_builder *b)
+void vici_section_end(struct vici_builder *b)
 {
 	if (b->in_list || b->depth == 0)
 		b_fail(b, EINVAL);
@@ -434,9 +413,8 @@ vici_section_end(struct vici_builder *b)
 	b->depth--;
 }
 
-void
-vici_add_kv(struct vici_builder *b, const char *key, const void *val,
-	    size_t vlen)
+void vici_add_kv(struct vici_builder *b, const char *key, const void *val,
+		 size_t vlen)
 {
 	if (b->in_list)
 		b_fail(b, EINVAL);
@@ -445,14 +423,12 @@ vici_add_kv(struct vici_builder *b, const char *key, const void *val,
 	b_value(b, val, vlen);
 }
 
-void
-vici_add_kv_str(struct vici_builder *b, const char *key, const char *val)
+void vici_add_kv_str(struct vici_builder *b, const char *key, const char *val)
 {
 	vici_add_kv(b, key, val, strlen(val));
 }
 
-void
-vici_add_kvf(struct vici_builder *b, const char *key, const char *fmt, ...)
+void vici_add_kvf(struct vici_builder *b, const char *key, const char *fmt, ...)
 {
 	char buf[1024];
 	va_list ap;
@@ -468,8 +444,7 @@ vici_add_kvf(struct vici_builder *b, const char *key, const char *fmt, ...)
 	vici_add_kv(b, key, buf, (size_t)n);
 }
 
-void
-vici_list_begin(struct vici_builder *b, const char *name)
+void vici_list_begin(struct vici_builder *b, const char *name)
 {
 	if (b->in_list)
 		b_fail(b, EINVAL);
@@ -478,8 +453,7 @@ vici_list_begin(struct vici_builder *b, const char *name)
 	b->in_list = 1;
 }
 
-void
-vici_list_item(struct vici_builder *b, const void *val, size_t vlen)
+void vici_list_item(struct vici_builder *b, const void *val, size_t vlen)
 {
 	if (!b->in_list)
 		b_fail(b, EINVAL);
@@ -487,14 +461,12 @@ vici_list_item(struct vici_builder *b, const void *val, size_t vlen)
 	b_value(b, val, vlen);
 }
 
-void
-vici_list_item_str(struct vici_builder *b, const char *val)
+void vici_list_item_str(struct vici_builder *b, const char *val)
 {
 	vici_list_item(b, val, strlen(val));
 }
 
-void
-vici_list_end(struct vici_builder *b)
+void vici_list_end(struct vici_builder *b)
 {
 	if (!b->in_list)
 		b_fail(b, EINVAL);
@@ -502,8 +474,7 @@ vici_list_end(struct vici_builder *b)
 	b->in_list = 0;
 }
 
-int
-vici_builder_finish(struct vici_builder *b)
+int vici_builder_finish(struct vici_builder *b)
 {
 	if (!b->error && (b->depth || b->in_list))
 		b->error = EINVAL;
@@ -516,9 +487,8 @@ vici_builder_finish(struct vici_builder *b)
 
 /* ---- packets ----------------------------------------------------------- */
 
-int
-vici_packet_encode(int type, const char *name, const uint8_t *msg,
-		   size_t msglen, uint8_t **out, size_t *outlen)
+int vici_packet_encode(int type, const char *name, const uint8_t *msg,
+		       size_t msglen, uint8_t **out, size_t *outlen)
 {
 	size_t nlen = 0, len, off = 0;
 	uint8_t *p;
@@ -560,8 +530,7 @@ vici_packet_encode(int type, const char *name, const uint8_t *msg,
 	return 0;
 }
 
-int
-vici_packet_decode(const uint8_t *data, size_t len, struct vici_packet *pkt)
+int vici_packet_decode(const uint8_t *data, size_t len, struct vici_packet *pkt)
 {
 	size_t off = 1, nlen;
 
@@ -593,8 +562,7 @@ vici_packet_decode(const uint8_t *data, size_t len, struct vici_packet *pkt)
 
 /* ---- connection -------------------------------------------------------- */
 
-struct vici_conn *
-vici_conn_from_fd(int fd)
+struct vici_conn *vici_conn_from_fd(int fd)
 {
 	struct vici_conn *c = calloc(1, sizeof(*c));
 
@@ -605,8 +573,7 @@ vici_conn_from_fd(int fd)
 	return c;
 }
 
-struct vici_conn *
-vici_connect(const char *uri)
+struct vici_conn *vici_connect(const char *uri)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	const char *path = uri;
@@ -639,8 +606,7 @@ vici_connect(const char *uri)
 	return c;
 }
 
-void
-vici_close(struct vici_conn *c)
+void vici_close(struct vici_conn *c)
 {
 	if (!c)
 		return;
@@ -650,21 +616,18 @@ vici_close(struct vici_conn *c)
 	free(c);
 }
 
-int
-vici_fd(const struct vici_conn *c)
+int vici_fd(const struct vici_conn *c)
 {
 	return c->fd;
 }
 
-void
-vici_set_event_cb(struct vici_conn *c, vici_event_cb cb, void *arg)
+void vici_set_event_cb(struct vici_conn *c, vici_event_cb cb, void *arg)
 {
 	c->event_cb = cb;
 	c->event_arg = arg;
 }
 
-static int
-send_all(int fd, const uint8_t *p, size_t len)
+static int send_all(int fd, const uint8_t *p, size_t len)
 {
 	while (len) {
 		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
@@ -680,9 +643,8 @@ send_all(int fd, const uint8_t *p, size_t len)
 	return 0;
 }
 
-static int
-send_packet(struct vici_conn *c, int type, const char *name,
-	    const struct vici_builder *req)
+static int send_packet(struct vici_conn *c, int type, const char *name,
+		       const struct vici_builder *req)
 {
 	uint8_t *frame;
 	size_t flen;
@@ -702,8 +664,7 @@ send_packet(struct vici_conn *c, int type, const char *name,
  * Is a complete frame at the head of rbuf?  1 and its data, 0 if more
  * bytes are needed, -1/EBADMSG if the announced length is over the limit.
  */
-static int
-head_frame(struct vici_conn *c, const uint8_t **data, size_t *len)
+static int head_frame(struct vici_conn *c, const uint8_t **data, size_t *len)
 {
 	uint32_t n;
 
@@ -722,15 +683,13 @@ head_frame(struct vici_conn *c, const uint8_t **data, size_t *len)
 	return 1;
 }
 
-static void
-consume(struct vici_conn *c, size_t len)
+static void consume(struct vici_conn *c, size_t len)
 {
 	memmove(c->rbuf, c->rbuf + 4 + len, c->rlen - 4 - len);
 	c->rlen -= 4 + len;
 }
 
-static int
-append(struct vici_conn *c, const uint8_t *data, size_t len)
+static int append(struct vici_conn *c, const uint8_t *data, size_t len)
 {
 	if (c->rlen + len > c->rcap) {
 		size_t cap = c->rcap ? c->rcap : 4096;
@@ -749,8 +708,7 @@ append(struct vici_conn *c, const uint8_t *data, size_t len)
 	return 0;
 }
 
-static void
-dispatch_event(struct vici_conn *c, const struct vici_packet *pkt)
+static void dispatch_event(struct vici_conn *c, const struct vici_packet *pkt)
 {
 	struct vici_msg *msg = vici_msg_parse(pkt->msg, pkt->msglen);
 
@@ -769,9 +727,8 @@ dispatch_event(struct vici_conn *c, const struct vici_packet *pkt)
  * else is counted and dropped.  Returns the number of events dispatched
  * when WANT is 0, -1 on a fatal framing error.
  */
-static int
-process(struct vici_conn *c, unsigned want, struct vici_packet *out,
-	size_t *outlen)
+static int process(struct vici_conn *c, unsigned want, struct vici_packet *out,
+		   size_t *outlen)
 {
 	const uint8_t *data;
 	size_t len;
@@ -799,16 +756,14 @@ process(struct vici_conn *c, unsigned want, struct vici_packet *out,
 	return want ? 0 : nev;
 }
 
-int
-vici_feed(struct vici_conn *c, const uint8_t *data, size_t len)
+int vici_feed(struct vici_conn *c, const uint8_t *data, size_t len)
 {
 	if (append(c, data, len) < 0)
 		return -1;
 	return process(c, 0, NULL, NULL);
 }
 
-int
-vici_dispatch(struct vici_conn *c)
+int vici_dispatch(struct vici_conn *c)
 {
 	uint8_t buf[8192];
 	ssize_t n;
@@ -826,8 +781,7 @@ vici_dispatch(struct vici_conn *c)
 	return vici_feed(c, buf, (size_t)n);
 }
 
-static long
-now_ms(void)
+static long now_ms(void)
 {
 	struct timespec ts;
 
@@ -836,9 +790,8 @@ now_ms(void)
 }
 
 /* Wait for a packet of a type in WANT; events are dispatched meanwhile. */
-static int
-wait_for(struct vici_conn *c, unsigned want, struct vici_packet *pkt,
-	 size_t *len)
+static int wait_for(struct vici_conn *c, unsigned want, struct vici_packet *pkt,
+		    size_t *len)
 {
 	long deadline = now_ms() + c->timeout_ms;
 
@@ -877,9 +830,8 @@ wait_for(struct vici_conn *c, unsigned want, struct vici_packet *pkt,
 	}
 }
 
-struct vici_msg *
-vici_command(struct vici_conn *c, const char *cmd,
-	     const struct vici_builder *req)
+struct vici_msg *vici_command(struct vici_conn *c, const char *cmd,
+			      const struct vici_builder *req)
 {
 	struct vici_packet pkt;
 	struct vici_msg *msg = NULL;
@@ -902,8 +854,7 @@ vici_command(struct vici_conn *c, const char *cmd,
 	return msg;
 }
 
-static int
-event_request(struct vici_conn *c, int type, const char *event)
+static int event_request(struct vici_conn *c, int type, const char *event)
 {
 	struct vici_packet pkt;
 	size_t len;
@@ -921,14 +872,12 @@ event_request(struct vici_conn *c, int type, const char *event)
 	return 0;
 }
 
-int
-vici_register(struct vici_conn *c, const char *event)
+int vici_register(struct vici_conn *c, const char *event)
 {
 	return event_request(c, VICI_EVENT_REGISTER, event);
 }
 
-int
-vici_unregister(struct vici_conn *c, const char *event)
+int vici_unregister(struct vici_conn *c, const char *event)
 {
 	return event_request(c, VICI_EVENT_UNREGISTER, event);
 }
