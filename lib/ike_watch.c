@@ -10,23 +10,45 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ike_watch.h"
 
+/*
+ * An operation: a few requests queued together on the connection, one
+ * result.  Registering the events is three registrations; a sync or a probe
+ * is "register list-sa, list-sas, unregister list-sa" queued as one run,
+ * so no two list-sa registrations ever overlap (charon keeps one entry per
+ * registration and would send each list-sa twice).  Requests are answered
+ * in order, so the list-sa events that arrive belong to the oldest
+ * operation whose list-sas is not answered yet.
+ */
+enum op_kind { OP_REGISTER, OP_SYNC, OP_PROBE };
+
+struct ike_op {
+	struct ike_op *next;
+	struct ike_watch *w;
+	enum op_kind kind;
+	int pending;		/* its requests not answered yet */
+	int err;		/* the first error */
+	int listed;		/* its list-sas was answered */
+	int count;		/* sync: SAs reported; probe: found */
+	uint32_t child_id, spi_in;	/* probe */
+	ike_watch_done_cb cb;	/* NULL: finish silently */
+	void *arg;
+};
+
 struct ike_watch {
 	struct vici_conn *conn;
 	struct ike_watch_ops ops;
 	void *arg;
 	struct ike_watch_stats st;
-	int syncing;
-	int synced;
-	struct {		/* ike_watch_child_listed() in progress */
-		int active, found;
-		uint32_t child_id, spi_in;
-	} probe;
+	struct ike_op *op_head, *op_tail;	/* in the order queued */
+	int depth;		/* ike_watch calls running callbacks */
+	int closed;		/* ike_watch_close() deferred */
 	struct ike_child *sas;	/* CHILD_SAs up, unordered */
 	size_t nsas, capsas;
 };
@@ -241,26 +263,28 @@ int ike_child_format(const struct ike_child *c, char *buf, size_t len)
 			c->remote_id[0] ? c->remote_id : "-");
 }
 
-/* Every CHILD_SA section under every IKE_SA section of MSG. */
-static void each_child(struct ike_watch *w, const struct vici_msg *msg, int up)
+/* Every CHILD_SA section under every IKE_SA section of MSG: an event
+ * (SYNC NULL) or the listing of a sync. */
+static void each_child(struct ike_watch *w, const struct vici_msg *msg,
+		       int up, struct ike_op *sync)
 {
 	const struct vici_node *ike, *sas, *sa;
 	struct ike_child c;
 
-	for (ike = msg->root.child; ike; ike = ike->next) {
+	for (ike = msg->root.child; ike && !w->closed; ike = ike->next) {
 		if (ike->type != VICI_NODE_SECTION)
 			continue;
 		sas = vici_node_get(ike, "child-sas");
 		if (!sas || sas->type != VICI_NODE_SECTION) {
-			if (!w->syncing)	/* list-sa may have none */
+			if (!sync)	/* list-sa may have none */
 				w->st.malformed++;
 			continue;
 		}
-		for (sa = sas->child; sa; sa = sa->next) {
+		for (sa = sas->child; sa && !w->closed; sa = sa->next) {
 			const char *state = vici_find_str(sa, "state");
 
-			if (w->syncing && (!state ||
-					   strcmp(state, "INSTALLED") != 0))
+			if (sync && (!state ||
+				     strcmp(state, "INSTALLED") != 0))
 				continue;
 			if (ike_child_parse(ike, sa, &c) < 0) {
 				w->st.malformed++;
@@ -269,8 +293,8 @@ static void each_child(struct ike_watch *w, const struct vici_msg *msg, int up)
 			if (up) {
 				sa_put(w, &c);
 				w->st.child_up++;
-				if (w->syncing)
-					w->synced++;
+				if (sync)
+					sync->count++;
 				if (w->ops.child_up)
 					w->ops.child_up(w->arg, &c);
 			} else {
@@ -288,7 +312,7 @@ static void handle_rekey(struct ike_watch *w, const struct vici_msg *msg)
 	const struct vici_node *ike, *sas, *sa;
 	struct ike_child o, n;
 
-	for (ike = msg->root.child; ike; ike = ike->next) {
+	for (ike = msg->root.child; ike && !w->closed; ike = ike->next) {
 		if (ike->type != VICI_NODE_SECTION)
 			continue;
 		sas = vici_node_get(ike, "child-sas");
@@ -296,7 +320,7 @@ static void handle_rekey(struct ike_watch *w, const struct vici_msg *msg)
 			w->st.malformed++;
 			continue;
 		}
-		for (sa = sas->child; sa; sa = sa->next) {
+		for (sa = sas->child; sa && !w->closed; sa = sa->next) {
 			if (ike_child_parse(ike, vici_node_get(sa, "old"),
 					    &o) < 0 ||
 			    ike_child_parse(ike, vici_node_get(sa, "new"),
@@ -313,9 +337,9 @@ static void handle_rekey(struct ike_watch *w, const struct vici_msg *msg)
 	}
 }
 
-/* list-sa answering ike_watch_child_listed(): any CHILD_SA section, in
- * any state, with the unique id and inbound SPI asked for. */
-static void probe_scan(struct ike_watch *w, const struct vici_msg *msg)
+/* list-sa answering a probe: any CHILD_SA section, in any state, with
+ * the unique id and inbound SPI asked for. */
+static void probe_scan(struct ike_op *op, const struct vici_msg *msg)
 {
 	const struct vici_node *ike, *sas, *sa;
 	uint32_t id, spi;
@@ -332,8 +356,8 @@ static void probe_scan(struct ike_watch *w, const struct vici_msg *msg)
 				      &id) == 0 &&
 			    parse_u32(vici_find_str(sa, "spi-in"), 16,
 				      &spi) == 0 &&
-			    id == w->probe.child_id && spi == w->probe.spi_in)
-				w->probe.found = 1;
+			    id == op->child_id && spi == op->spi_in)
+				op->count = 1;
 	}
 }
 
@@ -342,7 +366,7 @@ static void handle_ike(struct ike_watch *w, const struct vici_msg *msg, int up)
 	const struct vici_node *ike;
 	uint32_t id;
 
-	for (ike = msg->root.child; ike; ike = ike->next) {
+	for (ike = msg->root.child; ike && !w->closed; ike = ike->next) {
 		if (ike->type != VICI_NODE_SECTION)
 			continue;
 		if (parse_u32(vici_find_str(ike, "uniqueid"), 10, &id) < 0) {
@@ -356,31 +380,84 @@ static void handle_ike(struct ike_watch *w, const struct vici_msg *msg, int up)
 	}
 }
 
-void ike_watch_handle(struct ike_watch *w, const char *name,
-		      const struct vici_msg *msg)
+/* Entering a call that may run callbacks, and leaving it: the last one out
+ * frees a watcher closed meanwhile.  errno is kept. */
+static void w_enter(struct ike_watch *w)
 {
+	w->depth++;
+}
+
+static void w_free(struct ike_watch *w)
+{
+	struct ike_op *op = w->op_head;
+
+	while (op) {
+		struct ike_op *next = op->next;
+
+		free(op);
+		op = next;
+	}
+	free(w->sas);
+	free(w);
+}
+
+static void w_leave(struct ike_watch *w)
+{
+	int e = errno;
+
+	if (--w->depth == 0 && w->closed)
+		w_free(w);
+	errno = e;
+}
+
+/* The operation whose list-sas is in flight or next: list-sa is ours. */
+static struct ike_op *listing_op(struct ike_watch *w)
+{
+	struct ike_op *op;
+
+	for (op = w->op_head; op; op = op->next)
+		if (op->kind != OP_REGISTER && !op->listed)
+			return op;
+	return NULL;
+}
+
+static void handle(struct ike_watch *w, const char *name,
+		   const struct vici_msg *msg)
+{
+	struct ike_op *op;
 	const char *up;
 
 	w->st.events++;
 	if (w->ops.event)
 		w->ops.event(w->arg, name, msg);
+	if (w->closed)
+		return;
 	if (!msg) {
 		w->st.malformed++;
 		return;
 	}
 	up = vici_find_str(&msg->root, "up");
+	op = strcmp(name, "list-sa") == 0 ? listing_op(w) : NULL;
 	if (strcmp(name, "child-updown") == 0)
-		each_child(w, msg, up && strcmp(up, "yes") == 0);
-	else if (strcmp(name, "list-sa") == 0 && w->syncing)
-		each_child(w, msg, 1);
-	else if (strcmp(name, "list-sa") == 0 && w->probe.active)
-		probe_scan(w, msg);
+		each_child(w, msg, up && strcmp(up, "yes") == 0, NULL);
+	else if (op && op->kind == OP_SYNC)
+		each_child(w, msg, 1, op);
+	else if (op && op->kind == OP_PROBE)
+		probe_scan(op, msg);
 	else if (strcmp(name, "child-rekey") == 0)
 		handle_rekey(w, msg);
 	else if (strcmp(name, "ike-updown") == 0)
 		handle_ike(w, msg, up && strcmp(up, "yes") == 0);
 	else
 		w->st.ignored++;
+}
+
+void ike_watch_handle(struct ike_watch *w, const char *name,
+		      const struct vici_msg *msg)
+{
+	w_enter(w);
+	handle(w, name, msg);
+	w_leave(w);
 }
 
 static void on_event(void *arg, const char *name, const struct vici_msg *msg)
@@ -403,15 +480,316 @@ struct ike_watch *ike_watch_new(struct vici_conn *conn,
 	return w;
 }
 
-struct ike_watch *ike_watch_open(const char *uri,
-				 const struct ike_watch_ops *ops, void *arg)
+void ike_watch_close(struct ike_watch *w)
+{
+	if (!w || w->closed)
+		return;
+	w->closed = 1;
+	vici_close(w->conn);	/* deferred too inside its callbacks */
+	w->conn = NULL;
+	if (!w->depth)
+		w_free(w);
+}
+
+/* ---- operations ------------------------------------------------------ */
+
+static struct ike_op *op_new(struct ike_watch *w, enum op_kind kind,
+			     ike_watch_done_cb cb, void *arg)
+{
+	struct ike_op *op = calloc(1, sizeof(*op));
+
+	if (!op)
+		return NULL;
+	op->w = w;
+	op->kind = kind;
+	op->cb = cb;
+	op->arg = arg;
+	if (w->op_tail)
+		w->op_tail->next = op;
+	else
+		w->op_head = op;
+	w->op_tail = op;
+	return op;
+}
+
+static void op_unlink(struct ike_watch *w, struct ike_op *op)
+{
+	struct ike_op **pp, *prev = NULL;
+
+	for (pp = &w->op_head; *pp; prev = *pp, pp = &(*pp)->next) {
+		if (*pp != op)
+			continue;
+		*pp = op->next;
+		if (w->op_tail == op)
+			w->op_tail = prev;
+		return;
+	}
+}
+
+/* One of OP's requests is answered (ERR 0 or an errno worth reporting);
+ * after the last one, its result goes out. */
+static void op_step(struct ike_op *op, int err)
+{
+	struct ike_watch *w = op->w;
+
+	if (err && !op->err)
+		op->err = err;
+	if (--op->pending || w->closed)
+		return;		/* a closed watcher frees its ops */
+	op_unlink(w, op);
+	if (op->cb)
+		op->cb(op->arg, op->err ? -op->err : op->count);
+	free(op);
+}
+
+/* vici reply callbacks: a registration, the list-sas, the unregistration
+ * (whose failure changes nothing: the listing is complete). */
+static void op_reply(void *arg, int err, struct vici_msg *msg)
+{
+	struct ike_op *op = arg;
+	struct ike_watch *w = op->w;
+
+	vici_msg_free(msg);
+	w_enter(w);
+	op_step(op, err);
+	w_leave(w);
+}
+
+static void op_listed(void *arg, int err, struct vici_msg *msg)
+{
+	struct ike_op *op = arg;
+
+	op->listed = 1;
+	op_reply(arg, err, msg);
+}
+
+static void op_unreg(void *arg, int err, struct vici_msg *msg)
+{
+	op_reply(arg, 0, msg);
+}
+
+/* Account a request queued (R 0) for OP, or fail (R -1). */
+static int op_req(struct ike_op *op, int r)
+{
+	if (r == 0)
+		op->pending++;
+	return r;
+}
+
+/* Queueing OP failed: it finishes silently once what was queued is
+ * answered (only ENOMEM can stop a run midway).  -1 with errno. */
+static int op_abort(struct ike_watch *w, struct ike_op *op)
+{
+	int e = errno;
+
+	op->cb = NULL;
+	if (!op->pending) {
+		op_unlink(w, op);
+		free(op);
+	}
+	errno = e;
+	return -1;
+}
+
+int ike_watch_register_async(struct ike_watch *w, ike_watch_done_cb ready,
+			     void *ready_arg)
 {
 	static const char *const events[] = {
 		"ike-updown", "child-updown", "child-rekey",
 	};
+	struct ike_op *op = op_new(w, OP_REGISTER, ready, ready_arg);
+	size_t i;
+
+	if (!op)
+		return -1;
+	for (i = 0; i < sizeof(events) / sizeof(events[0]); i++)
+		if (op_req(op, vici_register_async(w->conn, events[i],
+						   op_reply, op)) < 0)
+			return op_abort(w, op);
+	return 0;
+}
+
+/* Queue "register list-sa, list-sas FILTER, unregister list-sa" for OP. */
+static int op_list(struct ike_watch *w, struct ike_op *op,
+		   const struct vici_builder *filter)
+{
+	if (op_req(op, vici_register_async(w->conn, "list-sa", op_reply,
+					   op)) < 0 ||
+	    op_req(op, vici_command_async(w->conn, "list-sas", filter,
+					  op_listed, op)) < 0 ||
+	    op_req(op, vici_unregister_async(w->conn, "list-sa", op_unreg,
+					     op)) < 0)
+		return op_abort(w, op);
+	return 0;
+}
+
+int ike_watch_sync_async(struct ike_watch *w, ike_watch_done_cb done,
+			 void *arg)
+{
+	struct ike_op *op = op_new(w, OP_SYNC, done, arg);
+
+	return op ? op_list(w, op, NULL) : -1;
+}
+
+int ike_watch_syncing(const struct ike_watch *w)
+{
+	const struct ike_op *op;
+
+	for (op = w->op_head; op; op = op->next)
+		if (op->kind == OP_SYNC && op->cb)
+			return 1;
+	return 0;
+}
+
+int ike_watch_child_listed_async(struct ike_watch *w, uint32_t ike_id,
+				 uint32_t child_id, uint32_t spi_in,
+				 ike_watch_done_cb cb, void *arg)
+{
+	struct vici_builder b;
+	struct ike_op *op;
+	int r, e;
+
+	vici_builder_init(&b);
+	/* blocking (no "noblock"): a busy IKE_SA is waited for, not
+	 * skipped, so "not listed" really means gone */
+	vici_add_kvf(&b, "ike-id", "%u", ike_id);
+	if (vici_builder_finish(&b) < 0 ||
+	    !(op = op_new(w, OP_PROBE, cb, arg))) {
+		e = errno;
+		vici_builder_reset(&b);
+		errno = e;
+		return -1;
+	}
+	op->child_id = child_id;
+	op->spi_in = spi_in;
+	r = op_list(w, op, &b);
+	e = errno;
+	vici_builder_reset(&b);
+	errno = e;
+	return r;
+}
+
+/* ---- the event loop's side -------------------------------------------- */
+
+int ike_watch_fd(const struct ike_watch *w)
+{
+	return vici_fd(w->conn);
+}
+
+int ike_watch_events(const struct ike_watch *w)
+{
+	return vici_events(w->conn);
+}
+
+uint64_t ike_watch_next_deadline(const struct ike_watch *w)
+{
+	return vici_next_deadline(w->conn);
+}
+
+int ike_watch_process(struct ike_watch *w, int revents)
+{
+	int r;
+
+	w_enter(w);
+	r = vici_process(w->conn, revents);
+	if (w->closed)
+		r = 0;
+	w_leave(w);
+	return r;
+}
+
+int ike_watch_dispatch(struct ike_watch *w)
+{
+	return ike_watch_process(w, POLLIN);
+}
+
+int ike_watch_expire(struct ike_watch *w, uint64_t now)
+{
+	int r;
+
+	w_enter(w);
+	r = vici_expire(w->conn, now);
+	if (w->closed)
+		r = 0;
+	w_leave(w);
+	return r;
+}
+
+/* ---- blocking ----------------------------------------------------------- */
+
+struct waiter {
+	int done, result;
+};
+
+static void on_done(void *arg, int result)
+{
+	struct waiter *wt = arg;
+
+	wt->done = 1;
+	wt->result = result;
+}
+
+/*
+ * Run the connection until the operation that reports to WT is done.  Its
+ * result, or -1 with errno (ECANCELED: a callback closed the watcher,
+ * which is gone).
+ */
+static int wait_op(struct ike_watch *w, struct waiter *wt)
+{
+	w_enter(w);
+	vici_wait(w->conn, &wt->done);
+	w_leave(w);
+	if (!wt->done)
+		return -1;
+	if (wt->result < 0) {
+		errno = -wt->result;
+		return -1;
+	}
+	return wt->result;
+}
+
+/* Blocking functions are not for callbacks: WT would be left behind. */
+static int may_block(const struct ike_watch *w)
+{
+	if (w->depth) {
+		errno = EDEADLK;
+		return 0;
+	}
+	return 1;
+}
+
+struct ike_watch *ike_watch_open_async(const char *uri,
+				       const struct ike_watch_ops *ops,
+				       void *arg, ike_watch_done_cb ready,
+				       void *ready_arg)
+{
+	struct vici_conn *conn = vici_connect_async(uri);
+	struct ike_watch *w;
+	int e;
+
+	if (!conn)
+		return NULL;
+	w = ike_watch_new(conn, ops, arg);
+	if (!w) {
+		vici_close(conn);
+		errno = ENOMEM;
+		return NULL;
+	}
+	if (ike_watch_register_async(w, ready, ready_arg) < 0) {
+		e = errno;
+		ike_watch_close(w);
+		errno = e;
+		return NULL;
+	}
+	return w;
+}
+
+struct ike_watch *ike_watch_open(const char *uri,
+				 const struct ike_watch_ops *ops, void *arg)
+{
+	struct waiter wt = { 0 };
 	struct vici_conn *conn;
 	struct ike_watch *w;
-	size_t i;
 	int e;
 
 	conn = vici_connect(uri);
@@ -423,92 +801,36 @@ struct ike_watch *ike_watch_open(const char *uri,
 		errno = ENOMEM;
 		return NULL;
 	}
-	for (i = 0; i < sizeof(events) / sizeof(events[0]); i++) {
-		if (vici_register(conn, events[i]) < 0) {
-			e = errno;
+	if (ike_watch_register_async(w, on_done, &wt) < 0 ||
+	    wait_op(w, &wt) < 0) {
+		e = errno;
+		if (e != ECANCELED)	/* else a callback closed it */
 			ike_watch_close(w);
-			errno = e;
-			return NULL;
-		}
+		errno = e;
+		return NULL;
 	}
 	return w;
 }
 
-void ike_watch_close(struct ike_watch *w)
-{
-	if (!w)
-		return;
-	vici_close(w->conn);
-	free(w->sas);
-	free(w);
-}
-
-int ike_watch_fd(const struct ike_watch *w)
-{
-	return vici_fd(w->conn);
-}
-
-int ike_watch_dispatch(struct ike_watch *w)
-{
-	return vici_dispatch(w->conn);
-}
-
 int ike_watch_sync(struct ike_watch *w)
 {
-	struct vici_msg *res;
-	int e;
+	struct waiter wt = { 0 };
 
-	if (vici_register(w->conn, "list-sa") < 0)
+	if (!may_block(w) || ike_watch_sync_async(w, on_done, &wt) < 0)
 		return -1;
-	w->syncing = 1;
-	w->synced = 0;
-	res = vici_command(w->conn, "list-sas", NULL);
-	e = errno;
-	w->syncing = 0;
-	vici_unregister(w->conn, "list-sa");
-	if (!res) {
-		errno = e;
-		return -1;
-	}
-	vici_msg_free(res);
-	return w->synced;
+	return wait_op(w, &wt);
 }
 
 int ike_watch_child_listed(struct ike_watch *w, uint32_t ike_id,
 			   uint32_t child_id, uint32_t spi_in)
 {
-	struct vici_builder b;
-	struct vici_msg *res;
-	int e;
+	struct waiter wt = { 0 };
 
-	if (vici_register(w->conn, "list-sa") < 0)
+	if (!may_block(w) ||
+	    ike_watch_child_listed_async(w, ike_id, child_id, spi_in,
+					 on_done, &wt) < 0)
 		return -1;
-	vici_builder_init(&b);
-	/* blocking (no "noblock"): a busy IKE_SA is waited for, not
-	 * skipped, so "not listed" really means gone */
-	vici_add_kvf(&b, "ike-id", "%u", ike_id);
-	if (vici_builder_finish(&b) < 0) {
-		e = errno;
-		vici_builder_reset(&b);
-		vici_unregister(w->conn, "list-sa");
-		errno = e;
-		return -1;
-	}
-	w->probe.active = 1;
-	w->probe.found = 0;
-	w->probe.child_id = child_id;
-	w->probe.spi_in = spi_in;
-	res = vici_command(w->conn, "list-sas", &b);
-	e = errno;
-	w->probe.active = 0;
-	vici_builder_reset(&b);
-	vici_unregister(w->conn, "list-sa");
-	if (!res) {
-		errno = e;
-		return -1;
-	}
-	vici_msg_free(res);
-	return w->probe.found;
+	return wait_op(w, &wt);
 }
 
 const struct ike_watch_stats *ike_watch_stats(const struct ike_watch *w)
