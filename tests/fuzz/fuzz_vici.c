@@ -19,8 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static int clean;
 
-static void
-encode(struct vici_builder *b, const struct vici_node *n)
+static void encode(struct vici_builder *b, const struct vici_node *n)
 {
 	const struct vici_node *c;
 
@@ -48,8 +47,7 @@ encode(struct vici_builder *b, const struct vici_node *n)
 	}
 }
 
-static void
-on_up(void *arg, const struct ike_child *c)
+static void on_up(void *arg, const struct ike_child *c)
 {
 	char buf[1024];
 

@@ -27,8 +27,7 @@ struct rec {
 	uint32_t ike_id;
 };
 
-static void
-on_up(void *arg, const struct ike_child *c)
+static void on_up(void *arg, const struct ike_child *c)
 {
 	struct rec *r = arg;
 
@@ -36,8 +35,7 @@ on_up(void *arg, const struct ike_child *c)
 	r->last = *c;
 }
 
-static void
-on_down(void *arg, const struct ike_child *c)
+static void on_down(void *arg, const struct ike_child *c)
 {
 	struct rec *r = arg;
 
@@ -45,8 +43,8 @@ on_down(void *arg, const struct ike_child *c)
 	r->last = *c;
 }
 
-static void
-on_rekey(void *arg, const struct ike_child *o, const struct ike_child *n)
+static void on_rekey(void *arg, const struct ike_child *o,
+		     const struct ike_child *n)
 {
 	struct rec *r = arg;
 
@@ -55,8 +53,8 @@ on_rekey(void *arg, const struct ike_child *o, const struct ike_child *n)
 	r->last = *n;
 }
 
-static void
-on_ike(void *arg, const char *name, uint32_t id, int up, const char *remote)
+static void on_ike(void *arg, const char *name, uint32_t id, int up,
+		   const char *remote)
 {
 	struct rec *r = arg;
 
@@ -80,8 +78,8 @@ struct sa_spec {
 	const char *state;	/* NULL: INSTALLED */
 };
 
-static void
-child_sa(struct vici_builder *b, const char *secname, const struct sa_spec *s)
+static void child_sa(struct vici_builder *b, const char *secname,
+		     const struct sa_spec *s)
 {
 	vici_section_begin(b, secname);
 	vici_add_kv_str(b, "name", "muisp");
@@ -108,8 +106,7 @@ child_sa(struct vici_builder *b, const char *secname, const struct sa_spec *s)
 	vici_section_end(b);
 }
 
-static void
-ike_head(struct vici_builder *b)
+static void ike_head(struct vici_builder *b)
 {
 	vici_section_begin(b, "muisp");
 	vici_add_kv_str(b, "uniqueid", "7");
@@ -120,8 +117,7 @@ ike_head(struct vici_builder *b)
 	vici_add_kv_str(b, "remote-id", "CN=alice.anon");
 }
 
-static struct vici_msg *
-updown(const char *up, const struct sa_spec *s)
+static struct vici_msg *updown(const char *up, const struct sa_spec *s)
 {
 	struct vici_builder b;
 	struct vici_msg *m;
@@ -146,8 +142,7 @@ static const struct sa_spec alice_ah = {
 	.spi_out = "0badf00d", .remote_ts = "192.0.2.10/32", .uniqueid = "3",
 };
 
-static void
-test_child_up_down(void **state)
+static void test_child_up_down(void **state)
 {
 	struct vici_conn *c = vici_conn_from_fd(-1);
 	struct rec r = { 0 };
@@ -195,8 +190,7 @@ test_child_up_down(void **state)
 	ike_watch_close(w);
 }
 
-static void
-test_child_v6_esp_and_fallback(void **state)
+static void test_child_v6_esp_and_fallback(void **state)
 {
 	struct vici_conn *c = vici_conn_from_fd(-1);
 	struct rec r = { 0 };
@@ -226,8 +220,7 @@ test_child_v6_esp_and_fallback(void **state)
 	ike_watch_close(w);
 }
 
-static void
-test_malformed(void **state)
+static void test_malformed(void **state)
 {
 	struct vici_conn *c = vici_conn_from_fd(-1);
 	struct rec r = { 0 };
@@ -263,8 +256,7 @@ test_malformed(void **state)
 	ike_watch_close(w);
 }
 
-static void
-test_rekey(void **state)
+static void test_rekey(void **state)
 {
 	struct vici_conn *c = vici_conn_from_fd(-1);
 	struct rec r = { 0 };
@@ -311,8 +303,7 @@ test_rekey(void **state)
 	ike_watch_close(w);
 }
 
-static void
-test_table(void **state)
+static void test_table(void **state)
 {
 	struct vici_conn *c = vici_conn_from_fd(-1);
 	struct rec r = { 0 };
@@ -368,8 +359,7 @@ test_table(void **state)
 	ike_watch_close(w);
 }
 
-static void
-test_ike_updown(void **state)
+static void test_ike_updown(void **state)
 {
 	struct vici_conn *c = vici_conn_from_fd(-1);
 	struct rec r = { 0 };
@@ -392,8 +382,7 @@ test_ike_updown(void **state)
 	ike_watch_close(w);
 }
 
-static char *
-gen(int (*fn)(FILE *, const void *), const void *conf, int *ret)
+static char *gen(int (*fn)(FILE *, const void *), const void *conf, int *ret)
 {
 	char *out = NULL;
 	size_t len = 0;
@@ -405,20 +394,17 @@ gen(int (*fn)(FILE *, const void *), const void *conf, int *ret)
 	return out;
 }
 
-static int
-router_fn(FILE *fp, const void *c)
+static int router_fn(FILE *fp, const void *c)
 {
 	return ike_conf_router(fp, c);
 }
 
-static int
-client_fn(FILE *fp, const void *c)
+static int client_fn(FILE *fp, const void *c)
 {
 	return ike_conf_client(fp, c);
 }
 
-static void
-test_conf(void **state)
+static void test_conf(void **state)
 {
 	struct ike_router_conf rc = {
 		.cert = "router.pem", .id = "router.muisp.test",
@@ -480,8 +466,8 @@ test_conf(void **state)
 	free(s);
 }
 
-static void
-frame_out(int fd, int type, const char *name, const struct vici_builder *b)
+static void frame_out(int fd, int type, const char *name,
+		      const struct vici_builder *b)
 {
 	uint8_t *f;
 	size_t flen;
@@ -495,8 +481,7 @@ frame_out(int fd, int type, const char *name, const struct vici_builder *b)
 /* charon's side of one ike_watch_child_listed(): confirm the list-sa
  * registration, list the IKE_SA with the CHILD_SAs given (none: the IKE_SA
  * is gone), answer the command, confirm the unregistration. */
-static void
-charon_lists(int fd, const struct sa_spec *sas, size_t n)
+static void charon_lists(int fd, const struct sa_spec *sas, size_t n)
 {
 	struct vici_builder b;
 
@@ -523,8 +508,7 @@ charon_lists(int fd, const struct sa_spec *sas, size_t n)
 
 /* What the watcher sent for one probe: register list-sa, list-sas with
  * ike-id, unregister list-sa. */
-static void
-assert_probe_sent(int fd, const char *ike_id)
+static void assert_probe_sent(int fd, const char *ike_id)
 {
 	uint8_t buf[1024];
 	size_t off = 0;
@@ -567,8 +551,7 @@ assert_probe_sent(int fd, const char *ike_id)
 
 /* ike_watch_child_listed: the old SA of a rekey lingers (DELETED) until
  * charon destroys it without an event; the daemon asks. */
-static void
-test_child_listed(void **state)
+static void test_child_listed(void **state)
 {
 	struct sa_spec old = alice_ah, new = alice_ah, reused = alice_ah;
 	struct rec r = { 0 };
@@ -639,8 +622,7 @@ test_child_listed(void **state)
 	ike_watch_close(w);
 }
 
-int
-main(void)
+int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_child_up_down),

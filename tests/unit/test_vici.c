@@ -35,8 +35,7 @@ static const uint8_t example[] = {
 	2,
 };
 
-static void
-test_parse_example(void **state)
+static void test_parse_example(void **state)
 {
 	struct vici_msg *m = vici_msg_parse(example, sizeof(example));
 	const struct vici_node *s1, *l;
@@ -65,8 +64,7 @@ test_parse_example(void **state)
 	vici_msg_free(m);
 }
 
-static void
-test_parse_empty_and_binary(void **state)
+static void test_parse_empty_and_binary(void **state)
 {
 	/* empty message; empty list; empty value; value with a NUL */
 	static const uint8_t msg[] = {
@@ -98,8 +96,7 @@ test_parse_empty_and_binary(void **state)
 
 /* Every prefix of the example is rejected except where it ends on an
  * element boundary with nothing open: 0, 14 (after key1) and the whole. */
-static void
-test_truncation(void **state)
+static void test_truncation(void **state)
 {
 	size_t len, ok = 0;
 
@@ -120,8 +117,7 @@ test_truncation(void **state)
 	assert_int_equal(ok, 3);
 }
 
-static void
-expect_bad(const uint8_t *b, size_t len)
+static void expect_bad(const uint8_t *b, size_t len)
 {
 	struct vici_msg *m;
 
@@ -131,8 +127,7 @@ expect_bad(const uint8_t *b, size_t len)
 	assert_int_equal(errno, EBADMSG);
 }
 
-static void
-test_oversized_lengths(void **state)
+static void test_oversized_lengths(void **state)
 {
 	/* value length 0xffff, 3 bytes present */
 	static const uint8_t v[] = { 3, 1, 'k', 0xff, 0xff, 'a', 'b', 'c' };
@@ -149,8 +144,7 @@ test_oversized_lengths(void **state)
 	expect_bad(vl, sizeof(vl));
 }
 
-static void
-test_misplaced_elements(void **state)
+static void test_misplaced_elements(void **state)
 {
 	static const uint8_t end_at_root[] = { 2 };
 	static const uint8_t item_outside[] = { 5, 0, 1, 'x' };
@@ -177,8 +171,7 @@ test_misplaced_elements(void **state)
 	expect_bad(type255, sizeof(type255));
 }
 
-static void
-test_nesting_limit(void **state)
+static void test_nesting_limit(void **state)
 {
 	uint8_t b[(VICI_MAX_DEPTH + 1) * 4];
 	struct vici_msg *m;
@@ -209,8 +202,7 @@ test_nesting_limit(void **state)
 	}
 }
 
-static void
-test_node_limit(void **state)
+static void test_node_limit(void **state)
 {
 	size_t len, i;
 	uint8_t *b;
@@ -241,8 +233,7 @@ test_node_limit(void **state)
 	free(b);
 }
 
-static void
-test_builder_roundtrip(void **state)
+static void test_builder_roundtrip(void **state)
 {
 	struct vici_builder b;
 
@@ -264,8 +255,7 @@ test_builder_roundtrip(void **state)
 	vici_builder_reset(&b);
 }
 
-static void
-test_builder_errors(void **state)
+static void test_builder_errors(void **state)
 {
 	char longname[257];
 	struct vici_builder b;
@@ -317,8 +307,7 @@ test_builder_errors(void **state)
 	vici_builder_reset(&b);
 }
 
-static void
-test_packet_codec(void **state)
+static void test_packet_codec(void **state)
 {
 	static const uint8_t version[] = {
 		0, 0, 0, 9, 0, 7, 'v', 'e', 'r', 's', 'i', 'o', 'n',
@@ -371,8 +360,7 @@ struct seen {
 	char val[64];
 };
 
-static void
-on_event(void *arg, const char *name, const struct vici_msg *msg)
+static void on_event(void *arg, const char *name, const struct vici_msg *msg)
 {
 	struct seen *s = arg;
 	const char *v;
@@ -387,8 +375,7 @@ on_event(void *arg, const char *name, const struct vici_msg *msg)
 	snprintf(s->val, sizeof(s->val), "%s", v ? v : "");
 }
 
-static size_t
-event_frame(uint8_t *out, const char *name, const char *up)
+static size_t event_frame(uint8_t *out, const char *name, const char *up)
 {
 	struct vici_builder b;
 	uint8_t *f;
@@ -405,8 +392,7 @@ event_frame(uint8_t *out, const char *name, const char *up)
 	return flen;
 }
 
-static void
-test_feed_framing(void **state)
+static void test_feed_framing(void **state)
 {
 	struct vici_conn *c = vici_conn_from_fd(-1);
 	struct seen s = { 0 };
@@ -449,8 +435,8 @@ test_feed_framing(void **state)
 	vici_close(c);
 }
 
-static void
-frame_out(int fd, int type, const char *name, const struct vici_builder *b)
+static void frame_out(int fd, int type, const char *name,
+		      const struct vici_builder *b)
 {
 	uint8_t *f;
 	size_t flen;
@@ -461,8 +447,7 @@ frame_out(int fd, int type, const char *name, const struct vici_builder *b)
 	free(f);
 }
 
-static void
-test_command_socketpair(void **state)
+static void test_command_socketpair(void **state)
 {
 	struct vici_builder b, req;
 	struct vici_conn *c;
@@ -547,8 +532,7 @@ test_command_socketpair(void **state)
 	vici_close(c);
 }
 
-static void
-test_dump(void **state)
+static void test_dump(void **state)
 {
 	struct vici_msg *m = vici_msg_parse(example, sizeof(example));
 	char *out = NULL;
@@ -574,8 +558,7 @@ test_dump(void **state)
 	vici_msg_free(m);
 }
 
-int
-main(void)
+int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_example),
