@@ -686,10 +686,23 @@ uint64_t ike_watch_next_deadline(const struct ike_watch *w)
 	return vici_next_deadline(w->conn);
 }
 
+/* Blocking functions are not for callbacks: they would stall the loop
+ * (and a waiter on the stack would be left behind). */
+static int may_block(const struct ike_watch *w)
+{
+	if (w->depth) {
+		errno = EDEADLK;
+		return 0;
+	}
+	return 1;
+}
+
 int ike_watch_process(struct ike_watch *w, int revents)
 {
 	int r;
 
+	if (!may_block(w))
+		return -1;
 	w_enter(w);
 	r = vici_process(w->conn, revents);
 	if (w->closed)
@@ -707,6 +720,8 @@ int ike_watch_expire(struct ike_watch *w, uint64_t now)
 {
 	int r;
 
+	if (!may_block(w))
+		return -1;
 	w_enter(w);
 	r = vici_expire(w->conn, now);
 	if (w->closed)
@@ -746,16 +761,6 @@ static int wait_op(struct ike_watch *w, struct waiter *wt)
 		return -1;
 	}
 	return wt->result;
-}
-
-/* Blocking functions are not for callbacks: WT would be left behind. */
-static int may_block(const struct ike_watch *w)
-{
-	if (w->depth) {
-		errno = EDEADLK;
-		return 0;
-	}
-	return 1;
 }
 
 struct ike_watch *ike_watch_open_async(const char *uri,
