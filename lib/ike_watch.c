@@ -697,37 +697,38 @@ static int may_block(const struct ike_watch *w)
 	return 1;
 }
 
-int ike_watch_process(struct ike_watch *w, int revents)
+/* vici_process(REVENTS), or vici_expire(NOW) when REVENTS < 0, for the
+ * watcher: 0 if a callback closed it. */
+static int drive(struct ike_watch *w, int revents, uint64_t now)
 {
 	int r;
 
 	if (!may_block(w))
 		return -1;
 	w_enter(w);
-	r = vici_process(w->conn, revents);
+	if (revents >= 0)
+		r = vici_process(w->conn, revents);
+	else
+		r = vici_expire(w->conn, now);
 	if (w->closed)
 		r = 0;
 	w_leave(w);
 	return r;
+}
+
+int ike_watch_process(struct ike_watch *w, int revents)
+{
+	return drive(w, revents, 0);
 }
 
 int ike_watch_dispatch(struct ike_watch *w)
 {
-	return ike_watch_process(w, POLLIN);
+	return drive(w, POLLIN, 0);
 }
 
 int ike_watch_expire(struct ike_watch *w, uint64_t now)
 {
-	int r;
-
-	if (!may_block(w))
-		return -1;
-	w_enter(w);
-	r = vici_expire(w->conn, now);
-	if (w->closed)
-		r = 0;
-	w_leave(w);
-	return r;
+	return drive(w, -1, now);
 }
 
 /* ---- blocking ----------------------------------------------------------- */
@@ -763,12 +764,12 @@ static int wait_op(struct ike_watch *w, struct waiter *wt)
 	return wt->result;
 }
 
-struct ike_watch *ike_watch_open_async(const char *uri,
-				       const struct ike_watch_ops *ops,
-				       void *arg, ike_watch_done_cb ready,
-				       void *ready_arg)
+/* A watcher on CONN (NULL: the connect failed) with its registrations
+ * queued, or NULL with errno (CONN closed). */
+static struct ike_watch *start(struct vici_conn *conn,
+			       const struct ike_watch_ops *ops, void *arg,
+			       ike_watch_done_cb ready, void *ready_arg)
 {
-	struct vici_conn *conn = vici_connect_async(uri);
 	struct ike_watch *w;
 	int e;
 
@@ -789,25 +790,23 @@ struct ike_watch *ike_watch_open_async(const char *uri,
 	return w;
 }
 
+struct ike_watch *ike_watch_open_async(const char *uri,
+				       const struct ike_watch_ops *ops,
+				       void *arg, ike_watch_done_cb ready,
+				       void *ready_arg)
+{
+	return start(vici_connect_async(uri), ops, arg, ready, ready_arg);
+}
+
 struct ike_watch *ike_watch_open(const char *uri,
 				 const struct ike_watch_ops *ops, void *arg)
 {
 	struct waiter wt = { 0 };
-	struct vici_conn *conn;
 	struct ike_watch *w;
 	int e;
 
-	conn = vici_connect(uri);
-	if (!conn)
-		return NULL;
-	w = ike_watch_new(conn, ops, arg);
-	if (!w) {
-		vici_close(conn);
-		errno = ENOMEM;
-		return NULL;
-	}
-	if (ike_watch_register_async(w, on_done, &wt) < 0 ||
-	    wait_op(w, &wt) < 0) {
+	w = start(vici_connect(uri), ops, arg, on_done, &wt);
+	if (w && wait_op(w, &wt) < 0) {
 		e = errno;
 		if (e != ECANCELED)	/* else a callback closed it */
 			ike_watch_close(w);

@@ -470,30 +470,39 @@ static void test_conf(void **state)
 	free(s);
 }
 
+/* An event NAME ("up" = UP unless NULL) for IKE_SA muisp with the N
+ * CHILD_SAs given. */
+static void sa_event(int fd, const char *name, const char *up,
+		     const struct sa_spec *sas, size_t n)
+{
+	struct vici_builder b;
+
+	vici_builder_init(&b);
+	if (up)
+		vici_add_kv_str(&b, "up", up);
+	ike_head(&b);
+	vici_section_begin(&b, "child-sas");
+	for (size_t i = 0; i < n; i++) {
+		char sec[32];
+
+		snprintf(sec, sizeof(sec), "muisp-%s", sas[i].uniqueid);
+		child_sa(&b, sec, &sas[i]);
+	}
+	vici_section_end(&b);
+	vici_section_end(&b);
+	assert_int_equal(vici_builder_finish(&b), 0);
+	frame_out(fd, VICI_EVENT, name, &b);
+	vici_builder_reset(&b);
+}
+
 /* charon's side of one ike_watch_child_listed(): confirm the list-sa
  * registration, list the IKE_SA with the CHILD_SAs given (none: the IKE_SA
  * is gone), answer the command, confirm the unregistration. */
 static void charon_lists(int fd, const struct sa_spec *sas, size_t n)
 {
-	struct vici_builder b;
-
 	frame_out(fd, VICI_EVENT_CONFIRM, NULL, NULL);
-	if (n) {
-		vici_builder_init(&b);
-		ike_head(&b);
-		vici_section_begin(&b, "child-sas");
-		for (size_t i = 0; i < n; i++) {
-			char sec[32];
-
-			snprintf(sec, sizeof(sec), "muisp-%s", sas[i].uniqueid);
-			child_sa(&b, sec, &sas[i]);
-		}
-		vici_section_end(&b);
-		vici_section_end(&b);
-		assert_int_equal(vici_builder_finish(&b), 0);
-		frame_out(fd, VICI_EVENT, "list-sa", &b);
-		vici_builder_reset(&b);
-	}
+	if (n)
+		sa_event(fd, "list-sa", NULL, sas, n);
 	frame_out(fd, VICI_CMD_RESPONSE, NULL, NULL);
 	frame_out(fd, VICI_EVENT_CONFIRM, NULL, NULL);
 }
@@ -585,23 +594,10 @@ static void test_child_listed(void **state)
 	assert_probe_sent(sv[1], "7");
 
 	/* an event arriving meanwhile is handled as usual */
-	{
-		struct vici_builder b;
-
-		vici_builder_init(&b);
-		vici_add_kv_str(&b, "up", "yes");
-		ike_head(&b);
-		vici_section_begin(&b, "child-sas");
-		child_sa(&b, "muisp-4", &new);
-		vici_section_end(&b);
-		vici_section_end(&b);
-		assert_int_equal(vici_builder_finish(&b), 0);
-		frame_out(sv[1], VICI_EVENT_CONFIRM, NULL, NULL);
-		frame_out(sv[1], VICI_EVENT, "child-updown", &b);
-		vici_builder_reset(&b);
-		frame_out(sv[1], VICI_CMD_RESPONSE, NULL, NULL);
-		frame_out(sv[1], VICI_EVENT_CONFIRM, NULL, NULL);
-	}
+	frame_out(sv[1], VICI_EVENT_CONFIRM, NULL, NULL);
+	sa_event(sv[1], "child-updown", "yes", &new, 1);
+	frame_out(sv[1], VICI_CMD_RESPONSE, NULL, NULL);
+	frame_out(sv[1], VICI_EVENT_CONFIRM, NULL, NULL);
 	assert_int_equal(ike_watch_child_listed(w, 7, 3, 0xc1a2b3c4u), 0);
 	assert_int_equal(r.up, 1);
 	assert_int_equal(r.last.spi_in, 0xd00dfeedu);
@@ -639,18 +635,12 @@ static struct ike_watch *watch_pair(int *peer, struct rec *r,
 				    struct done_log *d)
 {
 	struct ike_watch *w;
-	struct vici_conn *c;
-	int sv[2];
 
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	c = vici_conn_from_fd(sv[0]);
-	assert_non_null(c);
 	memset(r, 0, sizeof(*r));
-	w = ike_watch_new(c, &ops, r);
+	w = ike_watch_new(conn_pair(peer), &ops, r);
 	assert_non_null(w);
 	memset(d, 0, sizeof(*d));
 	d->w = w;
-	*peer = sv[1];
 	return w;
 }
 
@@ -686,7 +676,6 @@ static const struct sa_spec bob_ah = {
 static void test_sync_async(void **state)
 {
 	struct sa_spec rekeyed = alice_ah;
-	struct vici_builder b;
 	struct done_log d;
 	struct ike_watch *w;
 	struct rec r;
@@ -700,25 +689,12 @@ static void test_sync_async(void **state)
 	assert_int_equal(d.n, 0);
 
 	frame_out(peer, VICI_EVENT_CONFIRM, NULL, NULL);
-	vici_builder_init(&b);
-	ike_head(&b);
-	vici_section_begin(&b, "child-sas");
-	child_sa(&b, "muisp-3", &alice_ah);
-	child_sa(&b, "muisp-8", &rekeyed);
-	vici_section_end(&b);
-	vici_section_end(&b);
-	assert_int_equal(vici_builder_finish(&b), 0);
-	frame_out(peer, VICI_EVENT, "list-sa", &b);
-	vici_builder_reset(&b);
-	vici_add_kv_str(&b, "up", "yes");
-	ike_head(&b);
-	vici_section_begin(&b, "child-sas");
-	child_sa(&b, "muisp-5", &bob_ah);
-	vici_section_end(&b);
-	vici_section_end(&b);
-	assert_int_equal(vici_builder_finish(&b), 0);
-	frame_out(peer, VICI_EVENT, "child-updown", &b);
-	vici_builder_reset(&b);
+	{
+		struct sa_spec listed[2] = { alice_ah, rekeyed };
+
+		sa_event(peer, "list-sa", NULL, listed, 2);
+	}
+	sa_event(peer, "child-updown", "yes", &bob_ah, 1);
 	frame_out(peer, VICI_CMD_RESPONSE, NULL, NULL);
 	frame_out(peer, VICI_EVENT_CONFIRM, NULL, NULL);
 
@@ -889,22 +865,15 @@ static void test_close_in_callbacks(void **state)
 	close(peer);
 
 	/* child_up of the first listed SA closes */
-	{
-		struct vici_conn *c;
-		int sv[2];
-
-		assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-		c = vici_conn_from_fd(sv[0]);
-		memset(&d, 0, sizeof(d));
-		w = ike_watch_new(c, &close_ops, &d);
-		d.w = w;
-		assert_int_equal(ike_watch_sync_async(w, on_done_log, &d), 0);
-		charon_lists(sv[1], both, 2);
-		assert_int_equal(ike_watch_process(w, POLLIN), 0);
-		assert_int_equal(d.n, 1);	/* one child_up, no DONE */
-		assert_int_equal(d.res[0], 3);
-		close(sv[1]);
-	}
+	memset(&d, 0, sizeof(d));
+	w = ike_watch_new(conn_pair(&peer), &close_ops, &d);
+	d.w = w;
+	assert_int_equal(ike_watch_sync_async(w, on_done_log, &d), 0);
+	charon_lists(peer, both, 2);
+	assert_int_equal(ike_watch_process(w, POLLIN), 0);
+	assert_int_equal(d.n, 1);	/* one child_up, no DONE */
+	assert_int_equal(d.res[0], 3);
+	close(peer);
 }
 
 /* Blocking from a callback is refused (the loop would stall). */
@@ -932,21 +901,18 @@ static void test_no_blocking_in_callbacks(void **state)
 		.child_up = on_up_blocks,
 	};
 	struct done_log d = { 0 };
-	struct vici_conn *c;
 	struct vici_msg *m;
-	int sv[2];
+	int peer;
 
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	c = vici_conn_from_fd(sv[0]);
-	d.w = ike_watch_new(c, &block_ops, &d);
+	d.w = ike_watch_new(conn_pair(&peer), &block_ops, &d);
 	m = updown("yes", &alice_ah);
 	ike_watch_handle(d.w, "child-updown", m);
 	vici_msg_free(m);
 	assert_int_equal(d.n, 1);
-	expect_in(sv[1], VICI_EVENT_REGISTER, "list-sa");
-	assert_quiet(sv[1]);
+	expect_in(peer, VICI_EVENT_REGISTER, "list-sa");
+	assert_quiet(peer);
 	ike_watch_close(d.w);
-	close(sv[1]);
+	close(peer);
 }
 
 /* ike_watch_open_async: connects at once, registers the three events one

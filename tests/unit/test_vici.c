@@ -522,25 +522,22 @@ static void test_command_socketpair(void **state)
  * lost with it: a late answer could no longer be matched. */
 static void test_command_timeout(void **state)
 {
-	struct vici_conn *c;
-	int sv[2];
+	int peer;
+	struct vici_conn *c = conn_pair(&peer);
 
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	c = vici_conn_from_fd(sv[0]);
-	assert_non_null(c);
 	c->timeout_ms = 50;
 	assert_null(vici_command(c, "version", NULL));
 	assert_int_equal(errno, ETIMEDOUT);
 	assert_int_equal(vici_events(c), 0);
 	assert_int_equal(vici_next_deadline(c), 0);
 	/* a late response changes nothing: new requests are refused */
-	frame_out_k(sv[1], VICI_CMD_RESPONSE, NULL, "late");
+	frame_out_k(peer, VICI_CMD_RESPONSE, NULL, "late");
 	assert_null(vici_command(c, "version", NULL));
 	assert_int_equal(errno, EPIPE);
 	assert_int_equal(vici_dispatch(c), -1);
 	assert_int_equal(errno, ETIMEDOUT);
 	vici_close(c);
-	close(sv[1]);
+	close(peer);
 }
 
 /* ---- the asynchronous connection ------------------------------------ */
@@ -604,19 +601,15 @@ static void on_seq_event(void *arg, const char *name,
 		vici_close(q->c);
 }
 
-/* A connection over a socketpair: *PEER is charon's end. */
+/* A connection over a socketpair recording into Q: *PEER is charon's
+ * end. */
 static struct vici_conn *pair(int *peer, struct seq *q)
 {
-	struct vici_conn *c;
-	int sv[2];
+	struct vici_conn *c = conn_pair(peer);
 
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	c = vici_conn_from_fd(sv[0]);
-	assert_non_null(c);
 	memset(q, 0, sizeof(*q));
 	q->c = c;
 	vici_set_event_cb(c, on_seq_event, q);
-	*peer = sv[1];
 	return c;
 }
 

@@ -16,6 +16,19 @@
 
 #include "vici.h"
 
+/* A connection over a socketpair; *PEER is charon's end. */
+static inline struct vici_conn *conn_pair(int *peer)
+{
+	struct vici_conn *c;
+	int sv[2];
+
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	c = vici_conn_from_fd(sv[0]);
+	assert_non_null(c);
+	*peer = sv[1];
+	return c;
+}
+
 /* One frame of TYPE (NAME for named types, message B or empty) to FD. */
 static inline void frame_out(int fd, int type, const char *name,
 			     const struct vici_builder *b)
