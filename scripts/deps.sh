@@ -9,7 +9,7 @@ pkgs=(
 	# build
 	build-essential pkg-config clang libclang-rt-14-dev
 	linux-headers-amd64 linux-headers-6.12-amd64 kmod linux-source-6.1
-	libnl-3-dev libnl-genl-3-dev libmnl-dev libssl-dev libsqlite3-dev
+	libmnl-dev libssl-dev libsqlite3-dev
 	libcmocka-dev libsnmp-dev libsystemd-dev
 	# host microbenchmarks (tests/bench: callgrind instruction counts)
 	valgrind
