@@ -714,37 +714,42 @@ def policy_name(op):
     return c_lower("muisp-%s-nl-policy" % op.name)
 
 
+KERNEL_C_HEAD = """\
+ *
+ * The family's per-op attribute policies, its genl_ops table and its
+ * multicast groups.  kmod/netlink.c defines the handlers and the
+ * struct genl_family that uses these.
+ */
+#include <net/netlink.h>
+#include <net/genetlink.h>
+
+#include "netlink_gen.h"
+"""
+
+VALIDATE_IP = """
+/* display-hint ipv4-or-v6: an IPv4 or an IPv6 address, nothing else */
+static int muisp_nl_validate_ip(const struct nlattr *attr,
+\t\t\t\tstruct netlink_ext_ack *extack)
+{
+\tif (nla_len(attr) != 4 && nla_len(attr) != 16) {
+\t\tNL_SET_ERR_MSG_ATTR(extack, attr,
+\t\t\t\t    "address must be 4 (IPv4) or 16 (IPv6) bytes");
+\t\treturn -EINVAL;
+\t}
+\treturn 0;
+}"""
+
+
 def render_kernel_c(fam):
     out = ["// SPDX-License-Identifier: GPL-2.0", "/*"]
-    out += banner(fam, " *")
-    out += [" *",
-            " * The family's per-op attribute policies, its genl_ops table"
-            " and its",
-            " * multicast groups.  kmod/netlink.c defines the handlers and"
-            " the",
-            " * struct genl_family that uses these.",
-            " */",
-            "#include <net/netlink.h>", "#include <net/genetlink.h>", "",
-            '#include "netlink_gen.h"']
+    out += banner(fam, " *") + KERNEL_C_HEAD.rstrip("\n").split("\n")
     request = {}
     for op in fam.kernel_ops:
         for a in op.policy():
             request[(a.aset.name, a.name)] = a
 
     if any(a.hint == "ipv4-or-v6" for a in request.values()):
-        out += ["",
-                "/* display-hint ipv4-or-v6: an IPv4 or an IPv6 address,"
-                " nothing else */",
-                "static int muisp_nl_validate_ip(const struct nlattr *attr,",
-                "\t\t\t\tstruct netlink_ext_ack *extack)",
-                "{",
-                "\tif (nla_len(attr) != 4 && nla_len(attr) != 16) {",
-                "\t\tNL_SET_ERR_MSG_ATTR(extack, attr,",
-                '\t\t\t\t    "address must be 4 (IPv4) or 16 (IPv6) bytes");',
-                "\t\treturn -EINVAL;",
-                "\t}",
-                "\treturn 0;",
-                "}"]
+        out += VALIDATE_IP.split("\n")
 
     for a in request.values():
         if a.type in SCALARS and a.flags_def() is None and \
@@ -865,20 +870,19 @@ def lib_field(a):
     return None
 
 
+LIB_H_HEAD = """\
+ *
+ * The attribute tables of lib/muisp_nl_codec.c, its only includer (which
+ * defines struct field, the K_* kinds, FIELD(), COUNTERS() and
+ * SIZE_IS()): one table per attribute set, indexed by attribute type,
+ * giving each attribute's kind and its member of struct muisp_nl_<set>
+ * (lib/muisp_nl.h).  unspec and pad stay K_NONE: skipped.
+ */"""
+
+
 def render_lib_h(fam):
     out = ["/* SPDX-License-Identifier: GPL-2.0 */", "/*"]
-    out += banner(fam, " *")
-    out += [" *",
-            " * The attribute tables of lib/muisp_nl_codec.c, its only"
-            " includer (which",
-            " * defines struct field, the K_* kinds, FIELD(), COUNTERS()"
-            " and",
-            " * SIZE_IS()): one table per attribute set, indexed by"
-            " attribute type,",
-            " * giving each attribute's kind and its member of"
-            " struct muisp_nl_<set>",
-            " * (lib/muisp_nl.h).  unspec and pad stay K_NONE: skipped.",
-            " */"]
+    out += banner(fam, " *") + LIB_H_HEAD.split("\n")
     for s in fam.sets.values():
         out += ["", "/* %s: %s */" % (s.name, s.struct),
                 "static const struct field %s_f[%s + 1] = {" %
@@ -921,6 +925,26 @@ def py_attr(a):
     return d
 
 
+PY_BODY = '''"""The muisp family as its spec describes it, for the VM tests
+(dp-nlbad.py): numbers, the attributes each command accepts and
+the checks the kernel applies to them."""
+
+FAMILY = '{family}'
+VERSION = {version}
+MCGRPS = {mcgrps}
+
+# C enum name -> {{C name: value}}: commands, definitions, attribute sets.
+ENUMS = {enums}
+
+# Attribute sets: every attribute's number, type and checks (min, max,
+# mask, accepted lengths).
+ATTR_SETS = {sets}
+
+# Commands the kernel serves: handlers, permission flags and the
+# attributes of their policy (all others are refused).
+OPS = {ops}'''
+
+
 def pf(v):
     return pprint.pformat(v, width=79, sort_dicts=False)
 
@@ -950,23 +974,9 @@ def render_py(fam):
                         "flags": list(op.flags),
                         "policy": [a.name for a in op.policy()]}
     out = ["# SPDX-License-Identifier: GPL-2.0"] + banner(fam, "#")
-    out += ['"""The muisp family as its spec describes it, for the VM tests',
-            "(dp-nlbad.py): numbers, the attributes each command accepts and",
-            'the checks the kernel applies to them."""', "",
-            "FAMILY = %r" % fam.name,
-            "VERSION = %d" % fam.version,
-            "MCGRPS = %s" % pf(fam.mcgrp_names), "",
-            "# C enum name -> {C name: value}: commands, definitions, "
-            "attribute sets.",
-            "ENUMS = " + pf(enums), "",
-            "# Attribute sets: every attribute's number, type and checks "
-            "(min, max,",
-            "# mask, accepted lengths).",
-            "ATTR_SETS = " + pf(sets), "",
-            "# Commands the kernel serves: handlers, permission flags and "
-            "the",
-            "# attributes of their policy (all others are refused).",
-            "OPS = " + pf(ops)]
+    out += PY_BODY.format(
+        family=fam.name, version=fam.version, mcgrps=pf(fam.mcgrp_names),
+        enums=pf(enums), sets=pf(sets), ops=pf(ops)).split("\n")
     return "\n".join(out) + "\n"
 
 
