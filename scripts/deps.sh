@@ -11,6 +11,8 @@ pkgs=(
 	linux-headers-amd64 linux-headers-6.12-amd64 kmod linux-source-6.1
 	libmnl-dev libssl-dev libsqlite3-dev
 	libcmocka-dev libsnmp-dev libsystemd-dev
+	# the uAPI generator (scripts/nlspec.py: make nlspec, check-nlspec)
+	python3-yaml
 	# host microbenchmarks (tests/bench: callgrind instruction counts)
 	valgrind
 	# VM harness
