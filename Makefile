@@ -13,6 +13,8 @@
 #   make demo       self-contained demo in the VM
 #   make bench      benchmarks (ratios within one run)
 #   make install    DESTDIR-aware install
+#   make nlspec     regenerate the uAPI files from include/uapi/muisp.yaml
+#                   (check-nlspec: fail if the committed ones differ)
 
 BUILD    ?= build
 PREFIX   ?= /usr/local
@@ -100,7 +102,7 @@ endef
 CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 
 .PHONY: all userspace kmod check check-unit check-fuzz check-vm check-style \
-	bench demo install clean deps
+	check-nlspec nlspec bench demo install clean deps
 
 all: userspace kmod
 
@@ -156,6 +158,17 @@ check-vm: all
 
 check-style:
 	scripts/checkpatch.sh
+
+# The uAPI's one source: include/uapi/muisp.yaml.  The generated files are
+# committed, so neither build needs Python; Debian's python3 has the yaml
+# module (python3-yaml), a python3 earlier on PATH may not.
+NLSPEC := /usr/bin/python3 scripts/nlspec.py
+
+nlspec:
+	$(NLSPEC) gen
+
+check-nlspec:
+	$(NLSPEC) check
 
 bench:
 	scripts/deps.sh

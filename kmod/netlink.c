@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Generic netlink family "muisp" (see include/uapi/muisp.h for the
- * documentation of every command and attribute).
+ * documentation of every command and attribute): the handlers.
  *
- * Every op has a strict per-op policy and needs CAP_NET_ADMIN in the
- * namespace's user namespace.  Changes run under the namespace's mutex.
+ * The family's spec, include/uapi/muisp.yaml, gives every op its strict
+ * policy, its flags (CAP_NET_ADMIN in the namespace's user namespace) and
+ * the name of its handlers here; scripts/nlspec.py writes them into
+ * netlink_gen.c and netlink_gen.h.  Changes run under the namespace's mutex.
  * Dumps resume from a stable id kept in cb->args (addresses, contracts,
  * lists: xarray indices) or a flow-table cursor in cb->ctx, and report
  * changes during the dump through a per-table generation counter and
@@ -21,120 +23,7 @@
 #include "compat.h"
 #include "muisp.h"
 #include "flowtable.h"
-
-/* ---- policies ---------------------------------------------------------- */
-
-static int validate_ip(const struct nlattr *attr,
-		       struct netlink_ext_ack *extack)
-{
-	if (nla_len(attr) != 4 && nla_len(attr) != 16) {
-		NL_SET_ERR_MSG_ATTR(extack, attr,
-				    "address must be 4 (IPv4) or 16 (IPv6) bytes");
-		return -EINVAL;
-	}
-	return 0;
-}
-
-#define POLICY_IP NLA_POLICY_VALIDATE_FN(NLA_BINARY, validate_ip, 16)
-
-static struct netlink_range_validation idle_range = {
-	.min = 1, .max = MUISP_MAX_IDLE_TIMEOUT_S,
-};
-static struct netlink_range_validation flows_range = {
-	.min = 1, .max = MUISP_MAX_MAX_FLOWS,
-};
-static struct netlink_range_validation gap_range = {
-	.min = 1, .max = MUISP_MAX_USAGE_GAP_S,
-};
-
-static const struct nla_policy addr_set_policy[MUISP_ADDR_A_MAX + 1] = {
-	[MUISP_ADDR_A_ADDR] = POLICY_IP,
-	[MUISP_ADDR_A_STATE] = NLA_POLICY_RANGE(NLA_U8, 1,
-						MUISP_ADDR_STATE_MAX),
-	[MUISP_ADDR_A_CONTRACT_ID] = NLA_POLICY_MIN(NLA_U32, 1),
-	[MUISP_ADDR_A_MAC] = NLA_POLICY_ETH_ADDR,
-	[MUISP_ADDR_A_XFRM_REQID] = { .type = NLA_U32 },
-	[MUISP_ADDR_A_XFRM_IF_ID] = { .type = NLA_U32 },
-	[MUISP_ADDR_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, __MUISP_ADDR_F_ALL),
-	[MUISP_ADDR_A_XFRM_SPI] = { .type = NLA_U32 },
-	[MUISP_ADDR_A_XFRM_SPI_PREV] = { .type = NLA_U32 },
-	[MUISP_ADDR_A_XFRM_PROTO] = NLA_POLICY_RANGE(NLA_U8, IPPROTO_ESP,
-						     IPPROTO_AH),
-};
-
-static const struct nla_policy addr_key_policy[MUISP_ADDR_A_MAX + 1] = {
-	[MUISP_ADDR_A_ADDR] = POLICY_IP,
-};
-
-static const struct nla_policy contract_set_policy[MUISP_CONTRACT_A_MAX + 1] = {
-	[MUISP_CONTRACT_A_ID] = NLA_POLICY_MIN(NLA_U32, 1),
-	[MUISP_CONTRACT_A_STATUS] = NLA_POLICY_RANGE(NLA_U8, 1,
-						MUISP_CONTRACT_STATUS_MAX),
-	[MUISP_CONTRACT_A_METRIC] = NLA_POLICY_RANGE(NLA_U8, 1,
-						     MUISP_METRIC_MAX),
-	[MUISP_CONTRACT_A_SOFT_LIMIT] = { .type = NLA_U64 },
-	[MUISP_CONTRACT_A_HARD_LIMIT] = { .type = NLA_U64 },
-	[MUISP_CONTRACT_A_EXPIRES_S] = { .type = NLA_U64 },
-	[MUISP_CONTRACT_A_UP_BYTES] = { .type = NLA_U64 },
-	[MUISP_CONTRACT_A_UP_PACKETS] = { .type = NLA_U64 },
-	[MUISP_CONTRACT_A_DOWN_BYTES] = { .type = NLA_U64 },
-	[MUISP_CONTRACT_A_DOWN_PACKETS] = { .type = NLA_U64 },
-	[MUISP_CONTRACT_A_ELAPSED_MS] = { .type = NLA_U64 },
-	[MUISP_CONTRACT_A_USAGE_MS] = { .type = NLA_U64 },
-	[MUISP_CONTRACT_A_FLAGS] = NLA_POLICY_MASK(NLA_U32,
-						   __MUISP_CONTRACT_F_ALL),
-};
-
-static const struct nla_policy contract_key_policy[MUISP_CONTRACT_A_MAX + 1] = {
-	[MUISP_CONTRACT_A_ID] = NLA_POLICY_MIN(NLA_U32, 1),
-};
-
-static const struct nla_policy flow_get_policy[MUISP_FLOW_A_MAX + 1] = {
-	[MUISP_FLOW_A_CLIENT_ADDR] = POLICY_IP,
-	[MUISP_FLOW_A_CONTRACT_ID] = { .type = NLA_U32 },
-};
-
-static const struct nla_policy flow_del_policy[MUISP_FLOW_A_MAX + 1] = {
-	[MUISP_FLOW_A_CONTRACT_ID] = { .type = NLA_U32 },
-};
-
-static const struct nla_policy garden_add_policy[MUISP_GARDEN_A_MAX + 1] = {
-	[MUISP_GARDEN_A_PREFIX] = POLICY_IP,
-	[MUISP_GARDEN_A_PREFIX_LEN] = NLA_POLICY_MAX(NLA_U8, 128),
-	[MUISP_GARDEN_A_PROTO] = { .type = NLA_U8 },
-	[MUISP_GARDEN_A_PORT_MIN] = { .type = NLA_U16 },
-	[MUISP_GARDEN_A_PORT_MAX] = { .type = NLA_U16 },
-	[MUISP_GARDEN_A_EXPIRES_S] = { .type = NLA_U64 },
-};
-
-static const struct nla_policy garden_del_policy[MUISP_GARDEN_A_MAX + 1] = {
-	[MUISP_GARDEN_A_ID] = NLA_POLICY_MIN(NLA_U32, 1),
-};
-
-static const struct nla_policy block_add_policy[MUISP_BLOCK_A_MAX + 1] = {
-	[MUISP_BLOCK_A_PREFIX] = POLICY_IP,
-	[MUISP_BLOCK_A_PREFIX_LEN] = NLA_POLICY_MAX(NLA_U8, 128),
-	[MUISP_BLOCK_A_MAC] = NLA_POLICY_ETH_ADDR,
-	[MUISP_BLOCK_A_EXPIRES_S] = { .type = NLA_U64 },
-};
-
-static const struct nla_policy block_del_policy[MUISP_BLOCK_A_MAX + 1] = {
-	[MUISP_BLOCK_A_ID] = NLA_POLICY_MIN(NLA_U32, 1),
-};
-
-static const struct nla_policy config_set_policy[MUISP_CONFIG_A_MAX + 1] = {
-	[MUISP_CONFIG_A_LAN_IFINDEX] = { .type = NLA_U32 },
-	[MUISP_CONFIG_A_IDLE_TIMEOUT_S] =
-		NLA_POLICY_FULL_RANGE(NLA_U32, &idle_range),
-	[MUISP_CONFIG_A_FIN_TIMEOUT_S] =
-		NLA_POLICY_FULL_RANGE(NLA_U32, &idle_range),
-	[MUISP_CONFIG_A_MAX_FLOWS] =
-		NLA_POLICY_FULL_RANGE(NLA_U32, &flows_range),
-	[MUISP_CONFIG_A_CONTROL_PORT] = { .type = NLA_U16 },
-	[MUISP_CONFIG_A_USAGE_GAP_S] =
-		NLA_POLICY_FULL_RANGE(NLA_U32, &gap_range),
-	[MUISP_CONFIG_A_REQUIRE_TUNNEL] = NLA_POLICY_MAX(NLA_U8, 1),
-};
+#include "netlink_gen.h"
 
 /* ---- helpers ----------------------------------------------------------- */
 
@@ -271,7 +160,7 @@ static int nla_to_tunnel(struct genl_info *info, struct muisp_tunnel_id *t)
 	return 1;
 }
 
-static int muisp_nl_addr_set(struct sk_buff *skb, struct genl_info *info)
+int muisp_nl_addr_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct muisp_net *mn = info_mn(info);
 	struct nlattr **tb = info->attrs;
@@ -311,7 +200,7 @@ static int muisp_nl_addr_set(struct sk_buff *skb, struct genl_info *info)
 	return ret;
 }
 
-static int muisp_nl_addr_get(struct sk_buff *skb, struct genl_info *info)
+int muisp_nl_addr_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct muisp_net *mn = info_mn(info);
 	struct muisp_addr_key key = {};
@@ -333,7 +222,7 @@ static int muisp_nl_addr_get(struct sk_buff *skb, struct genl_info *info)
 	return ret;
 }
 
-static int muisp_nl_addr_del(struct sk_buff *skb, struct genl_info *info)
+int muisp_nl_addr_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct muisp_net *mn = info_mn(info);
 	struct muisp_addr_key key = {};
@@ -392,7 +281,7 @@ static int muisp_xa_dump(struct sk_buff *skb, struct netlink_callback *cb,
 	return skb->len;
 }
 
-static int muisp_nl_addr_dump(struct sk_buff *skb, struct netlink_callback *cb)
+int muisp_nl_addr_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct muisp_net *mn = muisp_net(sock_net(skb->sk));
 
@@ -443,7 +332,7 @@ static int fill_contract(struct sk_buff *skb, const void *obj,
 	return 0;
 }
 
-static int muisp_nl_contract_set(struct sk_buff *skb, struct genl_info *info)
+int muisp_nl_contract_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	static const int ctr_attr[6] = {
 		MUISP_CONTRACT_A_UP_BYTES, MUISP_CONTRACT_A_UP_PACKETS,
@@ -496,7 +385,7 @@ static int muisp_nl_contract_set(struct sk_buff *skb, struct genl_info *info)
 	return ret;
 }
 
-static int muisp_nl_contract_get(struct sk_buff *skb, struct genl_info *info)
+int muisp_nl_contract_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct muisp_net *mn = info_mn(info);
 	struct muisp_contract *c;
@@ -517,7 +406,7 @@ static int muisp_nl_contract_get(struct sk_buff *skb, struct genl_info *info)
 	return ret;
 }
 
-static int muisp_nl_contract_del(struct sk_buff *skb, struct genl_info *info)
+int muisp_nl_contract_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct muisp_net *mn = info_mn(info);
 	int ret;
@@ -532,8 +421,8 @@ static int muisp_nl_contract_del(struct sk_buff *skb, struct genl_info *info)
 	return ret;
 }
 
-static int muisp_nl_contract_dump(struct sk_buff *skb,
-				  struct netlink_callback *cb)
+int muisp_nl_contract_get_dumpit(struct sk_buff *skb,
+				 struct netlink_callback *cb)
 {
 	struct muisp_net *mn = muisp_net(sock_net(skb->sk));
 
@@ -555,7 +444,7 @@ static struct muisp_ft_cursor *flow_cursor(struct netlink_callback *cb)
 	return (struct muisp_ft_cursor *)cb->ctx;
 }
 
-static int muisp_nl_flow_start(struct netlink_callback *cb)
+int muisp_nl_flow_get_start(struct netlink_callback *cb)
 {
 	struct muisp_ft_cursor *cur = flow_cursor(cb);
 	struct nlattr **tb = MUISP_DUMP_ATTRS(cb);
@@ -595,7 +484,7 @@ static int flow_dump_one(void *data, const struct muisp_flow_record *rec)
 	return 0;
 }
 
-static int muisp_nl_flow_dump(struct sk_buff *skb, struct netlink_callback *cb)
+int muisp_nl_flow_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct muisp_net *mn = muisp_net(sock_net(skb->sk));
 	struct muisp_ft_cursor *cur = flow_cursor(cb);
@@ -610,13 +499,13 @@ static int muisp_nl_flow_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	return skb->len;
 }
 
-static int muisp_nl_flow_get(struct sk_buff *skb, struct genl_info *info)
+int muisp_nl_flow_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	NL_SET_ERR_MSG(info->extack, "flows can only be dumped");
 	return -EOPNOTSUPP;
 }
 
-static int muisp_nl_flow_del(struct sk_buff *skb, struct genl_info *info)
+int muisp_nl_flow_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct muisp_net *mn = info_mn(info);
 
@@ -662,7 +551,7 @@ static int fill_id(struct sk_buff *skb, const void *obj, struct muisp_net *mn)
 	return nla_put_u32(skb, MUISP_GARDEN_A_ID, *id);
 }
 
-static int muisp_nl_garden_add(struct sk_buff *skb, struct genl_info *info)
+int muisp_nl_garden_add_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct muisp_net *mn = info_mn(info);
 	struct nlattr **tb = info->attrs;
@@ -707,7 +596,7 @@ static int muisp_nl_garden_add(struct sk_buff *skb, struct genl_info *info)
 	return reply(info, MUISP_CMD_GARDEN_ADD, fill_id, &id, mn);
 }
 
-static int muisp_nl_block_add(struct sk_buff *skb, struct genl_info *info)
+int muisp_nl_block_add_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct muisp_net *mn = info_mn(info);
 	struct nlattr **tb = info->attrs;
@@ -762,12 +651,12 @@ static int list_del_op(struct genl_info *info, bool garden)
 	return ret;
 }
 
-static int muisp_nl_garden_del(struct sk_buff *skb, struct genl_info *info)
+int muisp_nl_garden_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	return list_del_op(info, true);
 }
 
-static int muisp_nl_block_del(struct sk_buff *skb, struct genl_info *info)
+int muisp_nl_block_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	return list_del_op(info, false);
 }
@@ -815,8 +704,8 @@ static int fill_block(struct sk_buff *skb, const void *obj,
 	return 0;
 }
 
-static int muisp_nl_garden_dump(struct sk_buff *skb,
-				struct netlink_callback *cb)
+int muisp_nl_garden_get_dumpit(struct sk_buff *skb,
+			       struct netlink_callback *cb)
 {
 	struct muisp_net *mn = muisp_net(sock_net(skb->sk));
 
@@ -824,8 +713,7 @@ static int muisp_nl_garden_dump(struct sk_buff *skb,
 		       MUISP_CMD_GARDEN_GET, fill_garden, mn);
 }
 
-static int muisp_nl_block_dump(struct sk_buff *skb,
-			       struct netlink_callback *cb)
+int muisp_nl_block_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct muisp_net *mn = muisp_net(sock_net(skb->sk));
 
@@ -854,7 +742,7 @@ static int fill_config(struct sk_buff *skb, const void *obj,
 	return 0;
 }
 
-static int muisp_nl_config_get(struct sk_buff *skb, struct genl_info *info)
+int muisp_nl_config_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct muisp_net *mn = info_mn(info);
 	struct muisp_config cfg;
@@ -865,7 +753,7 @@ static int muisp_nl_config_get(struct sk_buff *skb, struct genl_info *info)
 	return reply(info, MUISP_CMD_CONFIG_GET, fill_config, &cfg, mn);
 }
 
-static int muisp_nl_config_set(struct sk_buff *skb, struct genl_info *info)
+int muisp_nl_config_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct muisp_net *mn = info_mn(info);
 	struct nlattr **tb = info->attrs;
@@ -1000,7 +888,7 @@ static int fill_stats(struct sk_buff *skb, const void *obj,
 	return 0;
 }
 
-static int muisp_nl_stats_get(struct sk_buff *skb, struct genl_info *info)
+int muisp_nl_stats_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct muisp_net *mn = info_mn(info);
 
@@ -1009,98 +897,24 @@ static int muisp_nl_stats_get(struct sk_buff *skb, struct genl_info *info)
 
 /* ---- family -------------------------------------------------------------- */
 
-#define OP(_cmd, _doit, _policy, _max) {				\
-	.cmd = _cmd, .doit = _doit, .policy = _policy,			\
-	.maxattr = _max, .flags = GENL_UNS_ADMIN_PERM,			\
-}
-
-static const struct genl_ops muisp_genl_ops[] = {
-	OP(MUISP_CMD_ADDR_SET, muisp_nl_addr_set, addr_set_policy,
-	   MUISP_ADDR_A_MAX),
-	{
-		.cmd = MUISP_CMD_ADDR_GET,
-		.doit = muisp_nl_addr_get,
-		.dumpit = muisp_nl_addr_dump,
-		.policy = addr_key_policy,
-		.maxattr = MUISP_ADDR_A_MAX,
-		.flags = GENL_UNS_ADMIN_PERM,
-	},
-	OP(MUISP_CMD_ADDR_DEL, muisp_nl_addr_del, addr_key_policy,
-	   MUISP_ADDR_A_MAX),
-	OP(MUISP_CMD_CONTRACT_SET, muisp_nl_contract_set, contract_set_policy,
-	   MUISP_CONTRACT_A_MAX),
-	{
-		.cmd = MUISP_CMD_CONTRACT_GET,
-		.doit = muisp_nl_contract_get,
-		.dumpit = muisp_nl_contract_dump,
-		.policy = contract_key_policy,
-		.maxattr = MUISP_CONTRACT_A_MAX,
-		.flags = GENL_UNS_ADMIN_PERM,
-	},
-	OP(MUISP_CMD_CONTRACT_DEL, muisp_nl_contract_del, contract_key_policy,
-	   MUISP_CONTRACT_A_MAX),
-	{
-		.cmd = MUISP_CMD_FLOW_GET,
-		.doit = muisp_nl_flow_get,
-		.start = muisp_nl_flow_start,
-		.dumpit = muisp_nl_flow_dump,
-		.policy = flow_get_policy,
-		.maxattr = MUISP_FLOW_A_MAX,
-		.flags = GENL_UNS_ADMIN_PERM,
-	},
-	OP(MUISP_CMD_FLOW_DEL, muisp_nl_flow_del, flow_del_policy,
-	   MUISP_FLOW_A_MAX),
-	OP(MUISP_CMD_GARDEN_ADD, muisp_nl_garden_add, garden_add_policy,
-	   MUISP_GARDEN_A_MAX),
-	OP(MUISP_CMD_GARDEN_DEL, muisp_nl_garden_del, garden_del_policy,
-	   MUISP_GARDEN_A_MAX),
-	{
-		.cmd = MUISP_CMD_GARDEN_GET,
-		.dumpit = muisp_nl_garden_dump,
-		.flags = GENL_UNS_ADMIN_PERM,
-	},
-	OP(MUISP_CMD_BLOCK_ADD, muisp_nl_block_add, block_add_policy,
-	   MUISP_BLOCK_A_MAX),
-	OP(MUISP_CMD_BLOCK_DEL, muisp_nl_block_del, block_del_policy,
-	   MUISP_BLOCK_A_MAX),
-	{
-		.cmd = MUISP_CMD_BLOCK_GET,
-		.dumpit = muisp_nl_block_dump,
-		.flags = GENL_UNS_ADMIN_PERM,
-	},
-	{
-		.cmd = MUISP_CMD_CONFIG_GET,
-		.doit = muisp_nl_config_get,
-		.flags = GENL_UNS_ADMIN_PERM,
-	},
-	OP(MUISP_CMD_CONFIG_SET, muisp_nl_config_set, config_set_policy,
-	   MUISP_CONFIG_A_MAX),
-	{
-		.cmd = MUISP_CMD_STATS_GET,
-		.doit = muisp_nl_stats_get,
-		.flags = GENL_UNS_ADMIN_PERM,
-	},
-};
-
-static const struct genl_multicast_group muisp_mcgrps[] = {
-	{ .name = MUISP_GENL_MCGRP_EVENTS },
-	{ .name = MUISP_GENL_MCGRP_FLOWS },
-};
-
 struct genl_family muisp_genl_family __ro_after_init = {
 	.name = MUISP_GENL_NAME,
 	.version = MUISP_GENL_VERSION,
 	.netnsok = true,
 	.module = THIS_MODULE,
-	.ops = muisp_genl_ops,
-	.n_ops = ARRAY_SIZE(muisp_genl_ops),
-	.mcgrps = muisp_mcgrps,
-	.n_mcgrps = ARRAY_SIZE(muisp_mcgrps),
+	.ops = muisp_nl_ops,
+	.n_ops = ARRAY_SIZE(muisp_nl_ops),
+	.mcgrps = muisp_nl_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(muisp_nl_mcgrps),
 };
 
 int __init muisp_genl_init(void)
 {
-	int ret = genl_register_family(&muisp_genl_family);
+	int ret;
+
+	/* events.c sends to the groups by these indices */
+	BUILD_BUG_ON(MUISP_NLGRP_EVENTS != 0 || MUISP_NLGRP_FLOWS != 1);
+	ret = genl_register_family(&muisp_genl_family);
 
 	if (!ret)
 		WRITE_ONCE(muisp_genl_live, true);

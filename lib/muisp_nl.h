@@ -155,11 +155,13 @@ int muisp_nl_parse_family(const struct nlmsghdr *nlh,
 			  struct muisp_nl_family *fam);
 
 /*
- * Typed objects of the muisp family (include/uapi/muisp.h is the source of
- * truth).  One struct per attribute space; "present" has bit (1 << ATTR)
- * set for every attribute held (MUISP_NL_HAS / MUISP_NL_SET).  The same
- * struct is parsed from replies and put into requests, so a daemon fills
- * just what it wants to change:
+ * Typed objects of the muisp family (its spec, include/uapi/muisp.yaml, is
+ * the source of truth).  One struct per attribute space, one member per
+ * attribute, named after it: muisp_nl_codec.c's tables are generated from
+ * the spec and check each member's size at build time.  "present" has bit
+ * (1 << ATTR) set for every attribute held (MUISP_NL_HAS / MUISP_NL_SET).
+ * The same struct is parsed from replies and put into requests, so a
+ * daemon fills just what it wants to change:
  *
  *	struct muisp_nl_addr a = { 0 };
  *	muisp_nl_ip_from_str(&a.addr, "192.0.2.10");  MUISP_NL_SET(&a, MUISP_ADDR_A_ADDR);
@@ -213,7 +215,7 @@ struct muisp_nl_contract {
 struct muisp_nl_flow {
 	uint64_t present;
 	uint64_t id;
-	struct muisp_nl_ip client, peer;
+	struct muisp_nl_ip client_addr, peer_addr;
 	uint8_t proto;
 	uint16_t client_port, peer_port;
 	uint64_t up_bytes, up_packets, down_bytes, down_packets;

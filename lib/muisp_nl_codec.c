@@ -3,7 +3,8 @@
  * Typed objects of the muisp family <-> netlink attributes, and the
  * request wrappers daemons and muispctl call.  Table-driven: each
  * attribute space is an array, indexed by attribute type, of (kind, offset
- * in the struct).  See muisp_nl.h.
+ * in the struct), generated from the family's spec into muisp_nl_gen.h.
+ * See muisp_nl.h.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -15,159 +16,52 @@
 
 #include "muisp_nl.h"
 
-enum kind { K_NONE, K_U8, K_U16, K_U32, K_U64, K_IP, K_MAC };
+/*
+ * How an attribute is read and written: a scalar, an IP address (4 or 16
+ * bytes, into a struct muisp_nl_ip), a MAC address, or a nest of u64
+ * counters indexed by attribute type (an array member plus a presence
+ * mask member, e.g. MUISP_STATS_A_DROPS).
+ */
+enum kind { K_NONE, K_U8, K_U16, K_U32, K_U64, K_IP, K_MAC, K_COUNTERS };
 
 struct field {
 	uint8_t kind;
-	uint16_t off;
+	uint8_t max;		/* K_COUNTERS: highest index kept */
+	uint16_t off;		/* the member in the object's struct */
+	uint16_t aux;		/* K_COUNTERS: its presence mask */
 };
 
-struct space {
-	const struct field *f;
-	unsigned int max;		/* highest attribute type */
-	size_t present_off;
-};
+#define FIELD(k, type, member)	{ k, 0, offsetof(type, member), 0 }
+#define NELEM(type, member)						\
+	(sizeof(((type *)0)->member) / sizeof(((type *)0)->member[0]))
+#define COUNTERS(type, member, mask)					\
+	{ K_COUNTERS, NELEM(type, member) - 1, offsetof(type, member),	\
+	  offsetof(type, mask) }
+/* The generated tables check that each member fits its attribute. */
+#define SIZE_IS(type, member, n)					\
+	_Static_assert(sizeof(((type *)0)->member) == (n),		\
+		       #type "." #member ": size does not match the spec")
 
-#define F(attr, k, type, member) [attr] = { k, offsetof(type, member) }
+/*
+ * One table per attribute set, generated from include/uapi/muisp.yaml
+ * (scripts/nlspec.py): addr_f, contract_f, flow_f, garden_f, block_f,
+ * config_f, stats_f, event_f.
+ */
+#include "muisp_nl_gen.h"
 
-static const struct field addr_f[MUISP_ADDR_A_MAX + 1] = {
-	F(MUISP_ADDR_A_ID, K_U32, struct muisp_nl_addr, id),
-	F(MUISP_ADDR_A_ADDR, K_IP, struct muisp_nl_addr, addr),
-	F(MUISP_ADDR_A_STATE, K_U8, struct muisp_nl_addr, state),
-	F(MUISP_ADDR_A_CONTRACT_ID, K_U32, struct muisp_nl_addr, contract_id),
-	F(MUISP_ADDR_A_CONTRACT_STATUS, K_U8, struct muisp_nl_addr,
-	  contract_status),
-	F(MUISP_ADDR_A_MAC, K_MAC, struct muisp_nl_addr, mac),
-	F(MUISP_ADDR_A_XFRM_REQID, K_U32, struct muisp_nl_addr, xfrm_reqid),
-	F(MUISP_ADDR_A_XFRM_IF_ID, K_U32, struct muisp_nl_addr, xfrm_if_id),
-	F(MUISP_ADDR_A_FLAGS, K_U32, struct muisp_nl_addr, flags),
-	F(MUISP_ADDR_A_XFRM_SPI, K_U32, struct muisp_nl_addr, xfrm_spi),
-	F(MUISP_ADDR_A_XFRM_SPI_PREV, K_U32, struct muisp_nl_addr,
-	  xfrm_spi_prev),
-	F(MUISP_ADDR_A_XFRM_PROTO, K_U8, struct muisp_nl_addr, xfrm_proto),
-};
-
-#define C(attr, k, m) F(MUISP_CONTRACT_A_##attr, k, struct muisp_nl_contract, m)
-static const struct field contract_f[MUISP_CONTRACT_A_MAX + 1] = {
-	C(ID, K_U32, id),
-	C(STATUS, K_U8, status),
-	C(METRIC, K_U8, metric),
-	C(SOFT_LIMIT, K_U64, soft_limit),
-	C(HARD_LIMIT, K_U64, hard_limit),
-	C(EXPIRES_S, K_U64, expires_s),
-	C(USED, K_U64, used),
-	C(UP_BYTES, K_U64, up_bytes),
-	C(UP_PACKETS, K_U64, up_packets),
-	C(DOWN_BYTES, K_U64, down_bytes),
-	C(DOWN_PACKETS, K_U64, down_packets),
-	C(ELAPSED_MS, K_U64, elapsed_ms),
-	C(USAGE_MS, K_U64, usage_ms),
-	C(NADDRS, K_U32, naddrs),
-	C(FLAGS, K_U32, flags),
-};
-#undef C
-
-#define FL(attr, k, m) F(MUISP_FLOW_A_##attr, k, struct muisp_nl_flow, m)
-static const struct field flow_f[MUISP_FLOW_A_MAX + 1] = {
-	FL(ID, K_U64, id),
-	FL(CLIENT_ADDR, K_IP, client),
-	FL(PEER_ADDR, K_IP, peer),
-	FL(PROTO, K_U8, proto),
-	FL(CLIENT_PORT, K_U16, client_port),
-	FL(PEER_PORT, K_U16, peer_port),
-	FL(UP_BYTES, K_U64, up_bytes),
-	FL(UP_PACKETS, K_U64, up_packets),
-	FL(DOWN_BYTES, K_U64, down_bytes),
-	FL(DOWN_PACKETS, K_U64, down_packets),
-	FL(FIRST_MS, K_U64, first_ms),
-	FL(LAST_MS, K_U64, last_ms),
-	FL(TCP_FLAGS, K_U8, tcp_flags),
-	FL(CONTRACT_ID, K_U32, contract_id),
-	FL(END_REASON, K_U8, end_reason),
-};
-#undef FL
-
-#define G(attr, k, m) F(MUISP_GARDEN_A_##attr, k, struct muisp_nl_garden, m)
-static const struct field garden_f[MUISP_GARDEN_A_MAX + 1] = {
-	G(ID, K_U32, id),
-	G(PREFIX, K_IP, prefix),
-	G(PREFIX_LEN, K_U8, prefix_len),
-	G(PROTO, K_U8, proto),
-	G(PORT_MIN, K_U16, port_min),
-	G(PORT_MAX, K_U16, port_max),
-	G(EXPIRES_S, K_U64, expires_s),
-	G(HITS, K_U64, hits),
-};
-#undef G
-
-#define B(attr, k, m) F(MUISP_BLOCK_A_##attr, k, struct muisp_nl_block, m)
-static const struct field block_f[MUISP_BLOCK_A_MAX + 1] = {
-	B(ID, K_U32, id),
-	B(PREFIX, K_IP, prefix),
-	B(PREFIX_LEN, K_U8, prefix_len),
-	B(MAC, K_MAC, mac),
-	B(EXPIRES_S, K_U64, expires_s),
-	B(HITS, K_U64, hits),
-};
-#undef B
-
-#define CF(attr, k, m) F(MUISP_CONFIG_A_##attr, k, struct muisp_nl_config, m)
-static const struct field config_f[MUISP_CONFIG_A_MAX + 1] = {
-	CF(LAN_IFINDEX, K_U32, lan_ifindex),
-	CF(IDLE_TIMEOUT_S, K_U32, idle_timeout_s),
-	CF(FIN_TIMEOUT_S, K_U32, fin_timeout_s),
-	CF(MAX_FLOWS, K_U32, max_flows),
-	CF(CONTROL_PORT, K_U16, control_port),
-	CF(USAGE_GAP_S, K_U32, usage_gap_s),
-	CF(REQUIRE_TUNNEL, K_U8, require_tunnel),
-};
-#undef CF
-
-/* MUISP_STATS_A_DROPS is a nest, handled by hand. */
-#define S(attr, k, m) F(MUISP_STATS_A_##attr, k, struct muisp_nl_stats, m)
-static const struct field stats_f[MUISP_STATS_A_MAX + 1] = {
-	S(UP_PACKETS, K_U64, up_packets),
-	S(UP_BYTES, K_U64, up_bytes),
-	S(DOWN_PACKETS, K_U64, down_packets),
-	S(DOWN_BYTES, K_U64, down_bytes),
-	S(LOCAL_PACKETS, K_U64, local_packets),
-	S(GARDEN_PACKETS, K_U64, garden_packets),
-	S(FLOWS, K_U32, flows),
-	S(MAX_FLOWS, K_U32, max_flows),
-	S(EVICTIONS, K_U64, evictions),
-	S(FLOW_RECORDS, K_U64, flow_records),
-	S(RECORDS_LOST, K_U64, records_lost),
-	S(EVENTS, K_U64, events),
-	S(EVENTS_LOST, K_U64, events_lost),
-	S(ADDRS, K_U32, addrs),
-	S(CONTRACTS, K_U32, contracts),
-	S(FLOWS_UNMETERED, K_U64, flows_unmetered),
-};
-#undef S
-
-#define E(attr, k, m) F(MUISP_EVENT_A_##attr, k, struct muisp_nl_event, m)
-static const struct field event_f[MUISP_EVENT_A_MAX + 1] = {
-	E(TYPE, K_U8, type),
-	E(TIME_MS, K_U64, time_ms),
-	E(CONTRACT_ID, K_U32, contract_id),
-	E(STATUS, K_U8, status),
-	E(USED, K_U64, used),
-	E(LIMIT, K_U64, limit),
-	E(ADDR, K_IP, addr),
-	E(OLD_STATE, K_U8, old_state),
-	E(NEW_STATE, K_U8, new_state),
-};
-#undef E
+_Static_assert(NELEM(struct muisp_nl_stats, drops) <= 64,
+	       "drops_present has one bit per reason");
 
 struct parse_ctx {
 	const struct field *f;
 	unsigned int max;
 	char *obj;
 	uint64_t *present;
-	struct muisp_nl_stats *stats;	/* stats space only */
 };
 
-static int parse_drops(const struct nlattr *nest, struct muisp_nl_stats *st)
+/* A nest of u64 counters: type r goes to v[r], bit r of *present. */
+static int parse_counters(const struct nlattr *nest, uint64_t *v,
+			  unsigned int max, uint64_t *present)
 {
 	const struct nlattr *a;
 
@@ -178,10 +72,10 @@ static int parse_drops(const struct nlattr *nest, struct muisp_nl_stats *st)
 
 		if (mnl_attr_validate(a, MNL_TYPE_U64) < 0)
 			return -1;
-		if (r > MUISP_DROP_MAX)
+		if (r > max)
 			continue;	/* newer kernel */
-		st->drops[r] = mnl_attr_get_u64(a);
-		st->drops_present |= 1ULL << r;
+		v[r] = mnl_attr_get_u64(a);
+		*present |= 1ULL << r;
 	}
 	return 0;
 }
@@ -196,12 +90,6 @@ static int attr_cb(const struct nlattr *a, void *data)
 
 	if (type > c->max)
 		return MNL_CB_OK;	/* newer kernel: ignore */
-	if (c->stats && type == MUISP_STATS_A_DROPS) {
-		if (parse_drops(a, c->stats) < 0)
-			return MNL_CB_ERROR;
-		*c->present |= 1ULL << type;
-		return MNL_CB_OK;
-	}
 	fd = &c->f[type];
 	p = c->obj + fd->off;
 	switch (fd->kind) {
@@ -242,6 +130,11 @@ static int attr_cb(const struct nlattr *a, void *data)
 			return MNL_CB_ERROR;
 		memcpy(p, mnl_attr_get_payload(a), 6);
 		break;
+	case K_COUNTERS:
+		if (parse_counters(a, (uint64_t *)(void *)p, fd->max,
+				   (uint64_t *)(void *)(c->obj + fd->aux)) < 0)
+			return MNL_CB_ERROR;
+		break;
 	}
 	*c->present |= 1ULL << type;
 	return MNL_CB_OK;
@@ -261,10 +154,9 @@ static int attrs_complete(const struct nlmsghdr *nlh)
 }
 
 static int parse(const struct nlmsghdr *nlh, const struct field *f,
-		 unsigned int max, void *obj, size_t size, uint64_t *present,
-		 struct muisp_nl_stats *stats)
+		 unsigned int max, void *obj, size_t size, uint64_t *present)
 {
-	struct parse_ctx c = { f, max, obj, present, stats };
+	struct parse_ctx c = { f, max, obj, present };
 
 	memset(obj, 0, size);
 	if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + MUISP_NL_HDRLEN ||
@@ -290,7 +182,9 @@ static int put(struct nlmsghdr *nlh, const struct field *f, unsigned int max,
 		const char *p = base + f[t].off;
 		const struct muisp_nl_ip *ip = (const void *)p;
 
-		if (!(present & (1ULL << t)) || f[t].kind == K_NONE)
+		/* counters are output only: never in a request */
+		if (!(present & (1ULL << t)) || f[t].kind == K_NONE ||
+		    f[t].kind == K_COUNTERS)
 			continue;
 		if (f[t].kind != K_IP) {
 			mnl_attr_put(nlh, t, size[f[t].kind], p);
@@ -309,7 +203,7 @@ static int put(struct nlmsghdr *nlh, const struct field *f, unsigned int max,
 int muisp_nl_##name##_parse(const struct nlmsghdr *nlh,			\
 			    struct muisp_nl_##name *o)			\
 {									\
-	return parse(nlh, fields, MAX, o, sizeof(*o), &o->present, NULL); \
+	return parse(nlh, fields, MAX, o, sizeof(*o), &o->present);	\
 }									\
 int muisp_nl_##name##_put(struct nlmsghdr *nlh,				\
 			  const struct muisp_nl_##name *o)		\
@@ -327,13 +221,13 @@ CODEC(config, config_f, MUISP_CONFIG_A_MAX)
 int muisp_nl_stats_parse(const struct nlmsghdr *nlh, struct muisp_nl_stats *o)
 {
 	return parse(nlh, stats_f, MUISP_STATS_A_MAX, o, sizeof(*o),
-		     &o->present, o);
+		     &o->present);
 }
 
 int muisp_nl_event_parse(const struct nlmsghdr *nlh, struct muisp_nl_event *o)
 {
 	return parse(nlh, event_f, MUISP_EVENT_A_MAX, o, sizeof(*o),
-		     &o->present, NULL);
+		     &o->present);
 }
 
 /* ---- requests ---- */

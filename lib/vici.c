@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * VICI client: message codec, packet framing and a blocking/poll-loop
- * connection.  See vici.h for the wire format.
+ * VICI client: message codec, packet framing, and a connection that queues
+ * requests and never blocks (blocking helpers on top).  See vici.h for the
+ * wire format and the rules of the connection.
  */
 #include <errno.h>
 #include <poll.h>
@@ -15,8 +16,7 @@
 
 #include "vici.h"
 
-int
-vici_packet_named(int type)
+int vici_packet_named(int type)
 {
 	return type == VICI_CMD_REQUEST || type == VICI_EVENT_REGISTER ||
 	    type == VICI_EVENT_UNREGISTER || type == VICI_EVENT;
@@ -37,8 +37,7 @@ struct walk {
 	size_t ni;
 };
 
-static int
-take_name(struct walk *w, const uint8_t **s, size_t *len)
+static int take_name(struct walk *w, const uint8_t **s, size_t *len)
 {
 	if (w->p >= w->end)
 		return -1;
@@ -50,8 +49,7 @@ take_name(struct walk *w, const uint8_t **s, size_t *len)
 	return 0;
 }
 
-static int
-take_value(struct walk *w, const uint8_t **s, size_t *len)
+static int take_value(struct walk *w, const uint8_t **s, size_t *len)
 {
 	if (w->end - w->p < 2)
 		return -1;
@@ -64,8 +62,7 @@ take_value(struct walk *w, const uint8_t **s, size_t *len)
 	return 0;
 }
 
-static const char *
-put_str(struct walk *w, const uint8_t *s, size_t len)
+static const char *put_str(struct walk *w, const uint8_t *s, size_t len)
 {
 	char *d = w->strs;
 
@@ -77,9 +74,8 @@ put_str(struct walk *w, const uint8_t *s, size_t len)
 }
 
 /* Append node N to parent P (keeping a tail pointer per open container). */
-static void
-link_child(struct vici_node *parent, struct vici_node **tail,
-	   struct vici_node *n)
+static void link_child(struct vici_node *parent, struct vici_node **tail,
+		       struct vici_node *n)
 {
 	if (*tail)
 		(*tail)->next = n;
@@ -88,8 +84,7 @@ link_child(struct vici_node *parent, struct vici_node **tail,
 	*tail = n;
 }
 
-static int
-walk_msg(struct walk *w, int build, struct vici_node *root)
+static int walk_msg(struct walk *w, int build, struct vici_node *root)
 {
 	struct vici_node *stack[VICI_MAX_DEPTH + 2], *tails[VICI_MAX_DEPTH + 2];
 	struct vici_node *list = NULL, *list_tail = NULL;
@@ -188,8 +183,7 @@ walk_msg(struct walk *w, int build, struct vici_node *root)
 	return depth == 0 && !in_list ? 0 : -1;
 }
 
-struct vici_msg *
-vici_msg_parse(const uint8_t *buf, size_t len)
+struct vici_msg *vici_msg_parse(const uint8_t *buf, size_t len)
 {
 	struct walk w = { .p = buf, .end = buf + len };
 	struct vici_msg *msg;
@@ -228,8 +222,7 @@ vici_msg_parse(const uint8_t *buf, size_t len)
 	return msg;
 }
 
-void
-vici_msg_free(struct vici_msg *msg)
+void vici_msg_free(struct vici_msg *msg)
 {
 	if (!msg)
 		return;
@@ -237,8 +230,8 @@ vici_msg_free(struct vici_msg *msg)
 	free(msg);
 }
 
-const struct vici_node *
-vici_node_get(const struct vici_node *n, const char *name)
+const struct vici_node *vici_node_get(const struct vici_node *n,
+				      const char *name)
 {
 	const struct vici_node *c;
 
@@ -250,8 +243,7 @@ vici_node_get(const struct vici_node *n, const char *name)
 	return NULL;
 }
 
-const char *
-vici_find_str(const struct vici_node *n, const char *path)
+const char *vici_find_str(const struct vici_node *n, const char *path)
 {
 	char part[256];
 	const char *dot;
@@ -272,8 +264,7 @@ vici_find_str(const struct vici_node *n, const char *path)
 	return n && n->type == VICI_NODE_KV ? n->value : NULL;
 }
 
-size_t
-vici_node_count(const struct vici_node *n)
+size_t vici_node_count(const struct vici_node *n)
 {
 	const struct vici_node *c;
 	size_t i = 0;
@@ -285,8 +276,7 @@ vici_node_count(const struct vici_node *n)
 	return i;
 }
 
-static void
-dump_value(const struct vici_node *n, FILE *fp)
+static void dump_value(const struct vici_node *n, FILE *fp)
 {
 	size_t i;
 
@@ -300,8 +290,7 @@ dump_value(const struct vici_node *n, FILE *fp)
 	}
 }
 
-void
-vici_msg_dump(const struct vici_node *n, FILE *fp, int indent)
+void vici_msg_dump(const struct vici_node *n, FILE *fp, int indent)
 {
 	const struct vici_node *c;
 
@@ -333,28 +322,24 @@ vici_msg_dump(const struct vici_node *n, FILE *fp, int indent)
 
 /* ---- building ---------------------------------------------------------- */
 
-void
-vici_builder_init(struct vici_builder *b)
+void vici_builder_init(struct vici_builder *b)
 {
 	memset(b, 0, sizeof(*b));
 }
 
-void
-vici_builder_reset(struct vici_builder *b)
+void vici_builder_reset(struct vici_builder *b)
 {
 	free(b->buf);
 	vici_builder_init(b);
 }
 
-static void
-b_fail(struct vici_builder *b, int err)
+static void b_fail(struct vici_builder *b, int err)
 {
 	if (!b->error)
 		b->error = err;
 }
 
-static void
-b_put(struct vici_builder *b, const void *p, size_t len)
+static void b_put(struct vici_builder *b, const void *p, size_t len)
 {
 	if (b->error)
 		return;
@@ -381,14 +366,12 @@ b_put(struct vici_builder *b, const void *p, size_t len)
 	b->len += len;
 }
 
-static void
-b_u8(struct vici_builder *b, uint8_t v)
+static void b_u8(struct vici_builder *b, uint8_t v)
 {
 	b_put(b, &v, 1);
 }
 
-static void
-b_name(struct vici_builder *b, const char *name)
+static void b_name(struct vici_builder *b, const char *name)
 {
 	size_t len = name ? strlen(name) : 0;
 
@@ -400,8 +383,7 @@ b_name(struct vici_builder *b, const char *name)
 	b_put(b, name, len);
 }
 
-static void
-b_value(struct vici_builder *b, const void *val, size_t vlen)
+static void b_value(struct vici_builder *b, const void *val, size_t vlen)
 {
 	uint8_t l[2];
 
@@ -415,8 +397,7 @@ b_value(struct vici_builder *b, const void *val, size_t vlen)
 	b_put(b, val, vlen);
 }
 
-void
-vici_section_begin(struct vici_builder *b, const char *name)
+void vici_section_begin(struct vici_builder *b, const char *name)
 {
 	if (b->in_list || b->depth >= VICI_MAX_DEPTH)
 		b_fail(b, EINVAL);
@@ -425,8 +406,7 @@ vici_section_begin(struct vici_builder *b, const char *name)
 	b->depth++;
 }
 
-void
-vici_section_end(struct vici_builder *b)
+void vici_section_end(struct vici_builder *b)
 {
 	if (b->in_list || b->depth == 0)
 		b_fail(b, EINVAL);
@@ -434,9 +414,8 @@ vici_section_end(struct vici_builder *b)
 	b->depth--;
 }
 
-void
-vici_add_kv(struct vici_builder *b, const char *key, const void *val,
-	    size_t vlen)
+void vici_add_kv(struct vici_builder *b, const char *key, const void *val,
+		 size_t vlen)
 {
 	if (b->in_list)
 		b_fail(b, EINVAL);
@@ -445,14 +424,12 @@ vici_add_kv(struct vici_builder *b, const char *key, const void *val,
 	b_value(b, val, vlen);
 }
 
-void
-vici_add_kv_str(struct vici_builder *b, const char *key, const char *val)
+void vici_add_kv_str(struct vici_builder *b, const char *key, const char *val)
 {
 	vici_add_kv(b, key, val, strlen(val));
 }
 
-void
-vici_add_kvf(struct vici_builder *b, const char *key, const char *fmt, ...)
+void vici_add_kvf(struct vici_builder *b, const char *key, const char *fmt, ...)
 {
 	char buf[1024];
 	va_list ap;
@@ -468,8 +445,7 @@ vici_add_kvf(struct vici_builder *b, const char *key, const char *fmt, ...)
 	vici_add_kv(b, key, buf, (size_t)n);
 }
 
-void
-vici_list_begin(struct vici_builder *b, const char *name)
+void vici_list_begin(struct vici_builder *b, const char *name)
 {
 	if (b->in_list)
 		b_fail(b, EINVAL);
@@ -478,8 +454,7 @@ vici_list_begin(struct vici_builder *b, const char *name)
 	b->in_list = 1;
 }
 
-void
-vici_list_item(struct vici_builder *b, const void *val, size_t vlen)
+void vici_list_item(struct vici_builder *b, const void *val, size_t vlen)
 {
 	if (!b->in_list)
 		b_fail(b, EINVAL);
@@ -487,14 +462,12 @@ vici_list_item(struct vici_builder *b, const void *val, size_t vlen)
 	b_value(b, val, vlen);
 }
 
-void
-vici_list_item_str(struct vici_builder *b, const char *val)
+void vici_list_item_str(struct vici_builder *b, const char *val)
 {
 	vici_list_item(b, val, strlen(val));
 }
 
-void
-vici_list_end(struct vici_builder *b)
+void vici_list_end(struct vici_builder *b)
 {
 	if (!b->in_list)
 		b_fail(b, EINVAL);
@@ -502,8 +475,7 @@ vici_list_end(struct vici_builder *b)
 	b->in_list = 0;
 }
 
-int
-vici_builder_finish(struct vici_builder *b)
+int vici_builder_finish(struct vici_builder *b)
 {
 	if (!b->error && (b->depth || b->in_list))
 		b->error = EINVAL;
@@ -516,9 +488,8 @@ vici_builder_finish(struct vici_builder *b)
 
 /* ---- packets ----------------------------------------------------------- */
 
-int
-vici_packet_encode(int type, const char *name, const uint8_t *msg,
-		   size_t msglen, uint8_t **out, size_t *outlen)
+int vici_packet_encode(int type, const char *name, const uint8_t *msg,
+		       size_t msglen, uint8_t **out, size_t *outlen)
 {
 	size_t nlen = 0, len, off = 0;
 	uint8_t *p;
@@ -560,8 +531,7 @@ vici_packet_encode(int type, const char *name, const uint8_t *msg,
 	return 0;
 }
 
-int
-vici_packet_decode(const uint8_t *data, size_t len, struct vici_packet *pkt)
+int vici_packet_decode(const uint8_t *data, size_t len, struct vici_packet *pkt)
 {
 	size_t off = 1, nlen;
 
@@ -593,8 +563,25 @@ vici_packet_decode(const uint8_t *data, size_t len, struct vici_packet *pkt)
 
 /* ---- connection -------------------------------------------------------- */
 
-struct vici_conn *
-vici_conn_from_fd(int fd)
+struct vici_req {
+	struct vici_req *next;
+	int type;		/* VICI_CMD_REQUEST, VICI_EVENT_(UN)REGISTER */
+	uint8_t *frame;		/* the encoded packet */
+	size_t flen, woff;	/* bytes of it written */
+	uint64_t sent;		/* when it went in flight */
+	vici_reply_cb cb;
+	void *arg;
+};
+
+uint64_t vici_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+struct vici_conn *vici_conn_from_fd(int fd)
 {
 	struct vici_conn *c = calloc(1, sizeof(*c));
 
@@ -605,8 +592,7 @@ vici_conn_from_fd(int fd)
 	return c;
 }
 
-struct vici_conn *
-vici_connect(const char *uri)
+static struct vici_conn *connect_uri(const char *uri, int flags)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	const char *path = uri;
@@ -622,7 +608,7 @@ vici_connect(const char *uri)
 		return NULL;
 	}
 	strcpy(sun.sun_path, path);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | flags, 0);
 	if (fd < 0)
 		return NULL;
 	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0) {
@@ -639,71 +625,215 @@ vici_connect(const char *uri)
 	return c;
 }
 
-void
-vici_close(struct vici_conn *c)
+struct vici_conn *vici_connect(const char *uri)
 {
-	if (!c)
-		return;
+	return connect_uri(uri, 0);
+}
+
+struct vici_conn *vici_connect_async(const char *uri)
+{
+	return connect_uri(uri, SOCK_NONBLOCK);
+}
+
+static void free_reqs(struct vici_req *q)
+{
+	while (q) {
+		struct vici_req *next = q->next;
+
+		free(q->frame);
+		free(q);
+		q = next;
+	}
+}
+
+static void conn_free(struct vici_conn *c)
+{
 	if (c->fd >= 0)
 		close(c->fd);
+	free_reqs(c->head);
 	free(c->rbuf);
 	free(c);
 }
 
-int
-vici_fd(const struct vici_conn *c)
+void vici_close(struct vici_conn *c)
+{
+	if (!c || c->closed)
+		return;
+	if (!c->depth) {
+		conn_free(c);
+		return;
+	}
+	/* inside a callback: the outermost vici call frees it */
+	c->closed = 1;
+	free_reqs(c->head);
+	c->head = c->tail = NULL;
+}
+
+/* Entering a call that may run callbacks, and leaving it: the last one out
+ * frees a connection closed meanwhile.  errno is kept. */
+static void enter(struct vici_conn *c)
+{
+	c->depth++;
+}
+
+static void leave(struct vici_conn *c)
+{
+	int e = errno;
+
+	if (--c->depth == 0 && c->closed)
+		conn_free(c);
+	errno = e;
+}
+
+int vici_fd(const struct vici_conn *c)
 {
 	return c->fd;
 }
 
-void
-vici_set_event_cb(struct vici_conn *c, vici_event_cb cb, void *arg)
+void vici_set_event_cb(struct vici_conn *c, vici_event_cb cb, void *arg)
 {
 	c->event_cb = cb;
 	c->event_arg = arg;
 }
 
-static int
-send_all(int fd, const uint8_t *p, size_t len)
+/*
+ * The connection is lost: every queued request fails with ERR, oldest
+ * first (unless a callback closes the connection).  Only called inside
+ * enter()/leave().  Returns -1 with errno ERR.
+ */
+static int lose(struct vici_conn *c, int err)
 {
-	while (len) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+	struct vici_req *q = c->head;
 
+	if (!c->error)
+		c->error = err;
+	c->head = c->tail = NULL;
+	while (q) {
+		struct vici_req *next = q->next;
+
+		if (!c->closed && q->cb)
+			q->cb(q->arg, err, NULL);
+		free(q->frame);
+		free(q);
+		q = next;
+	}
+	errno = err;
+	return -1;
+}
+
+/* Write what the socket takes of the request in flight.  0, or -1 with
+ * errno on a socket error. */
+static int flush(struct vici_conn *c)
+{
+	struct vici_req *q = c->head;
+
+	while (q && q->woff < q->flen) {
+		ssize_t n;
+
+		if (c->fd < 0) {
+			q->woff = q->flen;	/* no socket: discarded */
+			break;
+		}
+		n = send(c->fd, q->frame + q->woff, q->flen - q->woff,
+			 MSG_DONTWAIT | MSG_NOSIGNAL);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
 			return -1;
 		}
-		p += n;
-		len -= (size_t)n;
+		q->woff += (size_t)n;
 	}
 	return 0;
 }
 
-static int
-send_packet(struct vici_conn *c, int type, const char *name,
-	    const struct vici_builder *req)
+/* The head of the queue goes in flight: its deadline starts. */
+static void start_head(struct vici_conn *c)
 {
-	uint8_t *frame;
-	size_t flen;
-	int r, e;
+	if (c->head && !c->head->sent)
+		c->head->sent = vici_now() | 1;	/* never 0 */
+}
 
-	if (vici_packet_encode(type, name, req ? req->buf : NULL,
-			       req ? req->len : 0, &frame, &flen) < 0)
+static int queue(struct vici_conn *c, int type, const char *name,
+		 const struct vici_builder *req, vici_reply_cb cb, void *arg)
+{
+	struct vici_req *q;
+
+	if (req && (req->error || req->depth || req->in_list)) {
+		errno = EINVAL;
 		return -1;
-	r = send_all(c->fd, frame, flen);
-	e = errno;
-	free(frame);
-	errno = e;
-	return r;
+	}
+	if (c->error || c->closed) {
+		errno = EPIPE;
+		return -1;
+	}
+	q = calloc(1, sizeof(*q));
+	if (!q)
+		return -1;
+	if (vici_packet_encode(type, name, req ? req->buf : NULL,
+			       req ? req->len : 0, &q->frame, &q->flen) < 0) {
+		free(q);
+		return -1;
+	}
+	q->type = type;
+	q->cb = cb;
+	q->arg = arg;
+	if (c->tail)
+		c->tail->next = q;
+	else
+		c->head = q;
+	c->tail = q;
+	start_head(c);
+	/* a socket error shows again in vici_process(), which may run the
+	 * callbacks this function must not */
+	flush(c);
+	return 0;
+}
+
+int vici_command_async(struct vici_conn *c, const char *cmd,
+		       const struct vici_builder *req, vici_reply_cb cb,
+		       void *arg)
+{
+	return queue(c, VICI_CMD_REQUEST, cmd, req, cb, arg);
+}
+
+int vici_register_async(struct vici_conn *c, const char *event,
+			vici_reply_cb cb, void *arg)
+{
+	return queue(c, VICI_EVENT_REGISTER, event, NULL, cb, arg);
+}
+
+int vici_unregister_async(struct vici_conn *c, const char *event,
+			  vici_reply_cb cb, void *arg)
+{
+	return queue(c, VICI_EVENT_UNREGISTER, event, NULL, cb, arg);
+}
+
+int vici_events(const struct vici_conn *c)
+{
+	if (c->error || c->closed)
+		return 0;
+	if (c->head && c->head->woff < c->head->flen)
+		return POLLIN | POLLOUT;
+	return POLLIN;
+}
+
+uint64_t vici_next_deadline(const struct vici_conn *c)
+{
+	uint64_t ms;
+
+	if (!c->head || !c->head->sent || c->error || c->closed)
+		return 0;
+	ms = c->timeout_ms > 0 ? (uint64_t)c->timeout_ms : 0;
+	return c->head->sent + ms * 1000;
 }
 
 /*
  * Is a complete frame at the head of rbuf?  1 and its data, 0 if more
  * bytes are needed, -1/EBADMSG if the announced length is over the limit.
  */
-static int
-head_frame(struct vici_conn *c, const uint8_t **data, size_t *len)
+static int head_frame(struct vici_conn *c, const uint8_t **data, size_t *len)
 {
 	uint32_t n;
 
@@ -722,213 +852,321 @@ head_frame(struct vici_conn *c, const uint8_t **data, size_t *len)
 	return 1;
 }
 
-static void
-consume(struct vici_conn *c, size_t len)
+static void consume(struct vici_conn *c, size_t len)
 {
 	memmove(c->rbuf, c->rbuf + 4 + len, c->rlen - 4 - len);
 	c->rlen -= 4 + len;
 }
 
-static int
-append(struct vici_conn *c, const uint8_t *data, size_t len)
+/* Room for LEN more bytes in rbuf.  0 or -1/ENOMEM. */
+static int reserve(struct vici_conn *c, size_t len)
 {
-	if (c->rlen + len > c->rcap) {
-		size_t cap = c->rcap ? c->rcap : 4096;
-		uint8_t *nb;
+	size_t cap = c->rcap ? c->rcap : 4096;
+	uint8_t *nb;
 
-		while (cap < c->rlen + len)
-			cap *= 2;
-		nb = realloc(c->rbuf, cap);
-		if (!nb)
-			return -1;
-		c->rbuf = nb;
-		c->rcap = cap;
-	}
-	memcpy(c->rbuf + c->rlen, data, len);
-	c->rlen += len;
+	if (c->rlen + len <= c->rcap)
+		return 0;
+	while (cap < c->rlen + len)
+		cap *= 2;
+	nb = realloc(c->rbuf, cap);
+	if (!nb)
+		return -1;
+	c->rbuf = nb;
+	c->rcap = cap;
 	return 0;
 }
 
-static void
-dispatch_event(struct vici_conn *c, const struct vici_packet *pkt)
+/* Does packet type T answer request Q (fully written)? */
+static int answers(const struct vici_req *q, int t)
 {
-	struct vici_msg *msg = vici_msg_parse(pkt->msg, pkt->msglen);
+	if (!q || q->woff < q->flen)
+		return 0;
+	if (q->type == VICI_CMD_REQUEST)
+		return t == VICI_CMD_RESPONSE || t == VICI_CMD_UNKNOWN;
+	return t == VICI_EVENT_CONFIRM || t == VICI_EVENT_UNKNOWN;
+}
 
-	c->events++;
-	if (!msg)
-		c->bad_frames++;
-	if (c->event_cb)
-		c->event_cb(c->event_arg, pkt->name, msg);
-	vici_msg_free(msg);
+/* Complete the request in flight with packet PKT; the next one goes out. */
+static void answer(struct vici_conn *c, const struct vici_packet *pkt,
+		   struct vici_msg *msg, int err)
+{
+	struct vici_req *q = c->head;
+
+	c->head = q->next;
+	if (!c->head)
+		c->tail = NULL;
+	/* the next request goes out before the next frame is looked at; a
+	 * socket error shows again in process_frames() */
+	start_head(c);
+	flush(c);
+	if (pkt->type == VICI_CMD_UNKNOWN || pkt->type == VICI_EVENT_UNKNOWN)
+		err = ENOENT;
+	if (q->cb)
+		q->cb(q->arg, err, msg);
+	else
+		vici_msg_free(msg);
+	free(q->frame);
+	free(q);
 }
 
 /*
- * Process complete frames.  With WANT (a bitmask of packet types) set,
- * stop at the first packet of a wanted type and return 1 with it in *out
- * (the caller consumes it with *outlen); events are dispatched, anything
- * else is counted and dropped.  Returns the number of events dispatched
- * when WANT is 0, -1 on a fatal framing error.
+ * Handle the complete frames in rbuf.  Each is consumed before its
+ * callback runs, so a callback may queue requests or close the
+ * connection.  Returns the number of events dispatched, or -1 (lost).
  */
-static int
-process(struct vici_conn *c, unsigned want, struct vici_packet *out,
-	size_t *outlen)
+static int process_frames(struct vici_conn *c)
 {
 	const uint8_t *data;
 	size_t len;
-	int r, nev = 0;
+	int r = 0, nev = 0;
 
-	while ((r = head_frame(c, &data, &len)) == 1) {
+	while (!c->closed && (r = head_frame(c, &data, &len)) == 1) {
 		struct vici_packet pkt;
+		struct vici_msg *msg = NULL;
+		int err = 0;
 
 		if (vici_packet_decode(data, len, &pkt) < 0) {
 			c->bad_frames++;
-		} else if (want & (1u << pkt.type)) {
-			*out = pkt;
-			*outlen = len;
-			return 1;
-		} else if (pkt.type == VICI_EVENT) {
-			dispatch_event(c, &pkt);
+			consume(c, len);
+			continue;
+		}
+		if (pkt.type == VICI_EVENT || pkt.type == VICI_CMD_RESPONSE) {
+			msg = vici_msg_parse(pkt.msg, pkt.msglen);
+			if (!msg) {
+				c->bad_frames++;
+				err = errno;
+			}
+		}
+		if (pkt.type == VICI_EVENT) {
+			consume(c, len);	/* pkt.name is a copy */
+			c->events++;
 			nev++;
+			if (c->event_cb)
+				c->event_cb(c->event_arg, pkt.name, msg);
+			vici_msg_free(msg);
+		} else if (answers(c->head, pkt.type)) {
+			consume(c, len);
+			answer(c, &pkt, msg, err);
 		} else {
+			/* nobody asked: a response too many, or of the
+			 * wrong kind */
+			vici_msg_free(msg);
+			consume(c, len);
 			c->bad_frames++;
 		}
-		consume(c, len);
 	}
+	if (c->closed)
+		return nev;
 	if (r < 0)
-		return -1;
-	return want ? 0 : nev;
+		return lose(c, EBADMSG);
+	if (flush(c) < 0)	/* the next request, if one went in flight */
+		return lose(c, errno);
+	return nev;
 }
 
-int
-vici_feed(struct vici_conn *c, const uint8_t *data, size_t len)
+static int feed(struct vici_conn *c, const uint8_t *data, size_t len)
 {
-	if (append(c, data, len) < 0)
-		return -1;
-	return process(c, 0, NULL, NULL);
+	if (reserve(c, len) < 0)
+		return lose(c, ENOMEM);
+	if (len)
+		memcpy(c->rbuf + c->rlen, data, len);
+	c->rlen += len;
+	return process_frames(c);
 }
 
-int
-vici_dispatch(struct vici_conn *c)
+/* One read and what it completes.  Events dispatched, or -1 (lost). */
+static int read_some(struct vici_conn *c)
 {
-	uint8_t buf[8192];
 	ssize_t n;
 
-	n = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
+	if (c->fd < 0)
+		return 0;
+	if (reserve(c, 16384) < 0)
+		return lose(c, ENOMEM);
+	n = recv(c->fd, c->rbuf + c->rlen, c->rcap - c->rlen, MSG_DONTWAIT);
 	if (n < 0) {
-		if (errno == EAGAIN || errno == EINTR)
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 			return 0;
-		return -1;
+		return lose(c, errno);
 	}
-	if (n == 0) {
-		errno = EPIPE;
-		return -1;
-	}
-	return vici_feed(c, buf, (size_t)n);
+	if (n == 0)
+		return lose(c, EPIPE);
+	c->rlen += (size_t)n;
+	return process_frames(c);
 }
 
-static long
-now_ms(void)
+static int io(struct vici_conn *c, int revents)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+	if (revents & POLLNVAL)
+		return lose(c, EBADF);
+	if ((revents & POLLOUT) && flush(c) < 0)
+		return lose(c, errno);
+	if (revents & (POLLIN | POLLHUP | POLLERR))
+		return read_some(c);
+	return 0;
 }
 
-/* Wait for a packet of a type in WANT; events are dispatched meanwhile. */
-static int
-wait_for(struct vici_conn *c, unsigned want, struct vici_packet *pkt,
-	 size_t *len)
+/* Refuse to run inside a callback or on a lost connection. */
+static int usable(const struct vici_conn *c)
 {
-	long deadline = now_ms() + c->timeout_ms;
+	if (c->depth) {
+		errno = EDEADLK;
+		return 0;
+	}
+	if (c->error) {
+		errno = c->error;
+		return 0;
+	}
+	return 1;
+}
 
-	for (;;) {
-		struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
-		uint8_t buf[8192];
-		long left;
-		ssize_t n;
-		int r;
+/* The return value of a call that ran callbacks, then leave(). */
+static int done(struct vici_conn *c, int r)
+{
+	if (c->closed)
+		r = 0;
+	leave(c);
+	return r;
+}
 
-		r = process(c, want, pkt, len);
-		if (r != 0)
-			return r;
-		left = deadline - now_ms();
-		if (left <= 0) {
-			errno = ETIMEDOUT;
-			return -1;
+int vici_process(struct vici_conn *c, int revents)
+{
+	if (!usable(c))
+		return -1;
+	enter(c);
+	return done(c, io(c, revents));
+}
+
+int vici_dispatch(struct vici_conn *c)
+{
+	return vici_process(c, POLLIN);
+}
+
+int vici_feed(struct vici_conn *c, const uint8_t *data, size_t len)
+{
+	if (!usable(c))
+		return -1;
+	enter(c);
+	return done(c, feed(c, data, len));
+}
+
+int vici_expire(struct vici_conn *c, uint64_t now)
+{
+	uint64_t d;
+
+	if (!usable(c))
+		return -1;
+	d = vici_next_deadline(c);
+	if (!d || now < d)
+		return 0;
+	enter(c);
+	return done(c, lose(c, ETIMEDOUT));
+}
+
+int vici_wait(struct vici_conn *c, const int *isdone)
+{
+	int r = 0;
+
+	if (c->depth) {
+		errno = EDEADLK;
+		return -1;
+	}
+	enter(c);
+	while (!*isdone && !c->closed) {
+		struct pollfd pfd = { .fd = c->fd, .events = vici_events(c) };
+		uint64_t d = vici_next_deadline(c), now = vici_now();
+
+		if (c->error) {
+			errno = c->error;
+			r = -1;
+			break;
 		}
-		r = poll(&pfd, 1, (int)left);
-		if (r < 0 && errno != EINTR)
-			return -1;
-		if (r <= 0)
+		if (!d || c->fd < 0) {	/* nothing will ever come */
+			errno = EINVAL;
+			r = -1;
+			break;
+		}
+		if (now >= d) {
+			lose(c, ETIMEDOUT);
 			continue;
-		n = recv(c->fd, buf, sizeof(buf), 0);
-		if (n < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			return -1;
 		}
-		if (n == 0) {
-			errno = EPIPE;
-			return -1;
+		if (poll(&pfd, 1, (int)((d - now + 999) / 1000)) < 0) {
+			if (errno != EINTR)
+				lose(c, errno);
+			continue;
 		}
-		if (append(c, buf, (size_t)n) < 0)
-			return -1;
+		if (pfd.revents)
+			io(c, pfd.revents);
 	}
+	if (c->closed && !*isdone) {
+		errno = ECANCELED;
+		r = -1;
+	}
+	leave(c);
+	return r;
 }
 
-struct vici_msg *
-vici_command(struct vici_conn *c, const char *cmd,
-	     const struct vici_builder *req)
-{
-	struct vici_packet pkt;
-	struct vici_msg *msg = NULL;
-	size_t len;
+/* What the blocking helpers wait for. */
+struct result {
+	int done, err;
+	struct vici_msg *msg;
+};
 
-	if (req && (req->error || req->depth || req->in_list)) {
-		errno = EINVAL;
-		return NULL;
-	}
-	if (send_packet(c, VICI_CMD_REQUEST, cmd, req) < 0)
-		return NULL;
-	if (wait_for(c, 1u << VICI_CMD_RESPONSE | 1u << VICI_CMD_UNKNOWN,
-		     &pkt, &len) < 0)
-		return NULL;
-	if (pkt.type == VICI_CMD_UNKNOWN)
-		errno = ENOENT;
-	else if (!(msg = vici_msg_parse(pkt.msg, pkt.msglen)))
-		c->bad_frames++;
-	consume(c, len);
-	return msg;
+static void on_result(void *arg, int err, struct vici_msg *msg)
+{
+	struct result *r = arg;
+
+	r->done = 1;
+	r->err = err;
+	r->msg = msg;
 }
 
-static int
-event_request(struct vici_conn *c, int type, const char *event)
+static int wait_result(struct vici_conn *c, struct result *r)
 {
-	struct vici_packet pkt;
-	size_t len;
-
-	if (send_packet(c, type, event, NULL) < 0)
+	if (vici_wait(c, &r->done) < 0)
 		return -1;
-	if (wait_for(c, 1u << VICI_EVENT_CONFIRM | 1u << VICI_EVENT_UNKNOWN,
-		     &pkt, &len) < 0)
-		return -1;
-	consume(c, len);
-	if (pkt.type == VICI_EVENT_UNKNOWN) {
-		errno = ENOENT;
+	if (r->err) {
+		errno = r->err;
 		return -1;
 	}
 	return 0;
 }
 
-int
-vici_register(struct vici_conn *c, const char *event)
+struct vici_msg *vici_command(struct vici_conn *c, const char *cmd,
+			      const struct vici_builder *req)
+{
+	struct result r = { 0 };
+
+	/* checked before queueing: R lives on this stack */
+	if (c->depth) {
+		errno = EDEADLK;
+		return NULL;
+	}
+	if (vici_command_async(c, cmd, req, on_result, &r) < 0 ||
+	    wait_result(c, &r) < 0)
+		return NULL;
+	return r.msg;
+}
+
+static int event_request(struct vici_conn *c, int type, const char *event)
+{
+	struct result r = { 0 };
+
+	if (c->depth) {
+		errno = EDEADLK;
+		return -1;
+	}
+	if (queue(c, type, event, NULL, on_result, &r) < 0)
+		return -1;
+	return wait_result(c, &r);
+}
+
+int vici_register(struct vici_conn *c, const char *event)
 {
 	return event_request(c, VICI_EVENT_REGISTER, event);
 }
 
-int
-vici_unregister(struct vici_conn *c, const char *event)
+int vici_unregister(struct vici_conn *c, const char *event)
 {
 	return event_request(c, VICI_EVENT_UNREGISTER, event);
 }

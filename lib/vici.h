@@ -159,34 +159,154 @@ int vici_packet_decode(const uint8_t *data, size_t len,
 /* ---- connection ------------------------------------------------------- */
 
 /*
+ * A connection runs without blocking inside the caller's event loop
+ * (sd-event, epoll, poll), or blocks in the *_wait-based helpers below for
+ * tools that have no loop.
+ *
+ * Requests.  The protocol has no sequence numbers: a response belongs to
+ * the oldest request not answered yet.  Requests (commands, event
+ * (un)registrations) are queued in order and sent one at a time: the next
+ * one goes out when the previous one is answered.  The one in flight has a
+ * deadline, c->timeout_ms after it was queued for sending (the field may be
+ * changed at any time; it applies to the request in flight too).
+ *
+ * Driving it from a loop (sd-event: an io source on vici_fd() and a
+ * CLOCK_MONOTONIC timer; update both before every wait, e.g. in a prepare
+ * callback):
+ *   events   vici_events(c): POLLIN, plus POLLOUT while output is pending
+ *            (the same values as EPOLLIN/EPOLLOUT); 0 once lost
+ *   io       vici_process(c, revents): writes what it can, reads what is
+ *            there, answers requests, dispatches events
+ *   timer    vici_next_deadline(c) (CLOCK_MONOTONIC microseconds, 0: none)
+ *            and vici_expire(c, vici_now()) when it fires
+ *
+ * Losing the connection.  End of stream (EPIPE), a socket error, a frame
+ * over VICI_MAX_FRAME (EBADMSG) or a request past its deadline (ETIMEDOUT:
+ * a late response could no longer be matched to its request) lose the
+ * connection: every queued request fails, in order, with that errno,
+ * vici_process()/vici_expire() return -1 with it, new requests are refused
+ * with EPIPE, and the caller closes the connection and reconnects.
+ *
+ * Callbacks (reply and event) run only inside vici_process(),
+ * vici_dispatch(), vici_feed(), vici_expire() and the blocking helpers --
+ * never inside vici_command_async(), vici_register_async() or
+ * vici_close().  A callback may:
+ *   - queue further requests (they go after those already queued);
+ *   - call vici_close() on the connection: the close is deferred until the
+ *     outermost vici call returns (that call then returns 0, or -1 with
+ *     ECANCELED for a blocking helper), no callback runs after it, queued
+ *     requests are dropped without their callbacks, and the socket is
+ *     closed then.  Do not touch the connection after closing it.
+ * A callback must not block: vici_process(), vici_dispatch(),
+ * vici_feed(), vici_expire(), vici_wait() and the blocking helpers fail
+ * with EDEADLK inside a callback.
+ */
+
+/*
  * Event handler: NAME is the event name, MSG its parsed message (NULL if
- * the message was malformed; the handler may count that).
+ * the message was malformed; the handler may count that).  MSG is freed
+ * when the handler returns.
  */
 typedef void (*vici_event_cb)(void *arg, const char *name,
 			      const struct vici_msg *msg);
 
+/*
+ * Outcome of a queued request: ERR 0 and, for a command, its parsed
+ * response MSG, which the callback owns (free it with vici_msg_free; NULL
+ * for (un)registrations).  Else MSG is NULL and ERR is ENOENT (CMD_UNKNOWN
+ * or EVENT_UNKNOWN), EBADMSG (a response that did not parse; the
+ * connection goes on) or the errno that lost the connection (ETIMEDOUT,
+ * EPIPE, ECONNRESET, EBADMSG, ...).  Called exactly once per request
+ * queued, unless the connection is closed first.
+ */
+typedef void (*vici_reply_cb)(void *arg, int err, struct vici_msg *msg);
+
+struct vici_req;
+
 struct vici_conn {
-	int fd;
+	int fd;			/* < 0: no socket (tests, fuzzer): nothing
+				 * is read, output is discarded */
 	uint8_t *rbuf;		/* bytes read, not yet consumed */
 	size_t rlen, rcap;
+	struct vici_req *head, *tail;	/* requests; HEAD is in flight */
 	vici_event_cb event_cb;
 	void *event_arg;
-	int timeout_ms;		/* for the blocking helpers */
+	int timeout_ms;		/* per request in flight (default 10 s) */
+	int error;		/* why the connection was lost, 0 if not */
+	int depth;		/* vici calls running callbacks, nested */
+	int closed;		/* vici_close() deferred */
 	unsigned long bad_frames;	/* counters, for callers and tests */
 	unsigned long events;
 };
 
-/* Connect to "unix:///path" or a plain path.  NULL with errno. */
+/*
+ * Connect to "unix:///path" or a plain path (NULL: the default), waiting
+ * for charon to accept.  NULL with errno.
+ */
 struct vici_conn *vici_connect(const char *uri);
+/*
+ * The same without waiting: a unix stream connect either completes at once
+ * or fails.  When charon's listen backlog is full it fails with EAGAIN (a
+ * socket not yet connected polls as hung up, so there is no event to wait
+ * for); the caller retries from its reconnect timer.
+ */
+struct vici_conn *vici_connect_async(const char *uri);
 /* Wrap an already-connected stream socket (tests use socketpair()). */
 struct vici_conn *vici_conn_from_fd(int fd);
+/* Close the socket and free everything; see "Callbacks" for calling it
+ * from a callback.  Queued requests are dropped without callbacks. */
 void vici_close(struct vici_conn *c);
 int vici_fd(const struct vici_conn *c);
 void vici_set_event_cb(struct vici_conn *c, vici_event_cb cb, void *arg);
 
 /*
- * Send a command and wait (up to c->timeout_ms) for its response.  Events
- * arriving in between are dispatched to the event callback.  Returns the
+ * Queue command CMD with request message REQ (NULL: empty; copied, so it
+ * may be reset at once).  CB gets the outcome later.  0, or -1 with errno
+ * and CB never called: EINVAL (REQ unbalanced or in error, bad name),
+ * EPIPE (the connection is lost), ENOMEM.
+ */
+int vici_command_async(struct vici_conn *c, const char *cmd,
+		       const struct vici_builder *req, vici_reply_cb cb,
+		       void *arg);
+/* Queue an event registration / unregistration: the same contract. */
+int vici_register_async(struct vici_conn *c, const char *event,
+			vici_reply_cb cb, void *arg);
+int vici_unregister_async(struct vici_conn *c, const char *event,
+			  vici_reply_cb cb, void *arg);
+
+/* What to wait for on vici_fd(): POLLIN [| POLLOUT], 0 when lost. */
+int vici_events(const struct vici_conn *c);
+/*
+ * The socket is ready (REVENTS from poll/epoll; POLLIN, POLLOUT, POLLHUP,
+ * POLLERR): write pending output, read what is there, answer requests and
+ * dispatch events.  Never blocks.  Returns the number of events
+ * dispatched, 0 if a callback closed the connection, or -1 with errno
+ * when the connection is lost.
+ */
+int vici_process(struct vici_conn *c, int revents);
+/* CLOCK_MONOTONIC in microseconds (what the deadlines use). */
+uint64_t vici_now(void);
+/* Deadline of the request in flight (vici_now() scale), 0 if none. */
+uint64_t vici_next_deadline(const struct vici_conn *c);
+/*
+ * The timer fired: if NOW is past the deadline, the connection is lost
+ * with ETIMEDOUT (every queued request fails) and -1 is returned.  0
+ * otherwise (also when a callback closed the connection).
+ */
+int vici_expire(struct vici_conn *c, uint64_t now);
+
+/*
+ * Blocking helpers for programs without an event loop: run the connection
+ * (poll, vici_process, vici_expire) until *DONE is set by a callback.  0,
+ * or -1 with errno: the connection was lost before (ETIMEDOUT, EPIPE, ...),
+ * ECANCELED when a callback closed it (it is gone), EDEADLK in a callback.
+ * Every request queued has a deadline, so this returns.
+ */
+int vici_wait(struct vici_conn *c, const int *done);
+
+/*
+ * Send a command and wait for its response (vici_command_async +
+ * vici_wait).  Events arriving in between are dispatched.  Returns the
  * parsed response (free with vici_msg_free) or NULL with errno: ENOENT
  * (CMD_UNKNOWN), ETIMEDOUT, EBADMSG, EPIPE (closed), or a socket error.
  * REQ may be NULL for an empty request.
@@ -198,19 +318,18 @@ int vici_register(struct vici_conn *c, const char *event);
 int vici_unregister(struct vici_conn *c, const char *event);
 
 /*
- * For a poll loop: read what is available on the (readable) socket and
- * dispatch every complete EVENT packet.  Returns the number of events
- * dispatched, or -1 with errno (EPIPE when the daemon closed the socket,
- * EBADMSG for a frame over VICI_MAX_FRAME: the stream cannot be resynced,
- * reconnect).
+ * vici_process(c, POLLIN), the name poll loops have used: returns the
+ * number of events dispatched, or -1 with errno (EPIPE when the daemon
+ * closed the socket, EBADMSG for a frame over VICI_MAX_FRAME: the stream
+ * cannot be resynced, reconnect).
  */
 int vici_dispatch(struct vici_conn *c);
 
 /*
- * Feed bytes as if read from the socket and dispatch complete events
- * (used by vici_dispatch, the fuzzer and the unit tests).  Responses that
- * nobody waits for are dropped and counted in bad_frames.  Same returns
- * as vici_dispatch.
+ * Feed bytes as if read from the socket: answer requests and dispatch
+ * events (used by vici_process, the fuzzer and the unit tests).  A
+ * response when no request is in flight is dropped and counted in
+ * bad_frames.  Same returns as vici_process.
  */
 int vici_feed(struct vici_conn *c, const uint8_t *data, size_t len);
 

@@ -3,8 +3,9 @@
 #
 # Everything `make check` runs, in order: build (userspace -Werror, module
 # W=1), the module against the other installed kernel lines (6.12), kernel
-# style (checkpatch), unit tests under ASan+UBSan, short fuzz runs, host
-# integration suites (tests/*/run.sh other than the VM's), the VM suite on a
+# style (checkpatch), the uAPI files against their spec (nlspec), unit
+# tests under ASan+UBSan, short fuzz runs, host integration suites
+# (tests/*/run.sh other than the VM's), the VM suite on a
 # real kernel, and the VM harness self-test.  Each stage prints "STAGE: N passed, N failed"; the
 # last line sums them.  Exits non-zero if anything failed.
 set -uo pipefail
@@ -50,6 +51,7 @@ stage() { # name command...
 stage build bash -c 'make -s -j"$0" all && echo "build: 1 passed, 0 failed"' "$jobs"
 stage kmod-lines scripts/kmod-lines.sh
 stage style scripts/checkpatch.sh
+stage nlspec make -s check-nlspec
 stage unit make -s -j"$jobs" check-unit
 stage fuzz make -s -j"$jobs" check-fuzz
 # The DHCP client suite runs inside the VM (scenario dhcp-clients, on

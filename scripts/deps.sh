@@ -9,10 +9,12 @@ pkgs=(
 	# build
 	build-essential pkg-config clang libclang-rt-14-dev
 	linux-headers-amd64 linux-headers-6.12-amd64 kmod linux-source-6.1
-	libnl-3-dev libnl-genl-3-dev libmnl-dev libssl-dev libsqlite3-dev
+	libmnl-dev libssl-dev libsqlite3-dev
 	libcmocka-dev libsnmp-dev libsystemd-dev
 	# muispd: the online payment provider's HTTP on the event loop
 	libcurl4-openssl-dev
+	# the uAPI generator (scripts/nlspec.py: make nlspec, check-nlspec)
+	python3-yaml
 	# host microbenchmarks (tests/bench: callgrind instruction counts)
 	valgrind
 	# VM harness

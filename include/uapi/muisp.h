@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
 /*
+ * Do not edit: generated from include/uapi/muisp.yaml by scripts/nlspec.py;
+ * change the spec and run `make nlspec`.
+ *
  * muisp: generic netlink interface of the muisp.ko access gate.
  *
  * Copyright (C) 2026 muisp developers.
@@ -39,7 +42,8 @@
  * of range and unknown flag bits are rejected with -EINVAL (or -ERANGE for
  * out-of-range values), and the kernel's extended ACK names the offending
  * attribute (NLMSGERR_ATTR_OFFS) or the missing one (NLMSGERR_ATTR_MISS_*)
- * with a text message.  A rejected request changes nothing.
+ * with a text message.  A rejected request changes nothing.  Unknown
+ * commands: -EOPNOTSUPP.
  *
  * Conventions:
  *  - IP addresses are NLA_BINARY of exactly 4 bytes (IPv4) or 16 bytes
@@ -226,6 +230,7 @@
  *   garden is not charged to any contract and not metered.
  *
  * MUISP_CMD_GARDEN_DEL: MUISP_GARDEN_A_ID required; -ENOENT if unknown.
+ *
  * MUISP_CMD_GARDEN_GET: NLM_F_REQUEST | NLM_F_DUMP; every entry, ordered
  *   by id, with ID, PREFIX, PREFIX_LEN, PROTO, PORT_MIN, PORT_MAX,
  *   EXPIRES_S and HITS (u64, packets passed by the entry).
@@ -243,12 +248,15 @@
  *       router); replies cannot flow because requests do not.
  *   and optionally MUISP_BLOCK_A_EXPIRES_S (u64, 0 = never).
  *   The reply carries MUISP_BLOCK_A_ID (u32).
+ *
  * MUISP_CMD_BLOCK_DEL: MUISP_BLOCK_A_ID required; -ENOENT if unknown.
+ *
  * MUISP_CMD_BLOCK_GET: NLM_F_REQUEST | NLM_F_DUMP; every entry, ordered by
  *   id, with ID, PREFIX + PREFIX_LEN or MAC, EXPIRES_S and HITS.
  *
  * MUISP_CMD_CONFIG_GET: NLM_F_REQUEST; reply carries every
  *   MUISP_CONFIG_A_* attribute.
+ *
  * MUISP_CMD_CONFIG_SET: NLM_F_REQUEST [| NLM_F_ACK]; any subset of:
  *     MUISP_CONFIG_A_LAN_IFINDEX: u32, the LAN interface (its ifindex in
  *       this namespace).  0 (the default) disables the gate: the module
@@ -307,8 +315,6 @@
  *     MUISP_EVENT_A_ADDR: binary 4 or 16 (ADDR_STATE)
  *     MUISP_EVENT_A_OLD_STATE, MUISP_EVENT_A_NEW_STATE: u8, enum
  *       muisp_addr_state (ADDR_STATE; UNSPEC = no entry)
- *
- * Unknown commands: -EOPNOTSUPP.
  */
 #ifndef _UAPI_MUISP_H
 #define _UAPI_MUISP_H
@@ -416,7 +422,7 @@ enum muisp_drop_reason {
 	MUISP_DROP_BLOCKED,	/* administrative block list */
 	MUISP_DROP_LOCAL,	/* LAN -> router service not allowed */
 	MUISP_DROP_MALFORMED,	/* truncated or bad IP/transport header */
-	MUISP_DROP_TUNNEL,	/* REQUIRE_TUNNEL: not through the address's SA */
+	MUISP_DROP_TUNNEL,	/* REQUIRE_TUNNEL: not via the address's SA */
 	__MUISP_DROP_LAST
 };
 #define MUISP_DROP_MAX (__MUISP_DROP_LAST - 1)
@@ -437,6 +443,13 @@ enum muisp_addr_flag {
 	__MUISP_ADDR_F_ALL = MUISP_ADDR_F_EXCL
 };
 
+enum muisp_contract_flag {
+	MUISP_CONTRACT_F_EXCL = 1U << 0,
+	MUISP_CONTRACT_F_RESET_USAGE = 1U << 1,
+	__MUISP_CONTRACT_F_ALL = MUISP_CONTRACT_F_EXCL |
+				 MUISP_CONTRACT_F_RESET_USAGE
+};
+
 enum muisp_addr_attr {
 	MUISP_ADDR_A_UNSPEC,
 	MUISP_ADDR_A_PAD,
@@ -455,13 +468,6 @@ enum muisp_addr_attr {
 	__MUISP_ADDR_A_LAST
 };
 #define MUISP_ADDR_A_MAX (__MUISP_ADDR_A_LAST - 1)
-
-enum muisp_contract_flag {
-	MUISP_CONTRACT_F_EXCL = 1U << 0,
-	MUISP_CONTRACT_F_RESET_USAGE = 1U << 1,
-	__MUISP_CONTRACT_F_ALL = MUISP_CONTRACT_F_EXCL |
-				 MUISP_CONTRACT_F_RESET_USAGE
-};
 
 enum muisp_contract_attr {
 	MUISP_CONTRACT_A_UNSPEC,
@@ -544,7 +550,7 @@ enum muisp_config_attr {
 	MUISP_CONFIG_A_MAX_FLOWS,	/* u32 */
 	MUISP_CONFIG_A_CONTROL_PORT,	/* u16 */
 	MUISP_CONFIG_A_USAGE_GAP_S,	/* u32 */
-	MUISP_CONFIG_A_REQUIRE_TUNNEL,	/* u8 0/1 */
+	MUISP_CONFIG_A_REQUIRE_TUNNEL,	/* u8, 0/1 */
 	__MUISP_CONFIG_A_LAST
 };
 #define MUISP_CONFIG_A_MAX (__MUISP_CONFIG_A_LAST - 1)
@@ -552,7 +558,7 @@ enum muisp_config_attr {
 enum muisp_stats_attr {
 	MUISP_STATS_A_UNSPEC,
 	MUISP_STATS_A_PAD,
-	MUISP_STATS_A_DROPS,		/* nest: [enum muisp_drop_reason] u64 */
+	MUISP_STATS_A_DROPS,		/* nest, [enum muisp_drop_reason] u64 */
 	MUISP_STATS_A_UP_PACKETS,	/* u64 */
 	MUISP_STATS_A_UP_BYTES,		/* u64 */
 	MUISP_STATS_A_DOWN_PACKETS,	/* u64 */

@@ -20,8 +20,7 @@
 
 #include "ike_watch.h"
 
-static void
-pr(const char *what, const struct ike_child *c)
+static void pr(const char *what, const struct ike_child *c)
 {
 	char buf[768];
 
@@ -30,20 +29,18 @@ pr(const char *what, const struct ike_child *c)
 	fflush(stdout);
 }
 
-static void
-on_up(void *arg, const struct ike_child *c)
+static void on_up(void *arg, const struct ike_child *c)
 {
 	pr("up", c);
 }
 
-static void
-on_down(void *arg, const struct ike_child *c)
+static void on_down(void *arg, const struct ike_child *c)
 {
 	pr("down", c);
 }
 
-static void
-on_rekey(void *arg, const struct ike_child *o, const struct ike_child *n)
+static void on_rekey(void *arg, const struct ike_child *o,
+		     const struct ike_child *n)
 {
 	printf("rekey addr %s reqid %u -> %u spi_in 0x%08x -> 0x%08x proto %s\n",
 	       n->addr_str, o->reqid, n->reqid, o->spi_in, n->spi_in,
@@ -51,16 +48,15 @@ on_rekey(void *arg, const struct ike_child *o, const struct ike_child *n)
 	fflush(stdout);
 }
 
-static void
-on_ike(void *arg, const char *name, uint32_t id, int up, const char *remote)
+static void on_ike(void *arg, const char *name, uint32_t id, int up,
+		   const char *remote)
 {
 	printf("ike-%s %s %u %s\n", up ? "up" : "down", name, id,
 	       remote ? remote : "-");
 	fflush(stdout);
 }
 
-static void
-on_event(void *arg, const char *name, const struct vici_msg *msg)
+static void on_event(void *arg, const char *name, const struct vici_msg *msg)
 {
 	printf("event %s%s\n", name, msg ? "" : " (malformed)");
 	if (msg && getenv("IKEWATCH_DUMP"))
@@ -68,8 +64,7 @@ on_event(void *arg, const char *name, const struct vici_msg *msg)
 	fflush(stdout);
 }
 
-int
-main(int argc, char **argv)
+int main(int argc, char **argv)
 {
 	static const struct ike_watch_ops ops = {
 		.child_up = on_up, .child_down = on_down,

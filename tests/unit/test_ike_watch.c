@@ -12,13 +12,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "ike_conf.h"
 #include "ike_watch.h"
+#include "tests/unit/vici_peer.h"
 
 struct rec {
 	int up, down, rekey, ike_up, ike_down;
@@ -27,8 +31,7 @@ struct rec {
 	uint32_t ike_id;
 };
 
-static void
-on_up(void *arg, const struct ike_child *c)
+static void on_up(void *arg, const struct ike_child *c)
 {
 	struct rec *r = arg;
 
@@ -36,8 +39,7 @@ on_up(void *arg, const struct ike_child *c)
 	r->last = *c;
 }
 
-static void
-on_down(void *arg, const struct ike_child *c)
+static void on_down(void *arg, const struct ike_child *c)
 {
 	struct rec *r = arg;
 
@@ -45,8 +47,8 @@ on_down(void *arg, const struct ike_child *c)
 	r->last = *c;
 }
 
-static void
-on_rekey(void *arg, const struct ike_child *o, const struct ike_child *n)
+static void on_rekey(void *arg, const struct ike_child *o,
+		     const struct ike_child *n)
 {
 	struct rec *r = arg;
 
@@ -55,8 +57,8 @@ on_rekey(void *arg, const struct ike_child *o, const struct ike_child *n)
 	r->last = *n;
 }
 
-static void
-on_ike(void *arg, const char *name, uint32_t id, int up, const char *remote)
+static void on_ike(void *arg, const char *name, uint32_t id, int up,
+		   const char *remote)
 {
 	struct rec *r = arg;
 
@@ -80,8 +82,8 @@ struct sa_spec {
 	const char *state;	/* NULL: INSTALLED */
 };
 
-static void
-child_sa(struct vici_builder *b, const char *secname, const struct sa_spec *s)
+static void child_sa(struct vici_builder *b, const char *secname,
+		     const struct sa_spec *s)
 {
 	vici_section_begin(b, secname);
 	vici_add_kv_str(b, "name", "muisp");
@@ -108,8 +110,7 @@ child_sa(struct vici_builder *b, const char *secname, const struct sa_spec *s)
 	vici_section_end(b);
 }
 
-static void
-ike_head(struct vici_builder *b)
+static void ike_head(struct vici_builder *b)
 {
 	vici_section_begin(b, "muisp");
 	vici_add_kv_str(b, "uniqueid", "7");
@@ -120,8 +121,7 @@ ike_head(struct vici_builder *b)
 	vici_add_kv_str(b, "remote-id", "CN=alice.anon");
 }
 
-static struct vici_msg *
-updown(const char *up, const struct sa_spec *s)
+static struct vici_msg *updown(const char *up, const struct sa_spec *s)
 {
 	struct vici_builder b;
 	struct vici_msg *m;
@@ -146,8 +146,7 @@ static const struct sa_spec alice_ah = {
 	.spi_out = "0badf00d", .remote_ts = "192.0.2.10/32", .uniqueid = "3",
 };
 
-static void
-test_child_up_down(void **state)
+static void test_child_up_down(void **state)
 {
 	struct vici_conn *c = vici_conn_from_fd(-1);
 	struct rec r = { 0 };
@@ -195,8 +194,7 @@ test_child_up_down(void **state)
 	ike_watch_close(w);
 }
 
-static void
-test_child_v6_esp_and_fallback(void **state)
+static void test_child_v6_esp_and_fallback(void **state)
 {
 	struct vici_conn *c = vici_conn_from_fd(-1);
 	struct rec r = { 0 };
@@ -226,8 +224,7 @@ test_child_v6_esp_and_fallback(void **state)
 	ike_watch_close(w);
 }
 
-static void
-test_malformed(void **state)
+static void test_malformed(void **state)
 {
 	struct vici_conn *c = vici_conn_from_fd(-1);
 	struct rec r = { 0 };
@@ -263,8 +260,7 @@ test_malformed(void **state)
 	ike_watch_close(w);
 }
 
-static void
-test_rekey(void **state)
+static void test_rekey(void **state)
 {
 	struct vici_conn *c = vici_conn_from_fd(-1);
 	struct rec r = { 0 };
@@ -311,8 +307,7 @@ test_rekey(void **state)
 	ike_watch_close(w);
 }
 
-static void
-test_table(void **state)
+static void test_table(void **state)
 {
 	struct vici_conn *c = vici_conn_from_fd(-1);
 	struct rec r = { 0 };
@@ -368,8 +363,7 @@ test_table(void **state)
 	ike_watch_close(w);
 }
 
-static void
-test_ike_updown(void **state)
+static void test_ike_updown(void **state)
 {
 	struct vici_conn *c = vici_conn_from_fd(-1);
 	struct rec r = { 0 };
@@ -392,8 +386,7 @@ test_ike_updown(void **state)
 	ike_watch_close(w);
 }
 
-static char *
-gen(int (*fn)(FILE *, const void *), const void *conf, int *ret)
+static char *gen(int (*fn)(FILE *, const void *), const void *conf, int *ret)
 {
 	char *out = NULL;
 	size_t len = 0;
@@ -405,20 +398,17 @@ gen(int (*fn)(FILE *, const void *), const void *conf, int *ret)
 	return out;
 }
 
-static int
-router_fn(FILE *fp, const void *c)
+static int router_fn(FILE *fp, const void *c)
 {
 	return ike_conf_router(fp, c);
 }
 
-static int
-client_fn(FILE *fp, const void *c)
+static int client_fn(FILE *fp, const void *c)
 {
 	return ike_conf_client(fp, c);
 }
 
-static void
-test_conf(void **state)
+static void test_conf(void **state)
 {
 	struct ike_router_conf rc = {
 		.cert = "router.pem", .id = "router.muisp.test",
@@ -480,51 +470,46 @@ test_conf(void **state)
 	free(s);
 }
 
-static void
-frame_out(int fd, int type, const char *name, const struct vici_builder *b)
+/* An event NAME ("up" = UP unless NULL) for IKE_SA muisp with the N
+ * CHILD_SAs given. */
+static void sa_event(int fd, const char *name, const char *up,
+		     const struct sa_spec *sas, size_t n)
 {
-	uint8_t *f;
-	size_t flen;
+	struct vici_builder b;
 
-	assert_int_equal(vici_packet_encode(type, name, b ? b->buf : NULL,
-					    b ? b->len : 0, &f, &flen), 0);
-	assert_int_equal(write(fd, f, flen), (ssize_t)flen);
-	free(f);
+	vici_builder_init(&b);
+	if (up)
+		vici_add_kv_str(&b, "up", up);
+	ike_head(&b);
+	vici_section_begin(&b, "child-sas");
+	for (size_t i = 0; i < n; i++) {
+		char sec[32];
+
+		snprintf(sec, sizeof(sec), "muisp-%s", sas[i].uniqueid);
+		child_sa(&b, sec, &sas[i]);
+	}
+	vici_section_end(&b);
+	vici_section_end(&b);
+	assert_int_equal(vici_builder_finish(&b), 0);
+	frame_out(fd, VICI_EVENT, name, &b);
+	vici_builder_reset(&b);
 }
 
 /* charon's side of one ike_watch_child_listed(): confirm the list-sa
  * registration, list the IKE_SA with the CHILD_SAs given (none: the IKE_SA
  * is gone), answer the command, confirm the unregistration. */
-static void
-charon_lists(int fd, const struct sa_spec *sas, size_t n)
+static void charon_lists(int fd, const struct sa_spec *sas, size_t n)
 {
-	struct vici_builder b;
-
 	frame_out(fd, VICI_EVENT_CONFIRM, NULL, NULL);
-	if (n) {
-		vici_builder_init(&b);
-		ike_head(&b);
-		vici_section_begin(&b, "child-sas");
-		for (size_t i = 0; i < n; i++) {
-			char sec[32];
-
-			snprintf(sec, sizeof(sec), "muisp-%s", sas[i].uniqueid);
-			child_sa(&b, sec, &sas[i]);
-		}
-		vici_section_end(&b);
-		vici_section_end(&b);
-		assert_int_equal(vici_builder_finish(&b), 0);
-		frame_out(fd, VICI_EVENT, "list-sa", &b);
-		vici_builder_reset(&b);
-	}
+	if (n)
+		sa_event(fd, "list-sa", NULL, sas, n);
 	frame_out(fd, VICI_CMD_RESPONSE, NULL, NULL);
 	frame_out(fd, VICI_EVENT_CONFIRM, NULL, NULL);
 }
 
 /* What the watcher sent for one probe: register list-sa, list-sas with
  * ike-id, unregister list-sa. */
-static void
-assert_probe_sent(int fd, const char *ike_id)
+static void assert_probe_sent(int fd, const char *ike_id)
 {
 	uint8_t buf[1024];
 	size_t off = 0;
@@ -567,8 +552,7 @@ assert_probe_sent(int fd, const char *ike_id)
 
 /* ike_watch_child_listed: the old SA of a rekey lingers (DELETED) until
  * charon destroys it without an event; the daemon asks. */
-static void
-test_child_listed(void **state)
+static void test_child_listed(void **state)
 {
 	struct sa_spec old = alice_ah, new = alice_ah, reused = alice_ah;
 	struct rec r = { 0 };
@@ -610,23 +594,10 @@ test_child_listed(void **state)
 	assert_probe_sent(sv[1], "7");
 
 	/* an event arriving meanwhile is handled as usual */
-	{
-		struct vici_builder b;
-
-		vici_builder_init(&b);
-		vici_add_kv_str(&b, "up", "yes");
-		ike_head(&b);
-		vici_section_begin(&b, "child-sas");
-		child_sa(&b, "muisp-4", &new);
-		vici_section_end(&b);
-		vici_section_end(&b);
-		assert_int_equal(vici_builder_finish(&b), 0);
-		frame_out(sv[1], VICI_EVENT_CONFIRM, NULL, NULL);
-		frame_out(sv[1], VICI_EVENT, "child-updown", &b);
-		vici_builder_reset(&b);
-		frame_out(sv[1], VICI_CMD_RESPONSE, NULL, NULL);
-		frame_out(sv[1], VICI_EVENT_CONFIRM, NULL, NULL);
-	}
+	frame_out(sv[1], VICI_EVENT_CONFIRM, NULL, NULL);
+	sa_event(sv[1], "child-updown", "yes", &new, 1);
+	frame_out(sv[1], VICI_CMD_RESPONSE, NULL, NULL);
+	frame_out(sv[1], VICI_EVENT_CONFIRM, NULL, NULL);
 	assert_int_equal(ike_watch_child_listed(w, 7, 3, 0xc1a2b3c4u), 0);
 	assert_int_equal(r.up, 1);
 	assert_int_equal(r.last.spi_in, 0xd00dfeedu);
@@ -639,8 +610,417 @@ test_child_listed(void **state)
 	ike_watch_close(w);
 }
 
-int
-main(void)
+/* ---- asynchronous operations ------------------------------------------ */
+
+/* Results of done callbacks, in order; optionally closes the watcher in
+ * the CLOSE_AT-th one. */
+struct done_log {
+	struct ike_watch *w;
+	int n, close_at;
+	int res[8], syncing[8];
+};
+
+static void on_done_log(void *arg, int result)
+{
+	struct done_log *d = arg;
+
+	assert_true(d->n < 8);
+	d->syncing[d->n] = ike_watch_syncing(d->w);
+	d->res[d->n++] = result;
+	if (d->close_at == d->n)
+		ike_watch_close(d->w);
+}
+
+static struct ike_watch *watch_pair(int *peer, struct rec *r,
+				    struct done_log *d)
+{
+	struct ike_watch *w;
+
+	memset(r, 0, sizeof(*r));
+	w = ike_watch_new(conn_pair(peer), &ops, r);
+	assert_non_null(w);
+	memset(d, 0, sizeof(*d));
+	d->w = w;
+	return w;
+}
+
+/* What the watcher sent for one listing: register list-sa, list-sas
+ * (filtered by IKE_ID, or not when NULL), unregister list-sa. */
+static void expect_listing(int fd, const char *ike_id)
+{
+	struct vici_packet pkt;
+	struct vici_msg *m;
+	uint8_t buf[4096];
+
+	expect_in(fd, VICI_EVENT_REGISTER, "list-sa");
+	assert_int_equal(frame_in(fd, &pkt, buf, sizeof(buf)),
+			 VICI_CMD_REQUEST);
+	assert_string_equal(pkt.name, "list-sas");
+	m = vici_msg_parse(pkt.msg, pkt.msglen);
+	assert_non_null(m);
+	if (ike_id)
+		assert_string_equal(vici_find_str(&m->root, "ike-id"), ike_id);
+	else
+		assert_null(m->root.child);
+	vici_msg_free(m);
+	expect_in(fd, VICI_EVENT_UNREGISTER, "list-sa");
+}
+
+static const struct sa_spec bob_ah = {
+	.reqid = "2", .proto = "AH", .spi_in = "c0000005",
+	.spi_out = "0badf005", .remote_ts = "192.0.2.11/32", .uniqueid = "5",
+};
+
+/* A sync reports the INSTALLED SAs listed; an event arriving in the
+ * middle is handled as usual; DONE gets the count. */
+static void test_sync_async(void **state)
+{
+	struct sa_spec rekeyed = alice_ah;
+	struct done_log d;
+	struct ike_watch *w;
+	struct rec r;
+	int peer;
+
+	rekeyed.uniqueid = "8";
+	rekeyed.state = "REKEYED";
+	w = watch_pair(&peer, &r, &d);
+	assert_int_equal(ike_watch_sync_async(w, on_done_log, &d), 0);
+	assert_true(ike_watch_syncing(w));
+	assert_int_equal(d.n, 0);
+
+	frame_out(peer, VICI_EVENT_CONFIRM, NULL, NULL);
+	{
+		struct sa_spec listed[2] = { alice_ah, rekeyed };
+
+		sa_event(peer, "list-sa", NULL, listed, 2);
+	}
+	sa_event(peer, "child-updown", "yes", &bob_ah, 1);
+	frame_out(peer, VICI_CMD_RESPONSE, NULL, NULL);
+	frame_out(peer, VICI_EVENT_CONFIRM, NULL, NULL);
+
+	assert_int_equal(ike_watch_process(w, POLLIN), 2);
+	assert_int_equal(d.n, 1);
+	assert_int_equal(d.res[0], 1);		/* alice; not the REKEYED */
+	assert_int_equal(d.syncing[0], 0);	/* over when DONE runs */
+	assert_int_equal(r.up, 2);		/* alice and bob's event */
+	assert_int_equal(ike_watch_count(w), 2);
+	assert_false(ike_watch_syncing(w));
+	assert_int_equal(ike_watch_stats(w)->ignored, 0);
+	expect_listing(peer, NULL);
+	assert_quiet(peer);
+	ike_watch_close(w);
+	close(peer);
+}
+
+/* Probes and a sync queued back to back: each listing's list-sa events go
+ * to its own operation, and the results come in order. */
+static void test_ops_queued(void **state)
+{
+	struct sa_spec both[2] = { alice_ah, bob_ah };
+	struct done_log d;
+	struct ike_watch *w;
+	struct rec r;
+	int peer;
+
+	w = watch_pair(&peer, &r, &d);
+	assert_int_equal(ike_watch_child_listed_async(w, 7, 3, 0xc1a2b3c4u,
+						      on_done_log, &d), 0);
+	assert_int_equal(ike_watch_child_listed_async(w, 7, 3, 0xc1a2b3c4u,
+						      on_done_log, &d), 0);
+	assert_int_equal(ike_watch_sync_async(w, on_done_log, &d), 0);
+	assert_int_equal(ike_watch_child_listed_async(w, 9, 5, 0xc0000005u,
+						      on_done_log, &d), 0);
+	charon_lists(peer, &alice_ah, 1);	/* first probe: listed */
+	charon_lists(peer, NULL, 0);		/* second: IKE_SA gone */
+	charon_lists(peer, both, 2);		/* the sync */
+	charon_lists(peer, &alice_ah, 1);	/* bob's SA is not there */
+	assert_int_equal(ike_watch_process(w, POLLIN), 3);
+	assert_int_equal(d.n, 4);
+	assert_int_equal(d.res[0], 1);
+	assert_int_equal(d.res[1], 0);
+	assert_int_equal(d.res[2], 2);
+	assert_int_equal(d.res[3], 0);
+	assert_int_equal(d.syncing[0], 1);	/* the sync was still queued */
+	assert_int_equal(d.syncing[3], 0);
+	assert_int_equal(r.up, 2);		/* from the sync only */
+	expect_listing(peer, "7");
+	expect_listing(peer, "7");
+	expect_listing(peer, NULL);
+	expect_listing(peer, "9");
+	assert_quiet(peer);
+	ike_watch_close(w);
+	close(peer);
+}
+
+/* charon goes away with operations queued: each fails with -EPIPE. */
+static void test_ops_lost(void **state)
+{
+	struct done_log d;
+	struct ike_watch *w;
+	struct rec r;
+	int peer;
+
+	w = watch_pair(&peer, &r, &d);
+	assert_int_equal(ike_watch_child_listed_async(w, 7, 3, 1, on_done_log,
+						      &d), 0);
+	assert_int_equal(ike_watch_sync_async(w, on_done_log, &d), 0);
+	expect_in(peer, VICI_EVENT_REGISTER, "list-sa");
+	close(peer);
+	assert_int_equal(ike_watch_process(w, POLLIN | POLLHUP), -1);
+	assert_int_equal(errno, EPIPE);
+	assert_int_equal(d.n, 2);
+	assert_int_equal(d.res[0], -EPIPE);
+	assert_int_equal(d.res[1], -EPIPE);
+	assert_false(ike_watch_syncing(w));
+	assert_int_equal(ike_watch_events(w), 0);
+	assert_int_equal(ike_watch_sync_async(w, on_done_log, &d), -1);
+	assert_int_equal(errno, EPIPE);
+	assert_int_equal(d.n, 2);
+	ike_watch_close(w);
+}
+
+/* A probe charon never answers: the caller's timer fails it, nothing
+ * blocks (the clock is passed in). */
+static void test_ops_timeout(void **state)
+{
+	struct done_log d;
+	struct ike_watch *w;
+	struct rec r;
+	uint64_t dl;
+	int peer;
+
+	w = watch_pair(&peer, &r, &d);
+	assert_int_equal(ike_watch_next_deadline(w), 0);
+	assert_int_equal(ike_watch_child_listed_async(w, 7, 3, 1, on_done_log,
+						      &d), 0);
+	dl = ike_watch_next_deadline(w);
+	assert_true(dl > 0);
+	assert_int_equal(ike_watch_expire(w, dl - 1), 0);
+	assert_int_equal(d.n, 0);
+	assert_int_equal(ike_watch_expire(w, dl), -1);
+	assert_int_equal(errno, ETIMEDOUT);
+	assert_int_equal(d.n, 1);
+	assert_int_equal(d.res[0], -ETIMEDOUT);
+	ike_watch_close(w);
+	close(peer);
+}
+
+/* list-sas unknown to charon, list-sa registration refused: -ENOENT. */
+static void test_ops_refused(void **state)
+{
+	struct done_log d;
+	struct ike_watch *w;
+	struct rec r;
+	int peer;
+
+	w = watch_pair(&peer, &r, &d);
+	assert_int_equal(ike_watch_sync_async(w, on_done_log, &d), 0);
+	assert_int_equal(ike_watch_sync_async(w, on_done_log, &d), 0);
+	frame_out(peer, VICI_EVENT_CONFIRM, NULL, NULL);
+	frame_out(peer, VICI_CMD_UNKNOWN, NULL, NULL);
+	frame_out(peer, VICI_EVENT_CONFIRM, NULL, NULL);
+	frame_out(peer, VICI_EVENT_UNKNOWN, NULL, NULL);
+	frame_out(peer, VICI_CMD_RESPONSE, NULL, NULL);
+	frame_out(peer, VICI_EVENT_UNKNOWN, NULL, NULL);
+	assert_int_equal(ike_watch_process(w, POLLIN), 0);
+	assert_int_equal(d.n, 2);
+	assert_int_equal(d.res[0], -ENOENT);
+	assert_int_equal(d.res[1], -ENOENT);
+	ike_watch_close(w);
+	close(peer);
+}
+
+/* Closing the watcher from a done callback or from child_up: nothing runs
+ * after it, the call returns 0, and nothing is used after free. */
+static void on_up_close(void *arg, const struct ike_child *c)
+{
+	struct done_log *d = arg;
+
+	d->res[d->n++] = (int)c->uniqueid;
+	ike_watch_close(d->w);
+}
+
+static void test_close_in_callbacks(void **state)
+{
+	static const struct ike_watch_ops close_ops = {
+		.child_up = on_up_close,
+	};
+	struct sa_spec both[2] = { alice_ah, bob_ah };
+	struct done_log d;
+	struct ike_watch *w;
+	struct rec r;
+	int peer;
+
+	w = watch_pair(&peer, &r, &d);
+	d.close_at = 1;
+	assert_int_equal(ike_watch_child_listed_async(w, 7, 3, 0xc1a2b3c4u,
+						      on_done_log, &d), 0);
+	assert_int_equal(ike_watch_sync_async(w, on_done_log, &d), 0);
+	charon_lists(peer, &alice_ah, 1);
+	charon_lists(peer, both, 2);
+	assert_int_equal(ike_watch_process(w, POLLIN), 0);
+	assert_int_equal(d.n, 1);
+	assert_int_equal(d.res[0], 1);
+	assert_int_equal(r.up, 0);	/* the sync never ran */
+	close(peer);
+
+	/* child_up of the first listed SA closes */
+	memset(&d, 0, sizeof(d));
+	w = ike_watch_new(conn_pair(&peer), &close_ops, &d);
+	d.w = w;
+	assert_int_equal(ike_watch_sync_async(w, on_done_log, &d), 0);
+	charon_lists(peer, both, 2);
+	assert_int_equal(ike_watch_process(w, POLLIN), 0);
+	assert_int_equal(d.n, 1);	/* one child_up, no DONE */
+	assert_int_equal(d.res[0], 3);
+	close(peer);
+}
+
+/* Blocking from a callback is refused (the loop would stall). */
+static void on_up_blocks(void *arg, const struct ike_child *c)
+{
+	struct done_log *d = arg;
+
+	assert_int_equal(ike_watch_sync(d->w), -1);
+	assert_int_equal(errno, EDEADLK);
+	assert_int_equal(ike_watch_child_listed(d->w, 7, 3, 1), -1);
+	assert_int_equal(errno, EDEADLK);
+	assert_int_equal(ike_watch_process(d->w, POLLIN), -1);
+	assert_int_equal(errno, EDEADLK);
+	assert_int_equal(ike_watch_expire(d->w, UINT64_MAX), -1);
+	assert_int_equal(errno, EDEADLK);
+	/* starting an operation is fine */
+	assert_int_equal(ike_watch_child_listed_async(d->w, 7, 3, 1,
+						      on_done_log, d), 0);
+	d->n++;
+}
+
+static void test_no_blocking_in_callbacks(void **state)
+{
+	static const struct ike_watch_ops block_ops = {
+		.child_up = on_up_blocks,
+	};
+	struct done_log d = { 0 };
+	struct vici_msg *m;
+	int peer;
+
+	d.w = ike_watch_new(conn_pair(&peer), &block_ops, &d);
+	m = updown("yes", &alice_ah);
+	ike_watch_handle(d.w, "child-updown", m);
+	vici_msg_free(m);
+	assert_int_equal(d.n, 1);
+	expect_in(peer, VICI_EVENT_REGISTER, "list-sa");
+	assert_quiet(peer);
+	ike_watch_close(d.w);
+	close(peer);
+}
+
+/* ike_watch_open_async: connects at once, registers the three events one
+ * after the other, READY says how it went. */
+static void test_open_async(void **state)
+{
+	static const char *const evs[] = {
+		"ike-updown", "child-updown", "child-rekey",
+	};
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char dir[] = "/tmp/test_ike_watch.XXXXXX";
+	struct done_log d = { 0 };
+	struct rec r = { 0 };
+	int l, a, round;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/charon.vici", dir);
+	assert_null(ike_watch_open_async(sun.sun_path, &ops, &r, on_done_log,
+					 &d));
+	assert_int_equal(errno, ENOENT);
+	l = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_int_equal(bind(l, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	assert_int_equal(listen(l, 4), 0);
+
+	/* round 0: all confirmed; round 1: child-updown unknown */
+	for (round = 0; round < 2; round++) {
+		memset(&d, 0, sizeof(d));
+		d.w = ike_watch_open_async(sun.sun_path, &ops, &r,
+					   on_done_log, &d);
+		assert_non_null(d.w);
+		a = accept(l, NULL, NULL);
+		assert_true(a >= 0);
+		for (size_t i = 0; i < 3; i++) {
+			expect_in(a, VICI_EVENT_REGISTER, evs[i]);
+			assert_quiet(a);
+			assert_int_equal(d.n, 0);
+			frame_out(a, round && i == 1 ? VICI_EVENT_UNKNOWN :
+				  VICI_EVENT_CONFIRM, NULL, NULL);
+			assert_int_equal(ike_watch_process(d.w, POLLIN), 0);
+		}
+		assert_int_equal(d.n, 1);
+		assert_int_equal(d.res[0], round ? -ENOENT : 0);
+		ike_watch_close(d.w);
+		close(a);
+	}
+	close(l);
+	unlink(sun.sun_path);
+	rmdir(dir);
+}
+
+/* The blocking ike_watch_open and ike_watch_sync against a charon in a
+ * child process that answers every request and reports how many it got
+ * (3 registrations, then register, list-sas, unregister). */
+static void test_open_blocking(void **state)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char dir[] = "/tmp/test_ike_watch.XXXXXX";
+	struct rec r = { 0 };
+	struct ike_watch *w;
+	int l, status;
+	pid_t pid;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/charon.vici", dir);
+	l = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_int_equal(bind(l, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	assert_int_equal(listen(l, 1), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* no cmocka asserts in here: exit with a status instead */
+		int a = accept(l, NULL, NULL), n = 0;
+		struct vici_packet pkt;
+		uint8_t hdr[4], buf[4096], *f;
+		size_t len, flen;
+
+		/* answer each request as it comes, until the client closes */
+		while (a >= 0 && recv(a, hdr, 4, MSG_WAITALL) == 4) {
+			len = (size_t)hdr[0] << 24 | (size_t)hdr[1] << 16 |
+			      (size_t)hdr[2] << 8 | hdr[3];
+			if (len > sizeof(buf) ||
+			    recv(a, buf, len, MSG_WAITALL) != (ssize_t)len ||
+			    vici_packet_decode(buf, len, &pkt) < 0 ||
+			    vici_packet_encode(pkt.type == VICI_CMD_REQUEST ?
+					       VICI_CMD_RESPONSE :
+					       VICI_EVENT_CONFIRM, NULL, NULL,
+					       0, &f, &flen) < 0)
+				_exit(100);
+			if (write(a, f, flen) != (ssize_t)flen)
+				_exit(101);
+			free(f);
+			n++;
+		}
+		_exit(n);
+	}
+	close(l);
+	w = ike_watch_open(sun.sun_path, &ops, &r);
+	assert_non_null(w);
+	assert_int_equal(ike_watch_sync(w), 0);
+	ike_watch_close(w);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 6);
+	unlink(sun.sun_path);
+	rmdir(dir);
+}
+
+int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_child_up_down),
@@ -650,6 +1030,15 @@ main(void)
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_ike_updown),
 		cmocka_unit_test(test_child_listed),
+		cmocka_unit_test(test_sync_async),
+		cmocka_unit_test(test_ops_queued),
+		cmocka_unit_test(test_ops_lost),
+		cmocka_unit_test(test_ops_timeout),
+		cmocka_unit_test(test_ops_refused),
+		cmocka_unit_test(test_close_in_callbacks),
+		cmocka_unit_test(test_no_blocking_in_callbacks),
+		cmocka_unit_test(test_open_async),
+		cmocka_unit_test(test_open_blocking),
 		cmocka_unit_test(test_conf),
 	};
 

@@ -488,8 +488,8 @@ static void test_contract_flow_roundtrip(void **state)
 
 	memset(&f, 0, sizeof(f));
 	f.id = 0x1122334455667788ULL;
-	ip(&f.client, "192.0.2.10");
-	ip(&f.peer, "198.51.100.2");
+	ip(&f.client_addr, "192.0.2.10");
+	ip(&f.peer_addr, "198.51.100.2");
 	f.proto = 6;
 	f.client_port = 40000;
 	f.peer_port = 80;

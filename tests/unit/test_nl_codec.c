@@ -283,7 +283,7 @@ static void test_flow_filter(void **state)
 	int n = 0;
 
 	memset(&f, 0, sizeof(f));
-	assert_int_equal(muisp_nl_ip_from_str(&f.client, "2001:db8:1::10"),
+	assert_int_equal(muisp_nl_ip_from_str(&f.client_addr, "2001:db8:1::10"),
 			 0);
 	f.contract_id = 7;
 	f.up_bytes = 99;	/* not a filter: must not be sent */
@@ -294,7 +294,7 @@ static void test_flow_filter(void **state)
 	assert_int_equal(muisp_nl_flow_parse(sent(), &sentf), 0);
 	assert_int_equal(sentf.present, (1ULL << MUISP_FLOW_A_CLIENT_ADDR) |
 					(1ULL << MUISP_FLOW_A_CONTRACT_ID));
-	assert_int_equal(sentf.client.family, AF_INET6);
+	assert_int_equal(sentf.client_addr.family, AF_INET6);
 	assert_int_equal(sentf.contract_id, 7);
 	assert_int_equal(n, 0);
 

@@ -11,12 +11,16 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <stdio.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "vici.h"
+#include "tests/unit/vici_peer.h"
 
 /* The encoding example of the protocol description:
  *   key1 = value1
@@ -35,8 +39,7 @@ static const uint8_t example[] = {
 	2,
 };
 
-static void
-test_parse_example(void **state)
+static void test_parse_example(void **state)
 {
 	struct vici_msg *m = vici_msg_parse(example, sizeof(example));
 	const struct vici_node *s1, *l;
@@ -65,8 +68,7 @@ test_parse_example(void **state)
 	vici_msg_free(m);
 }
 
-static void
-test_parse_empty_and_binary(void **state)
+static void test_parse_empty_and_binary(void **state)
 {
 	/* empty message; empty list; empty value; value with a NUL */
 	static const uint8_t msg[] = {
@@ -98,8 +100,7 @@ test_parse_empty_and_binary(void **state)
 
 /* Every prefix of the example is rejected except where it ends on an
  * element boundary with nothing open: 0, 14 (after key1) and the whole. */
-static void
-test_truncation(void **state)
+static void test_truncation(void **state)
 {
 	size_t len, ok = 0;
 
@@ -120,8 +121,7 @@ test_truncation(void **state)
 	assert_int_equal(ok, 3);
 }
 
-static void
-expect_bad(const uint8_t *b, size_t len)
+static void expect_bad(const uint8_t *b, size_t len)
 {
 	struct vici_msg *m;
 
@@ -131,8 +131,7 @@ expect_bad(const uint8_t *b, size_t len)
 	assert_int_equal(errno, EBADMSG);
 }
 
-static void
-test_oversized_lengths(void **state)
+static void test_oversized_lengths(void **state)
 {
 	/* value length 0xffff, 3 bytes present */
 	static const uint8_t v[] = { 3, 1, 'k', 0xff, 0xff, 'a', 'b', 'c' };
@@ -149,8 +148,7 @@ test_oversized_lengths(void **state)
 	expect_bad(vl, sizeof(vl));
 }
 
-static void
-test_misplaced_elements(void **state)
+static void test_misplaced_elements(void **state)
 {
 	static const uint8_t end_at_root[] = { 2 };
 	static const uint8_t item_outside[] = { 5, 0, 1, 'x' };
@@ -177,8 +175,7 @@ test_misplaced_elements(void **state)
 	expect_bad(type255, sizeof(type255));
 }
 
-static void
-test_nesting_limit(void **state)
+static void test_nesting_limit(void **state)
 {
 	uint8_t b[(VICI_MAX_DEPTH + 1) * 4];
 	struct vici_msg *m;
@@ -209,8 +206,7 @@ test_nesting_limit(void **state)
 	}
 }
 
-static void
-test_node_limit(void **state)
+static void test_node_limit(void **state)
 {
 	size_t len, i;
 	uint8_t *b;
@@ -241,8 +237,7 @@ test_node_limit(void **state)
 	free(b);
 }
 
-static void
-test_builder_roundtrip(void **state)
+static void test_builder_roundtrip(void **state)
 {
 	struct vici_builder b;
 
@@ -264,8 +259,7 @@ test_builder_roundtrip(void **state)
 	vici_builder_reset(&b);
 }
 
-static void
-test_builder_errors(void **state)
+static void test_builder_errors(void **state)
 {
 	char longname[257];
 	struct vici_builder b;
@@ -317,8 +311,7 @@ test_builder_errors(void **state)
 	vici_builder_reset(&b);
 }
 
-static void
-test_packet_codec(void **state)
+static void test_packet_codec(void **state)
 {
 	static const uint8_t version[] = {
 		0, 0, 0, 9, 0, 7, 'v', 'e', 'r', 's', 'i', 'o', 'n',
@@ -371,8 +364,7 @@ struct seen {
 	char val[64];
 };
 
-static void
-on_event(void *arg, const char *name, const struct vici_msg *msg)
+static void on_event(void *arg, const char *name, const struct vici_msg *msg)
 {
 	struct seen *s = arg;
 	const char *v;
@@ -387,8 +379,7 @@ on_event(void *arg, const char *name, const struct vici_msg *msg)
 	snprintf(s->val, sizeof(s->val), "%s", v ? v : "");
 }
 
-static size_t
-event_frame(uint8_t *out, const char *name, const char *up)
+static size_t event_frame(uint8_t *out, const char *name, const char *up)
 {
 	struct vici_builder b;
 	uint8_t *f;
@@ -405,8 +396,7 @@ event_frame(uint8_t *out, const char *name, const char *up)
 	return flen;
 }
 
-static void
-test_feed_framing(void **state)
+static void test_feed_framing(void **state)
 {
 	struct vici_conn *c = vici_conn_from_fd(-1);
 	struct seen s = { 0 };
@@ -449,20 +439,7 @@ test_feed_framing(void **state)
 	vici_close(c);
 }
 
-static void
-frame_out(int fd, int type, const char *name, const struct vici_builder *b)
-{
-	uint8_t *f;
-	size_t flen;
-
-	assert_int_equal(vici_packet_encode(type, name, b ? b->buf : NULL,
-					    b ? b->len : 0, &f, &flen), 0);
-	assert_int_equal(write(fd, f, flen), (ssize_t)flen);
-	free(f);
-}
-
-static void
-test_command_socketpair(void **state)
+static void test_command_socketpair(void **state)
 {
 	struct vici_builder b, req;
 	struct vici_conn *c;
@@ -524,11 +501,6 @@ test_command_socketpair(void **state)
 	assert_int_equal(n, (4 + 2 + 11) + (4 + 2 + 5));
 	assert_int_equal(got[4], VICI_EVENT_REGISTER);
 
-	/* nothing comes: time-out */
-	c->timeout_ms = 50;
-	assert_null(vici_command(c, "version", NULL));
-	assert_int_equal(errno, ETIMEDOUT);
-
 	/* an unbalanced request is refused before sending */
 	vici_builder_reset(&req);
 	vici_section_begin(&req, "open");
@@ -537,7 +509,6 @@ test_command_socketpair(void **state)
 
 	/* peer gone */
 	close(sv[1]);
-	c->timeout_ms = 2000;
 	assert_null(vici_command(c, "version", NULL));
 	assert_true(errno == EPIPE || errno == ECONNRESET);
 	assert_int_equal(vici_dispatch(c), -1);
@@ -547,8 +518,544 @@ test_command_socketpair(void **state)
 	vici_close(c);
 }
 
-static void
-test_dump(void **state)
+/* A blocking command that gets no answer times out, and the connection is
+ * lost with it: a late answer could no longer be matched. */
+static void test_command_timeout(void **state)
+{
+	int peer;
+	struct vici_conn *c = conn_pair(&peer);
+
+	c->timeout_ms = 50;
+	assert_null(vici_command(c, "version", NULL));
+	assert_int_equal(errno, ETIMEDOUT);
+	assert_int_equal(vici_events(c), 0);
+	assert_int_equal(vici_next_deadline(c), 0);
+	/* a late response changes nothing: new requests are refused */
+	frame_out_k(peer, VICI_CMD_RESPONSE, NULL, "late");
+	assert_null(vici_command(c, "version", NULL));
+	assert_int_equal(errno, EPIPE);
+	assert_int_equal(vici_dispatch(c), -1);
+	assert_int_equal(errno, ETIMEDOUT);
+	vici_close(c);
+	close(peer);
+}
+
+/* ---- the asynchronous connection ------------------------------------ */
+
+/* What the callbacks saw, in order: "K/ERR " per reply (K the response's
+ * "k", "-" if none), "ev:NAME " per event.  Optional re-entrant actions. */
+struct seq {
+	char s[1024];
+	struct vici_conn *c;
+	const char *close_on;	/* close C in the callback for "K/" or
+				 * for event NAME */
+	const char *queue_on;	/* queue command "z" in "K/"'s callback */
+	int blocked;		/* blocking calls refused in a callback */
+};
+
+static const char *errname(int err)
+{
+	static char buf[16];
+
+	switch (err) {
+	case 0: return "ok";
+	case ENOENT: return "ENOENT";
+	case EPIPE: return "EPIPE";
+	case ETIMEDOUT: return "ETIMEDOUT";
+	case EBADMSG: return "EBADMSG";
+	}
+	snprintf(buf, sizeof(buf), "%d", err);
+	return buf;
+}
+
+static void seq_add(struct seq *q, const char *a, const char *b)
+{
+	size_t len = strlen(q->s);
+
+	snprintf(q->s + len, sizeof(q->s) - len, "%s%s ", a, b);
+}
+
+static void on_reply(void *arg, int err, struct vici_msg *msg)
+{
+	struct seq *q = arg;
+	const char *k = msg ? vici_find_str(&msg->root, "k") : NULL;
+	char tag[64];
+
+	snprintf(tag, sizeof(tag), "%s/", k ? k : "-");
+	seq_add(q, tag, errname(err));
+	if (q->queue_on && strcmp(tag, q->queue_on) == 0)
+		assert_int_equal(vici_command_async(q->c, "z", NULL, on_reply,
+						    q), 0);
+	if (q->close_on && strcmp(tag, q->close_on) == 0)
+		vici_close(q->c);
+	vici_msg_free(msg);
+}
+
+static void on_seq_event(void *arg, const char *name,
+			 const struct vici_msg *msg)
+{
+	struct seq *q = arg;
+
+	seq_add(q, "ev:", name);
+	if (q->close_on && strcmp(name, q->close_on) == 0)
+		vici_close(q->c);
+}
+
+/* A connection over a socketpair recording into Q: *PEER is charon's
+ * end. */
+static struct vici_conn *pair(int *peer, struct seq *q)
+{
+	struct vici_conn *c = conn_pair(peer);
+
+	memset(q, 0, sizeof(*q));
+	q->c = c;
+	vici_set_event_cb(c, on_seq_event, q);
+	return c;
+}
+
+/* Queued commands go out one at a time and are answered in order. */
+static void test_async_order(void **state)
+{
+	struct vici_conn *c;
+	struct seq q;
+	int peer;
+
+	c = pair(&peer, &q);
+	assert_int_equal(vici_command_async(c, "a", NULL, on_reply, &q), 0);
+	assert_int_equal(vici_command_async(c, "b", NULL, on_reply, &q), 0);
+	assert_int_equal(vici_register_async(c, "child-updown", on_reply, &q),
+			 0);
+	assert_string_equal(q.s, "");	/* no callback while queueing */
+	expect_in(peer, VICI_CMD_REQUEST, "a");
+	assert_quiet(peer);		/* one in flight */
+	assert_int_equal(vici_events(c), POLLIN);
+	assert_true(vici_next_deadline(c) > 0);
+
+	frame_out_k(peer, VICI_CMD_RESPONSE, NULL, "A");
+	assert_int_equal(vici_process(c, POLLIN), 0);
+	assert_string_equal(q.s, "A/ok ");
+	expect_in(peer, VICI_CMD_REQUEST, "b");
+	assert_quiet(peer);
+
+	/* b's answer sends the registration, whose confirmation is already
+	 * there: one read answers both */
+	frame_out_k(peer, VICI_CMD_RESPONSE, NULL, "B");
+	frame_out(peer, VICI_EVENT_CONFIRM, NULL, NULL);
+	assert_int_equal(vici_process(c, POLLIN), 0);
+	assert_string_equal(q.s, "A/ok B/ok -/ok ");
+	expect_in(peer, VICI_EVENT_REGISTER, "child-updown");
+	assert_quiet(peer);
+	assert_int_equal(vici_next_deadline(c), 0);	/* nothing in flight */
+
+	/* an answer nobody asked for is counted, not matched */
+	frame_out_k(peer, VICI_CMD_RESPONSE, NULL, "X");
+	assert_int_equal(vici_process(c, POLLIN), 0);
+	assert_int_equal(c->bad_frames, 1);
+	assert_string_equal(q.s, "A/ok B/ok -/ok ");
+	vici_close(c);
+	close(peer);
+}
+
+/* Events before, between and after the answer, in one read (list-sas
+ * streams list-sa events before its response). */
+static void test_async_events_interleaved(void **state)
+{
+	struct vici_conn *c;
+	struct seq q;
+	int peer;
+
+	c = pair(&peer, &q);
+	assert_int_equal(vici_command_async(c, "list-sas", NULL, on_reply,
+					    &q), 0);
+	frame_out_k(peer, VICI_EVENT, "list-sa", "1");
+	frame_out_k(peer, VICI_EVENT, "list-sa", "2");
+	frame_out_k(peer, VICI_CMD_RESPONSE, NULL, "L");
+	frame_out_k(peer, VICI_EVENT, "child-updown", NULL);
+	assert_int_equal(vici_process(c, POLLIN), 3);
+	assert_string_equal(q.s, "ev:list-sa ev:list-sa L/ok "
+				 "ev:child-updown ");
+	assert_int_equal(c->events, 3);
+	expect_in(peer, VICI_CMD_REQUEST, "list-sas");
+	vici_close(c);
+	close(peer);
+}
+
+/* Frames arriving a byte at a time: nothing happens before the last byte
+ * of each, and nothing blocks. */
+static void test_async_partial_read(void **state)
+{
+	struct vici_builder b;
+	uint8_t *f1, *f2, stream[256];
+	size_t l1, l2, i;
+	struct vici_conn *c;
+	struct seq q;
+	int peer;
+
+	vici_builder_init(&b);
+	vici_add_kv_str(&b, "k", "R");
+	assert_int_equal(vici_builder_finish(&b), 0);
+	assert_int_equal(vici_packet_encode(VICI_EVENT, "ike-updown", b.buf,
+					    b.len, &f1, &l1), 0);
+	assert_int_equal(vici_packet_encode(VICI_CMD_RESPONSE, NULL, b.buf,
+					    b.len, &f2, &l2), 0);
+	assert_true(l1 + l2 <= sizeof(stream));
+	memcpy(stream, f1, l1);
+	memcpy(stream + l1, f2, l2);
+
+	c = pair(&peer, &q);
+	assert_int_equal(vici_command_async(c, "v", NULL, on_reply, &q), 0);
+	for (i = 0; i < l1 + l2; i++) {
+		assert_int_equal(write(peer, stream + i, 1), 1);
+		assert_int_equal(vici_process(c, POLLIN), i + 1 == l1);
+		if (i + 1 < l1)
+			assert_string_equal(q.s, "");
+		else if (i + 1 < l1 + l2)
+			assert_string_equal(q.s, "ev:ike-updown ");
+	}
+	assert_string_equal(q.s, "ev:ike-updown R/ok ");
+	/* nothing there: a read that would block returns at once */
+	assert_int_equal(vici_process(c, POLLIN), 0);
+	free(f1);
+	free(f2);
+	vici_builder_reset(&b);
+	vici_close(c);
+	close(peer);
+}
+
+/* A request larger than the socket takes: queueing returns at once, the
+ * rest goes out as the peer reads (POLLOUT), byte for byte. */
+static void test_async_partial_write(void **state)
+{
+	static char big[60000];
+	struct vici_builder b;
+	uint8_t *want, *got;
+	size_t wlen, glen = 0;
+	struct vici_conn *c;
+	struct seq q;
+	int peer, sndbuf = 4096, rounds = 0;
+
+	memset(big, 'x', sizeof(big));
+	vici_builder_init(&b);
+	for (int i = 0; i < 4; i++) {
+		char key[16];
+
+		snprintf(key, sizeof(key), "k%d", i);
+		big[0] = (char)('0' + i);
+		vici_add_kv(&b, key, big, sizeof(big));
+	}
+	assert_int_equal(vici_builder_finish(&b), 0);
+	assert_int_equal(vici_packet_encode(VICI_CMD_REQUEST, "load-cert",
+					    b.buf, b.len, &want, &wlen), 0);
+	got = malloc(wlen + 1);
+	assert_non_null(got);
+
+	c = pair(&peer, &q);
+	assert_int_equal(setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &sndbuf,
+				    sizeof(sndbuf)), 0);
+	assert_int_equal(vici_command_async(c, "load-cert", &b, on_reply, &q),
+			 0);
+	vici_builder_reset(&b);		/* the request was copied */
+	while (vici_events(c) & POLLOUT) {
+		ssize_t n = recv(peer, got + glen, wlen + 1 - glen,
+				 MSG_DONTWAIT);
+
+		assert_true(n > 0);
+		glen += (size_t)n;
+		assert_int_equal(vici_process(c, POLLOUT), 0);
+		assert_true(++rounds < 10000);
+	}
+	for (;;) {
+		ssize_t n = recv(peer, got + glen, wlen + 1 - glen,
+				 MSG_DONTWAIT);
+
+		if (n <= 0)
+			break;
+		glen += (size_t)n;
+	}
+	assert_true(rounds > 1);	/* it did not fit at once */
+	assert_int_equal(glen, wlen);
+	assert_memory_equal(got, want, wlen);
+	assert_string_equal(q.s, "");
+
+	frame_out_k(peer, VICI_CMD_RESPONSE, NULL, "done");
+	assert_int_equal(vici_process(c, POLLIN), 0);
+	assert_string_equal(q.s, "done/ok ");
+	free(want);
+	free(got);
+	vici_close(c);
+	close(peer);
+}
+
+/* No answer: the deadline passes on the caller's clock, every queued
+ * request fails with ETIMEDOUT and the connection is lost.  Nothing waits:
+ * the clock is the value passed in. */
+static void test_async_timeout(void **state)
+{
+	struct vici_conn *c;
+	struct seq q;
+	uint64_t d, d2, before = vici_now();
+	int peer;
+
+	c = pair(&peer, &q);
+	assert_int_equal(vici_next_deadline(c), 0);
+	assert_int_equal(vici_expire(c, UINT64_MAX), 0);	/* nothing */
+	assert_int_equal(vici_command_async(c, "a", NULL, on_reply, &q), 0);
+	assert_int_equal(vici_command_async(c, "b", NULL, on_reply, &q), 0);
+	assert_int_equal(vici_register_async(c, "e", on_reply, &q), 0);
+	d = vici_next_deadline(c);
+	assert_true(d >= before + 10000 * 1000ULL);
+	assert_true(d <= vici_now() + 10000 * 1000ULL);
+	/* the time-out may change while a request is in flight */
+	c->timeout_ms = 20000;
+	d2 = vici_next_deadline(c);
+	assert_int_equal(d2 - d, 10000 * 1000ULL);
+
+	assert_int_equal(vici_expire(c, d2 - 1), 0);
+	assert_string_equal(q.s, "");
+	assert_int_equal(vici_expire(c, d2), -1);
+	assert_int_equal(errno, ETIMEDOUT);
+	assert_string_equal(q.s, "-/ETIMEDOUT -/ETIMEDOUT -/ETIMEDOUT ");
+	assert_int_equal(vici_events(c), 0);
+	assert_int_equal(vici_next_deadline(c), 0);
+	assert_int_equal(vici_command_async(c, "c", NULL, on_reply, &q), -1);
+	assert_int_equal(errno, EPIPE);
+	assert_int_equal(vici_process(c, POLLIN), -1);
+	assert_int_equal(errno, ETIMEDOUT);
+	assert_int_equal(vici_expire(c, UINT64_MAX), -1);
+	assert_string_equal(q.s, "-/ETIMEDOUT -/ETIMEDOUT -/ETIMEDOUT ");
+	vici_close(c);
+	close(peer);
+}
+
+/* charon closes while a command is in flight and two are queued: each
+ * fails with EPIPE, in order. */
+static void test_async_peer_close(void **state)
+{
+	struct vici_conn *c;
+	struct seq q;
+	int peer;
+
+	c = pair(&peer, &q);
+	assert_int_equal(vici_command_async(c, "a", NULL, on_reply, &q), 0);
+	assert_int_equal(vici_command_async(c, "b", NULL, on_reply, &q), 0);
+	assert_int_equal(vici_unregister_async(c, "e", on_reply, &q), 0);
+	expect_in(peer, VICI_CMD_REQUEST, "a");	/* read: no reset */
+	close(peer);
+	assert_int_equal(vici_process(c, POLLIN | POLLHUP), -1);
+	assert_int_equal(errno, EPIPE);
+	assert_string_equal(q.s, "-/EPIPE -/EPIPE -/EPIPE ");
+	assert_int_equal(vici_events(c), 0);
+	vici_close(c);
+}
+
+/* CMD_UNKNOWN and EVENT_UNKNOWN are ENOENT; a response that does not
+ * parse is EBADMSG for its command only. */
+static void test_async_refusals(void **state)
+{
+	static const uint8_t bad[] = { 0, 0, 0, 3, VICI_CMD_RESPONSE, 2, 2 };
+	struct vici_conn *c;
+	struct seq q;
+	int peer;
+
+	c = pair(&peer, &q);
+	assert_int_equal(vici_command_async(c, "nope", NULL, on_reply, &q), 0);
+	assert_int_equal(vici_register_async(c, "bogus", on_reply, &q), 0);
+	assert_int_equal(vici_register_async(c, "ike-updown", on_reply, &q),
+			 0);
+	assert_int_equal(vici_command_async(c, "garbled", NULL, on_reply, &q),
+			 0);
+	assert_int_equal(vici_command_async(c, "version", NULL, on_reply, &q),
+			 0);
+	frame_out(peer, VICI_CMD_UNKNOWN, NULL, NULL);
+	frame_out(peer, VICI_EVENT_UNKNOWN, NULL, NULL);
+	frame_out(peer, VICI_EVENT_CONFIRM, NULL, NULL);
+	assert_int_equal(write(peer, bad, sizeof(bad)), (ssize_t)sizeof(bad));
+	frame_out_k(peer, VICI_CMD_RESPONSE, NULL, "V");
+	assert_int_equal(vici_process(c, POLLIN), 0);
+	assert_string_equal(q.s, "-/ENOENT -/ENOENT -/ok -/EBADMSG V/ok ");
+	assert_int_equal(c->bad_frames, 1);
+	expect_in(peer, VICI_CMD_REQUEST, "nope");
+	expect_in(peer, VICI_EVENT_REGISTER, "bogus");
+	expect_in(peer, VICI_EVENT_REGISTER, "ike-updown");
+	expect_in(peer, VICI_CMD_REQUEST, "garbled");
+	expect_in(peer, VICI_CMD_REQUEST, "version");
+	assert_quiet(peer);
+
+	/* refused before queueing: no callback ever */
+	{
+		struct vici_builder b;
+
+		vici_builder_init(&b);
+		vici_list_begin(&b, "open");
+		assert_int_equal(vici_command_async(c, "x", &b, on_reply, &q),
+				 -1);
+		assert_int_equal(errno, EINVAL);
+		vici_builder_reset(&b);
+	}
+	assert_int_equal(vici_command_async(c, "", NULL, on_reply, &q), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_quiet(peer);
+	vici_close(c);
+	close(peer);
+}
+
+/* A reply callback queues a command (it goes after those queued) and
+ * another closes the connection: no callback after that, no use after
+ * free, and the call that ran them returns 0. */
+static void test_async_reentrant(void **state)
+{
+	struct vici_conn *c;
+	struct seq q;
+	int peer;
+
+	c = pair(&peer, &q);
+	q.queue_on = "A/";
+	q.close_on = "B/";
+	assert_int_equal(vici_command_async(c, "a", NULL, on_reply, &q), 0);
+	assert_int_equal(vici_command_async(c, "b", NULL, on_reply, &q), 0);
+	frame_out_k(peer, VICI_CMD_RESPONSE, NULL, "A");
+	assert_int_equal(vici_process(c, POLLIN), 0);
+	assert_string_equal(q.s, "A/ok ");
+	expect_in(peer, VICI_CMD_REQUEST, "a");
+	expect_in(peer, VICI_CMD_REQUEST, "b");
+	assert_quiet(peer);		/* z waits behind b */
+	/* B closes: z's answer and the event after it are not reported */
+	frame_out_k(peer, VICI_CMD_RESPONSE, NULL, "B");
+	frame_out_k(peer, VICI_CMD_RESPONSE, NULL, "Z");
+	frame_out_k(peer, VICI_EVENT, "ike-updown", NULL);
+	assert_int_equal(vici_process(c, POLLIN), 0);	/* c is gone */
+	assert_string_equal(q.s, "A/ok B/ok ");
+	close(peer);
+
+	/* an event callback closes: the response after it is dropped, and
+	 * the command's callback is not called */
+	c = pair(&peer, &q);
+	q.close_on = "child-rekey";
+	assert_int_equal(vici_command_async(c, "a", NULL, on_reply, &q), 0);
+	frame_out_k(peer, VICI_EVENT, "child-rekey", NULL);
+	frame_out_k(peer, VICI_CMD_RESPONSE, NULL, "A");
+	assert_int_equal(vici_process(c, POLLIN), 0);
+	assert_string_equal(q.s, "ev:child-rekey ");
+	close(peer);
+
+	/* closing while the queue fails: the rest are dropped silently */
+	c = pair(&peer, &q);
+	q.close_on = "-/";
+	assert_int_equal(vici_command_async(c, "a", NULL, on_reply, &q), 0);
+	assert_int_equal(vici_command_async(c, "b", NULL, on_reply, &q), 0);
+	expect_in(peer, VICI_CMD_REQUEST, "a");
+	close(peer);
+	assert_int_equal(vici_process(c, POLLIN), 0);
+	assert_string_equal(q.s, "-/EPIPE ");
+}
+
+/* Blocking inside a callback is refused. */
+static void on_event_blocks(void *arg, const char *name,
+			    const struct vici_msg *msg)
+{
+	struct seq *q = arg;
+	int done = 0;
+
+	assert_null(vici_command(q->c, "version", NULL));
+	assert_int_equal(errno, EDEADLK);
+	assert_int_equal(vici_register(q->c, "x"), -1);
+	assert_int_equal(errno, EDEADLK);
+	assert_int_equal(vici_process(q->c, POLLIN), -1);
+	assert_int_equal(errno, EDEADLK);
+	assert_int_equal(vici_expire(q->c, UINT64_MAX), -1);
+	assert_int_equal(errno, EDEADLK);
+	assert_int_equal(vici_wait(q->c, &done), -1);
+	assert_int_equal(errno, EDEADLK);
+	q->blocked++;
+}
+
+static void test_async_no_blocking_in_callbacks(void **state)
+{
+	struct vici_conn *c;
+	struct seq q;
+	int peer;
+
+	c = pair(&peer, &q);
+	vici_set_event_cb(c, on_event_blocks, &q);
+	frame_out_k(peer, VICI_EVENT, "ike-updown", NULL);
+	assert_int_equal(vici_process(c, POLLIN), 1);
+	assert_int_equal(q.blocked, 1);
+	assert_quiet(peer);		/* nothing was queued */
+	assert_int_equal(vici_next_deadline(c), 0);
+	vici_close(c);
+	close(peer);
+}
+
+/* Without a socket (the fuzzer's set-up) output is discarded and fed
+ * bytes answer the requests. */
+static void test_async_feed(void **state)
+{
+	struct vici_conn *c = vici_conn_from_fd(-1);
+	uint8_t *f;
+	size_t flen;
+	struct seq q = { .c = c };
+
+	assert_non_null(c);
+	vici_set_event_cb(c, on_seq_event, &q);
+	assert_int_equal(vici_command_async(c, "a", NULL, on_reply, &q), 0);
+	assert_int_equal(vici_register_async(c, "e", on_reply, &q), 0);
+	assert_int_equal(vici_events(c), POLLIN);
+	assert_int_equal(vici_packet_encode(VICI_CMD_RESPONSE, NULL, NULL, 0,
+					    &f, &flen), 0);
+	assert_int_equal(vici_feed(c, f, flen), 0);
+	free(f);
+	assert_int_equal(vici_packet_encode(VICI_EVENT_CONFIRM, NULL, NULL, 0,
+					    &f, &flen), 0);
+	assert_int_equal(vici_feed(c, f, flen), 0);
+	assert_string_equal(q.s, "-/ok -/ok ");
+	assert_int_equal(vici_feed(c, f, flen), 0);	/* one too many */
+	assert_int_equal(c->bad_frames, 1);
+	free(f);
+	vici_close(c);
+}
+
+/* A non-blocking connect completes at once, or fails at once (EAGAIN)
+ * when the listener's backlog is full. */
+static void test_connect_async(void **state)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	char dir[] = "/tmp/test_vici.XXXXXX", path[128], uri[160];
+	struct vici_conn *conns[9];
+	int l, a, n;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/charon.vici", dir);
+	snprintf(uri, sizeof(uri), "unix://%s", path);
+	strcpy(sun.sun_path, path);
+	assert_null(vici_connect_async(uri));
+	assert_int_equal(errno, ENOENT);
+	l = socket(AF_UNIX, SOCK_STREAM, 0);
+	assert_true(l >= 0);
+	assert_int_equal(bind(l, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	assert_int_equal(listen(l, 0), 0);
+	for (n = 0; n < 8; n++) {
+		conns[n] = vici_connect_async(n % 2 ? path : uri);
+		if (!conns[n])
+			break;
+		assert_int_equal(vici_events(conns[n]), POLLIN);
+	}
+	assert_true(n >= 1 && n < 8);	/* some fit, then the backlog is full */
+	assert_int_equal(errno, EAGAIN);
+	/* charon accepts one: there is room again */
+	a = accept(l, NULL, NULL);
+	assert_true(a >= 0);
+	conns[n] = vici_connect_async(path);
+	assert_non_null(conns[n]);
+	n++;
+	close(a);
+	while (n--)
+		vici_close(conns[n]);
+	close(l);
+	unlink(path);
+	rmdir(dir);
+}
+
+static void test_dump(void **state)
 {
 	struct vici_msg *m = vici_msg_parse(example, sizeof(example));
 	char *out = NULL;
@@ -574,8 +1081,7 @@ test_dump(void **state)
 	vici_msg_free(m);
 }
 
-int
-main(void)
+int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_example),
@@ -590,6 +1096,18 @@ main(void)
 		cmocka_unit_test(test_packet_codec),
 		cmocka_unit_test(test_feed_framing),
 		cmocka_unit_test(test_command_socketpair),
+		cmocka_unit_test(test_command_timeout),
+		cmocka_unit_test(test_async_order),
+		cmocka_unit_test(test_async_events_interleaved),
+		cmocka_unit_test(test_async_partial_read),
+		cmocka_unit_test(test_async_partial_write),
+		cmocka_unit_test(test_async_timeout),
+		cmocka_unit_test(test_async_peer_close),
+		cmocka_unit_test(test_async_refusals),
+		cmocka_unit_test(test_async_reentrant),
+		cmocka_unit_test(test_async_no_blocking_in_callbacks),
+		cmocka_unit_test(test_async_feed),
+		cmocka_unit_test(test_connect_async),
 		cmocka_unit_test(test_dump),
 	};
 

@@ -40,9 +40,9 @@ int flow_row(struct out_table *t, const struct muisp_nl_flow *f)
 		return -1;
 	out_u64(t, C_ID, f->id);
 	out_str(t, C_PROTO, proto_name(f->proto, num));
-	out_str(t, C_CLIENT, muisp_nl_ip_to_str(&f->client, ip));
+	out_str(t, C_CLIENT, muisp_nl_ip_to_str(&f->client_addr, ip));
 	out_u64(t, C_CPORT, f->client_port);
-	out_str(t, C_PEER, muisp_nl_ip_to_str(&f->peer, ip));
+	out_str(t, C_PEER, muisp_nl_ip_to_str(&f->peer_addr, ip));
 	out_u64(t, C_PPORT, f->peer_port);
 	out_u64(t, C_UPB, f->up_bytes);
 	out_u64(t, C_UPP, f->up_packets);
@@ -85,7 +85,7 @@ static int flow_list(struct ctl *c, int argc, char **argv)
 	argv++;
 	while ((r = ctl_kv(&argc, &argv, NULL, &key, &val)) == 0) {
 		if (!strcmp(key, "addr")) {
-			if (parse_ip(val, &filter.client, &why) < 0)
+			if (parse_ip(val, &filter.client_addr, &why) < 0)
 				return cli_badarg("addr", val, why);
 			MUISP_NL_SET(&filter, MUISP_FLOW_A_CLIENT_ADDR);
 		} else if (!strcmp(key, "contract")) {

@@ -6,38 +6,23 @@ forbidden requests to the "muisp" family and checks each error code.
 Usage: dp-nlbad.py bad       -- every malformed request, as root
        dp-nlbad.py unpriv    -- requests that need CAP_NET_ADMIN
 Prints one "ok CASE errno" line per case; exits 1 on any mismatch.
-Attribute and command numbers come from include/uapi/muisp.h (parsed, so
-the test follows the header)."""
+Command, attribute and enum numbers, the attributes each command accepts
+and their checks come from the family's spec (include/uapi/muisp.yaml),
+through muisp_uapi.py, which scripts/nlspec.py generates from it; the
+"spec-" cases are derived from the spec alone."""
 import errno
 import os
-import re
 import socket
 import struct
 import sys
 
-TOP = os.environ.get("MUISP_TOP", os.path.join(os.path.dirname(__file__), "../../.."))
-HDR = open(os.path.join(TOP, "include/uapi/muisp.h")).read()
+sys.dont_write_bytecode = True  # the tree may be read-only (VM)
+import muisp_uapi as uapi  # noqa: E402  (next to this script)
 
 
 def enum(name):
-    """Values of 'enum name { A, B = 1U << 0, ... }' from the uAPI header."""
-    body = re.search(r"enum %s \{(.*?)\};" % name, HDR, re.S).group(1)
-    body = re.sub(r"/\*.*?\*/", "", body, flags=re.S)
-    out, val = {}, -1
-    for line in body.split(","):
-        line = line.strip()
-        if not line:
-            continue
-        m = re.match(r"(\w+)\s*=\s*(.+)", line, re.S)
-        if m:
-            expr = " ".join(re.sub(r"(\d+)U\b", r"\1", m.group(2)).split())
-            expr = re.sub(r"MUISP_\w+", lambda x: str(out[x.group(0)]), expr)
-            val = eval(expr)  # trusted header: integers, << and |
-            out[m.group(1)] = val
-        else:
-            val += 1
-            out[line] = val
-    return out
+    """{C name: value} of a uAPI enum, from the spec."""
+    return uapi.ENUMS[name]
 
 
 CMD = enum("muisp_cmd")
@@ -48,6 +33,8 @@ for e in ("muisp_addr_attr", "muisp_contract_attr", "muisp_config_attr",
 ST = enum("muisp_addr_state")
 CS = enum("muisp_contract_status")
 MET = enum("muisp_metric")
+
+SIZES = {"u8": 1, "u16": 2, "u32": 4, "u64": 8}
 
 NETLINK_GENERIC = 16
 NLM_F_REQUEST, NLM_F_ACK, NLM_F_DUMP = 1, 4, 0x300
@@ -285,6 +272,91 @@ def bad(nl):
            errno.EINVAL)
 
 
+def none_ran(cases, what):
+    """A sweep the spec left empty is a failure, not a pass."""
+    global failed
+    if not cases:
+        failed = 1
+        print("FAIL %s: no cases" % what)
+
+
+def sample(a):
+    """A well-formed payload for attribute a (the value does not matter)."""
+    if a["type"] in SIZES:
+        return b"\0" * SIZES[a["type"]]
+    if a["type"] == "binary":
+        return b"\0" * a["lengths"][0]
+    return b""
+
+
+def broken(a):
+    """(case, payload, errnos) for every way a's checks refuse a value."""
+    t = a["type"]
+    if t in SIZES:
+        n = SIZES[t]
+        top = (1 << (8 * n)) - 1
+        fmt = {1: "B", 2: "H", 4: "I", 8: "Q"}[n]
+        # strict validation: a scalar of the wrong size
+        yield "len", b"\1" * (4 if n == 1 else n // 2), (errno.EINVAL,)
+        if a.get("min", 0) > 0:
+            yield "below-min", struct.pack(fmt, a["min"] - 1), (errno.ERANGE,)
+        if "max" in a and a["max"] < top:
+            yield "above-max", struct.pack(fmt, a["max"] + 1), (errno.ERANGE,)
+        if "mask" in a and a["mask"] != top:
+            bit = next(i for i in range(8 * n) if not a["mask"] >> i & 1)
+            yield "unknown-flag", struct.pack(fmt, 1 << bit), (errno.EINVAL,)
+    elif t == "binary" and "exact-len" in a:
+        for ln in (a["exact-len"] - 1, a["exact-len"] + 1):
+            yield "len-%d" % ln, b"\2" * ln, (errno.ERANGE,)
+    elif t == "binary":
+        # an address: 4 or 16 bytes; longer than max-len is out of range
+        for ln in (0, 3, 5, 15):
+            yield "len-%d" % ln, b"\2" * ln, (errno.EINVAL,)
+        ln = a["max-len"] + 1
+        yield "len-%d" % ln, b"\2" * ln, (errno.ERANGE,)
+
+
+def spec_bad(nl):
+    """Every command the kernel serves gets every attribute of its set
+    alone: the ones outside its policy well-formed (refused), the ones in
+    it broken each way their checks forbid.  The policy refuses all of
+    them before any handler runs, so nothing changes."""
+    cases = 0
+    for name, op in uapi.OPS.items():
+        aset = uapi.ATTR_SETS[op["set"]]
+        flags = NLM_F_REQUEST | NLM_F_ACK | (0 if op["do"] else NLM_F_DUMP)
+        tries = []
+        for an, a in aset["attrs"].items():
+            if an not in op["policy"]:
+                tries.append((an + "-refused", attr(a["value"], sample(a)),
+                              (errno.EINVAL,)))
+                continue
+            for case, data, want in broken(a):
+                tries.append(("%s-%s" % (an, case), attr(a["value"], data),
+                              want))
+        tries.append(("beyond-max", u32(aset["max"] + 1, 0), (errno.EINVAL,)))
+        for case, payload, want in tries:
+            expect("spec-%s-%s" % (name, case),
+                   nl.call(op["cmd"], payload, flags=flags), *want)
+            cases += 1
+    none_ran(cases, "spec")
+
+
+def spec_unpriv(nl):
+    """Every command with a permission flag refuses an unprivileged
+    caller before anything else."""
+    cases = 0
+    for name, op in uapi.OPS.items():
+        if "uns-admin-perm" not in op["flags"] and \
+           "admin-perm" not in op["flags"]:
+            continue
+        flags = NLM_F_REQUEST | NLM_F_ACK | (0 if op["do"] else NLM_F_DUMP)
+        expect("spec-unpriv-" + name, nl.call(op["cmd"], b"", flags=flags),
+               errno.EPERM)
+        cases += 1
+    none_ran(cases, "spec-unpriv")
+
+
 def unpriv(nl):
     C = CMD
     expect("unpriv-addr-set", nl.call(C["MUISP_CMD_ADDR_SET"],
@@ -487,4 +559,5 @@ if __name__ == "__main__":
         bulk(nl, int(sys.argv[2]))
     else:
         {"bad": bad, "unpriv": unpriv}[sys.argv[1]](nl)
+        {"bad": spec_bad, "unpriv": spec_unpriv}[sys.argv[1]](nl)
     sys.exit(failed)

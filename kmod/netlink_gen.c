@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Do not edit: generated from include/uapi/muisp.yaml by scripts/nlspec.py;
+ * change the spec and run `make nlspec`.
+ *
+ * The family's per-op attribute policies, its genl_ops table and its
+ * multicast groups.  kmod/netlink.c defines the handlers and the
+ * struct genl_family that uses these.
+ */
+#include <net/netlink.h>
+#include <net/genetlink.h>
+
+#include "netlink_gen.h"
+
+/* display-hint ipv4-or-v6: an IPv4 or an IPv6 address, nothing else */
+static int muisp_nl_validate_ip(const struct nlattr *attr,
+				struct netlink_ext_ack *extack)
+{
+	if (nla_len(attr) != 4 && nla_len(attr) != 16) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "address must be 4 (IPv4) or 16 (IPv6) bytes");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static struct netlink_range_validation config_idle_timeout_s_range = {
+	.min = 1,
+	.max = MUISP_MAX_IDLE_TIMEOUT_S,
+};
+
+static struct netlink_range_validation config_fin_timeout_s_range = {
+	.min = 1,
+	.max = MUISP_MAX_IDLE_TIMEOUT_S,
+};
+
+static struct netlink_range_validation config_max_flows_range = {
+	.min = 1,
+	.max = MUISP_MAX_MAX_FLOWS,
+};
+
+/* MUISP_CMD_ADDR_SET */
+static const struct nla_policy
+muisp_addr_set_nl_policy[MUISP_ADDR_A_MAX + 1] = {
+	[MUISP_ADDR_A_ADDR] =
+		NLA_POLICY_VALIDATE_FN(NLA_BINARY, muisp_nl_validate_ip, 16),
+	[MUISP_ADDR_A_STATE] =
+		NLA_POLICY_RANGE(NLA_U8, 1, MUISP_ADDR_STATE_MAX),
+	[MUISP_ADDR_A_CONTRACT_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[MUISP_ADDR_A_MAC] = NLA_POLICY_EXACT_LEN(6),
+	[MUISP_ADDR_A_XFRM_REQID] = { .type = NLA_U32, },
+	[MUISP_ADDR_A_XFRM_IF_ID] = { .type = NLA_U32, },
+	[MUISP_ADDR_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, __MUISP_ADDR_F_ALL),
+	[MUISP_ADDR_A_XFRM_SPI] = { .type = NLA_U32, },
+	[MUISP_ADDR_A_XFRM_SPI_PREV] = { .type = NLA_U32, },
+	[MUISP_ADDR_A_XFRM_PROTO] = NLA_POLICY_RANGE(NLA_U8, 50, 51),
+};
+
+/* MUISP_CMD_ADDR_GET */
+static const struct nla_policy
+muisp_addr_get_nl_policy[MUISP_ADDR_A_MAX + 1] = {
+	[MUISP_ADDR_A_ADDR] =
+		NLA_POLICY_VALIDATE_FN(NLA_BINARY, muisp_nl_validate_ip, 16),
+};
+
+/* MUISP_CMD_ADDR_DEL */
+static const struct nla_policy
+muisp_addr_del_nl_policy[MUISP_ADDR_A_MAX + 1] = {
+	[MUISP_ADDR_A_ADDR] =
+		NLA_POLICY_VALIDATE_FN(NLA_BINARY, muisp_nl_validate_ip, 16),
+};
+
+/* MUISP_CMD_CONTRACT_SET */
+static const struct nla_policy
+muisp_contract_set_nl_policy[MUISP_CONTRACT_A_MAX + 1] = {
+	[MUISP_CONTRACT_A_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[MUISP_CONTRACT_A_STATUS] =
+		NLA_POLICY_RANGE(NLA_U8, 1, MUISP_CONTRACT_STATUS_MAX),
+	[MUISP_CONTRACT_A_METRIC] =
+		NLA_POLICY_RANGE(NLA_U8, 1, MUISP_METRIC_MAX),
+	[MUISP_CONTRACT_A_SOFT_LIMIT] = { .type = NLA_U64, },
+	[MUISP_CONTRACT_A_HARD_LIMIT] = { .type = NLA_U64, },
+	[MUISP_CONTRACT_A_EXPIRES_S] = { .type = NLA_U64, },
+	[MUISP_CONTRACT_A_UP_BYTES] = { .type = NLA_U64, },
+	[MUISP_CONTRACT_A_UP_PACKETS] = { .type = NLA_U64, },
+	[MUISP_CONTRACT_A_DOWN_BYTES] = { .type = NLA_U64, },
+	[MUISP_CONTRACT_A_DOWN_PACKETS] = { .type = NLA_U64, },
+	[MUISP_CONTRACT_A_ELAPSED_MS] = { .type = NLA_U64, },
+	[MUISP_CONTRACT_A_USAGE_MS] = { .type = NLA_U64, },
+	[MUISP_CONTRACT_A_FLAGS] =
+		NLA_POLICY_MASK(NLA_U32, __MUISP_CONTRACT_F_ALL),
+};
+
+/* MUISP_CMD_CONTRACT_GET */
+static const struct nla_policy
+muisp_contract_get_nl_policy[MUISP_CONTRACT_A_MAX + 1] = {
+	[MUISP_CONTRACT_A_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+};
+
+/* MUISP_CMD_CONTRACT_DEL */
+static const struct nla_policy
+muisp_contract_del_nl_policy[MUISP_CONTRACT_A_MAX + 1] = {
+	[MUISP_CONTRACT_A_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+};
+
+/* MUISP_CMD_FLOW_GET */
+static const struct nla_policy
+muisp_flow_get_nl_policy[MUISP_FLOW_A_MAX + 1] = {
+	[MUISP_FLOW_A_CLIENT_ADDR] =
+		NLA_POLICY_VALIDATE_FN(NLA_BINARY, muisp_nl_validate_ip, 16),
+	[MUISP_FLOW_A_CONTRACT_ID] = { .type = NLA_U32, },
+};
+
+/* MUISP_CMD_FLOW_DEL */
+static const struct nla_policy
+muisp_flow_del_nl_policy[MUISP_FLOW_A_MAX + 1] = {
+	[MUISP_FLOW_A_CONTRACT_ID] = { .type = NLA_U32, },
+};
+
+/* MUISP_CMD_GARDEN_ADD */
+static const struct nla_policy
+muisp_garden_add_nl_policy[MUISP_GARDEN_A_MAX + 1] = {
+	[MUISP_GARDEN_A_PREFIX] =
+		NLA_POLICY_VALIDATE_FN(NLA_BINARY, muisp_nl_validate_ip, 16),
+	[MUISP_GARDEN_A_PREFIX_LEN] = NLA_POLICY_MAX(NLA_U8, 128),
+	[MUISP_GARDEN_A_PROTO] = { .type = NLA_U8, },
+	[MUISP_GARDEN_A_PORT_MIN] = { .type = NLA_U16, },
+	[MUISP_GARDEN_A_PORT_MAX] = { .type = NLA_U16, },
+	[MUISP_GARDEN_A_EXPIRES_S] = { .type = NLA_U64, },
+};
+
+/* MUISP_CMD_GARDEN_DEL */
+static const struct nla_policy
+muisp_garden_del_nl_policy[MUISP_GARDEN_A_MAX + 1] = {
+	[MUISP_GARDEN_A_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+};
+
+/* MUISP_CMD_BLOCK_ADD */
+static const struct nla_policy
+muisp_block_add_nl_policy[MUISP_BLOCK_A_MAX + 1] = {
+	[MUISP_BLOCK_A_PREFIX] =
+		NLA_POLICY_VALIDATE_FN(NLA_BINARY, muisp_nl_validate_ip, 16),
+	[MUISP_BLOCK_A_PREFIX_LEN] = NLA_POLICY_MAX(NLA_U8, 128),
+	[MUISP_BLOCK_A_MAC] = NLA_POLICY_EXACT_LEN(6),
+	[MUISP_BLOCK_A_EXPIRES_S] = { .type = NLA_U64, },
+};
+
+/* MUISP_CMD_BLOCK_DEL */
+static const struct nla_policy
+muisp_block_del_nl_policy[MUISP_BLOCK_A_MAX + 1] = {
+	[MUISP_BLOCK_A_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+};
+
+/* MUISP_CMD_CONFIG_SET */
+static const struct nla_policy
+muisp_config_set_nl_policy[MUISP_CONFIG_A_MAX + 1] = {
+	[MUISP_CONFIG_A_LAN_IFINDEX] = { .type = NLA_U32, },
+	[MUISP_CONFIG_A_IDLE_TIMEOUT_S] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &config_idle_timeout_s_range),
+	[MUISP_CONFIG_A_FIN_TIMEOUT_S] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &config_fin_timeout_s_range),
+	[MUISP_CONFIG_A_MAX_FLOWS] =
+		NLA_POLICY_FULL_RANGE(NLA_U32, &config_max_flows_range),
+	[MUISP_CONFIG_A_CONTROL_PORT] = { .type = NLA_U16, },
+	[MUISP_CONFIG_A_USAGE_GAP_S] =
+		NLA_POLICY_RANGE(NLA_U32, 1, MUISP_MAX_USAGE_GAP_S),
+	[MUISP_CONFIG_A_REQUIRE_TUNNEL] = NLA_POLICY_MAX(NLA_U8, 1),
+};
+
+const struct genl_ops muisp_nl_ops[17] = {
+	{
+		.cmd		= MUISP_CMD_ADDR_SET,
+		.doit		= muisp_nl_addr_set_doit,
+		.policy		= muisp_addr_set_nl_policy,
+		.maxattr	= MUISP_ADDR_A_MAX,
+		.flags		= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd		= MUISP_CMD_ADDR_GET,
+		.doit		= muisp_nl_addr_get_doit,
+		.dumpit		= muisp_nl_addr_get_dumpit,
+		.policy		= muisp_addr_get_nl_policy,
+		.maxattr	= MUISP_ADDR_A_MAX,
+		.flags		= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd		= MUISP_CMD_ADDR_DEL,
+		.doit		= muisp_nl_addr_del_doit,
+		.policy		= muisp_addr_del_nl_policy,
+		.maxattr	= MUISP_ADDR_A_MAX,
+		.flags		= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd		= MUISP_CMD_CONTRACT_SET,
+		.doit		= muisp_nl_contract_set_doit,
+		.policy		= muisp_contract_set_nl_policy,
+		.maxattr	= MUISP_CONTRACT_A_MAX,
+		.flags		= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd		= MUISP_CMD_CONTRACT_GET,
+		.doit		= muisp_nl_contract_get_doit,
+		.dumpit		= muisp_nl_contract_get_dumpit,
+		.policy		= muisp_contract_get_nl_policy,
+		.maxattr	= MUISP_CONTRACT_A_MAX,
+		.flags		= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd		= MUISP_CMD_CONTRACT_DEL,
+		.doit		= muisp_nl_contract_del_doit,
+		.policy		= muisp_contract_del_nl_policy,
+		.maxattr	= MUISP_CONTRACT_A_MAX,
+		.flags		= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd		= MUISP_CMD_FLOW_GET,
+		.doit		= muisp_nl_flow_get_doit,
+		.start		= muisp_nl_flow_get_start,
+		.dumpit		= muisp_nl_flow_get_dumpit,
+		.policy		= muisp_flow_get_nl_policy,
+		.maxattr	= MUISP_FLOW_A_MAX,
+		.flags		= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd		= MUISP_CMD_FLOW_DEL,
+		.doit		= muisp_nl_flow_del_doit,
+		.policy		= muisp_flow_del_nl_policy,
+		.maxattr	= MUISP_FLOW_A_MAX,
+		.flags		= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd		= MUISP_CMD_GARDEN_ADD,
+		.doit		= muisp_nl_garden_add_doit,
+		.policy		= muisp_garden_add_nl_policy,
+		.maxattr	= MUISP_GARDEN_A_MAX,
+		.flags		= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd		= MUISP_CMD_GARDEN_DEL,
+		.doit		= muisp_nl_garden_del_doit,
+		.policy		= muisp_garden_del_nl_policy,
+		.maxattr	= MUISP_GARDEN_A_MAX,
+		.flags		= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd		= MUISP_CMD_GARDEN_GET,
+		.dumpit		= muisp_nl_garden_get_dumpit,
+		.flags		= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd		= MUISP_CMD_BLOCK_ADD,
+		.doit		= muisp_nl_block_add_doit,
+		.policy		= muisp_block_add_nl_policy,
+		.maxattr	= MUISP_BLOCK_A_MAX,
+		.flags		= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd		= MUISP_CMD_BLOCK_DEL,
+		.doit		= muisp_nl_block_del_doit,
+		.policy		= muisp_block_del_nl_policy,
+		.maxattr	= MUISP_BLOCK_A_MAX,
+		.flags		= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd		= MUISP_CMD_BLOCK_GET,
+		.dumpit		= muisp_nl_block_get_dumpit,
+		.flags		= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd		= MUISP_CMD_CONFIG_GET,
+		.doit		= muisp_nl_config_get_doit,
+		.flags		= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd		= MUISP_CMD_CONFIG_SET,
+		.doit		= muisp_nl_config_set_doit,
+		.policy		= muisp_config_set_nl_policy,
+		.maxattr	= MUISP_CONFIG_A_MAX,
+		.flags		= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd		= MUISP_CMD_STATS_GET,
+		.doit		= muisp_nl_stats_get_doit,
+		.flags		= GENL_UNS_ADMIN_PERM,
+	},
+};
+
+const struct genl_multicast_group muisp_nl_mcgrps[2] = {
+	[MUISP_NLGRP_EVENTS] = { .name = MUISP_GENL_MCGRP_EVENTS, },
+	[MUISP_NLGRP_FLOWS] = { .name = MUISP_GENL_MCGRP_FLOWS, },
+};

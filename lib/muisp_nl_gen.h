@@ -1,0 +1,279 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Do not edit: generated from include/uapi/muisp.yaml by scripts/nlspec.py;
+ * change the spec and run `make nlspec`.
+ *
+ * The attribute tables of lib/muisp_nl_codec.c, its only includer (which
+ * defines struct field, the K_* kinds, FIELD(), COUNTERS() and
+ * SIZE_IS()): one table per attribute set, indexed by attribute type,
+ * giving each attribute's kind and its member of struct muisp_nl_<set>
+ * (lib/muisp_nl.h).  unspec and pad stay K_NONE: skipped.
+ */
+
+/* addr: struct muisp_nl_addr */
+static const struct field addr_f[MUISP_ADDR_A_MAX + 1] = {
+	[MUISP_ADDR_A_ID] = FIELD(K_U32, struct muisp_nl_addr, id),
+	[MUISP_ADDR_A_ADDR] = FIELD(K_IP, struct muisp_nl_addr, addr),
+	[MUISP_ADDR_A_STATE] = FIELD(K_U8, struct muisp_nl_addr, state),
+	[MUISP_ADDR_A_CONTRACT_ID] =
+		FIELD(K_U32, struct muisp_nl_addr, contract_id),
+	[MUISP_ADDR_A_CONTRACT_STATUS] =
+		FIELD(K_U8, struct muisp_nl_addr, contract_status),
+	[MUISP_ADDR_A_MAC] = FIELD(K_MAC, struct muisp_nl_addr, mac),
+	[MUISP_ADDR_A_XFRM_REQID] =
+		FIELD(K_U32, struct muisp_nl_addr, xfrm_reqid),
+	[MUISP_ADDR_A_XFRM_IF_ID] =
+		FIELD(K_U32, struct muisp_nl_addr, xfrm_if_id),
+	[MUISP_ADDR_A_FLAGS] = FIELD(K_U32, struct muisp_nl_addr, flags),
+	[MUISP_ADDR_A_XFRM_SPI] = FIELD(K_U32, struct muisp_nl_addr, xfrm_spi),
+	[MUISP_ADDR_A_XFRM_SPI_PREV] =
+		FIELD(K_U32, struct muisp_nl_addr, xfrm_spi_prev),
+	[MUISP_ADDR_A_XFRM_PROTO] =
+		FIELD(K_U8, struct muisp_nl_addr, xfrm_proto),
+};
+SIZE_IS(struct muisp_nl_addr, id, 4);
+SIZE_IS(struct muisp_nl_addr, addr, sizeof(struct muisp_nl_ip));
+SIZE_IS(struct muisp_nl_addr, state, 1);
+SIZE_IS(struct muisp_nl_addr, contract_id, 4);
+SIZE_IS(struct muisp_nl_addr, contract_status, 1);
+SIZE_IS(struct muisp_nl_addr, mac, 6);
+SIZE_IS(struct muisp_nl_addr, xfrm_reqid, 4);
+SIZE_IS(struct muisp_nl_addr, xfrm_if_id, 4);
+SIZE_IS(struct muisp_nl_addr, flags, 4);
+SIZE_IS(struct muisp_nl_addr, xfrm_spi, 4);
+SIZE_IS(struct muisp_nl_addr, xfrm_spi_prev, 4);
+SIZE_IS(struct muisp_nl_addr, xfrm_proto, 1);
+
+/* contract: struct muisp_nl_contract */
+static const struct field contract_f[MUISP_CONTRACT_A_MAX + 1] = {
+	[MUISP_CONTRACT_A_ID] = FIELD(K_U32, struct muisp_nl_contract, id),
+	[MUISP_CONTRACT_A_STATUS] =
+		FIELD(K_U8, struct muisp_nl_contract, status),
+	[MUISP_CONTRACT_A_METRIC] =
+		FIELD(K_U8, struct muisp_nl_contract, metric),
+	[MUISP_CONTRACT_A_SOFT_LIMIT] =
+		FIELD(K_U64, struct muisp_nl_contract, soft_limit),
+	[MUISP_CONTRACT_A_HARD_LIMIT] =
+		FIELD(K_U64, struct muisp_nl_contract, hard_limit),
+	[MUISP_CONTRACT_A_EXPIRES_S] =
+		FIELD(K_U64, struct muisp_nl_contract, expires_s),
+	[MUISP_CONTRACT_A_USED] = FIELD(K_U64, struct muisp_nl_contract, used),
+	[MUISP_CONTRACT_A_UP_BYTES] =
+		FIELD(K_U64, struct muisp_nl_contract, up_bytes),
+	[MUISP_CONTRACT_A_UP_PACKETS] =
+		FIELD(K_U64, struct muisp_nl_contract, up_packets),
+	[MUISP_CONTRACT_A_DOWN_BYTES] =
+		FIELD(K_U64, struct muisp_nl_contract, down_bytes),
+	[MUISP_CONTRACT_A_DOWN_PACKETS] =
+		FIELD(K_U64, struct muisp_nl_contract, down_packets),
+	[MUISP_CONTRACT_A_ELAPSED_MS] =
+		FIELD(K_U64, struct muisp_nl_contract, elapsed_ms),
+	[MUISP_CONTRACT_A_USAGE_MS] =
+		FIELD(K_U64, struct muisp_nl_contract, usage_ms),
+	[MUISP_CONTRACT_A_NADDRS] =
+		FIELD(K_U32, struct muisp_nl_contract, naddrs),
+	[MUISP_CONTRACT_A_FLAGS] =
+		FIELD(K_U32, struct muisp_nl_contract, flags),
+};
+SIZE_IS(struct muisp_nl_contract, id, 4);
+SIZE_IS(struct muisp_nl_contract, status, 1);
+SIZE_IS(struct muisp_nl_contract, metric, 1);
+SIZE_IS(struct muisp_nl_contract, soft_limit, 8);
+SIZE_IS(struct muisp_nl_contract, hard_limit, 8);
+SIZE_IS(struct muisp_nl_contract, expires_s, 8);
+SIZE_IS(struct muisp_nl_contract, used, 8);
+SIZE_IS(struct muisp_nl_contract, up_bytes, 8);
+SIZE_IS(struct muisp_nl_contract, up_packets, 8);
+SIZE_IS(struct muisp_nl_contract, down_bytes, 8);
+SIZE_IS(struct muisp_nl_contract, down_packets, 8);
+SIZE_IS(struct muisp_nl_contract, elapsed_ms, 8);
+SIZE_IS(struct muisp_nl_contract, usage_ms, 8);
+SIZE_IS(struct muisp_nl_contract, naddrs, 4);
+SIZE_IS(struct muisp_nl_contract, flags, 4);
+
+/* flow: struct muisp_nl_flow */
+static const struct field flow_f[MUISP_FLOW_A_MAX + 1] = {
+	[MUISP_FLOW_A_ID] = FIELD(K_U64, struct muisp_nl_flow, id),
+	[MUISP_FLOW_A_CLIENT_ADDR] =
+		FIELD(K_IP, struct muisp_nl_flow, client_addr),
+	[MUISP_FLOW_A_PEER_ADDR] = FIELD(K_IP, struct muisp_nl_flow, peer_addr),
+	[MUISP_FLOW_A_PROTO] = FIELD(K_U8, struct muisp_nl_flow, proto),
+	[MUISP_FLOW_A_CLIENT_PORT] =
+		FIELD(K_U16, struct muisp_nl_flow, client_port),
+	[MUISP_FLOW_A_PEER_PORT] =
+		FIELD(K_U16, struct muisp_nl_flow, peer_port),
+	[MUISP_FLOW_A_UP_BYTES] = FIELD(K_U64, struct muisp_nl_flow, up_bytes),
+	[MUISP_FLOW_A_UP_PACKETS] =
+		FIELD(K_U64, struct muisp_nl_flow, up_packets),
+	[MUISP_FLOW_A_DOWN_BYTES] =
+		FIELD(K_U64, struct muisp_nl_flow, down_bytes),
+	[MUISP_FLOW_A_DOWN_PACKETS] =
+		FIELD(K_U64, struct muisp_nl_flow, down_packets),
+	[MUISP_FLOW_A_FIRST_MS] = FIELD(K_U64, struct muisp_nl_flow, first_ms),
+	[MUISP_FLOW_A_LAST_MS] = FIELD(K_U64, struct muisp_nl_flow, last_ms),
+	[MUISP_FLOW_A_TCP_FLAGS] = FIELD(K_U8, struct muisp_nl_flow, tcp_flags),
+	[MUISP_FLOW_A_CONTRACT_ID] =
+		FIELD(K_U32, struct muisp_nl_flow, contract_id),
+	[MUISP_FLOW_A_END_REASON] =
+		FIELD(K_U8, struct muisp_nl_flow, end_reason),
+};
+SIZE_IS(struct muisp_nl_flow, id, 8);
+SIZE_IS(struct muisp_nl_flow, client_addr, sizeof(struct muisp_nl_ip));
+SIZE_IS(struct muisp_nl_flow, peer_addr, sizeof(struct muisp_nl_ip));
+SIZE_IS(struct muisp_nl_flow, proto, 1);
+SIZE_IS(struct muisp_nl_flow, client_port, 2);
+SIZE_IS(struct muisp_nl_flow, peer_port, 2);
+SIZE_IS(struct muisp_nl_flow, up_bytes, 8);
+SIZE_IS(struct muisp_nl_flow, up_packets, 8);
+SIZE_IS(struct muisp_nl_flow, down_bytes, 8);
+SIZE_IS(struct muisp_nl_flow, down_packets, 8);
+SIZE_IS(struct muisp_nl_flow, first_ms, 8);
+SIZE_IS(struct muisp_nl_flow, last_ms, 8);
+SIZE_IS(struct muisp_nl_flow, tcp_flags, 1);
+SIZE_IS(struct muisp_nl_flow, contract_id, 4);
+SIZE_IS(struct muisp_nl_flow, end_reason, 1);
+
+/* garden: struct muisp_nl_garden */
+static const struct field garden_f[MUISP_GARDEN_A_MAX + 1] = {
+	[MUISP_GARDEN_A_ID] = FIELD(K_U32, struct muisp_nl_garden, id),
+	[MUISP_GARDEN_A_PREFIX] = FIELD(K_IP, struct muisp_nl_garden, prefix),
+	[MUISP_GARDEN_A_PREFIX_LEN] =
+		FIELD(K_U8, struct muisp_nl_garden, prefix_len),
+	[MUISP_GARDEN_A_PROTO] = FIELD(K_U8, struct muisp_nl_garden, proto),
+	[MUISP_GARDEN_A_PORT_MIN] =
+		FIELD(K_U16, struct muisp_nl_garden, port_min),
+	[MUISP_GARDEN_A_PORT_MAX] =
+		FIELD(K_U16, struct muisp_nl_garden, port_max),
+	[MUISP_GARDEN_A_EXPIRES_S] =
+		FIELD(K_U64, struct muisp_nl_garden, expires_s),
+	[MUISP_GARDEN_A_HITS] = FIELD(K_U64, struct muisp_nl_garden, hits),
+};
+SIZE_IS(struct muisp_nl_garden, id, 4);
+SIZE_IS(struct muisp_nl_garden, prefix, sizeof(struct muisp_nl_ip));
+SIZE_IS(struct muisp_nl_garden, prefix_len, 1);
+SIZE_IS(struct muisp_nl_garden, proto, 1);
+SIZE_IS(struct muisp_nl_garden, port_min, 2);
+SIZE_IS(struct muisp_nl_garden, port_max, 2);
+SIZE_IS(struct muisp_nl_garden, expires_s, 8);
+SIZE_IS(struct muisp_nl_garden, hits, 8);
+
+/* block: struct muisp_nl_block */
+static const struct field block_f[MUISP_BLOCK_A_MAX + 1] = {
+	[MUISP_BLOCK_A_ID] = FIELD(K_U32, struct muisp_nl_block, id),
+	[MUISP_BLOCK_A_PREFIX] = FIELD(K_IP, struct muisp_nl_block, prefix),
+	[MUISP_BLOCK_A_PREFIX_LEN] =
+		FIELD(K_U8, struct muisp_nl_block, prefix_len),
+	[MUISP_BLOCK_A_MAC] = FIELD(K_MAC, struct muisp_nl_block, mac),
+	[MUISP_BLOCK_A_EXPIRES_S] =
+		FIELD(K_U64, struct muisp_nl_block, expires_s),
+	[MUISP_BLOCK_A_HITS] = FIELD(K_U64, struct muisp_nl_block, hits),
+};
+SIZE_IS(struct muisp_nl_block, id, 4);
+SIZE_IS(struct muisp_nl_block, prefix, sizeof(struct muisp_nl_ip));
+SIZE_IS(struct muisp_nl_block, prefix_len, 1);
+SIZE_IS(struct muisp_nl_block, mac, 6);
+SIZE_IS(struct muisp_nl_block, expires_s, 8);
+SIZE_IS(struct muisp_nl_block, hits, 8);
+
+/* config: struct muisp_nl_config */
+static const struct field config_f[MUISP_CONFIG_A_MAX + 1] = {
+	[MUISP_CONFIG_A_LAN_IFINDEX] =
+		FIELD(K_U32, struct muisp_nl_config, lan_ifindex),
+	[MUISP_CONFIG_A_IDLE_TIMEOUT_S] =
+		FIELD(K_U32, struct muisp_nl_config, idle_timeout_s),
+	[MUISP_CONFIG_A_FIN_TIMEOUT_S] =
+		FIELD(K_U32, struct muisp_nl_config, fin_timeout_s),
+	[MUISP_CONFIG_A_MAX_FLOWS] =
+		FIELD(K_U32, struct muisp_nl_config, max_flows),
+	[MUISP_CONFIG_A_CONTROL_PORT] =
+		FIELD(K_U16, struct muisp_nl_config, control_port),
+	[MUISP_CONFIG_A_USAGE_GAP_S] =
+		FIELD(K_U32, struct muisp_nl_config, usage_gap_s),
+	[MUISP_CONFIG_A_REQUIRE_TUNNEL] =
+		FIELD(K_U8, struct muisp_nl_config, require_tunnel),
+};
+SIZE_IS(struct muisp_nl_config, lan_ifindex, 4);
+SIZE_IS(struct muisp_nl_config, idle_timeout_s, 4);
+SIZE_IS(struct muisp_nl_config, fin_timeout_s, 4);
+SIZE_IS(struct muisp_nl_config, max_flows, 4);
+SIZE_IS(struct muisp_nl_config, control_port, 2);
+SIZE_IS(struct muisp_nl_config, usage_gap_s, 4);
+SIZE_IS(struct muisp_nl_config, require_tunnel, 1);
+
+/* stats: struct muisp_nl_stats */
+static const struct field stats_f[MUISP_STATS_A_MAX + 1] = {
+	[MUISP_STATS_A_DROPS] =
+		COUNTERS(struct muisp_nl_stats, drops, drops_present),
+	[MUISP_STATS_A_UP_PACKETS] =
+		FIELD(K_U64, struct muisp_nl_stats, up_packets),
+	[MUISP_STATS_A_UP_BYTES] =
+		FIELD(K_U64, struct muisp_nl_stats, up_bytes),
+	[MUISP_STATS_A_DOWN_PACKETS] =
+		FIELD(K_U64, struct muisp_nl_stats, down_packets),
+	[MUISP_STATS_A_DOWN_BYTES] =
+		FIELD(K_U64, struct muisp_nl_stats, down_bytes),
+	[MUISP_STATS_A_LOCAL_PACKETS] =
+		FIELD(K_U64, struct muisp_nl_stats, local_packets),
+	[MUISP_STATS_A_GARDEN_PACKETS] =
+		FIELD(K_U64, struct muisp_nl_stats, garden_packets),
+	[MUISP_STATS_A_FLOWS] = FIELD(K_U32, struct muisp_nl_stats, flows),
+	[MUISP_STATS_A_MAX_FLOWS] =
+		FIELD(K_U32, struct muisp_nl_stats, max_flows),
+	[MUISP_STATS_A_EVICTIONS] =
+		FIELD(K_U64, struct muisp_nl_stats, evictions),
+	[MUISP_STATS_A_FLOW_RECORDS] =
+		FIELD(K_U64, struct muisp_nl_stats, flow_records),
+	[MUISP_STATS_A_RECORDS_LOST] =
+		FIELD(K_U64, struct muisp_nl_stats, records_lost),
+	[MUISP_STATS_A_EVENTS] = FIELD(K_U64, struct muisp_nl_stats, events),
+	[MUISP_STATS_A_EVENTS_LOST] =
+		FIELD(K_U64, struct muisp_nl_stats, events_lost),
+	[MUISP_STATS_A_ADDRS] = FIELD(K_U32, struct muisp_nl_stats, addrs),
+	[MUISP_STATS_A_CONTRACTS] =
+		FIELD(K_U32, struct muisp_nl_stats, contracts),
+	[MUISP_STATS_A_FLOWS_UNMETERED] =
+		FIELD(K_U64, struct muisp_nl_stats, flows_unmetered),
+};
+SIZE_IS(struct muisp_nl_stats, drops[0], 8);
+SIZE_IS(struct muisp_nl_stats, drops_present, 8);
+SIZE_IS(struct muisp_nl_stats, up_packets, 8);
+SIZE_IS(struct muisp_nl_stats, up_bytes, 8);
+SIZE_IS(struct muisp_nl_stats, down_packets, 8);
+SIZE_IS(struct muisp_nl_stats, down_bytes, 8);
+SIZE_IS(struct muisp_nl_stats, local_packets, 8);
+SIZE_IS(struct muisp_nl_stats, garden_packets, 8);
+SIZE_IS(struct muisp_nl_stats, flows, 4);
+SIZE_IS(struct muisp_nl_stats, max_flows, 4);
+SIZE_IS(struct muisp_nl_stats, evictions, 8);
+SIZE_IS(struct muisp_nl_stats, flow_records, 8);
+SIZE_IS(struct muisp_nl_stats, records_lost, 8);
+SIZE_IS(struct muisp_nl_stats, events, 8);
+SIZE_IS(struct muisp_nl_stats, events_lost, 8);
+SIZE_IS(struct muisp_nl_stats, addrs, 4);
+SIZE_IS(struct muisp_nl_stats, contracts, 4);
+SIZE_IS(struct muisp_nl_stats, flows_unmetered, 8);
+
+/* event: struct muisp_nl_event */
+static const struct field event_f[MUISP_EVENT_A_MAX + 1] = {
+	[MUISP_EVENT_A_TYPE] = FIELD(K_U8, struct muisp_nl_event, type),
+	[MUISP_EVENT_A_TIME_MS] = FIELD(K_U64, struct muisp_nl_event, time_ms),
+	[MUISP_EVENT_A_CONTRACT_ID] =
+		FIELD(K_U32, struct muisp_nl_event, contract_id),
+	[MUISP_EVENT_A_STATUS] = FIELD(K_U8, struct muisp_nl_event, status),
+	[MUISP_EVENT_A_USED] = FIELD(K_U64, struct muisp_nl_event, used),
+	[MUISP_EVENT_A_LIMIT] = FIELD(K_U64, struct muisp_nl_event, limit),
+	[MUISP_EVENT_A_ADDR] = FIELD(K_IP, struct muisp_nl_event, addr),
+	[MUISP_EVENT_A_OLD_STATE] =
+		FIELD(K_U8, struct muisp_nl_event, old_state),
+	[MUISP_EVENT_A_NEW_STATE] =
+		FIELD(K_U8, struct muisp_nl_event, new_state),
+};
+SIZE_IS(struct muisp_nl_event, type, 1);
+SIZE_IS(struct muisp_nl_event, time_ms, 8);
+SIZE_IS(struct muisp_nl_event, contract_id, 4);
+SIZE_IS(struct muisp_nl_event, status, 1);
+SIZE_IS(struct muisp_nl_event, used, 8);
+SIZE_IS(struct muisp_nl_event, limit, 8);
+SIZE_IS(struct muisp_nl_event, addr, sizeof(struct muisp_nl_ip));
+SIZE_IS(struct muisp_nl_event, old_state, 1);
+SIZE_IS(struct muisp_nl_event, new_state, 1);
