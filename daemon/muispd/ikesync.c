@@ -10,7 +10,12 @@
  * it and unbinds the address's contract.  On every (re)connection the SAs
  * are listed again and every address that has SAs or an identity is
  * checked, so what changed while muispd or charon was away is caught up.
- * charon's socket is an io source of the loop while connected.
+ *
+ * No VICI exchange blocks the loop: charon's socket is an io source and
+ * the deadline of its request in flight a timer; the registration, the
+ * sync after (re)connecting and the probes are queued (lib/vici) and
+ * answered through callbacks.  A request that fails loses the connection:
+ * muispd closes it and connects again.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -20,6 +25,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 
+#include "evloop.h"
 #include "ike_watch.h"
 #include "log.h"
 #include "muispd.h"
@@ -31,9 +37,14 @@
 struct prev_sa {
 	char addr[64];
 	uint32_t ike_id, child_id, spi;
+	int probing;		/* a list-sas about it is queued */
 };
 
-static void ike_lost(struct muispd *md, const char *why);
+/* A probe queued: which old SA it asks about (answers come in order). */
+struct probe {
+	char addr[64];
+	uint32_t spi;
+};
 
 static int child_addr(const struct ike_child *c, char *buf, size_t len)
 {
@@ -168,6 +179,7 @@ static void prev_add(struct muispd *md, const char *addr,
 			s->capprevs = cap;
 		}
 		p = &s->prevs[s->nprevs++];
+		p->probing = 0;
 	}
 	snprintf(p->addr, sizeof(p->addr), "%s", addr);
 	p->ike_id = o->ike_uniqueid;
@@ -266,7 +278,7 @@ static void on_child_up(void *arg, const struct ike_child *c)
 	log_debug("vici: CHILD_SA %u up for %s: %s spi 0x%08x reqid %u",
 		  c->uniqueid, addr, c->proto == IPPROTO_ESP ? "esp" : "ah",
 		  c->spi_in, c->reqid);
-	if (md->ike.syncing)
+	if (ike_watch_syncing(md->ike.w))
 		dirty_add(addr, md);
 	else
 		tun_sync_addr(md, addr, NULL, NULL, NULL);
@@ -283,7 +295,7 @@ static void on_child_down(void *arg, const struct ike_child *c)
 	log_debug("vici: CHILD_SA %u down for %s: spi 0x%08x", c->uniqueid,
 		  addr, spi);
 	prev_del(md, addr, spi);  /* an IKE_SA going down lists its old SAs */
-	if (md->ike.syncing)
+	if (ike_watch_syncing(md->ike.w))
 		dirty_add(addr, md);
 	else
 		tun_sync_addr(md, addr, edit_prev_gone, &spi, NULL);
@@ -311,45 +323,57 @@ static void on_child_rekey(void *arg, const struct ike_child *o,
 		prev_add(md, addr, o);
 }
 
-/* Is each old SA still there?  Clear the previous SPI of those gone. */
-void ikesync_probe(struct muispd *md)
+/* ---------- the connection on the loop ---------- */
+
+static int on_ike(sd_event_source *src, int fd, uint32_t revents, void *arg);
+static int on_ike_timer(sd_event_source *src, uint64_t usec, void *arg);
+
+/* Watch charon's socket for what the connection waits for now, and the
+ * deadline of its request in flight. */
+static void ike_arm(struct muispd *md)
 {
-	struct prev_sa *snap;
-	unsigned n = md->ike.nprevs;
+	struct ikesync *s = &md->ike;
+	uint64_t dl, now;
 
-	if (!md->ike.w || !n)
+	if (!s->w || !md->ev)
 		return;
-	/* callbacks run during the probes may change the list */
-	snap = malloc(n * sizeof(*snap));
-	if (!snap)
+	if (!s->io && sd_event_add_io(md->ev, &s->io, ike_watch_fd(s->w), 0,
+				      on_ike, md) < 0) {
+		s->failed = "event loop";
 		return;
-	memcpy(snap, md->ike.prevs, n * sizeof(*snap));
-	for (unsigned i = 0; i < n && md->ike.w; i++) {
-		int r = ike_watch_child_listed(md->ike.w, snap[i].ike_id,
-					       snap[i].child_id, snap[i].spi);
-
-		if (r < 0) {
-			ike_lost(md, "list-sas");
-			break;
-		}
-		if (r == 0 && prev_del(md, snap[i].addr, snap[i].spi)) {
-			log_debug("vici: old SA 0x%08x of %s is gone",
-				  snap[i].spi, snap[i].addr);
-			tun_sync_addr(md, snap[i].addr, edit_prev_gone,
-				      &snap[i].spi, NULL);
-		}
 	}
-	free(snap);
+	sd_event_source_set_io_events(s->io,
+				      (uint32_t)ike_watch_events(s->w));
+	dl = ike_watch_next_deadline(s->w);
+	if (!dl) {
+		evloop_timer_stop(s->timer);
+		return;
+	}
+	now = vici_now();
+	dl = dl > now ? dl - now : 0;
+	if (s->timer)
+		evloop_timer_set(s->timer, dl);
+	else if (evloop_timer(md->ev, &s->timer, dl, 0, on_ike_timer, md) < 0)
+		s->failed = "event loop";
 }
 
 static void ike_drop(struct muispd *md)
 {
-	if (md->ike.io) {
-		sd_event_source_set_enabled(md->ike.io, SD_EVENT_OFF);
-		md->ike.io = sd_event_source_unref(md->ike.io);
+	struct ikesync *s = &md->ike;
+
+	if (s->io) {
+		sd_event_source_set_enabled(s->io, SD_EVENT_OFF);
+		s->io = sd_event_source_unref(s->io);
 	}
-	ike_watch_close(md->ike.w);
-	md->ike.w = NULL;
+	evloop_timer_stop(s->timer);
+	ike_watch_close(s->w);	/* queued requests: no callbacks */
+	s->w = NULL;
+	s->ready = 0;
+	s->open_err = 0;
+	s->failed = NULL;
+	s->nprobes = s->probe_head = 0;
+	for (unsigned i = 0; i < s->nprevs; i++)
+		s->prevs[i].probing = 0;
 }
 
 static void ike_lost(struct muispd *md, const char *why)
@@ -359,17 +383,177 @@ static void ike_lost(struct muispd *md, const char *why)
 	md->ike.retry = muispd_now(md) + 1;
 }
 
-/* charon's socket is readable (events) or closed (charon stopped). */
+static void ike_unreachable(struct muispd *md)
+{
+	struct ikesync *s = &md->ike;
+
+	if (!s->logged)
+		log_warn("vici: cannot reach charon at %s (retrying every %d "
+			 "s)", md->conf.vici, IKE_RETRY_S);
+	s->logged = 1;
+}
+
+/* After an ike_watch call: act on what its callbacks found (they only
+ * record it), else watch the connection again.  r, e: the call's result
+ * and errno. */
+static void ike_after(struct muispd *md, int r, int e)
+{
+	struct ikesync *s = &md->ike;
+
+	if (!s->w)
+		return;
+	if (s->open_err) {
+		errno = s->open_err;
+		ike_unreachable(md);
+		ike_drop(md);
+		return;		/* retried at s->retry, IKE_RETRY_S */
+	}
+	if (r < 0) {
+		ike_lost(md, strerror(e));
+		return;
+	}
+	if (s->failed) {
+		ike_lost(md, s->failed);
+		return;
+	}
+	ike_arm(md);
+}
+
+/* charon's socket is ready: answers, events, or closed (charon
+ * stopped). */
 static int on_ike(sd_event_source *src, int fd, uint32_t revents, void *arg)
 {
 	struct muispd *md = arg;
+	int r;
 
-	if (md->ike.w && ike_watch_dispatch(md->ike.w) < 0)
-		ike_lost(md, strerror(errno));
+	if (!md->ike.w)
+		return 0;
+	r = ike_watch_process(md->ike.w, (int)revents);
+	ike_after(md, r, errno);
 	return 0;
 }
 
-/* Connect to charon if configured and not connected, then resync. */
+/* The request in flight may be past its deadline. */
+static int on_ike_timer(sd_event_source *src, uint64_t usec, void *arg)
+{
+	struct muispd *md = arg;
+	int r;
+
+	if (!md->ike.w)
+		return 0;
+	r = ike_watch_expire(md->ike.w, vici_now());
+	ike_after(md, r, errno);
+	return 0;
+}
+
+/* list-sas answered for the oldest probe: 1 listed, 0 gone, -errno. */
+static void on_listed(void *arg, int r)
+{
+	struct muispd *md = arg;
+	struct ikesync *s = &md->ike;
+	struct probe p;
+	struct prev_sa *prev;
+
+	if (s->probe_head >= s->nprobes)
+		return;
+	p = s->probes[s->probe_head++];
+	if (s->probe_head == s->nprobes)
+		s->nprobes = s->probe_head = 0;
+	prev = prev_find(md, p.addr, p.spi);
+	if (prev)
+		prev->probing = 0;
+	if (r < 0) {
+		s->failed = "list-sas";
+		return;
+	}
+	if (r == 0 && prev_del(md, p.addr, p.spi)) {
+		log_debug("vici: old SA 0x%08x of %s is gone", p.spi, p.addr);
+		tun_sync_addr(md, p.addr, edit_prev_gone, &p.spi, NULL);
+	}
+}
+
+/* Is each old SA still there?  Asked once a second; the previous SPI of
+ * those gone is cleared when charon answers. */
+void ikesync_probe(struct muispd *md)
+{
+	struct ikesync *s = &md->ike;
+
+	if (!s->w || !s->ready)
+		return;
+	if (s->probe_head) {	/* answered ones off the front */
+		memmove(s->probes, s->probes + s->probe_head,
+			(s->nprobes - s->probe_head) * sizeof(*s->probes));
+		s->nprobes -= s->probe_head;
+		s->probe_head = 0;
+	}
+	for (unsigned i = 0; i < s->nprevs && !s->failed; i++) {
+		struct prev_sa *p = &s->prevs[i];
+		struct probe *q;
+
+		if (p->probing)
+			continue;
+		if (s->nprobes == s->capprobes) {
+			unsigned cap = s->capprobes ? s->capprobes * 2 : 16;
+
+			q = realloc(s->probes, cap * sizeof(*q));
+			if (!q)
+				break;	/* asked at the next tick */
+			s->probes = q;
+			s->capprobes = cap;
+		}
+		if (ike_watch_child_listed_async(s->w, p->ike_id, p->child_id,
+						 p->spi, on_listed, md)) {
+			s->failed = "list-sas";
+			break;
+		}
+		q = &s->probes[s->nprobes++];
+		snprintf(q->addr, sizeof(q->addr), "%s", p->addr);
+		q->spi = p->spi;
+		p->probing = 1;
+	}
+	ike_after(md, 0, 0);
+}
+
+/* The SAs are listed (n, or -errno): every address with SAs (listed) or
+ * with an identity in the kernel is checked. */
+static void on_synced(void *arg, int n)
+{
+	struct muispd *md = arg;
+	struct ikesync *s = &md->ike;
+
+	if (n < 0) {
+		s->failed = "list-sas";
+		return;
+	}
+	kernel_addr_tunnels(md->k, dirty_add, md);
+	for (unsigned i = 0; i < s->ndirty && s->w; i++)
+		tun_sync_addr(md, s->dirty[i], edit_prev_unfollowed,
+			      s->dirty[i], NULL);
+	log_info("vici: connected to charon at %s: %d CHILD_SAs up, %u "
+		 "addresses checked", md->conf.vici, n, s->ndirty);
+	s->ndirty = 0;
+	s->ready = 1;
+}
+
+/* Registered for the events (0), or not (-errno): then the SAs. */
+static void on_registered(void *arg, int r)
+{
+	struct muispd *md = arg;
+	struct ikesync *s = &md->ike;
+
+	if (r < 0) {
+		s->open_err = -r;
+		return;
+	}
+	s->logged = 0;
+	ike_watch_conn(s->w)->timeout_ms = 3000;
+	s->ndirty = 0;
+	if (ike_watch_sync_async(s->w, on_synced, md))
+		s->failed = "list-sas";
+}
+
+/* Connect to charon if configured and not connected; the registration
+ * and the resync follow on the loop. */
 void ikesync_connect(struct muispd *md, uint64_t now)
 {
 	static const struct ike_watch_ops ops = {
@@ -378,43 +562,18 @@ void ikesync_connect(struct muispd *md, uint64_t now)
 		.child_rekey = on_child_rekey,
 	};
 	struct ikesync *s = &md->ike;
-	int n;
 
 	if (s->w || !md->conf.vici[0] || !md->conf.use_kernel ||
 	    now < s->retry)
 		return;
 	s->retry = now + IKE_RETRY_S;
-	s->w = ike_watch_open(md->conf.vici, &ops, md);
+	s->w = ike_watch_open_async(md->conf.vici, &ops, md, on_registered,
+				    md);
 	if (!s->w) {
-		if (!s->logged)
-			log_warn("vici: cannot reach charon at %s (retrying "
-				 "every %d s)", md->conf.vici, IKE_RETRY_S);
-		s->logged = 1;
+		ike_unreachable(md);
 		return;
 	}
-	s->logged = 0;
-	if (md->ev && sd_event_add_io(md->ev, &s->io, ike_watch_fd(s->w),
-				      EPOLLIN, on_ike, md) < 0) {
-		ike_lost(md, "event loop");
-		return;
-	}
-	ike_watch_conn(s->w)->timeout_ms = 3000;
-	s->ndirty = 0;
-	s->syncing = 1;
-	n = ike_watch_sync(s->w);
-	s->syncing = 0;
-	if (n < 0) {
-		ike_lost(md, "list-sas");
-		return;
-	}
-	/* every address with SAs (listed above) or with an identity */
-	kernel_addr_tunnels(md->k, dirty_add, md);
-	for (unsigned i = 0; i < s->ndirty && s->w; i++)
-		tun_sync_addr(md, s->dirty[i], edit_prev_unfollowed,
-			      s->dirty[i], NULL);
-	log_info("vici: connected to charon at %s: %d CHILD_SAs up, %u "
-		 "addresses checked", md->conf.vici, n, s->ndirty);
-	s->ndirty = 0;
+	ike_after(md, 0, 0);
 }
 
 /* The vici setting changed (reload): drop charon's connection and
@@ -431,6 +590,10 @@ void ikesync_reconnect(struct muispd *md)
 void ikesync_close(struct muispd *md)
 {
 	ike_drop(md);
+	md->ike.timer = sd_event_source_unref(md->ike.timer);
+	free(md->ike.probes);
+	md->ike.probes = NULL;
+	md->ike.capprobes = 0;
 	free(md->ike.dirty);
 	md->ike.dirty = NULL;
 	free(md->ike.prevs);

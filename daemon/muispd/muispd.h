@@ -153,17 +153,23 @@ struct quote {
 /* charon over VICI (ikesync.c) */
 struct ike_watch;
 struct prev_sa;
+struct probe;
 
 struct ikesync {
 	struct ike_watch *w;
 	sd_event_source *io;		/* charon's socket */
+	sd_event_source *timer;		/* its request's deadline */
 	uint64_t retry;			/* next connection attempt */
 	int logged;			/* connection failure logged */
-	int syncing;			/* inside ike_watch_sync() */
+	int ready;			/* registered and synced */
+	int open_err;			/* registration refused: errno */
+	const char *failed;		/* a request failed: reconnect */
 	char (*dirty)[64];		/* addresses to check after a sync */
 	unsigned ndirty, capdirty;
 	struct prev_sa *prevs;		/* old SAs of rekeys, until gone */
 	unsigned nprevs, capprevs;
+	struct probe *probes;		/* queued list-sas, oldest first */
+	unsigned nprobes, probe_head, capprobes;
 };
 
 struct muispd {
