@@ -26,11 +26,14 @@
 #                 if CHECK_SUITE is set): for runs whose later checks build
 #                 on earlier ones, such as every VM scenario
 #
-# "ok" lines go to stdout, "FAIL" lines to stderr.  No process is started
-# per check (under the VM's emulated CPU each costs ~47 ms).
+# "ok" lines go to stdout; "FAIL" lines to the stderr the script had when
+# it sourced this file, so that they show even from inside a condition
+# whose output wait_until discards.  No process is started per check
+# (under the VM's emulated CPU each costs ~47 ms).
 
 CHECK_PASS=${CHECK_PASS:-0} CHECK_FAIL=${CHECK_FAIL:-0}
 CHECK_FATAL=${CHECK_FATAL:-0}
+exec {_check_err}>&2
 
 ok() {
 	CHECK_PASS=$((CHECK_PASS + 1))
@@ -39,7 +42,7 @@ ok() {
 
 bad() {
 	CHECK_FAIL=$((CHECK_FAIL + 1))
-	printf '  FAIL %s%s\n' "$1" "${2:+: $2}" >&2
+	printf '  FAIL %s%s\n' "$1" "${2:+: $2}" >&"$_check_err"
 	[ "$CHECK_FATAL" != 1 ] || _check_stop
 }
 
@@ -63,7 +66,7 @@ expect() {
 }
 
 wait_until() {
-	local secs=10 msg= now end
+	local secs=10 msg='' start now end
 	while [ $# -gt 0 ]; do
 		case $1 in
 		-t) secs=$2; shift 2 ;;
@@ -71,8 +74,8 @@ wait_until() {
 		*) break ;;
 		esac
 	done
-	now=${EPOCHREALTIME//[!0-9]/}
-	end=$((now + secs * 1000000))
+	start=${EPOCHREALTIME//[!0-9]/}
+	end=$((start + secs * 1000000))
 	until "$@" >/dev/null 2>&1; do
 		now=${EPOCHREALTIME//[!0-9]/}
 		if [ "$now" -ge "$end" ]; then
@@ -80,11 +83,18 @@ wait_until() {
 			if [ "$CHECK_FATAL" = 1 ]; then
 				fail "$msg"
 			fi
-			printf '    %s\n' "$msg" >&2
+			printf '    %s\n' "$msg" >&"$_check_err"
 			return 1
 		fi
 		_check_nap
 	done
+	# A condition that took more than half its time is a flake to come.
+	now=${EPOCHREALTIME//[!0-9]/}
+	if [ $(((now - start) * 2)) -gt $((secs * 1000000)) ]; then
+		printf '    note: held after %d.%ds of %ss: %s\n' \
+			$(((now - start) / 1000000)) \
+			$(((now - start) / 100000 % 10)) "$secs" "${msg:-$*}"
+	fi
 }
 
 summary() {
@@ -102,11 +112,10 @@ _check_stop() {
 # 0.1 s without starting a process: a read that times out on a pipe whose
 # write end this shell holds itself.  Opened here, once, so that no later
 # process substitution changes $! under the caller.
-exec {_check_nap_fd}<> <(:) || _check_nap_fd=
+{ exec {_check_nap_fd}<> <(:); } 2>/dev/null || _check_nap_fd=
 _check_nap() {
-	local x
 	if [ -n "$_check_nap_fd" ]; then
-		read -r -t 0.1 -u "$_check_nap_fd" x || :
+		read -r -t 0.1 -u "$_check_nap_fd" _ || :
 	else
 		sleep 0.1
 	fi
