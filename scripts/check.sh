@@ -42,8 +42,13 @@ stage() { # name command...
 	else
 		p=$((rc == 0)) f=$((rc != 0))
 	fi
-	# A stage that failed without saying how many counts as one failure.
+	# A stage that failed without saying how many counts as one failure;
+	# so does one that ran nothing ("0 passed, 0 failed").
 	[ $rc -ne 0 ] && [ "$f" -eq 0 ] && f=1
+	if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then
+		echo "$name: nothing ran"
+		f=1
+	fi
 	total_pass=$((total_pass + p)) total_fail=$((total_fail + f))
 	return 0
 }

@@ -6,8 +6,9 @@
 #   --ko build/kmod-KVER/kmod/muisp.ko
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/tests/lib/check.sh"
+CHECK_SUITE=kmod-lines
 default=$("$top/scripts/kver.sh")
-pass=0 fail=0
 for d in $(ls -d /lib/modules/*/build 2>/dev/null | sort -V); do
 	kver=${d#/lib/modules/}; kver=${kver%/build}
 	[ "$kver" = "$default" ] && continue
@@ -18,13 +19,10 @@ for d in $(ls -d /lib/modules/*/build 2>/dev/null | sort -V); do
 	find "$out/kmod" -name '*.o' -o -name '*.ko' -o -name '.*.cmd' | xargs rm -f
 	log=$out/build.log
 	if make -C "$d" M="$out" W=1 modules >"$log" 2>&1 && ! grep -q 'warning:' "$log"; then
-		echo "  ok   muisp.ko for $kver"
-		pass=$((pass + 1))
+		ok "muisp.ko for $kver"
 	else
-		echo "  FAIL muisp.ko for $kver"
+		bad "muisp.ko for $kver"
 		grep -E 'error|warning' "$log" | head -20 | sed 's/^/    | /'
-		fail=$((fail + 1))
 	fi
 done
-echo "kmod-lines: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+summary

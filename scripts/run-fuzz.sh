@@ -5,8 +5,9 @@
 # and runs for FUZZ_SECONDS (default 15).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/tests/lib/check.sh"
+CHECK_SUITE=fuzz
 secs=${FUZZ_SECONDS:-15}
-pass=0 fail=0
 for f in "$@"; do
 	name=$(basename "$f")
 	work=$(mktemp -d)
@@ -15,15 +16,12 @@ for f in "$@"; do
 	if "$f" -max_total_time="$secs" -print_final_stats=1 \
 		-artifact_prefix="$work/" "$work" >"$log" 2>&1; then
 		execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
-		echo "  ok   $name (${execs:-?} execs in ${secs}s)"
-		pass=$((pass + 1))
+		ok "$name (${execs:-?} execs in ${secs}s)"
 	else
-		echo "  FAIL $name"
+		bad "$name"
 		tail -n 30 "$log" | sed 's/^/    | /'
 		ls "$work"/crash-* "$work"/leak-* "$work"/timeout-* 2>/dev/null | sed 's/^/    artifact: /'
-		fail=$((fail + 1))
 	fi
 	rm -rf "$work" "$log"
 done
-echo "fuzz: $pass passed, $fail failed"
-[ $fail -eq 0 ]
+summary

@@ -12,20 +12,18 @@
 # Usage: tests/ca/run.sh        (`make userspace` first)
 # Env:   MUISP_BIN (default build/bin), KEEP=1 keeps the temp dir.
 # Prints one line per check and "ca: N passed, N failed"; exit 0 iff all
-# passed.
+# passed (tests/lib/check.sh).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/lib/check.sh"
+CHECK_SUITE=ca
 ctl=$(realpath -m "${MUISP_BIN:-$top/build/bin}/muispctl")
-pass=0 fail=0
 
-if [ ! -x "$ctl" ] || ! command -v openssl >/dev/null; then
-	echo "ca: needs $ctl (make userspace) and openssl"
-	echo "ca: 0 passed, 1 failed"
-	exit 1
-fi
+[ -x "$ctl" ] && command -v openssl >/dev/null ||
+	fail "needs $ctl (make userspace) and openssl"
 T=$(mktemp -d /tmp/muisp-ca.XXXXXX)
 cleanup() {
-	if [ "${KEEP:-0}" = 1 ] || [ "$fail" -ne 0 ]; then
+	if [ "${KEEP:-0}" = 1 ] || [ "$CHECK_FAIL" -ne 0 ]; then
 		echo "ca: files kept in $T"
 	else
 		rm -rf "$T"
@@ -34,12 +32,6 @@ cleanup() {
 trap cleanup EXIT
 cd "$T" || exit 1
 
-ok() { echo "  ok   $1"; pass=$((pass + 1)); }
-bad() { echo "  FAIL $1${2:+: $2}"; fail=$((fail + 1)); }
-# expect NAME WANT GOT
-expect() {
-	if [ "$2" = "$3" ]; then ok "$1"; else bad "$1" "expected '$2', got '$3'"; fi
-}
 # run STATUS ARGS...: muispctl ARGS with its output in $out, stderr in $err
 run() {
 	local want=$1 st
@@ -64,11 +56,7 @@ secs() { date -u -d "$1" +%s; }
 echo "ca: muispctl ca against openssl $(openssl version | cut -d' ' -f2)"
 
 # ---- init ---------------------------------------------------------------
-if run 0 ca init "$T/ca" "muisp test CA" --days 30; then
-	ok "init exits 0"
-else
-	bad "init exits 0"
-fi
+check "init exits 0" run 0 ca init "$T/ca" "muisp test CA" --days 30
 expect "init names its files" "certificate: $T/ca/ca.pem
 key:         $T/ca/ca.key" "$out"
 expect "ca.key mode" 600 "$(mode ca/ca.key)"
@@ -91,20 +79,20 @@ expect "openssl verifies the CA against itself" "ca/ca.pem: OK" \
 
 # a second init is refused and changes nothing; --force replaces both
 h_pem=$(hash ca/ca.pem) h_key=$(hash ca/ca.key)
-if run 1 ca init "$T/ca" "other CA"; then ok "init over an existing CA refused"; else bad "init over an existing CA refused"; fi
+check "init over an existing CA refused" run 1 ca init "$T/ca" "other CA"
 expect "refusal names the file" \
 	"muispctl: ca init: $T/ca/ca.pem exists (--force replaces the CA)" "$err"
 expect "refused init left ca.pem alone" "$h_pem" "$(hash ca/ca.pem)"
 expect "refused init left ca.key alone" "$h_key" "$(hash ca/ca.key)"
 mkdir other && cp ca/ca.key other/ca.key
-if run 1 ca init "$T/other" "x"; then ok "init over an orphaned ca.key refused"; else bad "init over an orphaned ca.key refused"; fi
+check "init over an orphaned ca.key refused" run 1 ca init "$T/other" "x"
 expect "orphaned key untouched, no ca.pem" "$h_key no" \
 	"$(hash other/ca.key) $([ -e other/ca.pem ] && echo yes || echo no)"
 rm -r other
 mkdir f && cp ca/ca.pem ca/ca.key f/ && chmod 644 f/ca.key
-if run 0 ca init "$T/f" "forced CA" --force; then ok "init --force"; else bad "init --force"; fi
+check "init --force" run 0 ca init "$T/f" "forced CA" --force
 expect "forced CA is new" "CN=forced CA" "$(subj f/ca.pem)"
-if [ "$(hash f/ca.key)" != "$h_key" ]; then ok "forced CA has a new key"; else bad "forced CA has a new key"; fi
+check "forced CA has a new key" [ "$(hash f/ca.key)" != "$h_key" ]
 expect "forced key mode (was 0644)" 600 "$(mode f/ca.key)"
 
 # a rogue CA for the negative checks
@@ -112,12 +100,9 @@ run 0 ca init "$T/rogue" "rogue CA" --days 30 >/dev/null || bad "rogue CA"
 
 # ---- issue --------------------------------------------------------------
 NOTICE="Hotel Foo lobby, 802.11g"
-if run 0 ca issue router.muisp.test --ca "$T/ca" --notice "$NOTICE" \
-	--days 7 --out-cert "$T/router.pem" --out-key "$T/router.key"; then
-	ok "issue exits 0"
-else
-	bad "issue exits 0"
-fi
+check "issue exits 0" run 0 ca issue router.muisp.test --ca "$T/ca" \
+	--notice "$NOTICE" --days 7 --out-cert "$T/router.pem" \
+	--out-key "$T/router.key"
 expect "issue names its files" "certificate: $T/router.pem
 key:         $T/router.key" "$out"
 expect "openssl verify -CAfile accepts it" "router.pem: OK" \
@@ -139,7 +124,7 @@ expect "openssl verify refuses it against another CA" 2 \
 
 # an address is an IP SAN; default files NAME.pem/NAME.key in the cwd; the
 # default lifetime is 365 days
-if run 0 ca issue 192.0.2.1 --ca "$T/ca"; then ok "issue for an address"; else bad "issue for an address"; fi
+check "issue for an address" run 0 ca issue 192.0.2.1 --ca "$T/ca"
 expect "address SAN" "IPAddress:192.0.2.1" "$(san 192.0.2.1.pem)"
 expect "default files in the cwd" "600 192.0.2.1.pem: OK" \
 	"$(mode 192.0.2.1.key) $(openssl verify -CAfile ca/ca.pem 192.0.2.1.pem 2>&1)"
@@ -150,26 +135,27 @@ expect "no notice unless asked" "" \
 
 # overwrite refused, files untouched; --force replaces
 h_pem=$(hash router.pem) h_key=$(hash router.key)
-if run 1 ca issue router.muisp.test --ca "$T/ca" --out-cert "$T/router.pem" \
-	--out-key "$T/new.key"; then ok "issue over an existing cert refused"; else bad "issue over an existing cert refused"; fi
+check "issue over an existing cert refused" run 1 ca issue router.muisp.test \
+	--ca "$T/ca" --out-cert "$T/router.pem" --out-key "$T/new.key"
 expect "refusal names the file" \
 	"muispctl: ca issue: $T/router.pem exists (--force replaces it)" "$err"
-if run 1 ca issue router.muisp.test --ca "$T/ca" --out-cert "$T/new.pem" \
-	--out-key "$T/router.key"; then ok "issue over an existing key refused"; else bad "issue over an existing key refused"; fi
+check "issue over an existing key refused" run 1 ca issue router.muisp.test \
+	--ca "$T/ca" --out-cert "$T/new.pem" --out-key "$T/router.key"
 expect "refused issues wrote nothing" "$h_pem $h_key no no" \
 	"$(hash router.pem) $(hash router.key) $([ -e new.key ] && echo yes || echo no) $([ -e new.pem ] && echo yes || echo no)"
-if run 0 ca issue router.muisp.test --ca "$T/ca" --out-cert "$T/router.pem" \
-	--out-key "$T/router.key" --force --notice="$NOTICE"; then ok "issue --force"; else bad "issue --force"; fi
-if [ "$(hash router.key)" != "$h_key" ]; then ok "forced issue has a new key"; else bad "forced issue has a new key"; fi
+check "issue --force" run 0 ca issue router.muisp.test --ca "$T/ca" \
+	--out-cert "$T/router.pem" --out-key "$T/router.key" --force \
+	--notice="$NOTICE"
+check "forced issue has a new key" [ "$(hash router.key)" != "$h_key" ]
 expect "forced certificate verifies" "router.pem: OK" \
 	"$(openssl verify -CAfile ca/ca.pem router.pem 2>&1)"
 
 # a CA that is not there, a key that is not the CA's
-if run 1 ca issue x --ca "$T/nowhere"; then ok "issue without a CA fails"; else bad "issue without a CA fails"; fi
+check "issue without a CA fails" run 1 ca issue x --ca "$T/nowhere"
 expect "missing CA message" \
 	"muispctl: ca issue: $T/nowhere/ca.pem: No such file or directory (no CA there: --ca DIR, or muispctl ca init DIR CN)" "$err"
 mkdir mixed && cp ca/ca.pem mixed/ && cp rogue/ca.key mixed/
-if run 1 ca issue x --ca "$T/mixed"; then ok "issue with a foreign CA key fails"; else bad "issue with a foreign CA key fails"; fi
+check "issue with a foreign CA key fails" run 1 ca issue x --ca "$T/mixed"
 # (then OpenSSL's own reason, whose wording is OpenSSL's)
 case $err in
 "muispctl: ca issue: $T/mixed/ca.key does not belong to $T/mixed/ca.pem"*) ok "foreign key message" ;;
@@ -178,8 +164,8 @@ esac
 expect "failed issues wrote nothing" "" "$(ls x.* 2>/dev/null)"
 
 # ---- selfsign: a client's anonymous identity ------------------------------
-if run 0 ca selfsign anon-0123abcd --days 2 --out-cert "$T/anon.pem" \
-	--out-key "$T/anon.key"; then ok "selfsign exits 0"; else bad "selfsign exits 0"; fi
+check "selfsign exits 0" run 0 ca selfsign anon-0123abcd --days 2 \
+	--out-cert "$T/anon.pem" --out-key "$T/anon.key"
 expect "selfsign names its files" "certificate: $T/anon.pem
 key:         $T/anon.key" "$out"
 expect "selfsign: issuer is the subject" "subject=CN = anon-0123abcd issuer=CN = anon-0123abcd" \
@@ -190,12 +176,12 @@ expect "selfsign: the key is the certificate's" \
 	"$(openssl x509 -noout -pubkey -in anon.pem)" "$(openssl pkey -pubout -in anon.key 2>/dev/null)"
 expect "selfsign: key mode 0600" "600" "$(stat -c %a anon.key)"
 h_pem=$(hash anon.pem)
-if run 1 ca selfsign anon-0123abcd --out-cert "$T/anon.pem" \
-	--out-key "$T/anon.key"; then ok "selfsign over an existing cert refused"; else bad "selfsign over an existing cert refused"; fi
+check "selfsign over an existing cert refused" run 1 ca selfsign anon-0123abcd \
+	--out-cert "$T/anon.pem" --out-key "$T/anon.key"
 expect "selfsign refusal names the file" \
 	"muispctl: ca selfsign: $T/anon.pem exists (--force replaces it)" "$err"
 expect "refused selfsign wrote nothing" "$h_pem" "$(hash anon.pem)"
-if run 2 ca selfsign anon-0123abcd --notice x; then ok "selfsign takes no --notice"; else bad "selfsign takes no --notice" "$err"; fi
+check "selfsign takes no --notice" run 2 ca selfsign anon-0123abcd --notice x
 
 # ---- show ---------------------------------------------------------------
 serial=$(openssl x509 -noout -serial -in router.pem | cut -d= -f2)
@@ -210,7 +196,7 @@ self-signed: no
 san:         DNS:router.muisp.test
 notice:      $NOTICE
 sha256:      $fpr"
-if run 0 ca show "$T/router.pem"; then ok "show exits 0"; else bad "show exits 0"; fi
+check "show exits 0" run 0 ca show "$T/router.pem"
 expect "show router.pem, every line" "$want" "$out"
 serial=$(openssl x509 -noout -serial -in ca/ca.pem | cut -d= -f2)
 fpr=$(openssl x509 -noout -fingerprint -sha256 -in ca/ca.pem | cut -d= -f2)
@@ -227,18 +213,18 @@ expect "show ca.pem, every line" "$want" "$out"
 run 0 ca show "$T/192.0.2.1.pem"
 expect "show an address certificate's SAN" "san:         IP:192.0.2.1" \
 	"$(grep '^san:' <<<"$out")"
-if run 1 ca show /etc/hostname; then ok "show of a non-certificate fails"; else bad "show of a non-certificate fails"; fi
+check "show of a non-certificate fails" run 1 ca show /etc/hostname
 case $err in
 "muispctl: ca show: /etc/hostname: not a PEM certificate"*) ok "show says why" ;;
 *) bad "show says why" "$err" ;;
 esac
 
 # ---- verify -------------------------------------------------------------
-if run 0 ca verify "$T/ca/ca.pem" "$T/router.pem"; then ok "verify the CA's certificate"; else bad "verify the CA's certificate"; fi
+check "verify the CA's certificate" run 0 ca verify "$T/ca/ca.pem" "$T/router.pem"
 expect "verify prints OK" "$T/router.pem: OK" "$out"
 run 0 ca issue router.muisp.test --ca "$T/rogue" --out-cert "$T/rogue.pem" \
 	--out-key "$T/rogue.key" >/dev/null || bad "rogue router certificate"
-if run 1 ca verify "$T/ca/ca.pem" "$T/rogue.pem"; then ok "verify refuses another CA's certificate"; else bad "verify refuses another CA's certificate"; fi
+check "verify refuses another CA's certificate" run 1 ca verify "$T/ca/ca.pem" "$T/rogue.pem"
 expect "verify says why" \
 	"muispctl: ca verify: $T/rogue.pem: unable to get local issuer certificate" "$err"
 expect "and openssl agrees" 2 \
@@ -307,10 +293,16 @@ if run 0 ca help && grep -q '^       muispctl ca verify CACERT CERT$' <<<"$out";
 else
 	bad "ca help lists the verbs"
 fi
-if run 0 --help && grep -q '^  ca  ' <<<"$out"; then ok "--help lists ca"; else bad "--help lists ca"; fi
+if run 0 --help && grep -q '^  ca  ' <<<"$out"; then
+	ok "--help lists ca"
+else
+	bad "--help lists ca"
+fi
 # batch mode runs ca too (no netlink opened)
 printf 'ca verify %s %s\n' "$T/ca/ca.pem" "$T/router.pem" >"$T/cmds"
-if run 0 -b "$T/cmds" && [ "$out" = "$T/router.pem: OK" ]; then ok "ca in a batch"; else bad "ca in a batch" "$out"; fi
-
-echo "ca: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+if run 0 -b "$T/cmds" && [ "$out" = "$T/router.pem: OK" ]; then
+	ok "ca in a batch"
+else
+	bad "ca in a batch" "$out"
+fi
+summary

@@ -17,32 +17,33 @@
 # file).
 #
 # usage: tests/contract/run.sh [BINDIR]     (default build/bin)
-# Exit 0 on success; prints "contract: N passed, 0 failed" (the first failed
-# check stops the run).
+# Prints one line per check and "contract: N passed, N failed"; exit 0 iff
+# all passed.  The first failed check stops the run (later steps build on
+# earlier ones; tests/lib/check.sh, CHECK_FATAL).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/lib/check.sh"
+CHECK_SUITE=contract CHECK_FATAL=1
 bin=${1:-$top/build/bin}
 [ -x "$bin/muispd" ] && [ -x "$bin/muisp-client" ] ||
-	{ echo "contract: build muispd and muisp-client first" >&2; exit 1; }
+	fail "build muispd and muisp-client first"
 
 T=$(mktemp -d /tmp/muisp-contract.XXXXXX)
 pid=
 ppid_=
 cleanup() { # a killed child waits with 128+N; under set -e that must not be our status
+	local rc=$?
+	if [ $rc -ne 0 ] && [ -e "$T/muispd.log" ]; then
+		echo "--- muispd log" >&2
+		tail -n 30 "$T/muispd.log" >&2
+	fi
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null && { wait "$pid" 2>/dev/null || true; }
 	[ -n "$ppid_" ] && kill "$ppid_" 2>/dev/null && { wait "$ppid_" 2>/dev/null || true; }
 	rm -rf "$T"
 }
 trap cleanup EXIT
 
-checks=0
-fail() { echo "contract: FAIL: $*" >&2; echo "--- muispd log" >&2; tail -n 30 "$T/muispd.log" >&2; exit 1; }
-ok() { checks=$((checks + 1)); }
-expect() {	# expect NAME EXPECTED ACTUAL
-	[ "$2" = "$3" ] || fail "$1: expected '$2', got '$3'"
-	ok
-}
 field() {	# field KEY TEXT -> value of KEY=... in TEXT
 	sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2" | head -n1
 }
@@ -65,8 +66,7 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 # The test payment provider (HTTP/JSON) for the online plug-in.
 python3 "$top/tests/contract/provider.py" "$T/provider.port" &
 ppid_=$!
-for _ in $(seq 400); do [ -s "$T/provider.port" ] && break; sleep 0.05; done
-[ -s "$T/provider.port" ] || { echo "contract: provider did not start" >&2; exit 1; }
+wait_until -t 20 -m "the payment provider's port" test -s "$T/provider.port"
 pport=$(cat "$T/provider.port")
 
 cat >"$T/muispd.conf" <<EOF
@@ -94,16 +94,13 @@ start_daemon() {
 	rm -f "$T/muispd.sock"
 	"$bin/muispd" -d -v -f "$T/muispd.conf" >>"$T/muispd.log" 2>&1 &
 	pid=$!
-	for _ in $(seq 100); do
-		[ -S "$T/muispd.sock" ] && return 0
-		kill -0 "$pid" 2>/dev/null || fail "muispd exited at start"
-		sleep 0.05
-	done
-	fail "muispd did not open its socket"
+	wait_until -t 10 -m "muispd's socket (or its exit)" \
+		eval '[ -S "$T/muispd.sock" ] || ! kill -0 "$pid"'
+	[ -S "$T/muispd.sock" ] || fail "muispd exited at start"
 }
 
 "$bin/muispd" -n -f "$T/muispd.conf" 2>/dev/null || fail "config check"
-ok
+ok "muispd -n accepts the config"
 start_daemon
 
 op() { "$bin/muisp-client" -O "$T/muispd.sock" op "$@"; }
@@ -135,12 +132,12 @@ if cl alice 127.0.0.2 --plain offer >"$T/plain.out" 2>&1; then
 	fail "plain control channel accepted"
 fi
 grep -q "not permitted on this channel" "$T/plain.out" || fail "plain: $(cat "$T/plain.out")"
-ok
+ok "plain TCP control channel refused"
 
 # --- voucher purchase: bytes, soft 1 MB, hard 2 MB, 10 per MB ---
 code=$(field code "$(op voucher-issue 50)")
 [ ${#code} -eq 19 ] || fail "voucher code '$code'"
-ok
+ok "voucher code of 19 characters"
 out=$(cl alice 127.0.0.2 -m voucher -P "$code" --start buy bytes 1000000 2000000)
 serial=$(field serial "$(grep '^quote' <<<"$out")")
 expect "deposit" 20 "$(field deposit "$(grep '^quote' <<<"$out")")"
@@ -154,7 +151,7 @@ expect "voucher debited" 30 "$(field balance "$(op voucher-show "$code")")"
 if cl alice 127.0.0.2 -m voucher -P "$code" buy bytes 10 20 >/dev/null 2>&1; then
 	fail "second contract on a bound address"
 fi
-ok
+ok "second contract on a bound address refused"
 
 # --- usage, soft limit, extend ---
 out=$(op usage-add "$serial" 300000)
@@ -167,11 +164,11 @@ expect "soft limit reached" delinquent "$(field state "$out")"
 if cl alice 127.0.0.2 extend 2000001 >/dev/null 2>&1; then
 	fail "extend past the hard limit"
 fi
-ok
+ok "extend past the hard limit refused"
 if cl alice 127.0.0.2 resume >/dev/null 2>&1; then
 	fail "resume while delinquent"
 fi
-ok
+ok "resume while delinquent refused"
 out=$(cl alice 127.0.0.2 extend 1500000)
 expect "extended" active "$(field state "$out")"
 expect "new soft" 1500000 "$(field soft "$out")"
@@ -186,7 +183,7 @@ if cl evil 127.0.0.9 bind >"$T/evil.out" 2>&1; then
 	fail "tampered receipt accepted"
 fi
 grep -q "receipt MAC mismatch" "$T/evil.out" || fail "tamper: $(cat "$T/evil.out")"
-ok
+ok "tampered receipt rejected (MAC mismatch)"
 
 # --- kill -9 and restart: contract kept, usage kept ---
 kill -9 "$pid"
@@ -202,7 +199,7 @@ expect "after restart state" active "$(field state "$out")"
 expect "after restart usage" 1100000 "$(field usage "$out")"
 expect "after restart soft" 1500000 "$(field soft "$out")"
 grep -q "1 outstanding contracts restored" "$T/muispd.log" || fail "restore log"
-ok
+ok "outstanding contract restored (log)"
 
 # --- terminate: statement with the right refund ---
 # usage 1100000 bytes at 10 per 1000000 = ceil(11.0) = 11; refund 9.
@@ -211,10 +208,10 @@ expect "charge" 11 "$(field charge "$out")"
 expect "refund" 9 "$(field refund "$out")"
 grep -q "credit        9  residual credited to voucher $code (balance 39)" <<<"$out" ||
 	fail "statement lines: $out"
-ok
+ok "statement: residual credited to the voucher"
 expect "voucher credited" 39 "$(field balance "$(op voucher-show "$code")")"
 [ ! -e "$T/alice/receipts/$serial" ] || fail "receipt kept after settlement"
-ok
+ok "receipt removed after settlement"
 out=$(op contract-show "$serial")
 expect "extinguished" extinguished "$(field state "$out")"
 # Its receipt no longer binds.
@@ -223,7 +220,7 @@ mkdir -p "$T/old/receipts"
 echo "$serial" >"$T/old/current"
 op contract-show "$serial" >/dev/null
 if cl old 127.0.0.2 bind >/dev/null 2>&1; then fail "bind after settle"; fi
-ok
+ok "receipt of a settled contract does not bind"
 
 # --- offline: password contract billed to room 101 ---
 out=$(op contract-create bytes 1000000 2000000 room 101)
@@ -237,7 +234,7 @@ expect "password receipt" 144 "$(stat -c %s "$T/bob/receipts/$s2")"
 if cl carol 127.0.0.5 --password "$pw" bind >/dev/null 2>&1; then
 	fail "password reused while bound"
 fi
-ok
+ok "password reused while bound refused"
 # Lease expiry unbinds; the stored receipt binds again.
 expect "unbind" unbound "$(field state "$(op unbind "$s2")")"
 out=$(cl bob 127.0.0.3 --start bind)
@@ -254,7 +251,7 @@ if cl erin 127.0.0.6 -m online -P tok-poor buy bytes 1000000 2000000 >"$T/poor.o
 	fail "online deposit beyond the account accepted"
 fi
 grep -q "declined by provider: insufficient funds" "$T/poor.out" || fail "poor: $(cat "$T/poor.out")"
-ok
+ok "online deposit beyond the account declined"
 out=$(cl erin 127.0.0.6 -m online -P tok-good --start buy bytes 1000000 2000000)
 s4=$(field serial "$(grep '^quote' <<<"$out")")
 # provider METHOD PATH [JSON]: its reply's body (bash's /dev/tcp: no process
@@ -309,7 +306,7 @@ vc=$(jq -r '.[0].code' "$T/ctl.out")
 vc2=$(jq -r '.[1].code' "$T/ctl.out")
 [[ $vc =~ ^[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}-[A-Z2-9]{4}$ ]] && [ "$vc" != "$vc2" ] ||
 	fail "ctl voucher codes '$vc' '$vc2'"
-ok
+ok "ctl voucher codes well-formed and distinct"
 # The text table lists the codes too; an expiry is kept.
 run_ctl voucher issue 5 expires @4102444800
 expect "ctl voucher issue (text)" "0|CODE STATE BALANCE EXPIRES|valid 5 2100-01-01T00:00:00Z" \
@@ -435,23 +432,23 @@ echo "$s3" >"$T/mallory/current"
 # Dave is live (answers warnings); mallory's replay gets nothing.
 cl dave 127.0.0.4 watch 6 >"$T/dave.watch" 2>&1 &
 wpid=$!
-for _ in $(seq 100); do grep -q watching "$T/dave.watch" && break; sleep 0.05; done
+wait_until -t 20 grep -q watching "$T/dave.watch"
 if cl mallory 127.0.0.66 --wait 3 bind >"$T/mallory.out" 2>&1; then
 	fail "replayed receipt bound while the owner answers"
 fi
 grep -q "bound to another address" "$T/mallory.out" || fail "mallory: $(cat "$T/mallory.out")"
-ok
+ok "replayed receipt refused while the owner answers"
 wait "$wpid" || true
 grep -q "warning: presented-elsewhere serial=$s3" "$T/dave.watch" ||
 	fail "dave not warned: $(cat "$T/dave.watch")"
-ok
+ok "owner warned of the replay"
 expect "still dave's" 127.0.0.4 "$(field addr "$(op contract-show "$s3")")"
 # Dave's computer "crashes" (no channel) and comes back on a new address:
 # the old address does not answer and is unbound; the new one binds.
 out=$(cl dave 127.0.0.40 --wait 15 bind)
 expect "rebound on new address" 127.0.0.40 "$(field addr "$out")"
 grep -q "127.0.0.4 did not answer, unbound" "$T/muispd.log" || fail "no-answer log"
-ok
+ok "old address unbound (it did not answer)"
 
 # --- key rotation: old receipts still verify ---
 expect "rotated" 2 "$(field key "$(op key-rotate)")"
@@ -546,7 +543,7 @@ kill "$pid"
 wait "$pid" 2>/dev/null || true
 pid=
 if grep -q Sanitizer "$T/muispd.log"; then fail "sanitizer report"; fi
-ok
+ok "no sanitizer report"
 # muispd stopped (its socket removed): each command says so.
 run_ctl voucher show "$vc"
 expect "ctl, no muispd" "1|muispctl: muispd not reachable at $T/muispd.sock: No such file or directory (is muispd running? --daemon PATH names another socket)|" \
@@ -558,4 +555,4 @@ expect "ctl terminate, no muispd" "1|muispctl: muispd not reachable at $T/muispd
 run_ctl contract list
 [ "$nomod" = 0 ] || expect "ctl list, no muispd, no module" "3|muispctl: muispd not reachable at $T/muispd.sock: No such file or directory (is muispd running? --daemon PATH names another socket)
 muispctl: muisp kernel module not loaded (modprobe muisp)|" "$rc|$(cat "$T/ctl.err")|$(cat "$T/ctl.out")"
-echo "contract: $checks passed, 0 failed"
+summary

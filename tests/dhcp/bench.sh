@@ -13,6 +13,7 @@
 # Prints "bench-dhcp: SERVER N leases/s" lines and the ratios.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/lib/check.sh"	# wait_until
 bin=${MUISP_BIN:-$top/build/bin}/muisp-dhcpd
 dur=${1:-10}
 rate=${2:-4000}
@@ -49,13 +50,7 @@ net_down() {
 }
 
 wait_log() { # FILE PATTERN: poll (10 s at most) for the server's start line
-	local i
-	for i in $(seq 100); do
-		grep -q "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	echo "bench-dhcp: server did not start ($1)" >&2
-	return 1
+	wait_until -t 10 -m "the server's start line in $1" grep -q "$2" "$1"
 }
 
 # perfdhcp: DORA at $rate/s for $dur s; prints completed exchanges/s.

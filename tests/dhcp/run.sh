@@ -24,26 +24,26 @@
 # Usage: tests/dhcp/run.sh        (root; `make` first)
 # Env:   MUISP_BIN (default build/bin), KEEP=1 keeps the temp dir.
 # Prints one line per check and "dhcp: N passed, N failed"; exit 0 iff all
-# passed.  Without root, netns support or the clients it prints a skip
-# note and "dhcp: 0 passed, 0 failed".
+# passed (tests/lib/check.sh).  Without root, netns support, a client or a
+# tool it fails at once: scripts/deps.sh installs every one.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/lib/check.sh"
+CHECK_SUITE=dhcp
 bin=${MUISP_BIN:-$top/build/bin}/muisp-dhcpd
 ctl=${MUISP_BIN:-$top/build/bin}/muispctl
 
-skip() {
-	echo "dhcp: skipped: $*"
-	echo "dhcp: 0 passed, 0 failed"
-	exit 0
+[ "$(id -u)" -eq 0 ] || fail "needs root"
+need() { # COMMAND PACKAGE
+	command -v "$1" >/dev/null || fail "$1 missing ($2: scripts/deps.sh)"
 }
-[ "$(id -u)" -eq 0 ] || skip "needs root"
-command -v dhclient >/dev/null || skip "dhclient missing (isc-dhcp-client)"
-command -v dhcpcd >/dev/null || skip "dhcpcd missing (dhcpcd5)"
-command -v sqlite3 >/dev/null || skip "sqlite3 missing"
-command -v jq >/dev/null || skip "jq missing"
-command -v tcpreplay >/dev/null || skip "tcpreplay missing"
+need dhclient isc-dhcp-client
+need dhcpcd dhcpcd5
+need sqlite3 sqlite3
+need jq jq
+need tcpreplay tcpreplay
 for b in "$bin" "$ctl"; do
-	[ -x "$b" ] || { echo "dhcp: $b not built"; echo "dhcp: 0 passed, 1 failed"; exit 1; }
+	[ -x "$b" ] || fail "$b not built (make)"
 done
 
 T=$(mktemp -d /tmp/muisp-dhcp.XXXXXX)
@@ -51,7 +51,7 @@ P=mdh$$
 S=$P-S W=$P-W
 clients=()
 srv_pid=
-pass=0 fail=0 starts=0
+starts=0
 
 cleanup() {
 	local ns pid
@@ -64,7 +64,7 @@ cleanup() {
 	for ns in "${clients[@]}" "$S" "$W"; do
 		ip netns del "$ns" 2>/dev/null
 	done
-	if [ "${KEEP:-0}" = 1 ] || [ "$fail" -ne 0 ]; then
+	if [ "${KEEP:-0}" = 1 ] || [ "$CHECK_FAIL" -ne 0 ]; then
 		echo "dhcp: logs kept in $T"
 	else
 		rm -rf "$T"
@@ -72,22 +72,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-ok() { echo "  ok   $1"; pass=$((pass + 1)); }
-bad() { echo "  FAIL $1${2:+: $2}"; fail=$((fail + 1)); }
-check() { # NAME CMD...
-	local name=$1
-	shift
-	if "$@"; then ok "$name"; else bad "$name"; fi
-}
-# Poll a condition (not a sleep standing in for an event): up to $1 s.
-# The condition is a string, evaluated afresh on every try.
-wait_until() {
-	local end=$((SECONDS + $1)) cond=$2
-	while ! eval "$cond"; do
-		[ $SECONDS -ge $end ] && return 1
-		sleep 0.1
-	done
-}
 ip2int() {
 	local a b c d
 	IFS=. read -r a b c d <<<"$1"
@@ -124,7 +108,7 @@ held_by() { # NS... -> "ADDR MAC" of each client that has an address
 }
 
 # --- topology -----------------------------------------------------------
-ip netns add "$S" && ip netns add "$W" || skip "cannot create network namespaces"
+ip netns add "$S" && ip netns add "$W" || fail "cannot create network namespaces"
 ip -n "$W" link add br0 type bridge
 ip -n "$W" link set br0 up
 ip link add lan0 netns "$S" type veth peer name s-port netns "$W"
@@ -132,8 +116,8 @@ ip -n "$W" link set s-port master br0 up
 ip -n "$S" addr add 10.77.0.1/24 dev lan0
 ip -n "$S" link set lan0 up
 ip -n "$S" link set lo up
-wait_until 10 'link_up "$S" lan0 && link_up "$W" s-port' ||
-	echo "dhcp: server link not up after 10 s" >&2
+wait_until -t 10 -m "the server's link" \
+	eval 'link_up "$S" lan0 && link_up "$W" s-port' || :
 
 n=0
 new_client() { # -> namespace name on stdout; MAC 02:00:00:77:00:NN
@@ -150,8 +134,8 @@ new_client() { # -> namespace name on stdout; MAC 02:00:00:77:00:NN
 	# The kernel applies a veth's carrier up to 1 s after "up" (until
 	# then the noop qdisc drops every frame): a client started earlier
 	# loses its first DISCOVER and backs off for seconds.
-	wait_until 10 'link_up "$ns" eth0 && link_up "$W" "c$n"' ||
-		echo "dhcp: $ns: link not up after 10 s" >&2
+	wait_until -t 10 -m "$ns's link" \
+		eval 'link_up "$ns" eth0 && link_up "$W" "c$n"' || :
 }
 
 cat >"$T/dhcpd.conf" <<EOF
@@ -234,7 +218,7 @@ start_server() {
 	ip netns exec "$S" "$bin" -d -v -f "$T/dhcpd.conf" >>"$T/dhcpd.log" 2>&1 &
 	srv_pid=$!
 	starts=$((starts + 1))
-	wait_until 10 'test "$(grep -c "^started:" "$T/dhcpd.log" 2>/dev/null)" -ge "$starts"'
+	wait_until -t 10 eval 'test "$(grep -c "^started:" "$T/dhcpd.log" 2>/dev/null)" -ge "$starts"'
 }
 stop_server() {
 	kill -TERM "$srv_pid"
@@ -254,8 +238,7 @@ rc=$?
 check "config -n rejects a bad pool with file:line" \
 	test $rc -eq 1 -a "$out" = "$T/bad.conf:3: pool 10.77.0.9 10.77.1.9: not inside the hosts of 10.77.0.0/24"
 
-start_server || { bad "server starts"; exit 1; }
-ok "server starts"
+if start_server; then ok "server starts"; else fail "server starts"; fi
 
 # --- obtain: dhclient and dhcpcd -------------------------------------------
 new_client; C1=$CL
@@ -265,7 +248,7 @@ ip netns exec "$C1" env DHCP_HOOK_LOG="$T/$C1.hook" \
 	dhclient -4 -d -v -cf "$T/dhclient.conf" -sf "$T/dhclient-script" \
 	-pf "$T/$C1.pid" -lf "$T/$C1.leases" eth0 >>"$T/$C1.out" 2>&1 &
 check "dhclient obtains the FIFO head 10.77.0.100" \
-	wait_until 15 'test "$(addr_of "$C1")" = 10.77.0.100'
+	wait_until -t 15 eval 'test "$(addr_of "$C1")" = 10.77.0.100'
 check "lease of .100 is on disk" test "$(lease_state 10.77.0.100)" = leased
 check "dhclient got router, DNS, domain" \
 	grep -q 'routers.*10.77.0.1' "$T/$C1.leases"
@@ -274,8 +257,10 @@ check "client reaches the router with its address" pings "$C1" 10.77.0.1
 
 new_client; C2=$CL
 dhcpcd_start "$C2"
-check "dhcpcd obtains 10.77.0.101" wait_until 20 'test "$(addr_of "$C2")" = 10.77.0.101'
-check "lease of .101 is on disk" wait_until 5 'test "$(lease_state 10.77.0.101)" = leased'
+check "dhcpcd obtains 10.77.0.101" \
+	wait_until -t 20 eval 'test "$(addr_of "$C2")" = 10.77.0.101'
+check "lease of .101 is on disk" \
+	wait_until -t 5 eval 'test "$(lease_state 10.77.0.101)" = leased'
 
 # --- muispctl lease list/show -----------------------------------------------
 want=$(printf '10.77.0.100 02:00:00:77:00:01\n10.77.0.101 02:00:00:77:00:02')
@@ -314,9 +299,9 @@ fi
 
 # --- renew ------------------------------------------------------------------
 check "dhclient renews (unicast REQUEST, ACK renewed)" \
-	wait_until 15 'grep -q "ACK 10.77.0.100 .*renewed" "$T/dhcpd.log"'
+	wait_until -t 15 grep -q "ACK 10.77.0.100 .*renewed" "$T/dhcpd.log"
 check "dhcpcd renews" \
-	wait_until 15 'grep -q "ACK 10.77.0.101 .*renewed" "$T/dhcpd.log"'
+	wait_until -t 15 grep -q "ACK 10.77.0.101 .*renewed" "$T/dhcpd.log"
 
 # --- restart mid-lease --------------------------------------------------
 check "SIGTERM: clean exit (status 0)" stop_server
@@ -325,7 +310,7 @@ start_server
 check "restart: both leases still in the database" \
 	test "$(nstate leased)" = 2
 check "restart: dhclient's renewal is ACKed as a renewal" \
-	wait_until 15 'test "$(logcount "ACK 10.77.0.100 .*renewed")" -gt "$before"'
+	wait_until -t 15 eval 'test "$(logcount "ACK 10.77.0.100 .*renewed")" -gt "$before"'
 check "restart: client kept 10.77.0.100" test "$(addr_of "$C1")" = 10.77.0.100
 
 # --- REBINDING: the server is down past T2 -------------------------------
@@ -334,27 +319,29 @@ check "restart: client kept 10.77.0.100" test "$(addr_of "$C1")" = 10.77.0.100
 stop_server
 rebinds() { grep -c 'DHCPREQUEST for 10.77.0.100 on eth0 to 255.255.255.255' "$T/$C1.out"; }
 check "server down: dhclient goes to REBINDING (broadcast REQUEST)" \
-	wait_until 30 'test "$(rebinds)" -ge 1'
+	wait_until -t 30 eval 'test "$(rebinds)" -ge 1'
 before=$(logcount 'ACK 10.77.0.100 .*renewed')
 start_server
 check "rebinding client is ACKed (lease kept across the outage)" \
-	wait_until 20 'test "$(logcount "ACK 10.77.0.100 .*renewed")" -gt "$before"'
+	wait_until -t 20 eval 'test "$(logcount "ACK 10.77.0.100 .*renewed")" -gt "$before"'
 check "rebinding client kept 10.77.0.100" test "$(addr_of "$C1")" = 10.77.0.100
 
 # --- SIGHUP reload keeps leases -----------------------------------------
 sed -i 's/domain-name muisp.test/domain-name reloaded.test/' "$T/dhcpd.conf"
 kill -HUP "$srv_pid"
 check "SIGHUP: configuration reloaded" \
-	wait_until 5 'grep -q "configuration reloaded" "$T/dhcpd.log"'
+	wait_until -t 5 grep -q "configuration reloaded" "$T/dhcpd.log"
 before=$(logcount 'ACK 10.77.0.101 .*renewed')
 check "SIGHUP: dhcpcd's lease still renews as a renewal" \
-	wait_until 15 'test "$(logcount "ACK 10.77.0.101 .*renewed")" -gt "$before"'
+	wait_until -t 15 eval 'test "$(logcount "ACK 10.77.0.101 .*renewed")" -gt "$before"'
 
 # --- release ------------------------------------------------------------
 dhclient_release "$C1"
-check "dhclient release frees .100" wait_until 5 'test "$(lease_state 10.77.0.100)" = free'
+check "dhclient release frees .100" \
+	wait_until -t 5 eval 'test "$(lease_state 10.77.0.100)" = free'
 dhcpcd_release "$C2"
-check "dhcpcd release frees .101" wait_until 5 'test "$(lease_state 10.77.0.101)" = free'
+check "dhcpcd release frees .101" \
+	wait_until -t 5 eval 'test "$(lease_state 10.77.0.101)" = free'
 check "released in order: .100 before .101" test \
 	"$(db "SELECT addr FROM lease WHERE state='free' ORDER BY seq" | tr '\n' ' ')" \
 	= "$(ip2int 10.77.0.100) $(ip2int 10.77.0.101) "
@@ -389,16 +376,17 @@ check "exhausted pool: server still running" kill -0 "$srv_pid"
 # link; dhcpcd's ARP probe finds it after the ACK and DECLINEs it.
 dhclient_release "${FIFO_CLIENTS[2]}"
 dhclient_release "${FIFO_CLIENTS[3]}"
-check "two addresses free again" wait_until 5 \
-	'test "$(nstate free)" = 2'
+check "two addresses free again" wait_until -t 5 \
+	eval 'test "$(nstate free)" = 2'
 new_client; Q=$CL
 ip -n "$Q" addr add 10.77.0.100/24 dev eth0
 new_client; C8=$CL
 dhcpcd_start "$C8"
 check "DECLINE logged for .100" \
-	wait_until 30 'grep -q "declined 10.77.0.100" "$T/dhcpd.log"'
+	wait_until -t 30 grep -q "declined 10.77.0.100" "$T/dhcpd.log"
 check ".100 is quarantined on disk" test "$(lease_state 10.77.0.100)" = quarantine
-check "declining client ends up on .101" wait_until 40 'test "$(addr_of "$C8")" = 10.77.0.101'
+check "declining client ends up on .101" \
+	wait_until -t 40 eval 'test "$(addr_of "$C8")" = 10.77.0.101'
 check "quarantined .100 not offered again after the DECLINE" \
 	test "$(sed -n '/declined 10.77.0.100/,$p' "$T/dhcpd.log" |
 		grep -c 'OFFER 10.77.0.100')" = 0
@@ -466,7 +454,7 @@ usr1_sync() {
 	local n
 	n=$(logcount '^stats:')
 	kill -USR1 "$srv_pid" &&
-		wait_until 5 'test "$(logcount "^stats:")" -gt '"$n"
+		wait_until -t 5 eval 'test "$(logcount "^stats:")" -gt '"$n"
 }
 drops_are() { usr1_sync && test "$(drops)" = "$1"; }
 check "no drops counted before the malformed set" drops_are "$(scaled 0)"
@@ -477,7 +465,7 @@ out=$(ip netns exec "$C1" /usr/bin/python3 "$top/tests/dhcp/malformed.py" \
 check "malformed.py sent 27 datagrams and wrote the pcap" test \
 	"$out" = "malformed: 27 datagrams: drop_bad_hlen=1 drop_bad_magic=3 drop_bad_msg_type=3 drop_bad_op=3 drop_bad_option_length=2 drop_bad_overload=4 drop_option_overflow=4 drop_oversized=2 drop_truncated=5"
 check "UDP: each dropped and counted by reason, exactly ($(scaled 1))" \
-	wait_until 10 'drops_are "$(scaled 1)"'
+	wait_until -t 10 eval 'drops_are "$(scaled 1)"'
 check "UDP: still exact after one more counter write" drops_are "$(scaled 1)"
 check "counters in the log on SIGUSR1" \
 	grep -q "stats:.*drop_truncated=5 .*drop_bad_option_length=2" "$T/dhcpd.log"
@@ -488,7 +476,7 @@ check "pcap: 34 frames (27 datagrams, 3 of them in 3+4+3 fragments)" \
 check "tcpreplay of the pcap succeeds" \
 	ip netns exec "$C1" tcpreplay -q -i eth0 "$T/malformed.pcap" >>"$T/tcpreplay.out" 2>&1
 check "pcap replay: each counted again, exactly ($(scaled 2))" \
-	wait_until 10 'drops_are "$(scaled 2)"'
+	wait_until -t 10 eval 'drops_are "$(scaled 2)"'
 check "pcap replay: still exact after one more counter write" drops_are "$(scaled 2)"
 check "lease stats --json agrees with the stats table" test \
 	"$(jlease stats | jq -r "[$(printf '.%s,' $drop_names | sed 's/,$//')] | map(tostring) | join(\" \")") " = \
@@ -516,5 +504,4 @@ check "no daemon: nothing queued" test "$(db 'SELECT count(*) FROM request')" = 
 check "no sanitizer/crash output in the server log" \
 	bash -c "! grep -qE 'ERROR: AddressSanitizer|runtime error|Segmentation' '$T/dhcpd.log'"
 
-echo "dhcp: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary

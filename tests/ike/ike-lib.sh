@@ -7,6 +7,11 @@
 # directory (SWANCTL_DIR), VICI socket and a private /run (charon's pid
 # file is fixed at /var/run/charon.pid).
 #
+#   ike_scenario [--bare] [--watch] [--router OPTS] [CLIENT_OPTS...]
+#                                     the set-up every ike-* scenario shares
+#   ike_initiate [NAME]               alice brings her CHILD_SA up
+#   ike_wait_up                       the watcher saw it: IKE_UP, IKE_REQID,
+#                                     IKE_SPI
 #   ike_modules
 #   ike_pki DIR                       DIR/ca.{pem,key} router.{pem,key}
 #   ike_charon NS NAME                start charon NAME in NS
@@ -16,7 +21,53 @@
 # Charon state lives in $IKE_DIR/NAME/ (default $SCRATCH/ike).
 
 IKE_DIR=${IKE_DIR:-$SCRATCH/ike}
+IKE_WATCH=${IKE_WATCH:-$SCRATCH/watch.out}
 ROUTER_ID=router.muisp.test
+
+# ike_scenario [--bare] [--watch] [--router OPTS] [CLIENT_OPTS...]: the
+# topology (topo_up), every log shown if the scenario fails (ike_trap), the
+# IPsec modules and the two charons' directories; then, unless --bare, the
+# PKI and both charons configured and running (ike_router_alice: OPTS go to
+# `muisp-ike conf router`, CLIENT_OPTS to `muisp-ike conf client`), and with
+# --watch ikewatch-print following the router's charon into $IKE_WATCH.
+ike_scenario() {
+	local bare=0 watch=0
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--bare) bare=1; shift ;;
+		--watch) watch=1; shift ;;
+		--router) IKE_ROUTER_OPTS=$2; shift 2 ;;
+		*) break ;;
+		esac
+	done
+	topo_up
+	ike_trap
+	ike_modules
+	if [ $bare -eq 1 ]; then
+		ike_setup router
+		ike_setup alice
+		return 0
+	fi
+	ike_router_alice "$@"
+	[ $watch -eq 0 ] || ike_watch_start "$IKE_WATCH"
+}
+
+# ike_initiate [NAME]: alice initiates her CHILD_SA "muisp" and waits for
+# it (swanctl's output in $SCRATCH/NAME.log, default init.log).
+ike_initiate() {
+	local f=$SCRATCH/${1:-init}.log
+	ike_swanctl alice --initiate --child muisp --timeout 120 >"$f" 2>&1 ||
+		fail "initiate: $(tail -5 "$f")"
+}
+
+# ike_wait_up: wait until the watcher reports alice's SA up; IKE_UP is its
+# line, IKE_REQID its reqid and IKE_SPI its inbound SPI.
+ike_wait_up() {
+	wait_until -t 60 grep -q "^up addr $ALICE4 " "$IKE_WATCH"
+	IKE_UP=$(grep "^up addr $ALICE4 " "$IKE_WATCH")
+	IKE_REQID=$(ike_field "$IKE_UP" reqid)
+	IKE_SPI=$(ike_field "$IKE_UP" spi_in)
+}
 
 ike_modules() {
 	# one modprobe for all (process spawns are slow under TCG); some may
@@ -78,7 +129,7 @@ ike_charon() {
 		>"$d/stdout" 2>&1 &
 	echo $! >"$d/pid"
 	# the socket exists before the daemon answers: wait for an answer
-	wait_until 60 ike_swanctl "$n" --stats
+	wait_until -t 60 ike_swanctl "$n" --stats
 	ike_swanctl "$n" --load-all >"$d/load.log" 2>&1 ||
 		fail "swanctl --load-all for $n: $(cat "$d/load.log")"
 }
@@ -86,7 +137,8 @@ ike_charon() {
 # ike_router_alice [CLIENT_CONF_OPTIONS...]: PKI, the router's charon (its
 # certificate from the test CA) and alice's (a self-signed certificate,
 # registered with the router's charon over VICI), both configured by
-# muisp-ike conf.  Extra options go to `muisp-ike conf client`.
+# muisp-ike conf.  Extra options go to `muisp-ike conf client`, those in
+# IKE_ROUTER_OPTS (ike_scenario --router) to `muisp-ike conf router`.
 ike_router_alice() {
 	local p=$IKE_DIR/pki r=$IKE_DIR/router/swanctl a=$IKE_DIR/alice/swanctl
 	ike_setup router
@@ -114,7 +166,7 @@ ike_router_alice() {
 # ike_watch_start FILE [SECONDS]: ikewatch-print on the router's charon.
 ike_watch_start() {
 	IKEWATCH_DUMP=1 ikewatch-print "$(ike_vici router)" "${2:-600}" >"$1" 2>&1 &
-	wait_until 60 grep -q '^ready' "$1"
+	wait_until -t 60 grep -q '^ready' "$1"
 	log "watcher ready"
 }
 
@@ -159,8 +211,7 @@ ike_xstate() {
 	echo $s
 }
 
-# Conditions for wait_until (which runs its arguments as given, so any
-# $(...) must be evaluated inside a function, at every poll).
+# Conditions for wait_until (run afresh on every try).
 ike_count_gt() { [ "$(grep -c "$1" "$2")" -gt "$3" ]; }	# RE FILE N
 ike_no_state() { [ -z "$(on "$1" ip xfrm state ${2:+list spi "$2" proto "$3"})" ]; }
 ike_size_is() { [ "$(stat -c %s "$1" 2>/dev/null)" = "$2" ]; }

@@ -26,7 +26,7 @@ on inet socat TCP-LISTEN:8080,reuseaddr,fork SYSTEM:"head -c 100000 /dev/zero" &
 # This demo has no IPsec (see the ike-* scenarios): a trusted LAN, where
 # bindings go by address alone.
 on router muispctl config set lan lan0 idle-timeout 30s require-tunnel off
-wait_until 5 on inet sh -c 'ss -lnt | grep -q ":8080 "'
+wait_until -t 5 on inet sh -c 'ss -lnt | grep -q ":8080 "'
 
 say "The router: muisp.ko gates lan0 (kernel $(uname -r))"
 show config show

@@ -13,8 +13,13 @@
 #
 # The bridge never learns (ageing 0), so every LAN frame reaches every port:
 # mallory can sniff and spoof as on the seed's shared Ethernet.
+#
+# Checks: tests/lib/check.sh (ok, fail, check, expect, wait_until), with
+# CHECK_FATAL=1: the first failed check ends the scenario.
 
 set -euo pipefail
+. "${BASH_SOURCE[0]%/*}/../lib/check.sh"
+CHECK_FATAL=1
 
 MUISP_BIN=${MUISP_BIN:-$MUISP_TOP/build/bin}
 export PATH="$MUISP_BIN:$PATH"
@@ -28,25 +33,8 @@ ALICE_MAC=02:00:00:00:00:10 BOB_MAC=02:00:00:00:00:11
 MALLORY_MAC=02:00:00:00:00:66 ROUTER_LAN_MAC=02:00:00:00:00:01
 
 log() { printf '[%(%T)T] %s\n' -1 "$*"; }
-fail() { echo "FAIL: $*" >&2; exit 1; }
 # on NS CMD...: run CMD in network namespace NS.
 on() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
-
-assert_eq() {
-	[ "$1" = "$2" ] || fail "${3:-value}: expected '$1', got '$2'"
-	log "ok: ${3:-value} = $1"
-}
-
-# wait_until SECONDS CMD...: poll CMD every 0.1 s until it succeeds.
-wait_until() {
-	local limit=$1 i=0
-	shift
-	while ! "$@" >/dev/null 2>&1; do
-		i=$((i + 1))
-		[ $i -le $((limit * 10)) ] || fail "timed out waiting for: $*"
-		sleep 0.1
-	done
-}
 
 # ip -batch cannot switch namespaces per line: build one batch per namespace.
 _lan_host() { # name ip4 ip6 mac
@@ -109,7 +97,7 @@ topo_up() {
 	_lan_host bob $BOB4 $BOB6 $BOB_MAC
 	_lan_host mallory $MALLORY4 $MALLORY6 $MALLORY_MAC
 	on router sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
-	wait_until 10 _topo_links_up
+	wait_until -t 10 _topo_links_up
 }
 
 # A veth's carrier comes up at once, but the kernel's link watcher applies

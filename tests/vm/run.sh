@@ -2,7 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Boot Debian's kernel under QEMU (TCG) with the host root shared read-only
-# over virtio-9p, load the build tree's muisp.ko and run VM scenarios.
+# over virtio-9p, load the build tree's muisp.ko and run VM scenarios.  The
+# checkout is a 9p share of its own (/muisp-top in the guest, read-only) and
+# the run directory another (/muisp-out): the guest finds the module, the
+# binaries, the scenarios and their libraries there, whatever the checkout's
+# host path (the guest mounts tmpfs over /tmp, /run, ...).
 #
 #   tests/vm/run.sh [--kver KVER] [--dir DIR] [--demo] [NAME ...]
 #
@@ -18,6 +22,8 @@
 # Prints one PASS/FAIL line per scenario and "vm: N passed, N failed"; exits
 # non-zero on any failure, a time-out, a kernel warning, or a failed unload.
 # Per-run logs: build/vm/run-*/ (NAME.log, NAME.kmsg, console.log).
+# MUISP_* variables reach the scenarios as set; MUISP_TOP, MUISP_KO and
+# MUISP_BIN are the guest's paths.
 
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -33,7 +39,7 @@ while [ $# -gt 0 ]; do
 	--ko) ko=$(readlink -f "$2"); shift 2 ;;
 	--demo) demo=1; shift ;;
 	--show-log) show_log=1; shift ;;
-	-h|--help) sed -n "3,20p" "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n "3,26p" "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	*) names+=("$1"); shift ;;
 	esac
@@ -75,16 +81,28 @@ chmod 777 "$run"
 # the host while the VM runs cannot change them under it.
 cp -a "$top/build/bin" "$run/bin"
 cp "$ko" "$run/muisp.ko"
-ko=$run/muisp.ko
+# The guest's paths (mount points made by initramfs-init).
+gtop=/muisp-top gout=/muisp-out
+guest_path() { # a scenario's host path -> its guest path
+	case $1 in
+	"$top"/*) echo "$gtop/${1#"$top"/}" ;;
+	*)	# outside the checkout: a copy in the run directory
+		mkdir -p "$run/scenarios"
+		cp "$1" "$run/scenarios/"
+		echo "$gout/scenarios/${1##*/}" ;;
+	esac
+}
 write_job() { # scenarios...: the guest's job file
+	local s g=()
+	for s in "$@"; do g+=("$(guest_path "$s")"); done
 	{
 		# Every MUISP_* variable of the caller reaches the scenarios.
 		for v in "${!MUISP_@}"; do printf 'export %s=%q\n' "$v" "${!v}"; done
-		printf 'MUISP_TOP=%q\n' "$top"
-		printf 'MUISP_KO=%q\n' "$ko"
+		printf 'MUISP_TOP=%q\n' "$gtop"
+		printf 'MUISP_KO=%q\n' "$gout/muisp.ko"
 		printf 'MUISP_KO_ARGS=%q\n' "${MUISP_KO_ARGS:-}"
-		printf 'MUISP_BIN=%q\n' "$run/bin"
-		printf 'MUISP_SCENARIOS=%q\n' "$*"
+		printf 'MUISP_BIN=%q\n' "$gout/bin"
+		printf 'MUISP_SCENARIOS=%q\n' "${g[*]}"
 		echo 'export MUISP_TOP MUISP_KO MUISP_BIN'
 	} >"$run/job.env"
 }
@@ -94,7 +112,8 @@ qemu=(qemu-system-x86_64 -accel tcg -m 2048 -smp 2 -nographic -no-reboot
 	-kernel "$kernel" -initrd "$initrd"
 	-append "console=ttyS0 panic=-1 oops=panic loglevel=4 net.ifnames=0"
 	-virtfs "local,path=/,mount_tag=root,security_model=none,readonly=on,multidevs=remap"
-	-virtfs "local,path=$run,mount_tag=out,security_model=none"
+	-virtfs "local,path=${top//,/,,},mount_tag=top,security_model=none,readonly=on,multidevs=remap"
+	-virtfs "local,path=${run//,/,,},mount_tag=out,security_model=none"
 	-nic none)
 
 # Watchdog: the guest enforces each scenario's time-out itself, but a task

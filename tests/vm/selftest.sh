@@ -9,11 +9,11 @@
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 kver=${KVER:-$("$top/scripts/kver.sh")}
+# the scenarios load it from the checkout's share: $MUISP_TOP/build/vm/warnmod
 wm=$top/build/vm/warnmod
 mkdir -p "$wm"
 cp "$top"/tests/vm/selftest/warnmod/{warnmod.c,Kbuild} "$wm/"
 make -s -C "/lib/modules/$kver/build" M="$wm" modules >/dev/null
-export MUISP_SELFTEST_WARNMOD=$wm/warnmod.ko
 
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT

@@ -47,7 +47,7 @@ EOF
 ip netns exec router taskset -c 1 muispd -d -f $S/muispd.conf >>$S/muispd.log 2>&1 &
 MUISPD=$!
 trap 'rc=$?; [ $rc -eq 0 ] || { echo "--- muispd.log" >&2; tail -n 40 $S/muispd.log >&2; }; topo_down' EXIT
-wait_until 20 test -S $S/muispd.sock
+wait_until -t 20 test -S $S/muispd.sock
 
 # 20 vouchers; client k (deposit 10 k) pays with voucher (k - 1) % 20,
 # each issued with exactly its clients' deposits.  Every contract run
@@ -96,8 +96,8 @@ for ((r = 0; r <= ROUNDS; r++)); do
 		log "round $r $mode: $(grep '^summary' $S/$mode.$r)"
 	done
 	# Every contract of the round was terminated: empty kernel tables.
-	assert_eq "0 0" "$(on router muispctl --json contract list | jq length) $(on router muispctl --json addr list | jq 'map(select(.state == "bound")) | length')" \
-		"round $r: kernel contracts and bound addresses after the terminations"
+	expect "round $r: kernel contracts and bound addresses after the terminations" \
+		"0 0" "$(on router muispctl --json contract list | jq length) $(on router muispctl --json addr list | jq 'map(select(.state == "bound")) | length')"
 	[ $r -eq 0 ] && continue	# warm-up
 	col total_ms $S/handshake.$r >>$S/hs.ms
 	col total_ms $S/contract.$r >>$S/ct.ms
@@ -118,11 +118,10 @@ sqlite3 -separator ' ' $S/muispd.db "SELECT code, balance FROM vouchers
 sort $S/issued >$S/issued.sorted
 diff $S/issued.sorted $S/vouchers.txt >&2 || fail "vouchers not back to their issued amounts"
 log "ok: all $NV vouchers back to their issued amounts"
-assert_eq "$(((ROUNDS + 1) * N)) 0" \
-	"$(sqlite3 -separator ' ' $S/muispd.db "SELECT count(*), sum(charge) FROM contracts WHERE state = 5")" \
-	"contracts established, all extinguished, nothing charged"
-assert_eq $((ROUNDS * N)) "$(wc -l <$S/ct.ms)" "counted contract samples"
-assert_eq $((ROUNDS * N)) "$(wc -l <$S/hs.ms)" "counted handshake samples"
+expect "contracts established, all extinguished, nothing charged" "$(((ROUNDS + 1) * N)) 0" \
+	"$(sqlite3 -separator ' ' $S/muispd.db "SELECT count(*), sum(charge) FROM contracts WHERE state = 5")"
+expect "counted contract samples" $((ROUNDS * N)) "$(wc -l <$S/ct.ms)"
+expect "counted handshake samples" $((ROUNDS * N)) "$(wc -l <$S/hs.ms)"
 
 cm=$(pct 50 $S/ct.ms) cp=$(pct 99 $S/ct.ms)
 hm=$(pct 50 $S/hs.ms) hp=$(pct 99 $S/hs.ms)

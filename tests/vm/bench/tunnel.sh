@@ -25,12 +25,9 @@
 ROUNDS=${MUISP_BENCH_ROUNDS:-3}
 SECS=${MUISP_BENCH_SECS:-5}
 LINK=${MUISP_BENCH_LINK:-10mbit}
-topo_up
-ike_trap
-ike_modules
-ike_router_alice
+ike_scenario
 on inet iperf3 -s -D >/dev/null
-wait_until 10 on inet sh -c 'ss -lnt | grep -q ":5201 "'
+wait_until -t 10 on inet sh -c 'ss -lnt | grep -q ":5201 "'
 A=$IKE_DIR/alice/swanctl
 
 ms() { echo $(($(date +%s%N) / 1000000)); }
@@ -48,7 +45,7 @@ up() { # ah|esp -> prints the set-up time in ms
 }
 down() {
 	ike_swanctl alice --terminate --ike muisp --timeout 60 >/dev/null 2>&1 || true
-	wait_until 30 ike_no_state router
+	wait_until -t 30 ike_no_state router
 }
 shaped() { # iperf on alice's uplink shaped to $LINK
 	on alice tc qdisc replace dev eth0 root tbf rate "$LINK" burst 32kbit latency 100ms

@@ -57,7 +57,7 @@ for ((v = 0; v < NV; v++)); do
 	echo "$code" >>$S/codes
 	echo "$code $amount" >>$S/issued
 done
-assert_eq $NV "$(sort -u $S/codes | wc -l)" "distinct vouchers issued"
+expect "distinct vouchers issued" $NV "$(sort -u $S/codes | wc -l)"
 
 log "starting $N purchases at once"
 mkdir $S/receipts
@@ -67,10 +67,9 @@ on alice estab-load -s $ROUTER_LAN4 -p 4433 -A $S/ca.crt \
 	-R $S/receipts -t 300 contract >$S/load.out 2>$S/load.err || rc=$?
 grep -E '^(fail|summary)' $S/load.out || true
 cat $S/load.err
-assert_eq 0 "$rc" "estab-load exit status"
-assert_eq "clients=$N ok=$N failed=0" \
-	"$(grep -o 'clients=[0-9]* ok=[0-9]* failed=[0-9]*' $S/load.out)" \
-	"every purchase got its receipt"
+expect "estab-load exit status" 0 "$rc"
+expect "every purchase got its receipt" "clients=$N ok=$N failed=0" \
+	"$(grep -o 'clients=[0-9]* ok=[0-9]* failed=[0-9]*' $S/load.out)"
 kill -0 $MUISPD || fail "muispd died"
 
 # The clients' view: "serial addr deposit receipt-hex", by serial.
@@ -78,13 +77,12 @@ awk '$1 == "client" {
 	for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
 	print f["serial"], f["addr"], f["deposit"], f["receipt"]
 }' $S/load.out | sort -n >$S/client.txt
-assert_eq $N "$(wc -l <$S/client.txt)" "receipts received"
-assert_eq $N "$(cut -d' ' -f1 $S/client.txt | sort -u | wc -l)" "distinct serials"
-assert_eq $N "$(cut -d' ' -f2 $S/client.txt | sort -u | wc -l)" "distinct addresses"
+expect "receipts received" $N "$(wc -l <$S/client.txt)"
+expect "distinct serials" $N "$(cut -d' ' -f1 $S/client.txt | sort -u | wc -l)"
+expect "distinct addresses" $N "$(cut -d' ' -f2 $S/client.txt | sort -u | wc -l)"
 # Client k's deposit is 10 k (its hard limit is k MB).
-assert_eq $N "$(awk -v p=$PREFIX. 'index($2, p) == 1 &&
-	$3 == 10 * substr($2, length(p) + 1) { n++ } END { print n + 0 }' $S/client.txt)" \
-	"deposit 10 k for client k"
+expect "deposit 10 k for client k" $N "$(awk -v p=$PREFIX. 'index($2, p) == 1 &&
+	$3 == 10 * substr($2, length(p) + 1) { n++ } END { print n + 0 }' $S/client.txt)"
 
 # A second purchase from each of the 200 bound addresses, again all at
 # once: every one refused with ERROR(STATE) naming the address's own
@@ -95,9 +93,8 @@ rc=0
 on alice estab-load -s $ROUTER_LAN4 -p 4433 -A $S/ca.crt \
 	-n router.muisp.test -b $PREFIX.1 -c $N -V $S/codes -H 1000000 \
 	-t 300 contract >$S/again.out 2>&1 || rc=$?
-assert_eq "1 clients=$N ok=0 failed=$N" \
-	"$rc $(grep -o 'clients=[0-9]* ok=[0-9]* failed=[0-9]*' $S/again.out)" \
-	"second purchases from bound addresses all refused"
+expect "second purchases from bound addresses all refused" "1 clients=$N ok=0 failed=$N" \
+	"$rc $(grep -o 'clients=[0-9]* ok=[0-9]* failed=[0-9]*' $S/again.out)"
 sed -n "s/^fail addr=\([^ ]*\) stage=quote error=not allowed in the contract's state: address already bound to contract \([0-9]*\)\$/\1 \2/p" \
 	$S/again.out | sort >$S/again.txt
 awk '{ print $2, $1 }' $S/client.txt | sort >$S/expect-again.txt
@@ -106,7 +103,7 @@ same "each refused as bound to its own contract" $S/expect-again.txt $S/again.tx
 # The receipt files: 200 of 144 bytes, named by the serials, holding the
 # bytes the clients got (od prints one 144-byte file a line).
 cd $S/receipts
-assert_eq $N "$(find . -type f -size 144c | wc -l)" "receipt files of 144 bytes"
+expect "receipt files of 144 bytes" $N "$(find . -type f -size 144c | wc -l)"
 ls | sort -n >$S/rfiles
 cut -d' ' -f1 $S/client.txt >$S/serials
 same "receipt files named by serial" $S/serials $S/rfiles
@@ -122,8 +119,8 @@ awk -v p=$PREFIX. '{ k = substr($2, length(p) + 1)
 sqlite3 -separator ' ' $S/muispd.db "SELECT serial, addr, deposit, state,
 	soft, hard, method, lower(hex(receipt)) FROM contracts ORDER BY serial" >$S/db.txt
 same "store: exactly the $N contracts and their receipts" $S/expect-db.txt $S/db.txt
-assert_eq $N "$(sqlite3 $S/muispd.db "SELECT v FROM meta WHERE k = 'contract'")" \
-	"contract serials reserved"
+expect "contract serials reserved" \
+	$N "$(sqlite3 $S/muispd.db "SELECT v FROM meta WHERE k = 'contract'")"
 # The operator's view over the socket.
 op contract-list >$S/list.txt
 awk '{ print $1, $2, "suspended" }' $S/client.txt >$S/expect-list.txt
@@ -152,18 +149,18 @@ sort $S/issued | awk '{ print $1, 0, $2 }' >$S/expect-vouchers.txt
 same "vouchers: each debited exactly its clients' deposits, balance 0" \
 	$S/expect-vouchers.txt $S/vouchers.txt
 total=$(awk '{ s += $3 } END { print s }' $S/client.txt)
-assert_eq 201000 "$total" "deposits on the receipts"
-assert_eq 201000 "$(sqlite3 $S/muispd.db "SELECT sum(deposit) FROM contracts")" \
-	"deposits in the store"
-assert_eq 201000 "$(awk '{ s += $2 } END { print s }' $S/issued)" "vouchers issued"
+expect "deposits on the receipts" 201000 "$total"
+expect "deposits in the store" \
+	201000 "$(sqlite3 $S/muispd.db "SELECT sum(deposit) FROM contracts")"
+expect "vouchers issued" 201000 "$(awk '{ s += $2 } END { print s }' $S/issued)"
 # And as the payment method reports it over the operator socket.
 bal=0
 while read -r code; do
 	bal=$((bal + $(field balance "$(op voucher-show "$code")")))
 done <$S/codes
-assert_eq 0 "$bal" "voucher balances (operator socket)"
-assert_eq $N "$(grep -c ': established (bytes voucher' $S/muispd.log)" \
-	"establishments logged"
+expect "voucher balances (operator socket)" 0 "$bal"
+expect "establishments logged" \
+	$N "$(grep -c ': established (bytes voucher' $S/muispd.log)"
 
 kill $MUISPD
 wait $MUISPD 2>/dev/null || true

@@ -43,18 +43,18 @@ chmod +x "$T/dhclient-script"
 on alice ip -4 addr flush dev eth0
 ip netns exec router muisp-dhcpd -d -v -f "$T/dhcpd.conf" >>"$T/dhcpd.log" 2>&1 &
 DHCPD=$!
-wait_until 20 grep -q 'kernel hand-off: connected' "$T/dhcpd.log"
+wait_until -t 20 grep -q 'kernel hand-off: connected' "$T/dhcpd.log"
 on alice dhclient -4 -1 -sf "$T/dhclient-script" -pf "$T/dhclient.pid" \
 	-lf "$T/dhclient.leases" eth0 >"$T/dhclient.out" 2>&1 || fail "dhclient: $(cat "$T/dhclient.out")"
 A=$(on alice ip -4 -o addr show dev eth0 | awk '{print $4}' | cut -d/ -f1)
-assert_eq "192.0.2.100 192.0.2.1" "$A $(on alice ip -4 route show default | awk '{print $3}')" \
-	"alice's address and default router from muisp-dhcpd"
+expect "alice's address and default router from muisp-dhcpd" \
+	"192.0.2.100 192.0.2.1" "$A $(on alice ip -4 route show default | awk '{print $3}')"
 ent() {
 	on router muispctl --json addr show $A 2>/dev/null |
 		jq -r '"\(.state) \(.contract // 0) \(.xfrm_proto // "-")"'
 }
 ent_is() { [ "$(ent)" = "$1" ]; }
-assert_eq "allocated 0 -" "$(ent)" "kernel entry after the ACK"
+expect "kernel entry after the ACK" "allocated 0 -" "$(ent)"
 
 # --- phase 2: the tunnel, followed by muispd ---------------------------------
 ike_router_alice
@@ -64,41 +64,40 @@ $FLOW_CONF
 vici $(ike_vici router)
 CONF
 trap 'rc=$?; kill $DHCPD 2>/dev/null; [ -f "$T/dhclient.pid" ] && kill "$(cat "$T/dhclient.pid")" 2>/dev/null; ike_dump; exit $rc' EXIT
-ike_swanctl alice --initiate --child muisp --timeout 120 >"$T/init.log" 2>&1 ||
-	fail "initiate: $(tail -5 "$T/init.log")"
-wait_until 30 ent_is "allocated 0 ah"
+ike_initiate
+wait_until -t 30 ent_is "allocated 0 ah"
 
 # --- phases 3-5: control channel, offer, voucher, receipt -------------------
 code=$(field code "$(op voucher-issue 200)")
 # bytes: soft 3000, hard 8000 at 1000 per 1e6 bytes: deposit 8.
 out=$(cl -m voucher -P "$code" --start buy bytes 3000 8000) || fail "buy: $out"
 serial=$(field serial "$(head -n1 <<<"$out")")
-assert_eq 8 "$(field deposit "$(head -n1 <<<"$out")")" "deposit"
-assert_eq "bound $serial ah" "$(ent)" "bound through the SA"
+expect "deposit" 8 "$(field deposit "$(head -n1 <<<"$out")")"
+expect "bound through the SA" "bound $serial ah" "$(ent)"
 cl watch 300 >$S/watch.out 2>&1 &
-wait_until 20 grep -q watching $S/watch.out
+wait_until -t 20 grep -q watching $S/watch.out
 
 # --- phase 6: metering, soft limit, extend, hard limit ----------------------
 # 1028-byte packets each way, 2056 per echo.
 on alice ping -c 1 -W 2 -s 1000 $INET4 >/dev/null || fail "paid ping"
-assert_eq 2056 "$(on router muispctl --json contract show $serial 2>/dev/null | jq .used)" "metered"
+expect "metered" 2056 "$(on router muispctl --json contract show $serial 2>/dev/null | jq .used)"
 on alice ping -c 1 -W 1 -s 1000 $INET4 >/dev/null || true	# 3084 >= 3000
-wait_until 20 grep -q "warning: soft-limit serial=$serial" $S/watch.out
-assert_eq delinquent "$(field state "$(cl status)")" "delinquent after the soft limit"
+wait_until -t 20 grep -q "warning: soft-limit serial=$serial" $S/watch.out
+expect "delinquent after the soft limit" delinquent "$(field state "$(cl status)")"
 ! on alice ping -c 1 -W 1 $INET4 >/dev/null || fail "delinquent ping passed"
 out=$(cl extend 8000)
-assert_eq active "$(field state "$out")" "extended to the hard limit"
+expect "extended to the hard limit" active "$(field state "$out")"
 # used is 3084 or 4112 (the second echo's reply may have been refused);
 # two more echoes cross 8000: the module refuses the packet that would.
 on alice ping -c 3 -i 0.3 -W 1 -s 1000 $INET4 >/dev/null 2>&1 || true
-wait_until 60 grep -q "warning: hard-limit serial=$serial" $S/watch.out
+wait_until -t 60 grep -q "warning: hard-limit serial=$serial" $S/watch.out
 ! on alice ping -c 1 -W 1 $INET4 >/dev/null || fail "ping after the hard limit"
 
 # --- settlement ----------------------------------------------------------------
 out=$(op contract-show $serial)
-assert_eq "extinguished 8 0" "$(field state "$out") $(field charge "$out") $(field refund "$out")" \
-	"statement: deposit kept, no refund"
+expect "statement: deposit kept, no refund" \
+	"extinguished 8 0" "$(field state "$out") $(field charge "$out") $(field refund "$out")"
 [ "$(field usage "$out")" -le 8000 ] || fail "usage above the hard limit: $out"
-assert_eq 192 "$(field balance "$(op voucher-show "$code")")" "voucher debited by the deposit"
-wait_until 20 ent_is "unallocated 0 ah"
+expect "voucher debited by the deposit" 192 "$(field balance "$(op voucher-show "$code")")"
+wait_until -t 20 ent_is "unallocated 0 ah"
 log "whole flow ok"

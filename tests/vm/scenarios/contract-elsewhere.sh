@@ -34,7 +34,7 @@ EOF
 ip netns exec router muispd -d -v -f $S/muispd.conf >$S/muispd.log 2>&1 &
 MUISPD=$!
 trap 'rc=$?; [ $rc -eq 0 ] || { echo "--- muispd.log" >&2; tail -n 40 $S/muispd.log >&2; }; topo_down' EXIT
-wait_until 20 test -S $S/muispd.sock
+wait_until -t 20 test -S $S/muispd.sock
 
 op() { ip netns exec router muisp-client -O $S/muispd.sock op "$@"; }
 cl() { local ns=$1 sd=$2; shift 2
@@ -45,7 +45,7 @@ field() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2" | head -n1; }
 code=$(field code "$(op voucher-issue 500)")
 out=$(cl alice alice -m voucher -P "$code" --start buy elapsed 1800 3600)
 serial=$(field serial "$(head -n1 <<<"$out")")
-assert_eq $ALICE4 "$(field addr "$(tail -n1 <<<"$out")")" "bound to alice"
+expect "bound to alice" $ALICE4 "$(field addr "$(tail -n1 <<<"$out")")"
 on alice ping -c 1 -W 2 $INET4 >/dev/null || fail "alice paid ping"
 
 # Mallory has a copy of the receipt (as if stolen from alice's disk).
@@ -56,13 +56,13 @@ echo $serial >$S/mallory/current
 # Alice is live: her client keeps the channel and answers warnings.
 cl alice alice watch 30 >$S/watch.out 2>&1 &
 WATCH=$!
-wait_until 10 grep -q watching $S/watch.out
+wait_until -t 10 grep -q watching $S/watch.out
 ! cl mallory mallory --wait 5 bind 2>$S/mallory.err || fail "replay bound"
 grep -q "bound to another address" $S/mallory.err || fail "mallory: $(cat $S/mallory.err)"
 grep -q "warning: presented-elsewhere serial=$serial" $S/watch.out ||
 	fail "alice not warned"
-assert_eq $ALICE4 "$(field addr "$(op contract-show $serial)")" "still alice's"
-assert_eq bound "$(on router muispctl --json addr show $ALICE4 | jq -r .state)" "alice still bound"
+expect "still alice's" $ALICE4 "$(field addr "$(op contract-show $serial)")"
+expect "alice still bound" bound "$(on router muispctl --json addr show $ALICE4 | jq -r .state)"
 ! on mallory ping -c 1 -W 1 $INET4 >/dev/null || fail "mallory got service"
 grep -q "$ALICE4 answered, $MALLORY4 refused" $S/muispd.log || fail "no answer log"
 
@@ -73,12 +73,12 @@ on alice ip addr del $ALICE4/24 dev eth0
 on alice ip addr add $LAN4.12/24 dev eth0
 on alice ip route replace default via $ROUTER_LAN4
 out=$(cl alice alice --wait 20 bind)
-assert_eq $LAN4.12 "$(field addr "$out")" "rebound on the new address"
+expect "rebound on the new address" $LAN4.12 "$(field addr "$out")"
 grep -q "$ALICE4 did not answer, unbound" $S/muispd.log || fail "old address not unbound"
-assert_eq unallocated "$(on router muispctl --json addr show $ALICE4 | jq -r .state)" "old address released"
-assert_eq bound "$(on router muispctl --json addr show $LAN4.12 | jq -r .state)" "new address bound"
+expect "old address released" unallocated "$(on router muispctl --json addr show $ALICE4 | jq -r .state)"
+expect "new address bound" bound "$(on router muispctl --json addr show $LAN4.12 | jq -r .state)"
 out=$(cl alice alice resume)
-assert_eq active "$(field state "$out")" "resumed"
+expect "resumed" active "$(field state "$out")"
 on alice ping -c 1 -W 2 $INET4 >/dev/null || fail "ping from the new address"
 
 kill $MUISPD

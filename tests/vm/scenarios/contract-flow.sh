@@ -24,35 +24,33 @@ code=$(field code "$(op voucher-issue 200)")
 # bytes: soft 3000, hard 20000 at 1000 per 1e6 bytes: deposit 20.
 out=$(cl -m voucher -P "$code" --start buy bytes 3000 20000)
 serial=$(field serial "$(head -n1 <<<"$out")")
-assert_eq 20 "$(field deposit "$(head -n1 <<<"$out")")" "deposit"
-assert_eq active "$(field state "$(tail -n1 <<<"$out")")" "started"
-assert_eq bound "$(on router muispctl --json addr show $ALICE4 | jq -r .state)" "kernel binding"
-assert_eq active "$(on router muispctl --json contract show $serial | jq -r .status)" "kernel contract"
+expect "deposit" 20 "$(field deposit "$(head -n1 <<<"$out")")"
+expect "started" active "$(field state "$(tail -n1 <<<"$out")")"
+expect "kernel binding" bound "$(on router muispctl --json addr show $ALICE4 | jq -r .state)"
+expect "kernel contract" active "$(on router muispctl --json contract show $serial | jq -r .status)"
 # muispctl: muispd's record and the module's object, joined on the id.
 J() { on router muispctl --daemon $S/muispd.sock --json "$@"; }
-assert_eq "active active $ALICE4 voucher bytes 20 3000 20000 3000 20000 1" \
-	"$(J contract show $serial | jq -r '"\(.state) \(.status) \(.addr) \(.method) \(.metric) \(.deposit) \(.soft) \(.hard) \(.soft_limit) \(.hard_limit) \(.naddrs)"')" \
-	"muispctl contract show: muispd's record and the module's"
+expect "muispctl contract show: muispd's record and the module's" "active active $ALICE4 voucher bytes 20 3000 20000 3000 20000 1" \
+	"$(J contract show $serial | jq -r '"\(.state) \(.status) \(.addr) \(.method) \(.metric) \(.deposit) \(.soft) \(.hard) \(.soft_limit) \(.hard_limit) \(.naddrs)"')"
 # Without --daemon (no muispd at the default path): the module's view, said so.
-assert_eq "active|muispctl: note: muispd not reachable at /run/muisp/muispd.sock (No such file or directory): the module's contracts only" \
-	"$(on router muispctl --json contract show $serial 2>$S/note.err | jq -r .status)|$(cat $S/note.err)" \
-	"muispctl contract show without muispd"
+expect "muispctl contract show without muispd" "active|muispctl: note: muispd not reachable at /run/muisp/muispd.sock (No such file or directory): the module's contracts only" \
+	"$(on router muispctl --json contract show $serial 2>$S/note.err | jq -r .status)|$(cat $S/note.err)"
 
 # Keep alice's channel open to receive (and answer) warnings.
 cl watch 200 >$S/watch.out 2>&1 &
-wait_until 10 grep -q watching $S/watch.out
+wait_until -t 10 grep -q watching $S/watch.out
 
 # One ping of 1028-byte packets each way: 2056 bytes, under the soft limit.
 on alice ping -c 1 -W 2 -s 1000 $INET4 >/dev/null || fail "paid ping"
 # The next request crosses the soft limit (3084 >= 3000).
 on alice ping -c 1 -W 1 -s 1000 $INET4 >/dev/null || true
-wait_until 10 grep -q "warning: soft-limit serial=$serial" $S/watch.out
-assert_eq delinquent "$(field state "$(cl status)")" "delinquent after soft limit"
+wait_until -t 10 grep -q "warning: soft-limit serial=$serial" $S/watch.out
+expect "delinquent after soft limit" delinquent "$(field state "$(cl status)")"
 ! on alice ping -c 1 -W 1 $INET4 >/dev/null || fail "delinquent ping passed"
 
 ! cl extend 20001 2>/dev/null || fail "extend past the hard limit"
 out=$(cl extend 20000)
-assert_eq active "$(field state "$out")" "extend"
+expect "extend" active "$(field state "$out")"
 on alice ping -c 1 -W 2 -s 1000 $INET4 >/dev/null || fail "ping after extend"
 log "traffic after extend"
 
@@ -67,10 +65,10 @@ wait $MUISPD 2>/dev/null || true
 start_muispd
 log "muispd restarted"
 out=$(cl status)
-assert_eq active "$(field state "$out")" "state after kill -9"
+expect "state after kill -9" active "$(field state "$out")"
 after=$(field usage "$out")
 [ "$after" -ge "$before" ] || fail "usage went back: $before -> $after"
-assert_eq bound "$(on router muispctl --json addr show $ALICE4 | jq -r .state)" "still bound"
+expect "still bound" bound "$(on router muispctl --json addr show $ALICE4 | jq -r .state)"
 
 log "tampered receipt"
 # Tampered receipt (one byte changed) is rejected.
@@ -85,18 +83,17 @@ grep -q "receipt MAC mismatch" $S/evil.err || fail "tamper: $(cat $S/evil.err)"
 log "terminate"
 # Terminate early: usage mirrored from the module, exact refund.
 used=$(on router muispctl --json contract show $serial | jq -r .used)
-assert_eq "$used" "$(field usage "$(cl status)")" "daemon mirrors the module's usage"
-assert_eq "active $used $used" "$(J contract show $serial | jq -r '"\(.state) \(.usage) \(.used)"')" \
-	"muispctl contract show: muispd's usage and the module's"
+expect "daemon mirrors the module's usage" "$used" "$(field usage "$(cl status)")"
+expect "muispctl contract show: muispd's usage and the module's" \
+	"active $used $used" "$(J contract show $serial | jq -r '"\(.state) \(.usage) \(.used)"')"
 out=$(cl terminate)
 charge=$(( (used * 1000 + 999999) / 1000000 ))
-assert_eq $charge "$(field charge "$out")" "charge = ceil(usage * price / unit)"
-assert_eq $((20 - charge)) "$(field refund "$out")" "refund"
-assert_eq $((200 - charge)) "$(field balance "$(op voucher-show "$code")")" "voucher after refund"
+expect "charge = ceil(usage * price / unit)" $charge "$(field charge "$out")"
+expect "refund" $((20 - charge)) "$(field refund "$out")"
+expect "voucher after refund" $((200 - charge)) "$(field balance "$(op voucher-show "$code")")"
 # Extinguished: muispd keeps the record, the module's contract is gone.
-assert_eq "extinguished null $charge $((20 - charge)) null" \
-	"$(J contract list | jq -r --argjson id $serial '.[] | select(.id == $id) | "\(.state) \(.status) \(.charge) \(.refund) \(.up_bytes)"')" \
-	"muispctl contract list after terminate"
+expect "muispctl contract list after terminate" "extinguished null $charge $((20 - charge)) null" \
+	"$(J contract list | jq -r --argjson id $serial '.[] | select(.id == $id) | "\(.state) \(.status) \(.charge) \(.refund) \(.up_bytes)"')"
 ! on alice ping -c 1 -W 1 $INET4 >/dev/null || fail "ping after terminate"
 kill $MUISPD
 wait $MUISPD 2>/dev/null || true

@@ -62,7 +62,7 @@ start_muispd() {
 	rm -f $S/muispd.sock
 	ip netns exec router muispd -d -v -f $S/muispd.conf >>$S/muispd.log 2>&1 &
 	MUISPD=$!
-	wait_until 20 test -S $S/muispd.sock
+	wait_until -t 20 test -S $S/muispd.sock
 }
 
 op() { ip netns exec router muisp-client -O $S/muispd.sock op "$@"; }

@@ -10,7 +10,6 @@
 # exactly the table, no duplicates, no holes).
 . "$MUISP_TOP/tests/vm/lib.sh"
 
-log() { printf '[%(%T)T] %s\n' -1 "$*"; }
 NS=dump-$$
 ip netns add $NS
 trap 'kill $churn 2>/dev/null || true; ip netns del $NS 2>/dev/null || true' EXIT
@@ -34,17 +33,15 @@ R -b "$SCRATCH/batch"
 # check: the dump has exactly the table (count, unique, all bound).
 check() {
 	R --json addr list >"$SCRATCH/addrs.json"
-	assert_eq "$N $N $N" \
-		"$(jq -r '"\(length) \(map(.addr) | unique | length) \(map(select(.state == "bound")) | length)"' "$SCRATCH/addrs.json")" \
-		"$1"
+	expect "$1" "$N $N $N" \
+		"$(jq -r '"\(length) \(map(.addr) | unique | length) \(map(select(.state == "bound")) | length)"' "$SCRATCH/addrs.json")"
 }
 check "addr dump"
 R addr list | wc -l >"$SCRATCH/lines"
-assert_eq $((N + 1)) "$(<"$SCRATCH/lines")" "addr list (text): header + rows"
+expect "addr list (text): header + rows" $((N + 1)) "$(<"$SCRATCH/lines")"
 R --json contract list >"$SCRATCH/contracts.json"
-assert_eq "$C $N" \
-	"$(jq -r '"\(length) \(map(.naddrs) | add)"' "$SCRATCH/contracts.json")" \
-	"contract dump: every contract, naddrs sum to $N"
+expect "contract dump: every contract, naddrs sum to $N" "$C $N" \
+	"$(jq -r '"\(length) \(map(.naddrs) | add)"' "$SCRATCH/contracts.json")"
 
 # Dump while the table changes: 12 rebinds of one address race the dump
 # (each one bumps the table's generation); the dump restarts until it gets
@@ -59,5 +56,5 @@ churn=$!
 check "addr dump racing 12 changes"
 wait $churn || fail "churn batch failed"
 churn=
-assert_eq "bound 2" "$(R --json addr show 10.0.0.1 | jq -r '"\(.state) \(.contract)"')" \
-	"the last rebind (i = 11: contract 2) won"
+expect "the last rebind (i = 11: contract 2) won" \
+	"bound 2" "$(R --json addr show 10.0.0.1 | jq -r '"\(.state) \(.contract)"')"

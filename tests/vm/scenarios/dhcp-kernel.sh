@@ -18,7 +18,7 @@ T=$SCRATCH
 state() { on router muispctl --json addr show "$1" | jq -r .state; }
 contract_of() { on router muispctl --json addr show "$1" | jq -r .contract; }
 logcount() { grep -c -- "$1" "$T/dhcpd.log" || true; }
-# Conditions for lib.sh's wait_until (evaluated on every try).
+# Conditions for wait_until (evaluated on every try).
 more() { [ "$(logcount "$1")" -gt "$2" ]; }
 is_state() { [ "$(state "$1")" = "$2" ]; }
 # muispctl lease reads the daemon's database: no netns, no netlink.
@@ -31,7 +31,7 @@ usr1_sync() {
 	local n
 	n=$(logcount '^stats:')
 	kill -USR1 "$DHCPD"
-	wait_until 10 more '^stats:' "$n"
+	wait_until -t 10 more '^stats:' "$n"
 }
 drops_are() { usr1_sync; [ "$(drops)" = "$1" ]; }
 
@@ -92,28 +92,27 @@ on alice ip -4 addr flush dev eth0
 on bob ip -4 addr flush dev eth0
 
 start_dhcpd
-wait_until 20 grep -q 'kernel hand-off: connected' "$T/dhcpd.log"
+wait_until -t 20 grep -q 'kernel hand-off: connected' "$T/dhcpd.log"
 log "muisp-dhcpd connected to the muisp family"
 
 # --- allocation ---------------------------------------------------------
 dhclient_in alice
-assert_eq 192.0.2.100 "$(on alice ip -4 -o addr show dev eth0 | awk '{print $4}' | cut -d/ -f1)" \
-	"alice's address"
-assert_eq allocated "$(state 192.0.2.100)" "kernel state after ACK"
-assert_eq 02:00:00:00:00:10 "$(on router muispctl --json addr show 192.0.2.100 | jq -r .mac)" \
-	"lease MAC in the kernel"
+expect "alice's address" \
+	192.0.2.100 "$(on alice ip -4 -o addr show dev eth0 | awk '{print $4}' | cut -d/ -f1)"
+expect "kernel state after ACK" allocated "$(state 192.0.2.100)"
+expect "lease MAC in the kernel" \
+	02:00:00:00:00:10 "$(on router muispctl --json addr show 192.0.2.100 | jq -r .mac)"
 
 # --- bind, renew: the binding survives ------------------------------------
 on router muispctl config set require-tunnel off	# no IPsec in this scenario
 on router muispctl contract set 7 status active metric elapsed-time hard 1h
 on router muispctl addr set 192.0.2.100 state bound contract 7
 n=$(logcount 'ACK 192.0.2.100 .*renewed')
-wait_until 15 more 'ACK 192.0.2.100 .*renewed' "$n"
-assert_eq bound "$(state 192.0.2.100)" "state after a renewal"
-assert_eq 7 "$(contract_of 192.0.2.100)" "contract after a renewal"
-assert_eq "192.0.2.100 $ALICE_MAC" \
-	"$(lease list state leased | jq -r '.[] | "\(.addr) \(.mac)"')" \
-	"muispctl lease list: alice's lease, only"
+wait_until -t 15 more 'ACK 192.0.2.100 .*renewed' "$n"
+expect "state after a renewal" bound "$(state 192.0.2.100)"
+expect "contract after a renewal" 7 "$(contract_of 192.0.2.100)"
+expect "muispctl lease list: alice's lease, only" "192.0.2.100 $ALICE_MAC" \
+	"$(lease list state leased | jq -r '.[] | "\(.addr) \(.mac)"')"
 
 # --- malformed datagrams from mallory ----------------------------------------
 # One Python process (slow to start here): the 27 datagrams as Ethernet
@@ -121,37 +120,37 @@ assert_eq "192.0.2.100 $ALICE_MAC" \
 # unicast UDP to the server, so every reason counts twice its share of
 # 5 2 3 3 1 4 4 3 2 (truncated, oversized, bad magic, bad op, bad hlen,
 # option overflow, bad overload, bad message type, bad option length).
-wait_until 10 drops_are "0 0 0 0 0 0 0 0 0"
+wait_until -t 10 drops_are "0 0 0 0 0 0 0 0 0"
 log "ok: no drops counted before"
 out=$(on mallory /usr/bin/python3 "$MUISP_TOP/tests/dhcp/malformed.py" \
 	--iface eth0 --send $ROUTER_LAN4 --src-mac $MALLORY_MAC)
-assert_eq "malformed: 27 datagrams: drop_bad_hlen=1 drop_bad_magic=3 drop_bad_msg_type=3 drop_bad_op=3 drop_bad_option_length=2 drop_bad_overload=4 drop_option_overflow=4 drop_oversized=2 drop_truncated=5" \
-	"$out" "mallory's malformed set"
-wait_until 30 drops_are "10 4 6 6 2 8 8 6 4"
+expect "mallory's malformed set" "malformed: 27 datagrams: drop_bad_hlen=1 drop_bad_magic=3 drop_bad_msg_type=3 drop_bad_op=3 drop_bad_option_length=2 drop_bad_overload=4 drop_option_overflow=4 drop_oversized=2 drop_truncated=5" \
+	"$out"
+wait_until -t 30 drops_are "10 4 6 6 2 8 8 6 4"
 usr1_sync
-assert_eq "10 4 6 6 2 8 8 6 4" "$(drops)" "drops by reason, after one more counter write"
+expect "drops by reason, after one more counter write" "10 4 6 6 2 8 8 6 4" "$(drops)"
 kill -0 "$DHCPD" || fail "muisp-dhcpd died"
 n=$(logcount 'ACK 192.0.2.100 .*renewed')
-wait_until 15 more 'ACK 192.0.2.100 .*renewed' "$n"
+wait_until -t 15 more 'ACK 192.0.2.100 .*renewed' "$n"
 log "ok: alice's lease still renews after the malformed set"
-assert_eq bound "$(state 192.0.2.100)" "alice's binding after the malformed set"
+expect "alice's binding after the malformed set" bound "$(state 192.0.2.100)"
 
 # --- restart mid-lease ------------------------------------------------------
 kill -TERM $DHCPD
 wait $DHCPD || { tail -5 "$T/dhcpd.log"; fail "muisp-dhcpd did not exit cleanly"; }
 start_dhcpd
-wait_until 20 more 'kernel hand-off: connected' 1
+wait_until -t 20 more 'kernel hand-off: connected' 1
 n=$(logcount 'ACK 192.0.2.100 .*renewed')
-wait_until 15 more 'ACK 192.0.2.100 .*renewed' "$n"
-assert_eq bound "$(state 192.0.2.100)" "state after restart + renewal"
+wait_until -t 15 more 'ACK 192.0.2.100 .*renewed' "$n"
+expect "state after restart + renewal" bound "$(state 192.0.2.100)"
 
 # --- release -> unallocated ---------------------------------------------
 on alice dhclient -4 -r -cf "$T/dhclient.conf" -sf "$T/dhclient-script" \
 	-pf "$T/alice.pid" -lf "$T/alice.leases" eth0 >>"$T/alice.out" 2>&1
-wait_until 10 is_state 192.0.2.100 unallocated
+wait_until -t 10 is_state 192.0.2.100 unallocated
 log "ok: release -> unallocated (and unbound)"
-assert_eq 0 "$(on router muispctl --json contract show 7 | jq .naddrs)" \
-	"contract 7 has no address after the release"
+expect "contract 7 has no address after the release" \
+	0 "$(on router muispctl --json contract show 7 | jq .naddrs)"
 
 # --- dhcpcd; expiry of a bound lease unbinds (Fig. 5) ---------------------
 printf 'clientid\noption subnet_mask, routers\nipv4only\nnoipv4ll\n' \
@@ -162,31 +161,31 @@ on bob dhcpcd -4 -B -f "$T/dhcpcd.conf" -c "$T/dhcpcd-hook" eth0 \
 	>>"$T/bob.out" 2>&1 &
 bob_addr() { on bob ip -4 -o addr show dev eth0 | awk '{print $4}' | cut -d/ -f1; }
 has_addr() { [ "$(bob_addr)" = "$1" ]; }
-wait_until 150 has_addr 192.0.2.101
+wait_until -t 150 has_addr 192.0.2.101
 log "ok: dhcpcd on bob got 192.0.2.101 (FIFO: never-used .101 before released .100)"
-assert_eq allocated "$(state 192.0.2.101)" "kernel state of dhcpcd's lease"
+expect "kernel state of dhcpcd's lease" allocated "$(state 192.0.2.101)"
 on router muispctl addr set 192.0.2.101 state bound contract 7
-assert_eq bound "$(state 192.0.2.101)" "bob bound"
+expect "bob bound" bound "$(state 192.0.2.101)"
 # bob's machine "crashes": its client dies without releasing.
 kill -9 $(ip netns pids bob)
-wait_until 60 grep -q 'lease of 192.0.2.101 expired' "$T/dhcpd.log"
-assert_eq unallocated "$(state 192.0.2.101)" "state after expiry"
-assert_eq 7 "$(on router muispctl --json contract show 7 | jq .id)" \
-	"the contract survives its address"
-assert_eq 0 "$(on router muispctl --json contract show 7 | jq .naddrs)" \
-	"contract 7 unbound"
+wait_until -t 60 grep -q 'lease of 192.0.2.101 expired' "$T/dhcpd.log"
+expect "state after expiry" unallocated "$(state 192.0.2.101)"
+expect "the contract survives its address" \
+	7 "$(on router muispctl --json contract show 7 | jq .id)"
+expect "contract 7 unbound" \
+	0 "$(on router muispctl --json contract show 7 | jq .naddrs)"
 
 # --- operator release (muispctl lease release): daemon -> kernel -----------
 dhclient_in alice
-assert_eq allocated "$(state 192.0.2.100)" "alice's new lease in the kernel"
+expect "alice's new lease in the kernel" allocated "$(state 192.0.2.100)"
 muispctl lease --db "$T/leases.db" release 192.0.2.100 ||
 	fail "muispctl lease release 192.0.2.100"
-assert_eq free "$(lease show 192.0.2.100 | jq -r .state)" \
-	"lease state when muispctl lease release returns"
-wait_until 10 is_state 192.0.2.100 unallocated
+expect "lease state when muispctl lease release returns" \
+	free "$(lease show 192.0.2.100 | jq -r .state)"
+wait_until -t 10 is_state 192.0.2.100 unallocated
 log "ok: operator release -> unallocated in the kernel"
-assert_eq 1 "$(logcount '192.0.2.100 released by the operator')" \
-	"daemon's log of the operator release"
+expect "daemon's log of the operator release" \
+	1 "$(logcount '192.0.2.100 released by the operator')"
 
 kill -TERM $DHCPD
 wait $DHCPD || { tail -5 "$T/dhcpd.log"; fail "muisp-dhcpd did not exit cleanly"; }

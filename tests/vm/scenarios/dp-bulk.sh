@@ -15,8 +15,8 @@ on router env MUISP_TOP="$MUISP_TOP" /usr/bin/python3 \
 	"$MUISP_TOP/tests/vm/scenarios/dp-nlbad.py" bulk $N >$SCRATCH/bulk.out 2>&1 ||
 	{ cat $SCRATCH/bulk.out; fail "bulk dump"; }
 cat $SCRATCH/bulk.out
-assert_eq $((N + 1)) "$(stat addrs)" "addresses in the table"
-assert_eq $((N + 1)) "$(jctl addr list | jq length)" "muispctl lists every address"
-assert_eq 1 "$(jctl addr list | jq '[.[] | select(.addr == "100.65.134.159")] | length')" \
-	"entry 99999 listed once"
+expect "addresses in the table" $((N + 1)) "$(stat addrs)"
+expect "muispctl lists every address" $((N + 1)) "$(jctl addr list | jq length)"
+expect "entry 99999 listed once" \
+	1 "$(jctl addr list | jq '[.[] | select(.addr == "100.65.134.159")] | length')"
 log "bulk ok"

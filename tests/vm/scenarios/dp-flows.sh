@@ -13,7 +13,7 @@ topo_up
 gate_up
 inet_services
 ctl config set idle-timeout 2s fin-timeout 1s
-assert_eq "2 1" "$(jctl config show | jq -r '"\(.idle_timeout_s) \(.fin_timeout_s)"')" "time-outs"
+expect "time-outs" "2 1" "$(jctl config show | jq -r '"\(.idle_timeout_s) \(.fin_timeout_s)"')"
 ctl contract set 10 metric bytes status active
 bind_addr $ALICE4 10
 bind_addr $ALICE6 10
@@ -25,41 +25,41 @@ stats_snapshot >"$snap"
 on alice ping -c 3 -i 0.2 -W 2 -s 100 $INET4 >/dev/null
 on alice ping -6 -c 2 -i 0.2 -W 2 -s 100 $INET6 >/dev/null
 out=$(head -c 50 /dev/zero | on alice timeout 20 socat -t 2 - UDP:$INET4:9000,sourceport=40001 | wc -c)
-assert_eq 50 "$out" "UDP echo"
+expect "UDP echo" 50 "$out"
 # TCP: a short exchange, then close (FIN both ways)
 out=$(echo tcp-record | on alice timeout 20 socat -t 2 - TCP:$INET4:8080,sourceport=40002) ||
 	{ jctl stats show; jctl flow list; fail "TCP exchange failed"; }
-assert_eq tcp-record "$out" "TCP echo"
+expect "TCP echo" tcp-record "$out"
 
-wait_for 30 '[ "$(grep -c flow $SCRATCH/rec)" -ge 4 ]'
+wait_until -t 30 eval '[ "$(grep -c flow $SCRATCH/rec)" -ge 4 ]'
 rec() { jq -r "select(.flow.proto == \"$1\" and .flow.client_port == $2) | .flow | \"$3\"" $SCRATCH/rec; }
 icmp=$(jq -r 'select(.flow.proto == "icmp") | .flow | "\(.up_packets) \(.up_bytes) \(.down_packets) \(.down_bytes) \(.contract) \(.end) \(.client) \(.peer)"' $SCRATCH/rec)
-assert_eq "3 384 3 384 10 idle 192.0.2.10 198.51.100.2" "$icmp" "ICMP flow record"
+expect "ICMP flow record" "3 384 3 384 10 idle 192.0.2.10 198.51.100.2" "$icmp"
 icmp6=$(jq -r 'select(.flow.proto == "ipv6-icmp" or .flow.proto == "icmpv6" or .flow.proto == "icmp6") | .flow | "\(.up_packets) \(.up_bytes) \(.down_packets) \(.down_bytes) \(.end)"' $SCRATCH/rec)
-assert_eq "2 296 2 296 idle" "$icmp6" "ICMPv6 flow record"
-assert_eq "1 78 1 78 idle 9000" "$(rec udp 40001 '\(.up_packets) \(.up_bytes) \(.down_packets) \(.down_bytes) \(.end) \(.peer_port)')" \
-	"UDP flow record"
+expect "ICMPv6 flow record" "2 296 2 296 idle" "$icmp6"
+expect "UDP flow record" \
+	"1 78 1 78 idle 9000" "$(rec udp 40001 '\(.up_packets) \(.up_bytes) \(.down_packets) \(.down_bytes) \(.end) \(.peer_port)')"
 tcp=$(rec tcp 40002 '\(.end) \(.up_bytes) \(.down_bytes)')
-assert_eq closed "${tcp%% *}" "TCP flow ended by FIN"
+expect "TCP flow ended by FIN" closed "${tcp%% *}"
 
 # every byte of the contract is in a record, and nothing is left
 read -r cub cdb <<<"$(cfields 10 up_bytes down_bytes)"
-assert_eq "$cub $cdb" "$(jq -s -r '[.[].flow] | "\(map(.up_bytes) | add) \(map(.down_bytes) | add)"' $SCRATCH/rec)" \
-	"records add up to the contract counters"
-assert_eq 0 "$(stat flows)" "no live flows after the time-out"
-assert_eq 4 "$(delta "$snap" flow_records)" "flow records counted"
-assert_eq 0 "$(delta "$snap" records_lost)" "no record lost"
+expect "records add up to the contract counters" \
+	"$cub $cdb" "$(jq -s -r '[.[].flow] | "\(map(.up_bytes) | add) \(map(.down_bytes) | add)"' $SCRATCH/rec)"
+expect "no live flows after the time-out" 0 "$(stat flows)"
+expect "flow records counted" 4 "$(delta "$snap" flow_records)"
+expect "no record lost" 0 "$(delta "$snap" records_lost)"
 
 # live flows can be dumped, filtered and flushed (records with reason flush)
 ctl config set idle-timeout 1h
 on alice ping -c 2 -i 0.2 -W 2 $INET4 >/dev/null
-assert_eq "2 2" "$(jctl flow list addr $ALICE4 | jq -r '.[] | "\(.up_packets) \(.down_packets)"')" "flow dump by address"
-assert_eq 0 "$(jctl flow list addr $BOB4 | jq -r length)" "no flows for bob"
-assert_eq 1 "$(jctl flow list contract 10 | jq -r length)" "flow dump by contract"
+expect "flow dump by address" "2 2" "$(jctl flow list addr $ALICE4 | jq -r '.[] | "\(.up_packets) \(.down_packets)"')"
+expect "no flows for bob" 0 "$(jctl flow list addr $BOB4 | jq -r length)"
+expect "flow dump by contract" 1 "$(jctl flow list contract 10 | jq -r length)"
 n=$(grep -c flow $SCRATCH/rec)
 ctl flow flush contract 10
-wait_for 10 '[ "$(grep -c flow $SCRATCH/rec)" -gt "$n" ]'
-assert_eq "flush 2 2" "$(jq -r 'select(.flow.end == "flush") | .flow | "\(.end) \(.up_packets) \(.down_packets)"' $SCRATCH/rec)" \
-	"flushed flow record"
-assert_eq 0 "$(stat flows)" "flush ended the flows"
+wait_until -t 10 eval '[ "$(grep -c flow $SCRATCH/rec)" -gt "$n" ]'
+expect "flushed flow record" \
+	"flush 2 2" "$(jq -r 'select(.flow.end == "flush") | .flow | "\(.end) \(.up_packets) \(.down_packets)"' $SCRATCH/rec)"
+expect "flush ended the flows" 0 "$(stat flows)"
 log "flows ok"

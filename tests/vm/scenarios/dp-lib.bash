@@ -29,8 +29,8 @@ delta() {
 # off, bindings by address alone); tunnel scenarios (ike-*) keep it on.
 gate_up() {
 	ctl config set lan lan0 require-tunnel off
-	assert_eq "$(on router cat /sys/class/net/lan0/ifindex)" \
-		"$(jctl config show | jq -r .lan_ifindex)" "gate on lan0"
+	expect "gate on lan0" "$(on router cat /sys/class/net/lan0/ifindex)" \
+		"$(jctl config show | jq -r .lan_ifindex)"
 }
 
 # A UDP echo service and a TCP sink/echo on inet.
@@ -38,7 +38,7 @@ inet_services() {
 	on inet socat UDP-RECVFROM:9000,fork PIPE >/dev/null 2>&1 &
 	on inet socat TCP-LISTEN:8080,reuseaddr,fork PIPE >/dev/null 2>&1 &
 	on inet socat UDP6-RECVFROM:9000,fork PIPE >/dev/null 2>&1 &
-	wait_until 5 on inet sh -c 'ss -lnu | grep -q ":9000 " && ss -lnt | grep -q ":8080 "'
+	wait_until -t 20 on inet sh -c 'ss -lnu | grep -q ":9000 " && ss -lnt | grep -q ":8080 "'
 }
 
 # bind_alice ID [METRIC] [extra contract args...]: active contract, bound.
@@ -52,7 +52,7 @@ bind_addr() {
 # multicast group.  It runs until the namespaces go.
 monitor_start() {
 	on router muispctl --json monitor "$2" >"$1" 2>"$1.err" &
-	wait_until 10 on router awk '$2 == 16 && $4 != "00000000" { f = 1 }
+	wait_until -t 10 on router awk '$2 == 16 && $4 != "00000000" { f = 1 }
 		END { exit !f }' /proc/net/netlink
 }
 
@@ -76,14 +76,4 @@ events() {
 	local q="" k
 	for k in $3; do q="$q\\(.$k) "; done
 	jq -r "select(.event.type == \"$2\") | .event | \"${q% }\"" "$1"
-}
-
-# wait_for SECONDS 'SHELL CONDITION': re-evaluate the condition (it may use
-# the helpers above) until it holds; wall-clock bound.
-wait_for() {
-	local end=$(($(date +%s) + $1))
-	until eval "$2"; do
-		[ "$(date +%s)" -lt "$end" ] || fail "timed out waiting for: $2"
-		sleep 0.2
-	done
 }

@@ -14,49 +14,49 @@ gate_up
 inet_services
 ctl contract set 20 metric bytes status active
 bind_addr $ALICE4 20
-assert_eq 1 "$(ping_rx alice -c 1 -W 2 $INET4)" "alice paid: ping works"
+expect "alice paid: ping works" 1 "$(ping_rx alice -c 1 -W 2 $INET4)"
 snap=$SCRATCH/s0
 
 # --- block by address beats an active contract -------------------------------
 id=$(jctl block add $ALICE4 | jq -r .id)
 stats_snapshot >"$snap"
-assert_eq 0 "$(ping_rx alice -c 1 -W 1 $INET4 || true)" "blocked address: ping"
-assert_eq 1 "$(delta "$snap" drop_blocked)" "drop counted as blocked"
-assert_eq 1 "$(jctl block list | jq -r ".[] | select(.id == $id) | .hits")" "block entry hits"
+expect "blocked address: ping" 0 "$(ping_rx alice -c 1 -W 1 $INET4 || true)"
+expect "drop counted as blocked" 1 "$(delta "$snap" drop_blocked)"
+expect "block entry hits" 1 "$(jctl block list | jq -r ".[] | select(.id == $id) | .hits")"
 ctl block del "$id"
-assert_eq 1 "$(ping_rx alice -c 1 -W 2 $INET4)" "unblocked: ping works"
+expect "unblocked: ping works" 1 "$(ping_rx alice -c 1 -W 2 $INET4)"
 
 # --- block by WAN prefix -------------------------------------------------------
 id=$(jctl block add 198.51.100.0/24 | jq -r .id)
 stats_snapshot >"$snap"
-assert_eq 0 "$(ping_rx alice -c 1 -W 1 $INET4 || true)" "blocked WAN prefix"
-assert_eq 1 "$(delta "$snap" drop_blocked)" "prefix drop counted"
+expect "blocked WAN prefix" 0 "$(ping_rx alice -c 1 -W 1 $INET4 || true)"
+expect "prefix drop counted" 1 "$(delta "$snap" drop_blocked)"
 ctl block del "$id"
 
 # --- block by MAC: also the router's own services ---------------------------
 on router socat -u UDP-RECV:67 CREATE:$SCRATCH/dhcp &
-wait_until 5 on router sh -c 'ss -lnu | grep -q ":67 "'
+wait_until -t 5 on router sh -c 'ss -lnu | grep -q ":67 "'
 id=$(jctl block add $ALICE_MAC | jq -r .id)
 stats_snapshot >"$snap"
-assert_eq 0 "$(ping_rx alice -c 1 -W 1 $INET4 || true)" "blocked MAC: ping"
+expect "blocked MAC: ping" 0 "$(ping_rx alice -c 1 -W 1 $INET4 || true)"
 echo blocked | on alice socat -u - UDP:$ROUTER_LAN4:67
 # ping + DHCP at least (alice's own IPv6 neighbour discovery is blocked too)
-wait_for 5 'test "$(delta "$snap" drop_blocked)" -ge 2'
+wait_until -t 5 eval 'test "$(delta "$snap" drop_blocked)" -ge 2'
 [ ! -s $SCRATCH/dhcp ] || fail "blocked MAC reached DHCP"
-assert_eq 1 "$(ping_rx bob -c 1 -W 1 $ROUTER_LAN4)" "bob (other MAC) still reaches the router"
+expect "bob (other MAC) still reaches the router" 1 "$(ping_rx bob -c 1 -W 1 $ROUTER_LAN4)"
 ctl block del "$id"
 echo allowed | on alice socat -u - UDP:$ROUTER_LAN4:67
-wait_until 5 grep -q allowed $SCRATCH/dhcp
-assert_eq 0 "$(jctl block list | jq -r length)" "block list empty"
+wait_until -t 5 grep -q allowed $SCRATCH/dhcp
+expect "block list empty" 0 "$(jctl block list | jq -r length)"
 
 # --- walled garden: one TCP port of one host, until its expiry -------------
 exp=$(($(date +%s) + 45))	# the guest is slow: leave room before the expiry
 gid=$(jctl garden add $INET4/32 proto tcp port 8080 expires @$exp | jq -r .id)
-assert_eq garden "$(echo garden | on bob timeout 20 socat -t 2 - TCP:$INET4:8080)" "garden TCP"
+expect "garden TCP" garden "$(echo garden | on bob timeout 20 socat -t 2 - TCP:$INET4:8080)"
 [ "$(date +%s)" -lt "$exp" ] || fail "test too slow: garden expired before it was used"
 stats_snapshot >"$snap"
-assert_eq 0 "$(ping_rx bob -c 1 -W 1 $INET4 || true)" "ICMP is not in the garden"
-assert_eq 1 "$(delta "$snap" drop_not_bound)" "garden miss counted as not bound"
+expect "ICMP is not in the garden" 0 "$(ping_rx bob -c 1 -W 1 $INET4 || true)"
+expect "garden miss counted as not bound" 1 "$(delta "$snap" drop_not_bound)"
 hits=$(jctl garden list | jq -r ".[] | select(.id == $gid) | .hits")
 [ "$hits" -ge 2 ] || fail "garden hits $hits"
 # blocked beats the garden
@@ -64,16 +64,16 @@ bid=$(jctl block add $BOB4 | jq -r .id)
 log "blocked bob tries the garden"
 ! on bob timeout 10 socat -u /dev/null TCP:$INET4:8080,connect-timeout=1 2>/dev/null || fail "blocked bob used the garden"
 ctl block del "$bid"
-wait_for 90 '[ "$(date +%s)" -ge "$exp" ]'
+wait_until -t 90 eval '[ "$EPOCHSECONDS" -ge "$exp" ]'
 log "garden expiry passed"
 ! on bob timeout 10 socat -u /dev/null TCP:$INET4:8080,connect-timeout=1 2>/dev/null || fail "garden entry outlived its expiry"
-wait_for 5 'test "$(jctl garden list | jq -r length)" = 0'
+wait_until -t 5 eval 'test "$(jctl garden list | jq -r length)" = 0'
 log "garden entry expired at $exp and was removed"
 
 # --- a whole-prefix garden entry passes ICMP, not metered --------------------
 ctl garden add 198.51.100.0/24
 stats_snapshot >"$snap"
-assert_eq 1 "$(ping_rx bob -c 1 -W 2 $INET4)" "garden prefix: bob ping"
-assert_eq 2 "$(delta "$snap" garden_packets)" "garden packets (request + reply)"
-assert_eq 0 "$(delta "$snap" up_packets)" "garden traffic not charged"
+expect "garden prefix: bob ping" 1 "$(ping_rx bob -c 1 -W 2 $INET4)"
+expect "garden packets (request + reply)" 2 "$(delta "$snap" garden_packets)"
+expect "garden traffic not charged" 0 "$(delta "$snap" up_packets)"
 log "lists ok"

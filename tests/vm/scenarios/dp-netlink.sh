@@ -32,7 +32,7 @@ py=$MUISP_TOP/tests/vm/scenarios/dp-nlbad.py
 on router env MUISP_TOP="$MUISP_TOP" /usr/bin/python3 "$py" bad >$SCRATCH/bad.out 2>&1 ||
 	{ cat $SCRATCH/bad.out; fail "bad input cases"; }
 cat $SCRATCH/bad.out
-assert_eq 0 "$(grep -c FAIL $SCRATCH/bad.out)" "failed bad-input cases"
+expect "failed bad-input cases" 0 "$(grep -c FAIL $SCRATCH/bad.out)"
 [ "$(grep -v '^ok spec-' $SCRATCH/bad.out | grep -c '^ok ')" -ge 40 ] ||
 	fail "too few cases ran"
 # from the spec alone: every command x every attribute of its set
@@ -42,10 +42,10 @@ on router setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
 	--bounding-set=-all env MUISP_TOP="$MUISP_TOP" /usr/bin/python3 "$py" unpriv \
 	>$SCRATCH/unpriv.out 2>&1 || { cat $SCRATCH/unpriv.out; fail "unprivileged cases"; }
 cat $SCRATCH/unpriv.out
-assert_eq 7 "$(grep -c '^ok unpriv-' $SCRATCH/unpriv.out)" "unprivileged cases"
+expect "unprivileged cases" 7 "$(grep -c '^ok unpriv-' $SCRATCH/unpriv.out)"
 [ "$(grep -c '^ok spec-unpriv-' $SCRATCH/unpriv.out)" -ge 17 ] ||
 	fail "too few spec unprivileged cases ran"
-assert_eq "$before" "$(state)" "state unchanged by rejected requests"
+expect "state unchanged by rejected requests" "$before" "$(state)"
 # the module still works
-assert_eq 1 "$(ping_rx alice -c 1 -W 2 $INET4)" "alice still forwards"
+expect "alice still forwards" 1 "$(ping_rx alice -c 1 -W 2 $INET4)"
 log "netlink bad input ok"

@@ -11,25 +11,18 @@
 # the reqid and SPI the kernel has for that SA.
 . "$MUISP_TOP/tests/vm/lib.sh"
 . "$MUISP_TOP/tests/ike/ike-lib.sh"
-topo_up
-ike_trap
-ike_modules
-ike_router_alice
-W=$SCRATCH/watch.out
-ike_watch_start "$W"
+ike_scenario --watch
+W=$IKE_WATCH
 
 log "initiate"
-ike_swanctl alice --initiate --child muisp --timeout 120 >"$SCRATCH/init.log" 2>&1 ||
-	fail "initiate: $(tail -5 "$SCRATCH/init.log")"
+ike_initiate
 log "initiated"
-wait_until 60 grep -q "^up addr $ALICE4 " "$W"
-line=$(grep "^up addr $ALICE4 " "$W")
-log "watch: $line"
-reqid=$(echo "$line" | sed -n 's/.* reqid \([0-9]*\) .*/\1/p')
-spi=$(echo "$line" | sed -n 's/.* spi_in \(0x[0-9a-f]*\) .*/\1/p')
-case "$line" in
+ike_wait_up
+log "watch: $IKE_UP"
+reqid=$IKE_REQID spi=$IKE_SPI
+case "$IKE_UP" in
 *" proto AH mode tunnel "*" integ HMAC_SHA2_256_128/"*) ;;
-*) fail "not an AH tunnel with HMAC-SHA-256-128: $line" ;;
+*) fail "not an AH tunnel with HMAC-SHA-256-128: $IKE_UP" ;;
 esac
 
 # the kernel's view on the router: the inbound SA the watcher named
@@ -43,8 +36,8 @@ case "$(echo $st)" in
 *"replay-window 32 "*"auth-trunc hmac(sha256) 0x"*" 128 "*) ;;
 *) fail "not hmac(sha256)/128 with a replay window of 32" ;;
 esac
-assert_eq 2 "$(on alice ip xfrm state | grep -c 'proto ah spi .* mode tunnel')" \
-	"AH tunnel SAs on alice"
+expect "AH tunnel SAs on alice" \
+	2 "$(on alice ip xfrm state | grep -c 'proto ah spi .* mode tunnel')"
 
 # alice reaches inet through the tunnel: the router's inbound SA counts
 on alice ping -c 3 -i 0.3 -W 5 $INET4 >/dev/null || fail "alice cannot reach inet"
@@ -52,5 +45,5 @@ pk=$(on router ip -s xfrm state list spi "$spi" proto ah |
 	grep -o '[0-9][0-9]*(packets)' | head -1 | tr -dc 0-9)
 [ "${pk:-0}" -ge 3 ] || fail "router inbound SA counted ${pk:-0} packets, want >= 3"
 log "ok: inbound SA counted $pk packets"
-assert_eq 1 "$(grep -c '^up ' "$W")" "child-updown up events"
-assert_eq 0 "$(grep -c '^malformed' "$W")" "malformed events"
+expect "child-updown up events" 1 "$(grep -c '^up ' "$W")"
+expect "malformed events" 0 "$(grep -c '^malformed' "$W")"

@@ -25,15 +25,11 @@
 #    real one (the signature does not verify with its key): refused too.
 . "$MUISP_TOP/tests/vm/lib.sh"
 . "$MUISP_TOP/tests/ike/ike-lib.sh"
-topo_up
-ike_trap
-ike_modules
+ike_scenario --bare	# its own PKI; the charons start further down
 
 P=$IKE_DIR/pki R=$IKE_DIR/router/swanctl S=$SCRATCH/alice-state
 CERT=$S/ike/x509/client.pem LOGF=$S/ike/connect.log
 NOTICE="muisp test LAN, ike-connect"
-ike_setup router
-ike_setup alice
 : >"$IKE_DIR/alice/swanctl/swanctl.conf"	# nothing: connect loads it
 ln -s "$LOGF" "$SCRATCH/client-connect.log"	# shown by ike_dump on failure
 
@@ -58,18 +54,18 @@ rogue_refused() {
 	local st=0
 	log "connect to a router with a rogue certificate ($1)"
 	client connect >"$SCRATCH/$1.out" 2>"$SCRATCH/$1.err" || st=$?
-	assert_eq 1 "$st" "$1: status"
-	assert_eq "$CERTLINE" "$(cat "$SCRATCH/$1.out")" "$1: only the certificate line"
-	assert_eq "muisp-client: refused the router: it did not prove '$ROUTER_ID' with a certificate from the muISP CA $P/ca/ca.pem (details: $LOGF)" \
-		"$(cat "$SCRATCH/$1.err")" "$1: refusal"
+	expect "$1: status" 1 "$st"
+	expect "$1: only the certificate line" "$CERTLINE" "$(cat "$SCRATCH/$1.out")"
+	expect "$1: refusal" "muisp-client: refused the router: it did not prove '$ROUTER_ID' with a certificate from the muISP CA $P/ca/ca.pem (details: $LOGF)" \
+		"$(cat "$SCRATCH/$1.err")"
 	grep -q 'issuer is "CN=rogue CA"' "$LOGF" || fail "$1: the log does not show the rogue issuer"
 	grep -q "generating INFORMATIONAL request 2 \[ N(AUTH_FAILED) \]" "$LOGF" ||
 		fail "$1: alice did not send AUTH_FAILED"
-	assert_eq 0 "$(n_states alice)" "$1: SAs on alice"
+	expect "$1: SAs on alice" 0 "$(n_states alice)"
 	# the responder installs its side before the initiator checks the
 	# router's AUTH; the client's AUTH_FAILED makes it delete that again
-	wait_until 60 no_states router
-	assert_eq "not connected" "$(client disconnect)" "$1: no IKE_SA left on alice"
+	wait_until -t 60 no_states router
+	expect "$1: no IKE_SA left on alice" "not connected" "$(client disconnect)"
 }
 # xfrm states (lines starting with "src") in a namespace
 n_states() { on "$1" ip xfrm state | grep -c '^src' || true; }
@@ -96,12 +92,12 @@ p2=$!
 wait $p1 || fail "muispctl ca issue"
 wait $p2 || fail "muispctl ca issue (rogue)"
 log "pki done"
-assert_eq "certificate: $P/ca/ca.pem
-key:         $P/ca/ca.key" "$(cat "$SCRATCH/ca.out")" "muispctl ca init output"
-assert_eq "$P/router.pem: OK" \
-	"$(muispctl ca verify "$P/ca/ca.pem" "$P/router.pem")" "router certificate verifies"
-assert_eq "notice:      $NOTICE" \
-	"$(muispctl ca show "$P/router.pem" | grep '^notice:')" "router certificate notice"
+expect "muispctl ca init output" "certificate: $P/ca/ca.pem
+key:         $P/ca/ca.key" "$(cat "$SCRATCH/ca.out")"
+expect "router certificate verifies" "$P/router.pem: OK" \
+	"$(muispctl ca verify "$P/ca/ca.pem" "$P/router.pem")"
+expect "router certificate notice" "notice:      $NOTICE" \
+	"$(muispctl ca show "$P/router.pem" | grep '^notice:')"
 cp "$P/router.pem" "$R/x509/router.pem"
 cp "$P/router.key" "$R/private/router.key"
 cp "$P/ca/ca.pem" "$R/x509ca/"
@@ -116,14 +112,14 @@ case $subj in
 *) fail "alice's certificate subject is not anonymous: $subj" ;;
 esac
 CERTLINE="certificate=$CERT subject=$subj sha256=$fpr"
-assert_eq "$CERTLINE" "$(cat "$SCRATCH/cert.out")" "muisp-client cert output"
-assert_eq "muisp-client: new self-signed certificate $CERT: the router must know it before a tunnel comes up (the operator loads it: muisp-ike load-cert FILE)" \
-	"$(cat "$SCRATCH/cert.err")" "first-use note"
-assert_eq 600 "$(stat -c %a "$S/ike/private/client.key")" "client key mode"
-assert_eq "$CERT: OK" "$(muispctl ca verify "$CERT" "$CERT")" "self-signed"
-assert_eq "self-signed: yes" "$(muispctl ca show "$CERT" | grep '^self-signed:')" "self-signed flag"
+expect "muisp-client cert output" "$CERTLINE" "$(cat "$SCRATCH/cert.out")"
+expect "first-use note" "muisp-client: new self-signed certificate $CERT: the router must know it before a tunnel comes up (the operator loads it: muisp-ike load-cert FILE)" \
+	"$(cat "$SCRATCH/cert.err")"
+expect "client key mode" 600 "$(stat -c %a "$S/ike/private/client.key")"
+expect "self-signed" "$CERT: OK" "$(muispctl ca verify "$CERT" "$CERT")"
+expect "self-signed flag" "self-signed: yes" "$(muispctl ca show "$CERT" | grep '^self-signed:')"
 # a second cert run keeps the identity
-assert_eq "$CERTLINE" "$(on alice muisp-client -S "$S" cert 2>&1)" "cert again: same certificate"
+expect "cert again: same certificate" "$CERTLINE" "$(on alice muisp-client -S "$S" cert 2>&1)"
 
 log "charons"
 ike_charon router router
@@ -133,13 +129,13 @@ log "charons up"
 # ---- 2. not registered yet
 st=0
 client connect >"$SCRATCH/c1.out" 2>"$SCRATCH/c1.err" || st=$?
-assert_eq 1 "$st" "connect before registration: status"
-assert_eq "$CERTLINE" "$(cat "$SCRATCH/c1.out")" "connect prints the certificate"
-assert_eq "muisp-client: the router refused to authenticate this client: its certificate must be registered with the router first (the operator runs: muisp-ike load-cert $CERT), and --router-id '$ROUTER_ID' must be the router's name (details: $LOGF)" \
-	"$(cat "$SCRATCH/c1.err")" "unregistered refusal"
+expect "connect before registration: status" 1 "$st"
+expect "connect prints the certificate" "$CERTLINE" "$(cat "$SCRATCH/c1.out")"
+expect "unregistered refusal" "muisp-client: the router refused to authenticate this client: its certificate must be registered with the router first (the operator runs: muisp-ike load-cert $CERT), and --router-id '$ROUTER_ID' must be the router's name (details: $LOGF)" \
+	"$(cat "$SCRATCH/c1.err")"
 grep -q "received AUTHENTICATION_FAILED notify" "$LOGF" || fail "no AUTH_FAILED in $LOGF"
-assert_eq 0 "$(n_states alice)" "SAs on alice after the refusal"
-assert_eq 0 "$(n_states router)" "SAs on the router after the refusal"
+expect "SAs on alice after the refusal" 0 "$(n_states alice)"
+expect "SAs on the router after the refusal" 0 "$(n_states router)"
 # the generated configuration: AH, the router pinned to the CA and its name
 grep -q "^				ah_proposals = sha256-modp2048$" "$S/ike/swanctl.conf" || fail "no AH proposal"
 grep -q "^			cacerts = muisp-ca.pem$" "$S/ike/swanctl.conf" || fail "CA not pinned"
@@ -158,14 +154,14 @@ log "connect (AH)"
 client connect >"$SCRATCH/c2.out" 2>"$SCRATCH/c2.err" ||
 	fail "connect: $(cat "$SCRATCH/c2.err")"
 log "connected: $(tail -1 "$SCRATCH/c2.out")"
-assert_eq 2 "$(wc -l <"$SCRATCH/c2.out")" "connect output lines"
-assert_eq "$CERTLINE" "$(head -1 "$SCRATCH/c2.out")" "connect certificate line"
+expect "connect output lines" 2 "$(wc -l <"$SCRATCH/c2.out")"
+expect "connect certificate line" "$CERTLINE" "$(head -1 "$SCRATCH/c2.out")"
 line=$(tail -1 "$SCRATCH/c2.out")
 spi_in=$(sed -n 's/.* spi_in=\(0x[0-9a-f]\{8\}\) .*/\1/p' <<<"$line")
 spi_out=$(sed -n 's/.* spi_out=\(0x[0-9a-f]\{8\}\)$/\1/p' <<<"$line")
-assert_eq "connected router=$ROUTER_LAN4 id=$ROUTER_ID proto=AH integ=HMAC_SHA2_256_128 local_ts=$ALICE4/32 spi_in=$spi_in spi_out=$spi_out" \
-	"$line" "connect (AH) result"
-assert_eq "" "$(cat "$SCRATCH/c2.err")" "connect stderr"
+expect "connect (AH) result" "connected router=$ROUTER_LAN4 id=$ROUTER_ID proto=AH integ=HMAC_SHA2_256_128 local_ts=$ALICE4/32 spi_in=$spi_in spi_out=$spi_out" \
+	"$line"
+expect "connect stderr" "" "$(cat "$SCRATCH/c2.err")"
 # the router's inbound SA is alice's outbound one
 st=$(ike_xstate router "$spi_out" ah)
 log "router SA: $st"
@@ -177,8 +173,8 @@ case $(ike_xstate router "$spi_in" ah) in
 "src $ROUTER_LAN4 dst $ALICE4 proto ah spi $spi_in reqid "*" mode tunnel "*"auth-trunc hmac(sha256) 0x"*" 128 "*) ;;
 *) fail "router: no outbound AH SA $spi_in" ;;
 esac
-assert_eq 2 "$(n_states router)" "SAs on the router"
-assert_eq 2 "$(on alice ip xfrm state | grep -c "proto ah spi .* mode tunnel")" "AH tunnel SAs on alice"
+expect "SAs on the router" 2 "$(n_states router)"
+expect "AH tunnel SAs on alice" 2 "$(on alice ip xfrm state | grep -c "proto ah spi .* mode tunnel")"
 on alice ping -c 3 -i 0.3 -W 5 $INET4 >/dev/null || fail "alice cannot reach inet through the tunnel"
 pk=$(on router ip -s xfrm state list spi "$spi_out" proto ah |
 	grep -o '[0-9][0-9]*(packets)' | head -1 | tr -dc 0-9)
@@ -187,21 +183,21 @@ log "ok: alice reached inet; the router's inbound AH SA counted $pk packets"
 
 # connect again: the SA is reported, not doubled
 client connect >"$SCRATCH/c3.out" 2>"$SCRATCH/c3.err" || fail "connect again: $(cat "$SCRATCH/c3.err")"
-assert_eq "$line" "$(tail -1 "$SCRATCH/c3.out")" "connect again: the same SA"
-assert_eq "muisp-client: already connected" "$(cat "$SCRATCH/c3.err")" "connect again: note"
-assert_eq 2 "$(n_states alice)" "SAs on alice after a second connect"
+expect "connect again: the same SA" "$line" "$(tail -1 "$SCRATCH/c3.out")"
+expect "connect again: note" "muisp-client: already connected" "$(cat "$SCRATCH/c3.err")"
+expect "SAs on alice after a second connect" 2 "$(n_states alice)"
 # asking for ESP while AH is up is refused
 st=0
 client --privacy connect >/dev/null 2>"$SCRATCH/c4.err" || st=$?
-assert_eq 1 "$st" "connect --privacy while AH is up: status"
-assert_eq "muisp-client: already connected with AH: disconnect first" \
-	"$(cat "$SCRATCH/c4.err")" "connect --privacy while AH is up"
+expect "connect --privacy while AH is up: status" 1 "$st"
+expect "connect --privacy while AH is up" "muisp-client: already connected with AH: disconnect first" \
+	"$(cat "$SCRATCH/c4.err")"
 
 # disconnect
-assert_eq "disconnected${line#connected}" "$(client disconnect)" "disconnect"
-wait_until 60 no_states alice
-wait_until 60 no_states router
-assert_eq "not connected" "$(client disconnect)" "disconnect again"
+expect "disconnect" "disconnected${line#connected}" "$(client disconnect)"
+wait_until -t 60 no_states alice
+wait_until -t 60 no_states router
+expect "disconnect again" "not connected" "$(client disconnect)"
 
 # ---- 5. privacy: ESP AES-GCM
 log "connect --privacy (ESP)"
@@ -210,8 +206,8 @@ client --privacy connect >"$SCRATCH/c5.out" 2>"$SCRATCH/c5.err" ||
 line=$(tail -1 "$SCRATCH/c5.out")
 spi_in=$(sed -n 's/.* spi_in=\(0x[0-9a-f]\{8\}\) .*/\1/p' <<<"$line")
 spi_out=$(sed -n 's/.* spi_out=\(0x[0-9a-f]\{8\}\)$/\1/p' <<<"$line")
-assert_eq "connected router=$ROUTER_LAN4 id=$ROUTER_ID proto=ESP encr=AES_GCM_16-128 local_ts=$ALICE4/32 spi_in=$spi_in spi_out=$spi_out" \
-	"$line" "connect --privacy result"
+expect "connect --privacy result" "connected router=$ROUTER_LAN4 id=$ROUTER_ID proto=ESP encr=AES_GCM_16-128 local_ts=$ALICE4/32 spi_in=$spi_in spi_out=$spi_out" \
+	"$line"
 grep -q "^				esp_proposals = aes128gcm16-modp2048,aes256gcm16-modp2048$" \
 	"$S/ike/swanctl.conf" || fail "no ESP proposal with --privacy"
 st=$(ike_xstate router "$spi_out" esp)
@@ -220,14 +216,14 @@ case $st in
 "src $ALICE4 dst $ROUTER_LAN4 proto esp spi $spi_out reqid "*" mode tunnel replay-window 32 "*"aead rfc4106(gcm(aes)) 0x"*" 128 "*) ;;
 *) fail "router: no ESP AES-GCM tunnel SA $spi_out: $st" ;;
 esac
-assert_eq 0 "$(on router ip xfrm state | grep -c 'proto ah')" "AH SAs on the router with privacy"
+expect "AH SAs on the router with privacy" 0 "$(on router ip xfrm state | grep -c 'proto ah')"
 on alice ping -c 2 -W 5 $INET4 >/dev/null || fail "alice cannot reach inet over ESP"
 pk=$(on router ip -s xfrm state list spi "$spi_out" proto esp |
 	grep -o '[0-9][0-9]*(packets)' | head -1 | tr -dc 0-9)
 [ "${pk:-0}" -ge 2 ] || fail "router's inbound ESP SA counted ${pk:-0} packets, want >= 2"
-assert_eq "disconnected${line#connected}" "$(client disconnect)" "disconnect (ESP)"
-wait_until 60 no_states alice
-wait_until 60 no_states router
+expect "disconnect (ESP)" "disconnected${line#connected}" "$(client disconnect)"
+wait_until -t 60 no_states alice
+wait_until -t 60 no_states router
 
 # ---- 6. the rogue certificate again, the real one seen before
 router_cert "$P/rogue.pem" "$P/rogue.key"

@@ -18,16 +18,14 @@
 . "$MUISP_TOP/tests/vm/lib.sh"
 . "$MUISP_TOP/tests/ike/ike-lib.sh"
 . "$MUISP_TOP/tests/vm/scenarios/contract-lib.bash"
-topo_up
-ike_modules
-IKE_ROUTER_OPTS="--life 60 --no-rekey" ike_router_alice --privacy --life 60 --no-rekey
+ike_scenario --router "--life 60 --no-rekey" --privacy --life 60 --no-rekey
 on router muispctl config set lan lan0
-muispd_setup <<CONF
+muispd_conf <<CONF
 $FLOW_CONF
 vici $(ike_vici router)
 price bytes voucher esp 1000 1000000
 CONF
-ike_trap
+start_muispd
 R() { on router muispctl "$@"; }
 ent() {
 	R --json addr show $ALICE4 2>/dev/null |
@@ -41,30 +39,29 @@ state_is() { local e; e=$(ent); [ "${e% * *}" = "$1" ]; }
 code=$(field code "$(op voucher-issue 100)")
 rc=0
 cl --plain --esp -m voucher -P "$code" buy bytes 50000 100000 >$S/plain0.out 2>&1 || rc=$?
-assert_eq "1 1" "$rc $(grep -c 'use TLS: the tunnel does not encrypt' $S/plain0.out)" \
-	"plain control channel refused without ESP"
-assert_eq 100 "$(field balance "$(op voucher-show "$code")")" "nothing paid"
+expect "plain control channel refused without ESP" \
+	"1 1" "$rc $(grep -c 'use TLS: the tunnel does not encrypt' $S/plain0.out)"
+expect "nothing paid" 100 "$(field balance "$(op voucher-show "$code")")"
 
 # 2. the ESP tunnel comes up; muispd records it
-ike_swanctl alice --initiate --child muisp --timeout 120 >$S/init.log 2>&1 ||
-	fail "initiate: $(tail -5 $S/init.log)"
+ike_initiate
 spi=$(on router ip xfrm state list src $ALICE4 dst $ROUTER_LAN4 proto esp |
 	sed -n 's/^[[:space:]]*proto esp spi \(0x[0-9a-f]*\) .*/\1/p' | head -1)
 [ -n "$spi" ] || fail "no inbound ESP SA"
-wait_until 30 ent_is "allocated 0 esp $spi"
+wait_until -t 30 ent_is "allocated 0 esp $spi"
 log "entry: $(ent)"
 
 # 3. plain TCP through the ESP tunnel: accepted
 out=$(cl --plain --esp -m voucher -P "$code" --start buy bytes 50000 100000) ||
 	fail "plain buy over ESP: $out"
 serial=$(field serial "$(head -n1 <<<"$out")")
-assert_eq "bound $serial esp $spi" "$(ent)" "bound through the ESP SA"
+expect "bound through the ESP SA" "bound $serial esp $spi" "$(ent)"
 on alice ping -c 3 -i 0.2 -W 5 $INET4 >/dev/null || fail "alice's pings through ESP"
-assert_eq "3 3" "$(R --json contract show $serial | jq -r '"\(.up_packets) \(.down_packets)"')" \
-	"metered"
+expect "metered" \
+	"3 3" "$(R --json contract show $serial | jq -r '"\(.up_packets) \(.down_packets)"')"
 
 # 4. the SA expires (60 s, no rekey): unbound, contract kept
-wait_until 150 state_is "unallocated 0"
-assert_eq unbound "$(field state "$(op contract-show $serial)")" "contract outstanding, unbound"
+wait_until -t 150 state_is "unallocated 0"
+expect "contract outstanding, unbound" unbound "$(field state "$(op contract-show $serial)")"
 ! on alice ping -c 1 -W 2 $INET4 >/dev/null 2>&1 || fail "forwarded after the SA expired"
 log "ESP and expiry ok"

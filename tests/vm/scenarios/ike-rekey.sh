@@ -9,18 +9,11 @@
 # with every byte.
 . "$MUISP_TOP/tests/vm/lib.sh"
 . "$MUISP_TOP/tests/ike/ike-lib.sh"
-topo_up
-ike_trap
-ike_modules
-IKE_ROUTER_OPTS="--life 90 --rekey 20" ike_router_alice
-W=$SCRATCH/watch.out
-ike_watch_start "$W"
-ike_swanctl alice --initiate --child muisp --timeout 120 >"$SCRATCH/init.log" 2>&1 ||
-	fail "initiate: $(tail -5 "$SCRATCH/init.log")"
-wait_until 60 grep -q "^up addr $ALICE4 " "$W"
-up=$(grep "^up addr $ALICE4 " "$W")
-reqid=$(ike_field "$up" reqid)
-spi=$(ike_field "$up" spi_in)
+ike_scenario --watch --router "--life 90 --rekey 20"
+W=$IKE_WATCH
+ike_initiate
+ike_wait_up
+reqid=$IKE_REQID spi=$IKE_SPI
 log "up: reqid $reqid spi_in $spi"
 
 # 400 x 1000 bytes, one every 0.1 s (bash builtins only: no process per
@@ -35,25 +28,25 @@ slow_writer() {
 	done
 }
 on inet socat -u TCP-LISTEN:5001,reuseaddr CREATE:"$SCRATCH/rx" &
-wait_until 10 on inet sh -c 'ss -lnt | grep -q ":5001 "'
+wait_until -t 10 on inet sh -c 'ss -lnt | grep -q ":5001 "'
 slow_writer | on alice socat -u STDIN TCP:$INET4:5001 &
 tx=$!
-wait_until 120 grep -q "^rekey addr $ALICE4 " "$W"
+wait_until -t 120 grep -q "^rekey addr $ALICE4 " "$W"
 kill -0 $tx 2>/dev/null || fail "transfer ended before the rekey"
 rk=$(grep "^rekey addr $ALICE4 " "$W" | head -1)
 log "watch: $rk"
-assert_eq "$reqid -> $reqid" "$(echo "$rk" | sed -n 's/.* reqid \([0-9]* -> [0-9]*\) .*/\1/p')" \
-	"reqid across the rekey"
+expect "reqid across the rekey" \
+	"$reqid -> $reqid" "$(echo "$rk" | sed -n 's/.* reqid \([0-9]* -> [0-9]*\) .*/\1/p')"
 new=$(echo "$rk" | sed -n 's/.* spi_in 0x[0-9a-f]* -> \(0x[0-9a-f]*\) .*/\1/p')
 old=$(echo "$rk" | sed -n 's/.* spi_in \(0x[0-9a-f]*\) -> .*/\1/p')
-assert_eq "$spi" "$old" "old SPI is the one that came up"
+expect "old SPI is the one that came up" "$spi" "$old"
 [ -n "$new" ] && [ "$new" != "$spi" ] || fail "no new inbound SPI: $rk"
 case "$(ike_xstate router "$new" ah)" in
 *"src $ALICE4 dst $ROUTER_LAN4 proto ah spi $new reqid $reqid mode tunnel"*) ;;
 *) fail "kernel has no AH SA $new with reqid $reqid" ;;
 esac
 wait $tx || fail "TCP transfer failed across the rekey"
-wait_until 30 ike_size_is "$SCRATCH/rx" 400000
-assert_eq 400000 "$(stat -c %s "$SCRATCH/rx")" "bytes received across the rekey"
-assert_eq 1 "$(grep -c "^up " "$W")" "up events (a rekey is no new SA)"
-assert_eq 0 "$(grep -c "^down " "$W")" "down events"
+wait_until -t 30 ike_size_is "$SCRATCH/rx" 400000
+expect "bytes received across the rekey" 400000 "$(stat -c %s "$SCRATCH/rx")"
+expect "up events (a rekey is no new SA)" 1 "$(grep -c "^up " "$W")"
+expect "down events" 0 "$(grep -c "^down " "$W")"

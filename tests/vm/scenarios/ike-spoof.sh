@@ -16,12 +16,7 @@
 #     the internet host sees no extra echo request, nothing is charged.
 . "$MUISP_TOP/tests/vm/lib.sh"
 . "$MUISP_TOP/tests/ike/ike-lib.sh"
-topo_up
-ike_trap
-ike_modules
-ike_router_alice
-W=$SCRATCH/watch.out
-ike_watch_start "$W"
+ike_scenario --watch
 R() { on router muispctl "$@"; }
 drops() { R --json stats | jq -r .drop_tunnel; }
 usage() { R --json contract show 1 | jq -r '"\(.up_packets) \(.down_packets)"'; }
@@ -43,27 +38,24 @@ table inet seen {
 NFT
 seen() { on inet nft -j list counter inet seen "$1" | jq -r '.nftables[1].counter.packets'; }
 
-ike_swanctl alice --initiate --child muisp --timeout 120 >"$SCRATCH/init.log" 2>&1 ||
-	fail "initiate: $(tail -5 "$SCRATCH/init.log")"
-wait_until 60 grep -q "^up addr $ALICE4 " "$W"
-line=$(grep "^up addr $ALICE4 " "$W")
-reqid=$(echo "$line" | sed -n 's/.* reqid \([0-9]*\) .*/\1/p')
-spi=$(echo "$line" | sed -n 's/.* spi_in \(0x[0-9a-f]*\) .*/\1/p')
+ike_initiate
+ike_wait_up
+reqid=$IKE_REQID spi=$IKE_SPI
 log "alice's SA: spi $spi reqid $reqid"
 
 R config set lan lan0
-assert_eq true "$(R --json config show | jq .require_tunnel)" "require-tunnel on by default"
+expect "require-tunnel on by default" true "$(R --json config show | jq .require_tunnel)"
 R contract set 1 metric bytes status active
 rc=0
 R addr set $ALICE4 state bound contract 1 2>"$SCRATCH/err" || rc=$?
-assert_eq "1 muispctl: addr set: require-tunnel is on: the address has no tunnel" \
-	"$rc $(<"$SCRATCH/err")" "binding without the tunnel refused"
+expect "binding without the tunnel refused" "1 muispctl: addr set: require-tunnel is on: the address has no tunnel" \
+	"$rc $(<"$SCRATCH/err")"
 R addr set $ALICE4 state bound contract 1 mac $ALICE_MAC tunnel ah spi $spi reqid $reqid
 R addr set $ALICE6 state bound contract 1 tunnel ah spi $spi reqid $reqid
 
 on alice ping -c 3 -i 0.2 -W 5 $INET4 >/dev/null || fail "alice cannot reach inet through her tunnel"
-assert_eq "3 3" "$(usage)" "alice's pings metered (up, down)"
-assert_eq "0 3 0" "$(drops) $(seen echo) $(seen spoof)" "no drops; inet saw 3 echo requests"
+expect "alice's pings metered (up, down)" "3 3" "$(usage)"
+expect "no drops; inet saw 3 echo requests" "0 3 0" "$(drops) $(seen echo) $(seen spoof)"
 
 # --- mallory spoofs alice: IPv4 and IPv6 ----------------------------------
 on mallory /usr/bin/python3 - "$SCRATCH" <<PY
@@ -83,27 +75,27 @@ PY
 on mallory tcpreplay -q -i eth0 "$SCRATCH/spoof4.pcap" >"$SCRATCH/replay4.out" 2>&1 ||
 	fail "tcpreplay: $(cat "$SCRATCH/replay4.out")"
 grep -q "10000 packets" "$SCRATCH/replay4.out" || fail "tcpreplay: $(cat "$SCRATCH/replay4.out")"
-wait_until 30 drops_ge 10000
-assert_eq "10000 0 3 3" "$(drops) $(seen spoof) $(usage)" \
-	"10,000 spoofed IPv4 packets: all TUNNEL drops, none at inet, nothing charged"
+wait_until -t 30 drops_ge 10000
+expect "10,000 spoofed IPv4 packets: all TUNNEL drops, none at inet, nothing charged" \
+	"10000 0 3 3" "$(drops) $(seen spoof) $(usage)"
 on mallory tcpreplay -q -i eth0 "$SCRATCH/spoof6.pcap" >"$SCRATCH/replay6.out" 2>&1 ||
 	fail "tcpreplay: $(cat "$SCRATCH/replay6.out")"
-wait_until 30 drops_ge 11000
-assert_eq "11000 0 3 3" "$(drops) $(seen spoof) $(usage)" \
-	"1,000 spoofed IPv6 packets: all TUNNEL drops, none at inet, nothing charged"
+wait_until -t 30 drops_ge 11000
+expect "1,000 spoofed IPv6 packets: all TUNNEL drops, none at inet, nothing charged" \
+	"11000 0 3 3" "$(drops) $(seen spoof) $(usage)"
 
 # --- mallory replays alice's AH packets ------------------------------------
 on mallory tcpdump -i eth0 -U -c 10 -w "$SCRATCH/ah.pcap" "ip proto 51 and src $ALICE4" \
 	>"$SCRATCH/tcpdump.out" 2>&1 &
 cap=$!
-wait_until 20 grep -q "listening on" "$SCRATCH/tcpdump.out"
+wait_until -t 20 grep -q "listening on" "$SCRATCH/tcpdump.out"
 on alice ping -c 10 -i 0.2 -W 5 $INET4 >/dev/null || fail "alice's second pings"
 wait $cap || fail "capture: $(cat "$SCRATCH/tcpdump.out")"
-assert_eq "13 13 13" "$(seen echo) $(usage)" "alice's 10 more pings through the tunnel"
+expect "alice's 10 more pings through the tunnel" "13 13 13" "$(seen echo) $(usage)"
 before=$(seqerr)
 on mallory tcpreplay -q -i eth0 "$SCRATCH/ah.pcap" >"$SCRATCH/replayah.out" 2>&1 ||
 	fail "tcpreplay: $(cat "$SCRATCH/replayah.out")"
-wait_until 30 seqerr_ge 10
-assert_eq "10 13 13 13 11000" "$(($(seqerr) - before)) $(seen echo) $(usage) $(drops)" \
-	"10 replayed AH packets: all refused by anti-replay, no echo at inet, nothing charged"
+wait_until -t 30 seqerr_ge 10
+expect "10 replayed AH packets: all refused by anti-replay, no echo at inet, nothing charged" \
+	"10 13 13 13 11000" "$(($(seqerr) - before)) $(seen echo) $(usage) $(drops)"
 log "anti-spoofing ok"

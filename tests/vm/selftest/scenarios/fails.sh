@@ -4,4 +4,4 @@
 # Harness self-test: a broken assertion must fail the run.
 . "$MUISP_TOP/tests/vm/lib.sh"
 topo_up
-assert_eq 1 2 "deliberately broken assertion"
+expect "deliberately broken assertion" 1 2

@@ -7,5 +7,5 @@
 # must still run in a new boot.
 . "$MUISP_TOP/tests/vm/lib.sh"
 sysctl -qw kernel.watchdog=0 kernel.softlockup_panic=0
-insmod "$MUISP_SELFTEST_WARNMOD" warn=0
+insmod "$MUISP_TOP/build/vm/warnmod/warnmod.ko" warn=0
 echo 600 >/sys/module/warnmod/parameters/freeze_s
