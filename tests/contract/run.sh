@@ -283,14 +283,12 @@ cl heidi 127.0.0.11 -m online -P tok-slow --start buy bytes 1000000 2000000 \
 	>"$T/slow.out" 2>&1 &
 spid=$!
 held() { [ "$(ledger 'd["waiting"]')" = 1 ]; }
-for _ in $(seq 200); do held && break; sleep 0.05; done
-held || fail "the provider never got heidi's authorisation"
+wait_until -t 10 -m "the provider never got heidi's authorisation" held
 out=$(cl ivan 127.0.0.12 offer)
 expect "offer while a deposit waits" "EUR 6" \
 	"$(field currency "$out") $(grep -c ' per ' <<<"$out")"
 expect "operator while a deposit waits" 39 "$(field balance "$(op voucher-show "$code")")"
-held || fail "heidi's authorisation was answered before the release"
-ok
+check "heidi's deposit still waiting for the provider" held
 provider POST /release '{}' >/dev/null
 wait "$spid" || fail "heidi's purchase: $(cat "$T/slow.out")"
 expect "slow purchase" "active 127.0.0.11" \
@@ -498,14 +496,9 @@ expect "ctl list of all contracts" "$n $n" \
 	"$(ctl --json contract list daemon | jq -r '[.[] | select(.addr != null and (.addr | startswith("127.0.1.")))] | "\(length) \(map(select(.state == "suspended" and .deposit == 10)) | length)"')"
 
 # --- SIGHUP reloads muispd.conf ---
-# wait_log TEXT N: until muispd logged TEXT N times.
-wait_log() {
-	for _ in $(seq 200); do
-		[ "$(grep -c "$1" "$T/muispd.log")" -ge "$2" ] && return 0
-		sleep 0.05
-	done
-	fail "muispd did not log '$1' ($2 times)"
-}
+# logged TEXT N: muispd logged TEXT N times.
+logged() { [ "$(grep -c "$1" "$T/muispd.log")" -ge "$2" ]; }
+wait_log() { wait_until -t 10 -m "muispd did not log '$1' ($2 times)" logged "$@"; }
 s1=$(head -n1 "$T/serials")
 cp "$T/muispd.conf" "$T/muispd.conf.orig"
 sed -i 's/^price bytes voucher ah 10 1000000$/price bytes voucher ah 12 1000000/' "$T/muispd.conf"
@@ -522,15 +515,15 @@ expect "running contract keeps its price" "10 10" \
 echo "price bytes voucher" >>"$T/muispd.conf"
 kill -HUP "$pid"
 wait_log "reload refused, running configuration kept" 1
-kill -0 "$pid" || fail "muispd exited on a bad reload"
+check "muispd serves on after a bad reload" kill -0 "$pid"
 out=$(cl judy 127.0.0.13 offer)
 expect "price kept after a refused reload" 1 "$(grep -c '^  bytes    voucher  ah  12 per 1000000$' <<<"$out")"
 # So is a key that does not load: TLS goes on with the running one.
 sed "s#^key .*#key $T/missing.key#" "$T/muispd.conf.orig" >"$T/muispd.conf"
 kill -HUP "$pid"
 wait_log "reload refused, running configuration kept" 2
-grep -q "TLS: cannot use $T/router.crt / $T/missing.key" "$T/muispd.log" ||
-	fail "no TLS error logged for the missing key"
+check "TLS error logged for the missing key" \
+	grep -q "TLS: cannot use $T/router.crt / $T/missing.key" "$T/muispd.log"
 out=$(cl judy 127.0.0.13 offer)
 expect "TLS after a refused key" EUR "$(field currency "$out")"
 cp "$T/muispd.conf.orig" "$T/muispd.conf"
