@@ -114,6 +114,8 @@ static int ft_cache_get(void)
 					     ft_entry_ctor);
 		if (!ft_cache)
 			ret = -ENOMEM;
+		else
+			pr_debug("flow cache created\n");
 	}
 	if (!ret)
 		ft_cache_users++;
@@ -129,6 +131,7 @@ static void ft_cache_put(void)
 		rcu_barrier();
 		kmem_cache_destroy(ft_cache);
 		ft_cache = NULL;
+		pr_debug("flow cache destroyed\n");
 	}
 	mutex_unlock(&ft_cache_mutex);
 }
