@@ -17,6 +17,7 @@ syms=$(nm "$MUISP_KO")
 ! grep -q ftst_ <<<"$syms" || fail "self-test code in the product module"
 syms=$(nm "$st_ko")
 grep -q ftst_ <<<"$syms" || fail "no self-test code in $st_ko"
+ok "self-test code in the debug module only"
 
 mark="ft-selftest-$$"
 echo "$mark" > /dev/kmsg
@@ -26,11 +27,11 @@ out=$(dmesg | sed -n "/$mark/,\$p")
 grep -F "flow table self-test (" <<<"$out" || true
 grep -q "muisp: flow table self-tests: pass" <<<"$out" || fail "no pass line"
 ! grep -q "self-test failed" <<<"$out" || fail "a self-test failed"
-log "flow table self-tests pass"
+ok "flow table self-tests pass"
 rmmod muisp || fail "unload the self-test module"
 
 insmod "$MUISP_KO" dyndbg=+p || fail "reload"
 rmmod muisp || fail "unload"
 insmod "$MUISP_KO" dyndbg=+p || fail "reload"
 [ -d /sys/module/muisp ] || fail "not reloaded"
-log "unload/reload clean"
+ok "unload/reload clean"
