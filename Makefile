@@ -8,6 +8,7 @@
 # configs through a module.mk fragment, using the macros defined below.
 #
 #   make            userspace + module
+#   make kmod MUISP_DEBUG=1   the module with its self-tests (run at load)
 #   make check      dependencies, unit tests (ASan+UBSan), short fuzz runs,
 #                   the VM suite, the harness self-test
 #   make demo       self-contained demo in the VM
@@ -101,8 +102,8 @@ endef
 
 CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 
-.PHONY: all userspace kmod check check-unit check-fuzz check-vm check-style \
-	check-nlspec nlspec bench demo install clean deps
+.PHONY: all userspace kmod kmod-selftest check check-unit check-fuzz \
+	check-vm check-style check-nlspec nlspec bench demo install clean deps
 
 all: userspace kmod
 
@@ -138,6 +139,13 @@ kmod:
 			echo "kmod: compiler warnings are errors" >&2; st=1; fi; \
 		rm -f $$log; exit $$st
 
+# The module with its self-tests (kmod/selftest/, run at load), built apart
+# in build/kmod-selftest/KVER/ for the VM scenario ft-selftest.
+kmod-selftest:
+	+@scripts/kmod-build.sh $(BUILD)/kmod-selftest/$(KVER) $(KVER) \
+		MUISP_DEBUG=1 || { grep -E 'error|warning' \
+		$(BUILD)/kmod-selftest/$(KVER)/build.log >&2; exit 1; }
+
 SHELL := /bin/bash
 
 deps:
@@ -153,7 +161,7 @@ check-unit: $(UNIT_TESTS)
 check-fuzz: $(FUZZERS)
 	scripts/run-fuzz.sh $(FUZZERS)
 
-check-vm: all
+check-vm: all kmod-selftest
 	tests/vm/run.sh $(KVER_ARG)
 
 check-style:

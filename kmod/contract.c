@@ -115,20 +115,6 @@ static void contract_stop(struct muisp_net *mn, struct muisp_contract *c,
 	muisp_event_contract(mn, event, c, used, limit);
 }
 
-static int status_drop_reason(struct muisp_contract *c, u8 status)
-{
-	switch (status) {
-	case MUISP_CONTRACT_STATUS_SUSPENDED:
-		return MUISP_DROP_SUSPENDED;
-	case MUISP_CONTRACT_STATUS_DELINQUENT:
-		return MUISP_DROP_DELINQUENT;
-	case MUISP_CONTRACT_STATUS_EXTINGUISHED:
-		return READ_ONCE(c->drop_reason) ?: MUISP_DROP_HARD_LIMIT;
-	default:
-		return MUISP_DROP_SUSPENDED;
-	}
-}
-
 /*
  * Move the contract's last-packet time to @now and return the usage time
  * the gap since the previous packet costs.  A busy contract sends many
@@ -149,12 +135,9 @@ static u64 contract_touch(struct muisp_net *mn, struct muisp_contract *c,
 int muisp_contract_charge(struct muisp_net *mn, struct muisp_contract *c,
 			  int dir, unsigned int len)
 {
-	u8 status = READ_ONCE(c->status);
 	u64 expires, soft, hard, now, cost, old;
 	enum muisp_charge res;
 
-	if (status != MUISP_CONTRACT_STATUS_ACTIVE)
-		return status_drop_reason(c, status);
 	now = muisp_now_ms();
 	expires = READ_ONCE(c->expires_s);
 	if (expires && ktime_get_real_seconds() >= expires) {

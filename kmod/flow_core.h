@@ -6,17 +6,19 @@
  * bit), bucket index, the RCU chain lookup, per-packet counter/TCP update,
  * time-out and eviction decisions.
  *
- * Besides portable.h and the uAPI header (enum muisp_flow_end, defaults)
- * this header needs the kernel's hlist_nulls and spinlock types; host
- * builds get single-threaded stand-ins with the same names and layout
- * (x86-64, non-debug spinlock_t = 4 bytes) from host_shim.h,
- * so the host benchmark runs the very lookup/update code of the module.
+ * Besides portable.h, gate.h (the direction) and the uAPI header (enum
+ * muisp_flow_end, defaults) this header needs the kernel's hlist_nulls
+ * and spinlock types; host builds get single-threaded stand-ins with the
+ * same names and layout (x86-64, non-debug spinlock_t = 4 bytes) from
+ * host_shim.h, so the host benchmark runs the very lookup/update code of
+ * the module.
  */
 #ifndef MUISP_FLOW_CORE_H
 #define MUISP_FLOW_CORE_H
 
 #include "portable.h"
 #include "uapi/muisp.h"
+#include "gate.h"		/* enum muisp_flow_dir */
 
 #ifdef __KERNEL__
 #include <linux/socket.h>
@@ -36,11 +38,6 @@
 #define MUISP_TCP_ACK	0x10
 #define MUISP_TCP_KEEP	(MUISP_TCP_FIN | MUISP_TCP_SYN | MUISP_TCP_RST | \
 			 MUISP_TCP_ACK)
-
-enum muisp_flow_dir {
-	MUISP_DIR_UP = 0,	/* client (LAN) -> peer (WAN) */
-	MUISP_DIR_DOWN = 1,	/* peer (WAN) -> client (LAN) */
-};
 
 /*
  * Flow key, oriented with the LAN client as "client" whatever the packet

@@ -149,4 +149,9 @@ int muisp_ft_walk(struct muisp_flowtable *ft, struct muisp_ft_cursor *c,
 
 void muisp_ft_stats(struct muisp_flowtable *ft, struct muisp_ft_stats *st);
 
+#ifdef DEBUG
+/* selftest/flowtable.c: true if every flow-table self-test passed. */
+bool muisp_ft_selftest(void);
+#endif
+
 #endif /* MUISP_FLOWTABLE_H */

@@ -347,3 +347,15 @@ int muisp_gate_status_allowed(u8 status, u64 used, u64 soft, u64 hard,
 		return -EINVAL;
 	}
 }
+
+u8 muisp_gate_status_reason(u8 status, u8 stop_reason)
+{
+	switch (status) {
+	case MUISP_CONTRACT_STATUS_DELINQUENT:
+		return MUISP_DROP_DELINQUENT;
+	case MUISP_CONTRACT_STATUS_EXTINGUISHED:
+		return stop_reason ?: MUISP_DROP_HARD_LIMIT;
+	default:
+		return MUISP_DROP_SUSPENDED;
+	}
+}

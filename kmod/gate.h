@@ -2,9 +2,10 @@
 /*
  * Gate logic as pure functions: header parsing from a linear buffer,
  * the LAN -> router service allow-list, prefix and walled-garden matching,
- * and the per-packet limit arithmetic of a contract.  Compiled into
- * muisp.ko and into the host unit tests (tests/unit/test_gate.c), so it
- * includes only portable.h and the uAPI header.
+ * the per-packet limit arithmetic of a contract, and the order in which
+ * each hook decides (muisp_gate_forward() and its siblings).  Compiled
+ * into muisp.ko and into the host unit tests (tests/unit/test_gate.c), so
+ * it includes only portable.h and the uAPI header.
  */
 #ifndef MUISP_GATE_H
 #define MUISP_GATE_H
@@ -23,6 +24,12 @@
 #define MUISP_PROTO_ICMPV6	58
 #define MUISP_PROTO_SCTP	132
 #define MUISP_PROTO_UDPLITE	136
+
+/* Whose address in a packet is the client's. */
+enum muisp_flow_dir {
+	MUISP_DIR_UP = 0,	/* client (LAN) -> peer (WAN) */
+	MUISP_DIR_DOWN = 1,	/* peer (WAN) -> client (LAN) */
+};
 
 /* How many bytes of a packet the parser may look at. */
 #define MUISP_PARSE_WINDOW	128
@@ -158,5 +165,176 @@ static inline u64 muisp_gate_usage_cost(u64 prev_ms, u64 now_ms, u64 gap_ms)
 /* Validate a requested contract status against limits and expiry. */
 int muisp_gate_status_allowed(u8 status, u64 used, u64 soft, u64 hard,
 			      u64 expires_s, u64 now_s);
+
+/* Why packets of a contract in this (not ACTIVE) status are dropped. */
+u8 muisp_gate_status_reason(u8 status, u8 stop_reason);
+
+/*
+ * The verdict order, one function per hook.  The order is a function of
+ * what the lookups answer and of nothing else: the hook passes its lookups
+ * (struct muisp_gate_lookups), and each is made at most once and only when
+ * the verdict depends on it, so a blocked packet is never charged and a
+ * paying client's packet never walks the garden.  The functions are
+ * inline so that in hooks.c, with a constant table of lookups, they
+ * compile to direct calls in the order below; tests/unit/test_gate.c runs
+ * them with recording fakes.
+ *
+ *  PRE_ROUTING, in on the LAN, require-tunnel on: malformed -> accept (the
+ *    gate counts it later); the source's address entry has a tunnel
+ *    identity -> the packet must come out of that SA, else drop (TUNNEL).
+ *  FORWARD, in on the LAN ("up") or out through it ("down"): malformed ->
+ *    block list -> the client's address entry: BOUND without a tunnel
+ *    under require-tunnel drops (TUNNEL); BOUND to an ACTIVE contract is
+ *    charged and passes unless a limit says no; anything else (not bound,
+ *    no contract, not ACTIVE, a limit) may still pass through the walled
+ *    garden, else drops with that reason.
+ *  LOCAL_IN, in on the LAN: malformed -> block list -> router services ->
+ *    source BOUND to an ACTIVE contract -> drop (LOCAL).
+ */
+enum muisp_gate_hook {
+	MUISP_GATE_PRE_ROUTING,
+	MUISP_GATE_FORWARD,
+	MUISP_GATE_LOCAL_IN,
+};
+
+enum muisp_gate_action {
+	MUISP_GATE_ACCEPT,	/* not the gate's business: pass untouched */
+	MUISP_GATE_PASS,	/* forward, counted and metered (contract) */
+	MUISP_GATE_LOCAL,	/* deliver to the router, counted as local */
+	MUISP_GATE_GARDEN,	/* forward, counted as walled garden */
+	MUISP_GATE_DROP,	/* drop, counted under the reason */
+};
+
+struct muisp_gate_verdict {
+	u8 action;		/* enum muisp_gate_action */
+	u8 reason;		/* DROP: enum muisp_drop_reason, else 0 */
+};
+
+static __always_inline struct muisp_gate_verdict muisp_gate_do(u8 action)
+{
+	return (struct muisp_gate_verdict){ .action = action };
+}
+
+static __always_inline struct muisp_gate_verdict muisp_gate_drop(u8 reason)
+{
+	return (struct muisp_gate_verdict){ MUISP_GATE_DROP, reason };
+}
+
+/* An address table entry, as the gate sees it. */
+struct muisp_gate_addr {
+	u8 state;		/* enum muisp_addr_state; 0: no entry */
+	u8 tunnel;		/* the entry has a tunnel identity */
+};
+
+/* A contract, as the gate sees it. */
+struct muisp_gate_contract {
+	u8 status;		/* enum muisp_contract_status; 0: no contract */
+	u8 stop_reason;		/* MUISP_DROP_* recorded when extinguished */
+};
+
+/* What a hook looks up for the gate; ctx is the hook's. */
+struct muisp_gate_lookups {
+	/* A live block entry matches the source address, the destination
+	 * address if dst, the source MAC if mac.
+	 */
+	bool (*blocked)(void *ctx, bool dst, bool mac);
+	/* The entry of the client address (the source "up", the destination
+	 * "down").
+	 */
+	struct muisp_gate_addr (*addr)(void *ctx);
+	/* The contract that entry is bound to (only asked if BOUND). */
+	struct muisp_gate_contract (*contract)(void *ctx);
+	/* Charge the packet to it (only asked if ACTIVE): 0 or MUISP_DROP_*. */
+	u8 (*charge)(void *ctx);
+	/* muisp_gate_tunnel_ok() for the entry (only asked if it has a
+	 * tunnel identity).
+	 */
+	bool (*tunnel_ok)(void *ctx);
+	/* A live walled-garden rule lets the packet through. */
+	bool (*garden)(void *ctx);
+};
+
+/*
+ * Is a packet the gate's business?  lan, in, out: interface indexes (0:
+ * LAN not configured, no input or no output interface).  Returns -1 if
+ * not, else the packet's enum muisp_flow_dir.
+ */
+static __always_inline int muisp_gate_dir(enum muisp_gate_hook hook, u32 lan,
+					  u32 in, u32 out, bool require_tunnel)
+{
+	if (!lan)
+		return -1;
+	switch (hook) {
+	case MUISP_GATE_PRE_ROUTING:
+		return in == lan && require_tunnel ? MUISP_DIR_UP : -1;
+	case MUISP_GATE_FORWARD:
+		if (in == lan)
+			return MUISP_DIR_UP;
+		return out == lan ? MUISP_DIR_DOWN : -1;
+	case MUISP_GATE_LOCAL_IN:
+		return in == lan ? MUISP_DIR_UP : -1;
+	}
+	return -1;
+}
+
+/* p: the parsed packet, NULL if malformed. */
+static __always_inline struct muisp_gate_verdict
+muisp_gate_pre_routing(const struct muisp_pkt *p,
+		       const struct muisp_gate_lookups *l, void *ctx)
+{
+	if (!p)		/* FORWARD or LOCAL_IN counts it */
+		return muisp_gate_do(MUISP_GATE_ACCEPT);
+	if (!l->addr(ctx).tunnel || l->tunnel_ok(ctx))
+		return muisp_gate_do(MUISP_GATE_ACCEPT);
+	return muisp_gate_drop(MUISP_DROP_TUNNEL);
+}
+
+static __always_inline struct muisp_gate_verdict
+muisp_gate_forward(const struct muisp_pkt *p, int dir, bool require_tunnel,
+		   const struct muisp_gate_lookups *l, void *ctx)
+{
+	struct muisp_gate_contract c;
+	struct muisp_gate_addr a;
+	u8 why = MUISP_DROP_NOT_BOUND;
+
+	if (!p)
+		return muisp_gate_drop(MUISP_DROP_MALFORMED);
+	if (l->blocked(ctx, true, dir == MUISP_DIR_UP))
+		return muisp_gate_drop(MUISP_DROP_BLOCKED);
+	a = l->addr(ctx);
+	if (a.state == MUISP_ADDR_STATE_BOUND) {
+		/* bound before require-tunnel was switched on */
+		if (!a.tunnel && require_tunnel)
+			return muisp_gate_drop(MUISP_DROP_TUNNEL);
+		c = l->contract(ctx);
+		if (!c.status)
+			why = MUISP_DROP_NO_CONTRACT;
+		else if (c.status != MUISP_CONTRACT_STATUS_ACTIVE)
+			why = muisp_gate_status_reason(c.status, c.stop_reason);
+		else
+			why = l->charge(ctx);
+		if (!why)
+			return muisp_gate_do(MUISP_GATE_PASS);
+	}
+	if (l->garden(ctx))
+		return muisp_gate_do(MUISP_GATE_GARDEN);
+	return muisp_gate_drop(why);
+}
+
+static __always_inline struct muisp_gate_verdict
+muisp_gate_local_in(const struct muisp_pkt *p, u16 control_port,
+		    const struct muisp_gate_lookups *l, void *ctx)
+{
+	if (!p)
+		return muisp_gate_drop(MUISP_DROP_MALFORMED);
+	if (l->blocked(ctx, false, true))
+		return muisp_gate_drop(MUISP_DROP_BLOCKED);
+	if (muisp_gate_local_service(p, control_port))
+		return muisp_gate_do(MUISP_GATE_LOCAL);
+	if (l->addr(ctx).state == MUISP_ADDR_STATE_BOUND &&
+	    l->contract(ctx).status == MUISP_CONTRACT_STATUS_ACTIVE)
+		return muisp_gate_do(MUISP_GATE_LOCAL);
+	return muisp_gate_drop(MUISP_DROP_LOCAL);
+}
 
 #endif /* MUISP_GATE_H */

@@ -1,19 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Netfilter hooks, registered in every network namespace:
- *
- *  PRE_ROUTING (IPv4, IPv6), with require-tunnel on: LAN packets from an
- *    address that has a tunnel identity must come out of that IPsec SA
- *    (or be the tunnel's own AH/ESP/IKE/DHCP/ND traffic); spoofed ones are
- *    dropped here, counted as TUNNEL, before conntrack and routing.
- *  FORWARD (IPv4, IPv6): the access gate.  A packet entering on the LAN
- *    interface is "up" (the client is its source), one leaving through it
- *    "down" (the client is its destination); anything else is not ours.
- *    Order: block list -> client bound to an ACTIVE contract (charge the
- *    contract, meter the flow) -> walled garden -> drop, counted by reason.
- *  LOCAL_IN (IPv4, IPv6): LAN -> router.  Block list -> always-allowed
- *    services (DHCP, IKE/IPsec, DNS, control port, ICMP basics) -> clients
- *    of ACTIVE contracts -> drop.
+ * Netfilter hooks, registered in every network namespace: PRE_ROUTING
+ * (the require-tunnel check on LAN ingress, before conntrack and routing),
+ * FORWARD (the access gate) and LOCAL_IN (LAN -> router), for IPv4 and
+ * IPv6.  The order in which each decides lives in gate.h as pure logic
+ * (host-tested); a hook here only finds out whether the packet is its
+ * business, parses it once, answers the table lookups the gate asks for
+ * (each at most once) and carries out the verdict: count, meter, drop.
  *
  * Runs in softirq under rcu_read_lock(); never sleeps.  Nothing is done
  * until a LAN interface is configured.
@@ -78,12 +71,6 @@ static int parse(struct sk_buff *skb, const struct nf_hook_state *state,
 				p);
 }
 
-static unsigned int drop(struct muisp_net *mn, int reason)
-{
-	muisp_drop_count(mn, reason);
-	return NF_DROP;
-}
-
 static void meter(struct muisp_net *mn, const struct muisp_pkt *p, int dir,
 		  u32 contract_id)
 {
@@ -107,145 +94,204 @@ static void meter(struct muisp_net *mn, const struct muisp_pkt *p, int dir,
 		this_cpu_inc(mn->stats->unmetered);
 }
 
+/* One packet, as the lookups the gate asks for see it. */
+struct hook_ctx {
+	struct muisp_net *mn;
+	const struct sk_buff *skb;
+	const struct nf_hook_state *state;
+	const struct muisp_pkt *p;	/* NULL: malformed */
+	struct muisp_addr *a;		/* set by hook_addr() */
+	struct muisp_contract *c;	/* set by hook_contract() */
+	u64 now_s;			/* 0 until a list needs it */
+	int dir;
+};
+
+static u64 hook_now_s(struct hook_ctx *x)
+{
+	if (!x->now_s)
+		x->now_s = ktime_get_real_seconds();
+	return x->now_s;
+}
+
+static __always_inline bool hook_blocked(void *ctx, bool dst, bool use_mac)
+{
+	struct hook_ctx *x = ctx;
+	struct muisp_net *mn = x->mn;
+	const struct muisp_pkt *p = x->p;
+	const u8 *mac;
+	u64 now_s;
+
+	if (list_empty(&mn->blocks))
+		return false;
+	now_s = hook_now_s(x);
+	mac = use_mac ? src_mac(x->skb, x->state->in) : NULL;
+	return muisp_blocked(mn, p->saddr, p->family, now_s) ||
+	       (dst && muisp_blocked(mn, p->daddr, p->family, now_s)) ||
+	       (mac && muisp_blocked_mac(mn, mac, now_s));
+}
+
+/* The one place the address key of a packet is built. */
+static __always_inline struct muisp_gate_addr hook_addr(void *ctx)
+{
+	struct hook_ctx *x = ctx;
+	struct muisp_addr_key key;
+
+	memcpy(key.addr, x->dir ? x->p->daddr : x->p->saddr,
+	       sizeof(key.addr));
+	key.family = x->p->family;
+	memset(key.pad, 0, sizeof(key.pad));
+	x->a = muisp_addr_lookup(x->mn, &key);
+	if (!x->a)
+		return (struct muisp_gate_addr){ 0 };
+	return (struct muisp_gate_addr){
+		.state = x->a->state,
+		.tunnel = !!x->a->tun.spi,
+	};
+}
+
+static struct muisp_gate_contract hook_contract(void *ctx)
+{
+	struct hook_ctx *x = ctx;
+
+	x->c = muisp_contract_lookup(x->mn, x->a->contract_id);
+	if (!x->c)
+		return (struct muisp_gate_contract){ 0 };
+	return (struct muisp_gate_contract){
+		.status = READ_ONCE(x->c->status),
+		.stop_reason = READ_ONCE(x->c->drop_reason),
+	};
+}
+
+static u8 hook_charge(void *ctx)
+{
+	struct hook_ctx *x = ctx;
+
+	return muisp_contract_charge(x->mn, x->c, x->dir, x->p->l3_len);
+}
+
+static bool hook_tunnel_ok(void *ctx)
+{
+	struct hook_ctx *x = ctx;
+	struct muisp_xfrm_seen seen;
+
+	return muisp_gate_tunnel_ok(x->p, &x->a->tun,
+				    xfrm_seen(x->skb, &seen) ? &seen : NULL);
+}
+
+static bool hook_garden(void *ctx)
+{
+	struct hook_ctx *x = ctx;
+
+	return !list_empty(&x->mn->garden) &&
+	       muisp_garden_allows(x->mn, x->p, x->dir, hook_now_s(x));
+}
+
+/* Constant, so the gate's calls through it compile to direct calls. */
+static const struct muisp_gate_lookups hook_lookups = {
+	.blocked = hook_blocked,
+	.addr = hook_addr,
+	.contract = hook_contract,
+	.charge = hook_charge,
+	.tunnel_ok = hook_tunnel_ok,
+	.garden = hook_garden,
+};
+
 /*
- * LAN ingress, before routing and conntrack: a packet with the source
- * address of an entry that has a tunnel identity must have come out of that
- * SA, or be the tunnel's own traffic (muisp_gate_tunnel_ok()).  The kernel's
- * XFRM forward policy check would drop most spoofed packets too, but later
- * and without saying why; here they are counted by reason before anything
- * else (conntrack, routing, metering) spends work on them.
+ * Is the packet the gate's business?  If so (returns true), parse it into
+ * *p and set up *x for the lookups.
+ */
+static __always_inline bool hook_start(struct hook_ctx *x,
+				       struct sk_buff *skb,
+				       const struct nf_hook_state *state,
+				       enum muisp_gate_hook hook,
+				       struct muisp_pkt *p)
+{
+	struct muisp_net *mn = muisp_net(state->net);
+
+	x->dir = muisp_gate_dir(hook, READ_ONCE(mn->cfg.lan_ifindex),
+				state->in ? state->in->ifindex : 0,
+				state->out ? state->out->ifindex : 0,
+				hook == MUISP_GATE_PRE_ROUTING &&
+				READ_ONCE(mn->cfg.require_tunnel));
+	if (x->dir < 0)
+		return false;
+	x->mn = mn;
+	x->skb = skb;
+	x->state = state;
+	x->now_s = 0;
+	x->p = parse(skb, state, p) ? NULL : p;
+	return true;
+}
+
+static __always_inline unsigned int hook_verdict(struct hook_ctx *x,
+						 struct muisp_gate_verdict v)
+{
+	struct muisp_net *mn = x->mn;
+
+	switch (v.action) {
+	case MUISP_GATE_PASS:
+		this_cpu_inc(mn->stats->packets[x->dir]);
+		this_cpu_add(mn->stats->bytes[x->dir], x->p->l3_len);
+		meter(mn, x->p, x->dir, x->c->id);
+		return NF_ACCEPT;
+	case MUISP_GATE_LOCAL:
+		this_cpu_inc(mn->stats->local);
+		return NF_ACCEPT;
+	case MUISP_GATE_GARDEN:
+		this_cpu_inc(mn->stats->garden);
+		return NF_ACCEPT;
+	case MUISP_GATE_DROP:
+		muisp_drop_count(mn, v.reason);
+		return NF_DROP;
+	default:
+		return NF_ACCEPT;
+	}
+}
+
+/*
+ * A packet with the source address of an entry that has a tunnel identity
+ * must have come out of that SA, or be the tunnel's own traffic
+ * (muisp_gate_tunnel_ok()).  The kernel's XFRM forward policy check would
+ * drop most spoofed packets too, but later and without saying why; here
+ * they are counted by reason before anything else (conntrack, routing,
+ * metering) spends work on them.
  */
 static unsigned int muisp_pre_routing(void *priv, struct sk_buff *skb,
 				      const struct nf_hook_state *state)
 {
-	struct muisp_net *mn = muisp_net(state->net);
-	u32 lan = READ_ONCE(mn->cfg.lan_ifindex);
-	struct muisp_xfrm_seen seen;
-	struct muisp_addr_key key;
-	struct muisp_addr *a;
 	struct muisp_pkt p;
+	struct hook_ctx x;
 
-	if (!lan || !state->in || state->in->ifindex != lan ||
-	    !READ_ONCE(mn->cfg.require_tunnel))
+	if (!hook_start(&x, skb, state, MUISP_GATE_PRE_ROUTING, &p))
 		return NF_ACCEPT;
-	if (parse(skb, state, &p))
-		return NF_ACCEPT;	/* counted as MALFORMED by the gate */
-	memset(&key, 0, sizeof(key));
-	memcpy(key.addr, p.saddr, sizeof(key.addr));
-	key.family = p.family;
-	a = muisp_addr_lookup(mn, &key);
-	if (!a || !a->tun.spi)
-		return NF_ACCEPT;
-	if (muisp_gate_tunnel_ok(&p, &a->tun,
-				 xfrm_seen(skb, &seen) ? &seen : NULL))
-		return NF_ACCEPT;
-	return drop(mn, MUISP_DROP_TUNNEL);
+	return hook_verdict(&x, muisp_gate_pre_routing(x.p, &hook_lookups,
+						       &x));
 }
 
 static unsigned int muisp_forward(void *priv, struct sk_buff *skb,
 				  const struct nf_hook_state *state)
 {
-	struct muisp_net *mn = muisp_net(state->net);
-	u32 lan = READ_ONCE(mn->cfg.lan_ifindex);
-	struct muisp_contract *c;
-	struct muisp_addr_key key;
-	struct muisp_addr *a;
 	struct muisp_pkt p;
-	int dir, reason;
-	u64 now_s;
+	struct hook_ctx x;
 
-	if (!lan)
+	if (!hook_start(&x, skb, state, MUISP_GATE_FORWARD, &p))
 		return NF_ACCEPT;
-	if (state->in && state->in->ifindex == lan)
-		dir = MUISP_DIR_UP;
-	else if (state->out && state->out->ifindex == lan)
-		dir = MUISP_DIR_DOWN;
-	else
-		return NF_ACCEPT;
-	if (parse(skb, state, &p))
-		return drop(mn, MUISP_DROP_MALFORMED);
-
-	now_s = ktime_get_real_seconds();
-	if (!list_empty(&mn->blocks)) {
-		const u8 *mac = dir == MUISP_DIR_UP ?
-				src_mac(skb, state->in) : NULL;
-
-		if (muisp_blocked(mn, p.saddr, p.family, now_s) ||
-		    muisp_blocked(mn, p.daddr, p.family, now_s) ||
-		    (mac && muisp_blocked_mac(mn, mac, now_s)))
-			return drop(mn, MUISP_DROP_BLOCKED);
-	}
-
-	memset(&key, 0, sizeof(key));
-	memcpy(key.addr, dir ? p.daddr : p.saddr, sizeof(key.addr));
-	key.family = p.family;
-	a = muisp_addr_lookup(mn, &key);
-	reason = MUISP_DROP_NOT_BOUND;
-	if (a && a->state == MUISP_ADDR_STATE_BOUND) {
-		c = muisp_contract_lookup(mn, a->contract_id);
-		/* bound before require-tunnel was switched on */
-		if (!a->tun.spi && READ_ONCE(mn->cfg.require_tunnel))
-			return drop(mn, MUISP_DROP_TUNNEL);
-		if (!c)
-			reason = MUISP_DROP_NO_CONTRACT;
-		else
-			reason = muisp_contract_charge(mn, c, dir, p.l3_len);
-		if (!reason) {
-			struct muisp_pcpu_stats *st = this_cpu_ptr(mn->stats);
-
-			st->packets[dir]++;
-			st->bytes[dir] += p.l3_len;
-			meter(mn, &p, dir, c->id);
-			return NF_ACCEPT;
-		}
-	}
-	if (!list_empty(&mn->garden) &&
-	    muisp_garden_allows(mn, &p, dir, now_s)) {
-		this_cpu_inc(mn->stats->garden);
-		return NF_ACCEPT;
-	}
-	return drop(mn, reason);
+	return hook_verdict(&x, muisp_gate_forward(x.p, x.dir,
+				READ_ONCE(x.mn->cfg.require_tunnel),
+				&hook_lookups, &x));
 }
 
 static unsigned int muisp_local_in(void *priv, struct sk_buff *skb,
 				   const struct nf_hook_state *state)
 {
-	struct muisp_net *mn = muisp_net(state->net);
-	u32 lan = READ_ONCE(mn->cfg.lan_ifindex);
-	struct muisp_contract *c;
-	struct muisp_addr_key key;
-	struct muisp_addr *a;
 	struct muisp_pkt p;
-	u64 now_s;
+	struct hook_ctx x;
 
-	if (!lan || !state->in || state->in->ifindex != lan)
+	if (!hook_start(&x, skb, state, MUISP_GATE_LOCAL_IN, &p))
 		return NF_ACCEPT;
-	if (parse(skb, state, &p))
-		return drop(mn, MUISP_DROP_MALFORMED);
-	if (!list_empty(&mn->blocks)) {
-		const u8 *mac = src_mac(skb, state->in);
-
-		now_s = ktime_get_real_seconds();
-		if (muisp_blocked(mn, p.saddr, p.family, now_s) ||
-		    (mac && muisp_blocked_mac(mn, mac, now_s)))
-			return drop(mn, MUISP_DROP_BLOCKED);
-	}
-	if (muisp_gate_local_service(&p, READ_ONCE(mn->cfg.control_port)))
-		goto accept;
-
-	memset(&key, 0, sizeof(key));
-	memcpy(key.addr, p.saddr, sizeof(key.addr));
-	key.family = p.family;
-	a = muisp_addr_lookup(mn, &key);
-	if (a && a->state == MUISP_ADDR_STATE_BOUND) {
-		c = muisp_contract_lookup(mn, a->contract_id);
-		if (c && READ_ONCE(c->status) == MUISP_CONTRACT_STATUS_ACTIVE)
-			goto accept;
-	}
-	return drop(mn, MUISP_DROP_LOCAL);
-accept:
-	this_cpu_inc(mn->stats->local);
-	return NF_ACCEPT;
+	return hook_verdict(&x, muisp_gate_local_in(x.p,
+				READ_ONCE(x.mn->cfg.control_port),
+				&hook_lookups, &x));
 }
 
 static const struct nf_hook_ops muisp_nf_ops[] = {

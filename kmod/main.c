@@ -10,11 +10,17 @@
 #include <net/genetlink.h>
 
 #include "muisp.h"
+#include "flowtable.h"
 
 static int __init muisp_init(void)
 {
 	int ret;
 
+#ifdef DEBUG
+	/* MUISP_DEBUG=1 builds: the self-tests run first, or nothing loads */
+	if (!muisp_ft_selftest())
+		return -ENOTRECOVERABLE;
+#endif
 	ret = muisp_netns_init();
 	if (ret < 0)
 		goto err_netns;

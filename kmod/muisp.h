@@ -193,7 +193,10 @@ int muisp_contract_del(struct muisp_net *mn, u32 id,
 		       struct netlink_ext_ack *extack);
 u64 muisp_contract_elapsed_ms(struct muisp_contract *c, u64 now_ms);
 u64 muisp_contract_used(struct muisp_contract *c, u64 now_ms);
-/* Packet path: charge one packet, return 0 or an enum muisp_drop_reason. */
+/*
+ * Packet path: charge one packet to a contract the gate found ACTIVE,
+ * return 0 or an enum muisp_drop_reason.
+ */
 int muisp_contract_charge(struct muisp_net *mn, struct muisp_contract *c,
 			  int dir, unsigned int len);
 void muisp_contract_clock(struct muisp_net *mn);

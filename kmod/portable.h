@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <endian.h>
 #include <arpa/inet.h>
+/* __always_inline comes from glibc's <sys/cdefs.h>, included by these */
 
 typedef uint8_t u8;
 typedef uint16_t u16;

@@ -18,8 +18,8 @@ fi
 cd "$top"
 # kmod/host_shim.h is not kernel code: host builds' stand-ins for the
 # kernel's list and lock types (typedefs and volatile by design), never
-# compiled into the module.
-files=$(ls kmod/*.c kmod/*.h include/uapi/*.h 2>/dev/null |
+# compiled into the module.  The self-tests (kmod/selftest/) are.
+files=$(ls kmod/*.c kmod/*.h kmod/selftest/*.c include/uapi/*.h 2>/dev/null |
 	grep -v -e '^kmod/compat.h$' -e '^kmod/host_shim.h$')
 run_cp() { # checkpatch with our settings; extra --ignore types in $1
 	"$cp_dir/scripts/checkpatch.pl" --no-tree --strict --terse --show-types \

@@ -1,7 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Build muisp.ko against every other installed kernel line (W=1, warnings
-# fail) in build/kmod-KVER/, so the default kmod/ build is left alone.
+# fail) in build/kmod-KVER/, so the default kmod/ build is left alone, and
+# the module with its self-tests (MUISP_DEBUG=1) in build/kmod-selftest/KVER/
+# (`make kmod-selftest` builds that one for the default line).
 # The VM suite runs on one of them with: tests/vm/run.sh --kver KVER
 #   --ko build/kmod-KVER/kmod/muisp.ko
 set -uo pipefail
@@ -9,20 +11,21 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/tests/lib/check.sh"
 CHECK_SUITE=kmod-lines
 default=$("$top/scripts/kver.sh")
+build() { # what out kver [VAR=value...]
+	local what=$1 out=$2 kver=$3
+	shift 3
+	if "$top/scripts/kmod-build.sh" "$out" "$kver" "$@"; then
+		ok "$what for $kver"
+	else
+		bad "$what for $kver"
+		grep -E 'error|warning' "$out/build.log" | head -20 | sed 's/^/    | /'
+	fi
+}
 for d in $(ls -d /lib/modules/*/build 2>/dev/null | sort -V); do
 	kver=${d#/lib/modules/}; kver=${kver%/build}
 	[ "$kver" = "$default" ] && continue
-	out=$top/build/kmod-$kver
-	rm -rf "$out"
-	mkdir -p "$out"
-	cp -r "$top/Kbuild" "$top/kmod" "$top/include" "$out/"
-	find "$out/kmod" -name '*.o' -o -name '*.ko' -o -name '.*.cmd' | xargs rm -f
-	log=$out/build.log
-	if make -C "$d" M="$out" W=1 modules >"$log" 2>&1 && ! grep -q 'warning:' "$log"; then
-		ok "muisp.ko for $kver"
-	else
-		bad "muisp.ko for $kver"
-		grep -E 'error|warning' "$log" | head -20 | sed 's/^/    | /'
-	fi
+	build muisp.ko "$top/build/kmod-$kver" "$kver"
+	build "muisp.ko with self-tests" "$top/build/kmod-selftest/$kver" \
+		"$kver" MUISP_DEBUG=1
 done
 summary

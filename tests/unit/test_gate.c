@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * kmod/gate.c on the host: header parsing from canned packets, the LAN ->
- * router allow-list, prefix and walled-garden matching, and the contract
+ * router allow-list, prefix and walled-garden matching, the contract
  * limit arithmetic (hard limit never exceeded, soft limit switches after
- * the crossing packet).
+ * the crossing packet), and the verdict order of the three hooks (gate.h)
+ * with lookups that record what the gate asked.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -501,6 +502,425 @@ static void test_time_and_status(void **state)
 	assert_int_equal(muisp_gate_status_allowed(0, 0, 0, 0, 0, 5), -EINVAL);
 }
 
+/* ---- verdict order ---- */
+
+/*
+ * What the tables hold for one packet, and the lookups the gate made, one
+ * letter each in order: B block list, A address entry, C contract,
+ * $ charge, T tunnel check, G garden.
+ */
+struct world {
+	bool blocked;
+	struct muisp_gate_addr addr;
+	struct muisp_gate_contract contract;
+	uint8_t charge;
+	bool tunnel_ok;
+	bool garden;
+	char asked[8];
+	unsigned int n;
+	bool block_dst, block_mac;
+};
+
+static void asked(struct world *w, char c)
+{
+	assert_true(w->n < sizeof(w->asked) - 1);
+	w->asked[w->n++] = c;
+}
+
+static bool w_blocked(void *ctx, bool dst, bool mac)
+{
+	struct world *w = ctx;
+
+	asked(w, 'B');
+	w->block_dst = dst;
+	w->block_mac = mac;
+	return w->blocked;
+}
+
+static struct muisp_gate_addr w_addr(void *ctx)
+{
+	struct world *w = ctx;
+
+	asked(w, 'A');
+	return w->addr;
+}
+
+static struct muisp_gate_contract w_contract(void *ctx)
+{
+	struct world *w = ctx;
+
+	asked(w, 'C');
+	/* the gate asks only for the contract of a bound entry */
+	assert_int_equal(w->addr.state, MUISP_ADDR_STATE_BOUND);
+	return w->contract;
+}
+
+static uint8_t w_charge(void *ctx)
+{
+	struct world *w = ctx;
+
+	asked(w, '$');
+	assert_int_equal(w->contract.status, MUISP_CONTRACT_STATUS_ACTIVE);
+	return w->charge;
+}
+
+static bool w_tunnel_ok(void *ctx)
+{
+	struct world *w = ctx;
+
+	asked(w, 'T');
+	assert_true(w->addr.tunnel);
+	return w->tunnel_ok;
+}
+
+static bool w_garden(void *ctx)
+{
+	struct world *w = ctx;
+
+	asked(w, 'G');
+	return w->garden;
+}
+
+static const struct muisp_gate_lookups fakes = {
+	.blocked = w_blocked,
+	.addr = w_addr,
+	.contract = w_contract,
+	.charge = w_charge,
+	.tunnel_ok = w_tunnel_ok,
+	.garden = w_garden,
+};
+
+#define BOUND(tun)	{ .state = MUISP_ADDR_STATE_BOUND, .tunnel = (tun) }
+#define ALLOCATED	{ .state = MUISP_ADDR_STATE_ALLOCATED }
+#define UNALLOCATED	{ .state = MUISP_ADDR_STATE_UNALLOCATED }
+#define STATUS(s, why)	{ .status = MUISP_CONTRACT_STATUS_##s, \
+			  .stop_reason = (why) }
+#define NO_CONTRACT	{ 0 }
+
+/* One packet through a hook: what the tables hold, what must happen. */
+struct order_case {
+	const char *what;
+	struct world w;
+	bool malformed;
+	bool require_tunnel;
+	int dir;			/* FORWARD */
+	uint8_t proto;			/* LOCAL_IN: the packet ... */
+	uint16_t dport;			/* ... and its port */
+	enum muisp_gate_action verdict;
+	uint8_t reason;			/* if DROP */
+	const char *asked;
+};
+
+static void check_case(const struct order_case *oc, const struct world *w,
+		       struct muisp_gate_verdict v)
+{
+	if (v.action != oc->verdict || v.reason != oc->reason ||
+	    strcmp(w->asked, oc->asked))
+		fail_msg("%s: verdict %d reason %d asked \"%s\"; expected %d %d \"%s\"",
+			 oc->what, v.action, v.reason, w->asked, oc->verdict,
+			 oc->reason, oc->asked);
+}
+
+static const struct order_case forward_cases[] = {
+	{ "malformed", { .addr = BOUND(1),
+	  .contract = STATUS(ACTIVE, 0), .garden = 1 }, .malformed = 1,
+	  .verdict = MUISP_GATE_DROP, .reason = MUISP_DROP_MALFORMED,
+	  .asked = "" },
+	/* the block list overrides a paying client and the garden */
+	{ "blocked, bound and active", { .blocked = 1, .addr = BOUND(1),
+	  .contract = STATUS(ACTIVE, 0), .garden = 1 },
+	  .verdict = MUISP_GATE_DROP, .reason = MUISP_DROP_BLOCKED,
+	  .asked = "B" },
+	{ "blocked, down", { .blocked = 1 }, .dir = MUISP_DIR_DOWN,
+	  .verdict = MUISP_GATE_DROP, .reason = MUISP_DROP_BLOCKED,
+	  .asked = "B" },
+	{ "blocked, garden", { .blocked = 1, .garden = 1 },
+	  .verdict = MUISP_GATE_DROP, .reason = MUISP_DROP_BLOCKED,
+	  .asked = "B" },
+	/* bound and active: charged, metered, the garden not walked */
+	{ "bound, active", { .addr = BOUND(0),
+	  .contract = STATUS(ACTIVE, 0) },
+	  .verdict = MUISP_GATE_PASS, .asked = "BAC$" },
+	{ "bound, active, down", { .addr = BOUND(0),
+	  .contract = STATUS(ACTIVE, 0) }, .dir = MUISP_DIR_DOWN,
+	  .verdict = MUISP_GATE_PASS, .asked = "BAC$" },
+	{ "bound, active, garden too", { .addr = BOUND(0),
+	  .contract = STATUS(ACTIVE, 0), .garden = 1 },
+	  .verdict = MUISP_GATE_PASS, .asked = "BAC$" },
+	/* a limit stops the packet; the garden may still let it through */
+	{ "hard limit", { .addr = BOUND(0),
+	  .contract = STATUS(ACTIVE, 0), .charge = MUISP_DROP_HARD_LIMIT },
+	  .verdict = MUISP_GATE_DROP, .reason = MUISP_DROP_HARD_LIMIT,
+	  .asked = "BAC$G" },
+	{ "soft limit", { .addr = BOUND(0),
+	  .contract = STATUS(ACTIVE, 0), .charge = MUISP_DROP_DELINQUENT },
+	  .verdict = MUISP_GATE_DROP, .reason = MUISP_DROP_DELINQUENT,
+	  .asked = "BAC$G" },
+	{ "expired while active", { .addr = BOUND(0),
+	  .contract = STATUS(ACTIVE, 0), .charge = MUISP_DROP_EXPIRED },
+	  .verdict = MUISP_GATE_DROP, .reason = MUISP_DROP_EXPIRED,
+	  .asked = "BAC$G" },
+	{ "hard limit, garden", { .addr = BOUND(0),
+	  .contract = STATUS(ACTIVE, 0), .charge = MUISP_DROP_HARD_LIMIT,
+	  .garden = 1 },
+	  .verdict = MUISP_GATE_GARDEN, .asked = "BAC$G" },
+	/* not ACTIVE: never charged, dropped by status unless garden */
+	{ "suspended", { .addr = BOUND(0),
+	  .contract = STATUS(SUSPENDED, 0) },
+	  .verdict = MUISP_GATE_DROP, .reason = MUISP_DROP_SUSPENDED,
+	  .asked = "BACG" },
+	{ "delinquent", { .addr = BOUND(0),
+	  .contract = STATUS(DELINQUENT, 0) },
+	  .verdict = MUISP_GATE_DROP, .reason = MUISP_DROP_DELINQUENT,
+	  .asked = "BACG" },
+	{ "extinguished by its hard limit", { .addr = BOUND(0),
+	  .contract = STATUS(EXTINGUISHED, MUISP_DROP_HARD_LIMIT) },
+	  .verdict = MUISP_GATE_DROP, .reason = MUISP_DROP_HARD_LIMIT,
+	  .asked = "BACG" },
+	{ "extinguished by its expiry", { .addr = BOUND(0),
+	  .contract = STATUS(EXTINGUISHED, MUISP_DROP_EXPIRED) },
+	  .verdict = MUISP_GATE_DROP, .reason = MUISP_DROP_EXPIRED,
+	  .asked = "BACG" },
+	{ "extinguished, no reason recorded", { .addr = BOUND(0),
+	  .contract = STATUS(EXTINGUISHED, 0) },
+	  .verdict = MUISP_GATE_DROP, .reason = MUISP_DROP_HARD_LIMIT,
+	  .asked = "BACG" },
+	{ "delinquent, garden", { .addr = BOUND(0),
+	  .contract = STATUS(DELINQUENT, 0), .garden = 1 },
+	  .verdict = MUISP_GATE_GARDEN, .asked = "BACG" },
+	{ "bound to a missing contract", { .addr = BOUND(0),
+	  .contract = NO_CONTRACT },
+	  .verdict = MUISP_GATE_DROP, .reason = MUISP_DROP_NO_CONTRACT,
+	  .asked = "BACG" },
+	{ "bound to a missing contract, garden", { .addr = BOUND(0),
+	  .contract = NO_CONTRACT, .garden = 1 },
+	  .verdict = MUISP_GATE_GARDEN, .asked = "BACG" },
+	/* unbound: the walled garden or NOT_BOUND */
+	{ "no entry", { 0 },
+	  .verdict = MUISP_GATE_DROP, .reason = MUISP_DROP_NOT_BOUND,
+	  .asked = "BAG" },
+	{ "no entry, garden", { .garden = 1 },
+	  .verdict = MUISP_GATE_GARDEN, .asked = "BAG" },
+	{ "no entry, garden, down", { .garden = 1 }, .dir = MUISP_DIR_DOWN,
+	  .verdict = MUISP_GATE_GARDEN, .asked = "BAG" },
+	{ "allocated", { .addr = ALLOCATED,
+	  .contract = STATUS(ACTIVE, 0) },
+	  .verdict = MUISP_GATE_DROP, .reason = MUISP_DROP_NOT_BOUND,
+	  .asked = "BAG" },
+	{ "allocated, garden", { .addr = ALLOCATED, .garden = 1 },
+	  .verdict = MUISP_GATE_GARDEN, .asked = "BAG" },
+	{ "unallocated", { .addr = UNALLOCATED },
+	  .verdict = MUISP_GATE_DROP, .reason = MUISP_DROP_NOT_BOUND,
+	  .asked = "BAG" },
+	/* require-tunnel: a bound entry without a tunnel identity */
+	{ "require-tunnel, bound without tunnel", { .addr = BOUND(0),
+	  .contract = STATUS(ACTIVE, 0), .garden = 1 },
+	  .require_tunnel = 1,
+	  .verdict = MUISP_GATE_DROP, .reason = MUISP_DROP_TUNNEL,
+	  .asked = "BA" },
+	{ "require-tunnel, bound with tunnel", { .addr = BOUND(1),
+	  .contract = STATUS(ACTIVE, 0) }, .require_tunnel = 1,
+	  .verdict = MUISP_GATE_PASS, .asked = "BAC$" },
+	{ "require-tunnel, unbound without tunnel", { .addr = ALLOCATED,
+	  .garden = 1 }, .require_tunnel = 1,
+	  .verdict = MUISP_GATE_GARDEN, .asked = "BAG" },
+	{ "require-tunnel, blocked", { .blocked = 1, .addr = BOUND(0) },
+	  .require_tunnel = 1,
+	  .verdict = MUISP_GATE_DROP, .reason = MUISP_DROP_BLOCKED,
+	  .asked = "B" },
+};
+
+static void test_order_forward(void **state)
+{
+	struct muisp_pkt p = svc(MUISP_PROTO_TCP, 443);
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(forward_cases); i++) {
+		const struct order_case *oc = &forward_cases[i];
+		struct world w = oc->w;
+
+		check_case(oc, &w, muisp_gate_forward(oc->malformed ? NULL : &p,
+						      oc->dir,
+						      oc->require_tunnel,
+						      &fakes, &w));
+		/* both addresses are looked up, the MAC only "up" */
+		if (w.n && w.asked[0] == 'B') {
+			assert_true(w.block_dst);
+			assert_int_equal(w.block_mac, oc->dir == MUISP_DIR_UP);
+		}
+	}
+}
+
+static const struct order_case local_in_cases[] = {
+	{ "malformed", { 0 }, .malformed = 1,
+	  .verdict = MUISP_GATE_DROP, .reason = MUISP_DROP_MALFORMED,
+	  .asked = "" },
+	/* the block list overrides the router's services and clients */
+	{ "blocked DHCP", { .blocked = 1 },
+	  .proto = MUISP_PROTO_UDP, .dport = 67,
+	  .verdict = MUISP_GATE_DROP, .reason = MUISP_DROP_BLOCKED,
+	  .asked = "B" },
+	{ "blocked, bound and active", { .blocked = 1, .addr = BOUND(1),
+	  .contract = STATUS(ACTIVE, 0) },
+	  .proto = MUISP_PROTO_TCP, .dport = 22,
+	  .verdict = MUISP_GATE_DROP, .reason = MUISP_DROP_BLOCKED,
+	  .asked = "B" },
+	/* services, for anyone, with no table looked up */
+	{ "DHCP", { 0 }, .proto = MUISP_PROTO_UDP, .dport = 67,
+	  .verdict = MUISP_GATE_LOCAL, .asked = "B" },
+	{ "IKE", { 0 }, .proto = MUISP_PROTO_UDP, .dport = 500,
+	  .verdict = MUISP_GATE_LOCAL, .asked = "B" },
+	{ "DNS", { 0 }, .proto = MUISP_PROTO_TCP, .dport = 53,
+	  .verdict = MUISP_GATE_LOCAL, .asked = "B" },
+	{ "control port", { 0 }, .proto = MUISP_PROTO_TCP, .dport = 4433,
+	  .verdict = MUISP_GATE_LOCAL, .asked = "B" },
+	{ "ESP", { 0 }, .proto = MUISP_PROTO_ESP,
+	  .verdict = MUISP_GATE_LOCAL, .asked = "B" },
+	/* anything else: clients of ACTIVE contracts only, no garden */
+	{ "ssh, bound and active", { .addr = BOUND(0),
+	  .contract = STATUS(ACTIVE, 0) },
+	  .proto = MUISP_PROTO_TCP, .dport = 22,
+	  .verdict = MUISP_GATE_LOCAL, .asked = "BAC" },
+	{ "ssh, suspended", { .addr = BOUND(0),
+	  .contract = STATUS(SUSPENDED, 0), .garden = 1 },
+	  .proto = MUISP_PROTO_TCP, .dport = 22,
+	  .verdict = MUISP_GATE_DROP, .reason = MUISP_DROP_LOCAL,
+	  .asked = "BAC" },
+	{ "ssh, delinquent", { .addr = BOUND(0),
+	  .contract = STATUS(DELINQUENT, 0) },
+	  .proto = MUISP_PROTO_TCP, .dport = 22,
+	  .verdict = MUISP_GATE_DROP, .reason = MUISP_DROP_LOCAL,
+	  .asked = "BAC" },
+	{ "ssh, extinguished", { .addr = BOUND(0),
+	  .contract = STATUS(EXTINGUISHED, MUISP_DROP_HARD_LIMIT) },
+	  .proto = MUISP_PROTO_TCP, .dport = 22,
+	  .verdict = MUISP_GATE_DROP, .reason = MUISP_DROP_LOCAL,
+	  .asked = "BAC" },
+	{ "ssh, missing contract", { .addr = BOUND(0) },
+	  .proto = MUISP_PROTO_TCP, .dport = 22,
+	  .verdict = MUISP_GATE_DROP, .reason = MUISP_DROP_LOCAL,
+	  .asked = "BAC" },
+	{ "ssh, allocated", { .addr = ALLOCATED, .garden = 1 },
+	  .proto = MUISP_PROTO_TCP, .dport = 22,
+	  .verdict = MUISP_GATE_DROP, .reason = MUISP_DROP_LOCAL,
+	  .asked = "BA" },
+	{ "ssh, no entry", { .garden = 1 },
+	  .proto = MUISP_PROTO_TCP, .dport = 22,
+	  .verdict = MUISP_GATE_DROP, .reason = MUISP_DROP_LOCAL,
+	  .asked = "BA" },
+	/* no require-tunnel rule here: PRE_ROUTING did it */
+	{ "require-tunnel, bound without tunnel", { .addr = BOUND(0),
+	  .contract = STATUS(ACTIVE, 0) }, .require_tunnel = 1,
+	  .proto = MUISP_PROTO_TCP, .dport = 22,
+	  .verdict = MUISP_GATE_LOCAL, .asked = "BAC" },
+};
+
+static void test_order_local_in(void **state)
+{
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(local_in_cases); i++) {
+		const struct order_case *oc = &local_in_cases[i];
+		struct muisp_pkt p = svc(oc->proto, oc->dport);
+		struct world w = oc->w;
+
+		check_case(oc, &w, muisp_gate_local_in(oc->malformed ? NULL :
+						       &p, 4433, &fakes, &w));
+		/* the source and its MAC; the destination is the router */
+		if (w.n) {
+			assert_false(w.block_dst);
+			assert_true(w.block_mac);
+		}
+	}
+}
+
+static const struct order_case pre_routing_cases[] = {
+	{ "malformed", { .addr = BOUND(1) }, .malformed = 1,
+	  .verdict = MUISP_GATE_ACCEPT, .asked = "" },
+	{ "no entry", { 0 }, .verdict = MUISP_GATE_ACCEPT, .asked = "A" },
+	{ "entry without tunnel", { .addr = BOUND(0) },
+	  .verdict = MUISP_GATE_ACCEPT, .asked = "A" },
+	{ "through its SA", { .addr = BOUND(1), .tunnel_ok = 1 },
+	  .verdict = MUISP_GATE_ACCEPT, .asked = "AT" },
+	{ "allocated, through its SA", { .addr = { .state =
+	  MUISP_ADDR_STATE_ALLOCATED, .tunnel = 1 }, .tunnel_ok = 1 },
+	  .verdict = MUISP_GATE_ACCEPT, .asked = "AT" },
+	{ "spoofed", { .addr = BOUND(1) },
+	  .verdict = MUISP_GATE_DROP, .reason = MUISP_DROP_TUNNEL,
+	  .asked = "AT" },
+	{ "spoofed, allocated", { .addr = { .state =
+	  MUISP_ADDR_STATE_ALLOCATED, .tunnel = 1 } },
+	  .verdict = MUISP_GATE_DROP, .reason = MUISP_DROP_TUNNEL,
+	  .asked = "AT" },
+	/* neither the block list nor the garden is looked at here */
+	{ "blocked, garden", { .blocked = 1, .garden = 1, .addr = BOUND(1),
+	  .tunnel_ok = 1 },
+	  .verdict = MUISP_GATE_ACCEPT, .asked = "AT" },
+};
+
+static void test_order_pre_routing(void **state)
+{
+	struct muisp_pkt p = svc(MUISP_PROTO_TCP, 443);
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(pre_routing_cases); i++) {
+		const struct order_case *oc = &pre_routing_cases[i];
+		struct world w = oc->w;
+
+		check_case(oc, &w, muisp_gate_pre_routing(oc->malformed ?
+							  NULL : &p, &fakes,
+							  &w));
+	}
+}
+
+/* Which packets are a hook's business, and which way they go. */
+static void test_order_dir(void **state)
+{
+	const uint32_t lan = 3, wan = 4;
+
+	(void)state;
+	/* nothing before a LAN interface is configured */
+	assert_int_equal(muisp_gate_dir(MUISP_GATE_FORWARD, 0, 3, 4, 1), -1);
+	assert_int_equal(muisp_gate_dir(MUISP_GATE_LOCAL_IN, 0, 3, 0, 1), -1);
+	assert_int_equal(muisp_gate_dir(MUISP_GATE_PRE_ROUTING, 0, 3, 0, 1),
+			 -1);
+	/* FORWARD: in on the LAN is up, out through it down */
+	assert_int_equal(muisp_gate_dir(MUISP_GATE_FORWARD, lan, lan, wan, 0),
+			 MUISP_DIR_UP);
+	assert_int_equal(muisp_gate_dir(MUISP_GATE_FORWARD, lan, wan, lan, 0),
+			 MUISP_DIR_DOWN);
+	assert_int_equal(muisp_gate_dir(MUISP_GATE_FORWARD, lan, wan, 5, 0),
+			 -1);
+	/* LOCAL_IN (router services): only from the LAN */
+	assert_int_equal(muisp_gate_dir(MUISP_GATE_LOCAL_IN, lan, lan, 0, 0),
+			 MUISP_DIR_UP);
+	assert_int_equal(muisp_gate_dir(MUISP_GATE_LOCAL_IN, lan, wan, 0, 0),
+			 -1);
+	assert_int_equal(muisp_gate_dir(MUISP_GATE_LOCAL_IN, lan, 0, 0, 0),
+			 -1);
+	/* PRE_ROUTING: from the LAN, and only with require-tunnel on */
+	assert_int_equal(muisp_gate_dir(MUISP_GATE_PRE_ROUTING, lan, lan, 0,
+					1), MUISP_DIR_UP);
+	assert_int_equal(muisp_gate_dir(MUISP_GATE_PRE_ROUTING, lan, lan, 0,
+					0), -1);
+	assert_int_equal(muisp_gate_dir(MUISP_GATE_PRE_ROUTING, lan, wan, 0,
+					1), -1);
+
+	/* the status a contract is dropped for */
+	assert_int_equal(muisp_gate_status_reason(
+		MUISP_CONTRACT_STATUS_SUSPENDED, 0), MUISP_DROP_SUSPENDED);
+	assert_int_equal(muisp_gate_status_reason(
+		MUISP_CONTRACT_STATUS_DELINQUENT, 0), MUISP_DROP_DELINQUENT);
+	assert_int_equal(muisp_gate_status_reason(
+		MUISP_CONTRACT_STATUS_EXTINGUISHED, MUISP_DROP_EXPIRED),
+		MUISP_DROP_EXPIRED);
+	assert_int_equal(muisp_gate_status_reason(
+		MUISP_CONTRACT_STATUS_EXTINGUISHED, 0), MUISP_DROP_HARD_LIMIT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -516,6 +936,10 @@ int main(void)
 		cmocka_unit_test(test_charge_bytes),
 		cmocka_unit_test(test_hard_limit_never_exceeded),
 		cmocka_unit_test(test_time_and_status),
+		cmocka_unit_test(test_order_dir),
+		cmocka_unit_test(test_order_forward),
+		cmocka_unit_test(test_order_local_in),
+		cmocka_unit_test(test_order_pre_routing),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

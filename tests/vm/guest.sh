@@ -50,7 +50,8 @@ module_loaded() { [ -d /sys/module/muisp ]; }
 ensure_module() {
 	module_loaded && return 0
 	modprobe -q nf_conntrack 2>/dev/null # some scenarios compare against it
-	insmod "$MUISP_KO" $MUISP_KO_ARGS
+	# dyndbg=+p: the created/destroyed lines kmsg-lifecycle.sh pairs
+	insmod "$MUISP_KO" dyndbg=+p $MUISP_KO_ARGS
 }
 
 : >"$OUT/results"
@@ -118,6 +119,16 @@ if module_loaded; then
 fi
 if ! kmsg_check "$OUT/final.kmsg"; then
 	echo "FAIL final-kernel-log 0 kernel-log" >>"$OUT/results"
+fi
+# Every object the module logged as created was destroyed by the unload.
+lc=("$OUT/boot.kmsg")
+for s in $MUISP_SCENARIOS; do lc+=("$OUT/$(basename "$s" .sh).kmsg"); done
+if bash "$MUISP_TOP/tests/vm/kmsg-lifecycle.sh" "${lc[@]}" "$OUT/final.kmsg" \
+	>"$OUT/lifecycle.log" 2>&1; then
+	echo "PASS kmsg-lifecycle 0" >>"$OUT/results"
+else
+	echo "FAIL kmsg-lifecycle 0 unmatched" >>"$OUT/results"
+	head -5 "$OUT/lifecycle.log" >/dev/console
 fi
 echo DONE >>"$OUT/results"
 sync

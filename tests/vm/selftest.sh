@@ -30,7 +30,10 @@ expect '^FAIL fails .*exit-1'
 expect '^FAIL warns .*kernel-log'
 expect '^FAIL hangs .*timeout'
 expect '^FAIL stalls .*hang'
-expect '^vm: 2 passed, 4 failed$'
+expect '^PASS kmsg-lifecycle '
+expect '^vm: 3 passed, 4 failed$'
+# the created/destroyed checker itself, on canned kernel logs
+"$top/tests/vm/kmsg-lifecycle.sh" --self-test | sed 's/^/  /' || ok=0
 if [ $ok -eq 1 ]; then
 	echo "harness self-test: pass"
 else

@@ -153,5 +153,5 @@ fails 3 "muispctl: muisp kernel module not loaded (modprobe muisp)" \
 	R addr list
 fails 3 "muispctl: muisp kernel module not loaded (modprobe muisp)" \
 	R monitor
-insmod "$MUISP_KO"
+insmod "$MUISP_KO" dyndbg=+p
 expect "fresh module, empty table" "[]" "$(J addr list)"

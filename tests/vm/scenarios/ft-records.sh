@@ -78,5 +78,5 @@ expect "evicted + live = the ten flows" "$(seq 41001 41010 | xargs)" \
 
 # --- unload with live flows --------------------------------------------------
 rmmod muisp || fail "unload with live flows"
-insmod "$MUISP_KO" || fail "reload"
+insmod "$MUISP_KO" dyndbg=+p || fail "reload"
 log "unload with 4 live flows clean"

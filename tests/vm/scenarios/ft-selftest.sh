@@ -1,22 +1,37 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # timeout: 180
-# Flow-table kernel self-tests (kmod/flowtable.c, ft_selftest parameter):
+# Flow-table kernel self-tests (kmod/selftest/flowtable.c), which only the
+# module built with MUISP_DEBUG=1 carries (`make kmod-selftest`, run by
+# `make check-vm` and `make check`, puts it in build/kmod-selftest/KVER/):
 # exact per-flow accounting and the eviction counter on a private table,
 # idle expiry through the GC work with exact record counts, and two CPUs
 # metering while flush, walk and GC run, every metered packet in exactly
-# one record.  Then an unload/reload with the tables alive is clean.
+# one record.  The module runs them at load and refuses to load if one
+# fails.  The product module under test must carry none of that code.
+# Then the product module is loaded again and an unload/reload is clean.
 . "$MUISP_TOP/tests/vm/lib.sh"
-[ -w /sys/module/muisp/parameters/ft_selftest ] || fail "no ft_selftest parameter"
+st_ko=$MUISP_TOP/build/kmod-selftest/$(uname -r)/kmod/muisp.ko
+[ -r "$st_ko" ] || fail "no $st_ko (make kmod-selftest KVER=$(uname -r))"
+syms=$(nm "$MUISP_KO")
+! grep -q ftst_ <<<"$syms" || fail "self-test code in the product module"
+syms=$(nm "$st_ko")
+grep -q ftst_ <<<"$syms" || fail "no self-test code in $st_ko"
+ok "self-test code in the debug module only"
+
 mark="ft-selftest-$$"
 echo "$mark" > /dev/kmsg
-echo 1 > /sys/module/muisp/parameters/ft_selftest || fail "self-tests returned an error"
+rmmod muisp || fail "unload the product module"
+insmod "$st_ko" || fail "self-tests failed: the module refused to load"
 out=$(dmesg | sed -n "/$mark/,\$p")
-grep -F "flowtable self-test (" <<<"$out" || true
-grep -q "flowtable self-tests: pass" <<<"$out" || fail "no pass line"
+grep -F "flow table self-test (" <<<"$out" || true
+grep -q "muisp: flow table self-tests: pass" <<<"$out" || fail "no pass line"
 ! grep -q "self-test failed" <<<"$out" || fail "a self-test failed"
-log "flowtable self-tests pass"
+ok "flow table self-tests pass"
+rmmod muisp || fail "unload the self-test module"
+
+insmod "$MUISP_KO" dyndbg=+p || fail "reload"
 rmmod muisp || fail "unload"
-insmod "$MUISP_KO" || fail "reload"
+insmod "$MUISP_KO" dyndbg=+p || fail "reload"
 [ -d /sys/module/muisp ] || fail "not reloaded"
-log "unload/reload clean"
+ok "unload/reload clean"
