@@ -103,7 +103,8 @@ endef
 CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 
 .PHONY: all userspace kmod kmod-selftest check check-unit check-fuzz \
-	check-vm check-style check-nlspec nlspec bench demo install clean deps
+	check-vm check-style check-nlspec nlspec format format-check bench demo \
+	install clean deps
 
 all: userspace kmod
 
@@ -166,6 +167,13 @@ check-vm: all kmod-selftest
 
 check-style:
 	scripts/checkpatch.sh
+
+# Userspace C style (.clang-format); kmod/ is checkpatch's.
+format:
+	scripts/format.sh
+
+format-check:
+	scripts/format.sh --check
 
 # The uAPI's one source: include/uapi/muisp.yaml.  The generated files are
 # committed, so neither build needs Python; Debian's python3 has the yaml

@@ -26,12 +26,10 @@
 
 #define CA_KEY_BITS 2048
 
-static int
-fail(struct muisp_ca_err *err, int e, const char *fmt, ...)
+static int fail(struct muisp_ca_err *err, int e, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-static int
-fail(struct muisp_ca_err *err, int e, const char *fmt, ...)
+static int fail(struct muisp_ca_err *err, int e, const char *fmt, ...)
 {
 	unsigned long ossl = ERR_peek_last_error();
 	va_list ap;
@@ -53,15 +51,13 @@ fail(struct muisp_ca_err *err, int e, const char *fmt, ...)
 	return -1;
 }
 
-static EVP_PKEY *
-new_key(void)
+static EVP_PKEY *new_key(void)
 {
 	return EVP_RSA_gen(CA_KEY_BITS);
 }
 
-static int
-write_key(const char *path, EVP_PKEY *key, int force,
-	  struct muisp_ca_err *err)
+static int write_key(const char *path, EVP_PKEY *key, int force,
+		     struct muisp_ca_err *err)
 {
 	int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (force ? O_TRUNC : O_EXCL);
 	FILE *fp;
@@ -87,8 +83,8 @@ write_key(const char *path, EVP_PKEY *key, int force,
 	return 0;
 }
 
-static int
-write_cert(const char *path, X509 *x, int force, struct muisp_ca_err *err)
+static int write_cert(const char *path, X509 *x, int force,
+		      struct muisp_ca_err *err)
 {
 	int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (force ? O_TRUNC : O_EXCL);
 	FILE *fp;
@@ -110,8 +106,7 @@ write_cert(const char *path, X509 *x, int force, struct muisp_ca_err *err)
 	return 0;
 }
 
-static X509 *
-read_cert(const char *path, struct muisp_ca_err *err)
+static X509 *read_cert(const char *path, struct muisp_ca_err *err)
 {
 	FILE *fp = fopen(path, "r");
 	X509 *x;
@@ -127,8 +122,7 @@ read_cert(const char *path, struct muisp_ca_err *err)
 	return x;
 }
 
-static EVP_PKEY *
-read_key(const char *path, struct muisp_ca_err *err)
+static EVP_PKEY *read_key(const char *path, struct muisp_ca_err *err)
 {
 	FILE *fp = fopen(path, "r");
 	EVP_PKEY *k;
@@ -144,8 +138,7 @@ read_key(const char *path, struct muisp_ca_err *err)
 	return k;
 }
 
-static int
-add_ext(X509 *issuer, X509 *subject, int nid, const char *value)
+static int add_ext(X509 *issuer, X509 *subject, int nid, const char *value)
 {
 	X509V3_CTX ctx;
 	X509_EXTENSION *ext;
@@ -160,8 +153,7 @@ add_ext(X509 *issuer, X509 *subject, int nid, const char *value)
 	return ok ? 0 : -1;
 }
 
-int
-muisp_ca_valid_notice(const char *s)
+int muisp_ca_valid_notice(const char *s)
 {
 	if (!s || !*s || strlen(s) > 200)
 		return 0;
@@ -177,8 +169,7 @@ muisp_ca_valid_notice(const char *s)
  * as RFC 5280 recommends).  The policy OID
  * is under the "example" arc until the project has its own.
  */
-static int
-add_notice(X509 *issuer, X509 *subject, const char *notice)
+static int add_notice(X509 *issuer, X509 *subject, const char *notice)
 {
 	char conf[600];
 	X509V3_CTX ctx;
@@ -193,15 +184,15 @@ add_notice(X509 *issuer, X509 *subject, const char *notice)
 	snprintf(conf, sizeof(conf),
 		 "[pol]\npolicyIdentifier = 1.3.6.1.4.1.32473.1.1\n"
 		 "userNotice.1 = @notice\n"
-		 "[notice]\nexplicitText = \"UTF8:%s\"\n", notice);
+		 "[notice]\nexplicitText = \"UTF8:%s\"\n",
+		 notice);
 	cnf = NCONF_new(NULL);
 	bio = BIO_new_mem_buf(conf, -1);
 	if (!cnf || !bio || NCONF_load_bio(cnf, bio, &eline) <= 0)
 		goto out;
 	X509V3_set_ctx(&ctx, issuer, subject, NULL, NULL, 0);
 	X509V3_set_nconf(&ctx, cnf);
-	ext = X509V3_EXT_nconf_nid(cnf, &ctx, NID_certificate_policies,
-				   "@pol");
+	ext = X509V3_EXT_nconf_nid(cnf, &ctx, NID_certificate_policies, "@pol");
 	if (ext) {
 		ok = X509_add_ext(subject, ext, -1);
 		X509_EXTENSION_free(ext);
@@ -212,8 +203,7 @@ out:
 	return ok ? 0 : -1;
 }
 
-static X509 *
-new_cert(EVP_PKEY *key, const char *cn, unsigned days)
+static X509 *new_cert(EVP_PKEY *key, const char *cn, unsigned days)
 {
 	unsigned char serial[8];
 	X509_NAME *name;
@@ -225,8 +215,8 @@ new_cert(EVP_PKEY *key, const char *cn, unsigned days)
 		return NULL;
 	if (RAND_bytes(serial, sizeof(serial)) != 1)
 		goto bad;
-	serial[0] &= 0x7f;	/* positive */
-	serial[0] |= 0x01;	/* and 8 bytes long */
+	serial[0] &= 0x7f; /* positive */
+	serial[0] |= 0x01; /* and 8 bytes long */
 	bn = BN_bin2bn(serial, sizeof(serial), NULL);
 	if (!bn || !BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x))) {
 		BN_free(bn);
@@ -247,8 +237,7 @@ bad:
 	return NULL;
 }
 
-int
-muisp_ca_valid_name(const char *s)
+int muisp_ca_valid_name(const char *s)
 {
 	if (!s || !*s || strlen(s) > 64)
 		return 0;
@@ -258,21 +247,19 @@ muisp_ca_valid_name(const char *s)
 	return 1;
 }
 
-int
-muisp_ca_valid_cn(const char *s)
+int muisp_ca_valid_cn(const char *s)
 {
 	if (!s || !*s || strlen(s) > 64)
 		return 0;
-	for (; *s; s++)	/* UTF-8 allowed: "Example \u03bcISP CA" */
+	for (; *s; s++) /* UTF-8 allowed: "Example \u03bcISP CA" */
 		if ((unsigned char)*s < 0x20 || *s == 0x7f ||
 		    strchr(",=+/\\\"<>;#", *s))
 			return 0;
 	return 1;
 }
 
-int
-muisp_ca_init(const char *dir, const char *cn, unsigned days, int force,
-	      struct muisp_ca_err *err)
+int muisp_ca_init(const char *dir, const char *cn, unsigned days, int force,
+		  struct muisp_ca_err *err)
 {
 	char cpath[4096], kpath[4096];
 	EVP_PKEY *key = NULL;
@@ -282,9 +269,9 @@ muisp_ca_init(const char *dir, const char *cn, unsigned days, int force,
 	if (!muisp_ca_valid_cn(cn) || days == 0 || days > 36500)
 		return fail(err, EINVAL, "bad CA name or lifetime");
 	if ((size_t)snprintf(cpath, sizeof(cpath), "%s/ca.pem", dir) >=
-	    sizeof(cpath) ||
+		    sizeof(cpath) ||
 	    (size_t)snprintf(kpath, sizeof(kpath), "%s/ca.key", dir) >=
-	    sizeof(kpath))
+		    sizeof(kpath))
 		return fail(err, ENAMETOOLONG, "%s: path too long", dir);
 	if (!force && access(cpath, F_OK) == 0)
 		return fail(err, EEXIST, "%s exists", cpath);
@@ -317,10 +304,9 @@ out:
 	return r;
 }
 
-static int
-issue(X509 *cacert, EVP_PKEY *cakey, const char *name, const char *notice,
-      unsigned days, const char *out_cert, const char *out_key, int force,
-      struct muisp_ca_err *err)
+static int issue(X509 *cacert, EVP_PKEY *cakey, const char *name,
+		 const char *notice, unsigned days, const char *out_cert,
+		 const char *out_key, int force, struct muisp_ca_err *err)
 {
 	unsigned char ip[16];
 	char san[96];
@@ -349,16 +335,14 @@ issue(X509 *cacert, EVP_PKEY *cakey, const char *name, const char *notice,
 		cacert = x;
 	if (!cakey)
 		cakey = key;
-	if (!x ||
-	    !X509_set_issuer_name(x, X509_get_subject_name(cacert)) ||
+	if (!x || !X509_set_issuer_name(x, X509_get_subject_name(cacert)) ||
 	    add_ext(cacert, x, NID_basic_constraints, "CA:FALSE") < 0 ||
 	    add_ext(cacert, x, NID_key_usage,
 		    "critical,digitalSignature,keyEncipherment") < 0 ||
 	    add_ext(cacert, x, NID_subject_alt_name, san) < 0 ||
 	    add_ext(cacert, x, NID_subject_key_identifier, "hash") < 0 ||
-	    (cacert != x &&
-	     add_ext(cacert, x, NID_authority_key_identifier,
-		     "keyid:always") < 0) ||
+	    (cacert != x && add_ext(cacert, x, NID_authority_key_identifier,
+				    "keyid:always") < 0) ||
 	    (notice && add_notice(cacert, x, notice) < 0) ||
 	    !X509_sign(x, cakey, EVP_sha256())) {
 		fail(err, EINVAL, "building certificate for %s", name);
@@ -377,10 +361,9 @@ out:
 	return r;
 }
 
-int
-muisp_ca_issue(const char *cacert, const char *cakey, const char *name,
-	       const char *notice, unsigned days, const char *out_cert,
-	       const char *out_key, int force, struct muisp_ca_err *err)
+int muisp_ca_issue(const char *cacert, const char *cakey, const char *name,
+		   const char *notice, unsigned days, const char *out_cert,
+		   const char *out_key, int force, struct muisp_ca_err *err)
 {
 	X509 *ca;
 	EVP_PKEY *k;
@@ -403,16 +386,14 @@ out:
 	return r;
 }
 
-int
-muisp_ca_selfsign(const char *name, unsigned days, const char *out_cert,
-		  const char *out_key, int force, struct muisp_ca_err *err)
+int muisp_ca_selfsign(const char *name, unsigned days, const char *out_cert,
+		      const char *out_key, int force, struct muisp_ca_err *err)
 {
 	return issue(NULL, NULL, name, NULL, days, out_cert, out_key, force,
 		     err);
 }
 
-static void
-print_time(FILE *fp, const char *label, const ASN1_TIME *t)
+static void print_time(FILE *fp, const char *label, const ASN1_TIME *t)
 {
 	BIO *b = BIO_new_fp(fp, BIO_NOCLOSE);
 
@@ -425,8 +406,7 @@ print_time(FILE *fp, const char *label, const ASN1_TIME *t)
 }
 
 /* UTF-8 text of LEN bytes with control characters shown as '?'. */
-static void
-print_utf8(FILE *fp, unsigned char *u, int len)
+static void print_utf8(FILE *fp, unsigned char *u, int len)
 {
 	int k;
 
@@ -438,8 +418,7 @@ print_utf8(FILE *fp, unsigned char *u, int len)
 
 /* "/CN=value/O=value" with the values in UTF-8 (X509_NAME_oneline would
  * escape every non-ASCII byte). */
-static void
-print_name(const X509_NAME *n, FILE *fp)
+static void print_name(const X509_NAME *n, FILE *fp)
 {
 	int i;
 
@@ -460,8 +439,7 @@ print_name(const X509_NAME *n, FILE *fp)
 
 /* The explicit texts of the certificatePolicies user notices, one line
  * each; control characters (which issue() never writes) shown as '?'. */
-static void
-print_notices(X509 *x, FILE *fp)
+static void print_notices(X509 *x, FILE *fp)
 {
 	CERTIFICATEPOLICIES *pols;
 	int i, j;
@@ -471,7 +449,8 @@ print_notices(X509 *x, FILE *fp)
 		POLICYINFO *pi = sk_POLICYINFO_value(pols, i);
 
 		for (j = 0; pi->qualifiers &&
-		     j < sk_POLICYQUALINFO_num(pi->qualifiers); j++) {
+			    j < sk_POLICYQUALINFO_num(pi->qualifiers);
+		     j++) {
 			POLICYQUALINFO *q =
 				sk_POLICYQUALINFO_value(pi->qualifiers, j);
 			unsigned char *u = NULL;
@@ -480,8 +459,7 @@ print_notices(X509 *x, FILE *fp)
 			if (OBJ_obj2nid(q->pqualid) != NID_id_qt_unotice ||
 			    !q->d.usernotice || !q->d.usernotice->exptext)
 				continue;
-			len = ASN1_STRING_to_UTF8(&u,
-						  q->d.usernotice->exptext);
+			len = ASN1_STRING_to_UTF8(&u, q->d.usernotice->exptext);
 			if (len < 0)
 				continue;
 			fprintf(fp, "notice:      ");
@@ -493,8 +471,7 @@ print_notices(X509 *x, FILE *fp)
 	CERTIFICATEPOLICIES_free(pols);
 }
 
-int
-muisp_ca_show(const char *cert, FILE *fp, struct muisp_ca_err *err)
+int muisp_ca_show(const char *cert, FILE *fp, struct muisp_ca_err *err)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0, i;
@@ -524,7 +501,9 @@ muisp_ca_show(const char *cert, FILE *fp, struct muisp_ca_err *err)
 	fprintf(fp, "self-signed: %s\n",
 		X509_NAME_cmp(X509_get_issuer_name(x),
 			      X509_get_subject_name(x)) == 0 &&
-		X509_verify(x, X509_get0_pubkey(x)) == 1 ? "yes" : "no");
+				X509_verify(x, X509_get0_pubkey(x)) == 1 ?
+			"yes" :
+			"no");
 	sans = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
 	for (i = 0; sans && i < (unsigned)sk_GENERAL_NAME_num(sans); i++) {
 		const GENERAL_NAME *g = sk_GENERAL_NAME_value(sans, (int)i);
@@ -558,9 +537,8 @@ muisp_ca_show(const char *cert, FILE *fp, struct muisp_ca_err *err)
 	return 0;
 }
 
-int
-muisp_ca_verify(const char *cacert, const char *cert,
-		struct muisp_ca_err *err)
+int muisp_ca_verify(const char *cacert, const char *cert,
+		    struct muisp_ca_err *err)
 {
 	X509_STORE_CTX *ctx = NULL;
 	X509_STORE *store = NULL;

@@ -38,8 +38,7 @@ int muisp_ca_issue(const char *cacert, const char *cakey, const char *name,
 
 /* A self-signed end-entity certificate (muisp clients: anonymous). */
 int muisp_ca_selfsign(const char *name, unsigned days, const char *out_cert,
-		      const char *out_key, int force,
-		      struct muisp_ca_err *err);
+		      const char *out_key, int force, struct muisp_ca_err *err);
 
 /*
  * Subject, issuer, serial, validity, CA flag, self-signed, SANs, user

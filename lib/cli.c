@@ -67,7 +67,6 @@ int cli_usage(const char *fmt, ...)
 
 int cli_badarg(const char *key, const char *val, const char *why)
 {
-	fprintf(stderr, "%s: invalid %s '%s': %s\n", cli_prog(), key, val,
-		why);
+	fprintf(stderr, "%s: invalid %s '%s': %s\n", cli_prog(), key, val, why);
 	return CLI_EXIT_USAGE;
 }

@@ -17,11 +17,11 @@
 #ifndef MUISP_CLI_H
 #define MUISP_CLI_H
 
-#include "log.h"	/* MUISP_PRINTF */
+#include "log.h" /* MUISP_PRINTF */
 
-#define CLI_EXIT_OK	0
-#define CLI_EXIT_FAIL	1	/* the operation failed */
-#define CLI_EXIT_USAGE	2	/* bad command line */
+#define CLI_EXIT_OK    0
+#define CLI_EXIT_FAIL  1 /* the operation failed */
+#define CLI_EXIT_USAGE 2 /* bad command line */
 
 /* The name messages start with (default: the name the program was run
  * by). */
@@ -33,8 +33,7 @@ void cli_warn(const char *fmt, ...) MUISP_PRINTF(1, 2);
 /* "PROG: message"; CLI_EXIT_FAIL. */
 int cli_fail(const char *fmt, ...) MUISP_PRINTF(1, 2);
 /* "PROG: message", then exit(CLI_EXIT_FAIL). */
-__attribute__((noreturn)) void cli_die(const char *fmt, ...)
-	MUISP_PRINTF(1, 2);
+__attribute__((noreturn)) void cli_die(const char *fmt, ...) MUISP_PRINTF(1, 2);
 /* "PROG: message (try --help)"; CLI_EXIT_USAGE. */
 int cli_usage(const char *fmt, ...) MUISP_PRINTF(1, 2);
 /* "PROG: invalid KEY 'VAL': WHY"; CLI_EXIT_USAGE. */

@@ -10,7 +10,7 @@
 #include "conf.h"
 #include "parse.h"
 
-#define READ_CHUNK	4096
+#define READ_CHUNK 4096
 
 int conf_read(const char *path, char **text, char *err, size_t errlen)
 {
@@ -186,8 +186,7 @@ static int need(struct conf *r, int i)
 	return conf_err(r, 0, "%s: missing argument %d", r->w[0], i);
 }
 
-int conf_uint(struct conf *r, int i, uint64_t min, uint64_t max,
-	      uint64_t *v)
+int conf_uint(struct conf *r, int i, uint64_t min, uint64_t max, uint64_t *v)
 {
 	const char *why;
 	uint64_t x;
@@ -225,8 +224,10 @@ int conf_str(struct conf *r, int i, char *dst, size_t cap)
 		return -1;
 	n = strlen(r->w[i]);
 	if (n >= cap)
-		return conf_err(r, 0, "%s: '%s': too long (at most %zu "
-				"characters)", r->w[0], r->w[i], cap - 1);
+		return conf_err(r, 0,
+				"%s: '%s': too long (at most %zu "
+				"characters)",
+				r->w[0], r->w[i], cap - 1);
 	memcpy(dst, r->w[i], n + 1);
 	return 0;
 }

@@ -25,27 +25,27 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "log.h"	/* MUISP_PRINTF */
+#include "log.h" /* MUISP_PRINTF */
 
-#define CONF_MAX_WORDS	16		/* per statement */
-#define CONF_MAX_DEPTH	4		/* nested blocks */
-#define CONF_MAX_SIZE	(16u << 20)	/* bytes in a file */
+#define CONF_MAX_WORDS 16	   /* per statement */
+#define CONF_MAX_DEPTH 4	   /* nested blocks */
+#define CONF_MAX_SIZE  (16u << 20) /* bytes in a file */
 
 enum conf_kind {
-	CONF_ERR = -1,		/* error in the buffer */
-	CONF_EOF = 0,		/* end of text, every block closed */
-	CONF_WORDS,		/* a statement: w[0..nw-1] */
-	CONF_CLOSE,		/* "}" closed the block named closed */
+	CONF_ERR = -1, /* error in the buffer */
+	CONF_EOF = 0,  /* end of text, every block closed */
+	CONF_WORDS,    /* a statement: w[0..nw-1] */
+	CONF_CLOSE,    /* "}" closed the block named closed */
 };
 
 struct conf {
-	const char *name;	/* in messages */
-	char *text, *pos;	/* private copy */
-	int line;		/* of the statement just read */
+	const char *name; /* in messages */
+	char *text, *pos; /* private copy */
+	int line;	  /* of the statement just read */
 	int nw;
 	char *w[CONF_MAX_WORDS];
-	const char *closed;	/* CONF_CLOSE: the block's name */
-	int closed_line;	/* ... and the line that opened it */
+	const char *closed; /* CONF_CLOSE: the block's name */
+	int closed_line;    /* ... and the line that opened it */
 	int depth;
 	struct {
 		const char *name;
@@ -74,8 +74,7 @@ int conf_open(struct conf *r, const char *name);
 
 /* "NAME:LINE: message" in err; line 0 is the current statement's.
  * Returns -1. */
-int conf_err(struct conf *r, int line, const char *fmt, ...)
-	MUISP_PRINTF(3, 4);
+int conf_err(struct conf *r, int line, const char *fmt, ...) MUISP_PRINTF(3, 4);
 /* The statement must have n words after the keyword: "KEY: expected N
  * argument(s), got M".  0 or -1. */
 int conf_nargs(struct conf *r, int n);
@@ -84,8 +83,7 @@ int conf_bad(struct conf *r, int i, const char *why);
 
 /* Word i as a value, with "KEY: 'VAL': WHY" errors.  0 or -1. */
 /* Decimal min..max ("not in MIN..MAX" when out of range). */
-int conf_uint(struct conf *r, int i, uint64_t min, uint64_t max,
-	      uint64_t *v);
+int conf_uint(struct conf *r, int i, uint64_t min, uint64_t max, uint64_t *v);
 /* yes/no, on/off, true/false, 1/0. */
 int conf_bool(struct conf *r, int i, int *v);
 /* A string that fits in cap bytes with its NUL. */

@@ -2,24 +2,18 @@
 /* Contract and address state machines: see contract.h. */
 #include "contract.h"
 
-#define S(x) (1u << (x))
+#define S(x)  (1u << (x))
 #define BOUND (S(CS_SUSPENDED) | S(CS_ACTIVE) | S(CS_DELINQUENT))
-#define LIVE (S(CS_UNBOUND) | BOUND)
+#define LIVE  (S(CS_UNBOUND) | BOUND)
 
 /* For each event, the states it is allowed in. */
 static const unsigned allowed[__CE_COUNT] = {
-	[CE_BIND] = S(CS_UNBOUND),
-	[CE_UNBIND] = BOUND,
-	[CE_START] = S(CS_SUSPENDED),
-	[CE_SUSPEND] = S(CS_ACTIVE),
-	[CE_SOFT_LIMIT] = S(CS_ACTIVE),
-	[CE_EXTEND] = BOUND,
-	[CE_HARD_LIMIT] = LIVE,
-	[CE_EXPIRE] = LIVE,
-	[CE_TERMINATE] = LIVE,
-	[CE_SETTLE] = S(CS_IN_SETTLEMENT),
-	[CE_ELSEWHERE] = BOUND,
-	[CE_NO_ANSWER] = BOUND,
+	[CE_BIND] = S(CS_UNBOUND),	[CE_UNBIND] = BOUND,
+	[CE_START] = S(CS_SUSPENDED),	[CE_SUSPEND] = S(CS_ACTIVE),
+	[CE_SOFT_LIMIT] = S(CS_ACTIVE), [CE_EXTEND] = BOUND,
+	[CE_HARD_LIMIT] = LIVE,		[CE_EXPIRE] = LIVE,
+	[CE_TERMINATE] = LIVE,		[CE_SETTLE] = S(CS_IN_SETTLEMENT),
+	[CE_ELSEWHERE] = BOUND,		[CE_NO_ANSWER] = BOUND,
 };
 
 int contract_step(const struct contract_fsm *in, enum contract_event ev,
@@ -141,8 +135,8 @@ void contract_settle_amounts(uint64_t deposit, uint64_t price, uint64_t unit,
 const char *contract_state_name(int s)
 {
 	static const char *const n[__CS_COUNT] = {
-		"unbound", "suspended", "active", "delinquent",
-		"in-settlement", "extinguished",
+		"unbound",    "suspended",     "active",
+		"delinquent", "in-settlement", "extinguished",
 	};
 
 	return (unsigned)s < __CS_COUNT ? n[s] : "unknown";
@@ -151,9 +145,9 @@ const char *contract_state_name(int s)
 const char *contract_event_name(int e)
 {
 	static const char *const n[__CE_COUNT] = {
-		"bind", "unbind", "start", "suspend", "soft-limit", "extend",
-		"hard-limit", "expire", "terminate", "settle", "elsewhere",
-		"no-answer",
+		"bind",	      "unbind", "start",      "suspend",
+		"soft-limit", "extend", "hard-limit", "expire",
+		"terminate",  "settle", "elsewhere",  "no-answer",
 	};
 
 	return (unsigned)e < __CE_COUNT ? n[e] : "unknown";
@@ -162,7 +156,9 @@ const char *contract_event_name(int e)
 const char *addr_state_name(int s)
 {
 	static const char *const n[__AS_COUNT] = {
-		"unallocated", "allocated", "bound",
+		"unallocated",
+		"allocated",
+		"bound",
 	};
 
 	return (unsigned)s < __AS_COUNT ? n[s] : "unknown";

@@ -47,25 +47,25 @@ enum contract_state {
 
 enum contract_event {
 	CE_BIND = 0,
-	CE_UNBIND,		/* DHCP lease or IPsec SA expired */
-	CE_START,		/* start/resume command */
+	CE_UNBIND, /* DHCP lease or IPsec SA expired */
+	CE_START,  /* start/resume command */
 	CE_SUSPEND,
-	CE_SOFT_LIMIT,		/* usage reached the soft limit */
-	CE_EXTEND,		/* arg: new soft limit */
-	CE_HARD_LIMIT,		/* usage reached the hard limit */
+	CE_SOFT_LIMIT, /* usage reached the soft limit */
+	CE_EXTEND,     /* arg: new soft limit */
+	CE_HARD_LIMIT, /* usage reached the hard limit */
 	CE_EXPIRE,
 	CE_TERMINATE,
 	CE_SETTLE,
-	CE_ELSEWHERE,		/* receipt presented from another address */
-	CE_NO_ANSWER,		/* ... and the bound address did not answer */
+	CE_ELSEWHERE, /* receipt presented from another address */
+	CE_NO_ANSWER, /* ... and the bound address did not answer */
 	__CE_COUNT
 };
 
 enum contract_err {
 	CONTRACT_OK = 0,
-	CONTRACT_E_STATE = -1,	/* event not allowed in this state */
-	CONTRACT_E_LIMIT = -2,	/* extend to an invalid soft limit */
-	CONTRACT_E_INVAL = -3,	/* unknown state or event */
+	CONTRACT_E_STATE = -1, /* event not allowed in this state */
+	CONTRACT_E_LIMIT = -2, /* extend to an invalid soft limit */
+	CONTRACT_E_INVAL = -3, /* unknown state or event */
 };
 
 struct contract_fsm {
@@ -89,17 +89,12 @@ static inline int contract_is_outstanding(enum contract_state s)
 	return s <= CS_IN_SETTLEMENT;
 }
 
-enum addr_state {
-	AS_UNALLOCATED = 0,
-	AS_ALLOCATED,
-	AS_BOUND,
-	__AS_COUNT
-};
+enum addr_state { AS_UNALLOCATED = 0, AS_ALLOCATED, AS_BOUND, __AS_COUNT };
 
 enum addr_event {
-	AE_ALLOCATE = 0,		/* DHCP allocates the address */
-	AE_EXPIRE,			/* lease or SA expired */
-	AE_BIND,			/* a contract is bound to it */
+	AE_ALLOCATE = 0, /* DHCP allocates the address */
+	AE_EXPIRE,	 /* lease or SA expired */
+	AE_BIND,	 /* a contract is bound to it */
 	AE_CONTRACT_UNBOUND,
 	AE_CONTRACT_EXTINGUISHED,
 	AE_ELSEWHERE_NO_ANSWER,

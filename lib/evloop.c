@@ -9,7 +9,7 @@
 
 #include "evloop.h"
 
-#define EVLOOP_ACCURACY_USEC	EVLOOP_USEC_PER_MSEC
+#define EVLOOP_ACCURACY_USEC EVLOOP_USEC_PER_MSEC
 
 static const int evloop_signals[] = { SIGHUP, SIGINT, SIGTERM, SIGUSR1 };
 
@@ -70,7 +70,7 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si,
 		if (h->ops.usr1)
 			h->ops.usr1(h->arg);
 		break;
-	default:	/* SIGTERM, SIGINT */
+	default: /* SIGTERM, SIGINT */
 		sd_notify(0, "STOPPING=1");
 		if (h->ops.stopping)
 			h->ops.stopping(h->arg);
@@ -109,8 +109,7 @@ int evloop_new(sd_event **out, const struct evloop_ops *ops, void *arg)
 	     i++) {
 		sd_event_source *s;
 
-		r = sd_event_add_signal(e, &s, evloop_signals[i], on_signal,
-					h);
+		r = sd_event_add_signal(e, &s, evloop_signals[i], on_signal, h);
 		if (r < 0)
 			break;
 		h->refs++;

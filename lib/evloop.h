@@ -23,8 +23,8 @@
 
 #include <systemd/sd-event.h>
 
-#define EVLOOP_USEC_PER_SEC	1000000ULL
-#define EVLOOP_USEC_PER_MSEC	1000ULL
+#define EVLOOP_USEC_PER_SEC  1000000ULL
+#define EVLOOP_USEC_PER_MSEC 1000ULL
 
 struct evloop_ops {
 	/* SIGHUP; NULL: ignored.  0 applied, -1 kept the running config. */

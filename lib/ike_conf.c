@@ -9,8 +9,7 @@
 
 /* Values go into swanctl.conf unquoted: refuse anything that could break
  * the syntax (a newline, braces, '=', '#', quotes). */
-static int
-safe(const char *s)
+static int safe(const char *s)
 {
 	if (!s || !*s)
 		return 0;
@@ -20,13 +19,12 @@ safe(const char *s)
 	return 1;
 }
 
-static void
-lifetimes(FILE *fp, unsigned life, unsigned rekey, int no_rekey)
+static void lifetimes(FILE *fp, unsigned life, unsigned rekey, int no_rekey)
 {
 	if (!life)
 		life = 3600;
 	if (no_rekey)
-		rekey = 0;	/* swanctl: 0 disables rekeying */
+		rekey = 0; /* swanctl: 0 disables rekeying */
 	else if (!rekey || rekey >= life)
 		rekey = life - life / 10;
 	fprintf(fp,
@@ -36,8 +34,7 @@ lifetimes(FILE *fp, unsigned life, unsigned rekey, int no_rekey)
 		rekey, life);
 }
 
-int
-ike_conf_router(FILE *fp, const struct ike_router_conf *c)
+int ike_conf_router(FILE *fp, const struct ike_router_conf *c)
 {
 	const char *name = c->name ? c->name : "muisp";
 	const char *ts = c->local_ts ? c->local_ts : "0.0.0.0/0,::/0";
@@ -86,16 +83,14 @@ ike_conf_router(FILE *fp, const struct ike_router_conf *c)
 		"\t\t\t\tstart_action = none\n",
 		c->cert, c->id, name, ts);
 	lifetimes(fp, c->life_time, c->rekey_time, c->no_rekey);
-	fprintf(fp,
-		"\t\t\t}\n"
-		"\t\t}\n"
-		"\t}\n"
-		"}\n");
+	fprintf(fp, "\t\t\t}\n"
+		    "\t\t}\n"
+		    "\t}\n"
+		    "}\n");
 	return ferror(fp) ? -1 : 0;
 }
 
-int
-ike_conf_client(FILE *fp, const struct ike_client_conf *c)
+int ike_conf_client(FILE *fp, const struct ike_client_conf *c)
 {
 	const char *name = c->name ? c->name : "muisp";
 
@@ -136,16 +131,14 @@ ike_conf_client(FILE *fp, const struct ike_client_conf *c)
 		c->privacy ? "esp_proposals = " IKE_ESP_PROPOSALS :
 			     "ah_proposals = " IKE_AH_PROPOSALS);
 	lifetimes(fp, c->life_time, c->rekey_time, c->no_rekey);
-	fprintf(fp,
-		"\t\t\t}\n"
-		"\t\t}\n"
-		"\t}\n"
-		"}\n");
+	fprintf(fp, "\t\t\t}\n"
+		    "\t\t}\n"
+		    "\t}\n"
+		    "}\n");
 	return ferror(fp) ? -1 : 0;
 }
 
-int
-ike_conf_strongswan(FILE *fp, const struct ike_strongswan_conf *c)
+int ike_conf_strongswan(FILE *fp, const struct ike_strongswan_conf *c)
 {
 	if (!safe(c->vici_socket) || (c->log_file && !safe(c->log_file))) {
 		errno = EINVAL;
@@ -179,10 +172,9 @@ ike_conf_strongswan(FILE *fp, const struct ike_strongswan_conf *c)
 			"\t\t}\n"
 			"\t}\n",
 			c->log_file);
-	fprintf(fp,
-		"}\n"
-		"swanctl {\n"
-		"\tload = " IKE_SWANCTL_PLUGINS "\n"
-		"}\n");
+	fprintf(fp, "}\n"
+		    "swanctl {\n"
+		    "\tload = " IKE_SWANCTL_PLUGINS "\n"
+		    "}\n");
 	return ferror(fp) ? -1 : 0;
 }

@@ -23,14 +23,14 @@
 #include <stdio.h>
 
 struct ike_router_conf {
-	const char *name;		/* connection name, default "muisp" */
-	const char *local_addrs;	/* LAN address(es) or NULL for any */
-	const char *cert;		/* router cert, relative to x509/ */
-	const char *id;			/* router identity (a SAN of cert) */
-	const char *local_ts;		/* default "0.0.0.0/0,::/0" */
-	unsigned life_time;		/* CHILD_SA hard lifetime, s (0: 3600) */
-	unsigned rekey_time;		/* 0: life - life/10 */
-	int no_rekey;			/* never rekey: the SA expires */
+	const char *name;	 /* connection name, default "muisp" */
+	const char *local_addrs; /* LAN address(es) or NULL for any */
+	const char *cert;	 /* router cert, relative to x509/ */
+	const char *id;		 /* router identity (a SAN of cert) */
+	const char *local_ts;	 /* default "0.0.0.0/0,::/0" */
+	unsigned life_time;	 /* CHILD_SA hard lifetime, s (0: 3600) */
+	unsigned rekey_time;	 /* 0: life - life/10 */
+	int no_rekey;		 /* never rekey: the SA expires */
 };
 
 struct ike_client_conf {
@@ -40,13 +40,13 @@ struct ike_client_conf {
 	const char *cacert;		/* operator CA, relative to x509ca/ */
 	const char *cert;		/* own self-signed cert (x509/) */
 	int privacy;			/* 1: ESP AES-GCM, 0: AH */
-	unsigned life_time, rekey_time;	/* 0: defaults */
+	unsigned life_time, rekey_time; /* 0: defaults */
 	int no_rekey;
 };
 
 struct ike_strongswan_conf {
-	const char *vici_socket;	/* unix path */
-	const char *log_file;		/* NULL: no file log */
+	const char *vici_socket; /* unix path */
+	const char *log_file;	 /* NULL: no file log */
 	int install_routes;
 };
 
@@ -55,14 +55,16 @@ int ike_conf_client(FILE *fp, const struct ike_client_conf *c);
 int ike_conf_strongswan(FILE *fp, const struct ike_strongswan_conf *c);
 
 /* Proposals, shared with tests. */
-#define IKE_PROPOSALS	"aes128-sha256-modp2048,aes256-sha384-modp3072"
-#define IKE_AH_PROPOSALS	"sha256-modp2048"
-#define IKE_ESP_PROPOSALS	"aes128gcm16-modp2048,aes256gcm16-modp2048"
+#define IKE_PROPOSALS	  "aes128-sha256-modp2048,aes256-sha384-modp3072"
+#define IKE_AH_PROPOSALS  "sha256-modp2048"
+#define IKE_ESP_PROPOSALS "aes128gcm16-modp2048,aes256gcm16-modp2048"
 /* Plugins charon needs (Debian's strongswan-charon, no openssl plugin). */
-#define IKE_CHARON_PLUGINS "random nonce aes sha1 sha2 hmac pem pkcs1 " \
+#define IKE_CHARON_PLUGINS                                       \
+	"random nonce aes sha1 sha2 hmac pem pkcs1 "             \
 	"pkcs8 x509 pubkey gmp kdf drbg revocation constraints " \
 	"kernel-netlink socket-default vici"
-#define IKE_SWANCTL_PLUGINS "pem pkcs1 pkcs8 x509 pubkey gmp random nonce " \
+#define IKE_SWANCTL_PLUGINS                             \
+	"pem pkcs1 pkcs8 x509 pubkey gmp random nonce " \
 	"sha1 sha2"
 
 #endif

@@ -32,12 +32,12 @@ struct ike_op {
 	struct ike_op *next;
 	struct ike_watch *w;
 	enum op_kind kind;
-	int pending;		/* its requests not answered yet */
-	int err;		/* the first error */
-	int listed;		/* its list-sas was answered */
-	int count;		/* sync: SAs reported; probe: found */
-	uint32_t child_id, spi_in;	/* probe */
-	ike_watch_done_cb cb;	/* NULL: finish silently */
+	int pending;		   /* its requests not answered yet */
+	int err;		   /* the first error */
+	int listed;		   /* its list-sas was answered */
+	int count;		   /* sync: SAs reported; probe: found */
+	uint32_t child_id, spi_in; /* probe */
+	ike_watch_done_cb cb;	   /* NULL: finish silently */
 	void *arg;
 };
 
@@ -46,10 +46,10 @@ struct ike_watch {
 	struct ike_watch_ops ops;
 	void *arg;
 	struct ike_watch_stats st;
-	struct ike_op *op_head, *op_tail;	/* in the order queued */
-	int depth;		/* ike_watch calls running callbacks */
-	int closed;		/* ike_watch_close() deferred */
-	struct ike_child *sas;	/* CHILD_SAs up, unordered */
+	struct ike_op *op_head, *op_tail; /* in the order queued */
+	int depth;	       /* ike_watch calls running callbacks */
+	int closed;	       /* ike_watch_close() deferred */
+	struct ike_child *sas; /* CHILD_SAs up, unordered */
 	size_t nsas, capsas;
 };
 
@@ -82,7 +82,7 @@ static void sa_put(struct ike_watch *w, const struct ike_child *c)
 			struct ike_child *n = realloc(w->sas, cap * sizeof(*n));
 
 			if (!n)
-				return;	/* table is advisory; events still go out */
+				return; /* table is advisory; events still go out */
 			w->sas = n;
 			w->capsas = cap;
 		}
@@ -204,7 +204,7 @@ int ike_child_parse(const struct vici_node *ike, const struct vici_node *sa,
 		return -1;
 	copy_str(c->child_name, sizeof(c->child_name),
 		 vici_find_str(sa, "name") ? vici_find_str(sa, "name") :
-		 sa->name);
+					     sa->name);
 	if (parse_u32(vici_find_str(sa, "uniqueid"), 10, &c->uniqueid) < 0 ||
 	    parse_u32(vici_find_str(sa, "reqid"), 10, &c->reqid) < 0 ||
 	    c->reqid == 0)
@@ -256,17 +256,16 @@ int ike_child_format(const struct ike_child *c, char *buf, size_t len)
 			c->addr_str, c->reqid,
 			c->proto == IPPROTO_AH ? "AH" : "ESP",
 			c->tunnel ? "tunnel" : "transport", c->spi_in,
-			c->spi_out, c->ike_name, c->ike_uniqueid,
-			c->child_name, c->uniqueid,
-			c->integ_alg[0] ? c->integ_alg : "-", c->integ_keysize,
-			c->encr_alg[0] ? c->encr_alg : "-", c->remote_host,
-			c->remote_id[0] ? c->remote_id : "-");
+			c->spi_out, c->ike_name, c->ike_uniqueid, c->child_name,
+			c->uniqueid, c->integ_alg[0] ? c->integ_alg : "-",
+			c->integ_keysize, c->encr_alg[0] ? c->encr_alg : "-",
+			c->remote_host, c->remote_id[0] ? c->remote_id : "-");
 }
 
 /* Every CHILD_SA section under every IKE_SA section of MSG: an event
  * (SYNC NULL) or the listing of a sync. */
-static void each_child(struct ike_watch *w, const struct vici_msg *msg,
-		       int up, struct ike_op *sync)
+static void each_child(struct ike_watch *w, const struct vici_msg *msg, int up,
+		       struct ike_op *sync)
 {
 	const struct vici_node *ike, *sas, *sa;
 	struct ike_child c;
@@ -276,15 +275,14 @@ static void each_child(struct ike_watch *w, const struct vici_msg *msg,
 			continue;
 		sas = vici_node_get(ike, "child-sas");
 		if (!sas || sas->type != VICI_NODE_SECTION) {
-			if (!sync)	/* list-sa may have none */
+			if (!sync) /* list-sa may have none */
 				w->st.malformed++;
 			continue;
 		}
 		for (sa = sas->child; sa && !w->closed; sa = sa->next) {
 			const char *state = vici_find_str(sa, "state");
 
-			if (sync && (!state ||
-				     strcmp(state, "INSTALLED") != 0))
+			if (sync && (!state || strcmp(state, "INSTALLED") != 0))
 				continue;
 			if (ike_child_parse(ike, sa, &c) < 0) {
 				w->st.malformed++;
@@ -321,10 +319,10 @@ static void handle_rekey(struct ike_watch *w, const struct vici_msg *msg)
 			continue;
 		}
 		for (sa = sas->child; sa && !w->closed; sa = sa->next) {
-			if (ike_child_parse(ike, vici_node_get(sa, "old"),
-					    &o) < 0 ||
-			    ike_child_parse(ike, vici_node_get(sa, "new"),
-					    &n) < 0) {
+			if (ike_child_parse(ike, vici_node_get(sa, "old"), &o) <
+				    0 ||
+			    ike_child_parse(ike, vici_node_get(sa, "new"), &n) <
+				    0) {
 				w->st.malformed++;
 				continue;
 			}
@@ -352,10 +350,10 @@ static void probe_scan(struct ike_op *op, const struct vici_msg *msg)
 			continue;
 		for (sa = sas->child; sa; sa = sa->next)
 			if (sa->type == VICI_NODE_SECTION &&
-			    parse_u32(vici_find_str(sa, "uniqueid"), 10,
-				      &id) == 0 &&
-			    parse_u32(vici_find_str(sa, "spi-in"), 16,
-				      &spi) == 0 &&
+			    parse_u32(vici_find_str(sa, "uniqueid"), 10, &id) ==
+				    0 &&
+			    parse_u32(vici_find_str(sa, "spi-in"), 16, &spi) ==
+				    0 &&
 			    id == op->child_id && spi == op->spi_in)
 				op->count = 1;
 	}
@@ -485,7 +483,7 @@ void ike_watch_close(struct ike_watch *w)
 	if (!w || w->closed)
 		return;
 	w->closed = 1;
-	vici_close(w->conn);	/* deferred too inside its callbacks */
+	vici_close(w->conn); /* deferred too inside its callbacks */
 	w->conn = NULL;
 	if (!w->depth)
 		w_free(w);
@@ -535,7 +533,7 @@ static void op_step(struct ike_op *op, int err)
 	if (err && !op->err)
 		op->err = err;
 	if (--op->pending || w->closed)
-		return;		/* a closed watcher frees its ops */
+		return; /* a closed watcher frees its ops */
 	op_unlink(w, op);
 	if (op->cb)
 		op->cb(op->arg, op->err ? -op->err : op->count);
@@ -595,7 +593,9 @@ int ike_watch_register_async(struct ike_watch *w, ike_watch_done_cb ready,
 			     void *ready_arg)
 {
 	static const char *const events[] = {
-		"ike-updown", "child-updown", "child-rekey",
+		"ike-updown",
+		"child-updown",
+		"child-rekey",
 	};
 	struct ike_op *op = op_new(w, OP_REGISTER, ready, ready_arg);
 	size_t i;
@@ -603,8 +603,8 @@ int ike_watch_register_async(struct ike_watch *w, ike_watch_done_cb ready,
 	if (!op)
 		return -1;
 	for (i = 0; i < sizeof(events) / sizeof(events[0]); i++)
-		if (op_req(op, vici_register_async(w->conn, events[i],
-						   op_reply, op)) < 0)
+		if (op_req(op, vici_register_async(w->conn, events[i], op_reply,
+						   op)) < 0)
 			return op_abort(w, op);
 	return 0;
 }
@@ -613,18 +613,17 @@ int ike_watch_register_async(struct ike_watch *w, ike_watch_done_cb ready,
 static int op_list(struct ike_watch *w, struct ike_op *op,
 		   const struct vici_builder *filter)
 {
-	if (op_req(op, vici_register_async(w->conn, "list-sa", op_reply,
-					   op)) < 0 ||
+	if (op_req(op, vici_register_async(w->conn, "list-sa", op_reply, op)) <
+		    0 ||
 	    op_req(op, vici_command_async(w->conn, "list-sas", filter,
 					  op_listed, op)) < 0 ||
-	    op_req(op, vici_unregister_async(w->conn, "list-sa", op_unreg,
-					     op)) < 0)
+	    op_req(op,
+		   vici_unregister_async(w->conn, "list-sa", op_unreg, op)) < 0)
 		return op_abort(w, op);
 	return 0;
 }
 
-int ike_watch_sync_async(struct ike_watch *w, ike_watch_done_cb done,
-			 void *arg)
+int ike_watch_sync_async(struct ike_watch *w, ike_watch_done_cb done, void *arg)
 {
 	struct ike_op *op = op_new(w, OP_SYNC, done, arg);
 
@@ -808,7 +807,7 @@ struct ike_watch *ike_watch_open(const char *uri,
 	w = start(vici_connect(uri), ops, arg, on_done, &wt);
 	if (w && wait_op(w, &wt) < 0) {
 		e = errno;
-		if (e != ECANCELED)	/* else a callback closed it */
+		if (e != ECANCELED) /* else a callback closed it */
 			ike_watch_close(w);
 		errno = e;
 		return NULL;
@@ -831,8 +830,8 @@ int ike_watch_child_listed(struct ike_watch *w, uint32_t ike_id,
 	struct waiter wt = { 0 };
 
 	if (!may_block(w) ||
-	    ike_watch_child_listed_async(w, ike_id, child_id, spi_in,
-					 on_done, &wt) < 0)
+	    ike_watch_child_listed_async(w, ike_id, child_id, spi_in, on_done,
+					 &wt) < 0)
 		return -1;
 	return wait_op(w, &wt);
 }

@@ -40,18 +40,18 @@
 #include "vici.h"
 
 struct ike_child {
-	char ike_name[64];	/* IKE_SA (connection) name */
+	char ike_name[64]; /* IKE_SA (connection) name */
 	uint32_t ike_uniqueid;
-	char child_name[64];	/* CHILD_SA config name */
-	uint32_t uniqueid;	/* CHILD_SA unique id */
+	char child_name[64]; /* CHILD_SA config name */
+	uint32_t uniqueid;   /* CHILD_SA unique id */
 	uint32_t reqid;
-	int proto;		/* IPPROTO_AH / IPPROTO_ESP */
-	int tunnel;		/* 1 if mode TUNNEL */
-	uint32_t spi_in, spi_out;	/* host order */
+	int proto;		  /* IPPROTO_AH / IPPROTO_ESP */
+	int tunnel;		  /* 1 if mode TUNNEL */
+	uint32_t spi_in, spi_out; /* host order */
 	uint32_t if_id_in, if_id_out, mark_in, mark_out;
 	/* The client address: the remote traffic selector when it is one
 	 * host (/32, /128), else the remote IKE endpoint. */
-	int family;		/* AF_INET / AF_INET6 */
+	int family; /* AF_INET / AF_INET6 */
 	union {
 		struct in_addr v4;
 		struct in6_addr v6;
@@ -77,10 +77,10 @@ struct ike_watch_ops {
 };
 
 struct ike_watch_stats {
-	unsigned long events;		/* events received */
+	unsigned long events; /* events received */
 	unsigned long child_up, child_down, child_rekey, ike_updown;
-	unsigned long malformed;	/* unparsable or missing fields */
-	unsigned long ignored;		/* events of other names */
+	unsigned long malformed; /* unparsable or missing fields */
+	unsigned long ignored;	 /* events of other names */
 };
 
 struct ike_watch;

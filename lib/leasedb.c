@@ -36,9 +36,12 @@ static const char *const schema =
 const char *lease_state_str(int state)
 {
 	switch (state) {
-	case LEASE_FREE: return "free";
-	case LEASE_LEASED: return "leased";
-	case LEASE_QUARANTINE: return "quarantine";
+	case LEASE_FREE:
+		return "free";
+	case LEASE_LEASED:
+		return "leased";
+	case LEASE_QUARANTINE:
+		return "quarantine";
 	}
 	return "?";
 }
@@ -60,9 +63,10 @@ static int fail(struct leasedb *db, int err)
 {
 	snprintf(db->err, sizeof(db->err), "%s", sqlite3_errmsg(db->db));
 	errno = err == SQLITE_BUSY || err == SQLITE_LOCKED ? EBUSY :
-		err == SQLITE_FULL ? ENOSPC :
-		err == SQLITE_READONLY ? EROFS :
-		err == SQLITE_CANTOPEN ? ENOENT : EIO;
+		err == SQLITE_FULL			   ? ENOSPC :
+		err == SQLITE_READONLY			   ? EROFS :
+		err == SQLITE_CANTOPEN			   ? ENOENT :
+							     EIO;
 	return -1;
 }
 
@@ -93,39 +97,47 @@ struct leasedb *leasedb_open(const char *path, int flags)
 	db = calloc(1, sizeof(*db));
 	if (!db)
 		return NULL;
-	oflags = flags & LEASEDB_RDONLY ? SQLITE_OPEN_READONLY :
-		 SQLITE_OPEN_READWRITE |
-		 (flags & LEASEDB_CREATE ? SQLITE_OPEN_CREATE : 0);
+	oflags = flags & LEASEDB_RDONLY ?
+			 SQLITE_OPEN_READONLY :
+			 SQLITE_OPEN_READWRITE |
+				 (flags & LEASEDB_CREATE ? SQLITE_OPEN_CREATE :
+							   0);
 	rc = sqlite3_open_v2(path, &db->db, oflags | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK)
 		goto err;
 	sqlite3_busy_timeout(db->db, 2000);
 	if (!(flags & LEASEDB_RDONLY)) {
 		if (exec(db, "PRAGMA journal_mode=WAL;"
-			 "PRAGMA synchronous=FULL;") < 0 ||
+			     "PRAGMA synchronous=FULL;") < 0 ||
 		    exec(db, schema) < 0 ||
 		    leasedb_set_meta(db, "schema", SCHEMA_VERSION) < 0)
 			goto err_errno;
 	}
-	if (prep(db, "INSERT OR REPLACE INTO lease(addr,state,hwaddr,"
+	if (prep(db,
+		 "INSERT OR REPLACE INTO lease(addr,state,hwaddr,"
 		 "client_key,hostname,iface,starts,ends,seq) "
-		 "VALUES(?,?,?,?,?,?,?,?,?)", &db->put) < 0 && !(flags & LEASEDB_RDONLY))
+		 "VALUES(?,?,?,?,?,?,?,?,?)",
+		 &db->put) < 0 &&
+	    !(flags & LEASEDB_RDONLY))
 		goto err_errno;
-	if (prep(db, "SELECT addr,state,hwaddr,client_key,hostname,iface,"
-		 "starts,ends,seq FROM lease WHERE addr=?", &db->get) < 0 ||
-	    prep(db, "SELECT addr,state,hwaddr,client_key,hostname,iface,"
-		 "starts,ends,seq FROM lease ORDER BY addr", &db->each) < 0)
+	if (prep(db,
+		 "SELECT addr,state,hwaddr,client_key,hostname,iface,"
+		 "starts,ends,seq FROM lease WHERE addr=?",
+		 &db->get) < 0 ||
+	    prep(db,
+		 "SELECT addr,state,hwaddr,client_key,hostname,iface,"
+		 "starts,ends,seq FROM lease ORDER BY addr",
+		 &db->each) < 0)
 		goto err_errno;
 	return db;
 err:
 	errno = rc == SQLITE_CANTOPEN ? ENOENT : EIO;
-err_errno:
-	{
-		int saved = errno;
+err_errno : {
+	int saved = errno;
 
-		leasedb_close(db);
-		errno = saved;
-	}
+	leasedb_close(db);
+	errno = saved;
+}
 	return NULL;
 }
 
@@ -283,8 +295,8 @@ uint64_t leasedb_max_seq(struct leasedb *db)
 {
 	int64_t v = 0;
 
-	if (query_int(db, "SELECT COALESCE(MAX(seq),0) FROM lease", NULL,
-		      &v) < 0)
+	if (query_int(db, "SELECT COALESCE(MAX(seq),0) FROM lease", NULL, &v) <
+	    0)
 		return 0;
 	return (uint64_t)v;
 }
@@ -317,8 +329,10 @@ int leasedb_get_meta(struct leasedb *db, const char *key, int64_t *v)
 
 int leasedb_put_stat(struct leasedb *db, const char *name, uint64_t v)
 {
-	return put_kv(db, "INSERT OR REPLACE INTO stats(name,value) "
-		      "VALUES(?,?)", name, (int64_t)v);
+	return put_kv(db,
+		      "INSERT OR REPLACE INTO stats(name,value) "
+		      "VALUES(?,?)",
+		      name, (int64_t)v);
 }
 
 int leasedb_foreach_stat(struct leasedb *db, leasedb_stat_cb cb, void *arg)
@@ -390,8 +404,10 @@ int leasedb_take_requests(struct leasedb *db, leasedb_req_cb cb, void *arg)
 	sqlite3_stmt *st;
 	int rc;
 
-	if (prep(db, "SELECT addr FROM request WHERE action='release' "
-		 "ORDER BY id", &st) < 0)
+	if (prep(db,
+		 "SELECT addr FROM request WHERE action='release' "
+		 "ORDER BY id",
+		 &st) < 0)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		cb((uint32_t)sqlite3_column_int64(st, 0), arg);
@@ -410,5 +426,5 @@ void leasedb_fmt_hw(const uint8_t *hw, unsigned int len, char *buf)
 		len = 16;
 	for (i = 0; i < len; i++)
 		o += (unsigned int)snprintf(buf + o, 49 - o,
-					   i ? ":%02x" : "%02x", hw[i]);
+					    i ? ":%02x" : "%02x", hw[i]);
 }

@@ -29,7 +29,7 @@
 
 #include <stdint.h>
 
-#define LEASEDB_DEFAULT_PATH	"/var/lib/muisp/dhcpd.db"
+#define LEASEDB_DEFAULT_PATH "/var/lib/muisp/dhcpd.db"
 
 struct leasedb;
 
@@ -41,8 +41,8 @@ enum lease_rec_state {
 const char *lease_state_str(int state);
 
 struct lease_rec {
-	uint32_t addr;		/* host order */
-	int state;		/* enum lease_rec_state */
+	uint32_t addr; /* host order */
+	int state;     /* enum lease_rec_state */
 	uint8_t hwlen;
 	uint8_t hw[16];
 	uint16_t keylen;
@@ -53,8 +53,8 @@ struct lease_rec {
 	uint64_t seq;
 };
 
-#define LEASEDB_RDONLY	0x1
-#define LEASEDB_CREATE	0x2
+#define LEASEDB_RDONLY 0x1
+#define LEASEDB_CREATE 0x2
 
 struct leasedb *leasedb_open(const char *path, int flags);
 void leasedb_close(struct leasedb *db);

@@ -13,8 +13,8 @@
 #include "muisp_nl.h"
 
 /* The kernel sizes dump skbs after our receive buffer, up to 32 KiB. */
-#define RBUF_SIZE	32768
-#define SBUF_SIZE	16384
+#define RBUF_SIZE 32768
+#define SBUF_SIZE 16384
 /* How long a request waits for the kernel on a non-blocking handle. */
 #define REPLY_TIMEOUT_MS 10000
 
@@ -46,9 +46,10 @@ int muisp_nl_attr_at(const struct nlmsghdr *req, uint32_t off)
 	if (!req || off >= req->nlmsg_len ||
 	    req->nlmsg_len < MNL_NLMSG_HDRLEN + MUISP_NL_HDRLEN)
 		return -1;
-	mnl_attr_for_each(attr, req, MUISP_NL_HDRLEN) {
-		uint32_t start = (uint32_t)((const char *)attr -
-					    (const char *)req);
+	mnl_attr_for_each(attr, req, MUISP_NL_HDRLEN)
+	{
+		uint32_t start =
+			(uint32_t)((const char *)attr - (const char *)req);
 
 		if (off >= start && off < start + attr->nla_len)
 			return mnl_attr_get_type(attr);
@@ -66,7 +67,7 @@ static int ext_attr_cb(const struct nlattr *attr, void *data)
 	uint16_t type = mnl_attr_get_type(attr);
 
 	if (mnl_attr_type_valid(attr, NLMSGERR_ATTR_MAX) < 0)
-		return MNL_CB_OK;	/* newer kernel: ignore */
+		return MNL_CB_OK; /* newer kernel: ignore */
 	switch (type) {
 	case NLMSGERR_ATTR_MSG:
 		if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0)
@@ -84,8 +85,8 @@ static int ext_attr_cb(const struct nlattr *attr, void *data)
 	return MNL_CB_OK;
 }
 
-int muisp_nl_parse_ext(const struct nlmsghdr *nlh,
-		       const struct nlmsghdr *req, struct muisp_nl_ext *ext)
+int muisp_nl_parse_ext(const struct nlmsghdr *nlh, const struct nlmsghdr *req,
+		       struct muisp_nl_ext *ext)
 {
 	const char *payload = mnl_nlmsg_get_payload(nlh);
 	size_t plen, off;
@@ -121,8 +122,8 @@ int muisp_nl_parse_ext(const struct nlmsghdr *nlh,
 		return 0;
 
 	memset(&c, 0, sizeof(c));
-	if (mnl_attr_parse_payload(payload + off, plen - off, ext_attr_cb,
-				   &c) < 0)
+	if (mnl_attr_parse_payload(payload + off, plen - off, ext_attr_cb, &c) <
+	    0)
 		goto bad;
 	if (c.tb[NLMSGERR_ATTR_MSG]) {
 		const char *s = mnl_attr_get_str(c.tb[NLMSGERR_ATTR_MSG]);
@@ -132,11 +133,11 @@ int muisp_nl_parse_ext(const struct nlmsghdr *nlh,
 		ext->msg[n] = '\0';
 	}
 	if (c.tb[NLMSGERR_ATTR_OFFS])
-		ext->attr = muisp_nl_attr_at(req,
-				mnl_attr_get_u32(c.tb[NLMSGERR_ATTR_OFFS]));
+		ext->attr = muisp_nl_attr_at(
+			req, mnl_attr_get_u32(c.tb[NLMSGERR_ATTR_OFFS]));
 	if (c.tb[NLMSGERR_ATTR_MISS_TYPE])
-		ext->missing = (int)mnl_attr_get_u32(
-					c.tb[NLMSGERR_ATTR_MISS_TYPE]);
+		ext->missing =
+			(int)mnl_attr_get_u32(c.tb[NLMSGERR_ATTR_MISS_TYPE]);
 	return 0;
 bad:
 	ext_clear(ext);
@@ -210,7 +211,8 @@ int muisp_nl_parse_family(const struct nlmsghdr *nlh,
 		fam->version = mnl_attr_get_u32(tb[CTRL_ATTR_VERSION]);
 	if (!tb[CTRL_ATTR_MCAST_GROUPS])
 		return 0;
-	mnl_attr_for_each_nested(grp, tb[CTRL_ATTR_MCAST_GROUPS]) {
+	mnl_attr_for_each_nested(grp, tb[CTRL_ATTR_MCAST_GROUPS])
+	{
 		const struct nlattr *gtb[CTRL_ATTR_MCAST_GRP_MAX + 1] = { 0 };
 		unsigned int i = fam->ngroups;
 
@@ -224,7 +226,8 @@ int muisp_nl_parse_family(const struct nlmsghdr *nlh,
 		strncpy(fam->groups[i].name,
 			mnl_attr_get_str(gtb[CTRL_ATTR_MCAST_GRP_NAME]),
 			sizeof(fam->groups[i].name) - 1);
-		fam->groups[i].id = mnl_attr_get_u32(gtb[CTRL_ATTR_MCAST_GRP_ID]);
+		fam->groups[i].id =
+			mnl_attr_get_u32(gtb[CTRL_ATTR_MCAST_GRP_ID]);
 		fam->ngroups++;
 	}
 	return 0;
@@ -241,8 +244,10 @@ static ssize_t nl_recv(struct muisp_nl *nl, int wait)
 	struct sockaddr_nl addr;
 	struct iovec iov = { nl->rbuf, sizeof(nl->rbuf) };
 	struct msghdr msg = {
-		.msg_name = &addr, .msg_namelen = sizeof(addr),
-		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_name = &addr,
+		.msg_namelen = sizeof(addr),
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
 	};
 	int fd = mnl_socket_get_fd(nl->sock);
 	ssize_t n;
@@ -254,7 +259,8 @@ static ssize_t nl_recv(struct muisp_nl *nl, int wait)
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN && wait) {
-				struct pollfd p = { .fd = fd, .events = POLLIN };
+				struct pollfd p = { .fd = fd,
+						    .events = POLLIN };
 				int r = poll(&p, 1, REPLY_TIMEOUT_MS);
 
 				if (r < 0 && errno != EINTR)
@@ -280,7 +286,7 @@ static ssize_t nl_recv(struct muisp_nl *nl, int wait)
 static int nl_send(struct muisp_nl *nl, struct nlmsghdr *nlh)
 {
 	nlh->nlmsg_seq = ++nl->seq;
-	if (nl->seq == 0)	/* 0 is the seq of notifications */
+	if (nl->seq == 0) /* 0 is the seq of notifications */
 		nlh->nlmsg_seq = ++nl->seq;
 	nlh->nlmsg_pid = 0;
 	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
@@ -296,8 +302,7 @@ static int msg_ok(const struct nlmsghdr *nlh, size_t left)
 	       nlh->nlmsg_len <= left;
 }
 
-static const struct nlmsghdr *msg_next(const struct nlmsghdr *nlh,
-				       size_t *left)
+static const struct nlmsghdr *msg_next(const struct nlmsghdr *nlh, size_t *left)
 {
 	size_t step = MNL_ALIGN((size_t)nlh->nlmsg_len);
 
@@ -343,8 +348,8 @@ int muisp_nl_run_buf(struct muisp_nl_run *st, const void *buf, size_t len,
 		default:
 			break;
 		}
-		if (nlh->nlmsg_type < NLMSG_MIN_TYPE || st->stop ||
-		    st->cberr || st->intr || !cb)
+		if (nlh->nlmsg_type < NLMSG_MIN_TYPE || st->stop || st->cberr ||
+		    st->intr || !cb)
 			continue;
 		errno = 0;
 		switch (cb(nlh, arg)) {
@@ -388,8 +393,7 @@ static int nl_run(struct muisp_nl *nl, const struct nlmsghdr *req,
 	return r < 0 ? -1 : 0;
 }
 
-struct nlmsghdr *muisp_nl_msg(struct muisp_nl *nl, uint8_t cmd,
-			      uint16_t flags)
+struct nlmsghdr *muisp_nl_msg(struct muisp_nl *nl, uint8_t cmd, uint16_t flags)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(nl->sbuf);
 	struct genlmsghdr *g;
@@ -402,8 +406,8 @@ struct nlmsghdr *muisp_nl_msg(struct muisp_nl *nl, uint8_t cmd,
 	return nlh;
 }
 
-int muisp_nl_request(struct muisp_nl *nl, struct nlmsghdr *nlh,
-		     muisp_nl_cb cb, void *arg)
+int muisp_nl_request(struct muisp_nl *nl, struct nlmsghdr *nlh, muisp_nl_cb cb,
+		     void *arg)
 {
 	int intr = 0;
 
@@ -417,8 +421,8 @@ int muisp_nl_request(struct muisp_nl *nl, struct nlmsghdr *nlh,
 	return nl_run(nl, nlh, cb, arg, &intr);
 }
 
-int muisp_nl_dump(struct muisp_nl *nl, struct nlmsghdr *nlh,
-		  muisp_nl_cb cb, muisp_nl_reset_cb reset, void *arg)
+int muisp_nl_dump(struct muisp_nl *nl, struct nlmsghdr *nlh, muisp_nl_cb cb,
+		  muisp_nl_reset_cb reset, void *arg)
 {
 	unsigned int tries;
 
@@ -492,9 +496,9 @@ struct muisp_nl *muisp_nl_open_family(const char *name, unsigned int flags)
 	if (!nl)
 		return NULL;
 	nl->flags = flags;
-	nl->sock = mnl_socket_open2(NETLINK_GENERIC,
-			SOCK_CLOEXEC | (flags & MUISP_NL_NONBLOCK ?
-					SOCK_NONBLOCK : 0));
+	nl->sock = mnl_socket_open2(
+		NETLINK_GENERIC,
+		SOCK_CLOEXEC | (flags & MUISP_NL_NONBLOCK ? SOCK_NONBLOCK : 0));
 	if (!nl->sock)
 		goto fail;
 	/* Acks without the echoed request; extended acks with text.  Both
@@ -584,8 +588,8 @@ int muisp_nl_set_rcvbuf(struct muisp_nl *nl, int bytes)
 	int fd = mnl_socket_get_fd(nl->sock);
 
 	/* FORCE goes past rmem_max but needs CAP_NET_ADMIN. */
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes,
-		       sizeof(bytes)) == 0)
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes)) ==
+	    0)
 		return 0;
 	return setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes));
 }

@@ -61,11 +61,11 @@ typedef int (*muisp_nl_cb)(const struct nlmsghdr *nlh, void *arg);
 /* Called before a dump is restarted after NLM_F_DUMP_INTR. */
 typedef void (*muisp_nl_reset_cb)(void *arg);
 
-#define MUISP_NL_NONBLOCK	0x1	/* non-blocking socket (event loops) */
+#define MUISP_NL_NONBLOCK 0x1 /* non-blocking socket (event loops) */
 
-#define MUISP_NL_FAMILY		MUISP_GENL_NAME
+#define MUISP_NL_FAMILY MUISP_GENL_NAME
 /* Dump restarts before giving up with EAGAIN. */
-#define MUISP_NL_DUMP_TRIES	16
+#define MUISP_NL_DUMP_TRIES 16
 
 /* Open a handle on the "muisp" family.  NULL with errno: ENOENT when the
  * family is not registered (module not loaded in this netns). */
@@ -87,14 +87,13 @@ int muisp_nl_set_rcvbuf(struct muisp_nl *nl, int bytes);
 
 /* Start a request in the handle's buffer: nlmsghdr + genlmsghdr with the
  * family version.  flags are added to NLM_F_REQUEST. */
-struct nlmsghdr *muisp_nl_msg(struct muisp_nl *nl, uint8_t cmd,
-			      uint16_t flags);
+struct nlmsghdr *muisp_nl_msg(struct muisp_nl *nl, uint8_t cmd, uint16_t flags);
 /* Send nlh (built by muisp_nl_msg) and wait for the ack; cb may be NULL. */
-int muisp_nl_request(struct muisp_nl *nl, struct nlmsghdr *nlh,
-		     muisp_nl_cb cb, void *arg);
+int muisp_nl_request(struct muisp_nl *nl, struct nlmsghdr *nlh, muisp_nl_cb cb,
+		     void *arg);
 /* Send nlh as a dump (NLM_F_DUMP is added) and run cb on every entry. */
-int muisp_nl_dump(struct muisp_nl *nl, struct nlmsghdr *nlh,
-		  muisp_nl_cb cb, muisp_nl_reset_cb reset, void *arg);
+int muisp_nl_dump(struct muisp_nl *nl, struct nlmsghdr *nlh, muisp_nl_cb cb,
+		  muisp_nl_reset_cb reset, void *arg);
 /* Receive one batch of notifications and run cb on each (see above). */
 int muisp_nl_recv(struct muisp_nl *nl, muisp_nl_cb cb, void *arg);
 
@@ -107,21 +106,21 @@ unsigned int muisp_nl_dump_restarts(const struct muisp_nl *nl);
 
 /* Genl payload (after the genlmsghdr) of a reply, and its command. */
 uint8_t muisp_nl_cmd(const struct nlmsghdr *nlh);
-#define MUISP_NL_HDRLEN	4	/* sizeof(struct genlmsghdr) */
+#define MUISP_NL_HDRLEN 4 /* sizeof(struct genlmsghdr) */
 
 /*
  * Building blocks exposed for unit tests and fuzzing (pure: no socket).
  */
 struct muisp_nl_ext {
-	int error;		/* positive errno, 0 for a plain ack */
-	char msg[256];		/* extack text, "" if none */
-	int attr;		/* offending top-level request attr, or -1 */
-	int missing;		/* missing required attr type, or -1 */
+	int error;     /* positive errno, 0 for a plain ack */
+	char msg[256]; /* extack text, "" if none */
+	int attr;      /* offending top-level request attr, or -1 */
+	int missing;   /* missing required attr type, or -1 */
 };
 /* Parse an NLMSG_ERROR or NLMSG_DONE message answering request req (for
  * the attribute offset; req may be NULL).  0, or -1 EBADMSG if truncated. */
-int muisp_nl_parse_ext(const struct nlmsghdr *nlh,
-		       const struct nlmsghdr *req, struct muisp_nl_ext *ext);
+int muisp_nl_parse_ext(const struct nlmsghdr *nlh, const struct nlmsghdr *req,
+		       struct muisp_nl_ext *ext);
 /* Type of the top-level attribute of genl request req starting at byte
  * offset off from the start of req, or -1. */
 int muisp_nl_attr_at(const struct nlmsghdr *req, uint32_t off);
@@ -141,7 +140,7 @@ int muisp_nl_run_buf(struct muisp_nl_run *st, const void *buf, size_t len,
 		     const struct nlmsghdr *req, muisp_nl_cb cb, void *arg);
 
 /* Parse a CTRL_CMD_NEWFAMILY reply into id, version and groups. */
-#define MUISP_NL_MAX_GROUPS	8
+#define MUISP_NL_MAX_GROUPS 8
 struct muisp_nl_family {
 	uint16_t id;
 	uint32_t version;
@@ -173,42 +172,42 @@ int muisp_nl_parse_family(const struct nlmsghdr *nlh,
  * mismatch) and ignores attributes newer than this build.
  */
 
-#define MUISP_NL_HAS(o, attr)	(!!((o)->present & (1ULL << (attr))))
-#define MUISP_NL_SET(o, attr)	((o)->present |= 1ULL << (attr))
+#define MUISP_NL_HAS(o, attr) (!!((o)->present & (1ULL << (attr))))
+#define MUISP_NL_SET(o, attr) ((o)->present |= 1ULL << (attr))
 
 struct muisp_nl_ip {
-	uint8_t family;		/* AF_INET or AF_INET6 */
-	uint8_t a[16];		/* network byte order; 4 used for IPv4 */
+	uint8_t family; /* AF_INET or AF_INET6 */
+	uint8_t a[16];	/* network byte order; 4 used for IPv4 */
 };
 
 struct muisp_nl_addr {
 	uint64_t present;
 	uint32_t id;
 	struct muisp_nl_ip addr;
-	uint8_t state;			/* enum muisp_addr_state */
+	uint8_t state; /* enum muisp_addr_state */
 	uint32_t contract_id;
-	uint8_t contract_status;	/* enum muisp_contract_status */
+	uint8_t contract_status; /* enum muisp_contract_status */
 	uint8_t mac[6];
 	uint32_t xfrm_reqid;
 	uint32_t xfrm_if_id;
-	uint32_t flags;			/* MUISP_ADDR_F_* */
-	uint32_t xfrm_spi;		/* inbound SPI, host order; 0 clears */
+	uint32_t flags;	   /* MUISP_ADDR_F_* */
+	uint32_t xfrm_spi; /* inbound SPI, host order; 0 clears */
 	uint32_t xfrm_spi_prev;
-	uint8_t xfrm_proto;		/* IPPROTO_AH / IPPROTO_ESP */
+	uint8_t xfrm_proto; /* IPPROTO_AH / IPPROTO_ESP */
 };
 
 struct muisp_nl_contract {
 	uint64_t present;
 	uint32_t id;
-	uint8_t status;			/* enum muisp_contract_status */
-	uint8_t metric;			/* enum muisp_metric */
+	uint8_t status; /* enum muisp_contract_status */
+	uint8_t metric; /* enum muisp_metric */
 	uint64_t soft_limit, hard_limit;
 	uint64_t expires_s;
 	uint64_t used;
 	uint64_t up_bytes, up_packets, down_bytes, down_packets;
 	uint64_t elapsed_ms, usage_ms;
 	uint32_t naddrs;
-	uint32_t flags;			/* MUISP_CONTRACT_F_* */
+	uint32_t flags; /* MUISP_CONTRACT_F_* */
 };
 
 /* Live flow (FLOW_GET) or ended flow (FLOW_RECORD, with end_reason). */
@@ -222,7 +221,7 @@ struct muisp_nl_flow {
 	uint64_t first_ms, last_ms;
 	uint8_t tcp_flags;
 	uint32_t contract_id;
-	uint8_t end_reason;		/* enum muisp_flow_end */
+	uint8_t end_reason; /* enum muisp_flow_end */
 };
 
 struct muisp_nl_garden {
@@ -258,7 +257,7 @@ struct muisp_nl_config {
 
 struct muisp_nl_stats {
 	uint64_t present;
-	uint64_t drops_present;		/* bit (1 << reason) */
+	uint64_t drops_present; /* bit (1 << reason) */
 	uint64_t drops[MUISP_DROP_MAX + 1];
 	uint64_t up_packets, up_bytes, down_packets, down_bytes;
 	uint64_t local_packets, garden_packets;
@@ -271,7 +270,7 @@ struct muisp_nl_stats {
 
 struct muisp_nl_event {
 	uint64_t present;
-	uint8_t type;			/* enum muisp_event_type */
+	uint8_t type; /* enum muisp_event_type */
 	uint64_t time_ms;
 	uint32_t contract_id;
 	uint8_t status;

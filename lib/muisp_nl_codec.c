@@ -26,20 +26,25 @@ enum kind { K_NONE, K_U8, K_U16, K_U32, K_U64, K_IP, K_MAC, K_COUNTERS };
 
 struct field {
 	uint8_t kind;
-	uint8_t max;		/* K_COUNTERS: highest index kept */
-	uint16_t off;		/* the member in the object's struct */
-	uint16_t aux;		/* K_COUNTERS: its presence mask */
+	uint8_t max;  /* K_COUNTERS: highest index kept */
+	uint16_t off; /* the member in the object's struct */
+	uint16_t aux; /* K_COUNTERS: its presence mask */
 };
 
-#define FIELD(k, type, member)	{ k, 0, offsetof(type, member), 0 }
-#define NELEM(type, member)						\
+#define FIELD(k, type, member)                  \
+	{                                       \
+		k, 0, offsetof(type, member), 0 \
+	}
+#define NELEM(type, member) \
 	(sizeof(((type *)0)->member) / sizeof(((type *)0)->member[0]))
-#define COUNTERS(type, member, mask)					\
-	{ K_COUNTERS, NELEM(type, member) - 1, offsetof(type, member),	\
-	  offsetof(type, mask) }
+#define COUNTERS(type, member, mask)                                         \
+	{                                                                    \
+		K_COUNTERS, NELEM(type, member) - 1, offsetof(type, member), \
+			offsetof(type, mask)                                 \
+	}
 /* The generated tables check that each member fits its attribute. */
-#define SIZE_IS(type, member, n)					\
-	_Static_assert(sizeof(((type *)0)->member) == (n),		\
+#define SIZE_IS(type, member, n)                           \
+	_Static_assert(sizeof(((type *)0)->member) == (n), \
 		       #type "." #member ": size does not match the spec")
 
 /*
@@ -67,13 +72,14 @@ static int parse_counters(const struct nlattr *nest, uint64_t *v,
 
 	if (mnl_attr_validate(nest, MNL_TYPE_NESTED) < 0)
 		return -1;
-	mnl_attr_for_each_nested(a, nest) {
+	mnl_attr_for_each_nested(a, nest)
+	{
 		uint16_t r = mnl_attr_get_type(a);
 
 		if (mnl_attr_validate(a, MNL_TYPE_U64) < 0)
 			return -1;
 		if (r > max)
-			continue;	/* newer kernel */
+			continue; /* newer kernel */
 		v[r] = mnl_attr_get_u64(a);
 		*present |= 1ULL << r;
 	}
@@ -89,12 +95,12 @@ static int attr_cb(const struct nlattr *a, void *data)
 	uint16_t len = mnl_attr_get_payload_len(a);
 
 	if (type > c->max)
-		return MNL_CB_OK;	/* newer kernel: ignore */
+		return MNL_CB_OK; /* newer kernel: ignore */
 	fd = &c->f[type];
 	p = c->obj + fd->off;
 	switch (fd->kind) {
 	case K_NONE:
-		return MNL_CB_OK;	/* PAD, or not ours */
+		return MNL_CB_OK; /* PAD, or not ours */
 	case K_U8:
 		if (mnl_attr_validate(a, MNL_TYPE_U8) < 0)
 			return MNL_CB_ERROR;
@@ -145,8 +151,8 @@ static int attrs_complete(const struct nlmsghdr *nlh)
 {
 	const struct nlattr *a;
 	const char *end = (const char *)nlh + nlh->nlmsg_len;
-	const char *last = (const char *)mnl_nlmsg_get_payload_offset(nlh,
-							MUISP_NL_HDRLEN);
+	const char *last = (const char *)mnl_nlmsg_get_payload_offset(
+		nlh, MUISP_NL_HDRLEN);
 
 	mnl_attr_for_each(a, nlh, MUISP_NL_HDRLEN)
 		last = (const char *)mnl_attr_next(a);
@@ -199,17 +205,17 @@ static int put(struct nlmsghdr *nlh, const struct field *f, unsigned int max,
 	return 0;
 }
 
-#define CODEC(name, fields, MAX)					\
-int muisp_nl_##name##_parse(const struct nlmsghdr *nlh,			\
-			    struct muisp_nl_##name *o)			\
-{									\
-	return parse(nlh, fields, MAX, o, sizeof(*o), &o->present);	\
-}									\
-int muisp_nl_##name##_put(struct nlmsghdr *nlh,				\
-			  const struct muisp_nl_##name *o)		\
-{									\
-	return put(nlh, fields, MAX, o, o->present);			\
-}
+#define CODEC(name, fields, MAX)                                            \
+	int muisp_nl_##name##_parse(const struct nlmsghdr *nlh,             \
+				    struct muisp_nl_##name *o)              \
+	{                                                                   \
+		return parse(nlh, fields, MAX, o, sizeof(*o), &o->present); \
+	}                                                                   \
+	int muisp_nl_##name##_put(struct nlmsghdr *nlh,                     \
+				  const struct muisp_nl_##name *o)          \
+	{                                                                   \
+		return put(nlh, fields, MAX, o, o->present);                \
+	}
 
 CODEC(addr, addr_f, MUISP_ADDR_A_MAX)
 CODEC(contract, contract_f, MUISP_CONTRACT_A_MAX)
@@ -242,7 +248,7 @@ struct obj_cb {
 	void *arg;
 	uint8_t cmd;
 	int got;
-	muisp_nl_reset_cb reset;	/* the caller's, called with arg */
+	muisp_nl_reset_cb reset; /* the caller's, called with arg */
 	union {
 		muisp_nl_addr_cb addr;
 		muisp_nl_contract_cb contract;
@@ -257,7 +263,7 @@ static int obj_trampoline(const struct nlmsghdr *nlh, void *data)
 	struct obj_cb *c = data;
 
 	if (muisp_nl_cmd(nlh) != c->cmd)
-		return MNL_CB_OK;	/* not a reply of ours */
+		return MNL_CB_OK; /* not a reply of ours */
 	if (c->parse(nlh, c->obj) < 0)
 		return MNL_CB_ERROR;
 	c->got++;
@@ -274,22 +280,22 @@ static void reset_trampoline(void *data)
 		c->reset(c->arg);
 }
 
-#define CALLER(name)							\
-static int call_##name(const struct obj_cb *c)				\
-{									\
-	return c->fn.name(c->obj, c->arg);				\
-}
+#define CALLER(name)                                   \
+	static int call_##name(const struct obj_cb *c) \
+	{                                              \
+		return c->fn.name(c->obj, c->arg);     \
+	}
 CALLER(addr)
 CALLER(contract)
 CALLER(flow)
 CALLER(garden)
 CALLER(block)
 
-#define PARSER(name)							\
-static int parse_##name(const struct nlmsghdr *nlh, void *o)		\
-{									\
-	return muisp_nl_##name##_parse(nlh, o);				\
-}
+#define PARSER(name)                                                 \
+	static int parse_##name(const struct nlmsghdr *nlh, void *o) \
+	{                                                            \
+		return muisp_nl_##name##_parse(nlh, o);              \
+	}
 PARSER(addr)
 PARSER(contract)
 PARSER(flow)
@@ -299,8 +305,7 @@ PARSER(config)
 PARSER(stats)
 
 /* GET of one object: exactly one reply expected. */
-static int get_one(struct muisp_nl *nl, struct nlmsghdr *nlh,
-		   struct obj_cb *c)
+static int get_one(struct muisp_nl *nl, struct nlmsghdr *nlh, struct obj_cb *c)
 {
 	if (muisp_nl_request(nl, nlh, obj_trampoline, c) < 0)
 		return -1;
@@ -335,8 +340,8 @@ int muisp_nl_addr_get(struct muisp_nl *nl, const struct muisp_nl_ip *ip,
 		      struct muisp_nl_addr *out)
 {
 	struct nlmsghdr *nlh = muisp_nl_msg(nl, MUISP_CMD_ADDR_GET, 0);
-	struct obj_cb c = { parse_addr, NULL, out, NULL, MUISP_CMD_ADDR_GET, 0,
-			    NULL, { NULL } };
+	struct obj_cb c = { parse_addr,		NULL, out,  NULL,
+			    MUISP_CMD_ADDR_GET, 0,    NULL, { NULL } };
 
 	if (put_ip(nlh, MUISP_ADDR_A_ADDR, ip) < 0)
 		return -1;
@@ -356,8 +361,10 @@ int muisp_nl_addr_dump(struct muisp_nl *nl, muisp_nl_addr_cb cb,
 		       muisp_nl_reset_cb reset, void *arg)
 {
 	struct muisp_nl_addr o;
-	struct obj_cb c = { parse_addr, call_addr, &o, arg,
-			    MUISP_CMD_ADDR_GET, 0, reset, { .addr = cb } };
+	struct obj_cb c = {
+		parse_addr,	    call_addr, &o,    arg,
+		MUISP_CMD_ADDR_GET, 0,	       reset, { .addr = cb }
+	};
 
 	return muisp_nl_dump(nl, muisp_nl_msg(nl, MUISP_CMD_ADDR_GET, 0),
 			     obj_trampoline, reset_trampoline, &c);
@@ -377,8 +384,8 @@ int muisp_nl_contract_get(struct muisp_nl *nl, uint32_t id,
 			  struct muisp_nl_contract *out)
 {
 	struct nlmsghdr *nlh = muisp_nl_msg(nl, MUISP_CMD_CONTRACT_GET, 0);
-	struct obj_cb c = { parse_contract, NULL, out, NULL,
-			    MUISP_CMD_CONTRACT_GET, 0, NULL, { NULL } };
+	struct obj_cb c = { parse_contract,	    NULL, out,	NULL,
+			    MUISP_CMD_CONTRACT_GET, 0,	  NULL, { NULL } };
 
 	mnl_attr_put_u32(nlh, MUISP_CONTRACT_A_ID, id);
 	return get_one(nl, nlh, &c);
@@ -396,8 +403,13 @@ int muisp_nl_contract_dump(struct muisp_nl *nl, muisp_nl_contract_cb cb,
 			   muisp_nl_reset_cb reset, void *arg)
 {
 	struct muisp_nl_contract o;
-	struct obj_cb c = { parse_contract, call_contract, &o, arg,
-			    MUISP_CMD_CONTRACT_GET, 0, reset,
+	struct obj_cb c = { parse_contract,
+			    call_contract,
+			    &o,
+			    arg,
+			    MUISP_CMD_CONTRACT_GET,
+			    0,
+			    reset,
 			    { .contract = cb } };
 
 	return muisp_nl_dump(nl, muisp_nl_msg(nl, MUISP_CMD_CONTRACT_GET, 0),
@@ -409,8 +421,10 @@ int muisp_nl_flow_dump(struct muisp_nl *nl, const struct muisp_nl_flow *filter,
 {
 	struct nlmsghdr *nlh = muisp_nl_msg(nl, MUISP_CMD_FLOW_GET, 0);
 	struct muisp_nl_flow o;
-	struct obj_cb c = { parse_flow, call_flow, &o, arg,
-			    MUISP_CMD_FLOW_GET, 0, reset, { .flow = cb } };
+	struct obj_cb c = {
+		parse_flow,	    call_flow, &o,    arg,
+		MUISP_CMD_FLOW_GET, 0,	       reset, { .flow = cb }
+	};
 
 	if (filter) {
 		struct muisp_nl_flow f = *filter;
@@ -432,9 +446,9 @@ int muisp_nl_flow_flush(struct muisp_nl *nl, uint32_t contract_id)
 }
 
 /* ADD replies with a message of the same command carrying the id. */
-static int add_with_id(struct muisp_nl *nl, struct nlmsghdr *nlh,
-		       uint8_t cmd, int (*p)(const struct nlmsghdr *, void *),
-		       void *obj, const uint32_t *idp, uint64_t *present,
+static int add_with_id(struct muisp_nl *nl, struct nlmsghdr *nlh, uint8_t cmd,
+		       int (*p)(const struct nlmsghdr *, void *), void *obj,
+		       const uint32_t *idp, uint64_t *present,
 		       unsigned int id_attr, uint32_t *id)
 {
 	struct obj_cb c = { p, NULL, obj, NULL, cmd, 0, NULL, { NULL } };
@@ -475,8 +489,9 @@ int muisp_nl_garden_dump(struct muisp_nl *nl, muisp_nl_garden_cb cb,
 			 muisp_nl_reset_cb reset, void *arg)
 {
 	struct muisp_nl_garden o;
-	struct obj_cb c = { parse_garden, call_garden, &o, arg,
-			    MUISP_CMD_GARDEN_GET, 0, reset, { .garden = cb } };
+	struct obj_cb c = { parse_garden, call_garden,		&o,
+			    arg,	  MUISP_CMD_GARDEN_GET, 0,
+			    reset,	  { .garden = cb } };
 
 	return muisp_nl_dump(nl, muisp_nl_msg(nl, MUISP_CMD_GARDEN_GET, 0),
 			     obj_trampoline, reset_trampoline, &c);
@@ -490,8 +505,8 @@ int muisp_nl_block_add(struct muisp_nl *nl, const struct muisp_nl_block *o,
 
 	if (muisp_nl_block_put(nlh, o) < 0)
 		return -1;
-	return add_with_id(nl, nlh, MUISP_CMD_BLOCK_ADD, parse_block, &r,
-			   &r.id, &r.present, MUISP_BLOCK_A_ID, id);
+	return add_with_id(nl, nlh, MUISP_CMD_BLOCK_ADD, parse_block, &r, &r.id,
+			   &r.present, MUISP_BLOCK_A_ID, id);
 }
 
 int muisp_nl_block_del(struct muisp_nl *nl, uint32_t id)
@@ -506,8 +521,9 @@ int muisp_nl_block_dump(struct muisp_nl *nl, muisp_nl_block_cb cb,
 			muisp_nl_reset_cb reset, void *arg)
 {
 	struct muisp_nl_block o;
-	struct obj_cb c = { parse_block, call_block, &o, arg,
-			    MUISP_CMD_BLOCK_GET, 0, reset, { .block = cb } };
+	struct obj_cb c = { parse_block, call_block,	      &o,
+			    arg,	 MUISP_CMD_BLOCK_GET, 0,
+			    reset,	 { .block = cb } };
 
 	return muisp_nl_dump(nl, muisp_nl_msg(nl, MUISP_CMD_BLOCK_GET, 0),
 			     obj_trampoline, reset_trampoline, &c);
@@ -515,8 +531,8 @@ int muisp_nl_block_dump(struct muisp_nl *nl, muisp_nl_block_cb cb,
 
 int muisp_nl_config_get(struct muisp_nl *nl, struct muisp_nl_config *out)
 {
-	struct obj_cb c = { parse_config, NULL, out, NULL,
-			    MUISP_CMD_CONFIG_GET, 0, NULL, { NULL } };
+	struct obj_cb c = { parse_config,	  NULL, out,  NULL,
+			    MUISP_CMD_CONFIG_GET, 0,	NULL, { NULL } };
 
 	return get_one(nl, muisp_nl_msg(nl, MUISP_CMD_CONFIG_GET, 0), &c);
 }
@@ -532,8 +548,8 @@ int muisp_nl_config_set(struct muisp_nl *nl, const struct muisp_nl_config *o)
 
 int muisp_nl_stats_get(struct muisp_nl *nl, struct muisp_nl_stats *out)
 {
-	struct obj_cb c = { parse_stats, NULL, out, NULL,
-			    MUISP_CMD_STATS_GET, 0, NULL, { NULL } };
+	struct obj_cb c = { parse_stats,	 NULL, out,  NULL,
+			    MUISP_CMD_STATS_GET, 0,    NULL, { NULL } };
 
 	return get_one(nl, muisp_nl_msg(nl, MUISP_CMD_STATS_GET, 0), &c);
 }

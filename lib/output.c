@@ -12,8 +12,8 @@ enum cell_type { CELL_NULL, CELL_STR, CELL_NUM, CELL_BOOL };
 
 struct cell {
 	enum cell_type type;
-	char *s;		/* text of STR and NUM */
-	char *j;		/* NUM only: JSON text when it differs */
+	char *s; /* text of STR and NUM */
+	char *j; /* NUM only: JSON text when it differs */
 	int b;
 };
 
@@ -21,7 +21,7 @@ struct out_table {
 	const struct out_col *cols;
 	unsigned int ncols;
 	size_t nrows, cap;
-	struct cell *cells;	/* nrows * ncols */
+	struct cell *cells; /* nrows * ncols */
 };
 
 struct out_table *out_new(const struct out_col *cols, unsigned int ncols)
@@ -64,16 +64,15 @@ int out_row(struct out_table *t)
 {
 	if (t->nrows == t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 16;
-		struct cell *c = reallocarray(t->cells, cap * t->ncols,
-					      sizeof(*c));
+		struct cell *c =
+			reallocarray(t->cells, cap * t->ncols, sizeof(*c));
 
 		if (!c)
 			return -1;
 		t->cells = c;
 		t->cap = cap;
 	}
-	memset(&t->cells[t->nrows * t->ncols], 0,
-	       t->ncols * sizeof(*t->cells));
+	memset(&t->cells[t->nrows * t->ncols], 0, t->ncols * sizeof(*t->cells));
 	t->nrows++;
 	return 0;
 }
@@ -95,8 +94,8 @@ static struct cell *cur(struct out_table *t, unsigned int col)
 	return c;
 }
 
-static int set_text(struct out_table *t, unsigned int col,
-		    enum cell_type type, const char *s)
+static int set_text(struct out_table *t, unsigned int col, enum cell_type type,
+		    const char *s)
 {
 	struct cell *c = cur(t, col);
 
@@ -218,14 +217,36 @@ void out_json_str(FILE *f, const char *str)
 		size_t n;
 
 		switch (*s) {
-		case '"':  fputs("\\\"", f); s++; continue;
-		case '\\': fputs("\\\\", f); s++; continue;
-		case '\b': fputs("\\b", f); s++; continue;
-		case '\f': fputs("\\f", f); s++; continue;
-		case '\n': fputs("\\n", f); s++; continue;
-		case '\r': fputs("\\r", f); s++; continue;
-		case '\t': fputs("\\t", f); s++; continue;
-		default: break;
+		case '"':
+			fputs("\\\"", f);
+			s++;
+			continue;
+		case '\\':
+			fputs("\\\\", f);
+			s++;
+			continue;
+		case '\b':
+			fputs("\\b", f);
+			s++;
+			continue;
+		case '\f':
+			fputs("\\f", f);
+			s++;
+			continue;
+		case '\n':
+			fputs("\\n", f);
+			s++;
+			continue;
+		case '\r':
+			fputs("\\r", f);
+			s++;
+			continue;
+		case '\t':
+			fputs("\\t", f);
+			s++;
+			continue;
+		default:
+			break;
 		}
 		if (*s < 0x20 || *s == 0x7f) {
 			fprintf(f, "\\u%04x", *s);

@@ -31,8 +31,8 @@ enum out_fmt { OUT_TEXT, OUT_JSON };
 enum out_style { OUT_LIST, OUT_RECORD };
 
 struct out_col {
-	const char *key;	/* JSON key */
-	const char *title;	/* text header / record label */
+	const char *key;   /* JSON key */
+	const char *title; /* text header / record label */
 };
 
 struct out_table;

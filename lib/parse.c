@@ -57,8 +57,10 @@ int parse_uint_hex(const char *s, uint64_t max, uint64_t *v, const char **why)
 			*why = "too large";
 			return -1;
 		}
-		x = x << 4 | (uint64_t)(isdigit((unsigned char)*p) ?
-					*p - '0' : (tolower((unsigned char)*p) - 'a' + 10));
+		x = x << 4 |
+		    (uint64_t)(isdigit((unsigned char)*p) ?
+				       *p - '0' :
+				       (tolower((unsigned char)*p) - 'a' + 10));
 	}
 	if (x > max) {
 		*why = "too large";
@@ -75,8 +77,8 @@ struct unit {
 	uint64_t mult;
 };
 
-static int parse_scaled(const char *s, const struct unit *units,
-			uint64_t dflt, uint64_t *v, const char **why)
+static int parse_scaled(const char *s, const struct unit *units, uint64_t dflt,
+			uint64_t *v, const char **why)
 {
 	unsigned __int128 ip = 0, fp = 0, fdiv = 1, r;
 	const char *p = s;
@@ -147,19 +149,18 @@ static int parse_scaled(const char *s, const struct unit *units,
 int parse_size(const char *s, uint64_t *v, const char **why)
 {
 	static const struct unit u[] = {
-		{ "k", 1000ULL }, { "K", 1000ULL },
-		{ "M", 1000000ULL }, { "G", 1000000000ULL },
-		{ "T", 1000000000000ULL },
-		{ "Ki", 1ULL << 10 }, { "Mi", 1ULL << 20 },
-		{ "Gi", 1ULL << 30 }, { "Ti", 1ULL << 40 },
-		{ NULL, 0 },
+		{ "k", 1000ULL },	   { "K", 1000ULL },
+		{ "M", 1000000ULL },	   { "G", 1000000000ULL },
+		{ "T", 1000000000000ULL }, { "Ki", 1ULL << 10 },
+		{ "Mi", 1ULL << 20 },	   { "Gi", 1ULL << 30 },
+		{ "Ti", 1ULL << 40 },	   { NULL, 0 },
 	};
 
 	return parse_scaled(s, u, 1, v, why);
 }
 
 static const struct unit time_units[] = {
-	{ "ms", 1ULL }, { "s", 1000ULL }, { "m", 60000ULL },
+	{ "ms", 1ULL },	     { "s", 1000ULL },	  { "m", 60000ULL },
 	{ "min", 60000ULL }, { "h", 3600000ULL }, { "d", 86400000ULL },
 	{ NULL, 0 },
 };
@@ -338,8 +339,8 @@ static const struct {
 	const char *name;
 	uint8_t num;
 } protos[] = {
-	{ "any", 0 }, { "icmp", 1 }, { "tcp", 6 }, { "udp", 17 },
-	{ "gre", 47 }, { "esp", 50 }, { "ah", 51 }, { "icmpv6", 58 },
+	{ "any", 0 },	 { "icmp", 1 },	     { "tcp", 6 }, { "udp", 17 },
+	{ "gre", 47 },	 { "esp", 50 },	     { "ah", 51 }, { "icmpv6", 58 },
 	{ "sctp", 132 }, { "udplite", 136 },
 };
 
@@ -388,7 +389,6 @@ int parse_bool(const char *s, uint8_t *v, const char **why)
 	return -1;
 }
 
-
 const char *parse_expected(char *buf, size_t len, const char *(*name)(int),
 			   int first, int last)
 {
@@ -397,7 +397,9 @@ const char *parse_expected(char *buf, size_t len, const char *(*name)(int),
 
 	for (i = first; i < last && n < len; i++)
 		n += (size_t)snprintf(buf + n, len - n, "%s%s",
-				      i == first ? " " :
-				      i == last - 1 ? " or " : ", ", name(i));
+				      i == first    ? " " :
+				      i == last - 1 ? " or " :
+						      ", ",
+				      name(i));
 	return buf;
 }

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct muisp_nl_ip;	/* muisp_nl.h */
+struct muisp_nl_ip; /* muisp_nl.h */
 
 /* Decimal integer 0..max: digits only (no sign, no blanks). */
 int parse_uint(const char *s, uint64_t max, uint64_t *v, const char **why);

@@ -8,13 +8,25 @@ enum kind { K_NONE, K_U8, K_U32, K_U64, K_STR, K_BYTES, K_ITEM, K_LINE };
 
 struct attr_def {
 	enum kind kind;
-	uint64_t min, max;	/* value range for integers */
+	uint64_t min, max; /* value range for integers */
 };
 
-#define U8R(a, b)  { K_U8, (a), (b) }
-#define U32R(a, b) { K_U32, (a), (b) }
-#define U64	   { K_U64, 0, UINT64_MAX }
-#define STR	   { K_STR, 0, 0 }
+#define U8R(a, b)              \
+	{                      \
+		K_U8, (a), (b) \
+	}
+#define U32R(a, b)              \
+	{                       \
+		K_U32, (a), (b) \
+	}
+#define U64                          \
+	{                            \
+		K_U64, 0, UINT64_MAX \
+	}
+#define STR                 \
+	{                   \
+		K_STR, 0, 0 \
+	}
 
 static const struct attr_def attr_defs[__MP_A_LAST] = {
 	[MP_A_SERIAL] = U64,
@@ -57,72 +69,84 @@ struct type_def {
 	uint64_t required, allowed, oneof;
 };
 
-#define STATUS_ATTRS (B(MP_A_SERIAL) | B(MP_A_STATE) | B(MP_A_USAGE) | \
-	B(MP_A_SOFT) | B(MP_A_HARD) | B(MP_A_EXPIRY) | B(MP_A_METRIC) | \
-	B(MP_A_METHOD) | B(MP_A_ADDR) | B(MP_A_AMOUNT) | B(MP_A_TIME) | \
-	B(MP_A_RECEIPT) | B(MP_A_PASSWORD) | B(MP_A_PRICE) | B(MP_A_UNIT) | \
-	B(MP_A_CHARGE) | B(MP_A_REFUND) | B(MP_A_KEY_ID) | B(MP_A_PRIVACY) | \
-	B(MP_A_ROOM) | B(MP_A_MESSAGE))
+#define STATUS_ATTRS                                                        \
+	(B(MP_A_SERIAL) | B(MP_A_STATE) | B(MP_A_USAGE) | B(MP_A_SOFT) |    \
+	 B(MP_A_HARD) | B(MP_A_EXPIRY) | B(MP_A_METRIC) | B(MP_A_METHOD) |  \
+	 B(MP_A_ADDR) | B(MP_A_AMOUNT) | B(MP_A_TIME) | B(MP_A_RECEIPT) |   \
+	 B(MP_A_PASSWORD) | B(MP_A_PRICE) | B(MP_A_UNIT) | B(MP_A_CHARGE) | \
+	 B(MP_A_REFUND) | B(MP_A_KEY_ID) | B(MP_A_PRIVACY) | B(MP_A_ROOM) | \
+	 B(MP_A_MESSAGE))
 
 static const struct type_def type_defs[256] = {
 	[MP_T_OFFER_GET] = { "offer-get", 0, B(MP_A_PRIVACY), 0 },
 	[MP_T_REQUEST] = { "request",
-		B(MP_A_OFFER_SERIAL) | B(MP_A_METRIC) | B(MP_A_SOFT) |
-		B(MP_A_HARD) | B(MP_A_METHOD), B(MP_A_PRIVACY), 0 },
+			   B(MP_A_OFFER_SERIAL) | B(MP_A_METRIC) |
+				   B(MP_A_SOFT) | B(MP_A_HARD) | B(MP_A_METHOD),
+			   B(MP_A_PRIVACY), 0 },
 	[MP_T_DEPOSIT] = { "deposit", B(MP_A_SERIAL) | B(MP_A_METHOD),
-		B(MP_A_PAYMENT) | B(MP_A_AMOUNT), 0 },
+			   B(MP_A_PAYMENT) | B(MP_A_AMOUNT), 0 },
 	[MP_T_BIND] = { "bind", 0, 0, B(MP_A_RECEIPT) | B(MP_A_PASSWORD) },
 	[MP_T_USAGE] = { "usage", B(MP_A_SERIAL), 0, 0 },
 	[MP_T_START] = { "start", B(MP_A_SERIAL), 0, 0 },
 	[MP_T_SUSPEND] = { "suspend", B(MP_A_SERIAL), 0, 0 },
 	[MP_T_TERMINATE] = { "terminate", B(MP_A_SERIAL), 0, 0 },
 	[MP_T_EXTEND] = { "extend", B(MP_A_SERIAL) | B(MP_A_SOFT), 0, 0 },
-	[MP_T_WARNING_ACK] = { "warning-ack",
-		B(MP_A_SERIAL) | B(MP_A_WARNING), 0, 0 },
+	[MP_T_WARNING_ACK] = { "warning-ack", B(MP_A_SERIAL) | B(MP_A_WARNING),
+			       0, 0 },
 	[MP_T_OFFER] = { "offer",
-		B(MP_A_OFFER_SERIAL) | B(MP_A_TIME) | B(MP_A_EXPIRY) |
-		B(MP_A_CURRENCY), B(MP_A_OFFER_ITEM) | B(MP_A_LOAD) |
-		B(MP_A_PRIVACY), 0 },
+			 B(MP_A_OFFER_SERIAL) | B(MP_A_TIME) | B(MP_A_EXPIRY) |
+				 B(MP_A_CURRENCY),
+			 B(MP_A_OFFER_ITEM) | B(MP_A_LOAD) | B(MP_A_PRIVACY),
+			 0 },
 	[MP_T_QUOTE] = { "quote",
-		B(MP_A_SERIAL) | B(MP_A_AMOUNT) | B(MP_A_METRIC) |
-		B(MP_A_SOFT) | B(MP_A_HARD) | B(MP_A_METHOD) | B(MP_A_EXPIRY),
-		B(MP_A_PRICE) | B(MP_A_UNIT) | B(MP_A_TIME) |
-		B(MP_A_PRIVACY), 0 },
+			 B(MP_A_SERIAL) | B(MP_A_AMOUNT) | B(MP_A_METRIC) |
+				 B(MP_A_SOFT) | B(MP_A_HARD) | B(MP_A_METHOD) |
+				 B(MP_A_EXPIRY),
+			 B(MP_A_PRICE) | B(MP_A_UNIT) | B(MP_A_TIME) |
+				 B(MP_A_PRIVACY),
+			 0 },
 	[MP_T_RECEIPT] = { "receipt", B(MP_A_SERIAL) | B(MP_A_RECEIPT),
-		STATUS_ATTRS, 0 },
+			   STATUS_ATTRS, 0 },
 	[MP_T_STATUS] = { "status", B(MP_A_SERIAL) | B(MP_A_STATE),
-		STATUS_ATTRS, 0 },
+			  STATUS_ATTRS, 0 },
 	[MP_T_STATEMENT] = { "statement", B(MP_A_SERIAL),
-		B(MP_A_LINE) | B(MP_A_AMOUNT) | B(MP_A_CHARGE) |
-		B(MP_A_REFUND) | B(MP_A_USAGE) | B(MP_A_METHOD) |
-		B(MP_A_STATE) | B(MP_A_MESSAGE) | B(MP_A_BALANCE) |
-		B(MP_A_ROOM), 0 },
+			     B(MP_A_LINE) | B(MP_A_AMOUNT) | B(MP_A_CHARGE) |
+				     B(MP_A_REFUND) | B(MP_A_USAGE) |
+				     B(MP_A_METHOD) | B(MP_A_STATE) |
+				     B(MP_A_MESSAGE) | B(MP_A_BALANCE) |
+				     B(MP_A_ROOM),
+			     0 },
 	[MP_T_ERROR] = { "error", B(MP_A_ERROR),
-		B(MP_A_MESSAGE) | B(MP_A_SERIAL), 0 },
+			 B(MP_A_MESSAGE) | B(MP_A_SERIAL), 0 },
 	[MP_T_WARNING] = { "warning", B(MP_A_SERIAL) | B(MP_A_WARNING),
-		B(MP_A_USAGE) | B(MP_A_SOFT) | B(MP_A_HARD) |
-		B(MP_A_EXPIRY) | B(MP_A_ADDR) | B(MP_A_STATE), 0 },
+			   B(MP_A_USAGE) | B(MP_A_SOFT) | B(MP_A_HARD) |
+				   B(MP_A_EXPIRY) | B(MP_A_ADDR) |
+				   B(MP_A_STATE),
+			   0 },
 	[MP_T_OP_VOUCHER_ISSUE] = { "op-voucher-issue", B(MP_A_AMOUNT),
-		B(MP_A_EXPIRY), 0 },
+				    B(MP_A_EXPIRY), 0 },
 	[MP_T_OP_VOUCHER_SHOW] = { "op-voucher-show", B(MP_A_CODE), 0, 0 },
 	[MP_T_OP_VOUCHER] = { "op-voucher", B(MP_A_CODE) | B(MP_A_BALANCE),
-		B(MP_A_EXPIRY) | B(MP_A_AMOUNT), 0 },
+			      B(MP_A_EXPIRY) | B(MP_A_AMOUNT), 0 },
 	[MP_T_OP_CONTRACT_CREATE] = { "op-contract-create",
-		B(MP_A_METRIC) | B(MP_A_SOFT) | B(MP_A_HARD) | B(MP_A_METHOD),
-		B(MP_A_ROOM) | B(MP_A_PRIVACY) | B(MP_A_EXPIRY), 0 },
+				      B(MP_A_METRIC) | B(MP_A_SOFT) |
+					      B(MP_A_HARD) | B(MP_A_METHOD),
+				      B(MP_A_ROOM) | B(MP_A_PRIVACY) |
+					      B(MP_A_EXPIRY),
+				      0 },
 	[MP_T_OP_CONTRACT_LIST] = { "op-contract-list", 0, 0, 0 },
 	[MP_T_OP_CONTRACT_SHOW] = { "op-contract-show", B(MP_A_SERIAL), 0, 0 },
 	[MP_T_OP_CONTRACT_TERMINATE] = { "op-contract-terminate",
-		B(MP_A_SERIAL), 0, 0 },
-	[MP_T_OP_CONTRACT_SETTLE] = { "op-contract-settle",
-		B(MP_A_SERIAL), 0, 0 },
-	[MP_T_OP_USAGE_ADD] = { "op-usage-add",
-		B(MP_A_SERIAL) | B(MP_A_USAGE), 0, 0 },
+					 B(MP_A_SERIAL), 0, 0 },
+	[MP_T_OP_CONTRACT_SETTLE] = { "op-contract-settle", B(MP_A_SERIAL), 0,
+				      0 },
+	[MP_T_OP_USAGE_ADD] = { "op-usage-add", B(MP_A_SERIAL) | B(MP_A_USAGE),
+				0, 0 },
 	[MP_T_OP_KEY_ROTATE] = { "op-key-rotate", 0, 0, 0 },
 	[MP_T_OP_ROOM_SHOW] = { "op-room-show", B(MP_A_ROOM), 0, 0 },
 	[MP_T_OP_UNBIND] = { "op-unbind", B(MP_A_SERIAL), 0, 0 },
 	[MP_T_OP_OK] = { "op-ok", 0,
-		B(MP_A_KEY_ID) | B(MP_A_MESSAGE) | B(MP_A_SERIAL), 0 },
+			 B(MP_A_KEY_ID) | B(MP_A_MESSAGE) | B(MP_A_SERIAL), 0 },
 };
 
 static uint16_t get16(const uint8_t *p)
@@ -515,8 +539,7 @@ int mp_add_item(struct mp_msg *m, const struct mp_item *it)
 	return 0;
 }
 
-int mp_add_line(struct mp_msg *m, const char *desc, uint64_t amount,
-		int credit)
+int mp_add_line(struct mp_msg *m, const char *desc, uint64_t amount, int credit)
 {
 	struct mp_line *ln;
 	size_t n = strlen(desc);
@@ -658,8 +681,10 @@ int mp_encode(const struct mp_msg *m, uint8_t *buf, size_t cap)
 				const struct mp_item *it = &m->items[i];
 				size_t at = w_nest_begin(&w, (uint16_t)a);
 
-				if (!it->metric || it->metric >= __MP_METRIC_LAST ||
-				    !it->method || it->method >= __MP_METHOD_LAST ||
+				if (!it->metric ||
+				    it->metric >= __MP_METRIC_LAST ||
+				    !it->method ||
+				    it->method >= __MP_METHOD_LAST ||
 				    it->privacy > 1 || !it->unit)
 					return MP_E_ATTR_VALUE;
 				w_int(&w, MP_I_METRIC, K_U8, it->metric);
@@ -710,13 +735,23 @@ int mp_encode(const struct mp_msg *m, uint8_t *buf, size_t cap)
 const char *mp_strerror(int status)
 {
 	static const char *const s[] = {
-		"ok", "incomplete frame", "bad magic", "unsupported version",
-		"unknown message type", "unknown flags", "reserved bits set",
-		"frame too long", "truncated attribute",
-		"bad attribute length", "unknown attribute",
-		"duplicate attribute", "attribute not allowed here",
-		"missing attribute", "bad attribute value",
-		"non-zero padding", "too many repeated attributes",
+		"ok",
+		"incomplete frame",
+		"bad magic",
+		"unsupported version",
+		"unknown message type",
+		"unknown flags",
+		"reserved bits set",
+		"frame too long",
+		"truncated attribute",
+		"bad attribute length",
+		"unknown attribute",
+		"duplicate attribute",
+		"attribute not allowed here",
+		"missing attribute",
+		"bad attribute value",
+		"non-zero padding",
+		"too many repeated attributes",
 		"output buffer too small",
 	};
 

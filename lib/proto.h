@@ -26,25 +26,25 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MP_MAGIC	0x4d55u		/* "MU" */
-#define MP_VERSION	1
-#define MP_HDR_LEN	16
-#define MP_MAX_PAYLOAD	8192
-#define MP_MAX_FRAME	(MP_HDR_LEN + MP_MAX_PAYLOAD)
-#define MP_STR_MAX	255
-#define MP_BYTES_MAX	512
-#define MP_MAX_ITEMS	16
-#define MP_MAX_LINES	32
+#define MP_MAGIC       0x4d55u /* "MU" */
+#define MP_VERSION     1
+#define MP_HDR_LEN     16
+#define MP_MAX_PAYLOAD 8192
+#define MP_MAX_FRAME   (MP_HDR_LEN + MP_MAX_PAYLOAD)
+#define MP_STR_MAX     255
+#define MP_BYTES_MAX   512
+#define MP_MAX_ITEMS   16
+#define MP_MAX_LINES   32
 
 /* The operator socket (AF_UNIX stream, mode 0600): muispd's default
  * "socket", and where muispctl looks for it. */
-#define MP_OP_SOCKET	"/run/muisp/muispd.sock"
+#define MP_OP_SOCKET "/run/muisp/muispd.sock"
 
 /* Header flags. */
-#define MP_F_REPLY	(1u << 0)	/* answer to the request with `serial` */
-#define MP_F_MORE	(1u << 1)	/* more replies of a list follow */
-#define MP_F_ASYNC	(1u << 2)	/* unsolicited (warnings) */
-#define __MP_F_ALL	(MP_F_REPLY | MP_F_MORE | MP_F_ASYNC)
+#define MP_F_REPLY (1u << 0) /* answer to the request with `serial` */
+#define MP_F_MORE  (1u << 1) /* more replies of a list follow */
+#define MP_F_ASYNC (1u << 2) /* unsolicited (warnings) */
+#define __MP_F_ALL (MP_F_REPLY | MP_F_MORE | MP_F_ASYNC)
 
 enum mp_type {
 	MP_T_UNSPEC = 0,
@@ -86,72 +86,72 @@ enum mp_type {
 /* Top-level attributes.  Append only. */
 enum mp_attr {
 	MP_A_UNSPEC = 0,
-	MP_A_SERIAL,		/* u64 contract serial number */
-	MP_A_OFFER_SERIAL,	/* u64 offer (contract form) serial number */
-	MP_A_TIME,		/* u64 date and time, seconds since the epoch */
-	MP_A_EXPIRY,		/* u64 expiration, seconds since the epoch */
-	MP_A_METRIC,		/* u8 enum mp_metric */
-	MP_A_METHOD,		/* u8 enum mp_method */
-	MP_A_PRIVACY,		/* u8 0 = AH only, 1 = ESP */
-	MP_A_SOFT,		/* u64 soft limit, metric units */
-	MP_A_HARD,		/* u64 hard limit, metric units */
-	MP_A_USAGE,		/* u64 accumulated usage, metric units */
-	MP_A_AMOUNT,		/* u64 money, minor currency units */
-	MP_A_PAYMENT,		/* str payment parameter (code, room, token) */
-	MP_A_RECEIPT,		/* bytes receipt (see receipt.h) */
-	MP_A_PASSWORD,		/* str offline-contract password */
-	MP_A_STATE,		/* u8 enum contract_state */
-	MP_A_WARNING,		/* u8 enum mp_warning */
-	MP_A_ERROR,		/* u32 enum mp_error */
-	MP_A_MESSAGE,		/* str human-readable text */
-	MP_A_OFFER_ITEM,	/* nested, repeatable: enum mp_item_attr */
-	MP_A_LINE,		/* nested, repeatable: enum mp_line_attr */
-	MP_A_REFUND,		/* u64 money refunded / credited */
-	MP_A_CHARGE,		/* u64 money charged for usage */
-	MP_A_ADDR,		/* str bound address */
-	MP_A_CURRENCY,		/* str ISO 4217 code */
-	MP_A_LOAD,		/* u8 current load, percent */
-	MP_A_CODE,		/* str voucher code */
-	MP_A_BALANCE,		/* u64 money */
-	MP_A_ROOM,		/* str room account */
-	MP_A_KEY_ID,		/* u32 receipt key id */
-	MP_A_PRICE,		/* u64 price in minor units per MP_A_UNIT */
-	MP_A_UNIT,		/* u64 metric units priced together */
+	MP_A_SERIAL,	   /* u64 contract serial number */
+	MP_A_OFFER_SERIAL, /* u64 offer (contract form) serial number */
+	MP_A_TIME,	   /* u64 date and time, seconds since the epoch */
+	MP_A_EXPIRY,	   /* u64 expiration, seconds since the epoch */
+	MP_A_METRIC,	   /* u8 enum mp_metric */
+	MP_A_METHOD,	   /* u8 enum mp_method */
+	MP_A_PRIVACY,	   /* u8 0 = AH only, 1 = ESP */
+	MP_A_SOFT,	   /* u64 soft limit, metric units */
+	MP_A_HARD,	   /* u64 hard limit, metric units */
+	MP_A_USAGE,	   /* u64 accumulated usage, metric units */
+	MP_A_AMOUNT,	   /* u64 money, minor currency units */
+	MP_A_PAYMENT,	   /* str payment parameter (code, room, token) */
+	MP_A_RECEIPT,	   /* bytes receipt (see receipt.h) */
+	MP_A_PASSWORD,	   /* str offline-contract password */
+	MP_A_STATE,	   /* u8 enum contract_state */
+	MP_A_WARNING,	   /* u8 enum mp_warning */
+	MP_A_ERROR,	   /* u32 enum mp_error */
+	MP_A_MESSAGE,	   /* str human-readable text */
+	MP_A_OFFER_ITEM,   /* nested, repeatable: enum mp_item_attr */
+	MP_A_LINE,	   /* nested, repeatable: enum mp_line_attr */
+	MP_A_REFUND,	   /* u64 money refunded / credited */
+	MP_A_CHARGE,	   /* u64 money charged for usage */
+	MP_A_ADDR,	   /* str bound address */
+	MP_A_CURRENCY,	   /* str ISO 4217 code */
+	MP_A_LOAD,	   /* u8 current load, percent */
+	MP_A_CODE,	   /* str voucher code */
+	MP_A_BALANCE,	   /* u64 money */
+	MP_A_ROOM,	   /* str room account */
+	MP_A_KEY_ID,	   /* u32 receipt key id */
+	MP_A_PRICE,	   /* u64 price in minor units per MP_A_UNIT */
+	MP_A_UNIT,	   /* u64 metric units priced together */
 	__MP_A_LAST
 };
 #define MP_A_MAX (__MP_A_LAST - 1)
 
-enum mp_item_attr {		/* inside MP_A_OFFER_ITEM */
-	MP_I_UNSPEC = 0,
-	MP_I_METRIC,		/* u8 */
-	MP_I_METHOD,		/* u8 */
-	MP_I_PRIVACY,		/* u8 */
-	MP_I_PRICE,		/* u64 minor units per MP_I_UNIT */
-	MP_I_UNIT,		/* u64 metric units */
-	__MP_I_LAST
+enum mp_item_attr { /* inside MP_A_OFFER_ITEM */
+		    MP_I_UNSPEC = 0,
+		    MP_I_METRIC,  /* u8 */
+		    MP_I_METHOD,  /* u8 */
+		    MP_I_PRIVACY, /* u8 */
+		    MP_I_PRICE,	  /* u64 minor units per MP_I_UNIT */
+		    MP_I_UNIT,	  /* u64 metric units */
+		    __MP_I_LAST
 };
 
-enum mp_line_attr {		/* inside MP_A_LINE */
-	MP_L_UNSPEC = 0,
-	MP_L_DESC,		/* str */
-	MP_L_AMOUNT,		/* u64 */
-	MP_L_SIGN,		/* u8 0 = charge, 1 = credit */
-	__MP_L_LAST
+enum mp_line_attr { /* inside MP_A_LINE */
+		    MP_L_UNSPEC = 0,
+		    MP_L_DESC,	 /* str */
+		    MP_L_AMOUNT, /* u64 */
+		    MP_L_SIGN,	 /* u8 0 = charge, 1 = credit */
+		    __MP_L_LAST
 };
 
 enum mp_metric {
-	MP_METRIC_ELAPSED = 1,	/* seconds since the receipt's date/time */
-	MP_METRIC_USAGE_TIME,	/* seconds while active */
+	MP_METRIC_ELAPSED = 1, /* seconds since the receipt's date/time */
+	MP_METRIC_USAGE_TIME,  /* seconds while active */
 	MP_METRIC_BYTES,
 	MP_METRIC_PACKETS,
 	__MP_METRIC_LAST
 };
 
 enum mp_method {
-	MP_METHOD_VOUCHER = 1,	/* operator-issued prepaid code */
-	MP_METHOD_ROOM,		/* billing to a room account */
-	MP_METHOD_CASH,		/* operator desk, password contract */
-	MP_METHOD_ONLINE,	/* external payment provider plug-in */
+	MP_METHOD_VOUCHER = 1, /* operator-issued prepaid code */
+	MP_METHOD_ROOM,	       /* billing to a room account */
+	MP_METHOD_CASH,	       /* operator desk, password contract */
+	MP_METHOD_ONLINE,      /* external payment provider plug-in */
 	__MP_METHOD_LAST
 };
 
@@ -159,47 +159,47 @@ enum mp_warning {
 	MP_WARN_SOFT_LIMIT = 1,
 	MP_WARN_HARD_LIMIT,
 	MP_WARN_EXPIRY,
-	MP_WARN_ELSEWHERE,	/* receipt presented from another address */
+	MP_WARN_ELSEWHERE, /* receipt presented from another address */
 	__MP_WARN_LAST
 };
 
 enum mp_error {
-	MP_ERR_PROTO = 1,	/* malformed or unexpected message */
+	MP_ERR_PROTO = 1, /* malformed or unexpected message */
 	MP_ERR_VERSION,
-	MP_ERR_UNKNOWN,		/* no such contract / offer / voucher */
-	MP_ERR_STATE,		/* command not allowed in the contract state */
-	MP_ERR_RECEIPT,		/* receipt fails verification */
+	MP_ERR_UNKNOWN, /* no such contract / offer / voucher */
+	MP_ERR_STATE,	/* command not allowed in the contract state */
+	MP_ERR_RECEIPT, /* receipt fails verification */
 	MP_ERR_PASSWORD,
-	MP_ERR_PAYMENT,		/* deposit declined */
-	MP_ERR_LIMITS,		/* limits invalid (soft > hard, 0, over offer) */
+	MP_ERR_PAYMENT, /* deposit declined */
+	MP_ERR_LIMITS,	/* limits invalid (soft > hard, 0, over offer) */
 	MP_ERR_EXPIRED,
-	MP_ERR_ELSEWHERE,	/* bound to another address that answers */
+	MP_ERR_ELSEWHERE, /* bound to another address that answers */
 	MP_ERR_INTERNAL,
-	MP_ERR_PERM,		/* not permitted on this channel */
-	MP_ERR_OFFER,		/* offer unknown or stale, or option not offered */
+	MP_ERR_PERM,  /* not permitted on this channel */
+	MP_ERR_OFFER, /* offer unknown or stale, or option not offered */
 	__MP_ERR_LAST
 };
 
 /* Decoder results (negative). */
 enum mp_status {
 	MP_OK = 0,
-	MP_E_SHORT = -1,	/* incomplete frame */
+	MP_E_SHORT = -1, /* incomplete frame */
 	MP_E_MAGIC = -2,
 	MP_E_VERSION = -3,
 	MP_E_TYPE = -4,
 	MP_E_FLAGS = -5,
 	MP_E_RESERVED = -6,
-	MP_E_LENGTH = -7,	/* frame length over the maximum */
-	MP_E_TRUNC = -8,	/* attribute runs past its container */
-	MP_E_ATTR_LEN = -9,	/* attribute length wrong for its kind */
+	MP_E_LENGTH = -7,   /* frame length over the maximum */
+	MP_E_TRUNC = -8,    /* attribute runs past its container */
+	MP_E_ATTR_LEN = -9, /* attribute length wrong for its kind */
 	MP_E_ATTR_UNKNOWN = -10,
 	MP_E_ATTR_DUP = -11,
 	MP_E_ATTR_NOTALLOWED = -12,
 	MP_E_ATTR_MISSING = -13,
-	MP_E_ATTR_VALUE = -14,	/* enum out of range, bad string bytes */
-	MP_E_PAD = -15,		/* non-zero padding */
-	MP_E_TOOMANY = -16,	/* too many repeated attributes */
-	MP_E_NOSPACE = -17,	/* encoder: output buffer too small */
+	MP_E_ATTR_VALUE = -14, /* enum out of range, bad string bytes */
+	MP_E_PAD = -15,	       /* non-zero padding */
+	MP_E_TOOMANY = -16,    /* too many repeated attributes */
+	MP_E_NOSPACE = -17,    /* encoder: output buffer too small */
 };
 
 struct mp_item {
@@ -217,10 +217,10 @@ struct mp_msg {
 	uint8_t type;
 	uint16_t flags;
 	uint32_t serial;
-	uint64_t present;			/* 1 << attr */
-	uint64_t u[__MP_A_LAST];		/* integer attributes */
-	char s[__MP_A_LAST][MP_STR_MAX + 1];	/* string attributes */
-	uint8_t bytes[MP_BYTES_MAX];		/* MP_A_RECEIPT */
+	uint64_t present;		     /* 1 << attr */
+	uint64_t u[__MP_A_LAST];	     /* integer attributes */
+	char s[__MP_A_LAST][MP_STR_MAX + 1]; /* string attributes */
+	uint8_t bytes[MP_BYTES_MAX];	     /* MP_A_RECEIPT */
 	uint16_t bytes_len;
 	unsigned nitems, nlines;
 	struct mp_item items[MP_MAX_ITEMS];

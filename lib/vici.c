@@ -19,7 +19,7 @@
 int vici_packet_named(int type)
 {
 	return type == VICI_CMD_REQUEST || type == VICI_EVENT_REGISTER ||
-	    type == VICI_EVENT_UNREGISTER || type == VICI_EVENT;
+	       type == VICI_EVENT_UNREGISTER || type == VICI_EVENT;
 }
 
 /* ---- message parsing ------------------------------------------------ */
@@ -214,7 +214,7 @@ struct vici_msg *vici_msg_parse(const uint8_t *buf, size_t len)
 	w.strs = (char *)arena + w.nnodes * sizeof(struct vici_node);
 	w.p = buf;
 	w.ni = 0;
-	if (walk_msg(&w, 1, &msg->root) < 0) {	/* cannot happen */
+	if (walk_msg(&w, 1, &msg->root) < 0) { /* cannot happen */
 		vici_msg_free(msg);
 		errno = EBADMSG;
 		return NULL;
@@ -565,10 +565,10 @@ int vici_packet_decode(const uint8_t *data, size_t len, struct vici_packet *pkt)
 
 struct vici_req {
 	struct vici_req *next;
-	int type;		/* VICI_CMD_REQUEST, VICI_EVENT_(UN)REGISTER */
-	uint8_t *frame;		/* the encoded packet */
-	size_t flen, woff;	/* bytes of it written */
-	uint64_t sent;		/* when it went in flight */
+	int type;	   /* VICI_CMD_REQUEST, VICI_EVENT_(UN)REGISTER */
+	uint8_t *frame;	   /* the encoded packet */
+	size_t flen, woff; /* bytes of it written */
+	uint64_t sent;	   /* when it went in flight */
 	vici_reply_cb cb;
 	void *arg;
 };
@@ -731,7 +731,7 @@ static int flush(struct vici_conn *c)
 		ssize_t n;
 
 		if (c->fd < 0) {
-			q->woff = q->flen;	/* no socket: discarded */
+			q->woff = q->flen; /* no socket: discarded */
 			break;
 		}
 		n = send(c->fd, q->frame + q->woff, q->flen - q->woff,
@@ -752,7 +752,7 @@ static int flush(struct vici_conn *c)
 static void start_head(struct vici_conn *c)
 {
 	if (c->head && !c->head->sent)
-		c->head->sent = vici_now() | 1;	/* never 0 */
+		c->head->sent = vici_now() | 1; /* never 0 */
 }
 
 static int queue(struct vici_conn *c, int type, const char *name,
@@ -938,7 +938,7 @@ static int process_frames(struct vici_conn *c)
 			}
 		}
 		if (pkt.type == VICI_EVENT) {
-			consume(c, len);	/* pkt.name is a copy */
+			consume(c, len); /* pkt.name is a copy */
 			c->events++;
 			nev++;
 			if (c->event_cb)
@@ -959,7 +959,7 @@ static int process_frames(struct vici_conn *c)
 		return nev;
 	if (r < 0)
 		return lose(c, EBADMSG);
-	if (flush(c) < 0)	/* the next request, if one went in flight */
+	if (flush(c) < 0) /* the next request, if one went in flight */
 		return lose(c, errno);
 	return nev;
 }
@@ -1081,7 +1081,7 @@ int vici_wait(struct vici_conn *c, const int *isdone)
 			r = -1;
 			break;
 		}
-		if (!d || c->fd < 0) {	/* nothing will ever come */
+		if (!d || c->fd < 0) { /* nothing will ever come */
 			errno = EINVAL;
 			r = -1;
 			break;

@@ -26,9 +26,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define VICI_MAX_FRAME	(512 * 1024)	/* the daemon's own limit */
-#define VICI_MAX_DEPTH	16		/* sections nested, root excluded */
-#define VICI_MAX_NODES	65536		/* elements per message */
+#define VICI_MAX_FRAME (512 * 1024) /* the daemon's own limit */
+#define VICI_MAX_DEPTH 16	    /* sections nested, root excluded */
+#define VICI_MAX_NODES 65536	    /* elements per message */
 
 enum vici_packet_type {
 	VICI_CMD_REQUEST = 0,
@@ -56,27 +56,27 @@ int vici_packet_named(int type);
 /* ---- parsed messages: a tree ---------------------------------------- */
 
 enum vici_node_type {
-	VICI_NODE_SECTION,	/* name, children */
-	VICI_NODE_KV,		/* name, value */
-	VICI_NODE_LIST,		/* name, children are VICI_NODE_ITEM */
-	VICI_NODE_ITEM,		/* value */
+	VICI_NODE_SECTION, /* name, children */
+	VICI_NODE_KV,	   /* name, value */
+	VICI_NODE_LIST,	   /* name, children are VICI_NODE_ITEM */
+	VICI_NODE_ITEM,	   /* value */
 };
 
 struct vici_node {
 	enum vici_node_type type;
-	const char *name;	/* NUL-terminated; "" for items and the root */
-	size_t nlen;		/* bytes of name on the wire */
-	const char *value;	/* NUL-terminated copy (values may hold NULs:
+	const char *name;  /* NUL-terminated; "" for items and the root */
+	size_t nlen;	   /* bytes of name on the wire */
+	const char *value; /* NUL-terminated copy (values may hold NULs:
 				 * use vlen) */
 	size_t vlen;
-	struct vici_node *child;	/* first child (section, list) */
-	struct vici_node *next;		/* next sibling */
+	struct vici_node *child; /* first child (section, list) */
+	struct vici_node *next;	 /* next sibling */
 };
 
 struct vici_msg {
-	struct vici_node root;		/* an unnamed section */
+	struct vici_node root; /* an unnamed section */
 	size_t nnodes;
-	void *arena;			/* one allocation holds everything */
+	void *arena; /* one allocation holds everything */
 };
 
 /*
@@ -106,9 +106,9 @@ void vici_msg_dump(const struct vici_node *n, FILE *fp, int indent);
 struct vici_builder {
 	uint8_t *buf;
 	size_t len, cap;
-	int depth;		/* open sections */
+	int depth; /* open sections */
 	int in_list;
-	int error;		/* sticky: first errno, 0 if none */
+	int error; /* sticky: first errno, 0 if none */
 };
 
 void vici_builder_init(struct vici_builder *b);
@@ -117,10 +117,9 @@ void vici_section_begin(struct vici_builder *b, const char *name);
 void vici_section_end(struct vici_builder *b);
 void vici_add_kv(struct vici_builder *b, const char *key, const void *val,
 		 size_t vlen);
-void vici_add_kv_str(struct vici_builder *b, const char *key,
-		     const char *val);
-void vici_add_kvf(struct vici_builder *b, const char *key, const char *fmt,
-		  ...) __attribute__((format(printf, 3, 4)));
+void vici_add_kv_str(struct vici_builder *b, const char *key, const char *val);
+void vici_add_kvf(struct vici_builder *b, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 void vici_list_begin(struct vici_builder *b, const char *name);
 void vici_list_item(struct vici_builder *b, const void *val, size_t vlen);
 void vici_list_item_str(struct vici_builder *b, const char *val);
@@ -144,8 +143,8 @@ int vici_packet_encode(int type, const char *name, const uint8_t *msg,
 
 struct vici_packet {
 	int type;
-	char name[256];		/* "" for unnamed types */
-	const uint8_t *msg;	/* points into the frame */
+	char name[256];	    /* "" for unnamed types */
+	const uint8_t *msg; /* points into the frame */
 	size_t msglen;
 };
 
@@ -224,18 +223,18 @@ typedef void (*vici_reply_cb)(void *arg, int err, struct vici_msg *msg);
 struct vici_req;
 
 struct vici_conn {
-	int fd;			/* < 0: no socket (tests, fuzzer): nothing
+	int fd;	       /* < 0: no socket (tests, fuzzer): nothing
 				 * is read, output is discarded */
-	uint8_t *rbuf;		/* bytes read, not yet consumed */
+	uint8_t *rbuf; /* bytes read, not yet consumed */
 	size_t rlen, rcap;
-	struct vici_req *head, *tail;	/* requests; HEAD is in flight */
+	struct vici_req *head, *tail; /* requests; HEAD is in flight */
 	vici_event_cb event_cb;
 	void *event_arg;
-	int timeout_ms;		/* per request in flight (default 10 s) */
-	int error;		/* why the connection was lost, 0 if not */
-	int depth;		/* vici calls running callbacks, nested */
-	int closed;		/* vici_close() deferred */
-	unsigned long bad_frames;	/* counters, for callers and tests */
+	int timeout_ms;		  /* per request in flight (default 10 s) */
+	int error;		  /* why the connection was lost, 0 if not */
+	int depth;		  /* vici calls running callbacks, nested */
+	int closed;		  /* vici_close() deferred */
+	unsigned long bad_frames; /* counters, for callers and tests */
 	unsigned long events;
 };
 

@@ -57,6 +57,7 @@ stage() { # name command...
 stage build bash -c 'make -s -j"$0" all kmod-selftest && echo "build: 1 passed, 0 failed"' "$jobs"
 stage kmod-lines scripts/kmod-lines.sh
 stage style scripts/checkpatch.sh
+stage format scripts/format.sh --check
 stage nlspec make -s check-nlspec
 stage unit make -s -j"$jobs" check-unit
 stage fuzz make -s -j"$jobs" check-fuzz

@@ -7,7 +7,7 @@ set -euo pipefail
 
 pkgs=(
 	# build
-	build-essential pkg-config clang libclang-rt-14-dev
+	build-essential pkg-config clang libclang-rt-14-dev clang-format
 	linux-headers-amd64 linux-headers-6.12-amd64 kmod linux-source-6.1
 	libmnl-dev libssl-dev libsqlite3-dev
 	libcmocka-dev libsnmp-dev libsystemd-dev

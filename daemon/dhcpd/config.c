@@ -14,8 +14,8 @@
 struct parser {
 	struct conf r;
 	struct dhcp_conf *c;
-	struct conf_iface *ifc;		/* inside interface { } */
-	struct conf_host *host;		/* inside host { } */
+	struct conf_iface *ifc; /* inside interface { } */
+	struct conf_host *host; /* inside host { } */
 };
 
 static int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
@@ -64,7 +64,8 @@ static int in_subnet(const struct conf_iface *ifc, uint32_t a)
 
 static int usable(const struct conf_iface *ifc, uint32_t a)
 {
-	return in_subnet(ifc, a) && a != ifc->net && a != (ifc->net | ~ifc->mask);
+	return in_subnet(ifc, a) && a != ifc->net &&
+	       a != (ifc->net | ~ifc->mask);
 }
 
 static int in_ranges(const struct pool_range *r, unsigned int n, uint32_t a)
@@ -128,16 +129,18 @@ static int stmt_global(struct parser *p)
 		if (conf_nargs(&p->r, 1) < 0)
 			return -1;
 		if (parse_u32(tok[1], 1, 31536000, &c->quarantine_time) < 0)
-			return conf_err(&p->r, 0,
-					"quarantine-time: expected seconds (1..31536000)");
+			return conf_err(
+				&p->r, 0,
+				"quarantine-time: expected seconds (1..31536000)");
 		return 0;
 	}
 	if (!strcmp(tok[0], "offer-time")) {
 		if (conf_nargs(&p->r, 1) < 0)
 			return -1;
 		if (parse_u32(tok[1], 1, 3600, &c->offer_time) < 0)
-			return conf_err(&p->r, 0,
-					"offer-time: expected seconds (1..3600)");
+			return conf_err(
+				&p->r, 0,
+				"offer-time: expected seconds (1..3600)");
 		return 0;
 	}
 	if (!strcmp(tok[0], "interface")) {
@@ -145,16 +148,19 @@ static int stmt_global(struct parser *p)
 		unsigned int i;
 
 		if (ntok != 3 || strcmp(tok[2], "{"))
-			return conf_err(&p->r, 0,
-					"interface: expected 'interface NAME {'");
+			return conf_err(
+				&p->r, 0,
+				"interface: expected 'interface NAME {'");
 		if (strlen(tok[1]) >= IF_NAMESIZE)
 			return conf_err(&p->r, 0,
-					"interface: name '%s' too long", tok[1]);
+					"interface: name '%s' too long",
+					tok[1]);
 		for (i = 0; i < c->nifaces; i++)
 			if (!strcmp(c->ifaces[i].name, tok[1]))
-				return conf_err(&p->r, 0,
-						"interface %s: already defined at line %d",
-						tok[1], c->ifaces[i].line);
+				return conf_err(
+					&p->r, 0,
+					"interface %s: already defined at line %d",
+					tok[1], c->ifaces[i].line);
 		if (c->nifaces == CONF_MAX_IFACES)
 			return conf_err(&p->r, 0, "at most %d interfaces",
 					CONF_MAX_IFACES);
@@ -180,8 +186,9 @@ static int stmt_host(struct parser *p)
 			return -1;
 		if (parse_hex_bytes(tok[1], h->hw, 6, &len, &why) < 0 ||
 		    len != 6)
-			return conf_err(&p->r, 0,
-					"hardware-address: expected aa:bb:cc:dd:ee:ff");
+			return conf_err(
+				&p->r, 0,
+				"hardware-address: expected aa:bb:cc:dd:ee:ff");
 		h->hwlen = 6;
 		return 0;
 	}
@@ -190,8 +197,9 @@ static int stmt_host(struct parser *p)
 			return -1;
 		if (parse_hex_bytes(tok[1], h->id.k + 1, 255, &len, &why) < 0 ||
 		    len < 2)
-			return conf_err(&p->r, 0,
-					"client-id: expected at least 2 hex bytes (01:aa:bb:...)");
+			return conf_err(
+				&p->r, 0,
+				"client-id: expected at least 2 hex bytes (01:aa:bb:...)");
 		h->id.k[0] = 'I';
 		h->id.len = (uint8_t)(len + 1);
 		return 0;
@@ -201,11 +209,11 @@ static int stmt_host(struct parser *p)
 			return -1;
 		if (parse_ip4(tok[1], &h->addr, &why) < 0)
 			return conf_err(&p->r, 0,
-					"address: bad IPv4 address '%s'", tok[1]);
+					"address: bad IPv4 address '%s'",
+					tok[1]);
 		return 0;
 	}
-	return conf_err(&p->r, 0, "unknown keyword '%s' in host block",
-			tok[0]);
+	return conf_err(&p->r, 0, "unknown keyword '%s' in host block", tok[0]);
 }
 
 static int stmt_iface(struct parser *p)
@@ -223,18 +231,20 @@ static int stmt_iface(struct parser *p)
 			return -1;
 		slash = strchr(tok[1], '/');
 		if (!slash)
-			return conf_err(&p->r, 0, "subnet: expected A.B.C.D/LEN");
+			return conf_err(&p->r, 0,
+					"subnet: expected A.B.C.D/LEN");
 		*slash = '\0';
 		if (parse_ip4(tok[1], &ifc->net, &why) < 0 ||
 		    parse_u32(slash + 1, 8, 30, &plen) < 0)
-			return conf_err(&p->r, 0,
-					"subnet: expected A.B.C.D/LEN with LEN 8..30");
+			return conf_err(
+				&p->r, 0,
+				"subnet: expected A.B.C.D/LEN with LEN 8..30");
 		ifc->prefix = plen;
 		ifc->mask = plen ? ~0u << (32 - plen) : 0;
 		if (ifc->net & ~ifc->mask)
 			return conf_err(&p->r, 0,
-					"subnet: host bits set in %s/%u", tok[1],
-					plen);
+					"subnet: host bits set in %s/%u",
+					tok[1], plen);
 		return 0;
 	}
 	if (!strcmp(tok[0], "server-id")) {
@@ -242,7 +252,8 @@ static int stmt_iface(struct parser *p)
 			return -1;
 		if (parse_ip4(tok[1], &ifc->server_id, &why) < 0)
 			return conf_err(&p->r, 0,
-					"server-id: bad IPv4 address '%s'", tok[1]);
+					"server-id: bad IPv4 address '%s'",
+					tok[1]);
 		return 0;
 	}
 	if (!strcmp(tok[0], "pool") || !strcmp(tok[0], "exclude")) {
@@ -251,12 +262,14 @@ static int stmt_iface(struct parser *p)
 		unsigned int *n = pool ? &ifc->nranges : &ifc->nexcl;
 
 		if (ntok != 3 && (pool || ntok != 2))
-			return conf_err(&p->r, 0, pool ?
-					"pool: expected 'pool FIRST LAST'" :
-					"exclude: expected 'exclude FIRST [LAST]'");
+			return conf_err(
+				&p->r, 0,
+				pool ? "pool: expected 'pool FIRST LAST'" :
+				       "exclude: expected 'exclude FIRST [LAST]'");
 		if (*n == CONF_MAX_RANGES)
-			return conf_err(&p->r, 0, "%s: at most %d per interface",
-					tok[0], CONF_MAX_RANGES);
+			return conf_err(&p->r, 0,
+					"%s: at most %d per interface", tok[0],
+					CONF_MAX_RANGES);
 		r = pool ? &ifc->ranges[*n] : &ifc->excl[*n];
 		if (parse_ip4(tok[1], &r->first, &why) < 0)
 			return conf_err(&p->r, 0, "%s: bad IPv4 address '%s'",
@@ -268,7 +281,7 @@ static int stmt_iface(struct parser *p)
 		if (r->last < r->first)
 			return conf_err(&p->r, 0, "%s: %s is before %s", tok[0],
 					tok[ntok - 1], tok[1]);
-		r->base = (uint32_t)p->r.line;	/* for later messages */
+		r->base = (uint32_t)p->r.line; /* for later messages */
 		(*n)++;
 		return 0;
 	}
@@ -283,14 +296,16 @@ static int stmt_iface(struct parser *p)
 			return -1;
 		if (!valid_domain(tok[1]))
 			return conf_err(&p->r, 0,
-					"domain-name: invalid name '%s'", tok[1]);
+					"domain-name: invalid name '%s'",
+					tok[1]);
 		strcpy(ifc->domain, tok[1]);
 		return 0;
 	}
 	if (!strcmp(tok[0], "lease-time") || !strcmp(tok[0], "renew-time") ||
 	    !strcmp(tok[0], "rebind-time")) {
 		uint32_t *v = tok[0][0] == 'l' ? &ifc->lease_time :
-			      tok[0][2] == 'n' ? &ifc->t1 : &ifc->t2;
+			      tok[0][2] == 'n' ? &ifc->t1 :
+						 &ifc->t2;
 
 		if (conf_nargs(&p->r, 1) < 0)
 			return -1;
@@ -304,9 +319,11 @@ static int stmt_iface(struct parser *p)
 		struct conf_host *h;
 
 		if (ntok != 3 || strcmp(tok[2], "{"))
-			return conf_err(&p->r, 0, "host: expected 'host NAME {'");
+			return conf_err(&p->r, 0,
+					"host: expected 'host NAME {'");
 		if (ifc->nhosts == CONF_MAX_HOSTS)
-			return conf_err(&p->r, 0, "at most %d hosts per interface",
+			return conf_err(&p->r, 0,
+					"at most %d hosts per interface",
 					CONF_MAX_HOSTS);
 		h = &ifc->hosts[ifc->nhosts++];
 		memset(h, 0, sizeof(*h));
@@ -338,34 +355,38 @@ static int check_host(struct parser *p, struct conf_iface *ifc,
 				"host %s: needs hardware-address or client-id",
 				h->name);
 	if (!usable(ifc, h->addr))
-		return conf_err(&p->r, h->line,
-				"host %s: address %s is not a host of the subnet",
-				h->name, ipstr(h->addr, b));
+		return conf_err(
+			&p->r, h->line,
+			"host %s: address %s is not a host of the subnet",
+			h->name, ipstr(h->addr, b));
 	if (h->addr == ifc->server_id)
 		return conf_err(&p->r, h->line,
 				"host %s: address %s is the server's", h->name,
 				ipstr(h->addr, b));
 	if (in_ranges(ifc->excl, ifc->nexcl, h->addr))
-		return conf_err(&p->r, h->line, "host %s: address %s is excluded",
-				h->name, ipstr(h->addr, b));
+		return conf_err(&p->r, h->line,
+				"host %s: address %s is excluded", h->name,
+				ipstr(h->addr, b));
 	for (i = 0; i < ifc->nhosts && &ifc->hosts[i] != h; i++) {
 		const struct conf_host *o = &ifc->hosts[i];
 
 		if (o->addr == h->addr)
-			return conf_err(&p->r, h->line,
-					"host %s: address %s already reserved for %s (line %d)",
-					h->name, ipstr(h->addr, b), o->name,
-					o->line);
+			return conf_err(
+				&p->r, h->line,
+				"host %s: address %s already reserved for %s (line %d)",
+				h->name, ipstr(h->addr, b), o->name, o->line);
 		if (h->hwlen && o->hwlen && !memcmp(o->hw, h->hw, 6) &&
 		    !h->id.len && !o->id.len)
-			return conf_err(&p->r, h->line,
-					"host %s: hardware-address already used by %s (line %d)",
-					h->name, o->name, o->line);
+			return conf_err(
+				&p->r, h->line,
+				"host %s: hardware-address already used by %s (line %d)",
+				h->name, o->name, o->line);
 		if (h->id.len && o->id.len && h->id.len == o->id.len &&
 		    !memcmp(h->id.k, o->id.k, h->id.len))
-			return conf_err(&p->r, h->line,
-					"host %s: client-id already used by %s (line %d)",
-					h->name, o->name, o->line);
+			return conf_err(
+				&p->r, h->line,
+				"host %s: client-id already used by %s (line %d)",
+				h->name, o->name, o->line);
 	}
 	return 0;
 }
@@ -377,42 +398,47 @@ static int check_iface(struct parser *p, struct conf_iface *ifc)
 	unsigned int i, j;
 
 	if (!ifc->mask)
-		return conf_err(&p->r, ifc->line, "interface %s: missing subnet",
-				ifc->name);
+		return conf_err(&p->r, ifc->line,
+				"interface %s: missing subnet", ifc->name);
 	if (ifc->server_id && !usable(ifc, ifc->server_id))
-		return conf_err(&p->r, ifc->line,
-				"interface %s: server-id %s is not a host of the subnet",
-				ifc->name, ipstr(ifc->server_id, b));
+		return conf_err(
+			&p->r, ifc->line,
+			"interface %s: server-id %s is not a host of the subnet",
+			ifc->name, ipstr(ifc->server_id, b));
 	if (!ifc->nranges && !ifc->nhosts)
-		return conf_err(&p->r, ifc->line,
-				"interface %s: no pool and no host: nothing to serve",
-				ifc->name);
+		return conf_err(
+			&p->r, ifc->line,
+			"interface %s: no pool and no host: nothing to serve",
+			ifc->name);
 	for (i = 0; i < ifc->nranges; i++) {
 		struct pool_range *r = &ifc->ranges[i];
 		int line = (int)r->base;
 
 		if (!usable(ifc, r->first) || !usable(ifc, r->last))
-			return conf_err(&p->r, line,
-					"pool %s %s: not inside the hosts of %s/%u",
-					ipstr(r->first, b), ipstr(r->last, b2),
-					ipstr(ifc->net, b3), ifc->prefix);
+			return conf_err(
+				&p->r, line,
+				"pool %s %s: not inside the hosts of %s/%u",
+				ipstr(r->first, b), ipstr(r->last, b2),
+				ipstr(ifc->net, b3), ifc->prefix);
 		if (ifc->server_id && r->first <= ifc->server_id &&
 		    ifc->server_id <= r->last)
-			return conf_err(&p->r, line,
-					"pool contains the server-id %s (exclude it or move the pool)",
-					ipstr(ifc->server_id, b));
+			return conf_err(
+				&p->r, line,
+				"pool contains the server-id %s (exclude it or move the pool)",
+				ipstr(ifc->server_id, b));
 		for (j = 0; j < i; j++)
 			if (overlaps(r, &ifc->ranges[j]))
-				return conf_err(&p->r, line,
-						"pool overlaps the pool of line %u",
-						ifc->ranges[j].base);
+				return conf_err(
+					&p->r, line,
+					"pool overlaps the pool of line %u",
+					ifc->ranges[j].base);
 		total += (uint64_t)r->last - r->first + 1;
 	}
 	if (total > POOL_MAX_ADDRS)
-		return conf_err(&p->r, ifc->line,
-				"interface %s: pools hold %llu addresses, at most %d",
-				ifc->name, (unsigned long long)total,
-				POOL_MAX_ADDRS);
+		return conf_err(
+			&p->r, ifc->line,
+			"interface %s: pools hold %llu addresses, at most %d",
+			ifc->name, (unsigned long long)total, POOL_MAX_ADDRS);
 	for (i = 0; i < ifc->nexcl; i++) {
 		struct pool_range *r = &ifc->excl[i];
 
@@ -430,22 +456,25 @@ static int check_iface(struct parser *p, struct conf_iface *ifc)
 	if (!ifc->lease_time)
 		ifc->lease_time = 3600;
 	if (ifc->lease_time < CONF_MIN_LEASE)
-		return conf_err(&p->r, ifc->line,
-				"interface %s: lease-time must be at least %d s",
-				ifc->name, CONF_MIN_LEASE);
+		return conf_err(
+			&p->r, ifc->line,
+			"interface %s: lease-time must be at least %d s",
+			ifc->name, CONF_MIN_LEASE);
 	if (!ifc->t1)
 		ifc->t1 = ifc->lease_time / 2;
 	if (!ifc->t2)
 		ifc->t2 = (uint32_t)((uint64_t)ifc->lease_time * 7 / 8);
 	if (!(ifc->t1 < ifc->t2 && ifc->t2 < ifc->lease_time))
-		return conf_err(&p->r, ifc->line,
-				"interface %s: need renew-time < rebind-time < lease-time (%u, %u, %u)",
-				ifc->name, ifc->t1, ifc->t2, ifc->lease_time);
+		return conf_err(
+			&p->r, ifc->line,
+			"interface %s: need renew-time < rebind-time < lease-time (%u, %u, %u)",
+			ifc->name, ifc->t1, ifc->t2, ifc->lease_time);
 	for (i = 0; i < ifc->nrouters; i++)
 		if (!in_subnet(ifc, ifc->routers[i]))
-			return conf_err(&p->r, ifc->line,
-					"interface %s: router %s is not on the subnet",
-					ifc->name, ipstr(ifc->routers[i], b));
+			return conf_err(
+				&p->r, ifc->line,
+				"interface %s: router %s is not on the subnet",
+				ifc->name, ipstr(ifc->routers[i], b));
 	return 0;
 }
 
@@ -473,8 +502,9 @@ int config_parse(const char *name, const char *text, struct dhcp_conf *c,
 				p.ifc = NULL;
 			continue;
 		}
-		if ((p.host ? stmt_host(&p) : p.ifc ? stmt_iface(&p) :
-		     stmt_global(&p)) < 0)
+		if ((p.host ? stmt_host(&p) :
+		     p.ifc  ? stmt_iface(&p) :
+			      stmt_global(&p)) < 0)
 			goto out;
 	}
 	if (!c->nifaces) {
@@ -490,8 +520,7 @@ out:
 	return ret;
 }
 
-int config_load(const char *path, struct dhcp_conf *c, char *err,
-		size_t errlen)
+int config_load(const char *path, struct dhcp_conf *c, char *err, size_t errlen)
 {
 	char *text;
 	int ret;

@@ -16,19 +16,19 @@
 
 #include "pool.h"
 
-#define CONF_MAX_IFACES		8
-#define CONF_MAX_RANGES		32
-#define CONF_MAX_LIST		8
-#define CONF_MAX_HOSTS		256
-#define CONF_MIN_LEASE		10
+#define CONF_MAX_IFACES 8
+#define CONF_MAX_RANGES 32
+#define CONF_MAX_LIST	8
+#define CONF_MAX_HOSTS	256
+#define CONF_MIN_LEASE	10
 
-#define CONF_DEFAULT_PATH	"/etc/muisp/muisp-dhcpd.conf"
+#define CONF_DEFAULT_PATH "/etc/muisp/muisp-dhcpd.conf"
 
 struct conf_host {
 	char name[64];
 	uint8_t hwlen;
 	uint8_t hw[16];
-	struct client_key id;	/* 'I' + client identifier, len 0 if none */
+	struct client_key id; /* 'I' + client identifier, len 0 if none */
 	uint32_t addr;
 	int line;
 };
@@ -37,13 +37,12 @@ struct conf_iface {
 	char name[IF_NAMESIZE];
 	uint32_t net, mask;
 	unsigned int prefix;
-	uint32_t server_id;	/* 0 = the interface's address */
+	uint32_t server_id; /* 0 = the interface's address */
 	struct pool_range ranges[CONF_MAX_RANGES];
 	unsigned int nranges;
 	struct pool_range excl[CONF_MAX_RANGES];
 	unsigned int nexcl;
-	uint32_t routers[CONF_MAX_LIST], dns[CONF_MAX_LIST],
-		 ntp[CONF_MAX_LIST];
+	uint32_t routers[CONF_MAX_LIST], dns[CONF_MAX_LIST], ntp[CONF_MAX_LIST];
 	unsigned int nrouters, ndns, nntp;
 	char domain[256];
 	uint32_t lease_time, t1, t2;

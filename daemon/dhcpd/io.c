@@ -32,7 +32,8 @@ int io_iface_addr(const char *name, uint32_t *addr)
 	close(fd);
 	if (ret < 0)
 		return -1;
-	*addr = ntohl(((struct sockaddr_in *)(void *)&ifr.ifr_addr)->sin_addr.s_addr);
+	*addr = ntohl(
+		((struct sockaddr_in *)(void *)&ifr.ifr_addr)->sin_addr.s_addr);
 	return 0;
 }
 
@@ -47,8 +48,8 @@ int io_open(struct srv_iface *ifc)
 	ifc->ifindex = (int)if_nametoindex(name);
 	if (!ifc->ifindex)
 		return -1;
-	ifc->udp_fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-			     0);
+	ifc->udp_fd =
+		socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (ifc->udp_fd < 0)
 		goto err;
 	if (setsockopt(ifc->udp_fd, SOL_SOCKET, SO_REUSEADDR, &one,
@@ -64,19 +65,19 @@ int io_open(struct srv_iface *ifc)
 	{
 		int rcv = 1 << 20;
 
-		setsockopt(ifc->udp_fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+		setsockopt(ifc->udp_fd, SOL_SOCKET, SO_RCVBUF, &rcv,
+			   sizeof(rcv));
 	}
 	ifc->pkt_fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (ifc->pkt_fd < 0)
 		goto err;
 	return 0;
-err:
-	{
-		int saved = errno;
+err : {
+	int saved = errno;
 
-		io_close(ifc);
-		errno = saved;
-	}
+	io_close(ifc);
+	errno = saved;
+}
 	return -1;
 }
 
@@ -127,7 +128,7 @@ size_t io_build_udp(uint8_t *out, size_t max, uint32_t src, uint32_t dst,
 	ip[0] = 0x45;
 	ip[2] = (uint8_t)(tot >> 8);
 	ip[3] = (uint8_t)tot;
-	ip[8] = 64;			/* TTL */
+	ip[8] = 64; /* TTL */
 	ip[9] = IPPROTO_UDP;
 	memcpy(ip + 12, &src, 4);
 	memcpy(ip + 16, &dst, 4);

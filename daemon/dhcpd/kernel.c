@@ -114,7 +114,8 @@ static int nl_update(void *ctx, enum kaddr_op op, uint32_t addr,
 			  addr >> 24, (addr >> 16) & 0xff, (addr >> 8) & 0xff,
 			  addr & 0xff, state,
 			  state == MUISP_ADDR_STATE_UNALLOCATED ?
-			  " -> allocated" : " (kept)");
+				  " -> allocated" :
+				  " (kept)");
 		if (state == MUISP_ADDR_STATE_UNALLOCATED)
 			return addr_set(k, addr, MUISP_ADDR_STATE_ALLOCATED,
 					mac, 0);

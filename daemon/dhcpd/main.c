@@ -26,9 +26,9 @@
 #include "log.h"
 #include "server.h"
 
-#define KERNEL_RETRY_S	10
-#define RX_BUF		65536
-#define MAX_WAIT_S	86400
+#define KERNEL_RETRY_S 10
+#define RX_BUF	       65536
+#define MAX_WAIT_S     86400
 
 struct dhcpd {
 	const char *path;
@@ -39,7 +39,7 @@ struct dhcpd {
 	int kernel_wanted;
 	int64_t kernel_retry_at;
 	sd_event *e;
-	sd_event_source *io[CONF_MAX_IFACES];	/* srv.ifaces[i].udp_fd */
+	sd_event_source *io[CONF_MAX_IFACES]; /* srv.ifaces[i].udp_fd */
 	sd_event_source *timer;
 };
 
@@ -106,13 +106,15 @@ static int resolve_ids(struct dhcp_conf *c, uint32_t *ids)
 		ids[i] = ifc->server_id;
 		if (!ids[i] && io_iface_addr(ifc->name, &ids[i]) < 0) {
 			log_warn("interface %s: no server-id configured and "
-				 "no IPv4 address", ifc->name);
+				 "no IPv4 address",
+				 ifc->name);
 			return -1;
 		}
 		a.s_addr = htonl(ids[i]);
 		if ((ids[i] & ifc->mask) != ifc->net) {
 			log_warnx("interface %s: server id %s is not on %s's "
-				  "subnet", ifc->name,
+				  "subnet",
+				  ifc->name,
 				  inet_ntop(AF_INET, &a, b, sizeof(b)),
 				  ifc->name);
 			return -1;
@@ -124,8 +126,7 @@ static int resolve_ids(struct dhcp_conf *c, uint32_t *ids)
 /* Datagrams of interface id: a batch of at most SRV_MAX_PENDING, the
  * replies and kernel calls flushed together (the source fires again if
  * more are queued). */
-static int on_packet(sd_event_source *s, int fd, uint32_t revents,
-		     void *arg)
+static int on_packet(sd_event_source *s, int fd, uint32_t revents, void *arg)
 {
 	static uint8_t buf[RX_BUF];
 	struct dhcpd *d = arg;
@@ -220,8 +221,9 @@ static void arm_timer(struct dhcpd *d, int64_t now)
 		evloop_timer_stop(d->timer);
 		return;
 	}
-	wait = next <= now ? 0 : next - now > MAX_WAIT_S ? MAX_WAIT_S :
-	       next - now;
+	wait = next <= now	       ? 0 :
+	       next - now > MAX_WAIT_S ? MAX_WAIT_S :
+					 next - now;
 	if (evloop_timer_set(d->timer, (uint64_t)wait * EVLOOP_USEC_PER_SEC) <
 	    0)
 		fatalx("event loop: cannot arm the timer");
@@ -272,7 +274,8 @@ static int on_reload(void *arg)
 	}
 	if (strcmp(nc->lease_db, d->conf->lease_db))
 		log_warnx("reload: lease-db changes need a restart; "
-			  "keeping %s", d->conf->lease_db);
+			  "keeping %s",
+			  d->conf->lease_db);
 	strcpy(nc->lease_db, d->conf->lease_db);
 	server_flush(&d->srv, now_s());
 	memcpy(saved, d->srv.st, sizeof(saved));
@@ -345,12 +348,24 @@ int main(int argc, char **argv)
 	d->path = CONF_DEFAULT_PATH;
 	while ((ch = getopt_long(argc, argv, "df:hnv", lopts, NULL)) != -1) {
 		switch (ch) {
-		case 'd': fg = 1; break;
-		case 'f': d->path = optarg; break;
-		case 'n': check = 1; break;
-		case 'v': verbose++; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'd':
+			fg = 1;
+			break;
+		case 'f':
+			d->path = optarg;
+			break;
+		case 'n':
+			check = 1;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (optind != argc) {

@@ -114,7 +114,11 @@ static int bad_len(const struct dhcp_msg *m, uint8_t code, size_t min,
 
 enum dhcp_perr dhcp_parse(const uint8_t *buf, size_t len, struct dhcp_msg *m)
 {
-	struct { const uint8_t *p; size_t n; int main_area; } areas[3];
+	struct {
+		const uint8_t *p;
+		size_t n;
+		int main_area;
+	} areas[3];
 	uint32_t sum[256];
 	uint16_t fill[256];
 	enum dhcp_perr e;
@@ -180,8 +184,8 @@ enum dhcp_perr dhcp_parse(const uint8_t *buf, size_t len, struct dhcp_msg *m)
 	}
 	m->optbuf_used = (uint16_t)off;
 	for (i = 0; i < na; i++)
-		walk_area(areas[i].p, areas[i].n, areas[i].main_area, m, 1,
-			  sum, fill);
+		walk_area(areas[i].p, areas[i].n, areas[i].main_area, m, 1, sum,
+			  fill);
 
 	if (!dhcp_has_opt(m, OPT_MSG_TYPE) || m->opt_len[OPT_MSG_TYPE] != 1)
 		return DHCP_ERR_BAD_TYPE;
@@ -244,7 +248,7 @@ static size_t area_room(const struct dhcp_out *o)
 
 	switch (o->area) {
 	case 0:
-		end = o->max - 4;	/* 52 (3 bytes) + END */
+		end = o->max - 4; /* 52 (3 bytes) + END */
 		pos = o->opt_pos;
 		break;
 	case 1:
@@ -262,7 +266,8 @@ static size_t area_room(const struct dhcp_out *o)
 static size_t *area_pos(struct dhcp_out *o)
 {
 	return o->area == 0 ? &o->opt_pos :
-	       o->area == 1 ? &o->file_pos : &o->sname_pos;
+	       o->area == 1 ? &o->file_pos :
+			      &o->sname_pos;
 }
 
 /* Move to the next area; -1 when sname is already in use. */
@@ -283,8 +288,7 @@ static int next_area(struct dhcp_out *o)
 	return -1;
 }
 
-int dhcp_out_put(struct dhcp_out *o, uint8_t code, const void *val,
-		 size_t len)
+int dhcp_out_put(struct dhcp_out *o, uint8_t code, const void *val, size_t len)
 {
 	const uint8_t *v = val;
 	size_t done = 0;

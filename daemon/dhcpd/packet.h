@@ -24,34 +24,54 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DHCP_FIXED_LEN		236	/* op .. file */
-#define DHCP_MAGIC		0x63825363u
-#define DHCP_MIN_LEN		(DHCP_FIXED_LEN + 4)
-#define DHCP_MAX_PACKET		4096	/* larger datagrams are dropped */
-#define DHCP_MIN_REPLY		548	/* RFC 2131: 576 - IP - UDP */
-#define DHCP_DEFAULT_REPLY	1472	/* 1500 - IP - UDP */
-#define DHCP_SNAME_OFF		44
-#define DHCP_SNAME_LEN		64
-#define DHCP_FILE_OFF		108
-#define DHCP_FILE_LEN		128
-#define DHCP_OPT_TOTAL		4096	/* room for concatenated values */
+#define DHCP_FIXED_LEN	   236 /* op .. file */
+#define DHCP_MAGIC	   0x63825363u
+#define DHCP_MIN_LEN	   (DHCP_FIXED_LEN + 4)
+#define DHCP_MAX_PACKET	   4096 /* larger datagrams are dropped */
+#define DHCP_MIN_REPLY	   548	/* RFC 2131: 576 - IP - UDP */
+#define DHCP_DEFAULT_REPLY 1472 /* 1500 - IP - UDP */
+#define DHCP_SNAME_OFF	   44
+#define DHCP_SNAME_LEN	   64
+#define DHCP_FILE_OFF	   108
+#define DHCP_FILE_LEN	   128
+#define DHCP_OPT_TOTAL	   4096 /* room for concatenated values */
 
-#define BOOTREQUEST		1
-#define BOOTREPLY		2
-#define DHCP_FLAG_BROADCAST	0x8000
+#define BOOTREQUEST	    1
+#define BOOTREPLY	    2
+#define DHCP_FLAG_BROADCAST 0x8000
 
 enum dhcp_type {
-	DHCPDISCOVER = 1, DHCPOFFER, DHCPREQUEST, DHCPDECLINE, DHCPACK,
-	DHCPNAK, DHCPRELEASE, DHCPINFORM,
+	DHCPDISCOVER = 1,
+	DHCPOFFER,
+	DHCPREQUEST,
+	DHCPDECLINE,
+	DHCPACK,
+	DHCPNAK,
+	DHCPRELEASE,
+	DHCPINFORM,
 };
 
 enum dhcp_opt {
-	OPT_PAD = 0, OPT_SUBNET_MASK = 1, OPT_ROUTER = 3, OPT_DNS = 6,
-	OPT_HOSTNAME = 12, OPT_DOMAIN_NAME = 15, OPT_BROADCAST = 28,
-	OPT_NTP = 42, OPT_REQUESTED_IP = 50, OPT_LEASE_TIME = 51,
-	OPT_OVERLOAD = 52, OPT_MSG_TYPE = 53, OPT_SERVER_ID = 54,
-	OPT_PARAM_LIST = 55, OPT_MESSAGE = 56, OPT_MAX_MSG_SIZE = 57,
-	OPT_T1 = 58, OPT_T2 = 59, OPT_CLIENT_ID = 61, OPT_END = 255,
+	OPT_PAD = 0,
+	OPT_SUBNET_MASK = 1,
+	OPT_ROUTER = 3,
+	OPT_DNS = 6,
+	OPT_HOSTNAME = 12,
+	OPT_DOMAIN_NAME = 15,
+	OPT_BROADCAST = 28,
+	OPT_NTP = 42,
+	OPT_REQUESTED_IP = 50,
+	OPT_LEASE_TIME = 51,
+	OPT_OVERLOAD = 52,
+	OPT_MSG_TYPE = 53,
+	OPT_SERVER_ID = 54,
+	OPT_PARAM_LIST = 55,
+	OPT_MESSAGE = 56,
+	OPT_MAX_MSG_SIZE = 57,
+	OPT_T1 = 58,
+	OPT_T2 = 59,
+	OPT_CLIENT_ID = 61,
+	OPT_END = 255,
 };
 
 /* Why a datagram was dropped; index into the drop counters. */
@@ -72,12 +92,12 @@ const char *dhcp_perr_str(enum dhcp_perr e);
 
 struct dhcp_msg {
 	uint8_t op, htype, hlen, hops;
-	uint32_t xid;			/* as on the wire (opaque) */
-	uint16_t secs, flags;		/* host order */
-	uint32_t ciaddr, yiaddr, siaddr, giaddr;	/* network order */
+	uint32_t xid;				 /* as on the wire (opaque) */
+	uint16_t secs, flags;			 /* host order */
+	uint32_t ciaddr, yiaddr, siaddr, giaddr; /* network order */
 	uint8_t chaddr[16];
-	uint8_t type;			/* option 53 */
-	uint8_t overload;		/* option 52 value, 0 if absent */
+	uint8_t type;	  /* option 53 */
+	uint8_t overload; /* option 52 value, 0 if absent */
 	/* Concatenated option values: opt_len[c] bytes at optbuf+opt_off[c]
 	 * if opt_present has bit c. */
 	uint8_t present[32];
@@ -93,8 +113,7 @@ const uint8_t *dhcp_opt(const struct dhcp_msg *m, uint8_t code, size_t *len);
 /* Option 50/54 as a network-order address, 0 if absent. */
 uint32_t dhcp_opt_addr(const struct dhcp_msg *m, uint8_t code);
 
-enum dhcp_perr dhcp_parse(const uint8_t *buf, size_t len,
-			  struct dhcp_msg *m);
+enum dhcp_perr dhcp_parse(const uint8_t *buf, size_t len, struct dhcp_msg *m);
 
 /*
  * Reply encoder.  dhcp_out_init() writes the fixed header (op BOOTREPLY,
@@ -108,18 +127,16 @@ enum dhcp_perr dhcp_parse(const uint8_t *buf, size_t len,
  */
 struct dhcp_out {
 	uint8_t buf[DHCP_MAX_PACKET];
-	size_t max;		/* reply size limit */
-	size_t opt_pos;		/* write position in the options field */
-	size_t file_pos, sname_pos;	/* 0 = area unused */
-	uint8_t overload;	/* 1 file, 2 sname, 3 both */
-	size_t overload_at;	/* position of option 52's value byte */
-	int area;		/* 0 options, 1 file, 2 sname */
+	size_t max;		    /* reply size limit */
+	size_t opt_pos;		    /* write position in the options field */
+	size_t file_pos, sname_pos; /* 0 = area unused */
+	uint8_t overload;	    /* 1 file, 2 sname, 3 both */
+	size_t overload_at;	    /* position of option 52's value byte */
+	int area;		    /* 0 options, 1 file, 2 sname */
 };
 
-void dhcp_out_init(struct dhcp_out *o, const struct dhcp_msg *req,
-		   size_t max);
-int dhcp_out_put(struct dhcp_out *o, uint8_t code, const void *val,
-		 size_t len);
+void dhcp_out_init(struct dhcp_out *o, const struct dhcp_msg *req, size_t max);
+int dhcp_out_put(struct dhcp_out *o, uint8_t code, const void *val, size_t len);
 int dhcp_out_put_u32(struct dhcp_out *o, uint8_t code, uint32_t host);
 int dhcp_out_put_u8(struct dhcp_out *o, uint8_t code, uint8_t v);
 size_t dhcp_out_finish(struct dhcp_out *o);

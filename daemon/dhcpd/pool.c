@@ -9,12 +9,18 @@
 const char *addr_state_str(enum addr_state s)
 {
 	switch (s) {
-	case ADDR_FREE: return "free";
-	case ADDR_OFFERED: return "offered";
-	case ADDR_LEASED: return "leased";
-	case ADDR_QUARANTINE: return "quarantine";
-	case ADDR_EXCLUDED: return "excluded";
-	case ADDR_RESERVED: return "reserved";
+	case ADDR_FREE:
+		return "free";
+	case ADDR_OFFERED:
+		return "offered";
+	case ADDR_LEASED:
+		return "leased";
+	case ADDR_QUARANTINE:
+		return "quarantine";
+	case ADDR_EXCLUDED:
+		return "excluded";
+	case ADDR_RESERVED:
+		return "reserved";
 	}
 	return "?";
 }
@@ -160,7 +166,7 @@ static int heap_less(const struct pool *p, uint32_t x, uint32_t y)
 
 	if (a->deadline != b->deadline)
 		return a->deadline < b->deadline;
-	return a->addr < b->addr;	/* deterministic order */
+	return a->addr < b->addr; /* deterministic order */
 }
 
 static void heap_swap(struct pool *p, uint32_t x, uint32_t y)

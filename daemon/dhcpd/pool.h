@@ -23,46 +23,46 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define POOL_NONE	UINT32_MAX
-#define POOL_MAX_ADDRS	65536
-#define CLIENT_KEY_MAX	256
+#define POOL_NONE      UINT32_MAX
+#define POOL_MAX_ADDRS 65536
+#define CLIENT_KEY_MAX 256
 
 enum addr_state {
-	ADDR_FREE = 0,		/* unallocated, in the FIFO */
-	ADDR_OFFERED,		/* reserved for an OFFER until the deadline */
-	ADDR_LEASED,		/* allocated: lease until the deadline */
-	ADDR_QUARANTINE,	/* declined: unusable until the deadline */
-	ADDR_EXCLUDED,		/* never handed out */
-	ADDR_RESERVED,		/* static reservation, outside the FIFO */
+	ADDR_FREE = 0,	 /* unallocated, in the FIFO */
+	ADDR_OFFERED,	 /* reserved for an OFFER until the deadline */
+	ADDR_LEASED,	 /* allocated: lease until the deadline */
+	ADDR_QUARANTINE, /* declined: unusable until the deadline */
+	ADDR_EXCLUDED,	 /* never handed out */
+	ADDR_RESERVED,	 /* static reservation, outside the FIFO */
 };
 const char *addr_state_str(enum addr_state s);
 
 struct client_key {
-	uint8_t len;			/* 0 = none */
-	uint8_t k[CLIENT_KEY_MAX];	/* 'I' + client id, or 'H' htype chaddr */
+	uint8_t len;		   /* 0 = none */
+	uint8_t k[CLIENT_KEY_MAX]; /* 'I' + client id, or 'H' htype chaddr */
 };
 
 struct pool_addr {
-	uint32_t addr;			/* host order */
-	uint8_t state;			/* enum addr_state */
+	uint32_t addr; /* host order */
+	uint8_t state; /* enum addr_state */
 	uint8_t in_fifo;
-	uint8_t reserved;		/* static reservation (may be leased) */
-	uint8_t excluded;		/* configured exclusion */
-	uint32_t prev, next;		/* FIFO links */
-	uint32_t heap_idx;		/* POOL_NONE if no deadline */
-	uint32_t hnext;			/* client hash chain */
-	int64_t deadline;		/* CLOCK_REALTIME seconds */
+	uint8_t reserved;    /* static reservation (may be leased) */
+	uint8_t excluded;    /* configured exclusion */
+	uint32_t prev, next; /* FIFO links */
+	uint32_t heap_idx;   /* POOL_NONE if no deadline */
+	uint32_t hnext;	     /* client hash chain */
+	int64_t deadline;    /* CLOCK_REALTIME seconds */
 	int64_t starts;
-	uint64_t seq;			/* release sequence (FIFO order) */
-	struct client_key key;		/* holder (offer/lease) or last holder */
+	uint64_t seq;	       /* release sequence (FIFO order) */
+	struct client_key key; /* holder (offer/lease) or last holder */
 	uint8_t hwlen;
 	uint8_t hw[16];
 	char hostname[64];
 };
 
 struct pool_range {
-	uint32_t first, last;	/* host order, inclusive */
-	uint32_t base;		/* index of first in slots */
+	uint32_t first, last; /* host order, inclusive */
+	uint32_t base;	      /* index of first in slots */
 };
 
 struct pool {
@@ -74,7 +74,7 @@ struct pool {
 	uint32_t *heap;
 	uint32_t nheap;
 	uint32_t *buckets;
-	uint32_t nbuckets;	/* power of two */
+	uint32_t nbuckets; /* power of two */
 	uint64_t next_seq;
 };
 

@@ -44,9 +44,12 @@ const char *const server_stat_names[ST__MAX] = {
 const char *kaddr_op_str(enum kaddr_op op)
 {
 	switch (op) {
-	case KADDR_NEW: return "allocate";
-	case KADDR_RENEW: return "renew";
-	case KADDR_RELEASE: return "unallocate";
+	case KADDR_NEW:
+		return "allocate";
+	case KADDR_RENEW:
+		return "renew";
+	case KADDR_RELEASE:
+		return "unallocate";
 	}
 	return "?";
 }
@@ -152,8 +155,9 @@ static int persist(struct server *s, struct srv_iface *ifc, uint32_t i)
 		return 0;
 	memset(&r, 0, sizeof(r));
 	r.addr = a->addr;
-	r.state = a->state == ADDR_LEASED ? LEASE_LEASED :
-		  a->state == ADDR_QUARANTINE ? LEASE_QUARANTINE : LEASE_FREE;
+	r.state = a->state == ADDR_LEASED     ? LEASE_LEASED :
+		  a->state == ADDR_QUARANTINE ? LEASE_QUARANTINE :
+						LEASE_FREE;
 	r.hwlen = a->hwlen;
 	memcpy(r.hw, a->hw, sizeof(r.hw));
 	r.keylen = a->key.len;
@@ -214,8 +218,8 @@ static struct reply *reply_start(struct server *s, struct srv_iface *ifc,
 }
 
 /* RFC 2131 section 4.1, "server to client" addressing. */
-static void reply_dest(struct reply *r, const struct dhcp_msg *m,
-		       uint8_t type, uint32_t yiaddr)
+static void reply_dest(struct reply *r, const struct dhcp_msg *m, uint8_t type,
+		       uint32_t yiaddr)
 {
 	r->dport = 68;
 	if (m->giaddr) {
@@ -263,8 +267,8 @@ static int put_params(struct dhcp_out *o, const struct conf_iface *c)
 	return ret;
 }
 
-static void reply_finish(struct server *s, struct reply *r,
-			 struct dhcp_out *o, int err)
+static void reply_finish(struct server *s, struct reply *r, struct dhcp_out *o,
+			 int err)
 {
 	if (err) {
 		/* Our own options did not fit the client's size limit. */
@@ -289,8 +293,8 @@ static void send_lease_reply(struct server *s, struct srv_iface *ifc,
 	r = reply_start(s, ifc, m, type, &o);
 	if (!r)
 		return;
-	memcpy(o.buf + 16, &be, 4);		/* yiaddr */
-	memcpy(o.buf + 12, &m->ciaddr, 4);	/* ciaddr */
+	memcpy(o.buf + 16, &be, 4);	   /* yiaddr */
+	memcpy(o.buf + 12, &m->ciaddr, 4); /* ciaddr */
 	err |= dhcp_out_put_u32(&o, OPT_LEASE_TIME, c->lease_time);
 	err |= dhcp_out_put_u32(&o, OPT_T1, c->t1);
 	err |= dhcp_out_put_u32(&o, OPT_T2, c->t2);
@@ -310,7 +314,9 @@ static void send_nak(struct server *s, struct srv_iface *ifc,
 	hwstr(m, hw);
 	log_info("%s: NAK to %s: %s (requested %s)", ifc->conf->name, hw, why,
 		 ip(ntohl(dhcp_opt_addr(m, OPT_REQUESTED_IP) ?
-			  dhcp_opt_addr(m, OPT_REQUESTED_IP) : m->ciaddr), b));
+				  dhcp_opt_addr(m, OPT_REQUESTED_IP) :
+				  m->ciaddr),
+		    b));
 	r = reply_start(s, ifc, m, DHCPNAK, &o);
 	if (!r)
 		return;
@@ -337,12 +343,13 @@ static void note_client(struct pool_addr *a, const struct dhcp_msg *m)
 	v = dhcp_opt(m, OPT_HOSTNAME, &len);
 	if (v) {
 		size_t i, n = len < sizeof(a->hostname) - 1 ?
-			      len : sizeof(a->hostname) - 1;
+				      len :
+				      sizeof(a->hostname) - 1;
 
 		/* Printable only: it ends up in logs and muispctl. */
 		for (i = 0; i < n; i++)
-			a->hostname[i] = v[i] >= 0x21 && v[i] < 0x7f ?
-					 (char)v[i] : '_';
+			a->hostname[i] =
+				v[i] >= 0x21 && v[i] < 0x7f ? (char)v[i] : '_';
 		a->hostname[n] = '\0';
 	}
 }
@@ -380,9 +387,9 @@ static void do_discover(struct server *s, struct srv_iface *ifc,
 		i = req ? pool_index(p, req) : POOL_NONE;
 		/* The client's own previous address, or one never used;
 		 * anything else would jump the FIFO. */
-		if (i != POOL_NONE && !(p->a[i].state == ADDR_FREE &&
-					(!p->a[i].key.len ||
-					 key_eq(&p->a[i].key, k))))
+		if (i != POOL_NONE &&
+		    !(p->a[i].state == ADDR_FREE &&
+		      (!p->a[i].key.len || key_eq(&p->a[i].key, k))))
 			i = POOL_NONE;
 	}
 	if (i == POOL_NONE)
@@ -392,16 +399,18 @@ static void do_discover(struct server *s, struct srv_iface *ifc,
 		count(s, ST_NO_ADDRESS);
 		if (now != s->exhaust_logged) {
 			s->exhaust_logged = now;
-			log_warnx("%s: pool exhausted: no address to offer to %s "
-				  "(%llu times so far)", ifc->conf->name, hw,
-				  (unsigned long long)s->st[ST_NO_ADDRESS]);
+			log_warnx(
+				"%s: pool exhausted: no address to offer to %s "
+				"(%llu times so far)",
+				ifc->conf->name, hw,
+				(unsigned long long)s->st[ST_NO_ADDRESS]);
 		}
 		return;
 	}
 	if (p->a[i].state != ADDR_LEASED)
 		pool_offer(p, i, k, now + s->conf->offer_time);
-	log_debug("%s: OFFER %s to %s", ifc->conf->name,
-		  ip(p->a[i].addr, b), hw);
+	log_debug("%s: OFFER %s to %s", ifc->conf->name, ip(p->a[i].addr, b),
+		  hw);
 	send_lease_reply(s, ifc, m, DHCPOFFER, p->a[i].addr);
 }
 
@@ -417,7 +426,7 @@ static void ack(struct server *s, struct srv_iface *ifc,
 		   now + ifc->conf->lease_time);
 	note_client(a, m);
 	if (persist(s, ifc, i) < 0)
-		return;		/* no ACK for a lease not on disk */
+		return; /* no ACK for a lease not on disk */
 	kqueue(s, renew ? KADDR_RENEW : KADDR_NEW, a->addr,
 	       m->htype == 1 && m->hlen == 6 ? m->chaddr : NULL);
 	hwstr(m, hw);
@@ -527,8 +536,8 @@ static void do_decline(struct server *s, struct srv_iface *ifc,
 	}
 	hwstr(m, hw);
 	log_warnx("%s: %s declined %s (in use on the link?): quarantined "
-		  "for %u s", ifc->conf->name, hw, ip(req, b),
-		  s->conf->quarantine_time);
+		  "for %u s",
+		  ifc->conf->name, hw, ip(req, b), s->conf->quarantine_time);
 	pool_quarantine(p, i, now + s->conf->quarantine_time);
 	p->a[i].starts = now;
 	count(s, ST_QUARANTINED);
@@ -591,7 +600,7 @@ static void do_inform(struct server *s, struct srv_iface *ifc,
 void server_input(struct server *s, unsigned int idx, const uint8_t *buf,
 		  size_t len, int64_t now)
 {
-	static struct dhcp_msg m;	/* 12 KiB: keep it off the stack */
+	static struct dhcp_msg m; /* 12 KiB: keep it off the stack */
 	struct srv_iface *ifc = &s->ifaces[idx];
 	struct client_key k;
 	enum dhcp_perr e;
@@ -603,7 +612,8 @@ void server_input(struct server *s, unsigned int idx, const uint8_t *buf,
 		if (now != s->drop_logged) {
 			s->drop_logged = now;
 			log_warnx("%s: dropped %zu-byte datagram: %s (%llu so "
-				  "far)", ifc->conf->name, len, dhcp_perr_str(e),
+				  "far)",
+				  ifc->conf->name, len, dhcp_perr_str(e),
 				  (unsigned long long)s->st[perr_stat[e]]);
 		}
 		return;
@@ -665,8 +675,7 @@ int server_flush(struct server *s, int64_t now)
 		const struct kcall *k = &s->kq[i];
 		char b[INET_ADDRSTRLEN];
 
-		log_debug("kernel: %s %s", kaddr_op_str(k->op),
-			  ip(k->addr, b));
+		log_debug("kernel: %s %s", kaddr_op_str(k->op), ip(k->addr, b));
 		if (s->kops.update(s->kops.ctx, k->op, k->addr,
 				   k->has_mac ? k->mac : NULL) < 0) {
 			log_warn("kernel: %s %s", kaddr_op_str(k->op),
@@ -695,8 +704,7 @@ int64_t server_next_deadline(const struct server *s)
 		const struct pool *p = &s->ifaces[i].pool;
 		uint32_t top = pool_deadline_top(p);
 
-		if (top != POOL_NONE &&
-		    (best < 0 || p->a[top].deadline < best))
+		if (top != POOL_NONE && (best < 0 || p->a[top].deadline < best))
 			best = p->a[top].deadline;
 	}
 	return best;
@@ -802,7 +810,11 @@ int server_kernel_resync(struct server *s)
 struct load_ctx {
 	struct server *s;
 	int64_t now;
-	struct { uint64_t seq; unsigned int ifc; uint32_t i; } *freed;
+	struct {
+		uint64_t seq;
+		unsigned int ifc;
+		uint32_t i;
+	} * freed;
 	size_t nfreed, cap;
 	int err;
 };
@@ -824,8 +836,9 @@ static int load_row(const struct lease_rec *r, void *arg)
 		if (i == POOL_NONE)
 			continue;
 		a = &p->a[i];
-		k.len = (uint8_t)(r->keylen < CLIENT_KEY_MAX ? r->keylen :
-				  CLIENT_KEY_MAX - 1);
+		k.len = (uint8_t)(r->keylen < CLIENT_KEY_MAX ?
+					  r->keylen :
+					  CLIENT_KEY_MAX - 1);
 		memcpy(k.k, r->key, k.len);
 		a->hwlen = r->hwlen > 16 ? 16 : r->hwlen;
 		memcpy(a->hw, r->hw, a->hwlen);
@@ -842,7 +855,7 @@ static int load_row(const struct lease_rec *r, void *arg)
 			a->starts = r->starts;
 			break;
 		default:
-			a->key = k;	/* last holder */
+			a->key = k; /* last holder */
 			if (a->excluded || a->reserved || !r->seq)
 				break;
 			if (l->nfreed == l->cap) {
@@ -866,8 +879,8 @@ static int load_row(const struct lease_rec *r, void *arg)
 	}
 	if (r->state == LEASE_LEASED)
 		log_warnx("lease db: lease of %s is outside every pool; "
-			  "ignored (it ends at %lld)", ip(r->addr, b),
-			  (long long)r->ends);
+			  "ignored (it ends at %lld)",
+			  ip(r->addr, b), (long long)r->ends);
 	return 0;
 }
 

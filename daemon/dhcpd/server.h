@@ -21,21 +21,21 @@
 #include "packet.h"
 #include "pool.h"
 
-#define SRV_MAX_PENDING	64	/* replies/kernel calls per batch */
+#define SRV_MAX_PENDING 64 /* replies/kernel calls per batch */
 
 struct srv_iface {
 	struct conf_iface *conf;
-	uint32_t server_id;	/* host order */
+	uint32_t server_id; /* host order */
 	int ifindex;
 	struct pool pool;
-	int udp_fd, pkt_fd;	/* io.c */
+	int udp_fd, pkt_fd; /* io.c */
 };
 
 struct reply {
 	struct srv_iface *ifc;
-	uint32_t dst;		/* network order */
-	uint16_t dport;		/* host order */
-	int l2;			/* unicast to chaddr without ARP */
+	uint32_t dst;	/* network order */
+	uint16_t dport; /* host order */
+	int l2;		/* unicast to chaddr without ARP */
 	uint8_t chaddr[6];
 	size_t len;
 	uint8_t buf[DHCP_MAX_PACKET];
@@ -50,13 +50,33 @@ struct kcall {
 
 /* Counters: names in server_stat_names (same order). */
 enum srv_stat {
-	ST_RX, ST_DISCOVER, ST_REQUEST, ST_DECLINE, ST_RELEASE, ST_INFORM,
-	ST_OFFER, ST_ACK, ST_NAK, ST_NO_ADDRESS, ST_EXPIRED, ST_OFFER_EXPIRED,
-	ST_QUARANTINED, ST_IGNORED, ST_DROP_TRUNCATED, ST_DROP_OVERSIZED,
-	ST_DROP_BAD_MAGIC, ST_DROP_BAD_OP, ST_DROP_BAD_HLEN,
-	ST_DROP_OPT_OVERFLOW, ST_DROP_BAD_OVERLOAD, ST_DROP_BAD_TYPE,
-	ST_DROP_BAD_OPTLEN, ST_DROP_NOT_SERVED, ST_DB_ERRORS,
-	ST_KERNEL_ERRORS, ST_SEND_ERRORS,
+	ST_RX,
+	ST_DISCOVER,
+	ST_REQUEST,
+	ST_DECLINE,
+	ST_RELEASE,
+	ST_INFORM,
+	ST_OFFER,
+	ST_ACK,
+	ST_NAK,
+	ST_NO_ADDRESS,
+	ST_EXPIRED,
+	ST_OFFER_EXPIRED,
+	ST_QUARANTINED,
+	ST_IGNORED,
+	ST_DROP_TRUNCATED,
+	ST_DROP_OVERSIZED,
+	ST_DROP_BAD_MAGIC,
+	ST_DROP_BAD_OP,
+	ST_DROP_BAD_HLEN,
+	ST_DROP_OPT_OVERFLOW,
+	ST_DROP_BAD_OVERLOAD,
+	ST_DROP_BAD_TYPE,
+	ST_DROP_BAD_OPTLEN,
+	ST_DROP_NOT_SERVED,
+	ST_DB_ERRORS,
+	ST_KERNEL_ERRORS,
+	ST_SEND_ERRORS,
 	ST__MAX
 };
 extern const char *const server_stat_names[ST__MAX];
@@ -70,15 +90,15 @@ struct server {
 	unsigned int nifaces;
 	struct leasedb *db;
 	int in_txn;
-	struct kernel_ops kops;		/* update == NULL: no hand-off */
-	int kernel_failed;		/* a call failed: resync pending */
+	struct kernel_ops kops; /* update == NULL: no hand-off */
+	int kernel_failed;	/* a call failed: resync pending */
 	srv_send_fn send;
 	void *send_ctx;
 	uint64_t st[ST__MAX];
 	int stats_dirty;
 	int64_t stats_written;
-	int64_t drop_logged, exhaust_logged;	/* log rate limit: 1/s */
-	struct reply *out;		/* SRV_MAX_PENDING */
+	int64_t drop_logged, exhaust_logged; /* log rate limit: 1/s */
+	struct reply *out;		     /* SRV_MAX_PENDING */
 	unsigned int nout;
 	struct kcall kq[SRV_MAX_PENDING * 2];
 	unsigned int nkq;

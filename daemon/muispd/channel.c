@@ -57,8 +57,9 @@ static void h_offer_get(struct muispd *md, struct conn *c,
 			continue;
 		/* Prices may depend on load (§6 step 1). */
 		if (load >= 80 && md->conf.load_surcharge_pct)
-			p.price = contract_cost(p.price, 100, 100 +
-						md->conf.load_surcharge_pct);
+			p.price = contract_cost(
+				p.price, 100,
+				100 + md->conf.load_surcharge_pct);
 		o->items[o->n++] = p;
 		it.metric = p.metric;
 		it.method = p.method;
@@ -78,8 +79,10 @@ static int addr_bound(struct muispd *md, struct conn *c,
 
 	if (!l)
 		return 0;
-	conn_error(c, req, MP_ERR_STATE, "address already bound to contract "
-		   "%llu", (unsigned long long)l->rec.serial);
+	conn_error(c, req, MP_ERR_STATE,
+		   "address already bound to contract "
+		   "%llu",
+		   (unsigned long long)l->rec.serial);
 	return 1;
 }
 
@@ -100,8 +103,8 @@ static void h_request(struct muispd *md, struct conn *c,
 	struct offer *o = offer_find(md, req->u[MP_A_OFFER_SERIAL], now);
 	uint8_t metric = (uint8_t)req->u[MP_A_METRIC];
 	uint8_t method = (uint8_t)req->u[MP_A_METHOD];
-	uint8_t privacy = mp_has(req, MP_A_PRIVACY) ?
-			  (uint8_t)req->u[MP_A_PRIVACY] : 0;
+	uint8_t privacy =
+		mp_has(req, MP_A_PRIVACY) ? (uint8_t)req->u[MP_A_PRIVACY] : 0;
 	uint64_t soft = req->u[MP_A_SOFT], hard = req->u[MP_A_HARD];
 	const struct payment_method *pm = payment_lookup(&md->pay, method);
 	struct price *item = NULL;
@@ -122,13 +125,15 @@ static void h_request(struct muispd *md, struct conn *c,
 		return;
 	}
 	if (pm->offline) {
-		conn_error(c, req, MP_ERR_PAYMENT, "%s is an offline method: "
-			   "get a password from the operator", pm->name);
+		conn_error(c, req, MP_ERR_PAYMENT,
+			   "%s is an offline method: "
+			   "get a password from the operator",
+			   pm->name);
 		return;
 	}
-	if (!hard || soft > hard || !soft ||
-	    hard > md->conf.max_hard[metric]) {
-		conn_error(c, req, MP_ERR_LIMITS, "need 0 < soft <= hard <= "
+	if (!hard || soft > hard || !soft || hard > md->conf.max_hard[metric]) {
+		conn_error(c, req, MP_ERR_LIMITS,
+			   "need 0 < soft <= hard <= "
 			   "%llu",
 			   (unsigned long long)md->conf.max_hard[metric]);
 		return;
@@ -208,8 +213,9 @@ static void establish(struct muispd *md, struct conn *c,
 
 		store_rollback(md->st);
 		kernel_contract_del(md->k, r->serial);
-		if (notunnel)	/* require-tunnel; nothing was paid */
-			conn_error(c, req, MP_ERR_PERM, "%s has no IPsec "
+		if (notunnel) /* require-tunnel; nothing was paid */
+			conn_error(c, req, MP_ERR_PERM,
+				   "%s has no IPsec "
 				   "tunnel: bring the tunnel up, then buy",
 				   addr);
 		else
@@ -259,8 +265,9 @@ static void authorized(void *arg, int rc, const char *text)
 		q->busy = 0;
 	if (rc)
 		conn_error(c, op->h.req, MP_ERR_PAYMENT, "%s", text);
-	else if (live_by_addr(md, op->addr))	/* meanwhile, elsewhere */
-		conn_error(c, op->h.req, MP_ERR_STATE, "address already "
+	else if (live_by_addr(md, op->addr)) /* meanwhile, elsewhere */
+		conn_error(c, op->h.req, MP_ERR_STATE,
+			   "address already "
 			   "bound");
 	else
 		establish(md, c, op->h.req, &op->r, op->addr, text);
@@ -272,8 +279,8 @@ static void h_deposit(struct muispd *md, struct conn *c,
 		      const struct mp_msg *req)
 {
 	uint64_t now = muispd_now(md);
-	const char *param = mp_has(req, MP_A_PAYMENT) ?
-			    req->s[MP_A_PAYMENT] : NULL;
+	const char *param = mp_has(req, MP_A_PAYMENT) ? req->s[MP_A_PAYMENT] :
+							NULL;
 	struct quote *q = NULL;
 	const struct payment_method *pm;
 	struct deposit_op *op;
@@ -289,7 +296,8 @@ static void h_deposit(struct muispd *md, struct conn *c,
 		return;
 	}
 	if (req->u[MP_A_METHOD] != q->item.method) {
-		conn_error(c, req, MP_ERR_PAYMENT, "method differs from the "
+		conn_error(c, req, MP_ERR_PAYMENT,
+			   "method differs from the "
 			   "request");
 		return;
 	}
@@ -349,7 +357,8 @@ static void elsewhere(struct muispd *md, struct conn *c,
 		session_send_warning(md, l->rec.addr, &l->rec,
 				     MP_WARN_ELSEWHERE);
 	}
-	conn_error(c, req, MP_ERR_ELSEWHERE, "bound to another address; it "
+	conn_error(c, req, MP_ERR_ELSEWHERE,
+		   "bound to another address; it "
 		   "has been warned, retry in %u s",
 		   md->conf.warn_interval_s * md->conf.warn_tries);
 }
@@ -392,9 +401,9 @@ static struct live *by_receipt(struct muispd *md, struct conn *c,
 	l = live_find(md, rcpt.serial);
 	if (l) {
 		if (l->rec.receipt_len != req->bytes_len ||
-		    CRYPTO_memcmp(l->rec.receipt, req->bytes,
-				  req->bytes_len)) {
-			conn_error(c, req, MP_ERR_RECEIPT, "not the receipt "
+		    CRYPTO_memcmp(l->rec.receipt, req->bytes, req->bytes_len)) {
+			conn_error(c, req, MP_ERR_RECEIPT,
+				   "not the receipt "
 				   "issued for this contract");
 			return NULL;
 		}
@@ -407,8 +416,7 @@ static struct live *by_receipt(struct muispd *md, struct conn *c,
 			   contract_state_name(r.state));
 		return NULL;
 	}
-	if (rc < 0 || rcpt.metric != MP_METRIC_ELAPSED ||
-	    now >= rcpt.expiry) {
+	if (rc < 0 || rcpt.metric != MP_METRIC_ELAPSED || now >= rcpt.expiry) {
 		conn_error(c, req, MP_ERR_UNKNOWN, "contract unknown");
 		return NULL;
 	}
@@ -439,8 +447,7 @@ static struct live *by_receipt(struct muispd *md, struct conn *c,
 	return l;
 }
 
-static void h_bind(struct muispd *md, struct conn *c,
-		   const struct mp_msg *req)
+static void h_bind(struct muispd *md, struct conn *c, const struct mp_msg *req)
 {
 	uint64_t now = muispd_now(md);
 	int pw = mp_has(req, MP_A_PASSWORD);
@@ -455,7 +462,8 @@ static void h_bind(struct muispd *md, struct conn *c,
 	if (pw) {
 		l = by_password(md, req->s[MP_A_PASSWORD]);
 		if (!l) {
-			conn_error(c, req, MP_ERR_PASSWORD, "password not "
+			conn_error(c, req, MP_ERR_PASSWORD,
+				   "password not "
 				   "valid for an outstanding contract");
 			return;
 		}
@@ -474,7 +482,8 @@ static void h_bind(struct muispd *md, struct conn *c,
 		if (strcmp(l->rec.addr, c->addr)) {
 			/* A password binds only an unbound contract (§6). */
 			if (pw)
-				conn_error(c, req, MP_ERR_STATE, "contract "
+				conn_error(c, req, MP_ERR_STATE,
+					   "contract "
 					   "already bound");
 			else
 				elsewhere(md, c, req, l, now);
@@ -486,8 +495,10 @@ static void h_bind(struct muispd *md, struct conn *c,
 			return;
 		rc = session_bind(md, l, c->addr, now);
 		if (rc == MP_ERR_PERM) {
-			conn_error(c, req, rc, "%s has no IPsec tunnel: bring "
-				   "the tunnel up, then bind", c->addr);
+			conn_error(c, req, rc,
+				   "%s has no IPsec tunnel: bring "
+				   "the tunnel up, then bind",
+				   c->addr);
 			return;
 		}
 		if (rc) {
@@ -495,8 +506,8 @@ static void h_bind(struct muispd *md, struct conn *c,
 			return;
 		}
 	}
-	session_reply_status(c, req, &l->rec,
-			     pw ? MP_T_RECEIPT : MP_T_STATUS, 0);
+	session_reply_status(c, req, &l->rec, pw ? MP_T_RECEIPT : MP_T_STATUS,
+			     0);
 }
 
 /* The contract of a command: bound to the sender's address. */
@@ -507,9 +518,10 @@ static struct live *own(struct muispd *md, struct conn *c,
 
 	if (!l || !contract_is_bound(l->rec.state) ||
 	    strcmp(l->rec.addr, c->addr)) {
-		conn_error(c, req, MP_ERR_UNKNOWN, "no contract %llu bound "
-			   "to %s", (unsigned long long)req->u[MP_A_SERIAL],
-			   c->addr);
+		conn_error(c, req, MP_ERR_UNKNOWN,
+			   "no contract %llu bound "
+			   "to %s",
+			   (unsigned long long)req->u[MP_A_SERIAL], c->addr);
 		return NULL;
 	}
 	return l;
@@ -547,15 +559,17 @@ static void h_command(struct muispd *md, struct conn *c,
 		return;
 	}
 	if (rc) {
-		conn_error(c, req, rc == CONTRACT_E_LIMIT ? MP_ERR_LIMITS :
-			   MP_ERR_STATE, "%s not allowed while %s",
-			   mp_type_name(req->type),
+		conn_error(c, req,
+			   rc == CONTRACT_E_LIMIT ? MP_ERR_LIMITS :
+						    MP_ERR_STATE,
+			   "%s not allowed while %s", mp_type_name(req->type),
 			   contract_state_name(l->rec.state));
 		return;
 	}
 	if (req->type != MP_T_USAGE) {
 		if (session_kpush(md, l, 0) || session_persist(md, l)) {
-			conn_error(c, req, MP_ERR_INTERNAL, "state change "
+			conn_error(c, req, MP_ERR_INTERNAL,
+				   "state change "
 				   "failed");
 			return;
 		}
@@ -584,24 +598,19 @@ typedef void (*channel_fn)(struct muispd *md, struct conn *c,
 			   const struct mp_msg *req);
 
 static const channel_fn handlers[] = {
-	[MP_T_OFFER_GET] = h_offer_get,
-	[MP_T_REQUEST] = h_request,
-	[MP_T_DEPOSIT] = h_deposit,
-	[MP_T_BIND] = h_bind,
-	[MP_T_USAGE] = h_command,
-	[MP_T_START] = h_command,
-	[MP_T_SUSPEND] = h_command,
-	[MP_T_TERMINATE] = h_command,
-	[MP_T_EXTEND] = h_command,
-	[MP_T_WARNING_ACK] = h_warning_ack,
+	[MP_T_OFFER_GET] = h_offer_get, [MP_T_REQUEST] = h_request,
+	[MP_T_DEPOSIT] = h_deposit,	[MP_T_BIND] = h_bind,
+	[MP_T_USAGE] = h_command,	[MP_T_START] = h_command,
+	[MP_T_SUSPEND] = h_command,	[MP_T_TERMINATE] = h_command,
+	[MP_T_EXTEND] = h_command,	[MP_T_WARNING_ACK] = h_warning_ack,
 };
 
 /* A user message (types below 128) from a user or operator connection. */
-void channel_dispatch(struct muispd *md, struct conn *c,
-		      const struct mp_msg *m)
+void channel_dispatch(struct muispd *md, struct conn *c, const struct mp_msg *m)
 {
 	channel_fn fn = m->type < sizeof(handlers) / sizeof(handlers[0]) ?
-			handlers[m->type] : NULL;
+				handlers[m->type] :
+				NULL;
 
 	if (!fn) {
 		conn_error(c, m, MP_ERR_PROTO, "unexpected %s",

@@ -21,8 +21,7 @@ void conf_defaults(struct muispd_conf *c)
 	snprintf(c->listen, sizeof(c->listen), "::");
 	c->port = 4433;
 	snprintf(c->socket, sizeof(c->socket), "%s", MP_OP_SOCKET);
-	snprintf(c->database, sizeof(c->database),
-		 "/var/lib/muisp/muispd.db");
+	snprintf(c->database, sizeof(c->database), "/var/lib/muisp/muispd.db");
 	snprintf(c->cert, sizeof(c->cert), "/etc/muisp/router.crt");
 	snprintf(c->key, sizeof(c->key), "/etc/muisp/router.key");
 	c->use_kernel = 1;
@@ -47,11 +46,11 @@ enum kind { K_STR, K_BOOL, K_U16, K_U32 };
 static const struct setting {
 	const char *key;
 	enum kind kind;
-	size_t off, size;	/* K_STR: capacity */
+	size_t off, size; /* K_STR: capacity */
 	uint32_t min, max;
 } settings[] = {
-#define F(f) offsetof(struct muispd_conf, f), \
-	sizeof(((struct muispd_conf *)0)->f)
+#define F(f) \
+	offsetof(struct muispd_conf, f), sizeof(((struct muispd_conf *)0)->f)
 	{ "listen", K_STR, F(listen), 0, 0 },
 	{ "port", K_U16, F(port), 1, 65535 },
 	{ "socket", K_STR, F(socket), 0, 0 },
@@ -113,8 +112,9 @@ static int set_vici(struct conf *r, struct muispd_conf *c)
 	path = !strncmp(a, "unix://", 7) ? a + 7 : a;
 	if (path[0] != '/')
 		return conf_bad(r, 1, "expected unix:///PATH, /PATH or none");
-	if (strlen(path) >= 108)	/* sun_path */
-		return conf_bad(r, 1, "socket path too long (at most 107 "
+	if (strlen(path) >= 108) /* sun_path */
+		return conf_bad(r, 1,
+				"socket path too long (at most 107 "
 				"characters)");
 	if (r->nw == 1) {
 		snprintf(c->vici, sizeof(c->vici), "%s", a);
@@ -132,22 +132,23 @@ static int set_price(struct conf *r, struct muispd_conf *c)
 	int m;
 
 	if (r->nw != 6)
-		return conf_err(r, 0, "price: expected 'price METRIC METHOD "
+		return conf_err(r, 0,
+				"price: expected 'price METRIC METHOD "
 				"ah|esp PRICE UNIT'");
 	if (c->nprices >= MUISPD_MAX_PRICES)
 		return conf_err(r, 0, "price: at most %d price lines",
 				MUISPD_MAX_PRICES);
 	m = mp_metric_parse(r->w[1]);
 	if (m < 0)
-		return conf_bad(r, 1, parse_expected(buf, sizeof(buf),
-						     mp_metric_name, 1,
-						     __MP_METRIC_LAST));
+		return conf_bad(r, 1,
+				parse_expected(buf, sizeof(buf), mp_metric_name,
+					       1, __MP_METRIC_LAST));
 	p.metric = (uint8_t)m;
 	m = mp_method_parse(r->w[2]);
 	if (m < 0)
-		return conf_bad(r, 2, parse_expected(buf, sizeof(buf),
-						     mp_method_name, 1,
-						     __MP_METHOD_LAST));
+		return conf_bad(r, 2,
+				parse_expected(buf, sizeof(buf), mp_method_name,
+					       1, __MP_METHOD_LAST));
 	p.method = (uint8_t)m;
 	if (!strcmp(r->w[3], "ah"))
 		p.privacy = 0;
@@ -181,8 +182,8 @@ static int statement(struct conf *r, struct muispd_conf *c)
 	if (!strcmp(k, "online-provider")) {
 		/* online-provider IPV4 PORT */
 		if (conf_nargs(r, 2) < 0 ||
-		    conf_str(r, 1, c->provider_host,
-			     sizeof(c->provider_host)) < 0 ||
+		    conf_str(r, 1, c->provider_host, sizeof(c->provider_host)) <
+			    0 ||
 		    conf_uint(r, 2, 1, 65535, &v) < 0)
 			return -1;
 		c->provider_port = (uint16_t)v;
@@ -194,9 +195,10 @@ static int statement(struct conf *r, struct muispd_conf *c)
 			return -1;
 		m = mp_metric_parse(r->w[1]);
 		if (m < 0)
-			return conf_bad(r, 1, parse_expected(buf, sizeof(buf),
-							     mp_metric_name, 1,
-							     __MP_METRIC_LAST));
+			return conf_bad(r, 1,
+					parse_expected(buf, sizeof(buf),
+						       mp_metric_name, 1,
+						       __MP_METRIC_LAST));
 		if (conf_uint(r, 2, 1, INT64_MAX, &v) < 0)
 			return -1;
 		c->max_hard[m] = v;

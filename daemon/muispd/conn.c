@@ -114,7 +114,7 @@ void conn_input(struct muispd *md, struct conn *c)
 	size_t off = 0;
 
 	if (!m)
-		return;		/* read again at the next event */
+		return; /* read again at the next event */
 	if (m == &md->rx)
 		md->rx_busy = 1;
 	c->in_input = 1;
@@ -129,9 +129,10 @@ void conn_input(struct muispd *md, struct conn *c)
 			log_info("%s: bad frame header: %s (%llu bad so far)",
 				 c->addr, mp_strerror(flen),
 				 (unsigned long long)md->bad_frames);
-			conn_error(c, NULL, flen == MP_E_VERSION ?
-				   MP_ERR_VERSION : MP_ERR_PROTO, "%s",
-				   mp_strerror(flen));
+			conn_error(c, NULL,
+				   flen == MP_E_VERSION ? MP_ERR_VERSION :
+							  MP_ERR_PROTO,
+				   "%s", mp_strerror(flen));
 			c->state = C_CLOSING;
 			break;
 		}
@@ -166,11 +167,11 @@ static int conn_read(struct muispd *md, struct conn *c)
 		ssize_t n;
 
 		if (!room)
-			return -1;	/* a frame never exceeds the buffer */
+			return -1; /* a frame never exceeds the buffer */
 		if (c->ssl) {
 			int r;
 
-			ERR_clear_error();	/* see conn_handshake() */
+			ERR_clear_error(); /* see conn_handshake() */
 			r = SSL_read(c->ssl, c->rbuf + c->rlen, (int)room);
 
 			if (r <= 0) {
@@ -209,7 +210,7 @@ int conn_flush(struct conn *c)
 		if (c->ssl) {
 			int r;
 
-			ERR_clear_error();	/* see conn_handshake() */
+			ERR_clear_error(); /* see conn_handshake() */
 			r = SSL_write(c->ssl, c->wbuf, (int)c->wlen);
 
 			if (r <= 0) {
@@ -260,10 +261,10 @@ static int conn_detect(struct muispd *md, struct conn *c)
 		c->state = C_OPEN;
 		return 1;
 	}
-	log_info("%s: plain control channel refused (no ESP tunnel)",
-		 c->addr);
+	log_info("%s: plain control channel refused (no ESP tunnel)", c->addr);
 	c->state = C_OPEN;
-	conn_error(c, NULL, MP_ERR_PERM, "use TLS: the tunnel does not "
+	conn_error(c, NULL, MP_ERR_PERM,
+		   "use TLS: the tunnel does not "
 		   "encrypt");
 	c->state = C_CLOSING;
 	return 0;
@@ -438,8 +439,7 @@ struct conn *conn_new(struct muispd *md, int fd, enum conn_kind kind,
 	return c;
 }
 
-static void peer_addr(const struct sockaddr_storage *ss, char *buf,
-		      size_t len)
+static void peer_addr(const struct sockaddr_storage *ss, char *buf, size_t len)
 {
 	if (ss->ss_family == AF_INET6) {
 		const struct sockaddr_in6 *s6 = (const void *)ss;
@@ -508,8 +508,8 @@ int conn_listen(struct muispd *md)
 	if (inet_pton(AF_INET6, conf->listen, &s6.sin6_addr) == 1) {
 		s6.sin6_family = AF_INET6;
 		s6.sin6_port = htons(conf->port);
-		md->lfd = socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK |
-				 SOCK_CLOEXEC, 0);
+		md->lfd = socket(AF_INET6,
+				 SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 		if (md->lfd >= 0) {
 			int zero = 0;
 
@@ -519,8 +519,8 @@ int conn_listen(struct muispd *md)
 	} else if (inet_pton(AF_INET, conf->listen, &s4.sin_addr) == 1) {
 		s4.sin_family = AF_INET;
 		s4.sin_port = htons(conf->port);
-		md->lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK |
-				 SOCK_CLOEXEC, 0);
+		md->lfd = socket(AF_INET,
+				 SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	} else {
 		log_warnx("listen: bad address %s", conf->listen);
 		return -1;
@@ -529,8 +529,8 @@ int conn_listen(struct muispd *md)
 		return -1;
 	setsockopt(md->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if ((s6.sin6_family ?
-	     bind(md->lfd, (struct sockaddr *)&s6, sizeof(s6)) :
-	     bind(md->lfd, (struct sockaddr *)&s4, sizeof(s4))) ||
+		     bind(md->lfd, (struct sockaddr *)&s6, sizeof(s6)) :
+		     bind(md->lfd, (struct sockaddr *)&s4, sizeof(s4))) ||
 	    listen(md->lfd, 512)) {
 		log_warn("listen %s port %u", conf->listen, conf->port);
 		return -1;
@@ -539,8 +539,8 @@ int conn_listen(struct muispd *md)
 	su.sun_family = AF_UNIX;
 	snprintf(su.sun_path, sizeof(su.sun_path), "%s", conf->socket);
 	unlink(conf->socket);
-	md->ufd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-			 0);
+	md->ufd =
+		socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (md->ufd < 0)
 		return -1;
 	{
@@ -562,19 +562,18 @@ struct ssl_ctx_st *conn_tls_new(const struct muispd_conf *conf)
 {
 	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
 
-	if (!ctx ||
-	    !SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) ||
+	if (!ctx || !SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION) ||
 	    SSL_CTX_use_certificate_chain_file(ctx, conf->cert) != 1 ||
-	    SSL_CTX_use_PrivateKey_file(ctx, conf->key,
-					SSL_FILETYPE_PEM) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(ctx, conf->key, SSL_FILETYPE_PEM) !=
+		    1 ||
 	    SSL_CTX_check_private_key(ctx) != 1) {
-		log_warnx("TLS: cannot use %s / %s: %s", conf->cert,
-			  conf->key, ERR_reason_error_string(ERR_get_error()));
+		log_warnx("TLS: cannot use %s / %s: %s", conf->cert, conf->key,
+			  ERR_reason_error_string(ERR_get_error()));
 		SSL_CTX_free(ctx);
 		return NULL;
 	}
 	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
-			 SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+				      SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	return ctx;
 }
 

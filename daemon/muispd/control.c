@@ -22,8 +22,8 @@ static void op_voucher_issue(struct muispd *md, struct conn *c,
 	char code[32];
 
 	if (store_begin(md->st) ||
-	    payment_voucher_issue(md->st, req->u[MP_A_AMOUNT], now, exp,
-				  code, sizeof(code)) ||
+	    payment_voucher_issue(md->st, req->u[MP_A_AMOUNT], now, exp, code,
+				  sizeof(code)) ||
 	    store_commit(md->st)) {
 		store_rollback(md->st);
 		conn_error(c, req, MP_ERR_INTERNAL, "voucher");
@@ -65,8 +65,7 @@ static void op_contract_create(struct muispd *md, struct conn *c,
 	uint64_t now = muispd_now(md);
 	uint8_t metric = (uint8_t)req->u[MP_A_METRIC];
 	uint8_t method = (uint8_t)req->u[MP_A_METHOD];
-	uint64_t privacy = mp_has(req, MP_A_PRIVACY) ?
-			   req->u[MP_A_PRIVACY] : 0;
+	uint64_t privacy = mp_has(req, MP_A_PRIVACY) ? req->u[MP_A_PRIVACY] : 0;
 	const struct payment_method *pm = payment_lookup(&md->pay, method);
 	const struct price *p = NULL;
 	struct contract_rec r;
@@ -100,7 +99,7 @@ static void op_contract_create(struct muispd *md, struct conn *c,
 	r.deposit = contract_cost(p->price, p->unit, r.hard);
 	r.issued = now;
 	r.expiry = mp_has(req, MP_A_EXPIRY) ? req->u[MP_A_EXPIRY] :
-		   now + md->conf.lifetime_s;
+					      now + md->conf.lifetime_s;
 	r.usage_at = now;
 	if (payment_code_generate(r.password, sizeof(r.password)) ||
 	    store_begin(md->st)) {
@@ -108,12 +107,14 @@ static void op_contract_create(struct muispd *md, struct conn *c,
 		return;
 	}
 	if (store_next_serial(md->st, "contract", &r.serial) ||
-	    pm->deposit(pm, md->st, &r, mp_has(req, MP_A_ROOM) ?
-			req->s[MP_A_ROOM] : NULL, now, err, sizeof(err)) ||
+	    pm->deposit(pm, md->st, &r,
+			mp_has(req, MP_A_ROOM) ? req->s[MP_A_ROOM] : NULL, now,
+			err, sizeof(err)) ||
 	    session_sign_receipt(md, &r) || store_contract_put(md->st, &r) ||
 	    store_commit(md->st)) {
 		store_rollback(md->st);
-		conn_error(c, req, MP_ERR_PAYMENT, "could not create the "
+		conn_error(c, req, MP_ERR_PAYMENT,
+			   "could not create the "
 			   "contract");
 		return;
 	}
@@ -180,8 +181,10 @@ static void op_contract_end(struct muispd *md, struct conn *c,
 	struct live *l = live_find(md, req->u[MP_A_SERIAL]);
 
 	if (!l) {
-		conn_error(c, req, MP_ERR_UNKNOWN, "no outstanding contract "
-			   "%llu", (unsigned long long)req->u[MP_A_SERIAL]);
+		conn_error(c, req, MP_ERR_UNKNOWN,
+			   "no outstanding contract "
+			   "%llu",
+			   (unsigned long long)req->u[MP_A_SERIAL]);
 		return;
 	}
 	if (req->type == MP_T_OP_CONTRACT_SETTLE &&
@@ -216,7 +219,8 @@ static void op_usage_add(struct muispd *md, struct conn *c,
 	if (!l || md->conf.use_kernel ||
 	    (l->rec.metric != MP_METRIC_BYTES &&
 	     l->rec.metric != MP_METRIC_PACKETS)) {
-		conn_error(c, req, MP_ERR_PERM, "usage-add needs kernel=no "
+		conn_error(c, req, MP_ERR_PERM,
+			   "usage-add needs kernel=no "
 			   "and a bytes/packets contract");
 		return;
 	}
@@ -293,8 +297,8 @@ static void op_room_show(struct muispd *md, struct conn *c,
 	unsigned n;
 	int64_t bal;
 
-	if (store_ledger_lines(md->st, req->s[MP_A_ROOM], lines,
-			       MP_MAX_LINES, &n) ||
+	if (store_ledger_lines(md->st, req->s[MP_A_ROOM], lines, MP_MAX_LINES,
+			       &n) ||
 	    store_ledger_balance(md->st, req->s[MP_A_ROOM], &bal)) {
 		conn_error(c, req, MP_ERR_INTERNAL, "ledger");
 		return;
@@ -337,8 +341,7 @@ control_fn control_handler(int type)
 }
 
 /* An operator message from the operator socket. */
-void control_dispatch(struct muispd *md, struct conn *c,
-		      const struct mp_msg *m)
+void control_dispatch(struct muispd *md, struct conn *c, const struct mp_msg *m)
 {
 	control_fn fn = control_handler(m->type);
 

@@ -30,14 +30,14 @@
 #include "log.h"
 #include "muispd.h"
 
-#define IKE_RETRY_S	2
+#define IKE_RETRY_S 2
 
 /* The old SA of a rekey, recorded as the address's previous SPI until
  * charon has destroyed it (it signals no event for that). */
 struct prev_sa {
 	char addr[64];
 	uint32_t ike_id, child_id, spi;
-	int probing;		/* a list-sas about it is queued */
+	int probing; /* a list-sas about it is queued */
 };
 
 /* A probe queued: which old SA it asks about (answers come in order). */
@@ -60,8 +60,7 @@ static void sa_of(const struct ike_child *c, struct tun_sa *s)
 
 /* The tunnel-mode CHILD_SAs charon has up for addr: count and *out (to
  * free), or -1 when they cannot be known. */
-static long live_sas(struct muispd *md, const char *addr,
-		     struct tun_sa **out)
+static long live_sas(struct muispd *md, const char *addr, struct tun_sa **out)
 {
 	int fam = strchr(addr, ':') ? AF_INET6 : AF_INET;
 	struct ike_child *cs;
@@ -105,8 +104,8 @@ static const char *fmt_id(const struct tun_id *id, char *buf, size_t len)
 }
 
 /* The SA of a bound address is gone: its contract becomes unbound. */
-static void tun_unbind(struct muispd *md, const char *addr,
-		       uint32_t contract, uint64_t now)
+static void tun_unbind(struct muispd *md, const char *addr, uint32_t contract,
+		       uint64_t now)
 {
 	struct live *l = live_find(md, contract);
 
@@ -135,8 +134,7 @@ static int edit_rekey(struct muispd *md, struct tun_id *id, const void *arg)
 	return tun_rekey(id, &r->o, &r->n);
 }
 
-static int edit_prev_gone(struct muispd *md, struct tun_id *id,
-			  const void *arg)
+static int edit_prev_gone(struct muispd *md, struct tun_id *id, const void *arg)
 {
 	return tun_prev_gone(id, *(const uint32_t *)arg);
 }
@@ -170,11 +168,10 @@ static void prev_add(struct muispd *md, const char *addr,
 	if (!p) {
 		if (s->nprevs == s->capprevs) {
 			unsigned cap = s->capprevs ? s->capprevs * 2 : 16;
-			struct prev_sa *n = realloc(s->prevs,
-						    cap * sizeof(*n));
+			struct prev_sa *n = realloc(s->prevs, cap * sizeof(*n));
 
 			if (!n)
-				return;	/* cleared at the next sync */
+				return; /* cleared at the next sync */
 			s->prevs = n;
 			s->capprevs = cap;
 		}
@@ -202,9 +199,8 @@ static int prev_del(struct muispd *md, const char *addr, uint32_t spi)
  * EDIT (may be NULL) is applied to the recorded identity first.  Returns
  * the identity now recorded in *now_id (when not NULL).
  */
-static void tun_sync_addr(struct muispd *md, const char *addr,
-			  tun_edit_fn edit, const void *arg,
-			  struct tun_id *now_id)
+static void tun_sync_addr(struct muispd *md, const char *addr, tun_edit_fn edit,
+			  const void *arg, struct tun_id *now_id)
 {
 	struct kernel_addr ka, w;
 	struct tun_plan p;
@@ -228,7 +224,7 @@ static void tun_sync_addr(struct muispd *md, const char *addr,
 	if (p.ambiguous)
 		log_warnx("%s: %ld CHILD_SAs claim the address: %s", addr, n,
 			  p.e.id.spi ? "the bound one stays its SA" :
-			  "no SA recorded until one is left");
+				       "no SA recorded until one is left");
 	if (!p.write) {
 		if (now_id)
 			*now_id = ka.e.id;
@@ -242,8 +238,7 @@ static void tun_sync_addr(struct muispd *md, const char *addr,
 		*now_id = p.e.id;
 	log_info("%s: tunnel %s -> %s (%s%s)", addr,
 		 fmt_id(&ka.e.id, b1, sizeof(b1)),
-		 fmt_id(&p.e.id, b2, sizeof(b2)),
-		 ka.e.exists ? "" : "new, ",
+		 fmt_id(&p.e.id, b2, sizeof(b2)), ka.e.exists ? "" : "new, ",
 		 tun_state_name(p.e.state));
 	if (p.lost)
 		tun_unbind(md, addr, ka.e.contract, muispd_now(md));
@@ -258,7 +253,7 @@ static void dirty_add(const char *addr, void *arg)
 			return;
 	if (s->ndirty == s->capdirty) {
 		unsigned cap = s->capdirty ? s->capdirty * 2 : 64;
-		char (*n)[64] = realloc(s->dirty, cap * sizeof(*n));
+		char(*n)[64] = realloc(s->dirty, cap * sizeof(*n));
 
 		if (!n)
 			return;
@@ -294,7 +289,7 @@ static void on_child_down(void *arg, const struct ike_child *c)
 		return;
 	log_debug("vici: CHILD_SA %u down for %s: spi 0x%08x", c->uniqueid,
 		  addr, spi);
-	prev_del(md, addr, spi);  /* an IKE_SA going down lists its old SAs */
+	prev_del(md, addr, spi); /* an IKE_SA going down lists its old SAs */
 	if (ike_watch_syncing(md->ike.w))
 		dirty_add(addr, md);
 	else
@@ -312,8 +307,8 @@ static void on_child_rekey(void *arg, const struct ike_child *o,
 	if (child_addr(n, addr, sizeof(addr)))
 		return;
 	log_debug("vici: CHILD_SA %u rekeyed to %u for %s: spi 0x%08x -> "
-		  "0x%08x", o->uniqueid, n->uniqueid, addr, o->spi_in,
-		  n->spi_in);
+		  "0x%08x",
+		  o->uniqueid, n->uniqueid, addr, o->spi_in, n->spi_in);
 	sa_of(o, &r.o);
 	sa_of(n, &r.n);
 	/* Applied at once, also during a sync: the identity must move
@@ -342,8 +337,7 @@ static void ike_arm(struct muispd *md)
 		s->failed = "event loop";
 		return;
 	}
-	sd_event_source_set_io_events(s->io,
-				      (uint32_t)ike_watch_events(s->w));
+	sd_event_source_set_io_events(s->io, (uint32_t)ike_watch_events(s->w));
 	dl = ike_watch_next_deadline(s->w);
 	if (!dl) {
 		evloop_timer_stop(s->timer);
@@ -366,7 +360,7 @@ static void ike_drop(struct muispd *md)
 		s->io = sd_event_source_unref(s->io);
 	}
 	evloop_timer_stop(s->timer);
-	ike_watch_close(s->w);	/* queued requests: no callbacks */
+	ike_watch_close(s->w); /* queued requests: no callbacks */
 	s->w = NULL;
 	s->ready = 0;
 	s->open_err = 0;
@@ -389,7 +383,8 @@ static void ike_unreachable(struct muispd *md)
 
 	if (!s->logged)
 		log_warn("vici: cannot reach charon at %s (retrying every %d "
-			 "s)", md->conf.vici, IKE_RETRY_S);
+			 "s)",
+			 md->conf.vici, IKE_RETRY_S);
 	s->logged = 1;
 }
 
@@ -406,7 +401,7 @@ static void ike_after(struct muispd *md, int r, int e)
 		errno = s->open_err;
 		ike_unreachable(md);
 		ike_drop(md);
-		return;		/* retried at s->retry, IKE_RETRY_S */
+		return; /* retried at s->retry, IKE_RETRY_S */
 	}
 	if (r < 0) {
 		ike_lost(md, strerror(e));
@@ -480,7 +475,7 @@ void ikesync_probe(struct muispd *md)
 
 	if (!s->w || !s->ready)
 		return;
-	if (s->probe_head) {	/* answered ones off the front */
+	if (s->probe_head) { /* answered ones off the front */
 		memmove(s->probes, s->probes + s->probe_head,
 			(s->nprobes - s->probe_head) * sizeof(*s->probes));
 		s->nprobes -= s->probe_head;
@@ -497,7 +492,7 @@ void ikesync_probe(struct muispd *md)
 
 			q = realloc(s->probes, cap * sizeof(*q));
 			if (!q)
-				break;	/* asked at the next tick */
+				break; /* asked at the next tick */
 			s->probes = q;
 			s->capprobes = cap;
 		}
@@ -530,7 +525,8 @@ static void on_synced(void *arg, int n)
 		tun_sync_addr(md, s->dirty[i], edit_prev_unfollowed,
 			      s->dirty[i], NULL);
 	log_info("vici: connected to charon at %s: %d CHILD_SAs up, %u "
-		 "addresses checked", md->conf.vici, n, s->ndirty);
+		 "addresses checked",
+		 md->conf.vici, n, s->ndirty);
 	s->ndirty = 0;
 	s->ready = 1;
 }
@@ -563,12 +559,10 @@ void ikesync_connect(struct muispd *md, uint64_t now)
 	};
 	struct ikesync *s = &md->ike;
 
-	if (s->w || !md->conf.vici[0] || !md->conf.use_kernel ||
-	    now < s->retry)
+	if (s->w || !md->conf.vici[0] || !md->conf.use_kernel || now < s->retry)
 		return;
 	s->retry = now + IKE_RETRY_S;
-	s->w = ike_watch_open_async(md->conf.vici, &ops, md, on_registered,
-				    md);
+	s->w = ike_watch_open_async(md->conf.vici, &ops, md, on_registered, md);
 	if (!s->w) {
 		ike_unreachable(md);
 		return;

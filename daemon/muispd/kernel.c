@@ -14,8 +14,8 @@
 #define NONE_MAX 4096
 
 struct kernel {
-	struct muisp_nl *nl;	/* requests */
-	struct muisp_nl *ev;	/* events */
+	struct muisp_nl *nl; /* requests */
+	struct muisp_nl *ev; /* events */
 	/* "none": per-contract usage fed by kernel_usage_add */
 	unsigned n;
 	struct {
@@ -159,9 +159,9 @@ int kernel_contract_push(struct kernel *k, const struct contract_rec *c,
 	MUISP_NL_SET(&o, MUISP_CONTRACT_A_ID);
 	o.metric = kmetric(c->metric);
 	MUISP_NL_SET(&o, MUISP_CONTRACT_A_METRIC);
-	o.status = state == CS_ACTIVE ? MUISP_CONTRACT_STATUS_ACTIVE :
+	o.status = state == CS_ACTIVE	  ? MUISP_CONTRACT_STATUS_ACTIVE :
 		   state == CS_DELINQUENT ? MUISP_CONTRACT_STATUS_DELINQUENT :
-		   MUISP_CONTRACT_STATUS_SUSPENDED;
+					    MUISP_CONTRACT_STATUS_SUSPENDED;
 	MUISP_NL_SET(&o, MUISP_CONTRACT_A_STATUS);
 	if (c->metric == MP_METRIC_ELAPSED) {
 		uint64_t end = c->issued + c->hard;
@@ -298,7 +298,7 @@ static int addr_set(struct kernel *k, const char *addr, uint8_t state,
 	if (muisp_nl_addr_set(k->nl, &a)) {
 		int e = errno;
 
-		if (e == EPERM)		/* require-tunnel: no SA for it yet */
+		if (e == EPERM) /* require-tunnel: no SA for it yet */
 			log_warnx("kernel: address %s has no IPsec tunnel",
 				  addr);
 		else
@@ -321,8 +321,7 @@ int kernel_addr_unbind(struct kernel *k, const char *addr)
 	return addr_set(k, addr, MUISP_ADDR_STATE_UNALLOCATED, 0);
 }
 
-int kernel_addr_get(struct kernel *k, const char *addr,
-		    struct kernel_addr *out)
+int kernel_addr_get(struct kernel *k, const char *addr, struct kernel_addr *out)
 {
 	struct muisp_nl_addr a;
 	struct muisp_nl_ip ip;

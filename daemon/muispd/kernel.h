@@ -24,13 +24,13 @@ enum kernel_event_type {
 	KEV_SOFT_LIMIT = 1,
 	KEV_HARD_LIMIT,
 	KEV_EXPIRED,
-	KEV_ADDR_RELEASED,	/* lease/SA gone: address no longer allocated */
+	KEV_ADDR_RELEASED, /* lease/SA gone: address no longer allocated */
 };
 
 struct kernel_event {
 	int type;
 	uint64_t serial;
-	uint64_t used;		/* daemon units */
+	uint64_t used; /* daemon units */
 	char addr[64];
 };
 

@@ -31,9 +31,9 @@
 #include "receipt.h"
 #include "store.h"
 
-#define MUISPD_CONF		"/etc/muisp/muispd.conf"
-#define MUISPD_MAX_PRICES	16
-#define MUISPD_VICI_DEFAULT	"unix:///var/run/charon.vici"
+#define MUISPD_CONF	    "/etc/muisp/muispd.conf"
+#define MUISPD_MAX_PRICES   16
+#define MUISPD_VICI_DEFAULT "unix:///var/run/charon.vici"
 
 struct price {
 	uint8_t metric, method, privacy;
@@ -47,19 +47,19 @@ struct muispd_conf {
 	char database[256];
 	char cert[256], key[256];
 	int use_kernel;
-	int allow_plain;		/* plain TCP without checking ESP */
-	int tls;			/* 0: no TLS at all (tests only) */
+	int allow_plain; /* plain TCP without checking ESP */
+	int tls;	 /* 0: no TLS at all (tests only) */
 	uint32_t checkpoint_s;
 	char currency[8];
 	uint32_t offer_ttl_s;
-	uint32_t lifetime_s;		/* contract expiry after issue */
+	uint32_t lifetime_s; /* contract expiry after issue */
 	uint32_t warn_interval_s;
 	uint32_t warn_tries;
-	uint32_t load_capacity;		/* contracts at 100 % load */
-	uint32_t load_surcharge_pct;	/* added at >= 80 % load */
+	uint32_t load_capacity;	     /* contracts at 100 % load */
+	uint32_t load_surcharge_pct; /* added at >= 80 % load */
 	uint64_t max_hard[__MP_METRIC_LAST];
-	char vici[128];			/* charon's VICI socket, "" = none */
-	char provider_host[64];		/* online payment provider */
+	char vici[128];		/* charon's VICI socket, "" = none */
+	char provider_host[64]; /* online payment provider */
 	uint16_t provider_port;
 	unsigned nprices;
 	struct price prices[MUISPD_MAX_PRICES];
@@ -68,10 +68,10 @@ struct muispd_conf {
 int conf_load(const char *path, struct muispd_conf *c);
 void conf_defaults(struct muispd_conf *c);
 
-#define MUISPD_MAX_CONNS	2048
-#define MUISPD_MAX_OFFERS	256
-#define MUISPD_MAX_QUOTES	1024
-#define MUISPD_WBUF_MAX		(256 * 1024)
+#define MUISPD_MAX_CONNS  2048
+#define MUISPD_MAX_OFFERS 256
+#define MUISPD_MAX_QUOTES 1024
+#define MUISPD_WBUF_MAX	  (256 * 1024)
 
 struct ssl_st;
 struct ssl_ctx_st;
@@ -83,20 +83,20 @@ enum conn_state { C_DETECT, C_HANDSHAKE, C_OPEN, C_CLOSING };
 /* A control channel (user, TCP) or an operator connection (AF_UNIX). */
 struct conn {
 	struct muispd *md;
-	uint64_t id;		/* unique for the daemon's life */
+	uint64_t id; /* unique for the daemon's life */
 	int fd;
-	sd_event_source *io;	/* none without a loop (unit tests) */
+	sd_event_source *io; /* none without a loop (unit tests) */
 	struct ssl_st *ssl;
 	enum conn_kind kind;
 	enum conn_state state;
-	int want_write;		/* TLS needs EPOLLOUT to progress */
-	unsigned wait;		/* replies waiting for a remote call: the
+	int want_write; /* TLS needs EPOLLOUT to progress */
+	unsigned wait;	/* replies waiting for a remote call: the
 				 * input waits behind them, in order */
-	int in_input;		/* inside conn_input() */
-	char addr[64];		/* the user (source address), "operator" */
+	int in_input;	/* inside conn_input() */
+	char addr[64];	/* the user (source address), "operator" */
 	uint8_t rbuf[MP_MAX_FRAME];
 	size_t rlen;
-	uint8_t *wbuf;		/* encoded frames not yet written */
+	uint8_t *wbuf; /* encoded frames not yet written */
 	size_t wlen, wcap;
 };
 
@@ -126,15 +126,15 @@ struct settle_op;
 /* An outstanding contract (state machine, usage, warnings). */
 struct live {
 	struct contract_rec rec;
-	uint64_t active_since;	/* usage time, "none" backend */
+	uint64_t active_since; /* usage time, "none" backend */
 	uint64_t base_usage;
 	/* receipt presented elsewhere (Fig 5): warn the bound address */
 	int pending;
 	char other[64];
 	uint64_t warn_next;
 	uint32_t warn_count;
-	int unbind_on_load;	/* restored binding refused: no tunnel */
-	struct settle_op *settle;	/* settlement in flight */
+	int unbind_on_load;	  /* restored binding refused: no tunnel */
+	struct settle_op *settle; /* settlement in flight */
 };
 
 struct offer {
@@ -147,7 +147,7 @@ struct quote {
 	uint64_t serial, expiry, soft, hard, deposit;
 	char addr[64];
 	struct price item;
-	int busy;		/* its deposit waits for the provider */
+	int busy; /* its deposit waits for the provider */
 };
 
 /* charon over VICI (ikesync.c) */
@@ -157,37 +157,37 @@ struct probe;
 
 struct ikesync {
 	struct ike_watch *w;
-	sd_event_source *io;		/* charon's socket */
-	sd_event_source *timer;		/* its request's deadline */
-	uint64_t retry;			/* next connection attempt */
-	int logged;			/* connection failure logged */
-	int ready;			/* registered and synced */
-	int open_err;			/* registration refused: errno */
-	const char *failed;		/* a request failed: reconnect */
-	char (*dirty)[64];		/* addresses to check after a sync */
+	sd_event_source *io;	/* charon's socket */
+	sd_event_source *timer; /* its request's deadline */
+	uint64_t retry;		/* next connection attempt */
+	int logged;		/* connection failure logged */
+	int ready;		/* registered and synced */
+	int open_err;		/* registration refused: errno */
+	const char *failed;	/* a request failed: reconnect */
+	char (*dirty)[64];	/* addresses to check after a sync */
 	unsigned ndirty, capdirty;
-	struct prev_sa *prevs;		/* old SAs of rekeys, until gone */
+	struct prev_sa *prevs; /* old SAs of rekeys, until gone */
 	unsigned nprevs, capprevs;
-	struct probe *probes;		/* queued list-sas, oldest first */
+	struct probe *probes; /* queued list-sas, oldest first */
 	unsigned nprobes, probe_head, capprobes;
 };
 
 struct muispd {
 	struct muispd_conf conf;
-	const char *conffile;		/* for reload */
-	uint64_t clock;			/* tests: fixed time; 0: time(NULL) */
+	const char *conffile; /* for reload */
+	uint64_t clock;	      /* tests: fixed time; 0: time(NULL) */
 	sd_event *ev;
-	sd_event_source *lsrc, *usrc;	/* listeners */
-	sd_event_source *ksrc;		/* the module's events */
-	sd_event_source *tick;		/* once a second */
-	sd_event_source *post;		/* after every event: flush, close */
+	sd_event_source *lsrc, *usrc; /* listeners */
+	sd_event_source *ksrc;	      /* the module's events */
+	sd_event_source *tick;	      /* once a second */
+	sd_event_source *post;	      /* after every event: flush, close */
 	struct store *st;
 	struct kernel *k;
 	struct receipt_keyring kr;
 	struct payment_registry pay;
-	struct payment_method *online;	/* the online method's instance */
-	struct ssl_ctx_st *tls;		/* for new connections */
-	int lfd, ufd;			/* control port, operator socket */
+	struct payment_method *online; /* the online method's instance */
+	struct ssl_ctx_st *tls;	       /* for new connections */
+	int lfd, ufd;		       /* control port, operator socket */
 	struct conn *conns[MUISPD_MAX_CONNS];
 	unsigned nconns;
 	uint64_t conn_seq;
@@ -199,9 +199,9 @@ struct muispd {
 	unsigned quote_next;
 	uint64_t next_ckpt;
 	uint64_t bad_frames;
-	struct mp_msg rx;		/* the message being dispatched */
-	int rx_busy;			/* rx in use (conn_input nested) */
-	int closing;			/* muispd_close(): no more input */
+	struct mp_msg rx; /* the message being dispatched */
+	int rx_busy;	  /* rx in use (conn_input nested) */
+	int closing;	  /* muispd_close(): no more input */
 	struct ikesync ike;
 };
 
@@ -216,10 +216,9 @@ int muispd_open(struct muispd *md);
 void muispd_close(struct muispd *md);
 int server_init(struct muispd *md, const struct muispd_conf *conf,
 		const char *conffile);
-int server_run(struct muispd *md);	/* until SIGTERM/SIGINT */
+int server_run(struct muispd *md); /* until SIGTERM/SIGINT */
 int server_reload(struct muispd *md);
-void server_dispatch(struct muispd *md, struct conn *c,
-		     const struct mp_msg *m);
+void server_dispatch(struct muispd *md, struct conn *c, const struct mp_msg *m);
 
 /* conn.c */
 struct ssl_ctx_st *conn_tls_new(const struct muispd_conf *conf);
@@ -259,8 +258,7 @@ void session_extinguish(struct muispd *md, struct live *l,
 int session_bind(struct muispd *md, struct live *l, const char *addr,
 		 uint64_t now);
 void session_terminate(struct muispd *md, struct conn *c,
-		       const struct mp_msg *req, struct live *l,
-		       uint64_t now);
+		       const struct mp_msg *req, struct live *l, uint64_t now);
 void session_then_extinguished(struct muispd *md, struct conn *c,
 			       const struct mp_msg *req, int rc,
 			       const struct contract_rec *r,

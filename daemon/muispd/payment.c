@@ -12,8 +12,7 @@
 
 #define add_line payment_statement_line
 
-int payment_register(struct payment_registry *r,
-		     const struct payment_method *m)
+int payment_register(struct payment_registry *r, const struct payment_method *m)
 {
 	if (!m || m->id <= 0 || m->id >= __MP_METHOD_LAST)
 		return -1;

@@ -34,7 +34,7 @@
 #include "proto.h"
 #include "store.h"
 
-#define PAY_MAX_LINES	8
+#define PAY_MAX_LINES 8
 
 struct statement {
 	uint64_t charge, refund;
@@ -50,9 +50,9 @@ struct statement {
 typedef void (*payment_done_fn)(void *arg, int rc, const char *text);
 
 struct payment_method {
-	int id;			/* enum mp_method */
+	int id; /* enum mp_method */
 	const char *name;
-	int offline;		/* deposit only through the operator */
+	int offline; /* deposit only through the operator */
 	/*
 	 * Remote methods only (NULL for local ones), outside any store
 	 * transaction and without blocking: authorize holds c->deposit with
@@ -69,8 +69,8 @@ struct payment_method {
 	/* Take c->deposit using `param`; fills c->payref / c->room.
 	 * 0, or -1 with a reason in err. */
 	int (*deposit)(const struct payment_method *self, struct store *st,
-		       struct contract_rec *c, const char *param,
-		       uint64_t now, char *err, size_t errlen);
+		       struct contract_rec *c, const char *param, uint64_t now,
+		       char *err, size_t errlen);
 	/* Return `refund` the method's way; append lines to s. */
 	int (*refund)(const struct payment_method *self, struct store *st,
 		      const struct contract_rec *c, uint64_t refund,
@@ -89,8 +89,7 @@ const struct payment_method *payment_lookup(const struct payment_registry *r,
 					    int id);
 
 /* The shipped methods (payment_voucher.c, payment_desk.c). */
-extern const struct payment_method payment_voucher, payment_room,
-	payment_cash;
+extern const struct payment_method payment_voucher, payment_room, payment_cash;
 
 /* Append a statement line (methods use it for their refund lines). */
 void payment_statement_line(struct statement *s, uint64_t amount, int credit,

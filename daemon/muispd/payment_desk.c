@@ -10,8 +10,8 @@
 #include "payment.h"
 
 static int room_deposit(const struct payment_method *self, struct store *st,
-			struct contract_rec *c, const char *room,
-			uint64_t now, char *err, size_t errlen)
+			struct contract_rec *c, const char *room, uint64_t now,
+			char *err, size_t errlen)
 {
 	if (!room || !payment_printable(room, 31)) {
 		snprintf(err, errlen, "room account missing or malformed");
@@ -36,14 +36,13 @@ static int room_refund(const struct payment_method *self, struct store *st,
 	if (store_ledger_add(st, c->room, c->serial, "internet adjustment",
 			     refund, 1, now))
 		return -1;
-	payment_statement_line(s, refund, 1, "adjustment to room %s",
-			       c->room);
+	payment_statement_line(s, refund, 1, "adjustment to room %s", c->room);
 	return 0;
 }
 
 static int cash_deposit(const struct payment_method *self, struct store *st,
-			struct contract_rec *c, const char *param,
-			uint64_t now, char *err, size_t errlen)
+			struct contract_rec *c, const char *param, uint64_t now,
+			char *err, size_t errlen)
 {
 	snprintf(c->payref, sizeof(c->payref), "cash");
 	return 0;

@@ -32,22 +32,22 @@
 #include "payment.h"
 #include "payment_online.h"
 
-#define ONLINE_TIMEOUT_MS	3000
-#define ONLINE_RESP_MAX		4096
+#define ONLINE_TIMEOUT_MS 3000
+#define ONLINE_RESP_MAX	  4096
 
 struct call;
 
 /* The method's instance: its interface first, then its settings. */
 struct online {
 	struct payment_method m;
-	struct online *me;		/* itself, writable (m comes const) */
+	struct online *me; /* itself, writable (m comes const) */
 	char host[64];
 	uint16_t port;
 	char currency[8];
 	sd_event *e;
 	CURLM *multi;
-	sd_event_source *timer;		/* libcurl's time-out */
-	struct call *calls;		/* in flight */
+	sd_event_source *timer; /* libcurl's time-out */
+	struct call *calls;	/* in flight */
 };
 
 /* One HTTP exchange with the provider. */
@@ -56,14 +56,14 @@ struct call {
 	struct call *next;
 	CURL *easy;
 	struct curl_slist *hdrs;
-	int capture;			/* 0: authorize */
-	char payref[RECEIPT_PAYREF_LEN + 1];	/* capture: for the log */
+	int capture;			     /* 0: authorize */
+	char payref[RECEIPT_PAYREF_LEN + 1]; /* capture: for the log */
 	char url[128];
 	char body[512];
 	char resp[ONLINE_RESP_MAX];
 	size_t rlen;
-	int overflow;			/* more than ONLINE_RESP_MAX */
-	int status;			/* HTTP status, -1: no answer */
+	int overflow; /* more than ONLINE_RESP_MAX */
+	int status;   /* HTTP status, -1: no answer */
 	payment_done_fn done;
 	void *arg;
 };
@@ -186,8 +186,10 @@ static int on_timer(CURLM *multi, long ms, void *userp)
 	if (ms < 0)
 		return evloop_timer_stop(o->timer) < 0 ? -1 : 0;
 	if (!o->timer)
-		return evloop_timer(o->e, &o->timer, usec, 0, on_timeout,
-				    o) < 0 ? -1 : 0;
+		return evloop_timer(o->e, &o->timer, usec, 0, on_timeout, o) <
+				       0 ?
+			       -1 :
+			       0;
 	return evloop_timer_set(o->timer, usec) < 0 ? -1 : 0;
 }
 
@@ -198,7 +200,7 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
 
 	if (k->rlen + len >= sizeof(k->resp)) {
 		k->overflow = 1;
-		return 0;	/* aborts the transfer */
+		return 0; /* aborts the transfer */
 	}
 	memcpy(k->resp + k->rlen, p, len);
 	k->rlen += len;
@@ -222,12 +224,11 @@ static void call_end(struct call *k, int status)
 
 	if (k->capture) {
 		if (status != 200 ||
-		    payment_json_str(k->resp, "status", state,
-				     sizeof(state)) ||
+		    payment_json_str(k->resp, "status", state, sizeof(state)) ||
 		    strcmp(state, "captured")) {
 			log_warnx("payment provider: capture of %s failed "
-				  "(HTTP %d)", k->payref,
-				  status < 0 ? 0 : status);
+				  "(HTTP %d)",
+				  k->payref, status < 0 ? 0 : status);
 			k->done(k->arg, -1, NULL);
 			return;
 		}
@@ -348,8 +349,10 @@ static int token_ok(const char *t)
 	if (!n || n > 64)
 		return 0;
 	for (size_t i = 0; i < n; i++)
-		if (!(t[i] == '-' || t[i] == '_' || (t[i] >= '0' && t[i] <= '9') ||
-		      (t[i] >= 'a' && t[i] <= 'z') || (t[i] >= 'A' && t[i] <= 'Z')))
+		if (!(t[i] == '-' || t[i] == '_' ||
+		      (t[i] >= '0' && t[i] <= '9') ||
+		      (t[i] >= 'a' && t[i] <= 'z') ||
+		      (t[i] >= 'A' && t[i] <= 'Z')))
 			return 0;
 	return 1;
 }
@@ -369,18 +372,18 @@ static void online_authorize(const struct payment_method *self,
 		done(arg, -1, "payment token missing or malformed");
 		return;
 	}
-	snprintf(body, sizeof(body), "{\"token\":\"%s\",\"amount\":%llu,"
-		 "\"currency\":\"%s\",\"reference\":\"muisp-%llu\"}", token,
-		 (unsigned long long)c->deposit, o->currency,
+	snprintf(body, sizeof(body),
+		 "{\"token\":\"%s\",\"amount\":%llu,"
+		 "\"currency\":\"%s\",\"reference\":\"muisp-%llu\"}",
+		 token, (unsigned long long)c->deposit, o->currency,
 		 (unsigned long long)c->serial);
 	call_start(o, 0, "/authorize", body, NULL, done, arg);
 }
 
 /* The authorisation's reference (authorize's answer) is the payref. */
-static int online_deposit(const struct payment_method *self,
-			  struct store *st, struct contract_rec *c,
-			  const char *id, uint64_t now, char *err,
-			  size_t errlen)
+static int online_deposit(const struct payment_method *self, struct store *st,
+			  struct contract_rec *c, const char *id, uint64_t now,
+			  char *err, size_t errlen)
 {
 	if (!id || !*id) {
 		snprintf(err, errlen, "not authorised");
@@ -398,18 +401,19 @@ static void online_capture(const struct payment_method *self,
 
 	snprintf(body, sizeof(body), "{\"id\":\"%s\",\"amount\":%llu}",
 		 c->payref, (unsigned long long)(c->deposit - refund));
-	call_start(online_of(self), 1, "/capture", body, c->payref,
-		   done, arg);
+	call_start(online_of(self), 1, "/capture", body, c->payref, done, arg);
 }
 
 /* After the capture: the provider released the rest. */
-static int online_refund(const struct payment_method *self,
-			 struct store *st, const struct contract_rec *c,
-			 uint64_t refund, uint64_t now, struct statement *s)
+static int online_refund(const struct payment_method *self, struct store *st,
+			 const struct contract_rec *c, uint64_t refund,
+			 uint64_t now, struct statement *s)
 {
 	if (refund)
-		payment_statement_line(s, refund, 1, "authorisation %s: "
-				       "released", c->payref);
+		payment_statement_line(s, refund, 1,
+				       "authorisation %s: "
+				       "released",
+				       c->payref);
 	return 0;
 }
 
@@ -458,8 +462,8 @@ void payment_online_free(struct payment_method *m)
 
 		o->calls = k->next;
 		curl_multi_remove_handle(o->multi, k->easy);
-		k->done(k->arg, -1, k->capture ? NULL :
-			"payment provider unreachable");
+		k->done(k->arg, -1,
+			k->capture ? NULL : "payment provider unreachable");
 		call_free(k);
 	}
 	if (o->multi)

@@ -19,7 +19,6 @@ void payment_online_config(struct payment_method *m, const char *host,
 			   uint16_t port, const char *currency);
 int payment_online_enabled(const struct payment_method *m);
 /* Exposed for tests: flat JSON string lookup. */
-int payment_json_str(const char *json, const char *key, char *out,
-		     size_t cap);
+int payment_json_str(const char *json, const char *key, char *out, size_t cap);
 
 #endif

@@ -7,10 +7,9 @@
 
 #include "payment.h"
 
-static int voucher_deposit(const struct payment_method *self,
-			   struct store *st, struct contract_rec *c,
-			   const char *code, uint64_t now, char *err,
-			   size_t errlen)
+static int voucher_deposit(const struct payment_method *self, struct store *st,
+			   struct contract_rec *c, const char *code,
+			   uint64_t now, char *err, size_t errlen)
 {
 	uint64_t bal, expiry;
 	int rc;
@@ -21,8 +20,8 @@ static int voucher_deposit(const struct payment_method *self,
 	}
 	rc = store_voucher_get(st, code, &bal, &expiry);
 	if (rc) {
-		snprintf(err, errlen, rc > 0 ? "unknown voucher" :
-			 "voucher lookup failed");
+		snprintf(err, errlen,
+			 rc > 0 ? "unknown voucher" : "voucher lookup failed");
 		return -1;
 	}
 	if (expiry && now > expiry) {
@@ -43,9 +42,9 @@ static int voucher_deposit(const struct payment_method *self,
 	return 0;
 }
 
-static int voucher_refund(const struct payment_method *self,
-			  struct store *st, const struct contract_rec *c,
-			  uint64_t refund, uint64_t now, struct statement *s)
+static int voucher_refund(const struct payment_method *self, struct store *st,
+			  const struct contract_rec *c, uint64_t refund,
+			  uint64_t now, struct statement *s)
 {
 	uint64_t bal, expiry;
 
@@ -54,8 +53,10 @@ static int voucher_refund(const struct payment_method *self,
 	if (refund && store_voucher_set(st, c->payref, bal + refund))
 		return -1;
 	if (refund)
-		payment_statement_line(s, refund, 1, "residual credited to "
-				       "voucher %s (balance %llu)", c->payref,
+		payment_statement_line(s, refund, 1,
+				       "residual credited to "
+				       "voucher %s (balance %llu)",
+				       c->payref,
 				       (unsigned long long)(bal + refund));
 	return 0;
 }

@@ -202,7 +202,8 @@ int receipt_key_generate(struct receipt_key *k, uint32_t id, uint64_t now)
 }
 
 int64_t receipt_keyring_rotate(struct receipt_keyring *kr, uint64_t now,
-			       uint64_t verify_until, struct receipt_key *newkey)
+			       uint64_t verify_until,
+			       struct receipt_key *newkey)
 {
 	uint32_t id = 1;
 	unsigned i, j;
@@ -227,8 +228,8 @@ int64_t receipt_keyring_rotate(struct receipt_keyring *kr, uint64_t now,
 		return -1;
 	if (cur >= 0) {
 		kr->keys[cur].retired = now;
-		kr->keys[cur].verify_until = verify_until > now ?
-					     verify_until : now;
+		kr->keys[cur].verify_until = verify_until > now ? verify_until :
+								  now;
 	}
 	kr->keys[kr->n++] = *newkey;
 	return id;

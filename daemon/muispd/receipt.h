@@ -22,11 +22,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RECEIPT_LEN		144
-#define RECEIPT_MAC_OFF		112
-#define RECEIPT_PAYREF_LEN	32
-#define RECEIPT_KEY_LEN		32
-#define RECEIPT_MAX_KEYS	8
+#define RECEIPT_LEN	   144
+#define RECEIPT_MAC_OFF	   112
+#define RECEIPT_PAYREF_LEN 32
+#define RECEIPT_KEY_LEN	   32
+#define RECEIPT_MAX_KEYS   8
 
 struct receipt {
 	uint32_t key_id;
@@ -40,8 +40,8 @@ struct receipt_key {
 	uint32_t id;
 	uint8_t secret[RECEIPT_KEY_LEN];
 	uint64_t created;
-	uint64_t retired;	/* 0 while current */
-	uint64_t verify_until;	/* 0 = no limit (current key) */
+	uint64_t retired;      /* 0 while current */
+	uint64_t verify_until; /* 0 = no limit (current key) */
 };
 
 struct receipt_keyring {
@@ -51,12 +51,12 @@ struct receipt_keyring {
 
 enum receipt_err {
 	RECEIPT_OK = 0,
-	RECEIPT_E_FORMAT = -1,	/* length, magic, reserved bytes, fields */
-	RECEIPT_E_KEY = -2,	/* unknown key id */
+	RECEIPT_E_FORMAT = -1, /* length, magic, reserved bytes, fields */
+	RECEIPT_E_KEY = -2,    /* unknown key id */
 	RECEIPT_E_KEY_EXPIRED = -3,
 	RECEIPT_E_MAC = -4,
 	RECEIPT_E_CRYPTO = -5,
-	RECEIPT_E_NOKEY = -6,	/* no current key to sign with */
+	RECEIPT_E_NOKEY = -6, /* no current key to sign with */
 };
 
 /* Sign r with the current key (r->key_id is set); out gets RECEIPT_LEN. */
@@ -70,7 +70,8 @@ int receipt_parse(const uint8_t *buf, size_t len, struct receipt *out);
 
 const struct receipt_key *receipt_key_current(const struct receipt_keyring *kr);
 /* Add a key (the current one when retired == 0).  -1 when full. */
-int receipt_keyring_add(struct receipt_keyring *kr, const struct receipt_key *k);
+int receipt_keyring_add(struct receipt_keyring *kr,
+			const struct receipt_key *k);
 /*
  * Rotate: retire the current key at `now`, keeping it valid for
  * verification until `verify_until`; drop retired keys whose
@@ -78,7 +79,8 @@ int receipt_keyring_add(struct receipt_keyring *kr, const struct receipt_key *k)
  * Returns the new key id, or -1.
  */
 int64_t receipt_keyring_rotate(struct receipt_keyring *kr, uint64_t now,
-			       uint64_t verify_until, struct receipt_key *newkey);
+			       uint64_t verify_until,
+			       struct receipt_key *newkey);
 int receipt_key_generate(struct receipt_key *k, uint32_t id, uint64_t now);
 const char *receipt_strerror(int err);
 

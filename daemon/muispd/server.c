@@ -122,8 +122,7 @@ void muispd_close(struct muispd *md)
 
 /* ---------- the loop's sources ---------- */
 
-static int on_listener(sd_event_source *s, int fd, uint32_t revents,
-		       void *arg)
+static int on_listener(sd_event_source *s, int fd, uint32_t revents, void *arg)
 {
 	struct muispd *md = arg;
 
@@ -211,8 +210,7 @@ int server_init(struct muispd *md, const struct muispd_conf *conf,
 
 /* A decoded message from c: replies are refused, operator types go to
  * control.c (operator socket only), the others to channel.c. */
-void server_dispatch(struct muispd *md, struct conn *c,
-		     const struct mp_msg *m)
+void server_dispatch(struct muispd *md, struct conn *c, const struct mp_msg *m)
 {
 	if (m->flags & (MP_F_REPLY | MP_F_ASYNC)) {
 		conn_error(c, m, MP_ERR_PROTO, "replies are not requests");
@@ -234,17 +232,19 @@ void server_dispatch(struct muispd *md, struct conn *c,
 static void keep_restart_only(struct muispd_conf *nc,
 			      const struct muispd_conf *c, const char *path)
 {
-#define KEEP_STR(f, name)						\
-	if (strcmp(nc->f, c->f)) {					\
-		log_warnx("%s: %s cannot change without a restart, "	\
-			  "kept", path, name);				\
-		memcpy(nc->f, c->f, sizeof(nc->f));			\
+#define KEEP_STR(f, name)                                            \
+	if (strcmp(nc->f, c->f)) {                                   \
+		log_warnx("%s: %s cannot change without a restart, " \
+			  "kept",                                    \
+			  path, name);                               \
+		memcpy(nc->f, c->f, sizeof(nc->f));                  \
 	}
-#define KEEP_NUM(f, name)						\
-	if (nc->f != c->f) {						\
-		log_warnx("%s: %s cannot change without a restart, "	\
-			  "kept", path, name);				\
-		nc->f = c->f;						\
+#define KEEP_NUM(f, name)                                            \
+	if (nc->f != c->f) {                                         \
+		log_warnx("%s: %s cannot change without a restart, " \
+			  "kept",                                    \
+			  path, name);                               \
+		nc->f = c->f;                                        \
 	}
 	KEEP_STR(listen, "listen")
 	KEEP_NUM(port, "port")

@@ -101,7 +101,10 @@ void session_usage_refresh(struct muispd *md, struct live *l, uint64_t now)
 static struct contract_fsm fsm_of(const struct contract_rec *r)
 {
 	struct contract_fsm f = {
-		(enum contract_state)r->state, r->usage, r->soft, r->hard,
+		(enum contract_state)r->state,
+		r->usage,
+		r->soft,
+		r->hard,
 	};
 
 	return f;
@@ -225,13 +228,13 @@ int session_kpush(struct muispd *md, struct live *l, int restore)
 struct settle_op {
 	struct muispd *md;
 	const struct payment_method *pm;
-	struct contract_rec rec;	/* settled at this usage */
-	int full;			/* deposit kept */
+	struct contract_rec rec; /* settled at this usage */
+	int full;		 /* deposit kept */
 	const char *why;
 	uint64_t now;
-	char addr[64];			/* bound address when it began */
-	int warn;			/* to addr when settled, 0: none */
-	struct held *held;		/* replies waiting */
+	char addr[64];	   /* bound address when it began */
+	int warn;	   /* to addr when settled, 0: none */
+	struct held *held; /* replies waiting */
 	session_then_fn *then;
 	unsigned nheld;
 };
@@ -313,9 +316,8 @@ static void settle_done(void *arg, int rc, const char *text)
 			live_remove(md, l);
 	}
 	for (unsigned i = 0; i < op->nheld; i++) {
-		op->then[i](md, conn_held(md, &op->held[i]),
-			    op->held[i].req, rc, &op->rec,
-			    rc == 0 ? &stm : NULL);
+		op->then[i](md, conn_held(md, &op->held[i]), op->held[i].req,
+			    rc, &op->rec, rc == 0 ? &stm : NULL);
 		conn_unhold(md, &op->held[i]);
 	}
 	free(op->held);
@@ -330,9 +332,8 @@ static void settle_done(void *arg, int rc, const char *text)
  * other waiting for a settlement of l already in flight) comes when the
  * result is known.  l is removed from the live set when settled.
  */
-static void settle(struct muispd *md, struct live *l, int full,
-		   const char *why, uint64_t now, int warn,
-		   const struct session_waiter *w)
+static void settle(struct muispd *md, struct live *l, int full, const char *why,
+		   uint64_t now, int warn, const struct session_waiter *w)
 {
 	struct settle_op *op = l->settle;
 	uint64_t charge, refund;
@@ -443,10 +444,17 @@ static void mask_payref(const struct contract_rec *r, char *out, size_t cap)
 int session_sign_receipt(struct muispd *md, struct contract_rec *r)
 {
 	struct receipt rc = {
-		.serial = r->serial, .issued = r->issued, .expiry = r->expiry,
-		.metric = r->metric, .method = r->method,
-		.privacy = r->privacy, .soft = r->soft, .hard = r->hard,
-		.deposit = r->deposit, .price = r->price, .unit = r->unit,
+		.serial = r->serial,
+		.issued = r->issued,
+		.expiry = r->expiry,
+		.metric = r->metric,
+		.method = r->method,
+		.privacy = r->privacy,
+		.soft = r->soft,
+		.hard = r->hard,
+		.deposit = r->deposit,
+		.price = r->price,
+		.unit = r->unit,
 	};
 	int err;
 
@@ -531,8 +539,7 @@ static void then_terminated(struct muispd *md, struct conn *c,
 /* End l at the user's or the operator's request (or retry a settlement
  * that failed) and reply with the statement once settled. */
 void session_terminate(struct muispd *md, struct conn *c,
-		       const struct mp_msg *req, struct live *l,
-		       uint64_t now)
+		       const struct mp_msg *req, struct live *l, uint64_t now)
 {
 	struct session_waiter ext = { c, req, session_then_extinguished };
 	struct session_waiter done = { c, req, then_terminated };
@@ -562,14 +569,15 @@ void session_tick(struct muispd *md, uint64_t now)
 
 		if (session_check_limits(md, l, now, NULL) &&
 		    (i >= md->nlives || md->lives[i].rec.serial != serial))
-			continue;	/* removed: slot i holds another */
+			continue; /* removed: slot i holds another */
 		if (l->pending && now >= l->warn_next) {
 			if (l->warn_count >= md->conf.warn_tries) {
 				/* Fig 5: no answer, the user recovered on
 				 * another address; unbind the old one. */
 				log_info("contract %llu: %s did not answer, "
-					 "unbound", (unsigned long long)
-					 l->rec.serial, l->rec.addr);
+					 "unbound",
+					 (unsigned long long)l->rec.serial,
+					 l->rec.addr);
 				kernel_addr_unbind(md->k, l->rec.addr);
 				session_step(l, CE_NO_ANSWER, 0, now);
 				l->rec.addr[0] = '\0';
@@ -687,8 +695,8 @@ static void unbind_refused(struct muispd *md, uint64_t now)
 		if (!l->unbind_on_load || session_step(l, CE_UNBIND, 0, now))
 			continue;
 		log_info("contract %llu: %s has no IPsec tunnel any more, "
-			 "unbound", (unsigned long long)l->rec.serial,
-			 l->rec.addr);
+			 "unbound",
+			 (unsigned long long)l->rec.serial, l->rec.addr);
 		l->unbind_on_load = 0;
 		l->rec.addr[0] = '\0';
 		session_kpush(md, l, 0);

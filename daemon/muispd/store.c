@@ -66,8 +66,10 @@ int store_open(const char *path, struct store **out)
 	if (!st)
 		return -1;
 	old = umask(077);
-	rc = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
-			     SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	rc = sqlite3_open_v2(path, &st->db,
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+				     SQLITE_OPEN_NOMUTEX,
+			     NULL);
 	umask(old);
 	if (rc != SQLITE_OK) {
 		log_warnx("store: open %s: %s", path,
@@ -78,8 +80,7 @@ int store_open(const char *path, struct store **out)
 	}
 	sqlite3_busy_timeout(st->db, 5000);
 	if (exec(st, "PRAGMA journal_mode=WAL;") ||
-	    exec(st, "PRAGMA synchronous=FULL;") ||
-	    exec(st, schema)) {
+	    exec(st, "PRAGMA synchronous=FULL;") || exec(st, schema)) {
 		sqlite3_close(st->db);
 		free(st);
 		return -1;
@@ -165,28 +166,31 @@ int store_next_serial(struct store *st, const char *kind, uint64_t *out)
 	return rc == SQLITE_ROW ? 0 : -1;
 }
 
-#define CONTRACT_COLS "serial, state, metric, method, privacy, soft, hard, " \
+#define CONTRACT_COLS                                                   \
+	"serial, state, metric, method, privacy, soft, hard, "          \
 	"deposit, price, unit, issued, expiry, usage, usage_at, addr, " \
 	"password, payref, room, key_id, receipt, charge, refund, settled_at"
 
 int store_contract_put(struct store *st, const struct contract_rec *c)
 {
-	sqlite3_stmt *s = prep(st, "INSERT INTO contracts ("
-			       CONTRACT_COLS ") VALUES (?, ?, ?, ?, ?, ?, ?,"
-			       " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-			       " ?)"
-			       " ON CONFLICT(serial) DO UPDATE SET state = excluded.state, "
-			       "metric = excluded.metric, method = excluded.method, "
-			       "privacy = excluded.privacy, soft = excluded.soft, "
-			       "hard = excluded.hard, deposit = excluded.deposit, "
-			       "price = excluded.price, unit = excluded.unit, "
-			       "issued = excluded.issued, expiry = excluded.expiry, "
-			       "usage = excluded.usage, usage_at = excluded.usage_at, "
-			       "addr = excluded.addr, password = excluded.password, "
-			       "payref = excluded.payref, room = excluded.room, "
-			       "key_id = excluded.key_id, receipt = excluded.receipt, "
-			       "charge = excluded.charge, refund = excluded.refund, "
-			       "settled_at = excluded.settled_at;");
+	sqlite3_stmt *s = prep(
+		st,
+		"INSERT INTO contracts (" CONTRACT_COLS
+		") VALUES (?, ?, ?, ?, ?, ?, ?,"
+		" ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+		" ?)"
+		" ON CONFLICT(serial) DO UPDATE SET state = excluded.state, "
+		"metric = excluded.metric, method = excluded.method, "
+		"privacy = excluded.privacy, soft = excluded.soft, "
+		"hard = excluded.hard, deposit = excluded.deposit, "
+		"price = excluded.price, unit = excluded.unit, "
+		"issued = excluded.issued, expiry = excluded.expiry, "
+		"usage = excluded.usage, usage_at = excluded.usage_at, "
+		"addr = excluded.addr, password = excluded.password, "
+		"payref = excluded.payref, room = excluded.room, "
+		"key_id = excluded.key_id, receipt = excluded.receipt, "
+		"charge = excluded.charge, refund = excluded.refund, "
+		"settled_at = excluded.settled_at;");
 	int i = 1;
 
 	if (!s)
@@ -276,7 +280,7 @@ int store_contract_get(struct store *st, uint64_t serial,
 		       struct contract_rec *c)
 {
 	sqlite3_stmt *s = prep(st, "SELECT " CONTRACT_COLS
-			       " FROM contracts WHERE serial = ?;");
+				   " FROM contracts WHERE serial = ?;");
 
 	if (!s)
 		return -1;
@@ -288,7 +292,7 @@ int store_contract_by_password(struct store *st, const char *pw,
 			       struct contract_rec *c)
 {
 	sqlite3_stmt *s = prep(st, "SELECT " CONTRACT_COLS
-			       " FROM contracts WHERE password = ?;");
+				   " FROM contracts WHERE password = ?;");
 
 	if (!s)
 		return -1;
@@ -300,7 +304,7 @@ int store_usage_checkpoint(struct store *st, uint64_t serial, uint64_t usage,
 			   uint64_t at)
 {
 	sqlite3_stmt *s = prep(st, "UPDATE contracts SET usage = ?, "
-			       "usage_at = ? WHERE serial = ?;");
+				   "usage_at = ? WHERE serial = ?;");
 
 	if (!s)
 		return -1;
@@ -314,11 +318,11 @@ int store_contract_foreach(struct store *st, int outstanding,
 			   int (*fn)(const struct contract_rec *, void *),
 			   void *arg)
 {
-	sqlite3_stmt *s = prep(st, outstanding ?
-			       "SELECT " CONTRACT_COLS " FROM contracts "
-			       "WHERE state <> 5 ORDER BY serial;" :
-			       "SELECT " CONTRACT_COLS " FROM contracts "
-			       "ORDER BY serial;");
+	sqlite3_stmt *s = prep(
+		st, outstanding ? "SELECT " CONTRACT_COLS " FROM contracts "
+				  "WHERE state <> 5 ORDER BY serial;" :
+				  "SELECT " CONTRACT_COLS " FROM contracts "
+				  "ORDER BY serial;");
 	struct contract_rec c;
 	int rc;
 
@@ -351,7 +355,7 @@ int store_voucher_put(struct store *st, const char *code, uint64_t balance,
 		      uint64_t issued, uint64_t expiry)
 {
 	sqlite3_stmt *s = prep(st, "INSERT INTO vouchers (code, balance, "
-			       "issued, expiry) VALUES (?, ?, ?, ?);");
+				   "issued, expiry) VALUES (?, ?, ?, ?);");
 
 	if (!s)
 		return -1;
@@ -366,7 +370,7 @@ int store_voucher_get(struct store *st, const char *code, uint64_t *balance,
 		      uint64_t *expiry)
 {
 	sqlite3_stmt *s = prep(st, "SELECT balance, expiry FROM vouchers "
-			       "WHERE code = ?;");
+				   "WHERE code = ?;");
 	int rc;
 
 	if (!s)
@@ -384,7 +388,7 @@ int store_voucher_get(struct store *st, const char *code, uint64_t *balance,
 int store_voucher_set(struct store *st, const char *code, uint64_t balance)
 {
 	sqlite3_stmt *s = prep(st, "UPDATE vouchers SET balance = ? "
-			       "WHERE code = ?;");
+				   "WHERE code = ?;");
 
 	if (!s)
 		return -1;
@@ -398,8 +402,8 @@ int store_voucher_set(struct store *st, const char *code, uint64_t balance)
 int store_key_put(struct store *st, const struct receipt_key *k)
 {
 	sqlite3_stmt *s = prep(st, "INSERT OR REPLACE INTO keys (id, secret, "
-			       "created, retired, verify_until) "
-			       "VALUES (?, ?, ?, ?, ?);");
+				   "created, retired, verify_until) "
+				   "VALUES (?, ?, ?, ?, ?);");
 
 	if (!s)
 		return -1;
@@ -424,7 +428,7 @@ int store_key_delete(struct store *st, uint32_t id)
 int store_keys_load(struct store *st, struct receipt_keyring *kr)
 {
 	sqlite3_stmt *s = prep(st, "SELECT id, secret, created, retired, "
-			       "verify_until FROM keys ORDER BY id;");
+				   "verify_until FROM keys ORDER BY id;");
 	struct receipt_key k;
 	int rc;
 
@@ -450,11 +454,11 @@ int store_keys_load(struct store *st, struct receipt_keyring *kr)
 }
 
 int store_ledger_add(struct store *st, const char *room, uint64_t serial,
-		     const char *desc, uint64_t amount, int credit,
-		     uint64_t at)
+		     const char *desc, uint64_t amount, int credit, uint64_t at)
 {
-	sqlite3_stmt *s = prep(st, "INSERT INTO ledger (room, serial, descr, "
-			       "amount, credit, at) VALUES (?, ?, ?, ?, ?, ?);");
+	sqlite3_stmt *s =
+		prep(st, "INSERT INTO ledger (room, serial, descr, "
+			 "amount, credit, at) VALUES (?, ?, ?, ?, ?, ?);");
 
 	if (!s)
 		return -1;
@@ -469,7 +473,8 @@ int store_ledger_add(struct store *st, const char *room, uint64_t serial,
 
 int store_ledger_balance(struct store *st, const char *room, int64_t *bal)
 {
-	sqlite3_stmt *s = prep(st, "SELECT coalesce(sum(CASE credit WHEN 0 "
+	sqlite3_stmt *s = prep(st,
+			       "SELECT coalesce(sum(CASE credit WHEN 0 "
 			       "THEN amount ELSE -amount END), 0) FROM ledger "
 			       "WHERE room = ?;");
 	int rc;
@@ -484,8 +489,8 @@ int store_ledger_balance(struct store *st, const char *room, int64_t *bal)
 	return rc == SQLITE_ROW ? 0 : -1;
 }
 
-static int lines_query(sqlite3_stmt *s, struct stmt_line *lines,
-		       unsigned max, unsigned *n)
+static int lines_query(sqlite3_stmt *s, struct stmt_line *lines, unsigned max,
+		       unsigned *n)
 {
 	int rc;
 
@@ -505,7 +510,7 @@ int store_ledger_lines(struct store *st, const char *room,
 		       struct stmt_line *lines, unsigned max, unsigned *n)
 {
 	sqlite3_stmt *s = prep(st, "SELECT descr, amount, credit FROM ledger "
-			       "WHERE room = ? ORDER BY id;");
+				   "WHERE room = ? ORDER BY id;");
 
 	*n = 0;
 	if (!s)
@@ -519,8 +524,8 @@ int store_statement_put(struct store *st, uint64_t serial,
 {
 	for (unsigned i = 0; i < n; i++) {
 		sqlite3_stmt *s = prep(st, "INSERT INTO statements (serial, "
-				       "seq, descr, amount, credit) "
-				       "VALUES (?, ?, ?, ?, ?);");
+					   "seq, descr, amount, credit) "
+					   "VALUES (?, ?, ?, ?, ?);");
 
 		if (!s)
 			return -1;
@@ -539,7 +544,7 @@ int store_statement_get(struct store *st, uint64_t serial,
 			struct stmt_line *lines, unsigned max, unsigned *n)
 {
 	sqlite3_stmt *s = prep(st, "SELECT descr, amount, credit FROM "
-			       "statements WHERE serial = ? ORDER BY seq;");
+				   "statements WHERE serial = ? ORDER BY seq;");
 
 	*n = 0;
 	if (!s)

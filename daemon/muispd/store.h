@@ -19,13 +19,13 @@ struct store;
 
 struct contract_rec {
 	uint64_t serial;
-	int state;			/* enum contract_state */
+	int state; /* enum contract_state */
 	uint8_t metric, method, privacy;
 	uint64_t soft, hard, deposit, price, unit;
 	uint64_t issued, expiry;
-	uint64_t usage, usage_at;	/* last checkpoint */
-	char addr[64];			/* bound address, "" when unbound */
-	char password[32];		/* offline contracts */
+	uint64_t usage, usage_at; /* last checkpoint */
+	char addr[64];		  /* bound address, "" when unbound */
+	char password[32];	  /* offline contracts */
 	char payref[RECEIPT_PAYREF_LEN + 1];
 	char room[64];
 	uint32_t key_id;
@@ -51,9 +51,9 @@ int store_next_serial(struct store *st, const char *kind, uint64_t *out);
 
 int store_contract_put(struct store *st, const struct contract_rec *c);
 int store_contract_get(struct store *st, uint64_t serial,
-		       struct contract_rec *c);			/* 0/1/-1 */
+		       struct contract_rec *c); /* 0/1/-1 */
 int store_contract_by_password(struct store *st, const char *pw,
-			       struct contract_rec *c);		/* 0/1/-1 */
+			       struct contract_rec *c); /* 0/1/-1 */
 int store_usage_checkpoint(struct store *st, uint64_t serial, uint64_t usage,
 			   uint64_t at);
 /* Calls fn for every contract (outstanding only when outstanding != 0),
@@ -66,7 +66,7 @@ int store_contract_count(struct store *st, uint64_t *n);
 int store_voucher_put(struct store *st, const char *code, uint64_t balance,
 		      uint64_t issued, uint64_t expiry);
 int store_voucher_get(struct store *st, const char *code, uint64_t *balance,
-		      uint64_t *expiry);				/* 0/1/-1 */
+		      uint64_t *expiry); /* 0/1/-1 */
 int store_voucher_set(struct store *st, const char *code, uint64_t balance);
 
 int store_key_put(struct store *st, const struct receipt_key *k);

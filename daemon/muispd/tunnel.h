@@ -31,32 +31,32 @@
 
 /* What the kernel entry records (host order; spi 0: no identity). */
 struct tun_id {
-	uint8_t proto;		/* IPPROTO_AH / IPPROTO_ESP, 0 without spi */
-	uint32_t spi;		/* inbound SPI of the current SA */
-	uint32_t spi_prev;	/* inbound SPI of the SA a rekey replaced */
-	uint32_t reqid;		/* 0: not checked */
+	uint8_t proto;	   /* IPPROTO_AH / IPPROTO_ESP, 0 without spi */
+	uint32_t spi;	   /* inbound SPI of the current SA */
+	uint32_t spi_prev; /* inbound SPI of the SA a rekey replaced */
+	uint32_t reqid;	   /* 0: not checked */
 };
 
 /* One CHILD_SA charon has up for the address (tunnel mode only). */
 struct tun_sa {
 	uint8_t proto;
-	uint32_t spi;		/* inbound */
+	uint32_t spi; /* inbound */
 	uint32_t reqid;
 };
 
 /* The module's address entry as far as it matters here. */
 struct tun_entry {
 	int exists;
-	uint8_t state;		/* enum muisp_addr_state */
-	uint32_t contract;	/* when BOUND */
+	uint8_t state;	   /* enum muisp_addr_state */
+	uint32_t contract; /* when BOUND */
 	struct tun_id id;
 };
 
 struct tun_plan {
-	int write;		/* the entry must be written (ADDR_SET) */
-	int lost;		/* the SA of a bound address is gone: unbind */
-	int ambiguous;		/* more than one SA claims the address */
-	struct tun_entry e;	/* the entry to write */
+	int write;	    /* the entry must be written (ADDR_SET) */
+	int lost;	    /* the SA of a bound address is gone: unbind */
+	int ambiguous;	    /* more than one SA claims the address */
+	struct tun_entry e; /* the entry to write */
 };
 
 /*

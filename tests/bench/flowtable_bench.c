@@ -95,8 +95,8 @@ static int cmd_probes(u32 max_flows)
 	double hit, miss;
 
 	setup(&m, max_flows, &exported);
-	printf("max_flows %u buckets %u (load factor at max %.3f)\n",
-	       max_flows, m.nbuckets, (double)max_flows / m.nbuckets);
+	printf("max_flows %u buckets %u (load factor at max %.3f)\n", max_flows,
+	       m.nbuckets, (double)max_flows / m.nbuckets);
 	for (fillpct = 25; fillpct <= 100; fillpct += 25) {
 		u32 n = (u32)((u64)max_flows * fillpct / 100);
 
@@ -112,12 +112,12 @@ static int cmd_probes(u32 max_flows)
 				return 1;
 		miss = (double)m.probes / m.lookups;
 		printf("fill %3u%% flows %7u load %.3f: mean probes per hit "
-		       "lookup %.4f, per miss %.4f\n", fillpct, n,
-		       (double)n / m.nbuckets, hit, miss);
+		       "lookup %.4f, per miss %.4f\n",
+		       fillpct, n, (double)n / m.nbuckets, hit, miss);
 	}
 	printf("BENCH flowtable probes_per_hit_lookup %.4f (full table, "
-	       "%u flows, load %.3f; target <= 1.1)\n", hit, max_flows,
-	       (double)max_flows / m.nbuckets);
+	       "%u flows, load %.3f; target <= 1.1)\n",
+	       hit, max_flows, (double)max_flows / m.nbuckets);
 	printf("BENCH flowtable probes_per_miss_lookup %.4f\n", miss);
 	if (exported || m.evictions)
 		return 1;
@@ -165,12 +165,10 @@ __attribute__((noinline)) u64 bench_hit_loop(struct ft_model *m,
 	return errs;
 }
 
-__attribute__((noinline)) u64 bench_insert_loop(struct ft_model *m,
-						const struct muisp_flow_key *k,
-						u32 n);
-__attribute__((noinline)) u64 bench_insert_loop(struct ft_model *m,
-						const struct muisp_flow_key *k,
-						u32 n)
+__attribute__((noinline)) u64
+bench_insert_loop(struct ft_model *m, const struct muisp_flow_key *k, u32 n);
+__attribute__((noinline)) u64
+bench_insert_loop(struct ft_model *m, const struct muisp_flow_key *k, u32 n)
 {
 	u64 errs = 0;
 	u32 i;
@@ -191,9 +189,8 @@ static int cmd_hits(u32 n)
 	setup(&m, MUISP_FT_DEFAULT_MAX_FLOWS, &exported);
 	fill(&m, k, nflows);
 	errs = bench_hit_loop(&m, k, nflows, n);
-	printf("hits %u over %u flows: errors %llu, inserts %llu\n", n,
-	       nflows, (unsigned long long)errs,
-	       (unsigned long long)m.inserts);
+	printf("hits %u over %u flows: errors %llu, inserts %llu\n", n, nflows,
+	       (unsigned long long)errs, (unsigned long long)m.inserts);
 	ftm_destroy(&m);
 	free(k);
 	return errs || m.inserts != nflows;
@@ -227,6 +224,6 @@ int main(int argc, char **argv)
 	if (argc >= 2 && !strcmp(argv[1], "inserts"))
 		return cmd_inserts(arg ? arg : 10000);
 	fprintf(stderr, "usage: flowtable-bench probes|sizes|hits|inserts "
-		"[N]\n");
+			"[N]\n");
 	return 2;
 }

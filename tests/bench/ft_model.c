@@ -15,7 +15,7 @@ int ftm_init(struct ft_model *m, u32 max_flows, u32 idle_s, u32 fin_s,
 	m->nbuckets = muisp_flow_nbuckets(max_flows);
 	m->buckets = calloc(m->nbuckets, sizeof(*m->buckets));
 	nstripes = m->nbuckets < FTM_STRIPES_MAX ? m->nbuckets :
-		   FTM_STRIPES_MAX;
+						   FTM_STRIPES_MAX;
 	m->stripe_seq = calloc(nstripes, sizeof(*m->stripe_seq));
 	if (!m->buckets || !m->stripe_seq) {
 		free(m->buckets);
@@ -95,10 +95,10 @@ static int ftm_evict_one(struct ft_model *m, u32 b, u64 now)
 	u32 i, seen = 0;
 
 	for (i = 0; i < m->nbuckets && seen < FTM_EVICT_CANDIDATES &&
-	     (i < FTM_EVICT_BUCKETS || !victim); i++) {
-		hlist_nulls_for_each_entry_rcu(e, n,
-				&m->buckets[(b + i) & (m->nbuckets - 1)],
-				node) {
+		    (i < FTM_EVICT_BUCKETS || !victim);
+	     i++) {
+		hlist_nulls_for_each_entry_rcu(
+			e, n, &m->buckets[(b + i) & (m->nbuckets - 1)], node) {
 			score = muisp_flow_evict_score(e, now, m->idle_ns,
 						       m->fin_ns);
 			if (!victim || score > best) {
@@ -136,8 +136,9 @@ int ftm_account(struct ft_model *m, const struct muisp_flow_key *key,
 			spin_unlock(&e->lock);
 			return 0;
 		}
-		ftm_end(m, e, e->contract_id != contract_id ?
-			MUISP_FLOW_END_REBIND : MUISP_FLOW_END_CLOSED);
+		ftm_end(m, e,
+			e->contract_id != contract_id ? MUISP_FLOW_END_REBIND :
+							MUISP_FLOW_END_CLOSED);
 	}
 	if (m->count + 1 > m->max_flows) {
 		if (!ftm_evict_one(m, b, now)) {
@@ -168,8 +169,9 @@ int ftm_account(struct ft_model *m, const struct muisp_flow_key *key,
 		return -ENOMEM;
 	spin_lock_init(&e->lock);
 	muisp_flow_entry_init(e, key, m->table_id,
-			      (++m->stripe_seq[b & m->stripe_mask] <<
-			       m->stripe_bits) | (b & m->stripe_mask),
+			      (++m->stripe_seq[b & m->stripe_mask]
+			       << m->stripe_bits) |
+				      (b & m->stripe_mask),
 			      contract_id, now);
 	muisp_flow_entry_update(e, dir, len, tcp_flags, now);
 	hlist_nulls_add_head_rcu(&e->node, &m->buckets[b]);
@@ -193,9 +195,10 @@ static unsigned int ftm_sweep(struct ft_model *m, u64 now, int flush,
 			e = hlist_nulls_entry(pos, struct muisp_flow_entry,
 					      node);
 			if (flush)
-				r = !contract_id ||
-				    e->contract_id == contract_id ?
-				    MUISP_FLOW_END_FLUSH : MUISP_FLOW_END_NONE;
+				r = !contract_id || e->contract_id ==
+							    contract_id ?
+					    MUISP_FLOW_END_FLUSH :
+					    MUISP_FLOW_END_NONE;
 			else
 				r = muisp_flow_expired(e, now, m->idle_ns,
 						       m->fin_ns);

@@ -17,10 +17,10 @@
 
 #include "kmod/flow_core.h"
 
-#define FTM_STRIPES_MAX		1024
-#define FTM_CHAIN_MAX		16
-#define FTM_EVICT_BUCKETS	64
-#define FTM_EVICT_CANDIDATES	8
+#define FTM_STRIPES_MAX	     1024
+#define FTM_CHAIN_MAX	     16
+#define FTM_EVICT_BUCKETS    64
+#define FTM_EVICT_CANDIDATES 8
 
 typedef void (*ftm_export_fn)(void *ctx, const struct muisp_flow_record *rec);
 

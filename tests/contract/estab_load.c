@@ -72,20 +72,25 @@
 
 #include "proto.h"
 
-#define RECEIPT_LEN	144
-#define MAX_CLIENTS	4096
-#define MAX_CODES	4096
+#define RECEIPT_LEN 144
+#define MAX_CLIENTS 4096
+#define MAX_CODES   4096
 
 enum stage {
-	ST_CONNECT, ST_TLS, ST_OFFER, ST_QUOTE, ST_RECEIPT,
-	ST_HOLD,		/* done, channel kept open */
-	ST_STATEMENT,		/* -T: waiting for the statement */
-	ST_CLOSED, ST_FAILED,
+	ST_CONNECT,
+	ST_TLS,
+	ST_OFFER,
+	ST_QUOTE,
+	ST_RECEIPT,
+	ST_HOLD,      /* done, channel kept open */
+	ST_STATEMENT, /* -T: waiting for the statement */
+	ST_CLOSED,
+	ST_FAILED,
 };
 
 static const char *const stage_names[] = {
-	"connect", "tls", "offer", "quote", "receipt", "hold", "statement",
-	"closed", "failed",
+	"connect", "tls",	"offer",  "quote",  "receipt",
+	"hold",	   "statement", "closed", "failed",
 };
 
 struct client {
@@ -98,7 +103,7 @@ struct client {
 	socklen_t srclen;
 	const char *code;
 	uint64_t soft, hard;
-	uint64_t t0, t_conn, t_tls, t_end;	/* ns, CLOCK_MONOTONIC */
+	uint64_t t0, t_conn, t_tls, t_end; /* ns, CLOCK_MONOTONIC */
 	uint64_t serial, deposit;
 	uint32_t seq;
 	uint8_t receipt[RECEIPT_LEN];
@@ -124,8 +129,12 @@ static struct {
 	unsigned ncodes;
 	struct client *cl;
 } G = {
-	.server = "192.0.2.1", .port = "4433", .n = 200,
-	.metric = MP_METRIC_BYTES, .hard_unit = 1000000, .timeout_s = 600,
+	.server = "192.0.2.1",
+	.port = "4433",
+	.n = 200,
+	.metric = MP_METRIC_BYTES,
+	.hard_unit = 1000000,
+	.timeout_s = 600,
 };
 
 static uint64_t now_ns(void)
@@ -138,14 +147,15 @@ static uint64_t now_ns(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: estab-load [-s ADDR] [-p PORT] -A CA [-n NAME] "
+	fprintf(stderr,
+		"usage: estab-load [-s ADDR] [-p PORT] -A CA [-n NAME] "
 		"-b FIRST [-c N] [-V CODES] [-M METRIC] [-H HARD] [-R DIR] "
 		"[-T] [-t SECONDS] [-P PID] contract|handshake\n");
 	exit(2);
 }
 
-static __attribute__((format(printf, 2, 3)))
-void fail(struct client *c, const char *fmt, ...)
+static __attribute__((format(printf, 2, 3))) void fail(struct client *c,
+						       const char *fmt, ...)
 {
 	va_list ap;
 	unsigned long e;
@@ -163,8 +173,8 @@ void fail(struct client *c, const char *fmt, ...)
 			 ERR_reason_error_string(e));
 		ERR_clear_error();
 	}
-	printf("fail addr=%s stage=%s error=%s\n", c->addr,
-	       stage_names[c->st], c->err);
+	printf("fail addr=%s stage=%s error=%s\n", c->addr, stage_names[c->st],
+	       c->err);
 	c->st = ST_FAILED;
 	if (c->ssl)
 		SSL_free(c->ssl);
@@ -268,7 +278,7 @@ static void tls_init(void)
 	SSL_CTX_set_verify(G.ctx, SSL_VERIFY_PEER, NULL);
 	SSL_CTX_set_session_cache_mode(G.ctx, SSL_SESS_CACHE_OFF);
 	SSL_CTX_set_mode(G.ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
-			 SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+					SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 }
 
 /* Start client c: bind, non-blocking connect. */
@@ -276,8 +286,8 @@ static void start(struct client *c)
 {
 	int one = 1;
 
-	c->fd = socket(c->src.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
-		       SOCK_CLOEXEC, 0);
+	c->fd = socket(c->src.ss_family,
+		       SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->fd < 0) {
 		fail(c, "socket: %s", strerror(errno));
 		return;
@@ -316,7 +326,7 @@ static void flush(struct client *c)
 	while (c->st != ST_FAILED && c->wlen) {
 		int r;
 
-		ERR_clear_error();	/* shared by all clients: see muispd */
+		ERR_clear_error(); /* shared by all clients: see muispd */
 		r = SSL_write(c->ssl, c->wbuf, (int)c->wlen);
 
 		if (r <= 0) {
@@ -392,8 +402,8 @@ static void on_receipt(struct client *c, const struct mp_msg *m)
 		return;
 	}
 	if (!mp_has(m, MP_A_ADDR) || strcmp(m->s[MP_A_ADDR], c->addr)) {
-		fail(c, "bound to %s", mp_has(m, MP_A_ADDR) ?
-		     m->s[MP_A_ADDR] : "nothing");
+		fail(c, "bound to %s",
+		     mp_has(m, MP_A_ADDR) ? m->s[MP_A_ADDR] : "nothing");
 		return;
 	}
 	memcpy(c->receipt, m->bytes, RECEIPT_LEN);
@@ -402,8 +412,8 @@ static void on_receipt(struct client *c, const struct mp_msg *m)
 
 static void on_statement(struct client *c, const struct mp_msg *m)
 {
-	if (m->u[MP_A_SERIAL] != c->serial ||
-	    m->u[MP_A_REFUND] != c->deposit || m->u[MP_A_CHARGE] != 0) {
+	if (m->u[MP_A_SERIAL] != c->serial || m->u[MP_A_REFUND] != c->deposit ||
+	    m->u[MP_A_CHARGE] != 0) {
 		fail(c, "statement: serial %llu charge %llu refund %llu",
 		     (unsigned long long)m->u[MP_A_SERIAL],
 		     (unsigned long long)m->u[MP_A_CHARGE],
@@ -420,12 +430,14 @@ static void on_statement(struct client *c, const struct mp_msg *m)
 static void on_frame(struct client *c, const struct mp_msg *m)
 {
 	static const uint8_t expect[] = {
-		[ST_OFFER] = MP_T_OFFER, [ST_QUOTE] = MP_T_QUOTE,
-		[ST_RECEIPT] = MP_T_RECEIPT, [ST_STATEMENT] = MP_T_STATEMENT,
+		[ST_OFFER] = MP_T_OFFER,
+		[ST_QUOTE] = MP_T_QUOTE,
+		[ST_RECEIPT] = MP_T_RECEIPT,
+		[ST_STATEMENT] = MP_T_STATEMENT,
 	};
 
 	if (m->flags & MP_F_ASYNC)
-		return;		/* a warning: none is expected here */
+		return; /* a warning: none is expected here */
 	if (m->type == MP_T_ERROR) {
 		fail(c, "%s: %s", mp_error_name((int)m->u[MP_A_ERROR]),
 		     mp_has(m, MP_A_MESSAGE) ? m->s[MP_A_MESSAGE] : "");
@@ -666,7 +678,8 @@ static double pid_cpu_ms(long pid)
 	buf[n] = '\0';
 	p = strrchr(buf, ')');
 	if (!p || tck <= 0 ||
-	    sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+	    sscanf(p + 1,
+		   " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
 		   &ut, &st) != 2)
 		return -1;
 	return (double)(ut + st) * 1e3 / (double)tck;
@@ -712,21 +725,47 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "s:p:A:n:b:c:V:M:H:R:Tt:P:")) != -1) {
 		switch (opt) {
-		case 's': G.server = optarg; break;
-		case 'p': G.port = optarg; break;
-		case 'A': G.ca = optarg; break;
-		case 'n': G.name = optarg; break;
-		case 'b': G.first = optarg; break;
-		case 'c': G.n = (unsigned)strtoul(optarg, NULL, 10); break;
-		case 'V': G.codes_file = optarg; break;
-		case 'M': G.metric = mp_metric_parse(optarg); break;
-		case 'H': G.hard_unit = strtoull(optarg, NULL, 10); break;
-		case 'R': G.rdir = optarg; break;
-		case 'T': G.terminate = 1; break;
-		case 't': G.timeout_s = (unsigned)strtoul(optarg, NULL, 10);
+		case 's':
+			G.server = optarg;
 			break;
-		case 'P': G.server_pid = strtol(optarg, NULL, 10); break;
-		default: usage();
+		case 'p':
+			G.port = optarg;
+			break;
+		case 'A':
+			G.ca = optarg;
+			break;
+		case 'n':
+			G.name = optarg;
+			break;
+		case 'b':
+			G.first = optarg;
+			break;
+		case 'c':
+			G.n = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		case 'V':
+			G.codes_file = optarg;
+			break;
+		case 'M':
+			G.metric = mp_metric_parse(optarg);
+			break;
+		case 'H':
+			G.hard_unit = strtoull(optarg, NULL, 10);
+			break;
+		case 'R':
+			G.rdir = optarg;
+			break;
+		case 'T':
+			G.terminate = 1;
+			break;
+		case 't':
+			G.timeout_s = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		case 'P':
+			G.server_pid = strtol(optarg, NULL, 10);
+			break;
+		default:
+			usage();
 		}
 	}
 	if (optind != argc - 1)
@@ -761,7 +800,7 @@ int main(int argc, char **argv)
 		}
 		if (c->src.ss_family != G.dst.ss_family) {
 			fprintf(stderr, "estab-load: -b and -s differ in "
-				"family\n");
+					"family\n");
 			return 2;
 		}
 		c->hard = G.hard_unit * (i + 1);
@@ -781,7 +820,7 @@ int main(int argc, char **argv)
 		start(&G.cl[i]);
 	run(deadline);
 	t_start = now_ns() - t_start;
-	cpu = cpu_ms();		/* before -T's terminations */
+	cpu = cpu_ms(); /* before -T's terminations */
 	if (G.server_pid)
 		scpu = pid_cpu_ms(G.server_pid) - scpu0;
 
@@ -800,8 +839,8 @@ int main(int argc, char **argv)
 		if (G.rdir)
 			write_receipt(c);
 		printf("client addr=%s serial=%llu deposit=%llu connect_ms=%.3f "
-		       "tls_ms=%.3f total_ms=%.3f receipt=", c->addr,
-		       (unsigned long long)c->serial,
+		       "tls_ms=%.3f total_ms=%.3f receipt=",
+		       c->addr, (unsigned long long)c->serial,
 		       (unsigned long long)c->deposit, ms(c->t_conn - c->t0),
 		       ms(c->t_tls - c->t0), ms(c->t_end - c->t0));
 		for (unsigned k = 0; k < RECEIPT_LEN; k++)

@@ -58,14 +58,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    code == OPT_OVERLOAD) {
 			if (code == OPT_PAD || code == OPT_END ||
 			    code == OPT_OVERLOAD) {
-				if (dhcp_out_put(&o, code, data + pos, len) != -1)
+				if (dhcp_out_put(&o, code, data + pos, len) !=
+				    -1)
 					abort();
 			}
 			pos += len;
 			continue;
 		}
 		if (dhcp_out_put(&o, code, data + pos, len) < 0)
-			break;	/* full: a partial record is not checked */
+			break; /* full: a partial record is not checked */
 		used[code] = 1;
 		memcpy(want[code], data + pos, len);
 		wantlen[code] = len;

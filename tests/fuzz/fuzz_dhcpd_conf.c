@@ -62,7 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!text)
 		return 0;
 	memcpy(text, data, size);
-	text[size] = '\0';	/* the file reader refuses a NUL byte */
+	text[size] = '\0'; /* the file reader refuses a NUL byte */
 	if (config_parse("f", text, &c, err, sizeof(err)) == 0)
 		check();
 	else if (strncmp(err, "f:", 2) || !err[2])

@@ -23,10 +23,10 @@ static void check(void)
 	    !memchr(c.listen, 0, sizeof(c.listen)) ||
 	    !memchr(c.socket, 0, sizeof(c.socket)) ||
 	    !memchr(c.currency, 0, sizeof(c.currency)) ||
-	    !memchr(c.vici, 0, sizeof(c.vici)) ||
-	    c.checkpoint_s < 1 || c.checkpoint_s > 3600 ||
-	    c.lifetime_s < 60 || c.warn_tries < 1 || c.warn_tries > 100 ||
-	    c.use_kernel > 1 || c.tls > 1 || c.allow_plain > 1)
+	    !memchr(c.vici, 0, sizeof(c.vici)) || c.checkpoint_s < 1 ||
+	    c.checkpoint_s > 3600 || c.lifetime_s < 60 || c.warn_tries < 1 ||
+	    c.warn_tries > 100 || c.use_kernel > 1 || c.tls > 1 ||
+	    c.allow_plain > 1)
 		abort();
 	if (c.vici[0] && !strchr(c.vici, '/'))
 		abort();
@@ -47,7 +47,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!text)
 		return 0;
 	memcpy(text, data, size);
-	text[size] = '\0';	/* the file reader refuses a NUL byte */
+	text[size] = '\0'; /* the file reader refuses a NUL byte */
 	conf_defaults(&c);
 	if (conf_parse("f", text, &c, err, sizeof(err)) == 0)
 		check();

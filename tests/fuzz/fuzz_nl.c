@@ -29,11 +29,11 @@ static void check_zero(const void *p, size_t n)
 			abort();
 }
 
-#define PARSE(type, fn, msg)						\
-	do {								\
-		struct muisp_nl_##type o;				\
-		if (fn(msg, &o) < 0)					\
-			check_zero(&o, sizeof(o));			\
+#define PARSE(type, fn, msg)                       \
+	do {                                       \
+		struct muisp_nl_##type o;          \
+		if (fn(msg, &o) < 0)               \
+			check_zero(&o, sizeof(o)); \
 	} while (0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

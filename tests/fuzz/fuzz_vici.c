@@ -31,7 +31,7 @@ static void encode(struct vici_builder *b, const struct vici_node *n)
 
 	for (c = n->child; c; c = c->next) {
 		if (strlen(c->name) != c->nlen)
-			clean = 0;	/* a NUL in a name: not a C string */
+			clean = 0; /* a NUL in a name: not a C string */
 		switch (c->type) {
 		case VICI_NODE_SECTION:
 			vici_section_begin(b, c->name);
@@ -61,7 +61,8 @@ static void on_up(void *arg, const struct ike_child *c)
 }
 
 static const struct ike_watch_ops ops = {
-	.child_up = on_up, .child_down = on_up,
+	.child_up = on_up,
+	.child_down = on_up,
 };
 
 struct async {
@@ -112,8 +113,7 @@ static void async_path(const uint8_t *data, size_t size)
 	ops_queued += ike_watch_sync_async(a.w, on_done, &a) == 0;
 	ops_queued += ike_watch_child_listed_async(a.w, 7, 3, 0xc1a2b3c4u,
 						   on_done, &a) == 0;
-	queued += vici_unregister_async(conn, "ike-updown", on_reply,
-					&a) == 0;
+	queued += vici_unregister_async(conn, "ike-updown", on_reply, &a) == 0;
 	queued += vici_command_async(conn, "list-sas", NULL, on_reply, &a) == 0;
 	if (queued != 4 || ops_queued != 2)
 		abort();
@@ -139,7 +139,10 @@ static void async_path(const uint8_t *data, size_t size)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const names[] = {
-		"child-updown", "child-rekey", "ike-updown", "list-sa",
+		"child-updown",
+		"child-rekey",
+		"ike-updown",
+		"list-sa",
 	};
 	struct vici_conn *conn = vici_conn_from_fd(-1);
 	struct ike_watch *w = ike_watch_new(conn, &ops, NULL);

@@ -67,8 +67,10 @@ static void on_event(void *arg, const char *name, const struct vici_msg *msg)
 int main(int argc, char **argv)
 {
 	static const struct ike_watch_ops ops = {
-		.child_up = on_up, .child_down = on_down,
-		.child_rekey = on_rekey, .ike_updown = on_ike,
+		.child_up = on_up,
+		.child_down = on_down,
+		.child_rekey = on_rekey,
+		.ike_updown = on_ike,
 		.event = on_event,
 	};
 	unsigned long bad = 0;

@@ -34,7 +34,7 @@ static int run(const char *first, ...)
 	va_list ap;
 	const char *a;
 
-	argv[argc++] = (char *)(uintptr_t)"muispctl";
+	argv[argc++] = (char *)(uintptr_t) "muispctl";
 	va_start(ap, first);
 	for (a = first; a; a = va_arg(ap, const char *))
 		argv[argc++] = (char *)(uintptr_t)a;
@@ -62,11 +62,11 @@ static int run(const char *first, ...)
 	return rc;
 }
 
-#define USAGE_ERR(msg, ...)						\
-	do {								\
-		assert_int_equal(run(__VA_ARGS__, NULL), EXIT_USAGE);	\
-		assert_string_equal(err_txt, "muispctl: " msg "\n");	\
-		assert_string_equal(out_txt, "");			\
+#define USAGE_ERR(msg, ...)                                           \
+	do {                                                          \
+		assert_int_equal(run(__VA_ARGS__, NULL), EXIT_USAGE); \
+		assert_string_equal(err_txt, "muispctl: " msg "\n");  \
+		assert_string_equal(out_txt, "");                     \
 	} while (0)
 
 #endif /* MUISP_TESTS_MUISPCTL_RUN_H */

@@ -22,8 +22,7 @@
 
 static char dir[] = "/tmp/test_ca.XXXXXX";
 
-static const char *
-path(const char *name)
+static const char *path(const char *name)
 {
 	static char buf[8][256];
 	static int i;
@@ -33,8 +32,7 @@ path(const char *name)
 	return buf[i];
 }
 
-static int
-setup(void **state)
+static int setup(void **state)
 {
 	struct muisp_ca_err err;
 	char d2[300];
@@ -60,8 +58,7 @@ setup(void **state)
 	return 0;
 }
 
-static int
-teardown(void **state)
+static int teardown(void **state)
 {
 	char cmd[300];
 
@@ -69,8 +66,7 @@ teardown(void **state)
 	return system(cmd) == 0 ? 0 : -1;
 }
 
-static char *
-show(const char *cert)
+static char *show(const char *cert)
 {
 	struct muisp_ca_err err;
 	char *out = NULL;
@@ -83,32 +79,31 @@ show(const char *cert)
 	return out;
 }
 
-static void
-test_verify(void **state)
+static void test_verify(void **state)
 {
 	struct muisp_ca_err err;
 
-	assert_int_equal(muisp_ca_verify(path("ca.pem"), path("router.pem"),
-					 &err), 0);
+	assert_int_equal(
+		muisp_ca_verify(path("ca.pem"), path("router.pem"), &err), 0);
 	assert_int_equal(muisp_ca_verify(path("ca.pem"), path("ca.pem"), &err),
 			 0);
 	/* a router certificate from another CA */
-	assert_int_equal(muisp_ca_verify(path("ca.pem"), path("rogue.pem"),
-					 &err), -1);
+	assert_int_equal(
+		muisp_ca_verify(path("ca.pem"), path("rogue.pem"), &err), -1);
 	assert_int_equal(errno, EPERM);
 	assert_non_null(strstr(err.msg, "issuer certificate"));
 	/* a self-signed client certificate is not from the CA */
-	assert_int_equal(muisp_ca_verify(path("ca.pem"), path("alice.pem"),
-					 &err), -1);
+	assert_int_equal(
+		muisp_ca_verify(path("ca.pem"), path("alice.pem"), &err), -1);
 	assert_int_equal(muisp_ca_verify(path("other/ca.pem"),
-					 path("rogue.pem"), &err), 0);
-	assert_int_equal(muisp_ca_verify(path("ca.pem"), path("nonexistent"),
-					 &err), -1);
+					 path("rogue.pem"), &err),
+			 0);
+	assert_int_equal(
+		muisp_ca_verify(path("ca.pem"), path("nonexistent"), &err), -1);
 	assert_int_equal(errno, ENOENT);
 }
 
-static void
-test_show(void **state)
+static void test_show(void **state)
 {
 	char *s = show(path("ca.pem"));
 
@@ -128,7 +123,7 @@ test_show(void **state)
 	assert_non_null(strstr(s, "\nnotice:      Hotel Foo lobby, 802.11g\n"));
 	free(s);
 
-	s = show(path("rogue.pem"));	/* issued without a notice */
+	s = show(path("rogue.pem")); /* issued without a notice */
 	assert_null(strstr(s, "notice:"));
 	free(s);
 
@@ -139,8 +134,7 @@ test_show(void **state)
 	free(s);
 }
 
-static void
-test_notice(void **state)
+static void test_notice(void **state)
 {
 	char cmd[400], buf[512];
 	FILE *p;
@@ -159,8 +153,7 @@ test_notice(void **state)
 	assert_int_equal(found, 1);
 }
 
-static void
-test_key_files(void **state)
+static void test_key_files(void **state)
 {
 	struct muisp_ca_err err;
 	struct stat st;
@@ -176,7 +169,8 @@ test_key_files(void **state)
 	assert_int_equal(muisp_ca_init(dir, "again", 2, 0, &err), -1);
 	assert_int_equal(errno, EEXIST);
 	assert_int_equal(muisp_ca_selfsign("x", 2, path("alice.pem"),
-					   path("new.key"), 0, &err), -1);
+					   path("new.key"), 0, &err),
+			 -1);
 	assert_int_equal(errno, EEXIST);
 	assert_int_equal(access(path("new.key"), F_OK), -1);
 
@@ -193,34 +187,37 @@ test_key_files(void **state)
 	/* the CA key must belong to the CA certificate */
 	assert_int_equal(muisp_ca_issue(path("ca.pem"), path("other/ca.key"),
 					"r2", NULL, 2, path("r2.pem"),
-					path("r2.key"), 0, &err), -1);
+					path("r2.key"), 0, &err),
+			 -1);
 	assert_int_equal(errno, EINVAL);
 	assert_int_equal(access(path("r2.key"), F_OK), -1);
 }
 
-static void
-test_bad_input(void **state)
+static void test_bad_input(void **state)
 {
 	struct muisp_ca_err err;
 
 	assert_int_equal(muisp_ca_selfsign("a b", 2, path("x.pem"),
-					   path("x.key"), 0, &err), -1);
+					   path("x.key"), 0, &err),
+			 -1);
 	assert_int_equal(errno, EINVAL);
 	assert_int_equal(muisp_ca_selfsign("a,CN=evil", 2, path("x.pem"),
-					   path("x.key"), 0, &err), -1);
+					   path("x.key"), 0, &err),
+			 -1);
 	assert_int_equal(muisp_ca_selfsign("ok", 0, path("x.pem"),
-					   path("x.key"), 0, &err), -1);
+					   path("x.key"), 0, &err),
+			 -1);
 	assert_int_equal(muisp_ca_issue(path("ca.pem"), path("ca.key"), "r3",
 					"bad \"notice\"", 2, path("r3.pem"),
-					path("r3.key"), 0, &err), -1);
+					path("r3.key"), 0, &err),
+			 -1);
 	assert_int_equal(muisp_ca_init(path("nodir"), "x", 2, 0, &err), -1);
 	assert_int_equal(errno, ENOENT);
 	assert_int_equal(access(path("x.key"), F_OK), -1);
 	assert_int_equal(access(path("r3.key"), F_OK), -1);
 }
 
-static void
-test_valid(void **state)
+static void test_valid(void **state)
 {
 	char long_name[66];
 
@@ -231,8 +228,8 @@ test_valid(void **state)
 	assert_false(muisp_ca_valid_name(""));
 	assert_false(muisp_ca_valid_name("a b"));
 	assert_false(muisp_ca_valid_name("a,CN=x"));
-	assert_false(muisp_ca_valid_name("caf\xc3\xa9"));	/* not ASCII */
-	assert_true(muisp_ca_valid_name(long_name + 1));	/* 64 bytes */
+	assert_false(muisp_ca_valid_name("caf\xc3\xa9")); /* not ASCII */
+	assert_true(muisp_ca_valid_name(long_name + 1));  /* 64 bytes */
 	assert_false(muisp_ca_valid_name(long_name));
 	assert_true(muisp_ca_valid_cn("Example \xce\xbcISP CA"));
 	assert_false(muisp_ca_valid_cn("a/b"));
@@ -246,22 +243,21 @@ test_valid(void **state)
 }
 
 /* A UTF-8 notice is stored as a UTF8String and shown as given. */
-static void
-test_notice_utf8(void **state)
+static void test_notice_utf8(void **state)
 {
 	struct muisp_ca_err err;
 	char *s;
 
 	assert_int_equal(muisp_ca_issue(path("ca.pem"), path("ca.key"), "u8",
 					"H\xc3\xb4tel Foo", 2, path("u8.pem"),
-					path("u8.key"), 0, &err), 0);
+					path("u8.key"), 0, &err),
+			 0);
 	s = show(path("u8.pem"));
 	assert_non_null(strstr(s, "\nnotice:      H\xc3\xb4tel Foo\n"));
 	free(s);
 }
 
-int
-main(void)
+int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_verify),

@@ -20,10 +20,13 @@ static void test_words(void **state)
 {
 	struct conf r;
 
-	assert_int_equal(conf_init(&r, "f", "# only a comment\n\n"
+	assert_int_equal(conf_init(&r, "f",
+				   "# only a comment\n\n"
 				   "  port\t4433  # trailing\r\n"
 				   "a#b c\n"
-				   "x y z", err, sizeof(err)), 0);
+				   "x y z",
+				   err, sizeof(err)),
+			 0);
 	assert_int_equal(conf_next(&r), CONF_WORDS);
 	assert_int_equal(r.line, 3);
 	assert_int_equal(r.nw, 2);
@@ -31,10 +34,10 @@ static void test_words(void **state)
 	assert_string_equal(r.w[1], "4433");
 	assert_int_equal(conf_next(&r), CONF_WORDS);
 	assert_int_equal(r.line, 4);
-	assert_int_equal(r.nw, 1);		/* '#' cuts inside a word */
+	assert_int_equal(r.nw, 1); /* '#' cuts inside a word */
 	assert_string_equal(r.w[0], "a");
 	assert_int_equal(conf_next(&r), CONF_WORDS);
-	assert_int_equal(r.line, 5);		/* no final newline */
+	assert_int_equal(r.line, 5); /* no final newline */
 	assert_int_equal(r.nw, 3);
 	assert_string_equal(r.w[2], "z");
 	assert_int_equal(conf_next(&r), CONF_EOF);
@@ -60,9 +63,11 @@ static void test_too_many_words(void **state)
 {
 	struct conf r;
 
-	assert_int_equal(conf_init(&r, "f", "a b c d e f g h i j k l m n o p\n"
+	assert_int_equal(conf_init(&r, "f",
+				   "a b c d e f g h i j k l m n o p\n"
 				   "a b c d e f g h i j k l m n o p q\n",
-				   err, sizeof(err)), 0);
+				   err, sizeof(err)),
+			 0);
 	assert_int_equal(conf_next(&r), CONF_WORDS);
 	assert_int_equal(r.nw, CONF_MAX_WORDS);
 	assert_int_equal(conf_next(&r), CONF_ERR);
@@ -74,11 +79,14 @@ static void test_blocks(void **state)
 {
 	struct conf r;
 
-	assert_int_equal(conf_init(&r, "d.conf", "outer a {\n"
+	assert_int_equal(conf_init(&r, "d.conf",
+				   "outer a {\n"
 				   "  inner b {\n"
 				   "    k v\n"
 				   "  }\n"
-				   "}  # done\n", err, sizeof(err)), 0);
+				   "}  # done\n",
+				   err, sizeof(err)),
+			 0);
 	assert_int_equal(conf_next(&r), CONF_WORDS);
 	assert_string_equal(r.w[2], "{");
 	assert_int_equal(conf_open(&r, "outer"), 0);
@@ -100,7 +108,7 @@ static void test_block_errors(void **state)
 {
 	static const struct {
 		const char *text;
-		int opens;	/* conf_open every statement */
+		int opens; /* conf_open every statement */
 		const char *msg;
 	} bad[] = {
 		{ "}\n", 0, "c:1: '}' without an open block" },
@@ -116,8 +124,8 @@ static void test_block_errors(void **state)
 	int k, n;
 
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		assert_int_equal(conf_init(&r, "c", bad[i].text, err,
-					   sizeof(err)), 0);
+		assert_int_equal(
+			conf_init(&r, "c", bad[i].text, err, sizeof(err)), 0);
 		n = 0;
 		while ((k = conf_next(&r)) == CONF_WORDS || k == CONF_CLOSE)
 			if (k == CONF_WORDS && bad[i].opens &&
@@ -140,9 +148,12 @@ static void test_values(void **state)
 	char s[5];
 	int b = -1;
 
-	assert_int_equal(conf_init(&r, "m.conf", "port 4433 x 0 65536 "
+	assert_int_equal(conf_init(&r, "m.conf",
+				   "port 4433 x 0 65536 "
 				   "18446744073709551616 yes off maybe "
-				   "abcd abcde\n", err, sizeof(err)), 0);
+				   "abcd abcde\n",
+				   err, sizeof(err)),
+			 0);
 	assert_int_equal(conf_next(&r), CONF_WORDS);
 	assert_int_equal(conf_uint(&r, 1, 1, 65535, &v), 0);
 	assert_int_equal(v, 4433);
@@ -154,8 +165,8 @@ static void test_values(void **state)
 	assert_string_equal(err, "m.conf:1: port: '65536': not in 1..65535");
 	assert_int_equal(conf_uint(&r, 5, 0, UINT64_MAX, &v), -1);
 	assert_string_equal(err, "m.conf:1: port: '18446744073709551616': "
-			    "too large");
-	assert_int_equal(v, 4433);		/* left alone */
+				 "too large");
+	assert_int_equal(v, 4433); /* left alone */
 	assert_int_equal(conf_bool(&r, 6, &b), 0);
 	assert_int_equal(b, 1);
 	assert_int_equal(conf_bool(&r, 7, &b), 0);
@@ -166,7 +177,7 @@ static void test_values(void **state)
 	assert_string_equal(s, "abcd");
 	assert_int_equal(conf_str(&r, 10, s, sizeof(s)), -1);
 	assert_string_equal(err, "m.conf:1: port: 'abcde': too long (at most "
-			    "4 characters)");
+				 "4 characters)");
 	assert_string_equal(s, "abcd");
 	assert_int_equal(conf_uint(&r, 11, 0, 1, &v), -1);
 	assert_string_equal(err, "m.conf:1: port: missing argument 11");
@@ -192,8 +203,8 @@ static void test_small_buffer(void **state)
 	char small[12];
 	struct conf r;
 
-	assert_int_equal(conf_init(&r, "name.conf", "}\n", small,
-				   sizeof(small)), 0);
+	assert_int_equal(
+		conf_init(&r, "name.conf", "}\n", small, sizeof(small)), 0);
 	assert_int_equal(conf_next(&r), CONF_ERR);
 	assert_int_equal(strlen(small), sizeof(small) - 1);
 	assert_string_equal(small, "name.conf:1");

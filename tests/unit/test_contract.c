@@ -12,8 +12,8 @@
 
 #include "contract.h"
 
-#define X (-1)	/* disallowed */
-#define U CS_UNBOUND
+#define X  (-1) /* disallowed */
+#define U  CS_UNBOUND
 #define SU CS_SUSPENDED
 #define AC CS_ACTIVE
 #define DE CS_DELINQUENT
@@ -24,12 +24,12 @@
  * CE_EXTEND here is a valid extend (soft < new <= hard, new > usage). */
 static const int expected[__CS_COUNT][__CE_COUNT] = {
 	/*        bind unbind start susp soft ext hard expire term settle elsew noans */
-	[U]  = {  SU,  X,     X,    X,   X,   X,  EX,  EX,    IS,  X,     X,    X  },
-	[SU] = {  X,   U,     AC,   X,   X,   SU, EX,  EX,    IS,  X,     SU,   U  },
-	[AC] = {  X,   U,     X,    SU,  DE,  AC, EX,  EX,    IS,  X,     AC,   U  },
-	[DE] = {  X,   U,     X,    X,   X,   AC, EX,  EX,    IS,  X,     DE,   U  },
-	[IS] = {  X,   X,     X,    X,   X,   X,  X,   X,     X,   EX,    X,    X  },
-	[EX] = {  X,   X,     X,    X,   X,   X,  X,   X,     X,   X,     X,    X  },
+	[U] = { SU, X, X, X, X, X, EX, EX, IS, X, X, X },
+	[SU] = { X, U, AC, X, X, SU, EX, EX, IS, X, SU, U },
+	[AC] = { X, U, X, SU, DE, AC, EX, EX, IS, X, AC, U },
+	[DE] = { X, U, X, X, X, AC, EX, EX, IS, X, DE, U },
+	[IS] = { X, X, X, X, X, X, X, X, X, EX, X, X },
+	[EX] = { X, X, X, X, X, X, X, X, X, X, X, X },
 };
 
 static void test_exhaustive(void **state)
@@ -40,11 +40,13 @@ static void test_exhaustive(void **state)
 		for (int e = 0; e < __CE_COUNT; e++) {
 			struct contract_fsm in = {
 				.state = (enum contract_state)s,
-				.usage = 50, .soft = 100, .hard = 200,
+				.usage = 50,
+				.soft = 100,
+				.hard = 200,
 			};
 			struct contract_fsm out;
-			int rc = contract_step(&in, (enum contract_event)e,
-					       150, &out);
+			int rc = contract_step(&in, (enum contract_event)e, 150,
+					       &out);
 
 			if (expected[s][e] == X) {
 				assert_int_equal(rc, CONTRACT_E_STATE);
@@ -146,9 +148,9 @@ static void test_lifecycle(void **state)
 #define AB AS_BOUND
 static const int addr_expected[__AS_COUNT][__AE_COUNT] = {
 	/*        alloc expire bind unbound extinguished elsewhere */
-	[AU] = {  AA,   X,     X,   X,      X,           X  },
-	[AA] = {  X,    AU,    AB,  X,      X,           X  },
-	[AB] = {  X,    AU,    X,   AU,     AU,          AU },
+	[AU] = { AA, X, X, X, X, X },
+	[AA] = { X, AU, AB, X, X, X },
+	[AB] = { X, AU, X, AU, AU, AU },
 };
 
 static void test_addr_exhaustive(void **state)

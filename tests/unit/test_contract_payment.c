@@ -27,14 +27,14 @@ static struct store *st;
 /* The daemon's registry: the shipped methods and one online instance. */
 static struct payment_registry reg;
 static struct payment_method *online;
-static sd_event *loop;		/* the online method's calls run on it */
+static sd_event *loop; /* the online method's calls run on it */
 
 #define payment_method_get(id) payment_lookup(&reg, (id))
 /* m's deposit for c (err is the caller's). */
 #define deposit(m, c, param, now) \
 	(m)->deposit((m), st, (c), (param), (now), err, sizeof(err))
 /* Settle c with its own method. */
-#define settle(c, full, why, now, s) \
+#define settle(c, full, why, now, s)                                     \
 	payment_settle(st, payment_method_get((c)->method), (c), (full), \
 		       (why), (now), (s))
 
@@ -73,9 +73,15 @@ static int teardown(void **state)
 static struct contract_rec bytes_contract(uint64_t serial, int method)
 {
 	struct contract_rec c = {
-		.serial = serial, .state = CS_UNBOUND, .metric = MP_METRIC_BYTES,
-		.method = (uint8_t)method, .soft = 1000000, .hard = 2000000,
-		.price = 10, .unit = 1000000, .issued = 1000,
+		.serial = serial,
+		.state = CS_UNBOUND,
+		.metric = MP_METRIC_BYTES,
+		.method = (uint8_t)method,
+		.soft = 1000000,
+		.hard = 2000000,
+		.price = 10,
+		.unit = 1000000,
+		.issued = 1000,
 		.expiry = 90000,
 	};
 
@@ -95,8 +101,8 @@ static void test_voucher(void **state)
 	assert_non_null(m);
 	assert_int_equal(m->offline, 0);
 	assert_int_equal(c.deposit, 20);
-	assert_int_equal(payment_voucher_issue(st, 50, 1000, 0, code,
-					       sizeof(code)), 0);
+	assert_int_equal(
+		payment_voucher_issue(st, 50, 1000, 0, code, sizeof(code)), 0);
 	assert_int_equal(strlen(code), 19);
 	assert_int_equal(code[4], '-');
 	assert_int_equal(deposit(m, &c, code, 1001), 0);
@@ -111,8 +117,7 @@ static void test_voucher(void **state)
 
 	assert_int_equal(deposit(m, &c3, code, 1001), -1);
 	assert_string_equal(err, "voucher balance 10 below deposit 20");
-	assert_int_equal(deposit(m, &c3, "NOPE", 1001),
-			 -1);
+	assert_int_equal(deposit(m, &c3, "NOPE", 1001), -1);
 	assert_string_equal(err, "unknown voucher");
 	assert_int_equal(deposit(m, &c3, "", 1001), -1);
 
@@ -150,7 +155,8 @@ static void test_voucher(void **state)
 
 	/* Expired voucher. */
 	assert_int_equal(payment_voucher_issue(st, 50, 1000, 1500, code,
-					       sizeof(code)), 0);
+					       sizeof(code)),
+			 0);
 	assert_int_equal(deposit(m, &c3, code, 1501), -1);
 	assert_string_equal(err, "voucher expired");
 }
@@ -172,7 +178,7 @@ static void test_room_and_cash(void **state)
 	assert_int_equal(deposit(room, &c, "101", 1), 0);
 	assert_int_equal(store_ledger_balance(st, "101", &bal), 0);
 	assert_int_equal(bal, 20);
-	c.usage = 1000001;	/* 11 */
+	c.usage = 1000001; /* 11 */
 	assert_int_equal(settle(&c, 0, NULL, 5, &s), 0);
 	assert_int_equal(s.charge, 11);
 	assert_int_equal(store_ledger_balance(st, "101", &bal), 0);
@@ -333,7 +339,7 @@ static void test_online(void **state)
 	assert_int_equal(deposit(m, &c, r.text, 1), 0);
 	assert_string_equal(c.payref, "tx-77");
 	assert_int_equal(deposit(m, &c, NULL, 1), -1);
-	c.usage = 450000;	/* ceil(4.5) = 5 */
+	c.usage = 450000; /* ceil(4.5) = 5 */
 	assert_int_equal(capture(m, &c, &r), 0);
 	assert_int_equal(settle(&c, 0, NULL, 2, &s), 0);
 	assert_int_equal(s.charge, 5);
@@ -358,15 +364,17 @@ static void test_json(void **state)
 {
 	char v[16];
 
-	assert_int_equal(payment_json_str("{\"id\" : \"a-1\"}", "id", v,
-					  sizeof(v)), 0);
+	assert_int_equal(
+		payment_json_str("{\"id\" : \"a-1\"}", "id", v, sizeof(v)), 0);
 	assert_string_equal(v, "a-1");
 	assert_int_equal(payment_json_str("{\"id\":1}", "id", v, sizeof(v)),
 			 -1);
 	assert_int_equal(payment_json_str("{\"id\":\"a\\\"b\"}", "id", v,
-					  sizeof(v)), -1);
+					  sizeof(v)),
+			 -1);
 	assert_int_equal(payment_json_str("{\"id\":\"0123456789abcdefX\"}",
-					  "id", v, sizeof(v)), -1);
+					  "id", v, sizeof(v)),
+			 -1);
 	assert_int_equal(payment_json_str("{}", "id", v, sizeof(v)), -1);
 }
 

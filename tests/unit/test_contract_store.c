@@ -39,10 +39,21 @@ static int teardown(void **state)
 static struct contract_rec rec(uint64_t serial)
 {
 	struct contract_rec c = {
-		.serial = serial, .state = 1, .metric = 3, .method = 1,
-		.soft = 1000, .hard = 2000, .deposit = 20, .price = 10,
-		.unit = 1000, .issued = 100, .expiry = 86500, .usage = 5,
-		.usage_at = 101, .key_id = 1, .receipt_len = RECEIPT_LEN,
+		.serial = serial,
+		.state = 1,
+		.metric = 3,
+		.method = 1,
+		.soft = 1000,
+		.hard = 2000,
+		.deposit = 20,
+		.price = 10,
+		.unit = 1000,
+		.issued = 100,
+		.expiry = 86500,
+		.usage = 5,
+		.usage_at = 101,
+		.key_id = 1,
+		.receipt_len = RECEIPT_LEN,
 	};
 
 	snprintf(c.addr, sizeof(c.addr), "192.0.2.10");
@@ -93,8 +104,7 @@ static void test_reopen(void **state)
 	assert_int_equal(store_voucher_put(st, "V-1", 500, 1, 999), 0);
 	assert_int_equal(store_ledger_add(st, "101", 2, "deposit", 40, 0, 5),
 			 0);
-	assert_int_equal(store_ledger_add(st, "101", 2, "adjust", 15, 1, 6),
-			 0);
+	assert_int_equal(store_ledger_add(st, "101", 2, "adjust", 15, 1, 6), 0);
 	assert_int_equal(store_statement_put(st, 1, lines, 2), 0);
 	assert_int_equal(store_commit(st), 0);
 	assert_int_equal(store_usage_checkpoint(st, 1, 777, 200), 0);

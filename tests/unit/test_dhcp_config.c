@@ -30,40 +30,39 @@ static int teardown(void **state)
 	return 0;
 }
 
-static const char good[] =
-	"# a comment\n"
-	"lease-db /tmp/x.db\n"
-	"kernel-sync no   # trailing comment\n"
-	"quarantine-time 120\n"
-	"offer-time 5\n"
-	"\n"
-	"interface lan0 {\n"
-	"\tsubnet 192.0.2.0/24\n"
-	"\tserver-id 192.0.2.1\n"
-	"\tpool 192.0.2.100 192.0.2.199\n"
-	"\tpool 192.0.2.210 192.0.2.220\n"
-	"\texclude 192.0.2.150\n"
-	"\texclude 192.0.2.160 192.0.2.161\n"
-	"\trouter 192.0.2.1\n"
-	"\tdns 192.0.2.1 198.51.100.53\n"
-	"\tntp 192.0.2.1\n"
-	"\tdomain-name hotspot.example\n"
-	"\tlease-time 600\n"
-	"\thost kiosk {\n"
-	"\t\thardware-address 02:00:00:00:00:50\n"
-	"\t\taddress 192.0.2.50\n"
-	"\t}\n"
-	"\thost laptop {\n"
-	"\t\tclient-id 01:02:00:00:00:00:51\n"
-	"\t\taddress 192.0.2.120\n"
-	"\t}\n"
-	"}\n"
-	"interface lan1 {\n"
-	"\tsubnet 10.1.0.0/16\n"
-	"\tpool 10.1.1.0 10.1.1.255\n"
-	"\trenew-time 100\n"
-	"\trebind-time 200\n"
-	"}\n";
+static const char good[] = "# a comment\n"
+			   "lease-db /tmp/x.db\n"
+			   "kernel-sync no   # trailing comment\n"
+			   "quarantine-time 120\n"
+			   "offer-time 5\n"
+			   "\n"
+			   "interface lan0 {\n"
+			   "\tsubnet 192.0.2.0/24\n"
+			   "\tserver-id 192.0.2.1\n"
+			   "\tpool 192.0.2.100 192.0.2.199\n"
+			   "\tpool 192.0.2.210 192.0.2.220\n"
+			   "\texclude 192.0.2.150\n"
+			   "\texclude 192.0.2.160 192.0.2.161\n"
+			   "\trouter 192.0.2.1\n"
+			   "\tdns 192.0.2.1 198.51.100.53\n"
+			   "\tntp 192.0.2.1\n"
+			   "\tdomain-name hotspot.example\n"
+			   "\tlease-time 600\n"
+			   "\thost kiosk {\n"
+			   "\t\thardware-address 02:00:00:00:00:50\n"
+			   "\t\taddress 192.0.2.50\n"
+			   "\t}\n"
+			   "\thost laptop {\n"
+			   "\t\tclient-id 01:02:00:00:00:00:51\n"
+			   "\t\taddress 192.0.2.120\n"
+			   "\t}\n"
+			   "}\n"
+			   "interface lan1 {\n"
+			   "\tsubnet 10.1.0.0/16\n"
+			   "\tpool 10.1.1.0 10.1.1.255\n"
+			   "\trenew-time 100\n"
+			   "\trebind-time 200\n"
+			   "}\n";
 
 static void test_good(void **state)
 {
@@ -90,7 +89,7 @@ static void test_good(void **state)
 	assert_int_equal(i->dns[1], tip("198.51.100.53"));
 	assert_string_equal(i->domain, "hotspot.example");
 	assert_int_equal(i->lease_time, 600);
-	assert_int_equal(i->t1, 300);		/* defaults: 1/2, 7/8 */
+	assert_int_equal(i->t1, 300); /* defaults: 1/2, 7/8 */
 	assert_int_equal(i->t2, 525);
 	assert_int_equal(i->nhosts, 2);
 	assert_int_equal(i->hosts[0].hwlen, 6);
@@ -111,9 +110,11 @@ static void test_good(void **state)
 
 static void test_defaults(void **state)
 {
-	assert_int_equal(config_parse("d", "interface e {\nsubnet 10.0.0.0/8\n"
-				      "pool 10.0.0.5 10.0.0.6\n}\n", c, err,
-				      sizeof(err)), 0);
+	assert_int_equal(config_parse("d",
+				      "interface e {\nsubnet 10.0.0.0/8\n"
+				      "pool 10.0.0.5 10.0.0.6\n}\n",
+				      c, err, sizeof(err)),
+			 0);
 	assert_string_equal(c->lease_db, LEASEDB_DEFAULT_PATH);
 	assert_int_equal(c->kernel_sync, 1);
 	assert_int_equal(c->quarantine_time, 600);
@@ -121,9 +122,11 @@ static void test_defaults(void **state)
 }
 
 #define IFACE "interface lan0 {\nsubnet 192.0.2.0/24\n"
-#define POOL "pool 192.0.2.100 192.0.2.110\n"
+#define POOL  "pool 192.0.2.100 192.0.2.110\n"
 
-static const struct { const char *text, *msg; } bad[] = {
+static const struct {
+	const char *text, *msg;
+} bad[] = {
 	{ "bogus 1\n", "c:1: unknown keyword 'bogus'" },
 	{ "\n\nkernel-sync maybe\n", "c:3: kernel-sync: expected yes or no" },
 	{ "lease-db relative.db\n", "c:1: lease-db: need an absolute path" },
@@ -140,7 +143,8 @@ static const struct { const char *text, *msg; } bad[] = {
 	{ IFACE POOL, "c:1: interface block not closed" },
 	{ "}\n", "c:1: '}' without an open block" },
 	{ IFACE POOL "} x\n", "c:4: '}' must be alone on its line" },
-	{ "interface lan0 {\n" POOL "}\n", "c:1: interface lan0: missing subnet" },
+	{ "interface lan0 {\n" POOL "}\n",
+	  "c:1: interface lan0: missing subnet" },
 	{ "interface lan0 {\nsubnet 192.0.2.1/24\n}\n",
 	  "c:2: subnet: host bits set in 192.0.2.1/24" },
 	{ "interface lan0 {\nsubnet 192.0.2.0/31\n}\n",
@@ -170,7 +174,8 @@ static const struct { const char *text, *msg; } bad[] = {
 	  "c:1: interface lan0: router 10.9.9.9 is not on the subnet" },
 	{ IFACE POOL "dns\n}\n", "c:4: dns: expected at least one address" },
 	{ IFACE POOL "dns 1.1.1.1 1.1.1.2 1.1.1.3 1.1.1.4 1.1.1.5 1.1.1.6 "
-	  "1.1.1.7 1.1.1.8 1.1.1.9\n}\n", "c:4: dns: at most 8 addresses" },
+		     "1.1.1.7 1.1.1.8 1.1.1.9\n}\n",
+	  "c:4: dns: at most 8 addresses" },
 	{ IFACE POOL "ntp 1.2.3\n}\n", "c:4: ntp: bad IPv4 address '1.2.3'" },
 	{ IFACE POOL "domain-name bad_name\n}\n",
 	  "c:4: domain-name: invalid name 'bad_name'" },
@@ -178,7 +183,8 @@ static const struct { const char *text, *msg; } bad[] = {
 	  "c:1: interface lan0: lease-time must be at least 10 s" },
 	{ IFACE POOL "lease-time 100\nrenew-time 90\nrebind-time 80\n}\n",
 	  "c:1: interface lan0: need renew-time < rebind-time < lease-time (90, 80, 100)" },
-	{ IFACE POOL "lease-time -1\n}\n", "c:4: lease-time: expected seconds" },
+	{ IFACE POOL "lease-time -1\n}\n",
+	  "c:4: lease-time: expected seconds" },
 	{ IFACE POOL "frobnicate 1\n}\n",
 	  "c:4: unknown keyword 'frobnicate' in interface block" },
 	{ IFACE POOL "host a {\naddress 192.0.2.5\n}\n}\n",
@@ -192,16 +198,19 @@ static const struct { const char *text, *msg; } bad[] = {
 	{ IFACE POOL "host a {\nclient-id 01:zz\n}\n}\n",
 	  "c:5: client-id: expected at least 2 hex bytes" },
 	{ IFACE POOL "host a {\nhardware-address 02:00:00:00:00:01\n"
-	  "address 10.0.0.5\n}\n}\n",
+		     "address 10.0.0.5\n}\n}\n",
 	  "c:4: host a: address 10.0.0.5 is not a host of the subnet" },
-	{ IFACE POOL "exclude 192.0.2.105\nhost a {\n"
+	{ IFACE POOL
+	  "exclude 192.0.2.105\nhost a {\n"
 	  "hardware-address 02:00:00:00:00:01\naddress 192.0.2.105\n}\n}\n",
 	  "c:5: host a: address 192.0.2.105 is excluded" },
-	{ IFACE POOL "host a {\nhardware-address 02:00:00:00:00:01\n"
+	{ IFACE POOL
+	  "host a {\nhardware-address 02:00:00:00:00:01\n"
 	  "address 192.0.2.5\n}\nhost b {\nhardware-address 02:00:00:00:00:02\n"
 	  "address 192.0.2.5\n}\n}\n",
 	  "c:8: host b: address 192.0.2.5 already reserved for a (line 4)" },
-	{ IFACE POOL "host a {\nhardware-address 02:00:00:00:00:01\n"
+	{ IFACE POOL
+	  "host a {\nhardware-address 02:00:00:00:00:01\n"
 	  "address 192.0.2.5\n}\nhost b {\nhardware-address 02:00:00:00:00:01\n"
 	  "address 192.0.2.6\n}\n}\n",
 	  "c:8: host b: hardware-address already used by a (line 4)" },
@@ -254,7 +263,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_good, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_load_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_load_file, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

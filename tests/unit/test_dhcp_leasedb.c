@@ -96,13 +96,14 @@ static void test_roundtrip_reopen(void **state)
 static void test_uncommitted_is_lost(void **state)
 {
 	struct leasedb *db = leasedb_open(path, LEASEDB_CREATE);
-	struct lease_rec a = rec(1, LEASE_LEASED, 0), b = rec(2, LEASE_LEASED, 0);
+	struct lease_rec a = rec(1, LEASE_LEASED, 0),
+			 b = rec(2, LEASE_LEASED, 0);
 	struct lease_rec out;
 
-	assert_int_equal(leasedb_put(db, &a), 0);	/* autocommit */
+	assert_int_equal(leasedb_put(db, &a), 0); /* autocommit */
 	assert_int_equal(leasedb_begin(db), 0);
 	assert_int_equal(leasedb_put(db, &b), 0);
-	leasedb_close(db);				/* no commit */
+	leasedb_close(db); /* no commit */
 	db = leasedb_open(path, LEASEDB_CREATE);
 	assert_int_equal(leasedb_get(db, 1, &out), 0);
 	assert_int_equal(leasedb_get(db, 2, &out), -1);
@@ -126,8 +127,8 @@ static void test_durable_across_crash(void **state)
 		if (!c)
 			_exit(1);
 		for (i = 0; i < 100; i++) {
-			struct lease_rec r = rec((uint32_t)(100 + i),
-						 LEASE_LEASED, 0);
+			struct lease_rec r =
+				rec((uint32_t)(100 + i), LEASE_LEASED, 0);
 
 			if (leasedb_begin(c) || leasedb_put(c, &r) ||
 			    leasedb_commit(c))
@@ -255,10 +256,10 @@ static void test_release_requests(void **state)
 	sigaddset(&set, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &set, &old);
 	assert_int_equal(leasedb_request_release(db, 50), 1);
-	sigprocmask(SIG_SETMASK, &old, NULL);	/* delivered here */
+	sigprocmask(SIG_SETMASK, &old, NULL); /* delivered here */
 	assert_int_equal(got_usr1, 1);
 	assert_int_equal(leasedb_get(db, 50, &r), 0);
-	assert_int_equal(r.state, LEASE_LEASED);	/* daemon's job */
+	assert_int_equal(r.state, LEASE_LEASED); /* daemon's job */
 	assert_int_equal(leasedb_take_requests(db, take, got), 0);
 	assert_int_equal(got[0], 1);
 	assert_int_equal(got[1], 50);
@@ -274,7 +275,7 @@ static void test_open_errors_and_fmt(void **state)
 	char hw[49];
 
 	assert_null(leasedb_open("/nonexistent/dir/x.db", LEASEDB_CREATE));
-	assert_null(leasedb_open(path, LEASEDB_RDONLY));	/* absent */
+	assert_null(leasedb_open(path, LEASEDB_RDONLY)); /* absent */
 	leasedb_fmt_hw((const uint8_t *)"\x02\x00\xab\x00\x00\x07", 6, hw);
 	assert_string_equal(hw, "02:00:ab:00:00:07");
 	leasedb_fmt_hw(NULL, 0, hw);
@@ -289,11 +290,12 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_uncommitted_is_lost, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_durable_across_crash, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_durable_across_crash,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_foreach_order_and_seq,
 						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stats_meta, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stats_meta, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_release_requests, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_open_errors_and_fmt, setup,

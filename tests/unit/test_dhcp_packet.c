@@ -21,13 +21,13 @@ static struct dhcp_out o;
  * matter; zero padding elided by the builder). */
 static void canned_discover(struct tpkt *t)
 {
-	static const uint8_t params[] = { 1, 28, 2, 3, 15, 6, 119, 12, 44,
-					  47, 26, 121, 42 };
+	static const uint8_t params[] = { 1,  28, 2,  3,  15,  6, 119,
+					  12, 44, 47, 26, 121, 42 };
 	static const uint8_t cid[] = { 1, 2, 0, 0, 0, 0, 7 };
-	uint8_t mms[2] = { 0x02, 0x40 };	/* 576 */
+	uint8_t mms[2] = { 0x02, 0x40 }; /* 576 */
 
 	tpkt_init(t, 7, 0x11223344);
-	t->b[10] = 0x80;			/* broadcast flag */
+	t->b[10] = 0x80; /* broadcast flag */
 	tpkt_type(t, 1);
 	tpkt_opt(t, 61, cid, sizeof(cid));
 	tpkt_opt(t, 57, mms, 2);
@@ -155,9 +155,11 @@ static void test_bad_type(void **state)
 
 static void test_bad_option_lengths(void **state)
 {
-	static const struct { uint8_t code, len; } bad[] = {
-		{ 50, 3 }, { 50, 5 }, { 54, 2 }, { 54, 8 }, { 57, 1 },
-		{ 57, 3 }, { 61, 1 }, { 61, 0 },
+	static const struct {
+		uint8_t code, len;
+	} bad[] = {
+		{ 50, 3 }, { 50, 5 }, { 54, 2 }, { 54, 8 },
+		{ 57, 1 }, { 57, 3 }, { 61, 1 }, { 61, 0 },
 	};
 	uint8_t zeros[8] = { 0 };
 	size_t i;
@@ -218,16 +220,24 @@ static void test_overload_both(void **state)
 	tpkt_opt(&p, 12, "ab", 2);
 	tpkt_end(&p);
 	/* file: rest of the hostname, then a requested address */
-	memcpy(p.b + DHCP_FILE_OFF, "\x0c\x02" "cd" "\x32\x04\xc0\x00\x02\x05"
-	       "\xff", 11);
+	memcpy(p.b + DHCP_FILE_OFF,
+	       "\x0c\x02"
+	       "cd"
+	       "\x32\x04\xc0\x00\x02\x05"
+	       "\xff",
+	       11);
 	/* sname: the end of the hostname, a server id */
-	memcpy(p.b + DHCP_SNAME_OFF, "\x0c\x01" "e" "\x36\x04\xc0\x00\x02\x01"
-	       "\xff", 10);
+	memcpy(p.b + DHCP_SNAME_OFF,
+	       "\x0c\x01"
+	       "e"
+	       "\x36\x04\xc0\x00\x02\x01"
+	       "\xff",
+	       10);
 	assert_int_equal(dhcp_parse(p.b, p.len, &m), DHCP_OK);
 	assert_int_equal(m.overload, 3);
 	v = dhcp_opt(&m, OPT_HOSTNAME, &len);
 	assert_int_equal(len, 5);
-	assert_memory_equal(v, "abcde", 5);	/* options, file, sname */
+	assert_memory_equal(v, "abcde", 5); /* options, file, sname */
 	assert_int_equal(ntohl(dhcp_opt_addr(&m, OPT_REQUESTED_IP)),
 			 tip("192.0.2.5"));
 	assert_int_equal(ntohl(dhcp_opt_addr(&m, OPT_SERVER_ID)),
@@ -313,16 +323,16 @@ static void test_encode_basic(void **state)
 	assert_int_equal(dhcp_parse(p.b, p.len, &m), DHCP_OK);
 	dhcp_out_init(&o, &m, dhcp_reply_max(&m));
 	assert_int_equal(o.buf[0], BOOTREPLY);
-	assert_memory_equal(o.buf + 4, p.b + 4, 4);	/* xid */
-	assert_memory_equal(o.buf + 28, p.b + 28, 16);	/* chaddr */
-	assert_int_equal(o.buf[10], 0x80);		/* flags */
+	assert_memory_equal(o.buf + 4, p.b + 4, 4);    /* xid */
+	assert_memory_equal(o.buf + 28, p.b + 28, 16); /* chaddr */
+	assert_int_equal(o.buf[10], 0x80);	       /* flags */
 	assert_int_equal(dhcp_out_put_u8(&o, OPT_MSG_TYPE, DHCPOFFER), 0);
 	assert_int_equal(dhcp_out_put_u32(&o, OPT_LEASE_TIME, 3600), 0);
 	assert_int_equal(dhcp_out_put(&o, OPT_DOMAIN_NAME, "ex.net", 6), 0);
 	assert_int_equal(dhcp_out_put(&o, OPT_END, "", 0), -1);
 	assert_int_equal(dhcp_out_put(&o, OPT_OVERLOAD, "\x01", 1), -1);
 	len = reparse(&o);
-	assert_int_equal(len, 300);		/* padded to BOOTP minimum */
+	assert_int_equal(len, 300); /* padded to BOOTP minimum */
 	assert_int_equal(m.type, DHCPOFFER);
 	assert_int_equal(m.overload, 0);
 	v = dhcp_opt(&m, OPT_LEASE_TIME, &len);
@@ -404,14 +414,14 @@ static void test_reply_max(void **state)
 	dhcp_parse(p.b, p.len, &m);
 	assert_int_equal(dhcp_reply_max(&m), DHCP_DEFAULT_REPLY);
 	mms[0] = 0x05;
-	mms[1] = 0xdc;			/* 1500 */
+	mms[1] = 0xdc; /* 1500 */
 	tpkt_init(&p, 1, 1);
 	tpkt_type(&p, 1);
 	tpkt_opt(&p, 57, mms, 2);
 	dhcp_parse(p.b, p.len, &m);
 	assert_int_equal(dhcp_reply_max(&m), 1472);
 	mms[0] = 0;
-	mms[1] = 10;			/* nonsense: clamp to 548 */
+	mms[1] = 10; /* nonsense: clamp to 548 */
 	tpkt_init(&p, 1, 1);
 	tpkt_type(&p, 1);
 	tpkt_opt(&p, 57, mms, 2);
@@ -453,7 +463,7 @@ static void test_udp_frame(void **state)
 	assert_int_equal(out[0], 0x45);
 	assert_int_equal(out[2] << 8 | out[3], 329);
 	assert_int_equal(out[9], 17);
-	assert_int_equal(fold(out, 20, 0), 0xffff);	/* IP checksum */
+	assert_int_equal(fold(out, 20, 0), 0xffff); /* IP checksum */
 	assert_int_equal(out[20] << 8 | out[21], 67);
 	assert_int_equal(out[22] << 8 | out[23], 68);
 	assert_int_equal(out[24] << 8 | out[25], 309);
@@ -466,7 +476,8 @@ static void test_udp_frame(void **state)
 	assert_int_equal(fold(out + 20, 309, fold(pseudo, 12, 0)), 0xffff);
 	assert_memory_equal(out + 28, payload, sizeof(payload));
 	assert_int_equal(io_build_udp(out, 100, src, dst, 67, 68, payload,
-				      sizeof(payload)), 0);
+				      sizeof(payload)),
+			 0);
 }
 
 int main(void)

@@ -11,7 +11,7 @@
 
 #include "daemon/dhcpd/pool.h"
 
-#define A(x) (0xc0000200u + (x))	/* 192.0.2.x */
+#define A(x) (0xc0000200u + (x)) /* 192.0.2.x */
 
 static struct pool p;
 
@@ -46,12 +46,14 @@ static void fifo(uint32_t *out)
 	out[n] = 0;
 }
 
-#define assert_fifo(...) do {						\
-	uint32_t got_[16], want_[] = { __VA_ARGS__, 0 };		\
-	fifo(got_);							\
-	assert_memory_equal(got_, want_, sizeof(want_));		\
-	assert_int_equal(p.nfree, sizeof(want_) / sizeof(want_[0]) - 1); \
-} while (0)
+#define assert_fifo(...)                                                \
+	do {                                                            \
+		uint32_t got_[16], want_[] = { __VA_ARGS__, 0 };        \
+		fifo(got_);                                             \
+		assert_memory_equal(got_, want_, sizeof(want_));        \
+		assert_int_equal(p.nfree,                               \
+				 sizeof(want_) / sizeof(want_[0]) - 1); \
+	} while (0)
 
 static void test_index(void **state)
 {
@@ -167,11 +169,11 @@ static void test_heap_order_and_rekey(void **state)
 		pool_deadline_clear(&p, i);
 	}
 	assert_int_equal(n, 5);
-	assert_int_equal(order[0], 3);	/* 200 */
-	assert_int_equal(order[1], 5);	/* 400 */
-	assert_int_equal(order[2], 0);	/* 500 */
-	assert_int_equal(order[3], 4);	/* 600 */
-	assert_int_equal(order[4], 1);	/* 700 */
+	assert_int_equal(order[0], 3); /* 200 */
+	assert_int_equal(order[1], 5); /* 400 */
+	assert_int_equal(order[2], 0); /* 500 */
+	assert_int_equal(order[3], 4); /* 600 */
+	assert_int_equal(order[4], 1); /* 700 */
 }
 
 /* Random operations against a brute-force model of the minimum. */
@@ -237,7 +239,7 @@ static void test_client_hash(void **state)
 static void test_limits(void **state)
 {
 	struct pool q;
-	struct pool_range huge = { 0x0a000000, 0x0a010000, 0 };	/* 65537 */
+	struct pool_range huge = { 0x0a000000, 0x0a010000, 0 }; /* 65537 */
 
 	assert_int_equal(pool_init(&q, &huge, 1), -1);
 	huge.last = 0x0a00ffff;
@@ -251,16 +253,19 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_index, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_fifo_order, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_offer_expiry_returns_to_head,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_quarantine, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fifo_order, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_offer_expiry_returns_to_head, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_quarantine, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_exclude_and_reserve, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_heap_order_and_rekey, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_heap_order_and_rekey,
+						setup, teardown),
 		cmocka_unit_test(test_heap_random),
-		cmocka_unit_test_setup_teardown(test_client_hash, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_client_hash, setup,
+						teardown),
 		cmocka_unit_test(test_limits),
 	};
 

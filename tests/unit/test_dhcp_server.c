@@ -26,11 +26,15 @@ static struct dhcp_conf *conf;
 static struct server srv;
 static struct leasedb *db;
 static struct tpkt pk;
-static struct dhcp_msg rm;	/* last reply, parsed */
+static struct dhcp_msg rm; /* last reply, parsed */
 
 static struct reply sent[16];
 static unsigned int nsent;
-static struct { enum kaddr_op op; uint32_t addr; int committed; } kcalls[512];
+static struct {
+	enum kaddr_op op;
+	uint32_t addr;
+	int committed;
+} kcalls[512];
 static unsigned int nk;
 
 static int fake_send(struct server *s, const struct reply *r)
@@ -53,36 +57,35 @@ static int fake_kernel(void *ctx, enum kaddr_op op, uint32_t addr,
 	kcalls[nk].op = op;
 	kcalls[nk].addr = addr;
 	kcalls[nk].committed = leasedb_get(other, addr, &r) == 0 &&
-		(op == KADDR_RELEASE ? r.state != LEASE_LEASED :
-		 r.state == LEASE_LEASED);
+			       (op == KADDR_RELEASE ? r.state != LEASE_LEASED :
+						      r.state == LEASE_LEASED);
 	nk++;
 	leasedb_close(other);
 	return 0;
 }
 
-static const char base_conf[] =
-	"kernel-sync yes\n"
-	"quarantine-time 300\n"
-	"offer-time 20\n"
-	"interface lan0 {\n"
-	"subnet 192.0.2.0/24\n"
-	"server-id 192.0.2.1\n"
-	"pool 192.0.2.100 192.0.2.103\n"
-	"exclude 192.0.2.102\n"
-	"router 192.0.2.1\n"
-	"dns 192.0.2.1 192.0.2.2\n"
-	"ntp 192.0.2.3\n"
-	"domain-name hotspot.example\n"
-	"lease-time 600\n"
-	"host kiosk {\n"
-	"hardware-address 02:00:00:00:00:50\n"
-	"address 192.0.2.50\n"
-	"}\n"
-	"host byid {\n"
-	"client-id 01:aa:bb\n"
-	"address 192.0.2.101\n"
-	"}\n"
-	"}\n";
+static const char base_conf[] = "kernel-sync yes\n"
+				"quarantine-time 300\n"
+				"offer-time 20\n"
+				"interface lan0 {\n"
+				"subnet 192.0.2.0/24\n"
+				"server-id 192.0.2.1\n"
+				"pool 192.0.2.100 192.0.2.103\n"
+				"exclude 192.0.2.102\n"
+				"router 192.0.2.1\n"
+				"dns 192.0.2.1 192.0.2.2\n"
+				"ntp 192.0.2.3\n"
+				"domain-name hotspot.example\n"
+				"lease-time 600\n"
+				"host kiosk {\n"
+				"hardware-address 02:00:00:00:00:50\n"
+				"address 192.0.2.50\n"
+				"}\n"
+				"host byid {\n"
+				"client-id 01:aa:bb\n"
+				"address 192.0.2.101\n"
+				"}\n"
+				"}\n";
 
 static void start(void)
 {
@@ -144,7 +147,7 @@ static unsigned int run(int64_t now)
 	if (nsent > before) {
 		struct reply *r = &sent[nsent - 1];
 
-		r->buf[0] = BOOTREQUEST;	/* parse as our own */
+		r->buf[0] = BOOTREQUEST; /* parse as our own */
 		assert_int_equal(dhcp_parse(r->buf, r->len, &rm), DHCP_OK);
 		r->buf[0] = BOOTREPLY;
 	}
@@ -214,11 +217,11 @@ static void test_discover_offer_options(void **state)
 	assert_int_equal(ntohl(dhcp_opt_addr(&rm, OPT_SERVER_ID)),
 			 tip("192.0.2.1"));
 	v = dhcp_opt(&rm, OPT_LEASE_TIME, &len);
-	assert_memory_equal(v, "\x00\x00\x02\x58", 4);	/* 600 */
+	assert_memory_equal(v, "\x00\x00\x02\x58", 4); /* 600 */
 	v = dhcp_opt(&rm, OPT_T1, &len);
-	assert_memory_equal(v, "\x00\x00\x01\x2c", 4);	/* 300 */
+	assert_memory_equal(v, "\x00\x00\x01\x2c", 4); /* 300 */
 	v = dhcp_opt(&rm, OPT_T2, &len);
-	assert_memory_equal(v, "\x00\x00\x02\x0d", 4);	/* 525 */
+	assert_memory_equal(v, "\x00\x00\x02\x0d", 4); /* 525 */
 	v = dhcp_opt(&rm, OPT_SUBNET_MASK, &len);
 	assert_memory_equal(v, "\xff\xff\xff\x00", 4);
 	v = dhcp_opt(&rm, OPT_ROUTER, &len);
@@ -243,7 +246,7 @@ static void test_discover_offer_options(void **state)
 	/* Without the flag: unicast at layer 2 to chaddr. */
 	discover(2, 0);
 	assert_int_equal(run(T0), 1);
-	assert_int_equal(yiaddr(), tip("192.0.2.103"));	/* .101 reserved,
+	assert_int_equal(yiaddr(), tip("192.0.2.103")); /* .101 reserved,
 							 * .102 excluded */
 	assert_int_equal(sent[1].l2, 1);
 	assert_int_equal(sent[1].dst, htonl(tip("192.0.2.103")));
@@ -274,7 +277,7 @@ static void test_selecting_other_server(void **state)
 {
 	discover(1, 0);
 	run(T0);
-	assert_int_equal(srv.ifaces[0].pool.nfree, 1);	/* .103 */
+	assert_int_equal(srv.ifaces[0].pool.nfree, 1); /* .103 */
 	request_sel(1, "192.0.2.100", "192.0.2.9");
 	assert_int_equal(run(T0), 0);
 	assert_int_equal(srv.st[ST_IGNORED], 1);
@@ -403,8 +406,12 @@ static void test_exhaustion(void **state)
 	assert_int_equal(run(T0), 0);
 	assert_int_equal(srv.st[ST_NO_ADDRESS], 1);
 	/* The reserved .101 was not handed out. */
-	assert_int_equal(srv.ifaces[0].pool.a[pool_index(&srv.ifaces[0].pool,
-				tip("192.0.2.101"))].state, ADDR_RESERVED);
+	assert_int_equal(
+		srv.ifaces[0]
+			.pool
+			.a[pool_index(&srv.ifaces[0].pool, tip("192.0.2.101"))]
+			.state,
+		ADDR_RESERVED);
 }
 
 static void test_decline_quarantine(void **state)
@@ -428,7 +435,7 @@ static void test_decline_quarantine(void **state)
 	/* The same client retries: it gets the next address. */
 	assert_int_equal(obtain(1, T0 + 2), tip("192.0.2.103"));
 	discover(2, 0);
-	assert_int_equal(run(T0 + 3), 0);	/* quarantined: exhausted */
+	assert_int_equal(run(T0 + 3), 0); /* quarantined: exhausted */
 	next = server_next_deadline(&srv);
 	assert_int_equal(next, T0 + 301);
 	server_expire(&srv, T0 + 301);
@@ -585,7 +592,7 @@ static void test_requested_address_respects_fifo(void **state)
 	assert_int_equal(yiaddr(), tip("192.0.2.100"));
 	/* A never-used address may be asked for by anyone. */
 	stop();
-	start();			/* offers are forgotten */
+	start(); /* offers are forgotten */
 	discover_req(4, "192.0.2.103");
 	assert_int_equal(run(T0), 1);
 	assert_int_equal(yiaddr(), tip("192.0.2.103"));
@@ -604,7 +611,7 @@ static void test_malformed_counted(void **state)
 	pk.b[239] = 0;
 	server_input(&srv, 0, pk.b, pk.len, T0);
 	discover(1, 0);
-	pk.b[pk.len - 1] = 12;			/* END -> option w/o len */
+	pk.b[pk.len - 1] = 12; /* END -> option w/o len */
 	server_input(&srv, 0, pk.b, pk.len, T0);
 	discover(1, 0);
 	server_input(&srv, 0, pk.b, 5000, T0);
@@ -626,7 +633,7 @@ static void test_malformed_counted(void **state)
 static void test_relay_reply(void **state)
 {
 	discover(1, 0);
-	memcpy(pk.b + 24, "\xc0\x00\x02\x05", 4);	/* giaddr 192.0.2.5 */
+	memcpy(pk.b + 24, "\xc0\x00\x02\x05", 4); /* giaddr 192.0.2.5 */
 	assert_int_equal(run(T0), 1);
 	assert_int_equal(sent[0].dst, htonl(tip("192.0.2.5")));
 	assert_int_equal(sent[0].dport, 67);
@@ -737,7 +744,7 @@ static void test_mass_expiry(void **state)
 static void test_kernel_failure_flags_resync(void **state)
 {
 	srv.kops.update = NULL;
-	obtain(1, T0);			/* hand-off off: no calls */
+	obtain(1, T0); /* hand-off off: no calls */
 	assert_int_equal(nk, 0);
 	srv.kops.update = fake_kernel;
 	assert_int_equal(server_kernel_resync(&srv), 0);

@@ -25,10 +25,10 @@ static int notify_fd = -1;
 struct calls {
 	int reload, usr1, stopping, fired;
 	int reload_rc;
-	int raise_in_usr1;	/* signal to send from the usr1 hook */
-	int exit_after;		/* timer: sd_event_exit after this many */
+	int raise_in_usr1; /* signal to send from the usr1 hook */
+	int exit_after;	   /* timer: sd_event_exit after this many */
 	uint64_t first_usec, last_usec;
-	sd_event_source *rearm;	/* timer: re-arm with evloop_timer_set */
+	sd_event_source *rearm; /* timer: re-arm with evloop_timer_set */
 };
 
 static int on_reload(void *arg)
@@ -189,8 +189,8 @@ static void test_reload(void **state)
 		assert_string_equal(strtok(got, "|"), "READY=1");
 		p = strtok(NULL, "|");
 		assert_non_null(p);
-		assert_int_equal(sscanf(p, "RELOADING=1\nMONOTONIC_USEC=%llu",
-					&t), 1);
+		assert_int_equal(
+			sscanf(p, "RELOADING=1\nMONOTONIC_USEC=%llu", &t), 1);
 		assert_true(t >= t0 && t <= now_usec());
 		p = strtok(NULL, "|");
 		assert_non_null(p);
@@ -239,10 +239,8 @@ static void test_oneshot(void **state)
 
 	assert_int_equal(evloop_new(&e, &ops, &c), 0);
 	t0 = now_usec();
-	assert_int_equal(evloop_timer(e, &t, 20000, 0, count_and_exit, &c),
-			 0);
-	assert_int_equal(evloop_timer(e, &stop, 80000, 0, stop_loop, NULL),
-			 0);
+	assert_int_equal(evloop_timer(e, &t, 20000, 0, count_and_exit, &c), 0);
+	assert_int_equal(evloop_timer(e, &stop, 80000, 0, stop_loop, NULL), 0);
 	assert_int_equal(evloop_run(e), 0);
 	assert_int_equal(c.fired, 1);
 	assert_true(c.first_usec >= t0 + 20000);
@@ -281,8 +279,8 @@ static void test_periodic(void **state)
 
 	assert_int_equal(evloop_new(&e, &ops, &c), 0);
 	t0 = now_usec();
-	assert_int_equal(evloop_timer(e, NULL, 1000, 5000, count_and_exit,
-				      &c), 0);
+	assert_int_equal(evloop_timer(e, NULL, 1000, 5000, count_and_exit, &c),
+			 0);
 	assert_int_equal(evloop_run(e), 7);
 	assert_int_equal(c.fired, 4);
 	assert_true(c.first_usec >= t0 + 1000);

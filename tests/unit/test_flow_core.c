@@ -40,7 +40,8 @@ static void make_key(struct muisp_flow_key *k, u32 i)
 
 	assert_int_equal(muisp_flow_key_init(k, AF_INET, IPPROTO_TCP, &c, &p,
 					     htons((u16)(1024 + i)),
-					     htons(443)), 0);
+					     htons(443)),
+			 0);
 }
 
 static void test_flow_hash_is_siphash13(void **state)
@@ -64,7 +65,8 @@ static void test_flow_hash_is_siphash13(void **state)
 				 muisp_siphash(packed, 16, &seed, 1, 3));
 		memset(a6, (int)i, sizeof(a6));
 		assert_int_equal(muisp_flow_key_init(&k, AF_INET6, IPPROTO_UDP,
-						     a6, a6, htons(1), 0), 0);
+						     a6, a6, htons(1), 0),
+				 0);
 		assert_int_equal(muisp_flow_hash(&k, &seed),
 				 muisp_siphash(&k, sizeof(k), &seed, 1, 3));
 	}
@@ -84,7 +86,8 @@ static void test_key_init_v4(void **state)
 	(void)state;
 	memset(&k, 0xa5, sizeof(k));
 	assert_int_equal(muisp_flow_key_init(&k, AF_INET, IPPROTO_UDP, c, p,
-					     htons(5000), htons(53)), 0);
+					     htons(5000), htons(53)),
+			 0);
 	assert_memory_equal(k.client_addr, c, 4);
 	assert_memory_equal(k.peer_addr, p, 4);
 	for (i = 1; i < 4; i++) {
@@ -109,8 +112,9 @@ static void test_key_init_v6_and_bad_family(void **state)
 	(void)state;
 	memset(c, 0x11, sizeof(c));
 	memset(p, 0x22, sizeof(p));
-	assert_int_equal(muisp_flow_key_init(&k, AF_INET6, IPPROTO_ICMPV6, c,
-					     p, htons(77), 0), 0);
+	assert_int_equal(muisp_flow_key_init(&k, AF_INET6, IPPROTO_ICMPV6, c, p,
+					     htons(77), 0),
+			 0);
 	assert_memory_equal(k.client_addr, c, 16);
 	assert_memory_equal(k.peer_addr, p, 16);
 	assert_int_equal(k.client_port, htons(77));
@@ -173,8 +177,8 @@ static void test_bucket_index_and_sizing(void **state)
 
 	(void)state;
 	for (h = 0; h < 100000; h += 997)
-		assert_true(muisp_flow_bucket(h * 0x9e3779b97f4a7c15ULL,
-					      1024) < 1024);
+		assert_true(muisp_flow_bucket(h * 0x9e3779b97f4a7c15ULL, 1024) <
+			    1024);
 	assert_int_equal(muisp_flow_bucket(0xffffffffffffffffULL, 16), 15);
 	assert_int_equal(muisp_flow_nbuckets(0), 16);
 	assert_int_equal(muisp_flow_nbuckets(1), 16);
@@ -186,7 +190,8 @@ static void test_bucket_index_and_sizing(void **state)
 
 		assert_int_equal(b & (b - 1), 0);
 		assert_true((u64)b >= (u64)nb * MUISP_FT_LOAD_INV);
-		assert_true(b == 16 || (u64)b / 2 < (u64)nb * MUISP_FT_LOAD_INV);
+		assert_true(b == 16 ||
+			    (u64)b / 2 < (u64)nb * MUISP_FT_LOAD_INV);
 	}
 }
 
@@ -209,17 +214,17 @@ static void test_tcp_state(void **state)
 	fl[0] = MUISP_TCP_SYN | MUISP_TCP_ACK;
 	fl[1] = MUISP_TCP_SYN | MUISP_TCP_ACK;
 	assert_false(muisp_flow_tcp_closed(fl));
-	fl[0] |= MUISP_TCP_FIN;			/* half-closed */
+	fl[0] |= MUISP_TCP_FIN; /* half-closed */
 	assert_false(muisp_flow_tcp_closed(fl));
 	assert_false(muisp_flow_tcp_reopens(fl, MUISP_TCP_SYN));
-	fl[1] |= MUISP_TCP_FIN;			/* both FINs */
+	fl[1] |= MUISP_TCP_FIN; /* both FINs */
 	assert_true(muisp_flow_tcp_closed(fl));
 	assert_true(muisp_flow_tcp_reopens(fl, MUISP_TCP_SYN));
 	assert_false(muisp_flow_tcp_reopens(fl, MUISP_TCP_SYN | MUISP_TCP_ACK));
 	assert_false(muisp_flow_tcp_reopens(fl, MUISP_TCP_ACK));
 	assert_false(muisp_flow_tcp_reopens(fl, MUISP_TCP_SYN | MUISP_TCP_RST));
 	fl[0] = 0;
-	fl[1] = MUISP_TCP_RST;			/* RST either way */
+	fl[1] = MUISP_TCP_RST; /* RST either way */
 	assert_true(muisp_flow_tcp_closed(fl));
 	fl[0] = MUISP_TCP_RST;
 	fl[1] = 0;
@@ -329,7 +334,8 @@ static void test_entry_layout(void **state)
 	/* the target: <= 128 bytes, lookup fields in the first cache line */
 	assert_int_equal(sizeof(struct muisp_flow_entry), 128);
 	assert_true(offsetof(struct muisp_flow_entry, key) +
-		    sizeof(struct muisp_flow_key) <= 64);
+			    sizeof(struct muisp_flow_key) <=
+		    64);
 	assert_true(offsetof(struct muisp_flow_entry, table_id) + 4 <= 64);
 	assert_true(offsetof(struct muisp_flow_entry, lock) + 4 <= 64);
 	assert_int_equal(offsetof(struct muisp_flow_entry, key) % 8, 0);

@@ -15,7 +15,7 @@
 
 #include "tests/bench/ft_model.h"
 
-#define NS 1000000000ULL
+#define NS   1000000000ULL
 #define MAXF 4096
 
 static const struct muisp_siphash_key seed = { .k = { 0xabcdef, 0x123 } };
@@ -48,7 +48,8 @@ static void key_n(struct muisp_flow_key *k, u32 i, u8 proto)
 
 	assert_int_equal(muisp_flow_key_init(k, AF_INET, proto, &c, &p,
 					     htons((u16)(1024 + i / 200)),
-					     htons(80)), 0);
+					     htons(80)),
+			 0);
 }
 
 static u32 key_index(const struct muisp_flow_key *k)
@@ -83,9 +84,9 @@ static void test_exact_once_accounting(void **state)
 		key_n(&k, f, IPPROTO_UDP);
 		now += (u64)(random() % 100) * 1000000ULL;
 		if (random() % 997 == 0)
-			contract[f] += 10;	/* rebind */
-		assert_int_equal(ftm_account(&m, &k, d, 40 + f, 0, contract[f],
-					     now), 0);
+			contract[f] += 10; /* rebind */
+		assert_int_equal(
+			ftm_account(&m, &k, d, 40 + f, 0, contract[f], now), 0);
 		sent_b[f][d] += 40 + f;
 		sent_p[f][d]++;
 		if (i % 3000 == 0)
@@ -102,7 +103,8 @@ static void test_exact_once_accounting(void **state)
 	assert_int_equal(m.exported, s->n);
 	assert_int_equal(m.inserts, s->n);
 	assert_int_equal(m.evictions + m.expired_idle + m.expired_closed +
-			 m.flushed + m.rebinds, s->n);
+				 m.flushed + m.rebinds,
+			 s->n);
 	for (i = 0; i < s->n; i++) {
 		f = key_index(&s->rec[i].key);
 		assert_true(f < 1000);
@@ -140,33 +142,40 @@ static void test_eviction_policy(void **state)
 		key_n(&k[i], i, IPPROTO_TCP);
 	assert_int_equal(ftm_init(&m, 3, 100, 10, &seed, sink_export, s), 0);
 	assert_int_equal(m.nbuckets, 16);
-	assert_int_equal(ftm_account(&m, &k[0], MUISP_DIR_UP, 60,
-				     MUISP_TCP_SYN, 1, 1 * NS), 0);
-	assert_int_equal(ftm_account(&m, &k[1], MUISP_DIR_UP, 60,
-				     MUISP_TCP_SYN, 1, 2 * NS), 0);
-	assert_int_equal(ftm_account(&m, &k[1], MUISP_DIR_UP, 40,
-				     MUISP_TCP_RST, 1, 3 * NS), 0);
-	assert_int_equal(ftm_account(&m, &k[2], MUISP_DIR_UP, 60,
-				     MUISP_TCP_SYN, 1, 4 * NS), 0);
+	assert_int_equal(ftm_account(&m, &k[0], MUISP_DIR_UP, 60, MUISP_TCP_SYN,
+				     1, 1 * NS),
+			 0);
+	assert_int_equal(ftm_account(&m, &k[1], MUISP_DIR_UP, 60, MUISP_TCP_SYN,
+				     1, 2 * NS),
+			 0);
+	assert_int_equal(ftm_account(&m, &k[1], MUISP_DIR_UP, 40, MUISP_TCP_RST,
+				     1, 3 * NS),
+			 0);
+	assert_int_equal(ftm_account(&m, &k[2], MUISP_DIR_UP, 60, MUISP_TCP_SYN,
+				     1, 4 * NS),
+			 0);
 	assert_int_equal(m.count, 3);
 	/* full: the closed flow k1 goes first, though k0 is older */
-	assert_int_equal(ftm_account(&m, &k[3], MUISP_DIR_UP, 60,
-				     MUISP_TCP_SYN, 1, 5 * NS), 0);
+	assert_int_equal(ftm_account(&m, &k[3], MUISP_DIR_UP, 60, MUISP_TCP_SYN,
+				     1, 5 * NS),
+			 0);
 	assert_int_equal(s->n, 1);
 	assert_true(muisp_flow_key_equal(&s->rec[0].key, &k[1]));
 	assert_int_equal(s->rec[0].end_reason, MUISP_FLOW_END_EVICTED);
 	assert_int_equal(s->rec[0].bytes[MUISP_DIR_UP], 100);
 	assert_int_equal(s->rec[0].packets[MUISP_DIR_UP], 2);
 	/* then least recently seen: k0 */
-	assert_int_equal(ftm_account(&m, &k[4], MUISP_DIR_UP, 60,
-				     MUISP_TCP_SYN, 1, 6 * NS), 0);
+	assert_int_equal(ftm_account(&m, &k[4], MUISP_DIR_UP, 60, MUISP_TCP_SYN,
+				     1, 6 * NS),
+			 0);
 	assert_int_equal(s->n, 2);
 	assert_true(muisp_flow_key_equal(&s->rec[1].key, &k[0]));
 	/* k2 refreshed: now k3 is the oldest */
-	assert_int_equal(ftm_account(&m, &k[2], MUISP_DIR_DOWN, 60, 0, 1,
-				     7 * NS), 0);
-	assert_int_equal(ftm_account(&m, &k[5], MUISP_DIR_UP, 60,
-				     MUISP_TCP_SYN, 1, 8 * NS), 0);
+	assert_int_equal(
+		ftm_account(&m, &k[2], MUISP_DIR_DOWN, 60, 0, 1, 7 * NS), 0);
+	assert_int_equal(ftm_account(&m, &k[5], MUISP_DIR_UP, 60, MUISP_TCP_SYN,
+				     1, 8 * NS),
+			 0);
 	assert_int_equal(s->n, 3);
 	assert_true(muisp_flow_key_equal(&s->rec[2].key, &k[3]));
 	assert_int_equal(m.evictions, 3);
@@ -190,11 +199,12 @@ static void test_chain_cap(void **state)
 	(void)state;
 	assert_non_null(s);
 	assert_int_equal(ftm_init(&m, 1, 100, 10, &seed, sink_export, s), 0);
-	m.max_flows = 1000;	/* as set_params after create: 16 buckets */
+	m.max_flows = 1000; /* as set_params after create: 16 buckets */
 	for (i = 0; i < 400; i++) {
 		key_n(&k, i, IPPROTO_UDP);
 		assert_int_equal(ftm_account(&m, &k, MUISP_DIR_UP, 100, 0, 1,
-					     (1 + i) * NS), 0);
+					     (1 + i) * NS),
+				 0);
 	}
 	for (i = 0; i < m.nbuckets; i++) {
 		chain = 0;
@@ -225,14 +235,16 @@ static void test_lowered_cap(void **state)
 	for (i = 0; i < 100; i++) {
 		key_n(&k, i, IPPROTO_UDP);
 		assert_int_equal(ftm_account(&m, &k, MUISP_DIR_UP, 10, 0, 1,
-					     (1 + i) * NS), 0);
+					     (1 + i) * NS),
+				 0);
 	}
 	assert_int_equal(m.count, 100);
-	m.max_flows = 50;	/* as muisp_ft_set_params() */
+	m.max_flows = 50; /* as muisp_ft_set_params() */
 	for (i = 100; i < 150; i++) {
 		key_n(&k, i, IPPROTO_UDP);
 		assert_int_equal(ftm_account(&m, &k, MUISP_DIR_UP, 10, 0, 1,
-					     (1 + i) * NS), 0);
+					     (1 + i) * NS),
+				 0);
 		assert_int_equal(m.count, 100 - (i - 99));
 	}
 	assert_int_equal(m.count, 50);
@@ -261,8 +273,8 @@ static void test_timeouts_and_reopen(void **state)
 	key_n(&c, 3, IPPROTO_UDP);
 	assert_int_equal(ftm_init(&m, 100, 60, 5, &seed, sink_export, s), 0);
 	ftm_account(&m, &a, MUISP_DIR_UP, 60, MUISP_TCP_SYN, 1, 100 * NS);
-	ftm_account(&m, &a, MUISP_DIR_DOWN, 60,
-		    MUISP_TCP_SYN | MUISP_TCP_ACK, 1, 100 * NS);
+	ftm_account(&m, &a, MUISP_DIR_DOWN, 60, MUISP_TCP_SYN | MUISP_TCP_ACK,
+		    1, 100 * NS);
 	ftm_account(&m, &a, MUISP_DIR_UP, 52, MUISP_TCP_FIN | MUISP_TCP_ACK, 1,
 		    101 * NS);
 	ftm_account(&m, &a, MUISP_DIR_DOWN, 52, MUISP_TCP_FIN | MUISP_TCP_ACK,
@@ -308,7 +320,7 @@ static void test_timeouts_and_reopen(void **state)
 }
 
 struct walk_ctx {
-	unsigned int budget;	/* records accepted before "skb full" */
+	unsigned int budget; /* records accepted before "skb full" */
 	unsigned int n;
 	u64 ids[MAXF];
 	u32 contract[MAXF];

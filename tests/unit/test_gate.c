@@ -28,11 +28,20 @@ static unsigned int v4_udp(uint8_t *b, uint16_t sport, uint16_t dport,
 	b[3] = tot & 0xff;
 	b[8] = 64;
 	b[9] = MUISP_PROTO_UDP;
-	b[12] = 192; b[13] = 0; b[14] = 2; b[15] = 10;
-	b[16] = 198; b[17] = 51; b[18] = 100; b[19] = 2;
-	b[20] = sport >> 8; b[21] = sport & 0xff;
-	b[22] = dport >> 8; b[23] = dport & 0xff;
-	b[24] = (8 + payload) >> 8; b[25] = (8 + payload) & 0xff;
+	b[12] = 192;
+	b[13] = 0;
+	b[14] = 2;
+	b[15] = 10;
+	b[16] = 198;
+	b[17] = 51;
+	b[18] = 100;
+	b[19] = 2;
+	b[20] = sport >> 8;
+	b[21] = sport & 0xff;
+	b[22] = dport >> 8;
+	b[23] = dport & 0xff;
+	b[24] = (8 + payload) >> 8;
+	b[25] = (8 + payload) & 0xff;
 	return tot;
 }
 
@@ -44,10 +53,18 @@ static unsigned int v6_hdr(uint8_t *b, uint8_t nh, unsigned int plen)
 	b[5] = plen & 0xff;
 	b[6] = nh;
 	b[7] = 64;
-	b[8] = 0x20; b[9] = 0x01; b[10] = 0x0d; b[11] = 0xb8;
-	b[13] = 0x01; b[23] = 0x10;
-	b[24] = 0x20; b[25] = 0x01; b[26] = 0x0d; b[27] = 0xb8;
-	b[29] = 0x02; b[39] = 0x02;
+	b[8] = 0x20;
+	b[9] = 0x01;
+	b[10] = 0x0d;
+	b[11] = 0xb8;
+	b[13] = 0x01;
+	b[23] = 0x10;
+	b[24] = 0x20;
+	b[25] = 0x01;
+	b[26] = 0x0d;
+	b[27] = 0xb8;
+	b[29] = 0x02;
+	b[39] = 0x02;
 	return 40 + plen;
 }
 
@@ -87,7 +104,8 @@ static void test_parse_v4_malformed(void **state)
 	assert_int_equal(muisp_gate_parse(b, n, n, MUISP_AF_INET, &p), -EINVAL);
 	/* truncated UDP header in a first fragment */
 	n = v4_udp(b, 1, 2, 0);
-	b[2] = 0; b[3] = 24;
+	b[2] = 0;
+	b[3] = 24;
 	assert_int_equal(muisp_gate_parse(b, 24, 24, MUISP_AF_INET, &p),
 			 -EINVAL);
 	/* too short for an IP header */
@@ -102,14 +120,15 @@ static void test_parse_v4_fragment_and_tcp(void **state)
 	unsigned int n = v4_udp(b, 1, 2, 40);
 
 	(void)state;
-	b[6] = 0x00; b[7] = 0x10;	/* offset 16 * 8: non-first fragment */
+	b[6] = 0x00;
+	b[7] = 0x10; /* offset 16 * 8: non-first fragment */
 	assert_int_equal(muisp_gate_parse(b, n, n, MUISP_AF_INET, &p), 0);
 	assert_true(p.fragment);
 	assert_false(p.has_ports);
 
-	n = v4_udp(b, 1, 2, 12);	/* 20 + 20 bytes: room for TCP */
+	n = v4_udp(b, 1, 2, 12); /* 20 + 20 bytes: room for TCP */
 	b[9] = MUISP_PROTO_TCP;
-	b[20 + 13] = 0x12;		/* SYN|ACK */
+	b[20 + 13] = 0x12; /* SYN|ACK */
 	assert_int_equal(muisp_gate_parse(b, n, n, MUISP_AF_INET, &p), 0);
 	assert_int_equal(p.tcp_flags, 0x12);
 	assert_true(p.has_ports);
@@ -123,13 +142,14 @@ static void test_parse_icmp_echo(void **state)
 
 	(void)state;
 	b[9] = MUISP_PROTO_ICMP;
-	b[20] = 8;			/* echo request */
-	b[24] = 0x12; b[25] = 0x34;	/* identifier */
+	b[20] = 8; /* echo request */
+	b[24] = 0x12;
+	b[25] = 0x34; /* identifier */
 	assert_int_equal(muisp_gate_parse(b, n, n, MUISP_AF_INET, &p), 0);
 	assert_true(p.is_echo);
 	assert_int_equal(be16_to_cpu(p.sport), 0x1234);
 	assert_int_equal(p.l3_len, 128);
-	b[20] = 3;			/* unreachable: no identifier */
+	b[20] = 3; /* unreachable: no identifier */
 	assert_int_equal(muisp_gate_parse(b, n, n, MUISP_AF_INET, &p), 0);
 	assert_false(p.is_echo);
 	assert_int_equal(p.icmp_type, 3);
@@ -146,8 +166,10 @@ static void test_parse_v6_ext_headers(void **state)
 	n = v6_hdr(b, 0, 8 + 8 + 4);
 	b[40] = MUISP_PROTO_UDP;
 	b[41] = 0;
-	b[48] = 0x1f; b[49] = 0x90;	/* 8080 */
-	b[50] = 0x00; b[51] = 0x35;	/* 53 */
+	b[48] = 0x1f;
+	b[49] = 0x90; /* 8080 */
+	b[50] = 0x00;
+	b[51] = 0x35; /* 53 */
 	assert_int_equal(muisp_gate_parse(b, n, n, MUISP_AF_INET6, &p), 0);
 	assert_int_equal(p.proto, MUISP_PROTO_UDP);
 	assert_int_equal(be16_to_cpu(p.sport), 8080);
@@ -158,7 +180,8 @@ static void test_parse_v6_ext_headers(void **state)
 	/* a non-first fragment has no transport header */
 	n = v6_hdr(b, 44, 8 + 16);
 	b[40] = MUISP_PROTO_TCP;
-	b[42] = 0x00; b[43] = 0x08;	/* offset 1 */
+	b[42] = 0x00;
+	b[43] = 0x08; /* offset 1 */
 	assert_int_equal(muisp_gate_parse(b, n, n, MUISP_AF_INET6, &p), 0);
 	assert_true(p.fragment);
 	assert_int_equal(p.proto, MUISP_PROTO_TCP);
@@ -167,9 +190,10 @@ static void test_parse_v6_ext_headers(void **state)
 	/* a chain longer than the parse window: no ports, not malformed */
 	n = v6_hdr(b, 60, 200 + 8);
 	b[40] = MUISP_PROTO_UDP;
-	b[41] = 24;			/* (24 + 1) * 8 = 200 bytes */
+	b[41] = 24; /* (24 + 1) * 8 = 200 bytes */
 	assert_int_equal(muisp_gate_parse(b, MUISP_PARSE_WINDOW, n,
-					  MUISP_AF_INET6, &p), 0);
+					  MUISP_AF_INET6, &p),
+			 0);
 	assert_false(p.has_ports);
 
 	/* the same chain pointing past the datagram is malformed */
@@ -180,8 +204,8 @@ static void test_parse_v6_ext_headers(void **state)
 
 	/* payload length beyond the packet */
 	n = v6_hdr(b, MUISP_PROTO_UDP, 8);
-	assert_int_equal(muisp_gate_parse(b, n - 1, n - 1, MUISP_AF_INET6,
-					  &p), -EINVAL);
+	assert_int_equal(muisp_gate_parse(b, n - 1, n - 1, MUISP_AF_INET6, &p),
+			 -EINVAL);
 }
 
 /* ---- router services ---- */
@@ -253,11 +277,15 @@ static void v6(__be32 *a, uint32_t w0, uint32_t w1, uint32_t w2, uint32_t w3)
 static void test_tunnel(void **state)
 {
 	const struct muisp_tunnel_id id = {
-		.spi = 0xc0000001, .spi_prev = 0xc0000002, .reqid = 7,
+		.spi = 0xc0000001,
+		.spi_prev = 0xc0000002,
+		.reqid = 7,
 		.proto = MUISP_PROTO_AH,
 	};
 	struct muisp_xfrm_seen x = {
-		.spi = 0xc0000001, .reqid = 7, .proto = MUISP_PROTO_AH,
+		.spi = 0xc0000001,
+		.reqid = 7,
+		.proto = MUISP_PROTO_AH,
 		.tunnel_mode = 1,
 	};
 	struct muisp_xfrm_seen y;
@@ -280,7 +308,7 @@ static void test_tunnel(void **state)
 	y = x;
 	y.reqid = 8;
 	assert_false(muisp_gate_tunnel_ok(&p, &id, &y));
-	any.reqid = 0;		/* reqid not recorded: not checked */
+	any.reqid = 0; /* reqid not recorded: not checked */
 	assert_true(muisp_gate_tunnel_ok(&p, &any, &y));
 	y = x;
 	y.tunnel_mode = 0;
@@ -310,20 +338,20 @@ static void test_tunnel(void **state)
 	assert_true(muisp_gate_tunnel_ok(&p, &id, NULL));
 	p = svc(MUISP_PROTO_UDP, 67);
 	assert_true(muisp_gate_tunnel_ok(&p, &id, NULL));
-	p = svc(MUISP_PROTO_UDP, 53);	/* DNS goes through the tunnel */
+	p = svc(MUISP_PROTO_UDP, 53); /* DNS goes through the tunnel */
 	assert_false(muisp_gate_tunnel_ok(&p, &id, NULL));
 	p = svc(MUISP_PROTO_UDP, 500);
-	p.has_ports = 0;		/* a UDP fragment: no ports, no pass */
+	p.has_ports = 0; /* a UDP fragment: no ports, no pass */
 	assert_false(muisp_gate_tunnel_ok(&p, &id, NULL));
-	p = svc(MUISP_PROTO_TCP, 4433);	/* control channel: tunnel only */
+	p = svc(MUISP_PROTO_TCP, 4433); /* control channel: tunnel only */
 	assert_false(muisp_gate_tunnel_ok(&p, &id, NULL));
 	p = svc(MUISP_PROTO_ICMP, 0);
 	p.icmp_type = 8;
 	assert_false(muisp_gate_tunnel_ok(&p, &id, NULL));
 	p = svc(MUISP_PROTO_ICMPV6, 0);
-	p.icmp_type = 135;		/* neighbour solicitation */
+	p.icmp_type = 135; /* neighbour solicitation */
 	assert_true(muisp_gate_tunnel_ok(&p, &id, NULL));
-	p.icmp_type = 128;		/* echo request */
+	p.icmp_type = 128; /* echo request */
 	assert_false(muisp_gate_tunnel_ok(&p, &id, NULL));
 }
 
@@ -332,8 +360,8 @@ static void test_prefix(void **state)
 	__be32 a[4], p[4];
 
 	(void)state;
-	v6(a, 0xc0000263, 0, 0, 0);	/* 192.0.2.99 */
-	v6(p, 0xc0000200, 0, 0, 0);	/* 192.0.2.0 */
+	v6(a, 0xc0000263, 0, 0, 0); /* 192.0.2.99 */
+	v6(p, 0xc0000200, 0, 0, 0); /* 192.0.2.0 */
 	assert_true(muisp_gate_prefix_match(a, p, MUISP_AF_INET, 24));
 	assert_false(muisp_gate_prefix_match(a, p, MUISP_AF_INET, 32));
 	assert_true(muisp_gate_prefix_match(a, p, MUISP_AF_INET, 25));
@@ -363,7 +391,7 @@ static void test_garden(void **state)
 
 	(void)state;
 	memset(&r, 0, sizeof(r));
-	v6(r.prefix, 0xc6336400, 0, 0, 0);	/* 198.51.100.0/24 */
+	v6(r.prefix, 0xc6336400, 0, 0, 0); /* 198.51.100.0/24 */
 	r.family = MUISP_AF_INET;
 	r.plen = 24;
 	r.proto = MUISP_PROTO_TCP;
@@ -485,20 +513,29 @@ static void test_time_and_status(void **state)
 	assert_int_equal(muisp_gate_usage_cost(1000, 61000, 60000), 0);
 	assert_int_equal(muisp_gate_usage_cost(1000, 900, 60000), 0);
 
-	assert_int_equal(muisp_gate_status_allowed(
-		MUISP_CONTRACT_STATUS_ACTIVE, 10, 100, 200, 0, 5), 0);
-	assert_int_equal(muisp_gate_status_allowed(
-		MUISP_CONTRACT_STATUS_ACTIVE, 100, 100, 200, 0, 5), -ERANGE);
-	assert_int_equal(muisp_gate_status_allowed(
-		MUISP_CONTRACT_STATUS_ACTIVE, 10, 0, 10, 0, 5), -ERANGE);
-	assert_int_equal(muisp_gate_status_allowed(
-		MUISP_CONTRACT_STATUS_ACTIVE, 0, 0, 0, 5, 5), -ERANGE);
-	assert_int_equal(muisp_gate_status_allowed(
-		MUISP_CONTRACT_STATUS_ACTIVE, 0, 0, 0, 6, 5), 0);
-	assert_int_equal(muisp_gate_status_allowed(
-		MUISP_CONTRACT_STATUS_SUSPENDED, 999, 1, 2, 1, 5), 0);
-	assert_int_equal(muisp_gate_status_allowed(
-		MUISP_CONTRACT_STATUS_EXTINGUISHED, 0, 0, 0, 0, 5), -EINVAL);
+	assert_int_equal(muisp_gate_status_allowed(MUISP_CONTRACT_STATUS_ACTIVE,
+						   10, 100, 200, 0, 5),
+			 0);
+	assert_int_equal(muisp_gate_status_allowed(MUISP_CONTRACT_STATUS_ACTIVE,
+						   100, 100, 200, 0, 5),
+			 -ERANGE);
+	assert_int_equal(muisp_gate_status_allowed(MUISP_CONTRACT_STATUS_ACTIVE,
+						   10, 0, 10, 0, 5),
+			 -ERANGE);
+	assert_int_equal(muisp_gate_status_allowed(MUISP_CONTRACT_STATUS_ACTIVE,
+						   0, 0, 0, 5, 5),
+			 -ERANGE);
+	assert_int_equal(muisp_gate_status_allowed(MUISP_CONTRACT_STATUS_ACTIVE,
+						   0, 0, 0, 6, 5),
+			 0);
+	assert_int_equal(
+		muisp_gate_status_allowed(MUISP_CONTRACT_STATUS_SUSPENDED, 999,
+					  1, 2, 1, 5),
+		0);
+	assert_int_equal(
+		muisp_gate_status_allowed(MUISP_CONTRACT_STATUS_EXTINGUISHED, 0,
+					  0, 0, 0, 5),
+		-EINVAL);
 	assert_int_equal(muisp_gate_status_allowed(0, 0, 0, 0, 0, 5), -EINVAL);
 }
 
@@ -590,12 +627,26 @@ static const struct muisp_gate_lookups fakes = {
 	.garden = w_garden,
 };
 
-#define BOUND(tun)	{ .state = MUISP_ADDR_STATE_BOUND, .tunnel = (tun) }
-#define ALLOCATED	{ .state = MUISP_ADDR_STATE_ALLOCATED }
-#define UNALLOCATED	{ .state = MUISP_ADDR_STATE_UNALLOCATED }
-#define STATUS(s, why)	{ .status = MUISP_CONTRACT_STATUS_##s, \
-			  .stop_reason = (why) }
-#define NO_CONTRACT	{ 0 }
+#define BOUND(tun)                                               \
+	{                                                        \
+		.state = MUISP_ADDR_STATE_BOUND, .tunnel = (tun) \
+	}
+#define ALLOCATED                                   \
+	{                                           \
+		.state = MUISP_ADDR_STATE_ALLOCATED \
+	}
+#define UNALLOCATED                                   \
+	{                                             \
+		.state = MUISP_ADDR_STATE_UNALLOCATED \
+	}
+#define STATUS(s, why)                                                    \
+	{                                                                 \
+		.status = MUISP_CONTRACT_STATUS_##s, .stop_reason = (why) \
+	}
+#define NO_CONTRACT \
+	{           \
+		0   \
+	}
 
 /* One packet through a hook: what the tables hold, what must happen. */
 struct order_case {
@@ -603,11 +654,11 @@ struct order_case {
 	struct world w;
 	bool malformed;
 	bool require_tunnel;
-	int dir;			/* FORWARD */
-	uint8_t proto;			/* LOCAL_IN: the packet ... */
-	uint16_t dport;			/* ... and its port */
+	int dir;	/* FORWARD */
+	uint8_t proto;	/* LOCAL_IN: the packet ... */
+	uint16_t dport; /* ... and its port */
 	enum muisp_gate_action verdict;
-	uint8_t reason;			/* if DROP */
+	uint8_t reason; /* if DROP */
 	const char *asked;
 };
 
@@ -616,117 +667,174 @@ static void check_case(const struct order_case *oc, const struct world *w,
 {
 	if (v.action != oc->verdict || v.reason != oc->reason ||
 	    strcmp(w->asked, oc->asked))
-		fail_msg("%s: verdict %d reason %d asked \"%s\"; expected %d %d \"%s\"",
-			 oc->what, v.action, v.reason, w->asked, oc->verdict,
-			 oc->reason, oc->asked);
+		fail_msg(
+			"%s: verdict %d reason %d asked \"%s\"; expected %d %d \"%s\"",
+			oc->what, v.action, v.reason, w->asked, oc->verdict,
+			oc->reason, oc->asked);
 }
 
 static const struct order_case forward_cases[] = {
-	{ "malformed", { .addr = BOUND(1),
-	  .contract = STATUS(ACTIVE, 0), .garden = 1 }, .malformed = 1,
-	  .verdict = MUISP_GATE_DROP, .reason = MUISP_DROP_MALFORMED,
+	{ "malformed",
+	  { .addr = BOUND(1), .contract = STATUS(ACTIVE, 0), .garden = 1 },
+	  .malformed = 1,
+	  .verdict = MUISP_GATE_DROP,
+	  .reason = MUISP_DROP_MALFORMED,
 	  .asked = "" },
 	/* the block list overrides a paying client and the garden */
-	{ "blocked, bound and active", { .blocked = 1, .addr = BOUND(1),
-	  .contract = STATUS(ACTIVE, 0), .garden = 1 },
-	  .verdict = MUISP_GATE_DROP, .reason = MUISP_DROP_BLOCKED,
+	{ "blocked, bound and active",
+	  { .blocked = 1,
+	    .addr = BOUND(1),
+	    .contract = STATUS(ACTIVE, 0),
+	    .garden = 1 },
+	  .verdict = MUISP_GATE_DROP,
+	  .reason = MUISP_DROP_BLOCKED,
 	  .asked = "B" },
-	{ "blocked, down", { .blocked = 1 }, .dir = MUISP_DIR_DOWN,
-	  .verdict = MUISP_GATE_DROP, .reason = MUISP_DROP_BLOCKED,
+	{ "blocked, down",
+	  { .blocked = 1 },
+	  .dir = MUISP_DIR_DOWN,
+	  .verdict = MUISP_GATE_DROP,
+	  .reason = MUISP_DROP_BLOCKED,
 	  .asked = "B" },
-	{ "blocked, garden", { .blocked = 1, .garden = 1 },
-	  .verdict = MUISP_GATE_DROP, .reason = MUISP_DROP_BLOCKED,
+	{ "blocked, garden",
+	  { .blocked = 1, .garden = 1 },
+	  .verdict = MUISP_GATE_DROP,
+	  .reason = MUISP_DROP_BLOCKED,
 	  .asked = "B" },
 	/* bound and active: charged, metered, the garden not walked */
-	{ "bound, active", { .addr = BOUND(0),
-	  .contract = STATUS(ACTIVE, 0) },
-	  .verdict = MUISP_GATE_PASS, .asked = "BAC$" },
-	{ "bound, active, down", { .addr = BOUND(0),
-	  .contract = STATUS(ACTIVE, 0) }, .dir = MUISP_DIR_DOWN,
-	  .verdict = MUISP_GATE_PASS, .asked = "BAC$" },
-	{ "bound, active, garden too", { .addr = BOUND(0),
-	  .contract = STATUS(ACTIVE, 0), .garden = 1 },
-	  .verdict = MUISP_GATE_PASS, .asked = "BAC$" },
+	{ "bound, active",
+	  { .addr = BOUND(0), .contract = STATUS(ACTIVE, 0) },
+	  .verdict = MUISP_GATE_PASS,
+	  .asked = "BAC$" },
+	{ "bound, active, down",
+	  { .addr = BOUND(0), .contract = STATUS(ACTIVE, 0) },
+	  .dir = MUISP_DIR_DOWN,
+	  .verdict = MUISP_GATE_PASS,
+	  .asked = "BAC$" },
+	{ "bound, active, garden too",
+	  { .addr = BOUND(0), .contract = STATUS(ACTIVE, 0), .garden = 1 },
+	  .verdict = MUISP_GATE_PASS,
+	  .asked = "BAC$" },
 	/* a limit stops the packet; the garden may still let it through */
-	{ "hard limit", { .addr = BOUND(0),
-	  .contract = STATUS(ACTIVE, 0), .charge = MUISP_DROP_HARD_LIMIT },
-	  .verdict = MUISP_GATE_DROP, .reason = MUISP_DROP_HARD_LIMIT,
+	{ "hard limit",
+	  { .addr = BOUND(0),
+	    .contract = STATUS(ACTIVE, 0),
+	    .charge = MUISP_DROP_HARD_LIMIT },
+	  .verdict = MUISP_GATE_DROP,
+	  .reason = MUISP_DROP_HARD_LIMIT,
 	  .asked = "BAC$G" },
-	{ "soft limit", { .addr = BOUND(0),
-	  .contract = STATUS(ACTIVE, 0), .charge = MUISP_DROP_DELINQUENT },
-	  .verdict = MUISP_GATE_DROP, .reason = MUISP_DROP_DELINQUENT,
+	{ "soft limit",
+	  { .addr = BOUND(0),
+	    .contract = STATUS(ACTIVE, 0),
+	    .charge = MUISP_DROP_DELINQUENT },
+	  .verdict = MUISP_GATE_DROP,
+	  .reason = MUISP_DROP_DELINQUENT,
 	  .asked = "BAC$G" },
-	{ "expired while active", { .addr = BOUND(0),
-	  .contract = STATUS(ACTIVE, 0), .charge = MUISP_DROP_EXPIRED },
-	  .verdict = MUISP_GATE_DROP, .reason = MUISP_DROP_EXPIRED,
+	{ "expired while active",
+	  { .addr = BOUND(0),
+	    .contract = STATUS(ACTIVE, 0),
+	    .charge = MUISP_DROP_EXPIRED },
+	  .verdict = MUISP_GATE_DROP,
+	  .reason = MUISP_DROP_EXPIRED,
 	  .asked = "BAC$G" },
-	{ "hard limit, garden", { .addr = BOUND(0),
-	  .contract = STATUS(ACTIVE, 0), .charge = MUISP_DROP_HARD_LIMIT,
-	  .garden = 1 },
-	  .verdict = MUISP_GATE_GARDEN, .asked = "BAC$G" },
+	{ "hard limit, garden",
+	  { .addr = BOUND(0),
+	    .contract = STATUS(ACTIVE, 0),
+	    .charge = MUISP_DROP_HARD_LIMIT,
+	    .garden = 1 },
+	  .verdict = MUISP_GATE_GARDEN,
+	  .asked = "BAC$G" },
 	/* not ACTIVE: never charged, dropped by status unless garden */
-	{ "suspended", { .addr = BOUND(0),
-	  .contract = STATUS(SUSPENDED, 0) },
-	  .verdict = MUISP_GATE_DROP, .reason = MUISP_DROP_SUSPENDED,
+	{ "suspended",
+	  { .addr = BOUND(0), .contract = STATUS(SUSPENDED, 0) },
+	  .verdict = MUISP_GATE_DROP,
+	  .reason = MUISP_DROP_SUSPENDED,
 	  .asked = "BACG" },
-	{ "delinquent", { .addr = BOUND(0),
-	  .contract = STATUS(DELINQUENT, 0) },
-	  .verdict = MUISP_GATE_DROP, .reason = MUISP_DROP_DELINQUENT,
+	{ "delinquent",
+	  { .addr = BOUND(0), .contract = STATUS(DELINQUENT, 0) },
+	  .verdict = MUISP_GATE_DROP,
+	  .reason = MUISP_DROP_DELINQUENT,
 	  .asked = "BACG" },
-	{ "extinguished by its hard limit", { .addr = BOUND(0),
-	  .contract = STATUS(EXTINGUISHED, MUISP_DROP_HARD_LIMIT) },
-	  .verdict = MUISP_GATE_DROP, .reason = MUISP_DROP_HARD_LIMIT,
+	{ "extinguished by its hard limit",
+	  { .addr = BOUND(0),
+	    .contract = STATUS(EXTINGUISHED, MUISP_DROP_HARD_LIMIT) },
+	  .verdict = MUISP_GATE_DROP,
+	  .reason = MUISP_DROP_HARD_LIMIT,
 	  .asked = "BACG" },
-	{ "extinguished by its expiry", { .addr = BOUND(0),
-	  .contract = STATUS(EXTINGUISHED, MUISP_DROP_EXPIRED) },
-	  .verdict = MUISP_GATE_DROP, .reason = MUISP_DROP_EXPIRED,
+	{ "extinguished by its expiry",
+	  { .addr = BOUND(0),
+	    .contract = STATUS(EXTINGUISHED, MUISP_DROP_EXPIRED) },
+	  .verdict = MUISP_GATE_DROP,
+	  .reason = MUISP_DROP_EXPIRED,
 	  .asked = "BACG" },
-	{ "extinguished, no reason recorded", { .addr = BOUND(0),
-	  .contract = STATUS(EXTINGUISHED, 0) },
-	  .verdict = MUISP_GATE_DROP, .reason = MUISP_DROP_HARD_LIMIT,
+	{ "extinguished, no reason recorded",
+	  { .addr = BOUND(0), .contract = STATUS(EXTINGUISHED, 0) },
+	  .verdict = MUISP_GATE_DROP,
+	  .reason = MUISP_DROP_HARD_LIMIT,
 	  .asked = "BACG" },
-	{ "delinquent, garden", { .addr = BOUND(0),
-	  .contract = STATUS(DELINQUENT, 0), .garden = 1 },
-	  .verdict = MUISP_GATE_GARDEN, .asked = "BACG" },
-	{ "bound to a missing contract", { .addr = BOUND(0),
-	  .contract = NO_CONTRACT },
-	  .verdict = MUISP_GATE_DROP, .reason = MUISP_DROP_NO_CONTRACT,
+	{ "delinquent, garden",
+	  { .addr = BOUND(0), .contract = STATUS(DELINQUENT, 0), .garden = 1 },
+	  .verdict = MUISP_GATE_GARDEN,
 	  .asked = "BACG" },
-	{ "bound to a missing contract, garden", { .addr = BOUND(0),
-	  .contract = NO_CONTRACT, .garden = 1 },
-	  .verdict = MUISP_GATE_GARDEN, .asked = "BACG" },
+	{ "bound to a missing contract",
+	  { .addr = BOUND(0), .contract = NO_CONTRACT },
+	  .verdict = MUISP_GATE_DROP,
+	  .reason = MUISP_DROP_NO_CONTRACT,
+	  .asked = "BACG" },
+	{ "bound to a missing contract, garden",
+	  { .addr = BOUND(0), .contract = NO_CONTRACT, .garden = 1 },
+	  .verdict = MUISP_GATE_GARDEN,
+	  .asked = "BACG" },
 	/* unbound: the walled garden or NOT_BOUND */
-	{ "no entry", { 0 },
-	  .verdict = MUISP_GATE_DROP, .reason = MUISP_DROP_NOT_BOUND,
+	{ "no entry",
+	  { 0 },
+	  .verdict = MUISP_GATE_DROP,
+	  .reason = MUISP_DROP_NOT_BOUND,
 	  .asked = "BAG" },
-	{ "no entry, garden", { .garden = 1 },
-	  .verdict = MUISP_GATE_GARDEN, .asked = "BAG" },
-	{ "no entry, garden, down", { .garden = 1 }, .dir = MUISP_DIR_DOWN,
-	  .verdict = MUISP_GATE_GARDEN, .asked = "BAG" },
-	{ "allocated", { .addr = ALLOCATED,
-	  .contract = STATUS(ACTIVE, 0) },
-	  .verdict = MUISP_GATE_DROP, .reason = MUISP_DROP_NOT_BOUND,
+	{ "no entry, garden",
+	  { .garden = 1 },
+	  .verdict = MUISP_GATE_GARDEN,
 	  .asked = "BAG" },
-	{ "allocated, garden", { .addr = ALLOCATED, .garden = 1 },
-	  .verdict = MUISP_GATE_GARDEN, .asked = "BAG" },
-	{ "unallocated", { .addr = UNALLOCATED },
-	  .verdict = MUISP_GATE_DROP, .reason = MUISP_DROP_NOT_BOUND,
+	{ "no entry, garden, down",
+	  { .garden = 1 },
+	  .dir = MUISP_DIR_DOWN,
+	  .verdict = MUISP_GATE_GARDEN,
+	  .asked = "BAG" },
+	{ "allocated",
+	  { .addr = ALLOCATED, .contract = STATUS(ACTIVE, 0) },
+	  .verdict = MUISP_GATE_DROP,
+	  .reason = MUISP_DROP_NOT_BOUND,
+	  .asked = "BAG" },
+	{ "allocated, garden",
+	  { .addr = ALLOCATED, .garden = 1 },
+	  .verdict = MUISP_GATE_GARDEN,
+	  .asked = "BAG" },
+	{ "unallocated",
+	  { .addr = UNALLOCATED },
+	  .verdict = MUISP_GATE_DROP,
+	  .reason = MUISP_DROP_NOT_BOUND,
 	  .asked = "BAG" },
 	/* require-tunnel: a bound entry without a tunnel identity */
-	{ "require-tunnel, bound without tunnel", { .addr = BOUND(0),
-	  .contract = STATUS(ACTIVE, 0), .garden = 1 },
+	{ "require-tunnel, bound without tunnel",
+	  { .addr = BOUND(0), .contract = STATUS(ACTIVE, 0), .garden = 1 },
 	  .require_tunnel = 1,
-	  .verdict = MUISP_GATE_DROP, .reason = MUISP_DROP_TUNNEL,
+	  .verdict = MUISP_GATE_DROP,
+	  .reason = MUISP_DROP_TUNNEL,
 	  .asked = "BA" },
-	{ "require-tunnel, bound with tunnel", { .addr = BOUND(1),
-	  .contract = STATUS(ACTIVE, 0) }, .require_tunnel = 1,
-	  .verdict = MUISP_GATE_PASS, .asked = "BAC$" },
-	{ "require-tunnel, unbound without tunnel", { .addr = ALLOCATED,
-	  .garden = 1 }, .require_tunnel = 1,
-	  .verdict = MUISP_GATE_GARDEN, .asked = "BAG" },
-	{ "require-tunnel, blocked", { .blocked = 1, .addr = BOUND(0) },
+	{ "require-tunnel, bound with tunnel",
+	  { .addr = BOUND(1), .contract = STATUS(ACTIVE, 0) },
 	  .require_tunnel = 1,
-	  .verdict = MUISP_GATE_DROP, .reason = MUISP_DROP_BLOCKED,
+	  .verdict = MUISP_GATE_PASS,
+	  .asked = "BAC$" },
+	{ "require-tunnel, unbound without tunnel",
+	  { .addr = ALLOCATED, .garden = 1 },
+	  .require_tunnel = 1,
+	  .verdict = MUISP_GATE_GARDEN,
+	  .asked = "BAG" },
+	{ "require-tunnel, blocked",
+	  { .blocked = 1, .addr = BOUND(0) },
+	  .require_tunnel = 1,
+	  .verdict = MUISP_GATE_DROP,
+	  .reason = MUISP_DROP_BLOCKED,
 	  .asked = "B" },
 };
 
@@ -740,10 +848,10 @@ static void test_order_forward(void **state)
 		const struct order_case *oc = &forward_cases[i];
 		struct world w = oc->w;
 
-		check_case(oc, &w, muisp_gate_forward(oc->malformed ? NULL : &p,
-						      oc->dir,
-						      oc->require_tunnel,
-						      &fakes, &w));
+		check_case(oc, &w,
+			   muisp_gate_forward(oc->malformed ? NULL : &p,
+					      oc->dir, oc->require_tunnel,
+					      &fakes, &w));
 		/* both addresses are looked up, the MAC only "up" */
 		if (w.n && w.asked[0] == 'B') {
 			assert_true(w.block_dst);
@@ -753,67 +861,115 @@ static void test_order_forward(void **state)
 }
 
 static const struct order_case local_in_cases[] = {
-	{ "malformed", { 0 }, .malformed = 1,
-	  .verdict = MUISP_GATE_DROP, .reason = MUISP_DROP_MALFORMED,
+	{ "malformed",
+	  { 0 },
+	  .malformed = 1,
+	  .verdict = MUISP_GATE_DROP,
+	  .reason = MUISP_DROP_MALFORMED,
 	  .asked = "" },
 	/* the block list overrides the router's services and clients */
-	{ "blocked DHCP", { .blocked = 1 },
-	  .proto = MUISP_PROTO_UDP, .dport = 67,
-	  .verdict = MUISP_GATE_DROP, .reason = MUISP_DROP_BLOCKED,
+	{ "blocked DHCP",
+	  { .blocked = 1 },
+	  .proto = MUISP_PROTO_UDP,
+	  .dport = 67,
+	  .verdict = MUISP_GATE_DROP,
+	  .reason = MUISP_DROP_BLOCKED,
 	  .asked = "B" },
-	{ "blocked, bound and active", { .blocked = 1, .addr = BOUND(1),
-	  .contract = STATUS(ACTIVE, 0) },
-	  .proto = MUISP_PROTO_TCP, .dport = 22,
-	  .verdict = MUISP_GATE_DROP, .reason = MUISP_DROP_BLOCKED,
+	{ "blocked, bound and active",
+	  { .blocked = 1, .addr = BOUND(1), .contract = STATUS(ACTIVE, 0) },
+	  .proto = MUISP_PROTO_TCP,
+	  .dport = 22,
+	  .verdict = MUISP_GATE_DROP,
+	  .reason = MUISP_DROP_BLOCKED,
 	  .asked = "B" },
 	/* services, for anyone, with no table looked up */
-	{ "DHCP", { 0 }, .proto = MUISP_PROTO_UDP, .dport = 67,
-	  .verdict = MUISP_GATE_LOCAL, .asked = "B" },
-	{ "IKE", { 0 }, .proto = MUISP_PROTO_UDP, .dport = 500,
-	  .verdict = MUISP_GATE_LOCAL, .asked = "B" },
-	{ "DNS", { 0 }, .proto = MUISP_PROTO_TCP, .dport = 53,
-	  .verdict = MUISP_GATE_LOCAL, .asked = "B" },
-	{ "control port", { 0 }, .proto = MUISP_PROTO_TCP, .dport = 4433,
-	  .verdict = MUISP_GATE_LOCAL, .asked = "B" },
-	{ "ESP", { 0 }, .proto = MUISP_PROTO_ESP,
-	  .verdict = MUISP_GATE_LOCAL, .asked = "B" },
+	{ "DHCP",
+	  { 0 },
+	  .proto = MUISP_PROTO_UDP,
+	  .dport = 67,
+	  .verdict = MUISP_GATE_LOCAL,
+	  .asked = "B" },
+	{ "IKE",
+	  { 0 },
+	  .proto = MUISP_PROTO_UDP,
+	  .dport = 500,
+	  .verdict = MUISP_GATE_LOCAL,
+	  .asked = "B" },
+	{ "DNS",
+	  { 0 },
+	  .proto = MUISP_PROTO_TCP,
+	  .dport = 53,
+	  .verdict = MUISP_GATE_LOCAL,
+	  .asked = "B" },
+	{ "control port",
+	  { 0 },
+	  .proto = MUISP_PROTO_TCP,
+	  .dport = 4433,
+	  .verdict = MUISP_GATE_LOCAL,
+	  .asked = "B" },
+	{ "ESP",
+	  { 0 },
+	  .proto = MUISP_PROTO_ESP,
+	  .verdict = MUISP_GATE_LOCAL,
+	  .asked = "B" },
 	/* anything else: clients of ACTIVE contracts only, no garden */
-	{ "ssh, bound and active", { .addr = BOUND(0),
-	  .contract = STATUS(ACTIVE, 0) },
-	  .proto = MUISP_PROTO_TCP, .dport = 22,
-	  .verdict = MUISP_GATE_LOCAL, .asked = "BAC" },
-	{ "ssh, suspended", { .addr = BOUND(0),
-	  .contract = STATUS(SUSPENDED, 0), .garden = 1 },
-	  .proto = MUISP_PROTO_TCP, .dport = 22,
-	  .verdict = MUISP_GATE_DROP, .reason = MUISP_DROP_LOCAL,
+	{ "ssh, bound and active",
+	  { .addr = BOUND(0), .contract = STATUS(ACTIVE, 0) },
+	  .proto = MUISP_PROTO_TCP,
+	  .dport = 22,
+	  .verdict = MUISP_GATE_LOCAL,
 	  .asked = "BAC" },
-	{ "ssh, delinquent", { .addr = BOUND(0),
-	  .contract = STATUS(DELINQUENT, 0) },
-	  .proto = MUISP_PROTO_TCP, .dport = 22,
-	  .verdict = MUISP_GATE_DROP, .reason = MUISP_DROP_LOCAL,
+	{ "ssh, suspended",
+	  { .addr = BOUND(0), .contract = STATUS(SUSPENDED, 0), .garden = 1 },
+	  .proto = MUISP_PROTO_TCP,
+	  .dport = 22,
+	  .verdict = MUISP_GATE_DROP,
+	  .reason = MUISP_DROP_LOCAL,
 	  .asked = "BAC" },
-	{ "ssh, extinguished", { .addr = BOUND(0),
-	  .contract = STATUS(EXTINGUISHED, MUISP_DROP_HARD_LIMIT) },
-	  .proto = MUISP_PROTO_TCP, .dport = 22,
-	  .verdict = MUISP_GATE_DROP, .reason = MUISP_DROP_LOCAL,
+	{ "ssh, delinquent",
+	  { .addr = BOUND(0), .contract = STATUS(DELINQUENT, 0) },
+	  .proto = MUISP_PROTO_TCP,
+	  .dport = 22,
+	  .verdict = MUISP_GATE_DROP,
+	  .reason = MUISP_DROP_LOCAL,
 	  .asked = "BAC" },
-	{ "ssh, missing contract", { .addr = BOUND(0) },
-	  .proto = MUISP_PROTO_TCP, .dport = 22,
-	  .verdict = MUISP_GATE_DROP, .reason = MUISP_DROP_LOCAL,
+	{ "ssh, extinguished",
+	  { .addr = BOUND(0),
+	    .contract = STATUS(EXTINGUISHED, MUISP_DROP_HARD_LIMIT) },
+	  .proto = MUISP_PROTO_TCP,
+	  .dport = 22,
+	  .verdict = MUISP_GATE_DROP,
+	  .reason = MUISP_DROP_LOCAL,
 	  .asked = "BAC" },
-	{ "ssh, allocated", { .addr = ALLOCATED, .garden = 1 },
-	  .proto = MUISP_PROTO_TCP, .dport = 22,
-	  .verdict = MUISP_GATE_DROP, .reason = MUISP_DROP_LOCAL,
+	{ "ssh, missing contract",
+	  { .addr = BOUND(0) },
+	  .proto = MUISP_PROTO_TCP,
+	  .dport = 22,
+	  .verdict = MUISP_GATE_DROP,
+	  .reason = MUISP_DROP_LOCAL,
+	  .asked = "BAC" },
+	{ "ssh, allocated",
+	  { .addr = ALLOCATED, .garden = 1 },
+	  .proto = MUISP_PROTO_TCP,
+	  .dport = 22,
+	  .verdict = MUISP_GATE_DROP,
+	  .reason = MUISP_DROP_LOCAL,
 	  .asked = "BA" },
-	{ "ssh, no entry", { .garden = 1 },
-	  .proto = MUISP_PROTO_TCP, .dport = 22,
-	  .verdict = MUISP_GATE_DROP, .reason = MUISP_DROP_LOCAL,
+	{ "ssh, no entry",
+	  { .garden = 1 },
+	  .proto = MUISP_PROTO_TCP,
+	  .dport = 22,
+	  .verdict = MUISP_GATE_DROP,
+	  .reason = MUISP_DROP_LOCAL,
 	  .asked = "BA" },
 	/* no require-tunnel rule here: PRE_ROUTING did it */
-	{ "require-tunnel, bound without tunnel", { .addr = BOUND(0),
-	  .contract = STATUS(ACTIVE, 0) }, .require_tunnel = 1,
-	  .proto = MUISP_PROTO_TCP, .dport = 22,
-	  .verdict = MUISP_GATE_LOCAL, .asked = "BAC" },
+	{ "require-tunnel, bound without tunnel",
+	  { .addr = BOUND(0), .contract = STATUS(ACTIVE, 0) },
+	  .require_tunnel = 1,
+	  .proto = MUISP_PROTO_TCP,
+	  .dport = 22,
+	  .verdict = MUISP_GATE_LOCAL,
+	  .asked = "BAC" },
 };
 
 static void test_order_local_in(void **state)
@@ -826,8 +982,9 @@ static void test_order_local_in(void **state)
 		struct muisp_pkt p = svc(oc->proto, oc->dport);
 		struct world w = oc->w;
 
-		check_case(oc, &w, muisp_gate_local_in(oc->malformed ? NULL :
-						       &p, 4433, &fakes, &w));
+		check_case(oc, &w,
+			   muisp_gate_local_in(oc->malformed ? NULL : &p, 4433,
+					       &fakes, &w));
 		/* the source and its MAC; the destination is the router */
 		if (w.n) {
 			assert_false(w.block_dst);
@@ -837,27 +994,40 @@ static void test_order_local_in(void **state)
 }
 
 static const struct order_case pre_routing_cases[] = {
-	{ "malformed", { .addr = BOUND(1) }, .malformed = 1,
-	  .verdict = MUISP_GATE_ACCEPT, .asked = "" },
+	{ "malformed",
+	  { .addr = BOUND(1) },
+	  .malformed = 1,
+	  .verdict = MUISP_GATE_ACCEPT,
+	  .asked = "" },
 	{ "no entry", { 0 }, .verdict = MUISP_GATE_ACCEPT, .asked = "A" },
-	{ "entry without tunnel", { .addr = BOUND(0) },
-	  .verdict = MUISP_GATE_ACCEPT, .asked = "A" },
-	{ "through its SA", { .addr = BOUND(1), .tunnel_ok = 1 },
-	  .verdict = MUISP_GATE_ACCEPT, .asked = "AT" },
-	{ "allocated, through its SA", { .addr = { .state =
-	  MUISP_ADDR_STATE_ALLOCATED, .tunnel = 1 }, .tunnel_ok = 1 },
-	  .verdict = MUISP_GATE_ACCEPT, .asked = "AT" },
-	{ "spoofed", { .addr = BOUND(1) },
-	  .verdict = MUISP_GATE_DROP, .reason = MUISP_DROP_TUNNEL,
+	{ "entry without tunnel",
+	  { .addr = BOUND(0) },
+	  .verdict = MUISP_GATE_ACCEPT,
+	  .asked = "A" },
+	{ "through its SA",
+	  { .addr = BOUND(1), .tunnel_ok = 1 },
+	  .verdict = MUISP_GATE_ACCEPT,
 	  .asked = "AT" },
-	{ "spoofed, allocated", { .addr = { .state =
-	  MUISP_ADDR_STATE_ALLOCATED, .tunnel = 1 } },
-	  .verdict = MUISP_GATE_DROP, .reason = MUISP_DROP_TUNNEL,
+	{ "allocated, through its SA",
+	  { .addr = { .state = MUISP_ADDR_STATE_ALLOCATED, .tunnel = 1 },
+	    .tunnel_ok = 1 },
+	  .verdict = MUISP_GATE_ACCEPT,
+	  .asked = "AT" },
+	{ "spoofed",
+	  { .addr = BOUND(1) },
+	  .verdict = MUISP_GATE_DROP,
+	  .reason = MUISP_DROP_TUNNEL,
+	  .asked = "AT" },
+	{ "spoofed, allocated",
+	  { .addr = { .state = MUISP_ADDR_STATE_ALLOCATED, .tunnel = 1 } },
+	  .verdict = MUISP_GATE_DROP,
+	  .reason = MUISP_DROP_TUNNEL,
 	  .asked = "AT" },
 	/* neither the block list nor the garden is looked at here */
-	{ "blocked, garden", { .blocked = 1, .garden = 1, .addr = BOUND(1),
-	  .tunnel_ok = 1 },
-	  .verdict = MUISP_GATE_ACCEPT, .asked = "AT" },
+	{ "blocked, garden",
+	  { .blocked = 1, .garden = 1, .addr = BOUND(1), .tunnel_ok = 1 },
+	  .verdict = MUISP_GATE_ACCEPT,
+	  .asked = "AT" },
 };
 
 static void test_order_pre_routing(void **state)
@@ -870,9 +1040,9 @@ static void test_order_pre_routing(void **state)
 		const struct order_case *oc = &pre_routing_cases[i];
 		struct world w = oc->w;
 
-		check_case(oc, &w, muisp_gate_pre_routing(oc->malformed ?
-							  NULL : &p, &fakes,
-							  &w));
+		check_case(oc, &w,
+			   muisp_gate_pre_routing(oc->malformed ? NULL : &p,
+						  &fakes, &w));
 	}
 }
 
@@ -899,26 +1069,29 @@ static void test_order_dir(void **state)
 			 MUISP_DIR_UP);
 	assert_int_equal(muisp_gate_dir(MUISP_GATE_LOCAL_IN, lan, wan, 0, 0),
 			 -1);
-	assert_int_equal(muisp_gate_dir(MUISP_GATE_LOCAL_IN, lan, 0, 0, 0),
-			 -1);
+	assert_int_equal(muisp_gate_dir(MUISP_GATE_LOCAL_IN, lan, 0, 0, 0), -1);
 	/* PRE_ROUTING: from the LAN, and only with require-tunnel on */
-	assert_int_equal(muisp_gate_dir(MUISP_GATE_PRE_ROUTING, lan, lan, 0,
-					1), MUISP_DIR_UP);
-	assert_int_equal(muisp_gate_dir(MUISP_GATE_PRE_ROUTING, lan, lan, 0,
-					0), -1);
-	assert_int_equal(muisp_gate_dir(MUISP_GATE_PRE_ROUTING, lan, wan, 0,
-					1), -1);
+	assert_int_equal(muisp_gate_dir(MUISP_GATE_PRE_ROUTING, lan, lan, 0, 1),
+			 MUISP_DIR_UP);
+	assert_int_equal(muisp_gate_dir(MUISP_GATE_PRE_ROUTING, lan, lan, 0, 0),
+			 -1);
+	assert_int_equal(muisp_gate_dir(MUISP_GATE_PRE_ROUTING, lan, wan, 0, 1),
+			 -1);
 
 	/* the status a contract is dropped for */
-	assert_int_equal(muisp_gate_status_reason(
-		MUISP_CONTRACT_STATUS_SUSPENDED, 0), MUISP_DROP_SUSPENDED);
-	assert_int_equal(muisp_gate_status_reason(
-		MUISP_CONTRACT_STATUS_DELINQUENT, 0), MUISP_DROP_DELINQUENT);
-	assert_int_equal(muisp_gate_status_reason(
-		MUISP_CONTRACT_STATUS_EXTINGUISHED, MUISP_DROP_EXPIRED),
+	assert_int_equal(
+		muisp_gate_status_reason(MUISP_CONTRACT_STATUS_SUSPENDED, 0),
+		MUISP_DROP_SUSPENDED);
+	assert_int_equal(
+		muisp_gate_status_reason(MUISP_CONTRACT_STATUS_DELINQUENT, 0),
+		MUISP_DROP_DELINQUENT);
+	assert_int_equal(
+		muisp_gate_status_reason(MUISP_CONTRACT_STATUS_EXTINGUISHED,
+					 MUISP_DROP_EXPIRED),
 		MUISP_DROP_EXPIRED);
-	assert_int_equal(muisp_gate_status_reason(
-		MUISP_CONTRACT_STATUS_EXTINGUISHED, 0), MUISP_DROP_HARD_LIMIT);
+	assert_int_equal(
+		muisp_gate_status_reason(MUISP_CONTRACT_STATUS_EXTINGUISHED, 0),
+		MUISP_DROP_HARD_LIMIT);
 }
 
 int main(void)

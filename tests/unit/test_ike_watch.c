@@ -72,14 +72,16 @@ static void on_ike(void *arg, const char *name, uint32_t id, int up,
 }
 
 static const struct ike_watch_ops ops = {
-	.child_up = on_up, .child_down = on_down,
-	.child_rekey = on_rekey, .ike_updown = on_ike,
+	.child_up = on_up,
+	.child_down = on_down,
+	.child_rekey = on_rekey,
+	.ike_updown = on_ike,
 };
 
 struct sa_spec {
 	const char *reqid, *proto, *spi_in, *spi_out, *remote_ts;
 	const char *uniqueid;
-	const char *state;	/* NULL: INSTALLED */
+	const char *state; /* NULL: INSTALLED */
 };
 
 static void child_sa(struct vici_builder *b, const char *secname,
@@ -142,8 +144,12 @@ static struct vici_msg *updown(const char *up, const struct sa_spec *s)
 }
 
 static const struct sa_spec alice_ah = {
-	.reqid = "1", .proto = "AH", .spi_in = "c1a2b3c4",
-	.spi_out = "0badf00d", .remote_ts = "192.0.2.10/32", .uniqueid = "3",
+	.reqid = "1",
+	.proto = "AH",
+	.spi_in = "c1a2b3c4",
+	.spi_out = "0badf00d",
+	.remote_ts = "192.0.2.10/32",
+	.uniqueid = "3",
 };
 
 static void test_child_up_down(void **state)
@@ -250,7 +256,7 @@ static void test_malformed(void **state)
 	ike_watch_handle(w, "child-updown", NULL);
 	ike_watch_handle(w, "log", NULL);
 	m = updown("yes", &alice_ah);
-	ike_watch_handle(w, "control-log", m);	/* not ours */
+	ike_watch_handle(w, "control-log", m); /* not ours */
 	vici_msg_free(m);
 	assert_int_equal(r.up, 0);
 	assert_int_equal(r.down, 0);
@@ -318,7 +324,7 @@ static void test_table(void **state)
 	struct vici_msg *m;
 
 	inet_pton(AF_INET, "192.0.2.10", &a);
-	mallory.uniqueid = "9";		/* a second SA for alice's address */
+	mallory.uniqueid = "9"; /* a second SA for alice's address */
 	mallory.spi_in = "c0000009";
 	bob.uniqueid = "5";
 	bob.remote_ts = "192.0.2.11/32";
@@ -411,12 +417,17 @@ static int client_fn(FILE *fp, const void *c)
 static void test_conf(void **state)
 {
 	struct ike_router_conf rc = {
-		.cert = "router.pem", .id = "router.muisp.test",
-		.local_addrs = "192.0.2.1", .life_time = 30, .rekey_time = 20,
+		.cert = "router.pem",
+		.id = "router.muisp.test",
+		.local_addrs = "192.0.2.1",
+		.life_time = 30,
+		.rekey_time = 20,
 	};
 	struct ike_client_conf cc = {
-		.router = "192.0.2.1", .router_id = "router.muisp.test",
-		.cacert = "ca.pem", .cert = "alice.pem",
+		.router = "192.0.2.1",
+		.router_id = "router.muisp.test",
+		.cacert = "ca.pem",
+		.cert = "alice.pem",
 	};
 	char *s;
 	int r;
@@ -528,8 +539,8 @@ static void assert_probe_sent(int fd, const char *ike_id)
 				 0);
 		types[i++] = pkt.type;
 		if (pkt.type == VICI_CMD_REQUEST) {
-			struct vici_msg *m = vici_msg_parse(pkt.msg,
-							    pkt.msglen);
+			struct vici_msg *m =
+				vici_msg_parse(pkt.msg, pkt.msglen);
 
 			assert_string_equal(pkt.name, "list-sas");
 			assert_non_null(m);
@@ -563,7 +574,7 @@ static void test_child_listed(void **state)
 	old.state = "DELETED";
 	new.uniqueid = "4";
 	new.spi_in = "d00dfeed";
-	reused.spi_in = "0000beef";	/* id 3 again, another SA */
+	reused.spi_in = "0000beef"; /* id 3 again, another SA */
 	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	c = vici_conn_from_fd(sv[0]);
 	c->timeout_ms = 2000;
@@ -584,7 +595,7 @@ static void test_child_listed(void **state)
 	assert_int_equal(ike_watch_child_listed(w, 7, 3, 0xc1a2b3c4u), 0);
 	assert_probe_sent(sv[1], "7");
 
-	charon_lists(sv[1], NULL, 0);	/* IKE_SA gone */
+	charon_lists(sv[1], NULL, 0); /* IKE_SA gone */
 	assert_int_equal(ike_watch_child_listed(w, 7, 3, 0xc1a2b3c4u), 0);
 	assert_probe_sent(sv[1], "7");
 
@@ -667,8 +678,12 @@ static void expect_listing(int fd, const char *ike_id)
 }
 
 static const struct sa_spec bob_ah = {
-	.reqid = "2", .proto = "AH", .spi_in = "c0000005",
-	.spi_out = "0badf005", .remote_ts = "192.0.2.11/32", .uniqueid = "5",
+	.reqid = "2",
+	.proto = "AH",
+	.spi_in = "c0000005",
+	.spi_out = "0badf005",
+	.remote_ts = "192.0.2.11/32",
+	.uniqueid = "5",
 };
 
 /* A sync reports the INSTALLED SAs listed; an event arriving in the
@@ -700,9 +715,9 @@ static void test_sync_async(void **state)
 
 	assert_int_equal(ike_watch_process(w, POLLIN), 2);
 	assert_int_equal(d.n, 1);
-	assert_int_equal(d.res[0], 1);		/* alice; not the REKEYED */
-	assert_int_equal(d.syncing[0], 0);	/* over when DONE runs */
-	assert_int_equal(r.up, 2);		/* alice and bob's event */
+	assert_int_equal(d.res[0], 1);	   /* alice; not the REKEYED */
+	assert_int_equal(d.syncing[0], 0); /* over when DONE runs */
+	assert_int_equal(r.up, 2);	   /* alice and bob's event */
 	assert_int_equal(ike_watch_count(w), 2);
 	assert_false(ike_watch_syncing(w));
 	assert_int_equal(ike_watch_stats(w)->ignored, 0);
@@ -724,25 +739,28 @@ static void test_ops_queued(void **state)
 
 	w = watch_pair(&peer, &r, &d);
 	assert_int_equal(ike_watch_child_listed_async(w, 7, 3, 0xc1a2b3c4u,
-						      on_done_log, &d), 0);
+						      on_done_log, &d),
+			 0);
 	assert_int_equal(ike_watch_child_listed_async(w, 7, 3, 0xc1a2b3c4u,
-						      on_done_log, &d), 0);
+						      on_done_log, &d),
+			 0);
 	assert_int_equal(ike_watch_sync_async(w, on_done_log, &d), 0);
 	assert_int_equal(ike_watch_child_listed_async(w, 9, 5, 0xc0000005u,
-						      on_done_log, &d), 0);
-	charon_lists(peer, &alice_ah, 1);	/* first probe: listed */
-	charon_lists(peer, NULL, 0);		/* second: IKE_SA gone */
-	charon_lists(peer, both, 2);		/* the sync */
-	charon_lists(peer, &alice_ah, 1);	/* bob's SA is not there */
+						      on_done_log, &d),
+			 0);
+	charon_lists(peer, &alice_ah, 1); /* first probe: listed */
+	charon_lists(peer, NULL, 0);	  /* second: IKE_SA gone */
+	charon_lists(peer, both, 2);	  /* the sync */
+	charon_lists(peer, &alice_ah, 1); /* bob's SA is not there */
 	assert_int_equal(ike_watch_process(w, POLLIN), 3);
 	assert_int_equal(d.n, 4);
 	assert_int_equal(d.res[0], 1);
 	assert_int_equal(d.res[1], 0);
 	assert_int_equal(d.res[2], 2);
 	assert_int_equal(d.res[3], 0);
-	assert_int_equal(d.syncing[0], 1);	/* the sync was still queued */
+	assert_int_equal(d.syncing[0], 1); /* the sync was still queued */
 	assert_int_equal(d.syncing[3], 0);
-	assert_int_equal(r.up, 2);		/* from the sync only */
+	assert_int_equal(r.up, 2); /* from the sync only */
 	expect_listing(peer, "7");
 	expect_listing(peer, "7");
 	expect_listing(peer, NULL);
@@ -761,8 +779,8 @@ static void test_ops_lost(void **state)
 	int peer;
 
 	w = watch_pair(&peer, &r, &d);
-	assert_int_equal(ike_watch_child_listed_async(w, 7, 3, 1, on_done_log,
-						      &d), 0);
+	assert_int_equal(
+		ike_watch_child_listed_async(w, 7, 3, 1, on_done_log, &d), 0);
 	assert_int_equal(ike_watch_sync_async(w, on_done_log, &d), 0);
 	expect_in(peer, VICI_EVENT_REGISTER, "list-sa");
 	close(peer);
@@ -791,8 +809,8 @@ static void test_ops_timeout(void **state)
 
 	w = watch_pair(&peer, &r, &d);
 	assert_int_equal(ike_watch_next_deadline(w), 0);
-	assert_int_equal(ike_watch_child_listed_async(w, 7, 3, 1, on_done_log,
-						      &d), 0);
+	assert_int_equal(
+		ike_watch_child_listed_async(w, 7, 3, 1, on_done_log, &d), 0);
 	dl = ike_watch_next_deadline(w);
 	assert_true(dl > 0);
 	assert_int_equal(ike_watch_expire(w, dl - 1), 0);
@@ -854,14 +872,15 @@ static void test_close_in_callbacks(void **state)
 	w = watch_pair(&peer, &r, &d);
 	d.close_at = 1;
 	assert_int_equal(ike_watch_child_listed_async(w, 7, 3, 0xc1a2b3c4u,
-						      on_done_log, &d), 0);
+						      on_done_log, &d),
+			 0);
 	assert_int_equal(ike_watch_sync_async(w, on_done_log, &d), 0);
 	charon_lists(peer, &alice_ah, 1);
 	charon_lists(peer, both, 2);
 	assert_int_equal(ike_watch_process(w, POLLIN), 0);
 	assert_int_equal(d.n, 1);
 	assert_int_equal(d.res[0], 1);
-	assert_int_equal(r.up, 0);	/* the sync never ran */
+	assert_int_equal(r.up, 0); /* the sync never ran */
 	close(peer);
 
 	/* child_up of the first listed SA closes */
@@ -871,7 +890,7 @@ static void test_close_in_callbacks(void **state)
 	assert_int_equal(ike_watch_sync_async(w, on_done_log, &d), 0);
 	charon_lists(peer, both, 2);
 	assert_int_equal(ike_watch_process(w, POLLIN), 0);
-	assert_int_equal(d.n, 1);	/* one child_up, no DONE */
+	assert_int_equal(d.n, 1); /* one child_up, no DONE */
 	assert_int_equal(d.res[0], 3);
 	close(peer);
 }
@@ -890,8 +909,8 @@ static void on_up_blocks(void *arg, const struct ike_child *c)
 	assert_int_equal(ike_watch_expire(d->w, UINT64_MAX), -1);
 	assert_int_equal(errno, EDEADLK);
 	/* starting an operation is fine */
-	assert_int_equal(ike_watch_child_listed_async(d->w, 7, 3, 1,
-						      on_done_log, d), 0);
+	assert_int_equal(
+		ike_watch_child_listed_async(d->w, 7, 3, 1, on_done_log, d), 0);
 	d->n++;
 }
 
@@ -920,7 +939,9 @@ static void test_no_blocking_in_callbacks(void **state)
 static void test_open_async(void **state)
 {
 	static const char *const evs[] = {
-		"ike-updown", "child-updown", "child-rekey",
+		"ike-updown",
+		"child-updown",
+		"child-rekey",
 	};
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
 	char dir[] = "/tmp/test_ike_watch.XXXXXX";
@@ -930,8 +951,8 @@ static void test_open_async(void **state)
 
 	assert_non_null(mkdtemp(dir));
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/charon.vici", dir);
-	assert_null(ike_watch_open_async(sun.sun_path, &ops, &r, on_done_log,
-					 &d));
+	assert_null(
+		ike_watch_open_async(sun.sun_path, &ops, &r, on_done_log, &d));
 	assert_int_equal(errno, ENOENT);
 	l = socket(AF_UNIX, SOCK_STREAM, 0);
 	assert_int_equal(bind(l, (struct sockaddr *)&sun, sizeof(sun)), 0);
@@ -940,8 +961,8 @@ static void test_open_async(void **state)
 	/* round 0: all confirmed; round 1: child-updown unknown */
 	for (round = 0; round < 2; round++) {
 		memset(&d, 0, sizeof(d));
-		d.w = ike_watch_open_async(sun.sun_path, &ops, &r,
-					   on_done_log, &d);
+		d.w = ike_watch_open_async(sun.sun_path, &ops, &r, on_done_log,
+					   &d);
 		assert_non_null(d.w);
 		a = accept(l, NULL, NULL);
 		assert_true(a >= 0);
@@ -949,8 +970,10 @@ static void test_open_async(void **state)
 			expect_in(a, VICI_EVENT_REGISTER, evs[i]);
 			assert_quiet(a);
 			assert_int_equal(d.n, 0);
-			frame_out(a, round && i == 1 ? VICI_EVENT_UNKNOWN :
-				  VICI_EVENT_CONFIRM, NULL, NULL);
+			frame_out(a,
+				  round && i == 1 ? VICI_EVENT_UNKNOWN :
+						    VICI_EVENT_CONFIRM,
+				  NULL, NULL);
 			assert_int_equal(ike_watch_process(d.w, POLLIN), 0);
 		}
 		assert_int_equal(d.n, 1);
@@ -997,9 +1020,9 @@ static void test_open_blocking(void **state)
 			    recv(a, buf, len, MSG_WAITALL) != (ssize_t)len ||
 			    vici_packet_decode(buf, len, &pkt) < 0 ||
 			    vici_packet_encode(pkt.type == VICI_CMD_REQUEST ?
-					       VICI_CMD_RESPONSE :
-					       VICI_EVENT_CONFIRM, NULL, NULL,
-					       0, &f, &flen) < 0)
+						       VICI_CMD_RESPONSE :
+						       VICI_EVENT_CONFIRM,
+					       NULL, NULL, 0, &f, &flen) < 0)
 				_exit(100);
 			if (write(a, f, flen) != (ssize_t)flen)
 				_exit(101);

@@ -36,15 +36,15 @@ static void test_expiry_and_limit(void **state)
 	assert_int_equal(v, 1600);
 	assert_int_equal(parse_expiry("@1795622400", 1000, &v, &why), 0);
 	assert_int_equal(v, 1795622400);
-	assert_int_equal(parse_expiry("2026-11-25T16:00:00Z", 1000, &v,
-				      &why), 0);
+	assert_int_equal(parse_expiry("2026-11-25T16:00:00Z", 1000, &v, &why),
+			 0);
 	assert_int_equal(v, 1795622400);
-	assert_int_equal(parse_expiry("2026-11-25 16:00:01", 1000, &v,
-				      &why), 0);
+	assert_int_equal(parse_expiry("2026-11-25 16:00:01", 1000, &v, &why),
+			 0);
 	assert_int_equal(v, 1795622401);
 	assert_int_equal(parse_expiry("tomorrow", 1000, &v, &why), -1);
-	assert_int_equal(parse_expiry("2026-11-25T16:00:00+01", 1000, &v,
-				      &why), -1);
+	assert_int_equal(parse_expiry("2026-11-25T16:00:00+01", 1000, &v, &why),
+			 -1);
 	assert_int_equal(parse_expiry("+1.5s", 1000, &v, &why), -1);
 	assert_int_equal(parse_expiry("+", 1000, &v, &why), -1);
 
@@ -52,8 +52,8 @@ static void test_expiry_and_limit(void **state)
 	assert_int_equal(v, 1000000);
 	assert_int_equal(parse_limit(MUISP_METRIC_PACKETS, "2k", &v, &why), 0);
 	assert_int_equal(v, 2000);
-	assert_int_equal(parse_limit(MUISP_METRIC_ELAPSED_TIME, "1h", &v,
-				     &why), 0);
+	assert_int_equal(parse_limit(MUISP_METRIC_ELAPSED_TIME, "1h", &v, &why),
+			 0);
 	assert_int_equal(v, 3600000);
 	assert_int_equal(parse_limit(MUISP_METRIC_USAGE_TIME, "90", &v, &why),
 			 0);
@@ -105,7 +105,9 @@ static void test_names_and_formats(void **state)
 	assert_string_equal(fmt_tcp_flags(0, buf), "-");
 	assert_string_equal(fmt_tcp_flags(0xff, buf), "FSRPAUEC");
 	assert_string_equal(fmt_mac((const uint8_t *)"\x02\x00\x00\xab\x00"
-				    "\x66", buf), "02:00:00:ab:00:66");
+						     "\x66",
+				    buf),
+			    "02:00:00:ab:00:66");
 }
 
 /* ---- whole command lines ---- */
@@ -120,35 +122,35 @@ static void test_cli_usage_errors(void **state)
 		  "       muispctl addr set ADDRESS state unallocated|"
 		  "allocated|bound [contract ID] [mac MAC] [reqid N] "
 		  "[if-id N] [excl]\n"
-		  "       muispctl addr del ADDRESS", "addr", "frob");
+		  "       muispctl addr del ADDRESS",
+		  "addr", "frob");
 	USAGE_ERR("invalid address '192.0.2.300': not an IPv4 or IPv6 address",
 		  "addr", "set", "192.0.2.300", "state", "bound");
 	USAGE_ERR("invalid state 'paid': expected unallocated|allocated|bound",
 		  "addr", "set", "192.0.2.10", "state", "paid");
-	USAGE_ERR("state bound needs 'contract ID' (try --help)",
-		  "addr", "set", "192.0.2.10", "state", "bound");
+	USAGE_ERR("state bound needs 'contract ID' (try --help)", "addr", "set",
+		  "192.0.2.10", "state", "bound");
 	USAGE_ERR("'contract' is only valid with state bound (try --help)",
-		  "addr", "set", "192.0.2.10", "state", "allocated",
-		  "contract", "7");
-	USAGE_ERR("'state' needs a value (try --help)",
-		  "addr", "set", "192.0.2.10", "state");
-	USAGE_ERR("invalid contract '0': must be non-zero",
-		  "addr", "set", "192.0.2.10", "state", "bound", "contract",
-		  "0");
+		  "addr", "set", "192.0.2.10", "state", "allocated", "contract",
+		  "7");
+	USAGE_ERR("'state' needs a value (try --help)", "addr", "set",
+		  "192.0.2.10", "state");
+	USAGE_ERR("invalid contract '0': must be non-zero", "addr", "set",
+		  "192.0.2.10", "state", "bound", "contract", "0");
 	USAGE_ERR("addr show needs one ADDRESS (try --help)", "addr", "show");
-	USAGE_ERR("invalid contract ID '0': must be non-zero",
-		  "contract", "set", "0");
-	USAGE_ERR("invalid contract ID '4294967296': too large",
-		  "contract", "show", "4294967296");
-	USAGE_ERR("invalid soft '1X': unknown unit",
-		  "contract", "set", "7", "metric", "bytes", "soft", "1X");
-	USAGE_ERR("invalid hard '1M': unknown unit",
-		  "contract", "set", "7", "metric", "elapsed-time", "hard",
-		  "1M");
+	USAGE_ERR("invalid contract ID '0': must be non-zero", "contract",
+		  "set", "0");
+	USAGE_ERR("invalid contract ID '4294967296': too large", "contract",
+		  "show", "4294967296");
+	USAGE_ERR("invalid soft '1X': unknown unit", "contract", "set", "7",
+		  "metric", "bytes", "soft", "1X");
+	USAGE_ERR("invalid hard '1M': unknown unit", "contract", "set", "7",
+		  "metric", "elapsed-time", "hard", "1M");
 	USAGE_ERR("invalid status 'extinguished': set by the kernel only",
 		  "contract", "set", "7", "status", "extinguished");
 	USAGE_ERR("invalid metric 'euros': expected elapsed-time|usage-time|"
-		  "bytes|packets", "contract", "set", "7", "metric", "euros");
+		  "bytes|packets",
+		  "contract", "set", "7", "metric", "euros");
 	USAGE_ERR("invalid expires 'soon': expected never, +DURATION, @EPOCH "
 		  "or YYYY-MM-DDTHH:MM:SSZ",
 		  "contract", "set", "7", "expires", "soon");
@@ -157,23 +159,24 @@ static void test_cli_usage_errors(void **state)
 	USAGE_ERR("'port' needs proto tcp, udp, sctp or udplite (try --help)",
 		  "garden", "add", "198.51.100.0/24", "port", "80-443");
 	USAGE_ERR("invalid prefix '198.51.100.1/24': host bits set beyond "
-		  "the prefix length", "garden", "add", "198.51.100.1/24");
-	USAGE_ERR("invalid port '443-80': range start above its end",
-		  "garden", "add", "198.51.100.0/24", "proto", "tcp", "port",
-		  "443-80");
+		  "the prefix length",
+		  "garden", "add", "198.51.100.1/24");
+	USAGE_ERR("invalid port '443-80': range start above its end", "garden",
+		  "add", "198.51.100.0/24", "proto", "tcp", "port", "443-80");
 	USAGE_ERR("invalid block target '02:00:00:00:00:6g': not an address, "
-		  "prefix or MAC", "block", "add", "02:00:00:00:00:6g");
+		  "prefix or MAC",
+		  "block", "add", "02:00:00:00:00:6g");
 	USAGE_ERR("invalid ID 'x': not a decimal number", "block", "del", "x");
 	USAGE_ERR("invalid idle-timeout '1.5s': not a whole number of seconds",
 		  "config", "set", "idle-timeout", "1.5s");
-	USAGE_ERR("unknown config key 'colour' (try --help)",
-		  "config", "set", "colour", "red");
+	USAGE_ERR("unknown config key 'colour' (try --help)", "config", "set",
+		  "colour", "red");
 	USAGE_ERR("invalid require-tunnel 'maybe': expected on or off",
 		  "config", "set", "require-tunnel", "maybe");
-	USAGE_ERR("unknown flow list argument 'port' (try --help)",
-		  "flow", "list", "port", "80");
-	USAGE_ERR("invalid count '0': expected a positive number",
-		  "monitor", "count", "0");
+	USAGE_ERR("unknown flow list argument 'port' (try --help)", "flow",
+		  "list", "port", "80");
+	USAGE_ERR("invalid count '0': expected a positive number", "monitor",
+		  "count", "0");
 	USAGE_ERR("unknown monitor argument 'everything' (try --help)",
 		  "monitor", "everything");
 }
@@ -183,23 +186,27 @@ static void test_cli_help(void **state)
 	assert_int_equal(run(NULL), EXIT_USAGE);
 	assert_non_null(strstr(err_txt, "usage: muispctl [-j|--json]"));
 	assert_int_equal(run("--help", NULL), EXIT_OK);
-	assert_non_null(strstr(out_txt, "exit status: 0 ok, 1 operation "
-				"failed, 2 usage error, 3 module not loaded, "
-				"4 permission denied\n"));
+	assert_non_null(strstr(out_txt,
+			       "exit status: 0 ok, 1 operation "
+			       "failed, 2 usage error, 3 module not loaded, "
+			       "4 permission denied\n"));
 	assert_string_equal(err_txt, "");
 	assert_int_equal(run("--bogus", NULL), EXIT_USAGE);
 	assert_int_equal(run("frob", NULL), EXIT_USAGE);
 	assert_non_null(strstr(err_txt, "muispctl: unknown object 'frob'\n"));
 	assert_int_equal(run("flow", "help", NULL), EXIT_OK);
-	assert_string_equal(out_txt,
+	assert_string_equal(
+		out_txt,
 		"usage: muispctl flow list [addr ADDRESS] [contract ID]\n"
 		"       muispctl flow flush [contract ID]\n");
 	assert_int_equal(run("garden", "add", "--help", NULL), EXIT_OK);
-	assert_string_equal(out_txt,
+	assert_string_equal(
+		out_txt,
 		"usage: muispctl garden add PREFIX [proto NAME|NUM] "
 		"[port P|LO-HI] [expires never|+DURATION|@EPOCH|DATE]\n");
 	assert_int_equal(run("monitor", "-h", NULL), EXIT_OK);
-	assert_string_equal(out_txt,
+	assert_string_equal(
+		out_txt,
 		"usage: muispctl monitor [events|flows|all] [count N]\n");
 	assert_int_equal(run("-V", NULL), EXIT_OK);
 	assert_non_null(strstr(out_txt, "uAPI version 1"));
@@ -209,12 +216,11 @@ static void test_cli_batch(void **state)
 {
 	char path[] = "/tmp/muispctl-batch-XXXXXX", want[256];
 	int fd = mkstemp(path);
-	static const char text[] =
-		"# comment\n"
-		"\n"
-		"  flow   help  \n"
-		"addr set x state bound\n"
-		"flow help\n";
+	static const char text[] = "# comment\n"
+				   "\n"
+				   "  flow   help  \n"
+				   "addr set x state bound\n"
+				   "flow help\n";
 
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, text, sizeof(text) - 1),
@@ -222,12 +228,15 @@ static void test_cli_batch(void **state)
 	close(fd);
 	/* Runs line 3, stops at line 4: line 5 never runs. */
 	assert_int_equal(run("-b", path, NULL), EXIT_USAGE);
-	assert_string_equal(out_txt,
+	assert_string_equal(
+		out_txt,
 		"usage: muispctl flow list [addr ADDRESS] [contract ID]\n"
 		"       muispctl flow flush [contract ID]\n");
-	snprintf(want, sizeof(want), "muispctl: invalid address 'x': "
+	snprintf(want, sizeof(want),
+		 "muispctl: invalid address 'x': "
 		 "not an IPv4 or IPv6 address\nmuispctl: %s:4: command "
-		 "failed\n", path);
+		 "failed\n",
+		 path);
 	assert_string_equal(err_txt, want);
 	/* iproute2 spelling. */
 	assert_int_equal(run("-batch", path, NULL), EXIT_USAGE);
@@ -237,8 +246,10 @@ static void test_cli_batch(void **state)
 	assert_string_equal(err_txt, "muispctl: -b takes no command line\n");
 	unlink(path);
 	assert_int_equal(run("-b", path, NULL), EXIT_USAGE);
-	snprintf(want, sizeof(want), "muispctl: %s: No such file or "
-		 "directory\n", path);
+	snprintf(want, sizeof(want),
+		 "muispctl: %s: No such file or "
+		 "directory\n",
+		 path);
 	assert_string_equal(err_txt, want);
 }
 
@@ -250,14 +261,15 @@ static void test_cli_no_module(void **state)
 
 	if (nl) {
 		muisp_nl_close(nl);
-		skip();	/* the muisp family is registered on this host */
+		skip(); /* the muisp family is registered on this host */
 	}
 	assert_int_equal(run("--json", "addr", "list", NULL), EXIT_NOMODULE);
 	assert_string_equal(err_txt, "muispctl: muisp kernel module not "
 				     "loaded (modprobe muisp)\n");
 	assert_string_equal(out_txt, "");
 	assert_int_equal(run("addr", "set", "192.0.2.10", "state", "bound",
-			     "contract", "7", NULL), EXIT_NOMODULE);
+			     "contract", "7", NULL),
+			 EXIT_NOMODULE);
 	/* Usage errors still win: they are found before the kernel. */
 	assert_int_equal(run("addr", "set", "x", NULL), EXIT_USAGE);
 }
@@ -274,15 +286,17 @@ static void test_cli_lease(void **state)
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/dhcpd.db", dir);
 	assert_int_equal(run("lease", "--db", path, "list", NULL), EXIT_FAIL);
-	snprintf(want, sizeof(want), "muispctl: lease database %s: No such "
+	snprintf(want, sizeof(want),
+		 "muispctl: lease database %s: No such "
 		 "file or directory (is muisp-dhcpd's lease-db elsewhere? "
-		 "--db PATH)\n", path);
+		 "--db PATH)\n",
+		 path);
 	assert_string_equal(err_txt, want);
 
 	db = leasedb_open(path, LEASEDB_CREATE);
 	assert_non_null(db);
 	memset(&r, 0, sizeof(r));
-	r.addr = 0xc000020a;		/* 192.0.2.10, hardware key */
+	r.addr = 0xc000020a; /* 192.0.2.10, hardware key */
 	r.state = LEASE_LEASED;
 	r.hwlen = 6;
 	memcpy(r.hw, "\x02\0\0\0\0\x10", 6);
@@ -291,20 +305,20 @@ static void test_cli_lease(void **state)
 	strcpy(r.hostname, "alice");
 	strcpy(r.iface, "lan0");
 	r.starts = 4102444000;
-	r.ends = 4102444800;		/* 2100-01-01 */
+	r.ends = 4102444800; /* 2100-01-01 */
 	assert_int_equal(leasedb_put(db, &r), 0);
-	r.addr = 0xc000020b;		/* .11: client id 01:02:..:11 */
+	r.addr = 0xc000020b; /* .11: client id 01:02:..:11 */
 	r.hw[5] = 0x11;
 	r.keylen = 8;
 	memcpy(r.key, "I\x01\x02\0\0\0\0\x11", 8);
 	r.hostname[0] = '\0';
 	assert_int_equal(leasedb_put(db, &r), 0);
-	r.addr = 0xc000020c;		/* .12: quarantine that has ended */
+	r.addr = 0xc000020c; /* .12: quarantine that has ended */
 	r.state = LEASE_QUARANTINE;
 	r.starts = 999999000;
 	r.ends = 1000000000;
 	assert_int_equal(leasedb_put(db, &r), 0);
-	r.addr = 0xc000020d;		/* .13: free */
+	r.addr = 0xc000020d; /* .13: free */
 	r.state = LEASE_FREE;
 	r.seq = 4;
 	assert_int_equal(leasedb_put(db, &r), 0);
@@ -313,21 +327,26 @@ static void test_cli_lease(void **state)
 	leasedb_close(db);
 
 	assert_int_equal(run("--json", "lease", "--db", path, "show",
-			     "192.0.2.12", NULL), EXIT_OK);
-	assert_string_equal(out_txt,
+			     "192.0.2.12", NULL),
+			 EXIT_OK);
+	assert_string_equal(
+		out_txt,
 		"{\"addr\":\"192.0.2.12\",\"state\":\"quarantine\","
 		"\"mac\":\"02:00:00:00:00:11\","
 		"\"client_id\":\"01:02:00:00:00:00:11\",\"hostname\":null,"
 		"\"iface\":\"lan0\",\"starts_s\":999999000,"
 		"\"expires_s\":1000000000,\"remaining_s\":0}\n");
-	assert_int_equal(run("lease", "--db", path, "show", "192.0.2.12",
-			     NULL), EXIT_OK);
+	assert_int_equal(run("lease", "--db", path, "show", "192.0.2.12", NULL),
+			 EXIT_OK);
 	assert_non_null(strstr(out_txt, "EXPIRES:   2001-09-09T01:46:40Z\n"
-				"REMAINING: expired\n"));
-	assert_int_equal(run("-j", "lease", "--db=" , NULL), EXIT_USAGE);
+					"REMAINING: expired\n"));
+	assert_int_equal(run("-j", "lease", "--db=", NULL), EXIT_USAGE);
 	assert_int_equal(run("-j", "lease", "--db", path, "list", "state",
-			     "leased", NULL), EXIT_OK);
-	assert_non_null(strstr(out_txt, "[{\"addr\":\"192.0.2.10\","
+			     "leased", NULL),
+			 EXIT_OK);
+	assert_non_null(strstr(
+		out_txt,
+		"[{\"addr\":\"192.0.2.10\","
 		"\"state\":\"leased\",\"mac\":\"02:00:00:00:00:10\","
 		"\"client_id\":null,\"hostname\":\"alice\",\"iface\":\"lan0\","
 		"\"starts_s\":4102444000,\"expires_s\":4102444800,"
@@ -335,29 +354,34 @@ static void test_cli_lease(void **state)
 	assert_non_null(strstr(out_txt, "},{\"addr\":\"192.0.2.11\","));
 	assert_null(strstr(out_txt, "192.0.2.12"));
 	assert_int_equal(run("lease", "--db", path, NULL), EXIT_OK);
-	assert_non_null(strstr(out_txt, "\n192.0.2.13  free        "
+	assert_non_null(strstr(
+		out_txt,
+		"\n192.0.2.13  free        "
 		"02:00:00:00:00:11  01:02:00:00:00:00:11  -         lan0   "
 		"-                     -                     -\n"));
 	assert_int_equal(run("-j", "lease", "--db", path, "stats", NULL),
 			 EXIT_OK);
 	assert_string_equal(out_txt, "{\"addrs_leased\":2,"
-		"\"addrs_quarantine\":1,\"addrs_free\":1,"
-		"\"drop_truncated\":3}\n");
+				     "\"addrs_quarantine\":1,\"addrs_free\":1,"
+				     "\"drop_truncated\":3}\n");
 
 	/* Errors: exit 1 for the operation, 2 for the command line. */
-	assert_int_equal(run("lease", "--db", path, "show", "192.0.2.99",
-			     NULL), EXIT_FAIL);
-	snprintf(want, sizeof(want), "muispctl: lease show: no lease for "
-		 "192.0.2.99 in %s\n", path);
+	assert_int_equal(run("lease", "--db", path, "show", "192.0.2.99", NULL),
+			 EXIT_FAIL);
+	snprintf(want, sizeof(want),
+		 "muispctl: lease show: no lease for "
+		 "192.0.2.99 in %s\n",
+		 path);
 	assert_string_equal(err_txt, want);
 	assert_int_equal(run("lease", "--db", path, "release", "192.0.2.12",
-			     NULL), EXIT_FAIL);
+			     NULL),
+			 EXIT_FAIL);
 	assert_string_equal(err_txt, "muispctl: lease release: 192.0.2.12 "
-			    "is not leased (quarantine)\n");
-	USAGE_ERR("invalid address '192.0.2.300': not an IPv4 address",
-		  "lease", "--db", path, "show", "192.0.2.300");
-	USAGE_ERR("invalid address '2001:db8::1': not an IPv4 address",
-		  "lease", "release", "2001:db8::1");
+				     "is not leased (quarantine)\n");
+	USAGE_ERR("invalid address '192.0.2.300': not an IPv4 address", "lease",
+		  "--db", path, "show", "192.0.2.300");
+	USAGE_ERR("invalid address '2001:db8::1': not an IPv4 address", "lease",
+		  "release", "2001:db8::1");
 	USAGE_ERR("invalid state 'gone': expected leased|free|quarantine",
 		  "lease", "list", "state", "gone");
 	USAGE_ERR("'--db' needs a value (try --help)", "lease", "--db");
@@ -365,7 +389,8 @@ static void test_cli_lease(void **state)
 
 	/* No daemon: the row is released in place, last in the FIFO. */
 	assert_int_equal(run("lease", "--db", path, "release", "192.0.2.11",
-			     NULL), EXIT_OK);
+			     NULL),
+			 EXIT_OK);
 	assert_string_equal(out_txt, "");
 	assert_string_equal(err_txt, "");
 	db = leasedb_open(path, LEASEDB_RDONLY);
@@ -377,12 +402,14 @@ static void test_cli_lease(void **state)
 	assert_int_equal(r.state, LEASE_LEASED);
 	leasedb_close(db);
 	assert_int_equal(run("lease", "--db", path, "release", "192.0.2.11",
-			     NULL), EXIT_FAIL);
+			     NULL),
+			 EXIT_FAIL);
 	assert_string_equal(err_txt, "muispctl: lease release: 192.0.2.11 "
-			    "is not leased (free)\n");
+				     "is not leased (free)\n");
 
 	assert_int_equal(run("lease", "help", NULL), EXIT_OK);
-	assert_string_equal(out_txt,
+	assert_string_equal(
+		out_txt,
 		"usage: muispctl lease [--db PATH] list "
 		"[state leased|free|quarantine]\n"
 		"       muispctl lease [--db PATH] show ADDRESS\n"
@@ -391,9 +418,9 @@ static void test_cli_lease(void **state)
 		"PATH: muisp-dhcpd's lease-db (default /var/lib/muisp/dhcpd.db)\n");
 	assert_int_equal(run("--help", NULL), EXIT_OK);
 	assert_non_null(strstr(out_txt, "       muispctl [-j|--json] lease "
-				"[--db PATH] [VERB] [ARGS...]\n"));
+					"[--db PATH] [VERB] [ARGS...]\n"));
 	assert_non_null(strstr(out_txt, "  lease      DHCP leases "
-				"(muisp-dhcpd's database)\n"));
+					"(muisp-dhcpd's database)\n"));
 	snprintf(want, sizeof(want), "rm -rf '%s'", dir);
 	assert_int_equal(system(want), 0);
 }

@@ -137,25 +137,29 @@ static void test_cview_columns(void **state)
 	(void)state;
 	/* Text list: what fits a terminal. */
 	assert_int_equal(cview_init(&v, CV_DAEMON, 0, OUT_TEXT), 0);
-	assert_string_equal(printed(v.t, OUT_TEXT, OUT_LIST),
+	assert_string_equal(
+		printed(v.t, OUT_TEXT, OUT_LIST),
 		"ID  STATE  ADDRESS  METHOD  METRIC  USAGE  SOFT  HARD  "
 		"DEPOSIT  EXPIRES\n");
 	cview_free(&v);
 	assert_int_equal(cview_init(&v, CV_DAEMON | CV_KERNEL, 0, OUT_TEXT), 0);
-	assert_string_equal(keys(&v), "id state addr method metric usage soft "
+	assert_string_equal(keys(&v),
+			    "id state addr method metric usage soft "
 			    "hard deposit receipt_expires_s status up_bytes "
 			    "down_bytes");
 	cview_free(&v);
 	/* JSON list: every column but the offline password. */
 	assert_int_equal(cview_init(&v, CV_DAEMON, 0, OUT_JSON), 0);
-	assert_string_equal(keys(&v), "id state addr method metric usage soft "
+	assert_string_equal(keys(&v),
+			    "id state addr method metric usage soft "
 			    "hard deposit receipt_expires_s charge refund "
 			    "issued_s price unit privacy room key_id");
 	assert_string_equal(printed(v.t, OUT_JSON, OUT_LIST), "[]\n");
 	cview_free(&v);
 	/* show: everything, the module's keys as in its own view. */
 	assert_int_equal(cview_init(&v, CV_DAEMON | CV_KERNEL, 1, OUT_TEXT), 0);
-	assert_string_equal(keys(&v), "id state addr method metric usage soft "
+	assert_string_equal(keys(&v),
+			    "id state addr method metric usage soft "
 			    "hard deposit receipt_expires_s charge refund "
 			    "issued_s price unit privacy room key_id password "
 			    "status used soft_limit hard_limit expires_s "
@@ -181,12 +185,13 @@ static void test_cview_merge(void **state)
 	mp_set_s(m, MP_A_ROOM, "101");
 	dcontract_from_msg(&d[1], m);
 	kcontract(&k[0], 9, MUISP_METRIC_USAGE_TIME);
-	k[0].soft_limit = 0;	/* "none" */
+	k[0].soft_limit = 0; /* "none" */
 	k[0].present &= ~(1ULL << MUISP_CONTRACT_A_NADDRS);
 	kcontract(&k[1], 3, MUISP_METRIC_BYTES);
 	assert_int_equal(cview_init(&v, CV_DAEMON | CV_KERNEL, 0, OUT_JSON), 0);
 	assert_int_equal(cview_merge(&v, d, 2, k, 2), 0);
-	assert_string_equal(printed(v.t, OUT_JSON, OUT_LIST),
+	assert_string_equal(
+		printed(v.t, OUT_JSON, OUT_LIST),
 		"[{\"id\":3,\"state\":\"active\",\"addr\":\"192.0.2.10\","
 		"\"method\":\"voucher\",\"metric\":\"bytes\",\"usage\":1234567,"
 		"\"soft\":2000000,\"hard\":3000000,\"deposit\":30,"
@@ -223,7 +228,8 @@ static void test_cview_merge(void **state)
 	/* The same rows as a table. */
 	assert_int_equal(cview_init(&v, CV_DAEMON | CV_KERNEL, 0, OUT_TEXT), 0);
 	assert_int_equal(cview_merge(&v, d, 2, k, 2), 0);
-	assert_string_equal(printed(v.t, OUT_TEXT, OUT_LIST),
+	assert_string_equal(
+		printed(v.t, OUT_TEXT, OUT_LIST),
 		"ID  STATE         ADDRESS     METHOD   METRIC        "
 		"USAGE     "
 		"SOFT     HARD  DEPOSIT  EXPIRES               K_STATUS  "
@@ -243,25 +249,25 @@ static void test_cview_merge(void **state)
 	assert_int_equal(cview_init(&v, CV_DAEMON, 1, OUT_TEXT), 0);
 	assert_int_equal(cview_row(&v, &d[0], NULL), 0);
 	assert_string_equal(printed(v.t, OUT_TEXT, OUT_RECORD),
-		"ID:       3\n"
-		"STATE:    active\n"
-		"ADDRESS:  192.0.2.10\n"
-		"METHOD:   voucher\n"
-		"METRIC:   bytes\n"
-		"USAGE:    1234567\n"
-		"SOFT:     2000000\n"
-		"HARD:     3000000\n"
-		"DEPOSIT:  30\n"
-		"EXPIRES:  2027-01-15T08:00:00Z\n"
-		"CHARGE:   -\n"
-		"REFUND:   -\n"
-		"ISSUED:   2027-01-14T08:00:00Z\n"
-		"PRICE:    10\n"
-		"UNIT:     1000000\n"
-		"PRIVACY:  esp\n"
-		"ROOM:     101\n"
-		"KEY_ID:   2\n"
-		"PASSWORD: -\n");
+			    "ID:       3\n"
+			    "STATE:    active\n"
+			    "ADDRESS:  192.0.2.10\n"
+			    "METHOD:   voucher\n"
+			    "METRIC:   bytes\n"
+			    "USAGE:    1234567\n"
+			    "SOFT:     2000000\n"
+			    "HARD:     3000000\n"
+			    "DEPOSIT:  30\n"
+			    "EXPIRES:  2027-01-15T08:00:00Z\n"
+			    "CHARGE:   -\n"
+			    "REFUND:   -\n"
+			    "ISSUED:   2027-01-14T08:00:00Z\n"
+			    "PRICE:    10\n"
+			    "UNIT:     1000000\n"
+			    "PRIVACY:  esp\n"
+			    "ROOM:     101\n"
+			    "KEY_ID:   2\n"
+			    "PASSWORD: -\n");
 	assert_int_equal(cview_row(&v, NULL, NULL), -1);
 	cview_free(&v);
 	free(m);
@@ -290,32 +296,32 @@ static void test_statement(void **state)
 	f = open_memstream(&s, &len);
 	assert_int_equal(statement_print(f, OUT_TEXT, m), 0);
 	fclose(f);
-	assert_string_equal(s,
-		"ID:      42\n"
-		"STATE:   extinguished\n"
-		"METHOD:  room\n"
-		"USAGE:   500000\n"
-		"DEPOSIT: 20\n"
-		"CHARGE:  5\n"
-		"REFUND:  15\n"
-		"\n"
-		"KIND    AMOUNT  DESCRIPTION\n"
-		"debit       20  deposit (room \"101\")\n"
-		"debit        0  usage 500000 bytes at 10 per 1000000 = 5\n"
-		"credit      15  adjustment to room 101\n");
+	assert_string_equal(
+		s, "ID:      42\n"
+		   "STATE:   extinguished\n"
+		   "METHOD:  room\n"
+		   "USAGE:   500000\n"
+		   "DEPOSIT: 20\n"
+		   "CHARGE:  5\n"
+		   "REFUND:  15\n"
+		   "\n"
+		   "KIND    AMOUNT  DESCRIPTION\n"
+		   "debit       20  deposit (room \"101\")\n"
+		   "debit        0  usage 500000 bytes at 10 per 1000000 = 5\n"
+		   "credit      15  adjustment to room 101\n");
 	free(s);
 	f = open_memstream(&s, &len);
 	assert_int_equal(statement_print(f, OUT_JSON, m), 0);
 	fclose(f);
-	assert_string_equal(s,
-		"{\"id\":42,\"state\":\"extinguished\",\"method\":\"room\","
-		"\"usage\":500000,\"deposit\":20,\"charge\":5,\"refund\":15,"
-		"\"lines\":[{\"kind\":\"debit\",\"amount\":20,"
-		"\"description\":\"deposit (room \\\"101\\\")\"},"
-		"{\"kind\":\"debit\",\"amount\":0,\"description\":\"usage "
-		"500000 bytes at 10 per 1000000 = 5\"},{\"kind\":\"credit\","
-		"\"amount\":15,\"description\":\"adjustment to room "
-		"101\"}]}\n");
+	assert_string_equal(
+		s, "{\"id\":42,\"state\":\"extinguished\",\"method\":\"room\","
+		   "\"usage\":500000,\"deposit\":20,\"charge\":5,\"refund\":15,"
+		   "\"lines\":[{\"kind\":\"debit\",\"amount\":20,"
+		   "\"description\":\"deposit (room \\\"101\\\")\"},"
+		   "{\"kind\":\"debit\",\"amount\":0,\"description\":\"usage "
+		   "500000 bytes at 10 per 1000000 = 5\"},{\"kind\":\"credit\","
+		   "\"amount\":15,\"description\":\"adjustment to room "
+		   "101\"}]}\n");
 	free(s);
 	/* No lines: an empty array, not a dangling comma. */
 	m->nlines = 0;
@@ -341,16 +347,17 @@ static void test_voucher_row(void **state)
 	assert_int_equal(voucher_row(t, m, 1800000000), 0);
 	mp_set_u(m, MP_A_EXPIRY, 1700000000);
 	assert_int_equal(voucher_row(t, m, 1800000000), 0);
-	assert_string_equal(printed(t, OUT_JSON, OUT_LIST),
+	assert_string_equal(
+		printed(t, OUT_JSON, OUT_LIST),
 		"[{\"code\":\"ABCD-EFGH-JKLM-NPQR\",\"state\":\"valid\","
 		"\"balance\":27,\"expires_s\":0},{\"code\":"
 		"\"ABCD-EFGH-JKLM-NPQR\",\"state\":\"expired\",\"balance\":27,"
 		"\"expires_s\":1700000000}]\n");
 	assert_string_equal(printed(t, OUT_TEXT, OUT_LIST),
-		"CODE                 STATE    BALANCE  EXPIRES\n"
-		"ABCD-EFGH-JKLM-NPQR  valid         27  never\n"
-		"ABCD-EFGH-JKLM-NPQR  expired       27  "
-		"2023-11-14T22:13:20Z\n");
+			    "CODE                 STATE    BALANCE  EXPIRES\n"
+			    "ABCD-EFGH-JKLM-NPQR  valid         27  never\n"
+			    "ABCD-EFGH-JKLM-NPQR  expired       27  "
+			    "2023-11-14T22:13:20Z\n");
 	out_free(t);
 	free(m);
 }
@@ -362,81 +369,83 @@ static void test_voucher_row(void **state)
 static void test_cli_usage(void **state)
 {
 	(void)state;
-	USAGE_ERR("voucher issue needs an AMOUNT (try --help)",
-		  "voucher", "issue");
-	USAGE_ERR("invalid amount '0': must be positive",
-		  "voucher", "issue", "0");
-	USAGE_ERR("invalid amount '5.50': not a decimal number",
-		  "voucher", "issue", "5.50");
-	USAGE_ERR("invalid amount '9223372036854775808': too large",
-		  "voucher", "issue", "9223372036854775808");
-	USAGE_ERR("invalid count '0': must be positive",
-		  "voucher", "issue", "5", "count", "0");
-	USAGE_ERR("invalid count '1001': too large",
-		  "voucher", "issue", "5", "count", "1001");
-	USAGE_ERR("'count' needs a value (try --help)",
-		  "voucher", "issue", "5", "count");
-	USAGE_ERR("invalid expires '@1': in the past",
-		  "voucher", "issue", "5", "expires", "@1");
+	USAGE_ERR("voucher issue needs an AMOUNT (try --help)", "voucher",
+		  "issue");
+	USAGE_ERR("invalid amount '0': must be positive", "voucher", "issue",
+		  "0");
+	USAGE_ERR("invalid amount '5.50': not a decimal number", "voucher",
+		  "issue", "5.50");
+	USAGE_ERR("invalid amount '9223372036854775808': too large", "voucher",
+		  "issue", "9223372036854775808");
+	USAGE_ERR("invalid count '0': must be positive", "voucher", "issue",
+		  "5", "count", "0");
+	USAGE_ERR("invalid count '1001': too large", "voucher", "issue", "5",
+		  "count", "1001");
+	USAGE_ERR("'count' needs a value (try --help)", "voucher", "issue", "5",
+		  "count");
+	USAGE_ERR("invalid expires '@1': in the past", "voucher", "issue", "5",
+		  "expires", "@1");
 	USAGE_ERR("invalid expires 'soon': expected never, +DURATION, @EPOCH "
 		  "or YYYY-MM-DDTHH:MM:SSZ",
 		  "voucher", "issue", "5", "expires", "soon");
 	USAGE_ERR("unknown voucher issue argument 'colour' (try --help)",
 		  "voucher", "issue", "5", "colour", "red");
-	USAGE_ERR("voucher show needs one CODE (try --help)",
-		  "voucher", "show");
+	USAGE_ERR("voucher show needs one CODE (try --help)", "voucher",
+		  "show");
 	USAGE_ERR("invalid voucher code '': expected 1 to 255 printable ASCII "
-		  "characters", "voucher", "show", "");
+		  "characters",
+		  "voucher", "show", "");
 	USAGE_ERR("invalid voucher code 'A\tB': expected 1 to 255 printable "
-		  "ASCII characters", "voucher", "show", "A\tB");
-	USAGE_ERR("contract terminate needs one ID (try --help)",
-		  "contract", "terminate");
-	USAGE_ERR("contract settle needs one ID (try --help)",
-		  "contract", "settle", "1", "2");
-	USAGE_ERR("invalid contract ID '0': must be non-zero",
-		  "contract", "settle", "0");
-	USAGE_ERR("invalid contract ID 'x': not a decimal number",
-		  "contract", "terminate", "x");
+		  "ASCII characters",
+		  "voucher", "show", "A\tB");
+	USAGE_ERR("contract terminate needs one ID (try --help)", "contract",
+		  "terminate");
+	USAGE_ERR("contract settle needs one ID (try --help)", "contract",
+		  "settle", "1", "2");
+	USAGE_ERR("invalid contract ID '0': must be non-zero", "contract",
+		  "settle", "0");
+	USAGE_ERR("invalid contract ID 'x': not a decimal number", "contract",
+		  "terminate", "x");
 	USAGE_ERR("unknown contract list argument 'all' (try --help)",
 		  "contract", "list", "all");
-	USAGE_ERR("unknown contract list argument 'x' (try --help)",
-		  "contract", "list", "kernel", "x");
+	USAGE_ERR("unknown contract list argument 'x' (try --help)", "contract",
+		  "list", "kernel", "x");
 	USAGE_ERR("unknown contract show argument 'both' (try --help)",
 		  "contract", "show", "7", "both");
-	USAGE_ERR("contract show needs one ID (try --help)",
-		  "contract", "show");
-	USAGE_ERR("invalid --daemon '': empty path",
-		  "--daemon", "", "voucher", "show", "X");
+	USAGE_ERR("contract show needs one ID (try --help)", "contract",
+		  "show");
+	USAGE_ERR("invalid --daemon '': empty path", "--daemon", "", "voucher",
+		  "show", "X");
 	/* "voucher" alone: there is no default verb. */
 	assert_int_equal(run("voucher", NULL), EXIT_USAGE);
 	assert_string_equal(err_txt,
-		"usage: muispctl voucher issue AMOUNT [count N] "
-		"[expires never|+DURATION|@EPOCH|DATE]\n"
-		"       muispctl voucher show CODE\n");
+			    "usage: muispctl voucher issue AMOUNT [count N] "
+			    "[expires never|+DURATION|@EPOCH|DATE]\n"
+			    "       muispctl voucher show CODE\n");
 	assert_int_equal(run("contract", "help", NULL), EXIT_OK);
+	assert_non_null(strstr(
+		out_txt, "usage: muispctl contract list [kernel|daemon]\n"
+			 "       muispctl contract show ID [kernel|daemon]\n"));
 	assert_non_null(strstr(out_txt,
-		"usage: muispctl contract list [kernel|daemon]\n"
-		"       muispctl contract show ID [kernel|daemon]\n"));
-	assert_non_null(strstr(out_txt,
-		"       muispctl contract terminate ID\n"
-		"       muispctl contract settle ID\n"));
+			       "       muispctl contract terminate ID\n"
+			       "       muispctl contract settle ID\n"));
 	assert_int_equal(run("--help", NULL), EXIT_OK);
 	assert_non_null(strstr(out_txt, "usage: muispctl [-j|--json] "
-				"[--daemon PATH] OBJECT"));
+					"[--daemon PATH] OBJECT"));
 	assert_non_null(strstr(out_txt, "  voucher    prepaid vouchers "
-				"(muispd)\n"));
+					"(muispd)\n"));
 	assert_non_null(strstr(out_txt, "default /run/muisp/muispd.sock"));
 }
 
 /* ---- a fake muispd ---- */
 
 enum fake {
-	FAKE_LIST,		/* two STATUS (serial 0, MORE), then OP_OK */
-	FAKE_ISSUE_FAILS,	/* third OP_VOUCHER_ISSUE gets ERROR */
-	FAKE_CLOSE,		/* accepts and closes */
-	FAKE_OUT_OF_TURN,	/* answers with another serial */
-	FAKE_GARBAGE,		/* 16 bytes that are no header */
-	FAKE_REFUSE_CLOSE,	/* ERROR(STATE), then closes on the lookup */
+	FAKE_LIST,	   /* two STATUS (serial 0, MORE), then OP_OK */
+	FAKE_ISSUE_FAILS,  /* third OP_VOUCHER_ISSUE gets ERROR */
+	FAKE_CLOSE,	   /* accepts and closes */
+	FAKE_OUT_OF_TURN,  /* answers with another serial */
+	FAKE_GARBAGE,	   /* 16 bytes that are no header */
+	FAKE_REFUSE_CLOSE, /* ERROR(STATE), then closes on the lookup */
 };
 
 static char sock_path[108];
@@ -570,7 +579,7 @@ static void fake_start(enum fake mode)
 			close(fd);
 		}
 	}
-	close(lfd);	/* the child listens; connect() queues meanwhile */
+	close(lfd); /* the child listens; connect() queues meanwhile */
 }
 
 static void fake_stop(void)
@@ -581,7 +590,7 @@ static void fake_stop(void)
 	fake_pid = 0;
 	kill(pid, SIGKILL);
 	assert_int_equal(waitpid(pid, &st, 0), pid);
-	assert_true(WIFSIGNALED(st));	/* it never exited on its own */
+	assert_true(WIFSIGNALED(st)); /* it never exited on its own */
 	unlink(sock_path);
 }
 
@@ -606,12 +615,13 @@ static void test_cli_fake_daemon(void **state)
 	/* List items arrive with serial 0 (muispd's way), then OP_OK. */
 	fake_start(FAKE_LIST);
 	assert_int_equal(run("--daemon", sock_path, "--json", "contract",
-			     "list", "daemon", NULL), EXIT_OK);
+			     "list", "daemon", NULL),
+			 EXIT_OK);
 	assert_string_equal(err_txt, "");
 	assert_non_null(strstr(out_txt, "[{\"id\":3,\"state\":\"active\","
-				"\"addr\":\"192.0.2.10\""));
+					"\"addr\":\"192.0.2.10\""));
 	assert_non_null(strstr(out_txt, "{\"id\":4,\"state\":\"unbound\","
-				"\"addr\":null"));
+					"\"addr\":null"));
 	assert_int_equal(out_txt[strlen(out_txt) - 2], ']');
 	/* Two lists on one connection (a batch): the second request's
 	 * serial is matched too. */
@@ -643,19 +653,23 @@ static void test_cli_fake_daemon(void **state)
 	/* A failure half-way: the codes issued so far are printed. */
 	fake_start(FAKE_ISSUE_FAILS);
 	assert_int_equal(run("--daemon", sock_path, "--json", "voucher",
-			     "issue", "25", "count", "5", NULL), EXIT_FAIL);
-	assert_string_equal(out_txt,
+			     "issue", "25", "count", "5", NULL),
+			 EXIT_FAIL);
+	assert_string_equal(
+		out_txt,
 		"[{\"code\":\"CODE-1-25\",\"state\":\"valid\",\"balance\":25,"
 		"\"expires_s\":0},{\"code\":\"CODE-2-25\",\"state\":\"valid\","
 		"\"balance\":25,\"expires_s\":0}]\n");
-	assert_string_equal(err_txt,
+	assert_string_equal(
+		err_txt,
 		"muispctl: voucher issue: muispd: voucher\n"
 		"muispctl: voucher issue: 2 of 5 vouchers issued (listed)\n");
 	fake_stop();
 
 	fake_start(FAKE_CLOSE);
 	assert_int_equal(run("--daemon", sock_path, "voucher", "show", "X",
-			     NULL), EXIT_FAIL);
+			     NULL),
+			 EXIT_FAIL);
 	assert_string_equal(err_txt, "muispctl: voucher show: muispd closed "
 				     "the connection\n");
 	assert_string_equal(out_txt, "");
@@ -663,14 +677,16 @@ static void test_cli_fake_daemon(void **state)
 
 	fake_start(FAKE_OUT_OF_TURN);
 	assert_int_equal(run("--daemon", sock_path, "voucher", "show", "X",
-			     NULL), EXIT_FAIL);
+			     NULL),
+			 EXIT_FAIL);
 	assert_string_equal(err_txt, "muispctl: voucher show: muispd answered "
 				     "op-voucher out of turn\n");
 	fake_stop();
 
 	fake_start(FAKE_GARBAGE);
 	assert_int_equal(run("--daemon", sock_path, "contract", "terminate",
-			     "7", NULL), EXIT_FAIL);
+			     "7", NULL),
+			 EXIT_FAIL);
 	assert_string_equal(err_txt, "muispctl: contract terminate: bad reply "
 				     "from muispd: bad magic\n");
 	fake_stop();
@@ -679,18 +695,23 @@ static void test_cli_fake_daemon(void **state)
 	 * contract up to explain: both are said. */
 	fake_start(FAKE_REFUSE_CLOSE);
 	assert_int_equal(run("--daemon", sock_path, "contract", "terminate",
-			     "7", NULL), EXIT_FAIL);
-	assert_string_equal(err_txt,
+			     "7", NULL),
+			 EXIT_FAIL);
+	assert_string_equal(
+		err_txt,
 		"muispctl: contract terminate: muispd closed the connection\n"
 		"muispctl: contract terminate: muispd: cannot terminate\n");
 	fake_stop();
 
 	/* Nobody listening any more. */
 	assert_int_equal(run("--daemon", sock_path, "contract", "settle", "7",
-			     NULL), EXIT_FAIL);
-	snprintf(want, sizeof(want), "muispctl: muispd not reachable at %s: "
+			     NULL),
+			 EXIT_FAIL);
+	snprintf(want, sizeof(want),
+		 "muispctl: muispd not reachable at %s: "
 		 "No such file or directory (is muispd running? --daemon PATH "
-		 "names another socket)\n", sock_path);
+		 "names another socket)\n",
+		 sock_path);
 	assert_string_equal(err_txt, want);
 }
 

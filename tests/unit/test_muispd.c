@@ -56,18 +56,17 @@ static void remote_capture(const struct payment_method *self,
 	remote_call(done, arg);
 }
 
-static int remote_deposit(const struct payment_method *self,
-			  struct store *st, struct contract_rec *c,
-			  const char *id, uint64_t now, char *err,
-			  size_t errlen)
+static int remote_deposit(const struct payment_method *self, struct store *st,
+			  struct contract_rec *c, const char *id, uint64_t now,
+			  char *err, size_t errlen)
 {
 	snprintf(c->payref, sizeof(c->payref), "%s", id);
 	return 0;
 }
 
-static int remote_refund(const struct payment_method *self,
-			 struct store *st, const struct contract_rec *c,
-			 uint64_t refund, uint64_t now, struct statement *s)
+static int remote_refund(const struct payment_method *self, struct store *st,
+			 const struct contract_rec *c, uint64_t refund,
+			 uint64_t now, struct statement *s)
 {
 	if (refund)
 		payment_statement_line(s, refund, 1, "released");
@@ -93,15 +92,15 @@ static void finish(int rc, const char *text)
 	done(remote.arg, rc, text);
 }
 
-#define T0	1700000000ull
-#define ALICE	"10.0.0.2"
-#define BOB	"10.0.0.3"
+#define T0    1700000000ull
+#define ALICE "10.0.0.2"
+#define BOB   "10.0.0.3"
 
 struct fix {
 	char dir[64];
 	struct muispd *md;
 	struct conn *op;
-	uint32_t serial;	/* of the next request */
+	uint32_t serial; /* of the next request */
 };
 
 static struct conn *user(struct fix *f, const char *addr)
@@ -109,7 +108,7 @@ static struct conn *user(struct fix *f, const char *addr)
 	struct conn *c = conn_new(f->md, -1, CONN_USER, addr);
 
 	assert_non_null(c);
-	c->state = C_OPEN;	/* as after protocol detection */
+	c->state = C_OPEN; /* as after protocol detection */
 	return c;
 }
 
@@ -162,8 +161,10 @@ static int teardown(void **state)
 
 	muispd_close(f->md);
 	free(f->md);
-	for (const char *const *s = (const char *const[]){ "db", "db-wal",
-			"db-shm", "conf", NULL }; *s; s++) {
+	for (const char *const *s =
+		     (const char *const[]){ "db", "db-wal", "db-shm", "conf",
+					    NULL };
+	     *s; s++) {
 		snprintf(p, sizeof(p), "%s/%s", f->dir, *s);
 		unlink(p);
 	}
@@ -213,8 +214,9 @@ static void reply(struct fix *f, struct conn *c, uint8_t type,
 {
 	next(c, out);
 	if (out->type == MP_T_ERROR && type != MP_T_ERROR)
-		fail_msg("error %llu: %s", (unsigned long long)
-			 out->u[MP_A_ERROR], out->s[MP_A_MESSAGE]);
+		fail_msg("error %llu: %s",
+			 (unsigned long long)out->u[MP_A_ERROR],
+			 out->s[MP_A_MESSAGE]);
 	assert_int_equal(out->type, type);
 	assert_true(out->flags & MP_F_REPLY);
 	assert_int_equal(out->serial, f->serial);
@@ -265,9 +267,9 @@ static uint64_t offer(struct fix *f, struct conn *c, struct mp_msg *out)
 	return out->u[MP_A_OFFER_SERIAL];
 }
 
-static void request_with(struct fix *f, struct conn *c,
-			 uint64_t offer_serial, uint8_t metric, uint8_t method,
-			 uint64_t soft, uint64_t hard)
+static void request_with(struct fix *f, struct conn *c, uint64_t offer_serial,
+			 uint8_t metric, uint8_t method, uint64_t soft,
+			 uint64_t hard)
 {
 	struct mp_msg m;
 
@@ -283,8 +285,7 @@ static void request_with(struct fix *f, struct conn *c,
 static void request(struct fix *f, struct conn *c, uint64_t offer_serial,
 		    uint8_t metric, uint64_t soft, uint64_t hard)
 {
-	request_with(f, c, offer_serial, metric, MP_METHOD_VOUCHER, soft,
-		     hard);
+	request_with(f, c, offer_serial, metric, MP_METHOD_VOUCHER, soft, hard);
 }
 
 /* OFFER_GET, REQUEST: the quote's serial and deposit. */
@@ -335,8 +336,8 @@ static void command(struct fix *f, struct conn *c, uint8_t type,
 	feed(f, c, &m);
 }
 
-static void status(struct fix *f, struct conn *c, uint8_t type,
-		   uint64_t serial, struct mp_msg *out)
+static void status(struct fix *f, struct conn *c, uint8_t type, uint64_t serial,
+		   struct mp_msg *out)
 {
 	command(f, c, type, serial);
 	reply(f, c, MP_T_STATUS, out);
@@ -513,7 +514,8 @@ static void test_refusals(void **state)
 	/* An offline method is for the operator. */
 	o = offer(f, c, &m);
 	request_with(f, c, o, MP_METRIC_BYTES, MP_METHOD_ROOM, 1, 2);
-	error(f, c, MP_ERR_PAYMENT, "room is an offline method: get a "
+	error(f, c, MP_ERR_PAYMENT,
+	      "room is an offline method: get a "
 	      "password from the operator");
 	assert_int_equal(f->md->nlives, 0);
 }
@@ -719,7 +721,8 @@ static void test_elsewhere(void **state)
 	uint64_t serial = buy(f, c, &rcpt);
 
 	bind_receipt(f, b, &rcpt);
-	error(f, b, MP_ERR_ELSEWHERE, "bound to another address; it has "
+	error(f, b, MP_ERR_ELSEWHERE,
+	      "bound to another address; it has "
 	      "been warned, retry in 2 s");
 	next(c, &m);
 	assert_int_equal(m.type, MP_T_WARNING);
@@ -868,7 +871,7 @@ static void test_remote_deposit(void **state)
 	mp_set_s(&m, MP_A_PAYMENT, "tok-good");
 	send_msg(f, c, &m);
 	deposit_req = f->serial;
-	command(f, c, MP_T_USAGE, serial);	/* waits behind */
+	command(f, c, MP_T_USAGE, serial); /* waits behind */
 	assert_true(c->rlen > 0);
 	assert_int_equal(f->md->nlives, 0);
 	finish(0, "tx-9");
@@ -893,7 +896,7 @@ static void test_remote_deposit_gone(void **state)
 
 	c->state = C_CLOSING;
 	conn_service(f->md);
-	assert_int_equal(f->md->nconns, 1);	/* the operator's */
+	assert_int_equal(f->md->nconns, 1); /* the operator's */
 	finish(0, "tx-1");
 	assert_non_null(live_find(f->md, serial));
 	assert_string_equal(live_find(f->md, serial)->rec.addr, ALICE);
@@ -921,9 +924,8 @@ static void test_remote_settlement(void **state)
 	term_req = f->serial;
 	assert_int_equal(c->wlen, 0);
 	assert_int_equal(remote.refund, 15);
-	assert_int_equal(live_find(f->md, serial)->rec.state,
-			 CS_IN_SETTLEMENT);
-	offer(f, b, &m);			/* others are served */
+	assert_int_equal(live_find(f->md, serial)->rec.state, CS_IN_SETTLEMENT);
+	offer(f, b, &m); /* others are served */
 	/* The capture fails: settlement pending, still in settlement. */
 	finish(-1, NULL);
 	next(c, &m);
@@ -932,14 +934,13 @@ static void test_remote_settlement(void **state)
 	assert_int_equal(m.u[MP_A_ERROR], MP_ERR_INTERNAL);
 	assert_string_equal(m.s[MP_A_MESSAGE], "settlement pending");
 	assert_int_equal(c->wlen, 0);
-	assert_int_equal(live_find(f->md, serial)->rec.state,
-			 CS_IN_SETTLEMENT);
+	assert_int_equal(live_find(f->md, serial)->rec.state, CS_IN_SETTLEMENT);
 
 	/* The operator settles; a second settle joins the first. */
 	command(f, f->op, MP_T_OP_CONTRACT_SETTLE, serial);
 	settle_req = f->serial;
 	command(f, f->op, MP_T_OP_CONTRACT_SHOW, serial);
-	assert_int_equal(f->op->wlen, 0);	/* waits behind */
+	assert_int_equal(f->op->wlen, 0); /* waits behind */
 	assert_true(f->op->rlen > 0);
 	assert_int_equal(remote.calls, 3);
 	finish(0, NULL);
@@ -991,9 +992,10 @@ static void write_conf(struct fix *f, const char *extra, unsigned price)
 	snprintf(path, sizeof(path), "%s/conf", f->dir);
 	fp = fopen(path, "w");
 	assert_non_null(fp);
-	fprintf(fp, "database %s/db\nsocket %s/sock\nkernel no\ntls no\n"
-		"price bytes voucher ah %u 1000000\n%s", f->dir, f->dir, price,
-		extra);
+	fprintf(fp,
+		"database %s/db\nsocket %s/sock\nkernel no\ntls no\n"
+		"price bytes voucher ah %u 1000000\n%s",
+		f->dir, f->dir, price, extra);
 	fclose(fp);
 }
 
@@ -1009,13 +1011,15 @@ static void test_reload(void **state)
 
 	snprintf(path, sizeof(path), "%s/conf", f->dir);
 	f->md->conffile = path;
-	write_conf(f, "offer-ttl 60\nlisten 10.9.9.9\ncurrency CHF\n"
-		   "online-provider 127.0.0.1 9\n", 12);
+	write_conf(f,
+		   "offer-ttl 60\nlisten 10.9.9.9\ncurrency CHF\n"
+		   "online-provider 127.0.0.1 9\n",
+		   12);
 	assert_int_equal(server_reload(f->md), 0);
 	assert_int_equal(f->md->conf.nprices, 1);
 	assert_int_equal(f->md->conf.prices[0].price, 12);
 	assert_int_equal(f->md->conf.offer_ttl_s, 60);
-	assert_string_equal(f->md->conf.listen, "::");	/* kept */
+	assert_string_equal(f->md->conf.listen, "::"); /* kept */
 	assert_true(payment_online_enabled(f->md->online));
 	offer(f, c, &m);
 	assert_int_equal(m.nitems, 1);
@@ -1042,23 +1046,20 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_flow, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_refusals, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_channel_rules, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_control_table, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_operator, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_operator, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_elsewhere, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_restore, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_restore, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remote_deposit, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_remote_deposit_gone,
-						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_remote_deposit_gone, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_remote_settlement, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_remote_settlement_joined,

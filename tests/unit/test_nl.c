@@ -53,8 +53,8 @@ static void test_attr_at(void **state)
 	assert_int_equal(muisp_nl_attr_at(req, o3 + 4), 3);
 	assert_int_equal(muisp_nl_attr_at(req, o5), 5);
 	assert_int_equal(muisp_nl_attr_at(req, o5 + 19), 5);
-	assert_int_equal(muisp_nl_attr_at(req, 4), -1);	/* header */
-	assert_int_equal(muisp_nl_attr_at(req, o5 + 20), -1);	/* past end */
+	assert_int_equal(muisp_nl_attr_at(req, 4), -1);	      /* header */
+	assert_int_equal(muisp_nl_attr_at(req, o5 + 20), -1); /* past end */
 	assert_int_equal(muisp_nl_attr_at(NULL, o3), -1);
 }
 
@@ -95,8 +95,8 @@ static void test_ext_capped(void **state)
 	uint32_t o3, o5;
 	struct nlmsghdr *req = canned_req(&o3, &o5);
 	struct muisp_nl_ext ext;
-	struct nlmsghdr *e = canned_err(req, -EINVAL, 1, "bad prefix",
-					(int)o5, 4);
+	struct nlmsghdr *e =
+		canned_err(req, -EINVAL, 1, "bad prefix", (int)o5, 4);
 
 	assert_int_equal(muisp_nl_parse_ext(e, req, &ext), 0);
 	assert_int_equal(ext.error, EINVAL);
@@ -110,8 +110,8 @@ static void test_ext_uncapped(void **state)
 	uint32_t o3, o5;
 	struct nlmsghdr *req = canned_req(&o3, &o5);
 	struct muisp_nl_ext ext;
-	struct nlmsghdr *e = canned_err(req, -ERANGE, 0, "too big", (int)o3,
-					-1);
+	struct nlmsghdr *e =
+		canned_err(req, -ERANGE, 0, "too big", (int)o3, -1);
 
 	assert_int_equal(muisp_nl_parse_ext(e, req, &ext), 0);
 	assert_int_equal(ext.error, ERANGE);
@@ -229,15 +229,15 @@ static size_t put_done(char *at, uint32_t seq, uint32_t pid, uint16_t flags,
 struct seen {
 	uint32_t vals[16];
 	int n;
-	int stop_at;		/* return STOP after this many */
-	int fail_at;		/* return ERROR (ENOMEM) at this one */
+	int stop_at; /* return STOP after this many */
+	int fail_at; /* return ERROR (ENOMEM) at this one */
 };
 
 static int seen_cb(const struct nlmsghdr *nlh, void *arg)
 {
 	struct seen *s = arg;
-	const struct nlattr *a = (const void *)((const char *)
-				  mnl_nlmsg_get_payload(nlh) + 4);
+	const struct nlattr *a =
+		(const void *)((const char *)mnl_nlmsg_get_payload(nlh) + 4);
 
 	s->vals[s->n++] = mnl_attr_get_u32(a);
 	if (s->fail_at && s->n == s->fail_at) {
@@ -261,15 +261,15 @@ static void test_run_dump_intr(void **state)
 	n += put_data(ans_buf + n, 0x20, 8, 77, NLM_F_MULTI, 100); /* stale */
 	n += put_data(ans_buf + n, 0x20, 9, 78, NLM_F_MULTI, 101); /* port */
 	n += put_data(ans_buf + n, 0x20, 9, 77, NLM_F_MULTI, 2);
-	n += put_data(ans_buf + n, 0x20, 9, 77,
-		      NLM_F_MULTI | NLM_F_DUMP_INTR, 3);
+	n += put_data(ans_buf + n, 0x20, 9, 77, NLM_F_MULTI | NLM_F_DUMP_INTR,
+		      3);
 	n += put_data(ans_buf + n, 0x20, 9, 77, NLM_F_MULTI, 4);
 	/* Not complete yet: needs more. */
-	assert_int_equal(muisp_nl_run_buf(&st, ans_buf, n, &run_req, seen_cb,
-					  &s), 0);
+	assert_int_equal(
+		muisp_nl_run_buf(&st, ans_buf, n, &run_req, seen_cb, &s), 0);
 	n = put_done(ans_buf, 9, 77, NLM_F_MULTI | NLM_F_DUMP_INTR, 0);
-	assert_int_equal(muisp_nl_run_buf(&st, ans_buf, n, &run_req, seen_cb,
-					  &s), 1);
+	assert_int_equal(
+		muisp_nl_run_buf(&st, ans_buf, n, &run_req, seen_cb, &s), 1);
 	assert_int_equal(st.intr, 1);
 	/* Delivered before the flag only; stale and foreign skipped. */
 	assert_int_equal(s.n, 2);
@@ -286,8 +286,8 @@ static void test_run_stop_and_error(void **state)
 	n += put_data(ans_buf + n, 0x20, 9, 77, NLM_F_MULTI, 1);
 	n += put_data(ans_buf + n, 0x20, 9, 77, NLM_F_MULTI, 2);
 	n += put_done(ans_buf + n, 9, 77, NLM_F_MULTI, 0);
-	assert_int_equal(muisp_nl_run_buf(&st, ans_buf, n, &run_req, seen_cb,
-					  &s), 1);
+	assert_int_equal(
+		muisp_nl_run_buf(&st, ans_buf, n, &run_req, seen_cb, &s), 1);
 	assert_int_equal(s.n, 1);
 	assert_int_equal(st.intr, 0);
 
@@ -297,8 +297,8 @@ static void test_run_stop_and_error(void **state)
 	memset(&s, 0, sizeof(s));
 	s.fail_at = 2;
 	errno = 0;
-	assert_int_equal(muisp_nl_run_buf(&st, ans_buf, n, &run_req, seen_cb,
-					  &s), -1);
+	assert_int_equal(
+		muisp_nl_run_buf(&st, ans_buf, n, &run_req, seen_cb, &s), -1);
 	assert_int_equal(errno, ENOMEM);
 	assert_int_equal(s.n, 2);
 
@@ -308,8 +308,8 @@ static void test_run_stop_and_error(void **state)
 	memset(&s, 0, sizeof(s));
 	n = put_done(ans_buf, 9, 77, NLM_F_MULTI, -EPERM);
 	errno = 0;
-	assert_int_equal(muisp_nl_run_buf(&st, ans_buf, n, &run_req, seen_cb,
-					  &s), -1);
+	assert_int_equal(
+		muisp_nl_run_buf(&st, ans_buf, n, &run_req, seen_cb, &s), -1);
 	assert_int_equal(errno, EPERM);
 	assert_int_equal(st.ext.error, EPERM);
 	assert_int_equal(s.n, 0);
@@ -327,12 +327,12 @@ static void test_run_bogus_lengths(void **state)
 	 * than its header: the walk stops at it, nothing past is read. */
 	n += put_data(ans_buf + n, 0x20, 9, 77, NLM_F_MULTI, 2);
 	second->nlmsg_len = 0xf0000000u;
-	assert_int_equal(muisp_nl_run_buf(&st, ans_buf, n, &run_req, seen_cb,
-					  &s), 0);
+	assert_int_equal(
+		muisp_nl_run_buf(&st, ans_buf, n, &run_req, seen_cb, &s), 0);
 	assert_int_equal(s.n, 1);
 	second->nlmsg_len = 8;
-	assert_int_equal(muisp_nl_run_buf(&st, ans_buf, n, &run_req, seen_cb,
-					  &s), 0);
+	assert_int_equal(
+		muisp_nl_run_buf(&st, ans_buf, n, &run_req, seen_cb, &s), 0);
 	assert_int_equal(s.n, 2);
 	assert_int_equal(s.vals[1], 1);
 }
@@ -682,8 +682,8 @@ static int fams_cb(const struct nlmsghdr *nlh, void *arg)
 	struct fams *f = arg;
 
 	f->n++;
-	return mnl_attr_parse(nlh, 4, fam_name_cb, f) < 0 ? MNL_CB_ERROR
-							   : MNL_CB_OK;
+	return mnl_attr_parse(nlh, 4, fam_name_cb, f) < 0 ? MNL_CB_ERROR :
+							    MNL_CB_OK;
 }
 
 static void fams_reset(void *arg)
@@ -711,8 +711,8 @@ static void test_live_nlctrl(void **state)
 	for (i = 0; i < 2; i++) {
 		memset(&f, 0, sizeof(f));
 		nlh = muisp_nl_msg(nl, CTRL_CMD_GETFAMILY, 0);
-		assert_int_equal(muisp_nl_dump(nl, nlh, fams_cb, fams_reset,
-					       &f), 0);
+		assert_int_equal(
+			muisp_nl_dump(nl, nlh, fams_cb, fams_reset, &f), 0);
 		assert_true(f.n >= 1);
 		assert_int_equal(f.saw_nlctrl, 1);
 		assert_int_equal(muisp_nl_dump_restarts(nl), 0);
@@ -782,8 +782,10 @@ static void test_live_open_errors(void **state)
 	assert_int_equal(muisp_nl_recv(nl, fams_cb, NULL), -1);
 	assert_int_equal(errno, EAGAIN);
 	errno = 0;
-	assert_int_equal(muisp_nl_request(nl, muisp_nl_msg(nl,
-				CTRL_CMD_GETFAMILY, 0), NULL, NULL), -1);
+	assert_int_equal(
+		muisp_nl_request(nl, muisp_nl_msg(nl, CTRL_CMD_GETFAMILY, 0),
+				 NULL, NULL),
+		-1);
 	assert_int_equal(errno, EINVAL);
 	errno = 0;
 	assert_int_equal(muisp_nl_join(nl, "nope"), -1);

@@ -29,12 +29,11 @@ struct muisp_nl {
 static struct muisp_nl fake;
 static char replies[8][512] __attribute__((aligned(8)));
 static int nreplies;
-static int restart_after = -1;	/* dump: restart after this many */
-static int fail_errno;		/* request/dump: fail with it */
+static int restart_after = -1; /* dump: restart after this many */
+static int fail_errno;	       /* request/dump: fail with it */
 static int nrequests;
 
-struct nlmsghdr *muisp_nl_msg(struct muisp_nl *nl, uint8_t cmd,
-			      uint16_t flags)
+struct nlmsghdr *muisp_nl_msg(struct muisp_nl *nl, uint8_t cmd, uint16_t flags)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(nl->req);
 	struct genlmsghdr *g;
@@ -69,8 +68,8 @@ static int deliver(int from, int to, muisp_nl_cb cb, void *arg)
 	return 0;
 }
 
-int muisp_nl_request(struct muisp_nl *nl, struct nlmsghdr *nlh,
-		     muisp_nl_cb cb, void *arg)
+int muisp_nl_request(struct muisp_nl *nl, struct nlmsghdr *nlh, muisp_nl_cb cb,
+		     void *arg)
 {
 	assert_ptr_equal(nlh, (void *)nl->req);
 	nrequests++;
@@ -81,8 +80,8 @@ int muisp_nl_request(struct muisp_nl *nl, struct nlmsghdr *nlh,
 	return cb ? deliver(0, nreplies, cb, arg) : 0;
 }
 
-int muisp_nl_dump(struct muisp_nl *nl, struct nlmsghdr *nlh,
-		  muisp_nl_cb cb, muisp_nl_reset_cb reset, void *arg)
+int muisp_nl_dump(struct muisp_nl *nl, struct nlmsghdr *nlh, muisp_nl_cb cb,
+		  muisp_nl_reset_cb reset, void *arg)
 {
 	assert_ptr_equal(nlh, (void *)nl->req);
 	nrequests++;
@@ -173,8 +172,7 @@ static void test_dump_restart_reaches_caller(void **state)
 	add_addr_reply(2);
 	add_addr_reply(3);
 	restart_after = 2;
-	assert_int_equal(muisp_nl_addr_dump(&fake, addr_cb, got_reset, &g),
-			 0);
+	assert_int_equal(muisp_nl_addr_dump(&fake, addr_cb, got_reset, &g), 0);
 	/* The caller's reset ran with the caller's arg, once; what it holds
 	 * afterwards is exactly the complete second pass. */
 	assert_int_equal(g.resets, 1);
@@ -192,7 +190,7 @@ static void test_dump_ignores_other_cmds_and_bad_replies(void **state)
 	struct nlmsghdr *nlh;
 
 	add_addr_reply(5);
-	reply(MUISP_CMD_CONTRACT_GET);	/* not ours: skipped */
+	reply(MUISP_CMD_CONTRACT_GET); /* not ours: skipped */
 	assert_int_equal(muisp_nl_addr_dump(&fake, addr_cb, NULL, &g), 0);
 	assert_int_equal(g.n, 1);
 	assert_int_equal(g.ids[0], 5);
@@ -286,14 +284,15 @@ static void test_flow_filter(void **state)
 	assert_int_equal(muisp_nl_ip_from_str(&f.client_addr, "2001:db8:1::10"),
 			 0);
 	f.contract_id = 7;
-	f.up_bytes = 99;	/* not a filter: must not be sent */
+	f.up_bytes = 99; /* not a filter: must not be sent */
 	MUISP_NL_SET(&f, MUISP_FLOW_A_CLIENT_ADDR);
 	MUISP_NL_SET(&f, MUISP_FLOW_A_CONTRACT_ID);
 	MUISP_NL_SET(&f, MUISP_FLOW_A_UP_BYTES);
 	assert_int_equal(muisp_nl_flow_dump(&fake, &f, flow_cb, NULL, &n), 0);
 	assert_int_equal(muisp_nl_flow_parse(sent(), &sentf), 0);
-	assert_int_equal(sentf.present, (1ULL << MUISP_FLOW_A_CLIENT_ADDR) |
-					(1ULL << MUISP_FLOW_A_CONTRACT_ID));
+	assert_int_equal(sentf.present,
+			 (1ULL << MUISP_FLOW_A_CLIENT_ADDR) |
+				 (1ULL << MUISP_FLOW_A_CONTRACT_ID));
 	assert_int_equal(sentf.client_addr.family, AF_INET6);
 	assert_int_equal(sentf.contract_id, 7);
 	assert_int_equal(n, 0);
@@ -338,7 +337,7 @@ static void test_recv_events(void **state)
 	mnl_attr_put_u8(nlh, MUISP_EVENT_A_TYPE, MUISP_EVENT_SOFT_LIMIT);
 	nlh = reply(MUISP_CMD_FLOW_RECORD);
 	mnl_attr_put_u64(nlh, MUISP_FLOW_A_UP_BYTES, 168);
-	reply(MUISP_CMD_STATS_GET);	/* unexpected: ignored */
+	reply(MUISP_CMD_STATS_GET); /* unexpected: ignored */
 	assert_int_equal(muisp_nl_recv_events(&fake, ev_cb, rec_cb, &v), 0);
 	assert_int_equal(v.events, 1);
 	assert_int_equal(v.type, MUISP_EVENT_SOFT_LIMIT);
@@ -384,15 +383,15 @@ static void test_set_requests(void **state)
 	errno = 0;
 	assert_int_equal(muisp_nl_addr_del(&fake, &ip), -1);
 	assert_int_equal(errno, EAFNOSUPPORT);
-	assert_int_equal(nrequests, 3);	/* the bad one was not sent */
+	assert_int_equal(nrequests, 3); /* the bad one was not sent */
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_dump_restart_reaches_caller, setup),
-		cmocka_unit_test_setup(test_dump_ignores_other_cmds_and_bad_replies,
-				       setup),
+		cmocka_unit_test_setup(
+			test_dump_ignores_other_cmds_and_bad_replies, setup),
 		cmocka_unit_test_setup(test_get_one, setup),
 		cmocka_unit_test_setup(test_add_returns_id, setup),
 		cmocka_unit_test_setup(test_flow_filter, setup),

@@ -41,7 +41,10 @@ static const char *json(const char *s)
 }
 
 static const struct out_col cols[] = {
-	{ "addr", "ADDRESS" }, { "n", "N" }, { "ok", "OK" }, { "note", "NOTE" },
+	{ "addr", "ADDRESS" },
+	{ "n", "N" },
+	{ "ok", "OK" },
+	{ "note", "NOTE" },
 };
 
 static struct out_table *sample(void)
@@ -68,10 +71,9 @@ static void test_text_list(void **state)
 	FILE *f = mem();
 
 	assert_int_equal(out_print(t, f, OUT_TEXT, OUT_LIST), 0);
-	assert_string_equal(done(f),
-		"ADDRESS             N  OK   NOTE\n"
-		"192.0.2.10          7  yes  a \"b\"\n"
-		"2001:db8:1::10  12345  no   -\n");
+	assert_string_equal(done(f), "ADDRESS             N  OK   NOTE\n"
+				     "192.0.2.10          7  yes  a \"b\"\n"
+				     "2001:db8:1::10  12345  no   -\n");
 	out_free(t);
 }
 
@@ -81,16 +83,15 @@ static void test_text_record(void **state)
 	FILE *f = mem();
 
 	assert_int_equal(out_print(t, f, OUT_TEXT, OUT_RECORD), 0);
-	assert_string_equal(done(f),
-		"ADDRESS: 192.0.2.10\n"
-		"N:       7\n"
-		"OK:      yes\n"
-		"NOTE:    a \"b\"\n"
-		"\n"
-		"ADDRESS: 2001:db8:1::10\n"
-		"N:       12345\n"
-		"OK:      no\n"
-		"NOTE:    -\n");
+	assert_string_equal(done(f), "ADDRESS: 192.0.2.10\n"
+				     "N:       7\n"
+				     "OK:      yes\n"
+				     "NOTE:    a \"b\"\n"
+				     "\n"
+				     "ADDRESS: 2001:db8:1::10\n"
+				     "N:       12345\n"
+				     "OK:      no\n"
+				     "NOTE:    -\n");
 	out_free(t);
 }
 
@@ -100,7 +101,8 @@ static void test_json_list_and_record(void **state)
 	FILE *f = mem();
 
 	assert_int_equal(out_print(t, f, OUT_JSON, OUT_LIST), 0);
-	assert_string_equal(done(f),
+	assert_string_equal(
+		done(f),
 		"[{\"addr\":\"192.0.2.10\",\"n\":7,\"ok\":true,"
 		"\"note\":\"a \\\"b\\\"\"},"
 		"{\"addr\":\"2001:db8:1::10\",\"n\":12345,\"ok\":false,"
@@ -116,12 +118,14 @@ static void test_json_list_and_record(void **state)
 	assert_int_equal(out_u64(t, 1, 18446744073709551615ULL), 0);
 	f = mem();
 	assert_int_equal(out_print(t, f, OUT_JSON, OUT_RECORD), 0);
-	assert_string_equal(done(f),
+	assert_string_equal(
+		done(f),
 		"{\"addr\":null,\"n\":18446744073709551615,\"ok\":null,"
 		"\"note\":null}\n");
 	f = mem();
 	assert_int_equal(out_print_json_row(t, 0, f), 0);
-	assert_string_equal(done(f),
+	assert_string_equal(
+		done(f),
 		"{\"addr\":null,\"n\":18446744073709551615,\"ok\":null,"
 		"\"note\":null}\n");
 	out_free(t);
@@ -151,20 +155,20 @@ static void test_num_as_text(void **state)
 	assert_int_equal(out_u64_as(t, 0, 0, "never"), 0);
 	assert_int_equal(out_i64(t, 1, -5), 0);
 	assert_int_equal(out_row(t), 0);
-	assert_int_equal(out_u64_as(t, 0, 1795622400,
-				    "2026-11-25T16:00:00Z"), 0);
+	assert_int_equal(out_u64_as(t, 0, 1795622400, "2026-11-25T16:00:00Z"),
+			 0);
 	/* Overwriting a cell replaces it. */
 	assert_int_equal(out_strf(t, 1, "x%d", 1), 0);
 	assert_int_equal(out_u64(t, 1, 3), 0);
 	f = mem();
 	assert_int_equal(out_print(t, f, OUT_TEXT, OUT_LIST), 0);
-	assert_string_equal(done(f),
-		"EXPIRES               LIMIT\n"
-		"never                    -5\n"
-		"2026-11-25T16:00:00Z      3\n");
+	assert_string_equal(done(f), "EXPIRES               LIMIT\n"
+				     "never                    -5\n"
+				     "2026-11-25T16:00:00Z      3\n");
 	f = mem();
 	assert_int_equal(out_print(t, f, OUT_JSON, OUT_LIST), 0);
-	assert_string_equal(done(f),
+	assert_string_equal(
+		done(f),
 		"[{\"exp\":0,\"lim\":-5},{\"exp\":1795622400,\"lim\":3}]\n");
 	out_free(t);
 }
@@ -174,13 +178,13 @@ static void test_errors(void **state)
 	struct out_table *t = out_new(cols, 4);
 
 	errno = 0;
-	assert_int_equal(out_str(t, 0, "x"), -1);	/* no row yet */
+	assert_int_equal(out_str(t, 0, "x"), -1); /* no row yet */
 	assert_int_equal(errno, EINVAL);
 	assert_int_equal(out_row(t), 0);
 	errno = 0;
-	assert_int_equal(out_u64(t, 4, 1), -1);		/* bad column */
+	assert_int_equal(out_u64(t, 4, 1), -1); /* bad column */
 	assert_int_equal(errno, EINVAL);
-	assert_int_equal(out_str(t, 0, NULL), 0);	/* NULL = null */
+	assert_int_equal(out_str(t, 0, NULL), 0); /* NULL = null */
 	{
 		FILE *f = mem();
 
@@ -218,8 +222,7 @@ static void test_json_escape(void **state)
 	assert_string_equal(json("plain"), "\"plain\"");
 	assert_string_equal(json("q\"b\\s/"), "\"q\\\"b\\\\s/\"");
 	assert_string_equal(json("\b\f\n\r\t"), "\"\\b\\f\\n\\r\\t\"");
-	assert_string_equal(json("\x01\x1f\x7f"),
-			    "\"\\u0001\\u001f\\u007f\"");
+	assert_string_equal(json("\x01\x1f\x7f"), "\"\\u0001\\u001f\\u007f\"");
 	/* Valid UTF-8 passes through: é (2), € (3), 😀 (4). */
 	assert_string_equal(json("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"),
 			    "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"");
@@ -227,13 +230,11 @@ static void test_json_escape(void **state)
 	 * truncated sequence at the end. */
 	assert_string_equal(json("\x80"), "\"\\ufffd\"");
 	assert_string_equal(json("\xc0\x80"), "\"\\ufffd\\ufffd\"");
-	assert_string_equal(json("\xed\xa0\x80"),
-			    "\"\\ufffd\\ufffd\\ufffd\"");
+	assert_string_equal(json("\xed\xa0\x80"), "\"\\ufffd\\ufffd\\ufffd\"");
 	assert_string_equal(json("\xf4\x90\x80\x80"),
 			    "\"\\ufffd\\ufffd\\ufffd\\ufffd\"");
 	assert_string_equal(json("a\xe2\x82"), "\"a\\ufffd\\ufffd\"");
-	assert_string_equal(json("\xe0\x80\xaf"),
-			    "\"\\ufffd\\ufffd\\ufffd\"");
+	assert_string_equal(json("\xe0\x80\xaf"), "\"\\ufffd\\ufffd\\ufffd\"");
 }
 
 static void test_text_sanitised(void **state)

@@ -22,11 +22,11 @@ static void test_uint(void **state)
 
 	assert_int_equal(parse_uint("0", 10, &v, &why), 0);
 	assert_int_equal(v, 0);
-	assert_int_equal(parse_uint("18446744073709551615", UINT64_MAX, &v,
-				    &why), 0);
+	assert_int_equal(
+		parse_uint("18446744073709551615", UINT64_MAX, &v, &why), 0);
 	assert_int_equal(v, UINT64_MAX);
-	assert_int_equal(parse_uint("18446744073709551616", UINT64_MAX, &v,
-				    &why), -1);
+	assert_int_equal(
+		parse_uint("18446744073709551616", UINT64_MAX, &v, &why), -1);
 	assert_string_equal(why, "too large");
 	assert_int_equal(parse_uint("11", 10, &v, &why), -1);
 	assert_string_equal(why, "too large");
@@ -41,7 +41,8 @@ static void test_uint(void **state)
 	assert_int_equal(v, 0xc1234567);
 	assert_int_equal(parse_uint_hex("42", 100, &v, &why), 0);
 	assert_int_equal(v, 42);
-	assert_int_equal(parse_uint_hex("0x100000000", UINT32_MAX, &v, &why), -1);
+	assert_int_equal(parse_uint_hex("0x100000000", UINT32_MAX, &v, &why),
+			 -1);
 	assert_string_equal(why, "too large");
 	assert_int_equal(parse_uint_hex("0x", 100, &v, &why), -1);
 	assert_int_equal(parse_uint_hex("0xg1", 100, &v, &why), -1);
@@ -50,21 +51,38 @@ static void test_uint(void **state)
 
 static void test_size(void **state)
 {
-	static const struct { const char *s; uint64_t v; } ok[] = {
-		{ "0", 0 }, { "1500", 1500 }, { "1k", 1000 }, { "1K", 1000 },
-		{ "1M", 1000000 }, { "2M", 2000000 }, { "1.5G", 1500000000 },
-		{ "3T", 3000000000000ULL }, { "1Ki", 1024 },
-		{ "2Mi", 2097152 }, { "1Gi", 1073741824 },
-		{ "0.5Ki", 512 }, { "1.000M", 1000000 },
+	static const struct {
+		const char *s;
+		uint64_t v;
+	} ok[] = {
+		{ "0", 0 },
+		{ "1500", 1500 },
+		{ "1k", 1000 },
+		{ "1K", 1000 },
+		{ "1M", 1000000 },
+		{ "2M", 2000000 },
+		{ "1.5G", 1500000000 },
+		{ "3T", 3000000000000ULL },
+		{ "1Ki", 1024 },
+		{ "2Mi", 2097152 },
+		{ "1Gi", 1073741824 },
+		{ "0.5Ki", 512 },
+		{ "1.000M", 1000000 },
 	};
-	static const struct { const char *s; const char *why; } bad[] = {
-		{ "", "not a number" }, { "M", "not a number" },
-		{ "1X", "unknown unit" }, { "1m", "unknown unit" },
+	static const struct {
+		const char *s;
+		const char *why;
+	} bad[] = {
+		{ "", "not a number" },
+		{ "M", "not a number" },
+		{ "1X", "unknown unit" },
+		{ "1m", "unknown unit" },
 		{ "1.5", "not a whole number" },
 		{ "1.0001k", "not a whole number" },
 		{ "18446744073709551616", "too large" },
 		{ "18446744073709552T", "too large" },
-		{ "1 M", "unknown unit" }, { "-1", "not a number" },
+		{ "1 M", "unknown unit" },
+		{ "-1", "not a number" },
 	};
 	uint64_t v;
 	size_t i;
@@ -233,7 +251,7 @@ static void test_ip4(void **state)
 	uint32_t a = 0;
 
 	assert_int_equal(parse_ip4("192.0.2.10", &a, &why), 0);
-	assert_int_equal(a, 0xc000020a);	/* host byte order */
+	assert_int_equal(a, 0xc000020a); /* host byte order */
 	assert_int_equal(parse_ip4("0.0.0.0", &a, &why), 0);
 	assert_int_equal(a, 0);
 	assert_int_equal(parse_ip4("192.0.2.256", &a, &why), -1);
@@ -270,7 +288,7 @@ static void test_hex_bytes(void **state)
 	assert_int_equal(parse_hex_bytes("012", b, 8, &n, &why), -1);
 	assert_int_equal(parse_hex_bytes("01:zz", b, 8, &n, &why), -1);
 	assert_int_equal(parse_hex_bytes("01 02", b, 8, &n, &why), -1);
-	assert_int_equal(n, 3);		/* left alone by the failures */
+	assert_int_equal(n, 3); /* left alone by the failures */
 }
 
 static const char *colour(int i)

@@ -11,9 +11,8 @@
 
 /* USAGE request for contract 42, message serial 7. */
 static const uint8_t usage_frame[] = {
-	0x4d, 0x55, 0x01, 0x05, 0x00, 0x00, 0x00, 0x00,
-	0x00, 0x00, 0x00, 0x0c, 0x00, 0x00, 0x00, 0x07,
-	0x00, 0x01, 0x00, 0x08,
+	0x4d, 0x55, 0x01, 0x05, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x0c, 0x00, 0x00, 0x00, 0x07, 0x00, 0x01, 0x00, 0x08,
 	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x2a,
 };
 
@@ -77,8 +76,9 @@ static void test_attr_errors(void **state)
 	uint8_t b[64];
 
 	memcpy(b, usage_frame, 16);
-	b[11] = 2;			/* payload: 2 bytes, no room for a header */
-	b[16] = 0; b[17] = 1;
+	b[11] = 2; /* payload: 2 bytes, no room for a header */
+	b[16] = 0;
+	b[17] = 1;
 	assert_int_equal(mp_decode(b, 18, &msg), MP_E_TRUNC);
 
 	/* Value longer than the frame. */
@@ -139,7 +139,9 @@ static void test_dup_missing_oneof(void **state)
 	mp_set_bytes(&msg2, MP_A_RECEIPT, "xyz", 3);
 	assert_int_equal(mp_encode(&msg2, b, sizeof(b)), MP_E_ATTR_NOTALLOWED);
 	/* Hand-append a receipt to the valid password frame. */
-	const uint8_t rc[] = { 0x00, MP_A_RECEIPT, 0x00, 0x03, 'x', 'y', 'z', 0 };
+	const uint8_t rc[] = {
+		0x00, MP_A_RECEIPT, 0x00, 0x03, 'x', 'y', 'z', 0
+	};
 
 	memcpy(b + n, rc, sizeof(rc));
 	b[11] = (uint8_t)(b[11] + sizeof(rc));
@@ -343,15 +345,34 @@ static void test_encoder_limits(void **state)
 static void test_roundtrip_all_types(void **state)
 {
 	static const uint8_t types[] = {
-		MP_T_OFFER_GET, MP_T_REQUEST, MP_T_DEPOSIT, MP_T_USAGE,
-		MP_T_BIND, MP_T_START, MP_T_SUSPEND, MP_T_TERMINATE, MP_T_EXTEND,
-		MP_T_WARNING_ACK, MP_T_QUOTE, MP_T_RECEIPT, MP_T_STATUS,
-		MP_T_ERROR, MP_T_WARNING, MP_T_OP_VOUCHER_ISSUE,
-		MP_T_OP_VOUCHER_SHOW, MP_T_OP_VOUCHER, MP_T_OP_CONTRACT_CREATE,
-		MP_T_OP_CONTRACT_LIST, MP_T_OP_CONTRACT_SHOW,
-		MP_T_OP_CONTRACT_TERMINATE, MP_T_OP_CONTRACT_SETTLE,
-		MP_T_OP_USAGE_ADD, MP_T_OP_KEY_ROTATE, MP_T_OP_ROOM_SHOW,
-		MP_T_OP_UNBIND, MP_T_OP_OK,
+		MP_T_OFFER_GET,
+		MP_T_REQUEST,
+		MP_T_DEPOSIT,
+		MP_T_USAGE,
+		MP_T_BIND,
+		MP_T_START,
+		MP_T_SUSPEND,
+		MP_T_TERMINATE,
+		MP_T_EXTEND,
+		MP_T_WARNING_ACK,
+		MP_T_QUOTE,
+		MP_T_RECEIPT,
+		MP_T_STATUS,
+		MP_T_ERROR,
+		MP_T_WARNING,
+		MP_T_OP_VOUCHER_ISSUE,
+		MP_T_OP_VOUCHER_SHOW,
+		MP_T_OP_VOUCHER,
+		MP_T_OP_CONTRACT_CREATE,
+		MP_T_OP_CONTRACT_LIST,
+		MP_T_OP_CONTRACT_SHOW,
+		MP_T_OP_CONTRACT_TERMINATE,
+		MP_T_OP_CONTRACT_SETTLE,
+		MP_T_OP_USAGE_ADD,
+		MP_T_OP_KEY_ROTATE,
+		MP_T_OP_ROOM_SHOW,
+		MP_T_OP_UNBIND,
+		MP_T_OP_OK,
 	};
 	unsigned ok = 0;
 
@@ -365,8 +386,11 @@ static void test_roundtrip_all_types(void **state)
 
 			if (a == MP_A_OFFER_ITEM || a == MP_A_LINE)
 				continue;
-			if (mp_set_u(&probe, a, a == MP_A_STATE ? 3 :
-				     a == MP_A_ERROR ? 2 : a == MP_A_LOAD ? 50 : 1) &&
+			if (mp_set_u(&probe, a,
+				     a == MP_A_STATE ? 3 :
+				     a == MP_A_ERROR ? 2 :
+				     a == MP_A_LOAD  ? 50 :
+						       1) &&
 			    mp_set_s(&probe, a, "text 1") &&
 			    mp_set_bytes(&probe, a, "\x01\x02\x03", 3))
 				fail();

@@ -30,10 +30,17 @@ static void kat_keyring(struct receipt_keyring *kr)
 static struct receipt sample(void)
 {
 	struct receipt r = {
-		.serial = 1234, .issued = 1764000000, .expiry = 1764086400,
-		.metric = 3, .method = 1, .privacy = 0,
-		.soft = 1000000, .hard = 2000000, .deposit = 20,
-		.price = 10, .unit = 1000000,
+		.serial = 1234,
+		.issued = 1764000000,
+		.expiry = 1764086400,
+		.metric = 3,
+		.method = 1,
+		.privacy = 0,
+		.soft = 1000000,
+		.hard = 2000000,
+		.deposit = 20,
+		.price = 10,
+		.unit = 1000000,
 	};
 
 	strcpy(r.payref, "V-ABCD");
@@ -89,7 +96,7 @@ static void test_every_byte_flip(void **state)
 	 * flip leaves the range (metric 3->2 stays valid, method 1->0 and
 	 * privacy 0->1...). Count exactly: */
 	assert_int_equal(mac + fmt + key, RECEIPT_LEN);
-	assert_int_equal(key, 4);	/* key id bytes */
+	assert_int_equal(key, 4); /* key id bytes */
 	assert_true(fmt >= 9);
 	/* Wrong length. */
 	assert_int_equal(receipt_verify(&kr, b, RECEIPT_LEN - 1, 0, &back),

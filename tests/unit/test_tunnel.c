@@ -24,7 +24,8 @@ static const struct tun_sa mallory = { IPPROTO_AH, 0xc0000009, 1 };
 static struct tun_entry entry(uint8_t state, uint32_t contract,
 			      const struct tun_sa *sa, uint32_t prev)
 {
-	struct tun_entry e = { .exists = 1, .state = state,
+	struct tun_entry e = { .exists = 1,
+			       .state = state,
 			       .contract = contract };
 
 	if (sa) {
@@ -36,12 +37,13 @@ static struct tun_entry entry(uint8_t state, uint32_t contract,
 	return e;
 }
 
-#define assert_id(id, sa, prev) do {					\
-	assert_int_equal((id).spi, (sa)->spi);				\
-	assert_int_equal((id).proto, (sa)->proto);			\
-	assert_int_equal((id).reqid, (sa)->reqid);			\
-	assert_int_equal((id).spi_prev, (prev));			\
-} while (0)
+#define assert_id(id, sa, prev)                            \
+	do {                                               \
+		assert_int_equal((id).spi, (sa)->spi);     \
+		assert_int_equal((id).proto, (sa)->proto); \
+		assert_int_equal((id).reqid, (sa)->reqid); \
+		assert_int_equal((id).spi_prev, (prev));   \
+	} while (0)
 
 static void assert_no_id(const struct tun_id *id)
 {
@@ -177,8 +179,8 @@ static void test_rekey_other(void **state)
  * address is unbound (Fig 5), an unbound one keeps its state. */
 static void test_down(void **state)
 {
-	struct tun_entry e = entry(MUISP_ADDR_STATE_BOUND, 7, &alice2,
-				   alice.spi);
+	struct tun_entry e =
+		entry(MUISP_ADDR_STATE_BOUND, 7, &alice2, alice.spi);
 	struct tun_plan p;
 
 	tun_plan(&e, &e.id, NULL, 0, &p);

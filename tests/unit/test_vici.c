@@ -27,16 +27,12 @@
  *   section1 = { sub-section = { key2 = value2 }, list1 = [ item1, item2 ] }
  */
 static const uint8_t example[] = {
-	3, 4, 'k', 'e', 'y', '1', 0, 6, 'v', 'a', 'l', 'u', 'e', '1',
-	1, 8, 's', 'e', 'c', 't', 'i', 'o', 'n', '1',
-	1, 11, 's', 'u', 'b', '-', 's', 'e', 'c', 't', 'i', 'o', 'n',
-	3, 4, 'k', 'e', 'y', '2', 0, 6, 'v', 'a', 'l', 'u', 'e', '2',
-	2,
-	4, 5, 'l', 'i', 's', 't', '1',
-	5, 0, 5, 'i', 't', 'e', 'm', '1',
-	5, 0, 5, 'i', 't', 'e', 'm', '2',
-	6,
-	2,
+	3,   4,	  'k', 'e', 'y', '1', 0,   6,	'v', 'a', 'l', 'u', 'e',
+	'1', 1,	  8,   's', 'e', 'c', 't', 'i', 'o', 'n', '1', 1,   11,
+	's', 'u', 'b', '-', 's', 'e', 'c', 't', 'i', 'o', 'n', 3,   4,
+	'k', 'e', 'y', '2', 0,	 6,   'v', 'a', 'l', 'u', 'e', '2', 2,
+	4,   5,	  'l', 'i', 's', 't', '1', 5,	0,   5,	  'i', 't', 'e',
+	'm', '1', 5,   0,   5,	 'i', 't', 'e', 'm', '2', 6,   2,
 };
 
 static void test_parse_example(void **state)
@@ -47,10 +43,10 @@ static void test_parse_example(void **state)
 	assert_non_null(m);
 	assert_int_equal(m->nnodes, 7);
 	assert_string_equal(vici_find_str(&m->root, "key1"), "value1");
-	assert_string_equal(vici_find_str(&m->root, "section1.sub-section.key2"),
-			    "value2");
+	assert_string_equal(
+		vici_find_str(&m->root, "section1.sub-section.key2"), "value2");
 	assert_null(vici_find_str(&m->root, "section1.key2"));
-	assert_null(vici_find_str(&m->root, "section1"));	/* not a KV */
+	assert_null(vici_find_str(&m->root, "section1")); /* not a KV */
 	assert_null(vici_find_str(&m->root, "nope.key2"));
 	s1 = vici_node_get(&m->root, "section1");
 	assert_non_null(s1);
@@ -72,10 +68,8 @@ static void test_parse_empty_and_binary(void **state)
 {
 	/* empty message; empty list; empty value; value with a NUL */
 	static const uint8_t msg[] = {
-		4, 1, 'l', 6,
-		3, 1, 'e', 0, 0,
-		3, 1, 'b', 0, 3, 'a', 0, 'b',
-		1, 1, 's', 2,
+		4,   1, 'l', 6,	  3, 1,	  'e', 0, 0,   3, 1,
+		'b', 0, 3,   'a', 0, 'b', 1,   1, 's', 2,
 	};
 	struct vici_msg *m = vici_msg_parse(NULL, 0);
 	const struct vici_node *n;
@@ -93,8 +87,7 @@ static void test_parse_empty_and_binary(void **state)
 	n = vici_node_get(&m->root, "b");
 	assert_int_equal(n->vlen, 3);
 	assert_memory_equal(n->value, "a\0b", 3);
-	assert_int_equal(vici_node_get(&m->root, "s")->type,
-			 VICI_NODE_SECTION);
+	assert_int_equal(vici_node_get(&m->root, "s")->type, VICI_NODE_SECTION);
 	vici_msg_free(m);
 }
 
@@ -285,13 +278,13 @@ static void test_builder_errors(void **state)
 	assert_int_equal(vici_builder_finish(&b), -1);
 	vici_builder_reset(&b);
 
-	longname[255] = '\0';	/* 255 is the limit */
+	longname[255] = '\0'; /* 255 is the limit */
 	vici_add_kv_str(&b, longname, "v");
 	assert_int_equal(vici_builder_finish(&b), 0);
 	assert_int_equal(b.len, 1 + 1 + 255 + 2 + 1);
 	vici_builder_reset(&b);
 
-	vici_add_kv_str(&b, "", "v");		/* empty name */
+	vici_add_kv_str(&b, "", "v"); /* empty name */
 	assert_int_equal(vici_builder_finish(&b), -1);
 	vici_builder_reset(&b);
 
@@ -306,7 +299,7 @@ static void test_builder_errors(void **state)
 	free(big);
 
 	vici_list_begin(&b, "l");
-	vici_section_begin(&b, "s");		/* no sections in lists */
+	vici_section_begin(&b, "s"); /* no sections in lists */
 	assert_int_equal(vici_builder_finish(&b), -1);
 	vici_builder_reset(&b);
 }
@@ -323,7 +316,8 @@ static void test_packet_codec(void **state)
 	uint8_t bad;
 
 	assert_int_equal(vici_packet_encode(VICI_CMD_REQUEST, "version", NULL,
-					    0, &f, &flen), 0);
+					    0, &f, &flen),
+			 0);
 	assert_int_equal(flen, sizeof(version));
 	assert_memory_equal(f, version, sizeof(version));
 	assert_int_equal(vici_packet_decode(f + 4, flen - 4, &pkt), 0);
@@ -339,10 +333,11 @@ static void test_packet_codec(void **state)
 	assert_ptr_equal(pkt.msg, resp + 1);
 
 	/* named types need a name; unnamed ones ignore it */
-	assert_int_equal(vici_packet_encode(VICI_EVENT, "", NULL, 0, &f,
-					    &flen), -1);
+	assert_int_equal(vici_packet_encode(VICI_EVENT, "", NULL, 0, &f, &flen),
+			 -1);
 	assert_int_equal(vici_packet_encode(VICI_EVENT_CONFIRM, "x", NULL, 0,
-					    &f, &flen), 0);
+					    &f, &flen),
+			 0);
 	assert_int_equal(flen, 5);
 	free(f);
 	assert_int_equal(vici_packet_encode(8, NULL, NULL, 0, &f, &flen), -1);
@@ -388,8 +383,9 @@ static size_t event_frame(uint8_t *out, const char *name, const char *up)
 	vici_builder_init(&b);
 	vici_add_kv_str(&b, "up", up);
 	assert_int_equal(vici_builder_finish(&b), 0);
-	assert_int_equal(vici_packet_encode(VICI_EVENT, name, b.buf, b.len,
-					    &f, &flen), 0);
+	assert_int_equal(vici_packet_encode(VICI_EVENT, name, b.buf, b.len, &f,
+					    &flen),
+			 0);
 	memcpy(out, f, flen);
 	free(f);
 	vici_builder_reset(&b);
@@ -400,7 +396,7 @@ static void test_feed_framing(void **state)
 {
 	struct vici_conn *c = vici_conn_from_fd(-1);
 	struct seen s = { 0 };
-	uint8_t buf[256], big[4] = { 0, 0x08, 0, 1 };	/* 512 KiB + 1 */
+	uint8_t buf[256], big[4] = { 0, 0x08, 0, 1 }; /* 512 KiB + 1 */
 	static const uint8_t resp[] = { 0, 0, 0, 1, VICI_CMD_RESPONSE };
 	static const uint8_t badmsg[] = { 0, 0, 0, 4, VICI_EVENT, 1, 'e', 2 };
 	size_t len, i;
@@ -547,10 +543,10 @@ static void test_command_timeout(void **state)
 struct seq {
 	char s[1024];
 	struct vici_conn *c;
-	const char *close_on;	/* close C in the callback for "K/" or
+	const char *close_on; /* close C in the callback for "K/" or
 				 * for event NAME */
-	const char *queue_on;	/* queue command "z" in "K/"'s callback */
-	int blocked;		/* blocking calls refused in a callback */
+	const char *queue_on; /* queue command "z" in "K/"'s callback */
+	int blocked;	      /* blocking calls refused in a callback */
 };
 
 static const char *errname(int err)
@@ -558,11 +554,16 @@ static const char *errname(int err)
 	static char buf[16];
 
 	switch (err) {
-	case 0: return "ok";
-	case ENOENT: return "ENOENT";
-	case EPIPE: return "EPIPE";
-	case ETIMEDOUT: return "ETIMEDOUT";
-	case EBADMSG: return "EBADMSG";
+	case 0:
+		return "ok";
+	case ENOENT:
+		return "ENOENT";
+	case EPIPE:
+		return "EPIPE";
+	case ETIMEDOUT:
+		return "ETIMEDOUT";
+	case EBADMSG:
+		return "EBADMSG";
 	}
 	snprintf(buf, sizeof(buf), "%d", err);
 	return buf;
@@ -584,8 +585,8 @@ static void on_reply(void *arg, int err, struct vici_msg *msg)
 	snprintf(tag, sizeof(tag), "%s/", k ? k : "-");
 	seq_add(q, tag, errname(err));
 	if (q->queue_on && strcmp(tag, q->queue_on) == 0)
-		assert_int_equal(vici_command_async(q->c, "z", NULL, on_reply,
-						    q), 0);
+		assert_int_equal(
+			vici_command_async(q->c, "z", NULL, on_reply, q), 0);
 	if (q->close_on && strcmp(tag, q->close_on) == 0)
 		vici_close(q->c);
 	vici_msg_free(msg);
@@ -625,9 +626,9 @@ static void test_async_order(void **state)
 	assert_int_equal(vici_command_async(c, "b", NULL, on_reply, &q), 0);
 	assert_int_equal(vici_register_async(c, "child-updown", on_reply, &q),
 			 0);
-	assert_string_equal(q.s, "");	/* no callback while queueing */
+	assert_string_equal(q.s, ""); /* no callback while queueing */
 	expect_in(peer, VICI_CMD_REQUEST, "a");
-	assert_quiet(peer);		/* one in flight */
+	assert_quiet(peer); /* one in flight */
 	assert_int_equal(vici_events(c), POLLIN);
 	assert_true(vici_next_deadline(c) > 0);
 
@@ -645,7 +646,7 @@ static void test_async_order(void **state)
 	assert_string_equal(q.s, "A/ok B/ok -/ok ");
 	expect_in(peer, VICI_EVENT_REGISTER, "child-updown");
 	assert_quiet(peer);
-	assert_int_equal(vici_next_deadline(c), 0);	/* nothing in flight */
+	assert_int_equal(vici_next_deadline(c), 0); /* nothing in flight */
 
 	/* an answer nobody asked for is counted, not matched */
 	frame_out_k(peer, VICI_CMD_RESPONSE, NULL, "X");
@@ -665,8 +666,8 @@ static void test_async_events_interleaved(void **state)
 	int peer;
 
 	c = pair(&peer, &q);
-	assert_int_equal(vici_command_async(c, "list-sas", NULL, on_reply,
-					    &q), 0);
+	assert_int_equal(vici_command_async(c, "list-sas", NULL, on_reply, &q),
+			 0);
 	frame_out_k(peer, VICI_EVENT, "list-sa", "1");
 	frame_out_k(peer, VICI_EVENT, "list-sa", "2");
 	frame_out_k(peer, VICI_CMD_RESPONSE, NULL, "L");
@@ -695,9 +696,11 @@ static void test_async_partial_read(void **state)
 	vici_add_kv_str(&b, "k", "R");
 	assert_int_equal(vici_builder_finish(&b), 0);
 	assert_int_equal(vici_packet_encode(VICI_EVENT, "ike-updown", b.buf,
-					    b.len, &f1, &l1), 0);
+					    b.len, &f1, &l1),
+			 0);
 	assert_int_equal(vici_packet_encode(VICI_CMD_RESPONSE, NULL, b.buf,
-					    b.len, &f2, &l2), 0);
+					    b.len, &f2, &l2),
+			 0);
 	assert_true(l1 + l2 <= sizeof(stream));
 	memcpy(stream, f1, l1);
 	memcpy(stream + l1, f2, l2);
@@ -745,19 +748,21 @@ static void test_async_partial_write(void **state)
 	}
 	assert_int_equal(vici_builder_finish(&b), 0);
 	assert_int_equal(vici_packet_encode(VICI_CMD_REQUEST, "load-cert",
-					    b.buf, b.len, &want, &wlen), 0);
+					    b.buf, b.len, &want, &wlen),
+			 0);
 	got = malloc(wlen + 1);
 	assert_non_null(got);
 
 	c = pair(&peer, &q);
 	assert_int_equal(setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &sndbuf,
-				    sizeof(sndbuf)), 0);
+				    sizeof(sndbuf)),
+			 0);
 	assert_int_equal(vici_command_async(c, "load-cert", &b, on_reply, &q),
 			 0);
-	vici_builder_reset(&b);		/* the request was copied */
+	vici_builder_reset(&b); /* the request was copied */
 	while (vici_events(c) & POLLOUT) {
-		ssize_t n = recv(peer, got + glen, wlen + 1 - glen,
-				 MSG_DONTWAIT);
+		ssize_t n =
+			recv(peer, got + glen, wlen + 1 - glen, MSG_DONTWAIT);
 
 		assert_true(n > 0);
 		glen += (size_t)n;
@@ -765,14 +770,14 @@ static void test_async_partial_write(void **state)
 		assert_true(++rounds < 10000);
 	}
 	for (;;) {
-		ssize_t n = recv(peer, got + glen, wlen + 1 - glen,
-				 MSG_DONTWAIT);
+		ssize_t n =
+			recv(peer, got + glen, wlen + 1 - glen, MSG_DONTWAIT);
 
 		if (n <= 0)
 			break;
 		glen += (size_t)n;
 	}
-	assert_true(rounds > 1);	/* it did not fit at once */
+	assert_true(rounds > 1); /* it did not fit at once */
 	assert_int_equal(glen, wlen);
 	assert_memory_equal(got, want, wlen);
 	assert_string_equal(q.s, "");
@@ -798,7 +803,7 @@ static void test_async_timeout(void **state)
 
 	c = pair(&peer, &q);
 	assert_int_equal(vici_next_deadline(c), 0);
-	assert_int_equal(vici_expire(c, UINT64_MAX), 0);	/* nothing */
+	assert_int_equal(vici_expire(c, UINT64_MAX), 0); /* nothing */
 	assert_int_equal(vici_command_async(c, "a", NULL, on_reply, &q), 0);
 	assert_int_equal(vici_command_async(c, "b", NULL, on_reply, &q), 0);
 	assert_int_equal(vici_register_async(c, "e", on_reply, &q), 0);
@@ -839,7 +844,7 @@ static void test_async_peer_close(void **state)
 	assert_int_equal(vici_command_async(c, "a", NULL, on_reply, &q), 0);
 	assert_int_equal(vici_command_async(c, "b", NULL, on_reply, &q), 0);
 	assert_int_equal(vici_unregister_async(c, "e", on_reply, &q), 0);
-	expect_in(peer, VICI_CMD_REQUEST, "a");	/* read: no reset */
+	expect_in(peer, VICI_CMD_REQUEST, "a"); /* read: no reset */
 	close(peer);
 	assert_int_equal(vici_process(c, POLLIN | POLLHUP), -1);
 	assert_int_equal(errno, EPIPE);
@@ -860,8 +865,7 @@ static void test_async_refusals(void **state)
 	c = pair(&peer, &q);
 	assert_int_equal(vici_command_async(c, "nope", NULL, on_reply, &q), 0);
 	assert_int_equal(vici_register_async(c, "bogus", on_reply, &q), 0);
-	assert_int_equal(vici_register_async(c, "ike-updown", on_reply, &q),
-			 0);
+	assert_int_equal(vici_register_async(c, "ike-updown", on_reply, &q), 0);
 	assert_int_equal(vici_command_async(c, "garbled", NULL, on_reply, &q),
 			 0);
 	assert_int_equal(vici_command_async(c, "version", NULL, on_reply, &q),
@@ -918,12 +922,12 @@ static void test_async_reentrant(void **state)
 	assert_string_equal(q.s, "A/ok ");
 	expect_in(peer, VICI_CMD_REQUEST, "a");
 	expect_in(peer, VICI_CMD_REQUEST, "b");
-	assert_quiet(peer);		/* z waits behind b */
+	assert_quiet(peer); /* z waits behind b */
 	/* B closes: z's answer and the event after it are not reported */
 	frame_out_k(peer, VICI_CMD_RESPONSE, NULL, "B");
 	frame_out_k(peer, VICI_CMD_RESPONSE, NULL, "Z");
 	frame_out_k(peer, VICI_EVENT, "ike-updown", NULL);
-	assert_int_equal(vici_process(c, POLLIN), 0);	/* c is gone */
+	assert_int_equal(vici_process(c, POLLIN), 0); /* c is gone */
 	assert_string_equal(q.s, "A/ok B/ok ");
 	close(peer);
 
@@ -980,7 +984,7 @@ static void test_async_no_blocking_in_callbacks(void **state)
 	frame_out_k(peer, VICI_EVENT, "ike-updown", NULL);
 	assert_int_equal(vici_process(c, POLLIN), 1);
 	assert_int_equal(q.blocked, 1);
-	assert_quiet(peer);		/* nothing was queued */
+	assert_quiet(peer); /* nothing was queued */
 	assert_int_equal(vici_next_deadline(c), 0);
 	vici_close(c);
 	close(peer);
@@ -1001,14 +1005,16 @@ static void test_async_feed(void **state)
 	assert_int_equal(vici_register_async(c, "e", on_reply, &q), 0);
 	assert_int_equal(vici_events(c), POLLIN);
 	assert_int_equal(vici_packet_encode(VICI_CMD_RESPONSE, NULL, NULL, 0,
-					    &f, &flen), 0);
+					    &f, &flen),
+			 0);
 	assert_int_equal(vici_feed(c, f, flen), 0);
 	free(f);
 	assert_int_equal(vici_packet_encode(VICI_EVENT_CONFIRM, NULL, NULL, 0,
-					    &f, &flen), 0);
+					    &f, &flen),
+			 0);
 	assert_int_equal(vici_feed(c, f, flen), 0);
 	assert_string_equal(q.s, "-/ok -/ok ");
-	assert_int_equal(vici_feed(c, f, flen), 0);	/* one too many */
+	assert_int_equal(vici_feed(c, f, flen), 0); /* one too many */
 	assert_int_equal(c->bad_frames, 1);
 	free(f);
 	vici_close(c);
@@ -1039,7 +1045,7 @@ static void test_connect_async(void **state)
 			break;
 		assert_int_equal(vici_events(conns[n]), POLLIN);
 	}
-	assert_true(n >= 1 && n < 8);	/* some fit, then the backlog is full */
+	assert_true(n >= 1 && n < 8); /* some fit, then the backlog is full */
 	assert_int_equal(errno, EAGAIN);
 	/* charon accepts one: there is room again */
 	a = accept(l, NULL, NULL);
@@ -1066,17 +1072,16 @@ static void test_dump(void **state)
 	assert_non_null(fp);
 	vici_msg_dump(&m->root, fp, 0);
 	fclose(fp);
-	assert_string_equal(out,
-			    "key1 = value1\n"
-			    "section1 {\n"
-			    "  sub-section {\n"
-			    "    key2 = value2\n"
-			    "  }\n"
-			    "  list1 [\n"
-			    "    item1\n"
-			    "    item2\n"
-			    "  ]\n"
-			    "}\n");
+	assert_string_equal(out, "key1 = value1\n"
+				 "section1 {\n"
+				 "  sub-section {\n"
+				 "    key2 = value2\n"
+				 "  }\n"
+				 "  list1 [\n"
+				 "    item1\n"
+				 "    item2\n"
+				 "  ]\n"
+				 "}\n");
 	free(out);
 	vici_msg_free(m);
 }

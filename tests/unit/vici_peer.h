@@ -37,7 +37,8 @@ static inline void frame_out(int fd, int type, const char *name,
 	size_t flen;
 
 	assert_int_equal(vici_packet_encode(type, name, b ? b->buf : NULL,
-					    b ? b->len : 0, &f, &flen), 0);
+					    b ? b->len : 0, &f, &flen),
+			 0);
 	assert_int_equal(write(fd, f, flen), (ssize_t)flen);
 	free(f);
 }

@@ -54,8 +54,8 @@
 #include "ike_watch.h"
 #include "ike.h"
 
-#define CONN		"muisp"		/* connection and child name */
-#define CERT_DAYS	3650
+#define CONN		 "muisp" /* connection and child name */
+#define CERT_DAYS	 3650
 #define SWANCTL_FALLBACK "/usr/sbin/swanctl"
 
 struct paths {
@@ -160,7 +160,8 @@ print:
 	if (*created)
 		cli_warn("new self-signed certificate %s: the router must "
 			 "know it before a tunnel comes up (the operator "
-			 "loads it: muisp-ike load-cert FILE)", p->cert);
+			 "loads it: muisp-ike load-cert FILE)",
+			 p->cert);
 	fflush(stdout);
 	return 0;
 }
@@ -211,8 +212,8 @@ static int copy_file(const char *from, const char *to)
  * Run swanctl ARGS [--uri URI] with SWANCTL_DIR=P->dir, its output
  * appended to LOGFD.  Returns its exit status (127: could not run it).
  */
-static int swanctl(const struct client_ike *k, const struct paths *p,
-		   int logfd, const char *const *args)
+static int swanctl(const struct client_ike *k, const struct paths *p, int logfd,
+		   const char *const *args)
 {
 	const char *a[16];
 	char *argv[16];
@@ -307,9 +308,9 @@ static void last_line(const char *log, char *out, size_t len)
 /* ---------- VICI: the SA as charon has it ---------- */
 
 struct sa_found {
-	int ike_n;		/* IKE_SAs of our connection */
-	int n;			/* installed CHILD_SAs of our connection */
-	struct ike_child c;	/* the first one */
+	int ike_n;	    /* IKE_SAs of our connection */
+	int n;		    /* installed CHILD_SAs of our connection */
+	struct ike_child c; /* the first one */
 	char local_ts[64];
 };
 
@@ -340,8 +341,8 @@ static void on_list_sa(void *arg, const char *name, const struct vici_msg *m)
 			}
 			ts = vici_node_get(sa, "local-ts");
 			if (ts && ts->type == VICI_NODE_LIST && ts->child)
-				snprintf(f->local_ts, sizeof(f->local_ts),
-					 "%s", ts->child->value);
+				snprintf(f->local_ts, sizeof(f->local_ts), "%s",
+					 ts->child->value);
 		}
 	}
 }
@@ -410,7 +411,8 @@ static int valid_host(const char *s)
 		return 0;
 	for (; *s; s++)
 		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			    "0123456789.:-", *s))
+			    "0123456789.:-",
+			    *s))
 			return 0;
 	return 1;
 }
@@ -464,8 +466,8 @@ static int explain(const struct client_ike *k, const struct paths *p,
 	    has_line(log, "generating INFORMATIONAL request", "N(AUTH_FAILED)"))
 		return cli_fail("refused the router: it did not prove '%s' "
 				"with a certificate from the muISP CA %s "
-				"(details: %s)", k->router_id, k->cacert,
-				p->log);
+				"(details: %s)",
+				k->router_id, k->cacert, p->log);
 	if (strstr(log, "received AUTHENTICATION_FAILED notify"))
 		return cli_fail("the router refused to authenticate this "
 				"client: its certificate must be registered "
@@ -475,12 +477,13 @@ static int explain(const struct client_ike *k, const struct paths *p,
 				p->cert, k->router_id, p->log);
 	if (strstr(log, "received NO_PROPOSAL_CHOSEN notify"))
 		return cli_fail("the router accepts none of our proposals (%s) "
-				"(details: %s)", k->privacy ? "ESP AES-GCM" :
-				"AH HMAC-SHA-256", p->log);
-	if (strstr(log, "giving up after") ||
-	    strstr(log, "retransmit"))
+				"(details: %s)",
+				k->privacy ? "ESP AES-GCM" : "AH HMAC-SHA-256",
+				p->log);
+	if (strstr(log, "giving up after") || strstr(log, "retransmit"))
 		return cli_fail("no IKE answer from the router at %s "
-				"(details: %s)", k->router, p->log);
+				"(details: %s)",
+				k->router, p->log);
 	last_line(log, line, sizeof(line));
 	return cli_fail("IKE with the router at %s failed: %s (details: %s)",
 			k->router, line, p->log);
@@ -488,17 +491,17 @@ static int explain(const struct client_ike *k, const struct paths *p,
 
 int client_ike_connect(const struct client_ike *k)
 {
-	static const char *const load_creds[] = {
-		"--load-creds", "--noprompt", NULL };
+	static const char *const load_creds[] = { "--load-creds", "--noprompt",
+						  NULL };
 	static const char *const load_conns[] = { "--load-conns", NULL };
 	struct ike_client_conf cc = { 0 };
 	struct muisp_ca_err e = { "" };
 	struct sa_found f;
 	char timeout[16], isca[8], line[300], *conf = NULL, *log;
-	const char *initiate[] = {
-		"--initiate", "--child", CONN, "--timeout", timeout, NULL };
-	const char *terminate[] = {
-		"--terminate", "--ike", CONN, "--timeout", timeout, NULL };
+	const char *initiate[] = { "--initiate", "--child", CONN,
+				   "--timeout",	 timeout,   NULL };
+	const char *terminate[] = { "--terminate", "--ike", CONN,
+				    "--timeout",   timeout, NULL };
 	size_t conflen = 0;
 	struct paths p;
 	FILE *fp;
@@ -508,7 +511,7 @@ int client_ike_connect(const struct client_ike *k)
 		return cli_badarg("--router", k->router,
 				  "an address or host name");
 	if (!muisp_ca_valid_name(k->router_id) ||
-	    strpbrk(k->router_id, "{}'"))	/* swanctl.conf syntax */
+	    strpbrk(k->router_id, "{}'")) /* swanctl.conf syntax */
 		return cli_badarg("--router-id", k->router_id,
 				  "the name in the router's certificate (1-64 "
 				  "ASCII characters, no blanks or "
@@ -573,7 +576,8 @@ int client_ike_connect(const struct client_ike *k)
 			return cli_fail("%s (install strongswan-swanctl)",
 					line);
 		return cli_fail("loading %s into charon failed: %s "
-				"(details: %s)", p.conf, line, p.log);
+				"(details: %s)",
+				p.conf, line, p.log);
 	}
 	st = swanctl(k, &p, logfd, initiate);
 	if (st != 0) {
@@ -591,8 +595,8 @@ int client_ike_connect(const struct client_ike *k)
 		return 1;
 	if (!f.n)
 		return cli_fail("swanctl initiated, but charon has no "
-				"installed CHILD_SA '%s' (details: %s)", CONN,
-				p.log);
+				"installed CHILD_SA '%s' (details: %s)",
+				CONN, p.log);
 	print_sa("connected", &f);
 	return 0;
 }
@@ -600,8 +604,8 @@ int client_ike_connect(const struct client_ike *k)
 int client_ike_disconnect(const struct client_ike *k)
 {
 	char timeout[16], logpath[700], *log, line[300];
-	const char *terminate[] = {
-		"--terminate", "--ike", CONN, "--timeout", timeout, NULL };
+	const char *terminate[] = { "--terminate", "--ike", CONN,
+				    "--timeout",   timeout, NULL };
 	struct sa_found f;
 	struct paths p;
 	int logfd, st;
@@ -615,8 +619,7 @@ int client_ike_disconnect(const struct client_ike *k)
 		return 0;
 	}
 	snprintf(logpath, sizeof(logpath), "%s/disconnect.log", p.dir);
-	logfd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-		     0600);
+	logfd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (logfd < 0)
 		return cli_fail("%s: %s", logpath, strerror(errno));
 	snprintf(timeout, sizeof(timeout), "%d", k->timeout_s);
@@ -627,7 +630,8 @@ int client_ike_disconnect(const struct client_ike *k)
 		last_line(log ? log : "", line, sizeof(line));
 		free(log);
 		return cli_fail("terminating the tunnel failed: %s "
-				"(details: %s)", line, logpath);
+				"(details: %s)",
+				line, logpath);
 	}
 	if (f.n)
 		print_sa("disconnected", &f);

@@ -8,13 +8,13 @@
 #define MUISP_CLIENT_IKE_H
 
 struct client_ike {
-	const char *statedir;	/* the client's state directory */
-	const char *router;	/* the router's address (IKE peer) */
-	const char *router_id;	/* the identity the router must prove */
-	const char *cacert;	/* the μISP CA certificate (PEM) */
-	const char *uri;	/* charon's VICI socket; NULL: the default */
-	int privacy;		/* ESP AES-GCM instead of AH */
-	int timeout_s;		/* for IKE (swanctl --timeout) */
+	const char *statedir;  /* the client's state directory */
+	const char *router;    /* the router's address (IKE peer) */
+	const char *router_id; /* the identity the router must prove */
+	const char *cacert;    /* the μISP CA certificate (PEM) */
+	const char *uri;       /* charon's VICI socket; NULL: the default */
+	int privacy;	       /* ESP AES-GCM instead of AH */
+	int timeout_s;	       /* for IKE (swanctl --timeout) */
 };
 
 /* Exit statuses: 0 ok, 1 failed, 2 bad arguments. */

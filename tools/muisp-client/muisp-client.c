@@ -43,8 +43,12 @@ static struct {
 	uint32_t seq;
 	int fatal_exit;
 } G = {
-	.server = "192.0.2.1", .port = "4433", .ca = "/etc/muisp/ca.crt",
-	.method = "voucher", .wait_s = 10, .fd = -1,
+	.server = "192.0.2.1",
+	.port = "4433",
+	.ca = "/etc/muisp/ca.crt",
+	.method = "voucher",
+	.wait_s = 10,
+	.fd = -1,
 };
 
 /* Command-line numbers: decimal, at most max; a bad one ends the run with
@@ -69,8 +73,8 @@ static int name_arg(const char *key, const char *s, int (*parse)(const char *),
 
 	if (v >= 0)
 		return v;
-	exit(cli_badarg(key, s, parse_expected(why, sizeof(why), name, 1,
-					       last)));
+	exit(cli_badarg(key, s,
+			parse_expected(why, sizeof(why), name, 1, last)));
 }
 
 static int metric_arg(const char *key, const char *s)
@@ -223,8 +227,8 @@ static void connect_channel(void)
 
 		snprintf(su.sun_path, sizeof(su.sun_path), "%s", G.opsock);
 		G.fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (G.fd < 0 || connect(G.fd, (struct sockaddr *)&su,
-					sizeof(su)))
+		if (G.fd < 0 ||
+		    connect(G.fd, (struct sockaddr *)&su, sizeof(su)))
 			cli_die("%s: %s", G.opsock, strerror(errno));
 		return;
 	}
@@ -296,7 +300,7 @@ static void send_msg(struct mp_msg *m)
 	if (n < 0)
 		cli_die("encode: %s", mp_strerror(n));
 	if (G.ssl ? SSL_write(G.ssl, buf, n) != n :
-	    write(G.fd, buf, (size_t)n) != n)
+		    write(G.fd, buf, (size_t)n) != n)
 		cli_die("send failed");
 }
 
@@ -317,7 +321,7 @@ static int read_full(uint8_t *p, size_t len, int timeout_ms)
 				return -1;
 		}
 		n = G.ssl ? SSL_read(G.ssl, p + got, (int)(len - got)) :
-		    read(G.fd, p + got, len - got);
+			    read(G.fd, p + got, len - got);
 		if (n <= 0)
 			return -1;
 		got += (size_t)n;
@@ -396,9 +400,8 @@ static int error_of(const struct mp_msg *rep)
 {
 	if (rep->type != MP_T_ERROR)
 		return 0;
-	cli_warn("%s: %s",
-		mp_error_name((int)rep->u[MP_A_ERROR]),
-		mp_has(rep, MP_A_MESSAGE) ? rep->s[MP_A_MESSAGE] : "");
+	cli_warn("%s: %s", mp_error_name((int)rep->u[MP_A_ERROR]),
+		 mp_has(rep, MP_A_MESSAGE) ? rep->s[MP_A_MESSAGE] : "");
 	return (int)rep->u[MP_A_ERROR];
 }
 
@@ -440,8 +443,9 @@ static void print_statement(const struct mp_msg *m)
 		       (unsigned long long)m->u[MP_A_CHARGE],
 		       (unsigned long long)m->u[MP_A_REFUND]);
 	for (unsigned i = 0; i < m->nlines; i++)
-		printf("  %-6s %8llu  %s\n", m->lines[i].credit ? "credit" :
-		       "debit", (unsigned long long)m->lines[i].amount,
+		printf("  %-6s %8llu  %s\n",
+		       m->lines[i].credit ? "credit" : "debit",
+		       (unsigned long long)m->lines[i].amount,
 		       m->lines[i].desc);
 }
 
@@ -632,8 +636,8 @@ static int cmd_op(int argc, char **argv)
 
 	if (!strcmp(what, "voucher-issue") && argc == 2) {
 		mp_init(&req, MP_T_OP_VOUCHER_ISSUE, 0, 0);
-		mp_set_u(&req, MP_A_AMOUNT, number("AMOUNT", argv[1],
-						   UINT64_MAX));
+		mp_set_u(&req, MP_A_AMOUNT,
+			 number("AMOUNT", argv[1], UINT64_MAX));
 	} else if (!strcmp(what, "voucher-show") && argc == 2) {
 		mp_init(&req, MP_T_OP_VOUCHER_SHOW, 0, 0);
 		mp_set_s(&req, MP_A_CODE, argv[1]);
@@ -653,18 +657,22 @@ static int cmd_op(int argc, char **argv)
 	} else if ((!strcmp(what, "contract-show") ||
 		    !strcmp(what, "contract-terminate") ||
 		    !strcmp(what, "contract-settle") ||
-		    !strcmp(what, "unbind")) && argc == 2) {
-		mp_init(&req, !strcmp(what, "contract-show") ?
-			MP_T_OP_CONTRACT_SHOW :
+		    !strcmp(what, "unbind")) &&
+		   argc == 2) {
+		mp_init(&req,
+			!strcmp(what, "contract-show") ?
+				MP_T_OP_CONTRACT_SHOW :
 			!strcmp(what, "contract-settle") ?
-			MP_T_OP_CONTRACT_SETTLE : !strcmp(what, "unbind") ?
-			MP_T_OP_UNBIND : MP_T_OP_CONTRACT_TERMINATE, 0, 0);
-		mp_set_u(&req, MP_A_SERIAL, number("SERIAL", argv[1],
-						   UINT64_MAX));
+				MP_T_OP_CONTRACT_SETTLE :
+			!strcmp(what, "unbind") ? MP_T_OP_UNBIND :
+						  MP_T_OP_CONTRACT_TERMINATE,
+			0, 0);
+		mp_set_u(&req, MP_A_SERIAL,
+			 number("SERIAL", argv[1], UINT64_MAX));
 	} else if (!strcmp(what, "usage-add") && argc == 3) {
 		mp_init(&req, MP_T_OP_USAGE_ADD, 0, 0);
-		mp_set_u(&req, MP_A_SERIAL, number("SERIAL", argv[1],
-						   UINT64_MAX));
+		mp_set_u(&req, MP_A_SERIAL,
+			 number("SERIAL", argv[1], UINT64_MAX));
 		mp_set_u(&req, MP_A_USAGE, number("N", argv[2], UINT64_MAX));
 	} else if (!strcmp(what, "key-rotate") && argc == 1) {
 		mp_init(&req, MP_T_OP_KEY_ROTATE, 0, 0);
@@ -730,8 +738,7 @@ static int cmd_ike(const char *cmd, int argc)
 				 "only");
 	if (k.timeout_s <= 0)
 		return cli_badarg("--wait", "0", "at least 1 second for IKE");
-	k.router_id = G.router_id ? G.router_id :
-		      G.name ? G.name : k.router;
+	k.router_id = G.router_id ? G.router_id : G.name ? G.name : k.router;
 	if (!strcmp(cmd, "cert"))
 		return client_ike_cert(&k);
 	if (!strcmp(cmd, "connect"))
@@ -740,8 +747,8 @@ static int cmd_ike(const char *cmd, int argc)
 }
 
 static const char *const channel_cmds[] = {
-	"offer", "buy", "bind", "status", "suspend", "resume", "start",
-	"extend", "terminate", "watch", "op", NULL,
+	"offer", "buy",	   "bind",	"status", "suspend", "resume",
+	"start", "extend", "terminate", "watch",  "op",	     NULL,
 };
 
 static void usage(FILE *f)
@@ -787,30 +794,70 @@ int main(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "s:p:S:c:m:P:O:b:h", opts,
 				 NULL)) != -1) {
 		switch (ch) {
-		case 's': G.server = optarg; break;
-		case 'p': G.port = optarg; break;
-		case 'S': G.statedir = optarg; break;
-		case 'c': G.serial = number("-c", optarg, UINT64_MAX); break;
-		case 'm': G.method = optarg; break;
-		case 'P': G.pay = optarg; break;
-		case 'O': G.opsock = optarg; break;
-		case 'b': G.source = optarg; break;
-		case 'A': G.ca = optarg; break;
-		case 'N': G.name = optarg; break;
-		case 'L': G.plain = 1; break;
-		case 'W': G.password = optarg; break;
-		case 'E': G.privacy = 1; break;
-		case 'T': G.start = 1; break;
+		case 's':
+			G.server = optarg;
+			break;
+		case 'p':
+			G.port = optarg;
+			break;
+		case 'S':
+			G.statedir = optarg;
+			break;
+		case 'c':
+			G.serial = number("-c", optarg, UINT64_MAX);
+			break;
+		case 'm':
+			G.method = optarg;
+			break;
+		case 'P':
+			G.pay = optarg;
+			break;
+		case 'O':
+			G.opsock = optarg;
+			break;
+		case 'b':
+			G.source = optarg;
+			break;
+		case 'A':
+			G.ca = optarg;
+			break;
+		case 'N':
+			G.name = optarg;
+			break;
+		case 'L':
+			G.plain = 1;
+			break;
+		case 'W':
+			G.password = optarg;
+			break;
+		case 'E':
+			G.privacy = 1;
+			break;
+		case 'T':
+			G.start = 1;
+			break;
 		case 'w':
 			G.wait_s = (int)number("--wait", optarg, INT32_MAX);
 			G.wait_set = 1;
 			break;
-		case 'R': G.router = optarg; break;
-		case 'I': G.router_id = optarg; break;
-		case 'C': G.cacert = optarg; break;
-		case 'U': G.uri = optarg; break;
-		case 'h': usage(stdout); return CLI_EXIT_OK;
-		default: usage(stderr); return CLI_EXIT_USAGE;
+		case 'R':
+			G.router = optarg;
+			break;
+		case 'I':
+			G.router_id = optarg;
+			break;
+		case 'C':
+			G.cacert = optarg;
+			break;
+		case 'U':
+			G.uri = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return CLI_EXIT_OK;
+		default:
+			usage(stderr);
+			return CLI_EXIT_USAGE;
 		}
 	}
 	if (optind >= argc) {

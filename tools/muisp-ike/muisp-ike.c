@@ -25,10 +25,9 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: muisp-ike conf router|client|strongswan [options]\n"
-		"       muisp-ike load-cert [--uri U] CERT\n"
-		"exit status: 0 ok, 1 failed, 2 usage error\n");
+	fprintf(f, "usage: muisp-ike conf router|client|strongswan [options]\n"
+		   "       muisp-ike load-cert [--uri U] CERT\n"
+		   "exit status: 0 ok, 1 failed, 2 usage error\n");
 }
 
 /* Seconds for --life and --rekey. */
@@ -43,8 +42,20 @@ static unsigned int seconds(const char *key, const char *s)
 }
 
 enum {
-	O_CERT = 1, O_ID, O_LOCAL, O_NAME, O_LIFE, O_REKEY, O_ROUTER,
-	O_ROUTER_ID, O_CACERT, O_PRIVACY, O_SOCKET, O_LOG, O_ROUTES, O_URI,
+	O_CERT = 1,
+	O_ID,
+	O_LOCAL,
+	O_NAME,
+	O_LIFE,
+	O_REKEY,
+	O_ROUTER,
+	O_ROUTER_ID,
+	O_CACERT,
+	O_PRIVACY,
+	O_SOCKET,
+	O_LOG,
+	O_ROUTES,
+	O_URI,
 	O_NOREKEY,
 };
 
@@ -83,10 +94,18 @@ static int parse(int argc, char **argv, struct args *a)
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
-		case O_CERT: a->r.cert = a->c.cert = optarg; break;
-		case O_ID: a->r.id = optarg; break;
-		case O_LOCAL: a->r.local_addrs = optarg; break;
-		case O_NAME: a->r.name = a->c.name = optarg; break;
+		case O_CERT:
+			a->r.cert = a->c.cert = optarg;
+			break;
+		case O_ID:
+			a->r.id = optarg;
+			break;
+		case O_LOCAL:
+			a->r.local_addrs = optarg;
+			break;
+		case O_NAME:
+			a->r.name = a->c.name = optarg;
+			break;
 		case O_LIFE:
 			a->r.life_time = a->c.life_time =
 				seconds("--life", optarg);
@@ -95,16 +114,36 @@ static int parse(int argc, char **argv, struct args *a)
 			a->r.rekey_time = a->c.rekey_time =
 				seconds("--rekey", optarg);
 			break;
-		case O_ROUTER: a->c.router = optarg; break;
-		case O_ROUTER_ID: a->c.router_id = optarg; break;
-		case O_CACERT: a->c.cacert = optarg; break;
-		case O_PRIVACY: a->c.privacy = 1; break;
-		case O_SOCKET: a->s.vici_socket = optarg; break;
-		case O_LOG: a->s.log_file = optarg; break;
-		case O_ROUTES: a->s.install_routes = 1; break;
-		case O_URI: a->uri = optarg; break;
-		case O_NOREKEY: a->r.no_rekey = a->c.no_rekey = 1; break;
-		default: usage(stderr); exit(CLI_EXIT_USAGE);
+		case O_ROUTER:
+			a->c.router = optarg;
+			break;
+		case O_ROUTER_ID:
+			a->c.router_id = optarg;
+			break;
+		case O_CACERT:
+			a->c.cacert = optarg;
+			break;
+		case O_PRIVACY:
+			a->c.privacy = 1;
+			break;
+		case O_SOCKET:
+			a->s.vici_socket = optarg;
+			break;
+		case O_LOG:
+			a->s.log_file = optarg;
+			break;
+		case O_ROUTES:
+			a->s.install_routes = 1;
+			break;
+		case O_URI:
+			a->uri = optarg;
+			break;
+		case O_NOREKEY:
+			a->r.no_rekey = a->c.no_rekey = 1;
+			break;
+		default:
+			usage(stderr);
+			exit(CLI_EXIT_USAGE);
 		}
 	}
 	return optind;
@@ -141,8 +180,8 @@ static char *slurp(const char *path, size_t *len)
 
 	if (!fp)
 		cli_die("%s: %s", path, strerror(errno));
-	if (fseek(fp, 0, SEEK_END) < 0 || (n = ftell(fp)) < 0 ||
-	    n > 60000 || fseek(fp, 0, SEEK_SET) < 0)
+	if (fseek(fp, 0, SEEK_END) < 0 || (n = ftell(fp)) < 0 || n > 60000 ||
+	    fseek(fp, 0, SEEK_SET) < 0)
 		cli_die("%s: unreadable or too large", path);
 	buf = malloc((size_t)n + 1);
 	if (!buf || fread(buf, 1, (size_t)n, fp) != (size_t)n)

@@ -19,8 +19,19 @@ static const char *const attr_names[MUISP_ADDR_A_MAX + 1] = {
 	[MUISP_ADDR_A_XFRM_PROTO] = "proto",
 };
 
-enum { C_ID, C_ADDR, C_STATE, C_CONTRACT, C_STATUS, C_MAC, C_PROTO, C_SPI,
-	C_SPI_PREV, C_REQID, C_IFID };
+enum {
+	C_ID,
+	C_ADDR,
+	C_STATE,
+	C_CONTRACT,
+	C_STATUS,
+	C_MAC,
+	C_PROTO,
+	C_SPI,
+	C_SPI_PREV,
+	C_REQID,
+	C_IFID
+};
 static const struct out_col cols[] = {
 	[C_ID] = { "id", "ID" },
 	[C_ADDR] = { "addr", "ADDRESS" },
@@ -49,13 +60,16 @@ static int row(const struct muisp_nl_addr *a, void *arg)
 	if (a->contract_id)
 		out_u64(t, C_CONTRACT, a->contract_id);
 	if (MUISP_NL_HAS(a, MUISP_ADDR_A_CONTRACT_STATUS))
-		out_str(t, C_STATUS, name_of(&contract_status_names,
-					     a->contract_status, num));
+		out_str(t, C_STATUS,
+			name_of(&contract_status_names, a->contract_status,
+				num));
 	if (MUISP_NL_HAS(a, MUISP_ADDR_A_MAC))
 		out_str(t, C_MAC, fmt_mac(a->mac, mac));
 	if (MUISP_NL_HAS(a, MUISP_ADDR_A_XFRM_PROTO))
-		out_str(t, C_PROTO, a->xfrm_proto == IPPROTO_AH ? "ah" :
-				    a->xfrm_proto == IPPROTO_ESP ? "esp" : "?");
+		out_str(t, C_PROTO,
+			a->xfrm_proto == IPPROTO_AH  ? "ah" :
+			a->xfrm_proto == IPPROTO_ESP ? "esp" :
+						       "?");
 	if (MUISP_NL_HAS(a, MUISP_ADDR_A_XFRM_SPI)) {
 		snprintf(spi, sizeof(spi), "0x%08x", a->xfrm_spi);
 		out_str(t, C_SPI, spi);
@@ -252,8 +266,9 @@ static int addr_del(struct ctl *c, int argc, char **argv)
 static const struct ctl_verb verbs[] = {
 	{ "list", addr_list, "" },
 	{ "show", addr_show, "ADDRESS" },
-	{ "set", addr_set, "ADDRESS state unallocated|allocated|bound "
-			   "[contract ID] [mac MAC] [reqid N] [if-id N] [excl]" },
+	{ "set", addr_set,
+	  "ADDRESS state unallocated|allocated|bound "
+	  "[contract ID] [mac MAC] [reqid N] [if-id N] [excl]" },
 	{ "del", addr_del, "ADDRESS" },
 	{ NULL, NULL, NULL },
 };

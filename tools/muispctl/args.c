@@ -55,49 +55,35 @@ int parse_limit(uint8_t metric, const char *s, uint64_t *v, const char **why)
 	}
 }
 
-#define NAMES(var, ...)							\
-	static const char *const var##_v[] = { __VA_ARGS__ };		\
-	const struct names var = { var##_v,				\
+#define NAMES(var, ...)                                       \
+	static const char *const var##_v[] = { __VA_ARGS__ }; \
+	const struct names var = { var##_v,                   \
 				   sizeof(var##_v) / sizeof(var##_v[0]) }
 
-NAMES(addr_state_names,
-	[MUISP_ADDR_STATE_UNSPEC] = "none",
-	[MUISP_ADDR_STATE_UNALLOCATED] = "unallocated",
-	[MUISP_ADDR_STATE_ALLOCATED] = "allocated",
-	[MUISP_ADDR_STATE_BOUND] = "bound");
-NAMES(contract_status_names,
-	[MUISP_CONTRACT_STATUS_ACTIVE] = "active",
-	[MUISP_CONTRACT_STATUS_SUSPENDED] = "suspended",
-	[MUISP_CONTRACT_STATUS_DELINQUENT] = "delinquent",
-	[MUISP_CONTRACT_STATUS_EXTINGUISHED] = "extinguished");
-NAMES(metric_names,
-	[MUISP_METRIC_ELAPSED_TIME] = "elapsed-time",
-	[MUISP_METRIC_USAGE_TIME] = "usage-time",
-	[MUISP_METRIC_BYTES] = "bytes",
-	[MUISP_METRIC_PACKETS] = "packets");
-NAMES(flow_end_names,
-	[MUISP_FLOW_END_IDLE] = "idle",
-	[MUISP_FLOW_END_CLOSED] = "closed",
-	[MUISP_FLOW_END_EVICTED] = "evicted",
-	[MUISP_FLOW_END_FLUSH] = "flush",
-	[MUISP_FLOW_END_REBIND] = "rebind");
-NAMES(drop_names,
-	[MUISP_DROP_UNSPEC] = "unspec",
-	[MUISP_DROP_NOT_BOUND] = "not-bound",
-	[MUISP_DROP_NO_CONTRACT] = "no-contract",
-	[MUISP_DROP_SUSPENDED] = "suspended",
-	[MUISP_DROP_DELINQUENT] = "delinquent",
-	[MUISP_DROP_HARD_LIMIT] = "hard-limit",
-	[MUISP_DROP_EXPIRED] = "expired",
-	[MUISP_DROP_BLOCKED] = "blocked",
-	[MUISP_DROP_LOCAL] = "local",
-	[MUISP_DROP_MALFORMED] = "malformed",
-	[MUISP_DROP_TUNNEL] = "tunnel");
-NAMES(event_names,
-	[MUISP_EVENT_SOFT_LIMIT] = "soft-limit",
-	[MUISP_EVENT_HARD_LIMIT] = "hard-limit",
-	[MUISP_EVENT_EXPIRED] = "expired",
-	[MUISP_EVENT_ADDR_STATE] = "addr-state");
+NAMES(addr_state_names, [MUISP_ADDR_STATE_UNSPEC] = "none",
+      [MUISP_ADDR_STATE_UNALLOCATED] = "unallocated",
+      [MUISP_ADDR_STATE_ALLOCATED] = "allocated",
+      [MUISP_ADDR_STATE_BOUND] = "bound");
+NAMES(contract_status_names, [MUISP_CONTRACT_STATUS_ACTIVE] = "active",
+      [MUISP_CONTRACT_STATUS_SUSPENDED] = "suspended",
+      [MUISP_CONTRACT_STATUS_DELINQUENT] = "delinquent",
+      [MUISP_CONTRACT_STATUS_EXTINGUISHED] = "extinguished");
+NAMES(metric_names, [MUISP_METRIC_ELAPSED_TIME] = "elapsed-time",
+      [MUISP_METRIC_USAGE_TIME] = "usage-time", [MUISP_METRIC_BYTES] = "bytes",
+      [MUISP_METRIC_PACKETS] = "packets");
+NAMES(flow_end_names, [MUISP_FLOW_END_IDLE] = "idle",
+      [MUISP_FLOW_END_CLOSED] = "closed", [MUISP_FLOW_END_EVICTED] = "evicted",
+      [MUISP_FLOW_END_FLUSH] = "flush", [MUISP_FLOW_END_REBIND] = "rebind");
+NAMES(drop_names, [MUISP_DROP_UNSPEC] = "unspec",
+      [MUISP_DROP_NOT_BOUND] = "not-bound",
+      [MUISP_DROP_NO_CONTRACT] = "no-contract",
+      [MUISP_DROP_SUSPENDED] = "suspended", [MUISP_DROP_DELINQUENT] = "delinquent",
+      [MUISP_DROP_HARD_LIMIT] = "hard-limit", [MUISP_DROP_EXPIRED] = "expired",
+      [MUISP_DROP_BLOCKED] = "blocked", [MUISP_DROP_LOCAL] = "local",
+      [MUISP_DROP_MALFORMED] = "malformed", [MUISP_DROP_TUNNEL] = "tunnel");
+NAMES(event_names, [MUISP_EVENT_SOFT_LIMIT] = "soft-limit",
+      [MUISP_EVENT_HARD_LIMIT] = "hard-limit", [MUISP_EVENT_EXPIRED] = "expired",
+      [MUISP_EVENT_ADDR_STATE] = "addr-state");
 
 int name_lookup(const struct names *t, const char *s)
 {
@@ -158,7 +144,8 @@ const char *fmt_time_ms(uint64_t ms, char *buf, size_t len)
 
 	if (ms / 1000 > (uint64_t)INT64_MAX / 2 || !gmtime_r(&t, &tm) ||
 	    !strftime(tmp, sizeof(tmp), "%Y-%m-%dT%H:%M:%S", &tm)) {
-		snprintf(buf, len, "@%llu.%03u", (unsigned long long)(ms / 1000),
+		snprintf(buf, len, "@%llu.%03u",
+			 (unsigned long long)(ms / 1000),
 			 (unsigned int)(ms % 1000));
 		return buf;
 	}
@@ -182,7 +169,7 @@ const char *fmt_tcp_flags(uint8_t f, char *buf)
 
 const char *fmt_mac(const uint8_t m[6], char *buf)
 {
-	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x",
-		 m[0], m[1], m[2], m[3], m[4], m[5]);
+	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2],
+		 m[3], m[4], m[5]);
 	return buf;
 }

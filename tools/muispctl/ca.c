@@ -24,10 +24,10 @@
 #include "muispctl.h"
 #include "ca.h"
 
-#define CA_DEFAULT_DIR	"/etc/muisp/ca"
-#define CA_DAYS		3650	/* the CA: ten years */
-#define CERT_DAYS	365	/* a router certificate: one year */
-#define DAYS_MAX	36500
+#define CA_DEFAULT_DIR "/etc/muisp/ca"
+#define CA_DAYS	       3650 /* the CA: ten years */
+#define CERT_DAYS      365  /* a router certificate: one year */
+#define DAYS_MAX       36500
 
 enum {
 	O_DAYS = 1 << 0,
@@ -51,12 +51,9 @@ static const struct {
 	unsigned int flag;
 	int has_value;
 } ca_opts[] = {
-	{ "--days", O_DAYS, 1 },
-	{ "--force", O_FORCE, 0 },
-	{ "--ca", O_CA, 1 },
-	{ "--notice", O_NOTICE, 1 },
-	{ "--out-cert", O_OUT, 1 },
-	{ "--out-key", O_OUT, 1 },
+	{ "--days", O_DAYS, 1 },    { "--force", O_FORCE, 0 },
+	{ "--ca", O_CA, 1 },	    { "--notice", O_NOTICE, 1 },
+	{ "--out-cert", O_OUT, 1 }, { "--out-key", O_OUT, 1 },
 };
 
 static int set_opt(struct ca_args *a, const char *name, const char *val)
@@ -185,17 +182,19 @@ static int ca_init(struct ctl *c, int argc, char **argv)
 	dir = a.pos[0];
 	cn = a.pos[1];
 	if (!muisp_ca_valid_cn(cn))
-		return cli_badarg("CN", cn, "1-64 characters, none of "
+		return cli_badarg("CN", cn,
+				  "1-64 characters, none of "
 				  ",=+/\\\"<>;# or control characters");
 	if (make_dir(dir) < 0) {
 		cli_warn("ca init: %s: %s", dir, strerror(errno));
 		return EXIT_FAIL;
 	}
 	if (muisp_ca_init(dir, cn, a.days, a.force, &err) < 0)
-		return ca_fail(&a, &err, errno == EEXIST ?
-			       " (--force replaces the CA)" : NULL);
-	fprintf(c->out, "certificate: %s/ca.pem\nkey:         %s/ca.key\n",
-		dir, dir);
+		return ca_fail(&a, &err,
+			       errno == EEXIST ? " (--force replaces the CA)" :
+						 NULL);
+	fprintf(c->out, "certificate: %s/ca.pem\nkey:         %s/ca.key\n", dir,
+		dir);
 	return EXIT_OK;
 }
 
@@ -214,7 +213,8 @@ static int ca_out_files(struct ca_args *a, const char *name, char *cert,
 	}
 	if (!strcmp(a->out_cert, a->out_key))
 		return cli_usage("ca %s: --out-cert and --out-key name the "
-				 "same file", a->verb);
+				 "same file",
+				 a->verb);
 	return EXIT_OK;
 }
 
@@ -226,29 +226,33 @@ static int ca_issue(struct ctl *c, int argc, char **argv)
 	const char *name;
 	int rc;
 
-	rc = ca_parse(argc, argv, O_DAYS | O_FORCE | O_CA | O_NOTICE | O_OUT,
-		      1, "NAME", &a);
+	rc = ca_parse(argc, argv, O_DAYS | O_FORCE | O_CA | O_NOTICE | O_OUT, 1,
+		      "NAME", &a);
 	if (rc != EXIT_OK)
 		return rc;
 	name = a.pos[0];
 	if (!muisp_ca_valid_name(name))
-		return cli_badarg("NAME", name, "1-64 ASCII characters, no "
+		return cli_badarg("NAME", name,
+				  "1-64 ASCII characters, no "
 				  "blanks or ,=+/\\\"<>;#");
 	rc = ca_out_files(&a, name, cert, key, sizeof(cert));
 	if (rc != EXIT_OK)
 		return rc;
 	if ((size_t)snprintf(cacert, sizeof(cacert), "%s/ca.pem", a.dir) >=
-	    sizeof(cacert) ||
+		    sizeof(cacert) ||
 	    (size_t)snprintf(cakey, sizeof(cakey), "%s/ca.key", a.dir) >=
-	    sizeof(cakey))
+		    sizeof(cakey))
 		return cli_badarg("--ca", a.dir, "path too long");
 	if (muisp_ca_issue(cacert, cakey, name, a.notice, a.days, a.out_cert,
 			   a.out_key, a.force, &err) < 0)
-		return ca_fail(&a, &err, errno == EEXIST ?
-			       " (--force replaces it)" :
-			       errno == ENOENT && access(cacert, F_OK) < 0 ?
-			       " (no CA there: --ca DIR, or muispctl ca init "
-			       "DIR CN)" : NULL);
+		return ca_fail(
+			&a, &err,
+			errno == EEXIST ?
+				" (--force replaces it)" :
+			errno == ENOENT && access(cacert, F_OK) < 0 ?
+				" (no CA there: --ca DIR, or muispctl ca init "
+				"DIR CN)" :
+				NULL);
 	fprintf(c->out, "certificate: %s\nkey:         %s\n", a.out_cert,
 		a.out_key);
 	return EXIT_OK;
@@ -268,15 +272,17 @@ static int ca_selfsign(struct ctl *c, int argc, char **argv)
 		return rc;
 	name = a.pos[0];
 	if (!muisp_ca_valid_name(name))
-		return cli_badarg("NAME", name, "1-64 ASCII characters, no "
+		return cli_badarg("NAME", name,
+				  "1-64 ASCII characters, no "
 				  "blanks or ,=+/\\\"<>;#");
 	rc = ca_out_files(&a, name, cert, key, sizeof(cert));
 	if (rc != EXIT_OK)
 		return rc;
 	if (muisp_ca_selfsign(name, a.days, a.out_cert, a.out_key, a.force,
 			      &err) < 0)
-		return ca_fail(&a, &err, errno == EEXIST ?
-			       " (--force replaces it)" : NULL);
+		return ca_fail(&a, &err,
+			       errno == EEXIST ? " (--force replaces it)" :
+						 NULL);
 	fprintf(c->out, "certificate: %s\nkey:         %s\n", a.out_cert,
 		a.out_key);
 	return EXIT_OK;
@@ -313,10 +319,12 @@ static int ca_verify(struct ctl *c, int argc, char **argv)
 
 static const struct ctl_verb verbs[] = {
 	{ "init", ca_init, "DIR CN [--days N] [--force]" },
-	{ "issue", ca_issue, "NAME [--ca DIR] [--notice TEXT] [--days N] "
-			     "[--out-cert FILE --out-key FILE] [--force]" },
-	{ "selfsign", ca_selfsign, "NAME [--days N] "
-				   "[--out-cert FILE --out-key FILE] [--force]" },
+	{ "issue", ca_issue,
+	  "NAME [--ca DIR] [--notice TEXT] [--days N] "
+	  "[--out-cert FILE --out-key FILE] [--force]" },
+	{ "selfsign", ca_selfsign,
+	  "NAME [--days N] "
+	  "[--out-cert FILE --out-key FILE] [--force]" },
 	{ "show", ca_show, "CERT" },
 	{ "verify", ca_verify, "CACERT CERT" },
 	{ NULL, NULL, NULL },

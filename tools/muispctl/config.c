@@ -139,9 +139,10 @@ static int config_set(struct ctl *c, int argc, char **argv)
 
 static const struct ctl_verb verbs[] = {
 	{ "show", config_show, "" },
-	{ "set", config_set, "[lan IFNAME|IFINDEX|none] [idle-timeout DURATION] "
-		"[fin-timeout DURATION] [max-flows N] [control-port PORT] "
-		"[usage-gap DURATION] [require-tunnel on|off]" },
+	{ "set", config_set,
+	  "[lan IFNAME|IFINDEX|none] [idle-timeout DURATION] "
+	  "[fin-timeout DURATION] [max-flows N] [control-port PORT] "
+	  "[usage-gap DURATION] [require-tunnel on|off]" },
 	{ NULL, NULL, NULL },
 };
 
@@ -153,11 +154,25 @@ int cmd_config(struct ctl *c, int argc, char **argv)
 /* ---- stats ---- */
 
 enum {
-	S_UPP, S_UPB, S_DOWNP, S_DOWNB, S_LOCAL, S_GARDEN, S_FLOWS, S_MAXF,
-	S_EVICT, S_RECS, S_RECLOST, S_EVENTS, S_EVLOST, S_ADDRS, S_CONTRACTS,
-	S_UNMETERED, S_DROPS
+	S_UPP,
+	S_UPB,
+	S_DOWNP,
+	S_DOWNB,
+	S_LOCAL,
+	S_GARDEN,
+	S_FLOWS,
+	S_MAXF,
+	S_EVICT,
+	S_RECS,
+	S_RECLOST,
+	S_EVENTS,
+	S_EVLOST,
+	S_ADDRS,
+	S_CONTRACTS,
+	S_UNMETERED,
+	S_DROPS
 };
-#define S_NCOLS (S_DROPS + MUISP_DROP_MAX)	/* drops 1..MAX */
+#define S_NCOLS (S_DROPS + MUISP_DROP_MAX) /* drops 1..MAX */
 
 static int stats_show(struct ctl *c, int argc, char **argv)
 {

@@ -17,7 +17,7 @@
 #include <time.h>
 
 #include "daemon.h"
-#include "contract.h"	/* enum contract_state */
+#include "contract.h" /* enum contract_state */
 
 static const char *const attr_names[MUISP_CONTRACT_A_MAX + 1] = {
 	[MUISP_CONTRACT_A_ID] = "ID",
@@ -36,8 +36,20 @@ static const char *const attr_names[MUISP_CONTRACT_A_MAX + 1] = {
 };
 
 enum {
-	C_ID, C_STATUS, C_METRIC, C_USED, C_SOFT, C_HARD, C_EXPIRES,
-	C_UPB, C_UPP, C_DOWNB, C_DOWNP, C_ELAPSED, C_USAGE, C_NADDRS,
+	C_ID,
+	C_STATUS,
+	C_METRIC,
+	C_USED,
+	C_SOFT,
+	C_HARD,
+	C_EXPIRES,
+	C_UPB,
+	C_UPP,
+	C_DOWNB,
+	C_DOWNP,
+	C_ELAPSED,
+	C_USAGE,
+	C_NADDRS,
 };
 static const struct out_col cols[] = {
 	[C_ID] = { "id", "ID" },
@@ -219,7 +231,8 @@ static int open_sources(struct ctl *c, int want, int *rc)
 	}
 	if (!(have & CV_DAEMON))
 		cli_warn("note: %s: the module's contracts "
-			 "only", mpd_unreachable(c, derr, buf, sizeof(buf)));
+			 "only",
+			 mpd_unreachable(c, derr, buf, sizeof(buf)));
 	else
 		cli_warn("note: %s: muispd's contracts "
 			 "without the module's metering",
@@ -243,8 +256,8 @@ static int kl_add(const struct muisp_nl_contract *k, void *arg)
 
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? 2 * l->cap : 64;
-		struct muisp_nl_contract *p = reallocarray(l->v, cap,
-							   sizeof(*p));
+		struct muisp_nl_contract *p =
+			reallocarray(l->v, cap, sizeof(*p));
 
 		if (!p)
 			return MNL_CB_ERROR;
@@ -275,8 +288,8 @@ static int daemon_list(struct ctl *c, struct dlist *l)
 			return mpd_fail("contract list", &rep);
 		if (l->n == l->cap) {
 			size_t cap = l->cap ? 2 * l->cap : 64;
-			struct dcontract *p = reallocarray(l->v, cap,
-							   sizeof(*p));
+			struct dcontract *p =
+				reallocarray(l->v, cap, sizeof(*p));
 
 			if (!p)
 				return EXIT_FAIL;
@@ -313,9 +326,8 @@ static int contract_list(struct ctl *c, int argc, char **argv)
 		if (muisp_nl_contract_dump(c->nl, kl_add, kl_reset, &kl) < 0)
 			rc = ctl_nl_fail(c, "contract list");
 	}
-	if (rc == EXIT_OK &&
-	    (cview_init(&v, have, 0, c->fmt) < 0 ||
-	     cview_merge(&v, dl.v, dl.n, kl.v, kl.n) < 0))
+	if (rc == EXIT_OK && (cview_init(&v, have, 0, c->fmt) < 0 ||
+			      cview_merge(&v, dl.v, dl.n, kl.v, kl.n) < 0))
 		rc = EXIT_FAIL;
 	if (rc == EXIT_OK)
 		out_print(v.t, c->out, c->fmt, OUT_LIST);
@@ -371,8 +383,8 @@ static int contract_show(struct ctl *c, int argc, char **argv)
 	}
 	if (!dfound && !kfound) {
 		cli_warn("contract show: no contract %u in "
-			 "muispd%s", id, have & CV_KERNEL ?
-			 " or the module" : "");
+			 "muispd%s",
+			 id, have & CV_KERNEL ? " or the module" : "");
 		return EXIT_FAIL;
 	}
 	if (cview_init(&v, have, 1, c->fmt) < 0 ||
@@ -419,9 +431,10 @@ static int contract_set(struct ctl *c, int argc, char **argv)
 			v = name_lookup(&contract_status_names, val);
 			if (v == MUISP_CONTRACT_STATUS_EXTINGUISHED)
 				return cli_badarg("status", val,
-					"set by the kernel only");
+						  "set by the kernel only");
 			if (v < 0)
-				return cli_badarg("status", val,
+				return cli_badarg(
+					"status", val,
 					"expected active|suspended|delinquent");
 			k.status = (uint8_t)v;
 			MUISP_NL_SET(&k, MUISP_CONTRACT_A_STATUS);
@@ -437,13 +450,13 @@ static int contract_set(struct ctl *c, int argc, char **argv)
 		} else if (!strcmp(key, "hard")) {
 			hard = val;
 		} else if (!strcmp(key, "expires")) {
-			if (parse_expiry(val, time(NULL), &k.expires_s,
-					 &why) < 0)
+			if (parse_expiry(val, time(NULL), &k.expires_s, &why) <
+			    0)
 				return cli_badarg("expires", val, why);
 			MUISP_NL_SET(&k, MUISP_CONTRACT_A_EXPIRES_S);
 		} else if (!strcmp(key, "up-bytes")) {
-			rc = set_u64(&k, MUISP_CONTRACT_A_UP_BYTES,
-				     &k.up_bytes, key, val, 0);
+			rc = set_u64(&k, MUISP_CONTRACT_A_UP_BYTES, &k.up_bytes,
+				     key, val, 0);
 		} else if (!strcmp(key, "up-packets")) {
 			rc = set_u64(&k, MUISP_CONTRACT_A_UP_PACKETS,
 				     &k.up_packets, key, val, 0);
@@ -457,8 +470,8 @@ static int contract_set(struct ctl *c, int argc, char **argv)
 			rc = set_u64(&k, MUISP_CONTRACT_A_ELAPSED_MS,
 				     &k.elapsed_ms, key, val, 1);
 		} else if (!strcmp(key, "usage")) {
-			rc = set_u64(&k, MUISP_CONTRACT_A_USAGE_MS,
-				     &k.usage_ms, key, val, 1);
+			rc = set_u64(&k, MUISP_CONTRACT_A_USAGE_MS, &k.usage_ms,
+				     key, val, 1);
 		} else if (!strcmp(key, "excl")) {
 			k.flags |= MUISP_CONTRACT_F_EXCL;
 			MUISP_NL_SET(&k, MUISP_CONTRACT_A_FLAGS);
@@ -484,7 +497,8 @@ static int contract_set(struct ctl *c, int argc, char **argv)
 		if (muisp_nl_contract_get(c->nl, k.id, &cur) < 0) {
 			if (errno == ENOENT)
 				return cli_usage("contract %u does not exist: "
-						 "give its 'metric'", k.id);
+						 "give its 'metric'",
+						 k.id);
 			return ctl_nl_fail(c, "contract set");
 		}
 		k.metric = cur.metric;
@@ -530,8 +544,8 @@ static int contract_del(struct ctl *c, int argc, char **argv)
  * muispd refused to terminate or settle contract id (rep): say why in the
  * contract's terms, from its record.
  */
-static int end_refused(struct ctl *c, const char *what, uint32_t id,
-		       int settle, const struct mp_msg *rep)
+static int end_refused(struct ctl *c, const char *what, uint32_t id, int settle,
+		       const struct mp_msg *rep)
 {
 	static struct mp_msg req, st;
 	const char *state;
@@ -555,8 +569,8 @@ static int end_refused(struct ctl *c, const char *what, uint32_t id,
 	switch (st.u[MP_A_STATE]) {
 	case CS_EXTINGUISHED:
 		cli_warn("%s: contract %u is already "
-			 "extinguished (charge %llu, refund %llu)", what, id,
-			 (unsigned long long)st.u[MP_A_CHARGE],
+			 "extinguished (charge %llu, refund %llu)",
+			 what, id, (unsigned long long)st.u[MP_A_CHARGE],
 			 (unsigned long long)st.u[MP_A_REFUND]);
 		return EXIT_FAIL;
 	case CS_IN_SETTLEMENT:
@@ -564,15 +578,16 @@ static int end_refused(struct ctl *c, const char *what, uint32_t id,
 		 * contract in settlement for another try. */
 		mpd_fail(what, rep);
 		cli_warn("%s: contract %u is in settlement; "
-			 "retry with 'muispctl contract settle %u'", what, id,
-			 id);
+			 "retry with 'muispctl contract settle %u'",
+			 what, id, id);
 		return EXIT_FAIL;
 	default:
 		if (!settle)
 			return mpd_fail(what, rep);
 		cli_warn("%s: contract %u is %s, not in "
 			 "settlement (to end it: muispctl contract terminate "
-			 "%u)", what, id, state, id);
+			 "%u)",
+			 what, id, state, id);
 		return EXIT_FAIL;
 	}
 }
@@ -593,15 +608,15 @@ static int contract_end(struct ctl *c, int argc, char **argv, int settle)
 		return rc;
 	if (mpd_open(c) < 0)
 		return mpd_open_fail(c, errno);
-	mp_init(&req, settle ? MP_T_OP_CONTRACT_SETTLE :
-		MP_T_OP_CONTRACT_TERMINATE, 0, 0);
+	mp_init(&req,
+		settle ? MP_T_OP_CONTRACT_SETTLE : MP_T_OP_CONTRACT_TERMINATE,
+		0, 0);
 	mp_set_u(&req, MP_A_SERIAL, id);
 	if ((rc = mpd_call(c, what, &req, &rep)) != EXIT_OK)
 		return rc;
 	if (rep.type != MP_T_STATEMENT)
 		return end_refused(c, what, id, settle, &rep);
-	return statement_print(c->out, c->fmt, &rep) < 0 ? EXIT_FAIL :
-	       EXIT_OK;
+	return statement_print(c->out, c->fmt, &rep) < 0 ? EXIT_FAIL : EXIT_OK;
 }
 
 static int contract_terminate(struct ctl *c, int argc, char **argv)
@@ -617,11 +632,12 @@ static int contract_settle(struct ctl *c, int argc, char **argv)
 static const struct ctl_verb verbs[] = {
 	{ "list", contract_list, "[kernel|daemon]" },
 	{ "show", contract_show, "ID [kernel|daemon]" },
-	{ "set", contract_set, "ID [status active|suspended|delinquent] "
-		"[metric elapsed-time|usage-time|bytes|packets] [soft LIMIT] "
-		"[hard LIMIT] [expires never|+DURATION|@EPOCH|DATE] "
-		"[up-bytes N] [up-packets N] [down-bytes N] [down-packets N] "
-		"[elapsed DURATION] [usage DURATION] [excl] [reset]" },
+	{ "set", contract_set,
+	  "ID [status active|suspended|delinquent] "
+	  "[metric elapsed-time|usage-time|bytes|packets] [soft LIMIT] "
+	  "[hard LIMIT] [expires never|+DURATION|@EPOCH|DATE] "
+	  "[up-bytes N] [up-packets N] [down-bytes N] [down-packets N] "
+	  "[elapsed DURATION] [usage DURATION] [excl] [reset]" },
 	{ "del", contract_del, "ID" },
 	{ "terminate", contract_terminate, "ID" },
 	{ "settle", contract_settle, "ID" },

@@ -16,12 +16,12 @@
 #include <unistd.h>
 
 #include "daemon.h"
-#include "contract.h"	/* contract_state_name */
+#include "contract.h" /* contract_state_name */
 
 struct mpd {
 	int fd;
-	uint32_t seq;		/* serial of the last request */
-	int replied;		/* any reply read on this connection */
+	uint32_t seq; /* serial of the last request */
+	int replied;  /* any reply read on this connection */
 };
 
 const char *ctl_daemon_path(const struct ctl *c)
@@ -86,8 +86,7 @@ static const char *open_hint(int err)
 	}
 }
 
-const char *mpd_unreachable(const struct ctl *c, int err, char *buf,
-			    size_t len)
+const char *mpd_unreachable(const struct ctl *c, int err, char *buf, size_t len)
 {
 	snprintf(buf, len, "muispd not reachable at %s (%s)",
 		 ctl_daemon_path(c), strerror(err));
@@ -96,18 +95,18 @@ const char *mpd_unreachable(const struct ctl *c, int err, char *buf,
 
 int mpd_open_fail(const struct ctl *c, int err)
 {
-	cli_warn("muispd not reachable at %s: %s%s",
-		 ctl_daemon_path(c), strerror(err), open_hint(err));
+	cli_warn("muispd not reachable at %s: %s%s", ctl_daemon_path(c),
+		 strerror(err), open_hint(err));
 	return err == EACCES || err == EPERM ? EXIT_PERM : EXIT_FAIL;
 }
 
 /* The connection is unusable: report, close, return the exit code.
  * closed: muispd ended the connection. */
-static int lost(struct ctl *c, const char *what, int closed,
-		const char *fmt, ...) MUISP_PRINTF(4, 5);
+static int lost(struct ctl *c, const char *what, int closed, const char *fmt,
+		...) MUISP_PRINTF(4, 5);
 
-static int lost(struct ctl *c, const char *what, int closed,
-		const char *fmt, ...)
+static int lost(struct ctl *c, const char *what, int closed, const char *fmt,
+		...)
 {
 	struct stat st;
 	va_list ap;
@@ -174,7 +173,8 @@ static int recv_reply(struct ctl *c, const char *what, uint32_t serial,
 	for (;;) {
 		r = read_full(c->mpd->fd, buf, MP_HDR_LEN);
 		if (r == 0)
-			return lost(c, what, 1, "muispd closed the "
+			return lost(c, what, 1,
+				    "muispd closed the "
 				    "connection");
 		if (r < 0)
 			return lost(c, what, 0, "reading muispd's reply: %s",
@@ -187,7 +187,8 @@ static int recv_reply(struct ctl *c, const char *what, uint32_t serial,
 			r = read_full(c->mpd->fd, buf + MP_HDR_LEN,
 				      (size_t)flen - MP_HDR_LEN);
 			if (r <= 0)
-				return lost(c, what, 0, "reading muispd's "
+				return lost(c, what, 0,
+					    "reading muispd's "
 					    "reply: %s",
 					    strerror(r ? errno : EPROTO));
 		}
@@ -202,8 +203,10 @@ static int recv_reply(struct ctl *c, const char *what, uint32_t serial,
 		if (!(rep->flags & MP_F_REPLY) ||
 		    (rep->serial != serial &&
 		     !(rep->serial == 0 && (rep->flags & MP_F_MORE))))
-			return lost(c, what, 0, "muispd answered %s out of "
-				    "turn", mp_type_name(rep->type));
+			return lost(c, what, 0,
+				    "muispd answered %s out of "
+				    "turn",
+				    mp_type_name(rep->type));
 		return EXIT_OK;
 	}
 }
@@ -218,8 +221,8 @@ int mpd_call(struct ctl *c, const char *what, struct mp_msg *req,
 	req->serial = ++c->mpd->seq;
 	n = mp_encode(req, buf, sizeof(buf));
 	if (n < 0) {
-		cli_warn("%s: cannot encode the request: %s",
-			 what, mp_strerror(n));
+		cli_warn("%s: cannot encode the request: %s", what,
+			 mp_strerror(n));
 		return EXIT_FAIL;
 	}
 	while (off < (size_t)n) {
@@ -229,7 +232,8 @@ int mpd_call(struct ctl *c, const char *what, struct mp_msg *req,
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0 && (errno == EPIPE || errno == ECONNRESET))
-			return lost(c, what, 1, "muispd closed the "
+			return lost(c, what, 1,
+				    "muispd closed the "
 				    "connection");
 		if (w < 0)
 			return lost(c, what, 0, "sending to muispd: %s",
@@ -248,11 +252,13 @@ int mpd_fail(const char *what, const struct mp_msg *rep)
 {
 	if (rep->type == MP_T_ERROR)
 		cli_warn("%s: muispd: %s", what,
-			 mp_has(rep, MP_A_MESSAGE) ? rep->s[MP_A_MESSAGE] :
-			 mp_error_name((int)rep->u[MP_A_ERROR]));
+			 mp_has(rep, MP_A_MESSAGE) ?
+				 rep->s[MP_A_MESSAGE] :
+				 mp_error_name((int)rep->u[MP_A_ERROR]));
 	else
 		cli_warn("%s: unexpected %s reply from "
-			 "muispd", what, mp_type_name(rep->type));
+			 "muispd",
+			 what, mp_type_name(rep->type));
 	return EXIT_FAIL;
 }
 
@@ -299,10 +305,10 @@ const char *dmetric_name(unsigned int metric, char *buf)
 	return name_of(&metric_names, k[metric], buf);
 }
 
-#define VF_D	CV_DAEMON	/* from muispd */
-#define VF_K	CV_KERNEL	/* from the module */
-#define VF_L	4		/* in the text list */
-#define VF_S	8		/* show only */
+#define VF_D CV_DAEMON /* from muispd */
+#define VF_K CV_KERNEL /* from the module */
+#define VF_L 4	       /* in the text list */
+#define VF_S 8	       /* show only */
 
 static const struct {
 	struct out_col col;
@@ -369,13 +375,13 @@ void cview_free(struct cview *v)
 static int put_u64(struct cview *v, int col, uint64_t x)
 {
 	return v->map[col] < 0 ? 0 :
-	       out_u64(v->t, (unsigned int)v->map[col], x);
+				 out_u64(v->t, (unsigned int)v->map[col], x);
 }
 
 static int put_str(struct cview *v, int col, const char *s)
 {
 	return v->map[col] < 0 ? 0 :
-	       out_str(v->t, (unsigned int)v->map[col], s);
+				 out_str(v->t, (unsigned int)v->map[col], s);
 }
 
 static int put_time(struct cview *v, int col, uint64_t s)
@@ -383,8 +389,8 @@ static int put_time(struct cview *v, int col, uint64_t s)
 	char tbuf[32];
 
 	return v->map[col] < 0 ? 0 :
-	       out_u64_as(v->t, (unsigned int)v->map[col], s,
-			  fmt_time_s(s, tbuf, sizeof(tbuf)));
+				 out_u64_as(v->t, (unsigned int)v->map[col], s,
+					    fmt_time_s(s, tbuf, sizeof(tbuf)));
 }
 
 /* A kernel limit of 0 is "none", as in the kernel-only view. */
@@ -432,8 +438,8 @@ static int kernel_cells(struct cview *v, const struct muisp_nl_contract *k)
 	char num[12];
 	int r = 0;
 
-	r |= put_str(v, V_K_STATUS, name_of(&contract_status_names, k->status,
-					    num));
+	r |= put_str(v, V_K_STATUS,
+		     name_of(&contract_status_names, k->status, num));
 	r |= put_u64(v, V_K_USED, k->used);
 	r |= put_limit(v, V_K_SOFT, k->soft_limit);
 	r |= put_limit(v, V_K_HARD, k->hard_limit);
@@ -462,9 +468,9 @@ int cview_row(struct cview *v, const struct dcontract *d,
 	r = put_u64(v, V_ID, d ? d->serial : k->id);
 	if (d && (v->srcs & CV_DAEMON))
 		r |= daemon_cells(v, d);
-	else if (k)	/* a contract only the module has: its metric */
-		r |= put_str(v, V_METRIC, name_of(&metric_names, k->metric,
-						  num));
+	else if (k) /* a contract only the module has: its metric */
+		r |= put_str(v, V_METRIC,
+			     name_of(&metric_names, k->metric, num));
 	if (k && (v->srcs & CV_KERNEL))
 		r |= kernel_cells(v, k);
 	return r ? -1 : 0;
@@ -543,13 +549,12 @@ int statement_print(FILE *f, enum out_fmt fmt, const struct mp_msg *m)
 	     out_u64(s, S_DEPOSIT, m->u[MP_A_AMOUNT])) ||
 	    (mp_has(m, MP_A_CHARGE) &&
 	     out_u64(s, S_CHARGE, m->u[MP_A_CHARGE])) ||
-	    (mp_has(m, MP_A_REFUND) &&
-	     out_u64(s, S_REFUND, m->u[MP_A_REFUND])))
+	    (mp_has(m, MP_A_REFUND) && out_u64(s, S_REFUND, m->u[MP_A_REFUND])))
 		goto out;
 	for (i = 0; i < m->nlines; i++)
 		if (out_row(l) < 0 ||
-		    out_str(l, L_KIND, m->lines[i].credit ? "credit" :
-			    "debit") < 0 ||
+		    out_str(l, L_KIND,
+			    m->lines[i].credit ? "credit" : "debit") < 0 ||
 		    out_u64(l, L_AMOUNT, m->lines[i].amount) < 0 ||
 		    out_str(l, L_DESC, m->lines[i].desc) < 0)
 			goto out;
@@ -612,8 +617,8 @@ int voucher_row(struct out_table *t, const struct mp_msg *m, uint64_t now)
 	char tbuf[32];
 
 	if (out_row(t) < 0 || out_str(t, VC_CODE, m->s[MP_A_CODE]) < 0 ||
-	    out_str(t, VC_STATE, voucher_state(m->u[MP_A_BALANCE], exp,
-					       now)) < 0 ||
+	    out_str(t, VC_STATE, voucher_state(m->u[MP_A_BALANCE], exp, now)) <
+		    0 ||
 	    out_u64(t, VC_BALANCE, m->u[MP_A_BALANCE]) < 0 ||
 	    out_u64_as(t, VC_EXPIRES, exp,
 		       fmt_time_s(exp, tbuf, sizeof(tbuf))) < 0)

@@ -19,7 +19,7 @@
 
 /* How long muispctl waits for one reply (muispd may be settling with an
  * online payment provider, up to 3 s a call). */
-#define MPD_REPLY_TIMEOUT_MS	30000
+#define MPD_REPLY_TIMEOUT_MS 30000
 
 /* The socket muispctl talks to: --daemon PATH, else MP_OP_SOCKET. */
 const char *ctl_daemon_path(const struct ctl *c);
@@ -52,13 +52,13 @@ void mpd_close(struct ctl *c);
 /* One contract as muispd reports it (a STATUS reply), kept compact so a
  * long list is cheap. */
 struct dcontract {
-	uint64_t present;	/* 1 << MP_A_* of the reply */
+	uint64_t present; /* 1 << MP_A_* of the reply */
 	uint64_t serial, usage, soft, hard, expiry, issued, deposit, price,
-		 unit, charge, refund;
+		unit, charge, refund;
 	uint32_t key_id;
 	uint8_t state, metric, method, privacy;
 	char addr[MP_STR_MAX + 1], room[MP_STR_MAX + 1],
-	     password[MP_STR_MAX + 1];
+		password[MP_STR_MAX + 1];
 };
 void dcontract_from_msg(struct dcontract *d, const struct mp_msg *m);
 /* muispctl's (and the module's) name of a muispd metric: elapsed-time,
@@ -66,26 +66,51 @@ void dcontract_from_msg(struct dcontract *d, const struct mp_msg *m);
 const char *dmetric_name(unsigned int metric, char *buf);
 
 /* Which sources a view shows. */
-#define CV_DAEMON	1
-#define CV_KERNEL	2
+#define CV_DAEMON 1
+#define CV_KERNEL 2
 
 /* Logical columns of the joined view (see cview_init for which are
  * printed). */
 enum {
 	V_ID,
 	/* muispd */
-	V_STATE, V_ADDR, V_METHOD, V_METRIC, V_USAGE, V_SOFT, V_HARD,
-	V_DEPOSIT, V_EXPIRES, V_CHARGE, V_REFUND, V_ISSUED, V_PRICE, V_UNIT,
-	V_PRIVACY, V_ROOM, V_KEY_ID, V_PASSWORD,
+	V_STATE,
+	V_ADDR,
+	V_METHOD,
+	V_METRIC,
+	V_USAGE,
+	V_SOFT,
+	V_HARD,
+	V_DEPOSIT,
+	V_EXPIRES,
+	V_CHARGE,
+	V_REFUND,
+	V_ISSUED,
+	V_PRICE,
+	V_UNIT,
+	V_PRIVACY,
+	V_ROOM,
+	V_KEY_ID,
+	V_PASSWORD,
 	/* the module (the keys of the kernel-only view) */
-	V_K_STATUS, V_K_USED, V_K_SOFT, V_K_HARD, V_K_EXPIRES, V_K_UPB,
-	V_K_UPP, V_K_DOWNB, V_K_DOWNP, V_K_ELAPSED, V_K_USAGE_MS, V_K_NADDRS,
+	V_K_STATUS,
+	V_K_USED,
+	V_K_SOFT,
+	V_K_HARD,
+	V_K_EXPIRES,
+	V_K_UPB,
+	V_K_UPP,
+	V_K_DOWNB,
+	V_K_DOWNP,
+	V_K_ELAPSED,
+	V_K_USAGE_MS,
+	V_K_NADDRS,
 	V_N
 };
 
 struct cview {
 	struct out_col cols[V_N];
-	int map[V_N];		/* logical -> printed column, -1: hidden */
+	int map[V_N]; /* logical -> printed column, -1: hidden */
 	unsigned int n;
 	int srcs;
 	struct out_table *t;

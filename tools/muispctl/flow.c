@@ -10,8 +10,21 @@ static const char *const attr_names[MUISP_FLOW_A_MAX + 1] = {
 };
 
 enum {
-	C_ID, C_PROTO, C_CLIENT, C_CPORT, C_PEER, C_PPORT, C_UPB, C_UPP,
-	C_DOWNB, C_DOWNP, C_FIRST, C_LAST, C_FLAGS, C_CONTRACT, C_END,
+	C_ID,
+	C_PROTO,
+	C_CLIENT,
+	C_CPORT,
+	C_PEER,
+	C_PPORT,
+	C_UPB,
+	C_UPP,
+	C_DOWNB,
+	C_DOWNP,
+	C_FIRST,
+	C_LAST,
+	C_FLAGS,
+	C_CONTRACT,
+	C_END,
 };
 const struct out_col flow_cols[] = {
 	[C_ID] = { "id", "ID" },
@@ -57,8 +70,7 @@ int flow_row(struct out_table *t, const struct muisp_nl_flow *f)
 			   fmt_tcp_flags(f->tcp_flags, num));
 	out_u64(t, C_CONTRACT, f->contract_id);
 	if (MUISP_NL_HAS(f, MUISP_FLOW_A_END_REASON))
-		out_str(t, C_END, name_of(&flow_end_names, f->end_reason,
-					  num));
+		out_str(t, C_END, name_of(&flow_end_names, f->end_reason, num));
 	return 0;
 }
 
@@ -104,7 +116,7 @@ static int flow_list(struct ctl *c, int argc, char **argv)
 		return rc;
 	c->attr_names = attr_names;
 	c->nattr_names = MUISP_FLOW_A_MAX + 1;
-	t = out_new(flow_cols, flow_ncols - 1);	/* no END for live flows */
+	t = out_new(flow_cols, flow_ncols - 1); /* no END for live flows */
 	if (!t)
 		return EXIT_FAIL;
 	if (muisp_nl_flow_dump(c->nl, &filter, row_cb, reset, t) < 0)

@@ -19,12 +19,19 @@
 #include "muispctl.h"
 #include "leasedb.h"
 
-#define RELEASE_WAIT_MS	5000
-#define RELEASE_POLL_MS	20
+#define RELEASE_WAIT_MS 5000
+#define RELEASE_POLL_MS 20
 
 enum {
-	C_ADDR, C_STATE, C_MAC, C_CLIENT_ID, C_HOSTNAME, C_IFACE, C_STARTS,
-	C_EXPIRES, C_REMAINING,
+	C_ADDR,
+	C_STATE,
+	C_MAC,
+	C_CLIENT_ID,
+	C_HOSTNAME,
+	C_IFACE,
+	C_STARTS,
+	C_EXPIRES,
+	C_REMAINING,
 };
 static const struct out_col cols[] = {
 	[C_ADDR] = { "addr", "ADDRESS" },
@@ -38,7 +45,7 @@ static const struct out_col cols[] = {
 	[C_REMAINING] = { "remaining_s", "REMAINING" },
 };
 
-static const char *db_path;	/* --db, else LEASEDB_DEFAULT_PATH */
+static const char *db_path; /* --db, else LEASEDB_DEFAULT_PATH */
 
 static const char *addr_str(uint32_t host, char *buf)
 {
@@ -67,10 +74,11 @@ static struct leasedb *open_db(int flags)
 	struct leasedb *db = leasedb_open(db_path, flags);
 
 	if (!db)
-		cli_warn("lease database %s: %s%s", db_path,
-			 strerror(errno), errno == ENOENT ?
-			 " (is muisp-dhcpd's lease-db elsewhere? --db PATH)" :
-			 "");
+		cli_warn(
+			"lease database %s: %s%s", db_path, strerror(errno),
+			errno == ENOENT ?
+				" (is muisp-dhcpd's lease-db elsewhere? --db PATH)" :
+				"");
 	return db;
 }
 
@@ -85,8 +93,8 @@ static int client_id_hex(const struct lease_rec *r, char *buf, size_t len)
 	if (r->keylen < 2 || r->key[0] != 'I')
 		return -1;
 	for (i = 1; i < r->keylen && o + 4 <= len; i++)
-		o += (size_t)snprintf(buf + o, len - o, i > 1 ? ":%02x" :
-				      "%02x", r->key[i]);
+		o += (size_t)snprintf(buf + o, len - o,
+				      i > 1 ? ":%02x" : "%02x", r->key[i]);
 	return 0;
 }
 
@@ -128,7 +136,7 @@ static int row(const struct lease_rec *r, void *arg)
 
 struct list_arg {
 	struct out_table *t;
-	int state;		/* -1: every row */
+	int state; /* -1: every row */
 };
 
 static int list_row(const struct lease_rec *r, void *arg)
@@ -180,7 +188,7 @@ static int lease_list(struct ctl *c, int argc, char **argv)
 		cli_warn("lease list: %s", leasedb_errmsg(db));
 		rc = EXIT_FAIL;
 	} else if (r > 0) {
-		rc = EXIT_FAIL;		/* out of memory in row() */
+		rc = EXIT_FAIL; /* out of memory in row() */
 	} else {
 		out_print(la.t, c->out, c->fmt, OUT_LIST);
 	}
@@ -259,26 +267,28 @@ static int lease_release(struct ctl *c, int argc, char **argv)
 		goto out;
 	if (old.state != LEASE_LEASED) {
 		cli_warn("lease release: %s is not leased "
-			 "(%s)", argv[1], lease_state_str(old.state));
+			 "(%s)",
+			 argv[1], lease_state_str(old.state));
 		rc = EXIT_FAIL;
 		goto out;
 	}
 	q = leasedb_request_release(db, addr);
 	if (q < 0) {
-		if (errno == ENOENT)	/* it ended meanwhile */
+		if (errno == ENOENT) /* it ended meanwhile */
 			cli_warn("lease release: %s is not leased", argv[1]);
 		else if (errno == EPERM)
 			cli_warn("lease release: cannot "
-				 "signal muisp-dhcpd: %s", strerror(errno));
+				 "signal muisp-dhcpd: %s",
+				 strerror(errno));
 		else
 			cli_warn("lease release: %s",
 				 *leasedb_errmsg(db) ? leasedb_errmsg(db) :
-				 strerror(errno));
+						       strerror(errno));
 		rc = EXIT_FAIL;
 		goto out;
 	}
 	if (q == 0)
-		goto out;	/* no daemon: released in the database */
+		goto out; /* no daemon: released in the database */
 	/* Queued and signalled: wait for the daemon to apply it. */
 	for (waited = 0; waited < RELEASE_WAIT_MS; waited += RELEASE_POLL_MS) {
 		if (leasedb_get(db, addr, &r) == 0 && released(&old, &r))
@@ -286,8 +296,8 @@ static int lease_release(struct ctl *c, int argc, char **argv)
 		usleep(RELEASE_POLL_MS * 1000);
 	}
 	cli_warn("lease release: muisp-dhcpd did not "
-		 "release %s within %d s (see its log)", argv[1],
-		 RELEASE_WAIT_MS / 1000);
+		 "release %s within %d s (see its log)",
+		 argv[1], RELEASE_WAIT_MS / 1000);
 	rc = EXIT_FAIL;
 out:
 	leasedb_close(db);
@@ -328,7 +338,10 @@ static int count_cb(const struct lease_rec *r, void *arg)
 
 static int lease_stats(struct ctl *c, int argc, char **argv)
 {
-	static const struct { int state; const char *key; } by_state[3] = {
+	static const struct {
+		int state;
+		const char *key;
+	} by_state[3] = {
 		{ LEASE_LEASED, "addrs_leased" },
 		{ LEASE_QUARANTINE, "addrs_quarantine" },
 		{ LEASE_FREE, "addrs_free" },
@@ -350,9 +363,9 @@ static int lease_stats(struct ctl *c, int argc, char **argv)
 		return EXIT_FAIL;
 	if (leasedb_foreach(db, count_cb, counts) != 0 ||
 	    leasedb_foreach_stat(db, stat_cb, &sa) != 0) {
-		cli_warn("lease stats: %s",
-			 *leasedb_errmsg(db) ? leasedb_errmsg(db) :
-			 strerror(errno));
+		cli_warn("lease stats: %s", *leasedb_errmsg(db) ?
+						    leasedb_errmsg(db) :
+						    strerror(errno));
 		rc = EXIT_FAIL;
 		goto out;
 	}

@@ -56,10 +56,8 @@ static const char *const block_attrs[MUISP_BLOCK_A_MAX + 1] = {
 
 enum { B_ID, B_PREFIX, B_MAC, B_EXPIRES, B_HITS };
 static const struct out_col block_cols[] = {
-	[B_ID] = { "id", "ID" },
-	[B_PREFIX] = { "prefix", "PREFIX" },
-	[B_MAC] = { "mac", "MAC" },
-	[B_EXPIRES] = { "expires_s", "EXPIRES" },
+	[B_ID] = { "id", "ID" },       [B_PREFIX] = { "prefix", "PREFIX" },
+	[B_MAC] = { "mac", "MAC" },    [B_EXPIRES] = { "expires_s", "EXPIRES" },
 	[B_HITS] = { "hits", "HITS" },
 };
 
@@ -115,13 +113,14 @@ static int block_add(struct ctl *c, int argc, char **argv)
 		return cli_usage("block add needs an ADDRESS, PREFIX or MAC");
 	if (parse_mac(argv[1], b.mac, &mwhy) == 0) {
 		MUISP_NL_SET(&b, MUISP_BLOCK_A_MAC);
-	} else if (parse_prefix(argv[1], &b.prefix, &b.prefix_len,
-				&why) == 0) {
+	} else if (parse_prefix(argv[1], &b.prefix, &b.prefix_len, &why) == 0) {
 		MUISP_NL_SET(&b, MUISP_BLOCK_A_PREFIX);
 		MUISP_NL_SET(&b, MUISP_BLOCK_A_PREFIX_LEN);
 	} else {
-		return cli_badarg("block target", argv[1], strchr(argv[1], '/') ?
-				  why : "not an address, prefix or MAC");
+		return cli_badarg("block target", argv[1],
+				  strchr(argv[1], '/') ?
+					  why :
+					  "not an address, prefix or MAC");
 	}
 	argc -= 2;
 	argv += 2;
@@ -164,8 +163,9 @@ static int block_del(struct ctl *c, int argc, char **argv)
 
 static const struct ctl_verb block_verbs[] = {
 	{ "list", block_list, "" },
-	{ "add", block_add, "ADDRESS|PREFIX|MAC [expires never|+DURATION|"
-			    "@EPOCH|DATE]" },
+	{ "add", block_add,
+	  "ADDRESS|PREFIX|MAC [expires never|+DURATION|"
+	  "@EPOCH|DATE]" },
 	{ "del", block_del, "ID" },
 	{ NULL, NULL, NULL },
 };
@@ -230,8 +230,7 @@ static int garden_list(struct ctl *c, int argc, char **argv)
 		return cli_usage("garden list takes no arguments");
 	if (!ctl_nl(c, &rc))
 		return rc;
-	t = out_new(garden_cols,
-		    sizeof(garden_cols) / sizeof(garden_cols[0]));
+	t = out_new(garden_cols, sizeof(garden_cols) / sizeof(garden_cols[0]));
 	if (!t)
 		return EXIT_FAIL;
 	if (muisp_nl_garden_dump(c->nl, garden_row, reset, t) < 0)
@@ -264,14 +263,14 @@ static int garden_add(struct ctl *c, int argc, char **argv)
 				return cli_badarg("proto", val, why);
 			MUISP_NL_SET(&g, MUISP_GARDEN_A_PROTO);
 		} else if (!strcmp(key, "port")) {
-			if (parse_ports(val, &g.port_min, &g.port_max,
-					&why) < 0)
+			if (parse_ports(val, &g.port_min, &g.port_max, &why) <
+			    0)
 				return cli_badarg("port", val, why);
 			MUISP_NL_SET(&g, MUISP_GARDEN_A_PORT_MIN);
 			MUISP_NL_SET(&g, MUISP_GARDEN_A_PORT_MAX);
 		} else if (!strcmp(key, "expires")) {
-			if (parse_expiry(val, time(NULL), &g.expires_s,
-					 &why) < 0)
+			if (parse_expiry(val, time(NULL), &g.expires_s, &why) <
+			    0)
 				return cli_badarg("expires", val, why);
 			MUISP_NL_SET(&g, MUISP_GARDEN_A_EXPIRES_S);
 		} else {
@@ -315,8 +314,9 @@ static int garden_del(struct ctl *c, int argc, char **argv)
 
 static const struct ctl_verb garden_verbs[] = {
 	{ "list", garden_list, "" },
-	{ "add", garden_add, "PREFIX [proto NAME|NUM] [port P|LO-HI] "
-			     "[expires never|+DURATION|@EPOCH|DATE]" },
+	{ "add", garden_add,
+	  "PREFIX [proto NAME|NUM] [port P|LO-HI] "
+	  "[expires never|+DURATION|@EPOCH|DATE]" },
 	{ "del", garden_del, "ID" },
 	{ NULL, NULL, NULL },
 };

@@ -10,8 +10,17 @@
 
 #include "muispctl.h"
 
-enum { E_TYPE, E_TIME, E_CONTRACT, E_STATUS, E_USED, E_LIMIT, E_ADDR,
-       E_OLD, E_NEW };
+enum {
+	E_TYPE,
+	E_TIME,
+	E_CONTRACT,
+	E_STATUS,
+	E_USED,
+	E_LIMIT,
+	E_ADDR,
+	E_OLD,
+	E_NEW
+};
 static const struct out_col ev_cols[] = {
 	[E_TYPE] = { "type", "TYPE" },
 	[E_TIME] = { "time_ms", "TIME" },
@@ -26,7 +35,7 @@ static const struct out_col ev_cols[] = {
 
 struct mon {
 	struct ctl *c;
-	unsigned long long left;	/* messages still to print; 0 = inf */
+	unsigned long long left; /* messages still to print; 0 = inf */
 	int counted;
 };
 
@@ -56,8 +65,8 @@ static int on_event(const struct muisp_nl_event *e, void *arg)
 		if (MUISP_NL_HAS(e, MUISP_EVENT_A_CONTRACT_ID))
 			out_u64(t, E_CONTRACT, e->contract_id);
 		if (MUISP_NL_HAS(e, MUISP_EVENT_A_STATUS))
-			out_str(t, E_STATUS, name_of(&contract_status_names,
-						     e->status, n1));
+			out_str(t, E_STATUS,
+				name_of(&contract_status_names, e->status, n1));
 		if (MUISP_NL_HAS(e, MUISP_EVENT_A_USED))
 			out_u64(t, E_USED, e->used);
 		if (MUISP_NL_HAS(e, MUISP_EVENT_A_LIMIT))
@@ -65,11 +74,11 @@ static int on_event(const struct muisp_nl_event *e, void *arg)
 		if (MUISP_NL_HAS(e, MUISP_EVENT_A_ADDR))
 			out_str(t, E_ADDR, muisp_nl_ip_to_str(&e->addr, ip));
 		if (MUISP_NL_HAS(e, MUISP_EVENT_A_OLD_STATE))
-			out_str(t, E_OLD, name_of(&addr_state_names,
-						  e->old_state, n1));
+			out_str(t, E_OLD,
+				name_of(&addr_state_names, e->old_state, n1));
 		if (MUISP_NL_HAS(e, MUISP_EVENT_A_NEW_STATE))
-			out_str(t, E_NEW, name_of(&addr_state_names,
-						  e->new_state, n1));
+			out_str(t, E_NEW,
+				name_of(&addr_state_names, e->new_state, n1));
 		fputs("{\"event\":", f);
 		out_print_json_obj(t, 0, f);
 		fputs("}\n", f);
@@ -85,8 +94,8 @@ static int on_event(const struct muisp_nl_event *e, void *arg)
 	if (MUISP_NL_HAS(e, MUISP_EVENT_A_CONTRACT_ID))
 		fprintf(f, " contract %u", e->contract_id);
 	if (MUISP_NL_HAS(e, MUISP_EVENT_A_STATUS))
-		fprintf(f, " status %s", name_of(&contract_status_names,
-						 e->status, n1));
+		fprintf(f, " status %s",
+			name_of(&contract_status_names, e->status, n1));
 	if (MUISP_NL_HAS(e, MUISP_EVENT_A_USED))
 		fprintf(f, " used %llu", (unsigned long long)e->used);
 	if (MUISP_NL_HAS(e, MUISP_EVENT_A_LIMIT))
@@ -115,8 +124,9 @@ static int on_record(const struct muisp_nl_flow *r, void *arg)
 		out_free(t);
 		return done(m);
 	}
-	fprintf(f, "%s flow %llu %s %s:%u -> %s:%u up %llu/%llu "
-		   "down %llu/%llu contract %u end %s\n",
+	fprintf(f,
+		"%s flow %llu %s %s:%u -> %s:%u up %llu/%llu "
+		"down %llu/%llu contract %u end %s\n",
 		fmt_time_ms(r->last_ms, tbuf, sizeof(tbuf)),
 		(unsigned long long)r->id, proto_name(r->proto, n1),
 		muisp_nl_ip_to_str(&r->client_addr, ip1), r->client_port,
@@ -148,8 +158,7 @@ static int monitor(struct ctl *c, int argc, char **argv)
 			events = flows = 1;
 		} else if (!strcmp(argv[i], "count") && i + 1 < argc) {
 			i++;
-			if (parse_uint(argv[i], UINT64_MAX, &v, &why) < 0 ||
-			    !v)
+			if (parse_uint(argv[i], UINT64_MAX, &v, &why) < 0 || !v)
 				return cli_badarg("count", argv[i],
 						  "expected a positive number");
 			m.left = v;

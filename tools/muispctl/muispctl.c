@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "muispctl.h"
-#include "leasedb.h"	/* LEASEDB_DEFAULT_PATH */
+#include "leasedb.h" /* LEASEDB_DEFAULT_PATH */
 #include "daemon.h"
 
 #ifndef MUISP_VERSION
@@ -19,8 +19,9 @@
 
 static const struct ctl_object objects[] = {
 	{ "addr", cmd_addr, "client addresses and their binding" },
-	{ "contract", cmd_contract, "contracts: muispd's record, the module's "
-		"metering" },
+	{ "contract", cmd_contract,
+	  "contracts: muispd's record, the module's "
+	  "metering" },
 	{ "flow", cmd_flow, "metered flows" },
 	{ "block", cmd_block, "administrative block list" },
 	{ "garden", cmd_garden, "walled garden (reachable before payment)" },
@@ -36,19 +37,20 @@ static void usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "usage: muispctl [-j|--json] [--daemon PATH] OBJECT [VERB] "
-		   "[ARGS...]\n"
-		   "       muispctl [-j|--json] lease [--db PATH] [VERB] "
-		   "[ARGS...]\n"
-		   "       muispctl ca init|issue|selfsign|show|verify ARGS...\n"
-		   "       muispctl [-j|--json] -b|--batch FILE\n"
-		   "       muispctl OBJECT help\n\n");
+	fprintf(f,
+		"usage: muispctl [-j|--json] [--daemon PATH] OBJECT [VERB] "
+		"[ARGS...]\n"
+		"       muispctl [-j|--json] lease [--db PATH] [VERB] "
+		"[ARGS...]\n"
+		"       muispctl ca init|issue|selfsign|show|verify ARGS...\n"
+		"       muispctl [-j|--json] -b|--batch FILE\n"
+		"       muispctl OBJECT help\n\n");
 	for (i = 0; i < sizeof(objects) / sizeof(objects[0]); i++)
-		fprintf(f, "  %-10s %s\n", objects[i].name,
-			objects[i].summary);
-	fprintf(f, "\nlease reads muisp-dhcpd's lease database (default "
-		   LEASEDB_DEFAULT_PATH ")\nwithout the kernel module; ca needs "
-		   "neither the module nor netlink.\n");
+		fprintf(f, "  %-10s %s\n", objects[i].name, objects[i].summary);
+	fprintf(f,
+		"\nlease reads muisp-dhcpd's lease database (default " LEASEDB_DEFAULT_PATH
+		")\nwithout the kernel module; ca needs "
+		"neither the module nor netlink.\n");
 	fprintf(f, "contract and voucher talk to muispd's operator socket "
 		   "(--daemon PATH,\ndefault " MP_OP_SOCKET "); contract list "
 		   "and show join its records with\nthe module's.\n");
@@ -69,8 +71,8 @@ int ctl_badname(const char *key, const char *val, const struct names *n)
 	return cli_badarg(key, val, why);
 }
 
-int ctl_kv(int *argc, char ***argv, const char *const *flags,
-	   const char **key, const char **val)
+int ctl_kv(int *argc, char ***argv, const char *const *flags, const char **key,
+	   const char **val)
 {
 	if (*argc <= 0)
 		return 1;
@@ -156,7 +158,8 @@ struct muisp_nl *ctl_nl(struct ctl *c, int *rc)
 		break;
 	default:
 		cli_warn("cannot open the muisp netlink "
-			 "family: %s", strerror(errno));
+			 "family: %s",
+			 strerror(errno));
 		*rc = EXIT_FAIL;
 		break;
 	}
@@ -187,14 +190,15 @@ int ctl_nl_fail(struct ctl *c, const char *what)
 	 * comes from the genetlink core without a message. */
 	if ((e == EPERM || e == EACCES) && !ext) {
 		cli_warn("%s: permission denied: needs "
-			 "CAP_NET_ADMIN (run as root)", what);
+			 "CAP_NET_ADMIN (run as root)",
+			 what);
 		return EXIT_PERM;
 	}
 	if (e == EAGAIN && !ext) {
 		/* Only a dump that kept being interrupted returns it. */
 		cli_warn("%s: the table kept changing during "
-			 "the dump (%d tries); try again", what,
-			 MUISP_NL_DUMP_TRIES);
+			 "the dump (%d tries); try again",
+			 what, MUISP_NL_DUMP_TRIES);
 		return EXIT_FAIL;
 	}
 	fprintf(stderr, "%s: %s: ", cli_prog(), what);
@@ -286,10 +290,10 @@ int muispctl_main(int argc, char **argv)
 	int ch, rc;
 
 	cli_init("muispctl");
-	optind = 0;	/* reset getopt: tests call us repeatedly */
+	optind = 0; /* reset getopt: tests call us repeatedly */
 	/* _only: iproute2-style "-batch FILE" and "-json" work too. */
-	while ((ch = getopt_long_only(argc, argv, "+jb:hV", opts,
-				      NULL)) != -1) {
+	while ((ch = getopt_long_only(argc, argv, "+jb:hV", opts, NULL)) !=
+	       -1) {
 		switch (ch) {
 		case 'j':
 			c.fmt = OUT_JSON;

@@ -18,18 +18,18 @@
 
 /* Exit codes (documented in muispctl.8): lib/cli's, and two of its own.
  * Messages go through lib/cli too ("muispctl: ..."). */
-#define EXIT_OK		CLI_EXIT_OK
-#define EXIT_FAIL	CLI_EXIT_FAIL	/* the operation failed */
-#define EXIT_USAGE	CLI_EXIT_USAGE	/* bad command line */
-#define EXIT_NOMODULE	3	/* muisp family not registered */
-#define EXIT_PERM	4	/* needs CAP_NET_ADMIN */
+#define EXIT_OK	      CLI_EXIT_OK
+#define EXIT_FAIL     CLI_EXIT_FAIL  /* the operation failed */
+#define EXIT_USAGE    CLI_EXIT_USAGE /* bad command line */
+#define EXIT_NOMODULE 3		     /* muisp family not registered */
+#define EXIT_PERM     4		     /* needs CAP_NET_ADMIN */
 
 struct mpd;
 
 struct ctl {
 	enum out_fmt fmt;
 	FILE *out;
-	struct muisp_nl *nl;		/* opened on first use */
+	struct muisp_nl *nl; /* opened on first use */
 	/* Names of the attributes of the current request, by type, used to
 	 * say which argument the kernel's extended ack points at. */
 	const char *const *attr_names;
@@ -42,13 +42,13 @@ struct ctl {
 
 struct ctl_verb {
 	const char *name;
-	int (*fn)(struct ctl *c, int argc, char **argv);	/* argv[0]: verb */
-	const char *usage;	/* arguments after the verb */
+	int (*fn)(struct ctl *c, int argc, char **argv); /* argv[0]: verb */
+	const char *usage; /* arguments after the verb */
 };
 
 struct ctl_object {
 	const char *name;
-	int (*fn)(struct ctl *c, int argc, char **argv);	/* argv[0]: obj */
+	int (*fn)(struct ctl *c, int argc, char **argv); /* argv[0]: obj */
 	const char *summary;
 };
 
@@ -72,8 +72,8 @@ int ctl_is_help(const char *s);
 /* Key/value arguments: next pair from argc and argv; 0 with *key (and
  * *val unless the key is a flag listed in flags) set, 1 at the end, -1
  * after printing "K needs a value". */
-int ctl_kv(int *argc, char ***argv, const char *const *flags,
-	   const char **key, const char **val);
+int ctl_kv(int *argc, char ***argv, const char *const *flags, const char **key,
+	   const char **val);
 
 /* The whole tool (main() is a one-liner, so tests can call it). */
 int muispctl_main(int argc, char **argv);

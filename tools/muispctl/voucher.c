@@ -11,9 +11,9 @@
 
 #include "daemon.h"
 
-#define ISSUE_MAX	1000	/* vouchers per command */
+#define ISSUE_MAX 1000 /* vouchers per command */
 /* muispd keeps balances in SQLite's signed 64-bit integers. */
-#define AMOUNT_MAX	((uint64_t)INT64_MAX)
+#define AMOUNT_MAX ((uint64_t)INT64_MAX)
 
 static int connect_daemon(struct ctl *c)
 {
@@ -81,8 +81,8 @@ static int voucher_issue(struct ctl *c, int argc, char **argv)
 		out_print(t, c->out, c->fmt, OUT_LIST);
 	if (rc != EXIT_OK && out_nrows(t))
 		cli_warn("voucher issue: %zu of %llu "
-			 "vouchers issued (listed)", out_nrows(t),
-			 (unsigned long long)count);
+			 "vouchers issued (listed)",
+			 out_nrows(t), (unsigned long long)count);
 	out_free(t);
 	return rc;
 }
@@ -102,7 +102,8 @@ static int voucher_show(struct ctl *c, int argc, char **argv)
 			break;
 	mp_init(&req, MP_T_OP_VOUCHER_SHOW, 0, 0);
 	if (*p || !*argv[1] || mp_set_s(&req, MP_A_CODE, argv[1]) < 0)
-		return cli_badarg("voucher code", argv[1], "expected 1 to 255 "
+		return cli_badarg("voucher code", argv[1],
+				  "expected 1 to 255 "
 				  "printable ASCII characters");
 	if ((rc = connect_daemon(c)) != EXIT_OK)
 		return rc;
@@ -124,8 +125,9 @@ static int voucher_show(struct ctl *c, int argc, char **argv)
 }
 
 static const struct ctl_verb verbs[] = {
-	{ "issue", voucher_issue, "AMOUNT [count N] "
-		"[expires never|+DURATION|@EPOCH|DATE]" },
+	{ "issue", voucher_issue,
+	  "AMOUNT [count N] "
+	  "[expires never|+DURATION|@EPOCH|DATE]" },
 	{ "show", voucher_show, "CODE" },
 	{ NULL, NULL, NULL },
 };
