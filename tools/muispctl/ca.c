@@ -198,10 +198,18 @@ static int ca_init(struct ctl *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
-/* --out-cert/--out-key go together; default NAME.pem / NAME.key. */
-static int ca_out_files(struct ca_args *a, const char *name, char *cert,
-			char *key, size_t cap)
+/*
+ * The certificate's NAME (a.pos[0]) checked, and its files: --out-cert and
+ * --out-key go together; by default NAME.pem and NAME.key.
+ */
+static int ca_name_files(struct ca_args *a, char *cert, char *key, size_t cap)
 {
+	const char *name = a->pos[0];
+
+	if (!muisp_ca_valid_name(name))
+		return cli_badarg("NAME", name,
+				  "1-64 ASCII characters, no "
+				  "blanks or ,=+/\\\"<>;#");
 	if (!a->out_cert != !a->out_key)
 		return cli_usage("ca %s: --out-cert and --out-key go together",
 				 a->verb);
@@ -231,11 +239,7 @@ static int ca_issue(struct ctl *c, int argc, char **argv)
 	if (rc != EXIT_OK)
 		return rc;
 	name = a.pos[0];
-	if (!muisp_ca_valid_name(name))
-		return cli_badarg("NAME", name,
-				  "1-64 ASCII characters, no "
-				  "blanks or ,=+/\\\"<>;#");
-	rc = ca_out_files(&a, name, cert, key, sizeof(cert));
+	rc = ca_name_files(&a, cert, key, sizeof(cert));
 	if (rc != EXIT_OK)
 		return rc;
 	if ((size_t)snprintf(cacert, sizeof(cacert), "%s/ca.pem", a.dir) >=
@@ -271,11 +275,7 @@ static int ca_selfsign(struct ctl *c, int argc, char **argv)
 	if (rc != EXIT_OK)
 		return rc;
 	name = a.pos[0];
-	if (!muisp_ca_valid_name(name))
-		return cli_badarg("NAME", name,
-				  "1-64 ASCII characters, no "
-				  "blanks or ,=+/\\\"<>;#");
-	rc = ca_out_files(&a, name, cert, key, sizeof(cert));
+	rc = ca_name_files(&a, cert, key, sizeof(cert));
 	if (rc != EXIT_OK)
 		return rc;
 	if (muisp_ca_selfsign(name, a.days, a.out_cert, a.out_key, a.force,
