@@ -148,7 +148,7 @@ void conn_input(struct muispd *md, struct conn *c)
 				   mp_strerror(rc));
 			continue;
 		}
-		server_dispatch(md, c, m);
+		md->dispatch(md, c, m);
 	}
 	memmove(c->rbuf, c->rbuf + off, c->rlen - off);
 	c->rlen -= off;

@@ -13,7 +13,7 @@ MUISPD_CORE_SRCS := daemon/muispd/server.c daemon/muispd/conn.c \
 	daemon/muispd/kernel.c daemon/muispd/tunnel.c \
 	$(LIB_CHANNEL_SRCS) $(LIB_IKE_WATCH_SRCS) $(LIB_EVLOOP_SRCS) \
 	$(LIB_LOG_SRCS) $(LIB_NL_SRCS) $(LIB_CONF_SRCS)
-MUISPD_SRCS := daemon/muispd/muispd.c $(MUISPD_CORE_SRCS)
+MUISPD_SRCS := daemon/muispd/main.c $(MUISPD_CORE_SRCS)
 # libcurl: the online payment provider's HTTP, on the loop (multi API).
 MUISPD_LIBS := $(shell $(PKG_CONFIG) --libs openssl sqlite3 libcurl) \
 	$(LIB_NL_LIBS) $(LIB_EVLOOP_LIBS)

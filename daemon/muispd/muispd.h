@@ -4,7 +4,7 @@
  * (lib/evloop).  All run-time state is one struct muispd, passed to every
  * function.
  *
- *   muispd.c     command line
+ *   main.c       command line
  *   server.c     start-up, the loop's sources, reload, dispatch
  *   conn.c       connections: accept, TLS or plain, buffers, output queue
  *   session.c    live contracts: state machine steps, limits, warnings,
@@ -203,6 +203,9 @@ struct muispd {
 	int rx_busy;	  /* rx in use (conn_input nested) */
 	int closing;	  /* muispd_close(): no more input */
 	struct ikesync ike;
+	/* Where conn.c hands each decoded request (server_dispatch). */
+	void (*dispatch)(struct muispd *md, struct conn *c,
+			 const struct mp_msg *m);
 };
 
 static inline uint64_t muispd_now(const struct muispd *md)

@@ -25,6 +25,7 @@ void muispd_init(struct muispd *md, const struct muispd_conf *conf)
 	memset(md, 0, sizeof(*md));
 	md->conf = *conf;
 	md->lfd = md->ufd = -1;
+	md->dispatch = server_dispatch;
 }
 
 static void online_config(struct muispd *md)
