@@ -43,6 +43,28 @@ void conn_free(struct conn *c)
 	free(c);
 }
 
+/*
+ * c changed (output queued, closing, a reply held or released, an event
+ * of its own): the post source looks at it after this event.  Only such
+ * connections, not all of them: the loop dispatches one event at a time.
+ */
+static void conn_touch(struct conn *c)
+{
+	if (c->dirty)
+		return;
+	c->dirty = 1;
+	c->next_dirty = c->md->dirty;
+	c->md->dirty = c;
+}
+
+/* Done with c: it is flushed as far as it goes and freed after this
+ * event. */
+void conn_close(struct conn *c)
+{
+	c->state = C_CLOSING;
+	conn_touch(c);
+}
+
 /* Queue m on c (NULL: the connection went away; nothing to do). */
 int conn_queue(struct conn *c, const struct mp_msg *m)
 {
@@ -59,8 +81,8 @@ int conn_queue(struct conn *c, const struct mp_msg *m)
 	}
 	if (c->wlen + (size_t)n > MUISPD_WBUF_MAX) {
 		log_warnx("%s: output queue full, closing", c->addr);
-		c->state = C_CLOSING;
 		c->wlen = 0;
+		conn_close(c);
 		return -1;
 	}
 	if (c->wlen + (size_t)n > c->wcap) {
@@ -77,6 +99,7 @@ int conn_queue(struct conn *c, const struct mp_msg *m)
 	}
 	memcpy(c->wbuf + c->wlen, buf, (size_t)n);
 	c->wlen += (size_t)n;
+	conn_touch(c);
 	return 0;
 }
 
@@ -113,6 +136,7 @@ void conn_input(struct muispd *md, struct conn *c)
 	struct mp_msg *m = md->rx_busy ? malloc(sizeof(*m)) : &md->rx;
 	size_t off = 0;
 
+	conn_touch(c);
 	if (!m)
 		return; /* read again at the next event */
 	if (m == &md->rx)
@@ -305,6 +329,7 @@ void conn_event(struct muispd *md, struct conn *c, uint32_t rev)
 {
 	int rc = 0;
 
+	conn_touch(c);
 	/* Gone; or hung up while a reply waits, when it is not read. */
 	if ((rev & EPOLLERR) || ((rev & EPOLLHUP) && c->wait)) {
 		c->state = C_CLOSING;
@@ -335,23 +360,26 @@ static int on_conn(sd_event_source *s, int fd, uint32_t revents, void *arg)
 }
 
 /*
- * After every event (the loop's post source): flush what others' events
- * queued, close the connections that are done and watch each one for
+ * After every event (the loop's post source), for each connection touched
+ * by it: flush what was queued, close it if it is done, and watch it for
  * what it waits for now.
  */
 void conn_service(struct muispd *md)
 {
-	for (unsigned i = 0; i < md->nconns;) {
-		struct conn *c = md->conns[i];
+	while (md->dirty) {
+		struct conn *c = md->dirty;
 		uint32_t ev = 0;
 
+		md->dirty = c->next_dirty;
+		c->dirty = 0;
 		if (c->state == C_OPEN && c->wlen && conn_flush(c))
 			c->state = C_CLOSING;
 		if (c->state == C_CLOSING) {
 			if (c->wlen)
 				conn_flush(c);
+			md->conns[c->idx] = md->conns[--md->nconns];
+			md->conns[c->idx]->idx = c->idx;
 			conn_free(c);
-			md->conns[i] = md->conns[--md->nconns];
 			continue;
 		}
 		if (!c->wait)
@@ -360,7 +388,6 @@ void conn_service(struct muispd *md)
 			ev |= EPOLLOUT;
 		if (c->io)
 			sd_event_source_set_io_events(c->io, ev);
-		i++;
 	}
 }
 
@@ -382,6 +409,7 @@ int conn_hold(struct conn *c, const struct mp_msg *req, struct held *h)
 	*h->req = *req;
 	h->conn = c->id;
 	c->wait++;
+	conn_touch(c);
 	return 0;
 }
 
@@ -400,7 +428,10 @@ void conn_unhold(struct muispd *md, struct held *h)
 
 	free(h->req);
 	h->req = NULL;
-	if (!c || !c->wait || --c->wait || c->in_input || md->closing)
+	if (!c || !c->wait)
+		return;
+	conn_touch(c);
+	if (--c->wait || c->in_input || md->closing)
 		return;
 	conn_input(md, c);
 	if (c->state == C_OPEN && !c->wait && c->ssl &&
@@ -435,6 +466,7 @@ struct conn *conn_new(struct muispd *md, int fd, enum conn_kind kind,
 		free(c);
 		return NULL;
 	}
+	c->idx = md->nconns;
 	md->conns[md->nconns++] = c;
 	return c;
 }

@@ -93,7 +93,11 @@ struct conn {
 	unsigned wait;	/* replies waiting for a remote call: the
 				 * input waits behind them, in order */
 	int in_input;	/* inside conn_input() */
-	char addr[64];	/* the user (source address), "operator" */
+	unsigned idx;	/* in md->conns */
+	/* on md->dirty: to flush, close or re-watch after this event */
+	struct conn *next_dirty;
+	int dirty;
+	char addr[64]; /* the user (source address), "operator" */
 	uint8_t rbuf[MP_MAX_FRAME];
 	size_t rlen;
 	uint8_t *wbuf; /* encoded frames not yet written */
@@ -191,6 +195,7 @@ struct muispd {
 	struct conn *conns[MUISPD_MAX_CONNS];
 	unsigned nconns;
 	uint64_t conn_seq;
+	struct conn *dirty; /* connections conn_service() looks at */
 	struct live *lives;
 	unsigned nlives, caplives;
 	struct offer offers[MUISPD_MAX_OFFERS];
@@ -233,6 +238,7 @@ struct conn *conn_new(struct muispd *md, int fd, enum conn_kind kind,
 struct conn *conn_by_id(struct muispd *md, uint64_t id);
 void conn_event(struct muispd *md, struct conn *c, uint32_t revents);
 void conn_service(struct muispd *md);
+void conn_close(struct conn *c);
 int conn_flush(struct conn *c);
 void conn_free(struct conn *c);
 void conn_input(struct muispd *md, struct conn *c);

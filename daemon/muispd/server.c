@@ -96,6 +96,7 @@ void muispd_close(struct muispd *md)
 	for (unsigned i = 0; i < md->nconns; i++)
 		conn_free(md->conns[i]);
 	md->nconns = 0;
+	md->dirty = NULL;
 	md->lsrc = source_free(md->lsrc);
 	md->usrc = source_free(md->usrc);
 	md->ksrc = source_free(md->ksrc);

@@ -894,7 +894,7 @@ static void test_remote_deposit_gone(void **state)
 	struct conn *c = user(f, ALICE);
 	uint64_t serial = remote_deposit_start(f, c);
 
-	c->state = C_CLOSING;
+	conn_close(c);
 	conn_service(f->md);
 	assert_int_equal(f->md->nconns, 1); /* the operator's */
 	finish(0, "tx-1");
