@@ -48,7 +48,7 @@ int main(int argc, char **argv)
 	if (conf_load(conffile, &conf))
 		fatalx("%s: configuration errors", conffile);
 	if (noaction) {
-		fprintf(stderr, "configuration OK\n");
+		printf("%s: configuration OK\n", conffile);
 		return 0;
 	}
 	md = calloc(1, sizeof(*md));
