@@ -17,3 +17,17 @@ $(eval $(call fuzz_target,fuzz_nl,tests/fuzz/fuzz_nl.c $(LIB_NL_SRCS),$(LIB_NL_L
 # Daemon configurations (lib/conf, lib/parse and each daemon's validation)
 $(eval $(call fuzz_target,fuzz_dhcpd_conf,tests/fuzz/fuzz_dhcpd_conf.c daemon/dhcpd/config.c $(LIB_CONF_SRCS),))
 $(eval $(call fuzz_target,fuzz_muispd_conf,tests/fuzz/fuzz_muispd_conf.c daemon/muispd/config.c $(LIB_CONF_SRCS) lib/proto.c lib/log.c,))
+
+# Receipts (muispd's BIND, muisp-client's files): parse, verify, one encoding
+$(eval $(call fuzz_target,fuzz_receipt,tests/fuzz/fuzz_receipt.c daemon/muispd/receipt.c,$$(shell $$(PKG_CONFIG) --libs libcrypto)))
+
+# The module's packet-header parser (kmod/gate.c, host build as in test_gate)
+$(eval $(call fuzz_target,fuzz_gate,tests/fuzz/fuzz_gate.c kmod/gate.c,))
+
+# muispd: the online payment provider's JSON answers (payment_online.c
+# needs the rest of the payment code to link, as in test_contract_payment)
+FUZZ_PAYMENT_SRCS := daemon/muispd/payment.c daemon/muispd/payment_voucher.c \
+	daemon/muispd/payment_desk.c daemon/muispd/payment_online.c \
+	daemon/muispd/store.c daemon/muispd/receipt.c $(LIB_CHANNEL_SRCS) \
+	$(LIB_LOG_SRCS) $(LIB_EVLOOP_SRCS)
+$(eval $(call fuzz_target,fuzz_payment_json,tests/fuzz/fuzz_payment_json.c $(FUZZ_PAYMENT_SRCS),$$(shell $$(PKG_CONFIG) --libs sqlite3 libcrypto libcurl) $(LIB_EVLOOP_LIBS)))
