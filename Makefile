@@ -13,6 +13,7 @@
 #                   the VM suite, the harness self-test
 #   make demo       self-contained demo in the VM
 #   make bench      benchmarks (ratios within one run)
+#   make fuzz-long  every fuzz target to FUZZ_RUNS (10^7) executions (hours)
 #   make install    DESTDIR-aware install
 #   make nlspec     regenerate the uAPI files from include/uapi/muisp.yaml
 #                   (check-nlspec: fail if the committed ones differ)
@@ -104,7 +105,7 @@ CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 
 .PHONY: all userspace kmod kmod-selftest check check-unit check-fuzz \
 	check-vm check-style check-nlspec nlspec format format-check bench demo \
-	install clean deps
+	fuzz-long install clean deps
 
 all: userspace kmod
 
@@ -161,6 +162,11 @@ check-unit: $(UNIT_TESTS)
 
 check-fuzz: $(FUZZERS)
 	scripts/run-fuzz.sh $(FUZZERS)
+
+# Outside `make check`: long fuzzing (scripts/fuzz-long.sh; FUZZ_RUNS,
+# FUZZ_JOBS, FUZZ_TARGETS).
+fuzz-long: $(FUZZERS)
+	scripts/fuzz-long.sh $(FUZZERS)
 
 check-vm: all kmod-selftest
 	tests/vm/run.sh $(KVER_ARG)

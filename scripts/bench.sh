@@ -25,29 +25,6 @@ done
 for b in tests/*/bench.sh; do
 	[ -e "$b" ] && run "host-$(basename "$(dirname "$b")")" "$b"
 done
-# Long fuzz runs (FUZZ_RUNS executions per target, default 10 million):
-# only when asked for, e.g. BENCH=fuzz-long make bench (about 15 min a target;
-# FUZZ_TARGETS="fuzz_dhcp_packet ..." picks targets).
-fuzz_long() {
-	local f rc=0
-	make -s -j"$(nproc)" check-fuzz FUZZ_SECONDS=1 >/dev/null || return 1
-	for f in build/fuzz/*; do
-		[ -z "${FUZZ_TARGETS:-}" ] ||
-			[[ " $FUZZ_TARGETS " == *" $(basename "$f") "* ]] || continue
-		local work
-		work=$(mktemp -d)
-		cp -r "tests/fuzz/corpus/$(basename "$f")/." "$work/" 2>/dev/null
-		if "$f" -runs="${FUZZ_RUNS:-10000000}" -print_final_stats=1 \
-			-artifact_prefix="$work/" "$work" >"$work.log" 2>&1; then
-			echo "BENCH fuzz $(basename "$f"): $(sed -n 's/^stat::number_of_executed_units: *//p' "$work.log") executions, 0 crashes"
-		else
-			echo "fuzz $(basename "$f"): FAILED"; tail -20 "$work.log"; rc=1
-		fi
-		rm -rf "$work" "$work.log"
-	done
-	return $rc
-}
-case " $want " in *" fuzz-long "*) run fuzz-long fuzz_long ;; esac
 for b in tests/vm/bench/*.sh; do
 	[ -e "$b" ] && run "vm-$(basename "$b" .sh)" \
 		tests/vm/run.sh --dir tests/vm/bench "$(basename "$b" .sh)" \

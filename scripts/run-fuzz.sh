@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Short libFuzzer runs for `make check` (the long runs are in `make bench`).
+# Short libFuzzer runs for `make check` (the long runs: `make fuzz-long`,
+# scripts/fuzz-long.sh).
 # Each target starts from tests/fuzz/corpus/NAME/ (copied, never modified)
 # and runs for FUZZ_SECONDS (default 15).
 set -uo pipefail
