@@ -19,11 +19,15 @@
 # is kept in build/fuzz-long/artifacts/NAME/ and the run fails; so does a
 # target that ended short of FUZZ_RUNS.  Logs: build/fuzz-long/log/NAME.log.
 #
-# Prints, and writes to build/fuzz-long/report.txt, one line a target:
+# Prints one line a target:
 #   FUZZ NAME: runs=N cov=C ft=F corpus=FILES/BYTES new=N exec/s=R
-#        rss=MB time=S crashes=0
+#        rss=MB time=S crashes=0 commit=REV
 # (cov and ft: libFuzzer's edge coverage and feature count at DONE, of
-# the merged corpus), then "fuzz-long: N passed, N failed".
+# the merged corpus; REV: the tree's commit, "+" if the sources the
+# targets are built from differed from it), then
+# "fuzz-long: N passed, N failed".  A target's last passing line is kept in
+# build/fuzz-long/result/NAME, and build/fuzz-long/report.txt gathers them
+# all, so targets may be run a few at a time (FUZZ_TARGETS).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 out=$top/build/fuzz-long
@@ -74,7 +78,12 @@ if [ "${1:-}" = --one ]; then
 		echo "FAIL $name: ${execs:-0} runs, short of $runs"
 		exit 1
 	fi
-	echo "FUZZ $name: runs=$execs cov=${cov% *} ft=${cov#* } corpus=$files/$bytes new=$(fstat new_units_added) exec/s=$(fstat average_exec_per_sec) rss=$(fstat peak_rss_mb)MB time=${secs}s crashes=0"
+	rev=$(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo '?')
+	git -C "$top" diff --quiet HEAD -- include lib daemon tools tests/fuzz \
+		2>/dev/null || rev=$rev+
+	mkdir -p "$out/result"
+	echo "FUZZ $name: runs=$execs cov=${cov% *} ft=${cov#* } corpus=$files/$bytes new=$(fstat new_units_added) exec/s=$(fstat average_exec_per_sec) rss=$(fstat peak_rss_mb)MB time=${secs}s crashes=0 commit=$rev" |
+		tee "$out/result/$name"
 	exit 0
 fi
 
@@ -101,5 +110,5 @@ for f in "${sel[@]}"; do
 		bad "$name"
 	fi
 done
-grep '^FUZZ ' "$results" | sort >"$out/report.txt"
+cat "$out"/result/* 2>/dev/null | sort >"$out/report.txt"
 summary
