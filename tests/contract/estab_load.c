@@ -6,7 +6,7 @@
  * exec; this drives every client as a non-blocking state machine in one
  * poll loop instead, each on its own source address.
  *
- *   estab-load [options] contract|handshake
+ *   estab-load [options] contract|handshake|walkin|idle|flood
  *
  *   -s ADDR      router address (IP literal; default 192.0.2.1)
  *   -p PORT      control port (default 4433)
@@ -14,7 +14,10 @@
  *   -n NAME      name the certificate must carry (default: the -s address)
  *   -b ADDR      first source address; client i binds ADDR + i (IPv4, or
  *                the low 32 bits of an IPv6 address)
- *   -c N         clients (default 200), all started at once
+ *   -a FILE      source addresses, one a line, instead of -b: client i
+ *                binds line i % lines (one line: every client from it)
+ *   -c N         clients (default 200, or the lines of -a), all started at
+ *                once
  *   -V FILE      voucher codes, one a line: client i pays with line i % lines
  *   -M METRIC    contract metric (default bytes)
  *   -H HARD      hard limit of client i is HARD * (i + 1), soft half of it
@@ -22,9 +25,16 @@
  *   -R DIR       write each receipt to DIR/SERIAL
  *   -T           once every client has its receipt, terminate each
  *                contract (not timed) and check the statement refunds it
- *   -t SECONDS   give up after this long (default 600)
+ *   -t SECONDS   give up after this long (default 600; idle and flood:
+ *                run this long, or until SIGTERM)
  *   -P PID       also report the CPU time process PID (muispd) used
  *                from the start until the last client was done
+ *   -u ADDR:PORT walkin: where the clients' datagrams go (IPv4 ADDR:PORT
+ *                or [IPv6]:PORT); -k N of them (default 2; 0: none, and
+ *                no -u: a muispd without the module meters nothing),
+ *                -z BYTES each (the IP datagram's length, default 1028)
+ *   -w PLAN      walkin: terminate, useup, keep, or alternate (default:
+ *                even clients terminate, odd ones use up)
  *
  * "contract": TCP connect, TLS 1.3 handshake (the certificate verified
  * against -A and -n, no session resumption), OFFER_GET -> OFFER,
@@ -36,9 +46,30 @@
  * open until every client is done in both modes, so the daemon holds the
  * same number of channels.
  *
+ * "walkin": a walk-in's whole contract (make soak): the purchase as in
+ * "contract", START (the contract must become active), -k datagrams from
+ * the client's address to -u, then by plan:
+ *   terminate  hard and soft as -H says; USAGE until muispd reports
+ *              exactly the bytes sent (k * z), then TERMINATE: the
+ *              statement must say that usage, charge ceil(usage * price /
+ *              unit) (price and unit from the quote) and refund the rest;
+ *   useup      soft = hard = k * z: the last datagram reaches the hard
+ *              limit; wait for muispd's hard-limit warning, which must
+ *              report usage = hard (the deposit is kept);
+ *   keep       stop once active (the contract stays bound and active).
+ *
+ * "idle" and "flood" are an attacker's (make soak): "idle" opens the
+ * connections and sends nothing; "flood" does the TLS handshake and then
+ * OFFER_GET -> OFFER, REQUEST -> QUOTE over and over, never paying.  A
+ * connection the router closes or refuses is opened again a second later.
+ * Both run for -t seconds or until SIGTERM or SIGINT.
+ *
  * Output: one line per client,
  *   client addr=A serial=S deposit=D connect_ms=X tls_ms=Y total_ms=Z receipt=HEX
- *   (handshake: client addr=A connect_ms=X total_ms=Y)
+ *   (handshake: client addr=A connect_ms=X total_ms=Y;
+ *    walkin: client addr=A serial=S deposit=D plan=P usage=U charge=C
+ *            refund=R connect_ms=X tls_ms=Y total_ms=Z done_ms=E, total_ms
+ *            at the receipt, done_ms at the end of the plan)
  *   fail addr=A stage=STAGE error=TEXT
  * times from just before connect() on CLOCK_MONOTONIC; total_ms ends at
  * the receipt (contract) or the completed handshake (handshake).  Then
@@ -48,8 +79,15 @@
  * wall_ms and cpu_ms, this process's own user + system time (the
  * clients' share of a machine they share with the router), end when the
  * last client is done, before -T's terminations; with -P also
- * server_cpu_ms=S, the CPU time of PID over the same span).
- * Exit 0 when every client succeeded, 1 otherwise, 2 on usage errors.
+ * server_cpu_ms=S, the CPU time of PID over the same span).  idle and
+ * flood print no client lines and
+ *   summary mode=M clients=N connects=C established=E max_open=O
+ *           closed=X offers=F quotes=Q errors=R wall_ms=W
+ * (connects: attempts; established: TCP connections (idle) or TLS
+ * channels (flood) set up; max_open: most open at once; closed: closed or
+ * refused by the router, or failed).
+ * Exit 0 when every client succeeded (idle, flood: when the run ended as
+ * asked), 1 otherwise, 2 on usage errors.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -57,6 +95,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,11 +109,19 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "contract.h"
 #include "proto.h"
 
 #define RECEIPT_LEN 144
 #define MAX_CLIENTS 4096
 #define MAX_CODES   4096
+/* idle, flood: reconnect a second after a close; walkin: ask for the
+ * usage every 0.1 s until the datagrams show */
+#define RETRY_NS 1000000000ull
+#define POLL_NS	 100000000ull
+
+enum mode { M_CONTRACT, M_HANDSHAKE, M_WALKIN, M_IDLE, M_FLOOD };
+enum plan { P_ALTERNATE, P_TERMINATE, P_USEUP, P_KEEP };
 
 enum stage {
 	ST_CONNECT,
@@ -82,29 +129,41 @@ enum stage {
 	ST_OFFER,
 	ST_QUOTE,
 	ST_RECEIPT,
+	ST_START,     /* walkin: START sent */
+	ST_USAGE,     /* walkin: USAGE sent, until the datagrams show */
+	ST_WARNED,    /* walkin useup: waiting for the hard-limit warning */
+	ST_IDLE,      /* idle: connected, sending nothing */
+	ST_WAIT,      /* until t_next: USAGE again (walkin) or reconnect */
 	ST_HOLD,      /* done, channel kept open */
-	ST_STATEMENT, /* -T: waiting for the statement */
+	ST_STATEMENT, /* -T, walkin terminate: waiting for the statement */
 	ST_CLOSED,
 	ST_FAILED,
 };
 
 static const char *const stage_names[] = {
-	"connect", "tls",	"offer",  "quote",  "receipt",
-	"hold",	   "statement", "closed", "failed",
+	"connect", "tls",  "offer", "quote", "receipt",	  "start",  "usage",
+	"warning", "idle", "wait",  "hold",  "statement", "closed", "failed",
 };
+
+static const char *const plan_names[] = { "alternate", "terminate", "useup",
+					  "keep" };
 
 struct client {
 	int fd;
 	SSL *ssl;
 	enum stage st;
+	enum plan plan;
 	int want_write;
+	int open; /* idle, flood: counted in G.open */
 	char addr[INET6_ADDRSTRLEN];
 	struct sockaddr_storage src;
 	socklen_t srclen;
 	const char *code;
 	uint64_t soft, hard;
-	uint64_t t0, t_conn, t_tls, t_end; /* ns, CLOCK_MONOTONIC */
-	uint64_t serial, deposit;
+	uint64_t t0, t_conn, t_tls, t_end, t_done; /* ns, CLOCK_MONOTONIC */
+	uint64_t t_next;			   /* ST_WAIT */
+	uint64_t serial, deposit, price, unit;
+	uint64_t expect_usage, usage, charge, refund;
 	uint32_t seq;
 	uint8_t receipt[RECEIPT_LEN];
 	uint8_t rbuf[MP_MAX_FRAME];
@@ -116,18 +175,28 @@ struct client {
 
 static struct {
 	const char *server, *port, *ca, *name, *first, *codes_file, *rdir;
+	const char *addrs_file;
 	long server_pid;
 	unsigned n;
 	int metric;
 	uint64_t hard_unit;
-	int terminate, handshake_only;
+	int terminate;
+	enum mode mode;
+	enum plan plan;
 	unsigned timeout_s;
-	struct sockaddr_storage dst;
-	socklen_t dstlen;
+	struct sockaddr_storage dst, udp;
+	socklen_t dstlen, udplen;
+	unsigned ndgram, dgram_len;
 	SSL_CTX *ctx;
 	char *codes[MAX_CODES];
 	unsigned ncodes;
+	char *addrs[MAX_CLIENTS];
+	unsigned naddrs;
 	struct client *cl;
+	/* idle, flood */
+	unsigned long long connects, established, closed, offers, quotes,
+		errors;
+	unsigned open, max_open;
 } G = {
 	.server = "192.0.2.1",
 	.port = "4433",
@@ -135,7 +204,21 @@ static struct {
 	.metric = MP_METRIC_BYTES,
 	.hard_unit = 1000000,
 	.timeout_s = 600,
+	.ndgram = 2,
+	.dgram_len = 1028,
 };
+
+static volatile sig_atomic_t stop_now;
+
+static void on_signal(int sig)
+{
+	stop_now = sig;
+}
+
+static int attacker(void)
+{
+	return G.mode == M_IDLE || G.mode == M_FLOOD;
+}
 
 static uint64_t now_ns(void)
 {
@@ -149,9 +232,38 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: estab-load [-s ADDR] [-p PORT] -A CA [-n NAME] "
-		"-b FIRST [-c N] [-V CODES] [-M METRIC] [-H HARD] [-R DIR] "
-		"[-T] [-t SECONDS] [-P PID] contract|handshake\n");
+		"-b FIRST|-a FILE [-c N] [-V CODES] [-M METRIC] [-H HARD] "
+		"[-R DIR] [-T] [-t SECONDS] [-P PID] [-u ADDR:PORT] [-k N] "
+		"[-z BYTES] [-w PLAN] "
+		"contract|handshake|walkin|idle|flood\n");
 	exit(2);
+}
+
+static void close_client(struct client *c)
+{
+	if (c->ssl)
+		SSL_free(c->ssl);
+	c->ssl = NULL;
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	if (c->open) {
+		c->open = 0;
+		G.open--;
+	}
+	c->rlen = c->wlen = 0;
+	c->want_write = 0;
+}
+
+/* idle, flood: the router closed or refused the connection (or it
+ * failed): count it and open it again a second later. */
+static void lost(struct client *c)
+{
+	ERR_clear_error();
+	close_client(c);
+	G.closed++;
+	c->st = ST_WAIT;
+	c->t_next = now_ns() + RETRY_NS;
 }
 
 static __attribute__((format(printf, 2, 3))) void fail(struct client *c,
@@ -162,6 +274,10 @@ static __attribute__((format(printf, 2, 3))) void fail(struct client *c,
 
 	if (c->st == ST_FAILED)
 		return;
+	if (attacker()) {
+		lost(c);
+		return;
+	}
 	va_start(ap, fmt);
 	vsnprintf(c->err, sizeof(c->err), fmt, ap);
 	va_end(ap);
@@ -176,94 +292,126 @@ static __attribute__((format(printf, 2, 3))) void fail(struct client *c,
 	printf("fail addr=%s stage=%s error=%s\n", c->addr, stage_names[c->st],
 	       c->err);
 	c->st = ST_FAILED;
-	if (c->ssl)
-		SSL_free(c->ssl);
-	c->ssl = NULL;
-	if (c->fd >= 0)
-		close(c->fd);
-	c->fd = -1;
+	close_client(c);
 }
 
-/* Source address of client i: -b plus i. */
+/* An IP literal with port 0 (or port) into ss. */
+static int sockaddr_of(const char *ip, unsigned port,
+		       struct sockaddr_storage *ss, socklen_t *len)
+{
+	struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, ip, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)port);
+		*len = sizeof(*s4);
+		return 0;
+	}
+	if (inet_pton(AF_INET6, ip, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)port);
+		*len = sizeof(*s6);
+		return 0;
+	}
+	return -1;
+}
+
+/* Source address of client i: line i % lines of -a, or -b plus i. */
 static int source_of(unsigned i, struct client *c)
 {
 	struct sockaddr_in *s4 = (struct sockaddr_in *)&c->src;
 	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&c->src;
 
-	memset(&c->src, 0, sizeof(c->src));
-	if (inet_pton(AF_INET, G.first, &s4->sin_addr) == 1) {
-		s4->sin_family = AF_INET;
-		s4->sin_addr.s_addr = htonl(ntohl(s4->sin_addr.s_addr) + i);
-		c->srclen = sizeof(*s4);
-		inet_ntop(AF_INET, &s4->sin_addr, c->addr, sizeof(c->addr));
+	if (G.naddrs) {
+		if (sockaddr_of(G.addrs[i % G.naddrs], 0, &c->src, &c->srclen))
+			return -1;
+		snprintf(c->addr, sizeof(c->addr), "%s", G.addrs[i % G.naddrs]);
 		return 0;
 	}
-	if (inet_pton(AF_INET6, G.first, &s6->sin6_addr) == 1) {
+	if (sockaddr_of(G.first, 0, &c->src, &c->srclen))
+		return -1;
+	if (c->src.ss_family == AF_INET) {
+		s4->sin_addr.s_addr = htonl(ntohl(s4->sin_addr.s_addr) + i);
+		inet_ntop(AF_INET, &s4->sin_addr, c->addr, sizeof(c->addr));
+	} else {
 		uint32_t low;
 
-		s6->sin6_family = AF_INET6;
 		memcpy(&low, &s6->sin6_addr.s6_addr[12], 4);
 		low = htonl(ntohl(low) + i);
 		memcpy(&s6->sin6_addr.s6_addr[12], &low, 4);
-		c->srclen = sizeof(*s6);
 		inet_ntop(AF_INET6, &s6->sin6_addr, c->addr, sizeof(c->addr));
-		return 0;
 	}
-	return -1;
+	return 0;
 }
 
 static int parse_server(void)
 {
-	struct sockaddr_in *s4 = (struct sockaddr_in *)&G.dst;
-	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&G.dst;
 	unsigned long port = strtoul(G.port, NULL, 10);
 
 	if (!port || port > 65535)
 		return -1;
-	memset(&G.dst, 0, sizeof(G.dst));
-	if (inet_pton(AF_INET, G.server, &s4->sin_addr) == 1) {
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons((uint16_t)port);
-		G.dstlen = sizeof(*s4);
-		return 0;
-	}
-	if (inet_pton(AF_INET6, G.server, &s6->sin6_addr) == 1) {
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons((uint16_t)port);
-		G.dstlen = sizeof(*s6);
-		return 0;
-	}
-	return -1;
+	return sockaddr_of(G.server, (unsigned)port, &G.dst, &G.dstlen);
 }
 
-static void load_codes(void)
+/* -u ADDR:PORT or [ADDR]:PORT */
+static int parse_udp(const char *arg)
 {
-	FILE *f = fopen(G.codes_file, "r");
+	char host[INET6_ADDRSTRLEN + 2];
+	const char *colon = strrchr(arg, ':');
+	unsigned long port;
+	size_t n;
+	char *end;
+
+	if (!colon)
+		return -1;
+	n = (size_t)(colon - arg);
+	if (n >= 2 && arg[0] == '[' && arg[n - 1] == ']') {
+		arg++;
+		n -= 2;
+	}
+	if (!n || n >= sizeof(host))
+		return -1;
+	memcpy(host, arg, n);
+	host[n] = '\0';
+	port = strtoul(colon + 1, &end, 10);
+	if (*end || !port || port > 65535)
+		return -1;
+	return sockaddr_of(host, (unsigned)port, &G.udp, &G.udplen);
+}
+
+/* Non-empty lines of path into v (at most max); exits on errors. */
+static unsigned load_lines(const char *path, char **v, unsigned max)
+{
+	FILE *f = fopen(path, "r");
 	char line[256];
+	unsigned n = 0;
 
 	if (!f) {
-		perror(G.codes_file);
+		perror(path);
 		exit(2);
 	}
 	while (fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\r\n")] = '\0';
 		if (!line[0])
 			continue;
-		if (G.ncodes == MAX_CODES) {
-			fprintf(stderr, "%s: too many codes\n", G.codes_file);
+		if (n == max) {
+			fprintf(stderr, "%s: more than %u lines\n", path, max);
 			exit(2);
 		}
-		G.codes[G.ncodes] = strdup(line);
-		if (!G.codes[G.ncodes++]) {
+		v[n] = strdup(line);
+		if (!v[n++]) {
 			perror("strdup");
 			exit(2);
 		}
 	}
 	fclose(f);
-	if (!G.ncodes) {
-		fprintf(stderr, "%s: no voucher codes\n", G.codes_file);
+	if (!n) {
+		fprintf(stderr, "%s: empty\n", path);
 		exit(2);
 	}
+	return n;
 }
 
 static void tls_init(void)
@@ -298,6 +446,7 @@ static void start(struct client *c)
 		return;
 	}
 	c->t0 = now_ns();
+	G.connects++;
 	if (connect(c->fd, (struct sockaddr *)&G.dst, G.dstlen) &&
 	    errno != EINPROGRESS) {
 		fail(c, "connect: %s", strerror(errno));
@@ -354,6 +503,19 @@ static uint64_t be64(const uint8_t *p)
 	return v;
 }
 
+static void send_simple(struct client *c, uint8_t type, enum stage next)
+{
+	struct mp_msg req;
+
+	mp_init(&req, type, 0, 0);
+	if (type == MP_T_OFFER_GET)
+		mp_set_u(&req, MP_A_PRIVACY, 0);
+	else
+		mp_set_u(&req, MP_A_SERIAL, c->serial);
+	send_req(c, &req);
+	c->st = next;
+}
+
 static void on_offer(struct client *c, const struct mp_msg *m)
 {
 	struct mp_msg req;
@@ -367,14 +529,22 @@ static void on_offer(struct client *c, const struct mp_msg *m)
 	mp_set_u(&req, MP_A_HARD, c->hard);
 	send_req(c, &req);
 	c->st = ST_QUOTE;
+	G.offers++;
 }
 
 static void on_quote(struct client *c, const struct mp_msg *m)
 {
 	struct mp_msg req;
 
+	if (G.mode == M_FLOOD) { /* never pays: the next offer */
+		G.quotes++;
+		send_simple(c, MP_T_OFFER_GET, ST_OFFER);
+		return;
+	}
 	c->serial = m->u[MP_A_SERIAL];
 	c->deposit = m->u[MP_A_AMOUNT];
+	c->price = mp_has(m, MP_A_PRICE) ? m->u[MP_A_PRICE] : 0;
+	c->unit = mp_has(m, MP_A_UNIT) ? m->u[MP_A_UNIT] : 0;
 	mp_init(&req, MP_T_DEPOSIT, 0, 0);
 	mp_set_u(&req, MP_A_SERIAL, c->serial);
 	mp_set_u(&req, MP_A_METHOD, MP_METHOD_VOUCHER);
@@ -408,36 +578,147 @@ static void on_receipt(struct client *c, const struct mp_msg *m)
 	}
 	memcpy(c->receipt, m->bytes, RECEIPT_LEN);
 	c->st = ST_HOLD;
+	if (G.mode == M_WALKIN)
+		send_simple(c, MP_T_START, ST_START);
+}
+
+/* ceil(usage * price / unit), the charge of PROTOCOL.md. */
+static uint64_t cost(uint64_t usage, uint64_t price, uint64_t unit)
+{
+	unsigned __int128 v = (unsigned __int128)usage * price;
+
+	return unit ? (uint64_t)((v + unit - 1) / unit) : 0;
 }
 
 static void on_statement(struct client *c, const struct mp_msg *m)
 {
-	if (m->u[MP_A_SERIAL] != c->serial || m->u[MP_A_REFUND] != c->deposit ||
-	    m->u[MP_A_CHARGE] != 0) {
-		fail(c, "statement: serial %llu charge %llu refund %llu",
+	uint64_t charge = cost(c->expect_usage, c->price, c->unit);
+
+	if (m->u[MP_A_SERIAL] != c->serial ||
+	    (mp_has(m, MP_A_USAGE) && m->u[MP_A_USAGE] != c->expect_usage) ||
+	    m->u[MP_A_CHARGE] != charge ||
+	    m->u[MP_A_REFUND] != c->deposit - charge) {
+		fail(c,
+		     "statement: serial %llu usage %llu charge %llu "
+		     "refund %llu, expected usage %llu charge %llu",
 		     (unsigned long long)m->u[MP_A_SERIAL],
+		     (unsigned long long)m->u[MP_A_USAGE],
 		     (unsigned long long)m->u[MP_A_CHARGE],
-		     (unsigned long long)m->u[MP_A_REFUND]);
+		     (unsigned long long)m->u[MP_A_REFUND],
+		     (unsigned long long)c->expect_usage,
+		     (unsigned long long)charge);
 		return;
 	}
+	c->usage = m->u[MP_A_USAGE];
+	c->charge = m->u[MP_A_CHARGE];
+	c->refund = m->u[MP_A_REFUND];
+	c->t_done = now_ns();
 	c->st = ST_CLOSED;
-	SSL_free(c->ssl);
-	c->ssl = NULL;
-	close(c->fd);
-	c->fd = -1;
+	close_client(c);
+}
+
+/* walkin: -k datagrams of -z bytes from the client's address. */
+static void send_datagrams(struct client *c)
+{
+	static char payload[65536];
+	size_t hdr = c->src.ss_family == AF_INET ? 28 : 48;
+	int fd;
+
+	if (!G.ndgram)
+		return;
+	fd = socket(c->src.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&c->src, c->srclen)) {
+		fail(c, "datagram socket: %s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	for (unsigned k = 0; k < G.ndgram; k++)
+		if (sendto(fd, payload, G.dgram_len - hdr, 0,
+			   (struct sockaddr *)&G.udp,
+			   G.udplen) != (ssize_t)(G.dgram_len - hdr)) {
+			fail(c, "datagram %u: %s", k, strerror(errno));
+			break;
+		}
+	close(fd);
+}
+
+static void on_status(struct client *c, const struct mp_msg *m)
+{
+	if (m->u[MP_A_SERIAL] != c->serial) {
+		fail(c, "status of serial %llu",
+		     (unsigned long long)m->u[MP_A_SERIAL]);
+		return;
+	}
+	if (c->st == ST_START) {
+		if (m->u[MP_A_STATE] != CS_ACTIVE) {
+			fail(c, "START left the contract in state %llu",
+			     (unsigned long long)m->u[MP_A_STATE]);
+			return;
+		}
+		send_datagrams(c);
+		if (c->st == ST_FAILED)
+			return;
+		if (c->plan == P_KEEP) {
+			c->t_done = now_ns();
+			c->st = ST_HOLD;
+		} else if (c->plan == P_USEUP) {
+			c->st = ST_WARNED;
+		} else {
+			send_simple(c, MP_T_USAGE, ST_USAGE);
+		}
+		return;
+	}
+	/* ST_USAGE: the datagrams counted, and no more. */
+	c->usage = m->u[MP_A_USAGE];
+	if (c->usage > c->expect_usage) {
+		fail(c, "usage %llu, sent %llu", (unsigned long long)c->usage,
+		     (unsigned long long)c->expect_usage);
+	} else if (c->usage == c->expect_usage) {
+		send_simple(c, MP_T_TERMINATE, ST_STATEMENT);
+	} else {
+		c->st = ST_WAIT;
+		c->t_next = now_ns() + POLL_NS;
+	}
+}
+
+/* walkin useup: the warning that the hard limit was reached. */
+static void on_warning(struct client *c, const struct mp_msg *m)
+{
+	if (c->st != ST_WARNED || m->u[MP_A_SERIAL] != c->serial ||
+	    m->u[MP_A_WARNING] != MP_WARN_HARD_LIMIT)
+		return; /* e.g. a soft-limit warning before it */
+	c->usage = m->u[MP_A_USAGE];
+	if (c->usage != c->expect_usage) {
+		fail(c, "hard-limit warning at usage %llu, sent %llu",
+		     (unsigned long long)c->usage,
+		     (unsigned long long)c->expect_usage);
+		return;
+	}
+	c->charge = c->deposit;
+	c->t_done = now_ns();
+	c->st = ST_CLOSED;
+	close_client(c);
 }
 
 static void on_frame(struct client *c, const struct mp_msg *m)
 {
 	static const uint8_t expect[] = {
-		[ST_OFFER] = MP_T_OFFER,
-		[ST_QUOTE] = MP_T_QUOTE,
-		[ST_RECEIPT] = MP_T_RECEIPT,
-		[ST_STATEMENT] = MP_T_STATEMENT,
+		[ST_OFFER] = MP_T_OFFER,     [ST_QUOTE] = MP_T_QUOTE,
+		[ST_RECEIPT] = MP_T_RECEIPT, [ST_START] = MP_T_STATUS,
+		[ST_USAGE] = MP_T_STATUS,    [ST_STATEMENT] = MP_T_STATEMENT,
 	};
 
-	if (m->flags & MP_F_ASYNC)
-		return; /* a warning: none is expected here */
+	if (m->flags & MP_F_ASYNC) {
+		if (m->type == MP_T_WARNING && G.mode == M_WALKIN)
+			on_warning(c, m);
+		return; /* otherwise a warning: none is expected here */
+	}
+	if (m->type == MP_T_ERROR && G.mode == M_FLOOD) {
+		G.errors++; /* refused: ask again */
+		send_simple(c, MP_T_OFFER_GET, ST_OFFER);
+		return;
+	}
 	if (m->type == MP_T_ERROR) {
 		fail(c, "%s: %s", mp_error_name((int)m->u[MP_A_ERROR]),
 		     mp_has(m, MP_A_MESSAGE) ? m->s[MP_A_MESSAGE] : "");
@@ -459,12 +740,23 @@ static void on_frame(struct client *c, const struct mp_msg *m)
 	case ST_RECEIPT:
 		on_receipt(c, m);
 		break;
+	case ST_START:
+	case ST_USAGE:
+		on_status(c, m);
+		break;
 	case ST_STATEMENT:
 		on_statement(c, m);
 		break;
 	default:
 		break;
 	}
+}
+
+/* Reading stops at a state that expects nothing more. */
+static int done(const struct client *c)
+{
+	return c->st == ST_FAILED || c->st == ST_CLOSED || c->st == ST_WAIT ||
+	       c->st == ST_HOLD;
 }
 
 static void do_read(struct client *c)
@@ -492,7 +784,7 @@ static void do_read(struct client *c)
 			return;
 		}
 		c->rlen += (size_t)r;
-		while (c->st != ST_FAILED) {
+		while (c->st != ST_FAILED && c->ssl) {
 			int flen = mp_frame_len(c->rbuf + off, c->rlen - off);
 			int rc;
 
@@ -512,11 +804,23 @@ static void do_read(struct client *c)
 			}
 			on_frame(c, &m);
 		}
-		if (c->st == ST_FAILED || c->st == ST_CLOSED)
+		if (!c->ssl)
 			return;
 		memmove(c->rbuf, c->rbuf + off, c->rlen - off);
 		c->rlen -= off;
+		if (done(c))
+			return;
 	}
+}
+
+/* idle: anything from the router, or its close. */
+static void idle_read(struct client *c)
+{
+	char buf[512];
+	ssize_t r = recv(c->fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+	if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR))
+		lost(c);
 }
 
 static void on_event(struct client *c, short rev)
@@ -533,6 +837,16 @@ static void on_event(struct client *c, short rev)
 		if (!(rev & POLLOUT))
 			return;
 		c->t_conn = now_ns();
+		if (attacker() && !c->open) {
+			c->open = 1;
+			if (++G.open > G.max_open)
+				G.max_open = G.open;
+		}
+		if (G.mode == M_IDLE) {
+			G.established++;
+			c->st = ST_IDLE;
+			return;
+		}
 		c->ssl = SSL_new(G.ctx);
 		if (!c->ssl || !SSL_set_fd(c->ssl, c->fd) ||
 		    !SSL_set_tlsext_host_name(c->ssl, G.name) ||
@@ -541,6 +855,10 @@ static void on_event(struct client *c, short rev)
 			return;
 		}
 		c->st = ST_TLS;
+	}
+	if (c->st == ST_IDLE) {
+		idle_read(c);
+		return;
 	}
 	if (c->st == ST_TLS) {
 		int r;
@@ -558,49 +876,64 @@ static void on_event(struct client *c, short rev)
 			return;
 		}
 		c->t_tls = now_ns();
-		if (G.handshake_only) {
+		if (G.mode == M_HANDSHAKE) {
 			c->t_end = c->t_tls;
 			c->st = ST_HOLD;
 			return;
 		}
-		{
-			struct mp_msg req;
-
-			mp_init(&req, MP_T_OFFER_GET, 0, 0);
-			mp_set_u(&req, MP_A_PRIVACY, 0);
-			send_req(c, &req);
-		}
-		c->st = ST_OFFER;
+		if (G.mode == M_FLOOD)
+			G.established++;
+		send_simple(c, MP_T_OFFER_GET, ST_OFFER);
 	}
 	if (c->wlen)
 		flush(c);
-	if (c->st != ST_FAILED && c->st != ST_HOLD && c->st != ST_CLOSED &&
-	    (rev & (POLLIN | POLLHUP | POLLERR)))
+	if (c->ssl && !done(c) && (rev & (POLLIN | POLLHUP | POLLERR)))
 		do_read(c);
-	if (c->st != ST_FAILED && c->wlen)
+	if (c->ssl && c->st != ST_FAILED && c->wlen)
 		flush(c);
 }
 
+/* Still to be driven: for idle and flood every client, until the end. */
 static int active(const struct client *c)
 {
 	return c->st != ST_HOLD && c->st != ST_CLOSED && c->st != ST_FAILED;
 }
 
-/* Drive every client until none is active or the deadline passes. */
+/* A client in ST_WAIT whose time came. */
+static void on_timer(struct client *c)
+{
+	if (attacker())
+		start(c);
+	else
+		send_simple(c, MP_T_USAGE, ST_USAGE);
+	if (c->ssl && c->wlen)
+		flush(c);
+}
+
+/* Drive every client until none is active or the deadline passes (idle,
+ * flood: until the deadline or a signal). */
 static void run(uint64_t deadline)
 {
 	static struct pollfd pfd[MAX_CLIENTS];
 	static unsigned idx[MAX_CLIENTS];
 
 	for (;;) {
-		unsigned n = 0;
-		uint64_t now = now_ns();
+		unsigned n = 0, nact = 0;
+		uint64_t now = now_ns(), wake = deadline;
 		int r;
 
 		for (unsigned i = 0; i < G.n; i++) {
 			struct client *c = &G.cl[i];
 
 			if (!active(c))
+				continue;
+			nact++;
+			if (c->st == ST_WAIT) {
+				if (c->t_next < wake)
+					wake = c->t_next;
+				continue;
+			}
+			if (c->fd < 0)
 				continue;
 			pfd[n].fd = c->fd;
 			pfd[n].events = POLLIN;
@@ -609,14 +942,20 @@ static void run(uint64_t deadline)
 			pfd[n].revents = 0;
 			idx[n++] = i;
 		}
-		if (!n)
+		if (!nact)
 			return;
-		if (now >= deadline) {
-			for (unsigned j = 0; j < n; j++)
-				fail(&G.cl[idx[j]], "timed out");
+		if (stop_now || now >= deadline) {
+			if (attacker())
+				return;
+			for (unsigned i = 0; i < G.n; i++)
+				if (active(&G.cl[i]))
+					fail(&G.cl[i], stop_now ?
+							       "interrupted" :
+							       "timed out");
 			return;
 		}
-		r = poll(pfd, n, (int)((deadline - now) / 1000000 + 1));
+		r = poll(pfd, n,
+			 (int)((wake > now ? wake - now : 0) / 1000000 + 1));
 		if (r < 0 && errno != EINTR) {
 			perror("poll");
 			exit(1);
@@ -624,6 +963,10 @@ static void run(uint64_t deadline)
 		for (unsigned j = 0; r > 0 && j < n; j++)
 			if (pfd[j].revents)
 				on_event(&G.cl[idx[j]], pfd[j].revents);
+		now = now_ns();
+		for (unsigned i = 0; i < G.n; i++)
+			if (G.cl[i].st == ST_WAIT && G.cl[i].t_next <= now)
+				on_timer(&G.cl[i]);
 	}
 }
 
@@ -631,14 +974,10 @@ static void terminate_all(uint64_t deadline)
 {
 	for (unsigned i = 0; i < G.n; i++) {
 		struct client *c = &G.cl[i];
-		struct mp_msg req;
 
 		if (c->st != ST_HOLD)
 			continue;
-		mp_init(&req, MP_T_TERMINATE, 0, 0);
-		mp_set_u(&req, MP_A_SERIAL, c->serial);
-		send_req(c, &req);
-		c->st = ST_STATEMENT;
+		send_simple(c, MP_T_TERMINATE, ST_STATEMENT);
 		flush(c);
 	}
 	run(deadline);
@@ -716,14 +1055,104 @@ static double cpu_ms(void)
 	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
 }
 
+static void print_client(const struct client *c)
+{
+	if (G.mode == M_HANDSHAKE) {
+		printf("client addr=%s connect_ms=%.3f total_ms=%.3f\n",
+		       c->addr, ms(c->t_conn - c->t0), ms(c->t_end - c->t0));
+		return;
+	}
+	if (G.mode == M_WALKIN) {
+		printf("client addr=%s serial=%llu deposit=%llu plan=%s "
+		       "usage=%llu charge=%llu refund=%llu connect_ms=%.3f "
+		       "tls_ms=%.3f total_ms=%.3f done_ms=%.3f\n",
+		       c->addr, (unsigned long long)c->serial,
+		       (unsigned long long)c->deposit, plan_names[c->plan],
+		       (unsigned long long)c->usage,
+		       (unsigned long long)c->charge,
+		       (unsigned long long)c->refund, ms(c->t_conn - c->t0),
+		       ms(c->t_tls - c->t0), ms(c->t_end - c->t0),
+		       ms(c->t_done - c->t0));
+		return;
+	}
+	printf("client addr=%s serial=%llu deposit=%llu connect_ms=%.3f "
+	       "tls_ms=%.3f total_ms=%.3f receipt=",
+	       c->addr, (unsigned long long)c->serial,
+	       (unsigned long long)c->deposit, ms(c->t_conn - c->t0),
+	       ms(c->t_tls - c->t0), ms(c->t_end - c->t0));
+	for (unsigned k = 0; k < RECEIPT_LEN; k++)
+		printf("%02x", c->receipt[k]);
+	printf("\n");
+}
+
+/* Limits and plan of client i. */
+static void plan_client(unsigned i, struct client *c)
+{
+	c->plan = G.plan;
+	if (G.mode == M_WALKIN && G.plan == P_ALTERNATE)
+		c->plan = i % 2 ? P_USEUP : P_TERMINATE;
+	c->hard = G.hard_unit * (i + 1);
+	c->soft = c->hard / 2 ? c->hard / 2 : 1;
+	if (G.mode != M_WALKIN)
+		return;
+	c->expect_usage = (uint64_t)G.ndgram * G.dgram_len;
+	if (c->plan == P_USEUP)
+		c->soft = c->hard = c->expect_usage;
+}
+
+static enum mode mode_of(const char *s)
+{
+	static const char *const names[] = { "contract", "handshake", "walkin",
+					     "idle", "flood" };
+
+	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(s, names[i]))
+			return (enum mode)i;
+	usage();
+	return M_CONTRACT;
+}
+
+static int plan_of(const char *s)
+{
+	for (unsigned i = 0; i < sizeof(plan_names) / sizeof(plan_names[0]);
+	     i++)
+		if (!strcmp(s, plan_names[i]))
+			return (int)i;
+	return -1;
+}
+
+/* Many connections from one process: the descriptor limit up to its
+ * hard limit. */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static void attack_summary(uint64_t wall)
+{
+	printf("summary mode=%s clients=%u connects=%llu established=%llu "
+	       "max_open=%u closed=%llu offers=%llu quotes=%llu errors=%llu "
+	       "wall_ms=%.3f\n",
+	       G.mode == M_IDLE ? "idle" : "flood", G.n, G.connects,
+	       G.established, G.max_open, G.closed, G.offers, G.quotes,
+	       G.errors, ms(wall));
+}
+
 int main(int argc, char **argv)
 {
 	uint64_t t_start, deadline, *tot;
 	unsigned ok = 0, failed = 0;
 	double cpu, scpu0 = 0, scpu = 0;
-	int opt;
+	struct sigaction sa = { .sa_handler = on_signal };
+	int opt, p, nset = 0;
 
-	while ((opt = getopt(argc, argv, "s:p:A:n:b:c:V:M:H:R:Tt:P:")) != -1) {
+	while ((opt = getopt(argc, argv,
+			     "s:p:A:n:b:a:c:V:M:H:R:Tt:P:u:k:z:w:")) != -1) {
 		switch (opt) {
 		case 's':
 			G.server = optarg;
@@ -740,8 +1169,12 @@ int main(int argc, char **argv)
 		case 'b':
 			G.first = optarg;
 			break;
+		case 'a':
+			G.addrs_file = optarg;
+			break;
 		case 'c':
 			G.n = (unsigned)strtoul(optarg, NULL, 10);
+			nset = 1;
 			break;
 		case 'V':
 			G.codes_file = optarg;
@@ -764,24 +1197,47 @@ int main(int argc, char **argv)
 		case 'P':
 			G.server_pid = strtol(optarg, NULL, 10);
 			break;
+		case 'u':
+			if (parse_udp(optarg))
+				usage();
+			break;
+		case 'k':
+			G.ndgram = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		case 'z':
+			G.dgram_len = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		case 'w':
+			p = plan_of(optarg);
+			if (p < 0)
+				usage();
+			G.plan = (enum plan)p;
+			break;
 		default:
 			usage();
 		}
 	}
 	if (optind != argc - 1)
 		usage();
-	if (!strcmp(argv[optind], "handshake"))
-		G.handshake_only = 1;
-	else if (strcmp(argv[optind], "contract"))
-		usage();
-	if (!G.ca || !G.first || !G.n || G.n > MAX_CLIENTS || G.metric < 0 ||
-	    !G.hard_unit || !G.timeout_s || parse_server() ||
-	    (!G.handshake_only && !G.codes_file))
+	G.mode = mode_of(argv[optind]);
+	if (G.addrs_file) {
+		G.naddrs = load_lines(G.addrs_file, G.addrs, MAX_CLIENTS);
+		if (!nset)
+			G.n = G.naddrs;
+	}
+	if (!G.ca || (!G.first && !G.naddrs) || !G.n || G.n > MAX_CLIENTS ||
+	    G.metric < 0 || !G.hard_unit || !G.timeout_s || parse_server() ||
+	    ((G.mode == M_CONTRACT || G.mode == M_WALKIN) && !G.codes_file) ||
+	    (G.mode == M_WALKIN && G.ndgram &&
+	     (!G.udplen || G.udp.ss_family != G.dst.ss_family ||
+	      G.dgram_len < (G.dst.ss_family == AF_INET ? 28u : 48u) ||
+	      G.dgram_len > 65535)))
 		usage();
 	if (!G.name)
 		G.name = G.server;
 	if (G.codes_file)
-		load_codes();
+		G.ncodes = load_lines(G.codes_file, G.codes, MAX_CODES);
+	raise_nofile();
 	tls_init();
 	G.cl = calloc(G.n, sizeof(*G.cl));
 	tot = calloc(G.n, sizeof(*tot));
@@ -795,19 +1251,20 @@ int main(int argc, char **argv)
 		c->fd = -1;
 		if (source_of(i, c)) {
 			fprintf(stderr, "estab-load: bad source address %s\n",
-				G.first);
+				G.naddrs ? G.addrs[i % G.naddrs] : G.first);
 			return 2;
 		}
 		if (c->src.ss_family != G.dst.ss_family) {
-			fprintf(stderr, "estab-load: -b and -s differ in "
+			fprintf(stderr, "estab-load: source and -s differ in "
 					"family\n");
 			return 2;
 		}
-		c->hard = G.hard_unit * (i + 1);
-		c->soft = c->hard / 2 ? c->hard / 2 : 1;
+		plan_client(i, c);
 		c->code = G.ncodes ? G.codes[i % G.ncodes] : NULL;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
 	if (G.server_pid && (scpu0 = pid_cpu_ms(G.server_pid)) < 0) {
 		fprintf(stderr, "estab-load: /proc/%ld/stat unreadable\n",
 			G.server_pid);
@@ -820,6 +1277,10 @@ int main(int argc, char **argv)
 		start(&G.cl[i]);
 	run(deadline);
 	t_start = now_ns() - t_start;
+	if (attacker()) {
+		attack_summary(t_start);
+		return 0;
+	}
 	cpu = cpu_ms(); /* before -T's terminations */
 	if (G.server_pid)
 		scpu = pid_cpu_ms(G.server_pid) - scpu0;
@@ -827,27 +1288,14 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < G.n; i++) {
 		struct client *c = &G.cl[i];
 
-		if (c->st != ST_HOLD)
+		if (c->st != ST_HOLD && c->st != ST_CLOSED)
 			continue;
 		tot[ok++] = c->t_end - c->t0;
-		if (G.handshake_only) {
-			printf("client addr=%s connect_ms=%.3f total_ms=%.3f\n",
-			       c->addr, ms(c->t_conn - c->t0),
-			       ms(c->t_end - c->t0));
-			continue;
-		}
 		if (G.rdir)
 			write_receipt(c);
-		printf("client addr=%s serial=%llu deposit=%llu connect_ms=%.3f "
-		       "tls_ms=%.3f total_ms=%.3f receipt=",
-		       c->addr, (unsigned long long)c->serial,
-		       (unsigned long long)c->deposit, ms(c->t_conn - c->t0),
-		       ms(c->t_tls - c->t0), ms(c->t_end - c->t0));
-		for (unsigned k = 0; k < RECEIPT_LEN; k++)
-			printf("%02x", c->receipt[k]);
-		printf("\n");
+		print_client(c);
 	}
-	if (G.terminate && !G.handshake_only)
+	if (G.terminate && G.mode == M_CONTRACT)
 		terminate_all(deadline);
 	for (unsigned i = 0; i < G.n; i++) {
 		struct client *c = &G.cl[i];
@@ -856,18 +1304,14 @@ int main(int argc, char **argv)
 			failed++;
 			continue;
 		}
-		if (c->ssl)
-			SSL_free(c->ssl);
-		if (c->fd >= 0)
-			close(c->fd);
+		close_client(c);
 	}
 	qsort(tot, ok, sizeof(*tot), cmp_u64);
 	printf("summary mode=%s clients=%u ok=%u failed=%u median_ms=%.3f "
 	       "p99_ms=%.3f max_ms=%.3f wall_ms=%.3f cpu_ms=%.0f",
-	       G.handshake_only ? "handshake" : "contract", G.n, G.n - failed,
-	       failed, ok ? ms(pct(tot, ok, 50)) : 0.0,
-	       ok ? ms(pct(tot, ok, 99)) : 0.0, ok ? ms(tot[ok - 1]) : 0.0,
-	       ms(t_start), cpu);
+	       argv[optind], G.n, G.n - failed, failed,
+	       ok ? ms(pct(tot, ok, 50)) : 0.0, ok ? ms(pct(tot, ok, 99)) : 0.0,
+	       ok ? ms(tot[ok - 1]) : 0.0, ms(t_start), cpu);
 	if (G.server_pid)
 		printf(" server_cpu_ms=%.0f", scpu);
 	printf("\n");
@@ -876,5 +1320,7 @@ int main(int argc, char **argv)
 	free(G.cl);
 	for (unsigned i = 0; i < G.ncodes; i++)
 		free(G.codes[i]);
+	for (unsigned i = 0; i < G.naddrs; i++)
+		free(G.addrs[i]);
 	return failed ? 1 : 0;
 }
