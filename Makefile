@@ -14,6 +14,7 @@
 #   make demo       self-contained demo in the VM
 #   make bench      benchmarks (ratios within one run)
 #   make fuzz-long  every fuzz target to FUZZ_RUNS (10^7) executions (hours)
+#   make soak       1,000 walk-ins while an attacker floods (root, <= 20 min)
 #   make install    DESTDIR-aware install
 #   make nlspec     regenerate the uAPI files from include/uapi/muisp.yaml
 #                   (check-nlspec: fail if the committed ones differ)
@@ -105,7 +106,7 @@ CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 
 .PHONY: all userspace kmod kmod-selftest check check-unit check-fuzz \
 	check-vm check-style check-nlspec nlspec format format-check bench demo \
-	fuzz-long install clean deps
+	fuzz-long soak install clean deps
 
 all: userspace kmod
 
@@ -167,6 +168,10 @@ check-fuzz: $(FUZZERS)
 # FUZZ_JOBS, FUZZ_TARGETS).
 fuzz-long: $(FUZZERS)
 	scripts/fuzz-long.sh $(FUZZERS)
+
+# Outside `make check`: the soak on the host (tests/soak/run.sh; SOAK_*).
+soak: userspace
+	tests/soak/run.sh
 
 check-vm: all kmod-selftest
 	tests/vm/run.sh $(KVER_ARG)
