@@ -1265,6 +1265,8 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	/* A channel the router closed fails its write, not the process. */
+	signal(SIGPIPE, SIG_IGN);
 	if (G.server_pid && (scpu0 = pid_cpu_ms(G.server_pid)) < 0) {
 		fprintf(stderr, "estab-load: /proc/%ld/stat unreadable\n",
 			G.server_pid);
