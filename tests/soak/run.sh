@@ -25,14 +25,16 @@
 #            the deposit refunded) and odd ones keep their contract.
 #   mallory  (10.64.0.66) from before the first wave to after the last:
 #            tests/soak/mallory.py: DHCPDISCOVERs with random chaddrs
-#            (SOAK_DISCOVER_PPS a second, default 100; each would hold an
-#            offer for offer-time, 30 s: 3,000 outstanding > the pool),
-#            every second a forged DHCPRELEASE and DHCPDECLINE of every
-#            walk-in leased so far (its chaddr and address, mallory's
-#            Ethernet source), SOAK_JUNK (4) connections at a time sending
-#            junk to the control port; estab-load idle: SOAK_IDLE (1,100)
-#            TCP connections that send nothing; estab-load flood:
-#            SOAK_FLOOD (20) TLS channels asking OFFER_GET, REQUEST without
+#            (SOAK_DISCOVER_PPS a second, default 100, every other one
+#            from her own Ethernet address, the others from the chaddr;
+#            each would hold an offer for offer-time, 30 s: 3,000
+#            outstanding > the pool); at the same rate, round after round,
+#            a forged DHCPRELEASE and DHCPDECLINE of every walk-in leased
+#            so far (its chaddr and address, a random Ethernet source of
+#            hers); SOAK_JUNK (4) connections at a time sending junk to
+#            the control port; estab-load idle: SOAK_IDLE (1,100) TCP
+#            connections that send nothing; estab-load flood: SOAK_FLOOD
+#            (20) TLS channels asking OFFER_GET, REQUEST without
 #            end, never paying (both reconnect a second after a close).
 #
 # Asserted (every check runs; the summary says what failed):
@@ -50,7 +52,10 @@
 #     their RSS grown by at most SOAK_RSS_BOUND_KIB (default 32768, 32 MiB)
 #     each over the whole soak: the state of 1,000 walk-ins is well under
 #     it, a leak per attack packet or connection is not;
-#   - the soak took at most SOAK_SECONDS (default 1200).
+#   - the soak took at most SOAK_SECONDS (default 1200); the waves are
+#     spread over SOAK_MINUTES (default 10), so that the attack runs that
+#     long (a wave may take up to 180 s: leases within 60 s, contracts
+#     within 120 s; none starts that could end past SOAK_SECONDS).
 # Figures ("SOAK " lines, also in build/soak/report.txt): per wave the
 # time, leases, contracts, muispd's connections and descriptors, both
 # daemons' RSS; the most connections muispd held (sampled every second);
@@ -73,6 +78,7 @@ ATTACKS=" ${SOAK_ATTACKS-discover forge idle flood junk} "
 DISC_PPS=${SOAK_DISCOVER_PPS:-100}
 NIDLE=${SOAK_IDLE:-1100} NFLOOD=${SOAK_FLOOD:-20} NJUNK=${SOAK_JUNK:-4}
 RSS_BOUND=${SOAK_RSS_BOUND_KIB:-32768}
+SPAN=${SOAK_MINUTES:-10}
 LIMIT=${SOAK_SECONDS:-1200}
 VOUCHER=1000 HUNIT=10000 PORT=4433
 RTR=10.64.0.1 BOB=10.64.0.11 MAL=10.64.0.66
@@ -223,7 +229,7 @@ conns() { ip netns exec $S ss -Htn state established "( sport = :$PORT )" | wc -
 walkins() {
 	local w=$1 count=$2 X=$3 plan k=0 p pids=()
 	shift 3
-	ip netns exec $B $PY "$top/tests/soak/walkin.py" eth0 $w $count 32 120 \
+	ip netns exec $B $PY "$top/tests/soak/walkin.py" eth0 $w $count 32 60 \
 		>"$X.leases" 2>"$X.dhcp"
 	awk '{ print "addr add " $1 "/32 dev eth0" }' "$X.leases" |
 		ip -n $B -batch - || bad "$X: addresses on bob"
@@ -238,7 +244,7 @@ walkins() {
 		cut -d' ' -f2 "$X.$plan.walkins" >"$X.$plan.codes"
 		ip netns exec $B "$bin/estab-load" -s $RTR -p $PORT -A "$T/ca.crt" \
 			-n router.muisp.test -a "$X.$plan.addrs" -V "$X.$plan.codes" \
-			-H $HUNIT -k 0 -w $plan -t 240 walkin >"$X.$plan.out" 2>&1 &
+			-H $HUNIT -k 0 -w $plan -t 120 walkin >"$X.$plan.out" 2>&1 &
 		pids+=($!)
 	done
 	for p in "${pids[@]}"; do wait "$p"; done
@@ -279,7 +285,16 @@ sampler=$!
 : >"$T/contracts"
 : >"$T/codes"
 nwaves=$((N / WAVE))
+gap=$((SPAN * 60 / nwaves))
 for ((w = 0; w < nwaves; w++)); do
+	# Wave w starts SOAK_MINUTES / waves after wave w - 1 did (or when
+	# it ended, if later): the attack runs for the whole span.
+	t0=$((t_att0 + w * gap))
+	[ "$SECONDS" -ge $t0 ] || sleep $((t0 - SECONDS))
+	if [ $((SECONDS - t_start + 210)) -gt "$LIMIT" ]; then
+		bad "soak within $LIMIT s" "no time left for wave $w (a wave may take 180 s)"
+		break
+	fi
 	t0=$SECONDS
 	X=$T/wave$w
 	walkins $w $WAVE "$X" terminate keep
@@ -301,10 +316,6 @@ for ((w = 0; w < nwaves; w++)); do
 	figure "wave $w: leases $got/$WAVE ($(sed 's/^walkin: leased=[^ ]* //' "$X.dhcp" | tr '\n' ' ')), contracts $ok/$WAVE," \
 		"$((SECONDS - t0))s; muispd: $(conns) connections, $(fds $muispd) fds," \
 		"$(rss $muispd) KiB; muisp-dhcpd: $(fds $dhcpd) fds, $(rss $dhcpd) KiB"
-	if [ $((SECONDS - t_start)) -gt "$LIMIT" ]; then
-		bad "soak within $LIMIT s" "$((SECONDS - t_start)) s after wave $w"
-		break
-	fi
 done
 # estab-load's "client addr=A serial=S deposit=D plan=P ..." lines with
 # each walk-in's voucher: "ADDR SERIAL DEPOSIT PLAN CODE".
@@ -390,6 +401,8 @@ for m in idle flood; do
 	attack $m && figure "mallory $(grep '^summary' "$T/$m.out" | cut -d' ' -f2-)"
 done
 [ -s "$T/mallory.out" ] && figure "$(cat "$T/mallory.out")"
+figure "muisp-dhcpd's counters: $("$bin/muispctl" --json lease --db "$T/dhcpd.db" stats |
+	jq -c 'with_entries(select(.value != 0 and .key != "updated"))')"
 figure "log lines: muisp-dhcpd $(wc -l <"$T/dhcpd.log"), muispd $(wc -l <"$T/muispd.log")"
 figure "walk-ins: $n leased, $(wc -l <"$T/walkin-contracts") contracts ($keepers kept)," \
 	"attack ${t_attack}s, soak $((SECONDS - t_start))s"
