@@ -16,7 +16,7 @@ SIGTERM.  Three attacks at once, each in its own thread:
             hers (06:xx:..., never the victim's)
   junk      JUNK connections at a time to the control port, each sending
             512 random bytes and waiting (at most 2 s) for the router to
-            close it, then the next
+            close it, then the next (at most 100 a second each)
 
 usage: mallory.py IFACE SERVER_IP SERVER_MAC PORT PPS VICTIMS JUNK
   (PPS 0: no discover; VICTIMS -: no forge; JUNK 0: no junk)
@@ -125,6 +125,7 @@ def junk(server_ip, port, seed):
         except OSError:
             count("junk_closed")
         c.close()
+        stop.wait(0.01)
 
 
 def main():

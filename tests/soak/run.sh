@@ -33,9 +33,11 @@
 #            so far (its chaddr and address, a random Ethernet source of
 #            hers); SOAK_JUNK (4) connections at a time sending junk to
 #            the control port; estab-load idle: SOAK_IDLE (1,100) TCP
-#            connections that send nothing; estab-load flood: SOAK_FLOOD
-#            (20) TLS channels asking OFFER_GET, REQUEST without
-#            end, never paying (both reconnect a second after a close).
+#            connections that send nothing, 16 from each of her addresses
+#            10.64.6.x; estab-load flood: SOAK_FLOOD (20) TLS channels,
+#            each from its own address 10.64.7.x, asking OFFER_GET,
+#            REQUEST without end, never paying (both reconnect a second
+#            after a close).
 #
 # Asserted (every check runs; the summary says what failed):
 #   - every walk-in got a lease (distinct addresses and MACs) and a
@@ -267,12 +269,18 @@ if attack discover || attack forge || attack junk; then
 		"$(attack junk && echo $NJUNK || echo 0)" >"$T/mallory.out" 2>&1 &
 	BG+=($!)
 fi
-echo $MAL >"$T/mallory.addrs"
+# Mallory's own addresses (outside the pool): idle connections 16 to an
+# address, each flood channel from its own, so that a cap per address
+# alone does not stop them.
+seq 1 $(((NIDLE + 15) / 16)) | sed 's/^/10.64.6./' >"$T/idle.addrs"
+seq 1 "$NFLOOD" | sed 's/^/10.64.7./' >"$T/flood.addrs"
+cat "$T/idle.addrs" "$T/flood.addrs" | sed 's|.*|addr add &/32 dev eth0|' |
+	ip -n $M -batch - || fail "mallory's addresses"
 for m in idle flood; do
 	attack $m || continue
 	n=$([ $m = idle ] && echo $NIDLE || echo $NFLOOD)
 	ip netns exec $M "$bin/estab-load" -s $RTR -p $PORT -A "$T/ca.crt" \
-		-n router.muisp.test -a "$T/mallory.addrs" -c $n -t 3600 $m \
+		-n router.muisp.test -a "$T/$m.addrs" -c $n -t 3600 $m \
 		>"$T/$m.out" 2>&1 &
 	BG+=($!)
 done
