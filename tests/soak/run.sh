@@ -92,7 +92,7 @@ t_start=$SECONDS
 for b in muisp-dhcpd muispd muispctl estab-load; do
 	[ -x "$bin/$b" ] || fail "$bin/$b not built (make)"
 done
-for c in jq openssl ss; do
+for c in jq ss; do
 	command -v $c >/dev/null || fail "$c missing (scripts/deps.sh)"
 done
 [ $((N % WAVE)) -eq 0 ] && [ $((WAVE % 2)) -eq 0 ] && [ $((N / WAVE)) -le 255 ] ||
@@ -163,15 +163,11 @@ interface lan0 {
 	lease-time 3600
 }
 EOF
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	-keyout "$T/ca.key" -out "$T/ca.crt" -days 2 -subj "/CN=muisp soak CA" \
-	2>/dev/null
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	-keyout "$T/router.key" -out "$T/router.csr" \
-	-subj "/CN=router.muisp.test" 2>/dev/null
-printf 'subjectAltName=DNS:router.muisp.test,IP:%s\n' $RTR >"$T/ext"
-openssl x509 -req -in "$T/router.csr" -CA "$T/ca.crt" -CAkey "$T/ca.key" \
-	-CAcreateserial -out "$T/router.crt" -days 2 -extfile "$T/ext" 2>/dev/null
+# The router's certificate from muispctl's own CA (as an operator makes it).
+"$bin/muispctl" ca init "$T/ca" "muisp soak CA" --days 2 >/dev/null &&
+	"$bin/muispctl" ca issue router.muisp.test --ca "$T/ca" --days 2 \
+		--out-cert "$T/router.crt" --out-key "$T/router.key" >/dev/null ||
+	fail "muispctl ca: the router's certificate"
 cat >"$T/muispd.conf" <<EOF
 listen $RTR
 port $PORT
@@ -244,7 +240,7 @@ walkins() {
 		[ -s "$X.$plan.walkins" ] || continue
 		cut -d' ' -f1 "$X.$plan.walkins" >"$X.$plan.addrs"
 		cut -d' ' -f2 "$X.$plan.walkins" >"$X.$plan.codes"
-		ip netns exec $B "$bin/estab-load" -s $RTR -p $PORT -A "$T/ca.crt" \
+		ip netns exec $B "$bin/estab-load" -s $RTR -p $PORT -A "$T/ca/ca.pem" \
 			-n router.muisp.test -a "$X.$plan.addrs" -V "$X.$plan.codes" \
 			-H $HUNIT -k 0 -w $plan -t 120 walkin >"$X.$plan.out" 2>&1 &
 		pids+=($!)
@@ -279,7 +275,7 @@ cat "$T/idle.addrs" "$T/flood.addrs" | sed 's|.*|addr add &/32 dev eth0|' |
 for m in idle flood; do
 	attack $m || continue
 	n=$([ $m = idle ] && echo $NIDLE || echo $NFLOOD)
-	ip netns exec $M "$bin/estab-load" -s $RTR -p $PORT -A "$T/ca.crt" \
+	ip netns exec $M "$bin/estab-load" -s $RTR -p $PORT -A "$T/ca/ca.pem" \
 		-n router.muisp.test -a "$T/$m.addrs" -c $n -t 3600 $m \
 		>"$T/$m.out" 2>&1 &
 	BG+=($!)
