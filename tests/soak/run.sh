@@ -235,7 +235,7 @@ walkins() {
 	ip netns exec $B $PY "$top/tests/soak/walkin.py" eth0 $w $count 32 60 \
 		>"$X.leases" 2>"$X.dhcp"
 	awk '{ print "addr add " $1 "/32 dev eth0" }' "$X.leases" |
-		ip -n $B -batch - || bad "$X: addresses on bob"
+		ip -n $B -force -batch - || bad "${X##*/}: addresses on bob"
 	ctl voucher issue $VOUCHER count "$(grep -c . "$X.leases")" |
 		jq -r '.[].code' >"$X.codes"
 	for plan in "$@"; do
