@@ -15,6 +15,7 @@
 #include <linux/slab.h>
 #include <linux/rculist.h>
 #include <linux/etherdevice.h>
+#include <linux/err.h>
 #include <linux/netlink.h>
 
 #include "muisp.h"
@@ -84,22 +85,42 @@ static int list_add_entry(struct muisp_net *mn, struct muisp_list_entry *e,
 	return 0;
 }
 
-/* max: the most entries the caller may have in the list */
-int muisp_garden_add(struct muisp_net *mn, const struct muisp_garden_rule *r,
-		     u32 max, u32 *id, struct netlink_ext_ack *extack)
+/*
+ * A new entry for rule r, unless the list already holds max entries (the
+ * most the caller may have in it): ERR_PTR(-ENOSPC).
+ */
+static struct muisp_list_entry *list_entry_new(struct muisp_net *mn,
+					       bool garden, u32 max,
+					       const struct muisp_garden_rule *r,
+					       struct netlink_ext_ack *extack)
 {
 	struct muisp_list_entry *e;
 
 	lockdep_assert_held(&mn->lock);
-	if (mn->ngarden >= max) {
+	if (garden && mn->ngarden >= max) {
 		NL_SET_ERR_MSG(extack,
 			       "walled garden full (MUISP_MAX_GARDEN; MUISP_USERNS_MAX_GARDEN without CAP_NET_ADMIN in the initial user namespace)");
-		return -ENOSPC;
+		return ERR_PTR(-ENOSPC);
+	}
+	if (!garden && mn->nblocks >= max) {
+		NL_SET_ERR_MSG(extack,
+			       "block list full (MUISP_MAX_BLOCKS; MUISP_USERNS_MAX_BLOCKS without CAP_NET_ADMIN in the initial user namespace)");
+		return ERR_PTR(-ENOSPC);
 	}
 	e = kzalloc(sizeof(*e), GFP_KERNEL_ACCOUNT);
 	if (!e)
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 	e->rule = *r;
+	return e;
+}
+
+int muisp_garden_add(struct muisp_net *mn, const struct muisp_garden_rule *r,
+		     u32 max, u32 *id, struct netlink_ext_ack *extack)
+{
+	struct muisp_list_entry *e = list_entry_new(mn, true, max, r, extack);
+
+	if (IS_ERR(e))
+		return PTR_ERR(e);
 	return list_add_entry(mn, e, true, id);
 }
 
@@ -107,19 +128,11 @@ int muisp_block_add(struct muisp_net *mn, const struct muisp_garden_rule *r,
 		    const u8 *mac, u32 max, u32 *id,
 		    struct netlink_ext_ack *extack)
 {
-	struct muisp_list_entry *e;
+	struct muisp_list_entry *e = list_entry_new(mn, false, max, r, extack);
 	int ret;
 
-	lockdep_assert_held(&mn->lock);
-	if (mn->nblocks >= max) {
-		NL_SET_ERR_MSG(extack,
-			       "block list full (MUISP_MAX_BLOCKS; MUISP_USERNS_MAX_BLOCKS without CAP_NET_ADMIN in the initial user namespace)");
-		return -ENOSPC;
-	}
-	e = kzalloc(sizeof(*e), GFP_KERNEL_ACCOUNT);
-	if (!e)
-		return -ENOMEM;
-	e->rule = *r;
+	if (IS_ERR(e))
+		return PTR_ERR(e);
 	if (mac) {
 		e->is_mac = 1;
 		ether_addr_copy(e->mac, mac);
