@@ -56,6 +56,7 @@ int pool_init(struct pool *p, const struct pool_range *ranges,
 		p->buckets[j] = POOL_NONE;
 	p->nranges = nranges;
 	p->head = p->tail = POOL_NONE;
+	p->qhead = p->qtail = POOL_NONE;
 	p->next_seq = 1;
 	for (r = 0, i = 0; r < nranges; r++) {
 		uint32_t a;
@@ -69,6 +70,7 @@ int pool_init(struct pool *p, const struct pool_range *ranges,
 			s->state = ADDR_FREE;
 			s->heap_idx = POOL_NONE;
 			s->hnext = POOL_NONE;
+			s->charge = POOL_NONE;
 			s->prev = s->next = POOL_NONE;
 			pool_fifo_push_tail(p, i);
 			i++;
@@ -156,6 +158,61 @@ void pool_fifo_push_head(struct pool *p, uint32_t i)
 	p->head = i;
 	s->in_fifo = 1;
 	p->nfree++;
+}
+
+/* Quarantine list: the FIFO's links, on slots that are not in the FIFO. */
+
+static void quar_remove(struct pool *p, uint32_t i)
+{
+	struct pool_addr *s = &p->a[i];
+
+	if (!s->in_quar)
+		return;
+	if (s->prev != POOL_NONE)
+		p->a[s->prev].next = s->next;
+	else
+		p->qhead = s->next;
+	if (s->next != POOL_NONE)
+		p->a[s->next].prev = s->prev;
+	else
+		p->qtail = s->prev;
+	s->prev = s->next = POOL_NONE;
+	s->in_quar = 0;
+	p->nquar--;
+}
+
+static void quar_push_tail(struct pool *p, uint32_t i)
+{
+	struct pool_addr *s = &p->a[i];
+
+	s->prev = p->qtail;
+	s->next = POOL_NONE;
+	if (p->qtail != POOL_NONE)
+		p->a[p->qtail].next = i;
+	else
+		p->qhead = i;
+	p->qtail = i;
+	s->in_quar = 1;
+	p->nquar++;
+}
+
+uint32_t pool_quarantine_oldest(const struct pool *p)
+{
+	return p->qhead;
+}
+
+/* Slot i leaves its state: end an offer, leave the quarantine list. */
+static void leave(struct pool *p, uint32_t i)
+{
+	struct pool_addr *s = &p->a[i];
+
+	if (s->state == ADDR_OFFERED) {
+		p->noffered--;
+		if (p->offer_end)
+			p->offer_end(p->offer_end_ctx, p, i);
+		s->charge = POOL_NONE;
+	}
+	quar_remove(p, i);
 }
 
 /* Deadline heap */
@@ -324,6 +381,10 @@ void pool_client_set(struct pool *p, uint32_t i, const struct client_key *k)
 void pool_offer(struct pool *p, uint32_t i, const struct client_key *k,
 		int64_t deadline)
 {
+	if (p->a[i].state != ADDR_OFFERED) {
+		leave(p, i);
+		p->noffered++;
+	}
 	pool_fifo_remove(p, i);
 	p->a[i].state = ADDR_OFFERED;
 	pool_client_set(p, i, k);
@@ -333,6 +394,7 @@ void pool_offer(struct pool *p, uint32_t i, const struct client_key *k,
 void pool_lease(struct pool *p, uint32_t i, const struct client_key *k,
 		int64_t starts, int64_t deadline)
 {
+	leave(p, i);
 	pool_fifo_remove(p, i);
 	p->a[i].state = ADDR_LEASED;
 	p->a[i].starts = starts;
@@ -345,6 +407,7 @@ void pool_unallocate(struct pool *p, uint32_t i)
 	struct pool_addr *s = &p->a[i];
 	int was_offer = s->state == ADDR_OFFERED;
 
+	leave(p, i);
 	pool_deadline_clear(p, i);
 	/* Keep the key as "last holder" but take it out of the hash. */
 	pool_client_clear(p, i);
@@ -369,15 +432,18 @@ void pool_unallocate(struct pool *p, uint32_t i)
 
 void pool_quarantine(struct pool *p, uint32_t i, int64_t deadline)
 {
+	leave(p, i);
 	pool_fifo_remove(p, i);
 	pool_client_clear(p, i);
 	p->a[i].key.len = 0;
 	p->a[i].state = ADDR_QUARANTINE;
+	quar_push_tail(p, i);
 	pool_deadline_set(p, i, deadline);
 }
 
 void pool_exclude(struct pool *p, uint32_t i)
 {
+	leave(p, i);
 	pool_fifo_remove(p, i);
 	pool_deadline_clear(p, i);
 	pool_client_clear(p, i);
