@@ -1325,6 +1325,17 @@ void server_fini(struct server *s)
 	s->out = NULL;
 }
 
+/* Offers held reserved now, every interface (a gauge, not a counter). */
+static uint64_t offers_held(const struct server *s)
+{
+	uint64_t n = 0;
+	unsigned int i;
+
+	for (i = 0; i < s->nifaces; i++)
+		n += s->ifaces[i].pool.noffered;
+	return n;
+}
+
 void server_write_stats(struct server *s, int64_t now)
 {
 	int own = 0;
@@ -1339,6 +1350,7 @@ void server_write_stats(struct server *s, int64_t now)
 	}
 	for (i = 0; i < ST__MAX; i++)
 		leasedb_put_stat(s->db, server_stat_names[i], s->st[i]);
+	leasedb_put_stat(s->db, "offers_held", offers_held(s));
 	leasedb_put_stat(s->db, "updated", (uint64_t)now);
 	if (own && leasedb_commit(s->db) < 0)
 		leasedb_rollback(s->db);
@@ -1365,5 +1377,6 @@ void server_log_stats(const struct server *s)
 		o += (size_t)n;
 	}
 	line[o] = '\0';
-	log_info("stats:%s", o ? line : " (none)");
+	log_info("stats:%s offers_held=%llu", line,
+		 (unsigned long long)offers_held(s));
 }

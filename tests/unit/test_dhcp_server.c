@@ -753,21 +753,32 @@ static void test_admin_release(void **state)
 	assert_int_equal(r.seq, 1);
 }
 
+/* v[0]: the counter rx, v[1]: the gauge offers_held. */
 static int stat_rx(const char *name, uint64_t v, void *arg)
 {
 	if (!strcmp(name, "rx"))
-		*(uint64_t *)arg = v;
+		((uint64_t *)arg)[0] = v;
+	if (!strcmp(name, "offers_held"))
+		((uint64_t *)arg)[1] = v;
 	return 0;
 }
 
 static void test_stats_in_db(void **state)
 {
-	uint64_t rx = 0;
+	uint64_t v[2] = { 0, 99 };
 
 	obtain(1, T0);
 	server_write_stats(&srv, T0 + 1);
-	assert_int_equal(leasedb_foreach_stat(db, stat_rx, &rx), 0);
-	assert_int_equal(rx, 2);
+	assert_int_equal(leasedb_foreach_stat(db, stat_rx, v), 0);
+	assert_int_equal(v[0], 2);
+	assert_int_equal(v[1], 0);
+	/* An offer held: the gauge counts it. */
+	discover(2, 0);
+	assert_int_equal(run(T0 + 1), 1);
+	server_write_stats(&srv, T0 + 2);
+	assert_int_equal(leasedb_foreach_stat(db, stat_rx, v), 0);
+	assert_int_equal(v[0], 3);
+	assert_int_equal(v[1], 1);
 }
 
 /* 200 leases ending in the same second: every one is handed to the
