@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * muisp-dhcpd: start-up and the event loop (lib/evloop, sd-event): two io
- * sources per interface (the UDP socket, the packet socket), one timer at the next deadline (leases,
- * offers, quarantines; the kernel reconnect), and a post source that
- * expires, flushes and re-arms that timer after every pass.  Signals come
+ * sources per interface (the UDP socket, the packet socket), one timer at
+ * the next deadline (leases, offers, quarantines; the kernel reconnect),
+ * and a post source that expires, flushes and re-arms that timer after
+ * every pass.  Signals come
  * from evloop: SIGHUP reloads, SIGUSR1 applies operator requests and logs
  * the counters, SIGTERM/SIGINT exit; systemd readiness too.
  */
