@@ -107,21 +107,46 @@ uint32_t pool_fifo_head(const struct pool *p)
 	return p->head;
 }
 
+/* The FIFO and the quarantine list share the slots' links (a slot is on
+ * one of them at most): unlink i from, or append it to, the list with
+ * ends *head and *tail. */
+static void list_unlink(struct pool *p, uint32_t i, uint32_t *head,
+			uint32_t *tail)
+{
+	struct pool_addr *s = &p->a[i];
+
+	if (s->prev != POOL_NONE)
+		p->a[s->prev].next = s->next;
+	else
+		*head = s->next;
+	if (s->next != POOL_NONE)
+		p->a[s->next].prev = s->prev;
+	else
+		*tail = s->prev;
+	s->prev = s->next = POOL_NONE;
+}
+
+static void list_append(struct pool *p, uint32_t i, uint32_t *head,
+			uint32_t *tail)
+{
+	struct pool_addr *s = &p->a[i];
+
+	s->prev = *tail;
+	s->next = POOL_NONE;
+	if (*tail != POOL_NONE)
+		p->a[*tail].next = i;
+	else
+		*head = i;
+	*tail = i;
+}
+
 void pool_fifo_remove(struct pool *p, uint32_t i)
 {
 	struct pool_addr *s = &p->a[i];
 
 	if (!s->in_fifo)
 		return;
-	if (s->prev != POOL_NONE)
-		p->a[s->prev].next = s->next;
-	else
-		p->head = s->next;
-	if (s->next != POOL_NONE)
-		p->a[s->next].prev = s->prev;
-	else
-		p->tail = s->prev;
-	s->prev = s->next = POOL_NONE;
+	list_unlink(p, i, &p->head, &p->tail);
 	s->in_fifo = 0;
 	p->nfree--;
 }
@@ -132,13 +157,7 @@ void pool_fifo_push_tail(struct pool *p, uint32_t i)
 
 	if (s->in_fifo)
 		pool_fifo_remove(p, i);
-	s->prev = p->tail;
-	s->next = POOL_NONE;
-	if (p->tail != POOL_NONE)
-		p->a[p->tail].next = i;
-	else
-		p->head = i;
-	p->tail = i;
+	list_append(p, i, &p->head, &p->tail);
 	s->in_fifo = 1;
 	p->nfree++;
 }
@@ -168,31 +187,15 @@ static void quar_remove(struct pool *p, uint32_t i)
 
 	if (!s->in_quar)
 		return;
-	if (s->prev != POOL_NONE)
-		p->a[s->prev].next = s->next;
-	else
-		p->qhead = s->next;
-	if (s->next != POOL_NONE)
-		p->a[s->next].prev = s->prev;
-	else
-		p->qtail = s->prev;
-	s->prev = s->next = POOL_NONE;
+	list_unlink(p, i, &p->qhead, &p->qtail);
 	s->in_quar = 0;
 	p->nquar--;
 }
 
 static void quar_push_tail(struct pool *p, uint32_t i)
 {
-	struct pool_addr *s = &p->a[i];
-
-	s->prev = p->qtail;
-	s->next = POOL_NONE;
-	if (p->qtail != POOL_NONE)
-		p->a[p->qtail].next = i;
-	else
-		p->qhead = i;
-	p->qtail = i;
-	s->in_quar = 1;
+	list_append(p, i, &p->qhead, &p->qtail);
+	p->a[i].in_quar = 1;
 	p->nquar++;
 }
 
