@@ -10,6 +10,7 @@
 
 #include <stdarg.h>
 #include <stdint.h>
+#include <syslog.h> /* LOG_INFO ... for log_ratelimited() */
 
 #define MUISP_PRINTF(f, a) __attribute__((format(printf, f, a)))
 
