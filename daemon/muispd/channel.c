@@ -27,48 +27,127 @@ static unsigned load_pct(struct muispd *md)
 	return bound > 100 ? 100 : bound;
 }
 
+static int same_items(const struct price *a, const struct price *b, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (a[i].metric != b[i].metric || a[i].method != b[i].method ||
+		    a[i].privacy != b[i].privacy || a[i].price != b[i].price ||
+		    a[i].unit != b[i].unit)
+			return 0;
+	return 1;
+}
+
+/*
+ * The offer for these items: the one issued less than MUISPD_OFFER_REUSE
+ * seconds ago with the same items, currency and filter, or a new one.
+ * Offers are the same contract form for everyone and cost no disk write:
+ * a flood of OFFER_GET makes at most one new offer per filter and price
+ * list every few seconds, so the ring keeps every offer for its TTL.
+ */
+static struct offer *offer_for(struct muispd *md, const struct offer *want,
+			       uint64_t now)
+{
+	struct offer *o;
+
+	for (unsigned i = 0; i < MUISPD_MAX_OFFERS; i++) {
+		o = &md->offers[i];
+		if (o->serial && o->privacy == want->privacy &&
+		    o->n == want->n && o->time <= now &&
+		    now < o->time + MUISPD_OFFER_REUSE &&
+		    !strcmp(o->currency, want->currency) &&
+		    same_items(o->items, want->items, o->n))
+			return o;
+	}
+	o = &md->offers[md->offer_next++ % MUISPD_MAX_OFFERS];
+	*o = *want;
+	/* Serials grow with the clock, so an offer made before a restart is
+	 * not mistaken for a later one. */
+	o->serial = md->offer_seq + 1 > now ? md->offer_seq + 1 : now;
+	md->offer_seq = o->serial;
+	o->time = now;
+	o->expiry = now + md->conf.offer_ttl_s;
+	return o;
+}
+
 static void h_offer_get(struct muispd *md, struct conn *c,
 			const struct mp_msg *req)
 {
-	struct offer *o = &md->offers[md->offer_next++ % MUISPD_MAX_OFFERS];
 	unsigned load = load_pct(md);
 	uint64_t now = muispd_now(md);
+	struct offer want, *o;
 	struct mp_msg m;
 
-	memset(o, 0, sizeof(*o));
-	if (store_next_serial(md->st, "offer", &o->serial)) {
-		conn_error(c, req, MP_ERR_INTERNAL, "store");
-		return;
-	}
-	o->time = now;
-	o->expiry = now + md->conf.offer_ttl_s;
-	mp_init(&m, MP_T_OFFER, MP_F_REPLY, req->serial);
-	mp_set_u(&m, MP_A_OFFER_SERIAL, o->serial);
-	mp_set_u(&m, MP_A_TIME, o->time);
-	mp_set_u(&m, MP_A_EXPIRY, o->expiry);
-	mp_set_s(&m, MP_A_CURRENCY, md->conf.currency);
-	mp_set_u(&m, MP_A_LOAD, load);
+	memset(&want, 0, sizeof(want));
+	want.privacy = mp_has(req, MP_A_PRIVACY) ? (int)req->u[MP_A_PRIVACY] :
+						   -1;
+	snprintf(want.currency, sizeof(want.currency), "%s", md->conf.currency);
 	for (unsigned i = 0; i < md->conf.nprices; i++) {
 		struct price p = md->conf.prices[i];
-		struct mp_item it;
 
-		if (mp_has(req, MP_A_PRIVACY) &&
-		    p.privacy != req->u[MP_A_PRIVACY])
+		if (want.privacy >= 0 && p.privacy != want.privacy)
 			continue;
 		/* Prices may depend on load (§6 step 1). */
 		if (load >= 80 && md->conf.load_surcharge_pct)
 			p.price = contract_cost(
 				p.price, 100,
 				100 + md->conf.load_surcharge_pct);
-		o->items[o->n++] = p;
-		it.metric = p.metric;
-		it.method = p.method;
-		it.privacy = p.privacy;
-		it.price = p.price;
-		it.unit = p.unit;
+		want.items[want.n++] = p;
+	}
+	o = offer_for(md, &want, now);
+	mp_init(&m, MP_T_OFFER, MP_F_REPLY, req->serial);
+	mp_set_u(&m, MP_A_OFFER_SERIAL, o->serial);
+	mp_set_u(&m, MP_A_TIME, o->time);
+	mp_set_u(&m, MP_A_EXPIRY, o->expiry);
+	mp_set_s(&m, MP_A_CURRENCY, o->currency);
+	mp_set_u(&m, MP_A_LOAD, load);
+	for (unsigned i = 0; i < o->n; i++) {
+		const struct price *p = &o->items[i];
+		struct mp_item it;
+
+		it.metric = p->metric;
+		it.method = p->method;
+		it.privacy = p->privacy;
+		it.price = p->price;
+		it.unit = p->unit;
 		mp_add_item(&m, &it);
 	}
 	conn_queue(c, &m);
+}
+
+/*
+ * The slot for a new quote of addr.  An address keeps at most
+ * quotes-per-addr quotes (its oldest is replaced), so a flood from one
+ * address cannot push other users' quotes out; otherwise a free or
+ * expired slot, else the oldest quote of all.  Quotes whose deposit waits
+ * for the provider stay.  NULL if every slot is busy.
+ */
+static struct quote *quote_slot(struct muispd *md, const char *addr,
+				uint64_t now)
+{
+	struct quote *fr = NULL, *own_old = NULL, *old = NULL;
+	unsigned own = 0;
+
+	for (unsigned i = 0; i < MUISPD_MAX_QUOTES; i++) {
+		struct quote *q = &md->quotes[i];
+
+		if (q->busy)
+			continue;
+		if (!q->serial || q->expiry <= now) {
+			if (!fr)
+				fr = q;
+			continue;
+		}
+		if (!strcmp(q->addr, addr)) {
+			own++;
+			if (!own_old || q->made < own_old->made)
+				own_old = q;
+		}
+		if (!old || q->made < old->made)
+			old = q;
+	}
+	if (own >= md->conf.quotes_addr)
+		return own_old;
+	return fr ? fr : old;
 }
 
 /* 1 (and the error reply) if c's address has a contract bound. */
@@ -140,12 +219,16 @@ static void h_request(struct muispd *md, struct conn *c,
 	}
 	if (addr_bound(md, c, req))
 		return;
-	q = &md->quotes[md->quote_next++ % MUISPD_MAX_QUOTES];
-	memset(q, 0, sizeof(*q));
-	if (store_next_serial(md->st, "contract", &q->serial)) {
-		conn_error(c, req, MP_ERR_INTERNAL, "store");
+	q = quote_slot(md, c->addr, now);
+	if (!q) {
+		conn_error(c, req, MP_ERR_INTERNAL, "busy: try again");
 		return;
 	}
+	memset(q, 0, sizeof(*q));
+	/* The contract's serial, reserved in memory: recorded in the store
+	 * with the contract (establish()), so a quote writes nothing. */
+	q->serial = ++md->contract_seq;
+	q->made = ++md->quote_seq;
 	q->item = *item;
 	q->soft = soft;
 	q->hard = hard;
@@ -190,6 +273,11 @@ static void establish(struct muispd *md, struct conn *c,
 	char err[160] = "";
 
 	if (store_begin(md->st)) {
+		conn_error(c, req, MP_ERR_INTERNAL, "store");
+		return;
+	}
+	if (store_serial_note(md->st, "contract", r->serial)) {
+		store_rollback(md->st);
 		conn_error(c, req, MP_ERR_INTERNAL, "store");
 		return;
 	}

@@ -38,10 +38,18 @@ void conf_defaults(struct muispd_conf *c)
 	c->max_hard[MP_METRIC_USAGE_TIME] = 7 * 86400;
 	c->max_hard[MP_METRIC_BYTES] = 100ull << 30;
 	c->max_hard[MP_METRIC_PACKETS] = 1ull << 32;
+	c->handshake_timeout_s = 15;
+	c->idle_timeout_s = 60;
+	c->max_conns = 1024;
+	c->max_conns_addr = 16;
+	c->msg_rate = 20;
+	c->msg_burst = 50;
+	c->quotes_addr = 4;
+	c->output_budget = 16ull << 20;
 }
 
 /* The settings that are one value of a plain type. */
-enum kind { K_STR, K_BOOL, K_U16, K_U32 };
+enum kind { K_STR, K_BOOL, K_U16, K_U32, K_SIZE };
 
 static const struct setting {
 	const char *key;
@@ -68,6 +76,16 @@ static const struct setting {
 	{ "warn-tries", K_U32, F(warn_tries), 1, 100 },
 	{ "load-capacity", K_U32, F(load_capacity), 1, 1000000 },
 	{ "load-surcharge", K_U32, F(load_surcharge_pct), 0, 1000 },
+	{ "lan", K_STR, F(lan), 0, 0 },
+	{ "handshake-timeout", K_U32, F(handshake_timeout_s), 1, 3600 },
+	{ "idle-timeout", K_U32, F(idle_timeout_s), 5, 86400 },
+	{ "max-conns", K_U32, F(max_conns), 16, MUISPD_MAX_CONNS },
+	{ "max-conns-per-addr", K_U32, F(max_conns_addr), 1, 1024 },
+	{ "msg-rate", K_U32, F(msg_rate), 1, 100000 },
+	{ "msg-burst", K_U32, F(msg_burst), 1, 100000 },
+	{ "quotes-per-addr", K_U32, F(quotes_addr), 1, MUISPD_MAX_QUOTES },
+	/* bytes, with k, M, Ki, Mi ... */
+	{ "output-budget", K_SIZE, F(output_budget), 1, 0 },
 #undef F
 };
 
@@ -82,6 +100,16 @@ static int set_plain(struct conf *r, const struct setting *s, char *base)
 		return conf_str(r, 1, base + s->off, s->size);
 	case K_BOOL:
 		return conf_bool(r, 1, (int *)(void *)(base + s->off));
+	case K_SIZE: {
+		const char *why;
+
+		if (parse_size(r->w[1], &v, &why) < 0)
+			return conf_bad(r, 1, why);
+		if (v < (1u << 20) || v > (4ull << 30))
+			return conf_bad(r, 1, "between 1Mi and 4Gi bytes");
+		*(uint64_t *)(void *)(base + s->off) = v;
+		return 0;
+	}
 	case K_U16:
 	case K_U32:
 		if (conf_uint(r, 1, s->min, s->max, &v) < 0)

@@ -97,8 +97,18 @@ void store_close(struct store *st)
 	free(st);
 }
 
+#ifdef MUISP_TESTING
+int store_test_fail; /* unit tests: transactions fail while set */
+#endif
+
 int store_begin(struct store *st)
 {
+#ifdef MUISP_TESTING
+	if (store_test_fail) {
+		log_warnx("store: BEGIN: injected failure");
+		return -1;
+	}
+#endif
 	return exec(st, "BEGIN IMMEDIATE;");
 }
 
@@ -164,6 +174,41 @@ int store_next_serial(struct store *st, const char *kind, uint64_t *out)
 		*out = (uint64_t)sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
 	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+/* The highest serial of a kind given out so far: the meta counter, and
+ * for contracts the highest stored. */
+int store_serial_last(struct store *st, const char *kind, uint64_t *out)
+{
+	sqlite3_stmt *s = prep(
+		st, "SELECT max(coalesce((SELECT v FROM meta WHERE k = ?1), 0),"
+		    " CASE WHEN ?1 = 'contract' THEN"
+		    " coalesce((SELECT max(serial) FROM contracts), 0)"
+		    " ELSE 0 END);");
+	int rc;
+
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*out = (uint64_t)sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+/* Serial v of kind is taken (in the caller's transaction). */
+int store_serial_note(struct store *st, const char *kind, uint64_t v)
+{
+	sqlite3_stmt *s = prep(st, "INSERT INTO meta (k, v) VALUES (?, ?) "
+				   "ON CONFLICT(k) DO UPDATE SET "
+				   "v = max(v, excluded.v);");
+
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, i64(v));
+	return done(st, s);
 }
 
 #define CONTRACT_COLS                                                   \

@@ -43,11 +43,18 @@ struct stmt_line {
 int store_open(const char *path, struct store **out);
 void store_close(struct store *st);
 int store_begin(struct store *st);
+#ifdef MUISP_TESTING
+extern int store_test_fail;
+#endif
 int store_commit(struct store *st);
 void store_rollback(struct store *st);
 
 /* Allocate the next serial number of a kind ("contract", "offer"). */
 int store_next_serial(struct store *st, const char *kind, uint64_t *out);
+/* muispd gives serials from memory: the last one of a kind recorded (and
+ * for "contract" the highest stored), and a serial recorded as taken. */
+int store_serial_last(struct store *st, const char *kind, uint64_t *out);
+int store_serial_note(struct store *st, const char *kind, uint64_t v);
 
 int store_contract_put(struct store *st, const struct contract_rec *c);
 int store_contract_get(struct store *st, uint64_t serial,
