@@ -21,7 +21,7 @@ void conf_defaults(struct muispd_conf *c)
 	snprintf(c->listen, sizeof(c->listen), "::");
 	c->port = 4433;
 	snprintf(c->socket, sizeof(c->socket), "%s", MP_OP_SOCKET);
-	snprintf(c->database, sizeof(c->database), "/var/lib/muisp/muispd.db");
+	snprintf(c->database, sizeof(c->database), "/var/lib/muisp/muispd/muispd.db");
 	snprintf(c->cert, sizeof(c->cert), "/etc/muisp/router.crt");
 	snprintf(c->key, sizeof(c->key), "/etc/muisp/router.key");
 	c->use_kernel = 1;

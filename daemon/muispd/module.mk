@@ -22,4 +22,8 @@ $(eval $(call program,muispd,$(MUISPD_SRCS),$(MUISPD_LIBS),sbin))
 MAN8 += daemon/muispd/muispd.8
 MAN5 += daemon/muispd/muispd.conf.5
 UNITS += daemon/muispd/muispd.service
+# its user (sysusers.d) and the group of its configuration and key
+# (tmpfiles.d; both run by systemd at boot, or by hand after install)
+SYSUSERS += daemon/muispd/muispd.sysusers
+TMPFILES += daemon/muispd/muispd.tmpfiles
 CONFS += daemon/muispd/muispd.conf
