@@ -260,12 +260,13 @@ static struct quote *quote_find(struct muispd *md, uint64_t serial)
 /*
  * Step 4 (§6): in one transaction the method's deposit (param: the
  * user's code, or the remote method's authorisation), the signed receipt
- * and the contract, bound to addr in the kernel; the receipt is the
- * reply.  c is NULL when its connection went away meanwhile.
+ * and the contract, bound to addr in the kernel.  0 (r established, its
+ * live entry in *out), or an MP_ERR_* with the reason in msg: nothing
+ * was changed.
  */
-static void establish(struct muispd *md, struct conn *c,
-		      const struct mp_msg *req, struct contract_rec *r,
-		      const char *addr, const char *param)
+static int establish(struct muispd *md, struct contract_rec *r,
+		     const char *addr, const char *param, struct live **out,
+		     char *msg, size_t msglen)
 {
 	const struct payment_method *pm = payment_lookup(&md->pay, r->method);
 	struct quote *q;
@@ -273,23 +274,23 @@ static void establish(struct muispd *md, struct conn *c,
 	char err[160] = "";
 
 	if (store_begin(md->st)) {
-		conn_error(c, req, MP_ERR_INTERNAL, "store");
-		return;
+		snprintf(msg, msglen, "store");
+		return MP_ERR_INTERNAL;
 	}
 	if (store_serial_note(md->st, "contract", r->serial)) {
 		store_rollback(md->st);
-		conn_error(c, req, MP_ERR_INTERNAL, "store");
-		return;
+		snprintf(msg, msglen, "store");
+		return MP_ERR_INTERNAL;
 	}
 	if (pm->deposit(pm, md->st, r, param, r->issued, err, sizeof(err))) {
 		store_rollback(md->st);
-		conn_error(c, req, MP_ERR_PAYMENT, "%s", err);
-		return;
+		snprintf(msg, msglen, "%s", err);
+		return MP_ERR_PAYMENT;
 	}
 	if (session_sign_receipt(md, r)) {
 		store_rollback(md->st);
-		conn_error(c, req, MP_ERR_INTERNAL, "receipt");
-		return;
+		snprintf(msg, msglen, "receipt");
+		return MP_ERR_INTERNAL;
 	}
 	/* Contract established and bound in step 4 (§6): suspended. */
 	r->state = CS_SUSPENDED;
@@ -301,64 +302,105 @@ static void establish(struct muispd *md, struct conn *c,
 
 		store_rollback(md->st);
 		kernel_contract_del(md->k, r->serial);
-		if (notunnel) /* require-tunnel; nothing was paid */
-			conn_error(c, req, MP_ERR_PERM,
-				   "%s has no IPsec "
-				   "tunnel: bring the tunnel up, then buy",
-				   addr);
-		else
-			conn_error(c, req, MP_ERR_INTERNAL,
-				   "establishment failed");
-		return;
+		if (!notunnel) {
+			snprintf(msg, msglen, "establishment failed");
+			return MP_ERR_INTERNAL;
+		}
+		/* require-tunnel; nothing was paid */
+		snprintf(msg, msglen,
+			 "%s has no IPsec tunnel: bring the tunnel up, then "
+			 "buy",
+			 addr);
+		return MP_ERR_PERM;
 	}
 	if (store_commit(md->st)) {
 		store_rollback(md->st);
 		kernel_addr_unbind(md->k, addr);
 		kernel_contract_del(md->k, r->serial);
-		conn_error(c, req, MP_ERR_INTERNAL, "store commit");
-		return;
+		snprintf(msg, msglen, "store commit");
+		return MP_ERR_INTERNAL;
 	}
 	q = quote_find(md, r->serial);
 	if (q)
 		q->serial = 0;
 	l = live_add(md, r);
 	if (!l) {
-		conn_error(c, req, MP_ERR_INTERNAL, "memory");
-		return;
+		snprintf(msg, msglen, "memory");
+		return MP_ERR_INTERNAL;
 	}
 	log_info("contract %llu: established (%s %s, deposit %llu) for %s",
 		 (unsigned long long)r->serial, mp_metric_name(r->metric),
 		 pm->name, (unsigned long long)r->deposit, addr);
-	if (c)
-		session_reply_status(c, req, &l->rec, MP_T_RECEIPT, 0);
+	*out = l;
+	return 0;
 }
 
-/* A deposit waiting for the remote method's authorisation. */
+/* A deposit waiting for the remote method's authorisation (and, when
+ * the establishment after it failed, for its release). */
 struct deposit_op {
 	struct muispd *md;
 	struct held h;
 	struct contract_rec r;
 	char addr[64];
+	int err; /* the establishment's MP_ERR_* */
+	char msg[200];
 };
 
-/* payment_done_fn of authorize: establish, or the method's reason. */
+/* payment_done_fn of cancel: the user is told nothing was paid. */
+static void voided(void *arg, int rc, const char *text)
+{
+	struct deposit_op *op = arg;
+	struct muispd *md = op->md;
+
+	conn_error(conn_held(md, &op->h), op->h.req, op->err,
+		   "%s; nothing was paid: the authorisation %s", op->msg,
+		   rc ? "is being released at the provider" :
+			"was released by the provider");
+	conn_unhold(md, &op->h);
+	free(op);
+}
+
+/* payment_done_fn of authorize: establish, or the method's reason.  An
+ * establishment that fails releases the authorisation first. */
 static void authorized(void *arg, int rc, const char *text)
 {
 	struct deposit_op *op = arg;
 	struct muispd *md = op->md;
 	struct conn *c = conn_held(md, &op->h);
 	struct quote *q = quote_find(md, op->r.serial);
+	const struct payment_method *pm =
+		payment_lookup(&md->pay, op->r.method);
+	char auth[RECEIPT_PAYREF_LEN + 1];
+	struct live *l = NULL;
 
 	if (q)
 		q->busy = 0;
-	if (rc)
+	if (rc) {
 		conn_error(c, op->h.req, MP_ERR_PAYMENT, "%s", text);
-	else if (live_by_addr(md, op->addr)) /* meanwhile, elsewhere */
-		conn_error(c, op->h.req, MP_ERR_STATE,
-			   "address already "
-			   "bound");
-	else
-		establish(md, c, op->h.req, &op->r, op->addr, text);
+		goto done;
+	}
+	snprintf(auth, sizeof(auth), "%s", text);
+	if (live_by_addr(md, op->addr)) { /* meanwhile, elsewhere */
+		op->err = MP_ERR_STATE;
+		snprintf(op->msg, sizeof(op->msg), "address already bound");
+	} else {
+		op->err = establish(md, &op->r, op->addr, auth, &l, op->msg,
+				    sizeof(op->msg));
+	}
+	if (!op->err) {
+		if (c)
+			session_reply_status(c, op->h.req, &l->rec,
+					     MP_T_RECEIPT, 0);
+		goto done;
+	}
+	log_info("contract %llu: not established (%s): voiding %s",
+		 (unsigned long long)op->r.serial, op->msg, auth);
+	if (pm && pm->cancel) {
+		pm->cancel(pm, &op->r, auth, voided, op);
+		return;
+	}
+	conn_error(c, op->h.req, op->err, "%s", op->msg);
+done:
 	conn_unhold(md, &op->h);
 	free(op);
 }
@@ -414,11 +456,30 @@ static void h_deposit(struct muispd *md, struct conn *c,
 	r.expiry = now + md->conf.lifetime_s;
 	r.usage_at = now;
 	if (!pm->authorize) {
-		establish(md, c, req, &r, c->addr, param);
+		struct live *l;
+		char msg[200];
+		int err =
+			establish(md, &r, c->addr, param, &l, msg, sizeof(msg));
+
+		if (err)
+			conn_error(c, req, err, "%s", msg);
+		else
+			session_reply_status(c, req, &l->rec, MP_T_RECEIPT, 0);
 		return;
 	}
-	/* A remote method: the reply (and c's next requests) wait for it;
-	 * the quote is taken meanwhile. */
+	/*
+	 * A remote method: the reply (and c's next requests) wait for it;
+	 * the quote is taken meanwhile.  Its serial is on disk first: it
+	 * names the authorisation at the provider ("muisp-SERIAL"), which
+	 * must never name another contract after a restart.
+	 */
+	if (store_begin(md->st) ||
+	    store_serial_note(md->st, "contract", r.serial) ||
+	    store_commit(md->st)) {
+		store_rollback(md->st);
+		conn_error(c, req, MP_ERR_INTERNAL, "store");
+		return;
+	}
 	op = calloc(1, sizeof(*op));
 	if (!op || conn_hold(c, req, &op->h)) {
 		free(op);

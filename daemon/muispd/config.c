@@ -21,7 +21,8 @@ void conf_defaults(struct muispd_conf *c)
 	snprintf(c->listen, sizeof(c->listen), "::");
 	c->port = 4433;
 	snprintf(c->socket, sizeof(c->socket), "%s", MP_OP_SOCKET);
-	snprintf(c->database, sizeof(c->database), "/var/lib/muisp/muispd/muispd.db");
+	snprintf(c->database, sizeof(c->database),
+		 "/var/lib/muisp/muispd/muispd.db");
 	snprintf(c->cert, sizeof(c->cert), "/etc/muisp/router.crt");
 	snprintf(c->key, sizeof(c->key), "/etc/muisp/router.key");
 	c->use_kernel = 1;
@@ -46,6 +47,7 @@ void conf_defaults(struct muispd_conf *c)
 	c->msg_burst = 50;
 	c->quotes_addr = 4;
 	c->output_budget = 16ull << 20;
+	c->provider_timeout_s = 5;
 }
 
 /* The settings that are one value of a plain type. */
@@ -86,6 +88,9 @@ static const struct setting {
 	{ "quotes-per-addr", K_U32, F(quotes_addr), 1, MUISPD_MAX_QUOTES },
 	/* bytes, with k, M, Ki, Mi ... */
 	{ "output-budget", K_SIZE, F(output_budget), 1, 0 },
+	{ "online-provider-ca", K_STR, F(provider_ca), 0, 0 },
+	{ "online-provider-insecure", K_BOOL, F(provider_insecure), 0, 0 },
+	{ "online-provider-timeout", K_U32, F(provider_timeout_s), 1, 60 },
 #undef F
 };
 
@@ -151,6 +156,49 @@ static int set_vici(struct conf *r, struct muispd_conf *c)
 	return conf_str(r, 1, c->vici, sizeof(c->vici));
 }
 
+/*
+ * online-provider https://HOST[:PORT] | http://HOST[:PORT] | IPV4 PORT:
+ * the base URL of the payment provider (the last form, of earlier
+ * versions, is http://IPV4:PORT).  Plain http needs
+ * online-provider-insecure, https online-provider-ca (checked once the
+ * whole file is read).
+ */
+static int set_provider(struct conf *r, struct muispd_conf *c)
+{
+	const char *u = r->w[1], *host;
+	uint64_t v;
+
+	if (r->nw == 3) {
+		const char *why;
+		uint32_t ip;
+
+		if (parse_ip4(r->w[1], &ip, &why) < 0)
+			return conf_bad(r, 1, why);
+		if (conf_uint(r, 2, 1, 65535, &v) < 0)
+			return -1;
+		snprintf(c->provider_url, sizeof(c->provider_url),
+			 "http://%s:%llu", r->w[1], (unsigned long long)v);
+		return 0;
+	}
+	if (conf_nargs(r, 1) < 0)
+		return -1;
+	if (!strncmp(u, "https://", 8))
+		host = u + 8;
+	else if (!strncmp(u, "http://", 7))
+		host = u + 7;
+	else
+		return conf_bad(r, 1, "expected https://HOST[:PORT]");
+	if (!*host || *host == '/' || *host == ':')
+		return conf_bad(r, 1, "no host");
+	for (const char *p = u; *p; p++)
+		if (*p <= 0x20 || *p > 0x7e || *p == '"' || *p == '\\' ||
+		    *p == '?' || *p == '#' || *p == '@')
+			return conf_bad(r, 1, "not a plain URL");
+	if (u[strlen(u) - 1] == '/')
+		return conf_bad(r, 1, "no path: the base URL only");
+	return conf_str(r, 1, c->provider_url, sizeof(c->provider_url));
+}
+
 /* price METRIC METHOD ah|esp PRICE UNIT */
 static int set_price(struct conf *r, struct muispd_conf *c)
 {
@@ -207,16 +255,8 @@ static int statement(struct conf *r, struct muispd_conf *c)
 		return set_vici(r, c);
 	if (!strcmp(k, "price"))
 		return set_price(r, c);
-	if (!strcmp(k, "online-provider")) {
-		/* online-provider IPV4 PORT */
-		if (conf_nargs(r, 2) < 0 ||
-		    conf_str(r, 1, c->provider_host, sizeof(c->provider_host)) <
-			    0 ||
-		    conf_uint(r, 2, 1, 65535, &v) < 0)
-			return -1;
-		c->provider_port = (uint16_t)v;
-		return 0;
-	}
+	if (!strcmp(k, "online-provider"))
+		return set_provider(r, c);
 	if (!strcmp(k, "max-hard")) {
 		/* max-hard METRIC N */
 		if (conf_nargs(r, 2) < 0)
@@ -250,6 +290,21 @@ int conf_parse(const char *name, const char *text, struct muispd_conf *c,
 		goto out;
 	if (!c->nprices) {
 		snprintf(err, errlen, "%s: no price lines: nothing to offer",
+			 name);
+		goto out;
+	}
+	if (!strncmp(c->provider_url, "http://", 7) && !c->provider_insecure) {
+		snprintf(err, errlen,
+			 "%s: online-provider: plain http needs "
+			 "online-provider-insecure yes (tests only); use "
+			 "https:// and online-provider-ca",
+			 name);
+		goto out;
+	}
+	if (!strncmp(c->provider_url, "https://", 8) && !c->provider_ca[0]) {
+		snprintf(err, errlen,
+			 "%s: online-provider: https needs online-provider-ca "
+			 "FILE (the provider's CA, pinned)",
 			 name);
 		goto out;
 	}

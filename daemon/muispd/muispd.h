@@ -69,8 +69,11 @@ struct muispd_conf {
 	uint32_t quotes_addr;	      /* quotes kept per address */
 	uint64_t output_budget;	      /* queued output, all connections */
 	char vici[128];		      /* charon's VICI socket, "" = none */
-	char provider_host[64];	      /* online payment provider */
-	uint16_t provider_port;
+	/* online payment provider (muispd.conf(5)) */
+	char provider_url[200]; /* https://HOST[:PORT], "" none */
+	char provider_ca[256];	/* its CA, pinned */
+	int provider_insecure;	/* http:// allowed (tests) */
+	uint32_t provider_timeout_s;
 	unsigned nprices;
 	struct price prices[MUISPD_MAX_PRICES];
 };

@@ -33,8 +33,15 @@ static void online_config(struct muispd *md)
 {
 	const struct muispd_conf *conf = &md->conf;
 
-	payment_online_config(md->online, conf->provider_host,
-			      conf->provider_port, conf->currency);
+	struct payment_online_conf oc = {
+		.url = conf->provider_url,
+		.ca = conf->provider_ca,
+		.insecure = conf->provider_insecure,
+		.timeout_s = conf->provider_timeout_s,
+		.currency = conf->currency,
+	};
+
+	payment_online_config(md->online, &oc);
 }
 
 /* The state without the network: store, keys, kernel, payment methods,

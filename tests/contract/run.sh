@@ -14,7 +14,11 @@
 # is settled later, and muispd unreachable (stale socket, no socket,
 # permission); a slow payment provider (other clients served while a
 # deposit waits); SIGHUP reloading muispd.conf (a new price, a refused
-# file).
+# file); the payment provider over HTTPS with its CA pinned (a provider
+# with another CA is not spoken to), answers checked (a 200 that does
+# not authorise what was asked is voided), a provider that hangs (the
+# deadline fires, the user is told, others are served, the reference is
+# voided), an authorisation whose establishment fails voided.
 #
 # usage: tests/contract/run.sh [BINDIR]     (default build/bin)
 # Prints one line per check and "contract: N passed, N failed"; exit 0 iff
@@ -60,14 +64,28 @@ openssl x509 -req -in "$T/router.csr" -CA "$T/ca.crt" -CAkey "$T/ca.key" \
 	-CAcreateserial -out "$T/router.crt" -days 2 -extfile "$T/ext" \
 	2>/dev/null
 
+# The payment provider's own CA and certificate (HTTPS, pinned by muispd).
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	-keyout "$T/pca.key" -out "$T/pca.crt" -days 2 -subj "/CN=provider CA" \
+	2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	-keyout "$T/provider.key" -out "$T/provider.csr" -subj "/CN=127.0.0.1" \
+	2>/dev/null
+printf 'subjectAltName=IP:127.0.0.1\n' >"$T/pext"
+openssl x509 -req -in "$T/provider.csr" -CA "$T/pca.crt" -CAkey "$T/pca.key" \
+	-CAcreateserial -out "$T/provider.crt" -days 2 -extfile "$T/pext" \
+	2>/dev/null
+
 # A free port: let the kernel pick one.
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 
-# The test payment provider (HTTP/JSON) for the online plug-in.
-python3 "$top/tests/contract/provider.py" "$T/provider.port" &
+# The test payment provider (HTTPS/JSON) for the online plug-in; the test
+# talks to it on its plain control port.
+python3 "$top/tests/contract/provider.py" "$T/provider.port" \
+	"$T/provider.crt" "$T/provider.key" &
 ppid_=$!
 wait_until -t 20 -m "the payment provider's port" test -s "$T/provider.port"
-pport=$(cat "$T/provider.port")
+read -r pport cport <"$T/provider.port"
 
 cat >"$T/muispd.conf" <<EOF
 listen 127.0.0.1
@@ -87,7 +105,8 @@ price elapsed voucher ah 60 3600
 price bytes room ah 10 1000000
 price bytes cash ah 10 1000000
 price bytes online ah 10 1000000
-online-provider 127.0.0.1 $pport
+online-provider https://127.0.0.1:$pport
+online-provider-ca $T/pca.crt
 EOF
 
 start_daemon() {
@@ -258,14 +277,14 @@ s4=$(field serial "$(grep '^quote' <<<"$out")")
 # to start).
 provider() {
 	local body=${3:-} line
-	exec 9<>"/dev/tcp/127.0.0.1/$pport"
+	exec 9<>"/dev/tcp/127.0.0.1/$cport"
 	printf '%s %s HTTP/1.0\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s' \
 		"$1" "$2" "${#body}" "$body" >&9
 	while IFS= read -r line <&9 && [ "${line%$'\r'}" ]; do :; done
 	cat <&9
 	exec 9<&-
 }
-ledger() { python3 -c 'import json,sys,urllib.request; d=json.load(urllib.request.urlopen("http://127.0.0.1:'"$pport"'/ledger")); print(eval(sys.argv[1]))' "$1"; }
+ledger() { python3 -c 'import json,sys,urllib.request; d=json.load(urllib.request.urlopen("http://127.0.0.1:'"$cport"'/ledger")); print(eval(sys.argv[1]))' "$1"; }
 expect "provider holds deposit" 980 "$(ledger 'd["accounts"]["tok-good"]')"
 op usage-add "$s4" 1234567 >/dev/null
 out=$(cl erin 127.0.0.6 terminate)
@@ -531,6 +550,100 @@ kill -HUP "$pid"
 wait_log "muispd.conf: configuration reloaded" 2
 out=$(cl judy 127.0.0.13 offer)
 expect "old price back" 1 "$(grep -c '^  bytes    voucher  ah  10 per 1000000$' <<<"$out")"
+
+# --- the payment provider: TLS pinned, answers checked, voids ---
+# The configuration check refuses plain http without the insecure
+# setting, and https without the provider's CA.
+bad_conf() { # NAME LINES...: muispd -n refuses the config plus LINES
+	local name=$1
+	shift
+	grep -v '^online-provider' "$T/muispd.conf.orig" >"$T/bad.conf"
+	printf '%s\n' "$@" >>"$T/bad.conf"
+	! "$bin/muispd" -n -f "$T/bad.conf" >"$T/bad.out" 2>&1 ||
+		fail "$name: config accepted"
+}
+bad_conf "plain http" "online-provider http://127.0.0.1:$pport"
+check "plain http provider refused" grep -q "plain http needs online-provider-insecure yes" "$T/bad.out"
+bad_conf "https without CA" "online-provider https://127.0.0.1:$pport"
+check "https provider without its CA refused" grep -q "https needs online-provider-ca FILE" "$T/bad.out"
+# held REF: the provider's hold of reference REF as "amount voided".
+held_ref() { ledger '" ".join("%s %s" % (h["amount"], h["voided"]) for h in d["holds"].values() if h["reference"] == "'"$1"'")'; }
+voided_ref() { [ "$(ledger '"'"$1"'" in d["voided"]')" = True ]; }
+# A 200 that does not authorise the amount asked: refused, and voided.
+provider POST /mode '{"authorize": "wrong-amount"}' >/dev/null
+if cl olga 127.0.0.14 -m online -P tok-void buy bytes 1000000 2000000 >"$T/wrong.out" 2>&1; then
+	fail "online deposit with a wrong answer accepted"
+fi
+expect "wrong answer: the user is told" "payment provider's answer not valid: nothing was paid" \
+	"$(sed -n 's/.*payment declined: //p' "$T/wrong.out")"
+sw=$(field serial "$(grep '^quote' "$T/wrong.out")")
+wait_until -t 10 -m "the hold of muisp-$sw was not voided" voided_ref "muisp-$sw"
+expect "wrong answer: the hold voided, the money back" "20 True|100" \
+	"$(held_ref "muisp-$sw")|$(ledger 'd["accounts"]["tok-void"]')"
+provider POST /mode '{"authorize": "not-authorized"}' >/dev/null
+! cl olga 127.0.0.14 -m online -P tok-void buy bytes 1000000 2000000 >"$T/wrong.out" 2>&1 ||
+	fail "online deposit answered 'pending' accepted"
+sw=$(field serial "$(grep '^quote' "$T/wrong.out")")
+wait_until -t 10 -m "the hold of muisp-$sw was not voided" voided_ref "muisp-$sw"
+expect "not authorised: voided, the money back" "20 True|100" \
+	"$(held_ref "muisp-$sw")|$(ledger 'd["accounts"]["tok-void"]')"
+provider POST /mode '{"authorize": "ok"}' >/dev/null
+# The establishment fails after the authorisation (the address bought
+# with a voucher meanwhile): voided, and the buyer told nothing was paid.
+provider POST /hold '{}' >/dev/null
+cl pat 127.0.0.15 -m online -P tok-void buy bytes 1000000 2000000 >"$T/void.out" 2>&1 &
+vpid=$!
+wait_until -t 10 -m "the provider never got pat's authorisation" held
+code=$(field code "$(op voucher-issue 50)")
+out=$(cl pat2 127.0.0.15 -m voucher -P "$code" buy bytes 1000000 2000000)
+expect "the address bought meanwhile" 127.0.0.15 "$(field addr "$(tail -n1 <<<"$out")")"
+provider POST /release '{}' >/dev/null
+! wait "$vpid" || fail "pat's online purchase succeeded on a bound address"
+expect "bind failed: the buyer told nothing was paid" \
+	"not allowed in the contract's state: address already bound; nothing was paid: the authorisation was released by the provider" \
+	"$(sed -n 's/^muisp-client: //p' "$T/void.out")"
+sv=$(field serial "$(grep '^quote' "$T/void.out")")
+expect "bind failed: the provider agrees (voided, money back)" "20 True|100" \
+	"$(held_ref "muisp-$sv")|$(ledger 'd["accounts"]["tok-void"]')"
+grep -q "contract $sv: not established (address already bound): voiding" "$T/muispd.log" ||
+	fail "no void log for $sv"
+# A provider that hangs: the deadline fires, the buyer is told, others
+# are served meanwhile; the reference is voided, so the late answer holds
+# nothing.
+sed -i "s/^online-provider-ca .*/&\nonline-provider-timeout 1/" "$T/muispd.conf"
+kill -HUP "$pid"
+wait_log "muispd.conf: configuration reloaded" 3
+provider POST /hold '{}' >/dev/null
+cl quinn 127.0.0.16 -m online -P tok-hang buy bytes 1000000 2000000 >"$T/hang.out" 2>&1 &
+hpid=$!
+wait_until -t 10 -m "the provider never got quinn's authorisation" held
+out=$(cl rita 127.0.0.17 offer)
+expect "offer while the provider hangs" EUR "$(field currency "$out")"
+! wait "$hpid" || fail "quinn's purchase succeeded with a hanging provider"
+expect "hanging provider: the buyer told" "payment provider unreachable" \
+	"$(sed -n 's/.*payment declined: //p' "$T/hang.out")"
+sh=$(field serial "$(grep '^quote' "$T/hang.out")")
+check "the deadline logged" grep -q "no answer to authorize muisp-$sh" "$T/muispd.log"
+wait_until -t 10 -m "muisp-$sh was not voided" voided_ref "muisp-$sh"
+provider POST /release '{}' >/dev/null
+wait_until -t 10 -m "the provider still holds quinn's request" eval '[ "$(ledger '"'"'d["waiting"]'"'"')" = 0 ]'
+expect "hanging provider: nothing held, nothing taken" "|100" \
+	"$(held_ref "muisp-$sh")|$(ledger 'd["accounts"]["tok-hang"]')"
+# A provider with a certificate of another CA is not spoken to.
+sed -i "s#^online-provider-ca .*#online-provider-ca $T/ca.crt#" "$T/muispd.conf"
+kill -HUP "$pid"
+wait_log "muispd.conf: configuration reloaded" 4
+nholds=$(ledger 'len(d["holds"])')
+! cl sam 127.0.0.18 -m online -P tok-ca buy bytes 1000000 2000000 >"$T/ca.out" 2>&1 ||
+	fail "online deposit through a provider of another CA"
+expect "another CA: the buyer told" "payment provider unreachable" \
+	"$(sed -n 's/.*payment declined: //p' "$T/ca.out")"
+check "another CA: the certificate refused" grep -q "SSL certificate problem" "$T/muispd.log"
+expect "another CA: the provider saw nothing" "$nholds 100" \
+	"$(ledger 'len(d["holds"])') $(ledger 'd["accounts"]["tok-ca"]')"
+cp "$T/muispd.conf.orig" "$T/muispd.conf"
+kill -HUP "$pid"
+wait_log "muispd.conf: configuration reloaded" 5
 
 kill "$pid"
 wait "$pid" 2>/dev/null || true

@@ -60,6 +60,14 @@ static void remote_capture(const struct payment_method *self,
 	remote_call(done, arg);
 }
 
+static void remote_cancel(const struct payment_method *self,
+			  const struct contract_rec *c, const char *auth,
+			  payment_done_fn done, void *arg)
+{
+	snprintf(remote.param, sizeof(remote.param), "void %s", auth);
+	remote_call(done, arg);
+}
+
 static int remote_deposit(const struct payment_method *self, struct store *st,
 			  struct contract_rec *c, const char *id, uint64_t now,
 			  char *err, size_t errlen)
@@ -83,6 +91,7 @@ static const struct payment_method remote_method = {
 	.authorize = remote_authorize,
 	.deposit = remote_deposit,
 	.capture = remote_capture,
+	.cancel = remote_cancel,
 	.refund = remote_refund,
 };
 
@@ -891,6 +900,53 @@ static void test_remote_deposit(void **state)
 	assert_int_equal(remote.calls, 2);
 }
 
+/*
+ * Authorised, but the establishment fails (the address got a contract
+ * meanwhile): the authorisation is voided, and the user is told nothing
+ * was paid once the provider confirms (or that it is being released).
+ * The quote's serial was on disk before the provider heard of it.
+ */
+static void test_remote_void(void **state)
+{
+	struct fix *f = *state;
+	struct conn *c = user(f, ALICE), *c2 = user(f, ALICE);
+	struct mp_msg m, rcpt;
+	uint64_t serial = remote_deposit_start(f, c), noted;
+	uint32_t deposit_req = f->serial;
+
+	assert_int_equal(store_serial_last(f->md->st, "contract", &noted), 0);
+	assert_int_equal(noted, serial);
+	buy(f, c2, &rcpt);
+	finish(0, "tx-3");
+	assert_int_equal(remote.calls, 2);
+	assert_string_equal(remote.param, "void tx-3");
+	assert_int_equal(c->wlen, 0); /* the reply waits for the void */
+	assert_int_equal(c->wait, 1);
+	finish(0, NULL);
+	next(c, &m);
+	assert_int_equal(m.type, MP_T_ERROR);
+	assert_int_equal(m.serial, deposit_req);
+	assert_int_equal(m.u[MP_A_ERROR], MP_ERR_STATE);
+	assert_string_equal(m.s[MP_A_MESSAGE],
+			    "address already bound; nothing was paid: the "
+			    "authorisation was released by the provider");
+	assert_int_equal(c->wait, 0);
+	assert_null(live_find(f->md, serial));
+
+	/* Again, the provider does not confirm at once. */
+	command(f, c2, MP_T_TERMINATE, rcpt.u[MP_A_SERIAL]);
+	reply(f, c2, MP_T_STATEMENT, &m);
+	serial = remote_deposit_start(f, c);
+	buy(f, c2, &rcpt);
+	finish(0, "tx-4");
+	finish(-1, NULL);
+	next(c, &m);
+	assert_string_equal(m.s[MP_A_MESSAGE],
+			    "address already bound; nothing was paid: the "
+			    "authorisation is being released at the provider");
+	assert_null(live_find(f->md, serial));
+}
+
 /* The channel goes away while its deposit waits: the contract is still
  * established (the provider holds the money), nothing is sent. */
 static void test_remote_deposit_gone(void **state)
@@ -1016,10 +1072,11 @@ static void test_reload(void **state)
 
 	snprintf(path, sizeof(path), "%s/conf", f->dir);
 	f->md->conffile = path;
-	write_conf(f,
-		   "offer-ttl 60\nlisten 10.9.9.9\ncurrency CHF\n"
-		   "online-provider 127.0.0.1 9\n",
-		   12);
+	write_conf(
+		f,
+		"offer-ttl 60\nlisten 10.9.9.9\ncurrency CHF\n"
+		"online-provider 127.0.0.1 9\nonline-provider-insecure yes\n",
+		12);
 	assert_int_equal(server_reload(f->md), 0);
 	assert_int_equal(f->md->conf.nprices, 1);
 	assert_int_equal(f->md->conf.prices[0].price, 12);
@@ -1375,6 +1432,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restore, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remote_deposit, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_remote_void, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_remote_deposit_gone, setup,
 						teardown),
