@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/rand.h>
 
 #include "log.h"
 #include "muispd.h"
@@ -455,6 +456,13 @@ static void h_deposit(struct muispd *md, struct conn *c,
 	r.issued = now;
 	r.expiry = now + md->conf.lifetime_s;
 	r.usage_at = now;
+	/* The buyer's key goes into the receipt (MUR2): binding it on
+	 * another address needs the key's signature (holder_proof()). */
+	if (mp_has(req, MP_A_HOLDER_KEY)) {
+		r.has_holder = 1;
+		memcpy(r.holder, mp_fix(req, MP_A_HOLDER_KEY),
+		       sizeof(r.holder));
+	}
 	if (!pm->authorize) {
 		struct live *l;
 		char msg[200];
@@ -527,6 +535,54 @@ static struct live *by_password(struct muispd *md, const char *pw)
 	return l;
 }
 
+static struct log_rl rl_proof = LOG_RL_INIT(10, 5);
+
+/*
+ * A MUR2 receipt (its buyer committed to a key) binds anywhere but where
+ * it is bound only with the key's signature of a challenge this
+ * connection got from us: a copied receipt alone is no use.  1 proven;
+ * 0 after the error reply, PROOF with a fresh challenge (one signature
+ * per challenge, valid for a minute).
+ */
+static int holder_proof(struct muispd *md, struct conn *c,
+			const struct mp_msg *req, const struct receipt *rc)
+{
+	uint8_t msg[MP_BIND_LABEL_LEN + 32 + RECEIPT_MAX_LEN];
+	uint64_t now = muispd_mono_ms(md) / 1000;
+	const char *why = "sign the challenge with the receipt's holder key";
+	struct mp_msg m;
+
+	if (mp_has(req, MP_A_SIGNATURE) && mp_has(req, MP_A_CHALLENGE)) {
+		int ok = c->chal_until && now < c->chal_until &&
+			 !CRYPTO_memcmp(c->challenge,
+					mp_fix(req, MP_A_CHALLENGE), 32);
+		size_t n = mp_bind_message(c->challenge, req->bytes,
+					   req->bytes_len, msg, sizeof(msg));
+
+		c->chal_until = 0; /* one try */
+		if (ok && n &&
+		    !receipt_holder_verify(rc->holder, msg, n,
+					   mp_fix(req, MP_A_SIGNATURE)))
+			return 1;
+		why = ok ? "the signature is not the receipt's holder's" :
+			   "challenge unknown or stale";
+		log_ratelimited(&rl_proof, LOG_WARNING,
+				"%s: contract %llu: %s, refused", c->addr,
+				(unsigned long long)rc->serial, why);
+	}
+	if (RAND_bytes(c->challenge, sizeof(c->challenge)) != 1) {
+		conn_error(c, req, MP_ERR_INTERNAL, "random");
+		return 0;
+	}
+	c->chal_until = now + 60;
+	mp_init(&m, MP_T_ERROR, MP_F_REPLY, req->serial);
+	mp_set_u(&m, MP_A_ERROR, MP_ERR_PROOF);
+	mp_set_s(&m, MP_A_MESSAGE, why);
+	mp_set_fix(&m, MP_A_CHALLENGE, c->challenge, sizeof(c->challenge));
+	conn_queue(c, &m);
+	return 0;
+}
+
 /*
  * The outstanding contract of a presented receipt, or NULL after the
  * error reply.  §7: an elapsed-time contract the store does not know is
@@ -548,6 +604,11 @@ static struct live *by_receipt(struct muispd *md, struct conn *c,
 		return NULL;
 	}
 	l = live_find(md, rcpt.serial);
+	if (rcpt.has_holder &&
+	    !(l && contract_is_bound(l->rec.state) &&
+	      !strcmp(l->rec.addr, c->addr)) &&
+	    !holder_proof(md, c, req, &rcpt))
+		return NULL;
 	if (l) {
 		if (l->rec.receipt_len != req->bytes_len ||
 		    CRYPTO_memcmp(l->rec.receipt, req->bytes, req->bytes_len)) {
@@ -584,8 +645,10 @@ static struct live *by_receipt(struct muispd *md, struct conn *c,
 	r.expiry = rcpt.expiry;
 	r.key_id = rcpt.key_id;
 	snprintf(r.payref, sizeof(r.payref), "%s", rcpt.payref);
-	memcpy(r.receipt, req->bytes, RECEIPT_LEN);
-	r.receipt_len = RECEIPT_LEN;
+	r.has_holder = rcpt.has_holder;
+	memcpy(r.holder, rcpt.holder, sizeof(r.holder));
+	memcpy(r.receipt, req->bytes, req->bytes_len);
+	r.receipt_len = req->bytes_len;
 	l = live_add(md, &r);
 	if (!l || session_persist(md, l)) {
 		conn_error(c, req, MP_ERR_INTERNAL, "store");

@@ -123,14 +123,16 @@ struct conn {
 	struct ssl_st *ssl;
 	enum conn_kind kind;
 	enum conn_state state;
-	int want_write;	 /* TLS needs EPOLLOUT to progress */
-	unsigned wait;	 /* replies waiting for a remote call: the
+	int want_write;	       /* TLS needs EPOLLOUT to progress */
+	unsigned wait;	       /* replies waiting for a remote call: the
 				 * input waits behind them, in order */
-	int in_input;	 /* inside conn_input() */
-	struct src *src; /* user connections: its address's limits */
-	uint64_t since;	 /* accepted (monotonic s) */
-	uint64_t last;	 /* last input, or last found a payer's */
-	unsigned idx;	 /* in md->conns */
+	int in_input;	       /* inside conn_input() */
+	struct src *src;       /* user connections: its address's limits */
+	uint64_t since;	       /* accepted (monotonic s) */
+	uint64_t last;	       /* last input, or last found a payer's */
+	uint8_t challenge[32]; /* for a receipt's holder to sign (BIND) */
+	uint64_t chal_until;   /* valid until (monotonic s), 0: none */
+	unsigned idx;	       /* in md->conns */
 	/* on md->dirty: to flush, close or re-watch after this event */
 	struct conn *next_dirty;
 	int dirty;

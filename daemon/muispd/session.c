@@ -541,6 +541,8 @@ int session_sign_receipt(struct muispd *md, struct contract_rec *r)
 	int err;
 
 	mask_payref(r, rc.payref, sizeof(rc.payref));
+	rc.has_holder = r->has_holder;
+	memcpy(rc.holder, r->holder, sizeof(rc.holder));
 	err = receipt_sign(&md->kr, &rc, r->receipt);
 	if (err) {
 		log_warnx("receipt %llu: %s", (unsigned long long)r->serial,
@@ -548,7 +550,7 @@ int session_sign_receipt(struct muispd *md, struct contract_rec *r)
 		return -1;
 	}
 	r->key_id = rc.key_id;
-	r->receipt_len = RECEIPT_LEN;
+	r->receipt_len = receipt_len(&rc);
 	return 0;
 }
 

@@ -300,8 +300,16 @@ static void row_contract(sqlite3_stmt *s, struct contract_rec *c)
 	c->key_id = (uint32_t)sqlite3_column_int64(s, i++);
 	n = sqlite3_column_bytes(s, i);
 	if (n > 0 && n <= (int)sizeof(c->receipt)) {
+		struct receipt rc;
+
 		memcpy(c->receipt, sqlite3_column_blob(s, i), (size_t)n);
 		c->receipt_len = (size_t)n;
+		/* the buyer's key is in the receipt (MUR2), not a column */
+		if (!receipt_parse(c->receipt, c->receipt_len, &rc) &&
+		    rc.has_holder) {
+			c->has_holder = 1;
+			memcpy(c->holder, rc.holder, sizeof(c->holder));
+		}
 	}
 	i++;
 	c->charge = (uint64_t)sqlite3_column_int64(s, i++);

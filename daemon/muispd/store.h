@@ -29,8 +29,12 @@ struct contract_rec {
 	char payref[RECEIPT_PAYREF_LEN + 1];
 	char room[64];
 	uint32_t key_id;
-	uint8_t receipt[RECEIPT_LEN];
+	uint8_t receipt[RECEIPT_MAX_LEN];
 	size_t receipt_len;
+	/* the buyer's key, signed into the receipt (MUR2); not a column:
+	 * the stored receipt holds it */
+	int has_holder;
+	uint8_t holder[RECEIPT_HOLDER_LEN];
 	uint64_t charge, refund, settled_at;
 };
 

@@ -162,7 +162,9 @@ serial=$(field serial "$(grep '^quote' <<<"$out")")
 expect "deposit" 20 "$(field deposit "$(grep '^quote' <<<"$out")")"
 expect "started" active "$(field state "$(tail -n1 <<<"$out")")"
 expect "bound addr" 127.0.0.2 "$(field addr "$(tail -n1 <<<"$out")")"
-expect "receipt stored" 144 "$(stat -c %s "$T/alice/receipts/$serial")"
+# The receipt holds the key alice's client committed to (MUR2, 176 bytes).
+expect "receipt stored, with the holder key" "176 MUR2 600" \
+	"$(stat -c %s "$T/alice/receipts/$serial") $(head -c4 "$T/alice/receipts/$serial") $(stat -c %a "$T/alice/holder.key")"
 expect "current" "$serial" "$(cat "$T/alice/current")"
 expect "voucher debited" 30 "$(field balance "$(op voucher-show "$code")")"
 
@@ -443,8 +445,35 @@ expect "ctl settle twice" "1|muispctl: contract settle: contract $s5 is already 
 code=$(field code "$(op voucher-issue 100)")
 out=$(cl dave 127.0.0.4 -m voucher -P "$code" buy time 600 3600)
 s3=$(field serial "$(grep '^quote' <<<"$out")")
+# Eve has a copy of dave's receipt only: without the holder key it
+# binds nowhere, and dave is not even warned.
+mkdir -p "$T/eve/receipts"
+cp "$T/dave/receipts/$s3" "$T/eve/receipts/"
+echo "$s3" >"$T/eve/current"
+if cl eve 127.0.0.65 bind >"$T/eve.out" 2>&1; then
+	fail "a copied receipt bound without its holder key"
+fi
+check "copied receipt without the key: refused" grep -q "holder.key is missing" "$T/eve.out"
+# Her own key is not dave's: the signature does not prove his.
+mkdir -p "$T/eve2/receipts"
+cp "$T/dave/receipts/$s3" "$T/eve2/receipts/"
+echo "$s3" >"$T/eve2/current"
+openssl genpkey -algorithm ed25519 -out "$T/eve2/holder.key" 2>/dev/null
+if cl eve2 127.0.0.65 bind >"$T/eve2.out" 2>&1; then
+	fail "a copied receipt bound with another key"
+fi
+check "copied receipt with another key: refused" grep -q "the signature is not the receipt's holder's" "$T/eve2.out"
+expect "dave's despite eve" "127.0.0.4 suspended" \
+	"$(field addr "$(op contract-show "$s3")") $(field state "$(op contract-show "$s3")")"
+check "eve's attempts logged" grep -q "127.0.0.65: contract $s3: the signature is not the receipt's holder's, refused" "$T/muispd.log"
+! grep -q "presented-elsewhere warning to 127.0.0.4" "$T/muispd.log" ||
+	fail "dave warned for eve's attempts"
+ok "dave not warned for eve's attempts"
+# Mallory has the receipt and the key (dave's disk copied): the holder's
+# other computer, as far as the router can tell.
 mkdir -p "$T/mallory/receipts"
 cp "$T/dave/receipts/$s3" "$T/mallory/receipts/"
+cp "$T/dave/holder.key" "$T/mallory/"
 echo "$s3" >"$T/mallory/current"
 # Dave is live (answers warnings); mallory's replay gets nothing.
 cl dave 127.0.0.4 watch 6 >"$T/dave.watch" 2>&1 &
