@@ -18,7 +18,11 @@
 # with another CA is not spoken to), answers checked (a 200 that does
 # not authorise what was asked is voided), a provider that hangs (the
 # deadline fires, the user is told, others are served, the reference is
-# voided), an authorisation whose establishment fails voided.
+# voided), an authorisation whose establishment fails voided; receipts
+# bound to their holder's key (a copied receipt refused without it); the
+# control channel attacked (1,100 idle connections, a REQUEST flood from
+# 32 addresses, descriptors run out: EMFILE) while others are served
+# (tests/contract/ctlflood.py is the attacker).
 #
 # usage: tests/contract/run.sh [BINDIR]     (default build/bin)
 # Prints one line per check and "contract: N passed, N failed"; exit 0 iff
@@ -673,6 +677,84 @@ expect "another CA: the provider saw nothing" "$nholds 100" \
 cp "$T/muispd.conf.orig" "$T/muispd.conf"
 kill -HUP "$pid"
 wait_log "muispd.conf: configuration reloaded" 5
+
+# --- control channel exhaustion (docs/SECURITY.md) ---
+flood=$top/tests/contract/ctlflood.py
+# nfds PID: descriptors PID has open.
+nfds() { ls "/proc/$1/fd" | wc -l; }
+# cpu PID: its user + system time so far, in clock ticks.
+cpu() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# 1,100 idle TCP connections, each from its own address, nothing sent:
+# the table (max-conns 1024) closes the longest idle for a newcomer, so a
+# client's offer and the operator are answered during the attack.
+vb=$(field balance "$(op voucher-show "$vc")")
+mkfifo "$T/idle.in"
+python3 "$flood" "$port" "$T/ca.crt" idle 1100 127.0.4.1 <"$T/idle.in" >"$T/idle.out" &
+ipid=$!
+exec {idle_fd}>"$T/idle.in"
+wait_until -t 20 -m "mallory's connections" grep -q "^idle 1100$" "$T/idle.out"
+wait_until -t 20 -m "muispd holding 1024 connections" eval '[ "$(nfds "$pid")" -ge 1024 ]'
+# The table evicts only a channel idle for a second or more.
+t1=$(($(date +%s%N) + 1100000000))
+wait_until -t 5 eval '[ "$(date +%s%N)" -ge "$t1" ]'
+out=$(cl rita 127.0.0.17 offer)
+expect "offer during 1,100 idle connections" EUR "$(field currency "$out")"
+expect "operator during 1,100 idle connections" "$vb" "$(field balance "$(op voucher-show "$vc")")"
+check "an idle channel closed for the newcomer" grep -q "connections full (1024), closed its channel idle" "$T/muispd.log"
+n=$(nfds "$pid")
+[ "$n" -le $((1024 + 16 + 64)) ] || fail "muispd holds $n descriptors"
+ok "muispd's descriptors bounded during the attack ($n)"
+exec {idle_fd}>&-
+wait "$ipid"
+
+# A message flood: 32 addresses each send 200 REQUESTs on one channel
+# while alice holds a quote; each address keeps at most quotes-per-addr
+# (4) quotes and is cut at msg-burst (50) messages, so alice's quote
+# stays and her deposit succeeds.
+code=$(field code "$(op voucher-issue 50)")
+python3 "$flood" "$port" "$T/ca.crt" flood "$code" 200 >"$T/flood.out"
+read -r _ _ nq _ nr < <(grep '^mallory' "$T/flood.out")
+[ "$nq" -ge 1024 ] && [ "$nr" = 32 ] ||
+	fail "the flood was not one: $(cat "$T/flood.out")"
+ok "mallory flooded ($nq quotes), cut at the rate on all 32 channels"
+check "alice paid her quote after the flood" grep -q "^alice receipt [0-9]" "$T/flood.out"
+
+# Descriptors run out (LimitNOFILE 24): accept fails with EMFILE and
+# muispd rests the listener a second instead of spinning: its CPU time
+# over three such seconds stays small, its log a few lines.
+port2=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+sed -e "s/^port .*/port $port2/" -e "s#^socket .*#socket $T/m2.sock#" \
+	-e "s#^database .*#database $T/m2.db#" "$T/muispd.conf.orig" >"$T/m2.conf"
+printf 'max-conns 16\nhandshake-timeout 3600\n' >>"$T/m2.conf"
+prlimit --nofile=24:24 "$bin/muispd" -d -v -f "$T/m2.conf" >"$T/m2.log" 2>&1 &
+m2=$!
+wait_until -t 10 -m "the second muispd's socket" test -S "$T/m2.sock"
+mkfifo "$T/idle2.in"
+python3 "$flood" "$port2" "$T/ca.crt" idle 100 127.0.5.1 <"$T/idle2.in" >"$T/idle2.out" &
+ipid=$!
+exec {idle_fd}>"$T/idle2.in"
+# Each pause refuses one waiting connection through the spare
+# descriptor: mallory sees it closed.
+wait_until -t 20 -m "EMFILE" grep -q "^closed 1$" "$T/idle2.out"
+c0=$(cpu "$m2") t0=$(date +%s%N)
+wait_until -t 20 -m "four EMFILE pauses" grep -q "^closed 4$" "$T/idle2.out"
+c1=$(cpu "$m2") t1=$(date +%s%N)
+check "EMFILE logged" grep -q "accept: Too many open files: new connections refused for a second" "$T/m2.log"
+[ $((t1 - t0)) -ge 2900000000 ] || fail "no pause at EMFILE: 3 refusals in $((t1 - t0)) ns"
+[ $((c1 - c0)) -le 30 ] || fail "muispd spun at EMFILE: $((c1 - c0)) ticks in 3 s"
+ok "no spin at EMFILE ($((c1 - c0)) ticks of CPU in 3 s)"
+n=$(grep -c "accept: " "$T/m2.log")
+[ "$n" -le 10 ] || fail "$n accept lines logged"
+ok "EMFILE logged $n times, not once a turn"
+exec {idle_fd}>&-
+wait "$ipid"
+# Once mallory has gone, muispd serves again.
+wait_until -t 20 -m "offer after EMFILE" eval \
+	'"$bin/muisp-client" -s 127.0.0.1 -p $port2 -b 127.0.0.18 --ca "$T/ca.crt" --name router.muisp.test -S "$T/sam" offer 2>/dev/null | grep -q currency=EUR'
+ok "served again after EMFILE"
+kill "$m2"
+wait "$m2" 2>/dev/null || true
+if grep -q Sanitizer "$T/m2.log"; then fail "sanitizer report (EMFILE)"; fi
 
 kill "$pid"
 wait "$pid" 2>/dev/null || true
