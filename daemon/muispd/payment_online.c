@@ -139,24 +139,32 @@ unsigned payment_online_pending(const struct payment_method *m)
 	return n;
 }
 
-/* JSON string value of "key" in a flat object; -1 if absent or odd. */
-int payment_json_str(const char *json, const char *key, char *out, size_t cap)
+/* Where the value of "key" starts in a flat JSON object; NULL if absent. */
+static const char *json_value(const char *json, const char *key)
 {
 	char pat[64];
-	const char *p, *e;
+	const char *p;
 
 	snprintf(pat, sizeof(pat), "\"%s\"", key);
 	p = strstr(json, pat);
 	if (!p)
-		return -1;
+		return NULL;
 	p += strlen(pat);
 	while (*p == ' ')
 		p++;
 	if (*p++ != ':')
-		return -1;
+		return NULL;
 	while (*p == ' ')
 		p++;
-	if (*p++ != '"')
+	return p;
+}
+
+/* JSON string value of "key" in a flat object; -1 if absent or odd. */
+int payment_json_str(const char *json, const char *key, char *out, size_t cap)
+{
+	const char *p = json_value(json, key), *e;
+
+	if (!p || *p++ != '"')
 		return -1;
 	e = strchr(p, '"');
 	if (!e || (size_t)(e - p) >= cap)
@@ -173,22 +181,12 @@ int payment_json_str(const char *json, const char *key, char *out, size_t cap)
  * not a plain decimal number or over 2^63. */
 int payment_json_u64(const char *json, const char *key, uint64_t *out)
 {
-	char pat[64];
-	const char *p;
+	const char *p = json_value(json, key);
 	uint64_t v = 0;
 	int n = 0;
 
-	snprintf(pat, sizeof(pat), "\"%s\"", key);
-	p = strstr(json, pat);
 	if (!p)
 		return -1;
-	p += strlen(pat);
-	while (*p == ' ')
-		p++;
-	if (*p++ != ':')
-		return -1;
-	while (*p == ' ')
-		p++;
 	for (; *p >= '0' && *p <= '9'; p++, n++) {
 		if (v > (INT64_MAX - (uint64_t)(*p - '0')) / 10)
 			return -1;

@@ -159,11 +159,10 @@ static int64_t i64(uint64_t v)
 	return (int64_t)v;
 }
 
-int store_next_serial(struct store *st, const char *kind, uint64_t *out)
+/* Step s (prepared, or NULL: -1) with kind bound to ?1: its one integer
+ * in *out.  s is finalized.  0, or -1 without a row. */
+static int kind_u64(sqlite3_stmt *s, const char *kind, uint64_t *out)
 {
-	sqlite3_stmt *s = prep(st, "INSERT INTO meta (k, v) VALUES (?, 1) "
-				   "ON CONFLICT(k) DO UPDATE SET v = v + 1 "
-				   "RETURNING v;");
 	int rc;
 
 	if (!s)
@@ -176,6 +175,15 @@ int store_next_serial(struct store *st, const char *kind, uint64_t *out)
 	return rc == SQLITE_ROW ? 0 : -1;
 }
 
+int store_next_serial(struct store *st, const char *kind, uint64_t *out)
+{
+	sqlite3_stmt *s = prep(st, "INSERT INTO meta (k, v) VALUES (?, 1) "
+				   "ON CONFLICT(k) DO UPDATE SET v = v + 1 "
+				   "RETURNING v;");
+
+	return kind_u64(s, kind, out);
+}
+
 /* The highest serial of a kind given out so far: the meta counter, and
  * for contracts the highest stored. */
 int store_serial_last(struct store *st, const char *kind, uint64_t *out)
@@ -185,16 +193,8 @@ int store_serial_last(struct store *st, const char *kind, uint64_t *out)
 		    " CASE WHEN ?1 = 'contract' THEN"
 		    " coalesce((SELECT max(serial) FROM contracts), 0)"
 		    " ELSE 0 END);");
-	int rc;
 
-	if (!s)
-		return -1;
-	sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		*out = (uint64_t)sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	return rc == SQLITE_ROW ? 0 : -1;
+	return kind_u64(s, kind, out);
 }
 
 /* Serial v of kind is taken (in the caller's transaction). */

@@ -203,6 +203,22 @@ struct exch {
 	const char *want_path, *want_body, *reply;
 };
 
+/* A listening socket on a free port of 127.0.0.1; url names it. */
+static int listen_local(char *url, size_t len)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(sa);
+	int lfd = socket(AF_INET, SOCK_STREAM, 0);
+
+	assert_true(lfd >= 0);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(lfd, 4), 0);
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sa, &sl), 0);
+	snprintf(url, len, "http://127.0.0.1:%u", ntohs(sa.sin_port));
+	return lfd;
+}
+
 static pid_t provider(int lfd, const struct exch *ex, int n)
 {
 	pid_t pid = fork();
@@ -290,8 +306,6 @@ static int capture(const struct payment_method *m, struct contract_rec *c,
 static void test_online(void **state)
 {
 	const struct payment_method *m = payment_method_get(MP_METHOD_ONLINE);
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	socklen_t sl = sizeof(sa);
 	struct contract_rec c = bytes_contract(20, MP_METHOD_ONLINE);
 	struct payment_online_conf oc = {
 		.url = "", .ca = "", .timeout_s = 3, .currency = "EUR"
@@ -326,13 +340,7 @@ static void test_online(void **state)
 	assert_int_equal(authorize(m, &c, "tok-good", &r), -1);
 	assert_string_equal(r.text, "no payment provider configured");
 
-	lfd = socket(AF_INET, SOCK_STREAM, 0);
-	assert_true(lfd >= 0);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(listen(lfd, 4), 0);
-	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sa, &sl), 0);
-	snprintf(url, sizeof(url), "http://127.0.0.1:%u", ntohs(sa.sin_port));
+	lfd = listen_local(url, sizeof(url));
 	oc.url = url;
 	oc.insecure = 1;
 	payment_online_config(online, &oc);
@@ -391,8 +399,6 @@ static void test_online_checks(void **state)
 	struct payment_online_conf oc = {
 		.insecure = 1, .ca = "", .timeout_s = 3, .currency = "EUR"
 	};
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	socklen_t sl = sizeof(sa);
 	struct contract_rec c = bytes_contract(30, MP_METHOD_ONLINE);
 	struct contract_rec d = bytes_contract(31, MP_METHOD_ONLINE);
 	struct contract_rec e = bytes_contract(32, MP_METHOD_ONLINE);
@@ -428,13 +434,7 @@ static void test_online_checks(void **state)
 		  OK200 "{\"status\":\"voided\",\"reference\":\"muisp-32\"}" },
 	};
 
-	lfd = socket(AF_INET, SOCK_STREAM, 0);
-	assert_true(lfd >= 0);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(listen(lfd, 4), 0);
-	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sa, &sl), 0);
-	snprintf(url, sizeof(url), "http://127.0.0.1:%u", ntohs(sa.sin_port));
+	lfd = listen_local(url, sizeof(url));
 	oc.url = url;
 	payment_online_config(online, &oc);
 	pid = provider(lfd, ex, 7);

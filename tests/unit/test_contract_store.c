@@ -182,19 +182,18 @@ static void test_holder_reload(void **state)
 	struct receipt_keyring kr = { 0 };
 	struct receipt_key k = { .id = 4, .created = 1 };
 	struct contract_rec c = rec(20), d;
-	struct receipt r = {
-		.serial = 20,
-		.issued = 100,
-		.expiry = 86500,
-		.metric = 1,
-		.method = 1,
-		.soft = 1000,
-		.hard = 2000,
-		.deposit = 20,
-		.price = 10,
-		.unit = 1000,
-		.has_holder = 1,
-	};
+	/* (the store keeps the receipt's bytes as they are) */
+	struct receipt r = { .serial = 20,
+			     .issued = 7,
+			     .expiry = 70,
+			     .metric = 1,
+			     .method = 1,
+			     .soft = 5,
+			     .hard = 9,
+			     .deposit = 3,
+			     .price = 1,
+			     .unit = 3,
+			     .has_holder = 1 };
 
 	memset(k.secret, 0x5c, sizeof(k.secret));
 	memset(r.holder, 0xc3, sizeof(r.holder));
