@@ -1,9 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0
 """Control-channel attacks on muispd for tests/contract/run.sh (loopback).
 
-usage: ctlflood.py PORT CA idle N FIRST
-    open N TCP connections to 127.0.0.1:PORT, each from its own source
-    address counting up from FIRST (e.g. 127.0.2.1), send nothing; print
+usage: ctlflood.py [HOST:]PORT CA idle N FIRST [NADDR [JUNK]]
+    open N TCP connections to HOST:PORT (127.0.0.1), from NADDR (N)
+    source addresses counting up from FIRST (e.g. 127.0.2.1), N / NADDR
+    from each in a row,
+    send nothing (every JUNK-th connection a junk TLS record); print
     "idle K" (K connected), then "closed C" each time muispd closes one
     (C so far), and hold them until stdin closes.
 usage: ctlflood.py PORT CA flood CODE N
@@ -78,12 +80,15 @@ def read_frame(s):
 
 def channel(port, ca, src):
     ctx = ssl.create_default_context(cafile=ca)
-    raw = socket.create_connection(("127.0.0.1", port), timeout=30,
+    raw = socket.create_connection((HOST, port), timeout=30,
                                    source_address=(src, 0))
     return ctx.wrap_socket(raw, server_hostname="router.muisp.test")
 
 
-def idle(port, n, first):
+HOST = "127.0.0.1"
+
+
+def idle(port, n, first, naddr, junk):
     import resource
     _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
@@ -91,9 +96,17 @@ def idle(port, n, first):
     held = []
     for i in range(n):
         s = socket.socket()
-        s.bind((str(base + i), 0))
-        s.setblocking(False)
-        s.connect_ex(("127.0.0.1", port))
+        s.bind((str(base + i * naddr // n), 0))
+        if junk and i % junk == junk - 1:
+            try:
+                s.connect((HOST, port))
+                s.sendall(b"\x16\x03\x01\x00\x05hello")
+            except OSError:
+                pass  # refused already: counted as closed below
+            s.setblocking(False)
+        else:
+            s.setblocking(False)
+            s.connect_ex((HOST, port))
         held.append(s)
     print("idle %d" % len(held), flush=True)
     sel = selectors.DefaultSelector()
@@ -164,13 +177,21 @@ def flood(port, ca, code, n):
 
 
 def main():
-    port, ca, what = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+    global HOST
+    port, ca, what = sys.argv[1], sys.argv[2], sys.argv[3]
+    if ":" in port:
+        HOST, port = port.rsplit(":", 1)
+    port = int(port)
     if what == "idle":
-        idle(port, int(sys.argv[4]), sys.argv[5])
+        n = int(sys.argv[4])
+        naddr = int(sys.argv[6]) if len(sys.argv) > 6 else n
+        junk = int(sys.argv[7]) if len(sys.argv) > 7 else 0
+        idle(port, n, sys.argv[5], naddr, junk)
     elif what == "flood":
         flood(port, ca, sys.argv[4], int(sys.argv[5]))
     else:
-        sys.exit("usage: ctlflood.py PORT CA idle N FIRST | flood CODE N")
+        sys.exit("usage: ctlflood.py [HOST:]PORT CA idle N FIRST [NADDR "
+                 "[JUNK]] | flood CODE N")
 
 
 main()
