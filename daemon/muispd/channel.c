@@ -316,8 +316,11 @@ static int establish(struct muispd *md, struct contract_rec *r,
 	}
 	if (store_commit(md->st)) {
 		store_rollback(md->st);
-		kernel_addr_unbind(md->k, addr);
-		kernel_contract_del(md->k, r->serial);
+		/* the module must not keep what the store does not */
+		int ub = kernel_addr_unbind(md->k, addr);
+
+		if (kernel_contract_del(md->k, r->serial) || ub)
+			session_kretry(md, ub ? addr : "", r->serial);
 		snprintf(msg, msglen, "store commit");
 		return MP_ERR_INTERNAL;
 	}

@@ -358,6 +358,7 @@ void session_then_extinguished(struct muispd *md, struct conn *c,
 			       const struct contract_rec *r,
 			       const struct statement *stm);
 int session_sign_receipt(struct muispd *md, struct contract_rec *r);
+void session_kretry(struct muispd *md, const char *addr, uint64_t serial);
 void session_send_warning(struct muispd *md, const char *addr,
 			  const struct contract_rec *r, int w);
 void session_reply_status(struct conn *c, const struct mp_msg *req,

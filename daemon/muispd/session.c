@@ -251,9 +251,9 @@ void session_save(struct muispd *md, struct live *l, int kpush)
 				contract_state_name(l->rec.state));
 }
 
-/* The module's cleanup of a settled contract failed: retried by the
- * tick. */
-static void kretry_add(struct muispd *md, const char *addr, uint64_t serial)
+/* The module's cleanup of a settled (or not established) contract failed,
+ * or of an address whose binding was rolled back: retried by the tick. */
+void session_kretry(struct muispd *md, const char *addr, uint64_t serial)
 {
 	struct kretry *k;
 
@@ -371,9 +371,9 @@ static int settle_commit(struct muispd *md, struct settle_op *op,
 		return -1;
 	}
 	if (op->addr[0] && kernel_addr_unbind(md->k, op->addr))
-		kretry_add(md, op->addr, op->rec.serial);
+		session_kretry(md, op->addr, op->rec.serial);
 	else if (kernel_contract_del(md->k, op->rec.serial))
-		kretry_add(md, "", op->rec.serial);
+		session_kretry(md, "", op->rec.serial);
 	log_info("contract %llu: settled (%s): charge %llu refund %llu",
 		 (unsigned long long)op->rec.serial, op->why,
 		 (unsigned long long)stm->charge,
@@ -578,7 +578,8 @@ int session_bind(struct muispd *md, struct live *l, const char *addr,
 		return notunnel ? MP_ERR_PERM : MP_ERR_INTERNAL;
 	}
 	if (session_persist(md, l)) {
-		kernel_addr_unbind(md->k, addr);
+		if (kernel_addr_unbind(md->k, addr))
+			session_kretry(md, addr, l->rec.serial);
 		l->rec = save;
 		return MP_ERR_INTERNAL;
 	}

@@ -1176,6 +1176,27 @@ static void test_store_failures(void **state)
 	kernel_test_fail_unbind = 0;
 	session_tick(f->md, ++f->md->clock);
 	assert_int_equal(f->md->nkretry, 0);
+
+	/* A bind the store cannot keep is rolled back, and so is the
+	 * module's binding: retried while the module refuses to unbind. */
+	serial = buy(f, b, &rcpt);
+	command(f, f->op, MP_T_OP_UNBIND, serial);
+	reply(f, f->op, MP_T_STATUS, &m);
+	store_test_fail = 1;
+	kernel_test_fail_unbind = 1;
+	bind_receipt(f, b, &rcpt);
+	error(f, b, MP_ERR_INTERNAL, NULL);
+	l = live_find(f->md, serial);
+	assert_int_equal(l->rec.state, CS_UNBOUND);
+	assert_string_equal(l->rec.addr, "");
+	assert_int_equal(f->md->nkretry, 1);
+	store_test_fail = 0;
+	session_tick(f->md, ++f->md->clock);
+	assert_int_equal(f->md->nkretry, 1);
+	kernel_test_fail_unbind = 0;
+	session_tick(f->md, ++f->md->clock);
+	assert_int_equal(f->md->nkretry, 0);
+	assert_int_equal(l->rec.state, CS_UNBOUND);
 }
 
 /* ---------- the control channel's limits (conn.c, limits.c) ---------- */
