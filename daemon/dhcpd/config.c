@@ -143,6 +143,31 @@ static int stmt_global(struct parser *p)
 				"offer-time: expected seconds (1..3600)");
 		return 0;
 	}
+	if (!strcmp(tok[0], "offers-per-source") ||
+	    !strcmp(tok[0], "quarantine-max") ||
+	    !strcmp(tok[0], "source-rate")) {
+		uint32_t *v = tok[0][0] == 'o' ? &c->offers_per_source :
+			      tok[0][0] == 'q' ? &c->quarantine_max :
+						 &c->source_rate;
+
+		if (conf_nargs(&p->r, 1) < 0)
+			return -1;
+		if (parse_u32(tok[1], 0, POOL_MAX_ADDRS, v) < 0)
+			return conf_err(&p->r, 0,
+					"%s: expected a number (0..%d, 0 = "
+					"no limit)",
+					tok[0], POOL_MAX_ADDRS);
+		return 0;
+	}
+	if (!strcmp(tok[0], "offer-share")) {
+		if (conf_nargs(&p->r, 1) < 0)
+			return -1;
+		if (parse_u32(tok[1], 1, 100, &c->offer_share) < 0)
+			return conf_err(&p->r, 0,
+					"offer-share: expected a percentage "
+					"(1..100)");
+		return 0;
+	}
 	if (!strcmp(tok[0], "interface")) {
 		struct conf_iface *ifc;
 		unsigned int i;
@@ -291,6 +316,22 @@ static int stmt_iface(struct parser *p)
 		return addr_list(p, ifc->dns, &ifc->ndns);
 	if (!strcmp(tok[0], "ntp"))
 		return addr_list(p, ifc->ntp, &ifc->nntp);
+	if (!strcmp(tok[0], "relay")) {
+		uint32_t l[CONF_MAX_LIST];
+		unsigned int n, i;
+
+		if (addr_list(p, l, &n) < 0)
+			return -1;
+		for (i = 0; i < n; i++) {
+			if (ifc->nrelays == CONF_MAX_LIST)
+				return conf_err(&p->r, 0,
+						"relay: at most %d per "
+						"interface",
+						CONF_MAX_LIST);
+			ifc->relays[ifc->nrelays++] = l[i];
+		}
+		return 0;
+	}
 	if (!strcmp(tok[0], "domain-name")) {
 		if (conf_nargs(&p->r, 1) < 0)
 			return -1;
@@ -475,6 +516,16 @@ static int check_iface(struct parser *p, struct conf_iface *ifc)
 				&p->r, ifc->line,
 				"interface %s: router %s is not on the subnet",
 				ifc->name, ipstr(ifc->routers[i], b));
+	/* A relay agent's giaddr is on the subnet it relays for, which
+	 * must be the interface's (the only subnet served there). */
+	for (i = 0; i < ifc->nrelays; i++)
+		if (!usable(ifc, ifc->relays[i]) ||
+		    ifc->relays[i] == ifc->server_id)
+			return conf_err(
+				&p->r, ifc->line,
+				"interface %s: relay %s is not a host of the "
+				"subnet other than the server",
+				ifc->name, ipstr(ifc->relays[i], b));
 	return 0;
 }
 
@@ -490,6 +541,10 @@ int config_parse(const char *name, const char *text, struct dhcp_conf *c,
 	c->kernel_sync = 1;
 	c->quarantine_time = 600;
 	c->offer_time = 30;
+	c->offers_per_source = CONF_DEF_OFFERS_PER_SOURCE;
+	c->offer_share = CONF_DEF_OFFER_SHARE;
+	c->quarantine_max = CONF_DEF_QUARANTINE_MAX;
+	c->source_rate = CONF_DEF_SOURCE_RATE;
 	if (conf_init(&p.r, name, text, err, errlen) < 0)
 		return -1;
 	while ((k = conf_next(&p.r)) != CONF_EOF) {

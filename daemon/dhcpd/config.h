@@ -22,6 +22,12 @@
 #define CONF_MAX_HOSTS	256
 #define CONF_MIN_LEASE	10
 
+/* Defaults of the abuse bounds (see struct dhcp_conf). */
+#define CONF_DEF_OFFERS_PER_SOURCE 4
+#define CONF_DEF_OFFER_SHARE	   50
+#define CONF_DEF_QUARANTINE_MAX	   16
+#define CONF_DEF_SOURCE_RATE	   20
+
 #define CONF_DEFAULT_PATH "/etc/muisp/muisp-dhcpd.conf"
 
 struct conf_host {
@@ -44,6 +50,8 @@ struct conf_iface {
 	unsigned int nexcl;
 	uint32_t routers[CONF_MAX_LIST], dns[CONF_MAX_LIST], ntp[CONF_MAX_LIST];
 	unsigned int nrouters, ndns, nntp;
+	uint32_t relays[CONF_MAX_LIST]; /* relay agents allowed (giaddr) */
+	unsigned int nrelays;
 	char domain[256];
 	uint32_t lease_time, t1, t2;
 	struct conf_host hosts[CONF_MAX_HOSTS];
@@ -56,6 +64,11 @@ struct dhcp_conf {
 	int kernel_sync;
 	uint32_t quarantine_time;
 	uint32_t offer_time;
+	/* Abuse bounds, per interface (muisp-dhcpd.conf(5)); 0 = none. */
+	uint32_t offers_per_source; /* reserved offers per Ethernet source */
+	uint32_t offer_share;	    /* % of unleased addresses reservable */
+	uint32_t quarantine_max;    /* quarantined addresses */
+	uint32_t source_rate;	    /* messages/s per Ethernet source */
 	struct conf_iface ifaces[CONF_MAX_IFACES];
 	unsigned int nifaces;
 };

@@ -2,10 +2,12 @@
 /* Per-interface sockets: see io.h. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/filter.h>
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <netpacket/packet.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -13,6 +15,15 @@
 
 #include "io.h"
 #include "log.h"
+#include "witness.h"
+
+#ifndef IP_RECVFRAGSIZE
+#define IP_RECVFRAGSIZE 25
+#endif
+
+/* Frames read ahead while looking for one datagram's: fewer than the
+ * ring holds, so that none of them is pushed out by the search itself. */
+#define WIT_SEARCH (WIT_SLOTS / 2)
 
 int io_iface_addr(const char *name, uint32_t *addr)
 {
@@ -37,6 +48,58 @@ int io_iface_addr(const char *name, uint32_t *addr)
 	return 0;
 }
 
+/*
+ * The packet socket's filter (SOCK_DGRAM: offsets from the IP header):
+ * frames to this host (unicast, broadcast, multicast; not ones the host
+ * sends, not another host's seen in promiscuous mode) carrying IPv4, UDP,
+ * not a fragment, to port 67.
+ */
+static struct sock_filter frame_filter[] = {
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_AD_OFF + SKF_AD_PKTTYPE),
+	BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, PACKET_OTHERHOST, 10, 0),
+	BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 0),
+	BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0xf0),
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x40, 0, 7),
+	BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 9),
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_UDP, 0, 5),
+	BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 6),
+	BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x3fff, 3, 0),
+	BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0),
+	BPF_STMT(BPF_LD | BPF_H | BPF_IND, 2),
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 67, 1, 0),
+	BPF_STMT(BPF_RET | BPF_K, 0),
+	BPF_STMT(BPF_RET | BPF_K, 0xffff),
+};
+
+/* The packet socket: replies to clients without an address (sent with
+ * sendto to chaddr) and the frames of requests.  Opened with protocol 0,
+ * which receives nothing, filtered, then bound to ETH_P_IP on the
+ * interface: no unfiltered frame is ever queued to it. */
+static int open_packet(struct srv_iface *ifc)
+{
+	struct sock_fprog prog = {
+		.len = sizeof(frame_filter) / sizeof(frame_filter[0]),
+		.filter = frame_filter,
+	};
+	struct sockaddr_ll ll = {
+		.sll_family = AF_PACKET,
+		.sll_protocol = htons(ETH_P_IP),
+		.sll_ifindex = ifc->ifindex,
+	};
+	int rcv = 1 << 20;
+
+	ifc->pkt_fd =
+		socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (ifc->pkt_fd < 0)
+		return -1;
+	if (setsockopt(ifc->pkt_fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
+		       sizeof(prog)) < 0)
+		return -1;
+	/* As deep as the UDP socket's queue (see below). */
+	setsockopt(ifc->pkt_fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+	return bind(ifc->pkt_fd, (struct sockaddr *)&ll, sizeof(ll));
+}
+
 int io_open(struct srv_iface *ifc)
 {
 	const char *name = ifc->conf->name;
@@ -45,9 +108,14 @@ int io_open(struct srv_iface *ifc)
 	int one = 1;
 
 	ifc->udp_fd = ifc->pkt_fd = -1;
+	ifc->wit = NULL;
 	ifc->ifindex = (int)if_nametoindex(name);
 	if (!ifc->ifindex)
 		return -1;
+	ifc->wit = malloc(sizeof(*ifc->wit));
+	if (!ifc->wit)
+		return -1;
+	wit_init(ifc->wit);
 	ifc->udp_fd =
 		socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (ifc->udp_fd < 0)
@@ -58,8 +126,12 @@ int io_open(struct srv_iface *ifc)
 		       sizeof(one)) < 0 ||
 	    setsockopt(ifc->udp_fd, SOL_SOCKET, SO_BINDTODEVICE, name,
 		       (socklen_t)strlen(name)) < 0 ||
+	    setsockopt(ifc->udp_fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one)) <
+		    0 ||
 	    bind(ifc->udp_fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
 		goto err;
+	/* Tells a reassembled datagram (no frame of its own to match). */
+	setsockopt(ifc->udp_fd, IPPROTO_IP, IP_RECVFRAGSIZE, &one, sizeof(one));
 	/* Bursts (a LAN waking up) should queue, not drop: best effort,
 	 * capped by net.core.rmem_max. */
 	{
@@ -68,8 +140,7 @@ int io_open(struct srv_iface *ifc)
 		setsockopt(ifc->udp_fd, SOL_SOCKET, SO_RCVBUF, &rcv,
 			   sizeof(rcv));
 	}
-	ifc->pkt_fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (ifc->pkt_fd < 0)
+	if (open_packet(ifc) < 0)
 		goto err;
 	return 0;
 err : {
@@ -88,11 +159,94 @@ void io_close(struct srv_iface *ifc)
 	if (ifc->pkt_fd >= 0)
 		close(ifc->pkt_fd);
 	ifc->udp_fd = ifc->pkt_fd = -1;
+	free(ifc->wit);
+	ifc->wit = NULL;
 }
 
-ssize_t io_recv(struct srv_iface *ifc, uint8_t *buf, size_t len)
+/* One frame from the packet socket into the ring: 1 read (kept or not),
+ * 0 none queued. */
+static int read_frame(struct srv_iface *ifc)
 {
-	return recv(ifc->udp_fd, buf, len, MSG_TRUNC | MSG_DONTWAIT);
+	uint8_t pkt[60 + 8 + DHCP_MAX_PACKET];
+	struct sockaddr_ll ll;
+	socklen_t sl = sizeof(ll);
+	struct wit_frame f;
+	ssize_t n;
+
+	n = recvfrom(ifc->pkt_fd, pkt, sizeof(pkt), MSG_DONTWAIT,
+		     (struct sockaddr *)&ll, &sl);
+	if (n < 0)
+		return 0;
+	if (sl < sizeof(ll) || ll.sll_halen != 6 ||
+	    ll.sll_pkttype == PACKET_OUTGOING ||
+	    ll.sll_pkttype == PACKET_OTHERHOST ||
+	    wit_parse(pkt, (size_t)n, &f) < 0 || f.dport != 67)
+		return 1;
+	wit_add(ifc->wit, &f, ll.sll_addr);
+	return 1;
+}
+
+void io_drain_frames(struct srv_iface *ifc, unsigned int max)
+{
+	while (max-- > 0 && read_frame(ifc))
+		;
+}
+
+ssize_t io_recv(struct srv_iface *ifc, uint8_t *buf, size_t len,
+		struct srv_src *src)
+{
+	union {
+		struct cmsghdr h;
+		uint8_t b[CMSG_SPACE(sizeof(struct in_pktinfo)) +
+			  CMSG_SPACE(sizeof(int))];
+	} cbuf;
+	struct sockaddr_in sin;
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct msghdr mh = {
+		.msg_name = &sin,
+		.msg_namelen = sizeof(sin),
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = cbuf.b,
+		.msg_controllen = sizeof(cbuf.b),
+	};
+	struct cmsghdr *c;
+	int fragmented = 0;
+	unsigned int k;
+	ssize_t n;
+
+	memset(src, 0, sizeof(*src));
+	n = recvmsg(ifc->udp_fd, &mh, MSG_TRUNC | MSG_DONTWAIT);
+	if (n < 0)
+		return -1;
+	src->saddr = sin.sin_addr.s_addr;
+	src->sport = ntohs(sin.sin_port);
+	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+		if (c->cmsg_level != IPPROTO_IP)
+			continue;
+		if (c->cmsg_type == IP_PKTINFO) {
+			struct in_pktinfo pi;
+
+			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
+			src->daddr = pi.ipi_addr.s_addr;
+		} else if (c->cmsg_type == IP_RECVFRAGSIZE) {
+			fragmented = 1;
+		}
+	}
+	if (fragmented || (size_t)n > len)
+		return n; /* no frame of its own, or cut short: unknown */
+	/* Its frame was queued to the packet socket before the datagram
+	 * reached the UDP socket: in the ring, or still in the queue. */
+	for (k = 0; k <= WIT_SEARCH; k++) {
+		if (wit_take(ifc->wit, src->saddr, src->daddr, src->sport, buf,
+			     (size_t)n, src->mac)) {
+			src->has_mac = 1;
+			break;
+		}
+		if (k == WIT_SEARCH || !read_frame(ifc))
+			break;
+	}
+	return n;
 }
 
 static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t len)

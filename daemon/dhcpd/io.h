@@ -6,6 +6,15 @@
  * (SO_BINDTODEVICE), so requests from clients without an address
  * (source 0.0.0.0, destination 255.255.255.255) arrive through the normal
  * stack, and one socket per interface tells us where they came from.
+ * Through the stack, a datagram has passed netfilter (muisp.ko's gate and
+ * block list, the operator's rules), the IPsec inbound policy and
+ * reassembly, and IP_PKTINFO gives its destination.  What the stack does
+ * not give is the frame's Ethernet source: the packet socket below
+ * receives a copy of every unfragmented IPv4/UDP frame to port 67 on the
+ * interface (a classic BPF filter attached before the socket is bound, so
+ * nothing else is queued to it; frames the kernel sends or that are not
+ * for this host are left out), and io_recv() pairs each datagram with its
+ * frame (witness.h).
  *
  * Send: relayed, renewing and broadcast replies go out of the same UDP
  * socket.  A unicast reply to a client that has no address yet (RFC 2131
@@ -16,7 +25,7 @@
  * option, dnsmasq's, inserts a neighbour entry with SIOCSARP and sends via
  * UDP; it needs CAP_NET_ADMIN and leaves entries in the ARP table, while
  * the packet socket needs only CAP_NET_RAW and touches no kernel state.
- * That socket is opened with protocol 0, so it receives nothing.
+ * The same packet socket (SOCK_DGRAM, ETH_P_IP) receives the frames.
  */
 #ifndef MUISP_DHCPD_IO_H
 #define MUISP_DHCPD_IO_H
@@ -31,10 +40,15 @@ int io_open(struct srv_iface *ifc);
 void io_close(struct srv_iface *ifc);
 /* Primary IPv4 address of an interface (host order). */
 int io_iface_addr(const char *name, uint32_t *addr);
-/* One datagram; returns its full length (may exceed len: truncated by
- * the buffer, the parser then drops it as oversized), -1 EAGAIN when
- * empty. */
-ssize_t io_recv(struct srv_iface *ifc, uint8_t *buf, size_t len);
+/* One datagram and where it came from; returns its full length (may
+ * exceed len: truncated by the buffer, the parser then drops it as
+ * oversized), -1 EAGAIN when empty. */
+ssize_t io_recv(struct srv_iface *ifc, uint8_t *buf, size_t len,
+		struct srv_src *src);
+/* Read the frames queued on the packet socket (at most max) into the
+ * witness ring; called when the UDP socket is empty, so that frames which
+ * never become datagrams cannot fill the packet socket's queue. */
+void io_drain_frames(struct srv_iface *ifc, unsigned int max);
 int io_send(struct server *s, const struct reply *r);
 /* IPv4 + UDP headers for the packet socket (exposed for tests). */
 size_t io_build_udp(uint8_t *out, size_t max, uint32_t src, uint32_t dst,

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <libmnl/libmnl.h>
 #include <linux/genetlink.h>
@@ -57,36 +58,43 @@ static int addr_set(struct kernel_nl *k, uint32_t addr, uint8_t state,
 	return muisp_nl_request(k->nl, nlh, NULL, NULL);
 }
 
-static int state_attr_cb(const struct nlattr *a, void *data)
+static int get_entry(struct kernel_nl *k, uint32_t addr,
+		     struct muisp_nl_addr *a)
 {
-	int *state = data;
+	struct muisp_nl_ip ip = { .family = AF_INET };
+	uint32_t be = htonl(addr);
 
-	if (mnl_attr_get_type(a) == MUISP_ADDR_A_STATE &&
-	    mnl_attr_validate(a, MNL_TYPE_U8) == 0)
-		*state = mnl_attr_get_u8(a);
-	return MNL_CB_OK;
-}
-
-static int get_cb(const struct nlmsghdr *nlh, void *arg)
-{
-	mnl_attr_parse(nlh, MUISP_NL_HDRLEN, state_attr_cb, arg);
-	return MNL_CB_OK;
+	memcpy(ip.a, &be, 4);
+	memset(a, 0, sizeof(*a));
+	return muisp_nl_addr_get(k->nl, &ip, a);
 }
 
 static int addr_get_state(struct kernel_nl *k, uint32_t addr, int *state)
 {
-	struct nlmsghdr *nlh;
-	uint32_t be = htonl(addr);
+	struct muisp_nl_addr a;
 
 	*state = -1;
-	nlh = muisp_nl_msg(k->nl, MUISP_CMD_ADDR_GET, 0);
-	mnl_attr_put(nlh, MUISP_ADDR_A_ADDR, 4, &be);
-	if (muisp_nl_request(k->nl, nlh, get_cb, state) < 0)
+	if (get_entry(k, addr, &a) < 0)
 		return -1;
-	if (*state < 0) {
+	if (!MUISP_NL_HAS(&a, MUISP_ADDR_A_STATE)) {
 		errno = EPROTO;
 		return -1;
 	}
+	*state = a.state;
+	return 0;
+}
+
+static int nl_lookup(void *ctx, uint32_t addr, struct kaddr_info *out)
+{
+	struct kernel_nl *k = ctx;
+	struct muisp_nl_addr a;
+
+	memset(out, 0, sizeof(*out));
+	if (get_entry(k, addr, &a) < 0)
+		return errno == ENOENT ? 0 : -1;
+	out->found = 1;
+	out->bound = a.state == MUISP_ADDR_STATE_BOUND;
+	out->tunnel = MUISP_NL_HAS(&a, MUISP_ADDR_A_XFRM_SPI) && a.xfrm_spi;
 	return 0;
 }
 
@@ -130,5 +138,6 @@ static int nl_update(void *ctx, enum kaddr_op op, uint32_t addr,
 void kernel_nl_ops(struct kernel_nl *k, struct kernel_ops *ops)
 {
 	ops->update = nl_update;
+	ops->lookup = nl_lookup;
 	ops->ctx = k;
 }

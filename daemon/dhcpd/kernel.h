@@ -15,6 +15,10 @@
  *                  kernel announces it (MUISP_EVENT_ADDR_STATE with the
  *                  contract id) to the contract daemon
  *
+ * and reads an entry back (KADDR lookup, ADDR_GET): whether the address is
+ * bound to a contract and whether it has a tunnel identity (an IPsec SA
+ * recorded by muispd), which decide who may release or decline it.
+ *
  * struct kernel_ops lets the server run against a recorder in unit tests
  * and against nothing when `kernel-sync no`.
  */
@@ -27,10 +31,20 @@ enum kaddr_op { KADDR_NEW, KADDR_RENEW, KADDR_RELEASE };
 /* Defined in server.c (no netlink dependency). */
 const char *kaddr_op_str(enum kaddr_op op);
 
+/* What the kernel's entry of an address says (kernel_ops.lookup). */
+struct kaddr_info {
+	uint8_t found;	/* 0: no entry */
+	uint8_t bound;	/* state BOUND (to a contract) */
+	uint8_t tunnel; /* has a tunnel identity (XFRM SPI) */
+};
+
 struct kernel_ops {
 	/* addr in host order; mac may be NULL.  0 or -1 with errno. */
 	int (*update)(void *ctx, enum kaddr_op op, uint32_t addr,
 		      const uint8_t *mac);
+	/* The entry of addr (host order): 0 (found 0 if there is none), or
+	 * -1 with errno if the kernel could not be asked. */
+	int (*lookup)(void *ctx, uint32_t addr, struct kaddr_info *out);
 	void *ctx;
 };
 

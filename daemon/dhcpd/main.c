@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * muisp-dhcpd: start-up and the event loop (lib/evloop, sd-event): one io
- * source per interface socket, one timer at the next deadline (leases,
- * offers, quarantines; the kernel reconnect), and a post source that
- * expires, flushes and re-arms that timer after every pass.  Signals come
+ * muisp-dhcpd: start-up and the event loop (lib/evloop, sd-event): two io
+ * sources per interface (the UDP socket, the packet socket), one timer at
+ * the next deadline (leases, offers, quarantines; the kernel reconnect),
+ * and a post source that expires, flushes and re-arms that timer after
+ * every pass.  Signals come
  * from evloop: SIGHUP reloads, SIGUSR1 applies operator requests and logs
  * the counters, SIGTERM/SIGINT exit; systemd readiness too.
  */
@@ -29,6 +30,9 @@
 #define KERNEL_RETRY_S 10
 #define RX_BUF	       65536
 #define MAX_WAIT_S     86400
+/* Frames read off a packet socket per pass once its UDP socket is empty
+ * (the loop comes back if more are queued). */
+#define DRAIN_FRAMES 1024
 
 struct dhcpd {
 	const char *path;
@@ -39,7 +43,8 @@ struct dhcpd {
 	int kernel_wanted;
 	int64_t kernel_retry_at;
 	sd_event *e;
-	sd_event_source *io[CONF_MAX_IFACES]; /* srv.ifaces[i].udp_fd */
+	sd_event_source *io[CONF_MAX_IFACES];  /* srv.ifaces[i].udp_fd */
+	sd_event_source *pio[CONF_MAX_IFACES]; /* srv.ifaces[i].pkt_fd */
 	sd_event_source *timer;
 };
 
@@ -76,6 +81,7 @@ static void kernel_connect(struct dhcpd *d, int64_t now)
 				 "gate does not see them; retrying every %d s",
 				 KERNEL_RETRY_S);
 			d->srv.kops.update = NULL;
+			d->srv.kops.lookup = NULL;
 			d->srv.kernel_failed = 1;
 			d->kernel_retry_at = now + KERNEL_RETRY_S;
 			return;
@@ -89,6 +95,7 @@ static void kernel_connect(struct dhcpd *d, int64_t now)
 		kernel_nl_close(d->knl);
 		d->knl = NULL;
 		d->srv.kops.update = NULL;
+		d->srv.kops.lookup = NULL;
 		d->srv.kernel_failed = 1;
 		d->kernel_retry_at = now + KERNEL_RETRY_S;
 	}
@@ -123,32 +130,42 @@ static int resolve_ids(struct dhcp_conf *c, uint32_t *ids)
 	return 0;
 }
 
-/* Datagrams of interface id: a batch of at most SRV_MAX_PENDING, the
- * replies and kernel calls flushed together (the source fires again if
- * more are queued). */
+/* Datagrams of interface id (either of its sockets is readable): a batch
+ * of at most SRV_MAX_PENDING, the replies and kernel calls flushed
+ * together (the source fires again if more are queued).  Once the UDP
+ * socket is empty, the frames left on the packet socket are ones that
+ * never became datagrams here (dropped on the way, or not yet
+ * delivered): read into the witness ring so they cannot fill its queue. */
 static int on_packet(sd_event_source *s, int fd, uint32_t revents, void *arg)
 {
 	static uint8_t buf[RX_BUF];
 	struct dhcpd *d = arg;
 	int64_t now = now_s();
 	unsigned int id, k;
+	int empty = 0;
 
-	for (id = 0; id < d->srv.nifaces && d->io[id] != s; id++)
+	for (id = 0; id < d->srv.nifaces && d->io[id] != s && d->pio[id] != s;
+	     id++)
 		;
 	if (id == d->srv.nifaces)
 		return 0;
 	for (k = 0; k < SRV_MAX_PENDING; k++) {
-		ssize_t len = io_recv(&d->srv.ifaces[id], buf, sizeof(buf));
+		struct srv_src src;
+		ssize_t len =
+			io_recv(&d->srv.ifaces[id], buf, sizeof(buf), &src);
 
 		if (len < 0) {
 			if (errno != EAGAIN && errno != EINTR)
 				log_warn("%s: recv", d->conf->ifaces[id].name);
+			empty = 1;
 			break;
 		}
-		server_input(&d->srv, id, buf, (size_t)len, now);
+		server_input(&d->srv, id, buf, (size_t)len, &src, now);
 		if (d->srv.nout >= SRV_MAX_PENDING - 1)
 			break;
 	}
+	if (empty)
+		io_drain_frames(&d->srv.ifaces[id], DRAIN_FRAMES);
 	server_flush(&d->srv, now);
 	return 0;
 }
@@ -157,8 +174,10 @@ static void unwatch(struct dhcpd *d)
 {
 	unsigned int i;
 
-	for (i = 0; i < CONF_MAX_IFACES; i++)
+	for (i = 0; i < CONF_MAX_IFACES; i++) {
 		d->io[i] = sd_event_source_disable_unref(d->io[i]);
+		d->pio[i] = sd_event_source_disable_unref(d->pio[i]);
+	}
 }
 
 static int watch(struct dhcpd *d)
@@ -169,6 +188,10 @@ static int watch(struct dhcpd *d)
 	for (i = 0; i < d->srv.nifaces; i++) {
 		r = sd_event_add_io(d->e, &d->io[i], d->srv.ifaces[i].udp_fd,
 				    EPOLLIN, on_packet, d);
+		if (r >= 0)
+			r = sd_event_add_io(d->e, &d->pio[i],
+					    d->srv.ifaces[i].pkt_fd, EPOLLIN,
+					    on_packet, d);
 		if (r < 0) {
 			errno = -r;
 			return -1;

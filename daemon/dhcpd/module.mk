@@ -1,10 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0
 # daemon/dhcpd: muisp-dhcpd, the DHCPv4 server.
 DHCPD_CORE_SRCS := daemon/dhcpd/packet.c daemon/dhcpd/pool.c \
-	daemon/dhcpd/config.c daemon/dhcpd/server.c $(LIB_CONF_SRCS) \
-	$(LIB_LEASEDB_SRCS)
-DHCPD_SRCS := $(DHCPD_CORE_SRCS) daemon/dhcpd/io.c daemon/dhcpd/kernel.c \
-	daemon/dhcpd/main.c $(LIB_LOG_SRCS) $(LIB_NL_SRCS) $(LIB_EVLOOP_SRCS)
+	daemon/dhcpd/source.c daemon/dhcpd/config.c daemon/dhcpd/server.c \
+	$(LIB_CONF_SRCS) $(LIB_LEASEDB_SRCS)
+DHCPD_SRCS := $(DHCPD_CORE_SRCS) daemon/dhcpd/io.c daemon/dhcpd/witness.c \
+	daemon/dhcpd/kernel.c daemon/dhcpd/main.c $(LIB_LOG_SRCS) \
+	$(LIB_NL_SRCS) $(LIB_EVLOOP_SRCS)
 
 $(eval $(call program,muisp-dhcpd,$(DHCPD_SRCS),$(LIB_LEASEDB_LIBS) $(LIB_NL_LIBS) $(LIB_EVLOOP_LIBS),sbin))
 

@@ -56,6 +56,7 @@ int pool_init(struct pool *p, const struct pool_range *ranges,
 		p->buckets[j] = POOL_NONE;
 	p->nranges = nranges;
 	p->head = p->tail = POOL_NONE;
+	p->qhead = p->qtail = POOL_NONE;
 	p->next_seq = 1;
 	for (r = 0, i = 0; r < nranges; r++) {
 		uint32_t a;
@@ -69,6 +70,7 @@ int pool_init(struct pool *p, const struct pool_range *ranges,
 			s->state = ADDR_FREE;
 			s->heap_idx = POOL_NONE;
 			s->hnext = POOL_NONE;
+			s->charge = POOL_NONE;
 			s->prev = s->next = POOL_NONE;
 			pool_fifo_push_tail(p, i);
 			i++;
@@ -105,21 +107,46 @@ uint32_t pool_fifo_head(const struct pool *p)
 	return p->head;
 }
 
+/* The FIFO and the quarantine list share the slots' links (a slot is on
+ * one of them at most): unlink i from, or append it to, the list with
+ * ends *head and *tail. */
+static void list_unlink(struct pool *p, uint32_t i, uint32_t *head,
+			uint32_t *tail)
+{
+	struct pool_addr *s = &p->a[i];
+
+	if (s->prev != POOL_NONE)
+		p->a[s->prev].next = s->next;
+	else
+		*head = s->next;
+	if (s->next != POOL_NONE)
+		p->a[s->next].prev = s->prev;
+	else
+		*tail = s->prev;
+	s->prev = s->next = POOL_NONE;
+}
+
+static void list_append(struct pool *p, uint32_t i, uint32_t *head,
+			uint32_t *tail)
+{
+	struct pool_addr *s = &p->a[i];
+
+	s->prev = *tail;
+	s->next = POOL_NONE;
+	if (*tail != POOL_NONE)
+		p->a[*tail].next = i;
+	else
+		*head = i;
+	*tail = i;
+}
+
 void pool_fifo_remove(struct pool *p, uint32_t i)
 {
 	struct pool_addr *s = &p->a[i];
 
 	if (!s->in_fifo)
 		return;
-	if (s->prev != POOL_NONE)
-		p->a[s->prev].next = s->next;
-	else
-		p->head = s->next;
-	if (s->next != POOL_NONE)
-		p->a[s->next].prev = s->prev;
-	else
-		p->tail = s->prev;
-	s->prev = s->next = POOL_NONE;
+	list_unlink(p, i, &p->head, &p->tail);
 	s->in_fifo = 0;
 	p->nfree--;
 }
@@ -130,13 +157,7 @@ void pool_fifo_push_tail(struct pool *p, uint32_t i)
 
 	if (s->in_fifo)
 		pool_fifo_remove(p, i);
-	s->prev = p->tail;
-	s->next = POOL_NONE;
-	if (p->tail != POOL_NONE)
-		p->a[p->tail].next = i;
-	else
-		p->head = i;
-	p->tail = i;
+	list_append(p, i, &p->head, &p->tail);
 	s->in_fifo = 1;
 	p->nfree++;
 }
@@ -156,6 +177,45 @@ void pool_fifo_push_head(struct pool *p, uint32_t i)
 	p->head = i;
 	s->in_fifo = 1;
 	p->nfree++;
+}
+
+/* Quarantine list: the FIFO's links, on slots that are not in the FIFO. */
+
+static void quar_remove(struct pool *p, uint32_t i)
+{
+	struct pool_addr *s = &p->a[i];
+
+	if (!s->in_quar)
+		return;
+	list_unlink(p, i, &p->qhead, &p->qtail);
+	s->in_quar = 0;
+	p->nquar--;
+}
+
+static void quar_push_tail(struct pool *p, uint32_t i)
+{
+	list_append(p, i, &p->qhead, &p->qtail);
+	p->a[i].in_quar = 1;
+	p->nquar++;
+}
+
+uint32_t pool_quarantine_oldest(const struct pool *p)
+{
+	return p->qhead;
+}
+
+/* Slot i leaves its state: end an offer, leave the quarantine list. */
+static void leave(struct pool *p, uint32_t i)
+{
+	struct pool_addr *s = &p->a[i];
+
+	if (s->state == ADDR_OFFERED) {
+		p->noffered--;
+		if (p->offer_end)
+			p->offer_end(p->offer_end_ctx, p, i);
+		s->charge = POOL_NONE;
+	}
+	quar_remove(p, i);
 }
 
 /* Deadline heap */
@@ -324,6 +384,10 @@ void pool_client_set(struct pool *p, uint32_t i, const struct client_key *k)
 void pool_offer(struct pool *p, uint32_t i, const struct client_key *k,
 		int64_t deadline)
 {
+	if (p->a[i].state != ADDR_OFFERED) {
+		leave(p, i);
+		p->noffered++;
+	}
 	pool_fifo_remove(p, i);
 	p->a[i].state = ADDR_OFFERED;
 	pool_client_set(p, i, k);
@@ -333,6 +397,7 @@ void pool_offer(struct pool *p, uint32_t i, const struct client_key *k,
 void pool_lease(struct pool *p, uint32_t i, const struct client_key *k,
 		int64_t starts, int64_t deadline)
 {
+	leave(p, i);
 	pool_fifo_remove(p, i);
 	p->a[i].state = ADDR_LEASED;
 	p->a[i].starts = starts;
@@ -345,6 +410,7 @@ void pool_unallocate(struct pool *p, uint32_t i)
 	struct pool_addr *s = &p->a[i];
 	int was_offer = s->state == ADDR_OFFERED;
 
+	leave(p, i);
 	pool_deadline_clear(p, i);
 	/* Keep the key as "last holder" but take it out of the hash. */
 	pool_client_clear(p, i);
@@ -369,15 +435,18 @@ void pool_unallocate(struct pool *p, uint32_t i)
 
 void pool_quarantine(struct pool *p, uint32_t i, int64_t deadline)
 {
+	leave(p, i);
 	pool_fifo_remove(p, i);
 	pool_client_clear(p, i);
 	p->a[i].key.len = 0;
 	p->a[i].state = ADDR_QUARANTINE;
+	quar_push_tail(p, i);
 	pool_deadline_set(p, i, deadline);
 }
 
 void pool_exclude(struct pool *p, uint32_t i)
 {
+	leave(p, i);
 	pool_fifo_remove(p, i);
 	pool_deadline_clear(p, i);
 	pool_client_clear(p, i);

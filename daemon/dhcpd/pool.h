@@ -14,6 +14,13 @@
  *    a renewal re-keys it in place.  The event loop sleeps until the top.
  *  - the client hash: client key (client identifier if sent, else htype +
  *    chaddr) -> slot holding that client's offer or lease.
+ *  - the quarantine list: quarantined slots in the order they were
+ *    quarantined (the FIFO's links, which a quarantined slot does not use),
+ *    so the oldest can be ended first when the quarantine is full.
+ *
+ * The pool counts its offered and quarantined slots, and calls offer_end
+ * (if set) whenever a slot stops being offered, whatever the transition:
+ * the server's per-source offer accounting hangs on that one hook.
  *
  * Excluded and reserved addresses never enter the FIFO.
  */
@@ -48,12 +55,14 @@ struct pool_addr {
 	uint8_t in_fifo;
 	uint8_t reserved;    /* static reservation (may be leased) */
 	uint8_t excluded;    /* configured exclusion */
-	uint32_t prev, next; /* FIFO links */
+	uint8_t in_quar;     /* on the quarantine list */
+	uint32_t prev, next; /* FIFO or quarantine list links */
 	uint32_t heap_idx;   /* POOL_NONE if no deadline */
 	uint32_t hnext;	     /* client hash chain */
 	int64_t deadline;    /* CLOCK_REALTIME seconds */
 	int64_t starts;
 	uint64_t seq;	       /* release sequence (FIFO order) */
+	uint32_t charge;       /* the owner's tag of an offer (offer_end) */
 	struct client_key key; /* holder (offer/lease) or last holder */
 	uint8_t hwlen;
 	uint8_t hw[16];
@@ -65,12 +74,19 @@ struct pool_range {
 	uint32_t base;	      /* index of first in slots */
 };
 
+struct pool;
+
 struct pool {
 	struct pool_addr *a;
 	uint32_t n;
 	struct pool_range *ranges;
 	unsigned int nranges;
 	uint32_t head, tail, nfree;
+	uint32_t qhead, qtail, nquar; /* quarantine list, oldest first */
+	uint32_t noffered;
+	/* Called when slot i leaves ADDR_OFFERED (a.charge still set). */
+	void (*offer_end)(void *ctx, struct pool *p, uint32_t i);
+	void *offer_end_ctx;
 	uint32_t *heap;
 	uint32_t nheap;
 	uint32_t *buckets;
@@ -99,6 +115,9 @@ void pool_deadline_clear(struct pool *p, uint32_t i);
 /* Slot with the earliest deadline, or POOL_NONE. */
 uint32_t pool_deadline_top(const struct pool *p);
 
+/* The slot quarantined longest ago, or POOL_NONE. */
+uint32_t pool_quarantine_oldest(const struct pool *p);
+
 /* Client hash: the slot currently held (offered/leased) by key. */
 uint32_t pool_client_find(const struct pool *p, const struct client_key *k);
 void pool_client_set(struct pool *p, uint32_t i, const struct client_key *k);
@@ -113,7 +132,8 @@ void pool_client_clear(struct pool *p, uint32_t i);
  *                    QUARANTINE go to the FIFO tail with a new sequence
  *                    number, an expired offer back to the head (it was
  *                    never used)
- *   pool_quarantine: any -> QUARANTINE until deadline (out of the FIFO)
+ *   pool_quarantine: any -> QUARANTINE until deadline (out of the FIFO, at
+ *                    the tail of the quarantine list)
  * Reserved slots return to ADDR_RESERVED instead of the FIFO.
  */
 void pool_offer(struct pool *p, uint32_t i, const struct client_key *k,

@@ -2,6 +2,7 @@
 /* DHCP server state machine: see server.h. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,11 +22,21 @@ const char *const server_stat_names[ST__MAX] = {
 	[ST_OFFER] = "tx_offer",
 	[ST_ACK] = "tx_ack",
 	[ST_NAK] = "tx_nak",
+	[ST_OFFER_UNRESERVED] = "tx_offer_unreserved",
 	[ST_NO_ADDRESS] = "pool_exhausted",
 	[ST_EXPIRED] = "lease_expired",
 	[ST_OFFER_EXPIRED] = "offer_expired",
 	[ST_QUARANTINED] = "quarantined",
+	[ST_QUARANTINE_EVICTED] = "quarantine_evicted",
 	[ST_IGNORED] = "ignored",
+	[ST_RELEASE_REFUSED_MAC] = "release_refused_mac",
+	[ST_RELEASE_REFUSED_TUNNEL] = "release_refused_tunnel",
+	[ST_RELEASE_REFUSED_BOUND] = "release_refused_bound",
+	[ST_DECLINE_REFUSED_MAC] = "decline_refused_mac",
+	[ST_DECLINE_REFUSED_NOT_ACKED] = "decline_refused_not_acked",
+	[ST_DECLINE_REFUSED_BOUND] = "decline_refused_bound",
+	[ST_REFUSED_KERNEL] = "refused_kernel_unknown",
+	[ST_SOURCE_UNKNOWN] = "rx_source_unknown",
 	[ST_DROP_TRUNCATED] = "drop_truncated",
 	[ST_DROP_OVERSIZED] = "drop_oversized",
 	[ST_DROP_BAD_MAGIC] = "drop_bad_magic",
@@ -36,6 +47,8 @@ const char *const server_stat_names[ST__MAX] = {
 	[ST_DROP_BAD_TYPE] = "drop_bad_msg_type",
 	[ST_DROP_BAD_OPTLEN] = "drop_bad_option_length",
 	[ST_DROP_NOT_SERVED] = "drop_not_served",
+	[ST_DROP_RELAY] = "drop_relay",
+	[ST_DROP_RATE] = "drop_rate_limited",
 	[ST_DB_ERRORS] = "db_errors",
 	[ST_KERNEL_ERRORS] = "kernel_errors",
 	[ST_SEND_ERRORS] = "send_errors",
@@ -70,6 +83,30 @@ static void count(struct server *s, enum srv_stat st)
 {
 	s->st[st]++;
 	s->stats_dirty = 1;
+}
+
+static void log_rl(struct srv_rl *rl, int64_t now, const char *fmt, ...)
+	MUISP_PRINTF(3, 4);
+
+static void log_rl(struct srv_rl *rl, int64_t now, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+
+	if (rl->at == now) {
+		rl->suppressed++;
+		return;
+	}
+	rl->at = now;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (rl->suppressed)
+		log_warnx("%s; %llu similar lines suppressed", buf,
+			  (unsigned long long)rl->suppressed);
+	else
+		log_warnx("%s", buf);
+	rl->suppressed = 0;
 }
 
 static const char *ip(uint32_t host, char *b)
@@ -198,11 +235,21 @@ static void kqueue(struct server *s, enum kaddr_op op, uint32_t addr,
 		memcpy(k->mac, mac, 6);
 }
 
+/* One message being handled: where it came from and who sent it. */
+struct rx {
+	struct srv_iface *ifc;
+	const struct dhcp_msg *m;
+	const struct srv_src *src;
+	struct client_key k;
+	uint32_t source; /* ifc->src entry its offers are charged to, or
+			  * SRC_NONE (relayed: no Ethernet source of its own) */
+	int64_t now;
+};
+
 /* Replies */
 
-static struct reply *reply_start(struct server *s, struct srv_iface *ifc,
-				 const struct dhcp_msg *m, uint8_t type,
-				 struct dhcp_out *o)
+static struct reply *reply_start(struct server *s, const struct rx *x,
+				 uint8_t type, struct dhcp_out *o)
 {
 	struct reply *r;
 
@@ -210,27 +257,42 @@ static struct reply *reply_start(struct server *s, struct srv_iface *ifc,
 		return NULL;
 	r = &s->out[s->nout];
 	memset(r, 0, offsetof(struct reply, buf));
-	r->ifc = ifc;
-	dhcp_out_init(o, m, dhcp_reply_max(m));
+	r->ifc = x->ifc;
+	dhcp_out_init(o, x->m, dhcp_reply_max(x->m));
 	dhcp_out_put_u8(o, OPT_MSG_TYPE, type);
-	dhcp_out_put_u32(o, OPT_SERVER_ID, ifc->server_id);
+	dhcp_out_put_u32(o, OPT_SERVER_ID, x->ifc->server_id);
 	return r;
 }
 
-/* RFC 2131 section 4.1, "server to client" addressing. */
-static void reply_dest(struct reply *r, const struct dhcp_msg *m, uint8_t type,
+/* Did the frame come from the chaddr the message names? */
+static int from_chaddr(const struct rx *x)
+{
+	return x->src->has_mac && x->m->htype == 1 && x->m->hlen == 6 &&
+	       !memcmp(x->src->mac, x->m->chaddr, 6);
+}
+
+/*
+ * RFC 2131 section 4.1, "server to client" addressing, except that a
+ * reply never goes to an address the client chose: giaddr only from a
+ * configured relay (checked at input), ciaddr only when it is the
+ * address leased to this client (yiaddr, the server's choice), unicast to
+ * chaddr only when the frame came from chaddr; anything else broadcasts.
+ */
+static void reply_dest(struct reply *r, const struct rx *x, uint8_t type,
 		       uint32_t yiaddr)
 {
+	const struct dhcp_msg *m = x->m;
+
 	r->dport = 68;
 	if (m->giaddr) {
 		r->dst = m->giaddr;
 		r->dport = 67;
 	} else if (type == DHCPNAK) {
 		r->dst = htonl(INADDR_BROADCAST);
-	} else if (m->ciaddr) {
+	} else if (m->ciaddr && yiaddr && ntohl(m->ciaddr) == yiaddr) {
 		r->dst = m->ciaddr;
-	} else if ((m->flags & DHCP_FLAG_BROADCAST) || m->htype != 1 ||
-		   m->hlen != 6 || !yiaddr) {
+	} else if ((m->flags & DHCP_FLAG_BROADCAST) || !yiaddr ||
+		   !from_chaddr(x)) {
 		r->dst = htonl(INADDR_BROADCAST);
 	} else {
 		r->dst = htonl(yiaddr);
@@ -280,51 +342,51 @@ static void reply_finish(struct server *s, struct reply *r, struct dhcp_out *o,
 	s->nout++;
 }
 
-static void send_lease_reply(struct server *s, struct srv_iface *ifc,
-			     const struct dhcp_msg *m, uint8_t type,
+static void send_lease_reply(struct server *s, const struct rx *x, uint8_t type,
 			     uint32_t yiaddr)
 {
-	const struct conf_iface *c = ifc->conf;
+	const struct conf_iface *c = x->ifc->conf;
 	struct dhcp_out o;
 	struct reply *r;
 	uint32_t be = htonl(yiaddr);
 	int err = 0;
 
-	r = reply_start(s, ifc, m, type, &o);
+	r = reply_start(s, x, type, &o);
 	if (!r)
 		return;
-	memcpy(o.buf + 16, &be, 4);	   /* yiaddr */
-	memcpy(o.buf + 12, &m->ciaddr, 4); /* ciaddr */
+	memcpy(o.buf + 16, &be, 4);	      /* yiaddr */
+	memcpy(o.buf + 12, &x->m->ciaddr, 4); /* ciaddr */
 	err |= dhcp_out_put_u32(&o, OPT_LEASE_TIME, c->lease_time);
 	err |= dhcp_out_put_u32(&o, OPT_T1, c->t1);
 	err |= dhcp_out_put_u32(&o, OPT_T2, c->t2);
 	err |= put_params(&o, c);
-	reply_dest(r, m, type, yiaddr);
+	reply_dest(r, x, type, yiaddr);
 	count(s, type == DHCPOFFER ? ST_OFFER : ST_ACK);
 	reply_finish(s, r, &o, err);
 }
 
-static void send_nak(struct server *s, struct srv_iface *ifc,
-		     const struct dhcp_msg *m, const char *why)
+static void send_nak(struct server *s, const struct rx *x, const char *why)
 {
+	const struct dhcp_msg *m = x->m;
 	struct dhcp_out o;
 	struct reply *r;
 	char b[INET_ADDRSTRLEN], hw[49];
 
 	hwstr(m, hw);
-	log_info("%s: NAK to %s: %s (requested %s)", ifc->conf->name, hw, why,
+	log_info("%s: NAK to %s: %s (requested %s)", x->ifc->conf->name, hw,
+		 why,
 		 ip(ntohl(dhcp_opt_addr(m, OPT_REQUESTED_IP) ?
 				  dhcp_opt_addr(m, OPT_REQUESTED_IP) :
 				  m->ciaddr),
 		    b));
-	r = reply_start(s, ifc, m, DHCPNAK, &o);
+	r = reply_start(s, x, DHCPNAK, &o);
 	if (!r)
 		return;
 	/* RFC 2131 4.3.2: a relayed NAK sets the broadcast bit. */
 	if (m->giaddr)
 		o.buf[10] |= 0x80;
 	dhcp_out_put(&o, OPT_MESSAGE, why, strlen(why));
-	reply_dest(r, m, DHCPNAK, 0);
+	reply_dest(r, x, DHCPNAK, 0);
 	count(s, ST_NAK);
 	reply_finish(s, r, &o, 0);
 }
@@ -354,23 +416,67 @@ static void note_client(struct pool_addr *a, const struct dhcp_msg *m)
 	}
 }
 
-static uint32_t host_slot(struct srv_iface *ifc, const struct dhcp_msg *m,
-			  const struct client_key *k)
+static uint32_t host_slot(const struct rx *x)
 {
-	const struct conf_host *h = find_host(ifc, m, k);
+	const struct conf_host *h = find_host(x->ifc, x->m, &x->k);
 
-	return h ? pool_index(&ifc->pool, h->addr) : POOL_NONE;
+	return h ? pool_index(&x->ifc->pool, h->addr) : POOL_NONE;
 }
 
-static void do_discover(struct server *s, struct srv_iface *ifc,
-			const struct dhcp_msg *m, const struct client_key *k,
-			int64_t now)
+/*
+ * May a free pool address be given to this client without an offer
+ * reserved for it?  Only what do_discover would offer it: the FIFO head,
+ * an address never used, or the client's own previous one.
+ */
+static int takeable(const struct pool *p, uint32_t i,
+		    const struct client_key *k)
 {
+	const struct pool_addr *a = &p->a[i];
+
+	return a->state == ADDR_FREE &&
+	       (i == pool_fifo_head(p) || !a->key.len || key_eq(&a->key, k));
+}
+
+/* The pool calls this when slot i stops being offered. */
+static void offer_end(void *ctx, struct pool *p, uint32_t i)
+{
+	struct srv_iface *ifc = ctx;
+
+	if (p->a[i].charge != POOL_NONE)
+		src_offer_del(&ifc->src, p->a[i].charge);
+}
+
+/*
+ * Reserve slot i for an offer?  Static reservations always are.  A pool
+ * address is held only while the sender has fewer than offers-per-source
+ * offers reserved, and while reserved offers stay within offer-share
+ * percent (rounded up) of the addresses not leased; otherwise the offer
+ * is made without holding the address (the first REQUEST for it wins).
+ */
+static int may_reserve(const struct server *s, const struct rx *x, uint32_t i)
+{
+	const struct dhcp_conf *c = s->conf;
+	const struct pool *p = &x->ifc->pool;
+	uint64_t unleased = (uint64_t)p->nfree + p->noffered;
+
+	if (p->a[i].reserved)
+		return 1;
+	if (c->offers_per_source && x->source != SRC_NONE &&
+	    x->ifc->src.e[x->source].offers >= c->offers_per_source)
+		return 0;
+	return p->noffered < (c->offer_share * unleased + 99) / 100;
+}
+
+static void do_discover(struct server *s, const struct rx *x)
+{
+	struct srv_iface *ifc = x->ifc;
+	const struct dhcp_msg *m = x->m;
+	const struct client_key *k = &x->k;
 	struct pool *p = &ifc->pool;
 	uint32_t i, req;
 	char hw[49], b[INET_ADDRSTRLEN];
 
-	i = host_slot(ifc, m, k);
+	i = host_slot(x);
 	if (i != POOL_NONE) {
 		struct pool_addr *a = &p->a[i];
 
@@ -397,8 +503,8 @@ static void do_discover(struct server *s, struct srv_iface *ifc,
 	hwstr(m, hw);
 	if (i == POOL_NONE) {
 		count(s, ST_NO_ADDRESS);
-		if (now != s->exhaust_logged) {
-			s->exhaust_logged = now;
+		if (x->now != s->exhaust_logged) {
+			s->exhaust_logged = x->now;
 			log_warnx(
 				"%s: pool exhausted: no address to offer to %s "
 				"(%llu times so far)",
@@ -407,23 +513,48 @@ static void do_discover(struct server *s, struct srv_iface *ifc,
 		}
 		return;
 	}
-	if (p->a[i].state != ADDR_LEASED)
-		pool_offer(p, i, k, now + s->conf->offer_time);
+	if (p->a[i].state == ADDR_OFFERED) {
+		/* Its own offer again: held a while longer. */
+		pool_offer(p, i, k, x->now + s->conf->offer_time);
+	} else if (p->a[i].state == ADDR_LEASED) {
+		/* Its own lease: nothing to hold. */
+	} else if (may_reserve(s, x, i)) {
+		pool_offer(p, i, k, x->now + s->conf->offer_time);
+		/* A static reservation is nobody's share of the pool. */
+		if (!p->a[i].reserved && x->source != SRC_NONE) {
+			p->a[i].charge = x->source;
+			src_offer_add(&ifc->src, x->source);
+		}
+	} else {
+		count(s, ST_OFFER_UNRESERVED);
+		log_rl(&s->rl_unreserved, x->now,
+		       "%s: offer of %s to %s made without reserving it: "
+		       "%u offers held, %llu unreserved so far "
+		       "(offers-per-source, offer-share)",
+		       ifc->conf->name, ip(p->a[i].addr, b), hw, p->noffered,
+		       (unsigned long long)s->st[ST_OFFER_UNRESERVED]);
+	}
 	log_debug("%s: OFFER %s to %s", ifc->conf->name, ip(p->a[i].addr, b),
 		  hw);
-	send_lease_reply(s, ifc, m, DHCPOFFER, p->a[i].addr);
+	send_lease_reply(s, x, DHCPOFFER, p->a[i].addr);
 }
 
-static void ack(struct server *s, struct srv_iface *ifc,
-		const struct dhcp_msg *m, const struct client_key *k,
-		uint32_t i, int64_t now)
+static void ack(struct server *s, const struct rx *x, uint32_t i)
 {
-	struct pool_addr *a = &ifc->pool.a[i];
-	int renew = a->state == ADDR_LEASED && key_eq(&a->key, k);
+	struct srv_iface *ifc = x->ifc;
+	const struct dhcp_msg *m = x->m;
+	struct pool *p = &ifc->pool;
+	struct pool_addr *a = &p->a[i];
+	int renew = a->state == ADDR_LEASED && key_eq(&a->key, &x->k);
 	char hw[49], b[INET_ADDRSTRLEN];
+	uint32_t j;
 
-	pool_lease(&ifc->pool, i, k, renew ? a->starts : now,
-		   now + ifc->conf->lease_time);
+	/* An offer it holds elsewhere is not needed any more. */
+	j = pool_client_find(p, &x->k);
+	if (j != POOL_NONE && j != i && p->a[j].state == ADDR_OFFERED)
+		pool_unallocate(p, j);
+	pool_lease(p, i, &x->k, renew ? a->starts : x->now,
+		   x->now + ifc->conf->lease_time);
 	note_client(a, m);
 	if (persist(s, ifc, i) < 0)
 		return; /* no ACK for a lease not on disk */
@@ -433,24 +564,24 @@ static void ack(struct server *s, struct srv_iface *ifc,
 	log_info("%s: ACK %s to %s%s%s (%s, until %lld)", ifc->conf->name,
 		 ip(a->addr, b), hw, a->hostname[0] ? " " : "", a->hostname,
 		 renew ? "renewed" : "new", (long long)a->deadline);
-	send_lease_reply(s, ifc, m, DHCPACK, a->addr);
+	send_lease_reply(s, x, DHCPACK, a->addr);
 }
 
-static void do_request(struct server *s, struct srv_iface *ifc,
-		       const struct dhcp_msg *m, const struct client_key *k,
-		       int64_t now)
+static void do_request(struct server *s, const struct rx *x)
 {
-	struct pool *p = &ifc->pool;
+	const struct dhcp_msg *m = x->m;
+	const struct client_key *k = &x->k;
+	struct pool *p = &x->ifc->pool;
 	uint32_t sid = ntohl(dhcp_opt_addr(m, OPT_SERVER_ID));
 	uint32_t req = ntohl(dhcp_opt_addr(m, OPT_REQUESTED_IP));
 	uint32_t ciaddr = ntohl(m->ciaddr);
-	const struct conf_iface *c = ifc->conf;
+	const struct conf_iface *c = x->ifc->conf;
 	uint32_t i, j;
 
 	i = pool_client_find(p, k);
 	if (sid) {
 		/* SELECTING */
-		if (sid != ifc->server_id) {
+		if (sid != x->ifc->server_id) {
 			/* The client chose another server: free our offer. */
 			if (i != POOL_NONE && p->a[i].state == ADDR_OFFERED)
 				pool_unallocate(p, i);
@@ -459,40 +590,47 @@ static void do_request(struct server *s, struct srv_iface *ifc,
 		}
 		if (!req)
 			req = ciaddr;
-		if (i == POOL_NONE || p->a[i].addr != req ||
-		    (p->a[i].state != ADDR_OFFERED &&
-		     p->a[i].state != ADDR_LEASED)) {
-			send_nak(s, ifc, m, "address not offered to you");
+		if (i != POOL_NONE && p->a[i].addr == req &&
+		    (p->a[i].state == ADDR_OFFERED ||
+		     p->a[i].state == ADDR_LEASED)) {
+			ack(s, x, i);
 			return;
 		}
-		ack(s, ifc, m, k, i, now);
+		/* An offer made without reserving the address (or one
+		 * that expired meanwhile): still to be had if nobody took
+		 * it and it is one the client could have been offered. */
+		j = pool_index(p, req);
+		if (i == POOL_NONE && j != POOL_NONE && takeable(p, j, k)) {
+			ack(s, x, j);
+			return;
+		}
+		send_nak(s, x, "address not offered to you");
 		return;
 	}
 	if (req && !m->ciaddr) {
 		/* INIT-REBOOT */
 		if ((req & c->mask) != c->net) {
-			send_nak(s, ifc, m, "wrong network");
+			send_nak(s, x, "wrong network");
 			return;
 		}
 		if (i != POOL_NONE && p->a[i].addr == req &&
 		    (p->a[i].state == ADDR_LEASED ||
 		     p->a[i].state == ADDR_OFFERED)) {
-			ack(s, ifc, m, k, i, now);
+			ack(s, x, i);
 			return;
 		}
 		j = pool_index(p, req);
 		if (j == POOL_NONE) {
-			send_nak(s, ifc, m, "address not served here");
+			send_nak(s, x, "address not served here");
 			return;
 		}
-		if (j == host_slot(ifc, m, k) &&
-		    (p->a[j].state == ADDR_RESERVED ||
-		     p->a[j].state == ADDR_OFFERED)) {
-			ack(s, ifc, m, k, j, now);
+		if (j == host_slot(x) && (p->a[j].state == ADDR_RESERVED ||
+					  p->a[j].state == ADDR_OFFERED)) {
+			ack(s, x, j);
 			return;
 		}
 		if (p->a[j].state != ADDR_FREE) {
-			send_nak(s, ifc, m, "address not available");
+			send_nak(s, x, "address not available");
 			return;
 		}
 		/* RFC 2131 4.3.2: no record of this client: stay silent. */
@@ -503,14 +641,14 @@ static void do_request(struct server *s, struct srv_iface *ifc,
 		/* RENEWING (unicast) or REBINDING (broadcast) */
 		if (i != POOL_NONE && p->a[i].addr == ciaddr &&
 		    p->a[i].state == ADDR_LEASED) {
-			ack(s, ifc, m, k, i, now);
+			ack(s, x, i);
 			return;
 		}
 		j = pool_index(p, ciaddr);
 		if (j != POOL_NONE && (p->a[j].state == ADDR_LEASED ||
 				       p->a[j].state == ADDR_OFFERED ||
 				       p->a[j].state == ADDR_QUARANTINE)) {
-			send_nak(s, ifc, m, "lease not yours");
+			send_nak(s, x, "lease not yours");
 			return;
 		}
 		count(s, ST_IGNORED);
@@ -519,30 +657,93 @@ static void do_request(struct server *s, struct srv_iface *ifc,
 	count(s, ST_IGNORED);
 }
 
-static void do_decline(struct server *s, struct srv_iface *ifc,
-		       const struct dhcp_msg *m, const struct client_key *k,
-		       int64_t now)
+/* Count and log a RELEASE or DECLINE refused: not from the holder. */
+static void refuse(struct server *s, const struct rx *x, enum srv_stat st,
+		   uint32_t addr, const char *why)
 {
-	struct pool *p = &ifc->pool;
-	uint32_t sid = ntohl(dhcp_opt_addr(m, OPT_SERVER_ID));
-	uint32_t req = ntohl(dhcp_opt_addr(m, OPT_REQUESTED_IP));
-	uint32_t i = pool_client_find(p, k);
-	char b[INET_ADDRSTRLEN], hw[49];
+	char b[INET_ADDRSTRLEN], hw[49], mac[49];
 
-	if (sid != ifc->server_id || i == POOL_NONE || p->a[i].addr != req ||
-	    (p->a[i].state != ADDR_LEASED && p->a[i].state != ADDR_OFFERED)) {
-		count(s, ST_IGNORED);
-		return;
+	count(s, st);
+	hwstr(x->m, hw);
+	if (x->src->has_mac)
+		leasedb_fmt_hw(x->src->mac, 6, mac);
+	else
+		strcpy(mac, "unknown");
+	log_rl(&s->rl_refused, x->now,
+	       "%s: %s of %s for %s (frame from %s) refused: %s",
+	       x->ifc->conf->name,
+	       x->m->type == DHCPDECLINE ? "DECLINE" : "RELEASE", ip(addr, b),
+	       hw, mac, why);
+}
+
+/*
+ * Does this RELEASE (decline 0) or DECLINE of leased slot i demonstrably
+ * come from the address's holder?  The client key already matched (the
+ * caller checked); what the key cannot prove is asked of the kernel's
+ * entry and of where the datagram came from:
+ *  - a DECLINE never ends a bound or tunnelled address (its holder is
+ *    using it), and must come in a frame from chaddr, the lease's MAC;
+ *  - a RELEASE of an address with a tunnel identity must come out of
+ *    its SA: from the address itself, to the server.  The IP stack hands
+ *    such a datagram to us only if it came out of that SA (muisp.ko's
+ *    PRE_ROUTING check of the SPI; the IPsec inbound policy); anything
+ *    in the clear (from 0.0.0.0, another source, a broadcast) is refused;
+ *  - any other RELEASE must come in a frame from chaddr, the lease's
+ *    MAC, and for a bound address (require-tunnel off: whoever sends
+ *    from the address is its holder, as for the gate) from the address.
+ * The kernel's entry is read at the time (kernel-sync no: none); if it
+ * cannot be read, refuse: the lease ends by itself.
+ */
+static int from_holder(struct server *s, const struct rx *x, uint32_t i)
+{
+	const struct pool_addr *a = &x->ifc->pool.a[i];
+	int decline = x->m->type == DHCPDECLINE;
+	struct kaddr_info ki = { 0 };
+	int mac_ok;
+
+	if (s->conf->kernel_sync &&
+	    (!s->kops.lookup ||
+	     s->kops.lookup(s->kops.ctx, a->addr, &ki) < 0)) {
+		refuse(s, x, ST_REFUSED_KERNEL, a->addr,
+		       "its kernel entry cannot be read");
+		return 0;
 	}
-	hwstr(m, hw);
-	log_warnx("%s: %s declined %s (in use on the link?): quarantined "
-		  "for %u s",
-		  ifc->conf->name, hw, ip(req, b), s->conf->quarantine_time);
-	pool_quarantine(p, i, now + s->conf->quarantine_time);
-	p->a[i].starts = now;
-	count(s, ST_QUARANTINED);
-	if (persist(s, ifc, i) == 0)
-		kqueue(s, KADDR_RELEASE, req, NULL);
+	mac_ok = from_chaddr(x) && a->hwlen == 6 &&
+		 !memcmp(a->hw, x->m->chaddr, 6);
+	if (decline) {
+		if (ki.bound || ki.tunnel) {
+			refuse(s, x, ST_DECLINE_REFUSED_BOUND, a->addr,
+			       ki.bound ? "bound to a contract" :
+					  "it has a tunnel");
+			return 0;
+		}
+		if (!mac_ok) {
+			refuse(s, x, ST_DECLINE_REFUSED_MAC, a->addr,
+			       "not from the lease's Ethernet address");
+			return 0;
+		}
+		return 1;
+	}
+	if (ki.tunnel) {
+		if (x->src->saddr != htonl(a->addr) ||
+		    x->src->daddr != htonl(x->ifc->server_id)) {
+			refuse(s, x, ST_RELEASE_REFUSED_TUNNEL, a->addr,
+			       "not out of the address's tunnel");
+			return 0;
+		}
+		return 1;
+	}
+	if (!mac_ok) {
+		refuse(s, x, ST_RELEASE_REFUSED_MAC, a->addr,
+		       "not from the lease's Ethernet address");
+		return 0;
+	}
+	if (ki.bound && x->src->saddr != htonl(a->addr)) {
+		refuse(s, x, ST_RELEASE_REFUSED_BOUND, a->addr,
+		       "bound, and not sent from the address");
+		return 0;
+	}
+	return 1;
 }
 
 static void unallocate(struct server *s, struct srv_iface *ifc, uint32_t i,
@@ -556,56 +757,136 @@ static void unallocate(struct server *s, struct srv_iface *ifc, uint32_t i,
 		kqueue(s, KADDR_RELEASE, a->addr, NULL);
 }
 
-static void do_release(struct server *s, struct srv_iface *ifc,
-		       const struct dhcp_msg *m, const struct client_key *k,
-		       int64_t now)
+/* Leave room for `room` more quarantines: end the oldest ones. */
+static void quarantine_room(struct server *s, struct srv_iface *ifc,
+			    int64_t now, uint32_t room)
 {
 	struct pool *p = &ifc->pool;
-	uint32_t sid = ntohl(dhcp_opt_addr(m, OPT_SERVER_ID));
-	uint32_t i = pool_client_find(p, k);
+	uint32_t max = s->conf->quarantine_max, q;
+	char b[INET_ADDRSTRLEN];
+
+	while (max && (uint64_t)p->nquar + room > max &&
+	       (q = pool_quarantine_oldest(p)) != POOL_NONE) {
+		count(s, ST_QUARANTINE_EVICTED);
+		log_rl(&s->rl_quarantine, now,
+		       "%s: quarantine full (quarantine-max %u): %s "
+		       "quarantined since %lld ends early",
+		       ifc->conf->name, s->conf->quarantine_max,
+		       ip(p->a[q].addr, b), (long long)p->a[q].starts);
+		pool_unallocate(p, q);
+		p->a[q].deadline = now;
+		persist(s, ifc, q);
+	}
+}
+
+static void do_decline(struct server *s, const struct rx *x)
+{
+	struct srv_iface *ifc = x->ifc;
+	struct pool *p = &ifc->pool;
+	uint32_t sid = ntohl(dhcp_opt_addr(x->m, OPT_SERVER_ID));
+	uint32_t req = ntohl(dhcp_opt_addr(x->m, OPT_REQUESTED_IP));
+	uint32_t i = pool_client_find(p, &x->k);
 	char b[INET_ADDRSTRLEN], hw[49];
 
-	if ((sid && sid != ifc->server_id) || i == POOL_NONE ||
-	    p->a[i].addr != ntohl(m->ciaddr) || p->a[i].state != ADDR_LEASED) {
+	if (sid != ifc->server_id || i == POOL_NONE || p->a[i].addr != req ||
+	    (p->a[i].state != ADDR_LEASED && p->a[i].state != ADDR_OFFERED)) {
 		count(s, ST_IGNORED);
 		return;
 	}
-	hwstr(m, hw);
-	log_info("%s: %s released %s", ifc->conf->name, hw,
-		 ip(p->a[i].addr, b));
-	unallocate(s, ifc, i, now);
+	/* Only an address ACKed to this client can be found in use after
+	 * the fact (RFC 2131 4.4.1: the client checks after the ACK). */
+	if (p->a[i].state != ADDR_LEASED) {
+		refuse(s, x, ST_DECLINE_REFUSED_NOT_ACKED, req,
+		       "offered, never ACKed");
+		return;
+	}
+	if (!from_holder(s, x, i))
+		return;
+	hwstr(x->m, hw);
+	log_rl(&s->rl_decline, x->now,
+	       "%s: %s declined %s (in use on the link?): quarantined "
+	       "for %u s",
+	       ifc->conf->name, hw, ip(req, b), s->conf->quarantine_time);
+	quarantine_room(s, ifc, x->now, 1);
+	pool_quarantine(p, i, x->now + s->conf->quarantine_time);
+	p->a[i].starts = x->now;
+	count(s, ST_QUARANTINED);
+	if (persist(s, ifc, i) == 0)
+		kqueue(s, KADDR_RELEASE, req, NULL);
 }
 
-static void do_inform(struct server *s, struct srv_iface *ifc,
-		      const struct dhcp_msg *m)
+static void do_release(struct server *s, const struct rx *x)
 {
+	struct srv_iface *ifc = x->ifc;
+	struct pool *p = &ifc->pool;
+	uint32_t sid = ntohl(dhcp_opt_addr(x->m, OPT_SERVER_ID));
+	uint32_t i = pool_client_find(p, &x->k);
+	char b[INET_ADDRSTRLEN], hw[49];
+
+	if ((sid && sid != ifc->server_id) || i == POOL_NONE ||
+	    p->a[i].addr != ntohl(x->m->ciaddr) ||
+	    p->a[i].state != ADDR_LEASED) {
+		count(s, ST_IGNORED);
+		return;
+	}
+	if (!from_holder(s, x, i))
+		return;
+	hwstr(x->m, hw);
+	log_info("%s: %s released %s", ifc->conf->name, hw,
+		 ip(p->a[i].addr, b));
+	unallocate(s, ifc, i, x->now);
+}
+
+static void do_inform(struct server *s, const struct rx *x)
+{
+	const struct pool *p = &x->ifc->pool;
+	uint32_t ciaddr = ntohl(x->m->ciaddr), i, own = 0;
 	struct dhcp_out o;
 	struct reply *r;
 	int err;
 
-	if (!m->ciaddr) {
+	if (!ciaddr) {
 		count(s, ST_IGNORED);
 		return;
 	}
-	r = reply_start(s, ifc, m, DHCPACK, &o);
+	/* Unicast only to an address leased to this client. */
+	i = pool_client_find(p, &x->k);
+	if (i != POOL_NONE && p->a[i].addr == ciaddr &&
+	    p->a[i].state == ADDR_LEASED)
+		own = ciaddr;
+	r = reply_start(s, x, DHCPACK, &o);
 	if (!r)
 		return;
-	memcpy(o.buf + 12, &m->ciaddr, 4);
-	err = put_params(&o, ifc->conf);
-	reply_dest(r, m, DHCPACK, 0);
+	memcpy(o.buf + 12, &x->m->ciaddr, 4);
+	err = put_params(&o, x->ifc->conf);
+	reply_dest(r, x, DHCPACK, own);
 	count(s, ST_ACK);
 	reply_finish(s, r, &o, err);
 }
 
+static int is_relay(const struct conf_iface *c, uint32_t be)
+{
+	uint32_t a = ntohl(be);
+	unsigned int i;
+
+	for (i = 0; i < c->nrelays; i++)
+		if (c->relays[i] == a)
+			return 1;
+	return 0;
+}
+
 void server_input(struct server *s, unsigned int idx, const uint8_t *buf,
-		  size_t len, int64_t now)
+		  size_t len, const struct srv_src *src, int64_t now)
 {
 	static struct dhcp_msg m; /* 12 KiB: keep it off the stack */
 	struct srv_iface *ifc = &s->ifaces[idx];
-	struct client_key k;
+	struct rx x = { .ifc = ifc, .m = &m, .src = src, .now = now };
 	enum dhcp_perr e;
+	char b[INET_ADDRSTRLEN], b2[INET_ADDRSTRLEN], hw[49];
 
 	count(s, ST_RX);
+	if (!src->has_mac)
+		count(s, ST_SOURCE_UNKNOWN);
 	e = dhcp_parse(buf, len, &m);
 	if (e != DHCP_OK) {
 		count(s, perr_stat[e]);
@@ -618,32 +899,64 @@ void server_input(struct server *s, unsigned int idx, const uint8_t *buf,
 		}
 		return;
 	}
-	/* Relayed requests are served only for the interface's subnet. */
-	if (m.giaddr && (ntohl(m.giaddr) & ifc->conf->mask) != ifc->conf->net) {
-		count(s, ST_DROP_NOT_SERVED);
-		return;
+	if (m.giaddr) {
+		/* Relayed requests are served only for the interface's
+		 * subnet, and only from the configured relay agents: a
+		 * giaddr is where the replies go. */
+		if ((ntohl(m.giaddr) & ifc->conf->mask) != ifc->conf->net) {
+			count(s, ST_DROP_NOT_SERVED);
+			return;
+		}
+		if (!is_relay(ifc->conf, m.giaddr) ||
+		    !is_relay(ifc->conf, src->saddr)) {
+			count(s, ST_DROP_RELAY);
+			log_rl(&s->rl_relay, now,
+			       "%s: relayed datagram (giaddr %s) from %s: "
+			       "not a configured relay; dropped "
+			       "(%llu so far)",
+			       ifc->conf->name, ip(ntohl(m.giaddr), b),
+			       ip(ntohl(src->saddr), b2),
+			       (unsigned long long)s->st[ST_DROP_RELAY]);
+			return;
+		}
+		x.source = SRC_NONE;
+	} else {
+		x.source = src_get(&ifc->src, src->has_mac ? src->mac : NULL);
+		if (!src_take(&ifc->src, x.source, s->conf->source_rate, now)) {
+			count(s, ST_DROP_RATE);
+			if (src->has_mac)
+				leasedb_fmt_hw(src->mac, 6, hw);
+			log_rl(&s->rl_rate, now,
+			       "%s: %s sends more than %u messages a second "
+			       "(source-rate): dropped (%llu so far)",
+			       ifc->conf->name,
+			       src->has_mac ? hw : "an unknown source",
+			       s->conf->source_rate,
+			       (unsigned long long)s->st[ST_DROP_RATE]);
+			return;
+		}
 	}
-	client_key(&m, &k);
+	client_key(&m, &x.k);
 	switch (m.type) {
 	case DHCPDISCOVER:
 		count(s, ST_DISCOVER);
-		do_discover(s, ifc, &m, &k, now);
+		do_discover(s, &x);
 		break;
 	case DHCPREQUEST:
 		count(s, ST_REQUEST);
-		do_request(s, ifc, &m, &k, now);
+		do_request(s, &x);
 		break;
 	case DHCPDECLINE:
 		count(s, ST_DECLINE);
-		do_decline(s, ifc, &m, &k, now);
+		do_decline(s, &x);
 		break;
 	case DHCPRELEASE:
 		count(s, ST_RELEASE);
-		do_release(s, ifc, &m, &k, now);
+		do_release(s, &x);
 		break;
 	case DHCPINFORM:
 		count(s, ST_INFORM);
-		do_inform(s, ifc, &m);
+		do_inform(s, &x);
 		break;
 	default:
 		/* OFFER/ACK/NAK from a client: not for a server. */
@@ -807,17 +1120,41 @@ int server_kernel_resync(struct server *s)
 
 /* Start-up: rebuild the pools from the database. */
 
+/* Slots to queue in an order the database does not keep: released ones
+ * by release sequence (the FIFO), quarantined ones by start. */
+struct load_list {
+	struct {
+		uint64_t key;
+		unsigned int ifc;
+		uint32_t i;
+	} * v;
+	size_t n, cap;
+};
+
 struct load_ctx {
 	struct server *s;
 	int64_t now;
-	struct {
-		uint64_t seq;
-		unsigned int ifc;
-		uint32_t i;
-	} * freed;
-	size_t nfreed, cap;
+	struct load_list freed, quar;
 	int err;
 };
+
+static int load_push(struct load_list *l, uint64_t key, unsigned int ifc,
+		     uint32_t i)
+{
+	if (l->n == l->cap) {
+		size_t nc = l->cap ? l->cap * 2 : 256;
+		void *nb = realloc(l->v, nc * sizeof(*l->v));
+
+		if (!nb)
+			return -1;
+		l->v = nb;
+		l->cap = nc;
+	}
+	l->v[l->n].key = key;
+	l->v[l->n].ifc = ifc;
+	l->v[l->n++].i = i;
+	return 0;
+}
 
 static int load_row(const struct lease_rec *r, void *arg)
 {
@@ -853,26 +1190,15 @@ static int load_row(const struct lease_rec *r, void *arg)
 		case LEASE_QUARANTINE:
 			pool_quarantine(p, i, r->ends);
 			a->starts = r->starts;
+			if (load_push(&l->quar, (uint64_t)r->starts, n, i) < 0)
+				goto nomem;
 			break;
 		default:
 			a->key = k; /* last holder */
 			if (a->excluded || a->reserved || !r->seq)
 				break;
-			if (l->nfreed == l->cap) {
-				size_t nc = l->cap ? l->cap * 2 : 256;
-				void *nb = realloc(l->freed,
-						   nc * sizeof(*l->freed));
-
-				if (!nb) {
-					l->err = ENOMEM;
-					return 1;
-				}
-				l->freed = nb;
-				l->cap = nc;
-			}
-			l->freed[l->nfreed].seq = r->seq;
-			l->freed[l->nfreed].ifc = n;
-			l->freed[l->nfreed++].i = i;
+			if (load_push(&l->freed, r->seq, n, i) < 0)
+				goto nomem;
 			break;
 		}
 		return 0;
@@ -882,6 +1208,9 @@ static int load_row(const struct lease_rec *r, void *arg)
 			  "ignored (it ends at %lld)",
 			  ip(r->addr, b), (long long)r->ends);
 	return 0;
+nomem:
+	l->err = ENOMEM;
+	return 1;
 }
 
 static int cmp_seq(const void *x, const void *y)
@@ -918,6 +1247,10 @@ int server_init(struct server *s, struct dhcp_conf *conf,
 		if (pool_init(&ifc->pool, ranges, nr) < 0)
 			return -1;
 		s->nifaces++;
+		ifc->pool.offer_end = offer_end;
+		ifc->pool.offer_end_ctx = ifc;
+		if (src_init(&ifc->src, SRC_MAX) < 0)
+			return -1;
 		for (j = 0; j < c->nexcl; j++) {
 			uint32_t a;
 
@@ -939,23 +1272,42 @@ int server_init(struct server *s, struct dhcp_conf *conf,
 			pool_exclude(&ifc->pool, j);
 	}
 	if (db) {
-		if (leasedb_foreach(db, load_row, &l) < 0) {
-			free(l.freed);
-			return -1;
+		int ret = leasedb_foreach(db, load_row, &l);
+
+		if (ret > 0 || (ret == 0 && l.err)) {
+			errno = l.err ? l.err : EIO;
+			ret = -1;
 		}
-		if (l.err) {
-			free(l.freed);
-			errno = l.err;
-			return -1;
+		if (ret == 0) {
+			/* Released addresses re-enter the FIFO in release
+			 * order, behind every never-used one; quarantines
+			 * line up oldest first. */
+			if (l.freed.n)
+				qsort(l.freed.v, l.freed.n, sizeof(*l.freed.v),
+				      cmp_seq);
+			for (f = 0; f < l.freed.n; f++)
+				pool_fifo_push_tail(
+					&s->ifaces[l.freed.v[f].ifc].pool,
+					l.freed.v[f].i);
+			if (l.quar.n)
+				qsort(l.quar.v, l.quar.n, sizeof(*l.quar.v),
+				      cmp_seq);
+			for (f = 0; f < l.quar.n; f++) {
+				struct pool *p =
+					&s->ifaces[l.quar.v[f].ifc].pool;
+				uint32_t i = l.quar.v[f].i;
+
+				pool_quarantine(p, i, p->a[i].deadline);
+			}
 		}
-		/* Released addresses re-enter the FIFO in release order,
-		 * behind every never-used one. */
-		if (l.nfreed)
-			qsort(l.freed, l.nfreed, sizeof(*l.freed), cmp_seq);
-		for (f = 0; f < l.nfreed; f++)
-			pool_fifo_push_tail(&s->ifaces[l.freed[f].ifc].pool,
-					    l.freed[f].i);
-		free(l.freed);
+		free(l.freed.v);
+		free(l.quar.v);
+		if (ret < 0)
+			return -1;
+		/* A quarantine-max lowered since: end the oldest. */
+		for (n = 0; n < s->nifaces; n++)
+			if (s->ifaces[n].pool.nquar > conf->quarantine_max)
+				quarantine_room(s, &s->ifaces[n], now, 0);
 	}
 	return 0;
 }
@@ -964,11 +1316,24 @@ void server_fini(struct server *s)
 {
 	unsigned int n;
 
-	for (n = 0; n < s->nifaces; n++)
+	for (n = 0; n < s->nifaces; n++) {
 		pool_free(&s->ifaces[n].pool);
+		src_free(&s->ifaces[n].src);
+	}
 	s->nifaces = 0;
 	free(s->out);
 	s->out = NULL;
+}
+
+/* Offers held reserved now, every interface (a gauge, not a counter). */
+static uint64_t offers_held(const struct server *s)
+{
+	uint64_t n = 0;
+	unsigned int i;
+
+	for (i = 0; i < s->nifaces; i++)
+		n += s->ifaces[i].pool.noffered;
+	return n;
 }
 
 void server_write_stats(struct server *s, int64_t now)
@@ -985,6 +1350,7 @@ void server_write_stats(struct server *s, int64_t now)
 	}
 	for (i = 0; i < ST__MAX; i++)
 		leasedb_put_stat(s->db, server_stat_names[i], s->st[i]);
+	leasedb_put_stat(s->db, "offers_held", offers_held(s));
 	leasedb_put_stat(s->db, "updated", (uint64_t)now);
 	if (own && leasedb_commit(s->db) < 0)
 		leasedb_rollback(s->db);
@@ -1011,5 +1377,6 @@ void server_log_stats(const struct server *s)
 		o += (size_t)n;
 	}
 	line[o] = '\0';
-	log_info("stats:%s", o ? line : " (none)");
+	log_info("stats:%s offers_held=%llu", line,
+		 (unsigned long long)offers_held(s));
 }

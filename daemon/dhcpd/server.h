@@ -9,6 +9,15 @@
  * one transaction per batch; server_flush() commits it (fsync), then
  * updates the kernel, then sends the replies.  An ACK is therefore never
  * sent for a lease that is not on disk.
+ *
+ * Hostile LAN (docs/DESIGN.md, "muisp-dhcpd"): a RELEASE or DECLINE is
+ * honoured only from the address's holder (Ethernet source = chaddr =
+ * the lease's; out of its IPsec SA for a tunnelled address; never a
+ * DECLINE of a bound address or of a mere offer); offers are reserved
+ * only within per-source and per-pool bounds, beyond which they are made
+ * without holding the address; quarantines are capped; relayed requests
+ * come only from configured relays; replies never go to an address the
+ * client chose.  Every refusal is counted.
  */
 #ifndef MUISP_DHCPD_SERVER_H
 #define MUISP_DHCPD_SERVER_H
@@ -20,6 +29,9 @@
 #include "leasedb.h"
 #include "packet.h"
 #include "pool.h"
+#include "source.h"
+
+struct witness;
 
 #define SRV_MAX_PENDING 64 /* replies/kernel calls per batch */
 
@@ -28,7 +40,17 @@ struct srv_iface {
 	uint32_t server_id; /* host order */
 	int ifindex;
 	struct pool pool;
-	int udp_fd, pkt_fd; /* io.c */
+	struct src_table src; /* Ethernet sources: offers held, rate */
+	int udp_fd, pkt_fd;   /* io.c */
+	struct witness *wit;  /* io.c: frames seen on pkt_fd */
+};
+
+/* Where a datagram came from: io.c fills it in, tests make it up. */
+struct srv_src {
+	uint32_t saddr, daddr; /* IP source and destination, network order */
+	uint16_t sport;	       /* UDP source port */
+	uint8_t has_mac;       /* the Ethernet source is known (witness.h) */
+	uint8_t mac[6];
 };
 
 struct reply {
@@ -59,11 +81,21 @@ enum srv_stat {
 	ST_OFFER,
 	ST_ACK,
 	ST_NAK,
+	ST_OFFER_UNRESERVED,
 	ST_NO_ADDRESS,
 	ST_EXPIRED,
 	ST_OFFER_EXPIRED,
 	ST_QUARANTINED,
+	ST_QUARANTINE_EVICTED,
 	ST_IGNORED,
+	ST_RELEASE_REFUSED_MAC,
+	ST_RELEASE_REFUSED_TUNNEL,
+	ST_RELEASE_REFUSED_BOUND,
+	ST_DECLINE_REFUSED_MAC,
+	ST_DECLINE_REFUSED_NOT_ACKED,
+	ST_DECLINE_REFUSED_BOUND,
+	ST_REFUSED_KERNEL,
+	ST_SOURCE_UNKNOWN,
 	ST_DROP_TRUNCATED,
 	ST_DROP_OVERSIZED,
 	ST_DROP_BAD_MAGIC,
@@ -74,6 +106,8 @@ enum srv_stat {
 	ST_DROP_BAD_TYPE,
 	ST_DROP_BAD_OPTLEN,
 	ST_DROP_NOT_SERVED,
+	ST_DROP_RELAY,
+	ST_DROP_RATE,
 	ST_DB_ERRORS,
 	ST_KERNEL_ERRORS,
 	ST_SEND_ERRORS,
@@ -83,6 +117,14 @@ extern const char *const server_stat_names[ST__MAX];
 
 struct server;
 typedef int (*srv_send_fn)(struct server *s, const struct reply *r);
+
+/* A log line that the LAN can cause at will: at most one a second, with
+ * the count of those suppressed.  (lib/log's log_ratelimited() does this
+ * for every daemon once it is merged; this one is local to the server.) */
+struct srv_rl {
+	int64_t at;
+	uint64_t suppressed;
+};
 
 struct server {
 	struct dhcp_conf *conf;
@@ -98,7 +140,9 @@ struct server {
 	int stats_dirty;
 	int64_t stats_written;
 	int64_t drop_logged, exhaust_logged; /* log rate limit: 1/s */
-	struct reply *out;		     /* SRV_MAX_PENDING */
+	struct srv_rl rl_refused, rl_relay, rl_rate, rl_unreserved,
+		rl_quarantine, rl_decline;
+	struct reply *out; /* SRV_MAX_PENDING */
 	unsigned int nout;
 	struct kcall kq[SRV_MAX_PENDING * 2];
 	unsigned int nkq;
@@ -113,9 +157,9 @@ int server_init(struct server *s, struct dhcp_conf *conf,
 		const uint32_t *server_ids, struct leasedb *db, int64_t now);
 void server_fini(struct server *s);
 
-/* One datagram received on interface index i of s->ifaces. */
+/* One datagram received on interface index i of s->ifaces, from src. */
 void server_input(struct server *s, unsigned int i, const uint8_t *buf,
-		  size_t len, int64_t now);
+		  size_t len, const struct srv_src *src, int64_t now);
 /* Commit, hand off to the kernel, send; 0, or -1 if the commit failed
  * (replies that depended on it are dropped). */
 int server_flush(struct server *s, int64_t now);

@@ -52,7 +52,19 @@ static void check(void)
 			if (!host_of(ifc, ifc->hosts[j].addr) ||
 			    (!ifc->hosts[j].hwlen && !ifc->hosts[j].id.len))
 				abort();
+		/* Relays: hosts of the subnet, never the server. */
+		if (ifc->nrelays > CONF_MAX_LIST)
+			abort();
+		for (j = 0; j < ifc->nrelays; j++)
+			if (!host_of(ifc, ifc->relays[j]) ||
+			    ifc->relays[j] == ifc->server_id)
+				abort();
 	}
+	if (c.offer_share < 1 || c.offer_share > 100 ||
+	    c.quarantine_max > POOL_MAX_ADDRS ||
+	    c.offers_per_source > POOL_MAX_ADDRS ||
+	    c.source_rate > POOL_MAX_ADDRS)
+		abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

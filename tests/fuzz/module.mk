@@ -7,6 +7,9 @@ $(eval $(call fuzz_target,fuzz_ctl,tests/fuzz/fuzz_ctl.c lib/proto.c,))
 # muisp-dhcpd (DHCP): packet parser + re-encoding, option encoder alone
 $(eval $(call fuzz_target,fuzz_dhcp_packet,tests/fuzz/fuzz_dhcp_packet.c daemon/dhcpd/packet.c,))
 $(eval $(call fuzz_target,fuzz_dhcp_options,tests/fuzz/fuzz_dhcp_options.c daemon/dhcpd/packet.c,))
+# ... the packet socket's frames (witnesses), and the server's input path
+$(eval $(call fuzz_target,fuzz_dhcp_frame,tests/fuzz/fuzz_dhcp_frame.c daemon/dhcpd/witness.c,))
+$(eval $(call fuzz_target,fuzz_dhcp_server,tests/fuzz/fuzz_dhcp_server.c $(DHCPD_CORE_SRCS) lib/log.c,$(LIB_LEASEDB_LIBS)))
 
 # IKE: VICI message codec, packet layer, framing and the CHILD_SA watcher
 $(eval $(call fuzz_target,fuzz_vici,tests/fuzz/fuzz_vici.c $(LIB_IKE_WATCH_SRCS),))

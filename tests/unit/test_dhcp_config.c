@@ -35,6 +35,10 @@ static const char good[] = "# a comment\n"
 			   "kernel-sync no   # trailing comment\n"
 			   "quarantine-time 120\n"
 			   "offer-time 5\n"
+			   "offers-per-source 3\n"
+			   "offer-share 25\n"
+			   "quarantine-max 0\n"
+			   "source-rate 7\n"
 			   "\n"
 			   "interface lan0 {\n"
 			   "\tsubnet 192.0.2.0/24\n"
@@ -48,6 +52,8 @@ static const char good[] = "# a comment\n"
 			   "\tntp 192.0.2.1\n"
 			   "\tdomain-name hotspot.example\n"
 			   "\tlease-time 600\n"
+			   "\trelay 192.0.2.2 192.0.2.3\n"
+			   "\trelay 192.0.2.4\n"
 			   "\thost kiosk {\n"
 			   "\t\thardware-address 02:00:00:00:00:50\n"
 			   "\t\taddress 192.0.2.50\n"
@@ -75,6 +81,10 @@ static void test_good(void **state)
 	assert_int_equal(c->kernel_sync, 0);
 	assert_int_equal(c->quarantine_time, 120);
 	assert_int_equal(c->offer_time, 5);
+	assert_int_equal(c->offers_per_source, 3);
+	assert_int_equal(c->offer_share, 25);
+	assert_int_equal(c->quarantine_max, 0);
+	assert_int_equal(c->source_rate, 7);
 	assert_int_equal(c->nifaces, 2);
 	i = &c->ifaces[0];
 	assert_string_equal(i->name, "lan0");
@@ -89,6 +99,9 @@ static void test_good(void **state)
 	assert_int_equal(i->dns[1], tip("198.51.100.53"));
 	assert_string_equal(i->domain, "hotspot.example");
 	assert_int_equal(i->lease_time, 600);
+	assert_int_equal(i->nrelays, 3);
+	assert_int_equal(i->relays[0], tip("192.0.2.2"));
+	assert_int_equal(i->relays[2], tip("192.0.2.4"));
 	assert_int_equal(i->t1, 300); /* defaults: 1/2, 7/8 */
 	assert_int_equal(i->t2, 525);
 	assert_int_equal(i->nhosts, 2);
@@ -102,6 +115,7 @@ static void test_good(void **state)
 	assert_int_equal(r[2].first, tip("192.0.2.50"));
 	assert_int_equal(r[2].last, tip("192.0.2.50"));
 	i = &c->ifaces[1];
+	assert_int_equal(i->nrelays, 0);
 	assert_int_equal(i->server_id, 0);
 	assert_int_equal(i->lease_time, 3600);
 	assert_int_equal(i->t1, 100);
@@ -119,6 +133,11 @@ static void test_defaults(void **state)
 	assert_int_equal(c->kernel_sync, 1);
 	assert_int_equal(c->quarantine_time, 600);
 	assert_int_equal(c->offer_time, 30);
+	assert_int_equal(c->offers_per_source, 4);
+	assert_int_equal(c->offer_share, 50);
+	assert_int_equal(c->quarantine_max, 16);
+	assert_int_equal(c->source_rate, 20);
+	assert_int_equal(c->ifaces[0].nrelays, 0);
 }
 
 #define IFACE "interface lan0 {\nsubnet 192.0.2.0/24\n"
@@ -134,6 +153,13 @@ static const struct {
 	{ "quarantine-time 0\n", "c:1: quarantine-time: expected seconds" },
 	{ "offer-time 9999\n", "c:1: offer-time: expected seconds (1..3600)" },
 	{ "offer-time 1x\n", "c:1: offer-time: expected seconds" },
+	{ "offers-per-source -1\n",
+	  "c:1: offers-per-source: expected a number (0..65536, 0 = no limit)" },
+	{ "quarantine-max 65537\n", "c:1: quarantine-max: expected a number" },
+	{ "source-rate\n", "c:1: source-rate: expected 1 argument, got 0" },
+	{ "offer-share 0\n",
+	  "c:1: offer-share: expected a percentage (1..100)" },
+	{ "offer-share 101\n", "c:1: offer-share: expected a percentage" },
 	{ "", "c:1: no interface block" },
 	{ "interface lan0\n", "c:1: interface: expected 'interface NAME {'" },
 	{ "interface averyveryverylongname {\n}\n",
@@ -177,6 +203,17 @@ static const struct {
 		     "1.1.1.7 1.1.1.8 1.1.1.9\n}\n",
 	  "c:4: dns: at most 8 addresses" },
 	{ IFACE POOL "ntp 1.2.3\n}\n", "c:4: ntp: bad IPv4 address '1.2.3'" },
+	{ IFACE POOL "relay\n}\n",
+	  "c:4: relay: expected at least one address" },
+	{ IFACE POOL "relay 192.0.2.2 192.0.2.3 192.0.2.4 192.0.2.5\n"
+		     "relay 192.0.2.6 192.0.2.7 192.0.2.8 192.0.2.9\n"
+		     "relay 192.0.2.10\n}\n",
+	  "c:6: relay: at most 8 per interface" },
+	{ IFACE POOL "relay 10.0.0.1\n}\n",
+	  "c:1: interface lan0: relay 10.0.0.1 is not a host of the subnet" },
+	{ IFACE "server-id 192.0.2.1\n" POOL "relay 192.0.2.1\n}\n",
+	  "c:1: interface lan0: relay 192.0.2.1 is not a host of the subnet "
+	  "other than the server" },
 	{ IFACE POOL "domain-name bad_name\n}\n",
 	  "c:4: domain-name: invalid name 'bad_name'" },
 	{ IFACE POOL "lease-time 5\n}\n",

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-/* muisp-dhcpd address pool: FIFO order, quarantine, exclusions,
- * reservations, deadline heap, client hash. */
+/* muisp-dhcpd address pool: FIFO order, quarantine (and its list),
+ * exclusions, reservations, deadline heap, client hash, the offer count
+ * and the hook called when an offer ends. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -121,6 +122,88 @@ static void test_quarantine(void **state)
 	pool_unallocate(&p, i);
 	assert_fifo(10, 11, 13, 20, 21, 12);
 	assert_int_equal(pool_deadline_top(&p), POOL_NONE);
+}
+
+/* The quarantine list, oldest first; its links do not touch the FIFO's. */
+static void test_quarantine_list(void **state)
+{
+	uint32_t a = pool_index(&p, A(12)), b = pool_index(&p, A(10)),
+		 c = pool_index(&p, A(21));
+
+	pool_quarantine(&p, a, 600);
+	pool_quarantine(&p, b, 500); /* later, with an earlier deadline */
+	pool_quarantine(&p, c, 700);
+	assert_int_equal(p.nquar, 3);
+	assert_int_equal(pool_quarantine_oldest(&p), a);
+	assert_fifo(11, 13, 20);
+	/* Ending one in the middle keeps the order of the rest. */
+	pool_unallocate(&p, b);
+	assert_int_equal(p.nquar, 2);
+	assert_int_equal(pool_quarantine_oldest(&p), a);
+	assert_fifo(11, 13, 20, 10);
+	pool_unallocate(&p, a);
+	assert_int_equal(pool_quarantine_oldest(&p), c);
+	assert_fifo(11, 13, 20, 10, 12);
+	/* Quarantined again: to the tail of the list. */
+	pool_quarantine(&p, a, 800);
+	pool_quarantine(&p, c, 900);
+	assert_int_equal(pool_quarantine_oldest(&p), a);
+	pool_exclude(&p, a);
+	assert_int_equal(p.nquar, 1);
+	assert_int_equal(pool_quarantine_oldest(&p), c);
+	pool_lease(&p, c, &(struct client_key){ .len = 1, .k = { 'x' } }, 0,
+		   100);
+	assert_int_equal(p.nquar, 0);
+	assert_int_equal(pool_quarantine_oldest(&p), POOL_NONE);
+	assert_fifo(11, 13, 20, 10);
+}
+
+static uint32_t ended[16], nended;
+
+static void on_end(void *ctx, struct pool *q, uint32_t i)
+{
+	assert_ptr_equal(ctx, &p);
+	assert_ptr_equal(q, &p);
+	assert_int_equal(q->a[i].state, ADDR_OFFERED);
+	ended[nended++] = q->a[i].charge;
+}
+
+/* Every way out of OFFERED calls offer_end once, with the charge. */
+static void test_offer_end_hook(void **state)
+{
+	struct client_key k1 = key(1), k2 = key(2);
+	uint32_t i = pool_index(&p, A(10)), j = pool_index(&p, A(11)),
+		 l = pool_index(&p, A(12)), m = pool_index(&p, A(13));
+
+	p.offer_end = on_end;
+	p.offer_end_ctx = &p;
+	nended = 0;
+	pool_offer(&p, i, &k1, 50);
+	p.a[i].charge = 7;
+	pool_offer(&p, i, &k1, 60); /* again: still one offer */
+	assert_int_equal(p.noffered, 1);
+	assert_int_equal(nended, 0);
+	pool_lease(&p, i, &k1, 0, 100);
+	pool_offer(&p, j, &k2, 50);
+	p.a[j].charge = 8;
+	pool_unallocate(&p, j);
+	pool_offer(&p, l, &k2, 50);
+	p.a[l].charge = 9;
+	pool_quarantine(&p, l, 600);
+	pool_offer(&p, m, &k2, 50);
+	p.a[m].charge = 10;
+	pool_exclude(&p, m);
+	assert_int_equal(nended, 4);
+	assert_int_equal(ended[0], 7);
+	assert_int_equal(ended[1], 8);
+	assert_int_equal(ended[2], 9);
+	assert_int_equal(ended[3], 10);
+	assert_int_equal(p.noffered, 0);
+	assert_int_equal(p.a[i].charge, POOL_NONE);
+	/* Leaving other states calls nothing. */
+	pool_unallocate(&p, i);
+	pool_unallocate(&p, l);
+	assert_int_equal(nended, 4);
 }
 
 static void test_exclude_and_reserve(void **state)
@@ -258,6 +341,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			test_offer_expiry_returns_to_head, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quarantine, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_quarantine_list, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_offer_end_hook, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_exclude_and_reserve, setup,
 						teardown),

@@ -2,8 +2,11 @@
 /* muisp-dhcpd server: every message type and REQUEST state, addressing of
  * replies, FIFO reuse, exhaustion, DECLINE quarantine, expiry, restart
  * from the lease database, client-id vs chaddr, reservations, kernel
- * hand-off order, malformed-packet counters.  Real SQLite in a temp dir;
- * the socket and the kernel are recorders. */
+ * hand-off order, malformed-packet counters; and the hostile LAN: forged
+ * RELEASE/DECLINE refused (Ethernet source, tunnel, binding), offers
+ * reserved within per-source and per-pool bounds, quarantine cap, source
+ * rate, relays, reply destinations.  Real SQLite in a temp dir; the
+ * socket and the kernel are recorders, the kernel's entries a table. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -28,7 +31,7 @@ static struct leasedb *db;
 static struct tpkt pk;
 static struct dhcp_msg rm; /* last reply, parsed */
 
-static struct reply sent[16];
+static struct reply sent[256];
 static unsigned int nsent;
 static struct {
 	enum kaddr_op op;
@@ -37,9 +40,48 @@ static struct {
 } kcalls[512];
 static unsigned int nk;
 
+/* Where the next datagram comes from: made up from the packet by run()
+ * (a frame from chaddr, from ciaddr, to the server or broadcast) unless a
+ * test sets src_set. */
+static struct srv_src src;
+static int src_set;
+
+/* The kernel's entries, for lookups: addr -> info. */
+static struct {
+	uint32_t addr;
+	struct kaddr_info ki;
+} kents[8];
+static unsigned int nkents, nlookups;
+static int lookup_fails;
+
+static void kent(const char *a, int bound, int tunnel)
+{
+	kents[nkents].addr = tip(a);
+	kents[nkents].ki.found = 1;
+	kents[nkents].ki.bound = (uint8_t)bound;
+	kents[nkents].ki.tunnel = (uint8_t)tunnel;
+	nkents++;
+}
+
+static int fake_lookup(void *ctx, uint32_t addr, struct kaddr_info *out)
+{
+	unsigned int i;
+
+	nlookups++;
+	if (lookup_fails) {
+		errno = ENOBUFS;
+		return -1;
+	}
+	memset(out, 0, sizeof(*out));
+	for (i = 0; i < nkents; i++)
+		if (kents[i].addr == addr)
+			*out = kents[i].ki;
+	return 0;
+}
+
 static int fake_send(struct server *s, const struct reply *r)
 {
-	assert_true(nsent < 16);
+	assert_true(nsent < 256);
 	sent[nsent++] = *r;
 	return 0;
 }
@@ -77,6 +119,7 @@ static const char base_conf[] = "kernel-sync yes\n"
 				"ntp 192.0.2.3\n"
 				"domain-name hotspot.example\n"
 				"lease-time 600\n"
+				"relay 192.0.2.5\n"
 				"host kiosk {\n"
 				"hardware-address 02:00:00:00:00:50\n"
 				"address 192.0.2.50\n"
@@ -89,13 +132,14 @@ static const char base_conf[] = "kernel-sync yes\n"
 
 static void start(void)
 {
-	uint32_t ids[1] = { tip("192.0.2.1") };
+	uint32_t ids[1] = { conf->ifaces[0].server_id };
 
 	db = leasedb_open(dbpath, LEASEDB_CREATE);
 	assert_non_null(db);
 	memset(&srv, 0, sizeof(srv));
 	srv.send = fake_send;
 	srv.kops.update = fake_kernel;
+	srv.kops.lookup = fake_lookup;
 	assert_int_equal(server_init(&srv, conf, ids, db, T0), 0);
 }
 
@@ -121,6 +165,9 @@ static int setup(void **state)
 		return -1;
 	}
 	nsent = nk = 0;
+	nkents = nlookups = 0;
+	lookup_fails = 0;
+	src_set = 0;
 	start();
 	return 0;
 }
@@ -136,13 +183,35 @@ static int teardown(void **state)
 	return system(p);
 }
 
+/* The source of pk as a client would send it: a frame from chaddr; from
+ * ciaddr to the server if it has one, else from 0.0.0.0 to broadcast. */
+static const struct srv_src *pk_src(void)
+{
+	static struct srv_src d;
+
+	if (src_set)
+		return &src;
+	memset(&d, 0, sizeof(d));
+	d.has_mac = 1;
+	memcpy(d.mac, pk.b + 28, 6);
+	memcpy(&d.saddr, pk.b + 12, 4);
+	d.daddr = d.saddr ? htonl(tip("192.0.2.1")) : htonl(0xffffffff);
+	d.sport = 68;
+	return &d;
+}
+
+static void input(int64_t now)
+{
+	server_input(&srv, 0, pk.b, pk.len, pk_src(), now);
+}
+
 /* Send a packet, flush, parse the reply (if any).  Returns the number of
  * replies sent. */
 static unsigned int run(int64_t now)
 {
 	unsigned int before = nsent;
 
-	server_input(&srv, 0, pk.b, pk.len, now);
+	input(now);
 	server_flush(&srv, now);
 	if (nsent > before) {
 		struct reply *r = &sent[nsent - 1];
@@ -189,7 +258,7 @@ static void simple(uint8_t mac, uint8_t type, const char *ciaddr)
 /* DISCOVER + REQUEST; returns the leased address. */
 static uint32_t obtain(uint8_t mac, int64_t now)
 {
-	char a[INET_ADDRSTRLEN];
+	char a[INET_ADDRSTRLEN], sid[INET_ADDRSTRLEN];
 	struct in_addr in;
 
 	discover(mac, 0);
@@ -197,7 +266,9 @@ static uint32_t obtain(uint8_t mac, int64_t now)
 	assert_int_equal(rm.type, DHCPOFFER);
 	in.s_addr = rm.yiaddr;
 	inet_ntop(AF_INET, &in, a, sizeof(a));
-	request_sel(mac, a, "192.0.2.1");
+	in.s_addr = htonl(conf->ifaces[0].server_id);
+	inet_ntop(AF_INET, &in, sid, sizeof(sid));
+	request_sel(mac, a, sid);
 	assert_int_equal(run(now), 1);
 	assert_int_equal(rm.type, DHCPACK);
 	return yiaddr();
@@ -458,9 +529,28 @@ static void test_inform(void **state)
 	assert_int_equal(rm.yiaddr, 0);
 	assert_false(dhcp_has_opt(&rm, OPT_LEASE_TIME));
 	assert_true(dhcp_has_opt(&rm, OPT_DNS));
-	assert_int_equal(sent[0].dst, htonl(tip("192.0.2.77")));
+	/* 192.0.2.77 is the client's word only: broadcast (issue 10: a
+	 * reply never goes to an address the client chose). */
+	assert_int_equal(sent[0].dst, htonl(0xffffffff));
+	assert_int_equal(sent[0].dport, 68);
+	assert_int_equal(sent[0].l2, 0);
 	assert_int_equal(nk, 0);
 	assert_int_equal(srv.ifaces[0].pool.nfree, 2);
+	/* An address leased to it: unicast there. */
+	assert_int_equal(obtain(7, T0), tip("192.0.2.100"));
+	tpkt_init(&pk, 7, 0x5008);
+	tpkt_ciaddr(&pk, "192.0.2.100");
+	tpkt_type(&pk, DHCPINFORM);
+	tpkt_end(&pk);
+	assert_int_equal(run(T0), 1);
+	assert_int_equal(sent[nsent - 1].dst, htonl(tip("192.0.2.100")));
+	/* Another client naming that address: broadcast. */
+	tpkt_init(&pk, 8, 0x5009);
+	tpkt_ciaddr(&pk, "192.0.2.100");
+	tpkt_type(&pk, DHCPINFORM);
+	tpkt_end(&pk);
+	assert_int_equal(run(T0), 1);
+	assert_int_equal(sent[nsent - 1].dst, htonl(0xffffffff));
 }
 
 static void test_expiry(void **state)
@@ -606,15 +696,15 @@ static void test_malformed_counted(void **state)
 {
 	uint8_t junk[10] = { 0 };
 
-	server_input(&srv, 0, junk, sizeof(junk), T0);
+	server_input(&srv, 0, junk, sizeof(junk), pk_src(), T0);
 	discover(1, 0);
 	pk.b[239] = 0;
-	server_input(&srv, 0, pk.b, pk.len, T0);
+	input(T0);
 	discover(1, 0);
 	pk.b[pk.len - 1] = 12; /* END -> option w/o len */
-	server_input(&srv, 0, pk.b, pk.len, T0);
+	input(T0);
 	discover(1, 0);
-	server_input(&srv, 0, pk.b, 5000, T0);
+	server_input(&srv, 0, pk.b, 5000, pk_src(), T0);
 	server_flush(&srv, T0);
 	assert_int_equal(nsent, 0);
 	assert_int_equal(srv.st[ST_RX], 4);
@@ -626,7 +716,7 @@ static void test_malformed_counted(void **state)
 	/* Relayed from a foreign subnet. */
 	discover(1, 0);
 	memcpy(pk.b + 24, "\x0a\x00\x00\x01", 4);
-	server_input(&srv, 0, pk.b, pk.len, T0);
+	input(T0);
 	assert_int_equal(srv.st[ST_DROP_NOT_SERVED], 1);
 }
 
@@ -634,6 +724,11 @@ static void test_relay_reply(void **state)
 {
 	discover(1, 0);
 	memcpy(pk.b + 24, "\xc0\x00\x02\x05", 4); /* giaddr 192.0.2.5 */
+	/* from the relay agent (relay 192.0.2.5 in base_conf) */
+	src_set = 1;
+	src.saddr = htonl(tip("192.0.2.5"));
+	src.daddr = htonl(tip("192.0.2.1"));
+	src.sport = 67;
 	assert_int_equal(run(T0), 1);
 	assert_int_equal(sent[0].dst, htonl(tip("192.0.2.5")));
 	assert_int_equal(sent[0].dport, 67);
@@ -658,21 +753,32 @@ static void test_admin_release(void **state)
 	assert_int_equal(r.seq, 1);
 }
 
+/* v[0]: the counter rx, v[1]: the gauge offers_held. */
 static int stat_rx(const char *name, uint64_t v, void *arg)
 {
 	if (!strcmp(name, "rx"))
-		*(uint64_t *)arg = v;
+		((uint64_t *)arg)[0] = v;
+	if (!strcmp(name, "offers_held"))
+		((uint64_t *)arg)[1] = v;
 	return 0;
 }
 
 static void test_stats_in_db(void **state)
 {
-	uint64_t rx = 0;
+	uint64_t v[2] = { 0, 99 };
 
 	obtain(1, T0);
 	server_write_stats(&srv, T0 + 1);
-	assert_int_equal(leasedb_foreach_stat(db, stat_rx, &rx), 0);
-	assert_int_equal(rx, 2);
+	assert_int_equal(leasedb_foreach_stat(db, stat_rx, v), 0);
+	assert_int_equal(v[0], 2);
+	assert_int_equal(v[1], 0);
+	/* An offer held: the gauge counts it. */
+	discover(2, 0);
+	assert_int_equal(run(T0 + 1), 1);
+	server_write_stats(&srv, T0 + 2);
+	assert_int_equal(leasedb_foreach_stat(db, stat_rx, v), 0);
+	assert_int_equal(v[0], 3);
+	assert_int_equal(v[1], 1);
 }
 
 /* 200 leases ending in the same second: every one is handed to the
@@ -695,6 +801,7 @@ static void test_mass_expiry(void **state)
 		memset(&srv, 0, sizeof(srv));
 		srv.send = fake_send;
 		srv.kops.update = fake_kernel;
+		srv.kops.lookup = fake_lookup;
 		assert_int_equal(server_init(&srv, conf, ids, db, T0), 0);
 	}
 	for (i = 0; i < 200; i++) {
@@ -706,7 +813,7 @@ static void test_mass_expiry(void **state)
 		pk.b[33] = (uint8_t)i;
 		tpkt_type(&pk, DHCPDISCOVER);
 		tpkt_end(&pk);
-		server_input(&srv, 0, pk.b, pk.len, T0);
+		input(T0);
 		tpkt_init(&pk, 1, i);
 		pk.b[32] = (uint8_t)(i >> 8);
 		pk.b[33] = (uint8_t)i;
@@ -714,7 +821,7 @@ static void test_mass_expiry(void **state)
 		tpkt_addr(&pk, 50, a);
 		tpkt_addr(&pk, 54, "10.0.0.1");
 		tpkt_end(&pk);
-		server_input(&srv, 0, pk.b, pk.len, T0);
+		input(T0);
 		nsent = 0;
 		server_flush(&srv, T0);
 		nsent = 0;
@@ -739,6 +846,514 @@ static void test_mass_expiry(void **state)
 	}
 	assert_int_equal(srv.kernel_failed, 0);
 	assert_int_equal(srv.ifaces[0].pool.nfree, 200);
+}
+
+/* ---- the hostile LAN (issue 10) ---- */
+
+/* Start again on a fresh database with another configuration. */
+static void reconf(const char *text)
+{
+	char err[256], p[512];
+
+	stop();
+	snprintf(p, sizeof(p), "rm -f %s %s-wal %s-shm", dbpath, dbpath,
+		 dbpath);
+	assert_int_equal(system(p), 0);
+	if (config_parse("t", text, conf, err, sizeof(err)) < 0)
+		fail_msg("%s", err);
+	start();
+	nsent = nk = 0;
+}
+
+/* A frame from MAC 02:00:00:00:00:<mac>, IP saddr -> daddr. */
+static void from(uint8_t mac, const char *saddr, const char *daddr)
+{
+	src_set = 1;
+	memset(&src, 0, sizeof(src));
+	src.has_mac = 1;
+	src.mac[0] = 0x02;
+	src.mac[5] = mac;
+	src.saddr = htonl(tip(saddr));
+	src.daddr = htonl(tip(daddr));
+	src.sport = 68;
+}
+
+static int state_of(const char *a)
+{
+	const struct pool *p = &srv.ifaces[0].pool;
+
+	return p->a[pool_index(p, tip(a))].state;
+}
+
+static void release_by(uint8_t mac, const char *addr)
+{
+	simple(mac, DHCPRELEASE, addr);
+}
+
+static void decline_by(uint8_t mac, const char *addr)
+{
+	tpkt_init(&pk, mac, 0x4000 + mac);
+	tpkt_type(&pk, DHCPDECLINE);
+	tpkt_addr(&pk, 50, addr);
+	tpkt_addr(&pk, 54, "192.0.2.1");
+	tpkt_end(&pk);
+}
+
+/* mallory (0x66) sends a RELEASE for alice's (1) lease with alice's
+ * chaddr and ciaddr: refused unless the frame comes from alice. */
+static void test_forged_release_refused(void **state)
+{
+	struct lease_rec r;
+
+	assert_int_equal(obtain(1, T0), tip("192.0.2.100"));
+	nk = 0;
+	release_by(1, "192.0.2.100");
+	from(0x66, "0.0.0.0", "255.255.255.255");
+	assert_int_equal(run(T0 + 1), 0);
+	from(0x66, "192.0.2.100", "192.0.2.1");
+	assert_int_equal(run(T0 + 1), 0);
+	/* A frame of unknown source proves nothing either. */
+	from(1, "192.0.2.100", "192.0.2.1");
+	src.has_mac = 0;
+	assert_int_equal(run(T0 + 1), 0);
+	assert_int_equal(srv.st[ST_RELEASE_REFUSED_MAC], 3);
+	assert_int_equal(srv.st[ST_SOURCE_UNKNOWN], 1);
+	assert_int_equal(nk, 0);
+	assert_int_equal(state_of("192.0.2.100"), ADDR_LEASED);
+	assert_int_equal(leasedb_get(db, tip("192.0.2.100"), &r), 0);
+	assert_int_equal(r.state, LEASE_LEASED);
+	/* The kernel was asked each time (not bound: the MAC decides). */
+	assert_int_equal(nlookups, 3);
+	/* alice herself. */
+	src_set = 0;
+	assert_int_equal(run(T0 + 2), 0);
+	assert_int_equal(nk, 1);
+	assert_int_equal(kcalls[0].op, KADDR_RELEASE);
+	assert_int_equal(state_of("192.0.2.100"), ADDR_FREE);
+	assert_int_equal(srv.st[ST_RELEASE_REFUSED_MAC], 3);
+}
+
+/* A bound address (require-tunnel off): from alice's MAC and from her
+ * address.  A tunnelled one: only out of the tunnel, whatever the MAC. */
+static void test_release_bound_and_tunnelled(void **state)
+{
+	assert_int_equal(obtain(1, T0), tip("192.0.2.100"));
+	assert_int_equal(obtain(2, T0), tip("192.0.2.103"));
+	kent("192.0.2.100", 1, 0);
+	kent("192.0.2.103", 1, 1);
+	nk = 0;
+	/* Bound: alice's MAC, but from 0.0.0.0 (a forged broadcast). */
+	release_by(1, "192.0.2.100");
+	from(1, "0.0.0.0", "255.255.255.255");
+	assert_int_equal(run(T0 + 1), 0);
+	assert_int_equal(srv.st[ST_RELEASE_REFUSED_BOUND], 1);
+	/* mallory's MAC from alice's address: the MAC fails first. */
+	from(0x66, "192.0.2.100", "192.0.2.1");
+	assert_int_equal(run(T0 + 1), 0);
+	assert_int_equal(srv.st[ST_RELEASE_REFUSED_MAC], 1);
+	assert_int_equal(state_of("192.0.2.100"), ADDR_LEASED);
+	/* Tunnelled: in the clear from bob's own MAC, from 0.0.0.0. */
+	release_by(2, "192.0.2.103");
+	from(2, "0.0.0.0", "255.255.255.255");
+	assert_int_equal(run(T0 + 1), 0);
+	/* From the address, but broadcast: not the tunnel either. */
+	from(2, "192.0.2.103", "255.255.255.255");
+	assert_int_equal(run(T0 + 1), 0);
+	/* From another address to the server. */
+	from(2, "192.0.2.66", "192.0.2.1");
+	assert_int_equal(run(T0 + 1), 0);
+	assert_int_equal(srv.st[ST_RELEASE_REFUSED_TUNNEL], 3);
+	assert_int_equal(state_of("192.0.2.103"), ADDR_LEASED);
+	assert_int_equal(nk, 0);
+	/* Out of its SA: from the address to the server (the IP stack
+	 * delivers that only through the SA); the frame's MAC is moot. */
+	from(0x66, "192.0.2.103", "192.0.2.1");
+	src.has_mac = 0;
+	assert_int_equal(run(T0 + 2), 0);
+	assert_int_equal(state_of("192.0.2.103"), ADDR_FREE);
+	assert_int_equal(nk, 1);
+	/* And the bound one from alice, from her address. */
+	release_by(1, "192.0.2.100");
+	from(1, "192.0.2.100", "192.0.2.1");
+	assert_int_equal(run(T0 + 2), 0);
+	assert_int_equal(state_of("192.0.2.100"), ADDR_FREE);
+	assert_int_equal(nk, 2);
+	assert_int_equal(srv.st[ST_RELEASE_REFUSED_TUNNEL], 3);
+	assert_int_equal(srv.st[ST_RELEASE_REFUSED_BOUND], 1);
+	assert_int_equal(srv.st[ST_RELEASE_REFUSED_MAC], 1);
+}
+
+/* The kernel's entry cannot be read: refuse (the lease ends by itself);
+ * kernel-sync no: there is no entry to ask for. */
+static void test_release_kernel_unknown(void **state)
+{
+	static const char nosync[] =
+		"kernel-sync no\n"
+		"interface lan0 {\nsubnet 192.0.2.0/24\nserver-id 192.0.2.1\n"
+		"pool 192.0.2.100 192.0.2.103\n}\n";
+
+	assert_int_equal(obtain(1, T0), tip("192.0.2.100"));
+	lookup_fails = 1;
+	release_by(1, "192.0.2.100");
+	assert_int_equal(run(T0 + 1), 0);
+	decline_by(1, "192.0.2.100");
+	assert_int_equal(run(T0 + 1), 0);
+	srv.kops.lookup = NULL; /* module away */
+	release_by(1, "192.0.2.100");
+	assert_int_equal(run(T0 + 1), 0);
+	assert_int_equal(srv.st[ST_REFUSED_KERNEL], 3);
+	assert_int_equal(state_of("192.0.2.100"), ADDR_LEASED);
+	reconf(nosync);
+	srv.kops.lookup = NULL;
+	srv.kops.update = NULL;
+	assert_int_equal(obtain(1, T0), tip("192.0.2.100"));
+	release_by(1, "192.0.2.100");
+	from(0x66, "0.0.0.0", "255.255.255.255");
+	assert_int_equal(run(T0 + 1), 0);
+	assert_int_equal(srv.st[ST_RELEASE_REFUSED_MAC], 1);
+	src_set = 0;
+	assert_int_equal(run(T0 + 1), 0);
+	assert_int_equal(state_of("192.0.2.100"), ADDR_FREE);
+	assert_int_equal(srv.st[ST_REFUSED_KERNEL], 0);
+}
+
+/* DECLINE: only of an address ACKed to that client, from its MAC, never
+ * of a bound or tunnelled one. */
+static void test_decline_rules(void **state)
+{
+	/* After an OFFER only: refused, nothing quarantined. */
+	discover(1, 0);
+	assert_int_equal(run(T0), 1);
+	decline_by(1, "192.0.2.100");
+	assert_int_equal(run(T0), 0);
+	assert_int_equal(srv.st[ST_DECLINE_REFUSED_NOT_ACKED], 1);
+	assert_int_equal(srv.st[ST_QUARANTINED], 0);
+	assert_int_equal(state_of("192.0.2.100"), ADDR_OFFERED);
+	assert_int_equal(nlookups, 0);
+	/* ACKed, but the frame is mallory's. */
+	request_sel(1, "192.0.2.100", "192.0.2.1");
+	assert_int_equal(run(T0), 1);
+	assert_int_equal(rm.type, DHCPACK);
+	decline_by(1, "192.0.2.100");
+	from(0x66, "0.0.0.0", "255.255.255.255");
+	assert_int_equal(run(T0 + 1), 0);
+	assert_int_equal(srv.st[ST_DECLINE_REFUSED_MAC], 1);
+	/* Bound, or tunnelled: never, even from alice's own MAC. */
+	kent("192.0.2.100", 1, 0);
+	src_set = 0;
+	assert_int_equal(run(T0 + 1), 0);
+	kents[0].ki.bound = 0;
+	kents[0].ki.tunnel = 1;
+	assert_int_equal(run(T0 + 1), 0);
+	assert_int_equal(srv.st[ST_DECLINE_REFUSED_BOUND], 2);
+	assert_int_equal(srv.st[ST_QUARANTINED], 0);
+	assert_int_equal(state_of("192.0.2.100"), ADDR_LEASED);
+	/* Merely allocated, from alice: quarantined. */
+	kents[0].ki.tunnel = 0;
+	assert_int_equal(run(T0 + 1), 0);
+	assert_int_equal(srv.st[ST_QUARANTINED], 1);
+	assert_int_equal(state_of("192.0.2.100"), ADDR_QUARANTINE);
+	assert_int_equal(srv.st[ST_DECLINE], 5);
+}
+
+/* quarantine-max: the oldest quarantine ends first, also at start. */
+static void test_quarantine_cap(void **state)
+{
+	static const char q1[] =
+		"quarantine-max 2\n"
+		"interface lan0 {\nsubnet 192.0.2.0/24\nserver-id 192.0.2.1\n"
+		"pool 192.0.2.100 192.0.2.104\n}\n";
+	struct lease_rec r;
+	const char *order[3] = { "192.0.2.100", "192.0.2.101", "192.0.2.102" };
+	unsigned int n;
+
+	reconf(q1);
+	for (n = 0; n < 3; n++) {
+		assert_int_equal(obtain(1, T0 + n), tip(order[n]));
+		decline_by(1, order[n]);
+		assert_int_equal(run(T0 + n), 0);
+	}
+	assert_int_equal(srv.st[ST_QUARANTINED], 3);
+	assert_int_equal(srv.st[ST_QUARANTINE_EVICTED], 1);
+	assert_int_equal(srv.ifaces[0].pool.nquar, 2);
+	/* .100, the oldest, is free again, last in the FIFO. */
+	assert_int_equal(state_of("192.0.2.100"), ADDR_FREE);
+	assert_int_equal(srv.ifaces[0].pool.tail,
+			 pool_index(&srv.ifaces[0].pool, tip("192.0.2.100")));
+	assert_int_equal(leasedb_get(db, tip("192.0.2.100"), &r), 0);
+	assert_int_equal(r.state, LEASE_FREE);
+	assert_int_equal(state_of("192.0.2.101"), ADDR_QUARANTINE);
+	assert_int_equal(state_of("192.0.2.102"), ADDR_QUARANTINE);
+	/* The cap lowered to 1 across a restart: .101 (older) ends. */
+	stop();
+	conf->quarantine_max = 1;
+	start();
+	server_flush(&srv, T0 + 10);
+	assert_int_equal(srv.ifaces[0].pool.nquar, 1);
+	assert_int_equal(state_of("192.0.2.101"), ADDR_FREE);
+	assert_int_equal(state_of("192.0.2.102"), ADDR_QUARANTINE);
+	assert_int_equal(leasedb_get(db, tip("192.0.2.101"), &r), 0);
+	assert_int_equal(r.state, LEASE_FREE);
+}
+
+static const char big_pool[] =
+	"offers-per-source 2\n"
+	"source-rate 0\n"
+	"interface lan0 {\nsubnet 10.0.0.0/16\nserver-id 10.0.0.1\n"
+	"pool 10.0.1.1 10.0.1.40\n}\n";
+
+/* A DISCOVER from chaddr 02:00:00:00:<hi>:<lo> in a frame from MAC
+ * 02:00:00:00:00:<mac>. */
+static unsigned int discover_as(uint16_t chaddr, uint8_t mac, int64_t now)
+{
+	tpkt_init(&pk, 0, 0x7000 + chaddr);
+	pk.b[32] = (uint8_t)(chaddr >> 8);
+	pk.b[33] = (uint8_t)chaddr;
+	tpkt_type(&pk, DHCPDISCOVER);
+	tpkt_end(&pk);
+	from(mac, "0.0.0.0", "255.255.255.255");
+	return run(now);
+}
+
+static uint32_t src_offers(uint8_t mac)
+{
+	uint8_t m[6] = { 0x02, 0, 0, 0, 0, mac };
+
+	return srv.ifaces[0].src.e[src_get(&srv.ifaces[0].src, m)].offers;
+}
+
+/* offers-per-source: mallory's MAC holds two offers; the rest of her
+ * DISCOVERs (any chaddr) are answered without holding an address. */
+static void test_offers_per_source(void **state)
+{
+	struct pool *p;
+	unsigned int n;
+
+	reconf(big_pool);
+	p = &srv.ifaces[0].pool;
+	for (n = 0; n < 10; n++) {
+		assert_int_equal(discover_as((uint16_t)(0x6600 + n), 0x66, T0),
+				 1);
+		assert_int_equal(yiaddr(),
+				 n < 2 ? tip("10.0.1.1") + n : tip("10.0.1.3"));
+	}
+	assert_int_equal(p->noffered, 2);
+	assert_int_equal(p->nfree, 38);
+	assert_int_equal(src_offers(0x66), 2);
+	assert_int_equal(srv.st[ST_OFFER], 10);
+	assert_int_equal(srv.st[ST_OFFER_UNRESERVED], 8);
+	/* A walk-in from its own MAC: held for it. */
+	assert_int_equal(discover_as(0x0a0a, 0x0a, T0), 1);
+	assert_int_equal(yiaddr(), tip("10.0.1.3"));
+	assert_int_equal(p->noffered, 3);
+	assert_int_equal(src_offers(0x0a), 1);
+	/* One of mallory's unreserved offers (10.0.1.3) is gone now: her
+	 * REQUEST for it is refused; one for the head is granted. */
+	tpkt_init(&pk, 0, 0x7609);
+	pk.b[32] = 0x66;
+	pk.b[33] = 0x09;
+	tpkt_type(&pk, DHCPREQUEST);
+	tpkt_addr(&pk, 50, "10.0.1.3");
+	tpkt_addr(&pk, 54, "10.0.0.1");
+	tpkt_end(&pk);
+	from(0x66, "0.0.0.0", "255.255.255.255");
+	assert_int_equal(run(T0), 1);
+	assert_int_equal(rm.type, DHCPNAK);
+	tpkt_init(&pk, 0, 0x7609);
+	pk.b[32] = 0x66;
+	pk.b[33] = 0x09;
+	tpkt_type(&pk, DHCPREQUEST);
+	tpkt_addr(&pk, 50, "10.0.1.4");
+	tpkt_addr(&pk, 54, "10.0.0.1");
+	tpkt_end(&pk);
+	assert_int_equal(run(T0), 1);
+	assert_int_equal(rm.type, DHCPACK);
+	assert_int_equal(yiaddr(), tip("10.0.1.4"));
+	/* A lease ends no offer: still two held by mallory. */
+	assert_int_equal(src_offers(0x66), 2);
+	/* Offers expire: the sources hold none, the addresses go back. */
+	server_expire(&srv, T0 + 30);
+	assert_int_equal(p->noffered, 0);
+	assert_int_equal(src_offers(0x66), 0);
+	assert_int_equal(src_offers(0x0a), 0);
+	assert_int_equal(p->nfree, 39);
+	assert_int_equal(srv.st[ST_OFFER_EXPIRED], 3);
+	/* ... and mallory may hold two again. */
+	assert_int_equal(discover_as(0x6620, 0x66, T0 + 31), 1);
+	assert_int_equal(p->noffered, 1);
+}
+
+/* offer-share: with random MACs no per-source bound helps; reserved
+ * offers stay within half of the unleased addresses, the rest of the
+ * pool stays free, and a walk-in gets an address from it. */
+static void test_offer_share(void **state)
+{
+	static const char share[] =
+		"offers-per-source 0\n"
+		"source-rate 0\n"
+		"interface lan0 {\nsubnet 10.0.0.0/16\nserver-id 10.0.0.1\n"
+		"pool 10.0.1.1 10.0.1.10\n}\n";
+	struct pool *p;
+	unsigned int n;
+
+	reconf(share);
+	p = &srv.ifaces[0].pool;
+	for (n = 0; n < 50; n++)
+		assert_int_equal(discover_as((uint16_t)(0x100 + n),
+					     (uint8_t)(0x80 + n), T0),
+				 1);
+	assert_int_equal(p->noffered, 5);
+	assert_int_equal(p->nfree, 5);
+	assert_int_equal(srv.st[ST_OFFER_UNRESERVED], 45);
+	/* The walk-in: offered the FIFO head without holding it, and the
+	 * REQUEST that follows gets it. */
+	assert_int_equal(obtain(0x0a, T0 + 1), tip("10.0.1.6"));
+	assert_int_equal(srv.st[ST_OFFER_UNRESERVED], 46);
+	assert_int_equal(srv.st[ST_NAK], 0);
+	/* Leased: 9 unleased left, still at most 5 held. */
+	for (n = 0; n < 10; n++)
+		discover_as((uint16_t)(0x200 + n), (uint8_t)(0x40 + n), T0 + 1);
+	assert_int_equal(p->noffered, 5);
+	assert_int_equal(p->nfree, 4);
+}
+
+/* source-rate: a source's messages beyond its bucket are dropped. */
+static void test_source_rate(void **state)
+{
+	static const char rate[] =
+		"source-rate 2\n"
+		"interface lan0 {\nsubnet 10.0.0.0/16\nserver-id 10.0.0.1\n"
+		"pool 10.0.1.1 10.0.1.40\n}\n";
+	unsigned int n, answered = 0;
+
+	reconf(rate);
+	for (n = 0; n < 6; n++)
+		answered += discover_as((uint16_t)n, 0x66, T0);
+	/* A burst of 2 * rate, then nothing this second. */
+	assert_int_equal(answered, 4);
+	assert_int_equal(srv.st[ST_DROP_RATE], 2);
+	assert_int_equal(srv.st[ST_DISCOVER], 4);
+	/* Another source is not affected. */
+	assert_int_equal(discover_as(0x0a0a, 0x0a, T0), 1);
+	/* A second later: two more. */
+	answered = 0;
+	for (n = 0; n < 3; n++)
+		answered += discover_as((uint16_t)(0x10 + n), 0x66, T0 + 1);
+	assert_int_equal(answered, 2);
+	assert_int_equal(srv.st[ST_DROP_RATE], 3);
+	/* Malformed datagrams are counted by reason, not rate-limited. */
+	for (n = 0; n < 5; n++) {
+		uint8_t junk[10] = { 0 };
+
+		server_input(&srv, 0, junk, sizeof(junk), &src, T0 + 1);
+	}
+	assert_int_equal(srv.st[ST_DROP_TRUNCATED], 5);
+	assert_int_equal(srv.st[ST_DROP_RATE], 3);
+}
+
+/* giaddr: only from a configured relay, as giaddr and as IP source. */
+static void test_relay_refused(void **state)
+{
+	discover(1, 0);
+	memcpy(pk.b + 24, "\xc0\x00\x02\x0a", 4); /* giaddr alice's .10 */
+	from(0x66, "192.0.2.66", "192.0.2.1");
+	assert_int_equal(run(T0), 0);
+	/* The relay's address as giaddr, sent by someone else. */
+	memcpy(pk.b + 24, "\xc0\x00\x02\x05", 4);
+	assert_int_equal(run(T0), 0);
+	assert_int_equal(srv.st[ST_DROP_RELAY], 2);
+	assert_int_equal(srv.st[ST_DISCOVER], 0);
+	assert_int_equal(srv.st[ST_OFFER], 0);
+	assert_int_equal(srv.ifaces[0].pool.noffered, 0);
+	/* None configured: every relayed datagram is dropped. */
+	reconf("interface lan0 {\nsubnet 192.0.2.0/24\nserver-id 192.0.2.1\n"
+	       "pool 192.0.2.100 192.0.2.103\n}\n");
+	discover(1, 0);
+	memcpy(pk.b + 24, "\xc0\x00\x02\x05", 4);
+	from(0x05, "192.0.2.5", "192.0.2.1");
+	assert_int_equal(run(T0), 0);
+	assert_int_equal(srv.st[ST_DROP_RELAY], 1);
+}
+
+/* Replies never go to an address the client chose. */
+static void test_reply_not_to_chosen_address(void **state)
+{
+	/* DISCOVER with a ciaddr (alice's .10): not sent there. */
+	discover(1, 0);
+	tpkt_ciaddr(&pk, "192.0.2.10");
+	assert_int_equal(run(T0), 1);
+	assert_int_equal(sent[0].dst, htonl(tip("192.0.2.100")));
+	assert_int_equal(sent[0].l2, 1);
+	/* SELECTING with a ciaddr: the ACK is not sent there either. */
+	request_sel(1, "192.0.2.100", "192.0.2.1");
+	tpkt_ciaddr(&pk, "192.0.2.10");
+	assert_int_equal(run(T0), 1);
+	assert_int_equal(rm.type, DHCPACK);
+	assert_int_equal(sent[1].dst, htonl(tip("192.0.2.100")));
+	assert_int_equal(sent[1].l2, 1);
+	/* ciaddr off the subnet (the WAN): likewise. */
+	discover(2, 0);
+	tpkt_ciaddr(&pk, "198.51.100.2");
+	assert_int_equal(run(T0), 1);
+	assert_int_equal(sent[2].dst, htonl(tip("192.0.2.103")));
+	/* A frame not from chaddr: no unicast to chaddr, broadcast. */
+	discover(3, 0);
+	from(0x66, "0.0.0.0", "255.255.255.255");
+	assert_int_equal(run(T0), 0); /* pool exhausted meanwhile */
+	src_set = 0;
+	simple(1, DHCPRELEASE, "192.0.2.100");
+	assert_int_equal(run(T0), 0);
+	discover(3, 0);
+	from(0x66, "0.0.0.0", "255.255.255.255");
+	assert_int_equal(run(T0), 1);
+	assert_int_equal(sent[nsent - 1].dst, htonl(0xffffffff));
+	assert_int_equal(sent[nsent - 1].l2, 0);
+}
+
+/* Every way an offer ends gives its source's count back. */
+static void test_offer_accounting(void **state)
+{
+	struct pool *p;
+	unsigned int n;
+
+	reconf(big_pool);
+	p = &srv.ifaces[0].pool;
+	/* Offered, then leased. */
+	assert_int_equal(discover_as(1, 0x11, T0), 1);
+	assert_int_equal(src_offers(0x11), 1);
+	tpkt_init(&pk, 0, 0x7001);
+	pk.b[33] = 1;
+	tpkt_type(&pk, DHCPREQUEST);
+	tpkt_addr(&pk, 50, "10.0.1.1");
+	tpkt_addr(&pk, 54, "10.0.0.1");
+	tpkt_end(&pk);
+	assert_int_equal(run(T0), 1);
+	assert_int_equal(src_offers(0x11), 0);
+	/* Offered, then another server chosen. */
+	assert_int_equal(discover_as(2, 0x11, T0), 1);
+	tpkt_init(&pk, 0, 0x7002);
+	pk.b[33] = 2;
+	tpkt_type(&pk, DHCPREQUEST);
+	tpkt_addr(&pk, 50, "10.0.1.2");
+	tpkt_addr(&pk, 54, "10.0.0.9");
+	tpkt_end(&pk);
+	assert_int_equal(run(T0), 0);
+	assert_int_equal(src_offers(0x11), 0);
+	/* Offered twice to one client (re-offer): one held. */
+	assert_int_equal(discover_as(3, 0x11, T0), 1);
+	assert_int_equal(discover_as(3, 0x11, T0), 1);
+	assert_int_equal(src_offers(0x11), 1);
+	assert_int_equal(p->noffered, 1);
+	/* Unknown sources share one entry. */
+	for (n = 0; n < 3; n++) {
+		discover_as((uint16_t)(0x30 + n), 0x22, T0);
+		src.has_mac = 0;
+	}
+	server_expire(&srv, T0 + 100);
+	assert_int_equal(p->noffered, 0);
+	for (n = 0; n < srv.ifaces[0].src.n; n++)
+		assert_int_equal(srv.ifaces[0].src.e[n].offers, 0);
+	assert_int_equal(p->nfree, 39);
 }
 
 static void test_kernel_failure_flags_resync(void **state)
@@ -779,6 +1394,17 @@ int main(void)
 		T(test_stats_in_db),
 		T(test_kernel_failure_flags_resync),
 		T(test_mass_expiry),
+		T(test_forged_release_refused),
+		T(test_release_bound_and_tunnelled),
+		T(test_release_kernel_unknown),
+		T(test_decline_rules),
+		T(test_quarantine_cap),
+		T(test_offers_per_source),
+		T(test_offer_share),
+		T(test_source_rate),
+		T(test_relay_refused),
+		T(test_reply_not_to_chosen_address),
+		T(test_offer_accounting),
 	};
 
 	log_init(1, 0);

@@ -15,24 +15,12 @@
 topo_up
 
 T=$SCRATCH
+. "$MUISP_TOP/tests/vm/scenarios/dhcp-lib.bash"
 state() { on router muispctl --json addr show "$1" | jq -r .state; }
 contract_of() { on router muispctl --json addr show "$1" | jq -r .contract; }
-logcount() { grep -c -- "$1" "$T/dhcpd.log" || true; }
-# Conditions for wait_until (evaluated on every try).
-more() { [ "$(logcount "$1")" -gt "$2" ]; }
 is_state() { [ "$(state "$1")" = "$2" ]; }
-# muispctl lease reads the daemon's database: no netns, no netlink.
-lease() { muispctl --json lease --db "$T/leases.db" "$@"; }
 drop_keys=.drop_truncated,.drop_oversized,.drop_bad_magic,.drop_bad_op,.drop_bad_hlen,.drop_option_overflow,.drop_bad_overload,.drop_bad_msg_type,.drop_bad_option_length
 drops() { lease stats | jq -r "[$drop_keys] | map(tostring) | join(\" \")"; }
-# SIGUSR1 makes the daemon write its counters and log them; the signal
-# can overtake datagrams still queued, so drops_are signals on every try.
-usr1_sync() {
-	local n
-	n=$(logcount '^stats:')
-	kill -USR1 "$DHCPD"
-	wait_until -t 10 more '^stats:' "$n"
-}
 drops_are() { usr1_sync; [ "$(drops)" = "$1" ]; }
 
 cat >"$T/dhcpd.conf" <<EOF
@@ -48,44 +36,7 @@ interface lan0 {
 	rebind-time 35
 }
 EOF
-cat >"$T/dhclient.conf" <<'EOF'
-timeout 20;
-EOF
-cat >"$T/dhclient-script" <<'EOF'
-#!/bin/sh
-case $reason in
-BOUND|RENEW|REBIND|REBOOT)
-	ip -4 addr replace "$new_ip_address/$new_subnet_mask" dev "$interface" ;;
-esac
-exit 0
-EOF
-chmod +x "$T/dhclient-script"
-dhclient_in() { # NS [args]
-	local ns=$1
-	shift
-	on "$ns" dhclient -4 -1 -cf "$T/dhclient.conf" -sf "$T/dhclient-script" \
-		-pf "$T/$ns.pid" -lf "$T/$ns.leases" "$@" eth0 >>"$T/$ns.out" 2>&1
-}
-start_dhcpd() {
-	# Not through on(): $! must be the daemon, not a subshell.
-	ip netns exec router muisp-dhcpd -d -v -f "$T/dhcpd.conf" \
-		>>"$T/dhcpd.log" 2>&1 &
-	DHCPD=$!
-}
-cleanup() {
-	local rc=$? f
-	if [ $rc -ne 0 ]; then
-		echo "--- dhcpd log"
-		tail -60 "$T/dhcpd.log"
-	fi
-	kill "$DHCPD" 2>/dev/null || true
-	for f in "$T"/*.pid; do
-		if [ -f "$f" ]; then kill "$(cat "$f")" 2>/dev/null || true; fi
-	done
-	topo_down
-}
-DHCPD=
-trap cleanup EXIT
+trap dhcp_cleanup EXIT
 
 # The LAN clients get their IPv4 address by DHCP in this scenario.
 on alice ip -4 addr flush dev eth0
@@ -97,8 +48,7 @@ log "muisp-dhcpd connected to the muisp family"
 
 # --- allocation ---------------------------------------------------------
 dhclient_in alice
-expect "alice's address" \
-	192.0.2.100 "$(on alice ip -4 -o addr show dev eth0 | awk '{print $4}' | cut -d/ -f1)"
+expect "alice's address" 192.0.2.100 "$(addr_of alice)"
 expect "kernel state after ACK" allocated "$(state 192.0.2.100)"
 expect "lease MAC in the kernel" \
 	02:00:00:00:00:10 "$(on router muispctl --json addr show 192.0.2.100 | jq -r .mac)"
@@ -159,8 +109,7 @@ printf '#!/bin/sh\nexit 0\n' >"$T/dhcpcd-hook"
 chmod +x "$T/dhcpcd-hook"
 on bob dhcpcd -4 -B -f "$T/dhcpcd.conf" -c "$T/dhcpcd-hook" eth0 \
 	>>"$T/bob.out" 2>&1 &
-bob_addr() { on bob ip -4 -o addr show dev eth0 | awk '{print $4}' | cut -d/ -f1; }
-has_addr() { [ "$(bob_addr)" = "$1" ]; }
+has_addr() { [ "$(addr_of bob)" = "$1" ]; }
 wait_until -t 150 has_addr 192.0.2.101
 log "ok: dhcpcd on bob got 192.0.2.101 (FIFO: never-used .101 before released .100)"
 expect "kernel state of dhcpcd's lease" allocated "$(state 192.0.2.101)"
