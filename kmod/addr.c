@@ -37,7 +37,7 @@ static const struct rhashtable_params addr_params = {
 
 int muisp_addr_table_init(struct muisp_net *mn)
 {
-	xa_init_flags(&mn->addr_ids, XA_FLAGS_ALLOC1);
+	xa_init_flags(&mn->addr_ids, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
 	return rhashtable_init(&mn->addrs, &addr_params);
 }
 
@@ -60,7 +60,7 @@ struct muisp_addr *muisp_addr_lookup(struct muisp_net *mn,
 	return rhashtable_lookup_fast(&mn->addrs, key, addr_params);
 }
 
-static void contract_ref(struct muisp_net *mn, u32 id, int delta)
+static void contract_ref(struct muisp_net *mn, u64 id, int delta)
 {
 	struct muisp_contract *c;
 
@@ -71,13 +71,14 @@ static void contract_ref(struct muisp_net *mn, u32 id, int delta)
 		c->naddrs += delta;
 }
 
+/* max: the most addresses the caller may have in the table */
 int muisp_addr_set(struct muisp_net *mn, const struct muisp_addr *tmpl,
-		   u32 flags, struct netlink_ext_ack *extack)
+		   u32 flags, u32 max, struct netlink_ext_ack *extack)
 {
 	const struct muisp_tunnel_id *tun;
 	struct muisp_addr *old, *new;
 	u8 old_state = MUISP_ADDR_STATE_UNSPEC;
-	u32 old_contract = 0;
+	u64 old_contract = 0;
 	int ret;
 
 	lockdep_assert_held(&mn->lock);
@@ -91,6 +92,11 @@ int muisp_addr_set(struct muisp_net *mn, const struct muisp_addr *tmpl,
 		NL_SET_ERR_MSG(extack, "address exists");
 		return -EEXIST;
 	}
+	if (!old && mn->naddrs >= max) {
+		NL_SET_ERR_MSG(extack,
+			       "address table full (MUISP_MAX_ADDRS; MUISP_USERNS_MAX_ADDRS without CAP_NET_ADMIN in the initial user namespace)");
+		return -ENOSPC;
+	}
 	tun = flags & MUISP_ADDR_SET_TUNNEL ? &tmpl->tun :
 	      old ? &old->tun : &tmpl->tun;
 	if (tmpl->state == MUISP_ADDR_STATE_BOUND && !tun->spi &&
@@ -99,7 +105,7 @@ int muisp_addr_set(struct muisp_net *mn, const struct muisp_addr *tmpl,
 			       "require-tunnel is on: the address has no tunnel");
 		return -EPERM;
 	}
-	new = kmemdup(tmpl, sizeof(*tmpl), GFP_KERNEL);
+	new = kmemdup(tmpl, sizeof(*tmpl), GFP_KERNEL_ACCOUNT);
 	if (!new)
 		return -ENOMEM;
 	if (new->state != MUISP_ADDR_STATE_BOUND)

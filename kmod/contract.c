@@ -5,10 +5,12 @@
  *
  * Contracts live in an xarray indexed by their id (the receipt serial),
  * which gives RCU lookups for the packet path and ordered, resumable
- * dumps.  "used" is reserved with a cmpxchg loop so concurrent CPUs never
- * take a contract past its hard limit; status transitions (limits,
- * expiry, netlink) happen under the contract's spinlock, which also keeps
- * the elapsed-time clock consistent with the status.
+ * dumps.  The index is an unsigned long: every 64-bit id on a 64-bit
+ * kernel, ids below 2^32 on a 32-bit one (netlink.c refuses the others).
+ * "used" is reserved with a cmpxchg loop so concurrent CPUs never take a
+ * contract past its hard limit; status transitions (limits, expiry,
+ * netlink) happen under the contract's spinlock, which also keeps the
+ * elapsed-time clock consistent with the status.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -22,7 +24,7 @@
 
 void muisp_contract_table_init(struct muisp_net *mn)
 {
-	xa_init(&mn->contracts);
+	xa_init_flags(&mn->contracts, XA_FLAGS_ACCOUNT);
 }
 
 void muisp_contract_table_destroy(struct muisp_net *mn)
@@ -37,9 +39,11 @@ void muisp_contract_table_destroy(struct muisp_net *mn)
 	xa_destroy(&mn->contracts);
 }
 
-struct muisp_contract *muisp_contract_lookup(struct muisp_net *mn, u32 id)
+struct muisp_contract *muisp_contract_lookup(struct muisp_net *mn, u64 id)
 {
-	return xa_load(&mn->contracts, id);
+	if (id > ULONG_MAX)	/* 32-bit kernels */
+		return NULL;
+	return xa_load(&mn->contracts, (unsigned long)id);
 }
 
 u64 muisp_contract_elapsed_ms(struct muisp_contract *c, u64 now_ms)
@@ -227,8 +231,9 @@ static void contract_resync_used(struct muisp_contract *c)
 	atomic64_set(&c->used, v);
 }
 
+/* max: the most contracts the caller may have in the table */
 int muisp_contract_set(struct muisp_net *mn,
-		       const struct muisp_contract_req *req,
+		       const struct muisp_contract_req *req, u32 max,
 		       struct netlink_ext_ack *extack)
 {
 	struct muisp_contract *c, *fresh = NULL;
@@ -238,7 +243,7 @@ int muisp_contract_set(struct muisp_net *mn,
 	int ret, i;
 
 	lockdep_assert_held(&mn->lock);
-	c = xa_load(&mn->contracts, req->id);
+	c = muisp_contract_lookup(mn, req->id);
 	if (c && (req->flags & MUISP_CONTRACT_F_EXCL)) {
 		NL_SET_ERR_MSG(extack, "contract exists");
 		return -EEXIST;
@@ -248,7 +253,12 @@ int muisp_contract_set(struct muisp_net *mn,
 			NL_SET_ERR_MSG(extack, "a new contract needs a metric");
 			return -EINVAL;
 		}
-		fresh = kzalloc(sizeof(*fresh), GFP_KERNEL);
+		if (mn->ncontracts >= max) {
+			NL_SET_ERR_MSG(extack,
+				       "contract table full (MUISP_MAX_CONTRACTS; MUISP_USERNS_MAX_CONTRACTS without CAP_NET_ADMIN in the initial user namespace)");
+			return -ENOSPC;
+		}
+		fresh = kzalloc(sizeof(*fresh), GFP_KERNEL_ACCOUNT);
 		if (!fresh)
 			return -ENOMEM;
 		fresh->id = req->id;
@@ -329,10 +339,12 @@ int muisp_contract_set(struct muisp_net *mn,
 	spin_unlock_irqrestore(&c->lock, flags);
 
 	if (fresh) {
-		ret = xa_insert(&mn->contracts, fresh->id, fresh, GFP_KERNEL);
+		ret = xa_insert(&mn->contracts, (unsigned long)fresh->id, fresh,
+				GFP_KERNEL_ACCOUNT);
 		if (ret)
 			goto err;
 		mn->ncontracts++;
+		muisp_clock_arm(mn);
 	}
 	mn->gen_contract++;
 	return 0;
@@ -341,13 +353,14 @@ err:
 	return ret;
 }
 
-int muisp_contract_del(struct muisp_net *mn, u32 id,
+int muisp_contract_del(struct muisp_net *mn, u64 id,
 		       struct netlink_ext_ack *extack)
 {
+	struct muisp_flowtable *ft = muisp_ft(mn);
 	struct muisp_contract *c;
 
 	lockdep_assert_held(&mn->lock);
-	c = xa_load(&mn->contracts, id);
+	c = muisp_contract_lookup(mn, id);
 	if (!c) {
 		NL_SET_ERR_MSG(extack, "no such contract");
 		return -ENOENT;
@@ -356,11 +369,11 @@ int muisp_contract_del(struct muisp_net *mn, u32 id,
 		NL_SET_ERR_MSG(extack, "contract is bound to an address");
 		return -EBUSY;
 	}
-	xa_erase(&mn->contracts, id);
+	xa_erase(&mn->contracts, (unsigned long)id);
 	mn->ncontracts--;
 	mn->gen_contract++;
-	if (mn->ft)
-		muisp_ft_flush(mn->ft, id);
+	if (ft)
+		muisp_ft_flush(ft, id);
 	kfree_rcu(c, rcu);
 	return 0;
 }

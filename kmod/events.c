@@ -46,6 +46,18 @@ static u64 real_ms(void)
 	return ktime_get_real_ns() / NSEC_PER_MSEC;
 }
 
+/*
+ * A contract id in replies and events: always the u64 form, and the u32
+ * one for ids it can hold (readers that know only the u32 form).
+ */
+int muisp_put_contract_id(struct sk_buff *skb, int a32, int a64, int pad,
+			  u64 id)
+{
+	if (id <= U32_MAX && nla_put_u32(skb, a32, id))
+		return -EMSGSIZE;
+	return nla_put_u64_64bit(skb, a64, id, pad);
+}
+
 void muisp_event_contract(struct muisp_net *mn, u8 type,
 			  struct muisp_contract *c, u64 used, u64 limit)
 {
@@ -64,7 +76,9 @@ void muisp_event_contract(struct muisp_net *mn, u8 type,
 	    nla_put_u8(skb, MUISP_EVENT_A_TYPE, type) ||
 	    nla_put_u64_64bit(skb, MUISP_EVENT_A_TIME_MS, real_ms(),
 			      MUISP_EVENT_A_PAD) ||
-	    nla_put_u32(skb, MUISP_EVENT_A_CONTRACT_ID, c->id) ||
+	    muisp_put_contract_id(skb, MUISP_EVENT_A_CONTRACT_ID,
+				  MUISP_EVENT_A_CONTRACT_ID64, MUISP_EVENT_A_PAD,
+				  c->id) ||
 	    nla_put_u8(skb, MUISP_EVENT_A_STATUS, READ_ONCE(c->status)) ||
 	    nla_put_u64_64bit(skb, MUISP_EVENT_A_USED, used,
 			      MUISP_EVENT_A_PAD) ||
@@ -83,7 +97,7 @@ out:
 }
 
 void muisp_event_addr(struct muisp_net *mn, const struct muisp_addr_key *key,
-		      u8 old_state, u8 new_state, u32 contract_id)
+		      u8 old_state, u8 new_state, u64 contract_id)
 {
 	struct sk_buff *skb;
 	void *hdr;
@@ -104,7 +118,9 @@ void muisp_event_addr(struct muisp_net *mn, const struct muisp_addr_key *key,
 	    nla_put_u8(skb, MUISP_EVENT_A_OLD_STATE, old_state) ||
 	    nla_put_u8(skb, MUISP_EVENT_A_NEW_STATE, new_state) ||
 	    (contract_id &&
-	     nla_put_u32(skb, MUISP_EVENT_A_CONTRACT_ID, contract_id))) {
+	     muisp_put_contract_id(skb, MUISP_EVENT_A_CONTRACT_ID,
+				   MUISP_EVENT_A_CONTRACT_ID64,
+				   MUISP_EVENT_A_PAD, contract_id))) {
 		nlmsg_free(skb);
 		goto lost;
 	}
@@ -141,7 +157,9 @@ int muisp_flow_fill(struct sk_buff *skb, const struct muisp_flow_record *rec,
 			      rec->first_ns / NSEC_PER_MSEC, MUISP_FLOW_A_PAD) ||
 	    nla_put_u64_64bit(skb, MUISP_FLOW_A_LAST_MS,
 			      rec->last_ns / NSEC_PER_MSEC, MUISP_FLOW_A_PAD) ||
-	    nla_put_u32(skb, MUISP_FLOW_A_CONTRACT_ID, rec->contract_id))
+	    muisp_put_contract_id(skb, MUISP_FLOW_A_CONTRACT_ID,
+				  MUISP_FLOW_A_CONTRACT_ID64, MUISP_FLOW_A_PAD,
+				  rec->contract_id))
 		return -EMSGSIZE;
 	if (k->proto == IPPROTO_TCP &&
 	    nla_put_u8(skb, MUISP_FLOW_A_TCP_FLAGS,

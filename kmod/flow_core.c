@@ -181,8 +181,8 @@ int muisp_flow_key_init(struct muisp_flow_key *key, u8 family, u8 proto,
 }
 
 void muisp_flow_entry_init(struct muisp_flow_entry *e,
-			   const struct muisp_flow_key *key, u32 table_id,
-			   u64 id, u32 contract_id, u64 now_ns)
+			   const struct muisp_flow_key *key, u16 table_id,
+			   u64 id, u64 contract_id, u64 now_ns)
 {
 	e->key = *key;
 	e->table_id = table_id;
@@ -196,8 +196,6 @@ void muisp_flow_entry_init(struct muisp_flow_entry *e,
 	e->contract_id = contract_id;
 	e->tcp_flags[0] = 0;
 	e->tcp_flags[1] = 0;
-	e->pad = 0;
-	e->dead = 0;
 }
 
 enum muisp_flow_end muisp_flow_expired(const struct muisp_flow_entry *e,

@@ -73,33 +73,34 @@ struct muisp_flow_record {
 	u64 first_ns;		/* wall clock (CLOCK_REALTIME), ns */
 	u64 last_ns;
 	u64 flow_id;		/* unique in the table, stable for the flow */
-	u32 contract_id;
+	u64 contract_id;
 	u8 tcp_flags[2];	/* per direction: OR of MUISP_TCP_KEEP bits */
 	u8 end_reason;		/* enum muisp_flow_end */
-	u8 pad;
+	u8 pad[5];
 };
 
 /*
  * A flow-table entry: 128 bytes on x86-64 (two cache lines).  The first
  * line holds everything the lookup reads (chain link, key, lock,
- * table id); the second the counters.  Entries live in a
- * SLAB_TYPESAFE_BY_RCU cache: a reader that finds an entry takes its lock
- * and re-checks "live, same table, same key" before touching it.
+ * table id) and the TCP flags; the second the counters and the ids.
+ * Entries live in a SLAB_TYPESAFE_BY_RCU cache: a reader that finds an
+ * entry takes its lock and re-checks "same table (so not dead), same key"
+ * before touching it.  table_id 0 marks an entry dead: ended and
+ * unlinked, or free.  Table ids are unique among live tables, so an entry
+ * recycled into another table never passes the check.
  */
 struct muisp_flow_entry {
 	struct hlist_nulls_node node;
 	struct muisp_flow_key key;
-	spinlock_t lock;	/* counters, flags, dead; init once (ctor) */
-	u32 table_id;
+	spinlock_t lock;	/* counters, flags, table_id; init once (ctor) */
+	u16 table_id;		/* 0: dead */
+	u8 tcp_flags[2];
 	u64 bytes[2];
 	u64 packets[2];
 	u64 first_ns;		/* monotonic (CLOCK_MONOTONIC coarse), ns */
 	u64 last_ns;
 	u64 id;			/* flow id: monotonic within its lock stripe */
-	u32 contract_id;
-	u8 tcp_flags[2];
-	u8 dead;		/* unlinked (or free): ignore */
-	u8 pad;
+	u64 contract_id;
 };
 
 /* SipHash key (128-bit seed). */
@@ -163,7 +164,7 @@ static inline bool muisp_flow_key_equal(const struct muisp_flow_key *a,
  */
 static inline struct muisp_flow_entry *
 muisp_flow_chain_find(struct hlist_nulls_head *head,
-		      const struct muisp_flow_key *key, u32 table_id,
+		      const struct muisp_flow_key *key, u16 table_id,
 		      unsigned long *nulls, unsigned int *probes)
 {
 	struct muisp_flow_entry *e;
@@ -200,11 +201,17 @@ static inline bool muisp_flow_tcp_reopens(const u8 fl[2], u8 pkt_flags)
 
 /*
  * Initialise a new entry (caller holds e->lock in the kernel; it is not
- * yet visible).  Leaves e->dead = 0, counters zero.
+ * yet visible): it belongs to table_id (non-zero), counters zero.
  */
 void muisp_flow_entry_init(struct muisp_flow_entry *e,
-			   const struct muisp_flow_key *key, u32 table_id,
-			   u64 id, u32 contract_id, u64 now_ns);
+			   const struct muisp_flow_key *key, u16 table_id,
+			   u64 id, u64 contract_id, u64 now_ns);
+
+/* End an entry (caller holds e->lock): it is dead from now on. */
+static inline void muisp_flow_entry_kill(struct muisp_flow_entry *e)
+{
+	WRITE_ONCE(e->table_id, 0);
+}
 
 /* Count one packet (caller holds e->lock). */
 static inline void muisp_flow_entry_update(struct muisp_flow_entry *e,

@@ -9,13 +9,19 @@
  * packet path finds entries under RCU only and then takes the entry's own
  * spinlock to update its counters.  Entries come from a
  * SLAB_TYPESAFE_BY_RCU cache, so they are freed at once and a reader
- * re-validates (not dead, same table, same key) under the entry lock.
+ * re-validates (same table, hence not dead; same key) under the entry
+ * lock.
  *
  * Exactly-once export: an entry is ended only with its stripe lock and
- * entry lock held, by setting ->dead and copying its counters; a packet
- * that finds the entry dead after taking the entry lock goes to the
+ * entry lock held, by killing it (table id 0) and copying its counters; a
+ * packet that finds the entry dead after taking the entry lock goes to the
  * locked slow path, where the dead entry is no longer linked, and is
  * counted in a new flow.  So every counted byte is in exactly one record.
+ *
+ * Memory: the table and its entries are charged to the memory cgroup of
+ * the task that created the table (entries are allocated in softirq, so
+ * that cgroup is made the active one around the allocation, as BPF maps
+ * do).
  *
  * Chains are ordered by descending flow id (insert at head, id from a
  * per-stripe sequence), which is what lets muisp_ft_walk() resume from
@@ -36,6 +42,9 @@
 #include <linux/workqueue.h>
 #include <linux/atomic.h>
 #include <linux/err.h>
+#include <linux/idr.h>
+#include <linux/memcontrol.h>
+#include <linux/sched/mm.h>
 
 #include "flowtable.h"
 
@@ -58,8 +67,9 @@ struct muisp_flowtable {
 	u32 nbuckets;
 	u32 stripe_mask;
 	u32 stripe_bits;
-	u32 table_id;
+	u16 table_id;		/* unique among live tables, never 0 */
 	struct muisp_siphash_key seed;
+	struct mem_cgroup *memcg;	/* charged for the entries */
 
 	atomic_t count;
 	u32 max_flows;		/* READ_ONCE: changed by set_params */
@@ -89,7 +99,7 @@ struct muisp_flowtable {
 static DEFINE_MUTEX(ft_cache_mutex);
 static struct kmem_cache *ft_cache;
 static unsigned int ft_cache_users;
-static atomic_t ft_next_table_id = ATOMIC_INIT(0);
+static DEFINE_IDA(ft_ids);
 
 /* Type-stable entries: the lock is set up once, when the slab page is. */
 static void ft_entry_ctor(void *obj)
@@ -97,8 +107,7 @@ static void ft_entry_ctor(void *obj)
 	struct muisp_flow_entry *e = obj;
 
 	spin_lock_init(&e->lock);
-	e->dead = 1;
-	e->table_id = 0;
+	e->table_id = 0;	/* dead */
 }
 
 static int ft_cache_get(void)
@@ -110,7 +119,8 @@ static int ft_cache_get(void)
 		ft_cache = kmem_cache_create("muisp_flow",
 					     sizeof(struct muisp_flow_entry),
 					     0, SLAB_HWCACHE_ALIGN |
-					     SLAB_TYPESAFE_BY_RCU,
+					     SLAB_TYPESAFE_BY_RCU |
+					     SLAB_ACCOUNT,
 					     ft_entry_ctor);
 		if (!ft_cache)
 			ret = -ENOMEM;
@@ -187,7 +197,7 @@ static void ft_end_locked(struct muisp_flowtable *ft,
 			  enum muisp_flow_end reason)
 {
 	muisp_flow_entry_record(e, rec, off, reason);
-	e->dead = 1;
+	muisp_flow_entry_kill(e);
 	spin_unlock(&e->lock);
 	hlist_nulls_del_rcu(&e->node);
 }
@@ -228,7 +238,7 @@ static bool ft_evict_one(struct muisp_flowtable *ft, u32 b, u64 now)
 		bi = (b + i) & (ft->nbuckets - 1);
 		hlist_nulls_for_each_entry_rcu(e, n, &ft->buckets[bi], node) {
 			spin_lock(&e->lock);
-			if (!e->dead && e->table_id == ft->table_id) {
+			if (e->table_id == ft->table_id) {
 				score = muisp_flow_evict_score(e, now, idle_ns,
 							       fin_ns);
 				if (!victim || score > best) {
@@ -248,8 +258,7 @@ static bool ft_evict_one(struct muisp_flowtable *ft, u32 b, u64 now)
 	s = ft_stripe(ft, vb);
 	spin_lock(&s->lock);
 	spin_lock(&victim->lock);
-	if (victim->dead || victim->table_id != ft->table_id ||
-	    victim->id != victim_id) {
+	if (victim->table_id != ft->table_id || victim->id != victim_id) {
 		/* ended concurrently: that made room too */
 		spin_unlock(&victim->lock);
 		spin_unlock(&s->lock);
@@ -270,13 +279,14 @@ static bool ft_evict_one(struct muisp_flowtable *ft, u32 b, u64 now)
 static int ft_account_slow(struct muisp_flowtable *ft, u32 b,
 			   const struct muisp_flow_key *key,
 			   enum muisp_flow_dir dir, unsigned int len,
-			   u8 tcp_flags, u32 contract_id, u64 now)
+			   u8 tcp_flags, u64 contract_id, u64 now)
 {
 	struct muisp_flow_entry *e, *found = NULL, *ended[2], *victim;
 	struct muisp_flow_record rec[2];
 	struct hlist_nulls_node *n;
 	struct ft_stripe *s = ft_stripe(ft, b);
 	unsigned int nended = 0, chain = 0, i, reserved, max;
+	struct mem_cgroup *memcg;
 	u64 best, score, idle_ns, fin_ns;
 	s64 off = 0;
 	int ret = 0;
@@ -347,7 +357,9 @@ static int ft_account_slow(struct muisp_flowtable *ft, u32 b,
 			      MUISP_FLOW_END_EVICTED);
 	}
 
+	memcg = set_active_memcg(ft->memcg);
 	e = kmem_cache_alloc(ft_cache, GFP_ATOMIC | __GFP_NOWARN);
+	set_active_memcg(memcg);
 	if (unlikely(!e)) {
 		atomic_dec(&ft->count);
 		atomic64_inc(&ft->st.alloc_failures);
@@ -372,7 +384,7 @@ static int ft_account_slow(struct muisp_flowtable *ft, u32 b,
 
 int muisp_ft_account(struct muisp_flowtable *ft,
 		     const struct muisp_flow_key *key, enum muisp_flow_dir dir,
-		     unsigned int len, u8 tcp_flags, u32 contract_id)
+		     unsigned int len, u8 tcp_flags, u64 contract_id)
 {
 	u32 b = ft_bucket_of(ft, key);
 	u64 now = ktime_get_coarse_ns();
@@ -384,7 +396,7 @@ again:
 				  NULL);
 	if (likely(e)) {
 		spin_lock(&e->lock);
-		if (unlikely(e->dead || e->table_id != ft->table_id ||
+		if (unlikely(e->table_id != ft->table_id ||
 			     !muisp_flow_key_equal(&e->key, key) ||
 			     e->contract_id != contract_id ||
 			     (key->proto == IPPROTO_TCP &&
@@ -525,14 +537,14 @@ static void ft_gc_work(struct work_struct *work)
 static enum muisp_flow_end ft_flush_pred(const struct muisp_flow_entry *e,
 					 const void *arg)
 {
-	u32 contract_id = *(const u32 *)arg;
+	u64 contract_id = *(const u64 *)arg;
 
 	if (!contract_id || e->contract_id == contract_id)
 		return MUISP_FLOW_END_FLUSH;
 	return MUISP_FLOW_END_NONE;
 }
 
-unsigned int muisp_ft_flush(struct muisp_flowtable *ft, u32 contract_id)
+unsigned int muisp_ft_flush(struct muisp_flowtable *ft, u64 contract_id)
 {
 	unsigned int total = 0;
 	u32 b;
@@ -588,18 +600,24 @@ struct muisp_flowtable *muisp_ft_create(const struct muisp_ft_params *params,
 	if (ret)
 		return ERR_PTR(ret);
 	ret = -ENOMEM;
-	ft = kzalloc(sizeof(*ft), GFP_KERNEL);
+	ft = kzalloc(sizeof(*ft), GFP_KERNEL_ACCOUNT);
 	if (!ft)
 		goto err_cache;
+	ret = ida_alloc_range(&ft_ids, 1, U16_MAX, GFP_KERNEL);
+	if (ret < 0)
+		goto err_ft;
+	ft->table_id = ret;
+	ret = -ENOMEM;
 	ft->nbuckets = muisp_flow_nbuckets(p.max_flows);
 	ft->buckets = kvmalloc_array(ft->nbuckets, sizeof(*ft->buckets),
-				     GFP_KERNEL);
+				     GFP_KERNEL_ACCOUNT);
 	if (!ft->buckets)
-		goto err_ft;
+		goto err_id;
 	for (i = 0; i < ft->nbuckets; i++)
 		INIT_HLIST_NULLS_HEAD(&ft->buckets[i], i);
 	nstripes = min_t(u32, ft->nbuckets, FT_STRIPES_MAX);
-	ft->stripes = kvcalloc(nstripes, sizeof(*ft->stripes), GFP_KERNEL);
+	ft->stripes = kvcalloc(nstripes, sizeof(*ft->stripes),
+			       GFP_KERNEL_ACCOUNT);
 	if (!ft->stripes)
 		goto err_buckets;
 	for (i = 0; i < nstripes; i++)
@@ -607,9 +625,7 @@ struct muisp_flowtable *muisp_ft_create(const struct muisp_ft_params *params,
 	ft->stripe_mask = nstripes - 1;
 	ft->stripe_bits = ilog2(nstripes);
 	get_random_bytes(&ft->seed, sizeof(ft->seed));
-	do {
-		ft->table_id = (u32)atomic_inc_return(&ft_next_table_id);
-	} while (!ft->table_id);
+	ft->memcg = get_mem_cgroup_from_mm(current->mm);
 	atomic_set(&ft->count, 0);
 	ft->max_flows = p.max_flows;
 	ft->idle_ns = (u64)p.idle_timeout_s * NSEC_PER_SEC;
@@ -625,6 +641,8 @@ struct muisp_flowtable *muisp_ft_create(const struct muisp_ft_params *params,
 
 err_buckets:
 	kvfree(ft->buckets);
+err_id:
+	ida_free(&ft_ids, ft->table_id);
 err_ft:
 	kfree(ft);
 err_cache:
@@ -643,6 +661,9 @@ void muisp_ft_destroy(struct muisp_flowtable *ft)
 	/* a walker or late reader may still look at the bucket array */
 	synchronize_rcu();
 	pr_debug("flow table %u destroyed\n", ft->table_id);
+	/* every entry of the table is dead (id 0): the id may be reused */
+	ida_free(&ft_ids, ft->table_id);
+	mem_cgroup_put(ft->memcg);
 	kvfree(ft->stripes);
 	kvfree(ft->buckets);
 	kfree(ft);
@@ -725,7 +746,7 @@ restart:
 			 * chains are in descending id order; skip what was
 			 * delivered, and entries recycled from elsewhere
 			 */
-			match = !e->dead && e->table_id == ft->table_id &&
+			match = e->table_id == ft->table_id &&
 				(!c->last_id || e->id < c->last_id) &&
 				ft_walk_match(e, c) &&
 				ft_bucket_of(ft, &e->key) == b;

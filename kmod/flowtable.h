@@ -81,7 +81,7 @@ struct muisp_ft_cursor {
 	u32 bucket;		/* bucket being walked */
 	u32 filter;		/* MUISP_FT_FILTER_* */
 	u64 last_id;		/* last flow_id delivered from it, or 0 */
-	u32 contract_id;	/* with MUISP_FT_FILTER_CONTRACT */
+	u64 contract_id;	/* with MUISP_FT_FILTER_CONTRACT */
 	u8 family;		/* with MUISP_FT_FILTER_CLIENT */
 	u8 done;		/* set once the walk has completed */
 	u8 pad[2];
@@ -94,8 +94,10 @@ static inline void muisp_ft_cursor_init(struct muisp_ft_cursor *c)
 }
 
 /*
- * Returns the table or an ERR_PTR (-EINVAL bad params, -ENOMEM).  @params
- * may be NULL for defaults.  Starts the idle GC.
+ * Returns the table or an ERR_PTR (-EINVAL bad params, -ENOMEM, -ENOSPC
+ * when 65,535 tables are live).  @params may be NULL for defaults.
+ * Starts the idle GC.  Process context: the table and its entries are
+ * charged to the calling task's memory cgroup.
  */
 struct muisp_flowtable *muisp_ft_create(const struct muisp_ft_params *params,
 					muisp_flow_export_fn export,
@@ -126,13 +128,13 @@ void muisp_ft_get_params(struct muisp_flowtable *ft,
  */
 int muisp_ft_account(struct muisp_flowtable *ft,
 		     const struct muisp_flow_key *key, enum muisp_flow_dir dir,
-		     unsigned int len, u8 tcp_flags, u32 contract_id);
+		     unsigned int len, u8 tcp_flags, u64 contract_id);
 
 /*
  * End (and export, reason FLUSH) every flow of @contract_id, or all flows
  * if 0.  Process context.  Returns the number of flows ended.
  */
-unsigned int muisp_ft_flush(struct muisp_flowtable *ft, u32 contract_id);
+unsigned int muisp_ft_flush(struct muisp_flowtable *ft, u64 contract_id);
 
 /*
  * Deliver a snapshot of each live flow matching the cursor's filter to

@@ -359,3 +359,45 @@ u8 muisp_gate_status_reason(u8 status, u8 stop_reason)
 		return MUISP_DROP_SUSPENDED;
 	}
 }
+
+static bool dns_way_is(const struct muisp_dns_way *w, const __be32 *addr,
+		       u8 family)
+{
+	return w->family == family && !memcmp(w->addr, addr, sizeof(w->addr));
+}
+
+bool muisp_gate_dns_limit(struct muisp_dns_way *set, const __be32 *addr,
+			  u8 family, u64 now_ns, u32 rate, u32 burst)
+{
+	struct muisp_dns_way *w = NULL;
+	u64 interval, t;
+	unsigned int i;
+
+	if (!rate)
+		return true;
+	for (i = 0; i < MUISP_DNS_WAYS && !w; i++)
+		if (dns_way_is(&set[i], addr, family))
+			w = &set[i];
+	for (i = 0; i < MUISP_DNS_WAYS && !w; i++) {
+		if (!set[i].family || set[i].tat <= now_ns) {
+			w = &set[i];
+			memcpy(w->addr, addr, sizeof(w->addr));
+			w->family = family;
+			w->tat = now_ns;
+		}
+	}
+	if (!w) {
+		/* every way busy with another source: share the fullest */
+		w = &set[0];
+		for (i = 1; i < MUISP_DNS_WAYS; i++)
+			if (set[i].tat < w->tat)
+				w = &set[i];
+	}
+	/* 10^9 fits in 32 bits: no 64-bit division on 32-bit kernels */
+	interval = 1000000000U / rate;
+	t = w->tat > now_ns ? w->tat : now_ns;
+	if (t - now_ns > (u64)(burst - 1) * interval)
+		return false;
+	w->tat = t + interval;
+	return true;
+}

@@ -65,6 +65,47 @@ int muisp_gate_parse(const u8 *buf, unsigned int buf_len,
 /* Is this LAN -> router packet one of the always-allowed services? */
 bool muisp_gate_local_service(const struct muisp_pkt *p, u16 control_port);
 
+/* DNS to the router: TCP or UDP to port 53. */
+static __always_inline bool muisp_gate_is_dns(const struct muisp_pkt *p)
+{
+	return (p->proto == MUISP_PROTO_UDP || p->proto == MUISP_PROTO_TCP) &&
+	       p->has_ports && be16_to_cpu(p->dport) == 53;
+}
+
+/*
+ * The DNS rate limiter of unpaid sources (MUISP_CONFIG_A_DNS_RATE): a
+ * token bucket per source address in its GCRA form (virtual scheduling):
+ * a way holds a source and tat, the theoretical arrival time of its next
+ * packet.  A packet at now conforms if max(tat, now) - now is at most
+ * (burst - 1) intervals (interval = 1 s / rate); it then moves tat one
+ * interval on from max(tat, now).  A source sends its burst at once, then
+ * rate packets a second; tat <= now means a full bucket, the same state
+ * as a fresh one.
+ *
+ * A source hashes to a set of MUISP_DNS_WAYS ways: it uses the way that
+ * holds it, else takes one that is free or full (a full bucket can change
+ * hands without changing anything), else, when every way is busy with
+ * another source, it shares the bucket nearest to full.  So memory is
+ * bounded and a flooding source holds one way, while a quiet newcomer in
+ * its set still gets a bucket of its own.
+ */
+#define MUISP_DNS_WAYS	2
+
+struct muisp_dns_way {
+	__be32 addr[4];
+	u8 family;		/* 0: free */
+	u8 pad[7];
+	u64 tat;		/* ns, the caller's clock */
+};
+
+/*
+ * Does a DNS packet from addr (family) at now_ns conform?  set: the
+ * MUISP_DNS_WAYS ways addr hashes to, updated.  rate 0: always (no limit);
+ * burst >= 1.
+ */
+bool muisp_gate_dns_limit(struct muisp_dns_way *set, const __be32 *addr,
+			  u8 family, u64 now_ns, u32 rate, u32 burst);
+
 /* The tunnel identity of a client address (MUISP_CONFIG_A_REQUIRE_TUNNEL). */
 struct muisp_tunnel_id {
 	u32 spi;		/* inbound SPI of the current SA; 0 = no tunnel */
@@ -188,7 +229,9 @@ u8 muisp_gate_status_reason(u8 status, u8 stop_reason);
  *    charged and passes unless a limit says no; anything else (not bound,
  *    no contract, not ACTIVE, a limit) may still pass through the walled
  *    garden, else drops with that reason.
- *  LOCAL_IN, in on the LAN: malformed -> block list -> router services ->
+ *  LOCAL_IN, in on the LAN: malformed -> block list -> router services
+ *    (DNS only for a source BOUND to an ACTIVE contract, or, from any
+ *    other, when short enough and within its rate, else drop DNS) ->
  *    source BOUND to an ACTIVE contract -> drop (LOCAL).
  */
 enum muisp_gate_hook {
@@ -252,6 +295,10 @@ struct muisp_gate_lookups {
 	bool (*tunnel_ok)(void *ctx);
 	/* A live walled-garden rule lets the packet through. */
 	bool (*garden)(void *ctx);
+	/* muisp_gate_dns_limit() for the source (only asked for DNS from a
+	 * source that is not paying).
+	 */
+	bool (*dns_ok)(void *ctx);
 };
 
 /*
@@ -321,6 +368,14 @@ muisp_gate_forward(const struct muisp_pkt *p, int dir, bool require_tunnel,
 	return muisp_gate_drop(why);
 }
 
+/* The client address is BOUND to an ACTIVE contract. */
+static __always_inline bool
+muisp_gate_paying(const struct muisp_gate_lookups *l, void *ctx)
+{
+	return l->addr(ctx).state == MUISP_ADDR_STATE_BOUND &&
+	       l->contract(ctx).status == MUISP_CONTRACT_STATUS_ACTIVE;
+}
+
 static __always_inline struct muisp_gate_verdict
 muisp_gate_local_in(const struct muisp_pkt *p, u16 control_port,
 		    const struct muisp_gate_lookups *l, void *ctx)
@@ -329,10 +384,15 @@ muisp_gate_local_in(const struct muisp_pkt *p, u16 control_port,
 		return muisp_gate_drop(MUISP_DROP_MALFORMED);
 	if (l->blocked(ctx, false, true))
 		return muisp_gate_drop(MUISP_DROP_BLOCKED);
-	if (muisp_gate_local_service(p, control_port))
+	if (muisp_gate_local_service(p, control_port)) {
+		if (!muisp_gate_is_dns(p) || muisp_gate_paying(l, ctx))
+			return muisp_gate_do(MUISP_GATE_LOCAL);
+		/* unpaid DNS: a way out if unbounded (tunnels over DNS) */
+		if (p->l3_len > MUISP_DNS_MAX_LEN || !l->dns_ok(ctx))
+			return muisp_gate_drop(MUISP_DROP_DNS);
 		return muisp_gate_do(MUISP_GATE_LOCAL);
-	if (l->addr(ctx).state == MUISP_ADDR_STATE_BOUND &&
-	    l->contract(ctx).status == MUISP_CONTRACT_STATUS_ACTIVE)
+	}
+	if (muisp_gate_paying(l, ctx))
 		return muisp_gate_do(MUISP_GATE_LOCAL);
 	return muisp_gate_drop(MUISP_DROP_LOCAL);
 }

@@ -9,7 +9,9 @@
  * (each at most once) and carries out the verdict: count, meter, drop.
  *
  * Runs in softirq under rcu_read_lock(); never sleeps.  Nothing is done
- * until a LAN interface is configured.
+ * until a LAN interface is configured; the flow table and the DNS rate
+ * limiter come and go with it (RCU pointers: a packet that still sees the
+ * LAN while it is being unset finds them NULL and is not metered).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -19,6 +21,7 @@
 #include <linux/skbuff.h>
 #include <linux/if_arp.h>
 #include <linux/etherdevice.h>
+#include <linux/siphash.h>
 #include <net/xfrm.h>
 
 #include "muisp.h"
@@ -72,13 +75,19 @@ static int parse(struct sk_buff *skb, const struct nf_hook_state *state,
 }
 
 static void meter(struct muisp_net *mn, const struct muisp_pkt *p, int dir,
-		  u32 contract_id)
+		  u64 contract_id)
 {
+	struct muisp_flowtable *ft = rcu_dereference(mn->ft);
 	const __be32 *client = dir ? p->daddr : p->saddr;
 	const __be32 *peer = dir ? p->saddr : p->daddr;
 	__be16 cport = dir ? p->dport : p->sport;
 	__be16 pport = dir ? p->sport : p->dport;
 	struct muisp_flow_key key;
+
+	if (unlikely(!ft)) {	/* the LAN is being unset */
+		this_cpu_inc(mn->stats->unmetered);
+		return;
+	}
 
 	if (p->is_echo) {
 		cport = p->sport;
@@ -89,7 +98,7 @@ static void meter(struct muisp_net *mn, const struct muisp_pkt *p, int dir,
 	}
 	muisp_flow_key_init(&key, p->family == MUISP_AF_INET ? AF_INET :
 			    AF_INET6, p->proto, client, peer, cport, pport);
-	if (muisp_ft_account(mn->ft, &key, dir, p->l3_len, p->tcp_flags,
+	if (muisp_ft_account(ft, &key, dir, p->l3_len, p->tcp_flags,
 			     contract_id))
 		this_cpu_inc(mn->stats->unmetered);
 }
@@ -186,6 +195,31 @@ static bool hook_garden(void *ctx)
 	       muisp_garden_allows(x->mn, x->p, x->dir, hook_now_s(x));
 }
 
+/* DNS from an unpaid source to the router: within its rate? */
+static bool hook_dns_ok(void *ctx)
+{
+	struct hook_ctx *x = ctx;
+	struct muisp_net *mn = x->mn;
+	u32 rate = READ_ONCE(mn->cfg.dns_rate);
+	struct muisp_dns_limit *d;
+	struct muisp_dns_set *set;
+	bool ok;
+
+	if (!rate)
+		return true;
+	d = rcu_dereference(mn->dns);
+	if (unlikely(!d))	/* the LAN is being unset */
+		return true;
+	set = &d->sets[siphash(x->p->saddr, sizeof(x->p->saddr), &d->key) &
+		       (MUISP_DNS_SETS - 1)];
+	spin_lock(&set->lock);
+	ok = muisp_gate_dns_limit(set->way, x->p->saddr, x->p->family,
+				  ktime_get_coarse_ns(), rate,
+				  READ_ONCE(mn->cfg.dns_burst));
+	spin_unlock(&set->lock);
+	return ok;
+}
+
 /* Constant, so the gate's calls through it compile to direct calls. */
 static const struct muisp_gate_lookups hook_lookups = {
 	.blocked = hook_blocked,
@@ -194,6 +228,7 @@ static const struct muisp_gate_lookups hook_lookups = {
 	.charge = hook_charge,
 	.tunnel_ok = hook_tunnel_ok,
 	.garden = hook_garden,
+	.dns_ok = hook_dns_ok,
 };
 
 /*

@@ -5,7 +5,8 @@
  *
  * Each list is an RCU list walked by the packet path plus an xarray by
  * id for deletes and resumable dumps.  Lists are expected to be short
- * (tens to hundreds of entries): the packet path scans them linearly.
+ * (tens to hundreds of entries): the packet path scans them linearly, and
+ * they hold at most MUISP_MAX_GARDEN and MUISP_MAX_BLOCKS entries.
  * Expired entries stop matching at once (the packet path compares the
  * expiry) and are unlinked by the once-a-second clock.
  */
@@ -14,6 +15,8 @@
 #include <linux/slab.h>
 #include <linux/rculist.h>
 #include <linux/etherdevice.h>
+#include <linux/err.h>
+#include <linux/netlink.h>
 
 #include "muisp.h"
 
@@ -21,8 +24,8 @@ void muisp_lists_init(struct muisp_net *mn)
 {
 	INIT_LIST_HEAD(&mn->garden);
 	INIT_LIST_HEAD(&mn->blocks);
-	xa_init_flags(&mn->garden_ids, XA_FLAGS_ALLOC1);
-	xa_init_flags(&mn->block_ids, XA_FLAGS_ALLOC1);
+	xa_init_flags(&mn->garden_ids, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
+	xa_init_flags(&mn->block_ids, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
 }
 
 static void list_unlink(struct muisp_net *mn, struct muisp_list_entry *e,
@@ -33,8 +36,10 @@ static void list_unlink(struct muisp_net *mn, struct muisp_list_entry *e,
 	xa_erase(garden ? &mn->garden_ids : &mn->block_ids, e->id);
 	if (garden) {
 		mn->gen_garden++;
+		mn->ngarden--;
 	} else {
 		mn->gen_block++;
+		mn->nblocks--;
 		if (e->is_mac)
 			mn->nblocks_mac--;
 	}
@@ -62,40 +67,72 @@ static int list_add_entry(struct muisp_net *mn, struct muisp_list_entry *e,
 
 	lockdep_assert_held(&mn->lock);
 	ret = xa_alloc(garden ? &mn->garden_ids : &mn->block_ids, &e->id, e,
-		       xa_limit_31b, GFP_KERNEL);
+		       xa_limit_31b, GFP_KERNEL_ACCOUNT);
 	if (ret) {
 		kfree(e);
 		return ret;
 	}
 	list_add_tail_rcu(&e->list, garden ? &mn->garden : &mn->blocks);
-	if (garden)
+	if (garden) {
 		mn->gen_garden++;
-	else
+		mn->ngarden++;
+	} else {
 		mn->gen_block++;
+		mn->nblocks++;
+	}
+	muisp_clock_arm(mn);
 	*id = e->id;
 	return 0;
 }
 
-int muisp_garden_add(struct muisp_net *mn, const struct muisp_garden_rule *r,
-		     u32 *id)
+/*
+ * A new entry for rule r, unless the list already holds max entries (the
+ * most the caller may have in it): ERR_PTR(-ENOSPC).
+ */
+static struct muisp_list_entry *list_entry_new(struct muisp_net *mn,
+					       bool garden, u32 max,
+					       const struct muisp_garden_rule *r,
+					       struct netlink_ext_ack *extack)
 {
-	struct muisp_list_entry *e = kzalloc(sizeof(*e), GFP_KERNEL);
+	struct muisp_list_entry *e;
 
+	lockdep_assert_held(&mn->lock);
+	if (garden && mn->ngarden >= max) {
+		NL_SET_ERR_MSG(extack,
+			       "walled garden full (MUISP_MAX_GARDEN; MUISP_USERNS_MAX_GARDEN without CAP_NET_ADMIN in the initial user namespace)");
+		return ERR_PTR(-ENOSPC);
+	}
+	if (!garden && mn->nblocks >= max) {
+		NL_SET_ERR_MSG(extack,
+			       "block list full (MUISP_MAX_BLOCKS; MUISP_USERNS_MAX_BLOCKS without CAP_NET_ADMIN in the initial user namespace)");
+		return ERR_PTR(-ENOSPC);
+	}
+	e = kzalloc(sizeof(*e), GFP_KERNEL_ACCOUNT);
 	if (!e)
-		return -ENOMEM;
+		return ERR_PTR(-ENOMEM);
 	e->rule = *r;
+	return e;
+}
+
+int muisp_garden_add(struct muisp_net *mn, const struct muisp_garden_rule *r,
+		     u32 max, u32 *id, struct netlink_ext_ack *extack)
+{
+	struct muisp_list_entry *e = list_entry_new(mn, true, max, r, extack);
+
+	if (IS_ERR(e))
+		return PTR_ERR(e);
 	return list_add_entry(mn, e, true, id);
 }
 
 int muisp_block_add(struct muisp_net *mn, const struct muisp_garden_rule *r,
-		    const u8 *mac, u32 *id)
+		    const u8 *mac, u32 max, u32 *id,
+		    struct netlink_ext_ack *extack)
 {
-	struct muisp_list_entry *e = kzalloc(sizeof(*e), GFP_KERNEL);
+	struct muisp_list_entry *e = list_entry_new(mn, false, max, r, extack);
 	int ret;
 
-	if (!e)
-		return -ENOMEM;
-	e->rule = *r;
+	if (IS_ERR(e))
+		return PTR_ERR(e);
 	if (mac) {
 		e->is_mac = 1;
 		ether_addr_copy(e->mac, mac);

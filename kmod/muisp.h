@@ -11,6 +11,14 @@
  *    sleeps, and changes a contract's status under the contract's own
  *    spinlock (limits crossed in softirq).
  *  - Objects are replaced or removed by unlinking them, then kfree_rcu().
+ *  - The flow table and the DNS rate limiter exist only while a LAN
+ *    interface is configured: RCU pointers, published under the lock
+ *    before the LAN index and unpublished after it is cleared, then a
+ *    grace period before they go; the packet path copes with NULL.
+ *
+ * Memory: what a netlink request adds is charged to the requester's
+ * memory cgroup (GFP_KERNEL_ACCOUNT, XA_FLAGS_ACCOUNT); the flow table to
+ * the task that configured the LAN interface.
  */
 #ifndef MUISP_MUISP_H
 #define MUISP_MUISP_H
@@ -24,6 +32,7 @@
 #include <linux/workqueue.h>
 #include <linux/netdevice.h>
 #include <linux/if_ether.h>
+#include <linux/siphash.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 #include <uapi/muisp.h>
@@ -43,7 +52,7 @@ struct muisp_addr {
 	struct rhash_head node;
 	struct muisp_addr_key key;
 	u32 id;			/* stable dump id (xarray index) */
-	u32 contract_id;	/* 0 unless BOUND */
+	u64 contract_id;	/* 0 unless BOUND */
 	struct muisp_tunnel_id tun;	/* tun.spi == 0: no tunnel */
 	u8 state;		/* enum muisp_addr_state */
 	u8 has_mac;
@@ -52,7 +61,7 @@ struct muisp_addr {
 };
 
 struct muisp_contract {
-	u32 id;
+	u64 id;			/* the receipt's serial; xarray index */
 	u8 metric;		/* enum muisp_metric, fixed at creation */
 	u8 status;		/* enum muisp_contract_status; READ_ONCE */
 	u8 drop_reason;		/* why not forwarding (EXTINGUISHED) */
@@ -97,8 +106,26 @@ struct muisp_config {
 	u32 fin_timeout_s;
 	u32 max_flows;
 	u32 usage_gap_s;
+	u32 dns_rate;		/* packets/s, 0 = no limit */
+	u32 dns_burst;
 	u16 control_port;
 	u8 require_tunnel;
+};
+
+/*
+ * DNS from unpaid sources to the router (muisp_gate_dns_limit()): a source
+ * address hashes to one set of MUISP_DNS_WAYS ways.
+ */
+#define MUISP_DNS_SETS	512
+
+struct muisp_dns_set {
+	spinlock_t lock;	/* the ways, taken in softirq */
+	struct muisp_dns_way way[MUISP_DNS_WAYS];
+};
+
+struct muisp_dns_limit {
+	siphash_key_t key;
+	struct muisp_dns_set sets[MUISP_DNS_SETS];
 };
 
 struct muisp_net {
@@ -116,18 +143,26 @@ struct muisp_net {
 
 	struct list_head garden;	/* RCU list of muisp_list_entry */
 	struct xarray garden_ids;
+	u32 ngarden;
 	struct list_head blocks;
 	struct xarray block_ids;
+	u32 nblocks;
 	u32 nblocks_mac;
 
 	/* dump consistency: bumped under lock on every change */
 	u32 gen_addr, gen_contract, gen_garden, gen_block;
 
-	struct muisp_flowtable *ft;
+	/* while a LAN interface is configured (muisp_gate_up()) */
+	struct muisp_flowtable __rcu *ft;
+	struct muisp_dns_limit __rcu *dns;
+	u64 evictions_gone;		/* of the flow tables destroyed */
+
 	struct muisp_pcpu_stats __percpu *stats;
 	atomic64_t records, records_lost, events, events_lost;
 
+	/* once a second while contracts or list entries exist */
 	struct delayed_work clock;
+	bool clock_on;
 	bool dying;
 };
 
@@ -154,6 +189,14 @@ static inline u64 muisp_now_ms(void)
 /* netns.c */
 int muisp_netns_init(void);
 void muisp_netns_exit(void);
+void muisp_clock_arm(struct muisp_net *mn);
+int muisp_gate_up(struct muisp_net *mn, const struct muisp_config *cfg);
+void muisp_gate_down(struct muisp_net *mn);
+
+static inline struct muisp_flowtable *muisp_ft(struct muisp_net *mn)
+{
+	return rcu_dereference_protected(mn->ft, lockdep_is_held(&mn->lock));
+}
 
 /* addr.c */
 int muisp_addr_table_init(struct muisp_net *mn);
@@ -166,16 +209,16 @@ struct muisp_addr *muisp_addr_lookup(struct muisp_net *mn,
  */
 #define MUISP_ADDR_SET_TUNNEL	(1U << 31)
 int muisp_addr_set(struct muisp_net *mn, const struct muisp_addr *tmpl,
-		   u32 flags, struct netlink_ext_ack *extack);
+		   u32 flags, u32 max, struct netlink_ext_ack *extack);
 int muisp_addr_del(struct muisp_net *mn, const struct muisp_addr_key *key);
 
 /* contract.c */
 void muisp_contract_table_init(struct muisp_net *mn);
 void muisp_contract_table_destroy(struct muisp_net *mn);
-struct muisp_contract *muisp_contract_lookup(struct muisp_net *mn, u32 id);
+struct muisp_contract *muisp_contract_lookup(struct muisp_net *mn, u64 id);
 
 struct muisp_contract_req {
-	u32 id;
+	u64 id;
 	u32 flags;
 	u8 metric;		/* 0: not given */
 	u8 status;		/* 0: not given */
@@ -187,9 +230,9 @@ struct muisp_contract_req {
 };
 
 int muisp_contract_set(struct muisp_net *mn,
-		       const struct muisp_contract_req *req,
+		       const struct muisp_contract_req *req, u32 max,
 		       struct netlink_ext_ack *extack);
-int muisp_contract_del(struct muisp_net *mn, u32 id,
+int muisp_contract_del(struct muisp_net *mn, u64 id,
 		       struct netlink_ext_ack *extack);
 u64 muisp_contract_elapsed_ms(struct muisp_contract *c, u64 now_ms);
 u64 muisp_contract_used(struct muisp_contract *c, u64 now_ms);
@@ -205,9 +248,10 @@ void muisp_contract_clock(struct muisp_net *mn);
 void muisp_lists_init(struct muisp_net *mn);
 void muisp_lists_destroy(struct muisp_net *mn);
 int muisp_garden_add(struct muisp_net *mn, const struct muisp_garden_rule *r,
-		     u32 *id);
+		     u32 max, u32 *id, struct netlink_ext_ack *extack);
 int muisp_block_add(struct muisp_net *mn, const struct muisp_garden_rule *r,
-		    const u8 *mac, u32 *id);
+		    const u8 *mac, u32 max, u32 *id,
+		    struct netlink_ext_ack *extack);
 int muisp_list_del(struct muisp_net *mn, bool garden, u32 id);
 void muisp_lists_expire(struct muisp_net *mn, u64 now_s);
 bool muisp_blocked(struct muisp_net *mn, const __be32 *addr, u8 family,
@@ -228,7 +272,9 @@ void muisp_genl_exit(void);
 void muisp_event_contract(struct muisp_net *mn, u8 type,
 			  struct muisp_contract *c, u64 used, u64 limit);
 void muisp_event_addr(struct muisp_net *mn, const struct muisp_addr_key *key,
-		      u8 old_state, u8 new_state, u32 contract_id);
+		      u8 old_state, u8 new_state, u64 contract_id);
+int muisp_put_contract_id(struct sk_buff *skb, int a32, int a64, int pad,
+			  u64 id);
 struct muisp_flow_record;
 void muisp_flow_export(void *ctx, const struct muisp_flow_record *rec);
 int muisp_flow_fill(struct sk_buff *skb, const struct muisp_flow_record *rec,

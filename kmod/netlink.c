@@ -11,6 +11,11 @@
  * lists: xarray indices) or a flow-table cursor in cb->ctx, and report
  * changes during the dump through a per-table generation counter and
  * genl_dump_check_consistent().
+ *
+ * Limits: a caller with CAP_NET_ADMIN in the initial user namespace may
+ * fill the tables to MUISP_MAX_*, any other (the root of a container's
+ * user namespace) to MUISP_USERNS_MAX_*, and set max_flows up to
+ * MUISP_USERNS_MAX_FLOWS only.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -30,6 +35,54 @@
 static struct muisp_net *info_mn(struct genl_info *info)
 {
 	return muisp_net(genl_info_net(info));
+}
+
+/* The sender may use the full limits (see the uAPI header's Limits). */
+static bool init_admin(const struct sk_buff *skb)
+{
+	return netlink_ns_capable(skb, &init_user_ns, CAP_NET_ADMIN);
+}
+
+#define LIMIT(skb, what) \
+	(init_admin(skb) ? MUISP_MAX_##what : MUISP_USERNS_MAX_##what)
+
+/*
+ * A contract id in its u32 (a32) or u64 (a64) form, not both.  Returns 1
+ * with *id set, 0 if neither is there, or an error.
+ */
+static int nla_contract_id(struct nlattr **tb, int a32, int a64, u64 *id,
+			   struct netlink_ext_ack *extack)
+{
+	if (tb[a32] && tb[a64]) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[a64],
+				    "contract id given in both forms");
+		return -EINVAL;
+	}
+	if (tb[a32])
+		*id = nla_get_u32(tb[a32]);
+	else if (tb[a64])
+		*id = nla_get_u64(tb[a64]);
+	else
+		return 0;
+	/* contracts are indexed by an unsigned long */
+	if (BITS_PER_LONG == 32 && *id > U32_MAX) {
+		NL_SET_ERR_MSG_ATTR(extack, tb[a64],
+				    "contract ids above 2^32 - 1 need a 64-bit kernel");
+		return -ERANGE;
+	}
+	return 1;
+}
+
+/* The same for a required id: a missing one is reported as the u32. */
+static int req_contract_id(struct genl_info *info, int a32, int a64, u64 *id)
+{
+	int ret = nla_contract_id(info->attrs, a32, a64, id, info->extack);
+
+	if (!ret) {
+		NL_SET_ERR_ATTR_MISS(info->extack, NULL, a32);
+		return -EINVAL;
+	}
+	return ret < 0 ? ret : 0;
 }
 
 static void nla_to_addr(const struct nlattr *nla, __be32 *addr, u8 *family)
@@ -94,7 +147,9 @@ static int fill_addr(struct sk_buff *skb, const void *obj,
 	if (nla_put_u32(skb, MUISP_ADDR_A_ID, a->id) ||
 	    put_ip(skb, MUISP_ADDR_A_ADDR, a->key.family, a->key.addr) ||
 	    nla_put_u8(skb, MUISP_ADDR_A_STATE, a->state) ||
-	    nla_put_u32(skb, MUISP_ADDR_A_CONTRACT_ID, a->contract_id))
+	    muisp_put_contract_id(skb, MUISP_ADDR_A_CONTRACT_ID,
+				  MUISP_ADDR_A_CONTRACT_ID64, MUISP_ADDR_A_PAD,
+				  a->contract_id))
 		return -EMSGSIZE;
 	if (a->contract_id) {
 		rcu_read_lock();
@@ -174,11 +229,16 @@ int muisp_nl_addr_set_doit(struct sk_buff *skb, struct genl_info *info)
 	nla_to_addr(tb[MUISP_ADDR_A_ADDR], tmpl.key.addr, &tmpl.key.family);
 	tmpl.state = nla_get_u8(tb[MUISP_ADDR_A_STATE]);
 	if (tmpl.state == MUISP_ADDR_STATE_BOUND) {
-		if (GENL_REQ_ATTR_CHECK(info, MUISP_ADDR_A_CONTRACT_ID))
-			return -EINVAL;
-		tmpl.contract_id = nla_get_u32(tb[MUISP_ADDR_A_CONTRACT_ID]);
-	} else if (tb[MUISP_ADDR_A_CONTRACT_ID]) {
-		NL_SET_ERR_MSG_ATTR(info->extack, tb[MUISP_ADDR_A_CONTRACT_ID],
+		ret = req_contract_id(info, MUISP_ADDR_A_CONTRACT_ID,
+				      MUISP_ADDR_A_CONTRACT_ID64,
+				      &tmpl.contract_id);
+		if (ret)
+			return ret;
+	} else if (tb[MUISP_ADDR_A_CONTRACT_ID] ||
+		   tb[MUISP_ADDR_A_CONTRACT_ID64]) {
+		NL_SET_ERR_MSG_ATTR(info->extack,
+				    tb[MUISP_ADDR_A_CONTRACT_ID] ?:
+				    tb[MUISP_ADDR_A_CONTRACT_ID64],
 				    "a contract id needs state BOUND");
 		return -EINVAL;
 	}
@@ -195,7 +255,8 @@ int muisp_nl_addr_set_doit(struct sk_buff *skb, struct genl_info *info)
 		flags |= MUISP_ADDR_SET_TUNNEL;
 
 	mutex_lock(&mn->lock);
-	ret = muisp_addr_set(mn, &tmpl, flags, info->extack);
+	ret = muisp_addr_set(mn, &tmpl, flags, LIMIT(skb, ADDRS),
+			     info->extack);
 	mutex_unlock(&mn->lock);
 	return ret;
 }
@@ -297,7 +358,9 @@ static int fill_contract(struct sk_buff *skb, const void *obj,
 	struct muisp_contract *c = (struct muisp_contract *)obj;
 	u64 now = muisp_now_ms();
 
-	if (nla_put_u32(skb, MUISP_CONTRACT_A_ID, c->id) ||
+	if (muisp_put_contract_id(skb, MUISP_CONTRACT_A_ID,
+				  MUISP_CONTRACT_A_ID64, MUISP_CONTRACT_A_PAD,
+				  c->id) ||
 	    nla_put_u8(skb, MUISP_CONTRACT_A_STATUS, READ_ONCE(c->status)) ||
 	    nla_put_u8(skb, MUISP_CONTRACT_A_METRIC, c->metric) ||
 	    nla_put_u64_64bit(skb, MUISP_CONTRACT_A_SOFT_LIMIT,
@@ -344,9 +407,10 @@ int muisp_nl_contract_set_doit(struct sk_buff *skb, struct genl_info *info)
 	struct muisp_contract_req req = {};
 	int ret, i;
 
-	if (GENL_REQ_ATTR_CHECK(info, MUISP_CONTRACT_A_ID))
-		return -EINVAL;
-	req.id = nla_get_u32(tb[MUISP_CONTRACT_A_ID]);
+	ret = req_contract_id(info, MUISP_CONTRACT_A_ID, MUISP_CONTRACT_A_ID64,
+			      &req.id);
+	if (ret)
+		return ret;
 	if (tb[MUISP_CONTRACT_A_METRIC])
 		req.metric = nla_get_u8(tb[MUISP_CONTRACT_A_METRIC]);
 	if (tb[MUISP_CONTRACT_A_STATUS]) {
@@ -380,7 +444,7 @@ int muisp_nl_contract_set_doit(struct sk_buff *skb, struct genl_info *info)
 		req.flags = nla_get_u32(tb[MUISP_CONTRACT_A_FLAGS]);
 
 	mutex_lock(&mn->lock);
-	ret = muisp_contract_set(mn, &req, info->extack);
+	ret = muisp_contract_set(mn, &req, LIMIT(skb, CONTRACTS), info->extack);
 	mutex_unlock(&mn->lock);
 	return ret;
 }
@@ -389,13 +453,15 @@ int muisp_nl_contract_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct muisp_net *mn = info_mn(info);
 	struct muisp_contract *c;
+	u64 id;
 	int ret;
 
-	if (GENL_REQ_ATTR_CHECK(info, MUISP_CONTRACT_A_ID))
-		return -EINVAL;
+	ret = req_contract_id(info, MUISP_CONTRACT_A_ID, MUISP_CONTRACT_A_ID64,
+			      &id);
+	if (ret)
+		return ret;
 	mutex_lock(&mn->lock);
-	c = muisp_contract_lookup(mn,
-			nla_get_u32(info->attrs[MUISP_CONTRACT_A_ID]));
+	c = muisp_contract_lookup(mn, id);
 	if (c) {
 		ret = reply(info, MUISP_CMD_CONTRACT_GET, fill_contract, c, mn);
 	} else {
@@ -409,14 +475,15 @@ int muisp_nl_contract_get_doit(struct sk_buff *skb, struct genl_info *info)
 int muisp_nl_contract_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct muisp_net *mn = info_mn(info);
+	u64 id;
 	int ret;
 
-	if (GENL_REQ_ATTR_CHECK(info, MUISP_CONTRACT_A_ID))
-		return -EINVAL;
+	ret = req_contract_id(info, MUISP_CONTRACT_A_ID, MUISP_CONTRACT_A_ID64,
+			      &id);
+	if (ret)
+		return ret;
 	mutex_lock(&mn->lock);
-	ret = muisp_contract_del(mn,
-			nla_get_u32(info->attrs[MUISP_CONTRACT_A_ID]),
-			info->extack);
+	ret = muisp_contract_del(mn, id, info->extack);
 	mutex_unlock(&mn->lock);
 	return ret;
 }
@@ -448,13 +515,19 @@ int muisp_nl_flow_get_start(struct netlink_callback *cb)
 {
 	struct muisp_ft_cursor *cur = flow_cursor(cb);
 	struct nlattr **tb = MUISP_DUMP_ATTRS(cb);
+	int ret;
 
 	muisp_ft_cursor_init(cur);
-	if (tb && tb[MUISP_FLOW_A_CONTRACT_ID]) {
+	if (!tb)
+		return 0;
+	ret = nla_contract_id(tb, MUISP_FLOW_A_CONTRACT_ID,
+			      MUISP_FLOW_A_CONTRACT_ID64, &cur->contract_id,
+			      cb->extack);
+	if (ret < 0)
+		return ret;
+	if (ret)
 		cur->filter |= MUISP_FT_FILTER_CONTRACT;
-		cur->contract_id = nla_get_u32(tb[MUISP_FLOW_A_CONTRACT_ID]);
-	}
-	if (tb && tb[MUISP_FLOW_A_CLIENT_ADDR]) {
+	if (tb[MUISP_FLOW_A_CLIENT_ADDR]) {
 		u8 fam;
 
 		cur->filter |= MUISP_FT_FILTER_CLIENT;
@@ -489,11 +562,19 @@ int muisp_nl_flow_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	struct muisp_net *mn = muisp_net(sock_net(skb->sk));
 	struct muisp_ft_cursor *cur = flow_cursor(cb);
 	struct flow_dump_arg arg = { .skb = skb, .cb = cb };
-	int ret;
+	struct muisp_flowtable *ft;
+	int ret = 0;
 
 	if (cur->done)
 		return 0;
-	ret = muisp_ft_walk(mn->ft, cur, flow_dump_one, &arg);
+	/* the table lives while the LAN is configured: hold it meanwhile */
+	mutex_lock(&mn->lock);
+	ft = muisp_ft(mn);
+	if (ft)
+		ret = muisp_ft_walk(ft, cur, flow_dump_one, &arg);
+	else
+		cur->done = 1;
+	mutex_unlock(&mn->lock);
 	if (ret && !arg.n)
 		return ret;
 	return skb->len;
@@ -508,12 +589,18 @@ int muisp_nl_flow_get_doit(struct sk_buff *skb, struct genl_info *info)
 int muisp_nl_flow_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct muisp_net *mn = info_mn(info);
+	struct muisp_flowtable *ft;
+	u64 id;
+	int ret;
 
-	if (GENL_REQ_ATTR_CHECK(info, MUISP_FLOW_A_CONTRACT_ID))
-		return -EINVAL;
+	ret = req_contract_id(info, MUISP_FLOW_A_CONTRACT_ID,
+			      MUISP_FLOW_A_CONTRACT_ID64, &id);
+	if (ret)
+		return ret;
 	mutex_lock(&mn->lock);
-	muisp_ft_flush(mn->ft,
-		       nla_get_u32(info->attrs[MUISP_FLOW_A_CONTRACT_ID]));
+	ft = muisp_ft(mn);
+	if (ft)
+		muisp_ft_flush(ft, id);
 	mutex_unlock(&mn->lock);
 	return 0;
 }
@@ -589,7 +676,7 @@ int muisp_nl_garden_add_doit(struct sk_buff *skb, struct genl_info *info)
 		r.expires_s = nla_get_u64(tb[MUISP_GARDEN_A_EXPIRES_S]);
 
 	mutex_lock(&mn->lock);
-	ret = muisp_garden_add(mn, &r, &id);
+	ret = muisp_garden_add(mn, &r, LIMIT(skb, GARDEN), &id, info->extack);
 	mutex_unlock(&mn->lock);
 	if (ret)
 		return ret;
@@ -628,7 +715,8 @@ int muisp_nl_block_add_doit(struct sk_buff *skb, struct genl_info *info)
 		r.expires_s = nla_get_u64(tb[MUISP_BLOCK_A_EXPIRES_S]);
 
 	mutex_lock(&mn->lock);
-	ret = muisp_block_add(mn, &r, mac, &id);
+	ret = muisp_block_add(mn, &r, mac, LIMIT(skb, BLOCKS), &id,
+			      info->extack);
 	mutex_unlock(&mn->lock);
 	if (ret)
 		return ret;
@@ -737,7 +825,9 @@ static int fill_config(struct sk_buff *skb, const void *obj,
 	    nla_put_u16(skb, MUISP_CONFIG_A_CONTROL_PORT, cfg->control_port) ||
 	    nla_put_u32(skb, MUISP_CONFIG_A_USAGE_GAP_S, cfg->usage_gap_s) ||
 	    nla_put_u8(skb, MUISP_CONFIG_A_REQUIRE_TUNNEL,
-		       cfg->require_tunnel))
+		       cfg->require_tunnel) ||
+	    nla_put_u32(skb, MUISP_CONFIG_A_DNS_RATE, cfg->dns_rate) ||
+	    nla_put_u32(skb, MUISP_CONFIG_A_DNS_BURST, cfg->dns_burst))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -758,11 +848,14 @@ int muisp_nl_config_set_doit(struct sk_buff *skb, struct genl_info *info)
 	struct muisp_net *mn = info_mn(info);
 	struct nlattr **tb = info->attrs;
 	struct muisp_ft_params fp = {};
+	struct muisp_flowtable *ft;
 	struct muisp_config cfg;
+	u32 old_lan;
 	int ret = 0;
 
 	mutex_lock(&mn->lock);
 	cfg = mn->cfg;
+	old_lan = cfg.lan_ifindex;
 	if (tb[MUISP_CONFIG_A_LAN_IFINDEX]) {
 		cfg.lan_ifindex = nla_get_u32(tb[MUISP_CONFIG_A_LAN_IFINDEX]);
 		if (cfg.lan_ifindex) {
@@ -787,8 +880,17 @@ int muisp_nl_config_set_doit(struct sk_buff *skb, struct genl_info *info)
 	if (tb[MUISP_CONFIG_A_FIN_TIMEOUT_S])
 		cfg.fin_timeout_s =
 			nla_get_u32(tb[MUISP_CONFIG_A_FIN_TIMEOUT_S]);
-	if (tb[MUISP_CONFIG_A_MAX_FLOWS])
+	if (tb[MUISP_CONFIG_A_MAX_FLOWS]) {
 		cfg.max_flows = nla_get_u32(tb[MUISP_CONFIG_A_MAX_FLOWS]);
+		if (cfg.max_flows > MUISP_USERNS_MAX_FLOWS &&
+		    !init_admin(skb)) {
+			NL_SET_ERR_MSG_ATTR(info->extack,
+					    tb[MUISP_CONFIG_A_MAX_FLOWS],
+					    "above MUISP_USERNS_MAX_FLOWS: needs CAP_NET_ADMIN in the initial user namespace");
+			ret = -EPERM;
+			goto out;
+		}
+	}
 	if (tb[MUISP_CONFIG_A_CONTROL_PORT])
 		cfg.control_port =
 			nla_get_u16(tb[MUISP_CONFIG_A_CONTROL_PORT]);
@@ -797,19 +899,35 @@ int muisp_nl_config_set_doit(struct sk_buff *skb, struct genl_info *info)
 	if (tb[MUISP_CONFIG_A_REQUIRE_TUNNEL])
 		cfg.require_tunnel =
 			nla_get_u8(tb[MUISP_CONFIG_A_REQUIRE_TUNNEL]);
+	if (tb[MUISP_CONFIG_A_DNS_RATE])
+		cfg.dns_rate = nla_get_u32(tb[MUISP_CONFIG_A_DNS_RATE]);
+	if (tb[MUISP_CONFIG_A_DNS_BURST])
+		cfg.dns_burst = nla_get_u32(tb[MUISP_CONFIG_A_DNS_BURST]);
 	if (cfg.fin_timeout_s > cfg.idle_timeout_s) {
 		NL_SET_ERR_MSG(info->extack,
 			       "FIN time-out above the idle time-out");
 		ret = -EINVAL;
 		goto out;
 	}
-	fp.idle_timeout_s = cfg.idle_timeout_s;
-	fp.fin_timeout_s = cfg.fin_timeout_s;
-	fp.max_flows = cfg.max_flows;
-	ret = muisp_ft_set_params(mn->ft, &fp);
-	if (ret) {
-		NL_SET_ERR_MSG(info->extack, "flow table refused the values");
-		goto out;
+	ft = muisp_ft(mn);
+	if (ft) {
+		fp.idle_timeout_s = cfg.idle_timeout_s;
+		fp.fin_timeout_s = cfg.fin_timeout_s;
+		fp.max_flows = cfg.max_flows;
+		ret = muisp_ft_set_params(ft, &fp);
+		if (ret) {
+			NL_SET_ERR_MSG(info->extack,
+				       "flow table refused the values");
+			goto out;
+		}
+	} else if (cfg.lan_ifindex) {
+		/* the gate goes on: its tables first, with these values */
+		ret = muisp_gate_up(mn, &cfg);
+		if (ret) {
+			NL_SET_ERR_MSG(info->extack,
+				       "cannot make the flow table");
+			goto out;
+		}
 	}
 	WRITE_ONCE(mn->cfg.idle_timeout_s, cfg.idle_timeout_s);
 	WRITE_ONCE(mn->cfg.fin_timeout_s, cfg.fin_timeout_s);
@@ -817,7 +935,12 @@ int muisp_nl_config_set_doit(struct sk_buff *skb, struct genl_info *info)
 	WRITE_ONCE(mn->cfg.control_port, cfg.control_port);
 	WRITE_ONCE(mn->cfg.usage_gap_s, cfg.usage_gap_s);
 	WRITE_ONCE(mn->cfg.require_tunnel, cfg.require_tunnel);
+	WRITE_ONCE(mn->cfg.dns_rate, cfg.dns_rate);
+	WRITE_ONCE(mn->cfg.dns_burst, cfg.dns_burst);
 	WRITE_ONCE(mn->cfg.lan_ifindex, cfg.lan_ifindex);
+	/* the gate went off: its tables after */
+	if (old_lan && !cfg.lan_ifindex)
+		muisp_gate_down(mn);
 out:
 	mutex_unlock(&mn->lock);
 	return ret;
@@ -828,6 +951,7 @@ static int fill_stats(struct sk_buff *skb, const void *obj,
 {
 	struct muisp_pcpu_stats sum = {};
 	struct muisp_ft_stats fst = {};
+	struct muisp_flowtable *ft;
 	struct nlattr *nest;
 	int cpu, i;
 
@@ -844,7 +968,12 @@ static int fill_stats(struct sk_buff *skb, const void *obj,
 		sum.garden += READ_ONCE(s->garden);
 		sum.unmetered += READ_ONCE(s->unmetered);
 	}
-	muisp_ft_stats(mn->ft, &fst);
+	ft = muisp_ft(mn);
+	if (ft)
+		muisp_ft_stats(ft, &fst);
+	else
+		fst.max_flows = mn->cfg.max_flows;
+	fst.evictions += mn->evictions_gone;
 
 	nest = nla_nest_start(skb, MUISP_STATS_A_DROPS);
 	if (!nest)
@@ -891,8 +1020,12 @@ static int fill_stats(struct sk_buff *skb, const void *obj,
 int muisp_nl_stats_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct muisp_net *mn = info_mn(info);
+	int ret;
 
-	return reply(info, MUISP_CMD_STATS_GET, fill_stats, NULL, mn);
+	mutex_lock(&mn->lock);
+	ret = reply(info, MUISP_CMD_STATS_GET, fill_stats, NULL, mn);
+	mutex_unlock(&mn->lock);
+	return ret;
 }
 
 /* ---- family -------------------------------------------------------------- */

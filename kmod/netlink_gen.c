@@ -10,6 +10,7 @@
 #include <net/netlink.h>
 #include <net/genetlink.h>
 
+#include "compat.h"
 #include "netlink_gen.h"
 
 /* display-hint ipv4-or-v6: an IPv4 or an IPv6 address, nothing else */
@@ -54,6 +55,7 @@ muisp_addr_set_nl_policy[MUISP_ADDR_A_MAX + 1] = {
 	[MUISP_ADDR_A_XFRM_SPI] = { .type = NLA_U32, },
 	[MUISP_ADDR_A_XFRM_SPI_PREV] = { .type = NLA_U32, },
 	[MUISP_ADDR_A_XFRM_PROTO] = NLA_POLICY_RANGE(NLA_U8, 50, 51),
+	[MUISP_ADDR_A_CONTRACT_ID64] = NLA_POLICY_MIN(NLA_U64, 1),
 };
 
 /* MUISP_CMD_ADDR_GET */
@@ -89,18 +91,21 @@ muisp_contract_set_nl_policy[MUISP_CONTRACT_A_MAX + 1] = {
 	[MUISP_CONTRACT_A_USAGE_MS] = { .type = NLA_U64, },
 	[MUISP_CONTRACT_A_FLAGS] =
 		NLA_POLICY_MASK(NLA_U32, __MUISP_CONTRACT_F_ALL),
+	[MUISP_CONTRACT_A_ID64] = NLA_POLICY_MIN(NLA_U64, 1),
 };
 
 /* MUISP_CMD_CONTRACT_GET */
 static const struct nla_policy
 muisp_contract_get_nl_policy[MUISP_CONTRACT_A_MAX + 1] = {
 	[MUISP_CONTRACT_A_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[MUISP_CONTRACT_A_ID64] = NLA_POLICY_MIN(NLA_U64, 1),
 };
 
 /* MUISP_CMD_CONTRACT_DEL */
 static const struct nla_policy
 muisp_contract_del_nl_policy[MUISP_CONTRACT_A_MAX + 1] = {
 	[MUISP_CONTRACT_A_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[MUISP_CONTRACT_A_ID64] = NLA_POLICY_MIN(NLA_U64, 1),
 };
 
 /* MUISP_CMD_FLOW_GET */
@@ -109,12 +114,14 @@ muisp_flow_get_nl_policy[MUISP_FLOW_A_MAX + 1] = {
 	[MUISP_FLOW_A_CLIENT_ADDR] =
 		NLA_POLICY_VALIDATE_FN(NLA_BINARY, muisp_nl_validate_ip, 16),
 	[MUISP_FLOW_A_CONTRACT_ID] = { .type = NLA_U32, },
+	[MUISP_FLOW_A_CONTRACT_ID64] = { .type = NLA_U64, },
 };
 
 /* MUISP_CMD_FLOW_DEL */
 static const struct nla_policy
 muisp_flow_del_nl_policy[MUISP_FLOW_A_MAX + 1] = {
 	[MUISP_FLOW_A_CONTRACT_ID] = { .type = NLA_U32, },
+	[MUISP_FLOW_A_CONTRACT_ID64] = { .type = NLA_U64, },
 };
 
 /* MUISP_CMD_GARDEN_ADD */
@@ -135,6 +142,10 @@ muisp_garden_del_nl_policy[MUISP_GARDEN_A_MAX + 1] = {
 	[MUISP_GARDEN_A_ID] = NLA_POLICY_MIN(NLA_U32, 1),
 };
 
+/* MUISP_CMD_GARDEN_GET: takes no attribute */
+static const struct nla_policy
+muisp_garden_get_nl_policy[MUISP_GARDEN_A_MAX + 1] = { };
+
 /* MUISP_CMD_BLOCK_ADD */
 static const struct nla_policy
 muisp_block_add_nl_policy[MUISP_BLOCK_A_MAX + 1] = {
@@ -151,6 +162,14 @@ muisp_block_del_nl_policy[MUISP_BLOCK_A_MAX + 1] = {
 	[MUISP_BLOCK_A_ID] = NLA_POLICY_MIN(NLA_U32, 1),
 };
 
+/* MUISP_CMD_BLOCK_GET: takes no attribute */
+static const struct nla_policy
+muisp_block_get_nl_policy[MUISP_BLOCK_A_MAX + 1] = { };
+
+/* MUISP_CMD_CONFIG_GET: takes no attribute */
+static const struct nla_policy
+muisp_config_get_nl_policy[MUISP_CONFIG_A_MAX + 1] = { };
+
 /* MUISP_CMD_CONFIG_SET */
 static const struct nla_policy
 muisp_config_set_nl_policy[MUISP_CONFIG_A_MAX + 1] = {
@@ -165,7 +184,61 @@ muisp_config_set_nl_policy[MUISP_CONFIG_A_MAX + 1] = {
 	[MUISP_CONFIG_A_USAGE_GAP_S] =
 		NLA_POLICY_RANGE(NLA_U32, 1, MUISP_MAX_USAGE_GAP_S),
 	[MUISP_CONFIG_A_REQUIRE_TUNNEL] = NLA_POLICY_MAX(NLA_U8, 1),
+	[MUISP_CONFIG_A_DNS_RATE] = NLA_POLICY_MAX(NLA_U32, MUISP_MAX_DNS_RATE),
+	[MUISP_CONFIG_A_DNS_BURST] =
+		NLA_POLICY_RANGE(NLA_U32, 1, MUISP_MAX_DNS_BURST),
 };
+
+/* MUISP_CMD_STATS_GET: takes no attribute */
+static const struct nla_policy
+muisp_stats_get_nl_policy[MUISP_STATS_A_MAX + 1] = { };
+
+/*
+ * An op's policy holds what its do and its dump take together; a mode
+ * that takes less refuses the rest here instead of ignoring it.
+ */
+static int muisp_nl_only(struct nlattr **tb, unsigned int maxattr, u64 ok,
+			 bool dump, struct netlink_ext_ack *extack)
+{
+	unsigned int i;
+
+	for (i = 1; tb && i <= maxattr; i++) {
+		if (!tb[i] || (ok & BIT_ULL(i)))
+			continue;
+		if (dump)
+			NL_SET_ERR_MSG_ATTR(extack, tb[i],
+					    "not accepted with NLM_F_DUMP");
+		else
+			NL_SET_ERR_MSG_ATTR(extack, tb[i],
+					    "only accepted with NLM_F_DUMP");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int muisp_nl_addr_get_dump_start(struct netlink_callback *cb)
+{
+	return muisp_nl_only(MUISP_DUMP_ATTRS(cb), MUISP_ADDR_A_MAX, 0, true,
+			     cb->extack);
+}
+
+static int muisp_nl_contract_get_dump_start(struct netlink_callback *cb)
+{
+	return muisp_nl_only(MUISP_DUMP_ATTRS(cb), MUISP_CONTRACT_A_MAX, 0,
+			     true, cb->extack);
+}
+
+static int muisp_nl_flow_get_do_checked(struct sk_buff *skb,
+					struct genl_info *info)
+{
+	int ret;
+
+	ret = muisp_nl_only(info->attrs, MUISP_FLOW_A_MAX, 0, false,
+			    info->extack);
+	if (ret)
+		return ret;
+	return muisp_nl_flow_get_doit(skb, info);
+}
 
 const struct genl_ops muisp_nl_ops[17] = {
 	{
@@ -178,6 +251,7 @@ const struct genl_ops muisp_nl_ops[17] = {
 	{
 		.cmd		= MUISP_CMD_ADDR_GET,
 		.doit		= muisp_nl_addr_get_doit,
+		.start		= muisp_nl_addr_get_dump_start,
 		.dumpit		= muisp_nl_addr_get_dumpit,
 		.policy		= muisp_addr_get_nl_policy,
 		.maxattr	= MUISP_ADDR_A_MAX,
@@ -200,6 +274,7 @@ const struct genl_ops muisp_nl_ops[17] = {
 	{
 		.cmd		= MUISP_CMD_CONTRACT_GET,
 		.doit		= muisp_nl_contract_get_doit,
+		.start		= muisp_nl_contract_get_dump_start,
 		.dumpit		= muisp_nl_contract_get_dumpit,
 		.policy		= muisp_contract_get_nl_policy,
 		.maxattr	= MUISP_CONTRACT_A_MAX,
@@ -214,7 +289,7 @@ const struct genl_ops muisp_nl_ops[17] = {
 	},
 	{
 		.cmd		= MUISP_CMD_FLOW_GET,
-		.doit		= muisp_nl_flow_get_doit,
+		.doit		= muisp_nl_flow_get_do_checked,
 		.start		= muisp_nl_flow_get_start,
 		.dumpit		= muisp_nl_flow_get_dumpit,
 		.policy		= muisp_flow_get_nl_policy,
@@ -245,6 +320,8 @@ const struct genl_ops muisp_nl_ops[17] = {
 	{
 		.cmd		= MUISP_CMD_GARDEN_GET,
 		.dumpit		= muisp_nl_garden_get_dumpit,
+		.policy		= muisp_garden_get_nl_policy,
+		.maxattr	= MUISP_GARDEN_A_MAX,
 		.flags		= GENL_UNS_ADMIN_PERM,
 	},
 	{
@@ -264,11 +341,15 @@ const struct genl_ops muisp_nl_ops[17] = {
 	{
 		.cmd		= MUISP_CMD_BLOCK_GET,
 		.dumpit		= muisp_nl_block_get_dumpit,
+		.policy		= muisp_block_get_nl_policy,
+		.maxattr	= MUISP_BLOCK_A_MAX,
 		.flags		= GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd		= MUISP_CMD_CONFIG_GET,
 		.doit		= muisp_nl_config_get_doit,
+		.policy		= muisp_config_get_nl_policy,
+		.maxattr	= MUISP_CONFIG_A_MAX,
 		.flags		= GENL_UNS_ADMIN_PERM,
 	},
 	{
@@ -281,11 +362,19 @@ const struct genl_ops muisp_nl_ops[17] = {
 	{
 		.cmd		= MUISP_CMD_STATS_GET,
 		.doit		= muisp_nl_stats_get_doit,
+		.policy		= muisp_stats_get_nl_policy,
+		.maxattr	= MUISP_STATS_A_MAX,
 		.flags		= GENL_UNS_ADMIN_PERM,
 	},
 };
 
 const struct genl_multicast_group muisp_nl_mcgrps[2] = {
-	[MUISP_NLGRP_EVENTS] = { .name = MUISP_GENL_MCGRP_EVENTS, },
-	[MUISP_NLGRP_FLOWS] = { .name = MUISP_GENL_MCGRP_FLOWS, },
+	[MUISP_NLGRP_EVENTS] = {
+		.name		= MUISP_GENL_MCGRP_EVENTS,
+		.flags		= GENL_MCAST_CAP_NET_ADMIN,
+	},
+	[MUISP_NLGRP_FLOWS] = {
+		.name		= MUISP_GENL_MCGRP_FLOWS,
+		.flags		= GENL_MCAST_CAP_NET_ADMIN,
+	},
 };

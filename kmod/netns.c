@@ -1,16 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Per-namespace state: struct muisp_net, created and destroyed with the
- * namespace (pernet_operations).  Teardown order: unregister the hooks
- * (.pre_exit), a grace period passes (the pernet core), then stop the
- * clock, destroy the flow table (flushing its flows as records), and free
- * the tables.
+ * namespace (pernet_operations).  A namespace nobody configures costs the
+ * struct, its per-CPU counters, empty tables and its hooks: the flow table
+ * and the DNS rate limiter are made when a LAN interface is configured
+ * (muisp_gate_up()) and go when it is unset (muisp_gate_down()), and the
+ * once-a-second clock runs only while contracts or list entries exist.
+ * Teardown order: unregister the hooks (.pre_exit), a grace period passes
+ * (the pernet core), then stop the clock, destroy the flow table
+ * (flushing its flows as records), and free the tables.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/slab.h>
 #include <linux/percpu.h>
 #include <linux/ktime.h>
+#include <linux/random.h>
 
 #include "muisp.h"
 #include "flowtable.h"
@@ -25,19 +30,85 @@ static void muisp_clock_work(struct work_struct *work)
 	mutex_lock(&mn->lock);
 	muisp_contract_clock(mn);
 	muisp_lists_expire(mn, ktime_get_real_seconds());
-	mutex_unlock(&mn->lock);
-	if (!READ_ONCE(mn->dying))
+	mn->clock_on = mn->ncontracts || mn->ngarden || mn->nblocks;
+	if (mn->clock_on && !READ_ONCE(mn->dying))
 		schedule_delayed_work(&mn->clock, HZ);
+	mutex_unlock(&mn->lock);
+}
+
+/* Something that can expire was added: make sure the clock runs. */
+void muisp_clock_arm(struct muisp_net *mn)
+{
+	lockdep_assert_held(&mn->lock);
+	if (mn->clock_on || READ_ONCE(mn->dying))
+		return;
+	mn->clock_on = true;
+	schedule_delayed_work(&mn->clock, HZ);
+}
+
+/*
+ * A LAN interface is being configured: make the flow table (sized for
+ * cfg's max_flows) and the DNS rate limiter, both charged to the caller's
+ * memory cgroup.  Published before the caller sets the LAN.
+ */
+int muisp_gate_up(struct muisp_net *mn, const struct muisp_config *cfg)
+{
+	struct muisp_ft_params fp = {
+		.idle_timeout_s = cfg->idle_timeout_s,
+		.fin_timeout_s = cfg->fin_timeout_s,
+		.max_flows = cfg->max_flows,
+	};
+	struct muisp_flowtable *ft;
+	struct muisp_dns_limit *dns;
+	unsigned int i;
+
+	lockdep_assert_held(&mn->lock);
+	if (rcu_access_pointer(mn->ft))
+		return 0;
+	dns = kvzalloc(sizeof(*dns), GFP_KERNEL_ACCOUNT);
+	if (!dns)
+		return -ENOMEM;
+	get_random_bytes(&dns->key, sizeof(dns->key));
+	for (i = 0; i < MUISP_DNS_SETS; i++)
+		spin_lock_init(&dns->sets[i].lock);
+	ft = muisp_ft_create(&fp, muisp_flow_export, mn);
+	if (IS_ERR(ft)) {
+		kvfree(dns);
+		return PTR_ERR(ft);
+	}
+	rcu_assign_pointer(mn->dns, dns);
+	rcu_assign_pointer(mn->ft, ft);
+	return 0;
+}
+
+/*
+ * The LAN interface was unset (the caller cleared it first) or the
+ * namespace goes: end every flow (records, reason FLUSH) and free both.
+ */
+void muisp_gate_down(struct muisp_net *mn)
+{
+	struct muisp_flowtable *ft;
+	struct muisp_dns_limit *dns;
+	struct muisp_ft_stats st;
+
+	lockdep_assert_held(&mn->lock);
+	ft = rcu_replace_pointer(mn->ft, NULL, lockdep_is_held(&mn->lock));
+	dns = rcu_replace_pointer(mn->dns, NULL, lockdep_is_held(&mn->lock));
+	if (!ft && !dns)
+		return;
+	/* packets that found them are done with them */
+	synchronize_rcu();
+	if (ft) {
+		muisp_ft_stats(ft, &st);
+		mn->evictions_gone += st.evictions;
+		muisp_ft_destroy(ft);
+	}
+	kvfree(dns);
 }
 
 static int __net_init muisp_net_init(struct net *net)
 {
 	struct muisp_net *mn = muisp_net(net);
-	struct muisp_ft_params fp = {
-		.idle_timeout_s = MUISP_DEFAULT_IDLE_TIMEOUT_S,
-		.fin_timeout_s = MUISP_DEFAULT_FIN_TIMEOUT_S,
-		.max_flows = MUISP_DEFAULT_MAX_FLOWS,
-	};
 	int ret;
 
 	mn->net = net;
@@ -48,6 +119,8 @@ static int __net_init muisp_net_init(struct net *net)
 	mn->cfg.usage_gap_s = MUISP_DEFAULT_USAGE_GAP_S;
 	mn->cfg.control_port = MUISP_DEFAULT_CONTROL_PORT;
 	mn->cfg.require_tunnel = MUISP_DEFAULT_REQUIRE_TUNNEL;
+	mn->cfg.dns_rate = MUISP_DEFAULT_DNS_RATE;
+	mn->cfg.dns_burst = MUISP_DEFAULT_DNS_BURST;
 	muisp_contract_table_init(mn);
 	muisp_lists_init(mn);
 	INIT_DELAYED_WORK(&mn->clock, muisp_clock_work);
@@ -55,28 +128,19 @@ static int __net_init muisp_net_init(struct net *net)
 	ret = muisp_addr_table_init(mn);
 	if (ret)
 		goto err_addr;
-	mn->stats = alloc_percpu(struct muisp_pcpu_stats);
+	mn->stats = alloc_percpu_gfp(struct muisp_pcpu_stats,
+				     GFP_KERNEL_ACCOUNT);
 	if (!mn->stats) {
 		ret = -ENOMEM;
 		goto err_stats;
 	}
-	mn->ft = muisp_ft_create(&fp, muisp_flow_export, mn);
-	if (IS_ERR(mn->ft)) {
-		ret = PTR_ERR(mn->ft);
-		mn->ft = NULL;
-		goto err_ft;
-	}
 	ret = muisp_hooks_register(net);
 	if (ret)
 		goto err_hooks;
-	schedule_delayed_work(&mn->clock, HZ);
 	pr_debug("netns %u created\n", net->ns.inum);
 	return 0;
 
 err_hooks:
-	muisp_ft_destroy(mn->ft);
-	mn->ft = NULL;
-err_ft:
 	free_percpu(mn->stats);
 err_stats:
 	muisp_addr_table_destroy(mn);
@@ -97,8 +161,9 @@ static void __net_exit muisp_net_exit(struct net *net)
 
 	WRITE_ONCE(mn->dying, true);
 	cancel_delayed_work_sync(&mn->clock);
-	muisp_ft_destroy(mn->ft);
-	mn->ft = NULL;
+	mutex_lock(&mn->lock);
+	muisp_gate_down(mn);
+	mutex_unlock(&mn->lock);
 	muisp_lists_destroy(mn);
 	muisp_addr_table_destroy(mn);
 	mutex_lock(&mn->lock);

@@ -170,6 +170,13 @@ int muisp_nl_parse_family(const struct nlmsghdr *nlh,
  *
  * Parsing validates every known attribute's type and length (EBADMSG on a
  * mismatch) and ignores attributes newer than this build.
+ *
+ * Contract ids are 64-bit: each has one uint64_t member (contract_id, or
+ * id in struct muisp_nl_contract) for both of its attributes, the u32
+ * form and the u64 one (*_CONTRACT_ID64).  Parsing fills it from either
+ * and sets the u32 form's bit; a request puts the u32 form while the id
+ * fits (so it works with a module older than the u64 form) and the u64
+ * form otherwise.  The u64 form has no bit of its own in "present".
  */
 
 #define MUISP_NL_HAS(o, attr) (!!((o)->present & (1ULL << (attr))))
@@ -185,7 +192,7 @@ struct muisp_nl_addr {
 	uint32_t id;
 	struct muisp_nl_ip addr;
 	uint8_t state; /* enum muisp_addr_state */
-	uint32_t contract_id;
+	uint64_t contract_id;
 	uint8_t contract_status; /* enum muisp_contract_status */
 	uint8_t mac[6];
 	uint32_t xfrm_reqid;
@@ -198,7 +205,7 @@ struct muisp_nl_addr {
 
 struct muisp_nl_contract {
 	uint64_t present;
-	uint32_t id;
+	uint64_t id;
 	uint8_t status; /* enum muisp_contract_status */
 	uint8_t metric; /* enum muisp_metric */
 	uint64_t soft_limit, hard_limit;
@@ -220,7 +227,7 @@ struct muisp_nl_flow {
 	uint64_t up_bytes, up_packets, down_bytes, down_packets;
 	uint64_t first_ms, last_ms;
 	uint8_t tcp_flags;
-	uint32_t contract_id;
+	uint64_t contract_id;
 	uint8_t end_reason; /* enum muisp_flow_end */
 };
 
@@ -253,6 +260,8 @@ struct muisp_nl_config {
 	uint16_t control_port;
 	uint32_t usage_gap_s;
 	uint8_t require_tunnel;
+	uint32_t dns_rate; /* packets/s, 0 = no limit */
+	uint32_t dns_burst;
 };
 
 struct muisp_nl_stats {
@@ -272,7 +281,7 @@ struct muisp_nl_event {
 	uint64_t present;
 	uint8_t type; /* enum muisp_event_type */
 	uint64_t time_ms;
-	uint32_t contract_id;
+	uint64_t contract_id;
 	uint8_t status;
 	uint64_t used, limit;
 	struct muisp_nl_ip addr;
@@ -318,9 +327,9 @@ int muisp_nl_addr_dump(struct muisp_nl *nl, muisp_nl_addr_cb cb,
 
 int muisp_nl_contract_set(struct muisp_nl *nl,
 			  const struct muisp_nl_contract *o);
-int muisp_nl_contract_get(struct muisp_nl *nl, uint32_t id,
+int muisp_nl_contract_get(struct muisp_nl *nl, uint64_t id,
 			  struct muisp_nl_contract *out);
-int muisp_nl_contract_del(struct muisp_nl *nl, uint32_t id);
+int muisp_nl_contract_del(struct muisp_nl *nl, uint64_t id);
 int muisp_nl_contract_dump(struct muisp_nl *nl, muisp_nl_contract_cb cb,
 			   muisp_nl_reset_cb reset, void *arg);
 
@@ -328,7 +337,7 @@ int muisp_nl_contract_dump(struct muisp_nl *nl, muisp_nl_contract_cb cb,
 int muisp_nl_flow_dump(struct muisp_nl *nl, const struct muisp_nl_flow *filter,
 		       muisp_nl_flow_cb cb, muisp_nl_reset_cb reset, void *arg);
 /* End the flows of a contract now (0: all flows). */
-int muisp_nl_flow_flush(struct muisp_nl *nl, uint32_t contract_id);
+int muisp_nl_flow_flush(struct muisp_nl *nl, uint64_t contract_id);
 
 /* *id receives the new entry's id (may be NULL). */
 int muisp_nl_garden_add(struct muisp_nl *nl, const struct muisp_nl_garden *o,

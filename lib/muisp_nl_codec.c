@@ -18,22 +18,39 @@
 
 /*
  * How an attribute is read and written: a scalar, an IP address (4 or 16
- * bytes, into a struct muisp_nl_ip), a MAC address, or a nest of u64
+ * bytes, into a struct muisp_nl_ip), a MAC address, a nest of u64
  * counters indexed by attribute type (an array member plus a presence
- * mask member, e.g. MUISP_STATS_A_DROPS).
+ * mask member, e.g. MUISP_STATS_A_DROPS), or one of the two forms of a
+ * widened attribute (a contract id: u32 and u64 on the wire, one u64
+ * member, whose presence is the u32 attribute's bit).
  */
-enum kind { K_NONE, K_U8, K_U16, K_U32, K_U64, K_IP, K_MAC, K_COUNTERS };
+enum kind {
+	K_NONE,
+	K_U8,
+	K_U16,
+	K_U32,
+	K_U64,
+	K_IP,
+	K_MAC,
+	K_COUNTERS,
+	K_W32, /* the u32 form; aux: the u64 form's type */
+	K_W64, /* the u64 form; aux: the u32 form's type */
+};
 
 struct field {
 	uint8_t kind;
 	uint8_t max;  /* K_COUNTERS: highest index kept */
 	uint16_t off; /* the member in the object's struct */
-	uint16_t aux; /* K_COUNTERS: its presence mask */
+	uint16_t aux; /* K_COUNTERS: its presence mask; K_W*: the other form */
 };
 
 #define FIELD(k, type, member)                  \
 	{                                       \
 		k, 0, offsetof(type, member), 0 \
+	}
+#define WIDE(k, type, member, other)                \
+	{                                           \
+		k, 0, offsetof(type, member), other \
 	}
 #define NELEM(type, member) \
 	(sizeof(((type *)0)->member) / sizeof(((type *)0)->member[0]))
@@ -121,6 +138,18 @@ static int attr_cb(const struct nlattr *a, void *data)
 			return MNL_CB_ERROR;
 		*(uint64_t *)(void *)p = mnl_attr_get_u64(a);
 		break;
+	case K_W32:
+		if (mnl_attr_validate(a, MNL_TYPE_U32) < 0)
+			return MNL_CB_ERROR;
+		*(uint64_t *)(void *)p = mnl_attr_get_u32(a);
+		break;
+	case K_W64:
+		/* the value of the u32 form's member: present as that one */
+		if (mnl_attr_validate(a, MNL_TYPE_U64) < 0)
+			return MNL_CB_ERROR;
+		*(uint64_t *)(void *)p = mnl_attr_get_u64(a);
+		*c->present |= 1ULL << fd->aux;
+		return MNL_CB_OK;
 	case K_IP: {
 		struct muisp_nl_ip *ip = (void *)p;
 
@@ -192,6 +221,20 @@ static int put(struct nlmsghdr *nlh, const struct field *f, unsigned int max,
 		if (!(present & (1ULL << t)) || f[t].kind == K_NONE ||
 		    f[t].kind == K_COUNTERS)
 			continue;
+		if (f[t].kind == K_W32) {
+			/* the u32 form while the value fits: older modules
+			 * know only that one */
+			uint64_t v;
+
+			memcpy(&v, p, sizeof(v));
+			if (v <= UINT32_MAX)
+				mnl_attr_put_u32(nlh, t, (uint32_t)v);
+			else
+				mnl_attr_put_u64(nlh, f[t].aux, v);
+			continue;
+		}
+		if (f[t].kind == K_W64)
+			continue; /* the u32 form's bit decides */
 		if (f[t].kind != K_IP) {
 			mnl_attr_put(nlh, t, size[f[t].kind], p);
 			continue;
@@ -380,22 +423,34 @@ int muisp_nl_contract_set(struct muisp_nl *nl,
 	return muisp_nl_request(nl, nlh, NULL, NULL);
 }
 
-int muisp_nl_contract_get(struct muisp_nl *nl, uint32_t id,
+/* A request naming a contract by id, in the form the codec puts. */
+static int put_contract_id(struct nlmsghdr *nlh, uint64_t id)
+{
+	struct muisp_nl_contract o = { 0 };
+
+	o.id = id;
+	MUISP_NL_SET(&o, MUISP_CONTRACT_A_ID);
+	return muisp_nl_contract_put(nlh, &o);
+}
+
+int muisp_nl_contract_get(struct muisp_nl *nl, uint64_t id,
 			  struct muisp_nl_contract *out)
 {
 	struct nlmsghdr *nlh = muisp_nl_msg(nl, MUISP_CMD_CONTRACT_GET, 0);
 	struct obj_cb c = { parse_contract,	    NULL, out,	NULL,
 			    MUISP_CMD_CONTRACT_GET, 0,	  NULL, { NULL } };
 
-	mnl_attr_put_u32(nlh, MUISP_CONTRACT_A_ID, id);
+	if (put_contract_id(nlh, id) < 0)
+		return -1;
 	return get_one(nl, nlh, &c);
 }
 
-int muisp_nl_contract_del(struct muisp_nl *nl, uint32_t id)
+int muisp_nl_contract_del(struct muisp_nl *nl, uint64_t id)
 {
 	struct nlmsghdr *nlh = muisp_nl_msg(nl, MUISP_CMD_CONTRACT_DEL, 0);
 
-	mnl_attr_put_u32(nlh, MUISP_CONTRACT_A_ID, id);
+	if (put_contract_id(nlh, id) < 0)
+		return -1;
 	return muisp_nl_request(nl, nlh, NULL, NULL);
 }
 
@@ -430,18 +485,23 @@ int muisp_nl_flow_dump(struct muisp_nl *nl, const struct muisp_nl_flow *filter,
 		struct muisp_nl_flow f = *filter;
 
 		f.present &= (1ULL << MUISP_FLOW_A_CLIENT_ADDR) |
-			     (1ULL << MUISP_FLOW_A_CONTRACT_ID);
+			     (1ULL << MUISP_FLOW_A_CONTRACT_ID) |
+			     (1ULL << MUISP_FLOW_A_CONTRACT_ID64);
 		if (muisp_nl_flow_put(nlh, &f) < 0)
 			return -1;
 	}
 	return muisp_nl_dump(nl, nlh, obj_trampoline, reset_trampoline, &c);
 }
 
-int muisp_nl_flow_flush(struct muisp_nl *nl, uint32_t contract_id)
+int muisp_nl_flow_flush(struct muisp_nl *nl, uint64_t contract_id)
 {
 	struct nlmsghdr *nlh = muisp_nl_msg(nl, MUISP_CMD_FLOW_DEL, 0);
+	struct muisp_nl_flow o = { 0 };
 
-	mnl_attr_put_u32(nlh, MUISP_FLOW_A_CONTRACT_ID, contract_id);
+	o.contract_id = contract_id;
+	MUISP_NL_SET(&o, MUISP_FLOW_A_CONTRACT_ID);
+	if (muisp_nl_flow_put(nlh, &o) < 0)
+		return -1;
 	return muisp_nl_request(nl, nlh, NULL, NULL);
 }
 

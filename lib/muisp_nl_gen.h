@@ -4,10 +4,11 @@
  * change the spec and run `make nlspec`.
  *
  * The attribute tables of lib/muisp_nl_codec.c, its only includer (which
- * defines struct field, the K_* kinds, FIELD(), COUNTERS() and
+ * defines struct field, the K_* kinds, FIELD(), WIDE(), COUNTERS() and
  * SIZE_IS()): one table per attribute set, indexed by attribute type,
  * giving each attribute's kind and its member of struct muisp_nl_<set>
- * (lib/muisp_nl.h).  unspec and pad stay K_NONE: skipped.
+ * (lib/muisp_nl.h).  unspec and pad stay K_NONE: skipped.  A u32
+ * attribute and its u64 widening (WIDE) share one u64 member.
  */
 
 /* addr: struct muisp_nl_addr */
@@ -15,8 +16,9 @@ static const struct field addr_f[MUISP_ADDR_A_MAX + 1] = {
 	[MUISP_ADDR_A_ID] = FIELD(K_U32, struct muisp_nl_addr, id),
 	[MUISP_ADDR_A_ADDR] = FIELD(K_IP, struct muisp_nl_addr, addr),
 	[MUISP_ADDR_A_STATE] = FIELD(K_U8, struct muisp_nl_addr, state),
-	[MUISP_ADDR_A_CONTRACT_ID] =
-		FIELD(K_U32, struct muisp_nl_addr, contract_id),
+	[MUISP_ADDR_A_CONTRACT_ID] = WIDE(K_W32, struct muisp_nl_addr,
+					  contract_id,
+					  MUISP_ADDR_A_CONTRACT_ID64),
 	[MUISP_ADDR_A_CONTRACT_STATUS] =
 		FIELD(K_U8, struct muisp_nl_addr, contract_status),
 	[MUISP_ADDR_A_MAC] = FIELD(K_MAC, struct muisp_nl_addr, mac),
@@ -30,11 +32,14 @@ static const struct field addr_f[MUISP_ADDR_A_MAX + 1] = {
 		FIELD(K_U32, struct muisp_nl_addr, xfrm_spi_prev),
 	[MUISP_ADDR_A_XFRM_PROTO] =
 		FIELD(K_U8, struct muisp_nl_addr, xfrm_proto),
+	[MUISP_ADDR_A_CONTRACT_ID64] = WIDE(K_W64, struct muisp_nl_addr,
+					    contract_id,
+					    MUISP_ADDR_A_CONTRACT_ID),
 };
 SIZE_IS(struct muisp_nl_addr, id, 4);
 SIZE_IS(struct muisp_nl_addr, addr, sizeof(struct muisp_nl_ip));
 SIZE_IS(struct muisp_nl_addr, state, 1);
-SIZE_IS(struct muisp_nl_addr, contract_id, 4);
+SIZE_IS(struct muisp_nl_addr, contract_id, 8);
 SIZE_IS(struct muisp_nl_addr, contract_status, 1);
 SIZE_IS(struct muisp_nl_addr, mac, 6);
 SIZE_IS(struct muisp_nl_addr, xfrm_reqid, 4);
@@ -46,7 +51,8 @@ SIZE_IS(struct muisp_nl_addr, xfrm_proto, 1);
 
 /* contract: struct muisp_nl_contract */
 static const struct field contract_f[MUISP_CONTRACT_A_MAX + 1] = {
-	[MUISP_CONTRACT_A_ID] = FIELD(K_U32, struct muisp_nl_contract, id),
+	[MUISP_CONTRACT_A_ID] = WIDE(K_W32, struct muisp_nl_contract, id,
+				     MUISP_CONTRACT_A_ID64),
 	[MUISP_CONTRACT_A_STATUS] =
 		FIELD(K_U8, struct muisp_nl_contract, status),
 	[MUISP_CONTRACT_A_METRIC] =
@@ -74,8 +80,10 @@ static const struct field contract_f[MUISP_CONTRACT_A_MAX + 1] = {
 		FIELD(K_U32, struct muisp_nl_contract, naddrs),
 	[MUISP_CONTRACT_A_FLAGS] =
 		FIELD(K_U32, struct muisp_nl_contract, flags),
+	[MUISP_CONTRACT_A_ID64] =
+		WIDE(K_W64, struct muisp_nl_contract, id, MUISP_CONTRACT_A_ID),
 };
-SIZE_IS(struct muisp_nl_contract, id, 4);
+SIZE_IS(struct muisp_nl_contract, id, 8);
 SIZE_IS(struct muisp_nl_contract, status, 1);
 SIZE_IS(struct muisp_nl_contract, metric, 1);
 SIZE_IS(struct muisp_nl_contract, soft_limit, 8);
@@ -112,10 +120,14 @@ static const struct field flow_f[MUISP_FLOW_A_MAX + 1] = {
 	[MUISP_FLOW_A_FIRST_MS] = FIELD(K_U64, struct muisp_nl_flow, first_ms),
 	[MUISP_FLOW_A_LAST_MS] = FIELD(K_U64, struct muisp_nl_flow, last_ms),
 	[MUISP_FLOW_A_TCP_FLAGS] = FIELD(K_U8, struct muisp_nl_flow, tcp_flags),
-	[MUISP_FLOW_A_CONTRACT_ID] =
-		FIELD(K_U32, struct muisp_nl_flow, contract_id),
+	[MUISP_FLOW_A_CONTRACT_ID] = WIDE(K_W32, struct muisp_nl_flow,
+					  contract_id,
+					  MUISP_FLOW_A_CONTRACT_ID64),
 	[MUISP_FLOW_A_END_REASON] =
 		FIELD(K_U8, struct muisp_nl_flow, end_reason),
+	[MUISP_FLOW_A_CONTRACT_ID64] = WIDE(K_W64, struct muisp_nl_flow,
+					    contract_id,
+					    MUISP_FLOW_A_CONTRACT_ID),
 };
 SIZE_IS(struct muisp_nl_flow, id, 8);
 SIZE_IS(struct muisp_nl_flow, client_addr, sizeof(struct muisp_nl_ip));
@@ -130,7 +142,7 @@ SIZE_IS(struct muisp_nl_flow, down_packets, 8);
 SIZE_IS(struct muisp_nl_flow, first_ms, 8);
 SIZE_IS(struct muisp_nl_flow, last_ms, 8);
 SIZE_IS(struct muisp_nl_flow, tcp_flags, 1);
-SIZE_IS(struct muisp_nl_flow, contract_id, 4);
+SIZE_IS(struct muisp_nl_flow, contract_id, 8);
 SIZE_IS(struct muisp_nl_flow, end_reason, 1);
 
 /* garden: struct muisp_nl_garden */
@@ -191,6 +203,10 @@ static const struct field config_f[MUISP_CONFIG_A_MAX + 1] = {
 		FIELD(K_U32, struct muisp_nl_config, usage_gap_s),
 	[MUISP_CONFIG_A_REQUIRE_TUNNEL] =
 		FIELD(K_U8, struct muisp_nl_config, require_tunnel),
+	[MUISP_CONFIG_A_DNS_RATE] =
+		FIELD(K_U32, struct muisp_nl_config, dns_rate),
+	[MUISP_CONFIG_A_DNS_BURST] =
+		FIELD(K_U32, struct muisp_nl_config, dns_burst),
 };
 SIZE_IS(struct muisp_nl_config, lan_ifindex, 4);
 SIZE_IS(struct muisp_nl_config, idle_timeout_s, 4);
@@ -199,6 +215,8 @@ SIZE_IS(struct muisp_nl_config, max_flows, 4);
 SIZE_IS(struct muisp_nl_config, control_port, 2);
 SIZE_IS(struct muisp_nl_config, usage_gap_s, 4);
 SIZE_IS(struct muisp_nl_config, require_tunnel, 1);
+SIZE_IS(struct muisp_nl_config, dns_rate, 4);
+SIZE_IS(struct muisp_nl_config, dns_burst, 4);
 
 /* stats: struct muisp_nl_stats */
 static const struct field stats_f[MUISP_STATS_A_MAX + 1] = {
@@ -257,8 +275,9 @@ SIZE_IS(struct muisp_nl_stats, flows_unmetered, 8);
 static const struct field event_f[MUISP_EVENT_A_MAX + 1] = {
 	[MUISP_EVENT_A_TYPE] = FIELD(K_U8, struct muisp_nl_event, type),
 	[MUISP_EVENT_A_TIME_MS] = FIELD(K_U64, struct muisp_nl_event, time_ms),
-	[MUISP_EVENT_A_CONTRACT_ID] =
-		FIELD(K_U32, struct muisp_nl_event, contract_id),
+	[MUISP_EVENT_A_CONTRACT_ID] = WIDE(K_W32, struct muisp_nl_event,
+					   contract_id,
+					   MUISP_EVENT_A_CONTRACT_ID64),
 	[MUISP_EVENT_A_STATUS] = FIELD(K_U8, struct muisp_nl_event, status),
 	[MUISP_EVENT_A_USED] = FIELD(K_U64, struct muisp_nl_event, used),
 	[MUISP_EVENT_A_LIMIT] = FIELD(K_U64, struct muisp_nl_event, limit),
@@ -267,10 +286,13 @@ static const struct field event_f[MUISP_EVENT_A_MAX + 1] = {
 		FIELD(K_U8, struct muisp_nl_event, old_state),
 	[MUISP_EVENT_A_NEW_STATE] =
 		FIELD(K_U8, struct muisp_nl_event, new_state),
+	[MUISP_EVENT_A_CONTRACT_ID64] = WIDE(K_W64, struct muisp_nl_event,
+					     contract_id,
+					     MUISP_EVENT_A_CONTRACT_ID),
 };
 SIZE_IS(struct muisp_nl_event, type, 1);
 SIZE_IS(struct muisp_nl_event, time_ms, 8);
-SIZE_IS(struct muisp_nl_event, contract_id, 4);
+SIZE_IS(struct muisp_nl_event, contract_id, 8);
 SIZE_IS(struct muisp_nl_event, status, 1);
 SIZE_IS(struct muisp_nl_event, used, 8);
 SIZE_IS(struct muisp_nl_event, limit, 8);

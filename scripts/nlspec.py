@@ -31,12 +31,26 @@ the kernel's ynl-gen-c (tools/net/ynl), it says so here:
     a #define after the enum (__X_LAST counter, then X_MAX), and the
     command enum starts with <prefix>UNSPEC when no command has value 0.
   - Policies are per op (kernel-policy: per-op) and hold the attributes of
-    the do and the dump request together (one genl_ops serves both); the
-    policy array spans the whole attribute set and maxattr is the set's
-    MAX, so an attribute of the set the op does not take is rejected as
-    unsupported (-EINVAL), as it was before this spec existed.
-  - An op without request attributes gets no policy: the genetlink core
-    then rejects every attribute.
+    the do and the dump request together (one genl_ops serves both on
+    6.1); the policy array spans the whole attribute set and maxattr is
+    the set's MAX, so an attribute of the set the op does not take is
+    rejected as unsupported (-EINVAL), as it was before this spec existed.
+    Where the do and the dump take different attributes, netlink_gen.c
+    wraps the narrower mode's handler (a dump's start) in a check that
+    refuses the other mode's attributes, so no mode accepts an attribute
+    it would ignore.
+  - An op without request attributes gets a policy all the same, one that
+    accepts nothing: its maxattr is the set's MAX, as for every other op,
+    rather than whatever the genetlink core would apply to an op without
+    a policy.
+  - A u64 attribute named like a u32 one of its set with "64" appended
+    (contract-id64 next to contract-id) is that attribute widened: in
+    userspace both fill one u64 member named after the u32 attribute, and
+    a request puts the u32 form when the value fits (so it also works with
+    a module older than the u64 form), the u64 form otherwise.
+  - A multicast group may have flags: [ uns-admin-perm ], as an operation
+    may: joining it then needs CAP_NET_ADMIN in the user namespace of the
+    socket's network namespace (GENL_MCAST_CAP_NET_ADMIN).
   - The userspace struct of attribute set S is struct muisp_nl_S, with one
     member per attribute named like it (minus, then _); an indexed-array of
     u64 is an array member plus a <name>_present mask.
@@ -175,6 +189,8 @@ class Attr:
         self.enum = y.get("enum")
         self.hint = y.get("display-hint")
         self.sub_type = y.get("sub-type")
+        self.narrow = None      # the u32 attribute this one widens
+        self.wide = None        # the u64 attribute widening this one
         self.checks = dict(y.get("checks", {}))
         keys_ok(where + " checks", self.checks,
                 {"min", "max", "flags-mask", "min-len", "max-len",
@@ -294,6 +310,14 @@ class AttrSet:
         values = [a.value for a in self.attrs.values()]
         if values != sorted(set(values)):
             raise SpecError(where + ": values must increase")
+        if max(values) >= 64:
+            raise SpecError(where + ": attribute values must stay below 64 "
+                            "(userspace keeps a 64-bit presence mask)")
+        for a in self.attrs.values():
+            n = self.attrs.get(a.name[:-2]) if a.name.endswith("64") \
+                else None
+            if n is not None and a.type == "u64" and n.type == "u32":
+                a.narrow, n.wide = n, a
         self.struct = "struct muisp_nl_" + c_lower(self.name)
 
     def max_value(self):
@@ -352,6 +376,17 @@ class Op:
                     yield m[part].get("attributes", [])
         if self.event is not None:
             yield self.event.get("attributes", [])
+
+    def mode_request(self, mode):
+        """Attributes one mode (do or dump) takes, in set order."""
+        names = set(self.modes[mode].get("request", {}).get("attributes",
+                                                             []))
+        return [a for a in self.aset.attrs.values() if a.name in names]
+
+    def narrower(self, mode):
+        """True if mode takes fewer attributes than the op's policy."""
+        return mode in self.modes and \
+            len(self.mode_request(mode)) < len(self.policy())
 
     def policy(self):
         """Attributes the kernel accepts: do and dump requests together."""
@@ -414,10 +449,18 @@ class Family:
         groups = y.get("mcast-groups", {"list": []})
         keys_ok("mcast-groups", groups, {"list"})
         self.mcgrps = []
+        self.mcgrp_flags = {}
         for g in groups["list"]:
-            keys_ok("mcast group", g, {"name", "c-define-name"}, ["name"])
+            keys_ok("mcast group", g, {"name", "c-define-name", "flags"},
+                    ["name"])
             self.mcgrps.append((g["name"], c_upper(g.get(
                 "c-define-name", self.name + "-mcgrp-" + g["name"]))))
+            flags = g.get("flags", [])
+            for f in flags:
+                if f != "uns-admin-perm":
+                    raise SpecError("mcast group %s: flag %s (only "
+                                    "uns-admin-perm)" % (g["name"], f))
+            self.mcgrp_flags[g["name"]] = list(flags)
         self.mcgrp_names = [g[0] for g in self.mcgrps]
 
         self.sets = {}
@@ -714,6 +757,50 @@ def policy_name(op):
     return c_lower("muisp-%s-nl-policy" % op.name)
 
 
+def checked_name(op, mode):
+    return c_lower("muisp-nl-%s-%s-%s" % (op.name, mode,
+                                          "checked" if mode == "do"
+                                          else "start"))
+
+
+def mask_c(attrs):
+    if not attrs:
+        return "0"
+    return " | ".join("BIT_ULL(%s)" % a.c_name for a in attrs)
+
+
+def mode_checks(op):
+    """The wrapper of a mode that takes less than the op's policy."""
+    out = []
+    for mode in ("do", "dump"):
+        if not op.narrower(mode):
+            continue
+        ok = mask_c(op.mode_request(mode))
+        if mode == "do":
+            head = c_call("static int " + checked_name(op, mode),
+                          ["struct sk_buff *skb", "struct genl_info *info"],
+                          "")
+            tb, ack = "info->attrs", "info->extack"
+            why = "false"
+            tail = "\treturn %s(skb, info);" % op.handler("do")
+        else:
+            head = c_call("static int " + checked_name(op, mode),
+                          ["struct netlink_callback *cb"], "")
+            tb, ack = "MUISP_DUMP_ATTRS(cb)", "cb->extack"
+            why = "true"
+            pre = op.hook("dump", "pre")
+            tail = "\treturn %s(cb);" % pre if pre else None
+        args = [tb, op.aset.max_name, ok, why, ack]
+        if tail is None:
+            out += [""] + head + ["{"] + \
+                c_call("\treturn muisp_nl_only", args, ";") + ["}"]
+            continue
+        out += [""] + head + ["{", "\tint ret;", ""] + \
+            c_call("\tret = muisp_nl_only", args, ";") + \
+            ["\tif (ret)", "\t\treturn ret;", tail, "}"]
+    return out
+
+
 KERNEL_C_HEAD = """\
  *
  * The family's per-op attribute policies, its genl_ops table and its
@@ -723,8 +810,33 @@ KERNEL_C_HEAD = """\
 #include <net/netlink.h>
 #include <net/genetlink.h>
 
+#include "compat.h"
 #include "netlink_gen.h"
 """
+
+ONLY = """
+/*
+ * An op's policy holds what its do and its dump take together; a mode
+ * that takes less refuses the rest here instead of ignoring it.
+ */
+static int muisp_nl_only(struct nlattr **tb, unsigned int maxattr, u64 ok,
+\t\t\t bool dump, struct netlink_ext_ack *extack)
+{
+\tunsigned int i;
+
+\tfor (i = 1; tb && i <= maxattr; i++) {
+\t\tif (!tb[i] || (ok & BIT_ULL(i)))
+\t\t\tcontinue;
+\t\tif (dump)
+\t\t\tNL_SET_ERR_MSG_ATTR(extack, tb[i],
+\t\t\t\t\t    "not accepted with NLM_F_DUMP");
+\t\telse
+\t\t\tNL_SET_ERR_MSG_ATTR(extack, tb[i],
+\t\t\t\t\t    "only accepted with NLM_F_DUMP");
+\t\treturn -EINVAL;
+\t}
+\treturn 0;
+}"""
 
 VALIDATE_IP = """
 /* display-hint ipv4-or-v6: an IPv4 or an IPv6 address, nothing else */
@@ -765,14 +877,16 @@ def render_kernel_c(fam):
 
     for op in fam.kernel_ops:
         attrs = op.policy()
-        if not attrs:
-            continue
-        out += ["", "/* %s */" % op.c_name,
+        out += ["", "/* %s%s */" % (op.c_name, "" if attrs else
+                                    ": takes no attribute"),
                 "static const struct nla_policy %s[%s + 1] = {" %
                 (policy_name(op), op.aset.max_name)]
         if width(out[-1]) > 80:
             out[-1:] = ["static const struct nla_policy",
                         "%s[%s + 1] = {" % (policy_name(op), op.aset.max_name)]
+        if not attrs:
+            out[-1] += " };"
+            continue
         for a in attrs:
             line = "\t[%s] = %s," % (a.c_name, kernel_policy(a))
             if width(line) > 80:
@@ -780,21 +894,28 @@ def render_kernel_c(fam):
             out.append(line)
         out.append("};")
 
+    if any(op.narrower(m) for op in fam.kernel_ops for m in op.modes):
+        out += ONLY.split("\n")
+    for op in fam.kernel_ops:
+        out += mode_checks(op)
+
     out += ["", "const struct genl_ops muisp_nl_ops[%d] = {" %
             len(fam.kernel_ops)]
     for op in fam.kernel_ops:
         members = [("cmd", op.c_name)]
         if "do" in op.modes:
-            members.append(("doit", op.handler("do")))
+            members.append(("doit", checked_name(op, "do")
+                            if op.narrower("do") else op.handler("do")))
         if "dump" in op.modes:
-            if op.hook("dump", "pre"):
+            if op.narrower("dump"):
+                members.append(("start", checked_name(op, "dump")))
+            elif op.hook("dump", "pre"):
                 members.append(("start", op.hook("dump", "pre")))
             members.append(("dumpit", op.handler("dump")))
             if op.hook("dump", "post"):
                 members.append(("done", op.hook("dump", "post")))
-        if op.policy():
-            members += [("policy", policy_name(op)),
-                        ("maxattr", op.aset.max_name)]
+        members += [("policy", policy_name(op)),
+                    ("maxattr", op.aset.max_name)]
         if op.flags:
             members.append(("flags", " | ".join(c_upper("genl-" + f)
                                                 for f in op.flags)))
@@ -809,8 +930,16 @@ def render_kernel_c(fam):
         out += ["", "const struct genl_multicast_group muisp_nl_mcgrps[%d] "
                 "= {" % len(fam.mcgrps)]
         for name, c in fam.mcgrps:
-            out.append("\t[%s] = { .name = %s, }," %
-                       (c_upper("muisp-nlgrp-" + name), c))
+            flags = fam.mcgrp_flags[name]
+            if not flags:
+                out.append("\t[%s] = { .name = %s, }," %
+                           (c_upper("muisp-nlgrp-" + name), c))
+                continue
+            out += ["\t[%s] = {" % c_upper("muisp-nlgrp-" + name)]
+            out += ["\t\t" + ln for ln in align(
+                [(".name", "= %s," % c),
+                 (".flags", "= GENL_MCAST_CAP_NET_ADMIN,")], 16)]
+            out.append("\t},")
         out.append("};")
     return "\n".join(out) + "\n"
 
@@ -856,6 +985,12 @@ def render_kernel_h(fam):
 def lib_field(a):
     """(initializer, [(member, size)]) of one attribute, or None."""
     st = a.aset.struct
+    if a.wide is not None:
+        return ("WIDE(K_W32, %s, %s, %s)" % (st, a.member, a.wide.c_name),
+                [(a.member, "8")])
+    if a.narrow is not None:
+        return ("WIDE(K_W64, %s, %s, %s)" % (st, a.narrow.member,
+                                             a.narrow.c_name), [])
     if a.type in SCALARS:
         return ("FIELD(K_%s, %s, %s)" % (a.type.upper(), st, a.member),
                 [(a.member, str(SCALARS[a.type]))])
@@ -873,10 +1008,11 @@ def lib_field(a):
 LIB_H_HEAD = """\
  *
  * The attribute tables of lib/muisp_nl_codec.c, its only includer (which
- * defines struct field, the K_* kinds, FIELD(), COUNTERS() and
+ * defines struct field, the K_* kinds, FIELD(), WIDE(), COUNTERS() and
  * SIZE_IS()): one table per attribute set, indexed by attribute type,
  * giving each attribute's kind and its member of struct muisp_nl_<set>
- * (lib/muisp_nl.h).  unspec and pad stay K_NONE: skipped.
+ * (lib/muisp_nl.h).  unspec and pad stay K_NONE: skipped.  A u32
+ * attribute and its u64 widening (WIDE) share one u64 member.
  */"""
 
 
@@ -893,7 +1029,12 @@ def render_lib_h(fam):
             if f is None:
                 continue
             line = "\t[%s] = %s," % (a.c_name, f[0])
-            if width(line) > 80:
+            if width(line) > 80 and width("\t\t%s," % f[0]) > 80:
+                # as clang-format wraps it: the arguments under the "("
+                macro, args = f[0][:-1].split("(", 1)
+                line = "\n".join(c_call("\t[%s] = %s" % (a.c_name, macro),
+                                        args.split(", "), ","))
+            elif width(line) > 80:
                 line = "\t[%s] =\n\t\t%s," % (a.c_name, f[0])
             out.append(line)
             sizes += f[1]
@@ -906,6 +1047,8 @@ def render_lib_h(fam):
 
 def py_attr(a):
     d = {"value": a.value, "c_name": a.c_name, "type": a.type}
+    if a.narrow is not None:
+        d["widens"] = a.narrow.name
     if a.type in SCALARS:
         f = a.flags_def()
         if f is not None:
@@ -932,6 +1075,8 @@ the checks the kernel applies to them."""
 FAMILY = '{family}'
 VERSION = {version}
 MCGRPS = {mcgrps}
+# Multicast group -> its flags (uns-admin-perm: CAP_NET_ADMIN to join).
+MCGRP_FLAGS = {mcgrp_flags}
 
 # C enum name -> {{C name: value}}: commands, definitions, attribute sets.
 ENUMS = {enums}
@@ -940,8 +1085,9 @@ ENUMS = {enums}
 # mask, accepted lengths).
 ATTR_SETS = {sets}
 
-# Commands the kernel serves: handlers, permission flags and the
-# attributes of their policy (all others are refused).
+# Commands the kernel serves: handlers, permission flags, the attributes
+# of their policy (all others are refused) and those each mode (do, dump)
+# takes (the others of the policy are refused in that mode).
 OPS = {ops}'''
 
 
@@ -973,9 +1119,13 @@ def render_py(fam):
                         "do": "do" in op.modes, "dump": "dump" in op.modes,
                         "flags": list(op.flags),
                         "policy": [a.name for a in op.policy()]}
+        for mode in op.modes:
+            ops[op.name][mode + "-request"] = \
+                [a.name for a in op.mode_request(mode)]
     out = ["# SPDX-License-Identifier: GPL-2.0"] + banner(fam, "#")
     out += PY_BODY.format(
         family=fam.name, version=fam.version, mcgrps=pf(fam.mcgrp_names),
+        mcgrp_flags=pf(fam.mcgrp_flags),
         enums=pf(enums), sets=pf(sets), ops=pf(ops)).split("\n")
     return "\n".join(out) + "\n"
 

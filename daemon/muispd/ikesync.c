@@ -104,7 +104,7 @@ static const char *fmt_id(const struct tun_id *id, char *buf, size_t len)
 }
 
 /* The SA of a bound address is gone: its contract becomes unbound. */
-static void tun_unbind(struct muispd *md, const char *addr, uint32_t contract,
+static void tun_unbind(struct muispd *md, const char *addr, uint64_t contract,
 		       uint64_t now)
 {
 	struct live *l = live_find(md, contract);

@@ -156,7 +156,7 @@ int kernel_contract_push(struct kernel *k, const struct contract_rec *c,
 	if (!k->nl)
 		return 0;
 	memset(&o, 0, sizeof(o));
-	o.id = (uint32_t)c->serial;
+	o.id = c->serial;
 	MUISP_NL_SET(&o, MUISP_CONTRACT_A_ID);
 	o.metric = kmetric(c->metric);
 	MUISP_NL_SET(&o, MUISP_CONTRACT_A_METRIC);
@@ -210,7 +210,7 @@ int kernel_contract_del(struct kernel *k, uint64_t serial)
 			}
 		return 0;
 	}
-	if (muisp_nl_contract_del(k->nl, (uint32_t)serial) && errno != ENOENT) {
+	if (muisp_nl_contract_del(k->nl, serial) && errno != ENOENT) {
 		log_warn("kernel: contract %llu del",
 			 (unsigned long long)serial);
 		return -1;
@@ -231,7 +231,7 @@ int kernel_contract_usage(struct kernel *k, const struct contract_rec *c,
 			}
 		return 1;
 	}
-	if (muisp_nl_contract_get(k->nl, (uint32_t)c->serial, &o))
+	if (muisp_nl_contract_get(k->nl, c->serial, &o))
 		return errno == ENOENT ? 1 : -1;
 	switch (c->metric) {
 	case MP_METRIC_BYTES:
@@ -270,7 +270,7 @@ int kernel_usage_add(struct kernel *k, uint64_t serial, uint64_t delta)
 
 /* An ADDR_SET request for addr with its state (and contract if bound). */
 static int addr_msg(struct muisp_nl_addr *a, const char *addr, uint8_t state,
-		    uint32_t contract)
+		    uint64_t contract)
 {
 	memset(a, 0, sizeof(*a));
 	if (muisp_nl_ip_from_str(&a->addr, addr)) {
@@ -294,7 +294,7 @@ static int addr_set(struct kernel *k, const char *addr, uint8_t state,
 
 	if (!k->nl)
 		return 0;
-	if (addr_msg(&a, addr, state, (uint32_t)serial))
+	if (addr_msg(&a, addr, state, serial))
 		return -1;
 	if (muisp_nl_addr_set(k->nl, &a)) {
 		int e = errno;

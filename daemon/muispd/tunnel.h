@@ -48,7 +48,7 @@ struct tun_sa {
 struct tun_entry {
 	int exists;
 	uint8_t state;	   /* enum muisp_addr_state */
-	uint32_t contract; /* when BOUND */
+	uint64_t contract; /* when BOUND */
 	struct tun_id id;
 };
 

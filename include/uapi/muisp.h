@@ -16,7 +16,24 @@
  * changes state requires CAP_NET_ADMIN in the user namespace owning that
  * network namespace (GENL_UNS_ADMIN_PERM); GET and dump requests that only
  * read state need it too (usage records are private).  Unprivileged callers
- * get -EPERM and nothing changes.
+ * get -EPERM and nothing changes.  Joining a multicast group ("events",
+ * "flows") needs the same capability (GENL_MCAST_CAP_NET_ADMIN): the
+ * bind or NETLINK_ADD_MEMBERSHIP of an unprivileged socket fails with
+ * -EPERM.
+ *
+ * Limits
+ * ------
+ * Per network namespace, the tables hold at most MUISP_MAX_ADDRS
+ * addresses, MUISP_MAX_CONTRACTS contracts, MUISP_MAX_GARDEN walled-garden
+ * entries and MUISP_MAX_BLOCKS block-list entries; an add beyond that
+ * fails with -ENOSPC.  A caller without CAP_NET_ADMIN in the initial user
+ * namespace (the root of a container's user namespace) is held to the
+ * smaller MUISP_USERNS_MAX_* values for the tables and for
+ * MUISP_CONFIG_A_MAX_FLOWS (-EPERM above it).  The flow table and the
+ * DNS rate limiter exist only while a LAN interface is configured
+ * (MUISP_CONFIG_A_LAN_IFINDEX), and the module's memory is charged to the
+ * memory cgroup of the process that made the request (flow entries: of
+ * the one that configured the LAN interface).
  *
  * This header is append-only: commands, attributes, enum values and flags
  * are never renumbered or removed; new ones are added before the __*_LAST
@@ -61,6 +78,15 @@
  *  - Bytes are layer-3 bytes: the whole IP datagram (IPv4 total length,
  *    or IPv6 payload length + 40), no link-layer header.
  *  - "up" is client (LAN) -> WAN, "down" is WAN -> client.
+ *  - Contract ids are 64-bit (the receipt's serial).  Each attribute that
+ *    carries one has two forms: the original u32 one (*_CONTRACT_ID,
+ *    MUISP_CONTRACT_A_ID) and its u64 widening, the same name with 64
+ *    appended (*_CONTRACT_ID64, MUISP_CONTRACT_A_ID64).  A request gives
+ *    one of the two (both: -EINVAL); the u32 form names ids below 2^32
+ *    only.  Replies and events always carry the u64 form, and the u32
+ *    form too when the id is below 2^32, so a reader that knows only the
+ *    u32 form sees every contract it can name.  A 32-bit kernel refuses
+ *    ids of 2^32 and above (-ERANGE).
  *
  * Dumps
  * -----
@@ -82,9 +108,10 @@
  *   Create or replace the entry of one client address on the LAN.
  *     MUISP_ADDR_A_ADDR: binary 4 or 16, required
  *     MUISP_ADDR_A_STATE: u8, enum muisp_addr_state (not UNSPEC), required
- *     MUISP_ADDR_A_CONTRACT_ID: u32, required iff STATE is BOUND; the
- *       contract must exist (-ENOENT).  Several addresses (e.g. a dual-stack
- *       client's IPv4 and IPv6 addresses) may be bound to one contract.
+ *     MUISP_ADDR_A_CONTRACT_ID: u32, or MUISP_ADDR_A_CONTRACT_ID64: u64,
+ *       required iff STATE is BOUND; the contract must exist (-ENOENT).
+ *       Several addresses (e.g. a dual-stack client's IPv4 and IPv6
+ *       addresses) may be bound to one contract.
  *     MUISP_ADDR_A_MAC: binary 6, optional, the lease's hardware address
  *       (informational; reported back in GET)
  *     Tunnel identity (the IPsec SA that authenticates the address; see
@@ -103,7 +130,8 @@
  *     MUISP_ADDR_A_FLAGS: u32, optional, MUISP_ADDR_F_*:
  *       MUISP_ADDR_F_EXCL: fail with -EEXIST if the address exists.
  *   With REQUIRE_TUNNEL on, STATE BOUND needs a tunnel identity (given or
- *   kept): -EPERM otherwise.
+ *   kept): -EPERM otherwise.  A new address beyond MUISP_MAX_ADDRS (see
+ *   Limits): -ENOSPC.
  *   A state change emits MUISP_EVENT_ADDR_STATE.  Binding to another
  *   contract takes effect on the next packet (flows of the old contract
  *   end with reason REBIND, see MUISP_FLOW_END_*).
@@ -114,7 +142,8 @@
  *     MUISP_ADDR_A_ID: u32, stable id (creation order, never reused
  *       while the entry exists)
  *     MUISP_ADDR_A_ADDR, MUISP_ADDR_A_STATE
- *     MUISP_ADDR_A_CONTRACT_ID: u32 (0 if not bound)
+ *     MUISP_ADDR_A_CONTRACT_ID64: u64 (0 if not bound), and
+ *       MUISP_ADDR_A_CONTRACT_ID: u32 when it is below 2^32
  *     MUISP_ADDR_A_CONTRACT_STATUS: u8, enum muisp_contract_status of
  *       the bound contract (absent if not bound)
  *     MUISP_ADDR_A_MAC, MUISP_ADDR_A_XFRM_SPI, _SPI_PREV, _PROTO, _REQID,
@@ -128,7 +157,8 @@
  *
  * MUISP_CMD_CONTRACT_SET: NLM_F_REQUEST [| NLM_F_ACK]
  *   Create or update a contract.
- *     MUISP_CONTRACT_A_ID: u32, non-zero, required (the receipt's serial)
+ *     MUISP_CONTRACT_A_ID: u32, or MUISP_CONTRACT_A_ID64: u64, non-zero,
+ *       required (the receipt's serial)
  *     MUISP_CONTRACT_A_METRIC: u8, enum muisp_metric, required on create;
  *       on update it must equal the current metric (-EINVAL)
  *     MUISP_CONTRACT_A_STATUS: u8, ACTIVE, SUSPENDED or DELINQUENT,
@@ -150,6 +180,7 @@
  *     MUISP_CONTRACT_A_FLAGS: u32, optional, MUISP_CONTRACT_F_*:
  *       MUISP_CONTRACT_F_EXCL: -EEXIST if the contract exists
  *       MUISP_CONTRACT_F_RESET_USAGE: zero all usage counters first
+ *   A new contract beyond MUISP_MAX_CONTRACTS (see Limits): -ENOSPC.
  *   Metering (seed section 7): elapsed time and usage time are charged
  *   only while ACTIVE.  Elapsed time is wall time spent ACTIVE.  Usage
  *   time is the sum of the gaps between consecutive forwarded packets of
@@ -171,26 +202,31 @@
  *   the events arrive without traffic.
  *
  * MUISP_CMD_CONTRACT_GET: NLM_F_REQUEST, or NLM_F_REQUEST | NLM_F_DUMP
- *   Without NLM_F_DUMP: MUISP_CONTRACT_A_ID required (-ENOENT).
- *   With NLM_F_DUMP: every contract, ordered by id.  Each reply carries
- *   ID, STATUS, METRIC, SOFT_LIMIT, HARD_LIMIT, EXPIRES_S, USED,
- *   UP_BYTES, UP_PACKETS, DOWN_BYTES, DOWN_PACKETS, ELAPSED_MS, USAGE_MS
- *   and NADDRS (u32, addresses bound to it).
+ *   Without NLM_F_DUMP: MUISP_CONTRACT_A_ID or _ID64 required
+ *   (-ENOENT if unknown).
+ *   With NLM_F_DUMP: no attributes; every contract, ordered by id.  Each
+ *   reply carries ID64 (and ID below 2^32), STATUS, METRIC, SOFT_LIMIT,
+ *   HARD_LIMIT, EXPIRES_S, USED, UP_BYTES, UP_PACKETS, DOWN_BYTES,
+ *   DOWN_PACKETS, ELAPSED_MS, USAGE_MS and NADDRS (u32, addresses bound
+ *   to it).
  *
  * MUISP_CMD_CONTRACT_DEL: NLM_F_REQUEST [| NLM_F_ACK]
- *     MUISP_CONTRACT_A_ID: required; -ENOENT if unknown, -EBUSY while an
- *       address is bound to it (unbind the addresses first).
+ *     MUISP_CONTRACT_A_ID or _ID64: required; -ENOENT if unknown,
+ *       -EBUSY while an address is bound to it (unbind the addresses
+ *       first).
  *   Its live flows end with reason FLUSH (records are multicast).
  *
  * MUISP_CMD_FLOW_GET: NLM_F_REQUEST | NLM_F_DUMP
  *   Dump live flows.  Optional filters (both may be given):
  *     MUISP_FLOW_A_CLIENT_ADDR: only flows of this LAN client address
- *     MUISP_FLOW_A_CONTRACT_ID: only flows charged to this contract
+ *     MUISP_FLOW_A_CONTRACT_ID or _CONTRACT_ID64: only flows charged to
+ *       this contract
  *   Each reply carries the flow attributes of MUISP_CMD_FLOW_RECORD
  *   except END_REASON.  A GET without NLM_F_DUMP is -EOPNOTSUPP.
  *
  * MUISP_CMD_FLOW_DEL: NLM_F_REQUEST [| NLM_F_ACK]
- *     MUISP_FLOW_A_CONTRACT_ID: u32, required; 0 means all flows.
+ *     MUISP_FLOW_A_CONTRACT_ID: u32, or MUISP_FLOW_A_CONTRACT_ID64: u64,
+ *       required; 0 means all flows.
  *   Ends the flows now (reason FLUSH); their records are multicast.
  *
  * MUISP_CMD_FLOW_RECORD: multicast on group MUISP_GENL_MCGRP_FLOWS only
@@ -206,7 +242,8 @@
  *       ms of the first and the last packet
  *     MUISP_FLOW_A_TCP_FLAGS: u8, OR of the TCP flag bytes seen (TCP only;
  *       FIN 0x01, SYN 0x02, RST 0x04, PSH 0x08, ACK 0x10, URG 0x20, ...)
- *     MUISP_FLOW_A_CONTRACT_ID: u32
+ *     MUISP_FLOW_A_CONTRACT_ID64: u64, and MUISP_FLOW_A_CONTRACT_ID:
+ *       u32 when it is below 2^32
  *     MUISP_FLOW_A_END_REASON: u8, enum muisp_flow_end
  *   Records are sent with GFP_ATOMIC; if a listener's socket overflows it
  *   gets ENOBUFS and the loss is counted (MUISP_STATS_A_RECORDS_LOST);
@@ -226,7 +263,8 @@
  *       from that second on the entry no longer matches (it is then
  *       removed by the once-a-second timer)
  *   The reply (a message of the same command) carries MUISP_GARDEN_A_ID:
- *   u32, the entry's id, used to delete it.  Traffic passed through the
+ *   u32, the entry's id, used to delete it.  Beyond MUISP_MAX_GARDEN
+ *   entries (see Limits): -ENOSPC.  Traffic passed through the
  *   garden is not charged to any contract and not metered.
  *
  * MUISP_CMD_GARDEN_DEL: MUISP_GARDEN_A_ID required; -ENOENT if unknown.
@@ -247,7 +285,8 @@
  *       interface with this Ethernet source address (to the WAN or to the
  *       router); replies cannot flow because requests do not.
  *   and optionally MUISP_BLOCK_A_EXPIRES_S (u64, 0 = never).
- *   The reply carries MUISP_BLOCK_A_ID (u32).
+ *   The reply carries MUISP_BLOCK_A_ID (u32).  Beyond MUISP_MAX_BLOCKS
+ *   entries (see Limits): -ENOSPC.
  *
  * MUISP_CMD_BLOCK_DEL: MUISP_BLOCK_A_ID required; -ENOENT if unknown.
  *
@@ -265,7 +304,11 @@
  *     MUISP_CONFIG_A_IDLE_TIMEOUT_S: u32, 1..604800, default 1800
  *     MUISP_CONFIG_A_FIN_TIMEOUT_S: u32, 1..IDLE_TIMEOUT_S, default 10;
  *       idle time-out of a TCP flow after RST or FIN in both directions
- *     MUISP_CONFIG_A_MAX_FLOWS: u32, 1..4194304, default 65536
+ *     MUISP_CONFIG_A_MAX_FLOWS: u32, 1..4194304, default 65536; at most
+ *       MUISP_USERNS_MAX_FLOWS without CAP_NET_ADMIN in the initial user
+ *       namespace (-EPERM).  The flow table is created when a LAN
+ *       interface is set (its bucket array sized for MAX_FLOWS then) and
+ *       destroyed, its flows ending with reason FLUSH, when it is unset.
  *     MUISP_CONFIG_A_CONTROL_PORT: u16, TCP port of the control channel
  *       on the router, default 4433 (0 = none)
  *     MUISP_CONFIG_A_USAGE_GAP_S: u32, 1..3600, default 60 (usage time)
@@ -283,6 +326,17 @@
  *       MUISP_DROP_TUNNEL in PRE_ROUTING, before routing and metering.
  *       0 is for a trusted wired LAN: bindings by address alone, and
  *       anyone who can send with a payer's address is served as the payer.
+ *     MUISP_CONFIG_A_DNS_RATE: u32, 0..10000 packets per second, default
+ *       10; MUISP_CONFIG_A_DNS_BURST: u32, 1..10000 packets, default 30.
+ *       DNS (TCP or UDP to port 53) from the LAN to the router is always
+ *       allowed; from an address not bound to an ACTIVE contract it is
+ *       limited per source address to DNS_RATE packets a second after a
+ *       burst of DNS_BURST (a token bucket; 0 = no limit), and such
+ *       packets longer than MUISP_DNS_MAX_LEN bytes are dropped.  Both
+ *       are counted as MUISP_DROP_DNS.  Addresses are hashed into a
+ *       fixed table (two ways per set, random key): a source that has
+ *       sent nothing for a while frees its way; when every way of a set
+ *       is busy a newcomer shares the oldest one's bucket.
  *   Invalid values: -EINVAL or -ERANGE, nothing changes.
  *
  * MUISP_CMD_STATS_GET: NLM_F_REQUEST; reply carries:
@@ -308,8 +362,9 @@
  * MUISP_CMD_EVENT: multicast on group MUISP_GENL_MCGRP_EVENTS only
  *     MUISP_EVENT_A_TYPE: u8, enum muisp_event_type
  *     MUISP_EVENT_A_TIME_MS: u64, CLOCK_REALTIME
- *     MUISP_EVENT_A_CONTRACT_ID: u32 (limit/expiry events; ADDR_STATE
- *       when bound before or after)
+ *     MUISP_EVENT_A_CONTRACT_ID64: u64 (limit/expiry events; ADDR_STATE
+ *       when bound before or after), and MUISP_EVENT_A_CONTRACT_ID: u32
+ *       when it is below 2^32
  *     MUISP_EVENT_A_STATUS: u8, the contract status after the event
  *     MUISP_EVENT_A_USED, MUISP_EVENT_A_LIMIT: u64 (limit events)
  *     MUISP_EVENT_A_ADDR: binary 4 or 16 (ADDR_STATE)
@@ -337,6 +392,30 @@
 #define MUISP_MAX_IDLE_TIMEOUT_S	604800
 #define MUISP_MAX_MAX_FLOWS		4194304
 #define MUISP_MAX_USAGE_GAP_S		3600
+
+/*
+ * DNS from unpaid clients to the router (MUISP_CONFIG_A_DNS_RATE and
+ * _DNS_BURST): defaults, bounds, and the longest such packet (L3 bytes).
+ */
+#define MUISP_DEFAULT_DNS_RATE	10
+#define MUISP_DEFAULT_DNS_BURST	30
+#define MUISP_MAX_DNS_RATE	10000
+#define MUISP_MAX_DNS_BURST	10000
+#define MUISP_DNS_MAX_LEN	640
+
+/*
+ * Table sizes (see Limits above): for a caller with CAP_NET_ADMIN in
+ * the initial user namespace, and for any other (MUISP_USERNS_*).
+ */
+#define MUISP_MAX_ADDRS			262144
+#define MUISP_MAX_CONTRACTS		262144
+#define MUISP_MAX_GARDEN		4096
+#define MUISP_MAX_BLOCKS		4096
+#define MUISP_USERNS_MAX_FLOWS		65536
+#define MUISP_USERNS_MAX_ADDRS		4096
+#define MUISP_USERNS_MAX_CONTRACTS	4096
+#define MUISP_USERNS_MAX_GARDEN		256
+#define MUISP_USERNS_MAX_BLOCKS		256
 
 enum muisp_cmd {
 	MUISP_CMD_UNSPEC,
@@ -423,6 +502,8 @@ enum muisp_drop_reason {
 	MUISP_DROP_LOCAL,	/* LAN -> router service not allowed */
 	MUISP_DROP_MALFORMED,	/* truncated or bad IP/transport header */
 	MUISP_DROP_TUNNEL,	/* REQUIRE_TUNNEL: not via the address's SA */
+	/* unpaid client's DNS to the router over its rate, or too long */
+	MUISP_DROP_DNS,
 	__MUISP_DROP_LAST
 };
 #define MUISP_DROP_MAX (__MUISP_DROP_LAST - 1)
@@ -465,6 +546,7 @@ enum muisp_addr_attr {
 	MUISP_ADDR_A_XFRM_SPI,		/* u32, inbound SPI, host order */
 	MUISP_ADDR_A_XFRM_SPI_PREV,	/* u32 */
 	MUISP_ADDR_A_XFRM_PROTO,	/* u8, IPPROTO_AH or IPPROTO_ESP */
+	MUISP_ADDR_A_CONTRACT_ID64,	/* u64, CONTRACT_ID widened */
 	__MUISP_ADDR_A_LAST
 };
 #define MUISP_ADDR_A_MAX (__MUISP_ADDR_A_LAST - 1)
@@ -487,6 +569,7 @@ enum muisp_contract_attr {
 	MUISP_CONTRACT_A_USAGE_MS,	/* u64 */
 	MUISP_CONTRACT_A_NADDRS,	/* u32, output */
 	MUISP_CONTRACT_A_FLAGS,		/* u32, MUISP_CONTRACT_F_* */
+	MUISP_CONTRACT_A_ID64,		/* u64, ID widened */
 	__MUISP_CONTRACT_A_LAST
 };
 #define MUISP_CONTRACT_A_MAX (__MUISP_CONTRACT_A_LAST - 1)
@@ -509,6 +592,7 @@ enum muisp_flow_attr {
 	MUISP_FLOW_A_TCP_FLAGS,		/* u8 */
 	MUISP_FLOW_A_CONTRACT_ID,	/* u32 */
 	MUISP_FLOW_A_END_REASON,	/* u8, enum muisp_flow_end */
+	MUISP_FLOW_A_CONTRACT_ID64,	/* u64, CONTRACT_ID widened */
 	__MUISP_FLOW_A_LAST
 };
 #define MUISP_FLOW_A_MAX (__MUISP_FLOW_A_LAST - 1)
@@ -551,6 +635,9 @@ enum muisp_config_attr {
 	MUISP_CONFIG_A_CONTROL_PORT,	/* u16 */
 	MUISP_CONFIG_A_USAGE_GAP_S,	/* u32 */
 	MUISP_CONFIG_A_REQUIRE_TUNNEL,	/* u8, 0/1 */
+	/* u32, packets per second, 0 = no limit */
+	MUISP_CONFIG_A_DNS_RATE,
+	MUISP_CONFIG_A_DNS_BURST,	/* u32, packets */
 	__MUISP_CONFIG_A_LAST
 };
 #define MUISP_CONFIG_A_MAX (__MUISP_CONFIG_A_LAST - 1)
@@ -591,6 +678,7 @@ enum muisp_event_attr {
 	MUISP_EVENT_A_ADDR,		/* binary 4 or 16 */
 	MUISP_EVENT_A_OLD_STATE,	/* u8, enum muisp_addr_state */
 	MUISP_EVENT_A_NEW_STATE,	/* u8, enum muisp_addr_state */
+	MUISP_EVENT_A_CONTRACT_ID64,	/* u64, CONTRACT_ID widened */
 	__MUISP_EVENT_A_LAST
 };
 #define MUISP_EVENT_A_MAX (__MUISP_EVENT_A_LAST - 1)

@@ -44,7 +44,7 @@ static void ftm_end(struct ft_model *m, struct muisp_flow_entry *e,
 
 	spin_lock(&e->lock);
 	muisp_flow_entry_record(e, &rec, 0, reason);
-	e->dead = 1;
+	muisp_flow_entry_kill(e);
 	spin_unlock(&e->lock);
 	hlist_nulls_del_rcu(&e->node);
 	free(e);
@@ -116,7 +116,7 @@ static int ftm_evict_one(struct ft_model *m, u32 b, u64 now)
 
 int ftm_account(struct ft_model *m, const struct muisp_flow_key *key,
 		enum muisp_flow_dir dir, unsigned int len, u8 tcp_flags,
-		u32 contract_id, u64 now)
+		u64 contract_id, u64 now)
 {
 	u32 b = muisp_flow_bucket(muisp_flow_hash(key, &m->seed), m->nbuckets);
 	struct muisp_flow_entry *e, *victim;
@@ -181,7 +181,7 @@ int ftm_account(struct ft_model *m, const struct muisp_flow_key *key,
 }
 
 static unsigned int ftm_sweep(struct ft_model *m, u64 now, int flush,
-			      u32 contract_id)
+			      u64 contract_id)
 {
 	struct hlist_nulls_node *pos, *next;
 	struct muisp_flow_entry *e;
@@ -216,7 +216,7 @@ unsigned int ftm_gc(struct ft_model *m, u64 now)
 	return ftm_sweep(m, now, 0, 0);
 }
 
-unsigned int ftm_flush(struct ft_model *m, u32 contract_id)
+unsigned int ftm_flush(struct ft_model *m, u64 contract_id)
 {
 	return ftm_sweep(m, 0, 1, contract_id);
 }

@@ -33,7 +33,8 @@ struct ftm_cursor {
 struct ft_model {
 	struct hlist_nulls_head *buckets;
 	u64 *stripe_seq;
-	u32 nbuckets, stripe_mask, stripe_bits, table_id;
+	u32 nbuckets, stripe_mask, stripe_bits;
+	u16 table_id;
 	struct muisp_siphash_key seed;
 	u32 count, max_flows;
 	u64 idle_ns, fin_ns;
@@ -53,12 +54,12 @@ int ftm_init(struct ft_model *m, u32 max_flows, u32 idle_s, u32 fin_s,
 void ftm_destroy(struct ft_model *m);
 int ftm_account(struct ft_model *m, const struct muisp_flow_key *key,
 		enum muisp_flow_dir dir, unsigned int len, u8 tcp_flags,
-		u32 contract_id, u64 now_ns);
+		u64 contract_id, u64 now_ns);
 /* Lookup only (no insert): the entry or NULL; counts probes. */
 struct muisp_flow_entry *ftm_lookup(struct ft_model *m,
 				    const struct muisp_flow_key *key);
 unsigned int ftm_gc(struct ft_model *m, u64 now_ns);
-unsigned int ftm_flush(struct ft_model *m, u32 contract_id);
+unsigned int ftm_flush(struct ft_model *m, u64 contract_id);
 int ftm_walk(struct ft_model *m, struct ftm_cursor *c,
 	     int (*fn)(void *arg, const struct muisp_flow_record *rec),
 	     void *arg);

@@ -539,12 +539,103 @@ static void test_time_and_status(void **state)
 	assert_int_equal(muisp_gate_status_allowed(0, 0, 0, 0, 0, 5), -EINVAL);
 }
 
+/* ---- the DNS rate limit of unpaid sources ---- */
+
+#define MS 1000000ULL /* ns */
+
+static bool dns(struct muisp_dns_way *set, uint32_t a, uint64_t now_ms)
+{
+	__be32 addr[4] = { htonl(a), 0, 0, 0 };
+
+	return muisp_gate_dns_limit(set, addr, MUISP_AF_INET, now_ms * MS, 10,
+				    3);
+}
+
+static void test_dns_limit(void **state)
+{
+	struct muisp_dns_way set[MUISP_DNS_WAYS];
+	__be32 v6[4] = { htonl(0xc000020a), 0, 0, htonl(1) };
+	__be32 v4[4] = { htonl(0xc000020a), 0, 0, 0 };
+	unsigned int i, n;
+	uint64_t t;
+
+	(void)state;
+	memset(set, 0, sizeof(set));
+	/* rate 0: no limit, nothing recorded */
+	for (i = 0; i < 1000; i++)
+		assert_true(
+			muisp_gate_dns_limit(set, v4, MUISP_AF_INET, 5, 0, 1));
+	assert_int_equal(set[0].family, 0);
+	assert_int_equal(set[1].family, 0);
+
+	/* 10/s, burst 3: three at once, then one each 100 ms */
+	for (i = 0; i < 3; i++)
+		assert_true(dns(set, 1, 1000));
+	assert_false(dns(set, 1, 1000));
+	assert_false(dns(set, 1, 1099));
+	assert_true(dns(set, 1, 1100));
+	assert_false(dns(set, 1, 1100));
+	/* a flood of one packet a millisecond for 10 s: burst + rate x 10 s */
+	memset(set, 0, sizeof(set));
+	for (n = 0, t = 5000; t < 15000; t++)
+		n += dns(set, 1, t);
+	assert_int_equal(n, 3 + 100 - 1);
+
+	/* meanwhile a second source has a bucket of its own */
+	for (i = 0; i < 3; i++)
+		assert_true(dns(set, 2, 14999));
+	assert_false(dns(set, 2, 14999));
+	/* a third, with both ways busy, shares the fuller bucket: empty */
+	assert_false(dns(set, 3, 14999));
+	/* once the first source is quiet its bucket fills and changes
+	 * hands: the newcomer gets the whole burst */
+	for (i = 0; i < 3; i++)
+		assert_true(dns(set, 3, 16000));
+	assert_false(dns(set, 3, 16000));
+	/* source 1 is gone from the set: a fresh bucket when it returns
+	 * (source 2's way is full again by now) */
+	for (i = 0; i < 3; i++)
+		assert_true(dns(set, 1, 20000));
+
+	/* an IPv6 address is not the IPv4 one with the same first word */
+	memset(set, 0, sizeof(set));
+	for (i = 0; i < 3; i++)
+		assert_true(muisp_gate_dns_limit(set, v4, MUISP_AF_INET, MS, 10,
+						 3));
+	assert_false(muisp_gate_dns_limit(set, v4, MUISP_AF_INET, MS, 10, 3));
+	assert_true(muisp_gate_dns_limit(set, v6, MUISP_AF_INET6, MS, 10, 3));
+	v6[3] = 0;
+	assert_true(muisp_gate_dns_limit(set, v6, MUISP_AF_INET6, MS, 10, 3));
+	/* burst 1: strictly one per interval */
+	memset(set, 0, sizeof(set));
+	assert_true(muisp_gate_dns_limit(set, v4, MUISP_AF_INET, MS, 1000, 1));
+	assert_false(muisp_gate_dns_limit(set, v4, MUISP_AF_INET, MS, 1000, 1));
+	assert_true(
+		muisp_gate_dns_limit(set, v4, MUISP_AF_INET, 2 * MS, 1000, 1));
+
+	/* DNS is TCP or UDP to port 53, nothing else */
+	{
+		struct muisp_pkt p = svc(MUISP_PROTO_UDP, 53);
+
+		assert_true(muisp_gate_is_dns(&p));
+		p = svc(MUISP_PROTO_TCP, 53);
+		assert_true(muisp_gate_is_dns(&p));
+		p = svc(MUISP_PROTO_UDP, 5353);
+		assert_false(muisp_gate_is_dns(&p));
+		p = svc(MUISP_PROTO_SCTP, 53);
+		assert_false(muisp_gate_is_dns(&p));
+		p = svc(MUISP_PROTO_UDP, 53);
+		p.has_ports = 0; /* a fragment */
+		assert_false(muisp_gate_is_dns(&p));
+	}
+}
+
 /* ---- verdict order ---- */
 
 /*
  * What the tables hold for one packet, and the lookups the gate made, one
  * letter each in order: B block list, A address entry, C contract,
- * $ charge, T tunnel check, G garden.
+ * $ charge, T tunnel check, G garden, D the DNS rate limit.
  */
 struct world {
 	bool blocked;
@@ -553,6 +644,7 @@ struct world {
 	uint8_t charge;
 	bool tunnel_ok;
 	bool garden;
+	bool dns_over; /* the source's DNS bucket is empty */
 	char asked[8];
 	unsigned int n;
 	bool block_dst, block_mac;
@@ -618,6 +710,17 @@ static bool w_garden(void *ctx)
 	return w->garden;
 }
 
+static bool w_dns_ok(void *ctx)
+{
+	struct world *w = ctx;
+
+	asked(w, 'D');
+	/* only a source that is not paying is rate-limited */
+	assert_false(w->addr.state == MUISP_ADDR_STATE_BOUND &&
+		     w->contract.status == MUISP_CONTRACT_STATUS_ACTIVE);
+	return !w->dns_over;
+}
+
 static const struct muisp_gate_lookups fakes = {
 	.blocked = w_blocked,
 	.addr = w_addr,
@@ -625,6 +728,7 @@ static const struct muisp_gate_lookups fakes = {
 	.charge = w_charge,
 	.tunnel_ok = w_tunnel_ok,
 	.garden = w_garden,
+	.dns_ok = w_dns_ok,
 };
 
 #define BOUND(tun)                                               \
@@ -656,7 +760,8 @@ struct order_case {
 	bool require_tunnel;
 	int dir;	/* FORWARD */
 	uint8_t proto;	/* LOCAL_IN: the packet ... */
-	uint16_t dport; /* ... and its port */
+	uint16_t dport; /* ... its port ... */
+	uint32_t len;	/* ... and its length (0: 100 bytes) */
 	enum muisp_gate_action verdict;
 	uint8_t reason; /* if DROP */
 	const char *asked;
@@ -895,10 +1000,74 @@ static const struct order_case local_in_cases[] = {
 	  .dport = 500,
 	  .verdict = MUISP_GATE_LOCAL,
 	  .asked = "B" },
-	{ "DNS",
+	/* DNS: a paying source as any service; any other within its rate */
+	{ "DNS, no entry",
 	  { 0 },
 	  .proto = MUISP_PROTO_TCP,
 	  .dport = 53,
+	  .verdict = MUISP_GATE_LOCAL,
+	  .asked = "BAD" },
+	{ "DNS, no entry, over its rate",
+	  { .dns_over = 1, .garden = 1 },
+	  .proto = MUISP_PROTO_UDP,
+	  .dport = 53,
+	  .verdict = MUISP_GATE_DROP,
+	  .reason = MUISP_DROP_DNS,
+	  .asked = "BAD" },
+	{ "DNS, no entry, too long",
+	  { 0 },
+	  .proto = MUISP_PROTO_TCP,
+	  .dport = 53,
+	  .len = MUISP_DNS_MAX_LEN + 1,
+	  .verdict = MUISP_GATE_DROP,
+	  .reason = MUISP_DROP_DNS,
+	  .asked = "BA" },
+	{ "DNS, no entry, longest",
+	  { 0 },
+	  .proto = MUISP_PROTO_UDP,
+	  .dport = 53,
+	  .len = MUISP_DNS_MAX_LEN,
+	  .verdict = MUISP_GATE_LOCAL,
+	  .asked = "BAD" },
+	{ "DNS, allocated, over its rate",
+	  { .addr = ALLOCATED, .dns_over = 1 },
+	  .proto = MUISP_PROTO_UDP,
+	  .dport = 53,
+	  .verdict = MUISP_GATE_DROP,
+	  .reason = MUISP_DROP_DNS,
+	  .asked = "BAD" },
+	{ "DNS, suspended, over its rate",
+	  { .addr = BOUND(1), .contract = STATUS(SUSPENDED, 0), .dns_over = 1 },
+	  .proto = MUISP_PROTO_UDP,
+	  .dport = 53,
+	  .verdict = MUISP_GATE_DROP,
+	  .reason = MUISP_DROP_DNS,
+	  .asked = "BACD" },
+	{ "DNS, bound and active: no limit",
+	  { .addr = BOUND(1), .contract = STATUS(ACTIVE, 0), .dns_over = 1 },
+	  .proto = MUISP_PROTO_UDP,
+	  .dport = 53,
+	  .verdict = MUISP_GATE_LOCAL,
+	  .asked = "BAC" },
+	{ "DNS, bound and active, long",
+	  { .addr = BOUND(1), .contract = STATUS(ACTIVE, 0) },
+	  .proto = MUISP_PROTO_TCP,
+	  .dport = 53,
+	  .len = 1500,
+	  .verdict = MUISP_GATE_LOCAL,
+	  .asked = "BAC" },
+	{ "DNS, blocked",
+	  { .blocked = 1 },
+	  .proto = MUISP_PROTO_UDP,
+	  .dport = 53,
+	  .verdict = MUISP_GATE_DROP,
+	  .reason = MUISP_DROP_BLOCKED,
+	  .asked = "B" },
+	{ "DHCP, no entry, DNS bucket empty: not DNS",
+	  { .dns_over = 1 },
+	  .proto = MUISP_PROTO_UDP,
+	  .dport = 67,
+	  .len = 1500,
 	  .verdict = MUISP_GATE_LOCAL,
 	  .asked = "B" },
 	{ "control port",
@@ -982,6 +1151,7 @@ static void test_order_local_in(void **state)
 		struct muisp_pkt p = svc(oc->proto, oc->dport);
 		struct world w = oc->w;
 
+		p.l3_len = oc->len ? oc->len : 100;
 		check_case(oc, &w,
 			   muisp_gate_local_in(oc->malformed ? NULL : &p, 4433,
 					       &fakes, &w));
@@ -1112,6 +1282,7 @@ int main(void)
 		cmocka_unit_test(test_order_dir),
 		cmocka_unit_test(test_order_forward),
 		cmocka_unit_test(test_order_local_in),
+		cmocka_unit_test(test_dns_limit),
 		cmocka_unit_test(test_order_pre_routing),
 	};
 

@@ -140,8 +140,16 @@ static void test_cli_usage_errors(void **state)
 	USAGE_ERR("addr show needs one ADDRESS (try --help)", "addr", "show");
 	USAGE_ERR("invalid contract ID '0': must be non-zero", "contract",
 		  "set", "0");
-	USAGE_ERR("invalid contract ID '4294967296': too large", "contract",
-		  "show", "4294967296");
+	/* contract ids are 64-bit (receipt serials): 2^64 is too large */
+	USAGE_ERR("invalid contract ID '18446744073709551616': too large",
+		  "contract", "show", "18446744073709551616");
+	USAGE_ERR("invalid contract '18446744073709551616': too large", "addr",
+		  "set", "192.0.2.10", "state", "bound", "contract",
+		  "18446744073709551616");
+	USAGE_ERR("invalid dns-burst '0': must be non-zero", "config", "set",
+		  "dns-burst", "0");
+	USAGE_ERR("invalid dns-rate '10001': too large", "config", "set",
+		  "dns-rate", "10001");
 	USAGE_ERR("invalid soft '1X': unknown unit", "contract", "set", "7",
 		  "metric", "bytes", "soft", "1X");
 	USAGE_ERR("invalid hard '1M': unknown unit", "contract", "set", "7",

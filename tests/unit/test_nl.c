@@ -432,6 +432,8 @@ static void test_addr_roundtrip(void **state)
 	a.xfrm_proto = 51;
 	for (t = MUISP_ADDR_A_ID; t <= MUISP_ADDR_A_MAX; t++)
 		MUISP_NL_SET(&a, t);
+	/* the u64 form of the contract id has no bit of its own */
+	a.present &= ~(1ULL << MUISP_ADDR_A_CONTRACT_ID64);
 	assert_int_equal(muisp_nl_addr_put(nlh, &a), 0);
 	assert_int_equal(muisp_nl_addr_parse(nlh, &b), 0);
 	assert_memory_equal(&a, &b, sizeof(a));
@@ -481,6 +483,7 @@ static void test_contract_flow_roundtrip(void **state)
 	c.flags = MUISP_CONTRACT_F_RESET_USAGE;
 	for (t = MUISP_CONTRACT_A_ID; t <= MUISP_CONTRACT_A_MAX; t++)
 		MUISP_NL_SET(&c, t);
+	c.present &= ~(1ULL << MUISP_CONTRACT_A_ID64);
 	nlh = empty_msg(MUISP_CMD_CONTRACT_GET);
 	assert_int_equal(muisp_nl_contract_put(nlh, &c), 0);
 	assert_int_equal(muisp_nl_contract_parse(nlh, &c2), 0);
@@ -504,6 +507,7 @@ static void test_contract_flow_roundtrip(void **state)
 	f.end_reason = MUISP_FLOW_END_CLOSED;
 	for (t = MUISP_FLOW_A_ID; t <= MUISP_FLOW_A_MAX; t++)
 		MUISP_NL_SET(&f, t);
+	f.present &= ~(1ULL << MUISP_FLOW_A_CONTRACT_ID64);
 	nlh = empty_msg(MUISP_CMD_FLOW_RECORD);
 	assert_int_equal(muisp_nl_flow_put(nlh, &f), 0);
 	assert_int_equal(muisp_nl_flow_parse(nlh, &f2), 0);
@@ -557,12 +561,100 @@ static void test_lists_config_roundtrip(void **state)
 	k.control_port = 4433;
 	k.usage_gap_s = 60;
 	k.require_tunnel = 1;
+	k.dns_rate = 10;
+	k.dns_burst = 30;
 	for (t = MUISP_CONFIG_A_LAN_IFINDEX; t <= MUISP_CONFIG_A_MAX; t++)
 		MUISP_NL_SET(&k, t);
 	nlh = empty_msg(MUISP_CMD_CONFIG_GET);
 	assert_int_equal(muisp_nl_config_put(nlh, &k), 0);
 	assert_int_equal(muisp_nl_config_parse(nlh, &k2), 0);
 	assert_memory_equal(&k, &k2, sizeof(k));
+}
+
+/* The type and u32/u64 value of the only attribute of a request. */
+static void only_attr(const struct nlmsghdr *nlh, uint16_t *type, uint64_t *v)
+{
+	const struct nlattr *a;
+	int n = 0;
+
+	mnl_attr_for_each(a, nlh, MUISP_NL_HDRLEN)
+	{
+		*type = mnl_attr_get_type(a);
+		*v = mnl_attr_get_payload_len(a) == 8 ? mnl_attr_get_u64(a) :
+							mnl_attr_get_u32(a);
+		n++;
+	}
+	assert_int_equal(n, 1);
+}
+
+/* Contract ids: 64 bits in one member, the u32 form on the wire while it
+ * fits (a module older than the u64 form understands it), else the u64
+ * form; either form parses into the member, flagged as the u32 one. */
+static void test_wide_contract_id(void **state)
+{
+	struct muisp_nl_contract c, c2;
+	struct muisp_nl_addr a;
+	struct muisp_nl_event e;
+	struct nlmsghdr *nlh;
+	uint16_t type;
+	uint64_t v;
+
+	memset(&c, 0, sizeof(c));
+	c.id = 0xffffffffULL;
+	MUISP_NL_SET(&c, MUISP_CONTRACT_A_ID);
+	nlh = empty_msg(MUISP_CMD_CONTRACT_GET);
+	assert_int_equal(muisp_nl_contract_put(nlh, &c), 0);
+	only_attr(nlh, &type, &v);
+	assert_int_equal(type, MUISP_CONTRACT_A_ID);
+	assert_int_equal(mnl_attr_get_payload_len(mnl_nlmsg_get_payload_offset(
+				 nlh, MUISP_NL_HDRLEN)),
+			 4);
+	assert_int_equal(v, 0xffffffffULL);
+
+	c.id = (1ULL << 32) + 5;
+	nlh = empty_msg(MUISP_CMD_CONTRACT_GET);
+	assert_int_equal(muisp_nl_contract_put(nlh, &c), 0);
+	only_attr(nlh, &type, &v);
+	assert_int_equal(type, MUISP_CONTRACT_A_ID64);
+	assert_int_equal(v, (1ULL << 32) + 5);
+	assert_int_equal(muisp_nl_contract_parse(nlh, &c2), 0);
+	assert_int_equal(c2.id, (1ULL << 32) + 5);
+	assert_int_equal(c2.present, 1ULL << MUISP_CONTRACT_A_ID);
+
+	/* The largest id, and the u64 form's own bit puts nothing. */
+	c.id = UINT64_MAX;
+	MUISP_NL_SET(&c, MUISP_CONTRACT_A_ID64);
+	nlh = empty_msg(MUISP_CMD_CONTRACT_GET);
+	assert_int_equal(muisp_nl_contract_put(nlh, &c), 0);
+	only_attr(nlh, &type, &v);
+	assert_int_equal(type, MUISP_CONTRACT_A_ID64);
+	assert_true(v == UINT64_MAX);
+	c.present = 1ULL << MUISP_CONTRACT_A_ID64;
+	nlh = empty_msg(MUISP_CMD_CONTRACT_GET);
+	assert_int_equal(muisp_nl_contract_put(nlh, &c), 0);
+	assert_int_equal(nlh->nlmsg_len, 16 + 4);
+
+	/* A reply with both forms (the kernel's, below 2^32). */
+	nlh = empty_msg(MUISP_CMD_ADDR_GET);
+	mnl_attr_put_u32(nlh, MUISP_ADDR_A_CONTRACT_ID, 7);
+	mnl_attr_put_u64(nlh, MUISP_ADDR_A_CONTRACT_ID64, 7);
+	assert_int_equal(muisp_nl_addr_parse(nlh, &a), 0);
+	assert_int_equal(a.contract_id, 7);
+	assert_int_equal(a.present, 1ULL << MUISP_ADDR_A_CONTRACT_ID);
+
+	/* An event above 2^32: only the u64 form. */
+	nlh = empty_msg(MUISP_CMD_EVENT);
+	mnl_attr_put_u64(nlh, MUISP_EVENT_A_CONTRACT_ID64, 1ULL << 40);
+	assert_int_equal(muisp_nl_event_parse(nlh, &e), 0);
+	assert_true(MUISP_NL_HAS(&e, MUISP_EVENT_A_CONTRACT_ID));
+	assert_true(e.contract_id == 1ULL << 40);
+
+	/* The u64 form with 4 bytes is malformed. */
+	nlh = empty_msg(MUISP_CMD_ADDR_GET);
+	mnl_attr_put_u32(nlh, MUISP_ADDR_A_CONTRACT_ID64, 7);
+	errno = 0;
+	assert_int_equal(muisp_nl_addr_parse(nlh, &a), -1);
+	assert_int_equal(errno, EBADMSG);
 }
 
 static void test_codec_rejects(void **state)
@@ -810,6 +902,7 @@ int main(void)
 		cmocka_unit_test(test_addr_roundtrip),
 		cmocka_unit_test(test_contract_flow_roundtrip),
 		cmocka_unit_test(test_lists_config_roundtrip),
+		cmocka_unit_test(test_wide_contract_id),
 		cmocka_unit_test(test_codec_rejects),
 		cmocka_unit_test(test_stats_event),
 		cmocka_unit_test(test_live_nlctrl),

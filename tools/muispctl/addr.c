@@ -167,12 +167,12 @@ static int addr_set_args(int argc, char **argv, struct muisp_nl_addr *a)
 			a->state = (uint8_t)st;
 			MUISP_NL_SET(a, MUISP_ADDR_A_STATE);
 		} else if (!strcmp(key, "contract")) {
-			if (parse_uint(val, UINT32_MAX, &v, &why) < 0)
+			if (parse_uint(val, UINT64_MAX, &v, &why) < 0)
 				return cli_badarg("contract", val, why);
 			if (!v)
 				return cli_badarg("contract", val,
 						  "must be non-zero");
-			a->contract_id = (uint32_t)v;
+			a->contract_id = v;
 			MUISP_NL_SET(a, MUISP_ADDR_A_CONTRACT_ID);
 		} else if (!strcmp(key, "mac")) {
 			if (parse_mac(val, a->mac, &why) < 0)

@@ -13,9 +13,22 @@ static const char *const attr_names[MUISP_CONFIG_A_MAX + 1] = {
 	[MUISP_CONFIG_A_CONTROL_PORT] = "control-port",
 	[MUISP_CONFIG_A_USAGE_GAP_S] = "usage-gap",
 	[MUISP_CONFIG_A_REQUIRE_TUNNEL] = "require-tunnel",
+	[MUISP_CONFIG_A_DNS_RATE] = "dns-rate",
+	[MUISP_CONFIG_A_DNS_BURST] = "dns-burst",
 };
 
-enum { C_LAN, C_LANIDX, C_IDLE, C_FIN, C_MAXF, C_PORT, C_GAP, C_TUNNEL };
+enum {
+	C_LAN,
+	C_LANIDX,
+	C_IDLE,
+	C_FIN,
+	C_MAXF,
+	C_PORT,
+	C_GAP,
+	C_TUNNEL,
+	C_DNSRATE,
+	C_DNSBURST
+};
 static const struct out_col cols[] = {
 	[C_LAN] = { "lan", "lan" },
 	[C_LANIDX] = { "lan_ifindex", "lan-ifindex" },
@@ -25,6 +38,8 @@ static const struct out_col cols[] = {
 	[C_PORT] = { "control_port", "control-port" },
 	[C_GAP] = { "usage_gap_s", "usage-gap" },
 	[C_TUNNEL] = { "require_tunnel", "require-tunnel" },
+	[C_DNSRATE] = { "dns_rate", "dns-rate" },
+	[C_DNSBURST] = { "dns_burst", "dns-burst" },
 };
 
 static int config_show(struct ctl *c, int argc, char **argv)
@@ -54,6 +69,11 @@ static int config_show(struct ctl *c, int argc, char **argv)
 	out_u64(t, C_PORT, k.control_port);
 	out_u64(t, C_GAP, k.usage_gap_s);
 	out_bool(t, C_TUNNEL, k.require_tunnel);
+	/* a module older than the DNS limit has neither */
+	if (MUISP_NL_HAS(&k, MUISP_CONFIG_A_DNS_RATE))
+		out_u64(t, C_DNSRATE, k.dns_rate);
+	if (MUISP_NL_HAS(&k, MUISP_CONFIG_A_DNS_BURST))
+		out_u64(t, C_DNSBURST, k.dns_burst);
 	out_print(t, c->out, c->fmt, OUT_RECORD);
 	out_free(t);
 	return EXIT_OK;
@@ -120,6 +140,18 @@ static int config_set(struct ctl *c, int argc, char **argv)
 			if (parse_bool(val, &k.require_tunnel, &why) < 0)
 				return cli_badarg(key, val, why);
 			MUISP_NL_SET(&k, MUISP_CONFIG_A_REQUIRE_TUNNEL);
+		} else if (!strcmp(key, "dns-rate")) {
+			if (parse_uint(val, MUISP_MAX_DNS_RATE, &v, &why) < 0)
+				return cli_badarg(key, val, why);
+			k.dns_rate = (uint32_t)v;
+			MUISP_NL_SET(&k, MUISP_CONFIG_A_DNS_RATE);
+		} else if (!strcmp(key, "dns-burst")) {
+			if (parse_uint(val, MUISP_MAX_DNS_BURST, &v, &why) < 0)
+				return cli_badarg(key, val, why);
+			if (!v)
+				return cli_badarg(key, val, "must be non-zero");
+			k.dns_burst = (uint32_t)v;
+			MUISP_NL_SET(&k, MUISP_CONFIG_A_DNS_BURST);
 		} else {
 			return cli_usage("unknown config key '%s'", key);
 		}
@@ -142,7 +174,8 @@ static const struct ctl_verb verbs[] = {
 	{ "set", config_set,
 	  "[lan IFNAME|IFINDEX|none] [idle-timeout DURATION] "
 	  "[fin-timeout DURATION] [max-flows N] [control-port PORT] "
-	  "[usage-gap DURATION] [require-tunnel on|off]" },
+	  "[usage-gap DURATION] [require-tunnel on|off] [dns-rate N] "
+	  "[dns-burst N]" },
 	{ NULL, NULL, NULL },
 };
 

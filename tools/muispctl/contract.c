@@ -116,16 +116,17 @@ static void names(struct ctl *c)
 	c->nattr_names = MUISP_CONTRACT_A_MAX + 1;
 }
 
-static int parse_id(const char *s, uint32_t *id)
+/* A contract id: the receipt's serial, 64 bits, non-zero. */
+static int parse_id(const char *s, uint64_t *id)
 {
 	const char *why;
 	uint64_t v;
 
-	if (parse_uint(s, UINT32_MAX, &v, &why) < 0)
+	if (parse_uint(s, UINT64_MAX, &v, &why) < 0)
 		return cli_badarg("contract ID", s, why);
 	if (!v)
 		return cli_badarg("contract ID", s, "must be non-zero");
-	*id = (uint32_t)v;
+	*id = v;
 	return EXIT_OK;
 }
 
@@ -149,7 +150,7 @@ static int kernel_list(struct ctl *c)
 	return rc;
 }
 
-static int kernel_show(struct ctl *c, uint32_t id)
+static int kernel_show(struct ctl *c, uint64_t id)
 {
 	struct muisp_nl_contract k;
 	struct out_table *t;
@@ -345,7 +346,7 @@ static int contract_show(struct ctl *c, int argc, char **argv)
 	struct cview v = { 0 };
 	int want = CV_DAEMON | CV_KERNEL, have, rc = EXIT_OK;
 	int dfound = 0, kfound = 0;
-	uint32_t id;
+	uint64_t id;
 
 	if (argc < 2)
 		return cli_usage("contract show needs one ID");
@@ -382,9 +383,10 @@ static int contract_show(struct ctl *c, int argc, char **argv)
 			return ctl_nl_fail(c, "contract show");
 	}
 	if (!dfound && !kfound) {
-		cli_warn("contract show: no contract %u in "
+		cli_warn("contract show: no contract %llu in "
 			 "muispd%s",
-			 id, have & CV_KERNEL ? " or the module" : "");
+			 (unsigned long long)id,
+			 have & CV_KERNEL ? " or the module" : "");
 		return EXIT_FAIL;
 	}
 	if (cview_init(&v, have, 1, c->fmt) < 0 ||
@@ -496,9 +498,10 @@ static int contract_set(struct ctl *c, int argc, char **argv)
 			return rc;
 		if (muisp_nl_contract_get(c->nl, k.id, &cur) < 0) {
 			if (errno == ENOENT)
-				return cli_usage("contract %u does not exist: "
-						 "give its 'metric'",
-						 k.id);
+				return cli_usage(
+					"contract %llu does not exist: "
+					"give its 'metric'",
+					(unsigned long long)k.id);
 			return ctl_nl_fail(c, "contract set");
 		}
 		k.metric = cur.metric;
@@ -523,7 +526,7 @@ static int contract_set(struct ctl *c, int argc, char **argv)
 
 static int contract_del(struct ctl *c, int argc, char **argv)
 {
-	uint32_t id;
+	uint64_t id;
 	int rc;
 
 	if (argc != 2)
@@ -544,10 +547,11 @@ static int contract_del(struct ctl *c, int argc, char **argv)
  * muispd refused to terminate or settle contract id (rep): say why in the
  * contract's terms, from its record.
  */
-static int end_refused(struct ctl *c, const char *what, uint32_t id, int settle,
-		       const struct mp_msg *rep)
+static int end_refused(struct ctl *c, const char *what, uint64_t id_,
+		       int settle, const struct mp_msg *rep)
 {
 	static struct mp_msg req, st;
+	unsigned long long id = id_;
 	const char *state;
 
 	if (rep->type != MP_T_ERROR)
@@ -560,7 +564,7 @@ static int end_refused(struct ctl *c, const char *what, uint32_t id, int settle,
 		return EXIT_FAIL;
 	}
 	if (st.type == MP_T_ERROR && st.u[MP_A_ERROR] == MP_ERR_UNKNOWN) {
-		cli_warn("%s: no contract %u in muispd", what, id);
+		cli_warn("%s: no contract %llu in muispd", what, id);
 		return EXIT_FAIL;
 	}
 	if (st.type != MP_T_STATUS)
@@ -568,7 +572,7 @@ static int end_refused(struct ctl *c, const char *what, uint32_t id, int settle,
 	state = contract_state_name((int)st.u[MP_A_STATE]);
 	switch (st.u[MP_A_STATE]) {
 	case CS_EXTINGUISHED:
-		cli_warn("%s: contract %u is already "
+		cli_warn("%s: contract %llu is already "
 			 "extinguished (charge %llu, refund %llu)",
 			 what, id, (unsigned long long)st.u[MP_A_CHARGE],
 			 (unsigned long long)st.u[MP_A_REFUND]);
@@ -577,16 +581,16 @@ static int end_refused(struct ctl *c, const char *what, uint32_t id, int settle,
 		/* The payment method's refund failed: muispd keeps the
 		 * contract in settlement for another try. */
 		mpd_fail(what, rep);
-		cli_warn("%s: contract %u is in settlement; "
-			 "retry with 'muispctl contract settle %u'",
+		cli_warn("%s: contract %llu is in settlement; "
+			 "retry with 'muispctl contract settle %llu'",
 			 what, id, id);
 		return EXIT_FAIL;
 	default:
 		if (!settle)
 			return mpd_fail(what, rep);
-		cli_warn("%s: contract %u is %s, not in "
+		cli_warn("%s: contract %llu is %s, not in "
 			 "settlement (to end it: muispctl contract terminate "
-			 "%u)",
+			 "%llu)",
 			 what, id, state, id);
 		return EXIT_FAIL;
 	}
@@ -599,7 +603,7 @@ static int contract_end(struct ctl *c, int argc, char **argv, int settle)
 {
 	static struct mp_msg req, rep;
 	const char *what = settle ? "contract settle" : "contract terminate";
-	uint32_t id;
+	uint64_t id;
 	int rc;
 
 	if (argc != 2)

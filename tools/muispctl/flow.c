@@ -101,9 +101,9 @@ static int flow_list(struct ctl *c, int argc, char **argv)
 				return cli_badarg("addr", val, why);
 			MUISP_NL_SET(&filter, MUISP_FLOW_A_CLIENT_ADDR);
 		} else if (!strcmp(key, "contract")) {
-			if (parse_uint(val, UINT32_MAX, &v, &why) < 0)
+			if (parse_uint(val, UINT64_MAX, &v, &why) < 0)
 				return cli_badarg("contract", val, why);
-			filter.contract_id = (uint32_t)v;
+			filter.contract_id = v;
 			MUISP_NL_SET(&filter, MUISP_FLOW_A_CONTRACT_ID);
 		} else {
 			return cli_usage("unknown flow list argument '%s'",
@@ -134,7 +134,7 @@ static int flow_flush(struct ctl *c, int argc, char **argv)
 	int rc = EXIT_OK;
 
 	if (argc == 3 && !strcmp(argv[1], "contract")) {
-		if (parse_uint(argv[2], UINT32_MAX, &v, &why) < 0)
+		if (parse_uint(argv[2], UINT64_MAX, &v, &why) < 0)
 			return cli_badarg("contract", argv[2], why);
 	} else if (argc != 1) {
 		return cli_usage("flow flush takes only [contract ID]");
@@ -143,7 +143,7 @@ static int flow_flush(struct ctl *c, int argc, char **argv)
 		return rc;
 	c->attr_names = attr_names;
 	c->nattr_names = MUISP_FLOW_A_MAX + 1;
-	if (muisp_nl_flow_flush(c->nl, (uint32_t)v) < 0)
+	if (muisp_nl_flow_flush(c->nl, v) < 0)
 		return ctl_nl_fail(c, "flow flush");
 	return EXIT_OK;
 }

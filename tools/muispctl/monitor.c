@@ -92,7 +92,8 @@ static int on_event(const struct muisp_nl_event *e, void *arg)
 			name_of(&addr_state_names, e->old_state, n1),
 			name_of(&addr_state_names, e->new_state, n2));
 	if (MUISP_NL_HAS(e, MUISP_EVENT_A_CONTRACT_ID))
-		fprintf(f, " contract %u", e->contract_id);
+		fprintf(f, " contract %llu",
+			(unsigned long long)e->contract_id);
 	if (MUISP_NL_HAS(e, MUISP_EVENT_A_STATUS))
 		fprintf(f, " status %s",
 			name_of(&contract_status_names, e->status, n1));
@@ -126,7 +127,7 @@ static int on_record(const struct muisp_nl_flow *r, void *arg)
 	}
 	fprintf(f,
 		"%s flow %llu %s %s:%u -> %s:%u up %llu/%llu "
-		"down %llu/%llu contract %u end %s\n",
+		"down %llu/%llu contract %llu end %s\n",
 		fmt_time_ms(r->last_ms, tbuf, sizeof(tbuf)),
 		(unsigned long long)r->id, proto_name(r->proto, n1),
 		muisp_nl_ip_to_str(&r->client_addr, ip1), r->client_port,
@@ -134,7 +135,8 @@ static int on_record(const struct muisp_nl_flow *r, void *arg)
 		(unsigned long long)r->up_packets,
 		(unsigned long long)r->up_bytes,
 		(unsigned long long)r->down_packets,
-		(unsigned long long)r->down_bytes, r->contract_id,
+		(unsigned long long)r->down_bytes,
+		(unsigned long long)r->contract_id,
 		name_of(&flow_end_names, r->end_reason, n2));
 	return done(m);
 }

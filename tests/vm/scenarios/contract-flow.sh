@@ -15,6 +15,10 @@ topo_up
 on router muispctl config set lan lan0 require-tunnel off
 
 . "$MUISP_TOP/tests/vm/scenarios/contract-lib.bash"
+# Receipt serials are 64-bit: this flow's contract is number 2^32 + 1, which
+# the module must get whole (it used to get the low 32 bits).
+sqlite3 $S/muispd.db "CREATE TABLE meta (k TEXT PRIMARY KEY, v INTEGER NOT NULL);
+	INSERT INTO meta VALUES ('contract', 4294967296);"
 muispd_setup <<<"$FLOW_CONF"
 
 # Unpaid: the WAN is unreachable.
@@ -24,10 +28,13 @@ code=$(field code "$(op voucher-issue 200)")
 # bytes: soft 3000, hard 20000 at 1000 per 1e6 bytes: deposit 20.
 out=$(cl -m voucher -P "$code" --start buy bytes 3000 20000)
 serial=$(field serial "$(head -n1 <<<"$out")")
+expect "a serial beyond 32 bits" 4294967297 "$serial"
 expect "deposit" 20 "$(field deposit "$(head -n1 <<<"$out")")"
 expect "started" active "$(field state "$(tail -n1 <<<"$out")")"
 expect "kernel binding" bound "$(on router muispctl --json addr show $ALICE4 | jq -r .state)"
-expect "kernel contract" active "$(on router muispctl --json contract show $serial | jq -r .status)"
+expect "kernel contract, its id whole" "active $serial" \
+	"$(on router muispctl --json contract show $serial kernel | jq -r '"\(.status) \(.id)"')"
+expect "alice bound to it" "$serial" "$(on router muispctl --json addr show $ALICE4 | jq -r .contract)"
 # muispctl: muispd's record and the module's object, joined on the id.
 J() { on router muispctl --daemon $S/muispd.sock --json "$@"; }
 expect "muispctl contract show: muispd's record and the module's" "active active $ALICE4 voucher bytes 20 3000 20000 3000 20000 1" \

@@ -254,6 +254,24 @@ def bad(nl):
            errno.EINVAL)
     expect("dump-with-attr", nl.call(C["MUISP_CMD_GARDEN_GET"], u32(A["MUISP_GARDEN_A_ID"], 1),
            flags=NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP), errno.EINVAL)
+    # GETs take nothing they would ignore: no filter where none exists
+    expect("config-get-with-attr", nl.call(C["MUISP_CMD_CONFIG_GET"],
+           u32(A["MUISP_CONFIG_A_LAN_IFINDEX"], 1)), errno.EINVAL)
+    expect("stats-get-with-attr", nl.call(C["MUISP_CMD_STATS_GET"],
+           u32(A["MUISP_CONFIG_A_LAN_IFINDEX"], 1)), errno.EINVAL)
+    expect("block-dump-with-attr", nl.call(C["MUISP_CMD_BLOCK_GET"],
+           u32(A["MUISP_BLOCK_A_ID"], 1),
+           flags=NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP), errno.EINVAL)
+    expect("addr-dump-with-addr", nl.call(C["MUISP_CMD_ADDR_GET"],
+           attr(A["MUISP_ADDR_A_ADDR"], ALICE),
+           flags=NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP), errno.EINVAL)
+    expect("contract-dump-with-id", nl.call(C["MUISP_CMD_CONTRACT_GET"],
+           u32(A["MUISP_CONTRACT_A_ID"], 1),
+           flags=NLM_F_REQUEST | NLM_F_ACK | NLM_F_DUMP), errno.EINVAL)
+    # a contract id in both forms
+    expect("contract-id-both-forms", nl.call(C["MUISP_CMD_CONTRACT_GET"],
+           u32(A["MUISP_CONTRACT_A_ID"], 1) + u64(A["MUISP_CONTRACT_A_ID64"], 1)),
+           errno.EINVAL)
     # semantic errors
     expect("bind-missing-contract", nl.call(C["MUISP_CMD_ADDR_SET"],
            attr(A["MUISP_ADDR_A_ADDR"], BOB) + u8(A["MUISP_ADDR_A_STATE"], 3) +
@@ -281,9 +299,13 @@ def none_ran(cases, what):
 
 
 def sample(a):
-    """A well-formed payload for attribute a (the value does not matter)."""
+    """A well-formed payload for attribute a, with a value its checks
+    accept: refusing it is the mode's doing, not the policy's (an op's
+    policy holds what its do and its dump take, each mode refuses the
+    rest itself)."""
     if a["type"] in SIZES:
-        return b"\0" * SIZES[a["type"]]
+        fmt = {1: "B", 2: "H", 4: "I", 8: "Q"}[SIZES[a["type"]]]
+        return struct.pack(fmt, a.get("min", 0))
     if a["type"] == "binary":
         return b"\0" * a["lengths"][0]
     return b""
@@ -317,29 +339,72 @@ def broken(a):
 
 
 def spec_bad(nl):
-    """Every command the kernel serves gets every attribute of its set
-    alone: the ones outside its policy well-formed (refused), the ones in
-    it broken each way their checks forbid.  The policy refuses all of
-    them before any handler runs, so nothing changes."""
+    """Every command the kernel serves gets, in each of its modes (do,
+    dump), every attribute of its set alone: the ones that mode does not
+    take well-formed (refused: outside the op's policy, or in it for the
+    other mode only), the ones it takes broken each way their checks
+    forbid.  All are refused before any handler acts, so nothing
+    changes."""
     cases = 0
     for name, op in uapi.OPS.items():
         aset = uapi.ATTR_SETS[op["set"]]
-        flags = NLM_F_REQUEST | NLM_F_ACK | (0 if op["do"] else NLM_F_DUMP)
-        tries = []
-        for an, a in aset["attrs"].items():
-            if an not in op["policy"]:
-                tries.append((an + "-refused", attr(a["value"], sample(a)),
-                              (errno.EINVAL,)))
+        for mode in ("do", "dump"):
+            if not op[mode]:
                 continue
-            for case, data, want in broken(a):
-                tries.append(("%s-%s" % (an, case), attr(a["value"], data),
-                              want))
-        tries.append(("beyond-max", u32(aset["max"] + 1, 0), (errno.EINVAL,)))
-        for case, payload, want in tries:
-            expect("spec-%s-%s" % (name, case),
-                   nl.call(op["cmd"], payload, flags=flags), *want)
-            cases += 1
+            flags = NLM_F_REQUEST | NLM_F_ACK | \
+                (NLM_F_DUMP if mode == "dump" else 0)
+            takes = op[mode + "-request"]
+            # the mode is named where the op has both
+            tag = name + ("-" + mode if op["do"] and op["dump"] else "")
+            tries = []
+            for an, a in aset["attrs"].items():
+                if an not in takes:
+                    tries.append((an + "-refused",
+                                  attr(a["value"], sample(a)),
+                                  (errno.EINVAL,)))
+                    continue
+                for case, data, want in broken(a):
+                    tries.append(("%s-%s" % (an, case),
+                                  attr(a["value"], data), want))
+            tries.append(("beyond-max", u32(aset["max"] + 1, 0),
+                          (errno.EINVAL,)))
+            for case, payload, want in tries:
+                expect("spec-%s-%s" % (tag, case),
+                       nl.call(op["cmd"], payload, flags=flags), *want)
+                cases += 1
     none_ran(cases, "spec")
+
+
+SOL_NETLINK, NETLINK_ADD_MEMBERSHIP = 270, 1
+
+
+def join(nl, group):
+    """0, or the errno of joining a multicast group of the family."""
+    s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, NETLINK_GENERIC)
+    try:
+        s.bind((0, 0))
+        s.setsockopt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, nl.groups[group])
+        return 0
+    except OSError as e:
+        return e.errno
+    finally:
+        s.close()
+
+
+def spec_mcast(nl, unprivileged):
+    """Every multicast group with a permission flag: an unprivileged
+    socket cannot join it (its flows and events are every customer's);
+    root can (so the refusal is the flag's doing)."""
+    cases = 0
+    for group, flags in uapi.MCGRP_FLAGS.items():
+        if "uns-admin-perm" not in flags:
+            continue
+        if unprivileged:
+            expect("spec-unpriv-join-" + group, join(nl, group), errno.EPERM)
+        else:
+            expect("spec-join-" + group, join(nl, group), 0)
+        cases += 1
+    none_ran(cases, "spec-mcast")
 
 
 def spec_unpriv(nl):
@@ -562,4 +627,5 @@ if __name__ == "__main__":
     else:
         {"bad": bad, "unpriv": unpriv}[sys.argv[1]](nl)
         {"bad": spec_bad, "unpriv": spec_unpriv}[sys.argv[1]](nl)
+        spec_mcast(nl, sys.argv[1] == "unpriv")
     sys.exit(failed)
