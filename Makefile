@@ -218,6 +218,8 @@ install: all
 	$(foreach m,$(MAN5),install -m 0644 $(m) $(DESTDIR)$(MANDIR)/man5/;)
 	$(foreach m,$(MAN8),install -m 0644 $(m) $(DESTDIR)$(MANDIR)/man8/;)
 	$(foreach u,$(UNITS),install -m 0644 $(u) $(DESTDIR)$(UNITDIR)/;)
+	$(foreach u,$(SYSUSERS),install -D -m 0644 $(u) $(DESTDIR)/usr/lib/sysusers.d/muisp.conf;)
+	$(foreach u,$(TMPFILES),install -D -m 0644 $(u) $(DESTDIR)/usr/lib/tmpfiles.d/muisp.conf;)
 	$(foreach c,$(CONFS),test -e $(DESTDIR)$(SYSCONFDIR)/muisp/$(notdir $(c)) || \
 		install -m 0640 $(c) $(DESTDIR)$(SYSCONFDIR)/muisp/;)
 	install -m 0644 kmod/muisp.ko $(DESTDIR)/lib/modules/$(KVER)/extra/

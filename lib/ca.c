@@ -56,20 +56,49 @@ static EVP_PKEY *new_key(void)
 	return EVP_RSA_gen(CA_KEY_BITS);
 }
 
+/*
+ * Open path for writing a key or certificate: created with mode, or with
+ * force an existing file replaced.  Never through a symbolic link
+ * (O_NOFOLLOW) and only a regular file with one link is truncated, so
+ * --force cannot be turned into a write to another file.  A descriptor
+ * or -1 (err set).
+ */
+static int open_out(const char *path, mode_t mode, int force,
+		    struct muisp_ca_err *err)
+{
+	int flags = O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
+		    (force ? 0 : O_EXCL);
+	struct stat st;
+	int fd = open(path, flags, mode);
+
+	if (fd < 0 && errno == ELOOP)
+		return fail(err, ELOOP, "%s: a symbolic link, refused", path);
+	if (fd < 0)
+		return fail(err, errno, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_nlink != 1) {
+		close(fd);
+		return fail(err, EPERM,
+			    "%s: not a regular file with one link, refused",
+			    path);
+	}
+	if (ftruncate(fd, 0) < 0 || fchmod(fd, mode) < 0) {
+		int e = errno;
+
+		close(fd);
+		return fail(err, e, "%s: %s", path, strerror(e));
+	}
+	return fd;
+}
+
 static int write_key(const char *path, EVP_PKEY *key, int force,
 		     struct muisp_ca_err *err)
 {
-	int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (force ? O_TRUNC : O_EXCL);
 	FILE *fp;
 	int fd, ok;
 
-	fd = open(path, flags, 0600);
+	fd = open_out(path, 0600, force, err);
 	if (fd < 0)
-		return fail(err, errno, "%s: %s", path, strerror(errno));
-	if (fchmod(fd, 0600) < 0) {
-		close(fd);
-		return fail(err, errno, "%s: chmod", path);
-	}
+		return -1;
 	fp = fdopen(fd, "w");
 	if (!fp) {
 		close(fd);
@@ -86,13 +115,12 @@ static int write_key(const char *path, EVP_PKEY *key, int force,
 static int write_cert(const char *path, X509 *x, int force,
 		      struct muisp_ca_err *err)
 {
-	int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (force ? O_TRUNC : O_EXCL);
 	FILE *fp;
 	int fd, ok;
 
-	fd = open(path, flags, 0644);
+	fd = open_out(path, 0644, force, err);
 	if (fd < 0)
-		return fail(err, errno, "%s: %s", path, strerror(errno));
+		return -1;
 	fp = fdopen(fd, "w");
 	if (!fp) {
 		close(fd);

@@ -115,6 +115,47 @@ void log_debug(const char *fmt, ...)
 	va_end(ap);
 }
 
+int log_rl_allow(struct log_rl *rl, uint64_t now, uint64_t *suppressed)
+{
+	*suppressed = 0;
+	if (!rl->start || now >= rl->start + rl->interval || now < rl->start) {
+		rl->start = now ? now : 1;
+		rl->n = 0;
+	}
+	if (rl->n >= rl->burst) {
+		rl->suppressed++;
+		return 0;
+	}
+	rl->n++;
+	*suppressed = rl->suppressed;
+	rl->suppressed = 0;
+	return 1;
+}
+
+void log_ratelimited(struct log_rl *rl, int pri, const char *fmt, ...)
+{
+	int saved = errno;
+	struct timespec ts;
+	uint64_t dropped;
+	char buf[1024];
+	va_list ap;
+
+	if (pri == LOG_DEBUG && log_verbose < 1)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if (!log_rl_allow(rl, (uint64_t)ts.tv_sec + 1, &dropped))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (dropped)
+		logit(pri, "%s; %llu similar lines suppressed", buf,
+		      (unsigned long long)dropped);
+	else
+		logit(pri, "%s", buf);
+	errno = saved;
+}
+
 void fatal(const char *fmt, ...)
 {
 	va_list ap;

@@ -9,6 +9,8 @@
 #define MUISP_LOG_H
 
 #include <stdarg.h>
+#include <stdint.h>
+#include <syslog.h> /* LOG_INFO ... for log_ratelimited() */
 
 #define MUISP_PRINTF(f, a) __attribute__((format(printf, f, a)))
 
@@ -22,6 +24,34 @@ void log_warnx(const char *fmt, ...) MUISP_PRINTF(1, 2);
 void log_info(const char *fmt, ...) MUISP_PRINTF(1, 2);
 void log_debug(const char *fmt, ...) MUISP_PRINTF(1, 2);
 void vlog(int pri, const char *fmt, va_list ap) MUISP_PRINTF(2, 0);
+
+/*
+ * Rate-limited logging, for lines that input from the network (the LAN)
+ * can cause at will: bad frames, refused connections, floods.  One
+ * struct log_rl per kind of line (usually a static at the call site):
+ * at most `burst` lines per `interval` seconds are logged; the rest are
+ * counted, and the first line logged after them says how many were
+ * suppressed ("...; 1234 similar lines suppressed").  pri is a syslog
+ * priority; LOG_DEBUG lines are logged only with -v, like log_debug().
+ */
+struct log_rl {
+	uint32_t interval; /* seconds */
+	uint32_t burst;	   /* lines per interval */
+	uint64_t start;	   /* of the current interval (monotonic s) */
+	uint32_t n;	   /* lines logged in it */
+	uint64_t suppressed;
+};
+
+#define LOG_RL_INIT(interval_s, burst_n)                      \
+	{                                                     \
+		.interval = (interval_s), .burst = (burst_n), \
+	}
+
+void log_ratelimited(struct log_rl *rl, int pri, const char *fmt, ...)
+	MUISP_PRINTF(3, 4);
+/* The decision alone, at time now (seconds): 1 log the line (and
+ * *suppressed lines were dropped since the last one logged), 0 drop it. */
+int log_rl_allow(struct log_rl *rl, uint64_t now, uint64_t *suppressed);
 
 __attribute__((noreturn)) void fatal(const char *fmt, ...) MUISP_PRINTF(1, 2);
 __attribute__((noreturn)) void fatalx(const char *fmt, ...) MUISP_PRINTF(1, 2);

@@ -4,12 +4,27 @@
 
 #include "proto.h"
 
-enum kind { K_NONE, K_U8, K_U32, K_U64, K_STR, K_BYTES, K_ITEM, K_LINE };
+enum kind {
+	K_NONE,
+	K_U8,
+	K_U32,
+	K_U64,
+	K_STR,
+	K_BYTES,
+	K_ITEM,
+	K_LINE,
+	K_FIX, /* min: its length, max: its slot in mp_msg.fix */
+};
 
 struct attr_def {
 	enum kind kind;
 	uint64_t min, max; /* value range for integers */
 };
+
+#define FIX(len, slot)               \
+	{                            \
+		K_FIX, (len), (slot) \
+	}
 
 #define U8R(a, b)              \
 	{                      \
@@ -60,6 +75,9 @@ static const struct attr_def attr_defs[__MP_A_LAST] = {
 	[MP_A_KEY_ID] = U32R(0, UINT32_MAX),
 	[MP_A_PRICE] = U64,
 	[MP_A_UNIT] = { K_U64, 1, UINT64_MAX },
+	[MP_A_HOLDER_KEY] = FIX(32, 0),
+	[MP_A_CHALLENGE] = FIX(32, 1),
+	[MP_A_SIGNATURE] = FIX(64, 2),
 };
 
 #define B(a) (1ull << (a))
@@ -84,8 +102,11 @@ static const struct type_def type_defs[256] = {
 				   B(MP_A_SOFT) | B(MP_A_HARD) | B(MP_A_METHOD),
 			   B(MP_A_PRIVACY), 0 },
 	[MP_T_DEPOSIT] = { "deposit", B(MP_A_SERIAL) | B(MP_A_METHOD),
-			   B(MP_A_PAYMENT) | B(MP_A_AMOUNT), 0 },
-	[MP_T_BIND] = { "bind", 0, 0, B(MP_A_RECEIPT) | B(MP_A_PASSWORD) },
+			   B(MP_A_PAYMENT) | B(MP_A_AMOUNT) |
+				   B(MP_A_HOLDER_KEY),
+			   0 },
+	[MP_T_BIND] = { "bind", 0, B(MP_A_CHALLENGE) | B(MP_A_SIGNATURE),
+			B(MP_A_RECEIPT) | B(MP_A_PASSWORD) },
 	[MP_T_USAGE] = { "usage", B(MP_A_SERIAL), 0, 0 },
 	[MP_T_START] = { "start", B(MP_A_SERIAL), 0, 0 },
 	[MP_T_SUSPEND] = { "suspend", B(MP_A_SERIAL), 0, 0 },
@@ -117,7 +138,8 @@ static const struct type_def type_defs[256] = {
 				     B(MP_A_ROOM),
 			     0 },
 	[MP_T_ERROR] = { "error", B(MP_A_ERROR),
-			 B(MP_A_MESSAGE) | B(MP_A_SERIAL), 0 },
+			 B(MP_A_MESSAGE) | B(MP_A_SERIAL) | B(MP_A_CHALLENGE),
+			 0 },
 	[MP_T_WARNING] = { "warning", B(MP_A_SERIAL) | B(MP_A_WARNING),
 			   B(MP_A_USAGE) | B(MP_A_SOFT) | B(MP_A_HARD) |
 				   B(MP_A_EXPIRY) | B(MP_A_ADDR) |
@@ -207,6 +229,11 @@ static int kind_len_ok(enum kind k, size_t len)
 	default:
 		return 0;
 	}
+}
+
+static int fix_len_ok(const struct attr_def *d, size_t len)
+{
+	return d->kind == K_FIX && len == d->min;
 }
 
 static int str_ok(const uint8_t *p, size_t len)
@@ -356,9 +383,15 @@ static int top_attr(void *vctx, uint16_t type, const uint8_t *v, uint16_t vlen)
 	d = &attr_defs[type];
 	if (!((t->required | t->allowed | t->oneof) & B(type)))
 		return MP_E_ATTR_NOTALLOWED;
-	if (!kind_len_ok(d->kind, vlen))
+	if (d->kind == K_FIX ? !fix_len_ok(d, vlen) :
+			       !kind_len_ok(d->kind, vlen))
 		return MP_E_ATTR_LEN;
 	switch (d->kind) {
+	case K_FIX:
+		if (mp_has(m, type))
+			return MP_E_ATTR_DUP;
+		memcpy(m->fix[d->max], v, vlen);
+		break;
 	case K_ITEM:
 		if (m->nitems >= MP_MAX_ITEMS)
 			return MP_E_TOOMANY;
@@ -530,6 +563,47 @@ int mp_set_bytes(struct mp_msg *m, int attr, const void *p, size_t len)
 	return 0;
 }
 
+int mp_set_fix(struct mp_msg *m, int attr, const void *p, size_t len)
+{
+	const struct attr_def *d;
+
+	if (attr <= 0 || attr >= __MP_A_LAST)
+		return -1;
+	d = &attr_defs[attr];
+	if (!fix_len_ok(d, len))
+		return -1;
+	memcpy(m->fix[d->max], p, len);
+	m->present |= B(attr);
+	return 0;
+}
+
+const uint8_t *mp_fix(const struct mp_msg *m, int attr)
+{
+	if (attr <= 0 || attr >= __MP_A_LAST || attr_defs[attr].kind != K_FIX)
+		return NULL;
+	return m->fix[attr_defs[attr].max];
+}
+
+size_t mp_fix_len(int attr)
+{
+	if (attr <= 0 || attr >= __MP_A_LAST || attr_defs[attr].kind != K_FIX)
+		return 0;
+	return (size_t)attr_defs[attr].min;
+}
+
+size_t mp_bind_message(const uint8_t challenge[32], const uint8_t *r,
+		       size_t rlen, uint8_t *out, size_t cap)
+{
+	size_t n = MP_BIND_LABEL_LEN + 32 + rlen;
+
+	if (n > cap)
+		return 0;
+	memcpy(out, MP_BIND_LABEL, MP_BIND_LABEL_LEN);
+	memcpy(out + MP_BIND_LABEL_LEN, challenge, 32);
+	memcpy(out + MP_BIND_LABEL_LEN + 32, r, rlen);
+	return n;
+}
+
 int mp_add_item(struct mp_msg *m, const struct mp_item *it)
 {
 	if (m->nitems >= MP_MAX_ITEMS)
@@ -630,6 +704,8 @@ static int value_ok(const struct attr_def *d, const struct mp_msg *m, int a)
 	}
 	case K_BYTES:
 		return m->bytes_len >= 1 && m->bytes_len <= MP_BYTES_MAX;
+	case K_FIX:
+		return 1;
 	case K_ITEM:
 		return m->nitems > 0;
 	case K_LINE:
@@ -673,6 +749,9 @@ int mp_encode(const struct mp_msg *m, uint8_t *buf, size_t cap)
 			break;
 		case K_BYTES:
 			w_attr(&w, (uint16_t)a, m->bytes, m->bytes_len);
+			break;
+		case K_FIX:
+			w_attr(&w, (uint16_t)a, m->fix[d->max], (size_t)d->min);
 			break;
 		case K_ITEM:
 			if (m->nitems > MP_MAX_ITEMS)
@@ -783,6 +862,7 @@ const char *mp_error_name(int err)
 		[MP_ERR_INTERNAL] = "internal error",
 		[MP_ERR_PERM] = "not permitted on this channel",
 		[MP_ERR_OFFER] = "offer unknown, stale or option not offered",
+		[MP_ERR_PROOF] = "proof of the receipt's holder key needed",
 	};
 
 	if (err <= 0 || err >= __MP_ERR_LAST)

@@ -35,6 +35,13 @@
 #define MP_BYTES_MAX   512
 #define MP_MAX_ITEMS   16
 #define MP_MAX_LINES   32
+#define MP_FIX_MAX     64 /* fixed-length binary attributes */
+#define MP_FIX_SLOTS   3
+
+/* What the holder of a MUR2 receipt signs to bind it (PROTOCOL.md §6):
+ * the label, the router's 32-byte challenge, then the receipt. */
+#define MP_BIND_LABEL	  "muisp-bind-v1"
+#define MP_BIND_LABEL_LEN 13
 
 /* The operator socket (AF_UNIX stream, mode 0600): muispd's default
  * "socket", and where muispctl looks for it. */
@@ -117,6 +124,9 @@ enum mp_attr {
 	MP_A_KEY_ID,	   /* u32 receipt key id */
 	MP_A_PRICE,	   /* u64 price in minor units per MP_A_UNIT */
 	MP_A_UNIT,	   /* u64 metric units priced together */
+	MP_A_HOLDER_KEY,   /* fixed 32: the buyer's Ed25519 public key */
+	MP_A_CHALLENGE,	   /* fixed 32: the router's challenge (BIND) */
+	MP_A_SIGNATURE,	   /* fixed 64: the holder's signature of it */
 	__MP_A_LAST
 };
 #define MP_A_MAX (__MP_A_LAST - 1)
@@ -177,6 +187,7 @@ enum mp_error {
 	MP_ERR_INTERNAL,
 	MP_ERR_PERM,  /* not permitted on this channel */
 	MP_ERR_OFFER, /* offer unknown or stale, or option not offered */
+	MP_ERR_PROOF, /* the receipt's holder must sign the challenge */
 	__MP_ERR_LAST
 };
 
@@ -222,6 +233,7 @@ struct mp_msg {
 	char s[__MP_A_LAST][MP_STR_MAX + 1]; /* string attributes */
 	uint8_t bytes[MP_BYTES_MAX];	     /* MP_A_RECEIPT */
 	uint16_t bytes_len;
+	uint8_t fix[MP_FIX_SLOTS][MP_FIX_MAX]; /* mp_fix() */
 	unsigned nitems, nlines;
 	struct mp_item items[MP_MAX_ITEMS];
 	struct mp_line lines[MP_MAX_LINES];
@@ -233,6 +245,16 @@ void mp_init(struct mp_msg *m, uint8_t type, uint16_t flags, uint32_t serial);
 int mp_set_u(struct mp_msg *m, int attr, uint64_t v);
 int mp_set_s(struct mp_msg *m, int attr, const char *s);
 int mp_set_bytes(struct mp_msg *m, int attr, const void *p, size_t len);
+/* Fixed-length binary attributes (HOLDER_KEY, CHALLENGE, SIGNATURE): len
+ * must be the attribute's; mp_fix() is the value (NULL: not such an
+ * attribute) and mp_fix_len() its length. */
+int mp_set_fix(struct mp_msg *m, int attr, const void *p, size_t len);
+const uint8_t *mp_fix(const struct mp_msg *m, int attr);
+size_t mp_fix_len(int attr);
+/* The message the holder signs to bind receipt r (at most cap bytes):
+ * its length, or 0 if cap is too small. */
+size_t mp_bind_message(const uint8_t challenge[32], const uint8_t *r,
+		       size_t rlen, uint8_t *out, size_t cap);
 int mp_add_item(struct mp_msg *m, const struct mp_item *it);
 int mp_add_line(struct mp_msg *m, const char *desc, uint64_t amount,
 		int credit);

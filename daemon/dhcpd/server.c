@@ -85,28 +85,27 @@ static void count(struct server *s, enum srv_stat st)
 	s->stats_dirty = 1;
 }
 
-static void log_rl(struct srv_rl *rl, int64_t now, const char *fmt, ...)
+/* lib/log's limiter on the server's clock (tests drive it), not the
+ * monotonic one log_ratelimited() reads. */
+static void log_rl(struct log_rl *rl, int64_t now, const char *fmt, ...)
 	MUISP_PRINTF(3, 4);
 
-static void log_rl(struct srv_rl *rl, int64_t now, const char *fmt, ...)
+static void log_rl(struct log_rl *rl, int64_t now, const char *fmt, ...)
 {
+	uint64_t dropped;
 	char buf[512];
 	va_list ap;
 
-	if (rl->at == now) {
-		rl->suppressed++;
+	if (!log_rl_allow(rl, (uint64_t)now, &dropped))
 		return;
-	}
-	rl->at = now;
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	if (rl->suppressed)
+	if (dropped)
 		log_warnx("%s; %llu similar lines suppressed", buf,
-			  (unsigned long long)rl->suppressed);
+			  (unsigned long long)dropped);
 	else
 		log_warnx("%s", buf);
-	rl->suppressed = 0;
 }
 
 static const char *ip(uint32_t host, char *b)
@@ -1231,6 +1230,9 @@ int server_init(struct server *s, struct dhcp_conf *conf,
 	s->conf = conf;
 	s->db = db;
 	s->nifaces = 0;
+	s->rl_refused = s->rl_relay = s->rl_rate = s->rl_unreserved =
+		s->rl_quarantine = s->rl_decline =
+			(struct log_rl)LOG_RL_INIT(1, 1);
 	if (!s->out) {
 		s->out = calloc(SRV_MAX_PENDING, sizeof(*s->out));
 		if (!s->out)

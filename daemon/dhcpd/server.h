@@ -27,6 +27,7 @@
 #include "config.h"
 #include "kernel.h"
 #include "leasedb.h"
+#include "log.h"
 #include "packet.h"
 #include "pool.h"
 #include "source.h"
@@ -118,14 +119,6 @@ extern const char *const server_stat_names[ST__MAX];
 struct server;
 typedef int (*srv_send_fn)(struct server *s, const struct reply *r);
 
-/* A log line that the LAN can cause at will: at most one a second, with
- * the count of those suppressed.  (lib/log's log_ratelimited() does this
- * for every daemon once it is merged; this one is local to the server.) */
-struct srv_rl {
-	int64_t at;
-	uint64_t suppressed;
-};
-
 struct server {
 	struct dhcp_conf *conf;
 	struct srv_iface ifaces[CONF_MAX_IFACES];
@@ -140,7 +133,8 @@ struct server {
 	int stats_dirty;
 	int64_t stats_written;
 	int64_t drop_logged, exhaust_logged; /* log rate limit: 1/s */
-	struct srv_rl rl_refused, rl_relay, rl_rate, rl_unreserved,
+	/* Lines the LAN can cause at will: at most one a second each. */
+	struct log_rl rl_refused, rl_relay, rl_rate, rl_unreserved,
 		rl_quarantine, rl_decline;
 	struct reply *out; /* SRV_MAX_PENDING */
 	unsigned int nout;

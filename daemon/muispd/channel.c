@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/rand.h>
 
 #include "log.h"
 #include "muispd.h"
@@ -27,48 +28,127 @@ static unsigned load_pct(struct muispd *md)
 	return bound > 100 ? 100 : bound;
 }
 
+static int same_items(const struct price *a, const struct price *b, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (a[i].metric != b[i].metric || a[i].method != b[i].method ||
+		    a[i].privacy != b[i].privacy || a[i].price != b[i].price ||
+		    a[i].unit != b[i].unit)
+			return 0;
+	return 1;
+}
+
+/*
+ * The offer for these items: the one issued less than MUISPD_OFFER_REUSE
+ * seconds ago with the same items, currency and filter, or a new one.
+ * Offers are the same contract form for everyone and cost no disk write:
+ * a flood of OFFER_GET makes at most one new offer per filter and price
+ * list every few seconds, so the ring keeps every offer for its TTL.
+ */
+static struct offer *offer_for(struct muispd *md, const struct offer *want,
+			       uint64_t now)
+{
+	struct offer *o;
+
+	for (unsigned i = 0; i < MUISPD_MAX_OFFERS; i++) {
+		o = &md->offers[i];
+		if (o->serial && o->privacy == want->privacy &&
+		    o->n == want->n && o->time <= now &&
+		    now < o->time + MUISPD_OFFER_REUSE &&
+		    !strcmp(o->currency, want->currency) &&
+		    same_items(o->items, want->items, o->n))
+			return o;
+	}
+	o = &md->offers[md->offer_next++ % MUISPD_MAX_OFFERS];
+	*o = *want;
+	/* Serials grow with the clock, so an offer made before a restart is
+	 * not mistaken for a later one. */
+	o->serial = md->offer_seq + 1 > now ? md->offer_seq + 1 : now;
+	md->offer_seq = o->serial;
+	o->time = now;
+	o->expiry = now + md->conf.offer_ttl_s;
+	return o;
+}
+
 static void h_offer_get(struct muispd *md, struct conn *c,
 			const struct mp_msg *req)
 {
-	struct offer *o = &md->offers[md->offer_next++ % MUISPD_MAX_OFFERS];
 	unsigned load = load_pct(md);
 	uint64_t now = muispd_now(md);
+	struct offer want, *o;
 	struct mp_msg m;
 
-	memset(o, 0, sizeof(*o));
-	if (store_next_serial(md->st, "offer", &o->serial)) {
-		conn_error(c, req, MP_ERR_INTERNAL, "store");
-		return;
-	}
-	o->time = now;
-	o->expiry = now + md->conf.offer_ttl_s;
-	mp_init(&m, MP_T_OFFER, MP_F_REPLY, req->serial);
-	mp_set_u(&m, MP_A_OFFER_SERIAL, o->serial);
-	mp_set_u(&m, MP_A_TIME, o->time);
-	mp_set_u(&m, MP_A_EXPIRY, o->expiry);
-	mp_set_s(&m, MP_A_CURRENCY, md->conf.currency);
-	mp_set_u(&m, MP_A_LOAD, load);
+	memset(&want, 0, sizeof(want));
+	want.privacy = mp_has(req, MP_A_PRIVACY) ? (int)req->u[MP_A_PRIVACY] :
+						   -1;
+	snprintf(want.currency, sizeof(want.currency), "%s", md->conf.currency);
 	for (unsigned i = 0; i < md->conf.nprices; i++) {
 		struct price p = md->conf.prices[i];
-		struct mp_item it;
 
-		if (mp_has(req, MP_A_PRIVACY) &&
-		    p.privacy != req->u[MP_A_PRIVACY])
+		if (want.privacy >= 0 && p.privacy != want.privacy)
 			continue;
 		/* Prices may depend on load (§6 step 1). */
 		if (load >= 80 && md->conf.load_surcharge_pct)
 			p.price = contract_cost(
 				p.price, 100,
 				100 + md->conf.load_surcharge_pct);
-		o->items[o->n++] = p;
-		it.metric = p.metric;
-		it.method = p.method;
-		it.privacy = p.privacy;
-		it.price = p.price;
-		it.unit = p.unit;
+		want.items[want.n++] = p;
+	}
+	o = offer_for(md, &want, now);
+	mp_init(&m, MP_T_OFFER, MP_F_REPLY, req->serial);
+	mp_set_u(&m, MP_A_OFFER_SERIAL, o->serial);
+	mp_set_u(&m, MP_A_TIME, o->time);
+	mp_set_u(&m, MP_A_EXPIRY, o->expiry);
+	mp_set_s(&m, MP_A_CURRENCY, o->currency);
+	mp_set_u(&m, MP_A_LOAD, load);
+	for (unsigned i = 0; i < o->n; i++) {
+		const struct price *p = &o->items[i];
+		struct mp_item it;
+
+		it.metric = p->metric;
+		it.method = p->method;
+		it.privacy = p->privacy;
+		it.price = p->price;
+		it.unit = p->unit;
 		mp_add_item(&m, &it);
 	}
 	conn_queue(c, &m);
+}
+
+/*
+ * The slot for a new quote of addr.  An address keeps at most
+ * quotes-per-addr quotes (its oldest is replaced), so a flood from one
+ * address cannot push other users' quotes out; otherwise a free or
+ * expired slot, else the oldest quote of all.  Quotes whose deposit waits
+ * for the provider stay.  NULL if every slot is busy.
+ */
+static struct quote *quote_slot(struct muispd *md, const char *addr,
+				uint64_t now)
+{
+	struct quote *fr = NULL, *own_old = NULL, *old = NULL;
+	unsigned own = 0;
+
+	for (unsigned i = 0; i < MUISPD_MAX_QUOTES; i++) {
+		struct quote *q = &md->quotes[i];
+
+		if (q->busy)
+			continue;
+		if (!q->serial || q->expiry <= now) {
+			if (!fr)
+				fr = q;
+			continue;
+		}
+		if (!strcmp(q->addr, addr)) {
+			own++;
+			if (!own_old || q->made < own_old->made)
+				own_old = q;
+		}
+		if (!old || q->made < old->made)
+			old = q;
+	}
+	if (own >= md->conf.quotes_addr)
+		return own_old;
+	return fr ? fr : old;
 }
 
 /* 1 (and the error reply) if c's address has a contract bound. */
@@ -140,12 +220,16 @@ static void h_request(struct muispd *md, struct conn *c,
 	}
 	if (addr_bound(md, c, req))
 		return;
-	q = &md->quotes[md->quote_next++ % MUISPD_MAX_QUOTES];
-	memset(q, 0, sizeof(*q));
-	if (store_next_serial(md->st, "contract", &q->serial)) {
-		conn_error(c, req, MP_ERR_INTERNAL, "store");
+	q = quote_slot(md, c->addr, now);
+	if (!q) {
+		conn_error(c, req, MP_ERR_INTERNAL, "busy: try again");
 		return;
 	}
+	memset(q, 0, sizeof(*q));
+	/* The contract's serial, reserved in memory: recorded in the store
+	 * with the contract (establish()), so a quote writes nothing. */
+	q->serial = ++md->contract_seq;
+	q->made = ++md->quote_seq;
 	q->item = *item;
 	q->soft = soft;
 	q->hard = hard;
@@ -177,12 +261,13 @@ static struct quote *quote_find(struct muispd *md, uint64_t serial)
 /*
  * Step 4 (§6): in one transaction the method's deposit (param: the
  * user's code, or the remote method's authorisation), the signed receipt
- * and the contract, bound to addr in the kernel; the receipt is the
- * reply.  c is NULL when its connection went away meanwhile.
+ * and the contract, bound to addr in the kernel.  0 (r established, its
+ * live entry in *out), or an MP_ERR_* with the reason in msg: nothing
+ * was changed.
  */
-static void establish(struct muispd *md, struct conn *c,
-		      const struct mp_msg *req, struct contract_rec *r,
-		      const char *addr, const char *param)
+static int establish(struct muispd *md, struct contract_rec *r,
+		     const char *addr, const char *param, struct live **out,
+		     char *msg, size_t msglen)
 {
 	const struct payment_method *pm = payment_lookup(&md->pay, r->method);
 	struct quote *q;
@@ -190,18 +275,23 @@ static void establish(struct muispd *md, struct conn *c,
 	char err[160] = "";
 
 	if (store_begin(md->st)) {
-		conn_error(c, req, MP_ERR_INTERNAL, "store");
-		return;
+		snprintf(msg, msglen, "store");
+		return MP_ERR_INTERNAL;
+	}
+	if (store_serial_note(md->st, "contract", r->serial)) {
+		store_rollback(md->st);
+		snprintf(msg, msglen, "store");
+		return MP_ERR_INTERNAL;
 	}
 	if (pm->deposit(pm, md->st, r, param, r->issued, err, sizeof(err))) {
 		store_rollback(md->st);
-		conn_error(c, req, MP_ERR_PAYMENT, "%s", err);
-		return;
+		snprintf(msg, msglen, "%s", err);
+		return MP_ERR_PAYMENT;
 	}
 	if (session_sign_receipt(md, r)) {
 		store_rollback(md->st);
-		conn_error(c, req, MP_ERR_INTERNAL, "receipt");
-		return;
+		snprintf(msg, msglen, "receipt");
+		return MP_ERR_INTERNAL;
 	}
 	/* Contract established and bound in step 4 (§6): suspended. */
 	r->state = CS_SUSPENDED;
@@ -213,64 +303,108 @@ static void establish(struct muispd *md, struct conn *c,
 
 		store_rollback(md->st);
 		kernel_contract_del(md->k, r->serial);
-		if (notunnel) /* require-tunnel; nothing was paid */
-			conn_error(c, req, MP_ERR_PERM,
-				   "%s has no IPsec "
-				   "tunnel: bring the tunnel up, then buy",
-				   addr);
-		else
-			conn_error(c, req, MP_ERR_INTERNAL,
-				   "establishment failed");
-		return;
+		if (!notunnel) {
+			snprintf(msg, msglen, "establishment failed");
+			return MP_ERR_INTERNAL;
+		}
+		/* require-tunnel; nothing was paid */
+		snprintf(msg, msglen,
+			 "%s has no IPsec tunnel: bring the tunnel up, then "
+			 "buy",
+			 addr);
+		return MP_ERR_PERM;
 	}
 	if (store_commit(md->st)) {
 		store_rollback(md->st);
-		kernel_addr_unbind(md->k, addr);
-		kernel_contract_del(md->k, r->serial);
-		conn_error(c, req, MP_ERR_INTERNAL, "store commit");
-		return;
+		/* the module must not keep what the store does not */
+		int ub = kernel_addr_unbind(md->k, addr);
+
+		if (kernel_contract_del(md->k, r->serial) || ub)
+			session_kretry(md, ub ? addr : "", r->serial);
+		snprintf(msg, msglen, "store commit");
+		return MP_ERR_INTERNAL;
 	}
 	q = quote_find(md, r->serial);
 	if (q)
 		q->serial = 0;
 	l = live_add(md, r);
 	if (!l) {
-		conn_error(c, req, MP_ERR_INTERNAL, "memory");
-		return;
+		snprintf(msg, msglen, "memory");
+		return MP_ERR_INTERNAL;
 	}
 	log_info("contract %llu: established (%s %s, deposit %llu) for %s",
 		 (unsigned long long)r->serial, mp_metric_name(r->metric),
 		 pm->name, (unsigned long long)r->deposit, addr);
-	if (c)
-		session_reply_status(c, req, &l->rec, MP_T_RECEIPT, 0);
+	*out = l;
+	return 0;
 }
 
-/* A deposit waiting for the remote method's authorisation. */
+/* A deposit waiting for the remote method's authorisation (and, when
+ * the establishment after it failed, for its release). */
 struct deposit_op {
 	struct muispd *md;
 	struct held h;
 	struct contract_rec r;
 	char addr[64];
+	int err; /* the establishment's MP_ERR_* */
+	char msg[200];
 };
 
-/* payment_done_fn of authorize: establish, or the method's reason. */
+/* payment_done_fn of cancel: the user is told nothing was paid. */
+static void voided(void *arg, int rc, const char *text)
+{
+	struct deposit_op *op = arg;
+	struct muispd *md = op->md;
+
+	conn_error(conn_held(md, &op->h), op->h.req, op->err,
+		   "%s; nothing was paid: the authorisation %s", op->msg,
+		   rc ? "is being released at the provider" :
+			"was released by the provider");
+	conn_unhold(md, &op->h);
+	free(op);
+}
+
+/* payment_done_fn of authorize: establish, or the method's reason.  An
+ * establishment that fails releases the authorisation first. */
 static void authorized(void *arg, int rc, const char *text)
 {
 	struct deposit_op *op = arg;
 	struct muispd *md = op->md;
 	struct conn *c = conn_held(md, &op->h);
 	struct quote *q = quote_find(md, op->r.serial);
+	const struct payment_method *pm =
+		payment_lookup(&md->pay, op->r.method);
+	char auth[RECEIPT_PAYREF_LEN + 1];
+	struct live *l = NULL;
 
 	if (q)
 		q->busy = 0;
-	if (rc)
+	if (rc) {
 		conn_error(c, op->h.req, MP_ERR_PAYMENT, "%s", text);
-	else if (live_by_addr(md, op->addr)) /* meanwhile, elsewhere */
-		conn_error(c, op->h.req, MP_ERR_STATE,
-			   "address already "
-			   "bound");
-	else
-		establish(md, c, op->h.req, &op->r, op->addr, text);
+		goto done;
+	}
+	snprintf(auth, sizeof(auth), "%s", text);
+	if (live_by_addr(md, op->addr)) { /* meanwhile, elsewhere */
+		op->err = MP_ERR_STATE;
+		snprintf(op->msg, sizeof(op->msg), "address already bound");
+	} else {
+		op->err = establish(md, &op->r, op->addr, auth, &l, op->msg,
+				    sizeof(op->msg));
+	}
+	if (!op->err) {
+		if (c)
+			session_reply_status(c, op->h.req, &l->rec,
+					     MP_T_RECEIPT, 0);
+		goto done;
+	}
+	log_info("contract %llu: not established (%s): voiding %s",
+		 (unsigned long long)op->r.serial, op->msg, auth);
+	if (pm && pm->cancel) {
+		pm->cancel(pm, &op->r, auth, voided, op);
+		return;
+	}
+	conn_error(c, op->h.req, op->err, "%s", op->msg);
+done:
 	conn_unhold(md, &op->h);
 	free(op);
 }
@@ -325,12 +459,38 @@ static void h_deposit(struct muispd *md, struct conn *c,
 	r.issued = now;
 	r.expiry = now + md->conf.lifetime_s;
 	r.usage_at = now;
+	/* The buyer's key goes into the receipt (MUR2): binding it on
+	 * another address needs the key's signature (holder_proof()). */
+	if (mp_has(req, MP_A_HOLDER_KEY)) {
+		r.has_holder = 1;
+		memcpy(r.holder, mp_fix(req, MP_A_HOLDER_KEY),
+		       sizeof(r.holder));
+	}
 	if (!pm->authorize) {
-		establish(md, c, req, &r, c->addr, param);
+		struct live *l;
+		char msg[200];
+		int err =
+			establish(md, &r, c->addr, param, &l, msg, sizeof(msg));
+
+		if (err)
+			conn_error(c, req, err, "%s", msg);
+		else
+			session_reply_status(c, req, &l->rec, MP_T_RECEIPT, 0);
 		return;
 	}
-	/* A remote method: the reply (and c's next requests) wait for it;
-	 * the quote is taken meanwhile. */
+	/*
+	 * A remote method: the reply (and c's next requests) wait for it;
+	 * the quote is taken meanwhile.  Its serial is on disk first: it
+	 * names the authorisation at the provider ("muisp-SERIAL"), which
+	 * must never name another contract after a restart.
+	 */
+	if (store_begin(md->st) ||
+	    store_serial_note(md->st, "contract", r.serial) ||
+	    store_commit(md->st)) {
+		store_rollback(md->st);
+		conn_error(c, req, MP_ERR_INTERNAL, "store");
+		return;
+	}
 	op = calloc(1, sizeof(*op));
 	if (!op || conn_hold(c, req, &op->h)) {
 		free(op);
@@ -378,6 +538,54 @@ static struct live *by_password(struct muispd *md, const char *pw)
 	return l;
 }
 
+static struct log_rl rl_proof = LOG_RL_INIT(10, 5);
+
+/*
+ * A MUR2 receipt (its buyer committed to a key) binds anywhere but where
+ * it is bound only with the key's signature of a challenge this
+ * connection got from us: a copied receipt alone is no use.  1 proven;
+ * 0 after the error reply, PROOF with a fresh challenge (one signature
+ * per challenge, valid for a minute).
+ */
+static int holder_proof(struct muispd *md, struct conn *c,
+			const struct mp_msg *req, const struct receipt *rc)
+{
+	uint8_t msg[MP_BIND_LABEL_LEN + 32 + RECEIPT_MAX_LEN];
+	uint64_t now = muispd_mono_ms(md) / 1000;
+	const char *why = "sign the challenge with the receipt's holder key";
+	struct mp_msg m;
+
+	if (mp_has(req, MP_A_SIGNATURE) && mp_has(req, MP_A_CHALLENGE)) {
+		int ok = c->chal_until && now < c->chal_until &&
+			 !CRYPTO_memcmp(c->challenge,
+					mp_fix(req, MP_A_CHALLENGE), 32);
+		size_t n = mp_bind_message(c->challenge, req->bytes,
+					   req->bytes_len, msg, sizeof(msg));
+
+		c->chal_until = 0; /* one try */
+		if (ok && n &&
+		    !receipt_holder_verify(rc->holder, msg, n,
+					   mp_fix(req, MP_A_SIGNATURE)))
+			return 1;
+		why = ok ? "the signature is not the receipt's holder's" :
+			   "challenge unknown or stale";
+		log_ratelimited(&rl_proof, LOG_WARNING,
+				"%s: contract %llu: %s, refused", c->addr,
+				(unsigned long long)rc->serial, why);
+	}
+	if (RAND_bytes(c->challenge, sizeof(c->challenge)) != 1) {
+		conn_error(c, req, MP_ERR_INTERNAL, "random");
+		return 0;
+	}
+	c->chal_until = now + 60;
+	mp_init(&m, MP_T_ERROR, MP_F_REPLY, req->serial);
+	mp_set_u(&m, MP_A_ERROR, MP_ERR_PROOF);
+	mp_set_s(&m, MP_A_MESSAGE, why);
+	mp_set_fix(&m, MP_A_CHALLENGE, c->challenge, sizeof(c->challenge));
+	conn_queue(c, &m);
+	return 0;
+}
+
 /*
  * The outstanding contract of a presented receipt, or NULL after the
  * error reply.  §7: an elapsed-time contract the store does not know is
@@ -399,6 +607,11 @@ static struct live *by_receipt(struct muispd *md, struct conn *c,
 		return NULL;
 	}
 	l = live_find(md, rcpt.serial);
+	if (rcpt.has_holder &&
+	    !(l && contract_is_bound(l->rec.state) &&
+	      !strcmp(l->rec.addr, c->addr)) &&
+	    !holder_proof(md, c, req, &rcpt))
+		return NULL;
 	if (l) {
 		if (l->rec.receipt_len != req->bytes_len ||
 		    CRYPTO_memcmp(l->rec.receipt, req->bytes, req->bytes_len)) {
@@ -435,8 +648,10 @@ static struct live *by_receipt(struct muispd *md, struct conn *c,
 	r.expiry = rcpt.expiry;
 	r.key_id = rcpt.key_id;
 	snprintf(r.payref, sizeof(r.payref), "%s", rcpt.payref);
-	memcpy(r.receipt, req->bytes, RECEIPT_LEN);
-	r.receipt_len = RECEIPT_LEN;
+	r.has_holder = rcpt.has_holder;
+	memcpy(r.holder, rcpt.holder, sizeof(r.holder));
+	memcpy(r.receipt, req->bytes, req->bytes_len);
+	r.receipt_len = req->bytes_len;
 	l = live_add(md, &r);
 	if (!l || session_persist(md, l)) {
 		conn_error(c, req, MP_ERR_INTERNAL, "store");

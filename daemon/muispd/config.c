@@ -21,7 +21,8 @@ void conf_defaults(struct muispd_conf *c)
 	snprintf(c->listen, sizeof(c->listen), "::");
 	c->port = 4433;
 	snprintf(c->socket, sizeof(c->socket), "%s", MP_OP_SOCKET);
-	snprintf(c->database, sizeof(c->database), "/var/lib/muisp/muispd.db");
+	snprintf(c->database, sizeof(c->database),
+		 "/var/lib/muisp/muispd/muispd.db");
 	snprintf(c->cert, sizeof(c->cert), "/etc/muisp/router.crt");
 	snprintf(c->key, sizeof(c->key), "/etc/muisp/router.key");
 	c->use_kernel = 1;
@@ -38,10 +39,19 @@ void conf_defaults(struct muispd_conf *c)
 	c->max_hard[MP_METRIC_USAGE_TIME] = 7 * 86400;
 	c->max_hard[MP_METRIC_BYTES] = 100ull << 30;
 	c->max_hard[MP_METRIC_PACKETS] = 1ull << 32;
+	c->handshake_timeout_s = 15;
+	c->idle_timeout_s = 60;
+	c->max_conns = 1024;
+	c->max_conns_addr = 16;
+	c->msg_rate = 20;
+	c->msg_burst = 50;
+	c->quotes_addr = 4;
+	c->output_budget = 16ull << 20;
+	c->provider_timeout_s = 5;
 }
 
 /* The settings that are one value of a plain type. */
-enum kind { K_STR, K_BOOL, K_U16, K_U32 };
+enum kind { K_STR, K_BOOL, K_U16, K_U32, K_SIZE };
 
 static const struct setting {
 	const char *key;
@@ -68,6 +78,19 @@ static const struct setting {
 	{ "warn-tries", K_U32, F(warn_tries), 1, 100 },
 	{ "load-capacity", K_U32, F(load_capacity), 1, 1000000 },
 	{ "load-surcharge", K_U32, F(load_surcharge_pct), 0, 1000 },
+	{ "lan", K_STR, F(lan), 0, 0 },
+	{ "handshake-timeout", K_U32, F(handshake_timeout_s), 1, 3600 },
+	{ "idle-timeout", K_U32, F(idle_timeout_s), 5, 86400 },
+	{ "max-conns", K_U32, F(max_conns), 16, MUISPD_MAX_CONNS },
+	{ "max-conns-per-addr", K_U32, F(max_conns_addr), 1, 1024 },
+	{ "msg-rate", K_U32, F(msg_rate), 1, 100000 },
+	{ "msg-burst", K_U32, F(msg_burst), 1, 100000 },
+	{ "quotes-per-addr", K_U32, F(quotes_addr), 1, MUISPD_MAX_QUOTES },
+	/* bytes, with k, M, Ki, Mi ... */
+	{ "output-budget", K_SIZE, F(output_budget), 1, 0 },
+	{ "online-provider-ca", K_STR, F(provider_ca), 0, 0 },
+	{ "online-provider-insecure", K_BOOL, F(provider_insecure), 0, 0 },
+	{ "online-provider-timeout", K_U32, F(provider_timeout_s), 1, 60 },
 #undef F
 };
 
@@ -82,6 +105,16 @@ static int set_plain(struct conf *r, const struct setting *s, char *base)
 		return conf_str(r, 1, base + s->off, s->size);
 	case K_BOOL:
 		return conf_bool(r, 1, (int *)(void *)(base + s->off));
+	case K_SIZE: {
+		const char *why;
+
+		if (parse_size(r->w[1], &v, &why) < 0)
+			return conf_bad(r, 1, why);
+		if (v < (1u << 20) || v > (4ull << 30))
+			return conf_bad(r, 1, "between 1Mi and 4Gi bytes");
+		*(uint64_t *)(void *)(base + s->off) = v;
+		return 0;
+	}
 	case K_U16:
 	case K_U32:
 		if (conf_uint(r, 1, s->min, s->max, &v) < 0)
@@ -121,6 +154,49 @@ static int set_vici(struct conf *r, struct muispd_conf *c)
 		return 0;
 	}
 	return conf_str(r, 1, c->vici, sizeof(c->vici));
+}
+
+/*
+ * online-provider https://HOST[:PORT] | http://HOST[:PORT] | IPV4 PORT:
+ * the base URL of the payment provider (the last form, of earlier
+ * versions, is http://IPV4:PORT).  Plain http needs
+ * online-provider-insecure, https online-provider-ca (checked once the
+ * whole file is read).
+ */
+static int set_provider(struct conf *r, struct muispd_conf *c)
+{
+	const char *u = r->w[1], *host;
+	uint64_t v;
+
+	if (r->nw == 3) {
+		const char *why;
+		uint32_t ip;
+
+		if (parse_ip4(r->w[1], &ip, &why) < 0)
+			return conf_bad(r, 1, why);
+		if (conf_uint(r, 2, 1, 65535, &v) < 0)
+			return -1;
+		snprintf(c->provider_url, sizeof(c->provider_url),
+			 "http://%s:%llu", r->w[1], (unsigned long long)v);
+		return 0;
+	}
+	if (conf_nargs(r, 1) < 0)
+		return -1;
+	if (!strncmp(u, "https://", 8))
+		host = u + 8;
+	else if (!strncmp(u, "http://", 7))
+		host = u + 7;
+	else
+		return conf_bad(r, 1, "expected https://HOST[:PORT]");
+	if (!*host || *host == '/' || *host == ':')
+		return conf_bad(r, 1, "no host");
+	for (const char *p = u; *p; p++)
+		if (*p <= 0x20 || *p > 0x7e || *p == '"' || *p == '\\' ||
+		    *p == '?' || *p == '#' || *p == '@')
+			return conf_bad(r, 1, "not a plain URL");
+	if (u[strlen(u) - 1] == '/')
+		return conf_bad(r, 1, "no path: the base URL only");
+	return conf_str(r, 1, c->provider_url, sizeof(c->provider_url));
 }
 
 /* price METRIC METHOD ah|esp PRICE UNIT */
@@ -179,16 +255,8 @@ static int statement(struct conf *r, struct muispd_conf *c)
 		return set_vici(r, c);
 	if (!strcmp(k, "price"))
 		return set_price(r, c);
-	if (!strcmp(k, "online-provider")) {
-		/* online-provider IPV4 PORT */
-		if (conf_nargs(r, 2) < 0 ||
-		    conf_str(r, 1, c->provider_host, sizeof(c->provider_host)) <
-			    0 ||
-		    conf_uint(r, 2, 1, 65535, &v) < 0)
-			return -1;
-		c->provider_port = (uint16_t)v;
-		return 0;
-	}
+	if (!strcmp(k, "online-provider"))
+		return set_provider(r, c);
 	if (!strcmp(k, "max-hard")) {
 		/* max-hard METRIC N */
 		if (conf_nargs(r, 2) < 0)
@@ -222,6 +290,21 @@ int conf_parse(const char *name, const char *text, struct muispd_conf *c,
 		goto out;
 	if (!c->nprices) {
 		snprintf(err, errlen, "%s: no price lines: nothing to offer",
+			 name);
+		goto out;
+	}
+	if (!strncmp(c->provider_url, "http://", 7) && !c->provider_insecure) {
+		snprintf(err, errlen,
+			 "%s: online-provider: plain http needs "
+			 "online-provider-insecure yes (tests only); use "
+			 "https:// and online-provider-ca",
+			 name);
+		goto out;
+	}
+	if (!strncmp(c->provider_url, "https://", 8) && !c->provider_ca[0]) {
+		snprintf(err, errlen,
+			 "%s: online-provider: https needs online-provider-ca "
+			 "FILE (the provider's CA, pinned)",
 			 name);
 		goto out;
 	}

@@ -8,9 +8,24 @@
  * them, so replies keep the order of the requests).  Each connection is
  * an io source of the loop, reading only while no reply waits and
  * watching EPOLLOUT only while output is queued.
+ *
+ * The LAN is hostile (muispd.conf(5), "Limits"): a connection that has
+ * not finished its TLS handshake in handshake-timeout, or received
+ * nothing for idle-timeout while no reply of ours waits (a payer's
+ * channel, which carries its warnings, excepted), is closed; each source
+ * address holds at most max-conns-per-addr connections and spends a token
+ * per connection and per message (msg-rate, msg-burst: over it, the
+ * connection is closed); a full table closes the connection idle the
+ * longest (not a payer's); the operator socket has its own
+ * MUISPD_OP_CONNS; output queues are bounded per connection and in all
+ * (output-budget); when descriptors run out, accepting pauses for a
+ * second (a spare descriptor refuses the connection waiting) instead of
+ * failing on every turn of the loop.
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdarg.h>
@@ -19,6 +34,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -26,11 +42,28 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "evloop.h"
 #include "log.h"
 #include "muispd.h"
 
+static struct log_rl rl_refused = LOG_RL_INIT(10, 5);
+static struct log_rl rl_bad = LOG_RL_INIT(10, 5);
+static struct log_rl rl_tls = LOG_RL_INIT(10, 5);
+static struct log_rl rl_closed = LOG_RL_INIT(10, 5);
+static struct log_rl rl_fd = LOG_RL_INIT(10, 1);
+
 void conn_free(struct conn *c)
 {
+	struct muispd *md = c->md;
+
+	if (c->kind == CONN_USER) {
+		md->nuser--;
+		if (c->src)
+			c->src->conns--;
+	} else {
+		md->nop--;
+	}
+	md->wbytes -= c->wcap;
 	if (c->io) {
 		sd_event_source_set_enabled(c->io, SD_EVENT_OFF);
 		sd_event_source_unref(c->io);
@@ -68,6 +101,8 @@ void conn_close(struct conn *c)
 /* Queue m on c (NULL: the connection went away; nothing to do). */
 int conn_queue(struct conn *c, const struct mp_msg *m)
 {
+	size_t cap_max = c && c->kind == CONN_OP ? MUISPD_WBUF_OP :
+						   MUISPD_WBUF_USER;
 	uint8_t buf[MP_MAX_FRAME];
 	int n;
 
@@ -79,8 +114,12 @@ int conn_queue(struct conn *c, const struct mp_msg *m)
 			  mp_strerror(n));
 		return -1;
 	}
-	if (c->wlen + (size_t)n > MUISPD_WBUF_MAX) {
-		log_warnx("%s: output queue full, closing", c->addr);
+	if (c->wlen + (size_t)n > cap_max) {
+		c->md->refused.output++;
+		log_ratelimited(&rl_closed, LOG_WARNING,
+				"%s: output queue full (it does not read), "
+				"closed",
+				c->addr);
 		c->wlen = 0;
 		conn_close(c);
 		return -1;
@@ -91,9 +130,22 @@ int conn_queue(struct conn *c, const struct mp_msg *m)
 
 		while (cap < c->wlen + (size_t)n)
 			cap *= 2;
+		if (cap > cap_max)
+			cap = cap_max;
+		if (c->md->wbytes - c->wcap + cap > c->md->conf.output_budget) {
+			c->md->refused.output++;
+			log_ratelimited(&rl_closed, LOG_WARNING,
+					"%s: output budget of all connections "
+					"spent, closed",
+					c->addr);
+			c->wlen = 0;
+			conn_close(c);
+			return -1;
+		}
 		p = realloc(c->wbuf, cap);
 		if (!p)
 			return -1;
+		c->md->wbytes += cap - c->wcap;
 		c->wbuf = p;
 		c->wcap = cap;
 	}
@@ -148,11 +200,29 @@ void conn_input(struct muispd *md, struct conn *c)
 
 		if (flen == MP_E_SHORT)
 			break;
+		if (c->src &&
+		    !limits_take(c->src, muispd_mono_ms(md), md->conf.msg_rate,
+				 md->conf.msg_burst)) {
+			md->refused.rate++;
+			log_ratelimited(&rl_refused, LOG_WARNING,
+					"%s: more than %u messages a second, "
+					"closed (%llu so far)",
+					c->addr, md->conf.msg_rate,
+					(unsigned long long)md->refused.rate);
+			conn_error(c, NULL, MP_ERR_PERM,
+				   "too many requests from %s: at most %u a "
+				   "second",
+				   c->addr, md->conf.msg_rate);
+			c->state = C_CLOSING;
+			break;
+		}
 		if (flen < 0) {
 			md->bad_frames++;
-			log_info("%s: bad frame header: %s (%llu bad so far)",
-				 c->addr, mp_strerror(flen),
-				 (unsigned long long)md->bad_frames);
+			log_ratelimited(&rl_bad, LOG_INFO,
+					"%s: bad frame header: %s (%llu bad so "
+					"far)",
+					c->addr, mp_strerror(flen),
+					(unsigned long long)md->bad_frames);
 			conn_error(c, NULL,
 				   flen == MP_E_VERSION ? MP_ERR_VERSION :
 							  MP_ERR_PROTO,
@@ -166,8 +236,10 @@ void conn_input(struct muispd *md, struct conn *c)
 		off += (size_t)flen;
 		if (rc) {
 			md->bad_frames++;
-			log_info("%s: bad message: %s", c->addr,
-				 mp_strerror(rc));
+			log_ratelimited(&rl_bad, LOG_INFO,
+					"%s: bad message: %s (%llu bad so far)",
+					c->addr, mp_strerror(rc),
+					(unsigned long long)md->bad_frames);
 			conn_error(c, NULL, MP_ERR_PROTO, "%s",
 				   mp_strerror(rc));
 			continue;
@@ -218,6 +290,7 @@ static int conn_read(struct muispd *md, struct conn *c)
 				return -1;
 		}
 		c->rlen += (size_t)n;
+		c->last = muispd_mono_ms(md) / 1000;
 		conn_input(md, c);
 		if (c->state == C_CLOSING || c->wait)
 			break;
@@ -260,6 +333,13 @@ int conn_flush(struct conn *c)
 		memmove(c->wbuf, c->wbuf + n, c->wlen - (size_t)n);
 		c->wlen -= (size_t)n;
 	}
+	/* All written: a large queue goes back to the budget. */
+	if (c->wcap > 16384) {
+		c->md->wbytes -= c->wcap;
+		free(c->wbuf);
+		c->wbuf = NULL;
+		c->wcap = 0;
+	}
 	return 0;
 }
 
@@ -285,7 +365,9 @@ static int conn_detect(struct muispd *md, struct conn *c)
 		c->state = C_OPEN;
 		return 1;
 	}
-	log_info("%s: plain control channel refused (no ESP tunnel)", c->addr);
+	log_ratelimited(&rl_refused, LOG_INFO,
+			"%s: plain control channel refused (no ESP tunnel)",
+			c->addr);
 	c->state = C_OPEN;
 	conn_error(c, NULL, MP_ERR_PERM,
 		   "use TLS: the tunnel does not "
@@ -320,7 +402,8 @@ static int conn_handshake(struct conn *c)
 		c->want_write = 1;
 		return 0;
 	default:
-		log_info("%s: TLS handshake failed", c->addr);
+		log_ratelimited(&rl_tls, LOG_INFO, "%s: TLS handshake failed",
+				c->addr);
 		return -1;
 	}
 }
@@ -441,14 +524,31 @@ void conn_unhold(struct muispd *md, struct held *h)
 	}
 }
 
-/* A connection on fd (taken over), in md's table; NULL if full. */
+/*
+ * A connection on fd (taken over), in md's table; NULL if it is full, or
+ * the address holds its max-conns-per-addr already (counted).
+ */
 struct conn *conn_new(struct muispd *md, int fd, enum conn_kind kind,
 		      const char *addr)
 {
+	uint64_t now_ms = muispd_mono_ms(md);
+	struct src *src = NULL;
 	struct conn *c;
 
-	if (md->nconns >= MUISPD_MAX_CONNS) {
-		log_warnx("too many connections");
+	if (kind == CONN_USER) {
+		if (md->nuser >= md->max_user) {
+			md->refused.conns_full++;
+			return NULL;
+		}
+		src = limits_src(&md->srcs, addr, 1, now_ms,
+				 md->conf.msg_burst);
+		if (!src || src->conns >= md->conf.max_conns_addr) {
+			md->refused.conns_addr++;
+			return NULL;
+		}
+	} else if (md->nop >= MUISPD_OP_CONNS) {
+		log_warnx("operator socket: %u connections open, refused",
+			  md->nop);
 		return NULL;
 	}
 	c = calloc(1, sizeof(*c));
@@ -459,6 +559,7 @@ struct conn *conn_new(struct muispd *md, int fd, enum conn_kind kind,
 	c->fd = fd;
 	c->kind = kind;
 	c->state = kind == CONN_OP ? C_OPEN : C_DETECT;
+	c->since = c->last = now_ms / 1000;
 	snprintf(c->addr, sizeof(c->addr), "%s", addr);
 	if (md->ev && fd >= 0 &&
 	    sd_event_add_io(md->ev, &c->io, fd, EPOLLIN, on_conn, c) < 0) {
@@ -466,9 +567,119 @@ struct conn *conn_new(struct muispd *md, int fd, enum conn_kind kind,
 		free(c);
 		return NULL;
 	}
+	c->src = src;
+	if (src)
+		src->conns++;
+	if (kind == CONN_USER)
+		md->nuser++;
+	else
+		md->nop++;
 	c->idx = md->nconns;
 	md->conns[md->nconns++] = c;
 	return c;
+}
+
+/* Out of md's table and freed now (not after the event). */
+static void conn_drop(struct muispd *md, struct conn *c)
+{
+	if (c->dirty) {
+		struct conn **pp = &md->dirty;
+
+		while (*pp != c)
+			pp = &(*pp)->next_dirty;
+		*pp = c->next_dirty;
+	}
+	md->conns[c->idx] = md->conns[--md->nconns];
+	md->conns[c->idx]->idx = c->idx;
+	conn_free(c);
+}
+
+/* 1 if addr has a contract bound: its channels carry its warnings. */
+static int payer(struct muispd *md, struct conn *c, uint64_t now)
+{
+	if (!live_by_addr(md, c->addr))
+		return 0;
+	c->last = now; /* asked again after another idle-timeout */
+	return 1;
+}
+
+/*
+ * The user table is full: close the connection idle the longest (not
+ * one whose reply waits, nor a payer's) to make room.  0, or -1 if
+ * every connection is busy or a payer's.
+ */
+static int conn_evict(struct muispd *md)
+{
+	uint64_t now = muispd_mono_ms(md) / 1000;
+
+	for (;;) {
+		struct conn *v = NULL;
+
+		for (unsigned i = 0; i < md->nconns; i++) {
+			struct conn *c = md->conns[i];
+
+			if (c->kind == CONN_USER && !c->wait &&
+			    (!v || c->last < v->last))
+				v = c;
+		}
+		if (!v || v->last >= now)
+			return -1;
+		if (payer(md, v, now))
+			continue;
+		md->refused.evicted++;
+		log_ratelimited(&rl_closed, LOG_WARNING,
+				"%s: connections full (%u), closed its "
+				"channel idle for %llu s (%llu so far)",
+				v->addr, md->nuser,
+				(unsigned long long)(now - v->last),
+				(unsigned long long)md->refused.evicted);
+		conn_drop(md, v);
+		return 0;
+	}
+}
+
+/*
+ * The tick: connections past their deadline are closed.  A handshake
+ * (protocol detection, TLS) must end within handshake-timeout of the
+ * accept; an open channel that received nothing for idle-timeout while
+ * no reply of ours waits is closed, unless its address is a payer's.
+ */
+void conn_deadlines(struct muispd *md)
+{
+	uint64_t now_ms = muispd_mono_ms(md), now = now_ms / 1000;
+	const struct muispd_conf *cf = &md->conf;
+
+	for (unsigned i = 0; i < md->nconns; i++) {
+		struct conn *c = md->conns[i];
+		const char *why = NULL;
+
+		if (c->kind != CONN_USER || c->state == C_CLOSING)
+			continue;
+		if ((c->state == C_DETECT || c->state == C_HANDSHAKE) &&
+		    now >= c->since + cf->handshake_timeout_s) {
+			md->refused.handshake++;
+			why = "no handshake";
+		} else if (c->state == C_OPEN && !c->wait &&
+			   now >= c->last + cf->idle_timeout_s &&
+			   !payer(md, c, now)) {
+			md->refused.idle++;
+			why = "idle";
+		}
+		if (!why)
+			continue;
+		log_ratelimited(&rl_closed, LOG_INFO,
+				"%s: %s for %llu s, closed (%llu handshakes, "
+				"%llu idle so far)",
+				c->addr, why,
+				(unsigned long long)(now - (c->state == C_OPEN ?
+								    c->last :
+								    c->since)),
+				(unsigned long long)md->refused.handshake,
+				(unsigned long long)md->refused.idle);
+		c->wlen = 0;
+		conn_close(c);
+	}
+	limits_gc(&md->srcs, now_ms, cf->msg_rate, cf->msg_burst);
 }
 
 static void peer_addr(const struct sockaddr_storage *ss, char *buf, size_t len)
@@ -488,6 +699,53 @@ static void peer_addr(const struct sockaddr_storage *ss, char *buf, size_t len)
 	}
 }
 
+static int on_unpause(sd_event_source *s, uint64_t usec, void *arg)
+{
+	struct muispd *md = arg;
+
+	if (md->lsrc)
+		sd_event_source_set_enabled(md->lsrc, SD_EVENT_ON);
+	if (md->usrc)
+		sd_event_source_set_enabled(md->usrc, SD_EVENT_ON);
+	if (md->spare_fd < 0)
+		md->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	return 0;
+}
+
+/*
+ * accept() failed for want of descriptors or memory: the connection
+ * waiting is refused through the spare descriptor, and the listener
+ * rests a second, so a full process does not spin on a listener that
+ * stays readable (and logs once in a while, not once a turn).
+ */
+static void accept_starved(struct muispd *md, int lfd, int err)
+{
+	sd_event_source *src = lfd == md->ufd ? md->usrc : md->lsrc;
+
+	md->refused.emfile++;
+	log_ratelimited(&rl_fd, LOG_WARNING,
+			"accept: %s: new connections refused for a second "
+			"(%llu times so far)",
+			strerror(err), (unsigned long long)md->refused.emfile);
+	if (md->spare_fd >= 0) {
+		int fd;
+
+		close(md->spare_fd);
+		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd >= 0)
+			close(fd);
+		md->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	}
+	if (!src || !md->ev)
+		return;
+	sd_event_source_set_enabled(src, SD_EVENT_OFF);
+	if (!md->lpause)
+		evloop_timer(md->ev, &md->lpause, EVLOOP_USEC_PER_SEC, 0,
+			     on_unpause, md);
+	else
+		evloop_timer_set(md->lpause, EVLOOP_USEC_PER_SEC);
+}
+
 void conn_accept(struct muispd *md, int lfd, enum conn_kind kind)
 {
 	struct sockaddr_storage ss;
@@ -497,13 +755,13 @@ void conn_accept(struct muispd *md, int lfd, enum conn_kind kind)
 	char addr[64] = "";
 
 	if (fd < 0) {
-		if (errno != EAGAIN)
-			log_warn("accept");
-		return;
-	}
-	if (md->nconns >= MUISPD_MAX_CONNS) {
-		log_warnx("too many connections");
-		close(fd);
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+		    errno == ENOMEM)
+			accept_starved(md, lfd, errno);
+		else if (errno != EAGAIN && errno != EINTR &&
+			 errno != ECONNABORTED)
+			log_ratelimited(&rl_fd, LOG_WARNING, "accept: %s",
+					strerror(errno));
 		return;
 	}
 	if (kind == CONN_OP) {
@@ -518,13 +776,105 @@ void conn_accept(struct muispd *md, int lfd, enum conn_kind kind)
 		}
 		snprintf(addr, sizeof(addr), "operator");
 	} else {
+		uint64_t now_ms = muispd_mono_ms(md);
+		struct src *s;
 		int one = 1;
 
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		peer_addr(&ss, addr, sizeof(addr));
+		/* A connection costs its address a token, as a message. */
+		s = limits_src(&md->srcs, addr, 1, now_ms, md->conf.msg_burst);
+		if (!s || !limits_take(s, now_ms, md->conf.msg_rate,
+				       md->conf.msg_burst)) {
+			md->refused.rate++;
+			log_ratelimited(&rl_refused, LOG_WARNING,
+					"%s: connecting too often, refused "
+					"(%llu over the rate so far)",
+					addr,
+					(unsigned long long)md->refused.rate);
+			close(fd);
+			return;
+		}
+		if (md->nuser >= md->max_user && conn_evict(md) < 0) {
+			md->refused.conns_full++;
+			log_ratelimited(&rl_refused, LOG_WARNING,
+					"%s: %u connections, every one busy: "
+					"refused",
+					addr, md->nuser);
+			close(fd);
+			return;
+		}
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	}
-	if (!conn_new(md, fd, kind, addr))
+	if (!conn_new(md, fd, kind, addr)) {
+		if (kind == CONN_USER)
+			log_ratelimited(
+				&rl_refused, LOG_WARNING,
+				"%s: more than %u connections from "
+				"one address, refused (%llu so far)",
+				addr, md->conf.max_conns_addr,
+				(unsigned long long)md->refused.conns_addr);
 		close(fd);
+	}
+}
+
+/*
+ * Descriptors for max-conns user and MUISPD_OP_CONNS operator channels
+ * plus MUISPD_FD_RESERVE for everything else: the soft RLIMIT_NOFILE is
+ * raised as far as the hard one allows, and max-conns lowered to what
+ * fits (with a warning).
+ */
+void conn_fd_budget(struct muispd *md)
+{
+	rlim_t need = (rlim_t)md->conf.max_conns + MUISPD_OP_CONNS +
+		      MUISPD_FD_RESERVE;
+	struct rlimit rl;
+
+	md->max_user = md->conf.max_conns;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return;
+	if (rl.rlim_cur < need) {
+		rl.rlim_cur = rl.rlim_max < need ? rl.rlim_max : need;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur >= need)
+		return;
+	need = rl.rlim_cur > MUISPD_OP_CONNS + MUISPD_FD_RESERVE + 16 ?
+		       rl.rlim_cur - MUISPD_OP_CONNS - MUISPD_FD_RESERVE :
+		       16;
+	log_warnx("max-conns %u does not fit %llu descriptors "
+		  "(LimitNOFILE): %llu",
+		  md->conf.max_conns, (unsigned long long)rl.rlim_cur,
+		  (unsigned long long)need);
+	md->max_user = (uint32_t)need;
+}
+
+/* The control port on the LAN: conf's lan interface, else the module's
+ * (kernel yes), unless lan any. */
+static int bind_lan(struct muispd *md)
+{
+	const struct muispd_conf *conf = &md->conf;
+	char ifname[IF_NAMESIZE] = "";
+
+	if (!strcmp(conf->lan, "any"))
+		return 0;
+	if (conf->lan[0])
+		snprintf(ifname, sizeof(ifname), "%s", conf->lan);
+	else if (!conf->use_kernel)
+		return 0;
+	else if (kernel_lan_ifname(md->k, ifname, sizeof(ifname)) != 0) {
+		log_warnx("the module has no LAN interface: set 'lan IFNAME' "
+			  "in muispd.conf (or 'lan any'), or configure the "
+			  "module first (muispctl config set lan IFNAME)");
+		return -1;
+	}
+	if (setsockopt(md->lfd, SOL_SOCKET, SO_BINDTODEVICE, ifname,
+		       (socklen_t)strlen(ifname))) {
+		log_warn("listen: bind to the LAN interface %s", ifname);
+		return -1;
+	}
+	log_info("control port on the LAN interface %s only", ifname);
+	return 0;
 }
 
 int conn_listen(struct muispd *md)
@@ -535,6 +885,7 @@ int conn_listen(struct muispd *md)
 	struct sockaddr_un su;
 	int one = 1;
 
+	md->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	memset(&s6, 0, sizeof(s6));
 	memset(&s4, 0, sizeof(s4));
 	if (inet_pton(AF_INET6, conf->listen, &s6.sin6_addr) == 1) {
@@ -560,6 +911,8 @@ int conn_listen(struct muispd *md)
 	if (md->lfd < 0)
 		return -1;
 	setsockopt(md->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind_lan(md))
+		return -1;
 	if ((s6.sin6_family ?
 		     bind(md->lfd, (struct sockaddr *)&s6, sizeof(s6)) :
 		     bind(md->lfd, (struct sockaddr *)&s4, sizeof(s4))) ||
@@ -605,7 +958,8 @@ struct ssl_ctx_st *conn_tls_new(const struct muispd_conf *conf)
 		return NULL;
 	}
 	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
-				      SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+				      SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+				      SSL_MODE_RELEASE_BUFFERS);
 	return ctx;
 }
 

@@ -106,7 +106,8 @@ static void op_contract_create(struct muispd *md, struct conn *c,
 		conn_error(c, req, MP_ERR_INTERNAL, "store");
 		return;
 	}
-	if (store_next_serial(md->st, "contract", &r.serial) ||
+	r.serial = ++md->contract_seq;
+	if (store_serial_note(md->st, "contract", r.serial) ||
 	    pm->deposit(pm, md->st, &r,
 			mp_has(req, MP_A_ROOM) ? req->s[MP_A_ROOM] : NULL, now,
 			err, sizeof(err)) ||
@@ -240,16 +241,23 @@ static void op_unbind(struct muispd *md, struct conn *c,
 		      const struct mp_msg *req)
 {
 	struct live *l = live_find(md, req->u[MP_A_SERIAL]);
+	struct live save;
 
+	if (l)
+		save = *l;
 	if (!l || session_step(l, CE_UNBIND, 0, muispd_now(md))) {
 		conn_error(c, req, MP_ERR_STATE, "not bound");
 		return;
 	}
-	kernel_addr_unbind(md->k, l->rec.addr);
+	if (kernel_addr_unbind(md->k, l->rec.addr)) {
+		*l = save; /* still bound there */
+		conn_error(c, req, MP_ERR_INTERNAL,
+			   "the module did not unbind %s", l->rec.addr);
+		return;
+	}
 	l->rec.addr[0] = '\0';
 	l->pending = 0;
-	session_kpush(md, l, 0);
-	session_persist(md, l);
+	session_save(md, l, 1);
 	session_reply_status(c, req, &l->rec, MP_T_STATUS, 0);
 }
 

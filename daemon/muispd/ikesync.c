@@ -114,8 +114,7 @@ static void tun_unbind(struct muispd *md, const char *addr, uint64_t contract,
 		return;
 	l->rec.addr[0] = '\0';
 	l->pending = 0;
-	session_kpush(md, l, 0);
-	session_persist(md, l);
+	session_save(md, l, 1);
 	log_info("contract %llu: unbound from %s: its IPsec SA is gone",
 		 (unsigned long long)l->rec.serial, addr);
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Kernel binding of muispd: see kernel.h. */
 #include <errno.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -314,8 +315,18 @@ int kernel_addr_bind(struct kernel *k, const char *addr, uint64_t serial)
 	return addr_set(k, addr, MUISP_ADDR_STATE_BOUND, serial);
 }
 
+#ifdef MUISP_TESTING
+int kernel_test_fail_unbind; /* unit tests: unbinds fail (EIO) while set */
+#endif
+
 int kernel_addr_unbind(struct kernel *k, const char *addr)
 {
+#ifdef MUISP_TESTING
+	if (kernel_test_fail_unbind) {
+		errno = EIO;
+		return -1;
+	}
+#endif
 	/* Fig 5: a bound address becomes unallocated when its contract is
 	 * unbound or extinguished; DHCP allocates it again. */
 	return addr_set(k, addr, MUISP_ADDR_STATE_UNALLOCATED, 0);
@@ -417,6 +428,19 @@ int kernel_addr_tunnels(struct kernel *k,
 		log_warn("kernel: address dump");
 		return -1;
 	}
+	return 0;
+}
+
+int kernel_lan_ifname(struct kernel *k, char *name, size_t cap)
+{
+	struct muisp_nl_config cf;
+	char buf[IF_NAMESIZE];
+
+	if (!k->nl || muisp_nl_config_get(k->nl, &cf) ||
+	    !MUISP_NL_HAS(&cf, MUISP_CONFIG_A_LAN_IFINDEX) || !cf.lan_ifindex ||
+	    !if_indextoname(cf.lan_ifindex, buf) || strlen(buf) >= cap)
+		return 1;
+	memcpy(name, buf, strlen(buf) + 1);
 	return 0;
 }
 

@@ -13,6 +13,7 @@
 #ifndef MUISP_KERNEL_H
 #define MUISP_KERNEL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "store.h"
@@ -56,6 +57,9 @@ int kernel_contract_usage(struct kernel *k, const struct contract_rec *c,
 			  uint64_t *used);
 int kernel_addr_bind(struct kernel *k, const char *addr, uint64_t serial);
 int kernel_addr_unbind(struct kernel *k, const char *addr);
+#ifdef MUISP_TESTING
+extern int kernel_test_fail_unbind;
+#endif
 /*
  * Tunnel identity (see tunnel.h).  kernel_addr_get: 0 and *out, 1 if the
  * module has no entry for addr (or the backend is "none"), -1 on error.
@@ -74,6 +78,10 @@ int kernel_addr_tunnel(struct kernel *k, const char *addr,
 		       const struct kernel_addr *a);
 int kernel_addr_tunnels(struct kernel *k,
 			void (*fn)(const char *addr, void *arg), void *arg);
+
+/* The module's LAN interface (config lan): 0 and its name, or 1 if it
+ * has none (or the backend is "none"). */
+int kernel_lan_ifname(struct kernel *k, char *name, size_t cap);
 
 /* 1 if the address's tunnel encrypts (ESP), so a plain TCP control
  * channel is acceptable (paper §5); 0 if not or unknown. */

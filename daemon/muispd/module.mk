@@ -11,6 +11,7 @@ MUISPD_CORE_SRCS := daemon/muispd/server.c daemon/muispd/conn.c \
 	daemon/muispd/payment_voucher.c daemon/muispd/payment_desk.c \
 	daemon/muispd/payment_online.c \
 	daemon/muispd/kernel.c daemon/muispd/tunnel.c \
+	daemon/muispd/limits.c \
 	$(LIB_CHANNEL_SRCS) $(LIB_IKE_WATCH_SRCS) $(LIB_EVLOOP_SRCS) \
 	$(LIB_LOG_SRCS) $(LIB_NL_SRCS) $(LIB_CONF_SRCS)
 MUISPD_SRCS := daemon/muispd/main.c $(MUISPD_CORE_SRCS)
@@ -21,4 +22,8 @@ $(eval $(call program,muispd,$(MUISPD_SRCS),$(MUISPD_LIBS),sbin))
 MAN8 += daemon/muispd/muispd.8
 MAN5 += daemon/muispd/muispd.conf.5
 UNITS += daemon/muispd/muispd.service
+# its user (sysusers.d) and the group of its configuration and key
+# (tmpfiles.d; both run by systemd at boot, or by hand after install)
+SYSUSERS += daemon/muispd/muispd.sysusers
+TMPFILES += daemon/muispd/muispd.tmpfiles
 CONFS += daemon/muispd/muispd.conf

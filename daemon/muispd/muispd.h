@@ -13,6 +13,7 @@
  *   control.c    the operator's messages, one handler per type
  *   ikesync.c    charon's CHILD_SAs over VICI -> tunnel identities
  *   tunnel.c     the identity rules (pure)
+ *   limits.c     per source address: connections, message rate
  *   config.c     muispd.conf
  *   payment*.c   payment core and methods; receipt.c, store.c, kernel.c
  */
@@ -42,6 +43,7 @@ struct price {
 
 struct muispd_conf {
 	char listen[64];
+	char lan[16]; /* control port on: "" the module's LAN, "any" all */
 	uint16_t port;
 	char socket[108];
 	char database[256];
@@ -58,9 +60,20 @@ struct muispd_conf {
 	uint32_t load_capacity;	     /* contracts at 100 % load */
 	uint32_t load_surcharge_pct; /* added at >= 80 % load */
 	uint64_t max_hard[__MP_METRIC_LAST];
-	char vici[128];		/* charon's VICI socket, "" = none */
-	char provider_host[64]; /* online payment provider */
-	uint16_t provider_port;
+	/* the control channel's limits (muispd.conf(5)) */
+	uint32_t handshake_timeout_s; /* accept .. TLS done */
+	uint32_t idle_timeout_s;      /* nothing received, no reply due */
+	uint32_t max_conns;	      /* user connections in all */
+	uint32_t max_conns_addr;      /* ... per source address */
+	uint32_t msg_rate, msg_burst; /* messages a second per address */
+	uint32_t quotes_addr;	      /* quotes kept per address */
+	uint64_t output_budget;	      /* queued output, all connections */
+	char vici[128];		      /* charon's VICI socket, "" = none */
+	/* online payment provider (muispd.conf(5)) */
+	char provider_url[200]; /* https://HOST[:PORT], "" none */
+	char provider_ca[256];	/* its CA, pinned */
+	int provider_insecure;	/* http:// allowed (tests) */
+	uint32_t provider_timeout_s;
 	unsigned nprices;
 	struct price prices[MUISPD_MAX_PRICES];
 };
@@ -68,10 +81,31 @@ struct muispd_conf {
 int conf_load(const char *path, struct muispd_conf *c);
 void conf_defaults(struct muispd_conf *c);
 
-#define MUISPD_MAX_CONNS  2048
-#define MUISPD_MAX_OFFERS 256
-#define MUISPD_MAX_QUOTES 1024
-#define MUISPD_WBUF_MAX	  (256 * 1024)
+#define MUISPD_MAX_CONNS   8192 /* largest max-conns */
+#define MUISPD_OP_CONNS	   16	/* operator connections, besides */
+#define MUISPD_FD_RESERVE  64	/* descriptors besides the connections */
+#define MUISPD_MAX_OFFERS  256
+#define MUISPD_MAX_QUOTES  1024
+#define MUISPD_OFFER_REUSE 10		 /* s: an identical offer is reused */
+#define MUISPD_WBUF_USER   (64 * 1024)	 /* output queue of a user ... */
+#define MUISPD_WBUF_OP	   (1024 * 1024) /* ... and an operator channel */
+
+/* A source address of the control channel (limits.c). */
+struct src {
+	struct src *next;
+	char addr[64];
+	uint32_t conns;	 /* user connections open */
+	uint64_t tokens; /* thousandths of a message */
+	uint64_t t_ms;	 /* tokens as of this time */
+};
+
+#define LIMITS_MAX_SRCS 16384
+
+struct srctab {
+	struct src **b;
+	unsigned n;
+	uint32_t seed;
+};
 
 struct ssl_st;
 struct ssl_ctx_st;
@@ -89,11 +123,16 @@ struct conn {
 	struct ssl_st *ssl;
 	enum conn_kind kind;
 	enum conn_state state;
-	int want_write; /* TLS needs EPOLLOUT to progress */
-	unsigned wait;	/* replies waiting for a remote call: the
+	int want_write;	       /* TLS needs EPOLLOUT to progress */
+	unsigned wait;	       /* replies waiting for a remote call: the
 				 * input waits behind them, in order */
-	int in_input;	/* inside conn_input() */
-	unsigned idx;	/* in md->conns */
+	int in_input;	       /* inside conn_input() */
+	struct src *src;       /* user connections: its address's limits */
+	uint64_t since;	       /* accepted (monotonic s) */
+	uint64_t last;	       /* last input, or last found a payer's */
+	uint8_t challenge[32]; /* for a receipt's holder to sign (BIND) */
+	uint64_t chal_until;   /* valid until (monotonic s), 0: none */
+	unsigned idx;	       /* in md->conns */
 	/* on md->dirty: to flush, close or re-watch after this event */
 	struct conn *next_dirty;
 	int dirty;
@@ -138,11 +177,15 @@ struct live {
 	uint64_t warn_next;
 	uint32_t warn_count;
 	int unbind_on_load;	  /* restored binding refused: no tunnel */
+	int save_due, kpush_due;  /* the store / module failed: the tick
+				   * retries */
 	struct settle_op *settle; /* settlement in flight */
 };
 
 struct offer {
 	uint64_t serial, time, expiry;
+	int privacy; /* the request's filter, -1 none */
+	char currency[8];
 	unsigned n;
 	struct price items[MUISPD_MAX_PRICES];
 };
@@ -151,7 +194,8 @@ struct quote {
 	uint64_t serial, expiry, soft, hard, deposit;
 	char addr[64];
 	struct price item;
-	int busy; /* its deposit waits for the provider */
+	int busy;      /* its deposit waits for the provider */
+	uint64_t made; /* order of issue, for eviction */
 };
 
 /* charon over VICI (ikesync.c) */
@@ -192,8 +236,20 @@ struct muispd {
 	struct payment_method *online; /* the online method's instance */
 	struct ssl_ctx_st *tls;	       /* for new connections */
 	int lfd, ufd;		       /* control port, operator socket */
-	struct conn *conns[MUISPD_MAX_CONNS];
-	unsigned nconns;
+	int spare_fd;		       /* given up to refuse at EMFILE */
+	sd_event_source *lpause;       /* listeners paused (EMFILE) */
+	struct conn **conns;	       /* user and operator connections */
+	unsigned nconns, nuser, nop;
+	uint32_t max_user; /* max-conns as the descriptors allow */
+	uint64_t wbytes;   /* output queued by all connections */
+	struct srctab srcs;
+	uint64_t offer_seq, contract_seq; /* last serials given */
+	uint64_t quote_seq;
+	/* what the limits refused or closed (counted, logged rate-limited) */
+	struct {
+		uint64_t conns_addr, conns_full, evicted, rate, handshake, idle,
+			output, emfile;
+	} refused;
 	uint64_t conn_seq;
 	struct conn *dirty; /* connections conn_service() looks at */
 	struct live *lives;
@@ -201,13 +257,18 @@ struct muispd {
 	struct offer offers[MUISPD_MAX_OFFERS];
 	unsigned offer_next;
 	struct quote quotes[MUISPD_MAX_QUOTES];
-	unsigned quote_next;
 	uint64_t next_ckpt;
 	uint64_t bad_frames;
 	struct mp_msg rx; /* the message being dispatched */
 	int rx_busy;	  /* rx in use (conn_input nested) */
 	int closing;	  /* muispd_close(): no more input */
 	struct ikesync ike;
+	/* the module's cleanup after a settlement that failed: retried */
+	struct kretry {
+		char addr[64];	 /* unbind it ("" none) */
+		uint64_t serial; /* delete the contract */
+	} * kretry;
+	unsigned nkretry, capkretry;
 	/* Where conn.c hands each decoded request (server_dispatch). */
 	void (*dispatch)(struct muispd *md, struct conn *c,
 			 const struct mp_msg *m);
@@ -216,6 +277,18 @@ struct muispd {
 static inline uint64_t muispd_now(const struct muispd *md)
 {
 	return md->clock ? md->clock : (uint64_t)time(NULL);
+}
+
+/* Monotonic milliseconds for deadlines and rates (tests: the fixed
+ * clock). */
+static inline uint64_t muispd_mono_ms(const struct muispd *md)
+{
+	struct timespec ts;
+
+	if (md->clock)
+		return md->clock * 1000;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
 /* server.c */
@@ -228,7 +301,18 @@ int server_run(struct muispd *md); /* until SIGTERM/SIGINT */
 int server_reload(struct muispd *md);
 void server_dispatch(struct muispd *md, struct conn *c, const struct mp_msg *m);
 
+/* limits.c */
+int limits_init(struct srctab *t, uint32_t seed);
+void limits_free(struct srctab *t);
+struct src *limits_src(struct srctab *t, const char *addr, int create,
+		       uint64_t now_ms, uint32_t burst);
+int limits_take(struct src *s, uint64_t now_ms, uint32_t rate, uint32_t burst);
+unsigned limits_gc(struct srctab *t, uint64_t now_ms, uint32_t rate,
+		   uint32_t burst);
+
 /* conn.c */
+void conn_deadlines(struct muispd *md);
+void conn_fd_budget(struct muispd *md);
 struct ssl_ctx_st *conn_tls_new(const struct muispd_conf *conf);
 void conn_tls_free(struct ssl_ctx_st *ctx);
 int conn_listen(struct muispd *md);
@@ -259,6 +343,7 @@ int session_step(struct live *l, enum contract_event ev, uint64_t arg,
 		 uint64_t now);
 int session_persist(struct muispd *md, struct live *l);
 int session_kpush(struct muispd *md, struct live *l, int restore);
+void session_save(struct muispd *md, struct live *l, int kpush);
 int session_check_limits(struct muispd *md, struct live *l, uint64_t now,
 			 const struct session_waiter *w);
 void session_extinguish(struct muispd *md, struct live *l,
@@ -273,6 +358,7 @@ void session_then_extinguished(struct muispd *md, struct conn *c,
 			       const struct contract_rec *r,
 			       const struct statement *stm);
 int session_sign_receipt(struct muispd *md, struct contract_rec *r);
+void session_kretry(struct muispd *md, const char *addr, uint64_t serial);
 void session_send_warning(struct muispd *md, const char *addr,
 			  const struct contract_rec *r, int w);
 void session_reply_status(struct conn *c, const struct mp_msg *req,

@@ -66,6 +66,15 @@ struct payment_method {
 	void (*capture)(const struct payment_method *self,
 			const struct contract_rec *c, uint64_t refund,
 			payment_done_fn done, void *arg);
+	/*
+	 * Remote methods: authorize's hold `auth` (NULL: unknown) will not
+	 * be used (the establishment after it failed): release it at the
+	 * party.  done: rc 0 the party confirmed, -1 not yet (the method
+	 * keeps trying on its own).
+	 */
+	void (*cancel)(const struct payment_method *self,
+		       const struct contract_rec *c, const char *auth,
+		       payment_done_fn done, void *arg);
 	/* Take c->deposit using `param`; fills c->payref / c->room.
 	 * 0, or -1 with a reason in err. */
 	int (*deposit)(const struct payment_method *self, struct store *st,

@@ -74,10 +74,20 @@ static int fields_ok(const struct receipt *r)
 	       r->unit > 0;
 }
 
+size_t receipt_len(const struct receipt *r)
+{
+	return r->has_holder ? RECEIPT2_LEN : RECEIPT_LEN;
+}
+
+static size_t mac_off(const struct receipt *r)
+{
+	return r->has_holder ? RECEIPT2_MAC_OFF : RECEIPT_MAC_OFF;
+}
+
 static void encode(const struct receipt *r, uint8_t *b)
 {
-	memset(b, 0, RECEIPT_LEN);
-	memcpy(b, "MUR1", 4);
+	memset(b, 0, receipt_len(r));
+	memcpy(b, r->has_holder ? "MUR2" : "MUR1", 4);
 	put32(b + 4, r->key_id);
 	put64(b + 8, r->serial);
 	put64(b + 16, r->issued);
@@ -91,6 +101,8 @@ static void encode(const struct receipt *r, uint8_t *b)
 	put64(b + 64, r->price);
 	put64(b + 72, r->unit);
 	memcpy(b + 80, r->payref, strnlen(r->payref, RECEIPT_PAYREF_LEN));
+	if (r->has_holder)
+		memcpy(b + 112, r->holder, RECEIPT_HOLDER_LEN);
 }
 
 static int current_index(const struct receipt_keyring *kr)
@@ -112,7 +124,7 @@ const struct receipt_key *receipt_key_current(const struct receipt_keyring *kr)
 }
 
 int receipt_sign(const struct receipt_keyring *kr, struct receipt *r,
-		 uint8_t out[RECEIPT_LEN])
+		 uint8_t *out)
 {
 	const struct receipt_key *k = receipt_key_current(kr);
 
@@ -122,7 +134,7 @@ int receipt_sign(const struct receipt_keyring *kr, struct receipt *r,
 		return RECEIPT_E_FORMAT;
 	r->key_id = k->id;
 	encode(r, out);
-	if (hmac(k->secret, out, RECEIPT_MAC_OFF, out + RECEIPT_MAC_OFF))
+	if (hmac(k->secret, out, mac_off(r), out + mac_off(r)))
 		return RECEIPT_E_CRYPTO;
 	return RECEIPT_OK;
 }
@@ -130,8 +142,11 @@ int receipt_sign(const struct receipt_keyring *kr, struct receipt *r,
 int receipt_parse(const uint8_t *b, size_t len, struct receipt *r)
 {
 	memset(r, 0, sizeof(*r));
-	if (len != RECEIPT_LEN || memcmp(b, "MUR1", 4) || b[35] ||
-	    get32(b + 36))
+	if (len == RECEIPT2_LEN && !memcmp(b, "MUR2", 4))
+		r->has_holder = 1;
+	else if (len != RECEIPT_LEN || memcmp(b, "MUR1", 4))
+		return RECEIPT_E_FORMAT;
+	if (b[35] || get32(b + 36))
 		return RECEIPT_E_FORMAT;
 	r->key_id = get32(b + 4);
 	r->serial = get64(b + 8);
@@ -151,6 +166,8 @@ int receipt_parse(const uint8_t *b, size_t len, struct receipt *r)
 	for (size_t i = strlen(r->payref); i < RECEIPT_PAYREF_LEN; i++)
 		if (b[80 + i])
 			return RECEIPT_E_FORMAT;
+	if (r->has_holder)
+		memcpy(r->holder, b + 112, RECEIPT_HOLDER_LEN);
 	if (!fields_ok(r))
 		return RECEIPT_E_FORMAT;
 	return RECEIPT_OK;
@@ -172,14 +189,30 @@ int receipt_verify(const struct receipt_keyring *kr, const uint8_t *buf,
 			k = &kr->keys[i];
 	if (!k)
 		return RECEIPT_E_KEY;
-	if (hmac(k->secret, buf, RECEIPT_MAC_OFF, mac))
+	if (hmac(k->secret, buf, mac_off(&r), mac))
 		return RECEIPT_E_CRYPTO;
-	if (CRYPTO_memcmp(mac, buf + RECEIPT_MAC_OFF, sizeof(mac)))
+	if (CRYPTO_memcmp(mac, buf + mac_off(&r), sizeof(mac)))
 		return RECEIPT_E_MAC;
 	if (k->retired && k->verify_until && now > k->verify_until)
 		return RECEIPT_E_KEY_EXPIRED;
 	*out = r;
 	return RECEIPT_OK;
+}
+
+int receipt_holder_verify(const uint8_t key[RECEIPT_HOLDER_LEN],
+			  const uint8_t *msg, size_t len,
+			  const uint8_t sig[RECEIPT_SIG_LEN])
+{
+	EVP_PKEY *pk = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, key,
+						   RECEIPT_HOLDER_LEN);
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	int ok = pk && ctx &&
+		 EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, pk) == 1 &&
+		 EVP_DigestVerify(ctx, sig, RECEIPT_SIG_LEN, msg, len) == 1;
+
+	EVP_MD_CTX_free(ctx);
+	EVP_PKEY_free(pk);
+	return ok ? 0 : -1;
 }
 
 int receipt_keyring_add(struct receipt_keyring *kr, const struct receipt_key *k)

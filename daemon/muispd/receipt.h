@@ -12,6 +12,13 @@
  *	80 payment reference (32 bytes, printable, NUL padded)
  *	112 HMAC-SHA-256 over bytes 0..111
  *
+ * A receipt whose buyer committed to a key (the DEPOSIT's HOLDER_KEY) is
+ * "MUR2", 176 bytes: the same up to byte 111, then 112 the holder's
+ * Ed25519 public key (32 bytes) and 144 HMAC-SHA-256 over bytes 0..143.
+ * Binding it anywhere but where it is bound needs the holder's signature
+ * (receipt_holder_verify) over a challenge of the daemon: the key is in
+ * the MAC'd receipt, so a copied receipt alone is no use (PROTOCOL.md).
+ *
  * Keys rotate: new receipts use the current key; a retired key still
  * verifies until its verify_until time (the latest expiry of the contracts
  * it signed), then receipts under it are refused.
@@ -22,8 +29,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RECEIPT_LEN	   144
+#define RECEIPT_LEN	   144 /* MUR1 */
 #define RECEIPT_MAC_OFF	   112
+#define RECEIPT2_LEN	   176 /* MUR2: with the holder's key */
+#define RECEIPT2_MAC_OFF   144
+#define RECEIPT_MAX_LEN	   RECEIPT2_LEN
+#define RECEIPT_HOLDER_LEN 32 /* Ed25519 public key */
+#define RECEIPT_SIG_LEN	   64 /* Ed25519 signature */
 #define RECEIPT_PAYREF_LEN 32
 #define RECEIPT_KEY_LEN	   32
 #define RECEIPT_MAX_KEYS   8
@@ -34,6 +46,8 @@ struct receipt {
 	uint8_t metric, method, privacy;
 	uint64_t soft, hard, deposit, price, unit;
 	char payref[RECEIPT_PAYREF_LEN + 1];
+	int has_holder; /* MUR2 */
+	uint8_t holder[RECEIPT_HOLDER_LEN];
 };
 
 struct receipt_key {
@@ -59,14 +73,21 @@ enum receipt_err {
 	RECEIPT_E_NOKEY = -6, /* no current key to sign with */
 };
 
-/* Sign r with the current key (r->key_id is set); out gets RECEIPT_LEN. */
+/* Sign r with the current key (r->key_id is set); out gets
+ * receipt_len(r) bytes (RECEIPT_LEN, or RECEIPT2_LEN with a holder). */
 int receipt_sign(const struct receipt_keyring *kr, struct receipt *r,
-		 uint8_t out[RECEIPT_LEN]);
+		 uint8_t *out);
+size_t receipt_len(const struct receipt *r);
 /* Verify and parse.  now selects which retired keys still verify. */
 int receipt_verify(const struct receipt_keyring *kr, const uint8_t *buf,
 		   size_t len, uint64_t now, struct receipt *out);
 /* Parse without verifying (the client shows its own receipts). */
 int receipt_parse(const uint8_t *buf, size_t len, struct receipt *out);
+
+/* 0 if sig is the holder key's Ed25519 signature of msg, -1 if not. */
+int receipt_holder_verify(const uint8_t key[RECEIPT_HOLDER_LEN],
+			  const uint8_t *msg, size_t len,
+			  const uint8_t sig[RECEIPT_SIG_LEN]);
 
 const struct receipt_key *receipt_key_current(const struct receipt_keyring *kr);
 /* Add a key (the current one when retired == 0).  -1 when full. */

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include "evloop.h"
@@ -24,7 +25,7 @@ void muispd_init(struct muispd *md, const struct muispd_conf *conf)
 {
 	memset(md, 0, sizeof(*md));
 	md->conf = *conf;
-	md->lfd = md->ufd = -1;
+	md->lfd = md->ufd = md->spare_fd = -1;
 	md->dispatch = server_dispatch;
 }
 
@@ -32,8 +33,15 @@ static void online_config(struct muispd *md)
 {
 	const struct muispd_conf *conf = &md->conf;
 
-	payment_online_config(md->online, conf->provider_host,
-			      conf->provider_port, conf->currency);
+	struct payment_online_conf oc = {
+		.url = conf->provider_url,
+		.ca = conf->provider_ca,
+		.insecure = conf->provider_insecure,
+		.timeout_s = conf->provider_timeout_s,
+		.currency = conf->currency,
+	};
+
+	payment_online_config(md->online, &oc);
 }
 
 /* The state without the network: store, keys, kernel, payment methods,
@@ -43,7 +51,15 @@ int muispd_open(struct muispd *md)
 {
 	const struct muispd_conf *conf = &md->conf;
 	uint64_t now = muispd_now(md);
+	uint32_t seed = 0;
 
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) < 0)
+		seed = (uint32_t)now;
+	if (!md->max_user)
+		md->max_user = md->conf.max_conns;
+	md->conns = calloc(md->max_user + MUISPD_OP_CONNS, sizeof(*md->conns));
+	if (!md->conns || limits_init(&md->srcs, seed))
+		return -1;
 	md->online = payment_online_new(md->ev);
 	if (!md->online)
 		return -1;
@@ -54,7 +70,8 @@ int muispd_open(struct muispd *md)
 	payment_register(&md->pay, md->online);
 	if (store_open(conf->database, &md->st))
 		return -1;
-	if (store_keys_load(md->st, &md->kr))
+	if (store_keys_load(md->st, &md->kr) ||
+	    store_serial_last(md->st, "contract", &md->contract_seq))
 		return -1;
 	if (!receipt_key_current(&md->kr)) {
 		struct receipt_key k;
@@ -96,7 +113,14 @@ void muispd_close(struct muispd *md)
 	for (unsigned i = 0; i < md->nconns; i++)
 		conn_free(md->conns[i]);
 	md->nconns = 0;
+	free(md->conns);
+	md->conns = NULL;
 	md->dirty = NULL;
+	limits_free(&md->srcs);
+	md->lpause = source_free(md->lpause);
+	if (md->spare_fd >= 0)
+		close(md->spare_fd);
+	md->spare_fd = -1;
 	md->lsrc = source_free(md->lsrc);
 	md->usrc = source_free(md->usrc);
 	md->ksrc = source_free(md->ksrc);
@@ -118,6 +142,9 @@ void muispd_close(struct muispd *md)
 	md->tls = NULL;
 	free(md->lives);
 	md->lives = NULL;
+	free(md->kretry);
+	md->kretry = NULL;
+	md->nkretry = md->capkretry = 0;
 	md->nlives = md->caplives = 0;
 	md->ev = sd_event_unref(md->ev);
 }
@@ -149,6 +176,7 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *arg)
 	uint64_t now = muispd_now(md);
 
 	session_tick(md, now);
+	conn_deadlines(md);
 	ikesync_connect(md, now);
 	ikesync_probe(md);
 	return 0;
@@ -205,6 +233,7 @@ int server_init(struct muispd *md, const struct muispd_conf *conf,
 		if (!md->tls)
 			return -1;
 	}
+	conn_fd_budget(md);
 	if (muispd_open(md) || conn_listen(md))
 		return -1;
 	return sources(md);
@@ -249,6 +278,8 @@ static void keep_restart_only(struct muispd_conf *nc,
 		nc->f = c->f;                                        \
 	}
 	KEEP_STR(listen, "listen")
+	KEEP_STR(lan, "lan")
+	KEEP_NUM(max_conns, "max-conns")
 	KEEP_NUM(port, "port")
 	KEEP_STR(socket, "socket")
 	KEEP_STR(database, "database")

@@ -224,6 +224,88 @@ int session_kpush(struct muispd *md, struct live *l, int restore)
 	return kernel_contract_push(md->k, &l->rec, l->rec.state, restore);
 }
 
+static struct log_rl rl_store = LOG_RL_INIT(10, 3);
+
+/*
+ * l changed on its own (a limit, an event, the tick): its state to the
+ * module (kpush) and the store.  What fails is logged and retried by the
+ * tick until it succeeds, so memory, module and store agree again.
+ */
+void session_save(struct muispd *md, struct live *l, int kpush)
+{
+	if (kpush) {
+		l->kpush_due = session_kpush(md, l, 0) != 0;
+		if (l->kpush_due)
+			log_ratelimited(&rl_store, LOG_ERR,
+					"contract %llu: the module did not "
+					"take its state (%s); retried",
+					(unsigned long long)l->rec.serial,
+					contract_state_name(l->rec.state));
+	}
+	l->save_due = session_persist(md, l) != 0;
+	if (l->save_due)
+		log_ratelimited(&rl_store, LOG_ERR,
+				"contract %llu: its state (%s) is not "
+				"stored; retried",
+				(unsigned long long)l->rec.serial,
+				contract_state_name(l->rec.state));
+}
+
+/* The module's cleanup of a settled (or not established) contract failed,
+ * or of an address whose binding was rolled back: retried by the tick. */
+void session_kretry(struct muispd *md, const char *addr, uint64_t serial)
+{
+	struct kretry *k;
+
+	log_ratelimited(&rl_store, LOG_ERR,
+			"contract %llu: the module did not %s; retried",
+			(unsigned long long)serial,
+			addr[0] ? "unbind its address" : "drop it");
+	if (md->nkretry == md->capkretry) {
+		unsigned cap = md->capkretry ? md->capkretry * 2 : 16;
+
+		k = realloc(md->kretry, cap * sizeof(*k));
+		if (!k)
+			return;
+		md->kretry = k;
+		md->capkretry = cap;
+	}
+	k = &md->kretry[md->nkretry++];
+	snprintf(k->addr, sizeof(k->addr), "%s", addr);
+	k->serial = serial;
+}
+
+/* What failed earlier, again: contracts to save or push, the module's
+ * cleanup.  An address bound again meanwhile is left alone. */
+static void retry_due(struct muispd *md)
+{
+	for (unsigned i = 0; i < md->nlives; i++) {
+		struct live *l = &md->lives[i];
+
+		if (l->kpush_due && session_kpush(md, l, 0) == 0)
+			l->kpush_due = 0;
+		if (l->save_due && session_persist(md, l) == 0)
+			l->save_due = 0;
+	}
+	for (unsigned i = 0; i < md->nkretry;) {
+		struct kretry *k = &md->kretry[i];
+		int rc = 0;
+
+		if (k->addr[0] && !live_by_addr(md, k->addr))
+			rc = kernel_addr_unbind(md->k, k->addr);
+		if (rc == 0) {
+			k->addr[0] = '\0';
+			if (!live_find(md, k->serial))
+				rc = kernel_contract_del(md->k, k->serial);
+		}
+		if (rc) {
+			i++;
+			continue;
+		}
+		md->kretry[i] = md->kretry[--md->nkretry];
+	}
+}
+
 /* A settlement: what it settles, who waits for it. */
 struct settle_op {
 	struct muispd *md;
@@ -279,7 +361,7 @@ static int settle_commit(struct muispd *md, struct settle_op *op,
 		log_warnx("contract %llu: settlement failed",
 			  (unsigned long long)op->rec.serial);
 		if (l && l->rec.state == CS_IN_SETTLEMENT)
-			session_persist(md, l);
+			session_save(md, l, 0);
 		return -1;
 	}
 	op->rec.state = CS_EXTINGUISHED;
@@ -288,9 +370,10 @@ static int settle_commit(struct muispd *md, struct settle_op *op,
 		store_rollback(md->st);
 		return -1;
 	}
-	if (op->addr[0])
-		kernel_addr_unbind(md->k, op->addr);
-	kernel_contract_del(md->k, op->rec.serial);
+	if (op->addr[0] && kernel_addr_unbind(md->k, op->addr))
+		session_kretry(md, op->addr, op->rec.serial);
+	else if (kernel_contract_del(md->k, op->rec.serial))
+		session_kretry(md, "", op->rec.serial);
 	log_info("contract %llu: settled (%s): charge %llu refund %llu",
 		 (unsigned long long)op->rec.serial, op->why,
 		 (unsigned long long)stm->charge,
@@ -422,8 +505,7 @@ int session_check_limits(struct muispd *md, struct live *l, uint64_t now,
 	}
 	if (ev == CE_SOFT_LIMIT &&
 	    session_step(l, CE_SOFT_LIMIT, 0, now) == 0) {
-		session_kpush(md, l, 0);
-		session_persist(md, l);
+		session_save(md, l, 1);
 		session_send_warning(md, l->rec.addr, &l->rec,
 				     MP_WARN_SOFT_LIMIT);
 	}
@@ -459,6 +541,8 @@ int session_sign_receipt(struct muispd *md, struct contract_rec *r)
 	int err;
 
 	mask_payref(r, rc.payref, sizeof(rc.payref));
+	rc.has_holder = r->has_holder;
+	memcpy(rc.holder, r->holder, sizeof(rc.holder));
 	err = receipt_sign(&md->kr, &rc, r->receipt);
 	if (err) {
 		log_warnx("receipt %llu: %s", (unsigned long long)r->serial,
@@ -466,7 +550,7 @@ int session_sign_receipt(struct muispd *md, struct contract_rec *r)
 		return -1;
 	}
 	r->key_id = rc.key_id;
-	r->receipt_len = RECEIPT_LEN;
+	r->receipt_len = receipt_len(&rc);
 	return 0;
 }
 
@@ -494,7 +578,8 @@ int session_bind(struct muispd *md, struct live *l, const char *addr,
 		return notunnel ? MP_ERR_PERM : MP_ERR_INTERNAL;
 	}
 	if (session_persist(md, l)) {
-		kernel_addr_unbind(md->k, addr);
+		if (kernel_addr_unbind(md->k, addr))
+			session_kretry(md, addr, l->rec.serial);
 		l->rec = save;
 		return MP_ERR_INTERNAL;
 	}
@@ -563,6 +648,7 @@ void session_terminate(struct muispd *md, struct conn *c,
  * and usage checkpoints: once a second. */
 void session_tick(struct muispd *md, uint64_t now)
 {
+	retry_due(md);
 	for (unsigned i = 0; i < md->nlives;) {
 		struct live *l = &md->lives[i];
 		uint64_t serial = l->rec.serial;
@@ -571,19 +657,27 @@ void session_tick(struct muispd *md, uint64_t now)
 		    (i >= md->nlives || md->lives[i].rec.serial != serial))
 			continue; /* removed: slot i holds another */
 		if (l->pending && now >= l->warn_next) {
-			if (l->warn_count >= md->conf.warn_tries) {
+			if (l->warn_count >= md->conf.warn_tries &&
+			    kernel_addr_unbind(md->k, l->rec.addr)) {
+				/* still bound in the module: again later */
+				log_ratelimited(
+					&rl_store, LOG_ERR,
+					"contract %llu: cannot unbind "
+					"%s (%s); retried",
+					(unsigned long long)l->rec.serial,
+					l->rec.addr, strerror(errno));
+				l->warn_next = now + 1;
+			} else if (l->warn_count >= md->conf.warn_tries) {
 				/* Fig 5: no answer, the user recovered on
 				 * another address; unbind the old one. */
 				log_info("contract %llu: %s did not answer, "
 					 "unbound",
 					 (unsigned long long)l->rec.serial,
 					 l->rec.addr);
-				kernel_addr_unbind(md->k, l->rec.addr);
 				session_step(l, CE_NO_ANSWER, 0, now);
 				l->rec.addr[0] = '\0';
 				l->pending = 0;
-				session_kpush(md, l, 0);
-				session_persist(md, l);
+				session_save(md, l, 1);
 			} else {
 				l->warn_count++;
 				l->warn_next = now + md->conf.warn_interval_s;
@@ -593,15 +687,27 @@ void session_tick(struct muispd *md, uint64_t now)
 		}
 		i++;
 	}
-	if (now >= md->next_ckpt) {
-		md->next_ckpt = now + md->conf.checkpoint_s;
-		if (!md->nlives || store_begin(md->st))
-			return;
-		for (unsigned i = 0; i < md->nlives; i++)
-			store_usage_checkpoint(md->st, md->lives[i].rec.serial,
-					       md->lives[i].rec.usage, now);
-		if (store_commit(md->st))
+	if (now >= md->next_ckpt && md->nlives) {
+		int rc = store_begin(md->st);
+
+		for (unsigned i = 0; !rc && i < md->nlives; i++)
+			rc = store_usage_checkpoint(md->st,
+						    md->lives[i].rec.serial,
+						    md->lives[i].rec.usage,
+						    now);
+		if (!rc)
+			rc = store_commit(md->st);
+		if (rc) {
+			/* the usage stays in memory: next second again */
 			store_rollback(md->st);
+			log_ratelimited(&rl_store, LOG_ERR,
+					"usage checkpoint of %u contracts "
+					"failed; retried",
+					md->nlives);
+			md->next_ckpt = now + 1;
+		} else {
+			md->next_ckpt = now + md->conf.checkpoint_s;
+		}
 	}
 }
 
@@ -629,7 +735,7 @@ void session_kernel_event(const struct kernel_event *ev, void *arg)
 		if (l && session_step(l, CE_UNBIND, 0, now) == 0) {
 			l->rec.addr[0] = '\0';
 			l->pending = 0;
-			session_persist(md, l);
+			session_save(md, l, 0);
 		}
 		return;
 	}
@@ -699,8 +805,7 @@ static void unbind_refused(struct muispd *md, uint64_t now)
 			 (unsigned long long)l->rec.serial, l->rec.addr);
 		l->unbind_on_load = 0;
 		l->rec.addr[0] = '\0';
-		session_kpush(md, l, 0);
-		session_persist(md, l);
+		session_save(md, l, 1);
 	}
 }
 

@@ -97,8 +97,18 @@ void store_close(struct store *st)
 	free(st);
 }
 
+#ifdef MUISP_TESTING
+int store_test_fail; /* unit tests: transactions fail while set */
+#endif
+
 int store_begin(struct store *st)
 {
+#ifdef MUISP_TESTING
+	if (store_test_fail) {
+		log_warnx("store: BEGIN: injected failure");
+		return -1;
+	}
+#endif
 	return exec(st, "BEGIN IMMEDIATE;");
 }
 
@@ -149,11 +159,10 @@ static int64_t i64(uint64_t v)
 	return (int64_t)v;
 }
 
-int store_next_serial(struct store *st, const char *kind, uint64_t *out)
+/* Step s (prepared, or NULL: -1) with kind bound to ?1: its one integer
+ * in *out.  s is finalized.  0, or -1 without a row. */
+static int kind_u64(sqlite3_stmt *s, const char *kind, uint64_t *out)
 {
-	sqlite3_stmt *s = prep(st, "INSERT INTO meta (k, v) VALUES (?, 1) "
-				   "ON CONFLICT(k) DO UPDATE SET v = v + 1 "
-				   "RETURNING v;");
 	int rc;
 
 	if (!s)
@@ -164,6 +173,42 @@ int store_next_serial(struct store *st, const char *kind, uint64_t *out)
 		*out = (uint64_t)sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
 	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+int store_next_serial(struct store *st, const char *kind, uint64_t *out)
+{
+	sqlite3_stmt *s = prep(st, "INSERT INTO meta (k, v) VALUES (?, 1) "
+				   "ON CONFLICT(k) DO UPDATE SET v = v + 1 "
+				   "RETURNING v;");
+
+	return kind_u64(s, kind, out);
+}
+
+/* The highest serial of a kind given out so far: the meta counter, and
+ * for contracts the highest stored. */
+int store_serial_last(struct store *st, const char *kind, uint64_t *out)
+{
+	sqlite3_stmt *s = prep(
+		st, "SELECT max(coalesce((SELECT v FROM meta WHERE k = ?1), 0),"
+		    " CASE WHEN ?1 = 'contract' THEN"
+		    " coalesce((SELECT max(serial) FROM contracts), 0)"
+		    " ELSE 0 END);");
+
+	return kind_u64(s, kind, out);
+}
+
+/* Serial v of kind is taken (in the caller's transaction). */
+int store_serial_note(struct store *st, const char *kind, uint64_t v)
+{
+	sqlite3_stmt *s = prep(st, "INSERT INTO meta (k, v) VALUES (?, ?) "
+				   "ON CONFLICT(k) DO UPDATE SET "
+				   "v = max(v, excluded.v);");
+
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, i64(v));
+	return done(st, s);
 }
 
 #define CONTRACT_COLS                                                   \
@@ -255,8 +300,16 @@ static void row_contract(sqlite3_stmt *s, struct contract_rec *c)
 	c->key_id = (uint32_t)sqlite3_column_int64(s, i++);
 	n = sqlite3_column_bytes(s, i);
 	if (n > 0 && n <= (int)sizeof(c->receipt)) {
+		struct receipt rc;
+
 		memcpy(c->receipt, sqlite3_column_blob(s, i), (size_t)n);
 		c->receipt_len = (size_t)n;
+		/* the buyer's key is in the receipt (MUR2), not a column */
+		if (!receipt_parse(c->receipt, c->receipt_len, &rc) &&
+		    rc.has_holder) {
+			c->has_holder = 1;
+			memcpy(c->holder, rc.holder, sizeof(c->holder));
+		}
 	}
 	i++;
 	c->charge = (uint64_t)sqlite3_column_int64(s, i++);

@@ -29,8 +29,12 @@ struct contract_rec {
 	char payref[RECEIPT_PAYREF_LEN + 1];
 	char room[64];
 	uint32_t key_id;
-	uint8_t receipt[RECEIPT_LEN];
+	uint8_t receipt[RECEIPT_MAX_LEN];
 	size_t receipt_len;
+	/* the buyer's key, signed into the receipt (MUR2); not a column:
+	 * the stored receipt holds it */
+	int has_holder;
+	uint8_t holder[RECEIPT_HOLDER_LEN];
 	uint64_t charge, refund, settled_at;
 };
 
@@ -43,11 +47,18 @@ struct stmt_line {
 int store_open(const char *path, struct store **out);
 void store_close(struct store *st);
 int store_begin(struct store *st);
+#ifdef MUISP_TESTING
+extern int store_test_fail;
+#endif
 int store_commit(struct store *st);
 void store_rollback(struct store *st);
 
 /* Allocate the next serial number of a kind ("contract", "offer"). */
 int store_next_serial(struct store *st, const char *kind, uint64_t *out);
+/* muispd gives serials from memory: the last one of a kind recorded (and
+ * for "contract" the highest stored), and a serial recorded as taken. */
+int store_serial_last(struct store *st, const char *kind, uint64_t *out);
+int store_serial_note(struct store *st, const char *kind, uint64_t v);
 
 int store_contract_put(struct store *st, const struct contract_rec *c);
 int store_contract_get(struct store *st, uint64_t serial,

@@ -1,26 +1,42 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Test payment provider for muispd's online plug-in (HTTP/JSON).
+"""Test payment provider for muispd's online plug-in (HTTP(S)/JSON).
 
-usage: provider.py PORTFILE
-Listens on 127.0.0.1 (ephemeral port, written to PORTFILE), accounts:
-tok-good (1000), tok-poor (5).  POST /authorize holds an amount, POST
-/capture takes the charge and releases the rest, GET /ledger dumps state.
+usage: provider.py PORTFILE [CERT KEY]
+Listens on 127.0.0.1 (ephemeral port).  With CERT and KEY (PEM) the port
+speaks HTTPS, and a second, plain-HTTP port on 127.0.0.1 serves the same
+requests for the test harness; PORTFILE gets "PORT" or "PORT CONTROLPORT".
+Accounts: tok-good (1000), tok-poor (5), tok-slow, tok-void, tok-hang,
+tok-ca (100).
+
+POST /authorize holds an amount and answers with its id, the amount and
+the reference; POST /capture takes the charge and releases the rest; POST
+/void {"reference": R[, "id": ID]} releases every uncaptured hold of R and
+declines any later authorisation of R (a void is final for a reference);
+GET /ledger dumps state.
 POST /fail-captures {"count": N} makes the next N captures fail (HTTP 503),
 so a settlement's refund fails and muispd keeps the contract in settlement.
 POST /hold makes every /authorize wait (GET /ledger counts them in
-"waiting") until POST /release: a slow provider, for as long as the test
-wants.  Requests are served each on its own thread.
+"waiting") until POST /release: a slow (or hanging) provider, for as long
+as the test wants.  POST /mode {"authorize": "ok" | "wrong-amount" |
+"not-authorized"}: how /authorize answers from now on (the two last with
+a 200 whose body does not authorise what was asked, after holding the
+money).  Requests are served each on its own thread.
 """
 import json
+import os
+import ssl
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-accounts = {"tok-good": 1000, "tok-poor": 5, "tok-slow": 100}
-holds = {}      # id -> {token, amount, captured, reference}
+accounts = {"tok-good": 1000, "tok-poor": 5, "tok-slow": 100,
+            "tok-void": 100, "tok-hang": 100, "tok-ca": 100}
+holds = {}      # id -> {token, amount, captured, reference, voided}
+voided = []     # references voided, in order
 seq = [0]
 fail_captures = [0]
+mode = ["ok"]
 lock = threading.Lock()         # the state above
 gate = threading.Event()        # clear: /authorize waits
 gate.set()
@@ -43,7 +59,7 @@ class H(BaseHTTPRequestHandler):
         if self.path == "/ledger":
             with lock:
                 self.reply(200, {"accounts": accounts, "holds": holds,
-                                 "waiting": waiting[0]})
+                                 "waiting": waiting[0], "voided": voided})
         else:
             self.reply(404, {"status": "error"})
 
@@ -71,6 +87,10 @@ class H(BaseHTTPRequestHandler):
     def post(self, req):
         if self.path == "/authorize":
             tok, amt = req.get("token"), req.get("amount")
+            ref = req.get("reference")
+            if ref in voided:
+                return self.reply(402, {"status": "declined",
+                                        "reason": "voided"})
             if tok not in accounts or not isinstance(amt, int) or amt < 0:
                 return self.reply(402, {"status": "declined",
                                         "reason": "unknown account"})
@@ -81,8 +101,20 @@ class H(BaseHTTPRequestHandler):
             seq[0] += 1
             tid = "tx-%d" % seq[0]
             holds[tid] = {"token": tok, "amount": amt, "captured": None,
-                          "reference": req.get("reference")}
-            return self.reply(200, {"status": "authorized", "id": tid})
+                          "reference": ref, "voided": False}
+            ans = {"status": "authorized", "id": tid, "amount": amt,
+                   "reference": ref}
+            if mode[0] == "wrong-amount":
+                ans["amount"] = amt + 1
+            elif mode[0] == "not-authorized":
+                ans["status"] = "pending"
+            return self.reply(200, ans)
+        if self.path == "/mode":
+            m = req.get("authorize")
+            if m not in ("ok", "wrong-amount", "not-authorized"):
+                return self.reply(400, {"status": "error"})
+            mode[0] = m
+            return self.reply(200, {"status": "ok"})
         if self.path == "/fail-captures":
             n = req.get("count")
             if not isinstance(n, int) or n < 0:
@@ -96,19 +128,39 @@ class H(BaseHTTPRequestHandler):
                                         "reason": "unavailable"})
             h = holds.get(req.get("id"))
             amt = req.get("amount")
-            if not h or h["captured"] is not None or \
+            if not h or h["captured"] is not None or h["voided"] or \
                     not isinstance(amt, int) or not 0 <= amt <= h["amount"]:
                 return self.reply(409, {"status": "error"})
             h["captured"] = amt
             accounts[h["token"]] += h["amount"] - amt
             return self.reply(200, {"status": "captured", "id": req["id"],
+                                    "amount": amt,
                                     "released": h["amount"] - amt})
+        if self.path == "/void":
+            ref = req.get("reference")
+            if not isinstance(ref, str):
+                return self.reply(400, {"status": "error"})
+            for h in holds.values():
+                if h["reference"] == ref and h["captured"] is None and \
+                        not h["voided"]:
+                    h["voided"] = True
+                    accounts[h["token"]] += h["amount"]
+            if ref not in voided:
+                voided.append(ref)
+            return self.reply(200, {"status": "voided", "reference": ref})
         self.reply(404, {"status": "error"})
 
 
 srv = ThreadingHTTPServer(("127.0.0.1", 0), H)
+ports = "%d" % srv.server_address[1]
+if len(sys.argv) == 4:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(sys.argv[2], sys.argv[3])
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+    ctl = ThreadingHTTPServer(("127.0.0.1", 0), H)
+    threading.Thread(target=ctl.serve_forever, daemon=True).start()
+    ports += " %d" % ctl.server_address[1]
 with open(sys.argv[1] + ".tmp", "w") as f:
-    f.write("%d\n" % srv.server_address[1])
-import os
+    f.write(ports + "\n")
 os.rename(sys.argv[1] + ".tmp", sys.argv[1])
 srv.serve_forever()

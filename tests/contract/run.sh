@@ -14,7 +14,15 @@
 # is settled later, and muispd unreachable (stale socket, no socket,
 # permission); a slow payment provider (other clients served while a
 # deposit waits); SIGHUP reloading muispd.conf (a new price, a refused
-# file).
+# file); the payment provider over HTTPS with its CA pinned (a provider
+# with another CA is not spoken to), answers checked (a 200 that does
+# not authorise what was asked is voided), a provider that hangs (the
+# deadline fires, the user is told, others are served, the reference is
+# voided), an authorisation whose establishment fails voided; receipts
+# bound to their holder's key (a copied receipt refused without it); the
+# control channel attacked (1,100 idle connections, a REQUEST flood from
+# 32 addresses, descriptors run out: EMFILE) while others are served
+# (tests/contract/ctlflood.py is the attacker).
 #
 # usage: tests/contract/run.sh [BINDIR]     (default build/bin)
 # Prints one line per check and "contract: N passed, N failed"; exit 0 iff
@@ -60,14 +68,28 @@ openssl x509 -req -in "$T/router.csr" -CA "$T/ca.crt" -CAkey "$T/ca.key" \
 	-CAcreateserial -out "$T/router.crt" -days 2 -extfile "$T/ext" \
 	2>/dev/null
 
+# The payment provider's own CA and certificate (HTTPS, pinned by muispd).
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	-keyout "$T/pca.key" -out "$T/pca.crt" -days 2 -subj "/CN=provider CA" \
+	2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	-keyout "$T/provider.key" -out "$T/provider.csr" -subj "/CN=127.0.0.1" \
+	2>/dev/null
+printf 'subjectAltName=IP:127.0.0.1\n' >"$T/pext"
+openssl x509 -req -in "$T/provider.csr" -CA "$T/pca.crt" -CAkey "$T/pca.key" \
+	-CAcreateserial -out "$T/provider.crt" -days 2 -extfile "$T/pext" \
+	2>/dev/null
+
 # A free port: let the kernel pick one.
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 
-# The test payment provider (HTTP/JSON) for the online plug-in.
-python3 "$top/tests/contract/provider.py" "$T/provider.port" &
+# The test payment provider (HTTPS/JSON) for the online plug-in; the test
+# talks to it on its plain control port.
+python3 "$top/tests/contract/provider.py" "$T/provider.port" \
+	"$T/provider.crt" "$T/provider.key" &
 ppid_=$!
 wait_until -t 20 -m "the payment provider's port" test -s "$T/provider.port"
-pport=$(cat "$T/provider.port")
+read -r pport cport <"$T/provider.port"
 
 cat >"$T/muispd.conf" <<EOF
 listen 127.0.0.1
@@ -87,7 +109,8 @@ price elapsed voucher ah 60 3600
 price bytes room ah 10 1000000
 price bytes cash ah 10 1000000
 price bytes online ah 10 1000000
-online-provider 127.0.0.1 $pport
+online-provider https://127.0.0.1:$pport
+online-provider-ca $T/pca.crt
 EOF
 
 start_daemon() {
@@ -143,7 +166,9 @@ serial=$(field serial "$(grep '^quote' <<<"$out")")
 expect "deposit" 20 "$(field deposit "$(grep '^quote' <<<"$out")")"
 expect "started" active "$(field state "$(tail -n1 <<<"$out")")"
 expect "bound addr" 127.0.0.2 "$(field addr "$(tail -n1 <<<"$out")")"
-expect "receipt stored" 144 "$(stat -c %s "$T/alice/receipts/$serial")"
+# The receipt holds the key alice's client committed to (MUR2, 176 bytes).
+expect "receipt stored, with the holder key" "176 MUR2 600" \
+	"$(stat -c %s "$T/alice/receipts/$serial") $(head -c4 "$T/alice/receipts/$serial") $(stat -c %a "$T/alice/holder.key")"
 expect "current" "$serial" "$(cat "$T/alice/current")"
 expect "voucher debited" 30 "$(field balance "$(op voucher-show "$code")")"
 
@@ -258,14 +283,14 @@ s4=$(field serial "$(grep '^quote' <<<"$out")")
 # to start).
 provider() {
 	local body=${3:-} line
-	exec 9<>"/dev/tcp/127.0.0.1/$pport"
+	exec 9<>"/dev/tcp/127.0.0.1/$cport"
 	printf '%s %s HTTP/1.0\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s' \
 		"$1" "$2" "${#body}" "$body" >&9
 	while IFS= read -r line <&9 && [ "${line%$'\r'}" ]; do :; done
 	cat <&9
 	exec 9<&-
 }
-ledger() { python3 -c 'import json,sys,urllib.request; d=json.load(urllib.request.urlopen("http://127.0.0.1:'"$pport"'/ledger")); print(eval(sys.argv[1]))' "$1"; }
+ledger() { python3 -c 'import json,sys,urllib.request; d=json.load(urllib.request.urlopen("http://127.0.0.1:'"$cport"'/ledger")); print(eval(sys.argv[1]))' "$1"; }
 expect "provider holds deposit" 980 "$(ledger 'd["accounts"]["tok-good"]')"
 op usage-add "$s4" 1234567 >/dev/null
 out=$(cl erin 127.0.0.6 terminate)
@@ -424,8 +449,35 @@ expect "ctl settle twice" "1|muispctl: contract settle: contract $s5 is already 
 code=$(field code "$(op voucher-issue 100)")
 out=$(cl dave 127.0.0.4 -m voucher -P "$code" buy time 600 3600)
 s3=$(field serial "$(grep '^quote' <<<"$out")")
+# Eve has a copy of dave's receipt only: without the holder key it
+# binds nowhere, and dave is not even warned.
+mkdir -p "$T/eve/receipts"
+cp "$T/dave/receipts/$s3" "$T/eve/receipts/"
+echo "$s3" >"$T/eve/current"
+if cl eve 127.0.0.65 bind >"$T/eve.out" 2>&1; then
+	fail "a copied receipt bound without its holder key"
+fi
+check "copied receipt without the key: refused" grep -q "holder.key is missing" "$T/eve.out"
+# Her own key is not dave's: the signature does not prove his.
+mkdir -p "$T/eve2/receipts"
+cp "$T/dave/receipts/$s3" "$T/eve2/receipts/"
+echo "$s3" >"$T/eve2/current"
+openssl genpkey -algorithm ed25519 -out "$T/eve2/holder.key" 2>/dev/null
+if cl eve2 127.0.0.65 bind >"$T/eve2.out" 2>&1; then
+	fail "a copied receipt bound with another key"
+fi
+check "copied receipt with another key: refused" grep -q "the signature is not the receipt's holder's" "$T/eve2.out"
+expect "dave's despite eve" "127.0.0.4 suspended" \
+	"$(field addr "$(op contract-show "$s3")") $(field state "$(op contract-show "$s3")")"
+check "eve's attempts logged" grep -q "127.0.0.65: contract $s3: the signature is not the receipt's holder's, refused" "$T/muispd.log"
+! grep -q "presented-elsewhere warning to 127.0.0.4" "$T/muispd.log" ||
+	fail "dave warned for eve's attempts"
+ok "dave not warned for eve's attempts"
+# Mallory has the receipt and the key (dave's disk copied): the holder's
+# other computer, as far as the router can tell.
 mkdir -p "$T/mallory/receipts"
 cp "$T/dave/receipts/$s3" "$T/mallory/receipts/"
+cp "$T/dave/holder.key" "$T/mallory/"
 echo "$s3" >"$T/mallory/current"
 # Dave is live (answers warnings); mallory's replay gets nothing.
 cl dave 127.0.0.4 watch 6 >"$T/dave.watch" 2>&1 &
@@ -531,6 +583,178 @@ kill -HUP "$pid"
 wait_log "muispd.conf: configuration reloaded" 2
 out=$(cl judy 127.0.0.13 offer)
 expect "old price back" 1 "$(grep -c '^  bytes    voucher  ah  10 per 1000000$' <<<"$out")"
+
+# --- the payment provider: TLS pinned, answers checked, voids ---
+# The configuration check refuses plain http without the insecure
+# setting, and https without the provider's CA.
+bad_conf() { # NAME LINES...: muispd -n refuses the config plus LINES
+	local name=$1
+	shift
+	grep -v '^online-provider' "$T/muispd.conf.orig" >"$T/bad.conf"
+	printf '%s\n' "$@" >>"$T/bad.conf"
+	! "$bin/muispd" -n -f "$T/bad.conf" >"$T/bad.out" 2>&1 ||
+		fail "$name: config accepted"
+}
+bad_conf "plain http" "online-provider http://127.0.0.1:$pport"
+check "plain http provider refused" grep -q "plain http needs online-provider-insecure yes" "$T/bad.out"
+bad_conf "https without CA" "online-provider https://127.0.0.1:$pport"
+check "https provider without its CA refused" grep -q "https needs online-provider-ca FILE" "$T/bad.out"
+# held REF: the provider's hold of reference REF as "amount voided".
+held_ref() { ledger '" ".join("%s %s" % (h["amount"], h["voided"]) for h in d["holds"].values() if h["reference"] == "'"$1"'")'; }
+voided_ref() { [ "$(ledger '"'"$1"'" in d["voided"]')" = True ]; }
+# A 200 that does not authorise the amount asked: refused, and voided.
+provider POST /mode '{"authorize": "wrong-amount"}' >/dev/null
+if cl olga 127.0.0.14 -m online -P tok-void buy bytes 1000000 2000000 >"$T/wrong.out" 2>&1; then
+	fail "online deposit with a wrong answer accepted"
+fi
+expect "wrong answer: the user is told" "payment provider's answer not valid: nothing was paid" \
+	"$(sed -n 's/.*payment declined: //p' "$T/wrong.out")"
+sw=$(field serial "$(grep '^quote' "$T/wrong.out")")
+wait_until -t 10 -m "the hold of muisp-$sw was not voided" voided_ref "muisp-$sw"
+expect "wrong answer: the hold voided, the money back" "20 True|100" \
+	"$(held_ref "muisp-$sw")|$(ledger 'd["accounts"]["tok-void"]')"
+provider POST /mode '{"authorize": "not-authorized"}' >/dev/null
+! cl olga 127.0.0.14 -m online -P tok-void buy bytes 1000000 2000000 >"$T/wrong.out" 2>&1 ||
+	fail "online deposit answered 'pending' accepted"
+sw=$(field serial "$(grep '^quote' "$T/wrong.out")")
+wait_until -t 10 -m "the hold of muisp-$sw was not voided" voided_ref "muisp-$sw"
+expect "not authorised: voided, the money back" "20 True|100" \
+	"$(held_ref "muisp-$sw")|$(ledger 'd["accounts"]["tok-void"]')"
+provider POST /mode '{"authorize": "ok"}' >/dev/null
+# The establishment fails after the authorisation (the address bought
+# with a voucher meanwhile): voided, and the buyer told nothing was paid.
+provider POST /hold '{}' >/dev/null
+cl pat 127.0.0.15 -m online -P tok-void buy bytes 1000000 2000000 >"$T/void.out" 2>&1 &
+vpid=$!
+wait_until -t 10 -m "the provider never got pat's authorisation" held
+code=$(field code "$(op voucher-issue 50)")
+out=$(cl pat2 127.0.0.15 -m voucher -P "$code" buy bytes 1000000 2000000)
+expect "the address bought meanwhile" 127.0.0.15 "$(field addr "$(tail -n1 <<<"$out")")"
+provider POST /release '{}' >/dev/null
+! wait "$vpid" || fail "pat's online purchase succeeded on a bound address"
+expect "bind failed: the buyer told nothing was paid" \
+	"not allowed in the contract's state: address already bound; nothing was paid: the authorisation was released by the provider" \
+	"$(sed -n 's/^muisp-client: //p' "$T/void.out")"
+sv=$(field serial "$(grep '^quote' "$T/void.out")")
+expect "bind failed: the provider agrees (voided, money back)" "20 True|100" \
+	"$(held_ref "muisp-$sv")|$(ledger 'd["accounts"]["tok-void"]')"
+grep -q "contract $sv: not established (address already bound): voiding" "$T/muispd.log" ||
+	fail "no void log for $sv"
+# A provider that hangs: the deadline fires, the buyer is told, others
+# are served meanwhile; the reference is voided, so the late answer holds
+# nothing.
+sed -i "s/^online-provider-ca .*/&\nonline-provider-timeout 1/" "$T/muispd.conf"
+kill -HUP "$pid"
+wait_log "muispd.conf: configuration reloaded" 3
+provider POST /hold '{}' >/dev/null
+cl quinn 127.0.0.16 -m online -P tok-hang buy bytes 1000000 2000000 >"$T/hang.out" 2>&1 &
+hpid=$!
+wait_until -t 10 -m "the provider never got quinn's authorisation" held
+out=$(cl rita 127.0.0.17 offer)
+expect "offer while the provider hangs" EUR "$(field currency "$out")"
+! wait "$hpid" || fail "quinn's purchase succeeded with a hanging provider"
+expect "hanging provider: the buyer told" "payment provider unreachable" \
+	"$(sed -n 's/.*payment declined: //p' "$T/hang.out")"
+sh=$(field serial "$(grep '^quote' "$T/hang.out")")
+check "the deadline logged" grep -q "no answer to authorize muisp-$sh" "$T/muispd.log"
+wait_until -t 10 -m "muisp-$sh was not voided" voided_ref "muisp-$sh"
+provider POST /release '{}' >/dev/null
+wait_until -t 10 -m "the provider still holds quinn's request" eval '[ "$(ledger '"'"'d["waiting"]'"'"')" = 0 ]'
+expect "hanging provider: nothing held, nothing taken" "|100" \
+	"$(held_ref "muisp-$sh")|$(ledger 'd["accounts"]["tok-hang"]')"
+# A provider with a certificate of another CA is not spoken to.
+sed -i "s#^online-provider-ca .*#online-provider-ca $T/ca.crt#" "$T/muispd.conf"
+kill -HUP "$pid"
+wait_log "muispd.conf: configuration reloaded" 4
+nholds=$(ledger 'len(d["holds"])')
+! cl sam 127.0.0.18 -m online -P tok-ca buy bytes 1000000 2000000 >"$T/ca.out" 2>&1 ||
+	fail "online deposit through a provider of another CA"
+expect "another CA: the buyer told" "payment provider unreachable" \
+	"$(sed -n 's/.*payment declined: //p' "$T/ca.out")"
+check "another CA: the certificate refused" grep -q "SSL certificate problem" "$T/muispd.log"
+expect "another CA: the provider saw nothing" "$nholds 100" \
+	"$(ledger 'len(d["holds"])') $(ledger 'd["accounts"]["tok-ca"]')"
+cp "$T/muispd.conf.orig" "$T/muispd.conf"
+kill -HUP "$pid"
+wait_log "muispd.conf: configuration reloaded" 5
+
+# --- control channel exhaustion (docs/SECURITY.md) ---
+flood=$top/tests/contract/ctlflood.py
+# nfds PID: descriptors PID has open.
+nfds() { ls "/proc/$1/fd" | wc -l; }
+# cpu PID: its user + system time so far, in clock ticks.
+cpu() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# 1,100 idle TCP connections, each from its own address, nothing sent:
+# the table (max-conns 1024) closes the longest idle for a newcomer, so a
+# client's offer and the operator are answered during the attack.
+vb=$(field balance "$(op voucher-show "$vc")")
+mkfifo "$T/idle.in"
+python3 "$flood" "$port" "$T/ca.crt" idle 1100 127.0.4.1 <"$T/idle.in" >"$T/idle.out" &
+ipid=$!
+exec {idle_fd}>"$T/idle.in"
+wait_until -t 20 -m "mallory's connections" grep -q "^idle 1100$" "$T/idle.out"
+wait_until -t 20 -m "muispd holding 1024 connections" eval '[ "$(nfds "$pid")" -ge 1024 ]'
+# The table evicts only a channel idle for a second or more.
+t1=$(($(date +%s%N) + 1100000000))
+wait_until -t 5 eval '[ "$(date +%s%N)" -ge "$t1" ]'
+out=$(cl rita 127.0.0.17 offer)
+expect "offer during 1,100 idle connections" EUR "$(field currency "$out")"
+expect "operator during 1,100 idle connections" "$vb" "$(field balance "$(op voucher-show "$vc")")"
+check "an idle channel closed for the newcomer" grep -q "connections full (1024), closed its channel idle" "$T/muispd.log"
+n=$(nfds "$pid")
+[ "$n" -le $((1024 + 16 + 64)) ] || fail "muispd holds $n descriptors"
+ok "muispd's descriptors bounded during the attack ($n)"
+exec {idle_fd}>&-
+wait "$ipid"
+
+# A message flood: 32 addresses each send 200 REQUESTs on one channel
+# while alice holds a quote; each address keeps at most quotes-per-addr
+# (4) quotes and is cut at msg-burst (50) messages, so alice's quote
+# stays and her deposit succeeds.
+code=$(field code "$(op voucher-issue 50)")
+python3 "$flood" "$port" "$T/ca.crt" flood "$code" 200 >"$T/flood.out"
+read -r _ _ nq _ nr < <(grep '^mallory' "$T/flood.out")
+[ "$nq" -ge 1024 ] && [ "$nr" = 32 ] ||
+	fail "the flood was not one: $(cat "$T/flood.out")"
+ok "mallory flooded ($nq quotes), cut at the rate on all 32 channels"
+check "alice paid her quote after the flood" grep -q "^alice receipt [0-9]" "$T/flood.out"
+
+# Descriptors run out (LimitNOFILE 24): accept fails with EMFILE and
+# muispd rests the listener a second instead of spinning: its CPU time
+# over three such seconds stays small, its log a few lines.
+port2=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+sed -e "s/^port .*/port $port2/" -e "s#^socket .*#socket $T/m2.sock#" \
+	-e "s#^database .*#database $T/m2.db#" "$T/muispd.conf.orig" >"$T/m2.conf"
+printf 'max-conns 16\nhandshake-timeout 3600\n' >>"$T/m2.conf"
+prlimit --nofile=24:24 "$bin/muispd" -d -v -f "$T/m2.conf" >"$T/m2.log" 2>&1 &
+m2=$!
+wait_until -t 10 -m "the second muispd's socket" test -S "$T/m2.sock"
+mkfifo "$T/idle2.in"
+python3 "$flood" "$port2" "$T/ca.crt" idle 100 127.0.5.1 <"$T/idle2.in" >"$T/idle2.out" &
+ipid=$!
+exec {idle_fd}>"$T/idle2.in"
+# Each pause refuses one waiting connection through the spare
+# descriptor: mallory sees it closed.
+wait_until -t 20 -m "EMFILE" grep -q "^closed 1$" "$T/idle2.out"
+c0=$(cpu "$m2") t0=$(date +%s%N)
+wait_until -t 20 -m "four EMFILE pauses" grep -q "^closed 4$" "$T/idle2.out"
+c1=$(cpu "$m2") t1=$(date +%s%N)
+check "EMFILE logged" grep -q "accept: Too many open files: new connections refused for a second" "$T/m2.log"
+[ $((t1 - t0)) -ge 2900000000 ] || fail "no pause at EMFILE: 3 refusals in $((t1 - t0)) ns"
+[ $((c1 - c0)) -le 30 ] || fail "muispd spun at EMFILE: $((c1 - c0)) ticks in 3 s"
+ok "no spin at EMFILE ($((c1 - c0)) ticks of CPU in 3 s)"
+n=$(grep -c "accept: " "$T/m2.log")
+[ "$n" -le 10 ] || fail "$n accept lines logged"
+ok "EMFILE logged $n times, not once a turn"
+exec {idle_fd}>&-
+wait "$ipid"
+# Once mallory has gone, muispd serves again.
+wait_until -t 20 -m "offer after EMFILE" eval \
+	'"$bin/muisp-client" -s 127.0.0.1 -p $port2 -b 127.0.0.18 --ca "$T/ca.crt" --name router.muisp.test -S "$T/sam" offer 2>/dev/null | grep -q currency=EUR'
+ok "served again after EMFILE"
+kill "$m2"
+wait "$m2" 2>/dev/null || true
+if grep -q Sanitizer "$T/m2.log"; then fail "sanitizer report (EMFILE)"; fi
 
 kill "$pid"
 wait "$pid" 2>/dev/null || true

@@ -45,3 +45,4 @@ $(eval $(call unit_test,test_evloop,tests/unit/test_evloop.c $(LIB_EVLOOP_SRCS),
 $(eval $(call unit_test,test_parse,tests/unit/test_parse.c $(LIB_PARSE_SRCS),))
 $(eval $(call unit_test,test_conf,tests/unit/test_conf.c $(LIB_CONF_SRCS),))
 $(eval $(call unit_test,test_cli,tests/unit/test_cli.c $(LIB_CLI_SRCS),))
+$(eval $(call unit_test,test_log,tests/unit/test_log.c $(LIB_LOG_SRCS),))

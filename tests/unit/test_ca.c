@@ -193,6 +193,63 @@ static void test_key_files(void **state)
 	assert_int_equal(access(path("r2.key"), F_OK), -1);
 }
 
+/* file contents, for comparison */
+static char *slurp(const char *p)
+{
+	static char buf[4][8192];
+	static int i;
+	FILE *f = fopen(p, "r");
+	size_t n;
+
+	assert_non_null(f);
+	i = (i + 1) % 4;
+	n = fread(buf[i], 1, sizeof(buf[i]) - 1, f);
+	buf[i][n] = '\0';
+	fclose(f);
+	return buf[i];
+}
+
+/* --force replaces a key or certificate, but never writes through a
+ * symbolic link or into a file with another name (hard link). */
+static void test_force_links(void **state)
+{
+	struct muisp_ca_err err;
+	char victim[8192];
+	struct stat st;
+
+	snprintf(victim, sizeof(victim), "%s", slurp(path("ca.key")));
+	/* the key's name is a symlink to the CA key */
+	assert_int_equal(symlink(path("ca.key"), path("link.key")), 0);
+	assert_int_equal(muisp_ca_issue(path("ca.pem"), path("ca.key"), "r3",
+					NULL, 2, path("r3.pem"),
+					path("link.key"), 1, &err),
+			 -1);
+	assert_int_equal(errno, ELOOP);
+	assert_non_null(strstr(err.msg, "link.key: a symbolic link, refused"));
+	assert_string_equal(slurp(path("ca.key")), victim);
+	/* so is the certificate's (a dangling one: nothing is created) */
+	assert_int_equal(symlink(path("nowhere.pem"), path("link.pem")), 0);
+	assert_int_equal(muisp_ca_selfsign("x", 2, path("link.pem"),
+					   path("x.key"), 1, &err),
+			 -1);
+	assert_int_equal(errno, ELOOP);
+	assert_int_equal(lstat(path("nowhere.pem"), &st), -1);
+	/* a hard link to the CA key */
+	assert_int_equal(link(path("ca.key"), path("hard.key")), 0);
+	assert_int_equal(muisp_ca_selfsign("y", 2, path("y.pem"),
+					   path("hard.key"), 1, &err),
+			 -1);
+	assert_int_equal(errno, EPERM);
+	assert_string_equal(slurp(path("ca.key")), victim);
+	/* a plain file is replaced, mode 0600 */
+	assert_int_equal(chmod(path("alice.key"), 0644), 0);
+	assert_int_equal(muisp_ca_selfsign("alice2", 2, path("alice.pem"),
+					   path("alice.key"), 1, &err),
+			 0);
+	assert_int_equal(stat(path("alice.key"), &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+}
+
 static void test_bad_input(void **state)
 {
 	struct muisp_ca_err err;
@@ -264,6 +321,7 @@ int main(void)
 		cmocka_unit_test(test_show),
 		cmocka_unit_test(test_notice),
 		cmocka_unit_test(test_key_files),
+		cmocka_unit_test(test_force_links),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_valid),
 		cmocka_unit_test(test_notice_utf8),

@@ -203,6 +203,22 @@ struct exch {
 	const char *want_path, *want_body, *reply;
 };
 
+/* A listening socket on a free port of 127.0.0.1; url names it. */
+static int listen_local(char *url, size_t len)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(sa);
+	int lfd = socket(AF_INET, SOCK_STREAM, 0);
+
+	assert_true(lfd >= 0);
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(lfd, 4), 0);
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sa, &sl), 0);
+	snprintf(url, len, "http://127.0.0.1:%u", ntohs(sa.sin_port));
+	return lfd;
+}
+
 static pid_t provider(int lfd, const struct exch *ex, int n)
 {
 	pid_t pid = fork();
@@ -290,12 +306,13 @@ static int capture(const struct payment_method *m, struct contract_rec *c,
 static void test_online(void **state)
 {
 	const struct payment_method *m = payment_method_get(MP_METHOD_ONLINE);
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	socklen_t sl = sizeof(sa);
 	struct contract_rec c = bytes_contract(20, MP_METHOD_ONLINE);
+	struct payment_online_conf oc = {
+		.url = "", .ca = "", .timeout_s = 3, .currency = "EUR"
+	};
 	struct statement s;
 	struct result r;
-	char err[128];
+	char err[128], url[64];
 	int lfd, wst;
 	pid_t pid;
 	static const struct exch ok[] = {
@@ -303,10 +320,11 @@ static void test_online(void **state)
 		  "{\"token\":\"tok-good\",\"amount\":20,"
 		  "\"currency\":\"EUR\",\"reference\":\"muisp-20\"}",
 		  "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n"
-		  "{\"status\": \"authorized\", \"id\": \"tx-77\"}" },
+		  "{\"status\": \"authorized\", \"id\": \"tx-77\", "
+		  "\"amount\": 20, \"reference\": \"muisp-20\"}" },
 		{ "/capture", "{\"id\":\"tx-77\",\"amount\":5}",
 		  "HTTP/1.1 200 OK\r\n\r\n"
-		  "{\"status\":\"captured\",\"id\":\"tx-77\"}" },
+		  "{\"status\":\"captured\",\"id\":\"tx-77\",\"amount\":5}" },
 		{ "/authorize",
 		  "{\"token\":\"tok-poor\",\"amount\":20,"
 		  "\"currency\":\"EUR\",\"reference\":\"muisp-21\"}",
@@ -322,13 +340,10 @@ static void test_online(void **state)
 	assert_int_equal(authorize(m, &c, "tok-good", &r), -1);
 	assert_string_equal(r.text, "no payment provider configured");
 
-	lfd = socket(AF_INET, SOCK_STREAM, 0);
-	assert_true(lfd >= 0);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(listen(lfd, 4), 0);
-	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sa, &sl), 0);
-	payment_online_config(online, "127.0.0.1", ntohs(sa.sin_port), "EUR");
+	lfd = listen_local(url, sizeof(url));
+	oc.url = url;
+	oc.insecure = 1;
+	payment_online_config(online, &oc);
 	pid = provider(lfd, ok, 3);
 
 	assert_int_equal(authorize(m, &c, "bad token!", &r), -1);
@@ -357,7 +372,125 @@ static void test_online(void **state)
 	assert_int_equal(authorize(m, &d, "tok-good", &r), -1);
 	assert_string_equal(r.text, "payment provider unreachable");
 	assert_int_equal(capture(m, &c, &r), -1);
-	payment_online_config(online, "", 0, "EUR");
+	oc.url = "";
+	payment_online_config(online, &oc);
+}
+
+/* The loop runs until the method has no call left (background voids). */
+static void settle_calls(void)
+{
+	while (payment_online_pending(online))
+		assert_true(sd_event_run(loop, 10 * 1000000ull) >= 0);
+}
+
+static void on_cancel(void *arg, int rc, const char *text)
+{
+	on_done(arg, rc, text);
+}
+
+/*
+ * Answers are checked: a 200 must authorise (capture) exactly what was
+ * asked, echoing amount and reference (id); otherwise the call fails
+ * and an authorisation it may have made is voided.  A cancel voids.
+ */
+static void test_online_checks(void **state)
+{
+	const struct payment_method *m = payment_method_get(MP_METHOD_ONLINE);
+	struct payment_online_conf oc = {
+		.insecure = 1, .ca = "", .timeout_s = 3, .currency = "EUR"
+	};
+	struct contract_rec c = bytes_contract(30, MP_METHOD_ONLINE);
+	struct contract_rec d = bytes_contract(31, MP_METHOD_ONLINE);
+	struct contract_rec e = bytes_contract(32, MP_METHOD_ONLINE);
+	struct result r;
+	char url[64];
+	int lfd, wst;
+	pid_t pid;
+#define OK200 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n"
+	static const struct exch ex[] = {
+		{ "/authorize",
+		  "{\"token\":\"tok-good\",\"amount\":20,"
+		  "\"currency\":\"EUR\",\"reference\":\"muisp-30\"}",
+		  OK200 "{\"status\":\"authorized\",\"id\":\"tx-8\","
+			"\"amount\":19,\"reference\":\"muisp-30\"}" },
+		{ "/void", "{\"reference\":\"muisp-30\",\"id\":\"tx-8\"}",
+		  OK200 "{\"status\":\"voided\",\"reference\":\"muisp-30\"}" },
+		{ "/authorize",
+		  "{\"token\":\"tok-good\",\"amount\":20,"
+		  "\"currency\":\"EUR\",\"reference\":\"muisp-31\"}",
+		  OK200 "{\"status\":\"pending\",\"id\":\"tx-9\","
+			"\"amount\":20,\"reference\":\"muisp-31\"}" },
+		{ "/void", "{\"reference\":\"muisp-31\",\"id\":\"tx-9\"}",
+		  OK200 "{\"status\":\"voided\",\"reference\":\"muisp-31\"}" },
+		{ "/authorize",
+		  "{\"token\":\"tok-good\",\"amount\":20,"
+		  "\"currency\":\"EUR\",\"reference\":\"muisp-32\"}",
+		  OK200 "{\"status\":\"authorized\",\"id\":\"tx-10\","
+			"\"amount\":20,\"reference\":\"muisp-32\"}" },
+		{ "/capture", "{\"id\":\"tx-10\",\"amount\":0}",
+		  OK200 "{\"status\":\"captured\",\"id\":\"tx-10\","
+			"\"amount\":2}" },
+		{ "/void", "{\"reference\":\"muisp-32\",\"id\":\"tx-10\"}",
+		  OK200 "{\"status\":\"voided\",\"reference\":\"muisp-32\"}" },
+	};
+
+	lfd = listen_local(url, sizeof(url));
+	oc.url = url;
+	payment_online_config(online, &oc);
+	pid = provider(lfd, ex, 7);
+
+	/* the amount is not the deposit */
+	assert_int_equal(authorize(m, &c, "tok-good", &r), -1);
+	assert_string_equal(r.text, "payment provider's answer not valid: "
+				    "nothing was paid");
+	settle_calls();
+	/* a 200 that does not say authorized */
+	assert_int_equal(authorize(m, &d, "tok-good", &r), -1);
+	assert_string_equal(r.text, "payment provider's answer not valid: "
+				    "nothing was paid");
+	settle_calls();
+	/* authorized; a capture answered with another amount fails */
+	assert_int_equal(authorize(m, &e, "tok-good", &r), 0);
+	assert_string_equal(r.text, "tx-10");
+	snprintf(e.payref, sizeof(e.payref), "tx-10");
+	assert_int_equal(capture(m, &e, &r), -1);
+	/* the establishment failed: cancel voids it, confirmed */
+	memset(&r, 0, sizeof(r));
+	m->cancel(m, &e, "tx-10", on_cancel, &r);
+	assert_int_equal(wait_done(&r), 0);
+	assert_int_equal(waitpid(pid, &wst, 0), pid);
+	assert_true(WIFEXITED(wst));
+	assert_int_equal(WEXITSTATUS(wst), 0);
+	close(lfd);
+	/* a void the provider does not confirm is tried again later */
+	memset(&r, 0, sizeof(r));
+	m->cancel(m, &c, NULL, on_cancel, &r);
+	assert_int_equal(wait_done(&r), -1);
+	assert_int_equal(payment_online_pending(online), 1);
+	oc.url = "";
+	payment_online_config(online, &oc);
+}
+
+static void test_json_u64(void **state)
+{
+	uint64_t v;
+
+	assert_int_equal(payment_json_u64("{\"amount\": 20}", "amount", &v), 0);
+	assert_int_equal(v, 20);
+	assert_int_equal(
+		payment_json_u64("{\"amount\":0,\"x\":1}", "amount", &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(payment_json_u64("{\"amount\":\"20\"}", "amount", &v),
+			 -1);
+	assert_int_equal(payment_json_u64("{\"amount\":-1}", "amount", &v), -1);
+	assert_int_equal(payment_json_u64("{\"amount\":2.5}", "amount", &v),
+			 -1);
+	assert_int_equal(payment_json_u64("{\"amount\":020}", "amount", &v),
+			 -1);
+	assert_int_equal(payment_json_u64("{\"amount\":99999999999999999999}",
+					  "amount", &v),
+			 -1);
+	assert_int_equal(payment_json_u64("{}", "amount", &v), -1);
 }
 
 static void test_json(void **state)
@@ -384,7 +517,9 @@ int main(void)
 		cmocka_unit_test(test_voucher),
 		cmocka_unit_test(test_room_and_cash),
 		cmocka_unit_test(test_online),
+		cmocka_unit_test(test_online_checks),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_json_u64),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -174,11 +174,52 @@ static void test_rollback_and_constraints(void **state)
 	store_close(st);
 }
 
+/* A MUR2 receipt's holder key comes back from the stored receipt (it is
+ * not a column of its own); a MUR1 receipt has none. */
+static void test_holder_reload(void **state)
+{
+	struct store *st;
+	struct receipt_keyring kr = { 0 };
+	struct receipt_key k = { .id = 4, .created = 1 };
+	struct contract_rec c = rec(20), d;
+	/* (the store keeps the receipt's bytes as they are) */
+	struct receipt r = { .serial = 20,
+			     .issued = 7,
+			     .expiry = 70,
+			     .metric = 1,
+			     .method = 1,
+			     .soft = 5,
+			     .hard = 9,
+			     .deposit = 3,
+			     .price = 1,
+			     .unit = 3,
+			     .has_holder = 1 };
+
+	memset(k.secret, 0x5c, sizeof(k.secret));
+	memset(r.holder, 0xc3, sizeof(r.holder));
+	assert_int_equal(receipt_keyring_add(&kr, &k), 0);
+	assert_int_equal(receipt_sign(&kr, &r, c.receipt), 0);
+	c.receipt_len = receipt_len(&r);
+	assert_int_equal(c.receipt_len, RECEIPT2_LEN);
+	assert_int_equal(store_open(path, &st), 0);
+	assert_int_equal(store_contract_put(st, &c), 0);
+	store_close(st);
+	assert_int_equal(store_open(path, &st), 0);
+	assert_int_equal(store_contract_get(st, 20, &d), 0);
+	assert_int_equal(d.receipt_len, RECEIPT2_LEN);
+	assert_int_equal(d.has_holder, 1);
+	assert_memory_equal(d.holder, r.holder, sizeof(r.holder));
+	assert_int_equal(store_contract_get(st, 1, &d), 0);
+	assert_int_equal(d.has_holder, 0);
+	store_close(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reopen),
 		cmocka_unit_test(test_rollback_and_constraints),
+		cmocka_unit_test(test_holder_reload),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

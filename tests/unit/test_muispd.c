@@ -15,6 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -56,6 +60,14 @@ static void remote_capture(const struct payment_method *self,
 	remote_call(done, arg);
 }
 
+static void remote_cancel(const struct payment_method *self,
+			  const struct contract_rec *c, const char *auth,
+			  payment_done_fn done, void *arg)
+{
+	snprintf(remote.param, sizeof(remote.param), "void %s", auth);
+	remote_call(done, arg);
+}
+
 static int remote_deposit(const struct payment_method *self, struct store *st,
 			  struct contract_rec *c, const char *id, uint64_t now,
 			  char *err, size_t errlen)
@@ -79,6 +91,7 @@ static const struct payment_method remote_method = {
 	.authorize = remote_authorize,
 	.deposit = remote_deposit,
 	.capture = remote_capture,
+	.cancel = remote_cancel,
 	.refund = remote_refund,
 };
 
@@ -147,6 +160,7 @@ static int setup(void **state)
 	    payment_register(&f->md->pay, &remote_method))
 		return -1;
 	memset(&remote, 0, sizeof(remote));
+	store_test_fail = kernel_test_fail_unbind = 0;
 	f->op = conn_new(f->md, -1, CONN_OP, "operator");
 	if (!f->op)
 		return -1;
@@ -886,6 +900,53 @@ static void test_remote_deposit(void **state)
 	assert_int_equal(remote.calls, 2);
 }
 
+/*
+ * Authorised, but the establishment fails (the address got a contract
+ * meanwhile): the authorisation is voided, and the user is told nothing
+ * was paid once the provider confirms (or that it is being released).
+ * The quote's serial was on disk before the provider heard of it.
+ */
+static void test_remote_void(void **state)
+{
+	struct fix *f = *state;
+	struct conn *c = user(f, ALICE), *c2 = user(f, ALICE);
+	struct mp_msg m, rcpt;
+	uint64_t serial = remote_deposit_start(f, c), noted;
+	uint32_t deposit_req = f->serial;
+
+	assert_int_equal(store_serial_last(f->md->st, "contract", &noted), 0);
+	assert_int_equal(noted, serial);
+	buy(f, c2, &rcpt);
+	finish(0, "tx-3");
+	assert_int_equal(remote.calls, 2);
+	assert_string_equal(remote.param, "void tx-3");
+	assert_int_equal(c->wlen, 0); /* the reply waits for the void */
+	assert_int_equal(c->wait, 1);
+	finish(0, NULL);
+	next(c, &m);
+	assert_int_equal(m.type, MP_T_ERROR);
+	assert_int_equal(m.serial, deposit_req);
+	assert_int_equal(m.u[MP_A_ERROR], MP_ERR_STATE);
+	assert_string_equal(m.s[MP_A_MESSAGE],
+			    "address already bound; nothing was paid: the "
+			    "authorisation was released by the provider");
+	assert_int_equal(c->wait, 0);
+	assert_null(live_find(f->md, serial));
+
+	/* Again, the provider does not confirm at once. */
+	command(f, c2, MP_T_TERMINATE, rcpt.u[MP_A_SERIAL]);
+	reply(f, c2, MP_T_STATEMENT, &m);
+	serial = remote_deposit_start(f, c);
+	buy(f, c2, &rcpt);
+	finish(0, "tx-4");
+	finish(-1, NULL);
+	next(c, &m);
+	assert_string_equal(m.s[MP_A_MESSAGE],
+			    "address already bound; nothing was paid: the "
+			    "authorisation is being released at the provider");
+	assert_null(live_find(f->md, serial));
+}
+
 /* The channel goes away while its deposit waits: the contract is still
  * established (the provider holds the money), nothing is sent. */
 static void test_remote_deposit_gone(void **state)
@@ -1011,10 +1072,11 @@ static void test_reload(void **state)
 
 	snprintf(path, sizeof(path), "%s/conf", f->dir);
 	f->md->conffile = path;
-	write_conf(f,
-		   "offer-ttl 60\nlisten 10.9.9.9\ncurrency CHF\n"
-		   "online-provider 127.0.0.1 9\n",
-		   12);
+	write_conf(
+		f,
+		"offer-ttl 60\nlisten 10.9.9.9\ncurrency CHF\n"
+		"online-provider 127.0.0.1 9\nonline-provider-insecure yes\n",
+		12);
 	assert_int_equal(server_reload(f->md), 0);
 	assert_int_equal(f->md->conf.nprices, 1);
 	assert_int_equal(f->md->conf.prices[0].price, 12);
@@ -1042,10 +1104,344 @@ static void test_reload(void **state)
 	assert_int_equal(m.items[0].price, 12);
 }
 
+/*
+ * A store or module that fails: a soft limit reached while the store
+ * fails is kept in memory and stored by the tick once it works again; a
+ * checkpoint is retried; an unbind the module refuses is retried (the
+ * contract stays bound meanwhile, in memory too); the module's cleanup
+ * after a settlement is retried.
+ */
+static void test_store_failures(void **state)
+{
+	struct fix *f = *state;
+	struct conn *c = user(f, ALICE), *b = user(f, BOB);
+	struct contract_rec r;
+	struct mp_msg m, rcpt;
+	uint64_t serial = buy(f, c, &rcpt);
+	struct live *l;
+
+	status(f, c, MP_T_START, serial, &m);
+	store_test_fail = 1;
+	usage_add(f, serial, 1200000, &m);
+	assert_int_equal(m.u[MP_A_STATE], CS_DELINQUENT);
+	next(c, &m);
+	assert_int_equal(m.u[MP_A_WARNING], MP_WARN_SOFT_LIMIT);
+	l = live_find(f->md, serial);
+	assert_int_equal(l->save_due, 1);
+	f->md->clock += 20;
+	session_tick(f->md, f->md->clock);
+	assert_int_equal(l->save_due, 1);
+	assert_int_equal(f->md->next_ckpt, f->md->clock + 1);
+	assert_int_equal(store_contract_get(f->md->st, serial, &r), 0);
+	assert_int_equal(r.state, CS_ACTIVE); /* as last stored */
+	store_test_fail = 0;
+	f->md->clock += 1;
+	session_tick(f->md, f->md->clock);
+	assert_int_equal(l->save_due, 0);
+	assert_int_equal(store_contract_get(f->md->st, serial, &r), 0);
+	assert_int_equal(r.state, CS_DELINQUENT);
+	assert_int_equal(r.usage, 1200000);
+	assert_int_equal(r.usage_at, f->md->clock);
+
+	/* Presented elsewhere, nobody answers, the module refuses to unbind:
+	 * still alice's until it does. */
+	bind_receipt(f, b, &rcpt);
+	error(f, b, MP_ERR_ELSEWHERE, NULL);
+	next(c, &m);
+	kernel_test_fail_unbind = 1;
+	for (int i = 0; i < 4; i++) {
+		f->md->clock += 1;
+		session_tick(f->md, f->md->clock);
+		while (c->wlen)
+			next(c, &m);
+	}
+	assert_string_equal(l->rec.addr, ALICE);
+	assert_int_equal(l->rec.state, CS_DELINQUENT);
+	kernel_test_fail_unbind = 0;
+	f->md->clock += 1;
+	session_tick(f->md, f->md->clock);
+	assert_int_equal(l->rec.state, CS_UNBOUND);
+	assert_string_equal(l->rec.addr, "");
+
+	/* Bound again, terminated while the module refuses to unbind: the
+	 * statement, and the cleanup retried. */
+	bind_receipt(f, c, &rcpt);
+	reply(f, c, MP_T_STATUS, &m);
+	kernel_test_fail_unbind = 1;
+	command(f, c, MP_T_TERMINATE, serial);
+	reply(f, c, MP_T_STATEMENT, &m);
+	assert_int_equal(f->md->nkretry, 1);
+	session_tick(f->md, ++f->md->clock);
+	assert_int_equal(f->md->nkretry, 1);
+	kernel_test_fail_unbind = 0;
+	session_tick(f->md, ++f->md->clock);
+	assert_int_equal(f->md->nkretry, 0);
+
+	/* A bind the store cannot keep is rolled back, and so is the
+	 * module's binding: retried while the module refuses to unbind. */
+	serial = buy(f, b, &rcpt);
+	command(f, f->op, MP_T_OP_UNBIND, serial);
+	reply(f, f->op, MP_T_STATUS, &m);
+	store_test_fail = 1;
+	kernel_test_fail_unbind = 1;
+	bind_receipt(f, b, &rcpt);
+	error(f, b, MP_ERR_INTERNAL, NULL);
+	l = live_find(f->md, serial);
+	assert_int_equal(l->rec.state, CS_UNBOUND);
+	assert_string_equal(l->rec.addr, "");
+	assert_int_equal(f->md->nkretry, 1);
+	store_test_fail = 0;
+	session_tick(f->md, ++f->md->clock);
+	assert_int_equal(f->md->nkretry, 1);
+	kernel_test_fail_unbind = 0;
+	session_tick(f->md, ++f->md->clock);
+	assert_int_equal(f->md->nkretry, 0);
+	assert_int_equal(l->rec.state, CS_UNBOUND);
+}
+
+/* ---------- the control channel's limits (conn.c, limits.c) ---------- */
+
+/* A listening socket on 127.0.0.1 (its port in *port). */
+static int listener(uint16_t *port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t l = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+
+	assert_true(fd >= 0);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(fd, 64), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &l), 0);
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+/* A client from source address src, connected to port (accept pending). */
+static int client_from(const char *src, uint16_t port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET }, b = a;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0);
+	assert_int_equal(inet_pton(AF_INET, src, &b.sin_addr), 1);
+	assert_int_equal(bind(fd, (struct sockaddr *)&b, sizeof(b)), 0);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	a.sin_port = htons(port);
+	assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	return fd;
+}
+
+static struct conn *conn_of(struct fix *f, const char *addr, unsigned nth)
+{
+	for (unsigned i = 0; i < f->md->nconns; i++)
+		if (!strcmp(f->md->conns[i]->addr, addr) && !nth--)
+			return f->md->conns[i];
+	return NULL;
+}
+
+static unsigned conns_of(struct fix *f, const char *addr)
+{
+	unsigned n = 0;
+
+	while (conn_of(f, addr, n))
+		n++;
+	return n;
+}
+
+#define MALLORY "127.0.0.66"
+
+/*
+ * Accepting: at most max-conns-per-addr from one address; a full table
+ * closes the connection idle the longest, never one just active; the
+ * operator's connections are apart from the users'.
+ */
+static void test_conn_caps(void **state)
+{
+	struct fix *f = *state;
+	struct mp_msg m;
+	uint8_t buf[MP_MAX_FRAME];
+	int cl[8], n = 0, lfd, len;
+	struct conn *b;
+	uint16_t port;
+
+	lfd = listener(&port);
+	f->md->max_user = 3;
+	f->md->conf.max_conns_addr = 2;
+	for (int i = 0; i < 3; i++) {
+		cl[n++] = client_from(MALLORY, port);
+		conn_accept(f->md, lfd, CONN_USER);
+	}
+	assert_int_equal(conns_of(f, MALLORY), 2);
+	assert_int_equal(f->md->refused.conns_addr, 1);
+	cl[n++] = client_from("127.0.0.3", port);
+	conn_accept(f->md, lfd, CONN_USER);
+	assert_int_equal(f->md->nuser, 3);
+	/* Full, and everyone connected just now: refused. */
+	cl[n++] = client_from("127.0.0.2", port);
+	conn_accept(f->md, lfd, CONN_USER);
+	assert_int_equal(f->md->refused.conns_full, 1);
+	assert_int_equal(conns_of(f, "127.0.0.2"), 0);
+	/* Later: bob is active, mallory idle; alice gets mallory's slot. */
+	f->md->clock += 5;
+	mp_init(&m, MP_T_OFFER_GET, 0, 7);
+	len = mp_encode(&m, buf, sizeof(buf));
+	assert_int_equal(write(cl[3], buf, (size_t)len), len);
+	b = conn_of(f, "127.0.0.3", 0);
+	conn_event(f->md, b, EPOLLIN);
+	assert_int_equal(b->state, C_OPEN);
+	assert_int_equal(b->wlen, 0); /* the offer went out */
+	len = (int)read(cl[3], buf, sizeof(buf));
+	assert_true(len > 0);
+	assert_int_equal(mp_decode(buf, (size_t)len, &m), 0);
+	assert_int_equal(m.type, MP_T_OFFER);
+	assert_int_equal(b->last, T0 + 5);
+	cl[n++] = client_from("127.0.0.2", port);
+	conn_accept(f->md, lfd, CONN_USER);
+	assert_int_equal(conns_of(f, "127.0.0.2"), 1);
+	assert_int_equal(conns_of(f, MALLORY), 1);
+	assert_int_equal(conns_of(f, "127.0.0.3"), 1);
+	assert_int_equal(f->md->refused.evicted, 1);
+	assert_int_equal(f->md->nuser, 3);
+	/* The operator has its own room. */
+	assert_int_equal(f->md->nop, 1);
+	assert_non_null(conn_new(f->md, -1, CONN_OP, "operator"));
+	assert_int_equal(f->md->nop, 2);
+	for (int i = 0; i < n; i++)
+		close(cl[i]);
+	close(lfd);
+}
+
+/* Each address spends a token per message: over msg-burst (no time to
+ * refill) the connection is told and closed; others are unaffected; the
+ * bucket fills again with time. */
+static void test_conn_rate(void **state)
+{
+	struct fix *f = *state;
+	struct conn *x = user(f, MALLORY), *c = user(f, ALICE);
+	struct mp_msg m;
+	unsigned burst = f->md->conf.msg_burst;
+
+	for (unsigned i = 0; i < burst; i++)
+		offer(f, x, &m);
+	req(f, &m, MP_T_OFFER_GET);
+	feed(f, x, &m);
+	next(x, &m); /* an error of no request: it was not read */
+	assert_int_equal(m.type, MP_T_ERROR);
+	assert_int_equal(m.u[MP_A_ERROR], MP_ERR_PERM);
+	assert_string_equal(m.s[MP_A_MESSAGE], "too many requests from " MALLORY
+					       ": at most 20 a second");
+	assert_int_equal(x->state, C_CLOSING);
+	assert_int_equal(f->md->refused.rate, 1);
+	offer(f, c, &m);
+	conn_service(f->md);
+	f->md->clock += 3; /* 60 tokens */
+	x = user(f, MALLORY);
+	for (unsigned i = 0; i < burst; i++)
+		offer(f, x, &m);
+	assert_int_equal(x->state, C_OPEN);
+}
+
+/* The tick's deadlines: no handshake in handshake-timeout, or nothing
+ * received in idle-timeout: closed; a payer's channel stays. */
+static void test_conn_deadlines(void **state)
+{
+	struct fix *f = *state;
+	struct conn *h = user(f, MALLORY), *i = user(f, "127.0.0.67");
+	struct conn *c = user(f, ALICE);
+	struct mp_msg rcpt;
+
+	h->state = C_HANDSHAKE;
+	buy(f, c, &rcpt);
+	f->md->clock += f->md->conf.handshake_timeout_s - 1;
+	conn_deadlines(f->md);
+	assert_int_equal(h->state, C_HANDSHAKE);
+	f->md->clock += 1;
+	conn_deadlines(f->md);
+	assert_int_equal(h->state, C_CLOSING);
+	assert_int_equal(f->md->refused.handshake, 1);
+	assert_int_equal(i->state, C_OPEN);
+	f->md->clock = T0 + f->md->conf.idle_timeout_s;
+	conn_deadlines(f->md);
+	assert_int_equal(i->state, C_CLOSING);
+	assert_int_equal(c->state, C_OPEN); /* alice holds a contract */
+	assert_int_equal(c->last, T0 + f->md->conf.idle_timeout_s);
+	assert_int_equal(f->md->refused.idle, 1);
+	conn_service(f->md);
+	assert_int_equal(f->md->nuser, 1);
+}
+
+/*
+ * Offers and quotes cost no disk write: one offer serves a flood of
+ * OFFER_GETs (a new one only after MUISPD_OFFER_REUSE seconds), a quote
+ * reserves its contract serial in memory (recorded with the contract),
+ * and an address keeps at most quotes-per-addr quotes, so a flood does
+ * not push another user's quote out.
+ */
+static void test_offer_quote_memory(void **state)
+{
+	struct fix *f = *state;
+	struct conn *x = user(f, MALLORY), *c = user(f, ALICE);
+	struct muispd_conf conf;
+	uint64_t o1, o2, last, mine, dep, serial;
+	struct mp_msg m;
+	char code[32];
+
+	voucher(f, 100, code);
+	o1 = offer(f, c, &m);
+	for (int i = 0; i < 10; i++)
+		assert_int_equal(offer(f, x, &m), o1);
+	assert_int_equal(f->md->offer_next, 1);
+	mine = quote(f, c, MP_METRIC_BYTES, 1000000, 2000000, &dep);
+	f->md->clock += MUISPD_OFFER_REUSE;
+	o2 = offer(f, x, &m);
+	assert_true(o2 > o1);
+	for (int i = 0; i < 30; i++) {
+		request(f, x, o2, MP_METRIC_BYTES, 10, 20);
+		reply(f, x, MP_T_QUOTE, &m);
+		f->md->clock += i % 2; /* within the rate */
+	}
+	last = m.u[MP_A_SERIAL];
+	assert_int_equal(last, mine + 30);
+	serial = 0;
+	for (unsigned i = 0; i < MUISPD_MAX_QUOTES; i++)
+		if (f->md->quotes[i].serial &&
+		    !strcmp(f->md->quotes[i].addr, MALLORY))
+			serial++;
+	assert_int_equal(serial, f->md->conf.quotes_addr);
+	/* Nothing was written for them. */
+	assert_int_equal(store_serial_last(f->md->st, "contract", &serial), 0);
+	assert_int_equal(serial, 0);
+	deposit(f, c, mine, code);
+	reply(f, c, MP_T_RECEIPT, &m);
+	assert_int_equal(m.u[MP_A_SERIAL], mine);
+	assert_int_equal(store_serial_last(f->md->st, "contract", &serial), 0);
+	assert_int_equal(serial, mine);
+	/* A restart goes on after the highest contract. */
+	conf = f->md->conf;
+	muispd_close(f->md);
+	muispd_init(f->md, &conf);
+	f->md->clock = T0 + 100;
+	assert_int_equal(muispd_open(f->md), 0);
+	f->op = conn_new(f->md, -1, CONN_OP, "operator");
+	c = user(f, BOB);
+	assert_int_equal(quote(f, c, MP_METRIC_BYTES, 10, 20, &dep), mine + 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_flow, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_failures, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_conn_caps, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_conn_rate, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_conn_deadlines, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_offer_quote_memory, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_channel_rules, setup,
 						teardown),
@@ -1057,6 +1453,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_restore, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_remote_deposit, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_remote_void, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_remote_deposit_gone, setup,
 						teardown),

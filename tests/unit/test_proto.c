@@ -379,6 +379,9 @@ static void test_roundtrip_all_types(void **state)
 	for (size_t i = 0; i < sizeof(types); i++) {
 		int n, n2;
 
+		uint8_t fixed[MP_FIX_MAX];
+
+		memset(fixed, 0xa5 ^ i, sizeof(fixed));
 		/* Add every attribute the type accepts, one at a time. */
 		mp_init(&msg2, types[i], MP_F_REPLY, (uint32_t)i);
 		for (int a = 1; a < __MP_A_LAST; a++) {
@@ -392,7 +395,8 @@ static void test_roundtrip_all_types(void **state)
 				     a == MP_A_LOAD  ? 50 :
 						       1) &&
 			    mp_set_s(&probe, a, "text 1") &&
-			    mp_set_bytes(&probe, a, "\x01\x02\x03", 3))
+			    mp_set_bytes(&probe, a, "\x01\x02\x03", 3) &&
+			    mp_set_fix(&probe, a, fixed, mp_fix_len(a)))
 				fail();
 			int rc = mp_encode(&probe, buf, sizeof(buf));
 
@@ -409,6 +413,71 @@ static void test_roundtrip_all_types(void **state)
 		ok++;
 	}
 	assert_int_equal(ok, sizeof(types));
+}
+
+/* Fixed-length binary attributes: exact lengths, their message types,
+ * round trips; the message a receipt's holder signs. */
+static void test_fixed(void **state)
+{
+	uint8_t key[32], sig[64], wire[MP_MAX_FRAME], out[128];
+	struct mp_msg m, back;
+	int n;
+
+	for (int i = 0; i < 32; i++)
+		key[i] = (uint8_t)i;
+	memset(sig, 0x77, sizeof(sig));
+	assert_int_equal(mp_fix_len(MP_A_HOLDER_KEY), 32);
+	assert_int_equal(mp_fix_len(MP_A_CHALLENGE), 32);
+	assert_int_equal(mp_fix_len(MP_A_SIGNATURE), 64);
+	assert_int_equal(mp_fix_len(MP_A_RECEIPT), 0);
+	assert_null(mp_fix(&m, MP_A_SERIAL));
+
+	mp_init(&m, MP_T_DEPOSIT, 0, 9);
+	mp_set_u(&m, MP_A_SERIAL, 5);
+	mp_set_u(&m, MP_A_METHOD, MP_METHOD_VOUCHER);
+	assert_int_equal(mp_set_fix(&m, MP_A_HOLDER_KEY, key, 31), -1);
+	assert_int_equal(mp_set_fix(&m, MP_A_RECEIPT, key, 32), -1);
+	assert_int_equal(mp_set_fix(&m, MP_A_HOLDER_KEY, key, 32), 0);
+	n = mp_encode(&m, wire, sizeof(wire));
+	assert_true(n > 0);
+	assert_int_equal(mp_decode(wire, (size_t)n, &back), 0);
+	assert_true(mp_has(&back, MP_A_HOLDER_KEY));
+	assert_memory_equal(mp_fix(&back, MP_A_HOLDER_KEY), key, 32);
+	/* 31 bytes said on the wire (its last byte zero: padding) */
+	assert_int_equal(wire[MP_HDR_LEN + 12 + 8 + 1], MP_A_HOLDER_KEY);
+	wire[MP_HDR_LEN + 12 + 8 + 3] = 31;
+	wire[n - 1] = 0;
+	assert_int_equal(mp_decode(wire, (size_t)n, &back), MP_E_ATTR_LEN);
+
+	/* BIND takes a challenge and a signature; not a holder key */
+	mp_init(&m, MP_T_BIND, 0, 10);
+	mp_set_bytes(&m, MP_A_RECEIPT, "r", 1);
+	mp_set_fix(&m, MP_A_CHALLENGE, key, 32);
+	mp_set_fix(&m, MP_A_SIGNATURE, sig, 64);
+	n = mp_encode(&m, wire, sizeof(wire));
+	assert_true(n > 0);
+	assert_int_equal(mp_decode(wire, (size_t)n, &back), 0);
+	assert_memory_equal(mp_fix(&back, MP_A_SIGNATURE), sig, 64);
+	assert_memory_equal(&back, &m, sizeof(m));
+	mp_set_fix(&m, MP_A_HOLDER_KEY, key, 32);
+	assert_int_equal(mp_encode(&m, wire, sizeof(wire)),
+			 MP_E_ATTR_NOTALLOWED);
+	/* ERROR carries the challenge */
+	mp_init(&m, MP_T_ERROR, MP_F_REPLY, 10);
+	mp_set_u(&m, MP_A_ERROR, MP_ERR_PROOF);
+	mp_set_fix(&m, MP_A_CHALLENGE, key, 32);
+	n = mp_encode(&m, wire, sizeof(wire));
+	assert_int_equal(mp_decode(wire, (size_t)n, &back), 0);
+	assert_string_equal(mp_error_name(MP_ERR_PROOF),
+			    "proof of the receipt's holder key needed");
+
+	assert_int_equal(mp_bind_message(key, (const uint8_t *)"RCPT", 4, out,
+					 sizeof(out)),
+			 13 + 32 + 4);
+	assert_memory_equal(out, "muisp-bind-v1", 13);
+	assert_memory_equal(out + 13, key, 32);
+	assert_memory_equal(out + 45, "RCPT", 4);
+	assert_int_equal(mp_bind_message(key, out, 100, out, 48), 0);
 }
 
 static void test_names(void **state)
@@ -437,6 +506,7 @@ int main(void)
 		cmocka_unit_test(test_statement_lines),
 		cmocka_unit_test(test_encoder_limits),
 		cmocka_unit_test(test_roundtrip_all_types),
+		cmocka_unit_test(test_fixed),
 		cmocka_unit_test(test_names),
 	};
 

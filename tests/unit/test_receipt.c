@@ -7,6 +7,8 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <openssl/evp.h>
+
 #include "daemon/muispd/receipt.h"
 
 /* HMAC-SHA-256 of the 112-byte body below under key 00..1f, computed with
@@ -168,6 +170,64 @@ static void test_no_key_bad_fields(void **state)
 			    "receipt MAC mismatch");
 }
 
+/*
+ * MUR2: the holder's key inside the MAC; every one-byte change (key
+ * included) is refused; a MUR1 length with MUR2 magic (and the reverse)
+ * is malformed.  The holder's Ed25519 signature verifies, another key's
+ * or another message's does not.
+ */
+static void test_holder(void **state)
+{
+	struct receipt_keyring kr;
+	struct receipt r = sample(), back;
+	uint8_t b[RECEIPT2_LEN], t[RECEIPT2_LEN], pub[32], sig[64];
+	size_t plen = sizeof(pub), slen = sizeof(sig);
+	EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	static const uint8_t msg[] = "muisp-bind-v1 challenge and receipt";
+
+	assert_non_null(k);
+	assert_int_equal(EVP_PKEY_get_raw_public_key(k, pub, &plen), 1);
+	kat_keyring(&kr);
+	r.has_holder = 1;
+	memcpy(r.holder, pub, sizeof(pub));
+	assert_int_equal(receipt_len(&r), RECEIPT2_LEN);
+	assert_int_equal(receipt_sign(&kr, &r, b), 0);
+	assert_memory_equal(b, "MUR2", 4);
+	assert_memory_equal(b + 112, pub, 32);
+	assert_int_equal(receipt_verify(&kr, b, sizeof(b), 1764000001, &back),
+			 0);
+	assert_memory_equal(&back, &r, sizeof(r));
+	for (size_t i = 0; i < sizeof(b); i++) {
+		memcpy(t, b, sizeof(b));
+		t[i] ^= 0x01;
+		assert_int_not_equal(
+			receipt_verify(&kr, t, sizeof(t), 0, &back), 0);
+	}
+	assert_int_equal(receipt_verify(&kr, b, RECEIPT_LEN, 0, &back),
+			 RECEIPT_E_FORMAT);
+	r.has_holder = 0;
+	assert_int_equal(receipt_sign(&kr, &r, t), 0);
+	memcpy(t, "MUR2", 4);
+	assert_int_equal(receipt_verify(&kr, t, RECEIPT_LEN, 0, &back),
+			 RECEIPT_E_FORMAT);
+
+	assert_non_null(ctx);
+	assert_int_equal(EVP_DigestSignInit(ctx, NULL, NULL, NULL, k), 1);
+	assert_int_equal(EVP_DigestSign(ctx, sig, &slen, msg, sizeof(msg)), 1);
+	assert_int_equal(slen, 64);
+	assert_int_equal(receipt_holder_verify(pub, msg, sizeof(msg), sig), 0);
+	assert_int_equal(receipt_holder_verify(pub, msg, sizeof(msg) - 1, sig),
+			 -1);
+	sig[10] ^= 0x40;
+	assert_int_equal(receipt_holder_verify(pub, msg, sizeof(msg), sig), -1);
+	sig[10] ^= 0x40;
+	pub[3] ^= 1;
+	assert_int_equal(receipt_holder_verify(pub, msg, sizeof(msg), sig), -1);
+	EVP_MD_CTX_free(ctx);
+	EVP_PKEY_free(k);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -175,6 +235,7 @@ int main(void)
 		cmocka_unit_test(test_every_byte_flip),
 		cmocka_unit_test(test_rotation),
 		cmocka_unit_test(test_no_key_bad_fields),
+		cmocka_unit_test(test_holder),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

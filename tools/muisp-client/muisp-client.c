@@ -5,7 +5,11 @@
  *
  * Receipts are kept in the state directory as receipts/<serial> (raw
  * receipt bytes), written atomically (temp file, fsync, rename, fsync of
- * the directory); "current" names the contract in use.
+ * the directory); "current" names the contract in use.  holder.key (an
+ * Ed25519 key, mode 0600, made at the first purchase) is the key every
+ * purchase commits to: the router binds such a receipt on another
+ * address only for a signature of its challenge with this key, so a
+ * copied receipt alone is no use to anyone (PROTOCOL.md §6).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +27,8 @@
 #include <unistd.h>
 
 #include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 
 #include "cli.h"
@@ -213,6 +219,46 @@ static void forget_receipt(uint64_t serial)
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/receipts", G.statedir);
 	fsync_dir(path);
+}
+
+/* ---------- the holder key ---------- */
+
+/* STATEDIR/holder.key; made (create) when there is none.  NULL if there
+ * is none and create is 0. */
+static EVP_PKEY *holder_key(int create)
+{
+	char path[700];
+	EVP_PKEY *k = NULL;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/holder.key", G.statedir);
+	f = fopen(path, "re");
+	if (f) {
+		k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+		fclose(f);
+		if (!k || EVP_PKEY_get_id(k) != EVP_PKEY_ED25519)
+			cli_die("%s: not an Ed25519 private key", path);
+		return k;
+	}
+	if (errno != ENOENT)
+		cli_die("%s: %s", path, strerror(errno));
+	if (!create)
+		return NULL;
+	{
+		BIO *b = BIO_new(BIO_s_mem());
+		char *pem;
+		long n;
+
+		k = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+		if (!k || !b ||
+		    !PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL))
+			cli_die("cannot make a holder key");
+		n = BIO_get_mem_data(b, &pem);
+		/* mode 0600, atomically (as the receipts) */
+		write_atomic(G.statedir, "holder.key", pem, (size_t)n);
+		BIO_free(b);
+	}
+	return k;
 }
 
 /* ---------- channel ---------- */
@@ -514,14 +560,34 @@ static int cmd_buy(int argc, char **argv)
 	serial = rep.u[MP_A_SERIAL];
 	printf("quote serial=%llu deposit=%llu\n", (unsigned long long)serial,
 	       (unsigned long long)rep.u[MP_A_AMOUNT]);
-	mp_init(&req, MP_T_DEPOSIT, 0, 0);
-	mp_set_u(&req, MP_A_SERIAL, serial);
-	mp_set_u(&req, MP_A_METHOD, (uint64_t)method);
-	mp_set_u(&req, MP_A_AMOUNT, rep.u[MP_A_AMOUNT]);
-	if (G.pay)
-		mp_set_s(&req, MP_A_PAYMENT, G.pay);
-	if (transact(&req, &rep) != MP_T_RECEIPT)
-		return error_of(&rep) ? 1 : 1;
+	{
+		EVP_PKEY *k = holder_key(1);
+		uint8_t pub[32];
+		size_t plen = sizeof(pub);
+		uint64_t amount = rep.u[MP_A_AMOUNT];
+
+		if (EVP_PKEY_get_raw_public_key(k, pub, &plen) != 1 ||
+		    plen != sizeof(pub))
+			cli_die("holder key: no public key");
+		EVP_PKEY_free(k);
+		mp_init(&req, MP_T_DEPOSIT, 0, 0);
+		mp_set_u(&req, MP_A_SERIAL, serial);
+		mp_set_u(&req, MP_A_METHOD, (uint64_t)method);
+		mp_set_u(&req, MP_A_AMOUNT, amount);
+		if (G.pay)
+			mp_set_s(&req, MP_A_PAYMENT, G.pay);
+		mp_set_fix(&req, MP_A_HOLDER_KEY, pub, sizeof(pub));
+		if (transact(&req, &rep) == MP_T_ERROR &&
+		    rep.u[MP_A_ERROR] == MP_ERR_PROTO) {
+			/* An earlier router: no holder key in the receipt. */
+			cli_warn("the router takes no holder key: the receipt "
+				 "binds for whoever holds it");
+			req.present &= ~(1ull << MP_A_HOLDER_KEY);
+			transact(&req, &rep);
+		}
+		if (rep.type != MP_T_RECEIPT)
+			return error_of(&rep) ? 1 : 1;
+	}
 	save_receipt(serial, rep.bytes, rep.bytes_len);
 	print_status(&rep);
 	if (G.start) {
@@ -530,6 +596,43 @@ static int cmd_buy(int argc, char **argv)
 		print_status(&rep);
 	}
 	return 0;
+}
+
+/*
+ * BIND receipt r; when the router asks for the holder's proof (a MUR2
+ * receipt, to be bound where it is not bound), sign its challenge with
+ * holder.key and bind again.  The reply type.
+ */
+static int bind_receipt(const uint8_t *r, size_t len, struct mp_msg *rep)
+{
+	uint8_t msg[MP_BIND_LABEL_LEN + 32 + MP_BYTES_MAX], sig[64];
+	uint8_t chal[32];
+	struct mp_msg req;
+	EVP_MD_CTX *ctx;
+	EVP_PKEY *k;
+	size_t n, slen = sizeof(sig);
+
+	mp_init(&req, MP_T_BIND, 0, 0);
+	mp_set_bytes(&req, MP_A_RECEIPT, r, len);
+	if (transact(&req, rep) != MP_T_ERROR ||
+	    rep->u[MP_A_ERROR] != MP_ERR_PROOF || !mp_has(rep, MP_A_CHALLENGE))
+		return rep->type;
+	k = holder_key(0);
+	if (!k)
+		cli_die("the router wants the receipt's holder key: %s/holder.key "
+			"is missing",
+			G.statedir);
+	memcpy(chal, mp_fix(rep, MP_A_CHALLENGE), sizeof(chal));
+	n = mp_bind_message(chal, r, len, msg, sizeof(msg));
+	ctx = EVP_MD_CTX_new();
+	if (!n || !ctx || EVP_DigestSignInit(ctx, NULL, NULL, NULL, k) != 1 ||
+	    EVP_DigestSign(ctx, sig, &slen, msg, n) != 1 || slen != sizeof(sig))
+		cli_die("cannot sign with the holder key");
+	EVP_MD_CTX_free(ctx);
+	EVP_PKEY_free(k);
+	mp_set_fix(&req, MP_A_CHALLENGE, chal, sizeof(chal));
+	mp_set_fix(&req, MP_A_SIGNATURE, sig, sizeof(sig));
+	return transact(&req, rep);
 }
 
 static int cmd_bind(void)
@@ -554,9 +657,7 @@ static int cmd_bind(void)
 		cli_die("no stored receipt for contract %llu",
 			(unsigned long long)serial);
 	for (;;) {
-		mp_init(&req, MP_T_BIND, 0, 0);
-		mp_set_bytes(&req, MP_A_RECEIPT, r, len);
-		if (transact(&req, &rep) == MP_T_STATUS)
+		if (bind_receipt(r, len, &rep) == MP_T_STATUS)
 			break;
 		/* Bound elsewhere: the router warns the old address and
 		 * unbinds it if it does not answer; retry until then. */

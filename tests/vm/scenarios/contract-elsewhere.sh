@@ -48,9 +48,12 @@ serial=$(field serial "$(head -n1 <<<"$out")")
 expect "bound to alice" $ALICE4 "$(field addr "$(tail -n1 <<<"$out")")"
 on alice ping -c 1 -W 2 $INET4 >/dev/null || fail "alice paid ping"
 
-# Mallory has a copy of the receipt (as if stolen from alice's disk).
+# Mallory has a copy of the receipt and of the key it is bound to (as if
+# stolen from alice's disk; without the key the receipt binds nowhere:
+# tests/contract/run.sh).
 mkdir -p $S/mallory/receipts
 cp $S/alice/receipts/$serial $S/mallory/receipts/
+cp $S/alice/holder.key $S/mallory/
 echo $serial >$S/mallory/current
 
 # Alice is live: her client keeps the channel and answers warnings.
