@@ -10,8 +10,9 @@
  *   - parse and verify agree on malformed input (same error, nothing
  *     returned);
  *   - one encoding only: whatever parses re-encodes (signed under its own
- *     key id) to the very 112 bytes it came from, and that re-encoding
- *     verifies to the same fields;
+ *     key id) to the very bytes it came from up to the MAC (112 of a MUR1
+ *     receipt, 144 of a MUR2 one with the holder's key), and that
+ *     re-encoding verifies to the same fields;
  *   - verify accepts only a receipt whose MAC is the key's MAC of its
  *     body (re-signing it gives the same 144 bytes), under a known key id,
  *     and key 3 only until its verify_until;
@@ -48,7 +49,7 @@ static void keyring_init(void)
 
 /* Sign r under a keyring whose only key is the one with r's key id (or
  * a key of that id with a secret of its own when the id is unknown). */
-static void resign(const struct receipt *r, uint8_t out[RECEIPT_LEN])
+static void resign(const struct receipt *r, uint8_t out[RECEIPT_MAX_LEN])
 {
 	struct receipt_keyring one = { 0 };
 	struct receipt_key k = { .id = r->key_id, .created = 1 };
@@ -71,7 +72,9 @@ static int same_fields(const struct receipt *a, const struct receipt *b)
 	       a->privacy == b->privacy && a->soft == b->soft &&
 	       a->hard == b->hard && a->deposit == b->deposit &&
 	       a->price == b->price && a->unit == b->unit &&
-	       !strcmp(a->payref, b->payref);
+	       !strcmp(a->payref, b->payref) &&
+	       a->has_holder == b->has_holder &&
+	       !memcmp(a->holder, b->holder, sizeof(a->holder));
 }
 
 static int verify_at(const uint8_t *data, size_t size, uint64_t now,
@@ -87,7 +90,8 @@ static int verify_at(const uint8_t *data, size_t size, uint64_t now,
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct receipt r, back, v;
-	uint8_t enc[RECEIPT_LEN];
+	uint8_t enc[RECEIPT_MAX_LEN];
+	size_t len, mac_off;
 	int rc, known, mac_ok;
 
 	if (!kr.n)
@@ -101,16 +105,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		return 0;
 	}
-	if (size != RECEIPT_LEN || strlen(r.payref) > RECEIPT_PAYREF_LEN)
+	/* MUR1, or MUR2 with the holder's key */
+	len = receipt_len(&r);
+	mac_off = r.has_holder ? RECEIPT2_MAC_OFF : RECEIPT_MAC_OFF;
+	if (size != len || strlen(r.payref) > RECEIPT_PAYREF_LEN)
 		abort();
 	resign(&r, enc);
-	if (memcmp(enc, data, RECEIPT_MAC_OFF))
+	if (memcmp(enc, data, mac_off))
 		abort(); /* a second encoding of the same receipt */
-	if (receipt_parse(enc, sizeof(enc), &back) || !same_fields(&r, &back))
+	if (receipt_parse(enc, len, &back) || !same_fields(&r, &back))
 		abort();
 
 	known = r.key_id == 7 || r.key_id == 3;
-	mac_ok = known && !memcmp(enc, data, RECEIPT_LEN);
+	mac_ok = known && !memcmp(enc, data, len);
 	rc = verify_at(data, size, 400, &v);
 	if (!known && rc != RECEIPT_E_KEY)
 		abort();
@@ -124,8 +131,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (known && !mac_ok && rc != RECEIPT_E_MAC)
 		abort();
 	/* The re-encoding, signed with a known key, always verifies. */
-	if (known &&
-	    (verify_at(enc, sizeof(enc), 400, &v) || !same_fields(&r, &v)))
+	if (known && (verify_at(enc, len, 400, &v) || !same_fields(&r, &v)))
 		abort();
 	return 0;
 }
