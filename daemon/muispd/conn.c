@@ -604,13 +604,19 @@ static int payer(struct muispd *md, struct conn *c, uint64_t now)
 }
 
 /*
- * The user table is full: close the connection idle the longest (not
- * one whose reply waits, nor a payer's) to make room.  0, or -1 if
- * every connection is busy or a payer's.
+ * The user table is full: close a channel to make room for one from
+ * address s.  Never one whose reply waits, nor a payer's.  The victim
+ * is a channel of the address holding the most, its longest idle, so
+ * that an address holding many channels cannot lock out one holding
+ * few: such a channel goes at once, however fresh.  Among addresses
+ * holding no more than the newcomer would, only a channel idle for a
+ * second or more goes.  0, or -1 if none may go.
  */
-static int conn_evict(struct muispd *md)
+static int conn_evict(struct muispd *md, const struct src *s)
 {
 	uint64_t now = muispd_mono_ms(md) / 1000;
+	uint32_t mine = (s ? s->conns : 0) + 1;
+	uint64_t pass = ++md->evict_pass;
 
 	for (;;) {
 		struct conn *v = NULL;
@@ -618,20 +624,28 @@ static int conn_evict(struct muispd *md)
 		for (unsigned i = 0; i < md->nconns; i++) {
 			struct conn *c = md->conns[i];
 
-			if (c->kind == CONN_USER && !c->wait &&
-			    (!v || c->last < v->last))
+			if (c->kind != CONN_USER || c->wait ||
+			    c->payer_pass == pass)
+				continue;
+			if (!v || c->src->conns > v->src->conns ||
+			    (c->src->conns == v->src->conns &&
+			     c->last < v->last))
 				v = c;
 		}
-		if (!v || v->last >= now)
+		if (!v || (v->src->conns <= mine && v->last >= now))
 			return -1;
-		if (payer(md, v, now))
+		if (payer(md, v, now)) {
+			v->payer_pass = pass;
 			continue;
+		}
 		md->refused.evicted++;
 		log_ratelimited(&rl_closed, LOG_WARNING,
 				"%s: connections full (%u), closed its "
-				"channel idle for %llu s (%llu so far)",
+				"channel idle for %llu s, one of %u "
+				"(%llu so far)",
 				v->addr, md->nuser,
 				(unsigned long long)(now - v->last),
+				v->src->conns,
 				(unsigned long long)md->refused.evicted);
 		conn_drop(md, v);
 		return 0;
@@ -794,7 +808,7 @@ void conn_accept(struct muispd *md, int lfd, enum conn_kind kind)
 			close(fd);
 			return;
 		}
-		if (md->nuser >= md->max_user && conn_evict(md) < 0) {
+		if (md->nuser >= md->max_user && conn_evict(md, s) < 0) {
 			md->refused.conns_full++;
 			log_ratelimited(&rl_refused, LOG_WARNING,
 					"%s: %u connections, every one busy: "

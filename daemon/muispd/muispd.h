@@ -130,6 +130,7 @@ struct conn {
 	struct src *src;       /* user connections: its address's limits */
 	uint64_t since;	       /* accepted (monotonic s) */
 	uint64_t last;	       /* last input, or last found a payer's */
+	uint64_t payer_pass;   /* the conn_evict() pass found it a payer's */
 	uint8_t challenge[32]; /* for a receipt's holder to sign (BIND) */
 	uint64_t chal_until;   /* valid until (monotonic s), 0: none */
 	unsigned idx;	       /* in md->conns */
@@ -240,8 +241,9 @@ struct muispd {
 	sd_event_source *lpause;       /* listeners paused (EMFILE) */
 	struct conn **conns;	       /* user and operator connections */
 	unsigned nconns, nuser, nop;
-	uint32_t max_user; /* max-conns as the descriptors allow */
-	uint64_t wbytes;   /* output queued by all connections */
+	uint32_t max_user;   /* max-conns as the descriptors allow */
+	uint64_t wbytes;     /* output queued by all connections */
+	uint64_t evict_pass; /* conn_evict() calls */
 	struct srctab srcs;
 	uint64_t offer_seq, contract_seq; /* last serials given */
 	uint64_t quote_seq;

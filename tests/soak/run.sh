@@ -310,11 +310,11 @@ sampler=$!
 : >"$T/codes"
 gap=$((SPAN * 60 / nwaves))
 for ((w = 0; w < nwaves; w++)); do
-	# Wave w starts (w + 1) * SOAK_MINUTES / waves after the attack did
-	# (or when wave w - 1 ended, if later): the attack runs for the whole
-	# span, and for one gap before the first walk-in comes, past the
-	# burst of its start (all of mallory's connections new at once).
-	t0=$((t_att0 + (w + 1) * gap))
+	# Wave w starts w * SOAK_MINUTES / waves after the attack did (or
+	# when wave w - 1 ended, if later): wave 0 comes with the attack's
+	# burst (all of mallory's connections new at once), and the attack
+	# runs for the whole span.
+	t0=$((t_att0 + w * gap))
 	[ "$SECONDS" -ge $t0 ] || sleep $((t0 - SECONDS))
 	if [ $((SECONDS - t_start + 210)) -gt "$LIMIT" ]; then
 		bad "soak within $LIMIT s" "no time left for wave $w (a wave may take 180 s)"

@@ -1251,18 +1251,38 @@ static unsigned conns_of(struct fix *f, const char *addr)
 
 #define MALLORY "127.0.0.66"
 
+/* fd, the client of connection c, asks for the offer: c's last input
+ * is now. */
+static void offer_from(struct fix *f, struct conn *c, int fd)
+{
+	uint8_t buf[MP_MAX_FRAME];
+	struct mp_msg m;
+	int len;
+
+	mp_init(&m, MP_T_OFFER_GET, 0, 7);
+	len = mp_encode(&m, buf, sizeof(buf));
+	assert_int_equal(write(fd, buf, (size_t)len), len);
+	conn_event(f->md, c, EPOLLIN);
+	assert_int_equal(c->state, C_OPEN);
+	assert_int_equal(c->wlen, 0); /* the offer went out */
+	len = (int)read(fd, buf, sizeof(buf));
+	assert_true(len > 0);
+	assert_int_equal(mp_decode(buf, (size_t)len, &m), 0);
+	assert_int_equal(m.type, MP_T_OFFER);
+	assert_int_equal(c->last, f->md->clock);
+}
+
 /*
  * Accepting: at most max-conns-per-addr from one address; a full table
- * closes the connection idle the longest, never one just active; the
+ * closes at once a channel of an address holding more than the newcomer
+ * would (the attacker's flood cannot lock a walk-in out, however fresh),
+ * else the channel idle the longest, never one just active; the
  * operator's connections are apart from the users'.
  */
 static void test_conn_caps(void **state)
 {
 	struct fix *f = *state;
-	struct mp_msg m;
-	uint8_t buf[MP_MAX_FRAME];
-	int cl[8], n = 0, lfd, len;
-	struct conn *b;
+	int cl[8], n = 0, lfd;
 	uint16_t port;
 
 	lfd = listener(&port);
@@ -1274,34 +1294,36 @@ static void test_conn_caps(void **state)
 	}
 	assert_int_equal(conns_of(f, MALLORY), 2);
 	assert_int_equal(f->md->refused.conns_addr, 1);
-	cl[n++] = client_from("127.0.0.3", port);
+	cl[n++] = client_from("127.0.0.3", port); /* bob, cl[3] */
 	conn_accept(f->md, lfd, CONN_USER);
 	assert_int_equal(f->md->nuser, 3);
-	/* Full, and everyone connected just now: refused. */
-	cl[n++] = client_from("127.0.0.2", port);
+	/* Full, everyone connected just now: mallory holds two, so alice
+	 * gets one of them at once. */
+	cl[n++] = client_from("127.0.0.2", port); /* alice, cl[4] */
+	conn_accept(f->md, lfd, CONN_USER);
+	assert_int_equal(f->md->refused.evicted, 1);
+	assert_int_equal(f->md->refused.conns_full, 0);
+	assert_int_equal(conns_of(f, MALLORY), 1);
+	assert_int_equal(conns_of(f, "127.0.0.2"), 1);
+	assert_int_equal(conns_of(f, "127.0.0.3"), 1);
+	/* Full of one channel an address, all fresh: refused. */
+	cl[n++] = client_from("127.0.0.4", port);
 	conn_accept(f->md, lfd, CONN_USER);
 	assert_int_equal(f->md->refused.conns_full, 1);
-	assert_int_equal(conns_of(f, "127.0.0.2"), 0);
-	/* Later: bob is active, mallory idle; alice gets mallory's slot. */
-	f->md->clock += 5;
-	mp_init(&m, MP_T_OFFER_GET, 0, 7);
-	len = mp_encode(&m, buf, sizeof(buf));
-	assert_int_equal(write(cl[3], buf, (size_t)len), len);
-	b = conn_of(f, "127.0.0.3", 0);
-	conn_event(f->md, b, EPOLLIN);
-	assert_int_equal(b->state, C_OPEN);
-	assert_int_equal(b->wlen, 0); /* the offer went out */
-	len = (int)read(cl[3], buf, sizeof(buf));
-	assert_true(len > 0);
-	assert_int_equal(mp_decode(buf, (size_t)len, &m), 0);
-	assert_int_equal(m.type, MP_T_OFFER);
-	assert_int_equal(b->last, T0 + 5);
-	cl[n++] = client_from("127.0.0.2", port);
+	assert_int_equal(conns_of(f, "127.0.0.4"), 0);
+	/* Later: alice, then bob active, mallory idle since she came;
+	 * carol gets mallory's slot. */
+	f->md->clock += 2;
+	offer_from(f, conn_of(f, "127.0.0.2", 0), cl[4]);
+	f->md->clock += 3;
+	offer_from(f, conn_of(f, "127.0.0.3", 0), cl[3]);
+	cl[n++] = client_from("127.0.0.4", port);
 	conn_accept(f->md, lfd, CONN_USER);
+	assert_int_equal(conns_of(f, "127.0.0.4"), 1);
+	assert_int_equal(conns_of(f, MALLORY), 0);
 	assert_int_equal(conns_of(f, "127.0.0.2"), 1);
-	assert_int_equal(conns_of(f, MALLORY), 1);
 	assert_int_equal(conns_of(f, "127.0.0.3"), 1);
-	assert_int_equal(f->md->refused.evicted, 1);
+	assert_int_equal(f->md->refused.evicted, 2);
 	assert_int_equal(f->md->nuser, 3);
 	/* The operator has its own room. */
 	assert_int_equal(f->md->nop, 1);

@@ -54,10 +54,9 @@ n=$(nfds)
 [ "$n" -le $((256 + 16 + 64)) ] || fail "muispd holds $n descriptors"
 ok "muispd's descriptors bounded ($n)"
 
-# During the attack: bob walks in and buys (a channel idle a second or
-# more makes room for him); alice is served and metered exactly.
-t1=$(($(date +%s%N) + 1100000000))
-wait_until -t 5 eval '[ "$(date +%s%N)" -ge "$t1" ]'
+# During the attack: bob walks in and buys at once (mallory's addresses
+# hold several channels each, so one of them makes room for him however
+# fresh); alice is served and metered exactly.
 code2=$(field code "$(op voucher-issue 200)")
 out=$(on bob muisp-client -s $ROUTER_LAN4 --ca $S/ca.crt --name router.muisp.test \
 	-S $S/bob -m voucher -P "$code2" --start buy bytes 30000 60000) ||
