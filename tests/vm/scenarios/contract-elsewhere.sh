@@ -48,22 +48,28 @@ serial=$(field serial "$(head -n1 <<<"$out")")
 expect "bound to alice" $ALICE4 "$(field addr "$(tail -n1 <<<"$out")")"
 on alice ping -c 1 -W 2 $INET4 >/dev/null || fail "alice paid ping"
 
-# Mallory has a copy of the receipt and of the key it is bound to (as if
-# stolen from alice's disk; without the key the receipt binds nowhere:
-# tests/contract/run.sh).
+# Mallory has a copy of the receipt (as if sniffed or stolen) and a key
+# of her own.
 mkdir -p $S/mallory/receipts
 cp $S/alice/receipts/$serial $S/mallory/receipts/
-cp $S/alice/holder.key $S/mallory/
 echo $serial >$S/mallory/current
+openssl genpkey -algorithm ed25519 -out $S/mallory/holder.key 2>/dev/null
 
 # Alice is live: her client keeps the channel and answers warnings.
 cl alice alice watch 30 >$S/watch.out 2>&1 &
 WATCH=$!
 wait_until -t 10 grep -q watching $S/watch.out
+# Her key does not sign for alice's: the copied receipt binds nowhere,
+# and alice is not even asked (counted below: one warning in all).
+! cl mallory mallory --wait 5 bind >$S/mallory0.err 2>&1 || fail "a copied receipt bound with another key"
+grep -q "the signature is not the receipt's holder's" $S/mallory0.err ||
+	fail "mallory with her own key: $(cat $S/mallory0.err)"
+# Then she steals alice's key too (alice's disk copied).
+cp $S/alice/holder.key $S/mallory/
 ! cl mallory mallory --wait 5 bind 2>$S/mallory.err || fail "replay bound"
 grep -q "bound to another address" $S/mallory.err || fail "mallory: $(cat $S/mallory.err)"
-grep -q "warning: presented-elsewhere serial=$serial" $S/watch.out ||
-	fail "alice not warned"
+expect "alice warned once: for the stolen key, not for the other key" 1 \
+	"$(grep -c "warning: presented-elsewhere serial=$serial" $S/watch.out)"
 expect "still alice's" $ALICE4 "$(field addr "$(op contract-show $serial)")"
 expect "alice still bound" bound "$(on router muispctl --json addr show $ALICE4 | jq -r .state)"
 ! on mallory ping -c 1 -W 1 $INET4 >/dev/null || fail "mallory got service"
