@@ -57,6 +57,7 @@ int pool_init(struct pool *p, const struct pool_range *ranges,
 	p->nranges = nranges;
 	p->head = p->tail = POOL_NONE;
 	p->qhead = p->qtail = POOL_NONE;
+	p->rot = POOL_NONE;
 	p->next_seq = 1;
 	for (r = 0, i = 0; r < nranges; r++) {
 		uint32_t a;
@@ -146,8 +147,12 @@ void pool_fifo_remove(struct pool *p, uint32_t i)
 
 	if (!s->in_fifo)
 		return;
+	/* The cursor steps back: the next rotation is i's successor. */
+	if (p->rot == i)
+		p->rot = s->prev;
 	list_unlink(p, i, &p->head, &p->tail);
 	s->in_fifo = 0;
+	s->unheld = 0;
 	p->nfree--;
 }
 
@@ -177,6 +182,16 @@ void pool_fifo_push_head(struct pool *p, uint32_t i)
 	p->head = i;
 	s->in_fifo = 1;
 	p->nfree++;
+}
+
+uint32_t pool_fifo_rotate(struct pool *p)
+{
+	uint32_t i = p->rot != POOL_NONE ? p->a[p->rot].next : POOL_NONE;
+
+	if (i == POOL_NONE)
+		i = p->head;
+	p->rot = i;
+	return i;
 }
 
 /* Quarantine list: the FIFO's links, on slots that are not in the FIFO. */

@@ -17,6 +17,8 @@
  *  - the quarantine list: quarantined slots in the order they were
  *    quarantined (the FIFO's links, which a quarantined slot does not use),
  *    so the oldest can be ended first when the quarantine is full.
+ *  - the rotation cursor: the FIFO slot last offered without a hold
+ *    (pool_fifo_rotate); the next such offer names its successor.
  *
  * The pool counts its offered and quarantined slots, and calls offer_end
  * (if set) whenever a slot stops being offered, whatever the transition:
@@ -60,6 +62,7 @@ struct pool_addr {
 	uint32_t heap_idx;   /* POOL_NONE if no deadline */
 	uint32_t hnext;	     /* client hash chain */
 	int64_t deadline;    /* CLOCK_REALTIME seconds */
+	int64_t unheld;	     /* FREE: offered without a hold until then */
 	int64_t starts;
 	uint64_t seq;	       /* release sequence (FIFO order) */
 	uint32_t charge;       /* the owner's tag of an offer (offer_end) */
@@ -82,6 +85,7 @@ struct pool {
 	struct pool_range *ranges;
 	unsigned int nranges;
 	uint32_t head, tail, nfree;
+	uint32_t rot; /* FIFO slot last rotated to, POOL_NONE: the head next */
 	uint32_t qhead, qtail, nquar; /* quarantine list, oldest first */
 	uint32_t noffered;
 	/* Called when slot i leaves ADDR_OFFERED (a.charge still set). */
@@ -108,6 +112,9 @@ uint32_t pool_fifo_head(const struct pool *p);
 void pool_fifo_remove(struct pool *p, uint32_t i);
 void pool_fifo_push_tail(struct pool *p, uint32_t i);
 void pool_fifo_push_head(struct pool *p, uint32_t i);
+/* The FIFO slot after the one it returned last (the head after the tail,
+ * or once that one left the FIFO, its successor then), or POOL_NONE. */
+uint32_t pool_fifo_rotate(struct pool *p);
 
 /* Deadline heap: set (insert or re-key) or clear a slot's deadline. */
 void pool_deadline_set(struct pool *p, uint32_t i, int64_t when);

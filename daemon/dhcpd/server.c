@@ -425,15 +425,17 @@ static uint32_t host_slot(const struct rx *x)
 /*
  * May a free pool address be given to this client without an offer
  * reserved for it?  Only what do_discover would offer it: the FIFO head,
- * an address never used, or the client's own previous one.
+ * an address never used, the client's own previous one, or one offered
+ * without a hold (to anyone) less than offer-time ago.
  */
 static int takeable(const struct pool *p, uint32_t i,
-		    const struct client_key *k)
+		    const struct client_key *k, int64_t now)
 {
 	const struct pool_addr *a = &p->a[i];
 
 	return a->state == ADDR_FREE &&
-	       (i == pool_fifo_head(p) || !a->key.len || key_eq(&a->key, k));
+	       (i == pool_fifo_head(p) || !a->key.len || key_eq(&a->key, k) ||
+		a->unheld > now);
 }
 
 /* The pool calls this when slot i stops being offered. */
@@ -473,6 +475,7 @@ static void do_discover(struct server *s, const struct rx *x)
 	const struct client_key *k = &x->k;
 	struct pool *p = &ifc->pool;
 	uint32_t i, req;
+	int fifo = 0;
 	char hw[49], b[INET_ADDRSTRLEN];
 
 	i = host_slot(x);
@@ -497,8 +500,10 @@ static void do_discover(struct server *s, const struct rx *x)
 		      (!p->a[i].key.len || key_eq(&p->a[i].key, k))))
 			i = POOL_NONE;
 	}
-	if (i == POOL_NONE)
+	if (i == POOL_NONE) {
 		i = pool_fifo_head(p);
+		fifo = 1;
+	}
 	hwstr(m, hw);
 	if (i == POOL_NONE) {
 		count(s, ST_NO_ADDRESS);
@@ -525,6 +530,19 @@ static void do_discover(struct server *s, const struct rx *x)
 			src_offer_add(&ifc->src, x->source);
 		}
 	} else {
+		/*
+		 * Not held: the first REQUEST for it wins.  Were each such
+		 * offer the FIFO head, every client in flight during a
+		 * DISCOVER flood would go after that one address and all
+		 * but one be NAKed; rotating through the free addresses,
+		 * clients get different ones until the rotation wraps
+		 * (nfree such offers later).  A hash of the client key
+		 * would collide for two clients in a few (birthday) and
+		 * move as the FIFO changes.  Nothing more is held.
+		 */
+		if (fifo)
+			i = pool_fifo_rotate(p);
+		p->a[i].unheld = x->now + s->conf->offer_time;
 		count(s, ST_OFFER_UNRESERVED);
 		log_rl(&s->rl_unreserved, x->now,
 		       "%s: offer of %s to %s made without reserving it: "
@@ -599,7 +617,8 @@ static void do_request(struct server *s, const struct rx *x)
 		 * that expired meanwhile): still to be had if nobody took
 		 * it and it is one the client could have been offered. */
 		j = pool_index(p, req);
-		if (i == POOL_NONE && j != POOL_NONE && takeable(p, j, k)) {
+		if (i == POOL_NONE && j != POOL_NONE &&
+		    takeable(p, j, k, x->now)) {
 			ack(s, x, j);
 			return;
 		}

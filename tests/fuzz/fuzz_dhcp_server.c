@@ -87,6 +87,8 @@ static void check(void)
 			abort();
 	if (nfifo != p->nfree || nq != p->nquar)
 		abort();
+	if (p->rot != POOL_NONE && !p->a[p->rot].in_fifo)
+		abort();
 	for (i = 0, nq = 0; i < p->n; i++) {
 		const struct pool_addr *a = &p->a[i];
 
@@ -100,6 +102,8 @@ static void check(void)
 		if (a->state == ADDR_QUARANTINE)
 			nq++;
 		if (a->state == ADDR_FREE && !a->in_fifo)
+			abort();
+		if (a->state != ADDR_FREE && a->unheld)
 			abort();
 	}
 	if (noff != p->noffered || nq != p->nquar ||

@@ -105,6 +105,36 @@ static void test_offer_expiry_returns_to_head(void **state)
 	assert_int_equal(p.a[i].seq, 0);
 }
 
+/* The rotation cursor walks the FIFO, wraps at the tail, and steps back
+ * when its slot leaves: the next rotation is still that slot's successor. */
+static void test_fifo_rotate(void **state)
+{
+	struct client_key k1 = key(1);
+
+	assert_int_equal(pool_fifo_rotate(&p), pool_index(&p, A(10)));
+	assert_int_equal(pool_fifo_rotate(&p), pool_index(&p, A(11)));
+	/* 11 leased, then 10 offered: the cursor goes before the head. */
+	pool_lease(&p, pool_index(&p, A(11)), &k1, 0, 100);
+	assert_int_equal(p.rot, pool_index(&p, A(10)));
+	pool_offer(&p, pool_fifo_head(&p), &k1, 50);
+	assert_int_equal(p.rot, POOL_NONE);
+	assert_fifo(12, 13, 20, 21);
+	assert_int_equal(pool_fifo_rotate(&p), pool_index(&p, A(12)));
+	assert_int_equal(pool_fifo_rotate(&p), pool_index(&p, A(13)));
+	assert_int_equal(pool_fifo_rotate(&p), pool_index(&p, A(20)));
+	assert_int_equal(pool_fifo_rotate(&p), pool_index(&p, A(21)));
+	/* The expired offer goes back to the head; after the tail, the
+	 * rotation wraps to it. */
+	pool_unallocate(&p, pool_index(&p, A(10)));
+	assert_int_equal(pool_fifo_rotate(&p), pool_index(&p, A(10)));
+	assert_int_equal(pool_fifo_rotate(&p), pool_index(&p, A(12)));
+	/* An address offered without a hold loses that on leaving. */
+	p.a[pool_index(&p, A(12))].unheld = 80;
+	pool_quarantine(&p, pool_index(&p, A(12)), 90);
+	assert_int_equal(p.a[pool_index(&p, A(12))].unheld, 0);
+	assert_int_equal(pool_fifo_rotate(&p), pool_index(&p, A(13)));
+}
+
 static void test_quarantine(void **state)
 {
 	struct client_key k1 = key(1);
@@ -337,6 +367,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_index, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fifo_order, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_fifo_rotate, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(
 			test_offer_expiry_returns_to_head, setup, teardown),

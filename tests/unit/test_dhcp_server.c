@@ -1134,8 +1134,8 @@ static void test_offers_per_source(void **state)
 	for (n = 0; n < 10; n++) {
 		assert_int_equal(discover_as((uint16_t)(0x6600 + n), 0x66, T0),
 				 1);
-		assert_int_equal(yiaddr(),
-				 n < 2 ? tip("10.0.1.1") + n : tip("10.0.1.3"));
+		/* Held: .1 and .2; then not held, each the next free. */
+		assert_int_equal(yiaddr(), tip("10.0.1.1") + n);
 	}
 	assert_int_equal(p->noffered, 2);
 	assert_int_equal(p->nfree, 38);
@@ -1215,6 +1215,90 @@ static void test_offer_share(void **state)
 		discover_as((uint16_t)(0x200 + n), (uint8_t)(0x40 + n), T0 + 1);
 	assert_int_equal(p->noffered, 5);
 	assert_int_equal(p->nfree, 4);
+}
+
+/* The attack of docs/SOAK.md: a flood of DISCOVERs from random MACs and
+ * chaddrs holds the offer-share; walk-ins in flight at the same time, and
+ * the flood going on between their DISCOVERs, are offered different
+ * addresses without a hold, and every one's REQUEST is ACKed (all would go
+ * after the FIFO head, and all but one be NAKed, were those offers the
+ * head).  Fewer than nfree (20) offers are made between the first
+ * walk-in's and the last's: the rotation does not wrap. */
+static void test_unheld_offers_spread(void **state)
+{
+	static const char share[] =
+		"offers-per-source 0\n"
+		"source-rate 0\n"
+		"interface lan0 {\nsubnet 10.0.0.0/16\nserver-id 10.0.0.1\n"
+		"pool 10.0.1.1 10.0.1.40\n}\n";
+	enum { N = 10 };
+	char a[N][INET_ADDRSTRLEN];
+	uint32_t got[N], used[2], i, nused;
+	struct in_addr in;
+	struct pool *p;
+	unsigned int n, j;
+
+	reconf(share);
+	p = &srv.ifaces[0].pool;
+	for (n = 0; n < 40; n++)
+		assert_int_equal(discover_as((uint16_t)(0x100 + n),
+					     (uint8_t)(0x80 + n), T0),
+				 1);
+	assert_int_equal(p->noffered, 20);
+	assert_int_equal(srv.st[ST_OFFER_UNRESERVED], 20);
+	for (n = 0; n < N; n++) {
+		if (n)
+			assert_int_equal(discover_as((uint16_t)(0x400 + n),
+						     (uint8_t)(0xe0 + n), T0),
+					 1);
+		discover((uint8_t)(0x0a + n), 0);
+		from((uint8_t)(0x0a + n), "0.0.0.0", "255.255.255.255");
+		assert_int_equal(run(T0), 1);
+		assert_int_equal(rm.type, DHCPOFFER);
+		in.s_addr = rm.yiaddr;
+		inet_ntop(AF_INET, &in, a[n], sizeof(a[n]));
+	}
+	assert_int_equal(p->noffered, 20);
+	assert_int_equal(srv.st[ST_OFFER_UNRESERVED], 20 + 2 * N - 1);
+	/* Their REQUESTs, the last walk-in first. */
+	for (n = N; n-- > 0;) {
+		request_sel((uint8_t)(0x0a + n), a[n], "10.0.0.1");
+		from((uint8_t)(0x0a + n), "0.0.0.0", "255.255.255.255");
+		assert_int_equal(run(T0 + 1), 1);
+		assert_int_equal(rm.type, DHCPACK);
+		got[n] = yiaddr();
+		assert_int_equal(state_of(a[n]), ADDR_LEASED);
+		for (j = n + 1; j < N; j++)
+			assert_int_not_equal(got[n], got[j]);
+	}
+	assert_int_equal(srv.st[ST_ACK], N);
+	assert_int_equal(srv.st[ST_NAK], 0);
+	/* Still no more held than before: the flood's 20. */
+	assert_int_equal(p->noffered, 20);
+	/* The flood's offers end; its next DISCOVERs hold 15 of the 30
+	 * unleased addresses and rotate through the 15 free, some used
+	 * before (held for the flood until now).  Such an address, not the
+	 * head, is to be had for offer-time after it was offered, not
+	 * later. */
+	server_expire(&srv, T0 + 30);
+	for (n = 0; n < 40; n++)
+		discover_as((uint16_t)(0x600 + n), (uint8_t)(0x80 + n),
+			    T0 + 31);
+	assert_int_equal(p->noffered, 15);
+	for (i = 0, nused = 0; i < p->n && nused < 2; i++)
+		if (p->a[i].state == ADDR_FREE && p->a[i].key.len &&
+		    i != pool_fifo_head(p))
+			used[nused++] = i;
+	assert_int_equal(nused, 2);
+	for (n = 0; n < 2; n++) {
+		assert_int_equal(p->a[used[n]].unheld, T0 + 61);
+		in.s_addr = htonl(p->a[used[n]].addr);
+		inet_ntop(AF_INET, &in, a[n], sizeof(a[n]));
+		request_sel((uint8_t)(0x30 + n), a[n], "10.0.0.1");
+		from((uint8_t)(0x30 + n), "0.0.0.0", "255.255.255.255");
+		assert_int_equal(run(n ? T0 + 61 : T0 + 31), 1);
+		assert_int_equal(rm.type, n ? DHCPNAK : DHCPACK);
+	}
 }
 
 /* source-rate: a source's messages beyond its bucket are dropped. */
@@ -1401,6 +1485,7 @@ int main(void)
 		T(test_quarantine_cap),
 		T(test_offers_per_source),
 		T(test_offer_share),
+		T(test_unheld_offers_spread),
 		T(test_source_rate),
 		T(test_relay_refused),
 		T(test_reply_not_to_chosen_address),
