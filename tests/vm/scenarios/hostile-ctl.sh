@@ -21,7 +21,8 @@ on router muispctl config set lan lan0 require-tunnel off
 
 . "$MUISP_TOP/tests/vm/scenarios/contract-lib.bash"
 # The payment provider's own CA and certificate; the provider starts now
-# (Python: 2 s) and is first needed after the flood.
+# (Python: 2 s) and is first needed after the flood.  Its stderr (a late
+# answer to a closed connection: its trace) in provider.log.
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 	-keyout $S/pca.key -out $S/pca.crt -days 2 -subj "/CN=provider CA" 2>/dev/null
 openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
@@ -30,7 +31,7 @@ printf 'subjectAltName=IP:%s\n' $INET4 >$S/pext
 openssl x509 -req -in $S/provider.csr -CA $S/pca.crt -CAkey $S/pca.key \
 	-CAcreateserial -out $S/provider.crt -days 2 -extfile $S/pext 2>/dev/null
 on inet python3 "$MUISP_TOP/tests/contract/provider.py" $S/provider.port \
-	$S/provider.crt $S/provider.key $INET4 443 &
+	$S/provider.crt $S/provider.key $INET4 443 2>$S/provider.log &
 muispd_setup <<EOF
 $FLOW_CONF
 max-conns 256
