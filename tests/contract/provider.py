@@ -2,10 +2,11 @@
 # SPDX-License-Identifier: GPL-2.0
 """Test payment provider for muispd's online plug-in (HTTP(S)/JSON).
 
-usage: provider.py PORTFILE [CERT KEY]
-Listens on 127.0.0.1 (ephemeral port).  With CERT and KEY (PEM) the port
-speaks HTTPS, and a second, plain-HTTP port on 127.0.0.1 serves the same
-requests for the test harness; PORTFILE gets "PORT" or "PORT CONTROLPORT".
+usage: provider.py PORTFILE [CERT KEY [ADDR PORT]]
+Listens on 127.0.0.1 (ephemeral port), or on ADDR:PORT.  With CERT and KEY
+(PEM) the port speaks HTTPS, and a second, plain-HTTP port on 127.0.0.1
+serves the same requests for the test harness; PORTFILE gets "PORT" or
+"PORT CONTROLPORT".
 Accounts: tok-good (1000), tok-poor (5), tok-slow, tok-void, tok-hang,
 tok-ca (100).
 
@@ -151,9 +152,11 @@ class H(BaseHTTPRequestHandler):
         self.reply(404, {"status": "error"})
 
 
-srv = ThreadingHTTPServer(("127.0.0.1", 0), H)
+bind = (sys.argv[4], int(sys.argv[5])) if len(sys.argv) == 6 else \
+    ("127.0.0.1", 0)
+srv = ThreadingHTTPServer(bind, H)
 ports = "%d" % srv.server_address[1]
-if len(sys.argv) == 4:
+if len(sys.argv) >= 4:
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(sys.argv[2], sys.argv[3])
     srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
