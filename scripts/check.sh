@@ -5,7 +5,7 @@
 # W=1), the module against the other installed kernel lines (6.12), kernel
 # style (checkpatch), the uAPI files against their spec (nlspec), unit
 # tests under ASan+UBSan, short fuzz runs, host integration suites
-# (tests/*/run.sh other than the VM's), the VM suite on a
+# (tests/*/run.sh other than the VM's and the soak's), the VM suite on a
 # real kernel, and the VM harness self-test.  Each stage prints "STAGE: N passed, N failed"; the
 # last line sums them.  Exits non-zero if anything failed.
 set -uo pipefail
@@ -66,6 +66,8 @@ stage fuzz make -s -j"$jobs" check-fuzz
 for suite in tests/*/run.sh; do
 	[ "$suite" = tests/vm/run.sh ] && continue
 	[ "$suite" = tests/dhcp/run.sh ] && continue
+	# The soak (10 min) is `make soak`, outside make check.
+	[ "$suite" = tests/soak/run.sh ] && continue
 	stage "$(basename "$(dirname "$suite")")" "$suite"
 done
 stage vm tests/vm/run.sh
