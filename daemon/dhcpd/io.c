@@ -86,7 +86,7 @@ static int open_packet(struct srv_iface *ifc)
 		.sll_protocol = htons(ETH_P_IP),
 		.sll_ifindex = ifc->ifindex,
 	};
-	int rcv = 1 << 20;
+	int rcv = 2 << 20;
 
 	ifc->pkt_fd =
 		socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -95,8 +95,17 @@ static int open_packet(struct srv_iface *ifc)
 	if (setsockopt(ifc->pkt_fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
 		       sizeof(prog)) < 0)
 		return -1;
-	/* As deep as the UDP socket's queue (see below). */
-	setsockopt(ifc->pkt_fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+	/*
+	 * Deeper than the UDP socket's queue (see below), which
+	 * net.core.rmem_max caps: in a burst the UDP socket must overflow
+	 * first, or a datagram it kept has lost its witness and counts as
+	 * from the unknown source.  SO_RCVBUFFORCE (CAP_NET_ADMIN, which
+	 * the daemon has) passes the cap; without it, as deep as allowed.
+	 */
+	if (setsockopt(ifc->pkt_fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcv,
+		       sizeof(rcv)) < 0)
+		setsockopt(ifc->pkt_fd, SOL_SOCKET, SO_RCVBUF, &rcv,
+			   sizeof(rcv));
 	return bind(ifc->pkt_fd, (struct sockaddr *)&ll, sizeof(ll));
 }
 

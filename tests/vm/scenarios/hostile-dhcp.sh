@@ -120,11 +120,18 @@ wait_until -t 20 stat_is "11 6 4 4" rx_discover tx_offer_unreserved \
 expect "nothing rate-limited before the burst" 0 "$(dstat drop_rate_limited)"
 replay burst -t
 wait_until -t 20 burst_seen
-read -r disc unres held <<<"$(dstat rx_discover tx_offer_unreserved offers_held)"
+read -r disc unres held unknown <<<"$(dstat rx_discover tx_offer_unreserved \
+	offers_held rx_source_unknown)"
 drops=$(dstat drop_rate_limited)
 check "source-rate dropped part of the burst ($drops)" test "$drops" -gt 0
-expect "every DISCOVER of mallory's past the 4th unreserved; 4 held" \
-	"$((disc - 1 - 4)) 4" "$unres $held"
+# A datagram whose frame the packet socket lost counts as from the one
+# unknown source, which has its own 4 offers: at most min(unknown, 4)
+# more held (none when every frame was witnessed).
+extra=$((unknown < 4 ? unknown : 4))
+check "mallory's 4 held, plus at most $extra of the unknown source ($held)" \
+	test "$held" -ge 4 -a "$held" -le $((4 + extra))
+expect "every other DISCOVER of mallory's unreserved" \
+	"$((disc - 1 - held))" "$unres"
 log "ok: offers-per-source 4 held; $drops of 100 burst frames rate-limited"
 
 # REQUEST (ACKed) then DECLINE of 20 addresses from 20 MACs: quarantine-max
