@@ -332,8 +332,11 @@ vc2=$(jq -r '.[1].code' "$T/ctl.out")
 ok "ctl voucher codes well-formed and distinct"
 # The text table lists the codes too; an expiry is kept.
 run_ctl voucher issue 5 expires @4102444800
-expect "ctl voucher issue (text)" "0|CODE STATE BALANCE EXPIRES|valid 5 2100-01-01T00:00:00Z" \
-	"$rc|$(head -n1 "$T/ctl.out" | tr -s ' ')|$(tail -n1 "$T/ctl.out" | cut -d' ' -f2- | tr -s ' ' | sed 's/^ //')"
+expect "ctl voucher issue (text)" "0|CODE STATE BALANCE EXPIRES EAP-USER EAP-PASSWORD|valid 5 2100-01-01T00:00:00Z" \
+	"$rc|$(head -n1 "$T/ctl.out" | tr -s ' ')|$(tail -n1 "$T/ctl.out" | tr -s ' ' | cut -d' ' -f2-4)"
+# ... with the code's EAP credentials: its two halves
+read -r c5 _ _ _ u5 p5 <<<"$(tail -n1 "$T/ctl.out")"
+expect "ctl voucher issue: EAP username and password" "$c5" "$u5-$p5"
 out=$(cl grace 127.0.0.8 -m voucher -P "$vc" --start buy bytes 2000000 3000000)
 s6=$(field serial "$(grep '^quote' <<<"$out")")
 expect "ctl voucher pays" "30 active" \
