@@ -186,10 +186,9 @@ static int establish(struct muispd *md, struct eap_sa *e, uint64_t now)
 	/* ikesync.c records the SA in the address's entry first */
 	if (kernel_addr_get(md->k, e->addr, &ka) || !ka.e.id.spi)
 		return 0;
-	/* only a code's first half names a voucher (contract_eap_creds) */
-	if (!p || strlen(e->user) != 9 ||
-	    store_voucher_by_prefix(md->st, e->user, e->code,
-					  sizeof(e->code)) ||
+	if (!p ||
+	    store_voucher_by_eap_user(md->st, e->user, e->code,
+				      sizeof(e->code)) ||
 	    store_voucher_get(md->st, e->code, &bal, &exp)) {
 		ike_end(md, e, "no voucher for this EAP identity");
 		return -1;
