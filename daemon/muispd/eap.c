@@ -31,12 +31,12 @@
 #include "muispd.h"
 
 struct eap_sa {
-	char addr[64];	/* the virtual IP */
-	uint32_t ike_id;/* charon's IKE_SA unique id */
-	char user[256];	/* the EAP identity */
-	char code[32];	/* its voucher, "" not found yet */
-	uint64_t serial;/* its contract, 0 none yet */
-	int ended;	/* terminate sent over VICI */
+	char addr[64];	 /* the virtual IP */
+	uint32_t ike_id; /* charon's IKE_SA unique id */
+	char user[256];	 /* the EAP identity */
+	char code[32];	 /* its voucher, "" not found yet */
+	uint64_t serial; /* its contract, 0 none yet */
+	int ended;	 /* terminate sent over VICI */
 };
 
 static struct eap_sa *sa_find(struct muispd *md, const char *addr,

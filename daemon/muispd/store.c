@@ -487,7 +487,8 @@ int store_voucher_by_eap_user(struct store *st, const char *user, char *code,
 	sqlite3_bind_text(s, 1, user, -1, SQLITE_TRANSIENT);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
-		snprintf(code, cap, "%s", (const char *)sqlite3_column_text(s, 0));
+		snprintf(code, cap, "%s",
+			 (const char *)sqlite3_column_text(s, 0));
 	sqlite3_finalize(s);
 	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
 }

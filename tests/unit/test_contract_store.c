@@ -198,10 +198,14 @@ static void test_voucher_eap(void **state)
 	char code[32];
 
 	assert_int_equal(store_open(path, &st), 0);
-	assert_int_equal(store_voucher_put(st, "AAAA-BBBB-CCCC-DDDD", 5, 1, 0), 0);
-	assert_int_equal(store_voucher_put(st, "AAAA-BBBC-CCCC-DDDD", 0, 1, 0), 0);
-	assert_int_equal(store_voucher_put(st, "EEEE-FFFF-GGGG-HHHH", 5, 1, 50), 0);
-	assert_int_equal(store_voucher_put(st, "JJJJ-KKKK-LLLL-MMMM", 5, 1, 200), 0);
+	assert_int_equal(store_voucher_put(st, "AAAA-BBBB-CCCC-DDDD", 5, 1, 0),
+			 0);
+	assert_int_equal(store_voucher_put(st, "AAAA-BBBC-CCCC-DDDD", 0, 1, 0),
+			 0);
+	assert_int_equal(store_voucher_put(st, "EEEE-FFFF-GGGG-HHHH", 5, 1, 50),
+			 0);
+	assert_int_equal(
+		store_voucher_put(st, "JJJJ-KKKK-LLLL-MMMM", 5, 1, 200), 0);
 	/* at time 100: not the empty one, not the expired one (V-1 from
 	 * test_reopen expired at 999: listed) */
 	assert_int_equal(store_voucher_foreach(st, 100, collect, &c), 0);
@@ -210,22 +214,21 @@ static void test_voucher_eap(void **state)
 	assert_string_equal(c.list[1], "JJJJ-KKKK-LLLL-MMMM");
 	assert_string_equal(c.list[2], "V-1");
 	assert_int_equal(store_voucher_by_eap_user(st, "AAAA-BBBB", code,
-						 sizeof(code)),
+						   sizeof(code)),
 			 0);
 	assert_string_equal(code, "AAAA-BBBB-CCCC-DDDD");
 	assert_int_equal(store_voucher_by_eap_user(st, "AAAA-BBBC", code,
-						 sizeof(code)),
+						   sizeof(code)),
 			 0);
 	assert_string_equal(code, "AAAA-BBBC-CCCC-DDDD");
 	/* only a whole first half names a voucher */
-	assert_int_equal(store_voucher_by_eap_user(st, "AAAA", code,
-						 sizeof(code)),
-			 1);
+	assert_int_equal(
+		store_voucher_by_eap_user(st, "AAAA", code, sizeof(code)), 1);
 	assert_int_equal(store_voucher_by_eap_user(st, "AAAA-BBB", code,
-						 sizeof(code)),
+						   sizeof(code)),
 			 1);
 	assert_int_equal(store_voucher_by_eap_user(st, "ZZZZ-ZZZZ", code,
-						 sizeof(code)),
+						   sizeof(code)),
 			 1);
 	store_close(st);
 }
