@@ -289,17 +289,30 @@ void eap_child_down(struct muispd *md, const struct ike_child *c,
 }
 
 /* Once a second: contracts not yet made (the SA's entry was not there),
- * and IKE_SAs whose contract has ended. */
+ * IKE_SAs whose contract has ended, and contracts unbound while their SA
+ * was followed (its down missed while charon was away, or the operator's
+ * unbind): ended too. */
 void eap_tick(struct muispd *md, uint64_t now)
 {
 	for (unsigned i = 0; i < md->eap.n; i++) {
 		struct eap_sa *e = &md->eap.sas[i];
+		struct live *l;
 
 		if (e->ended)
 			continue;
 		if (!e->serial) {
 			establish(md, e, now);
-		} else if (!live_find(md, e->serial)) {
+			continue;
+		}
+		l = live_find(md, e->serial);
+		if (l && l->rec.state == CS_UNBOUND) {
+			log_info("eap: contract %llu of %s (%s) unbound: ended",
+				 (unsigned long long)e->serial, e->addr,
+				 e->user);
+			session_terminate(md, NULL, NULL, l, now);
+			l = live_find(md, e->serial);
+		}
+		if (!l) {
 			voucher_after(md, e->code);
 			ike_end(md, e, "its contract has ended");
 		}
