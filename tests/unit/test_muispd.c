@@ -590,7 +590,8 @@ static void test_control_table(void **state)
 	unsigned handled = 0;
 
 	for (int t = 0; t < 256; t++) {
-		int reply_type = t == MP_T_OP_VOUCHER || t == MP_T_OP_OK;
+		int reply_type = t == MP_T_OP_VOUCHER || t == MP_T_OP_OK ||
+				 t == MP_T_OP_KEY;
 		int op_request = t >= 128 && !reply_type &&
 				 strcmp(mp_type_name(t), "unknown");
 
@@ -601,7 +602,7 @@ static void test_control_table(void **state)
 			assert_null(control_handler(t));
 		}
 	}
-	assert_int_equal(handled, 11);
+	assert_int_equal(handled, 12);
 	req(f, &m, MP_T_OP_OK);
 	send_msg(f, f->op, &m);
 	error(f, f->op, MP_ERR_PROTO, "unexpected op-ok");
@@ -723,6 +724,120 @@ static void test_operator(void **state)
 	reply(f, f->op, MP_T_STATUS, &m);
 	bind_receipt(f, c, &rcpt);
 	error(f, c, MP_ERR_RECEIPT, "receipt MAC mismatch");
+}
+
+/* OP_KEY_LIST: "ID:STATE" of each key, by id, into buf. */
+static void key_list(struct fix *f, char *buf, size_t len)
+{
+	struct mp_msg m;
+	size_t off = 0;
+
+	req(f, &m, MP_T_OP_KEY_LIST);
+	send_msg(f, f->op, &m);
+	buf[0] = '\0';
+	for (;;) {
+		next(f->op, &m);
+		if (m.type == MP_T_OP_OK)
+			break;
+		assert_int_equal(m.type, MP_T_OP_KEY);
+		assert_true(m.flags & MP_F_MORE);
+		/* a current key has a rotation time, the others a limit */
+		assert_int_equal(mp_has(&m, MP_A_EXPIRY),
+				 m.u[MP_A_KEY_STATE] == RECEIPT_KEY_CURRENT);
+		off += (size_t)snprintf(
+			buf + off, len - off, "%s%llu:%s", off ? " " : "",
+			(unsigned long long)m.u[MP_A_KEY_ID],
+			receipt_key_state_name((unsigned)m.u[MP_A_KEY_STATE]));
+		assert_true(off < len);
+	}
+	assert_int_equal(f->op->wlen, 0);
+}
+
+/* The rotation schedule: every key-rotate-interval from the current
+ * key's creation; a retiring key verifies while a contract it signed is
+ * outstanding and for key-retire-after at least, then its receipts are
+ * refused; the schedule is the store's after a restart. */
+#define RETIRED_1                                                          \
+	"receipt key 1 is retired: the receipts it signed no longer bind " \
+	"(their contracts have ended)"
+static void test_key_schedule(void **state)
+{
+	struct fix *f = *state;
+	struct conn *c = user(f, ALICE);
+	struct muispd_conf conf;
+	struct receipt_keyring kr;
+	struct mp_msg m, rcpt;
+	uint64_t serial;
+	char keys[128];
+
+	f->md->conf.key_rotate_s = 100;
+	f->md->conf.key_retire_s = 10;
+	serial = buy(f, c, &rcpt);
+	key_list(f, keys, sizeof(keys));
+	assert_string_equal(keys, "1:current");
+	keys_tick(f->md, T0 + 99);
+	assert_int_equal(receipt_key_current(&f->md->kr)->id, 1);
+	/* Due at creation + 100: key 2; key 1 verifies until A expires. */
+	f->md->clock = T0 + 100;
+	keys_tick(f->md, f->md->clock);
+	key_list(f, keys, sizeof(keys));
+	assert_string_equal(keys, "1:retiring 2:current");
+	for (unsigned i = 0; i < f->md->kr.n; i++)
+		if (f->md->kr.keys[i].id == 1)
+			assert_true(f->md->kr.keys[i].verify_until ==
+				    T0 + f->md->conf.lifetime_s);
+	/* Past retire-after, but A is outstanding: its receipt binds. */
+	f->md->clock = T0 + 150;
+	keys_tick(f->md, f->md->clock);
+	command(f, f->op, MP_T_OP_UNBIND, serial);
+	reply(f, f->op, MP_T_STATUS, &m);
+	bind_receipt(f, c, &rcpt);
+	reply(f, c, MP_T_STATUS, &m);
+	/* A ends: key 1 retires at the next tick, its receipt is refused. */
+	command(f, c, MP_T_TERMINATE, serial);
+	reply(f, c, MP_T_STATEMENT, &m);
+	keys_tick(f->md, f->md->clock);
+	f->md->clock += 1;
+	key_list(f, keys, sizeof(keys));
+	assert_string_equal(keys, "1:retired 2:current");
+	bind_receipt(f, c, &rcpt);
+	error(f, c, MP_ERR_RECEIPT, RETIRED_1);
+
+	/* Restart: the same keys; key 2 rotates at its creation + 100. */
+	conf = f->md->conf;
+	muispd_close(f->md);
+	muispd_init(f->md, &conf);
+	f->md->clock = T0 + 160;
+	assert_int_equal(muispd_open(f->md), 0);
+	f->op = conn_new(f->md, -1, CONN_OP, "operator");
+	c = user(f, ALICE);
+	key_list(f, keys, sizeof(keys));
+	assert_string_equal(keys, "1:retired 2:current");
+	keys_tick(f->md, T0 + 199);
+	assert_int_equal(receipt_key_current(&f->md->kr)->id, 2);
+	f->md->clock = T0 + 200;
+	keys_tick(f->md, f->md->clock);
+	/* Nothing outstanding under key 2: retiring for retire-after. */
+	key_list(f, keys, sizeof(keys));
+	assert_string_equal(keys, "2:retiring 3:current");
+	bind_receipt(f, c, &rcpt);
+	error(f, c, MP_ERR_RECEIPT, RETIRED_1);
+	/* Key 1 left the store with the rotation. */
+	assert_int_equal(store_keys_load(f->md->st, &kr), 0);
+	assert_int_equal(kr.n, 2);
+	f->md->clock = T0 + 211;
+	keys_tick(f->md, f->md->clock);
+	f->md->clock += 1;
+	key_list(f, keys, sizeof(keys));
+	assert_string_equal(keys, "2:retired 3:current");
+	/* The operator rotates too; interval 0 stops the schedule. */
+	req(f, &m, MP_T_OP_KEY_ROTATE);
+	send_msg(f, f->op, &m);
+	reply(f, f->op, MP_T_OP_OK, &m);
+	assert_int_equal(m.u[MP_A_KEY_ID], 4);
+	f->md->conf.key_rotate_s = 0;
+	keys_tick(f->md, T0 + 100000);
+	assert_int_equal(receipt_key_current(&f->md->kr)->id, 4);
 }
 
 /* A receipt presented elsewhere (Fig 5): the owner is warned; an ack
@@ -1470,6 +1585,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_control_table, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_operator, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_key_schedule, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_elsewhere, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
