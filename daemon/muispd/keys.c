@@ -33,7 +33,7 @@ static unsigned outstanding(struct muispd *md, uint32_t id, uint64_t now,
 	for (unsigned i = 0; i < md->nlives; i++) {
 		const struct contract_rec *r = &md->lives[i].rec;
 
-		if (r->key_id != id || r->state == CS_EXTINGUISHED ||
+		if (r->key_id != id || !contract_is_outstanding(r->state) ||
 		    r->expiry <= now)
 			continue;
 		n++;
