@@ -177,21 +177,23 @@ void keys_op_list(struct muispd *md, struct conn *c, const struct mp_msg *req)
 	conn_queue(c, &m);
 }
 
-/* The reply to a receipt receipt_verify() refused with rc (r: its
- * key_id).  Keys are numbered in order, so a key below the current one
- * that no longer verifies, or is gone from the store, was retired. */
+/* The reply to the receipt of req that receipt_verify() refused with
+ * rc.  Keys are numbered in order, so a key below the current one that
+ * no longer verifies, or is gone from the store, was retired. */
 void keys_refuse(struct muispd *md, struct conn *c, const struct mp_msg *req,
-		 int rc, const struct receipt *r)
+		 int rc)
 {
 	const struct receipt_key *cur = receipt_key_current(&md->kr);
+	struct receipt r;
 
-	if ((rc == RECEIPT_E_KEY_EXPIRED || rc == RECEIPT_E_KEY) && r->key_id &&
-	    cur && r->key_id < cur->id)
+	if ((rc == RECEIPT_E_KEY_EXPIRED || rc == RECEIPT_E_KEY) && cur &&
+	    !receipt_parse(req->bytes, req->bytes_len, &r) && r.key_id &&
+	    r.key_id < cur->id)
 		conn_error(c, req, MP_ERR_RECEIPT,
 			   "receipt key %u is retired: the receipts it "
 			   "signed no longer bind (their contracts have "
 			   "ended)",
-			   r->key_id);
+			   r.key_id);
 	else
 		conn_error(c, req, MP_ERR_RECEIPT, "%s", receipt_strerror(rc));
 }

@@ -393,7 +393,7 @@ void keys_op_rotate(struct muispd *md, struct conn *c,
 		    const struct mp_msg *req);
 void keys_op_list(struct muispd *md, struct conn *c, const struct mp_msg *req);
 void keys_refuse(struct muispd *md, struct conn *c, const struct mp_msg *req,
-		 int rc, const struct receipt *r);
+		 int rc);
 
 /* ikesync.c */
 void ikesync_connect(struct muispd *md, uint64_t now);

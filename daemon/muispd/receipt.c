@@ -187,7 +187,6 @@ int receipt_verify(const struct receipt_keyring *kr, const uint8_t *buf,
 	for (unsigned i = 0; i < kr->n; i++)
 		if (kr->keys[i].id == r.key_id)
 			k = &kr->keys[i];
-	out->key_id = r.key_id; /* for the refusal's message */
 	if (!k)
 		return RECEIPT_E_KEY;
 	if (hmac(k->secret, buf, mac_off(&r), mac))

@@ -78,8 +78,7 @@ enum receipt_err {
 int receipt_sign(const struct receipt_keyring *kr, struct receipt *r,
 		 uint8_t *out);
 size_t receipt_len(const struct receipt *r);
-/* Verify and parse.  now selects which retired keys still verify.  On
- * failure out is zero but for key_id once the receipt parsed. */
+/* Verify and parse.  now selects which retired keys still verify. */
 int receipt_verify(const struct receipt_keyring *kr, const uint8_t *buf,
 		   size_t len, uint64_t now, struct receipt *out);
 /* Parse without verifying (the client shows its own receipts). */
