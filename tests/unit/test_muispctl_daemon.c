@@ -446,6 +446,7 @@ enum fake {
 	FAKE_OUT_OF_TURN,  /* answers with another serial */
 	FAKE_GARBAGE,	   /* 16 bytes that are no header */
 	FAKE_REFUSE_CLOSE, /* ERROR(STATE), then closes on the lookup */
+	FAKE_KEYS,	   /* KEY_LIST: two OP_KEY (MORE), OP_OK; ROTATE: OK */
 };
 
 static char sock_path[108];
@@ -533,6 +534,31 @@ static void serve(int fd, enum fake mode)
 			mp_init(&rep, MP_T_ERROR, MP_F_REPLY, req.serial);
 			mp_set_u(&rep, MP_A_ERROR, MP_ERR_STATE);
 			mp_set_s(&rep, MP_A_MESSAGE, "cannot terminate");
+			send_msg(fd, &rep);
+			break;
+		case FAKE_KEYS:
+			if (req.type == MP_T_OP_KEY_ROTATE) {
+				mp_init(&rep, MP_T_OP_OK, MP_F_REPLY,
+					req.serial);
+				mp_set_u(&rep, MP_A_KEY_ID, 2);
+				send_msg(fd, &rep);
+				break;
+			}
+			mp_init(&rep, MP_T_OP_KEY, MP_F_REPLY | MP_F_MORE,
+				req.serial);
+			mp_set_u(&rep, MP_A_KEY_ID, 1);
+			mp_set_u(&rep, MP_A_TIME, 1000);
+			mp_set_u(&rep, MP_A_KEY_STATE, 1);
+			mp_set_u(&rep, MP_A_NOT_AFTER, 2000);
+			send_msg(fd, &rep);
+			mp_init(&rep, MP_T_OP_KEY, MP_F_REPLY | MP_F_MORE,
+				req.serial);
+			mp_set_u(&rep, MP_A_KEY_ID, 2);
+			mp_set_u(&rep, MP_A_TIME, 1500);
+			mp_set_u(&rep, MP_A_KEY_STATE, 0);
+			mp_set_u(&rep, MP_A_EXPIRY, 3000);
+			send_msg(fd, &rep);
+			mp_init(&rep, MP_T_OP_OK, MP_F_REPLY, req.serial);
 			send_msg(fd, &rep);
 			break;
 		case FAKE_GARBAGE:
@@ -715,6 +741,40 @@ static void test_cli_fake_daemon(void **state)
 	assert_string_equal(err_txt, want);
 }
 
+/* key list and rotate against a fake muispd; a reply of another kind
+ * is refused. */
+static void test_cli_keys(void **state)
+{
+	(void)state;
+	USAGE_ERR("key list takes no arguments (try --help)", "key", "list",
+		  "all");
+	USAGE_ERR("key rotate takes no arguments (try --help)", "key", "rotate",
+		  "now");
+	fake_start(FAKE_KEYS);
+	assert_int_equal(run("--daemon", sock_path, "--json", "key", NULL),
+			 EXIT_OK);
+	assert_string_equal(err_txt, "");
+	assert_string_equal(out_txt,
+			    "[{\"id\":1,\"state\":\"retiring\","
+			    "\"created_s\":1000,\"retires_s\":2000,"
+			    "\"rotates_s\":0},{\"id\":2,\"state\":\"current\","
+			    "\"created_s\":1500,\"retires_s\":0,"
+			    "\"rotates_s\":3000}]\n");
+	assert_int_equal(run("--daemon", sock_path, "key", "rotate", NULL),
+			 EXIT_OK);
+	assert_non_null(strstr(out_txt, "ID  STATE     CREATED"));
+	assert_non_null(strstr(out_txt, " 2  current   1970-01-01T00:25:00Z"));
+	fake_stop();
+	/* the list's items are OP_KEY, nothing else */
+	fake_start(FAKE_LIST);
+	assert_int_equal(run("--daemon", sock_path, "key", "list", NULL),
+			 EXIT_FAIL);
+	assert_string_equal(err_txt, "muispctl: key list: unexpected status "
+				     "reply from muispd\n");
+	assert_string_equal(out_txt, "");
+	fake_stop();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -725,6 +785,7 @@ int main(void)
 		cmocka_unit_test(test_voucher_row),
 		cmocka_unit_test(test_cli_usage),
 		cmocka_unit_test_teardown(test_cli_fake_daemon, fake_teardown),
+		cmocka_unit_test_teardown(test_cli_keys, fake_teardown),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 
