@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# timeout: 180
+# timeout: 120
 #
 # Load pricing through muispd and the module (issue 11 item 5): load is
 # the contracts bound to an address (suspended or active) over
