@@ -474,6 +474,21 @@ static void send_msg(int fd, const struct mp_msg *m)
 		_exit(3);
 }
 
+/* An OP_KEY list item: key id, created at t, state 1 (retiring) with
+ * NOT_AFTER or 0 (current) with EXPIRY, that attribute's value. */
+static void send_key(int fd, uint32_t serial, uint64_t id, uint64_t t, int attr,
+		     uint64_t v)
+{
+	static struct mp_msg m;
+
+	mp_init(&m, MP_T_OP_KEY, MP_F_REPLY | MP_F_MORE, serial);
+	mp_set_u(&m, MP_A_KEY_ID, id);
+	mp_set_u(&m, MP_A_TIME, t);
+	mp_set_u(&m, MP_A_KEY_STATE, attr == MP_A_NOT_AFTER);
+	mp_set_u(&m, attr, v);
+	send_msg(fd, &m);
+}
+
 static void serve(int fd, enum fake mode)
 {
 	static uint8_t buf[MP_MAX_FRAME];
@@ -544,20 +559,9 @@ static void serve(int fd, enum fake mode)
 				send_msg(fd, &rep);
 				break;
 			}
-			mp_init(&rep, MP_T_OP_KEY, MP_F_REPLY | MP_F_MORE,
-				req.serial);
-			mp_set_u(&rep, MP_A_KEY_ID, 1);
-			mp_set_u(&rep, MP_A_TIME, 1000);
-			mp_set_u(&rep, MP_A_KEY_STATE, 1);
-			mp_set_u(&rep, MP_A_NOT_AFTER, 2000);
-			send_msg(fd, &rep);
-			mp_init(&rep, MP_T_OP_KEY, MP_F_REPLY | MP_F_MORE,
-				req.serial);
-			mp_set_u(&rep, MP_A_KEY_ID, 2);
-			mp_set_u(&rep, MP_A_TIME, 1500);
-			mp_set_u(&rep, MP_A_KEY_STATE, 0);
-			mp_set_u(&rep, MP_A_EXPIRY, 3000);
-			send_msg(fd, &rep);
+			/* 1 retiring until 2000, 2 current, rotates at 3000 */
+			send_key(fd, req.serial, 1, 1000, MP_A_NOT_AFTER, 2000);
+			send_key(fd, req.serial, 2, 1500, MP_A_EXPIRY, 3000);
 			mp_init(&rep, MP_T_OP_OK, MP_F_REPLY, req.serial);
 			send_msg(fd, &rep);
 			break;

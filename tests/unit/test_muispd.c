@@ -339,6 +339,20 @@ static uint64_t buy(struct fix *f, struct conn *c, struct mp_msg *rcpt)
 	return serial;
 }
 
+/* muispd closed and opened again on its store at now; a new operator
+ * connection. */
+static void restart(struct fix *f, uint64_t now)
+{
+	struct muispd_conf conf = f->md->conf;
+
+	muispd_close(f->md);
+	muispd_init(f->md, &conf);
+	f->md->clock = now;
+	assert_int_equal(muispd_open(f->md), 0);
+	f->op = conn_new(f->md, -1, CONN_OP, "operator");
+	assert_non_null(f->op);
+}
+
 /* A request naming a contract; it may wait behind another. */
 static void command(struct fix *f, struct conn *c, uint8_t type,
 		    uint64_t serial)
@@ -757,6 +771,16 @@ static void key_list(struct fix *f, char *buf, size_t len)
  * key's creation; a retiring key verifies while a contract it signed is
  * outstanding and for key-retire-after at least, then its receipts are
  * refused; the schedule is the store's after a restart. */
+/* The tick rotates key id out at due, not a second sooner. */
+static void rotates_at(struct fix *f, uint64_t due, uint32_t id)
+{
+	keys_tick(f->md, due - 1);
+	assert_int_equal(receipt_key_current(&f->md->kr)->id, id);
+	f->md->clock = due;
+	keys_tick(f->md, due);
+	assert_int_equal(receipt_key_current(&f->md->kr)->id, id + 1);
+}
+
 #define RETIRED_1                                                          \
 	"receipt key 1 is retired: the receipts it signed no longer bind " \
 	"(their contracts have ended)"
@@ -764,7 +788,6 @@ static void test_key_schedule(void **state)
 {
 	struct fix *f = *state;
 	struct conn *c = user(f, ALICE);
-	struct muispd_conf conf;
 	struct receipt_keyring kr;
 	struct mp_msg m, rcpt;
 	uint64_t serial;
@@ -775,11 +798,8 @@ static void test_key_schedule(void **state)
 	serial = buy(f, c, &rcpt);
 	key_list(f, keys, sizeof(keys));
 	assert_string_equal(keys, "1:current");
-	keys_tick(f->md, T0 + 99);
-	assert_int_equal(receipt_key_current(&f->md->kr)->id, 1);
 	/* Due at creation + 100: key 2; key 1 verifies until A expires. */
-	f->md->clock = T0 + 100;
-	keys_tick(f->md, f->md->clock);
+	rotates_at(f, T0 + 100, 1);
 	key_list(f, keys, sizeof(keys));
 	assert_string_equal(keys, "1:retiring 2:current");
 	for (unsigned i = 0; i < f->md->kr.n; i++)
@@ -804,19 +824,11 @@ static void test_key_schedule(void **state)
 	error(f, c, MP_ERR_RECEIPT, RETIRED_1);
 
 	/* Restart: the same keys; key 2 rotates at its creation + 100. */
-	conf = f->md->conf;
-	muispd_close(f->md);
-	muispd_init(f->md, &conf);
-	f->md->clock = T0 + 160;
-	assert_int_equal(muispd_open(f->md), 0);
-	f->op = conn_new(f->md, -1, CONN_OP, "operator");
+	restart(f, T0 + 160);
 	c = user(f, ALICE);
 	key_list(f, keys, sizeof(keys));
 	assert_string_equal(keys, "1:retired 2:current");
-	keys_tick(f->md, T0 + 199);
-	assert_int_equal(receipt_key_current(&f->md->kr)->id, 2);
-	f->md->clock = T0 + 200;
-	keys_tick(f->md, f->md->clock);
+	rotates_at(f, T0 + 200, 2);
 	/* Nothing outstanding under key 2: retiring for retire-after. */
 	key_list(f, keys, sizeof(keys));
 	assert_string_equal(keys, "2:retiring 3:current");
@@ -916,19 +928,13 @@ static void test_restore(void **state)
 {
 	struct fix *f = *state;
 	struct conn *c = user(f, ALICE);
-	struct muispd_conf conf;
 	struct mp_msg m, rcpt;
 	uint64_t serial = buy(f, c, &rcpt);
 
 	status(f, c, MP_T_START, serial, &m);
 	usage_add(f, serial, 300000, &m);
-	conf = f->md->conf;
 	session_checkpoint_final(f->md);
-	muispd_close(f->md);
-	muispd_init(f->md, &conf);
-	f->md->clock = T0 + 10;
-	assert_int_equal(muispd_open(f->md), 0);
-	f->op = conn_new(f->md, -1, CONN_OP, "operator");
+	restart(f, T0 + 10);
 	c = user(f, ALICE);
 	assert_int_equal(f->md->nlives, 1);
 	status(f, c, MP_T_USAGE, serial, &m);
@@ -1519,7 +1525,6 @@ static void test_offer_quote_memory(void **state)
 {
 	struct fix *f = *state;
 	struct conn *x = user(f, MALLORY), *c = user(f, ALICE);
-	struct muispd_conf conf;
 	uint64_t o1, o2, last, mine, dep, serial;
 	struct mp_msg m;
 	char code[32];
@@ -1555,12 +1560,7 @@ static void test_offer_quote_memory(void **state)
 	assert_int_equal(store_serial_last(f->md->st, "contract", &serial), 0);
 	assert_int_equal(serial, mine);
 	/* A restart goes on after the highest contract. */
-	conf = f->md->conf;
-	muispd_close(f->md);
-	muispd_init(f->md, &conf);
-	f->md->clock = T0 + 100;
-	assert_int_equal(muispd_open(f->md), 0);
-	f->op = conn_new(f->md, -1, CONN_OP, "operator");
+	restart(f, T0 + 100);
 	c = user(f, BOB);
 	assert_int_equal(quote(f, c, MP_METRIC_BYTES, 10, 20, &dep), mine + 1);
 }
