@@ -818,6 +818,7 @@ static const channel_fn handlers[] = {
 	[MP_T_USAGE] = h_command,	[MP_T_START] = h_command,
 	[MP_T_SUSPEND] = h_command,	[MP_T_TERMINATE] = h_command,
 	[MP_T_EXTEND] = h_command,	[MP_T_WARNING_ACK] = h_warning_ack,
+	[MP_T_REGISTER] = register_handle, /* register.c: needs no tunnel */
 };
 
 /* A user message (types below 128) from a user or operator connection. */
