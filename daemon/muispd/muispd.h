@@ -235,7 +235,8 @@ struct regs {
 	uint64_t op_seq;
 	uint64_t *load_ids; /* load-certs in flight, in order (op or 0) */
 	unsigned nload, capload;
-	unsigned queued, loaded; /* since the last connection to charon */
+	/* the reload after connecting to charon: queued, answered, loaded */
+	unsigned queued, answered, loaded;
 	uint64_t next_gc;
 	uint64_t accepted, refused, busy;
 };

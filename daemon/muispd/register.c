@@ -99,13 +99,19 @@ static void on_loaded(void *arg, int err, struct vici_msg *res)
 			(md->reg.nload - 1) * sizeof(*md->reg.load_ids));
 		md->reg.nload--;
 	}
-	if (good)
-		md->reg.loaded++;
-	else
+	if (!good)
 		log_warnx("registration: charon refused a certificate: %s",
 			  err ? strerror(err) : why ? why : "no reason");
 	vici_msg_free(res);
-	op = id ? op_find(md, id) : NULL;
+	if (!id) { /* the reload: said when complete */
+		md->reg.loaded += good;
+		if (++md->reg.answered == md->reg.queued)
+			log_info("registration: %u of %u certificates loaded "
+				 "into charon",
+				 md->reg.loaded, md->reg.queued);
+		return;
+	}
+	op = op_find(md, id);
 	if (!op)
 		return;
 	if (good)
@@ -182,7 +188,7 @@ static int load_one(const struct reg_rec *r, void *arg)
  * charon's load-cert is idempotent (an equal certificate is kept once). */
 void register_charon_ready(struct muispd *md)
 {
-	md->reg.queued = md->reg.loaded = 0;
+	md->reg.queued = md->reg.answered = md->reg.loaded = 0;
 	md->reg.nload = 0; /* a new connection: nothing is outstanding */
 	if (store_reg_foreach(md->st, load_one, md) < 0)
 		log_warnx("registration: cannot read the store");
