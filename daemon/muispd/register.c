@@ -125,8 +125,9 @@ static void on_loaded(void *arg, int err, struct vici_msg *res)
 	op_remove(md, op);
 }
 
-/* Queue load-cert for DER; the answer goes to op ID (0: none).  0, or -1
- * when charon is not connected or the request cannot be queued. */
+/* Queue load-cert for DER; the answer goes to op ID (0: none).  0; -1
+ * when charon is not connected or the request cannot be queued (the
+ * connection is made again); -2 when DER does not convert (skipped). */
 static int charon_load(struct muispd *md, const uint8_t *der, size_t len,
 		       uint64_t id)
 {
@@ -152,8 +153,10 @@ static int charon_load(struct muispd *md, const uint8_t *der, size_t len,
 	}
 	x = d2i_X509(NULL, &p, (long)len);
 	bio = BIO_new(BIO_s_mem());
-	if (!x || !bio || PEM_write_bio_X509(bio, x) != 1)
+	if (!x || !bio || PEM_write_bio_X509(bio, x) != 1) {
+		rc = -2;
 		goto out;
+	}
 	pemlen = BIO_get_mem_data(bio, &pem);
 	vici_builder_init(&b);
 	vici_add_kv_str(&b, "type", "X509");
@@ -175,8 +178,15 @@ out:
 static int load_one(const struct reg_rec *r, void *arg)
 {
 	struct muispd *md = arg;
+	int rc = charon_load(md, r->der, r->der_len, 0);
 
-	if (charon_load(md, r->der, r->der_len, 0)) {
+	if (rc == -2) {
+		log_warnx("registration of %s: unreadable in the store, "
+			  "skipped",
+			  r->addr);
+		return 0;
+	}
+	if (rc) {
 		md->ike.failed = "load-cert";
 		return 1;
 	}
@@ -308,18 +318,21 @@ void register_handle(struct muispd *md, struct conn *c,
 	op->since = now;
 	op->expiry = expiry;
 	snprintf(op->subject, sizeof(op->subject), "%s", r->c.subject);
-	if (conn_hold(c, req, &op->h))
-		goto internal;
+	md->reg.accepted++;
 	if (charon_load(md, r->der, r->der_len, op->id)) {
-		conn_unhold(md, &op->h);
-		md->ike.failed = "load-cert";
+		md->ike.failed = "load-cert"; /* connect again, load all */
 		reply_registered(c, req, r->c.subject, expiry,
 				 "charon is not connected: loaded when "
 				 "muispd connects to it");
 		goto out;
 	}
+	/* the reply waits for charon's (on_loaded), or the tick's */
+	if (conn_hold(c, req, &op->h)) {
+		reply_registered(c, req, r->c.subject, expiry,
+				 "charon is loading it");
+		goto out;
+	}
 	md->reg.nops++;
-	md->reg.accepted++;
 	goto out;
 internal:
 	conn_error(c, req, MP_ERR_INTERNAL, "registration failed");

@@ -705,7 +705,7 @@ int store_reg_count(struct store *st, const char *addr, const char *fpr,
 int store_reg_touch(struct store *st, const char *subject, uint64_t now)
 {
 	sqlite3_stmt *s = prep(st, "UPDATE registrations SET last_used = ? "
-				   "WHERE subject = ? AND last_used < ?;");
+				   "WHERE subject = ? AND last_used + 60 <= ?;");
 
 	if (!s)
 		return -1;

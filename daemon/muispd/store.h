@@ -97,7 +97,8 @@ int store_statement_put(struct store *st, uint64_t serial,
 			const struct stmt_line *lines, unsigned n);
 /* Registrations (register.h), one per address: put replaces the one of
  * its address and any of its certificate (fingerprint); count leaves
- * those out; touch sets the last use of the subject's; expire deletes the
+ * those out; touch sets the last use of the subject's (at most once a
+ * minute); expire deletes the
  * ones last used before BEFORE or expired at NOW (*n: how many). */
 int store_reg_put(struct store *st, const struct reg_rec *r);
 int store_reg_by_subject(struct store *st, const char *subject,

@@ -319,8 +319,13 @@ static void test_store(void **state)
 	put(st, &b);
 	assert_int_equal(store_reg_foreach(st, collect, seen), 2);
 	assert_string_equal(seen, "192.0.2.100 192.0.2.102 ");
-	/* a use refreshes; the idle one goes */
-	assert_int_equal(store_reg_touch(st, "CN=a2", 50), 0);
+	/* a use refreshes (at most once a minute); the idle one goes */
+	assert_int_equal(store_reg_touch(st, "CN=a2", 80), 0);
+	assert_int_equal(store_reg_expire(st, 35, 100, &gone), 0);
+	assert_int_equal(gone, 1); /* a2: still at 30, b at 40 */
+	assert_int_equal(store_reg_by_subject(st, "CN=a2", &got), 1);
+	put(st, &a);
+	assert_int_equal(store_reg_touch(st, "CN=a2", 90), 0);
 	assert_int_equal(store_reg_expire(st, 45, 100, &gone), 0);
 	assert_int_equal(gone, 1);
 	assert_int_equal(store_reg_by_subject(st, "CN=b", &got), 1);
