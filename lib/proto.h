@@ -192,8 +192,10 @@ enum mp_error {
 	MP_ERR_PERM,  /* not permitted on this channel */
 	MP_ERR_OFFER, /* offer unknown or stale, or option not offered */
 	MP_ERR_PROOF, /* the receipt's holder must sign the challenge */
-	MP_ERR_CERT = 15, /* certificate refused (REGISTER) */
-	MP_ERR_BUSY = 16, /* over a rate or a cap: try later */
+	/* certificate refused (REGISTER) */
+	MP_ERR_CERT = 15,
+	/* over a rate or a cap: try later */
+	MP_ERR_BUSY = 16,
 	__MP_ERR_LAST
 };
 

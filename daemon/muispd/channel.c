@@ -818,7 +818,6 @@ static const channel_fn handlers[] = {
 	[MP_T_USAGE] = h_command,	[MP_T_START] = h_command,
 	[MP_T_SUSPEND] = h_command,	[MP_T_TERMINATE] = h_command,
 	[MP_T_EXTEND] = h_command,	[MP_T_WARNING_ACK] = h_warning_ack,
-	[MP_T_REGISTER] = register_handle, /* register.c: needs no tunnel */
 };
 
 /* A user message (types below 128) from a user or operator connection. */
@@ -828,6 +827,8 @@ void channel_dispatch(struct muispd *md, struct conn *c, const struct mp_msg *m)
 				handlers[m->type] :
 				NULL;
 
+	if (m->type == MP_T_REGISTER)
+		fn = register_handle; /* register.c: needs no tunnel */
 	if (!fn) {
 		conn_error(c, m, MP_ERR_PROTO, "unexpected %s",
 			   mp_type_name(m->type));

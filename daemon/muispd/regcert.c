@@ -102,8 +102,8 @@ static int subject_str(const X509_NAME *n, char *out, size_t len, char *msg,
 				return fail(msg, msglen,
 					    "subject not printable ASCII");
 			}
-		w = snprintf(out + o, len - o, "%s%s=%.*s", i ? ", " : "",
-			     name, vl, (const char *)v);
+		w = snprintf(out + o, len - o, "%s%s=%.*s", i ? ", " : "", name,
+			     vl, (const char *)v);
 		OPENSSL_free(v);
 		if (w < 0 || (size_t)w >= len - o)
 			return fail(msg, msglen,
@@ -147,7 +147,8 @@ static int key_ok(EVP_PKEY *k, struct reg_cert *out, char *msg, size_t msglen)
 	BN_free(e);
 	if (ebits > 32)
 		return fail(msg, msglen,
-			    "RSA public exponent of %d bits: at most 32", ebits);
+			    "RSA public exponent of %d bits: at most 32",
+			    ebits);
 	snprintf(out->key, sizeof(out->key), "RSA-%d", bits);
 	return 0;
 }
@@ -180,8 +181,7 @@ int reg_check(const uint8_t *der, size_t len, uint64_t now,
 	if (subject_str(X509_get_subject_name(x), out->subject,
 			sizeof(out->subject), msg, msglen))
 		goto out;
-	if (X509_NAME_cmp(X509_get_subject_name(x),
-			  X509_get_issuer_name(x))) {
+	if (X509_NAME_cmp(X509_get_subject_name(x), X509_get_issuer_name(x))) {
 		fail(msg, msglen,
 		     "not self-signed: the issuer is not the subject");
 		goto out;
@@ -211,8 +211,7 @@ int reg_check(const uint8_t *der, size_t len, uint64_t now,
 	if (key_ok(k, out, msg, msglen))
 		goto out;
 	if (X509_verify(x, k) != 1) {
-		fail(msg, msglen,
-		     "bad signature: not signed by its own key");
+		fail(msg, msglen, "bad signature: not signed by its own key");
 		goto out;
 	}
 	if (!EVP_Digest(der, len, md, &mdlen, EVP_sha256(), NULL) ||

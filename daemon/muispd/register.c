@@ -36,8 +36,8 @@
 #include "muispd.h"
 #include "register.h"
 
-#define REG_OP_TIMEOUT_S 15 /* charon answers load-cert, or the client
-			     * gets an error */
+/* charon answers load-cert within this, or the client gets an error */
+#define REG_OP_TIMEOUT_S 15
 
 /* ---------- charon ---------- */
 
@@ -99,9 +99,11 @@ static void on_loaded(void *arg, int err, struct vici_msg *res)
 			(md->reg.nload - 1) * sizeof(*md->reg.load_ids));
 		md->reg.nload--;
 	}
+	if (err)
+		why = strerror(err);
 	if (!good)
 		log_warnx("registration: charon refused a certificate: %s",
-			  err ? strerror(err) : why ? why : "no reason");
+			  why ? why : "no reason");
 	vici_msg_free(res);
 	if (!id) { /* the reload: said when complete */
 		md->reg.loaded += good;
@@ -345,8 +347,8 @@ out:
 
 int register_open(struct muispd *md)
 {
-	return limits_init(&md->reg.srcs, (uint32_t)muispd_mono_ms(md) ^
-						  0x5245u);
+	return limits_init(&md->reg.srcs,
+			   (uint32_t)muispd_mono_ms(md) ^ 0x5245u);
 }
 
 /* Unused for register-idle, or expired: forgotten (deleted; charon keeps

@@ -615,7 +615,7 @@ int store_statement_get(struct store *st, uint64_t serial,
 
 /* ---------- registrations ---------- */
 
-#define REG_COLS                                                  \
+#define REG_COLS                                                    \
 	"addr, subject, fpr, keytype, der, not_before, not_after, " \
 	"created, last_used"
 
@@ -704,8 +704,9 @@ int store_reg_count(struct store *st, const char *addr, const char *fpr,
 
 int store_reg_touch(struct store *st, const char *subject, uint64_t now)
 {
-	sqlite3_stmt *s = prep(st, "UPDATE registrations SET last_used = ? "
-				   "WHERE subject = ? AND last_used + 60 <= ?;");
+	sqlite3_stmt *s = prep(st,
+			       "UPDATE registrations SET last_used = ? "
+			       "WHERE subject = ? AND last_used + 60 <= ?;");
 
 	if (!s)
 		return -1;

@@ -1465,8 +1465,8 @@ static void reg_msg(struct fix *f, struct mp_msg *m, const char *cn,
 
 	assert_non_null(x);
 	X509_set_version(x, X509_VERSION_3);
-	X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN",
-				   MBSTRING_ASC, (const void *)cn, -1, -1, 0);
+	X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
+				   (const void *)cn, -1, -1, 0);
 	X509_set_issuer_name(x, X509_get_subject_name(x));
 	ASN1_TIME_set(X509_getm_notBefore(x), (time_t)T0 - 60);
 	ASN1_TIME_set(X509_getm_notAfter(x), (time_t)T0 + 30 * 86400);
@@ -1601,8 +1601,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_remote_settlement_joined,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_register, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_register, setup, teardown),
 	};
 
 	log_init(1, 0);

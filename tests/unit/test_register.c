@@ -66,7 +66,8 @@ static X509_NAME *name(const char *cn)
 static uint8_t *make(const struct spec *s, size_t *len)
 {
 	X509 *x = X509_new();
-	X509_NAME *sub = name(s->cn), *iss = name(s->issuer ? s->issuer : s->cn);
+	X509_NAME *sub = name(s->cn),
+		  *iss = name(s->issuer ? s->issuer : s->cn);
 	unsigned char *der = NULL, *out;
 	int n;
 
@@ -78,8 +79,8 @@ static uint8_t *make(const struct spec *s, size_t *len)
 	ASN1_TIME_set(X509_getm_notBefore(x), (time_t)(NOW + s->nb));
 	ASN1_TIME_set(X509_getm_notAfter(x), (time_t)(NOW + s->na));
 	X509_set_pubkey(x, s->key);
-	assert_true(X509_sign(x, s->signer ? s->signer : s->key,
-			      EVP_sha256()) > 0);
+	assert_true(X509_sign(x, s->signer ? s->signer : s->key, EVP_sha256()) >
+		    0);
 	n = i2d_X509(x, &der);
 	assert_true(n > 0);
 	out = malloc((size_t)n);
@@ -95,8 +96,9 @@ static uint8_t *make(const struct spec *s, size_t *len)
 
 static struct spec good(void)
 {
-	struct spec s = { "anon-0011223344556677", NULL, rsa2048, NULL,
-			  -3600, 86400 };
+	struct spec s = {
+		"anon-0011223344556677", NULL, rsa2048, NULL, -3600, 86400
+	};
 	return s;
 }
 
@@ -212,9 +214,8 @@ static void test_garbage(void **state)
 	uint8_t *der = make(&s, &len);
 
 	memset(junk, 0x30, sizeof(junk));
-	assert_int_equal(reg_check(junk, sizeof(junk), NOW, &c, msg,
-				   sizeof(msg)),
-			 -1);
+	assert_int_equal(
+		reg_check(junk, sizeof(junk), NOW, &c, msg, sizeof(msg)), -1);
 	assert_string_equal(msg, "not a DER X.509 certificate");
 	assert_int_equal(reg_check(junk, 0, NOW, &c, msg, sizeof(msg)), -1);
 	assert_string_equal(msg, "empty certificate");
@@ -230,9 +231,8 @@ static void test_garbage(void **state)
 			 -1);
 	assert_string_equal(msg, "3 bytes after the certificate");
 	/* oversize: refused before parsing */
-	assert_int_equal(reg_check(big, REG_DER_MAX + 1, NOW, &c, msg,
-				   sizeof(msg)),
-			 -1);
+	assert_int_equal(
+		reg_check(big, REG_DER_MAX + 1, NOW, &c, msg, sizeof(msg)), -1);
 	assert_string_equal(msg, "certificate of 4097 bytes: at most 4096 "
 				 "accepted");
 	free(big);

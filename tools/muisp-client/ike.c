@@ -566,7 +566,8 @@ int client_ike_connect(const struct client_ike *k)
 		free(conf);
 		return cli_fail("generating swanctl.conf failed");
 	}
-	if (ensure_cert(&p, &created, k->register_cert != NULL) || copy_file(k->cacert, p.ca) ||
+	if (ensure_cert(&p, &created, k->register_cert != NULL) ||
+	    copy_file(k->cacert, p.ca) ||
 	    write_file(p.conf, conf, conflen, 0644)) {
 		free(conf);
 		return 1;
