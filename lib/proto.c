@@ -863,9 +863,10 @@ const char *mp_error_name(int err)
 		[MP_ERR_PERM] = "not permitted on this channel",
 		[MP_ERR_OFFER] = "offer unknown, stale or option not offered",
 		[MP_ERR_PROOF] = "proof of the receipt's holder key needed",
+		[MP_ERR_PRIVACY] = "the tunnel is not the privacy bought",
 	};
 
-	if (err <= 0 || err >= __MP_ERR_LAST)
+	if (err <= 0 || err >= __MP_ERR_LAST || !s[err])
 		return "unknown error";
 	return s[err];
 }

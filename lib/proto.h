@@ -188,6 +188,8 @@ enum mp_error {
 	MP_ERR_PERM,  /* not permitted on this channel */
 	MP_ERR_OFFER, /* offer unknown or stale, or option not offered */
 	MP_ERR_PROOF, /* the receipt's holder must sign the challenge */
+	/* 15, 16: issue 11's registration */
+	MP_ERR_PRIVACY = 17, /* the tunnel is not the privacy bought */
 	__MP_ERR_LAST
 };
 

@@ -10,6 +10,7 @@
 #   ike_scenario [--bare] [--watch] [--router OPTS] [CLIENT_OPTS...]
 #                                     the set-up every ike-* scenario shares
 #   ike_initiate [NAME]               alice brings her CHILD_SA up
+#   ike_alice_conf [CLIENT_OPTS...]   alice's connection made again, loaded
 #   ike_wait_up                       the watcher saw it: IKE_UP, IKE_REQID,
 #                                     IKE_SPI
 #   ike_modules
@@ -154,13 +155,26 @@ ike_router_alice() {
 	muisp-ike conf router --cert router.pem --id $ROUTER_ID \
 		--local-addrs $ROUTER_LAN4 ${IKE_ROUTER_OPTS:-} >"$r/swanctl.conf"
 	cp "$p/ca.pem" "$a/x509ca/"
-	muisp-ike conf client --router $ROUTER_LAN4 --router-id $ROUTER_ID \
-		--cacert ca.pem --cert alice.pem "$@" >"$a/swanctl.conf"
+	ike_alice_write "$@"
 	log "charons"
 	ike_charon router router
 	ike_charon alice alice
 	log "charons up"
 	muisp-ike load-cert --uri "$(ike_vici router)" "$a/x509/alice.pem"
+}
+
+# ike_alice_write [CLIENT_OPTS...]: alice's swanctl.conf by `muisp-ike conf
+# client`; ike_alice_conf also loads it into her running charon (e.g.
+# --privacy: her next CHILD_SA is ESP; the SAs up are left alone).
+ike_alice_write() {
+	muisp-ike conf client --router $ROUTER_LAN4 --router-id $ROUTER_ID \
+		--cacert ca.pem --cert alice.pem "$@" \
+		>"$IKE_DIR/alice/swanctl/swanctl.conf"
+}
+ike_alice_conf() {
+	ike_alice_write "$@"
+	ike_swanctl alice --load-conns >"$IKE_DIR/alice/conns.log" 2>&1 ||
+		fail "alice's load-conns: $(cat "$IKE_DIR/alice/conns.log")"
 }
 
 # ike_watch_start FILE [SECONDS]: ikewatch-print on the router's charon.
