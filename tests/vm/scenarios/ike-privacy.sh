@@ -8,9 +8,10 @@
 #   1. AH tunnel, ESP bought: refused (MP_ERR_PRIVACY, naming both),
 #      nothing paid.
 #   2. AH bought over AH: bound, metered.
-#   3. Alice re-initiates with ESP: the binding is lost; BIND is refused
-#      with the reason (bought AH, the tunnel is ESP), in muispd's log too;
-#      her traffic is dropped.
+#   3. Alice re-initiates with ESP: while her AH SA is up the binding stays
+#      on it; when it goes, the binding is lost with the reason logged
+#      (bought AH, the new tunnel is ESP); BIND is refused with the reason
+#      (in muispd's log too); her traffic is dropped.
 #   4. ESP tunnel, AH bought (the cheap item over the dear tunnel):
 #      refused, nothing paid.
 #   5. Back to AH: the receipt binds again, metering goes on from where it
@@ -63,13 +64,23 @@ on alice ping -c 3 -i 0.2 -W 5 $INET4 >/dev/null || fail "alice's paid pings"
 expect "metered" 504 "$(usage)"
 
 # --- 3. re-initiated with ESP: binding lost, BIND refused with the reason --
-ike_swanctl alice --terminate --ike muisp --timeout 60 >$S/term.log 2>&1 ||
-	fail "terminate: $(tail -5 $S/term.log)"
+# The ESP SA comes up beside the AH one: the binding stays on its SA (the
+# module passes only that SA's traffic); then alice's AH SA goes and the
+# ESP SA takes the address over, unbound, with the reason logged.
 ike_alice_conf --privacy
 ike_initiate init2
+wait_until -t 30 grep -q "$ALICE4: 2 CHILD_SAs claim the address: the bound one stays its SA" $ML
+expect "still bound through the AH SA" "bound $serial ah" "$(ent)"
+ah=$(ike_swanctl alice --list-sas |
+	sed -n 's/^ *muisp: #\([0-9]*\), reqid [0-9]*, INSTALLED, TUNNEL, AH.*/\1/p')
+[ -n "$ah" ] || fail "alice's AH CHILD_SA: $(ike_swanctl alice --list-sas)"
+ike_swanctl alice --terminate --child-id "$ah" --timeout 60 >$S/term.log 2>&1 ||
+	fail "terminate: $(tail -5 $S/term.log)"
 wait_until -t 30 ent_is "unallocated 0 esp"
 grep -q "contract $serial: unbound from $ALICE4: its IPsec SA is gone" $ML ||
 	fail "not unbound: $(grep "contract $serial" $ML)"
+grep -q "contract $serial: bought AH, the new tunnel of $ALICE4 is ESP: it binds again only through an AH tunnel" $ML ||
+	fail "no reason logged: $(grep "contract $serial" $ML)"
 expect "BIND over ESP of a contract bought for AH refused" \
 	"$E AH, but the tunnel of $ALICE4 is ESP: bring up an AH tunnel, then bind" \
 	"$(cl_err bind1 bind)"
@@ -90,6 +101,7 @@ expect "nothing paid" 500 "$(field balance "$(op voucher-show "$code2")")"
 # --- 5. back to AH: rebound, metered on, the usage charged only -----------
 ike_swanctl alice --terminate --ike muisp --timeout 60 >$S/term2.log 2>&1 ||
 	fail "terminate: $(tail -5 $S/term2.log)"
+wait_until -t 30 ent_is "unallocated 0 -"
 ike_alice_conf
 ike_initiate init3
 wait_until -t 30 ent_is "unallocated 0 ah"
