@@ -902,6 +902,19 @@ static void test_remote_deposit(void **state)
 	assert_int_equal(remote.calls, 2);
 }
 
+/* c is told err and text (the void's outcome); contract serial is not
+ * established. */
+static void voided(struct fix *f, struct conn *c, int err, const char *text,
+		   uint64_t serial)
+{
+	struct mp_msg m;
+
+	next(c, &m);
+	assert_int_equal(m.u[MP_A_ERROR], err);
+	assert_string_equal(m.s[MP_A_MESSAGE], text);
+	assert_null(live_find(f->md, serial));
+}
+
 /*
  * Authorised, but the establishment fails (the address got a contract
  * meanwhile): the authorisation is voided, and the user is told nothing
@@ -942,11 +955,10 @@ static void test_remote_void(void **state)
 	buy(f, c2, &rcpt);
 	finish(0, "tx-4");
 	finish(-1, NULL);
-	next(c, &m);
-	assert_string_equal(m.s[MP_A_MESSAGE],
-			    "address already bound; nothing was paid: the "
-			    "authorisation is being released at the provider");
-	assert_null(live_find(f->md, serial));
+	voided(f, c, MP_ERR_STATE,
+	       "address already bound; nothing was paid: the "
+	       "authorisation is being released at the provider",
+	       serial);
 }
 
 /* The channel goes away while its deposit waits: the contract is still
@@ -1602,7 +1614,6 @@ static void test_privacy_remote(void **state)
 {
 	struct fix *f = *state;
 	struct conn *c = user(f, ALICE);
-	struct mp_msg m;
 	uint64_t serial;
 
 	tunnel_is(IPPROTO_AH);
@@ -1611,14 +1622,11 @@ static void test_privacy_remote(void **state)
 	finish(0, "tx-9");
 	assert_string_equal(remote.param, "void tx-9");
 	finish(0, NULL);
-	next(c, &m);
-	assert_int_equal(m.u[MP_A_ERROR], MP_ERR_PRIVACY);
-	assert_string_equal(m.s[MP_A_MESSAGE],
-			    "bought AH, but the tunnel of " ALICE " is ESP: "
-			    "bring up an AH tunnel, then buy; nothing was "
-			    "paid: the authorisation was released by the "
-			    "provider");
-	assert_null(live_find(f->md, serial));
+	voided(f, c, MP_ERR_PRIVACY,
+	       "bought AH, but the tunnel of " ALICE " is ESP: bring up an AH "
+	       "tunnel, then buy; nothing was paid: the authorisation was "
+	       "released by the provider",
+	       serial);
 }
 
 /* The expiry warning comes expiry-warning seconds ahead, once, to a bound

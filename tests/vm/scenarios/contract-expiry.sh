@@ -45,8 +45,7 @@ expect "address released" unallocated "$(on router muispctl --json addr show $AL
 # --- 3. settled: the deposit retained -----------------------------------
 out=$(op contract-show $serial)
 expect "extinguished, deposit retained, usage as metered" "extinguished 200 0 504" \
-	"$(field state "$out") $(field charge "$out") $(field refund "$out") $(field usage "$out")"
+	"$(fields "$out" state charge refund usage)"
 expect "voucher" 800 "$(field balance "$(op voucher-show "$code")")"
-kill $MUISPD
-wait $MUISPD 2>/dev/null || true
+stop_muispd
 log "expiry ok"

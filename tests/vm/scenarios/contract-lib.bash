@@ -10,6 +10,8 @@
 #   op ARGS...              muisp-client operator commands on muispd's socket
 #   cl ARGS...              muisp-client as alice (state in $S/alice)
 #   field NAME TEXT         NAME=value out of muisp-client's output
+#   fields TEXT NAME...     the values of NAME... in TEXT, one line
+#   stop_muispd             stop muispd (MUISPD) and wait for it
 #   alice_addrs PREFIX N    alice also holds PREFIX.1..N (/32), routed
 #                           to the LAN by the router (many clients, one host)
 #   life_setup              the life-cycle scenarios' start: topology,
@@ -74,6 +76,16 @@ op() { ip netns exec router muisp-client -O $S/muispd.sock op "$@"; }
 cl() { ip netns exec alice muisp-client -s $ROUTER_LAN4 --ca $S/ca.crt \
 	--name router.muisp.test -S $S/alice "$@"; }
 field() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2" | head -n1; }
+fields() {
+	local t=$1 n v=()
+	shift
+	for n; do v+=("$(field "$n" "$t")"); done
+	echo "${v[*]}"
+}
+stop_muispd() {
+	kill $MUISPD
+	wait $MUISPD 2>/dev/null || true
+}
 
 life_setup() {
 	topo_up

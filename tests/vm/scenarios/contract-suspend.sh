@@ -56,8 +56,7 @@ out=$(cl terminate)
 u=$((u2 / 1000))
 expect "statement: the time used charged, the rest refunded" \
 	"$u 600 $u $((600 - u))" \
-	"$(field usage "$out") $(field deposit "$out") $(field charge "$out") $(field refund "$out")"
+	"$(fields "$out" usage deposit charge refund)"
 expect "voucher" $((1000 - u)) "$(field balance "$(op voucher-show "$code")")"
-kill $MUISPD
-wait $MUISPD 2>/dev/null || true
+stop_muispd
 log "suspend and resume ok"

@@ -106,16 +106,14 @@ ike_alice_conf
 ike_initiate init3
 wait_until -t 30 ent_is "unallocated 0 ah"
 out=$(cl --start bind)
-expect "rebound over AH" "active $ALICE4" \
-	"$(field state "$(tail -n1 <<<"$out")") $(field addr "$(tail -n1 <<<"$out")")"
+expect "rebound over AH" "active $ALICE4" "$(fields "$(tail -n1 <<<"$out")" state addr)"
 expect "bound through the new AH SA" "bound $serial ah" "$(ent)"
 on alice ping -c 3 -i 0.2 -W 5 $INET4 >/dev/null || fail "pings after the rebind"
 expect "metered on from 504" 1008 "$(usage)"
 out=$(cl terminate)
 # 1008 bytes at 1000 per 10^6: 2 (rounded up) of the deposit of 200
 expect "statement: the usage charged, the rest refunded" "1008 200 2 198" \
-	"$(field usage "$out") $(field deposit "$out") $(field charge "$out") $(field refund "$out")"
+	"$(fields "$out" usage deposit charge refund)"
 expect "voucher" 998 "$(field balance "$(op voucher-show "$code")")"
-kill $MUISPD
-wait $MUISPD 2>/dev/null || true
+stop_muispd
 log "ike-privacy ok"
