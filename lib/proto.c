@@ -889,9 +889,10 @@ const char *mp_error_name(int err)
 		[MP_ERR_PROOF] = "proof of the receipt's holder key needed",
 		[MP_ERR_CERT] = "certificate refused",
 		[MP_ERR_BUSY] = "busy: try again later",
+		[MP_ERR_PRIVACY] = "the tunnel is not the privacy bought",
 	};
 
-	if (err <= 0 || err >= __MP_ERR_LAST)
+	if (err <= 0 || err >= __MP_ERR_LAST || !s[err])
 		return "unknown error";
 	return s[err];
 }

@@ -196,6 +196,7 @@ enum mp_error {
 	MP_ERR_CERT = 15,
 	/* over a rate or a cap: try later */
 	MP_ERR_BUSY = 16,
+	MP_ERR_PRIVACY = 17, /* the tunnel is not the privacy bought */
 	__MP_ERR_LAST
 };
 

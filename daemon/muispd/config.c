@@ -31,6 +31,7 @@ void conf_defaults(struct muispd_conf *c)
 	snprintf(c->currency, sizeof(c->currency), "EUR");
 	c->offer_ttl_s = 300;
 	c->lifetime_s = 86400;
+	c->expiry_warn_s = 300;
 	c->warn_interval_s = 2;
 	c->warn_tries = 3;
 	c->load_capacity = 250;
@@ -78,6 +79,7 @@ static const struct setting {
 	{ "checkpoint-interval", K_U32, F(checkpoint_s), 1, 3600 },
 	{ "offer-ttl", K_U32, F(offer_ttl_s), 1, 86400 },
 	{ "lifetime", K_U32, F(lifetime_s), 60, 365 * 86400 },
+	{ "expiry-warning", K_U32, F(expiry_warn_s), 0, 365 * 86400 },
 	{ "warn-interval", K_U32, F(warn_interval_s), 1, 600 },
 	{ "warn-tries", K_U32, F(warn_tries), 1, 100 },
 	{ "load-capacity", K_U32, F(load_capacity), 1, 1000000 },

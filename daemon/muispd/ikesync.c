@@ -227,6 +227,7 @@ static void tun_sync_addr(struct muispd *md, const char *addr, tun_edit_fn edit,
 	if (!p.write) {
 		if (now_id)
 			*now_id = ka.e.id;
+		privacy_enforce(md, addr, &ka.e, 0);
 		return;
 	}
 	w = ka;
@@ -241,6 +242,7 @@ static void tun_sync_addr(struct muispd *md, const char *addr, tun_edit_fn edit,
 		 tun_state_name(p.e.state));
 	if (p.lost)
 		tun_unbind(md, addr, ka.e.contract, muispd_now(md));
+	privacy_enforce(md, addr, &p.e, p.lost ? ka.e.contract : 0);
 }
 
 static void dirty_add(const char *addr, void *arg)

@@ -13,6 +13,7 @@
  *   control.c    the operator's messages, one handler per type
  *   ikesync.c    charon's CHILD_SAs over VICI -> tunnel identities
  *   tunnel.c     the identity rules (pure)
+ *   privacy.c    the tunnel's protocol is the privacy bought
  *   limits.c     per source address: connections, message rate
  *   register.c   clients' self-signed certificates -> charon (REGISTER)
  *   config.c     muispd.conf
@@ -55,7 +56,8 @@ struct muispd_conf {
 	uint32_t checkpoint_s;
 	char currency[8];
 	uint32_t offer_ttl_s;
-	uint32_t lifetime_s; /* contract expiry after issue */
+	uint32_t lifetime_s;	/* contract expiry after issue */
+	uint32_t expiry_warn_s; /* warn this long before expiry, 0 never */
 	uint32_t warn_interval_s;
 	uint32_t warn_tries;
 	uint32_t load_capacity;	     /* contracts at 100 % load */
@@ -181,6 +183,7 @@ struct live {
 	char other[64];
 	uint64_t warn_next;
 	uint32_t warn_count;
+	int expiry_warned;	  /* MP_WARN_EXPIRY sent ahead of the expiry */
 	int unbind_on_load;	  /* restored binding refused: no tunnel */
 	int save_due, kpush_due;  /* the store / module failed: the tick
 				   * retries */
@@ -402,6 +405,21 @@ typedef void (*control_fn)(struct muispd *md, struct conn *c,
 control_fn control_handler(int type);
 void control_dispatch(struct muispd *md, struct conn *c,
 		      const struct mp_msg *m);
+
+/* privacy.c: AH (0) or ESP (1); 1 if ID names an SA of the other
+ * protocol (0 without an SA: not known). */
+const char *privacy_name(unsigned privacy);
+int privacy_mismatch(uint8_t privacy, const struct tun_id *id);
+/* 0 if addr's tunnel is the privacy bought (or not known), else an
+ * MP_ERR_* and, when msg is not NULL, the reason naming both and what to
+ * do before WHAT ("buy", "bind"), logged. */
+int privacy_check(struct muispd *md, const char *addr, uint8_t privacy,
+		  const char *what, char *msg, size_t len);
+/* An SA change left addr's entry E: a contract bound there against its
+ * privacy is unbound; LOST, the contract the change unbound already (0
+ * none), gets the reason logged when the new SA is not its privacy. */
+void privacy_enforce(struct muispd *md, const char *addr,
+		     const struct tun_entry *e, uint64_t lost);
 
 /* ikesync.c */
 void ikesync_connect(struct muispd *md, uint64_t now);

@@ -10,6 +10,7 @@
 #   ike_scenario [--bare] [--watch] [--router OPTS] [CLIENT_OPTS...]
 #                                     the set-up every ike-* scenario shares
 #   ike_initiate [NAME]               alice brings her CHILD_SA up
+#   ike_alice_conf [CLIENT_OPTS...]   alice's connection made again, loaded
 #   ike_wait_up                       the watcher saw it: IKE_UP, IKE_REQID,
 #                                     IKE_SPI
 #   ike_modules
@@ -164,8 +165,7 @@ ike_router_alice() {
 	if [ $self -eq 1 ]; then
 		: >"$a/swanctl.conf"
 	else
-		muisp-ike conf client --router $ROUTER_LAN4 --router-id $ROUTER_ID \
-			--cacert ca.pem --cert alice.pem "$@" >"$a/swanctl.conf"
+		ike_alice_write "$@"
 	fi
 	log "charons"
 	ike_charon router router
@@ -188,6 +188,20 @@ ike_client_connect() {
 		--router-id $ROUTER_ID --cacert "$IKE_DIR/pki/ca.pem" \
 		--wait 120 "$@" connect >"$SCRATCH/connect.out" \
 		2>"$SCRATCH/connect.err"
+}
+
+# ike_alice_write [CLIENT_OPTS...]: alice's swanctl.conf by `muisp-ike conf
+# client`; ike_alice_conf also loads it into her running charon (e.g.
+# --privacy: her next CHILD_SA is ESP; the SAs up are left alone).
+ike_alice_write() {
+	muisp-ike conf client --router $ROUTER_LAN4 --router-id $ROUTER_ID \
+		--cacert ca.pem --cert alice.pem "$@" \
+		>"$IKE_DIR/alice/swanctl/swanctl.conf"
+}
+ike_alice_conf() {
+	ike_alice_write "$@"
+	ike_swanctl alice --load-conns >"$IKE_DIR/alice/conns.log" 2>&1 ||
+		fail "alice's load-conns: $(cat "$IKE_DIR/alice/conns.log")"
 }
 
 # ike_watch_start FILE [SECONDS]: ikewatch-print on the router's charon.

@@ -31,6 +31,7 @@
 #include "ike_watch.h"
 #include "log.h"
 #include "tests/unit/vici_peer.h"
+#include "uapi/muisp.h"
 
 /* The remote method "online" as the test plays it: a call waits in
  * `pending` until finish() ends it. */
@@ -167,6 +168,7 @@ static int setup(void **state)
 		return -1;
 	memset(&remote, 0, sizeof(remote));
 	store_test_fail = kernel_test_fail_unbind = 0;
+	memset(&kernel_test_tunnel, 0, sizeof(kernel_test_tunnel));
 	f->op = conn_new(f->md, -1, CONN_OP, "operator");
 	if (!f->op)
 		return -1;
@@ -906,6 +908,19 @@ static void test_remote_deposit(void **state)
 	assert_int_equal(remote.calls, 2);
 }
 
+/* c is told err and text (the void's outcome); contract serial is not
+ * established. */
+static void voided(struct fix *f, struct conn *c, int err, const char *text,
+		   uint64_t serial)
+{
+	struct mp_msg m;
+
+	next(c, &m);
+	assert_int_equal(m.u[MP_A_ERROR], err);
+	assert_string_equal(m.s[MP_A_MESSAGE], text);
+	assert_null(live_find(f->md, serial));
+}
+
 /*
  * Authorised, but the establishment fails (the address got a contract
  * meanwhile): the authorisation is voided, and the user is told nothing
@@ -946,11 +961,10 @@ static void test_remote_void(void **state)
 	buy(f, c2, &rcpt);
 	finish(0, "tx-4");
 	finish(-1, NULL);
-	next(c, &m);
-	assert_string_equal(m.s[MP_A_MESSAGE],
-			    "address already bound; nothing was paid: the "
-			    "authorisation is being released at the provider");
-	assert_null(live_find(f->md, serial));
+	voided(f, c, MP_ERR_STATE,
+	       "address already bound; nothing was paid: the "
+	       "authorisation is being released at the provider",
+	       serial);
 }
 
 /* The channel goes away while its deposit waits: the contract is still
@@ -1659,6 +1673,204 @@ static void test_register_charon(void **state)
 	free(r);
 }
 
+/* The privacy rule: the recorded SA's protocol is the one bought; an
+ * address without an SA is not known, so not refused. */
+static void test_privacy_rule(void **state)
+{
+	static const struct {
+		uint8_t privacy, proto;
+		uint32_t spi;
+		int mismatch;
+	} t[] = {
+		{ 0, IPPROTO_AH, 0x100, 0 },
+		{ 0, IPPROTO_ESP, 0x100, 1 },
+		{ 1, IPPROTO_ESP, 0x100, 0 },
+		{ 1, IPPROTO_AH, 0x100, 1 },
+		{ 0, 0, 0, 0 },
+		{ 1, 0, 0, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct tun_id id = { .proto = t[i].proto, .spi = t[i].spi };
+
+		assert_int_equal(privacy_mismatch(t[i].privacy, &id),
+				 t[i].mismatch);
+	}
+	assert_string_equal(privacy_name(0), "AH");
+	assert_string_equal(privacy_name(1), "ESP");
+	assert_string_equal(mp_error_name(MP_ERR_PRIVACY),
+			    "the tunnel is not the privacy bought");
+}
+
+static void tunnel_is(uint8_t proto)
+{
+	kernel_test_tunnel.proto = proto;
+	kernel_test_tunnel.spi = proto ? 0xc0ffee : 0;
+}
+
+/* A bytes contract by voucher with privacy P: REQUEST and DEPOSIT. */
+static void buy_privacy(struct fix *f, struct conn *c, uint8_t p,
+			const char *code)
+{
+	struct mp_msg m;
+	uint64_t o = offer(f, c, &m);
+
+	req(f, &m, MP_T_REQUEST);
+	mp_set_u(&m, MP_A_OFFER_SERIAL, o);
+	mp_set_u(&m, MP_A_METRIC, MP_METRIC_BYTES);
+	mp_set_u(&m, MP_A_METHOD, MP_METHOD_VOUCHER);
+	mp_set_u(&m, MP_A_PRIVACY, p);
+	mp_set_u(&m, MP_A_SOFT, 1000000);
+	mp_set_u(&m, MP_A_HARD, 2000000);
+	send_msg(f, c, &m);
+	reply(f, c, MP_T_QUOTE, &m);
+	deposit(f, c, m.u[MP_A_SERIAL], code);
+}
+
+/* Buying and binding through a tunnel of the other protocol: refused
+ * with the reason, nothing paid; the right tunnel binds. */
+static void test_privacy_bind(void **state)
+{
+	struct fix *f = *state;
+	struct conn *c = user(f, ALICE);
+	struct mp_msg m, rcpt;
+	char code[32];
+	uint64_t serial;
+
+	voucher(f, 100, code);
+	tunnel_is(IPPROTO_ESP);
+	buy_privacy(f, c, 0, code);
+	error(f, c, MP_ERR_PRIVACY,
+	      "bought AH, but the tunnel of " ALICE " is ESP: bring up an AH "
+	      "tunnel, then buy");
+	assert_int_equal(balance(f, code), 100);
+	tunnel_is(IPPROTO_AH);
+	buy_privacy(f, c, 1, code);
+	error(f, c, MP_ERR_PRIVACY,
+	      "bought ESP, but the tunnel of " ALICE " is AH: bring up an "
+	      "ESP tunnel, then buy");
+	assert_int_equal(balance(f, code), 100);
+	/* No SA known (no vici): not checked. */
+	tunnel_is(0);
+	buy_privacy(f, c, 1, code);
+	reply(f, c, MP_T_RECEIPT, &rcpt);
+	serial = rcpt.u[MP_A_SERIAL];
+	assert_int_equal(balance(f, code), 60);
+
+	command(f, f->op, MP_T_OP_UNBIND, serial);
+	reply(f, f->op, MP_T_STATUS, &m);
+	tunnel_is(IPPROTO_AH);
+	bind_receipt(f, c, &rcpt);
+	error(f, c, MP_ERR_PRIVACY,
+	      "bought ESP, but the tunnel of " ALICE " is AH: bring up an "
+	      "ESP tunnel, then bind");
+	assert_int_equal(live_find(f->md, serial)->rec.state, CS_UNBOUND);
+	tunnel_is(IPPROTO_ESP);
+	bind_receipt(f, c, &rcpt);
+	reply(f, c, MP_T_STATUS, &m);
+	assert_int_equal(m.u[MP_A_STATE], CS_SUSPENDED);
+	assert_string_equal(m.s[MP_A_ADDR], ALICE);
+}
+
+/* An SA change leaves a bound address with an SA of the other protocol:
+ * the contract is unbound (kept, usage and all), not settled. */
+static void test_privacy_enforce(void **state)
+{
+	struct fix *f = *state;
+	struct conn *c = user(f, ALICE);
+	struct mp_msg m, rcpt;
+	uint64_t serial = buy(f, c, &rcpt); /* AH */
+	struct tun_entry e = {
+		.exists = 1,
+		.state = MUISP_ADDR_STATE_BOUND,
+		.contract = serial,
+		.id = { .proto = IPPROTO_AH, .spi = 0x200 },
+	};
+	struct live *l;
+
+	status(f, c, MP_T_START, serial, &m);
+	usage_add(f, serial, 300000, &m);
+	privacy_enforce(f->md, ALICE, &e, 0);
+	l = live_find(f->md, serial);
+	assert_int_equal(l->rec.state, CS_ACTIVE);
+	/* Another address's entry naming it: not this binding. */
+	e.id.proto = IPPROTO_ESP;
+	privacy_enforce(f->md, BOB, &e, 0);
+	assert_int_equal(l->rec.state, CS_ACTIVE);
+	/* Lost already: the reason is logged, nothing changes. */
+	e.state = MUISP_ADDR_STATE_UNALLOCATED;
+	e.contract = 0;
+	privacy_enforce(f->md, ALICE, &e, serial);
+	assert_int_equal(l->rec.state, CS_ACTIVE);
+	/* Rekeyed to ESP: unbound, outstanding, its usage kept. */
+	e.state = MUISP_ADDR_STATE_BOUND;
+	e.contract = serial;
+	privacy_enforce(f->md, ALICE, &e, 0);
+	assert_int_equal(l->rec.state, CS_UNBOUND);
+	assert_string_equal(l->rec.addr, "");
+	assert_int_equal(l->rec.usage, 300000);
+	command(f, c, MP_T_USAGE, serial);
+	error(f, c, MP_ERR_UNKNOWN, NULL);
+	/* Settled later: the usage charged as usual (3 of 20). */
+	command(f, f->op, MP_T_OP_CONTRACT_TERMINATE, serial);
+	reply(f, f->op, MP_T_STATEMENT, &m);
+	assert_int_equal(m.u[MP_A_CHARGE], 3);
+	assert_int_equal(m.u[MP_A_REFUND], 17);
+}
+
+/* The tunnel changes while a remote deposit waits: refused, voided. */
+static void test_privacy_remote(void **state)
+{
+	struct fix *f = *state;
+	struct conn *c = user(f, ALICE);
+	uint64_t serial;
+
+	tunnel_is(IPPROTO_AH);
+	serial = remote_deposit_start(f, c);
+	tunnel_is(IPPROTO_ESP);
+	finish(0, "tx-9");
+	assert_string_equal(remote.param, "void tx-9");
+	finish(0, NULL);
+	voided(f, c, MP_ERR_PRIVACY,
+	       "bought AH, but the tunnel of " ALICE " is ESP: bring up an AH "
+	       "tunnel, then buy; nothing was paid: the authorisation was "
+	       "released by the provider",
+	       serial);
+}
+
+/* The expiry warning comes expiry-warning seconds ahead, once, to a bound
+ * contract; at the expiry itself the contract is settled and warned. */
+static void test_expiry_warning(void **state)
+{
+	struct fix *f = *state;
+	struct conn *c = user(f, ALICE);
+	struct mp_msg m, rcpt;
+	uint64_t serial = buy(f, c, &rcpt), expiry = T0 + 86400;
+
+	status(f, c, MP_T_START, serial, &m);
+	session_tick(f->md, expiry - 301);
+	assert_int_equal(c->wlen, 0);
+	session_tick(f->md, expiry - 300);
+	next(c, &m);
+	assert_int_equal(m.type, MP_T_WARNING);
+	assert_int_equal(m.u[MP_A_WARNING], MP_WARN_EXPIRY);
+	assert_int_equal(m.u[MP_A_STATE], CS_ACTIVE);
+	assert_int_equal(m.u[MP_A_EXPIRY], expiry);
+	session_tick(f->md, expiry - 1);
+	assert_int_equal(c->wlen, 0);
+	session_tick(f->md, expiry);
+	next(c, &m);
+	assert_int_equal(m.u[MP_A_WARNING], MP_WARN_EXPIRY);
+	assert_int_equal(m.u[MP_A_STATE], CS_EXTINGUISHED);
+	assert_null(live_find(f->md, serial));
+
+	/* expiry-warning 0: only at the expiry. */
+	f->md->conf.expiry_warn_s = 0;
+	serial = buy(f, c, &rcpt);
+	session_tick(f->md, T0 + 86399);
+	assert_int_equal(c->wlen, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1696,6 +1908,15 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reload, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_register, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_register_charon, setup,
+						teardown),
+		cmocka_unit_test(test_privacy_rule),
+		cmocka_unit_test_setup_teardown(test_privacy_bind, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_privacy_enforce, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_privacy_remote, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_expiry_warning, setup,
 						teardown),
 	};
 

@@ -398,12 +398,18 @@ static int recv_msg(struct mp_msg *m, int timeout_ms)
 
 static void print_warning(const struct mp_msg *m)
 {
-	printf("warning: %s serial=%llu usage=%llu soft=%llu hard=%llu\n",
+	printf("warning: %s serial=%llu usage=%llu soft=%llu hard=%llu",
 	       mp_warning_name((int)m->u[MP_A_WARNING]),
 	       (unsigned long long)m->u[MP_A_SERIAL],
 	       (unsigned long long)m->u[MP_A_USAGE],
 	       (unsigned long long)m->u[MP_A_SOFT],
 	       (unsigned long long)m->u[MP_A_HARD]);
+	/* an expiry warning ahead of the expiry: state not extinguished */
+	if (mp_has(m, MP_A_STATE))
+		printf(" state=%s", contract_state_name((int)m->u[MP_A_STATE]));
+	if (mp_has(m, MP_A_EXPIRY))
+		printf(" expiry=%llu", (unsigned long long)m->u[MP_A_EXPIRY]);
+	printf("\n");
 	fflush(stdout);
 }
 
