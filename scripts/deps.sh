@@ -24,6 +24,8 @@ pkgs=(
 	python3-scapy procps psmisc socat sqlite3 jq openssl
 	isc-dhcp-client dhcpcd5 strongswan-charon strongswan-swanctl
 	snmpd snmp freeradius freeradius-utils kea-admin
+	# NAPT beside the operator's rules (tests/vm/scenarios/napt.sh)
+	iptables conntrack
 	# DHCP benchmark peers (tests/dhcp/bench.sh; perfdhcp is in kea-admin)
 	kea-dhcp4-server dnsmasq-base
 )

@@ -31,6 +31,7 @@ void conf_defaults(struct muispd_conf *c)
 	snprintf(c->currency, sizeof(c->currency), "EUR");
 	c->offer_ttl_s = 300;
 	c->lifetime_s = 86400;
+	c->expiry_warn_s = 300;
 	c->warn_interval_s = 2;
 	c->warn_tries = 3;
 	c->load_capacity = 250;
@@ -50,6 +51,10 @@ void conf_defaults(struct muispd_conf *c)
 	c->quotes_addr = 4;
 	c->output_budget = 16ull << 20;
 	c->provider_timeout_s = 5;
+	c->register_idle_s = 7 * 86400;
+	c->register_max = 1024;
+	c->register_rate = 2;
+	c->register_burst = 5;
 }
 
 /* The settings that are one value of a plain type. */
@@ -76,6 +81,7 @@ static const struct setting {
 	{ "checkpoint-interval", K_U32, F(checkpoint_s), 1, 3600 },
 	{ "offer-ttl", K_U32, F(offer_ttl_s), 1, 86400 },
 	{ "lifetime", K_U32, F(lifetime_s), 60, 365 * 86400 },
+	{ "expiry-warning", K_U32, F(expiry_warn_s), 0, 365 * 86400 },
 	{ "warn-interval", K_U32, F(warn_interval_s), 1, 600 },
 	{ "warn-tries", K_U32, F(warn_tries), 1, 100 },
 	{ "load-capacity", K_U32, F(load_capacity), 1, 1000000 },
@@ -95,6 +101,10 @@ static const struct setting {
 	{ "online-provider-ca", K_STR, F(provider_ca), 0, 0 },
 	{ "online-provider-insecure", K_BOOL, F(provider_insecure), 0, 0 },
 	{ "online-provider-timeout", K_U32, F(provider_timeout_s), 1, 60 },
+	{ "register-idle", K_U32, F(register_idle_s), 60, 365 * 86400 },
+	{ "register-max", K_U32, F(register_max), 1, 65536 },
+	{ "register-rate", K_U32, F(register_rate), 1, 1000 },
+	{ "register-burst", K_U32, F(register_burst), 1, 1000 },
 #undef F
 };
 

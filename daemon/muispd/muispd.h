@@ -13,7 +13,9 @@
  *   control.c    the operator's messages, one handler per type
  *   ikesync.c    charon's CHILD_SAs over VICI -> tunnel identities
  *   tunnel.c     the identity rules (pure)
+ *   privacy.c    the tunnel's protocol is the privacy bought
  *   limits.c     per source address: connections, message rate
+ *   register.c   clients' self-signed certificates -> charon (REGISTER)
  *   keys.c       receipt keys: rotation schedule, retirement, list
  *   config.c     muispd.conf
  *   payment*.c   payment core and methods; receipt.c, store.c, kernel.c
@@ -55,7 +57,8 @@ struct muispd_conf {
 	uint32_t checkpoint_s;
 	char currency[8];
 	uint32_t offer_ttl_s;
-	uint32_t lifetime_s; /* contract expiry after issue */
+	uint32_t lifetime_s;	/* contract expiry after issue */
+	uint32_t expiry_warn_s; /* warn this long before expiry, 0 never */
 	uint32_t warn_interval_s;
 	uint32_t warn_tries;
 	uint32_t load_capacity;	     /* contracts at 100 % load */
@@ -77,6 +80,9 @@ struct muispd_conf {
 	char provider_ca[256];	/* its CA, pinned */
 	int provider_insecure;	/* http:// allowed (tests) */
 	uint32_t provider_timeout_s;
+	/* self-service registration (muispd.conf(5)) */
+	uint32_t register_idle_s, register_max;
+	uint32_t register_rate, register_burst; /* a minute, per address */
 	unsigned nprices;
 	struct price prices[MUISPD_MAX_PRICES];
 };
@@ -180,6 +186,7 @@ struct live {
 	char other[64];
 	uint64_t warn_next;
 	uint32_t warn_count;
+	int expiry_warned;	  /* MP_WARN_EXPIRY sent ahead of the expiry */
 	int unbind_on_load;	  /* restored binding refused: no tunnel */
 	int save_due, kpush_due;  /* the store / module failed: the tick
 				   * retries */
@@ -222,6 +229,22 @@ struct ikesync {
 	unsigned nprevs, capprevs;
 	struct probe *probes; /* queued list-sas, oldest first */
 	unsigned nprobes, probe_head, capprobes;
+};
+
+/* Registrations (register.c): the per-address rate, the requests
+ * waiting for charon's load-cert. */
+struct reg_op;
+struct regs {
+	struct srctab srcs;
+	struct reg_op *ops; /* replies waiting for charon */
+	unsigned nops, capops;
+	uint64_t op_seq;
+	uint64_t *load_ids; /* load-certs in flight, in order (op or 0) */
+	unsigned nload, capload;
+	/* the reload after connecting to charon: queued, answered, loaded */
+	unsigned queued, answered, loaded;
+	uint64_t next_gc;
+	uint64_t accepted, refused, busy;
 };
 
 struct muispd {
@@ -269,6 +292,7 @@ struct muispd {
 	int rx_busy;	  /* rx in use (conn_input nested) */
 	int closing;	  /* muispd_close(): no more input */
 	struct ikesync ike;
+	struct regs reg;
 	/* the module's cleanup after a settlement that failed: retried */
 	struct kretry {
 		char addr[64];	 /* unbind it ("" none) */
@@ -395,10 +419,34 @@ void keys_op_list(struct muispd *md, struct conn *c, const struct mp_msg *req);
 void keys_refuse(struct muispd *md, struct conn *c, const struct mp_msg *req,
 		 int rc);
 
+/* privacy.c: AH (0) or ESP (1); 1 if ID names an SA of the other
+ * protocol (0 without an SA: not known). */
+const char *privacy_name(unsigned privacy);
+int privacy_mismatch(uint8_t privacy, const struct tun_id *id);
+/* 0 if addr's tunnel is the privacy bought (or not known), else an
+ * MP_ERR_* and, when msg is not NULL, the reason naming both and what to
+ * do before WHAT ("buy", "bind"), logged. */
+int privacy_check(struct muispd *md, const char *addr, uint8_t privacy,
+		  const char *what, char *msg, size_t len);
+/* An SA change left addr's entry E: a contract bound there against its
+ * privacy is unbound; LOST, the contract the change unbound already (0
+ * none), gets the reason logged when the new SA is not its privacy. */
+void privacy_enforce(struct muispd *md, const char *addr,
+		     const struct tun_entry *e, uint64_t lost);
+
 /* ikesync.c */
 void ikesync_connect(struct muispd *md, uint64_t now);
 void ikesync_reconnect(struct muispd *md);
 void ikesync_probe(struct muispd *md);
 void ikesync_close(struct muispd *md);
+
+/* register.c */
+int register_open(struct muispd *md);
+void register_close(struct muispd *md);
+void register_handle(struct muispd *md, struct conn *c,
+		     const struct mp_msg *req);
+void register_charon_ready(struct muispd *md);
+void register_sa_up(struct muispd *md, const char *remote_id);
+void register_tick(struct muispd *md, uint64_t now);
 
 #endif
