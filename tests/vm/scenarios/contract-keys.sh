@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# timeout: 120
+# timeout: 150
 #
 # Receipt-key rotation through muispd and the module (issue 11 item 5).
 # Alice buys contract A: its receipt carries key 1.  The operator rotates
