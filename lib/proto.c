@@ -80,6 +80,8 @@ static const struct attr_def attr_defs[__MP_A_LAST] = {
 	[MP_A_CHALLENGE] = FIX(32, 1),
 	[MP_A_SIGNATURE] = FIX(64, 2),
 	[MP_A_CERT] = { K_CERT, 0, 0 },
+	[MP_A_KEY_STATE] = U8R(0, 2),
+	[MP_A_NOT_AFTER] = U64,
 };
 
 #define B(a) (1ull << (a))
@@ -174,6 +176,10 @@ static const struct type_def type_defs[256] = {
 	[MP_T_OP_UNBIND] = { "op-unbind", B(MP_A_SERIAL), 0, 0 },
 	[MP_T_OP_OK] = { "op-ok", 0,
 			 B(MP_A_KEY_ID) | B(MP_A_MESSAGE) | B(MP_A_SERIAL), 0 },
+	[MP_T_OP_KEY_LIST] = { "op-key-list", 0, 0, 0 },
+	[MP_T_OP_KEY] = { "op-key",
+			  B(MP_A_KEY_ID) | B(MP_A_TIME) | B(MP_A_KEY_STATE),
+			  B(MP_A_NOT_AFTER) | B(MP_A_EXPIRY), 0 },
 };
 
 static uint16_t get16(const uint8_t *p)

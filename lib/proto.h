@@ -91,6 +91,8 @@ enum mp_type {
 	MP_T_OP_ROOM_SHOW = 138,
 	MP_T_OP_UNBIND = 139,
 	MP_T_OP_OK = 140,
+	MP_T_OP_KEY_LIST = 141,
+	MP_T_OP_KEY = 142,
 };
 
 /* Top-level attributes.  Append only. */
@@ -131,6 +133,10 @@ enum mp_attr {
 	MP_A_CHALLENGE,	   /* fixed 32: the router's challenge (BIND) */
 	MP_A_SIGNATURE,	   /* fixed 64: the holder's signature of it */
 	MP_A_CERT = 35,	   /* bytes (<= MP_CERT_MAX): DER X.509 cert */
+
+	/* receipt keys (OP_KEY) */
+	MP_A_KEY_STATE = 36, /* u8 0 current, 1 retiring, 2 retired */
+	MP_A_NOT_AFTER = 37, /* u64 a retiring key verifies until then */
 	__MP_A_LAST
 };
 #define MP_A_MAX (__MP_A_LAST - 1)

@@ -622,7 +622,7 @@ static struct live *by_receipt(struct muispd *md, struct conn *c,
 	if (rc) {
 		log_info("%s: receipt rejected: %s", c->addr,
 			 receipt_strerror(rc));
-		conn_error(c, req, MP_ERR_RECEIPT, "%s", receipt_strerror(rc));
+		keys_refuse(md, c, req, rc);
 		return NULL;
 	}
 	l = live_find(md, rcpt.serial);

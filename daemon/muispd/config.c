@@ -36,6 +36,8 @@ void conf_defaults(struct muispd_conf *c)
 	c->warn_tries = 3;
 	c->load_capacity = 250;
 	c->load_surcharge_pct = 0;
+	c->key_rotate_s = 30 * 86400;
+	c->key_retire_s = 2 * 86400;
 	c->max_hard[MP_METRIC_ELAPSED] = 7 * 86400;
 	c->max_hard[MP_METRIC_USAGE_TIME] = 7 * 86400;
 	c->max_hard[MP_METRIC_BYTES] = 100ull << 30;
@@ -84,6 +86,8 @@ static const struct setting {
 	{ "warn-tries", K_U32, F(warn_tries), 1, 100 },
 	{ "load-capacity", K_U32, F(load_capacity), 1, 1000000 },
 	{ "load-surcharge", K_U32, F(load_surcharge_pct), 0, 1000 },
+	{ "key-rotate-interval", K_U32, F(key_rotate_s), 0, 3650 * 86400 },
+	{ "key-retire-after", K_U32, F(key_retire_s), 0, 3650 * 86400 },
 	{ "lan", K_STR, F(lan), 0, 0 },
 	{ "handshake-timeout", K_U32, F(handshake_timeout_s), 1, 3600 },
 	{ "idle-timeout", K_U32, F(idle_timeout_s), 5, 86400 },

@@ -16,6 +16,7 @@
  *   privacy.c    the tunnel's protocol is the privacy bought
  *   limits.c     per source address: connections, message rate
  *   register.c   clients' self-signed certificates -> charon (REGISTER)
+ *   keys.c       receipt keys: rotation schedule, retirement, list
  *   config.c     muispd.conf
  *   payment*.c   payment core and methods; receipt.c, store.c, kernel.c
  */
@@ -62,6 +63,8 @@ struct muispd_conf {
 	uint32_t warn_tries;
 	uint32_t load_capacity;	     /* contracts at 100 % load */
 	uint32_t load_surcharge_pct; /* added at >= 80 % load */
+	uint32_t key_rotate_s;	     /* receipt key rotation, 0 never */
+	uint32_t key_retire_s;	     /* a rotated-out key verifies >= */
 	uint64_t max_hard[__MP_METRIC_LAST];
 	/* the control channel's limits (muispd.conf(5)) */
 	uint32_t handshake_timeout_s; /* accept .. TLS done */
@@ -256,6 +259,7 @@ struct muispd {
 	struct store *st;
 	struct kernel *k;
 	struct receipt_keyring kr;
+	uint64_t key_retry; /* scheduled rotation failed: not before */
 	struct payment_registry pay;
 	struct payment_method *online; /* the online method's instance */
 	struct ssl_ctx_st *tls;	       /* for new connections */
@@ -405,6 +409,15 @@ typedef void (*control_fn)(struct muispd *md, struct conn *c,
 control_fn control_handler(int type);
 void control_dispatch(struct muispd *md, struct conn *c,
 		      const struct mp_msg *m);
+
+/* keys.c */
+int64_t keys_rotate(struct muispd *md, uint64_t now, const char *why);
+void keys_tick(struct muispd *md, uint64_t now);
+void keys_op_rotate(struct muispd *md, struct conn *c,
+		    const struct mp_msg *req);
+void keys_op_list(struct muispd *md, struct conn *c, const struct mp_msg *req);
+void keys_refuse(struct muispd *md, struct conn *c, const struct mp_msg *req,
+		 int rc);
 
 /* privacy.c: AH (0) or ESP (1); 1 if ID names an SA of the other
  * protocol (0 without an SA: not known). */

@@ -177,6 +177,7 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *arg)
 	uint64_t now = muispd_now(md);
 
 	session_tick(md, now);
+	keys_tick(md, now);
 	conn_deadlines(md);
 	ikesync_connect(md, now);
 	ikesync_probe(md);

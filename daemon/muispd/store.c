@@ -488,7 +488,7 @@ int store_key_delete(struct store *st, uint32_t id)
 int store_keys_load(struct store *st, struct receipt_keyring *kr)
 {
 	sqlite3_stmt *s = prep(st, "SELECT id, secret, created, retired, "
-				   "verify_until FROM keys ORDER BY id;");
+				   "verify_until FROM keys ORDER BY id DESC;");
 	struct receipt_key k;
 	int rc;
 

@@ -347,6 +347,20 @@ static uint64_t buy(struct fix *f, struct conn *c, struct mp_msg *rcpt)
 	return serial;
 }
 
+/* muispd closed and opened again on its store at now; a new operator
+ * connection. */
+static void restart(struct fix *f, uint64_t now)
+{
+	struct muispd_conf conf = f->md->conf;
+
+	muispd_close(f->md);
+	muispd_init(f->md, &conf);
+	f->md->clock = now;
+	assert_int_equal(muispd_open(f->md), 0);
+	f->op = conn_new(f->md, -1, CONN_OP, "operator");
+	assert_non_null(f->op);
+}
+
 /* A request naming a contract; it may wait behind another. */
 static void command(struct fix *f, struct conn *c, uint8_t type,
 		    uint64_t serial)
@@ -598,7 +612,8 @@ static void test_control_table(void **state)
 	unsigned handled = 0;
 
 	for (int t = 0; t < 256; t++) {
-		int reply_type = t == MP_T_OP_VOUCHER || t == MP_T_OP_OK;
+		int reply_type = t == MP_T_OP_VOUCHER || t == MP_T_OP_OK ||
+				 t == MP_T_OP_KEY;
 		int op_request = t >= 128 && !reply_type &&
 				 strcmp(mp_type_name(t), "unknown");
 
@@ -609,7 +624,7 @@ static void test_control_table(void **state)
 			assert_null(control_handler(t));
 		}
 	}
-	assert_int_equal(handled, 11);
+	assert_int_equal(handled, 12);
 	req(f, &m, MP_T_OP_OK);
 	send_msg(f, f->op, &m);
 	error(f, f->op, MP_ERR_PROTO, "unexpected op-ok");
@@ -733,6 +748,118 @@ static void test_operator(void **state)
 	error(f, c, MP_ERR_RECEIPT, "receipt MAC mismatch");
 }
 
+/* OP_KEY_LIST: "ID:STATE" of each key, by id, into buf. */
+static void key_list(struct fix *f, char *buf, size_t len)
+{
+	struct mp_msg m;
+	size_t off = 0;
+
+	req(f, &m, MP_T_OP_KEY_LIST);
+	send_msg(f, f->op, &m);
+	buf[0] = '\0';
+	for (;;) {
+		next(f->op, &m);
+		if (m.type == MP_T_OP_OK)
+			break;
+		assert_int_equal(m.type, MP_T_OP_KEY);
+		assert_true(m.flags & MP_F_MORE);
+		/* a current key has a rotation time, the others a limit */
+		assert_int_equal(mp_has(&m, MP_A_EXPIRY),
+				 m.u[MP_A_KEY_STATE] == RECEIPT_KEY_CURRENT);
+		off += (size_t)snprintf(
+			buf + off, len - off, "%s%llu:%s", off ? " " : "",
+			(unsigned long long)m.u[MP_A_KEY_ID],
+			receipt_key_state_name((unsigned)m.u[MP_A_KEY_STATE]));
+		assert_true(off < len);
+	}
+	assert_int_equal(f->op->wlen, 0);
+}
+
+/* The rotation schedule: every key-rotate-interval from the current
+ * key's creation; a retiring key verifies while a contract it signed is
+ * outstanding and for key-retire-after at least, then its receipts are
+ * refused; the schedule is the store's after a restart. */
+/* The tick rotates key id out at due, not a second sooner. */
+static void rotates_at(struct fix *f, uint64_t due, uint32_t id)
+{
+	keys_tick(f->md, due - 1);
+	assert_int_equal(receipt_key_current(&f->md->kr)->id, id);
+	f->md->clock = due;
+	keys_tick(f->md, due);
+	assert_int_equal(receipt_key_current(&f->md->kr)->id, id + 1);
+}
+
+#define RETIRED_1                                                          \
+	"receipt key 1 is retired: the receipts it signed no longer bind " \
+	"(their contracts have ended)"
+static void test_key_schedule(void **state)
+{
+	struct fix *f = *state;
+	struct conn *c = user(f, ALICE);
+	struct receipt_keyring kr;
+	struct mp_msg m, rcpt;
+	uint64_t serial;
+	char keys[128];
+
+	f->md->conf.key_rotate_s = 100;
+	f->md->conf.key_retire_s = 10;
+	serial = buy(f, c, &rcpt);
+	key_list(f, keys, sizeof(keys));
+	assert_string_equal(keys, "1:current");
+	/* Due at creation + 100: key 2; key 1 verifies until A expires. */
+	rotates_at(f, T0 + 100, 1);
+	key_list(f, keys, sizeof(keys));
+	assert_string_equal(keys, "1:retiring 2:current");
+	for (unsigned i = 0; i < f->md->kr.n; i++)
+		if (f->md->kr.keys[i].id == 1)
+			assert_true(f->md->kr.keys[i].verify_until ==
+				    T0 + f->md->conf.lifetime_s);
+	/* Past retire-after, but A is outstanding: its receipt binds. */
+	f->md->clock = T0 + 150;
+	keys_tick(f->md, f->md->clock);
+	command(f, f->op, MP_T_OP_UNBIND, serial);
+	reply(f, f->op, MP_T_STATUS, &m);
+	bind_receipt(f, c, &rcpt);
+	reply(f, c, MP_T_STATUS, &m);
+	/* A ends: key 1 retires at the next tick, its receipt is refused. */
+	command(f, c, MP_T_TERMINATE, serial);
+	reply(f, c, MP_T_STATEMENT, &m);
+	keys_tick(f->md, f->md->clock);
+	f->md->clock += 1;
+	key_list(f, keys, sizeof(keys));
+	assert_string_equal(keys, "1:retired 2:current");
+	bind_receipt(f, c, &rcpt);
+	error(f, c, MP_ERR_RECEIPT, RETIRED_1);
+
+	/* Restart: the same keys; key 2 rotates at its creation + 100. */
+	restart(f, T0 + 160);
+	c = user(f, ALICE);
+	key_list(f, keys, sizeof(keys));
+	assert_string_equal(keys, "1:retired 2:current");
+	rotates_at(f, T0 + 200, 2);
+	/* Nothing outstanding under key 2: retiring for retire-after. */
+	key_list(f, keys, sizeof(keys));
+	assert_string_equal(keys, "2:retiring 3:current");
+	bind_receipt(f, c, &rcpt);
+	error(f, c, MP_ERR_RECEIPT, RETIRED_1);
+	/* Key 1 left the store with the rotation. */
+	assert_int_equal(store_keys_load(f->md->st, &kr), 0);
+	assert_int_equal(kr.n, 2);
+	f->md->clock = T0 + 211;
+	keys_tick(f->md, f->md->clock);
+	f->md->clock += 1;
+	key_list(f, keys, sizeof(keys));
+	assert_string_equal(keys, "2:retired 3:current");
+	/* The operator rotates too; interval 0 stops the schedule. */
+	req(f, &m, MP_T_OP_KEY_ROTATE);
+	send_msg(f, f->op, &m);
+	reply(f, f->op, MP_T_OP_OK, &m);
+	assert_int_equal(m.u[MP_A_KEY_ID], 4);
+	f->md->conf.key_rotate_s = 0;
+	keys_tick(f->md, T0 + 100000);
+	assert_int_equal(receipt_key_current(&f->md->kr)->id, 4);
+}
+
 /* A receipt presented elsewhere (Fig 5): the owner is warned; an ack
  * keeps the binding; unanswered warnings unbind the old address. */
 static void test_elsewhere(void **state)
@@ -809,19 +936,13 @@ static void test_restore(void **state)
 {
 	struct fix *f = *state;
 	struct conn *c = user(f, ALICE);
-	struct muispd_conf conf;
 	struct mp_msg m, rcpt;
 	uint64_t serial = buy(f, c, &rcpt);
 
 	status(f, c, MP_T_START, serial, &m);
 	usage_add(f, serial, 300000, &m);
-	conf = f->md->conf;
 	session_checkpoint_final(f->md);
-	muispd_close(f->md);
-	muispd_init(f->md, &conf);
-	f->md->clock = T0 + 10;
-	assert_int_equal(muispd_open(f->md), 0);
-	f->op = conn_new(f->md, -1, CONN_OP, "operator");
+	restart(f, T0 + 10);
 	c = user(f, ALICE);
 	assert_int_equal(f->md->nlives, 1);
 	status(f, c, MP_T_USAGE, serial, &m);
@@ -1424,7 +1545,6 @@ static void test_offer_quote_memory(void **state)
 {
 	struct fix *f = *state;
 	struct conn *x = user(f, MALLORY), *c = user(f, ALICE);
-	struct muispd_conf conf;
 	uint64_t o1, o2, last, mine, dep, serial;
 	struct mp_msg m;
 	char code[32];
@@ -1460,12 +1580,7 @@ static void test_offer_quote_memory(void **state)
 	assert_int_equal(store_serial_last(f->md->st, "contract", &serial), 0);
 	assert_int_equal(serial, mine);
 	/* A restart goes on after the highest contract. */
-	conf = f->md->conf;
-	muispd_close(f->md);
-	muispd_init(f->md, &conf);
-	f->md->clock = T0 + 100;
-	assert_int_equal(muispd_open(f->md), 0);
-	f->op = conn_new(f->md, -1, CONN_OP, "operator");
+	restart(f, T0 + 100);
 	c = user(f, BOB);
 	assert_int_equal(quote(f, c, MP_METRIC_BYTES, 10, 20, &dep), mine + 1);
 }
@@ -1891,6 +2006,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_control_table, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_operator, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_key_schedule, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_elsewhere, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
