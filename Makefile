@@ -24,6 +24,7 @@ PREFIX   ?= /usr/local
 SBINDIR  ?= $(PREFIX)/sbin
 BINDIR   ?= $(PREFIX)/bin
 MANDIR   ?= $(PREFIX)/share/man
+DATADIR  ?= $(PREFIX)/share/muisp
 SYSCONFDIR ?= /etc
 UNITDIR  ?= /lib/systemd/system
 DESTDIR  ?=
@@ -69,6 +70,7 @@ MAN5 :=
 MAN8 :=
 UNITS :=
 CONFS :=
+DATA :=
 
 # $(call program,NAME,SOURCES,LDLIBS[,sbin|noinst])
 #   build/bin/NAME (hardened) and build/san/bin/NAME (sanitizers); installed
@@ -114,6 +116,7 @@ all: userspace kmod
 -include $(sort $(wildcard daemon/*/module.mk))
 -include $(sort $(wildcard tools/*/module.mk))
 -include $(sort $(wildcard tests/*/module.mk))
+-include nat/module.mk
 
 userspace: $(ALL_PROGRAMS)
 
@@ -210,7 +213,7 @@ install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
 		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) \
-		$(DESTDIR)$(SYSCONFDIR)/muisp \
+		$(DESTDIR)$(SYSCONFDIR)/muisp $(DESTDIR)$(DATADIR) \
 		$(DESTDIR)/lib/modules/$(KVER)/extra
 	$(foreach b,$(SBINS),install -m 0755 $(BUILD)/bin/$(b) $(DESTDIR)$(SBINDIR)/$(b);)
 	$(foreach b,$(BINS),install -m 0755 $(BUILD)/bin/$(b) $(DESTDIR)$(BINDIR)/$(b);)
@@ -218,6 +221,7 @@ install: all
 	$(foreach m,$(MAN5),install -m 0644 $(m) $(DESTDIR)$(MANDIR)/man5/;)
 	$(foreach m,$(MAN8),install -m 0644 $(m) $(DESTDIR)$(MANDIR)/man8/;)
 	$(foreach u,$(UNITS),install -m 0644 $(u) $(DESTDIR)$(UNITDIR)/;)
+	$(foreach d,$(DATA),install -m 0644 $(d) $(DESTDIR)$(DATADIR)/;)
 	$(foreach u,$(SYSUSERS),install -D -m 0644 $(u) $(DESTDIR)/usr/lib/sysusers.d/muisp.conf;)
 	$(foreach u,$(TMPFILES),install -D -m 0644 $(u) $(DESTDIR)/usr/lib/tmpfiles.d/muisp.conf;)
 	$(foreach c,$(CONFS),test -e $(DESTDIR)$(SYSCONFDIR)/muisp/$(notdir $(c)) || \

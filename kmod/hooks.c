@@ -27,6 +27,14 @@
 #include "muisp.h"
 #include "flowtable.h"
 
+/*
+ * FORWARD and LOCAL_IN: after the filter (0) and security (50) tables,
+ * before source NAT (100) and conntrack's confirmation (INT_MAX).  Behind
+ * NAPT a forwarded packet is seen here between the reverse translation of
+ * a reply (PRE_ROUTING, -100) and the masquerade (POST_ROUTING, 100): with
+ * the client's own address both ways, so metering stays per client, and a
+ * drop here leaves nothing translated or tracked (docs/NAT.md).
+ */
 #define MUISP_HOOK_PRIO	(NF_IP_PRI_SECURITY + 10)
 
 /* The transform that decapsulated skb (last of its secpath), if any. */

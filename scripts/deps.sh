@@ -28,6 +28,8 @@ pkgs=(
 	libcharon-extauth-plugins libcharon-extra-plugins
 	libstrongswan-standard-plugins
 	snmpd snmp freeradius freeradius-utils kea-admin
+	# NAPT beside the operator's rules (tests/vm/scenarios/napt.sh)
+	iptables conntrack
 	# DHCP benchmark peers (tests/dhcp/bench.sh; perfdhcp is in kea-admin)
 	kea-dhcp4-server dnsmasq-base
 )

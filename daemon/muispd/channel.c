@@ -388,8 +388,12 @@ static void authorized(void *arg, int rc, const char *text)
 		op->err = MP_ERR_STATE;
 		snprintf(op->msg, sizeof(op->msg), "address already bound");
 	} else {
-		op->err = establish(md, &op->r, op->addr, auth, &l, op->msg,
-				    sizeof(op->msg));
+		/* the tunnel may have changed meanwhile */
+		op->err = privacy_check(md, op->addr, op->r.privacy, "buy",
+					op->msg, sizeof(op->msg));
+		if (!op->err)
+			op->err = establish(md, &op->r, op->addr, auth, &l,
+					    op->msg, sizeof(op->msg));
 	}
 	if (!op->err) {
 		if (c)
@@ -407,6 +411,19 @@ static void authorized(void *arg, int rc, const char *text)
 done:
 	conn_unhold(md, &op->h);
 	free(op);
+}
+
+/* 1 (and the error reply) if c's tunnel is not the privacy bought. */
+static int privacy_refused(struct muispd *md, struct conn *c,
+			   const struct mp_msg *req, uint8_t privacy,
+			   const char *what)
+{
+	char msg[200];
+	int err = privacy_check(md, c->addr, privacy, what, msg, sizeof(msg));
+
+	if (err)
+		conn_error(c, req, err, "%s", msg);
+	return err != 0;
 }
 
 static void h_deposit(struct muispd *md, struct conn *c,
@@ -444,6 +461,8 @@ static void h_deposit(struct muispd *md, struct conn *c,
 		conn_error(c, req, MP_ERR_STATE, "address already bound");
 		return;
 	}
+	if (privacy_refused(md, c, req, q->item.privacy, "buy"))
+		return;
 	pm = payment_lookup(&md->pay, q->item.method);
 	memset(&r, 0, sizeof(r));
 	r.serial = q->serial;
@@ -603,7 +622,7 @@ static struct live *by_receipt(struct muispd *md, struct conn *c,
 	if (rc) {
 		log_info("%s: receipt rejected: %s", c->addr,
 			 receipt_strerror(rc));
-		conn_error(c, req, MP_ERR_RECEIPT, "%s", receipt_strerror(rc));
+		keys_refuse(md, c, req, rc);
 		return NULL;
 	}
 	l = live_find(md, rcpt.serial);
@@ -706,7 +725,8 @@ static void h_bind(struct muispd *md, struct conn *c, const struct mp_msg *req)
 		}
 		/* Already bound here (reconnect). */
 	} else {
-		if (addr_bound(md, c, req))
+		if (addr_bound(md, c, req) ||
+		    privacy_refused(md, c, req, l->rec.privacy, "bind"))
 			return;
 		rc = session_bind(md, l, c->addr, now);
 		if (rc == MP_ERR_PERM) {
@@ -827,6 +847,8 @@ void channel_dispatch(struct muispd *md, struct conn *c, const struct mp_msg *m)
 				handlers[m->type] :
 				NULL;
 
+	if (m->type == MP_T_REGISTER)
+		fn = register_handle; /* register.c: needs no tunnel */
 	if (!fn) {
 		conn_error(c, m, MP_ERR_PROTO, "unexpected %s",
 			   mp_type_name(m->type));

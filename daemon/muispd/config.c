@@ -31,10 +31,13 @@ void conf_defaults(struct muispd_conf *c)
 	snprintf(c->currency, sizeof(c->currency), "EUR");
 	c->offer_ttl_s = 300;
 	c->lifetime_s = 86400;
+	c->expiry_warn_s = 300;
 	c->warn_interval_s = 2;
 	c->warn_tries = 3;
 	c->load_capacity = 250;
 	c->load_surcharge_pct = 0;
+	c->key_rotate_s = 30 * 86400;
+	c->key_retire_s = 2 * 86400;
 	c->max_hard[MP_METRIC_ELAPSED] = 7 * 86400;
 	c->max_hard[MP_METRIC_USAGE_TIME] = 7 * 86400;
 	c->max_hard[MP_METRIC_BYTES] = 100ull << 30;
@@ -50,6 +53,10 @@ void conf_defaults(struct muispd_conf *c)
 	c->provider_timeout_s = 5;
 	snprintf(c->eap_conn, sizeof(c->eap_conn), "muisp-eap");
 	c->eap_metric = MP_METRIC_BYTES;
+	c->register_idle_s = 7 * 86400;
+	c->register_max = 1024;
+	c->register_rate = 2;
+	c->register_burst = 5;
 }
 
 /* The settings that are one value of a plain type. */
@@ -76,10 +83,13 @@ static const struct setting {
 	{ "checkpoint-interval", K_U32, F(checkpoint_s), 1, 3600 },
 	{ "offer-ttl", K_U32, F(offer_ttl_s), 1, 86400 },
 	{ "lifetime", K_U32, F(lifetime_s), 60, 365 * 86400 },
+	{ "expiry-warning", K_U32, F(expiry_warn_s), 0, 365 * 86400 },
 	{ "warn-interval", K_U32, F(warn_interval_s), 1, 600 },
 	{ "warn-tries", K_U32, F(warn_tries), 1, 100 },
 	{ "load-capacity", K_U32, F(load_capacity), 1, 1000000 },
 	{ "load-surcharge", K_U32, F(load_surcharge_pct), 0, 1000 },
+	{ "key-rotate-interval", K_U32, F(key_rotate_s), 0, 3650 * 86400 },
+	{ "key-retire-after", K_U32, F(key_retire_s), 0, 3650 * 86400 },
 	{ "lan", K_STR, F(lan), 0, 0 },
 	{ "handshake-timeout", K_U32, F(handshake_timeout_s), 1, 3600 },
 	{ "idle-timeout", K_U32, F(idle_timeout_s), 5, 86400 },
@@ -95,6 +105,10 @@ static const struct setting {
 	{ "online-provider-timeout", K_U32, F(provider_timeout_s), 1, 60 },
 	{ "eap", K_BOOL, F(eap), 0, 0 },
 	{ "eap-connection", K_STR, F(eap_conn), 0, 0 },
+	{ "register-idle", K_U32, F(register_idle_s), 60, 365 * 86400 },
+	{ "register-max", K_U32, F(register_max), 1, 65536 },
+	{ "register-rate", K_U32, F(register_rate), 1, 1000 },
+	{ "register-burst", K_U32, F(register_burst), 1, 1000 },
 #undef F
 };
 

@@ -4,8 +4,8 @@
  * AF_UNIX with a uid check, see conn.c), one handler per type in a
  * table.  Vouchers, offline contracts (§6: the desk takes the deposit and
  * hands out a password), the contract list, show, terminate and settle,
- * usage without the module (host tests), unbind, receipt key rotation and
- * room accounts.
+ * usage without the module (host tests), unbind, receipt keys (keys.c)
+ * and room accounts.
  */
 #include <stdio.h>
 #include <string.h>
@@ -262,42 +262,6 @@ static void op_unbind(struct muispd *md, struct conn *c,
 	session_reply_status(c, req, &l->rec, MP_T_STATUS, 0);
 }
 
-static void op_key_rotate(struct muispd *md, struct conn *c,
-			  const struct mp_msg *req)
-{
-	uint64_t now = muispd_now(md);
-	const struct receipt_key *old = receipt_key_current(&md->kr);
-	uint32_t old_id = old ? old->id : 0;
-	uint64_t until = now + md->conf.lifetime_s;
-	struct receipt_key nk;
-	struct mp_msg m;
-	int64_t id;
-
-	/* Old receipts verify until every contract they signed has
-	 * expired. */
-	for (unsigned i = 0; i < md->nlives; i++)
-		if (md->lives[i].rec.key_id == old_id &&
-		    md->lives[i].rec.expiry > until)
-			until = md->lives[i].rec.expiry;
-	id = receipt_keyring_rotate(&md->kr, now, until, &nk);
-	if (id < 0 || store_begin(md->st)) {
-		conn_error(c, req, MP_ERR_INTERNAL, "rotate");
-		return;
-	}
-	for (unsigned i = 0; i < md->kr.n; i++)
-		store_key_put(md->st, &md->kr.keys[i]);
-	if (store_commit(md->st)) {
-		store_rollback(md->st);
-		conn_error(c, req, MP_ERR_INTERNAL, "store");
-		return;
-	}
-	log_info("receipt key %u retired, key %lld current", old_id,
-		 (long long)id);
-	mp_init(&m, MP_T_OP_OK, MP_F_REPLY, req->serial);
-	mp_set_u(&m, MP_A_KEY_ID, (uint64_t)id);
-	conn_queue(c, &m);
-}
-
 static void op_room_show(struct muispd *md, struct conn *c,
 			 const struct mp_msg *req)
 {
@@ -334,7 +298,8 @@ static const struct {
 	{ MP_T_OP_CONTRACT_TERMINATE, op_contract_end },
 	{ MP_T_OP_CONTRACT_SETTLE, op_contract_end },
 	{ MP_T_OP_USAGE_ADD, op_usage_add },
-	{ MP_T_OP_KEY_ROTATE, op_key_rotate },
+	{ MP_T_OP_KEY_ROTATE, keys_op_rotate },
+	{ MP_T_OP_KEY_LIST, keys_op_list },
 	{ MP_T_OP_ROOM_SHOW, op_room_show },
 	{ MP_T_OP_UNBIND, op_unbind },
 };

@@ -227,6 +227,7 @@ static void tun_sync_addr(struct muispd *md, const char *addr, tun_edit_fn edit,
 	if (!p.write) {
 		if (now_id)
 			*now_id = ka.e.id;
+		privacy_enforce(md, addr, &ka.e, 0);
 		return;
 	}
 	w = ka;
@@ -241,6 +242,7 @@ static void tun_sync_addr(struct muispd *md, const char *addr, tun_edit_fn edit,
 		 tun_state_name(p.e.state));
 	if (p.lost)
 		tun_unbind(md, addr, ka.e.contract, muispd_now(md));
+	privacy_enforce(md, addr, &p.e, p.lost ? ka.e.contract : 0);
 }
 
 static void dirty_add(const char *addr, void *arg)
@@ -272,6 +274,7 @@ static void on_child_up(void *arg, const struct ike_child *c)
 	log_debug("vici: CHILD_SA %u up for %s: %s spi 0x%08x reqid %u",
 		  c->uniqueid, addr, c->proto == IPPROTO_ESP ? "esp" : "ah",
 		  c->spi_in, c->reqid);
+	register_sa_up(md, c->remote_id);
 	if (ike_watch_syncing(md->ike.w))
 		dirty_add(addr, md);
 	else
@@ -310,6 +313,7 @@ static void on_child_rekey(void *arg, const struct ike_child *o,
 	log_debug("vici: CHILD_SA %u rekeyed to %u for %s: spi 0x%08x -> "
 		  "0x%08x",
 		  o->uniqueid, n->uniqueid, addr, o->spi_in, n->spi_in);
+	register_sa_up(md, n->remote_id);
 	sa_of(o, &r.o);
 	sa_of(n, &r.n);
 	/* Applied at once, also during a sync: the identity must move
@@ -538,6 +542,7 @@ static void on_synced(void *arg, int n)
 	s->ndirty = 0;
 	s->ready = 1;
 	eap_vici_ready(md);
+	register_charon_ready(md);
 }
 
 /* Registered for the events (0), or not (-errno): then the SAs. */

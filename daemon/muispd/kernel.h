@@ -74,6 +74,11 @@ struct kernel_addr {
 };
 int kernel_addr_get(struct kernel *k, const char *addr,
 		    struct kernel_addr *out);
+#ifdef MUISP_TESTING
+/* unit tests: the "none" backend's entry of every address has this SA
+ * (spi 0: no entry) */
+extern struct tun_id kernel_test_tunnel;
+#endif
 int kernel_addr_tunnel(struct kernel *k, const char *addr,
 		       const struct kernel_addr *a);
 int kernel_addr_tunnels(struct kernel *k,

@@ -15,7 +15,10 @@
  *   eap.c        devices without muisp-client: vouchers as EAP secrets,
  *                a contract per EAP IKE_SA
  *   tunnel.c     the identity rules (pure)
+ *   privacy.c    the tunnel's protocol is the privacy bought
  *   limits.c     per source address: connections, message rate
+ *   register.c   clients' self-signed certificates -> charon (REGISTER)
+ *   keys.c       receipt keys: rotation schedule, retirement, list
  *   config.c     muispd.conf
  *   payment*.c   payment core and methods; receipt.c, store.c, kernel.c
  */
@@ -56,11 +59,14 @@ struct muispd_conf {
 	uint32_t checkpoint_s;
 	char currency[8];
 	uint32_t offer_ttl_s;
-	uint32_t lifetime_s; /* contract expiry after issue */
+	uint32_t lifetime_s;	/* contract expiry after issue */
+	uint32_t expiry_warn_s; /* warn this long before expiry, 0 never */
 	uint32_t warn_interval_s;
 	uint32_t warn_tries;
 	uint32_t load_capacity;	     /* contracts at 100 % load */
 	uint32_t load_surcharge_pct; /* added at >= 80 % load */
+	uint32_t key_rotate_s;	     /* receipt key rotation, 0 never */
+	uint32_t key_retire_s;	     /* a rotated-out key verifies >= */
 	uint64_t max_hard[__MP_METRIC_LAST];
 	/* the control channel's limits (muispd.conf(5)) */
 	uint32_t handshake_timeout_s; /* accept .. TLS done */
@@ -76,6 +82,9 @@ struct muispd_conf {
 	char provider_ca[256];	/* its CA, pinned */
 	int provider_insecure;	/* http:// allowed (tests) */
 	uint32_t provider_timeout_s;
+	/* self-service registration (muispd.conf(5)) */
+	uint32_t register_idle_s, register_max;
+	uint32_t register_rate, register_burst; /* a minute, per address */
 	unsigned nprices;
 	struct price prices[MUISPD_MAX_PRICES];
 	/* devices without muisp-client (eap.c, muispd.conf(5)) */
@@ -184,6 +193,7 @@ struct live {
 	char other[64];
 	uint64_t warn_next;
 	uint32_t warn_count;
+	int expiry_warned;	  /* MP_WARN_EXPIRY sent ahead of the expiry */
 	int unbind_on_load;	  /* restored binding refused: no tunnel */
 	int save_due, kpush_due;  /* the store / module failed: the tick
 				   * retries */
@@ -236,6 +246,22 @@ struct eapsync {
 	unsigned n, cap;
 };
 
+/* Registrations (register.c): the per-address rate, the requests
+ * waiting for charon's load-cert. */
+struct reg_op;
+struct regs {
+	struct srctab srcs;
+	struct reg_op *ops; /* replies waiting for charon */
+	unsigned nops, capops;
+	uint64_t op_seq;
+	uint64_t *load_ids; /* load-certs in flight, in order (op or 0) */
+	unsigned nload, capload;
+	/* the reload after connecting to charon: queued, answered, loaded */
+	unsigned queued, answered, loaded;
+	uint64_t next_gc;
+	uint64_t accepted, refused, busy;
+};
+
 struct muispd {
 	struct muispd_conf conf;
 	const char *conffile; /* for reload */
@@ -248,6 +274,7 @@ struct muispd {
 	struct store *st;
 	struct kernel *k;
 	struct receipt_keyring kr;
+	uint64_t key_retry; /* scheduled rotation failed: not before */
 	struct payment_registry pay;
 	struct payment_method *online; /* the online method's instance */
 	struct ssl_ctx_st *tls;	       /* for new connections */
@@ -281,6 +308,7 @@ struct muispd {
 	int closing;	  /* muispd_close(): no more input */
 	struct ikesync ike;
 	struct eapsync eap;
+	struct regs reg;
 	/* the module's cleanup after a settlement that failed: retried */
 	struct kretry {
 		char addr[64];	 /* unbind it ("" none) */
@@ -401,6 +429,30 @@ control_fn control_handler(int type);
 void control_dispatch(struct muispd *md, struct conn *c,
 		      const struct mp_msg *m);
 
+/* keys.c */
+int64_t keys_rotate(struct muispd *md, uint64_t now, const char *why);
+void keys_tick(struct muispd *md, uint64_t now);
+void keys_op_rotate(struct muispd *md, struct conn *c,
+		    const struct mp_msg *req);
+void keys_op_list(struct muispd *md, struct conn *c, const struct mp_msg *req);
+void keys_refuse(struct muispd *md, struct conn *c, const struct mp_msg *req,
+		 int rc);
+
+/* privacy.c: AH (0) or ESP (1); 1 if ID names an SA of the other
+ * protocol (0 without an SA: not known). */
+const char *privacy_name(unsigned privacy);
+int privacy_mismatch(uint8_t privacy, const struct tun_id *id);
+/* 0 if addr's tunnel is the privacy bought (or not known), else an
+ * MP_ERR_* and, when msg is not NULL, the reason naming both and what to
+ * do before WHAT ("buy", "bind"), logged. */
+int privacy_check(struct muispd *md, const char *addr, uint8_t privacy,
+		  const char *what, char *msg, size_t len);
+/* An SA change left addr's entry E: a contract bound there against its
+ * privacy is unbound; LOST, the contract the change unbound already (0
+ * none), gets the reason logged when the new SA is not its privacy. */
+void privacy_enforce(struct muispd *md, const char *addr,
+		     const struct tun_entry *e, uint64_t lost);
+
 /* ikesync.c */
 void ikesync_connect(struct muispd *md, uint64_t now);
 void ikesync_reconnect(struct muispd *md);
@@ -418,5 +470,14 @@ void eap_vici_ready(struct muispd *md);
 void eap_voucher_issued(struct muispd *md, const char *code);
 void eap_tick(struct muispd *md, uint64_t now);
 void eap_close(struct muispd *md);
+
+/* register.c */
+int register_open(struct muispd *md);
+void register_close(struct muispd *md);
+void register_handle(struct muispd *md, struct conn *c,
+		     const struct mp_msg *req);
+void register_charon_ready(struct muispd *md);
+void register_sa_up(struct muispd *md, const char *remote_id);
+void register_tick(struct muispd *md, uint64_t now);
 
 #endif

@@ -289,3 +289,46 @@ const char *receipt_strerror(int err)
 		return "unknown";
 	}
 }
+
+static uint64_t add_sat(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+enum receipt_key_state receipt_key_state(const struct receipt_key *k,
+					 uint64_t now)
+{
+	if (!k->retired)
+		return RECEIPT_KEY_CURRENT;
+	if (!k->verify_until || now <= k->verify_until)
+		return RECEIPT_KEY_RETIRING;
+	return RECEIPT_KEY_RETIRED;
+}
+
+const char *receipt_key_state_name(unsigned int state)
+{
+	static const char *const n[] = { "current", "retiring", "retired" };
+
+	return state < sizeof(n) / sizeof(n[0]) ? n[state] : "unknown";
+}
+
+uint64_t receipt_rotate_at(const struct receipt_key *k, uint64_t interval)
+{
+	return interval ? add_sat(k->created, interval) : 0;
+}
+
+uint64_t receipt_retire_at(uint64_t retired, uint64_t retire_after,
+			   uint64_t last_expiry)
+{
+	uint64_t t = add_sat(retired, retire_after);
+
+	return last_expiry > t ? last_expiry : t;
+}
+
+int receipt_retire_early(const struct receipt_key *k, uint64_t now,
+			 uint64_t retire_after, unsigned int outstanding)
+{
+	return receipt_key_state(k, now) == RECEIPT_KEY_RETIRING &&
+	       !outstanding && now >= add_sat(k->retired, retire_after) &&
+	       (!k->verify_until || now < k->verify_until);
+}

@@ -105,4 +105,35 @@ int64_t receipt_keyring_rotate(struct receipt_keyring *kr, uint64_t now,
 int receipt_key_generate(struct receipt_key *k, uint32_t id, uint64_t now);
 const char *receipt_strerror(int err);
 
+/*
+ * The rotation schedule (muispd.conf key-rotate-interval and
+ * key-retire-after, driven by muispd's keys.c).  Times in seconds since
+ * the epoch; every sum saturates at UINT64_MAX.
+ *
+ * A key is current (it signs), retiring (rotated out, still verifies
+ * until verify_until; 0: without a limit) or retired (refused).
+ */
+enum receipt_key_state {
+	RECEIPT_KEY_CURRENT = 0,
+	RECEIPT_KEY_RETIRING = 1,
+	RECEIPT_KEY_RETIRED = 2,
+};
+enum receipt_key_state receipt_key_state(const struct receipt_key *k,
+					 uint64_t now);
+const char *receipt_key_state_name(unsigned int state);
+/* When the current key k is to be rotated out: created + interval; 0
+ * when interval is 0 (never).  A key older than that is rotated at once
+ * (a router that was down rotates once, not once per interval missed). */
+uint64_t receipt_rotate_at(const struct receipt_key *k, uint64_t interval);
+/* The latest a key rotated out at `retired` may verify: retire_after
+ * later, or when the last outstanding contract it signed expires
+ * (last_expiry), whichever is later. */
+uint64_t receipt_retire_at(uint64_t retired, uint64_t retire_after,
+			   uint64_t last_expiry);
+/* Whether a retiring key may retire before its verify_until: at least
+ * retire_after since it was rotated out and no outstanding contract
+ * signed by it (outstanding: how many are, and not yet expired). */
+int receipt_retire_early(const struct receipt_key *k, uint64_t now,
+			 uint64_t retire_after, unsigned int outstanding);
+
 #endif

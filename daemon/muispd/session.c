@@ -497,6 +497,13 @@ int session_check_limits(struct muispd *md, struct live *l, uint64_t now,
 		session_extinguish(md, l, CE_EXPIRE, now, w);
 		return 1;
 	}
+	/* Once, ahead: the contract ends at its expiry, used up or not. */
+	if (l->rec.expiry && md->conf.expiry_warn_s && !l->expiry_warned &&
+	    contract_is_bound(l->rec.state) &&
+	    l->rec.expiry - now <= md->conf.expiry_warn_s) {
+		l->expiry_warned = 1;
+		session_send_warning(md, l->rec.addr, &l->rec, MP_WARN_EXPIRY);
+	}
 	f = fsm_of(&l->rec);
 	ev = contract_limit_event(&f);
 	if (ev == CE_HARD_LIMIT) {
@@ -563,6 +570,8 @@ int session_bind(struct muispd *md, struct live *l, const char *addr,
 	uint64_t used;
 	int restore;
 
+	if (privacy_check(md, addr, l->rec.privacy, "bind", NULL, 0))
+		return MP_ERR_PRIVACY;
 	if (session_step(l, CE_BIND, 0, now))
 		return MP_ERR_STATE;
 	snprintf(l->rec.addr, sizeof(l->rec.addr), "%s", addr);

@@ -10,6 +10,7 @@
 #   ike_scenario [--bare] [--watch] [--router OPTS] [CLIENT_OPTS...]
 #                                     the set-up every ike-* scenario shares
 #   ike_initiate [NAME]               alice brings her CHILD_SA up
+#   ike_alice_conf [CLIENT_OPTS...]   alice's connection made again, loaded
 #   ike_wait_up                       the watcher saw it: IKE_UP, IKE_REQID,
 #                                     IKE_SPI
 #   ike_modules
@@ -134,17 +135,24 @@ ike_charon() {
 		fail "swanctl --load-all for $n: $(cat "$d/load.log")"
 }
 
-# ike_router_alice [CLIENT_CONF_OPTIONS...]: PKI, the router's charon (its
-# certificate from the test CA) and alice's (a self-signed certificate,
-# registered with the router's charon over VICI), both configured by
-# muisp-ike conf.  Extra options go to `muisp-ike conf client`, those in
+# ike_router_alice [--self-service] [CLIENT_CONF_OPTIONS...]: PKI, the
+# router's charon (its certificate from the test CA) and alice's (a
+# self-signed certificate, registered with the router's charon over VICI
+# by the operator: muisp-ike load-cert), both configured by muisp-ike
+# conf.  Extra options go to `muisp-ike conf client`, those in
 # IKE_ROUTER_OPTS (ike_scenario --router) to `muisp-ike conf router`.
+# --self-service: alice's charon starts empty and nothing is registered:
+# muisp-client connect makes her certificate, registers it with muispd
+# and loads her connection (ike_client_connect).
 ike_router_alice() {
 	local p=$IKE_DIR/pki r=$IKE_DIR/router/swanctl a=$IKE_DIR/alice/swanctl
+	local self=0
+	[ "${1:-}" != --self-service ] || { self=1; shift; }
 	ike_setup router
 	ike_setup alice
 	log "pki"
-	ike_selfsign alice.anon "$a/x509/alice.pem" "$a/private/alice.key"
+	[ $self -eq 1 ] ||
+		ike_selfsign alice.anon "$a/x509/alice.pem" "$a/private/alice.key"
 	ike_pki "$p"
 	ike_pki_wait
 	log "pki done"
@@ -154,13 +162,46 @@ ike_router_alice() {
 	muisp-ike conf router --cert router.pem --id $ROUTER_ID \
 		--local-addrs $ROUTER_LAN4 ${IKE_ROUTER_OPTS:-} >"$r/swanctl.conf"
 	cp "$p/ca.pem" "$a/x509ca/"
-	muisp-ike conf client --router $ROUTER_LAN4 --router-id $ROUTER_ID \
-		--cacert ca.pem --cert alice.pem "$@" >"$a/swanctl.conf"
+	if [ $self -eq 1 ]; then
+		: >"$a/swanctl.conf"
+	else
+		ike_alice_write "$@"
+	fi
 	log "charons"
 	ike_charon router router
 	ike_charon alice alice
 	log "charons up"
-	muisp-ike load-cert --uri "$(ike_vici router)" "$a/x509/alice.pem"
+	[ $self -eq 1 ] ||
+		muisp-ike load-cert --uri "$(ike_vici router)" "$a/x509/alice.pem"
+}
+
+# ike_client_connect STATEDIR [OPTIONS...]: muisp-client connect as alice
+# with her own charon (--self-service): registration with muispd over its
+# TLS control channel (-s/--ca/--name: contract-lib's muispd), then IKE.
+# Its output in $SCRATCH/connect.out and .err.
+ike_client_connect() {
+	local d=$1
+	shift
+	on alice env STRONGSWAN_CONF="$IKE_DIR/alice/strongswan.conf" \
+		muisp-client -S "$d" -s $ROUTER_LAN4 --ca "$SCRATCH/ca.crt" \
+		--name $ROUTER_ID --uri "$(ike_vici alice)" \
+		--router-id $ROUTER_ID --cacert "$IKE_DIR/pki/ca.pem" \
+		--wait 120 "$@" connect >"$SCRATCH/connect.out" \
+		2>"$SCRATCH/connect.err"
+}
+
+# ike_alice_write [CLIENT_OPTS...]: alice's swanctl.conf by `muisp-ike conf
+# client`; ike_alice_conf also loads it into her running charon (e.g.
+# --privacy: her next CHILD_SA is ESP; the SAs up are left alone).
+ike_alice_write() {
+	muisp-ike conf client --router $ROUTER_LAN4 --router-id $ROUTER_ID \
+		--cacert ca.pem --cert alice.pem "$@" \
+		>"$IKE_DIR/alice/swanctl/swanctl.conf"
+}
+ike_alice_conf() {
+	ike_alice_write "$@"
+	ike_swanctl alice --load-conns >"$IKE_DIR/alice/conns.log" 2>&1 ||
+		fail "alice's load-conns: $(cat "$IKE_DIR/alice/conns.log")"
 }
 
 # ike_watch_start FILE [SECONDS]: ikewatch-print on the router's charon.

@@ -451,6 +451,7 @@ enum fake {
 	FAKE_OUT_OF_TURN,  /* answers with another serial */
 	FAKE_GARBAGE,	   /* 16 bytes that are no header */
 	FAKE_REFUSE_CLOSE, /* ERROR(STATE), then closes on the lookup */
+	FAKE_KEYS,	   /* KEY_LIST: two OP_KEY (MORE), OP_OK; ROTATE: OK */
 };
 
 static char sock_path[108];
@@ -476,6 +477,21 @@ static void send_msg(int fd, const struct mp_msg *m)
 
 	if (n < 0 || write(fd, buf, (size_t)n) != n)
 		_exit(3);
+}
+
+/* An OP_KEY list item: key id, created at t, state 1 (retiring) with
+ * NOT_AFTER or 0 (current) with EXPIRY, that attribute's value. */
+static void send_key(int fd, uint32_t serial, uint64_t id, uint64_t t, int attr,
+		     uint64_t v)
+{
+	static struct mp_msg m;
+
+	mp_init(&m, MP_T_OP_KEY, MP_F_REPLY | MP_F_MORE, serial);
+	mp_set_u(&m, MP_A_KEY_ID, id);
+	mp_set_u(&m, MP_A_TIME, t);
+	mp_set_u(&m, MP_A_KEY_STATE, attr == MP_A_NOT_AFTER);
+	mp_set_u(&m, attr, v);
+	send_msg(fd, &m);
 }
 
 static void serve(int fd, enum fake mode)
@@ -538,6 +554,20 @@ static void serve(int fd, enum fake mode)
 			mp_init(&rep, MP_T_ERROR, MP_F_REPLY, req.serial);
 			mp_set_u(&rep, MP_A_ERROR, MP_ERR_STATE);
 			mp_set_s(&rep, MP_A_MESSAGE, "cannot terminate");
+			send_msg(fd, &rep);
+			break;
+		case FAKE_KEYS:
+			if (req.type == MP_T_OP_KEY_ROTATE) {
+				mp_init(&rep, MP_T_OP_OK, MP_F_REPLY,
+					req.serial);
+				mp_set_u(&rep, MP_A_KEY_ID, 2);
+				send_msg(fd, &rep);
+				break;
+			}
+			/* 1 retiring until 2000, 2 current, rotates at 3000 */
+			send_key(fd, req.serial, 1, 1000, MP_A_NOT_AFTER, 2000);
+			send_key(fd, req.serial, 2, 1500, MP_A_EXPIRY, 3000);
+			mp_init(&rep, MP_T_OP_OK, MP_F_REPLY, req.serial);
 			send_msg(fd, &rep);
 			break;
 		case FAKE_GARBAGE:
@@ -722,6 +752,40 @@ static void test_cli_fake_daemon(void **state)
 	assert_string_equal(err_txt, want);
 }
 
+/* key list and rotate against a fake muispd; a reply of another kind
+ * is refused. */
+static void test_cli_keys(void **state)
+{
+	(void)state;
+	USAGE_ERR("key list takes no arguments (try --help)", "key", "list",
+		  "all");
+	USAGE_ERR("key rotate takes no arguments (try --help)", "key", "rotate",
+		  "now");
+	fake_start(FAKE_KEYS);
+	assert_int_equal(run("--daemon", sock_path, "--json", "key", NULL),
+			 EXIT_OK);
+	assert_string_equal(err_txt, "");
+	assert_string_equal(out_txt,
+			    "[{\"id\":1,\"state\":\"retiring\","
+			    "\"created_s\":1000,\"retires_s\":2000,"
+			    "\"rotates_s\":0},{\"id\":2,\"state\":\"current\","
+			    "\"created_s\":1500,\"retires_s\":0,"
+			    "\"rotates_s\":3000}]\n");
+	assert_int_equal(run("--daemon", sock_path, "key", "rotate", NULL),
+			 EXIT_OK);
+	assert_non_null(strstr(out_txt, "ID  STATE     CREATED"));
+	assert_non_null(strstr(out_txt, " 2  current   1970-01-01T00:25:00Z"));
+	fake_stop();
+	/* the list's items are OP_KEY, nothing else */
+	fake_start(FAKE_LIST);
+	assert_int_equal(run("--daemon", sock_path, "key", "list", NULL),
+			 EXIT_FAIL);
+	assert_string_equal(err_txt, "muispctl: key list: unexpected status "
+				     "reply from muispd\n");
+	assert_string_equal(out_txt, "");
+	fake_stop();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -732,6 +796,7 @@ int main(void)
 		cmocka_unit_test(test_voucher_row),
 		cmocka_unit_test(test_cli_usage),
 		cmocka_unit_test_teardown(test_cli_fake_daemon, fake_teardown),
+		cmocka_unit_test_teardown(test_cli_keys, fake_teardown),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 

@@ -9,6 +9,7 @@
  * test says so); the reload reads a configuration file written here.
  */
 #include <setjmp.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -22,9 +23,15 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
 #include "daemon/muispd/muispd.h"
 #include "daemon/muispd/payment_online.h"
+#include "ike_watch.h"
 #include "log.h"
+#include "tests/unit/vici_peer.h"
+#include "uapi/muisp.h"
 
 /* The remote method "online" as the test plays it: a call waits in
  * `pending` until finish() ends it. */
@@ -161,6 +168,7 @@ static int setup(void **state)
 		return -1;
 	memset(&remote, 0, sizeof(remote));
 	store_test_fail = kernel_test_fail_unbind = 0;
+	memset(&kernel_test_tunnel, 0, sizeof(kernel_test_tunnel));
 	f->op = conn_new(f->md, -1, CONN_OP, "operator");
 	if (!f->op)
 		return -1;
@@ -337,6 +345,20 @@ static uint64_t buy(struct fix *f, struct conn *c, struct mp_msg *rcpt)
 	deposit(f, c, serial, code);
 	reply(f, c, MP_T_RECEIPT, rcpt);
 	return serial;
+}
+
+/* muispd closed and opened again on its store at now; a new operator
+ * connection. */
+static void restart(struct fix *f, uint64_t now)
+{
+	struct muispd_conf conf = f->md->conf;
+
+	muispd_close(f->md);
+	muispd_init(f->md, &conf);
+	f->md->clock = now;
+	assert_int_equal(muispd_open(f->md), 0);
+	f->op = conn_new(f->md, -1, CONN_OP, "operator");
+	assert_non_null(f->op);
 }
 
 /* A request naming a contract; it may wait behind another. */
@@ -590,7 +612,8 @@ static void test_control_table(void **state)
 	unsigned handled = 0;
 
 	for (int t = 0; t < 256; t++) {
-		int reply_type = t == MP_T_OP_VOUCHER || t == MP_T_OP_OK;
+		int reply_type = t == MP_T_OP_VOUCHER || t == MP_T_OP_OK ||
+				 t == MP_T_OP_KEY;
 		int op_request = t >= 128 && !reply_type &&
 				 strcmp(mp_type_name(t), "unknown");
 
@@ -601,7 +624,7 @@ static void test_control_table(void **state)
 			assert_null(control_handler(t));
 		}
 	}
-	assert_int_equal(handled, 11);
+	assert_int_equal(handled, 12);
 	req(f, &m, MP_T_OP_OK);
 	send_msg(f, f->op, &m);
 	error(f, f->op, MP_ERR_PROTO, "unexpected op-ok");
@@ -725,6 +748,118 @@ static void test_operator(void **state)
 	error(f, c, MP_ERR_RECEIPT, "receipt MAC mismatch");
 }
 
+/* OP_KEY_LIST: "ID:STATE" of each key, by id, into buf. */
+static void key_list(struct fix *f, char *buf, size_t len)
+{
+	struct mp_msg m;
+	size_t off = 0;
+
+	req(f, &m, MP_T_OP_KEY_LIST);
+	send_msg(f, f->op, &m);
+	buf[0] = '\0';
+	for (;;) {
+		next(f->op, &m);
+		if (m.type == MP_T_OP_OK)
+			break;
+		assert_int_equal(m.type, MP_T_OP_KEY);
+		assert_true(m.flags & MP_F_MORE);
+		/* a current key has a rotation time, the others a limit */
+		assert_int_equal(mp_has(&m, MP_A_EXPIRY),
+				 m.u[MP_A_KEY_STATE] == RECEIPT_KEY_CURRENT);
+		off += (size_t)snprintf(
+			buf + off, len - off, "%s%llu:%s", off ? " " : "",
+			(unsigned long long)m.u[MP_A_KEY_ID],
+			receipt_key_state_name((unsigned)m.u[MP_A_KEY_STATE]));
+		assert_true(off < len);
+	}
+	assert_int_equal(f->op->wlen, 0);
+}
+
+/* The rotation schedule: every key-rotate-interval from the current
+ * key's creation; a retiring key verifies while a contract it signed is
+ * outstanding and for key-retire-after at least, then its receipts are
+ * refused; the schedule is the store's after a restart. */
+/* The tick rotates key id out at due, not a second sooner. */
+static void rotates_at(struct fix *f, uint64_t due, uint32_t id)
+{
+	keys_tick(f->md, due - 1);
+	assert_int_equal(receipt_key_current(&f->md->kr)->id, id);
+	f->md->clock = due;
+	keys_tick(f->md, due);
+	assert_int_equal(receipt_key_current(&f->md->kr)->id, id + 1);
+}
+
+#define RETIRED_1                                                          \
+	"receipt key 1 is retired: the receipts it signed no longer bind " \
+	"(their contracts have ended)"
+static void test_key_schedule(void **state)
+{
+	struct fix *f = *state;
+	struct conn *c = user(f, ALICE);
+	struct receipt_keyring kr;
+	struct mp_msg m, rcpt;
+	uint64_t serial;
+	char keys[128];
+
+	f->md->conf.key_rotate_s = 100;
+	f->md->conf.key_retire_s = 10;
+	serial = buy(f, c, &rcpt);
+	key_list(f, keys, sizeof(keys));
+	assert_string_equal(keys, "1:current");
+	/* Due at creation + 100: key 2; key 1 verifies until A expires. */
+	rotates_at(f, T0 + 100, 1);
+	key_list(f, keys, sizeof(keys));
+	assert_string_equal(keys, "1:retiring 2:current");
+	for (unsigned i = 0; i < f->md->kr.n; i++)
+		if (f->md->kr.keys[i].id == 1)
+			assert_true(f->md->kr.keys[i].verify_until ==
+				    T0 + f->md->conf.lifetime_s);
+	/* Past retire-after, but A is outstanding: its receipt binds. */
+	f->md->clock = T0 + 150;
+	keys_tick(f->md, f->md->clock);
+	command(f, f->op, MP_T_OP_UNBIND, serial);
+	reply(f, f->op, MP_T_STATUS, &m);
+	bind_receipt(f, c, &rcpt);
+	reply(f, c, MP_T_STATUS, &m);
+	/* A ends: key 1 retires at the next tick, its receipt is refused. */
+	command(f, c, MP_T_TERMINATE, serial);
+	reply(f, c, MP_T_STATEMENT, &m);
+	keys_tick(f->md, f->md->clock);
+	f->md->clock += 1;
+	key_list(f, keys, sizeof(keys));
+	assert_string_equal(keys, "1:retired 2:current");
+	bind_receipt(f, c, &rcpt);
+	error(f, c, MP_ERR_RECEIPT, RETIRED_1);
+
+	/* Restart: the same keys; key 2 rotates at its creation + 100. */
+	restart(f, T0 + 160);
+	c = user(f, ALICE);
+	key_list(f, keys, sizeof(keys));
+	assert_string_equal(keys, "1:retired 2:current");
+	rotates_at(f, T0 + 200, 2);
+	/* Nothing outstanding under key 2: retiring for retire-after. */
+	key_list(f, keys, sizeof(keys));
+	assert_string_equal(keys, "2:retiring 3:current");
+	bind_receipt(f, c, &rcpt);
+	error(f, c, MP_ERR_RECEIPT, RETIRED_1);
+	/* Key 1 left the store with the rotation. */
+	assert_int_equal(store_keys_load(f->md->st, &kr), 0);
+	assert_int_equal(kr.n, 2);
+	f->md->clock = T0 + 211;
+	keys_tick(f->md, f->md->clock);
+	f->md->clock += 1;
+	key_list(f, keys, sizeof(keys));
+	assert_string_equal(keys, "2:retired 3:current");
+	/* The operator rotates too; interval 0 stops the schedule. */
+	req(f, &m, MP_T_OP_KEY_ROTATE);
+	send_msg(f, f->op, &m);
+	reply(f, f->op, MP_T_OP_OK, &m);
+	assert_int_equal(m.u[MP_A_KEY_ID], 4);
+	f->md->conf.key_rotate_s = 0;
+	keys_tick(f->md, T0 + 100000);
+	assert_int_equal(receipt_key_current(&f->md->kr)->id, 4);
+}
+
 /* A receipt presented elsewhere (Fig 5): the owner is warned; an ack
  * keeps the binding; unanswered warnings unbind the old address. */
 static void test_elsewhere(void **state)
@@ -801,19 +936,13 @@ static void test_restore(void **state)
 {
 	struct fix *f = *state;
 	struct conn *c = user(f, ALICE);
-	struct muispd_conf conf;
 	struct mp_msg m, rcpt;
 	uint64_t serial = buy(f, c, &rcpt);
 
 	status(f, c, MP_T_START, serial, &m);
 	usage_add(f, serial, 300000, &m);
-	conf = f->md->conf;
 	session_checkpoint_final(f->md);
-	muispd_close(f->md);
-	muispd_init(f->md, &conf);
-	f->md->clock = T0 + 10;
-	assert_int_equal(muispd_open(f->md), 0);
-	f->op = conn_new(f->md, -1, CONN_OP, "operator");
+	restart(f, T0 + 10);
 	c = user(f, ALICE);
 	assert_int_equal(f->md->nlives, 1);
 	status(f, c, MP_T_USAGE, serial, &m);
@@ -900,6 +1029,19 @@ static void test_remote_deposit(void **state)
 	assert_int_equal(remote.calls, 2);
 }
 
+/* c is told err and text (the void's outcome); contract serial is not
+ * established. */
+static void voided(struct fix *f, struct conn *c, int err, const char *text,
+		   uint64_t serial)
+{
+	struct mp_msg m;
+
+	next(c, &m);
+	assert_int_equal(m.u[MP_A_ERROR], err);
+	assert_string_equal(m.s[MP_A_MESSAGE], text);
+	assert_null(live_find(f->md, serial));
+}
+
 /*
  * Authorised, but the establishment fails (the address got a contract
  * meanwhile): the authorisation is voided, and the user is told nothing
@@ -940,11 +1082,10 @@ static void test_remote_void(void **state)
 	buy(f, c2, &rcpt);
 	finish(0, "tx-4");
 	finish(-1, NULL);
-	next(c, &m);
-	assert_string_equal(m.s[MP_A_MESSAGE],
-			    "address already bound; nothing was paid: the "
-			    "authorisation is being released at the provider");
-	assert_null(live_find(f->md, serial));
+	voided(f, c, MP_ERR_STATE,
+	       "address already bound; nothing was paid: the "
+	       "authorisation is being released at the provider",
+	       serial);
 }
 
 /* The channel goes away while its deposit waits: the contract is still
@@ -1404,7 +1545,6 @@ static void test_offer_quote_memory(void **state)
 {
 	struct fix *f = *state;
 	struct conn *x = user(f, MALLORY), *c = user(f, ALICE);
-	struct muispd_conf conf;
 	uint64_t o1, o2, last, mine, dep, serial;
 	struct mp_msg m;
 	char code[32];
@@ -1440,14 +1580,410 @@ static void test_offer_quote_memory(void **state)
 	assert_int_equal(store_serial_last(f->md->st, "contract", &serial), 0);
 	assert_int_equal(serial, mine);
 	/* A restart goes on after the highest contract. */
-	conf = f->md->conf;
-	muispd_close(f->md);
-	muispd_init(f->md, &conf);
-	f->md->clock = T0 + 100;
-	assert_int_equal(muispd_open(f->md), 0);
-	f->op = conn_new(f->md, -1, CONN_OP, "operator");
+	restart(f, T0 + 100);
 	c = user(f, BOB);
 	assert_int_equal(quote(f, c, MP_METRIC_BYTES, 10, 20, &dep), mine + 1);
+}
+
+/* ---------- registration (register.c) ---------- */
+
+/* A self-signed RSA certificate for CN with KEY, DER into m. */
+static void reg_msg(struct fix *f, struct mp_msg *m, const char *cn,
+		    EVP_PKEY *key)
+{
+	X509 *x = X509_new();
+	unsigned char *der = NULL;
+	int n;
+
+	assert_non_null(x);
+	X509_set_version(x, X509_VERSION_3);
+	X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
+				   (const void *)cn, -1, -1, 0);
+	X509_set_issuer_name(x, X509_get_subject_name(x));
+	ASN1_TIME_set(X509_getm_notBefore(x), (time_t)T0 - 60);
+	ASN1_TIME_set(X509_getm_notAfter(x), (time_t)T0 + 30 * 86400);
+	X509_set_pubkey(x, key);
+	assert_true(X509_sign(x, key, EVP_sha256()) > 0);
+	n = i2d_X509(x, &der);
+	assert_true(n > 0);
+	req(f, m, MP_T_REGISTER);
+	assert_int_equal(mp_set_bytes(m, MP_A_CERT, der, (size_t)n), 0);
+	OPENSSL_free(der);
+	X509_free(x);
+}
+
+static uint64_t regs(struct fix *f)
+{
+	uint64_t n = 0;
+
+	assert_int_equal(store_reg_count(f->md->st, "-", "-", &n), 0);
+	return n;
+}
+
+static void test_register(void **state)
+{
+	struct fix *f = *state;
+	struct conn *a = user(f, ALICE), *b = user(f, BOB);
+	EVP_PKEY *ka = EVP_RSA_gen(2048), *kb = EVP_RSA_gen(2048);
+	struct mp_msg *m = calloc(1, sizeof(*m)), *r = calloc(1, sizeof(*r));
+	struct reg_rec *rec = calloc(1, sizeof(*rec));
+
+	assert_true(ka && kb && m && r && rec);
+	/* charon not connected: stored, loaded when muispd connects */
+	reg_msg(f, m, "anon-a", ka);
+	send_msg(f, a, m);
+	reply(f, a, MP_T_REGISTERED, r);
+	assert_string_equal(r->s[MP_A_MESSAGE],
+			    "registered CN=anon-a: charon is not connected: "
+			    "loaded when muispd connects to it");
+	assert_int_equal(r->u[MP_A_EXPIRY], T0 + 7 * 86400);
+	assert_int_equal(store_reg_by_subject(f->md->st, "CN=anon-a", rec), 0);
+	assert_string_equal(rec->addr, ALICE);
+	assert_int_equal(regs(f), 1);
+	/* a new certificate from the same address replaces the old */
+	reg_msg(f, m, "anon-a2", ka);
+	send_msg(f, a, m);
+	reply(f, a, MP_T_REGISTERED, r);
+	assert_int_equal(store_reg_by_subject(f->md->st, "CN=anon-a", rec), 1);
+	assert_int_equal(regs(f), 1);
+	/* another client's subject with another key */
+	reg_msg(f, m, "anon-a2", kb);
+	send_msg(f, b, m);
+	error(f, b, MP_ERR_CERT,
+	      "certificate refused: subject CN=anon-a2 is registered by "
+	      "another client");
+	/* what the checks refuse is said */
+	req(f, m, MP_T_REGISTER);
+	mp_set_bytes(m, MP_A_CERT, "\x30\x03\x02\x01\x01", 5);
+	send_msg(f, b, m);
+	error(f, b, MP_ERR_CERT,
+	      "certificate refused: not a DER X.509 certificate");
+	/* the total cap */
+	f->md->conf.register_max = 1;
+	reg_msg(f, m, "anon-b", kb);
+	send_msg(f, b, m);
+	error(f, b, MP_ERR_BUSY,
+	      "the router holds all the registrations it may (1): try "
+	      "again later");
+	f->md->conf.register_max = 1024;
+	/* the operator's socket has no client address */
+	send_msg(f, f->op, m);
+	error(f, f->op, MP_ERR_PERM,
+	      "registration comes from a client's address");
+	/* the rate per address: the burst (5), then busy; the clock stands */
+	for (unsigned i = 2; i < f->md->conf.register_burst; i++) {
+		reg_msg(f, m, "anon-a2", ka);
+		send_msg(f, a, m);
+		reply(f, a, MP_T_REGISTERED, r);
+	}
+	send_msg(f, a, m);
+	error(f, a, MP_ERR_BUSY,
+	      "too many registrations from " ALICE " (2 a minute): try "
+	      "again later");
+	assert_int_equal(f->md->reg.busy, 2);
+	/* a use refreshes the registration; unused past register-idle, it
+	 * is forgotten */
+	f->md->clock += 6 * 86400;
+	register_sa_up(f->md, "CN=anon-a2");
+	f->md->clock += 2 * 86400;
+	register_tick(f->md, f->md->clock);
+	assert_int_equal(regs(f), 1);
+	f->md->clock += 6 * 86400;
+	register_tick(f->md, f->md->clock);
+	assert_int_equal(regs(f), 0);
+	EVP_PKEY_free(ka);
+	EVP_PKEY_free(kb);
+	free(m);
+	free(r);
+	free(rec);
+}
+
+static const struct ike_watch_ops no_ops;
+
+/* charon (the peer) got load-cert for a PEM certificate: answer it. */
+static void charon_answers(struct fix *f, int peer, const char *ok,
+			   const char *errmsg)
+{
+	static uint8_t buf[8192];
+	struct vici_packet pkt;
+	struct vici_builder b;
+	struct vici_msg *m;
+	const char *data;
+
+	assert_true(ike_watch_process(f->md->ike.w, POLLOUT) >= 0);
+	assert_int_equal(frame_in(peer, &pkt, buf, sizeof(buf)),
+			 VICI_CMD_REQUEST);
+	assert_string_equal(pkt.name, "load-cert");
+	m = vici_msg_parse(pkt.msg, pkt.msglen);
+	assert_non_null(m);
+	assert_string_equal(vici_find_str(&m->root, "type"), "X509");
+	assert_string_equal(vici_find_str(&m->root, "flag"), "NONE");
+	data = vici_find_str(&m->root, "data");
+	assert_non_null(data);
+	assert_memory_equal(data, "-----BEGIN CERTIFICATE-----", 27);
+	vici_msg_free(m);
+	vici_builder_init(&b);
+	vici_add_kv_str(&b, "success", ok);
+	if (errmsg)
+		vici_add_kv_str(&b, "errmsg", errmsg);
+	assert_int_equal(vici_builder_finish(&b), 0);
+	frame_out(peer, VICI_CMD_RESPONSE, NULL, &b);
+	vici_builder_reset(&b);
+	assert_true(ike_watch_process(f->md->ike.w, POLLIN) >= 0);
+}
+
+/* With charon connected, REGISTERED waits for its load-cert; a refusal
+ * or silence is an error; every registration is loaded again when
+ * muispd connects to charon anew. */
+static void test_register_charon(void **state)
+{
+	struct fix *f = *state;
+	struct conn *a = user(f, ALICE), *b = user(f, BOB);
+	EVP_PKEY *k = EVP_RSA_gen(2048);
+	struct mp_msg *m = calloc(1, sizeof(*m)), *r = calloc(1, sizeof(*r));
+	int peer;
+
+	assert_true(k && m && r);
+	f->md->ike.w = ike_watch_new(conn_pair(&peer), &no_ops, NULL);
+	assert_non_null(f->md->ike.w);
+	f->md->ike.ready = 1;
+	reg_msg(f, m, "anon-a", k);
+	feed(f, a, m);
+	assert_int_equal(a->wlen, 0); /* waits for charon */
+	charon_answers(f, peer, "yes", NULL);
+	reply(f, a, MP_T_REGISTERED, r);
+	assert_string_equal(r->s[MP_A_MESSAGE],
+			    "registered CN=anon-a: charon trusts it");
+	/* charon refuses */
+	reg_msg(f, m, "anon-b", k);
+	feed(f, b, m);
+	assert_int_equal(b->wlen, 0);
+	charon_answers(f, peer, "no", "parsing certificate failed");
+	error(f, b, MP_ERR_INTERNAL,
+	      "the router's charon did not take the certificate: try again");
+	/* charon silent: the tick gives up after 15 s */
+	reg_msg(f, m, "anon-b2", k);
+	feed(f, b, m);
+	f->md->clock += 14;
+	register_tick(f->md, f->md->clock);
+	assert_int_equal(b->wlen, 0);
+	f->md->clock += 1;
+	register_tick(f->md, f->md->clock);
+	error(f, b, MP_ERR_INTERNAL,
+	      "the router's charon did not answer: try again");
+	charon_answers(f, peer, "yes", NULL); /* late: nobody waits */
+	assert_int_equal(b->wlen, 0);
+	assert_int_equal(f->md->reg.nops, 0);
+	/* connected anew: both registrations stored are loaded again */
+	register_charon_ready(f->md);
+	assert_int_equal(f->md->reg.queued, 2);
+	charon_answers(f, peer, "yes", NULL);
+	charon_answers(f, peer, "no", "no");
+	assert_int_equal(f->md->reg.answered, 2);
+	assert_int_equal(f->md->reg.loaded, 1);
+	assert_quiet(peer);
+	close(peer);
+	EVP_PKEY_free(k);
+	free(m);
+	free(r);
+}
+
+/* The privacy rule: the recorded SA's protocol is the one bought; an
+ * address without an SA is not known, so not refused. */
+static void test_privacy_rule(void **state)
+{
+	static const struct {
+		uint8_t privacy, proto;
+		uint32_t spi;
+		int mismatch;
+	} t[] = {
+		{ 0, IPPROTO_AH, 0x100, 0 },
+		{ 0, IPPROTO_ESP, 0x100, 1 },
+		{ 1, IPPROTO_ESP, 0x100, 0 },
+		{ 1, IPPROTO_AH, 0x100, 1 },
+		{ 0, 0, 0, 0 },
+		{ 1, 0, 0, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct tun_id id = { .proto = t[i].proto, .spi = t[i].spi };
+
+		assert_int_equal(privacy_mismatch(t[i].privacy, &id),
+				 t[i].mismatch);
+	}
+	assert_string_equal(privacy_name(0), "AH");
+	assert_string_equal(privacy_name(1), "ESP");
+	assert_string_equal(mp_error_name(MP_ERR_PRIVACY),
+			    "the tunnel is not the privacy bought");
+}
+
+static void tunnel_is(uint8_t proto)
+{
+	kernel_test_tunnel.proto = proto;
+	kernel_test_tunnel.spi = proto ? 0xc0ffee : 0;
+}
+
+/* A bytes contract by voucher with privacy P: REQUEST and DEPOSIT. */
+static void buy_privacy(struct fix *f, struct conn *c, uint8_t p,
+			const char *code)
+{
+	struct mp_msg m;
+	uint64_t o = offer(f, c, &m);
+
+	req(f, &m, MP_T_REQUEST);
+	mp_set_u(&m, MP_A_OFFER_SERIAL, o);
+	mp_set_u(&m, MP_A_METRIC, MP_METRIC_BYTES);
+	mp_set_u(&m, MP_A_METHOD, MP_METHOD_VOUCHER);
+	mp_set_u(&m, MP_A_PRIVACY, p);
+	mp_set_u(&m, MP_A_SOFT, 1000000);
+	mp_set_u(&m, MP_A_HARD, 2000000);
+	send_msg(f, c, &m);
+	reply(f, c, MP_T_QUOTE, &m);
+	deposit(f, c, m.u[MP_A_SERIAL], code);
+}
+
+/* Buying and binding through a tunnel of the other protocol: refused
+ * with the reason, nothing paid; the right tunnel binds. */
+static void test_privacy_bind(void **state)
+{
+	struct fix *f = *state;
+	struct conn *c = user(f, ALICE);
+	struct mp_msg m, rcpt;
+	char code[32];
+	uint64_t serial;
+
+	voucher(f, 100, code);
+	tunnel_is(IPPROTO_ESP);
+	buy_privacy(f, c, 0, code);
+	error(f, c, MP_ERR_PRIVACY,
+	      "bought AH, but the tunnel of " ALICE " is ESP: bring up an AH "
+	      "tunnel, then buy");
+	assert_int_equal(balance(f, code), 100);
+	tunnel_is(IPPROTO_AH);
+	buy_privacy(f, c, 1, code);
+	error(f, c, MP_ERR_PRIVACY,
+	      "bought ESP, but the tunnel of " ALICE " is AH: bring up an "
+	      "ESP tunnel, then buy");
+	assert_int_equal(balance(f, code), 100);
+	/* No SA known (no vici): not checked. */
+	tunnel_is(0);
+	buy_privacy(f, c, 1, code);
+	reply(f, c, MP_T_RECEIPT, &rcpt);
+	serial = rcpt.u[MP_A_SERIAL];
+	assert_int_equal(balance(f, code), 60);
+
+	command(f, f->op, MP_T_OP_UNBIND, serial);
+	reply(f, f->op, MP_T_STATUS, &m);
+	tunnel_is(IPPROTO_AH);
+	bind_receipt(f, c, &rcpt);
+	error(f, c, MP_ERR_PRIVACY,
+	      "bought ESP, but the tunnel of " ALICE " is AH: bring up an "
+	      "ESP tunnel, then bind");
+	assert_int_equal(live_find(f->md, serial)->rec.state, CS_UNBOUND);
+	tunnel_is(IPPROTO_ESP);
+	bind_receipt(f, c, &rcpt);
+	reply(f, c, MP_T_STATUS, &m);
+	assert_int_equal(m.u[MP_A_STATE], CS_SUSPENDED);
+	assert_string_equal(m.s[MP_A_ADDR], ALICE);
+}
+
+/* An SA change leaves a bound address with an SA of the other protocol:
+ * the contract is unbound (kept, usage and all), not settled. */
+static void test_privacy_enforce(void **state)
+{
+	struct fix *f = *state;
+	struct conn *c = user(f, ALICE);
+	struct mp_msg m, rcpt;
+	uint64_t serial = buy(f, c, &rcpt); /* AH */
+	struct tun_entry e = {
+		.exists = 1,
+		.state = MUISP_ADDR_STATE_BOUND,
+		.contract = serial,
+		.id = { .proto = IPPROTO_AH, .spi = 0x200 },
+	};
+	struct live *l;
+
+	status(f, c, MP_T_START, serial, &m);
+	usage_add(f, serial, 300000, &m);
+	privacy_enforce(f->md, ALICE, &e, 0);
+	l = live_find(f->md, serial);
+	assert_int_equal(l->rec.state, CS_ACTIVE);
+	/* Another address's entry naming it: not this binding. */
+	e.id.proto = IPPROTO_ESP;
+	privacy_enforce(f->md, BOB, &e, 0);
+	assert_int_equal(l->rec.state, CS_ACTIVE);
+	/* Lost already: the reason is logged, nothing changes. */
+	e.state = MUISP_ADDR_STATE_UNALLOCATED;
+	e.contract = 0;
+	privacy_enforce(f->md, ALICE, &e, serial);
+	assert_int_equal(l->rec.state, CS_ACTIVE);
+	/* Rekeyed to ESP: unbound, outstanding, its usage kept. */
+	e.state = MUISP_ADDR_STATE_BOUND;
+	e.contract = serial;
+	privacy_enforce(f->md, ALICE, &e, 0);
+	assert_int_equal(l->rec.state, CS_UNBOUND);
+	assert_string_equal(l->rec.addr, "");
+	assert_int_equal(l->rec.usage, 300000);
+	command(f, c, MP_T_USAGE, serial);
+	error(f, c, MP_ERR_UNKNOWN, NULL);
+	/* Settled later: the usage charged as usual (3 of 20). */
+	command(f, f->op, MP_T_OP_CONTRACT_TERMINATE, serial);
+	reply(f, f->op, MP_T_STATEMENT, &m);
+	assert_int_equal(m.u[MP_A_CHARGE], 3);
+	assert_int_equal(m.u[MP_A_REFUND], 17);
+}
+
+/* The tunnel changes while a remote deposit waits: refused, voided. */
+static void test_privacy_remote(void **state)
+{
+	struct fix *f = *state;
+	struct conn *c = user(f, ALICE);
+	uint64_t serial;
+
+	tunnel_is(IPPROTO_AH);
+	serial = remote_deposit_start(f, c);
+	tunnel_is(IPPROTO_ESP);
+	finish(0, "tx-9");
+	assert_string_equal(remote.param, "void tx-9");
+	finish(0, NULL);
+	voided(f, c, MP_ERR_PRIVACY,
+	       "bought AH, but the tunnel of " ALICE " is ESP: bring up an AH "
+	       "tunnel, then buy; nothing was paid: the authorisation was "
+	       "released by the provider",
+	       serial);
+}
+
+/* The expiry warning comes expiry-warning seconds ahead, once, to a bound
+ * contract; at the expiry itself the contract is settled and warned. */
+static void test_expiry_warning(void **state)
+{
+	struct fix *f = *state;
+	struct conn *c = user(f, ALICE);
+	struct mp_msg m, rcpt;
+	uint64_t serial = buy(f, c, &rcpt), expiry = T0 + 86400;
+
+	status(f, c, MP_T_START, serial, &m);
+	session_tick(f->md, expiry - 301);
+	assert_int_equal(c->wlen, 0);
+	session_tick(f->md, expiry - 300);
+	next(c, &m);
+	assert_int_equal(m.type, MP_T_WARNING);
+	assert_int_equal(m.u[MP_A_WARNING], MP_WARN_EXPIRY);
+	assert_int_equal(m.u[MP_A_STATE], CS_ACTIVE);
+	assert_int_equal(m.u[MP_A_EXPIRY], expiry);
+	session_tick(f->md, expiry - 1);
+	assert_int_equal(c->wlen, 0);
+	session_tick(f->md, expiry);
+	next(c, &m);
+	assert_int_equal(m.u[MP_A_WARNING], MP_WARN_EXPIRY);
+	assert_int_equal(m.u[MP_A_STATE], CS_EXTINGUISHED);
+	assert_null(live_find(f->md, serial));
+
+	/* expiry-warning 0: only at the expiry. */
+	f->md->conf.expiry_warn_s = 0;
+	serial = buy(f, c, &rcpt);
+	session_tick(f->md, T0 + 86399);
+	assert_int_equal(c->wlen, 0);
 }
 
 int main(void)
@@ -1470,6 +2006,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_control_table, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_operator, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_key_schedule, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_elsewhere, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
@@ -1485,6 +2023,18 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_remote_settlement_joined,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_register, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_register_charon, setup,
+						teardown),
+		cmocka_unit_test(test_privacy_rule),
+		cmocka_unit_test_setup_teardown(test_privacy_bind, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_privacy_enforce, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_privacy_remote, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_expiry_warning, setup,
+						teardown),
 	};
 
 	log_init(1, 0);

@@ -373,6 +373,8 @@ static void test_roundtrip_all_types(void **state)
 		MP_T_OP_ROOM_SHOW,
 		MP_T_OP_UNBIND,
 		MP_T_OP_OK,
+		MP_T_OP_KEY_LIST,
+		MP_T_OP_KEY,
 	};
 	unsigned ok = 0;
 

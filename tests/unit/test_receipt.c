@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Receipts: known-answer HMAC, every one-byte change rejected, rotation. */
+/* Receipts: known-answer HMAC, every one-byte change rejected, rotation,
+ * the rotation schedule's arithmetic. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -146,6 +147,49 @@ static void test_rotation(void **state)
 	assert_int_equal(kr.n, RECEIPT_MAX_KEYS);
 }
 
+/* The schedule's arithmetic (keys.c drives it). */
+static void test_schedule(void **state)
+{
+	struct receipt_key k = { .id = 3, .created = 1000 };
+
+	/* Rotation: created + interval; 0 = never; saturates. */
+	assert_int_equal(receipt_rotate_at(&k, 0), 0);
+	assert_int_equal(receipt_rotate_at(&k, 86400), 87400);
+	k.created = UINT64_MAX - 5;
+	assert_true(receipt_rotate_at(&k, 86400) == UINT64_MAX);
+	k.created = 1000;
+
+	/* Retirement: retire-after from the rotation, or the last
+	 * outstanding contract's expiry, whichever is later. */
+	assert_int_equal(receipt_retire_at(5000, 100, 0), 5100);
+	assert_int_equal(receipt_retire_at(5000, 100, 5100), 5100);
+	assert_int_equal(receipt_retire_at(5000, 100, 9000), 9000);
+	assert_int_equal(receipt_retire_at(5000, 0, 0), 5000);
+	assert_true(receipt_retire_at(UINT64_MAX - 1, 100, 0) == UINT64_MAX);
+
+	/* States: current until rotated out, retiring up to and including
+	 * verify_until (or forever without one), then retired. */
+	assert_int_equal(receipt_key_state(&k, 1), RECEIPT_KEY_CURRENT);
+	k.retired = 5000;
+	k.verify_until = 9000;
+	assert_int_equal(receipt_key_state(&k, 9000), RECEIPT_KEY_RETIRING);
+	assert_int_equal(receipt_key_state(&k, 9001), RECEIPT_KEY_RETIRED);
+	assert_string_equal(receipt_key_state_name(RECEIPT_KEY_RETIRED),
+			    "retired");
+	assert_string_equal(receipt_key_state_name(7), "unknown");
+
+	/* Early retirement: retire-after passed and nothing outstanding. */
+	assert_false(receipt_retire_early(&k, 5099, 100, 0));
+	assert_true(receipt_retire_early(&k, 5100, 100, 0));
+	assert_false(receipt_retire_early(&k, 5100, 100, 1));
+	assert_false(receipt_retire_early(&k, 9000, 100, 0)); /* due anyway */
+	assert_false(receipt_retire_early(&k, 9001, 100, 0)); /* retired */
+	k.verify_until = 0; /* no limit: only contracts hold it */
+	assert_true(receipt_retire_early(&k, 100000, 100, 0));
+	k.retired = 0; /* the current key never retires early */
+	assert_false(receipt_retire_early(&k, 100000, 100, 0));
+}
+
 static void test_no_key_bad_fields(void **state)
 {
 	struct receipt_keyring kr;
@@ -234,6 +278,7 @@ int main(void)
 		cmocka_unit_test(test_known_answer),
 		cmocka_unit_test(test_every_byte_flip),
 		cmocka_unit_test(test_rotation),
+		cmocka_unit_test(test_schedule),
 		cmocka_unit_test(test_no_key_bad_fields),
 		cmocka_unit_test(test_holder),
 	};

@@ -11,6 +11,10 @@
 #                                       mallory .66
 #   WAN 198.51.100.0/24, 2001:db8:2::/64 router .1/::1  inet .2
 #
+# topo_up --napt: the internet host knows the router only by its one WAN
+# address (no route back to the LAN's IPv4 prefix), as behind a router that
+# masquerades the LAN; IPv6 stays a routed prefix (docs/NAT.md).
+#
 # The bridge never learns (ageing 0), so every LAN frame reaches every port:
 # mallory can sniff and spoof as on the seed's shared Ethernet.
 #
@@ -50,7 +54,8 @@ _lan_host() { # name ip4 ip6 mac
 }
 
 topo_up() {
-	local ns h
+	local ns h lan4_route="route add $LAN4.0/24 via $ROUTER_WAN4"
+	[ "${1-}" = --napt ] && lan4_route=
 	for ns in sw router alice bob mallory inet; do
 		ip netns add "$ns"
 		# No DAD: while a link-local address is tentative the router
@@ -90,7 +95,7 @@ topo_up() {
 	addr add $INET6/64 dev eth0 nodad
 	link set lo up
 	link set eth0 up
-	route add $LAN4.0/24 via $ROUTER_WAN4
+	$lan4_route
 	route add $LAN6::/64 via $WAN6::1
 	EOF
 	_lan_host alice $ALICE4 $ALICE6 $ALICE_MAC

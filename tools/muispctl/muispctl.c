@@ -30,6 +30,7 @@ static const struct ctl_object objects[] = {
 	{ "monitor", cmd_monitor, "print events and flow records" },
 	{ "lease", cmd_lease, "DHCP leases (muisp-dhcpd's database)" },
 	{ "voucher", cmd_voucher, "prepaid vouchers (muispd)" },
+	{ "key", cmd_key, "receipt keys: list, rotate (muispd)" },
 	{ "ca", cmd_ca, "certification authority: CA, router certificates" },
 };
 
@@ -51,7 +52,7 @@ static void usage(FILE *f)
 		"\nlease reads muisp-dhcpd's lease database (default " LEASEDB_DEFAULT_PATH
 		")\nwithout the kernel module; ca needs "
 		"neither the module nor netlink.\n");
-	fprintf(f, "contract and voucher talk to muispd's operator socket "
+	fprintf(f, "contract, voucher and key talk to muispd's operator socket "
 		   "(--daemon PATH,\ndefault " MP_OP_SOCKET "); contract list "
 		   "and show join its records with\nthe module's.\n");
 	fprintf(f, "\nexit status: 0 ok, 1 operation failed, 2 usage error, "

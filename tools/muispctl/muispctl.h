@@ -88,6 +88,7 @@ int cmd_stats(struct ctl *c, int argc, char **argv);
 int cmd_monitor(struct ctl *c, int argc, char **argv);
 int cmd_lease(struct ctl *c, int argc, char **argv);
 int cmd_voucher(struct ctl *c, int argc, char **argv);
+int cmd_key(struct ctl *c, int argc, char **argv);
 int cmd_ca(struct ctl *c, int argc, char **argv);
 
 /* Printers shared by list/show and monitor. */

@@ -10,8 +10,15 @@
 #   op ARGS...              muisp-client operator commands on muispd's socket
 #   cl ARGS...              muisp-client as alice (state in $S/alice)
 #   field NAME TEXT         NAME=value out of muisp-client's output
+#   fields TEXT NAME...     the values of NAME... in TEXT, one line
+#   stop_muispd             stop muispd (MUISPD) and wait for it
 #   alice_addrs PREFIX N    alice also holds PREFIX.1..N (/32), routed
 #                           to the LAN by the router (many clients, one host)
+#   life_setup              the life-cycle scenarios' start: topology,
+#                           require-tunnel off, muispd with $FLOW_CONF and
+#                           the lines on stdin; a voucher of 1000 in $code
+#   kc SERIAL FILTER        the module's contract SERIAL through jq FILTER
+#   watch_start             `cl watch` into $S/watch.out, once it listens
 # FLOW_CONF: the settings of the contract-flow family (checkpoint and warn
 # every second, bytes at 1000 per 10^6 by voucher).
 S=$SCRATCH
@@ -69,3 +76,27 @@ op() { ip netns exec router muisp-client -O $S/muispd.sock op "$@"; }
 cl() { ip netns exec alice muisp-client -s $ROUTER_LAN4 --ca $S/ca.crt \
 	--name router.muisp.test -S $S/alice "$@"; }
 field() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2" | head -n1; }
+fields() {
+	local t=$1 n v=()
+	shift
+	for n; do v+=("$(field "$n" "$t")"); done
+	echo "${v[*]}"
+}
+stop_muispd() {
+	kill $MUISPD
+	wait $MUISPD 2>/dev/null || true
+}
+
+life_setup() {
+	topo_up
+	on router muispctl config set lan lan0 require-tunnel off
+	muispd_setup < <(echo "$FLOW_CONF"; cat)
+	code=$(field code "$(op voucher-issue 1000)")
+}
+
+kc() { on router muispctl --json contract show "$1" kernel | jq -r "$2"; }
+
+watch_start() {
+	cl watch 300 >$S/watch.out 2>&1 &
+	wait_until -t 20 grep -q watching $S/watch.out
+}

@@ -36,10 +36,6 @@ price bytes voucher ah 1000 1000000
 EOF
 
 ML=$S/muispd.log
-stop_muispd() {
-	kill $MUISPD
-	wait $MUISPD 2>/dev/null || true
-}
 # alice's entry in the module: state contract proto spi spi_prev reqid
 ent() {
 	R --json addr show $ALICE4 | jq -r '"\(.state) \(.contract // 0) \(.xfrm_proto // "-") \(.xfrm_spi // "-") \(.xfrm_spi_prev // "-") \(.xfrm_reqid // "-")"'
