@@ -134,6 +134,7 @@ void muispd_close(struct muispd *md)
 	}
 	md->lfd = md->ufd = -1;
 	ikesync_close(md);
+	eap_close(md);
 	register_close(md);
 	kernel_close(md->k);
 	md->k = NULL;
@@ -180,6 +181,7 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *arg)
 	keys_tick(md, now);
 	conn_deadlines(md);
 	ikesync_connect(md, now);
+	eap_tick(md, now);
 	ikesync_probe(md);
 	register_tick(md, now);
 	return 0;
@@ -318,7 +320,8 @@ int server_reload(struct muispd *md)
 		if (!tls)
 			goto refused;
 	}
-	vici_changed = strcmp(nc->vici, md->conf.vici) != 0;
+	vici_changed = strcmp(nc->vici, md->conf.vici) != 0 ||
+		       nc->eap != md->conf.eap; /* (un)load vouchers */
 	md->conf = *nc;
 	free(nc);
 	if (tls) {

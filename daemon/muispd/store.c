@@ -459,6 +459,47 @@ int store_voucher_set(struct store *st, const char *code, uint64_t balance)
 	return sqlite3_changes(st->db) == 1 ? 0 : -1;
 }
 
+/* The vouchers usable as EAP credentials (eap.c): a balance, not
+ * expired. */
+int store_voucher_foreach(struct store *st, uint64_t now,
+			  int (*fn)(const char *code, void *arg), void *arg)
+{
+	sqlite3_stmt *s = prep(st, "SELECT code FROM vouchers WHERE "
+				   "balance > 0 AND (expiry = 0 OR "
+				   "expiry >= ?) ORDER BY code;");
+	int rc;
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, i64(now));
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if (fn((const char *)sqlite3_column_text(s, 0), arg))
+			break;
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* The voucher whose code's first half (9 characters, then '-') is USER,
+ * an EAP username (contract_eap_creds). */
+int store_voucher_by_eap_user(struct store *st, const char *user, char *code,
+			      size_t cap)
+{
+	sqlite3_stmt *s = prep(st, "SELECT code FROM vouchers WHERE "
+				   "substr(code, 1, 10) = ?1 || '-' "
+				   "ORDER BY code LIMIT 1;");
+	int rc;
+
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, user, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		snprintf(code, cap, "%s",
+			 (const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+}
+
 int store_key_put(struct store *st, const struct receipt_key *k)
 {
 	sqlite3_stmt *s = prep(st, "INSERT OR REPLACE INTO keys (id, secret, "
