@@ -123,6 +123,16 @@ uint64_t contract_cost(uint64_t price, uint64_t unit, uint64_t usage)
 	return c > UINT64_MAX ? UINT64_MAX : (uint64_t)c;
 }
 
+uint64_t contract_affordable(uint64_t price, uint64_t unit, uint64_t money)
+{
+	unsigned __int128 u;
+
+	if (!price)
+		return UINT64_MAX;
+	u = (unsigned __int128)money * unit / price;
+	return u > UINT64_MAX ? UINT64_MAX : (uint64_t)u;
+}
+
 void contract_settle_amounts(uint64_t deposit, uint64_t price, uint64_t unit,
 			     uint64_t usage, int full, uint64_t *charge,
 			     uint64_t *refund)

@@ -108,6 +108,10 @@ int addr_step(enum addr_state in, enum addr_event ev, enum addr_state *out);
  * saturating at UINT64_MAX. */
 uint64_t contract_cost(uint64_t price, uint64_t unit, uint64_t usage);
 
+/* The most usage `money` pays for at `price` per `unit` (its cost never
+ * exceeds money), saturating; UINT64_MAX when the price is 0. */
+uint64_t contract_affordable(uint64_t price, uint64_t unit, uint64_t money);
+
 /*
  * Settlement (paper §8): the deposit is kept whole when the contract
  * expired or reached its hard limit (full = 1); otherwise the charge is

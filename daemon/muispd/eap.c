@@ -193,9 +193,8 @@ static int establish(struct muispd *md, struct eap_sa *e, uint64_t now)
 		ike_end(md, e, "no voucher for this EAP identity");
 		return -1;
 	}
-	hard = md->conf.max_hard[p->metric];
-	if (p->price && bal / p->price < hard / p->unit)
-		hard = bal / p->price * p->unit; /* what the balance buys */
+	/* what the balance buys, also when it is less than one price */
+	hard = contract_affordable(p->price, p->unit, bal);
 	if (hard > md->conf.max_hard[p->metric])
 		hard = md->conf.max_hard[p->metric];
 	if (md->conf.eap_hard && hard > md->conf.eap_hard)

@@ -190,6 +190,14 @@ static void test_money(void **state)
 	assert_int_equal(contract_cost(100, 3600, 3601), 101);
 	assert_int_equal(contract_cost(UINT64_MAX, 1, 2), UINT64_MAX);
 	assert_int_equal(contract_cost(5, 0, 2), UINT64_MAX);
+	/* 1200 per 1 MB: a balance of 300 buys 250000 bytes, which cost
+	 * exactly 300; one byte more would cost 301. */
+	assert_int_equal(contract_affordable(1200, 1000000, 300), 250000);
+	assert_int_equal(contract_cost(1200, 1000000, 250000), 300);
+	assert_int_equal(contract_cost(1200, 1000000, 250001), 301);
+	assert_int_equal(contract_affordable(100, 3600, 0), 0);
+	assert_int_equal(contract_affordable(0, 3600, 5), UINT64_MAX);
+	assert_int_equal(contract_affordable(1, UINT64_MAX, 2), UINT64_MAX);
 	/* 10 per 1 MB; deposit for 2 MB hard = 20; used 300000 bytes. */
 	contract_settle_amounts(20, 10, 1000000, 300000, 0, &ch, &rf);
 	assert_int_equal(ch, 3);
