@@ -12,6 +12,9 @@
 #   ike_initiate [NAME]               alice brings her CHILD_SA up
 #   ike_wait_up                       the watcher saw it: IKE_UP, IKE_REQID,
 #                                     IKE_SPI
+#   ike_router_conf                   the router's swanctl dir from the PKI
+#   ike_spoof_pcap FILE N SRC DST...  spoofed UDP from alice's MAC, to replay
+#   ike_inet_counters, ike_seen NAME  what reaches the internet host
 #   ike_modules
 #   ike_pki DIR                       DIR/ca.{pem,key} router.{pem,key}
 #   ike_charon NS NAME                start charon NAME in NS
@@ -140,7 +143,7 @@ ike_charon() {
 # muisp-ike conf.  Extra options go to `muisp-ike conf client`, those in
 # IKE_ROUTER_OPTS (ike_scenario --router) to `muisp-ike conf router`.
 ike_router_alice() {
-	local p=$IKE_DIR/pki r=$IKE_DIR/router/swanctl a=$IKE_DIR/alice/swanctl
+	local p=$IKE_DIR/pki a=$IKE_DIR/alice/swanctl
 	ike_setup router
 	ike_setup alice
 	log "pki"
@@ -148,11 +151,7 @@ ike_router_alice() {
 	ike_pki "$p"
 	ike_pki_wait
 	log "pki done"
-	cp "$p/router.pem" "$r/x509/"
-	cp "$p/router.key" "$r/private/"
-	cp "$p/ca.pem" "$r/x509ca/"
-	muisp-ike conf router --cert router.pem --id $ROUTER_ID \
-		--local-addrs $ROUTER_LAN4 ${IKE_ROUTER_OPTS:-} >"$r/swanctl.conf"
+	ike_router_conf
 	cp "$p/ca.pem" "$a/x509ca/"
 	muisp-ike conf client --router $ROUTER_LAN4 --router-id $ROUTER_ID \
 		--cacert ca.pem --cert alice.pem "$@" >"$a/swanctl.conf"
@@ -161,6 +160,60 @@ ike_router_alice() {
 	ike_charon alice alice
 	log "charons up"
 	muisp-ike load-cert --uri "$(ike_vici router)" "$a/x509/alice.pem"
+}
+
+# ike_router_conf: the router's swanctl directory from the PKI in
+# $IKE_DIR/pki (ike_pki): its certificate, key and CA, and the
+# configuration of `muisp-ike conf router` (options in IKE_ROUTER_OPTS).
+ike_router_conf() {
+	local p=$IKE_DIR/pki r=$IKE_DIR/router/swanctl
+	cp "$p/router.pem" "$r/x509/"
+	cp "$p/router.key" "$r/private/"
+	cp "$p/ca.pem" "$r/x509ca/"
+	muisp-ike conf router --cert router.pem --id $ROUTER_ID \
+		--local-addrs $ROUTER_LAN4 ${IKE_ROUTER_OPTS:-} >"$r/swanctl.conf"
+}
+
+# ike_spoof_pcap FILE N SRC DST [FILE N SRC DST]...: for each FILE, a pcap
+# of N identical UDP datagrams (port 40000 to 9999, 32 bytes) from SRC
+# (IPv4 or IPv6) to DST in Ethernet frames from alice's MAC to the
+# router's: a spoofer's replay for tcpreplay.  One Python run for all
+# (scapy takes seconds to start under TCG).
+ike_spoof_pcap() {
+	/usr/bin/python3 - "$ALICE_MAC" "$ROUTER_LAN_MAC" "$@" <<'PY'
+import struct, sys
+from scapy.all import Ether, IP, IPv6, UDP, Raw
+a = sys.argv[1:]
+eth = Ether(src=a[0], dst=a[1])
+for i in range(2, len(a), 4):
+    path, n, src, dst = a[i], int(a[i + 1]), a[i + 2], a[i + 3]
+    l3 = IPv6 if ":" in src else IP
+    frame = bytes(eth / l3(src=src, dst=dst) / UDP(sport=40000, dport=9999) / Raw(b"x" * 32))
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+        f.write((struct.pack("<IIII", 0, 0, len(frame), len(frame)) + frame) * n)
+PY
+}
+
+# ike_inet_counters: the internet host counts what reaches it: the
+# spoofer's UDP (counter "spoof") and echo requests ("echo");
+# ike_seen NAME reads one.
+ike_inet_counters() {
+	on inet nft -f - <<'NFT'
+table inet seen {
+	counter spoof { }
+	counter echo { }
+	chain in {
+		type filter hook input priority 0;
+		udp dport 9999 counter name spoof
+		icmp type echo-request counter name echo
+	}
+}
+NFT
+}
+ike_seen() {
+	on inet nft -j list counter inet seen "$1" |
+		jq -r '.nftables[1].counter.packets'
 }
 
 # ike_watch_start FILE [SECONDS]: ikewatch-print on the router's charon.
