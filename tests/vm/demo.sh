@@ -276,5 +276,9 @@ bob_connects
 
 say "The operator's view at the end"
 shown "router# muispctl" ctl contract list
-[ "$TODO" -eq 0 ] || fail "$TODO step(s) of the story are TODO"
+if [ "$TODO" -gt 0 ]; then
+	# not a failure of what ran: no logs to dump
+	trap topo_down EXIT
+	fail "$TODO step(s) of the story are TODO"
+fi
 printf '\nDone: every step did what it said.\n'
