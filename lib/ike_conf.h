@@ -13,9 +13,13 @@
  * Self-signed client certificates: strongSwan 5.9 only accepts an
  * end-entity certificate it holds locally or that chains to a loaded CA,
  * never an unknown self-signed one received in IKE.  The router therefore
- * loads each client's self-signed certificate over VICI (load-cert, see
- * muisp-ike load-cert) before the client initiates; that is the
- * registration step of muisp-client connect.
+ * loads each client's self-signed certificate over VICI load-cert before
+ * the client initiates: muispd does when muisp-client connect registers
+ * it (MP_T_REGISTER, daemon/muispd/register.c), the operator by hand with
+ * muisp-ike load-cert.  load-cert rather than a load-conn per client: in
+ * 5.9 both put the certificate, trusted, into vici's one credential set,
+ * which only clear-creds empties (unload-conn leaves it, and this
+ * connection accepts any trusted certificate); see docs/DESIGN.md.
  */
 #ifndef MUISP_IKE_CONF_H
 #define MUISP_IKE_CONF_H

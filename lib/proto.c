@@ -11,6 +11,7 @@ enum kind {
 	K_U64,
 	K_STR,
 	K_BYTES,
+	K_CERT, /* bytes up to MP_CERT_MAX, in mp_msg.cert */
 	K_ITEM,
 	K_LINE,
 	K_FIX, /* min: its length, max: its slot in mp_msg.fix */
@@ -78,6 +79,7 @@ static const struct attr_def attr_defs[__MP_A_LAST] = {
 	[MP_A_HOLDER_KEY] = FIX(32, 0),
 	[MP_A_CHALLENGE] = FIX(32, 1),
 	[MP_A_SIGNATURE] = FIX(64, 2),
+	[MP_A_CERT] = { K_CERT, 0, 0 },
 };
 
 #define B(a) (1ull << (a))
@@ -114,6 +116,9 @@ static const struct type_def type_defs[256] = {
 	[MP_T_EXTEND] = { "extend", B(MP_A_SERIAL) | B(MP_A_SOFT), 0, 0 },
 	[MP_T_WARNING_ACK] = { "warning-ack", B(MP_A_SERIAL) | B(MP_A_WARNING),
 			       0, 0 },
+	[MP_T_REGISTER] = { "register", B(MP_A_CERT), 0, 0 },
+	[MP_T_REGISTERED] = { "registered", 0, B(MP_A_EXPIRY) | B(MP_A_MESSAGE),
+			      0 },
 	[MP_T_OFFER] = { "offer",
 			 B(MP_A_OFFER_SERIAL) | B(MP_A_TIME) | B(MP_A_EXPIRY) |
 				 B(MP_A_CURRENCY),
@@ -223,6 +228,8 @@ static int kind_len_ok(enum kind k, size_t len)
 		return len >= 1 && len <= MP_STR_MAX;
 	case K_BYTES:
 		return len >= 1 && len <= MP_BYTES_MAX;
+	case K_CERT:
+		return len >= 1 && len <= MP_CERT_MAX;
 	case K_ITEM:
 	case K_LINE:
 		return len >= 4;
@@ -428,6 +435,12 @@ static int top_attr(void *vctx, uint16_t type, const uint8_t *v, uint16_t vlen)
 		memcpy(m->bytes, v, vlen);
 		m->bytes_len = vlen;
 		break;
+	case K_CERT:
+		if (mp_has(m, type))
+			return MP_E_ATTR_DUP;
+		memcpy(m->cert, v, vlen);
+		m->cert_len = vlen;
+		break;
 	default: {
 		uint64_t x;
 
@@ -554,11 +567,17 @@ int mp_set_s(struct mp_msg *m, int attr, const char *s)
 
 int mp_set_bytes(struct mp_msg *m, int attr, const void *p, size_t len)
 {
-	if (attr <= 0 || attr >= __MP_A_LAST ||
-	    attr_defs[attr].kind != K_BYTES || len > MP_BYTES_MAX)
+	if (attr <= 0 || attr >= __MP_A_LAST)
 		return -1;
-	memcpy(m->bytes, p, len);
-	m->bytes_len = (uint16_t)len;
+	if (attr_defs[attr].kind == K_CERT && len <= MP_CERT_MAX) {
+		memcpy(m->cert, p, len);
+		m->cert_len = (uint16_t)len;
+	} else if (attr_defs[attr].kind == K_BYTES && len <= MP_BYTES_MAX) {
+		memcpy(m->bytes, p, len);
+		m->bytes_len = (uint16_t)len;
+	} else {
+		return -1;
+	}
 	m->present |= B(attr);
 	return 0;
 }
@@ -704,6 +723,8 @@ static int value_ok(const struct attr_def *d, const struct mp_msg *m, int a)
 	}
 	case K_BYTES:
 		return m->bytes_len >= 1 && m->bytes_len <= MP_BYTES_MAX;
+	case K_CERT:
+		return m->cert_len >= 1 && m->cert_len <= MP_CERT_MAX;
 	case K_FIX:
 		return 1;
 	case K_ITEM:
@@ -749,6 +770,9 @@ int mp_encode(const struct mp_msg *m, uint8_t *buf, size_t cap)
 			break;
 		case K_BYTES:
 			w_attr(&w, (uint16_t)a, m->bytes, m->bytes_len);
+			break;
+		case K_CERT:
+			w_attr(&w, (uint16_t)a, m->cert, m->cert_len);
 			break;
 		case K_FIX:
 			w_attr(&w, (uint16_t)a, m->fix[d->max], (size_t)d->min);
@@ -863,6 +887,8 @@ const char *mp_error_name(int err)
 		[MP_ERR_PERM] = "not permitted on this channel",
 		[MP_ERR_OFFER] = "offer unknown, stale or option not offered",
 		[MP_ERR_PROOF] = "proof of the receipt's holder key needed",
+		[MP_ERR_CERT] = "certificate refused",
+		[MP_ERR_BUSY] = "busy: try again later",
 	};
 
 	if (err <= 0 || err >= __MP_ERR_LAST)

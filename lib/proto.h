@@ -37,6 +37,7 @@
 #define MP_MAX_LINES   32
 #define MP_FIX_MAX     64 /* fixed-length binary attributes */
 #define MP_FIX_SLOTS   3
+#define MP_CERT_MAX    4096 /* MP_A_CERT: a DER certificate */
 
 /* What the holder of a MUR2 receipt signs to bind it (PROTOCOL.md §6):
  * the label, the router's 32-byte challenge, then the receipt. */
@@ -66,6 +67,7 @@ enum mp_type {
 	MP_T_TERMINATE = 8,
 	MP_T_EXTEND = 9,
 	MP_T_WARNING_ACK = 10,
+	MP_T_REGISTER = 11, /* needs no tunnel: see PROTOCOL.md */
 	/* router -> user */
 	MP_T_OFFER = 64,
 	MP_T_QUOTE = 65,
@@ -74,6 +76,7 @@ enum mp_type {
 	MP_T_STATEMENT = 68,
 	MP_T_ERROR = 69,
 	MP_T_WARNING = 70,
+	MP_T_REGISTERED = 71,
 	/* operator (local socket only) */
 	MP_T_OP_VOUCHER_ISSUE = 128,
 	MP_T_OP_VOUCHER_SHOW = 129,
@@ -127,6 +130,7 @@ enum mp_attr {
 	MP_A_HOLDER_KEY,   /* fixed 32: the buyer's Ed25519 public key */
 	MP_A_CHALLENGE,	   /* fixed 32: the router's challenge (BIND) */
 	MP_A_SIGNATURE,	   /* fixed 64: the holder's signature of it */
+	MP_A_CERT = 35,	   /* bytes (<= MP_CERT_MAX): DER X.509 cert */
 	__MP_A_LAST
 };
 #define MP_A_MAX (__MP_A_LAST - 1)
@@ -188,6 +192,10 @@ enum mp_error {
 	MP_ERR_PERM,  /* not permitted on this channel */
 	MP_ERR_OFFER, /* offer unknown or stale, or option not offered */
 	MP_ERR_PROOF, /* the receipt's holder must sign the challenge */
+	/* certificate refused (REGISTER) */
+	MP_ERR_CERT = 15,
+	/* over a rate or a cap: try later */
+	MP_ERR_BUSY = 16,
 	__MP_ERR_LAST
 };
 
@@ -233,6 +241,8 @@ struct mp_msg {
 	char s[__MP_A_LAST][MP_STR_MAX + 1]; /* string attributes */
 	uint8_t bytes[MP_BYTES_MAX];	     /* MP_A_RECEIPT */
 	uint16_t bytes_len;
+	uint8_t cert[MP_CERT_MAX]; /* MP_A_CERT */
+	uint16_t cert_len;
 	uint8_t fix[MP_FIX_SLOTS][MP_FIX_MAX]; /* mp_fix() */
 	unsigned nitems, nlines;
 	struct mp_item items[MP_MAX_ITEMS];
@@ -241,7 +251,8 @@ struct mp_msg {
 
 /* Start an empty message. */
 void mp_init(struct mp_msg *m, uint8_t type, uint16_t flags, uint32_t serial);
-/* Setters mark the attribute present; they fail (-1) on a wrong kind. */
+/* Setters mark the attribute present; they fail (-1) on a wrong kind.
+ * mp_set_bytes() sets MP_A_RECEIPT (m->bytes) or MP_A_CERT (m->cert). */
 int mp_set_u(struct mp_msg *m, int attr, uint64_t v);
 int mp_set_s(struct mp_msg *m, int attr, const char *s);
 int mp_set_bytes(struct mp_msg *m, int attr, const void *p, size_t len);

@@ -48,6 +48,10 @@ void conf_defaults(struct muispd_conf *c)
 	c->quotes_addr = 4;
 	c->output_budget = 16ull << 20;
 	c->provider_timeout_s = 5;
+	c->register_idle_s = 7 * 86400;
+	c->register_max = 1024;
+	c->register_rate = 2;
+	c->register_burst = 5;
 }
 
 /* The settings that are one value of a plain type. */
@@ -91,6 +95,10 @@ static const struct setting {
 	{ "online-provider-ca", K_STR, F(provider_ca), 0, 0 },
 	{ "online-provider-insecure", K_BOOL, F(provider_insecure), 0, 0 },
 	{ "online-provider-timeout", K_U32, F(provider_timeout_s), 1, 60 },
+	{ "register-idle", K_U32, F(register_idle_s), 60, 365 * 86400 },
+	{ "register-max", K_U32, F(register_max), 1, 65536 },
+	{ "register-rate", K_U32, F(register_rate), 1, 1000 },
+	{ "register-burst", K_U32, F(register_burst), 1, 1000 },
 #undef F
 };
 

@@ -272,6 +272,7 @@ static void on_child_up(void *arg, const struct ike_child *c)
 	log_debug("vici: CHILD_SA %u up for %s: %s spi 0x%08x reqid %u",
 		  c->uniqueid, addr, c->proto == IPPROTO_ESP ? "esp" : "ah",
 		  c->spi_in, c->reqid);
+	register_sa_up(md, c->remote_id);
 	if (ike_watch_syncing(md->ike.w))
 		dirty_add(addr, md);
 	else
@@ -308,6 +309,7 @@ static void on_child_rekey(void *arg, const struct ike_child *o,
 	log_debug("vici: CHILD_SA %u rekeyed to %u for %s: spi 0x%08x -> "
 		  "0x%08x",
 		  o->uniqueid, n->uniqueid, addr, o->spi_in, n->spi_in);
+	register_sa_up(md, n->remote_id);
 	sa_of(o, &r.o);
 	sa_of(n, &r.n);
 	/* Applied at once, also during a sync: the identity must move
@@ -528,6 +530,7 @@ static void on_synced(void *arg, int n)
 		 md->conf.vici, n, s->ndirty);
 	s->ndirty = 0;
 	s->ready = 1;
+	register_charon_ready(md);
 }
 
 /* Registered for the events (0), or not (-errno): then the SAs. */

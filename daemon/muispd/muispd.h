@@ -14,6 +14,7 @@
  *   ikesync.c    charon's CHILD_SAs over VICI -> tunnel identities
  *   tunnel.c     the identity rules (pure)
  *   limits.c     per source address: connections, message rate
+ *   register.c   clients' self-signed certificates -> charon (REGISTER)
  *   config.c     muispd.conf
  *   payment*.c   payment core and methods; receipt.c, store.c, kernel.c
  */
@@ -74,6 +75,9 @@ struct muispd_conf {
 	char provider_ca[256];	/* its CA, pinned */
 	int provider_insecure;	/* http:// allowed (tests) */
 	uint32_t provider_timeout_s;
+	/* self-service registration (muispd.conf(5)) */
+	uint32_t register_idle_s, register_max;
+	uint32_t register_rate, register_burst; /* a minute, per address */
 	unsigned nprices;
 	struct price prices[MUISPD_MAX_PRICES];
 };
@@ -221,6 +225,22 @@ struct ikesync {
 	unsigned nprobes, probe_head, capprobes;
 };
 
+/* Registrations (register.c): the per-address rate, the requests
+ * waiting for charon's load-cert. */
+struct reg_op;
+struct regs {
+	struct srctab srcs;
+	struct reg_op *ops; /* replies waiting for charon */
+	unsigned nops, capops;
+	uint64_t op_seq;
+	uint64_t *load_ids; /* load-certs in flight, in order (op or 0) */
+	unsigned nload, capload;
+	/* the reload after connecting to charon: queued, answered, loaded */
+	unsigned queued, answered, loaded;
+	uint64_t next_gc;
+	uint64_t accepted, refused, busy;
+};
+
 struct muispd {
 	struct muispd_conf conf;
 	const char *conffile; /* for reload */
@@ -265,6 +285,7 @@ struct muispd {
 	int rx_busy;	  /* rx in use (conn_input nested) */
 	int closing;	  /* muispd_close(): no more input */
 	struct ikesync ike;
+	struct regs reg;
 	/* the module's cleanup after a settlement that failed: retried */
 	struct kretry {
 		char addr[64];	 /* unbind it ("" none) */
@@ -387,5 +408,14 @@ void ikesync_connect(struct muispd *md, uint64_t now);
 void ikesync_reconnect(struct muispd *md);
 void ikesync_probe(struct muispd *md);
 void ikesync_close(struct muispd *md);
+
+/* register.c */
+int register_open(struct muispd *md);
+void register_close(struct muispd *md);
+void register_handle(struct muispd *md, struct conn *c,
+		     const struct mp_msg *req);
+void register_charon_ready(struct muispd *md);
+void register_sa_up(struct muispd *md, const char *remote_id);
+void register_tick(struct muispd *md, uint64_t now);
 
 #endif

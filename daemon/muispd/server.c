@@ -68,7 +68,7 @@ int muispd_open(struct muispd *md)
 	payment_register(&md->pay, &payment_room);
 	payment_register(&md->pay, &payment_cash);
 	payment_register(&md->pay, md->online);
-	if (store_open(conf->database, &md->st))
+	if (store_open(conf->database, &md->st) || register_open(md))
 		return -1;
 	if (store_keys_load(md->st, &md->kr) ||
 	    store_serial_last(md->st, "contract", &md->contract_seq))
@@ -134,6 +134,7 @@ void muispd_close(struct muispd *md)
 	}
 	md->lfd = md->ufd = -1;
 	ikesync_close(md);
+	register_close(md);
 	kernel_close(md->k);
 	md->k = NULL;
 	store_close(md->st);
@@ -179,6 +180,7 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *arg)
 	conn_deadlines(md);
 	ikesync_connect(md, now);
 	ikesync_probe(md);
+	register_tick(md, now);
 	return 0;
 }
 

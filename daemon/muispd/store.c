@@ -42,7 +42,14 @@ static const char schema[] =
 	" at INTEGER NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS statements (serial INTEGER NOT NULL,"
 	" seq INTEGER NOT NULL, descr TEXT NOT NULL, amount INTEGER NOT NULL,"
-	" credit INTEGER NOT NULL, PRIMARY KEY (serial, seq));";
+	" credit INTEGER NOT NULL, PRIMARY KEY (serial, seq));"
+	"CREATE TABLE IF NOT EXISTS registrations (addr TEXT PRIMARY KEY,"
+	" subject TEXT NOT NULL, fpr TEXT NOT NULL UNIQUE, keytype TEXT NOT NULL,"
+	" der BLOB NOT NULL, not_before INTEGER NOT NULL,"
+	" not_after INTEGER NOT NULL, created INTEGER NOT NULL,"
+	" last_used INTEGER NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS registrations_subject"
+	" ON registrations(subject);";
 
 static int exec(struct store *st, const char *sql)
 {
@@ -604,4 +611,149 @@ int store_statement_get(struct store *st, uint64_t serial,
 		return -1;
 	sqlite3_bind_int64(s, 1, i64(serial));
 	return lines_query(s, lines, max, n);
+}
+
+/* ---------- registrations ---------- */
+
+#define REG_COLS                                                    \
+	"addr, subject, fpr, keytype, der, not_before, not_after, " \
+	"created, last_used"
+
+int store_reg_put(struct store *st, const struct reg_rec *r)
+{
+	sqlite3_stmt *s = prep(st, "DELETE FROM registrations WHERE "
+				   "addr = ? OR fpr = ?;");
+
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, r->addr, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, r->c.fpr, -1, SQLITE_TRANSIENT);
+	if (done(st, s))
+		return -1;
+	s = prep(st, "INSERT INTO registrations (" REG_COLS
+		     ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?);");
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, r->addr, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, r->c.subject, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 3, r->c.fpr, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 4, r->c.key, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_blob(s, 5, r->der, (int)r->der_len, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 6, i64(r->c.not_before));
+	sqlite3_bind_int64(s, 7, i64(r->c.not_after));
+	sqlite3_bind_int64(s, 8, i64(r->created));
+	sqlite3_bind_int64(s, 9, i64(r->last_used));
+	return done(st, s);
+}
+
+/* One row of REG_COLS into r: 0, or -1 if the blob does not fit. */
+static int reg_row(sqlite3_stmt *s, struct reg_rec *r)
+{
+	int n = sqlite3_column_bytes(s, 4);
+
+	memset(r, 0, sizeof(*r));
+	col_text(s, 0, r->addr, sizeof(r->addr));
+	col_text(s, 1, r->c.subject, sizeof(r->c.subject));
+	col_text(s, 2, r->c.fpr, sizeof(r->c.fpr));
+	col_text(s, 3, r->c.key, sizeof(r->c.key));
+	if (n <= 0 || n > REG_DER_MAX)
+		return -1;
+	memcpy(r->der, sqlite3_column_blob(s, 4), (size_t)n);
+	r->der_len = (size_t)n;
+	r->c.not_before = (uint64_t)sqlite3_column_int64(s, 5);
+	r->c.not_after = (uint64_t)sqlite3_column_int64(s, 6);
+	r->created = (uint64_t)sqlite3_column_int64(s, 7);
+	r->last_used = (uint64_t)sqlite3_column_int64(s, 8);
+	return 0;
+}
+
+int store_reg_by_subject(struct store *st, const char *subject,
+			 struct reg_rec *r)
+{
+	sqlite3_stmt *s = prep(st, "SELECT " REG_COLS " FROM registrations "
+				   "WHERE subject = ? LIMIT 1;");
+	int rc;
+
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, subject, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		rc = reg_row(s, r) ? SQLITE_ERROR : SQLITE_ROW;
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+}
+
+int store_reg_count(struct store *st, const char *addr, const char *fpr,
+		    uint64_t *n)
+{
+	sqlite3_stmt *s = prep(st, "SELECT count(*) FROM registrations "
+				   "WHERE addr != ? AND fpr != ?;");
+	int rc;
+
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, addr, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, fpr, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*n = (uint64_t)sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+int store_reg_touch(struct store *st, const char *subject, uint64_t now)
+{
+	sqlite3_stmt *s = prep(st,
+			       "UPDATE registrations SET last_used = ? "
+			       "WHERE subject = ? AND last_used + 60 <= ?;");
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, i64(now));
+	sqlite3_bind_text(s, 2, subject, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(s, 3, i64(now));
+	return done(st, s);
+}
+
+int store_reg_expire(struct store *st, uint64_t before, uint64_t now,
+		     unsigned *n)
+{
+	sqlite3_stmt *s = prep(st, "DELETE FROM registrations WHERE "
+				   "last_used < ? OR not_after <= ?;");
+
+	*n = 0;
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, i64(before));
+	sqlite3_bind_int64(s, 2, i64(now));
+	if (done(st, s))
+		return -1;
+	*n = (unsigned)sqlite3_changes(st->db);
+	return 0;
+}
+
+int store_reg_foreach(struct store *st,
+		      int (*fn)(const struct reg_rec *, void *), void *arg)
+{
+	sqlite3_stmt *s = prep(st, "SELECT " REG_COLS " FROM registrations "
+				   "ORDER BY last_used;");
+	struct reg_rec *r = malloc(sizeof(*r));
+	int rc, n = 0;
+
+	if (!s || !r) {
+		sqlite3_finalize(s);
+		free(r);
+		return -1;
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (reg_row(s, r))
+			continue;
+		n++;
+		if (fn(r, arg))
+			break;
+	}
+	sqlite3_finalize(s);
+	free(r);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? n : -1;
 }

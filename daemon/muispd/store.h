@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "receipt.h"
+#include "register.h"
 
 struct store;
 
@@ -94,6 +95,23 @@ int store_ledger_lines(struct store *st, const char *room,
 
 int store_statement_put(struct store *st, uint64_t serial,
 			const struct stmt_line *lines, unsigned n);
+/* Registrations (register.h), one per address: put replaces the one of
+ * its address and any of its certificate (fingerprint); count leaves
+ * those out; touch sets the last use of the subject's (at most once a
+ * minute); expire deletes the
+ * ones last used before BEFORE or expired at NOW (*n: how many). */
+int store_reg_put(struct store *st, const struct reg_rec *r);
+int store_reg_by_subject(struct store *st, const char *subject,
+			 struct reg_rec *r); /* 0/1/-1 */
+int store_reg_count(struct store *st, const char *addr, const char *fpr,
+		    uint64_t *n);
+int store_reg_touch(struct store *st, const char *subject, uint64_t now);
+int store_reg_expire(struct store *st, uint64_t before, uint64_t now,
+		     unsigned *n);
+/* fn for each, oldest use first; non-zero stops.  The count or -1. */
+int store_reg_foreach(struct store *st,
+		      int (*fn)(const struct reg_rec *, void *), void *arg);
+
 int store_statement_get(struct store *st, uint64_t serial,
 			struct stmt_line *lines, unsigned max, unsigned *n);
 

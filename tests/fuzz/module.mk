@@ -34,3 +34,7 @@ FUZZ_PAYMENT_SRCS := daemon/muispd/payment.c daemon/muispd/payment_voucher.c \
 	daemon/muispd/store.c daemon/muispd/receipt.c $(LIB_CHANNEL_SRCS) \
 	$(LIB_LOG_SRCS) $(LIB_EVLOOP_SRCS)
 $(eval $(call fuzz_target,fuzz_payment_json,tests/fuzz/fuzz_payment_json.c $(FUZZ_PAYMENT_SRCS),$$(shell $$(PKG_CONFIG) --libs sqlite3 libcrypto libcurl) $(LIB_EVLOOP_LIBS)))
+
+# muispd: a client's certificate to register (MP_T_REGISTER), before any
+# tunnel: the checks of daemon/muispd/regcert.c
+$(eval $(call fuzz_target,fuzz_register,tests/fuzz/fuzz_register.c daemon/muispd/regcert.c,$$(shell $$(PKG_CONFIG) --libs libcrypto)))

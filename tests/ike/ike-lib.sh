@@ -137,29 +137,56 @@ ike_charon() {
 		fail "swanctl --load-all for $n: $(cat "$d/load.log")"
 }
 
-# ike_router_alice [CLIENT_CONF_OPTIONS...]: PKI, the router's charon (its
-# certificate from the test CA) and alice's (a self-signed certificate,
-# registered with the router's charon over VICI), both configured by
-# muisp-ike conf.  Extra options go to `muisp-ike conf client`, those in
+# ike_router_alice [--self-service] [CLIENT_CONF_OPTIONS...]: PKI, the
+# router's charon (its certificate from the test CA) and alice's (a
+# self-signed certificate, registered with the router's charon over VICI
+# by the operator: muisp-ike load-cert), both configured by muisp-ike
+# conf.  Extra options go to `muisp-ike conf client`, those in
 # IKE_ROUTER_OPTS (ike_scenario --router) to `muisp-ike conf router`.
+# --self-service: alice's charon starts empty and nothing is registered:
+# muisp-client connect makes her certificate, registers it with muispd
+# and loads her connection (ike_client_connect).
 ike_router_alice() {
 	local p=$IKE_DIR/pki a=$IKE_DIR/alice/swanctl
+	local self=0
+	[ "${1:-}" != --self-service ] || { self=1; shift; }
 	ike_setup router
 	ike_setup alice
 	log "pki"
-	ike_selfsign alice.anon "$a/x509/alice.pem" "$a/private/alice.key"
+	[ $self -eq 1 ] ||
+		ike_selfsign alice.anon "$a/x509/alice.pem" "$a/private/alice.key"
 	ike_pki "$p"
 	ike_pki_wait
 	log "pki done"
 	ike_router_conf
 	cp "$p/ca.pem" "$a/x509ca/"
-	muisp-ike conf client --router $ROUTER_LAN4 --router-id $ROUTER_ID \
-		--cacert ca.pem --cert alice.pem "$@" >"$a/swanctl.conf"
+	if [ $self -eq 1 ]; then
+		: >"$a/swanctl.conf"
+	else
+		muisp-ike conf client --router $ROUTER_LAN4 --router-id $ROUTER_ID \
+			--cacert ca.pem --cert alice.pem "$@" >"$a/swanctl.conf"
+	fi
 	log "charons"
 	ike_charon router router
 	ike_charon alice alice
 	log "charons up"
-	muisp-ike load-cert --uri "$(ike_vici router)" "$a/x509/alice.pem"
+	[ $self -eq 1 ] ||
+		muisp-ike load-cert --uri "$(ike_vici router)" "$a/x509/alice.pem"
+}
+
+# ike_client_connect STATEDIR [OPTIONS...]: muisp-client connect as alice
+# with her own charon (--self-service): registration with muispd over its
+# TLS control channel (-s/--ca/--name: contract-lib's muispd), then IKE.
+# Its output in $SCRATCH/connect.out and .err.
+ike_client_connect() {
+	local d=$1
+	shift
+	on alice env STRONGSWAN_CONF="$IKE_DIR/alice/strongswan.conf" \
+		muisp-client -S "$d" -s $ROUTER_LAN4 --ca "$SCRATCH/ca.crt" \
+		--name $ROUTER_ID --uri "$(ike_vici alice)" \
+		--router-id $ROUTER_ID --cacert "$IKE_DIR/pki/ca.pem" \
+		--wait 120 "$@" connect >"$SCRATCH/connect.out" \
+		2>"$SCRATCH/connect.err"
 }
 
 # ike_router_conf: the router's swanctl directory from the PKI in

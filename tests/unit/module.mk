@@ -46,3 +46,7 @@ $(eval $(call unit_test,test_parse,tests/unit/test_parse.c $(LIB_PARSE_SRCS),))
 $(eval $(call unit_test,test_conf,tests/unit/test_conf.c $(LIB_CONF_SRCS),))
 $(eval $(call unit_test,test_cli,tests/unit/test_cli.c $(LIB_CLI_SRCS),))
 $(eval $(call unit_test,test_log,tests/unit/test_log.c $(LIB_LOG_SRCS),))
+
+# muispd's registration of clients' self-signed certificates: the checks
+# and the store's registrations table
+$(eval $(call unit_test,test_register,tests/unit/test_register.c daemon/muispd/regcert.c daemon/muispd/store.c daemon/muispd/receipt.c lib/log.c,$$(shell $$(PKG_CONFIG) --libs sqlite3 libcrypto)))

@@ -22,6 +22,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
 #include "daemon/muispd/muispd.h"
 #include "daemon/muispd/payment_online.h"
 #include "log.h"
@@ -1450,6 +1453,119 @@ static void test_offer_quote_memory(void **state)
 	assert_int_equal(quote(f, c, MP_METRIC_BYTES, 10, 20, &dep), mine + 1);
 }
 
+/* ---------- registration (register.c) ---------- */
+
+/* A self-signed RSA certificate for CN with KEY, DER into m. */
+static void reg_msg(struct fix *f, struct mp_msg *m, const char *cn,
+		    EVP_PKEY *key)
+{
+	X509 *x = X509_new();
+	unsigned char *der = NULL;
+	int n;
+
+	assert_non_null(x);
+	X509_set_version(x, X509_VERSION_3);
+	X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN", MBSTRING_ASC,
+				   (const void *)cn, -1, -1, 0);
+	X509_set_issuer_name(x, X509_get_subject_name(x));
+	ASN1_TIME_set(X509_getm_notBefore(x), (time_t)T0 - 60);
+	ASN1_TIME_set(X509_getm_notAfter(x), (time_t)T0 + 30 * 86400);
+	X509_set_pubkey(x, key);
+	assert_true(X509_sign(x, key, EVP_sha256()) > 0);
+	n = i2d_X509(x, &der);
+	assert_true(n > 0);
+	req(f, m, MP_T_REGISTER);
+	assert_int_equal(mp_set_bytes(m, MP_A_CERT, der, (size_t)n), 0);
+	OPENSSL_free(der);
+	X509_free(x);
+}
+
+static uint64_t regs(struct fix *f)
+{
+	uint64_t n = 0;
+
+	assert_int_equal(store_reg_count(f->md->st, "-", "-", &n), 0);
+	return n;
+}
+
+static void test_register(void **state)
+{
+	struct fix *f = *state;
+	struct conn *a = user(f, ALICE), *b = user(f, BOB);
+	EVP_PKEY *ka = EVP_RSA_gen(2048), *kb = EVP_RSA_gen(2048);
+	struct mp_msg *m = calloc(1, sizeof(*m)), *r = calloc(1, sizeof(*r));
+	struct reg_rec *rec = calloc(1, sizeof(*rec));
+
+	assert_true(ka && kb && m && r && rec);
+	/* charon not connected: stored, loaded when muispd connects */
+	reg_msg(f, m, "anon-a", ka);
+	send_msg(f, a, m);
+	reply(f, a, MP_T_REGISTERED, r);
+	assert_string_equal(r->s[MP_A_MESSAGE],
+			    "registered CN=anon-a: charon is not connected: "
+			    "loaded when muispd connects to it");
+	assert_int_equal(r->u[MP_A_EXPIRY], T0 + 7 * 86400);
+	assert_int_equal(store_reg_by_subject(f->md->st, "CN=anon-a", rec), 0);
+	assert_string_equal(rec->addr, ALICE);
+	assert_int_equal(regs(f), 1);
+	/* a new certificate from the same address replaces the old */
+	reg_msg(f, m, "anon-a2", ka);
+	send_msg(f, a, m);
+	reply(f, a, MP_T_REGISTERED, r);
+	assert_int_equal(store_reg_by_subject(f->md->st, "CN=anon-a", rec), 1);
+	assert_int_equal(regs(f), 1);
+	/* another client's subject with another key */
+	reg_msg(f, m, "anon-a2", kb);
+	send_msg(f, b, m);
+	error(f, b, MP_ERR_CERT,
+	      "certificate refused: subject CN=anon-a2 is registered by "
+	      "another client");
+	/* what the checks refuse is said */
+	req(f, m, MP_T_REGISTER);
+	mp_set_bytes(m, MP_A_CERT, "\x30\x03\x02\x01\x01", 5);
+	send_msg(f, b, m);
+	error(f, b, MP_ERR_CERT,
+	      "certificate refused: not a DER X.509 certificate");
+	/* the total cap */
+	f->md->conf.register_max = 1;
+	reg_msg(f, m, "anon-b", kb);
+	send_msg(f, b, m);
+	error(f, b, MP_ERR_BUSY,
+	      "the router holds all the registrations it may (1): try "
+	      "again later");
+	f->md->conf.register_max = 1024;
+	/* the operator's socket has no client address */
+	send_msg(f, f->op, m);
+	error(f, f->op, MP_ERR_PERM,
+	      "registration comes from a client's address");
+	/* the rate per address: the burst (5), then busy; the clock stands */
+	for (unsigned i = 2; i < f->md->conf.register_burst; i++) {
+		reg_msg(f, m, "anon-a2", ka);
+		send_msg(f, a, m);
+		reply(f, a, MP_T_REGISTERED, r);
+	}
+	send_msg(f, a, m);
+	error(f, a, MP_ERR_BUSY,
+	      "too many registrations from " ALICE " (2 a minute): try "
+	      "again later");
+	assert_int_equal(f->md->reg.busy, 2);
+	/* a use refreshes the registration; unused past register-idle, it
+	 * is forgotten */
+	f->md->clock += 6 * 86400;
+	register_sa_up(f->md, "CN=anon-a2");
+	f->md->clock += 2 * 86400;
+	register_tick(f->md, f->md->clock);
+	assert_int_equal(regs(f), 1);
+	f->md->clock += 6 * 86400;
+	register_tick(f->md, f->md->clock);
+	assert_int_equal(regs(f), 0);
+	EVP_PKEY_free(ka);
+	EVP_PKEY_free(kb);
+	free(m);
+	free(r);
+	free(rec);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1485,6 +1601,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_remote_settlement_joined,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_register, setup, teardown),
 	};
 
 	log_init(1, 0);

@@ -31,10 +31,13 @@
  *
  * Registration: strongSwan 5.9 never trusts an unknown self-signed
  * certificate received in IKE, so the router's charon must hold the
- * client's certificate before the client connects (the operator runs
- * `muisp-ike load-cert FILE`).  `cert` and `connect` print the
- * certificate's path and fingerprint; a refusal for an unknown
- * certificate says so.  There is no unauthenticated upload path.
+ * client's certificate before the client connects.  `connect` hands it
+ * to muispd over the TLS control channel first (MP_T_REGISTER, through
+ * k->register_cert: the router proved its name, the client needs no
+ * tunnel for it), and muispd loads it into charon; with --no-register
+ * the operator does (`muisp-ike load-cert FILE`).  `cert` and `connect`
+ * print the certificate's path and fingerprint; a refusal for an unknown
+ * certificate says so.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -45,7 +48,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <openssl/pem.h>
 #include <openssl/rand.h>
+#include <openssl/x509.h>
 
 #include "ca.h"
 #include "cli.h"
@@ -131,7 +136,7 @@ static void show_field(const char *cert, const char *label, char *out,
  * is incomplete or no longer valid).  Prints "certificate=PATH
  * subject=... sha256=...".
  */
-static int ensure_cert(const struct paths *p, int *created)
+static int ensure_cert(const struct paths *p, int *created, int registers)
 {
 	struct muisp_ca_err e = { "" };
 	unsigned char r[8];
@@ -157,7 +162,7 @@ print:
 	show_field(p->cert, "subject", subj, sizeof(subj));
 	show_field(p->cert, "sha256", fpr, sizeof(fpr));
 	printf("certificate=%s subject=%s sha256=%s\n", p->cert, subj, fpr);
-	if (*created)
+	if (*created && !registers)
 		cli_warn("new self-signed certificate %s: the router must "
 			 "know it before a tunnel comes up (the operator "
 			 "loads it: muisp-ike load-cert FILE)",
@@ -424,7 +429,7 @@ int client_ike_cert(const struct client_ike *k)
 
 	if (paths_init(k, &p))
 		return 1;
-	return ensure_cert(&p, &created) ? 1 : 0;
+	return ensure_cert(&p, &created, 0) ? 1 : 0;
 }
 
 /* Does one line of LOG contain both A and B? */
@@ -489,6 +494,27 @@ static int explain(const struct client_ike *k, const struct paths *p,
 			k->router, line, p->log);
 }
 
+/* The certificate to the router (DER), before IKE. */
+static int register_cert(const struct client_ike *k, const struct paths *p)
+{
+	unsigned char *der = NULL;
+	X509 *x = NULL;
+	FILE *fp = fopen(p->cert, "re");
+	int len, rc;
+
+	if (fp) {
+		x = PEM_read_X509(fp, NULL, NULL, NULL);
+		fclose(fp);
+	}
+	len = x ? i2d_X509(x, &der) : -1;
+	X509_free(x);
+	if (len <= 0)
+		return cli_fail("%s: cannot read the certificate", p->cert);
+	rc = k->register_cert(der, (size_t)len);
+	OPENSSL_free(der);
+	return rc;
+}
+
 int client_ike_connect(const struct client_ike *k)
 {
 	static const char *const load_creds[] = { "--load-creds", "--noprompt",
@@ -540,7 +566,8 @@ int client_ike_connect(const struct client_ike *k)
 		free(conf);
 		return cli_fail("generating swanctl.conf failed");
 	}
-	if (ensure_cert(&p, &created) || copy_file(k->cacert, p.ca) ||
+	if (ensure_cert(&p, &created, k->register_cert != NULL) ||
+	    copy_file(k->cacert, p.ca) ||
 	    write_file(p.conf, conf, conflen, 0644)) {
 		free(conf);
 		return 1;
@@ -560,6 +587,8 @@ int client_ike_connect(const struct client_ike *k)
 		return 0;
 	}
 
+	if (k->register_cert && register_cert(k, &p))
+		return 1;
 	logfd = open(p.log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (logfd < 0)
 		return cli_fail("%s: %s", p.log, strerror(errno));

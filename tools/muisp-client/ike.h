@@ -7,6 +7,8 @@
 #ifndef MUISP_CLIENT_IKE_H
 #define MUISP_CLIENT_IKE_H
 
+#include <stddef.h>
+
 struct client_ike {
 	const char *statedir;  /* the client's state directory */
 	const char *router;    /* the router's address (IKE peer) */
@@ -15,6 +17,10 @@ struct client_ike {
 	const char *uri;       /* charon's VICI socket; NULL: the default */
 	int privacy;	       /* ESP AES-GCM instead of AH */
 	int timeout_s;	       /* for IKE (swanctl --timeout) */
+	/* connect: hand the certificate (DER) to the router before IKE
+	 * (MP_T_REGISTER); NULL: the operator registered it.  0 or -1
+	 * after a message. */
+	int (*register_cert)(const unsigned char *der, size_t len);
 };
 
 /* Exit statuses: 0 ok, 1 failed, 2 bad arguments. */

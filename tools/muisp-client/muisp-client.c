@@ -40,7 +40,7 @@
 static struct {
 	const char *server, *port, *ca, *name, *statedir, *opsock, *source;
 	const char *router, *router_id, *cacert, *uri;
-	int plain, wait_s, wait_set, privacy, start;
+	int plain, wait_s, wait_set, privacy, start, no_register;
 	uint64_t serial;
 	const char *method, *pay, *password, *room;
 	int fd;
@@ -822,7 +822,56 @@ static int cmd_op(int argc, char **argv)
 	}
 }
 
-/* The tunnel: no control channel involved (see ike.c). */
+/* connect: the certificate to the router over the control channel
+ * (MP_T_REGISTER), before IKE; then the channel is closed. */
+static int register_cert(const unsigned char *der, size_t len)
+{
+	struct mp_msg *req = calloc(1, sizeof(*req));
+	struct mp_msg *rep = calloc(1, sizeof(*rep));
+	const char *why;
+	int rc = -1;
+
+	if (!req || !rep || len > MP_CERT_MAX) {
+		cli_fail("certificate of %zu bytes: too large to register",
+			 len);
+		goto out;
+	}
+	mp_init(req, MP_T_REGISTER, 0, 0);
+	mp_set_bytes(req, MP_A_CERT, der, len);
+	transact(req, rep);
+	why = mp_has(rep, MP_A_MESSAGE) ? rep->s[MP_A_MESSAGE] : "";
+	if (rep->type == MP_T_REGISTERED) {
+		printf("%s (expiry=%llu)\n", why[0] ? why : "registered",
+		       (unsigned long long)rep->u[MP_A_EXPIRY]);
+		fflush(stdout);
+		rc = 0;
+	} else if (rep->type != MP_T_ERROR) {
+		cli_fail("registering: unexpected %s from the router",
+			 mp_type_name(rep->type));
+	} else if (rep->u[MP_A_ERROR] == MP_ERR_CERT) {
+		cli_fail("the router refused our certificate: %s", why);
+	} else if (rep->u[MP_A_ERROR] == MP_ERR_BUSY) {
+		cli_fail("the router cannot register us now: %s", why);
+	} else {
+		cli_fail("registering with the router failed: %s: %s",
+			 mp_error_name((int)rep->u[MP_A_ERROR]), why);
+	}
+out:
+	if (G.ssl) {
+		SSL_shutdown(G.ssl);
+		SSL_free(G.ssl);
+		G.ssl = NULL;
+	}
+	if (G.fd >= 0)
+		close(G.fd);
+	G.fd = -1;
+	free(req);
+	free(rep);
+	return rc;
+}
+
+/* The tunnel (see ike.c); connect registers first, unless
+ * --no-register. */
 static int cmd_ike(const char *cmd, int argc)
 {
 	struct client_ike k = {
@@ -832,6 +881,7 @@ static int cmd_ike(const char *cmd, int argc)
 		.uri = G.uri,
 		.privacy = G.privacy > 0,
 		.timeout_s = G.wait_set ? G.wait_s : 60,
+		.register_cert = G.no_register ? NULL : register_cert,
 	};
 
 	if (argc)
@@ -862,6 +912,8 @@ static void usage(FILE *f)
 		"    --router ADDR (default -s) --router-id NAME (default --name,\n"
 		"    else ADDR) --cacert FILE (default --ca) --privacy (ESP,\n"
 		"    else AH) --uri VICI-SOCKET --wait SECONDS (IKE, default 60)\n"
+		"    connect registers the certificate over the control channel\n"
+		"    first (-s, -p, --ca, --name), unless --no-register\n"
 		"  -O SOCKET op ...   operator commands on the local socket\n"
 		"options: -s SERVER -p PORT -b SOURCE --ca FILE --name NAME --plain\n"
 		"  -S STATEDIR -c SERIAL -m METHOD -P PAYMENT (voucher code)\n"
@@ -884,6 +936,7 @@ int main(int argc, char **argv)
 		{ "router-id", required_argument, NULL, 'I' },
 		{ "cacert", required_argument, NULL, 'C' },
 		{ "uri", required_argument, NULL, 'U' },
+		{ "no-register", no_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -952,6 +1005,9 @@ int main(int argc, char **argv)
 			break;
 		case 'U':
 			G.uri = optarg;
+			break;
+		case 'G':
+			G.no_register = 1;
 			break;
 		case 'h':
 			usage(stdout);

@@ -2,14 +2,19 @@
 # SPDX-License-Identifier: GPL-2.0
 # timeout: 600
 #
-# The whole μISP flow in one boot, every part real (seed §2 phases 1-6):
-# muisp-dhcpd gives alice her address (kernel: allocated) -> alice brings up
-# her AH tunnel with strongSwan (muispd, following charon, records the SA in
-# her entry; require-tunnel on) -> TLS control channel through the tunnel ->
+# The whole μISP flow in one boot, every part real (seed §2 phases 1-6),
+# with no operator action between DHCP and the bound contract:
+# muisp-dhcpd gives alice her address (kernel: allocated) -> muisp-client
+# connect registers her new self-signed certificate with muispd over TLS
+# (muispd checks it, stores it and loads it into the router's charon) and
+# brings up her AH tunnel with strongSwan (muispd, following charon, records
+# the SA in her entry; require-tunnel on) -> TLS control channel through the
+# tunnel ->
 # offer -> voucher -> receipt -> bound -> her traffic metered -> soft-limit
 # warning, traffic stops -> extend -> hard-limit cut (the module refuses the
 # crossing packet) -> settlement statement: deposit kept, no refund, the
-# voucher debited by exactly the deposit, the address released.
+# voucher debited by exactly the deposit, the address released.  Then
+# muispd restarts and loads her registration into charon again.
 . "$MUISP_TOP/tests/vm/lib.sh"
 . "$MUISP_TOP/tests/ike/ike-lib.sh"
 . "$MUISP_TOP/tests/vm/scenarios/contract-lib.bash"
@@ -56,15 +61,26 @@ ent() {
 ent_is() { [ "$(ent)" = "$1" ]; }
 expect "kernel entry after the ACK" "allocated 0 -" "$(ent)"
 
-# --- phase 2: the tunnel, followed by muispd ---------------------------------
-ike_router_alice
+# --- phase 2: registration and the tunnel, followed by muispd ----------------
+ike_router_alice --self-service	# no muisp-ike load-cert
 on router muispctl config set lan lan0
 muispd_setup <<CONF
 $FLOW_CONF
 vici $(ike_vici router)
 CONF
 trap 'rc=$?; kill $DHCPD 2>/dev/null; [ -f "$T/dhclient.pid" ] && kill "$(cat "$T/dhclient.pid")" 2>/dev/null; ike_dump; exit $rc' EXIT
-ike_initiate
+wait_until -t 30 grep -q 'vici: connected to charon' $S/muispd.log
+ike_client_connect $S/alice || fail "connect: $(cat $T/connect.err)"
+subj=$(sed -n 's/^certificate=.* subject=\/\([^ ]*\) .*/\1/p' $T/connect.out)
+case $subj in CN=anon-*) ;; *) fail "alice's subject: $(cat $T/connect.out)" ;; esac
+grep -q "^registered $subj: charon trusts it (expiry=" $T/connect.out ||
+	fail "no registration: $(cat $T/connect.out)"
+grep -q '^connected router=192.0.2.1 .* proto=AH' $T/connect.out ||
+	fail "not connected: $(cat $T/connect.out)"
+reg() { sqlite3 -separator ' ' $S/muispd.db "SELECT addr, subject, keytype FROM registrations"; }
+expect "her registration in muispd's store" "$A $subj RSA-2048" "$(reg)"
+ike_swanctl router --list-certs >$T/certs.out 2>&1
+grep -q "subject: *\"$subj\"" $T/certs.out || fail "charon lacks her certificate: $(cat $T/certs.out)"
 wait_until -t 30 ent_is "allocated 0 ah"
 
 # --- phases 3-5: control channel, offer, voucher, receipt -------------------
@@ -101,3 +117,10 @@ expect "statement: deposit kept, no refund" \
 expect "voucher debited by the deposit" 192 "$(field balance "$(op voucher-show "$code")")"
 wait_until -t 20 ent_is "unallocated 0 ah"
 log "whole flow ok"
+
+# --- a restart keeps her registration ---------------------------------------
+kill $MUISPD
+wait $MUISPD || true
+start_muispd
+wait_until -t 30 grep -q 'registration: 1 of 1 certificates loaded into charon' $S/muispd.log
+expect "her registration after the restart" "$A $subj RSA-2048" "$(reg)"

@@ -33,10 +33,11 @@ NOTICE="muisp test LAN, ike-connect"
 : >"$IKE_DIR/alice/swanctl/swanctl.conf"	# nothing: connect loads it
 ln -s "$LOGF" "$SCRATCH/client-connect.log"	# shown by ike_dump on failure
 
-# muisp-client in alice's namespace against alice's charon
+# muisp-client in alice's namespace against alice's charon; no muispd
+# here: the operator registers her (muisp-ike load-cert), so --no-register
 client() {
 	on alice env STRONGSWAN_CONF="$IKE_DIR/alice/strongswan.conf" \
-		muisp-client -S "$S" --uri "$(ike_vici alice)" \
+		muisp-client -S "$S" --uri "$(ike_vici alice)" --no-register \
 		--router $ROUTER_LAN4 --router-id $ROUTER_ID \
 		--cacert "$P/ca/ca.pem" --wait 120 "$@"
 }
