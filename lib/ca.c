@@ -371,6 +371,10 @@ static int issue(X509 *cacert, EVP_PKEY *cakey, const char *name,
 	    add_ext(cacert, x, NID_subject_key_identifier, "hash") < 0 ||
 	    (cacert != x && add_ext(cacert, x, NID_authority_key_identifier,
 				    "keyid:always") < 0) ||
+	    /* the router: Windows and macOS want serverAuth (and take
+	     * ipsecIKE's IKE intermediate) on the IKEv2 server's cert */
+	    (cacert != x && add_ext(cacert, x, NID_ext_key_usage,
+				    "serverAuth,1.3.6.1.5.5.8.2.2") < 0) ||
 	    (notice && add_notice(cacert, x, notice) < 0) ||
 	    !X509_sign(x, cakey, EVP_sha256())) {
 		fail(err, EINVAL, "building certificate for %s", name);

@@ -28,9 +28,10 @@ int muisp_ca_init(const char *dir, const char *cn, unsigned days, int force,
 /*
  * A router (end-entity) certificate signed by the CA: subject CN=<name>,
  * subjectAltName DNS:<name> (or IP:<name> for an address; the IKE
- * identity), keyUsage digitalSignature, and, when NOTICE is non-NULL, a
- * certificatePolicies user notice (seed §4: where and what LAN the μISP
- * serves, to be shown to the user).
+ * identity), keyUsage digitalSignature, extendedKeyUsage serverAuth and
+ * IKE intermediate (native IKEv2 clients: Windows, macOS), and, when
+ * NOTICE is non-NULL, a certificatePolicies user notice (seed §4: where
+ * and what LAN the μISP serves, to be shown to the user).
  */
 int muisp_ca_issue(const char *cacert, const char *cakey, const char *name,
 		   const char *notice, unsigned days, const char *out_cert,

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Contract and address state machines: see contract.h. */
+#include <ctype.h>
+#include <string.h>
+
 #include "contract.h"
 
 #define S(x)  (1u << (x))
@@ -162,4 +165,20 @@ const char *addr_state_name(int s)
 	};
 
 	return (unsigned)s < __AS_COUNT ? n[s] : "unknown";
+}
+
+int contract_eap_creds(const char *code, char *user, size_t ulen, char *pass,
+		       size_t plen)
+{
+	if (!code || strlen(code) != 19 || ulen < 10 || plen < 10)
+		return -1;
+	for (int i = 0; i < 19; i++)
+		if ((i % 5 == 4) != (code[i] == '-') ||
+		    (code[i] != '-' && !isalnum((unsigned char)code[i])))
+			return -1;
+	memcpy(user, code, 9);
+	user[9] = '\0';
+	memcpy(pass, code + 10, 9);
+	pass[9] = '\0';
+	return 0;
 }

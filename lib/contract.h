@@ -33,6 +33,7 @@
 #ifndef MUISP_CONTRACT_H
 #define MUISP_CONTRACT_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 enum contract_state {
@@ -115,6 +116,16 @@ uint64_t contract_cost(uint64_t price, uint64_t unit, uint64_t usage);
 void contract_settle_amounts(uint64_t deposit, uint64_t price, uint64_t unit,
 			     uint64_t usage, int full, uint64_t *charge,
 			     uint64_t *refund);
+
+/*
+ * The EAP credentials of a voucher code (native IKEv2 clients, see
+ * docs/DESIGN.md "Devices without muisp-client"): the code
+ * XXXX-XXXX-XXXX-XXXX is typed as username XXXX-XXXX (its first half) and
+ * password XXXX-XXXX (its second half).  0, or -1 when CODE is not of that
+ * form or a buffer is shorter than 10 bytes.
+ */
+int contract_eap_creds(const char *code, char *user, size_t ulen, char *pass,
+		       size_t plen);
 
 const char *contract_state_name(int s);
 const char *contract_event_name(int e);

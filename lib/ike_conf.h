@@ -35,6 +35,10 @@ struct ike_router_conf {
 	unsigned life_time;	 /* CHILD_SA hard lifetime, s (0: 3600) */
 	unsigned rekey_time;	 /* 0: life - life/10 */
 	int no_rekey;		 /* never rekey: the SA expires */
+	/* devices without muisp-client: a second connection NAME-eap
+	 * (EAP-MSCHAPv2, ESP) handing out virtual IPs from eap_pool */
+	const char *eap_pool; /* e.g. 192.0.2.224/27, NULL: none */
+	const char *eap_dns;  /* DNS server for them, NULL: none */
 };
 
 struct ike_client_conf {
@@ -52,6 +56,7 @@ struct ike_strongswan_conf {
 	const char *vici_socket; /* unix path */
 	const char *log_file;	 /* NULL: no file log */
 	int install_routes;
+	int eap; /* load the EAP-MSCHAPv2 plugins (and openssl: MD4, DES) */
 };
 
 int ike_conf_router(FILE *fp, const struct ike_router_conf *c);
@@ -62,6 +67,24 @@ int ike_conf_strongswan(FILE *fp, const struct ike_strongswan_conf *c);
 #define IKE_PROPOSALS	  "aes128-sha256-modp2048,aes256-sha384-modp3072"
 #define IKE_AH_PROPOSALS  "sha256-modp2048"
 #define IKE_ESP_PROPOSALS "aes128gcm16-modp2048,aes256gcm16-modp2048"
+/*
+ * Devices without muisp-client (their built-in IKEv2 client): what they
+ * offer.  Windows' default (3DES, SHA-1, MODP-1024) is refused: the user
+ * switches it to AES-256/SHA-256/MODP-2048 (README).  macOS and iOS
+ * propose AES-256/SHA-256/MODP-2048, Android (built-in and the strongSwan
+ * app) AES-GCM or AES-CBC with SHA-2 and MODP-2048 or ECP-256.
+ */
+#define IKE_EAP_PROPOSALS                                            \
+	"aes256-aes128-sha256-sha384-modp2048-ecp256-ecp384,"       \
+	"aes256gcm16-aes128gcm16-prfsha256-prfsha384-modp2048-ecp256-" \
+	"ecp384"
+#define IKE_EAP_ESP_PROPOSALS                                   \
+	"aes256gcm16-aes128gcm16,aes256-aes128-sha256-sha384-sha1," \
+	"aes256gcm16-aes128gcm16-modp2048-ecp256,"                \
+	"aes256-aes128-sha256-sha1-modp2048-ecp256"
+/* ... and the plugins EAP-MSCHAPv2 needs: openssl for MD4 and DES (its
+ * legacy provider, loaded by default) and ECP. */
+#define IKE_EAP_PLUGINS "openssl eap-identity eap-mschapv2"
 /* Plugins charon needs (Debian's strongswan-charon, no openssl plugin). */
 #define IKE_CHARON_PLUGINS                                       \
 	"random nonce aes sha1 sha2 hmac pem pkcs1 "             \

@@ -236,6 +236,8 @@ int ike_child_parse(const struct vici_node *ike, const struct vici_node *sa,
 	copy_str(c->remote_host, sizeof(c->remote_host), host);
 	copy_str(c->remote_id, sizeof(c->remote_id),
 		 vici_find_str(ike, "remote-id"));
+	copy_str(c->remote_eap_id, sizeof(c->remote_eap_id),
+		 vici_find_str(ike, "remote-eap-id"));
 	/* the client address: a single-host remote TS, else the IKE peer */
 	ts = vici_node_get(sa, "remote-ts");
 	if (ts && ts->type == VICI_NODE_LIST)

@@ -59,6 +59,9 @@ struct ike_child {
 	char addr_str[INET6_ADDRSTRLEN];
 	char remote_host[INET6_ADDRSTRLEN];
 	char remote_id[256];
+	/* the EAP identity when it differs from remote_id (charon's
+	 * remote-eap-id), else "" */
+	char remote_eap_id[256];
 	char integ_alg[48];
 	char encr_alg[48];
 	unsigned integ_keysize, encr_keysize;

@@ -23,6 +23,10 @@ pkgs=(
 	iproute2 iputils-ping nftables tcpreplay iperf3 tcpdump ethtool
 	python3-scapy procps psmisc socat sqlite3 jq openssl
 	isc-dhcp-client dhcpcd5 strongswan-charon strongswan-swanctl
+	# devices without muisp-client: EAP-MSCHAPv2 (extauth), EAP-Identity
+	# (extra) and openssl for its MD4 and DES (standard)
+	libcharon-extauth-plugins libcharon-extra-plugins
+	libstrongswan-standard-plugins
 	snmpd snmp freeradius freeradius-utils kea-admin
 	# DHCP benchmark peers (tests/dhcp/bench.sh; perfdhcp is in kea-admin)
 	kea-dhcp4-server dnsmasq-base

@@ -836,3 +836,11 @@ void channel_dispatch(struct muispd *md, struct conn *c, const struct mp_msg *m)
 	}
 	fn(md, c, m);
 }
+
+/* The establishment of a contract muispd makes itself (eap.c). */
+int channel_establish(struct muispd *md, struct contract_rec *r,
+		      const char *addr, const char *param, struct live **out,
+		      char *msg, size_t msglen)
+{
+	return establish(md, r, addr, param, out, msg, msglen);
+}

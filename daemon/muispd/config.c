@@ -52,6 +52,8 @@ void conf_defaults(struct muispd_conf *c)
 	c->register_max = 1024;
 	c->register_rate = 2;
 	c->register_burst = 5;
+	snprintf(c->eap_conn, sizeof(c->eap_conn), "muisp-eap");
+	c->eap_metric = MP_METRIC_BYTES;
 }
 
 /* The settings that are one value of a plain type. */
@@ -99,6 +101,8 @@ static const struct setting {
 	{ "register-max", K_U32, F(register_max), 1, 65536 },
 	{ "register-rate", K_U32, F(register_rate), 1, 1000 },
 	{ "register-burst", K_U32, F(register_burst), 1, 1000 },
+	{ "eap", K_BOOL, F(eap), 0, 0 },
+	{ "eap-connection", K_STR, F(eap_conn), 0, 0 },
 #undef F
 };
 
@@ -248,6 +252,29 @@ static int set_price(struct conf *r, struct muispd_conf *c)
 	return 0;
 }
 
+/* eap-offer METRIC [HARD]: what a device without muisp-client buys with
+ * its voucher (price METRIC voucher esp), and up to which hard limit (no
+ * HARD: as much as the voucher's balance buys). */
+static int set_eap_offer(struct conf *r, struct muispd_conf *c)
+{
+	char buf[80];
+	uint64_t v = 0;
+	int m;
+
+	if (r->nw < 2 || r->nw > 3)
+		return conf_err(r, 0, "eap-offer: expected METRIC [HARD]");
+	m = mp_metric_parse(r->w[1]);
+	if (m < 0)
+		return conf_bad(r, 1,
+				parse_expected(buf, sizeof(buf), mp_metric_name,
+					       1, __MP_METRIC_LAST));
+	if (r->nw == 3 && conf_uint(r, 2, 1, INT64_MAX, &v) < 0)
+		return -1;
+	c->eap_metric = (uint8_t)m;
+	c->eap_hard = v;
+	return 0;
+}
+
 static int statement(struct conf *r, struct muispd_conf *c)
 {
 	const char *k = r->w[0];
@@ -265,6 +292,8 @@ static int statement(struct conf *r, struct muispd_conf *c)
 		return set_price(r, c);
 	if (!strcmp(k, "online-provider"))
 		return set_provider(r, c);
+	if (!strcmp(k, "eap-offer"))
+		return set_eap_offer(r, c);
 	if (!strcmp(k, "max-hard")) {
 		/* max-hard METRIC N */
 		if (conf_nargs(r, 2) < 0)
@@ -283,6 +312,16 @@ static int statement(struct conf *r, struct muispd_conf *c)
 	return conf_err(r, 0, "unknown keyword '%s'", k);
 }
 
+const struct price *eap_price(const struct muispd_conf *c)
+{
+	for (unsigned i = 0; i < c->nprices; i++)
+		if (c->prices[i].metric == c->eap_metric &&
+		    c->prices[i].method == MP_METHOD_VOUCHER &&
+		    c->prices[i].privacy == 1)
+			return &c->prices[i];
+	return NULL;
+}
+
 int conf_parse(const char *name, const char *text, struct muispd_conf *c,
 	       char *err, size_t errlen)
 {
@@ -299,6 +338,13 @@ int conf_parse(const char *name, const char *text, struct muispd_conf *c,
 	if (!c->nprices) {
 		snprintf(err, errlen, "%s: no price lines: nothing to offer",
 			 name);
+		goto out;
+	}
+	if (c->eap && !eap_price(c)) {
+		snprintf(err, errlen,
+			 "%s: eap: no line 'price %s voucher esp PRICE UNIT': "
+			 "nothing for EAP clients to buy",
+			 name, mp_metric_name(c->eap_metric));
 		goto out;
 	}
 	if (!strncmp(c->provider_url, "http://", 7) && !c->provider_insecure) {

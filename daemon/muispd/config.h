@@ -9,11 +9,15 @@
 #include <stddef.h>
 
 struct muispd_conf;
+struct price;
 
 /* Parse text (called name in messages) over c, which conf_defaults()
  * filled.  0, or -1 with the first error in err: "NAME:LINE: KEY: 'VALUE':
  * what is wrong". */
 int conf_parse(const char *name, const char *text, struct muispd_conf *c,
 	       char *err, size_t errlen);
+
+/* The price line EAP clients buy from (eap-offer), NULL if none. */
+const struct price *eap_price(const struct muispd_conf *c);
 
 #endif

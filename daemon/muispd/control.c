@@ -36,6 +36,7 @@ static void op_voucher_issue(struct muispd *md, struct conn *c,
 		mp_set_u(&m, MP_A_EXPIRY, exp);
 	log_info("voucher issued, value %llu",
 		 (unsigned long long)req->u[MP_A_AMOUNT]);
+	eap_voucher_issued(md, code);
 	conn_queue(c, &m);
 }
 

@@ -277,6 +277,7 @@ static void on_child_up(void *arg, const struct ike_child *c)
 		dirty_add(addr, md);
 	else
 		tun_sync_addr(md, addr, NULL, NULL, NULL);
+	eap_child_up(md, c, addr);
 }
 
 static void on_child_down(void *arg, const struct ike_child *c)
@@ -294,6 +295,7 @@ static void on_child_down(void *arg, const struct ike_child *c)
 		dirty_add(addr, md);
 	else
 		tun_sync_addr(md, addr, edit_prev_gone, &spi, NULL);
+	eap_child_down(md, c, addr);
 }
 
 static void on_child_rekey(void *arg, const struct ike_child *o,
@@ -415,6 +417,13 @@ static void ike_after(struct muispd *md, int r, int e)
 	ike_arm(md);
 }
 
+/* Requests were queued outside charon's callbacks (eap.c): watch the
+ * socket for writing them. */
+void ikesync_arm(struct muispd *md)
+{
+	ike_after(md, 0, 0);
+}
+
 /* charon's socket is ready: answers, events, or closed (charon
  * stopped). */
 static int on_ike(sd_event_source *src, int fd, uint32_t revents, void *arg)
@@ -531,6 +540,7 @@ static void on_synced(void *arg, int n)
 	s->ndirty = 0;
 	s->ready = 1;
 	register_charon_ready(md);
+	eap_vici_ready(md);
 }
 
 /* Registered for the events (0), or not (-errno): then the SAs. */

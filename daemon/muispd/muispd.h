@@ -12,6 +12,8 @@
  *   channel.c    the user's messages (offer .. terminate, warning ack)
  *   control.c    the operator's messages, one handler per type
  *   ikesync.c    charon's CHILD_SAs over VICI -> tunnel identities
+ *   eap.c        devices without muisp-client: vouchers as EAP secrets,
+ *                a contract per EAP IKE_SA
  *   tunnel.c     the identity rules (pure)
  *   limits.c     per source address: connections, message rate
  *   register.c   clients' self-signed certificates -> charon (REGISTER)
@@ -80,6 +82,11 @@ struct muispd_conf {
 	uint32_t register_rate, register_burst; /* a minute, per address */
 	unsigned nprices;
 	struct price prices[MUISPD_MAX_PRICES];
+	/* devices without muisp-client (eap.c, muispd.conf(5)) */
+	int eap;	    /* vouchers as EAP credentials */
+	char eap_conn[64];  /* charon's connection of those clients */
+	uint8_t eap_metric; /* the offer: price METRIC voucher esp */
+	uint64_t eap_hard;  /* hard limit, 0: what the voucher buys */
 };
 
 int conf_load(const char *path, struct muispd_conf *c);
@@ -241,6 +248,14 @@ struct regs {
 	uint64_t accepted, refused, busy;
 };
 
+/* the EAP IKE_SAs followed (eap.c) */
+struct eap_sa;
+
+struct eapsync {
+	struct eap_sa *sas;
+	unsigned n, cap;
+};
+
 struct muispd {
 	struct muispd_conf conf;
 	const char *conffile; /* for reload */
@@ -286,6 +301,7 @@ struct muispd {
 	int closing;	  /* muispd_close(): no more input */
 	struct ikesync ike;
 	struct regs reg;
+	struct eapsync eap;
 	/* the module's cleanup after a settlement that failed: retried */
 	struct kretry {
 		char addr[64];	 /* unbind it ("" none) */
@@ -395,6 +411,9 @@ void session_checkpoint_final(struct muispd *md);
 /* channel.c */
 void channel_dispatch(struct muispd *md, struct conn *c,
 		      const struct mp_msg *m);
+int channel_establish(struct muispd *md, struct contract_rec *r,
+		      const char *addr, const char *param, struct live **out,
+		      char *msg, size_t msglen);
 
 /* control.c */
 typedef void (*control_fn)(struct muispd *md, struct conn *c,
@@ -408,6 +427,18 @@ void ikesync_connect(struct muispd *md, uint64_t now);
 void ikesync_reconnect(struct muispd *md);
 void ikesync_probe(struct muispd *md);
 void ikesync_close(struct muispd *md);
+void ikesync_arm(struct muispd *md);
+
+/* eap.c: devices without muisp-client */
+struct ike_child;
+void eap_child_up(struct muispd *md, const struct ike_child *c,
+		  const char *addr);
+void eap_child_down(struct muispd *md, const struct ike_child *c,
+		    const char *addr);
+void eap_vici_ready(struct muispd *md);
+void eap_voucher_issued(struct muispd *md, const char *code);
+void eap_tick(struct muispd *md, uint64_t now);
+void eap_close(struct muispd *md);
 
 /* register.c */
 int register_open(struct muispd *md);

@@ -135,6 +135,7 @@ void muispd_close(struct muispd *md)
 	md->lfd = md->ufd = -1;
 	ikesync_close(md);
 	register_close(md);
+	eap_close(md);
 	kernel_close(md->k);
 	md->k = NULL;
 	store_close(md->st);
@@ -179,6 +180,7 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *arg)
 	session_tick(md, now);
 	conn_deadlines(md);
 	ikesync_connect(md, now);
+	eap_tick(md, now);
 	ikesync_probe(md);
 	register_tick(md, now);
 	return 0;

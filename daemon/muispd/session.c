@@ -622,15 +622,18 @@ static void then_terminated(struct muispd *md, struct conn *c,
 }
 
 /* End l at the user's or the operator's request (or retry a settlement
- * that failed) and reply with the statement once settled. */
+ * that failed) and reply with the statement once settled; c NULL: nobody
+ * waits for a reply (eap.c: the IKE_SA went down). */
 void session_terminate(struct muispd *md, struct conn *c,
 		       const struct mp_msg *req, struct live *l, uint64_t now)
 {
-	struct session_waiter ext = { c, req, session_then_extinguished };
-	struct session_waiter done = { c, req, then_terminated };
+	struct session_waiter ext_w = { c, req, session_then_extinguished };
+	struct session_waiter done_w = { c, req, then_terminated };
+	const struct session_waiter *ext = c ? &ext_w : NULL;
+	const struct session_waiter *done = c ? &done_w : NULL;
 
 	if (l->rec.state != CS_IN_SETTLEMENT) {
-		if (session_check_limits(md, l, now, &ext))
+		if (session_check_limits(md, l, now, ext))
 			return;
 		if (session_step(l, CE_TERMINATE, 0, now)) {
 			conn_error(c, req, MP_ERR_STATE, "cannot terminate");
@@ -641,7 +644,7 @@ void session_terminate(struct muispd *md, struct conn *c,
 			return;
 		}
 	}
-	settle(md, l, 0, "terminated", now, 0, &done);
+	settle(md, l, 0, "terminated", now, 0, done);
 }
 
 /* Metering, limits, warnings of a receipt presented elsewhere (Fig 5)

@@ -459,6 +459,45 @@ int store_voucher_set(struct store *st, const char *code, uint64_t balance)
 	return sqlite3_changes(st->db) == 1 ? 0 : -1;
 }
 
+/* The vouchers usable as EAP credentials (eap.c): a balance, not
+ * expired. */
+int store_voucher_foreach(struct store *st, uint64_t now,
+			  int (*fn)(const char *code, void *arg), void *arg)
+{
+	sqlite3_stmt *s = prep(st, "SELECT code FROM vouchers WHERE "
+				   "balance > 0 AND (expiry = 0 OR "
+				   "expiry >= ?) ORDER BY code;");
+	int rc;
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, i64(now));
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		if (fn((const char *)sqlite3_column_text(s, 0), arg))
+			break;
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* The voucher whose code begins with PREFIX "-" (an EAP username). */
+int store_voucher_by_prefix(struct store *st, const char *prefix, char *code,
+			    size_t cap)
+{
+	sqlite3_stmt *s = prep(st, "SELECT code FROM vouchers WHERE "
+				   "substr(code, 1, length(?1) + 1) = "
+				   "?1 || '-' ORDER BY code LIMIT 1;");
+	int rc;
+
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, prefix, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		snprintf(code, cap, "%s", (const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+}
+
 int store_key_put(struct store *st, const struct receipt_key *k)
 {
 	sqlite3_stmt *s = prep(st, "INSERT OR REPLACE INTO keys (id, secret, "

@@ -119,6 +119,9 @@ expect "router lifetime (7 days + 300 s)" $((7 * 86400 + 300)) \
 	$(($(secs "$(date_of enddate router.pem)") - $(secs "$(date_of startdate router.pem)")))
 expect "user notice (openssl's reading)" "Explicit Text: $NOTICE" \
 	"$(openssl x509 -noout -text -in router.pem | grep -o 'Explicit Text: .*')"
+# native IKEv2 clients (Windows, macOS) want serverAuth on the router's
+expect "router EKU: serverAuth, IKE intermediate" "TLSWebServerAuthentication,1.3.6.1.5.5.8.2.2" \
+	"$(openssl x509 -noout -ext extendedKeyUsage -in router.pem | sed -n 2p | tr -d ' ')"
 expect "openssl verify refuses it against another CA" 2 \
 	"$(openssl verify -CAfile rogue/ca.pem router.pem >/dev/null 2>&1; echo $?)"
 
@@ -175,6 +178,8 @@ expect "selfsign: verifies against itself" "anon.pem: OK" \
 expect "selfsign: the key is the certificate's" \
 	"$(openssl x509 -noout -pubkey -in anon.pem)" "$(openssl pkey -pubout -in anon.key 2>/dev/null)"
 expect "selfsign: key mode 0600" "600" "$(stat -c %a anon.key)"
+expect "selfsign: no EKU (a client, not a server)" "" \
+	"$(openssl x509 -noout -ext extendedKeyUsage -in anon.pem 2>/dev/null)"
 h_pem=$(hash anon.pem)
 check "selfsign over an existing cert refused" run 1 ca selfsign anon-0123abcd \
 	--out-cert "$T/anon.pem" --out-key "$T/anon.key"

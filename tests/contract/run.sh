@@ -332,8 +332,11 @@ vc2=$(jq -r '.[1].code' "$T/ctl.out")
 ok "ctl voucher codes well-formed and distinct"
 # The text table lists the codes too; an expiry is kept.
 run_ctl voucher issue 5 expires @4102444800
-expect "ctl voucher issue (text)" "0|CODE STATE BALANCE EXPIRES|valid 5 2100-01-01T00:00:00Z" \
-	"$rc|$(head -n1 "$T/ctl.out" | tr -s ' ')|$(tail -n1 "$T/ctl.out" | cut -d' ' -f2- | tr -s ' ' | sed 's/^ //')"
+expect "ctl voucher issue (text)" "0|CODE STATE BALANCE EXPIRES EAP-USER EAP-PASSWORD|valid 5 2100-01-01T00:00:00Z" \
+	"$rc|$(head -n1 "$T/ctl.out" | tr -s ' ')|$(tail -n1 "$T/ctl.out" | tr -s ' ' | cut -d' ' -f2-4)"
+# ... with the code's EAP credentials: its two halves
+read -r c5 _ _ _ u5 p5 <<<"$(tail -n1 "$T/ctl.out")"
+expect "ctl voucher issue: EAP username and password" "$c5" "$u5-$p5"
 out=$(cl grace 127.0.0.8 -m voucher -P "$vc" --start buy bytes 2000000 3000000)
 s6=$(field serial "$(grep '^quote' <<<"$out")")
 expect "ctl voucher pays" "30 active" \
@@ -399,7 +402,7 @@ expect "ctl voucher unknown" "1|muispctl: voucher show: no voucher 'AAAA-BBBB-CC
 # One connection serves a whole batch.
 printf 'voucher show %s\ncontract show %s daemon\n' "$vc2" "$s6" >"$T/ctl.batch"
 run_ctl --json -b "$T/ctl.batch"
-expect "ctl batch" '0|{"code":"'"$vc2"'","state":"valid","balance":40,"expires_s":0}|extinguished' \
+expect "ctl batch" '0|{"code":"'"$vc2"'","state":"valid","balance":40,"expires_s":0,"eap_user":"'"${vc2:0:9}"'","eap_password":"'"${vc2:10}"'"}|extinguished' \
 	"$rc|$(head -n1 "$T/ctl.out")|$(tail -n1 "$T/ctl.out" | jq -r .state)"
 # Not root nor muispd's user: refused with exit 4.
 if [ "$(id -u)" = 0 ]; then
@@ -599,6 +602,15 @@ bad_conf "plain http" "online-provider http://127.0.0.1:$pport"
 check "plain http provider refused" grep -q "plain http needs online-provider-insecure yes" "$T/bad.out"
 bad_conf "https without CA" "online-provider https://127.0.0.1:$pport"
 check "https provider without its CA refused" grep -q "https needs online-provider-ca FILE" "$T/bad.out"
+# Devices without muisp-client: eap needs an ESP voucher price for its
+# offer's metric; eap-offer names a metric.
+bad_conf "eap without an esp price" "eap yes" "eap-offer packets"
+check "eap without its price refused" grep -q "eap: no line 'price packets voucher esp PRICE UNIT'" "$T/bad.out"
+bad_conf "eap-offer metric" "eap-offer parsecs"
+check "eap-offer with an unknown metric refused" grep -q "eap-offer: 'parsecs': expected" "$T/bad.out"
+grep -v '^online-provider' "$T/muispd.conf.orig" >"$T/eap.conf"
+printf 'eap yes\neap-offer bytes 5000000\neap-connection walkin\nprice bytes voucher esp 20 1000000\n' >>"$T/eap.conf"
+check "eap with its esp voucher price accepted" "$bin/muispd" -n -f "$T/eap.conf"
 # held REF: the provider's hold of reference REF as "amount voided".
 held_ref() { ledger '" ".join("%s %s" % (h["amount"], h["voided"]) for h in d["holds"].values() if h["reference"] == "'"$1"'")'; }
 voided_ref() { [ "$(ledger '"'"$1"'" in d["voided"]')" = True ]; }

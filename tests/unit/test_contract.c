@@ -206,6 +206,32 @@ static void test_money(void **state)
 	assert_string_equal(addr_state_name(AS_BOUND), "bound");
 }
 
+/* A voucher code's EAP credentials: its halves; anything else none. */
+static void test_eap_creds(void **state)
+{
+	static const char *const bad[] = {
+		"", "ABCD-EFGH-JKLM-NPQ", "ABCD-EFGH-JKLM-NPQRS",
+		"ABCDEEFGH-JKLM-NPQR", "ABCD-EFGH-JK M-NPQR",
+		"ABCD-EFGH-JKLM-NP-R",
+	};
+	char u[16], p[16];
+
+	assert_int_equal(contract_eap_creds("ABCD-EFGH-JKLM-NPQR", u, sizeof(u),
+					    p, sizeof(p)),
+			 0);
+	assert_string_equal(u, "ABCD-EFGH");
+	assert_string_equal(p, "JKLM-NPQR");
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(contract_eap_creds(bad[i], u, sizeof(u), p,
+						    sizeof(p)),
+				 -1);
+	assert_int_equal(contract_eap_creds(NULL, u, sizeof(u), p, sizeof(p)),
+			 -1);
+	assert_int_equal(contract_eap_creds("ABCD-EFGH-JKLM-NPQR", u, 9, p,
+					    sizeof(p)),
+			 -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -215,6 +241,7 @@ int main(void)
 		cmocka_unit_test(test_lifecycle),
 		cmocka_unit_test(test_addr_exhaustive),
 		cmocka_unit_test(test_money),
+		cmocka_unit_test(test_eap_creds),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -176,6 +176,7 @@ static void test_child_up_down(void **state)
 	assert_int_equal(r.last.addr.v4.s_addr, inet_addr("192.0.2.10"));
 	assert_string_equal(r.last.addr_str, "192.0.2.10");
 	assert_string_equal(r.last.remote_id, "CN=alice.anon");
+	assert_string_equal(r.last.remote_eap_id, "");
 	assert_string_equal(r.last.child_name, "muisp");
 	assert_string_equal(r.last.integ_alg, "HMAC_SHA2_256_128");
 	assert_int_equal(r.last.integ_keysize, 256);
@@ -478,6 +479,67 @@ static void test_conf(void **state)
 	cc.router = "1.2.3.4 # x";
 	s = gen(client_fn, &cc, &r);
 	assert_int_equal(r, -1);
+	free(s);
+}
+
+static int strongswan_fn(FILE *fp, const void *c)
+{
+	return ike_conf_strongswan(fp, c);
+}
+
+/* Devices without muisp-client: the EAP connection and its pool. */
+static void test_conf_eap(void **state)
+{
+	struct ike_router_conf rc = {
+		.cert = "router.pem",
+		.id = "router.muisp.test",
+		.local_addrs = "192.0.2.1",
+	};
+	struct ike_strongswan_conf sc = { .vici_socket = "/run/c.vici" };
+	char *s;
+	int r;
+
+	s = gen(router_fn, &rc, &r);
+	assert_int_equal(r, 0);
+	assert_null(strstr(s, "eap"));
+	assert_null(strstr(s, "pools"));
+	free(s);
+	rc.eap_pool = "192.0.2.224/27";
+	rc.eap_dns = "192.0.2.1";
+	s = gen(router_fn, &rc, &r);
+	assert_int_equal(r, 0);
+	assert_non_null(strstr(s, "\tmuisp-eap {\n"));
+	assert_non_null(strstr(s, "\t\tpools = muisp-eap\n"));
+	assert_non_null(strstr(s, "\t\t\tauth = eap-mschapv2\n"
+				  "\t\t\teap_id = %any\n"));
+	assert_non_null(strstr(s, "\t\tproposals = " IKE_EAP_PROPOSALS "\n"));
+	assert_non_null(strstr(s, "esp_proposals = " IKE_EAP_ESP_PROPOSALS));
+	assert_non_null(strstr(s, "pools {\n\tmuisp-eap {\n"
+				  "\t\taddrs = 192.0.2.224/27\n"
+				  "\t\tdns = 192.0.2.1\n"));
+	/* ESP only on the EAP connection: no AH proposal after it */
+	assert_null(strstr(strstr(s, "\tmuisp-eap {"), "ah_proposals"));
+	/* Windows' default (3DES, SHA-1, MODP-1024) is not offered */
+	assert_null(strstr(s, "3des"));
+	assert_null(strstr(s, "modp1024"));
+	free(s);
+	rc.eap_pool = "192.0.2.224/27\n}";
+	s = gen(router_fn, &rc, &r);
+	assert_int_equal(r, -1);
+	free(s);
+	rc.eap_pool = NULL; /* a DNS server without a pool */
+	s = gen(router_fn, &rc, &r);
+	assert_int_equal(r, -1);
+	free(s);
+
+	s = gen(strongswan_fn, &sc, &r);
+	assert_int_equal(r, 0);
+	assert_null(strstr(s, "eap-mschapv2"));
+	free(s);
+	sc.eap = 1;
+	s = gen(strongswan_fn, &sc, &r);
+	assert_int_equal(r, 0);
+	assert_non_null(strstr(s, " vici " IKE_EAP_PLUGINS "\n"));
 	free(s);
 }
 
@@ -1063,6 +1125,7 @@ int main(void)
 		cmocka_unit_test(test_open_async),
 		cmocka_unit_test(test_open_blocking),
 		cmocka_unit_test(test_conf),
+		cmocka_unit_test(test_conf_eap),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

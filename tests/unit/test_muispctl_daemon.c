@@ -350,14 +350,18 @@ static void test_voucher_row(void **state)
 	assert_string_equal(
 		printed(t, OUT_JSON, OUT_LIST),
 		"[{\"code\":\"ABCD-EFGH-JKLM-NPQR\",\"state\":\"valid\","
-		"\"balance\":27,\"expires_s\":0},{\"code\":"
+		"\"balance\":27,\"expires_s\":0,\"eap_user\":\"ABCD-EFGH\","
+		"\"eap_password\":\"JKLM-NPQR\"},{\"code\":"
 		"\"ABCD-EFGH-JKLM-NPQR\",\"state\":\"expired\",\"balance\":27,"
-		"\"expires_s\":1700000000}]\n");
+		"\"expires_s\":1700000000,\"eap_user\":\"ABCD-EFGH\","
+		"\"eap_password\":\"JKLM-NPQR\"}]\n");
 	assert_string_equal(printed(t, OUT_TEXT, OUT_LIST),
-			    "CODE                 STATE    BALANCE  EXPIRES\n"
-			    "ABCD-EFGH-JKLM-NPQR  valid         27  never\n"
+			    "CODE                 STATE    BALANCE  EXPIRES     "
+			    "          EAP-USER   EAP-PASSWORD\n"
+			    "ABCD-EFGH-JKLM-NPQR  valid         27  never       "
+			    "          ABCD-EFGH  JKLM-NPQR\n"
 			    "ABCD-EFGH-JKLM-NPQR  expired       27  "
-			    "2023-11-14T22:13:20Z\n");
+			    "2023-11-14T22:13:20Z  ABCD-EFGH  JKLM-NPQR\n");
 	out_free(t);
 	free(m);
 }
@@ -658,8 +662,10 @@ static void test_cli_fake_daemon(void **state)
 	assert_string_equal(
 		out_txt,
 		"[{\"code\":\"CODE-1-25\",\"state\":\"valid\",\"balance\":25,"
-		"\"expires_s\":0},{\"code\":\"CODE-2-25\",\"state\":\"valid\","
-		"\"balance\":25,\"expires_s\":0}]\n");
+		"\"expires_s\":0,\"eap_user\":\"-\",\"eap_password\":\"-\"},"
+		"{\"code\":\"CODE-2-25\",\"state\":\"valid\","
+		"\"balance\":25,\"expires_s\":0,\"eap_user\":\"-\","
+		"\"eap_password\":\"-\"}]\n");
 	assert_string_equal(
 		err_txt,
 		"muispctl: voucher issue: muispd: voucher\n"

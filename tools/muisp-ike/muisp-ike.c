@@ -4,9 +4,11 @@
  *
  *   muisp-ike conf router --cert F --id ID [--local-addrs A] [--name N]
  *                         [--life S] [--rekey S | --no-rekey]
+ *                         [--eap-pool POOL [--eap-dns ADDR]]
  *   muisp-ike conf client --router A --router-id ID --cacert F --cert F
  *                         [--privacy] [--life S] [--rekey S | --no-rekey]
  *   muisp-ike conf strongswan --socket PATH [--log FILE] [--install-routes]
+ *                             [--eap]
  *   muisp-ike load-cert [--uri U] CERT.pem     (trust a client's cert)
  *
  * Certificates (the operator's CA, the router's, self-signed ones) are
@@ -57,6 +59,9 @@ enum {
 	O_ROUTES,
 	O_URI,
 	O_NOREKEY,
+	O_EAP,
+	O_EAP_POOL,
+	O_EAP_DNS,
 };
 
 static const struct option opts[] = {
@@ -75,6 +80,9 @@ static const struct option opts[] = {
 	{ "install-routes", no_argument, NULL, O_ROUTES },
 	{ "uri", required_argument, NULL, O_URI },
 	{ "no-rekey", no_argument, NULL, O_NOREKEY },
+	{ "eap", no_argument, NULL, O_EAP },
+	{ "eap-pool", required_argument, NULL, O_EAP_POOL },
+	{ "eap-dns", required_argument, NULL, O_EAP_DNS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -140,6 +148,15 @@ static int parse(int argc, char **argv, struct args *a)
 			break;
 		case O_NOREKEY:
 			a->r.no_rekey = a->c.no_rekey = 1;
+			break;
+		case O_EAP:
+			a->s.eap = 1;
+			break;
+		case O_EAP_POOL:
+			a->r.eap_pool = optarg;
+			break;
+		case O_EAP_DNS:
+			a->r.eap_dns = optarg;
 			break;
 		default:
 			usage(stderr);

@@ -594,14 +594,17 @@ out:
 
 /* ---- vouchers ---- */
 
-enum { VC_CODE, VC_STATE, VC_BALANCE, VC_EXPIRES };
+enum { VC_CODE, VC_STATE, VC_BALANCE, VC_EXPIRES, VC_EAP_USER, VC_EAP_PASS };
 const struct out_col voucher_cols[] = {
 	[VC_CODE] = { "code", "CODE" },
 	[VC_STATE] = { "state", "STATE" },
 	[VC_BALANCE] = { "balance", "BALANCE" },
 	[VC_EXPIRES] = { "expires_s", "EXPIRES" },
+	/* what a device without muisp-client types (contract.h) */
+	[VC_EAP_USER] = { "eap_user", "EAP-USER" },
+	[VC_EAP_PASS] = { "eap_password", "EAP-PASSWORD" },
 };
-const unsigned int voucher_ncols = 4;
+const unsigned int voucher_ncols = 6;
 
 /* muispd refuses a voucher when now > expiry (payment.c). */
 const char *voucher_state(uint64_t balance, uint64_t expiry, uint64_t now)
@@ -614,9 +617,13 @@ const char *voucher_state(uint64_t balance, uint64_t expiry, uint64_t now)
 int voucher_row(struct out_table *t, const struct mp_msg *m, uint64_t now)
 {
 	uint64_t exp = mp_has(m, MP_A_EXPIRY) ? m->u[MP_A_EXPIRY] : 0;
-	char tbuf[32];
+	char tbuf[32], user[16] = "-", pass[16] = "-";
 
+	contract_eap_creds(m->s[MP_A_CODE], user, sizeof(user), pass,
+			   sizeof(pass));
 	if (out_row(t) < 0 || out_str(t, VC_CODE, m->s[MP_A_CODE]) < 0 ||
+	    out_str(t, VC_EAP_USER, user) < 0 ||
+	    out_str(t, VC_EAP_PASS, pass) < 0 ||
 	    out_str(t, VC_STATE, voucher_state(m->u[MP_A_BALANCE], exp, now)) <
 		    0 ||
 	    out_u64(t, VC_BALANCE, m->u[MP_A_BALANCE]) < 0 ||
