@@ -13,6 +13,7 @@
 #   ike_wait_up                       the watcher saw it: IKE_UP, IKE_REQID,
 #                                     IKE_SPI
 #   ike_router_conf                   the router's swanctl dir from the PKI
+#   ike_native_conf NAME USER PASS    a phone's IKEv2 client: EAP-MSCHAPv2
 #   ike_spoof_pcap FILE N SRC DST...  spoofed UDP from alice's MAC, to replay
 #   ike_inet_counters, ike_seen NAME  what reaches the internet host
 #   ike_modules
@@ -108,13 +109,56 @@ ike_pki_wait() {
 
 ike_vici() { echo "unix://$IKE_DIR/$1/charon.vici"; }
 
-# ike_setup NAME: directory skeleton and strongswan.conf for charon NAME.
+# ike_setup NAME [OPTS...]: directory skeleton and strongswan.conf for
+# charon NAME; OPTS go to `muisp-ike conf strongswan` (--eap: the EAP
+# plug-ins).  Run again, it writes strongswan.conf anew.
 ike_setup() {
 	local d=$IKE_DIR/$1
+	shift
 	mkdir -p "$d/run" "$d/swanctl/x509" "$d/swanctl/x509ca" \
 		"$d/swanctl/private"
 	muisp-ike conf strongswan --socket "$d/charon.vici" \
-		--log "$d/charon.log" >"$d/strongswan.conf"
+		--log "$d/charon.log" "$@" >"$d/strongswan.conf"
+}
+
+# ike_native_conf NAME USER PASSWORD: charon NAME's swanctl.conf as a
+# phone's or laptop's built-in IKEv2 client is set up: the router's
+# address, its certificate's name as remote ID (the CA installed in
+# x509ca), EAP-MSCHAPv2 with USER and PASSWORD, no client certificate, a
+# virtual IP requested, ESP with macOS/iOS' default proposals; the
+# connection and its CHILD_SA are both "native".
+ike_native_conf() {
+	cat >"$IKE_DIR/$1/swanctl/swanctl.conf" <<-EOF
+	connections {
+		native {
+			version = 2
+			remote_addrs = $ROUTER_LAN4
+			vips = 0.0.0.0
+			proposals = aes256-sha256-modp2048
+			local {
+				auth = eap-mschapv2
+				eap_id = $2
+			}
+			remote {
+				auth = pubkey
+				id = $ROUTER_ID
+			}
+			children {
+				native {
+					remote_ts = 0.0.0.0/0
+					esp_proposals = aes256gcm16
+					start_action = none
+				}
+			}
+		}
+	}
+	secrets {
+		eap-$1 {
+			id = $2
+			secret = $3
+		}
+	}
+	EOF
 }
 
 ike_swanctl() {

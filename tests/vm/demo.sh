@@ -7,30 +7,32 @@
 # router (muisp.ko, muisp-dhcpd, muispd, strongSwan's charon); an internet
 # host behind its WAN.  Every command shown is run for real, and every step
 # asserts what it says (tests/lib/check.sh): the demo is also a test, and
-# exits non-zero if any step does not do what it says, or is still a TODO.
+# exits non-zero if any step does not do what it says.
 #
-#   alice  plugs in (dhclient against muisp-dhcpd), registers and brings up
-#          her AH tunnel (muisp-client connect), is offered prices, buys
+#   alice  plugs in (dhclient against muisp-dhcpd), registers her
+#          self-signed certificate and brings up her AH tunnel (both by
+#          muisp-client connect: no operator step), is offered prices, buys
 #          with a voucher the operator issued (muispctl voucher issue),
 #          gets her receipt, browses metered, is warned at the soft limit,
 #          extends, is cut at the hard limit, and gets her statement;
 #   mallory spoofs alice's address: dropped in the kernel, counted;
 #   bob    connects as phones do (charon with EAP-MSCHAPv2, a voucher code
-#          as credentials, no muisp-client);
+#          as credentials, no muisp-client): muispd makes, binds and starts
+#          his contract when his SA comes up, and settles it when it goes
+#          down;
 #   the operator's muispctl views along the way.
 #
-# The steps that other branches of issue 11 deliver are one function each
-# (alice_registers, bob_connects); until they are merged they say TODO and
-# the demo fails.
+# One function per step of the story, run in order at the end.
 . "$MUISP_TOP/tests/vm/lib.sh"
 . "$MUISP_TOP/tests/ike/ike-lib.sh"
 . "$MUISP_TOP/tests/vm/scenarios/contract-lib.bash"
 T=$SCRATCH
 . "$MUISP_TOP/tests/vm/scenarios/dhcp-lib.bash"
 P=$IKE_DIR/pki
+EAP_POOL=$LAN4.224/27	# virtual IPs of EAP clients, outside the DHCP pool
 
 # ---- how it speaks --------------------------------------------------------
-STEP=0 TODO=0
+STEP=0
 say() { STEP=$((STEP + 1)); printf '\n\033[1m%d. %s\033[0m\n' $STEP "$*"; }
 why() { printf '   %s\n' "$*"; }
 # shown [-g RE] PROMPT FN ARGS...: run FN ARGS, shown as "PROMPT ARGS"
@@ -48,12 +50,6 @@ shown() {
 	grep -E -- "$re" "$T/shown.out" | sed "s|$T/|./|g; s/^/     | /" || true
 	return $rc
 }
-# todo WHAT: a step this branch cannot do yet; the demo will fail.
-todo() {
-	TODO=$((TODO + 1))
-	printf '   \033[1;31mTODO\033[0m %s\n' "$*"
-}
-
 # ---- the actors' commands ---------------------------------------------------
 # The operator: muispctl in the router's namespace, muispd on its socket.
 ctl() { on router muispctl --daemon $S/muispd.sock "$@"; }
@@ -82,7 +78,13 @@ ent_is() { [ "$(ent)" = "$1" ]; }
 kget() { on router muispctl --json contract show $serial kernel | jq -r ".$1"; }
 drops() { on router muispctl --json stats | jq -r .drop_tunnel; }
 drops_ge() { [ "$(drops)" -ge "$1" ]; }
-load_cert() { shift; muisp-ike load-cert --uri "$(ike_vici router)" "$@"; }
+router_swanctl() { ike_swanctl router "$@"; }
+bob_swanctl() { ike_swanctl bob "$@"; }
+# col NAME: column NAME of the first row of the table in OUT
+col() {
+	awk -v k="$1" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == k) c = i }
+		NR == 2 && c { print $c }' <<<"$OUT"
+}
 replay() { on mallory tcpreplay "$@"; }
 pinged() { on "$1" ping -c 1 -W 1 -q $INET4 >/dev/null 2>&1; }
 
@@ -90,15 +92,18 @@ pinged() { on "$1" ping -c 1 -W 1 -q $INET4 >/dev/null 2>&1; }
 ike_scenario --bare
 log "setting up: PKI, charons, muisp-dhcpd, muispd"
 on router muispctl config set lan lan0 idle-timeout 30s
-on alice ip -4 addr flush dev eth0	# alice has no address until DHCP
-on alice muisp-client -S $S/alice cert >"$T/cert.out" 2>"$T/cert.err" &
-certgen=$!
+on alice ip -4 addr flush dev eth0	# no address until DHCP
+on bob ip -4 addr flush dev eth0
+ike_setup router --eap	# the router's charon also speaks EAP-MSCHAPv2
+ike_setup bob --eap	# as a phone's IKEv2 client does
 ike_pki "$P"
-wait $certgen || fail "muisp-client cert: $(cat "$T/cert.err")"
-ike_router_conf
-: >"$IKE_DIR/alice/swanctl/swanctl.conf"	# alice's is muisp-client's
+IKE_ROUTER_OPTS="--eap-pool $EAP_POOL --eap-dns $ROUTER_LAN4" ike_router_conf
+cp "$P/ca.pem" "$IKE_DIR/bob/swanctl/x509ca/"	# bob installed the CA
+: >"$IKE_DIR/alice/swanctl/swanctl.conf"	# alice's: muisp-client's
+: >"$IKE_DIR/bob/swanctl/swanctl.conf"	# bob's: set up in his step
 ike_charon router router
 ike_charon alice alice
+ike_charon bob bob
 cat >"$T/dhcpd.conf" <<CONF
 lease-db $T/leases.db
 kernel-sync yes
@@ -113,9 +118,11 @@ CONF
 start_dhcpd
 muispd_conf <<CONF
 $FLOW_CONF
-price bytes voucher esp 1200 1000000
+price bytes voucher esp 12 10000
 price elapsed voucher ah 200 3600
 vici $(ike_vici router)
+eap yes
+eap-offer bytes
 CONF
 start_muispd
 wait_until -t 20 grep -q 'kernel hand-off: connected' "$T/dhcpd.log"
@@ -142,23 +149,18 @@ alice_plugs_in() {
 	check "unpaid: her packets do not reach the internet" eval '! pinged alice'
 }
 
-# TODO(register): self-service registration (issue 11 item 1, branch
-# h-register).  Until it is merged the operator registers her certificate.
-alice_registers() {
-	say "Alice's self-signed certificate must be known to the router before IKE"
-	why "alice\$ muisp-client cert (at set-up: a new RSA key, anonymous)"
-	why "  $(sed "s|$T/|./|g" "$T/cert.out")"
-	todo "self-service registration (h-register) not merged: the operator loads her certificate by hand"
-	shown "router# muisp-ike" load_cert load-cert $S/alice/ike/x509/client.pem
-}
-
 alice_connects() {
-	say "Alice brings up her AH tunnel (IKEv2 with her certificate); muispd, following charon, records the SA in her entry"
+	say "Alice connects: muisp-client makes her an anonymous certificate, registers it over TLS (muispd checks it, loads it into charon: no operator step) and brings up her AH tunnel"
 	shown 'alice$ muisp-client' alice_client connect ||
 		fail "connect: $OUT"
+	local subj
+	subj=$(sed -n 's/^certificate=.* subject=\/\([^ ]*\) .*/\1/p' <<<"$OUT")
+	check "registered by herself" grep -q "^registered $subj: charon trusts it" <<<"$OUT"
 	check "connected with AH" grep -q "^connected .* proto=AH " <<<"$OUT"
+	shown -g "subject: *\"$subj\"" "router# swanctl" router_swanctl --list-certs
+	check "the router's charon holds her certificate" grep -q "$subj" <<<"$OUT"
 	wait_until -t 30 ent_is "allocated 0 ah"
-	ok "her entry names the AH SA: only packets out of it count as hers"
+	ok "muispd, following charon, recorded her SA: only packets out of it count as hers"
 	shown "router# muispctl" ctl addr list
 }
 
@@ -257,15 +259,64 @@ alice_hard_limit() {
 	check "300 left on the voucher" grep -q "\b300\b" <<<"$OUT"
 }
 
-# TODO(eap): bob with a phone's built-in IKEv2 client (issue 11 item 2,
-# branch h-eap).
 bob_connects() {
-	say "Bob connects as a phone does: IKEv2 with EAP-MSCHAPv2, a voucher code as credentials, no muisp-client"
-	todo "the EAP path (h-eap) is not merged: bob cannot connect without muisp-client yet"
+	say "Bob plugs in too; his phone has no muisp-client, only its built-in IKEv2 VPN"
+	dhclient_in bob || fail "dhclient: $(cat "$T/bob.out")"
+	why "bob\$ dhclient eth0 -> $(addr_of bob)"
+	shown "router# muispctl" ctl voucher issue 300 || fail "voucher: $OUT"
+	local code user pass vip serial2 out
+	code=$(col CODE) user=$(col EAP-USER) pass=$(col EAP-PASSWORD)
+	expect "the EAP username and password are the code's halves" "$code" "$user-$pass"
+	why "bob's phone: IKEv2, server $ROUTER_LAN4, remote ID $ROUTER_ID, the operator's CA,"
+	why "  EAP-MSCHAPv2, username $user, password $pass"
+	ike_native_conf bob "$user" "$pass"
+	ike_swanctl bob --load-all --clear >"$T/bob-load.out" 2>&1 ||
+		fail "bob's settings: $(cat "$T/bob-load.out")"
+
+	say "Bob connects: when his SA comes up, muispd buys, binds and starts a contract on his voucher by itself"
+	shown -g 'installing new virtual IP|IKE_SA native.* established|initiate completed' \
+		'bob$ swanctl' bob_swanctl --initiate --child native ||
+		fail "bob's IKE: $(tail -5 <<<"$OUT")"
+	vip=$(sed -n 's/.*installing new virtual IP \([0-9.]*\).*/\1/p' <<<"$OUT")
+	case $vip in
+	$LAN4.22[4-9] | $LAN4.2[3-5][0-9]) ok "his virtual IP $vip, from the EAP pool" ;;
+	*) fail "virtual IP '$vip' not from $EAP_POOL" ;;
+	esac
+	wait_until -t 30 grep -q "eap: $vip ($user): contract [0-9]* bound and started" $S/muispd.log
+	serial2=$(sed -n "s/.*eap: $vip ($user): contract \([0-9]*\) bound.*/\1/p" $S/muispd.log)
+	why "muispd: $(grep -o "eap: $vip ($user): contract .*" $S/muispd.log | head -n1)"
+	out=$(op contract-show $serial2)
+	expect "active on his virtual IP, the voucher's 300 as deposit" \
+		"active $vip voucher 300" \
+		"$(field state "$out") $(field addr "$out") $(field method "$out") $(field deposit "$out")"
+	expect "the module: his virtual IP bound through his ESP SA" \
+		"bound $serial2 esp" "$(on router muispctl --json addr show $vip |
+			jq -r '"\(.state) \(.contract) \(.xfrm_proto)"')"
+	on bob ping -c 3 -i 0.2 -W 5 -q -I $vip $INET4 >/dev/null ||
+		fail "bob's pings through his tunnel"
+	why "bob\$ ping -c 3 $INET4 (through his ESP tunnel)"
+	expect "metered: 3 echoes each way, 504 bytes" "3 3 504" \
+		"$(on router muispctl --json contract show $serial2 kernel |
+			jq -r '"\(.up_packets) \(.down_packets) \(.used)"')"
+	shown "router# muispctl" ctl contract list
+
+	say "Bob hangs up: his SA goes down, muispd settles the contract and the unused deposit goes back to his voucher"
+	shown -g 'IKE_SA native.* (deleted|terminated)|terminate completed' \
+		'bob$ swanctl' bob_swanctl --terminate --ike native ||
+		fail "bob's terminate: $(tail -5 <<<"$OUT")"
+	wait_until -t 30 grep -q "contract $serial2: settled (terminated)" $S/muispd.log
+	why "muispd: $(grep -o "contract $serial2: settled (terminated).*" $S/muispd.log)"
+	out=$(op contract-show $serial2)
+	local charge refund
+	charge=$(field charge "$out") refund=$(field refund "$out")
+	expect "extinguished; charge + refund = the deposit" "extinguished 300" \
+		"$(field state "$out") $((charge + refund))"
+	shown "router# muispctl" ctl voucher show "$code"
+	expect "the refund is back on his voucher" "$refund" \
+		"$(field balance "$(op voucher-show "$code")")"
 }
 
 alice_plugs_in
-alice_registers
 alice_connects
 alice_buys
 alice_browses
@@ -276,9 +327,4 @@ bob_connects
 
 say "The operator's view at the end"
 shown "router# muispctl" ctl contract list
-if [ "$TODO" -gt 0 ]; then
-	# not a failure of what ran: no logs to dump
-	trap topo_down EXIT
-	fail "$TODO step(s) of the story are TODO"
-fi
 printf '\nDone: every step did what it said.\n'
