@@ -220,14 +220,20 @@ mallory_spoofs() {
 		"router# muispctl" ctl stats show
 }
 
-alice_soft_limit() {
-	say "Alice reads on: at 150 kB the kernel stops her (soft limit) and muispd warns her"
+# cut_off soft|hard: alice's next page crosses that limit: it is cut
+# short, her watch shows the router's warning, nothing passes any more.
+cut_off() {
 	fetch 100000
 	check "the page was cut short" eval '[ "$FETCHED" -lt 100000 ]'
-	wait_until -t 20 grep -q "warning: soft-limit serial=$serial" $S/watch.out
-	why "alice's watch: $(grep "warning: soft-limit" $S/watch.out | head -n1)"
+	wait_until -t 30 grep -q "warning: $1-limit serial=$serial" $S/watch.out
+	why "alice's watch: $(grep "warning: $1-limit" $S/watch.out | head -n1)"
+	check "nothing passes after the $1 limit" eval '! pinged alice'
+}
+
+alice_soft_limit() {
+	say "Alice reads on: at 150 kB the kernel stops her (soft limit) and muispd warns her"
+	cut_off soft
 	expect "delinquent" delinquent "$(field state "$(alice_client status)")"
-	check "nothing passes while delinquent" eval '! pinged alice'
 
 	say "Alice extends to the hard limit she paid for: forwarding resumes"
 	shown 'alice$ muisp-client' alice_client extend 200000 ||
@@ -237,11 +243,7 @@ alice_soft_limit() {
 
 alice_hard_limit() {
 	say "Alice downloads again: the kernel refuses the packet that would cross 200 kB and ends the contract"
-	fetch 100000
-	check "the page was cut short" eval '[ "$FETCHED" -lt 100000 ]'
-	wait_until -t 30 grep -q "warning: hard-limit serial=$serial" $S/watch.out
-	why "alice's watch: $(grep "warning: hard-limit" $S/watch.out | head -n1)"
-	check "nothing passes after the hard limit" eval '! pinged alice'
+	cut_off hard
 	wait_until -t 20 ent_is "unallocated 0 ah"
 	ok "her address is released (a new purchase binds it again)"
 
