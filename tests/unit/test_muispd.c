@@ -9,6 +9,7 @@
  * test says so); the reload reads a configuration file written here.
  */
 #include <setjmp.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -27,7 +28,9 @@
 
 #include "daemon/muispd/muispd.h"
 #include "daemon/muispd/payment_online.h"
+#include "ike_watch.h"
 #include "log.h"
+#include "tests/unit/vici_peer.h"
 
 /* The remote method "online" as the test plays it: a call waits in
  * `pending` until finish() ends it. */
@@ -1566,6 +1569,96 @@ static void test_register(void **state)
 	free(rec);
 }
 
+static const struct ike_watch_ops no_ops;
+
+/* charon (the peer) got load-cert for a PEM certificate: answer it. */
+static void charon_answers(struct fix *f, int peer, const char *ok,
+			   const char *errmsg)
+{
+	static uint8_t buf[8192];
+	struct vici_packet pkt;
+	struct vici_builder b;
+	struct vici_msg *m;
+	const char *data;
+
+	assert_true(ike_watch_process(f->md->ike.w, POLLOUT) >= 0);
+	assert_int_equal(frame_in(peer, &pkt, buf, sizeof(buf)),
+			 VICI_CMD_REQUEST);
+	assert_string_equal(pkt.name, "load-cert");
+	m = vici_msg_parse(pkt.msg, pkt.msglen);
+	assert_non_null(m);
+	assert_string_equal(vici_find_str(&m->root, "type"), "X509");
+	assert_string_equal(vici_find_str(&m->root, "flag"), "NONE");
+	data = vici_find_str(&m->root, "data");
+	assert_non_null(data);
+	assert_memory_equal(data, "-----BEGIN CERTIFICATE-----", 27);
+	vici_msg_free(m);
+	vici_builder_init(&b);
+	vici_add_kv_str(&b, "success", ok);
+	if (errmsg)
+		vici_add_kv_str(&b, "errmsg", errmsg);
+	assert_int_equal(vici_builder_finish(&b), 0);
+	frame_out(peer, VICI_CMD_RESPONSE, NULL, &b);
+	vici_builder_reset(&b);
+	assert_true(ike_watch_process(f->md->ike.w, POLLIN) >= 0);
+}
+
+/* With charon connected, REGISTERED waits for its load-cert; a refusal
+ * or silence is an error; every registration is loaded again when
+ * muispd connects to charon anew. */
+static void test_register_charon(void **state)
+{
+	struct fix *f = *state;
+	struct conn *a = user(f, ALICE), *b = user(f, BOB);
+	EVP_PKEY *k = EVP_RSA_gen(2048);
+	struct mp_msg *m = calloc(1, sizeof(*m)), *r = calloc(1, sizeof(*r));
+	int peer;
+
+	assert_true(k && m && r);
+	f->md->ike.w = ike_watch_new(conn_pair(&peer), &no_ops, NULL);
+	assert_non_null(f->md->ike.w);
+	f->md->ike.ready = 1;
+	reg_msg(f, m, "anon-a", k);
+	feed(f, a, m);
+	assert_int_equal(a->wlen, 0); /* waits for charon */
+	charon_answers(f, peer, "yes", NULL);
+	reply(f, a, MP_T_REGISTERED, r);
+	assert_string_equal(r->s[MP_A_MESSAGE],
+			    "registered CN=anon-a: charon trusts it");
+	/* charon refuses */
+	reg_msg(f, m, "anon-b", k);
+	feed(f, b, m);
+	assert_int_equal(b->wlen, 0);
+	charon_answers(f, peer, "no", "parsing certificate failed");
+	error(f, b, MP_ERR_INTERNAL,
+	      "the router's charon did not take the certificate: try again");
+	/* charon silent: the tick gives up after 15 s */
+	reg_msg(f, m, "anon-b2", k);
+	feed(f, b, m);
+	f->md->clock += 14;
+	register_tick(f->md, f->md->clock);
+	assert_int_equal(b->wlen, 0);
+	f->md->clock += 1;
+	register_tick(f->md, f->md->clock);
+	error(f, b, MP_ERR_INTERNAL,
+	      "the router's charon did not answer: try again");
+	charon_answers(f, peer, "yes", NULL); /* late: nobody waits */
+	assert_int_equal(b->wlen, 0);
+	assert_int_equal(f->md->reg.nops, 0);
+	/* connected anew: both registrations stored are loaded again */
+	register_charon_ready(f->md);
+	assert_int_equal(f->md->reg.queued, 2);
+	charon_answers(f, peer, "yes", NULL);
+	charon_answers(f, peer, "no", "no");
+	assert_int_equal(f->md->reg.answered, 2);
+	assert_int_equal(f->md->reg.loaded, 1);
+	assert_quiet(peer);
+	close(peer);
+	EVP_PKEY_free(k);
+	free(m);
+	free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1602,6 +1695,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_register, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_register_charon, setup,
+						teardown),
 	};
 
 	log_init(1, 0);
