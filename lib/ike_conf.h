@@ -74,13 +74,13 @@ int ike_conf_strongswan(FILE *fp, const struct ike_strongswan_conf *c);
  * propose AES-256/SHA-256/MODP-2048, Android (built-in and the strongSwan
  * app) AES-GCM or AES-CBC with SHA-2 and MODP-2048 or ECP-256.
  */
-#define IKE_EAP_PROPOSALS                                            \
-	"aes256-aes128-sha256-sha384-modp2048-ecp256-ecp384,"       \
+#define IKE_EAP_PROPOSALS                                              \
+	"aes256-aes128-sha256-sha384-modp2048-ecp256-ecp384,"          \
 	"aes256gcm16-aes128gcm16-prfsha256-prfsha384-modp2048-ecp256-" \
 	"ecp384"
-#define IKE_EAP_ESP_PROPOSALS                                   \
+#define IKE_EAP_ESP_PROPOSALS                                       \
 	"aes256gcm16-aes128gcm16,aes256-aes128-sha256-sha384-sha1," \
-	"aes256gcm16-aes128gcm16-modp2048-ecp256,"                \
+	"aes256gcm16-aes128gcm16-modp2048-ecp256,"                  \
 	"aes256-aes128-sha256-sha1-modp2048-ecp256"
 /* ... and the plugins EAP-MSCHAPv2 needs: openssl for MD4 and DES (its
  * legacy provider, loaded by default) and ECP. */

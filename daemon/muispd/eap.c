@@ -31,12 +31,12 @@
 #include "muispd.h"
 
 struct eap_sa {
-	char addr[64];	/* the virtual IP */
-	uint32_t ike_id;/* charon's IKE_SA unique id */
-	char user[256];	/* the EAP identity */
-	char code[32];	/* its voucher, "" not found yet */
-	uint64_t serial;/* its contract, 0 none yet */
-	int ended;	/* terminate sent over VICI */
+	char addr[64];	 /* the virtual IP */
+	uint32_t ike_id; /* charon's IKE_SA unique id */
+	char user[256];	 /* the EAP identity */
+	char code[32];	 /* its voucher, "" not found yet */
+	uint64_t serial; /* its contract, 0 none yet */
+	int ended;	 /* terminate sent over VICI */
 };
 
 static struct eap_sa *sa_find(struct muispd *md, const char *addr,
@@ -186,10 +186,9 @@ static int establish(struct muispd *md, struct eap_sa *e, uint64_t now)
 	/* ikesync.c records the SA in the address's entry first */
 	if (kernel_addr_get(md->k, e->addr, &ka) || !ka.e.id.spi)
 		return 0;
-	/* only a code's first half names a voucher (contract_eap_creds) */
-	if (!p || strlen(e->user) != 9 ||
-	    store_voucher_by_prefix(md->st, e->user, e->code,
-					  sizeof(e->code)) ||
+	if (!p ||
+	    store_voucher_by_eap_user(md->st, e->user, e->code,
+				      sizeof(e->code)) ||
 	    store_voucher_get(md->st, e->code, &bal, &exp)) {
 		ike_end(md, e, "no voucher for this EAP identity");
 		return -1;
@@ -290,17 +289,30 @@ void eap_child_down(struct muispd *md, const struct ike_child *c,
 }
 
 /* Once a second: contracts not yet made (the SA's entry was not there),
- * and IKE_SAs whose contract has ended. */
+ * IKE_SAs whose contract has ended, and contracts unbound while their SA
+ * was followed (its down missed while charon was away, or the operator's
+ * unbind): ended too. */
 void eap_tick(struct muispd *md, uint64_t now)
 {
 	for (unsigned i = 0; i < md->eap.n; i++) {
 		struct eap_sa *e = &md->eap.sas[i];
+		struct live *l;
 
 		if (e->ended)
 			continue;
 		if (!e->serial) {
 			establish(md, e, now);
-		} else if (!live_find(md, e->serial)) {
+			continue;
+		}
+		l = live_find(md, e->serial);
+		if (l && l->rec.state == CS_UNBOUND) {
+			log_info("eap: contract %llu of %s (%s) unbound: ended",
+				 (unsigned long long)e->serial, e->addr,
+				 e->user);
+			session_terminate(md, NULL, NULL, l, now);
+			l = live_find(md, e->serial);
+		}
+		if (!l) {
 			voucher_after(md, e->code);
 			ike_end(md, e, "its contract has ended");
 		}

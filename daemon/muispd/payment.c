@@ -109,7 +109,20 @@ int payment_code_generate(char *out, size_t cap)
 int payment_voucher_issue(struct store *st, uint64_t amount, uint64_t now,
 			  uint64_t expiry, char *code, size_t cap)
 {
-	if (payment_code_generate(code, cap))
-		return -1;
-	return store_voucher_put(st, code, amount, now, expiry);
+	char half[10], other[32];
+	int r;
+
+	/* The first half is the code's EAP username (contract_eap_creds):
+	 * unique among the vouchers. */
+	for (int tries = 0; tries < 8; tries++) {
+		if (payment_code_generate(code, cap))
+			return -1;
+		snprintf(half, sizeof(half), "%.9s", code);
+		r = store_voucher_by_eap_user(st, half, other, sizeof(other));
+		if (r < 0)
+			return -1;
+		if (r == 1)
+			return store_voucher_put(st, code, amount, now, expiry);
+	}
+	return -1;
 }

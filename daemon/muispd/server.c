@@ -319,7 +319,8 @@ int server_reload(struct muispd *md)
 		if (!tls)
 			goto refused;
 	}
-	vici_changed = strcmp(nc->vici, md->conf.vici) != 0;
+	vici_changed = strcmp(nc->vici, md->conf.vici) != 0 ||
+		       nc->eap != md->conf.eap; /* (un)load vouchers */
 	md->conf = *nc;
 	free(nc);
 	if (tls) {

@@ -479,21 +479,23 @@ int store_voucher_foreach(struct store *st, uint64_t now,
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* The voucher whose code begins with PREFIX "-" (an EAP username). */
-int store_voucher_by_prefix(struct store *st, const char *prefix, char *code,
-			    size_t cap)
+/* The voucher whose code's first half (9 characters, then '-') is USER,
+ * an EAP username (contract_eap_creds). */
+int store_voucher_by_eap_user(struct store *st, const char *user, char *code,
+			      size_t cap)
 {
 	sqlite3_stmt *s = prep(st, "SELECT code FROM vouchers WHERE "
-				   "substr(code, 1, length(?1) + 1) = "
-				   "?1 || '-' ORDER BY code LIMIT 1;");
+				   "substr(code, 1, 10) = ?1 || '-' "
+				   "ORDER BY code LIMIT 1;");
 	int rc;
 
 	if (!s)
 		return -1;
-	sqlite3_bind_text(s, 1, prefix, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 1, user, -1, SQLITE_TRANSIENT);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
-		snprintf(code, cap, "%s", (const char *)sqlite3_column_text(s, 0));
+		snprintf(code, cap, "%s",
+			 (const char *)sqlite3_column_text(s, 0));
 	sqlite3_finalize(s);
 	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
 }

@@ -85,8 +85,8 @@ int store_voucher_set(struct store *st, const char *code, uint64_t balance);
  * of an EAP username (the code's first half, 0/1/-1). */
 int store_voucher_foreach(struct store *st, uint64_t now,
 			  int (*fn)(const char *code, void *arg), void *arg);
-int store_voucher_by_prefix(struct store *st, const char *prefix, char *code,
-			    size_t cap);
+int store_voucher_by_eap_user(struct store *st, const char *user, char *code,
+			      size_t cap);
 
 int store_key_put(struct store *st, const struct receipt_key *k);
 int store_key_delete(struct store *st, uint32_t id);

@@ -210,8 +210,11 @@ static void test_money(void **state)
 static void test_eap_creds(void **state)
 {
 	static const char *const bad[] = {
-		"", "ABCD-EFGH-JKLM-NPQ", "ABCD-EFGH-JKLM-NPQRS",
-		"ABCDEEFGH-JKLM-NPQR", "ABCD-EFGH-JK M-NPQR",
+		"",
+		"ABCD-EFGH-JKLM-NPQ",
+		"ABCD-EFGH-JKLM-NPQRS",
+		"ABCDEEFGH-JKLM-NPQR",
+		"ABCD-EFGH-JK M-NPQR",
 		"ABCD-EFGH-JKLM-NP-R",
 	};
 	char u[16], p[16];

@@ -174,6 +174,65 @@ static void test_rollback_and_constraints(void **state)
 	store_close(st);
 }
 
+/* Devices without muisp-client: the vouchers loaded into charon (a
+ * balance, not expired) and the voucher of an EAP username. */
+struct codes {
+	char list[4][32];
+	int n;
+};
+
+static int collect(const char *code, void *arg)
+{
+	struct codes *c = arg;
+
+	if (c->n < 4)
+		snprintf(c->list[c->n], sizeof(c->list[0]), "%s", code);
+	c->n++;
+	return 0;
+}
+
+static void test_voucher_eap(void **state)
+{
+	struct codes c = { .n = 0 };
+	struct store *st;
+	char code[32];
+
+	assert_int_equal(store_open(path, &st), 0);
+	assert_int_equal(store_voucher_put(st, "AAAA-BBBB-CCCC-DDDD", 5, 1, 0),
+			 0);
+	assert_int_equal(store_voucher_put(st, "AAAA-BBBC-CCCC-DDDD", 0, 1, 0),
+			 0);
+	assert_int_equal(store_voucher_put(st, "EEEE-FFFF-GGGG-HHHH", 5, 1, 50),
+			 0);
+	assert_int_equal(
+		store_voucher_put(st, "JJJJ-KKKK-LLLL-MMMM", 5, 1, 200), 0);
+	/* at time 100: not the empty one, not the expired one (V-1 from
+	 * test_reopen expired at 999: listed) */
+	assert_int_equal(store_voucher_foreach(st, 100, collect, &c), 0);
+	assert_int_equal(c.n, 3);
+	assert_string_equal(c.list[0], "AAAA-BBBB-CCCC-DDDD");
+	assert_string_equal(c.list[1], "JJJJ-KKKK-LLLL-MMMM");
+	assert_string_equal(c.list[2], "V-1");
+	assert_int_equal(store_voucher_by_eap_user(st, "AAAA-BBBB", code,
+						   sizeof(code)),
+			 0);
+	assert_string_equal(code, "AAAA-BBBB-CCCC-DDDD");
+	assert_int_equal(store_voucher_by_eap_user(st, "AAAA-BBBC", code,
+						   sizeof(code)),
+			 0);
+	assert_string_equal(code, "AAAA-BBBC-CCCC-DDDD");
+	/* only a whole first half names a voucher */
+	assert_int_equal(
+		store_voucher_by_eap_user(st, "AAAA", code, sizeof(code)), 1);
+	assert_int_equal(store_voucher_by_eap_user(st, "AAAA-BBB", code,
+						   sizeof(code)),
+			 1);
+	assert_int_equal(store_voucher_by_eap_user(st, "ZZZZ-ZZZZ", code,
+						   sizeof(code)),
+			 1);
+	store_close(st);
+}
+
 /* A MUR2 receipt's holder key comes back from the stored receipt (it is
  * not a column of its own); a MUR1 receipt has none. */
 static void test_holder_reload(void **state)
@@ -220,6 +279,7 @@ int main(void)
 		cmocka_unit_test(test_reopen),
 		cmocka_unit_test(test_rollback_and_constraints),
 		cmocka_unit_test(test_holder_reload),
+		cmocka_unit_test(test_voucher_eap),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

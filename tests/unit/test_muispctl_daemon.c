@@ -355,13 +355,14 @@ static void test_voucher_row(void **state)
 		"\"ABCD-EFGH-JKLM-NPQR\",\"state\":\"expired\",\"balance\":27,"
 		"\"expires_s\":1700000000,\"eap_user\":\"ABCD-EFGH\","
 		"\"eap_password\":\"JKLM-NPQR\"}]\n");
-	assert_string_equal(printed(t, OUT_TEXT, OUT_LIST),
-			    "CODE                 STATE    BALANCE  EXPIRES     "
-			    "          EAP-USER   EAP-PASSWORD\n"
-			    "ABCD-EFGH-JKLM-NPQR  valid         27  never       "
-			    "          ABCD-EFGH  JKLM-NPQR\n"
-			    "ABCD-EFGH-JKLM-NPQR  expired       27  "
-			    "2023-11-14T22:13:20Z  ABCD-EFGH  JKLM-NPQR\n");
+	assert_string_equal(
+		printed(t, OUT_TEXT, OUT_LIST),
+		"CODE                 STATE    BALANCE  EXPIRES     "
+		"          EAP-USER   EAP-PASSWORD\n"
+		"ABCD-EFGH-JKLM-NPQR  valid         27  never       "
+		"          ABCD-EFGH  JKLM-NPQR\n"
+		"ABCD-EFGH-JKLM-NPQR  expired       27  "
+		"2023-11-14T22:13:20Z  ABCD-EFGH  JKLM-NPQR\n");
 	out_free(t);
 	free(m);
 }
