@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# timeout: 420
+# timeout: 300
 #
 # `make demo`: the walk-in, on a real kernel in the VM (tests/vm/run.sh
 # --demo).  A café LAN (alice, bob, mallory on one hub) behind a muisp
