@@ -11,7 +11,7 @@
 #   make kmod MUISP_DEBUG=1   the module with its self-tests (run at load)
 #   make check      dependencies, unit tests (ASan+UBSan), short fuzz runs,
 #                   the VM suite, the harness self-test
-#   make demo       self-contained demo in the VM
+#   make demo       the walk-in, told and checked step by step in the VM
 #   make bench      benchmarks (ratios within one run)
 #   make fuzz-long  every fuzz target to FUZZ_RUNS (10^7) executions (hours)
 #   make soak       1,000 walk-ins while an attacker floods (root, <= 20 min)

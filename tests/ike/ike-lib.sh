@@ -13,6 +13,10 @@
 #   ike_alice_conf [CLIENT_OPTS...]   alice's connection made again, loaded
 #   ike_wait_up                       the watcher saw it: IKE_UP, IKE_REQID,
 #                                     IKE_SPI
+#   ike_router_conf                   the router's swanctl dir from the PKI
+#   ike_native_conf NAME USER PASS    a phone's IKEv2 client: EAP-MSCHAPv2
+#   ike_spoof_pcap FILE N SRC DST...  spoofed UDP from alice's MAC, to replay
+#   ike_inet_counters, ike_seen NAME  what reaches the internet host
 #   ike_modules
 #   ike_pki DIR                       DIR/ca.{pem,key} router.{pem,key}
 #   ike_charon NS NAME                start charon NAME in NS
@@ -106,13 +110,56 @@ ike_pki_wait() {
 
 ike_vici() { echo "unix://$IKE_DIR/$1/charon.vici"; }
 
-# ike_setup NAME: directory skeleton and strongswan.conf for charon NAME.
+# ike_setup NAME [OPTS...]: directory skeleton and strongswan.conf for
+# charon NAME; OPTS go to `muisp-ike conf strongswan` (--eap: the EAP
+# plug-ins).  Run again, it writes strongswan.conf anew.
 ike_setup() {
 	local d=$IKE_DIR/$1
+	shift
 	mkdir -p "$d/run" "$d/swanctl/x509" "$d/swanctl/x509ca" \
 		"$d/swanctl/private"
 	muisp-ike conf strongswan --socket "$d/charon.vici" \
-		--log "$d/charon.log" >"$d/strongswan.conf"
+		--log "$d/charon.log" "$@" >"$d/strongswan.conf"
+}
+
+# ike_native_conf NAME USER PASSWORD: charon NAME's swanctl.conf as a
+# phone's or laptop's built-in IKEv2 client is set up: the router's
+# address, its certificate's name as remote ID (the CA installed in
+# x509ca), EAP-MSCHAPv2 with USER and PASSWORD, no client certificate, a
+# virtual IP requested, ESP with macOS/iOS' default proposals; the
+# connection and its CHILD_SA are both "native".
+ike_native_conf() {
+	cat >"$IKE_DIR/$1/swanctl/swanctl.conf" <<-EOF
+	connections {
+		native {
+			version = 2
+			remote_addrs = $ROUTER_LAN4
+			vips = 0.0.0.0
+			proposals = aes256-sha256-modp2048
+			local {
+				auth = eap-mschapv2
+				eap_id = $2
+			}
+			remote {
+				auth = pubkey
+				id = $ROUTER_ID
+			}
+			children {
+				native {
+					remote_ts = 0.0.0.0/0
+					esp_proposals = aes256gcm16
+					start_action = none
+				}
+			}
+		}
+	}
+	secrets {
+		eap-$1 {
+			id = $2
+			secret = $3
+		}
+	}
+	EOF
 }
 
 ike_swanctl() {
@@ -145,7 +192,7 @@ ike_charon() {
 # muisp-client connect makes her certificate, registers it with muispd
 # and loads her connection (ike_client_connect).
 ike_router_alice() {
-	local p=$IKE_DIR/pki r=$IKE_DIR/router/swanctl a=$IKE_DIR/alice/swanctl
+	local p=$IKE_DIR/pki a=$IKE_DIR/alice/swanctl
 	local self=0
 	[ "${1:-}" != --self-service ] || { self=1; shift; }
 	ike_setup router
@@ -156,11 +203,7 @@ ike_router_alice() {
 	ike_pki "$p"
 	ike_pki_wait
 	log "pki done"
-	cp "$p/router.pem" "$r/x509/"
-	cp "$p/router.key" "$r/private/"
-	cp "$p/ca.pem" "$r/x509ca/"
-	muisp-ike conf router --cert router.pem --id $ROUTER_ID \
-		--local-addrs $ROUTER_LAN4 ${IKE_ROUTER_OPTS:-} >"$r/swanctl.conf"
+	ike_router_conf
 	cp "$p/ca.pem" "$a/x509ca/"
 	if [ $self -eq 1 ]; then
 		: >"$a/swanctl.conf"
@@ -202,6 +245,60 @@ ike_alice_conf() {
 	ike_alice_write "$@"
 	ike_swanctl alice --load-conns >"$IKE_DIR/alice/conns.log" 2>&1 ||
 		fail "alice's load-conns: $(cat "$IKE_DIR/alice/conns.log")"
+}
+
+# ike_router_conf: the router's swanctl directory from the PKI in
+# $IKE_DIR/pki (ike_pki): its certificate, key and CA, and the
+# configuration of `muisp-ike conf router` (options in IKE_ROUTER_OPTS).
+ike_router_conf() {
+	local p=$IKE_DIR/pki r=$IKE_DIR/router/swanctl
+	cp "$p/router.pem" "$r/x509/"
+	cp "$p/router.key" "$r/private/"
+	cp "$p/ca.pem" "$r/x509ca/"
+	muisp-ike conf router --cert router.pem --id $ROUTER_ID \
+		--local-addrs $ROUTER_LAN4 ${IKE_ROUTER_OPTS:-} >"$r/swanctl.conf"
+}
+
+# ike_spoof_pcap FILE N SRC DST [FILE N SRC DST]...: for each FILE, a pcap
+# of N identical UDP datagrams (port 40000 to 9999, 32 bytes) from SRC
+# (IPv4 or IPv6) to DST in Ethernet frames from alice's MAC to the
+# router's: a spoofer's replay for tcpreplay.  One Python run for all
+# (scapy takes seconds to start under TCG).
+ike_spoof_pcap() {
+	/usr/bin/python3 - "$ALICE_MAC" "$ROUTER_LAN_MAC" "$@" <<'PY'
+import struct, sys
+from scapy.all import Ether, IP, IPv6, UDP, Raw
+a = sys.argv[1:]
+eth = Ether(src=a[0], dst=a[1])
+for i in range(2, len(a), 4):
+    path, n, src, dst = a[i], int(a[i + 1]), a[i + 2], a[i + 3]
+    l3 = IPv6 if ":" in src else IP
+    frame = bytes(eth / l3(src=src, dst=dst) / UDP(sport=40000, dport=9999) / Raw(b"x" * 32))
+    with open(path, "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+        f.write((struct.pack("<IIII", 0, 0, len(frame), len(frame)) + frame) * n)
+PY
+}
+
+# ike_inet_counters: the internet host counts what reaches it: the
+# spoofer's UDP (counter "spoof") and echo requests ("echo");
+# ike_seen NAME reads one.
+ike_inet_counters() {
+	on inet nft -f - <<'NFT'
+table inet seen {
+	counter spoof { }
+	counter echo { }
+	chain in {
+		type filter hook input priority 0;
+		udp dport 9999 counter name spoof
+		icmp type echo-request counter name echo
+	}
+}
+NFT
+}
+ike_seen() {
+	on inet nft -j list counter inet seen "$1" |
+		jq -r '.nftables[1].counter.packets'
 }
 
 # ike_watch_start FILE [SECONDS]: ikewatch-print on the router's charon.

@@ -31,57 +31,17 @@ R config set lan lan0
 
 # --- charons: the router's with the EAP connection, bob's as a native one --
 r=$IKE_DIR/router b=$IKE_DIR/bob
-ike_setup bob
-for n in router bob; do
-	muisp-ike conf strongswan --socket "$IKE_DIR/$n/charon.vici" \
-		--log "$IKE_DIR/$n/charon.log" --eap >"$IKE_DIR/$n/strongswan.conf"
-done
+ike_setup router --eap
+ike_setup bob --eap
 ike_pki "$IKE_DIR/pki"
-cp "$IKE_DIR/pki/router.pem" "$r/swanctl/x509/"
-cp "$IKE_DIR/pki/router.key" "$r/swanctl/private/"
-cp "$IKE_DIR/pki/ca.pem" "$r/swanctl/x509ca/"
+IKE_ROUTER_OPTS="--eap-pool $POOL --eap-dns $ROUTER_LAN4" ike_router_conf
 cp "$IKE_DIR/pki/ca.pem" "$b/swanctl/x509ca/"
-muisp-ike conf router --cert router.pem --id $ROUTER_ID \
-	--local-addrs $ROUTER_LAN4 --eap-pool $POOL \
-	--eap-dns $ROUTER_LAN4 >"$r/swanctl/swanctl.conf"
 openssl x509 -in "$IKE_DIR/pki/router.pem" -noout -ext extendedKeyUsage >$S/eku
 grep -q "TLS Web Server Authentication" $S/eku ||
 	fail "router certificate without serverAuth: $(cat $S/eku)"
 # bob: what a phone is told (server, remote ID, username, password; the
 # CA installed), with macOS/iOS' default proposals
-bob_conf() {
-	cat >"$b/swanctl/swanctl.conf" <<-EOF
-	connections {
-		native {
-			version = 2
-			remote_addrs = $ROUTER_LAN4
-			vips = 0.0.0.0
-			proposals = aes256-sha256-modp2048
-			local {
-				auth = eap-mschapv2
-				eap_id = $1
-			}
-			remote {
-				auth = pubkey
-				id = $ROUTER_ID
-			}
-			children {
-				native {
-					remote_ts = 0.0.0.0/0
-					esp_proposals = aes256gcm16
-					start_action = none
-				}
-			}
-		}
-	}
-	secrets {
-		eap-bob {
-			id = $1
-			secret = $2
-		}
-	}
-	EOF
-}
+bob_conf() { ike_native_conf bob "$1" "$2"; }
 bob_conf nobody nothing
 ike_charon router router
 ike_charon bob bob

@@ -25,18 +25,8 @@ seqerr() { on router awk '$1 == "XfrmInStateSeqError" { print $2 }' /proc/net/xf
 drops_ge() { [ "$(drops)" -ge "$1" ]; }
 seqerr_ge() { [ "$(($(seqerr) - before))" -ge "$1" ]; }
 # Counters on the internet host: spoofed UDP, echo requests.
-on inet nft -f - <<'NFT'
-table inet seen {
-	counter spoof { }
-	counter echo { }
-	chain in {
-		type filter hook input priority 0;
-		udp dport 9999 counter name spoof
-		icmp type echo-request counter name echo
-	}
-}
-NFT
-seen() { on inet nft -j list counter inet seen "$1" | jq -r '.nftables[1].counter.packets'; }
+ike_inet_counters
+seen() { ike_seen "$1"; }
 
 ike_initiate
 ike_wait_up
@@ -58,20 +48,8 @@ expect "alice's pings metered (up, down)" "3 3" "$(usage)"
 expect "no drops; inet saw 3 echo requests" "0 3 0" "$(drops) $(seen echo) $(seen spoof)"
 
 # --- mallory spoofs alice: IPv4 and IPv6 ----------------------------------
-on mallory /usr/bin/python3 - "$SCRATCH" <<PY
-import struct, sys
-from scapy.all import Ether, IP, IPv6, UDP, Raw
-def pcap(path, frame, n):
-    with open(path, "wb") as f:
-        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
-        rec = struct.pack("<IIII", 0, 0, len(frame), len(frame)) + frame
-        f.write(rec * n)
-eth = Ether(src="$ALICE_MAC", dst="$ROUTER_LAN_MAC")
-pcap(sys.argv[1] + "/spoof4.pcap",
-     bytes(eth / IP(src="$ALICE4", dst="$INET4") / UDP(sport=40000, dport=9999) / Raw(b"x" * 32)), 10000)
-pcap(sys.argv[1] + "/spoof6.pcap",
-     bytes(eth / IPv6(src="$ALICE6", dst="$INET6") / UDP(sport=40000, dport=9999) / Raw(b"x" * 32)), 1000)
-PY
+ike_spoof_pcap "$SCRATCH/spoof4.pcap" 10000 $ALICE4 $INET4 \
+	"$SCRATCH/spoof6.pcap" 1000 $ALICE6 $INET6
 on mallory tcpreplay -q -i eth0 "$SCRATCH/spoof4.pcap" >"$SCRATCH/replay4.out" 2>&1 ||
 	fail "tcpreplay: $(cat "$SCRATCH/replay4.out")"
 grep -q "10000 packets" "$SCRATCH/replay4.out" || fail "tcpreplay: $(cat "$SCRATCH/replay4.out")"
