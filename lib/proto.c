@@ -119,6 +119,8 @@ static const struct type_def type_defs[256] = {
 	[MP_T_WARNING_ACK] = { "warning-ack", B(MP_A_SERIAL) | B(MP_A_WARNING),
 			       0, 0 },
 	[MP_T_REGISTER] = { "register", B(MP_A_CERT), 0, 0 },
+	[MP_T_STATEMENT_GET] = { "statement-get", B(MP_A_RECEIPT),
+				 B(MP_A_CHALLENGE) | B(MP_A_SIGNATURE), 0 },
 	[MP_T_REGISTERED] = { "registered", 0, B(MP_A_EXPIRY) | B(MP_A_MESSAGE),
 			      0 },
 	[MP_T_OFFER] = { "offer",

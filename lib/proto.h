@@ -67,7 +67,8 @@ enum mp_type {
 	MP_T_TERMINATE = 8,
 	MP_T_EXTEND = 9,
 	MP_T_WARNING_ACK = 10,
-	MP_T_REGISTER = 11, /* needs no tunnel: see PROTOCOL.md */
+	MP_T_REGISTER = 11,	 /* needs no tunnel: see PROTOCOL.md */
+	MP_T_STATEMENT_GET = 12, /* an ended contract's statement */
 	/* router -> user */
 	MP_T_OFFER = 64,
 	MP_T_QUOTE = 65,

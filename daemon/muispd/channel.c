@@ -829,15 +829,70 @@ static void h_warning_ack(struct muispd *md, struct conn *c,
 	}
 }
 
+/*
+ * The statement of an ended contract, for the holder of its receipt (a
+ * contract the hard limit or its expiry ended has nobody to send it to
+ * at the time).  A MUR2 receipt also needs the holder's proof, as BIND
+ * does: a copied receipt shows nobody's statement.
+ */
+static void h_statement_get(struct muispd *md, struct conn *c,
+			    const struct mp_msg *req)
+{
+	struct statement stm = { 0 };
+	struct receipt rcpt;
+	struct contract_rec r;
+	int rc;
+
+	if (c->kind == CONN_OP) {
+		conn_error(c, req, MP_ERR_PERM,
+			   "the operator reads it with contract show");
+		return;
+	}
+	rc = receipt_verify(&md->kr, req->bytes, req->bytes_len, muispd_now(md),
+			    &rcpt);
+	if (rc) {
+		keys_refuse(md, c, req, rc);
+		return;
+	}
+	if (rcpt.has_holder && !holder_proof(md, c, req, &rcpt))
+		return;
+	if (live_find(md, rcpt.serial)) {
+		conn_error(c, req, MP_ERR_STATE,
+			   "contract %llu is outstanding: its statement "
+			   "comes when it ends",
+			   (unsigned long long)rcpt.serial);
+		return;
+	}
+	if (store_contract_get(md->st, rcpt.serial, &r) ||
+	    r.receipt_len != req->bytes_len ||
+	    CRYPTO_memcmp(r.receipt, req->bytes, req->bytes_len) ||
+	    store_statement_get(md->st, r.serial, stm.lines, PAY_MAX_LINES,
+				&stm.n)) {
+		conn_error(c, req, MP_ERR_UNKNOWN,
+			   "no statement of contract %llu",
+			   (unsigned long long)rcpt.serial);
+		return;
+	}
+	stm.charge = r.charge;
+	stm.refund = r.refund;
+	session_reply_statement(c, req, &r, &stm);
+}
+
 typedef void (*channel_fn)(struct muispd *md, struct conn *c,
 			   const struct mp_msg *req);
 
 static const channel_fn handlers[] = {
-	[MP_T_OFFER_GET] = h_offer_get, [MP_T_REQUEST] = h_request,
-	[MP_T_DEPOSIT] = h_deposit,	[MP_T_BIND] = h_bind,
-	[MP_T_USAGE] = h_command,	[MP_T_START] = h_command,
-	[MP_T_SUSPEND] = h_command,	[MP_T_TERMINATE] = h_command,
-	[MP_T_EXTEND] = h_command,	[MP_T_WARNING_ACK] = h_warning_ack,
+	[MP_T_OFFER_GET] = h_offer_get,
+	[MP_T_REQUEST] = h_request,
+	[MP_T_DEPOSIT] = h_deposit,
+	[MP_T_BIND] = h_bind,
+	[MP_T_USAGE] = h_command,
+	[MP_T_START] = h_command,
+	[MP_T_SUSPEND] = h_command,
+	[MP_T_TERMINATE] = h_command,
+	[MP_T_EXTEND] = h_command,
+	[MP_T_WARNING_ACK] = h_warning_ack,
+	[MP_T_STATEMENT_GET] = h_statement_get,
 };
 
 /* A user message (types below 128) from a user or operator connection. */

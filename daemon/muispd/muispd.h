@@ -407,6 +407,9 @@ int session_sign_receipt(struct muispd *md, struct contract_rec *r);
 void session_kretry(struct muispd *md, const char *addr, uint64_t serial);
 void session_send_warning(struct muispd *md, const char *addr,
 			  const struct contract_rec *r, int w);
+void session_reply_statement(struct conn *c, const struct mp_msg *req,
+			     const struct contract_rec *r,
+			     const struct statement *stm);
 void session_reply_status(struct conn *c, const struct mp_msg *req,
 			  const struct contract_rec *r, uint8_t type,
 			  uint16_t flags);

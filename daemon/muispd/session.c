@@ -597,9 +597,9 @@ int session_bind(struct muispd *md, struct live *l, const char *addr,
 	return 0;
 }
 
-static void reply_statement(struct conn *c, const struct mp_msg *req,
-			    const struct contract_rec *r,
-			    const struct statement *stm)
+void session_reply_statement(struct conn *c, const struct mp_msg *req,
+			     const struct contract_rec *r,
+			     const struct statement *stm)
 {
 	struct mp_msg m;
 
@@ -627,7 +627,7 @@ static void then_terminated(struct muispd *md, struct conn *c,
 	if (rc)
 		conn_error(c, req, MP_ERR_INTERNAL, "settlement pending");
 	else if (c)
-		reply_statement(c, req, r, stm);
+		session_reply_statement(c, req, r, stm);
 }
 
 /* End l at the user's or the operator's request (or retry a settlement

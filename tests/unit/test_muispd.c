@@ -390,6 +390,16 @@ static void bind_receipt(struct fix *f, struct conn *c,
 	send_msg(f, c, &m);
 }
 
+static void statement_get(struct fix *f, struct conn *c,
+			  const struct mp_msg *rcpt)
+{
+	struct mp_msg m;
+
+	req(f, &m, MP_T_STATEMENT_GET);
+	mp_set_bytes(&m, MP_A_RECEIPT, rcpt->bytes, rcpt->bytes_len);
+	send_msg(f, c, &m);
+}
+
 static void usage_add(struct fix *f, uint64_t serial, uint64_t n,
 		      struct mp_msg *out)
 {
@@ -918,8 +928,28 @@ static void test_limits(void **state)
 	next(c, &m);
 	assert_int_equal(m.u[MP_A_WARNING], MP_WARN_HARD_LIMIT);
 	assert_null(live_find(f->md, serial));
+	/* the holder of its receipt asks for the statement afterwards */
+	statement_get(f, c, &rcpt);
+	reply(f, c, MP_T_STATEMENT, &m);
+	assert_int_equal(m.u[MP_A_SERIAL], serial);
+	assert_int_equal(m.u[MP_A_STATE], CS_EXTINGUISHED);
+	assert_int_equal(m.u[MP_A_CHARGE], 20);
+	assert_int_equal(m.u[MP_A_REFUND], 0);
+	assert_true(m.nlines > 0);
+	statement_get(f, f->op, &rcpt);
+	error(f, f->op, MP_ERR_PERM,
+	      "the operator reads it with contract show");
 
 	serial = buy(f, c, &rcpt);
+	/* outstanding: no statement yet */
+	statement_get(f, c, &rcpt);
+	error(f, c, MP_ERR_STATE,
+	      "contract 2 is outstanding: its statement comes when it ends");
+	rcpt.bytes[rcpt.bytes_len - 1] ^= 1; /* its MAC fails */
+	statement_get(f, c, &rcpt);
+	reply(f, c, MP_T_ERROR, &m);
+	assert_int_equal(m.u[MP_A_ERROR], MP_ERR_RECEIPT);
+	rcpt.bytes[rcpt.bytes_len - 1] ^= 1;
 	f->md->clock += 86400;
 	session_tick(f->md, f->md->clock);
 	next(c, &m);

@@ -355,6 +355,7 @@ static void test_roundtrip_all_types(void **state)
 		MP_T_TERMINATE,
 		MP_T_EXTEND,
 		MP_T_WARNING_ACK,
+		MP_T_STATEMENT_GET,
 		MP_T_QUOTE,
 		MP_T_RECEIPT,
 		MP_T_STATUS,

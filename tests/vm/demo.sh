@@ -247,14 +247,17 @@ alice_hard_limit() {
 	wait_until -t 20 ent_is "unallocated 0 ah"
 	ok "her address is released (a new purchase binds it again)"
 
-	say "Alice's statement: at the hard limit the deposit is kept, no refund; the voucher was debited by it"
-	why "(muispd's record, as the operator sees it: alice was told by the warning above; muisp-client"
-	why " cannot ask for the statement of a contract the hard limit ended)"
+	say "Alice asks for her statement: at the hard limit the deposit is kept, no refund; the voucher was debited by it"
+	shown 'alice$ muisp-client' alice_client statement || fail "statement: $OUT"
+	local mine=$OUT
+	expect "her statement: charge 200, refund 0" "$serial 200 200 0" \
+		"$(fields "$mine" serial deposit charge refund)"
 	shown -g '^(ID|STATE|USAGE|HARD|DEPOSIT|CHARGE|REFUND):' \
 		"router# muispctl" ctl contract show $serial
 	out=$(op contract-show $serial)
-	expect "statement: extinguished, charge 200, refund 0" "extinguished 200 0" \
-		"$(field state "$out") $(field charge "$out") $(field refund "$out")"
+	expect "the operator's record says the same: extinguished, charge 200, refund 0, usage" \
+		"extinguished 200 0 $(field usage "$mine")" \
+		"$(fields "$out" state charge refund usage)"
 	check "usage ($(field usage "$out")) within the hard limit" \
 		eval '[ "$(field usage "$out")" -le 200000 ]'
 	shown "router# muispctl" ctl voucher show "$code"

@@ -605,11 +605,12 @@ static int cmd_buy(int argc, char **argv)
 }
 
 /*
- * BIND receipt r; when the router asks for the holder's proof (a MUR2
- * receipt, to be bound where it is not bound), sign its challenge with
- * holder.key and bind again.  The reply type.
+ * BIND (or STATEMENT_GET: type) receipt r; when the router asks for the
+ * holder's proof (a MUR2 receipt, to be bound where it is not bound),
+ * sign its challenge with holder.key and ask again.  The reply type.
  */
-static int bind_receipt(const uint8_t *r, size_t len, struct mp_msg *rep)
+static int present_receipt(uint8_t type, const uint8_t *r, size_t len,
+			   struct mp_msg *rep)
 {
 	uint8_t msg[MP_BIND_LABEL_LEN + 32 + MP_BYTES_MAX], sig[64];
 	uint8_t chal[32];
@@ -618,7 +619,7 @@ static int bind_receipt(const uint8_t *r, size_t len, struct mp_msg *rep)
 	EVP_PKEY *k;
 	size_t n, slen = sizeof(sig);
 
-	mp_init(&req, MP_T_BIND, 0, 0);
+	mp_init(&req, type, 0, 0);
 	mp_set_bytes(&req, MP_A_RECEIPT, r, len);
 	if (transact(&req, rep) != MP_T_ERROR ||
 	    rep->u[MP_A_ERROR] != MP_ERR_PROOF || !mp_has(rep, MP_A_CHALLENGE))
@@ -663,7 +664,7 @@ static int cmd_bind(void)
 		cli_die("no stored receipt for contract %llu",
 			(unsigned long long)serial);
 	for (;;) {
-		if (bind_receipt(r, len, &rep) == MP_T_STATUS)
+		if (present_receipt(MP_T_BIND, r, len, &rep) == MP_T_STATUS)
 			break;
 		/* Bound elsewhere: the router warns the old address and
 		 * unbinds it if it does not answer; retry until then. */
@@ -713,6 +714,26 @@ static int cmd_simple(uint8_t type, int argc, char **argv)
 		return 0;
 	}
 	return error_of(&rep) ? 1 : 1;
+}
+
+/* The statement of the current contract once it has ended (the hard
+ * limit or the expiry ended it while nobody asked); then its receipt is
+ * forgotten, as after terminate. */
+static int cmd_statement(void)
+{
+	uint64_t serial = current_serial();
+	uint8_t r[MP_BYTES_MAX];
+	struct mp_msg rep;
+	size_t len;
+
+	if (load_receipt(serial, r, &len))
+		cli_die("no stored receipt for contract %llu",
+			(unsigned long long)serial);
+	if (present_receipt(MP_T_STATEMENT_GET, r, len, &rep) != MP_T_STATEMENT)
+		return error_of(&rep) ? 1 : 1;
+	print_statement(&rep);
+	forget_receipt(serial);
+	return 0;
 }
 
 /* Keep the channel open: show warnings and answer them. */
@@ -904,8 +925,9 @@ static int cmd_ike(const char *cmd, int argc)
 }
 
 static const char *const channel_cmds[] = {
-	"offer", "buy",	   "bind",	"status", "suspend", "resume",
-	"start", "extend", "terminate", "watch",  "op",	     NULL,
+	"offer",  "buy",   "bind",   "status",	  "suspend",
+	"resume", "start", "extend", "terminate", "statement",
+	"watch",  "op",	   NULL,
 };
 
 static void usage(FILE *f)
@@ -913,7 +935,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: muisp-client [options] command [args]\n"
 		"  offer | buy METRIC SOFT HARD | bind | status | suspend |\n"
-		"  resume | extend SOFT | terminate | watch [SECONDS]\n"
+		"  resume | extend SOFT | terminate | statement | watch [SECONDS]\n"
 		"  cert | connect | disconnect   the IPsec tunnel (own charon):\n"
 		"    --router ADDR (default -s) --router-id NAME (default --name,\n"
 		"    else ADDR) --cacert FILE (default --ca) --privacy (ESP,\n"
@@ -1057,6 +1079,8 @@ int main(int argc, char **argv)
 		rc = cmd_simple(MP_T_EXTEND, argc, argv);
 	else if (!strcmp(cmd, "terminate"))
 		rc = cmd_simple(MP_T_TERMINATE, argc, argv);
+	else if (!strcmp(cmd, "statement"))
+		rc = cmd_statement();
 	else if (!strcmp(cmd, "watch"))
 		rc = cmd_watch(argc, argv);
 	else
