@@ -3,8 +3,8 @@
  * muispd's self-service registration (docs/PROTOCOL.md, MP_T_REGISTER):
  * a client hands its self-signed certificate over the TLS control channel
  * (the router proved its name; the client has no tunnel yet), muispd
- * checks it (reg_check, regcert.c), keeps one per source address in the store and
- * makes the router's charon trust it over VICI (load-cert) before
+ * checks it (reg_check, regcert.c), keeps one per source address in the
+ * store and makes the router's charon trust it over VICI (load-cert) before
  * answering, so the client's IKE_AUTH that follows succeeds.
  *
  * Why load-cert (docs/DESIGN.md): in strongSwan 5.9 a certificate loaded
@@ -12,9 +12,14 @@
  * one credential set, trusted, and only clear-creds (which also drops the
  * router's own key) takes it out; the "muisp" connection accepts any
  * certificate charon trusts.  So a registration that is retired (unused
- * for register-idle, expired, replaced) is deleted from the store, not
- * reloaded when muispd reconnects to charon, and gone from charon at its
- * next start.
+ * for register-idle, expired, or forgotten by the operator) leaves a
+ * tombstone (fingerprint, subject, when and why; the newest REG_TOMB_MAX
+ * kept): it is not reloaded when muispd reconnects to charon, so gone
+ * from charon at its next start, and until then muispd terminates every
+ * IKE_SA whose remote identity is a tombstone's subject, at once and
+ * whenever one comes up (register_child_up).  Registering the
+ * certificate or subject again clears its tombstone; one replaced by a
+ * new certificate from the same address leaves one too.
  *
  * Registrations are loaded into charon whenever muispd's VICI connection
  * is (re)established (ikesync.c calls register_charon_ready); an IKE
@@ -257,11 +262,12 @@ void register_child_up(struct muispd *md, const struct ike_child *c)
 		register_sa_up(md, c->remote_id);
 }
 
-/* Every IKE_SA up of a forgotten certificate ends now: the number. */
+/* Every IKE_SA up of a forgotten certificate ends now: how many were
+ * not ended before. */
 static unsigned refuse_all(struct muispd *md)
 {
+	uint64_t before = md->reg.terminated;
 	struct ike_child *cs;
-	unsigned ended = 0;
 	size_t n;
 
 	if (!md->ike.w || !md->ike.ready)
@@ -272,10 +278,10 @@ static unsigned refuse_all(struct muispd *md)
 		return 0;
 	n = ike_watch_find(md->ike.w, AF_UNSPEC, NULL, cs, n);
 	for (size_t i = 0; i < n; i++)
-		ended += (unsigned)refuse_child(md, &cs[i]);
+		refuse_child(md, &cs[i]);
 	free(cs);
 	ikesync_arm(md);
-	return ended;
+	return (unsigned)(md->reg.terminated - before);
 }
 
 /* ---------- the message ---------- */
@@ -356,6 +362,7 @@ void register_handle(struct muispd *md, struct conn *c,
 	}
 	log_info("registration: %s %s sha256 %s %s", r->addr, r->c.subject,
 		 r->c.fpr, r->c.key);
+	refuse_all(md); /* the SAs of a certificate it replaced */
 	expiry = now + cf->register_idle_s;
 	if (expiry > r->c.not_after)
 		expiry = r->c.not_after;

@@ -665,11 +665,63 @@ int store_statement_get(struct store *st, uint64_t serial,
 	"addr, subject, fpr, keytype, der, not_before, not_after, " \
 	"created, last_used"
 
+/* "2026-12-02 13:00:00 UTC" in SQL, of the column or parameter T */
+#define REG_SQL_TIME(t) "strftime('%Y-%m-%d %H:%M:%S UTC', " t ", 'unixepoch')"
+
+/*
+ * The registrations matching WHERE become tombstones (reason WHY, an SQL
+ * expression) at ?3 and are deleted; ?1 (KEY) and ?2 (BEFORE) are bound
+ * for WHERE.  The tombstones beyond REG_TOMB_MAX, oldest first, go.
+ */
+static int reg_bury(struct store *st, const char *where, const char *why,
+		    const char *key, uint64_t before, uint64_t now,
+		    unsigned *n)
+{
+	char q[3][640];
+
+	snprintf(q[0], sizeof(q[0]),
+		 "INSERT OR REPLACE INTO reg_tombstones (fpr, subject, addr, "
+		 "forgotten, why) SELECT fpr, subject, addr, ?3, %s FROM "
+		 "registrations WHERE %s;",
+		 why, where);
+	snprintf(q[1], sizeof(q[1]), "DELETE FROM registrations WHERE %s;",
+		 where);
+	snprintf(q[2], sizeof(q[2]),
+		 "DELETE FROM reg_tombstones WHERE fpr NOT IN (SELECT fpr "
+		 "FROM reg_tombstones ORDER BY forgotten DESC, rowid DESC "
+		 "LIMIT %d);",
+		 REG_TOMB_MAX);
+	*n = 0;
+	for (int i = 0; i < 3; i++) {
+		sqlite3_stmt *s = prep(st, q[i]);
+		int np = s ? sqlite3_bind_parameter_count(s) : 0;
+
+		if (!s)
+			return -1;
+		if (np >= 1)
+			sqlite3_bind_text(s, 1, key, -1, SQLITE_TRANSIENT);
+		if (np >= 2)
+			sqlite3_bind_int64(s, 2, i64(before));
+		if (np >= 3)
+			sqlite3_bind_int64(s, 3, i64(now));
+		if (done(st, s))
+			return -1;
+		if (i == 1)
+			*n = (unsigned)sqlite3_changes(st->db);
+	}
+	return 0;
+}
+
 int store_reg_put(struct store *st, const struct reg_rec *r)
 {
-	sqlite3_stmt *s = prep(st, "DELETE FROM registrations WHERE "
-				   "addr = ? OR fpr = ?;");
+	sqlite3_stmt *s;
+	unsigned n;
 
+	/* the address's other certificate: replaced (a tombstone) */
+	if (reg_bury(st, "addr = ?1", "'replaced at ' || " REG_SQL_TIME("?3"),
+		     r->addr, 0, r->created, &n))
+		return -1;
+	s = prep(st, "DELETE FROM registrations WHERE addr = ? OR fpr = ?;");
 	if (!s)
 		return -1;
 	sqlite3_bind_text(s, 1, r->addr, -1, SQLITE_TRANSIENT);
@@ -784,53 +836,6 @@ int store_reg_touch(struct store *st, const char *subject, uint64_t now)
 	sqlite3_bind_text(s, 2, subject, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(s, 3, i64(now));
 	return done(st, s);
-}
-
-/* "2026-12-02 13:00:00 UTC" in SQL, of the column or parameter T */
-#define REG_SQL_TIME(t) "strftime('%Y-%m-%d %H:%M:%S UTC', " t ", 'unixepoch')"
-
-/*
- * The registrations matching WHERE become tombstones (reason WHY, an SQL
- * expression) at ?3 and are deleted; ?1 (KEY) and ?2 (BEFORE) are bound
- * for WHERE.  The tombstones beyond REG_TOMB_MAX, oldest first, go.
- */
-static int reg_bury(struct store *st, const char *where, const char *why,
-		    const char *key, uint64_t before, uint64_t now,
-		    unsigned *n)
-{
-	char q[3][640];
-
-	snprintf(q[0], sizeof(q[0]),
-		 "INSERT OR REPLACE INTO reg_tombstones (fpr, subject, addr, "
-		 "forgotten, why) SELECT fpr, subject, addr, ?3, %s FROM "
-		 "registrations WHERE %s;",
-		 why, where);
-	snprintf(q[1], sizeof(q[1]), "DELETE FROM registrations WHERE %s;",
-		 where);
-	snprintf(q[2], sizeof(q[2]),
-		 "DELETE FROM reg_tombstones WHERE fpr NOT IN (SELECT fpr "
-		 "FROM reg_tombstones ORDER BY forgotten DESC, rowid DESC "
-		 "LIMIT %d);",
-		 REG_TOMB_MAX);
-	*n = 0;
-	for (int i = 0; i < 3; i++) {
-		sqlite3_stmt *s = prep(st, q[i]);
-		int np = s ? sqlite3_bind_parameter_count(s) : 0;
-
-		if (!s)
-			return -1;
-		if (np >= 1)
-			sqlite3_bind_text(s, 1, key, -1, SQLITE_TRANSIENT);
-		if (np >= 2)
-			sqlite3_bind_int64(s, 2, i64(before));
-		if (np >= 3)
-			sqlite3_bind_int64(s, 3, i64(now));
-		if (done(st, s))
-			return -1;
-		if (i == 1)
-			*n = (unsigned)sqlite3_changes(st->db);
-	}
-	return 0;
 }
 
 int store_reg_expire(struct store *st, uint64_t before, uint64_t now,

@@ -1891,7 +1891,7 @@ static int tombstone(struct fix *f, const char *subject, const char *why)
 	return rc;
 }
 
-/* A forgotten registration (by the operator, or idle) leaves a
+/* A forgotten registration (by the operator, idle, replaced) leaves a
  * tombstone: its IKE_SAs are terminated over VICI (at once, and any
  * that comes up later), it is not loaded into charon again, and
  * registering the certificate again clears it. */
@@ -1985,6 +1985,17 @@ static void test_register_forget(void **state)
 	assert_quiet(peer);
 	assert_int_equal(store_reg_tomb_count(f->md->st, &n), 0);
 	assert_int_equal(n, 1);
+	/* replaced by another certificate: its SA ends */
+	charon_child_up(f, "7", "70", "CN=anon-a", ALICE);
+	reg_msg(f, m, "anon-a3", ka);
+	feed(f, a, m);
+	charon_terminates(f, peer, "7");
+	charon_answers(f, peer, "yes", NULL);
+	reply(f, a, MP_T_REGISTERED, r);
+	assert_int_equal(tombstone(f, "CN=anon-a",
+				   "replaced at 2023-11-22 22:13:20 UTC"),
+			 0);
+	assert_quiet(peer);
 	close(peer);
 	EVP_PKEY_free(ka);
 	EVP_PKEY_free(kb);
