@@ -1730,13 +1730,28 @@ static void test_register(void **state)
 
 static const struct ike_watch_ops no_ops;
 
+/* charon (the peer) answers the command it got. */
+static void charon_replies(struct fix *f, int peer, const char *ok,
+			   const char *errmsg)
+{
+	struct vici_builder b;
+
+	vici_builder_init(&b);
+	vici_add_kv_str(&b, "success", ok);
+	if (errmsg)
+		vici_add_kv_str(&b, "errmsg", errmsg);
+	assert_int_equal(vici_builder_finish(&b), 0);
+	frame_out(peer, VICI_CMD_RESPONSE, NULL, &b);
+	vici_builder_reset(&b);
+	assert_true(ike_watch_process(f->md->ike.w, POLLIN) >= 0);
+}
+
 /* charon (the peer) got load-cert for a PEM certificate: answer it. */
 static void charon_answers(struct fix *f, int peer, const char *ok,
 			   const char *errmsg)
 {
 	static uint8_t buf[8192];
 	struct vici_packet pkt;
-	struct vici_builder b;
 	struct vici_msg *m;
 	const char *data;
 
@@ -1752,14 +1767,7 @@ static void charon_answers(struct fix *f, int peer, const char *ok,
 	assert_non_null(data);
 	assert_memory_equal(data, "-----BEGIN CERTIFICATE-----", 27);
 	vici_msg_free(m);
-	vici_builder_init(&b);
-	vici_add_kv_str(&b, "success", ok);
-	if (errmsg)
-		vici_add_kv_str(&b, "errmsg", errmsg);
-	assert_int_equal(vici_builder_finish(&b), 0);
-	frame_out(peer, VICI_CMD_RESPONSE, NULL, &b);
-	vici_builder_reset(&b);
-	assert_true(ike_watch_process(f->md->ike.w, POLLIN) >= 0);
+	charon_replies(f, peer, ok, errmsg);
 }
 
 /* With charon connected, REGISTERED waits for its load-cert; a refusal
@@ -1862,7 +1870,6 @@ static void charon_terminates(struct fix *f, int peer, const char *ike_id)
 {
 	static uint8_t buf[4096];
 	struct vici_packet pkt;
-	struct vici_builder b;
 	struct vici_msg *m;
 
 	assert_true(ike_watch_process(f->md->ike.w, POLLOUT) >= 0);
@@ -1873,12 +1880,7 @@ static void charon_terminates(struct fix *f, int peer, const char *ike_id)
 	assert_non_null(m);
 	assert_string_equal(vici_find_str(&m->root, "ike-id"), ike_id);
 	vici_msg_free(m);
-	vici_builder_init(&b);
-	vici_add_kv_str(&b, "success", "yes");
-	assert_int_equal(vici_builder_finish(&b), 0);
-	frame_out(peer, VICI_CMD_RESPONSE, NULL, &b);
-	vici_builder_reset(&b);
-	assert_true(ike_watch_process(f->md->ike.w, POLLIN) >= 0);
+	charon_replies(f, peer, "yes", NULL);
 }
 
 static int tombstone(struct fix *f, const char *subject, const char *why)

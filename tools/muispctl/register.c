@@ -43,35 +43,11 @@ static int reg_row(struct out_table *t, const struct mp_msg *m)
 
 static int reg_list(struct ctl *c, int argc, char **argv)
 {
-	struct mp_msg req, rep;
-	struct out_table *t;
-	int rc;
-
 	if (argc != 1)
 		return cli_usage("register list takes no arguments");
-	if (mpd_open(c) < 0)
-		return mpd_open_fail(c, errno);
-	t = out_new(reg_cols, sizeof(reg_cols) / sizeof(reg_cols[0]));
-	if (!t)
-		return EXIT_FAIL;
-	mp_init(&req, MP_T_OP_REG_LIST, 0, 0);
-	for (rc = mpd_call(c, "register list", &req, &rep); rc == EXIT_OK;
-	     rc = mpd_next(c, "register list", &rep)) {
-		if (rep.type == MP_T_OP_OK)
-			break;
-		if (rep.type != MP_T_OP_REG || !(rep.flags & MP_F_MORE)) {
-			rc = mpd_fail("register list", &rep);
-			break;
-		}
-		if (reg_row(t, &rep) < 0) {
-			rc = EXIT_FAIL;
-			break;
-		}
-	}
-	if (rc == EXIT_OK)
-		out_print(t, c->out, c->fmt, OUT_LIST);
-	out_free(t);
-	return rc;
+	return mpd_list(c, "register list", MP_T_OP_REG_LIST, MP_T_OP_REG,
+			reg_cols, sizeof(reg_cols) / sizeof(reg_cols[0]),
+			reg_row);
 }
 
 /* forget ADDR|SUBJECT: an address when it parses as one. */
