@@ -533,8 +533,9 @@ void register_op_forget(struct muispd *md, struct conn *c,
 	log_info("registration: %s %s forgotten by the operator", r->addr,
 		 r->c.subject);
 	ended = refuse_all(md);
-	snprintf(text, sizeof(text), "forgot %.160s of %.60s: %u IKE_SA%s ended",
-		 r->c.subject, r->addr, ended, ended == 1 ? "" : "s");
+	snprintf(text, sizeof(text),
+		 "forgot %.160s of %.60s: %u IKE_SA%s ended", r->c.subject,
+		 r->addr, ended, ended == 1 ? "" : "s");
 	mp_init(&m, MP_T_OP_OK, MP_F_REPLY, req->serial);
 	mp_set_s(&m, MP_A_MESSAGE, text);
 	conn_queue(c, &m);
