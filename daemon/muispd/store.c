@@ -54,7 +54,9 @@ static const char schema[] =
 	" subject TEXT NOT NULL, addr TEXT NOT NULL,"
 	" forgotten INTEGER NOT NULL, why TEXT NOT NULL);"
 	"CREATE INDEX IF NOT EXISTS reg_tombstones_subject"
-	" ON reg_tombstones(subject);";
+	" ON reg_tombstones(subject);"
+	"CREATE INDEX IF NOT EXISTS reg_tombstones_forgotten"
+	" ON reg_tombstones(forgotten);";
 
 static int exec(struct store *st, const char *sql)
 {
@@ -687,9 +689,9 @@ static int reg_bury(struct store *st, const char *where, const char *why,
 	snprintf(q[1], sizeof(q[1]), "DELETE FROM registrations WHERE %s;",
 		 where);
 	snprintf(q[2], sizeof(q[2]),
-		 "DELETE FROM reg_tombstones WHERE fpr NOT IN (SELECT fpr "
-		 "FROM reg_tombstones ORDER BY forgotten DESC, rowid DESC "
-		 "LIMIT %d);",
+		 "DELETE FROM reg_tombstones WHERE rowid IN (SELECT rowid "
+		 "FROM reg_tombstones ORDER BY forgotten, rowid LIMIT "
+		 "max(0, (SELECT count(*) FROM reg_tombstones) - %d));",
 		 REG_TOMB_MAX);
 	*n = 0;
 	for (int i = 0; i < 3; i++) {

@@ -2005,6 +2005,38 @@ static void test_register_forget(void **state)
 	free(r);
 }
 
+/* Tombstones are bounded: beyond REG_TOMB_MAX the oldest go. */
+static void test_register_tomb_cap(void **state)
+{
+	struct fix *f = *state;
+	struct reg_rec *r = calloc(1, sizeof(*r));
+	uint64_t n = 0;
+	unsigned k;
+
+	assert_non_null(r);
+	r->der_len = 1;
+	assert_int_equal(store_begin(f->md->st), 0);
+	for (unsigned i = 0; i < REG_TOMB_MAX + 2; i++) {
+		snprintf(r->addr, sizeof(r->addr), "10.1.%u.%u", i / 256,
+			 i % 256);
+		snprintf(r->c.subject, sizeof(r->c.subject), "CN=t%u", i);
+		snprintf(r->c.fpr, sizeof(r->c.fpr), "%064u", i);
+		r->created = r->last_used = T0 + i;
+		assert_int_equal(store_reg_put(f->md->st, r), 0);
+		assert_int_equal(store_reg_forget(f->md->st, r->addr, T0 + i,
+						  &k),
+				 0);
+		assert_int_equal(k, 1);
+	}
+	assert_int_equal(store_commit(f->md->st), 0);
+	assert_int_equal(store_reg_tomb_count(f->md->st, &n), 0);
+	assert_int_equal(n, REG_TOMB_MAX);
+	assert_int_equal(tombstone(f, "CN=t0", NULL), 1);
+	assert_int_equal(tombstone(f, "CN=t1", NULL), 1);
+	assert_int_equal(tombstone(f, "CN=t2", "by the operator at "), 0);
+	free(r);
+}
+
 /* The privacy rule: the recorded SA's protocol is the one bought; an
  * address without an SA is not known, so not refused. */
 static void test_privacy_rule(void **state)
@@ -2242,6 +2274,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_reload, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_register, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_register_forget, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_register_tomb_cap, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_register_charon, setup,
 						teardown),
