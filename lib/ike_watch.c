@@ -110,7 +110,7 @@ size_t ike_watch_find(const struct ike_watch *w, int family, const void *addr,
 	size_t i, n = 0;
 
 	for (i = 0; i < w->nsas; i++) {
-		if (!same_addr(&w->sas[i], family, addr))
+		if (family != AF_UNSPEC && !same_addr(&w->sas[i], family, addr))
 			continue;
 		if (n < max)
 			out[n] = w->sas[i];

@@ -174,7 +174,8 @@ struct vici_conn *ike_watch_conn(struct ike_watch *w);
  * FAMILY/ADDR into OUT and returns how many there are in all: more than
  * one means a second IKE_SA claims the same address (on a shared medium
  * anyone can run IKE from a spoofed source), and the daemon must not bind
- * the address to either without deciding which one paid.
+ * the address to either without deciding which one paid.  FAMILY
+ * AF_UNSPEC: every CHILD_SA (ADDR unused).
  */
 size_t ike_watch_count(const struct ike_watch *w);
 size_t ike_watch_find(const struct ike_watch *w, int family, const void *addr,

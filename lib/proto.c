@@ -82,6 +82,9 @@ static const struct attr_def attr_defs[__MP_A_LAST] = {
 	[MP_A_CERT] = { K_CERT, 0, 0 },
 	[MP_A_KEY_STATE] = U8R(0, 2),
 	[MP_A_NOT_AFTER] = U64,
+	[MP_A_SUBJECT] = STR,
+	[MP_A_KEY_TYPE] = STR,
+	[MP_A_LAST_USED] = U64,
 };
 
 #define B(a) (1ull << (a))
@@ -182,6 +185,14 @@ static const struct type_def type_defs[256] = {
 	[MP_T_OP_KEY] = { "op-key",
 			  B(MP_A_KEY_ID) | B(MP_A_TIME) | B(MP_A_KEY_STATE),
 			  B(MP_A_NOT_AFTER) | B(MP_A_EXPIRY), 0 },
+	[MP_T_OP_REG_LIST] = { "op-reg-list", 0, 0, 0 },
+	[MP_T_OP_REG] = { "op-reg",
+			  B(MP_A_ADDR) | B(MP_A_SUBJECT) | B(MP_A_KEY_TYPE) |
+				  B(MP_A_TIME) | B(MP_A_LAST_USED) |
+				  B(MP_A_EXPIRY),
+			  0, 0 },
+	[MP_T_OP_REG_FORGET] = { "op-reg-forget", 0, 0,
+				 B(MP_A_ADDR) | B(MP_A_SUBJECT) },
 };
 
 static uint16_t get16(const uint8_t *p)

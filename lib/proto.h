@@ -94,6 +94,9 @@ enum mp_type {
 	MP_T_OP_OK = 140,
 	MP_T_OP_KEY_LIST = 141,
 	MP_T_OP_KEY = 142,
+	MP_T_OP_REG_LIST = 143,
+	MP_T_OP_REG = 144,
+	MP_T_OP_REG_FORGET = 145,
 };
 
 /* Top-level attributes.  Append only. */
@@ -138,6 +141,11 @@ enum mp_attr {
 	/* receipt keys (OP_KEY) */
 	MP_A_KEY_STATE = 36, /* u8 0 current, 1 retiring, 2 retired */
 	MP_A_NOT_AFTER = 37, /* u64 a retiring key verifies until then */
+
+	/* registrations (OP_REG) */
+	MP_A_SUBJECT = 38,   /* str a certificate's subject */
+	MP_A_KEY_TYPE = 39,  /* str its key, "RSA-2048" */
+	MP_A_LAST_USED = 40, /* u64 its last use, seconds since the epoch */
 	__MP_A_LAST
 };
 #define MP_A_MAX (__MP_A_LAST - 1)

@@ -302,6 +302,8 @@ static const struct {
 	{ MP_T_OP_KEY_LIST, keys_op_list },
 	{ MP_T_OP_ROOM_SHOW, op_room_show },
 	{ MP_T_OP_UNBIND, op_unbind },
+	{ MP_T_OP_REG_LIST, register_op_list },
+	{ MP_T_OP_REG_FORGET, register_op_forget },
 };
 
 /* The handler of an operator request type, NULL for any other type

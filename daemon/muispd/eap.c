@@ -54,45 +54,6 @@ static void sa_del(struct muispd *md, struct eap_sa *e)
 	*e = md->eap.sas[--md->eap.n];
 }
 
-static struct vici_conn *vici(struct muispd *md)
-{
-	return md->ike.w ? ike_watch_conn(md->ike.w) : NULL;
-}
-
-/* A command's answer: logged when charon refused it. */
-static void on_reply(void *arg, int err, struct vici_msg *msg)
-{
-	const char *ok, *why, *what = "load-shared, unload-shared or terminate";
-
-	if (err) {
-		log_warnx("vici: %s: %s", what, strerror(err));
-		return;
-	}
-	ok = vici_find_str(&msg->root, "success");
-	why = vici_find_str(&msg->root, "errmsg");
-	if (!ok || strcmp(ok, "yes"))
-		log_warnx("vici: %s refused: %s", what, why ? why : "-");
-	vici_msg_free(msg);
-}
-
-static int send_cmd(struct muispd *md, const char *cmd, struct vici_builder *b)
-{
-	struct vici_conn *v = vici(md);
-	int r;
-
-	if (!v) {
-		vici_builder_reset(b);
-		return -1;
-	}
-	r = vici_builder_finish(b) < 0 ?
-		    -1 :
-		    vici_command_async(v, cmd, b, on_reply, NULL);
-	vici_builder_reset(b);
-	if (r < 0)
-		log_warn("vici: %s", cmd);
-	return r;
-}
-
 /* The voucher's EAP secret into charon (1) or out of it (0). */
 static void secret(struct muispd *md, const char *code, int load)
 {
@@ -111,7 +72,7 @@ static void secret(struct muispd *md, const char *code, int load)
 		vici_list_item_str(&b, user);
 		vici_list_end(&b);
 	}
-	if (send_cmd(md, load ? "load-shared" : "unload-shared", &b) == 0)
+	if (!ikesync_command(md, load ? "load-shared" : "unload-shared", &b))
 		log_debug("vici: EAP secret of %s %s", user,
 			  load ? "loaded" : "unloaded");
 }
@@ -152,14 +113,9 @@ static void voucher_after(struct muispd *md, const char *code)
 /* Tell charon to end e's IKE_SA (without waiting for it). */
 static void ike_end(struct muispd *md, struct eap_sa *e, const char *why)
 {
-	struct vici_builder b;
-
 	if (e->ended)
 		return;
-	vici_builder_init(&b);
-	vici_add_kvf(&b, "ike-id", "%u", e->ike_id);
-	vici_add_kv_str(&b, "timeout", "-1");
-	if (send_cmd(md, "terminate", &b) == 0) {
+	if (ikesync_terminate(md, e->ike_id) == 0) {
 		e->ended = 1;
 		log_info("eap: %s (%s): IKE_SA %u terminated: %s", e->addr,
 			 e->user, e->ike_id, why);

@@ -274,7 +274,7 @@ static void on_child_up(void *arg, const struct ike_child *c)
 	log_debug("vici: CHILD_SA %u up for %s: %s spi 0x%08x reqid %u",
 		  c->uniqueid, addr, c->proto == IPPROTO_ESP ? "esp" : "ah",
 		  c->spi_in, c->reqid);
-	register_sa_up(md, c->remote_id);
+	register_child_up(md, c);
 	if (ike_watch_syncing(md->ike.w))
 		dirty_add(addr, md);
 	else
@@ -313,7 +313,7 @@ static void on_child_rekey(void *arg, const struct ike_child *o,
 	log_debug("vici: CHILD_SA %u rekeyed to %u for %s: spi 0x%08x -> "
 		  "0x%08x",
 		  o->uniqueid, n->uniqueid, addr, o->spi_in, n->spi_in);
-	register_sa_up(md, n->remote_id);
+	register_child_up(md, n);
 	sa_of(o, &r.o);
 	sa_of(n, &r.n);
 	/* Applied at once, also during a sync: the identity must move
@@ -321,6 +321,58 @@ static void on_child_rekey(void *arg, const struct ike_child *o,
 	tun_sync_addr(md, addr, edit_rekey, &r, &now);
 	if (now.spi == n->spi_in && now.spi_prev == o->spi_in)
 		prev_add(md, addr, o);
+}
+
+/* ---------- commands of muispd's other parts ---------- */
+
+/* A command's answer: logged when charon refused it. */
+static void on_reply(void *arg, int err, struct vici_msg *msg)
+{
+	const char *cmd = arg, *ok, *why;
+
+	if (err) {
+		log_warnx("vici: %s: %s", cmd, strerror(err));
+		return;
+	}
+	ok = vici_find_str(&msg->root, "success");
+	why = vici_find_str(&msg->root, "errmsg");
+	if (!ok || strcmp(ok, "yes"))
+		log_warnx("vici: %s refused: %s", cmd, why ? why : "-");
+	vici_msg_free(msg);
+}
+
+/* Queue command CMD (B, reset here) on charon's connection, its answer
+ * only logged when charon refuses (eap.c, register.c); call
+ * ikesync_arm() after, outside charon's callbacks.  CMD must be a
+ * string constant.  0, or -1 when not connected or not queued. */
+int ikesync_command(struct muispd *md, const char *cmd, struct vici_builder *b)
+{
+	struct vici_conn *v = md->ike.w ? ike_watch_conn(md->ike.w) : NULL;
+	int r;
+
+	if (!v) {
+		vici_builder_reset(b);
+		return -1;
+	}
+	r = vici_builder_finish(b) < 0 ?
+		    -1 :
+		    vici_command_async(v, cmd, b, on_reply,
+				       (void *)(uintptr_t)cmd);
+	vici_builder_reset(b);
+	if (r < 0)
+		log_warn("vici: %s", cmd);
+	return r;
+}
+
+/* Tell charon to end IKE_SA IKE_ID (without waiting for it). */
+int ikesync_terminate(struct muispd *md, uint32_t ike_id)
+{
+	struct vici_builder b;
+
+	vici_builder_init(&b);
+	vici_add_kvf(&b, "ike-id", "%u", ike_id);
+	vici_add_kv_str(&b, "timeout", "-1");
+	return ikesync_command(md, "terminate", &b);
 }
 
 /* ---------- the connection on the loop ---------- */

@@ -260,6 +260,11 @@ struct regs {
 	unsigned queued, answered, loaded;
 	uint64_t next_gc;
 	uint64_t accepted, refused, busy;
+	/* IKE_SAs of forgotten certificates terminated, the last ones */
+#define REG_ENDED_MAX 16
+	uint32_t ended[REG_ENDED_MAX];
+	unsigned nended;
+	uint64_t terminated;
 };
 
 struct muispd {
@@ -462,6 +467,9 @@ void ikesync_reconnect(struct muispd *md);
 void ikesync_probe(struct muispd *md);
 void ikesync_close(struct muispd *md);
 void ikesync_arm(struct muispd *md);
+struct vici_builder;
+int ikesync_command(struct muispd *md, const char *cmd, struct vici_builder *b);
+int ikesync_terminate(struct muispd *md, uint32_t ike_id);
 
 /* eap.c: devices without muisp-client */
 struct ike_child;
@@ -481,6 +489,11 @@ void register_handle(struct muispd *md, struct conn *c,
 		     const struct mp_msg *req);
 void register_charon_ready(struct muispd *md);
 void register_sa_up(struct muispd *md, const char *remote_id);
+void register_child_up(struct muispd *md, const struct ike_child *c);
+void register_op_list(struct muispd *md, struct conn *c,
+		      const struct mp_msg *req);
+void register_op_forget(struct muispd *md, struct conn *c,
+			const struct mp_msg *req);
 void register_tick(struct muispd *md, uint64_t now);
 
 #endif

@@ -3,8 +3,8 @@
  * muispd's self-service registration (docs/PROTOCOL.md, MP_T_REGISTER):
  * a client hands its self-signed certificate over the TLS control channel
  * (the router proved its name; the client has no tunnel yet), muispd
- * checks it (reg_check, regcert.c), keeps one per source address in the store and
- * makes the router's charon trust it over VICI (load-cert) before
+ * checks it (reg_check, regcert.c), keeps one per source address in the
+ * store and makes the router's charon trust it over VICI (load-cert) before
  * answering, so the client's IKE_AUTH that follows succeeds.
  *
  * Why load-cert (docs/DESIGN.md): in strongSwan 5.9 a certificate loaded
@@ -12,9 +12,14 @@
  * one credential set, trusted, and only clear-creds (which also drops the
  * router's own key) takes it out; the "muisp" connection accepts any
  * certificate charon trusts.  So a registration that is retired (unused
- * for register-idle, expired, replaced) is deleted from the store, not
- * reloaded when muispd reconnects to charon, and gone from charon at its
- * next start.
+ * for register-idle, expired, or forgotten by the operator) leaves a
+ * tombstone (fingerprint, subject, when and why; the newest REG_TOMB_MAX
+ * kept): it is not reloaded when muispd reconnects to charon, so gone
+ * from charon at its next start, and until then muispd terminates every
+ * IKE_SA whose remote identity is a tombstone's subject, at once and
+ * whenever one comes up (register_child_up).  Registering the
+ * certificate or subject again clears its tombstone; one replaced by a
+ * new certificate from the same address leaves one too.
  *
  * Registrations are loaded into charon whenever muispd's VICI connection
  * is (re)established (ikesync.c calls register_charon_ready); an IKE
@@ -24,6 +29,7 @@
  * the total.
  */
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -218,6 +224,66 @@ void register_sa_up(struct muispd *md, const char *remote_id)
 			  remote_id);
 }
 
+/* ---------- forgotten registrations ---------- */
+
+/*
+ * charon keeps trusting a forgotten certificate until it restarts (see
+ * the top): muispd ends every IKE_SA whose remote identity is the
+ * subject of a tombstone (and not registered again).  1 if C's IKE_SA
+ * is refused (terminate sent, or sent before), else 0.
+ */
+static int refuse_child(struct muispd *md, const struct ike_child *c)
+{
+	char why[160];
+	unsigned i;
+
+	if (!c->remote_id[0] ||
+	    store_reg_tombstone(md->st, c->remote_id, why, sizeof(why)))
+		return 0;
+	for (i = 0; i < REG_ENDED_MAX; i++)
+		if (md->reg.ended[i] == c->ike_uniqueid)
+			return 1;
+	if (ikesync_terminate(md, c->ike_uniqueid))
+		return 0;
+	md->reg.ended[md->reg.nended++ % REG_ENDED_MAX] = c->ike_uniqueid;
+	md->reg.terminated++;
+	log_info("registration of %.160s was forgotten (%s): register again; "
+		 "IKE_SA %u from %s terminated",
+		 c->remote_id, why, c->ike_uniqueid, c->remote_host);
+	return 1;
+}
+
+/* A CHILD_SA up, listed after (re)connecting, or rekeyed: its use is
+ * recorded, or its IKE_SA is ended if its certificate was forgotten.
+ * (From charon's callbacks: the terminate goes out after them.) */
+void register_child_up(struct muispd *md, const struct ike_child *c)
+{
+	if (!refuse_child(md, c))
+		register_sa_up(md, c->remote_id);
+}
+
+/* Every IKE_SA up of a forgotten certificate ends now: how many were
+ * not ended before. */
+static unsigned refuse_all(struct muispd *md)
+{
+	uint64_t before = md->reg.terminated;
+	struct ike_child *cs;
+	size_t n;
+
+	if (!md->ike.w || !md->ike.ready)
+		return 0;
+	n = ike_watch_find(md->ike.w, AF_UNSPEC, NULL, NULL, 0);
+	cs = n ? calloc(n, sizeof(*cs)) : NULL;
+	if (!cs)
+		return 0;
+	n = ike_watch_find(md->ike.w, AF_UNSPEC, NULL, cs, n);
+	for (size_t i = 0; i < n; i++)
+		refuse_child(md, &cs[i]);
+	free(cs);
+	ikesync_arm(md);
+	return (unsigned)(md->reg.terminated - before);
+}
+
 /* ---------- the message ---------- */
 
 void register_handle(struct muispd *md, struct conn *c,
@@ -296,6 +362,7 @@ void register_handle(struct muispd *md, struct conn *c,
 	}
 	log_info("registration: %s %s sha256 %s %s", r->addr, r->c.subject,
 		 r->c.fpr, r->c.key);
+	refuse_all(md); /* the SAs of a certificate it replaced */
 	expiry = now + cf->register_idle_s;
 	if (expiry > r->c.not_after)
 		expiry = r->c.not_after;
@@ -379,12 +446,101 @@ void register_tick(struct muispd *md, uint64_t now)
 	if (now < md->reg.next_gc)
 		return;
 	md->reg.next_gc = now + 60;
-	if (store_reg_expire(md->st, before, now, &n) < 0)
+	if (store_reg_expire(md->st, before, now, &n) < 0) {
 		log_warnx("registration: cannot expire registrations");
-	else if (n)
-		log_info("registration: %u unused or expired registrations "
-			 "forgotten",
-			 n);
+		return;
+	}
+	if (!n)
+		return;
+	log_info("registration: %u unused or expired registrations "
+		 "forgotten",
+		 n);
+	refuse_all(md);
+}
+
+/* ---------- the operator ---------- */
+
+/* OP_REG_LIST: one OP_REG (flag MORE) per registration, oldest use
+ * first, then OP_OK. */
+struct list_arg {
+	struct muispd *md;
+	struct conn *c;
+	const struct mp_msg *req;
+};
+
+static int list_one(const struct reg_rec *r, void *arg)
+{
+	const struct list_arg *a = arg;
+	uint64_t until = r->last_used + a->md->conf.register_idle_s;
+	struct mp_msg m;
+
+	mp_init(&m, MP_T_OP_REG, MP_F_REPLY | MP_F_MORE, a->req->serial);
+	mp_set_s(&m, MP_A_ADDR, r->addr);
+	mp_set_s(&m, MP_A_SUBJECT, r->c.subject);
+	mp_set_s(&m, MP_A_KEY_TYPE, r->c.key);
+	mp_set_u(&m, MP_A_TIME, r->created);
+	mp_set_u(&m, MP_A_LAST_USED, r->last_used);
+	mp_set_u(&m, MP_A_EXPIRY, until < r->c.not_after ? until :
+							   r->c.not_after);
+	conn_queue(a->c, &m);
+	return 0;
+}
+
+void register_op_list(struct muispd *md, struct conn *c,
+		      const struct mp_msg *req)
+{
+	struct list_arg a = { md, c, req };
+	struct mp_msg m;
+
+	if (store_reg_foreach(md->st, list_one, &a) < 0) {
+		conn_error(c, req, MP_ERR_INTERNAL, "registrations");
+		return;
+	}
+	mp_init(&m, MP_T_OP_OK, MP_F_REPLY, req->serial);
+	conn_queue(c, &m);
+}
+
+/* OP_REG_FORGET: the registration of an address or a subject is
+ * forgotten now, and its IKE_SA ended. */
+void register_op_forget(struct muispd *md, struct conn *c,
+			const struct mp_msg *req)
+{
+	const char *key = mp_has(req, MP_A_ADDR) ? req->s[MP_A_ADDR] :
+						   req->s[MP_A_SUBJECT];
+	struct reg_rec *r = calloc(1, sizeof(*r));
+	char text[MP_STR_MAX + 1];
+	unsigned n = 0, ended;
+	struct mp_msg m;
+	int rc;
+
+	if (!r) {
+		conn_error(c, req, MP_ERR_INTERNAL, "out of memory");
+		return;
+	}
+	rc = store_reg_by_key(md->st, key, r);
+	if (rc == 1) {
+		conn_error(c, req, MP_ERR_UNKNOWN, "no registration of %.200s",
+			   key);
+		goto out;
+	}
+	if (rc < 0 || store_begin(md->st) ||
+	    store_reg_forget(md->st, key, muispd_now(md), &n) ||
+	    store_commit(md->st)) {
+		store_rollback(md->st);
+		conn_error(c, req, MP_ERR_INTERNAL, "registration");
+		goto out;
+	}
+	log_info("registration: %s %s forgotten by the operator", r->addr,
+		 r->c.subject);
+	ended = refuse_all(md);
+	snprintf(text, sizeof(text),
+		 "forgot %.160s of %.60s: %u IKE_SA%s ended", r->c.subject,
+		 r->addr, ended, ended == 1 ? "" : "s");
+	mp_init(&m, MP_T_OP_OK, MP_F_REPLY, req->serial);
+	mp_set_s(&m, MP_A_MESSAGE, text);
+	conn_queue(c, &m);
+out:
+	free(r);
 }
 
 void register_close(struct muispd *md)

@@ -49,7 +49,14 @@ static const char schema[] =
 	" not_after INTEGER NOT NULL, created INTEGER NOT NULL,"
 	" last_used INTEGER NOT NULL);"
 	"CREATE INDEX IF NOT EXISTS registrations_subject"
-	" ON registrations(subject);";
+	" ON registrations(subject);"
+	"CREATE TABLE IF NOT EXISTS reg_tombstones (fpr TEXT PRIMARY KEY,"
+	" subject TEXT NOT NULL, addr TEXT NOT NULL,"
+	" forgotten INTEGER NOT NULL, why TEXT NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS reg_tombstones_subject"
+	" ON reg_tombstones(subject);"
+	"CREATE INDEX IF NOT EXISTS reg_tombstones_forgotten"
+	" ON reg_tombstones(forgotten);";
 
 static int exec(struct store *st, const char *sql)
 {
@@ -660,15 +667,76 @@ int store_statement_get(struct store *st, uint64_t serial,
 	"addr, subject, fpr, keytype, der, not_before, not_after, " \
 	"created, last_used"
 
+/* "2026-12-02 13:00:00 UTC" in SQL, of the column or parameter T */
+#define REG_SQL_TIME(t) "strftime('%Y-%m-%d %H:%M:%S UTC', " t ", 'unixepoch')"
+
+/*
+ * The registrations matching WHERE become tombstones (reason WHY, an SQL
+ * expression) at ?3 and are deleted; ?1 (KEY) and ?2 (BEFORE) are bound
+ * for WHERE.  The tombstones beyond REG_TOMB_MAX, oldest first, go.
+ */
+static int reg_bury(struct store *st, const char *where, const char *why,
+		    const char *key, uint64_t before, uint64_t now,
+		    unsigned *n)
+{
+	char q[3][640];
+
+	snprintf(q[0], sizeof(q[0]),
+		 "INSERT OR REPLACE INTO reg_tombstones (fpr, subject, addr, "
+		 "forgotten, why) SELECT fpr, subject, addr, ?3, %s FROM "
+		 "registrations WHERE %s;",
+		 why, where);
+	snprintf(q[1], sizeof(q[1]), "DELETE FROM registrations WHERE %s;",
+		 where);
+	snprintf(q[2], sizeof(q[2]),
+		 "DELETE FROM reg_tombstones WHERE rowid IN (SELECT rowid "
+		 "FROM reg_tombstones ORDER BY forgotten, rowid LIMIT "
+		 "max(0, (SELECT count(*) FROM reg_tombstones) - %d));",
+		 REG_TOMB_MAX);
+	*n = 0;
+	for (int i = 0; i < 3; i++) {
+		sqlite3_stmt *s = prep(st, q[i]);
+		int np = s ? sqlite3_bind_parameter_count(s) : 0;
+
+		if (!s)
+			return -1;
+		if (np >= 1)
+			sqlite3_bind_text(s, 1, key, -1, SQLITE_TRANSIENT);
+		if (np >= 2)
+			sqlite3_bind_int64(s, 2, i64(before));
+		if (np >= 3)
+			sqlite3_bind_int64(s, 3, i64(now));
+		if (done(st, s))
+			return -1;
+		if (i == 1)
+			*n = (unsigned)sqlite3_changes(st->db);
+	}
+	return 0;
+}
+
 int store_reg_put(struct store *st, const struct reg_rec *r)
 {
-	sqlite3_stmt *s = prep(st, "DELETE FROM registrations WHERE "
-				   "addr = ? OR fpr = ?;");
+	sqlite3_stmt *s;
+	unsigned n;
 
+	/* the address's other certificate: replaced (a tombstone) */
+	if (reg_bury(st, "addr = ?1", "'replaced at ' || " REG_SQL_TIME("?3"),
+		     r->addr, 0, r->created, &n))
+		return -1;
+	s = prep(st, "DELETE FROM registrations WHERE addr = ? OR fpr = ?;");
 	if (!s)
 		return -1;
 	sqlite3_bind_text(s, 1, r->addr, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(s, 2, r->c.fpr, -1, SQLITE_TRANSIENT);
+	if (done(st, s))
+		return -1;
+	/* registered again: its tombstones go */
+	s = prep(st, "DELETE FROM reg_tombstones WHERE fpr = ? OR "
+		     "subject = ?;");
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, r->c.fpr, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 2, r->c.subject, -1, SQLITE_TRANSIENT);
 	if (done(st, s))
 		return -1;
 	s = prep(st, "INSERT INTO registrations (" REG_COLS
@@ -708,21 +776,36 @@ static int reg_row(sqlite3_stmt *s, struct reg_rec *r)
 	return 0;
 }
 
-int store_reg_by_subject(struct store *st, const char *subject,
-			 struct reg_rec *r)
+/* The first row of S (prepared, ?1 = KEY) into r: 0, 1 none, -1. */
+static int reg_one(sqlite3_stmt *s, const char *key, struct reg_rec *r)
 {
-	sqlite3_stmt *s = prep(st, "SELECT " REG_COLS " FROM registrations "
-				   "WHERE subject = ? LIMIT 1;");
 	int rc;
 
 	if (!s)
 		return -1;
-	sqlite3_bind_text(s, 1, subject, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_TRANSIENT);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW)
 		rc = reg_row(s, r) ? SQLITE_ERROR : SQLITE_ROW;
 	sqlite3_finalize(s);
 	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+}
+
+int store_reg_by_subject(struct store *st, const char *subject,
+			 struct reg_rec *r)
+{
+	sqlite3_stmt *s = prep(st, "SELECT " REG_COLS " FROM registrations "
+				   "WHERE subject = ? LIMIT 1;");
+
+	return reg_one(s, subject, r);
+}
+
+int store_reg_by_key(struct store *st, const char *key, struct reg_rec *r)
+{
+	sqlite3_stmt *s = prep(st, "SELECT " REG_COLS " FROM registrations "
+				   "WHERE addr = ?1 OR subject = ?1 LIMIT 1;");
+
+	return reg_one(s, key, r);
 }
 
 int store_reg_count(struct store *st, const char *addr, const char *fpr,
@@ -760,18 +843,53 @@ int store_reg_touch(struct store *st, const char *subject, uint64_t now)
 int store_reg_expire(struct store *st, uint64_t before, uint64_t now,
 		     unsigned *n)
 {
-	sqlite3_stmt *s = prep(st, "DELETE FROM registrations WHERE "
-				   "last_used < ? OR not_after <= ?;");
+	return reg_bury(st, "last_used < ?2 OR not_after <= ?3",
+			"CASE WHEN not_after <= ?3 THEN 'expired ' || "
+			REG_SQL_TIME("not_after") " ELSE 'idle since ' || "
+			REG_SQL_TIME("last_used") " END",
+			"", before, now, n);
+}
 
-	*n = 0;
+int store_reg_forget(struct store *st, const char *key, uint64_t now,
+		     unsigned *n)
+{
+	return reg_bury(st, "addr = ?1 OR subject = ?1",
+			"'by the operator at ' || "
+			REG_SQL_TIME("?3"),
+			key, 0, now, n);
+}
+
+int store_reg_tombstone(struct store *st, const char *subject, char *why,
+			size_t len)
+{
+	sqlite3_stmt *s = prep(st, "SELECT why FROM reg_tombstones WHERE "
+				   "subject = ?1 AND NOT EXISTS (SELECT 1 FROM "
+				   "registrations WHERE subject = ?1) "
+				   "ORDER BY forgotten DESC LIMIT 1;");
+	int rc;
+
 	if (!s)
 		return -1;
-	sqlite3_bind_int64(s, 1, i64(before));
-	sqlite3_bind_int64(s, 2, i64(now));
-	if (done(st, s))
+	sqlite3_bind_text(s, 1, subject, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		col_text(s, 0, why, len);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+}
+
+int store_reg_tomb_count(struct store *st, uint64_t *n)
+{
+	sqlite3_stmt *s = prep(st, "SELECT count(*) FROM reg_tombstones;");
+	int rc;
+
+	if (!s)
 		return -1;
-	*n = (unsigned)sqlite3_changes(st->db);
-	return 0;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*n = (uint64_t)sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : -1;
 }
 
 int store_reg_foreach(struct store *st,

@@ -105,16 +105,29 @@ int store_statement_put(struct store *st, uint64_t serial,
 /* Registrations (register.h), one per address: put replaces the one of
  * its address and any of its certificate (fingerprint); count leaves
  * those out; touch sets the last use of the subject's (at most once a
- * minute); expire deletes the
+ * minute); expire forgets the
  * ones last used before BEFORE or expired at NOW (*n: how many). */
 int store_reg_put(struct store *st, const struct reg_rec *r);
 int store_reg_by_subject(struct store *st, const char *subject,
 			 struct reg_rec *r); /* 0/1/-1 */
+/* the registration of an address or a subject: 0/1/-1 */
+int store_reg_by_key(struct store *st, const char *key, struct reg_rec *r);
 int store_reg_count(struct store *st, const char *addr, const char *fpr,
 		    uint64_t *n);
 int store_reg_touch(struct store *st, const char *subject, uint64_t now);
 int store_reg_expire(struct store *st, uint64_t before, uint64_t now,
 		     unsigned *n);
+/* Forgotten registrations leave a tombstone (fingerprint, subject,
+ * when, why), at most REG_TOMB_MAX (the oldest go); put clears those of
+ * its certificate and subject.  expire buries the idle and expired ones;
+ * forget the one of address or subject KEY (*n: how many); tombstone
+ * gives why SUBJECT was forgotten (0) when it is not registered again,
+ * else 1 (-1 error). */
+int store_reg_forget(struct store *st, const char *key, uint64_t now,
+		     unsigned *n);
+int store_reg_tombstone(struct store *st, const char *subject, char *why,
+			size_t len);
+int store_reg_tomb_count(struct store *st, uint64_t *n);
 /* fn for each, oldest use first; non-zero stops.  The count or -1. */
 int store_reg_foreach(struct store *st,
 		      int (*fn)(const struct reg_rec *, void *), void *arg);

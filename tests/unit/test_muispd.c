@@ -623,7 +623,7 @@ static void test_control_table(void **state)
 
 	for (int t = 0; t < 256; t++) {
 		int reply_type = t == MP_T_OP_VOUCHER || t == MP_T_OP_OK ||
-				 t == MP_T_OP_KEY;
+				 t == MP_T_OP_KEY || t == MP_T_OP_REG;
 		int op_request = t >= 128 && !reply_type &&
 				 strcmp(mp_type_name(t), "unknown");
 
@@ -634,7 +634,7 @@ static void test_control_table(void **state)
 			assert_null(control_handler(t));
 		}
 	}
-	assert_int_equal(handled, 12);
+	assert_int_equal(handled, 14);
 	req(f, &m, MP_T_OP_OK);
 	send_msg(f, f->op, &m);
 	error(f, f->op, MP_ERR_PROTO, "unexpected op-ok");
@@ -1730,13 +1730,28 @@ static void test_register(void **state)
 
 static const struct ike_watch_ops no_ops;
 
+/* charon (the peer) answers the command it got. */
+static void charon_replies(struct fix *f, int peer, const char *ok,
+			   const char *errmsg)
+{
+	struct vici_builder b;
+
+	vici_builder_init(&b);
+	vici_add_kv_str(&b, "success", ok);
+	if (errmsg)
+		vici_add_kv_str(&b, "errmsg", errmsg);
+	assert_int_equal(vici_builder_finish(&b), 0);
+	frame_out(peer, VICI_CMD_RESPONSE, NULL, &b);
+	vici_builder_reset(&b);
+	assert_true(ike_watch_process(f->md->ike.w, POLLIN) >= 0);
+}
+
 /* charon (the peer) got load-cert for a PEM certificate: answer it. */
 static void charon_answers(struct fix *f, int peer, const char *ok,
 			   const char *errmsg)
 {
 	static uint8_t buf[8192];
 	struct vici_packet pkt;
-	struct vici_builder b;
 	struct vici_msg *m;
 	const char *data;
 
@@ -1752,14 +1767,7 @@ static void charon_answers(struct fix *f, int peer, const char *ok,
 	assert_non_null(data);
 	assert_memory_equal(data, "-----BEGIN CERTIFICATE-----", 27);
 	vici_msg_free(m);
-	vici_builder_init(&b);
-	vici_add_kv_str(&b, "success", ok);
-	if (errmsg)
-		vici_add_kv_str(&b, "errmsg", errmsg);
-	assert_int_equal(vici_builder_finish(&b), 0);
-	frame_out(peer, VICI_CMD_RESPONSE, NULL, &b);
-	vici_builder_reset(&b);
-	assert_true(ike_watch_process(f->md->ike.w, POLLIN) >= 0);
+	charon_replies(f, peer, ok, errmsg);
 }
 
 /* With charon connected, REGISTERED waits for its load-cert; a refusal
@@ -1815,6 +1823,217 @@ static void test_register_charon(void **state)
 	close(peer);
 	EVP_PKEY_free(k);
 	free(m);
+	free(r);
+}
+
+/* charon reports CHILD_SA CHILD of IKE_SA IKE up for REMOTE_ID at
+ * ADDR: into ike_watch's table (the ops are not called). */
+static void charon_child_up(struct fix *f, const char *ike, const char *child,
+			    const char *remote_id, const char *addr)
+{
+	struct vici_builder b;
+	struct vici_msg *m;
+
+	vici_builder_init(&b);
+	vici_add_kv_str(&b, "up", "yes");
+	vici_section_begin(&b, "muisp");
+	vici_add_kv_str(&b, "uniqueid", ike);
+	vici_add_kv_str(&b, "state", "ESTABLISHED");
+	vici_add_kv_str(&b, "remote-host", addr);
+	vici_add_kv_str(&b, "remote-id", remote_id);
+	vici_section_begin(&b, "child-sas");
+	vici_section_begin(&b, "muisp-1");
+	vici_add_kv_str(&b, "name", "muisp");
+	vici_add_kv_str(&b, "uniqueid", child);
+	vici_add_kv_str(&b, "reqid", child);
+	vici_add_kv_str(&b, "state", "INSTALLED");
+	vici_add_kv_str(&b, "mode", "TUNNEL");
+	vici_add_kv_str(&b, "protocol", "AH");
+	vici_add_kv_str(&b, "spi-in", "c1a2b3c4");
+	vici_add_kv_str(&b, "spi-out", "0badf00d");
+	vici_list_begin(&b, "remote-ts");
+	vici_list_item_str(&b, addr);
+	vici_list_end(&b);
+	vici_section_end(&b);
+	vici_section_end(&b);
+	vici_section_end(&b);
+	assert_int_equal(vici_builder_finish(&b), 0);
+	m = vici_msg_parse(b.buf, b.len);
+	assert_non_null(m);
+	ike_watch_handle(f->md->ike.w, "child-updown", m);
+	vici_msg_free(m);
+	vici_builder_reset(&b);
+}
+
+/* charon (the peer) got terminate for IKE_SA IKE_ID: answer it. */
+static void charon_terminates(struct fix *f, int peer, const char *ike_id)
+{
+	static uint8_t buf[4096];
+	struct vici_packet pkt;
+	struct vici_msg *m;
+
+	assert_true(ike_watch_process(f->md->ike.w, POLLOUT) >= 0);
+	assert_int_equal(frame_in(peer, &pkt, buf, sizeof(buf)),
+			 VICI_CMD_REQUEST);
+	assert_string_equal(pkt.name, "terminate");
+	m = vici_msg_parse(pkt.msg, pkt.msglen);
+	assert_non_null(m);
+	assert_string_equal(vici_find_str(&m->root, "ike-id"), ike_id);
+	vici_msg_free(m);
+	charon_replies(f, peer, "yes", NULL);
+}
+
+static int tombstone(struct fix *f, const char *subject, const char *why)
+{
+	char got[160] = "";
+	int rc = store_reg_tombstone(f->md->st, subject, got, sizeof(got));
+
+	if (why)
+		assert_memory_equal(got, why, strlen(why));
+	return rc;
+}
+
+/* A forgotten registration (by the operator, idle, replaced) leaves a
+ * tombstone: its IKE_SAs are terminated over VICI (at once, and any
+ * that comes up later), it is not loaded into charon again, and
+ * registering the certificate again clears it. */
+static void test_register_forget(void **state)
+{
+	struct fix *f = *state;
+	struct conn *a = user(f, ALICE), *b = user(f, BOB);
+	EVP_PKEY *ka = EVP_RSA_gen(2048), *kb = EVP_RSA_gen(2048);
+	struct mp_msg *m = calloc(1, sizeof(*m)), *r = calloc(1, sizeof(*r));
+	struct ike_child c = { .ike_uniqueid = 6 };
+	uint64_t n = 0;
+	int peer;
+
+	assert_true(ka && kb && m && r);
+	f->md->ike.w = ike_watch_new(conn_pair(&peer), &no_ops, NULL);
+	assert_non_null(f->md->ike.w);
+	f->md->ike.ready = 1;
+	reg_msg(f, m, "anon-a", ka);
+	feed(f, a, m);
+	charon_answers(f, peer, "yes", NULL);
+	reply(f, a, MP_T_REGISTERED, r);
+	charon_child_up(f, "5", "50", "CN=anon-a", ALICE);
+	/* the operator's list */
+	req(f, m, MP_T_OP_REG_LIST);
+	send_msg(f, f->op, m);
+	next(f->op, r);
+	assert_int_equal(r->type, MP_T_OP_REG);
+	assert_true(r->flags & MP_F_MORE);
+	assert_string_equal(r->s[MP_A_ADDR], ALICE);
+	assert_string_equal(r->s[MP_A_SUBJECT], "CN=anon-a");
+	assert_string_equal(r->s[MP_A_KEY_TYPE], "RSA-2048");
+	assert_int_equal(r->u[MP_A_TIME], T0);
+	assert_int_equal(r->u[MP_A_LAST_USED], T0);
+	assert_int_equal(r->u[MP_A_EXPIRY], T0 + 7 * 86400);
+	reply(f, f->op, MP_T_OP_OK, r);
+	/* forgotten by the operator: the IKE_SA up is ended at once */
+	req(f, m, MP_T_OP_REG_FORGET);
+	mp_set_s(m, MP_A_SUBJECT, "CN=nobody");
+	send_msg(f, f->op, m);
+	error(f, f->op, MP_ERR_UNKNOWN, "no registration of CN=nobody");
+	assert_int_equal(tombstone(f, "CN=anon-a", NULL), 1);
+	req(f, m, MP_T_OP_REG_FORGET);
+	mp_set_s(m, MP_A_ADDR, ALICE);
+	send_msg(f, f->op, m);
+	charon_terminates(f, peer, "5");
+	reply(f, f->op, MP_T_OP_OK, r);
+	assert_string_equal(r->s[MP_A_MESSAGE],
+			    "forgot CN=anon-a of " ALICE ": 1 IKE_SA ended");
+	assert_int_equal(regs(f), 0);
+	assert_int_equal(tombstone(f, "CN=anon-a",
+				   "by the operator at 2023-11-14 22:13:20 "
+				   "UTC"),
+			 0);
+	/* charon still trusts it: a new IKE_SA of it is ended, once */
+	snprintf(c.remote_id, sizeof(c.remote_id), "CN=anon-a");
+	snprintf(c.remote_host, sizeof(c.remote_host), ALICE);
+	register_child_up(f->md, &c);
+	charon_terminates(f, peer, "6");
+	register_child_up(f->md, &c);
+	assert_true(ike_watch_process(f->md->ike.w, POLLOUT) >= 0);
+	assert_quiet(peer);
+	assert_int_equal(f->md->reg.terminated, 2);
+	/* connected anew: the forgotten certificate is not loaded */
+	register_charon_ready(f->md);
+	assert_int_equal(f->md->reg.queued, 0);
+	/* unused past register-idle: forgotten the same way */
+	reg_msg(f, m, "anon-b", kb);
+	feed(f, b, m);
+	charon_answers(f, peer, "yes", NULL);
+	reply(f, b, MP_T_REGISTERED, r);
+	charon_child_up(f, "9", "90", "CN=anon-b", BOB);
+	f->md->clock += 8 * 86400;
+	register_tick(f->md, f->md->clock);
+	charon_terminates(f, peer, "9"); /* 5 was ended already */
+	assert_quiet(peer);
+	assert_int_equal(regs(f), 0);
+	assert_int_equal(tombstone(f, "CN=anon-b",
+				   "idle since 2023-11-14 22:13:20 UTC"),
+			 0);
+	assert_int_equal(store_reg_tomb_count(f->md->st, &n), 0);
+	assert_int_equal(n, 2);
+	/* registered again: the tombstone goes, its SAs are welcome */
+	reg_msg(f, m, "anon-a", ka);
+	feed(f, a, m);
+	charon_answers(f, peer, "yes", NULL);
+	reply(f, a, MP_T_REGISTERED, r);
+	assert_int_equal(tombstone(f, "CN=anon-a", NULL), 1);
+	c.ike_uniqueid = 7;
+	register_child_up(f->md, &c);
+	assert_true(ike_watch_process(f->md->ike.w, POLLOUT) >= 0);
+	assert_quiet(peer);
+	assert_int_equal(store_reg_tomb_count(f->md->st, &n), 0);
+	assert_int_equal(n, 1);
+	/* replaced by another certificate: its SA ends */
+	charon_child_up(f, "7", "70", "CN=anon-a", ALICE);
+	reg_msg(f, m, "anon-a3", ka);
+	feed(f, a, m);
+	charon_terminates(f, peer, "7");
+	charon_answers(f, peer, "yes", NULL);
+	reply(f, a, MP_T_REGISTERED, r);
+	assert_int_equal(tombstone(f, "CN=anon-a",
+				   "replaced at 2023-11-22 22:13:20 UTC"),
+			 0);
+	assert_quiet(peer);
+	close(peer);
+	EVP_PKEY_free(ka);
+	EVP_PKEY_free(kb);
+	free(m);
+	free(r);
+}
+
+/* Tombstones are bounded: beyond REG_TOMB_MAX the oldest go. */
+static void test_register_tomb_cap(void **state)
+{
+	struct fix *f = *state;
+	struct reg_rec *r = calloc(1, sizeof(*r));
+	uint64_t n = 0;
+	unsigned k;
+
+	assert_non_null(r);
+	r->der_len = 1;
+	assert_int_equal(store_begin(f->md->st), 0);
+	for (unsigned i = 0; i < REG_TOMB_MAX + 2; i++) {
+		snprintf(r->addr, sizeof(r->addr), "10.1.%u.%u", i / 256,
+			 i % 256);
+		snprintf(r->c.subject, sizeof(r->c.subject), "CN=t%u", i);
+		snprintf(r->c.fpr, sizeof(r->c.fpr), "%064u", i);
+		r->created = r->last_used = T0 + i;
+		assert_int_equal(store_reg_put(f->md->st, r), 0);
+		assert_int_equal(store_reg_forget(f->md->st, r->addr, T0 + i,
+						  &k),
+				 0);
+		assert_int_equal(k, 1);
+	}
+	assert_int_equal(store_commit(f->md->st), 0);
+	assert_int_equal(store_reg_tomb_count(f->md->st, &n), 0);
+	assert_int_equal(n, REG_TOMB_MAX);
+	assert_int_equal(tombstone(f, "CN=t0", NULL), 1);
+	assert_int_equal(tombstone(f, "CN=t1", NULL), 1);
+	assert_int_equal(tombstone(f, "CN=t2", "by the operator at "), 0);
 	free(r);
 }
 
@@ -2054,6 +2273,10 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reload, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_register, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_register_forget, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_register_tomb_cap, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_register_charon, setup,
 						teardown),
 		cmocka_unit_test(test_privacy_rule),

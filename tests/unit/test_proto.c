@@ -376,6 +376,9 @@ static void test_roundtrip_all_types(void **state)
 		MP_T_OP_OK,
 		MP_T_OP_KEY_LIST,
 		MP_T_OP_KEY,
+		MP_T_OP_REG_LIST,
+		MP_T_OP_REG,
+		MP_T_OP_REG_FORGET,
 	};
 	unsigned ok = 0;
 

@@ -248,6 +248,38 @@ int mpd_next(struct ctl *c, const char *what, struct mp_msg *rep)
 	return recv_reply(c, what, c->mpd->seq, rep);
 }
 
+int mpd_list(struct ctl *c, const char *what, uint8_t type, uint8_t row_type,
+	     const struct out_col *cols, size_t ncols, mpd_row_fn row)
+{
+	struct mp_msg req, rep;
+	struct out_table *t;
+	int rc;
+
+	if (mpd_open(c) < 0)
+		return mpd_open_fail(c, errno);
+	t = out_new(cols, ncols);
+	if (!t)
+		return EXIT_FAIL;
+	mp_init(&req, type, 0, 0);
+	for (rc = mpd_call(c, what, &req, &rep); rc == EXIT_OK;
+	     rc = mpd_next(c, what, &rep)) {
+		if (rep.type == MP_T_OP_OK)
+			break;
+		if (rep.type != row_type || !(rep.flags & MP_F_MORE)) {
+			rc = mpd_fail(what, &rep);
+			break;
+		}
+		if (row(t, &rep) < 0) {
+			rc = EXIT_FAIL;
+			break;
+		}
+	}
+	if (rc == EXIT_OK)
+		out_print(t, c->out, c->fmt, OUT_LIST);
+	out_free(t);
+	return rc;
+}
+
 int mpd_fail(const char *what, const struct mp_msg *rep)
 {
 	if (rep->type == MP_T_ERROR)

@@ -42,6 +42,14 @@ int mpd_call(struct ctl *c, const char *what, struct mp_msg *req,
 	     struct mp_msg *rep);
 /* The next reply of a list (after a reply flagged MP_F_MORE). */
 int mpd_next(struct ctl *c, const char *what, struct mp_msg *rep);
+/* A list: request TYPE, one ROW_TYPE reply (flag MORE) per row, made a
+ * row of a table of COLS by ROW, then OP_OK; the table printed.  An exit
+ * code. */
+struct out_table;
+struct out_col;
+typedef int (*mpd_row_fn)(struct out_table *t, const struct mp_msg *m);
+int mpd_list(struct ctl *c, const char *what, uint8_t type, uint8_t row_type,
+	     const struct out_col *cols, size_t ncols, mpd_row_fn row);
 /* A reply that is not the expected one: "muispctl: WHAT: muispd: MESSAGE"
  * for an ERROR, "unexpected REPLY" otherwise.  Returns EXIT_FAIL. */
 int mpd_fail(const char *what, const struct mp_msg *rep);

@@ -43,35 +43,10 @@ static int key_row(struct out_table *t, const struct mp_msg *m)
 
 static int key_list(struct ctl *c, int argc, char **argv)
 {
-	struct mp_msg req, rep;
-	struct out_table *t;
-	int rc;
-
 	if (argc != 1)
 		return cli_usage("key list takes no arguments");
-	if (mpd_open(c) < 0)
-		return mpd_open_fail(c, errno);
-	t = out_new(key_cols, sizeof(key_cols) / sizeof(key_cols[0]));
-	if (!t)
-		return EXIT_FAIL;
-	mp_init(&req, MP_T_OP_KEY_LIST, 0, 0);
-	for (rc = mpd_call(c, "key list", &req, &rep); rc == EXIT_OK;
-	     rc = mpd_next(c, "key list", &rep)) {
-		if (rep.type == MP_T_OP_OK)
-			break;
-		if (rep.type != MP_T_OP_KEY || !(rep.flags & MP_F_MORE)) {
-			rc = mpd_fail("key list", &rep);
-			break;
-		}
-		if (key_row(t, &rep) < 0) {
-			rc = EXIT_FAIL;
-			break;
-		}
-	}
-	if (rc == EXIT_OK)
-		out_print(t, c->out, c->fmt, OUT_LIST);
-	out_free(t);
-	return rc;
+	return mpd_list(c, "key list", MP_T_OP_KEY_LIST, MP_T_OP_KEY, key_cols,
+			sizeof(key_cols) / sizeof(key_cols[0]), key_row);
 }
 
 static int key_rotate(struct ctl *c, int argc, char **argv)

@@ -31,6 +31,8 @@ static const struct ctl_object objects[] = {
 	{ "lease", cmd_lease, "DHCP leases (muisp-dhcpd's database)" },
 	{ "voucher", cmd_voucher, "prepaid vouchers (muispd)" },
 	{ "key", cmd_key, "receipt keys: list, rotate (muispd)" },
+	{ "register", cmd_register,
+	  "clients' registered certificates: list, forget (muispd)" },
 	{ "ca", cmd_ca, "certification authority: CA, router certificates" },
 };
 
@@ -52,9 +54,10 @@ static void usage(FILE *f)
 		"\nlease reads muisp-dhcpd's lease database (default " LEASEDB_DEFAULT_PATH
 		")\nwithout the kernel module; ca needs "
 		"neither the module nor netlink.\n");
-	fprintf(f, "contract, voucher and key talk to muispd's operator socket "
-		   "(--daemon PATH,\ndefault " MP_OP_SOCKET "); contract list "
-		   "and show join its records with\nthe module's.\n");
+	fprintf(f, "contract, voucher, key and register talk to muispd's "
+		   "operator socket\n(--daemon PATH, default " MP_OP_SOCKET
+		   "); contract list and show join its\nrecords with the "
+		   "module's.\n");
 	fprintf(f, "\nexit status: 0 ok, 1 operation failed, 2 usage error, "
 		   "3 module not loaded, 4 permission denied\n");
 }

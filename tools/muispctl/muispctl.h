@@ -89,6 +89,7 @@ int cmd_monitor(struct ctl *c, int argc, char **argv);
 int cmd_lease(struct ctl *c, int argc, char **argv);
 int cmd_voucher(struct ctl *c, int argc, char **argv);
 int cmd_key(struct ctl *c, int argc, char **argv);
+int cmd_register(struct ctl *c, int argc, char **argv);
 int cmd_ca(struct ctl *c, int argc, char **argv);
 
 /* Printers shared by list/show and monitor. */

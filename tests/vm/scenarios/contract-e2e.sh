@@ -14,7 +14,9 @@
 # warning, traffic stops -> extend -> hard-limit cut (the module refuses the
 # crossing packet) -> settlement statement: deposit kept, no refund, the
 # voucher debited by exactly the deposit, the address released.  Then
-# muispd restarts and loads her registration into charon again.
+# muispd restarts and loads her registration into charon again, and the
+# operator forgets it (muispctl register forget): muispd ends her IKE_SA and
+# the one she brings up without registering, until she registers again.
 . "$MUISP_TOP/tests/vm/lib.sh"
 . "$MUISP_TOP/tests/ike/ike-lib.sh"
 . "$MUISP_TOP/tests/vm/scenarios/contract-lib.bash"
@@ -124,3 +126,27 @@ wait $MUISPD || true
 start_muispd
 wait_until -t 30 grep -q 'registration: 1 of 1 certificates loaded into charon' $S/muispd.log
 expect "her registration after the restart" "$A $subj RSA-2048" "$(reg)"
+
+# --- the operator forgets her registration ----------------------------------
+# charon keeps trusting a loaded certificate (no per-certificate unload in
+# strongSwan 5.9): muispd ends its IKE_SA at once and any later one, until
+# she registers again.
+ctl() { on router muispctl --daemon $S/muispd.sock "$@"; }
+expect "register list" "$A $subj RSA-2048" \
+	"$(ctl --json register list | jq -r '.[] | "\(.addr) \(.subject) \(.key)"')"
+expect "register forget" "forgot $subj of $A: 1 IKE_SA ended" \
+	"$(ctl register forget $A)"
+wait_until -t 20 ike_no_state router
+expect "no registration left" "" "$(reg)"
+# the same certificate without registering: charon accepts it, muispd ends it
+ike_client_connect $S/alice --no-register --wait 20 || true
+wait_until -t 30 ike_count_gt "registration of $subj was forgotten (by the operator at .*): register again; IKE_SA" $S/muispd.log 1
+wait_until -t 20 ike_no_state router
+# registering again: welcome back
+ike_client_connect $S/alice || fail "connect again: $(cat $T/connect.err)"
+grep -q "^registered $subj: charon trusts it" $T/connect.out ||
+	fail "no registration again: $(cat $T/connect.out)"
+wait_until -t 30 ent_is "unallocated 0 ah"
+expect "her SA is not ended again" 2 "$(grep -c "registration of $subj was forgotten" $S/muispd.log)"
+expect "registered again" "$A $subj RSA-2048" "$(reg)"
+log "forget ok"
