@@ -480,8 +480,8 @@ static int list_one(const struct reg_rec *r, void *arg)
 	mp_set_s(&m, MP_A_KEY_TYPE, r->c.key);
 	mp_set_u(&m, MP_A_TIME, r->created);
 	mp_set_u(&m, MP_A_LAST_USED, r->last_used);
-	mp_set_u(&m, MP_A_EXPIRY, until < r->c.not_after ? until :
-							   r->c.not_after);
+	mp_set_u(&m, MP_A_EXPIRY,
+		 until < r->c.not_after ? until : r->c.not_after);
 	conn_queue(a->c, &m);
 	return 0;
 }

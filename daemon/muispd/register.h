@@ -10,10 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define REG_DER_MAX 4096 /* == MP_CERT_MAX */
-#define REG_RSA_MIN 2048
-#define REG_RSA_MAX 8192
-#define REG_SKEW_S  300 /* notBefore may be this far in the future */
+#define REG_DER_MAX  4096 /* == MP_CERT_MAX */
+#define REG_RSA_MIN  2048
+#define REG_RSA_MAX  8192
+#define REG_SKEW_S   300  /* notBefore may be this far in the future */
 #define REG_TOMB_MAX 4096 /* tombstones of forgotten registrations kept */
 
 /* What reg_check() found in an accepted certificate. */

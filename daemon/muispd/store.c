@@ -676,8 +676,7 @@ int store_statement_get(struct store *st, uint64_t serial,
  * for WHERE.  The tombstones beyond REG_TOMB_MAX, oldest first, go.
  */
 static int reg_bury(struct store *st, const char *where, const char *why,
-		    const char *key, uint64_t before, uint64_t now,
-		    unsigned *n)
+		    const char *key, uint64_t before, uint64_t now, unsigned *n)
 {
 	char q[3][640];
 
@@ -843,20 +842,19 @@ int store_reg_touch(struct store *st, const char *subject, uint64_t now)
 int store_reg_expire(struct store *st, uint64_t before, uint64_t now,
 		     unsigned *n)
 {
-	return reg_bury(st, "last_used < ?2 OR not_after <= ?3",
-			"CASE WHEN not_after <= ?3 THEN 'expired ' || "
-			REG_SQL_TIME("not_after") " ELSE 'idle since ' || "
-			REG_SQL_TIME("last_used") " END",
-			"", before, now, n);
+	return reg_bury(
+		st, "last_used < ?2 OR not_after <= ?3",
+		"CASE WHEN not_after <= ?3 THEN 'expired ' || " REG_SQL_TIME(
+			"not_after") " ELSE 'idle since ' || " REG_SQL_TIME("last_used") " END",
+		"", before, now, n);
 }
 
 int store_reg_forget(struct store *st, const char *key, uint64_t now,
 		     unsigned *n)
 {
 	return reg_bury(st, "addr = ?1 OR subject = ?1",
-			"'by the operator at ' || "
-			REG_SQL_TIME("?3"),
-			key, 0, now, n);
+			"'by the operator at ' || " REG_SQL_TIME("?3"), key, 0,
+			now, n);
 }
 
 int store_reg_tombstone(struct store *st, const char *subject, char *why,

@@ -2023,9 +2023,8 @@ static void test_register_tomb_cap(void **state)
 		snprintf(r->c.fpr, sizeof(r->c.fpr), "%064u", i);
 		r->created = r->last_used = T0 + i;
 		assert_int_equal(store_reg_put(f->md->st, r), 0);
-		assert_int_equal(store_reg_forget(f->md->st, r->addr, T0 + i,
-						  &k),
-				 0);
+		assert_int_equal(
+			store_reg_forget(f->md->st, r->addr, T0 + i, &k), 0);
 		assert_int_equal(k, 1);
 	}
 	assert_int_equal(store_commit(f->md->st), 0);
