@@ -404,9 +404,9 @@ int store_contract_foreach(struct store *st, int outstanding,
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
-int store_contract_count(struct store *st, uint64_t *n)
+/* The single integer a prepared query s answers (count(*)): 0 or -1. */
+static int one_count(sqlite3_stmt *s, uint64_t *n)
 {
-	sqlite3_stmt *s = prep(st, "SELECT count(*) FROM contracts;");
 	int rc;
 
 	if (!s)
@@ -416,6 +416,11 @@ int store_contract_count(struct store *st, uint64_t *n)
 		*n = (uint64_t)sqlite3_column_int64(s, 0);
 	sqlite3_finalize(s);
 	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+int store_contract_count(struct store *st, uint64_t *n)
+{
+	return one_count(prep(st, "SELECT count(*) FROM contracts;"), n);
 }
 
 int store_voucher_put(struct store *st, const char *code, uint64_t balance,
@@ -812,17 +817,12 @@ int store_reg_count(struct store *st, const char *addr, const char *fpr,
 {
 	sqlite3_stmt *s = prep(st, "SELECT count(*) FROM registrations "
 				   "WHERE addr != ? AND fpr != ?;");
-	int rc;
 
-	if (!s)
-		return -1;
-	sqlite3_bind_text(s, 1, addr, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 2, fpr, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		*n = (uint64_t)sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	return rc == SQLITE_ROW ? 0 : -1;
+	if (s) {
+		sqlite3_bind_text(s, 1, addr, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(s, 2, fpr, -1, SQLITE_TRANSIENT);
+	}
+	return one_count(s, n);
 }
 
 int store_reg_touch(struct store *st, const char *subject, uint64_t now)
@@ -878,16 +878,7 @@ int store_reg_tombstone(struct store *st, const char *subject, char *why,
 
 int store_reg_tomb_count(struct store *st, uint64_t *n)
 {
-	sqlite3_stmt *s = prep(st, "SELECT count(*) FROM reg_tombstones;");
-	int rc;
-
-	if (!s)
-		return -1;
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		*n = (uint64_t)sqlite3_column_int64(s, 0);
-	sqlite3_finalize(s);
-	return rc == SQLITE_ROW ? 0 : -1;
+	return one_count(prep(st, "SELECT count(*) FROM reg_tombstones;"), n);
 }
 
 int store_reg_foreach(struct store *st,
