@@ -34,6 +34,7 @@
 #include "kernel.h"
 #include "payment.h"
 #include "proto.h"
+#include "radclient.h"
 #include "receipt.h"
 #include "store.h"
 
@@ -92,6 +93,7 @@ struct muispd_conf {
 	char eap_conn[64];  /* charon's connection of those clients */
 	uint8_t eap_metric; /* the offer: price METRIC voucher esp */
 	uint64_t eap_hard;  /* hard limit, 0: what the voucher buys */
+	struct radius_conf radius; /* "radius-*" keys (radclient.h) */
 };
 
 int conf_load(const char *path, struct muispd_conf *c);
@@ -182,6 +184,8 @@ struct session_waiter {
 };
 
 struct settle_op;
+struct acct;
+struct dae;
 
 /* An outstanding contract (state machine, usage, warnings). */
 struct live {
@@ -198,6 +202,8 @@ struct live {
 	int save_due, kpush_due;  /* the store / module failed: the tick
 				   * retries */
 	struct settle_op *settle; /* settlement in flight */
+	uint32_t acct_cause;	  /* Acct-Terminate-Cause of the next Stop,
+				   * set just before the step (acct.c) */
 };
 
 struct offer {
@@ -314,6 +320,11 @@ struct muispd {
 	struct ikesync ike;
 	struct eapsync eap;
 	struct regs reg;
+	/* RADIUS: clients (radclient.c), accounting (acct.c, acct_spool.c),
+	 * DM/CoA listener (dae.c); NULL when not configured */
+	struct radclient *rad_auth, *rad_acct;
+	struct acct *acct;
+	struct dae *dae;
 	/* the module's cleanup after a settlement that failed: retried */
 	struct kretry {
 		char addr[64];	 /* unbind it ("" none) */

@@ -56,7 +56,41 @@ static const char schema[] =
 	"CREATE INDEX IF NOT EXISTS reg_tombstones_subject"
 	" ON reg_tombstones(subject);"
 	"CREATE INDEX IF NOT EXISTS reg_tombstones_forgotten"
-	" ON reg_tombstones(forgotten);";
+	" ON reg_tombstones(forgotten);"
+	/* RADIUS (acct.h, payment_radius.h): SQL in acct.c, acct_spool.c,
+	 * payment_radius.c through store_db() */
+	"CREATE TABLE IF NOT EXISTS acct_sessions (sid TEXT PRIMARY KEY,"
+	" serial INTEGER NOT NULL, bindno INTEGER NOT NULL,"
+	" addr TEXT NOT NULL, mac TEXT NOT NULL DEFAULT '',"
+	" user_name TEXT NOT NULL, realm TEXT NOT NULL DEFAULT '',"
+	" class BLOB, started INTEGER NOT NULL,"
+	" base_ub INTEGER NOT NULL, base_up INTEGER NOT NULL,"
+	" base_db INTEGER NOT NULL, base_dp INTEGER NOT NULL,"
+	" ub INTEGER NOT NULL DEFAULT 0, up INTEGER NOT NULL DEFAULT 0,"
+	" db INTEGER NOT NULL DEFAULT 0, dp INTEGER NOT NULL DEFAULT 0,"
+	" interim INTEGER NOT NULL, stopped INTEGER, cause INTEGER,"
+	" UNIQUE (serial, bindno));"
+	"CREATE INDEX IF NOT EXISTS acct_sessions_open ON acct_sessions(serial)"
+	" WHERE stopped IS NULL;"
+	"CREATE INDEX IF NOT EXISTS acct_sessions_started"
+	" ON acct_sessions(started);"
+	"CREATE TABLE IF NOT EXISTS acct_spool (id INTEGER PRIMARY KEY,"
+	" sid TEXT NOT NULL, status INTEGER NOT NULL,"
+	" event_ts INTEGER NOT NULL, attrs BLOB NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS acct_spool_sid ON acct_spool(sid, id);"
+	"CREATE TABLE IF NOT EXISTS acct_counters (serial INTEGER PRIMARY KEY,"
+	" ub INTEGER NOT NULL, up INTEGER NOT NULL, db INTEGER NOT NULL,"
+	" dp INTEGER NOT NULL, at INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS radius_auth (serial INTEGER PRIMARY KEY,"
+	" user_name TEXT NOT NULL, realm TEXT NOT NULL, class BLOB,"
+	" session_timeout INTEGER NOT NULL, idle_timeout INTEGER NOT NULL,"
+	" quota INTEGER NOT NULL, interim INTEGER NOT NULL,"
+	" at INTEGER NOT NULL);";
+
+struct sqlite3 *store_db(struct store *st)
+{
+	return st->db;
+}
 
 static int exec(struct store *st, const char *sql)
 {

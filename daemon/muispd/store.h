@@ -46,6 +46,11 @@ struct stmt_line {
 };
 
 int store_open(const char *path, struct store **out);
+/* The connection, for the RADIUS files that keep their own SQL next to
+ * their logic (acct.c, acct_spool.c, payment_radius.c): the tables are
+ * created here with the others. */
+struct sqlite3;
+struct sqlite3 *store_db(struct store *st);
 void store_close(struct store *st);
 int store_begin(struct store *st);
 #ifdef MUISP_TESTING

@@ -1,0 +1,64 @@
+# SPDX-License-Identifier: GPL-2.0
+# Two FreeRADIUS 3.2 servers for the RADIUS tests, sourced after
+# tests/lib/check.sh:
+#   visited  127.0.0.1:1812/1813 in the test's netns: the server muispd
+#            talks to (client 127.0.0.0/8, secret "nas-secret"); proxies
+#            realm partner.example to home
+#   home     127.0.0.2:1812/1813: the partner ISP (users in
+#            tests/radius/freeradius/home/users)
+# Each logs one line per accounting request to log/acct.log (linelog,
+# '|' separated: 1 Status-Type, 2 Acct-Session-Id, 3 Multi-Session-Id,
+# 5 Event-Timestamp as an integer, ... see freeradius/*/mods/basic) and
+# one per authentication to log/auth.log.
+#
+#   fr_setup DIR         instantiate the configurations under DIR
+#   fr_start DIR NAME NS start server NAME (visited|home) in netns NS
+#                        ("" : this one) and wait until it is ready
+#   fr_stop DIR NAME     stop it (SIGTERM, waits)
+#   fr_dedup FILE        acct.log lines as the server deduplicates them
+#                        (Status-Type|Session-Id|Event-Timestamp), each
+#                        with its count, in first-seen order
+# MUISP_RADIUS_DEBUG=1 runs the servers with -X (log/stdout.log).
+
+_fr_top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+
+fr_setup() {
+	local d=$1
+	mkdir -p "$d"
+	cp -r "$_fr_top/tests/radius/freeradius/visited" \
+		"$_fr_top/tests/radius/freeradius/home" "$d/"
+	sed -i "s#@DIR@#$d#g" "$d/visited/radiusd.conf" "$d/home/radiusd.conf"
+	mkdir -p "$d"/{visited,home}/{log,run,acct}
+	# freeradius refuses world-writable configuration directories
+	chmod -R go-w "$d"
+}
+
+fr_start() {
+	local d=$1 name=$2 ns=$3 x=()
+	[ "${MUISP_RADIUS_DEBUG:-0}" = 1 ] && x=(-X)
+	: >"$d/$name/log/stdout.log"
+	if [ -n "$ns" ]; then
+		ip netns exec "$ns" freeradius -f "${x[@]}" -d "$d/$name" \
+			-l "$d/$name/log/stdout.log" >>"$d/$name/log/stdout.log" 2>&1 &
+	else
+		freeradius -f "${x[@]}" -d "$d/$name" \
+			-l "$d/$name/log/stdout.log" >>"$d/$name/log/stdout.log" 2>&1 &
+	fi
+	eval "_fr_pid_$name=$!"
+	wait_until -t 20 -m "freeradius $name ready" \
+		grep -q 'Ready to process' "$d/$name/log/stdout.log"
+}
+
+fr_stop() {
+	local d=$1 name=$2 pid
+	eval "pid=\${_fr_pid_$name:-}"
+	[ -n "$pid" ] || return 0
+	kill "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	eval "_fr_pid_$name="
+}
+
+fr_dedup() {
+	cut -d'|' -f1,2,5 "$1" | awk '{ if (!($0 in n)) o[k++] = $0; n[$0]++ }
+		END { for (i = 0; i < k; i++) print n[o[i]] " " o[i] }'
+}
