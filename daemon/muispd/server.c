@@ -15,6 +15,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "dae.h"
 #include "evloop.h"
 #include "log.h"
 #include "muispd.h"
@@ -136,6 +137,7 @@ void muispd_close(struct muispd *md)
 	ikesync_close(md);
 	eap_close(md);
 	register_close(md);
+	dae_close(md);
 	kernel_close(md->k);
 	md->k = NULL;
 	store_close(md->st);
@@ -239,9 +241,9 @@ int server_init(struct muispd *md, const struct muispd_conf *conf,
 			return -1;
 	}
 	conn_fd_budget(md);
-	if (muispd_open(md) || conn_listen(md))
+	if (muispd_open(md) || conn_listen(md) || sources(md))
 		return -1;
-	return sources(md);
+	return dae_open(md); /* RFC 5176 listener, if configured */
 }
 
 /* A decoded message from c: replies are refused, operator types go to
@@ -331,6 +333,7 @@ int server_reload(struct muispd *md)
 	online_config(md);
 	if (vici_changed)
 		ikesync_reconnect(md);
+	dae_reconf(md); /* logs what it could not do */
 	log_info("%s: configuration reloaded", path);
 	return 0;
 refused:
