@@ -14,6 +14,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "acct.h"
 #include "log.h"
 #include "muispd.h"
 
@@ -297,8 +298,9 @@ static int establish(struct muispd *md, struct contract_rec *r,
 	r->state = CS_SUSPENDED;
 	snprintf(r->addr, sizeof(r->addr), "%s", addr);
 	if (store_contract_put(md->st, r) ||
-	    kernel_contract_push(md->k, r, r->state, 0) ||
-	    kernel_addr_bind(md->k, addr, r->serial)) {
+	    kernel_contract_push(md->k, r, r->state, 0, NULL) ||
+	    kernel_addr_bind(md->k, addr, r->serial) ||
+	    acct_contract_put(md, r, 0)) {
 		int notunnel = errno == EPERM;
 
 		store_rollback(md->st);
@@ -773,6 +775,7 @@ static void h_command(struct muispd *md, struct conn *c,
 	if (!l)
 		return;
 	if (req->type == MP_T_TERMINATE) {
+		l->acct_cause = RAD_TERM_USER_REQUEST;
 		session_terminate(md, c, req, l, now);
 		return;
 	}
@@ -808,6 +811,7 @@ static void h_command(struct muispd *md, struct conn *c,
 				   "failed");
 			return;
 		}
+		acct_interim_soon(md, l->rec.serial); /* extend, start .. */
 		/* Started at or past the soft limit (elapsed metric). */
 		if (session_check_limits(md, l, now, &ext))
 			return;

@@ -204,6 +204,16 @@ struct live {
 	struct settle_op *settle; /* settlement in flight */
 	uint32_t acct_cause;	  /* Acct-Terminate-Cause of the next Stop,
 				   * set just before the step (acct.c) */
+	/* the module's four counters (KC_*) as of the last usage refresh,
+	 * for accounting without another netlink call */
+	uint64_t ctr[KC_N];
+	int klost; /* session_load: the module had lost the contract */
+	struct {
+		int soon;		/* Interim at the next tick */
+		uint64_t last_interim;	/* its Event-Timestamp */
+		uint32_t idle_s;	/* roaming Idle-Timeout, 0 none */
+		uint64_t idle_since, idle_sum; /* counters unchanged since */
+	} acct;
 };
 
 struct offer {

@@ -15,6 +15,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "acct.h"
 #include "evloop.h"
 #include "log.h"
 #include "muispd.h"
@@ -81,9 +82,9 @@ int muispd_open(struct muispd *md)
 			return -1;
 		log_info("receipt key %lld created", (long long)id);
 	}
-	if (kernel_open(conf->use_kernel, &md->k))
+	if (kernel_open(conf->use_kernel, &md->k) || acct_open(md))
 		return -1;
-	if (session_load(md, now))
+	if (session_load(md, now) || acct_start_service(md))
 		return -1;
 	if (conf->vici[0] && !conf->use_kernel)
 		log_warnx("vici %s ignored: no kernel module (kernel no)",
@@ -136,6 +137,7 @@ void muispd_close(struct muispd *md)
 	ikesync_close(md);
 	eap_close(md);
 	register_close(md);
+	acct_close(md);
 	kernel_close(md->k);
 	md->k = NULL;
 	store_close(md->st);
@@ -220,10 +222,22 @@ static int sources(struct muispd *md)
 	return 0;
 }
 
+/* SIGTERM: the clean stop's accounting records, delivered before the
+ * loop ends (at most radius-stop-wait). */
+static int on_linger(void *arg)
+{
+	struct muispd *md = arg;
+
+	md->lsrc = source_free(md->lsrc); /* no new connections meanwhile */
+	md->usrc = source_free(md->usrc);
+	return acct_stop_service(md);
+}
+
 int server_init(struct muispd *md, const struct muispd_conf *conf,
 		const char *conffile)
 {
-	static const struct evloop_ops ops = { .reload = on_reload };
+	static const struct evloop_ops ops = { .reload = on_reload,
+					       .linger = on_linger };
 	int r;
 
 	muispd_init(md, conf);
