@@ -86,6 +86,8 @@ int muispd_open(struct muispd *md)
 		return -1;
 	if (session_load(md, now) || acct_start_service(md))
 		return -1;
+	if (radius_acct_on(&conf->radius) && acct_spool_open(md))
+		return -1;
 	if (conf->vici[0] && !conf->use_kernel)
 		log_warnx("vici %s ignored: no kernel module (kernel no)",
 			  conf->vici);
@@ -140,6 +142,7 @@ void muispd_close(struct muispd *md)
 	acct_close(md);
 	kernel_close(md->k);
 	md->k = NULL;
+	acct_spool_close(md);
 	store_close(md->st);
 	md->st = NULL;
 	conn_tls_free(md->tls);
