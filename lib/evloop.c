@@ -75,7 +75,8 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si,
 		sd_notify(0, "STOPPING=1");
 		if (h->ops.stopping)
 			h->ops.stopping(h->arg);
-		if (!h->lingering && h->ops.linger && h->ops.linger(h->arg) > 0) {
+		if (!h->lingering && h->ops.linger &&
+		    h->ops.linger(h->arg) > 0) {
 			h->lingering = 1;
 			return 0;
 		}

@@ -95,8 +95,9 @@ static int meta_get(struct muispd *md, const char *k, uint64_t *v)
 
 static int meta_set(struct muispd *md, const char *k, uint64_t v)
 {
-	sqlite3_stmt *s = prep(md, "INSERT INTO meta (k, v) VALUES (?, ?) "
-				   "ON CONFLICT(k) DO UPDATE SET v = excluded.v;");
+	sqlite3_stmt *s = prep(md,
+			       "INSERT INTO meta (k, v) VALUES (?, ?) "
+			       "ON CONFLICT(k) DO UPDATE SET v = excluded.v;");
 
 	if (!s)
 		return -1;
@@ -158,9 +159,9 @@ void acct_close(struct muispd *md)
 
 /* ---------- sessions ---------- */
 
-#define SESS_COLS                                                          \
+#define SESS_COLS                                                            \
 	"sid, serial, bindno, addr, mac, user_name, realm, class, started, " \
-	"base_ub, base_up, base_db, base_dp, ub, up, db, dp, interim, "     \
+	"base_ub, base_up, base_db, base_dp, ub, up, db, dp, interim, "      \
 	"coalesce(stopped, 0), coalesce(cause, 0)"
 
 static void col_text(sqlite3_stmt *s, int i, char *dst, size_t cap)
@@ -269,8 +270,7 @@ static int put_nas(struct muispd *md, struct rad_buf *p)
 }
 
 /* Counters of s at ctr, as reported (since its Start). */
-static uint64_t delta(const struct acct_session *s, const uint64_t *ctr,
-		      int i)
+static uint64_t delta(const struct acct_session *s, const uint64_t *ctr, int i)
 {
 	return ctr[i] > s->base[i] ? ctr[i] - s->base[i] : 0;
 }
@@ -385,6 +385,17 @@ static void counters_now(struct muispd *md, const struct contract_rec *rec,
 		memset(ctr, 0, KC_N * sizeof(*ctr));
 }
 
+/* Until payment_radius.c (h-roam) is linked in: no contract roams.
+ * TEMPORARY: remove when h-roam is merged (its definition wins). */
+__attribute__((weak)) int roam_auth_get(struct store *st, uint64_t serial,
+					struct roam_auth *out)
+{
+	(void)st;
+	(void)serial;
+	(void)out;
+	return 1;
+}
+
 /* The roaming Accept of a contract: 1 roaming (ra filled), 0 not. */
 static int roam_of(struct muispd *md, uint64_t serial, struct roam_auth *ra)
 {
@@ -418,7 +429,8 @@ static void user_name(const struct contract_rec *rec,
 		snprintf(out, cap, "%s", rec->room);
 		return;
 	case MP_METHOD_CASH:
-		snprintf(out, cap, "cash-%llu", (unsigned long long)rec->serial);
+		snprintf(out, cap, "cash-%llu",
+			 (unsigned long long)rec->serial);
 		return;
 	case MP_METHOD_ONLINE:
 		snprintf(out, cap, "online-%llu",
@@ -559,7 +571,8 @@ static int stop_with(struct muispd *md, struct acct_session *s,
 
 static int counters_del(struct muispd *md, uint64_t serial)
 {
-	sqlite3_stmt *q = prep(md, "DELETE FROM acct_counters WHERE serial = ?;");
+	sqlite3_stmt *q =
+		prep(md, "DELETE FROM acct_counters WHERE serial = ?;");
 
 	if (q)
 		sqlite3_bind_int64(q, 1, i64(serial));
@@ -593,7 +606,8 @@ int acct_contract_put(struct muispd *md, const struct contract_rec *rec,
 		if (!cause || rec->state != CS_IN_SETTLEMENT ||
 		    cause == s.cause)
 			return 0;
-		q = prep(md, "UPDATE acct_sessions SET cause = ? WHERE sid = ?;");
+		q = prep(md,
+			 "UPDATE acct_sessions SET cause = ? WHERE sid = ?;");
 		if (q) {
 			sqlite3_bind_int64(q, 1, cause);
 			sqlite3_bind_text(q, 2, s.sid, -1, SQLITE_STATIC);
@@ -648,7 +662,8 @@ int acct_restore_counters(struct muispd *md, struct live *l, uint64_t *ctr)
 
 	if (!md->acct)
 		return 1;
-	q = prep(md, "SELECT ub, up, db, dp FROM acct_counters WHERE serial = ?;");
+	q = prep(md,
+		 "SELECT ub, up, db, dp FROM acct_counters WHERE serial = ?;");
 	if (!q)
 		return -1;
 	sqlite3_bind_int64(q, 1, i64(r->serial));
@@ -896,8 +911,7 @@ int acct_start_service(struct muispd *md)
 			goto fail_tx;
 		stopped++;
 	}
-	if ((clean || first || !went_on) &&
-	    on_off(md, RAD_STATUS_ACCT_ON, now))
+	if ((clean || first || !went_on) && on_off(md, RAD_STATUS_ACCT_ON, now))
 		goto fail_tx;
 	for (unsigned i = 0; i < md->nlives; i++) {
 		struct live *l = &md->lives[i];

@@ -343,9 +343,29 @@ static int addr_set(struct kernel *k, const char *addr, uint8_t state,
 	return 0;
 }
 
+#ifdef MUISP_TESTING
+int kernel_test_refuse_bind; /* binds fail (EPERM: no tunnel) while set */
+int kernel_test_lost;	     /* "none" counts as a module that can lose */
+#endif
+
 int kernel_addr_bind(struct kernel *k, const char *addr, uint64_t serial)
 {
+#ifdef MUISP_TESTING
+	if (kernel_test_refuse_bind) {
+		errno = EPERM;
+		return -1;
+	}
+#endif
 	return addr_set(k, addr, MUISP_ADDR_STATE_BOUND, serial);
+}
+
+int kernel_can_lose(const struct kernel *k)
+{
+#ifdef MUISP_TESTING
+	if (kernel_test_lost)
+		return 1;
+#endif
+	return k->nl != NULL;
 }
 
 #ifdef MUISP_TESTING

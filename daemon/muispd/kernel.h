@@ -69,7 +69,11 @@ int kernel_addr_bind(struct kernel *k, const char *addr, uint64_t serial);
 int kernel_addr_unbind(struct kernel *k, const char *addr);
 #ifdef MUISP_TESTING
 extern int kernel_test_fail_unbind;
+extern int kernel_test_refuse_bind, kernel_test_lost;
 #endif
+/* 1 if a contract the module does not know was lost by it (reboot,
+ * module reloaded); 0 for "none", where muispd is the module. */
+int kernel_can_lose(const struct kernel *k);
 /*
  * Tunnel identity (see tunnel.h).  kernel_addr_get: 0 and *out, 1 if the
  * module has no entry for addr (or the backend is "none"), -1 on error.

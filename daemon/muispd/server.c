@@ -84,9 +84,11 @@ int muispd_open(struct muispd *md)
 	}
 	if (kernel_open(conf->use_kernel, &md->k) || acct_open(md))
 		return -1;
-	if (session_load(md, now) || acct_start_service(md))
+	if (session_load(md, now))
 		return -1;
 	if (radius_acct_on(&conf->radius) && acct_spool_open(md))
+		return -1;
+	if (acct_start_service(md))
 		return -1;
 	if (conf->vici[0] && !conf->use_kernel)
 		log_warnx("vici %s ignored: no kernel module (kernel no)",

@@ -324,9 +324,9 @@ struct settle_op {
 	const char *why;
 	uint64_t now;
 	uint32_t acct_cause; /* l->acct_cause when it began */
-	char addr[64];	   /* bound address when it began */
-	int warn;	   /* to addr when settled, 0: none */
-	struct held *held; /* replies waiting */
+	char addr[64];	     /* bound address when it began */
+	int warn;	     /* to addr when settled, 0: none */
+	struct held *held;   /* replies waiting */
 	session_then_fn *then;
 	unsigned nheld;
 };
@@ -676,7 +676,6 @@ void session_terminate(struct muispd *md, struct conn *c,
 void session_tick(struct muispd *md, uint64_t now)
 {
 	retry_due(md);
-	acct_tick(md, now);
 	for (unsigned i = 0; i < md->nlives;) {
 		struct live *l = &md->lives[i];
 		uint64_t serial = l->rec.serial;
@@ -716,6 +715,7 @@ void session_tick(struct muispd *md, uint64_t now)
 		}
 		i++;
 	}
+	acct_tick(md, now); /* the counters are fresh: Interims */
 	if (now >= md->next_ckpt && md->nlives) {
 		int rc = store_begin(md->st);
 
@@ -806,7 +806,7 @@ static int load_cb(const struct contract_rec *r, void *arg)
 		uint64_t used;
 
 		if (kernel_contract_usage(md->k, r, &used) != 0) {
-			l->klost = md->conf.use_kernel; /* "none" loses all */
+			l->klost = kernel_can_lose(md->k);
 			if (!md->conf.use_kernel && r->usage &&
 			    (r->metric == MP_METRIC_BYTES ||
 			     r->metric == MP_METRIC_PACKETS))

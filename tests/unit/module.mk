@@ -39,6 +39,9 @@ $(eval $(call unit_test,test_nl_codec,tests/unit/test_nl_codec.c lib/muisp_nl_co
 
 # muispd's handlers through a struct muispd (store, kernel "none", no TLS)
 $(eval $(call unit_test,test_muispd,tests/unit/test_muispd.c $(MUISPD_CORE_SRCS),$(MUISPD_LIBS)))
+# RADIUS accounting records through the same core (acct.c, every
+# Acct-Terminate-Cause path, restarts), parsed with lib/radius
+$(eval $(call unit_test,test_acct,tests/unit/test_acct.c $(MUISPD_CORE_SRCS),$(MUISPD_LIBS)))
 
 # lib/evloop (sd-event), lib/conf, lib/parse
 $(eval $(call unit_test,test_evloop,tests/unit/test_evloop.c $(LIB_EVLOOP_SRCS),$(LIB_EVLOOP_LIBS)))

@@ -55,7 +55,8 @@ static void on_stopping(void *arg)
 	c->stopping++;
 }
 
-static const struct evloop_ops ops = { on_reload, on_usr1, on_stopping };
+static const struct evloop_ops ops = { on_reload, on_usr1, on_stopping,
+				       NULL };
 
 static uint64_t now_usec(void)
 {
