@@ -540,6 +540,7 @@ static int start(struct muispd *md, const struct contract_rec *rec,
 	if (l) {
 		l->acct.last_interim = 0;
 		l->acct.soon = 0;
+		l->acct.due = s.interim;
 		l->acct.idle_s = roam ? ra.idle_timeout : 0;
 		l->acct.idle_since = now;
 		l->acct.idle_sum = ctr[0] + ctr[1] + ctr[2] + ctr[3];
@@ -709,6 +710,7 @@ static int interim(struct muispd *md, struct live *l, uint64_t now)
 
 	if (rc)
 		return rc < 0 ? -1 : 0;
+	l->acct.due = s.interim;
 	if (!l->acct.soon && s.interim > now)
 		return 0;
 	/* the dedup key: at most one Interim a second (a second one goes
@@ -737,6 +739,7 @@ static int interim(struct muispd *md, struct live *l, uint64_t now)
 	if (done(md, q))
 		return -1;
 	l->acct.soon = 0;
+	l->acct.due = next;
 	l->acct.last_interim = now;
 	return 1;
 }
@@ -783,37 +786,43 @@ static void gc(struct muispd *md, uint64_t now)
 	done(md, q);
 }
 
+/* An Interim may be due for l (its row says exactly). */
+static int maybe_due(const struct live *l, uint64_t now)
+{
+	return bound(&l->rec) && !l->settle &&
+	       (l->acct.soon || !l->acct.due || l->acct.due <= now);
+}
+
 void acct_tick(struct muispd *md, uint64_t now)
 {
-	unsigned n = 0;
+	unsigned i, n = 0;
 	int rc = 0;
 
 	if (!md->acct || md->acct->off)
 		return;
 	idle_check(md, now);
-	for (unsigned i = 0; i < md->nlives && !rc; i++) {
-		struct live *l = &md->lives[i];
-
-		if (!bound(&l->rec) || l->settle)
-			continue;
-		if (!n && (rc = store_begin(md->st)) != 0)
-			break;
-		if (!n)
-			n = 1;
-		rc = interim(md, l, now) < 0;
-	}
-	if (n && (rc || store_commit(md->st))) {
-		store_rollback(md->st);
-		/* in memory nothing moved: again next second */
-		for (unsigned i = 0; i < md->nlives; i++)
-			if (md->lives[i].acct.last_interim == now)
-				md->lives[i].acct.last_interim = 0;
-		log_ratelimited(&rl_acct, LOG_ERR,
-				"acct: interim records not stored; retried");
-		return;
-	}
-	if (n)
+	for (i = 0; i < md->nlives && !n; i++)
+		n = maybe_due(&md->lives[i], now);
+	if (n) { /* one transaction for all that are due */
+		rc = store_begin(md->st);
+		for (i = 0; i < md->nlives && !rc; i++)
+			if (maybe_due(&md->lives[i], now))
+				rc = interim(md, &md->lives[i], now) < 0;
+		if (rc || store_commit(md->st)) {
+			store_rollback(md->st);
+			/* nothing moved: the rows again next second */
+			for (i = 0; i < md->nlives; i++) {
+				md->lives[i].acct.due = 0;
+				if (md->lives[i].acct.last_interim == now)
+					md->lives[i].acct.last_interim = 0;
+			}
+			log_ratelimited(&rl_acct, LOG_ERR,
+					"acct: interim records not stored; "
+					"retried");
+			return;
+		}
 		acct_spool_kick(md);
+	}
 	gc(md, now);
 }
 
@@ -885,7 +894,7 @@ int acct_start_service(struct muispd *md)
 	struct open_ctx x = { 0 };
 	uint64_t now = muispd_now(md), clean = 0;
 	unsigned went_on = 0, stopped = 0, started = 0;
-	int first, rc;
+	int first, rc, lost = 0, on;
 
 	if (!md->acct)
 		return 0;
@@ -911,7 +920,11 @@ int acct_start_service(struct muispd *md)
 			goto fail_tx;
 		stopped++;
 	}
-	if ((clean || first || !went_on) && on_off(md, RAD_STATUS_ACCT_ON, now))
+	for (unsigned i = 0; i < md->nlives; i++)
+		lost |= md->lives[i].klost;
+	/* not after a crash: the server would close the live sessions */
+	on = clean || first || (!went_on && (stopped || lost));
+	if (on && on_off(md, RAD_STATUS_ACCT_ON, now))
 		goto fail_tx;
 	for (unsigned i = 0; i < md->nlives; i++) {
 		struct live *l = &md->lives[i];
@@ -929,8 +942,7 @@ int acct_start_service(struct muispd *md)
 		goto fail_tx;
 	log_info("acct: %s; %u sessions go on, %u stopped (NAS-Reboot), "
 		 "%u started",
-		 clean || first || !went_on ? "Accounting-On" :
-					      "after a crash, no Accounting-On",
+		 on ? "Accounting-On" : "after a crash, no Accounting-On",
 		 went_on, stopped, started);
 	free(x.v);
 	acct_spool_kick(md);

@@ -297,10 +297,9 @@ static int establish(struct muispd *md, struct contract_rec *r,
 	/* Contract established and bound in step 4 (§6): suspended. */
 	r->state = CS_SUSPENDED;
 	snprintf(r->addr, sizeof(r->addr), "%s", addr);
-	if (store_contract_put(md->st, r) ||
+	if (store_contract_put(md->st, r) || acct_contract_put(md, r, 0) ||
 	    kernel_contract_push(md->k, r, r->state, 0, NULL) ||
-	    kernel_addr_bind(md->k, addr, r->serial) ||
-	    acct_contract_put(md, r, 0)) {
+	    kernel_addr_bind(md->k, addr, r->serial)) {
 		int notunnel = errno == EPERM;
 
 		store_rollback(md->st);

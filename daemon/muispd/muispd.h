@@ -211,6 +211,7 @@ struct live {
 	int klost; /* session_load: the module had lost the contract */
 	struct {
 		int soon;	       /* Interim at the next tick */
+		uint64_t due;	       /* next Interim, 0: read the row */
 		uint64_t last_interim; /* its Event-Timestamp */
 		uint32_t idle_s;       /* roaming Idle-Timeout, 0 none */
 		uint64_t idle_since, idle_sum; /* counters unchanged since */

@@ -22,6 +22,7 @@
 
 #include "daemon/muispd/acct.h"
 #include "daemon/muispd/muispd.h"
+#include "ike_watch.h"
 #include "radius.h"
 #include "uapi/muisp.h"
 
@@ -196,9 +197,11 @@ static void cmd(struct fix *f, struct conn *c, uint8_t type, uint64_t serial,
 }
 
 /* A voucher, an offer, a quote for a bytes contract of privacy P with
- * hard limit HARD, the deposit: the receipt in *rcpt, the code in code. */
-static uint64_t buy_p(struct fix *f, struct conn *c, uint64_t hard, uint8_t p,
-		      char *code, struct mp_msg *rcpt)
+ * hard limit HARD, the deposit: its reply (of type WANT; the receipt) in
+ * *rcpt, the code in code. */
+static uint64_t purchase(struct fix *f, struct conn *c, uint64_t hard,
+			 uint8_t p, char *code, uint8_t want,
+			 struct mp_msg *rcpt)
 {
 	struct mp_msg m, r;
 
@@ -220,7 +223,7 @@ static uint64_t buy_p(struct fix *f, struct conn *c, uint64_t hard, uint8_t p,
 	mp_set_u(&m, MP_A_SERIAL, r.u[MP_A_SERIAL]);
 	mp_set_u(&m, MP_A_METHOD, MP_METHOD_VOUCHER);
 	mp_set_s(&m, MP_A_PAYMENT, code);
-	call(f, c, &m, MP_T_RECEIPT, rcpt);
+	call(f, c, &m, want, rcpt);
 	return rcpt->u[MP_A_SERIAL];
 }
 
@@ -229,7 +232,7 @@ static uint64_t buy_p(struct fix *f, struct conn *c, uint64_t hard, uint8_t p,
 static uint64_t buy_start(struct fix *f, struct conn *c, uint64_t hard,
 			  char *code, struct mp_msg *rcpt)
 {
-	uint64_t serial = buy_p(f, c, hard, 0, code, rcpt);
+	uint64_t serial = purchase(f, c, hard, 0, code, MP_T_RECEIPT, rcpt);
 
 	cmd(f, c, MP_T_START, serial, MP_T_STATUS);
 	return serial;
@@ -451,6 +454,24 @@ static void test_start_stop(void **state)
 	assert_int_equal(acct_session_open(f->md->st, serial, &s), 1);
 }
 
+/* An establishment rolled back (the module refuses the address): its
+ * Start rolls back with it. */
+static void test_rollback(void **state)
+{
+	struct fix *f = *state;
+	struct conn *c = user(f, ALICE);
+	struct mp_msg r;
+	char code[32];
+
+	skip_all(f);
+	kernel_test_refuse_bind = 1;
+	purchase(f, c, 2000000, 0, code, MP_T_ERROR, &r);
+	assert_int_equal(r.u[MP_A_ERROR], MP_ERR_PERM);
+	kernel_test_refuse_bind = 0;
+	none_left(f);
+	assert_int_equal(f->md->nlives, 0);
+}
+
 /* The operator's terminate (6) and unbind (6), then a rebind: a new
  * session of the same contract (bindno 2, same Multi-Session-Id). */
 static void test_operator(void **state)
@@ -557,6 +578,42 @@ static void test_unbinds(void **state)
 	e.id.spi = 0x200;
 	privacy_enforce(f->md, BOB, &e, 0);
 	expect_stop(f, sid2, RAD_TERM_LOST_SERVICE, &r);
+	none_left(f);
+}
+
+/* EAP (a device without muisp-client): its IKE_SA up makes a contract
+ * on the voucher, bound and started (Start, User-Name the code's first
+ * half); the IKE_SA down ends it: 1. */
+static void test_eap(void **state)
+{
+	struct fix *f = *state;
+	struct ike_child ch = { .ike_uniqueid = 9 };
+	struct mp_msg m, r;
+	struct rec rec;
+	struct live *l;
+	char code[32], sid[48], user1[16];
+
+	skip_all(f);
+	f->md->conf.eap = 1;
+	snprintf(f->md->conf.eap_conn, sizeof(f->md->conf.eap_conn), "eap");
+	kernel_test_tunnel.proto = IPPROTO_ESP;
+	kernel_test_tunnel.spi = 0xc0ffee;
+	msg(f, &m, MP_T_OP_VOUCHER_ISSUE);
+	mp_set_u(&m, MP_A_AMOUNT, 50);
+	call(f, f->op, &m, MP_T_OP_VOUCHER, &r);
+	strcpy(code, r.s[MP_A_CODE]);
+	snprintf(user1, sizeof(user1), "%.9s", code);
+	snprintf(ch.ike_name, sizeof(ch.ike_name), "eap");
+	snprintf(ch.remote_eap_id, sizeof(ch.remote_eap_id), "%s", user1);
+	eap_child_up(f->md, &ch, ALICE);
+	l = live_by_addr(f->md, ALICE);
+	assert_non_null(l);
+	start_rec(f, l->rec.serial, ALICE, sid, &rec);
+	str_is(&rec, RAD_USER_NAME, user1);
+	f->md->clock += 3;
+	eap_child_down(f->md, &ch, ALICE);
+	expect_stop(f, sid, RAD_TERM_USER_REQUEST, &rec);
+	assert_int_equal(u32(&rec, RAD_ACCT_SESSION_TIME), 3);
 	none_left(f);
 }
 
@@ -840,9 +897,11 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_start_stop, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_rollback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_operator, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unbinds, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_eap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_settle_retry, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_refused_on_load, setup,
