@@ -19,6 +19,7 @@
 #include "log.h"
 #include "muispd.h"
 #include "payment_online.h"
+#include "payment_radius.h"
 
 /* An empty daemon with its configuration (nothing opened yet). */
 void muispd_init(struct muispd *md, const struct muispd_conf *conf)
@@ -64,6 +65,10 @@ int muispd_open(struct muispd *md)
 	if (!md->online)
 		return -1;
 	online_config(md);
+	md->roam = payment_roam_new(md);
+	if (!md->roam)
+		return -1;
+	payment_register(&md->pay, md->roam);
 	payment_register(&md->pay, &payment_voucher);
 	payment_register(&md->pay, &payment_room);
 	payment_register(&md->pay, &payment_cash);
@@ -110,6 +115,11 @@ void muispd_close(struct muispd *md)
 		payment_online_free(md->online);
 	}
 	md->online = NULL;
+	if (md->roam) {
+		md->pay.by_id[MP_METHOD_ROAM] = NULL;
+		payment_roam_free(md->roam);
+	}
+	md->roam = NULL;
 	for (unsigned i = 0; i < md->nconns; i++)
 		conn_free(md->conns[i]);
 	md->nconns = 0;
