@@ -173,8 +173,8 @@ int roam_limits_apply(struct contract_rec *c, const struct roam_auth *a,
 
 /* --- radius_auth --- */
 
-static int roam_auth_put(struct store *st, uint64_t serial,
-			 const struct roam_auth *a, uint64_t now)
+int roam_auth_put(struct store *st, uint64_t serial, const struct roam_auth *a,
+		  uint64_t now)
 {
 	static const char sql[] =
 		"INSERT OR REPLACE INTO radius_auth (serial, user_name, realm,"

@@ -30,6 +30,9 @@ struct roam_auth {
 
 /* The Accept of a roaming contract: 0, 1 none (not roaming), -1. */
 int roam_auth_get(struct store *st, uint64_t serial, struct roam_auth *out);
+/* Record it (inside the caller's transaction; eap.c's roamers too). */
+int roam_auth_put(struct store *st, uint64_t serial, const struct roam_auth *a,
+		  uint64_t now);
 
 /* The Accept of `identity` (user@realm) into out: User-Name (the
  * Accept's, else identity), realm, Class TLVs, Session-Timeout,

@@ -53,3 +53,6 @@ $(eval $(call unit_test,test_register,tests/unit/test_register.c daemon/muispd/r
 
 # lib/radius: the RADIUS codec (known answers from radclient/FreeRADIUS)
 $(eval $(call unit_test,test_radius,tests/unit/test_radius.c $(LIB_RADIUS_SRCS),$(LIB_RADIUS_LIBS)))
+
+# payment method roam: the Access-Accept -> limits mapping, radius_auth
+$(eval $(call unit_test,test_roam,tests/unit/test_roam.c $(MUISPD_CORE_SRCS),$(MUISPD_LIBS)))
