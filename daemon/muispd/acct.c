@@ -385,17 +385,6 @@ static void counters_now(struct muispd *md, const struct contract_rec *rec,
 		memset(ctr, 0, KC_N * sizeof(*ctr));
 }
 
-/* Until payment_radius.c (h-roam) is linked in: no contract roams.
- * TEMPORARY: remove when h-roam is merged (its definition wins). */
-__attribute__((weak)) int roam_auth_get(struct store *st, uint64_t serial,
-					struct roam_auth *out)
-{
-	(void)st;
-	(void)serial;
-	(void)out;
-	return 1;
-}
-
 /* The roaming Accept of a contract: 1 roaming (ra filled), 0 not. */
 static int roam_of(struct muispd *md, uint64_t serial, struct roam_auth *ra)
 {
