@@ -699,6 +699,13 @@ static int interim(struct muispd *md, struct live *l, uint64_t now)
 
 	if (rc)
 		return rc < 0 ? -1 : 0;
+	if (!l->acct.due) { /* first look (made before live_add, restart) */
+		roam = roam_of(md, s.serial, &ra);
+		l->acct.idle_s = roam ? ra.idle_timeout : 0;
+		l->acct.idle_since = now;
+		l->acct.idle_sum =
+			l->ctr[0] + l->ctr[1] + l->ctr[2] + l->ctr[3];
+	}
 	l->acct.due = s.interim;
 	if (!l->acct.soon && s.interim > now)
 		return 0;

@@ -22,6 +22,7 @@
 
 #include "daemon/muispd/acct.h"
 #include "daemon/muispd/muispd.h"
+#include "daemon/muispd/payment_radius.h"
 #include "ike_watch.h"
 #include "radius.h"
 #include "uapi/muisp.h"
@@ -617,6 +618,67 @@ static void test_eap(void **state)
 	none_left(f);
 }
 
+/* A roaming contract (its Accept in radius_auth, as payment_radius.c
+ * records it in the establishment's transaction): User-Name the Accept's,
+ * its Class TLVs echoed in order, Acct-Authentic RADIUS, its
+ * Acct-Interim-Interval; without traffic for its Idle-Timeout it ends: 4. */
+static void test_roam_idle(void **state)
+{
+	struct fix *f = *state;
+	struct conn *c = user(f, ALICE);
+	struct roam_auth ra = { .idle_timeout = 5, .interim = 3 };
+	static const uint8_t cls[] = { RAD_CLASS, 5,	     'a', 'b',
+				       'c',	  RAD_CLASS, 3,	  'z' };
+	struct mp_msg rcpt;
+	struct rec r;
+	char code[32], sid[48];
+	uint64_t serial = f->md->contract_seq + 1, t;
+	const uint8_t *v;
+	size_t off = 0, n;
+	uint8_t type;
+	unsigned k = 0;
+
+	skip_all(f);
+	snprintf(ra.user_name, sizeof(ra.user_name), "u@partner.example");
+	snprintf(ra.realm, sizeof(ra.realm), "partner.example");
+	memcpy(ra.class_tlv, cls, sizeof(cls));
+	ra.class_len = sizeof(cls);
+	assert_int_equal(store_begin(f->md->st), 0);
+	assert_int_equal(roam_auth_put(f->md->st, serial, &ra, T0), 0);
+	assert_int_equal(store_commit(f->md->st), 0);
+	assert_int_equal(buy_start(f, c, 10000000, code, &rcpt), serial);
+	t = f->md->clock;
+	start_rec(f, serial, ALICE, sid, &r);
+	str_is(&r, RAD_USER_NAME, "u@partner.example");
+	assert_int_equal(u32(&r, RAD_ACCT_AUTHENTIC), 1);
+	while (rad_next(&r.p, &off, &type, &v, &n) == 0)
+		if (type == RAD_CLASS) {
+			assert_memory_equal(v - 2, cls + (k ? 5 : 0), n + 2);
+			k++;
+		}
+	assert_int_equal(k, 2);
+	usage_add(f, serial, 10);
+	session_tick(f->md, ++f->md->clock);
+	expect(f, RAD_STATUS_INTERIM, sid, &r); /* START's */
+	assert_int_equal(rad_count(&r.p, RAD_CLASS), 2);
+	session_tick(f->md, ++f->md->clock);
+	session_tick(f->md, ++f->md->clock);
+	expect(f, RAD_STATUS_INTERIM, sid, &r); /* the Accept's 3 s */
+	assert_int_equal(r.ts, t + 3);
+	session_tick(f->md, ++f->md->clock);
+	session_tick(f->md, ++f->md->clock);
+	none_left(f);
+	/* idle since t + 1 (the counters last seen changing): the Stop,
+	 * no Interim due in that second */
+	session_tick(f->md, ++f->md->clock);
+	expect_stop(f, sid, RAD_TERM_IDLE_TIMEOUT, &r);
+	assert_int_equal(r.ts, t + 6);
+	assert_int_equal(u32(&r, RAD_ACCT_INPUT_OCTETS), 10);
+	assert_int_equal(rad_count(&r.p, RAD_CLASS), 2);
+	none_left(f);
+	assert_null(live_find(f->md, serial));
+}
+
 /* A settlement that failed keeps the terminate's cause in the open
  * session's row: the retry after a restart stops with it. */
 static void test_settle_retry(void **state)
@@ -902,6 +964,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unbinds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_eap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_roam_idle, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_settle_retry, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_refused_on_load, setup,
