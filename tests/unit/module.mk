@@ -51,6 +51,9 @@ $(eval $(call unit_test,test_log,tests/unit/test_log.c $(LIB_LOG_SRCS),))
 # and the store's registrations table
 $(eval $(call unit_test,test_register,tests/unit/test_register.c daemon/muispd/regcert.c daemon/muispd/store.c daemon/muispd/receipt.c lib/log.c,$$(shell $$(PKG_CONFIG) --libs sqlite3 libcrypto)))
 
+# lib/radius: the RADIUS codec (known answers from radclient/FreeRADIUS)
+$(eval $(call unit_test,test_radius,tests/unit/test_radius.c $(LIB_RADIUS_SRCS),$(LIB_RADIUS_LIBS)))
+
 # muispd's RADIUS client against fake servers on loopback, and the
 # radius-* keys of muispd.conf
-$(eval $(call unit_test,test_radclient,tests/unit/test_radclient.c daemon/muispd/radclient.c daemon/muispd/config.c lib/proto.c lib/log.c $(LIB_CONF_SRCS) $(LIB_RADIUS_SRCS),$$(shell $$(PKG_CONFIG) --libs libcrypto) $(LIB_EVLOOP_LIBS)))
+$(eval $(call unit_test,test_radclient,tests/unit/test_radclient.c daemon/muispd/radclient.c daemon/muispd/config.c lib/proto.c lib/log.c $(LIB_CONF_SRCS) $(LIB_RADIUS_SRCS),$(LIB_RADIUS_LIBS) $(LIB_EVLOOP_LIBS)))
