@@ -185,6 +185,7 @@ struct session_waiter {
 
 struct settle_op;
 struct acct;
+struct spool;
 struct dae;
 
 /* An outstanding contract (state machine, usage, warnings). */
@@ -324,6 +325,7 @@ struct muispd {
 	 * DM/CoA listener (dae.c); NULL when not configured */
 	struct radclient *rad_auth, *rad_acct;
 	struct acct *acct;
+	struct spool *spool; /* acct_spool.c's sender */
 	struct dae *dae;
 	/* the module's cleanup after a settlement that failed: retried */
 	struct kretry {

@@ -15,6 +15,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "acct.h"
 #include "evloop.h"
 #include "log.h"
 #include "muispd.h"
@@ -114,6 +115,8 @@ int muispd_open(struct muispd *md)
 		return -1;
 	if (session_load(md, now))
 		return -1;
+	if (radius_acct_on(&conf->radius) && acct_spool_open(md))
+		return -1;
 	if (conf->vici[0] && !conf->use_kernel)
 		log_warnx("vici %s ignored: no kernel module (kernel no)",
 			  conf->vici);
@@ -167,6 +170,7 @@ void muispd_close(struct muispd *md)
 	register_close(md);
 	kernel_close(md->k);
 	md->k = NULL;
+	acct_spool_close(md);
 	store_close(md->st);
 	md->st = NULL;
 	conn_tls_free(md->tls);
