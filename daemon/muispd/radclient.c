@@ -165,6 +165,11 @@ static void list_del(struct rc_list *l, struct radclient_req *r)
 	l->n--;
 }
 
+static uint64_t wall_now(void *arg)
+{
+	return (uint64_t)time(NULL);
+}
+
 /* xorshift32, seeded from getrandom: the probe jitter only. */
 static uint32_t rc_rand(struct radclient *rc)
 {
@@ -692,7 +697,7 @@ int radclient_new(struct radclient **out, sd_event *ev,
 		return -1;
 	rc->ev = sd_event_ref(ev);
 	rc->acct = acct ? 1 : 0;
-	rc->now_fn = now_fn;
+	rc->now_fn = now_fn ? now_fn : wall_now;
 	rc->now_arg = now_arg;
 	if (getrandom(&rc->rnd, sizeof(rc->rnd), GRND_NONBLOCK) !=
 		    sizeof(rc->rnd) ||
