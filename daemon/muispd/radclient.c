@@ -284,9 +284,12 @@ static int srv_open(struct radclient *rc, struct rc_srv *s,
 	memset(s, 0, sizeof(*s));
 	s->rc = rc;
 	s->fd = -1;
-	snprintf(s->addr, sizeof(s->addr), "%s", c->addr);
-	memcpy(s->secret, c->secret, c->seclen);
-	s->seclen = c->seclen;
+	_Static_assert(sizeof(s->addr) == sizeof(c->addr), "addr");
+	memcpy(s->addr, c->addr, sizeof(s->addr));
+	s->addr[sizeof(s->addr) - 1] = '\0';
+	s->seclen = c->seclen < sizeof(s->secret) ? c->seclen :
+						    sizeof(s->secret);
+	memcpy(s->secret, c->secret, s->seclen);
 	if (getrandom(&s->next_id, 1, GRND_NONBLOCK) != 1)
 		s->next_id = 0;
 	if (radclient_parse_addr(c->addr, &sa, &len, &why) < 0) {
