@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -758,6 +759,117 @@ static void test_reconf(void **state)
 	assert_int_equal(ctr(f->rc, "servers"), 1);
 }
 
+/* ---------- against a real FreeRADIUS (tests/radius/radclient.sh) ----------
+ * Only when MUISP_FR_PID (its process), MUISP_FR_HOST and MUISP_FR_SECRET
+ * are set: the visited server of tests/radius/fr.sh. */
+
+static void fr_conf(struct fix *f, int acct)
+{
+	struct rad_server *s = acct ? &f->conf.acct[f->conf.nacct++] :
+				      &f->conf.auth[f->conf.nauth++];
+
+	snprintf(s->addr, sizeof(s->addr), "%s:%s", getenv("MUISP_FR_HOST"),
+		 acct ? "1813" : "1812");
+	s->seclen = strlen(getenv("MUISP_FR_SECRET"));
+	memcpy(s->secret, getenv("MUISP_FR_SECRET"), s->seclen);
+	f->conf.timeout_ms = 300;
+	f->conf.auth_timeout_s = 10;
+}
+
+static const char *fr_user;
+
+static int fr_build_auth(void *arg, struct rad_buf *p, uint64_t now)
+{
+	struct call *c = arg;
+
+	c->builds++;
+	if (rad_put_str(p, RAD_USER_NAME, fr_user) ||
+	    rad_put_str(p, RAD_NAS_IDENTIFIER, "radclient-test"))
+		return -1;
+	return 0;
+}
+
+/* FreeRADIUS answers an Accounting-Request (Accounting-Response). */
+static void test_fr_acct(void **state)
+{
+	struct fix *f = *state;
+	struct call c = { 0 };
+
+	fr_conf(f, 1);
+	new_client(f, 1);
+	c.event_ts = (uint32_t)wall;
+	send_req(f->rc, RAD_ACCT_REQUEST, NULL, &c);
+	run_until(f, &c.done, 1, 5000);
+	assert_int_equal(c.result, RADCLIENT_REPLY);
+	assert_int_equal(c.reply_code, RAD_ACCT_RESPONSE);
+	assert_int_equal(ctr(f->rc, "bad_replies"), 0);
+}
+
+/* Access-Requests: a local user accepted (the Accept carries the
+ * Message-Authenticator we require), a wrong password rejected, a roaming
+ * user accepted through the proxy to the home server, a refused one. */
+static void test_fr_auth(void **state)
+{
+	struct fix *f = *state;
+	static const struct {
+		const char *user, *pass;
+		uint8_t code;
+	} cases[] = {
+		{ "local1", "localpw", RAD_ACCESS_ACCEPT },
+		{ "local1", "wrong", RAD_ACCESS_REJECT },
+		{ "u@partner.example", "roampw", RAD_ACCESS_ACCEPT },
+		{ "bad@partner.example", "x", RAD_ACCESS_REJECT },
+	};
+
+	fr_conf(f, 0);
+	new_client(f, 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct call c = { 0 };
+
+		fr_user = cases[i].user;
+		in_send = 1;
+		assert_non_null(radclient_send(f->rc, RAD_ACCESS_REQUEST,
+					       cases[i].pass, fr_build_auth,
+					       done, &c));
+		in_send = 0;
+		run_until(f, &c.done, 1, 8000);
+		assert_int_equal(c.result, RADCLIENT_REPLY);
+		if (c.reply_code != cases[i].code)
+			fail_msg("%s: reply %u", fr_user, c.reply_code);
+	}
+	assert_int_equal(ctr(f->rc, "bad_replies"), 0);
+	assert_int_equal(ctr(f->rc, "accepted"), 2);
+	assert_int_equal(ctr(f->rc, "rejected"), 2);
+}
+
+/* FreeRADIUS stopped (SIGSTOP): its server is marked dead, the record
+ * waits; continued, it answers the Status-Server probe, then the rebuilt
+ * record. */
+static void test_fr_probe(void **state)
+{
+	struct fix *f = *state;
+	pid_t pid = (pid_t)atoi(getenv("MUISP_FR_PID"));
+	struct call c = { 0 };
+
+	assert_true(pid > 1);
+	fr_conf(f, 1);
+	f->conf.timeout_ms = 100;
+	f->conf.retries = 1;
+	f->conf.dead_s = 1;
+	new_client(f, 1);
+	assert_int_equal(kill(pid, SIGSTOP), 0);
+	send_req(f->rc, RAD_ACCT_REQUEST, NULL, &c);
+	run_until_ctr(f, "dead", 1);
+	assert_int_equal(c.done, 0);
+	assert_int_equal(kill(pid, SIGCONT), 0);
+	run_until(f, &c.done, 1, 5000);
+	assert_int_equal(c.result, RADCLIENT_REPLY);
+	assert_int_equal(c.reply_code, RAD_ACCT_RESPONSE);
+	assert_int_equal(c.builds, 2);
+	assert_int_equal(ctr(f->rc, "alive"), 1);
+	assert_true(ctr(f->rc, "probes") >= 1);
+}
+
 /* ---------- radius-* keys of muispd.conf ---------- */
 
 static char tdir[] = "/tmp/test_radclient.XXXXXX";
@@ -1054,8 +1166,19 @@ int main(void)
 		cmocka_unit_test(test_conf_values),
 		cmocka_unit_test(test_conf_servers),
 	};
-	int n = cmocka_run_group_tests_name("radclient", client, NULL, NULL);
+	const struct CMUnitTest fr[] = {
+		cmocka_unit_test_setup_teardown(test_fr_acct, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fr_auth, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fr_probe, setup, teardown),
+	};
+	int n;
 
+	/* tests/radius/radclient.sh: against FreeRADIUS only */
+	if (getenv("MUISP_FR_PID") && getenv("MUISP_FR_HOST") &&
+	    getenv("MUISP_FR_SECRET"))
+		return cmocka_run_group_tests_name("radclient freeradius", fr,
+						   NULL, NULL);
+	n = cmocka_run_group_tests_name("radclient", client, NULL, NULL);
 	return n + cmocka_run_group_tests_name("radius conf", conf, conf_setup,
 					       conf_teardown);
 }
