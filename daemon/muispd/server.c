@@ -15,11 +15,13 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "acct.h"
 #include "dae.h"
 #include "evloop.h"
 #include "log.h"
 #include "muispd.h"
 #include "payment_online.h"
+#include "payment_radius.h"
 
 /* An empty daemon with its configuration (nothing opened yet). */
 void muispd_init(struct muispd *md, const struct muispd_conf *conf)
@@ -45,6 +47,33 @@ static void online_config(struct muispd *md)
 	payment_online_config(md->online, &oc);
 }
 
+static uint64_t rad_now(void *arg)
+{
+	return muispd_now(arg);
+}
+
+/* The RADIUS clients of the configured servers (none: NULL, muispd as
+ * without RADIUS); at start and on reload.  Needs the loop. */
+static int radius_clients(struct muispd *md)
+{
+	const struct radius_conf *rc = &md->conf.radius;
+	struct radclient **c[2] = { &md->rad_auth, &md->rad_acct };
+	unsigned n[2] = { rc->nauth, rc->nacct };
+
+	for (int acct = 0; acct < 2 && md->ev; acct++) {
+		if (!n[acct] && !*c[acct])
+			continue;
+		if (*c[acct] ? radclient_reconf(*c[acct], rc) :
+			       radclient_new(c[acct], md->ev, rc, acct, rad_now,
+					     md)) {
+			log_warnx("radius: cannot open the %s servers",
+				  acct ? "accounting" : "authentication");
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* The state without the network: store, keys, kernel, payment methods,
  * the outstanding contracts.  md->ev, if set, is the loop the payment
  * methods and later connections use. */
@@ -65,6 +94,12 @@ int muispd_open(struct muispd *md)
 	if (!md->online)
 		return -1;
 	online_config(md);
+	if (radius_clients(md))
+		return -1;
+	md->roam = payment_roam_new(md);
+	if (!md->roam)
+		return -1;
+	payment_register(&md->pay, md->roam);
 	payment_register(&md->pay, &payment_voucher);
 	payment_register(&md->pay, &payment_room);
 	payment_register(&md->pay, &payment_cash);
@@ -82,9 +117,13 @@ int muispd_open(struct muispd *md)
 			return -1;
 		log_info("receipt key %lld created", (long long)id);
 	}
-	if (kernel_open(conf->use_kernel, &md->k))
+	if (kernel_open(conf->use_kernel, &md->k) || acct_open(md))
 		return -1;
 	if (session_load(md, now))
+		return -1;
+	if (radius_acct_on(&conf->radius) && acct_spool_open(md))
+		return -1;
+	if (acct_start_service(md))
 		return -1;
 	if (conf->vici[0] && !conf->use_kernel)
 		log_warnx("vici %s ignored: no kernel module (kernel no)",
@@ -111,6 +150,11 @@ void muispd_close(struct muispd *md)
 		payment_online_free(md->online);
 	}
 	md->online = NULL;
+	if (md->roam) {
+		md->pay.by_id[MP_METHOD_ROAM] = NULL;
+		payment_roam_free(md->roam);
+	}
+	md->roam = NULL;
 	for (unsigned i = 0; i < md->nconns; i++)
 		conn_free(md->conns[i]);
 	md->nconns = 0;
@@ -137,9 +181,11 @@ void muispd_close(struct muispd *md)
 	ikesync_close(md);
 	eap_close(md);
 	register_close(md);
+	acct_close(md);
 	dae_close(md);
 	kernel_close(md->k);
 	md->k = NULL;
+	acct_spool_close(md);
 	store_close(md->st);
 	md->st = NULL;
 	conn_tls_free(md->tls);
@@ -150,6 +196,9 @@ void muispd_close(struct muispd *md)
 	md->kretry = NULL;
 	md->nkretry = md->capkretry = 0;
 	md->nlives = md->caplives = 0;
+	radclient_free(md->rad_auth);
+	radclient_free(md->rad_acct);
+	md->rad_auth = md->rad_acct = NULL;
 	md->ev = sd_event_unref(md->ev);
 }
 
@@ -222,10 +271,22 @@ static int sources(struct muispd *md)
 	return 0;
 }
 
+/* SIGTERM: the clean stop's accounting records, delivered before the
+ * loop ends (at most radius-stop-wait). */
+static int on_linger(void *arg)
+{
+	struct muispd *md = arg;
+
+	md->lsrc = source_free(md->lsrc); /* no new connections meanwhile */
+	md->usrc = source_free(md->usrc);
+	return acct_stop_service(md);
+}
+
 int server_init(struct muispd *md, const struct muispd_conf *conf,
 		const char *conffile)
 {
-	static const struct evloop_ops ops = { .reload = on_reload };
+	static const struct evloop_ops ops = { .reload = on_reload,
+					       .linger = on_linger };
 	int r;
 
 	muispd_init(md, conf);
@@ -325,18 +386,23 @@ int server_reload(struct muispd *md)
 	vici_changed = strcmp(nc->vici, md->conf.vici) != 0 ||
 		       nc->eap != md->conf.eap; /* (un)load vouchers */
 	md->conf = *nc;
+	explicit_bzero(&nc->radius, sizeof(nc->radius));
 	free(nc);
 	if (tls) {
 		conn_tls_free(md->tls);
 		md->tls = tls;
 	}
 	online_config(md);
+	if (radius_clients(md))
+		log_warnx("%s: radius servers kept as they were", path);
 	if (vici_changed)
 		ikesync_reconnect(md);
 	dae_reconf(md); /* logs what it could not do */
 	log_info("%s: configuration reloaded", path);
 	return 0;
 refused:
+	if (nc)
+		explicit_bzero(&nc->radius, sizeof(nc->radius));
 	free(nc);
 	log_warnx("%s: reload refused, running configuration kept",
 		  path ? path : "muispd.conf");
