@@ -54,8 +54,8 @@ static void init_table(void)
 	} t[4] = {
 		{ MP_METHOD_CASH, MP_METRIC_BYTES, CS_ACTIVE, "10.0.0.2",
 		  "5f3a9c01-2a-1", "alice", "02-00-00-00-00-01" },
-		{ 5, MP_METRIC_BYTES, CS_SUSPENDED, "10.0.0.3", "5f3a9c01-2b-2",
-		  "u@partner.example", "02-00-00-00-00-02" },
+		{ MP_METHOD_ROAM, MP_METRIC_BYTES, CS_SUSPENDED, "10.0.0.3",
+		  "5f3a9c01-2b-2", "u@partner.example", "02-00-00-00-00-02" },
 		{ MP_METHOD_VOUCHER, MP_METRIC_ELAPSED, CS_DELINQUENT,
 		  "2001:db8::5", "5f3a9c01-2c-1", "shared", "" },
 		{ MP_METHOD_ROOM, MP_METRIC_BYTES, CS_ACTIVE, "10.0.0.4", "",
