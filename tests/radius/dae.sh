@@ -55,17 +55,6 @@ ip netns add "$NS"
 ip -n "$NS" link set lo up
 nsx() { ip netns exec "$NS" "$@"; }
 
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	-keyout "$T/ca.key" -out "$T/ca.crt" -days 2 -subj "/CN=muisp test CA" \
-	2>/dev/null
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	-keyout "$T/router.key" -out "$T/router.csr" \
-	-subj "/CN=router.muisp.test" 2>/dev/null
-printf 'subjectAltName=DNS:router.muisp.test,IP:127.0.0.1\n' >"$T/ext"
-openssl x509 -req -in "$T/router.csr" -CA "$T/ca.crt" -CAkey "$T/ca.key" \
-	-CAcreateserial -out "$T/router.crt" -days 2 -extfile "$T/ext" \
-	2>/dev/null
-
 printf 'nas-secret\n' >"$T/radius.secret"
 printf 'dae-secret\n' >"$T/dae.secret"
 chmod 600 "$T/radius.secret" "$T/dae.secret"
@@ -75,8 +64,8 @@ listen 127.0.0.1
 port $port
 socket $T/muispd.sock
 database $T/muispd.db
-cert $T/router.crt
-key $T/router.key
+tls no
+allow-plain yes
 kernel no
 checkpoint-interval 1
 currency EUR
@@ -103,8 +92,8 @@ ctl() { "$bin/muispctl" --daemon "$T/muispd.sock" "$@"; }
 cl() { # cl STATEDIR SOURCE args...
 	local sd=$1 src=$2
 	shift 2
-	nsx "$bin/muisp-client" -s 127.0.0.1 -p "$port" -b "$src" \
-		--ca "$T/ca.crt" --name router.muisp.test -S "$T/$sd" --esp "$@"
+	nsx "$bin/muisp-client" -s 127.0.0.1 -p "$port" -b "$src" --plain \
+		-S "$T/$sd" --esp "$@"
 }
 # dac CODE SECRET: radclient with the attributes on stdin; its output
 dac() {

@@ -29,6 +29,7 @@
 
 #include "daemon/muispd/dae.h"
 #include "daemon/muispd/muispd.h"
+#include "tests/unit/muispd_fix.h"
 
 #define T0     1700000000ull
 #define ALICE  "10.0.0.2"
@@ -145,17 +146,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fix *f = *state;
-	char p[128];
 
 	muispd_close(f->md);
 	free(f->md);
-	for (const char *const *s =
-		     (const char *const[]){ "db", "db-wal", "db-shm", NULL };
-	     *s; s++) {
-		snprintf(p, sizeof(p), "%s/%s", f->dir, *s);
-		unlink(p);
-	}
-	rmdir(f->dir);
+	muispd_fix_rmdir(f->dir);
 	free(f);
 	return 0;
 }
