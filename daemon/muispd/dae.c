@@ -407,7 +407,10 @@ static uint32_t coa_changes(const struct coa_req *cr, const struct dae_sess *s,
 		if (s->metric != MP_METRIC_BYTES)
 			return RAD_EC_UNSUPPORTED_ATTRIBUTE;
 		a->set_hard = 1;
-		a->hard = cr->has_q ? cr->q : cr->mt_lo | cr->mt_hi << 32;
+		/* both: the smaller, as an Access-Accept's quota is read */
+		a->hard = cr->mt_lo | cr->mt_hi << 32;
+		if (cr->has_q && (!cr->has_mt || cr->q < a->hard))
+			a->hard = cr->q;
 		if (!a->hard)
 			return RAD_EC_INVALID_ATTRIBUTE_VALUE;
 		if (paid && a->hard > s->hard)

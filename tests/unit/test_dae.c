@@ -968,6 +968,18 @@ static void test_decide_pure(void **state)
 	assert_true(a.set_hard && a.set_expiry);
 	assert_int_equal(a.hard, (5ull << 32) + 7);
 	assert_int_equal(a.expiry, T0 - 10 + 86400);
+	/* ChilliSpot and Mikrotik together: the smaller */
+	rad_init(&b, RAD_COA_REQUEST, 4);
+	rad_put_str(&b, RAD_USER_NAME, "u@partner.example");
+	rad_put_vsa_u32(&b, RAD_VENDOR_MIKROTIK, RAD_MIKROTIK_TOTAL_LIMIT, 7);
+	rad_put_vsa_u32(&b, RAD_VENDOR_MIKROTIK,
+			RAD_MIKROTIK_TOTAL_LIMIT_GIGAWORDS, 1);
+	rad_put_vsa_u32(&b, RAD_VENDOR_CHILLISPOT, RAD_CHILLI_MAX_TOTAL_OCTETS,
+			3000);
+	sign(&b, 0);
+	dae_decide(&ctx, "192.0.2.7", b.b, b.len, T0, &a);
+	assert_int_equal(a.error, 0);
+	assert_int_equal(a.hard, 3000);
 	/* the same on the cash contract (by Framed-IPv6-Address): 501 */
 	rad_init(&b, RAD_COA_REQUEST, 2);
 	assert_int_equal(inet_pton(AF_INET6, "2001:db8::5", v6), 1);
