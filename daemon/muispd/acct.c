@@ -626,12 +626,23 @@ void acct_persisted(struct muispd *md, struct live *l)
 
 /* ---------- counters checkpoint and restore ---------- */
 
-int acct_checkpoint(struct muispd *md, const struct live *l, uint64_t now)
+/* l->ctr is the tick's, except for elapsed-time contracts, whose usage
+ * needs no GET: read when a record or the checkpoint needs them. */
+static void ctr_fresh(struct muispd *md, struct live *l)
+{
+	uint64_t used;
+
+	if (l->rec.metric == MP_METRIC_ELAPSED && !l->acct.idle_s)
+		kernel_contract_counters(md->k, &l->rec, l->ctr, &used);
+}
+
+int acct_checkpoint(struct muispd *md, struct live *l, uint64_t now)
 {
 	sqlite3_stmt *q;
 
 	if (!md->acct)
 		return 0;
+	ctr_fresh(md, l);
 	q = prep(md, "INSERT OR REPLACE INTO acct_counters (serial, ub, up, db,"
 		     " dp, at) VALUES (?, ?, ?, ?, ?, ?);");
 	if (!q)
@@ -722,6 +733,7 @@ static int interim(struct muispd *md, struct live *l, uint64_t now)
 		if (next <= now)
 			next = now + iv;
 	}
+	ctr_fresh(md, l);
 	if (spool(md, &s, RAD_STATUS_INTERIM, now, l->ctr, 0, roam))
 		return -1;
 	q = prep(md, "UPDATE acct_sessions SET ub = ?, up = ?, db = ?, dp = ?,"

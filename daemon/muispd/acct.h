@@ -80,7 +80,7 @@ int acct_contract_put(struct muispd *md, const struct contract_rec *rec,
 void acct_persisted(struct muispd *md, struct live *l);
 /* In the usage checkpoint's transaction: l's four counters (l->ctr) into
  * acct_counters.  0 or -1. */
-int acct_checkpoint(struct muispd *md, const struct live *l, uint64_t now);
+int acct_checkpoint(struct muispd *md, struct live *l, uint64_t now);
 /* The module lost l's contract: the four counters to restore (the
  * checkpoint, reconciled with the usage): 0, 1 none (restore the usage
  * as before), -1. */
