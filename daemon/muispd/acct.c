@@ -31,7 +31,6 @@
 #define ACCT_INTERIM_DEFAULT 300
 #define ACCT_INTERIM_MIN     60
 #define ACCT_KEEP_DEFAULT    400 /* days */
-#define ACCT_STOP_WAIT	     5	 /* s */
 
 struct acct {
 	uint32_t inst;	  /* meta acct_instance */
@@ -991,9 +990,7 @@ int acct_stop_service(struct muispd *md)
 {
 	struct open_ctx x = { 0 };
 	uint64_t now = muispd_now(md);
-	uint32_t wait = md->conf.radius.stop_wait_s ?
-				md->conf.radius.stop_wait_s :
-				ACCT_STOP_WAIT;
+	uint32_t wait = md->conf.radius.stop_wait_s; /* 0: none */
 	struct acct *a = md->acct;
 
 	if (!a || a->off)
@@ -1020,7 +1017,7 @@ int acct_stop_service(struct muispd *md)
 	log_info("acct: %u sessions stopped, Accounting-Off", x.n);
 	free(x.v);
 	acct_spool_kick(md);
-	if (!md->ev || !acct_spool_pending(md))
+	if (!md->ev || !wait || !acct_spool_pending(md))
 		return 0;
 	a->stop_end_ms = muispd_mono_ms(md) + (uint64_t)wait * 1000;
 	if (evloop_timer(md->ev, &a->stop_timer, 100 * EVLOOP_USEC_PER_MSEC,
