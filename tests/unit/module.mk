@@ -56,3 +56,7 @@ $(eval $(call unit_test,test_radius,tests/unit/test_radius.c $(LIB_RADIUS_SRCS),
 # muispd's accounting spool sender (acct_spool.c) with the RADIUS client
 # played by the test
 $(eval $(call unit_test,test_spool,tests/unit/test_spool.c daemon/muispd/acct_spool.c daemon/muispd/store.c daemon/muispd/receipt.c $(LIB_RADIUS_SRCS) $(LIB_LOG_SRCS) $(LIB_EVLOOP_SRCS),$$(shell $$(PKG_CONFIG) --libs sqlite3 libcrypto) $(LIB_EVLOOP_LIBS)))
+
+# muispd's RADIUS client against fake servers on loopback, and the
+# radius-* keys of muispd.conf
+$(eval $(call unit_test,test_radclient,tests/unit/test_radclient.c daemon/muispd/radclient.c daemon/muispd/config.c lib/proto.c lib/log.c $(LIB_CONF_SRCS) $(LIB_RADIUS_SRCS),$(LIB_RADIUS_LIBS) $(LIB_EVLOOP_LIBS)))
