@@ -105,6 +105,20 @@ void acct_spool_kick(struct muispd *md);
 /* Sender state: open (the radclient exists), close. */
 int acct_spool_open(struct muispd *md);
 void acct_spool_close(struct muispd *md);
+/*
+ * The cap radius-spool-max, inside the caller's transaction just before
+ * acct_spool_put: at the cap the oldest superseded Interim (its session
+ * has a newer Interim or its Stop queued) is deleted to make room.  1
+ * spool the record, 0 refused (only an Interim, when nothing can go:
+ * counted as dropped_full, logged rate-limited).  1 without a sender.
+ */
+int acct_spool_admit(struct muispd *md, uint8_t status);
+/*
+ * Clean stop (acct_stop_service, after the loop has ended or before it
+ * ran; never from inside a callback): send until the spool is empty or
+ * muispd_mono_ms() reaches deadline_ms.  The rows left, or -1.
+ */
+int acct_spool_flush(struct muispd *md, uint64_t deadline_ms);
 /* Records not yet acknowledged. */
 uint64_t acct_spool_pending(struct muispd *md);
 void acct_spool_counters(struct muispd *md, rad_counter_fn fn, void *arg);
