@@ -63,10 +63,10 @@ void acct_close(struct muispd *md);
 /* muispd start (after session_load): Accounting-On and Starts, or the
  * crash path (acct.h above; PLAN in docs/DESIGN.md "RADIUS"). */
 int acct_start_service(struct muispd *md);
-/* Clean stop (SIGTERM, evloop_ops.linger): Stop every open session
- * (NAS-Request), Accounting-Off; 1 when the loop must go on to deliver
- * them (acct.c ends it within radius-stop-wait), else 0. */
-int acct_stop_service(struct muispd *md);
+/* Clean stop (server_run, after the loop): Stop every open session
+ * (NAS-Request), Accounting-Off, then acct_spool_flush for at most
+ * radius-stop-wait; what is left stays spooled. */
+void acct_stop_service(struct muispd *md);
 /*
  * After every store_contract_put() of a contract, inside the same
  * transaction: Start / Stop / Stop+Start as the binding changed.  cause:
