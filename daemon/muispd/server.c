@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "acct.h"
+#include "dae.h"
 #include "evloop.h"
 #include "log.h"
 #include "muispd.h"
@@ -181,6 +182,7 @@ void muispd_close(struct muispd *md)
 	eap_close(md);
 	register_close(md);
 	acct_close(md);
+	dae_close(md);
 	kernel_close(md->k);
 	md->k = NULL;
 	acct_spool_close(md);
@@ -300,9 +302,9 @@ int server_init(struct muispd *md, const struct muispd_conf *conf,
 			return -1;
 	}
 	conn_fd_budget(md);
-	if (muispd_open(md) || conn_listen(md))
+	if (muispd_open(md) || conn_listen(md) || sources(md))
 		return -1;
-	return sources(md);
+	return dae_open(md); /* RFC 5176 listener, if configured */
 }
 
 /* A decoded message from c: replies are refused, operator types go to
@@ -395,6 +397,7 @@ int server_reload(struct muispd *md)
 		log_warnx("%s: radius servers kept as they were", path);
 	if (vici_changed)
 		ikesync_reconnect(md);
+	dae_reconf(md); /* logs what it could not do */
 	log_info("%s: configuration reloaded", path);
 	return 0;
 refused:
