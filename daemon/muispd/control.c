@@ -115,7 +115,7 @@ static void op_contract_create(struct muispd *md, struct conn *c,
 			mp_has(req, MP_A_ROOM) ? req->s[MP_A_ROOM] : NULL, now,
 			err, sizeof(err)) ||
 	    session_sign_receipt(md, &r) || store_contract_put(md->st, &r) ||
-	    store_commit(md->st)) {
+	    acct_contract_put(md, &r, 0) || store_commit(md->st)) {
 		store_rollback(md->st);
 		conn_error(c, req, MP_ERR_PAYMENT,
 			   "could not create the "
@@ -196,6 +196,8 @@ static void op_contract_end(struct muispd *md, struct conn *c,
 		conn_error(c, req, MP_ERR_STATE, "not in settlement");
 		return;
 	}
+	if (req->type != MP_T_OP_CONTRACT_SETTLE) /* settle: the stored one */
+		l->acct_cause = RAD_TERM_ADMIN_RESET;
 	session_terminate(md, c, req, l, muispd_now(md));
 }
 
@@ -246,8 +248,10 @@ static void op_unbind(struct muispd *md, struct conn *c,
 	struct live *l = live_find(md, req->u[MP_A_SERIAL]);
 	struct live save;
 
-	if (l)
+	if (l) {
 		save = *l;
+		l->acct_cause = RAD_TERM_ADMIN_RESET;
+	}
 	if (!l || session_step(l, CE_UNBIND, 0, muispd_now(md))) {
 		conn_error(c, req, MP_ERR_STATE, "not bound");
 		return;
