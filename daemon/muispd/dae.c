@@ -16,6 +16,7 @@
 
 #include <sqlite3.h>
 
+#include "acct.h"
 #include "dae.h"
 #include "log.h"
 #include "muispd.h"
@@ -618,13 +619,6 @@ static uint32_t coa_apply(struct muispd *md, const struct dae_action *a,
 	return 0;
 }
 
-#ifdef MUISPD_HAVE_ACCT
-#include "acct.h"
-#define interim_soon(md, s) acct_interim_soon(md, s)
-#else
-#define interim_soon(md, s) ((void)(md), (void)(s))
-#endif
-
 uint32_t dae_apply(struct muispd *md, const struct dae_action *a, uint64_t now)
 {
 	uint32_t err = 0;
@@ -638,7 +632,7 @@ uint32_t dae_apply(struct muispd *md, const struct dae_action *a, uint64_t now)
 	}
 	err = coa_apply(md, a, now);
 	if (!err)
-		interim_soon(md, a->serial[0]);
+		acct_interim_soon(md, a->serial[0]);
 	return err;
 }
 

@@ -21,6 +21,7 @@
 #include <sqlite3.h>
 
 #include "daemon/muispd/acct.h"
+#include "daemon/muispd/dae.h"
 #include "daemon/muispd/muispd.h"
 #include "daemon/muispd/payment_radius.h"
 #include "ike_watch.h"
@@ -75,6 +76,7 @@ static void conf_acct(struct muispd_conf *conf, const char *dir, int acct)
 		conf->radius.interim_s = 10;
 		conf->radius.interim_min_s = 2;
 		conf->radius.interim_jitter_s = 0;
+		conf->radius.stop_wait_s = 0; /* no server: no flush */
 	}
 }
 
@@ -402,6 +404,20 @@ static void skip_all(struct fix *f)
 		;
 }
 
+/* Spool read to its end, then a contract bought, bound at c's address
+ * and started: its serial, its session's id in sid (checked Start). */
+static uint64_t session_up(struct fix *f, struct conn *c, uint64_t hard,
+			   char *sid, struct mp_msg *rcpt)
+{
+	char code[32];
+	uint64_t serial;
+
+	skip_all(f);
+	serial = buy_start(f, c, hard, code, rcpt);
+	expect_start(f, serial, c->addr, sid);
+	return serial;
+}
+
 /* ---------- tests ---------- */
 
 /* Buy, bind, use, terminate: Accounting-On at the first start, Start
@@ -481,12 +497,10 @@ static void test_operator(void **state)
 	struct conn *c = user(f, ALICE);
 	struct mp_msg rcpt;
 	struct rec r;
-	char code[32], sid[48], sid2[48];
+	char sid[48], sid2[48];
 	uint64_t serial;
 
-	skip_all(f);
-	serial = buy_start(f, c, 10000000, code, &rcpt);
-	expect_start(f, serial, ALICE, sid);
+	serial = session_up(f, c, 10000000, sid, &rcpt);
 	cmd(f, f->op, MP_T_OP_UNBIND, serial, MP_T_STATUS);
 	expect_stop(f, sid, RAD_TERM_ADMIN_RESET, &r);
 	none_left(f);
@@ -510,9 +524,7 @@ static void test_limits(void **state)
 	char code[32], sid[48], sid2[48];
 	uint64_t s1, s2;
 
-	skip_all(f);
-	s1 = buy_start(f, a, 2000000, code, &rcpt);
-	expect_start(f, s1, ALICE, sid);
+	s1 = session_up(f, a, 2000000, sid, &rcpt);
 	/* the soft limit: an Interim at the next tick */
 	usage_add(f, s1, 1500000);
 	f->md->clock++;
@@ -550,12 +562,10 @@ static void test_unbinds(void **state)
 	struct tun_entry e = { .exists = 1, .state = MUISP_ADDR_STATE_BOUND };
 	struct mp_msg rcpt, m, rep;
 	struct rec r;
-	char code[32], sid[48], sid2[48];
+	char sid[48], sid2[48];
 	uint64_t serial;
 
-	skip_all(f);
-	serial = buy_start(f, a, 10000000, code, &rcpt);
-	expect_start(f, serial, ALICE, sid);
+	serial = session_up(f, a, 10000000, sid, &rcpt);
 	snprintf(ev.addr, sizeof(ev.addr), "%s", ALICE);
 	session_kernel_event(&ev, f->md);
 	expect_stop(f, sid, RAD_TERM_LOST_CARRIER, &r);
@@ -679,6 +689,40 @@ static void test_roam_idle(void **state)
 	assert_null(live_find(f->md, serial));
 }
 
+/* RFC 5176: a Disconnect-Request (decided by dae_decide) ends the
+ * contract: 6; a CoA that suspends: an Interim at the next tick. */
+static void test_dae(void **state)
+{
+	struct fix *f = *state;
+	struct conn *c = user(f, ALICE);
+	struct dae_action a = { .code = RAD_COA_REQUEST, .nmatch = 1 };
+	struct mp_msg rcpt;
+	struct rec r;
+	char sid[48];
+	uint64_t serial = session_up(f, c, 10000000, sid, &rcpt);
+
+	snprintf(f->md->conf.radius.dae_listen,
+		 sizeof(f->md->conf.radius.dae_listen), "127.0.0.1:0");
+	assert_int_equal(dae_open(f->md), 0);
+	assert_non_null(f->md->dae);
+	a.serial[0] = serial;
+	a.filter = DAE_FILTER_SUSPEND;
+	f->md->clock++;
+	assert_int_equal(dae_apply(f->md, &a, f->md->clock), 0);
+	assert_int_equal(live_find(f->md, serial)->rec.state, CS_SUSPENDED);
+	session_tick(f->md, ++f->md->clock);
+	expect(f, RAD_STATUS_INTERIM, sid, &r);
+	none_left(f);
+	memset(&a, 0, sizeof(a));
+	a.code = RAD_DISCONNECT_REQUEST;
+	a.nmatch = 1;
+	a.serial[0] = serial;
+	assert_int_equal(dae_apply(f->md, &a, f->md->clock), 0);
+	expect_stop(f, sid, RAD_TERM_ADMIN_RESET, &r);
+	none_left(f);
+	assert_null(live_find(f->md, serial));
+}
+
 /* A settlement that failed keeps the terminate's cause in the open
  * session's row: the retry after a restart stops with it. */
 static void test_settle_retry(void **state)
@@ -689,12 +733,10 @@ static void test_settle_retry(void **state)
 	struct acct_session s;
 	struct live *l;
 	struct rec r;
-	char code[32], sid[48];
+	char sid[48];
 	uint64_t serial;
 
-	skip_all(f);
-	serial = buy_start(f, c, 10000000, code, &rcpt);
-	expect_start(f, serial, ALICE, sid);
+	serial = session_up(f, c, 10000000, sid, &rcpt);
 	/* the operator's terminate, its settlement failed: stored in
 	 * settlement, as settle_commit's failure leaves it */
 	l = live_find(f->md, serial);
@@ -719,12 +761,10 @@ static void test_refused_on_load(void **state)
 	struct conn *c = user(f, ALICE);
 	struct mp_msg rcpt;
 	struct rec r;
-	char code[32], sid[48];
+	char sid[48];
 	uint64_t serial;
 
-	skip_all(f);
-	serial = buy_start(f, c, 10000000, code, &rcpt);
-	expect_start(f, serial, ALICE, sid);
+	serial = session_up(f, c, 10000000, sid, &rcpt);
 	kernel_test_lost = 1; /* the module lost it: restored at load ... */
 	kernel_test_refuse_bind = 1; /* ... and refuses the address */
 	crash(f, f->md->clock + 1);
@@ -745,12 +785,10 @@ static void test_reboot(void **state)
 	struct conn *c = user(f, ALICE);
 	struct mp_msg rcpt;
 	struct rec r;
-	char code[32], sid[48], sid2[48];
+	char sid[48], sid2[48];
 	uint64_t serial;
 
-	skip_all(f);
-	serial = buy_start(f, c, 10000000, code, &rcpt);
-	expect_start(f, serial, ALICE, sid);
+	serial = session_up(f, c, 10000000, sid, &rcpt);
 	usage_add(f, serial, 4000);
 	f->md->next_ckpt = 0; /* checkpoint now */
 	session_tick(f->md, ++f->md->clock);
@@ -775,12 +813,10 @@ static void test_crash(void **state)
 	struct conn *c = user(f, ALICE);
 	struct mp_msg rcpt;
 	struct rec r;
-	char code[32], sid[48];
+	char sid[48];
 	uint64_t serial;
 
-	skip_all(f);
-	serial = buy_start(f, c, 10000000, code, &rcpt);
-	expect_start(f, serial, ALICE, sid);
+	serial = session_up(f, c, 10000000, sid, &rcpt);
 	usage_add(f, serial, 1000);
 	f->md->next_ckpt = 0;
 	session_tick(f->md, ++f->md->clock);
@@ -808,9 +844,7 @@ static void test_clean_stop(void **state)
 	char code[32], sa[48], sb[48], sa2[48];
 	uint64_t s1, s2;
 
-	skip_all(f);
-	s1 = buy_start(f, a, 10000000, code, &rcpt);
-	expect_start(f, s1, ALICE, sa);
+	s1 = session_up(f, a, 10000000, sa, &rcpt);
 	s2 = buy_start(f, b, 10000000, code, &rcpt);
 	expect_start(f, s2, BOB, sb);
 	f->md->clock += 7;
@@ -837,12 +871,10 @@ static void test_gigawords(void **state)
 	struct conn *c = user(f, ALICE);
 	struct mp_msg rcpt;
 	struct rec r;
-	char code[32], sid[48];
+	char sid[48];
 	uint64_t serial, big = (5ull << 32) + 12345;
 
-	skip_all(f);
-	serial = buy_start(f, c, 60ull << 30, code, &rcpt);
-	expect_start(f, serial, ALICE, sid);
+	serial = session_up(f, c, 60ull << 30, sid, &rcpt);
 	usage_add(f, serial, big);
 	cmd(f, c, MP_T_TERMINATE, serial, MP_T_STATEMENT);
 	expect_stop(f, sid, RAD_TERM_USER_REQUEST, &r);
@@ -860,12 +892,10 @@ static void test_interim(void **state)
 	struct conn *c = user(f, ALICE);
 	struct mp_msg rcpt;
 	struct rec r;
-	char code[32], sid[48];
+	char sid[48];
 	uint64_t serial, t;
 
-	skip_all(f);
-	serial = buy_start(f, c, 10000000, code, &rcpt);
-	expect_start(f, serial, ALICE, sid);
+	serial = session_up(f, c, 10000000, sid, &rcpt);
 	t = f->md->clock;
 	session_tick(f->md, ++f->md->clock);
 	expect(f, RAD_STATUS_INTERIM, sid, &r); /* START's */
@@ -911,12 +941,10 @@ static void test_ids_stable(void **state)
 	struct conn *c = user(f, ALICE);
 	struct acct_session s, s2;
 	struct mp_msg rcpt;
-	char code[32], sid[48];
+	char sid[48];
 	uint64_t serial;
 
-	skip_all(f);
-	serial = buy_start(f, c, 10000000, code, &rcpt);
-	expect_start(f, serial, ALICE, sid);
+	serial = session_up(f, c, 10000000, sid, &rcpt);
 	assert_int_equal(acct_session_open(f->md->st, serial, &s), 0);
 	crash(f, f->md->clock + 1);
 	assert_int_equal(acct_session_open(f->md->st, serial, &s2), 0);
@@ -948,7 +976,7 @@ static void test_off(void **state)
 	usage_add(f, serial, 100);
 	for (int i = 0; i < 20; i++)
 		session_tick(f->md, ++f->md->clock);
-	assert_int_equal(acct_stop_service(f->md), 0);
+	acct_stop_service(f->md);
 	cmd(f, c, MP_T_TERMINATE, serial, MP_T_STATEMENT);
 	assert_int_equal(next_rec(f, &r), 1);
 	assert_int_equal(acct_session_open(f->md->st, serial, &s), 1);
@@ -964,6 +992,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unbinds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_eap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dae, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_roam_idle, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_settle_retry, setup,
