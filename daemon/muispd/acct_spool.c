@@ -3,8 +3,9 @@
  * The accounting spool's sender (acct.h; docs/DESIGN.md "RADIUS").
  *
  * acct.c commits records into acct_spool in the transaction of the state
- * change that causes them and calls acct_spool_kick(); a pass (a deferred
- * event, so one per loop iteration) then
+ * change that causes them; an update hook on the INSERT (or
+ * acct_spool_kick) schedules a pass (a deferred event: at most one per
+ * loop iteration, after the event that wrote the rows), which
  *   1. deletes the rows acknowledged since the last pass, in one
  *      transaction;
  *   2. sends, through md->rad_acct (radclient.c: retransmission, failover,
@@ -363,6 +364,16 @@ static void spool_pass(struct spool *sp)
 	send_more(sp);
 }
 
+/* A row inserted into acct_spool (acct_spool_put, in some transaction):
+ * a pass once the event that wrote it is over (a rolled-back row is
+ * simply not found). */
+static void on_update(void *arg, int op, const char *db, const char *table,
+		      sqlite3_int64 rowid)
+{
+	if (op == SQLITE_INSERT && !strcmp(table, "acct_spool"))
+		schedule(arg);
+}
+
 static int on_defer(sd_event_source *s, void *arg)
 {
 	spool_pass(arg);
@@ -398,6 +409,7 @@ int acct_spool_open(struct muispd *md)
 			 SPOOL_RETRY_MS * EVLOOP_USEC_PER_MSEC, 0, on_timer,
 			 sp) < 0)
 		goto fail;
+	sqlite3_update_hook(store_db(md->st), on_update, sp);
 	schedule(sp); /* what the last run left */
 	if (sp->rows)
 		log_info("acct spool: %llu records to send",
@@ -426,8 +438,10 @@ void acct_spool_close(struct muispd *md)
 
 	if (!sp)
 		return;
-	if (md->st)
+	if (md->st) {
+		sqlite3_update_hook(store_db(md->st), NULL, NULL);
 		delete_acked(sp);
+	}
 	forget_flights(sp);
 	sd_event_source_disable_unref(sp->defer);
 	sd_event_source_disable_unref(sp->timer);
