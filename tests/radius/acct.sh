@@ -64,16 +64,7 @@ fr_setup "$T/fr"
 fr_start "$T/fr" visited "$NS"
 LOG=$T/fr/visited/log/acct.log
 
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	-keyout "$T/ca.key" -out "$T/ca.crt" -days 2 -subj "/CN=muisp test CA" \
-	2>/dev/null
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	-keyout "$T/router.key" -out "$T/router.csr" \
-	-subj "/CN=router.muisp.test" 2>/dev/null
-printf 'subjectAltName=DNS:router.muisp.test,IP:127.0.0.1\n' >"$T/ext"
-openssl x509 -req -in "$T/router.csr" -CA "$T/ca.crt" -CAkey "$T/ca.key" \
-	-CAcreateserial -out "$T/router.crt" -days 2 -extfile "$T/ext" \
-	2>/dev/null
+fr_muispd_cert "$T"
 printf 'nas-secret\n' >"$T/radius.secret"
 chmod 600 "$T/radius.secret"
 port=4433
