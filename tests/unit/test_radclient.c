@@ -381,6 +381,25 @@ static void run_until_ctr(struct fix *f, const char *name, uint64_t want)
 	}
 }
 
+/* Request i that server k received, parsed. */
+static void rec_pkt(struct fix *f, int k, unsigned i, struct rad_pkt *p)
+{
+	assert_true(i < f->srv[k].nrec);
+	assert_int_equal(rad_parse(f->srv[k].rec[i].b, f->srv[k].rec[i].len, p),
+			 0);
+}
+
+/* Two accounting servers in that order, saying nothing (DROP). */
+static void two_silent(struct fix *f)
+{
+	for (int k = 0; k < 2; k++) {
+		fake_open(&f->srv[k], f->ev, 0, 1);
+		f->srv[k].mode = DROP;
+		f->srv[k].answer_status = 0;
+		add_server(&f->conf, 1, f->srv[k].addr);
+	}
+}
+
 static uint32_t attr_u32(const struct rec *r, uint8_t type)
 {
 	struct rad_pkt p;
@@ -419,8 +438,7 @@ static void test_acct_reply(void **state)
 	assert_int_equal(c.reply_code, RAD_ACCT_RESPONSE);
 	assert_int_equal(c.builds, 1);
 	assert_int_equal(f->srv[0].nrec, 1);
-	assert_int_equal(
-		rad_parse(f->srv[0].rec[0].b, f->srv[0].rec[0].len, &p), 0);
+	rec_pkt(f, 0, 0, &p);
 	assert_int_equal(p.code, RAD_ACCT_REQUEST);
 	assert_int_equal(rad_verify_request(&p, (const uint8_t *)SECRET,
 					    strlen(SECRET), 1),
@@ -450,8 +468,7 @@ static void test_access_ipv6(void **state)
 	run_until(f, &c.done, 1, 2000);
 	assert_int_equal(c.result, RADCLIENT_REPLY);
 	assert_int_equal(c.reply_code, RAD_ACCESS_ACCEPT);
-	assert_int_equal(
-		rad_parse(f->srv[0].rec[0].b, f->srv[0].rec[0].len, &p), 0);
+	rec_pkt(f, 0, 0, &p);
 	assert_int_equal(rad_verify_access_request(&p, (const uint8_t *)SECRET,
 						   strlen(SECRET), 1),
 			 0);
@@ -504,12 +521,8 @@ static void test_failover_rebuild(void **state)
 	struct call c = { 0 };
 	struct rad_pkt pa, pb;
 
-	fake_open(&f->srv[0], f->ev, 0, 1);
-	fake_open(&f->srv[1], f->ev, 0, 1);
-	f->srv[0].mode = DROP;
-	f->srv[0].answer_status = 0;
-	add_server(&f->conf, 1, f->srv[0].addr);
-	add_server(&f->conf, 1, f->srv[1].addr);
+	two_silent(f);
+	f->srv[1].mode = ANSWER;
 	f->conf.retries = 1;
 	f->conf.dead_s = 60;
 	new_client(f, 1);
@@ -524,10 +537,8 @@ static void test_failover_rebuild(void **state)
 	assert_int_equal(c.builds, 2);
 	assert_int_equal(attr_u32(&f->srv[0].rec[0], RAD_ACCT_DELAY_TIME), 0);
 	assert_int_equal(attr_u32(&f->srv[1].rec[0], RAD_ACCT_DELAY_TIME), 7);
-	assert_int_equal(
-		rad_parse(f->srv[0].rec[0].b, f->srv[0].rec[0].len, &pa), 0);
-	assert_int_equal(
-		rad_parse(f->srv[1].rec[0].b, f->srv[1].rec[0].len, &pb), 0);
+	rec_pkt(f, 0, 0, &pa);
+	rec_pkt(f, 1, 0, &pb);
 	assert_memory_not_equal(pa.auth, pb.auth, RAD_AUTH_LEN);
 	assert_int_equal(ctr(f->rc, "failovers"), 1);
 	assert_int_equal(ctr(f->rc, "dead"), 1);
@@ -550,14 +561,7 @@ static void test_dead_probe_back(void **state)
 	struct call c = { 0 }, c2 = { 0 };
 	struct rad_pkt p0, p1;
 
-	fake_open(&f->srv[0], f->ev, 0, 1);
-	fake_open(&f->srv[1], f->ev, 0, 1);
-	f->srv[0].mode = DROP;
-	f->srv[0].answer_status = 0;
-	f->srv[1].mode = DROP;
-	f->srv[1].answer_status = 0;
-	add_server(&f->conf, 1, f->srv[0].addr);
-	add_server(&f->conf, 1, f->srv[1].addr);
+	two_silent(f);
 	f->conf.retries = 0;
 	f->conf.dead_s = 1;
 	new_client(f, 1);
@@ -579,10 +583,8 @@ static void test_dead_probe_back(void **state)
 	assert_int_equal(f->srv[0].nstatus, 2);
 	assert_int_equal(f->srv[0].nrec, 2);
 	assert_int_equal(c.builds, 3);
-	assert_int_equal(
-		rad_parse(f->srv[0].rec[0].b, f->srv[0].rec[0].len, &p0), 0);
-	assert_int_equal(
-		rad_parse(f->srv[0].rec[1].b, f->srv[0].rec[1].len, &p1), 0);
+	rec_pkt(f, 0, 0, &p0);
+	rec_pkt(f, 0, 1, &p1);
 	assert_int_not_equal(p0.id, p1.id);
 	assert_int_equal(ctr(f->rc, "alive"), 1);
 	assert_true(ctr(f->rc, "probes") >= 3);
