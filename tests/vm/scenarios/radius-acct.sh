@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# timeout: 240
+# timeout: 180
 #
 # RADIUS accounting with the real module (issue 12): what the host suite
 # (tests/radius/, muispd with "kernel no") cannot check.  FreeRADIUS
