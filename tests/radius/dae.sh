@@ -2,10 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # RFC 5176 Disconnect and CoA (issue 12 item 4; daemon/muispd/dae.c) on
-# the host: root, its own netns, muispd with "kernel no" and accounting
-# on (its sessions name what a request identifies; no server needs to
-# answer: the records wait in the spool), radclient as the Dynamic
-# Authorization Client.
+# the host: root, its own netns, muispd with "kernel no" and accounting to
+# FreeRADIUS "visited" (tests/radius/fr.sh; the sessions name what a
+# request identifies), radclient as the Dynamic Authorization Client.
 #   - a Disconnect and a CoA with a wrong secret: no answer (radclient
 #     gives up), counted, the contract untouched
 #   - an unknown Acct-Session-Id: Disconnect-NAK Session-Context-Not-Found
@@ -15,7 +14,7 @@
 #     contract suspended with the new hard limit
 #   - a live Disconnect by Acct-Session-Id (Event-Timestamp,
 #     Message-Authenticator): Disconnect-ACK with a Message-Authenticator,
-#     the contract settled and unbound, its session stopped with
+#     the contract settled and unbound, its Stop at the server with
 #     Acct-Terminate-Cause Admin-Reset (retransmissions, every
 #     Error-Cause and drop: tests/unit/test_dae.c)
 #   - muispctl stats radius shows the dae.* counters
@@ -25,6 +24,7 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/check.sh"
+. "$top/tests/radius/fr.sh"
 CHECK_SUITE=radius-dae CHECK_FATAL=1
 bin=${1:-${MUISP_BIN:-$top/build/bin}}
 [ "$(id -u)" = 0 ] || fail "needs root (a network namespace)"
@@ -42,6 +42,7 @@ cleanup() {
 		tail -n 30 "$T/muispd.log" >&2
 	fi
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null && { wait "$pid" 2>/dev/null || true; }
+	fr_stop "$T/fr" visited
 	ip netns del "$NS" 2>/dev/null || true
 	rm -rf "$T"
 }
@@ -54,6 +55,10 @@ field() { # field KEY TEXT -> value of KEY=... in TEXT
 ip netns add "$NS"
 ip -n "$NS" link set lo up
 nsx() { ip netns exec "$NS" "$@"; }
+
+fr_setup "$T/fr"
+fr_start "$T/fr" visited "$NS"
+ok "FreeRADIUS visited (accounting)"
 
 printf 'nas-secret\n' >"$T/radius.secret"
 printf 'dae-secret\n' >"$T/dae.secret"
@@ -116,8 +121,8 @@ sid_of() {
 wait_until -t 5 -m "alice's RADIUS session" eval '[ -n "$(sid_of "$alice")" ]'
 sida=$(sid_of "$alice")
 sidb=$(sid_of "$bob")
-check "alice's Start spooled" \
-	test "$(sqlite3 "$T/muispd.db" "SELECT count(*) FROM acct_spool WHERE sid = '$sida' AND status = 1")" = 1
+wait_until -t 10 -m "alice's Start at the server" \
+	grep -q "^Start|$sida|" "$T/fr/visited/log/acct.log"
 ok "two bound contracts with RADIUS sessions ($sida, $sidb)"
 
 # --- a wrong secret: no answer at all, nothing changed ---
@@ -169,8 +174,10 @@ check "alice no longer bound" eval '[ -z "$(field addr "$st")" ]'
 expect "bob still active" active "$(state "$bob")"
 expect "alice's session stopped with Admin-Reset (6)" 6 \
 	"$(sqlite3 "$T/muispd.db" "SELECT cause FROM acct_sessions WHERE sid = '$sida' AND stopped IS NOT NULL")"
-check "its Stop spooled" \
-	test "$(sqlite3 "$T/muispd.db" "SELECT count(*) FROM acct_spool WHERE sid = '$sida' AND status = 2")" = 1
+wait_until -t 10 -m "alice's Stop at the server" \
+	grep -q "^Stop|$sida|" "$T/fr/visited/log/acct.log"
+check "the server's Stop says Admin-Reset" \
+	grep -q "^Stop|$sida|.*|Admin-Reset|" "$T/fr/visited/log/acct.log"
 expect "bob's session open" 1 \
 	"$(sqlite3 "$T/muispd.db" "SELECT count(*) FROM acct_sessions WHERE sid = '$sidb' AND stopped IS NULL")"
 expect "dae.disconnect_acks" 1 "$(counter dae.disconnect_acks)"
