@@ -55,31 +55,17 @@ cleanup() {
 }
 trap cleanup EXIT
 
-field() { # field KEY TEXT -> value of KEY=... in TEXT
-	sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2" | head -n1
-}
 db() { sqlite3 -readonly "$T/muispd.db" "$@"; }
 
 ip netns add "$NS"
 ip -n "$NS" link set lo up
-nsx() { ip netns exec "$NS" "$@"; }
 
 fr_setup "$T/fr"
 fr_start "$T/fr" visited "$NS"
 fr_start "$T/fr" home "$NS"
 ok "two FreeRADIUS: primary visited 127.0.0.1, secondary home 127.0.0.2"
 
-# --- throwaway CA and router certificate ---
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	-keyout "$T/ca.key" -out "$T/ca.crt" -days 2 -subj "/CN=muisp test CA" \
-	2>/dev/null
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	-keyout "$T/router.key" -out "$T/router.csr" \
-	-subj "/CN=router.muisp.test" 2>/dev/null
-printf 'subjectAltName=DNS:router.muisp.test,IP:127.0.0.1\n' >"$T/ext"
-openssl x509 -req -in "$T/router.csr" -CA "$T/ca.crt" -CAkey "$T/ca.key" \
-	-CAcreateserial -out "$T/router.crt" -days 2 -extfile "$T/ext" \
-	2>/dev/null
+fr_muispd_cert "$T"
 
 # the home server knows 127.0.0.1 as the visited proxy's address
 printf 'nas-secret\n' >"$T/visited.secret"
@@ -109,28 +95,13 @@ radius-interim-jitter 0
 radius-stop-wait 5
 EOF
 
-start_muispd() {
-	rm -f "$T/muispd.sock"
-	# not through a function: $! must be muispd itself (ip execs it),
-	# for the kill -9
-	ip netns exec "$NS" "$bin/muispd" -d -v -f "$T/muispd.conf" \
-		>>"$T/muispd.log" 2>&1 &
-	pid=$!
-	wait_until -t 10 -m "muispd's socket (or its exit)" \
-		eval '[ -S "$T/muispd.sock" ] || ! kill -0 "$pid"'
-	[ -S "$T/muispd.sock" ] || fail "muispd exited at start"
-}
 "$bin/muispd" -n -f "$T/muispd.conf" 2>"$T/check.err" ||
 	fail "config check: $(cat "$T/check.err")"
-start_muispd
+fr_muispd_start
 
-op() { "$bin/muisp-client" -O "$T/muispd.sock" op "$@"; }
-cl() { # cl STATEDIR SOURCE args...
-	local sd=$1 src=$2
-	shift 2
-	nsx "$bin/muisp-client" -s 127.0.0.1 -p "$port" -b "$src" \
-		--ca "$T/ca.crt" --name router.muisp.test -S "$T/$sd" --esp "$@"
-}
+op() { fr_op "$@"; }
+cl() { fr_cl "$@"; }
+field() { fr_field "$@"; }
 VLOG=$T/fr/visited/log/acct.log
 HLOG=$T/fr/home/log/acct.log
 touch "$VLOG" "$HLOG"
@@ -213,7 +184,7 @@ pid=
 ok "muispd killed with -9 during the outage"
 rows=$(db "SELECT count(*) FROM acct_spool")
 check "the spool kept the records ($rows)" test "$rows" -ge 9
-start_muispd
+fr_muispd_start
 for u in "${users[@]}"; do
 	expect "$u: the same session after the crash" "${sid[$u]}" "$(sid_of "$u")"
 done
