@@ -44,6 +44,9 @@
 #include "muispd.h"
 
 #define SPOOL_RETRY_MS 1000 /* all servers failed: try again */
+/* room for the frozen attributes: the header, Acct-Delay-Time and a
+ * Message-Authenticator are added */
+#define SPOOL_ATTRS_MAX (RAD_MAX_LEN - RAD_HDR_LEN - 6 - RAD_MA_LEN)
 
 struct flight {
 	struct spool *sp;
@@ -74,7 +77,8 @@ struct spool {
 	uint64_t hold_ms; /* failing: nothing sent before (monotonic) */
 	uint64_t rows;	  /* rows in acct_spool (estimate, see admit) */
 	struct log_rl rl_full;
-	uint64_t sent, acked_n, failed, dropped_superseded, dropped_full;
+	uint64_t sent, acked_n, failed, dropped_superseded, dropped_full,
+		dropped_invalid;
 };
 
 static void spool_pass(struct spool *sp);
@@ -264,9 +268,24 @@ static int send_row(struct spool *sp, sqlite3_stmt *s)
 	const char *sid = (const char *)sqlite3_column_text(s, 1);
 	struct flight *f, **fl;
 
-	if (len > RAD_MAX_LEN - RAD_HDR_LEN) {
-		log_warnx("acct spool: record %lld too long (%zu), skipped",
-			  (long long)sqlite3_column_int64(s, 0), len);
+	if (len > SPOOL_ATTRS_MAX) { /* acct.c makes none: never sendable */
+		static struct log_rl rl = LOG_RL_INIT(60, 1);
+		sqlite3_stmt *d = prep(sp->md, "DELETE FROM acct_spool"
+					       " WHERE id = ?1;");
+
+		log_ratelimited(&rl, LOG_WARNING,
+				"acct spool: record %lld of %s too long "
+				"(%zu bytes of attributes), dropped",
+				(long long)sqlite3_column_int64(s, 0),
+				sid ? sid : "", len);
+		if (d) {
+			sqlite3_bind_int64(d, 1, sqlite3_column_int64(s, 0));
+			if (sqlite3_step(d) == SQLITE_DONE)
+				sp->dropped_invalid++;
+			sqlite3_finalize(d);
+		}
+		sp->scan = 1; /* the session's next record: another pass */
+		schedule(sp);
 		return 0;
 	}
 	fl = realloc(sp->fl, (sp->nfl + 1) * sizeof(*fl));
@@ -673,4 +692,5 @@ void acct_spool_counters(struct muispd *md, rad_counter_fn fn, void *arg)
 	fn(arg, "spool.failed", sp ? sp->failed : 0);
 	fn(arg, "spool.dropped_superseded", sp ? sp->dropped_superseded : 0);
 	fn(arg, "spool.dropped_full", sp ? sp->dropped_full : 0);
+	fn(arg, "spool.dropped_invalid", sp ? sp->dropped_invalid : 0);
 }

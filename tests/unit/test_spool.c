@@ -485,6 +485,35 @@ static void test_drain_cost(void **state)
 				assert_true(got[j].ts < got[i].ts);
 }
 
+/* A record that cannot fit a packet (none is made) is dropped, counted,
+ * and blocks nothing. */
+static void test_too_long(void **state)
+{
+	struct radclient_req *l[8];
+	static uint8_t big[RAD_MAX_LEN];
+	sqlite3_stmt *s;
+	char sid[48];
+
+	spool("s-a", RAD_STATUS_START, 1699999990);
+	assert_int_equal(sqlite3_prepare_v2(store_db(md.st),
+					    "INSERT INTO acct_spool (sid, "
+					    "status, event_ts, attrs) VALUES "
+					    "('s-b', 1, 1699999991, ?1);",
+					    -1, &s, NULL),
+			 SQLITE_OK);
+	sqlite3_bind_blob(s, 1, big, RAD_MAX_LEN - RAD_HDR_LEN, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(s), SQLITE_DONE);
+	sqlite3_finalize(s);
+	spool("s-b", RAD_STATUS_STOP, 1699999992);
+	run();
+	assert_int_equal(counter("spool.dropped_invalid"), 1);
+	assert_int_equal(live(l, 8), 2);
+	assert_string_equal(req_sid(l[0], sid), "s-a");
+	assert_string_equal(req_sid(l[1], sid), "s-b");
+	answer(l[1], RADCLIENT_REPLY, RAD_ACCT_RESPONSE);
+	assert_int_equal(got[0].status, RAD_STATUS_STOP);
+}
+
 /* Every server failed: the record stays, one at a time is tried again
  * once a second; the first ack opens the window.  Another reply code is
  * not an ack. */
@@ -708,6 +737,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_drain_cost, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_too_long, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outage, setup, teardown),
