@@ -14,6 +14,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "acct.h"
 #include "log.h"
 #include "muispd.h"
 
@@ -296,8 +297,8 @@ static int establish(struct muispd *md, struct contract_rec *r,
 	/* Contract established and bound in step 4 (§6): suspended. */
 	r->state = CS_SUSPENDED;
 	snprintf(r->addr, sizeof(r->addr), "%s", addr);
-	if (store_contract_put(md->st, r) ||
-	    kernel_contract_push(md->k, r, r->state, 0) ||
+	if (store_contract_put(md->st, r) || acct_contract_put(md, r, 0) ||
+	    kernel_contract_push(md->k, r, r->state, 0, NULL) ||
 	    kernel_addr_bind(md->k, addr, r->serial)) {
 		int notunnel = errno == EPERM;
 
@@ -380,7 +381,8 @@ static void authorized(void *arg, int rc, const char *text)
 	if (q)
 		q->busy = 0;
 	if (rc) {
-		conn_error(c, op->h.req, MP_ERR_PAYMENT, "%s", text);
+		conn_error(c, op->h.req, rc > 0 ? rc : MP_ERR_PAYMENT, "%s",
+			   text);
 		goto done;
 	}
 	snprintf(auth, sizeof(auth), "%s", text);
@@ -464,6 +466,15 @@ static void h_deposit(struct muispd *md, struct conn *c,
 	if (privacy_refused(md, c, req, q->item.privacy, "buy"))
 		return;
 	pm = payment_lookup(&md->pay, q->item.method);
+	/* roam: the home ISP's credentials, only in a roam deposit */
+	if (q->item.method == MP_METHOD_ROAM ?
+		    !(mp_has(req, MP_A_IDENTITY) && mp_has(req, MP_A_SECRET)) :
+		    mp_has(req, MP_A_IDENTITY) || mp_has(req, MP_A_SECRET)) {
+		conn_error(c, req, MP_ERR_PROTO,
+			   "identity and secret go with method roam only, "
+			   "and roam needs both");
+		return;
+	}
 	memset(&r, 0, sizeof(r));
 	r.serial = q->serial;
 	r.state = CS_UNBOUND;
@@ -519,7 +530,22 @@ static void h_deposit(struct muispd *md, struct conn *c,
 	op->md = md;
 	op->r = r;
 	snprintf(op->addr, sizeof(op->addr), "%s", c->addr);
+	/* the method may name the address (roam: Framed-IP-Address);
+	 * establish() sets it again */
+	snprintf(op->r.addr, sizeof(op->r.addr), "%s", c->addr);
 	q->busy = 1;
+	if (q->item.method == MP_METHOD_ROAM) {
+		char cred[2 * MP_STR_MAX + 2];
+
+		snprintf(cred, sizeof(cred), "%s\n%s", req->s[MP_A_IDENTITY],
+			 req->s[MP_A_SECRET]);
+		/* the held copy keeps no password (op may be gone after
+		 * authorize: done can run inside it) */
+		explicit_bzero(op->h.req->s[MP_A_SECRET], MP_STR_MAX + 1);
+		pm->authorize(pm, &op->r, cred, authorized, op);
+		explicit_bzero(cred, sizeof(cred));
+		return;
+	}
 	pm->authorize(pm, &op->r, param, authorized, op);
 }
 
@@ -773,6 +799,7 @@ static void h_command(struct muispd *md, struct conn *c,
 	if (!l)
 		return;
 	if (req->type == MP_T_TERMINATE) {
+		l->acct_cause = RAD_TERM_USER_REQUEST;
 		session_terminate(md, c, req, l, now);
 		return;
 	}
@@ -808,6 +835,7 @@ static void h_command(struct muispd *md, struct conn *c,
 				   "failed");
 			return;
 		}
+		acct_interim_soon(md, l->rec.serial); /* extend, start .. */
 		/* Started at or past the soft limit (elapsed metric). */
 		if (session_check_limits(md, l, now, &ext))
 			return;

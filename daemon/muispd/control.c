@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "acct.h"
+#include "dae.h"
 #include "log.h"
 #include "muispd.h"
 
@@ -115,7 +116,7 @@ static void op_contract_create(struct muispd *md, struct conn *c,
 			mp_has(req, MP_A_ROOM) ? req->s[MP_A_ROOM] : NULL, now,
 			err, sizeof(err)) ||
 	    session_sign_receipt(md, &r) || store_contract_put(md->st, &r) ||
-	    store_commit(md->st)) {
+	    acct_contract_put(md, &r, 0) || store_commit(md->st)) {
 		store_rollback(md->st);
 		conn_error(c, req, MP_ERR_PAYMENT,
 			   "could not create the "
@@ -196,6 +197,8 @@ static void op_contract_end(struct muispd *md, struct conn *c,
 		conn_error(c, req, MP_ERR_STATE, "not in settlement");
 		return;
 	}
+	if (req->type != MP_T_OP_CONTRACT_SETTLE) /* settle: the stored one */
+		l->acct_cause = RAD_TERM_ADMIN_RESET;
 	session_terminate(md, c, req, l, muispd_now(md));
 }
 
@@ -246,8 +249,10 @@ static void op_unbind(struct muispd *md, struct conn *c,
 	struct live *l = live_find(md, req->u[MP_A_SERIAL]);
 	struct live save;
 
-	if (l)
+	if (l) {
 		save = *l;
+		l->acct_cause = RAD_TERM_ADMIN_RESET;
+	}
 	if (!l || session_step(l, CE_UNBIND, 0, muispd_now(md))) {
 		conn_error(c, req, MP_ERR_STATE, "not bound");
 		return;
@@ -325,6 +330,7 @@ static void op_radius_stats(struct muispd *md, struct conn *c,
 	radclient_counters(md->rad_acct, "acct.", counter_put, x);
 	if (md->rad_acct)
 		acct_spool_counters(md, counter_put, x);
+	dae_counters(md, counter_put, x); /* none without the listener */
 	conn_queue(c, &x->m);
 	free(x);
 }

@@ -6,11 +6,11 @@
 MUISPD_CORE_SRCS := daemon/muispd/server.c daemon/muispd/conn.c \
 	daemon/muispd/session.c daemon/muispd/channel.c \
 	daemon/muispd/control.c daemon/muispd/ikesync.c \
-	daemon/muispd/eap.c \
+	daemon/muispd/eap.c daemon/muispd/acct.c daemon/muispd/dae.c \
 	daemon/muispd/config.c daemon/muispd/receipt.c \
 	daemon/muispd/store.c daemon/muispd/payment.c \
 	daemon/muispd/payment_voucher.c daemon/muispd/payment_desk.c \
-	daemon/muispd/payment_online.c \
+	daemon/muispd/payment_online.c daemon/muispd/payment_radius.c \
 	daemon/muispd/kernel.c daemon/muispd/tunnel.c \
 	daemon/muispd/limits.c daemon/muispd/register.c \
 	daemon/muispd/regcert.c \

@@ -205,6 +205,17 @@ struct live {
 	struct settle_op *settle; /* settlement in flight */
 	uint32_t acct_cause;	  /* Acct-Terminate-Cause of the next Stop,
 				   * set just before the step (acct.c) */
+	/* the module's four counters (KC_*) as of the last usage refresh,
+	 * for accounting without another netlink call */
+	uint64_t ctr[KC_N];
+	int klost; /* session_load: the module had lost the contract */
+	struct {
+		int soon;	       /* Interim at the next tick */
+		uint64_t due;	       /* next Interim, 0: read the row */
+		uint64_t last_interim; /* its Event-Timestamp */
+		uint32_t idle_s;       /* roaming Idle-Timeout, 0 none */
+		uint64_t idle_since, idle_sum; /* counters unchanged since */
+	} acct;
 };
 
 struct offer {
@@ -289,6 +300,7 @@ struct muispd {
 	uint64_t key_retry; /* scheduled rotation failed: not before */
 	struct payment_registry pay;
 	struct payment_method *online; /* the online method's instance */
+	const struct payment_method *roam; /* payment_radius.c */
 	struct ssl_ctx_st *tls;	       /* for new connections */
 	int lfd, ufd;		       /* control port, operator socket */
 	int spare_fd;		       /* given up to refuse at EMFILE */

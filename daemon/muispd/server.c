@@ -16,10 +16,12 @@
 #include <unistd.h>
 
 #include "acct.h"
+#include "dae.h"
 #include "evloop.h"
 #include "log.h"
 #include "muispd.h"
 #include "payment_online.h"
+#include "payment_radius.h"
 
 /* An empty daemon with its configuration (nothing opened yet). */
 void muispd_init(struct muispd *md, const struct muispd_conf *conf)
@@ -94,6 +96,10 @@ int muispd_open(struct muispd *md)
 	online_config(md);
 	if (radius_clients(md))
 		return -1;
+	md->roam = payment_roam_new(md);
+	if (!md->roam)
+		return -1;
+	payment_register(&md->pay, md->roam);
 	payment_register(&md->pay, &payment_voucher);
 	payment_register(&md->pay, &payment_room);
 	payment_register(&md->pay, &payment_cash);
@@ -111,11 +117,13 @@ int muispd_open(struct muispd *md)
 			return -1;
 		log_info("receipt key %lld created", (long long)id);
 	}
-	if (kernel_open(conf->use_kernel, &md->k))
+	if (kernel_open(conf->use_kernel, &md->k) || acct_open(md))
 		return -1;
 	if (session_load(md, now))
 		return -1;
 	if (radius_acct_on(&conf->radius) && acct_spool_open(md))
+		return -1;
+	if (acct_start_service(md))
 		return -1;
 	if (conf->vici[0] && !conf->use_kernel)
 		log_warnx("vici %s ignored: no kernel module (kernel no)",
@@ -142,6 +150,11 @@ void muispd_close(struct muispd *md)
 		payment_online_free(md->online);
 	}
 	md->online = NULL;
+	if (md->roam) {
+		md->pay.by_id[MP_METHOD_ROAM] = NULL;
+		payment_roam_free(md->roam);
+	}
+	md->roam = NULL;
 	for (unsigned i = 0; i < md->nconns; i++)
 		conn_free(md->conns[i]);
 	md->nconns = 0;
@@ -168,6 +181,8 @@ void muispd_close(struct muispd *md)
 	ikesync_close(md);
 	eap_close(md);
 	register_close(md);
+	acct_close(md);
+	dae_close(md);
 	kernel_close(md->k);
 	md->k = NULL;
 	acct_spool_close(md);
@@ -256,10 +271,22 @@ static int sources(struct muispd *md)
 	return 0;
 }
 
+/* SIGTERM: the clean stop's accounting records, delivered before the
+ * loop ends (at most radius-stop-wait). */
+static int on_linger(void *arg)
+{
+	struct muispd *md = arg;
+
+	md->lsrc = source_free(md->lsrc); /* no new connections meanwhile */
+	md->usrc = source_free(md->usrc);
+	return acct_stop_service(md);
+}
+
 int server_init(struct muispd *md, const struct muispd_conf *conf,
 		const char *conffile)
 {
-	static const struct evloop_ops ops = { .reload = on_reload };
+	static const struct evloop_ops ops = { .reload = on_reload,
+					       .linger = on_linger };
 	int r;
 
 	muispd_init(md, conf);
@@ -275,9 +302,9 @@ int server_init(struct muispd *md, const struct muispd_conf *conf,
 			return -1;
 	}
 	conn_fd_budget(md);
-	if (muispd_open(md) || conn_listen(md))
+	if (muispd_open(md) || conn_listen(md) || sources(md))
 		return -1;
-	return sources(md);
+	return dae_open(md); /* RFC 5176 listener, if configured */
 }
 
 /* A decoded message from c: replies are refused, operator types go to
@@ -370,6 +397,7 @@ int server_reload(struct muispd *md)
 		log_warnx("%s: radius servers kept as they were", path);
 	if (vici_changed)
 		ikesync_reconnect(md);
+	dae_reconf(md); /* logs what it could not do */
 	log_info("%s: configuration reloaded", path);
 	return 0;
 refused:
