@@ -14,7 +14,7 @@
 # the clients' counters in muispctl stats radius, SIGHUP adding a server,
 # a reload with a bad secret file refused.
 #
-# usage: tests/radius/radclient.sh [BINDIR]   (root; default build/bin;
+# usage: tests/radius/radclient.sh [BINDIR]   (root; default $MUISP_BIN or build/bin;
 #        make build/san/tests/test_radclient build/bin/muispd
 #        build/bin/muispctl)
 # Prints one line per check and "radius-radclient: N passed, N failed".
@@ -25,7 +25,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/radius/fr.sh"
 CHECK_SUITE=radius-radclient
 bin=$top/build/san/tests/test_radclient
-dbin=${1:-$top/build/bin}
+dbin=${1:-${MUISP_BIN:-$top/build/bin}}
 [ "$(id -u)" = 0 ] || fail "run as root (a netns of its own)"
 [ -x "$bin" ] || fail "make build/san/tests/test_radclient first"
 [ -x "$dbin/muispd" ] && [ -x "$dbin/muispctl" ] ||
