@@ -36,6 +36,7 @@ command -v freeradius >/dev/null || fail "freeradius not installed"
 NS=muisp-rad-roam-$$
 T=$(mktemp -d /tmp/muisp-roam.XXXXXX)
 pid=
+tpid=
 cleanup() {
 	local rc=$?
 	if [ $rc -ne 0 ] && [ -e "$T/muispd.log" ]; then
@@ -43,6 +44,7 @@ cleanup() {
 		tail -n 30 "$T/muispd.log" >&2
 	fi
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null && { wait "$pid" 2>/dev/null || true; }
+	[ -n "$tpid" ] && kill "$tpid" 2>/dev/null && { wait "$tpid" 2>/dev/null || true; }
 	fr_stop "$T/fr" visited
 	fr_stop "$T/fr" home
 	ip netns del "$NS" 2>/dev/null || true
@@ -94,6 +96,7 @@ price bytes voucher esp 10 1000000
 price bytes roam esp 2 1000000
 price time roam esp 1 60
 radius-nas-identifier muisp-roam-test
+radius-nas-ip 127.0.0.1
 radius-auth-server 127.0.0.1:1812 $T/radius.secret
 radius-timeout 1
 radius-retries 1
@@ -133,9 +136,53 @@ out=$(cl u 127.0.0.3 offer)
 check "offer has bytes roam esp" grep -q 'bytes.*roam' <<<"$out"
 
 # --- u@partner.example: Accept through the proxy, limits in the receipt ---
+# muispd's Access-Requests to the visited server, captured
+ip netns exec "$NS" tcpdump -i lo -U --immediate-mode -n -Z root -w "$T/auth.pcap" \
+	udp and dst host 127.0.0.1 and dst port 1812 2>"$T/tcpdump.err" &
+tpid=$!
+wait_until -t 10 -m "tcpdump listening" grep -q 'listening on' "$T/tcpdump.err"
 t0=$(date +%s)
 out=$(roam u 127.0.0.3 u@partner.example roampw --start buy bytes 90000000 100000000)
 t1=$(date +%s)
+wait_until -t 5 -m "the Access-Request in the capture" \
+	eval '[ "$(stat -c %s "$T/auth.pcap")" -gt 24 ]'
+kill "$tpid"
+wait "$tpid" 2>/dev/null || true
+tpid=
+# the first Access-Request (code 1) in the capture: its attributes
+# (type=value; strings as text, integers and addresses decoded)
+req=$(python3 - "$T/auth.pcap" <<'PY'
+import socket, struct, sys
+d = open(sys.argv[1], 'rb').read()
+o = 24
+while o + 16 <= len(d):
+    n = struct.unpack('<I', d[o + 8:o + 12])[0]
+    f = d[o + 16:o + 16 + n]
+    o += 16 + n
+    ihl = (f[14] & 15) * 4
+    r = f[14 + ihl + 8:]
+    if not r or r[0] != 1:
+        continue
+    out, a = [], 20
+    while a + 2 <= len(r):
+        t, l = r[a], r[a + 1]
+        v = r[a + 2:a + l]
+        a += l
+        if t in (1, 32):
+            out.append('%d=%s' % (t, v.decode()))
+        elif t in (4, 8):
+            out.append('%d=%s' % (t, socket.inet_ntoa(v)))
+        elif t in (6, 61):
+            out.append('%d=%d' % (t, struct.unpack('>I', v)[0]))
+        else:
+            out.append('%d:%d' % (t, len(v)))
+    print(' '.join(sorted(out)) + (' CLEAR' if b'roampw' in r else ''))
+    break
+PY
+)
+expect "Access-Request: User-Name, hidden User-Password, NAS-IP/Identifier, Service-Type Framed, Framed-IP, NAS-Port-Type Virtual, Message-Authenticator" \
+	"1=u@partner.example 2:16 32=muisp-roam-test 4=127.0.0.1 61=5 6=2 80:16 8=127.0.0.3" \
+	"$req"
 st=$(tail -n1 <<<"$out")
 serial=$(field serial "$st")
 expect "roam contract: method" roam "$(field method "$st")"
