@@ -165,6 +165,11 @@ static void list_del(struct rc_list *l, struct radclient_req *r)
 	l->n--;
 }
 
+static uint64_t wall_now(void *arg)
+{
+	return (uint64_t)time(NULL);
+}
+
 /* xorshift32, seeded from getrandom: the probe jitter only. */
 static uint32_t rc_rand(struct radclient *rc)
 {
@@ -279,9 +284,12 @@ static int srv_open(struct radclient *rc, struct rc_srv *s,
 	memset(s, 0, sizeof(*s));
 	s->rc = rc;
 	s->fd = -1;
-	snprintf(s->addr, sizeof(s->addr), "%s", c->addr);
-	memcpy(s->secret, c->secret, c->seclen);
-	s->seclen = c->seclen;
+	_Static_assert(sizeof(s->addr) == sizeof(c->addr), "addr");
+	memcpy(s->addr, c->addr, sizeof(s->addr));
+	s->addr[sizeof(s->addr) - 1] = '\0';
+	s->seclen = c->seclen < sizeof(s->secret) ? c->seclen :
+						    sizeof(s->secret);
+	memcpy(s->secret, c->secret, s->seclen);
 	if (getrandom(&s->next_id, 1, GRND_NONBLOCK) != 1)
 		s->next_id = 0;
 	if (radclient_parse_addr(c->addr, &sa, &len, &why) < 0) {
@@ -692,7 +700,7 @@ int radclient_new(struct radclient **out, sd_event *ev,
 		return -1;
 	rc->ev = sd_event_ref(ev);
 	rc->acct = acct ? 1 : 0;
-	rc->now_fn = now_fn;
+	rc->now_fn = now_fn ? now_fn : wall_now;
 	rc->now_arg = now_arg;
 	if (getrandom(&rc->rnd, sizeof(rc->rnd), GRND_NONBLOCK) !=
 		    sizeof(rc->rnd) ||

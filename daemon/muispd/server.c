@@ -15,6 +15,8 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "acct.h"
+#include "dae.h"
 #include "evloop.h"
 #include "log.h"
 #include "muispd.h"
@@ -115,9 +117,13 @@ int muispd_open(struct muispd *md)
 			return -1;
 		log_info("receipt key %lld created", (long long)id);
 	}
-	if (kernel_open(conf->use_kernel, &md->k))
+	if (kernel_open(conf->use_kernel, &md->k) || acct_open(md))
 		return -1;
 	if (session_load(md, now))
+		return -1;
+	if (radius_acct_on(&conf->radius) && acct_spool_open(md))
+		return -1;
+	if (acct_start_service(md))
 		return -1;
 	if (conf->vici[0] && !conf->use_kernel)
 		log_warnx("vici %s ignored: no kernel module (kernel no)",
@@ -175,8 +181,11 @@ void muispd_close(struct muispd *md)
 	ikesync_close(md);
 	eap_close(md);
 	register_close(md);
+	acct_close(md);
+	dae_close(md);
 	kernel_close(md->k);
 	md->k = NULL;
+	acct_spool_close(md);
 	store_close(md->st);
 	md->st = NULL;
 	conn_tls_free(md->tls);
@@ -281,9 +290,9 @@ int server_init(struct muispd *md, const struct muispd_conf *conf,
 			return -1;
 	}
 	conn_fd_budget(md);
-	if (muispd_open(md) || conn_listen(md))
+	if (muispd_open(md) || conn_listen(md) || sources(md))
 		return -1;
-	return sources(md);
+	return dae_open(md); /* RFC 5176 listener, if configured */
 }
 
 /* A decoded message from c: replies are refused, operator types go to
@@ -376,6 +385,7 @@ int server_reload(struct muispd *md)
 		log_warnx("%s: radius servers kept as they were", path);
 	if (vici_changed)
 		ikesync_reconnect(md);
+	dae_reconf(md); /* logs what it could not do */
 	log_info("%s: configuration reloaded", path);
 	return 0;
 refused:
@@ -396,6 +406,7 @@ int server_run(struct muispd *md)
 	if (r < 0)
 		log_warnx("event loop: %s", strerror(-r));
 	session_checkpoint_final(md);
+	acct_stop_service(md); /* Stops, Accounting-Off, delivered */
 	muispd_close(md);
 	return r < 0 ? -1 : 0;
 }

@@ -39,6 +39,9 @@ $(eval $(call unit_test,test_nl_codec,tests/unit/test_nl_codec.c lib/muisp_nl_co
 
 # muispd's handlers through a struct muispd (store, kernel "none", no TLS)
 $(eval $(call unit_test,test_muispd,tests/unit/test_muispd.c $(MUISPD_CORE_SRCS),$(MUISPD_LIBS)))
+# RADIUS accounting records through the same core (acct.c, every
+# Acct-Terminate-Cause path, restarts), parsed with lib/radius
+$(eval $(call unit_test,test_acct,tests/unit/test_acct.c $(MUISPD_CORE_SRCS),$(MUISPD_LIBS)))
 
 # lib/evloop (sd-event), lib/conf, lib/parse
 $(eval $(call unit_test,test_evloop,tests/unit/test_evloop.c $(LIB_EVLOOP_SRCS),$(LIB_EVLOOP_LIBS)))
@@ -53,10 +56,16 @@ $(eval $(call unit_test,test_register,tests/unit/test_register.c daemon/muispd/r
 
 # lib/radius: the RADIUS codec (known answers from radclient/FreeRADIUS)
 $(eval $(call unit_test,test_radius,tests/unit/test_radius.c $(LIB_RADIUS_SRCS),$(LIB_RADIUS_LIBS)))
+# muispd's accounting spool sender (acct_spool.c) with the RADIUS client
+# played by the test
+$(eval $(call unit_test,test_spool,tests/unit/test_spool.c daemon/muispd/acct_spool.c daemon/muispd/store.c daemon/muispd/receipt.c $(LIB_RADIUS_SRCS) $(LIB_LOG_SRCS) $(LIB_EVLOOP_SRCS),$$(shell $$(PKG_CONFIG) --libs sqlite3 libcrypto) $(LIB_EVLOOP_LIBS)))
 
 # payment method roam: the Access-Accept -> limits mapping, radius_auth
 $(eval $(call unit_test,test_roam,tests/unit/test_roam.c $(MUISPD_CORE_SRCS),$(MUISPD_LIBS)))
 
 # muispd's RADIUS client against fake servers on loopback, and the
 # radius-* keys of muispd.conf
-$(eval $(call unit_test,test_radclient,tests/unit/test_radclient.c daemon/muispd/radclient.c daemon/muispd/config.c lib/proto.c lib/log.c $(LIB_CONF_SRCS) $(LIB_RADIUS_SRCS),$$(shell $$(PKG_CONFIG) --libs libcrypto) $(LIB_EVLOOP_LIBS)))
+$(eval $(call unit_test,test_radclient,tests/unit/test_radclient.c daemon/muispd/radclient.c daemon/muispd/config.c lib/proto.c lib/log.c $(LIB_CONF_SRCS) $(LIB_RADIUS_SRCS),$(LIB_RADIUS_LIBS) $(LIB_EVLOOP_LIBS)))
+
+# muispd's RFC 5176 Disconnect/CoA listener on a real core (dae.c)
+$(eval $(call unit_test,test_dae,tests/unit/test_dae.c $(MUISPD_CORE_SRCS),$(MUISPD_LIBS)))

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -380,6 +381,25 @@ static void run_until_ctr(struct fix *f, const char *name, uint64_t want)
 	}
 }
 
+/* Request i that server k received, parsed. */
+static void rec_pkt(struct fix *f, int k, unsigned i, struct rad_pkt *p)
+{
+	assert_true(i < f->srv[k].nrec);
+	assert_int_equal(rad_parse(f->srv[k].rec[i].b, f->srv[k].rec[i].len, p),
+			 0);
+}
+
+/* Two accounting servers in that order, saying nothing (DROP). */
+static void two_silent(struct fix *f)
+{
+	for (int k = 0; k < 2; k++) {
+		fake_open(&f->srv[k], f->ev, 0, 1);
+		f->srv[k].mode = DROP;
+		f->srv[k].answer_status = 0;
+		add_server(&f->conf, 1, f->srv[k].addr);
+	}
+}
+
 static uint32_t attr_u32(const struct rec *r, uint8_t type)
 {
 	struct rad_pkt p;
@@ -418,8 +438,7 @@ static void test_acct_reply(void **state)
 	assert_int_equal(c.reply_code, RAD_ACCT_RESPONSE);
 	assert_int_equal(c.builds, 1);
 	assert_int_equal(f->srv[0].nrec, 1);
-	assert_int_equal(
-		rad_parse(f->srv[0].rec[0].b, f->srv[0].rec[0].len, &p), 0);
+	rec_pkt(f, 0, 0, &p);
 	assert_int_equal(p.code, RAD_ACCT_REQUEST);
 	assert_int_equal(rad_verify_request(&p, (const uint8_t *)SECRET,
 					    strlen(SECRET), 1),
@@ -449,8 +468,7 @@ static void test_access_ipv6(void **state)
 	run_until(f, &c.done, 1, 2000);
 	assert_int_equal(c.result, RADCLIENT_REPLY);
 	assert_int_equal(c.reply_code, RAD_ACCESS_ACCEPT);
-	assert_int_equal(
-		rad_parse(f->srv[0].rec[0].b, f->srv[0].rec[0].len, &p), 0);
+	rec_pkt(f, 0, 0, &p);
 	assert_int_equal(rad_verify_access_request(&p, (const uint8_t *)SECRET,
 						   strlen(SECRET), 1),
 			 0);
@@ -503,12 +521,8 @@ static void test_failover_rebuild(void **state)
 	struct call c = { 0 };
 	struct rad_pkt pa, pb;
 
-	fake_open(&f->srv[0], f->ev, 0, 1);
-	fake_open(&f->srv[1], f->ev, 0, 1);
-	f->srv[0].mode = DROP;
-	f->srv[0].answer_status = 0;
-	add_server(&f->conf, 1, f->srv[0].addr);
-	add_server(&f->conf, 1, f->srv[1].addr);
+	two_silent(f);
+	f->srv[1].mode = ANSWER;
 	f->conf.retries = 1;
 	f->conf.dead_s = 60;
 	new_client(f, 1);
@@ -523,10 +537,8 @@ static void test_failover_rebuild(void **state)
 	assert_int_equal(c.builds, 2);
 	assert_int_equal(attr_u32(&f->srv[0].rec[0], RAD_ACCT_DELAY_TIME), 0);
 	assert_int_equal(attr_u32(&f->srv[1].rec[0], RAD_ACCT_DELAY_TIME), 7);
-	assert_int_equal(
-		rad_parse(f->srv[0].rec[0].b, f->srv[0].rec[0].len, &pa), 0);
-	assert_int_equal(
-		rad_parse(f->srv[1].rec[0].b, f->srv[1].rec[0].len, &pb), 0);
+	rec_pkt(f, 0, 0, &pa);
+	rec_pkt(f, 1, 0, &pb);
 	assert_memory_not_equal(pa.auth, pb.auth, RAD_AUTH_LEN);
 	assert_int_equal(ctr(f->rc, "failovers"), 1);
 	assert_int_equal(ctr(f->rc, "dead"), 1);
@@ -549,14 +561,7 @@ static void test_dead_probe_back(void **state)
 	struct call c = { 0 }, c2 = { 0 };
 	struct rad_pkt p0, p1;
 
-	fake_open(&f->srv[0], f->ev, 0, 1);
-	fake_open(&f->srv[1], f->ev, 0, 1);
-	f->srv[0].mode = DROP;
-	f->srv[0].answer_status = 0;
-	f->srv[1].mode = DROP;
-	f->srv[1].answer_status = 0;
-	add_server(&f->conf, 1, f->srv[0].addr);
-	add_server(&f->conf, 1, f->srv[1].addr);
+	two_silent(f);
 	f->conf.retries = 0;
 	f->conf.dead_s = 1;
 	new_client(f, 1);
@@ -578,10 +583,8 @@ static void test_dead_probe_back(void **state)
 	assert_int_equal(f->srv[0].nstatus, 2);
 	assert_int_equal(f->srv[0].nrec, 2);
 	assert_int_equal(c.builds, 3);
-	assert_int_equal(
-		rad_parse(f->srv[0].rec[0].b, f->srv[0].rec[0].len, &p0), 0);
-	assert_int_equal(
-		rad_parse(f->srv[0].rec[1].b, f->srv[0].rec[1].len, &p1), 0);
+	rec_pkt(f, 0, 0, &p0);
+	rec_pkt(f, 0, 1, &p1);
 	assert_int_not_equal(p0.id, p1.id);
 	assert_int_equal(ctr(f->rc, "alive"), 1);
 	assert_true(ctr(f->rc, "probes") >= 3);
@@ -756,6 +759,117 @@ static void test_reconf(void **state)
 	add_server(&nc, 1, "example.org:1813");
 	assert_int_equal(radclient_reconf(f->rc, &nc), -1);
 	assert_int_equal(ctr(f->rc, "servers"), 1);
+}
+
+/* ---------- against a real FreeRADIUS (tests/radius/radclient.sh) ----------
+ * Only when MUISP_FR_PID (its process), MUISP_FR_HOST and MUISP_FR_SECRET
+ * are set: the visited server of tests/radius/fr.sh. */
+
+static void fr_conf(struct fix *f, int acct)
+{
+	struct rad_server *s = acct ? &f->conf.acct[f->conf.nacct++] :
+				      &f->conf.auth[f->conf.nauth++];
+
+	snprintf(s->addr, sizeof(s->addr), "%s:%s", getenv("MUISP_FR_HOST"),
+		 acct ? "1813" : "1812");
+	s->seclen = strlen(getenv("MUISP_FR_SECRET"));
+	memcpy(s->secret, getenv("MUISP_FR_SECRET"), s->seclen);
+	f->conf.timeout_ms = 300;
+	f->conf.auth_timeout_s = 10;
+}
+
+static const char *fr_user;
+
+static int fr_build_auth(void *arg, struct rad_buf *p, uint64_t now)
+{
+	struct call *c = arg;
+
+	c->builds++;
+	if (rad_put_str(p, RAD_USER_NAME, fr_user) ||
+	    rad_put_str(p, RAD_NAS_IDENTIFIER, "radclient-test"))
+		return -1;
+	return 0;
+}
+
+/* FreeRADIUS answers an Accounting-Request (Accounting-Response). */
+static void test_fr_acct(void **state)
+{
+	struct fix *f = *state;
+	struct call c = { 0 };
+
+	fr_conf(f, 1);
+	new_client(f, 1);
+	c.event_ts = (uint32_t)wall;
+	send_req(f->rc, RAD_ACCT_REQUEST, NULL, &c);
+	run_until(f, &c.done, 1, 5000);
+	assert_int_equal(c.result, RADCLIENT_REPLY);
+	assert_int_equal(c.reply_code, RAD_ACCT_RESPONSE);
+	assert_int_equal(ctr(f->rc, "bad_replies"), 0);
+}
+
+/* Access-Requests: a local user accepted (the Accept carries the
+ * Message-Authenticator we require), a wrong password rejected, a roaming
+ * user accepted through the proxy to the home server, a refused one. */
+static void test_fr_auth(void **state)
+{
+	struct fix *f = *state;
+	static const struct {
+		const char *user, *pass;
+		uint8_t code;
+	} cases[] = {
+		{ "local1", "localpw", RAD_ACCESS_ACCEPT },
+		{ "local1", "wrong", RAD_ACCESS_REJECT },
+		{ "u@partner.example", "roampw", RAD_ACCESS_ACCEPT },
+		{ "bad@partner.example", "x", RAD_ACCESS_REJECT },
+	};
+
+	fr_conf(f, 0);
+	new_client(f, 0);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct call c = { 0 };
+
+		fr_user = cases[i].user;
+		in_send = 1;
+		assert_non_null(radclient_send(f->rc, RAD_ACCESS_REQUEST,
+					       cases[i].pass, fr_build_auth,
+					       done, &c));
+		in_send = 0;
+		run_until(f, &c.done, 1, 8000);
+		assert_int_equal(c.result, RADCLIENT_REPLY);
+		if (c.reply_code != cases[i].code)
+			fail_msg("%s: reply %u", fr_user, c.reply_code);
+	}
+	assert_int_equal(ctr(f->rc, "bad_replies"), 0);
+	assert_int_equal(ctr(f->rc, "accepted"), 2);
+	assert_int_equal(ctr(f->rc, "rejected"), 2);
+}
+
+/* FreeRADIUS stopped (SIGSTOP): its server is marked dead, the record
+ * waits; continued, it answers the Status-Server probe, then the rebuilt
+ * record. */
+static void test_fr_probe(void **state)
+{
+	struct fix *f = *state;
+	pid_t pid = (pid_t)atoi(getenv("MUISP_FR_PID"));
+	struct call c = { 0 };
+
+	assert_true(pid > 1);
+	fr_conf(f, 1);
+	f->conf.timeout_ms = 100;
+	f->conf.retries = 1;
+	f->conf.dead_s = 1;
+	new_client(f, 1);
+	assert_int_equal(kill(pid, SIGSTOP), 0);
+	send_req(f->rc, RAD_ACCT_REQUEST, NULL, &c);
+	run_until_ctr(f, "dead", 1);
+	assert_int_equal(c.done, 0);
+	assert_int_equal(kill(pid, SIGCONT), 0);
+	run_until(f, &c.done, 1, 5000);
+	assert_int_equal(c.result, RADCLIENT_REPLY);
+	assert_int_equal(c.reply_code, RAD_ACCT_RESPONSE);
+	assert_int_equal(c.builds, 2);
+	assert_int_equal(ctr(f->rc, "alive"), 1);
+	assert_true(ctr(f->rc, "probes") >= 1);
 }
 
 /* ---------- radius-* keys of muispd.conf ---------- */
@@ -1054,8 +1168,19 @@ int main(void)
 		cmocka_unit_test(test_conf_values),
 		cmocka_unit_test(test_conf_servers),
 	};
-	int n = cmocka_run_group_tests_name("radclient", client, NULL, NULL);
+	const struct CMUnitTest fr[] = {
+		cmocka_unit_test_setup_teardown(test_fr_acct, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fr_auth, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fr_probe, setup, teardown),
+	};
+	int n;
 
+	/* tests/radius/radclient.sh: against FreeRADIUS only */
+	if (getenv("MUISP_FR_PID") && getenv("MUISP_FR_HOST") &&
+	    getenv("MUISP_FR_SECRET"))
+		return cmocka_run_group_tests_name("radclient freeradius", fr,
+						   NULL, NULL);
+	n = cmocka_run_group_tests_name("radclient", client, NULL, NULL);
 	return n + cmocka_run_group_tests_name("radius conf", conf, conf_setup,
 					       conf_teardown);
 }
