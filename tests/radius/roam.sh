@@ -20,14 +20,14 @@
 #   - with accounting (acct.c): the home's acct.log gets the roaming
 #     contract's Start with its Class
 #
-# usage: tests/radius/roam.sh [BINDIR]       (default build/bin)
+# usage: tests/radius/roam.sh [BINDIR]   (default $MUISP_BIN, else build/bin)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/check.sh"
 . "$top/tests/radius/fr.sh"
 CHECK_SUITE=radius-roam CHECK_FATAL=1
-bin=${1:-$top/build/bin}
+bin=${1:-${MUISP_BIN:-$top/build/bin}}
 [ "$(id -u)" = 0 ] || fail "needs root (a network namespace)"
 [ -x "$bin/muispd" ] && [ -x "$bin/muisp-client" ] ||
 	fail "build muispd and muisp-client first"
