@@ -25,6 +25,7 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/check.sh"
+. "$top/tests/lib/testca.sh"
 . "$top/tests/radius/fr.sh"
 CHECK_SUITE=radius-roam CHECK_FATAL=1
 bin=${1:-${MUISP_BIN:-$top/build/bin}}
@@ -66,16 +67,7 @@ fr_start "$T/fr" visited "$NS"
 ok "two FreeRADIUS (visited proxies partner.example to home)"
 
 # --- throwaway CA and router certificate ---
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	-keyout "$T/ca.key" -out "$T/ca.crt" -days 2 -subj "/CN=muisp test CA" \
-	2>/dev/null
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	-keyout "$T/router.key" -out "$T/router.csr" \
-	-subj "/CN=router.muisp.test" 2>/dev/null
-printf 'subjectAltName=DNS:router.muisp.test,IP:127.0.0.1\n' >"$T/ext"
-openssl x509 -req -in "$T/router.csr" -CA "$T/ca.crt" -CAkey "$T/ca.key" \
-	-CAcreateserial -out "$T/router.crt" -days 2 -extfile "$T/ext" \
-	2>/dev/null
+testca_router "$T"
 
 printf 'nas-secret\n' >"$T/radius.secret"
 chmod 600 "$T/radius.secret"
