@@ -467,7 +467,7 @@ static void roam_authorize(const struct payment_method *self,
 		return;
 	}
 	ulen = (size_t)(nl - param);
-	at = memchr(param, '@', ulen);
+	at = memrchr(param, '@', ulen); /* suffix realm: the last @ */
 	if (!at || at == param || at + 1 == nl || ulen >= sizeof(k->user) ||
 	    strlen(nl + 1) > ROAM_PASSWORD_MAX) {
 		done(arg, -1,

@@ -569,6 +569,10 @@ static void test_method_refusals(void **state)
 	assert_int_equal(F.rc, -1);
 	authorize(&c, "@partner.example\nx");
 	assert_int_equal(F.rc, -1);
+	/* the realm is after the last @, as FreeRADIUS's suffix realm */
+	authorize(&c, "u@partner.example@elsewhere.example\nx");
+	assert_int_equal(F.rc, MP_ERR_ROAM_REJECT);
+	assert_non_null(strstr(F.text, "elsewhere.example is not"));
 	assert_int_equal(F.nreq, 0);
 	/* silence: unreachable */
 	F.reply = SILENT;
