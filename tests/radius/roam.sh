@@ -10,8 +10,9 @@
 #     limits are the Accept's (Session-Timeout 3600 -> expiry, quota
 #     50,000,000 -> hard and soft), Class partner-bill-0001 and the
 #     interim/idle time-outs are in radius_auth; the home's auth.log saw
-#     the login; settlement: the charge on the ledger realm:partner.example
-#     and the statement line
+#     the login (the Access-Request's attributes from a capture); after
+#     kill -9 and a restart the contract is back; settlement: the charge
+#     on the ledger realm:partner.example and the statement line
 #   - bad@partner.example -> ROAM_REJECT with the home's "account suspended"
 #   - a wrong password -> ROAM_REJECT
 #   - a realm not in radius-roam-realms -> ROAM_REJECT, no packet sent
@@ -101,13 +102,17 @@ EOF
 "$bin/muispd" -n -f "$T/muispd.conf" 2>"$T/check.err" ||
 	fail "config check: $(cat "$T/check.err")"
 ok "muispd -n accepts price ... roam and the radius-* keys"
-# ip netns exec execs muispd: $! is muispd's pid
-ip netns exec "$NS" "$bin/muispd" -d -v -f "$T/muispd.conf" \
-	>>"$T/muispd.log" 2>&1 &
-pid=$!
-wait_until -t 10 -m "muispd's socket (or its exit)" \
-	eval '[ -S "$T/muispd.sock" ] || ! kill -0 "$pid"'
-[ -S "$T/muispd.sock" ] || fail "muispd exited at start"
+start_daemon() {
+	rm -f "$T/muispd.sock"
+	# ip netns exec execs muispd: $! is muispd's pid
+	ip netns exec "$NS" "$bin/muispd" -d -v -f "$T/muispd.conf" \
+		>>"$T/muispd.log" 2>&1 &
+	pid=$!
+	wait_until -t 10 -m "muispd's socket (or its exit)" \
+		eval '[ -S "$T/muispd.sock" ] || ! kill -0 "$pid"'
+	[ -S "$T/muispd.sock" ] || fail "muispd exited at start"
+}
+start_daemon
 
 op() { "$bin/muisp-client" -O "$T/muispd.sock" op "$@"; }
 cl() { # cl STATEDIR SOURCE args...
@@ -220,6 +225,14 @@ rc=0
 roam u2 127.0.0.4 u@partner.example roampw buy time 60 120 >"$T/time.out" 2>&1 || rc=$?
 expect "time contract with a byte quota refused" 1 "$rc"
 check "... saying to buy bytes" grep -q 'bytes' "$T/time.out"
+
+# --- a crash: the roaming contract comes back as it was ---
+kill -9 "$pid"
+wait "$pid" 2>/dev/null || true
+start_daemon
+out=$(op contract-show "$serial")
+expect "after kill -9: the roam contract restored" "roam 50000000 active" \
+	"$(field method "$out") $(field hard "$out") $(field state "$out")"
 
 # --- usage and settlement: the partner owes the charge ---
 out=$(op usage-add "$serial" 10000000)
