@@ -25,7 +25,7 @@ struct roam_auth {
 	uint8_t class_tlv[512]; /* Class attributes as received, TLVs */
 	size_t class_len;
 	uint32_t session_timeout, idle_timeout, interim; /* s, 0 none */
-	uint64_t quota;					/* bytes, 0 none */
+	uint64_t quota;					 /* bytes, 0 none */
 };
 
 /* The Accept of a roaming contract: 0, 1 none (not roaming), -1. */
