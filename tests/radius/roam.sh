@@ -272,7 +272,7 @@ s0=$(date +%s%N)
 roam u3 127.0.0.8 u@partner.example roampw buy bytes 1000000 2000000 >"$T/down.out" 2>&1 &
 rpid=$!
 wait_until -t 5 -m "muispd sent the Access-Request" \
-	eval '[ "$(sent)" -gt "$n0" ]'
+	eval "[ \"\$(sent)\" -gt ${n0} ]"
 # meanwhile another user is served
 code=$(field code "$(op voucher-issue 50)")
 out=$(cl v 127.0.0.9 -m voucher -P "$code" buy bytes 1000000 2000000)
