@@ -69,5 +69,6 @@ $(eval $(call unit_test,test_radclient,tests/unit/test_radclient.c daemon/muispd
 
 # muispd's RFC 5176 Disconnect/CoA listener on a real core (dae.c)
 $(eval $(call unit_test,test_dae,tests/unit/test_dae.c $(MUISPD_CORE_SRCS),$(MUISPD_LIBS)))
+
 # muispctl report on a database made by muispd's store.c
 $(eval $(call unit_test,test_report,tests/unit/test_report.c $(MUISPCTL_SRCS) daemon/muispd/store.c daemon/muispd/receipt.c $(LIB_LOG_SRCS),$(MUISPCTL_LIBS) $$(shell $$(PKG_CONFIG) --libs sqlite3 libcrypto)))
