@@ -107,7 +107,11 @@ check "stats radius: one auth server, up" \
 	grep -q '"auth_servers":1,"auth_servers_up":1,' <<<"$js"
 check "stats radius: one acct server, up" \
 	grep -q '"acct_servers":1,"acct_servers_up":1,' <<<"$js"
-check "stats radius as text" grep -q '^acct.sent: *0$' <<<"$(ctl stats radius)"
+check "stats radius as text" grep -Eq '^acct.sent: +[0-9]+$' <<<"$(ctl stats radius)"
+# muispd's Accounting-On (acct.c, through the spool's sender) acked by
+# FreeRADIUS
+acked() { ctl --json stats radius | grep -q '"acct_acked":[1-9]'; }
+wait_until -t 10 -m "Accounting-On acked" acked && ok "Accounting-On acked"
 
 # SIGHUP: a second accounting server
 {
