@@ -235,6 +235,15 @@ expect "charge 10 MB at 2" 20 "$(field charge "$(grep '^statement' <<<"$out")")"
 out=$(op room-show realm:partner.example)
 expect "ledger realm:partner.example owes the charge" 20 "$(field balance "$out")"
 
+# --- no terminal (setsid): the password from stdin ---
+out=$(printf 'roampw\n' | setsid -w ip netns exec "$NS" "$bin/muisp-client" \
+	-s 127.0.0.1 -p "$port" -b 127.0.0.10 --ca "$T/ca.crt" \
+	--name router.muisp.test -S "$T/stdin" --esp --roam u@partner.example \
+	buy bytes 1000000 2000000)
+expect "no terminal: the password read from stdin" "roam 2000000" \
+	"$(field method "$(tail -n1 <<<"$out")") $(field hard "$(tail -n1 <<<"$out")")"
+cl stdin 127.0.0.10 terminate >/dev/null
+
 # --- bad@partner.example: the home's Reply-Message ---
 rc=0
 roam bad 127.0.0.5 bad@partner.example whatever buy bytes 1000000 2000000 >"$T/bad.out" 2>&1 || rc=$?
