@@ -13,6 +13,8 @@
 #     the login (the Access-Request's attributes from a capture); after
 #     kill -9 and a restart the contract is back; settlement: the charge
 #     on the ledger realm:partner.example and the statement line
+#   - muisp-client's password from --secret-fd, and from stdin without a
+#     terminal
 #   - bad@partner.example -> ROAM_REJECT with the home's "account suspended"
 #   - a wrong password -> ROAM_REJECT
 #   - a realm not in radius-roam-realms -> ROAM_REJECT, no packet sent
