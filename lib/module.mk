@@ -31,3 +31,7 @@ LIB_PARSE_SRCS := lib/parse.c
 LIB_CONF_SRCS := lib/conf.c $(LIB_PARSE_SRCS)
 # The tools' error messages and exit codes.
 LIB_CLI_SRCS := lib/cli.c
+# RADIUS packets (lib/radius): muispd's client and DM/CoA listener; MD5 and
+# HMAC-MD5 from libcrypto.
+LIB_RADIUS_SRCS := lib/radius.c
+LIB_RADIUS_LIBS := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null || echo -lcrypto)

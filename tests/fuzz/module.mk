@@ -38,3 +38,6 @@ $(eval $(call fuzz_target,fuzz_payment_json,tests/fuzz/fuzz_payment_json.c $(FUZ
 # muispd: a client's certificate to register (MP_T_REGISTER), before any
 # tunnel: the checks of daemon/muispd/regcert.c
 $(eval $(call fuzz_target,fuzz_register,tests/fuzz/fuzz_register.c daemon/muispd/regcert.c,$$(shell $$(PKG_CONFIG) --libs libcrypto)))
+
+# RADIUS (lib/radius.c): parse, walk, VSAs, verify, one encoding
+$(eval $(call fuzz_target,fuzz_radius,tests/fuzz/fuzz_radius.c $(LIB_RADIUS_SRCS),$(LIB_RADIUS_LIBS)))

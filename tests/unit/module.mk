@@ -50,3 +50,6 @@ $(eval $(call unit_test,test_log,tests/unit/test_log.c $(LIB_LOG_SRCS),))
 # muispd's registration of clients' self-signed certificates: the checks
 # and the store's registrations table
 $(eval $(call unit_test,test_register,tests/unit/test_register.c daemon/muispd/regcert.c daemon/muispd/store.c daemon/muispd/receipt.c lib/log.c,$$(shell $$(PKG_CONFIG) --libs sqlite3 libcrypto)))
+
+# lib/radius: the RADIUS codec (known answers from radclient/FreeRADIUS)
+$(eval $(call unit_test,test_radius,tests/unit/test_radius.c $(LIB_RADIUS_SRCS),$(LIB_RADIUS_LIBS)))
