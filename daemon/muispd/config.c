@@ -52,6 +52,7 @@ void conf_defaults(struct muispd_conf *c)
 	c->output_budget = 16ull << 20;
 	c->provider_timeout_s = 5;
 	snprintf(c->eap_conn, sizeof(c->eap_conn), "muisp-eap");
+	snprintf(c->eap_roam_conn, sizeof(c->eap_roam_conn), "muisp-eap-roam");
 	c->eap_metric = MP_METRIC_BYTES;
 	c->register_idle_s = 7 * 86400;
 	c->register_max = 1024;
@@ -105,6 +106,8 @@ static const struct setting {
 	{ "online-provider-timeout", K_U32, F(provider_timeout_s), 1, 60 },
 	{ "eap", K_BOOL, F(eap), 0, 0 },
 	{ "eap-connection", K_STR, F(eap_conn), 0, 0 },
+	{ "radius-eap-relay", K_STR, F(eap_relay), 0, 0 },
+	{ "eap-roam-connection", K_STR, F(eap_roam_conn), 0, 0 },
 	{ "register-idle", K_U32, F(register_idle_s), 60, 365 * 86400 },
 	{ "register-max", K_U32, F(register_max), 1, 65536 },
 	{ "register-rate", K_U32, F(register_rate), 1, 1000 },
@@ -351,6 +354,13 @@ int conf_parse(const char *name, const char *text, struct muispd_conf *c,
 			 "%s: eap: no line 'price %s voucher esp PRICE UNIT': "
 			 "nothing for EAP clients to buy",
 			 name, mp_metric_name(c->eap_metric));
+		goto out;
+	}
+	if (c->eap_relay[0] && !c->radius.nauth) {
+		snprintf(err, errlen,
+			 "%s: radius-eap-relay: no radius-auth-server to "
+			 "relay to",
+			 name);
 		goto out;
 	}
 	if (!strncmp(c->provider_url, "http://", 7) && !c->provider_insecure) {

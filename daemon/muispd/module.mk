@@ -15,6 +15,7 @@ MUISPD_CORE_SRCS := daemon/muispd/server.c daemon/muispd/conn.c \
 	daemon/muispd/limits.c daemon/muispd/register.c \
 	daemon/muispd/regcert.c \
 	daemon/muispd/privacy.c daemon/muispd/keys.c \
+	daemon/muispd/radrelay.c \
 	$(LIB_RADIUS_SRCS) \
 	$(LIB_CHANNEL_SRCS) $(LIB_IKE_WATCH_SRCS) $(LIB_EVLOOP_SRCS) \
 	$(LIB_LOG_SRCS) $(LIB_NL_SRCS) $(LIB_CONF_SRCS)

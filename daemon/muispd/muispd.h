@@ -93,6 +93,10 @@ struct muispd_conf {
 	char eap_conn[64];  /* charon's connection of those clients */
 	uint8_t eap_metric; /* the offer: price METRIC voucher esp */
 	uint64_t eap_hard;  /* hard limit, 0: what the voucher buys */
+	/* roamers through EAP (radrelay.c, eap.c): charon's eap-radius
+	 * goes to the relay on eap_relay ("ADDR:PORT", "" none) */
+	char eap_relay[64];
+	char eap_roam_conn[64]; /* charon's connection of those clients */
 	struct radius_conf radius; /* "radius-*" keys (radclient.h) */
 };
 
@@ -186,6 +190,7 @@ struct session_waiter {
 struct settle_op;
 struct acct;
 struct dae;
+struct radrelay;
 
 /* An outstanding contract (state machine, usage, warnings). */
 struct live {
@@ -323,6 +328,7 @@ struct muispd {
 	/* RADIUS: clients (radclient.c), accounting (acct.c, acct_spool.c),
 	 * DM/CoA listener (dae.c); NULL when not configured */
 	struct radclient *rad_auth, *rad_acct;
+	struct radrelay *relay; /* EAP roaming relay (radrelay.c), NULL */
 	struct acct *acct;
 	struct dae *dae;
 	/* the module's cleanup after a settlement that failed: retried */

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "muispd.h"
 #include "payment_online.h"
+#include "radrelay.h"
 
 /* An empty daemon with its configuration (nothing opened yet). */
 void muispd_init(struct muispd *md, const struct muispd_conf *conf)
@@ -134,6 +135,8 @@ void muispd_close(struct muispd *md)
 	}
 	md->lfd = md->ufd = -1;
 	ikesync_close(md);
+	radrelay_free(md->relay);
+	md->relay = NULL;
 	eap_close(md);
 	register_close(md);
 	kernel_close(md->k);
@@ -241,6 +244,17 @@ int server_init(struct muispd *md, const struct muispd_conf *conf,
 	conn_fd_budget(md);
 	if (muispd_open(md) || conn_listen(md))
 		return -1;
+	if (md->conf.eap_relay[0]) {
+		char err[200];
+
+		if (radrelay_new(&md->relay, md->ev, md->conf.eap_relay,
+				 &md->conf.radius, err, sizeof(err))) {
+			log_warnx("%s", err);
+			return -1;
+		}
+		log_info("radius-eap-relay: listening on %s",
+			 md->conf.eap_relay);
+	}
 	return sources(md);
 }
 
@@ -290,6 +304,7 @@ static void keep_restart_only(struct muispd_conf *nc,
 	KEEP_STR(database, "database")
 	KEEP_NUM(use_kernel, "kernel")
 	KEEP_NUM(tls, "tls")
+	KEEP_STR(eap_relay, "radius-eap-relay")
 #undef KEEP_STR
 #undef KEEP_NUM
 }
@@ -329,6 +344,8 @@ int server_reload(struct muispd *md)
 		md->tls = tls;
 	}
 	online_config(md);
+	if (md->relay)
+		radrelay_reconf(md->relay, &md->conf.radius);
 	if (vici_changed)
 		ikesync_reconnect(md);
 	log_info("%s: configuration reloaded", path);
