@@ -85,6 +85,8 @@ static const struct attr_def attr_defs[__MP_A_LAST] = {
 	[MP_A_SUBJECT] = STR,
 	[MP_A_KEY_TYPE] = STR,
 	[MP_A_LAST_USED] = U64,
+	[MP_A_IDENTITY] = STR,
+	[MP_A_SECRET] = STR,
 };
 
 #define B(a) (1ull << (a))
@@ -110,7 +112,8 @@ static const struct type_def type_defs[256] = {
 			   B(MP_A_PRIVACY), 0 },
 	[MP_T_DEPOSIT] = { "deposit", B(MP_A_SERIAL) | B(MP_A_METHOD),
 			   B(MP_A_PAYMENT) | B(MP_A_AMOUNT) |
-				   B(MP_A_HOLDER_KEY),
+				   B(MP_A_HOLDER_KEY) | B(MP_A_IDENTITY) |
+				   B(MP_A_SECRET),
 			   0 },
 	[MP_T_BIND] = { "bind", 0, B(MP_A_CHALLENGE) | B(MP_A_SIGNATURE),
 			B(MP_A_RECEIPT) | B(MP_A_PASSWORD) },
@@ -909,6 +912,8 @@ const char *mp_error_name(int err)
 		[MP_ERR_CERT] = "certificate refused",
 		[MP_ERR_BUSY] = "busy: try again later",
 		[MP_ERR_PRIVACY] = "the tunnel is not the privacy bought",
+		[MP_ERR_ROAM_REJECT] = "refused by the home ISP",
+		[MP_ERR_ROAM_UNREACHABLE] = "roaming server unreachable",
 	};
 
 	if (err <= 0 || err >= __MP_ERR_LAST || !s[err])
@@ -942,6 +947,7 @@ static const char *const method_names[__MP_METHOD_LAST] = {
 	[MP_METHOD_ROOM] = "room",
 	[MP_METHOD_CASH] = "cash",
 	[MP_METHOD_ONLINE] = "online",
+	[MP_METHOD_ROAM] = "roam",
 };
 
 const char *mp_metric_name(int metric)

@@ -146,6 +146,10 @@ enum mp_attr {
 	MP_A_SUBJECT = 38,   /* str a certificate's subject */
 	MP_A_KEY_TYPE = 39,  /* str its key, "RSA-2048" */
 	MP_A_LAST_USED = 40, /* u64 its last use, seconds since the epoch */
+
+	/* roaming (DEPOSIT with method roam) */
+	MP_A_IDENTITY = 41, /* str user@realm at the home ISP */
+	MP_A_SECRET = 42,   /* str its password: never logged or stored */
 	__MP_A_LAST
 };
 #define MP_A_MAX (__MP_A_LAST - 1)
@@ -181,6 +185,7 @@ enum mp_method {
 	MP_METHOD_ROOM,	       /* billing to a room account */
 	MP_METHOD_CASH,	       /* operator desk, password contract */
 	MP_METHOD_ONLINE,      /* external payment provider plug-in */
+	MP_METHOD_ROAM = 5,    /* a partner ISP's user, through RADIUS */
 	__MP_METHOD_LAST
 };
 
@@ -212,6 +217,10 @@ enum mp_error {
 	/* over a rate or a cap: try later */
 	MP_ERR_BUSY = 16,
 	MP_ERR_PRIVACY = 17, /* the tunnel is not the privacy bought */
+	/* roam: the home ISP refused (text: its Reply-Message) */
+	MP_ERR_ROAM_REJECT = 18,
+	/* roam: the RADIUS server did not answer in time */
+	MP_ERR_ROAM_UNREACHABLE = 19,
 	__MP_ERR_LAST
 };
 

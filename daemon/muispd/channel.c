@@ -380,7 +380,8 @@ static void authorized(void *arg, int rc, const char *text)
 	if (q)
 		q->busy = 0;
 	if (rc) {
-		conn_error(c, op->h.req, MP_ERR_PAYMENT, "%s", text);
+		conn_error(c, op->h.req, rc > 0 ? rc : MP_ERR_PAYMENT, "%s",
+			   text);
 		goto done;
 	}
 	snprintf(auth, sizeof(auth), "%s", text);
@@ -464,6 +465,15 @@ static void h_deposit(struct muispd *md, struct conn *c,
 	if (privacy_refused(md, c, req, q->item.privacy, "buy"))
 		return;
 	pm = payment_lookup(&md->pay, q->item.method);
+	/* roam: the home ISP's credentials, only in a roam deposit */
+	if (q->item.method == MP_METHOD_ROAM ?
+		    !(mp_has(req, MP_A_IDENTITY) && mp_has(req, MP_A_SECRET)) :
+		    mp_has(req, MP_A_IDENTITY) || mp_has(req, MP_A_SECRET)) {
+		conn_error(c, req, MP_ERR_PROTO,
+			   "identity and secret go with method roam only, "
+			   "and roam needs both");
+		return;
+	}
 	memset(&r, 0, sizeof(r));
 	r.serial = q->serial;
 	r.state = CS_UNBOUND;
@@ -519,7 +529,22 @@ static void h_deposit(struct muispd *md, struct conn *c,
 	op->md = md;
 	op->r = r;
 	snprintf(op->addr, sizeof(op->addr), "%s", c->addr);
+	/* the method may name the address (roam: Framed-IP-Address);
+	 * establish() sets it again */
+	snprintf(op->r.addr, sizeof(op->r.addr), "%s", c->addr);
 	q->busy = 1;
+	if (q->item.method == MP_METHOD_ROAM) {
+		char cred[2 * MP_STR_MAX + 2];
+
+		snprintf(cred, sizeof(cred), "%s\n%s", req->s[MP_A_IDENTITY],
+			 req->s[MP_A_SECRET]);
+		/* the held copy keeps no password (op may be gone after
+		 * authorize: done can run inside it) */
+		explicit_bzero(op->h.req->s[MP_A_SECRET], MP_STR_MAX + 1);
+		pm->authorize(pm, &op->r, cred, authorized, op);
+		explicit_bzero(cred, sizeof(cred));
+		return;
+	}
 	pm->authorize(pm, &op->r, param, authorized, op);
 }
 

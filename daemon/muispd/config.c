@@ -4,10 +4,15 @@
  * with lib/conf; see muispd.conf(5).  The first error stops the parse:
  * "FILE:LINE: KEY: 'VALUE': what is wrong".
  */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "conf.h"
 #include "config.h"
@@ -58,6 +63,19 @@ void conf_defaults(struct muispd_conf *c)
 	c->register_max = 1024;
 	c->register_rate = 2;
 	c->register_burst = 5;
+	c->radius.timeout_ms = 3000;
+	c->radius.retries = 3;
+	c->radius.dead_s = 10;
+	c->radius.window = 64;
+	c->radius.auth_timeout_s = 10;
+	c->radius.interim_s = 300;
+	c->radius.interim_jitter_s = 30;
+	c->radius.interim_min_s = 60;
+	c->radius.spool_max = 100000;
+	c->radius.keep_days = 400;
+	c->radius.stop_wait_s = 5;
+	c->radius.require_ma = 1;
+	c->radius.dae_window_s = 300;
 }
 
 /* The settings that are one value of a plain type. */
@@ -112,6 +130,24 @@ static const struct setting {
 	{ "register-max", K_U32, F(register_max), 1, 65536 },
 	{ "register-rate", K_U32, F(register_rate), 1, 1000 },
 	{ "register-burst", K_U32, F(register_burst), 1, 1000 },
+	/* RADIUS (radclient.h; the servers, secrets, addresses and realms
+	 * below in set_radius) */
+	{ "radius-nas-identifier", K_STR, F(radius.nas_identifier), 0, 0 },
+	{ "radius-retries", K_U32, F(radius.retries), 0, 10 },
+	{ "radius-dead-time", K_U32, F(radius.dead_s), 1, 300 },
+	{ "radius-window", K_U32, F(radius.window), 1, 255 },
+	{ "radius-auth-timeout", K_U32, F(radius.auth_timeout_s), 1, 300 },
+	{ "radius-interim", K_U32, F(radius.interim_s), 1, 7 * 86400 },
+	{ "radius-interim-jitter", K_U32, F(radius.interim_jitter_s), 0, 3600 },
+	{ "radius-interim-min", K_U32, F(radius.interim_min_s), 1, 86400 },
+	{ "radius-spool-max", K_U32, F(radius.spool_max), 100, 10000000 },
+	{ "radius-keep", K_U32, F(radius.keep_days), 1, 36500 },
+	{ "radius-stop-wait", K_U32, F(radius.stop_wait_s), 0, 300 },
+	{ "radius-require-message-authenticator", K_BOOL, F(radius.require_ma),
+	  0, 0 },
+	{ "radius-dae-window", K_U32, F(radius.dae_window_s), 0, 86400 },
+	{ "radius-dae-require-message-authenticator", K_BOOL,
+	  F(radius.dae_require_ma), 0, 0 },
 #undef F
 };
 
@@ -284,6 +320,186 @@ static int set_eap_offer(struct conf *r, struct muispd_conf *c)
 	return 0;
 }
 
+/* ---------- RADIUS (radclient.h) ---------- */
+
+/*
+ * A shared secret from a file: regular, not readable or writable by group
+ * or other, owned by root or by us, one line of 1..RAD_SECRET_MAX bytes
+ * (a final newline is not part of it).  The secret never goes into a
+ * message.
+ */
+static int read_secret(struct conf *r, int i, struct rad_server *sv)
+{
+	uint8_t buf[RAD_SECRET_MAX + 2];
+	const char *path = r->w[i];
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	if (conf_str(r, i, sv->secret_file, sizeof(sv->secret_file)) < 0)
+		return -1;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return conf_bad(r, i, strerror(errno));
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return conf_bad(r, i, "secret: not a regular file");
+	}
+	if (st.st_mode & 077) {
+		close(fd);
+		return conf_bad(r, i,
+				"secret: group or other may access it "
+				"(chmod 600)");
+	}
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		close(fd);
+		return conf_bad(r, i,
+				"secret: owned by another user (not root, "
+				"not muispd's)");
+	}
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (n < 0)
+		return conf_bad(r, i, strerror(errno));
+	if (n > 0 && buf[n - 1] == '\n')
+		n--;
+	if (n == 0 || (size_t)n > RAD_SECRET_MAX) {
+		explicit_bzero(buf, sizeof(buf));
+		return conf_bad(r, i,
+				"secret: expected one line of 1 to 128 "
+				"bytes");
+	}
+	if (memchr(buf, '\n', (size_t)n) || memchr(buf, '\0', (size_t)n) ||
+	    memchr(buf, '\r', (size_t)n)) {
+		explicit_bzero(buf, sizeof(buf));
+		return conf_bad(r, i,
+				"secret: expected one line (no NUL, "
+				"CR or second line)");
+	}
+	memcpy(sv->secret, buf, (size_t)n);
+	sv->seclen = (size_t)n;
+	explicit_bzero(buf, sizeof(buf));
+	return 0;
+}
+
+static int numeric_ip(const char *s)
+{
+	uint8_t a[16];
+
+	return inet_pton(AF_INET, s, a) == 1 || inet_pton(AF_INET6, s, a) == 1;
+}
+
+/* radius-auth-server / radius-acct-server ADDR:PORT SECRETFILE,
+ * repeatable: failover order.  radius-dae-client ADDR SECRETFILE. */
+static int set_radius_server(struct conf *r, struct rad_server *list,
+			     unsigned *n, unsigned max, int dae)
+{
+	struct sockaddr_storage sa;
+	struct rad_server *sv;
+	const char *why;
+	socklen_t len;
+
+	if (conf_nargs(r, 2) < 0)
+		return -1;
+	if (*n >= max)
+		return conf_err(r, 0, "%s: at most %u", r->w[0], max);
+	if (dae ? !numeric_ip(r->w[1]) :
+		  radclient_parse_addr(r->w[1], &sa, &len, &why) < 0)
+		return conf_bad(r, 1,
+				dae ? "expected a numeric IPv4 or IPv6 "
+				      "address" :
+				      why);
+	sv = &list[*n];
+	memset(sv, 0, sizeof(*sv));
+	if (conf_str(r, 1, sv->addr, sizeof(sv->addr)) < 0 ||
+	    read_secret(r, 2, sv) < 0) {
+		explicit_bzero(sv, sizeof(*sv));
+		return -1;
+	}
+	for (unsigned i = 0; i < *n; i++)
+		if (!strcmp(list[i].addr, sv->addr)) {
+			explicit_bzero(sv, sizeof(*sv));
+			return conf_bad(r, 1, "listed twice");
+		}
+	(*n)++;
+	return 0;
+}
+
+/* radius-roam-realms REALM...: repeatable, up to RADIUS_MAX_REALMS. */
+static int set_realms(struct conf *r, struct radius_conf *rc)
+{
+	if (r->nw < 2)
+		return conf_err(r, 0, "%s: expected REALM...", r->w[0]);
+	for (int i = 1; i < r->nw; i++) {
+		const char *p = r->w[i];
+
+		if (rc->nrealms >= RADIUS_MAX_REALMS)
+			return conf_err(r, 0, "%s: at most %d realms", r->w[0],
+					RADIUS_MAX_REALMS);
+		for (; *p; p++)
+			if (!((*p >= 'a' && *p <= 'z') ||
+			      (*p >= 'A' && *p <= 'Z') ||
+			      (*p >= '0' && *p <= '9') || *p == '.' ||
+			      *p == '-'))
+				return conf_bad(r, i,
+						"a realm is letters, digits, "
+						"'.' and '-'");
+		if (r->w[i][0] == '.' || r->w[i][0] == '-')
+			return conf_bad(r, i, "not a domain name");
+		if (conf_str(r, i, rc->realms[rc->nrealms],
+			     sizeof(rc->realms[0])) < 0)
+			return -1;
+		rc->nrealms++;
+	}
+	return 0;
+}
+
+/* The radius-* keys that are not one plain value: 1 not one of them. */
+static int set_radius(struct conf *r, struct radius_conf *rc)
+{
+	const char *k = r->w[0];
+	struct sockaddr_storage sa;
+	const char *why;
+	socklen_t len;
+	uint64_t v;
+
+	if (!strcmp(k, "radius-auth-server"))
+		return set_radius_server(r, rc->auth, &rc->nauth,
+					 RADIUS_MAX_SERVERS, 0);
+	if (!strcmp(k, "radius-acct-server"))
+		return set_radius_server(r, rc->acct, &rc->nacct,
+					 RADIUS_MAX_SERVERS, 0);
+	if (!strcmp(k, "radius-dae-client"))
+		return set_radius_server(r, rc->dae, &rc->ndae,
+					 RADIUS_MAX_DAE_CLIENTS, 1);
+	if (!strcmp(k, "radius-roam-realms"))
+		return set_realms(r, rc);
+	if (!strcmp(k, "radius-timeout")) {
+		/* seconds; kept in ms (the tests use less) */
+		if (conf_nargs(r, 1) < 0 || conf_uint(r, 1, 1, 60, &v) < 0)
+			return -1;
+		rc->timeout_ms = (uint32_t)v * 1000;
+		return 0;
+	}
+	if (!strcmp(k, "radius-nas-ip")) {
+		if (conf_nargs(r, 1) < 0)
+			return -1;
+		if (!numeric_ip(r->w[1]))
+			return conf_bad(r, 1,
+					"expected a numeric IPv4 or IPv6 "
+					"address");
+		return conf_str(r, 1, rc->nas_ip, sizeof(rc->nas_ip));
+	}
+	if (!strcmp(k, "radius-dae-listen")) {
+		if (conf_nargs(r, 1) < 0)
+			return -1;
+		if (radclient_parse_addr(r->w[1], &sa, &len, &why) < 0)
+			return conf_bad(r, 1, why);
+		return conf_str(r, 1, rc->dae_listen, sizeof(rc->dae_listen));
+	}
+	return 1;
+}
+
 static int statement(struct conf *r, struct muispd_conf *c)
 {
 	const char *k = r->w[0];
@@ -303,6 +519,12 @@ static int statement(struct conf *r, struct muispd_conf *c)
 		return set_provider(r, c);
 	if (!strcmp(k, "eap-offer"))
 		return set_eap_offer(r, c);
+	if (!strncmp(k, "radius-", 7)) {
+		int k7 = set_radius(r, &c->radius);
+
+		if (k7 <= 0)
+			return k7;
+	}
 	if (!strcmp(k, "max-hard")) {
 		/* max-hard METRIC N */
 		if (conf_nargs(r, 2) < 0)
@@ -376,6 +598,13 @@ int conf_parse(const char *name, const char *text, struct muispd_conf *c,
 			 "%s: online-provider: https needs online-provider-ca "
 			 "FILE (the provider's CA, pinned)",
 			 name);
+		goto out;
+	}
+	if (c->radius.interim_s < c->radius.interim_min_s) {
+		snprintf(err, errlen,
+			 "%s: radius-interim: %u is below radius-interim-min "
+			 "%u",
+			 name, c->radius.interim_s, c->radius.interim_min_s);
 		goto out;
 	}
 	ret = 0;

@@ -10,13 +10,14 @@ MUISPD_CORE_SRCS := daemon/muispd/server.c daemon/muispd/conn.c \
 	daemon/muispd/config.c daemon/muispd/receipt.c \
 	daemon/muispd/store.c daemon/muispd/payment.c \
 	daemon/muispd/payment_voucher.c daemon/muispd/payment_desk.c \
-	daemon/muispd/payment_online.c \
+	daemon/muispd/payment_online.c daemon/muispd/payment_radius.c \
 	daemon/muispd/kernel.c daemon/muispd/tunnel.c \
 	daemon/muispd/limits.c daemon/muispd/register.c \
 	daemon/muispd/regcert.c \
 	daemon/muispd/privacy.c daemon/muispd/keys.c \
 	daemon/muispd/radrelay.c \
 	$(LIB_RADIUS_SRCS) \
+	daemon/muispd/radclient.c \
 	$(LIB_CHANNEL_SRCS) $(LIB_IKE_WATCH_SRCS) $(LIB_EVLOOP_SRCS) \
 	$(LIB_LOG_SRCS) $(LIB_NL_SRCS) $(LIB_CONF_SRCS)
 MUISPD_SRCS := daemon/muispd/main.c $(MUISPD_CORE_SRCS)

@@ -293,6 +293,7 @@ struct muispd {
 	uint64_t key_retry; /* scheduled rotation failed: not before */
 	struct payment_registry pay;
 	struct payment_method *online; /* the online method's instance */
+	const struct payment_method *roam; /* payment_radius.c */
 	struct ssl_ctx_st *tls;	       /* for new connections */
 	int lfd, ufd;		       /* control port, operator socket */
 	int spare_fd;		       /* given up to refuse at EMFILE */

@@ -43,8 +43,9 @@ struct statement {
 };
 
 /*
- * The end of a remote call (authorize, capture): rc 0 or -1; text is the
- * authorisation's reference (authorize, rc 0) or the reason (rc -1).
+ * The end of a remote call (authorize, capture): rc 0, -1, or an MP_ERR_*
+ * (> 0) the user is answered with instead of MP_ERR_PAYMENT (roam); text
+ * is the authorisation's reference (authorize, rc 0) or the reason.
  * Called exactly once, possibly before the call that started it returns.
  */
 typedef void (*payment_done_fn)(void *arg, int rc, const char *text);

@@ -30,6 +30,24 @@ struct roam_auth {
 
 /* The Accept of a roaming contract: 0, 1 none (not roaming), -1. */
 int roam_auth_get(struct store *st, uint64_t serial, struct roam_auth *out);
+/* Record it (inside the caller's transaction; eap.c's roamers too). */
+int roam_auth_put(struct store *st, uint64_t serial, const struct roam_auth *a,
+		  uint64_t now);
+
+/* The Accept of `identity` (user@realm) into out: User-Name (the
+ * Accept's, else identity), realm, Class TLVs, Session-Timeout,
+ * Idle-Timeout, Acct-Interim-Interval, the byte quota (the smaller of
+ * ChilliSpot-Max-Total-Octets and Mikrotik-Total-Limit + 2^32 x
+ * Mikrotik-Total-Limit-Gigawords; 0 is none).  0, or -1 not an Accept. */
+struct rad_pkt;
+int roam_accept_parse(const struct rad_pkt *p, const char *identity,
+		      struct roam_auth *out);
+/* The Accept's limits on c before its receipt is signed: expiry <= now +
+ * Session-Timeout (elapsed contracts: hard too), bytes: hard <= quota,
+ * soft <= hard, deposit = the new hard's cost.  -1 (reason in err): a
+ * quota on a contract that does not meter bytes. */
+int roam_limits_apply(struct contract_rec *c, const struct roam_auth *a,
+		      uint64_t now, char *err, size_t errlen);
 
 struct muispd;
 /* The method bound to muispd's auth radclient (NULL: no auth server). */

@@ -14,14 +14,15 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include <systemd/sd-event.h>
 
 #include "radius.h"
 
-#define RADIUS_MAX_SERVERS 4
+#define RADIUS_MAX_SERVERS     4
 #define RADIUS_MAX_DAE_CLIENTS 8
-#define RADIUS_MAX_REALMS 16
+#define RADIUS_MAX_REALMS      16
 
 struct rad_server {
 	char addr[64]; /* "HOST:PORT" as configured (numeric host) */
@@ -39,22 +40,22 @@ struct radius_conf {
 	unsigned nauth;
 	struct rad_server acct[RADIUS_MAX_SERVERS];
 	unsigned nacct;
-	uint32_t timeout_ms;	  /* first retransmission, doubles */
-	uint32_t retries;	  /* per server, then the next one */
-	uint32_t dead_s;	  /* first probe of a dead server */
-	uint32_t window;	  /* requests in flight per server */
-	uint32_t auth_timeout_s;  /* a roaming Access-Request, in all */
-	uint32_t interim_s;	  /* Interim-Update interval */
+	uint32_t timeout_ms;	 /* first retransmission, doubles */
+	uint32_t retries;	 /* per server, then the next one */
+	uint32_t dead_s;	 /* first probe of a dead server */
+	uint32_t window;	 /* requests in flight per server */
+	uint32_t auth_timeout_s; /* a roaming Access-Request, in all */
+	uint32_t interim_s;	 /* Interim-Update interval */
 	uint32_t interim_jitter_s;
-	uint32_t interim_min_s;	  /* floor of any interval (tests: 2) */
-	uint32_t spool_max;	  /* spooled records */
-	uint32_t keep_days;	  /* sessions kept for reports */
-	uint32_t stop_wait_s;	  /* clean stop: flush this long */
-	int require_ma;		  /* Message-Authenticator in replies */
-	char dae_listen[64];	  /* "ADDR:PORT", "" no DM/CoA */
+	uint32_t interim_min_s; /* floor of any interval (tests: 2) */
+	uint32_t spool_max;	/* spooled records */
+	uint32_t keep_days;	/* sessions kept for reports */
+	uint32_t stop_wait_s;	/* clean stop: flush this long */
+	int require_ma;		/* Message-Authenticator in replies */
+	char dae_listen[64];	/* "ADDR:PORT", "" no DM/CoA */
 	struct rad_server dae[RADIUS_MAX_DAE_CLIENTS]; /* addr: client IP */
 	unsigned ndae;
-	uint32_t dae_window_s;	  /* Event-Timestamp tolerance */
+	uint32_t dae_window_s; /* Event-Timestamp tolerance */
 	int dae_require_ma;
 	char realms[RADIUS_MAX_REALMS][64]; /* radius-roam-realms */
 	unsigned nrealms;
@@ -116,6 +117,11 @@ void radclient_cancel(struct radclient_req *r);
 int radclient_ready(const struct radclient *rc);
 /* Requests queued or in flight. */
 unsigned radclient_pending(const struct radclient *rc);
+
+/* A server address as configured: numeric IPV4:PORT or [IPV6]:PORT.  0,
+ * or -1 with *why (config.c checks with it). */
+int radclient_parse_addr(const char *s, struct sockaddr_storage *sa,
+			 socklen_t *len, const char **why);
 
 /* Counters by name, for muispctl stats (MP_T_OP_RADIUS_STATS). */
 typedef void (*rad_counter_fn)(void *arg, const char *name, uint64_t v);

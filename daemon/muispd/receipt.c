@@ -8,6 +8,7 @@
 #include <openssl/params.h>
 #include <openssl/rand.h>
 
+#include "proto.h"
 #include "receipt.h"
 
 static void put32(uint8_t *p, uint32_t v)
@@ -70,8 +71,8 @@ static int fields_ok(const struct receipt *r)
 		if (r->payref[i] < 0x20 || r->payref[i] > 0x7e)
 			return 0;
 	return r->metric >= 1 && r->metric <= 4 && r->method >= 1 &&
-	       r->method <= 4 && r->privacy <= 1 && r->soft <= r->hard &&
-	       r->unit > 0;
+	       r->method < __MP_METHOD_LAST && r->privacy <= 1 &&
+	       r->soft <= r->hard && r->unit > 0;
 }
 
 size_t receipt_len(const struct receipt *r)

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "muispd.h"
 #include "payment_online.h"
+#include "payment_radius.h"
 #include "radrelay.h"
 
 /* An empty daemon with its configuration (nothing opened yet). */
@@ -45,6 +46,33 @@ static void online_config(struct muispd *md)
 	payment_online_config(md->online, &oc);
 }
 
+static uint64_t rad_now(void *arg)
+{
+	return muispd_now(arg);
+}
+
+/* The RADIUS clients of the configured servers (none: NULL, muispd as
+ * without RADIUS); at start and on reload.  Needs the loop. */
+static int radius_clients(struct muispd *md)
+{
+	const struct radius_conf *rc = &md->conf.radius;
+	struct radclient **c[2] = { &md->rad_auth, &md->rad_acct };
+	unsigned n[2] = { rc->nauth, rc->nacct };
+
+	for (int acct = 0; acct < 2 && md->ev; acct++) {
+		if (!n[acct] && !*c[acct])
+			continue;
+		if (*c[acct] ? radclient_reconf(*c[acct], rc) :
+			       radclient_new(c[acct], md->ev, rc, acct, rad_now,
+					     md)) {
+			log_warnx("radius: cannot open the %s servers",
+				  acct ? "accounting" : "authentication");
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* The state without the network: store, keys, kernel, payment methods,
  * the outstanding contracts.  md->ev, if set, is the loop the payment
  * methods and later connections use. */
@@ -65,6 +93,12 @@ int muispd_open(struct muispd *md)
 	if (!md->online)
 		return -1;
 	online_config(md);
+	if (radius_clients(md))
+		return -1;
+	md->roam = payment_roam_new(md);
+	if (!md->roam)
+		return -1;
+	payment_register(&md->pay, md->roam);
 	payment_register(&md->pay, &payment_voucher);
 	payment_register(&md->pay, &payment_room);
 	payment_register(&md->pay, &payment_cash);
@@ -111,6 +145,11 @@ void muispd_close(struct muispd *md)
 		payment_online_free(md->online);
 	}
 	md->online = NULL;
+	if (md->roam) {
+		md->pay.by_id[MP_METHOD_ROAM] = NULL;
+		payment_roam_free(md->roam);
+	}
+	md->roam = NULL;
 	for (unsigned i = 0; i < md->nconns; i++)
 		conn_free(md->conns[i]);
 	md->nconns = 0;
@@ -151,6 +190,9 @@ void muispd_close(struct muispd *md)
 	md->kretry = NULL;
 	md->nkretry = md->capkretry = 0;
 	md->nlives = md->caplives = 0;
+	radclient_free(md->rad_auth);
+	radclient_free(md->rad_acct);
+	md->rad_auth = md->rad_acct = NULL;
 	md->ev = sd_event_unref(md->ev);
 }
 
@@ -338,12 +380,15 @@ int server_reload(struct muispd *md)
 	vici_changed = strcmp(nc->vici, md->conf.vici) != 0 ||
 		       nc->eap != md->conf.eap; /* (un)load vouchers */
 	md->conf = *nc;
+	explicit_bzero(&nc->radius, sizeof(nc->radius));
 	free(nc);
 	if (tls) {
 		conn_tls_free(md->tls);
 		md->tls = tls;
 	}
 	online_config(md);
+	if (radius_clients(md))
+		log_warnx("%s: radius servers kept as they were", path);
 	if (md->relay)
 		radrelay_reconf(md->relay, &md->conf.radius);
 	if (vici_changed)
@@ -351,6 +396,8 @@ int server_reload(struct muispd *md)
 	log_info("%s: configuration reloaded", path);
 	return 0;
 refused:
+	if (nc)
+		explicit_bzero(&nc->radius, sizeof(nc->radius));
 	free(nc);
 	log_warnx("%s: reload refused, running configuration kept",
 		  path ? path : "muispd.conf");

@@ -56,3 +56,10 @@ $(eval $(call unit_test,test_radius,tests/unit/test_radius.c $(LIB_RADIUS_SRCS),
 
 # muispd's EAP roaming relay (radrelay.c): loopback sockets, a fake server
 $(eval $(call unit_test,test_radrelay,tests/unit/test_radrelay.c daemon/muispd/radrelay.c $(LIB_RADIUS_SRCS) $(LIB_LOG_SRCS),$(LIB_RADIUS_LIBS) $(LIB_EVLOOP_LIBS)))
+
+# payment method roam: the Access-Accept -> limits mapping, radius_auth
+$(eval $(call unit_test,test_roam,tests/unit/test_roam.c $(MUISPD_CORE_SRCS),$(MUISPD_LIBS)))
+
+# muispd's RADIUS client against fake servers on loopback, and the
+# radius-* keys of muispd.conf
+$(eval $(call unit_test,test_radclient,tests/unit/test_radclient.c daemon/muispd/radclient.c daemon/muispd/config.c lib/proto.c lib/log.c $(LIB_CONF_SRCS) $(LIB_RADIUS_SRCS),$$(shell $$(PKG_CONFIG) --libs libcrypto) $(LIB_EVLOOP_LIBS)))

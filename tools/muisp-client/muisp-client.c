@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/un.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,6 +44,8 @@ static struct {
 	int plain, wait_s, wait_set, privacy, start, no_register;
 	uint64_t serial;
 	const char *method, *pay, *password, *room;
+	const char *roam; /* --roam user@realm */
+	int secret_fd;	  /* --secret-fd, -1: the terminal, else stdin */
 	int fd;
 	SSL *ssl;
 	SSL_CTX *ctx;
@@ -54,6 +57,7 @@ static struct {
 	.ca = "/etc/muisp/ca.crt",
 	.method = "voucher",
 	.wait_s = 10,
+	.secret_fd = -1,
 	.fd = -1,
 };
 
@@ -539,8 +543,53 @@ static int simple(uint8_t type, uint64_t serial, uint64_t soft,
 	return transact(&req, rep);
 }
 
+/*
+ * The roaming password (never argv or the environment): one line from
+ * --secret-fd, else from the terminal with echo off, else (no terminal)
+ * from stdin.  0, or -1 with none.
+ */
+static int read_secret(char *out, size_t cap)
+{
+	struct termios old, raw;
+	int fd = G.secret_fd, tty = -1, echo_off = 0;
+	size_t n = 0;
+	char ch;
+
+	if (fd < 0) {
+		tty = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+		fd = tty >= 0 ? tty : STDIN_FILENO;
+	}
+	if (tty >= 0) {
+		dprintf(tty, "password for %s: ", G.roam);
+		if (!tcgetattr(tty, &old)) {
+			raw = old;
+			raw.c_lflag &= ~(tcflag_t)ECHO;
+			echo_off = !tcsetattr(tty, TCSAFLUSH, &raw);
+		}
+	}
+	while (n + 1 < cap) {
+		ssize_t r = read(fd, &ch, 1);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0 || ch == '\n')
+			break;
+		if (ch != '\r')
+			out[n++] = ch;
+	}
+	out[n] = '\0';
+	if (tty >= 0) {
+		if (echo_off)
+			tcsetattr(tty, TCSAFLUSH, &old);
+		dprintf(tty, "\n");
+		close(tty);
+	}
+	return n ? 0 : -1;
+}
+
 static int cmd_buy(int argc, char **argv)
 {
+	char secret[MP_STR_MAX + 1] = "";
 	struct mp_msg req, rep;
 	int metric, method;
 	uint64_t serial, soft, hard;
@@ -551,6 +600,8 @@ static int cmd_buy(int argc, char **argv)
 	method = method_arg("-m", G.method);
 	soft = number("SOFT", argv[1], UINT64_MAX);
 	hard = number("HARD", argv[2], UINT64_MAX);
+	if (G.roam && read_secret(secret, sizeof(secret)))
+		exit(cli_usage("--roam: no password given"));
 	mp_init(&req, MP_T_OFFER_GET, 0, 0);
 	if (transact(&req, &rep) != MP_T_OFFER)
 		return error_of(&rep) ? 1 : 1;
@@ -582,6 +633,11 @@ static int cmd_buy(int argc, char **argv)
 		mp_set_u(&req, MP_A_AMOUNT, amount);
 		if (G.pay)
 			mp_set_s(&req, MP_A_PAYMENT, G.pay);
+		if (G.roam && (mp_set_s(&req, MP_A_IDENTITY, G.roam) ||
+			       mp_set_s(&req, MP_A_SECRET, secret)))
+			exit(cli_usage("--roam: identity or password too "
+				       "long or not printable ASCII"));
+		explicit_bzero(secret, sizeof(secret));
 		mp_set_fix(&req, MP_A_HOLDER_KEY, pub, sizeof(pub));
 		if (transact(&req, &rep) == MP_T_ERROR &&
 		    rep.u[MP_A_ERROR] == MP_ERR_PROTO) {
@@ -591,6 +647,7 @@ static int cmd_buy(int argc, char **argv)
 			req.present &= ~(1ull << MP_A_HOLDER_KEY);
 			transact(&req, &rep);
 		}
+		explicit_bzero(req.s[MP_A_SECRET], sizeof(req.s[MP_A_SECRET]));
 		if (rep.type != MP_T_RECEIPT)
 			return error_of(&rep) ? 1 : 1;
 	}
@@ -946,6 +1003,8 @@ static void usage(FILE *f)
 		"options: -s SERVER -p PORT -b SOURCE --ca FILE --name NAME --plain\n"
 		"  -S STATEDIR -c SERIAL -m METHOD -P PAYMENT (voucher code)\n"
 		"  --password PW --esp --start --wait SECONDS\n"
+		"  --roam USER@REALM (buy as a partner ISP's user; password\n"
+		"    from the terminal, or one line from --secret-fd FD)\n"
 		"exit status: 0 ok, 1 failed, 2 usage error\n");
 }
 
@@ -965,6 +1024,8 @@ int main(int argc, char **argv)
 		{ "cacert", required_argument, NULL, 'C' },
 		{ "uri", required_argument, NULL, 'U' },
 		{ "no-register", no_argument, NULL, 'G' },
+		{ "roam", required_argument, NULL, 'M' },
+		{ "secret-fd", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1036,6 +1097,14 @@ int main(int argc, char **argv)
 			break;
 		case 'G':
 			G.no_register = 1;
+			break;
+		case 'M':
+			G.roam = optarg;
+			G.method = "roam";
+			break;
+		case 'F':
+			G.secret_fd =
+				(int)number("--secret-fd", optarg, INT32_MAX);
 			break;
 		case 'h':
 			usage(stdout);

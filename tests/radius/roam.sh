@@ -1,0 +1,231 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Roaming users on the control channel (issue 12 item 3; payment method
+# roam, daemon/muispd/payment_radius.c), on the host: root, its own netns,
+# two real FreeRADIUS 3.2 (tests/radius/fr.sh: "visited" on 127.0.0.1
+# proxies realm partner.example to "home" on 127.0.0.2), muispd with
+# "kernel no" (usage through the operator socket).
+#   - u@partner.example (roampw) buys through the proxy: the receipt's
+#     limits are the Accept's (Session-Timeout 3600 -> expiry, quota
+#     50,000,000 -> hard and soft), Class partner-bill-0001 and the
+#     interim/idle time-outs are in radius_auth; the home's auth.log saw
+#     the login; settlement: the charge on the ledger realm:partner.example
+#     and the statement line
+#   - bad@partner.example -> ROAM_REJECT with the home's "account suspended"
+#   - a wrong password -> ROAM_REJECT
+#   - a realm not in radius-roam-realms -> ROAM_REJECT, no packet sent
+#   - the home server stopped -> ROAM_UNREACHABLE within
+#     radius-auth-timeout while another user is served meanwhile
+#   - with accounting (acct.c): the home's acct.log gets the roaming
+#     contract's Start with its Class
+#
+# usage: tests/radius/roam.sh [BINDIR]       (default build/bin)
+set -euo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/lib/check.sh"
+. "$top/tests/radius/fr.sh"
+CHECK_SUITE=radius-roam CHECK_FATAL=1
+bin=${1:-$top/build/bin}
+[ "$(id -u)" = 0 ] || fail "needs root (a network namespace)"
+[ -x "$bin/muispd" ] && [ -x "$bin/muisp-client" ] ||
+	fail "build muispd and muisp-client first"
+command -v freeradius >/dev/null || fail "freeradius not installed"
+
+NS=muisp-rad-roam-$$
+T=$(mktemp -d /tmp/muisp-roam.XXXXXX)
+pid=
+cleanup() {
+	local rc=$?
+	if [ $rc -ne 0 ] && [ -e "$T/muispd.log" ]; then
+		echo "--- muispd log" >&2
+		tail -n 30 "$T/muispd.log" >&2
+	fi
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null && { wait "$pid" 2>/dev/null || true; }
+	fr_stop "$T/fr" visited
+	fr_stop "$T/fr" home
+	ip netns del "$NS" 2>/dev/null || true
+	rm -rf "$T"
+}
+trap cleanup EXIT
+
+field() { # field KEY TEXT -> value of KEY=... in TEXT
+	sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2" | head -n1
+}
+
+ip netns add "$NS"
+ip -n "$NS" link set lo up
+nsx() { ip netns exec "$NS" "$@"; }
+
+fr_setup "$T/fr"
+fr_start "$T/fr" home "$NS"
+fr_start "$T/fr" visited "$NS"
+ok "two FreeRADIUS (visited proxies partner.example to home)"
+
+# --- throwaway CA and router certificate ---
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	-keyout "$T/ca.key" -out "$T/ca.crt" -days 2 -subj "/CN=muisp test CA" \
+	2>/dev/null
+openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+	-keyout "$T/router.key" -out "$T/router.csr" \
+	-subj "/CN=router.muisp.test" 2>/dev/null
+printf 'subjectAltName=DNS:router.muisp.test,IP:127.0.0.1\n' >"$T/ext"
+openssl x509 -req -in "$T/router.csr" -CA "$T/ca.crt" -CAkey "$T/ca.key" \
+	-CAcreateserial -out "$T/router.crt" -days 2 -extfile "$T/ext" \
+	2>/dev/null
+
+printf 'nas-secret\n' >"$T/radius.secret"
+chmod 600 "$T/radius.secret"
+port=4433
+acct=0
+[ -e "$top/daemon/muispd/acct.c" ] && acct=1
+cat >"$T/muispd.conf" <<EOF
+listen 127.0.0.1
+port $port
+socket $T/muispd.sock
+database $T/muispd.db
+cert $T/router.crt
+key $T/router.key
+kernel no
+checkpoint-interval 1
+currency EUR
+price bytes voucher esp 10 1000000
+price bytes roam esp 2 1000000
+price time roam esp 1 60
+radius-nas-identifier muisp-roam-test
+radius-auth-server 127.0.0.1:1812 $T/radius.secret
+radius-timeout 1
+radius-retries 1
+radius-auth-timeout 3
+radius-roam-realms partner.example
+EOF
+[ "$acct" = 1 ] &&
+	echo "radius-acct-server 127.0.0.1:1813 $T/radius.secret" >>"$T/muispd.conf"
+
+"$bin/muispd" -n -f "$T/muispd.conf" 2>"$T/check.err" ||
+	fail "config check: $(cat "$T/check.err")"
+ok "muispd -n accepts price ... roam and the radius-* keys"
+# ip netns exec execs muispd: $! is muispd's pid
+ip netns exec "$NS" "$bin/muispd" -d -v -f "$T/muispd.conf" \
+	>>"$T/muispd.log" 2>&1 &
+pid=$!
+wait_until -t 10 -m "muispd's socket (or its exit)" \
+	eval '[ -S "$T/muispd.sock" ] || ! kill -0 "$pid"'
+[ -S "$T/muispd.sock" ] || fail "muispd exited at start"
+
+op() { "$bin/muisp-client" -O "$T/muispd.sock" op "$@"; }
+cl() { # cl STATEDIR SOURCE args...
+	local sd=$1 src=$2
+	shift 2
+	nsx "$bin/muisp-client" -s 127.0.0.1 -p "$port" -b "$src" \
+		--ca "$T/ca.crt" --name router.muisp.test -S "$T/$sd" --esp "$@"
+}
+# roam STATEDIR SOURCE IDENTITY PASSWORD args...: the password on fd 3
+roam() {
+	local sd=$1 src=$2 id=$3 pw=$4
+	shift 4
+	cl "$sd" "$src" --roam "$id" --secret-fd 3 "$@" 3< <(printf '%s\n' "$pw")
+}
+
+# --- the offer lists roam ---
+out=$(cl u 127.0.0.3 offer)
+check "offer has bytes roam esp" grep -q 'bytes.*roam' <<<"$out"
+
+# --- u@partner.example: Accept through the proxy, limits in the receipt ---
+t0=$(date +%s)
+out=$(roam u 127.0.0.3 u@partner.example roampw --start buy bytes 90000000 100000000)
+t1=$(date +%s)
+st=$(tail -n1 <<<"$out")
+serial=$(field serial "$st")
+expect "roam contract: method" roam "$(field method "$st")"
+expect "hard = the Accept's quota" 50000000 "$(field hard "$st")"
+expect "soft <= hard" 50000000 "$(field soft "$st")"
+expect "deposit owed by the partner (50 MB at 2)" 100 "$(field deposit "$st")"
+exp=$(field expiry "$st")
+check "expiry = now + Session-Timeout 3600" \
+	test "$exp" -ge $((t0 + 3600)) -a "$exp" -le $((t1 + 3600))
+expect "receipt stored" "$serial" "$(cat "$T/u/current")"
+row=$(sqlite3 "$T/muispd.db" "SELECT user_name, realm, hex(class), session_timeout, idle_timeout, quota, interim FROM radius_auth WHERE serial = $serial")
+class_hex=$(printf partner-bill-0001 | od -An -tx1 | tr -d ' \n' | tr a-f A-F)
+expect "radius_auth: the Accept kept (Class as its TLV)" \
+	"u@partner.example|partner.example|1913$class_hex|3600|300|50000000|60" \
+	"$row"
+check "contract payref roam:partner.example" \
+	grep -q 'roam:partner.example' <(sqlite3 "$T/muispd.db" "SELECT payref FROM contracts WHERE serial = $serial")
+check "the home's auth.log saw u@partner.example accepted (through the proxy)" \
+	grep -q '^u@partner.example|Access-Accept' "$T/fr/home/log/auth.log"
+check "the visited server's auth.log too" \
+	grep -q '^u@partner.example|Access-Accept' "$T/fr/visited/log/auth.log"
+check "the password is not in muispd's log" \
+	eval '! grep -q roampw "$T/muispd.log"'
+check "the password is not in the database" \
+	eval '! grep -aq roampw "$T/muispd.db" "$T"/muispd.db-wal 2>/dev/null'
+
+if [ "$acct" = 1 ]; then
+	wait_until -t 10 -m "the roaming Start at the home server" \
+		grep -qi "^Start|.*|u@partner.example|\(partner-bill-0001\|0x$class_hex\)|" \
+		"$T/fr/home/log/acct.log"
+	ok "home acct.log: the roaming contract's Start with its Class"
+fi
+
+# a quota on a time contract is refused (the home limits bytes)
+rc=0
+roam u2 127.0.0.4 u@partner.example roampw buy time 60 120 >"$T/time.out" 2>&1 || rc=$?
+expect "time contract with a byte quota refused" 1 "$rc"
+check "... saying to buy bytes" grep -q 'bytes' "$T/time.out"
+
+# --- usage and settlement: the partner owes the charge ---
+out=$(op usage-add "$serial" 10000000)
+expect "usage" 10000000 "$(field usage "$out")"
+out=$(cl u 127.0.0.3 terminate)
+check "statement: roaming line" grep -q 'roaming via partner.example: billed by your home ISP' <<<"$out"
+expect "charge 10 MB at 2" 20 "$(field charge "$(grep '^statement' <<<"$out")")"
+out=$(op room-show realm:partner.example)
+expect "ledger realm:partner.example owes the charge" 20 "$(field balance "$out")"
+
+# --- bad@partner.example: the home's Reply-Message ---
+rc=0
+roam bad 127.0.0.5 bad@partner.example whatever buy bytes 1000000 2000000 >"$T/bad.out" 2>&1 || rc=$?
+expect "bad@partner.example refused" 1 "$rc"
+check "ROAM_REJECT with the home's message" \
+	grep -q 'refused by the home ISP.*account suspended\|account suspended.*refused by the home ISP' "$T/bad.out"
+rc=0
+roam w 127.0.0.6 u@partner.example wrongpw buy bytes 1000000 2000000 >"$T/wrong.out" 2>&1 || rc=$?
+expect "wrong password refused" 1 "$rc"
+check "... as ROAM_REJECT" grep -q 'refused by the home ISP' "$T/wrong.out"
+
+# --- a realm not configured: refused here, no packet ---
+before=$(cat "$T/fr/visited/log/auth.log" | wc -l)
+rc=0
+roam x 127.0.0.7 x@elsewhere.example pw buy bytes 1000000 2000000 >"$T/x.out" 2>&1 || rc=$?
+expect "unknown realm refused" 1 "$rc"
+check "... as not a roaming partner" grep -q 'elsewhere.example is not a roaming partner here' "$T/x.out"
+expect "no request reached the RADIUS server" "$before" "$(wc -l <"$T/fr/visited/log/auth.log")"
+check "muispd sent no Access-Request for it" \
+	eval '! grep -q "x@elsewhere.example.*Access-Request sent" "$T/muispd.log"'
+
+# --- home stopped: unreachable within radius-auth-timeout, others served ---
+fr_stop "$T/fr" home
+sent() { grep -c 'contract [0-9]*): Access-Request sent' "$T/muispd.log" || true; }
+n0=$(sent)
+s0=$(date +%s%N)
+roam u3 127.0.0.8 u@partner.example roampw buy bytes 1000000 2000000 >"$T/down.out" 2>&1 &
+rpid=$!
+wait_until -t 5 -m "muispd sent the Access-Request" \
+	eval '[ "$(sent)" -gt "$n0" ]'
+# meanwhile another user is served
+code=$(field code "$(op voucher-issue 50)")
+out=$(cl v 127.0.0.9 -m voucher -P "$code" buy bytes 1000000 2000000)
+expect "a voucher user served while the roam waits" voucher "$(field method "$(tail -n1 <<<"$out")")"
+check "... and the roam still waited" kill -0 "$rpid"
+rc=0
+wait "$rpid" || rc=$?
+s1=$(date +%s%N)
+expect "home down: refused" 1 "$rc"
+check "ROAM_UNREACHABLE" grep -q 'roaming server unreachable' "$T/down.out"
+ms=$(((s1 - s0) / 1000000))
+check "within radius-auth-timeout 3 s (+1 s): ${ms} ms" test "$ms" -le 4000
+check "muispd still serves" eval 'cl v 127.0.0.9 status >/dev/null'
+
+summary
