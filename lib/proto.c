@@ -14,7 +14,8 @@ enum kind {
 	K_CERT, /* bytes up to MP_CERT_MAX, in mp_msg.cert */
 	K_ITEM,
 	K_LINE,
-	K_FIX, /* min: its length, max: its slot in mp_msg.fix */
+	K_COUNTER, /* nested MP_A_NAME + MP_A_VALUE, in mp_msg.counters */
+	K_FIX,	   /* min: its length, max: its slot in mp_msg.fix */
 };
 
 struct attr_def {
@@ -87,6 +88,9 @@ static const struct attr_def attr_defs[__MP_A_LAST] = {
 	[MP_A_LAST_USED] = U64,
 	[MP_A_IDENTITY] = STR,
 	[MP_A_SECRET] = STR,
+	[MP_A_COUNTER] = { K_COUNTER, 0, 0 },
+	[MP_A_NAME] = STR,
+	[MP_A_VALUE] = U64,
 };
 
 #define B(a) (1ull << (a))
@@ -196,6 +200,8 @@ static const struct type_def type_defs[256] = {
 			  0, 0 },
 	[MP_T_OP_REG_FORGET] = { "op-reg-forget", 0, 0,
 				 B(MP_A_ADDR) | B(MP_A_SUBJECT) },
+	[MP_T_OP_RADIUS_STATS] = { "op-radius-stats", 0, 0, 0 },
+	[MP_T_OP_COUNTERS] = { "op-counters", 0, B(MP_A_COUNTER), 0 },
 };
 
 static uint16_t get16(const uint8_t *p)
@@ -254,6 +260,7 @@ static int kind_len_ok(enum kind k, size_t len)
 		return len >= 1 && len <= MP_CERT_MAX;
 	case K_ITEM:
 	case K_LINE:
+	case K_COUNTER:
 		return len >= 4;
 	default:
 		return 0;
@@ -401,6 +408,50 @@ static int decode_line(const uint8_t *v, uint16_t vlen, struct mp_line *ln)
 	return 0;
 }
 
+/* Inside MP_A_COUNTER: exactly one MP_A_NAME and one MP_A_VALUE. */
+struct counter_ctx {
+	struct mp_counter *c;
+	unsigned seen; /* 1 name, 2 value */
+};
+
+static int counter_attr(void *vctx, uint16_t type, const uint8_t *v,
+			uint16_t vlen)
+{
+	struct counter_ctx *x = vctx;
+	unsigned bit = type == MP_A_NAME ? 1 : type == MP_A_VALUE ? 2 : 0;
+
+	if (!bit)
+		return MP_E_ATTR_UNKNOWN;
+	if (x->seen & bit)
+		return MP_E_ATTR_DUP;
+	if (type == MP_A_NAME) {
+		if (vlen < 1 || vlen > MP_COUNTER_NAME_MAX)
+			return MP_E_ATTR_LEN;
+		if (!str_ok(v, vlen))
+			return MP_E_ATTR_VALUE;
+		memcpy(x->c->name, v, vlen);
+		x->c->name[vlen] = '\0';
+	} else {
+		if (vlen != 8)
+			return MP_E_ATTR_LEN;
+		x->c->value = get64(v);
+	}
+	x->seen |= bit;
+	return 0;
+}
+
+static int decode_counter(const uint8_t *v, uint16_t vlen, struct mp_counter *c)
+{
+	struct counter_ctx x = { c, 0 };
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	rc = walk(v, vlen, counter_attr, &x);
+	if (rc)
+		return rc;
+	return x.seen == 3 ? 0 : MP_E_ATTR_MISSING;
+}
+
 static int top_attr(void *vctx, uint16_t type, const uint8_t *v, uint16_t vlen)
 {
 	struct mp_msg *m = vctx;
@@ -442,6 +493,18 @@ static int top_attr(void *vctx, uint16_t type, const uint8_t *v, uint16_t vlen)
 				return rc;
 		}
 		m->nlines++;
+		break;
+	case K_COUNTER:
+		if (m->ncounters >= MP_MAX_COUNTERS)
+			return MP_E_TOOMANY;
+		{
+			int rc = decode_counter(v, vlen,
+						&m->counters[m->ncounters]);
+
+			if (rc)
+				return rc;
+		}
+		m->ncounters++;
 		break;
 	case K_STR:
 		if (mp_has(m, type))
@@ -670,6 +733,22 @@ int mp_add_line(struct mp_msg *m, const char *desc, uint64_t amount, int credit)
 	return 0;
 }
 
+int mp_add_counter(struct mp_msg *m, const char *name, uint64_t value)
+{
+	struct mp_counter *k;
+	size_t n = strlen(name);
+
+	if (m->ncounters >= MP_MAX_COUNTERS || n < 1 ||
+	    n > MP_COUNTER_NAME_MAX || !str_ok((const uint8_t *)name, n))
+		return -1;
+	k = &m->counters[m->ncounters++];
+	memset(k, 0, sizeof(*k));
+	memcpy(k->name, name, n + 1);
+	k->value = value;
+	m->present |= B(MP_A_COUNTER);
+	return 0;
+}
+
 struct wbuf {
 	uint8_t *p;
 	size_t cap, len;
@@ -753,6 +832,8 @@ static int value_ok(const struct attr_def *d, const struct mp_msg *m, int a)
 		return m->nitems > 0;
 	case K_LINE:
 		return m->nlines > 0;
+	case K_COUNTER:
+		return m->ncounters > 0 && m->ncounters <= MP_MAX_COUNTERS;
 	default:
 		return 0;
 	}
@@ -837,6 +918,22 @@ int mp_encode(const struct mp_msg *m, uint8_t *buf, size_t cap)
 				w_int(&w, MP_L_AMOUNT, K_U64, ln->amount);
 				if (ln->credit)
 					w_int(&w, MP_L_SIGN, K_U8, 1);
+				w_nest_end(&w, at);
+			}
+			break;
+		case K_COUNTER:
+			for (unsigned i = 0; i < m->ncounters; i++) {
+				const struct mp_counter *k = &m->counters[i];
+				size_t n = strnlen(k->name,
+						   MP_COUNTER_NAME_MAX + 1);
+				size_t at;
+
+				if (n < 1 || n > MP_COUNTER_NAME_MAX ||
+				    !str_ok((const uint8_t *)k->name, n))
+					return MP_E_ATTR_VALUE;
+				at = w_nest_begin(&w, (uint16_t)a);
+				w_attr(&w, MP_A_NAME, k->name, n);
+				w_int(&w, MP_A_VALUE, K_U64, k->value);
 				w_nest_end(&w, at);
 			}
 			break;

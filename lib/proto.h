@@ -26,18 +26,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MP_MAGIC       0x4d55u /* "MU" */
-#define MP_VERSION     1
-#define MP_HDR_LEN     16
-#define MP_MAX_PAYLOAD 8192
-#define MP_MAX_FRAME   (MP_HDR_LEN + MP_MAX_PAYLOAD)
-#define MP_STR_MAX     255
-#define MP_BYTES_MAX   512
-#define MP_MAX_ITEMS   16
-#define MP_MAX_LINES   32
-#define MP_FIX_MAX     64 /* fixed-length binary attributes */
-#define MP_FIX_SLOTS   3
-#define MP_CERT_MAX    4096 /* MP_A_CERT: a DER certificate */
+#define MP_MAGIC	    0x4d55u /* "MU" */
+#define MP_VERSION	    1
+#define MP_HDR_LEN	    16
+#define MP_MAX_PAYLOAD	    8192
+#define MP_MAX_FRAME	    (MP_HDR_LEN + MP_MAX_PAYLOAD)
+#define MP_STR_MAX	    255
+#define MP_BYTES_MAX	    512
+#define MP_MAX_ITEMS	    16
+#define MP_MAX_LINES	    32
+#define MP_FIX_MAX	    64 /* fixed-length binary attributes */
+#define MP_FIX_SLOTS	    3
+#define MP_CERT_MAX	    4096 /* MP_A_CERT: a DER certificate */
+#define MP_MAX_COUNTERS	    96	 /* MP_A_COUNTER in one message */
+#define MP_COUNTER_NAME_MAX 63
 
 /* What the holder of a MUR2 receipt signs to bind it (PROTOCOL.md §6):
  * the label, the router's 32-byte challenge, then the receipt. */
@@ -97,6 +99,8 @@ enum mp_type {
 	MP_T_OP_REG_LIST = 143,
 	MP_T_OP_REG = 144,
 	MP_T_OP_REG_FORGET = 145,
+	MP_T_OP_RADIUS_STATS = 160, /* RADIUS counters -> OP_COUNTERS */
+	MP_T_OP_COUNTERS = 161,	    /* MP_A_COUNTER...; MORE: another */
 };
 
 /* Top-level attributes.  Append only. */
@@ -150,6 +154,11 @@ enum mp_attr {
 	/* roaming (DEPOSIT with method roam) */
 	MP_A_IDENTITY = 41, /* str user@realm at the home ISP */
 	MP_A_SECRET = 42,   /* str its password: never logged or stored */
+	/* counters (OP_COUNTERS): MP_A_COUNTER nests MP_A_NAME and
+	 * MP_A_VALUE, which appear nowhere else */
+	MP_A_COUNTER = 43, /* nested, repeatable: a name and a value */
+	MP_A_NAME = 44,	   /* str the counter's name, "acct.sent" */
+	MP_A_VALUE = 45,   /* u64 its value */
 	__MP_A_LAST
 };
 #define MP_A_MAX (__MP_A_LAST - 1)
@@ -257,6 +266,11 @@ struct mp_line {
 	uint8_t credit;
 };
 
+struct mp_counter {
+	char name[MP_COUNTER_NAME_MAX + 1];
+	uint64_t value;
+};
+
 struct mp_msg {
 	uint8_t type;
 	uint16_t flags;
@@ -269,9 +283,10 @@ struct mp_msg {
 	uint8_t cert[MP_CERT_MAX]; /* MP_A_CERT */
 	uint16_t cert_len;
 	uint8_t fix[MP_FIX_SLOTS][MP_FIX_MAX]; /* mp_fix() */
-	unsigned nitems, nlines;
+	unsigned nitems, nlines, ncounters;
 	struct mp_item items[MP_MAX_ITEMS];
 	struct mp_line lines[MP_MAX_LINES];
+	struct mp_counter counters[MP_MAX_COUNTERS];
 };
 
 /* Start an empty message. */
@@ -294,6 +309,9 @@ size_t mp_bind_message(const uint8_t challenge[32], const uint8_t *r,
 int mp_add_item(struct mp_msg *m, const struct mp_item *it);
 int mp_add_line(struct mp_msg *m, const char *desc, uint64_t amount,
 		int credit);
+/* A counter (name: 1..MP_COUNTER_NAME_MAX printable bytes): 0, -1 when
+ * the message is full (MP_MAX_COUNTERS) or the name is bad. */
+int mp_add_counter(struct mp_msg *m, const char *name, uint64_t value);
 static inline int mp_has(const struct mp_msg *m, int attr)
 {
 	return attr > 0 && attr < __MP_A_LAST && (m->present >> attr) & 1;

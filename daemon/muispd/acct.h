@@ -54,12 +54,19 @@ struct acct_session {
 
 /* --- acct.c: the records --- */
 
+/* muispd_open, before session_load: md->acct (NULL when no accounting
+ * server is configured: then nothing below writes anything), the
+ * instance id made on the first start.  0 or -1.  acct_close frees it. */
+int acct_open(struct muispd *md);
+void acct_close(struct muispd *md);
+
 /* muispd start (after session_load): Accounting-On and Starts, or the
  * crash path (acct.h above; PLAN in docs/DESIGN.md "RADIUS"). */
 int acct_start_service(struct muispd *md);
-/* Clean stop: Stop every open session (NAS-Request), Accounting-Off,
- * flush up to radius-stop-wait. */
-void acct_stop_service(struct muispd *md);
+/* Clean stop (SIGTERM, evloop_ops.linger): Stop every open session
+ * (NAS-Request), Accounting-Off; 1 when the loop must go on to deliver
+ * them (acct.c ends it within radius-stop-wait), else 0. */
+int acct_stop_service(struct muispd *md);
 /*
  * After every store_contract_put() of a contract, inside the same
  * transaction: Start / Stop / Stop+Start as the binding changed.  cause:
@@ -68,6 +75,16 @@ void acct_stop_service(struct muispd *md);
  */
 int acct_contract_put(struct muispd *md, const struct contract_rec *rec,
 		      uint32_t cause);
+/* After the commit of session_persist: the cause is used up once the
+ * binding ended (kept while the contract waits in settlement). */
+void acct_persisted(struct muispd *md, struct live *l);
+/* In the usage checkpoint's transaction: l's four counters (l->ctr) into
+ * acct_counters.  0 or -1. */
+int acct_checkpoint(struct muispd *md, const struct live *l, uint64_t now);
+/* The module lost l's contract: the four counters to restore (the
+ * checkpoint, reconciled with the usage): 0, 1 none (restore the usage
+ * as before), -1. */
+int acct_restore_counters(struct muispd *md, struct live *l, uint64_t *ctr);
 /* Once a second (session_tick): due Interims, idle time-outs. */
 void acct_tick(struct muispd *md, uint64_t now);
 /* An Interim at the next tick (limit event, CoA). */

@@ -14,6 +14,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "acct.h"
 #include "log.h"
 #include "muispd.h"
 
@@ -296,8 +297,8 @@ static int establish(struct muispd *md, struct contract_rec *r,
 	/* Contract established and bound in step 4 (§6): suspended. */
 	r->state = CS_SUSPENDED;
 	snprintf(r->addr, sizeof(r->addr), "%s", addr);
-	if (store_contract_put(md->st, r) ||
-	    kernel_contract_push(md->k, r, r->state, 0) ||
+	if (store_contract_put(md->st, r) || acct_contract_put(md, r, 0) ||
+	    kernel_contract_push(md->k, r, r->state, 0, NULL) ||
 	    kernel_addr_bind(md->k, addr, r->serial)) {
 		int notunnel = errno == EPERM;
 
@@ -798,6 +799,7 @@ static void h_command(struct muispd *md, struct conn *c,
 	if (!l)
 		return;
 	if (req->type == MP_T_TERMINATE) {
+		l->acct_cause = RAD_TERM_USER_REQUEST;
 		session_terminate(md, c, req, l, now);
 		return;
 	}
@@ -833,6 +835,7 @@ static void h_command(struct muispd *md, struct conn *c,
 				   "failed");
 			return;
 		}
+		acct_interim_soon(md, l->rec.serial); /* extend, start .. */
 		/* Started at or past the soft limit (elapsed metric). */
 		if (session_check_limits(md, l, now, &ext))
 			return;

@@ -8,8 +8,11 @@
  * and room accounts.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "acct.h"
+#include "dae.h"
 #include "log.h"
 #include "muispd.h"
 
@@ -113,7 +116,7 @@ static void op_contract_create(struct muispd *md, struct conn *c,
 			mp_has(req, MP_A_ROOM) ? req->s[MP_A_ROOM] : NULL, now,
 			err, sizeof(err)) ||
 	    session_sign_receipt(md, &r) || store_contract_put(md->st, &r) ||
-	    store_commit(md->st)) {
+	    acct_contract_put(md, &r, 0) || store_commit(md->st)) {
 		store_rollback(md->st);
 		conn_error(c, req, MP_ERR_PAYMENT,
 			   "could not create the "
@@ -194,6 +197,8 @@ static void op_contract_end(struct muispd *md, struct conn *c,
 		conn_error(c, req, MP_ERR_STATE, "not in settlement");
 		return;
 	}
+	if (req->type != MP_T_OP_CONTRACT_SETTLE) /* settle: the stored one */
+		l->acct_cause = RAD_TERM_ADMIN_RESET;
 	session_terminate(md, c, req, l, muispd_now(md));
 }
 
@@ -244,8 +249,10 @@ static void op_unbind(struct muispd *md, struct conn *c,
 	struct live *l = live_find(md, req->u[MP_A_SERIAL]);
 	struct live save;
 
-	if (l)
+	if (l) {
 		save = *l;
+		l->acct_cause = RAD_TERM_ADMIN_RESET;
+	}
 	if (!l || session_step(l, CE_UNBIND, 0, muispd_now(md))) {
 		conn_error(c, req, MP_ERR_STATE, "not bound");
 		return;
@@ -286,6 +293,48 @@ static void op_room_show(struct muispd *md, struct conn *c,
 	conn_queue(c, &m);
 }
 
+/* RADIUS counters by name (MP_T_OP_COUNTERS; MP_F_MORE when they need
+ * more than one message).  None without RADIUS. */
+struct counters_out {
+	struct conn *c;
+	uint32_t serial;
+	struct mp_msg m;
+};
+
+static void counter_put(void *arg, const char *name, uint64_t v)
+{
+	struct counters_out *x = arg;
+
+	if (x->m.ncounters == MP_MAX_COUNTERS) {
+		x->m.flags |= MP_F_MORE;
+		conn_queue(x->c, &x->m);
+		mp_init(&x->m, MP_T_OP_COUNTERS, MP_F_REPLY, x->serial);
+	}
+	if (mp_add_counter(&x->m, name, v))
+		log_debug("counter '%s' not sent: bad name", name);
+}
+
+static void op_radius_stats(struct muispd *md, struct conn *c,
+			    const struct mp_msg *req)
+{
+	struct counters_out *x = malloc(sizeof(*x));
+
+	if (!x) {
+		conn_error(c, req, MP_ERR_INTERNAL, "memory");
+		return;
+	}
+	x->c = c;
+	x->serial = req->serial;
+	mp_init(&x->m, MP_T_OP_COUNTERS, MP_F_REPLY, req->serial);
+	radclient_counters(md->rad_auth, "auth.", counter_put, x);
+	radclient_counters(md->rad_acct, "acct.", counter_put, x);
+	if (md->rad_acct)
+		acct_spool_counters(md, counter_put, x);
+	dae_counters(md, counter_put, x); /* none without the listener */
+	conn_queue(c, &x->m);
+	free(x);
+}
+
 static const struct {
 	uint8_t type;
 	control_fn fn;
@@ -304,6 +353,7 @@ static const struct {
 	{ MP_T_OP_UNBIND, op_unbind },
 	{ MP_T_OP_REG_LIST, register_op_list },
 	{ MP_T_OP_REG_FORGET, register_op_forget },
+	{ MP_T_OP_RADIUS_STATS, op_radius_stats },
 };
 
 /* The handler of an operator request type, NULL for any other type

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "acct.h"
 #include "config.h"
 #include "ike_watch.h"
 #include "log.h"
@@ -238,8 +239,10 @@ void eap_child_down(struct muispd *md, const struct ike_child *c,
 	log_info("eap: %s (%s): IKE_SA %u down", addr, e->user, e->ike_id);
 	snprintf(code, sizeof(code), "%s", e->code);
 	sa_del(md, e);
-	if (l && l->rec.state != CS_EXTINGUISHED)
+	if (l && l->rec.state != CS_EXTINGUISHED) {
+		l->acct_cause = RAD_TERM_USER_REQUEST; /* or a DPD loss */
 		session_terminate(md, NULL, NULL, l, muispd_now(md));
+	}
 	voucher_after(md, code);
 }
 

@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 
+#include "acct.h"
 #include "evloop.h"
 #include "ike_watch.h"
 #include "log.h"
@@ -112,6 +113,8 @@ static void tun_unbind(struct muispd *md, const char *addr, uint64_t contract,
 	if (!l || !contract_is_bound(l->rec.state) ||
 	    strcmp(l->rec.addr, addr) || session_step(l, CE_UNBIND, 0, now))
 		return;
+	if (!l->acct_cause) /* register.c marks what it cut: Admin-Reset */
+		l->acct_cause = RAD_TERM_LOST_CARRIER;
 	l->rec.addr[0] = '\0';
 	l->pending = 0;
 	session_save(md, l, 1);

@@ -149,7 +149,7 @@ static uint64_t to_k(int metric, uint64_t v)
 }
 
 int kernel_contract_push(struct kernel *k, const struct contract_rec *c,
-			 int state, int restore_usage)
+			 int state, int restore_usage, const uint64_t *ctr)
 {
 	struct muisp_nl_contract o;
 
@@ -176,7 +176,22 @@ int kernel_contract_push(struct kernel *k, const struct contract_rec *c,
 		MUISP_NL_SET(&o, MUISP_CONTRACT_A_HARD_LIMIT);
 	}
 	MUISP_NL_SET(&o, MUISP_CONTRACT_A_EXPIRES_S);
-	if (restore_usage && c->metric != MP_METRIC_ELAPSED) {
+	if (restore_usage && ctr) {
+		/* the four counters of the checkpoint: "used" is their sum
+		 * (bytes, packets), the usage time goes with them */
+		o.up_bytes = ctr[KC_UB];
+		o.up_packets = ctr[KC_UP];
+		o.down_bytes = ctr[KC_DB];
+		o.down_packets = ctr[KC_DP];
+		MUISP_NL_SET(&o, MUISP_CONTRACT_A_UP_BYTES);
+		MUISP_NL_SET(&o, MUISP_CONTRACT_A_UP_PACKETS);
+		MUISP_NL_SET(&o, MUISP_CONTRACT_A_DOWN_BYTES);
+		MUISP_NL_SET(&o, MUISP_CONTRACT_A_DOWN_PACKETS);
+		if (c->metric == MP_METRIC_USAGE_TIME) {
+			o.usage_ms = to_k(c->metric, c->usage);
+			MUISP_NL_SET(&o, MUISP_CONTRACT_A_USAGE_MS);
+		}
+	} else if (restore_usage && c->metric != MP_METRIC_ELAPSED) {
 		switch (c->metric) {
 		case MP_METRIC_BYTES:
 			o.up_bytes = c->usage;
@@ -221,18 +236,36 @@ int kernel_contract_del(struct kernel *k, uint64_t serial)
 int kernel_contract_usage(struct kernel *k, const struct contract_rec *c,
 			  uint64_t *used)
 {
+	uint64_t ctr[KC_N];
+
+	return kernel_contract_counters(k, c, ctr, used);
+}
+
+int kernel_contract_counters(struct kernel *k, const struct contract_rec *c,
+			     uint64_t ctr[KC_N], uint64_t *used)
+{
 	struct muisp_nl_contract o;
 
+	memset(ctr, 0, KC_N * sizeof(*ctr));
 	if (!k->nl) {
 		for (unsigned i = 0; i < k->n; i++)
 			if (k->none[i].serial == c->serial) {
+				/* no direction: the usage is Input */
 				*used = k->none[i].used;
+				if (c->metric == MP_METRIC_BYTES)
+					ctr[KC_UB] = *used;
+				else if (c->metric == MP_METRIC_PACKETS)
+					ctr[KC_UP] = *used;
 				return 0;
 			}
 		return 1;
 	}
 	if (muisp_nl_contract_get(k->nl, c->serial, &o))
 		return errno == ENOENT ? 1 : -1;
+	ctr[KC_UB] = o.up_bytes;
+	ctr[KC_UP] = o.up_packets;
+	ctr[KC_DB] = o.down_bytes;
+	ctr[KC_DP] = o.down_packets;
 	switch (c->metric) {
 	case MP_METRIC_BYTES:
 		*used = o.up_bytes + o.down_bytes;
@@ -310,9 +343,29 @@ static int addr_set(struct kernel *k, const char *addr, uint8_t state,
 	return 0;
 }
 
+#ifdef MUISP_TESTING
+int kernel_test_refuse_bind; /* binds fail (EPERM: no tunnel) while set */
+int kernel_test_lost;	     /* "none" counts as a module that can lose */
+#endif
+
 int kernel_addr_bind(struct kernel *k, const char *addr, uint64_t serial)
 {
+#ifdef MUISP_TESTING
+	if (kernel_test_refuse_bind) {
+		errno = EPERM;
+		return -1;
+	}
+#endif
 	return addr_set(k, addr, MUISP_ADDR_STATE_BOUND, serial);
+}
+
+int kernel_can_lose(const struct kernel *k)
+{
+#ifdef MUISP_TESTING
+	if (kernel_test_lost)
+		return 1;
+#endif
+	return k->nl != NULL;
 }
 
 #ifdef MUISP_TESTING

@@ -45,21 +45,35 @@ int kernel_event_fd(const struct kernel *k);
 /* Read pending events; fn is called for each.  0 or -1. */
 int kernel_events(struct kernel *k, kernel_event_fn fn, void *arg);
 
+/* A contract's four counters (index): bytes and packets from the user
+ * (RADIUS Input), to the user (Output). */
+enum { KC_UB = 0, KC_UP, KC_DB, KC_DP, KC_N };
+
 /* Create or update the module's contract from c and state (enum
  * contract_state; bound states map to ACTIVE/SUSPENDED/DELINQUENT).
- * restore_usage: also load c->usage into the module's counters. */
+ * restore_usage: also load the usage into the module's counters: the
+ * four of ctr (KC_*; their sum is c->usage for bytes/packets), or with
+ * ctr NULL all of c->usage into the up counter of its metric. */
 int kernel_contract_push(struct kernel *k, const struct contract_rec *c,
-			 int state, int restore_usage);
+			 int state, int restore_usage, const uint64_t *ctr);
 int kernel_contract_del(struct kernel *k, uint64_t serial);
 /* Current usage in daemon units (bytes, packets, seconds).  1 when the
  * module does not know the contract. */
 int kernel_contract_usage(struct kernel *k, const struct contract_rec *c,
 			  uint64_t *used);
+/* The same GET, with the four counters (KC_*).  The "none" backend has
+ * no direction: its usage is Input (bytes or packets by the metric). */
+int kernel_contract_counters(struct kernel *k, const struct contract_rec *c,
+			     uint64_t ctr[KC_N], uint64_t *used);
 int kernel_addr_bind(struct kernel *k, const char *addr, uint64_t serial);
 int kernel_addr_unbind(struct kernel *k, const char *addr);
 #ifdef MUISP_TESTING
 extern int kernel_test_fail_unbind;
+extern int kernel_test_refuse_bind, kernel_test_lost;
 #endif
+/* 1 if a contract the module does not know was lost by it (reboot,
+ * module reloaded); 0 for "none", where muispd is the module. */
+int kernel_can_lose(const struct kernel *k);
 /*
  * Tunnel identity (see tunnel.h).  kernel_addr_get: 0 and *out, 1 if the
  * module has no entry for addr (or the backend is "none"), -1 on error.

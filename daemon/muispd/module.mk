@@ -6,7 +6,7 @@
 MUISPD_CORE_SRCS := daemon/muispd/server.c daemon/muispd/conn.c \
 	daemon/muispd/session.c daemon/muispd/channel.c \
 	daemon/muispd/control.c daemon/muispd/ikesync.c \
-	daemon/muispd/eap.c \
+	daemon/muispd/eap.c daemon/muispd/acct.c daemon/muispd/dae.c \
 	daemon/muispd/config.c daemon/muispd/receipt.c \
 	daemon/muispd/store.c daemon/muispd/payment.c \
 	daemon/muispd/payment_voucher.c daemon/muispd/payment_desk.c \
@@ -16,8 +16,9 @@ MUISPD_CORE_SRCS := daemon/muispd/server.c daemon/muispd/conn.c \
 	daemon/muispd/regcert.c \
 	daemon/muispd/privacy.c daemon/muispd/keys.c \
 	daemon/muispd/radrelay.c \
-	$(LIB_RADIUS_SRCS) \
 	daemon/muispd/radclient.c \
+	daemon/muispd/acct_spool.c \
+	$(LIB_RADIUS_SRCS) \
 	$(LIB_CHANNEL_SRCS) $(LIB_IKE_WATCH_SRCS) $(LIB_EVLOOP_SRCS) \
 	$(LIB_LOG_SRCS) $(LIB_NL_SRCS) $(LIB_CONF_SRCS)
 MUISPD_SRCS := daemon/muispd/main.c $(MUISPD_CORE_SRCS)

@@ -189,6 +189,7 @@ struct session_waiter {
 
 struct settle_op;
 struct acct;
+struct spool;
 struct dae;
 struct radrelay;
 
@@ -209,6 +210,17 @@ struct live {
 	struct settle_op *settle; /* settlement in flight */
 	uint32_t acct_cause;	  /* Acct-Terminate-Cause of the next Stop,
 				   * set just before the step (acct.c) */
+	/* the module's four counters (KC_*) as of the last usage refresh,
+	 * for accounting without another netlink call */
+	uint64_t ctr[KC_N];
+	int klost; /* session_load: the module had lost the contract */
+	struct {
+		int soon;	       /* Interim at the next tick */
+		uint64_t due;	       /* next Interim, 0: read the row */
+		uint64_t last_interim; /* its Event-Timestamp */
+		uint32_t idle_s;       /* roaming Idle-Timeout, 0 none */
+		uint64_t idle_since, idle_sum; /* counters unchanged since */
+	} acct;
 };
 
 struct offer {
@@ -331,6 +343,7 @@ struct muispd {
 	struct radclient *rad_auth, *rad_acct;
 	struct radrelay *relay; /* EAP roaming relay (radrelay.c), NULL */
 	struct acct *acct;
+	struct spool *spool; /* acct_spool.c's sender */
 	struct dae *dae;
 	/* the module's cleanup after a settlement that failed: retried */
 	struct kretry {

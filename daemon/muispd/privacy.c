@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "acct.h"
 #include "log.h"
 #include "muispd.h"
 #include "uapi/muisp.h"
@@ -96,6 +97,7 @@ void privacy_enforce(struct muispd *md, const char *addr,
 	if (!contract_is_bound(l->rec.state) || strcmp(l->rec.addr, addr) ||
 	    session_step(l, CE_UNBIND, 0, muispd_now(md)))
 		return;
+	l->acct_cause = RAD_TERM_LOST_SERVICE;
 	l->rec.addr[0] = '\0';
 	l->pending = 0;
 	session_save(md, l, 1);

@@ -37,6 +37,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "acct.h"
 #include "ike_watch.h"
 #include "log.h"
 #include "muispd.h"
@@ -532,6 +533,8 @@ void register_op_forget(struct muispd *md, struct conn *c,
 	}
 	log_info("registration: %s %s forgotten by the operator", r->addr,
 		 r->c.subject);
+	if (live_by_addr(md, r->addr)) /* its SA goes down: tun_unbind */
+		live_by_addr(md, r->addr)->acct_cause = RAD_TERM_ADMIN_RESET;
 	ended = refuse_all(md);
 	snprintf(text, sizeof(text),
 		 "forgot %.160s of %.60s: %u IKE_SA%s ended", r->c.subject,

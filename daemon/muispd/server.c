@@ -15,6 +15,8 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "acct.h"
+#include "dae.h"
 #include "evloop.h"
 #include "log.h"
 #include "muispd.h"
@@ -116,9 +118,13 @@ int muispd_open(struct muispd *md)
 			return -1;
 		log_info("receipt key %lld created", (long long)id);
 	}
-	if (kernel_open(conf->use_kernel, &md->k))
+	if (kernel_open(conf->use_kernel, &md->k) || acct_open(md))
 		return -1;
 	if (session_load(md, now))
+		return -1;
+	if (radius_acct_on(&conf->radius) && acct_spool_open(md))
+		return -1;
+	if (acct_start_service(md))
 		return -1;
 	if (conf->vici[0] && !conf->use_kernel)
 		log_warnx("vici %s ignored: no kernel module (kernel no)",
@@ -178,8 +184,11 @@ void muispd_close(struct muispd *md)
 	md->relay = NULL;
 	eap_close(md);
 	register_close(md);
+	acct_close(md);
+	dae_close(md);
 	kernel_close(md->k);
 	md->k = NULL;
+	acct_spool_close(md);
 	store_close(md->st);
 	md->st = NULL;
 	conn_tls_free(md->tls);
@@ -265,10 +274,22 @@ static int sources(struct muispd *md)
 	return 0;
 }
 
+/* SIGTERM: the clean stop's accounting records, delivered before the
+ * loop ends (at most radius-stop-wait). */
+static int on_linger(void *arg)
+{
+	struct muispd *md = arg;
+
+	md->lsrc = source_free(md->lsrc); /* no new connections meanwhile */
+	md->usrc = source_free(md->usrc);
+	return acct_stop_service(md);
+}
+
 int server_init(struct muispd *md, const struct muispd_conf *conf,
 		const char *conffile)
 {
-	static const struct evloop_ops ops = { .reload = on_reload };
+	static const struct evloop_ops ops = { .reload = on_reload,
+					       .linger = on_linger };
 	int r;
 
 	muispd_init(md, conf);
@@ -284,7 +305,7 @@ int server_init(struct muispd *md, const struct muispd_conf *conf,
 			return -1;
 	}
 	conn_fd_budget(md);
-	if (muispd_open(md) || conn_listen(md))
+	if (muispd_open(md) || conn_listen(md) || sources(md))
 		return -1;
 	if (md->conf.eap_relay[0]) {
 		char err[200];
@@ -297,7 +318,7 @@ int server_init(struct muispd *md, const struct muispd_conf *conf,
 		log_info("radius-eap-relay: listening on %s",
 			 md->conf.eap_relay);
 	}
-	return sources(md);
+	return dae_open(md); /* RFC 5176 listener, if configured */
 }
 
 /* A decoded message from c: replies are refused, operator types go to
@@ -393,6 +414,7 @@ int server_reload(struct muispd *md)
 		radrelay_reconf(md->relay, &md->conf.radius);
 	if (vici_changed)
 		ikesync_reconnect(md);
+	dae_reconf(md); /* logs what it could not do */
 	log_info("%s: configuration reloaded", path);
 	return 0;
 refused:

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "acct.h"
 #include "log.h"
 #include "muispd.h"
 
@@ -63,36 +64,36 @@ void live_remove(struct muispd *md, struct live *l)
 	md->lives[i] = md->lives[--md->nlives];
 }
 
-/* Refresh the usage of l from the clock or the kernel. */
+/* Refresh the usage of l from the clock or the kernel, and the four
+ * counters for accounting (l->ctr, same netlink GET). */
 void session_usage_refresh(struct muispd *md, struct live *l, uint64_t now)
 {
 	struct contract_rec *r = &l->rec;
-	uint64_t u = r->usage;
+	uint64_t u = r->usage, k;
 
 	switch (r->metric) {
 	case MP_METRIC_ELAPSED:
 		u = now > r->issued ? now - r->issued : 0;
+		if (md->acct)
+			kernel_contract_counters(md->k, r, l->ctr, &k);
 		break;
 	case MP_METRIC_USAGE_TIME:
 		if (md->conf.use_kernel) {
-			uint64_t k;
-
-			if (kernel_contract_usage(md->k, r, &k) == 0)
+			if (kernel_contract_counters(md->k, r, l->ctr, &k) == 0)
 				u = k;
 		} else {
+			if (md->acct)
+				kernel_contract_counters(md->k, r, l->ctr, &k);
 			u = l->base_usage;
 			if (r->state == CS_ACTIVE && l->active_since &&
 			    now > l->active_since)
 				u += now - l->active_since;
 		}
 		break;
-	default: {
-		uint64_t k;
-
-		if (kernel_contract_usage(md->k, r, &k) == 0)
+	default:
+		if (kernel_contract_counters(md->k, r, l->ctr, &k) == 0)
 			u = k;
 		break;
-	}
 	}
 	if (u > r->usage)
 		r->usage = u;
@@ -206,22 +207,30 @@ void session_send_warning(struct muispd *md, const char *addr,
 		 sent == 1 ? "" : "s");
 }
 
-/* Persist l in its own transaction. */
+/* Persist l in its own transaction (with its accounting record). */
 int session_persist(struct muispd *md, struct live *l)
 {
 	if (store_begin(md->st))
 		return -1;
-	if (store_contract_put(md->st, &l->rec) || store_commit(md->st)) {
+	if (store_contract_put(md->st, &l->rec) ||
+	    acct_contract_put(md, &l->rec, l->acct_cause) ||
+	    store_commit(md->st)) {
 		store_rollback(md->st);
 		return -1;
 	}
+	acct_persisted(md, l);
 	return 0;
 }
 
-/* Push the contract's state to the kernel. */
+/* Push the contract's state to the kernel; restore: with the usage (the
+ * four counters of the accounting checkpoint when there is one). */
 int session_kpush(struct muispd *md, struct live *l, int restore)
 {
-	return kernel_contract_push(md->k, &l->rec, l->rec.state, restore);
+	uint64_t ctr[KC_N];
+	int have = restore && acct_restore_counters(md, l, ctr) == 0;
+
+	return kernel_contract_push(md->k, &l->rec, l->rec.state, restore,
+				    have ? ctr : NULL);
 }
 
 static struct log_rl rl_store = LOG_RL_INIT(10, 3);
@@ -314,9 +323,10 @@ struct settle_op {
 	int full;		 /* deposit kept */
 	const char *why;
 	uint64_t now;
-	char addr[64];	   /* bound address when it began */
-	int warn;	   /* to addr when settled, 0: none */
-	struct held *held; /* replies waiting */
+	uint32_t acct_cause; /* l->acct_cause when it began */
+	char addr[64];	     /* bound address when it began */
+	int warn;	     /* to addr when settled, 0: none */
+	struct held *held;   /* replies waiting */
 	session_then_fn *then;
 	unsigned nheld;
 };
@@ -366,7 +376,9 @@ static int settle_commit(struct muispd *md, struct settle_op *op,
 	}
 	op->rec.state = CS_EXTINGUISHED;
 	op->rec.addr[0] = '\0';
-	if (store_contract_put(md->st, &op->rec) || store_commit(md->st)) {
+	if (store_contract_put(md->st, &op->rec) ||
+	    acct_contract_put(md, &op->rec, op->acct_cause) ||
+	    store_commit(md->st)) {
 		store_rollback(md->st);
 		return -1;
 	}
@@ -438,6 +450,7 @@ static void settle(struct muispd *md, struct live *l, int full, const char *why,
 	op->why = why;
 	op->now = now;
 	op->warn = warn;
+	op->acct_cause = l->acct_cause;
 	snprintf(op->addr, sizeof(op->addr), "%s", l->rec.addr);
 	l->settle = op;
 	settle_wait(op, w);
@@ -468,6 +481,7 @@ void session_extinguish(struct muispd *md, struct live *l,
 {
 	int warn = ev == CE_HARD_LIMIT ? MP_WARN_HARD_LIMIT : MP_WARN_EXPIRY;
 
+	l->acct_cause = RAD_TERM_SESSION_TIMEOUT; /* any limit, or expiry */
 	if (session_step(l, ev, 0, now)) {
 		if (w)
 			w->then(md, w->c, w->req, -1, &l->rec, NULL);
@@ -513,6 +527,7 @@ int session_check_limits(struct muispd *md, struct live *l, uint64_t now,
 	if (ev == CE_SOFT_LIMIT &&
 	    session_step(l, CE_SOFT_LIMIT, 0, now) == 0) {
 		session_save(md, l, 1);
+		acct_interim_soon(md, l->rec.serial);
 		session_send_warning(md, l->rec.addr, &l->rec,
 				     MP_WARN_SOFT_LIMIT);
 	}
@@ -686,6 +701,7 @@ void session_tick(struct muispd *md, uint64_t now)
 					 "unbound",
 					 (unsigned long long)l->rec.serial,
 					 l->rec.addr);
+				l->acct_cause = RAD_TERM_LOST_CARRIER;
 				session_step(l, CE_NO_ANSWER, 0, now);
 				l->rec.addr[0] = '\0';
 				l->pending = 0;
@@ -699,6 +715,7 @@ void session_tick(struct muispd *md, uint64_t now)
 		}
 		i++;
 	}
+	acct_tick(md, now); /* the counters are fresh: Interims */
 	if (now >= md->next_ckpt && md->nlives) {
 		int rc = store_begin(md->st);
 
@@ -706,7 +723,8 @@ void session_tick(struct muispd *md, uint64_t now)
 			rc = store_usage_checkpoint(md->st,
 						    md->lives[i].rec.serial,
 						    md->lives[i].rec.usage,
-						    now);
+						    now) ||
+			     acct_checkpoint(md, &md->lives[i], now);
 		if (!rc)
 			rc = store_commit(md->st);
 		if (rc) {
@@ -744,6 +762,8 @@ void session_kernel_event(const struct kernel_event *ev, void *arg)
 	if (ev->type == KEV_ADDR_RELEASED) {
 		/* Lease or SA expired on a bound address (Fig 4 unbind). */
 		l = live_by_addr(md, ev->addr);
+		if (l)
+			l->acct_cause = RAD_TERM_LOST_CARRIER;
 		if (l && session_step(l, CE_UNBIND, 0, now) == 0) {
 			l->rec.addr[0] = '\0';
 			l->pending = 0;
@@ -786,6 +806,7 @@ static int load_cb(const struct contract_rec *r, void *arg)
 		uint64_t used;
 
 		if (kernel_contract_usage(md->k, r, &used) != 0) {
+			l->klost = kernel_can_lose(md->k);
 			if (!md->conf.use_kernel && r->usage &&
 			    (r->metric == MP_METRIC_BYTES ||
 			     r->metric == MP_METRIC_PACKETS))
@@ -816,6 +837,7 @@ static void unbind_refused(struct muispd *md, uint64_t now)
 			 "unbound",
 			 (unsigned long long)l->rec.serial, l->rec.addr);
 		l->unbind_on_load = 0;
+		l->acct_cause = RAD_TERM_NAS_REBOOT;
 		l->rec.addr[0] = '\0';
 		session_save(md, l, 1);
 	}

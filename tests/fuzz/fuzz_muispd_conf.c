@@ -30,6 +30,30 @@ static void check(void)
 		abort();
 	if (c.vici[0] && !strchr(c.vici, '/'))
 		abort();
+	/* radius-* keys */
+	if (c.radius.nauth > RADIUS_MAX_SERVERS ||
+	    c.radius.nacct > RADIUS_MAX_SERVERS ||
+	    c.radius.ndae > RADIUS_MAX_DAE_CLIENTS ||
+	    c.radius.nrealms > RADIUS_MAX_REALMS ||
+	    c.radius.timeout_ms < 1000 || c.radius.timeout_ms > 60000 ||
+	    c.radius.window < 1 || c.radius.window > 255 ||
+	    c.radius.retries > 10 || !c.radius.dead_s ||
+	    c.radius.interim_s < c.radius.interim_min_s ||
+	    c.radius.require_ma > 1 || c.radius.dae_require_ma > 1 ||
+	    !memchr(c.radius.nas_identifier, 0,
+		    sizeof(c.radius.nas_identifier)) ||
+	    !memchr(c.radius.dae_listen, 0, sizeof(c.radius.dae_listen)))
+		abort();
+	for (i = 0; i < c.radius.nacct; i++)
+		if (!c.radius.acct[i].seclen ||
+		    c.radius.acct[i].seclen > RAD_SECRET_MAX ||
+		    !memchr(c.radius.acct[i].addr, 0,
+			    sizeof(c.radius.acct[i].addr)))
+			abort();
+	for (i = 0; i < c.radius.nrealms; i++)
+		if (!c.radius.realms[i][0] ||
+		    !memchr(c.radius.realms[i], 0, sizeof(c.radius.realms[i])))
+			abort();
 	for (i = 0; i < c.nprices; i++)
 		if (!c.prices[i].unit || c.prices[i].privacy > 1 ||
 		    !c.prices[i].metric ||

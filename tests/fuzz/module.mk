@@ -19,7 +19,7 @@ $(eval $(call fuzz_target,fuzz_nl,tests/fuzz/fuzz_nl.c $(LIB_NL_SRCS),$(LIB_NL_L
 
 # Daemon configurations (lib/conf, lib/parse and each daemon's validation)
 $(eval $(call fuzz_target,fuzz_dhcpd_conf,tests/fuzz/fuzz_dhcpd_conf.c daemon/dhcpd/config.c $(LIB_CONF_SRCS),))
-$(eval $(call fuzz_target,fuzz_muispd_conf,tests/fuzz/fuzz_muispd_conf.c daemon/muispd/config.c $(LIB_CONF_SRCS) lib/proto.c lib/log.c,))
+$(eval $(call fuzz_target,fuzz_muispd_conf,tests/fuzz/fuzz_muispd_conf.c daemon/muispd/config.c daemon/muispd/radclient.c $(LIB_RADIUS_SRCS) $(LIB_CONF_SRCS) lib/proto.c lib/log.c,$(LIB_RADIUS_LIBS) $(LIB_EVLOOP_LIBS)))
 
 # Receipts (muispd's BIND, muisp-client's files): parse, verify, one encoding
 $(eval $(call fuzz_target,fuzz_receipt,tests/fuzz/fuzz_receipt.c daemon/muispd/receipt.c,$$(shell $$(PKG_CONFIG) --libs libcrypto)))
@@ -41,3 +41,7 @@ $(eval $(call fuzz_target,fuzz_register,tests/fuzz/fuzz_register.c daemon/muispd
 
 # RADIUS (lib/radius.c): parse, walk, VSAs, verify, one encoding
 $(eval $(call fuzz_target,fuzz_radius,tests/fuzz/fuzz_radius.c $(LIB_RADIUS_SRCS),$(LIB_RADIUS_LIBS)))
+
+# muispd's RFC 5176 listener: dae_decide on a fake session table, the
+# reply (dae.c links with the rest of muispd's core)
+$(eval $(call fuzz_target,fuzz_radius_dae,tests/fuzz/fuzz_radius_dae.c $(MUISPD_CORE_SRCS),$(MUISPD_LIBS)))

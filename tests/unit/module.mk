@@ -39,6 +39,9 @@ $(eval $(call unit_test,test_nl_codec,tests/unit/test_nl_codec.c lib/muisp_nl_co
 
 # muispd's handlers through a struct muispd (store, kernel "none", no TLS)
 $(eval $(call unit_test,test_muispd,tests/unit/test_muispd.c $(MUISPD_CORE_SRCS),$(MUISPD_LIBS)))
+# RADIUS accounting records through the same core (acct.c, every
+# Acct-Terminate-Cause path, restarts), parsed with lib/radius
+$(eval $(call unit_test,test_acct,tests/unit/test_acct.c $(MUISPD_CORE_SRCS),$(MUISPD_LIBS)))
 
 # lib/evloop (sd-event), lib/conf, lib/parse
 $(eval $(call unit_test,test_evloop,tests/unit/test_evloop.c $(LIB_EVLOOP_SRCS),$(LIB_EVLOOP_LIBS)))
@@ -62,4 +65,7 @@ $(eval $(call unit_test,test_roam,tests/unit/test_roam.c $(MUISPD_CORE_SRCS),$(M
 
 # muispd's RADIUS client against fake servers on loopback, and the
 # radius-* keys of muispd.conf
-$(eval $(call unit_test,test_radclient,tests/unit/test_radclient.c daemon/muispd/radclient.c daemon/muispd/config.c lib/proto.c lib/log.c $(LIB_CONF_SRCS) $(LIB_RADIUS_SRCS),$$(shell $$(PKG_CONFIG) --libs libcrypto) $(LIB_EVLOOP_LIBS)))
+$(eval $(call unit_test,test_radclient,tests/unit/test_radclient.c daemon/muispd/radclient.c daemon/muispd/config.c lib/proto.c lib/log.c $(LIB_CONF_SRCS) $(LIB_RADIUS_SRCS),$(LIB_RADIUS_LIBS) $(LIB_EVLOOP_LIBS)))
+
+# muispd's RFC 5176 Disconnect/CoA listener on a real core (dae.c)
+$(eval $(call unit_test,test_dae,tests/unit/test_dae.c $(MUISPD_CORE_SRCS),$(MUISPD_LIBS)))

@@ -452,6 +452,8 @@ enum fake {
 	FAKE_GARBAGE,	   /* 16 bytes that are no header */
 	FAKE_REFUSE_CLOSE, /* ERROR(STATE), then closes on the lookup */
 	FAKE_KEYS,	   /* KEY_LIST: two OP_KEY (MORE), OP_OK; ROTATE: OK */
+	FAKE_COUNTERS,	   /* RADIUS_STATS: 2 counters (MORE), then 1 */
+	FAKE_NO_COUNTERS,  /* RADIUS_STATS: none (no RADIUS) */
 };
 
 static char sock_path[108];
@@ -568,6 +570,22 @@ static void serve(int fd, enum fake mode)
 			send_key(fd, req.serial, 1, 1000, MP_A_NOT_AFTER, 2000);
 			send_key(fd, req.serial, 2, 1500, MP_A_EXPIRY, 3000);
 			mp_init(&rep, MP_T_OP_OK, MP_F_REPLY, req.serial);
+			send_msg(fd, &rep);
+			break;
+		case FAKE_COUNTERS:
+		case FAKE_NO_COUNTERS:
+			if (req.type != MP_T_OP_RADIUS_STATS)
+				_exit(5);
+			mp_init(&rep, MP_T_OP_COUNTERS, MP_F_REPLY, req.serial);
+			if (mode == FAKE_COUNTERS) {
+				rep.flags |= MP_F_MORE;
+				mp_add_counter(&rep, "auth.sent", 3);
+				mp_add_counter(&rep, "acct.bad_replies", 2);
+				send_msg(fd, &rep);
+				mp_init(&rep, MP_T_OP_COUNTERS, MP_F_REPLY,
+					req.serial);
+				mp_add_counter(&rep, "spool.rows", 7);
+			}
 			send_msg(fd, &rep);
 			break;
 		case FAKE_GARBAGE:
@@ -752,6 +770,40 @@ static void test_cli_fake_daemon(void **state)
 	assert_string_equal(err_txt, want);
 }
 
+/* stats radius: muispd's counters, over several op-counters replies; {}
+ * without RADIUS; a refusal when muispd is not there. */
+static void test_cli_stats_radius(void **state)
+{
+	(void)state;
+	fake_start(FAKE_COUNTERS);
+	assert_int_equal(run("--daemon", sock_path, "--json", "stats", "radius",
+			     NULL),
+			 EXIT_OK);
+	assert_string_equal(err_txt, "");
+	assert_string_equal(out_txt, "{\"auth_sent\":3,\"acct_bad_replies\":2,"
+				     "\"spool_rows\":7}\n");
+	assert_int_equal(run("--daemon", sock_path, "stats", "radius", NULL),
+			 EXIT_OK);
+	assert_string_equal(out_txt, "auth.sent:        3\n"
+				     "acct.bad_replies: 2\n"
+				     "spool.rows:       7\n");
+	fake_stop();
+	fake_start(FAKE_NO_COUNTERS);
+	assert_int_equal(run("--daemon", sock_path, "--json", "stats", "radius",
+			     NULL),
+			 EXIT_OK);
+	assert_string_equal(out_txt, "{}\n");
+	assert_int_equal(run("--daemon", sock_path, "stats", "radius", NULL),
+			 EXIT_OK);
+	assert_string_equal(out_txt, "");
+	fake_stop();
+	assert_int_equal(run("--daemon", sock_path, "stats", "radius", NULL),
+			 EXIT_FAIL);
+	assert_non_null(strstr(err_txt, "muispd not reachable"));
+	USAGE_ERR("stats radius takes no arguments (try --help)", "stats",
+		  "radius", "x");
+}
+
 /* key list and rotate against a fake muispd; a reply of another kind
  * is refused. */
 static void test_cli_keys(void **state)
@@ -797,6 +849,7 @@ int main(void)
 		cmocka_unit_test(test_cli_usage),
 		cmocka_unit_test_teardown(test_cli_fake_daemon, fake_teardown),
 		cmocka_unit_test_teardown(test_cli_keys, fake_teardown),
+		cmocka_unit_test_teardown(test_cli_stats_radius, fake_teardown),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 

@@ -613,6 +613,53 @@ static void test_channel_rules(void **state)
 	assert_int_equal(f->md->bad_frames, 1);
 }
 
+static uint64_t counter_of(const struct mp_msg *m, const char *name)
+{
+	for (unsigned i = 0; i < m->ncounters; i++)
+		if (!strcmp(m->counters[i].name, name))
+			return m->counters[i].value;
+	fail_msg("no counter %s", name);
+	return 0;
+}
+
+/* op-radius-stats: no counters without RADIUS; the clients' and the
+ * spool's by name with it. */
+static void test_radius_stats(void **state)
+{
+	struct fix *f = *state;
+	struct radius_conf rc;
+	struct mp_msg m;
+
+	req(f, &m, MP_T_OP_RADIUS_STATS);
+	send_msg(f, f->op, &m);
+	reply(f, f->op, MP_T_OP_COUNTERS, &m);
+	assert_int_equal(m.ncounters, 0);
+	assert_false(m.flags & MP_F_MORE);
+
+	rc = f->md->conf.radius;
+	snprintf(rc.acct[0].addr, sizeof(rc.acct[0].addr), "127.0.0.1:9");
+	memcpy(rc.acct[0].secret, "secret", 6);
+	rc.acct[0].seclen = 6;
+	rc.nacct = 1;
+	rc.auth[0] = rc.acct[0];
+	snprintf(rc.auth[1].addr, sizeof(rc.auth[1].addr), "[::1]:9");
+	rc.nauth = 2;
+	assert_int_equal(radclient_new(&f->md->rad_acct, f->md->ev, &rc, 1,
+				       NULL, NULL),
+			 0);
+	assert_int_equal(radclient_new(&f->md->rad_auth, f->md->ev, &rc, 0,
+				       NULL, NULL),
+			 0);
+	req(f, &m, MP_T_OP_RADIUS_STATS);
+	send_msg(f, f->op, &m);
+	reply(f, f->op, MP_T_OP_COUNTERS, &m);
+	assert_int_equal(counter_of(&m, "auth.servers"), 2);
+	assert_int_equal(counter_of(&m, "acct.servers"), 1);
+	assert_int_equal(counter_of(&m, "acct.sent"), 0);
+	assert_int_equal(counter_of(&m, "auth.accepted"), 0);
+	assert_int_equal(counter_of(&m, "spool.rows"), 0);
+}
+
 /* Every operator request type has a handler; other types have none and
  * are refused. */
 static void test_control_table(void **state)
@@ -623,7 +670,8 @@ static void test_control_table(void **state)
 
 	for (int t = 0; t < 256; t++) {
 		int reply_type = t == MP_T_OP_VOUCHER || t == MP_T_OP_OK ||
-				 t == MP_T_OP_KEY || t == MP_T_OP_REG;
+				 t == MP_T_OP_KEY || t == MP_T_OP_REG ||
+				 t == MP_T_OP_COUNTERS;
 		int op_request = t >= 128 && !reply_type &&
 				 strcmp(mp_type_name(t), "unknown");
 
@@ -634,7 +682,7 @@ static void test_control_table(void **state)
 			assert_null(control_handler(t));
 		}
 	}
-	assert_int_equal(handled, 14);
+	assert_int_equal(handled, 15);
 	req(f, &m, MP_T_OP_OK);
 	send_msg(f, f->op, &m);
 	error(f, f->op, MP_ERR_PROTO, "unexpected op-ok");
@@ -2252,6 +2300,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_channel_rules, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_control_table, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_radius_stats, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_operator, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_key_schedule, setup,

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -379,6 +380,8 @@ static void test_roundtrip_all_types(void **state)
 		MP_T_OP_REG_LIST,
 		MP_T_OP_REG,
 		MP_T_OP_REG_FORGET,
+		MP_T_OP_RADIUS_STATS,
+		MP_T_OP_COUNTERS,
 	};
 	unsigned ok = 0;
 
@@ -393,7 +396,8 @@ static void test_roundtrip_all_types(void **state)
 		for (int a = 1; a < __MP_A_LAST; a++) {
 			struct mp_msg probe = msg2;
 
-			if (a == MP_A_OFFER_ITEM || a == MP_A_LINE)
+			if (a == MP_A_OFFER_ITEM || a == MP_A_LINE ||
+			    a == MP_A_COUNTER)
 				continue;
 			if (mp_set_u(&probe, a,
 				     a == MP_A_STATE ? 3 :
@@ -402,8 +406,13 @@ static void test_roundtrip_all_types(void **state)
 						       1) &&
 			    mp_set_s(&probe, a, "text 1") &&
 			    mp_set_bytes(&probe, a, "\x01\x02\x03", 3) &&
-			    mp_set_fix(&probe, a, fixed, mp_fix_len(a)))
+			    mp_set_fix(&probe, a, fixed, mp_fix_len(a))) {
+				/* 41, 42 (IDENTITY, SECRET) are another
+				 * branch's until merged: a gap here */
+				if (a > MP_A_LAST_USED && a < MP_A_COUNTER)
+					continue;
 				fail();
+			}
 			int rc = mp_encode(&probe, buf, sizeof(buf));
 
 			if (rc > 0 || rc == MP_E_ATTR_MISSING)
@@ -419,6 +428,101 @@ static void test_roundtrip_all_types(void **state)
 		ok++;
 	}
 	assert_int_equal(ok, sizeof(types));
+}
+
+/* Counters (OP_COUNTERS): nested name + value, round trip, at most
+ * MP_MAX_COUNTERS, each exactly one name and one value. */
+static void test_counters(void **state)
+{
+	char name[80];
+	int n;
+
+	mp_init(&msg2, MP_T_OP_COUNTERS, MP_F_REPLY, 9);
+	assert_int_equal(mp_add_counter(&msg2, "acct.sent", 12), 0);
+	assert_int_equal(mp_add_counter(&msg2, "auth.bad_replies", UINT64_MAX),
+			 0);
+	assert_int_equal(mp_add_counter(&msg2, "", 1), -1);
+	assert_int_equal(mp_add_counter(&msg2, "tab\there", 1), -1);
+	memset(name, 'n', sizeof(name));
+	name[MP_COUNTER_NAME_MAX + 1] = '\0';
+	assert_int_equal(mp_add_counter(&msg2, name, 1), -1);
+	name[MP_COUNTER_NAME_MAX] = '\0';
+	assert_int_equal(mp_add_counter(&msg2, name, 3), 0);
+	n = mp_encode(&msg2, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_int_equal(mp_decode(buf, (size_t)n, &msg), 0);
+	assert_int_equal(msg.ncounters, 3);
+	assert_string_equal(msg.counters[0].name, "acct.sent");
+	assert_int_equal(msg.counters[0].value, 12);
+	assert_true(msg.counters[1].value == UINT64_MAX);
+	assert_memory_equal(&msg, &msg2, sizeof(msg));
+	/* an empty reply: no counters (RADIUS not configured) */
+	mp_init(&msg2, MP_T_OP_COUNTERS, MP_F_REPLY, 9);
+	n = mp_encode(&msg2, buf, sizeof(buf));
+	assert_int_equal(n, MP_HDR_LEN);
+	assert_int_equal(mp_decode(buf, (size_t)n, &msg), 0);
+	assert_int_equal(msg.ncounters, 0);
+	/* full */
+	for (int i = 0; i < MP_MAX_COUNTERS; i++) {
+		snprintf(name, sizeof(name), "acct.counter_number_%d", i);
+		assert_int_equal(mp_add_counter(&msg2, name, (uint64_t)i), 0);
+	}
+	assert_int_equal(mp_add_counter(&msg2, "one.more", 1), -1);
+	n = mp_encode(&msg2, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_int_equal(mp_decode(buf, (size_t)n, &msg), 0);
+	assert_int_equal(msg.ncounters, MP_MAX_COUNTERS);
+	/* not in any other message, and NAME/VALUE not at the top */
+	mp_init(&msg2, MP_T_OP_OK, MP_F_REPLY, 1);
+	msg2.present |= 1ull << MP_A_COUNTER;
+	msg2.ncounters = 1;
+	assert_int_equal(mp_encode(&msg2, buf, sizeof(buf)),
+			 MP_E_ATTR_NOTALLOWED);
+	{
+		/* hand-made nests: header, then one attribute */
+		static const uint8_t hdr[16] = { 0x4d, 0x55, 1, 161, 0, 1 };
+		static const uint8_t name_a[] = { 0, 44, 0, 1, 'a', 0, 0, 0 };
+		static const uint8_t val_a[] = { 0, 45, 0, 8, 0, 0,
+						 0, 0,	0, 0, 0, 7 };
+		static const uint8_t bad_a[] = { 0, 1, 0, 8, 0, 0,
+						 0, 0, 0, 0, 0, 7 };
+		const struct {
+			const uint8_t *a, *b;
+			size_t al, bl;
+			int rc;
+		} cases[] = {
+			{ name_a, val_a, 8, 12, 0 },
+			{ name_a, NULL, 8, 0, MP_E_ATTR_MISSING },
+			{ val_a, NULL, 12, 0, MP_E_ATTR_MISSING },
+			{ name_a, name_a, 8, 8, MP_E_ATTR_DUP },
+			{ val_a, val_a, 12, 12, MP_E_ATTR_DUP },
+			{ name_a, bad_a, 8, 12, MP_E_ATTR_UNKNOWN },
+		};
+		uint8_t f[64];
+
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			size_t in = cases[i].al + cases[i].bl, len;
+
+			memcpy(f, hdr, 16);
+			f[16] = 0;
+			f[17] = MP_A_COUNTER;
+			f[18] = 0;
+			f[19] = (uint8_t)in;
+			memcpy(f + 20, cases[i].a, cases[i].al);
+			if (cases[i].b)
+				memcpy(f + 20 + cases[i].al, cases[i].b,
+				       cases[i].bl);
+			len = 20 + in;
+			f[8] = f[9] = f[10] = 0;
+			f[11] = (uint8_t)(len - 16);
+			assert_int_equal(mp_decode(f, len, &msg), cases[i].rc);
+		}
+		/* MP_A_NAME alone at the top */
+		memcpy(f, hdr, 16);
+		memcpy(f + 16, name_a, 8);
+		f[11] = 8;
+		assert_int_equal(mp_decode(f, 24, &msg), MP_E_ATTR_NOTALLOWED);
+	}
 }
 
 /* Fixed-length binary attributes: exact lengths, their message types,
@@ -513,6 +617,7 @@ int main(void)
 		cmocka_unit_test(test_encoder_limits),
 		cmocka_unit_test(test_roundtrip_all_types),
 		cmocka_unit_test(test_fixed),
+		cmocka_unit_test(test_counters),
 		cmocka_unit_test(test_names),
 	};
 

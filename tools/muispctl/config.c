@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /* muispctl config show|set, muispctl stats */
+#include <errno.h>
 #include <net/if.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "daemon.h"
 #include "muispctl.h"
 
 static const char *const attr_names[MUISP_CONFIG_A_MAX + 1] = {
@@ -207,6 +210,95 @@ enum {
 };
 #define S_NCOLS (S_DROPS + MUISP_DROP_MAX) /* drops 1..MAX */
 
+/* Column i of the RADIUS counters: key PREFIXNAME with '.' -> '_',
+ * title TPREFIXNAME. */
+struct rad_cols {
+	char (*key)[MP_COUNTER_NAME_MAX + 8], (*title)[MP_COUNTER_NAME_MAX + 8];
+};
+
+static int rad_cols_fill(struct rad_cols *rc, struct out_col *out,
+			 const struct mp_counter *k, unsigned n,
+			 const char *kprefix, const char *tprefix)
+{
+	rc->key = calloc(n + 1, sizeof(*rc->key));
+	rc->title = calloc(n + 1, sizeof(*rc->title));
+	if (!rc->key || !rc->title)
+		return -1;
+	for (unsigned i = 0; i < n; i++) {
+		snprintf(rc->key[i], sizeof(rc->key[i]), "%s%s", kprefix,
+			 k[i].name);
+		for (char *p = rc->key[i]; *p; p++)
+			if (*p == '.' || *p == '-')
+				*p = '_';
+		snprintf(rc->title[i], sizeof(rc->title[i]), "%s%s", tprefix,
+			 k[i].name);
+		out[i].key = rc->key[i];
+		out[i].title = rc->title[i];
+	}
+	return 0;
+}
+
+static void rad_cols_free(struct rad_cols *rc)
+{
+	free(rc->key);
+	free(rc->title);
+}
+
+/* muispd's RADIUS counters when it answers (none: not reachable or no
+ * RADIUS): the module's stats get them as more columns. */
+static void stats_radius_quiet(struct ctl *c, struct mp_counter **k,
+			       unsigned *n)
+{
+	*k = NULL;
+	*n = 0;
+	if (mpd_open(c) < 0)
+		return;
+	if (mpd_counters(c, "stats", k, n) != EXIT_OK) {
+		*k = NULL;
+		*n = 0;
+	}
+}
+
+/* muispctl stats radius: muispd's counters only (no module needed). */
+static int stats_radius(struct ctl *c, int argc, char **argv)
+{
+	struct mp_counter *k;
+	struct out_col *rc_cols;
+	struct rad_cols rcols = { 0 };
+	struct out_table *t = NULL;
+	unsigned n;
+	int rc;
+
+	if (argc > 1)
+		return cli_usage("stats radius takes no arguments");
+	if (mpd_open(c) < 0)
+		return mpd_open_fail(c, errno);
+	rc = mpd_counters(c, "stats radius", &k, &n);
+	if (rc != EXIT_OK)
+		return rc;
+	if (!n) {
+		if (c->fmt == OUT_JSON)
+			fputs("{}\n", c->out);
+		free(k);
+		return EXIT_OK;
+	}
+	rc_cols = calloc(n, sizeof(*rc_cols));
+	if (rc_cols && rad_cols_fill(&rcols, rc_cols, k, n, "", "") == 0)
+		t = out_new(rc_cols, n);
+	rc = EXIT_FAIL;
+	if (t && out_row(t) == 0) {
+		for (unsigned i = 0; i < n; i++)
+			out_u64(t, i, k[i].value);
+		out_print(t, c->out, c->fmt, OUT_RECORD);
+		rc = EXIT_OK;
+	}
+	out_free(t);
+	rad_cols_free(&rcols);
+	free(rc_cols);
+	free(k);
+	return rc;
+}
+
 static int stats_show(struct ctl *c, int argc, char **argv)
 {
 	static const struct out_col fixed[S_DROPS] = {
@@ -228,10 +320,12 @@ static int stats_show(struct ctl *c, int argc, char **argv)
 		[S_UNMETERED] = { "flows_unmetered", "unmetered-packets" },
 	};
 	static char keys[MUISP_DROP_MAX][32], titles[MUISP_DROP_MAX][32];
-	struct out_col cols_[S_NCOLS];
+	struct rad_cols rcols = { 0 };
+	struct out_col *cols_;
 	struct muisp_nl_stats s;
+	struct mp_counter *rad;
 	struct out_table *t;
-	unsigned int i;
+	unsigned int i, nrad;
 	int rc = EXIT_OK;
 	char num[12];
 
@@ -241,6 +335,16 @@ static int stats_show(struct ctl *c, int argc, char **argv)
 		return rc;
 	if (muisp_nl_stats_get(c->nl, &s) < 0)
 		return ctl_nl_fail(c, "stats");
+	/* then muispd's RADIUS counters, if it answers with any */
+	stats_radius_quiet(c, &rad, &nrad);
+	cols_ = calloc(S_NCOLS + nrad, sizeof(*cols_));
+	if (!cols_ || rad_cols_fill(&rcols, cols_ + S_NCOLS, rad, nrad,
+				    "radius_", "radius ") < 0) {
+		rad_cols_free(&rcols);
+		free(cols_);
+		free(rad);
+		return EXIT_FAIL;
+	}
 	memcpy(cols_, fixed, sizeof(fixed));
 	for (i = 1; i <= MUISP_DROP_MAX; i++) {
 		const char *n = name_of(&drop_names, i, num);
@@ -254,9 +358,12 @@ static int stats_show(struct ctl *c, int argc, char **argv)
 		cols_[S_DROPS + i - 1].key = keys[i - 1];
 		cols_[S_DROPS + i - 1].title = titles[i - 1];
 	}
-	t = out_new(cols_, S_NCOLS);
+	t = out_new(cols_, S_NCOLS + nrad);
 	if (!t || out_row(t) < 0) {
 		out_free(t);
+		rad_cols_free(&rcols);
+		free(cols_);
+		free(rad);
 		return EXIT_FAIL;
 	}
 	out_u64(t, S_UPP, s.up_packets);
@@ -278,13 +385,19 @@ static int stats_show(struct ctl *c, int argc, char **argv)
 	for (i = 1; i <= MUISP_DROP_MAX; i++)
 		if (s.drops_present & (1ULL << i))
 			out_u64(t, S_DROPS + i - 1, s.drops[i]);
+	for (i = 0; i < nrad; i++)
+		out_u64(t, S_NCOLS + i, rad[i].value);
 	out_print(t, c->out, c->fmt, OUT_RECORD);
 	out_free(t);
+	rad_cols_free(&rcols);
+	free(cols_);
+	free(rad);
 	return EXIT_OK;
 }
 
 static const struct ctl_verb stats_verbs[] = {
 	{ "show", stats_show, "" },
+	{ "radius", stats_radius, "" },
 	{ NULL, NULL, NULL },
 };
 

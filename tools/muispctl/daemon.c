@@ -294,6 +294,43 @@ int mpd_fail(const char *what, const struct mp_msg *rep)
 	return EXIT_FAIL;
 }
 
+int mpd_counters(struct ctl *c, const char *what, struct mp_counter **out,
+		 unsigned *n)
+{
+	static struct mp_msg req, rep;
+	struct mp_counter *v = NULL, *nv;
+	unsigned cnt = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	mp_init(&req, MP_T_OP_RADIUS_STATS, 0, 0);
+	for (rc = mpd_call(c, what, &req, &rep); rc == EXIT_OK;
+	     rc = mpd_next(c, what, &rep)) {
+		if (rep.type != MP_T_OP_COUNTERS) {
+			rc = mpd_fail(what, &rep);
+			break;
+		}
+		nv = realloc(v, (cnt + rep.ncounters + 1) * sizeof(*v));
+		if (!nv) {
+			rc = EXIT_FAIL;
+			break;
+		}
+		v = nv;
+		memcpy(v + cnt, rep.counters, rep.ncounters * sizeof(*v));
+		cnt += rep.ncounters;
+		if (!(rep.flags & MP_F_MORE))
+			break;
+	}
+	if (rc != EXIT_OK) {
+		free(v);
+		return rc;
+	}
+	*out = v;
+	*n = cnt;
+	return EXIT_OK;
+}
+
 /* ---- contracts ---- */
 
 void dcontract_from_msg(struct dcontract *d, const struct mp_msg *m)

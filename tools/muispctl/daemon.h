@@ -55,6 +55,12 @@ int mpd_list(struct ctl *c, const char *what, uint8_t type, uint8_t row_type,
 int mpd_fail(const char *what, const struct mp_msg *rep);
 void mpd_close(struct ctl *c);
 
+/* muispd's RADIUS counters (op-radius-stats, every op-counters reply) in
+ * a malloc'd array, *n of them (0: RADIUS not configured).  EXIT_OK, or
+ * the failure's exit code with the message printed. */
+int mpd_counters(struct ctl *c, const char *what, struct mp_counter **out,
+		 unsigned *n);
+
 /* ---- contracts: muispd's record joined with the module's ---- */
 
 /* One contract as muispd reports it (a STATUS reply), kept compact so a
