@@ -166,65 +166,6 @@ static int str_of(const uint8_t *v, size_t n, char *out, size_t cap)
 	return 0;
 }
 
-static uint32_t be32(const uint8_t *v)
-{
-	return (uint32_t)v[0] << 24 | (uint32_t)v[1] << 16 |
-	       (uint32_t)v[2] << 8 | v[3];
-}
-
-int radrelay_parse_accept(const struct rad_pkt *p, const char *req_user,
-			  struct roam_auth *out)
-{
-	const uint8_t *v;
-	const char *at;
-	size_t n, off = 0;
-	uint8_t type;
-	uint32_t u;
-
-	memset(out, 0, sizeof(*out));
-	if (!rad_find(p, RAD_USER_NAME, &v, &n)) {
-		if (str_of(v, n, out->user_name, sizeof(out->user_name)))
-			return -1;
-	} else if (req_user && req_user[0] &&
-		   strlen(req_user) < sizeof(out->user_name)) {
-		strcpy(out->user_name, req_user);
-	} else {
-		return -1;
-	}
-	at = strrchr(out->user_name, '@');
-	if (!at || !at[1] || strlen(at + 1) >= sizeof(out->realm))
-		return -1;
-	strcpy(out->realm, at + 1);
-	while (rad_next(p, &off, &type, &v, &n) == 0)
-		if (type == RAD_CLASS &&
-		    out->class_len + 2 + n <= sizeof(out->class_tlv)) {
-			out->class_tlv[out->class_len] = RAD_CLASS;
-			out->class_tlv[out->class_len + 1] = (uint8_t)(n + 2);
-			memcpy(out->class_tlv + out->class_len + 2, v, n);
-			out->class_len += 2 + n;
-		}
-	if (!rad_find_u32(p, RAD_SESSION_TIMEOUT, &u))
-		out->session_timeout = u;
-	if (!rad_find_u32(p, RAD_IDLE_TIMEOUT, &u))
-		out->idle_timeout = u;
-	if (!rad_find_u32(p, RAD_ACCT_INTERIM_INTERVAL, &u))
-		out->interim = u;
-	if (!rad_find_vsa(p, RAD_VENDOR_CHILLISPOT, RAD_CHILLI_MAX_TOTAL_OCTETS,
-			  &v, &n) &&
-	    n == 4) {
-		out->quota = be32(v);
-	} else if (!rad_find_vsa(p, RAD_VENDOR_MIKROTIK,
-				 RAD_MIKROTIK_TOTAL_LIMIT, &v, &n) &&
-		   n == 4) {
-		out->quota = be32(v);
-		if (!rad_find_vsa(p, RAD_VENDOR_MIKROTIK,
-				  RAD_MIKROTIK_TOTAL_LIMIT_GIGAWORDS, &v, &n) &&
-		    n == 4)
-			out->quota += (uint64_t)be32(v) << 32;
-	}
-	return 0;
-}
-
 /* ---------- the tap ---------- */
 
 static void tap_expire(struct radrelay *rr, uint64_t now)
@@ -244,7 +185,8 @@ static void tap(struct radrelay *rr, const struct pend *e,
 	struct radrelay_accept a;
 
 	memset(&a, 0, sizeof(a));
-	if (radrelay_parse_accept(p, e->user, &a.auth)) {
+	/* charon's User-Name is the EAP identity: user@realm */
+	if (roam_accept_parse(p, e->user, &a.auth) || !a.auth.realm[0]) {
 		rr->c[C_TAP_BAD]++;
 		log_warnx("radius relay: an Access-Accept without a usable "
 			  "user@realm: not kept");

@@ -15,7 +15,8 @@
  *        Authenticator, Message-Authenticator and MS-MPPE keys stay valid)
  *
  * The tap: a verified Access-Accept is kept for RADRELAY_KEEP_S seconds
- * as a roam_auth (User-Name, realm, Class, limits) with the request's
+ * as a roam_auth (roam_accept_parse(): User-Name, the realm of the
+ * request's User-Name, Class, limits) with the request's
  * NAS-Port (charon's IKE_SA unique id), NAS-Port-Id (its connection) and
  * Calling-Station-Id, for eap.c to take when the CHILD_SA comes up.
  *
@@ -51,18 +52,6 @@ struct radrelay_accept {
 	char calling[64]; /* the request's Calling-Station-Id */
 	uint64_t at_ms;	  /* when (monotonic) */
 };
-
-/*
- * The Accept's attributes as a roam_auth (the mapping of PLAN12 §3.1,
- * shared with the control channel's roam method): User-Name the
- * Accept's, else req_user; realm = after the last '@'; Class attributes
- * as TLVs; Session-Timeout, Idle-Timeout, Acct-Interim-Interval; quota
- * ChilliSpot-Max-Total-Octets, else Mikrotik-Total-Limit +
- * 2^32 x Mikrotik-Total-Limit-Gigawords.  Attributes of a wrong length
- * are ignored.  0, or -1: no user name, or one that is not printable.
- */
-int radrelay_parse_accept(const struct rad_pkt *p, const char *req_user,
-			  struct roam_auth *out);
 
 struct radrelay;
 

@@ -58,7 +58,7 @@ $(eval $(call unit_test,test_register,tests/unit/test_register.c daemon/muispd/r
 $(eval $(call unit_test,test_radius,tests/unit/test_radius.c $(LIB_RADIUS_SRCS),$(LIB_RADIUS_LIBS)))
 
 # muispd's EAP roaming relay (radrelay.c): loopback sockets, a fake server
-$(eval $(call unit_test,test_radrelay,tests/unit/test_radrelay.c daemon/muispd/radrelay.c $(LIB_RADIUS_SRCS) $(LIB_LOG_SRCS),$(LIB_RADIUS_LIBS) $(LIB_EVLOOP_LIBS)))
+$(eval $(call unit_test,test_radrelay,tests/unit/test_radrelay.c $(MUISPD_CORE_SRCS),$(MUISPD_LIBS)))
 
 # payment method roam: the Access-Accept -> limits mapping, radius_auth
 $(eval $(call unit_test,test_roam,tests/unit/test_roam.c $(MUISPD_CORE_SRCS),$(MUISPD_LIBS)))
