@@ -543,14 +543,24 @@ static int statement(struct conf *r, struct muispd_conf *c)
 	return conf_err(r, 0, "unknown keyword '%s'", k);
 }
 
-const struct price *eap_price(const struct muispd_conf *c)
+static const struct price *eap_price_of(const struct muispd_conf *c,
+					uint8_t method)
 {
 	for (unsigned i = 0; i < c->nprices; i++)
 		if (c->prices[i].metric == c->eap_metric &&
-		    c->prices[i].method == MP_METHOD_VOUCHER &&
-		    c->prices[i].privacy == 1)
+		    c->prices[i].method == method && c->prices[i].privacy == 1)
 			return &c->prices[i];
 	return NULL;
+}
+
+const struct price *eap_price(const struct muispd_conf *c)
+{
+	return eap_price_of(c, MP_METHOD_VOUCHER);
+}
+
+const struct price *eap_roam_price(const struct muispd_conf *c)
+{
+	return eap_price_of(c, MP_METHOD_ROAM);
 }
 
 int conf_parse(const char *name, const char *text, struct muispd_conf *c,
@@ -583,6 +593,13 @@ int conf_parse(const char *name, const char *text, struct muispd_conf *c,
 			 "%s: radius-eap-relay: no radius-auth-server to "
 			 "relay to",
 			 name);
+		goto out;
+	}
+	if (c->eap_relay[0] && !eap_roam_price(c)) {
+		snprintf(err, errlen,
+			 "%s: radius-eap-relay: no line 'price %s roam esp "
+			 "PRICE UNIT': nothing for EAP roamers to buy",
+			 name, mp_metric_name(c->eap_metric));
 		goto out;
 	}
 	if (!strncmp(c->provider_url, "http://", 7) && !c->provider_insecure) {

@@ -94,9 +94,10 @@ struct muispd_conf {
 	uint8_t eap_metric; /* the offer: price METRIC voucher esp */
 	uint64_t eap_hard;  /* hard limit, 0: what the voucher buys */
 	/* roamers through EAP (radrelay.c, eap.c): charon's eap-radius
-	 * goes to the relay on eap_relay ("ADDR:PORT", "" none) */
+	 * goes to the relay on eap_relay ("ADDR:PORT", "" none); their
+	 * connection in charon is eap_roam_conn */
 	char eap_relay[64];
-	char eap_roam_conn[64]; /* charon's connection of those clients */
+	char eap_roam_conn[64];
 	struct radius_conf radius; /* "radius-*" keys (radclient.h) */
 };
 
@@ -341,7 +342,8 @@ struct muispd {
 	/* RADIUS: clients (radclient.c), accounting (acct.c, acct_spool.c),
 	 * DM/CoA listener (dae.c); NULL when not configured */
 	struct radclient *rad_auth, *rad_acct;
-	struct radrelay *relay; /* EAP roaming relay (radrelay.c), NULL */
+	/* the EAP roaming relay (radrelay.c), NULL when not configured */
+	struct radrelay *relay;
 	struct acct *acct;
 	struct spool *spool; /* acct_spool.c's sender */
 	struct dae *dae;

@@ -53,5 +53,13 @@ struct muispd;
 /* The method bound to muispd's auth radclient (NULL: no auth server). */
 const struct payment_method *payment_roam_new(struct muispd *md);
 void payment_roam_free(const struct payment_method *m);
+/*
+ * An Accept that came another way (eap.c: the EAP relay's tap, radrelay.h)
+ * waits for the deposit of contract `serial`, as authorize's does; the
+ * establishment then passes param "roam:REALM".  0, or -1 with a reason
+ * in err (a realm not in radius-roam-realms, memory).
+ */
+int payment_roam_accepted(const struct payment_method *m, uint64_t serial,
+			  const struct roam_auth *a, char *err, size_t errlen);
 
 #endif
