@@ -90,8 +90,11 @@ static void eap_conn(FILE *fp, const struct ike_router_conf *c,
 	struct ike_router_conf rc = *c;
 	char extra[160];
 
-	if (roam)
+	if (roam) {
 		rc.id = c->eap_roam_id;
+		if (c->eap_roam_cert)
+			rc.cert = c->eap_roam_cert;
+	}
 	snprintf(extra, sizeof(extra),
 		 "\t\tpools = %s-eap\n"
 		 "\t\tsend_cert = always\n",
@@ -125,7 +128,9 @@ int ike_conf_router(FILE *fp, const struct ike_router_conf *c)
 	    (c->local_addrs && !safe(c->local_addrs)) ||
 	    (c->eap_pool && !safe(c->eap_pool)) ||
 	    (c->eap_dns && (!c->eap_pool || !safe(c->eap_dns))) ||
-	    (c->eap_roam_id && (!c->eap_pool || !safe(c->eap_roam_id)))) {
+	    (c->eap_roam_id && (!c->eap_pool || !safe(c->eap_roam_id))) ||
+	    (c->eap_roam_cert &&
+	     (!c->eap_roam_id || !safe(c->eap_roam_cert)))) {
 		errno = EINVAL;
 		return -1;
 	}

@@ -41,9 +41,11 @@ struct ike_router_conf {
 	const char *eap_dns;  /* DNS server for them, NULL: none */
 	/* roamers (user@realm, EAP ended by their home RADIUS server): a
 	 * third connection NAME-eap-roam (eap-radius, same pool), chosen by
-	 * the router identity the device asks for (IDr): eap_roam_id, a
-	 * SAN of cert other than id.  NULL: none. */
+	 * the router identity the device asks for (IDr): eap_roam_id, the
+	 * name of eap_roam_cert (NULL: cert, which must then hold both
+	 * names).  NULL: none. */
 	const char *eap_roam_id;
+	const char *eap_roam_cert;
 };
 
 struct ike_client_conf {

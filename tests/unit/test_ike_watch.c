@@ -582,6 +582,17 @@ static void test_conf_eap_roam(void **state)
 	assert_null(strstr(roam, "ah_proposals"));
 	assert_null(strstr(roam, "eap-mschapv2"));
 	free(s);
+	rc.eap_roam_cert = "roam.pem"; /* a certificate of its own */
+	s = gen(router_fn, &rc, &r);
+	assert_int_equal(r, 0);
+	roam = strstr(s, "\tmuisp-eap-roam {\n");
+	assert_non_null(roam);
+	assert_non_null(strstr(roam, "\t\t\tcerts = roam.pem\n"
+				     "\t\t\tid = roam.muisp.test\n"));
+	assert_non_null(strstr(s, "\t\t\tcerts = router.pem\n"
+				  "\t\t\tid = router.muisp.test\n"));
+	free(s);
+	rc.eap_roam_cert = NULL;
 	rc.eap_roam_id = "roam\n}";
 	s = gen(router_fn, &rc, &r);
 	assert_int_equal(r, -1);

@@ -5,7 +5,7 @@
  *   muisp-ike conf router --cert F --id ID [--local-addrs A] [--name N]
  *                         [--life S] [--rekey S | --no-rekey]
  *                         [--eap-pool POOL [--eap-dns ADDR]
- *                          [--eap-roam-id ID]]
+ *                          [--eap-roam-id ID [--eap-roam-cert F]]]
  *   muisp-ike conf client --router A --router-id ID --cacert F --cert F
  *                         [--privacy] [--life S] [--rekey S | --no-rekey]
  *   muisp-ike conf strongswan --socket PATH [--log FILE] [--install-routes]
@@ -66,6 +66,7 @@ enum {
 	O_EAP_POOL,
 	O_EAP_DNS,
 	O_EAP_ROAM_ID,
+	O_EAP_ROAM_CERT,
 	O_EAP_RADIUS,
 	O_EAP_RADIUS_SECRET,
 };
@@ -90,6 +91,7 @@ static const struct option opts[] = {
 	{ "eap-pool", required_argument, NULL, O_EAP_POOL },
 	{ "eap-dns", required_argument, NULL, O_EAP_DNS },
 	{ "eap-roam-id", required_argument, NULL, O_EAP_ROAM_ID },
+	{ "eap-roam-cert", required_argument, NULL, O_EAP_ROAM_CERT },
 	{ "eap-radius", required_argument, NULL, O_EAP_RADIUS },
 	{ "eap-radius-secret", required_argument, NULL, O_EAP_RADIUS_SECRET },
 	{ NULL, 0, NULL, 0 },
@@ -196,6 +198,9 @@ static int parse(int argc, char **argv, struct args *a)
 			break;
 		case O_EAP_ROAM_ID:
 			a->r.eap_roam_id = optarg;
+			break;
+		case O_EAP_ROAM_CERT:
+			a->r.eap_roam_cert = optarg;
 			break;
 		case O_EAP_RADIUS:
 			a->s.eap_radius = optarg;
