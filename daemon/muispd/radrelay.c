@@ -520,6 +520,8 @@ void radrelay_counters(const struct radrelay *rr, const char *prefix,
 {
 	char name[96];
 
+	if (!rr)
+		return;
 	for (unsigned i = 0; i < C__LAST; i++) {
 		snprintf(name, sizeof(name), "%s%s", prefix, counter_names[i]);
 		fn(arg, name, rr->c[i]);

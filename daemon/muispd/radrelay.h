@@ -78,7 +78,8 @@ void radrelay_set_clock(struct radrelay *rr, uint64_t (*now_ms)(void *),
 int radrelay_take(struct radrelay *rr, uint32_t ike_id, const char *user,
 		  struct radrelay_accept *out);
 
-/* Counters by name (forwarded, replies, accepts, dropped by reason). */
+/* Counters by name (forwarded, replies, accepts, dropped by reason);
+ * none for rr NULL. */
 void radrelay_counters(const struct radrelay *rr, const char *prefix,
 		       rad_counter_fn fn, void *arg);
 
