@@ -18,7 +18,6 @@ struct evloop_sig {
 	struct evloop_ops ops;
 	void *arg;
 	unsigned int refs;
-	int lingering; /* ops.linger said 1: the next TERM/INT exits */
 };
 
 struct evloop_periodic {
@@ -75,11 +74,6 @@ static int on_signal(sd_event_source *s, const struct signalfd_siginfo *si,
 		sd_notify(0, "STOPPING=1");
 		if (h->ops.stopping)
 			h->ops.stopping(h->arg);
-		if (!h->lingering && h->ops.linger &&
-		    h->ops.linger(h->arg) > 0) {
-			h->lingering = 1;
-			return 0;
-		}
 		return sd_event_exit(sd_event_source_get_event(s), 0);
 	}
 	return 0;

@@ -33,10 +33,6 @@ struct evloop_ops {
 	void (*usr1)(void *arg);
 	/* SIGTERM/SIGINT, before the loop ends; may be NULL. */
 	void (*stopping)(void *arg);
-	/* SIGTERM/SIGINT, after stopping: 1 when the daemon ends the loop
-	 * itself a little later (sd_event_exit: muispd delivers its last
-	 * RADIUS records); a second signal ends it at once.  May be NULL. */
-	int (*linger)(void *arg);
 };
 
 /* sd_event_default(); block SIGHUP, SIGINT, SIGTERM, SIGUSR1 and ignore

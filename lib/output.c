@@ -415,10 +415,55 @@ static void print_record_text(const struct out_table *t, FILE *f)
 	}
 }
 
+static void csv_field(FILE *f, const char *s)
+{
+	if (!strpbrk(s, ",\"\r\n")) {
+		fputs(s, f);
+		return;
+	}
+	fputc('"', f);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', f);
+		fputc(*s, f);
+	}
+	fputc('"', f);
+}
+
+static void print_csv(const struct out_table *t, FILE *f)
+{
+	for (unsigned int i = 0; i < t->ncols; i++) {
+		if (i)
+			fputc(',', f);
+		csv_field(f, t->cols[i].key);
+	}
+	fputs("\r\n", f);
+	for (size_t r = 0; r < t->nrows; r++) {
+		for (unsigned int i = 0; i < t->ncols; i++) {
+			const struct cell *c = &t->cells[r * t->ncols + i];
+
+			if (i)
+				fputc(',', f);
+			if (c->type == CELL_STR)
+				csv_field(f, c->s);
+			else if (c->type == CELL_NUM)
+				fputs(c->j ? c->j : c->s, f);
+			else if (c->type == CELL_BOOL)
+				fputs(c->b ? "true" : "false", f);
+		}
+		fputs("\r\n", f);
+	}
+}
+
 int out_print(const struct out_table *t, FILE *f, enum out_fmt fmt,
 	      enum out_style style)
 {
 	size_t r;
+
+	if (fmt == OUT_CSV) {
+		print_csv(t, f);
+		return ferror(f) ? -1 : 0;
+	}
 
 	if (fmt == OUT_TEXT) {
 		if (style == OUT_RECORD) {

@@ -17,6 +17,9 @@
  * line; OUT_RECORD prints the single row as an object (an array if there
  * are several).  A missing cell is null.  Strings are escaped per RFC 8259
  * and invalid UTF-8 becomes U+FFFD.
+ * CSV (RFC 4180, either style): a line of column keys, then one line per
+ * row with the JSON values (numbers as numbers, true/false); a missing
+ * cell is empty; a field with a comma, quote or line break is quoted.
  */
 #ifndef MUISP_OUTPUT_H
 #define MUISP_OUTPUT_H
@@ -27,7 +30,7 @@
 
 #include "log.h"
 
-enum out_fmt { OUT_TEXT, OUT_JSON };
+enum out_fmt { OUT_TEXT, OUT_JSON, OUT_CSV };
 enum out_style { OUT_LIST, OUT_RECORD };
 
 struct out_col {

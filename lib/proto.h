@@ -154,6 +154,7 @@ enum mp_attr {
 	/* roaming (DEPOSIT with method roam) */
 	MP_A_IDENTITY = 41, /* str user@realm at the home ISP */
 	MP_A_SECRET = 42,   /* str its password: never logged or stored */
+
 	/* counters (OP_COUNTERS): MP_A_COUNTER nests MP_A_NAME and
 	 * MP_A_VALUE, which appear nowhere else */
 	MP_A_COUNTER = 43, /* nested, repeatable: a name and a value */

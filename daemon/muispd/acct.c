@@ -22,7 +22,6 @@
 
 #include "acct.h"
 #include "contract.h"
-#include "evloop.h"
 #include "log.h"
 #include "muispd.h"
 #include "payment_radius.h"
@@ -31,15 +30,12 @@
 #define ACCT_INTERIM_DEFAULT 300
 #define ACCT_INTERIM_MIN     60
 #define ACCT_KEEP_DEFAULT    400 /* days */
-#define ACCT_STOP_WAIT	     5	 /* s */
 
 struct acct {
 	uint32_t inst;	  /* meta acct_instance */
 	char nas_id[64];  /* NAS-Identifier */
 	uint64_t next_gc; /* sessions past radius-keep deleted */
 	int off;	  /* clean stop recorded: nothing more */
-	uint64_t stop_end_ms;
-	sd_event_source *stop_timer;
 };
 
 static struct log_rl rl_acct = LOG_RL_INIT(10, 3);
@@ -151,8 +147,6 @@ fail:
 
 void acct_close(struct muispd *md)
 {
-	if (md->acct)
-		sd_event_source_disable_unref(md->acct->stop_timer);
 	free(md->acct);
 	md->acct = NULL;
 }
@@ -327,11 +321,15 @@ static int build(struct muispd *md, const struct acct_session *s,
 	return rc ? -1 : 0;
 }
 
+/* 0 spooled, 1 refused (an Interim, the spool full), -1. */
 static int spool(struct muispd *md, const struct acct_session *s,
 		 uint8_t status, uint64_t ts, const uint64_t *ctr,
 		 uint32_t cause, int roam)
 {
 	struct rad_buf p;
+
+	if (!acct_spool_admit(md, status))
+		return 1;
 
 	if (build(md, s, status, ts, ctr, cause, roam, &p)) {
 		log_warnx("acct: %s: record does not fit", s->sid);
@@ -614,7 +612,13 @@ int acct_contract_put(struct muispd *md, const struct contract_rec *rec,
 	if (!contract_is_outstanding(rec->state) &&
 	    counters_del(md, rec->serial))
 		return -1;
-	return bound(rec) ? start(md, rec, now) : 0;
+	if (bound(rec) && start(md, rec, now))
+		return -1;
+	/* the sender's pass is deferred to the next loop iteration: after
+	 * the caller's commit (or rollback) */
+	if (rc == 0 || bound(rec))
+		acct_spool_kick(md);
+	return 0;
 }
 
 void acct_persisted(struct muispd *md, struct live *l)
@@ -626,12 +630,23 @@ void acct_persisted(struct muispd *md, struct live *l)
 
 /* ---------- counters checkpoint and restore ---------- */
 
-int acct_checkpoint(struct muispd *md, const struct live *l, uint64_t now)
+/* l->ctr is the tick's, except for elapsed-time contracts, whose usage
+ * needs no GET: read when a record or the checkpoint needs them. */
+static void ctr_fresh(struct muispd *md, struct live *l)
+{
+	uint64_t used;
+
+	if (l->rec.metric == MP_METRIC_ELAPSED && !l->acct.idle_s)
+		kernel_contract_counters(md->k, &l->rec, l->ctr, &used);
+}
+
+int acct_checkpoint(struct muispd *md, struct live *l, uint64_t now)
 {
 	sqlite3_stmt *q;
 
 	if (!md->acct)
 		return 0;
+	ctr_fresh(md, l);
 	q = prep(md, "INSERT OR REPLACE INTO acct_counters (serial, ub, up, db,"
 		     " dp, at) VALUES (?, ?, ?, ?, ?, ?);");
 	if (!q)
@@ -722,8 +737,15 @@ static int interim(struct muispd *md, struct live *l, uint64_t now)
 		if (next <= now)
 			next = now + iv;
 	}
-	if (spool(md, &s, RAD_STATUS_INTERIM, now, l->ctr, 0, roam))
+	ctr_fresh(md, l);
+	rc = spool(md, &s, RAD_STATUS_INTERIM, now, l->ctr, 0, roam);
+	if (rc < 0)
 		return -1;
+	if (rc) { /* refused (spool full): the next one is cumulative */
+		l->acct.soon = 0;
+		l->acct.due = next;
+		return 0;
+	}
 	q = prep(md, "UPDATE acct_sessions SET ub = ?, up = ?, db = ?, dp = ?,"
 		     " interim = ? WHERE sid = ?;");
 	if (!q)
@@ -951,41 +973,23 @@ fail:
 	return -1;
 }
 
-/* The wait after the clean stop's records: the loop ends once the
- * spool is empty or radius-stop-wait has passed. */
-static int stop_poll(sd_event_source *src, uint64_t usec, void *arg)
-{
-	struct muispd *md = arg;
-	uint64_t left = acct_spool_pending(md);
-
-	(void)src;
-	(void)usec;
-	if (left && muispd_mono_ms(md) < md->acct->stop_end_ms)
-		return 0;
-	if (left)
-		log_warnx("acct: %llu records not delivered: kept in the spool "
-			  "for the next start",
-			  (unsigned long long)left);
-	return sd_event_exit(md->ev, 0);
-}
-
 /*
- * Clean stop (SIGTERM): every open session stops (NAS-Request), then
- * Accounting-Off, in one transaction; nothing is recorded after it.  1
- * when records wait for the sender: the loop goes on and ends itself
- * within radius-stop-wait (the rest stays spooled); else 0.
+ * Clean stop: every open session stops (NAS-Request), then
+ * Accounting-Off, in one transaction; nothing is recorded after it.  The
+ * sender delivers them for at most radius-stop-wait (from server_run,
+ * after the loop: acct_spool_flush runs a loop of its own); the rest
+ * stays spooled for the next start.
  */
-int acct_stop_service(struct muispd *md)
+void acct_stop_service(struct muispd *md)
 {
 	struct open_ctx x = { 0 };
 	uint64_t now = muispd_now(md);
-	uint32_t wait = md->conf.radius.stop_wait_s ?
-				md->conf.radius.stop_wait_s :
-				ACCT_STOP_WAIT;
+	uint32_t wait = md->conf.radius.stop_wait_s; /* 0: none */
 	struct acct *a = md->acct;
+	int left;
 
 	if (!a || a->off)
-		return 0;
+		return;
 	for (unsigned i = 0; i < md->nlives; i++)
 		session_usage_refresh(md, &md->lives[i], now);
 	if (open_sessions(md, &x) || store_begin(md->st))
@@ -1007,19 +1011,19 @@ int acct_stop_service(struct muispd *md)
 	a->off = 1;
 	log_info("acct: %u sessions stopped, Accounting-Off", x.n);
 	free(x.v);
-	acct_spool_kick(md);
-	if (!md->ev || !acct_spool_pending(md))
-		return 0;
-	a->stop_end_ms = muispd_mono_ms(md) + (uint64_t)wait * 1000;
-	if (evloop_timer(md->ev, &a->stop_timer, 100 * EVLOOP_USEC_PER_MSEC,
-			 100 * EVLOOP_USEC_PER_MSEC, stop_poll, md) < 0)
-		return 0;
-	return 1;
+	if (!wait || !md->spool)
+		return;
+	left = acct_spool_flush(md, muispd_mono_ms(md) + (uint64_t)wait * 1000);
+	if (left)
+		log_warnx(
+			"acct: %d records not delivered: kept in the spool for "
+			"the next start",
+			left);
+	return;
 fail_tx:
 	store_rollback(md->st);
 fail:
 	free(x.v);
 	log_warnx("acct: the clean stop's records are not stored (the next "
 		  "start sees a crash)");
-	return 0;
 }

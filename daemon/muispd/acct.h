@@ -63,10 +63,10 @@ void acct_close(struct muispd *md);
 /* muispd start (after session_load): Accounting-On and Starts, or the
  * crash path (acct.h above; PLAN in docs/DESIGN.md "RADIUS"). */
 int acct_start_service(struct muispd *md);
-/* Clean stop (SIGTERM, evloop_ops.linger): Stop every open session
- * (NAS-Request), Accounting-Off; 1 when the loop must go on to deliver
- * them (acct.c ends it within radius-stop-wait), else 0. */
-int acct_stop_service(struct muispd *md);
+/* Clean stop (server_run, after the loop): Stop every open session
+ * (NAS-Request), Accounting-Off, then acct_spool_flush for at most
+ * radius-stop-wait; what is left stays spooled. */
+void acct_stop_service(struct muispd *md);
 /*
  * After every store_contract_put() of a contract, inside the same
  * transaction: Start / Stop / Stop+Start as the binding changed.  cause:
@@ -80,7 +80,7 @@ int acct_contract_put(struct muispd *md, const struct contract_rec *rec,
 void acct_persisted(struct muispd *md, struct live *l);
 /* In the usage checkpoint's transaction: l's four counters (l->ctr) into
  * acct_counters.  0 or -1. */
-int acct_checkpoint(struct muispd *md, const struct live *l, uint64_t now);
+int acct_checkpoint(struct muispd *md, struct live *l, uint64_t now);
 /* The module lost l's contract: the four counters to restore (the
  * checkpoint, reconciled with the usage): 0, 1 none (restore the usage
  * as before), -1. */
@@ -100,11 +100,26 @@ int acct_session_get(struct store *st, const char *sid,
 /* Append a record, inside the caller's transaction: 0 or -1. */
 int acct_spool_put(struct store *st, const char *sid, uint8_t status,
 		   uint64_t event_ts, const uint8_t *attrs, size_t len);
-/* After the commit: the sender looks at the spool again. */
+/* The sender looks at the spool again: in its next pass, deferred to the
+ * next loop iteration, so also callable inside a transaction. */
 void acct_spool_kick(struct muispd *md);
 /* Sender state: open (the radclient exists), close. */
 int acct_spool_open(struct muispd *md);
 void acct_spool_close(struct muispd *md);
+/*
+ * The cap radius-spool-max, inside the caller's transaction just before
+ * acct_spool_put: at the cap the oldest superseded Interim (its session
+ * has a newer Interim or its Stop queued) is deleted to make room.  1
+ * spool the record, 0 refused (only an Interim, when nothing can go:
+ * counted as dropped_full, logged rate-limited).  1 without a sender.
+ */
+int acct_spool_admit(struct muispd *md, uint8_t status);
+/*
+ * Clean stop (acct_stop_service, after the loop has ended or before it
+ * ran; never from inside a callback): send until the spool is empty or
+ * muispd_mono_ms() reaches deadline_ms.  The rows left, or -1.
+ */
+int acct_spool_flush(struct muispd *md, uint64_t deadline_ms);
 /* Records not yet acknowledged. */
 uint64_t acct_spool_pending(struct muispd *md);
 void acct_spool_counters(struct muispd *md, rad_counter_fn fn, void *arg);

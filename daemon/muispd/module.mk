@@ -16,9 +16,9 @@ MUISPD_CORE_SRCS := daemon/muispd/server.c daemon/muispd/conn.c \
 	daemon/muispd/regcert.c \
 	daemon/muispd/privacy.c daemon/muispd/keys.c \
 	daemon/muispd/radrelay.c \
-	daemon/muispd/radclient.c \
 	daemon/muispd/acct_spool.c \
 	$(LIB_RADIUS_SRCS) \
+	daemon/muispd/radclient.c \
 	$(LIB_CHANNEL_SRCS) $(LIB_IKE_WATCH_SRCS) $(LIB_EVLOOP_SRCS) \
 	$(LIB_LOG_SRCS) $(LIB_NL_SRCS) $(LIB_CONF_SRCS)
 MUISPD_SRCS := daemon/muispd/main.c $(MUISPD_CORE_SRCS)

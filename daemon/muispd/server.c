@@ -274,22 +274,10 @@ static int sources(struct muispd *md)
 	return 0;
 }
 
-/* SIGTERM: the clean stop's accounting records, delivered before the
- * loop ends (at most radius-stop-wait). */
-static int on_linger(void *arg)
-{
-	struct muispd *md = arg;
-
-	md->lsrc = source_free(md->lsrc); /* no new connections meanwhile */
-	md->usrc = source_free(md->usrc);
-	return acct_stop_service(md);
-}
-
 int server_init(struct muispd *md, const struct muispd_conf *conf,
 		const char *conffile)
 {
-	static const struct evloop_ops ops = { .reload = on_reload,
-					       .linger = on_linger };
+	static const struct evloop_ops ops = { .reload = on_reload };
 	int r;
 
 	muispd_init(md, conf);
@@ -435,6 +423,7 @@ int server_run(struct muispd *md)
 	if (r < 0)
 		log_warnx("event loop: %s", strerror(-r));
 	session_checkpoint_final(md);
+	acct_stop_service(md); /* Stops, Accounting-Off, delivered */
 	muispd_close(md);
 	return r < 0 ? -1 : 0;
 }

@@ -74,7 +74,9 @@ void session_usage_refresh(struct muispd *md, struct live *l, uint64_t now)
 	switch (r->metric) {
 	case MP_METRIC_ELAPSED:
 		u = now > r->issued ? now - r->issued : 0;
-		if (md->acct)
+		/* no GET for this metric: the counters only for a roaming
+		 * Idle-Timeout (acct.c reads them when it needs them) */
+		if (md->acct && l->acct.idle_s)
 			kernel_contract_counters(md->k, r, l->ctr, &k);
 		break;
 	case MP_METRIC_USAGE_TIME:

@@ -3,3 +3,7 @@
 
 # flow table: kmod/flow_core.c through the host model
 $(eval $(call program,flowtable-bench,tests/bench/flowtable_bench.c tests/bench/ft_model.c kmod/flow_core.c,,noinst))
+
+# RADIUS accounting: records/s through muispd's real spool and sender
+# (tests/bench/radius-bench.sh)
+$(eval $(call program,radius-bench,tests/bench/radius_bench.c $(MUISPD_CORE_SRCS),$(MUISPD_LIBS),noinst))

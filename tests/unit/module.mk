@@ -56,6 +56,9 @@ $(eval $(call unit_test,test_register,tests/unit/test_register.c daemon/muispd/r
 
 # lib/radius: the RADIUS codec (known answers from radclient/FreeRADIUS)
 $(eval $(call unit_test,test_radius,tests/unit/test_radius.c $(LIB_RADIUS_SRCS),$(LIB_RADIUS_LIBS)))
+# muispd's accounting spool sender (acct_spool.c) with the RADIUS client
+# played by the test
+$(eval $(call unit_test,test_spool,tests/unit/test_spool.c daemon/muispd/acct_spool.c daemon/muispd/store.c daemon/muispd/receipt.c $(LIB_RADIUS_SRCS) $(LIB_LOG_SRCS) $(LIB_EVLOOP_SRCS),$$(shell $$(PKG_CONFIG) --libs sqlite3 libcrypto) $(LIB_EVLOOP_LIBS)))
 
 # muispd's EAP roaming relay (radrelay.c): loopback sockets, a fake server
 $(eval $(call unit_test,test_radrelay,tests/unit/test_radrelay.c $(MUISPD_CORE_SRCS),$(MUISPD_LIBS)))
@@ -69,3 +72,6 @@ $(eval $(call unit_test,test_radclient,tests/unit/test_radclient.c daemon/muispd
 
 # muispd's RFC 5176 Disconnect/CoA listener on a real core (dae.c)
 $(eval $(call unit_test,test_dae,tests/unit/test_dae.c $(MUISPD_CORE_SRCS),$(MUISPD_LIBS)))
+
+# muispctl report on a database made by muispd's store.c
+$(eval $(call unit_test,test_report,tests/unit/test_report.c $(MUISPCTL_SRCS) daemon/muispd/store.c daemon/muispd/receipt.c $(LIB_LOG_SRCS),$(MUISPCTL_LIBS) $$(shell $$(PKG_CONFIG) --libs sqlite3 libcrypto)))

@@ -21,6 +21,7 @@
 #include <sqlite3.h>
 
 #include "daemon/muispd/acct.h"
+#include "daemon/muispd/dae.h"
 #include "daemon/muispd/muispd.h"
 #include "daemon/muispd/payment_radius.h"
 #include "ike_watch.h"
@@ -75,6 +76,7 @@ static void conf_acct(struct muispd_conf *conf, const char *dir, int acct)
 		conf->radius.interim_s = 10;
 		conf->radius.interim_min_s = 2;
 		conf->radius.interim_jitter_s = 0;
+		conf->radius.stop_wait_s = 0; /* no server: no flush */
 	}
 }
 
@@ -687,6 +689,40 @@ static void test_roam_idle(void **state)
 	assert_null(live_find(f->md, serial));
 }
 
+/* RFC 5176: a Disconnect-Request (decided by dae_decide) ends the
+ * contract: 6; a CoA that suspends: an Interim at the next tick. */
+static void test_dae(void **state)
+{
+	struct fix *f = *state;
+	struct conn *c = user(f, ALICE);
+	struct dae_action a = { .code = RAD_COA_REQUEST, .nmatch = 1 };
+	struct mp_msg rcpt;
+	struct rec r;
+	char sid[48];
+	uint64_t serial = session_up(f, c, 10000000, sid, &rcpt);
+
+	snprintf(f->md->conf.radius.dae_listen,
+		 sizeof(f->md->conf.radius.dae_listen), "127.0.0.1:0");
+	assert_int_equal(dae_open(f->md), 0);
+	assert_non_null(f->md->dae);
+	a.serial[0] = serial;
+	a.filter = DAE_FILTER_SUSPEND;
+	f->md->clock++;
+	assert_int_equal(dae_apply(f->md, &a, f->md->clock), 0);
+	assert_int_equal(live_find(f->md, serial)->rec.state, CS_SUSPENDED);
+	session_tick(f->md, ++f->md->clock);
+	expect(f, RAD_STATUS_INTERIM, sid, &r);
+	none_left(f);
+	memset(&a, 0, sizeof(a));
+	a.code = RAD_DISCONNECT_REQUEST;
+	a.nmatch = 1;
+	a.serial[0] = serial;
+	assert_int_equal(dae_apply(f->md, &a, f->md->clock), 0);
+	expect_stop(f, sid, RAD_TERM_ADMIN_RESET, &r);
+	none_left(f);
+	assert_null(live_find(f->md, serial));
+}
+
 /* A settlement that failed keeps the terminate's cause in the open
  * session's row: the retry after a restart stops with it. */
 static void test_settle_retry(void **state)
@@ -940,7 +976,7 @@ static void test_off(void **state)
 	usage_add(f, serial, 100);
 	for (int i = 0; i < 20; i++)
 		session_tick(f->md, ++f->md->clock);
-	assert_int_equal(acct_stop_service(f->md), 0);
+	acct_stop_service(f->md);
 	cmd(f, c, MP_T_TERMINATE, serial, MP_T_STATEMENT);
 	assert_int_equal(next_rec(f, &r), 1);
 	assert_int_equal(acct_session_open(f->md->st, serial, &s), 1);
@@ -956,6 +992,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unbinds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_eap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dae, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_roam_idle, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_settle_retry, setup,

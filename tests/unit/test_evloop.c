@@ -55,7 +55,7 @@ static void on_stopping(void *arg)
 	c->stopping++;
 }
 
-static const struct evloop_ops ops = { on_reload, on_usr1, on_stopping, NULL };
+static const struct evloop_ops ops = { on_reload, on_usr1, on_stopping };
 
 static uint64_t now_usec(void)
 {
@@ -123,16 +123,6 @@ static int stop_loop(sd_event_source *s, uint64_t usec, void *arg)
 	return sd_event_exit(sd_event_source_get_event(s), 0);
 }
 
-static int stop_loop7(sd_event_source *s, uint64_t usec, void *arg)
-{
-	return sd_event_exit(sd_event_source_get_event(s), 7);
-}
-
-static int term_again(sd_event_source *s, uint64_t usec, void *arg)
-{
-	return kill(getpid(), SIGTERM);
-}
-
 /* TERM: STOPPING=1, the stopping hook, exit code 0; the loop announced
  * READY=1 first. */
 static void test_term(void **state)
@@ -149,50 +139,6 @@ static void test_term(void **state)
 	assert_int_equal(c.reload + c.usr1, 0);
 	notified(got, sizeof(got));
 	assert_string_equal(got, "READY=1|STOPPING=1");
-}
-
-static int on_linger(void *arg)
-{
-	struct calls *c = arg;
-
-	return ++c->fired; /* 1: the loop goes on, the daemon ends it */
-}
-
-/* TERM with a linger hook that says 1: the loop goes on until the
- * daemon's exit (the timer's code 7); with it saying 0 or at a second
- * TERM, it ends at once. */
-static void test_linger(void **state)
-{
-	static const struct evloop_ops lops = { on_reload, on_usr1, on_stopping,
-						on_linger };
-	struct calls c = { 0 };
-	sd_event_source *t, *t2;
-	char got[512];
-	sd_event *e;
-
-	assert_int_equal(evloop_new(&e, &lops, &c), 0);
-	assert_int_equal(evloop_timer(e, &t, 20000, 0, stop_loop7, &c), 0);
-	assert_int_equal(kill(getpid(), SIGTERM), 0);
-	assert_int_equal(evloop_run(e), 7);
-	sd_event_source_unref(t);
-	evloop_free(e);
-	assert_int_equal(c.stopping, 1);
-	assert_int_equal(c.fired, 1);
-
-	/* a second TERM while lingering: the loop ends (0), linger not
-	 * asked again */
-	memset(&c, 0, sizeof(c));
-	assert_int_equal(evloop_new(&e, &lops, &c), 0);
-	assert_int_equal(evloop_timer(e, &t, 20000, 0, term_again, &c), 0);
-	assert_int_equal(evloop_timer(e, &t2, 5000000, 0, stop_loop7, &c), 0);
-	assert_int_equal(kill(getpid(), SIGTERM), 0);
-	assert_int_equal(evloop_run(e), 0);
-	sd_event_source_unref(t);
-	sd_event_source_unref(t2);
-	evloop_free(e);
-	assert_int_equal(c.stopping, 2);
-	assert_int_equal(c.fired, 1);
-	notified(got, sizeof(got));
 }
 
 /* USR1 runs its hook; INT ends the loop like TERM. */
@@ -365,7 +311,6 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_term),
-		cmocka_unit_test(test_linger),
 		cmocka_unit_test(test_usr1_int),
 		cmocka_unit_test(test_reload),
 		cmocka_unit_test(test_no_ops),

@@ -173,6 +173,24 @@ static void test_num_as_text(void **state)
 	out_free(t);
 }
 
+/* CSV: keys, JSON values, empty for null, quoted when needed. */
+static void test_csv(void **state)
+{
+	struct out_table *t = sample();
+	FILE *f = mem();
+
+	assert_int_equal(out_row(t), 0);
+	assert_int_equal(out_str(t, 0, "a,b"), 0);
+	assert_int_equal(out_u64_as(t, 1, 1795622400, "2026-11-25"), 0);
+	assert_int_equal(out_str(t, 3, "x\ny"), 0);
+	assert_int_equal(out_print(t, f, OUT_CSV, OUT_LIST), 0);
+	assert_string_equal(done(f), "addr,n,ok,note\r\n"
+				     "192.0.2.10,7,true,\"a \"\"b\"\"\"\r\n"
+				     "2001:db8:1::10,12345,false,\r\n"
+				     "\"a,b\",1795622400,,\"x\ny\"\r\n");
+	out_free(t);
+}
+
 static void test_errors(void **state)
 {
 	struct out_table *t = out_new(cols, 4);
@@ -259,6 +277,7 @@ int main(void)
 		cmocka_unit_test(test_json_list_and_record),
 		cmocka_unit_test(test_empty_list),
 		cmocka_unit_test(test_num_as_text),
+		cmocka_unit_test(test_csv),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_many_rows),
 		cmocka_unit_test(test_json_escape),

@@ -9,6 +9,7 @@ MUISPCTL_SRCS := tools/muispctl/muispctl.c tools/muispctl/args.c \
 	tools/muispctl/ca.c $(LIB_CA_SRCS) \
 	tools/muispctl/daemon.c tools/muispctl/voucher.c \
 	tools/muispctl/key.c tools/muispctl/register.c \
+	tools/muispctl/report.c $(LIB_CONF_SRCS) \
 	$(LIB_CHANNEL_SRCS) \
 	$(LIB_NL_SRCS) $(LIB_OUTPUT_SRCS)
 MUISPCTL_LIBS = $(LIB_NL_LIBS) $(LIB_LEASEDB_LIBS) $(LIB_CA_LIBS)

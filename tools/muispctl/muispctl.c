@@ -31,6 +31,8 @@ static const struct ctl_object objects[] = {
 	{ "lease", cmd_lease, "DHCP leases (muisp-dhcpd's database)" },
 	{ "voucher", cmd_voucher, "prepaid vouchers (muispd)" },
 	{ "key", cmd_key, "receipt keys: list, rotate (muispd)" },
+	{ "report", cmd_report,
+	  "accounting reports: cdr, settlement (muispd's database)" },
 	{ "register", cmd_register,
 	  "clients' registered certificates: list, forget (muispd)" },
 	{ "ca", cmd_ca, "certification authority: CA, router certificates" },

@@ -90,6 +90,7 @@ int cmd_lease(struct ctl *c, int argc, char **argv);
 int cmd_voucher(struct ctl *c, int argc, char **argv);
 int cmd_key(struct ctl *c, int argc, char **argv);
 int cmd_register(struct ctl *c, int argc, char **argv);
+int cmd_report(struct ctl *c, int argc, char **argv);
 int cmd_ca(struct ctl *c, int argc, char **argv);
 
 /* Printers shared by list/show and monitor. */

@@ -80,10 +80,11 @@ module() {
 }
 expect "module: nothing metered yet" "0 0 0 0" "$(module)"
 
-on router tcpdump -nn -U -i lan0 -w $S/lan0.pcap ip >$S/tcpdump.out 2>&1 &
+# not through on(): $! must be tcpdump itself, for its SIGINT
+ip netns exec router tcpdump -nn -U -i lan0 -w $S/lan0.pcap ip >$S/tcpdump.out 2>&1 &
 TCPDUMP=$!
 wait_until -t 20 -m tcpdump grep -q 'listening on lan0' $S/tcpdump.out
-on alice socat -u UDP-RECV:5001 OPEN:/dev/null &
+ip netns exec alice socat -u UDP-RECV:5001 OPEN:/dev/null &
 RECV=$!
 wait_until -t 10 -m "alice's UDP receiver" eval '[ -n "$(on alice ss -Hlun "sport = :5001")" ]'
 on alice ping -c 8 -i 0.2 -W 2 -s 1200 $INET4 >/dev/null || fail "paid pings"
