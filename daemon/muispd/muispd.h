@@ -13,7 +13,9 @@
  *   control.c    the operator's messages, one handler per type
  *   ikesync.c    charon's CHILD_SAs over VICI -> tunnel identities
  *   eap.c        devices without muisp-client: vouchers as EAP secrets,
- *                a contract per EAP IKE_SA
+ *                a contract per EAP IKE_SA (roamers: radrelay.c's Accept)
+ *   radrelay.c   EAP roamers: relay between charon's eap-radius and the
+ *                RADIUS servers, with a tap on the Access-Accepts
  *   tunnel.c     the identity rules (pure)
  *   privacy.c    the tunnel's protocol is the privacy bought
  *   limits.c     per source address: connections, message rate
