@@ -208,8 +208,9 @@ static void tap(struct radrelay *rr, const struct pend *e,
 		rr->c[C_TAP_EXPIRED]++;
 	}
 	rr->acc[rr->nacc++] = a;
-	log_info("radius relay: Access-Accept for %s (IKE_SA %u) kept",
-		 a.auth.user_name, a.nas_port);
+	/* the request's name: printable (the Accept's may be anything) */
+	log_info("radius relay: Access-Accept for %s (IKE_SA %u) kept", e->user,
+		 a.nas_port);
 }
 
 int radrelay_take(struct radrelay *rr, uint32_t ike_id, const char *user,
@@ -279,45 +280,37 @@ static void pend_fill(struct pend *e, const struct rad_pkt *p)
 	}
 }
 
-static int on_request(sd_event_source *s, int fd, uint32_t revents, void *arg)
+int radrelay_request_input(struct radrelay *rr, const uint8_t *buf, size_t n,
+			   const struct sockaddr_storage *from, socklen_t fl,
+			   size_t *len)
 {
-	struct radrelay *rr = arg;
-	struct sockaddr_storage from;
-	socklen_t fl = sizeof(from);
-	uint8_t buf[RAD_MAX_LEN + 1];
 	struct rad_pkt p;
 	struct pend *e;
 	uint64_t now;
-	ssize_t n;
 
-	(void)s;
-	(void)revents;
-	n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT, (void *)&from, &fl);
-	if (n < 0)
-		return 0;
-	if (!is_loopback(&from)) {
+	if (!is_loopback(from) || fl > sizeof(*from)) {
 		rr->c[C_DROP_SOURCE]++;
-		return 0;
+		return -1;
 	}
-	if (rad_parse(buf, (size_t)n, &p)) {
+	if (rad_parse(buf, n, &p)) {
 		rr->c[C_DROP_MALFORMED]++;
-		return 0;
+		return -1;
 	}
 	if (p.code != RAD_ACCESS_REQUEST) {
 		rr->c[C_DROP_CODE]++;
-		return 0;
+		return -1;
 	}
 	/* only who holds the secret may use the relay */
 	if (rad_verify_access_request(&p, rr->secret, rr->seclen, 1)) {
 		rr->c[C_DROP_AUTH]++;
-		return 0;
+		return -1;
 	}
 	if (!rr->nsrv) {
 		rr->c[C_DROP_SEND]++;
-		return 0;
+		return -1;
 	}
 	now = rr->now_ms(rr->now_arg);
-	e = pend_find(rr, &p, &from, fl);
+	e = pend_find(rr, &p, from, fl);
 	if (e) { /* charon's retransmission: every 2nd to the next server */
 		rr->c[C_RETRANSMITS]++;
 		if (++e->tries % 2 == 0)
@@ -326,32 +319,95 @@ static int on_request(sd_event_source *s, int fd, uint32_t revents, void *arg)
 		e = pend_new(rr, now);
 		if (!e) {
 			rr->c[C_DROP_FULL]++;
-			return 0;
+			return -1;
 		}
 		e->used = 1;
 		e->id = p.id;
 		memcpy(e->auth, p.auth, RAD_AUTH_LEN);
-		memcpy(&e->from, &from, fl);
+		memcpy(&e->from, from, fl);
 		e->fromlen = fl;
 		e->t_ms = now;
 		pend_fill(e, &p);
 		rr->c[C_REQUESTS]++;
 	}
-	if (send(rr->srv[e->srv].fd, buf, p.len, MSG_DONTWAIT) < 0)
+	*len = p.len;
+	return (int)e->srv;
+}
+
+static int on_request(sd_event_source *s, int fd, uint32_t revents, void *arg)
+{
+	struct radrelay *rr = arg;
+	struct sockaddr_storage from;
+	socklen_t fl = sizeof(from);
+	uint8_t buf[RAD_MAX_LEN + 1];
+	size_t len;
+	ssize_t n;
+	int srv;
+
+	(void)s;
+	(void)revents;
+	n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT, (void *)&from, &fl);
+	if (n < 0)
+		return 0;
+	srv = radrelay_request_input(rr, buf, (size_t)n, &from, fl, &len);
+	if (srv >= 0 && send(rr->srv[srv].fd, buf, len, MSG_DONTWAIT) < 0)
 		rr->c[C_DROP_SEND]++;
 	return 0;
 }
 
 /* ---------- replies: server -> charon ---------- */
 
+int radrelay_reply_input(struct radrelay *rr, const uint8_t *buf, size_t n,
+			 struct sockaddr_storage *to, socklen_t *tolen,
+			 size_t *len)
+{
+	struct pend *e = NULL;
+	struct rad_pkt p;
+	uint64_t now;
+	int need_ma;
+
+	if (rad_parse(buf, n, &p)) {
+		rr->c[C_DROP_MALFORMED]++;
+		return -1;
+	}
+	if (p.code != RAD_ACCESS_ACCEPT && p.code != RAD_ACCESS_REJECT &&
+	    p.code != RAD_ACCESS_CHALLENGE) {
+		rr->c[C_DROP_CODE]++;
+		return -1;
+	}
+	/* RFC 3579 §3.2: EAP replies carry a Message-Authenticator */
+	need_ma = rr->require_ma || rad_count(&p, RAD_EAP_MESSAGE) > 0;
+	now = rr->now_ms(rr->now_arg);
+	for (unsigned i = 0; i < RADRELAY_PENDING && !e; i++)
+		if (rr->pend[i].used && rr->pend[i].id == p.id &&
+		    rr->pend[i].t_ms + RADRELAY_EXPIRE_MS > now &&
+		    !rad_verify_reply(&p, rr->pend[i].auth, rr->secret,
+				      rr->seclen, need_ma))
+			e = &rr->pend[i];
+	if (!e) {
+		rr->c[C_DROP_NOMATCH]++;
+		return -1;
+	}
+	rr->c[C_REPLIES]++;
+	memcpy(to, &e->from, e->fromlen);
+	*tolen = e->fromlen;
+	*len = p.len;
+	if (p.code == RAD_ACCESS_ACCEPT) {
+		rr->c[C_ACCEPTS]++;
+		tap(rr, e, &p, now);
+	}
+	e->used = 0;
+	return 0;
+}
+
 static int on_reply(sd_event_source *s, int fd, uint32_t revents, void *arg)
 {
 	struct relay_srv *sv = arg;
 	struct radrelay *rr = sv->rr;
 	uint8_t buf[RAD_MAX_LEN + 1];
-	struct pend *e = NULL;
-	struct rad_pkt p;
-	int need_ma;
+	struct sockaddr_storage to;
+	socklen_t tolen;
+	size_t len;
 	ssize_t n;
 
 	(void)s;
@@ -359,35 +415,9 @@ static int on_reply(sd_event_source *s, int fd, uint32_t revents, void *arg)
 	n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
 	if (n < 0)
 		return 0;
-	if (rad_parse(buf, (size_t)n, &p)) {
-		rr->c[C_DROP_MALFORMED]++;
-		return 0;
-	}
-	if (p.code != RAD_ACCESS_ACCEPT && p.code != RAD_ACCESS_REJECT &&
-	    p.code != RAD_ACCESS_CHALLENGE) {
-		rr->c[C_DROP_CODE]++;
-		return 0;
-	}
-	/* RFC 3579 §3.2: EAP replies carry a Message-Authenticator */
-	need_ma = rr->require_ma || rad_count(&p, RAD_EAP_MESSAGE) > 0;
-	for (unsigned i = 0; i < RADRELAY_PENDING && !e; i++)
-		if (rr->pend[i].used && rr->pend[i].id == p.id &&
-		    !rad_verify_reply(&p, rr->pend[i].auth, rr->secret,
-				      rr->seclen, need_ma))
-			e = &rr->pend[i];
-	if (!e) {
-		rr->c[C_DROP_NOMATCH]++;
-		return 0;
-	}
-	rr->c[C_REPLIES]++;
-	if (sendto(rr->lfd, buf, p.len, MSG_DONTWAIT, (void *)&e->from,
-		   e->fromlen) < 0)
+	if (!radrelay_reply_input(rr, buf, (size_t)n, &to, &tolen, &len) &&
+	    sendto(rr->lfd, buf, len, MSG_DONTWAIT, (void *)&to, tolen) < 0)
 		rr->c[C_DROP_SEND]++;
-	if (p.code == RAD_ACCESS_ACCEPT) {
-		rr->c[C_ACCEPTS]++;
-		tap(rr, e, &p, rr->now_ms(rr->now_arg));
-	}
-	e->used = 0;
 	return 0;
 }
 

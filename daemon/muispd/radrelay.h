@@ -32,6 +32,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <sys/socket.h>
+
 #include <systemd/sd-event.h>
 
 #include "payment_radius.h"
@@ -77,6 +79,21 @@ void radrelay_set_clock(struct radrelay *rr, uint64_t (*now_ms)(void *),
  */
 int radrelay_take(struct radrelay *rr, uint32_t ike_id, const char *user,
 		  struct radrelay_accept *out);
+
+/*
+ * The datagram logic without the sockets (the handlers call these; the
+ * fuzz target and tests too).  A datagram from charon (from, fl: its
+ * sender): the index of the server to send its first *len bytes to, or
+ * -1 dropped (counted).  A datagram from a server: 0 it answers a
+ * pending request (send its first *len bytes to `to`; an Accept went to
+ * the tap), -1 dropped (counted).
+ */
+int radrelay_request_input(struct radrelay *rr, const uint8_t *buf, size_t n,
+			   const struct sockaddr_storage *from, socklen_t fl,
+			   size_t *len);
+int radrelay_reply_input(struct radrelay *rr, const uint8_t *buf, size_t n,
+			 struct sockaddr_storage *to, socklen_t *tolen,
+			 size_t *len);
 
 /* Counters by name (forwarded, replies, accepts, dropped by reason);
  * none for rr NULL. */

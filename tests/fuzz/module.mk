@@ -45,3 +45,7 @@ $(eval $(call fuzz_target,fuzz_radius,tests/fuzz/fuzz_radius.c $(LIB_RADIUS_SRCS
 # muispd's RFC 5176 listener: dae_decide on a fake session table, the
 # reply (dae.c links with the rest of muispd's core)
 $(eval $(call fuzz_target,fuzz_radius_dae,tests/fuzz/fuzz_radius_dae.c $(MUISPD_CORE_SRCS),$(MUISPD_LIBS)))
+
+# muispd's EAP roaming relay: the datagram logic without sockets and the
+# tap (radrelay.c links with the rest of muispd's core, as dae.c)
+$(eval $(call fuzz_target,fuzz_radrelay,tests/fuzz/fuzz_radrelay.c $(MUISPD_CORE_SRCS),$(MUISPD_LIBS)))
