@@ -7,7 +7,6 @@
  * pass unchanged; the relay only reads them.
  */
 #include <errno.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,36 +88,6 @@ struct radrelay {
 	void *now_arg;
 	uint64_t c[C__LAST];
 };
-
-/* "ADDR:PORT" or "[V6]:PORT", numeric, into a socket address. */
-static int sockaddr_of(const char *s, struct sockaddr_storage *sa,
-		       socklen_t *len)
-{
-	struct addrinfo hints = { .ai_socktype = SOCK_DGRAM,
-				  .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV };
-	char host[64];
-	const char *colon = strrchr(s, ':');
-	struct addrinfo *ai;
-	size_t n;
-
-	if (!colon || colon == s || !colon[1])
-		return -1;
-	n = (size_t)(colon - s);
-	if (s[0] == '[' && n >= 2 && s[n - 1] == ']') {
-		s++;
-		n -= 2;
-	}
-	if (n >= sizeof(host))
-		return -1;
-	memcpy(host, s, n);
-	host[n] = 0;
-	if (getaddrinfo(host, colon + 1, &hints, &ai))
-		return -1;
-	memcpy(sa, ai->ai_addr, ai->ai_addrlen);
-	*len = ai->ai_addrlen;
-	freeaddrinfo(ai);
-	return 0;
-}
 
 static int is_loopback(const struct sockaddr_storage *sa)
 {
@@ -451,6 +420,7 @@ static int servers_open(struct radrelay *rr, const struct radius_conf *conf,
 		const struct rad_server *a = &conf->auth[i];
 		struct relay_srv *sv = &rr->srv[rr->nsrv];
 		struct sockaddr_storage sa;
+		const char *why;
 		socklen_t len;
 
 		if (a->seclen != rr->seclen ||
@@ -460,11 +430,9 @@ static int servers_open(struct radrelay *rr, const struct radius_conf *conf,
 				  a->addr);
 			continue;
 		}
-		if (sockaddr_of(a->addr, &sa, &len)) {
-			snprintf(err, errlen,
-				 "radius-eap-relay: bad server "
-				 "address %s",
-				 a->addr);
+		if (radclient_parse_addr(a->addr, &sa, &len, &why)) {
+			snprintf(err, errlen, "radius-eap-relay: server %s: %s",
+				 a->addr, why);
 			return -1;
 		}
 		sv->rr = rr;
@@ -491,6 +459,7 @@ int radrelay_new(struct radrelay **out, sd_event *ev, const char *listen,
 {
 	struct radrelay *rr = calloc(1, sizeof(*rr));
 	struct sockaddr_storage sa;
+	const char *why;
 	socklen_t len;
 
 	if (!rr) {
@@ -500,10 +469,10 @@ int radrelay_new(struct radrelay **out, sd_event *ev, const char *listen,
 	rr->ev = ev;
 	rr->lfd = -1;
 	radrelay_set_clock(rr, loop_now_ms, rr);
-	if (sockaddr_of(listen, &sa, &len) || !is_loopback(&sa)) {
+	if (radclient_parse_addr(listen, &sa, &len, &why) ||
+	    !is_loopback(&sa)) {
 		snprintf(err, errlen,
-			 "radius-eap-relay %s: expected a "
-			 "loopback ADDR:PORT",
+			 "radius-eap-relay %s: expected a loopback ADDR:PORT",
 			 listen);
 		goto fail;
 	}

@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "daemon/muispd/radrelay.h"
 
@@ -48,17 +49,28 @@ static uint64_t now_ms(void *arg)
 static void setup(void)
 {
 	static struct radius_conf conf;
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t al = sizeof(a);
+	char err[200], listen[32];
 	sd_event *ev;
-	char err[200];
+	int fd;
 
 	if (rr)
 		return;
+	/* a free port for the relay (port 0 is no configuration) */
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd < 0 || bind(fd, (void *)&a, sizeof(a)) ||
+	    getsockname(fd, (void *)&a, &al))
+		abort();
+	close(fd);
+	snprintf(listen, sizeof(listen), "127.0.0.1:%u", ntohs(a.sin_port));
 	snprintf(conf.auth[0].addr, sizeof(conf.auth[0].addr), "127.0.0.1:9");
 	conf.auth[0].seclen = strlen(SEC);
 	memcpy(conf.auth[0].secret, SEC, conf.auth[0].seclen);
 	conf.nauth = 1;
 	if (sd_event_new(&ev) < 0 ||
-	    radrelay_new(&rr, ev, "127.0.0.1:0", &conf, err, sizeof(err)))
+	    radrelay_new(&rr, ev, listen, &conf, err, sizeof(err)))
 		abort();
 	radrelay_set_clock(rr, now_ms, NULL);
 }

@@ -29,30 +29,8 @@ bin=${1:-${MUISP_BIN:-$top/build/bin}}
 [ -x "$bin/muispd" ] && [ -x "$bin/muispctl" ] || fail "build muispd first"
 command -v freeradius >/dev/null || fail "freeradius not installed"
 
-NS=muisp-rad-eaprelay-$$
-T=$(mktemp -d /tmp/muisp-eaprelay.XXXXXX)
-pid=
-cleanup() {
-	local rc=$?
-	if [ $rc -ne 0 ] && [ -e "$T/muispd.log" ]; then
-		echo "--- muispd log" >&2
-		tail -n 30 "$T/muispd.log" >&2
-	fi
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && { wait "$pid" 2>/dev/null || true; }
-	fr_stop "$T/fr" visited
-	fr_stop "$T/fr" home
-	ip netns del "$NS" 2>/dev/null || true
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
-ip netns add "$NS"
-ip -n "$NS" link set lo up
+fr_part eaprelay
 nsx() { ip netns exec "$NS" "$@"; }
-
-fr_setup "$T/fr"
-fr_start "$T/fr" home "$NS"
-fr_start "$T/fr" visited "$NS"
 ok "two FreeRADIUS (visited proxies partner.example to home)"
 
 printf 'nas-secret\n' >"$T/radius.secret"
