@@ -612,7 +612,13 @@ int acct_contract_put(struct muispd *md, const struct contract_rec *rec,
 	if (!contract_is_outstanding(rec->state) &&
 	    counters_del(md, rec->serial))
 		return -1;
-	return bound(rec) ? start(md, rec, now) : 0;
+	if (bound(rec) && start(md, rec, now))
+		return -1;
+	/* the sender's pass is deferred to the next loop iteration: after
+	 * the caller's commit (or rollback) */
+	if (rc == 0 || bound(rec))
+		acct_spool_kick(md);
+	return 0;
 }
 
 void acct_persisted(struct muispd *md, struct live *l)

@@ -100,7 +100,8 @@ int acct_session_get(struct store *st, const char *sid,
 /* Append a record, inside the caller's transaction: 0 or -1. */
 int acct_spool_put(struct store *st, const char *sid, uint8_t status,
 		   uint64_t event_ts, const uint8_t *attrs, size_t len);
-/* After the commit: the sender looks at the spool again. */
+/* The sender looks at the spool again: in its next pass, deferred to the
+ * next loop iteration, so also callable inside a transaction. */
 void acct_spool_kick(struct muispd *md);
 /* Sender state: open (the radclient exists), close. */
 int acct_spool_open(struct muispd *md);

@@ -19,6 +19,9 @@
 #                        (Status-Type|Session-Id|Event-Timestamp), each
 #                        with its count, in first-seen order
 # MUISP_RADIUS_DEBUG=1 runs the servers with -X (log/stdout.log).
+#   fr_muispd_cert DIR   a throwaway CA (DIR/ca.crt) and muispd's
+#                        certificate for router.muisp.test and 127.0.0.1
+#                        (DIR/router.crt, DIR/router.key)
 
 _fr_top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
@@ -61,4 +64,18 @@ fr_stop() {
 fr_dedup() {
 	cut -d'|' -f1,2,5 "$1" | awk '{ if (!($0 in n)) o[k++] = $0; n[$0]++ }
 		END { for (i = 0; i < k; i++) print n[o[i]] " " o[i] }'
+}
+
+fr_muispd_cert() {
+	local d=$1
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$d/ca.key" -out "$d/ca.crt" -days 2 \
+		-subj "/CN=muisp test CA" 2>/dev/null
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout "$d/router.key" -out "$d/router.csr" \
+		-subj "/CN=router.muisp.test" 2>/dev/null
+	printf 'subjectAltName=DNS:router.muisp.test,IP:127.0.0.1\n' >"$d/ext"
+	openssl x509 -req -in "$d/router.csr" -CA "$d/ca.crt" \
+		-CAkey "$d/ca.key" -CAcreateserial -out "$d/router.crt" \
+		-days 2 -extfile "$d/ext" 2>/dev/null
 }
