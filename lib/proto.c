@@ -1040,11 +1040,11 @@ static const char *const metric_names[__MP_METRIC_LAST] = {
 };
 
 static const char *const method_names[__MP_METHOD_LAST] = {
-	[MP_METHOD_VOUCHER] = "voucher",
-	[MP_METHOD_ROOM] = "room",
-	[MP_METHOD_CASH] = "cash",
-	[MP_METHOD_ONLINE] = "online",
-	[MP_METHOD_ROAM] = "roam",
+	[MP_METHOD_VOUCHER] = "voucher", /* muispd's payment_voucher.c */
+	[MP_METHOD_ROOM] = "room",	 /* payment_desk.c */
+	[MP_METHOD_CASH] = "cash",	 /* payment_desk.c */
+	[MP_METHOD_ONLINE] = "online",	 /* payment_online.c */
+	[MP_METHOD_ROAM] = "roam",	 /* payment_radius.c */
 };
 
 const char *mp_metric_name(int metric)

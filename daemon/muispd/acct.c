@@ -461,6 +461,22 @@ static void mac_of(struct muispd *md, const char *addr, char *out, size_t cap)
 			 ka.mac[1], ka.mac[2], ka.mac[3], ka.mac[4], ka.mac[5]);
 }
 
+void acct_calling_station_id(struct muispd *md, const char *addr, char *out,
+			     size_t cap)
+{
+	mac_of(md, addr, out, cap);
+}
+
+int acct_session_id_first(const struct muispd *md, uint64_t serial, char *out,
+			  size_t cap)
+{
+	if (!md->acct)
+		return -1;
+	snprintf(out, cap, "%08x-%llx-1", md->acct->inst,
+		 (unsigned long long)serial);
+	return 0;
+}
+
 static int start(struct muispd *md, const struct contract_rec *rec,
 		 uint64_t now)
 {

@@ -89,6 +89,14 @@ int acct_restore_counters(struct muispd *md, struct live *l, uint64_t *ctr);
 void acct_tick(struct muispd *md, uint64_t now);
 /* An Interim at the next tick (limit event, CoA). */
 void acct_interim_soon(struct muispd *md, uint64_t serial);
+/* Calling-Station-Id of an address: its MAC as "AA-BB-CC-DD-EE-FF"
+ * (RFC 3580), "" unknown. */
+void acct_calling_station_id(struct muispd *md, const char *addr, char *out,
+			     size_t cap);
+/* The Acct-Session-Id the first session of a new contract will have (a
+ * roaming Access-Request announces it): 0, or -1 without accounting. */
+int acct_session_id_first(const struct muispd *md, uint64_t serial, char *out,
+			  size_t cap);
 /* The open session of a contract / by Acct-Session-Id: 0, 1 none, -1. */
 int acct_session_open(struct store *st, uint64_t serial,
 		      struct acct_session *out);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "acct.h"
+#include "dae.h"
 #include "log.h"
 #include "muispd.h"
 
@@ -329,6 +330,7 @@ static void op_radius_stats(struct muispd *md, struct conn *c,
 	radclient_counters(md->rad_acct, "acct.", counter_put, x);
 	if (md->rad_acct)
 		acct_spool_counters(md, counter_put, x);
+	dae_counters(md, counter_put, x); /* none without the listener */
 	conn_queue(c, &x->m);
 	free(x);
 }

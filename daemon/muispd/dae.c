@@ -14,16 +14,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
-
 #include "acct.h"
 #include "dae.h"
 #include "log.h"
 #include "muispd.h"
-
-#ifndef MP_METHOD_ROAM
-#define MP_METHOD_ROAM 5 /* h-roam's number (lib/proto.h) */
-#endif
 
 #define DAE_PORT     3799
 #define DAE_RX_BURST 64 /* datagrams read per wake-up */
@@ -483,48 +477,13 @@ int dae_reply(const struct dae_action *a, const uint8_t *pkt, size_t n,
 
 /* ---------- muispd: sessions, applying ---------- */
 
-struct lives_ctx {
-	struct muispd *md;
-	sqlite3_stmt *q;
-};
-
-/* The open RADIUS session of a contract, from the accounting table. */
-static int open_session(sqlite3_stmt *q, struct dae_sess *s)
-{
-	int r;
-
-	sqlite3_reset(q);
-	if (sqlite3_bind_int64(q, 1, (sqlite3_int64)s->serial) != SQLITE_OK)
-		return -1;
-	r = sqlite3_step(q);
-	if (r == SQLITE_DONE)
-		return 0;
-	if (r != SQLITE_ROW)
-		return -1;
-	snprintf(s->sid, sizeof(s->sid), "%s",
-		 (const char *)sqlite3_column_text(q, 0));
-	snprintf(s->user_name, sizeof(s->user_name), "%s",
-		 (const char *)sqlite3_column_text(q, 1));
-	snprintf(s->mac, sizeof(s->mac), "%s",
-		 (const char *)sqlite3_column_text(q, 2));
-	s->started = (uint64_t)sqlite3_column_int64(q, 3);
-	return 0;
-}
-
 static int lives_each(void *arg, int (*fn)(void *, const struct dae_sess *),
 		      void *fnarg)
 {
-	struct lives_ctx *x = arg;
-	struct muispd *md = x->md;
-	int rc = 0;
+	struct muispd *md = arg;
+	struct acct_session as;
 
-	if (sqlite3_prepare_v2(store_db(md->st),
-			       "SELECT sid, user_name, mac, started FROM "
-			       "acct_sessions WHERE serial = ? AND stopped "
-			       "IS NULL ORDER BY bindno DESC LIMIT 1",
-			       -1, &x->q, NULL) != SQLITE_OK)
-		return -1;
-	for (unsigned i = 0; i < md->nlives && !rc; i++) {
+	for (unsigned i = 0; i < md->nlives; i++) {
 		const struct contract_rec *r = &md->lives[i].rec;
 		struct dae_sess s = {
 			.serial = r->serial,
@@ -536,20 +495,26 @@ static int lives_each(void *arg, int (*fn)(void *, const struct dae_sess *),
 			.hard = r->hard,
 			.expiry = r->expiry,
 		};
+		int rc;
 
 		if (!contract_is_bound(r->state))
 			continue;
 		snprintf(s.addr, sizeof(s.addr), "%s", r->addr);
-		if (open_session(x->q, &s) < 0) {
-			rc = -1;
-			break;
+		/* its open RADIUS session (none without accounting) */
+		rc = acct_session_open(md->st, r->serial, &as);
+		if (rc < 0)
+			return -1;
+		if (rc == 0) {
+			snprintf(s.sid, sizeof(s.sid), "%s", as.sid);
+			snprintf(s.user_name, sizeof(s.user_name), "%s",
+				 as.user_name);
+			snprintf(s.mac, sizeof(s.mac), "%s", as.mac);
+			s.started = as.started;
 		}
 		if (fn(fnarg, &s))
 			break;
 	}
-	sqlite3_finalize(x->q);
-	x->q = NULL;
-	return rc;
+	return 0;
 }
 
 static void end_one(struct muispd *md, uint64_t serial, uint64_t now,
@@ -711,8 +676,7 @@ int dae_handle(struct muispd *md, const uint8_t *pkt, size_t n, const void *src,
 	       unsigned srclen, struct rad_buf *out)
 {
 	struct dae *d = md->dae;
-	struct lives_ctx lx = { md, NULL };
-	const struct dae_ops ops = { &lx, lives_each };
+	const struct dae_ops ops = { md, lives_each };
 	const struct dae_ctx ctx = { &md->conf.radius, d->nas_id,
 				     md->conf.radius.nas_ip, &ops };
 	uint64_t now = muispd_now(md);
@@ -962,21 +926,21 @@ void dae_counters(struct muispd *md, rad_counter_fn fn, void *arg)
 
 	if (!d)
 		return;
-	fn(arg, "dae_disconnect_requests", d->n.rx[0]);
-	fn(arg, "dae_disconnect_acks", d->n.ack[0]);
-	fn(arg, "dae_disconnect_naks", d->n.nak[0]);
-	fn(arg, "dae_coa_requests", d->n.rx[1]);
-	fn(arg, "dae_coa_acks", d->n.ack[1]);
-	fn(arg, "dae_coa_naks", d->n.nak[1]);
-	fn(arg, "dae_contracts_ended", d->n.ended);
-	fn(arg, "dae_duplicates", d->n.duplicate);
-	fn(arg, "dae_send_errors", d->n.send_error);
+	fn(arg, "dae.disconnect_requests", d->n.rx[0]);
+	fn(arg, "dae.disconnect_acks", d->n.ack[0]);
+	fn(arg, "dae.disconnect_naks", d->n.nak[0]);
+	fn(arg, "dae.coa_requests", d->n.rx[1]);
+	fn(arg, "dae.coa_acks", d->n.ack[1]);
+	fn(arg, "dae.coa_naks", d->n.nak[1]);
+	fn(arg, "dae.contracts_ended", d->n.ended);
+	fn(arg, "dae.duplicates", d->n.duplicate);
+	fn(arg, "dae.send_errors", d->n.send_error);
 	for (unsigned i = 1; i < __DAE_DROP_COUNT; i++) {
-		snprintf(name, sizeof(name), "dae_drop_%s", drop_names[i]);
+		snprintf(name, sizeof(name), "dae.drop_%s", drop_names[i]);
 		fn(arg, name, d->n.drop[i]);
 	}
 	for (unsigned i = 0; i < NCAUSES; i++) {
-		snprintf(name, sizeof(name), "dae_nak_%u", causes[i]);
+		snprintf(name, sizeof(name), "dae.nak_%u", causes[i]);
 		fn(arg, name, d->n.nak_cause[i]);
 	}
 }

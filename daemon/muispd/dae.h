@@ -35,7 +35,7 @@ struct muispd;
 #define DAE_CACHE     256 /* answered requests remembered ... */
 #define DAE_CACHE_S   30  /* ... this long */
 
-/* Why a datagram was dropped (counters "dae_drop_NAME"). */
+/* Why a datagram was dropped (counters "dae.drop_NAME"). */
 enum dae_drop {
 	DAE_OK = 0,
 	DAE_DROP_CLIENT,    /* source not a radius-dae-client */

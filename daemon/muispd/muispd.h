@@ -300,7 +300,6 @@ struct muispd {
 	uint64_t key_retry; /* scheduled rotation failed: not before */
 	struct payment_registry pay;
 	struct payment_method *online; /* the online method's instance */
-	const struct payment_method *roam; /* payment_radius.c */
 	struct ssl_ctx_st *tls;	       /* for new connections */
 	int lfd, ufd;		       /* control port, operator socket */
 	int spare_fd;		       /* given up to refuse at EMFILE */
@@ -333,6 +332,8 @@ struct muispd {
 	struct ikesync ike;
 	struct eapsync eap;
 	struct regs reg;
+	/* the roam method's instance (payment_radius.c) */
+	const struct payment_method *roam;
 	/* RADIUS: clients (radclient.c), accounting (acct.c, acct_spool.c),
 	 * DM/CoA listener (dae.c); NULL when not configured */
 	struct radclient *rad_auth, *rad_acct;

@@ -21,8 +21,8 @@
 
 #include <sqlite3.h>
 
+#include "acct.h"
 #include "contract.h"
-#include "kernel.h"
 #include "log.h"
 #include "muispd.h"
 #include "payment_radius.h"
@@ -408,9 +408,9 @@ static int rq_build(void *arg, struct rad_buf *p, uint64_t now)
 {
 	struct rq *k = arg;
 	struct muispd *md = k->ro->md;
-	struct kernel_addr ka;
 	struct in_addr a4;
 	struct in6_addr a6;
+	char s[64];
 
 	if (rad_put_str(p, RAD_USER_NAME, k->user) ||
 	    rad_put_u32(p, RAD_SERVICE_TYPE, 2) ||  /* Framed */
@@ -424,15 +424,15 @@ static int rq_build(void *arg, struct rad_buf *p, uint64_t now)
 		if (rad_put(p, RAD_FRAMED_IPV6_ADDRESS, &a6, 16))
 			return -1;
 	}
-	if (md->k && !kernel_addr_get(md->k, k->addr, &ka) && ka.has_mac) {
-		char mac[18];
-
-		snprintf(mac, sizeof(mac), "%02X-%02X-%02X-%02X-%02X-%02X",
-			 ka.mac[0], ka.mac[1], ka.mac[2], ka.mac[3], ka.mac[4],
-			 ka.mac[5]);
-		if (rad_put_str(p, RAD_CALLING_STATION_ID, mac))
+	if (md->k) {
+		acct_calling_station_id(md, k->addr, s, sizeof(s));
+		if (s[0] && rad_put_str(p, RAD_CALLING_STATION_ID, s))
 			return -1;
 	}
+	/* the session to come (accounting on): the home can match them */
+	if (!acct_session_id_first(md, k->serial, s, sizeof(s)) &&
+	    rad_put_str(p, RAD_ACCT_SESSION_ID, s))
+		return -1;
 	return 0;
 }
 
@@ -467,7 +467,7 @@ static void roam_authorize(const struct payment_method *self,
 		return;
 	}
 	ulen = (size_t)(nl - param);
-	at = memchr(param, '@', ulen);
+	at = memrchr(param, '@', ulen); /* suffix realm: the last @ */
 	if (!at || at == param || at + 1 == nl || ulen >= sizeof(k->user) ||
 	    strlen(nl + 1) > ROAM_PASSWORD_MAX) {
 		done(arg, -1,

@@ -25,7 +25,7 @@ struct roam_auth {
 	uint8_t class_tlv[512]; /* Class attributes as received, TLVs */
 	size_t class_len;
 	uint32_t session_timeout, idle_timeout, interim; /* s, 0 none */
-	uint64_t quota;					/* bytes, 0 none */
+	uint64_t quota;					 /* bytes, 0 none */
 };
 
 /* The Accept of a roaming contract: 0, 1 none (not roaming), -1. */
@@ -50,8 +50,16 @@ int roam_limits_apply(struct contract_rec *c, const struct roam_auth *a,
 		      uint64_t now, char *err, size_t errlen);
 
 struct muispd;
-/* The method bound to muispd's auth radclient (NULL: no auth server). */
+/*
+ * The method on md (NULL: no memory).  Its authorize takes the param
+ * "IDENTITY\nSECRET" (channel.c joins MP_A_IDENTITY and MP_A_SECRET) and
+ * sends through md->rad_auth as it is then (no auth server: refused as
+ * unreachable); done gets 0 and "roam:REALM", MP_ERR_ROAM_REJECT (the
+ * home's Reply-Message, a realm not in radius-roam-realms, a Challenge),
+ * MP_ERR_ROAM_UNREACHABLE (radius-auth-timeout) or -1 (malformed).
+ */
 const struct payment_method *payment_roam_new(struct muispd *md);
+/* Requests in flight end (done: unreachable); before md->rad_auth goes. */
 void payment_roam_free(const struct payment_method *m);
 
 #endif

@@ -11,8 +11,10 @@
  * rebuilt (new Identifier, new Acct-Delay-Time) for the next server.  A
  * dead server is probed with Status-Server (RFC 5997) after dead_s,
  * doubling to 300 s with +-25 % jitter; once it answers, new requests go
- * to it again (the first alive server in configured order).  With every
- * server dead, requests wait; an Access-Request gives up after
+ * to it again (the first alive server in configured order); with no
+ * server alive and requests waiting, every second probe is the oldest
+ * request itself (a server without Status-Server comes back too).  With
+ * every server dead, requests wait; an Access-Request gives up after
  * auth_timeout_s (done with RADCLIENT_TIMEOUT).
  *
  * Replies are parsed and verified against the request's authenticator
@@ -55,6 +57,7 @@ struct rc_srv {
 	int dead;
 	uint64_t probe_at;  /* dead: next probe (monotonic us) */
 	uint32_t backoff_s; /* dead: the interval before probe_at */
+	unsigned nprobe;    /* probes since it died */
 	int probing;	    /* a Status-Server in flight */
 	uint8_t probe_id;
 	uint8_t probe_auth[RAD_AUTH_LEN];
@@ -440,17 +443,27 @@ static void rc_pump(struct radclient *rc)
 
 /* ---------- dead servers and probes ---------- */
 
+static void srv_probe_failed(struct radclient *rc, struct rc_srv *s,
+			     uint64_t now);
+
+/* s did not answer a request (a probe with a request, when already
+ * dead): its requests go back to the queue. */
 static void srv_dead(struct radclient *rc, struct rc_srv *s, uint64_t now)
 {
 	struct radclient_req *r, *nx;
 
-	s->dead = 1;
-	s->probing = 0;
-	s->backoff_s = rc->conf.dead_s ? rc->conf.dead_s : 1;
-	s->probe_at = now + jitter_us(rc, s->backoff_s);
-	rc->n.dead++;
-	log_warnx("radius %s server %s: no answer, marked dead",
-		  rc->acct ? "accounting" : "authentication", s->addr);
+	if (s->dead) {
+		srv_probe_failed(rc, s, now);
+	} else {
+		s->dead = 1;
+		s->probing = 0;
+		s->nprobe = 0;
+		s->backoff_s = rc->conf.dead_s ? rc->conf.dead_s : 1;
+		s->probe_at = now + jitter_us(rc, s->backoff_s);
+		rc->n.dead++;
+		log_warnx("radius %s server %s: no answer, marked dead",
+			  rc->acct ? "accounting" : "authentication", s->addr);
+	}
 	for (r = rc->flight.head; r; r = nx) {
 		nx = r->next;
 		if (r->srv != s)
@@ -461,10 +474,23 @@ static void srv_dead(struct radclient *rc, struct rc_srv *s, uint64_t now)
 	}
 }
 
+/*
+ * Probe a dead server: Status-Server (RFC 5997); every second probe, when
+ * no server is alive and requests wait, the oldest request instead (a
+ * server without Status-Server comes back too).  Until the next probe
+ * time, at the current interval.
+ */
 static void srv_probe(struct radclient *rc, struct rc_srv *s, uint64_t now)
 {
 	struct rad_buf p;
 
+	s->probe_at = now + jitter_us(rc, s->backoff_s);
+	if (++s->nprobe % 2 == 0 && !rc_current(rc) && rc->queue.head) {
+		rc->n.probes++;
+		if (req_start(rc, rc->queue.head, s, now) < 0)
+			req_complete(rc->queue.head, RADCLIENT_TIMEOUT, NULL);
+		return;
+	}
 	if (srv_take_id(s, &s->probe_id) < 0)
 		return;
 	rad_init(&p, RAD_STATUS_SERVER, s->probe_id);
@@ -518,7 +544,7 @@ static void rc_arm(struct radclient *rc)
 
 		if (s->dead && s->probing && s->probe_due < due)
 			due = s->probe_due;
-		if (s->dead && !s->probing && s->probe_at < due)
+		if (s->dead && !s->probing && !s->inflight && s->probe_at < due)
 			due = s->probe_at;
 	}
 	if (due == RC_NO_DEADLINE) {
@@ -561,10 +587,8 @@ static int rc_expire_one(struct radclient *rc, uint64_t now)
 			srv_probe_failed(rc, s, now);
 			return 1;
 		}
-		if (!s->probing && s->probe_at <= now) {
+		if (!s->probing && !s->inflight && s->probe_at <= now) {
 			srv_probe(rc, s, now);
-			if (!s->probing) /* could not build: later */
-				srv_probe_failed(rc, s, now);
 			return 1;
 		}
 	}
@@ -636,6 +660,8 @@ static void on_reply(struct radclient *rc, struct rc_srv *s, const uint8_t *b,
 		rc->n.rejected++;
 	else
 		rc->n.challenged++;
+	if (s->dead) /* a probe with a request */
+		srv_alive(rc, s);
 	req_complete(r, RADCLIENT_REPLY, &p);
 	return;
 bad:

@@ -85,7 +85,9 @@ enum radclient_result {
  */
 typedef int (*radclient_build_fn)(void *arg, struct rad_buf *p, uint64_t now);
 /* The end of a request, exactly once (never from inside radclient_send):
- * reply is valid only during the call, NULL on RADCLIENT_TIMEOUT. */
+ * reply is valid only during the call, NULL on RADCLIENT_TIMEOUT.  It may
+ * call radclient_send and radclient_cancel, not radclient_free or
+ * radclient_reconf. */
 typedef void (*radclient_done_fn)(void *arg, int result,
 				  const struct rad_pkt *reply);
 

@@ -32,6 +32,7 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/check.sh"
+. "$top/tests/lib/testca.sh"
 CHECK_SUITE=contract CHECK_FATAL=1
 bin=${1:-$top/build/bin}
 [ -x "$bin/muispd" ] && [ -x "$bin/muisp-client" ] ||
@@ -57,16 +58,7 @@ field() {	# field KEY TEXT -> value of KEY=... in TEXT
 }
 
 # --- throwaway CA and router certificate (never committed) ---
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	-keyout "$T/ca.key" -out "$T/ca.crt" -days 2 -subj "/CN=muisp test CA" \
-	2>/dev/null
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	-keyout "$T/router.key" -out "$T/router.csr" \
-	-subj "/CN=router.muisp.test" 2>/dev/null
-printf 'subjectAltName=DNS:router.muisp.test,IP:127.0.0.1\n' >"$T/ext"
-openssl x509 -req -in "$T/router.csr" -CA "$T/ca.crt" -CAkey "$T/ca.key" \
-	-CAcreateserial -out "$T/router.crt" -days 2 -extfile "$T/ext" \
-	2>/dev/null
+testca_router "$T"
 
 # The payment provider's own CA and certificate (HTTPS, pinned by muispd).
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \

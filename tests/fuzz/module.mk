@@ -41,3 +41,11 @@ $(eval $(call fuzz_target,fuzz_register,tests/fuzz/fuzz_register.c daemon/muispd
 
 # RADIUS (lib/radius.c): parse, walk, VSAs, verify, one encoding
 $(eval $(call fuzz_target,fuzz_radius,tests/fuzz/fuzz_radius.c $(LIB_RADIUS_SRCS),$(LIB_RADIUS_LIBS)))
+
+# muispd's RFC 5176 listener: dae_decide on a fake session table, the
+# reply (dae.c links with the rest of muispd's core)
+$(eval $(call fuzz_target,fuzz_radius_dae,tests/fuzz/fuzz_radius_dae.c $(MUISPD_CORE_SRCS),$(MUISPD_LIBS)))
+
+# muispd: a roaming Access-Accept into a contract's limits
+# (payment_radius.c; it needs the rest of muispd to link)
+$(eval $(call fuzz_target,fuzz_roam_accept,tests/fuzz/fuzz_roam_accept.c $(MUISPD_CORE_SRCS),$(MUISPD_LIBS)))

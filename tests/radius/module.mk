@@ -4,5 +4,5 @@
 # `make check` runs it with the other host suites (scripts/check.sh),
 # before the VM stage; `make check-radius` runs it alone.
 .PHONY: check-radius
-check-radius: userspace
+check-radius: userspace $(BUILD)/san/tests/test_radclient
 	tests/radius/run.sh

@@ -9,9 +9,14 @@
 # server stopped (SIGSTOP) is marked dead, answers the Status-Server probe
 # once continued and gets the record, rebuilt.  The C side is
 # build/san/tests/test_radclient's "freeradius" group (it runs only with
-# MUISP_FR_* set).
+# MUISP_FR_* set).  Then muispd itself (kernel no) with radius-* keys: a
+# secret file others may read refused by name (the secret in no message),
+# the clients' counters in muispctl stats radius, SIGHUP adding a server,
+# a reload with a bad secret file refused.
 #
-# usage: tests/radius/radclient.sh     (root; make build/san/tests/test_radclient)
+# usage: tests/radius/radclient.sh [BINDIR]   (root; default $MUISP_BIN or build/bin;
+#        make build/san/tests/test_radclient build/bin/muispd
+#        build/bin/muispctl)
 # Prints one line per check and "radius-radclient: N passed, N failed".
 set -euo pipefail
 
@@ -20,12 +25,20 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/radius/fr.sh"
 CHECK_SUITE=radius-radclient
 bin=$top/build/san/tests/test_radclient
+dbin=${1:-${MUISP_BIN:-$top/build/bin}}
 [ "$(id -u)" = 0 ] || fail "run as root (a netns of its own)"
 [ -x "$bin" ] || fail "make build/san/tests/test_radclient first"
+[ -x "$dbin/muispd" ] && [ -x "$dbin/muispctl" ] ||
+	fail "build muispd and muispctl first"
 
 T=$(mktemp -d /tmp/muisp-rad-radclient.XXXXXX)
 NS=muisp-rad-radclient-$$
+pid=
 cleanup() {
+	if [ -n "$pid" ]; then
+		kill "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	fi
 	fr_stop "$T/fr" visited
 	fr_stop "$T/fr" home
 	ip netns del "$NS" 2>/dev/null || true
@@ -51,4 +64,70 @@ check "auth.log: local1 accepted and rejected" \
 	grep -q '^local1|Access-Reject' "$T/fr/visited/log/auth.log"
 check "home auth.log: the roaming user" \
 	grep -q '^u@partner.example|Access-Accept' "$T/fr/home/log/auth.log"
+
+# ---- muispd with radius-* keys ----
+printf 'nas-secret\n' >"$T/secret"
+chmod 600 "$T/secret"
+printf 'nas-secret\n' >"$T/open-secret"
+chmod 644 "$T/open-secret"
+cat >"$T/base.conf" <<EOF
+listen 127.0.0.1
+port 14433
+socket $T/muispd.sock
+database $T/muispd.db
+kernel no
+tls no
+price bytes voucher ah 10 1000000
+radius-nas-identifier radclient-test
+radius-auth-server 127.0.0.1:1812 $T/secret
+radius-acct-server 127.0.0.1:1813 $T/secret
+EOF
+cp "$T/base.conf" "$T/muispd.conf"
+{
+	cat "$T/base.conf"
+	echo "radius-acct-server 127.0.0.2:1813 $T/open-secret"
+} >"$T/bad.conf"
+if out=$("$dbin/muispd" -n -f "$T/bad.conf" 2>&1); then
+	bad "a readable secret file accepted"
+else
+	expect "a readable secret file refused by name" \
+		"muispd: $T/bad.conf:11: radius-acct-server: '$T/open-secret': secret: group or other may access it (chmod 600)" \
+		"$(head -1 <<<"$out")"
+fi
+
+ctl() { "$dbin/muispctl" --daemon "$T/muispd.sock" "$@"; }
+ip netns exec "$NS" "$dbin/muispd" -d -v -f "$T/muispd.conf" \
+	>"$T/muispd.log" 2>&1 &
+pid=$!
+wait_until -t 10 -m "muispd's socket (or its exit)" \
+	eval '[ -S "$T/muispd.sock" ] || ! kill -0 "$pid"'
+[ -S "$T/muispd.sock" ] || fail "muispd exited at start"
+js=$(ctl --json stats radius)
+check "stats radius: one auth server, up" \
+	grep -q '"auth_servers":1,"auth_servers_up":1,' <<<"$js"
+check "stats radius: one acct server, up" \
+	grep -q '"acct_servers":1,"acct_servers_up":1,' <<<"$js"
+check "stats radius as text" grep -Eq '^acct.sent: +[0-9]+$' <<<"$(ctl stats radius)"
+# muispd's Accounting-On (acct.c, through the spool's sender) acked by
+# FreeRADIUS
+acked() { ctl --json stats radius | grep -q '"acct_acked":[1-9]'; }
+wait_until -t 10 -m "Accounting-On acked" acked && ok "Accounting-On acked"
+
+# SIGHUP: a second accounting server
+{
+	cat "$T/base.conf"
+	echo "radius-acct-server 127.0.0.2:1813 $T/secret"
+} >"$T/muispd.conf"
+kill -HUP "$pid"
+two() { ctl --json stats radius | grep -q '"acct_servers":2,'; }
+wait_until -t 10 -m "two accounting servers after SIGHUP" two &&
+	ok "SIGHUP: a second accounting server"
+# a reload with a bad secret file is refused: the running servers stay
+cp "$T/bad.conf" "$T/muispd.conf"
+kill -HUP "$pid"
+wait_until -t 10 -m "the refused reload logged" \
+	grep -q 'reload refused' "$T/muispd.log" &&
+	ok "SIGHUP with a readable secret file refused"
+check "still two accounting servers" two
+check "the secret in no log line" eval '! grep -q nas-secret "$T/muispd.log"'
 summary

@@ -10,24 +10,26 @@
 #     limits are the Accept's (Session-Timeout 3600 -> expiry, quota
 #     50,000,000 -> hard and soft), Class partner-bill-0001 and the
 #     interim/idle time-outs are in radius_auth; the home's auth.log saw
-#     the login; settlement: the charge on the ledger realm:partner.example
-#     and the statement line
+#     the login (the Access-Request's attributes from a capture); after
+#     kill -9 and a restart the contract is back; settlement: the charge
+#     on the ledger realm:partner.example and the statement line
 #   - bad@partner.example -> ROAM_REJECT with the home's "account suspended"
 #   - a wrong password -> ROAM_REJECT
 #   - a realm not in radius-roam-realms -> ROAM_REJECT, no packet sent
 #   - the home server stopped -> ROAM_UNREACHABLE within
 #     radius-auth-timeout while another user is served meanwhile
-#   - with accounting (acct.c): the home's acct.log gets the roaming
-#     contract's Start with its Class
+#   - accounting: the home's acct.log gets the roaming contract's Start
+#     with its Class (the Access-Request announced its Acct-Session-Id)
 #
-# usage: tests/radius/roam.sh [BINDIR]       (default build/bin)
+# usage: tests/radius/roam.sh [BINDIR]   (default $MUISP_BIN, else build/bin)
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/check.sh"
+. "$top/tests/lib/testca.sh"
 . "$top/tests/radius/fr.sh"
 CHECK_SUITE=radius-roam CHECK_FATAL=1
-bin=${1:-$top/build/bin}
+bin=${1:-${MUISP_BIN:-$top/build/bin}}
 [ "$(id -u)" = 0 ] || fail "needs root (a network namespace)"
 [ -x "$bin/muispd" ] && [ -x "$bin/muisp-client" ] ||
 	fail "build muispd and muisp-client first"
@@ -36,6 +38,7 @@ command -v freeradius >/dev/null || fail "freeradius not installed"
 NS=muisp-rad-roam-$$
 T=$(mktemp -d /tmp/muisp-roam.XXXXXX)
 pid=
+tpid=
 cleanup() {
 	local rc=$?
 	if [ $rc -ne 0 ] && [ -e "$T/muispd.log" ]; then
@@ -43,6 +46,7 @@ cleanup() {
 		tail -n 30 "$T/muispd.log" >&2
 	fi
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null && { wait "$pid" 2>/dev/null || true; }
+	[ -n "$tpid" ] && kill "$tpid" 2>/dev/null && { wait "$tpid" 2>/dev/null || true; }
 	fr_stop "$T/fr" visited
 	fr_stop "$T/fr" home
 	ip netns del "$NS" 2>/dev/null || true
@@ -64,22 +68,11 @@ fr_start "$T/fr" visited "$NS"
 ok "two FreeRADIUS (visited proxies partner.example to home)"
 
 # --- throwaway CA and router certificate ---
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	-keyout "$T/ca.key" -out "$T/ca.crt" -days 2 -subj "/CN=muisp test CA" \
-	2>/dev/null
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-	-keyout "$T/router.key" -out "$T/router.csr" \
-	-subj "/CN=router.muisp.test" 2>/dev/null
-printf 'subjectAltName=DNS:router.muisp.test,IP:127.0.0.1\n' >"$T/ext"
-openssl x509 -req -in "$T/router.csr" -CA "$T/ca.crt" -CAkey "$T/ca.key" \
-	-CAcreateserial -out "$T/router.crt" -days 2 -extfile "$T/ext" \
-	2>/dev/null
+testca_router "$T"
 
 printf 'nas-secret\n' >"$T/radius.secret"
 chmod 600 "$T/radius.secret"
 port=4433
-acct=0
-[ -e "$top/daemon/muispd/acct.c" ] && acct=1
 cat >"$T/muispd.conf" <<EOF
 listen 127.0.0.1
 port $port
@@ -94,23 +87,29 @@ price bytes voucher esp 10 1000000
 price bytes roam esp 2 1000000
 price time roam esp 1 60
 radius-nas-identifier muisp-roam-test
+radius-nas-ip 127.0.0.1
 radius-auth-server 127.0.0.1:1812 $T/radius.secret
 radius-timeout 1
 radius-retries 1
 radius-auth-timeout 3
 radius-roam-realms partner.example
+radius-acct-server 127.0.0.1:1813 $T/radius.secret
 EOF
-[ "$acct" = 1 ] &&
-	echo "radius-acct-server 127.0.0.1:1813 $T/radius.secret" >>"$T/muispd.conf"
 
 "$bin/muispd" -n -f "$T/muispd.conf" 2>"$T/check.err" ||
 	fail "config check: $(cat "$T/check.err")"
 ok "muispd -n accepts price ... roam and the radius-* keys"
-nsx "$bin/muispd" -d -v -f "$T/muispd.conf" >>"$T/muispd.log" 2>&1 &
-pid=$!
-wait_until -t 10 -m "muispd's socket (or its exit)" \
-	eval '[ -S "$T/muispd.sock" ] || ! kill -0 "$pid"'
-[ -S "$T/muispd.sock" ] || fail "muispd exited at start"
+start_daemon() {
+	rm -f "$T/muispd.sock"
+	# ip netns exec execs muispd: $! is muispd's pid
+	ip netns exec "$NS" "$bin/muispd" -d -v -f "$T/muispd.conf" \
+		>>"$T/muispd.log" 2>&1 &
+	pid=$!
+	wait_until -t 10 -m "muispd's socket (or its exit)" \
+		eval '[ -S "$T/muispd.sock" ] || ! kill -0 "$pid"'
+	[ -S "$T/muispd.sock" ] || fail "muispd exited at start"
+}
+start_daemon
 
 op() { "$bin/muisp-client" -O "$T/muispd.sock" op "$@"; }
 cl() { # cl STATEDIR SOURCE args...
@@ -131,9 +130,57 @@ out=$(cl u 127.0.0.3 offer)
 check "offer has bytes roam esp" grep -q 'bytes.*roam' <<<"$out"
 
 # --- u@partner.example: Accept through the proxy, limits in the receipt ---
+# muispd's Access-Requests to the visited server, captured
+ip netns exec "$NS" tcpdump -i lo -U --immediate-mode -n -Z root -w "$T/auth.pcap" \
+	udp and dst host 127.0.0.1 and dst port 1812 2>"$T/tcpdump.err" &
+tpid=$!
+wait_until -t 10 -m "tcpdump listening" grep -q 'listening on' "$T/tcpdump.err"
 t0=$(date +%s)
 out=$(roam u 127.0.0.3 u@partner.example roampw --start buy bytes 90000000 100000000)
 t1=$(date +%s)
+wait_until -t 5 -m "the Access-Request in the capture" \
+	eval '[ "$(stat -c %s "$T/auth.pcap")" -gt 24 ]'
+kill "$tpid"
+wait "$tpid" 2>/dev/null || true
+tpid=
+# the first Access-Request (code 1) in the capture: its attributes by
+# type (type=value: strings as text, integers and addresses decoded;
+# type:length for the rest; CLEAR if the password is in it)
+req=$(python3 - "$T/auth.pcap" <<'PY'
+import socket, struct, sys
+d = open(sys.argv[1], 'rb').read()
+o = 24
+while o + 16 <= len(d):
+    n = struct.unpack('<I', d[o + 8:o + 12])[0]
+    f = d[o + 16:o + 16 + n]
+    o += 16 + n
+    ihl = (f[14] & 15) * 4
+    r = f[14 + ihl + 8:]
+    if not r or r[0] != 1:
+        continue
+    out, a = [], 20
+    while a + 2 <= len(r):
+        t, l = r[a], r[a + 1]
+        v = r[a + 2:a + l]
+        a += l
+        if t in (1, 32, 44):
+            out.append('%d=%s' % (t, v.decode()))
+        elif t in (4, 8):
+            out.append('%d=%s' % (t, socket.inet_ntoa(v)))
+        elif t in (6, 61):
+            out.append('%d=%d' % (t, struct.unpack('>I', v)[0]))
+        else:
+            out.append('%d:%d' % (t, len(v)))
+    out.sort(key=lambda x: int(x.replace(':', '=').split('=')[0]))
+    print(' '.join(out) + (' CLEAR' if b'roampw' in r else ''))
+    break
+PY
+)
+# the Acct-Session-Id it announced is the session's
+sid=$(sqlite3 "$T/muispd.db" "SELECT sid FROM acct_sessions WHERE serial = $(field serial "$(tail -n1 <<<"$out")") AND bindno = 1")
+want="1=u@partner.example 2:16 4=127.0.0.1 6=2 8=127.0.0.3 32=muisp-roam-test 44=$sid 61=5 80:16"
+expect "Access-Request: User-Name, hidden User-Password, NAS-IP/Identifier, Service-Type Framed, Framed-IP, NAS-Port-Type Virtual, Message-Authenticator, Acct-Session-Id" \
+	"$want" "$req"
 st=$(tail -n1 <<<"$out")
 serial=$(field serial "$st")
 expect "roam contract: method" roam "$(field method "$st")"
@@ -160,18 +207,24 @@ check "the password is not in muispd's log" \
 check "the password is not in the database" \
 	eval '! grep -aq roampw "$T/muispd.db" "$T"/muispd.db-wal 2>/dev/null'
 
-if [ "$acct" = 1 ]; then
-	wait_until -t 10 -m "the roaming Start at the home server" \
-		grep -qi "^Start|.*|u@partner.example|\(partner-bill-0001\|0x$class_hex\)|" \
-		"$T/fr/home/log/acct.log"
-	ok "home acct.log: the roaming contract's Start with its Class"
-fi
+wait_until -t 10 -m "the roaming Start at the home server" \
+	grep -qi "^Start|$sid|[^|]*|[^|]*|[^|]*|u@partner.example|\(partner-bill-0001\|0x$class_hex\)|" \
+	"$T/fr/home/log/acct.log"
+ok "home acct.log: the roaming contract's Start with its Class"
 
 # a quota on a time contract is refused (the home limits bytes)
 rc=0
 roam u2 127.0.0.4 u@partner.example roampw buy time 60 120 >"$T/time.out" 2>&1 || rc=$?
 expect "time contract with a byte quota refused" 1 "$rc"
 check "... saying to buy bytes" grep -q 'bytes' "$T/time.out"
+
+# --- a crash: the roaming contract comes back as it was ---
+kill -9 "$pid"
+wait "$pid" 2>/dev/null || true
+start_daemon
+out=$(op contract-show "$serial")
+expect "after kill -9: the roam contract restored" "roam 50000000 active" \
+	"$(field method "$out") $(field hard "$out") $(field state "$out")"
 
 # --- usage and settlement: the partner owes the charge ---
 out=$(op usage-add "$serial" 10000000)
@@ -205,11 +258,13 @@ check "muispd sent no Access-Request for it" \
 
 # --- home stopped: unreachable within radius-auth-timeout, others served ---
 fr_stop "$T/fr" home
+sent() { grep -c 'contract [0-9]*): Access-Request sent' "$T/muispd.log" || true; }
+n0=$(sent)
 s0=$(date +%s%N)
 roam u3 127.0.0.8 u@partner.example roampw buy bytes 1000000 2000000 >"$T/down.out" 2>&1 &
 rpid=$!
 wait_until -t 5 -m "muispd sent the Access-Request" \
-	grep -q 'contract [0-9]*): Access-Request sent' "$T/muispd.log"
+	eval "[ \"\$(sent)\" -gt ${n0} ]"
 # meanwhile another user is served
 code=$(field code "$(op voucher-issue 50)")
 out=$(cl v 127.0.0.9 -m voucher -P "$code" buy bytes 1000000 2000000)

@@ -30,13 +30,12 @@
 #include "daemon/muispd/dae.h"
 #include "daemon/muispd/muispd.h"
 
-#define T0		1700000000ull
-#define ALICE		"10.0.0.2"
-#define BOB		"10.0.0.3"
-#define SECRET		"dae-secret"
-#define SID_A		"5f3a9c01-2a-1"
-#define SID_B		"5f3a9c01-2b-3"
-#define MP_METHOD_ROAM_ 5 /* lib/proto.h's number on h-roam */
+#define T0     1700000000ull
+#define ALICE  "10.0.0.2"
+#define BOB    "10.0.0.3"
+#define SECRET "dae-secret"
+#define SID_A  "5f3a9c01-2a-1"
+#define SID_B  "5f3a9c01-2b-3"
 
 struct fix {
 	char dir[64];
@@ -310,16 +309,16 @@ static void test_disconnect_live(void **state)
 	assert_int_equal(r.state, CS_EXTINGUISHED);
 	assert_string_equal(r.addr, "");
 	assert_non_null(live_find(F->md, F->bob)); /* not named */
-	assert_int_equal(counter("dae_disconnect_acks"), 1);
-	assert_int_equal(counter("dae_contracts_ended"), 1);
+	assert_int_equal(counter("dae.disconnect_acks"), 1);
+	assert_int_equal(counter("dae.contracts_ended"), 1);
 
 	/* retransmission within 30 s: the same ACK, byte for byte */
 	F->md->clock = T0 + 29;
 	assert_int_equal(handle(&b, &out2, &p), 1);
 	assert_int_equal(out2.len, out.len);
 	assert_memory_equal(out2.b, out.b, out.len);
-	assert_int_equal(counter("dae_duplicates"), 1);
-	assert_int_equal(counter("dae_disconnect_requests"), 1);
+	assert_int_equal(counter("dae.duplicates"), 1);
+	assert_int_equal(counter("dae.disconnect_requests"), 1);
 	/* from another port it is another request */
 	{
 		struct sockaddr_in s = from("127.0.0.1", 40001);
@@ -333,9 +332,9 @@ static void test_disconnect_live(void **state)
 	F->md->clock = T0 + 31;
 	assert_int_equal(handle(&b, &out2, &p), 1);
 	answered(&b, &p, RAD_DISCONNECT_NAK, RAD_EC_SESSION_NOT_FOUND);
-	assert_int_equal(counter("dae_duplicates"), 1);
-	assert_int_equal(counter("dae_nak_503"), 2);
-	assert_int_equal(counter("dae_contracts_ended"), 1);
+	assert_int_equal(counter("dae.duplicates"), 1);
+	assert_int_equal(counter("dae.nak_503"), 2);
+	assert_int_equal(counter("dae.contracts_ended"), 1);
 }
 
 /* Identification by each attribute, all present must match. */
@@ -392,8 +391,8 @@ static void test_matching(void **state)
 	sign(&b, 0);
 	expect(&b, RAD_COA_ACK, 0);
 	alice_intact();
-	assert_int_equal(counter("dae_coa_acks"), 4);
-	assert_int_equal(counter("dae_coa_naks"), 3);
+	assert_int_equal(counter("dae.coa_acks"), 4);
+	assert_int_equal(counter("dae.coa_naks"), 3);
 }
 
 /* Each way to be dropped: no reply, its counter, nothing changed. */
@@ -408,7 +407,7 @@ static void test_silent_drops(void **state)
 	dm_sid(&b, SID_A, 0);
 	sign(&b, 1);
 	assert_int_equal(handle_from(&b, "127.0.0.9", &out, &p), 0);
-	assert_int_equal(counter("dae_drop_unknown_client"), 1);
+	assert_int_equal(counter("dae.drop_unknown_client"), 1);
 	/* the right client with another client's secret */
 	{
 		struct sockaddr_in6 s6 = { .sin6_family = AF_INET6,
@@ -418,20 +417,20 @@ static void test_silent_drops(void **state)
 		assert_int_equal(dae_handle(F->md, b.b, b.len, &s6, sizeof(s6),
 					    &out),
 				 0);
-		assert_int_equal(counter("dae_drop_bad_authenticator"), 1);
+		assert_int_equal(counter("dae.drop_bad_authenticator"), 1);
 	}
 	/* bad secret */
 	dm_sid(&b, SID_A, 0);
 	assert_int_equal(rad_finish_request(&b, (const uint8_t *)"wrong", 5, 1),
 			 0);
 	assert_int_equal(handle(&b, &out, &p), 0);
-	assert_int_equal(counter("dae_drop_bad_authenticator"), 2);
+	assert_int_equal(counter("dae.drop_bad_authenticator"), 2);
 	/* one bit of a good request changed */
 	dm_sid(&b, SID_A, 0);
 	sign(&b, 0);
 	b.b[b.len - 1] ^= 1;
 	assert_int_equal(handle(&b, &out, &p), 0);
-	assert_int_equal(counter("dae_drop_bad_authenticator"), 3);
+	assert_int_equal(counter("dae.drop_bad_authenticator"), 3);
 	/* malformed: truncated, attribute length 1, length field > datagram */
 	dm_sid(&b, SID_A, 0);
 	sign(&b, 0);
@@ -443,14 +442,14 @@ static void test_silent_drops(void **state)
 	rad_put_raw(&b, "\x01\x01", 2);
 	sign(&b, 0);
 	assert_int_equal(handle(&b, &out, &p), 0);
-	assert_int_equal(counter("dae_drop_malformed"), 3);
+	assert_int_equal(counter("dae.drop_malformed"), 3);
 	/* an Event-Timestamp of 3 octets */
 	start(&b, RAD_DISCONNECT_REQUEST);
 	rad_put_str(&b, RAD_ACCT_SESSION_ID, SID_A);
 	rad_put(&b, RAD_EVENT_TIMESTAMP, "\x65\x53\xf1", 3);
 	sign(&b, 0);
 	assert_int_equal(handle(&b, &out, &p), 0);
-	assert_int_equal(counter("dae_drop_malformed"), 4);
+	assert_int_equal(counter("dae.drop_malformed"), 4);
 	/* codes other than 40 and 43: an Accounting-Request, a CoA-ACK */
 	start(&b, RAD_ACCT_REQUEST);
 	rad_put_str(&b, RAD_ACCT_SESSION_ID, SID_A);
@@ -459,7 +458,7 @@ static void test_silent_drops(void **state)
 	start(&b, RAD_COA_ACK);
 	sign(&b, 0);
 	assert_int_equal(handle(&b, &out, &p), 0);
-	assert_int_equal(counter("dae_drop_bad_code"), 2);
+	assert_int_equal(counter("dae.drop_bad_code"), 2);
 	/* a wrong Message-Authenticator (the authenticator right) */
 	dm_sid(&b, SID_A, 0);
 	rad_put_raw(&b, ma, sizeof(ma));
@@ -471,13 +470,13 @@ static void test_silent_drops(void **state)
 	b.b[b.len - 9] = 10;
 	sign(&b, 0);
 	assert_int_equal(handle(&b, &out, &p), 0);
-	assert_int_equal(counter("dae_drop_bad_message_authenticator"), 2);
+	assert_int_equal(counter("dae.drop_bad_message_authenticator"), 2);
 	/* required and missing */
 	F->md->conf.radius.dae_require_ma = 1;
 	dm_sid(&b, SID_A, 0);
 	sign(&b, 0);
 	assert_int_equal(handle(&b, &out, &p), 0);
-	assert_int_equal(counter("dae_drop_bad_message_authenticator"), 3);
+	assert_int_equal(counter("dae.drop_bad_message_authenticator"), 3);
 	F->md->conf.radius.dae_require_ma = 0;
 	/* Event-Timestamp outside the window, either side */
 	dm_sid(&b, SID_A, (uint32_t)(T0 - 301));
@@ -486,12 +485,12 @@ static void test_silent_drops(void **state)
 	dm_sid(&b, SID_A, (uint32_t)(T0 + 301));
 	sign(&b, 1);
 	assert_int_equal(handle(&b, &out, &p), 0);
-	assert_int_equal(counter("dae_drop_event_timestamp"), 2);
+	assert_int_equal(counter("dae.drop_event_timestamp"), 2);
 
 	alice_intact();
-	assert_int_equal(counter("dae_disconnect_requests"), 0);
-	assert_int_equal(counter("dae_disconnect_acks"), 0);
-	assert_int_equal(counter("dae_contracts_ended"), 0);
+	assert_int_equal(counter("dae.disconnect_requests"), 0);
+	assert_int_equal(counter("dae.disconnect_acks"), 0);
+	assert_int_equal(counter("dae.contracts_ended"), 0);
 
 	/* just inside the window (and no window at all): accepted */
 	start(&b, RAD_COA_REQUEST);
@@ -637,17 +636,17 @@ static void test_error_causes(void **state)
 	store_test_fail = 0;
 
 	alice_intact();
-	assert_int_equal(counter("dae_contracts_ended"), 0);
-	assert_int_equal(counter("dae_nak_401"), 3);
-	assert_int_equal(counter("dae_nak_402"), 1);
-	assert_int_equal(counter("dae_nak_403"), 2);
-	assert_int_equal(counter("dae_nak_404"), 3);
-	assert_int_equal(counter("dae_nak_405"), 1);
-	assert_int_equal(counter("dae_nak_407"), 3);
-	assert_int_equal(counter("dae_nak_501"), 3);
-	assert_int_equal(counter("dae_nak_503"), 1);
-	assert_int_equal(counter("dae_nak_506"), 2);
-	assert_int_equal(counter("dae_nak_508"), 1);
+	assert_int_equal(counter("dae.contracts_ended"), 0);
+	assert_int_equal(counter("dae.nak_401"), 3);
+	assert_int_equal(counter("dae.nak_402"), 1);
+	assert_int_equal(counter("dae.nak_403"), 2);
+	assert_int_equal(counter("dae.nak_404"), 3);
+	assert_int_equal(counter("dae.nak_405"), 1);
+	assert_int_equal(counter("dae.nak_407"), 3);
+	assert_int_equal(counter("dae.nak_501"), 3);
+	assert_int_equal(counter("dae.nak_503"), 1);
+	assert_int_equal(counter("dae.nak_506"), 2);
+	assert_int_equal(counter("dae.nak_508"), 1);
 
 	/* a Disconnect may end both (every match) */
 	start(&b, RAD_DISCONNECT_REQUEST);
@@ -655,7 +654,7 @@ static void test_error_causes(void **state)
 	sign(&b, 0);
 	expect(&b, RAD_DISCONNECT_ACK, 0);
 	assert_int_equal(F->md->nlives, 0);
-	assert_int_equal(counter("dae_contracts_ended"), 2);
+	assert_int_equal(counter("dae.contracts_ended"), 2);
 }
 
 /* CoA on live contracts: expiry, hard limit (lowered on a voucher,
@@ -741,7 +740,7 @@ static void test_coa_live(void **state)
 	assert_null(live_find(F->md, F->bob));
 	assert_int_equal(store_contract_get(F->md->st, F->bob, &r), 0);
 	assert_int_equal(r.state, CS_EXTINGUISHED);
-	assert_int_equal(counter("dae_coa_acks"), 4);
+	assert_int_equal(counter("dae.coa_acks"), 4);
 }
 
 /* The real socket on the loop: a datagram in, the ACK out. */
@@ -857,7 +856,7 @@ static void test_decide_pure(void **state)
 	memcpy(conf.dae[0].secret, SECRET, strlen(SECRET));
 	conf.dae[0].seclen = strlen(SECRET);
 	conf.ndae = 1;
-	sess(&t, MP_METHOD_ROAM_, "10.0.0.5", "u@partner.example");
+	sess(&t, MP_METHOD_ROAM, "10.0.0.5", "u@partner.example");
 	sess(&t, MP_METHOD_CASH, "2001:db8::5", "cash-2");
 
 	/* a roaming contract's limits may be raised: quota from

@@ -399,10 +399,6 @@ static void test_roundtrip_all_types(void **state)
 			if (a == MP_A_OFFER_ITEM || a == MP_A_LINE ||
 			    a == MP_A_COUNTER)
 				continue;
-			/* 41, 42: MP_A_IDENTITY, MP_A_SECRET (h-roam's
-			 * branch defines them) */
-			if (a > MP_A_LAST_USED && a < MP_A_COUNTER)
-				continue;
 			if (mp_set_u(&probe, a,
 				     a == MP_A_STATE ? 3 :
 				     a == MP_A_ERROR ? 2 :
@@ -410,8 +406,13 @@ static void test_roundtrip_all_types(void **state)
 						       1) &&
 			    mp_set_s(&probe, a, "text 1") &&
 			    mp_set_bytes(&probe, a, "\x01\x02\x03", 3) &&
-			    mp_set_fix(&probe, a, fixed, mp_fix_len(a)))
+			    mp_set_fix(&probe, a, fixed, mp_fix_len(a))) {
+				/* 41, 42 (IDENTITY, SECRET) are another
+				 * branch's until merged: a gap here */
+				if (a > MP_A_LAST_USED && a < MP_A_COUNTER)
+					continue;
 				fail();
+			}
 			int rc = mp_encode(&probe, buf, sizeof(buf));
 
 			if (rc > 0 || rc == MP_E_ATTR_MISSING)

@@ -2,7 +2,10 @@
 /*
  * Payment method roam (daemon/muispd/payment_radius.c): the
  * Access-Accept -> limits mapping (every attribute, absent, zero, huge,
- * Gigawords, wrong lengths), the limits on a contract, and radius_auth.
+ * Gigawords, wrong lengths), the limits on a contract, radius_auth, and
+ * the method itself through radclient.c against a fake RADIUS server on
+ * loopback (the request's attributes, Accept -> deposit, Reject with its
+ * message made printable, Challenge, silence, a realm not configured).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,11 +14,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <cmocka.h>
 
 #include "contract.h"
+#include "daemon/muispd/muispd.h"
 #include "daemon/muispd/payment_radius.h"
+#include "daemon/muispd/radclient.h"
 #include "proto.h"
 #include "radius.h"
 
@@ -292,6 +301,304 @@ static void test_radius_auth(void **state)
 	rmdir(dir);
 }
 
+/* ---------- the method against a fake server ---------- */
+
+#define SECRET "roam-test-secret"
+
+enum reply { ACCEPT, REJECT, CHALLENGE, SILENT };
+
+static struct {
+	sd_event *ev;
+	struct muispd md;
+	const struct payment_method *m;
+	int fd;
+	sd_event_source *io;
+	enum reply reply;
+	unsigned nreq;
+	struct rad_buf req; /* the last request */
+	char pw[64];	    /* its password, revealed */
+	int done, rc;
+	char text[300];
+} F;
+
+static int fake_io(sd_event_source *src, int fd, uint32_t revents, void *arg)
+{
+	struct sockaddr_storage peer;
+	socklen_t plen = sizeof(peer);
+	struct rad_pkt p;
+	struct rad_buf r;
+	ssize_t n;
+	static const uint8_t msg[] = "account\x01suspended\n";
+
+	n = recvfrom(fd, F.req.b, sizeof(F.req.b), 0, (struct sockaddr *)&peer,
+		     &plen);
+	if (n <= 0)
+		return 0;
+	F.req.len = (size_t)n;
+	assert_int_equal(rad_parse(F.req.b, F.req.len, &p), 0);
+	if (p.code == RAD_STATUS_SERVER) /* a probe of a silent server */
+		return 0;
+	assert_int_equal(p.code, RAD_ACCESS_REQUEST);
+	/* signed with a Message-Authenticator (BLAST-RADIUS) */
+	assert_int_equal(rad_verify_access_request(&p, (const uint8_t *)SECRET,
+						   strlen(SECRET), 1),
+			 0);
+	assert_int_equal(rad_password_reveal(&p, (const uint8_t *)SECRET,
+					     strlen(SECRET), F.pw,
+					     sizeof(F.pw)),
+			 0);
+	F.nreq++;
+	if (F.reply == SILENT)
+		return 0;
+	rad_init(&r,
+		 F.reply == ACCEPT ? RAD_ACCESS_ACCEPT :
+		 F.reply == REJECT ? RAD_ACCESS_REJECT :
+				     RAD_ACCESS_CHALLENGE,
+		 p.id);
+	if (F.reply == ACCEPT) {
+		assert_int_equal(rad_put_u32(&r, RAD_SESSION_TIMEOUT, 600), 0);
+		assert_int_equal(rad_put_vsa_u32(&r, RAD_VENDOR_CHILLISPOT,
+						 RAD_CHILLI_MAX_TOTAL_OCTETS,
+						 1500000),
+				 0);
+		assert_int_equal(rad_put_str(&r, RAD_CLASS, "bill-7"), 0);
+		assert_int_equal(rad_put_u32(&r, RAD_IDLE_TIMEOUT, 120), 0);
+	} else if (F.reply == REJECT) {
+		assert_int_equal(rad_put(&r, RAD_REPLY_MESSAGE, msg,
+					 sizeof(msg) - 1),
+				 0);
+	} else {
+		assert_int_equal(rad_put_str(&r, RAD_STATE, "st"), 0);
+	}
+	assert_int_equal(rad_finish_reply(&r, p.auth, (const uint8_t *)SECRET,
+					  strlen(SECRET), 1),
+			 0);
+	assert_int_equal(sendto(fd, r.b, r.len, 0, (struct sockaddr *)&peer,
+				plen),
+			 (ssize_t)r.len);
+	return 0;
+}
+
+static uint64_t now_fn(void *arg)
+{
+	return 1764000000;
+}
+
+static int method_setup(void **state)
+{
+	struct radius_conf *c = &F.md.conf.radius;
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t alen = sizeof(a);
+
+	memset(&F, 0, sizeof(F));
+	assert_true(sd_event_new(&F.ev) >= 0);
+	F.fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(F.fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(getsockname(F.fd, (struct sockaddr *)&a, &alen), 0);
+	assert_true(sd_event_add_io(F.ev, &F.io, F.fd, EPOLLIN, fake_io,
+				    NULL) >= 0);
+	snprintf(c->auth[0].addr, sizeof(c->auth[0].addr), "127.0.0.1:%u",
+		 ntohs(a.sin_port));
+	memcpy(c->auth[0].secret, SECRET, strlen(SECRET));
+	c->auth[0].seclen = strlen(SECRET);
+	c->nauth = 1;
+	c->timeout_ms = 50;
+	c->retries = 1;
+	c->dead_s = 1;
+	c->window = 16;
+	c->auth_timeout_s = 1;
+	c->require_ma = 1;
+	snprintf(c->nas_identifier, sizeof(c->nas_identifier), "nas-t");
+	snprintf(c->realms[0], sizeof(c->realms[0]), "partner.example");
+	c->nrealms = 1;
+	F.md.ev = F.ev;
+	assert_int_equal(
+		radclient_new(&F.md.rad_auth, F.ev, c, 0, now_fn, NULL), 0);
+	F.m = payment_roam_new(&F.md);
+	assert_non_null(F.m);
+	*state = &F;
+	return 0;
+}
+
+static int method_teardown(void **state)
+{
+	payment_roam_free(F.m);
+	radclient_free(F.md.rad_auth);
+	sd_event_source_disable_unref(F.io);
+	close(F.fd);
+	sd_event_unref(F.ev);
+	return 0;
+}
+
+static void done_cb(void *arg, int rc, const char *text)
+{
+	F.done++;
+	F.rc = rc;
+	snprintf(F.text, sizeof(F.text), "%s", text ? text : "");
+}
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* authorize c with param; the loop runs until done (at most 3 s). */
+static void authorize(struct contract_rec *c, const char *param)
+{
+	uint64_t end = mono_ms() + 3000;
+
+	F.done = 0;
+	F.m->authorize(F.m, c, param, done_cb, NULL);
+	while (!F.done) {
+		assert_true(mono_ms() < end);
+		assert_true(sd_event_run(F.ev, 10000) >= 0);
+	}
+	assert_int_equal(F.done, 1);
+}
+
+static void test_method_accept(void **state)
+{
+	struct contract_rec c = bytes_rec(1000000, 2000000);
+	struct roam_auth a;
+	struct rad_pkt p;
+	struct statement stm;
+	struct store *st;
+	const uint8_t *v;
+	size_t n;
+	uint32_t u;
+	char path[128], err[160];
+	int64_t bal;
+
+	snprintf(c.addr, sizeof(c.addr), "10.1.2.3");
+	F.reply = ACCEPT;
+	authorize(&c, "u@partner.example\npass word");
+	assert_int_equal(F.rc, 0);
+	assert_string_equal(F.text, "roam:partner.example");
+	/* the request */
+	assert_int_equal(rad_parse(F.req.b, F.req.len, &p), 0);
+	assert_int_equal(rad_find(&p, RAD_USER_NAME, &v, &n), 0);
+	assert_int_equal(n, 17);
+	assert_memory_equal(v, "u@partner.example", 17);
+	assert_string_equal(F.pw, "pass word");
+	assert_int_equal(rad_find_u32(&p, RAD_SERVICE_TYPE, &u), 0);
+	assert_int_equal(u, 2);
+	assert_int_equal(rad_find_u32(&p, RAD_NAS_PORT_TYPE, &u), 0);
+	assert_int_equal(u, 5);
+	assert_int_equal(rad_find(&p, RAD_FRAMED_IP_ADDRESS, &v, &n), 0);
+	assert_int_equal(n, 4);
+	assert_memory_equal(v, "\x0a\x01\x02\x03", 4);
+	assert_int_equal(rad_find(&p, RAD_NAS_IDENTIFIER, &v, &n), 0);
+	assert_memory_equal(v, "nas-t", 5);
+	/* no accounting here: no Acct-Session-Id to announce */
+	assert_int_equal(rad_find(&p, RAD_ACCT_SESSION_ID, &v, &n), -1);
+
+	/* deposit applies the Accept and records it */
+	snprintf(path, sizeof(path), "/tmp/muisp-test-roamm-%d.db", getpid());
+	unlink(path);
+	assert_int_equal(store_open(path, &st), 0);
+	assert_int_equal(store_begin(st), 0);
+	assert_int_equal(
+		F.m->deposit(F.m, st, &c, F.text, 1000, err, sizeof(err)), 0);
+	assert_int_equal(store_commit(st), 0);
+	assert_int_equal(c.hard, 1500000);
+	assert_int_equal(c.soft, 1000000);
+	assert_int_equal(c.expiry, 1600);
+	assert_int_equal(c.deposit, 3);
+	assert_string_equal(c.payref, "roam:partner.example");
+	assert_string_equal(c.room, "realm:partner.example");
+	assert_int_equal(roam_auth_get(st, c.serial, &a), 0);
+	assert_int_equal(a.idle_timeout, 120);
+	assert_int_equal(a.class_len, 8);
+	assert_memory_equal(a.class_tlv + 2, "bill-7", 6);
+	assert_int_equal(store_ledger_balance(st, c.room, &bal), 0);
+	assert_int_equal(bal, 3);
+	/* settlement: 1 MB used at 2 per MB: the partner owes 2 */
+	c.usage = 1000000;
+	assert_int_equal(store_begin(st), 0);
+	assert_int_equal(payment_settle(st, F.m, &c, 0, "", 1100, &stm), 0);
+	assert_int_equal(store_commit(st), 0);
+	assert_int_equal(stm.charge, 2);
+	assert_int_equal(store_ledger_balance(st, c.room, &bal), 0);
+	assert_int_equal(bal, 2);
+	assert_non_null(strstr(stm.lines[stm.n - 1].desc,
+			       "roaming via partner.example"));
+	/* the Accept was used: a second deposit has none */
+	assert_int_equal(store_begin(st), 0);
+	c.serial = 10;
+	assert_int_equal(F.m->deposit(F.m, st, &c, "roam:partner.example", 1000,
+				      err, sizeof(err)),
+			 -1);
+	store_rollback(st);
+	store_close(st);
+	unlink(path);
+}
+
+static void test_method_refusals(void **state)
+{
+	struct contract_rec c = bytes_rec(1000000, 2000000);
+	char err[160];
+
+	/* Reject: the Reply-Message, made printable */
+	F.reply = REJECT;
+	authorize(&c, "bad@partner.example\nx");
+	assert_int_equal(F.rc, MP_ERR_ROAM_REJECT);
+	assert_string_equal(F.text, "account suspended");
+	/* Challenge: EAP is needed */
+	F.reply = CHALLENGE;
+	authorize(&c, "u@partner.example\nx");
+	assert_int_equal(F.rc, MP_ERR_ROAM_REJECT);
+	assert_non_null(strstr(F.text, "EAP"));
+	/* no Accept kept for either */
+	assert_int_equal(F.m->deposit(F.m, NULL, &c, "roam:partner.example",
+				      1000, err, sizeof(err)),
+			 -1);
+	/* a realm not configured: refused before any packet */
+	F.nreq = 0;
+	authorize(&c, "u@elsewhere.example\nx");
+	assert_int_equal(F.rc, MP_ERR_ROAM_REJECT);
+	assert_non_null(strstr(F.text, "not a roaming partner"));
+	assert_int_equal(F.nreq, 0);
+	/* malformed credentials */
+	authorize(&c, "nobody\nx");
+	assert_int_equal(F.rc, -1);
+	authorize(&c, "u@partner.example\n");
+	assert_int_equal(F.rc, -1);
+	authorize(&c, "@partner.example\nx");
+	assert_int_equal(F.rc, -1);
+	/* the realm is after the last @, as FreeRADIUS's suffix realm */
+	authorize(&c, "u@partner.example@elsewhere.example\nx");
+	assert_int_equal(F.rc, MP_ERR_ROAM_REJECT);
+	assert_non_null(strstr(F.text, "elsewhere.example is not"));
+	assert_int_equal(F.nreq, 0);
+	/* silence: unreachable */
+	F.reply = SILENT;
+	authorize(&c, "u@partner.example\nx");
+	assert_int_equal(F.rc, MP_ERR_ROAM_UNREACHABLE);
+	assert_true(F.nreq >= 1);
+}
+
+/* Accept, then cancel (the establishment failed): the Accept is gone. */
+static void test_method_cancel(void **state)
+{
+	struct contract_rec c = bytes_rec(1000000, 2000000);
+	char err[160];
+
+	F.reply = ACCEPT;
+	authorize(&c, "u@partner.example\npw");
+	assert_int_equal(F.rc, 0);
+	F.done = 0;
+	F.m->cancel(F.m, &c, F.text, done_cb, NULL);
+	assert_int_equal(F.done, 1);
+	assert_int_equal(F.rc, 0);
+	assert_int_equal(F.m->deposit(F.m, NULL, &c, "roam:partner.example",
+				      1000, err, sizeof(err)),
+			 -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -302,6 +609,12 @@ int main(void)
 		cmocka_unit_test(test_class_overflow),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_radius_auth),
+		cmocka_unit_test_setup_teardown(test_method_accept,
+						method_setup, method_teardown),
+		cmocka_unit_test_setup_teardown(test_method_refusals,
+						method_setup, method_teardown),
+		cmocka_unit_test_setup_teardown(test_method_cancel,
+						method_setup, method_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
