@@ -215,44 +215,41 @@ int rad_finish_access_request(struct rad_buf *p, const uint8_t *sec,
 	return sign_ma(p, off, sec, seclen);
 }
 
-int rad_finish_request(struct rad_buf *p, const uint8_t *sec, size_t seclen,
-		       int msg_auth)
+/* With auth in the authenticator field (zeros for a request, the
+ * request's for a reply): the Message-Authenticator over that, then the
+ * MD5 authenticator over the whole packet and the secret. */
+static int finish_md5(struct rad_buf *p, const uint8_t auth[RAD_AUTH_LEN],
+		      const uint8_t *sec, size_t seclen, int msg_auth)
 {
-	uint8_t auth[RAD_AUTH_LEN];
+	uint8_t md[RAD_AUTH_LEN];
 	size_t off;
 
 	if (!secret_ok(sec, seclen) || !room(p, 0))
 		return -1;
-	memset(p->b + 4, 0, RAD_AUTH_LEN);
+	memcpy(p->b + 4, auth, RAD_AUTH_LEN);
 	if (msg_auth) {
 		off = put_ma(p);
 		if (!off || sign_ma(p, off, sec, seclen) < 0)
 			return -1;
 	}
-	if (md5_3(p->b, p->len, sec, seclen, NULL, 0, auth) < 0)
+	if (md5_3(p->b, p->len, sec, seclen, NULL, 0, md) < 0)
 		return -1;
-	memcpy(p->b + 4, auth, RAD_AUTH_LEN);
+	memcpy(p->b + 4, md, RAD_AUTH_LEN);
 	return 0;
+}
+
+int rad_finish_request(struct rad_buf *p, const uint8_t *sec, size_t seclen,
+		       int msg_auth)
+{
+	static const uint8_t zero[RAD_AUTH_LEN];
+
+	return finish_md5(p, zero, sec, seclen, msg_auth);
 }
 
 int rad_finish_reply(struct rad_buf *p, const uint8_t req_auth[RAD_AUTH_LEN],
 		     const uint8_t *sec, size_t seclen, int msg_auth)
 {
-	uint8_t auth[RAD_AUTH_LEN];
-	size_t off;
-
-	if (!secret_ok(sec, seclen) || !room(p, 0))
-		return -1;
-	memcpy(p->b + 4, req_auth, RAD_AUTH_LEN);
-	if (msg_auth) {
-		off = put_ma(p);
-		if (!off || sign_ma(p, off, sec, seclen) < 0)
-			return -1;
-	}
-	if (md5_3(p->b, p->len, sec, seclen, NULL, 0, auth) < 0)
-		return -1;
-	memcpy(p->b + 4, auth, RAD_AUTH_LEN);
-	return 0;
+	return finish_md5(p, req_auth, sec, seclen, msg_auth);
 }
 
 int rad_parse(const uint8_t *b, size_t n, struct rad_pkt *out)

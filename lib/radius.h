@@ -16,11 +16,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define RAD_HDR_LEN   20
-#define RAD_AUTH_LEN  16
-#define RAD_MAX_LEN   4096 /* RFC 2865 §3 */
+#define RAD_HDR_LEN    20
+#define RAD_AUTH_LEN   16
+#define RAD_MAX_LEN    4096 /* RFC 2865 §3 */
 #define RAD_SECRET_MAX 128
-#define RAD_MA_LEN    18   /* Message-Authenticator attribute: 2 + 16 */
+#define RAD_MA_LEN     18 /* Message-Authenticator attribute: 2 + 16 */
 
 enum rad_code {
 	RAD_ACCESS_REQUEST = 1,
@@ -122,11 +122,11 @@ enum rad_error_cause {
 };
 
 /* Vendors and their attributes muisp reads (byte quotas). */
-#define RAD_VENDOR_CHILLISPOT 14559
-#define RAD_CHILLI_MAX_INPUT_OCTETS  1
-#define RAD_CHILLI_MAX_OUTPUT_OCTETS 2
-#define RAD_CHILLI_MAX_TOTAL_OCTETS  3
-#define RAD_VENDOR_MIKROTIK 14988
+#define RAD_VENDOR_CHILLISPOT		   14559
+#define RAD_CHILLI_MAX_INPUT_OCTETS	   1
+#define RAD_CHILLI_MAX_OUTPUT_OCTETS	   2
+#define RAD_CHILLI_MAX_TOTAL_OCTETS	   3
+#define RAD_VENDOR_MIKROTIK		   14988
 #define RAD_MIKROTIK_TOTAL_LIMIT	   17
 #define RAD_MIKROTIK_TOTAL_LIMIT_GIGAWORDS 18
 

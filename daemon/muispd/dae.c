@@ -16,6 +16,7 @@
 
 #include "acct.h"
 #include "dae.h"
+#include "evloop.h"
 #include "log.h"
 #include "muispd.h"
 
@@ -51,9 +52,27 @@ struct dae_cached {
 	uint8_t reply[RAD_MAX_LEN];
 };
 
+/* A Disconnect-Request waiting for a settlement (an online capture) to
+ * end before its answer. */
+struct dae_pending {
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	char src[64];
+	uint16_t port;
+	uint64_t since;
+	struct dae_action a;
+	size_t n;
+	uint8_t req[RAD_MAX_LEN];
+};
+
+#define DAE_PENDING	 16
+#define DAE_PENDING_S	 60	/* then NAK 506 */
+#define DAE_PENDING_USEC 200000 /* looked at this often */
+
 struct dae {
 	int fd;
-	sd_event_source *io;
+	sd_event_source *io, *timer;
+	struct dae_pending *pending[DAE_PENDING];
 	char listen[64];
 	char nas_id[64];
 	struct dae_cached *cache; /* DAE_CACHE entries, a ring */
@@ -388,7 +407,10 @@ static uint32_t coa_changes(const struct coa_req *cr, const struct dae_sess *s,
 		if (s->metric != MP_METRIC_BYTES)
 			return RAD_EC_UNSUPPORTED_ATTRIBUTE;
 		a->set_hard = 1;
-		a->hard = cr->has_q ? cr->q : cr->mt_lo | cr->mt_hi << 32;
+		/* both: the smaller, as an Access-Accept's quota is read */
+		a->hard = cr->mt_lo | cr->mt_hi << 32;
+		if (cr->has_q && (!cr->has_mt || cr->q < a->hard))
+			a->hard = cr->q;
 		if (!a->hard)
 			return RAD_EC_INVALID_ATTRIBUTE_VALUE;
 		if (paid && a->hard > s->hard)
@@ -672,6 +694,140 @@ static void cache_put(struct dae *d, const char *src, uint16_t port,
 	memcpy(c->reply, reply->b, reply->len);
 }
 
+/* The ACK/NAK of a decided request: counted, logged, remembered.  1, or
+ * 0 when it cannot be built. */
+static int answer(struct muispd *md, const struct dae_action *a,
+		  const uint8_t *pkt, size_t n, const char *addr, uint16_t port,
+		  struct rad_buf *out)
+{
+	struct dae *d = md->dae;
+	const struct rad_server *cl = &md->conf.radius.dae[a->client];
+	const char *what = a->code == RAD_COA_REQUEST ? "CoA-Request" :
+							"Disconnect-Request";
+	int ci;
+
+	if (dae_reply(a, pkt, n, cl->secret, cl->seclen, out) < 0)
+		return 0;
+	if (a->error) {
+		d->n.nak[a->code == RAD_COA_REQUEST]++;
+		ci = cause_index(a->error);
+		if (ci >= 0)
+			d->n.nak_cause[ci]++;
+		log_info("radius dae: %s from %s: NAK, Error-Cause %u", what,
+			 addr, a->error);
+	} else {
+		d->n.ack[a->code == RAD_COA_REQUEST]++;
+		log_info("radius dae: %s from %s: ACK", what, addr);
+	}
+	cache_put(d, addr, port, pkt, out, muispd_now(md));
+	return 1;
+}
+
+/* A contract of a's still settling (its method's capture in flight). */
+static int settling(struct muispd *md, const struct dae_action *a)
+{
+	for (unsigned i = 0; i < a->nmatch && i < DAE_MAX_MATCH; i++) {
+		const struct live *l = live_find(md, a->serial[i]);
+
+		if (l && l->settle)
+			return 1;
+	}
+	return 0;
+}
+
+static struct dae_pending **pending_find(struct dae *d, const char *src,
+					 uint16_t port, const uint8_t *pkt)
+{
+	for (unsigned i = 0; i < DAE_PENDING; i++) {
+		struct dae_pending *p = d->pending[i];
+
+		if (p && p->port == port && p->req[1] == pkt[1] &&
+		    !memcmp(p->req + 4, pkt + 4, RAD_AUTH_LEN) &&
+		    !strcmp(p->src, src))
+			return &d->pending[i];
+	}
+	return NULL;
+}
+
+/* Keep the request until its settlement ends: 1, or 0 when there is no
+ * room (answered at once). */
+static int defer(struct muispd *md, const struct dae_action *a,
+		 const uint8_t *pkt, size_t n, const void *src, unsigned srclen,
+		 const char *addr, uint16_t port)
+{
+	struct dae *d = md->dae;
+	struct dae_pending *p;
+	unsigned i;
+
+	for (i = 0; i < DAE_PENDING && d->pending[i]; i++)
+		;
+	if (i == DAE_PENDING || srclen > sizeof(p->ss) || n > sizeof(p->req))
+		return 0;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return 0;
+	memcpy(&p->ss, src, srclen);
+	p->sl = srclen;
+	snprintf(p->src, sizeof(p->src), "%s", addr);
+	p->port = port;
+	p->since = muispd_now(md);
+	p->a = *a;
+	p->n = n;
+	memcpy(p->req, pkt, n);
+	d->pending[i] = p;
+	if (d->timer)
+		evloop_timer_set(d->timer, DAE_PENDING_USEC);
+	log_info("radius dae: Disconnect-Request from %s: answered once "
+		 "settled",
+		 addr);
+	return 1;
+}
+
+void dae_settled(struct muispd *md)
+{
+	struct dae *d = md->dae;
+	uint64_t now = muispd_now(md);
+	struct rad_buf out;
+	unsigned left = 0;
+
+	if (!d)
+		return;
+	for (unsigned i = 0; i < DAE_PENDING; i++) {
+		struct dae_pending *p = d->pending[i];
+		int failed = 0;
+
+		if (!p)
+			continue;
+		if (settling(md, &p->a) && now - p->since < DAE_PENDING_S) {
+			left++;
+			continue;
+		}
+		/* the settlement failed (or never ended): still in
+		 * settlement, still bound in the module */
+		for (unsigned k = 0; k < p->a.nmatch; k++)
+			if (live_find(md, p->a.serial[k]))
+				failed = 1;
+		if (failed)
+			p->a.error = RAD_EC_RESOURCES_UNAVAILABLE;
+		p->a.client = client_of(&md->conf.radius, p->src);
+		if (p->a.client >= 0 &&
+		    answer(md, &p->a, p->req, p->n, p->src, p->port, &out) &&
+		    sendto(d->fd, out.b, out.len, MSG_DONTWAIT,
+			   (struct sockaddr *)&p->ss, p->sl) < 0)
+			d->n.send_error++;
+		free(p);
+		d->pending[i] = NULL;
+	}
+	if (left && d->timer)
+		evloop_timer_set(d->timer, DAE_PENDING_USEC);
+}
+
+static int on_timer(sd_event_source *s, uint64_t usec, void *arg)
+{
+	dae_settled(arg);
+	return 0;
+}
+
 int dae_handle(struct muispd *md, const uint8_t *pkt, size_t n, const void *src,
 	       unsigned srclen, struct rad_buf *out)
 {
@@ -680,12 +836,10 @@ int dae_handle(struct muispd *md, const uint8_t *pkt, size_t n, const void *src,
 	const struct dae_ctx ctx = { &md->conf.radius, d->nas_id,
 				     md->conf.radius.nas_ip, &ops };
 	uint64_t now = muispd_now(md);
-	const struct rad_server *cl;
 	struct dae_cached *hit;
 	struct dae_action a;
 	char addr[64];
 	uint16_t port;
-	int ci;
 
 	if (src_text(src, srclen, addr, sizeof(addr), &port) < 0) {
 		d->n.drop[DAE_DROP_CLIENT]++;
@@ -699,6 +853,10 @@ int dae_handle(struct muispd *md, const uint8_t *pkt, size_t n, const void *src,
 			memcpy(out->b, hit->reply, hit->len);
 			return 1;
 		}
+		if (pending_find(d, addr, port, pkt)) {
+			d->n.duplicate++; /* answered once settled */
+			return 0;
+		}
 	}
 	dae_decide(&ctx, addr, pkt, n, now, &a);
 	if (a.drop != DAE_OK) {
@@ -711,29 +869,10 @@ int dae_handle(struct muispd *md, const uint8_t *pkt, size_t n, const void *src,
 	d->n.rx[a.code == RAD_COA_REQUEST]++;
 	if (!a.error)
 		a.error = dae_apply(md, &a, now);
-	cl = &md->conf.radius.dae[a.client];
-	if (dae_reply(&a, pkt, n, cl->secret, cl->seclen, out) < 0)
-		return 0;
-	if (a.error) {
-		d->n.nak[a.code == RAD_COA_REQUEST]++;
-		ci = cause_index(a.error);
-		if (ci >= 0)
-			d->n.nak_cause[ci]++;
-	} else {
-		d->n.ack[a.code == RAD_COA_REQUEST]++;
-	}
-	if (a.error)
-		log_info("radius dae: %s from %s: NAK, Error-Cause %u",
-			 a.code == RAD_COA_REQUEST ? "CoA-Request" :
-						     "Disconnect-Request",
-			 addr, a.error);
-	else
-		log_info("radius dae: %s from %s: ACK",
-			 a.code == RAD_COA_REQUEST ? "CoA-Request" :
-						     "Disconnect-Request",
-			 addr);
-	cache_put(d, addr, port, pkt, out, now);
-	return 1;
+	if (!a.error && a.code == RAD_DISCONNECT_REQUEST && settling(md, &a) &&
+	    defer(md, &a, pkt, n, src, srclen, addr, port))
+		return 0; /* answered by dae_settled() */
+	return answer(md, &a, pkt, n, addr, port, out);
 }
 
 static int on_datagram(sd_event_source *s, int fd, uint32_t revents, void *arg)
@@ -834,6 +973,12 @@ static int watch(struct muispd *md)
 
 	if (!md->ev)
 		return 0; /* tests: dae_handle() directly */
+	if (!d->timer && (evloop_timer(md->ev, &d->timer, DAE_PENDING_USEC, 0,
+				       on_timer, md) < 0 ||
+			  evloop_timer_stop(d->timer) < 0)) {
+		log_warnx("radius-dae-listen: cannot add a timer");
+		return -1;
+	}
 	if (sd_event_add_io(md->ev, &d->io, d->fd, EPOLLIN, on_datagram, md) <
 	    0) {
 		log_warnx("radius-dae-listen: cannot watch the socket");
@@ -883,8 +1028,14 @@ void dae_close(struct muispd *md)
 		sd_event_source_set_enabled(d->io, SD_EVENT_OFF);
 		sd_event_source_unref(d->io);
 	}
+	if (d->timer) {
+		sd_event_source_set_enabled(d->timer, SD_EVENT_OFF);
+		sd_event_source_unref(d->timer);
+	}
 	if (d->fd >= 0)
 		close(d->fd);
+	for (unsigned i = 0; i < DAE_PENDING; i++)
+		free(d->pending[i]); /* unanswered: the client retries */
 	free(d->cache);
 	free(d);
 	md->dae = NULL;

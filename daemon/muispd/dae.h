@@ -109,6 +109,11 @@ int dae_reply(const struct dae_action *a, const uint8_t *pkt, size_t n,
 int dae_handle(struct muispd *md, const uint8_t *pkt, size_t n, const void *src,
 	       unsigned srclen, struct rad_buf *out);
 
+/* Answer the Disconnect-Requests whose contracts' settlement (an online
+ * capture in flight) has ended since: ACK, or NAK 506 when it failed or
+ * took 60 s.  The listener's timer calls it; tests too. */
+void dae_settled(struct muispd *md);
+
 /* The listener: none when radius-dae-listen is empty.  0 or -1. */
 int dae_open(struct muispd *md);
 void dae_close(struct muispd *md);

@@ -29,6 +29,7 @@
 
 #include "daemon/muispd/dae.h"
 #include "daemon/muispd/muispd.h"
+#include "tests/unit/muispd_fix.h"
 
 #define T0     1700000000ull
 #define ALICE  "10.0.0.2"
@@ -145,17 +146,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fix *f = *state;
-	char p[128];
 
 	muispd_close(f->md);
 	free(f->md);
-	for (const char *const *s =
-		     (const char *const[]){ "db", "db-wal", "db-shm", NULL };
-	     *s; s++) {
-		snprintf(p, sizeof(p), "%s/%s", f->dir, *s);
-		unlink(p);
-	}
-	rmdir(f->dir);
+	muispd_fix_rmdir(f->dir);
 	free(f);
 	return 0;
 }
@@ -798,6 +792,104 @@ static void test_socket(void **state)
 	assert_null(md->dae);
 }
 
+/* ---- a Disconnect waiting for an online capture ---- */
+
+static struct {
+	payment_done_fn done;
+	void *arg;
+} capture;
+
+static void held_capture(const struct payment_method *self,
+			 const struct contract_rec *c, uint64_t refund,
+			 payment_done_fn done, void *arg)
+{
+	capture.done = done;
+	capture.arg = arg;
+}
+
+static int no_refund(const struct payment_method *self, struct store *st,
+		     const struct contract_rec *c, uint64_t refund,
+		     uint64_t now, struct statement *s)
+{
+	return 0;
+}
+
+static const struct payment_method held_online = {
+	.id = MP_METHOD_ONLINE,
+	.name = "online",
+	.capture = held_capture,
+	.refund = no_refund,
+};
+
+/* The ACK comes once the capture answered and the contract is settled
+ * (unbound); meanwhile a retransmission gets nothing and changes nothing;
+ * a capture that fails gives NAK 506. */
+static void test_disconnect_settling(void **state)
+{
+	struct muispd *md = F->md;
+	struct sockaddr_in me = from("127.0.0.1", 0);
+	socklen_t ml = sizeof(me);
+	struct rad_buf b, out;
+	struct rad_pkt p;
+	struct contract_rec r;
+	uint64_t carol, dave;
+	ssize_t n;
+	int s;
+
+	(void)state;
+	assert_int_equal(payment_register(&md->pay, &held_online), 0);
+	carol = contract(F, MP_METHOD_ONLINE, "10.0.0.7");
+	acct_row(F, "5f3a9c01-2c-1", carol, "10.0.0.7", "", "carol");
+	dave = contract(F, MP_METHOD_ONLINE, "10.0.0.8");
+	acct_row(F, "5f3a9c01-2d-1", dave, "10.0.0.8", "", "dave");
+	/* the client's own socket: the late answer goes there */
+	s = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	assert_true(s >= 0);
+	assert_int_equal(bind(s, (struct sockaddr *)&me, sizeof(me)), 0);
+	assert_int_equal(getsockname(s, (struct sockaddr *)&me, &ml), 0);
+
+	memset(&capture, 0, sizeof(capture));
+	dm_sid(&b, "5f3a9c01-2c-1", 0);
+	sign(&b, 1);
+	assert_int_equal(dae_handle(md, b.b, b.len, &me, sizeof(me), &out), 0);
+	assert_non_null(capture.done);
+	assert_int_equal(live_find(md, carol)->rec.state, CS_IN_SETTLEMENT);
+	/* retransmitted while settling: nothing, no second settlement */
+	assert_int_equal(dae_handle(md, b.b, b.len, &me, sizeof(me), &out), 0);
+	assert_int_equal(counter("dae.duplicates"), 1);
+	dae_settled(md);
+	assert_true(recv(s, out.b, sizeof(out.b), 0) < 0);
+	assert_int_equal(counter("dae.disconnect_acks"), 0);
+	/* the provider answers: settled, then the ACK */
+	capture.done(capture.arg, 0, NULL);
+	assert_null(live_find(md, carol));
+	assert_int_equal(store_contract_get(md->st, carol, &r), 0);
+	assert_int_equal(r.state, CS_EXTINGUISHED);
+	dae_settled(md);
+	n = recv(s, out.b, sizeof(out.b), 0);
+	assert_true(n > 0);
+	assert_int_equal(rad_parse(out.b, (size_t)n, &p), 0);
+	answered(&b, &p, RAD_DISCONNECT_ACK, 0);
+	assert_int_equal(counter("dae.disconnect_acks"), 1);
+	/* now the retransmission gets that ACK */
+	assert_int_equal(dae_handle(md, b.b, b.len, &me, sizeof(me), &out), 1);
+	assert_int_equal(out.len, (size_t)n);
+
+	/* a capture that fails: the contract stays in settlement, NAK 506 */
+	memset(&capture, 0, sizeof(capture));
+	dm_sid(&b, "5f3a9c01-2d-1", 0);
+	sign(&b, 0);
+	assert_int_equal(dae_handle(md, b.b, b.len, &me, sizeof(me), &out), 0);
+	capture.done(capture.arg, -1, "declined");
+	assert_int_equal(live_find(md, dave)->rec.state, CS_IN_SETTLEMENT);
+	dae_settled(md);
+	n = recv(s, out.b, sizeof(out.b), 0);
+	assert_true(n > 0);
+	assert_int_equal(rad_parse(out.b, (size_t)n, &p), 0);
+	answered(&b, &p, RAD_DISCONNECT_NAK, RAD_EC_RESOURCES_UNAVAILABLE);
+	close(s);
+}
+
 /* ---- dae_decide alone, on a fake session table ---- */
 
 struct table {
@@ -876,6 +968,18 @@ static void test_decide_pure(void **state)
 	assert_true(a.set_hard && a.set_expiry);
 	assert_int_equal(a.hard, (5ull << 32) + 7);
 	assert_int_equal(a.expiry, T0 - 10 + 86400);
+	/* ChilliSpot and Mikrotik together: the smaller */
+	rad_init(&b, RAD_COA_REQUEST, 4);
+	rad_put_str(&b, RAD_USER_NAME, "u@partner.example");
+	rad_put_vsa_u32(&b, RAD_VENDOR_MIKROTIK, RAD_MIKROTIK_TOTAL_LIMIT, 7);
+	rad_put_vsa_u32(&b, RAD_VENDOR_MIKROTIK,
+			RAD_MIKROTIK_TOTAL_LIMIT_GIGAWORDS, 1);
+	rad_put_vsa_u32(&b, RAD_VENDOR_CHILLISPOT, RAD_CHILLI_MAX_TOTAL_OCTETS,
+			3000);
+	sign(&b, 0);
+	dae_decide(&ctx, "192.0.2.7", b.b, b.len, T0, &a);
+	assert_int_equal(a.error, 0);
+	assert_int_equal(a.hard, 3000);
 	/* the same on the cash contract (by Framed-IPv6-Address): 501 */
 	rad_init(&b, RAD_COA_REQUEST, 2);
 	assert_int_equal(inet_pton(AF_INET6, "2001:db8::5", v6), 1);
@@ -924,6 +1028,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_coa_live, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_socket, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_disconnect_settling, setup,
+						teardown),
 		cmocka_unit_test(test_decide_pure),
 	};
 

@@ -27,6 +27,7 @@
 #include <openssl/x509.h>
 
 #include "daemon/muispd/muispd.h"
+#include "tests/unit/muispd_fix.h"
 #include "daemon/muispd/payment_online.h"
 #include "ike_watch.h"
 #include "log.h"
@@ -179,18 +180,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fix *f = *state;
-	char p[128];
 
 	muispd_close(f->md);
 	free(f->md);
-	for (const char *const *s =
-		     (const char *const[]){ "db", "db-wal", "db-shm", "conf",
-					    NULL };
-	     *s; s++) {
-		snprintf(p, sizeof(p), "%s/%s", f->dir, *s);
-		unlink(p);
-	}
-	rmdir(f->dir);
+	muispd_fix_rmdir(f->dir);
 	free(f);
 	return 0;
 }
