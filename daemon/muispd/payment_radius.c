@@ -31,6 +31,12 @@
 #define ROAM_KEEP_S	  300 /* an Accept waits this long for deposit */
 #define ROAM_REPLY_MAX	  200 /* Reply-Message shown to the user */
 #define ROAM_PASSWORD_MAX 128 /* RFC 2865 §5.2 */
+/* Password guessing through the partners' servers: an address with
+ * ROAM_FAIL_MAX Access-Rejects within ROAM_FAIL_WINDOW_S is refused
+ * here (MP_ERR_BUSY) until the window ends; an Accept clears it. */
+#define ROAM_FAIL_MAX	   5
+#define ROAM_FAIL_WINDOW_S 60
+#define ROAM_FAIL_SLOTS	   64
 
 struct rq;
 struct accepted;
@@ -41,6 +47,11 @@ struct roam {
 	struct muispd *md;
 	struct rq *rqs;	       /* Access-Requests in flight */
 	struct accepted *accs; /* Accepts waiting for deposit */
+	struct roam_fail {     /* Access-Rejects by address */
+		char addr[64];
+		uint64_t since; /* mono ms of the first in the window */
+		unsigned n;
+	} fails[ROAM_FAIL_SLOTS];
 };
 
 /* One Access-Request. */
@@ -314,11 +325,48 @@ static void reply_text(const struct rad_pkt *p, char *out, size_t cap)
 	out[o] = '\0';
 }
 
+/* The slot of addr (add: a free or the oldest one, reset). */
+static struct roam_fail *fail_slot(struct roam *ro, const char *addr, int add)
+{
+	uint64_t now = muispd_mono_ms(ro->md);
+	struct roam_fail *old = &ro->fails[0];
+
+	for (unsigned i = 0; i < ROAM_FAIL_SLOTS; i++) {
+		struct roam_fail *f = &ro->fails[i];
+
+		if (f->n && now - f->since >= ROAM_FAIL_WINDOW_S * 1000)
+			f->n = 0; /* window over */
+		if (f->n && !strcmp(f->addr, addr))
+			return f;
+		if (!f->n || (old->n && f->since < old->since))
+			old = f;
+	}
+	if (!add)
+		return NULL;
+	snprintf(old->addr, sizeof(old->addr), "%s", addr);
+	old->since = now;
+	old->n = 0;
+	return old;
+}
+
+/* Seconds addr must still wait, 0 none. */
+static unsigned fail_wait(struct roam *ro, const char *addr)
+{
+	struct roam_fail *f = fail_slot(ro, addr, 0);
+	uint64_t end;
+
+	if (!f || f->n < ROAM_FAIL_MAX)
+		return 0;
+	end = f->since + ROAM_FAIL_WINDOW_S * 1000;
+	return (unsigned)((end - muispd_mono_ms(ro->md) + 999) / 1000);
+}
+
 static void rq_reply(void *arg, int result, const struct rad_pkt *p)
 {
 	struct rq *k = arg;
 	struct roam *ro = k->ro;
 	char msg[ROAM_REPLY_MAX + 64], ref[RECEIPT_PAYREF_LEN + 1];
+	struct roam_fail *f;
 	struct accepted *x;
 
 	k->req = NULL; /* radclient is done with it */
@@ -348,10 +396,14 @@ static void rq_reply(void *arg, int result, const struct rad_pkt *p)
 			 k->user, (unsigned long long)k->serial,
 			 x->a.session_timeout, (unsigned long long)x->a.quota,
 			 x->a.idle_timeout, x->a.interim, x->a.class_len);
+		f = fail_slot(ro, k->addr, 0);
+		if (f)
+			f->n = 0;
 		snprintf(ref, sizeof(ref), "roam:%.27s", k->realm);
 		rq_end(k, 0, ref);
 		return;
 	case RAD_ACCESS_REJECT:
+		fail_slot(ro, k->addr, 1)->n++;
 		reply_text(p, msg, sizeof(msg));
 		log_info("roam %s (contract %llu): rejected%s%s", k->user,
 			 (unsigned long long)k->serial, msg[0] ? ": " : "",
@@ -457,7 +509,8 @@ static void roam_authorize(const struct payment_method *self,
 	struct muispd *md = ro->md;
 	const char *nl = param ? strchr(param, '\n') : NULL, *at;
 	size_t ulen;
-	char msg[128];
+	char msg[160];
+	unsigned wait;
 	struct rq *k;
 
 	if (!nl || nl == param || !nl[1]) {
@@ -486,6 +539,17 @@ static void roam_authorize(const struct payment_method *self,
 			 (int)(nl - at - 1) > 64 ? 64 : (int)(nl - at - 1),
 			 at + 1);
 		done(arg, MP_ERR_ROAM_REJECT, msg);
+		return;
+	}
+	wait = fail_wait(ro, c->addr);
+	if (wait) {
+		log_info("roam: %s refused: %d refused logins within %d s",
+			 c->addr, ROAM_FAIL_MAX, ROAM_FAIL_WINDOW_S);
+		snprintf(msg, sizeof(msg),
+			 "too many refused roaming logins from %.64s: try "
+			 "again in %u s",
+			 c->addr, wait);
+		done(arg, MP_ERR_BUSY, msg);
 		return;
 	}
 	k = calloc(1, sizeof(*k));

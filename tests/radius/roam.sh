@@ -13,6 +13,8 @@
 #     the login (the Access-Request's attributes from a capture); after
 #     kill -9 and a restart the contract is back; settlement: the charge
 #     on the ledger realm:partner.example and the statement line
+#   - muisp-client's password from --secret-fd, and from stdin without a
+#     terminal
 #   - bad@partner.example -> ROAM_REJECT with the home's "account suspended"
 #   - a wrong password -> ROAM_REJECT
 #   - a realm not in radius-roam-realms -> ROAM_REJECT, no packet sent
@@ -234,6 +236,15 @@ check "statement: roaming line" grep -q 'roaming via partner.example: billed by 
 expect "charge 10 MB at 2" 20 "$(field charge "$(grep '^statement' <<<"$out")")"
 out=$(op room-show realm:partner.example)
 expect "ledger realm:partner.example owes the charge" 20 "$(field balance "$out")"
+
+# --- no terminal (setsid): the password from stdin ---
+out=$(printf 'roampw\n' | setsid -w ip netns exec "$NS" "$bin/muisp-client" \
+	-s 127.0.0.1 -p "$port" -b 127.0.0.10 --ca "$T/ca.crt" \
+	--name router.muisp.test -S "$T/stdin" --esp --roam u@partner.example \
+	buy bytes 1000000 2000000)
+expect "no terminal: the password read from stdin" "roam 2000000" \
+	"$(field method "$(tail -n1 <<<"$out")") $(field hard "$(tail -n1 <<<"$out")")"
+cl stdin 127.0.0.10 terminate >/dev/null
 
 # --- bad@partner.example: the home's Reply-Message ---
 rc=0

@@ -581,6 +581,44 @@ static void test_method_refusals(void **state)
 	assert_true(F.nreq >= 1);
 }
 
+/* Password guessing: 5 Rejects for an address within a minute, then it is
+ * refused here without a packet; others are not; an Accept clears. */
+static void test_method_throttle(void **state)
+{
+	struct contract_rec c = bytes_rec(1000000, 2000000);
+	unsigned n;
+
+	snprintf(c.addr, sizeof(c.addr), "10.9.9.9");
+	F.reply = REJECT;
+	for (int i = 0; i < 5; i++) {
+		authorize(&c, "u@partner.example\nguess");
+		assert_int_equal(F.rc, MP_ERR_ROAM_REJECT);
+	}
+	n = F.nreq;
+	assert_int_equal(n, 5);
+	authorize(&c, "u@partner.example\nguess");
+	assert_int_equal(F.rc, MP_ERR_BUSY);
+	assert_non_null(strstr(F.text, "too many refused roaming logins"));
+	assert_int_equal(F.nreq, n);
+	/* another address is asked for */
+	snprintf(c.addr, sizeof(c.addr), "10.9.9.10");
+	for (int i = 0; i < 4; i++) {
+		authorize(&c, "u@partner.example\nguess");
+		assert_int_equal(F.rc, MP_ERR_ROAM_REJECT);
+	}
+	assert_int_equal(F.nreq, n + 4);
+	/* its Accept clears its count: 4 more Rejects are still asked */
+	F.reply = ACCEPT;
+	authorize(&c, "u@partner.example\npw");
+	assert_int_equal(F.rc, 0);
+	F.reply = REJECT;
+	for (int i = 0; i < 4; i++) {
+		authorize(&c, "u@partner.example\nguess");
+		assert_int_equal(F.rc, MP_ERR_ROAM_REJECT);
+	}
+	assert_int_equal(F.nreq, n + 9);
+}
+
 /* Accept, then cancel (the establishment failed): the Accept is gone. */
 static void test_method_cancel(void **state)
 {
@@ -614,6 +652,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_method_refusals,
 						method_setup, method_teardown),
 		cmocka_unit_test_setup_teardown(test_method_cancel,
+						method_setup, method_teardown),
+		cmocka_unit_test_setup_teardown(test_method_throttle,
 						method_setup, method_teardown),
 	};
 
