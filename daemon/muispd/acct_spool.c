@@ -10,9 +10,12 @@
  *      transaction;
  *   2. sends, through md->rad_acct (radclient.c: retransmission, failover,
  *      dead servers), the oldest record of every session that has none in
- *      flight, oldest first, up to radius-window requests.  Accounting-On
- *      and -Off (sid '') are barriers: one is sent only when it is the
- *      oldest row, alone, and nothing newer goes before its ack.
+ *      flight, up to radius-window requests: first the next record of
+ *      each session just acknowledged (an indexed lookup), then, when new
+ *      rows came or heads were left, those of the others, oldest first
+ *      (a scan of the index).  Accounting-On and -Off (sid '') are
+ *      barriers: one is sent only when it is the oldest row, alone, and
+ *      nothing newer goes before its ack.
  * A packet is the frozen attributes plus Acct-Delay-Time = now -
  * Event-Timestamp (radclient adds the header, authenticator and
  * Message-Authenticator).  When every server failed (RADCLIENT_TIMEOUT)
@@ -41,6 +44,9 @@
 #include "muispd.h"
 
 #define SPOOL_RETRY_MS 1000 /* all servers failed: try again */
+/* room for the frozen attributes: the header, Acct-Delay-Time and a
+ * Message-Authenticator are added */
+#define SPOOL_ATTRS_MAX (RAD_MAX_LEN - RAD_HDR_LEN - 6 - RAD_MA_LEN)
 
 struct flight {
 	struct spool *sp;
@@ -53,19 +59,26 @@ struct flight {
 	uint8_t attrs[RAD_MAX_LEN];
 };
 
+struct ack {
+	int64_t id;
+	char sid[48];
+};
+
 struct spool {
 	struct muispd *md;
 	sd_event_source *defer; /* a pass, once per loop iteration */
 	sd_event_source *timer; /* retry after every server failed */
 	struct flight **fl;
 	unsigned nfl;
-	int64_t *acked; /* rows to delete */
+	struct ack *acked; /* rows to delete */
 	unsigned nacked, capacked;
+	int scan;	  /* look for sessions with nothing in flight */
 	int failing;	  /* the last request failed: one at a time */
 	uint64_t hold_ms; /* failing: nothing sent before (monotonic) */
 	uint64_t rows;	  /* rows in acct_spool (estimate, see admit) */
 	struct log_rl rl_full;
-	uint64_t sent, acked_n, failed, dropped_superseded, dropped_full;
+	uint64_t sent, acked_n, failed, dropped_superseded, dropped_full,
+		dropped_invalid;
 };
 
 static void spool_pass(struct spool *sp);
@@ -122,8 +135,8 @@ static int in_flight(const struct spool *sp, int64_t id, const char *sid)
 	return 0;
 }
 
-/* Delete the acknowledged rows in one transaction: 0 or -1 (kept for the
- * next pass). */
+/* Delete the acknowledged rows in one transaction: 0 (sp->acked still
+ * lists them, for their successors) or -1 (kept for the next pass). */
 static int delete_acked(struct spool *sp)
 {
 	struct muispd *md = sp->md;
@@ -140,7 +153,7 @@ static int delete_acked(struct spool *sp)
 	if (!s)
 		goto fail;
 	for (i = 0; i < sp->nacked; i++) {
-		sqlite3_bind_int64(s, 1, sp->acked[i]);
+		sqlite3_bind_int64(s, 1, sp->acked[i].id);
 		if (sqlite3_step(s) != SQLITE_DONE)
 			break;
 		if (sqlite3_changes(store_db(md->st)) && sp->rows)
@@ -150,7 +163,6 @@ static int delete_acked(struct spool *sp)
 	sqlite3_finalize(s);
 	if (i < sp->nacked || store_commit(md->st))
 		goto fail;
-	sp->nacked = 0;
 	return 0;
 fail:
 	log_warnx("acct spool: deleting %u acknowledged records failed: "
@@ -200,6 +212,7 @@ static void schedule(struct spool *sp)
 static void fail_later(struct spool *sp)
 {
 	sp->failing = 1;
+	sp->scan = 1;
 	sp->hold_ms = muispd_mono_ms(sp->md) + SPOOL_RETRY_MS;
 	if (sp->timer)
 		evloop_timer_set(sp->timer,
@@ -215,7 +228,7 @@ static void done(void *arg, int result, const struct rad_pkt *reply)
 	    reply->code == RAD_ACCT_RESPONSE) {
 		if (sp->nacked == sp->capacked) {
 			unsigned cap = sp->capacked ? 2 * sp->capacked : 64;
-			int64_t *a = realloc(sp->acked, cap * sizeof(*a));
+			struct ack *a = realloc(sp->acked, cap * sizeof(*a));
 
 			if (!a) { /* sent again after a restart: allowed */
 				flight_remove(sp, f);
@@ -224,7 +237,8 @@ static void done(void *arg, int result, const struct rad_pkt *reply)
 			sp->acked = a;
 			sp->capacked = cap;
 		}
-		sp->acked[sp->nacked++] = f->id;
+		sp->acked[sp->nacked].id = f->id;
+		memcpy(sp->acked[sp->nacked++].sid, f->sid, sizeof(f->sid));
 		sp->acked_n++;
 		sp->failing = 0;
 		schedule(sp);
@@ -254,9 +268,24 @@ static int send_row(struct spool *sp, sqlite3_stmt *s)
 	const char *sid = (const char *)sqlite3_column_text(s, 1);
 	struct flight *f, **fl;
 
-	if (len > RAD_MAX_LEN - RAD_HDR_LEN) {
-		log_warnx("acct spool: record %lld too long (%zu), skipped",
-			  (long long)sqlite3_column_int64(s, 0), len);
+	if (len > SPOOL_ATTRS_MAX) { /* acct.c makes none: never sendable */
+		static struct log_rl rl = LOG_RL_INIT(60, 1);
+		sqlite3_stmt *d = prep(sp->md, "DELETE FROM acct_spool"
+					       " WHERE id = ?1;");
+
+		log_ratelimited(&rl, LOG_WARNING,
+				"acct spool: record %lld of %s too long "
+				"(%zu bytes of attributes), dropped",
+				(long long)sqlite3_column_int64(s, 0),
+				sid ? sid : "", len);
+		if (d) {
+			sqlite3_bind_int64(d, 1, sqlite3_column_int64(s, 0));
+			if (sqlite3_step(d) == SQLITE_DONE)
+				sp->dropped_invalid++;
+			sqlite3_finalize(d);
+		}
+		sp->scan = 1; /* the session's next record: another pass */
+		schedule(sp);
 		return 0;
 	}
 	fl = realloc(sp->fl, (sp->nfl + 1) * sizeof(*fl));
@@ -294,61 +323,126 @@ static unsigned window(const struct spool *sp)
 
 #define ROW_COLS "id, sid, status, event_ts, attrs"
 
-/* Send what may go now. */
-static void send_more(struct spool *sp)
+/* The next record of the session of an acknowledged one (its new head,
+ * older than the barrier): sent if there is one.  0, or -1 (stop). */
+static int send_successor(struct spool *sp, const struct ack *a,
+			  int64_t barrier)
+{
+	sqlite3_stmt *s;
+	int r = 0;
+
+	s = prep(sp->md, "SELECT " ROW_COLS " FROM acct_spool WHERE sid = ?1"
+			 " AND id < ?2 ORDER BY id LIMIT 1;");
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, a->sid, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, barrier);
+	if (sqlite3_step(s) == SQLITE_ROW &&
+	    !in_flight(sp, sqlite3_column_int64(s, 0), a->sid) &&
+	    send_row(sp, s)) {
+		fail_later(sp);
+		r = -1;
+	}
+	sqlite3_finalize(s);
+	return r;
+}
+
+/* The head of every session with nothing in flight, older than the
+ * barrier, oldest first (SQLite takes the bare columns from the row of
+ * min(id)), until the window is full.  sp->scan stays set when heads may
+ * be left. */
+static void send_heads(struct spool *sp, int64_t barrier)
 {
 	struct muispd *md = sp->md;
-	int64_t barrier, oldest;
+	int64_t limit = (int64_t)window(sp) + sp->nfl, n = 0;
 	sqlite3_stmt *s;
 
-	if (!md->rad_acct || sp->nfl >= window(sp) ||
-	    (sp->failing && muispd_mono_ms(md) < sp->hold_ms))
-		return;
-	if (!radclient_ready(md->rad_acct)) {
-		fail_later(sp); /* look again in a while */
-		return;
-	}
-	if (one_int(prep(md, "SELECT min(id) FROM acct_spool WHERE sid = '';"),
-		    INT64_MAX, &barrier) ||
-	    one_int(prep(md, "SELECT min(id) FROM acct_spool;"), INT64_MAX,
-		    &oldest))
-		return;
-	if (oldest == INT64_MAX)
-		return;		 /* empty */
-	if (barrier == oldest) { /* On/Off: alone */
-		if (sp->nfl)
-			return;
-		s = prep(md,
-			 "SELECT " ROW_COLS " FROM acct_spool WHERE id = ?1;");
-		if (!s)
-			return;
-		sqlite3_bind_int64(s, 1, barrier);
-		if (sqlite3_step(s) == SQLITE_ROW && send_row(sp, s))
-			fail_later(sp);
-		sqlite3_finalize(s);
-		return;
-	}
-	/* the head of every session older than the barrier (SQLite takes
-	 * the bare columns from the row of min(id)) */
 	s = prep(md, "SELECT min(id), sid, status, event_ts, attrs"
 		     " FROM acct_spool WHERE sid <> '' AND id < ?1"
 		     " GROUP BY sid ORDER BY 1 LIMIT ?2;");
 	if (!s)
 		return;
 	sqlite3_bind_int64(s, 1, barrier);
-	sqlite3_bind_int64(s, 2, (int64_t)window(sp) + sp->nfl);
-	while (sp->nfl < window(sp) && sqlite3_step(s) == SQLITE_ROW) {
+	sqlite3_bind_int64(s, 2, limit);
+	sp->scan = 0;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		n++;
 		if (in_flight(sp, sqlite3_column_int64(s, 0),
 			      (const char *)sqlite3_column_text(s, 1)))
 			continue;
-		if (!radclient_ready(md->rad_acct))
+		if (sp->nfl >= window(sp) || !radclient_ready(md->rad_acct)) {
+			sp->scan = 1;
 			break;
+		}
 		if (send_row(sp, s)) {
 			fail_later(sp);
 			break;
 		}
 	}
+	if (n == limit)
+		sp->scan = 1;
 	sqlite3_finalize(s);
+}
+
+/*
+ * Send what may go now: an On/Off alone when it is the oldest row; else
+ * the successors of the records just acknowledged (an indexed lookup
+ * each: a busy spool drains without scanning it), then, if something may
+ * have changed (new rows, a failure, heads left last time), the heads of
+ * the other sessions.
+ */
+static void send_more(struct spool *sp, const struct ack *acked,
+		      unsigned nacked)
+{
+	struct muispd *md = sp->md;
+	int64_t barrier, oldest;
+	unsigned i = 0;
+	sqlite3_stmt *s;
+
+	if (!md->rad_acct || sp->nfl >= window(sp) ||
+	    (sp->failing && muispd_mono_ms(md) < sp->hold_ms))
+		goto out;
+	if (!radclient_ready(md->rad_acct)) {
+		fail_later(sp); /* look again in a while */
+		goto out;
+	}
+	if (one_int(prep(md, "SELECT min(id) FROM acct_spool WHERE sid = '';"),
+		    INT64_MAX, &barrier) ||
+	    one_int(prep(md, "SELECT min(id) FROM acct_spool;"), INT64_MAX,
+		    &oldest))
+		goto out;
+	if (oldest == INT64_MAX) {
+		sp->scan = 0;
+		i = nacked; /* empty */
+		goto out;
+	}
+	if (barrier == oldest) { /* On/Off: alone */
+		if (sp->nfl)
+			goto out;
+		s = prep(md,
+			 "SELECT " ROW_COLS " FROM acct_spool WHERE id = ?1;");
+		if (!s)
+			goto out;
+		sqlite3_bind_int64(s, 1, barrier);
+		if (sqlite3_step(s) == SQLITE_ROW && send_row(sp, s))
+			fail_later(sp);
+		sqlite3_finalize(s);
+		goto out;
+	}
+	for (; i < nacked; i++) {
+		if (!acked[i].sid[0]) { /* a barrier went: everything newer */
+			sp->scan = 1;
+			continue;
+		}
+		if (sp->nfl >= window(sp) || !radclient_ready(md->rad_acct) ||
+		    send_successor(sp, &acked[i], barrier))
+			break;
+	}
+	if (i == nacked && sp->scan && sp->nfl < window(sp))
+		send_heads(sp, barrier);
+out:
+	if (i < nacked)
+		sp->scan = 1; /* successors not looked at */
 }
 
 static void spool_pass(struct spool *sp)
@@ -361,7 +455,8 @@ static void spool_pass(struct spool *sp)
 					 SPOOL_RETRY_MS * EVLOOP_USEC_PER_MSEC);
 		return;
 	}
-	send_more(sp);
+	send_more(sp, sp->acked, sp->nacked);
+	sp->nacked = 0;
 }
 
 /* A row inserted into acct_spool (acct_spool_put, in some transaction):
@@ -370,8 +465,12 @@ static void spool_pass(struct spool *sp)
 static void on_update(void *arg, int op, const char *db, const char *table,
 		      sqlite3_int64 rowid)
 {
-	if (op == SQLITE_INSERT && !strcmp(table, "acct_spool"))
-		schedule(arg);
+	struct spool *sp = arg;
+
+	if (op == SQLITE_INSERT && !strcmp(table, "acct_spool")) {
+		sp->scan = 1;
+		schedule(sp);
+	}
 }
 
 static int on_defer(sd_event_source *s, void *arg)
@@ -382,7 +481,10 @@ static int on_defer(sd_event_source *s, void *arg)
 
 static int on_timer(sd_event_source *s, uint64_t usec, void *arg)
 {
-	spool_pass(arg);
+	struct spool *sp = arg;
+
+	sp->scan = 1;
+	spool_pass(sp);
 	return 0;
 }
 
@@ -410,6 +512,7 @@ int acct_spool_open(struct muispd *md)
 			 sp) < 0)
 		goto fail;
 	sqlite3_update_hook(store_db(md->st), on_update, sp);
+	sp->scan = 1;
 	schedule(sp); /* what the last run left */
 	if (sp->rows)
 		log_info("acct spool: %llu records to send",
@@ -552,6 +655,7 @@ int acct_spool_flush(struct muispd *md, uint64_t deadline_ms)
 		e = own;
 	}
 	sp->failing = 0;
+	sp->scan = 1;
 	spool_pass(sp);
 	while (!r && e && (sp->nfl || sp->nacked || acct_spool_pending(md))) {
 		uint64_t now = muispd_mono_ms(md);
@@ -588,4 +692,5 @@ void acct_spool_counters(struct muispd *md, rad_counter_fn fn, void *arg)
 	fn(arg, "spool.failed", sp ? sp->failed : 0);
 	fn(arg, "spool.dropped_superseded", sp ? sp->dropped_superseded : 0);
 	fn(arg, "spool.dropped_full", sp ? sp->dropped_full : 0);
+	fn(arg, "spool.dropped_invalid", sp ? sp->dropped_invalid : 0);
 }

@@ -22,6 +22,14 @@
 #   fr_muispd_cert DIR   a throwaway CA (DIR/ca.crt) and muispd's
 #                        certificate for router.muisp.test and 127.0.0.1
 #                        (DIR/router.crt, DIR/router.key)
+# muispd's side, with NS (the netns), T (the test's directory, muispd.conf
+# in it, the operator socket $T/muispd.sock) and bin set by the part:
+#   fr_muispd_start      start muispd in NS, logging to $T/muispd.log,
+#                        and wait for its socket; $pid is muispd's own
+#   fr_op ARGS...        an operator request (muisp-client op)
+#   fr_cl DIR SRC ARGS...  muisp-client from address SRC over ESP to
+#                        127.0.0.1:$port, its state in $T/DIR
+#   fr_field KEY TEXT    the value of KEY=... in TEXT
 
 _fr_top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
@@ -79,3 +87,26 @@ fr_muispd_cert() {
 		-CAkey "$d/ca.key" -CAcreateserial -out "$d/router.crt" \
 		-days 2 -extfile "$d/ext" 2>/dev/null
 }
+
+fr_muispd_start() {
+	rm -f "$T/muispd.sock"
+	# not through a function: $! is then muispd's own pid (ip execs it)
+	ip netns exec "$NS" "$bin/muispd" -d -v -f "$T/muispd.conf" \
+		>>"$T/muispd.log" 2>&1 &
+	pid=$!
+	wait_until -t 10 -m "muispd's socket (or its exit)" \
+		eval '[ -S "$T/muispd.sock" ] || ! kill -0 "$pid"'
+	[ -S "$T/muispd.sock" ] || fail "muispd exited at start"
+}
+
+fr_op() { "$bin/muisp-client" -O "$T/muispd.sock" op "$@"; }
+
+fr_cl() {
+	local sd=$1 src=$2
+	shift 2
+	ip netns exec "$NS" "$bin/muisp-client" -s 127.0.0.1 -p "$port" \
+		-b "$src" --ca "$T/ca.crt" --name router.muisp.test \
+		-S "$T/$sd" --esp "$@"
+}
+
+fr_field() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2" | head -n1; }

@@ -259,7 +259,7 @@ static uint64_t now_cb(void *arg)
 	return muispd_now(arg);
 }
 
-static unsigned commits;
+static unsigned commits, scans; /* scans: statements looking for heads */
 
 static int on_commit(void *arg)
 {
@@ -291,7 +291,7 @@ static int setup(void **state)
 				       now_cb, &md),
 			 0);
 	sqlite3_commit_hook(store_db(md.st), on_commit, NULL);
-	nreqs = ngot = commits = 0;
+	nreqs = ngot = commits = scans = 0;
 	auto_ack = 0;
 	sender_open();
 	return 0;
@@ -439,6 +439,79 @@ static void test_batch_window(void **state)
 	/* the oldest first */
 	assert_string_equal(req_sid(l[0], sid), "s-40");
 	assert_string_equal(req_sid(l[39], sid), "s-79");
+}
+
+static int on_trace(unsigned type, void *ctx, void *p, void *x)
+{
+	if (strstr(sqlite3_sql(p), "GROUP BY sid"))
+		scans++;
+	return 0;
+}
+
+/* A busy spool drains by indexed lookups of the next record of the
+ * sessions just acknowledged, not by scanning the spool for every ack. */
+static void test_drain_cost(void **state)
+{
+	struct radclient_req *l[8];
+	char sid[48];
+	unsigned n, passes = 0;
+
+	md.conf.radius.window = 5;
+	for (unsigned k = 0; k < 40; k++)
+		for (unsigned i = 0; i < 5; i++) {
+			snprintf(sid, sizeof(sid), "s-%u", i);
+			spool(sid, k ? RAD_STATUS_INTERIM : RAD_STATUS_START,
+			      1699990000 + k * 60);
+		}
+	sqlite3_trace_v2(store_db(md.st), SQLITE_TRACE_STMT, on_trace, NULL);
+	run();
+	while ((n = live(l, 8)) > 0) {
+		assert_true(n == 5 || ngot >= 200); /* the window stays full */
+		for (unsigned j = 0; j < n; j++)
+			answer(l[j], RADCLIENT_REPLY, RAD_ACCT_RESPONSE);
+		run();
+		passes++;
+		if (passes == 20) /* a new session meanwhile */
+			spool("s-new", RAD_STATUS_START, 1700000000);
+	}
+	sqlite3_trace_v2(store_db(md.st), 0, NULL, NULL);
+	assert_int_equal(ngot, 201);
+	assert_int_equal(acct_spool_pending(&md), 0);
+	/* the first pass, the new session's, the end */
+	assert_true(scans <= 4);
+	for (unsigned i = 1; i < ngot; i++) /* per session in order */
+		for (unsigned j = 0; j < i; j++)
+			if (!strcmp(got[i].sid, got[j].sid))
+				assert_true(got[j].ts < got[i].ts);
+}
+
+/* A record that cannot fit a packet (none is made) is dropped, counted,
+ * and blocks nothing. */
+static void test_too_long(void **state)
+{
+	struct radclient_req *l[8];
+	static uint8_t big[RAD_MAX_LEN];
+	sqlite3_stmt *s;
+	char sid[48];
+
+	spool("s-a", RAD_STATUS_START, 1699999990);
+	assert_int_equal(sqlite3_prepare_v2(store_db(md.st),
+					    "INSERT INTO acct_spool (sid, "
+					    "status, event_ts, attrs) VALUES "
+					    "('s-b', 1, 1699999991, ?1);",
+					    -1, &s, NULL),
+			 SQLITE_OK);
+	sqlite3_bind_blob(s, 1, big, RAD_MAX_LEN - RAD_HDR_LEN, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(s), SQLITE_DONE);
+	sqlite3_finalize(s);
+	spool("s-b", RAD_STATUS_STOP, 1699999992);
+	run();
+	assert_int_equal(counter("spool.dropped_invalid"), 1);
+	assert_int_equal(live(l, 8), 2);
+	assert_string_equal(req_sid(l[0], sid), "s-a");
+	assert_string_equal(req_sid(l[1], sid), "s-b");
+	answer(l[1], RADCLIENT_REPLY, RAD_ACCT_RESPONSE);
+	assert_int_equal(got[0].status, RAD_STATUS_STOP);
 }
 
 /* Every server failed: the record stays, one at a time is tried again
@@ -662,6 +735,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_barriers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batch_window, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_drain_cost, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_too_long, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outage, setup, teardown),

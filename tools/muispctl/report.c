@@ -141,9 +141,60 @@ static int report_args(struct ctl *c, int argc, char **argv, int realm_ok,
 	return EXIT_OK;
 }
 
-static int print(struct ctl *c, struct out_table *t, enum out_fmt fmt)
+/*
+ * A report: its SQL (?1 from, ?2 to, ?3 now, ?4 the realm or NULL) and a
+ * row printer.
+ */
+struct report {
+	const char *verb;
+	int realm_ok; /* --realm */
+	const char *sql;
+	const struct out_col *cols;
+	unsigned int ncols;
+	int (*row)(struct out_table *t, sqlite3_stmt *s, uint64_t now);
+};
+
+static int report_run(struct ctl *c, int argc, char **argv,
+		      const struct report *rep)
 {
-	return out_print(t, c->out, fmt, OUT_LIST) ? EXIT_FAIL : EXIT_OK;
+	uint64_t now = (uint64_t)time(NULL);
+	struct out_table *t = NULL;
+	sqlite3_stmt *s = NULL;
+	struct report_opts o;
+	sqlite3 *db;
+	int rc, r;
+
+	rc = report_args(c, argc, argv, rep->realm_ok, &o);
+	if (rc != EXIT_OK)
+		return rc;
+	db = open_db(&o);
+	if (!db)
+		return EXIT_FAIL;
+	rc = EXIT_FAIL;
+	if (sqlite3_prepare_v2(db, rep->sql, -1, &s, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_int64(s, 1, (int64_t)o.from);
+	sqlite3_bind_int64(s, 2, (int64_t)o.to);
+	sqlite3_bind_int64(s, 3, (int64_t)now);
+	if (o.realm)
+		sqlite3_bind_text(s, 4, o.realm, -1, SQLITE_STATIC);
+	t = out_new(rep->cols, rep->ncols);
+	if (!t)
+		goto out;
+	while ((r = sqlite3_step(s)) == SQLITE_ROW)
+		if (rep->row(t, s, now))
+			goto out;
+	if (r != SQLITE_DONE)
+		goto out;
+	rc = out_print(t, c->out, o.fmt, OUT_LIST) ? EXIT_FAIL : EXIT_OK;
+out:
+	if (rc != EXIT_OK && sqlite3_errcode(db) != SQLITE_OK)
+		cli_warn("report %s: %s: %s", rep->verb, o.database,
+			 sqlite3_errmsg(db));
+	out_free(t);
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return rc;
 }
 
 /* ---------- cdr ---------- */
@@ -268,53 +319,25 @@ static int cdr_row(struct out_table *t, sqlite3_stmt *s, uint64_t now)
 
 static int report_cdr(struct ctl *c, int argc, char **argv)
 {
-	struct report_opts o;
-	struct out_table *t = NULL;
-	sqlite3_stmt *s = NULL;
-	sqlite3 *db;
-	int rc, r;
+	static const struct report rep = {
+		"cdr",
+		1,
+		"SELECT s.sid, s.serial, s.user_name, s.realm, c.method,"
+		" s.addr, s.mac, s.started, s.stopped,"
+		" s.ub - s.base_ub, s.db - s.base_db,"
+		" s.up - s.base_up, s.dp - s.base_dp, s.cause, s.class"
+		" FROM acct_sessions s"
+		" LEFT JOIN contracts c ON c.serial = s.serial"
+		" WHERE s.started < ?2"
+		" AND (s.stopped IS NULL OR s.stopped > ?1)"
+		" AND (?4 IS NULL OR s.realm = ?4)"
+		" ORDER BY s.started, s.serial, s.bindno;",
+		cdr_cols,
+		sizeof(cdr_cols) / sizeof(cdr_cols[0]),
+		cdr_row,
+	};
 
-	rc = report_args(c, argc, argv, 1, &o);
-	if (rc != EXIT_OK)
-		return rc;
-	db = open_db(&o);
-	if (!db)
-		return EXIT_FAIL;
-	rc = EXIT_FAIL;
-	if (sqlite3_prepare_v2(
-		    db,
-		    "SELECT s.sid, s.serial, s.user_name, s.realm, c.method,"
-		    " s.addr, s.mac, s.started, s.stopped,"
-		    " s.ub - s.base_ub, s.db - s.base_db,"
-		    " s.up - s.base_up, s.dp - s.base_dp, s.cause, s.class"
-		    " FROM acct_sessions s"
-		    " LEFT JOIN contracts c ON c.serial = s.serial"
-		    " WHERE s.started < ?2"
-		    " AND (s.stopped IS NULL OR s.stopped > ?1)"
-		    " AND (?3 IS NULL OR s.realm = ?3)"
-		    " ORDER BY s.started, s.serial, s.bindno;",
-		    -1, &s, NULL) != SQLITE_OK)
-		goto out;
-	sqlite3_bind_int64(s, 1, (int64_t)o.from);
-	sqlite3_bind_int64(s, 2, (int64_t)o.to);
-	if (o.realm)
-		sqlite3_bind_text(s, 3, o.realm, -1, SQLITE_STATIC);
-	t = out_new(cdr_cols, sizeof(cdr_cols) / sizeof(cdr_cols[0]));
-	if (!t)
-		goto out;
-	while ((r = sqlite3_step(s)) == SQLITE_ROW)
-		if (cdr_row(t, s, (uint64_t)time(NULL)))
-			goto out;
-	if (r != SQLITE_DONE)
-		goto out;
-	rc = print(c, t, o.fmt);
-out:
-	if (rc != EXIT_OK && sqlite3_errcode(db) != SQLITE_OK)
-		cli_warn("report cdr: %s: %s", o.database, sqlite3_errmsg(db));
-	out_free(t);
-	sqlite3_finalize(s);
-	sqlite3_close(db);
-	return rc;
+	return report_run(c, argc, argv, &rep);
 }
 
 /* ---------- settlement ---------- */
@@ -365,65 +388,41 @@ static const struct out_col set_cols[] = {
 	"count(*), sum(n), sum(i), sum(o), sum(secs), sum(charge)," \
 	" sum(refund)"
 
+static int settlement_row(struct out_table *t, sqlite3_stmt *s, uint64_t now)
+{
+	int realm = sqlite3_column_int(s, 0);
+	const char *name = realm ? col_str(s, 1) :
+				   mp_method_name(sqlite3_column_int(s, 1));
+	int e = out_row(t);
+
+	e |= out_str(t, T_BY, realm ? "realm" : "method");
+	e |= name ? out_str(t, T_NAME, name) :
+		    out_u64(t, T_NAME, col_u64(s, 1));
+	e |= out_u64(t, T_CONTRACTS, col_u64(s, 2));
+	e |= out_u64(t, T_SESSIONS, col_u64(s, 3));
+	e |= out_u64(t, T_IN_OCT, col_u64(s, 4));
+	e |= out_u64(t, T_OUT_OCT, col_u64(s, 5));
+	e |= out_u64(t, T_OCT, col_u64(s, 4) + col_u64(s, 5));
+	e |= out_u64(t, T_SECONDS, col_u64(s, 6));
+	e |= out_u64(t, T_CHARGE, col_u64(s, 7));
+	e |= out_u64(t, T_REFUND, col_u64(s, 8));
+	return e ? -1 : 0;
+}
+
 static int report_settlement(struct ctl *c, int argc, char **argv)
 {
-	static const char *const sql = SETTLED
-		" SELECT 0, method, " SUMS " FROM j GROUP BY method"
-		" UNION ALL SELECT 1, realm, " SUMS " FROM j"
-		" WHERE realm <> '' GROUP BY realm ORDER BY 1, 2;";
-	struct report_opts o;
-	struct out_table *t = NULL;
-	sqlite3_stmt *s = NULL;
-	sqlite3 *db;
-	int rc, r;
+	static const struct report rep = {
+		"settlement",
+		0,
+		SETTLED " SELECT 0, method, " SUMS " FROM j GROUP BY method"
+			" UNION ALL SELECT 1, realm, " SUMS " FROM j"
+			" WHERE realm <> '' GROUP BY realm ORDER BY 1, 2;",
+		set_cols,
+		sizeof(set_cols) / sizeof(set_cols[0]),
+		settlement_row,
+	};
 
-	rc = report_args(c, argc, argv, 0, &o);
-	if (rc != EXIT_OK)
-		return rc;
-	db = open_db(&o);
-	if (!db)
-		return EXIT_FAIL;
-	rc = EXIT_FAIL;
-	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
-		goto out;
-	sqlite3_bind_int64(s, 1, (int64_t)o.from);
-	sqlite3_bind_int64(s, 2, (int64_t)o.to);
-	sqlite3_bind_int64(s, 3, (int64_t)time(NULL));
-	t = out_new(set_cols, sizeof(set_cols) / sizeof(set_cols[0]));
-	if (!t)
-		goto out;
-	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
-		int realm = sqlite3_column_int(s, 0);
-		const char *name =
-			realm ? col_str(s, 1) :
-				mp_method_name(sqlite3_column_int(s, 1));
-		int e = out_row(t);
-
-		e |= out_str(t, T_BY, realm ? "realm" : "method");
-		e |= name ? out_str(t, T_NAME, name) :
-			    out_u64(t, T_NAME, col_u64(s, 1));
-		e |= out_u64(t, T_CONTRACTS, col_u64(s, 2));
-		e |= out_u64(t, T_SESSIONS, col_u64(s, 3));
-		e |= out_u64(t, T_IN_OCT, col_u64(s, 4));
-		e |= out_u64(t, T_OUT_OCT, col_u64(s, 5));
-		e |= out_u64(t, T_OCT, col_u64(s, 4) + col_u64(s, 5));
-		e |= out_u64(t, T_SECONDS, col_u64(s, 6));
-		e |= out_u64(t, T_CHARGE, col_u64(s, 7));
-		e |= out_u64(t, T_REFUND, col_u64(s, 8));
-		if (e)
-			goto out;
-	}
-	if (r != SQLITE_DONE)
-		goto out;
-	rc = print(c, t, o.fmt);
-out:
-	if (rc != EXIT_OK && sqlite3_errcode(db) != SQLITE_OK)
-		cli_warn("report settlement: %s: %s", o.database,
-			 sqlite3_errmsg(db));
-	out_free(t);
-	sqlite3_finalize(s);
-	sqlite3_close(db);
-	return rc;
+	return report_run(c, argc, argv, &rep);
 }
 
 static const struct ctl_verb verbs[] = {
