@@ -39,6 +39,13 @@ struct ike_router_conf {
 	 * (EAP-MSCHAPv2, ESP) handing out virtual IPs from eap_pool */
 	const char *eap_pool; /* e.g. 192.0.2.224/27, NULL: none */
 	const char *eap_dns;  /* DNS server for them, NULL: none */
+	/* roamers (user@realm, EAP ended by their home RADIUS server): a
+	 * third connection NAME-eap-roam (eap-radius, same pool), chosen by
+	 * the router identity the device asks for (IDr): eap_roam_id, the
+	 * name of eap_roam_cert (NULL: cert, which must then hold both
+	 * names).  NULL: none. */
+	const char *eap_roam_id;
+	const char *eap_roam_cert;
 };
 
 struct ike_client_conf {
@@ -57,6 +64,11 @@ struct ike_strongswan_conf {
 	const char *log_file;	 /* NULL: no file log */
 	int install_routes;
 	int eap; /* load the EAP-MSCHAPv2 plugins (and openssl: MD4, DES) */
+	/* roamers: the eap-radius plugin, its one server muispd's relay
+	 * (radius-eap-relay ADDR:PORT) with this secret, no accounting
+	 * (muispd sends it), no DAE.  NULL: none. */
+	const char *eap_radius;
+	const char *eap_radius_secret;
 };
 
 int ike_conf_router(FILE *fp, const struct ike_router_conf *c);
@@ -84,7 +96,8 @@ int ike_conf_strongswan(FILE *fp, const struct ike_strongswan_conf *c);
 	"aes256-aes128-sha256-sha1-modp2048-ecp256"
 /* ... and the plugins EAP-MSCHAPv2 needs: openssl for MD4 and DES (its
  * legacy provider, loaded by default) and ECP. */
-#define IKE_EAP_PLUGINS "openssl eap-identity eap-mschapv2"
+#define IKE_EAP_PLUGINS	      "openssl eap-identity eap-mschapv2"
+#define IKE_EAP_RADIUS_PLUGIN "eap-radius"
 /* Plugins charon needs (Debian's strongswan-charon, no openssl plugin). */
 #define IKE_CHARON_PLUGINS                                       \
 	"random nonce aes sha1 sha2 hmac pem pkcs1 "             \

@@ -57,6 +57,7 @@ void conf_defaults(struct muispd_conf *c)
 	c->output_budget = 16ull << 20;
 	c->provider_timeout_s = 5;
 	snprintf(c->eap_conn, sizeof(c->eap_conn), "muisp-eap");
+	snprintf(c->eap_roam_conn, sizeof(c->eap_roam_conn), "muisp-eap-roam");
 	c->eap_metric = MP_METRIC_BYTES;
 	c->register_idle_s = 7 * 86400;
 	c->register_max = 1024;
@@ -123,6 +124,8 @@ static const struct setting {
 	{ "online-provider-timeout", K_U32, F(provider_timeout_s), 1, 60 },
 	{ "eap", K_BOOL, F(eap), 0, 0 },
 	{ "eap-connection", K_STR, F(eap_conn), 0, 0 },
+	{ "radius-eap-relay", K_STR, F(eap_relay), 0, 0 },
+	{ "eap-roam-connection", K_STR, F(eap_roam_conn), 0, 0 },
 	{ "register-idle", K_U32, F(register_idle_s), 60, 365 * 86400 },
 	{ "register-max", K_U32, F(register_max), 1, 65536 },
 	{ "register-rate", K_U32, F(register_rate), 1, 1000 },
@@ -540,14 +543,24 @@ static int statement(struct conf *r, struct muispd_conf *c)
 	return conf_err(r, 0, "unknown keyword '%s'", k);
 }
 
-const struct price *eap_price(const struct muispd_conf *c)
+static const struct price *eap_price_of(const struct muispd_conf *c,
+					uint8_t method)
 {
 	for (unsigned i = 0; i < c->nprices; i++)
 		if (c->prices[i].metric == c->eap_metric &&
-		    c->prices[i].method == MP_METHOD_VOUCHER &&
-		    c->prices[i].privacy == 1)
+		    c->prices[i].method == method && c->prices[i].privacy == 1)
 			return &c->prices[i];
 	return NULL;
+}
+
+const struct price *eap_price(const struct muispd_conf *c)
+{
+	return eap_price_of(c, MP_METHOD_VOUCHER);
+}
+
+const struct price *eap_roam_price(const struct muispd_conf *c)
+{
+	return eap_price_of(c, MP_METHOD_ROAM);
 }
 
 int conf_parse(const char *name, const char *text, struct muispd_conf *c,
@@ -572,6 +585,20 @@ int conf_parse(const char *name, const char *text, struct muispd_conf *c,
 		snprintf(err, errlen,
 			 "%s: eap: no line 'price %s voucher esp PRICE UNIT': "
 			 "nothing for EAP clients to buy",
+			 name, mp_metric_name(c->eap_metric));
+		goto out;
+	}
+	if (c->eap_relay[0] && !c->radius.nauth) {
+		snprintf(err, errlen,
+			 "%s: radius-eap-relay: no radius-auth-server to "
+			 "relay to",
+			 name);
+		goto out;
+	}
+	if (c->eap_relay[0] && !eap_roam_price(c)) {
+		snprintf(err, errlen,
+			 "%s: radius-eap-relay: no line 'price %s roam esp "
+			 "PRICE UNIT': nothing for EAP roamers to buy",
 			 name, mp_metric_name(c->eap_metric));
 		goto out;
 	}

@@ -19,5 +19,7 @@ int conf_parse(const char *name, const char *text, struct muispd_conf *c,
 
 /* The price line EAP clients buy from (eap-offer), NULL if none. */
 const struct price *eap_price(const struct muispd_conf *c);
+/* ... and EAP roamers (radius-eap-relay): price METRIC roam esp. */
+const struct price *eap_roam_price(const struct muispd_conf *c);
 
 #endif

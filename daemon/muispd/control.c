@@ -15,6 +15,7 @@
 #include "dae.h"
 #include "log.h"
 #include "muispd.h"
+#include "radrelay.h"
 
 static void op_voucher_issue(struct muispd *md, struct conn *c,
 			     const struct mp_msg *req)
@@ -331,6 +332,7 @@ static void op_radius_stats(struct muispd *md, struct conn *c,
 	if (md->rad_acct)
 		acct_spool_counters(md, counter_put, x);
 	dae_counters(md, counter_put, x); /* none without the listener */
+	radrelay_counters(md->relay, "eap_relay.", counter_put, x);
 	conn_queue(c, &x->m);
 	free(x);
 }

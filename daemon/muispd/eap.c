@@ -20,6 +20,13 @@
  *     deposit back to the voucher).  The contract extinguished (hard
  *     limit, expiry) or refused (no balance): muispd terminates the
  *     IKE_SA over VICI.
+ *   - Roamers (user@realm) on connection eap-roam-connection: charon's
+ *     eap-radius asks muispd's relay (radrelay.c), whose tap keeps the
+ *     home server's Access-Accept by IKE_SA; the CHILD_SA up establishes
+ *     a contract of method roam (payment_radius.c) on the price line
+ *     `price METRIC roam esp` of eap-offer's metric, limited by the
+ *     Accept as a control-channel roamer's is.  No Accept for the SA:
+ *     the IKE_SA is ended.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +37,8 @@
 #include "ike_watch.h"
 #include "log.h"
 #include "muispd.h"
+#include "payment_radius.h"
+#include "radrelay.h"
 
 struct eap_sa {
 	char addr[64];	 /* the virtual IP */
@@ -38,6 +47,8 @@ struct eap_sa {
 	char code[32];	 /* its voucher, "" not found yet */
 	uint64_t serial; /* its contract, 0 none yet */
 	int ended;	 /* terminate sent over VICI */
+	/* a roamer: the home server's Accept (NULL: a voucher) */
+	struct roam_auth *roam;
 };
 
 static struct eap_sa *sa_find(struct muispd *md, const char *addr,
@@ -52,6 +63,7 @@ static struct eap_sa *sa_find(struct muispd *md, const char *addr,
 
 static void sa_del(struct muispd *md, struct eap_sa *e)
 {
+	free(e->roam);
 	*e = md->eap.sas[--md->eap.n];
 }
 
@@ -123,25 +135,107 @@ static void ike_end(struct muispd *md, struct eap_sa *e, const char *why)
 	}
 }
 
+/* Whether e's contract can be made now: 1 yes, 0 not yet (the SA's
+ * module entry is not there), -1 it exists (restored after a restart). */
+static int eap_ready(struct muispd *md, struct eap_sa *e)
+{
+	struct kernel_addr ka;
+	struct live *l;
+
+	l = live_by_addr(md, e->addr);
+	if (l) { /* restored after a restart */
+		e->serial = l->rec.serial;
+		return -1;
+	}
+	/* ikesync.c records the SA in the address's entry first */
+	if (kernel_addr_get(md->k, e->addr, &ka) || !ka.e.id.spi)
+		return 0;
+	return 1;
+}
+
+/* A new contract on price line p with hard limit hard (soft = hard: the
+ * device gets no warnings). */
+static void contract_for(struct muispd *md, struct contract_rec *r,
+			 const struct price *p, uint64_t hard, uint64_t now)
+{
+	memset(r, 0, sizeof(*r));
+	r->serial = ++md->contract_seq;
+	r->state = CS_UNBOUND;
+	r->metric = p->metric;
+	r->method = p->method;
+	r->privacy = p->privacy;
+	r->soft = r->hard = hard;
+	r->price = p->price;
+	r->unit = p->unit;
+	r->deposit = contract_cost(p->price, p->unit, hard);
+	r->issued = now;
+	r->expiry = now + md->conf.lifetime_s;
+	r->usage_at = now;
+}
+
+/* Establish r for e (paid with param), bind it to e's address and start
+ * it.  0, or -1 refused (the IKE_SA is ended). */
+static int start(struct muispd *md, struct eap_sa *e, struct contract_rec *r,
+		 const char *param, uint64_t now)
+{
+	struct live *l;
+	char msg[200];
+
+	if (channel_establish(md, r, e->addr, param, &l, msg, sizeof(msg))) {
+		log_warnx("eap: %s (%s): no contract: %s", e->addr, e->user,
+			  msg);
+		ike_end(md, e, "no contract");
+		return -1;
+	}
+	if (session_step(l, CE_START, 0, now) || session_kpush(md, l, 0) ||
+	    session_persist(md, l))
+		log_warnx("eap: contract %llu: not started",
+			  (unsigned long long)l->rec.serial);
+	e->serial = l->rec.serial;
+	log_info("eap: %s (%s): contract %llu bound and started, hard limit "
+		 "%llu %s",
+		 e->addr, e->user, (unsigned long long)e->serial,
+		 (unsigned long long)l->rec.hard, mp_metric_name(r->metric));
+	return 0;
+}
+
+/* The contract of a roamer's SA: method roam, limited by the Accept the
+ * relay's tap kept for it.  0 done (or not yet), -1 refused. */
+static int establish_roam(struct muispd *md, struct eap_sa *e, uint64_t now)
+{
+	const struct payment_method *pm =
+		payment_lookup(&md->pay, MP_METHOD_ROAM);
+	const struct price *p = eap_roam_price(&md->conf);
+	struct contract_rec r;
+	char param[80], msg[200];
+
+	if (eap_ready(md, e) <= 0)
+		return 0;
+	if (!pm || !p) {
+		ike_end(md, e, "roaming is not configured");
+		return -1;
+	}
+	contract_for(md, &r, p, md->conf.max_hard[p->metric], now);
+	if (payment_roam_accepted(pm, r.serial, e->roam, msg, sizeof(msg))) {
+		log_warnx("eap: %s (%s): %s", e->addr, e->user, msg);
+		ike_end(md, e, "no contract");
+		return -1;
+	}
+	snprintf(param, sizeof(param), "roam:%.60s", e->roam->realm);
+	return start(md, e, &r, param, now);
+}
+
 /* The contract of e: established on its voucher, bound, started.  0 done
  * (or nothing to do yet), -1 refused (the IKE_SA is ended). */
 static int establish(struct muispd *md, struct eap_sa *e, uint64_t now)
 {
 	const struct price *p = eap_price(&md->conf);
-	struct kernel_addr ka;
 	struct contract_rec r;
 	uint64_t bal, exp, hard;
-	struct live *l;
-	char msg[200];
-	int rc;
 
-	l = live_by_addr(md, e->addr);
-	if (l) { /* restored after a restart */
-		e->serial = l->rec.serial;
-		return 0;
-	}
-	/* ikesync.c records the SA in the address's entry first */
-	if (kernel_addr_get(md->k, e->addr, &ka) || !ka.e.id.spi)
+	if (e->roam)
+		return establish_roam(md, e, now);
+	if (eap_ready(md, e) <= 0)
 		return 0;
 	if (!p ||
 	    store_voucher_by_eap_user(md->st, e->user, e->code,
@@ -161,36 +255,8 @@ static int establish(struct muispd *md, struct eap_sa *e, uint64_t now)
 		ike_end(md, e, "the voucher is spent");
 		return -1;
 	}
-	memset(&r, 0, sizeof(r));
-	r.serial = ++md->contract_seq;
-	r.state = CS_UNBOUND;
-	r.metric = p->metric;
-	r.method = p->method;
-	r.privacy = p->privacy;
-	r.soft = r.hard = hard;
-	r.price = p->price;
-	r.unit = p->unit;
-	r.deposit = contract_cost(p->price, p->unit, hard);
-	r.issued = now;
-	r.expiry = now + md->conf.lifetime_s;
-	r.usage_at = now;
-	rc = channel_establish(md, &r, e->addr, e->code, &l, msg, sizeof(msg));
-	if (rc) {
-		log_warnx("eap: %s (%s): no contract: %s", e->addr, e->user,
-			  msg);
-		ike_end(md, e, "no contract");
-		return -1;
-	}
-	if (session_step(l, CE_START, 0, now) || session_kpush(md, l, 0) ||
-	    session_persist(md, l))
-		log_warnx("eap: contract %llu: not started",
-			  (unsigned long long)l->rec.serial);
-	e->serial = l->rec.serial;
-	log_info("eap: %s (%s): contract %llu bound and started, hard limit "
-		 "%llu %s",
-		 e->addr, e->user, (unsigned long long)e->serial,
-		 (unsigned long long)hard, mp_metric_name(r.metric));
-	return 0;
+	contract_for(md, &r, p, hard, now);
+	return start(md, e, &r, e->code, now);
 }
 
 void eap_child_up(struct muispd *md, const struct ike_child *c,
@@ -198,9 +264,11 @@ void eap_child_up(struct muispd *md, const struct ike_child *c,
 {
 	const char *user = c->remote_eap_id[0] ? c->remote_eap_id :
 						 c->remote_id;
+	int roam = md->relay && !strcmp(c->ike_name, md->conf.eap_roam_conn);
+	struct radrelay_accept acc;
 	struct eap_sa *e;
 
-	if (!md->conf.eap || strcmp(c->ike_name, md->conf.eap_conn))
+	if (!roam && (!md->conf.eap || strcmp(c->ike_name, md->conf.eap_conn)))
 		return;
 	e = sa_find(md, addr, c->ike_uniqueid);
 	if (!e) {
@@ -221,6 +289,18 @@ void eap_child_up(struct muispd *md, const struct ike_child *c,
 		snprintf(e->user, sizeof(e->user), "%s", user);
 		log_info("eap: %s: IKE_SA %u of %s up", addr, e->ike_id,
 			 e->user);
+		if (roam &&
+		    !radrelay_take(md->relay, e->ike_id, e->user, &acc)) {
+			e->roam = malloc(sizeof(*e->roam));
+			if (e->roam)
+				*e->roam = acc.auth;
+		}
+		if (roam && !e->roam && !live_by_addr(md, addr)) {
+			ike_end(md, e,
+				"no Access-Accept from a home server "
+				"for this IKE_SA");
+			return;
+		}
 	}
 	if (!e->serial && !e->ended)
 		establish(md, e, muispd_now(md));
@@ -281,6 +361,8 @@ void eap_tick(struct muispd *md, uint64_t now)
 
 void eap_close(struct muispd *md)
 {
+	for (unsigned i = 0; i < md->eap.n; i++)
+		free(md->eap.sas[i].roam);
 	free(md->eap.sas);
 	memset(&md->eap, 0, sizeof(md->eap));
 }

@@ -13,7 +13,9 @@
  *   control.c    the operator's messages, one handler per type
  *   ikesync.c    charon's CHILD_SAs over VICI -> tunnel identities
  *   eap.c        devices without muisp-client: vouchers as EAP secrets,
- *                a contract per EAP IKE_SA
+ *                a contract per EAP IKE_SA (roamers: radrelay.c's Accept)
+ *   radrelay.c   EAP roamers: relay between charon's eap-radius and the
+ *                RADIUS servers, with a tap on the Access-Accepts
  *   tunnel.c     the identity rules (pure)
  *   privacy.c    the tunnel's protocol is the privacy bought
  *   limits.c     per source address: connections, message rate
@@ -93,6 +95,11 @@ struct muispd_conf {
 	char eap_conn[64];  /* charon's connection of those clients */
 	uint8_t eap_metric; /* the offer: price METRIC voucher esp */
 	uint64_t eap_hard;  /* hard limit, 0: what the voucher buys */
+	/* roamers through EAP (radrelay.c, eap.c): charon's eap-radius
+	 * goes to the relay on eap_relay ("ADDR:PORT", "" none); their
+	 * connection in charon is eap_roam_conn */
+	char eap_relay[64];
+	char eap_roam_conn[64];
 	struct radius_conf radius; /* "radius-*" keys (radclient.h) */
 };
 
@@ -187,6 +194,7 @@ struct settle_op;
 struct acct;
 struct spool;
 struct dae;
+struct radrelay;
 
 /* An outstanding contract (state machine, usage, warnings). */
 struct live {
@@ -337,6 +345,8 @@ struct muispd {
 	/* RADIUS: clients (radclient.c), accounting (acct.c, acct_spool.c),
 	 * DM/CoA listener (dae.c); NULL when not configured */
 	struct radclient *rad_auth, *rad_acct;
+	/* the EAP roaming relay (radrelay.c), NULL when not configured */
+	struct radrelay *relay;
 	struct acct *acct;
 	struct spool *spool; /* acct_spool.c's sender */
 	struct dae *dae;

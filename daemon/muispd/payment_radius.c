@@ -275,6 +275,16 @@ static void accepted_drop(struct roam *ro, uint64_t serial)
 	}
 }
 
+/* x (allocated, x->a filled) waits for the deposit of contract serial. */
+static void accepted_keep(struct roam *ro, uint64_t serial, struct accepted *x)
+{
+	accepted_drop(ro, serial);
+	x->serial = serial;
+	x->until = muispd_mono_ms(ro->md) + ROAM_KEEP_S * 1000;
+	x->next = ro->accs;
+	ro->accs = x;
+}
+
 static struct accepted *accepted_find(struct roam *ro, uint64_t serial)
 {
 	for (struct accepted *x = ro->accs; x; x = x->next)
@@ -385,11 +395,7 @@ static void rq_reply(void *arg, int result, const struct rad_pkt *p)
 			rq_end(k, -1, "memory");
 			return;
 		}
-		accepted_drop(ro, k->serial);
-		x->serial = k->serial;
-		x->until = muispd_mono_ms(ro->md) + ROAM_KEEP_S * 1000;
-		x->next = ro->accs;
-		ro->accs = x;
+		accepted_keep(ro, k->serial, x);
 		log_info("roam %s (contract %llu): accepted (session-timeout "
 			 "%u, quota %llu, idle %u, interim %u, class %zu "
 			 "bytes)",
@@ -614,6 +620,29 @@ static int roam_deposit(const struct payment_method *self, struct store *st,
 		snprintf(err, errlen, "store");
 		return -1;
 	}
+	return 0;
+}
+
+int payment_roam_accepted(const struct payment_method *m, uint64_t serial,
+			  const struct roam_auth *a, char *err, size_t errlen)
+{
+	struct roam *ro = roam_of(m);
+	struct accepted *x;
+
+	if (!realm_known(&ro->md->conf.radius, a->realm)) {
+		snprintf(err, errlen,
+			 "realm %s is not a roaming partner here "
+			 "(radius-roam-realms)",
+			 a->realm);
+		return -1;
+	}
+	x = calloc(1, sizeof(*x));
+	if (!x) {
+		snprintf(err, errlen, "memory");
+		return -1;
+	}
+	x->a = *a;
+	accepted_keep(ro, serial, x);
 	return 0;
 }
 

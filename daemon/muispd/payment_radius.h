@@ -61,5 +61,13 @@ struct muispd;
 const struct payment_method *payment_roam_new(struct muispd *md);
 /* Requests in flight end (done: unreachable); before md->rad_auth goes. */
 void payment_roam_free(const struct payment_method *m);
+/*
+ * An Accept that came another way (eap.c: the EAP relay's tap, radrelay.h)
+ * waits for the deposit of contract `serial`, as authorize's does; the
+ * establishment then passes param "roam:REALM".  0, or -1 with a reason
+ * in err (a realm not in radius-roam-realms, memory).
+ */
+int payment_roam_accepted(const struct payment_method *m, uint64_t serial,
+			  const struct roam_auth *a, char *err, size_t errlen);
 
 #endif

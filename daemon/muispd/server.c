@@ -22,6 +22,7 @@
 #include "muispd.h"
 #include "payment_online.h"
 #include "payment_radius.h"
+#include "radrelay.h"
 
 /* An empty daemon with its configuration (nothing opened yet). */
 void muispd_init(struct muispd *md, const struct muispd_conf *conf)
@@ -179,6 +180,8 @@ void muispd_close(struct muispd *md)
 	}
 	md->lfd = md->ufd = -1;
 	ikesync_close(md);
+	radrelay_free(md->relay);
+	md->relay = NULL;
 	eap_close(md);
 	register_close(md);
 	acct_close(md);
@@ -292,6 +295,17 @@ int server_init(struct muispd *md, const struct muispd_conf *conf,
 	conn_fd_budget(md);
 	if (muispd_open(md) || conn_listen(md) || sources(md))
 		return -1;
+	if (md->conf.eap_relay[0]) {
+		char err[200];
+
+		if (radrelay_new(&md->relay, md->ev, md->conf.eap_relay,
+				 &md->conf.radius, err, sizeof(err))) {
+			log_warnx("%s", err);
+			return -1;
+		}
+		log_info("radius-eap-relay: listening on %s",
+			 md->conf.eap_relay);
+	}
 	return dae_open(md); /* RFC 5176 listener, if configured */
 }
 
@@ -341,6 +355,7 @@ static void keep_restart_only(struct muispd_conf *nc,
 	KEEP_STR(database, "database")
 	KEEP_NUM(use_kernel, "kernel")
 	KEEP_NUM(tls, "tls")
+	KEEP_STR(eap_relay, "radius-eap-relay")
 #undef KEEP_STR
 #undef KEEP_NUM
 }
@@ -383,6 +398,8 @@ int server_reload(struct muispd *md)
 	online_config(md);
 	if (radius_clients(md))
 		log_warnx("%s: radius servers kept as they were", path);
+	if (md->relay)
+		radrelay_reconf(md->relay, &md->conf.radius);
 	if (vici_changed)
 		ikesync_reconnect(md);
 	dae_reconf(md); /* logs what it could not do */

@@ -30,6 +30,11 @@
 #   fr_cl DIR SRC ARGS...  muisp-client from address SRC over ESP to
 #                        127.0.0.1:$port, its state in $T/DIR
 #   fr_field KEY TEXT    the value of KEY=... in TEXT
+#   fr_part NAME         a part's start: NS=muisp-rad-NAME-PID (lo up), T a
+#                        new directory, both servers in NS ($T/fr); at
+#                        exit muispd $pid is killed (its $T/muispd.log
+#                        shown if the part failed), the servers stopped,
+#                        NS and T removed
 
 _fr_top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
@@ -110,3 +115,28 @@ fr_cl() {
 }
 
 fr_field() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2" | head -n1; }
+
+fr_part() {
+	NS=muisp-rad-$1-$$
+	T=$(mktemp -d "/tmp/muisp-$1.XXXXXX")
+	pid=
+	trap _fr_part_end EXIT
+	ip netns add "$NS"
+	ip -n "$NS" link set lo up
+	fr_setup "$T/fr"
+	fr_start "$T/fr" home "$NS"
+	fr_start "$T/fr" visited "$NS"
+}
+
+_fr_part_end() {
+	local rc=$?
+	if [ $rc -ne 0 ] && [ -e "$T/muispd.log" ]; then
+		echo "--- muispd log" >&2
+		tail -n 30 "$T/muispd.log" >&2
+	fi
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null && { wait "$pid" 2>/dev/null || true; }
+	fr_stop "$T/fr" visited
+	fr_stop "$T/fr" home
+	ip netns del "$NS" 2>/dev/null || true
+	rm -rf "$T"
+}

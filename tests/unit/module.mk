@@ -60,6 +60,9 @@ $(eval $(call unit_test,test_radius,tests/unit/test_radius.c $(LIB_RADIUS_SRCS),
 # played by the test
 $(eval $(call unit_test,test_spool,tests/unit/test_spool.c daemon/muispd/acct_spool.c daemon/muispd/store.c daemon/muispd/receipt.c $(LIB_RADIUS_SRCS) $(LIB_LOG_SRCS) $(LIB_EVLOOP_SRCS),$$(shell $$(PKG_CONFIG) --libs sqlite3 libcrypto) $(LIB_EVLOOP_LIBS)))
 
+# muispd's EAP roaming relay (radrelay.c): loopback sockets, a fake server
+$(eval $(call unit_test,test_radrelay,tests/unit/test_radrelay.c $(MUISPD_CORE_SRCS),$(MUISPD_LIBS)))
+
 # payment method roam: the Access-Accept -> limits mapping, radius_auth
 $(eval $(call unit_test,test_roam,tests/unit/test_roam.c $(MUISPD_CORE_SRCS),$(MUISPD_LIBS)))
 

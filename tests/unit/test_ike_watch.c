@@ -543,6 +543,102 @@ static void test_conf_eap(void **state)
 	free(s);
 }
 
+/* Roamers: NAME-eap-roam under its own router identity, and charon's
+ * eap-radius with muispd's relay as its one server. */
+static void test_conf_eap_roam(void **state)
+{
+	struct ike_router_conf rc = {
+		.cert = "router.pem",
+		.id = "router.muisp.test",
+		.eap_pool = "192.0.2.224/27",
+	};
+	struct ike_strongswan_conf sc = { .vici_socket = "/run/c.vici",
+					  .eap = 1 };
+	const char *roam;
+	char *s;
+	int r;
+
+	s = gen(router_fn, &rc, &r);
+	assert_int_equal(r, 0);
+	assert_null(strstr(s, "eap-roam"));
+	assert_null(strstr(s, "eap-radius"));
+	free(s);
+	rc.eap_roam_id = "roam.muisp.test";
+	s = gen(router_fn, &rc, &r);
+	assert_int_equal(r, 0);
+	/* the voucher connection unchanged, the roam one after it */
+	assert_non_null(strstr(s, "\t\t\tauth = eap-mschapv2\n"));
+	roam = strstr(s, "\tmuisp-eap-roam {\n");
+	assert_non_null(roam);
+	assert_true(strstr(s, "\tmuisp-eap {\n") < roam);
+	assert_non_null(strstr(roam, "\t\tpools = muisp-eap\n"
+				     "\t\tsend_cert = always\n"));
+	assert_non_null(strstr(roam, "\t\t\tcerts = router.pem\n"
+				     "\t\t\tid = roam.muisp.test\n"));
+	assert_non_null(strstr(roam, "\t\t\tauth = eap-radius\n"
+				     "\t\t\teap_id = %any\n"));
+	assert_non_null(strstr(roam, "\t\t\tmuisp-eap-roam {\n"
+				     "\t\t\t\tmode = tunnel\n"));
+	assert_null(strstr(roam, "ah_proposals"));
+	assert_null(strstr(roam, "eap-mschapv2"));
+	free(s);
+	rc.eap_roam_cert = "roam.pem"; /* a certificate of its own */
+	s = gen(router_fn, &rc, &r);
+	assert_int_equal(r, 0);
+	roam = strstr(s, "\tmuisp-eap-roam {\n");
+	assert_non_null(roam);
+	assert_non_null(strstr(roam, "\t\t\tcerts = roam.pem\n"
+				     "\t\t\tid = roam.muisp.test\n"));
+	assert_non_null(strstr(s, "\t\t\tcerts = router.pem\n"
+				  "\t\t\tid = router.muisp.test\n"));
+	free(s);
+	rc.eap_roam_cert = NULL;
+	rc.eap_roam_id = "roam\n}";
+	s = gen(router_fn, &rc, &r);
+	assert_int_equal(r, -1);
+	free(s);
+	rc.eap_roam_id = "roam.muisp.test";
+	rc.eap_pool = NULL; /* roamers need the pool too */
+	s = gen(router_fn, &rc, &r);
+	assert_int_equal(r, -1);
+	free(s);
+
+	sc.eap_radius = "127.0.0.1:18120";
+	sc.eap_radius_secret = "s3cret-x";
+	s = gen(strongswan_fn, &sc, &r);
+	assert_int_equal(r, 0);
+	assert_non_null(strstr(s, " " IKE_EAP_PLUGINS " eap-radius\n"));
+	assert_non_null(strstr(s, "\t\teap-radius {\n"));
+	assert_non_null(strstr(s, "\t\t\taccounting = no\n"));
+	assert_non_null(strstr(s, "\t\t\t\t\taddress = 127.0.0.1\n"
+				  "\t\t\t\t\tauth_port = 18120\n"
+				  "\t\t\t\t\tsecret = \"s3cret-x\"\n"));
+	assert_non_null(strstr(s, "\t\t\t\tenable = no\n"));
+	free(s);
+	sc.eap_radius = "[::1]:1812";
+	s = gen(strongswan_fn, &sc, &r);
+	assert_int_equal(r, 0);
+	assert_non_null(
+		strstr(s, "address = ::1\n\t\t\t\t\tauth_port = 1812\n"));
+	free(s);
+	/* refused: no port, a port out of range, a secret that could end
+	 * the quoted string */
+	static const char *const bad[] = { "127.0.0.1", "127.0.0.1:0",
+					   "127.0.0.1:65536", ":1812",
+					   "127.0.0.1:18x" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		sc.eap_radius = bad[i];
+		s = gen(strongswan_fn, &sc, &r);
+		assert_int_equal(r, -1);
+		free(s);
+	}
+	sc.eap_radius = "127.0.0.1:18120";
+	sc.eap_radius_secret = "a\"b";
+	s = gen(strongswan_fn, &sc, &r);
+	assert_int_equal(r, -1);
+	free(s);
+}
+
 /* An event NAME ("up" = UP unless NULL) for IKE_SA muisp with the N
  * CHILD_SAs given. */
 static void sa_event(int fd, const char *name, const char *up,
@@ -1126,6 +1222,7 @@ int main(void)
 		cmocka_unit_test(test_open_blocking),
 		cmocka_unit_test(test_conf),
 		cmocka_unit_test(test_conf_eap),
+		cmocka_unit_test(test_conf_eap_roam),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,11 +4,13 @@
  *
  *   muisp-ike conf router --cert F --id ID [--local-addrs A] [--name N]
  *                         [--life S] [--rekey S | --no-rekey]
- *                         [--eap-pool POOL [--eap-dns ADDR]]
+ *                         [--eap-pool POOL [--eap-dns ADDR]
+ *                          [--eap-roam-id ID [--eap-roam-cert F]]]
  *   muisp-ike conf client --router A --router-id ID --cacert F --cert F
  *                         [--privacy] [--life S] [--rekey S | --no-rekey]
  *   muisp-ike conf strongswan --socket PATH [--log FILE] [--install-routes]
  *                             [--eap]
+ *                             [--eap-radius ADDR:PORT --eap-radius-secret F]
  *   muisp-ike load-cert [--uri U] CERT.pem     (trust a client's cert)
  *
  * Certificates (the operator's CA, the router's, self-signed ones) are
@@ -19,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "ike_conf.h"
@@ -62,6 +65,10 @@ enum {
 	O_EAP,
 	O_EAP_POOL,
 	O_EAP_DNS,
+	O_EAP_ROAM_ID,
+	O_EAP_ROAM_CERT,
+	O_EAP_RADIUS,
+	O_EAP_RADIUS_SECRET,
 };
 
 static const struct option opts[] = {
@@ -83,15 +90,46 @@ static const struct option opts[] = {
 	{ "eap", no_argument, NULL, O_EAP },
 	{ "eap-pool", required_argument, NULL, O_EAP_POOL },
 	{ "eap-dns", required_argument, NULL, O_EAP_DNS },
+	{ "eap-roam-id", required_argument, NULL, O_EAP_ROAM_ID },
+	{ "eap-roam-cert", required_argument, NULL, O_EAP_ROAM_CERT },
+	{ "eap-radius", required_argument, NULL, O_EAP_RADIUS },
+	{ "eap-radius-secret", required_argument, NULL, O_EAP_RADIUS_SECRET },
 	{ NULL, 0, NULL, 0 },
 };
+
+#define RADIUS_SECRET_CAP 129 /* RFC 2865 secrets here: 1..128 bytes */
 
 struct args {
 	struct ike_router_conf r;
 	struct ike_client_conf c;
 	struct ike_strongswan_conf s;
 	const char *uri;
+	char secret[RADIUS_SECRET_CAP];
 };
+
+/* A RADIUS secret file (muispd.conf(5): one line, no group or other
+ * access): the secret, never printed in a message. */
+static void read_secret(const char *path, char *out, size_t cap)
+{
+	struct stat st;
+	size_t n;
+	FILE *fp;
+
+	fp = fopen(path, "r");
+	if (!fp)
+		cli_die("%s: %s", path, strerror(errno));
+	if (fstat(fileno(fp), &st) || (st.st_mode & 077))
+		cli_die("%s: readable by group or others (chmod 600)", path);
+	if (!fgets(out, (int)cap, fp))
+		cli_die("%s: empty", path);
+	fclose(fp);
+	n = strcspn(out, "\r\n");
+	if (out[n] == 0 && n == cap - 1)
+		cli_die("%s: secret longer than %zu bytes", path, cap - 1);
+	out[n] = 0;
+	if (!n)
+		cli_die("%s: empty secret", path);
+}
 
 /* Options of a command (argv[0]); the index of the first operand. */
 static int parse(int argc, char **argv, struct args *a)
@@ -158,6 +196,19 @@ static int parse(int argc, char **argv, struct args *a)
 		case O_EAP_DNS:
 			a->r.eap_dns = optarg;
 			break;
+		case O_EAP_ROAM_ID:
+			a->r.eap_roam_id = optarg;
+			break;
+		case O_EAP_ROAM_CERT:
+			a->r.eap_roam_cert = optarg;
+			break;
+		case O_EAP_RADIUS:
+			a->s.eap_radius = optarg;
+			break;
+		case O_EAP_RADIUS_SECRET:
+			read_secret(optarg, a->secret, sizeof(a->secret));
+			a->s.eap_radius_secret = a->secret;
+			break;
 		default:
 			usage(stderr);
 			exit(CLI_EXIT_USAGE);
@@ -175,6 +226,9 @@ static int cmd_conf(int argc, char **argv)
 		return cli_usage("conf needs router, client or strongswan");
 	if (parse(argc - 1, argv + 1, &a) != argc - 1)
 		return cli_usage("conf %s takes options only", argv[1]);
+	if (!a.s.eap_radius != !a.s.eap_radius_secret)
+		return cli_usage("--eap-radius and --eap-radius-secret go "
+				 "together");
 	if (strcmp(argv[1], "router") == 0)
 		r = ike_conf_router(stdout, &a.r);
 	else if (strcmp(argv[1], "client") == 0)
@@ -186,6 +240,7 @@ static int cmd_conf(int argc, char **argv)
 				  "expected router, client or strongswan");
 	if (r < 0)
 		return cli_usage("conf %s: missing or unsafe option", argv[1]);
+	explicit_bzero(a.secret, sizeof(a.secret));
 	return CLI_EXIT_OK;
 }
 
