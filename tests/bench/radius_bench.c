@@ -54,8 +54,8 @@ static struct bench {
 	struct muispd *md;
 	struct phase ph[MAXPH];
 	unsigned nph, cur;
-	uint64_t nsat;	  /* records of the saturation run */
-	FILE *rec;	  /* radclient text of those, while put */
+	uint64_t nsat; /* records of the saturation run */
+	FILE *rec;     /* radclient text of those, while put */
 	FILE *recf;
 	int state;	  /* 0 offering, 1 draining, 2 saturating */
 	double t0;	  /* state's start (monotonic s) */
@@ -202,8 +202,8 @@ static int tick(sd_event_source *s, uint64_t usec, void *arg)
 			       " offered in %.0f s; spool start %" PRIu64
 			       " end %" PRIu64 ")\n",
 			       B.cur ? "BENCH " : "warm-up: ", ph->rate,
-			       B.ph_put ? (double)a / B.ph_put : 0,
-			       a, B.ph_put, ph->secs, B.pend0, pend);
+			       B.ph_put ? (double)a / B.ph_put : 0, a, B.ph_put,
+			       ph->secs, B.pend0, pend);
 			fflush(stdout);
 			B.state = 1;
 			B.t0 = now;

@@ -49,6 +49,7 @@ $(eval $(call fuzz_target,fuzz_radius_dae,tests/fuzz/fuzz_radius_dae.c $(MUISPD_
 # muispd: a roaming Access-Accept into a contract's limits
 # (payment_radius.c; it needs the rest of muispd to link)
 $(eval $(call fuzz_target,fuzz_roam_accept,tests/fuzz/fuzz_roam_accept.c $(MUISPD_CORE_SRCS),$(MUISPD_LIBS)))
+
 # muispd's EAP roaming relay: the datagram logic without sockets and the
 # tap (radrelay.c links with the rest of muispd's core, as dae.c)
 $(eval $(call fuzz_target,fuzz_radrelay,tests/fuzz/fuzz_radrelay.c $(MUISPD_CORE_SRCS),$(MUISPD_LIBS)))

@@ -115,6 +115,7 @@ fr_cl() {
 }
 
 fr_field() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2" | head -n1; }
+
 fr_part() {
 	NS=muisp-rad-$1-$$
 	T=$(mktemp -d "/tmp/muisp-$1.XXXXXX")
