@@ -40,16 +40,20 @@ struct acct {
 
 static struct log_rl rl_acct = LOG_RL_INIT(10, 3);
 
-static sqlite3_stmt *prep(struct muispd *md, const char *sql)
+static sqlite3_stmt *prep_db(struct store *st, const char *sql)
 {
-	sqlite3 *db = store_db(md->st);
 	sqlite3_stmt *s = NULL;
 
-	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) {
-		log_warnx("acct: prepare: %s", sqlite3_errmsg(db));
+	if (sqlite3_prepare_v2(store_db(st), sql, -1, &s, NULL) != SQLITE_OK) {
+		log_warnx("acct: prepare: %s", sqlite3_errmsg(store_db(st)));
 		return NULL;
 	}
 	return s;
+}
+
+static sqlite3_stmt *prep(struct muispd *md, const char *sql)
+{
+	return prep_db(md->st, sql);
 }
 
 /* Step a statement that returns no rows, finalize it: 0 or -1. */
@@ -202,17 +206,6 @@ static int sess_row(sqlite3_stmt *s, struct acct_session *o)
 	}
 	sqlite3_finalize(s);
 	return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
-}
-
-static sqlite3_stmt *prep_db(struct store *st, const char *sql)
-{
-	sqlite3_stmt *s = NULL;
-
-	if (sqlite3_prepare_v2(store_db(st), sql, -1, &s, NULL) != SQLITE_OK) {
-		log_warnx("acct: prepare: %s", sqlite3_errmsg(store_db(st)));
-		return NULL;
-	}
-	return s;
 }
 
 int acct_session_open(struct store *st, uint64_t serial,
