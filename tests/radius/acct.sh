@@ -41,19 +41,13 @@ fr_at_exit() {
 }
 LOG=$T/fr/visited/log/acct.log
 
-fr_muispd_cert "$T"
+testca_router "$T"
 printf 'nas-secret\n' >"$T/radius.secret"
 chmod 600 "$T/radius.secret"
 port=4433
-cat >"$T/muispd.conf" <<EOF
-listen 127.0.0.1
-port $port
-socket $T/muispd.sock
-database $T/muispd.db
-cert $T/router.crt
-key $T/router.key
-kernel no
-checkpoint-interval 1
+{
+	fr_conf
+	cat <<EOF
 price bytes voucher esp 1 1000000
 radius-nas-identifier muisp-acct-test
 radius-nas-ip 192.0.2.1
@@ -64,6 +58,7 @@ radius-interim-min 2
 radius-interim-jitter 0
 radius-stop-wait 5
 EOF
+} >"$T/muispd.conf"
 
 # the acct.log lines of status $1 (and session $2): field $3
 lines() { awk -F'|' -v st="$1" -v sid="${2:-}" '$1 == st && (sid == "" || $2 == sid)' "$LOG"; }

@@ -36,16 +36,10 @@ printf 'nas-secret\n' >"$T/radius.secret"
 printf 'dae-secret\n' >"$T/dae.secret"
 chmod 600 "$T/radius.secret" "$T/dae.secret"
 port=4433
-FR_CL_PLAIN=1
-cat >"$T/muispd.conf" <<EOF
-listen 127.0.0.1
-port $port
-socket $T/muispd.sock
-database $T/muispd.db
-tls no
-allow-plain yes
-kernel no
-checkpoint-interval 1
+FR_PLAIN=1
+{
+	fr_conf
+	cat <<EOF
 currency EUR
 price bytes voucher esp 10 1000000
 radius-nas-identifier muisp-dae-test
@@ -55,6 +49,7 @@ radius-dae-listen 127.0.0.1:3799
 radius-dae-client 127.0.0.1 $T/dae.secret
 radius-dae-window 300
 EOF
+} >"$T/muispd.conf"
 fr_muispd_check
 fr_muispd_start
 check "muispd listens for DM/CoA" grep -q 'radius dae: listening on 127.0.0.1:3799' "$T/muispd.log"

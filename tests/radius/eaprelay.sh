@@ -32,16 +32,10 @@ ok "two FreeRADIUS (visited proxies partner.example to home)"
 
 printf 'nas-secret\n' >"$T/radius.secret"
 chmod 600 "$T/radius.secret"
+port=4433 FR_PLAIN=1
 base() {
+	fr_conf
 	cat <<-EOF
-	listen 127.0.0.1
-	port 4433
-	socket $T/muispd.sock
-	database $T/muispd.db
-	kernel no
-	tls no
-	allow-plain yes
-	checkpoint-interval 1
 	price bytes voucher esp 10 1000000
 	radius-nas-identifier muisp-eaprelay-test
 	radius-roam-realms partner.example

@@ -21,9 +21,6 @@
 #                        (Status-Type|Session-Id|Event-Timestamp), each
 #                        with its count, in first-seen order
 # MUISP_RADIUS_DEBUG=1 runs the servers with -X (log/stdout.log).
-#   fr_muispd_cert DIR   a throwaway CA (DIR/ca.crt) and muispd's
-#                        certificate for router.muisp.test and 127.0.0.1
-#                        (DIR/router.crt, DIR/router.key)
 # muispd's side, with NS (the netns), T (the test's directory, muispd.conf
 # in it, the operator socket $T/muispd.sock) and bin set by the part:
 #   fr_muispd_start      start muispd in NS, logging to $T/muispd.log,
@@ -44,9 +41,16 @@
 #   nsx CMD...           CMD in NS
 #   fr_kill PID          kill PID (if set) and wait for it
 #   fr_muispd_check      fail unless muispd -n accepts $T/muispd.conf
-#   FR_CL_PLAIN=1        fr_cl without TLS (--plain)
+#   fr_conf              the head of muispd.conf every part shares:
+#                        listen 127.0.0.1:$port, socket and database in
+#                        $T, kernel no, checkpoint-interval 1 and TLS with
+#                        $T/router.{crt,key} (testca_router "$T" makes
+#                        them; tests/lib/testca.sh, sourced here)
+#   FR_PLAIN=1           no TLS: fr_conf says tls no and allow-plain yes,
+#                        fr_cl --plain
 
 _fr_top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+. "$_fr_top/tests/lib/testca.sh"
 
 fr_setup() {
 	local d=$1
@@ -89,18 +93,19 @@ fr_dedup() {
 		END { for (i = 0; i < k; i++) print n[o[i]] " " o[i] }'
 }
 
-fr_muispd_cert() {
-	local d=$1
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		-keyout "$d/ca.key" -out "$d/ca.crt" -days 2 \
-		-subj "/CN=muisp test CA" 2>/dev/null
-	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		-keyout "$d/router.key" -out "$d/router.csr" \
-		-subj "/CN=router.muisp.test" 2>/dev/null
-	printf 'subjectAltName=DNS:router.muisp.test,IP:127.0.0.1\n' >"$d/ext"
-	openssl x509 -req -in "$d/router.csr" -CA "$d/ca.crt" \
-		-CAkey "$d/ca.key" -CAcreateserial -out "$d/router.crt" \
-		-days 2 -extfile "$d/ext" 2>/dev/null
+fr_conf() {
+	cat <<-EOF
+	listen 127.0.0.1
+	port $port
+	socket $T/muispd.sock
+	database $T/muispd.db
+	EOF
+	if [ "${FR_PLAIN:-0}" = 1 ]; then
+		printf 'tls no\nallow-plain yes\n'
+	else
+		printf 'cert %s\nkey %s\n' "$T/router.crt" "$T/router.key"
+	fi
+	printf 'kernel no\ncheckpoint-interval 1\n'
 }
 
 fr_muispd_start() {
@@ -120,7 +125,7 @@ fr_cl() {
 	local sd=$1 src=$2
 	shift 2
 	local tls=(--ca "$T/ca.crt" --name router.muisp.test)
-	[ "${FR_CL_PLAIN:-0}" = 1 ] && tls=(--plain)
+	[ "${FR_PLAIN:-0}" = 1 ] && tls=(--plain)
 	ip netns exec "$NS" "$bin/muisp-client" -s 127.0.0.1 -p "$port" \
 		-b "$src" "${tls[@]}" -S "$T/$sd" --esp "$@"
 }

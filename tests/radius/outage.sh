@@ -38,22 +38,16 @@ fr_part outage visited home
 db() { sqlite3 -readonly "$T/muispd.db" "$@"; }
 ok "two FreeRADIUS: primary visited 127.0.0.1, secondary home 127.0.0.2"
 
-fr_muispd_cert "$T"
+testca_router "$T"
 
 # the home server knows 127.0.0.1 as the visited proxy's address
 printf 'nas-secret\n' >"$T/visited.secret"
 printf 'proxy-secret\n' >"$T/home.secret"
 chmod 600 "$T/visited.secret" "$T/home.secret"
 port=4433
-cat >"$T/muispd.conf" <<EOF
-listen 127.0.0.1
-port $port
-socket $T/muispd.sock
-database $T/muispd.db
-cert $T/router.crt
-key $T/router.key
-kernel no
-checkpoint-interval 1
+{
+	fr_conf
+	cat <<EOF
 currency EUR
 price bytes voucher esp 1 1000000
 radius-nas-identifier muisp-outage-test
@@ -67,6 +61,7 @@ radius-interim-min 2
 radius-interim-jitter 0
 radius-stop-wait 5
 EOF
+} >"$T/muispd.conf"
 
 fr_muispd_check
 fr_muispd_start

@@ -28,7 +28,6 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/check.sh"
-. "$top/tests/lib/testca.sh"
 . "$top/tests/radius/fr.sh"
 CHECK_SUITE=radius-roam CHECK_FATAL=1
 bin=${1:-${MUISP_BIN:-$top/build/bin}}
@@ -45,15 +44,9 @@ testca_router "$T"
 printf 'nas-secret\n' >"$T/radius.secret"
 chmod 600 "$T/radius.secret"
 port=4433
-cat >"$T/muispd.conf" <<EOF
-listen 127.0.0.1
-port $port
-socket $T/muispd.sock
-database $T/muispd.db
-cert $T/router.crt
-key $T/router.key
-kernel no
-checkpoint-interval 1
+{
+	fr_conf
+	cat <<EOF
 currency EUR
 price bytes voucher esp 10 1000000
 price bytes roam esp 2 1000000
@@ -67,6 +60,7 @@ radius-auth-timeout 3
 radius-roam-realms partner.example
 radius-acct-server 127.0.0.1:1813 $T/radius.secret
 EOF
+} >"$T/muispd.conf"
 
 fr_muispd_check
 ok "muispd -n accepts price ... roam and the radius-* keys"
