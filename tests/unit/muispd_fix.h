@@ -1,13 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What the tests that build a struct muispd on a temporary directory
- * share (test_muispd.c, test_dae.c).
+ * share (test_muispd.c, test_dae.c, test_acct.c).  Include after
+ * <cmocka.h>.
  */
 #ifndef TESTS_UNIT_MUISPD_FIX_H
 #define TESTS_UNIT_MUISPD_FIX_H
 
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
+
+#include "daemon/muispd/muispd.h"
+
+/* Each test between the file's setup and teardown. */
+#define MUISPD_FIX_TEST(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
 
 /* Remove the directory of a test's store: the database, its WAL files, a
  * configuration file written there, then the directory. */
@@ -21,6 +29,47 @@ static inline void muispd_fix_rmdir(const char *dir)
 		unlink(p);
 	}
 	rmdir(dir);
+}
+
+/* A new temporary directory DIR ("/tmp/muisp-test-NAME-XXXXXX") and *conf
+ * for a muispd on it: the defaults, the database and the socket in DIR,
+ * no kernel, no TLS.  -1 if the directory cannot be made. */
+static inline int muispd_fix_conf(char *dir, size_t size, const char *name,
+				  struct muispd_conf *conf)
+{
+	snprintf(dir, size, "/tmp/muisp-test-%s-XXXXXX", name);
+	if (!mkdtemp(dir))
+		return -1;
+	conf_defaults(conf);
+	snprintf(conf->database, sizeof(conf->database), "%s/db", dir);
+	snprintf(conf->socket, sizeof(conf->socket), "%s/sock", dir);
+	conf->use_kernel = 0;
+	conf->tls = 0;
+	return 0;
+}
+
+/* *mdp: a muispd on conf, its clock at now, opened on an event loop of
+ * its own.  -1 on a failure (*mdp, if allocated, for muispd_fix_close). */
+static inline int muispd_fix_open(struct muispd **mdp,
+				  const struct muispd_conf *conf, uint64_t now)
+{
+	*mdp = calloc(1, sizeof(**mdp));
+	if (!*mdp)
+		return -1;
+	muispd_init(*mdp, conf);
+	(*mdp)->clock = now;
+	if (sd_event_new(&(*mdp)->ev) < 0 || muispd_open(*mdp))
+		return -1;
+	return 0;
+}
+
+/* md closed and freed; dir (muispd_fix_conf's) removed, if given. */
+static inline void muispd_fix_close(struct muispd *md, const char *dir)
+{
+	muispd_close(md);
+	free(md);
+	if (dir)
+		muispd_fix_rmdir(dir);
 }
 
 #endif

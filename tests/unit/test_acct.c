@@ -26,6 +26,7 @@
 #include "daemon/muispd/payment_radius.h"
 #include "ike_watch.h"
 #include "radius.h"
+#include "tests/unit/muispd_fix.h"
 #include "uapi/muisp.h"
 
 #define T0    1700000000ull
@@ -49,18 +50,13 @@ struct rec {
 	struct rad_pkt p;
 };
 
-static void conf_acct(struct muispd_conf *conf, const char *dir, int acct)
+static void conf_acct(struct muispd_conf *conf, int acct)
 {
 	static const struct price prices[] = {
 		{ MP_METRIC_BYTES, MP_METHOD_VOUCHER, 0, 1, 1000000 },
 		{ MP_METRIC_BYTES, MP_METHOD_VOUCHER, 1, 1, 1000000 },
 	};
 
-	conf_defaults(conf);
-	snprintf(conf->database, sizeof(conf->database), "%s/db", dir);
-	snprintf(conf->socket, sizeof(conf->socket), "%s/sock", dir);
-	conf->use_kernel = 0;
-	conf->tls = 0;
 	conf->warn_interval_s = 1;
 	conf->warn_tries = 1;
 	memcpy(conf->prices, prices, sizeof(prices));
@@ -82,12 +78,7 @@ static void conf_acct(struct muispd_conf *conf, const char *dir, int acct)
 
 static int open_md(struct fix *f, const struct muispd_conf *conf, uint64_t now)
 {
-	f->md = calloc(1, sizeof(*f->md));
-	if (!f->md)
-		return -1;
-	muispd_init(f->md, conf);
-	f->md->clock = now;
-	if (sd_event_new(&f->md->ev) < 0 || muispd_open(f->md))
+	if (muispd_fix_open(&f->md, conf, now))
 		return -1;
 	f->op = conn_new(f->md, -1, CONN_OP, "operator");
 	return f->op ? 0 : -1;
@@ -100,10 +91,9 @@ static int setup_with(void **state, int acct)
 
 	if (!f)
 		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/muisp-test-acct-XXXXXX");
-	if (!mkdtemp(f->dir))
+	if (muispd_fix_conf(f->dir, sizeof(f->dir), "acct", &conf))
 		return -1;
-	conf_acct(&conf, f->dir, acct);
+	conf_acct(&conf, acct);
 	store_test_fail = kernel_test_fail_unbind = 0;
 	kernel_test_refuse_bind = kernel_test_lost = 0;
 	memset(&kernel_test_tunnel, 0, sizeof(kernel_test_tunnel));
@@ -124,17 +114,8 @@ static int setup_off(void **state)
 static int teardown(void **state)
 {
 	struct fix *f = *state;
-	char p[128];
 
-	muispd_close(f->md);
-	free(f->md);
-	for (const char *const *s =
-		     (const char *const[]){ "db", "db-wal", "db-shm", NULL };
-	     *s; s++) {
-		snprintf(p, sizeof(p), "%s/%s", f->dir, *s);
-		unlink(p);
-	}
-	rmdir(f->dir);
+	muispd_fix_close(f->md, f->dir);
 	free(f);
 	return 0;
 }
@@ -145,8 +126,7 @@ static void crash(struct fix *f, uint64_t now)
 {
 	struct muispd_conf conf = f->md->conf;
 
-	muispd_close(f->md);
-	free(f->md);
+	muispd_fix_close(f->md, NULL);
 	assert_int_equal(open_md(f, &conf, now), 0);
 }
 
@@ -985,29 +965,22 @@ static void test_off(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_start_stop, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_rollback, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_operator, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unbinds, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_eap, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dae, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_roam_idle, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_settle_retry, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_refused_on_load, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_reboot, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_crash, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_clean_stop, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_gigawords, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_interim, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ids_stable, setup,
-						teardown),
+		MUISPD_FIX_TEST(test_start_stop),
+		MUISPD_FIX_TEST(test_rollback),
+		MUISPD_FIX_TEST(test_operator),
+		MUISPD_FIX_TEST(test_limits),
+		MUISPD_FIX_TEST(test_unbinds),
+		MUISPD_FIX_TEST(test_eap),
+		MUISPD_FIX_TEST(test_dae),
+		MUISPD_FIX_TEST(test_roam_idle),
+		MUISPD_FIX_TEST(test_settle_retry),
+		MUISPD_FIX_TEST(test_refused_on_load),
+		MUISPD_FIX_TEST(test_reboot),
+		MUISPD_FIX_TEST(test_crash),
+		MUISPD_FIX_TEST(test_clean_stop),
+		MUISPD_FIX_TEST(test_gigawords),
+		MUISPD_FIX_TEST(test_interim),
+		MUISPD_FIX_TEST(test_ids_stable),
 		cmocka_unit_test_setup_teardown(test_off, setup_off, teardown),
 	};
 

@@ -147,24 +147,13 @@ static int setup(void **state)
 
 	if (!f)
 		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/muisp-test-muispd-XXXXXX");
-	if (!mkdtemp(f->dir))
+	if (muispd_fix_conf(f->dir, sizeof(f->dir), "muispd", &conf))
 		return -1;
-	conf_defaults(&conf);
-	snprintf(conf.database, sizeof(conf.database), "%s/db", f->dir);
-	snprintf(conf.socket, sizeof(conf.socket), "%s/sock", f->dir);
-	conf.use_kernel = 0;
-	conf.tls = 0;
 	conf.warn_interval_s = 1;
 	conf.warn_tries = 2;
 	memcpy(conf.prices, prices, sizeof(prices));
 	conf.nprices = sizeof(prices) / sizeof(prices[0]);
-	f->md = calloc(1, sizeof(*f->md));
-	if (!f->md)
-		return -1;
-	muispd_init(f->md, &conf);
-	f->md->clock = T0;
-	if (sd_event_new(&f->md->ev) < 0 || muispd_open(f->md) ||
+	if (muispd_fix_open(&f->md, &conf, T0) ||
 	    payment_register(&f->md->pay, &remote_method))
 		return -1;
 	memset(&remote, 0, sizeof(remote));
@@ -181,9 +170,7 @@ static int teardown(void **state)
 {
 	struct fix *f = *state;
 
-	muispd_close(f->md);
-	free(f->md);
-	muispd_fix_rmdir(f->dir);
+	muispd_fix_close(f->md, f->dir);
 	free(f);
 	return 0;
 }
@@ -2278,58 +2265,36 @@ static void test_expiry_warning(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_flow, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_store_failures, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_conn_caps, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_conn_rate, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_conn_deadlines, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_offer_quote_memory, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_channel_rules, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_control_table, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_radius_stats, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_operator, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_key_schedule, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_elsewhere, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_restore, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_remote_deposit, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_remote_void, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_remote_deposit_gone, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_remote_settlement, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_remote_settlement_joined,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reload, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_register, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_register_forget, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_register_tomb_cap, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_register_charon, setup,
-						teardown),
+		MUISPD_FIX_TEST(test_flow),
+		MUISPD_FIX_TEST(test_store_failures),
+		MUISPD_FIX_TEST(test_conn_caps),
+		MUISPD_FIX_TEST(test_conn_rate),
+		MUISPD_FIX_TEST(test_conn_deadlines),
+		MUISPD_FIX_TEST(test_offer_quote_memory),
+		MUISPD_FIX_TEST(test_refusals),
+		MUISPD_FIX_TEST(test_channel_rules),
+		MUISPD_FIX_TEST(test_control_table),
+		MUISPD_FIX_TEST(test_radius_stats),
+		MUISPD_FIX_TEST(test_operator),
+		MUISPD_FIX_TEST(test_key_schedule),
+		MUISPD_FIX_TEST(test_elsewhere),
+		MUISPD_FIX_TEST(test_limits),
+		MUISPD_FIX_TEST(test_restore),
+		MUISPD_FIX_TEST(test_remote_deposit),
+		MUISPD_FIX_TEST(test_remote_void),
+		MUISPD_FIX_TEST(test_remote_deposit_gone),
+		MUISPD_FIX_TEST(test_remote_settlement),
+		MUISPD_FIX_TEST(test_remote_settlement_joined),
+		MUISPD_FIX_TEST(test_reload),
+		MUISPD_FIX_TEST(test_register),
+		MUISPD_FIX_TEST(test_register_forget),
+		MUISPD_FIX_TEST(test_register_tomb_cap),
+		MUISPD_FIX_TEST(test_register_charon),
 		cmocka_unit_test(test_privacy_rule),
-		cmocka_unit_test_setup_teardown(test_privacy_bind, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_privacy_enforce, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_privacy_remote, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_expiry_warning, setup,
-						teardown),
+		MUISPD_FIX_TEST(test_privacy_bind),
+		MUISPD_FIX_TEST(test_privacy_enforce),
+		MUISPD_FIX_TEST(test_privacy_remote),
+		MUISPD_FIX_TEST(test_expiry_warning),
 	};
 
 	log_init(1, 0);
