@@ -14,6 +14,11 @@
 
 #include "daemon/muispd/muispd.h"
 
+/* The clock the fixtures start at; two users' addresses. */
+#define T0    1700000000ull
+#define ALICE "10.0.0.2"
+#define BOB   "10.0.0.3"
+
 /* Each test between the file's setup and teardown. */
 #define MUISPD_FIX_TEST(t) cmocka_unit_test_setup_teardown(t, setup, teardown)
 
@@ -71,5 +76,17 @@ static inline void muispd_fix_close(struct muispd *md, const char *dir)
 	if (dir)
 		muispd_fix_rmdir(dir);
 }
+
+/* The file's teardown, for a struct fix with dir and md (muispd_fix_conf's
+ * and muispd_fix_open's) allocated by its setup. */
+#define MUISPD_FIX_TEARDOWN                      \
+	static int teardown(void **state)        \
+	{                                        \
+		struct fix *f = *state;          \
+                                                 \
+		muispd_fix_close(f->md, f->dir); \
+		free(f);                         \
+		return 0;                        \
+	}
 
 #endif

@@ -29,10 +29,6 @@
 #include "tests/unit/muispd_fix.h"
 #include "uapi/muisp.h"
 
-#define T0    1700000000ull
-#define ALICE "10.0.0.2"
-#define BOB   "10.0.0.3"
-
 struct fix {
 	char dir[64];
 	struct muispd *md;
@@ -116,14 +112,7 @@ static int setup_off(void **state)
 	return setup_with(state, 0);
 }
 
-static int teardown(void **state)
-{
-	struct fix *f = *state;
-
-	muispd_fix_close(f->md, f->dir);
-	free(f);
-	return 0;
-}
+MUISPD_FIX_TEARDOWN
 
 /* muispd gone without its clean stop (a crash: the store as it was) and
  * started again at now. */

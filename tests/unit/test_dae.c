@@ -31,9 +31,6 @@
 #include "daemon/muispd/muispd.h"
 #include "tests/unit/muispd_fix.h"
 
-#define T0     1700000000ull
-#define ALICE  "10.0.0.2"
-#define BOB    "10.0.0.3"
 #define SECRET "dae-secret"
 #define SID_A  "5f3a9c01-2a-1"
 #define SID_B  "5f3a9c01-2b-3"
@@ -131,14 +128,7 @@ static int setup(void **state)
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	struct fix *f = *state;
-
-	muispd_fix_close(f->md, f->dir);
-	free(f);
-	return 0;
-}
+MUISPD_FIX_TEARDOWN
 
 /* ---- requests ---- */
 

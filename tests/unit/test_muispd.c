@@ -113,10 +113,6 @@ static void finish(int rc, const char *text)
 	done(remote.arg, rc, text);
 }
 
-#define T0    1700000000ull
-#define ALICE "10.0.0.2"
-#define BOB   "10.0.0.3"
-
 struct fix {
 	char dir[64];
 	struct muispd *md;
@@ -166,14 +162,7 @@ static int setup(void **state)
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	struct fix *f = *state;
-
-	muispd_fix_close(f->md, f->dir);
-	free(f);
-	return 0;
-}
+MUISPD_FIX_TEARDOWN
 
 /* Encode m into c's input and let the daemon read it. */
 static void feed(struct fix *f, struct conn *c, struct mp_msg *m)
