@@ -42,8 +42,7 @@ fr_at_exit() {
 LOG=$T/fr/visited/log/acct.log
 
 testca_router "$T"
-printf 'nas-secret\n' >"$T/radius.secret"
-chmod 600 "$T/radius.secret"
+fr_secret radius.secret nas-secret
 port=4433
 {
 	fr_conf

@@ -32,9 +32,8 @@ fr_need muispd muisp-client muispctl
 fr_part dae visited
 ok "FreeRADIUS visited (accounting)"
 
-printf 'nas-secret\n' >"$T/radius.secret"
-printf 'dae-secret\n' >"$T/dae.secret"
-chmod 600 "$T/radius.secret" "$T/dae.secret"
+fr_secret radius.secret nas-secret
+fr_secret dae.secret dae-secret
 port=4433
 FR_PLAIN=1
 {

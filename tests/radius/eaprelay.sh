@@ -30,8 +30,7 @@ fr_need muispd muispctl
 fr_part eaprelay
 ok "two FreeRADIUS (visited proxies partner.example to home)"
 
-printf 'nas-secret\n' >"$T/radius.secret"
-chmod 600 "$T/radius.secret"
+fr_secret radius.secret nas-secret
 port=4433 FR_PLAIN=1
 base() {
 	fr_conf

@@ -41,6 +41,7 @@
 #   nsx CMD...           CMD in NS
 #   fr_kill PID          kill PID (if set) and wait for it
 #   fr_muispd_check      fail unless muispd -n accepts $T/muispd.conf
+#   fr_secret NAME TEXT  $T/NAME holds the secret TEXT, mode 600
 #   fr_conf              the head of muispd.conf every part shares:
 #                        listen 127.0.0.1:$port, socket and database in
 #                        $T, kernel no, checkpoint-interval 1 and TLS with
@@ -91,6 +92,11 @@ fr_stop() {
 fr_dedup() {
 	cut -d'|' -f1,2,5 "$1" | awk '{ if (!($0 in n)) o[k++] = $0; n[$0]++ }
 		END { for (i = 0; i < k; i++) print n[o[i]] " " o[i] }'
+}
+
+fr_secret() {
+	printf '%s\n' "$2" >"$T/$1"
+	chmod 600 "$T/$1"
 }
 
 fr_conf() {

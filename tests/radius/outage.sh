@@ -41,9 +41,8 @@ ok "two FreeRADIUS: primary visited 127.0.0.1, secondary home 127.0.0.2"
 testca_router "$T"
 
 # the home server knows 127.0.0.1 as the visited proxy's address
-printf 'nas-secret\n' >"$T/visited.secret"
-printf 'proxy-secret\n' >"$T/home.secret"
-chmod 600 "$T/visited.secret" "$T/home.secret"
+fr_secret visited.secret nas-secret
+fr_secret home.secret proxy-secret
 port=4433
 {
 	fr_conf

@@ -44,8 +44,7 @@ check "home auth.log: the roaming user" \
 	grep -q '^u@partner.example|Access-Accept' "$T/fr/home/log/auth.log"
 
 # ---- muispd with radius-* keys ----
-printf 'nas-secret\n' >"$T/secret"
-chmod 600 "$T/secret"
+fr_secret secret nas-secret
 printf 'nas-secret\n' >"$T/open-secret"
 chmod 644 "$T/open-secret"
 cat >"$T/base.conf" <<EOF

@@ -41,8 +41,7 @@ ok "two FreeRADIUS (visited proxies partner.example to home)"
 # --- throwaway CA and router certificate ---
 testca_router "$T"
 
-printf 'nas-secret\n' >"$T/radius.secret"
-chmod 600 "$T/radius.secret"
+fr_secret radius.secret nas-secret
 port=4433
 {
 	fr_conf
