@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "daemon/muispd/muispd.h"
@@ -75,6 +76,30 @@ static inline void muispd_fix_close(struct muispd *md, const char *dir)
 	free(md);
 	if (dir)
 		muispd_fix_rmdir(dir);
+}
+
+/* Encode m into c's input and let md read it. */
+static inline void muispd_fix_feed(struct muispd *md, struct conn *c,
+				   const struct mp_msg *m)
+{
+	int n = mp_encode(m, c->rbuf + c->rlen, sizeof(c->rbuf) - c->rlen);
+
+	assert_true(n > 0);
+	c->rlen += (size_t)n;
+	conn_input(md, c);
+}
+
+/* The next frame c was sent, decoded; fails if there is none. */
+static inline void muispd_fix_next(struct conn *c, struct mp_msg *out)
+{
+	int n;
+
+	assert_true(c->wlen > 0);
+	n = mp_frame_len(c->wbuf, c->wlen);
+	assert_true(n > 0 && (size_t)n <= c->wlen);
+	assert_int_equal(mp_decode(c->wbuf, (size_t)n, out), 0);
+	memmove(c->wbuf, c->wbuf + n, c->wlen - (size_t)n);
+	c->wlen -= (size_t)n;
 }
 
 /* The file's teardown, for a struct fix with dir and md (muispd_fix_conf's

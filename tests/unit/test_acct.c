@@ -139,19 +139,10 @@ static struct conn *user(struct fix *f, const char *addr)
 static void call(struct fix *f, struct conn *c, struct mp_msg *m, uint8_t type,
 		 struct mp_msg *out)
 {
-	int n = mp_encode(m, c->rbuf + c->rlen, sizeof(c->rbuf) - c->rlen);
-
-	assert_true(n > 0);
-	c->rlen += (size_t)n;
-	conn_input(f->md, c);
-	do { /* warnings (asynchronous) skipped */
-		assert_true(c->wlen > 0);
-		n = mp_frame_len(c->wbuf, c->wlen);
-		assert_true(n > 0 && (size_t)n <= c->wlen);
-		assert_int_equal(mp_decode(c->wbuf, (size_t)n, out), 0);
-		memmove(c->wbuf, c->wbuf + n, c->wlen - (size_t)n);
-		c->wlen -= (size_t)n;
-	} while (out->flags & MP_F_ASYNC);
+	muispd_fix_feed(f->md, c, m);
+	do /* warnings (asynchronous) skipped */
+		muispd_fix_next(c, out);
+	while (out->flags & MP_F_ASYNC);
 	if (type && out->type != type)
 		fail_msg("reply %u, not %u: %s", out->type, type,
 			 out->s[MP_A_MESSAGE]);
