@@ -28,55 +28,25 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/radius/fr.sh"
 CHECK_SUITE=radius-acct CHECK_FATAL=1
 bin=${1:-$top/build/bin}
-[ "$(id -u)" = 0 ] || fail "needs root (a network namespace)"
-[ -x "$bin/muispd" ] && [ -x "$bin/muisp-client" ] ||
-	fail "build muispd and muisp-client first"
-command -v freeradius >/dev/null || fail "freeradius not installed"
+fr_need muispd muisp-client
 
-NS=muisp-rad-acct-$$
-T=$(mktemp -d /tmp/muisp-acct.XXXXXX)
-pid=
-cleanup() {
-	local rc=$?
-	if [ $rc -ne 0 ] && [ -e "$T/muispd.log" ]; then
-		echo "--- muispd log" >&2
-		tail -n 30 "$T/muispd.log" >&2
-		echo "--- acct.log" >&2
-		tail -n 20 "$T/fr/visited/log/acct.log" >&2 || true
-		echo "--- acct_spool" >&2
-		sqlite3 "$T/muispd.db" "SELECT id, sid, status, event_ts FROM acct_spool" >&2 || true
-		sqlite3 "$T/muispd.db" "SELECT * FROM acct_sessions" >&2 || true
-	fi
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && { wait "$pid" 2>/dev/null || true; }
-	fr_stop "$T/fr" visited
-	ip netns del "$NS" 2>/dev/null || true
-	rm -rf "$T"
+fr_part acct visited
+fr_at_exit() {
+	[ "$1" -ne 0 ] || return 0
+	echo "--- acct.log" >&2
+	tail -n 20 "$T/fr/visited/log/acct.log" >&2 || true
+	echo "--- acct_spool" >&2
+	sqlite3 "$T/muispd.db" "SELECT id, sid, status, event_ts FROM acct_spool" >&2 || true
+	sqlite3 "$T/muispd.db" "SELECT * FROM acct_sessions" >&2 || true
 }
-trap cleanup EXIT
-
-field() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2" | head -n1; }
-
-ip netns add "$NS"
-ip -n "$NS" link set lo up
-nsx() { ip netns exec "$NS" "$@"; }
-
-fr_setup "$T/fr"
-fr_start "$T/fr" visited "$NS"
 LOG=$T/fr/visited/log/acct.log
 
-fr_muispd_cert "$T"
-printf 'nas-secret\n' >"$T/radius.secret"
-chmod 600 "$T/radius.secret"
+testca_router "$T"
+fr_secret radius.secret nas-secret
 port=4433
-cat >"$T/muispd.conf" <<EOF
-listen 127.0.0.1
-port $port
-socket $T/muispd.sock
-database $T/muispd.db
-cert $T/router.crt
-key $T/router.key
-kernel no
-checkpoint-interval 1
+{
+	fr_conf
+	cat <<EOF
 price bytes voucher esp 1 1000000
 radius-nas-identifier muisp-acct-test
 radius-nas-ip 192.0.2.1
@@ -87,38 +57,22 @@ radius-interim-min 2
 radius-interim-jitter 0
 radius-stop-wait 5
 EOF
+} >"$T/muispd.conf"
 
-start() {
-	rm -f "$T/muispd.sock"
-	# not through nsx: $! is then muispd's own pid (ip execs it)
-	ip netns exec "$NS" "$bin/muispd" -d -v -f "$T/muispd.conf" \
-		>>"$T/muispd.log" 2>&1 &
-	pid=$!
-	wait_until -t 10 -m "muispd's socket (or its exit)" \
-		eval '[ -S "$T/muispd.sock" ] || ! kill -0 "$pid"'
-	[ -S "$T/muispd.sock" ] || fail "muispd exited at start"
-}
-op() { "$bin/muisp-client" -O "$T/muispd.sock" op "$@"; }
-cl() { # cl STATEDIR SOURCE args...
-	local sd=$1 src=$2
-	shift 2
-	nsx "$bin/muisp-client" -s 127.0.0.1 -p "$port" -b "$src" \
-		--ca "$T/ca.crt" --name router.muisp.test -S "$T/$sd" --esp "$@"
-}
 # the acct.log lines of status $1 (and session $2): field $3
 lines() { awk -F'|' -v st="$1" -v sid="${2:-}" '$1 == st && (sid == "" || $2 == sid)' "$LOG"; }
 n() { lines "$@" | wc -l; }
 col() { lines "$1" "$2" | tail -n1 | cut -d'|' -f"$3"; }
 db() { sqlite3 "$T/muispd.db" "$1"; }
 
-start
+fr_muispd_start
 wait_until -t 10 -m "Accounting-On" eval '[ "$(n Accounting-On)" = 1 ]'
 ok "first start: Accounting-On"
 
 # --- a voucher contract: Start ---
-code=$(field code "$(op voucher-issue 100000)")
-out=$(cl a 127.0.0.3 -m voucher -P "$code" --start buy bytes 30000000000 40000000000)
-serial=$(field serial "$(tail -n1 <<<"$out")")
+code=$(fr_field code "$(fr_op voucher-issue 100000)")
+out=$(fr_cl a 127.0.0.3 -m voucher -P "$code" --start buy bytes 30000000000 40000000000)
+serial=$(fr_field serial "$(tail -n1 <<<"$out")")
 sid=$(db "SELECT sid FROM acct_sessions WHERE serial = $serial AND stopped IS NULL")
 inst=${sid%%-*}
 expect "Acct-Session-Id INST-SERIALHEX-1" "$inst-$(printf %x "$serial")-1" "$sid"
@@ -131,22 +85,23 @@ check "the code's second half is nowhere in acct.log" eval '! grep -q "${code:10
 
 # --- Interims with the usage, Gigawords ---
 big=$((5 * 4294967296 + 12345))
-op usage-add "$serial" $big >/dev/null
+fr_op usage-add "$serial" $big >/dev/null
 wait_until -t 10 -m "an Interim with Gigawords" \
 	eval '[ -n "$(lines Interim-Update "$sid" | awk -F"|" "\$9 == 5")" ]'
 expect "Interim: Input-Octets the low word" 12345 \
 	"$(lines Interim-Update "$sid" | awk -F'|' '$9 == 5 { print $8 }' | tail -n1)"
+# shellcheck disable=SC2034 # used in the eval below
 t1=$(lines Interim-Update "$sid" | tail -n1 | cut -d'|' -f5)
 wait_until -t 10 -m "the next Interim" \
 	eval '[ "$(lines Interim-Update "$sid" | tail -n1 | cut -d"|" -f5)" -gt "$t1" ]'
 ok "Interims go on (radius-interim 2)"
 
 # --- the operator's unbind: Stop Admin-Reset; bound again: session 2 ---
-op unbind "$serial" >/dev/null
+fr_op unbind "$serial" >/dev/null
 wait_until -t 10 -m "the Stop" eval '[ "$(n Stop "$sid")" = 1 ]'
 expect "Stop: Admin-Reset" Admin-Reset "$(col Stop "$sid" 16)"
 expect "Stop: Input-Gigawords" 5 "$(col Stop "$sid" 9)"
-cl a 127.0.0.3 bind >/dev/null
+fr_cl a 127.0.0.3 bind >/dev/null
 sid2=$(db "SELECT sid FROM acct_sessions WHERE serial = $serial AND stopped IS NULL")
 expect "bound again: BINDNO 2" "$inst-$(printf %x "$serial")-2" "$sid2"
 wait_until -t 10 -m "its Start" eval '[ "$(n Start "$sid2")" = 1 ]'
@@ -156,23 +111,23 @@ expect "the same Multi-Session-Id" "$(col Start "$sid" 3)" "$(col Start "$sid2" 
 kill -9 "$pid"
 wait "$pid" 2>/dev/null || true
 pid=
-start
-cl a 127.0.0.3 start >/dev/null # bound again: suspended
-op usage-add "$serial" 1000 >/dev/null
+fr_muispd_start
+fr_cl a 127.0.0.3 start >/dev/null # bound again: suspended
+fr_op usage-add "$serial" 1000 >/dev/null
 wait_until -t 10 -m "an Interim of the same session after the crash" \
 	eval '[ -n "$(lines Interim-Update "$sid2" | awk -F"|" "\$8 == 1000")" ]'
 expect "no Accounting-On after the crash" 1 "$(n Accounting-On)"
 
 # --- the user's terminate: Stop User-Request ---
-cl a 127.0.0.3 terminate >/dev/null
+fr_cl a 127.0.0.3 terminate >/dev/null
 wait_until -t 10 -m "the Stop" eval '[ "$(n Stop "$sid2")" = 1 ]'
 expect "Stop: User-Request" User-Request "$(col Stop "$sid2" 16)"
 expect "Stop: the session's Input-Octets" 1000 "$(col Stop "$sid2" 8)"
 
 # --- SIGTERM: Stop NAS-Request, Accounting-Off, delivered before exit ---
-code=$(field code "$(op voucher-issue 1000)")
-out=$(cl b 127.0.0.4 -m voucher -P "$code" --start buy bytes 90000000 100000000)
-serial=$(field serial "$(tail -n1 <<<"$out")")
+code=$(fr_field code "$(fr_op voucher-issue 1000)")
+out=$(fr_cl b 127.0.0.4 -m voucher -P "$code" --start buy bytes 90000000 100000000)
+serial=$(fr_field serial "$(tail -n1 <<<"$out")")
 sid3=$(db "SELECT sid FROM acct_sessions WHERE serial = $serial AND stopped IS NULL")
 kill "$pid"
 wait "$pid" 2>/dev/null || true
@@ -181,7 +136,7 @@ expect "at exit: the Stop at the server" 1 "$(n Stop "$sid3")"
 expect "Stop: NAS-Request" NAS-Request "$(col Stop "$sid3" 16)"
 expect "at exit: Accounting-Off at the server" 1 "$(n Accounting-Off)"
 expect "the spool empty" 0 "$(db 'SELECT count(*) FROM acct_spool')"
-start
+fr_muispd_start
 wait_until -t 10 -m "Accounting-On after the clean stop" eval '[ "$(n Accounting-On)" = 2 ]'
 sid4=$(db "SELECT sid FROM acct_sessions WHERE serial = $serial AND stopped IS NULL")
 wait_until -t 10 -m "a new Start" eval '[ "$(n Start "$sid4")" = 1 ]'

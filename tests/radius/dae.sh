@@ -27,52 +27,18 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/radius/fr.sh"
 CHECK_SUITE=radius-dae CHECK_FATAL=1
 bin=${1:-${MUISP_BIN:-$top/build/bin}}
-[ "$(id -u)" = 0 ] || fail "needs root (a network namespace)"
-[ -x "$bin/muispd" ] && [ -x "$bin/muisp-client" ] && [ -x "$bin/muispctl" ] ||
-	fail "build muispd, muisp-client and muispctl first"
-command -v radclient >/dev/null || fail "radclient (freeradius-utils) not installed"
+fr_need muispd muisp-client muispctl
 
-NS=muisp-rad-dae-$$
-T=$(mktemp -d /tmp/muisp-dae.XXXXXX)
-pid=
-cleanup() {
-	local rc=$?
-	if [ $rc -ne 0 ] && [ -e "$T/muispd.log" ]; then
-		echo "--- muispd log" >&2
-		tail -n 30 "$T/muispd.log" >&2
-	fi
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && { wait "$pid" 2>/dev/null || true; }
-	fr_stop "$T/fr" visited
-	ip netns del "$NS" 2>/dev/null || true
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
-field() { # field KEY TEXT -> value of KEY=... in TEXT
-	sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2" | head -n1
-}
-
-ip netns add "$NS"
-ip -n "$NS" link set lo up
-nsx() { ip netns exec "$NS" "$@"; }
-
-fr_setup "$T/fr"
-fr_start "$T/fr" visited "$NS"
+fr_part dae visited
 ok "FreeRADIUS visited (accounting)"
 
-printf 'nas-secret\n' >"$T/radius.secret"
-printf 'dae-secret\n' >"$T/dae.secret"
-chmod 600 "$T/radius.secret" "$T/dae.secret"
+fr_secret radius.secret nas-secret
+fr_secret dae.secret dae-secret
 port=4433
-cat >"$T/muispd.conf" <<EOF
-listen 127.0.0.1
-port $port
-socket $T/muispd.sock
-database $T/muispd.db
-tls no
-allow-plain yes
-kernel no
-checkpoint-interval 1
+FR_PLAIN=1
+{
+	fr_conf
+	cat <<EOF
 currency EUR
 price bytes voucher esp 10 1000000
 radius-nas-identifier muisp-dae-test
@@ -82,38 +48,26 @@ radius-dae-listen 127.0.0.1:3799
 radius-dae-client 127.0.0.1 $T/dae.secret
 radius-dae-window 300
 EOF
-"$bin/muispd" -n -f "$T/muispd.conf" 2>"$T/check.err" ||
-	fail "config check: $(cat "$T/check.err")"
-# not through nsx: $! must be muispd itself (ip netns exec execs it)
-ip netns exec "$NS" "$bin/muispd" -d -v -f "$T/muispd.conf" >>"$T/muispd.log" 2>&1 &
-pid=$!
-wait_until -t 10 -m "muispd's socket (or its exit)" \
-	eval '[ -S "$T/muispd.sock" ] || ! kill -0 "$pid"'
-[ -S "$T/muispd.sock" ] || fail "muispd exited at start"
+} >"$T/muispd.conf"
+fr_muispd_check
+fr_muispd_start
 check "muispd listens for DM/CoA" grep -q 'radius dae: listening on 127.0.0.1:3799' "$T/muispd.log"
 
-op() { "$bin/muisp-client" -O "$T/muispd.sock" op "$@"; }
 ctl() { "$bin/muispctl" --daemon "$T/muispd.sock" "$@"; }
-cl() { # cl STATEDIR SOURCE args...
-	local sd=$1 src=$2
-	shift 2
-	nsx "$bin/muisp-client" -s 127.0.0.1 -p "$port" -b "$src" --plain \
-		-S "$T/$sd" --esp "$@"
-}
 # dac CODE SECRET: radclient with the attributes on stdin; its output
 dac() {
 	nsx radclient -x -r 1 -t 1 127.0.0.1:3799 "$1" "$2" 2>&1 || true
 }
-state() { field state "$(op contract-show "$1")"; }
+state() { fr_field state "$(fr_op contract-show "$1")"; }
 counter() { # counter NAME -> the value in muispctl stats radius
 	ctl stats radius | awk -v n="$1:" '$1 == n { print $2 }'
 }
 
-code=$(field code "$(op voucher-issue 100)")
-out=$(cl alice 127.0.0.2 -m voucher -P "$code" --start buy bytes 1000000 2000000)
-alice=$(field serial "$(tail -n1 <<<"$out")")
-out=$(cl bob 127.0.0.3 -m voucher -P "$code" --start buy bytes 1000000 2000000)
-bob=$(field serial "$(tail -n1 <<<"$out")")
+code=$(fr_field code "$(fr_op voucher-issue 100)")
+out=$(fr_cl alice 127.0.0.2 -m voucher -P "$code" --start buy bytes 1000000 2000000)
+alice=$(fr_field serial "$(tail -n1 <<<"$out")")
+out=$(fr_cl bob 127.0.0.3 -m voucher -P "$code" --start buy bytes 1000000 2000000)
+bob=$(fr_field serial "$(tail -n1 <<<"$out")")
 expect "alice active" active "$(state "$alice")"
 sid_of() {
 	sqlite3 "$T/muispd.db" "SELECT sid FROM acct_sessions WHERE serial = $1 AND stopped IS NULL"
@@ -147,18 +101,18 @@ out=$(printf 'Acct-Session-Id = "%s"\nChilliSpot-Max-Total-Octets = 9000000\n' "
 	dac coa dae-secret)
 check "raising a paid quota: CoA-NAK Administratively-Prohibited" \
 	grep -q "Error-Cause = Administratively-Prohibited" <<<"$out"
-st=$(op contract-show "$alice")
-expect "alice unchanged: state" active "$(field state "$st")"
-expect "alice unchanged: hard" 2000000 "$(field hard "$st")"
+st=$(fr_op contract-show "$alice")
+expect "alice unchanged: state" active "$(fr_field state "$st")"
+expect "alice unchanged: hard" 2000000 "$(fr_field hard "$st")"
 
 # --- a live CoA ---
 out=$(printf 'User-Name = "%s"\nFramed-IP-Address = 127.0.0.2\nFilter-Id = "suspend"\nChilliSpot-Max-Total-Octets = 1500000\nMessage-Authenticator = 0x00\n' \
 	"$(sqlite3 "$T/muispd.db" "SELECT user_name FROM acct_sessions WHERE sid = '$sida'")" |
 	dac coa dae-secret)
 check "live CoA: CoA-ACK" grep -q "Received CoA-ACK" <<<"$out"
-st=$(op contract-show "$alice")
-expect "alice suspended by the CoA" suspended "$(field state "$st")"
-expect "alice's hard limit lowered" 1500000 "$(field hard "$st")"
+st=$(fr_op contract-show "$alice")
+expect "alice suspended by the CoA" suspended "$(fr_field state "$st")"
+expect "alice's hard limit lowered" 1500000 "$(fr_field hard "$st")"
 expect "bob untouched" active "$(state "$bob")"
 
 # --- a live Disconnect ---
@@ -167,10 +121,10 @@ printf 'Acct-Session-Id = "%s"\nEvent-Timestamp = %d\nMessage-Authenticator = 0x
 out=$(nsx radclient -x -r 1 -t 2 127.0.0.1:3799 disconnect dae-secret <"$T/dm.txt" 2>&1 || true)
 check "live Disconnect: Disconnect-ACK" grep -q "Received Disconnect-ACK" <<<"$out"
 check "... with a Message-Authenticator" grep -q "Message-Authenticator" <<<"$(sed -n '/Received Disconnect-ACK/,$p' <<<"$out")"
-st=$(op contract-show "$alice")
+st=$(fr_op contract-show "$alice")
 check "alice ended (settlement or extinguished)" \
-	grep -Eq '^(in-settlement|extinguished)$' <<<"$(field state "$st")"
-check "alice no longer bound" eval '[ -z "$(field addr "$st")" ]'
+	grep -Eq '^(in-settlement|extinguished)$' <<<"$(fr_field state "$st")"
+check "alice no longer bound" eval '[ -z "$(fr_field addr "$st")" ]'
 expect "bob still active" active "$(state "$bob")"
 expect "alice's session stopped with Admin-Reset (6)" 6 \
 	"$(sqlite3 "$T/muispd.db" "SELECT cause FROM acct_sessions WHERE sid = '$sida' AND stopped IS NOT NULL")"

@@ -25,26 +25,16 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/radius/fr.sh"
 CHECK_SUITE=radius-eaprelay CHECK_FATAL=1
 bin=${1:-${MUISP_BIN:-$top/build/bin}}
-[ "$(id -u)" = 0 ] || fail "needs root (a network namespace)"
-[ -x "$bin/muispd" ] && [ -x "$bin/muispctl" ] || fail "build muispd first"
-command -v freeradius >/dev/null || fail "freeradius not installed"
+fr_need muispd muispctl
 
 fr_part eaprelay
-nsx() { ip netns exec "$NS" "$@"; }
 ok "two FreeRADIUS (visited proxies partner.example to home)"
 
-printf 'nas-secret\n' >"$T/radius.secret"
-chmod 600 "$T/radius.secret"
+fr_secret radius.secret nas-secret
+port=4433 FR_PLAIN=1
 base() {
+	fr_conf
 	cat <<-EOF
-	listen 127.0.0.1
-	port 4433
-	socket $T/muispd.sock
-	database $T/muispd.db
-	kernel no
-	tls no
-	allow-plain yes
-	checkpoint-interval 1
 	price bytes voucher esp 10 1000000
 	radius-nas-identifier muisp-eaprelay-test
 	radius-roam-realms partner.example
@@ -68,15 +58,8 @@ ok "muispd -n: radius-eap-relay needs a roam price line and an auth server"
 	echo "price bytes roam esp 1 1000"
 	echo "radius-auth-server 127.0.0.1:1812 $T/radius.secret"
 } >"$T/muispd.conf"
-"$bin/muispd" -n -f "$T/muispd.conf" 2>"$T/check.err" ||
-	fail "config check: $(cat "$T/check.err")"
-# ip netns exec execs muispd: $! is muispd's pid
-ip netns exec "$NS" "$bin/muispd" -d -v -f "$T/muispd.conf" \
-	>>"$T/muispd.log" 2>&1 &
-pid=$!
-wait_until -t 10 -m "muispd's socket (or its exit)" \
-	eval '[ -S "$T/muispd.sock" ] || ! kill -0 "$pid"'
-[ -S "$T/muispd.sock" ] || fail "muispd exited at start"
+fr_muispd_check
+fr_muispd_start
 grep -q "radius-eap-relay: listening on 127.0.0.1:18120" "$T/muispd.log" ||
 	fail "relay not listening"
 ok "muispd listens on the relay port"

@@ -23,30 +23,18 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/check.sh"
 . "$top/tests/radius/fr.sh"
 CHECK_SUITE=radius-example CHECK_FATAL=1
-[ "$(id -u)" = 0 ] || fail "needs root (a network namespace)"
-command -v freeradius >/dev/null || fail "freeradius not installed"
+fr_need
 [ -r /etc/freeradius/3.0/radiusd.conf ] || fail "no /etc/freeradius/3.0"
 
-NS=muisp-rad-example-$$
-T=$(mktemp -d /tmp/muisp-example.XXXXXX)
+fr_part example home
 vpid=
-cleanup() {
-	local rc=$?
-	if [ $rc -ne 0 ] && [ -e "$T/log/stdout.log" ]; then
+fr_at_exit() {
+	if [ "$1" -ne 0 ] && [ -e "$T/log/stdout.log" ]; then
 		echo "--- the example's server" >&2
 		tail -n 20 "$T/log/stdout.log" >&2
 	fi
-	[ -n "$vpid" ] && kill "$vpid" 2>/dev/null && { wait "$vpid" 2>/dev/null || true; }
-	fr_stop "$T/fr" home
-	ip netns del "$NS" 2>/dev/null || true
-	rm -rf "$T"
+	fr_kill "$vpid"
 }
-trap cleanup EXIT
-
-ip netns add "$NS"
-ip -n "$NS" link set lo up
-fr_setup "$T/fr"
-fr_start "$T/fr" home "$NS"
 
 # --- the README's installation, on a copy of Debian's tree ---
 ex=$top/docs/examples/freeradius

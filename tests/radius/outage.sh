@@ -31,56 +31,22 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/radius/fr.sh"
 CHECK_SUITE=radius-outage CHECK_FATAL=1
 bin=${1:-${MUISP_BIN:-$top/build/bin}}
-[ "$(id -u)" = 0 ] || fail "needs root (a network namespace)"
-for b in muispd muisp-client muispctl; do
-	[ -x "$bin/$b" ] || fail "build $b first"
-done
-command -v freeradius >/dev/null || fail "freeradius not installed"
+fr_need muispd muisp-client muispctl
 command -v sqlite3 >/dev/null || fail "sqlite3 not installed"
 
-NS=muisp-rad-outage-$$
-T=$(mktemp -d /tmp/muisp-outage.XXXXXX)
-pid=
-cleanup() {
-	local rc=$?
-	if [ $rc -ne 0 ] && [ -e "$T/muispd.log" ]; then
-		echo "--- muispd log" >&2
-		tail -n 40 "$T/muispd.log" >&2
-	fi
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && { wait "$pid" 2>/dev/null || true; }
-	fr_stop "$T/fr" visited
-	fr_stop "$T/fr" home
-	ip netns del "$NS" 2>/dev/null || true
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
+fr_part outage visited home
 db() { sqlite3 -readonly "$T/muispd.db" "$@"; }
-
-ip netns add "$NS"
-ip -n "$NS" link set lo up
-
-fr_setup "$T/fr"
-fr_start "$T/fr" visited "$NS"
-fr_start "$T/fr" home "$NS"
 ok "two FreeRADIUS: primary visited 127.0.0.1, secondary home 127.0.0.2"
 
-fr_muispd_cert "$T"
+testca_router "$T"
 
 # the home server knows 127.0.0.1 as the visited proxy's address
-printf 'nas-secret\n' >"$T/visited.secret"
-printf 'proxy-secret\n' >"$T/home.secret"
-chmod 600 "$T/visited.secret" "$T/home.secret"
+fr_secret visited.secret nas-secret
+fr_secret home.secret proxy-secret
 port=4433
-cat >"$T/muispd.conf" <<EOF
-listen 127.0.0.1
-port $port
-socket $T/muispd.sock
-database $T/muispd.db
-cert $T/router.crt
-key $T/router.key
-kernel no
-checkpoint-interval 1
+{
+	fr_conf
+	cat <<EOF
 currency EUR
 price bytes voucher esp 1 1000000
 radius-nas-identifier muisp-outage-test
@@ -94,14 +60,11 @@ radius-interim-min 2
 radius-interim-jitter 0
 radius-stop-wait 5
 EOF
+} >"$T/muispd.conf"
 
-"$bin/muispd" -n -f "$T/muispd.conf" 2>"$T/check.err" ||
-	fail "config check: $(cat "$T/check.err")"
+fr_muispd_check
 fr_muispd_start
 
-op() { fr_op "$@"; }
-cl() { fr_cl "$@"; }
-field() { fr_field "$@"; }
 VLOG=$T/fr/visited/log/acct.log
 HLOG=$T/fr/home/log/acct.log
 touch "$VLOG" "$HLOG"
@@ -111,16 +74,16 @@ declare -A serial used src
 users=(alice bob carol)
 src=([alice]=127.0.0.3 [bob]=127.0.0.4 [carol]=127.0.0.5)
 for u in "${users[@]}"; do
-	code=$(field code "$(op voucher-issue 20000)")
-	out=$(cl "$u" "${src[$u]}" -m voucher -P "$code" --start \
+	code=$(fr_field code "$(fr_op voucher-issue 20000)")
+	out=$(fr_cl "$u" "${src[$u]}" -m voucher -P "$code" --start \
 		buy bytes 9000000000 10000000000)
-	serial[$u]=$(field serial "$(tail -n1 <<<"$out")")
+	serial[$u]=$(fr_field serial "$(tail -n1 <<<"$out")")
 	[ -n "${serial[$u]}" ] || fail "$u: no contract: $out"
 	used[$u]=0
 done
 ok "three voucher contracts bound: ${serial[*]}"
 feed() { # feed USER BYTES
-	op usage-add "${serial[$1]}" "$2" >/dev/null
+	fr_op usage-add "${serial[$1]}" "$2" >/dev/null
 	used[$1]=$((used[$1] + $2))
 }
 feed_all() {
@@ -208,7 +171,7 @@ wait_until -t 40 -m "the spool drained to the primary" spool_empty
 ok "spool drained after the outage"
 feed_all 5000000
 for u in "${users[@]}"; do
-	cl "$u" "${src[$u]}" terminate >/dev/null
+	fr_cl "$u" "${src[$u]}" terminate >/dev/null
 done
 wait_until -t 20 -m "the Stops delivered" spool_empty
 kill "$pid"

@@ -24,39 +24,17 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/check.sh"
 . "$top/tests/radius/fr.sh"
 CHECK_SUITE=radius-radclient
-bin=$top/build/san/tests/test_radclient
-dbin=${1:-${MUISP_BIN:-$top/build/bin}}
-[ "$(id -u)" = 0 ] || fail "run as root (a netns of its own)"
-[ -x "$bin" ] || fail "make build/san/tests/test_radclient first"
-[ -x "$dbin/muispd" ] && [ -x "$dbin/muispctl" ] ||
-	fail "build muispd and muispctl first"
+tbin=$top/build/san/tests/test_radclient
+bin=${1:-${MUISP_BIN:-$top/build/bin}}
+[ -x "$tbin" ] || fail "make build/san/tests/test_radclient first"
+fr_need muispd muispctl
 
-T=$(mktemp -d /tmp/muisp-rad-radclient.XXXXXX)
-NS=muisp-rad-radclient-$$
-pid=
-cleanup() {
-	if [ -n "$pid" ]; then
-		kill "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	fi
-	fr_stop "$T/fr" visited
-	fr_stop "$T/fr" home
-	ip netns del "$NS" 2>/dev/null || true
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
-ip netns add "$NS"
-ip -n "$NS" link set lo up
-fr_setup "$T/fr"
-fr_start "$T/fr" home "$NS"
-fr_start "$T/fr" visited "$NS"
-
+fr_part radclient
 # shellcheck disable=SC2154 # set by fr_start
 check "radclient against FreeRADIUS (accounting, PAP local and roaming, Status-Server after an outage)" \
 	env MUISP_FR_PID="$_fr_pid_visited" MUISP_FR_HOST=127.0.0.1 \
 	MUISP_FR_SECRET=nas-secret \
-	ip netns exec "$NS" "$bin"
+	ip netns exec "$NS" "$tbin"
 # the server logged the records (the outage's one at least once more)
 n=$(grep -c '|0000beef-1-1|' "$T/fr/visited/log/acct.log" || true)
 check "acct.log has both records ($n lines)" test "$n" -ge 2
@@ -66,8 +44,7 @@ check "home auth.log: the roaming user" \
 	grep -q '^u@partner.example|Access-Accept' "$T/fr/home/log/auth.log"
 
 # ---- muispd with radius-* keys ----
-printf 'nas-secret\n' >"$T/secret"
-chmod 600 "$T/secret"
+fr_secret secret nas-secret
 printf 'nas-secret\n' >"$T/open-secret"
 chmod 644 "$T/open-secret"
 cat >"$T/base.conf" <<EOF
@@ -87,7 +64,7 @@ cp "$T/base.conf" "$T/muispd.conf"
 	cat "$T/base.conf"
 	echo "radius-acct-server 127.0.0.2:1813 $T/open-secret"
 } >"$T/bad.conf"
-if out=$("$dbin/muispd" -n -f "$T/bad.conf" 2>&1); then
+if out=$("$bin/muispd" -n -f "$T/bad.conf" 2>&1); then
 	bad "a readable secret file accepted"
 else
 	expect "a readable secret file refused by name" \
@@ -95,13 +72,8 @@ else
 		"$(head -1 <<<"$out")"
 fi
 
-ctl() { "$dbin/muispctl" --daemon "$T/muispd.sock" "$@"; }
-ip netns exec "$NS" "$dbin/muispd" -d -v -f "$T/muispd.conf" \
-	>"$T/muispd.log" 2>&1 &
-pid=$!
-wait_until -t 10 -m "muispd's socket (or its exit)" \
-	eval '[ -S "$T/muispd.sock" ] || ! kill -0 "$pid"'
-[ -S "$T/muispd.sock" ] || fail "muispd exited at start"
+ctl() { "$bin/muispctl" --daemon "$T/muispd.sock" "$@"; }
+fr_muispd_start
 js=$(ctl --json stats radius)
 check "stats radius: one auth server, up" \
 	grep -q '"auth_servers":1,"auth_servers_up":1,' <<<"$js"

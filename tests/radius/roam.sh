@@ -28,62 +28,24 @@ set -euo pipefail
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/check.sh"
-. "$top/tests/lib/testca.sh"
 . "$top/tests/radius/fr.sh"
 CHECK_SUITE=radius-roam CHECK_FATAL=1
 bin=${1:-${MUISP_BIN:-$top/build/bin}}
-[ "$(id -u)" = 0 ] || fail "needs root (a network namespace)"
-[ -x "$bin/muispd" ] && [ -x "$bin/muisp-client" ] ||
-	fail "build muispd and muisp-client first"
-command -v freeradius >/dev/null || fail "freeradius not installed"
+fr_need muispd muisp-client
 
-NS=muisp-rad-roam-$$
-T=$(mktemp -d /tmp/muisp-roam.XXXXXX)
-pid=
+fr_part roam
 tpid=
-cleanup() {
-	local rc=$?
-	if [ $rc -ne 0 ] && [ -e "$T/muispd.log" ]; then
-		echo "--- muispd log" >&2
-		tail -n 30 "$T/muispd.log" >&2
-	fi
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && { wait "$pid" 2>/dev/null || true; }
-	[ -n "$tpid" ] && kill "$tpid" 2>/dev/null && { wait "$tpid" 2>/dev/null || true; }
-	fr_stop "$T/fr" visited
-	fr_stop "$T/fr" home
-	ip netns del "$NS" 2>/dev/null || true
-	rm -rf "$T"
-}
-trap cleanup EXIT
-
-field() { # field KEY TEXT -> value of KEY=... in TEXT
-	sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2" | head -n1
-}
-
-ip netns add "$NS"
-ip -n "$NS" link set lo up
-nsx() { ip netns exec "$NS" "$@"; }
-
-fr_setup "$T/fr"
-fr_start "$T/fr" home "$NS"
-fr_start "$T/fr" visited "$NS"
+fr_at_exit() { fr_kill "$tpid"; }
 ok "two FreeRADIUS (visited proxies partner.example to home)"
 
 # --- throwaway CA and router certificate ---
 testca_router "$T"
 
-printf 'nas-secret\n' >"$T/radius.secret"
-chmod 600 "$T/radius.secret"
+fr_secret radius.secret nas-secret
 port=4433
-cat >"$T/muispd.conf" <<EOF
-listen 127.0.0.1
-port $port
-socket $T/muispd.sock
-database $T/muispd.db
-cert $T/router.crt
-key $T/router.key
-kernel no
-checkpoint-interval 1
+{
+	fr_conf
+	cat <<EOF
 currency EUR
 price bytes voucher esp 10 1000000
 price bytes roam esp 2 1000000
@@ -97,38 +59,21 @@ radius-auth-timeout 3
 radius-roam-realms partner.example
 radius-acct-server 127.0.0.1:1813 $T/radius.secret
 EOF
+} >"$T/muispd.conf"
 
-"$bin/muispd" -n -f "$T/muispd.conf" 2>"$T/check.err" ||
-	fail "config check: $(cat "$T/check.err")"
+fr_muispd_check
 ok "muispd -n accepts price ... roam and the radius-* keys"
-start_daemon() {
-	rm -f "$T/muispd.sock"
-	# ip netns exec execs muispd: $! is muispd's pid
-	ip netns exec "$NS" "$bin/muispd" -d -v -f "$T/muispd.conf" \
-		>>"$T/muispd.log" 2>&1 &
-	pid=$!
-	wait_until -t 10 -m "muispd's socket (or its exit)" \
-		eval '[ -S "$T/muispd.sock" ] || ! kill -0 "$pid"'
-	[ -S "$T/muispd.sock" ] || fail "muispd exited at start"
-}
-start_daemon
+fr_muispd_start
 
-op() { "$bin/muisp-client" -O "$T/muispd.sock" op "$@"; }
-cl() { # cl STATEDIR SOURCE args...
-	local sd=$1 src=$2
-	shift 2
-	nsx "$bin/muisp-client" -s 127.0.0.1 -p "$port" -b "$src" \
-		--ca "$T/ca.crt" --name router.muisp.test -S "$T/$sd" --esp "$@"
-}
 # roam STATEDIR SOURCE IDENTITY PASSWORD args...: the password on fd 3
 roam() {
 	local sd=$1 src=$2 id=$3 pw=$4
 	shift 4
-	cl "$sd" "$src" --roam "$id" --secret-fd 3 "$@" 3< <(printf '%s\n' "$pw")
+	fr_cl "$sd" "$src" --roam "$id" --secret-fd 3 "$@" 3< <(printf '%s\n' "$pw")
 }
 
 # --- the offer lists roam ---
-out=$(cl u 127.0.0.3 offer)
+out=$(fr_cl u 127.0.0.3 offer)
 check "offer has bytes roam esp" grep -q 'bytes.*roam' <<<"$out"
 
 # --- u@partner.example: Accept through the proxy, limits in the receipt ---
@@ -179,17 +124,17 @@ while o + 16 <= len(d):
 PY
 )
 # the Acct-Session-Id it announced is the session's
-sid=$(sqlite3 "$T/muispd.db" "SELECT sid FROM acct_sessions WHERE serial = $(field serial "$(tail -n1 <<<"$out")") AND bindno = 1")
+sid=$(sqlite3 "$T/muispd.db" "SELECT sid FROM acct_sessions WHERE serial = $(fr_field serial "$(tail -n1 <<<"$out")") AND bindno = 1")
 want="1=u@partner.example 2:16 4=127.0.0.1 6=2 8=127.0.0.3 32=muisp-roam-test 44=$sid 61=5 80:16"
 expect "Access-Request: User-Name, hidden User-Password, NAS-IP/Identifier, Service-Type Framed, Framed-IP, NAS-Port-Type Virtual, Message-Authenticator, Acct-Session-Id" \
 	"$want" "$req"
 st=$(tail -n1 <<<"$out")
-serial=$(field serial "$st")
-expect "roam contract: method" roam "$(field method "$st")"
-expect "hard = the Accept's quota" 50000000 "$(field hard "$st")"
-expect "soft <= hard" 50000000 "$(field soft "$st")"
-expect "deposit owed by the partner (50 MB at 2)" 100 "$(field deposit "$st")"
-exp=$(field expiry "$st")
+serial=$(fr_field serial "$st")
+expect "roam contract: method" roam "$(fr_field method "$st")"
+expect "hard = the Accept's quota" 50000000 "$(fr_field hard "$st")"
+expect "soft <= hard" 50000000 "$(fr_field soft "$st")"
+expect "deposit owed by the partner (50 MB at 2)" 100 "$(fr_field deposit "$st")"
+exp=$(fr_field expiry "$st")
 check "expiry = now + Session-Timeout 3600" \
 	test "$exp" -ge $((t0 + 3600)) -a "$exp" -le $((t1 + 3600))
 expect "receipt stored" "$serial" "$(cat "$T/u/current")"
@@ -223,19 +168,19 @@ check "... saying to buy bytes" grep -q 'bytes' "$T/time.out"
 # --- a crash: the roaming contract comes back as it was ---
 kill -9 "$pid"
 wait "$pid" 2>/dev/null || true
-start_daemon
-out=$(op contract-show "$serial")
+fr_muispd_start
+out=$(fr_op contract-show "$serial")
 expect "after kill -9: the roam contract restored" "roam 50000000 active" \
-	"$(field method "$out") $(field hard "$out") $(field state "$out")"
+	"$(fr_field method "$out") $(fr_field hard "$out") $(fr_field state "$out")"
 
 # --- usage and settlement: the partner owes the charge ---
-out=$(op usage-add "$serial" 10000000)
-expect "usage" 10000000 "$(field usage "$out")"
-out=$(cl u 127.0.0.3 terminate)
+out=$(fr_op usage-add "$serial" 10000000)
+expect "usage" 10000000 "$(fr_field usage "$out")"
+out=$(fr_cl u 127.0.0.3 terminate)
 check "statement: roaming line" grep -q 'roaming via partner.example: billed by your home ISP' <<<"$out"
-expect "charge 10 MB at 2" 20 "$(field charge "$(grep '^statement' <<<"$out")")"
-out=$(op room-show realm:partner.example)
-expect "ledger realm:partner.example owes the charge" 20 "$(field balance "$out")"
+expect "charge 10 MB at 2" 20 "$(fr_field charge "$(grep '^statement' <<<"$out")")"
+out=$(fr_op room-show realm:partner.example)
+expect "ledger realm:partner.example owes the charge" 20 "$(fr_field balance "$out")"
 
 # --- no terminal (setsid): the password from stdin ---
 out=$(printf 'roampw\n' | setsid -w ip netns exec "$NS" "$bin/muisp-client" \
@@ -243,8 +188,8 @@ out=$(printf 'roampw\n' | setsid -w ip netns exec "$NS" "$bin/muisp-client" \
 	--name router.muisp.test -S "$T/stdin" --esp --roam u@partner.example \
 	buy bytes 1000000 2000000)
 expect "no terminal: the password read from stdin" "roam 2000000" \
-	"$(field method "$(tail -n1 <<<"$out")") $(field hard "$(tail -n1 <<<"$out")")"
-cl stdin 127.0.0.10 terminate >/dev/null
+	"$(fr_field method "$(tail -n1 <<<"$out")") $(fr_field hard "$(tail -n1 <<<"$out")")"
+fr_cl stdin 127.0.0.10 terminate >/dev/null
 
 # --- bad@partner.example: the home's Reply-Message ---
 rc=0
@@ -277,9 +222,9 @@ rpid=$!
 wait_until -t 5 -m "muispd sent the Access-Request" \
 	eval "[ \"\$(sent)\" -gt ${n0} ]"
 # meanwhile another user is served
-code=$(field code "$(op voucher-issue 50)")
-out=$(cl v 127.0.0.9 -m voucher -P "$code" buy bytes 1000000 2000000)
-expect "a voucher user served while the roam waits" voucher "$(field method "$(tail -n1 <<<"$out")")"
+code=$(fr_field code "$(fr_op voucher-issue 50)")
+out=$(fr_cl v 127.0.0.9 -m voucher -P "$code" buy bytes 1000000 2000000)
+expect "a voucher user served while the roam waits" voucher "$(fr_field method "$(tail -n1 <<<"$out")")"
 check "... and the roam still waited" kill -0 "$rpid"
 rc=0
 wait "$rpid" || rc=$?
@@ -288,6 +233,6 @@ expect "home down: refused" 1 "$rc"
 check "ROAM_UNREACHABLE" grep -q 'roaming server unreachable' "$T/down.out"
 ms=$(((s1 - s0) / 1000000))
 check "within radius-auth-timeout 3 s (+1 s): ${ms} ms" test "$ms" -le 4000
-check "muispd still serves" eval 'cl v 127.0.0.9 status >/dev/null'
+check "muispd still serves" eval 'fr_cl v 127.0.0.9 status >/dev/null'
 
 summary

@@ -26,11 +26,8 @@
 #include "daemon/muispd/payment_radius.h"
 #include "ike_watch.h"
 #include "radius.h"
+#include "tests/unit/muispd_fix.h"
 #include "uapi/muisp.h"
-
-#define T0    1700000000ull
-#define ALICE "10.0.0.2"
-#define BOB   "10.0.0.3"
 
 struct fix {
 	char dir[64];
@@ -38,6 +35,11 @@ struct fix {
 	struct conn *op;
 	uint32_t serial;
 	int64_t seen; /* spool rows read so far (id) */
+	/* alice_up's session */
+	struct conn *c;
+	struct mp_msg rcpt;
+	char sid[48];
+	uint64_t contract;
 };
 
 /* A spooled record, parsed. */
@@ -49,18 +51,13 @@ struct rec {
 	struct rad_pkt p;
 };
 
-static void conf_acct(struct muispd_conf *conf, const char *dir, int acct)
+static void conf_acct(struct muispd_conf *conf, int acct)
 {
 	static const struct price prices[] = {
 		{ MP_METRIC_BYTES, MP_METHOD_VOUCHER, 0, 1, 1000000 },
 		{ MP_METRIC_BYTES, MP_METHOD_VOUCHER, 1, 1, 1000000 },
 	};
 
-	conf_defaults(conf);
-	snprintf(conf->database, sizeof(conf->database), "%s/db", dir);
-	snprintf(conf->socket, sizeof(conf->socket), "%s/sock", dir);
-	conf->use_kernel = 0;
-	conf->tls = 0;
 	conf->warn_interval_s = 1;
 	conf->warn_tries = 1;
 	memcpy(conf->prices, prices, sizeof(prices));
@@ -82,12 +79,7 @@ static void conf_acct(struct muispd_conf *conf, const char *dir, int acct)
 
 static int open_md(struct fix *f, const struct muispd_conf *conf, uint64_t now)
 {
-	f->md = calloc(1, sizeof(*f->md));
-	if (!f->md)
-		return -1;
-	muispd_init(f->md, conf);
-	f->md->clock = now;
-	if (sd_event_new(&f->md->ev) < 0 || muispd_open(f->md))
+	if (muispd_fix_open(&f->md, conf, now))
 		return -1;
 	f->op = conn_new(f->md, -1, CONN_OP, "operator");
 	return f->op ? 0 : -1;
@@ -100,10 +92,9 @@ static int setup_with(void **state, int acct)
 
 	if (!f)
 		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/muisp-test-acct-XXXXXX");
-	if (!mkdtemp(f->dir))
+	if (muispd_fix_conf(f->dir, sizeof(f->dir), "acct", &conf))
 		return -1;
-	conf_acct(&conf, f->dir, acct);
+	conf_acct(&conf, acct);
 	store_test_fail = kernel_test_fail_unbind = 0;
 	kernel_test_refuse_bind = kernel_test_lost = 0;
 	memset(&kernel_test_tunnel, 0, sizeof(kernel_test_tunnel));
@@ -121,23 +112,7 @@ static int setup_off(void **state)
 	return setup_with(state, 0);
 }
 
-static int teardown(void **state)
-{
-	struct fix *f = *state;
-	char p[128];
-
-	muispd_close(f->md);
-	free(f->md);
-	for (const char *const *s =
-		     (const char *const[]){ "db", "db-wal", "db-shm", NULL };
-	     *s; s++) {
-		snprintf(p, sizeof(p), "%s/%s", f->dir, *s);
-		unlink(p);
-	}
-	rmdir(f->dir);
-	free(f);
-	return 0;
-}
+MUISPD_FIX_TEARDOWN
 
 /* muispd gone without its clean stop (a crash: the store as it was) and
  * started again at now. */
@@ -145,8 +120,7 @@ static void crash(struct fix *f, uint64_t now)
 {
 	struct muispd_conf conf = f->md->conf;
 
-	muispd_close(f->md);
-	free(f->md);
+	muispd_fix_close(f->md, NULL);
 	assert_int_equal(open_md(f, &conf, now), 0);
 }
 
@@ -165,19 +139,10 @@ static struct conn *user(struct fix *f, const char *addr)
 static void call(struct fix *f, struct conn *c, struct mp_msg *m, uint8_t type,
 		 struct mp_msg *out)
 {
-	int n = mp_encode(m, c->rbuf + c->rlen, sizeof(c->rbuf) - c->rlen);
-
-	assert_true(n > 0);
-	c->rlen += (size_t)n;
-	conn_input(f->md, c);
-	do { /* warnings (asynchronous) skipped */
-		assert_true(c->wlen > 0);
-		n = mp_frame_len(c->wbuf, c->wlen);
-		assert_true(n > 0 && (size_t)n <= c->wlen);
-		assert_int_equal(mp_decode(c->wbuf, (size_t)n, out), 0);
-		memmove(c->wbuf, c->wbuf + n, c->wlen - (size_t)n);
-		c->wlen -= (size_t)n;
-	} while (out->flags & MP_F_ASYNC);
+	muispd_fix_feed(f->md, c, m);
+	do /* warnings (asynchronous) skipped */
+		muispd_fix_next(c, out);
+	while (out->flags & MP_F_ASYNC);
 	if (type && out->type != type)
 		fail_msg("reply %u, not %u: %s", out->type, type,
 			 out->s[MP_A_MESSAGE]);
@@ -418,6 +383,17 @@ static uint64_t session_up(struct fix *f, struct conn *c, uint64_t hard,
 	return serial;
 }
 
+/* The opening of most tests: alice connected, her contract (hard limit
+ * hard) bought, bound and started (f->c, f->rcpt, f->sid, f->contract). */
+static struct fix *alice_up(void **state, uint64_t hard)
+{
+	struct fix *f = *state;
+
+	f->c = user(f, ALICE);
+	f->contract = session_up(f, f->c, hard, f->sid, &f->rcpt);
+	return f;
+}
+
 /* ---------- tests ---------- */
 
 /* Buy, bind, use, terminate: Accounting-On at the first start, Start
@@ -493,23 +469,19 @@ static void test_rollback(void **state)
  * session of the same contract (bindno 2, same Multi-Session-Id). */
 static void test_operator(void **state)
 {
-	struct fix *f = *state;
-	struct conn *c = user(f, ALICE);
-	struct mp_msg rcpt;
+	struct fix *f = alice_up(state, 10000000);
 	struct rec r;
-	char sid[48], sid2[48];
-	uint64_t serial;
+	char sid2[48];
 
-	serial = session_up(f, c, 10000000, sid, &rcpt);
-	cmd(f, f->op, MP_T_OP_UNBIND, serial, MP_T_STATUS);
-	expect_stop(f, sid, RAD_TERM_ADMIN_RESET, &r);
+	cmd(f, f->op, MP_T_OP_UNBIND, f->contract, MP_T_STATUS);
+	expect_stop(f, f->sid, RAD_TERM_ADMIN_RESET, &r);
 	none_left(f);
-	bind_receipt(f, c, &rcpt, MP_T_STATUS);
-	expect_start(f, serial, ALICE, sid2);
-	assert_string_not_equal(sid, sid2);
-	assert_int_equal(strlen(sid2), strlen(sid));
+	bind_receipt(f, f->c, &f->rcpt, MP_T_STATUS);
+	expect_start(f, f->contract, ALICE, sid2);
+	assert_string_not_equal(f->sid, sid2);
+	assert_int_equal(strlen(sid2), strlen(f->sid));
 	assert_int_equal(sid2[strlen(sid2) - 1], '2');
-	cmd(f, f->op, MP_T_OP_CONTRACT_TERMINATE, serial, MP_T_STATEMENT);
+	cmd(f, f->op, MP_T_OP_CONTRACT_TERMINATE, f->contract, MP_T_STATEMENT);
 	expect_stop(f, sid2, RAD_TERM_ADMIN_RESET, &r);
 	none_left(f);
 }
@@ -693,87 +665,74 @@ static void test_roam_idle(void **state)
  * contract: 6; a CoA that suspends: an Interim at the next tick. */
 static void test_dae(void **state)
 {
-	struct fix *f = *state;
-	struct conn *c = user(f, ALICE);
+	struct fix *f = alice_up(state, 10000000);
 	struct dae_action a = { .code = RAD_COA_REQUEST, .nmatch = 1 };
-	struct mp_msg rcpt;
 	struct rec r;
-	char sid[48];
-	uint64_t serial = session_up(f, c, 10000000, sid, &rcpt);
 
 	snprintf(f->md->conf.radius.dae_listen,
 		 sizeof(f->md->conf.radius.dae_listen), "127.0.0.1:0");
 	assert_int_equal(dae_open(f->md), 0);
 	assert_non_null(f->md->dae);
-	a.serial[0] = serial;
+	a.serial[0] = f->contract;
 	a.filter = DAE_FILTER_SUSPEND;
 	f->md->clock++;
 	assert_int_equal(dae_apply(f->md, &a, f->md->clock), 0);
-	assert_int_equal(live_find(f->md, serial)->rec.state, CS_SUSPENDED);
+	assert_int_equal(live_find(f->md, f->contract)->rec.state,
+			 CS_SUSPENDED);
 	session_tick(f->md, ++f->md->clock);
-	expect(f, RAD_STATUS_INTERIM, sid, &r);
+	expect(f, RAD_STATUS_INTERIM, f->sid, &r);
 	none_left(f);
 	memset(&a, 0, sizeof(a));
 	a.code = RAD_DISCONNECT_REQUEST;
 	a.nmatch = 1;
-	a.serial[0] = serial;
+	a.serial[0] = f->contract;
 	assert_int_equal(dae_apply(f->md, &a, f->md->clock), 0);
-	expect_stop(f, sid, RAD_TERM_ADMIN_RESET, &r);
+	expect_stop(f, f->sid, RAD_TERM_ADMIN_RESET, &r);
 	none_left(f);
-	assert_null(live_find(f->md, serial));
+	assert_null(live_find(f->md, f->contract));
 }
 
 /* A settlement that failed keeps the terminate's cause in the open
  * session's row: the retry after a restart stops with it. */
 static void test_settle_retry(void **state)
 {
-	struct fix *f = *state;
-	struct conn *c = user(f, ALICE);
-	struct mp_msg rcpt;
+	struct fix *f = alice_up(state, 10000000);
 	struct acct_session s;
 	struct live *l;
 	struct rec r;
-	char sid[48];
-	uint64_t serial;
 
-	serial = session_up(f, c, 10000000, sid, &rcpt);
 	/* the operator's terminate, its settlement failed: stored in
 	 * settlement, as settle_commit's failure leaves it */
-	l = live_find(f->md, serial);
+	l = live_find(f->md, f->contract);
 	l->acct_cause = RAD_TERM_ADMIN_RESET;
 	assert_int_equal(session_step(l, CE_TERMINATE, 0, f->md->clock), 0);
 	assert_int_equal(session_persist(f->md, l), 0);
-	assert_int_equal(acct_session_open(f->md->st, serial, &s), 0);
+	assert_int_equal(acct_session_open(f->md->st, f->contract, &s), 0);
 	assert_int_equal(s.cause, RAD_TERM_ADMIN_RESET);
 	assert_null(s.stopped ? "stopped" : NULL);
 	none_left(f);
 	crash(f, f->md->clock + 1);
 	none_left(f);
-	cmd(f, f->op, MP_T_OP_CONTRACT_SETTLE, serial, MP_T_STATEMENT);
-	expect_stop(f, sid, RAD_TERM_ADMIN_RESET, &r);
+	cmd(f, f->op, MP_T_OP_CONTRACT_SETTLE, f->contract, MP_T_STATEMENT);
+	expect_stop(f, f->sid, RAD_TERM_ADMIN_RESET, &r);
 	none_left(f);
 }
 
 /* A restored binding the module refuses (no tunnel after a reboot): 11. */
 static void test_refused_on_load(void **state)
 {
-	struct fix *f = *state;
-	struct conn *c = user(f, ALICE);
-	struct mp_msg rcpt;
+	struct fix *f = alice_up(state, 10000000);
 	struct rec r;
-	char sid[48];
-	uint64_t serial;
 
-	serial = session_up(f, c, 10000000, sid, &rcpt);
 	kernel_test_lost = 1; /* the module lost it: restored at load ... */
 	kernel_test_refuse_bind = 1; /* ... and refuses the address */
 	crash(f, f->md->clock + 1);
 	kernel_test_refuse_bind = kernel_test_lost = 0;
-	expect_stop(f, sid, RAD_TERM_NAS_REBOOT, &r);
+	expect_stop(f, f->sid, RAD_TERM_NAS_REBOOT, &r);
 	/* no session went on: Accounting-On; the contract is unbound */
 	expect(f, RAD_STATUS_ACCT_ON, "", &r);
 	none_left(f);
-	assert_int_equal(live_find(f->md, serial)->rec.state, CS_UNBOUND);
+	assert_int_equal(live_find(f->md, f->contract)->rec.state, CS_UNBOUND);
 }
 
 /* Reboot: the module lost the contract (it gets the checkpoint back):
@@ -781,26 +740,22 @@ static void test_refused_on_load(void **state)
  * session from there. */
 static void test_reboot(void **state)
 {
-	struct fix *f = *state;
-	struct conn *c = user(f, ALICE);
-	struct mp_msg rcpt;
+	struct fix *f = alice_up(state, 10000000);
 	struct rec r;
-	char sid[48], sid2[48];
-	uint64_t serial;
+	char sid2[48];
 
-	serial = session_up(f, c, 10000000, sid, &rcpt);
-	usage_add(f, serial, 4000);
+	usage_add(f, f->contract, 4000);
 	f->md->next_ckpt = 0; /* checkpoint now */
 	session_tick(f->md, ++f->md->clock);
-	expect(f, RAD_STATUS_INTERIM, sid, &r); /* START's */
+	expect(f, RAD_STATUS_INTERIM, f->sid, &r); /* START's */
 	kernel_test_lost = 1;
 	crash(f, f->md->clock + 100);
 	kernel_test_lost = 0;
-	expect_stop(f, sid, RAD_TERM_NAS_REBOOT, &r);
+	expect_stop(f, f->sid, RAD_TERM_NAS_REBOOT, &r);
 	assert_int_equal(u32(&r, RAD_ACCT_INPUT_OCTETS), 4000);
 	expect(f, RAD_STATUS_ACCT_ON, "", &r);
-	expect_start(f, serial, ALICE, sid2);
-	assert_string_not_equal(sid, sid2);
+	expect_start(f, f->contract, ALICE, sid2);
+	assert_string_not_equal(f->sid, sid2);
 	none_left(f);
 }
 
@@ -809,25 +764,20 @@ static void test_reboot(void **state)
  * its Start. */
 static void test_crash(void **state)
 {
-	struct fix *f = *state;
-	struct conn *c = user(f, ALICE);
-	struct mp_msg rcpt;
+	struct fix *f = alice_up(state, 10000000);
 	struct rec r;
-	char sid[48];
-	uint64_t serial;
 
-	serial = session_up(f, c, 10000000, sid, &rcpt);
-	usage_add(f, serial, 1000);
+	usage_add(f, f->contract, 1000);
 	f->md->next_ckpt = 0;
 	session_tick(f->md, ++f->md->clock);
-	expect(f, RAD_STATUS_INTERIM, sid, &r); /* START's */
+	expect(f, RAD_STATUS_INTERIM, f->sid, &r); /* START's */
 	assert_int_equal(u32(&r, RAD_ACCT_INPUT_OCTETS), 1000);
 	crash(f, f->md->clock + 3);
 	none_left(f);
-	c = user(f, ALICE);
-	usage_add(f, serial, 500);
-	cmd(f, c, MP_T_TERMINATE, serial, MP_T_STATEMENT);
-	expect_stop(f, sid, RAD_TERM_USER_REQUEST, &r);
+	f->c = user(f, ALICE);
+	usage_add(f, f->contract, 500);
+	cmd(f, f->c, MP_T_TERMINATE, f->contract, MP_T_STATEMENT);
+	expect_stop(f, f->sid, RAD_TERM_USER_REQUEST, &r);
 	assert_int_equal(u32(&r, RAD_ACCT_INPUT_OCTETS), 1500);
 	assert_int_equal(u32(&r, RAD_ACCT_SESSION_TIME), 4);
 	none_left(f);
@@ -867,17 +817,13 @@ static void test_clean_stop(void **state)
 /* Counters above 4 GiB: Octets the low 32 bits, Gigawords the high. */
 static void test_gigawords(void **state)
 {
-	struct fix *f = *state;
-	struct conn *c = user(f, ALICE);
-	struct mp_msg rcpt;
+	struct fix *f = alice_up(state, 60ull << 30);
 	struct rec r;
-	char sid[48];
-	uint64_t serial, big = (5ull << 32) + 12345;
+	uint64_t big = (5ull << 32) + 12345;
 
-	serial = session_up(f, c, 60ull << 30, sid, &rcpt);
-	usage_add(f, serial, big);
-	cmd(f, c, MP_T_TERMINATE, serial, MP_T_STATEMENT);
-	expect_stop(f, sid, RAD_TERM_USER_REQUEST, &r);
+	usage_add(f, f->contract, big);
+	cmd(f, f->c, MP_T_TERMINATE, f->contract, MP_T_STATEMENT);
+	expect_stop(f, f->sid, RAD_TERM_USER_REQUEST, &r);
 	assert_int_equal(u32(&r, RAD_ACCT_INPUT_OCTETS), (uint32_t)big);
 	assert_int_equal(u32(&r, RAD_ACCT_INPUT_GIGAWORDS), 5);
 	assert_false(has(&r, RAD_ACCT_OUTPUT_GIGAWORDS));
@@ -888,47 +834,43 @@ static void test_gigawords(void **state)
  * never two of one session in one second (the dedup key). */
 static void test_interim(void **state)
 {
-	struct fix *f = *state;
-	struct conn *c = user(f, ALICE);
-	struct mp_msg rcpt;
+	struct fix *f = alice_up(state, 10000000);
 	struct rec r;
-	char sid[48];
-	uint64_t serial, t;
+	uint64_t t;
 
-	serial = session_up(f, c, 10000000, sid, &rcpt);
 	t = f->md->clock;
 	session_tick(f->md, ++f->md->clock);
-	expect(f, RAD_STATUS_INTERIM, sid, &r); /* START's */
+	expect(f, RAD_STATUS_INTERIM, f->sid, &r); /* START's */
 	assert_int_equal(r.ts, t + 1);
 	for (int i = 2; i < 10; i++)
 		session_tick(f->md, ++f->md->clock);
 	none_left(f);
-	usage_add(f, serial, 77);
+	usage_add(f, f->contract, 77);
 	session_tick(f->md, ++f->md->clock);
-	expect(f, RAD_STATUS_INTERIM, sid, &r);
+	expect(f, RAD_STATUS_INTERIM, f->sid, &r);
 	assert_int_equal(r.ts, t + 10);
 	assert_int_equal(u32(&r, RAD_ACCT_INPUT_OCTETS), 77);
 	assert_int_equal(u32(&r, RAD_ACCT_SESSION_TIME), 10);
 	/* the same second again, with a limit event: nothing more */
-	acct_interim_soon(f->md, serial);
+	acct_interim_soon(f->md, f->contract);
 	session_tick(f->md, f->md->clock);
 	none_left(f);
 	/* the next second: the event's Interim */
 	session_tick(f->md, ++f->md->clock);
-	expect(f, RAD_STATUS_INTERIM, sid, &r);
+	expect(f, RAD_STATUS_INTERIM, f->sid, &r);
 	assert_int_equal(r.ts, t + 11);
 	/* a suspend: one more the next second, then the interval */
-	cmd(f, c, MP_T_SUSPEND, serial, MP_T_STATUS);
-	cmd(f, c, MP_T_START, serial, MP_T_STATUS);
+	cmd(f, f->c, MP_T_SUSPEND, f->contract, MP_T_STATUS);
+	cmd(f, f->c, MP_T_START, f->contract, MP_T_STATUS);
 	session_tick(f->md, f->md->clock);
 	none_left(f);
 	session_tick(f->md, ++f->md->clock);
-	expect(f, RAD_STATUS_INTERIM, sid, &r);
+	expect(f, RAD_STATUS_INTERIM, f->sid, &r);
 	for (int i = 0; i < 7; i++)
 		session_tick(f->md, ++f->md->clock);
 	none_left(f);
 	session_tick(f->md, ++f->md->clock);
-	expect(f, RAD_STATUS_INTERIM, sid, &r);
+	expect(f, RAD_STATUS_INTERIM, f->sid, &r);
 	assert_int_equal(r.ts, t + 20);
 	none_left(f);
 }
@@ -937,25 +879,20 @@ static void test_interim(void **state)
  * once per database. */
 static void test_ids_stable(void **state)
 {
-	struct fix *f = *state;
-	struct conn *c = user(f, ALICE);
+	struct fix *f = alice_up(state, 10000000);
 	struct acct_session s, s2;
-	struct mp_msg rcpt;
-	char sid[48];
-	uint64_t serial;
 
-	serial = session_up(f, c, 10000000, sid, &rcpt);
-	assert_int_equal(acct_session_open(f->md->st, serial, &s), 0);
+	assert_int_equal(acct_session_open(f->md->st, f->contract, &s), 0);
 	crash(f, f->md->clock + 1);
-	assert_int_equal(acct_session_open(f->md->st, serial, &s2), 0);
+	assert_int_equal(acct_session_open(f->md->st, f->contract, &s2), 0);
 	assert_string_equal(s.sid, s2.sid);
 	assert_int_equal(s.started, s2.started);
 	assert_memory_equal(s.base, s2.base, sizeof(s.base));
 	assert_string_equal(s2.user_name, s.user_name);
-	c = user(f, ALICE);
-	cmd(f, f->op, MP_T_OP_UNBIND, serial, MP_T_STATUS);
-	bind_receipt(f, c, &rcpt, MP_T_STATUS);
-	assert_int_equal(acct_session_open(f->md->st, serial, &s2), 0);
+	f->c = user(f, ALICE);
+	cmd(f, f->op, MP_T_OP_UNBIND, f->contract, MP_T_STATUS);
+	bind_receipt(f, f->c, &f->rcpt, MP_T_STATUS);
+	assert_int_equal(acct_session_open(f->md->st, f->contract, &s2), 0);
 	assert_int_equal(strncmp(s.sid, s2.sid, 8), 0); /* the instance */
 	assert_int_equal(s2.bindno, 2);
 }
@@ -985,29 +922,22 @@ static void test_off(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_start_stop, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_rollback, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_operator, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unbinds, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_eap, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dae, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_roam_idle, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_settle_retry, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_refused_on_load, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_reboot, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_crash, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_clean_stop, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_gigawords, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_interim, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ids_stable, setup,
-						teardown),
+		MUISPD_FIX_TEST(test_start_stop),
+		MUISPD_FIX_TEST(test_rollback),
+		MUISPD_FIX_TEST(test_operator),
+		MUISPD_FIX_TEST(test_limits),
+		MUISPD_FIX_TEST(test_unbinds),
+		MUISPD_FIX_TEST(test_eap),
+		MUISPD_FIX_TEST(test_dae),
+		MUISPD_FIX_TEST(test_roam_idle),
+		MUISPD_FIX_TEST(test_settle_retry),
+		MUISPD_FIX_TEST(test_refused_on_load),
+		MUISPD_FIX_TEST(test_reboot),
+		MUISPD_FIX_TEST(test_crash),
+		MUISPD_FIX_TEST(test_clean_stop),
+		MUISPD_FIX_TEST(test_gigawords),
+		MUISPD_FIX_TEST(test_interim),
+		MUISPD_FIX_TEST(test_ids_stable),
 		cmocka_unit_test_setup_teardown(test_off, setup_off, teardown),
 	};
 

@@ -31,9 +31,6 @@
 #include "daemon/muispd/muispd.h"
 #include "tests/unit/muispd_fix.h"
 
-#define T0     1700000000ull
-#define ALICE  "10.0.0.2"
-#define BOB    "10.0.0.3"
 #define SECRET "dae-secret"
 #define SID_A  "5f3a9c01-2a-1"
 #define SID_B  "5f3a9c01-2b-3"
@@ -105,14 +102,8 @@ static int setup(void **state)
 
 	if (!f)
 		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/muisp-test-dae-XXXXXX");
-	if (!mkdtemp(f->dir))
+	if (muispd_fix_conf(f->dir, sizeof(f->dir), "dae", &conf))
 		return -1;
-	conf_defaults(&conf);
-	snprintf(conf.database, sizeof(conf.database), "%s/db", f->dir);
-	snprintf(conf.socket, sizeof(conf.socket), "%s/sock", f->dir);
-	conf.use_kernel = 0;
-	conf.tls = 0;
 	memset(rc, 0, sizeof(*rc));
 	snprintf(rc->nas_identifier, sizeof(rc->nas_identifier), "muisp-nas");
 	snprintf(rc->dae_listen, sizeof(rc->dae_listen), "127.0.0.1:0");
@@ -124,13 +115,7 @@ static int setup(void **state)
 	rc->dae[1].seclen = 9;
 	rc->ndae = 2;
 	rc->dae_window_s = 300;
-	f->md = calloc(1, sizeof(*f->md));
-	if (!f->md)
-		return -1;
-	muispd_init(f->md, &conf);
-	f->md->clock = T0;
-	if (sd_event_new(&f->md->ev) < 0 || muispd_open(f->md) ||
-	    dae_open(f->md))
+	if (muispd_fix_open(&f->md, &conf, T0) || dae_open(f->md))
 		return -1;
 	store_test_fail = 0;
 	f->alice = contract(f, MP_METHOD_CASH, ALICE);
@@ -143,16 +128,7 @@ static int setup(void **state)
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	struct fix *f = *state;
-
-	muispd_close(f->md);
-	free(f->md);
-	muispd_fix_rmdir(f->dir);
-	free(f);
-	return 0;
-}
+MUISPD_FIX_TEARDOWN
 
 /* ---- requests ---- */
 
@@ -1019,17 +995,13 @@ static void test_decide_pure(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_disconnect_live, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_matching, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_silent_drops, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_error_causes, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_coa_live, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_socket, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_disconnect_settling, setup,
-						teardown),
+		MUISPD_FIX_TEST(test_disconnect_live),
+		MUISPD_FIX_TEST(test_matching),
+		MUISPD_FIX_TEST(test_silent_drops),
+		MUISPD_FIX_TEST(test_error_causes),
+		MUISPD_FIX_TEST(test_coa_live),
+		MUISPD_FIX_TEST(test_socket),
+		MUISPD_FIX_TEST(test_disconnect_settling),
 		cmocka_unit_test(test_decide_pure),
 	};
 

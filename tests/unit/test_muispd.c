@@ -113,10 +113,6 @@ static void finish(int rc, const char *text)
 	done(remote.arg, rc, text);
 }
 
-#define T0    1700000000ull
-#define ALICE "10.0.0.2"
-#define BOB   "10.0.0.3"
-
 struct fix {
 	char dir[64];
 	struct muispd *md;
@@ -147,24 +143,13 @@ static int setup(void **state)
 
 	if (!f)
 		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/muisp-test-muispd-XXXXXX");
-	if (!mkdtemp(f->dir))
+	if (muispd_fix_conf(f->dir, sizeof(f->dir), "muispd", &conf))
 		return -1;
-	conf_defaults(&conf);
-	snprintf(conf.database, sizeof(conf.database), "%s/db", f->dir);
-	snprintf(conf.socket, sizeof(conf.socket), "%s/sock", f->dir);
-	conf.use_kernel = 0;
-	conf.tls = 0;
 	conf.warn_interval_s = 1;
 	conf.warn_tries = 2;
 	memcpy(conf.prices, prices, sizeof(prices));
 	conf.nprices = sizeof(prices) / sizeof(prices[0]);
-	f->md = calloc(1, sizeof(*f->md));
-	if (!f->md)
-		return -1;
-	muispd_init(f->md, &conf);
-	f->md->clock = T0;
-	if (sd_event_new(&f->md->ev) < 0 || muispd_open(f->md) ||
+	if (muispd_fix_open(&f->md, &conf, T0) ||
 	    payment_register(&f->md->pay, &remote_method))
 		return -1;
 	memset(&remote, 0, sizeof(remote));
@@ -177,31 +162,12 @@ static int setup(void **state)
 	return 0;
 }
 
-static int teardown(void **state)
-{
-	struct fix *f = *state;
+MUISPD_FIX_TEARDOWN
 
-	muispd_close(f->md);
-	free(f->md);
-	muispd_fix_rmdir(f->dir);
-	free(f);
-	return 0;
-}
-
-/* Encode m into c's input and let the daemon read it. */
-static void feed(struct fix *f, struct conn *c, struct mp_msg *m)
-{
-	int n = mp_encode(m, c->rbuf + c->rlen, sizeof(c->rbuf) - c->rlen);
-
-	assert_true(n > 0);
-	c->rlen += (size_t)n;
-	conn_input(f->md, c);
-}
-
-/* ... and it is read at once (no reply waits). */
+/* m fed to c and read at once (no reply waits). */
 static void send_msg(struct fix *f, struct conn *c, struct mp_msg *m)
 {
-	feed(f, c, m);
+	muispd_fix_feed(f->md, c, m);
 	assert_int_equal(c->rlen, 0);
 }
 
@@ -210,24 +176,11 @@ static void req(struct fix *f, struct mp_msg *m, uint8_t type)
 	mp_init(m, type, 0, ++f->serial);
 }
 
-/* The next frame c was sent, decoded; fails if there is none. */
-static void next(struct conn *c, struct mp_msg *out)
-{
-	int n;
-
-	assert_true(c->wlen > 0);
-	n = mp_frame_len(c->wbuf, c->wlen);
-	assert_true(n > 0 && (size_t)n <= c->wlen);
-	assert_int_equal(mp_decode(c->wbuf, (size_t)n, out), 0);
-	memmove(c->wbuf, c->wbuf + n, c->wlen - (size_t)n);
-	c->wlen -= (size_t)n;
-}
-
 /* The reply to the last request: of type TYPE, nothing after it. */
 static void reply(struct fix *f, struct conn *c, uint8_t type,
 		  struct mp_msg *out)
 {
-	next(c, out);
+	muispd_fix_next(c, out);
 	if (out->type == MP_T_ERROR && type != MP_T_ERROR)
 		fail_msg("error %llu: %s",
 			 (unsigned long long)out->u[MP_A_ERROR],
@@ -362,7 +315,7 @@ static void command(struct fix *f, struct conn *c, uint8_t type,
 
 	req(f, &m, type);
 	mp_set_u(&m, MP_A_SERIAL, serial);
-	feed(f, c, &m);
+	muispd_fix_feed(f->md, c, &m);
 }
 
 static void status(struct fix *f, struct conn *c, uint8_t type, uint64_t serial,
@@ -446,7 +399,7 @@ static void test_flow(void **state)
 	/* Past the soft limit: delinquent, and the user is warned. */
 	usage_add(f, serial, 1200000, &m);
 	assert_int_equal(m.u[MP_A_STATE], CS_DELINQUENT);
-	next(c, &w);
+	muispd_fix_next(c, &w);
 	assert_int_equal(w.type, MP_T_WARNING);
 	assert_true(w.flags & MP_F_ASYNC);
 	assert_int_equal(w.u[MP_A_WARNING], MP_WARN_SOFT_LIMIT);
@@ -599,7 +552,7 @@ static void test_channel_rules(void **state)
 	c->rlen = sizeof(junk);
 	memcpy(c->rbuf, junk, sizeof(junk));
 	conn_input(f->md, c);
-	next(c, &m);
+	muispd_fix_next(c, &m);
 	assert_int_equal(m.type, MP_T_ERROR);
 	assert_int_equal(m.u[MP_A_ERROR], MP_ERR_VERSION);
 	assert_int_equal(c->state, C_CLOSING);
@@ -762,7 +715,7 @@ static void test_operator(void **state)
 	send_msg(f, f->op, &m);
 	n = 0;
 	for (;;) {
-		next(f->op, &m);
+		muispd_fix_next(f->op, &m);
 		if (m.type == MP_T_OP_OK)
 			break;
 		assert_int_equal(m.type, MP_T_STATUS);
@@ -809,7 +762,7 @@ static void key_list(struct fix *f, char *buf, size_t len)
 	send_msg(f, f->op, &m);
 	buf[0] = '\0';
 	for (;;) {
-		next(f->op, &m);
+		muispd_fix_next(f->op, &m);
 		if (m.type == MP_T_OP_OK)
 			break;
 		assert_int_equal(m.type, MP_T_OP_KEY);
@@ -924,7 +877,7 @@ static void test_elsewhere(void **state)
 	error(f, b, MP_ERR_ELSEWHERE,
 	      "bound to another address; it has "
 	      "been warned, retry in 2 s");
-	next(c, &m);
+	muispd_fix_next(c, &m);
 	assert_int_equal(m.type, MP_T_WARNING);
 	assert_int_equal(m.u[MP_A_WARNING], MP_WARN_ELSEWHERE);
 	/* The owner answers: no reply to the ack, the binding stays. */
@@ -941,10 +894,10 @@ static void test_elsewhere(void **state)
 	/* Again, and this time nobody answers: warned, then unbound. */
 	bind_receipt(f, b, &rcpt);
 	error(f, b, MP_ERR_ELSEWHERE, NULL);
-	next(c, &m);
+	muispd_fix_next(c, &m);
 	f->md->clock += 1;
 	session_tick(f->md, f->md->clock);
-	next(c, &m);
+	muispd_fix_next(c, &m);
 	assert_int_equal(m.u[MP_A_WARNING], MP_WARN_ELSEWHERE);
 	f->md->clock += 1;
 	session_tick(f->md, f->md->clock);
@@ -966,7 +919,7 @@ static void test_limits(void **state)
 	usage_add(f, serial, 2000000, &m);
 	assert_int_equal(m.u[MP_A_STATE], CS_EXTINGUISHED);
 	assert_int_equal(m.u[MP_A_CHARGE], 20);
-	next(c, &m);
+	muispd_fix_next(c, &m);
 	assert_int_equal(m.u[MP_A_WARNING], MP_WARN_HARD_LIMIT);
 	assert_null(live_find(f->md, serial));
 	/* the holder of its receipt asks for the statement afterwards */
@@ -993,7 +946,7 @@ static void test_limits(void **state)
 	rcpt.bytes[rcpt.bytes_len - 1] ^= 1;
 	f->md->clock += 86400;
 	session_tick(f->md, f->md->clock);
-	next(c, &m);
+	muispd_fix_next(c, &m);
 	assert_int_equal(m.u[MP_A_WARNING], MP_WARN_EXPIRY);
 	assert_null(live_find(f->md, serial));
 	command(f, f->op, MP_T_OP_CONTRACT_SHOW, serial);
@@ -1058,7 +1011,7 @@ static void test_remote_deposit(void **state)
 
 	/* Alice's next request is not read yet ... */
 	req(f, &m, MP_T_OFFER_GET);
-	feed(f, c, &m);
+	muispd_fix_feed(f->md, c, &m);
 	assert_true(c->rlen > 0);
 	assert_int_equal(c->wlen, 0);
 	/* ... while Bob is served, and may not take her quote. */
@@ -1067,13 +1020,13 @@ static void test_remote_deposit(void **state)
 	error(f, b, MP_ERR_UNKNOWN, "no such quote");
 	/* Declined: the reason, then her offer; the quote is hers again. */
 	finish(-1, "declined by provider: insufficient funds");
-	next(c, &m);
+	muispd_fix_next(c, &m);
 	assert_int_equal(m.type, MP_T_ERROR);
 	assert_int_equal(m.serial, deposit_req);
 	assert_int_equal(m.u[MP_A_ERROR], MP_ERR_PAYMENT);
 	assert_string_equal(m.s[MP_A_MESSAGE],
 			    "declined by provider: insufficient funds");
-	next(c, &m);
+	muispd_fix_next(c, &m);
 	assert_int_equal(m.type, MP_T_OFFER);
 	assert_int_equal(c->wlen, 0);
 	assert_int_equal(c->wait, 0);
@@ -1089,7 +1042,7 @@ static void test_remote_deposit(void **state)
 	assert_true(c->rlen > 0);
 	assert_int_equal(f->md->nlives, 0);
 	finish(0, "tx-9");
-	next(c, &m);
+	muispd_fix_next(c, &m);
 	assert_int_equal(m.type, MP_T_RECEIPT);
 	assert_int_equal(m.serial, deposit_req);
 	assert_int_equal(m.u[MP_A_SERIAL], serial);
@@ -1107,7 +1060,7 @@ static void voided(struct fix *f, struct conn *c, int err, const char *text,
 {
 	struct mp_msg m;
 
-	next(c, &m);
+	muispd_fix_next(c, &m);
 	assert_int_equal(m.u[MP_A_ERROR], err);
 	assert_string_equal(m.s[MP_A_MESSAGE], text);
 	assert_null(live_find(f->md, serial));
@@ -1136,7 +1089,7 @@ static void test_remote_void(void **state)
 	assert_int_equal(c->wlen, 0); /* the reply waits for the void */
 	assert_int_equal(c->wait, 1);
 	finish(0, NULL);
-	next(c, &m);
+	muispd_fix_next(c, &m);
 	assert_int_equal(m.type, MP_T_ERROR);
 	assert_int_equal(m.serial, deposit_req);
 	assert_int_equal(m.u[MP_A_ERROR], MP_ERR_STATE);
@@ -1201,7 +1154,7 @@ static void test_remote_settlement(void **state)
 	offer(f, b, &m); /* others are served */
 	/* The capture fails: settlement pending, still in settlement. */
 	finish(-1, NULL);
-	next(c, &m);
+	muispd_fix_next(c, &m);
 	assert_int_equal(m.type, MP_T_ERROR);
 	assert_int_equal(m.serial, term_req);
 	assert_int_equal(m.u[MP_A_ERROR], MP_ERR_INTERNAL);
@@ -1217,7 +1170,7 @@ static void test_remote_settlement(void **state)
 	assert_true(f->op->rlen > 0);
 	assert_int_equal(remote.calls, 3);
 	finish(0, NULL);
-	next(f->op, &m);
+	muispd_fix_next(f->op, &m);
 	assert_int_equal(m.type, MP_T_STATEMENT);
 	assert_int_equal(m.serial, settle_req);
 	assert_int_equal(m.u[MP_A_STATE], CS_EXTINGUISHED);
@@ -1247,7 +1200,7 @@ static void test_remote_settlement_joined(void **state)
 	assert_int_equal(remote.calls, 2);
 	assert_int_equal(c->wlen + f->op->wlen, 0);
 	finish(0, NULL);
-	next(c, &m);
+	muispd_fix_next(c, &m);
 	assert_int_equal(m.type, MP_T_STATEMENT);
 	assert_int_equal(m.serial, first);
 	assert_int_equal(m.u[MP_A_REFUND], 20);
@@ -1336,7 +1289,7 @@ static void test_store_failures(void **state)
 	store_test_fail = 1;
 	usage_add(f, serial, 1200000, &m);
 	assert_int_equal(m.u[MP_A_STATE], CS_DELINQUENT);
-	next(c, &m);
+	muispd_fix_next(c, &m);
 	assert_int_equal(m.u[MP_A_WARNING], MP_WARN_SOFT_LIMIT);
 	l = live_find(f->md, serial);
 	assert_int_equal(l->save_due, 1);
@@ -1359,13 +1312,13 @@ static void test_store_failures(void **state)
 	 * still alice's until it does. */
 	bind_receipt(f, b, &rcpt);
 	error(f, b, MP_ERR_ELSEWHERE, NULL);
-	next(c, &m);
+	muispd_fix_next(c, &m);
 	kernel_test_fail_unbind = 1;
 	for (int i = 0; i < 4; i++) {
 		f->md->clock += 1;
 		session_tick(f->md, f->md->clock);
 		while (c->wlen)
-			next(c, &m);
+			muispd_fix_next(c, &m);
 	}
 	assert_string_equal(l->rec.addr, ALICE);
 	assert_int_equal(l->rec.state, CS_DELINQUENT);
@@ -1559,8 +1512,8 @@ static void test_conn_rate(void **state)
 	for (unsigned i = 0; i < burst; i++)
 		offer(f, x, &m);
 	req(f, &m, MP_T_OFFER_GET);
-	feed(f, x, &m);
-	next(x, &m); /* an error of no request: it was not read */
+	muispd_fix_feed(f->md, x, &m);
+	muispd_fix_next(x, &m); /* an error of no request: it was not read */
 	assert_int_equal(m.type, MP_T_ERROR);
 	assert_int_equal(m.u[MP_A_ERROR], MP_ERR_PERM);
 	assert_string_equal(m.s[MP_A_MESSAGE], "too many requests from " MALLORY
@@ -1827,7 +1780,7 @@ static void test_register_charon(void **state)
 	assert_non_null(f->md->ike.w);
 	f->md->ike.ready = 1;
 	reg_msg(f, m, "anon-a", k);
-	feed(f, a, m);
+	muispd_fix_feed(f->md, a, m);
 	assert_int_equal(a->wlen, 0); /* waits for charon */
 	charon_answers(f, peer, "yes", NULL);
 	reply(f, a, MP_T_REGISTERED, r);
@@ -1835,14 +1788,14 @@ static void test_register_charon(void **state)
 			    "registered CN=anon-a: charon trusts it");
 	/* charon refuses */
 	reg_msg(f, m, "anon-b", k);
-	feed(f, b, m);
+	muispd_fix_feed(f->md, b, m);
 	assert_int_equal(b->wlen, 0);
 	charon_answers(f, peer, "no", "parsing certificate failed");
 	error(f, b, MP_ERR_INTERNAL,
 	      "the router's charon did not take the certificate: try again");
 	/* charon silent: the tick gives up after 15 s */
 	reg_msg(f, m, "anon-b2", k);
-	feed(f, b, m);
+	muispd_fix_feed(f->md, b, m);
 	f->md->clock += 14;
 	register_tick(f->md, f->md->clock);
 	assert_int_equal(b->wlen, 0);
@@ -1953,14 +1906,14 @@ static void test_register_forget(void **state)
 	assert_non_null(f->md->ike.w);
 	f->md->ike.ready = 1;
 	reg_msg(f, m, "anon-a", ka);
-	feed(f, a, m);
+	muispd_fix_feed(f->md, a, m);
 	charon_answers(f, peer, "yes", NULL);
 	reply(f, a, MP_T_REGISTERED, r);
 	charon_child_up(f, "5", "50", "CN=anon-a", ALICE);
 	/* the operator's list */
 	req(f, m, MP_T_OP_REG_LIST);
 	send_msg(f, f->op, m);
-	next(f->op, r);
+	muispd_fix_next(f->op, r);
 	assert_int_equal(r->type, MP_T_OP_REG);
 	assert_true(r->flags & MP_F_MORE);
 	assert_string_equal(r->s[MP_A_ADDR], ALICE);
@@ -2002,7 +1955,7 @@ static void test_register_forget(void **state)
 	assert_int_equal(f->md->reg.queued, 0);
 	/* unused past register-idle: forgotten the same way */
 	reg_msg(f, m, "anon-b", kb);
-	feed(f, b, m);
+	muispd_fix_feed(f->md, b, m);
 	charon_answers(f, peer, "yes", NULL);
 	reply(f, b, MP_T_REGISTERED, r);
 	charon_child_up(f, "9", "90", "CN=anon-b", BOB);
@@ -2018,7 +1971,7 @@ static void test_register_forget(void **state)
 	assert_int_equal(n, 2);
 	/* registered again: the tombstone goes, its SAs are welcome */
 	reg_msg(f, m, "anon-a", ka);
-	feed(f, a, m);
+	muispd_fix_feed(f->md, a, m);
 	charon_answers(f, peer, "yes", NULL);
 	reply(f, a, MP_T_REGISTERED, r);
 	assert_int_equal(tombstone(f, "CN=anon-a", NULL), 1);
@@ -2031,7 +1984,7 @@ static void test_register_forget(void **state)
 	/* replaced by another certificate: its SA ends */
 	charon_child_up(f, "7", "70", "CN=anon-a", ALICE);
 	reg_msg(f, m, "anon-a3", ka);
-	feed(f, a, m);
+	muispd_fix_feed(f->md, a, m);
 	charon_terminates(f, peer, "7");
 	charon_answers(f, peer, "yes", NULL);
 	reply(f, a, MP_T_REGISTERED, r);
@@ -2255,7 +2208,7 @@ static void test_expiry_warning(void **state)
 	session_tick(f->md, expiry - 301);
 	assert_int_equal(c->wlen, 0);
 	session_tick(f->md, expiry - 300);
-	next(c, &m);
+	muispd_fix_next(c, &m);
 	assert_int_equal(m.type, MP_T_WARNING);
 	assert_int_equal(m.u[MP_A_WARNING], MP_WARN_EXPIRY);
 	assert_int_equal(m.u[MP_A_STATE], CS_ACTIVE);
@@ -2263,7 +2216,7 @@ static void test_expiry_warning(void **state)
 	session_tick(f->md, expiry - 1);
 	assert_int_equal(c->wlen, 0);
 	session_tick(f->md, expiry);
-	next(c, &m);
+	muispd_fix_next(c, &m);
 	assert_int_equal(m.u[MP_A_WARNING], MP_WARN_EXPIRY);
 	assert_int_equal(m.u[MP_A_STATE], CS_EXTINGUISHED);
 	assert_null(live_find(f->md, serial));
@@ -2278,58 +2231,36 @@ static void test_expiry_warning(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_flow, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_store_failures, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_conn_caps, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_conn_rate, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_conn_deadlines, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_offer_quote_memory, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_channel_rules, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_control_table, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_radius_stats, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_operator, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_key_schedule, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_elsewhere, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_limits, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_restore, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_remote_deposit, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_remote_void, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_remote_deposit_gone, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_remote_settlement, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_remote_settlement_joined,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reload, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_register, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_register_forget, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_register_tomb_cap, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_register_charon, setup,
-						teardown),
+		MUISPD_FIX_TEST(test_flow),
+		MUISPD_FIX_TEST(test_store_failures),
+		MUISPD_FIX_TEST(test_conn_caps),
+		MUISPD_FIX_TEST(test_conn_rate),
+		MUISPD_FIX_TEST(test_conn_deadlines),
+		MUISPD_FIX_TEST(test_offer_quote_memory),
+		MUISPD_FIX_TEST(test_refusals),
+		MUISPD_FIX_TEST(test_channel_rules),
+		MUISPD_FIX_TEST(test_control_table),
+		MUISPD_FIX_TEST(test_radius_stats),
+		MUISPD_FIX_TEST(test_operator),
+		MUISPD_FIX_TEST(test_key_schedule),
+		MUISPD_FIX_TEST(test_elsewhere),
+		MUISPD_FIX_TEST(test_limits),
+		MUISPD_FIX_TEST(test_restore),
+		MUISPD_FIX_TEST(test_remote_deposit),
+		MUISPD_FIX_TEST(test_remote_void),
+		MUISPD_FIX_TEST(test_remote_deposit_gone),
+		MUISPD_FIX_TEST(test_remote_settlement),
+		MUISPD_FIX_TEST(test_remote_settlement_joined),
+		MUISPD_FIX_TEST(test_reload),
+		MUISPD_FIX_TEST(test_register),
+		MUISPD_FIX_TEST(test_register_forget),
+		MUISPD_FIX_TEST(test_register_tomb_cap),
+		MUISPD_FIX_TEST(test_register_charon),
 		cmocka_unit_test(test_privacy_rule),
-		cmocka_unit_test_setup_teardown(test_privacy_bind, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_privacy_enforce, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_privacy_remote, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_expiry_warning, setup,
-						teardown),
+		MUISPD_FIX_TEST(test_privacy_bind),
+		MUISPD_FIX_TEST(test_privacy_enforce),
+		MUISPD_FIX_TEST(test_privacy_remote),
+		MUISPD_FIX_TEST(test_expiry_warning),
 	};
 
 	log_init(1, 0);
