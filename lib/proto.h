@@ -49,6 +49,8 @@
 /* The operator socket (AF_UNIX stream, mode 0600): muispd's default
  * "socket", and where muispctl looks for it. */
 #define MP_OP_SOCKET "/run/muisp/muispd.sock"
+/* muisp-ipfixd's counters (MP_T_OP_STATS only). */
+#define MP_IPFIXD_SOCKET "/run/muisp/ipfixd.sock"
 
 /* Header flags. */
 #define MP_F_REPLY (1u << 0) /* answer to the request with `serial` */
@@ -101,6 +103,12 @@ enum mp_type {
 	MP_T_OP_REG_FORGET = 145,
 	MP_T_OP_RADIUS_STATS = 160, /* RADIUS counters -> OP_COUNTERS */
 	MP_T_OP_COUNTERS = 161,	    /* MP_A_COUNTER...; MORE: another */
+	/* issue 13 (SNMP, IPFIX): every counter of the answering daemon
+	 * (muispd, muisp-ipfixd) -> OP_COUNTERS; the contracts for the
+	 * SNMP cache -> one SNAP_ROW (MORE) per contract, then OP_OK */
+	MP_T_OP_STATS = 162,
+	MP_T_OP_SNAPSHOT = 163,
+	MP_T_OP_SNAP_ROW = 164,
 };
 
 /* Top-level attributes.  Append only. */
