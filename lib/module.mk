@@ -35,3 +35,5 @@ LIB_CLI_SRCS := lib/cli.c
 # HMAC-MD5 from libcrypto.
 LIB_RADIUS_SRCS := lib/radius.c
 LIB_RADIUS_LIBS := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null || echo -lcrypto)
+# IPFIX messages (RFC 7011): muisp-ipfixd's encoder, pure.
+LIB_IPFIX_SRCS := lib/ipfix.c
