@@ -75,3 +75,6 @@ $(eval $(call unit_test,test_dae,tests/unit/test_dae.c $(MUISPD_CORE_SRCS),$(MUI
 
 # muispctl report on a database made by muispd's store.c
 $(eval $(call unit_test,test_report,tests/unit/test_report.c $(MUISPCTL_SRCS) daemon/muispd/store.c daemon/muispd/receipt.c $(LIB_LOG_SRCS),$(MUISPCTL_LIBS) $$(shell $$(PKG_CONFIG) --libs sqlite3 libcrypto)))
+
+# lib/opclient: the operator-socket client against a fake daemon
+$(eval $(call unit_test,test_opclient,tests/unit/test_opclient.c $(LIB_OPCLIENT_SRCS),))
