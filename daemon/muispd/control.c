@@ -294,34 +294,27 @@ static void op_room_show(struct muispd *md, struct conn *c,
 	conn_queue(c, &m);
 }
 
-/* Counters by name (MP_T_OP_COUNTERS; MP_F_MORE when they need more than
- * one message), each name after prefix.  None without RADIUS. */
+/* RADIUS counters by name (MP_T_OP_COUNTERS; MP_F_MORE when they need
+ * more than one message).  None without RADIUS. */
 struct counters_out {
 	struct conn *c;
 	uint32_t serial;
-	const char *prefix;
 	struct mp_msg m;
 };
 
 static void counter_put(void *arg, const char *name, uint64_t v)
 {
 	struct counters_out *x = arg;
-	char full[MP_COUNTER_NAME_MAX + 2];
 
 	if (x->m.ncounters == MP_MAX_COUNTERS) {
 		x->m.flags |= MP_F_MORE;
 		conn_queue(x->c, &x->m);
 		mp_init(&x->m, MP_T_OP_COUNTERS, MP_F_REPLY, x->serial);
 	}
-	if ((size_t)snprintf(full, sizeof(full), "%s%s", x->prefix, name) >=
-		    sizeof(full) ||
-	    mp_add_counter(&x->m, full, v))
-		log_debug("counter '%s%s' not sent: bad name", x->prefix, name);
+	if (mp_add_counter(&x->m, name, v))
+		log_debug("counter '%s' not sent: bad name", name);
 }
 
-/* OP_RADIUS_STATS: the RADIUS counters ("acct.sent"); OP_STATS: every
- * counter muispd has, named for lib/stats_cat, today the same ones as
- * "radius.acct.sent" (`muispctl stats` key radius_acct_sent). */
 static void op_radius_stats(struct muispd *md, struct conn *c,
 			    const struct mp_msg *req)
 {
@@ -333,7 +326,6 @@ static void op_radius_stats(struct muispd *md, struct conn *c,
 	}
 	x->c = c;
 	x->serial = req->serial;
-	x->prefix = req->type == MP_T_OP_STATS ? "radius." : "";
 	mp_init(&x->m, MP_T_OP_COUNTERS, MP_F_REPLY, req->serial);
 	radclient_counters(md->rad_auth, "auth.", counter_put, x);
 	radclient_counters(md->rad_acct, "acct.", counter_put, x);
@@ -425,8 +417,7 @@ static const struct {
 	{ MP_T_OP_REG_FORGET, register_op_forget },
 	{ MP_T_OP_RADIUS_STATS, op_radius_stats },
 	{ MP_T_OP_SNAPSHOT, op_snapshot },
-	/* muispd's counters for lib/stats_cat: today the RADIUS ones,
-	 * named radius.* */
+	/* muispd's counters for lib/stats_cat: today the RADIUS ones */
 	{ MP_T_OP_STATS, op_radius_stats },
 };
 
