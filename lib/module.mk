@@ -11,6 +11,9 @@ LIB_OUTPUT_SRCS := lib/output.c
 # The control channel: codec (proto) and contract vocabulary and state
 # machine (contract): muispd, muispctl, muisp-client, estab-load.
 LIB_CHANNEL_SRCS := lib/proto.c lib/contract.c
+# A blocking client of a daemon's operator socket (muispd, muisp-ipfixd):
+# muispctl, muisp-agentx, lib/stats_cat.
+LIB_OPCLIENT_SRCS := lib/opclient.c lib/proto.c
 # muisp-dhcpd's SQLite lease store (the daemon; muispctl lease).
 LIB_LEASEDB_SRCS := lib/leasedb.c
 SQLITE_LIBS := $(shell $(PKG_CONFIG) --libs sqlite3 2>/dev/null || echo -lsqlite3)
