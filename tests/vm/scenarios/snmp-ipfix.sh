@@ -97,7 +97,11 @@ ip netns exec router muisp-agentx -d -v -f $S/agentx.conf >>$S/agentx.log 2>&1 &
 AGENTX=$!
 # nfacctd (its own pidfile: it renames its processes), one JSON line per
 # record: the 5-tuple, the counts and muisp's elements
-sed "s/32473/32473/" "$MUISP_TOP/docs/examples/pmacct/primitives.lst" >$S/prim.lst
+# (muisp's enterprise elements: PEN 32473, lib/ipfix.h)
+cat >$S/prim.lst <<EOF
+name=muisp_contract_id field_type=32473:1001 len=8 semantics=u_int
+name=muisp_client_ipv4 field_type=32473:1002 len=4 semantics=ip
+EOF
 start_nfacctd() { # OUTPUT-FILE
 	cat >$S/nfacctd.conf <<-EOF
 	daemonize: false
@@ -117,11 +121,12 @@ start_nfacctd() { # OUTPUT-FILE
 	wait_until -t 20 -m "nfacctd listening" \
 		eval '[ -n "$(on inet ss -Hlun "sport = :$IPFIX_PORT")" ]'
 }
-stop_nfacctd() {
-	local pid
+stop_nfacctd() { # its core process and the plugin it started (SIGTERM
+	local pid # takes nfacctd seconds)
 	pid=$(cat $S/nfacctd.pid)
-	kill "$pid"
-	wait_until -t 20 -m "nfacctd gone" eval '! kill -0 $pid 2>/dev/null'
+	pkill -9 -P "$pid" || true
+	kill -9 "$pid"
+	wait_until -t 20 -m "nfacctd gone" eval '[ -z "$(on inet ss -Hlun "sport = :$IPFIX_PORT")" ]'
 	rm -f $S/nfacctd.pid
 }
 start_nfacctd $S/ipfix1.json
@@ -133,6 +138,11 @@ snmp() { # VERB OPTIONS... OID: one net-snmp tool in the router's namespace
 	local verb=$1
 	shift
 	ip netns exec router "snmp$verb" "${@:1:$#-1}" $AGENT "${@:$#}" 2>&1
+}
+# every counter (module, muispd, muisp-dhcpd, muisp-ipfixd), as JSON
+mstats() {
+	on router muispctl --json --daemon $S/muispd.sock --db $S/leases.db \
+		--ipfixd $S/ipfixd.sock stats
 }
 # objects with no instance of their own: table indices, and the
 # accessible-for-notify varbinds of the traps
@@ -192,8 +202,7 @@ expect "every readable MUISP-MIB object answered" "" "$missing"
 
 # counters: `muispctl stats --json` = muispCounterTable, key by key; and
 # each named scalar (lib/stats_defs.c's arcs) = its catalogue key
-on router muispctl --json stats --muispd $S/muispd.sock --dhcpd-db $S/leases.db \
-	--ipfixd $S/ipfixd.sock >$S/stats.json
+mstats >$S/stats.json
 jq -r 'to_entries[] | select(.value | type == "number") | "\(.key) \(.value)"' \
 	$S/stats.json | sort >$S/stats.want
 # muispCounterName is the JSON key as a length-prefixed OCTET STRING index
@@ -237,17 +246,22 @@ expect "muispContract{Up,Down}{Octets,Packets}" \
 expect "muispContract{Usage,SoftLimit,HardLimit}" \
 	"$(jq -r '.[0] | "\(.used) \(.soft) \(.hard)"' <<<"$contracts")" \
 	"$(c 7) $(c 8) $(c 9)"
-expect "muispContractAddr" "$ALICE4" "$(c 13 | awk '{ printf "%d.%d.%d.%d", "0x" $1, "0x" $2, "0x" $3, "0x" $4 }')"
+# hex octets "C0 00 02 0A" -> numbers (mawk has no strtonum)
+HEX='function hex(s,  i, v) { s = toupper(s); v = 0
+	for (i = 1; i <= length(s); i++) v = v * 16 + index("0123456789ABCDEF", substr(s, i, 1)) - 1
+	return v }'
+expect "muispContractAddr" "$ALICE4" \
+	"$(c 13 | awk "$HEX"'{ printf "%d.%d.%d.%d", hex($1), hex($2), hex($3), hex($4) }')"
 
 # address rows = muispctl addr list --json: the addresses and their contracts
 on router muispctl --json addr list |
 	jq -r '.[] | "\(.addr) \(.contract // 0)"' | sort >$S/addrs.want
-awk -F'\t' -v p="$OBJ.5.1.4." 'index($1, p) == 1 {
+awk -F'\t' -v p="$OBJ.5.1.4." "$HEX"'index($1, p) == 1 {
 	n = split(substr($1, length(p) + 1), o, ".")
 	# index: type, length, octets (IPv4 only in this scenario)
 	a = o[3] "." o[4] "." o[5] "." o[6]
 	split($2, h, " "); id = 0
-	for (i = 1; i <= 8; i++) if (h[i] != "") id = id * 256 + strtonum("0x" h[i])
+	for (i = 1; i <= 8; i++) if (h[i] != "") id = id * 256 + hex(h[i])
 	print a, id }' $S/walk2 | sort >$S/addrs.got
 expect "muispAddrTable = muispctl addr list --json" "$(cat $S/addrs.want)" "$(cat $S/addrs.got)"
 
@@ -304,7 +318,7 @@ wait_until -t 20 -m "nfacctd has every record" \
 ok "nfacctd per 5-tuple = the module's $n flow records ($(wc -l <$S/ipfix.want) directions)"
 
 # --- 5. nfacctd restarted: templates again, data decodes -------------------
-ts() { on router muispctl --json stats --ipfixd $S/ipfixd.sock | jq .ipfix_templates_sent; }
+ts() { mstats | jq .ipfix_templates_sent; }
 stop_nfacctd
 t1=$(ts)
 start_nfacctd $S/ipfix2.json
@@ -321,6 +335,6 @@ wait_until -t 20 -m "the new collector decodes the next flow" \
 	eval '[ "$(got_ipfix $S/ipfix2.json)" = "$(cat $S/ipfix.want)" ]'
 ok "after nfacctd's restart: templates again, the next flow decoded"
 expect "no record lost by muisp-ipfixd" "0 0" \
-	"$(on router muispctl --json stats --ipfixd $S/ipfixd.sock | jq -r '"\(.ipfix_records_lost_overrun) \(.ipfix_records_lost_send)"')"
+	"$(mstats | jq -r '"\(.ipfix_records_lost_overrun) \(.ipfix_records_lost_send)"')"
 stop_nfacctd
 log "snmp-ipfix ok"
