@@ -62,6 +62,7 @@ master agentx
 agentXSocket unix:$S/agentx.sock
 agentXPerms 0600 0700
 rocommunity public 127.0.0.1
+dontLogTCPWrappersConnects yes
 createUser nms SHA "authpass123" AES "privpass123"
 rouser nms priv
 trap2sink $INET4:162 public
@@ -151,7 +152,7 @@ NOT_READABLE='^(muispDropReason|muispContractId|muispAddrType|muispAddr|muispPoo
 ip netns exec router muispctl --json monitor flows >$S/flows.json 2>$S/mon.err &
 wait_until -t 30 grep -q "muispctl: monitoring" $S/mon.err
 wait_until -t 20 -m "the subagent registered" \
-	eval 'snmp "${V2[@]}" get $OBJ.1.13.0 | grep -q "= 1$"'
+	eval 'snmp get "${V2[@]}" $OBJ.1.13.0 | grep -q "= 1$"'
 
 # --- 1. known traffic, then quiet ------------------------------------------
 code=$(field code "$(op voucher-issue 1000)")
@@ -212,15 +213,26 @@ awk -F'\t' -v p="$OBJ.7.1.2." 'index($1, p) == 1 {
 	print k, $2 }' $S/walk2 | sort >$S/counters.got
 expect "muispCounterTable = muispctl stats --json" \
 	"$(cat $S/stats.want)" "$(cat $S/counters.got)"
+# lib/stats_defs.c's entries: K/KG(key, title, name, group, arc) ->
+# muispObjects.group.arc.0, DROP(..., reason) -> muispDropPackets.reason,
+# IPFIX(..., arc) -> muispIpfix.arc.0
 named=$(awk -v obj=$OBJ '
-	/^[[:space:]]*(K|KG|DROP|IPFIX)\("/ {
-		line = $0; gsub(/[(),"]/, " ", line); split(line, f, " +")
-		# f: macro key title... name group arc (title may have spaces)
-		n = split(line, w, " +"); key = w[2]
-		if (w[1] ~ /^(K|KG)$/) oid = obj "." w[n - 1] "." w[n] ".0"
-		else if (w[1] == "DROP") oid = obj ".2.1.2." w[n]
-		else oid = obj ".8." w[n] ".0"
-		print key, oid }' $MUISP_TOP/lib/stats_defs.c)
+	{ t = t " " $0 }
+	END {
+		while (match(t, /(^|[^A-Z_])(K|KG|DROP|IPFIX)\("[^)]*\)/)) {
+			e = substr(t, RSTART, RLENGTH); t = substr(t, RSTART + RLENGTH)
+			sub(/^[^A-Z]*/, "", e)
+			m = e; sub(/\(.*/, "", m)
+			gsub(/^[A-Z]*\(|\)$/, "", e)
+			n = split(e, w, ",")
+			key = w[1]; gsub(/[ \t"]/, "", key)
+			a = w[n]; gsub(/[ \t]/, "", a); g = w[n - 1]; gsub(/[ \t]/, "", g)
+			if (m == "K" || m == "KG") oid = obj "." g "." a ".0"
+			else if (m == "DROP") oid = obj ".2.1.2." a
+			else oid = obj ".8." a ".0"
+			print key, oid
+		}
+	}' $MUISP_TOP/lib/stats_defs.c)
 [ -n "$named" ] || fail "no named counters in lib/stats_defs.c"
 while read -r key oid; do
 	want=$(awk -v k="$key" '$1 == k { print $2 }' $S/stats.want)
