@@ -67,22 +67,23 @@ for level in 3 6; do
 done
 
 # ---- the MIB as smidump sees it ----
+# dump FORMAT: smidump -f FORMAT into $T/FORMAT, a check that it said
+# nothing on stderr
+dump() {
+	if smidump -f "$1" "$mib" >"$T/$1" 2>"$T/$1.err" &&
+		[ ! -s "$T/$1.err" ]; then
+		ok "smidump -f $1"
+	else
+		bad "smidump -f $1" "$(cat "$T/$1.err")"
+	fi
+}
 # ids: NAME KIND OID (scalar, column, notification, ...)
-if smidump -f identifiers "$mib" >"$T/ids.raw" 2>"$T/ids.err" &&
-	[ ! -s "$T/ids.err" ]; then
-	ok "smidump -f identifiers"
-else
-	bad "smidump -f identifiers" "$(cat "$T/ids.err")"
-fi
-awk '$1 == "MUISP-MIB" && NF == 4 { print $2, $3, $4 }' "$T/ids.raw" >"$T/ids"
+dump identifiers
+awk '$1 == "MUISP-MIB" && NF == 4 { print $2, $3, $4 }' "$T/identifiers" \
+	>"$T/ids"
 # types: NAME TYPE of every OBJECT-TYPE; enums: LABEL VALUE of
 # muispDropReason
-if smidump -f mosy "$mib" >"$T/mosy" 2>"$T/mosy.err" &&
-	[ ! -s "$T/mosy.err" ]; then
-	ok "smidump -f mosy"
-else
-	bad "smidump -f mosy" "$(cat "$T/mosy.err")"
-fi
+dump mosy
 awk '$1 !~ /^(%|--)/ && NF == 5 { print $1, $3 }' "$T/mosy" >"$T/types"
 awk '$1 == "%ev" && $2 == "muispDropReason" { print $3, $4 }' "$T/mosy" \
 	>"$T/enum"
