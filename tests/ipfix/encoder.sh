@@ -14,7 +14,8 @@
 #   - MTU packing: 40 flows at -m 600 become several messages, each at
 #     most 600 bytes, whose sequence numbers count the records before
 #     them; nfacctd gets all 80 records
-#   - docs/examples/pmacct/nfacctd.conf is accepted by nfacctd
+#   - docs/examples/pmacct/nfacctd.conf runs: bytes per contract and
+#     direction
 #
 # usage: tests/ipfix/encoder.sh [BINDIR]        (default build/bin)
 set -euo pipefail
@@ -178,12 +179,23 @@ sed -e "s|/run/nfacctd-muisp.pid|$T/ex/nf.pid|" \
 	-e "s|/etc/pmacct/muisp-primitives.lst|$top/docs/examples/pmacct/primitives.lst|" \
 	-e "s|nfacctd_ip: 0.0.0.0|nfacctd_ip: 127.0.0.1|" \
 	-e "s|nfacctd_port: 4739|nfacctd_port: $port|" \
+	-e "s|print_refresh_time\[contracts\]: 60|print_refresh_time[contracts]: 1|" \
 	"$top/docs/examples/pmacct/nfacctd.conf" >"$T/ex/nf.conf"
 ip netns exec "$NS" nfacctd -f "$T/ex/nf.conf" >"$T/ex/out" 2>&1 ||
 	fail "example nfacctd.conf refused: $(cat "$T/ex/out")"
 wait_until -t 10 -m "example nfacctd.conf: nfacctd listens" \
 	eval "ip netns exec '$NS' ss -Hlun 'sport = :$port' | grep -q ."
 ok "docs/examples/pmacct/nfacctd.conf: nfacctd starts and listens"
+send "$T/m1"
+send "$T/m40"
+ex() { cat "$T"/ex/muisp-contracts-*.json 2>/dev/null; }
+exsum() { # CONTRACT DIRECTION: bytes summed over the files written so far
+	ex | jq -s "[.[] | select(.muisp_contract_id == \"$1\" and .flow_direction == \"$2\") | .bytes] | add // 0"
+}
+wait_until -t 10 -m "the example's per-contract totals" \
+	eval '[ "$(exsum 77 1)" = 1640000 ]'
+expect "example: contract 77 up and down bytes, contract 2^40 down" \
+	"820000 1640000 90000" "$(exsum 77 0) $(exsum 77 1) $(exsum 1099511627776 1)"
 nf_stop "$T/ex" "$NS"
 
 summary
