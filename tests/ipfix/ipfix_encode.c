@@ -34,24 +34,14 @@
 #include <unistd.h>
 
 #include "ipfix.h"
+#include "parse.h"
 
 static uint8_t buf[IPFIX_MAX_LEN];
-
-static int parse_ip(const char *s, struct muisp_nl_ip *ip)
-{
-	memset(ip, 0, sizeof(*ip));
-	if (inet_pton(AF_INET, s, ip->a) == 1)
-		ip->family = AF_INET;
-	else if (inet_pton(AF_INET6, s, ip->a) == 1)
-		ip->family = AF_INET6;
-	else
-		return -1;
-	return 0;
-}
 
 static int parse_flow(char *line, struct muisp_nl_flow *f)
 {
 	char c[64], p[64];
+	const char *why;
 	unsigned int cport, pport, proto, flags, end;
 
 	memset(f, 0, sizeof(*f));
@@ -63,9 +53,9 @@ static int parse_flow(char *line, struct muisp_nl_flow *f)
 		   &f->down_bytes, &f->down_packets, &f->first_ms, &f->last_ms,
 		   &flags, &f->contract_id, &f->id, &end) != 15)
 		return -1;
-	if (parse_ip(c, &f->client_addr) || parse_ip(p, &f->peer_addr) ||
-	    cport > 65535 || pport > 65535 || proto > 255 || flags > 255 ||
-	    end > 255)
+	if (parse_ip(c, &f->client_addr, &why) ||
+	    parse_ip(p, &f->peer_addr, &why) || cport > 65535 ||
+	    pport > 65535 || proto > 255 || flags > 255 || end > 255)
 		return -1;
 	f->client_port = (uint16_t)cport;
 	f->peer_port = (uint16_t)pport;

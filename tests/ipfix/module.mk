@@ -2,4 +2,4 @@
 # tests/ipfix: IPFIX export (issue 13).  Each owner appends its own lines.
 
 # ipfix-encode: lib/ipfix's messages for flows given as text (encoder.sh)
-$(eval $(call program,ipfix-encode,tests/ipfix/ipfix_encode.c $(LIB_IPFIX_SRCS),,noinst))
+$(eval $(call program,ipfix-encode,tests/ipfix/ipfix_encode.c $(LIB_IPFIX_SRCS) $(LIB_PARSE_SRCS),,noinst))
