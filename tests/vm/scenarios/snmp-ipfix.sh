@@ -142,8 +142,8 @@ snmp() { # VERB OPTIONS... OID: one net-snmp tool in the router's namespace
 }
 # every counter (module, muispd, muisp-dhcpd, muisp-ipfixd), as JSON
 mstats() {
-	on router muispctl --json --daemon $S/muispd.sock --db $S/leases.db \
-		--ipfixd $S/ipfixd.sock stats
+	on router muispctl --json --daemon $S/muispd.sock stats \
+		--db $S/leases.db --ipfixd $S/ipfixd.sock
 }
 # objects with no instance of their own: table indices, and the
 # accessible-for-notify varbinds of the traps
