@@ -248,7 +248,7 @@ for i in 7 6 5 4 3 2 1 0; do
 	printf -v idhex '%s %02X' "$idhex" $(((cid >> (8 * i)) & 255))
 done
 row=${row#.} idhex=${idhex# }
-contracts=$(on router muispctl --json contract list)
+contracts=$(on router muispctl --json contract list kernel)
 expect "contract list: one contract" 1 "$(jq length <<<"$contracts")"
 c() { val "$OBJ.4.1.$1.$row"; }
 expect "muispContractSerial" "$serial" "$(c 2)"
@@ -256,7 +256,7 @@ expect "muispContract{Up,Down}{Octets,Packets}" \
 	"$(jq -r '.[0] | "\(.up_bytes) \(.up_packets) \(.down_bytes) \(.down_packets)"' <<<"$contracts")" \
 	"$(c 14) $(c 15) $(c 16) $(c 17)"
 expect "muispContract{Usage,SoftLimit,HardLimit}" \
-	"$(jq -r '.[0] | "\(.used) \(.soft) \(.hard)"' <<<"$contracts")" \
+	"$(jq -r '.[0] | "\(.used) \(.soft_limit) \(.hard_limit)"' <<<"$contracts")" \
 	"$(c 7) $(c 8) $(c 9)"
 # hex octets "C0 00 02 0A" -> numbers (mawk has no strtonum)
 HEX='function hex(s,  i, v) { s = toupper(s); v = 0
