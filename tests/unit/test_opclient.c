@@ -31,6 +31,7 @@ enum fake {
 	FAKE_GARBAGE,	  /* 16 bytes that are no header */
 	FAKE_CLOSE,	  /* reads the request, closes */
 	FAKE_SILENT,	  /* reads the request, never answers */
+	FAKE_ENDLESS,	  /* OP_COUNTERS with MORE, for ever */
 };
 
 static char dir[64], sock_path[108];
@@ -91,6 +92,14 @@ static void serve(int fd, int mode)
 			break;
 		case FAKE_CLOSE:
 			return;
+		case FAKE_ENDLESS:
+			for (;;) {
+				mp_init(&rep, MP_T_OP_COUNTERS,
+					MP_F_REPLY | MP_F_MORE, req.serial);
+				for (int i = 0; i < MP_MAX_COUNTERS; i++)
+					mp_add_counter(&rep, "x", (uint64_t)i);
+				opd_send(fd, &rep);
+			}
 		case FAKE_SILENT:
 			/* until the client hangs up */
 			while (read(fd, buf, sizeof(buf)) > 0)
@@ -243,6 +252,15 @@ static void test_counters(void **state)
 	assert_int_equal(errno, EPROTO);
 	assert_string_equal(o.err, "unexpected op-voucher reply from ipfixd");
 	opc_close(&o);
+	fake_stop();
+
+	/* a list that never ends: cut off, the connection closed */
+	fake_start(FAKE_ENDLESS);
+	assert_int_equal(opc_counters(&o, MP_T_OP_STATS, &k, &n), -1);
+	assert_int_equal(errno, EPROTO);
+	assert_null(k);
+	assert_string_equal(o.err, "more than 8192 counters from ipfixd");
+	assert_int_equal(o.fd, -1);
 	fake_stop();
 }
 
