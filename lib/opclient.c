@@ -18,6 +18,8 @@
 #include "log.h" /* MUISP_PRINTF */
 #include "opclient.h"
 
+#define OPC_MAX_COUNTERS 8192 /* in one opc_counters() answer */
+
 void opc_init(struct opclient *o, const char *path, int timeout_ms)
 {
 	const char *base = strrchr(path, '/');
@@ -275,6 +277,12 @@ int opc_counters(struct opclient *o, uint8_t type, struct mp_counter **out,
 				mp_type_name(rep->type), o->name);
 			errno = EPROTO;
 			r = -1;
+			break;
+		}
+		if (cnt + rep->ncounters > OPC_MAX_COUNTERS) {
+			/* a daemon that never ends its list */
+			r = lost(o, EPROTO, 0, "more than %u counters from %s",
+				 OPC_MAX_COUNTERS, o->name);
 			break;
 		}
 		nv = realloc(v, (cnt + rep->ncounters + 1) * sizeof(*v));

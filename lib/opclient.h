@@ -45,7 +45,8 @@ int opc_call(struct opclient *o, struct mp_msg *req, struct mp_msg *rep);
 int opc_next(struct opclient *o, struct mp_msg *rep);
 /* Counters: request TYPE (MP_T_OP_STATS, MP_T_OP_RADIUS_STATS), every
  * MP_T_OP_COUNTERS reply's counters in one malloc'd array.  0, or -1
- * (errno; an ERROR reply: EPROTO and its text in o->err). */
+ * (errno; an ERROR reply: EPROTO and "NAME: its text" in o->err; more
+ * than 8192 counters: EPROTO, the connection closed). */
 int opc_counters(struct opclient *o, uint8_t type, struct mp_counter **out,
 		 unsigned *n);
 

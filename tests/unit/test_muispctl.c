@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "leasedb.h"
+#include "stats_cat.h"
 #include "tools/muispctl/muispctl.h"
 
 static const char *why;
@@ -280,6 +281,167 @@ static void test_cli_no_module(void **state)
 			 EXIT_NOMODULE);
 	/* Usage errors still win: they are found before the kernel. */
 	assert_int_equal(run("addr", "set", "x", NULL), EXIT_USAGE);
+	/* stats needs the module, as before it also read the daemons */
+	assert_int_equal(run("--json", "stats", "--db", "/nonexistent", NULL),
+			 EXIT_NOMODULE);
+	assert_string_equal(out_txt, "");
+}
+
+/* The keys `muispctl stats --json` printed before lib/stats_cat, in their
+ * order: scripts and the VM scenarios read them.  Append only. */
+static const char golden_keys[] =
+	"up_packets up_bytes down_packets down_bytes local_packets "
+	"garden_packets flows max_flows evictions flow_records records_lost "
+	"events events_lost addrs contracts flows_unmetered drop_not_bound "
+	"drop_no_contract drop_suspended drop_delinquent drop_hard_limit "
+	"drop_expired drop_blocked drop_local drop_malformed drop_tunnel "
+	"drop_dns";
+static const char golden_titles[] =
+	"up-packets|up-bytes|down-packets|down-bytes|local-packets|"
+	"garden-packets|flows|max-flows|evictions|flow-records|records-lost|"
+	"events|events-lost|addrs|contracts|unmetered-packets|drop not-bound|"
+	"drop no-contract|drop suspended|drop delinquent|drop hard-limit|"
+	"drop expired|drop blocked|drop local|drop malformed|drop tunnel|"
+	"drop dns";
+
+static const char *joined(const struct out_col *c, unsigned int n, int title,
+			  const char *sep)
+{
+	static char s[4096];
+	size_t o = 0;
+
+	s[0] = '\0';
+	for (unsigned int i = 0; i < n; i++)
+		o += (size_t)snprintf(s + o, sizeof(s) - o, "%s%s",
+				      i ? sep : "",
+				      title ? c[i].title : c[i].key);
+	return s;
+}
+
+/* muispctl stats's columns (stats_cols): today's keys and titles first,
+ * in today's order, whatever the daemons say; then muisp-dhcpd's,
+ * muisp-ipfixd's and muispd's counters in that order. */
+static void test_stats_columns(void **state)
+{
+	static const struct mp_counter rad[] = { { "auth.sent", 3 },
+						 { "acct.bad-replies", 2 } };
+	static const struct mp_counter ipx[] = { { "collector.restarts", 1 },
+						 { "records_received", 9 } };
+	static const struct mp_counter dhcp[] = { { "addrs_leased", 4 },
+						  { "rx_discover", 5 } };
+	struct stats_snap s = { 0 };
+	struct out_col *cols;
+	struct muisp_nl_stats k;
+	unsigned int n, i, nk = 0;
+	char want[1024], num[12], *p;
+	size_t len;
+	FILE *f;
+
+	(void)state;
+	/* the drop keys are what muispctl made of the reasons' names */
+	for (i = 1, want[0] = '\0'; i <= MUISP_DROP_MAX; i++) {
+		len = strlen(want);
+		snprintf(want + len, sizeof(want) - len, " drop_%s",
+			 name_of(&drop_names, i, num));
+	}
+	for (p = want; *p; p++)
+		if (*p == '-')
+			*p = '_';
+	assert_non_null(strstr(golden_keys, want));
+
+	memset(&k, 0, sizeof(k));
+	k.up_packets = 1;
+	k.up_bytes = 2;
+	k.max_flows = 3;
+	k.flows_unmetered = 4;
+	k.drops[MUISP_DROP_TUNNEL] = 5;
+	k.drops_present = 1ULL << MUISP_DROP_TUNNEL;
+	/* the daemons in another order than printed */
+	assert_int_equal(
+		stats_add_counters(&s, STATS_SRC_MUISPD, "radius_", rad, 2), 0);
+	assert_int_equal(
+		stats_add_counters(&s, STATS_SRC_IPFIXD, "ipfix_", ipx, 2), 0);
+	assert_int_equal(stats_add_kernel(&s, &k), 0);
+	assert_int_equal(
+		stats_add_counters(&s, STATS_SRC_DHCPD, "dhcp_", dhcp, 2), 0);
+	cols = calloc(stats_ndefs + s.n, sizeof(*cols));
+	assert_non_null(cols);
+	n = stats_cols(&s, cols);
+	for (i = 0; i < stats_ndefs; i++)
+		nk += stats_defs[i].src == STATS_SRC_KERNEL;
+	assert_int_equal(n, nk + 6);
+	assert_string_equal(joined(cols, nk, 0, " "), golden_keys);
+	assert_string_equal(joined(cols, nk, 1, "|"), golden_titles);
+	assert_string_equal(joined(cols + nk, 6, 0, " "),
+			    "dhcp_addrs_leased dhcp_rx_discover "
+			    "ipfix_records_received ipfix_collector_restarts "
+			    "radius_auth_sent radius_acct_bad_replies");
+	assert_string_equal(joined(cols + nk, 6, 1, "|"),
+			    "dhcp addrs_leased|dhcp rx_discover|"
+			    "ipfix records-received|ipfix collector.restarts|"
+			    "radius auth.sent|radius acct.bad-replies");
+
+	/* without the daemons: exactly today's columns */
+	s.n = 0;
+	assert_int_equal(stats_add_kernel(&s, &k), 0);
+	assert_int_equal(stats_cols(&s, cols), nk);
+	assert_string_equal(joined(cols, nk, 0, " "), golden_keys);
+
+	/* and the values as muispctl prints them (a drop the module does
+	 * not report: null) */
+	{
+		struct out_table *t = out_new(cols, nk);
+		char *txt = NULL;
+
+		assert_non_null(t);
+		assert_int_equal(out_row(t), 0);
+		for (i = 0; i < nk; i++) {
+			const struct stats_val *v = stats_find(&s, cols[i].key);
+
+			if (v)
+				assert_int_equal(out_u64(t, i, v->value), 0);
+		}
+		f = open_memstream(&txt, &len);
+		assert_non_null(f);
+		assert_int_equal(out_print(t, f, OUT_JSON, OUT_RECORD), 0);
+		assert_int_equal(fclose(f), 0);
+		assert_string_equal(
+			txt, "{\"up_packets\":1,\"up_bytes\":2,"
+			     "\"down_packets\":0,\"down_bytes\":0,"
+			     "\"local_packets\":0,\"garden_packets\":0,"
+			     "\"flows\":0,\"max_flows\":3,\"evictions\":0,"
+			     "\"flow_records\":0,\"records_lost\":0,"
+			     "\"events\":0,\"events_lost\":0,\"addrs\":0,"
+			     "\"contracts\":0,\"flows_unmetered\":4,"
+			     "\"drop_not_bound\":null,"
+			     "\"drop_no_contract\":null,"
+			     "\"drop_suspended\":null,"
+			     "\"drop_delinquent\":null,"
+			     "\"drop_hard_limit\":null,\"drop_expired\":null,"
+			     "\"drop_blocked\":null,\"drop_local\":null,"
+			     "\"drop_malformed\":null,\"drop_tunnel\":5,"
+			     "\"drop_dns\":null}\n");
+		free(txt);
+		out_free(t);
+	}
+	free(cols);
+	stats_snap_free(&s);
+
+	/* the options before the verb */
+	USAGE_ERR("'--db' needs a value (try --help)", "stats", "--db");
+	USAGE_ERR("invalid --ipfixd '': empty path", "stats",
+		  "--ipfixd=", "show");
+	USAGE_ERR("stats takes no arguments (try --help)", "stats", "--db", "x",
+		  "--ipfixd", "y", "show", "z");
+	assert_int_equal(run("stats", "--ipfixd", "/x", "help", NULL), EXIT_OK);
+	assert_string_equal(out_txt,
+			    "usage: muispctl stats [--db PATH] [--ipfixd "
+			    "PATH] show\n"
+			    "       muispctl stats [--db PATH] [--ipfixd "
+			    "PATH] radius\n"
+			    "PATH: muisp-dhcpd's lease-db (default "
+			    "/var/lib/muisp/dhcpd.db), muisp-ipfixd's socket "
+			    "(default /run/muisp/ipfixd.sock)\n");
 }
 
 /* muispctl lease: muisp-dhcpd's database, no kernel (this host has no
@@ -443,6 +605,7 @@ int main(void)
 		cmocka_unit_test(test_cli_batch),
 		cmocka_unit_test(test_cli_no_module),
 		cmocka_unit_test(test_cli_lease),
+		cmocka_unit_test(test_stats_columns),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

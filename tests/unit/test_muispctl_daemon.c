@@ -27,6 +27,7 @@
 
 #include "tools/muispctl/daemon.h"
 #include "contract.h"
+#include "opd_fake.h"
 
 /* ---- helpers ---- */
 
@@ -459,28 +460,6 @@ enum fake {
 static char sock_path[108];
 static pid_t fake_pid;
 
-static int read_all(int fd, uint8_t *p, size_t len)
-{
-	while (len) {
-		ssize_t n = read(fd, p, len);
-
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static void send_msg(int fd, const struct mp_msg *m)
-{
-	static uint8_t buf[MP_MAX_FRAME];
-	int n = mp_encode(m, buf, sizeof(buf));
-
-	if (n < 0 || write(fd, buf, (size_t)n) != n)
-		_exit(3);
-}
-
 /* An OP_KEY list item: key id, created at t, state 1 (retiring) with
  * NOT_AFTER or 0 (current) with EXPIRY, that attribute's value. */
 static void send_key(int fd, uint32_t serial, uint64_t id, uint64_t t, int attr,
@@ -493,39 +472,30 @@ static void send_key(int fd, uint32_t serial, uint64_t id, uint64_t t, int attr,
 	mp_set_u(&m, MP_A_TIME, t);
 	mp_set_u(&m, MP_A_KEY_STATE, attr == MP_A_NOT_AFTER);
 	mp_set_u(&m, attr, v);
-	send_msg(fd, &m);
+	opd_send(fd, &m);
 }
 
-static void serve(int fd, enum fake mode)
+static void serve(int fd, int mode)
 {
-	static uint8_t buf[MP_MAX_FRAME];
 	static struct mp_msg req, rep;
 	unsigned int issued = 0;
 	char code[32];
-	int flen;
 
 	if (mode == FAKE_CLOSE)
 		return;
-	for (;;) {
-		if (read_all(fd, buf, MP_HDR_LEN))
-			return;
-		flen = mp_frame_len(buf, MP_HDR_LEN);
-		if (flen < MP_HDR_LEN ||
-		    read_all(fd, buf + MP_HDR_LEN, (size_t)flen - MP_HDR_LEN) ||
-		    mp_decode(buf, (size_t)flen, &req))
-			_exit(2);
-		switch (mode) {
+	while (opd_read_req(fd, &req) == 0) {
+		switch ((enum fake)mode) {
 		case FAKE_LIST:
 			status(&rep, 3, CS_ACTIVE, "192.0.2.10");
 			rep.flags = MP_F_REPLY | MP_F_MORE;
 			rep.serial = 0;
-			send_msg(fd, &rep);
+			opd_send(fd, &rep);
 			status(&rep, 4, CS_UNBOUND, NULL);
 			rep.flags = MP_F_REPLY | MP_F_MORE;
 			rep.serial = 0;
-			send_msg(fd, &rep);
+			opd_send(fd, &rep);
 			mp_init(&rep, MP_T_OP_OK, MP_F_REPLY, req.serial);
-			send_msg(fd, &rep);
+			opd_send(fd, &rep);
 			break;
 		case FAKE_ISSUE_FAILS:
 			if (++issued == 3) {
@@ -533,7 +503,7 @@ static void serve(int fd, enum fake mode)
 					req.serial);
 				mp_set_u(&rep, MP_A_ERROR, MP_ERR_INTERNAL);
 				mp_set_s(&rep, MP_A_MESSAGE, "voucher");
-				send_msg(fd, &rep);
+				opd_send(fd, &rep);
 				break;
 			}
 			mp_init(&rep, MP_T_OP_VOUCHER, MP_F_REPLY, req.serial);
@@ -541,14 +511,14 @@ static void serve(int fd, enum fake mode)
 				 (unsigned long long)req.u[MP_A_AMOUNT]);
 			mp_set_s(&rep, MP_A_CODE, code);
 			mp_set_u(&rep, MP_A_BALANCE, req.u[MP_A_AMOUNT]);
-			send_msg(fd, &rep);
+			opd_send(fd, &rep);
 			break;
 		case FAKE_OUT_OF_TURN:
 			mp_init(&rep, MP_T_OP_VOUCHER, MP_F_REPLY,
 				req.serial + 1);
 			mp_set_s(&rep, MP_A_CODE, "X");
 			mp_set_u(&rep, MP_A_BALANCE, 1);
-			send_msg(fd, &rep);
+			opd_send(fd, &rep);
 			break;
 		case FAKE_REFUSE_CLOSE:
 			if (req.type == MP_T_OP_CONTRACT_SHOW)
@@ -556,21 +526,21 @@ static void serve(int fd, enum fake mode)
 			mp_init(&rep, MP_T_ERROR, MP_F_REPLY, req.serial);
 			mp_set_u(&rep, MP_A_ERROR, MP_ERR_STATE);
 			mp_set_s(&rep, MP_A_MESSAGE, "cannot terminate");
-			send_msg(fd, &rep);
+			opd_send(fd, &rep);
 			break;
 		case FAKE_KEYS:
 			if (req.type == MP_T_OP_KEY_ROTATE) {
 				mp_init(&rep, MP_T_OP_OK, MP_F_REPLY,
 					req.serial);
 				mp_set_u(&rep, MP_A_KEY_ID, 2);
-				send_msg(fd, &rep);
+				opd_send(fd, &rep);
 				break;
 			}
 			/* 1 retiring until 2000, 2 current, rotates at 3000 */
 			send_key(fd, req.serial, 1, 1000, MP_A_NOT_AFTER, 2000);
 			send_key(fd, req.serial, 2, 1500, MP_A_EXPIRY, 3000);
 			mp_init(&rep, MP_T_OP_OK, MP_F_REPLY, req.serial);
-			send_msg(fd, &rep);
+			opd_send(fd, &rep);
 			break;
 		case FAKE_COUNTERS:
 		case FAKE_NO_COUNTERS:
@@ -581,17 +551,15 @@ static void serve(int fd, enum fake mode)
 				rep.flags |= MP_F_MORE;
 				mp_add_counter(&rep, "auth.sent", 3);
 				mp_add_counter(&rep, "acct.bad_replies", 2);
-				send_msg(fd, &rep);
+				opd_send(fd, &rep);
 				mp_init(&rep, MP_T_OP_COUNTERS, MP_F_REPLY,
 					req.serial);
 				mp_add_counter(&rep, "spool.rows", 7);
 			}
-			send_msg(fd, &rep);
+			opd_send(fd, &rep);
 			break;
 		case FAKE_GARBAGE:
-			memset(buf, 'x', MP_HDR_LEN);
-			if (write(fd, buf, MP_HDR_LEN) != MP_HDR_LEN)
-				_exit(3);
+			opd_send_garbage(fd);
 			break;
 		default:
 			_exit(4);
@@ -601,62 +569,21 @@ static void serve(int fd, enum fake mode)
 
 static void fake_start(enum fake mode)
 {
-	struct sockaddr_un su = { .sun_family = AF_UNIX };
-	int lfd, fd;
-
 	snprintf(sock_path, sizeof(sock_path), "/tmp/muispctl-fake-%d.sock",
 		 (int)getpid());
-	unlink(sock_path);
-	memcpy(su.sun_path, sock_path, strlen(sock_path) + 1);
-	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	assert_true(lfd >= 0);
-	assert_int_equal(bind(lfd, (struct sockaddr *)&su, sizeof(su)), 0);
-	assert_int_equal(listen(lfd, 4), 0);
-	fflush(NULL);
-	fake_pid = fork();
-	assert_true(fake_pid >= 0);
-	if (fake_pid == 0) {
-		int null = open("/dev/null", O_RDWR);
-
-		/* Never outlive the test, nor hold its output open. */
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() == 1)
-			_exit(1);
-		dup2(null, 1);
-		dup2(null, 2);
-		for (;;) {
-			fd = accept(lfd, NULL, NULL);
-			if (fd < 0)
-				_exit(1);
-			serve(fd, mode);
-			close(fd);
-		}
-	}
-	close(lfd); /* the child listens; connect() queues meanwhile */
+	fake_pid = opd_start(sock_path, serve, mode);
 }
 
 static void fake_stop(void)
 {
-	pid_t pid = fake_pid;
-	int st;
-
-	fake_pid = 0;
-	kill(pid, SIGKILL);
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	assert_true(WIFSIGNALED(st)); /* it never exited on its own */
-	unlink(sock_path);
+	opd_stop(&fake_pid, sock_path, 1);
 }
 
 /* After a failed assertion (cmocka jumps out of the test). */
 static int fake_teardown(void **state)
 {
 	(void)state;
-	if (fake_pid > 0) {
-		kill(fake_pid, SIGKILL);
-		waitpid(fake_pid, NULL, 0);
-		fake_pid = 0;
-		unlink(sock_path);
-	}
+	opd_stop(&fake_pid, sock_path, 0);
 	return 0;
 }
 

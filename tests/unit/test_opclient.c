@@ -9,21 +9,17 @@
  */
 #include <errno.h>
 #include <setjmp.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include "opclient.h"
+#include "opd_fake.h"
 
 enum fake {
 	FAKE_ECHO,	  /* OP_OK with the request's type in MP_A_KEY_ID */
@@ -35,52 +31,23 @@ enum fake {
 	FAKE_GARBAGE,	  /* 16 bytes that are no header */
 	FAKE_CLOSE,	  /* reads the request, closes */
 	FAKE_SILENT,	  /* reads the request, never answers */
+	FAKE_ENDLESS,	  /* OP_COUNTERS with MORE, for ever */
 };
 
 static char dir[64], sock_path[108];
 static pid_t fake_pid;
 
-static int read_all(int fd, uint8_t *p, size_t len)
-{
-	while (len) {
-		ssize_t n = read(fd, p, len);
-
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static void send_msg(int fd, const struct mp_msg *m)
-{
-	static uint8_t buf[MP_MAX_FRAME];
-	int n = mp_encode(m, buf, sizeof(buf));
-
-	if (n < 0 || write(fd, buf, (size_t)n) != n)
-		_exit(3);
-}
-
-static void serve(int fd, enum fake mode)
+static void serve(int fd, int mode)
 {
 	static uint8_t buf[MP_MAX_FRAME];
 	static struct mp_msg req, rep;
-	int flen;
 
-	for (;;) {
-		if (read_all(fd, buf, MP_HDR_LEN))
-			return;
-		flen = mp_frame_len(buf, MP_HDR_LEN);
-		if (flen < MP_HDR_LEN ||
-		    read_all(fd, buf + MP_HDR_LEN, (size_t)flen - MP_HDR_LEN) ||
-		    mp_decode(buf, (size_t)flen, &req))
-			_exit(2);
-		switch (mode) {
+	while (opd_read_req(fd, &req) == 0) {
+		switch ((enum fake)mode) {
 		case FAKE_ECHO:
 			mp_init(&rep, MP_T_OP_OK, MP_F_REPLY, req.serial);
 			mp_set_u(&rep, MP_A_KEY_ID, req.type);
-			send_msg(fd, &rep);
+			opd_send(fd, &rep);
 			break;
 		case FAKE_LIST:
 			for (uint64_t id = 1; id <= 2; id++) {
@@ -89,44 +56,50 @@ static void serve(int fd, enum fake mode)
 				mp_set_u(&rep, MP_A_KEY_ID, id);
 				mp_set_u(&rep, MP_A_TIME, 1000);
 				mp_set_u(&rep, MP_A_KEY_STATE, 0);
-				send_msg(fd, &rep);
+				opd_send(fd, &rep);
 			}
 			mp_init(&rep, MP_T_OP_OK, MP_F_REPLY, req.serial);
-			send_msg(fd, &rep);
+			opd_send(fd, &rep);
 			break;
 		case FAKE_COUNTERS:
 			mp_init(&rep, MP_T_OP_COUNTERS, MP_F_REPLY | MP_F_MORE,
 				req.serial);
 			mp_add_counter(&rep, "records_received", 10);
 			mp_add_counter(&rep, "templates.sent", 2);
-			send_msg(fd, &rep);
+			opd_send(fd, &rep);
 			mp_init(&rep, MP_T_OP_COUNTERS, MP_F_REPLY, req.serial);
 			mp_add_counter(&rep, "type", req.type);
-			send_msg(fd, &rep);
+			opd_send(fd, &rep);
 			break;
 		case FAKE_ERROR:
 			mp_init(&rep, MP_T_ERROR, MP_F_REPLY, req.serial);
 			mp_set_u(&rep, MP_A_ERROR, MP_ERR_PROTO);
 			mp_set_s(&rep, MP_A_MESSAGE, "not here");
-			send_msg(fd, &rep);
+			opd_send(fd, &rep);
 			break;
 		case FAKE_OTHER:
 			mp_init(&rep, MP_T_OP_VOUCHER, MP_F_REPLY, req.serial);
 			mp_set_s(&rep, MP_A_CODE, "X");
 			mp_set_u(&rep, MP_A_BALANCE, 1);
-			send_msg(fd, &rep);
+			opd_send(fd, &rep);
 			break;
 		case FAKE_OUT_OF_TURN:
 			mp_init(&rep, MP_T_OP_OK, MP_F_REPLY, req.serial + 1);
-			send_msg(fd, &rep);
+			opd_send(fd, &rep);
 			break;
 		case FAKE_GARBAGE:
-			memset(buf, 'x', MP_HDR_LEN);
-			if (write(fd, buf, MP_HDR_LEN) != MP_HDR_LEN)
-				_exit(3);
+			opd_send_garbage(fd);
 			break;
 		case FAKE_CLOSE:
 			return;
+		case FAKE_ENDLESS:
+			for (;;) {
+				mp_init(&rep, MP_T_OP_COUNTERS,
+					MP_F_REPLY | MP_F_MORE, req.serial);
+				for (int i = 0; i < MP_MAX_COUNTERS; i++)
+					mp_add_counter(&rep, "x", (uint64_t)i);
+				opd_send(fd, &rep);
+			}
 		case FAKE_SILENT:
 			/* until the client hangs up */
 			while (read(fd, buf, sizeof(buf)) > 0)
@@ -138,43 +111,12 @@ static void serve(int fd, enum fake mode)
 
 static void fake_start(enum fake mode)
 {
-	struct sockaddr_un su = { .sun_family = AF_UNIX };
-	int lfd, fd;
-
-	unlink(sock_path);
-	memcpy(su.sun_path, sock_path, strlen(sock_path) + 1);
-	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	assert_true(lfd >= 0);
-	assert_int_equal(bind(lfd, (struct sockaddr *)&su, sizeof(su)), 0);
-	assert_int_equal(listen(lfd, 4), 0);
-	fflush(NULL);
-	fake_pid = fork();
-	assert_true(fake_pid >= 0);
-	if (fake_pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() == 1)
-			_exit(1);
-		for (;;) {
-			fd = accept(lfd, NULL, NULL);
-			if (fd < 0)
-				_exit(1);
-			serve(fd, mode);
-			close(fd);
-		}
-	}
-	close(lfd);
+	fake_pid = opd_start(sock_path, serve, mode);
 }
 
 static void fake_stop(void)
 {
-	pid_t pid = fake_pid;
-	int st;
-
-	fake_pid = 0;
-	kill(pid, SIGKILL);
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	assert_true(WIFSIGNALED(st)); /* it never exited on its own */
-	unlink(sock_path);
+	opd_stop(&fake_pid, sock_path, 1);
 }
 
 static int setup(void **state)
@@ -190,12 +132,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	if (fake_pid > 0) {
-		kill(fake_pid, SIGKILL);
-		waitpid(fake_pid, NULL, 0);
-		fake_pid = 0;
-	}
-	unlink(sock_path);
+	opd_stop(&fake_pid, sock_path, 0);
 	rmdir(dir);
 	return 0;
 }
@@ -315,6 +252,15 @@ static void test_counters(void **state)
 	assert_int_equal(errno, EPROTO);
 	assert_string_equal(o.err, "unexpected op-voucher reply from ipfixd");
 	opc_close(&o);
+	fake_stop();
+
+	/* a list that never ends: cut off, the connection closed */
+	fake_start(FAKE_ENDLESS);
+	assert_int_equal(opc_counters(&o, MP_T_OP_STATS, &k, &n), -1);
+	assert_int_equal(errno, EPROTO);
+	assert_null(k);
+	assert_string_equal(o.err, "more than 8192 counters from ipfixd");
+	assert_int_equal(o.fd, -1);
 	fake_stop();
 }
 

@@ -10,21 +10,17 @@
  */
 #include <errno.h>
 #include <setjmp.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
 
 #include "leasedb.h"
+#include "opd_fake.h"
 #include "stats_cat.h"
 
 static uint64_t val(const struct stats_snap *s, const char *key)
@@ -274,48 +270,17 @@ enum fake { FAKE_MUISPD, FAKE_IPFIXD, FAKE_REFUSE };
 static char dir[64], mpd_path[108], ipx_path[108], db_path[128];
 static pid_t pids[2];
 
-static int read_all(int fd, uint8_t *p, size_t len)
+static void serve(int fd, int mode)
 {
-	while (len) {
-		ssize_t n = read(fd, p, len);
-
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static void send_msg(int fd, const struct mp_msg *m)
-{
-	static uint8_t buf[MP_MAX_FRAME];
-	int n = mp_encode(m, buf, sizeof(buf));
-
-	if (n < 0 || write(fd, buf, (size_t)n) != n)
-		_exit(3);
-}
-
-static void serve(int fd, enum fake mode)
-{
-	static uint8_t buf[MP_MAX_FRAME];
 	static struct mp_msg req, rep;
-	int flen;
 
-	for (;;) {
-		if (read_all(fd, buf, MP_HDR_LEN))
-			return;
-		flen = mp_frame_len(buf, MP_HDR_LEN);
-		if (flen < MP_HDR_LEN ||
-		    read_all(fd, buf + MP_HDR_LEN, (size_t)flen - MP_HDR_LEN) ||
-		    mp_decode(buf, (size_t)flen, &req))
-			_exit(2);
+	while (opd_read_req(fd, &req) == 0) {
 		if (req.type != MP_T_OP_STATS || mode == FAKE_REFUSE) {
 			/* what muispd says to a type it does not know */
 			mp_init(&rep, MP_T_ERROR, MP_F_REPLY, req.serial);
 			mp_set_u(&rep, MP_A_ERROR, MP_ERR_PROTO);
 			mp_set_s(&rep, MP_A_MESSAGE, "unexpected op-stats");
-			send_msg(fd, &rep);
+			opd_send(fd, &rep);
 			continue;
 		}
 		mp_init(&rep, MP_T_OP_COUNTERS, MP_F_REPLY, req.serial);
@@ -326,59 +291,23 @@ static void serve(int fd, enum fake mode)
 			rep.flags |= MP_F_MORE;
 			mp_add_counter(&rep, "records_received", 100);
 			mp_add_counter(&rep, "records_exported", 98);
-			send_msg(fd, &rep);
+			opd_send(fd, &rep);
 			mp_init(&rep, MP_T_OP_COUNTERS, MP_F_REPLY, req.serial);
 			mp_add_counter(&rep, "collector.restarts", 1);
 		}
-		send_msg(fd, &rep);
+		opd_send(fd, &rep);
 	}
 }
 
 static pid_t fake_start(const char *path, enum fake mode)
 {
-	struct sockaddr_un su = { .sun_family = AF_UNIX };
-	int lfd, fd;
-	pid_t pid;
-
-	unlink(path);
-	memcpy(su.sun_path, path, strlen(path) + 1);
-	lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	assert_true(lfd >= 0);
-	assert_int_equal(bind(lfd, (struct sockaddr *)&su, sizeof(su)), 0);
-	assert_int_equal(listen(lfd, 4), 0);
-	fflush(NULL);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() == 1)
-			_exit(1);
-		for (;;) {
-			fd = accept(lfd, NULL, NULL);
-			if (fd < 0)
-				_exit(1);
-			serve(fd, mode);
-			close(fd);
-		}
-	}
-	close(lfd);
-	return pid;
+	return opd_start(path, serve, mode);
 }
 
 static void fakes_stop(void)
 {
-	for (int i = 0; i < 2; i++) {
-		int st;
-
-		if (pids[i] <= 0)
-			continue;
-		kill(pids[i], SIGKILL);
-		assert_int_equal(waitpid(pids[i], &st, 0), pids[i]);
-		assert_true(WIFSIGNALED(st)); /* never exited on its own */
-		pids[i] = 0;
-	}
-	unlink(mpd_path);
-	unlink(ipx_path);
+	opd_stop(&pids[0], mpd_path, 1);
+	opd_stop(&pids[1], ipx_path, 1);
 }
 
 static int setup(void **state)
@@ -398,12 +327,8 @@ static int teardown(void **state)
 	char cmd[128];
 
 	(void)state;
-	for (int i = 0; i < 2; i++)
-		if (pids[i] > 0) {
-			kill(pids[i], SIGKILL);
-			waitpid(pids[i], NULL, 0);
-			pids[i] = 0;
-		}
+	opd_stop(&pids[0], mpd_path, 0);
+	opd_stop(&pids[1], ipx_path, 0);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	return system(cmd) == 0 ? 0 : -1;
 }

@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "daemon.h"
+#include "leasedb.h" /* LEASEDB_DEFAULT_PATH */
 #include "muispctl.h"
+#include "stats_cat.h"
 
 static const char *const attr_names[MUISP_CONFIG_A_MAX + 1] = {
 	[MUISP_CONFIG_A_LAN_IFINDEX] = "lan",
@@ -187,86 +189,65 @@ int cmd_config(struct ctl *c, int argc, char **argv)
 	return ctl_dispatch(c, verbs, argc, argv);
 }
 
-/* ---- stats ---- */
+/* ---- stats: lib/stats_cat, the numbers muisp-agentx serves too ---- */
 
-enum {
-	S_UPP,
-	S_UPB,
-	S_DOWNP,
-	S_DOWNB,
-	S_LOCAL,
-	S_GARDEN,
-	S_FLOWS,
-	S_MAXF,
-	S_EVICT,
-	S_RECS,
-	S_RECLOST,
-	S_EVENTS,
-	S_EVLOST,
-	S_ADDRS,
-	S_CONTRACTS,
-	S_UNMETERED,
-	S_DROPS
-};
-#define S_NCOLS (S_DROPS + MUISP_DROP_MAX) /* drops 1..MAX */
+static const char *stats_db;	 /* --db, else LEASEDB_DEFAULT_PATH */
+static const char *stats_ipfixd; /* --ipfixd, else MP_IPFIXD_SOCKET */
 
-/* Column i of the RADIUS counters: key PREFIXNAME with '.' -> '_',
- * title TPREFIXNAME. */
-struct rad_cols {
-	char (*key)[MP_COUNTER_NAME_MAX + 8], (*title)[MP_COUNTER_NAME_MAX + 8];
-};
-
-static int rad_cols_fill(struct rad_cols *rc, struct out_col *out,
-			 const struct mp_counter *k, unsigned n,
-			 const char *kprefix, const char *tprefix)
+unsigned int stats_cols(const struct stats_snap *s, struct out_col *sc)
 {
-	rc->key = calloc(n + 1, sizeof(*rc->key));
-	rc->title = calloc(n + 1, sizeof(*rc->title));
-	if (!rc->key || !rc->title)
-		return -1;
-	for (unsigned i = 0; i < n; i++) {
-		snprintf(rc->key[i], sizeof(rc->key[i]), "%s%s", kprefix,
-			 k[i].name);
-		for (char *p = rc->key[i]; *p; p++)
-			if (*p == '.' || *p == '-')
-				*p = '_';
-		snprintf(rc->title[i], sizeof(rc->title[i]), "%s%s", tprefix,
-			 k[i].name);
-		out[i].key = rc->key[i];
-		out[i].title = rc->title[i];
+	static const uint8_t after[] = { STATS_SRC_DHCPD, STATS_SRC_IPFIXD,
+					 STATS_SRC_MUISPD };
+	unsigned int i, j, n = 0;
+
+	/* the module's, every one (a drop reason it does not report is a
+	 * null cell), as muispctl always printed them */
+	for (i = 0; i < stats_ndefs; i++)
+		if (stats_defs[i].src == STATS_SRC_KERNEL) {
+			sc[n].key = stats_defs[i].key;
+			sc[n++].title = stats_defs[i].title;
+		}
+	for (j = 0; j < sizeof(after); j++)
+		for (i = 0; i < s->n; i++)
+			if (s->v[i].src == after[j]) {
+				sc[n].key = s->v[i].key;
+				sc[n++].title = s->v[i].title;
+			}
+	return n;
+}
+
+/* The snapshot as one record of sc: an exit code. */
+static int stats_print(struct ctl *c, const struct stats_snap *s,
+		       const struct out_col *sc, unsigned int n)
+{
+	struct out_table *t = out_new(sc, n);
+	const struct stats_val *v;
+	unsigned int i;
+	int rc = EXIT_FAIL;
+
+	if (t && out_row(t) == 0) {
+		for (i = 0; i < n; i++) {
+			v = stats_find(s, sc[i].key);
+			if (v && out_u64(t, i, v->value) < 0)
+				break;
+		}
+		if (i == n) {
+			out_print(t, c->out, c->fmt, OUT_RECORD);
+			rc = EXIT_OK;
+		}
 	}
-	return 0;
+	out_free(t);
+	return rc;
 }
 
-static void rad_cols_free(struct rad_cols *rc)
-{
-	free(rc->key);
-	free(rc->title);
-}
-
-/* muispd's RADIUS counters when it answers (none: not reachable or no
- * RADIUS): the module's stats get them as more columns. */
-static void stats_radius_quiet(struct ctl *c, struct mp_counter **k,
-			       unsigned *n)
-{
-	*k = NULL;
-	*n = 0;
-	if (mpd_open(c) < 0)
-		return;
-	if (mpd_counters(c, "stats", k, n) != EXIT_OK) {
-		*k = NULL;
-		*n = 0;
-	}
-}
-
-/* muispctl stats radius: muispd's counters only (no module needed). */
+/* muispctl stats radius: muispd's RADIUS counters only (no module
+ * needed), their own names. */
 static int stats_radius(struct ctl *c, int argc, char **argv)
 {
+	struct stats_snap s = { 0 };
+	struct out_col *sc;
 	struct mp_counter *k;
-	struct out_col *rc_cols;
-	struct rad_cols rcols = { 0 };
-	struct out_table *t = NULL;
-	unsigned n;
+	unsigned n, i;
 	int rc;
 
 	if (argc > 1)
@@ -282,117 +263,53 @@ static int stats_radius(struct ctl *c, int argc, char **argv)
 		free(k);
 		return EXIT_OK;
 	}
-	rc_cols = calloc(n, sizeof(*rc_cols));
-	if (rc_cols && rad_cols_fill(&rcols, rc_cols, k, n, "", "") == 0)
-		t = out_new(rc_cols, n);
 	rc = EXIT_FAIL;
-	if (t && out_row(t) == 0) {
-		for (unsigned i = 0; i < n; i++)
-			out_u64(t, i, k[i].value);
-		out_print(t, c->out, c->fmt, OUT_RECORD);
-		rc = EXIT_OK;
+	sc = calloc(n, sizeof(*sc));
+	if (sc && stats_add_counters(&s, STATS_SRC_MUISPD, "", k, n) == 0) {
+		for (i = 0; i < s.n; i++) {
+			sc[i].key = s.v[i].key;
+			sc[i].title = s.v[i].title;
+		}
+		rc = stats_print(c, &s, sc, s.n);
 	}
-	out_free(t);
-	rad_cols_free(&rcols);
-	free(rc_cols);
+	free(sc);
+	stats_snap_free(&s);
 	free(k);
 	return rc;
 }
 
 static int stats_show(struct ctl *c, int argc, char **argv)
 {
-	static const struct out_col fixed[S_DROPS] = {
-		[S_UPP] = { "up_packets", "up-packets" },
-		[S_UPB] = { "up_bytes", "up-bytes" },
-		[S_DOWNP] = { "down_packets", "down-packets" },
-		[S_DOWNB] = { "down_bytes", "down-bytes" },
-		[S_LOCAL] = { "local_packets", "local-packets" },
-		[S_GARDEN] = { "garden_packets", "garden-packets" },
-		[S_FLOWS] = { "flows", "flows" },
-		[S_MAXF] = { "max_flows", "max-flows" },
-		[S_EVICT] = { "evictions", "evictions" },
-		[S_RECS] = { "flow_records", "flow-records" },
-		[S_RECLOST] = { "records_lost", "records-lost" },
-		[S_EVENTS] = { "events", "events" },
-		[S_EVLOST] = { "events_lost", "events-lost" },
-		[S_ADDRS] = { "addrs", "addrs" },
-		[S_CONTRACTS] = { "contracts", "contracts" },
-		[S_UNMETERED] = { "flows_unmetered", "unmetered-packets" },
+	struct stats_sources src = {
+		.muispd_socket = ctl_daemon_path(c),
+		.dhcpd_db = stats_db,
+		.ipfixd_socket = stats_ipfixd,
+		.timeout_ms = MPD_REPLY_TIMEOUT_MS,
 	};
-	static char keys[MUISP_DROP_MAX][32], titles[MUISP_DROP_MAX][32];
-	struct rad_cols rcols = { 0 };
-	struct out_col *cols_;
-	struct muisp_nl_stats s;
-	struct mp_counter *rad;
-	struct out_table *t;
-	unsigned int i, nrad;
+	struct stats_snap s = { 0 };
+	struct out_col *sc = NULL;
 	int rc = EXIT_OK;
-	char num[12];
 
 	if (argc > 1)
 		return cli_usage("stats takes no arguments");
 	if (!ctl_nl(c, &rc))
 		return rc;
-	if (muisp_nl_stats_get(c->nl, &s) < 0)
-		return ctl_nl_fail(c, "stats");
-	/* then muispd's RADIUS counters, if it answers with any */
-	stats_radius_quiet(c, &rad, &nrad);
-	cols_ = calloc(S_NCOLS + nrad, sizeof(*cols_));
-	if (!cols_ || rad_cols_fill(&rcols, cols_ + S_NCOLS, rad, nrad,
-				    "radius_", "radius ") < 0) {
-		rad_cols_free(&rcols);
-		free(cols_);
-		free(rad);
-		return EXIT_FAIL;
+	src.nl = c->nl;
+	if (stats_collect(&s, &src) < 0) {
+		cli_warn("stats: %s", strerror(errno));
+		rc = EXIT_FAIL;
+	} else if (s.failed & STATS_SRC_KERNEL) {
+		rc = ctl_nl_fail(c, "stats");
+	} else {
+		/* then muisp-dhcpd's, muisp-ipfixd's and muispd's counters,
+		 * from those that answer */
+		sc = calloc(stats_ndefs + s.n, sizeof(*sc));
+		rc = sc ? stats_print(c, &s, sc, stats_cols(&s, sc)) :
+			  EXIT_FAIL;
 	}
-	memcpy(cols_, fixed, sizeof(fixed));
-	for (i = 1; i <= MUISP_DROP_MAX; i++) {
-		const char *n = name_of(&drop_names, i, num);
-		char *p;
-
-		snprintf(keys[i - 1], sizeof(keys[0]), "drop_%s", n);
-		for (p = keys[i - 1]; *p; p++)
-			if (*p == '-')
-				*p = '_';
-		snprintf(titles[i - 1], sizeof(titles[0]), "drop %s", n);
-		cols_[S_DROPS + i - 1].key = keys[i - 1];
-		cols_[S_DROPS + i - 1].title = titles[i - 1];
-	}
-	t = out_new(cols_, S_NCOLS + nrad);
-	if (!t || out_row(t) < 0) {
-		out_free(t);
-		rad_cols_free(&rcols);
-		free(cols_);
-		free(rad);
-		return EXIT_FAIL;
-	}
-	out_u64(t, S_UPP, s.up_packets);
-	out_u64(t, S_UPB, s.up_bytes);
-	out_u64(t, S_DOWNP, s.down_packets);
-	out_u64(t, S_DOWNB, s.down_bytes);
-	out_u64(t, S_LOCAL, s.local_packets);
-	out_u64(t, S_GARDEN, s.garden_packets);
-	out_u64(t, S_FLOWS, s.flows);
-	out_u64(t, S_MAXF, s.max_flows);
-	out_u64(t, S_EVICT, s.evictions);
-	out_u64(t, S_RECS, s.flow_records);
-	out_u64(t, S_RECLOST, s.records_lost);
-	out_u64(t, S_EVENTS, s.events);
-	out_u64(t, S_EVLOST, s.events_lost);
-	out_u64(t, S_ADDRS, s.addrs);
-	out_u64(t, S_CONTRACTS, s.contracts);
-	out_u64(t, S_UNMETERED, s.flows_unmetered);
-	for (i = 1; i <= MUISP_DROP_MAX; i++)
-		if (s.drops_present & (1ULL << i))
-			out_u64(t, S_DROPS + i - 1, s.drops[i]);
-	for (i = 0; i < nrad; i++)
-		out_u64(t, S_NCOLS + i, rad[i].value);
-	out_print(t, c->out, c->fmt, OUT_RECORD);
-	out_free(t);
-	rad_cols_free(&rcols);
-	free(cols_);
-	free(rad);
-	return EXIT_OK;
+	free(sc);
+	stats_snap_free(&s);
+	return rc;
 }
 
 static const struct ctl_verb stats_verbs[] = {
@@ -401,7 +318,63 @@ static const struct ctl_verb stats_verbs[] = {
 	{ NULL, NULL, NULL },
 };
 
+/* One PATH option: --NAME PATH or --NAME=PATH.  1 taken (argc/argv
+ * moved past it), 0 not this option, -1 after printing the usage error
+ * (*rc). */
+static int path_opt(const char *name, const char **val, int *argc, char ***argv,
+		    int *rc)
+{
+	size_t len = strlen(name);
+	char **a = *argv;
+
+	if (*argc < 2 || strncmp(a[1], name, len))
+		return 0;
+	if (a[1][len] == '=') {
+		*val = a[1] + len + 1;
+		a[1] = a[0];
+		(*argc)--;
+		(*argv)++;
+	} else if (!a[1][len]) {
+		if (*argc < 3) {
+			*rc = cli_usage("'%s' needs a value", name);
+			return -1;
+		}
+		*val = a[2];
+		a[2] = a[0];
+		*argc -= 2;
+		*argv += 2;
+	} else {
+		return 0;
+	}
+	if (!**val) {
+		*rc = cli_badarg(name, *val, "empty path");
+		return -1;
+	}
+	return 1;
+}
+
+/* argv: "stats" [--db PATH] [--ipfixd PATH] [VERB ARGS...] */
 int cmd_stats(struct ctl *c, int argc, char **argv)
 {
+	int r, rc = EXIT_OK;
+
+	stats_db = LEASEDB_DEFAULT_PATH;
+	stats_ipfixd = MP_IPFIXD_SOCKET;
+	do {
+		r = path_opt("--db", &stats_db, &argc, &argv, &rc);
+		if (!r)
+			r = path_opt("--ipfixd", &stats_ipfixd, &argc, &argv,
+				     &rc);
+		if (r < 0)
+			return rc;
+	} while (r);
+	if (argc > 1 && ctl_is_help(argv[1])) {
+		ctl_usage_of("stats [--db PATH] [--ipfixd PATH]", stats_verbs,
+			     stdout);
+		printf("PATH: muisp-dhcpd's lease-db (default %s), "
+		       "muisp-ipfixd's socket (default %s)\n",
+		       LEASEDB_DEFAULT_PATH, MP_IPFIXD_SOCKET);
+		return EXIT_OK;
+	}
 	return ctl_dispatch(c, stats_verbs, argc, argv);
 }

@@ -47,6 +47,8 @@ static void usage(FILE *f)
 		"[ARGS...]\n"
 		"       muispctl [-j|--json] lease [--db PATH] [VERB] "
 		"[ARGS...]\n"
+		"       muispctl [-j|--json] stats [--db PATH] [--ipfixd PATH] "
+		"[VERB]\n"
 		"       muispctl ca init|issue|selfsign|show|verify ARGS...\n"
 		"       muispctl [-j|--json] -b|--batch FILE\n"
 		"       muispctl OBJECT help\n\n");

@@ -93,6 +93,13 @@ int cmd_register(struct ctl *c, int argc, char **argv);
 int cmd_report(struct ctl *c, int argc, char **argv);
 int cmd_ca(struct ctl *c, int argc, char **argv);
 
+/* muispctl stats's columns for a snapshot (lib/stats_cat), in sc (room
+ * for stats_ndefs + s->n): the module's counters in catalogue order (the
+ * keys and titles muispctl always printed), then s's muisp-dhcpd,
+ * muisp-ipfixd and muispd counters.  Their number. */
+struct stats_snap;
+unsigned int stats_cols(const struct stats_snap *s, struct out_col *sc);
+
 /* Printers shared by list/show and monitor. */
 extern const struct out_col flow_cols[];
 extern const unsigned int flow_ncols;
