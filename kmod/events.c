@@ -175,10 +175,11 @@ int muisp_flow_fill(struct sk_buff *skb, const struct muisp_flow_record *rec,
 void muisp_flow_export(void *ctx, const struct muisp_flow_record *rec)
 {
 	struct muisp_net *mn = ctx;
+	/* its number: concurrent exports never share one, gaps mean loss */
+	u64 seq = atomic64_inc_return(&mn->records);
 	struct sk_buff *skb;
 	void *hdr;
 
-	atomic64_inc(&mn->records);
 	rcu_read_lock();
 	/* unload or namespace teardown: nobody can listen any more */
 	if (!want(mn, MUISP_MCGRP_FLOWS_IDX))
@@ -188,7 +189,8 @@ void muisp_flow_export(void *ctx, const struct muisp_flow_record *rec)
 		goto lost;
 	hdr = genlmsg_put(skb, 0, 0, &muisp_genl_family, 0,
 			  MUISP_CMD_FLOW_RECORD);
-	if (!hdr || muisp_flow_fill(skb, rec, true)) {
+	if (!hdr || muisp_flow_fill(skb, rec, true) ||
+	    nla_put_u64_64bit(skb, MUISP_FLOW_A_SEQ, seq, MUISP_FLOW_A_PAD)) {
 		nlmsg_free(skb);
 		goto lost;
 	}

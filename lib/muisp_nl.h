@@ -229,6 +229,7 @@ struct muisp_nl_flow {
 	uint8_t tcp_flags;
 	uint64_t contract_id;
 	uint8_t end_reason; /* enum muisp_flow_end */
+	uint64_t seq;	    /* FLOW_RECORD: per-namespace record number */
 };
 
 struct muisp_nl_garden {

@@ -128,6 +128,7 @@ static const struct field flow_f[MUISP_FLOW_A_MAX + 1] = {
 	[MUISP_FLOW_A_CONTRACT_ID64] = WIDE(K_W64, struct muisp_nl_flow,
 					    contract_id,
 					    MUISP_FLOW_A_CONTRACT_ID),
+	[MUISP_FLOW_A_SEQ] = FIELD(K_U64, struct muisp_nl_flow, seq),
 };
 SIZE_IS(struct muisp_nl_flow, id, 8);
 SIZE_IS(struct muisp_nl_flow, client_addr, sizeof(struct muisp_nl_ip));
@@ -144,6 +145,7 @@ SIZE_IS(struct muisp_nl_flow, last_ms, 8);
 SIZE_IS(struct muisp_nl_flow, tcp_flags, 1);
 SIZE_IS(struct muisp_nl_flow, contract_id, 8);
 SIZE_IS(struct muisp_nl_flow, end_reason, 1);
+SIZE_IS(struct muisp_nl_flow, seq, 8);
 
 /* garden: struct muisp_nl_garden */
 static const struct field garden_f[MUISP_GARDEN_A_MAX + 1] = {

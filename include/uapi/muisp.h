@@ -222,7 +222,8 @@
  *     MUISP_FLOW_A_CONTRACT_ID or _CONTRACT_ID64: only flows charged to
  *       this contract
  *   Each reply carries the flow attributes of MUISP_CMD_FLOW_RECORD
- *   except END_REASON.  A GET without NLM_F_DUMP is -EOPNOTSUPP.
+ *   except END_REASON and SEQ.  A GET without NLM_F_DUMP is
+ *   -EOPNOTSUPP.
  *
  * MUISP_CMD_FLOW_DEL: NLM_F_REQUEST [| NLM_F_ACK]
  *     MUISP_FLOW_A_CONTRACT_ID: u32, or MUISP_FLOW_A_CONTRACT_ID64: u64,
@@ -245,6 +246,11 @@
  *     MUISP_FLOW_A_CONTRACT_ID64: u64, and MUISP_FLOW_A_CONTRACT_ID:
  *       u32 when it is below 2^32
  *     MUISP_FLOW_A_END_REASON: u8, enum muisp_flow_end
+ *     MUISP_FLOW_A_SEQ: u64, the record's number in its namespace:
+ *       1 for the first record generated, one more for each record
+ *       after it (the MUISP_STATS_A_FLOW_RECORDS counter once this
+ *       record is counted); a listener that sees a gap lost the
+ *       records in it (FLOW_GET replies carry no SEQ)
  *   Records are sent with GFP_ATOMIC; if a listener's socket overflows it
  *   gets ENOBUFS and the loss is counted (MUISP_STATS_A_RECORDS_LOST);
  *   the contract's counters in the kernel are exact regardless.
@@ -593,6 +599,8 @@ enum muisp_flow_attr {
 	MUISP_FLOW_A_CONTRACT_ID,	/* u32 */
 	MUISP_FLOW_A_END_REASON,	/* u8, enum muisp_flow_end */
 	MUISP_FLOW_A_CONTRACT_ID64,	/* u64, CONTRACT_ID widened */
+	/* u64, FLOW_RECORD only; per-namespace record number */
+	MUISP_FLOW_A_SEQ,
 	__MUISP_FLOW_A_LAST
 };
 #define MUISP_FLOW_A_MAX (__MUISP_FLOW_A_LAST - 1)

@@ -78,3 +78,8 @@ $(eval $(call unit_test,test_report,tests/unit/test_report.c $(MUISPCTL_SRCS) da
 
 # lib/ipfix: the IPFIX encoder (muisp-ipfixd)
 $(eval $(call unit_test,test_ipfix,tests/unit/test_ipfix.c $(LIB_IPFIX_SRCS),))
+# lib/opclient: the operator-socket client against a fake daemon
+$(eval $(call unit_test,test_opclient,tests/unit/test_opclient.c $(LIB_OPCLIENT_SRCS),))
+# lib/stats_cat: the catalogue, its builders, collection from fake daemons
+# and a lease database
+$(eval $(call unit_test,test_stats_cat,tests/unit/test_stats_cat.c $(LIB_STATS_SRCS),$(LIB_STATS_LIBS)))

@@ -25,6 +25,7 @@ enum {
 	C_FLAGS,
 	C_CONTRACT,
 	C_END,
+	C_SEQ, /* records only: not a column of flow list */
 };
 const struct out_col flow_cols[] = {
 	[C_ID] = { "id", "ID" },
@@ -42,8 +43,10 @@ const struct out_col flow_cols[] = {
 	[C_FLAGS] = { "tcp_flags", "TCP" },
 	[C_CONTRACT] = { "contract", "CONTRACT" },
 	[C_END] = { "end", "END" },
+	[C_SEQ] = { "seq", "SEQ" },
 };
-const unsigned int flow_ncols = sizeof(flow_cols) / sizeof(flow_cols[0]);
+const unsigned int flow_ncols = C_SEQ;
+const unsigned int flow_rec_ncols = C_SEQ + 1;
 
 int flow_row(struct out_table *t, const struct muisp_nl_flow *f)
 {
@@ -71,6 +74,8 @@ int flow_row(struct out_table *t, const struct muisp_nl_flow *f)
 	out_u64(t, C_CONTRACT, f->contract_id);
 	if (MUISP_NL_HAS(f, MUISP_FLOW_A_END_REASON))
 		out_str(t, C_END, name_of(&flow_end_names, f->end_reason, num));
+	if (MUISP_NL_HAS(f, MUISP_FLOW_A_SEQ))
+		out_u64(t, C_SEQ, f->seq); /* no such cell in a flow list */
 	return 0;
 }
 

@@ -114,7 +114,7 @@ static int on_record(const struct muisp_nl_flow *r, void *arg)
 	struct out_table *t;
 
 	if (m->c->fmt == OUT_JSON) {
-		t = out_new(flow_cols, flow_ncols);
+		t = out_new(flow_cols, flow_rec_ncols);
 		if (!t || flow_row(t, r) < 0) {
 			out_free(t);
 			return MNL_CB_ERROR;

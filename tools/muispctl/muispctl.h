@@ -96,6 +96,8 @@ int cmd_ca(struct ctl *c, int argc, char **argv);
 /* Printers shared by list/show and monitor. */
 extern const struct out_col flow_cols[];
 extern const unsigned int flow_ncols;
+/* flow_cols of a flow record: flow list's and its seq */
+extern const unsigned int flow_rec_ncols;
 int flow_row(struct out_table *t, const struct muisp_nl_flow *f);
 
 #endif

@@ -63,7 +63,9 @@ expect "three JSON lines" 3 "$(wc -l <"$SCRATCH/mon.json")"
 expect "event: address bound" '{"type":"addr-state","contract":7,"status":null,"used":null,"limit":null,"addr":"192.0.2.10","old_state":"none","new_state":"bound"}' \
 	"$(sed -n 1p "$SCRATCH/mon.json" | jq -c '.event | del(.time_ms)')"
 expect "flow record: same flow, same counts, ended by flush" "{\"id\":$fid,\"proto\":\"icmp\",\"client\":\"192.0.2.10\",\"peer\":\"198.51.100.2\",\"peer_port\":0,\"up_bytes\":168,\"up_packets\":2,\"down_bytes\":168,\"down_packets\":2,\"first_ms\":$first,\"last_ms\":$last,\"tcp_flags\":null,\"contract\":7,\"end\":\"flush\"}" \
-	"$(sed -n 2p "$SCRATCH/mon.json" | jq -c '.flow | del(.client_port)')"
+	"$(sed -n 2p "$SCRATCH/mon.json" | jq -c '.flow | del(.client_port, .seq)')"
+expect "flow record: numbered (seq)" number \
+	"$(sed -n 2p "$SCRATCH/mon.json" | jq -r '.flow.seq | type')"
 expect "event: hard limit" '{"type":"hard-limit","contract":7,"status":"extinguished","used":5,"limit":5,"addr":null,"old_state":null,"new_state":null}' \
 	"$(sed -n 3p "$SCRATCH/mon.json" | jq -c '.event | del(.time_ms)')"
 

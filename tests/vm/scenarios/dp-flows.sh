@@ -49,6 +49,10 @@ expect "records add up to the contract counters" \
 expect "no live flows after the time-out" 0 "$(stat flows)"
 expect "flow records counted" 4 "$(delta "$snap" flow_records)"
 expect "no record lost" 0 "$(delta "$snap" records_lost)"
+# each record carries its number: one apart, the last = flow_records
+expect "records numbered one by one up to flow_records" \
+	"4 true $(stat flow_records)" \
+	"$(jq -s -r '[.[].flow.seq] | sort | "\(map(numbers) | length) \(. as $s | all(range(1; length); $s[.] == $s[. - 1] + 1)) \(last)"' $SCRATCH/rec)"
 
 # live flows can be dumped, filtered and flushed (records with reason flush)
 ctl config set idle-timeout 1h
