@@ -102,7 +102,11 @@ enum ipfix_dir {
 #define IPFIX_REC_OPTIONS_LEN 12
 #define IPFIX_TEMPLATES_LEN   (4 + 76 + 76 + 4 + 14) /* both sets */
 
-/* One message being built in the caller's buffer. */
+/*
+ * One message being built in the caller's buffer.  Positions are kept as
+ * offsets from buf: a caller may move the bytes written so far (len) to
+ * another buffer of at least cap bytes and point buf there.
+ */
 struct ipfix_msg {
 	uint8_t *buf;
 	size_t cap;	  /* the most this message may use (<= 65535) */
