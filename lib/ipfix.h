@@ -9,13 +9,15 @@
  *
  * A message:
  *	ipfix_msg_init(&m, buf, mtu, domain, seq, now_s);
- *	if (ipfix_refresh_due(&r, now_s))
- *		ipfix_put_templates(&m);	(first, in a message of its own
- *						 size: always fits an empty one)
+ *	with = ipfix_refresh_due(&r, mono_s) &&
+ *	       ipfix_put_templates(&m) == 0;	(first; an empty message of
+ *					 IPFIX_HDR_LEN + IPFIX_TEMPLATES_LEN
+ *					 bytes or more always has room)
  *	while (ipfix_put_flow(&m, &flow) >= 0)	(-ENOSPC: send, start again)
  *		...
  *	len = ipfix_msg_finish(&m);		(send buf[0..len))
- *	seq = ipfix_msg_next_seq(&m);	ipfix_refresh_sent(&r, now_s, with);
+ *	seq = ipfix_msg_next_seq(&m);
+ *	ipfix_refresh_sent(&r, mono_s, with);
  *
  * Every flow becomes up to two uniflow records: up (client -> peer, the
  * up_* counters, flowDirection 0) and down (peer -> client, down_*,
@@ -100,7 +102,11 @@ enum ipfix_dir {
 #define IPFIX_REC_OPTIONS_LEN 12
 #define IPFIX_TEMPLATES_LEN   (4 + 76 + 76 + 4 + 14) /* both sets */
 
-/* One message being built in the caller's buffer. */
+/*
+ * One message being built in the caller's buffer.  Positions are kept as
+ * offsets from buf: a caller may move the bytes written so far (len) to
+ * another buffer of at least cap bytes and point buf there.
+ */
 struct ipfix_msg {
 	uint8_t *buf;
 	size_t cap;	  /* the most this message may use (<= 65535) */

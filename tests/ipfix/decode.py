@@ -25,7 +25,8 @@ then one per data record
 A data set whose template is unknown yields {"type": "unknown_set", ...}.
 Exit 0, or 1 with "decode: ..." on stderr at the first malformed message
 (bad version, lengths that do not add up, a set running past the message,
-a template with field count 0 or a reserved id, a record past its set).
+a template with field count 0 or a reserved id, non-zero padding) and at
+a variable-length field (RFC 7011 §7; muisp sends none).
 """
 import ipaddress
 import json
@@ -95,6 +96,9 @@ def parse_fields(body, off, end, count):
             fid &= 0x7FFF
         if flen == 0:
             raise Malformed("field %d length 0" % fid)
+        if flen == 0xFFFF:
+            raise Malformed("field %d: variable length (not supported)"
+                            % fid)
         fields.append((pen, fid, flen))
     return fields, off
 

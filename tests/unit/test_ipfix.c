@@ -5,8 +5,9 @@
  * from the field table in docs/DESIGN.md "IPFIX message format"),
  * sequence numbers across messages and their wrap, the template refresh
  * schedule on a fixed clock, MTU packing (N records fit, N+1 is -ENOSPC
- * and leaves the message unchanged), zero-packet directions skipped,
- * every end reason mapped, bad families refused.
+ * and leaves the message unchanged), a message moved to another buffer
+ * mid-way, zero-packet directions skipped, every end reason mapped, bad
+ * families refused.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -271,6 +272,34 @@ static void test_mtu_packing(void **state)
 	assert_int_equal(m.cap, IPFIX_MAX_LEN);
 }
 
+/* The bytes may move to another buffer mid-message (ipfixd's queue). */
+static void test_move(void **state)
+{
+	(void)state;
+	uint8_t a[1400], b[1400], direct[1400];
+	struct ipfix_msg m, d;
+	struct muisp_nl_flow f = flow_v4(), g = flow_v6();
+
+	ipfix_msg_init(&d, direct, sizeof(direct), 3, 10, 20);
+	ipfix_put_templates(&d);
+	ipfix_put_flow(&d, &f);
+	ipfix_put_flow(&d, &f);
+	ipfix_put_flow(&d, &g);
+	size_t len = ipfix_msg_finish(&d);
+
+	ipfix_msg_init(&m, a, sizeof(a), 3, 10, 20);
+	ipfix_put_templates(&m);
+	ipfix_put_flow(&m, &f);
+	memset(b, 0xee, sizeof(b));
+	memcpy(b, a, m.len);
+	memset(a, 0, sizeof(a));
+	m.buf = b;
+	assert_int_equal(ipfix_put_flow(&m, &f), 2);
+	assert_int_equal(ipfix_put_flow(&m, &g), 1);
+	assert_int_equal(ipfix_msg_finish(&m), len);
+	assert_memory_equal(b, direct, len);
+}
+
 static void test_options_record(void **state)
 {
 	(void)state;
@@ -388,6 +417,7 @@ int main(void)
 		cmocka_unit_test(test_zero_packets),
 		cmocka_unit_test(test_sequence),
 		cmocka_unit_test(test_mtu_packing),
+		cmocka_unit_test(test_move),
 		cmocka_unit_test(test_options_record),
 		cmocka_unit_test(test_bad_family),
 		cmocka_unit_test(test_end_reasons),
