@@ -75,3 +75,8 @@ $(eval $(call unit_test,test_dae,tests/unit/test_dae.c $(MUISPD_CORE_SRCS),$(MUI
 
 # muispctl report on a database made by muispd's store.c
 $(eval $(call unit_test,test_report,tests/unit/test_report.c $(MUISPCTL_SRCS) daemon/muispd/store.c daemon/muispd/receipt.c $(LIB_LOG_SRCS),$(MUISPCTL_LIBS) $$(shell $$(PKG_CONFIG) --libs sqlite3 libcrypto)))
+
+# muisp-agentx: notification decisions (pure, a fake sender) and its
+# configuration
+$(eval $(call unit_test,test_agentx_notify,tests/unit/test_agentx_notify.c daemon/agentx/notify.c,))
+$(eval $(call unit_test,test_agentx_config,tests/unit/test_agentx_config.c daemon/agentx/config.c $(LIB_CONF_SRCS),))
