@@ -108,7 +108,7 @@ static unsigned int look_drops(struct ax_notify *n,
 			       const struct ax_notify_in *in,
 			       ax_trap_send_fn send, void *arg)
 {
-	uint64_t dt, rate;
+	uint64_t d, dt, rate;
 	struct ax_trap t;
 
 	if (!in->have_drops) {
@@ -125,9 +125,10 @@ static unsigned int look_drops(struct ax_notify *n,
 	dt = in->now_ms - n->drop_base_ms;
 	if (dt < n->drop_interval_ms)
 		return 0;
-	/* drops * 1000 cannot overflow for 2^54 drops; clamp beyond */
-	rate = in->drops - n->drop_base;
-	rate = rate > UINT64_MAX / 1000 ? UINT64_MAX / dt : rate * 1000 / dt;
+	/* drops * 1000 / dt without overflow; clamped at UINT64_MAX */
+	d = in->drops - n->drop_base;
+	rate = d / dt > UINT64_MAX / 1000 ? UINT64_MAX :
+					    d / dt * 1000 + d % dt * 1000 / dt;
 	n->drop_rate = rate;
 	n->drop_base = in->drops;
 	n->drop_base_ms = in->now_ms;

@@ -16,6 +16,8 @@
 #                       logs shown if the part failed, NS and T removed
 #   nsx CMD...          CMD in NS
 #   snmpd_start / snmpd_stop      (snmpd_pid) answers on 127.0.0.1:SNMP_PORT
+#                       (start in the background with ip netns exec, not
+#                       nsx: $! must be the daemon's own pid)
 #   trapd_start / trapd_stop      (trapd_pid) traps in $T/traps.log
 #   agentx_conf [LINE...]  $T/agentx.conf: the master's socket, kernel no,
 #                       sockets and database under $T, then LINE...
@@ -92,17 +94,20 @@ snmp_part() {
 		rouser nms priv
 		trap2sink 127.0.0.1:$TRAP_PORT public
 		[snmp] persistentDir $T/persist
+		[snmp] mibs :
 	EOT
 	cat >"$T/snmptrapd.conf" <<-EOT
 		disableAuthorization yes
+		[snmp] mibs :
 	EOT
 }
 
 snmpd_start() {
 	rm -f "$T/snmpd.pid"
-	nsx snmpd -f -Lf "$T/snmpd.log" -C -c "$T/snmpd.conf" \
+	# ip netns exec (not the function nsx): $! must be snmpd itself
+	ip netns exec "$NS" snmpd -f -Lf "$T/snmpd.log" -C -c "$T/snmpd.conf" \
 		-p "$T/snmpd.pid" -I -ifTable,ifXTable \
-		"udp:127.0.0.1:$SNMP_PORT" &
+		"udp:127.0.0.1:$SNMP_PORT" </dev/null >/dev/null 2>&1 &
 	snmpd_pid=$!
 	wait_until -t 5 -m "snmpd's AgentX socket" test -S "$T/agentx.sock"
 }
@@ -114,8 +119,9 @@ snmpd_stop() {
 }
 
 trapd_start() {
-	nsx snmptrapd -f -Lf "$T/traps.log" -C -c "$T/snmptrapd.conf" \
-		--persistentDir="$T/trapd" -On "udp:127.0.0.1:$TRAP_PORT" &
+	ip netns exec "$NS" snmptrapd -f -Lf "$T/traps.log" -C -c "$T/snmptrapd.conf" \
+		--persistentDir="$T/trapd" -On "udp:127.0.0.1:$TRAP_PORT" \
+		</dev/null >/dev/null 2>&1 &
 	trapd_pid=$!
 	wait_until -t 5 -m "snmptrapd listening" \
 		eval "nsx ss -Hlun | grep -q ':$TRAP_PORT '"
@@ -139,8 +145,8 @@ agentx_conf() {
 
 agentx_start() {
 	[ -r "$T/agentx.conf" ] || agentx_conf
-	nsx "$bin/muisp-agentx" -d -f "$T/agentx.conf" "$@" \
-		2>>"$T/agentx.log" &
+	ip netns exec "$NS" "$bin/muisp-agentx" -d -f "$T/agentx.conf" "$@" \
+		</dev/null >>"$T/agentx.log" 2>&1 &
 	agentx_pid=$!
 }
 

@@ -83,3 +83,7 @@ $(eval $(call unit_test,test_opclient,tests/unit/test_opclient.c $(LIB_OPCLIENT_
 # lib/stats_cat: the catalogue, its builders, collection from fake daemons
 # and a lease database
 $(eval $(call unit_test,test_stats_cat,tests/unit/test_stats_cat.c $(LIB_STATS_SRCS),$(LIB_STATS_LIBS)))
+# muisp-agentx: notification decisions (pure, a fake sender) and its
+# configuration
+$(eval $(call unit_test,test_agentx_notify,tests/unit/test_agentx_notify.c daemon/agentx/notify.c,))
+$(eval $(call unit_test,test_agentx_config,tests/unit/test_agentx_config.c daemon/agentx/config.c $(LIB_CONF_SRCS),))
