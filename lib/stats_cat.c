@@ -7,7 +7,6 @@
  * muisp-agentx serves it, so both show the same numbers.
  */
 #include <errno.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,27 +18,41 @@
 
 #define STATS_TIMEOUT_MS 5000
 
-/* The module's scalars by key (the drops are stats_defs[] entries of
- * group 2, indexed by reason). */
-#define F64(f)                                            \
-	{                                                 \
-#f, offsetof(struct muisp_nl_stats, f), 8 \
-	}
-#define F32(f)                                            \
-	{                                                 \
-#f, offsetof(struct muisp_nl_stats, f), 4 \
-	}
-static const struct {
-	const char *key;
-	size_t off, size;
-} kfields[] = {
-	F64(up_packets),      F64(up_bytes),	  F64(down_packets),
-	F64(down_bytes),      F64(local_packets), F64(garden_packets),
-	F32(flows),	      F32(max_flows),	  F64(evictions),
-	F64(flow_records),    F64(records_lost),  F64(events),
-	F64(events_lost),     F32(addrs),	  F32(contracts),
-	F64(flows_unmetered),
-};
+/* The value of the module's scalar KEY (the drops are the stats_defs[]
+ * entries of group 2, indexed by reason): 0, or -1 for a key it has
+ * not. */
+static int kernel_scalar(const struct muisp_nl_stats *k, const char *key,
+			 uint64_t *v)
+{
+	const struct {
+		const char *key;
+		uint64_t v;
+	} f[] = {
+		{ "up_packets", k->up_packets },
+		{ "up_bytes", k->up_bytes },
+		{ "down_packets", k->down_packets },
+		{ "down_bytes", k->down_bytes },
+		{ "local_packets", k->local_packets },
+		{ "garden_packets", k->garden_packets },
+		{ "flows", k->flows },
+		{ "max_flows", k->max_flows },
+		{ "evictions", k->evictions },
+		{ "flow_records", k->flow_records },
+		{ "records_lost", k->records_lost },
+		{ "events", k->events },
+		{ "events_lost", k->events_lost },
+		{ "addrs", k->addrs },
+		{ "contracts", k->contracts },
+		{ "flows_unmetered", k->flows_unmetered },
+	};
+
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		if (!strcmp(f[i].key, key)) {
+			*v = f[i].v;
+			return 0;
+		}
+	return -1;
+}
 
 #define DROP_GROUP 2 /* muispDropTable */
 
@@ -145,7 +158,7 @@ int stats_add_counters(struct stats_snap *s, enum stats_src src,
 
 int stats_add_kernel(struct stats_snap *s, const struct muisp_nl_stats *k)
 {
-	unsigned int i, j;
+	unsigned int i;
 
 	for (i = 0; i < stats_ndefs; i++) {
 		const struct stats_def *d = &stats_defs[i];
@@ -158,23 +171,8 @@ int stats_add_kernel(struct stats_snap *s, const struct muisp_nl_stats *k)
 			    !(k->drops_present & (1ULL << d->mib_arc)))
 				continue;
 			v = k->drops[d->mib_arc];
-		} else {
-			const uint8_t *p = (const uint8_t *)k;
-
-			for (j = 0; j < sizeof(kfields) / sizeof(kfields[0]);
-			     j++)
-				if (!strcmp(kfields[j].key, d->key))
-					break;
-			if (j == sizeof(kfields) / sizeof(kfields[0]))
-				continue; /* no such field in this build */
-			if (kfields[j].size == 8) {
-				memcpy(&v, p + kfields[j].off, 8);
-			} else {
-				uint32_t v32;
-
-				memcpy(&v32, p + kfields[j].off, 4);
-				v = v32;
-			}
+		} else if (kernel_scalar(k, d->key, &v) < 0) {
+			continue; /* no such field in this build */
 		}
 		if (add(s, STATS_SRC_KERNEL, "", d->key, "", v))
 			return -1;

@@ -92,14 +92,20 @@ static void serve(int fd, int mode)
 			break;
 		case FAKE_CLOSE:
 			return;
-		case FAKE_ENDLESS:
-			for (;;) {
-				mp_init(&rep, MP_T_OP_COUNTERS,
-					MP_F_REPLY | MP_F_MORE, req.serial);
-				for (int i = 0; i < MP_MAX_COUNTERS; i++)
-					mp_add_counter(&rep, "x", (uint64_t)i);
-				opd_send(fd, &rep);
-			}
+		case FAKE_ENDLESS: {
+			int n;
+
+			mp_init(&rep, MP_T_OP_COUNTERS, MP_F_REPLY | MP_F_MORE,
+				req.serial);
+			for (int i = 0; i < MP_MAX_COUNTERS; i++)
+				mp_add_counter(&rep, "x", (uint64_t)i);
+			n = mp_encode(&rep, buf, sizeof(buf));
+			while (n > 0 && write(fd, buf, (size_t)n) == n)
+				;
+			/* the client hung up: wait to be stopped */
+			for (;;)
+				pause();
+		}
 		case FAKE_SILENT:
 			/* until the client hangs up */
 			while (read(fd, buf, sizeof(buf)) > 0)
