@@ -41,14 +41,7 @@ sid=$(db "SELECT sid FROM acct_sessions WHERE serial = $serial AND stopped IS NU
 expect "first start: Accounting-On, then the Start" "7 1" "$(spooled | cut -d' ' -f1,2)"
 
 # 8 echoes of 1228 bytes each way, 20 datagrams of 1028 bytes down
-ip netns exec alice socat -u UDP-RECV:5001 OPEN:/dev/null &
-RECV=$!
-wait_until -t 10 -m "alice's UDP receiver" eval '[ -n "$(on alice ss -Hlun "sport = :5001")" ]'
-on alice ping -c 8 -i 0.2 -W 2 -s 1200 $INET4 >/dev/null || fail "paid pings"
-head -c 20000 /dev/zero >$S/blob
-on inet socat -u -b 1000 OPEN:$S/blob UDP:$ALICE4:5001
-wait_until -t 10 -m "the transfer metered" eval '[ "$(kc $serial .down_packets)" = 28 ]'
-kill $RECV 2>/dev/null || true
+known_transfer $serial
 m=$(ctr)
 log "module: $m"
 expect "the transfer's sizes" "9824 30384 8 28" "$m"

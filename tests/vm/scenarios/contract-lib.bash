@@ -19,6 +19,10 @@
 #                           the lines on stdin; a voucher of 1000 in $code
 #   kc SERIAL FILTER        the module's contract SERIAL through jq FILTER
 #   watch_start             `cl watch` into $S/watch.out, once it listens
+#   known_transfer SERIAL   alice on contract SERIAL: 8 echoes of 1228 bytes
+#                           each way, then 20 UDP datagrams of 1028 bytes
+#                           from the internet host; returns once the module
+#                           metered them (SERIAL's 28 down packets)
 # FLOW_CONF: the settings of the contract-flow family (checkpoint and warn
 # every second, bytes at 1000 per 10^6 by voucher).
 S=$SCRATCH
@@ -99,4 +103,16 @@ kc() { on router muispctl --json contract show "$1" kernel | jq -r "$2"; }
 watch_start() {
 	cl watch 300 >$S/watch.out 2>&1 &
 	wait_until -t 20 grep -q watching $S/watch.out
+}
+
+known_transfer() {
+	local recv kt_serial=$1 # (seen by the condition wait_until evaluates)
+	ip netns exec alice socat -u UDP-RECV:5001 OPEN:/dev/null &
+	recv=$!
+	wait_until -t 10 -m "alice's UDP receiver" eval '[ -n "$(on alice ss -Hlun "sport = :5001")" ]'
+	on alice ping -c 8 -i 0.2 -W 2 -s 1200 $INET4 >/dev/null || fail "paid pings"
+	head -c 20000 /dev/zero >$S/blob
+	on inet socat -u -b 1000 OPEN:$S/blob UDP:$ALICE4:5001
+	wait_until -t 10 -m "the transfer metered" eval '[ "$(kc $kt_serial .down_packets)" = 28 ]'
+	kill $recv 2>/dev/null || true
 }

@@ -161,14 +161,7 @@ out=$(cl -m voucher -P "$code" --start buy bytes 50000 60000)
 serial=$(field serial "$(head -n1 <<<"$out")")
 expect "started" active "$(field state "$(tail -n1 <<<"$out")")"
 cid=$(kc $serial .id)
-ip netns exec alice socat -u UDP-RECV:5001 OPEN:/dev/null &
-RECV=$!
-wait_until -t 10 -m "alice's UDP receiver" eval '[ -n "$(on alice ss -Hlun "sport = :5001")" ]'
-on alice ping -c 8 -i 0.2 -W 2 -s 1200 $INET4 >/dev/null || fail "paid pings"
-head -c 20000 /dev/zero >$S/blob
-on inet socat -u -b 1000 OPEN:$S/blob UDP:$ALICE4:5001
-wait_until -t 10 -m "the transfer metered" eval '[ "$(kc $serial .down_packets)" = 28 ]'
-kill $RECV
+known_transfer $serial
 expect "the transfer's sizes" "9824 30384 8 28" \
 	"$(kc $serial '"\(.up_bytes) \(.down_bytes) \(.up_packets) \(.down_packets)"')"
 on router muispctl flow flush
