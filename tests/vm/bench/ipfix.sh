@@ -5,9 +5,9 @@
 # IPFIX export benchmark (issue 13).  The forwarding rig of forward.sh
 # (fwd-lib.bash: pktgen in "gen" -> "router" -> "sink", forwarding on
 # CPU 1) with flows that end all the time: pktgen keeps FLOWS flows of
-# FLOWLEN packets each and replaces a finished one by a random new
-# 5-tuple (NADDR addresses x NPORT ports), so the module ends about one
-# flow per FLOWLEN packets (max-flows MAXF: the oldest are evicted).  Two
+# FLOWLEN packets each and replaces a finished one by a new random
+# destination, so the module ends about one flow per FLOWLEN packets
+# (max-flows MAXF: the oldest are evicted).  Two
 # configurations, interleaved over ROUNDS rounds after a warm-up round:
 #   muisp  the module metering, no listener on the flow-record group (the
 #          module then builds no record messages)
@@ -20,17 +20,26 @@
 
 ROUNDS=${MUISP_BENCH_ROUNDS:-3}
 SECS=${MUISP_BENCH_SECS:-5}
-NADDR=1000 NPORT=1000
+NADDR=1000 NPORT=10
 FLOWS=${MUISP_BENCH_FLOWS:-2000} FLOWLEN=${MUISP_BENCH_FLOWLEN:-8}
-MAXF=${MUISP_BENCH_MAXF:-4096}
+MAXF=${MUISP_BENCH_MAXF:-16384}
 COLLECTOR=198.51.100.2
 . "$MUISP_TOP/tests/vm/bench/fwd-lib.bash"
 
 modprobe pktgen
 bench_topo
 pktgen_setup
-on gen sh -c "echo 'flows $FLOWS' >/proc/net/pktgen/eth0
-	echo 'flowlen $FLOWLEN' >/proc/net/pktgen/eth0"
+# pktgen's flows vary the destination only: one client (the first bound
+# address, one port) to FLOWS destinations at a time out of 10.200/16,
+# each kept for FLOWLEN packets, then a new random one
+on gen sh -c "f=/proc/net/pktgen/eth0
+	for c in 'src_min $SRC_MIN' 'src_max $SRC_MIN' 'udp_src_min 1000' \
+		'udp_src_max 1000' 'flag !IPSRC_RND' 'flag !UDPSRC_RND' \
+		'dst_min 10.200.0.0' 'dst_max 10.200.255.255' 'flag IPDST_RND' \
+		'flows $FLOWS' 'flowlen $FLOWLEN'; do
+		echo \"\$c\" >\$f
+	done"
+on router ip route add 10.200.0.0/16 via $SINK_DST dev wan0
 on sink ip -batch - <<EOF
 addr add $COLLECTOR/24 dev eth0
 link set lo up
