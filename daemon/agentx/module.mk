@@ -12,3 +12,8 @@ AGENTX_SRCS := daemon/agentx/main.c daemon/agentx/snmploop.c \
 	$(LIB_EVLOOP_SRCS) $(LIB_LEASEDB_SRCS)
 
 $(eval $(call program,muisp-agentx,$(AGENTX_SRCS),$(AGENTX_SNMP_LIBS) $(LIB_LEASEDB_LIBS) $(LIB_NL_LIBS) $(LIB_EVLOOP_LIBS),sbin))
+
+MAN8 += daemon/agentx/muisp-agentx.8
+MAN5 += daemon/agentx/muisp-agentx.conf.5
+UNITS += daemon/agentx/muisp-agentx.service
+CONFS += daemon/agentx/muisp-agentx.conf
