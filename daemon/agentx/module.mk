@@ -7,7 +7,7 @@ AGENTX_SNMP_LIBS := -lnetsnmpagent -lnetsnmp
 AGENTX_CORE_SRCS := daemon/agentx/config.c daemon/agentx/notify.c \
 	$(LIB_CONF_SRCS)
 AGENTX_SRCS := daemon/agentx/main.c daemon/agentx/snmploop.c \
-	daemon/agentx/trap.c daemon/agentx/stub_tables.c \
+	daemon/agentx/trap.c daemon/agentx/trapvb.c daemon/agentx/stub_tables.c \
 	$(AGENTX_CORE_SRCS) $(LIB_LOG_SRCS) $(LIB_NL_SRCS) \
 	$(LIB_EVLOOP_SRCS) $(LIB_LEASEDB_SRCS)
 

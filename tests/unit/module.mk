@@ -80,3 +80,4 @@ $(eval $(call unit_test,test_report,tests/unit/test_report.c $(MUISPCTL_SRCS) da
 # configuration
 $(eval $(call unit_test,test_agentx_notify,tests/unit/test_agentx_notify.c daemon/agentx/notify.c,))
 $(eval $(call unit_test,test_agentx_config,tests/unit/test_agentx_config.c daemon/agentx/config.c $(LIB_CONF_SRCS),))
+$(eval $(call unit_test,test_agentx_trapvb,tests/unit/test_agentx_trapvb.c daemon/agentx/trapvb.c,-lnetsnmp))
