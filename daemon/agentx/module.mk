@@ -7,8 +7,13 @@ AGENTX_SNMP_LIBS := -lnetsnmpagent -lnetsnmp
 AGENTX_CORE_SRCS := daemon/agentx/config.c daemon/agentx/notify.c \
 	$(LIB_CONF_SRCS)
 AGENTX_SRCS := daemon/agentx/main.c daemon/agentx/snmploop.c \
-	daemon/agentx/trap.c daemon/agentx/stub_tables.c \
+	daemon/agentx/trap.c daemon/agentx/trapvb.c daemon/agentx/stub_tables.c \
 	$(AGENTX_CORE_SRCS) $(LIB_LOG_SRCS) $(LIB_NL_SRCS) \
 	$(LIB_EVLOOP_SRCS) $(LIB_LEASEDB_SRCS)
 
 $(eval $(call program,muisp-agentx,$(AGENTX_SRCS),$(AGENTX_SNMP_LIBS) $(LIB_LEASEDB_LIBS) $(LIB_NL_LIBS) $(LIB_EVLOOP_LIBS),sbin))
+
+MAN8 += daemon/agentx/muisp-agentx.8
+MAN5 += daemon/agentx/muisp-agentx.conf.5
+UNITS += daemon/agentx/muisp-agentx.service
+CONFS += daemon/agentx/muisp-agentx.conf

@@ -107,4 +107,11 @@ int ax_notify_from_event(const struct muisp_nl_event *ev, struct ax_trap *t);
 unsigned int ax_notify_look(struct ax_notify *n, const struct ax_notify_in *in,
 			    ax_trap_send_fn send, void *arg);
 
+/* trapvb.c (net-snmp's variable lists, no agent): the notification's
+ * name, and its varbinds from snmpTrapOID.0 on (NULL: out of memory;
+ * the caller frees them with snmp_free_varbind()). */
+struct variable_list;
+const char *ax_trap_name(enum ax_trap_kind k);
+struct variable_list *ax_trap_varbinds(const struct ax_trap *t);
+
 #endif

@@ -29,105 +29,43 @@ static struct ax_notify N;
 static sd_event_source *ev_io, *ev_retry, *look_timer;
 static struct ax_pool_free pools[AX_NOTIFY_POOLS];
 
-static const oid trap_oid_oid[] = { 1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0 };
-
-static void add_c64(netsnmp_variable_list **v, const oid *o, size_t len,
-		    uint64_t x)
-{
-	struct counter64 c = { .high = (u_long)(x >> 32),
-			       .low = (u_long)(x & 0xffffffffu) };
-
-	snmp_varlist_add_variable(v, o, len, ASN_COUNTER64, (u_char *)&c,
-				  sizeof(c));
-}
-
-static const char *kind_name(enum ax_trap_kind k)
-{
-	switch (k) {
-	case AX_TRAP_SOFT_LIMIT:
-		return "muispSoftLimit";
-	case AX_TRAP_HARD_LIMIT:
-		return "muispHardLimit";
-	case AX_TRAP_EXPIRED:
-		return "muispExpired";
-	case AX_TRAP_POOL_EXHAUSTED:
-		return "muispPoolExhausted";
-	case AX_TRAP_DROP_RATE:
-		return "muispDropRate";
-	case AX_TRAP_EXPORT_LOSS:
-		return "muispExportLoss";
-	}
-	return "?";
-}
-
-/* The sender notify.c is given: the varbinds of PLAN13 section 4.4. */
+/* The sender notify.c is given. */
 static void send_trap(const struct ax_trap *t, void *arg)
 {
-	oid toid[] = { AX_OID_NOTIFICATIONS, (oid)t->kind };
-	oid no[] = { AX_OID_NOTIFY_OBJECTS, 0, 0 };
-	oid po[] = { AX_OID_POOL_ENTRY, 0, 0 };
-	oid xo[] = { AX_OID_IPFIX, 0, 0 };
-	netsnmp_variable_list *v = NULL;
-	const size_t nlen = OID_LENGTH(no), plen = OID_LENGTH(po);
-	uint8_t id[8];
-	u_long size;
-	int i;
+	netsnmp_variable_list *v;
 
 	(void)arg;
-	snmp_varlist_add_variable(&v, trap_oid_oid, OID_LENGTH(trap_oid_oid),
-				  ASN_OBJECT_ID, (u_char *)toid, sizeof(toid));
 	switch (t->kind) {
 	case AX_TRAP_SOFT_LIMIT:
 	case AX_TRAP_HARD_LIMIT:
 	case AX_TRAP_EXPIRED:
-		for (i = 0; i < 8; i++)
-			id[i] = (uint8_t)(t->contract_id >> (56 - 8 * i));
-		no[nlen - 2] = AX_NOTIFY_CONTRACT_ID;
-		snmp_varlist_add_variable(&v, no, nlen, ASN_OCTET_STR, id,
-					  sizeof(id));
-		no[nlen - 2] = AX_NOTIFY_USED;
-		add_c64(&v, no, nlen, t->used);
-		no[nlen - 2] = AX_NOTIFY_LIMIT;
-		add_c64(&v, no, nlen, t->limit);
-		log_info("%s: contract %llu, used %llu of %llu",
-			 kind_name(t->kind), (unsigned long long)t->contract_id,
+		log_info("%s: contract %llu, used %llu, limit %llu",
+			 ax_trap_name(t->kind),
+			 (unsigned long long)t->contract_id,
 			 (unsigned long long)t->used,
 			 (unsigned long long)t->limit);
 		break;
 	case AX_TRAP_POOL_EXHAUSTED:
-		po[plen - 1] = t->pool_index;
-		po[plen - 2] = AX_POOL_COL_IFNAME;
-		snmp_varlist_add_variable(&v, po, plen, ASN_OCTET_STR,
-					  (const u_char *)t->pool_name,
-					  strnlen(t->pool_name,
-						  sizeof(t->pool_name)));
-		po[plen - 2] = AX_POOL_COL_SIZE;
-		size = t->pool_size;
-		snmp_varlist_add_variable(&v, po, plen, ASN_GAUGE,
-					  (u_char *)&size, sizeof(size));
 		log_info("%s: pool %s (%u addresses) has no free address",
-			 kind_name(t->kind), t->pool_name, t->pool_size);
+			 ax_trap_name(t->kind), t->pool_name, t->pool_size);
 		break;
 	case AX_TRAP_DROP_RATE:
-		no[nlen - 2] = AX_NOTIFY_RATE;
-		add_c64(&v, no, nlen, t->rate);
-		no[nlen - 2] = AX_NOTIFY_THRESHOLD;
-		add_c64(&v, no, nlen, t->threshold);
 		log_info("%s: %llu drops/s over the threshold %llu",
-			 kind_name(t->kind), (unsigned long long)t->rate,
+			 ax_trap_name(t->kind), (unsigned long long)t->rate,
 			 (unsigned long long)t->threshold);
 		break;
 	case AX_TRAP_EXPORT_LOSS:
-		xo[OID_LENGTH(xo) - 2] = AX_IPFIX_LOST_OVERRUN;
-		add_c64(&v, xo, OID_LENGTH(xo), t->lost_overrun);
-		xo[OID_LENGTH(xo) - 2] = AX_IPFIX_LOST_SEND;
-		add_c64(&v, xo, OID_LENGTH(xo), t->lost_send);
 		log_info("%s: ipfixd lost %llu records (overrun) and %llu "
 			 "(send)",
-			 kind_name(t->kind),
+			 ax_trap_name(t->kind),
 			 (unsigned long long)t->lost_overrun,
 			 (unsigned long long)t->lost_send);
 		break;
+	}
+	v = ax_trap_varbinds(t);
+	if (!v) {
+		log_warnx("%s: out of memory", ax_trap_name(t->kind));
+		return;
 	}
 	send_v2trap(v);
 	snmp_free_varbind(v);

@@ -5,79 +5,22 @@
 # (dae, outage, roam, ...; each standalone: root, its own netns
 # muisp-rad-PART-PID, two FreeRADIUS 3.2 through tests/radius/fr.sh,
 # muispd with "kernel no" and usage fed through the operator socket) and
-# sums their results.  The VM scenario radius-acct checks what needs the
-# module (exact counters, Gigawords, a Disconnect that unbinds).
+# sums their results (tests/lib/parts.sh).  The VM scenario radius-acct
+# checks what needs the module (exact counters, Gigawords, a Disconnect
+# that unbinds).
 #
 # Usage: tests/radius/run.sh [PART ...]      (root; `make` first)
 #        make check-radius                   (the same, after building)
-# Env:   MUISP_BIN (default build/bin) reaches the parts unchanged.
+# Env:   MUISP_BIN (default build/bin) reaches the parts unchanged;
+#        MUISP_RADIUS_PART_LIMIT seconds per part (default 300).
 # Prints each part's checks, one line "PART: N passed, N failed, S s" per
 # part and, last, "radius: N passed, N failed"; exit 0 iff every part
 # passed and at least one ran.  A part that exits non-zero without a
 # summary line counts as one failure.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-here=$top/tests/radius
 export MUISP_BIN=${MUISP_BIN:-$top/build/bin}
-
-parts=()
-if [ $# -gt 0 ]; then
-	for p in "$@"; do
-		p=${p%.sh}
-		[ -r "$here/$p.sh" ] || { echo "radius: no part $here/$p.sh" >&2; exit 2; }
-		parts+=("$here/$p.sh")
-	done
-else
-	for f in "$here"/*.sh; do
-		# run.sh is this script; fr.sh is the FreeRADIUS library the
-		# parts source
-		case ${f##*/} in run.sh | fr.sh) continue ;; esac
-		parts+=("$f")
-	done
-fi
-
-pass=0 fail=0 ran=0 times=()
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
-[ "$(id -u)" -eq 0 ] || { echo "radius: needs root"; echo "radius: 0 passed, 1 failed"; exit 1; }
-for f in "${parts[@]}"; do
-	name=${f##*/}
-	name=${name%.sh}
-	t0=${EPOCHREALTIME/./}
-	echo "== radius part $name"
-	# Each part in a session of its own (its process group is its pid):
-	# stopped after MUISP_RADIUS_PART_LIMIT seconds, and whatever it
-	# leaves running (a daemon of a part that failed) is ended with it
-	# and cannot hold this script's output open.
-	setsid bash "$f" >"$log" 2>&1 &
-	pid=$!
-	timeout "${MUISP_RADIUS_PART_LIMIT:-300}" tail -s 0.1 --pid=$pid -f /dev/null
-	lim=$?
-	[ $lim -eq 0 ] || kill -TERM -- -$pid 2>/dev/null
-	wait $pid
-	rc=$?
-	kill -TERM -- -$pid 2>/dev/null || true
-	cat "$log"
-	dt=$(((${EPOCHREALTIME/./} - t0) / 100000))
-	line=$(grep -E '^[a-z0-9_-]+: [0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
-	if [ -n "$line" ]; then
-		p=$(sed -E 's/^[^:]+: ([0-9]+) passed, ([0-9]+) failed.*/\1/' <<<"$line")
-		n=$(sed -E 's/^[^:]+: ([0-9]+) passed, ([0-9]+) failed.*/\2/' <<<"$line")
-	else
-		p=0 n=0
-	fi
-	[ $lim -eq 0 ] || echo "radius part $name: stopped after its limit"
-	[ "$rc" -ne 0 ] && [ "$n" -eq 0 ] && n=1
-	[ $lim -eq 0 ] || [ "$n" -gt 0 ] || n=1
-	[ "$p" -eq 0 ] && [ "$n" -eq 0 ] && n=1 # ran no check
-	pass=$((pass + p)) fail=$((fail + n)) ran=$((ran + 1))
-	times+=("$(printf '%s: %d passed, %d failed, %d.%d s' "$name" "$p" "$n" $((dt / 10)) $((dt % 10)))")
-done
-echo "== radius parts"
-[ ${#times[@]} -eq 0 ] || printf '  %s\n' "${times[@]}"
-if [ "$ran" -eq 0 ]; then
-	echo "radius: no part in $here"
-	fail=$((fail + 1))
-fi
-echo "radius: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+. "$top/tests/lib/parts.sh"
+# run.sh is this script; fr.sh is the FreeRADIUS library the parts source
+run_parts radius "$top/tests/radius" "${MUISP_RADIUS_PART_LIMIT:-300}" \
+	"run.sh fr.sh" "$@"

@@ -87,3 +87,4 @@ $(eval $(call unit_test,test_stats_cat,tests/unit/test_stats_cat.c $(LIB_STATS_S
 # configuration
 $(eval $(call unit_test,test_agentx_notify,tests/unit/test_agentx_notify.c daemon/agentx/notify.c,))
 $(eval $(call unit_test,test_agentx_config,tests/unit/test_agentx_config.c daemon/agentx/config.c $(LIB_CONF_SRCS),))
+$(eval $(call unit_test,test_agentx_trapvb,tests/unit/test_agentx_trapvb.c daemon/agentx/trapvb.c,-lnetsnmp))
