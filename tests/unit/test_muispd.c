@@ -607,6 +607,50 @@ static void test_radius_stats(void **state)
 	assert_int_equal(counter_of(&m, "spool.rows"), 0);
 }
 
+/* op-stats (lib/stats_cat, muisp-agentx): today op-radius-stats's
+ * counters, same names and values (stats_cat makes them radius_NAME, the
+ * keys of `muispctl stats`), nothing else; none without RADIUS. */
+static void test_op_stats(void **state)
+{
+	struct fix *f = *state;
+	struct radius_conf rc;
+	struct mp_msg m, r;
+
+	req(f, &m, MP_T_OP_STATS);
+	send_msg(f, f->op, &m);
+	reply(f, f->op, MP_T_OP_COUNTERS, &m);
+	assert_int_equal(m.ncounters, 0);
+
+	rc = f->md->conf.radius;
+	snprintf(rc.acct[0].addr, sizeof(rc.acct[0].addr), "127.0.0.1:9");
+	memcpy(rc.acct[0].secret, "secret", 6);
+	rc.acct[0].seclen = 6;
+	rc.nacct = 1;
+	rc.auth[0] = rc.acct[0];
+	rc.nauth = 1;
+	assert_int_equal(radclient_new(&f->md->rad_acct, f->md->ev, &rc, 1,
+				       NULL, NULL),
+			 0);
+	assert_int_equal(radclient_new(&f->md->rad_auth, f->md->ev, &rc, 0,
+				       NULL, NULL),
+			 0);
+	req(f, &r, MP_T_OP_RADIUS_STATS);
+	send_msg(f, f->op, &r);
+	reply(f, f->op, MP_T_OP_COUNTERS, &r);
+	req(f, &m, MP_T_OP_STATS);
+	send_msg(f, f->op, &m);
+	reply(f, f->op, MP_T_OP_COUNTERS, &m);
+	assert_false(m.flags & MP_F_MORE);
+	assert_true(r.ncounters > 5);
+	assert_int_equal(m.ncounters, r.ncounters);
+	for (unsigned i = 0; i < r.ncounters; i++) {
+		assert_string_equal(m.counters[i].name, r.counters[i].name);
+		assert_int_equal(m.counters[i].value, r.counters[i].value);
+	}
+	assert_int_equal(counter_of(&m, "auth.servers"), 1);
+	assert_int_equal(counter_of(&m, "acct.servers"), 1);
+}
+
 /* MP_T_OP_SNAPSHOT: every outstanding contract once, in serial order, in
  * pages of CONTROL_SNAP_PAGE; OP_OK says where the next page begins. */
 static unsigned snap_page(struct fix *f, uint64_t after, uint64_t *serials,
@@ -2347,6 +2391,7 @@ int main(void)
 		MUISPD_FIX_TEST(test_channel_rules),
 		MUISPD_FIX_TEST(test_control_table),
 		MUISPD_FIX_TEST(test_radius_stats),
+		MUISPD_FIX_TEST(test_op_stats),
 		MUISPD_FIX_TEST(test_snapshot),
 		MUISPD_FIX_TEST(test_operator),
 		MUISPD_FIX_TEST(test_key_schedule),
