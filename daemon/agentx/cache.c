@@ -17,6 +17,7 @@
 
 #include "cache.h"
 #include "log.h"
+#include "notify.h"
 
 #define AX_STATS_MS 1000 /* scalars: at most this old */
 
@@ -64,10 +65,10 @@ int ax_snaprow_from_msg(const struct mp_msg *m, struct ax_snaprow *r)
 	r->expiry = m->u[MP_A_EXPIRY];
 	r->deposit = m->u[MP_A_AMOUNT];
 	if (mp_has(m, MP_A_CURRENCY))
-		snprintf(r->currency, sizeof(r->currency), "%s",
+		snprintf(r->currency, sizeof(r->currency), "%.3s",
 			 m->s[MP_A_CURRENCY]);
 	if (mp_has(m, MP_A_ADDR))
-		snprintf(r->addr, sizeof(r->addr), "%s", m->s[MP_A_ADDR]);
+		snprintf(r->addr, sizeof(r->addr), "%.63s", m->s[MP_A_ADDR]);
 	return 0;
 }
 
@@ -162,10 +163,10 @@ void ax_contracts_keep_kernel(struct ax_contract *rows, unsigned n,
 			      const struct ax_contract *old, unsigned nold)
 {
 	for (unsigned i = 0; i < n; i++) {
-		const struct ax_contract *o =
-			old ? bsearch(&rows[i], old, nold, sizeof(*old),
-				      cmp_contract) :
-			      NULL;
+		const struct ax_contract *o = old ? bsearch(&rows[i], old, nold,
+							    sizeof(*old),
+							    cmp_contract) :
+						    NULL;
 
 		if (!o)
 			continue;
@@ -428,61 +429,87 @@ static void source_failed(struct agentx *ax, const char *what)
 	log_debug("cache: %s did not answer; its previous rows stay", what);
 }
 
+/* The pools, with the counters (notify.c looks at them every
+ * drop-rate-interval through ax_cache_pools()). */
+static void refresh_pools(struct agentx *ax)
+{
+	struct ax_cache *c = ax->cache;
+	struct pool_acc pa = { 0 };
+	struct leasedb *db;
+
+	if (!ax->conf.dhcpd_db[0])
+		return;
+	db = leasedb_open(ax->conf.dhcpd_db, LEASEDB_RDONLY);
+	if (db && leasedb_foreach(db, pool_cb, &pa) == 0) {
+		free(c->pools);
+		c->pools = pa.v;
+		c->npools = pa.n;
+		c->pools_ok = 1;
+		pa.v = NULL;
+	} else {
+		c->pools_ok = 0;
+		source_failed(ax, "the lease database");
+	}
+	if (db)
+		leasedb_close(db);
+	free(pa.v);
+}
+
+/* The module's family, opened when first needed (kernel yes): NULL
+ * while the module is absent. */
+static struct muisp_nl *module(struct agentx *ax)
+{
+	if (!ax->nl && ax->conf.kernel)
+		ax->nl = muisp_nl_open(0);
+	return ax->nl;
+}
+
+static void module_lost(struct agentx *ax)
+{
+	muisp_nl_close(ax->nl);
+	ax->nl = NULL;
+}
+
 static void refresh_tables(struct agentx *ax)
 {
 	struct ax_cache *c = ax->cache;
 	struct snap_acc sa = { 0 };
 	struct nlc_acc ka = { 0 };
 	struct addr_acc aa = { 0 };
-	struct pool_acc pa = { 0 };
 	struct ax_contract *rows;
 	int mpd_ok, k_ok = 0, a_ok = 0;
 
 	mpd_ok = fetch_snapshot(ax, &sa) == 0;
 	if (!mpd_ok)
 		source_failed(ax, "muispd");
-	if (ax->nl) {
+	if (module(ax)) {
 		k_ok = muisp_nl_contract_dump(ax->nl, nlc_cb, nlc_reset, &ka) ==
 			       0 &&
 		       !ka.nomem;
 		a_ok = muisp_nl_addr_dump(ax->nl, addr_cb, addr_reset, &aa) ==
 			       0 &&
 		       !aa.nomem;
-		if (!k_ok || !a_ok)
+		if (!k_ok || !a_ok) {
 			source_failed(ax, "the module");
+			module_lost(ax);
+		}
 	}
 	if (mpd_ok &&
 	    ax_contracts_build(sa.v, sa.n, ka.v, k_ok ? ka.n : 0, &rows) == 0) {
-		if (ax->nl && !k_ok)
+		if (ax->conf.kernel && !k_ok)
 			ax_contracts_keep_kernel(rows, sa.n, c->contracts,
 						 c->ncontracts);
 		free(c->contracts);
 		c->contracts = rows;
 		c->ncontracts = sa.n;
 	}
-	if (a_ok || !ax->nl) {
+	if (a_ok || !ax->conf.kernel) {
 		ax_addrs_sort(aa.v, aa.n);
 		free(c->addrs);
 		c->addrs = aa.v;
 		c->naddrs = aa.n;
 		aa.v = NULL;
 	}
-	if (ax->conf.dhcpd_db[0]) {
-		struct leasedb *db =
-			leasedb_open(ax->conf.dhcpd_db, LEASEDB_RDONLY);
-
-		if (db && leasedb_foreach(db, pool_cb, &pa) == 0) {
-			free(c->pools);
-			c->pools = pa.v;
-			c->npools = pa.n;
-			pa.v = NULL;
-		} else {
-			source_failed(ax, "the lease database");
-		}
-		if (db)
-			leasedb_close(db);
-	}
-	free(pa.v);
 	free(aa.v);
 	free(ka.v);
 	free(sa.v);
@@ -505,7 +532,7 @@ static void refresh_stats(struct agentx *ax, uint64_t now)
 {
 	struct ax_cache *c = ax->cache;
 	struct stats_sources src = {
-		.nl = ax->nl,
+		.nl = module(ax),
 		.muispd_socket = ax->conf.muispd_socket,
 		.dhcpd_db = ax->conf.dhcpd_db,
 		.ipfixd_socket = ax->conf.ipfixd_socket,
@@ -524,6 +551,11 @@ static void refresh_stats(struct agentx *ax, uint64_t now)
 		ax->source_errors++;
 	keep_failed(&s, &c->stats);
 	c->kernel_present = ax->nl && (s.present & STATS_SRC_KERNEL);
+	if (ax->nl && (s.failed & STATS_SRC_KERNEL))
+		module_lost(ax);
+	else if (ax->conf.kernel && !ax->nl)
+		ax->source_errors++; /* the module is absent */
+	refresh_pools(ax);
 	if (ax_counters_build(&s, &rows, &n)) {
 		stats_snap_free(&s);
 		return;
@@ -556,10 +588,10 @@ void ax_cache_refresh(struct agentx *ax, int tables)
 		return;
 	if (!c->stats_ms || now - c->stats_ms >= AX_STATS_MS) {
 		refresh_stats(ax, now);
-		changed = 1;
+		changed = AX_RELOAD_COUNTERS;
 	}
-	if (tables && (!c->tables_ms || now - c->tables_ms >=
-						 ax->conf.cache_ttl_ms)) {
+	if (tables &&
+	    (!c->tables_ms || now - c->tables_ms >= ax->conf.cache_ttl_ms)) {
 		uint64_t t0 = mono_ms();
 
 		refresh_tables(ax);
@@ -568,10 +600,10 @@ void ax_cache_refresh(struct agentx *ax, int tables)
 			  "%llu ms",
 			  c->ncontracts, c->naddrs, c->npools,
 			  (unsigned long long)(c->tables_ms - t0));
-		changed = 1;
+		changed |= AX_RELOAD_TABLES;
 	}
 	if (changed && c->reload)
-		c->reload(ax);
+		c->reload(ax, changed);
 }
 
 void ax_cache_free(struct agentx *ax)
@@ -588,6 +620,25 @@ void ax_cache_free(struct agentx *ax)
 	free(c);
 	ax->cache = NULL;
 	opc_close(&ax->mpd);
+	if (ax->nl)
+		module_lost(ax);
+}
+
+int ax_cache_pools(const struct agentx *ax, struct ax_pool_free *out,
+		   unsigned int max)
+{
+	const struct ax_cache *c = ax->cache;
+	unsigned i;
+
+	if (!c || !c->pools_ok)
+		return -1;
+	for (i = 0; i < c->npools && i < max; i++) {
+		snprintf(out[i].name, sizeof(out[i].name), "%s",
+			 c->pools[i].ifname);
+		out[i].size = c->pools[i].size;
+		out[i].free = c->pools[i].free;
+	}
+	return (int)i;
 }
 
 const struct stats_snap *ax_cache_stats(const struct agentx *ax)

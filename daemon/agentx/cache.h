@@ -77,6 +77,8 @@ struct ax_snaprow {
 	char addr[64];
 };
 
+enum { AX_RELOAD_COUNTERS = 1, AX_RELOAD_TABLES = 2 };
+
 struct ax_cache {
 	struct stats_snap stats;
 	uint64_t stats_ms;  /* CLOCK_MONOTONIC ms of the snapshot, 0 none */
@@ -88,10 +90,12 @@ struct ax_cache {
 	unsigned naddrs;
 	struct ax_pool *pools;
 	unsigned npools;
+	int pools_ok; /* the lease database was read last time */
 	struct ax_counter *counters;
 	unsigned ncounters;
-	/* tables.c: put the rows into the registered containers again */
-	void (*reload)(struct agentx *ax);
+	/* tables.c: put the rows into the registered containers again:
+	 * the counter table and/or the others (AX_RELOAD_*) */
+	void (*reload)(struct agentx *ax, int what);
 };
 
 /* 8 sub-identifiers, most significant octet first; decode: 0, or -1 if
