@@ -27,6 +27,9 @@ MANDIR   ?= $(PREFIX)/share/man
 DATADIR  ?= $(PREFIX)/share/muisp
 SYSCONFDIR ?= /etc
 UNITDIR  ?= /lib/systemd/system
+# net-snmp's MIB directory (not under PREFIX: Debian's net-snmp does not
+# look in /usr/local)
+MIBDIR   ?= /usr/share/snmp/mibs
 DESTDIR  ?=
 
 # Kernel line under test: newest installed headers unless KVER is given.
@@ -71,6 +74,7 @@ MAN8 :=
 UNITS :=
 CONFS :=
 DATA :=
+SNMP_MIBS :=
 
 # $(call program,NAME,SOURCES,LDLIBS[,sbin|noinst])
 #   build/bin/NAME (hardened) and build/san/bin/NAME (sanitizers); installed
@@ -117,6 +121,7 @@ all: userspace kmod
 -include $(sort $(wildcard tools/*/module.mk))
 -include $(sort $(wildcard tests/*/module.mk))
 -include nat/module.mk
+-include mibs/module.mk
 
 userspace: $(ALL_PROGRAMS)
 
@@ -214,6 +219,7 @@ install: all
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
 		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) \
 		$(DESTDIR)$(SYSCONFDIR)/muisp $(DESTDIR)$(DATADIR) \
+		$(DESTDIR)$(MIBDIR) \
 		$(DESTDIR)/lib/modules/$(KVER)/extra
 	$(foreach b,$(SBINS),install -m 0755 $(BUILD)/bin/$(b) $(DESTDIR)$(SBINDIR)/$(b);)
 	$(foreach b,$(BINS),install -m 0755 $(BUILD)/bin/$(b) $(DESTDIR)$(BINDIR)/$(b);)
@@ -222,6 +228,7 @@ install: all
 	$(foreach m,$(MAN8),install -m 0644 $(m) $(DESTDIR)$(MANDIR)/man8/;)
 	$(foreach u,$(UNITS),install -m 0644 $(u) $(DESTDIR)$(UNITDIR)/;)
 	$(foreach d,$(DATA),install -m 0644 $(d) $(DESTDIR)$(DATADIR)/;)
+	$(foreach m,$(SNMP_MIBS),install -m 0644 $(m) $(DESTDIR)$(MIBDIR)/;)
 	$(foreach u,$(SYSUSERS),install -D -m 0644 $(u) $(DESTDIR)/usr/lib/sysusers.d/muisp.conf;)
 	$(foreach u,$(TMPFILES),install -D -m 0644 $(u) $(DESTDIR)/usr/lib/tmpfiles.d/muisp.conf;)
 	$(foreach c,$(CONFS),test -e $(DESTDIR)$(SYSCONFDIR)/muisp/$(notdir $(c)) || \

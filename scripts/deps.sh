@@ -28,6 +28,9 @@ pkgs=(
 	libcharon-extauth-plugins libcharon-extra-plugins
 	libstrongswan-standard-plugins
 	snmpd snmp freeradius freeradius-utils kea-admin
+	# SNMP and IPFIX (issue 13): the MIB's lint (smilint), the traps'
+	# receiver and the IPFIX test collector (nfacctd)
+	smitools snmptrapd pmacct
 	# NAPT beside the operator's rules (tests/vm/scenarios/napt.sh)
 	iptables conntrack
 	# DHCP benchmark peers (tests/dhcp/bench.sh; perfdhcp is in kea-admin)

@@ -53,3 +53,7 @@ $(eval $(call fuzz_target,fuzz_roam_accept,tests/fuzz/fuzz_roam_accept.c $(MUISP
 # muispd's EAP roaming relay: the datagram logic without sockets and the
 # tap (radrelay.c links with the rest of muispd's core, as dae.c)
 $(eval $(call fuzz_target,fuzz_radrelay,tests/fuzz/fuzz_radrelay.c $(MUISPD_CORE_SRCS),$(MUISPD_LIBS)))
+
+# lib/ipfix: the IPFIX encoder (muisp-ipfixd), bounded writes and the
+# message it builds walked back
+$(eval $(call fuzz_target,fuzz_ipfix,tests/fuzz/fuzz_ipfix.c $(LIB_IPFIX_SRCS),))

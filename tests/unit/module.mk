@@ -75,3 +75,11 @@ $(eval $(call unit_test,test_dae,tests/unit/test_dae.c $(MUISPD_CORE_SRCS),$(MUI
 
 # muispctl report on a database made by muispd's store.c
 $(eval $(call unit_test,test_report,tests/unit/test_report.c $(MUISPCTL_SRCS) daemon/muispd/store.c daemon/muispd/receipt.c $(LIB_LOG_SRCS),$(MUISPCTL_LIBS) $$(shell $$(PKG_CONFIG) --libs sqlite3 libcrypto)))
+
+# lib/ipfix: the IPFIX encoder (muisp-ipfixd)
+$(eval $(call unit_test,test_ipfix,tests/unit/test_ipfix.c $(LIB_IPFIX_SRCS),))
+# lib/opclient: the operator-socket client against a fake daemon
+$(eval $(call unit_test,test_opclient,tests/unit/test_opclient.c $(LIB_OPCLIENT_SRCS),))
+# lib/stats_cat: the catalogue, its builders, collection from fake daemons
+# and a lease database
+$(eval $(call unit_test,test_stats_cat,tests/unit/test_stats_cat.c $(LIB_STATS_SRCS),$(LIB_STATS_LIBS)))

@@ -1,0 +1,14 @@
+# SPDX-License-Identifier: GPL-2.0
+# daemon/agentx: muisp-agentx, the AgentX subagent that serves MUISP-MIB.
+# net-snmp: only its agent and base libraries (net-snmp-config
+# --agent-libs would add the MIB modules of snmpd, with -lsensors -lpci;
+# a subagent needs none of them, PLAN13 section 1.1).
+AGENTX_SNMP_LIBS := -lnetsnmpagent -lnetsnmp
+AGENTX_CORE_SRCS := daemon/agentx/config.c daemon/agentx/notify.c \
+	$(LIB_CONF_SRCS)
+AGENTX_SRCS := daemon/agentx/main.c daemon/agentx/snmploop.c \
+	daemon/agentx/trap.c daemon/agentx/stub_tables.c \
+	$(AGENTX_CORE_SRCS) $(LIB_LOG_SRCS) $(LIB_NL_SRCS) \
+	$(LIB_EVLOOP_SRCS) $(LIB_LEASEDB_SRCS)
+
+$(eval $(call program,muisp-agentx,$(AGENTX_SRCS),$(AGENTX_SNMP_LIBS) $(LIB_LEASEDB_LIBS) $(LIB_NL_LIBS) $(LIB_EVLOOP_LIBS),sbin))

@@ -1,0 +1,99 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# The forwarding benchmarks' rig (forward.sh, ipfix.sh), sourced after
+# lib.sh with NADDR and NPORT set: netns gen -> router -> sink, pktgen in
+# gen from NADDR source addresses (addr_of I) x NPORT source ports, the
+# router's forwarding pinned to CPU 1.
+#   bench_topo, pktgen_setup   the namespaces and pktgen's device
+#   bind_all                   every source address bound to a contract
+#   measure                    packets forwarded per second over SECS
+#   median WORDS, ratios NUMS DENS
+GEN_MAC=02:00:00:00:01:01 RTR_IN_MAC=02:00:00:00:01:02
+SINK_MAC=02:00:00:00:01:03 SINK_DST=198.51.100.200
+
+addr_of() { # index -> 198.18.x.y, starting at 198.18.0.10
+	local n=$(($1 + 10))
+	echo "198.18.$((n / 256)).$((n % 256))"
+}
+SRC_MIN=$(addr_of 0) SRC_MAX=$(addr_of $((NADDR - 1)))
+
+bench_topo() {
+	local ns
+	for ns in gen router sink; do ip netns add $ns; done
+	trap 'for ns in gen router sink; do ip netns del $ns 2>/dev/null; done' EXIT
+	ip -batch - <<-EOF
+	link add eth0 netns gen address $GEN_MAC type veth peer name lan0 netns router address $RTR_IN_MAC
+	link add wan0 netns router type veth peer name eth0 netns sink address $SINK_MAC
+	EOF
+	ip -n gen -batch - <<-EOF
+	addr add 198.18.0.1/15 dev eth0
+	link set eth0 up
+	EOF
+	ip -n router -batch - <<-EOF
+	addr add 198.18.0.254/15 dev lan0
+	addr add 198.51.100.1/24 dev wan0
+	link set lan0 up
+	link set wan0 up
+	neigh add $SINK_DST lladdr $SINK_MAC dev wan0 nud permanent
+	EOF
+	ip -n sink link set eth0 up
+	on router sysctl -qw net.ipv4.ip_forward=1
+	# Forwarding on CPU 1, pktgen on CPU 0.
+	on router sh -c 'echo 2 > /sys/class/net/lan0/queues/rx-0/rps_cpus'
+}
+
+# bind_all: the NADDR addresses bound to NADDR active contracts, in one
+# muispctl process
+bind_all() {
+	local i batch=$SCRATCH/bind.batch
+	echo "config set lan lan0 require-tunnel off" >"$batch"
+	for ((i = 0; i < NADDR; i++)); do
+		echo "contract set $((i + 1)) status active metric bytes hard 1T" >>"$batch"
+		echo "addr set $(addr_of $i) state bound contract $((i + 1))" >>"$batch"
+	done
+	on router muispctl -batch "$batch"
+}
+
+pg() { echo "$2" >"/proc/net/pktgen/$1"; }
+
+pktgen_setup() {
+	on gen sh -c '
+		echo "rem_device_all" > /proc/net/pktgen/kpktgend_0
+		echo "add_device eth0" > /proc/net/pktgen/kpktgend_0'
+	on gen sh -c "
+		f=/proc/net/pktgen/eth0
+		for c in 'count 0' 'pkt_size 64' 'delay 0' 'clone_skb 0' \
+			'dst $SINK_DST' 'dst_mac $RTR_IN_MAC' \
+			'src_min $SRC_MIN' 'src_max $SRC_MAX' \
+			'udp_src_min 1000' 'udp_src_max $((1000 + NPORT - 1))' \
+			'udp_dst_min 9' 'udp_dst_max 9' \
+			'flag IPSRC_RND' 'flag UDPSRC_RND'; do
+			echo \"\$c\" > \$f
+		done"
+}
+
+tx_packets() { on router cat /sys/class/net/wan0/statistics/tx_packets; }
+
+# One measurement: packets forwarded per second of pktgen running.
+measure() {
+	local before after t0 t1 gen
+	before=$(tx_packets)
+	on gen sh -c 'echo start > /proc/net/pktgen/pgctrl' &
+	gen=$!
+	t0=$(date +%s%N)
+	sleep "$SECS" # the measurement window itself
+	on gen sh -c 'echo stop > /proc/net/pktgen/pgctrl'
+	wait $gen
+	t1=$(date +%s%N)
+	after=$(tx_packets)
+	echo $(((after - before) * 1000000000 / (t1 - t0)))
+}
+
+median() { tr ' ' '\n' <<<"$1" | grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+# ratios(NUM DEN): the ratio of each round's pair, one per line.  Rounds
+# drift (the host's load moves every configuration of a round alike), so
+# the median of per-round ratios is the steadier estimate.
+ratios() { awk -v n="$1" -v d="$2" 'BEGIN {
+	k = split(n, N, " "); split(d, D, " ")
+	for (i = 1; i <= k; i++) printf "%.3f\n", N[i] / D[i] }'; }
