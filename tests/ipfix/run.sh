@@ -16,6 +16,7 @@
 #            message with the templates, and everything after decodes
 #   term     SIGTERM sends the message still waiting for its flush
 #   replay   a replay file not owned by root is refused
+#   encoder  tests/ipfix/encoder.sh: lib/ipfix's messages (its own checks)
 #
 # Usage: tests/ipfix/run.sh [PART ...]     (root; `make` first)
 # Prints "ipfix: N passed, N failed" last; exit 0 iff all passed.
@@ -191,8 +192,20 @@ part_replay() {
 	check "... with its offset" grep -q 'offset 0: bad message length' <<<"$out"
 }
 
+# h-ipfix's lib/ipfix checks (a script of its own, with its own summary):
+# its counts join ours
+part_encoder() {
+	local out p n
+	out=$(bash "$here/encoder.sh" "$bin" 2>&1)
+	echo "$out"
+	p=$(sed -nE 's/^ipfix-encoder: ([0-9]+) passed, ([0-9]+) failed.*/\1/p' <<<"$out")
+	n=$(sed -nE 's/^ipfix-encoder: ([0-9]+) passed, ([0-9]+) failed.*/\2/p' <<<"$out")
+	[ -n "$p" ] || { bad "encoder.sh ended without a summary"; return; }
+	CHECK_PASS=$((CHECK_PASS + p)) CHECK_FAIL=$((CHECK_FAIL + n))
+}
+
 parts=("$@")
-[ ${#parts[@]} -gt 0 ] || parts=(exact restart term replay)
+[ ${#parts[@]} -gt 0 ] || parts=(encoder exact restart term replay)
 for p in "${parts[@]}"; do
 	echo "== ipfix part $p"
 	t0=$SECONDS
