@@ -19,8 +19,8 @@
 #      muispCounterTable and in its named object, the contract row =
 #      `contract list --json`, the address rows = `addr list --json`, the
 #      pool row = `lease stats --json`.  The v3 (authPriv) walk is the same.
-#   2. The contract crosses its soft, then its hard limit: muispSoftLimit
-#      and muispHardLimit reach snmptrapd with the contract's id.
+#   2. bob's contract (the module's only) crosses its soft, then its hard
+#      limit: muispSoftLimit and muispHardLimit reach snmptrapd with its id.
 #   3. snmpd restarted: the subagent reconnects and answers again.
 #   4. nfacctd's bytes and packets per 5-tuple (with contract id and client
 #      address) = the module's flow records, up and down, exactly.
@@ -153,6 +153,13 @@ mstats() {
 	on router muispctl --json --daemon $S/muispd.sock stats \
 		--db $S/leases.db --ipfixd $S/ipfixd.sock
 }
+hexid() { # ID: its 8 octets as snmptrapd prints them
+	local i h=
+	for i in 7 6 5 4 3 2 1 0; do
+		printf -v h '%s %02X' "$h" $((($1 >> (8 * i)) & 255))
+	done
+	echo "${h# }"
+}
 # objects with no instance of their own: table indices, and the
 # accessible-for-notify varbinds of the traps
 NOT_READABLE='^(muispDropReason|muispContractId|muispAddrType|muispAddr|muispPoolIndex|muispCounterName|muispNotify[A-Za-z]*)$'
@@ -168,7 +175,7 @@ wait_until -t 20 grep -q '^started:' $S/dhcpd.log
 dhclient_in mallory
 expect "mallory's lease" 192.0.2.200 "$(on mallory ip -4 -o addr show dev eth0 | awk '$4 ~ /^192\.0\.2\.200\// { print "192.0.2.200" }')"
 code=$(field code "$(op voucher-issue 1000)")
-# bytes, up and down: the transfer uses 40,208; soft and hard for step 2
+# bytes, up and down: the transfer uses 40,208 of them
 out=$(cl -m voucher -P "$code" --start buy bytes 50000 60000)
 serial=$(field serial "$(head -n1 <<<"$out")")
 expect "started" active "$(field state "$(tail -n1 <<<"$out")")"
@@ -253,14 +260,13 @@ while read -r key oid; do
 done <<<"$named"
 
 # the contract's row = muispctl contract list --json (kernel) and muispd
-# muispContractId: 8 octets, big-endian (as sub-identifiers in the index,
-# as "Hex-STRING" octets in a trap)
-row= idhex=
+# muispContractId: 8 octets, big-endian: sub-identifiers in the index,
+# "Hex-STRING" octets in a trap
+row=
 for i in 7 6 5 4 3 2 1 0; do
 	printf -v row '%s.%d' "$row" $(((cid >> (8 * i)) & 255))
-	printf -v idhex '%s %02X' "$idhex" $(((cid >> (8 * i)) & 255))
 done
-row=${row#.} idhex=${idhex# }
+row=${row#.}
 contracts=$(on router muispctl --json contract list kernel)
 expect "contract list: one contract" 1 "$(jq length <<<"$contracts")"
 c() { val "$OBJ.4.1.$1.$row"; }
@@ -306,17 +312,22 @@ expect "dhcp_* = muispctl lease stats --json" \
 expect "the v3 walk = the v2c walk" \
 	"$(grep -v "^$OBJ.1.12.0" $S/walk2)" "$(grep -v "^$OBJ.1.12.0" $S/walk3)"
 expect "snmpget of a row" "$(c 14)" \
-	"$(snmp get "${V3[@]}" -Oqv $OBJ.4.1.14.$row)"
+	"$(snmp get "${V3[@]}" $OBJ.4.1.14.$row | sed "s/.* = //")"
 
 # --- 2. soft, then hard limit: two traps -----------------------------------
-# 2056 bytes an echo: the 5th crosses 50,000, the 10th reply would cross 60,000
-on alice ping -c 12 -i 0.2 -W 1 -s 1000 $INET4 >/dev/null 2>&1 || true
-trap_with() { # ARC: a trap muispNotifications.ARC carrying the contract's id
-	grep -F "OID: iso.3.6.1.4.1.32473.1.0.$1" $S/traps.log | grep -qF "$idhex"
+# bob on a contract of the module's own (muispd makes a contract delinquent
+# at its soft limit): 2 packets soft, 5 hard; the 3rd packet crosses the
+# soft limit, the 6th (the 3rd reply) would cross the hard one
+on router muispctl contract set 4242 status active metric packets soft 2 hard 5
+on router muispctl addr set $BOB4 state bound contract 4242
+on bob ping -c 3 -i 0.2 -W 1 $INET4 >/dev/null 2>&1 || true
+hex4242=$(hexid 4242)
+trap_with() { # ARC: a trap muispNotifications.ARC carrying contract 4242
+	grep -F "OID: iso.3.6.1.4.1.32473.1.0.$1" $S/traps.log | grep -qF "$hex4242"
 }
 wait_until -t 20 -m "muispSoftLimit at snmptrapd" trap_with 1
 wait_until -t 20 -m "muispHardLimit at snmptrapd" trap_with 2
-ok "muispSoftLimit and muispHardLimit with contract id $cid"
+ok "muispSoftLimit and muispHardLimit with contract id 4242 ($hex4242)"
 
 # --- 3. snmpd restarted: the subagent answers again ------------------------
 kill $SNMPD
@@ -355,9 +366,9 @@ start_nfacctd $S/ipfix2.json
 n0=$(wc -l <$S/flows.json)
 # the template refresh (1 s) is due for the next message
 wait_until -t 5 eval '[ $(($(date +%s%3N) - last_msg)) -gt 1000 ]'
-# bob, on a contract of the module's own (muispd ended alice's)
-on router muispctl contract set 4242 status active metric packets hard 1000
-on router muispctl addr set $BOB4 state bound contract 4242
+# bob, on a new contract of the module's own (4242 reached its hard limit)
+on router muispctl contract set 4243 status active metric packets hard 1000
+on router muispctl addr set $BOB4 state bound contract 4243
 on bob ping -c 2 -i 0.2 -W 2 $INET4 >/dev/null || fail "bob's ping after the restart"
 on router muispctl flow flush
 wait_until -t 10 -m "the new flow's record" eval '[ "$(wc -l <$S/flows.json)" -gt $n0 ]'
