@@ -19,8 +19,9 @@
 #      muispCounterTable and in its named object, the contract row =
 #      `contract list --json`, the address rows = `addr list --json`, the
 #      pool row = `lease stats --json`.  The v3 (authPriv) walk is the same.
-#   2. bob's contract (the module's only) crosses its soft, then its hard
-#      limit: muispSoftLimit and muispHardLimit reach snmptrapd with its id.
+#   2. bob crosses a soft limit, then a hard limit (contracts the module
+#      alone has): muispSoftLimit and muispHardLimit reach snmptrapd with
+#      their contract ids.
 #   3. snmpd restarted: the subagent reconnects and answers again.
 #   4. nfacctd's bytes and packets per 5-tuple (with contract id and client
 #      address) = the module's flow records, up and down, exactly.
@@ -315,19 +316,22 @@ expect "snmpget of a row" "$(c 14)" \
 	"$(snmp get "${V3[@]}" $OBJ.4.1.14.$row | sed "s/.* = //")"
 
 # --- 2. soft, then hard limit: two traps -----------------------------------
-# bob on a contract of the module's own (muispd makes a contract delinquent
-# at its soft limit): 2 packets soft, 5 hard; the 3rd packet crosses the
-# soft limit, the 6th (the 3rd reply) would cross the hard one
-on router muispctl contract set 4242 status active metric packets soft 2 hard 5
+# bob on contracts of the module's own (muispd's reaction to the events
+# is not the point): 4242 with a soft limit of 2 packets, crossed by the
+# first echo's reply (the module then holds the contract: delinquent);
+# then 4243 with a hard limit of 3, crossed by the second echo's reply
+on router muispctl contract set 4242 status active metric packets soft 2 hard 100
+on router muispctl contract set 4243 status active metric packets hard 3
 on router muispctl addr set $BOB4 state bound contract 4242
-on bob ping -c 3 -i 0.2 -W 1 $INET4 >/dev/null 2>&1 || true
-hex4242=$(hexid 4242)
-trap_with() { # ARC: a trap muispNotifications.ARC carrying contract 4242
-	grep -F "OID: iso.3.6.1.4.1.32473.1.0.$1" $S/traps.log | grep -qF "$hex4242"
+on bob ping -c 1 -W 2 $INET4 >/dev/null || fail "bob's first echo"
+on router muispctl addr set $BOB4 state bound contract 4243
+on bob ping -c 2 -i 0.2 -W 1 $INET4 >/dev/null 2>&1 || true
+trap_with() { # ARC ID: a trap muispNotifications.ARC carrying contract ID
+	grep -F "OID: iso.3.6.1.4.1.32473.1.0.$1" $S/traps.log | grep -qF "$(hexid $2)"
 }
-wait_until -t 20 -m "muispSoftLimit at snmptrapd" trap_with 1
-wait_until -t 20 -m "muispHardLimit at snmptrapd" trap_with 2
-ok "muispSoftLimit and muispHardLimit with contract id 4242 ($hex4242)"
+wait_until -t 20 -m "muispSoftLimit at snmptrapd" trap_with 1 4242
+wait_until -t 20 -m "muispHardLimit at snmptrapd" trap_with 2 4243
+ok "muispSoftLimit with contract id 4242, muispHardLimit with 4243"
 
 # --- 3. snmpd restarted: the subagent answers again ------------------------
 kill $SNMPD
@@ -366,9 +370,9 @@ start_nfacctd $S/ipfix2.json
 n0=$(wc -l <$S/flows.json)
 # the template refresh (1 s) is due for the next message
 wait_until -t 5 eval '[ $(($(date +%s%3N) - last_msg)) -gt 1000 ]'
-# bob, on a new contract of the module's own (4242 reached its hard limit)
-on router muispctl contract set 4243 status active metric packets hard 1000
-on router muispctl addr set $BOB4 state bound contract 4243
+# bob, on a new contract of the module's own
+on router muispctl contract set 4244 status active metric packets hard 1000
+on router muispctl addr set $BOB4 state bound contract 4244
 on bob ping -c 2 -i 0.2 -W 2 $INET4 >/dev/null || fail "bob's ping after the restart"
 on router muispctl flow flush
 wait_until -t 10 -m "the new flow's record" eval '[ "$(wc -l <$S/flows.json)" -gt $n0 ]'
