@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# timeout: 240
+# timeout: 180
 #
 # SNMP and IPFIX with the real module (issue 13): what the host suites
 # (tests/snmp, tests/ipfix: muispd "kernel no", recorded flow records)
@@ -104,7 +104,7 @@ agentx-ping-interval 1s
 EOF
 ip netns exec router muisp-agentx -d -v -f $S/agentx.conf >>$S/agentx.log 2>&1 &
 AGENTX=$!
-# nfacctd (its own pidfile: it renames its processes), one JSON line per
+# nfacctd (stopped by its pid: it renames its processes), one JSON line per
 # record: the 5-tuple, the counts and muisp's elements
 # (muisp's enterprise elements: PEN 32473, lib/ipfix.h)
 cat >$S/prim.lst <<EOF
@@ -114,7 +114,6 @@ EOF
 start_nfacctd() { # OUTPUT-FILE
 	cat >$S/nfacctd.conf <<-EOF
 	daemonize: false
-	pidfile: $S/nfacctd.pid
 	nfacctd_ip: $INET4
 	nfacctd_port: $IPFIX_PORT
 	plugins: print[p]
@@ -127,22 +126,21 @@ start_nfacctd() { # OUTPUT-FILE
 	logfile: $S/nfacctd.log
 	EOF
 	ip netns exec inet nfacctd -f $S/nfacctd.conf &
+	NFACCTD=$! # (ip netns exec execs it: the core process)
 	wait_until -t 20 -m "nfacctd listening" \
 		eval '[ -n "$(on inet ss -Hlun "sport = :$IPFIX_PORT")" ]'
 }
-stop_nfacctd() { # its core process and the plugin it started (SIGTERM
-	local pid # takes nfacctd seconds)
-	pid=$(cat $S/nfacctd.pid)
-	pkill -9 -P "$pid" || true
-	kill -9 "$pid"
+stop_nfacctd() { # the core process and the plugin it started (nfacctd
+	# takes seconds over a SIGTERM)
+	pkill -9 -P $NFACCTD || true
+	kill -9 $NFACCTD
+	wait $NFACCTD 2>/dev/null || true
 	wait_until -t 20 -m "nfacctd gone" eval '[ -z "$(on inet ss -Hlun "sport = :$IPFIX_PORT")" ]'
-	rm -f $S/nfacctd.pid
 }
 start_nfacctd $S/ipfix1.json
 trap 'rc=$?; [ $rc -eq 0 ] || { for f in muispd agentx ipfixd snmpd dhcpd nfacctd; do
 	echo "--- $f.log" >&2; tail -n 25 $S/$f.log >&2; done; echo "--- traps" >&2;
-	tail -n 10 $S/traps.log >&2; [ -z "${MUISP_VM_KEEP:-}" ] ||
-	cp -r $S /muisp-out/snmp-ipfix.scratch 2>/dev/null; }; topo_down' EXIT
+	tail -n 10 $S/traps.log >&2; }; topo_down' EXIT
 
 snmp() { # VERB OPTIONS... OID: one net-snmp tool in the router's namespace
 	local verb=$1
