@@ -58,7 +58,7 @@ EOF
 IPFIXD=
 ipfixd_on() {
 	[ -n "$IPFIXD" ] && return
-	ip netns exec router muisp-ipfixd -f $SCRATCH/ipfixd.conf \
+	ip netns exec router muisp-ipfixd -d -f $SCRATCH/ipfixd.conf \
 		>>$SCRATCH/ipfixd.log 2>&1 &
 	IPFIXD=$!
 	wait_until -t 20 test -S $SCRATCH/ipfixd.sock
@@ -67,7 +67,7 @@ ipfixd_off() {
 	[ -z "$IPFIXD" ] && return
 	kill $IPFIXD
 	wait $IPFIXD 2>/dev/null || true
-	IPFIXD= 
+	IPFIXD=
 	rm -f $SCRATCH/ipfixd.sock
 }
 # ipfixd's and the module's counters: exported lost_overrun lost_send records_lost
