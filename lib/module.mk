@@ -11,10 +11,19 @@ LIB_OUTPUT_SRCS := lib/output.c
 # The control channel: codec (proto) and contract vocabulary and state
 # machine (contract): muispd, muispctl, muisp-client, estab-load.
 LIB_CHANNEL_SRCS := lib/proto.c lib/contract.c
+# A blocking client of a daemon's operator socket (muispd, muisp-ipfixd):
+# muispctl, muisp-agentx, lib/stats_cat.
+LIB_OPCLIENT_SRCS := lib/opclient.c lib/proto.c
 # muisp-dhcpd's SQLite lease store (the daemon; muispctl lease).
 LIB_LEASEDB_SRCS := lib/leasedb.c
 SQLITE_LIBS := $(shell $(PKG_CONFIG) --libs sqlite3 2>/dev/null || echo -lsqlite3)
 LIB_LEASEDB_LIBS := $(SQLITE_LIBS)
+# The catalogue of counters and their collection from the module, muispd,
+# muisp-dhcpd's lease database and muisp-ipfixd: muispctl stats,
+# muisp-agentx.
+LIB_STATS_SRCS := lib/stats_cat.c lib/stats_defs.c $(LIB_OPCLIENT_SRCS) \
+	$(LIB_NL_SRCS) $(LIB_LEASEDB_SRCS)
+LIB_STATS_LIBS = $(LIB_NL_LIBS) $(LIB_LEASEDB_LIBS)
 # strongSwan: VICI client, CHILD_SA watcher, swanctl.conf generators.
 LIB_VICI_SRCS := lib/vici.c
 LIB_IKE_WATCH_SRCS := lib/ike_watch.c $(LIB_VICI_SRCS)

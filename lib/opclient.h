@@ -6,7 +6,8 @@
  * time-out.  Frames go through lib/proto (the daemons' own codec), so a
  * client accepts exactly what a daemon would send.  Used by muispctl,
  * muisp-agentx and lib/stats_cat; nothing here prints: a failure leaves
- * errno and a one-line reason in o->err.
+ * errno and a one-line reason in o->err ("muispd closed the connection",
+ * "bad reply from muispd: bad magic"; the daemon is o->name).
  */
 #ifndef MUISP_OPCLIENT_H
 #define MUISP_OPCLIENT_H
@@ -22,17 +23,23 @@ struct opclient {
 	int replied;	/* the daemon sent at least one frame */
 	int closed;	/* the last failure was the daemon closing */
 	char path[108];
+	char name[32]; /* the daemon in o->err: PATH's file name less
+			* ".sock" ("muispd"); the caller may change it */
 	char err[192]; /* why the last call failed */
 };
 
-/* Set up o for PATH (not connected yet; fd = -1). */
+/* Set up o for PATH (not connected yet; fd = -1).  timeout_ms <= 0: wait
+ * for ever.  The time-out also bounds connect() and send(). */
 void opc_init(struct opclient *o, const char *path, int timeout_ms);
-/* Connect unless connected.  0, or -1 with errno and o->err. */
+/* Connect unless connected.  0, or -1 with errno and o->err (a PATH too
+ * long for a socket address: ENAMETOOLONG). */
 int opc_open(struct opclient *o);
 void opc_close(struct opclient *o);
 /* Send req (its serial is set here) and read its reply into rep.  0, or
  * -1 with errno and o->err (connection lost, bad frame, time-out
- * ETIMEDOUT); the connection is then closed so the next call reconnects. */
+ * ETIMEDOUT); the connection is then closed so the next call reconnects
+ * (o->closed: the daemon ended it; o->replied: it had answered on it).  A
+ * request that cannot be encoded: EINVAL, nothing sent, still connected. */
 int opc_call(struct opclient *o, struct mp_msg *req, struct mp_msg *rep);
 /* The next reply of a list (after a reply flagged MP_F_MORE). */
 int opc_next(struct opclient *o, struct mp_msg *rep);

@@ -203,7 +203,7 @@ static const struct type_def type_defs[256] = {
 	[MP_T_OP_RADIUS_STATS] = { "op-radius-stats", 0, 0, 0 },
 	[MP_T_OP_COUNTERS] = { "op-counters", 0, B(MP_A_COUNTER), 0 },
 	[MP_T_OP_STATS] = { "op-stats", 0, 0, 0 },
-	[MP_T_OP_SNAPSHOT] = { "op-snapshot", 0, 0, 0 },
+	[MP_T_OP_SNAPSHOT] = { "op-snapshot", 0, B(MP_A_SERIAL), 0 },
 	/* one contract for the SNMP cache: what a STATUS says, plus the
 	 * deposit (AMOUNT) and its CURRENCY */
 	[MP_T_OP_SNAP_ROW] = { "op-snap-row", B(MP_A_SERIAL) | B(MP_A_STATE),

@@ -105,7 +105,9 @@ enum mp_type {
 	MP_T_OP_COUNTERS = 161,	    /* MP_A_COUNTER...; MORE: another */
 	/* issue 13 (SNMP, IPFIX): every counter of the answering daemon
 	 * (muispd, muisp-ipfixd) -> OP_COUNTERS; the contracts for the
-	 * SNMP cache -> one SNAP_ROW (MORE) per contract, then OP_OK */
+	 * SNMP cache -> one SNAP_ROW (MORE) per contract, then OP_OK; pages
+	 * of 1000 after MP_A_SERIAL, OP_OK's SERIAL = where the next begins
+	 * (0: the end) */
 	MP_T_OP_STATS = 162,
 	MP_T_OP_SNAPSHOT = 163,
 	MP_T_OP_SNAP_ROW = 164,

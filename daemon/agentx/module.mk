@@ -6,10 +6,13 @@
 AGENTX_SNMP_LIBS := -lnetsnmpagent -lnetsnmp
 AGENTX_CORE_SRCS := daemon/agentx/config.c daemon/agentx/notify.c \
 	$(LIB_CONF_SRCS)
+# the cache and the handlers (cache.c's builders are unit-tested)
+AGENTX_CACHE_SRCS := daemon/agentx/cache.c daemon/agentx/tables.c \
+	daemon/agentx/scalars.c
 AGENTX_SRCS := daemon/agentx/main.c daemon/agentx/snmploop.c \
-	daemon/agentx/trap.c daemon/agentx/trapvb.c daemon/agentx/stub_tables.c \
-	$(AGENTX_CORE_SRCS) $(LIB_LOG_SRCS) $(LIB_NL_SRCS) \
-	$(LIB_EVLOOP_SRCS) $(LIB_LEASEDB_SRCS)
+	daemon/agentx/trap.c daemon/agentx/trapvb.c $(AGENTX_CACHE_SRCS) \
+	$(AGENTX_CORE_SRCS) $(LIB_LOG_SRCS) $(LIB_EVLOOP_SRCS) \
+	$(LIB_STATS_SRCS)
 
 $(eval $(call program,muisp-agentx,$(AGENTX_SRCS),$(AGENTX_SNMP_LIBS) $(LIB_LEASEDB_LIBS) $(LIB_NL_LIBS) $(LIB_EVLOOP_LIBS),sbin))
 

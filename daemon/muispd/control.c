@@ -337,6 +337,66 @@ static void op_radius_stats(struct muispd *md, struct conn *c,
 	free(x);
 }
 
+/* The SNMP cache's view of the outstanding contracts (muisp-agentx): one
+ * MP_T_OP_SNAP_ROW (MORE) per contract in serial order, then OP_OK.  A
+ * page is at most CONTROL_SNAP_PAGE rows with a serial above the
+ * request's MP_A_SERIAL (0: from the start); OP_OK's MP_A_SERIAL is the
+ * last serial sent when more may follow, 0 at the end.  So one request
+ * costs a bounded time of the loop and a bounded part of the output
+ * buffer, whatever the number of contracts. */
+static int snap_cmp(const void *a, const void *b)
+{
+	uint64_t x = (*(const struct live *const *)a)->rec.serial;
+	uint64_t y = (*(const struct live *const *)b)->rec.serial;
+
+	return x < y ? -1 : x > y;
+}
+
+static void op_snapshot(struct muispd *md, struct conn *c,
+			const struct mp_msg *req)
+{
+	uint64_t after = mp_has(req, MP_A_SERIAL) ? req->u[MP_A_SERIAL] : 0;
+	struct live **v = malloc((md->nlives + 1) * sizeof(*v));
+	unsigned n = 0, i;
+	struct mp_msg m;
+
+	if (!v) {
+		conn_error(c, req, MP_ERR_INTERNAL, "memory");
+		return;
+	}
+	for (i = 0; i < md->nlives; i++)
+		if (md->lives[i].rec.serial > after)
+			v[n++] = &md->lives[i];
+	qsort(v, n, sizeof(*v), snap_cmp);
+	for (i = 0; i < n && i < CONTROL_SNAP_PAGE; i++) {
+		const struct contract_rec *r = &v[i]->rec;
+
+		mp_init(&m, MP_T_OP_SNAP_ROW, MP_F_REPLY | MP_F_MORE, 0);
+		mp_set_u(&m, MP_A_SERIAL, r->serial);
+		mp_set_u(&m, MP_A_STATE, (uint64_t)r->state);
+		mp_set_u(&m, MP_A_METHOD, r->method);
+		mp_set_u(&m, MP_A_METRIC, r->metric);
+		mp_set_u(&m, MP_A_USAGE, r->usage);
+		mp_set_u(&m, MP_A_SOFT, r->soft);
+		mp_set_u(&m, MP_A_HARD, r->hard);
+		mp_set_u(&m, MP_A_EXPIRY, r->expiry);
+		mp_set_u(&m, MP_A_AMOUNT, r->deposit);
+		if (md->conf.currency[0])
+			mp_set_s(&m, MP_A_CURRENCY, md->conf.currency);
+		if (r->addr[0])
+			mp_set_s(&m, MP_A_ADDR, r->addr);
+		if (conn_queue(c, &m))
+			break; /* closed: it does not read */
+	}
+	mp_init(&m, MP_T_OP_OK, MP_F_REPLY, req->serial);
+	mp_set_u(&m, MP_A_SERIAL,
+		 n > CONTROL_SNAP_PAGE ? v[CONTROL_SNAP_PAGE - 1]->rec.serial :
+					 0);
+	free(v);
+	if (i == n || i == CONTROL_SNAP_PAGE)
+		conn_queue(c, &m);
+}
+
 static const struct {
 	uint8_t type;
 	control_fn fn;
@@ -356,6 +416,9 @@ static const struct {
 	{ MP_T_OP_REG_LIST, register_op_list },
 	{ MP_T_OP_REG_FORGET, register_op_forget },
 	{ MP_T_OP_RADIUS_STATS, op_radius_stats },
+	{ MP_T_OP_SNAPSHOT, op_snapshot },
+	/* muispd's counters for lib/stats_cat: today the RADIUS ones */
+	{ MP_T_OP_STATS, op_radius_stats },
 };
 
 /* The handler of an operator request type, NULL for any other type

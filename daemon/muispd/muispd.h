@@ -114,6 +114,8 @@ void conf_defaults(struct muispd_conf *c);
 #define MUISPD_OFFER_REUSE 10		 /* s: an identical offer is reused */
 #define MUISPD_WBUF_USER   (64 * 1024)	 /* output queue of a user ... */
 #define MUISPD_WBUF_OP	   (1024 * 1024) /* ... and an operator channel */
+/* contracts per MP_T_OP_SNAPSHOT reply (control.c): ~130 KB of output */
+#define CONTROL_SNAP_PAGE 1000
 
 /* A source address of the control channel (limits.c). */
 struct src {

@@ -20,6 +20,7 @@
 #include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -606,6 +607,155 @@ static void test_radius_stats(void **state)
 	assert_int_equal(counter_of(&m, "spool.rows"), 0);
 }
 
+/* op-stats (lib/stats_cat, muisp-agentx): today op-radius-stats's
+ * counters, same names and values (stats_cat makes them radius_NAME, the
+ * keys of `muispctl stats`), nothing else; none without RADIUS. */
+static void test_op_stats(void **state)
+{
+	struct fix *f = *state;
+	struct radius_conf rc;
+	struct mp_msg m, r;
+
+	req(f, &m, MP_T_OP_STATS);
+	send_msg(f, f->op, &m);
+	reply(f, f->op, MP_T_OP_COUNTERS, &m);
+	assert_int_equal(m.ncounters, 0);
+
+	rc = f->md->conf.radius;
+	snprintf(rc.acct[0].addr, sizeof(rc.acct[0].addr), "127.0.0.1:9");
+	memcpy(rc.acct[0].secret, "secret", 6);
+	rc.acct[0].seclen = 6;
+	rc.nacct = 1;
+	rc.auth[0] = rc.acct[0];
+	rc.nauth = 1;
+	assert_int_equal(radclient_new(&f->md->rad_acct, f->md->ev, &rc, 1,
+				       NULL, NULL),
+			 0);
+	assert_int_equal(radclient_new(&f->md->rad_auth, f->md->ev, &rc, 0,
+				       NULL, NULL),
+			 0);
+	req(f, &r, MP_T_OP_RADIUS_STATS);
+	send_msg(f, f->op, &r);
+	reply(f, f->op, MP_T_OP_COUNTERS, &r);
+	req(f, &m, MP_T_OP_STATS);
+	send_msg(f, f->op, &m);
+	reply(f, f->op, MP_T_OP_COUNTERS, &m);
+	assert_false(m.flags & MP_F_MORE);
+	assert_true(r.ncounters > 5);
+	assert_int_equal(m.ncounters, r.ncounters);
+	for (unsigned i = 0; i < r.ncounters; i++) {
+		assert_string_equal(m.counters[i].name, r.counters[i].name);
+		assert_int_equal(m.counters[i].value, r.counters[i].value);
+	}
+	assert_int_equal(counter_of(&m, "auth.servers"), 1);
+	assert_int_equal(counter_of(&m, "acct.servers"), 1);
+}
+
+/* MP_T_OP_SNAPSHOT: every outstanding contract once, in serial order, in
+ * pages of CONTROL_SNAP_PAGE; OP_OK says where the next page begins. */
+static unsigned snap_page(struct fix *f, uint64_t after, uint64_t *serials,
+			  uint64_t *next)
+{
+	struct mp_msg m;
+	unsigned n = 0;
+
+	req(f, &m, MP_T_OP_SNAPSHOT);
+	if (after)
+		mp_set_u(&m, MP_A_SERIAL, after);
+	send_msg(f, f->op, &m);
+	for (;;) {
+		muispd_fix_next(f->op, &m);
+		if (m.type == MP_T_OP_OK)
+			break;
+		assert_int_equal(m.type, MP_T_OP_SNAP_ROW);
+		assert_true(m.flags & MP_F_MORE);
+		assert_int_equal(m.serial, 0);
+		serials[n++] = m.u[MP_A_SERIAL];
+	}
+	assert_int_equal(m.serial, f->serial);
+	assert_int_equal(f->op->wlen, 0);
+	*next = m.u[MP_A_SERIAL];
+	return n;
+}
+
+static void test_snapshot(void **state)
+{
+	struct fix *f = *state;
+	enum { N = 2 * CONTROL_SNAP_PAGE + 345 };
+	uint64_t *got = calloc(N + 10, sizeof(*got)), next, serial;
+	struct contract_rec r;
+	struct mp_msg m, rcpt;
+	struct conn *c;
+	struct live *l;
+	unsigned n = 0, k;
+	struct timespec t0, t1;
+
+	assert_non_null(got);
+	/* Empty: no rows, the end. */
+	assert_int_equal(snap_page(f, 0, got, &next), 0);
+	assert_int_equal(next, 0);
+
+	/* A contract bought by a user (bound to it): every column. */
+	c = user(f, ALICE);
+	serial = buy(f, c, &rcpt);
+	l = live_find(f->md, serial);
+	assert_non_null(l);
+	req(f, &m, MP_T_OP_SNAPSHOT);
+	send_msg(f, f->op, &m);
+	muispd_fix_next(f->op, &m);
+	assert_int_equal(m.type, MP_T_OP_SNAP_ROW);
+	assert_int_equal(m.u[MP_A_SERIAL], serial);
+	assert_int_equal(m.u[MP_A_STATE], CS_SUSPENDED); /* bound */
+	assert_int_equal(m.u[MP_A_METHOD], MP_METHOD_VOUCHER);
+	assert_int_equal(m.u[MP_A_METRIC], MP_METRIC_BYTES);
+	assert_int_equal(m.u[MP_A_SOFT], 1000000);
+	assert_int_equal(m.u[MP_A_HARD], 2000000);
+	assert_int_equal(m.u[MP_A_USAGE], l->rec.usage);
+	assert_int_equal(m.u[MP_A_AMOUNT], 20);
+	assert_int_equal(m.u[MP_A_EXPIRY], l->rec.expiry);
+	assert_true(l->rec.expiry > T0);
+	assert_string_equal(m.s[MP_A_CURRENCY], "EUR");
+	assert_string_equal(m.s[MP_A_ADDR], ALICE);
+	assert_false(mp_has(&m, MP_A_PASSWORD)); /* not for the cache */
+	assert_false(mp_has(&m, MP_A_RECEIPT));
+	muispd_fix_next(f->op, &m);
+	assert_int_equal(m.type, MP_T_OP_OK);
+	assert_int_equal(m.u[MP_A_SERIAL], 0);
+
+	/* Many, in no order in memory: pages in serial order, each once. */
+	memset(&r, 0, sizeof(r));
+	r.state = CS_ACTIVE;
+	r.method = MP_METHOD_VOUCHER;
+	r.metric = MP_METRIC_BYTES;
+	snprintf(r.addr, sizeof(r.addr), "10.1.2.3");
+	for (k = 0; k < N - 1; k++) {
+		r.serial = 1000 + (k * 7919) % (N - 1);
+		assert_non_null(live_add(f->md, &r));
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	next = 0;
+	do {
+		unsigned p = snap_page(f, next, got + n, &next);
+
+		assert_true(p <= CONTROL_SNAP_PAGE);
+		assert_true(p == CONTROL_SNAP_PAGE || next == 0);
+		n += p;
+	} while (next);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	print_message("snapshot of %u contracts: %.1f ms\n", n,
+		      (t1.tv_sec - t0.tv_sec) * 1e3 +
+			      (t1.tv_nsec - t0.tv_nsec) / 1e6);
+	assert_int_equal(n, N);
+	assert_int_equal(got[0], serial);
+	for (k = 1; k < N; k++)
+		assert_int_equal(got[k], 1000 + k - 1);
+	/* From a serial on: the rest only. */
+	assert_int_equal(snap_page(f, 1000 + N - 5, got, &next), 3);
+	assert_int_equal(got[0], 1000 + N - 4);
+	assert_int_equal(next, 0);
+	free(got);
+}
+
 /* Every operator request type has a handler; other types have none and
  * are refused. */
 static void test_control_table(void **state)
@@ -617,7 +767,7 @@ static void test_control_table(void **state)
 	for (int t = 0; t < 256; t++) {
 		int reply_type = t == MP_T_OP_VOUCHER || t == MP_T_OP_OK ||
 				 t == MP_T_OP_KEY || t == MP_T_OP_REG ||
-				 t == MP_T_OP_COUNTERS;
+				 t == MP_T_OP_COUNTERS || t == MP_T_OP_SNAP_ROW;
 		int op_request = t >= 128 && !reply_type &&
 				 strcmp(mp_type_name(t), "unknown");
 
@@ -628,7 +778,7 @@ static void test_control_table(void **state)
 			assert_null(control_handler(t));
 		}
 	}
-	assert_int_equal(handled, 15);
+	assert_int_equal(handled, 17);
 	req(f, &m, MP_T_OP_OK);
 	send_msg(f, f->op, &m);
 	error(f, f->op, MP_ERR_PROTO, "unexpected op-ok");
@@ -2241,6 +2391,8 @@ int main(void)
 		MUISPD_FIX_TEST(test_channel_rules),
 		MUISPD_FIX_TEST(test_control_table),
 		MUISPD_FIX_TEST(test_radius_stats),
+		MUISPD_FIX_TEST(test_op_stats),
+		MUISPD_FIX_TEST(test_snapshot),
 		MUISPD_FIX_TEST(test_operator),
 		MUISPD_FIX_TEST(test_key_schedule),
 		MUISPD_FIX_TEST(test_elsewhere),

@@ -2,26 +2,22 @@
 /*
  * muispctl <-> muispd: the operator socket (see daemon.h).  One connection
  * per run, opened on first use; one request at a time, each answered in
- * order.  Frames go through muispd's codec (daemon/muispd/proto.c).
+ * order.  The transport is lib/opclient; these wrappers print its
+ * failures as muispctl's messages.
  */
 #include <errno.h>
-#include <poll.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "daemon.h"
+#include "opclient.h"
 #include "contract.h" /* contract_state_name */
 
 struct mpd {
-	int fd;
-	uint32_t seq; /* serial of the last request */
-	int replied;  /* any reply read on this connection */
+	struct opclient o;
 };
 
 const char *ctl_daemon_path(const struct ctl *c)
@@ -31,41 +27,31 @@ const char *ctl_daemon_path(const struct ctl *c)
 
 int mpd_open(struct ctl *c)
 {
-	struct sockaddr_un su = { .sun_family = AF_UNIX };
-	const char *path = ctl_daemon_path(c);
 	struct mpd *d;
-	int fd, e;
+	int e;
 
 	if (c->mpd)
 		return 0;
-	if (strlen(path) >= sizeof(su.sun_path)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	memcpy(su.sun_path, path, strlen(path) + 1);
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&su, sizeof(su)) < 0)
-		goto fail;
 	d = calloc(1, sizeof(*d));
 	if (!d)
-		goto fail;
-	d->fd = fd;
+		return -1;
+	opc_init(&d->o, ctl_daemon_path(c), MPD_REPLY_TIMEOUT_MS);
+	snprintf(d->o.name, sizeof(d->o.name), "muispd");
+	if (opc_open(&d->o) < 0) {
+		e = errno;
+		free(d);
+		errno = e;
+		return -1;
+	}
 	c->mpd = d;
 	return 0;
-fail:
-	e = errno;
-	close(fd);
-	errno = e;
-	return -1;
 }
 
 void mpd_close(struct ctl *c)
 {
 	if (!c->mpd)
 		return;
-	close(c->mpd->fd);
+	opc_close(&c->mpd->o);
 	free(c->mpd);
 	c->mpd = NULL;
 }
@@ -100,152 +86,38 @@ int mpd_open_fail(const struct ctl *c, int err)
 	return err == EACCES || err == EPERM ? EXIT_PERM : EXIT_FAIL;
 }
 
-/* The connection is unusable: report, close, return the exit code.
- * closed: muispd ended the connection. */
-static int lost(struct ctl *c, const char *what, int closed, const char *fmt,
-		...) MUISP_PRINTF(4, 5);
-
-static int lost(struct ctl *c, const char *what, int closed, const char *fmt,
-		...)
+/* A failed opc_* call: "muispctl: WHAT: REASON"; after a lost connection
+ * (opclient closed it) the handle is dropped so a later batch line
+ * reconnects.  The exit code. */
+static int failed(struct ctl *c, const char *what)
 {
+	struct opclient *o = &c->mpd->o;
 	struct stat st;
-	va_list ap;
 	int rc = EXIT_FAIL;
 
-	fprintf(stderr, "%s: %s: ", cli_prog(), what);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
+	fprintf(stderr, "%s: %s: %s", cli_prog(), what, o->err);
 	/* muispd closes a connection from a uid other than root and its
 	 * own without a word (the socket's owner is muispd's user). */
-	if (closed && !c->mpd->replied && geteuid() != 0 &&
+	if (o->fd < 0 && o->closed && !o->replied && geteuid() != 0 &&
 	    stat(ctl_daemon_path(c), &st) == 0 && st.st_uid != geteuid()) {
 		fputs(" (it accepts only root and its own user)", stderr);
 		rc = EXIT_PERM;
 	}
 	fputc('\n', stderr);
-	mpd_close(c);
+	if (o->fd < 0)
+		mpd_close(c);
 	return rc;
-}
-
-/* Read exactly len bytes: 1, 0 when muispd closed the connection (end of
- * file, or a reset: it closed with our request unread), -1 error (errno;
- * ETIMEDOUT after the reply time-out). */
-static int read_full(int fd, uint8_t *p, size_t len)
-{
-	size_t got = 0;
-
-	while (got < len) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		ssize_t n;
-		int r = poll(&pfd, 1, MPD_REPLY_TIMEOUT_MS);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		if (r == 0) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
-		n = read(fd, p + got, len - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == ECONNRESET && !got)
-			return 0;
-		if (n < 0)
-			return -1;
-		if (n == 0)
-			return got ? (errno = EPROTO, -1) : 0;
-		got += (size_t)n;
-	}
-	return 1;
-}
-
-/* The next frame that answers request `serial` (asynchronous frames are
- * skipped: the operator socket gets none today). */
-static int recv_reply(struct ctl *c, const char *what, uint32_t serial,
-		      struct mp_msg *rep)
-{
-	static uint8_t buf[MP_MAX_FRAME];
-	int flen, r;
-
-	for (;;) {
-		r = read_full(c->mpd->fd, buf, MP_HDR_LEN);
-		if (r == 0)
-			return lost(c, what, 1,
-				    "muispd closed the "
-				    "connection");
-		if (r < 0)
-			return lost(c, what, 0, "reading muispd's reply: %s",
-				    strerror(errno));
-		flen = mp_frame_len(buf, MP_HDR_LEN);
-		if (flen < 0)
-			return lost(c, what, 0, "bad reply from muispd: %s",
-				    mp_strerror(flen));
-		if (flen > MP_HDR_LEN) {
-			r = read_full(c->mpd->fd, buf + MP_HDR_LEN,
-				      (size_t)flen - MP_HDR_LEN);
-			if (r <= 0)
-				return lost(c, what, 0,
-					    "reading muispd's "
-					    "reply: %s",
-					    strerror(r ? errno : EPROTO));
-		}
-		r = mp_decode(buf, (size_t)flen, rep);
-		if (r)
-			return lost(c, what, 0, "bad reply from muispd: %s",
-				    mp_strerror(r));
-		c->mpd->replied = 1;
-		if (rep->flags & MP_F_ASYNC)
-			continue;
-		/* muispd sends the items of a list with serial 0. */
-		if (!(rep->flags & MP_F_REPLY) ||
-		    (rep->serial != serial &&
-		     !(rep->serial == 0 && (rep->flags & MP_F_MORE))))
-			return lost(c, what, 0,
-				    "muispd answered %s out of "
-				    "turn",
-				    mp_type_name(rep->type));
-		return EXIT_OK;
-	}
 }
 
 int mpd_call(struct ctl *c, const char *what, struct mp_msg *req,
 	     struct mp_msg *rep)
 {
-	uint8_t buf[MP_MAX_FRAME];
-	size_t off = 0;
-	int n;
-
-	req->serial = ++c->mpd->seq;
-	n = mp_encode(req, buf, sizeof(buf));
-	if (n < 0) {
-		cli_warn("%s: cannot encode the request: %s", what,
-			 mp_strerror(n));
-		return EXIT_FAIL;
-	}
-	while (off < (size_t)n) {
-		ssize_t w = send(c->mpd->fd, buf + off, (size_t)n - off,
-				 MSG_NOSIGNAL);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 && (errno == EPIPE || errno == ECONNRESET))
-			return lost(c, what, 1,
-				    "muispd closed the "
-				    "connection");
-		if (w < 0)
-			return lost(c, what, 0, "sending to muispd: %s",
-				    strerror(errno));
-		off += (size_t)w;
-	}
-	return recv_reply(c, what, req->serial, rep);
+	return opc_call(&c->mpd->o, req, rep) ? failed(c, what) : EXIT_OK;
 }
 
 int mpd_next(struct ctl *c, const char *what, struct mp_msg *rep)
 {
-	return recv_reply(c, what, c->mpd->seq, rep);
+	return opc_next(&c->mpd->o, rep) ? failed(c, what) : EXIT_OK;
 }
 
 int mpd_list(struct ctl *c, const char *what, uint8_t type, uint8_t row_type,
@@ -297,38 +169,9 @@ int mpd_fail(const char *what, const struct mp_msg *rep)
 int mpd_counters(struct ctl *c, const char *what, struct mp_counter **out,
 		 unsigned *n)
 {
-	static struct mp_msg req, rep;
-	struct mp_counter *v = NULL, *nv;
-	unsigned cnt = 0;
-	int rc;
-
-	*out = NULL;
-	*n = 0;
-	mp_init(&req, MP_T_OP_RADIUS_STATS, 0, 0);
-	for (rc = mpd_call(c, what, &req, &rep); rc == EXIT_OK;
-	     rc = mpd_next(c, what, &rep)) {
-		if (rep.type != MP_T_OP_COUNTERS) {
-			rc = mpd_fail(what, &rep);
-			break;
-		}
-		nv = realloc(v, (cnt + rep.ncounters + 1) * sizeof(*v));
-		if (!nv) {
-			rc = EXIT_FAIL;
-			break;
-		}
-		v = nv;
-		memcpy(v + cnt, rep.counters, rep.ncounters * sizeof(*v));
-		cnt += rep.ncounters;
-		if (!(rep.flags & MP_F_MORE))
-			break;
-	}
-	if (rc != EXIT_OK) {
-		free(v);
-		return rc;
-	}
-	*out = v;
-	*n = cnt;
-	return EXIT_OK;
+	return opc_counters(&c->mpd->o, MP_T_OP_RADIUS_STATS, out, n) ?
+		       failed(c, what) :
+		       EXIT_OK;
 }
 
 /* ---- contracts ---- */

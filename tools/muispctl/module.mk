@@ -7,7 +7,8 @@ MUISPCTL_SRCS := tools/muispctl/muispctl.c tools/muispctl/args.c \
 	tools/muispctl/config.c tools/muispctl/monitor.c \
 	tools/muispctl/lease.c $(LIB_LEASEDB_SRCS) \
 	tools/muispctl/ca.c $(LIB_CA_SRCS) \
-	tools/muispctl/daemon.c tools/muispctl/voucher.c \
+	tools/muispctl/daemon.c $(LIB_OPCLIENT_SRCS) \
+	tools/muispctl/voucher.c \
 	tools/muispctl/key.c tools/muispctl/register.c \
 	tools/muispctl/report.c $(LIB_CONF_SRCS) \
 	$(LIB_CHANNEL_SRCS) \
