@@ -80,6 +80,8 @@ $(eval $(call unit_test,test_report,tests/unit/test_report.c $(MUISPCTL_SRCS) da
 # configuration
 $(eval $(call unit_test,test_agentx_notify,tests/unit/test_agentx_notify.c daemon/agentx/notify.c,))
 $(eval $(call unit_test,test_agentx_config,tests/unit/test_agentx_config.c daemon/agentx/config.c $(LIB_CONF_SRCS),))
+# the cache's row builders (net-snmp only for snmp_oid_compare)
+$(eval $(call unit_test,test_agentx_cache,tests/unit/test_agentx_cache.c daemon/agentx/cache.c $(LIB_STATS_SRCS) $(LIB_LOG_SRCS),$(LIB_STATS_LIBS) -lnetsnmp))
 $(eval $(call unit_test,test_agentx_trapvb,tests/unit/test_agentx_trapvb.c daemon/agentx/trapvb.c,-lnetsnmp))
 # lib/opclient: the operator-socket client against a fake daemon
 $(eval $(call unit_test,test_opclient,tests/unit/test_opclient.c $(LIB_OPCLIENT_SRCS),))
