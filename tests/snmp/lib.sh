@@ -31,6 +31,7 @@
 #   ms_now              CLOCK_REALTIME in ms (for measured waits)
 #   MUISP_OID           .1.3.6.1.4.1.32473.1 (the MIB root)
 
+# shellcheck disable=SC2034 # used by the parts
 MUISP_OID=.1.3.6.1.4.1.32473.1
 SNMP_V3=(-v3 -l authPriv -u nms -a SHA -A authpass123 -x AES -X privpass123)
 bin=${MUISP_BIN:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/bin}
@@ -63,6 +64,7 @@ _snmp_exit() {
 }
 
 snmp_part() {
+	# shellcheck disable=SC2034 # tests/lib/check.sh's
 	CHECK_SUITE=$1
 	if [ "$(id -u)" -ne 0 ]; then
 		echo "$1: needs root"
@@ -77,7 +79,7 @@ snmp_part() {
 		}
 	done
 	NS=muisp-snmp-$1-$$
-	T=$(mktemp -d /tmp/muisp-snmp-$1.XXXXXX)
+	T=$(mktemp -d "/tmp/muisp-snmp-$1.XXXXXX")
 	chmod 755 "$T"
 	mkdir -p "$T/persist" "$T/trapd"
 	ip netns add "$NS" || exit 1
@@ -144,7 +146,7 @@ agentx_conf() {
 }
 
 agentx_start() {
-	[ -r "$T/agentx.conf" ] || agentx_conf
+	[ -r "$T/agentx.conf" ] || agentx_conf ""
 	ip netns exec "$NS" "$bin/muisp-agentx" -d -f "$T/agentx.conf" "$@" \
 		</dev/null >>"$T/agentx.log" 2>&1 &
 	agentx_pid=$!

@@ -78,13 +78,15 @@ $(eval $(call unit_test,test_report,tests/unit/test_report.c $(MUISPCTL_SRCS) da
 
 # lib/ipfix: the IPFIX encoder (muisp-ipfixd)
 $(eval $(call unit_test,test_ipfix,tests/unit/test_ipfix.c $(LIB_IPFIX_SRCS),))
+# muisp-agentx: notification decisions (pure, a fake sender) and its
+# configuration
+$(eval $(call unit_test,test_agentx_notify,tests/unit/test_agentx_notify.c daemon/agentx/notify.c,))
+$(eval $(call unit_test,test_agentx_config,tests/unit/test_agentx_config.c daemon/agentx/config.c $(LIB_CONF_SRCS),))
+# the cache's row builders (net-snmp only for snmp_oid_compare)
+$(eval $(call unit_test,test_agentx_cache,tests/unit/test_agentx_cache.c daemon/agentx/cache.c $(LIB_STATS_SRCS) $(LIB_LOG_SRCS),$(LIB_STATS_LIBS) -lnetsnmp))
+$(eval $(call unit_test,test_agentx_trapvb,tests/unit/test_agentx_trapvb.c daemon/agentx/trapvb.c,-lnetsnmp))
 # lib/opclient: the operator-socket client against a fake daemon
 $(eval $(call unit_test,test_opclient,tests/unit/test_opclient.c $(LIB_OPCLIENT_SRCS),))
 # lib/stats_cat: the catalogue, its builders, collection from fake daemons
 # and a lease database
 $(eval $(call unit_test,test_stats_cat,tests/unit/test_stats_cat.c $(LIB_STATS_SRCS),$(LIB_STATS_LIBS)))
-# muisp-agentx: notification decisions (pure, a fake sender) and its
-# configuration
-$(eval $(call unit_test,test_agentx_notify,tests/unit/test_agentx_notify.c daemon/agentx/notify.c,))
-$(eval $(call unit_test,test_agentx_config,tests/unit/test_agentx_config.c daemon/agentx/config.c $(LIB_CONF_SRCS),))
-$(eval $(call unit_test,test_agentx_trapvb,tests/unit/test_agentx_trapvb.c daemon/agentx/trapvb.c,-lnetsnmp))

@@ -1,0 +1,89 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# SNMP part "objects": with the module absent (kernel no), muispd holding
+# 3 contracts and a lease database of two pools, every object of
+# MUISP-MIB answers: each scalar of muispGlobal, muispFlow and muispIpfix
+# (0 for a source that is not there), muispKernelPresent false, every
+# drop reason, every column of a contract row and of a pool row, and the
+# counter table's rows (the lease database's dhcp_* counters).
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/lib/check.sh"
+. "$top/tests/snmp/lib.sh"
+snmp_part objects
+O=$MUISP_OID.1
+
+cat >"$T/muispd.conf" <<-EOT
+	listen 127.0.0.1
+	port $((SNMP_PORT + 2))
+	socket $T/muispd.sock
+	database $T/muispd.db
+	kernel no
+	tls no
+	currency EUR
+	price bytes cash ah 10 1000000
+EOT
+ip netns exec "$NS" "$bin/muispd" -d -f "$T/muispd.conf" 2>>"$T/muispd.log" &
+muispd_pid=$!
+trap '_r=$?; _snmp_kill "$muispd_pid"; (exit $_r); _snmp_exit' EXIT
+wait_until -t 10 -m "muispd's socket" test -S "$T/muispd.sock" ||
+	fail "muispd did not start"
+out=$(python3 "$top/tests/snmp/mkcontracts.py" "$T/muispd.sock" 3)
+expect "3 contracts" "created 3" "$out"
+
+sqlite3 "$T/dhcpd.db" <<-'EOT' || fail "lease database"
+	CREATE TABLE lease(addr INTEGER PRIMARY KEY,
+	 state TEXT NOT NULL CHECK(state IN ('free','leased','quarantine')),
+	 hwaddr BLOB, client_key BLOB, hostname TEXT, iface TEXT,
+	 starts INTEGER NOT NULL DEFAULT 0, ends INTEGER NOT NULL DEFAULT 0,
+	 seq INTEGER NOT NULL DEFAULT 0);
+	CREATE TABLE stats(name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+	CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER);
+	CREATE TABLE request(id INTEGER PRIMARY KEY, addr INTEGER NOT NULL,
+	 action TEXT NOT NULL);
+	INSERT INTO meta VALUES('schema', 1);
+	INSERT INTO lease(addr, state, iface) VALUES(3232235786, 'leased', 'lan1');
+	INSERT INTO lease(addr, state, iface) VALUES(3232235787, 'free', 'lan1');
+	INSERT INTO lease(addr, state, iface) VALUES(3232235788, 'quarantine', 'lan1');
+	INSERT INTO lease(addr, state, iface) VALUES(3232236042, 'free', 'lan0');
+EOT
+
+snmpd_start
+agentx_conf
+agentx_start
+wait_until -t 10 -m "the subagent answers" answers "$O.1.12.0" ||
+	fail "muisp-agentx does not answer"
+
+# The scalars: muispGlobal .1-.14, muispFlow .1-.5, muispIpfix .1-.6
+missing=''
+for o in $(seq -f "1.%g" 1 14) $(seq -f "3.%g" 1 5) $(seq -f "8.%g" 1 6); do
+	answers "$O.$o.0" || missing+=" $o"
+done
+expect "every scalar answers" "" "$missing"
+expect "muispKernelPresent false (2), kernel no" "2" "$(sget "$O.1.13.0")"
+expect "muispUpPackets 0 without the module" "0" "$(sget "$O.1.1.0")"
+missing=''
+for r in $(seq 1 11); do answers "$O.2.1.2.$r" || missing+=" $r"; done
+expect "every drop reason answers" "" "$missing"
+
+# A contract row: every column
+walk=$(swalk "$O.4")
+expect "contract table: 3 rows x 17 columns" 51 "$(grep -c '^\.' <<<"$walk")"
+missing=''
+for c in $(seq 2 18); do
+	answers "$O.4.1.$c.0.0.0.0.0.0.0.2" || missing+=" $c"
+done
+expect "every column of contract 2 answers (GET)" "" "$missing"
+
+# The pools: by interface name (lan0, lan1)
+expect "pool 1 is lan0" '"lan0"' "$(sget "$O.6.1.2.1")"
+expect "pool 2 lan1: size leased offered quarantined free" "3 1 0 1 1" \
+	"$(for c in 3 4 5 6 7; do sget "$O.6.1.$c.2"; done | tr '\n' ' ' | sed 's/ $//')"
+expect "pool 1 lan0: free" "1" "$(sget "$O.6.1.7.1")"
+
+# The counter table: the lease database's counters, by key
+key=dhcp_addrs_leased
+sub=".${#key}$(printf '%s' "$key" | od -An -tu1 | tr -s ' \n' '.' | sed 's/\.$//')"
+expect "muispCounterValue.\"$key\"" "1" "$(sget "$O.7.1.2$sub")"
+check "the counter table walks" test "$(swalk "$O.7" | grep -c '^\.')" -ge 3
+
+summary

@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * muisp-agentx's cache builders (daemon/agentx/cache.c): the contract id
+ * as an 8-octet IMPLIED index, muispd's SNAP_ROW into a row, the join
+ * with the module's contracts (every column), the address, pool and
+ * counter rows and their index order.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <cmocka.h>
+
+#include "daemon/agentx/cache.h"
+#include "uapi/muisp.h"
+
+static void test_id_index(void **state)
+{
+	oid a[8], b[8];
+	uint64_t id;
+
+	(void)state;
+	ax_id_encode(0x0102030405060708ull, a);
+	for (int k = 0; k < 8; k++)
+		assert_int_equal(a[k], k + 1);
+	assert_int_equal(ax_id_decode(a, 8, &id), 0);
+	assert_true(id == 0x0102030405060708ull);
+	ax_id_encode(UINT64_MAX, a);
+	assert_int_equal(ax_id_decode(a, 8, &id), 0);
+	assert_true(id == UINT64_MAX);
+	/* index order is numeric order (big-endian, fixed length) */
+	ax_id_encode(255, a);
+	ax_id_encode(256, b);
+	assert_true(snmp_oid_compare(a, 8, b, 8) < 0);
+	ax_id_encode(1ull << 40, a);
+	assert_true(snmp_oid_compare(b, 8, a, 8) < 0);
+	/* not an id: a length, a sub-identifier above 255 */
+	assert_int_equal(ax_id_decode(a, 7, &id), -1);
+	assert_int_equal(ax_id_decode(a, 9, &id), -1);
+	a[3] = 256;
+	assert_int_equal(ax_id_decode(a, 8, &id), -1);
+}
+
+static void snap_msg(struct mp_msg *m, uint64_t serial, const char *addr)
+{
+	mp_init(m, MP_T_OP_SNAP_ROW, MP_F_REPLY | MP_F_MORE, 0);
+	mp_set_u(m, MP_A_SERIAL, serial);
+	mp_set_u(m, MP_A_STATE, 2);
+	mp_set_u(m, MP_A_METHOD, MP_METHOD_CASH);
+	mp_set_u(m, MP_A_METRIC, MP_METRIC_BYTES);
+	mp_set_u(m, MP_A_USAGE, 10 * serial);
+	mp_set_u(m, MP_A_SOFT, 1000 + serial);
+	mp_set_u(m, MP_A_HARD, 2000 + serial);
+	mp_set_u(m, MP_A_EXPIRY, 1800000000ull + serial);
+	mp_set_u(m, MP_A_AMOUNT, 20 + serial);
+	mp_set_s(m, MP_A_CURRENCY, "EUR");
+	if (addr)
+		mp_set_s(m, MP_A_ADDR, addr);
+}
+
+static void test_snaprow(void **state)
+{
+	struct ax_snaprow r;
+	struct mp_msg m;
+
+	(void)state;
+	snap_msg(&m, 7, "10.0.0.7");
+	assert_int_equal(ax_snaprow_from_msg(&m, &r), 0);
+	assert_true(r.serial == 7);
+	assert_int_equal(r.state, 2);
+	assert_int_equal(r.method, MP_METHOD_CASH);
+	assert_int_equal(r.metric, MP_METRIC_BYTES);
+	assert_true(r.usage == 70 && r.soft == 1007 && r.hard == 2007);
+	assert_true(r.expiry == 1800000007ull && r.deposit == 27);
+	assert_string_equal(r.currency, "EUR");
+	assert_string_equal(r.addr, "10.0.0.7");
+	/* another type is not a row */
+	mp_init(&m, MP_T_OP_OK, MP_F_REPLY, 1);
+	assert_int_equal(ax_snaprow_from_msg(&m, &r), -1);
+}
+
+static void test_contracts_join(void **state)
+{
+	struct ax_snaprow s[4];
+	struct muisp_nl_contract k[3];
+	struct ax_contract *rows, *old;
+	struct mp_msg m;
+	static const uint64_t ids[4] = { 300, 5, 70000, 6 };
+	static const char *const addrs[4] = { "10.0.0.3", NULL, "2001:db8::1",
+					      "bogus" };
+
+	(void)state;
+	for (int i = 0; i < 4; i++) {
+		snap_msg(&m, ids[i], addrs[i]);
+		assert_int_equal(ax_snaprow_from_msg(&m, &s[i]), 0);
+	}
+	s[2].expiry = 1ull << 40; /* past Unsigned32: the largest */
+	memset(k, 0, sizeof(k));
+	k[0].id = 70000; /* in any order; 9 is the module's alone */
+	k[0].status = MUISP_CONTRACT_STATUS_ACTIVE;
+	k[0].up_bytes = 1;
+	k[0].up_packets = 2;
+	k[0].down_bytes = 3;
+	k[0].down_packets = 4;
+	k[1].id = 9;
+	k[1].status = MUISP_CONTRACT_STATUS_ACTIVE;
+	k[2].id = 5;
+	k[2].status = MUISP_CONTRACT_STATUS_SUSPENDED;
+	k[2].up_bytes = 50;
+	assert_int_equal(ax_contracts_build(s, 4, k, 3, &rows), 0);
+	/* sorted by id; each index is its own 8 octets */
+	assert_true(rows[0].id == 5 && rows[1].id == 6 && rows[2].id == 300 &&
+		    rows[3].id == 70000);
+	for (int i = 0; i < 4; i++) {
+		uint64_t id;
+
+		assert_ptr_equal(rows[i].idx.oids, rows[i].o);
+		assert_int_equal(rows[i].idx.len, 8);
+		assert_int_equal(ax_id_decode(rows[i].o, 8, &id), 0);
+		assert_true(id == rows[i].id);
+		assert_string_equal(rows[i].currency, "EUR");
+		assert_true(rows[i].soft == 1000 + rows[i].id);
+		assert_true(rows[i].hard == 2000 + rows[i].id);
+		assert_true(rows[i].usage == 10 * rows[i].id);
+		assert_true(rows[i].deposit == 20 + rows[i].id);
+		assert_int_equal(rows[i].state, 2);
+		assert_int_equal(rows[i].method, MP_METHOD_CASH);
+		assert_int_equal(rows[i].metric, MP_METRIC_BYTES);
+	}
+	/* the module's columns where it knows the contract, else 0 */
+	assert_int_equal(rows[0].kstatus, MUISP_CONTRACT_STATUS_SUSPENDED);
+	assert_true(rows[0].up_octets == 50);
+	assert_int_equal(rows[1].kstatus, 0);
+	assert_true(rows[1].up_octets == 0 && rows[1].down_packets == 0);
+	assert_int_equal(rows[3].kstatus, MUISP_CONTRACT_STATUS_ACTIVE);
+	assert_true(rows[3].up_octets == 1 && rows[3].up_packets == 2 &&
+		    rows[3].down_octets == 3 && rows[3].down_packets == 4);
+	/* addresses: IPv4, IPv6, none, not an address */
+	assert_int_equal(rows[2].addr_type, AX_INET_V4);
+	assert_int_equal(rows[2].addr_len, 4);
+	assert_memory_equal(rows[2].addr, "\x0a\x00\x00\x03", 4);
+	assert_int_equal(rows[3].addr_type, AX_INET_V6);
+	assert_int_equal(rows[3].addr_len, 16);
+	assert_int_equal(rows[3].addr[0], 0x20);
+	assert_int_equal(rows[0].addr_type, AX_INET_UNKNOWN);
+	assert_int_equal(rows[0].addr_len, 0);
+	assert_int_equal(rows[1].addr_len, 0);
+	/* expiry */
+	assert_int_equal(rows[2].expires, 1800000300u);
+	assert_int_equal(rows[3].expires, UINT32_MAX);
+
+	/* the module did not answer: its columns from the previous rows */
+	old = rows;
+	assert_int_equal(ax_contracts_build(s, 4, NULL, 0, &rows), 0);
+	assert_int_equal(rows[3].kstatus, 0);
+	ax_contracts_keep_kernel(rows, 4, old, 4);
+	assert_int_equal(rows[3].kstatus, MUISP_CONTRACT_STATUS_ACTIVE);
+	assert_true(rows[3].down_packets == 4);
+	assert_true(rows[0].up_octets == 50);
+	assert_int_equal(rows[1].kstatus, 0);
+	free(old);
+	free(rows);
+
+	/* no contracts at all */
+	assert_int_equal(ax_contracts_build(s, 0, k, 3, &rows), 0);
+	free(rows);
+}
+
+static void test_addrs(void **state)
+{
+	struct muisp_nl_addr a;
+	struct ax_addr r[3];
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	a.addr.family = AF_INET6;
+	inet_pton(AF_INET6, "2001:db8::5", a.addr.a);
+	a.state = MUISP_ADDR_STATE_ALLOCATED;
+	a.contract_id = 99; /* not bound: not shown */
+	assert_int_equal(ax_addr_from_nl(&a, &r[0]), 0);
+	a.addr.family = AF_INET;
+	inet_pton(AF_INET, "10.0.0.9", a.addr.a);
+	a.state = MUISP_ADDR_STATE_BOUND;
+	a.contract_id = 0x0102030405060708ull;
+	a.xfrm_spi = 0x1234;
+	a.xfrm_proto = IPPROTO_ESP;
+	memcpy(a.mac, "\x02\x00\x00\x00\x00\x09", 6);
+	assert_int_equal(ax_addr_from_nl(&a, &r[1]), 0);
+	inet_pton(AF_INET, "10.0.0.2", a.addr.a);
+	a.xfrm_spi = 0; /* no SA: no tunnel */
+	assert_int_equal(ax_addr_from_nl(&a, &r[2]), 0);
+	a.addr.family = AF_UNIX;
+	assert_int_equal(ax_addr_from_nl(&a, &r[2]), -1);
+	inet_pton(AF_INET, "10.0.0.2", a.addr.a);
+	a.addr.family = AF_INET;
+	assert_int_equal(ax_addr_from_nl(&a, &r[2]), 0);
+
+	ax_addrs_sort(r, 3);
+	/* IPv4 (type 1) before IPv6 (type 2), then by address */
+	assert_int_equal(r[0].type, AX_INET_V4);
+	assert_int_equal(r[0].idx.len, 6);
+	assert_int_equal(r[0].o[0], 1);
+	assert_int_equal(r[0].o[1], 4);
+	assert_int_equal(r[0].o[5], 2);
+	assert_int_equal(r[0].tunnel, 0);
+	assert_int_equal(r[1].o[5], 9);
+	assert_int_equal(r[1].tunnel, IPPROTO_ESP);
+	assert_true(r[1].contract_id == 0x0102030405060708ull);
+	assert_int_equal(r[1].state, MUISP_ADDR_STATE_BOUND);
+	assert_memory_equal(r[1].mac, "\x02\x00\x00\x00\x00\x09", 6);
+	assert_int_equal(r[2].type, AX_INET_V6);
+	assert_int_equal(r[2].idx.len, 18);
+	assert_int_equal(r[2].o[1], 16);
+	assert_int_equal(r[2].o[2], 0x20);
+	assert_true(r[2].contract_id == 0);
+	for (int i = 0; i < 3; i++)
+		assert_ptr_equal(r[i].idx.oids, r[i].o);
+}
+
+static void test_pools(void **state)
+{
+	static const struct {
+		const char *ifname;
+		int state;
+	} leases[] = {
+		{ "eth1", LEASE_LEASED },     { "eth0", LEASE_FREE },
+		{ "eth1", LEASE_QUARANTINE }, { "eth1", LEASE_FREE },
+		{ "eth1", LEASE_LEASED },     { "br0", LEASE_LEASED },
+	};
+	struct ax_pool *p = NULL;
+	struct lease_rec r;
+	unsigned n = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(leases) / sizeof(leases[0]); i++) {
+		memset(&r, 0, sizeof(r));
+		snprintf(r.iface, sizeof(r.iface), "%s", leases[i].ifname);
+		r.state = leases[i].state;
+		assert_int_equal(ax_pools_count(&p, &n, &r), 0);
+	}
+	assert_int_equal(n, 3);
+	/* by interface name, indexed from 1 in that order */
+	assert_string_equal(p[0].ifname, "br0");
+	assert_string_equal(p[1].ifname, "eth0");
+	assert_string_equal(p[2].ifname, "eth1");
+	for (unsigned i = 0; i < n; i++) {
+		assert_int_equal(p[i].o[0], i + 1);
+		assert_ptr_equal(p[i].idx.oids, p[i].o);
+		assert_int_equal(p[i].idx.len, 1);
+	}
+	assert_int_equal(p[2].size, 4);
+	assert_int_equal(p[2].leased, 2);
+	assert_int_equal(p[2].quarantined, 1);
+	assert_int_equal(p[2].free, 1);
+	assert_int_equal(p[2].offered, 0);
+	assert_int_equal(p[1].size, 1);
+	assert_int_equal(p[1].free, 1);
+	assert_int_equal(p[0].leased, 1);
+	free(p);
+}
+
+static void test_counters(void **state)
+{
+	struct stats_snap s = { 0 };
+	struct ax_counter *c;
+	unsigned n;
+
+	(void)state;
+	assert_int_equal(stats_add(&s, STATS_SRC_KERNEL, "up_packets", 5), 0);
+	assert_int_equal(stats_add(&s, STATS_SRC_MUISPD, "radius_acct_sent",
+				   UINT64_MAX),
+			 0);
+	assert_int_equal(stats_add(&s, STATS_SRC_KERNEL, "flows", 2), 0);
+	assert_int_equal(stats_add(&s, STATS_SRC_KERNEL, "addrs", 3), 0);
+	assert_int_equal(ax_counters_build(&s, &c, &n), 0);
+	assert_int_equal(n, 4);
+	/* index: length, then the octets: shorter keys first */
+	assert_int_equal(c[0].o[0], 5);
+	for (int k = 0; k < 5; k++)
+		assert_int_equal(c[0].o[1 + k], "addrs"[k]);
+	assert_true(c[0].value == 3);
+	assert_int_equal(c[1].o[0], 5); /* "flows" after "addrs" */
+	assert_true(c[1].value == 2);
+	assert_int_equal(c[2].o[0], 10); /* up_packets */
+	assert_true(c[2].value == 5);
+	assert_int_equal(c[3].o[0], 16);
+	assert_int_equal(c[3].idx.len, 17);
+	assert_true(c[3].value == UINT64_MAX);
+	for (unsigned i = 0; i < n; i++)
+		assert_ptr_equal(c[i].idx.oids, c[i].o);
+	free(c);
+	stats_snap_free(&s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_id_index),
+		cmocka_unit_test(test_snaprow),
+		cmocka_unit_test(test_contracts_join),
+		cmocka_unit_test(test_addrs),
+		cmocka_unit_test(test_pools),
+		cmocka_unit_test(test_counters),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
