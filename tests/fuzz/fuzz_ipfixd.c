@@ -69,8 +69,7 @@ static void replay(const uint8_t *data, size_t size)
 		/* the numbers jumped over (a restart starts afresh) */
 		if (!MUISP_NL_HAS(&f, MUISP_FLOW_A_SEQ))
 			continue;
-		if (!started ||
-		    (f.seq < h && h - f.seq >= IPFIXD_SEQ_WINDOW)) {
+		if (!started || (f.seq < h && h - f.seq >= IPFIXD_SEQ_WINDOW)) {
 			started = 1;
 			h = f.seq;
 		} else if (f.seq > h) {
@@ -104,8 +103,8 @@ static void config(const uint8_t *data, size_t size)
 	text[size] = '\0';
 	if (ipfixd_config_parse("fuzz", text, &c, err, sizeof(err)) == 0 &&
 	    (!c.ncoll || c.ncoll > IPFIXD_MAX_COLLECTORS ||
-	     c.mtu < IPFIXD_MTU_MIN || c.mtu > IPFIXD_MTU_MAX ||
-	     !c.flush_ms || c.socket[0] != '/'))
+	     c.mtu < IPFIXD_MTU_MIN || c.mtu > IPFIXD_MTU_MAX || !c.flush_ms ||
+	     c.socket[0] != '/'))
 		abort();
 	free(text);
 }
