@@ -70,7 +70,7 @@ run() {
 n=$((200000))
 run max $n
 rps=$(sed -n 's/.*replay: [0-9]* records in [0-9.]* s (\([0-9]*\) records\/s).*/\1/p' "$T/max/log")
-echo "BENCH ipfix replay_records_per_s $rps (flow records read, encoded and sent per second, as fast as the replay goes, $n flows = $((2 * n)) IPFIX records, one collector on loopback, host CPU)"
+echo "BENCH ipfix replay_records_per_s $rps (flow records read, encoded and sent per second, as fast as the replay goes, $n flows, $((2 * n)) IPFIX records, one collector on loopback, host CPU)"
 echo "BENCH ipfix replay_lost $lost (of $n at full speed; collector got $sink_msgs of $msgs messages)"
 for rate in 10000 50000 100000; do
 	run "r$rate" $((rate * secs)) "$rate"
