@@ -114,9 +114,8 @@ static uint8_t *slot(struct ipfixd_exp *x, unsigned int i)
 
 static void open_msg(struct ipfixd_exp *x)
 {
-	ipfix_msg_init(&x->m, slot(x, x->nq), x->conf->mtu,
-		       x->conf->domain_id, x->ipfix_seq,
-		       (uint32_t)x->now_real_s());
+	ipfix_msg_init(&x->m, slot(x, x->nq), x->conf->mtu, x->conf->domain_id,
+		       x->ipfix_seq, (uint32_t)x->now_real_s());
 	x->qflows[x->nq] = 0;
 	x->qtmpl[x->nq] = 0;
 	if (ipfix_refresh_due(&x->refresh, x->now_mono_s()) &&

@@ -38,13 +38,13 @@ struct ipfixd_collector {
 struct ipfixd_conf {
 	struct ipfixd_collector coll[IPFIXD_MAX_COLLECTORS];
 	unsigned int ncoll;
-	uint32_t domain_id;   /* ipfix-domain-id, default 1 */
-	uint32_t mtu;	      /* ipfix-mtu: the largest message, bytes */
-	uint32_t flush_ms;    /* ipfix-flush-ms */
-	uint32_t refresh_s;   /* ipfix-template-refresh */
-	uint32_t every_msgs;  /* ipfix-template-every */
-	uint32_t rcvbuf;      /* ipfix-rcvbuf, bytes */
-	char socket[108];     /* the operator socket */
+	uint32_t domain_id;  /* ipfix-domain-id, default 1 */
+	uint32_t mtu;	     /* ipfix-mtu: the largest message, bytes */
+	uint32_t flush_ms;   /* ipfix-flush-ms */
+	uint32_t refresh_s;  /* ipfix-template-refresh */
+	uint32_t every_msgs; /* ipfix-template-every */
+	uint32_t rcvbuf;     /* ipfix-rcvbuf, bytes */
+	char socket[108];    /* the operator socket */
 };
 
 /* Defaults, then the file.  0, or -1 with "FILE:LINE: why" in err. */
@@ -93,9 +93,8 @@ uint64_t ipfixd_seq_settle(struct ipfixd_seq *s);
 
 /* A collector's sender: send msgs (in order) and set ok[i] to whether
  * msgs[i] was handed to the network; 0 or the errno of a failure. */
-typedef int (*ipfixd_send_fn)(void *arg, unsigned int coll,
-			      struct iovec *msgs, unsigned int n,
-			      uint8_t *ok);
+typedef int (*ipfixd_send_fn)(void *arg, unsigned int coll, struct iovec *msgs,
+			      unsigned int n, uint8_t *ok);
 
 struct ipfixd_exp {
 	const struct ipfixd_conf *conf;
@@ -108,10 +107,10 @@ struct ipfixd_exp {
 	struct ipfix_msg m;
 	uint8_t *bufs; /* IPFIXD_QUEUE buffers of conf->mtu bytes */
 	struct iovec q[IPFIXD_QUEUE];
-	uint32_t qflows[IPFIXD_QUEUE]; /* flow records in each */
-	uint8_t qtmpl[IPFIXD_QUEUE];   /* carries the templates */
-	unsigned int nq;	       /* finished, not sent */
-	int coll_err[IPFIXD_MAX_COLLECTORS]; /* the send errno logged */
+	uint32_t qflows[IPFIXD_QUEUE];		     /* flow records in each */
+	uint8_t qtmpl[IPFIXD_QUEUE];		     /* carries the templates */
+	unsigned int nq;			     /* finished, not sent */
+	int coll_err[IPFIXD_MAX_COLLECTORS];	     /* the send errno logged */
 	unsigned int coll_ok[IPFIXD_MAX_COLLECTORS]; /* good sends since */
 	ipfixd_send_fn send;
 	void *send_arg;
@@ -152,7 +151,7 @@ int ipfixd_replay_next(struct ipfixd_replay *r, struct muisp_nl_flow *f,
 /* Read a replay file: it must be a regular file owned by root and not
  * writable by group or others (the input is trusted as the kernel's).
  * 0 with a malloc'd *buf, or -1 with the reason in err. */
-int ipfixd_replay_load(const char *path, uint8_t **buf, size_t *len,
-		       char *err, size_t errlen);
+int ipfixd_replay_load(const char *path, uint8_t **buf, size_t *len, char *err,
+		       size_t errlen);
 
 #endif

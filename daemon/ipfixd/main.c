@@ -233,8 +233,8 @@ static int replay_some(struct ipfixd *d, uint64_t n)
 	char err[128];
 	int r = 1;
 
-	while (n-- && (r = ipfixd_replay_next(&d->rp, &f, err,
-					      sizeof(err))) == 1) {
+	while (n-- &&
+	       (r = ipfixd_replay_next(&d->rp, &f, err, sizeof(err))) == 1) {
 		on_record(&f, d);
 		d->replayed++;
 	}
@@ -285,11 +285,10 @@ static void replay_start(struct ipfixd *d)
 	log_info("replay: %llu flow records from %s", (unsigned long long)n,
 		 d->replay_path);
 	d->replay_t0 = now_usec();
-	r = d->replay_rate ?
-		    evloop_timer(d->e, &d->replay_src, REPLAY_TICK,
-				 REPLAY_TICK, on_replay_tick, d) :
-		    sd_event_add_defer(d->e, &d->replay_src, on_replay_defer,
-				       d);
+	r = d->replay_rate ? evloop_timer(d->e, &d->replay_src, REPLAY_TICK,
+					  REPLAY_TICK, on_replay_tick, d) :
+			     sd_event_add_defer(d->e, &d->replay_src,
+						on_replay_defer, d);
 	if (r >= 0 && !d->replay_rate)
 		r = sd_event_source_set_enabled(d->replay_src, SD_EVENT_ON);
 	if (r < 0)
@@ -334,8 +333,8 @@ static int op_answer(struct opconn *c, const uint8_t *frame, size_t len)
 			      "muisp-ipfixd answers op-stats only");
 	}
 	n = mp_encode(&rep, out, sizeof(out));
-	if (n < 0 || send(c->fd, out, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) !=
-			     n)
+	if (n < 0 ||
+	    send(c->fd, out, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL) != n)
 		return -1;
 	return st ? -1 : 0;
 }
@@ -373,8 +372,7 @@ static int on_op_data(sd_event_source *s, int fd, uint32_t revents, void *arg)
 	}
 }
 
-static int on_op_accept(sd_event_source *s, int fd, uint32_t revents,
-			void *arg)
+static int on_op_accept(sd_event_source *s, int fd, uint32_t revents, void *arg)
 {
 	struct ipfixd *d = arg;
 	struct ucred cr;
@@ -419,8 +417,8 @@ static void op_listen(struct ipfixd *d)
 		fatalx("socket %s: path too long", d->conf.socket);
 	strcpy(su.sun_path, d->conf.socket);
 	unlink(d->conf.socket);
-	d->opfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-			 0);
+	d->opfd =
+		socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (d->opfd < 0)
 		fatal("operator socket");
 	old = umask(077); /* mode 0600 */
@@ -534,9 +532,8 @@ int main(int argc, char **argv)
 			 d->conf.flush_ms * EVLOOP_USEC_PER_MSEC, on_tick, d);
 	if (r < 0)
 		fatalx("event loop: %s", strerror(-r));
-	log_info("started: %u collector%s, domain %u, mtu %u%s",
-		 d->conf.ncoll, d->conf.ncoll == 1 ? "" : "s",
-		 d->conf.domain_id, d->conf.mtu,
+	log_info("started: %u collector%s, domain %u, mtu %u%s", d->conf.ncoll,
+		 d->conf.ncoll == 1 ? "" : "s", d->conf.domain_id, d->conf.mtu,
 		 d->replay_path ? ", replaying a file" : "");
 	r = evloop_run(d->e);
 	if (r < 0)

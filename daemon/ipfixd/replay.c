@@ -69,8 +69,8 @@ int ipfixd_replay_next(struct ipfixd_replay *r, struct muisp_nl_flow *f,
 	return 0;
 }
 
-int ipfixd_replay_load(const char *path, uint8_t **buf, size_t *len,
-		       char *err, size_t errlen)
+int ipfixd_replay_load(const char *path, uint8_t **buf, size_t *len, char *err,
+		       size_t errlen)
 {
 	struct stat st;
 	uint8_t *b;

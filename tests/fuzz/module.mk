@@ -58,3 +58,6 @@ $(eval $(call fuzz_target,fuzz_radrelay,tests/fuzz/fuzz_radrelay.c $(MUISPD_CORE
 # lib/ipfix: the IPFIX encoder (muisp-ipfixd), bounded writes and the
 # message it builds walked back
 $(eval $(call fuzz_target,fuzz_ipfix,tests/fuzz/fuzz_ipfix.c $(LIB_IPFIX_SRCS),))
+
+# muisp-ipfixd: --replay files through the exporter, and its config file
+$(eval $(call fuzz_target,fuzz_ipfixd,tests/fuzz/fuzz_ipfixd.c $(IPFIXD_CORE_SRCS),$(LIB_NL_LIBS)))

@@ -26,8 +26,8 @@
 #include "muisp_nl.h"
 #include "parse.h"
 
-static const char *const ends[] = { "", "idle", "closed", "evicted", "flush",
-				    "rebind" };
+static const char *const ends[] = { "",	       "idle",	"closed",
+				    "evicted", "flush", "rebind" };
 
 static uint64_t seq;
 static FILE *out;
@@ -144,7 +144,8 @@ int main(int argc, char **argv)
 			w[nw++] = p;
 		if (!nw)
 			continue;
-		if (!strcmp(w[0], "skip") && nw == 2 && !num(w[1], 1000000, v)) {
+		if (!strcmp(w[0], "skip") && nw == 2 &&
+		    !num(w[1], 1000000, v)) {
 			seq += v[0];
 		} else if (!strcmp(w[0], "synth") && nw == 2 &&
 			   !num(w[1], 100000000, v)) {

@@ -90,3 +90,6 @@ $(eval $(call unit_test,test_opclient,tests/unit/test_opclient.c $(LIB_OPCLIENT_
 # lib/stats_cat: the catalogue, its builders, collection from fake daemons
 # and a lease database
 $(eval $(call unit_test,test_stats_cat,tests/unit/test_stats_cat.c $(LIB_STATS_SRCS),$(LIB_STATS_LIBS)))
+
+# muisp-ipfixd (IPFIX exporter)
+$(eval $(call unit_test,test_ipfixd,tests/unit/test_ipfixd.c $(IPFIXD_CORE_SRCS),$(LIB_NL_LIBS)))
