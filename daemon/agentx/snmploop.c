@@ -51,11 +51,23 @@ static int nio;
 static char logbuf[512];
 static size_t loglen;
 
+/* send_v2trap() also builds an SNMPv1 form for v1 sinks, which cannot
+ * carry Counter64: net-snmp warns at every trap with one, though a
+ * subagent's traps go to the master over AgentX, whose own sinks decide
+ * (snmpd converts for its v1 sinks, or says so). */
+static int v1_noise(const char *s)
+{
+	return !strncmp(s, "send_trap: v1 traps can't carry Counter64", 41) ||
+	       !strncmp(s, "send_trap: failed to convert v2->v1", 35);
+}
+
 static void log_line(int pri, const char *s)
 {
 	static struct log_rl rl = LOG_RL_INIT(60, 5);
 
-	if (pri <= LOG_WARNING)
+	if (pri <= LOG_WARNING && v1_noise(s))
+		log_debug("net-snmp: %s", s);
+	else if (pri <= LOG_WARNING)
 		log_ratelimited(&rl, LOG_WARNING, "net-snmp: %s", s);
 	else if (pri <= LOG_INFO)
 		log_info("net-snmp: %s", s);

@@ -9,6 +9,8 @@
 #   - snmpd killed and restarted, twice: answers again within 2 s;
 #   - muispPoolExhausted reaches snmptrapd when the last free address of
 #     a pool in a crafted lease database is leased;
+#   - muispExportLoss when muisp-ipfixd's lost records rise (a fake
+#     ipfixd socket, tests/snmp/fake-ipfixd.py);
 #   - stderr without net-snmp's MIB noise; SIGTERM ends it with 0.
 # (muispSoftLimit/HardLimit/Expired need the module: the VM scenario
 # snmp-ipfix; the decisions are unit-tested in test_agentx_notify.)
@@ -56,6 +58,9 @@ cat >"$T/dhcpd.sql" <<-'EOT'
 EOT
 sqlite3 "$T/dhcpd.db" <"$T/dhcpd.sql" || fail "crafted lease database"
 agentx_conf "drop-rate-interval 1"
+printf 'records_exported 5\nrecords_lost_overrun 0\nrecords_lost_send 0\n' \
+	>"$T/ipfix.counters"
+fake_ipfixd_start
 trapd_start
 agentx_start
 wait_until -t 5 -m "a failed connect logged" \
@@ -113,6 +118,18 @@ if wait_until -t 5 -m "muispPoolExhausted in snmptrapd's log" \
 fi
 n=$(grep -c "$MUISP_OID\.0\.4" "$T/traps.log")
 expect "one muispPoolExhausted trap" 1 "$n"
+
+# ---- a trap: muisp-ipfixd lost records ----
+check "muispIpfixRecordsExported from ipfixd's socket" \
+	test "$(sget "$MUISP_OID.1.8.2.0")" = 5
+printf 'records_exported 9\nrecords_lost_overrun 0\nrecords_lost_send 3\n' \
+	>"$T/ipfix.counters"
+if wait_until -t 5 -m "muispExportLoss in snmptrapd's log" \
+	trap_seen "$MUISP_OID\.0\.6"; then
+	ok "muispExportLoss reached snmptrapd"
+	check "the trap has muispIpfixRecordsLostSend 3" \
+		trap_seen "$MUISP_OID\.0\.6.*$MUISP_OID\.1\.8\.4\.0 = Counter64: 3"
+fi
 
 # ---- quiet stderr, clean exit ----
 check "no MIB noise on stderr" eval '! grep -q "Cannot find module\|Cannot adopt\|Did not find" "$T/agentx.log"'

@@ -23,6 +23,10 @@
 #                       sockets and database under $T, then LINE...
 #   agentx_start [ARGS...] / agentx_stop   (agentx_pid) muisp-agentx -d
 #                       -f $T/agentx.conf ARGS, stderr to $T/agentx.log
+#   fake_ipfixd_start   (ipfixd_pid) tests/snmp/fake-ipfixd.py on
+#                       $T/ipfixd.sock: muisp-ipfixd's counters as
+#                       $T/ipfix.counters says ("name value" lines, read
+#                       at every request)
 #   sget OID            snmpget v2c, "-Oqvn" (the value alone)
 #   sget3 OID           the same as SNMPv3 user nms, authPriv SHA/AES
 #   swalk OID / swalk3 OID   snmpbulkwalk -Cr50 -On, v2c / v3
@@ -35,7 +39,7 @@
 MUISP_OID=.1.3.6.1.4.1.32473.1
 SNMP_V3=(-v3 -l authPriv -u nms -a SHA -A authpass123 -x AES -X privpass123)
 bin=${MUISP_BIN:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/bin}
-snmpd_pid='' trapd_pid='' agentx_pid=''
+snmpd_pid='' trapd_pid='' agentx_pid='' ipfixd_pid=''
 
 nsx() { ip netns exec "$NS" "$@"; }
 ms_now() { echo $((${EPOCHREALTIME/./} / 1000)); }
@@ -49,6 +53,7 @@ _snmp_kill() {
 _snmp_exit() {
 	local rc=$?
 	_snmp_kill "$agentx_pid"
+	_snmp_kill "$ipfixd_pid"
 	_snmp_kill "$trapd_pid"
 	_snmp_kill "$snmpd_pid"
 	if [ "$rc" -ne 0 ] || [ "${CHECK_FAIL:-0}" -ne 0 ]; then
@@ -155,6 +160,14 @@ agentx_start() {
 agentx_stop() {
 	_snmp_kill "$agentx_pid"
 	agentx_pid=''
+}
+
+fake_ipfixd_start() {
+	touch "$T/ipfix.counters"
+	ip netns exec "$NS" python3 "$(dirname "${BASH_SOURCE[0]}")/fake-ipfixd.py" \
+		"$T/ipfixd.sock" "$T/ipfix.counters" </dev/null >/dev/null 2>&1 &
+	ipfixd_pid=$!
+	wait_until -t 5 -m "fake ipfixd's socket" test -S "$T/ipfixd.sock"
 }
 
 sget() { nsx snmpget -v2c -c public -Oqvn -t 1 -r 0 "127.0.0.1:$SNMP_PORT" "$@"; }
