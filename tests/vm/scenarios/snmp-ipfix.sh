@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# timeout: 180
+# timeout: 240
 #
 # SNMP and IPFIX with the real module (issue 13): what the host suites
 # (tests/snmp, tests/ipfix: muispd "kernel no", recorded flow records)
