@@ -11,6 +11,8 @@
 
 #include "daemon/dhcpd/config.h"
 
+#include "fuzz_conf.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct dhcp_conf c;
@@ -67,18 +69,12 @@ static void check(void)
 		abort();
 }
 
+static int parse(const char *text, char *err, size_t errlen)
+{
+	return config_parse("f", text, &c, err, errlen);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *text = malloc(size + 1), err[512];
-
-	if (!text)
-		return 0;
-	memcpy(text, data, size);
-	text[size] = '\0'; /* the file reader refuses a NUL byte */
-	if (config_parse("f", text, &c, err, sizeof(err)) == 0)
-		check();
-	else if (strncmp(err, "f:", 2) || !err[2])
-		abort();
-	free(text);
-	return 0;
+	return fuzz_conf_text(data, size, parse, check);
 }

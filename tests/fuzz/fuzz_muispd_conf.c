@@ -11,6 +11,8 @@
 #include "daemon/muispd/config.h"
 #include "daemon/muispd/muispd.h"
 
+#include "fuzz_conf.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct muispd_conf c;
@@ -64,19 +66,13 @@ static void check(void)
 			abort();
 }
 
+static int parse(const char *text, char *err, size_t errlen)
+{
+	conf_defaults(&c);
+	return conf_parse("f", text, &c, err, errlen);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *text = malloc(size + 1), err[512];
-
-	if (!text)
-		return 0;
-	memcpy(text, data, size);
-	text[size] = '\0'; /* the file reader refuses a NUL byte */
-	conf_defaults(&c);
-	if (conf_parse("f", text, &c, err, sizeof(err)) == 0)
-		check();
-	else if (strncmp(err, "f:", 2) || !err[2])
-		abort();
-	free(text);
-	return 0;
+	return fuzz_conf_text(data, size, parse, check);
 }
