@@ -19,6 +19,9 @@
 #                       (start in the background with ip netns exec, not
 #                       nsx: $! must be the daemon's own pid)
 #   trapd_start / trapd_stop      (trapd_pid) traps in $T/traps.log
+#   muispd_start N      (muispd_pid) muispd, kernel no, socket
+#                       $T/muispd.sock, holding N offline contracts (bytes,
+#                       cash; soft 1000000+i, hard 2000000+i), or fail
 #   agentx_conf [LINE...]  $T/agentx.conf: the master's socket, kernel no,
 #                       sockets and database under $T, then LINE...
 #   agentx_start [ARGS...] / agentx_stop   (agentx_pid) muisp-agentx -d
@@ -35,7 +38,7 @@
 MUISP_OID=.1.3.6.1.4.1.32473.1
 SNMP_V3=(-v3 -l authPriv -u nms -a SHA -A authpass123 -x AES -X privpass123)
 bin=${MUISP_BIN:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/bin}
-snmpd_pid='' trapd_pid='' agentx_pid=''
+snmpd_pid='' trapd_pid='' agentx_pid='' muispd_pid=''
 
 nsx() { ip netns exec "$NS" "$@"; }
 ms_now() { echo $((${EPOCHREALTIME/./} / 1000)); }
@@ -49,6 +52,7 @@ _snmp_kill() {
 _snmp_exit() {
 	local rc=$?
 	_snmp_kill "$agentx_pid"
+	_snmp_kill "$muispd_pid"
 	_snmp_kill "$trapd_pid"
 	_snmp_kill "$snmpd_pid"
 	if [ "$rc" -ne 0 ] || [ "${CHECK_FAIL:-0}" -ne 0 ]; then
@@ -132,6 +136,26 @@ trapd_start() {
 trapd_stop() {
 	_snmp_kill "$trapd_pid"
 	trapd_pid=''
+}
+
+muispd_start() {
+	cat >"$T/muispd.conf" <<-EOT
+		listen 127.0.0.1
+		port $((SNMP_PORT + 2))
+		socket $T/muispd.sock
+		database $T/muispd.db
+		kernel no
+		tls no
+		currency EUR
+		price bytes cash ah 10 1000000
+	EOT
+	ip netns exec "$NS" "$bin/muispd" -d -f "$T/muispd.conf" \
+		2>>"$T/muispd.log" &
+	muispd_pid=$!
+	wait_until -t 10 -m "muispd's socket" test -S "$T/muispd.sock" ||
+		fail "muispd did not start"
+	[ "$(python3 "${BASH_SOURCE[0]%/*}/mkcontracts.py" "$T/muispd.sock" \
+		"$1")" = "created $1" ] || fail "$1 contracts not created"
 }
 
 agentx_conf() {

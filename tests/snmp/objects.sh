@@ -12,23 +12,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 snmp_part objects
 O=$MUISP_OID.1
 
-cat >"$T/muispd.conf" <<-EOT
-	listen 127.0.0.1
-	port $((SNMP_PORT + 2))
-	socket $T/muispd.sock
-	database $T/muispd.db
-	kernel no
-	tls no
-	currency EUR
-	price bytes cash ah 10 1000000
-EOT
-ip netns exec "$NS" "$bin/muispd" -d -f "$T/muispd.conf" 2>>"$T/muispd.log" &
-muispd_pid=$!
-trap '_r=$?; _snmp_kill "$muispd_pid"; (exit $_r); _snmp_exit' EXIT
-wait_until -t 10 -m "muispd's socket" test -S "$T/muispd.sock" ||
-	fail "muispd did not start"
-out=$(python3 "$top/tests/snmp/mkcontracts.py" "$T/muispd.sock" 3)
-expect "3 contracts" "created 3" "$out"
+muispd_start 3
 
 sqlite3 "$T/dhcpd.db" <<-'EOT' || fail "lease database"
 	CREATE TABLE lease(addr INTEGER PRIMARY KEY,

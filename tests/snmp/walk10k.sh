@@ -13,29 +13,10 @@ N=${MUISP_WALK_N:-10000}
 COLS=17 # muispContractSerial (.2) .. muispContractExpires (.18)
 TBL=$MUISP_OID.1.4.1
 
-muispd_conf() {
-	cat >"$T/muispd.conf" <<-EOT
-		listen 127.0.0.1
-		port $((SNMP_PORT + 2))
-		socket $T/muispd.sock
-		database $T/muispd.db
-		kernel no
-		tls no
-		currency EUR
-		price bytes cash ah 10 1000000
-	EOT
-}
-muispd_conf
-ip netns exec "$NS" "$bin/muispd" -d -f "$T/muispd.conf" 2>>"$T/muispd.log" &
-muispd_pid=$!
-trap '_r=$?; _snmp_kill "$muispd_pid"; (exit $_r); _snmp_exit' EXIT
-wait_until -t 10 -m "muispd's socket" test -S "$T/muispd.sock" ||
-	fail "muispd did not start"
-
 t0=$(ms_now)
-out=$(python3 "$top/tests/snmp/mkcontracts.py" "$T/muispd.sock" "$N")
-expect "$N contracts created" "created $N" "$out"
-echo "    created in $(($(ms_now) - t0)) ms"
+muispd_start "$N"
+ok "$N contracts created"
+echo "    muispd started and the contracts created in $(($(ms_now) - t0)) ms"
 
 snmpd_start
 agentx_conf "cache-ttl 60s"
