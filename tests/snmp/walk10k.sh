@@ -65,7 +65,8 @@ expect "snmpget of contract $s" "\"$s\"" "$(sget "$TBL.2$(idx "$s")")"
 v3=$(nsx snmpget "${SNMP_V3[@]}" -Oqvn -t 2 -r 0 "127.0.0.1:$SNMP_PORT" \
 	"$TBL.9$(idx "$s")")
 expect "snmpget v3 of its hard limit" "$((2000000 + s - 1))" "$v3"
+absent=$(sget "$TBL.2$(idx $((N + 5)))")
 check "snmpget of an absent contract: noSuchInstance" \
-	eval '[[ $(sget "$TBL.2$(idx $((N + 5)))") == No\ Such\ Instance* ]]'
+	test "${absent#No Such Instance}" != "$absent"
 
 summary
