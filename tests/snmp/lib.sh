@@ -19,6 +19,8 @@
 #                       (start in the background with ip netns exec, not
 #                       nsx: $! must be the daemon's own pid)
 #   trapd_start / trapd_stop      (trapd_pid) traps in $T/traps.log
+#   leasedb_make IFACE:STATE...   $T/dhcpd.db, muisp-dhcpd's schema with
+#                       one lease per argument (addresses from 192.168.1.10)
 #   muispd_start N      (muispd_pid) muispd, kernel no, socket
 #                       $T/muispd.sock, holding N offline contracts (bytes,
 #                       cash; soft 1000000+i, hard 2000000+i), or fail
@@ -136,6 +138,28 @@ trapd_start() {
 trapd_stop() {
 	_snmp_kill "$trapd_pid"
 	trapd_pid=''
+}
+
+leasedb_make() {
+	local a=3232235786 l
+	{
+		cat <<-'EOT'
+			CREATE TABLE lease(addr INTEGER PRIMARY KEY,
+			 state TEXT NOT NULL CHECK(state IN ('free','leased','quarantine')),
+			 hwaddr BLOB, client_key BLOB, hostname TEXT, iface TEXT,
+			 starts INTEGER NOT NULL DEFAULT 0, ends INTEGER NOT NULL DEFAULT 0,
+			 seq INTEGER NOT NULL DEFAULT 0);
+			CREATE TABLE stats(name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+			CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER);
+			CREATE TABLE request(id INTEGER PRIMARY KEY, addr INTEGER NOT NULL,
+			 action TEXT NOT NULL);
+			INSERT INTO meta VALUES('schema', 1);
+		EOT
+		for l in "$@"; do
+			echo "INSERT INTO lease(addr, state, iface) VALUES($a, '${l#*:}', '${l%%:*}');"
+			a=$((a + 1))
+		done
+	} | sqlite3 "$T/dhcpd.db" || fail "crafted lease database"
 }
 
 muispd_start() {

@@ -13,23 +13,7 @@ snmp_part objects
 O=$MUISP_OID.1
 
 muispd_start 3
-
-sqlite3 "$T/dhcpd.db" <<-'EOT' || fail "lease database"
-	CREATE TABLE lease(addr INTEGER PRIMARY KEY,
-	 state TEXT NOT NULL CHECK(state IN ('free','leased','quarantine')),
-	 hwaddr BLOB, client_key BLOB, hostname TEXT, iface TEXT,
-	 starts INTEGER NOT NULL DEFAULT 0, ends INTEGER NOT NULL DEFAULT 0,
-	 seq INTEGER NOT NULL DEFAULT 0);
-	CREATE TABLE stats(name TEXT PRIMARY KEY, value INTEGER NOT NULL);
-	CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER);
-	CREATE TABLE request(id INTEGER PRIMARY KEY, addr INTEGER NOT NULL,
-	 action TEXT NOT NULL);
-	INSERT INTO meta VALUES('schema', 1);
-	INSERT INTO lease(addr, state, iface) VALUES(3232235786, 'leased', 'lan1');
-	INSERT INTO lease(addr, state, iface) VALUES(3232235787, 'free', 'lan1');
-	INSERT INTO lease(addr, state, iface) VALUES(3232235788, 'quarantine', 'lan1');
-	INSERT INTO lease(addr, state, iface) VALUES(3232236042, 'free', 'lan0');
-EOT
+leasedb_make lan1:leased lan1:free lan1:quarantine lan0:free
 
 snmpd_start
 agentx_conf
