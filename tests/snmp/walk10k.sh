@@ -4,7 +4,9 @@
 # muisp-agentx under a private snmpd.  snmpbulkwalk of muispContractTable
 # gives every column of every contract exactly once, the values of a few
 # rows are those of `muispctl contract list --json`, and an snmpget of one
-# row works (the 8-octet IMPLIED index).  MUISP_WALK_N changes the count.
+# row works (the 8-octet IMPLIED index); a walk during which the tables
+# are rebuilt and swapped many times (cache-ttl 100 ms) still gives every
+# row once.  MUISP_WALK_N changes the count.
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/check.sh"
 . "$top/tests/snmp/lib.sh"
@@ -68,5 +70,21 @@ expect "snmpget v3 of its hard limit" "$((2000000 + s - 1))" "$v3"
 absent=$(sget "$TBL.2$(idx $((N + 5)))")
 check "snmpget of an absent contract: noSuchInstance" \
 	test "${absent#No Such Instance}" != "$absent"
+
+# The tables rebuilt and swapped many times during one walk (cache-ttl
+# 100 ms, the least): the walk still gives every row once.
+agentx_stop
+before=$(grep -c "cache: $N contracts" "$T/agentx.log")
+agentx_conf "cache-ttl 100ms"
+agentx_start -v
+wait_until -t 10 -m "the subagent answers again" answers "$MUISP_OID.1.1.12.0" ||
+	fail "muisp-agentx does not answer after its restart"
+swalk "$TBL" >"$T/walk2" 2>>"$T/walk.err"
+builds=$(($(grep -c "cache: $N contracts" "$T/agentx.log") - before))
+echo "    $builds builds of the tables during the walk"
+check "the cache was rebuilt during the walk ($builds times)" test "$builds" -ge 3
+expect "walk across swaps: $N x $COLS values" $((N * COLS)) "$(grep -c '^\.' "$T/walk2")"
+expect "walk across swaps: every row once" "$rows" \
+	"$(grep "^$TBL\.2\." "$T/walk2" | cut -d' ' -f1 | sort -u | wc -l)"
 
 summary
