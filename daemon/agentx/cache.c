@@ -65,7 +65,7 @@ int ax_snaprow_from_msg(const struct mp_msg *m, struct ax_snaprow *r)
 	r->expiry = m->u[MP_A_EXPIRY];
 	r->deposit = m->u[MP_A_AMOUNT];
 	if (mp_has(m, MP_A_CURRENCY))
-		snprintf(r->currency, sizeof(r->currency), "%.3s",
+		snprintf(r->currency, sizeof(r->currency), "%.7s",
 			 m->s[MP_A_CURRENCY]);
 	if (mp_has(m, MP_A_ADDR))
 		snprintf(r->addr, sizeof(r->addr), "%.63s", m->s[MP_A_ADDR]);

@@ -34,7 +34,7 @@ struct ax_contract {
 	uint32_t kstatus; /* module: enum muisp_contract_status, 0 none */
 	uint32_t method, metric;
 	uint64_t usage, soft, hard, deposit;
-	char currency[4];
+	char currency[8]; /* muispd.conf currency: up to 7 */
 	uint8_t addr_type, addr_len;
 	uint8_t addr[16];
 	uint64_t up_octets, up_packets, down_octets, down_packets;
@@ -73,7 +73,7 @@ struct ax_snaprow {
 	uint64_t serial;
 	uint32_t state, method, metric;
 	uint64_t usage, soft, hard, expiry, deposit;
-	char currency[4];
+	char currency[8]; /* muispd.conf currency: up to 7 */
 	char addr[64];
 };
 

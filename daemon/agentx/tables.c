@@ -143,7 +143,7 @@ static int contract_col(netsnmp_variable_list *vb, const void *row,
 		set_c64(vb, c->deposit);
 		break;
 	case 11:
-		set_str(vb, c->currency, strnlen(c->currency, 3));
+		set_str(vb, c->currency, strnlen(c->currency, 7));
 		break;
 	case 12:
 		set_int(vb, c->addr_type);

@@ -24,23 +24,7 @@ SECS=${SNMP_BENCH_SECS:-60}
 TBL=$MUISP_OID.1.4
 HZ=$(getconf CLK_TCK)
 
-cat >"$T/muispd.conf" <<-EOT
-	listen 127.0.0.1
-	port $((SNMP_PORT + 2))
-	socket $T/muispd.sock
-	database $T/muispd.db
-	kernel no
-	tls no
-	currency EUR
-	price bytes cash ah 10 1000000
-EOT
-ip netns exec "$NS" "$bin/muispd" -d -f "$T/muispd.conf" 2>>"$T/muispd.log" &
-muispd_pid=$!
-trap '_r=$?; _snmp_kill "$muispd_pid"; (exit $_r); _snmp_exit' EXIT
-wait_until -t 10 -m "muispd's socket" test -S "$T/muispd.sock" ||
-	fail "muispd did not start"
-python3 "$top/tests/snmp/mkcontracts.py" "$T/muispd.sock" "$N" >/dev/null ||
-	fail "contracts"
+muispd_start "$N"
 snmpd_start
 agentx_conf "cache-ttl 5s"
 agentx_start -v

@@ -41,22 +41,7 @@ check "missing -f file: exit non-zero" test "$rc" -ne 0
 check "missing -f file: named" grep -q nonexistent.conf <<<"$out"
 
 # ---- started before snmpd ----
-cat >"$T/dhcpd.sql" <<-'EOT'
-	CREATE TABLE lease(addr INTEGER PRIMARY KEY,
-	 state TEXT NOT NULL CHECK(state IN ('free','leased','quarantine')),
-	 hwaddr BLOB, client_key BLOB, hostname TEXT, iface TEXT,
-	 starts INTEGER NOT NULL DEFAULT 0, ends INTEGER NOT NULL DEFAULT 0,
-	 seq INTEGER NOT NULL DEFAULT 0);
-	CREATE TABLE stats(name TEXT PRIMARY KEY, value INTEGER NOT NULL);
-	CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER);
-	CREATE TABLE request(id INTEGER PRIMARY KEY, addr INTEGER NOT NULL,
-	 action TEXT NOT NULL);
-	INSERT INTO meta VALUES('schema', 1);
-	INSERT INTO lease(addr, state, iface) VALUES(3232235786, 'leased', 'lan0');
-	INSERT INTO lease(addr, state, iface) VALUES(3232235787, 'free', 'lan0');
-	INSERT INTO lease(addr, state, iface) VALUES(3232235788, 'free', 'lan0');
-EOT
-sqlite3 "$T/dhcpd.db" <"$T/dhcpd.sql" || fail "crafted lease database"
+leasedb_make lan0:leased lan0:free lan0:free
 agentx_conf "drop-rate-interval 1"
 printf 'records_exported 5\nrecords_lost_overrun 0\nrecords_lost_send 0\n' \
 	>"$T/ipfix.counters"

@@ -19,6 +19,11 @@
 #                       (start in the background with ip netns exec, not
 #                       nsx: $! must be the daemon's own pid)
 #   trapd_start / trapd_stop      (trapd_pid) traps in $T/traps.log
+#   leasedb_make IFACE:STATE...   $T/dhcpd.db, muisp-dhcpd's schema with
+#                       one lease per argument (addresses from 192.168.1.10)
+#   muispd_start N      (muispd_pid) muispd, kernel no, socket
+#                       $T/muispd.sock, holding N offline contracts (bytes,
+#                       cash; soft 1000000+i, hard 2000000+i), or fail
 #   agentx_conf [LINE...]  $T/agentx.conf: the master's socket, kernel no,
 #                       sockets and database under $T, then LINE...
 #   agentx_start [ARGS...] / agentx_stop   (agentx_pid) muisp-agentx -d
@@ -39,7 +44,7 @@
 MUISP_OID=.1.3.6.1.4.1.32473.1
 SNMP_V3=(-v3 -l authPriv -u nms -a SHA -A authpass123 -x AES -X privpass123)
 bin=${MUISP_BIN:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/build/bin}
-snmpd_pid='' trapd_pid='' agentx_pid='' ipfixd_pid=''
+snmpd_pid='' trapd_pid='' agentx_pid='' ipfixd_pid='' muispd_pid=''
 
 nsx() { ip netns exec "$NS" "$@"; }
 ms_now() { echo $((${EPOCHREALTIME/./} / 1000)); }
@@ -54,6 +59,7 @@ _snmp_exit() {
 	local rc=$?
 	_snmp_kill "$agentx_pid"
 	_snmp_kill "$ipfixd_pid"
+	_snmp_kill "$muispd_pid"
 	_snmp_kill "$trapd_pid"
 	_snmp_kill "$snmpd_pid"
 	if [ "$rc" -ne 0 ] || [ "${CHECK_FAIL:-0}" -ne 0 ]; then
@@ -137,6 +143,48 @@ trapd_start() {
 trapd_stop() {
 	_snmp_kill "$trapd_pid"
 	trapd_pid=''
+}
+
+leasedb_make() {
+	local a=3232235786 l
+	{
+		cat <<-'EOT'
+			CREATE TABLE lease(addr INTEGER PRIMARY KEY,
+			 state TEXT NOT NULL CHECK(state IN ('free','leased','quarantine')),
+			 hwaddr BLOB, client_key BLOB, hostname TEXT, iface TEXT,
+			 starts INTEGER NOT NULL DEFAULT 0, ends INTEGER NOT NULL DEFAULT 0,
+			 seq INTEGER NOT NULL DEFAULT 0);
+			CREATE TABLE stats(name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+			CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER);
+			CREATE TABLE request(id INTEGER PRIMARY KEY, addr INTEGER NOT NULL,
+			 action TEXT NOT NULL);
+			INSERT INTO meta VALUES('schema', 1);
+		EOT
+		for l in "$@"; do
+			echo "INSERT INTO lease(addr, state, iface) VALUES($a, '${l#*:}', '${l%%:*}');"
+			a=$((a + 1))
+		done
+	} | sqlite3 "$T/dhcpd.db" || fail "crafted lease database"
+}
+
+muispd_start() {
+	cat >"$T/muispd.conf" <<-EOT
+		listen 127.0.0.1
+		port $((SNMP_PORT + 2))
+		socket $T/muispd.sock
+		database $T/muispd.db
+		kernel no
+		tls no
+		currency EUR
+		price bytes cash ah 10 1000000
+	EOT
+	ip netns exec "$NS" "$bin/muispd" -d -f "$T/muispd.conf" \
+		2>>"$T/muispd.log" &
+	muispd_pid=$!
+	wait_until -t 10 -m "muispd's socket" test -S "$T/muispd.sock" ||
+		fail "muispd did not start"
+	[ "$(python3 "${BASH_SOURCE[0]%/*}/mkcontracts.py" "$T/muispd.sock" \
+		"$1")" = "created $1" ] || fail "$1 contracts not created"
 }
 
 agentx_conf() {

@@ -12,40 +12,8 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 snmp_part objects
 O=$MUISP_OID.1
 
-cat >"$T/muispd.conf" <<-EOT
-	listen 127.0.0.1
-	port $((SNMP_PORT + 2))
-	socket $T/muispd.sock
-	database $T/muispd.db
-	kernel no
-	tls no
-	currency EUR
-	price bytes cash ah 10 1000000
-EOT
-ip netns exec "$NS" "$bin/muispd" -d -f "$T/muispd.conf" 2>>"$T/muispd.log" &
-muispd_pid=$!
-trap '_r=$?; _snmp_kill "$muispd_pid"; (exit $_r); _snmp_exit' EXIT
-wait_until -t 10 -m "muispd's socket" test -S "$T/muispd.sock" ||
-	fail "muispd did not start"
-out=$(python3 "$top/tests/snmp/mkcontracts.py" "$T/muispd.sock" 3)
-expect "3 contracts" "created 3" "$out"
-
-sqlite3 "$T/dhcpd.db" <<-'EOT' || fail "lease database"
-	CREATE TABLE lease(addr INTEGER PRIMARY KEY,
-	 state TEXT NOT NULL CHECK(state IN ('free','leased','quarantine')),
-	 hwaddr BLOB, client_key BLOB, hostname TEXT, iface TEXT,
-	 starts INTEGER NOT NULL DEFAULT 0, ends INTEGER NOT NULL DEFAULT 0,
-	 seq INTEGER NOT NULL DEFAULT 0);
-	CREATE TABLE stats(name TEXT PRIMARY KEY, value INTEGER NOT NULL);
-	CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER);
-	CREATE TABLE request(id INTEGER PRIMARY KEY, addr INTEGER NOT NULL,
-	 action TEXT NOT NULL);
-	INSERT INTO meta VALUES('schema', 1);
-	INSERT INTO lease(addr, state, iface) VALUES(3232235786, 'leased', 'lan1');
-	INSERT INTO lease(addr, state, iface) VALUES(3232235787, 'free', 'lan1');
-	INSERT INTO lease(addr, state, iface) VALUES(3232235788, 'quarantine', 'lan1');
-	INSERT INTO lease(addr, state, iface) VALUES(3232236042, 'free', 'lan0');
-EOT
+muispd_start 3
+leasedb_make lan1:leased lan1:free lan1:quarantine lan0:free
 
 snmpd_start
 agentx_conf

@@ -77,6 +77,10 @@ static void test_snaprow(void **state)
 	assert_true(r.expiry == 1800000007ull && r.deposit == 27);
 	assert_string_equal(r.currency, "EUR");
 	assert_string_equal(r.addr, "10.0.0.7");
+	/* a currency of up to 7 characters (muispd.conf's), no more */
+	mp_set_s(&m, MP_A_CURRENCY, "ABCDEFGH");
+	assert_int_equal(ax_snaprow_from_msg(&m, &r), 0);
+	assert_string_equal(r.currency, "ABCDEFG");
 	/* another type is not a row */
 	mp_init(&m, MP_T_OP_OK, MP_F_REPLY, 1);
 	assert_int_equal(ax_snaprow_from_msg(&m, &r), -1);
