@@ -9,13 +9,22 @@
 #include "stats_cat.h"
 
 #define K(key, title, name, group, arc)                                     \
-	{ key, title, name, STATS_SRC_KERNEL, STATS_COUNTER64, group, arc }
-#define KG(key, title, name, group, arc)                                    \
-	{ key, title, name, STATS_SRC_KERNEL, STATS_GAUGE32, group, arc }
-#define DROP(key, title, name, reason)                                      \
-	{ key, title, name, STATS_SRC_KERNEL, STATS_COUNTER64, 2, reason }
+	{                                                                   \
+		key, title, name, STATS_SRC_KERNEL, STATS_COUNTER64, group, \
+			arc                                                 \
+	}
+#define KG(key, title, name, group, arc)                                      \
+	{                                                                     \
+		key, title, name, STATS_SRC_KERNEL, STATS_GAUGE32, group, arc \
+	}
+#define DROP(key, title, name, reason)                                         \
+	{                                                                      \
+		key, title, name, STATS_SRC_KERNEL, STATS_COUNTER64, 2, reason \
+	}
 #define IPFIX(key, title, name, arc)                                        \
-	{ key, title, name, STATS_SRC_IPFIXD, STATS_COUNTER64, 8, arc }
+	{                                                                   \
+		key, title, name, STATS_SRC_IPFIXD, STATS_COUNTER64, 8, arc \
+	}
 
 const struct stats_def stats_defs[] = {
 	/* muispGlobal (muispObjects.1); the order is muispctl's columns */
