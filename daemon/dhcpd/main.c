@@ -242,8 +242,7 @@ static void arm_timer(struct dhcpd *d, int64_t now)
 		next = d->kernel_retry_at;
 	/* Counters and pool gauges not written yet (at most once a second):
 	 * the next second, even when nothing else happens. */
-	if (d->srv.stats_dirty &&
-	    (next < 0 || d->srv.stats_written + 1 < next))
+	if (d->srv.stats_dirty && (next < 0 || d->srv.stats_written + 1 < next))
 		next = d->srv.stats_written + 1;
 	if (next < 0) {
 		evloop_timer_stop(d->timer);
