@@ -12,6 +12,9 @@
 
 #include "leasedb.h"
 
+/* Tables only ever added (CREATE TABLE IF NOT EXISTS at every read-write
+ * open) keep the version: a reader that needs a newer table looks for it
+ * (leasedb_foreach_pool). */
 #define SCHEMA_VERSION 1
 
 struct leasedb {
@@ -31,7 +34,11 @@ static const char *const schema =
 	" value INTEGER NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER);"
 	"CREATE TABLE IF NOT EXISTS request(id INTEGER PRIMARY KEY,"
-	" addr INTEGER NOT NULL, action TEXT NOT NULL);";
+	" addr INTEGER NOT NULL, action TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS pools(idx INTEGER PRIMARY KEY,"
+	" iface TEXT NOT NULL, size INTEGER NOT NULL, leased INTEGER NOT NULL,"
+	" offered INTEGER NOT NULL, quarantined INTEGER NOT NULL,"
+	" free INTEGER NOT NULL);";
 
 const char *lease_state_str(int state)
 {
@@ -345,6 +352,81 @@ int leasedb_foreach_stat(struct leasedb *db, leasedb_stat_cb cb, void *arg)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		ret = cb((const char *)sqlite3_column_text(st, 0),
 			 (uint64_t)sqlite3_column_int64(st, 1), arg);
+		if (ret)
+			break;
+	}
+	sqlite3_finalize(st);
+	if (ret)
+		return ret;
+	return rc == SQLITE_DONE ? 0 : fail(db, rc);
+}
+
+int leasedb_put_pools(struct leasedb *db, const struct leasedb_pool *v,
+		      unsigned int n)
+{
+	sqlite3_stmt *st;
+	unsigned int i;
+	int rc = SQLITE_DONE;
+
+	if (exec(db, "DELETE FROM pools") < 0 ||
+	    prep(db, "INSERT INTO pools VALUES(?,?,?,?,?,?,?)", &st) < 0)
+		return -1;
+	for (i = 0; i < n && rc == SQLITE_DONE; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, v[i].idx);
+		sqlite3_bind_text(st, 2, v[i].iface,
+				  (int)strnlen(v[i].iface, sizeof(v[i].iface)),
+				  SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, v[i].size);
+		sqlite3_bind_int64(st, 4, v[i].leased);
+		sqlite3_bind_int64(st, 5, v[i].offered);
+		sqlite3_bind_int64(st, 6, v[i].quarantined);
+		sqlite3_bind_int64(st, 7, v[i].free);
+		rc = sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : fail(db, rc);
+}
+
+static uint32_t col_u32(sqlite3_stmt *st, int c)
+{
+	sqlite3_int64 v = sqlite3_column_int64(st, c);
+
+	return v < 0 ? 0 : v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
+int leasedb_foreach_pool(struct leasedb *db, leasedb_pool_cb cb, void *arg)
+{
+	struct leasedb_pool p;
+	sqlite3_stmt *st;
+	int64_t have;
+	int rc, ret = 0;
+
+	if (query_int(db,
+		      "SELECT count(*) FROM sqlite_master "
+		      "WHERE type='table' AND name='pools'",
+		      NULL, &have) < 0)
+		return -1;
+	if (!have)
+		return 0;
+	if (prep(db,
+		 "SELECT idx,iface,size,leased,offered,quarantined,free "
+		 "FROM pools ORDER BY idx",
+		 &st) < 0)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const unsigned char *t = sqlite3_column_text(st, 1);
+
+		memset(&p, 0, sizeof(p));
+		p.idx = col_u32(st, 0);
+		snprintf(p.iface, sizeof(p.iface), "%s",
+			 t ? (const char *)t : "");
+		p.size = col_u32(st, 2);
+		p.leased = col_u32(st, 3);
+		p.offered = col_u32(st, 4);
+		p.quarantined = col_u32(st, 5);
+		p.free = col_u32(st, 6);
+		ret = cb(&p, arg);
 		if (ret)
 			break;
 	}

@@ -14,6 +14,9 @@
  *         seq INTEGER)               -- release order of free addresses
  *   stats(name TEXT PRIMARY KEY, value INTEGER)   -- daemon counters
  *   meta(key TEXT PRIMARY KEY, value INTEGER)     -- 'pid', 'schema'
+ *   pools(idx INTEGER PRIMARY KEY,  -- config order, from 1
+ *         iface TEXT, size, leased, offered, quarantined, free INTEGER)
+ *                                   -- gauges, written with the stats
  *   request(id INTEGER PRIMARY KEY, addr INTEGER, action TEXT)
  *
  * muisp-dhcpd is the only writer of `lease`.  An operator release goes
@@ -79,6 +82,26 @@ int leasedb_get_meta(struct leasedb *db, const char *key, int64_t *v);
 int leasedb_put_stat(struct leasedb *db, const char *name, uint64_t v);
 typedef int (*leasedb_stat_cb)(const char *name, uint64_t v, void *arg);
 int leasedb_foreach_stat(struct leasedb *db, leasedb_stat_cb cb, void *arg);
+
+/*
+ * Per-interface pool gauges, written by muisp-dhcpd with its stats (same
+ * transaction, at most once a second) and read by muisp-agentx and
+ * muispctl.  size counts the addresses the pool hands out to any client:
+ * the configured ranges less exclusions and static reservations;
+ * size = leased + offered + quarantined + free (reserved addresses are in
+ * no column).  idx is the interface's place in muisp-dhcpd.conf, from 1.
+ */
+struct leasedb_pool {
+	uint32_t idx;
+	char iface[16];
+	uint32_t size, leased, offered, quarantined, free;
+};
+/* Replace every row with v[0..n-1]. */
+int leasedb_put_pools(struct leasedb *db, const struct leasedb_pool *v,
+		      unsigned int n);
+/* Rows by idx; none from a database older than the table (schema 1). */
+typedef int (*leasedb_pool_cb)(const struct leasedb_pool *p, void *arg);
+int leasedb_foreach_pool(struct leasedb *db, leasedb_pool_cb cb, void *arg);
 
 /*
  * Operator release of a leased address.  1 = queued for the running

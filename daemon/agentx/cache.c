@@ -225,46 +225,32 @@ void ax_addrs_sort(struct ax_addr *rows, unsigned n)
 	}
 }
 
-int ax_pools_count(struct ax_pool **pools, unsigned *n,
-		   const struct lease_rec *r)
+int ax_pools_add(struct ax_pool **pools, unsigned *n,
+		 const struct leasedb_pool *g)
 {
-	struct ax_pool *p = NULL;
-	unsigned i;
+	struct ax_pool *v, *p;
 
-	for (i = 0; i < *n; i++) {
-		int c = strncmp((*pools)[i].ifname, r->iface,
-				sizeof(p->ifname));
-
-		if (c == 0) {
-			p = &(*pools)[i];
-			break;
-		}
-		if (c > 0)
-			break;
+	/* idx is the table's index: rows come by idx, each once */
+	if (!g->idx || (*n && (*pools)[*n - 1].o[0] >= g->idx)) {
+		errno = EINVAL;
+		return -1;
 	}
-	if (!p) {
-		struct ax_pool *v = realloc(*pools, (*n + 1) * sizeof(*v));
-
-		if (!v)
-			return -1;
-		memmove(&v[i + 1], &v[i], (*n - i) * sizeof(*v));
-		p = &v[i];
-		memset(p, 0, sizeof(*p));
-		snprintf(p->ifname, sizeof(p->ifname), "%s", r->iface);
-		*pools = v;
-		(*n)++;
-		for (unsigned k = 0; k < *n; k++) {
-			v[k].o[0] = k + 1;
-			set_index(&v[k].idx, v[k].o, 1);
-		}
-	}
-	p->size++;
-	if (r->state == LEASE_LEASED)
-		p->leased++;
-	else if (r->state == LEASE_QUARANTINE)
-		p->quarantined++;
-	else
-		p->free++;
+	v = realloc(*pools, (*n + 1) * sizeof(*v));
+	if (!v)
+		return -1;
+	*pools = v;
+	for (unsigned k = 0; k < *n; k++) /* realloc moved the oids */
+		set_index(&v[k].idx, v[k].o, 1);
+	p = &v[(*n)++];
+	memset(p, 0, sizeof(*p));
+	p->o[0] = g->idx;
+	set_index(&p->idx, p->o, 1);
+	snprintf(p->ifname, sizeof(p->ifname), "%s", g->iface);
+	p->size = g->size;
+	p->leased = g->leased;
+	p->offered = g->offered;
+	p->quarantined = g->quarantined;
+	p->free = g->free;
 	return 0;
 }
 
@@ -416,11 +402,11 @@ struct pool_acc {
 	unsigned n;
 };
 
-static int pool_cb(const struct lease_rec *r, void *arg)
+static int pool_cb(const struct leasedb_pool *g, void *arg)
 {
 	struct pool_acc *a = arg;
 
-	return ax_pools_count(&a->v, &a->n, r) ? 1 : 0;
+	return ax_pools_add(&a->v, &a->n, g) ? 1 : 0;
 }
 
 static void source_failed(struct agentx *ax, const char *what)
@@ -440,7 +426,7 @@ static void refresh_pools(struct agentx *ax)
 	if (!ax->conf.dhcpd_db[0])
 		return;
 	db = leasedb_open(ax->conf.dhcpd_db, LEASEDB_RDONLY);
-	if (db && leasedb_foreach(db, pool_cb, &pa) == 0) {
+	if (db && leasedb_foreach_pool(db, pool_cb, &pa) == 0) {
 		free(c->pools);
 		c->pools = pa.v;
 		c->npools = pa.n;

@@ -53,7 +53,8 @@ struct ax_addr {
 	uint8_t mac[6];
 };
 
-/* muispPoolTable (muispObjects.6): muisp-dhcpd's pools, by interface. */
+/* muispPoolTable (muispObjects.6): muisp-dhcpd's pool gauges, by
+ * interface (its pools table). */
 struct ax_pool {
 	netsnmp_index idx;
 	oid o[1];
@@ -117,10 +118,11 @@ void ax_contracts_keep_kernel(struct ax_contract *rows, unsigned n,
 /* An address row from the module's entry: 0, or -1 (not IPv4/IPv6). */
 int ax_addr_from_nl(const struct muisp_nl_addr *a, struct ax_addr *r);
 void ax_addrs_sort(struct ax_addr *rows, unsigned n);
-/* One lease record counted into the pools (by interface, sorted by name,
- * indexed from 1 in that order).  0, or -1 ENOMEM. */
-int ax_pools_count(struct ax_pool **pools, unsigned *n,
-		   const struct lease_rec *r);
+/* One row of muisp-dhcpd's pools table appended (index = its idx, the
+ * interface's place in muisp-dhcpd.conf; rows in idx order).  0, or -1
+ * ENOMEM, EINVAL (idx 0 or not above the previous row's). */
+int ax_pools_add(struct ax_pool **pools, unsigned *n,
+		 const struct leasedb_pool *g);
 /* Counter rows of a snapshot, sorted by (length, key).  0, -1. */
 int ax_counters_build(const struct stats_snap *s, struct ax_counter **out,
 		      unsigned *n);

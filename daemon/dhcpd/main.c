@@ -241,6 +241,10 @@ static void arm_timer(struct dhcpd *d, int64_t now)
 	if (d->kernel_wanted && d->srv.kernel_failed &&
 	    (next < 0 || d->kernel_retry_at < next))
 		next = d->kernel_retry_at;
+	/* Counters and pool gauges not written yet (at most once a second):
+	 * the next second, even when nothing else happens. */
+	if (d->srv.stats_dirty && (next < 0 || d->srv.stats_written + 1 < next))
+		next = d->srv.stats_written + 1;
 	if (next < 0) {
 		evloop_timer_stop(d->timer);
 		return;
@@ -320,6 +324,8 @@ static int on_reload(void *arg)
 		log_info("configuration reloaded");
 	}
 	memcpy(d->srv.st, saved, sizeof(saved));
+	/* The pools as configured now (an interface added or gone). */
+	server_write_stats(&d->srv, now_s());
 	if (watch(d) < 0)
 		fatal("event loop");
 	if (d->kernel_wanted)
@@ -420,6 +426,7 @@ int main(int argc, char **argv)
 	/* Expire what ended while we were down, then serve. */
 	server_expire(&d->srv, now_s());
 	server_flush(&d->srv, now_s());
+	server_write_stats(&d->srv, now_s()); /* the pools from the start */
 	arm_timer(d, now_s());
 	log_info("started: %u interface%s, lease db %s", d->srv.nifaces,
 		 d->srv.nifaces == 1 ? "" : "s", d->conf->lease_db);

@@ -210,6 +210,7 @@ static int persist(struct server *s, struct srv_iface *ifc, uint32_t i)
 		count(s, ST_DB_ERRORS);
 		return -1;
 	}
+	s->stats_dirty = 1; /* the pool gauges changed */
 	return 0;
 }
 
@@ -1357,8 +1358,44 @@ static uint64_t offers_held(const struct server *s)
 	return n;
 }
 
+void server_pool_gauges(const struct server *s, unsigned int n,
+			struct leasedb_pool *g)
+{
+	const struct srv_iface *ifc = &s->ifaces[n];
+	const struct pool *p = &ifc->pool;
+	uint32_t i;
+
+	memset(g, 0, sizeof(*g));
+	g->idx = n + 1;
+	snprintf(g->iface, sizeof(g->iface), "%s", ifc->conf->name);
+	for (i = 0; i < p->n; i++) {
+		const struct pool_addr *a = &p->a[i];
+
+		if (a->reserved || a->excluded)
+			continue;
+		switch (a->state) {
+		case ADDR_FREE:
+			g->free++;
+			break;
+		case ADDR_OFFERED:
+			g->offered++;
+			break;
+		case ADDR_LEASED:
+			g->leased++;
+			break;
+		case ADDR_QUARANTINE:
+			g->quarantined++;
+			break;
+		default:
+			continue;
+		}
+		g->size++;
+	}
+}
+
 void server_write_stats(struct server *s, int64_t now)
 {
+	struct leasedb_pool g[CONF_MAX_IFACES];
 	int own = 0;
 	unsigned int i;
 
@@ -1373,6 +1410,9 @@ void server_write_stats(struct server *s, int64_t now)
 		leasedb_put_stat(s->db, server_stat_names[i], s->st[i]);
 	leasedb_put_stat(s->db, "offers_held", offers_held(s));
 	leasedb_put_stat(s->db, "updated", (uint64_t)now);
+	for (i = 0; i < s->nifaces; i++)
+		server_pool_gauges(s, i, &g[i]);
+	leasedb_put_pools(s->db, g, s->nifaces);
 	if (own && leasedb_commit(s->db) < 0)
 		leasedb_rollback(s->db);
 	s->stats_dirty = 0;

@@ -164,8 +164,13 @@ int64_t server_next_deadline(const struct server *s);
 int server_admin_release(struct server *s, uint32_t addr, int64_t now);
 /* Re-assert every lease in the kernel (after a failure or at start). */
 int server_kernel_resync(struct server *s);
-/* Write counters to the database (in the open transaction or its own). */
+/* Write counters and pool gauges to the database (in the open transaction
+ * or its own). */
 void server_write_stats(struct server *s, int64_t now);
+/* Interface n's pool gauges (leasedb.h: reserved and excluded addresses
+ * are in no column; idx is n + 1, the configuration's order). */
+void server_pool_gauges(const struct server *s, unsigned int n,
+			struct leasedb_pool *g);
 void server_log_stats(const struct server *s);
 
 #endif

@@ -17,7 +17,8 @@
 #        C1    C2   C3 ...   Q (squatter, static address)
 #
 # It also covers `muispctl lease` (list/show/release/stats read and queue
-# through the lease database; no kernel module needed) and the malformed
+# through the lease database; no kernel module needed), the pool gauges
+# muisp-dhcpd writes to the database's pools table, and the malformed
 # datagrams of tests/dhcp/malformed.py (scapy), sent on a UDP socket and
 # replayed from its pcap with tcpreplay.
 #
@@ -269,6 +270,10 @@ check "lease list --json: exactly the two leases (address, MAC)" \
 check "lease list --json: clients hold exactly those" test "$(held_by "$C1" "$C2")" = "$want"
 check "lease list (table): the same two rows" test "$(leased_text)" = "$want"
 check "lease list: no other row" test "$(jlease list | jq length)" = 2
+# the pool gauges muisp-dhcpd writes with its counters (muispPoolTable)
+pool_row() { db "SELECT idx, iface, size, leased, offered, quarantined, free FROM pools"; }
+check "pools table: lan0 as configured, 2 of 4 leased" \
+	wait_until -t 3 eval 'test "$(pool_row)" = "1|lan0|4|2|0|0|2"'
 # dhcpcd renews every 3 s, moving the lease end: take the snapshot between
 # two reads of the row that agree, so "show" and the disk are compared at
 # one moment.
@@ -370,6 +375,8 @@ check "exhausted pool: logged" test "$(logcount 'pool exhausted')" -gt "$before"
 check "exhausted pool: no DHCPOFFER reached the client" \
 	bash -c "! grep -q 'DHCPOFFER of' '$T/$C7.out'"
 check "exhausted pool: server still running" kill -0 "$srv_pid"
+check "exhausted pool: pools table free 0, 4 of 4 leased" \
+	wait_until -t 3 eval 'test "$(pool_row)" = "1|lan0|4|4|0|0|0"'
 
 # --- DECLINE: quarantine ------------------------------------------------
 # Free .100 then .101 (FIFO: .100, .101), let a squatter use .100 on the

@@ -87,11 +87,14 @@ done
 check "still the same subagent" kill -0 "$agentx_pid"
 
 # ---- a trap: the last free address of lan0 leased ----
+# (as muisp-dhcpd writes it: the lease row and its pool's gauges)
 sqlite3 "$T/dhcpd.db" \
-	"UPDATE lease SET state='leased' WHERE addr=3232235787" ||
+	"UPDATE lease SET state='leased' WHERE addr=3232235787;
+	 UPDATE pools SET leased=leased+1, free=free-1 WHERE iface='lan0'" ||
 	bad "lease one address"
 sqlite3 "$T/dhcpd.db" \
-	"UPDATE lease SET state='leased' WHERE addr=3232235788" ||
+	"UPDATE lease SET state='leased' WHERE addr=3232235788;
+	 UPDATE pools SET leased=leased+1, free=free-1 WHERE iface='lan0'" ||
 	bad "lease the last address"
 if wait_until -t 5 -m "muispPoolExhausted in snmptrapd's log" \
 	trap_seen "$MUISP_OID\.0\.4"; then

@@ -20,7 +20,11 @@
 #                       nsx: $! must be the daemon's own pid)
 #   trapd_start / trapd_stop      (trapd_pid) traps in $T/traps.log
 #   leasedb_make IFACE:STATE...   $T/dhcpd.db, muisp-dhcpd's schema with
-#                       one lease per argument (addresses from 192.168.1.10)
+#                       one lease per argument (addresses from 192.168.1.10;
+#                       STATE leased, free, quarantine, or offered: a 'free'
+#                       row, as muisp-dhcpd keeps offers in memory), and
+#                       its pools table: one row per interface, idx in the
+#                       order of first appearance, size = its arguments
 #   muispd_start N      (muispd_pid) muispd, kernel no, socket
 #                       $T/muispd.sock, holding N offline contracts (bytes,
 #                       cash; soft 1000000+i, hard 2000000+i), or fail
@@ -146,7 +150,9 @@ trapd_stop() {
 }
 
 leasedb_make() {
-	local a=3232235786 l
+	local a=3232235786 l st
+	local -a ifs=()
+	local -A n=()
 	{
 		cat <<-'EOT'
 			CREATE TABLE lease(addr INTEGER PRIMARY KEY,
@@ -158,11 +164,26 @@ leasedb_make() {
 			CREATE TABLE meta(key TEXT PRIMARY KEY, value INTEGER);
 			CREATE TABLE request(id INTEGER PRIMARY KEY, addr INTEGER NOT NULL,
 			 action TEXT NOT NULL);
+			CREATE TABLE pools(idx INTEGER PRIMARY KEY, iface TEXT NOT NULL,
+			 size INTEGER NOT NULL, leased INTEGER NOT NULL,
+			 offered INTEGER NOT NULL, quarantined INTEGER NOT NULL,
+			 free INTEGER NOT NULL);
 			INSERT INTO meta VALUES('schema', 1);
 		EOT
 		for l in "$@"; do
-			echo "INSERT INTO lease(addr, state, iface) VALUES($a, '${l#*:}', '${l%%:*}');"
+			st=${l#*:}
+			[ -n "${n[${l%%:*}:size]:-}" ] || ifs+=("${l%%:*}")
+			n[${l%%:*}:size]=$((${n[${l%%:*}:size]:-0} + 1))
+			n[${l%%:*}:$st]=$((${n[${l%%:*}:$st]:-0} + 1))
+			[ "$st" != offered ] || st=free
+			echo "INSERT INTO lease(addr, state, iface) VALUES($a, '$st', '${l%%:*}');"
 			a=$((a + 1))
+		done
+		for l in "${!ifs[@]}"; do
+			st=${ifs[$l]}
+			echo "INSERT INTO pools VALUES($((l + 1)), '$st', ${n[$st:size]}," \
+				"${n[$st:leased]:-0}, ${n[$st:offered]:-0}," \
+				"${n[$st:quarantine]:-0}, ${n[$st:free]:-0});"
 		done
 	} | sqlite3 "$T/dhcpd.db" || fail "crafted lease database"
 }

@@ -13,7 +13,7 @@ snmp_part objects
 O=$MUISP_OID.1
 
 muispd_start 3
-leasedb_make lan1:leased lan1:free lan1:quarantine lan0:free
+leasedb_make lan1:leased lan1:offered lan1:quarantine lan1:free lan0:free
 
 snmpd_start
 agentx_conf
@@ -42,11 +42,13 @@ for c in $(seq 2 18); do
 done
 expect "every column of contract 2 answers (GET)" "" "$missing"
 
-# The pools: by interface name (lan0, lan1)
-expect "pool 1 is lan0" '"lan0"' "$(sget "$O.6.1.2.1")"
-expect "pool 2 lan1: size leased offered quarantined free" "3 1 0 1 1" \
-	"$(for c in 3 4 5 6 7; do sget "$O.6.1.$c.2"; done | tr '\n' ' ' | sed 's/ $//')"
-expect "pool 1 lan0: free" "1" "$(sget "$O.6.1.7.1")"
+# The pools: muisp-dhcpd's pools table, indexed in its (configuration)
+# order, lan1 first although lan0 sorts first
+expect "pool 1 is lan1" '"lan1"' "$(sget "$O.6.1.2.1")"
+expect "pool 1 lan1: size leased offered quarantined free" "4 1 1 1 1" \
+	"$(for c in 3 4 5 6 7; do sget "$O.6.1.$c.1"; done | tr '\n' ' ' | sed 's/ $//')"
+expect "pool 2 is lan0, free 1 of 1" '"lan0" 1 1' \
+	"$(sget "$O.6.1.2.2") $(sget "$O.6.1.3.2") $(sget "$O.6.1.7.2")"
 
 # The counter table: the lease database's counters, by key
 key=dhcp_addrs_leased

@@ -5,6 +5,7 @@
  * with the module's contracts (every column), the address, pool and
  * counter rows and their index order.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -226,43 +227,46 @@ static void test_addrs(void **state)
 
 static void test_pools(void **state)
 {
-	static const struct {
-		const char *ifname;
-		int state;
-	} leases[] = {
-		{ "eth1", LEASE_LEASED },     { "eth0", LEASE_FREE },
-		{ "eth1", LEASE_QUARANTINE }, { "eth1", LEASE_FREE },
-		{ "eth1", LEASE_LEASED },     { "br0", LEASE_LEASED },
+	/* muisp-dhcpd's pools table, by idx (configuration order) */
+	static const struct leasedb_pool rows[] = {
+		{ 1, "eth1", 4, 2, 0, 1, 1 },
+		{ 2, "br0", 250, 1, 3, 0, 246 },
+		{ 4, "eth0", 1, 0, 0, 0, 1 },
 	};
+	const struct leasedb_pool back = { 3, "lan9", 1, 0, 0, 0, 1 };
+	const struct leasedb_pool zero = { 0, "lan9", 1, 0, 0, 0, 1 };
 	struct ax_pool *p = NULL;
-	struct lease_rec r;
 	unsigned n = 0;
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(leases) / sizeof(leases[0]); i++) {
-		memset(&r, 0, sizeof(r));
-		snprintf(r.iface, sizeof(r.iface), "%s", leases[i].ifname);
-		r.state = leases[i].state;
-		assert_int_equal(ax_pools_count(&p, &n, &r), 0);
-	}
+	assert_int_equal(ax_pools_add(&p, &n, &zero), -1);
+	assert_int_equal(errno, EINVAL);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		assert_int_equal(ax_pools_add(&p, &n, &rows[i]), 0);
+	/* an index not above the last: refused, nothing added */
+	assert_int_equal(ax_pools_add(&p, &n, &back), -1);
+	assert_int_equal(errno, EINVAL);
 	assert_int_equal(n, 3);
-	/* by interface name, indexed from 1 in that order */
-	assert_string_equal(p[0].ifname, "br0");
-	assert_string_equal(p[1].ifname, "eth0");
-	assert_string_equal(p[2].ifname, "eth1");
+	/* in the table's order, not by name; the index is idx */
+	assert_string_equal(p[0].ifname, "eth1");
+	assert_string_equal(p[1].ifname, "br0");
+	assert_string_equal(p[2].ifname, "eth0");
+	assert_int_equal(p[0].o[0], 1);
+	assert_int_equal(p[1].o[0], 2);
+	assert_int_equal(p[2].o[0], 4);
 	for (unsigned i = 0; i < n; i++) {
-		assert_int_equal(p[i].o[0], i + 1);
 		assert_ptr_equal(p[i].idx.oids, p[i].o);
 		assert_int_equal(p[i].idx.len, 1);
 	}
-	assert_int_equal(p[2].size, 4);
-	assert_int_equal(p[2].leased, 2);
-	assert_int_equal(p[2].quarantined, 1);
+	assert_int_equal(p[0].size, 4);
+	assert_int_equal(p[0].leased, 2);
+	assert_int_equal(p[0].quarantined, 1);
+	assert_int_equal(p[0].free, 1);
+	assert_int_equal(p[0].offered, 0);
+	assert_int_equal(p[1].size, 250);
+	assert_int_equal(p[1].offered, 3);
+	assert_int_equal(p[1].free, 246);
 	assert_int_equal(p[2].free, 1);
-	assert_int_equal(p[2].offered, 0);
-	assert_int_equal(p[1].size, 1);
-	assert_int_equal(p[1].free, 1);
-	assert_int_equal(p[0].leased, 1);
 	free(p);
 }
 

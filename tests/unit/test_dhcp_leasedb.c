@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* muisp-dhcpd lease store: round trip, durability across close/reopen and
  * across a process that dies without closing, uncommitted transactions,
- * operator release requests, stats and meta. */
+ * operator release requests, stats and meta, pool gauges (and a database
+ * from before the pools table). */
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -14,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "leasedb.h"
 
@@ -270,6 +272,127 @@ static void test_release_requests(void **state)
 	leasedb_close(db);
 }
 
+struct pools_seen {
+	struct leasedb_pool p[4];
+	unsigned int n;
+};
+
+static int pool_seen(const struct leasedb_pool *p, void *arg)
+{
+	struct pools_seen *s = arg;
+
+	if (s->n == 4)
+		return 7;
+	s->p[s->n++] = *p;
+	return 0;
+}
+
+static void test_pools(void **state)
+{
+	struct leasedb *db = leasedb_open(path, LEASEDB_CREATE);
+	struct leasedb_pool v[3] = {
+		{ 2, "lan1", 4, 1, 1, 1, 1 },
+		{ 1, "lan0", 250, 10, 0, 0, 240 },
+		{ 3, "a-very-long-nam", 0, 0, 0, 0, 0 },
+	};
+	struct pools_seen s = { 0 };
+
+	assert_non_null(db);
+	assert_int_equal(leasedb_foreach_pool(db, pool_seen, &s), 0);
+	assert_int_equal(s.n, 0);
+	assert_int_equal(leasedb_begin(db), 0);
+	assert_int_equal(leasedb_put_pools(db, v, 3), 0);
+	assert_int_equal(leasedb_commit(db), 0);
+	leasedb_close(db);
+
+	/* a reader: by idx, every column */
+	db = leasedb_open(path, LEASEDB_RDONLY);
+	assert_non_null(db);
+	assert_int_equal(leasedb_foreach_pool(db, pool_seen, &s), 0);
+	assert_int_equal(s.n, 3);
+	assert_int_equal(s.p[0].idx, 1);
+	assert_string_equal(s.p[0].iface, "lan0");
+	assert_int_equal(s.p[0].size, 250);
+	assert_int_equal(s.p[0].leased, 10);
+	assert_int_equal(s.p[0].free, 240);
+	assert_int_equal(s.p[1].idx, 2);
+	assert_string_equal(s.p[1].iface, "lan1");
+	assert_int_equal(s.p[1].size, 4);
+	assert_int_equal(s.p[1].leased, 1);
+	assert_int_equal(s.p[1].offered, 1);
+	assert_int_equal(s.p[1].quarantined, 1);
+	assert_int_equal(s.p[1].free, 1);
+	assert_string_equal(s.p[2].iface, "a-very-long-nam");
+	/* a non-zero callback return stops the walk and is returned */
+	s.n = 4;
+	assert_int_equal(leasedb_foreach_pool(db, pool_seen, &s), 7);
+	/* readers cannot write */
+	assert_int_equal(leasedb_put_pools(db, v, 1), -1);
+	leasedb_close(db);
+
+	/* a put replaces every row (an interface left the configuration) */
+	db = leasedb_open(path, LEASEDB_CREATE);
+	assert_int_equal(leasedb_put_pools(db, &v[0], 1), 0);
+	s.n = 0;
+	assert_int_equal(leasedb_foreach_pool(db, pool_seen, &s), 0);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.p[0].iface, "lan1");
+	assert_int_equal(leasedb_put_pools(db, NULL, 0), 0);
+	s.n = 0;
+	assert_int_equal(leasedb_foreach_pool(db, pool_seen, &s), 0);
+	assert_int_equal(s.n, 0);
+	leasedb_close(db);
+}
+
+/* A database written before the pools table: readers see no pool, a
+ * read-write open adds the table and keeps the leases. */
+static void test_pools_old_db(void **state)
+{
+	struct pools_seen s = { 0 };
+	struct leasedb_pool v = { 1, "lan0", 3, 1, 0, 0, 2 };
+	struct lease_rec r;
+	struct leasedb *db;
+	sqlite3 *q;
+
+	assert_int_equal(sqlite3_open(path, &q), SQLITE_OK);
+	assert_int_equal(
+		sqlite3_exec(q,
+			     "CREATE TABLE lease(addr INTEGER PRIMARY KEY,"
+			     " state TEXT NOT NULL, hwaddr BLOB,"
+			     " client_key BLOB, hostname TEXT, iface TEXT,"
+			     " starts INTEGER NOT NULL DEFAULT 0,"
+			     " ends INTEGER NOT NULL DEFAULT 0,"
+			     " seq INTEGER NOT NULL DEFAULT 0);"
+			     "CREATE TABLE stats(name TEXT PRIMARY KEY,"
+			     " value INTEGER NOT NULL);"
+			     "CREATE TABLE meta(key TEXT PRIMARY KEY,"
+			     " value INTEGER);"
+			     "CREATE TABLE request(id INTEGER PRIMARY KEY,"
+			     " addr INTEGER NOT NULL, action TEXT NOT NULL);"
+			     "INSERT INTO meta VALUES('schema',1);"
+			     "INSERT INTO lease(addr,state,iface) "
+			     "VALUES(3232235786,'leased','lan0');",
+			     NULL, NULL, NULL),
+		SQLITE_OK);
+	sqlite3_close(q);
+
+	db = leasedb_open(path, LEASEDB_RDONLY);
+	assert_non_null(db);
+	assert_int_equal(leasedb_foreach_pool(db, pool_seen, &s), 0);
+	assert_int_equal(s.n, 0);
+	leasedb_close(db);
+
+	db = leasedb_open(path, LEASEDB_CREATE);
+	assert_non_null(db);
+	assert_int_equal(leasedb_get(db, 3232235786u, &r), 0);
+	assert_int_equal(r.state, LEASE_LEASED);
+	assert_int_equal(leasedb_put_pools(db, &v, 1), 0);
+	assert_int_equal(leasedb_foreach_pool(db, pool_seen, &s), 0);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.p[0].size, 3);
+	leasedb_close(db);
+}
+
 static void test_open_errors_and_fmt(void **state)
 {
 	char hw[49];
@@ -297,6 +420,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_stats_meta, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_release_requests, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_pools, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pools_old_db, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_open_errors_and_fmt, setup,
 						teardown),

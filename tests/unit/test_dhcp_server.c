@@ -899,6 +899,66 @@ static void decline_by(uint8_t mac, const char *addr)
 	tpkt_end(&pk);
 }
 
+static int pool_row(const struct leasedb_pool *p, void *arg)
+{
+	struct leasedb_pool *out = arg;
+
+	if (out->idx)
+		return 1; /* one interface configured: one row */
+	*out = *p;
+	return 0;
+}
+
+/* Read the pools table; check lan0's row (idx 1) against the columns. */
+static void pool_is(uint32_t leased, uint32_t offered, uint32_t quar,
+		    uint32_t free_)
+{
+	struct leasedb_pool g = { 0 };
+
+	assert_int_equal(leasedb_foreach_pool(db, pool_row, &g), 0);
+	assert_int_equal(g.idx, 1);
+	assert_string_equal(g.iface, "lan0");
+	/* .100-.103 less .102 (excluded) and .101 (byid's reservation);
+	 * kiosk's .50 is a reservation outside the range */
+	assert_int_equal(g.size, 2);
+	assert_int_equal(g.leased, leased);
+	assert_int_equal(g.offered, offered);
+	assert_int_equal(g.quarantined, quar);
+	assert_int_equal(g.free, free_);
+}
+
+/* The pool gauges go to the database with the counters: in the flush's
+ * transaction, at most once a second. */
+static void test_pool_gauges_in_db(void **state)
+{
+	server_write_stats(&srv, T0);
+	pool_is(0, 0, 0, 2);
+	/* DISCOVER at T0 + 1 written, the REQUEST of the same second not */
+	assert_int_equal(obtain(1, T0 + 1), tip("192.0.2.100"));
+	pool_is(0, 1, 0, 1);
+	assert_true(srv.stats_dirty);
+	server_flush(&srv, T0 + 2);
+	pool_is(1, 0, 0, 1);
+	assert_false(srv.stats_dirty);
+	/* a decline quarantines the address */
+	decline_by(1, "192.0.2.100");
+	assert_int_equal(run(T0 + 3), 0);
+	pool_is(0, 0, 1, 1);
+	/* the last free address offered: free 0 (pool exhausted) */
+	discover(2, 0);
+	assert_int_equal(run(T0 + 4), 1);
+	assert_int_equal(yiaddr(), tip("192.0.2.103"));
+	pool_is(0, 1, 1, 0);
+	/* the offer expires (offer-time 20) */
+	server_expire(&srv, T0 + 24);
+	server_flush(&srv, T0 + 24);
+	pool_is(0, 0, 1, 1);
+	/* the quarantine ends (no counter moves): written all the same */
+	server_expire(&srv, T0 + 3 + 300);
+	server_flush(&srv, T0 + 3 + 300);
+	pool_is(0, 0, 0, 2);
+}
+
 /* mallory (0x66) sends a RELEASE for alice's (1) lease with alice's
  * chaddr and ciaddr: refused unless the frame comes from alice. */
 static void test_forged_release_refused(void **state)
@@ -1476,6 +1536,7 @@ int main(void)
 		T(test_relay_reply),
 		T(test_admin_release),
 		T(test_stats_in_db),
+		T(test_pool_gauges_in_db),
 		T(test_kernel_failure_flags_resync),
 		T(test_mass_expiry),
 		T(test_forged_release_refused),

@@ -18,7 +18,7 @@
 #      MIB, and equals muispctl: every counter of `stats --json` in
 #      muispCounterTable and in its named object, the contract row =
 #      `contract list --json`, the address rows = `addr list --json`, the
-#      pool row = `lease stats --json`.  The v3 (authPriv) walk is the same.
+#      pool row = the pool as configured (4 addresses, mallory's lease).  The v3 (authPriv) walk is the same.
 #   2. bob crosses a soft limit, then a hard limit (contracts the module
 #      alone has): muispSoftLimit and muispHardLimit reach snmptrapd with
 #      their contract ids.
@@ -169,7 +169,7 @@ wait_until -t 20 -m "the subagent registered" \
 	eval 'snmp get "${V2[@]}" $OBJ.1.13.0 | grep -q "= 1$"'
 
 # --- 1. known traffic, then quiet ------------------------------------------
-# a lease (mallory's), so that the pool has a row in the lease database
+# a lease (mallory's), so that the pool row has a leased address
 wait_until -t 20 grep -q '^started:' $S/dhcpd.log
 dhclient_in mallory
 expect "mallory's lease" 192.0.2.200 "$(on mallory ip -4 -o addr show dev eth0 | awk '$4 ~ /^192\.0\.2\.200\// { print "192.0.2.200" }')"
@@ -295,11 +295,14 @@ awk -F'\t' -v p="$OBJ.5.1.4." "$HEX"'index($1, p) == 1 {
 	print a, id }' $S/walk2 | sort >$S/addrs.got
 expect "muispAddrTable = muispctl addr list --json" "$(cat $S/addrs.want)" "$(cat $S/addrs.got)"
 
-# the pool row = muispctl lease stats --json (one pool)
+# the pool row = muisp-dhcpd's pool as configured (one pool, lan0:
+# 192.0.2.200-203, mallory's lease), leased = muispctl lease stats --json
 lease=$(muispctl --json lease --db $S/leases.db stats)
-expect "muispPool{Size,Leased,Quarantined,Free}" \
-	"$(jq -r '"\(.addrs_leased + .addrs_quarantine + .addrs_free) \(.addrs_leased) \(.addrs_quarantine) \(.addrs_free)"' <<<"$lease")" \
-	"$(val $OBJ.6.1.3.1) $(val $OBJ.6.1.4.1) $(val $OBJ.6.1.6.1) $(val $OBJ.6.1.7.1)"
+expect "muispPoolIfName.1" lan0 "$(val $OBJ.6.1.2.1)"
+expect "muispPool{Size,Leased,Offered,Quarantined,Free}" "4 1 0 0 3" \
+	"$(val $OBJ.6.1.3.1) $(val $OBJ.6.1.4.1) $(val $OBJ.6.1.5.1) $(val $OBJ.6.1.6.1) $(val $OBJ.6.1.7.1)"
+expect "muispPoolLeased = lease stats' addrs_leased" \
+	"$(jq -r .addrs_leased <<<"$lease")" "$(val $OBJ.6.1.4.1)"
 
 # and muisp-dhcpd's counters in muispctl stats (so in muispCounterTable)
 # are lease stats' own, "dhcp_" before each name
