@@ -2,7 +2,7 @@
 # daemon/agentx: muisp-agentx, the AgentX subagent that serves MUISP-MIB.
 # net-snmp: only its agent and base libraries (net-snmp-config
 # --agent-libs would add the MIB modules of snmpd, with -lsensors -lpci;
-# a subagent needs none of them, PLAN13 section 1.1).
+# a subagent needs none of them; docs/DESIGN.md "net-snmp on sd-event").
 AGENTX_SNMP_LIBS := -lnetsnmpagent -lnetsnmp
 AGENTX_CORE_SRCS := daemon/agentx/config.c daemon/agentx/notify.c \
 	$(LIB_CONF_SRCS)

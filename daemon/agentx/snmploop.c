@@ -10,8 +10,8 @@
  * anew when the socket is another file: the AgentX socket after a
  * reconnect) and sets the timer to the earlier of the two (touched only
  * when that moved by more than 1 ms).  io: snmp_read() of that socket; timer:
- * snmp_timeout() and run_alarms().  Three things were measured (PLAN13
- * section 1.2) and are load-bearing here:
+ * snmp_timeout() and run_alarms().  Three things were measured (docs/DESIGN.md
+ * "net-snmp on sd-event") and are load-bearing here:
  *  - NETSNMP_DS_LIB_ALARM_DONT_USE_SIG: net-snmp's alarms must not be
  *    SIGALRM, and run only from the timer;
  *  - the ping interval is set after init_agent() (which sets its default

@@ -2,7 +2,7 @@
 /*
  * MUISP-MIB's tables on net-snmp's table_container helper (a sorted
  * netsnmp_container of rows that start with their netsnmp_index; the
- * iterator helper is 10x slower at 10,000 rows, PLAN13 section 1.4):
+ * iterator helper is 10x slower at 10,000 rows, measured):
  * muispDropTable, muispContractTable, muispAddrTable, muispPoolTable and
  * muispCounterTable.  The rows are the cache's (cache.c); after each
  * refresh reload() empties the containers and inserts the new rows.  A

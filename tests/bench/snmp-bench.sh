@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# SNMP benchmark (`make bench`, part host-snmp-bench; PLAN13 section 8):
+# SNMP benchmark (`make bench`, part host-snmp-bench):
 # muispd (kernel no) holding SNMP_BENCH_N (10,000) contracts, muisp-agentx
 # (cache-ttl 5 s) under a private snmpd, as tests/snmp/walk10k.sh sets
 # them up.  Measures

@@ -5,7 +5,7 @@
 # root, its own netns muisp-ipfix-encoder-PID, no daemon of ours.
 #   - tests/ipfix/decode.py reads ipfix-encode's messages back field by
 #     field, reads the probe's hand-made message (probe-send.hex: the bytes
-#     PLAN13's send.py sent, with RFC 5103 reverse fields and another PEN)
+#     a hand-made exporter (send.py) sent, with RFC 5103 reverse fields and another PEN)
 #     and refuses malformed ones (exit 1, no traceback)
 #   - nfacctd (pmacct 1.7.7) with docs/examples/pmacct/primitives.lst
 #     prints every record with the right addresses, ports, bytes,
@@ -83,7 +83,7 @@ expect "ICMP flow with only a reply: one down record, evicted = 5" \
 expect "contract id 2^64-1 exact" 1 \
 	"$(grep -c '"muispContractId": 18446744073709551615, "muispClientIPv4Address": "10.0.0.3"' "$T/m1.json")"
 
-# --- decode.py on the probe's hand-made message (send.py, PLAN13 §3.1)
+# --- decode.py on the probe's hand-made message (send.py)
 python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(open(sys.argv[1]).read()))' \
 	"$here/probe-send.hex" >"$T/probe"
 decode "$T/probe" >"$T/probe.json"

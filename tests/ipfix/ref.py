@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # The messages tests/unit/test_ipfix.c expects (MSG_V4, MSG_V6), built
 # with struct from the template table in docs/DESIGN.md "IPFIX message
-# format", independently of lib/ipfix.c (the way PLAN13's send.py built
+# format", independently of lib/ipfix.c (the way a hand-made exporter, send.py, built
 # the message nfacctd decoded).  Prints them as C arrays:
 #   python3 tests/ipfix/ref.py
 import socket

@@ -197,7 +197,7 @@ part_replay() {
 	check "... with its offset" grep -q 'offset 0: bad message length' <<<"$out"
 }
 
-# h-ipfix's lib/ipfix checks (a script of its own, with its own summary):
+# lib/ipfix's checks (a script of its own, with its own summary):
 # its counts join ours
 part_encoder() {
 	local out p n

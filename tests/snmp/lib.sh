@@ -3,7 +3,7 @@
 # The SNMP host suite's helpers (tests/snmp/run.sh runs the parts
 # tests/snmp/PART.sh; each part sources tests/lib/check.sh and this file).
 # Everything runs as root in a netns of the part's own with private
-# sockets under a new directory (PLAN13 section 1.3): snmpd as the AgentX
+# sockets under a new directory: snmpd as the AgentX
 # master (v2c community "public", SNMPv3 user nms, SHA/AES authPriv,
 # trap2sink to snmptrapd), snmptrapd writing every trap to a file, and
 # muisp-agentx from $MUISP_BIN.  Every daemon is stopped by the pid this
