@@ -375,6 +375,7 @@ static void test_parse_family(void **state)
 	assert_int_equal(muisp_nl_parse_family(family_msg(1, 2, 1), &fam), 0);
 	assert_int_equal(fam.id, 0x1234);
 	assert_int_equal(fam.version, 1);
+	assert_string_equal(fam.name, "muisp");
 	assert_int_equal(fam.ngroups, 2);
 	assert_string_equal(fam.groups[0].name, "events");
 	assert_int_equal(fam.groups[0].id, 7);
@@ -389,6 +390,75 @@ static void test_parse_family(void **state)
 	assert_int_equal(muisp_nl_parse_family(family_msg(1, 2, 0), &fam), -1);
 	assert_int_equal(errno, EBADMSG);
 	assert_int_equal(fam.ngroups, 0);
+}
+
+/* ---- the controller's notifications (module unload / reload) ---- */
+
+static struct nlmsghdr *ctrl_msg(uint8_t cmd, const char *name, int id_len)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(ans_buf);
+	struct genlmsghdr *g;
+	struct nlattr *grps, *gr;
+
+	nlh->nlmsg_type = GENL_ID_CTRL;
+	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	g->cmd = cmd;
+	g->version = 2;
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, name);
+	if (id_len == 2)
+		mnl_attr_put_u16(nlh, CTRL_ATTR_FAMILY_ID, 0x2a);
+	else
+		mnl_attr_put_u32(nlh, CTRL_ATTR_FAMILY_ID, 0x2a);
+	grps = mnl_attr_nest_start(nlh, CTRL_ATTR_MCAST_GROUPS);
+	gr = mnl_attr_nest_start(nlh, 1);
+	mnl_attr_put_strz(nlh, CTRL_ATTR_MCAST_GRP_NAME, "flows");
+	mnl_attr_put_u32(nlh, CTRL_ATTR_MCAST_GRP_ID, 11);
+	mnl_attr_nest_end(nlh, gr);
+	mnl_attr_nest_end(nlh, grps);
+	return nlh;
+}
+
+static void test_parse_ctrl(void **state)
+{
+	struct muisp_nl_family fam;
+	struct nlmsghdr *nlh;
+
+	/* the new module: its (new) id and groups */
+	nlh = ctrl_msg(CTRL_CMD_NEWFAMILY, "muisp", 2);
+	assert_int_equal(muisp_nl_parse_ctrl(nlh, "muisp", &fam),
+			 CTRL_CMD_NEWFAMILY);
+	assert_string_equal(fam.name, "muisp");
+	assert_int_equal(fam.id, 0x2a);
+	assert_int_equal(fam.ngroups, 1);
+	assert_string_equal(fam.groups[0].name, "flows");
+	assert_int_equal(fam.groups[0].id, 11);
+	nlh = ctrl_msg(CTRL_CMD_DELFAMILY, "muisp", 2);
+	assert_int_equal(muisp_nl_parse_ctrl(nlh, "muisp", &fam),
+			 CTRL_CMD_DELFAMILY);
+
+	/* not ours: another family, a prefix of the name, other commands,
+	 * a message of another family id */
+	nlh = ctrl_msg(CTRL_CMD_DELFAMILY, "muispx", 2);
+	assert_int_equal(muisp_nl_parse_ctrl(nlh, "muisp", &fam), 0);
+	assert_int_equal(fam.id, 0);
+	nlh = ctrl_msg(CTRL_CMD_NEWFAMILY, "mui", 2);
+	assert_int_equal(muisp_nl_parse_ctrl(nlh, "muisp", &fam), 0);
+	nlh = ctrl_msg(CTRL_CMD_NEWMCAST_GRP, "muisp", 2);
+	assert_int_equal(muisp_nl_parse_ctrl(nlh, "muisp", &fam), 0);
+	nlh = ctrl_msg(CTRL_CMD_NEWFAMILY, "muisp", 2);
+	nlh->nlmsg_type = 0x2a;
+	assert_int_equal(muisp_nl_parse_ctrl(nlh, "muisp", &fam), 0);
+
+	/* malformed: a family id of the wrong size, a truncated header */
+	nlh = ctrl_msg(CTRL_CMD_NEWFAMILY, "muisp", 4);
+	errno = 0;
+	assert_int_equal(muisp_nl_parse_ctrl(nlh, "muisp", &fam), -1);
+	assert_int_equal(errno, EBADMSG);
+	nlh = ctrl_msg(CTRL_CMD_NEWFAMILY, "muisp", 2);
+	nlh->nlmsg_len = MNL_NLMSG_HDRLEN + 2;
+	errno = 0;
+	assert_int_equal(muisp_nl_parse_ctrl(nlh, "muisp", &fam), -1);
+	assert_int_equal(errno, EBADMSG);
 }
 
 /* ---- typed codecs ---- */
@@ -899,6 +969,7 @@ int main(void)
 		cmocka_unit_test(test_run_stop_and_error),
 		cmocka_unit_test(test_run_bogus_lengths),
 		cmocka_unit_test(test_parse_family),
+		cmocka_unit_test(test_parse_ctrl),
 		cmocka_unit_test(test_addr_roundtrip),
 		cmocka_unit_test(test_contract_flow_roundtrip),
 		cmocka_unit_test(test_lists_config_roundtrip),
