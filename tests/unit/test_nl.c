@@ -339,14 +339,15 @@ static void test_run_bogus_lengths(void **state)
 
 /* ---- CTRL_CMD_NEWFAMILY ---- */
 
-static struct nlmsghdr *family_msg(int with_id, int id_len, int grp_id)
+static struct nlmsghdr *family_msg_of(const char *name, int with_id, int id_len,
+				      int grp_id)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(ans_buf);
 	struct nlattr *grps, *g;
 
 	nlh->nlmsg_type = GENL_ID_CTRL;
 	mnl_nlmsg_put_extra_header(nlh, 4);
-	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, "muisp");
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, name);
 	if (with_id) {
 		if (id_len == 2)
 			mnl_attr_put_u16(nlh, CTRL_ATTR_FAMILY_ID, 0x1234);
@@ -366,6 +367,11 @@ static struct nlmsghdr *family_msg(int with_id, int id_len, int grp_id)
 	mnl_attr_nest_end(nlh, g);
 	mnl_attr_nest_end(nlh, grps);
 	return nlh;
+}
+
+static struct nlmsghdr *family_msg(int with_id, int id_len, int grp_id)
+{
+	return family_msg_of("muisp", with_id, id_len, grp_id);
 }
 
 static void test_parse_family(void **state)
@@ -394,27 +400,13 @@ static void test_parse_family(void **state)
 
 /* ---- the controller's notifications (module unload / reload) ---- */
 
+/* A controller notification: family_msg's, of family name, command cmd. */
 static struct nlmsghdr *ctrl_msg(uint8_t cmd, const char *name, int id_len)
 {
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(ans_buf);
-	struct genlmsghdr *g;
-	struct nlattr *grps, *gr;
+	struct nlmsghdr *nlh = family_msg_of(name, 1, id_len, 1);
+	struct genlmsghdr *g = mnl_nlmsg_get_payload(nlh);
 
-	nlh->nlmsg_type = GENL_ID_CTRL;
-	g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
 	g->cmd = cmd;
-	g->version = 2;
-	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, name);
-	if (id_len == 2)
-		mnl_attr_put_u16(nlh, CTRL_ATTR_FAMILY_ID, 0x2a);
-	else
-		mnl_attr_put_u32(nlh, CTRL_ATTR_FAMILY_ID, 0x2a);
-	grps = mnl_attr_nest_start(nlh, CTRL_ATTR_MCAST_GROUPS);
-	gr = mnl_attr_nest_start(nlh, 1);
-	mnl_attr_put_strz(nlh, CTRL_ATTR_MCAST_GRP_NAME, "flows");
-	mnl_attr_put_u32(nlh, CTRL_ATTR_MCAST_GRP_ID, 11);
-	mnl_attr_nest_end(nlh, gr);
-	mnl_attr_nest_end(nlh, grps);
 	return nlh;
 }
 
@@ -428,10 +420,10 @@ static void test_parse_ctrl(void **state)
 	assert_int_equal(muisp_nl_parse_ctrl(nlh, "muisp", &fam),
 			 CTRL_CMD_NEWFAMILY);
 	assert_string_equal(fam.name, "muisp");
-	assert_int_equal(fam.id, 0x2a);
-	assert_int_equal(fam.ngroups, 1);
-	assert_string_equal(fam.groups[0].name, "flows");
-	assert_int_equal(fam.groups[0].id, 11);
+	assert_int_equal(fam.id, 0x1234);
+	assert_int_equal(fam.ngroups, 2);
+	assert_string_equal(fam.groups[1].name, "flows");
+	assert_int_equal(fam.groups[1].id, 8);
 	nlh = ctrl_msg(CTRL_CMD_DELFAMILY, "muisp", 2);
 	assert_int_equal(muisp_nl_parse_ctrl(nlh, "muisp", &fam),
 			 CTRL_CMD_DELFAMILY);
@@ -446,7 +438,7 @@ static void test_parse_ctrl(void **state)
 	nlh = ctrl_msg(CTRL_CMD_NEWMCAST_GRP, "muisp", 2);
 	assert_int_equal(muisp_nl_parse_ctrl(nlh, "muisp", &fam), 0);
 	nlh = ctrl_msg(CTRL_CMD_NEWFAMILY, "muisp", 2);
-	nlh->nlmsg_type = 0x2a;
+	nlh->nlmsg_type = 0x1234;
 	assert_int_equal(muisp_nl_parse_ctrl(nlh, "muisp", &fam), 0);
 
 	/* malformed: a family id of the wrong size, a truncated header */
