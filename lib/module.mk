@@ -31,8 +31,9 @@ LIB_IKE_CONF_SRCS := lib/ike_conf.c
 # The operator's CA and self-signed client certificates (OpenSSL).
 LIB_CA_SRCS := lib/ca.c
 LIB_CA_LIBS := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null || echo -lcrypto)
-# The daemons' event loop (signals, timers, systemd notify): sd-event.
-LIB_EVLOOP_SRCS := lib/evloop.c
+# The daemons' start-up: their common options (daemon_opts) and event loop
+# (signals, timers, systemd notify; sd-event).
+LIB_EVLOOP_SRCS := lib/evloop.c lib/daemon_opts.c
 # A muisp multicast group followed across module reloads (muisp-ipfixd,
 # muisp-agentx): with LIB_EVLOOP_SRCS, LIB_NL_SRCS and LIB_LOG_SRCS.
 LIB_NL_FOLLOW_SRCS := lib/nl_follow.c

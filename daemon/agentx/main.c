@@ -16,6 +16,7 @@
 #include <syslog.h>
 
 #include "agentx.h"
+#include "daemon_opts.h"
 #include "evloop.h"
 #include "log.h"
 
@@ -35,43 +36,30 @@ static void usage(FILE *f)
 
 static const struct evloop_ops ops = { 0 };
 
+/* -c FILE: the same as -f (net-snmp's agents take -c). */
+static int conf_opt(int ch, const char *arg, void *ctx)
+{
+	struct daemon_opts *o = ctx;
+
+	(void)ch;
+	o->conf = arg;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	static const struct option lopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct daemon_opts o = { .conf = NULL };
 	struct agentx *ax = &AX;
-	const char *path = NULL;
-	int fg = 0, check = 0, verbose = 0, ch, r;
+	const char *path;
+	int fg, check, verbose, r;
 
-	while ((ch = getopt_long(argc, argv, "c:df:hnv", lopts, NULL)) != -1) {
-		switch (ch) {
-		case 'd':
-			fg = 1;
-			break;
-		case 'c':
-		case 'f':
-			path = optarg;
-			break;
-		case 'n':
-			check = 1;
-			break;
-		case 'v':
-			verbose++;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (optind != argc) {
-		usage(stderr);
-		return 2;
-	}
+	r = daemon_opts_parse(argc, argv, &o, "c:", NULL, conf_opt, &o, usage);
+	if (r != DAEMON_OPTS_RUN)
+		return r;
+	path = o.conf;
+	fg = o.foreground;
+	check = o.check;
+	verbose = o.verbose;
 	if (ax_conf_load(&ax->conf, path) < 0)
 		return 1;
 	if (check) {

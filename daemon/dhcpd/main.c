@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "daemon_opts.h"
 #include "evloop.h"
 #include "io.h"
 #include "kernel.h"
@@ -360,41 +361,18 @@ static const struct evloop_ops ops = {
 
 int main(int argc, char **argv)
 {
-	static const struct option lopts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct daemon_opts o = { .conf = CONF_DEFAULT_PATH };
 	struct dhcpd *d = &D;
-	int fg = 0, check = 0, verbose = 0, ch, r;
+	int fg, check, verbose, r;
 	char err[512];
 
-	d->path = CONF_DEFAULT_PATH;
-	while ((ch = getopt_long(argc, argv, "df:hnv", lopts, NULL)) != -1) {
-		switch (ch) {
-		case 'd':
-			fg = 1;
-			break;
-		case 'f':
-			d->path = optarg;
-			break;
-		case 'n':
-			check = 1;
-			break;
-		case 'v':
-			verbose++;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (optind != argc) {
-		usage(stderr);
-		return 2;
-	}
+	r = daemon_opts_parse(argc, argv, &o, NULL, NULL, NULL, NULL, usage);
+	if (r != DAEMON_OPTS_RUN)
+		return r;
+	d->path = o.conf;
+	fg = o.foreground;
+	check = o.check;
+	verbose = o.verbose;
 	d->conf = calloc(1, sizeof(*d->conf));
 	if (!d->conf) {
 		perror("muisp-dhcpd");

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "daemon_opts.h"
 #include "evloop.h"
 #include "ipfixd.h"
 #include "log.h"
@@ -453,60 +454,45 @@ static const struct evloop_ops ops = {
 	.stopping = on_stopping,
 };
 
+/* --replay FILE, --replay-rate N (daemon_opts' own-option callback). */
+static int replay_opt(int ch, const char *arg, void *ctx)
+{
+	struct ipfixd *d = ctx;
+	const char *why;
+
+	if (ch == 'R') {
+		d->replay_path = arg;
+		return 0;
+	}
+	if (parse_uint(arg, 100000000, &d->replay_rate, &why) < 0) {
+		fprintf(stderr, "muisp-ipfixd: invalid replay-rate '%s': %s\n",
+			arg, why);
+		return -1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option lopts[] = {
-		{ "help", no_argument, NULL, 'h' },
 		{ "replay", required_argument, NULL, 'R' },
 		{ "replay-rate", required_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct daemon_opts o = { .conf = IPFIXD_CONF_PATH };
 	struct ipfixd *d = &D;
-	int fg = 0, check = 0, verbose = 0, ch, r;
+	int fg, check, verbose, r;
 	char err[512];
-	const char *why;
 	unsigned int k;
 
-	d->path = IPFIXD_CONF_PATH;
-	while ((ch = getopt_long(argc, argv, "df:hnv", lopts, NULL)) != -1) {
-		switch (ch) {
-		case 'd':
-			fg = 1;
-			break;
-		case 'f':
-			d->path = optarg;
-			break;
-		case 'n':
-			check = 1;
-			break;
-		case 'v':
-			verbose++;
-			break;
-		case 'R':
-			d->replay_path = optarg;
-			break;
-		case 'r':
-			if (parse_uint(optarg, 100000000, &d->replay_rate,
-				       &why) < 0) {
-				fprintf(stderr,
-					"muisp-ipfixd: invalid replay-rate "
-					"'%s': %s\n",
-					optarg, why);
-				return 2;
-			}
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
-	}
-	if (optind != argc) {
-		usage(stderr);
-		return 2;
-	}
+	r = daemon_opts_parse(argc, argv, &o, NULL, lopts, replay_opt, d,
+			      usage);
+	if (r != DAEMON_OPTS_RUN)
+		return r;
+	d->path = o.conf;
+	fg = o.foreground;
+	check = o.check;
+	verbose = o.verbose;
 	if (ipfixd_config_load(d->path, &d->conf, err, sizeof(err)) < 0) {
 		fprintf(stderr, "%s\n", err);
 		return 1;
