@@ -125,6 +125,10 @@ static int ctrl_cb(const struct nlmsghdr *nlh, void *arg)
 	if (cmd == CTRL_CMD_DELFAMILY) {
 		follow_down(f, "unloaded");
 	} else if (cmd == CTRL_CMD_NEWFAMILY) {
+		/* the registration we joined (it came between joining
+		 * "notify" and opening the family): nothing to do */
+		if (f->nl && fam.id == muisp_nl_family_id(f->nl))
+			return MNL_CB_OK;
 		/* a new family without the old one's DELFAMILY (missed):
 		 * the old membership is void all the same */
 		follow_down(f, "registered anew");
