@@ -34,6 +34,9 @@ LIB_CA_LIBS := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null || echo -lcryp
 # The daemons' start-up: their common options (daemon_opts) and event loop
 # (signals, timers, systemd notify; sd-event).
 LIB_EVLOOP_SRCS := lib/evloop.c lib/daemon_opts.c
+# A muisp multicast group followed across module reloads (muisp-ipfixd,
+# muisp-agentx): with LIB_EVLOOP_SRCS, LIB_NL_SRCS and LIB_LOG_SRCS.
+LIB_NL_FOLLOW_SRCS := lib/nl_follow.c
 LIB_EVLOOP_LIBS := $(shell $(PKG_CONFIG) --libs libsystemd 2>/dev/null || echo -lsystemd)
 # Value parsers (numbers, sizes, durations, addresses, ...) and the
 # configuration reader ("FILE:LINE: message" errors): daemons and tools.

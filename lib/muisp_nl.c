@@ -176,6 +176,10 @@ static int fam_attr_cb(const struct nlattr *attr, void *data)
 	if (mnl_attr_type_valid(attr, CTRL_ATTR_MAX) < 0)
 		return MNL_CB_OK;
 	switch (type) {
+	case CTRL_ATTR_FAMILY_NAME:
+		if (mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) < 0)
+			return MNL_CB_ERROR;
+		break;
 	case CTRL_ATTR_FAMILY_ID:
 		if (mnl_attr_validate(attr, MNL_TYPE_U16) < 0)
 			return MNL_CB_ERROR;
@@ -207,6 +211,9 @@ int muisp_nl_parse_family(const struct nlmsghdr *nlh,
 	    !tb[CTRL_ATTR_FAMILY_ID])
 		goto bad;
 	fam->id = mnl_attr_get_u16(tb[CTRL_ATTR_FAMILY_ID]);
+	if (tb[CTRL_ATTR_FAMILY_NAME])
+		strncpy(fam->name, mnl_attr_get_str(tb[CTRL_ATTR_FAMILY_NAME]),
+			sizeof(fam->name) - 1);
 	if (tb[CTRL_ATTR_VERSION])
 		fam->version = mnl_attr_get_u32(tb[CTRL_ATTR_VERSION]);
 	if (!tb[CTRL_ATTR_MCAST_GROUPS])
@@ -235,6 +242,30 @@ bad:
 	memset(fam, 0, sizeof(*fam));
 	errno = EBADMSG;
 	return -1;
+}
+
+int muisp_nl_parse_ctrl(const struct nlmsghdr *nlh, const char *name,
+			struct muisp_nl_family *fam)
+{
+	uint8_t cmd;
+
+	memset(fam, 0, sizeof(*fam));
+	if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + MUISP_NL_HDRLEN) {
+		errno = EBADMSG;
+		return -1;
+	}
+	if (nlh->nlmsg_type != GENL_ID_CTRL)
+		return 0;
+	cmd = muisp_nl_cmd(nlh);
+	if (cmd != CTRL_CMD_NEWFAMILY && cmd != CTRL_CMD_DELFAMILY)
+		return 0;
+	if (muisp_nl_parse_family(nlh, fam) < 0)
+		return -1;
+	if (strcmp(fam->name, name) != 0) {
+		memset(fam, 0, sizeof(*fam));
+		return 0;
+	}
+	return cmd;
 }
 
 /* Receive one datagram from the kernel into nl->rbuf; drops anything sent

@@ -142,6 +142,7 @@ int muisp_nl_run_buf(struct muisp_nl_run *st, const void *buf, size_t len,
 /* Parse a CTRL_CMD_NEWFAMILY reply into id, version and groups. */
 #define MUISP_NL_MAX_GROUPS 8
 struct muisp_nl_family {
+	char name[16]; /* GENL_NAMSIZ; "" if the message had none */
 	uint16_t id;
 	uint32_t version;
 	unsigned int ngroups;
@@ -152,6 +153,13 @@ struct muisp_nl_family {
 };
 int muisp_nl_parse_family(const struct nlmsghdr *nlh,
 			  struct muisp_nl_family *fam);
+/* A notification of the controller's "notify" group (a handle opened with
+ * muisp_nl_open_family("nlctrl", ..) that joined "notify"): the command
+ * (CTRL_CMD_NEWFAMILY or CTRL_CMD_DELFAMILY) if it is about family name,
+ * with fam filled in; 0 for any other command or family; -1 with EBADMSG
+ * if malformed. */
+int muisp_nl_parse_ctrl(const struct nlmsghdr *nlh, const char *name,
+			struct muisp_nl_family *fam);
 
 /*
  * Typed objects of the muisp family (its spec, include/uapi/muisp.yaml, is

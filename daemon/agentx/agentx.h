@@ -20,6 +20,7 @@
 #include <systemd/sd-event.h>
 
 #include "muisp_nl.h"
+#include "nl_follow.h"
 #include "opclient.h"
 #include "stats_cat.h"
 
@@ -46,8 +47,8 @@ struct ax_cache; /* cache.c */
 struct agentx {
 	struct ax_conf conf;
 	sd_event *ev;
-	struct muisp_nl *nl;	    /* NULL: no module (kernel no) */
-	struct muisp_nl *nl_events; /* the events group, for notify.c */
+	struct muisp_nl *nl;	 /* NULL: no module (kernel no) */
+	struct nl_follow events; /* the events group, for trap.c */
 	struct opclient mpd, ipfixd;
 	struct ax_cache *cache;
 	uint64_t source_errors; /* muispSourceErrors */
@@ -92,8 +93,9 @@ int ax_cache_pools(const struct agentx *ax, struct ax_pool_free *out,
 		   unsigned int max);
 
 /* trap.c (decisions in notify.c, notify.h): traps.  ax_notify_init()
- * joins the module's events group (ax->nl_events; retried while the
- * module is absent) and starts a look every drop-rate-interval.
+ * joins the module's events group (ax->events, lib/nl_follow: waits
+ * while the module is absent, joins again after a reload) and starts a
+ * look every drop-rate-interval.
  * ax_notify_event() for each module event (soft/hard limit, expiry);
  * ax_notify_check() after each cache refresh (pool exhausted, drop rate,
  * export loss). */

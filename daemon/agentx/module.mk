@@ -11,6 +11,7 @@ AGENTX_CACHE_SRCS := daemon/agentx/cache.c daemon/agentx/tables.c \
 	daemon/agentx/scalars.c
 AGENTX_SRCS := daemon/agentx/main.c daemon/agentx/snmploop.c \
 	daemon/agentx/trap.c daemon/agentx/trapvb.c $(AGENTX_CACHE_SRCS) \
+	$(LIB_NL_FOLLOW_SRCS) \
 	$(AGENTX_CORE_SRCS) $(LIB_LOG_SRCS) $(LIB_EVLOOP_SRCS) \
 	$(LIB_STATS_SRCS)
 

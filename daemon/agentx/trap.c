@@ -26,7 +26,7 @@
 #define EVENTS_RCVBUF  (1 << 20)
 
 static struct ax_notify N;
-static sd_event_source *ev_io, *ev_retry, *look_timer;
+static sd_event_source *look_timer;
 static struct ax_pool_free pools[AX_NOTIFY_POOLS];
 
 /* The sender notify.c is given. */
@@ -79,49 +79,16 @@ static int on_event_cb(const struct muisp_nl_event *o, void *arg)
 	return MNL_CB_OK;
 }
 
-static void events_close(struct agentx *ax)
-{
-	ev_io = sd_event_source_disable_unref(ev_io);
-	muisp_nl_close(ax->nl_events);
-	ax->nl_events = NULL;
-}
-
-static void events_open(struct agentx *ax);
-
-static int on_retry(sd_event_source *s, uint64_t usec, void *arg)
-{
-	(void)s;
-	(void)usec;
-	events_open(arg);
-	return 0;
-}
-
-static void events_retry(struct agentx *ax)
-{
-	if (!ev_retry) {
-		if (evloop_timer(ax->ev, &ev_retry,
-				 EVENTS_RETRY_S * EVLOOP_USEC_PER_SEC, 0,
-				 on_retry, ax) < 0)
-			log_warnx("events: cannot arm the retry timer");
-		return;
-	}
-	evloop_timer_set(ev_retry, EVENTS_RETRY_S * EVLOOP_USEC_PER_SEC);
-}
-
-static int on_events(sd_event_source *s, int fd, uint32_t revents, void *arg)
+static void on_events(struct muisp_nl *nl, void *arg)
 {
 	static struct log_rl rl = LOG_RL_INIT(60, 3);
 	struct agentx *ax = arg;
 
-	(void)s;
-	(void)fd;
-	(void)revents;
 	for (;;) {
-		if (muisp_nl_recv_events(ax->nl_events, on_event_cb, NULL,
-					 ax) == 0)
+		if (muisp_nl_recv_events(nl, on_event_cb, NULL, ax) == 0)
 			continue;
 		if (errno == EAGAIN || errno == EINTR)
-			return 0;
+			return;
 		if (errno == ENOBUFS) {
 			/* the kernel dropped events (it counts them in
 			 * events_lost, muispEventsLost); go on */
@@ -130,43 +97,11 @@ static int on_events(sd_event_source *s, int fd, uint32_t revents, void *arg)
 					"were lost");
 			continue;
 		}
-		log_warn("events: receive; reopening in %d s", EVENTS_RETRY_S);
-		events_close(ax);
-		events_retry(ax);
-		return 0;
-	}
-}
-
-static void events_open(struct agentx *ax)
-{
-	static int warned;
-	int r;
-
-	ax->nl_events = muisp_nl_open(MUISP_NL_NONBLOCK);
-	if (!ax->nl_events ||
-	    muisp_nl_join(ax->nl_events, MUISP_GENL_MCGRP_EVENTS) < 0) {
-		if (!warned++)
-			log_warn("events: cannot join the muisp family's "
-				 "events group (is muisp.ko loaded?); no "
-				 "limit or expiry notifications; retrying "
-				 "every %d s",
-				 EVENTS_RETRY_S);
-		muisp_nl_close(ax->nl_events);
-		ax->nl_events = NULL;
-		events_retry(ax);
+		/* the module's own socket: nothing else can fail here; the
+		 * family's going away comes from nl_follow */
+		log_warn("events: receive");
 		return;
 	}
-	muisp_nl_set_rcvbuf(ax->nl_events, EVENTS_RCVBUF);
-	r = sd_event_add_io(ax->ev, &ev_io, muisp_nl_fd(ax->nl_events), EPOLLIN,
-			    on_events, ax);
-	if (r < 0) {
-		log_warnx("events: event loop: %s", strerror(-r));
-		events_close(ax);
-		events_retry(ax);
-		return;
-	}
-	warned = 0;
-	log_info("events: joined the module's events group");
 }
 
 void ax_notify_event(struct agentx *ax, const struct muisp_nl_event *ev)
@@ -237,8 +172,17 @@ int ax_notify_init(struct agentx *ax)
 
 	ax_notify_setup(&N, ax->conf.drop_rate_threshold,
 			ax->conf.drop_rate_interval_s, ax->conf.pool_low_rearm);
-	if (ax->conf.kernel)
-		events_open(ax);
+	if (ax->conf.kernel) {
+		ax->events.e = ax->ev;
+		ax->events.group = MUISP_GENL_MCGRP_EVENTS;
+		ax->events.what = "limit or expiry notifications";
+		ax->events.rcvbuf = EVENTS_RCVBUF;
+		ax->events.retry_s = EVENTS_RETRY_S;
+		ax->events.on_data = on_events;
+		ax->events.arg = ax;
+		if (nl_follow_start(&ax->events) < 0)
+			return -1;
+	}
 	/* a first look now takes the bases; then one per interval */
 	if (evloop_timer(ax->ev, &look_timer, 0, period, on_look, ax) < 0) {
 		log_warnx("event loop: notification timer");
@@ -249,7 +193,6 @@ int ax_notify_init(struct agentx *ax)
 
 void ax_notify_stop(struct agentx *ax)
 {
-	events_close(ax);
-	ev_retry = sd_event_source_disable_unref(ev_retry);
+	nl_follow_stop(&ax->events);
 	look_timer = sd_event_source_disable_unref(look_timer);
 }

@@ -25,6 +25,7 @@ void ipfixd_counters_each(const struct ipfixd_counters *c,
 	fn(arg, "messages_sent", c->messages_sent);
 	fn(arg, "templates_sent", c->templates_sent);
 	fn(arg, "overruns", c->overruns);
+	fn(arg, "module_reloads", c->module_reloads);
 }
 
 static unsigned int unseen(uint64_t bits)
@@ -69,6 +70,14 @@ uint64_t ipfixd_seq_settle(struct ipfixd_seq *s)
 	uint64_t lost = s->started ? unseen(s->seen) : 0;
 
 	s->seen = ~0ULL;
+	return lost;
+}
+
+uint64_t ipfixd_seq_restart(struct ipfixd_seq *s)
+{
+	uint64_t lost = ipfixd_seq_settle(s);
+
+	memset(s, 0, sizeof(*s));
 	return lost;
 }
 

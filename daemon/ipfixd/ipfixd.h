@@ -28,6 +28,8 @@
 #define IPFIXD_MTU_MAX	      65507 /* the largest UDP payload over IPv4 */
 /* Finished messages held for one batch of sendmmsg() per collector. */
 #define IPFIXD_QUEUE 16
+/* Seconds between attempts to join "flows" while the module is absent. */
+#define IPFIXD_RETRY_S 10
 
 struct ipfixd_collector {
 	char name[64]; /* as configured, for messages */
@@ -65,6 +67,7 @@ struct ipfixd_counters {
 	uint64_t messages_sent;	       /* IPFIX messages, per collector */
 	uint64_t templates_sent;       /* ... of them with the templates */
 	uint64_t overruns;	       /* ENOBUFS on the netlink socket */
+	uint64_t module_reloads;       /* "flows" joined again (nl_follow) */
 };
 
 /* Name and value of each counter, in a fixed order. */
@@ -90,6 +93,9 @@ struct ipfixd_seq {
 uint64_t ipfixd_seq_add(struct ipfixd_seq *s, uint64_t seq);
 /* Count every number still missing below hi as lost. */
 uint64_t ipfixd_seq_settle(struct ipfixd_seq *s);
+/* The module went away or came back: settle, then start afresh (the next
+ * number, whatever it is, is the first). */
+uint64_t ipfixd_seq_restart(struct ipfixd_seq *s);
 
 /* A collector's sender: send msgs (in order) and set ok[i] to whether
  * msgs[i] was handed to the network; 0 or the errno of a failure. */

@@ -23,6 +23,7 @@
 #include "evloop.h"
 #include "ipfixd.h"
 #include "log.h"
+#include "nl_follow.h"
 #include "parse.h"
 #include "proto.h"
 
@@ -43,7 +44,7 @@ struct ipfixd {
 	struct ipfixd_conf conf;
 	struct ipfixd_exp x;
 	sd_event *e;
-	struct muisp_nl *nl;
+	struct nl_follow follow; /* the module's "flows" group */
 	int ufd[IPFIXD_MAX_COLLECTORS];
 	uint8_t connected[IPFIXD_MAX_COLLECTORS];
 	int opfd;
@@ -168,13 +169,13 @@ static int on_record(const struct muisp_nl_flow *f, void *arg)
 	return MNL_CB_OK;
 }
 
-static int on_nl(sd_event_source *s, int fd, uint32_t revents, void *arg)
+static void on_nl(struct muisp_nl *nl, void *arg)
 {
 	struct ipfixd *d = arg;
 	unsigned int k;
 
 	for (k = 0; k < NL_BATCH; k++) {
-		if (muisp_nl_recv_events(d->nl, NULL, on_record, d) == 0)
+		if (muisp_nl_recv_events(nl, NULL, on_record, d) == 0)
 			continue;
 		if (errno == EAGAIN)
 			break;
@@ -191,7 +192,19 @@ static int on_nl(sd_event_source *s, int fd, uint32_t revents, void *arg)
 		}
 	}
 	after_batch(d);
-	return 0;
+}
+
+/* The module went away or came back: a new module numbers from 1 again,
+ * so what the old one left missing is counted now and the numbering
+ * starts afresh. */
+static void on_nl_change(bool up, void *arg)
+{
+	struct ipfixd *d = arg;
+
+	ipfixd_exp_flush(&d->x);
+	d->x.ctr.records_lost_overrun += ipfixd_seq_restart(&d->x.seq);
+	if (up)
+		d->x.ctr.module_reloads = d->follow.reloads;
 }
 
 /* The tick: send what waited, count the missing numbers as lost once
@@ -500,18 +513,16 @@ int main(int argc, char **argv)
 	if (d->replay_path) {
 		replay_start(d);
 	} else {
-		d->nl = muisp_nl_open(MUISP_NL_NONBLOCK);
-		if (!d->nl)
-			fatal("cannot open the muisp generic netlink family "
-			      "(is muisp.ko loaded?)");
-		if (muisp_nl_join(d->nl, "flows") < 0)
-			fatal("joining the \"flows\" group");
-		if (muisp_nl_set_rcvbuf(d->nl, (int)d->conf.rcvbuf) < 0)
-			log_warn("ipfix-rcvbuf %u", d->conf.rcvbuf);
-		r = sd_event_add_io(d->e, NULL, muisp_nl_fd(d->nl), EPOLLIN,
-				    on_nl, d);
-		if (r < 0)
-			fatalx("event loop: %s", strerror(-r));
+		d->follow.e = d->e;
+		d->follow.group = MUISP_GENL_MCGRP_FLOWS;
+		d->follow.what = "flow records";
+		d->follow.rcvbuf = (int)d->conf.rcvbuf;
+		d->follow.retry_s = IPFIXD_RETRY_S;
+		d->follow.on_data = on_nl;
+		d->follow.on_change = on_nl_change;
+		d->follow.arg = d;
+		if (nl_follow_start(&d->follow) < 0)
+			fatalx("event loop: the netlink sources");
 	}
 	op_listen(d);
 	r = evloop_timer(d->e, NULL, d->conf.flush_ms * EVLOOP_USEC_PER_MSEC,
@@ -530,6 +541,7 @@ int main(int argc, char **argv)
 		if (d->conns[k])
 			op_close(d, d->conns[k]);
 	sd_event_source_disable_unref(d->replay_src);
+	nl_follow_stop(&d->follow);
 	evloop_free(d->e);
 	for (k = 0; k < d->conf.ncoll; k++)
 		close(d->ufd[k]);
@@ -537,7 +549,6 @@ int main(int argc, char **argv)
 		close(d->opfd);
 		unlink(d->conf.socket);
 	}
-	muisp_nl_close(d->nl);
 	ipfixd_exp_fini(&d->x);
 	free(d->rbuf);
 	log_info("exiting: %llu records received, %llu exported, %llu lost",

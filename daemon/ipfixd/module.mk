@@ -4,7 +4,7 @@ IPFIXD_CORE_SRCS := daemon/ipfixd/config.c daemon/ipfixd/export.c \
 	daemon/ipfixd/replay.c $(LIB_IPFIX_SRCS) $(LIB_CONF_SRCS) \
 	$(LIB_LOG_SRCS) $(LIB_NL_SRCS)
 IPFIXD_SRCS := $(IPFIXD_CORE_SRCS) daemon/ipfixd/main.c lib/proto.c \
-	$(LIB_EVLOOP_SRCS)
+	$(LIB_EVLOOP_SRCS) $(LIB_NL_FOLLOW_SRCS)
 
 $(eval $(call program,muisp-ipfixd,$(IPFIXD_SRCS),$(LIB_NL_LIBS) $(LIB_EVLOOP_LIBS),sbin))
 

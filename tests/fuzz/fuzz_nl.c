@@ -65,6 +65,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (muisp_nl_parse_family(nlh, &fam) == 0 &&
 	    fam.ngroups > MUISP_NL_MAX_GROUPS)
 		abort();
+	/* the controller's notifications (lib/nl_follow) */
+	if (muisp_nl_parse_ctrl(nlh, "muisp", &fam) > 0 &&
+	    (strcmp(fam.name, "muisp") != 0 ||
+	     fam.ngroups > MUISP_NL_MAX_GROUPS))
+		abort();
 	if (nlh->nlmsg_type == NLMSG_ERROR || nlh->nlmsg_type == NLMSG_DONE) {
 		if (muisp_nl_parse_ext(nlh, &req, &ext) == 0 &&
 		    (ext.error < 0 || strlen(ext.msg) >= sizeof(ext.msg)))

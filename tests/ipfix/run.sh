@@ -16,6 +16,7 @@
 #            message with the templates, and everything after decodes
 #   term     SIGTERM sends the message still waiting for its flush
 #   replay   a replay file not owned by root is refused
+#   absent   started without the module: warns, runs, waits for it
 #   encoder  tests/ipfix/encoder.sh: lib/ipfix's messages (its own checks)
 #
 # Usage: tests/ipfix/run.sh [PART ...]     (root; `make` first)
@@ -161,6 +162,28 @@ part_restart() {
 	nf_stop "$d/nf" "$ns"
 }
 
+# Without the module (this host suite never loads it): the daemon warns,
+# keeps running and waits for it (lib/nl_follow; the VM scenario snmp-ipfix
+# unloads and loads the module under it)
+part_absent() {
+	local d=$tmp/absent
+	mkdir -p "$d"
+	ip netns exec "$ns" "$bin/muispctl" flow list >/dev/null 2>&1
+	if [ $? -ne 3 ]; then # 3: the module is not loaded
+		echo "   (the muisp module is loaded here: part skipped)"
+		return
+	fi
+	ipfixd "$d" "ipfix-collector 127.0.0.1:$((base + 5))" --
+	check "no module: the daemon says so and waits" \
+		grep -q 'cannot join the muisp module.s "flows" group (is muisp.ko loaded?).*waiting' "$d/ipfixd.log"
+	check "... still running" kill -0 "$ipfixd_pid"
+	expect "... answers op-stats" "0 0" \
+		"$(stat_of "$d/ipfixd.sock" records_received) $(stat_of "$d/ipfixd.sock" module_reloads)"
+	kill "$ipfixd_pid"
+	wait "$ipfixd_pid"
+	expect "... exits 0 on SIGTERM" 0 $?
+}
+
 part_term() {
 	local d=$tmp/term
 	mkdir -p "$d"
@@ -210,7 +233,7 @@ part_encoder() {
 }
 
 parts=("$@")
-[ ${#parts[@]} -gt 0 ] || parts=(encoder exact restart term replay)
+[ ${#parts[@]} -gt 0 ] || parts=(encoder exact restart term replay absent)
 for p in "${parts[@]}"; do
 	echo "== ipfix part $p"
 	t0=$SECONDS

@@ -51,6 +51,35 @@ static void test_seq_late_and_duplicate(void **state)
 	assert_int_equal(ipfixd_seq_settle(&s), 0);
 }
 
+/* The module unloaded and loaded again (nl_follow's on_change): what the
+ * old one left missing is counted, then the new numbering (from 1 again,
+ * below the old highest by less than a window) starts afresh instead of
+ * passing for late records of the old one. */
+static void test_seq_restart(void **state)
+{
+	struct ipfixd_seq s = { 0 };
+	uint64_t i, lost = 0;
+
+	assert_int_equal(ipfixd_seq_restart(&s), 0); /* never started */
+	for (i = 1; i <= 20; i++)
+		if (i != 18 && i != 19)
+			lost += ipfixd_seq_add(&s, i);
+	assert_int_equal(lost, 0);
+	assert_int_equal(ipfixd_seq_restart(&s), 2); /* 18, 19 */
+	assert_false(s.started);
+	assert_int_equal(ipfixd_seq_add(&s, 1), 0);
+	assert_int_equal(s.hi, 1);
+	assert_int_equal(ipfixd_seq_add(&s, 3), 0);
+	assert_int_equal(ipfixd_seq_settle(&s), 1); /* the new module's 2 */
+	/* nothing wraps: a restart at the top of the range, then 1 */
+	ipfixd_seq_restart(&s);
+	assert_int_equal(ipfixd_seq_add(&s, UINT64_MAX), 0);
+	assert_int_equal(ipfixd_seq_restart(&s), 0);
+	assert_int_equal(ipfixd_seq_add(&s, 1), 0);
+	assert_int_equal(ipfixd_seq_add(&s, 2), 0);
+	assert_int_equal(ipfixd_seq_settle(&s), 0);
+}
+
 /* ---- the exporter with fake collectors ---- */
 
 static unsigned int nsent[2], fail_coll1;
@@ -217,6 +246,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_seq_in_order_and_gaps),
 		cmocka_unit_test(test_seq_late_and_duplicate),
+		cmocka_unit_test(test_seq_restart),
 		cmocka_unit_test(test_export_accounting),
 		cmocka_unit_test(test_export_open_message_moves),
 		cmocka_unit_test(test_config),

@@ -27,6 +27,9 @@
 #      address) = the module's flow records, up and down, exactly.
 #   5. nfacctd restarted: muisp-ipfixd sends its templates again and the
 #      next flow decodes at the new collector.
+#   6. muisp.ko unloaded and loaded again: muisp-ipfixd and muisp-agentx
+#      join their groups again by themselves; a flow of the new module
+#      reaches nfacctd, its hard limit snmptrapd.
 . "$MUISP_TOP/tests/vm/lib.sh"
 . "$MUISP_TOP/tests/vm/scenarios/contract-lib.bash"
 topo_up
@@ -385,5 +388,30 @@ wait_until -t 20 -m "the new collector decodes the next flow" \
 ok "after nfacctd's restart: templates again, the next flow decoded"
 expect "no record lost by muisp-ipfixd" "0 0" \
 	"$(mstats | jq -r '"\(.ipfix_records_lost_overrun) \(.ipfix_records_lost_send)"')"
+
+# --- 6. the module reloaded: both daemons join their groups again ----------
+# (lib/nl_follow: the controller's DELFAMILY / NEWFAMILY of "muisp"); the
+# new module numbers its records from 1 again: no loss counted
+rmmod muisp || fail "rmmod"
+wait_until -t 20 -m "muisp-ipfixd saw the module go" \
+	grep -q 'muisp module unloaded: left its "flows" group' $S/ipfixd.log
+insmod "$MUISP_KO" dyndbg=+p || fail "insmod"
+wait_until -t 20 -m "muisp-ipfixd joined \"flows\" again" \
+	grep -q 'muisp module is back (reload 1)' $S/ipfixd.log
+wait_until -t 20 -m "muisp-agentx joined \"events\" again" \
+	grep -q 'muisp module is back (reload 1): joined its "events"' $S/agentx.log
+on router muispctl config set lan lan0 require-tunnel off
+# bob on a contract with a hard limit of 3 packets, crossed by the second
+# echo's reply: a flow record to export and a trap
+on router muispctl contract set 4245 status active metric packets hard 3
+on router muispctl addr set $BOB4 state bound contract 4245
+on bob ping -c 2 -i 0.2 -W 1 $INET4 >/dev/null 2>&1 || true
+on router muispctl flow flush
+wait_until -t 20 -m "the new module's flow record at nfacctd" \
+	eval 'got_ipfix $S/ipfix2.json | grep -q "^$BOB4 $INET4 .* 4245 $BOB4 "'
+wait_until -t 20 -m "muispHardLimit from the new module" trap_with 2 4245
+expect "after the reload: reloads, records lost" "1 0 0" \
+	"$(mstats | jq -r '"\(.ipfix_module_reloads) \(.ipfix_records_lost_overrun) \(.ipfix_records_lost_send)"')"
+ok "module reloaded: flow export and traps resumed"
 stop_nfacctd
 log "snmp-ipfix ok"
