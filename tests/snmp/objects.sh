@@ -5,7 +5,8 @@
 # MUISP-MIB answers: each scalar of muispGlobal, muispFlow and muispIpfix
 # (0 for a source that is not there), muispKernelPresent false, every
 # drop reason, every column of a contract row and of a pool row, and the
-# counter table's rows (the lease database's dhcp_* counters).
+# counter table's rows (the lease database's dhcp_* counters); the whole
+# tree reads the same by snmpwalk and snmpbulkwalk, v2c and v3.
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/check.sh"
 . "$top/tests/snmp/lib.sh"
@@ -55,5 +56,20 @@ key=dhcp_addrs_leased
 sub=".${#key}$(printf '%s' "$key" | od -An -tu1 | tr -s ' \n' '.' | sed 's/\.$//')"
 expect "muispCounterValue.\"$key\"" "1" "$(sget "$O.7.1.2$sub")"
 check "the counter table walks" test "$(swalk "$O.7" | grep -c '^\.')" -ge 3
+
+# The whole tree by GETNEXT (snmpwalk) and by GETBULK, v2c and v3: the
+# same instances in the same order (values such as muispCacheAge move)
+oids() { grep '^\.' | cut -d' ' -f1; }
+b2=$(swalk "$MUISP_OID" | oids)
+check "snmpbulkwalk v2c reads the tree (> 100 instances)" \
+	test "$(grep -c . <<<"$b2")" -gt 100
+expect "snmpwalk v2c (GETNEXT): the same instances" "$b2" \
+	"$(nsx snmpwalk -v2c -c public -On -t 2 -r 0 "127.0.0.1:$SNMP_PORT" \
+		"$MUISP_OID" | oids)"
+expect "snmpwalk v3 authPriv (GETNEXT): the same instances" "$b2" \
+	"$(nsx snmpwalk "${SNMP_V3[@]}" -On -t 2 -r 0 "127.0.0.1:$SNMP_PORT" \
+		"$MUISP_OID" | oids)"
+expect "snmpbulkwalk v3 authPriv: the same instances" "$b2" \
+	"$(swalk3 "$MUISP_OID" | oids)"
 
 summary
