@@ -19,9 +19,9 @@
 #      muispCounterTable and in its named object, the contract row =
 #      `contract list --json`, the address rows = `addr list --json`, the
 #      pool row = the pool as configured (4 addresses, mallory's lease).  The v3 (authPriv) walk is the same.
-#   2. bob crosses a soft limit, then a hard limit (contracts the module
-#      alone has): muispSoftLimit and muispHardLimit reach snmptrapd with
-#      their contract ids.
+#   2. bob crosses a soft limit, then a hard limit, then an expiry
+#      (contracts the module alone has): muispSoftLimit, muispHardLimit
+#      and muispExpired reach snmptrapd with their contract ids.
 #   3. snmpd restarted: the subagent reconnects and answers again.
 #   4. nfacctd's bytes and packets per 5-tuple (with contract id and client
 #      address) = the module's flow records, up and down, exactly.
@@ -336,6 +336,13 @@ trap_with() { # ARC ID: a trap muispNotifications.ARC carrying contract ID
 wait_until -t 20 -m "muispSoftLimit at snmptrapd" trap_with 1 4242
 wait_until -t 20 -m "muispHardLimit at snmptrapd" trap_with 2 4243
 ok "muispSoftLimit with contract id 4242, muispHardLimit with 4243"
+# then 4246, which expires 2 s after it is set: bob's echoes go on until
+# the module ends it (its sweep or the next packet) and the trap is there
+on router muispctl contract set 4246 status active metric packets hard 1000 expires +2s
+on router muispctl addr set $BOB4 state bound contract 4246
+wait_until -t 30 -m "muispExpired at snmptrapd" \
+	eval 'on bob ping -c 1 -W 1 $INET4 >/dev/null 2>&1; trap_with 3 4246'
+ok "muispExpired with contract id 4246"
 
 # --- 3. snmpd restarted: the subagent answers again ------------------------
 kill $SNMPD
