@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "io.h"
@@ -51,12 +52,15 @@ int io_iface_addr(const char *name, uint32_t *addr)
 /*
  * The packet socket's filter (SOCK_DGRAM: offsets from the IP header):
  * frames to this host (unicast, broadcast, multicast; not ones the host
- * sends, not another host's seen in promiscuous mode) carrying IPv4, UDP,
+ * sends, not another host's seen in promiscuous mode) of EtherType IPv4
+ * (the socket sees every protocol: see open_packet) carrying IPv4, UDP,
  * not a fragment, to port 67.
  */
 static struct sock_filter frame_filter[] = {
 	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_AD_OFF + SKF_AD_PKTTYPE),
-	BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, PACKET_OTHERHOST, 10, 0),
+	BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, PACKET_OTHERHOST, 12, 0),
+	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_AD_OFF + SKF_AD_PROTOCOL),
+	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IP, 0, 10),
 	BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 0),
 	BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0xf0),
 	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x40, 0, 7),
@@ -71,10 +75,22 @@ static struct sock_filter frame_filter[] = {
 	BPF_STMT(BPF_RET | BPF_K, 0xffff),
 };
 
-/* The packet socket: replies to clients without an address (sent with
+/*
+ * The packet socket: replies to clients without an address (sent with
  * sendto to chaddr) and the frames of requests.  Opened with protocol 0,
- * which receives nothing, filtered, then bound to ETH_P_IP on the
- * interface: no unfiltered frame is ever queued to it. */
+ * which receives nothing, filtered, then bound to the interface.
+ *
+ * Bound to ETH_P_ALL, not ETH_P_IP: the kernel hands a received frame to
+ * the ETH_P_ALL taps before the protocol handlers, so the frame is on
+ * this socket's queue before ip_rcv() even starts, let alone queues the
+ * datagram to the UDP socket.  A socket bound to ETH_P_IP on one device
+ * is a device-specific handler, called after ip_rcv() has returned: the
+ * UDP socket had the datagram first, and a loop on another CPU could read
+ * it while the frame was not queued yet (a datagram from a known MAC
+ * taken as from the unknown source).  PACKET_IGNORE_OUTGOING keeps the
+ * frames the host sends away from the socket (and from being cloned for
+ * it); the filter drops them too.
+ */
 static int open_packet(struct srv_iface *ifc)
 {
 	struct sock_fprog prog = {
@@ -83,10 +99,10 @@ static int open_packet(struct srv_iface *ifc)
 	};
 	struct sockaddr_ll ll = {
 		.sll_family = AF_PACKET,
-		.sll_protocol = htons(ETH_P_IP),
+		.sll_protocol = htons(ETH_P_ALL),
 		.sll_ifindex = ifc->ifindex,
 	};
-	int rcv = 2 << 20;
+	int rcv = 2 << 20, one = 1;
 
 	ifc->pkt_fd =
 		socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -106,6 +122,9 @@ static int open_packet(struct srv_iface *ifc)
 		       sizeof(rcv)) < 0)
 		setsockopt(ifc->pkt_fd, SOL_SOCKET, SO_RCVBUF, &rcv,
 			   sizeof(rcv));
+	if (setsockopt(ifc->pkt_fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one,
+		       sizeof(one)) < 0)
+		return -1;
 	return bind(ifc->pkt_fd, (struct sockaddr *)&ll, sizeof(ll));
 }
 
@@ -118,6 +137,7 @@ int io_open(struct srv_iface *ifc)
 
 	ifc->udp_fd = ifc->pkt_fd = -1;
 	ifc->wit = NULL;
+	ifc->wit_wait = 0;
 	ifc->ifindex = (int)if_nametoindex(name);
 	if (!ifc->ifindex)
 		return -1;
@@ -201,6 +221,36 @@ void io_drain_frames(struct srv_iface *ifc, unsigned int max)
 		;
 }
 
+static uint64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* Frames the packet socket dropped (its queue full) since the last call:
+ * a witness missing then may be lost, not late. */
+static int frames_lost(struct srv_iface *ifc)
+{
+	struct { /* struct tpacket_stats (linux/if_packet.h) */
+		unsigned int tp_packets, tp_drops;
+	} st;
+	socklen_t sl = sizeof(st);
+
+	if (getsockopt(ifc->pkt_fd, SOL_PACKET, PACKET_STATISTICS, &st, &sl) <
+	    0)
+		return 1;
+	return st.tp_drops > 0;
+}
+
+/*
+ * The datagram at the head of the UDP socket's queue is read with
+ * MSG_PEEK and consumed only once its source is decided, so waiting for
+ * its frame keeps nothing of ours: it stays where it is, and the
+ * datagrams behind it wait with it (order kept, the queue the kernel's,
+ * bounded by its buffer).
+ */
 ssize_t io_recv(struct srv_iface *ifc, uint8_t *buf, size_t len,
 		struct srv_src *src)
 {
@@ -220,14 +270,16 @@ ssize_t io_recv(struct srv_iface *ifc, uint8_t *buf, size_t len,
 		.msg_controllen = sizeof(cbuf.b),
 	};
 	struct cmsghdr *c;
-	int fragmented = 0;
+	int fragmented = 0, queued = 1;
 	unsigned int k;
 	ssize_t n;
 
 	memset(src, 0, sizeof(*src));
-	n = recvmsg(ifc->udp_fd, &mh, MSG_TRUNC | MSG_DONTWAIT);
-	if (n < 0)
+	n = recvmsg(ifc->udp_fd, &mh, MSG_PEEK | MSG_TRUNC | MSG_DONTWAIT);
+	if (n < 0) {
+		ifc->wit_wait = 0;
 		return -1;
+	}
 	src->saddr = sin.sin_addr.s_addr;
 	src->sport = ntohs(sin.sin_port);
 	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
@@ -242,20 +294,48 @@ ssize_t io_recv(struct srv_iface *ifc, uint8_t *buf, size_t len,
 			fragmented = 1;
 		}
 	}
-	if (fragmented || (size_t)n > len)
-		return n; /* no frame of its own, or cut short: unknown */
-	/* Its frame was queued to the packet socket before the datagram
-	 * reached the UDP socket: in the ring, or still in the queue. */
-	for (k = 0; k <= WIT_SEARCH; k++) {
-		if (wit_take(ifc->wit, src->saddr, src->daddr, src->sport, buf,
-			     (size_t)n, src->mac)) {
-			src->has_mac = 1;
-			break;
+	/* Fragmented or cut short: no frame of its own, unknown. */
+	if (!fragmented && (size_t)n <= len) {
+		/* Its frame: in the ring, or on the packet socket's queue. */
+		for (k = 0; k <= WIT_SEARCH; k++) {
+			if (wit_take(ifc->wit, src->saddr, src->daddr,
+				     src->sport, buf, (size_t)n, src->mac)) {
+				src->has_mac = 1;
+				break;
+			}
+			if (k == WIT_SEARCH || !(queued = read_frame(ifc)))
+				break;
 		}
-		if (k == WIT_SEARCH || !read_frame(ifc))
-			break;
+		/*
+		 * Not there and nothing more queued: the frame is late (see
+		 * open_packet) unless the packet socket dropped some.  Wait
+		 * for it a bounded time; the loop comes back when a frame
+		 * is queued or at ifc->wit_wait.
+		 */
+		if (!src->has_mac && !queued) {
+			uint64_t now = mono_us();
+
+			if (!ifc->wit_wait && !frames_lost(ifc))
+				ifc->wit_wait = now + IO_WIT_WAIT_US;
+			if (ifc->wit_wait && now < ifc->wit_wait) {
+				errno = EINPROGRESS;
+				return -1;
+			}
+		}
 	}
+	ifc->wit_wait = 0;
+	/* Decided: take it off the queue. */
+	while (recv(ifc->udp_fd, NULL, 0, MSG_DONTWAIT | MSG_TRUNC) < 0 &&
+	       errno == EINTR)
+		;
 	return n;
+}
+
+uint64_t io_wit_left(const struct srv_iface *ifc)
+{
+	uint64_t now = mono_us();
+
+	return ifc->wit_wait > now ? ifc->wit_wait - now : 0;
 }
 
 static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t len)

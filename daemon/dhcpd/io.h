@@ -40,11 +40,22 @@ int io_open(struct srv_iface *ifc);
 void io_close(struct srv_iface *ifc);
 /* Primary IPv4 address of an interface (host order). */
 int io_iface_addr(const char *name, uint32_t *addr);
+/* How long a datagram waits for its frame when the packet socket has
+ * none queued (microseconds). */
+#define IO_WIT_WAIT_US 20000
+
 /* One datagram and where it came from; returns its full length (may
  * exceed len: truncated by the buffer, the parser then drops it as
- * oversized), -1 EAGAIN when empty. */
+ * oversized), -1 EAGAIN when empty.  -1 EINPROGRESS: the next datagram's
+ * frame is not on the packet socket yet; it is still queued, and the
+ * caller comes back when the packet socket is readable or at
+ * ifc->wit_wait (CLOCK_MONOTONIC, microseconds), whichever is first:
+ * then the datagram's source is decided, unknown if its frame is still
+ * missing. */
 ssize_t io_recv(struct srv_iface *ifc, uint8_t *buf, size_t len,
 		struct srv_src *src);
+/* Microseconds left of the wait for a frame (0: none, or over). */
+uint64_t io_wit_left(const struct srv_iface *ifc);
 /* Read the frames queued on the packet socket (at most max) into the
  * witness ring; called when the UDP socket is empty, so that frames which
  * never become datagrams cannot fill the packet socket's queue. */

@@ -46,6 +46,7 @@ struct dhcpd {
 	sd_event *e;
 	sd_event_source *io[CONF_MAX_IFACES];  /* srv.ifaces[i].udp_fd */
 	sd_event_source *pio[CONF_MAX_IFACES]; /* srv.ifaces[i].pkt_fd */
+	sd_event_source *wit[CONF_MAX_IFACES]; /* end of a wait for a frame */
 	sd_event_source *timer;
 };
 
@@ -131,31 +132,32 @@ static int resolve_ids(struct dhcp_conf *c, uint32_t *ids)
 	return 0;
 }
 
-/* Datagrams of interface id (either of its sockets is readable): a batch
- * of at most SRV_MAX_PENDING, the replies and kernel calls flushed
- * together (the source fires again if more are queued).  Once the UDP
- * socket is empty, the frames left on the packet socket are ones that
- * never became datagrams here (dropped on the way, or not yet
- * delivered): read into the witness ring so they cannot fill its queue. */
-static int on_packet(sd_event_source *s, int fd, uint32_t revents, void *arg)
+/* Datagrams of interface id (either of its sockets is readable, or a
+ * wait for a frame ended): a batch of at most SRV_MAX_PENDING, the
+ * replies and kernel calls flushed together (the source fires again if
+ * more are queued).  Once the UDP socket is empty, the frames left on the
+ * packet socket are ones that never became datagrams here (dropped on the
+ * way, or not yet delivered): read into the witness ring so they cannot
+ * fill its queue.  While the next datagram waits for its frame (io.h),
+ * the UDP socket stays readable: its source is off until the packet
+ * socket's fires or the wait's timer does. */
+static void serve(struct dhcpd *d, unsigned int id)
 {
 	static uint8_t buf[RX_BUF];
-	struct dhcpd *d = arg;
+	struct srv_iface *ifc = &d->srv.ifaces[id];
 	int64_t now = now_s();
-	unsigned int id, k;
-	int empty = 0;
+	int empty = 0, waiting = 0;
+	unsigned int k;
 
-	for (id = 0; id < d->srv.nifaces && d->io[id] != s && d->pio[id] != s;
-	     id++)
-		;
-	if (id == d->srv.nifaces)
-		return 0;
 	for (k = 0; k < SRV_MAX_PENDING; k++) {
 		struct srv_src src;
-		ssize_t len =
-			io_recv(&d->srv.ifaces[id], buf, sizeof(buf), &src);
+		ssize_t len = io_recv(ifc, buf, sizeof(buf), &src);
 
 		if (len < 0) {
+			if (errno == EINPROGRESS) {
+				waiting = 1;
+				break;
+			}
 			if (errno != EAGAIN && errno != EINTR)
 				log_warn("%s: recv", d->conf->ifaces[id].name);
 			empty = 1;
@@ -165,9 +167,38 @@ static int on_packet(sd_event_source *s, int fd, uint32_t revents, void *arg)
 		if (d->srv.nout >= SRV_MAX_PENDING - 1)
 			break;
 	}
+	if (sd_event_source_set_enabled(d->io[id], waiting ? SD_EVENT_OFF :
+							     SD_EVENT_ON) < 0 ||
+	    (waiting ? evloop_timer_set(d->wit[id], io_wit_left(ifc)) :
+		       evloop_timer_stop(d->wit[id])) < 0)
+		fatalx("event loop: cannot wait for a frame");
 	if (empty)
-		io_drain_frames(&d->srv.ifaces[id], DRAIN_FRAMES);
+		io_drain_frames(ifc, DRAIN_FRAMES);
 	server_flush(&d->srv, now);
+}
+
+static int on_packet(sd_event_source *s, int fd, uint32_t revents, void *arg)
+{
+	struct dhcpd *d = arg;
+	unsigned int id;
+
+	for (id = 0; id < d->srv.nifaces && d->io[id] != s && d->pio[id] != s;
+	     id++)
+		;
+	if (id < d->srv.nifaces)
+		serve(d, id);
+	return 0;
+}
+
+static int on_wit_timer(sd_event_source *s, uint64_t usec, void *arg)
+{
+	struct dhcpd *d = arg;
+	unsigned int id;
+
+	for (id = 0; id < d->srv.nifaces && d->wit[id] != s; id++)
+		;
+	if (id < d->srv.nifaces)
+		serve(d, id);
 	return 0;
 }
 
@@ -178,6 +209,7 @@ static void unwatch(struct dhcpd *d)
 	for (i = 0; i < CONF_MAX_IFACES; i++) {
 		d->io[i] = sd_event_source_disable_unref(d->io[i]);
 		d->pio[i] = sd_event_source_disable_unref(d->pio[i]);
+		d->wit[i] = sd_event_source_disable_unref(d->wit[i]);
 	}
 }
 
@@ -193,6 +225,11 @@ static int watch(struct dhcpd *d)
 			r = sd_event_add_io(d->e, &d->pio[i],
 					    d->srv.ifaces[i].pkt_fd, EPOLLIN,
 					    on_packet, d);
+		if (r >= 0)
+			r = evloop_timer(d->e, &d->wit[i], 0, 0, on_wit_timer,
+					 d);
+		if (r >= 0)
+			r = evloop_timer_stop(d->wit[i]);
 		if (r < 0) {
 			errno = -r;
 			return -1;

@@ -44,6 +44,8 @@ struct srv_iface {
 	struct src_table src; /* Ethernet sources: offers held, rate */
 	int udp_fd, pkt_fd;   /* io.c */
 	struct witness *wit;  /* io.c: frames seen on pkt_fd */
+	uint64_t wit_wait;    /* io.c: the next datagram's frame awaited
+			       * until then (monotonic us), 0: not waiting */
 };
 
 /* Where a datagram came from: io.c fills it in, tests make it up. */

@@ -1,15 +1,31 @@
 // SPDX-License-Identifier: GPL-2.0
 /* muisp-dhcpd frame witnesses (daemon/dhcpd/witness.c): the IPv4/UDP
  * parser's refusals, and pairing datagrams with frames: oldest first,
- * each frame used once, the whole payload compared, the ring's limit. */
+ * each frame used once, the whole payload compared, the ring's limit.
+ * Then io.c's sockets on a loopback device in a network namespace of the
+ * test's own: a datagram with its frame, a datagram whose frame is
+ * queued after it (waited for, not taken as from the unknown source) and
+ * one whose frame never comes (unknown once the wait is over). */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netpacket/packet.h>
+#include <poll.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 #include <cmocka.h>
+
+#include "daemon/dhcpd/config.h"
 
 #include "daemon/dhcpd/io.h"
 #include "daemon/dhcpd/witness.h"
@@ -139,12 +155,204 @@ static void test_pairing(void **state)
 	free(w);
 }
 
+/* --- io.c's sockets on "lo" in a namespace of our own ------------------ */
+
+static struct conf_iface lo_conf = { .name = "lo" };
+static struct srv_iface lo;
+static int cli = -1, inj = -1;
+
+static int lo_up(void **state)
+{
+	struct ifreq ifr;
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons(68),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd;
+
+	/* root (make check), or an unprivileged user namespace */
+	if (unshare(CLONE_NEWNET) < 0 &&
+	    unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0)
+		return -1;
+	fd = socket(AF_INET, SOCK_DGRAM, 0);
+	if (fd < 0)
+		return -1;
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, "lo");
+	ifr.ifr_flags = IFF_UP | IFF_LOOPBACK | IFF_RUNNING;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+		return -1;
+	close(fd);
+	lo.conf = &lo_conf;
+	if (io_open(&lo) < 0)
+		return -1;
+	/* The client (port 68), and a raw socket to queue frames of our
+	 * own making to lo: the late copies of datagrams' frames. */
+	cli = socket(AF_INET, SOCK_DGRAM, 0);
+	inj = socket(AF_PACKET, SOCK_RAW, 0);
+	if (cli < 0 || inj < 0 ||
+	    bind(cli, (struct sockaddr *)&a, sizeof(a)) < 0)
+		return -1;
+	return 0;
+}
+
+static int lo_down(void **state)
+{
+	io_close(&lo);
+	close(cli);
+	close(inj);
+	return 0;
+}
+
+/* A datagram of n bytes of value v from 127.0.0.1:68 to 127.0.0.1:67. */
+static void send_dgram(uint8_t v, size_t n)
+{
+	struct sockaddr_in to = { .sin_family = AF_INET,
+				  .sin_port = htons(67),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	uint8_t pay[1600];
+
+	memset(pay, v, n);
+	assert_int_equal(sendto(cli, pay, n, 0, (struct sockaddr *)&to,
+				sizeof(to)),
+			 (ssize_t)n);
+}
+
+/* Take the frame of the datagram just sent off the packet socket (the
+ * kernel queued it there before the datagram reached the UDP socket):
+ * its IPv4 packet into ip, its length returned. */
+static size_t steal_frame(uint8_t *ip, size_t max)
+{
+	ssize_t n = recv(lo.pkt_fd, ip, max, MSG_DONTWAIT);
+
+	assert_true(n > 28);
+	assert_int_equal(recv(lo.pkt_fd, ip, max, MSG_DONTWAIT), -1);
+	return (size_t)n;
+}
+
+/* Queue that frame again, from Ethernet source mac, with its IP header
+ * checksum broken: the packet socket takes it (checksums are the IP
+ * stack's business), the IP stack drops it, so no second datagram. */
+static void queue_frame(const uint8_t *ip, size_t len, const uint8_t *mac)
+{
+	struct sockaddr_ll ll = { .sll_family = AF_PACKET,
+				  .sll_ifindex = lo.ifindex };
+	uint8_t f[14 + 1600];
+
+	memset(f, 0, 6); /* lo's own address */
+	memcpy(f + 6, mac, 6);
+	f[12] = 0x08;
+	f[13] = 0x00;
+	memcpy(f + 14, ip, len);
+	f[14 + 10] ^= 0xff;
+	assert_int_equal(sendto(inj, f, 14 + len, 0, (struct sockaddr *)&ll,
+				sizeof(ll)),
+			 (ssize_t)(14 + len));
+}
+
+static uint64_t mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static void test_io_witnessed(void **state)
+{
+	static const uint8_t zero[6];
+	uint8_t buf[2048];
+	struct srv_src src;
+
+	send_dgram(1, 300);
+	assert_int_equal(io_recv(&lo, buf, sizeof(buf), &src), 300);
+	assert_int_equal(src.has_mac, 1);
+	assert_memory_equal(src.mac, zero, 6); /* lo's */
+	assert_int_equal(src.saddr, htonl(INADDR_LOOPBACK));
+	assert_int_equal(src.sport, 68);
+	assert_int_equal(io_recv(&lo, buf, sizeof(buf), &src), -1);
+	assert_int_equal(errno, EAGAIN);
+	/* The host's own frames (lo's outgoing copies) are no witnesses. */
+	assert_int_equal(recv(lo.pkt_fd, buf, sizeof(buf), MSG_DONTWAIT), -1);
+}
+
+/*
+ * The interleaving behind a datagram from a known MAC counted as from
+ * the unknown source: the loop read the datagram while its frame was not
+ * on the packet socket yet (a socket bound to ETH_P_IP got its copy only
+ * after the IP stack had queued the datagram).  io_recv() must not decide
+ * then: it keeps the datagram queued, and pairs it once the frame comes.
+ */
+static void test_io_late_frame(void **state)
+{
+	static const uint8_t m7[6] = { 2, 0, 0, 0, 0, 7 };
+	uint8_t buf[2048], ip[2048];
+	struct pollfd p = { .fd = lo.pkt_fd, .events = POLLIN };
+	struct srv_src src;
+	size_t iplen;
+
+	send_dgram(2, 300);
+	iplen = steal_frame(ip, sizeof(ip));
+	assert_int_equal(io_recv(&lo, buf, sizeof(buf), &src), -1);
+	assert_int_equal(errno, EINPROGRESS);
+	assert_true(io_wit_left(&lo) > 0);
+	assert_true(io_wit_left(&lo) <= IO_WIT_WAIT_US);
+	/* Asked again before the frame: still waiting, still queued. */
+	assert_int_equal(io_recv(&lo, buf, sizeof(buf), &src), -1);
+	assert_int_equal(errno, EINPROGRESS);
+	queue_frame(ip, iplen, m7);
+	assert_int_equal(poll(&p, 1, 5000), 1); /* the loop's wake-up */
+	assert_int_equal(io_recv(&lo, buf, sizeof(buf), &src), 300);
+	assert_int_equal(src.has_mac, 1);
+	assert_memory_equal(src.mac, m7, 6);
+	assert_int_equal(buf[0], 2);
+	assert_int_equal(io_wit_left(&lo), 0);
+	assert_int_equal(io_recv(&lo, buf, sizeof(buf), &src), -1);
+	assert_int_equal(errno, EAGAIN);
+}
+
+/* A frame that never comes: the datagram waits IO_WIT_WAIT_US, no more,
+ * then it is from the unknown source; the next one is served as usual. */
+static void test_io_lost_frame(void **state)
+{
+	uint8_t buf[2048], ip[2048];
+	struct srv_src src;
+	uint64_t t0 = mono_us();
+	ssize_t n;
+	int k;
+
+	send_dgram(3, 300);
+	steal_frame(ip, sizeof(ip));
+	send_dgram(4, 200);
+	for (k = 0; k < 1000; k++) {
+		n = io_recv(&lo, buf, sizeof(buf), &src);
+		if (n >= 0 || errno != EINPROGRESS)
+			break;
+		/* the loop's timer: wake when the wait ends */
+		poll(NULL, 0, (int)(io_wit_left(&lo) / 1000) + 1);
+	}
+	assert_int_equal(n, 300);
+	assert_int_equal(buf[0], 3);
+	assert_int_equal(src.has_mac, 0);
+	assert_true(mono_us() - t0 >= IO_WIT_WAIT_US);
+	/* Behind it, in order, with its frame. */
+	assert_int_equal(io_recv(&lo, buf, sizeof(buf), &src), 200);
+	assert_int_equal(buf[0], 4);
+	assert_int_equal(src.has_mac, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_pairing),
 	};
+	const struct CMUnitTest io_tests[] = {
+		cmocka_unit_test(test_io_witnessed),
+		cmocka_unit_test(test_io_late_frame),
+		cmocka_unit_test(test_io_lost_frame),
+	};
+	int failed = cmocka_run_group_tests(tests, NULL, NULL);
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return failed +
+	       cmocka_run_group_tests_name("io", io_tests, lo_up, lo_down);
 }
