@@ -25,7 +25,8 @@
  * option, dnsmasq's, inserts a neighbour entry with SIOCSARP and sends via
  * UDP; it needs CAP_NET_ADMIN and leaves entries in the ARP table, while
  * the packet socket needs only CAP_NET_RAW and touches no kernel state.
- * The same packet socket (SOCK_DGRAM, ETH_P_IP) receives the frames.
+ * The same packet socket (SOCK_DGRAM, bound to ETH_P_ALL so that a frame
+ * is queued to it before the IP stack sees it) receives the frames.
  */
 #ifndef MUISP_DHCPD_IO_H
 #define MUISP_DHCPD_IO_H

@@ -8,11 +8,12 @@
  * of each unfragmented IPv4/UDP frame to port 67.  For each UDP datagram
  * the server takes the oldest unused witness with the same IP source and
  * destination, UDP source port and payload; it is the frame the datagram
- * came in (the kernel queues a frame to the packet socket before it hands
- * it to IP, so the witness is always there first).  No witness (a
- * fragmented datagram, a frame the packet socket dropped, a ring
- * overrun by frames that never reached the UDP socket): source unknown,
- * which the server treats as the least trusted source.
+ * came in (the packet socket is an ETH_P_ALL tap, which the kernel hands
+ * a frame to before IP: the witness is queued before the datagram; see
+ * io.c open_packet, and io_recv for a frame late all the same).  No
+ * witness (a fragmented datagram, a frame the packet socket dropped, a
+ * ring overrun by frames that never reached the UDP socket): source
+ * unknown, which the server treats as the least trusted source.
  *
  * Pure: no sockets here (io.c reads the packet socket), unit-tested and
  * fuzzed (fuzz_dhcp_frame).

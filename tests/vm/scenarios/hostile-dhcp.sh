@@ -132,7 +132,7 @@ check "mallory's 4 held, plus at most $extra of the unknown source ($held)" \
 	test "$held" -ge 4 -a "$held" -le $((4 + extra))
 expect "every other DISCOVER of mallory's unreserved" \
 	"$((disc - 1 - held))" "$unres"
-log "ok: offers-per-source 4 held; $drops of 100 burst frames rate-limited"
+log "ok: offers-per-source 4 held; $drops of 100 burst frames rate-limited; $unknown from the unknown source"
 
 # REQUEST (ACKed) then DECLINE of 20 addresses from 20 MACs: quarantine-max
 # 16 holds, the 4 oldest end early.
