@@ -465,6 +465,9 @@ usr1_sync() {
 }
 drops_are() { usr1_sync && test "$(drops)" = "$1"; }
 check "no drops counted before the malformed set" drops_are "$(scaled 0)"
+unknown=$(stat rx_source_unknown)
+check "every client datagram so far paired with its frame (unknown source: $unknown)" \
+	test "$unknown" = 0
 
 ip netns exec "$C1" ip -4 addr replace 10.77.0.200/24 dev eth0
 out=$(ip netns exec "$C1" /usr/bin/python3 "$top/tests/dhcp/malformed.py" \
