@@ -22,9 +22,20 @@
 #define IP_RECVFRAGSIZE 25
 #endif
 
-/* Frames read ahead while looking for one datagram's: fewer than the
- * ring holds, so that none of them is pushed out by the search itself. */
-#define WIT_SEARCH (WIT_SLOTS / 2)
+/*
+ * Frames read while looking for one datagram's.  Its frame was queued
+ * before it (open_packet), so the frames ahead of it are older: of
+ * datagrams dropped on the way (a UDP queue that overflowed in a flood),
+ * or a few of datagrams behind it when CPUs raced.  Up to WIT_SEARCH,
+ * fewer than the ring holds, nothing the search reads pushes out another
+ * it read.  Past that it searches on up to WIT_SEARCH_MAX (about as many
+ * as the packet socket's queue holds) only if the packet socket dropped
+ * nothing: then the frame is certainly ahead, and what is pushed out is
+ * old.  If frames were dropped, the frame may be lost and the frames
+ * after it belong to the datagrams that follow: the search stops.
+ */
+#define WIT_SEARCH     (WIT_SLOTS / 2)
+#define WIT_SEARCH_MAX 4096
 
 int io_iface_addr(const char *name, uint32_t *addr)
 {
@@ -271,7 +282,7 @@ ssize_t io_recv(struct srv_iface *ifc, uint8_t *buf, size_t len,
 	};
 	struct cmsghdr *c;
 	int fragmented = 0, queued = 1;
-	unsigned int k;
+	unsigned int k, limit;
 	ssize_t n;
 
 	memset(src, 0, sizeof(*src));
@@ -297,13 +308,18 @@ ssize_t io_recv(struct srv_iface *ifc, uint8_t *buf, size_t len,
 	/* Fragmented or cut short: no frame of its own, unknown. */
 	if (!fragmented && (size_t)n <= len) {
 		/* Its frame: in the ring, or on the packet socket's queue. */
-		for (k = 0; k <= WIT_SEARCH; k++) {
+		for (k = 0, limit = WIT_SEARCH;; k++) {
 			if (wit_take(ifc->wit, src->saddr, src->daddr,
 				     src->sport, buf, (size_t)n, src->mac)) {
 				src->has_mac = 1;
 				break;
 			}
-			if (k == WIT_SEARCH || !(queued = read_frame(ifc)))
+			if (k == limit) {
+				if (limit == WIT_SEARCH_MAX || frames_lost(ifc))
+					break;
+				limit = WIT_SEARCH_MAX;
+			}
+			if (!(queued = read_frame(ifc)))
 				break;
 		}
 		/*

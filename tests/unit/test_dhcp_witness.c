@@ -340,6 +340,33 @@ static void test_io_lost_frame(void **state)
 	assert_int_equal(src.has_mac, 1);
 }
 
+/* A flood's leftovers: more frames ahead of a datagram's than WIT_SEARCH
+ * (frames whose datagrams the IP stack dropped: the IP header checksum
+ * broken), and the packet socket dropped none: the search goes on to the
+ * datagram's own frame. */
+static void test_io_deep_search(void **state)
+{
+	static const uint8_t m8[6] = { 2, 0, 0, 0, 0, 8 };
+	uint8_t buf[2048];
+	struct srv_src src;
+	uint64_t added = lo.wit->added;
+	unsigned int i;
+
+	for (i = 0; i < WIT_SLOTS + 40; i++) {
+		size_t len = build(1, (uint8_t)i, 100);
+
+		queue_frame(pkt, len, m8);
+	}
+	send_dgram(5, 300);
+	assert_int_equal(io_recv(&lo, buf, sizeof(buf), &src), 300);
+	assert_int_equal(src.has_mac, 1);
+	assert_memory_equal(src.mac, (uint8_t[6]){ 0 }, 6); /* lo's */
+	/* every frame read, the datagram's last */
+	assert_int_equal(lo.wit->added - added, WIT_SLOTS + 40 + 1);
+	assert_int_equal(io_recv(&lo, buf, sizeof(buf), &src), -1);
+	assert_int_equal(errno, EAGAIN);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -350,6 +377,7 @@ int main(void)
 		cmocka_unit_test(test_io_witnessed),
 		cmocka_unit_test(test_io_late_frame),
 		cmocka_unit_test(test_io_lost_frame),
+		cmocka_unit_test(test_io_deep_search),
 	};
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
 
