@@ -40,7 +40,7 @@ while [ $# -gt 0 ]; do
 	--ko) ko=$(readlink -f "$2"); shift 2 ;;
 	--demo) demo=1; shift ;;
 	--show-log) show_log=1; shift ;;
-	-h|--help) sed -n "3,26p" "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n "3,27p" "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	*) names+=("$1"); shift ;;
 	esac
