@@ -115,7 +115,7 @@ CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 
 .PHONY: all userspace kmod kmod-selftest check check-unit check-fuzz \
 	check-vm check-style check-nlspec nlspec format format-check bench demo \
-	fuzz-long soak install clean deps sparse
+	fuzz-long soak install clean deps
 
 all: userspace kmod
 
@@ -164,6 +164,7 @@ kmod-selftest:
 	+@$(call kmod_apart,$(BUILD)/kmod-selftest/$(KVER),MUISP_DEBUG=1)
 
 # Static analysis of the module on every installed kernel line (C=2).
+.PHONY: sparse
 sparse:
 	scripts/sparse.sh
 
