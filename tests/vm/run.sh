@@ -23,7 +23,8 @@
 # non-zero on any failure, a time-out, a kernel warning, or a failed unload.
 # Per-run logs: build/vm/run-*/ (NAME.log, NAME.kmsg, console.log).
 # MUISP_* variables reach the scenarios as set; MUISP_TOP, MUISP_KO and
-# MUISP_BIN are the guest's paths.
+# MUISP_BIN are the guest's paths.  MUISP_VM_ACCEL sets QEMU's -accel
+# (default tcg: multi-threaded, one host thread per vCPU).
 
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -39,7 +40,7 @@ while [ $# -gt 0 ]; do
 	--ko) ko=$(readlink -f "$2"); shift 2 ;;
 	--demo) demo=1; shift ;;
 	--show-log) show_log=1; shift ;;
-	-h|--help) sed -n "3,26p" "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n "3,27p" "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	*) names+=("$1"); shift ;;
 	esac
@@ -108,7 +109,7 @@ write_job() { # scenarios...: the guest's job file
 }
 
 echo "vm: kernel $kver, ${#scenarios[@]} scenario(s), budget ${budget}s, logs in ${run#$top/}"
-qemu=(qemu-system-x86_64 -accel tcg -m 2048 -smp 2 -nographic -no-reboot
+qemu=(qemu-system-x86_64 -accel "${MUISP_VM_ACCEL:-tcg}" -m 2048 -smp 2 -nographic -no-reboot
 	-kernel "$kernel" -initrd "$initrd"
 	-append "console=ttyS0 panic=-1 oops=panic loglevel=4 net.ifnames=0"
 	-virtfs "local,path=/,mount_tag=root,security_model=none,readonly=on,multidevs=remap"

@@ -14,16 +14,25 @@
 . "$MUISP_TOP/tests/vm/lib.sh"
 . "$MUISP_TOP/tests/vm/scenarios/dp-lib.bash"
 topo_up
-# Keep the netfilter hook static keys (forward, input) enabled for the whole
-# run, as any router with nftables or conntrack has them: otherwise every
-# load/unload flips them and the kernel live-patches the NF_HOOK sites of the
-# IP stack while a CPU is busy with the flood.  Under TCG that stalled the
-# flooded CPU for 20+ s (soft lockup, seen in CI) and cost most of each
-# cycle; it is the emulator's cost of code patching, not the module's.
-on inet nft -f - <<'NFT'
+# Keep the netfilter hook static keys (pre-routing, forward, input) enabled
+# for the whole run, as any router with nftables or conntrack has them:
+# otherwise every load/unload flips them and the kernel live-patches the
+# NF_HOOK sites of the IP stack while the other CPU runs them for the flood.
+# Under TCG that is the emulator's weak spot, not the module's: with forward
+# and input flipping, the flooded CPU stalled for 20+ s (soft lockup, seen
+# in CI); with pre-routing flipping, 6.12 guests die of an "int3" Oops at
+# ip_rcv/ipv6_rcv+0x42 whose bytes already hold the new jump, i.e. a vCPU
+# ran the breakpoint after the patch was done (multi-threaded TCG only;
+# clean with MUISP_VM_ACCEL=tcg,thread=single; docs/DESIGN.md, "Kernel
+# lines").  MUISP_DP_UNLOAD_FLIP=1 leaves pre-routing flipping, for a run
+# on single-threaded TCG or real hardware.
+pre='chain keys_pre { type filter hook prerouting priority 0; }'
+[ "${MUISP_DP_UNLOAD_FLIP:-0}" = 1 ] && pre=
+on inet nft -f - <<NFT
 table inet keys {
 	chain keys_in { type filter hook input priority 0; }
 	chain keys_fwd { type filter hook forward priority 0; }
+	$pre
 }
 NFT
 CYCLES=${MUISP_DP_UNLOAD_CYCLES:-100}
