@@ -10,7 +10,10 @@
 #   make            userspace + module
 #   make kmod MUISP_DEBUG=1   the module with its self-tests (run at load)
 #   make check      dependencies, unit tests (ASan+UBSan), short fuzz runs,
-#                   the VM suite, the harness self-test
+#                   the VM suite (and a subset on the other kernel lines),
+#                   the harness self-test (stages: scripts/check.sh)
+#   make check-vm KVER=...   the whole VM suite on one kernel line
+#   make sparse     sparse (C=2) on the module, every installed kernel line
 #   make demo       the walk-in, told and checked step by step in the VM
 #   make bench      benchmarks (ratios within one run)
 #   make fuzz-long  every fuzz target to FUZZ_RUNS (10^7) executions (hours)
@@ -150,12 +153,20 @@ kmod:
 			echo "kmod: compiler warnings are errors" >&2; st=1; fi; \
 		rm -f $$log; exit $$st
 
+# $(call kmod_apart,DIR[,VAR=value...]): the module for $(KVER) built from a
+# copy of the tree in DIR (scripts/kmod-build.sh), kmod/ left alone.
+kmod_apart = scripts/kmod-build.sh $(1) $(KVER) $(2) || \
+	{ grep -E 'error|warning' $(1)/build.log >&2; exit 1; }
+
 # The module with its self-tests (kmod/selftest/, run at load), built apart
 # in build/kmod-selftest/KVER/ for the VM scenario ft-selftest.
 kmod-selftest:
-	+@scripts/kmod-build.sh $(BUILD)/kmod-selftest/$(KVER) $(KVER) \
-		MUISP_DEBUG=1 || { grep -E 'error|warning' \
-		$(BUILD)/kmod-selftest/$(KVER)/build.log >&2; exit 1; }
+	+@$(call kmod_apart,$(BUILD)/kmod-selftest/$(KVER),MUISP_DEBUG=1)
+
+# Static analysis of the module on every installed kernel line (C=2).
+.PHONY: sparse
+sparse:
+	scripts/sparse.sh
 
 SHELL := /bin/bash
 
@@ -181,8 +192,19 @@ fuzz-long: $(FUZZERS)
 soak: userspace
 	tests/soak/run.sh
 
-check-vm: all kmod-selftest
-	tests/vm/run.sh $(KVER_ARG)
+# The whole VM suite on one kernel line (KVER=..., default scripts/kver.sh):
+# the default line loads kmod/muisp.ko; another line's module is built apart
+# in build/kmod-KVER/ (as scripts/kmod-lines.sh does), so that kmod/ stays
+# built for the default line.
+check-vm: userspace kmod-selftest
+	+@if [ "$(KVER)" = "$$(KVER= scripts/kver.sh)" ]; then \
+		$(MAKE) --no-print-directory kmod || exit 1; \
+		ko=kmod/muisp.ko; \
+	else \
+		$(call kmod_apart,$(BUILD)/kmod-$(KVER)); \
+		ko=$(BUILD)/kmod-$(KVER)/kmod/muisp.ko; \
+	fi; \
+	tests/vm/run.sh --kver $(KVER) --ko $$ko
 
 check-style:
 	scripts/checkpatch.sh

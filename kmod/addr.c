@@ -21,10 +21,11 @@ static int addr_cmp(struct rhashtable_compare_arg *arg, const void *obj)
 {
 	const struct muisp_addr_key *k = arg->key;
 	const struct muisp_addr_key *o = &((const struct muisp_addr *)obj)->key;
+	__be32 d = (k->addr[0] ^ o->addr[0]) | (k->addr[1] ^ o->addr[1]) |
+		   (k->addr[2] ^ o->addr[2]) | (k->addr[3] ^ o->addr[3]);
 
-	return ((k->addr[0] ^ o->addr[0]) | (k->addr[1] ^ o->addr[1]) |
-		(k->addr[2] ^ o->addr[2]) | (k->addr[3] ^ o->addr[3]) |
-		(k->family ^ o->family)) != 0;
+	/* any bit set: different (the byte order does not matter) */
+	return ((__force u32)d | (k->family ^ o->family)) != 0;
 }
 
 static const struct rhashtable_params addr_params = {

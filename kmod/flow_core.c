@@ -8,8 +8,9 @@
 #ifdef __KERNEL__
 #define RAW_LE32(x) le32_to_cpu((__force __le32)(x))
 #define RAW_LE16(x) le16_to_cpu((__force __le16)(x))
+#define RAW_LE64(x) le64_to_cpu((__force __le64)(x))
 #else
-#define le64_to_cpu(x) le64toh(x)
+#define RAW_LE64(x) le64toh(x)
 #define RAW_LE32(x) le32toh(x)
 #define RAW_LE16(x) le16toh(x)
 #endif
@@ -90,7 +91,7 @@ static inline u64 load_le64(const u8 *p)
 	u64 v;
 
 	memcpy(&v, p, sizeof(v));
-	return le64_to_cpu(v);
+	return RAW_LE64(v);
 }
 
 /* SipHash-c-d, reference algorithm (Aumasson & Bernstein 2012). */

@@ -195,6 +195,7 @@ static void ft_end_locked(struct muisp_flowtable *ft,
 			  struct muisp_flow_entry *e,
 			  struct muisp_flow_record *rec, s64 off,
 			  enum muisp_flow_end reason)
+	__releases(&e->lock)
 {
 	muisp_flow_entry_record(e, rec, off, reason);
 	muisp_flow_entry_kill(e);

@@ -9,6 +9,8 @@ pkgs=(
 	# build
 	build-essential pkg-config clang libclang-rt-14-dev clang-format
 	linux-headers-amd64 linux-headers-6.12-amd64 kmod linux-source-6.1
+	# the module's static analysis (make check: stage sparse, C=2)
+	sparse
 	libmnl-dev libssl-dev libsqlite3-dev
 	libcmocka-dev libsnmp-dev libsystemd-dev
 	# muispd: the online payment provider's HTTP on the event loop
@@ -19,6 +21,8 @@ pkgs=(
 	valgrind
 	# VM harness
 	qemu-system-x86 linux-image-amd64 busybox-static
+	# the other kernel line's image: make check boots it too (vm-6.12)
+	linux-image-6.12-amd64
 	# tools used inside the VM (over the 9p root)
 	iproute2 iputils-ping nftables tcpreplay iperf3 tcpdump ethtool
 	python3-scapy procps psmisc socat sqlite3 jq openssl

@@ -10,7 +10,6 @@ set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/tests/lib/check.sh"
 CHECK_SUITE=kmod-lines
-default=$("$top/scripts/kver.sh")
 build() { # what out kver [VAR=value...]
 	local what=$1 out=$2 kver=$3
 	shift 3
@@ -21,9 +20,7 @@ build() { # what out kver [VAR=value...]
 		grep -E 'error|warning' "$out/build.log" | head -20 | sed 's/^/    | /'
 	fi
 }
-for d in $(ls -d /lib/modules/*/build 2>/dev/null | sort -V); do
-	kver=${d#/lib/modules/}; kver=${kver%/build}
-	[ "$kver" = "$default" ] && continue
+for kver in $("$top/scripts/kver.sh" --others); do
 	build muisp.ko "$top/build/kmod-$kver" "$kver"
 	build "muisp.ko with self-tests" "$top/build/kmod-selftest/$kver" \
 		"$kver" MUISP_DEBUG=1
