@@ -17,6 +17,7 @@
 #   make soak       1,000 walk-ins while an attacker floods (root, <= 20 min)
 #   make install    DESTDIR-aware install (PREFIX, default /usr/local)
 #   make deb        Debian packages muisp, muisp-client, muisp-dkms in build/deb/
+#                   (make deb-lint: lintian on them)
 #   make nlspec     regenerate the uAPI files from include/uapi/muisp.yaml
 #                   (check-nlspec: fail if the committed ones differ)
 
