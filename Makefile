@@ -18,7 +18,9 @@
 #   make bench      benchmarks (ratios within one run)
 #   make fuzz-long  every fuzz target to FUZZ_RUNS (10^7) executions (hours)
 #   make soak       1,000 walk-ins while an attacker floods (root, <= 20 min)
-#   make install    DESTDIR-aware install
+#   make install    DESTDIR-aware install (PREFIX, default /usr/local)
+#   make deb        Debian packages muisp, muisp-client, muisp-dkms in build/deb/
+#                   (make deb-lint: lintian on them)
 #   make nlspec     regenerate the uAPI files from include/uapi/muisp.yaml
 #                   (check-nlspec: fail if the committed ones differ)
 
@@ -115,7 +117,8 @@ CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
 
 .PHONY: all userspace kmod kmod-selftest check check-unit check-fuzz \
 	check-vm check-style check-nlspec nlspec format format-check bench demo \
-	fuzz-long soak install clean deps
+	fuzz-long soak install install-userspace install-kmod install-dkms deb deb-lint \
+	clean deps
 
 all: userspace kmod
 
@@ -140,7 +143,7 @@ $(BUILD)/san/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(UNIT_CPPFLAGS) $(SAN_CFLAGS) -MMD -MP -c -o $@ $<
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD)/rel $(BUILD)/san -name '*.d' 2>/dev/null)
 
 # The module: W=1, and any compiler warning fails the build.
 kmod:
@@ -236,28 +239,63 @@ demo:
 	$(MAKE) all
 	tests/vm/run.sh $(KVER_ARG) --demo
 
-install: all
+# The units and man pages name the installed paths as PREFIX=/usr/local has
+# them; other prefixes (the Debian packages: /usr) are written in on install.
+INSTALL_PATHS := sed -e 's|/usr/local/sbin|$(SBINDIR)|g' \
+	-e 's|/usr/local/share/muisp|$(DATADIR)|g'
+
+# install: everything, the module for KVER included.  install-userspace:
+# programs, man pages, units, configuration, MIB (what the muisp and
+# muisp-client packages hold); install-dkms: the module's source under
+# /usr/src/muisp-VERSION with dkms.conf (the muisp-dkms package).
+install: install-userspace install-kmod
+
+install-userspace: $(addprefix $(BUILD)/bin/,$(SBINS) $(BINS))
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
 		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) \
 		$(DESTDIR)$(SYSCONFDIR)/muisp $(DESTDIR)$(DATADIR) \
-		$(DESTDIR)$(MIBDIR) \
-		$(DESTDIR)/lib/modules/$(KVER)/extra
+		$(DESTDIR)$(MIBDIR)
 	$(foreach b,$(SBINS),install -m 0755 $(BUILD)/bin/$(b) $(DESTDIR)$(SBINDIR)/$(b);)
 	$(foreach b,$(BINS),install -m 0755 $(BUILD)/bin/$(b) $(DESTDIR)$(BINDIR)/$(b);)
-	$(foreach m,$(MAN1),install -m 0644 $(m) $(DESTDIR)$(MANDIR)/man1/;)
-	$(foreach m,$(MAN5),install -m 0644 $(m) $(DESTDIR)$(MANDIR)/man5/;)
-	$(foreach m,$(MAN8),install -m 0644 $(m) $(DESTDIR)$(MANDIR)/man8/;)
-	$(foreach u,$(UNITS),install -m 0644 $(u) $(DESTDIR)$(UNITDIR)/;)
+	$(foreach s,1 5 8,$(foreach m,$(MAN$(s)),$(INSTALL_PATHS) $(m) \
+		>$(DESTDIR)$(MANDIR)/man$(s)/$(notdir $(m)) && \
+		chmod 0644 $(DESTDIR)$(MANDIR)/man$(s)/$(notdir $(m));))
+	$(foreach u,$(UNITS),$(INSTALL_PATHS) $(u) >$(DESTDIR)$(UNITDIR)/$(notdir $(u)) && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$(notdir $(u));)
 	$(foreach d,$(DATA),install -m 0644 $(d) $(DESTDIR)$(DATADIR)/;)
 	$(foreach m,$(SNMP_MIBS),install -m 0644 $(m) $(DESTDIR)$(MIBDIR)/;)
 	$(foreach u,$(SYSUSERS),install -D -m 0644 $(u) $(DESTDIR)/usr/lib/sysusers.d/muisp.conf;)
 	$(foreach u,$(TMPFILES),install -D -m 0644 $(u) $(DESTDIR)/usr/lib/tmpfiles.d/muisp.conf;)
 	$(foreach c,$(CONFS),test -e $(DESTDIR)$(SYSCONFDIR)/muisp/$(notdir $(c)) || \
 		install -m 0640 $(c) $(DESTDIR)$(SYSCONFDIR)/muisp/;)
-	install -m 0644 kmod/muisp.ko $(DESTDIR)/lib/modules/$(KVER)/extra/
-	install -d $(DESTDIR)$(PREFIX)/include/linux
-	install -m 0644 include/uapi/muisp.h $(DESTDIR)$(PREFIX)/include/linux/muisp.h
+
+install-kmod: kmod
+	install -D -m 0644 kmod/muisp.ko $(DESTDIR)/lib/modules/$(KVER)/extra/muisp.ko
+	install -D -m 0644 include/uapi/muisp.h $(DESTDIR)$(PREFIX)/include/linux/muisp.h
+
+# What DKMS builds from: the top-level Kbuild and VERSION, kmod/ without the
+# self-tests (MUISP_DEBUG builds only), the uAPI header, dkms.conf.
+VERSION := $(shell cat VERSION)
+DKMS_SRC := $(DESTDIR)/usr/src/muisp-$(VERSION)
+install-dkms:
+	install -d $(DKMS_SRC)/kmod $(DKMS_SRC)/include/uapi
+	install -m 0644 Kbuild VERSION $(DKMS_SRC)/
+	sed 's/#MODULE_VERSION#/$(VERSION)/' dkms.conf >$(DKMS_SRC)/dkms.conf
+	chmod 0644 $(DKMS_SRC)/dkms.conf
+	install -m 0644 kmod/Kbuild kmod/*.c kmod/*.h $(DKMS_SRC)/kmod/
+	install -m 0644 include/uapi/muisp.h $(DKMS_SRC)/include/uapi/
+
+# The Debian packages (debian/, dpkg-buildpackage) into build/deb/: muisp,
+# muisp-client, muisp-dkms, with their .buildinfo and .changes.  No tests
+# (`make check` runs them); DEB_JOBS compile jobs.
+DEB_JOBS ?= 2
+deb:
+	scripts/deb.sh $(DEB_JOBS)
+
+# lintian on what `make deb` built (the .changes names the three packages)
+deb-lint:
+	lintian --fail-on error,warning build/deb/*.changes
 
 clean:
 	rm -rf $(BUILD)

@@ -51,4 +51,5 @@ module_exit(muisp_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("muisp micro-ISP access gate and metering");
 MODULE_AUTHOR("muisp developers");
+MODULE_VERSION(MUISP_VERSION);
 MODULE_ALIAS_GENL_FAMILY(MUISP_GENL_NAME);

@@ -37,6 +37,9 @@ pkgs=(
 	smitools snmptrapd pmacct
 	# NAPT beside the operator's rules (tests/vm/scenarios/napt.sh)
 	iptables conntrack
+	# Debian packages (make deb, make deb-lint: debian/) and the module's
+	# DKMS build from them
+	debhelper dh-dkms dkms dpkg-dev fakeroot lintian
 	# DHCP benchmark peers (tests/dhcp/bench.sh; perfdhcp is in kea-admin)
 	kea-dhcp4-server dnsmasq-base
 )

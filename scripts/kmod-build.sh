@@ -14,7 +14,7 @@ kdir=/lib/modules/$kver/build
 [ -d "$kdir" ] || { echo "kmod-build: no kernel headers for $kver" >&2; exit 2; }
 rm -rf "$out"
 mkdir -p "$out"
-cp -r "$top/Kbuild" "$top/kmod" "$top/include" "$out/"
+cp -r "$top/Kbuild" "$top/VERSION" "$top/kmod" "$top/include" "$out/"
 find "$out/kmod" -name '*.o' -o -name '*.ko' -o -name '.*.cmd' | xargs rm -f
 # compiler warnings fail; make's own (jobserver) do not
 make -C "$kdir" M="$out" W=1 "$@" modules >"$out/build.log" 2>&1 &&
