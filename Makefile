@@ -139,7 +139,8 @@ $(BUILD)/san/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(UNIT_CPPFLAGS) $(SAN_CFLAGS) -MMD -MP -c -o $@ $<
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# (build/pkg holds the package test's Debian root: no dependency files there)
+-include $(shell find $(BUILD) -path $(BUILD)/pkg -prune -o -name '*.d' -type f -print 2>/dev/null)
 
 # The module: W=1, and any compiler warning fails the build.
 kmod:
