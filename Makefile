@@ -17,6 +17,7 @@
 #   make soak       1,000 walk-ins while an attacker floods (root, <= 20 min)
 #   make install    DESTDIR-aware install (PREFIX, default /usr/local)
 #   make deb        Debian packages muisp, muisp-client, muisp-dkms in build/deb/
+#                   (make deb-lint: lintian on them)
 #   make nlspec     regenerate the uAPI files from include/uapi/muisp.yaml
 #                   (check-nlspec: fail if the committed ones differ)
 
@@ -139,8 +140,7 @@ $(BUILD)/san/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(UNIT_CPPFLAGS) $(SAN_CFLAGS) -MMD -MP -c -o $@ $<
 
-# (build/pkg holds the package test's Debian root: no dependency files there)
--include $(shell find $(BUILD) -path $(BUILD)/pkg -prune -o -name '*.d' -type f -print 2>/dev/null)
+-include $(shell find $(BUILD)/rel $(BUILD)/san -name '*.d' 2>/dev/null)
 
 # The module: W=1, and any compiler warning fails the build.
 kmod:
