@@ -294,9 +294,13 @@ ok "no package left installed"
 left=()
 for f in $files; do
 	[ -e "$root$f" ] || [ -L "$root$f" ] || continue
-	# A directory another package also ships (/usr/sbin) stays.
-	[ -d "$root$f" ] && [ ! -L "$root$f" ] && in_root dpkg -S "$f" >/dev/null 2>&1 && continue
-	[ "$f" = /var/lib/muisp ] && continue
+	case $f in /var/lib/muisp | /var/lib/muisp/*) continue ;; esac
+	# A directory stays if another package ships it too (/usr/sbin), or
+	# if it is one of merged /usr's aliases (/lib -> usr/lib).
+	if [ -d "$root$f" ]; then
+		[ -L "$root$f" ] && continue
+		in_root dpkg -S "$f" >/dev/null 2>&1 && continue
+	fi
 	left+=("$f")
 done
 [ ${#left[@]} -eq 0 ] || fail "left after purge: ${left[*]}"
