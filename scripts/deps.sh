@@ -40,6 +40,8 @@ pkgs=(
 	# Debian packages (make deb, make deb-lint: debian/) and the module's
 	# DKMS build from them
 	debhelper dh-dkms dkms dpkg-dev fakeroot lintian
+	# the packages installed on a clean Debian root (tests/pkg/run.sh)
+	debootstrap
 	# DHCP benchmark peers (tests/dhcp/bench.sh; perfdhcp is in kea-admin)
 	kea-dhcp4-server dnsmasq-base
 )

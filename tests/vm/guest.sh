@@ -51,8 +51,19 @@ ensure_module() {
 	module_loaded && return 0
 	modprobe -q nf_conntrack 2>/dev/null # some scenarios compare against it
 	# dyndbg=+p: the created/destroyed lines kmsg-lifecycle.sh pairs
-	insmod "$MUISP_KO" dyndbg=+p $MUISP_KO_ARGS
+	if [ "${MUISP_KO_MODPROBE:-0}" = 1 ]; then
+		modprobe muisp dyndbg=+p $MUISP_KO_ARGS
+	else
+		insmod "$MUISP_KO" dyndbg=+p $MUISP_KO_ARGS
+	fi
 }
+
+# run.sh --modprobe: the module where DKMS installs it, found by modprobe.
+if [ "${MUISP_KO_MODPROBE:-0}" = 1 ]; then
+	dkms_dir=/lib/modules/$(uname -r)/updates/dkms
+	mkdir -p "$dkms_dir" && cp "$MUISP_KO" "$dkms_dir/" && depmod -a ||
+		console "cannot install $MUISP_KO in $dkms_dir"
+fi
 
 : >"$OUT/results"
 dmesg -c >"$OUT/boot.kmsg" 2>&1

@@ -8,16 +8,21 @@
 # binaries, the scenarios and their libraries there, whatever the checkout's
 # host path (the guest mounts tmpfs over /tmp, /run, ...).
 #
-#   tests/vm/run.sh [--kver KVER] [--dir DIR] [--demo] [NAME ...]
+#   tests/vm/run.sh [--kver KVER] [--dir DIR] [--demo] [NAME|FILE ...]
 #
 #   --kver KVER   kernel line (headers + image of the same release must be
 #                 installed; default: scripts/kver.sh)
 #   --dir DIR     scenario directory (default tests/vm/scenarios)
 #   --ko PATH     module to load (default kmod/muisp.ko; copied, with
 #                 build/bin, into the run directory at start)
+#   --modprobe    install the module in the guest's
+#                 /lib/modules/KVER/updates/dkms/ (where DKMS puts it), run
+#                 depmod and load it with modprobe instead of insmod
+#   --bin DIR     the programs the scenarios run (default build/bin)
 #   --demo        run tests/vm/demo.sh and stream its output
 #   --show-log    print each scenario's output after the run (benchmarks)
 #   NAME          run only these scenarios (file names without .sh)
+#   FILE          a scenario given by its path (one with a /)
 #
 # Prints one PASS/FAIL line per scenario and "vm: N passed, N failed"; exits
 # non-zero on any failure, a time-out, a kernel warning, or a failed unload.
@@ -31,16 +36,19 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 kver=${KVER:-}
 dir=$top/tests/vm/scenarios
 ko=$top/kmod/muisp.ko
-demo=0 show_log=0
+bin=$top/build/bin
+demo=0 show_log=0 modprobe=0
 names=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kver) kver=$2; shift 2 ;;
 	--dir) dir=$(cd "$2" && pwd); shift 2 ;;
 	--ko) ko=$(readlink -f "$2"); shift 2 ;;
+	--modprobe) modprobe=1; shift ;;
+	--bin) bin=$(cd "$2" && pwd); shift 2 ;;
 	--demo) demo=1; shift ;;
 	--show-log) show_log=1; shift ;;
-	-h|--help) sed -n "3,27p" "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	-*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
 	*) names+=("$1"); shift ;;
 	esac
@@ -57,8 +65,10 @@ if [ $demo -eq 1 ]; then
 	scenarios=("$top/tests/vm/demo.sh")
 elif [ ${#names[@]} -gt 0 ]; then
 	for n in "${names[@]}"; do
-		[ -r "$dir/$n.sh" ] || { echo "run.sh: no scenario $dir/$n.sh" >&2; exit 2; }
-		scenarios+=("$dir/$n.sh")
+		f=$dir/$n.sh
+		[[ $n == */* ]] && f=$(readlink -f "$n")
+		[ -r "$f" ] || { echo "run.sh: no scenario $f" >&2; exit 2; }
+		scenarios+=("$f")
 	done
 else
 	for f in "$dir"/*.sh; do [ -e "$f" ] && scenarios+=("$f"); done
@@ -80,8 +90,10 @@ run=$(mktemp -d "$top/build/vm/run-$(date +%Y%m%d-%H%M%S)-XXXX")
 chmod 777 "$run"
 # The guest runs a snapshot of the binaries and the module, so a rebuild on
 # the host while the VM runs cannot change them under it.
-cp -a "$top/build/bin" "$run/bin"
-cp "$ko" "$run/muisp.ko"
+cp -a "$bin" "$run/bin"
+# (muisp.ko, or muisp.ko.xz as DKMS installs it for a line that compresses)
+kofile=muisp.ko${ko##*.ko}
+cp "$ko" "$run/$kofile"
 # The guest's paths (mount points made by initramfs-init).
 gtop=/muisp-top gout=/muisp-out
 guest_path() { # a scenario's host path -> its guest path
@@ -100,8 +112,9 @@ write_job() { # scenarios...: the guest's job file
 		# Every MUISP_* variable of the caller reaches the scenarios.
 		for v in "${!MUISP_@}"; do printf 'export %s=%q\n' "$v" "${!v}"; done
 		printf 'MUISP_TOP=%q\n' "$gtop"
-		printf 'MUISP_KO=%q\n' "$gout/muisp.ko"
+		printf 'MUISP_KO=%q\n' "$gout/$kofile"
 		printf 'MUISP_KO_ARGS=%q\n' "${MUISP_KO_ARGS:-}"
+		printf 'MUISP_KO_MODPROBE=%q\n' "$modprobe"
 		printf 'MUISP_BIN=%q\n' "$gout/bin"
 		printf 'MUISP_SCENARIOS=%q\n' "${g[*]}"
 		echo 'export MUISP_TOP MUISP_KO MUISP_BIN'
