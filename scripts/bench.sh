@@ -38,7 +38,8 @@ for b in tests/vm/bench/*.sh; do
 		tests/vm/run.sh --dir tests/vm/bench "$(basename "$b" .sh)" \
 		--show-log
 done
-scripts/bench-json.py "$log" "$want" >"$out/results.json" ||
+scripts/bench-json.py "$log" "$want" --meta "$out/run.json" \
+	>"$out/results.json" ||
 	{ echo "bench: cannot write $out/results.json"; rc=1; }
 echo "bench: results in ${out#$top/}/results.json"
 exit $rc

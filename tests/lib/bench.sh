@@ -1,0 +1,39 @@
+# SPDX-License-Identifier: GPL-2.0
+# The one way a benchmark reports a figure (sourced; POSIX sh, runs in the
+# VM guest too).  Each call prints one line
+#   BENCH {"name": ..., "value": ..., "unit": ..., "target": ..., ...}
+# that scripts/bench-json.py copies into build/bench/results.json; the
+# human-readable text a benchmark prints around it is for the log only.
+#
+#   bench_result NAME VALUE UNIT [TARGET] [ROUNDS] [SPREAD] [KERNEL]
+#
+# NAME    dotted, stable across runs (forward.insn_per_pkt.b): what
+#         docs/PERFORMANCE.md and later runs refer to; [A-Za-z0-9_.:/+-]
+# VALUE   a number (the figure: a median, a ratio, a count)
+# UNIT    "ratio", "insn/pkt", "bytes/flow", "probes", "ms", ... ("" none)
+# TARGET  "" or a comparison such as ">= 0.95" or "<= 350"
+# ROUNDS  how many measurements VALUE summarises (default 1)
+# SPREAD  "" or the spread of those rounds, in UNIT: (max - min) / 2, or a
+#         95 % confidence half-width where the benchmark says so
+# KERNEL  the kernel the figure was measured on (default: uname -r where
+#         the line is printed: the guest's in a VM benchmark)
+bench_result() {
+	_bn=$1 _bv=$2 _bu=$3 _bt=${4:-} _br=${5:-1} _bs=${6:-} _bk=${7:-}
+	case $_bn in
+	'' | *[!A-Za-z0-9_.:/+-]*)
+		echo "bench_result: bad name '$_bn'" >&2
+		return 1
+		;;
+	esac
+	case $_bv in
+	'' | *[!0-9.eE+-]*)
+		echo "bench_result: $_bn: value '$_bv' is not a number" >&2
+		return 1
+		;;
+	esac
+	[ -n "$_bk" ] || _bk=$(uname -r)
+	[ -n "$_bs" ] || _bs=null
+	if [ -n "$_bt" ]; then _bt="\"$_bt\""; else _bt=null; fi
+	printf 'BENCH {"name": "%s", "value": %s, "unit": "%s", "target": %s, "rounds": %s, "spread": %s, "kernel": "%s"}\n' \
+		"$_bn" "$_bv" "$_bu" "$_bt" "$_br" "$_bs" "$_bk"
+}
