@@ -18,5 +18,6 @@ expect "loaded module's version" "$want" "$(cat /sys/module/muisp/version)"
 expect "loaded module is the file's" "$(modinfo -F srcversion "$ko")" \
 	"$(cat /sys/module/muisp/srcversion)"
 expect "muispctl is the package's" "$MUISP_BIN/muispctl" "$(command -v muispctl)"
-check "muispctl runs" eval 'muispctl --version >/dev/null'
+expect "muispctl's release" "muispctl $want" \
+	"$(muispctl --version | cut -d' ' -f1-2)"
 check "muispctl reads the module's counters" eval 'muispctl --json stats | jq -e . >/dev/null'

@@ -16,3 +16,9 @@ MUISPCTL_SRCS := tools/muispctl/muispctl.c tools/muispctl/args.c \
 MUISPCTL_LIBS = $(LIB_NL_LIBS) $(LIB_LEASEDB_LIBS) $(LIB_CA_LIBS)
 $(eval $(call program,muispctl,tools/muispctl/main.c $(MUISPCTL_SRCS),$(MUISPCTL_LIBS),sbin))
 MAN8 += tools/muispctl/muispctl.8
+# --version prints the release (VERSION), as the packages and module do.
+MUISP_RELEASE := $(shell cat VERSION)
+$(BUILD)/rel/tools/muispctl/muispctl.o $(BUILD)/san/tools/muispctl/muispctl.o: \
+	CPPFLAGS += -DMUISP_VERSION='"$(MUISP_RELEASE)"'
+$(BUILD)/rel/tools/muispctl/muispctl.o $(BUILD)/san/tools/muispctl/muispctl.o: \
+	VERSION

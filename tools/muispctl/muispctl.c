@@ -13,8 +13,8 @@
 #include "leasedb.h" /* LEASEDB_DEFAULT_PATH */
 #include "daemon.h"
 
-#ifndef MUISP_VERSION
-#define MUISP_VERSION "0.1"
+#ifndef MUISP_VERSION	/* the release, from VERSION (module.mk) */
+#define MUISP_VERSION "unknown"
 #endif
 
 static const struct ctl_object objects[] = {
