@@ -13,7 +13,7 @@
 #include "leasedb.h" /* LEASEDB_DEFAULT_PATH */
 #include "daemon.h"
 
-#ifndef MUISP_VERSION	/* the release, from VERSION (module.mk) */
+#ifndef MUISP_VERSION /* the release, from VERSION (module.mk) */
 #define MUISP_VERSION "unknown"
 #endif
 
