@@ -58,11 +58,13 @@ ensure_module() {
 	fi
 }
 
-# run.sh --modprobe: the module where DKMS installs it, found by modprobe.
+# run.sh --modprobe: the module where DKMS installs it, found by modprobe
+# through the indexes run.sh made with depmod on the host.
 if [ "${MUISP_KO_MODPROBE:-0}" = 1 ]; then
-	dkms_dir=/lib/modules/$(uname -r)/updates/dkms
-	mkdir -p "$dkms_dir" && cp "$MUISP_KO" "$dkms_dir/" && depmod -a ||
-		console "cannot install $MUISP_KO in $dkms_dir"
+	mods=/lib/modules/$(uname -r)
+	mkdir -p "$mods/updates/dkms" && cp "$MUISP_KO" "$mods/updates/dkms/" &&
+		cp "$OUT"/modindex/modules.* "$mods/" ||
+		console "cannot install $MUISP_KO in $mods/updates/dkms"
 fi
 
 : >"$OUT/results"

@@ -16,8 +16,9 @@
 #   --ko PATH     module to load (default kmod/muisp.ko; copied, with
 #                 build/bin, into the run directory at start)
 #   --modprobe    install the module in the guest's
-#                 /lib/modules/KVER/updates/dkms/ (where DKMS puts it), run
-#                 depmod and load it with modprobe instead of insmod
+#                 /lib/modules/KVER/updates/dkms/ (where DKMS puts it), with
+#                 indexes depmod made on the host, and load it with modprobe
+#                 instead of insmod
 #   --bin DIR     the programs the scenarios run (default build/bin)
 #   --demo        run tests/vm/demo.sh and stream its output
 #   --show-log    print each scenario's output after the run (benchmarks)
@@ -94,6 +95,23 @@ cp -a "$bin" "$run/bin"
 # (muisp.ko, or muisp.ko.xz as DKMS installs it for a line that compresses)
 kofile=muisp.ko${ko##*.ko}
 cp "$ko" "$run/$kofile"
+# --modprobe: the line's module indexes with the module in updates/dkms/,
+# made here by depmod at native speed over a tree of links to the line's
+# modules; the guest copies them in.  depmod -a in the guest reads every
+# module of the line over 9p under emulation: minutes on a loaded machine,
+# past the watchdog's allowance for the boot.
+if [ $modprobe -eq 1 ]; then
+	idx=$run/modroot
+	mkdir -p "$idx/lib/modules" "$run/modindex"
+	cp -as "/lib/modules/$kver" "$idx/lib/modules/"
+	mkdir -p "$idx/lib/modules/$kver/updates/dkms"
+	rm -f "$idx/lib/modules/$kver/updates/dkms/muisp.ko"*
+	cp "$ko" "$idx/lib/modules/$kver/updates/dkms/$kofile"
+	depmod -b "$idx" "$kver" ||
+		{ echo "run.sh: depmod for $kver failed" >&2; exit 2; }
+	cp "$idx/lib/modules/$kver"/modules.* "$run/modindex/"
+	rm -rf "$idx"
+fi
 # The guest's paths (mount points made by initramfs-init).
 gtop=/muisp-top gout=/muisp-out
 guest_path() { # a scenario's host path -> its guest path
