@@ -24,7 +24,7 @@
 # (two ECDSA verifications each, more than the router's one signature)
 # cannot take the router's CPU, and the router's cannot take theirs.
 # estab-load also reports muispd's CPU time over each run (-P), so the
-# second BENCH line gives the router's CPU per establishment and per bare
+# second ratio figure gives the router's CPU per establishment and per bare
 # handshake, which the clients' side does not blur.  TCG emulates the CPU
 # (and its crypto): only the ratios mean anything.
 # muispd's database is on the ext4 file system of the scenario's virtio
