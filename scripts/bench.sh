@@ -29,9 +29,10 @@ run() { # name command...
 for b in tests/bench/*.sh; do
 	[ -e "$b" ] && run "host-$(basename "$b" .sh)" "$b"
 done
-# Per-component host benchmarks: tests/COMPONENT/bench.sh.
+# Per-component host benchmarks: tests/COMPONENT/bench.sh (tests/lib's is
+# the library that prints the figures).
 for b in tests/*/bench.sh; do
-	[ -e "$b" ] && run "host-$(basename "$(dirname "$b")")" "$b"
+	[ "$b" != tests/lib/bench.sh ] && [ -e "$b" ] && run "host-$(basename "$(dirname "$b")")" "$b"
 done
 for b in tests/vm/bench/*.sh; do
 	[ -e "$b" ] && run "vm-$(basename "$b" .sh)" \

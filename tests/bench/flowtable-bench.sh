@@ -6,6 +6,7 @@
 # Usage: tests/bench/flowtable-bench.sh [BUILD_DIR]   (after `make userspace`)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/lib/bench.sh"
 bin=${1:-$top/build}/bin/flowtable-bench
 [ -x "$bin" ] || { echo "flowtable-bench: build it first (make userspace)" >&2; exit 1; }
 command -v valgrind >/dev/null || { echo "flowtable-bench: valgrind missing (scripts/deps.sh)" >&2; exit 1; }
@@ -19,7 +20,8 @@ echo "== flow table: probes (key compares per lookup; target <= 1.1 at the defau
 "$bin" probes
 # The power-of-two rounding leaves the load at max between 0.1 and 0.2; the
 # worst case (max_flows = 2^19 / 5) at load 0.2:
-"$bin" probes 104857 | sed -n 's/^BENCH flowtable probes_per_hit_lookup /BENCH flowtable probes_per_hit_lookup_worst_load /p'
+"$bin" probes 104857 |
+	sed -n 's/^BENCH {"name": "flowtable.probes_per_hit_lookup"/BENCH {"name": "flowtable.probes_per_hit_lookup_worst_load"/p'
 
 # Instructions (callgrind Ir) inside the measured loop only, per packet.
 ir() { # FUNC ARGS...
@@ -35,7 +37,11 @@ ir() { # FUNC ARGS...
 n=200000
 hit=$(ir bench_hit_loop hits $n)
 echo "== flow table: instructions (callgrind)"
-awk -v t="$hit" -v n=$n 'BEGIN { printf "BENCH flowtable instructions_per_packet %.1f (lookup+update of an existing flow, callgrind, %d packets over 10000 flows)\n", t / n, n }'
+echo "lookup+update of an existing flow, callgrind, $n packets over 10000 flows:"
+bench_result flowtable.instructions_per_packet \
+	"$(awk -v t="$hit" -v n=$n 'BEGIN { printf "%.1f", t / n }')" insn/pkt
 m=50000
 ins=$(ir bench_insert_loop inserts $m)
-awk -v t="$ins" -v n=$m 'BEGIN { printf "BENCH flowtable instructions_per_new_flow %.1f (miss+insert, malloc included, %d flows)\n", t / n, n }'
+echo "miss+insert, malloc included, $m flows:"
+bench_result flowtable.instructions_per_new_flow \
+	"$(awk -v t="$ins" -v n=$m 'BEGIN { printf "%.1f", t / n }')" insn/flow

@@ -21,6 +21,7 @@
 #include <netinet/in.h>
 
 #include "ft_model.h"
+#include "tests/lib/bench.h"
 
 #define NCLIENTS 1000
 
@@ -115,10 +116,12 @@ static int cmd_probes(u32 max_flows)
 		       "lookup %.4f, per miss %.4f\n",
 		       fillpct, n, (double)n / m.nbuckets, hit, miss);
 	}
-	printf("BENCH flowtable probes_per_hit_lookup %.4f (full table, "
-	       "%u flows, load %.3f; target <= 1.1)\n",
-	       hit, max_flows, (double)max_flows / m.nbuckets);
-	printf("BENCH flowtable probes_per_miss_lookup %.4f\n", miss);
+	printf("full table, %u flows, load %.3f:\n", max_flows,
+	       (double)max_flows / m.nbuckets);
+	bench_result("flowtable.probes_per_hit_lookup", hit, "probes", "<= 1.1",
+		     1, -1);
+	bench_result("flowtable.probes_per_miss_lookup", miss, "probes", NULL,
+		     1, -1);
 	if (exported || m.evictions)
 		return 1;
 	ftm_destroy(&m);
@@ -136,12 +139,14 @@ static int cmd_sizes(u32 max_flows)
 	       sizeof(struct muisp_flow_key));
 	printf("sizeof(struct muisp_flow_record) %zu\n",
 	       sizeof(struct muisp_flow_record));
-	printf("BENCH flowtable entry_bytes %zu (target <= 128)\n",
-	       sizeof(struct muisp_flow_entry));
-	printf("BENCH flowtable bucket_bytes_per_flow %.1f (%u heads x %zu "
-	       "bytes, max_flows %u, full)\n",
-	       (double)nb * sizeof(struct hlist_nulls_head) / max_flows, nb,
+	bench_result("flowtable.entry_bytes",
+		     (double)sizeof(struct muisp_flow_entry), "bytes", "<= 128",
+		     1, -1);
+	printf("bucket array: %u heads x %zu bytes, max_flows %u, full\n", nb,
 	       sizeof(struct hlist_nulls_head), max_flows);
+	bench_result("flowtable.bucket_bytes_per_flow",
+		     (double)nb * sizeof(struct hlist_nulls_head) / max_flows,
+		     "bytes/flow", NULL, 1, -1);
 	return 0;
 }
 

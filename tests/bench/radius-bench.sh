@@ -32,6 +32,7 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 bin=${1:-$top/build}/bin
 . "$top/tests/lib/check.sh"
+. "$top/tests/lib/bench.sh"
 . "$top/tests/radius/fr.sh"
 CPU_SECS=${RADIUS_BENCH_CPU_SECS:-50}
 N=1000 NSAT=20000
@@ -112,25 +113,27 @@ echo "== radius (a): records offered through muispd's spool (disk) to FreeRADIUS
 on $bin/radius-bench $T/a.conf $T/records.txt $NSAT $RATES >$T/a.out 2>$T/a.log ||
 	{ cat $T/a.out; echo "radius-bench failed" >&2; exit 1; }
 cat $T/a.out
-sat=$(sed -n 's/^BENCH radius muispd_saturated_rate = \([0-9.]*\) .*/\1/p' $T/a.out)
+sat=$(sed -n 's/^radius muispd_saturated_rate = \([0-9.]*\) .*/\1/p' $T/a.out)
 [ -n "$sat" ] || { echo "radius-bench: no saturated rate" >&2; exit 1; }
 # the knee: highest rate with ratio >= 0.99 and end spool <= rate / 10
-knee=$(awk '/^BENCH radius acked\/offered@/ {
-	split($3, a, "@"); r = a[2]; ratio = $5
+knee=$(awk '/^radius acked\/offered@/ {
+	split($2, a, "@"); r = a[2]; ratio = $4
 	for (i = 1; i <= NF; i++) if ($i == "end") e = $(i + 1) + 0
 	if (ratio >= 0.99 && e <= r / 10 && r > k) k = r }
 	END { print k + 0 }' $T/a.out)
-echo "BENCH radius knee_records_per_s = $knee (highest offered rate acked at >= 0.99 with a spool that did not grow)"
+echo "knee: the highest offered rate acked at >= 0.99 with a spool that did not grow"
+bench_result radius.knee_records_per_s "$knee" records/s
 lines=$(grep -c '^Acct-Status-Type' $T/records.txt)
 [ "$lines" = $NSAT ] || { echo "radius-bench: $lines records written, not $NSAT" >&2; exit 1; }
 t0=${EPOCHREALTIME/./}
 on radclient -q -p 64 -r 3 -t 2 -f $T/records.txt 127.0.0.1:1813 acct nas-secret >$T/radclient.log 2>&1 ||
 	{ echo "radclient failed" >&2; exit 1; }
 t1=${EPOCHREALTIME/./}
-awk -v n=$NSAT -v us=$((t1 - t0)) -v m="$sat" 'BEGIN {
-	r = n / (us / 1e6)
-	printf "BENCH radius radclient_p64_rate = %.0f records/s (the same %d records, radclient -p 64 -r 3, same server, same run)\n", r, n
-	printf "BENCH radius muispd/radclient = %.2f (saturated rate, spool on disk, over radclient -p 64 without one)\n", m / r }'
+rc_rate=$(awk -v n=$NSAT -v us=$((t1 - t0)) 'BEGIN { printf "%.0f", n / (us / 1e6) }')
+echo "radclient -p 64 -r 3: the same $NSAT records, same server, same run; muispd/radclient: saturated rate, spool on disk, over radclient without one"
+bench_result radius.radclient_p64_rate "$rc_rate" records/s
+bench_result radius.muispd/radclient \
+	"$(awk -v m="$sat" -v r="$rc_rate" 'BEGIN { printf "%.2f", m / r }')" ratio
 
 # --- (b) CPU with accounting off and on ---------------------------------------
 echo "== radius (b): muispd CPU with $N bound contracts, accounting off then on"
@@ -181,9 +184,13 @@ i1=$(acct_lines Interim-Update)
 halt
 awk -v off=$off -v on=$on_ -v hz=1e9 -v s=$CPU_SECS -v n=$N -v i=$((i1 - i0)) 'BEGIN {
 	uoff = off / hz / s / n * 1e6; uon = on / hz / s / n * 1e6
-	printf "BENCH radius cpu_on/off = %.2f (muispd CPU time, /proc/PID/schedstat, %d bound contracts, %d s each; accounting off %.3f s, on %.3f s with %d Interims)\n", (off ? on / off : 0), n, s, off / hz, on / hz, i
-	printf "BENCH radius us_per_contract_s_off = %.3f\n", uoff
-	printf "BENCH radius us_per_contract_s_on = %.3f\n", uon }'
+	printf "muispd CPU time, /proc/PID/schedstat, %d bound contracts, %d s each: accounting off %.3f s, on %.3f s with %d Interims\n", n, s, off / hz, on / hz, i
+	printf "%.2f %.3f %.3f\n", (off ? on / off : 0), uoff, uon }' >$T/cpu.out
+head -1 $T/cpu.out
+read -r ratio uoff uon <<<"$(tail -1 $T/cpu.out)"
+bench_result radius.cpu_on/off "$ratio" ratio
+bench_result radius.us_per_contract_s_off "$uoff" us/contract/s
+bench_result radius.us_per_contract_s_on "$uon" us/contract/s
 
 # callgrind: instructions per session_tick (acct_tick inside), inclusive
 ticks() { # OUTFILE: "calls inclusive_Ir" of session_tick from the timer
@@ -235,11 +242,16 @@ if command -v valgrind >/dev/null; then
 	done
 	read -r coff ioff <<<"$cg_off"
 	read -r con ion <<<"$cg_on"
-	awk -v co=$coff -v io=$ioff -v cn=$con -v in_=$ion -v n=$N 'BEGIN {
-		if (!co || !cn) { print "radius-bench: no session_tick call counted" > "/dev/stderr"; exit 1 }
-		printf "BENCH radius instructions_per_tick_off = %.0f (session_tick, %d bound contracts, a usage checkpoint every tick, callgrind, %d ticks)\n", io / co, n, co
-		printf "BENCH radius instructions_per_tick_on = %.0f (session_tick with acct_tick, %d ticks)\n", in_ / cn, cn
-		printf "BENCH radius instructions_per_tick_on/off = %.2f\n", (in_ / cn) / (io / co) }'
+	[ "${coff:-0}" -gt 0 ] && [ "${con:-0}" -gt 0 ] ||
+		{ echo "radius-bench: no session_tick call counted" >&2; exit 1; }
+	echo "session_tick (with acct_tick when on), $N bound contracts, a usage checkpoint every tick, callgrind: $coff ticks off, $con on"
+	bench_result radius.instructions_per_tick_off \
+		"$(awk -v c=$coff -v i=$ioff 'BEGIN { printf "%.0f", i / c }')" insn/tick
+	bench_result radius.instructions_per_tick_on \
+		"$(awk -v c=$con -v i=$ion 'BEGIN { printf "%.0f", i / c }')" insn/tick
+	bench_result radius.instructions_per_tick_on/off \
+		"$(awk -v co=$coff -v io=$ioff -v cn=$con -v in_=$ion \
+			'BEGIN { printf "%.2f", (in_ / cn) / (io / co) }')" ratio
 else
 	echo "radius-bench: valgrind missing: no instruction counts"
 fi

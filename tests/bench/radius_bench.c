@@ -14,12 +14,15 @@
  * go round 1,000 sessions (the sender keeps one in flight per session and
  * up to radius-window per server).  After each rate the spool drains (not
  * counted; at most 60 s) so that the next starts empty.  The first
- * RATE:SECONDS is a warm-up (printed, not as a BENCH line).  Prints
+ * RATE:SECONDS is a warm-up (printed, not as a figure).  Prints
  *
- *   BENCH radius acked/offered@RATE = RATIO (acked A of O in S s; spool
+ *   radius acked/offered@RATE = RATIO (acked A of O in S s; spool
  *     start X end Y)
- *   BENCH radius muispd_saturated_rate = R records/s (N records put at
- *     once, time until all acked)
+ *   radius muispd_saturated_rate = R records/s (N records put at once,
+ *     time until all acked)
+ *
+ * each (but the warm-up) followed by its figure (tests/lib/bench.h):
+ * radius.acked/offered.RATE, radius.muispd_saturated_rate.
  *
  * and writes the N records of the saturation run to RECORDS_FILE in
  * radclient's text form (one attribute a line, a blank line between
@@ -39,6 +42,7 @@
 #include "lib/evloop.h"
 #include "lib/log.h"
 #include "lib/radius.h"
+#include "tests/lib/bench.h"
 
 #define NSESS	  1000
 #define TICK_US	  10000
@@ -201,9 +205,20 @@ static int tick(sd_event_source *s, uint64_t usec, void *arg)
 			       " = %.3f (acked %" PRIu64 " of %" PRIu64
 			       " offered in %.0f s; spool start %" PRIu64
 			       " end %" PRIu64 ")\n",
-			       B.cur ? "BENCH " : "warm-up: ", ph->rate,
+			       B.cur ? "" : "warm-up: ", ph->rate,
 			       B.ph_put ? (double)a / B.ph_put : 0, a, B.ph_put,
 			       ph->secs, B.pend0, pend);
+			if (B.cur) {
+				char name[64];
+
+				snprintf(name, sizeof(name),
+					 "radius.acked/offered.%" PRIu64,
+					 ph->rate);
+				bench_result(name,
+					     B.ph_put ? (double)a / B.ph_put :
+							0,
+					     "ratio", NULL, 1, -1);
+			}
 			fflush(stdout);
 			B.state = 1;
 			B.t0 = now;
@@ -247,12 +262,13 @@ static int tick(sd_event_source *s, uint64_t usec, void *arg)
 		if (acct_spool_pending(B.md) && el < DRAIN_MAX)
 			break;
 		a = acked() - B.ph_ack0;
-		printf("BENCH radius muispd_saturated_rate = %.0f records/s "
+		printf("radius muispd_saturated_rate = %.0f records/s "
 		       "(%" PRIu64 " of %" PRIu64
 		       " records put at once acked in %.3f s; spool on disk, "
 		       "synchronous=FULL)\n",
 		       a / el, a, B.nsat, el);
-		fflush(stdout);
+		bench_result("radius.muispd_saturated_rate", a / el,
+			     "records/s", NULL, 1, -1);
 		stop(a != B.nsat);
 		break;
 	}

@@ -12,10 +12,12 @@
 #   - muispd's CPU (utime+stime, /proc/PID/stat) over SNMP_BENCH_SECS (60)
 #     idle and over as long of back-to-back v2c walks: the ratio, and ms of
 #     muispd CPU per walk; the subagent's and snmpd's CPU per walk.
-# Prints "BENCH snmp ..." lines (scripts/bench-json.py collects them).
+# Prints its figures with bench_result (tests/lib/bench.sh; collected by
+# scripts/bench-json.py).
 # Root (netns); build first.
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/check.sh"
+. "$top/tests/lib/bench.sh"
 . "$top/tests/snmp/lib.sh"
 snmp_part snmpbench
 N=${SNMP_BENCH_N:-10000}
@@ -39,15 +41,16 @@ walk_ms() { # v2c|v3 -> ms of one whole walk; fails unless N x 17 lines
 	[ "$n" -eq $((N * 17)) ] || { echo "walk: $n lines, not $((N * 17))" >&2; return 1; }
 	echo $(($(ms_now) - t0))
 }
-stats() { # label ms... -> BENCH lines: median, max
-	local v=$1
+stats() { # label ms... -> the figures: median (with the spread), max, rows/s
+	local v=$1 m x
 	shift
-	printf '%s\n' "$@" | sort -n | awk -v v="$v" -v n="$N" -v r="$RUNS" '
-		{ a[NR] = $1 } END {
-		m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
-		printf "BENCH snmp walk_%s_median_ms = %d (snmpbulkwalk -Cr50 of muispContractTable, %d rows x 17 columns, %d runs)\n", v, m, n, r
-		printf "BENCH snmp walk_%s_max_ms = %d\n", v, a[NR]
-		printf "BENCH snmp walk_%s_rows_per_s = %.0f (median)\n", v, n * 1000 / m }'
+	echo "    snmpbulkwalk -Cr50 of muispContractTable, $N rows x 17 columns, $# runs"
+	bench_rounds "snmp.walk_${v}_median_ms" ms "" "$@"
+	read -r m x <<<"$(printf '%s\n' "$@" | sort -n | awk '{ a[NR] = $1 } END {
+		printf "%d %d\n", (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2, a[NR] }')"
+	bench_result "snmp.walk_${v}_max_ms" "$x" ms "" "$#"
+	bench_result "snmp.walk_${v}_rows_per_s" \
+		"$(awk -v n="$N" -v m="$m" 'BEGIN { printf "%.0f", n * 1000 / m }')" rows/s "" "$#"
 }
 
 walk_ms v2c >/dev/null || fail "first walk"
@@ -61,7 +64,8 @@ for v in v2c v3; do
 	stats "$v" "${t[@]}"
 done
 build=$(sed -n "s/.*cache: $N contracts, .* in \([0-9]*\) ms/\1/p" "$T/agentx.log" | sort -n | tail -1)
-echo "BENCH snmp cache_build_max_ms = ${build:-0} (muispd snapshot + join, $N contracts, the slowest build of the run)"
+echo "cache build: muispd snapshot + join, $N contracts, the slowest build of the run"
+bench_result snmp.cache_build_max_ms "${build:-0}" ms
 
 # muispd's CPU: idle, then back-to-back walks, as long each
 sleep 6 # past cache-ttl: the idle period starts with nothing due
@@ -76,11 +80,13 @@ while [ "$(ms_now)" -lt "$end" ]; do
 done
 busy=$(($(cpu "$muispd_pid") - m0))
 ag=$(($(cpu "$agentx_pid") - a0)) sn=$(($(cpu "$snmpd_pid") - s0))
-awk -v i="$idle" -v b="$busy" -v w="$walks" -v s="$SECS" -v hz="$HZ" \
-	-v ag="$ag" -v sn="$sn" 'BEGIN {
-	printf "BENCH snmp muispd_cpu_walks/idle = %.2f (muispd utime+stime over %d s: idle %.2f s, %d back-to-back walks %.2f s)\n", (i ? b / i : b), s, i / hz, w, b / hz
-	printf "BENCH snmp muispd_cpu_ms_per_walk = %.1f\n", b * 1000 / hz / w
-	printf "BENCH snmp agentx_cpu_ms_per_walk = %.0f\n", ag * 1000 / hz / w
-	printf "BENCH snmp snmpd_cpu_ms_per_walk = %.0f\n", sn * 1000 / hz / w }'
+awk -v i="$idle" -v b="$busy" -v w="$walks" -v s="$SECS" -v hz="$HZ" 'BEGIN {
+	printf "muispd utime+stime over %d s: idle %.2f s, %d back-to-back walks %.2f s\n", s, i / hz, w, b / hz }'
+per_walk() { awk -v c="$1" -v w="$walks" -v hz="$HZ" -v f="$2" 'BEGIN { printf f, c * 1000 / hz / w }'; }
+bench_result snmp.muispd_cpu_walks/idle \
+	"$(awk -v i="$idle" -v b="$busy" 'BEGIN { printf "%.2f", (i ? b / i : b) }')" ratio
+bench_result snmp.muispd_cpu_ms_per_walk "$(per_walk "$busy" %.1f)" ms/walk
+bench_result snmp.agentx_cpu_ms_per_walk "$(per_walk "$ag" %.0f)" ms/walk
+bench_result snmp.snmpd_cpu_ms_per_walk "$(per_walk "$sn" %.0f)" ms/walk
 ok "snmp benchmark ran"
 summary >/dev/null

@@ -13,11 +13,12 @@
 # path: the VM benchmark measures that.
 #
 # Usage: tests/ipfix/bench.sh [SECONDS]      (root; `make` first)
-# Prints "BENCH ipfix METRIC VALUE note" lines.
+# Prints its figures with bench_result (tests/lib/bench.sh).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 here=$top/tests/ipfix
 . "$top/tests/lib/check.sh" # wait_until
+. "$top/tests/lib/bench.sh"
 bin=${MUISP_BIN:-$top/build/bin}
 secs=${1:-5}
 [ "$(id -u)" -eq 0 ] || { echo "bench-ipfix: needs root"; exit 1; }
@@ -70,10 +71,12 @@ run() {
 n=$((200000))
 run max $n
 rps=$(sed -n 's/.*replay: [0-9]* records in [0-9.]* s (\([0-9]*\) records\/s).*/\1/p' "$T/max/log")
-echo "BENCH ipfix replay_records_per_s $rps (flow records read, encoded and sent per second, as fast as the replay goes, $n flows, $((2 * n)) IPFIX records, one collector on loopback, host CPU)"
-echo "BENCH ipfix replay_lost $lost (of $n at full speed; collector got $sink_msgs of $msgs messages)"
+echo "flow records read, encoded and sent per second, as fast as the replay goes, $n flows, $((2 * n)) IPFIX records, one collector on loopback, host CPU; lost $lost of $n, collector got $sink_msgs of $msgs messages"
+bench_result ipfix.replay_records_per_s "$rps" records/s
+bench_result ipfix.replay_lost "$lost" records
 for rate in 10000 50000 100000; do
 	run "r$rate" $((rate * secs)) "$rate"
-	echo "BENCH ipfix exported_at_${rate}_per_s $exported (of $((rate * secs)) flow records in ${secs} s; lost $lost; collector got $sink_msgs of $msgs messages; done in $secs_taken s)"
-	echo "BENCH ipfix lost_at_${rate}_per_s $lost"
+	echo "at $rate/s: exported $exported of $((rate * secs)) flow records in ${secs} s; lost $lost; collector got $sink_msgs of $msgs messages; done in $secs_taken s"
+	bench_result "ipfix.exported_at_${rate}_per_s" "$exported" records
+	bench_result "ipfix.lost_at_${rate}_per_s" "$lost" records
 done

@@ -37,3 +37,21 @@ bench_result() {
 	printf 'BENCH {"name": "%s", "value": %s, "unit": "%s", "target": %s, "rounds": %s, "spread": %s, "kernel": "%s"}\n' \
 		"$_bn" "$_bv" "$_bu" "$_bt" "$_br" "$_bs" "$_bk"
 }
+
+# bench_rounds NAME UNIT TARGET VALUE...: one figure from the VALUEs of
+# several rounds: their median (the mean of the middle two for an even
+# count), ROUNDS their count and SPREAD (max - min) / 2.
+bench_rounds() {
+	_bn=$1 _bu=$2 _bt=$3
+	shift 3
+	# shellcheck disable=SC2046 # the three numbers awk prints
+	set -- $(printf '%s\n' "$@" | grep . | sort -g | awk '{ v[NR] = $1 }
+		END { if (NR == 0) exit 1
+		m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		printf "%.6g %.6g %d\n", m, (v[NR] - v[1]) / 2, NR }')
+	[ $# -eq 3 ] || {
+		echo "bench_rounds: $_bn: no values" >&2
+		return 1
+	}
+	bench_result "$_bn" "$1" "$_bu" "$_bt" "$3" "$2"
+}

@@ -79,18 +79,41 @@ if ! ensure_module; then
 	echo "FAIL load-module 0 insmod-failed" >>"$OUT/results"
 fi
 
+# A scenario with a "# disk: SIZE" header gets a fresh ext4 file system on
+# the virtio disk run.sh attached, mounted at $DISK_DIR (MUISP_DISK).
+DISK_DIR=/run/muisp-disk
+disk_up() {
+	local i
+	modprobe -q virtio_blk && modprobe -q ext4 || return 1
+	for ((i = 0; i < 50; i++)); do
+		[ -b /dev/vda ] && break
+		sleep 0.1
+	done
+	mkdir -p "$DISK_DIR" &&
+		mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 /dev/vda >"$OUT/mkfs.log" 2>&1 &&
+		mount -t ext4 /dev/vda "$DISK_DIR"
+}
+
 pass=0 fail=0
 for s in $MUISP_SCENARIOS; do
 	name=$(basename "$s" .sh)
 	limit=$(sed -n 's/^# timeout: *\([0-9]\+\).*/\1/p' "$s" | head -1)
 	limit=${limit:-120}
+	disk=
+	if grep -q '^# disk: *[0-9]' "$s"; then
+		if disk_up; then
+			disk=$DISK_DIR
+		else
+			console "$name: no disk (/dev/vda: mkfs.ext4 or mount failed)"
+		fi
+	fi
 	scratch=$(mktemp -d /tmp/scn-"$name".XXXX)
 	ensure_module || console "$name: module reload failed"
 	start=$(date +%s)
 	console "RUN  $name (limit ${limit}s)"
 	(
 		cd "$scratch" || exit 1
-		export SCRATCH=$scratch MUISP_SCENARIO=$name
+		export SCRATCH=$scratch MUISP_SCENARIO=$name MUISP_DISK=$disk
 		exec timeout -k 5 "$limit" bash "$s"
 	) >"$OUT/$name.log" 2>&1 </dev/null
 	rc=$?
@@ -106,6 +129,13 @@ for s in $MUISP_SCENARIOS; do
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
 		ip netns del "$ns" 2>/dev/null
 	done
+	if [ -n "$disk" ]; then # (the killed processes may still hold it a moment)
+		for ((i = 0; i < 50; i++)); do
+			umount "$disk" 2>/dev/null && break
+			sleep 0.1
+		done
+		! mountpoint -q "$disk" || console "$name: cannot unmount $disk"
+	fi
 	if ! kmsg_check "$OUT/$name.kmsg"; then
 		reason="${reason:+$reason,}kernel-log"
 	fi

@@ -31,6 +31,12 @@
 # MUISP_* variables reach the scenarios as set; MUISP_TOP, MUISP_KO and
 # MUISP_BIN are the guest's paths.  MUISP_VM_ACCEL sets QEMU's -accel
 # (default tcg: multi-threaded, one host thread per vCPU).
+#
+# Scenario headers: "# timeout: SECONDS" (default 120); "# disk: SIZE"
+# (as truncate(1) reads it: 1G, 512M): the guest gets a raw image of the
+# largest SIZE asked (build/vm/run-*/disk.img, sparse) as virtio disk
+# /dev/vda, and each such scenario a fresh ext4 file system on it, mounted
+# at the path in MUISP_DISK (empty for other scenarios).
 
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -75,10 +81,15 @@ else
 	for f in "$dir"/*.sh; do [ -e "$f" ] && scenarios+=("$f"); done
 fi
 [ ${#scenarios[@]} -gt 0 ] || { echo "run.sh: no scenarios in $dir" >&2; exit 2; }
-budget=120
+budget=120 disk=0
 for s in "${scenarios[@]}"; do
 	t=$(sed -n 's/^# timeout: *\([0-9]\+\).*/\1/p' "$s" | head -1)
 	budget=$((budget + ${t:-120} + 10))
+	d=$(sed -n 's/^# disk: *\([0-9][0-9]*[KMGT]\{0,1\}\).*/\1/p' "$s" | head -1)
+	if [ -n "$d" ]; then
+		d=$(numfmt --from=iec "$d")
+		if [ "$d" -gt "$disk" ]; then disk=$d; fi
+	fi
 done
 
 # The initramfs depends only on the kernel release and the two scripts.
@@ -147,6 +158,10 @@ qemu=(qemu-system-x86_64 -accel "${MUISP_VM_ACCEL:-tcg}" -m 2048 -smp 2 -nograph
 	-virtfs "local,path=${top//,/,,},mount_tag=top,security_model=none,readonly=on,multidevs=remap"
 	-virtfs "local,path=${run//,/,,},mount_tag=out,security_model=none"
 	-nic none)
+if [ "$disk" -gt 0 ]; then
+	truncate -s "$disk" "$run/disk.img"
+	qemu+=(-drive "file=${run//,/,,}/disk.img,format=raw,if=virtio")
+fi
 
 # Watchdog: the guest enforces each scenario's time-out itself, but a task
 # stuck in the kernel (D state) or a wedged guest would never report.  If no
@@ -236,6 +251,7 @@ else
 	done
 fi
 set -e
+rm -f "$run/disk.img"
 
 pass=0 fail=0
 while read -r verdict name secs reason; do

@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # timeout: 900
+# disk: 1G
 #
 # Contract establishment benchmark (issue 5).  muispd in the router netns
 # with the module (gate on lan0, IKE excluded: require-tunnel off); alice
@@ -23,16 +24,29 @@
 # (two ECDSA verifications each, more than the router's one signature)
 # cannot take the router's CPU, and the router's cannot take theirs.
 # estab-load also reports muispd's CPU time over each run (-P), so the
-# second BENCH line gives the router's CPU per establishment and per bare
+# second ratio figure gives the router's CPU per establishment and per bare
 # handshake, which the clients' side does not blur.  TCG emulates the CPU
 # (and its crypto): only the ratios mean anything.
+# muispd's database is on the ext4 file system of the scenario's virtio
+# disk (run.sh's "# disk:", $MUISP_DISK), so synchronous=FULL pays for
+# real flushes; MUISP_BENCH_DB=tmpfs puts it in the scratch directory
+# instead (figures named *.tmpfs).
 . "$MUISP_TOP/tests/vm/lib.sh"
+. "$MUISP_TOP/tests/lib/bench.sh"
 
 ROUNDS=${MUISP_BENCH_ROUNDS:-3}
 N=${MUISP_BENCH_CLIENTS:-200}
 NV=20 PREFIX=100.64.0
 S=$SCRATCH
 [ "$N" -ge 1 ] && [ "$N" -le 254 ] || fail "MUISP_BENCH_CLIENTS: 1..254"
+sfx=
+if [ "${MUISP_BENCH_DB:-disk}" = tmpfs ]; then
+	DB=$S/muispd.db sfx=.tmpfs
+else
+	[ -n "${MUISP_DISK:-}" ] || fail "no disk (run.sh's '# disk:' header)"
+	DB=$MUISP_DISK/muispd.db
+fi
+log "database $DB on $(stat -f -c %T "${DB%/*}") ($(findmnt -n -o SOURCE --target "${DB%/*}"))"
 
 topo_up
 on router muispctl config set lan lan0 require-tunnel off
@@ -44,6 +58,7 @@ currency EUR
 load-surcharge 0
 price bytes voucher ah 10 1000000
 EOF
+sed -i "s#^database .*#database $DB#" $S/muispd.conf
 ip netns exec router taskset -c 1 muispd -d -f $S/muispd.conf >>$S/muispd.log 2>&1 &
 MUISPD=$!
 trap 'rc=$?; [ $rc -eq 0 ] || { echo "--- muispd.log" >&2; tail -n 40 $S/muispd.log >&2; }; topo_down' EXIT
@@ -87,6 +102,8 @@ summ() { # FIELD FILE: FIELD=value of the summary line
 : >$S/ct.ms
 : >$S/ct-tls.ms
 : >$S/ct-proto.ms
+: >$S/ratio.rounds
+: >$S/cpu.rounds
 scpu_hs=0 scpu_ct=0 ccpu_hs=0 ccpu_ct=0
 for ((r = 0; r <= ROUNDS; r++)); do
 	order="handshake contract"
@@ -105,6 +122,11 @@ for ((r = 0; r <= ROUNDS; r++)); do
 	awk '$1 == "client" { for (i = 2; i <= NF; i++) { split($i, kv, "=")
 		f[kv[1]] = kv[2] } print f["total_ms"] - f["tls_ms"] }' \
 		$S/contract.$r >>$S/ct-proto.ms
+	# per-round ratios: the spread of the figures
+	echo "$(pct 50 <(col total_ms $S/contract.$r)) $(pct 50 <(col total_ms $S/handshake.$r))" |
+		awk '{ printf "%.4f\n", $1 / $2 }' >>$S/ratio.rounds
+	echo "$(summ server_cpu_ms $S/contract.$r) $(summ server_cpu_ms $S/handshake.$r)" |
+		awk '{ printf "%.4f\n", $1 / $2 }' >>$S/cpu.rounds
 	scpu_hs=$((scpu_hs + $(summ server_cpu_ms $S/handshake.$r)))
 	scpu_ct=$((scpu_ct + $(summ server_cpu_ms $S/contract.$r)))
 	ccpu_hs=$((ccpu_hs + $(summ cpu_ms $S/handshake.$r)))
@@ -113,13 +135,13 @@ done
 kill -0 $MUISPD || fail "muispd died"
 
 # Reconciliation: (ROUNDS + 1) * N deposits taken and refunded in full.
-sqlite3 -separator ' ' $S/muispd.db "SELECT code, balance FROM vouchers
+sqlite3 -separator ' ' $DB "SELECT code, balance FROM vouchers
 	ORDER BY code" >$S/vouchers.txt
 sort $S/issued >$S/issued.sorted
 diff $S/issued.sorted $S/vouchers.txt >&2 || fail "vouchers not back to their issued amounts"
 log "ok: all $NV vouchers back to their issued amounts"
 expect "contracts established, all extinguished, nothing charged" "$(((ROUNDS + 1) * N)) 0" \
-	"$(sqlite3 -separator ' ' $S/muispd.db "SELECT count(*), sum(charge) FROM contracts WHERE state = 5")"
+	"$(sqlite3 -separator ' ' $DB "SELECT count(*), sum(charge) FROM contracts WHERE state = 5")"
 expect "counted contract samples" $((ROUNDS * N)) "$(wc -l <$S/ct.ms)"
 expect "counted handshake samples" $((ROUNDS * N)) "$(wc -l <$S/hs.ms)"
 
@@ -132,11 +154,17 @@ awk -v n=$((ROUNDS * N)) -v sh=$scpu_hs -v sc=$scpu_ct -v ch=$ccpu_hs \
 	-v cc=$ccpu_ct 'BEGIN {
 	printf "CPU per client (ms, emulated): muispd %.2f establishment, %.2f handshake; estab-load %.2f contract, %.2f handshake\n", sc / n, sh / n, cc / n, ch / n
 }'
-awk -v cm="$cm" -v cp="$cp" -v hm="$hm" 'BEGIN {
-	printf "BENCH contract establishment median = %s ms, p99 = %s ms; bare TLS handshake median = %s ms; ratio median/handshake = %.2f (target <= 3)\n", cm, cp, hm, cm / hm
-}'
-awk -v sh=$scpu_hs -v sc=$scpu_ct 'BEGIN {
-	printf "BENCH contract muispd CPU establishment/handshake = %.2f (per client, same runs)\n", sc / sh
-}'
+half() { sort -g "$1" | awk '{ v[NR] = $1 } END { printf "%.4f", (v[NR] - v[1]) / 2 }'; }
+echo "per-round establishment/handshake medians: $(echo $(cat $S/ratio.rounds)); muispd CPU: $(echo $(cat $S/cpu.rounds))"
+echo "figures over all $((ROUNDS * N)) counted clients (nearest rank); ratio spreads: half the range of the per-round ratios"
+bench_result contract.establishment_median_ms$sfx "$cm" ms "" $ROUNDS
+bench_result contract.establishment_p99_ms$sfx "$cp" ms "" $ROUNDS
+bench_result contract.handshake_median_ms$sfx "$hm" ms "" $ROUNDS
+bench_result contract.establishment/handshake$sfx \
+	"$(awk -v cm="$cm" -v hm="$hm" 'BEGIN { printf "%.3f", cm / hm }')" \
+	ratio "<= 3" $ROUNDS "$(half $S/ratio.rounds)"
+bench_result contract.muispd_cpu_establishment/handshake$sfx \
+	"$(awk -v sh=$scpu_hs -v sc=$scpu_ct 'BEGIN { printf "%.3f", sc / sh }')" \
+	ratio "" $ROUNDS "$(half $S/cpu.rounds)"
 kill $MUISPD
 wait $MUISPD 2>/dev/null || true

@@ -25,6 +25,7 @@ FLOWS=${MUISP_BENCH_FLOWS:-2000} FLOWLEN=${MUISP_BENCH_FLOWLEN:-8}
 MAXF=${MUISP_BENCH_MAXF:-16384}
 COLLECTOR=198.51.100.2
 . "$MUISP_TOP/tests/vm/bench/fwd-lib.bash"
+. "$MUISP_TOP/tests/lib/bench.sh"
 
 modprobe pktgen
 bench_topo
@@ -117,6 +118,9 @@ a=$(median "${sum[muisp]}") b=$(median "${sum[ipfix]}")
 echo "median pkt/s: muisp=$a ipfix=$b"
 ba=$(ratios "${sum[ipfix]}" "${sum[muisp]}")
 echo "per-round ipfix/muisp: $(echo $ba)"
-echo "BENCH ipfix forwarding with export / without = $(median "$(echo $ba)") (median of per-round ratios)"
-echo "BENCH ipfix records exported per second = $(median "$exp_rates") (emulated, $FLOWLEN packets a flow)"
-echo "BENCH ipfix records lost = $lost_total (target 0)"
+echo "forwarding with export / without: median of per-round ratios; records exported per second: emulated, $FLOWLEN packets a flow; records lost: all rounds"
+# shellcheck disable=SC2086 # the rounds' values
+bench_rounds ipfix.forwarding_export/none ratio "" $ba
+# shellcheck disable=SC2086
+bench_rounds ipfix.records_exported_per_s records/s "" $exp_rates
+bench_result ipfix.records_lost "$lost_total" records "== 0" "$ROUNDS"
