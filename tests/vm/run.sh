@@ -30,6 +30,14 @@
 # MUISP_* variables reach the scenarios as set; MUISP_TOP, MUISP_KO and
 # MUISP_BIN are the guest's paths.  MUISP_VM_ACCEL sets QEMU's -accel
 # (default tcg: multi-threaded, one host thread per vCPU).
+#
+# Instruction counts (tests/bench/qemu-insn/, docs/PERFORMANCE.md):
+#   MUISP_VM_INSN=1     build and load the TCG plugin build/qemu-insn.so,
+#                       writing to insn.out in the run directory
+#                       (/muisp-out/insn.out in the guest, where
+#                       insn-mark's windows appear); a scenario with a
+#                       "# qemu-insn: yes" line turns it on itself
+#   MUISP_VM_PLUGIN=ARG another QEMU plugin: "-plugin ARG" (FILE[,k=v...])
 
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -74,6 +82,14 @@ else
 	for f in "$dir"/*.sh; do [ -e "$f" ] && scenarios+=("$f"); done
 fi
 [ ${#scenarios[@]} -gt 0 ] || { echo "run.sh: no scenarios in $dir" >&2; exit 2; }
+# The instruction counter, asked for by the caller or by a scenario.
+if [ "${MUISP_VM_INSN:-0}" != 1 ] &&
+	grep -qx '# qemu-insn: yes' "${scenarios[@]}"; then
+	export MUISP_VM_INSN=1
+fi
+if [ "${MUISP_VM_INSN:-0}" = 1 ]; then
+	make -s -C "$top" qemu-insn >&2 || { echo "run.sh: cannot build the qemu-insn plugin" >&2; exit 2; }
+fi
 budget=120
 for s in "${scenarios[@]}"; do
 	t=$(sed -n 's/^# timeout: *\([0-9]\+\).*/\1/p' "$s" | head -1)
@@ -129,6 +145,9 @@ qemu=(qemu-system-x86_64 -accel "${MUISP_VM_ACCEL:-tcg}" -m 2048 -smp 2 -nograph
 	-virtfs "local,path=${top//,/,,},mount_tag=top,security_model=none,readonly=on,multidevs=remap"
 	-virtfs "local,path=${run//,/,,},mount_tag=out,security_model=none"
 	-nic none)
+[ "${MUISP_VM_INSN:-0}" = 1 ] &&
+	qemu+=(-plugin "$top/build/qemu-insn.so,out=$run/insn.out")
+[ -n "${MUISP_VM_PLUGIN:-}" ] && qemu+=(-plugin "$MUISP_VM_PLUGIN")
 
 # Watchdog: the guest enforces each scenario's time-out itself, but a task
 # stuck in the kernel (D state) or a wedged guest would never report.  If no
