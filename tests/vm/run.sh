@@ -33,8 +33,8 @@
 #
 # Instruction counts (tests/bench/qemu-insn/, docs/PERFORMANCE.md):
 #   MUISP_VM_INSN=1     build and load the TCG plugin build/qemu-insn.so,
-#                       writing to insn.out in the run directory
-#                       (/muisp-out/insn.out in the guest, where
+#                       writing to insn.out and insn.prof in the run
+#                       directory (/muisp-out/ in the guest, where
 #                       insn-mark's windows appear); a scenario with a
 #                       "# qemu-insn: yes" line turns it on itself
 #   MUISP_VM_PLUGIN=ARG another QEMU plugin: "-plugin ARG" (FILE[,k=v...])
@@ -146,7 +146,7 @@ qemu=(qemu-system-x86_64 -accel "${MUISP_VM_ACCEL:-tcg}" -m 2048 -smp 2 -nograph
 	-virtfs "local,path=${run//,/,,},mount_tag=out,security_model=none"
 	-nic none)
 [ "${MUISP_VM_INSN:-0}" = 1 ] &&
-	qemu+=(-plugin "$top/build/qemu-insn.so,out=$run/insn.out")
+	qemu+=(-plugin "$top/build/qemu-insn.so,out=$run/insn.out,prof=$run/insn.prof")
 [ -n "${MUISP_VM_PLUGIN:-}" ] && qemu+=(-plugin "$MUISP_VM_PLUGIN")
 
 # Watchdog: the guest enforces each scenario's time-out itself, but a task

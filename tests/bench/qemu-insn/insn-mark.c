@@ -2,7 +2,7 @@
 /*
  * insn-mark: the guest's side of the instruction counter (insn.c).
  *
- *   insn-mark start | stop | dump
+ *   insn-mark start | stop | dump | profile
  *   insn-mark loop N     start, a loop of exactly 2 N instructions, stop
  *
  * Each command executes the marker NOP of mark.h; under QEMU without the
@@ -40,11 +40,14 @@ int main(int argc, char **argv)
 		MARK(INSN_MARK_STOP);
 	} else if (strcmp(cmd, "dump") == 0 && argc == 2) {
 		MARK(INSN_MARK_DUMP);
+	} else if (strcmp(cmd, "profile") == 0 && argc == 2) {
+		MARK(INSN_MARK_PROFILE);
 	} else if (strcmp(cmd, "loop") == 0 && argc == 3 &&
 		   strtoul(argv[2], NULL, 0) > 0) {
 		loop(strtoul(argv[2], NULL, 0));
 	} else {
-		fprintf(stderr, "usage: insn-mark start|stop|dump|loop N\n");
+		fprintf(stderr,
+			"usage: insn-mark start|stop|dump|profile|loop N\n");
 		return 2;
 	}
 	return 0;

@@ -8,7 +8,8 @@
  * the code the guest passes is the index register of the NOP's address,
  * which the plugin reads from the instruction's bytes when it translates
  * it: %rax starts a window, %rcx stops it (and writes the window's counts),
- * %rdx writes the counts since the plugin was loaded.
+ * %rdx writes the counts since the plugin was loaded, %rbx writes the
+ * window's profile so far (instructions per translated block's address).
  */
 #ifndef MUISP_QEMU_INSN_MARK_H
 #define MUISP_QEMU_INSN_MARK_H
@@ -17,9 +18,10 @@
 #include <stdint.h>
 
 enum insn_mark_code {
-	INSN_MARK_START = 0, /* index %rax */
-	INSN_MARK_STOP = 1,  /* index %rcx */
-	INSN_MARK_DUMP = 2,  /* index %rdx */
+	INSN_MARK_START = 0,   /* index %rax */
+	INSN_MARK_STOP = 1,    /* index %rcx */
+	INSN_MARK_DUMP = 2,    /* index %rdx */
+	INSN_MARK_PROFILE = 3, /* index %rbx */
 };
 
 #define INSN_MARK_LEN 8
@@ -38,7 +40,7 @@ static inline int insn_mark_decode(const uint8_t *p, size_t n)
 	if (p[4] != 'm' || p[5] != 'u' || p[6] != 'i' || p[7] != 's')
 		return -1;
 	index = p[3] >> 3;
-	return index <= INSN_MARK_DUMP ? (int)index : -1;
+	return index <= INSN_MARK_PROFILE ? (int)index : -1;
 }
 
 #endif

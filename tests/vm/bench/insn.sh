@@ -26,8 +26,13 @@
 #           per-element counters, conntrack with accounting
 # require-tunnel is off throughout: pktgen cannot make per-client IPsec SAs.
 #
+# Then one more window per configuration, profiled: the instructions CPU 1
+# executed per packet in each kernel function (the plugin's per-block
+# counts resolved with /proc/kallsyms), the top ones and muisp's and
+# netfilter's.
+#
 # MUISP_BENCH_PKTS (default 100000), MUISP_BENCH_RUNS (3),
-# MUISP_BENCH_CONFIGS (all five).
+# MUISP_BENCH_CONFIGS (all five), MUISP_BENCH_PROFILE (1; 0: no profile).
 . "$MUISP_TOP/tests/vm/lib.sh"
 . "$MUISP_TOP/tests/lib/bench.sh"
 
@@ -122,6 +127,35 @@ count() {
 	echo "$busy $idle $((tx1 - tx0)) $(($(softnet_drops) - d0))"
 }
 
+# profile CFG: one more busy window, profiled; per packet, CPU 1's
+# instructions in each function (the blocks' start addresses resolved with
+# /proc/kallsyms; a block is charged whole to the function it starts in)
+profile() {
+	local tx0 pkts rep=/muisp-out/insn-profile.$1
+	tx0=$(tx_packets)
+	insn-mark start
+	send "$PKTS"
+	insn-mark profile
+	insn-mark stop
+	pkts=$(($(tx_packets) - tx0))
+	{
+		awk '$2 ~ /^[tTwW]$/ {print $1, 0, $3, $4}' /proc/kallsyms
+		tac /muisp-out/insn.prof | sed '/^profile /q' | awk '$3 > 0 {
+			print substr("0000000000000000", 1, 16 - length($1)) $1, 1, $3 }'
+	} | LC_ALL=C sort | awk -v n="$pkts" '
+		BEGIN { s = "(below every kernel symbol: user space)" }
+		$2 == 0 { s = $3 ($4 != "" ? " " $4 : ""); next }
+		{ c[s] += $3; t += $3 }
+		END {
+			for (s in c) printf "%10.1f %5.1f%%  %s\n", c[s] / n, 100 * c[s] / t, s
+			printf "%10.1f 100.0%%  (total)\n", t / n
+		}' | sort -rn >"$rep"
+	log "profile $1: insn/pkt on CPU 1 by function ($pkts packets), top 25"
+	sed -n 1,25p "$rep"
+	log "profile $1: muisp and netfilter"
+	grep -E 'muisp|nf_|nft_|conntrack|nf_hook' "$rep" | sed -n 1,25p || true
+}
+
 modprobe pktgen
 modprobe dummy
 bench_topo --dummy
@@ -134,6 +168,7 @@ on router sysctl -qw net.netfilter.nf_conntrack_udp_timeout=600 \
 	net.netfilter.nf_conntrack_acct=1 2>/dev/null || true
 
 [ -d /sys/module/muisp ] && rmmod muisp
+echo 0 >/proc/sys/kernel/kptr_restrict
 declare -A per spread
 for cfg in $CONFIGS; do
 	cfg_reset
@@ -157,6 +192,7 @@ for cfg in $CONFIGS; do
 	log "$cfg: median ${per[$cfg]} insn/pkt, spread +-${spread[$cfg]} ($vals)"
 	bench_result "forward.insn_per_pkt.$cfg" "${per[$cfg]}" insn/pkt "" \
 		"$RUNS" "${spread[$cfg]}"
+	[ "${MUISP_BENCH_PROFILE:-1}" = 0 ] || profile "$cfg"
 done
 cfg_reset
 insmod "$MUISP_KO"
