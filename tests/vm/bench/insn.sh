@@ -210,6 +210,7 @@ if [ -n "${per[a]:-}" ] && [ -n "${per[b]:-}" ]; then
 		ratio forward.insn.c_cost_over_b_cost "(c - a) / (b - a)" ">= 4" ratio
 fi
 if [ -n "${per[a_napt]:-}" ] && [ -n "${per[b_napt]:-}" ]; then
-	ratio forward.insn.b_napt_over_a_napt "bn / an" ">= 0.95" ratio
+	# the rate ratio (b')/(a') of forward.sh's kind is I(a') / I(b')
+	ratio forward.insn.a_napt_over_b_napt "an / bn" ">= 0.95" ratio
 fi
 true
