@@ -34,6 +34,9 @@ done
 for b in tests/*/bench.sh; do
 	[ "$b" != tests/lib/bench.sh ] && [ -e "$b" ] && run "host-$(basename "$(dirname "$b")")" "$b"
 done
+# The VM's instruction counter checked against loops of known length
+# before vm-insn uses it (tests/bench/qemu-insn/selftest.sh).
+run host-qemu-insn make -s qemu-insn-check
 for b in tests/vm/bench/*.sh; do
 	[ -e "$b" ] && run "vm-$(basename "$b" .sh)" \
 		tests/vm/run.sh --dir tests/vm/bench "$(basename "$b" .sh)" \

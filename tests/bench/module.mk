@@ -7,3 +7,21 @@ $(eval $(call program,flowtable-bench,tests/bench/flowtable_bench.c tests/bench/
 # RADIUS accounting: records/s through muispd's real spool and sender
 # (tests/bench/radius-bench.sh)
 $(eval $(call program,radius-bench,tests/bench/radius_bench.c $(MUISPD_CORE_SRCS),$(MUISPD_LIBS),noinst))
+
+# qemu-insn: the QEMU TCG plugin counting guest instructions per vCPU
+# between the guest's markers (tests/bench/qemu-insn/), loaded by
+# tests/vm/run.sh with MUISP_VM_INSN=1; insn-mark, the guest's side, is a
+# static program in build/bin.  `make qemu-insn-check` boots a one-vCPU
+# guest that runs a loop of known length and checks the count.
+.PHONY: qemu-insn qemu-insn-check
+qemu-insn: $(BUILD)/qemu-insn.so $(BUILD)/bin/insn-mark
+$(BUILD)/qemu-insn.so: tests/bench/qemu-insn/insn.c tests/bench/qemu-insn/mark.h tests/bench/qemu-insn/qemu-plugin-api.h
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -O2 -g $(WARNINGS) -fPIC -fvisibility=hidden -shared $(CFLAGS) -o $@ $< -lpthread
+NOINST += insn-mark
+ALL_PROGRAMS += $(BUILD)/bin/insn-mark
+$(BUILD)/bin/insn-mark: tests/bench/qemu-insn/insn-mark.c tests/bench/qemu-insn/mark.h
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 -O2 $(WARNINGS) -static $(CFLAGS) -o $@ $<
+qemu-insn-check: qemu-insn
+	tests/bench/qemu-insn/selftest.sh

@@ -37,6 +37,14 @@
 # largest SIZE asked (build/vm/run-*/disk.img, sparse) as virtio disk
 # /dev/vda, and each such scenario a fresh ext4 file system on it, mounted
 # at the path in MUISP_DISK (empty for other scenarios).
+#
+# Instruction counts (tests/bench/qemu-insn/, docs/PERFORMANCE.md):
+#   MUISP_VM_INSN=1     build and load the TCG plugin build/qemu-insn.so,
+#                       writing to insn.out and insn.prof in the run
+#                       directory (/muisp-out/ in the guest, where
+#                       insn-mark's windows appear); a scenario with a
+#                       "# qemu-insn: yes" line turns it on itself
+#   MUISP_VM_PLUGIN=ARG another QEMU plugin: "-plugin ARG" (FILE[,k=v...])
 
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -81,6 +89,14 @@ else
 	for f in "$dir"/*.sh; do [ -e "$f" ] && scenarios+=("$f"); done
 fi
 [ ${#scenarios[@]} -gt 0 ] || { echo "run.sh: no scenarios in $dir" >&2; exit 2; }
+# The instruction counter, asked for by the caller or by a scenario.
+if [ "${MUISP_VM_INSN:-0}" != 1 ] &&
+	grep -qx '# qemu-insn: yes' "${scenarios[@]}"; then
+	export MUISP_VM_INSN=1
+fi
+if [ "${MUISP_VM_INSN:-0}" = 1 ]; then
+	make -s -C "$top" qemu-insn >&2 || { echo "run.sh: cannot build the qemu-insn plugin" >&2; exit 2; }
+fi
 budget=120 disk=0
 for s in "${scenarios[@]}"; do
 	t=$(sed -n 's/^# timeout: *\([0-9]\+\).*/\1/p' "$s" | head -1)
@@ -162,6 +178,9 @@ if [ "$disk" -gt 0 ]; then
 	truncate -s "$disk" "$run/disk.img"
 	qemu+=(-drive "file=${run//,/,,}/disk.img,format=raw,if=virtio")
 fi
+[ "${MUISP_VM_INSN:-0}" = 1 ] &&
+	qemu+=(-plugin "$top/build/qemu-insn.so,out=$run/insn.out,prof=$run/insn.prof")
+[ -n "${MUISP_VM_PLUGIN:-}" ] && qemu+=(-plugin "$MUISP_VM_PLUGIN")
 
 # Watchdog: the guest enforces each scenario's time-out itself, but a task
 # stuck in the kernel (D state) or a wedged guest would never report.  If no

@@ -1,14 +1,22 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash
 #
-# The forwarding benchmarks' rig (forward.sh, ipfix.sh), sourced after
-# lib.sh with NADDR and NPORT set: netns gen -> router -> sink, pktgen in
-# gen from NADDR source addresses (addr_of I) x NPORT source ports, the
-# router's forwarding pinned to CPU 1.
-#   bench_topo, pktgen_setup   the namespaces and pktgen's device
+# The forwarding benchmarks' rig (forward.sh, insn.sh, ipfix.sh), sourced
+# after lib.sh with NADDR and NPORT set: netns gen -> router -> sink, pktgen
+# in gen from NADDR source addresses (addr_of I) x NPORT source ports
+# (10000 and up, so that masquerading keeps them apart), the router's
+# forwarding pinned to CPU 1.  The router's LAN address lies outside the
+# sources' range (198.19.255.254), else the packets from it were martians.
+#   bench_topo [--dummy]       the namespaces; --dummy: wan0 is a dummy
+#                              device (frees what it is given) and there
+#                              is no sink namespace, so nothing but
+#                              forwarding runs on the router's CPU
+#   pktgen_setup               pktgen's device
+#   softnet_drops              packets dropped at the backlogs (all CPUs)
 #   bind_all                   every source address bound to a contract
-#   measure                    packets forwarded per second over SECS
-#   median WORDS, ratios NUMS DENS
+#   measure                    packets forwarded per second over SECS,
+#                              and the backlogs' drops
+#   median WORDS, ratios NUMS DENS, ci95 NUMS (mean and 95 % half-width)
 GEN_MAC=02:00:00:00:01:01 RTR_IN_MAC=02:00:00:00:01:02
 SINK_MAC=02:00:00:00:01:03 SINK_DST=198.51.100.200
 
@@ -19,25 +27,33 @@ addr_of() { # index -> 198.18.x.y, starting at 198.18.0.10
 SRC_MIN=$(addr_of 0) SRC_MAX=$(addr_of $((NADDR - 1)))
 
 bench_topo() {
-	local ns
-	for ns in gen router sink; do ip netns add $ns; done
-	trap 'for ns in gen router sink; do ip netns del $ns 2>/dev/null; done' EXIT
-	ip -batch - <<-EOF
-	link add eth0 netns gen address $GEN_MAC type veth peer name lan0 netns router address $RTR_IN_MAC
-	link add wan0 netns router type veth peer name eth0 netns sink address $SINK_MAC
-	EOF
+	local ns nss="gen router sink"
+	[ "${1-}" = --dummy ] && nss="gen router"
+	for ns in $nss; do ip netns add $ns; done
+	# shellcheck disable=SC2064 # the namespaces made now
+	trap "for ns in $nss; do ip netns del \$ns 2>/dev/null; done" EXIT
+	ip link add eth0 netns gen address $GEN_MAC type veth peer name lan0 \
+		netns router address $RTR_IN_MAC
+	if [ "${1-}" = --dummy ]; then
+		ip -n router link add wan0 type dummy
+	else
+		ip link add wan0 netns router type veth peer name eth0 \
+			netns sink address $SINK_MAC
+	fi
 	ip -n gen -batch - <<-EOF
 	addr add 198.18.0.1/15 dev eth0
 	link set eth0 up
 	EOF
 	ip -n router -batch - <<-EOF
-	addr add 198.18.0.254/15 dev lan0
+	addr add 198.19.255.254/15 dev lan0
 	addr add 198.51.100.1/24 dev wan0
 	link set lan0 up
 	link set wan0 up
-	neigh add $SINK_DST lladdr $SINK_MAC dev wan0 nud permanent
 	EOF
-	ip -n sink link set eth0 up
+	if [ "${1-}" != --dummy ]; then
+		ip -n router neigh add $SINK_DST lladdr $SINK_MAC dev wan0 nud permanent
+		ip -n sink link set eth0 up
+	fi
 	on router sysctl -qw net.ipv4.ip_forward=1
 	# Forwarding on CPU 1, pktgen on CPU 0.
 	on router sh -c 'echo 2 > /sys/class/net/lan0/queues/rx-0/rps_cpus'
@@ -66,7 +82,7 @@ pktgen_setup() {
 		for c in 'count 0' 'pkt_size 64' 'delay 0' 'clone_skb 0' \
 			'dst $SINK_DST' 'dst_mac $RTR_IN_MAC' \
 			'src_min $SRC_MIN' 'src_max $SRC_MAX' \
-			'udp_src_min 1000' 'udp_src_max $((1000 + NPORT - 1))' \
+			'udp_src_min 10000' 'udp_src_max $((10000 + NPORT - 1))' \
 			'udp_dst_min 9' 'udp_dst_max 9' \
 			'flag IPSRC_RND' 'flag UDPSRC_RND'; do
 			echo \"\$c\" > \$f
@@ -74,11 +90,21 @@ pktgen_setup() {
 }
 
 tx_packets() { on router cat /sys/class/net/wan0/statistics/tx_packets; }
+# The backlogs' drops (/proc/net/softnet_stat, 2nd column, hex), all CPUs.
+softnet_drops() {
+	local n=0 d
+	for d in $(awk '{print $2}' /proc/net/softnet_stat); do
+		n=$((n + 16#$d))
+	done
+	echo $n
+}
 
-# One measurement: packets forwarded per second of pktgen running.
+# One measurement: packets forwarded per second of pktgen running, and the
+# packets the backlogs dropped meanwhile ("RATE DROPS"; drops > 0 show that
+# the forwarding CPU, not pktgen, set the rate).
 measure() {
-	local before after t0 t1 gen
-	before=$(tx_packets)
+	local before after t0 t1 gen d0
+	before=$(tx_packets) d0=$(softnet_drops)
 	on gen sh -c 'echo start > /proc/net/pktgen/pgctrl' &
 	gen=$!
 	t0=$(date +%s%N)
@@ -87,7 +113,7 @@ measure() {
 	wait $gen
 	t1=$(date +%s%N)
 	after=$(tx_packets)
-	echo $(((after - before) * 1000000000 / (t1 - t0)))
+	echo $(((after - before) * 1000000000 / (t1 - t0))) $(($(softnet_drops) - d0))
 }
 
 median() { tr ' ' '\n' <<<"$1" | grep . | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
@@ -97,3 +123,13 @@ median() { tr ' ' '\n' <<<"$1" | grep . | sort -n | awk '{a[NR]=$1} END {print a
 ratios() { awk -v n="$1" -v d="$2" 'BEGIN {
 	k = split(n, N, " "); split(d, D, " ")
 	for (i = 1; i <= k; i++) printf "%.3f\n", N[i] / D[i] }'; }
+# ci95 NUMS: "MEAN HALF" - the mean and its 95 % confidence half-width
+# (Student's t, n - 1 degrees of freedom; n <= 10, else the normal 1.96).
+ci95() { awk -v v="$1" 'BEGIN {
+	split("12.706 4.303 3.182 2.776 2.571 2.447 2.365 2.306 2.262", T, " ")
+	n = split(v, X, " ")
+	for (i = 1; i <= n; i++) s += X[i]
+	m = s / n
+	for (i = 1; i <= n; i++) q += (X[i] - m) ^ 2
+	t = n - 1 <= 9 ? T[n - 1] : 1.96
+	printf "%.3f %.3f\n", m, (n > 1 ? t * sqrt(q / (n - 1) / n) : 0) }'; }

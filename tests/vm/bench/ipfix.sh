@@ -89,7 +89,7 @@ for ((r = 0; r <= ROUNDS; r++)); do
 			ipfixd_off
 		fi
 		t0=$(date +%s%N)
-		rate=$(measure)
+		read -r rate _ < <(measure)
 		t1=$(date +%s%N)
 		if [ $cfg = ipfix ]; then
 			# the records of the window, once ipfixd has sent them all

@@ -1,0 +1,216 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# timeout: 2400
+# qemu-insn: yes
+#
+# Instructions per forwarded packet (docs/PERFORMANCE.md, "Instructions per
+# forwarded packet"), counted by the TCG plugin tests/bench/qemu-insn/ on
+# the forwarding vCPU.  pktgen in netns "gen" (CPU 0) sends PKTS 60-byte
+# UDP packets from 1,000 source addresses x 10 source ports (10,000 flows)
+# to a dummy WAN device of netns "router", whose LAN port's receive RPS
+# moves to CPU 1; this script and everything it starts run on CPU 0.  The
+# backlog holds them all (netdev_max_backlog), so none is dropped.
+#
+# One window counts CPU 1 from the first packet sent until the last one
+# has left; an idle window of the same length follows, and
+#   per packet = (busy - idle) / packets forwarded
+# leaves out the periodic work (timers, the collector) that lands on CPU 1
+# in proportion to the time.  Each configuration is set up, warmed with
+# one pass of PKTS packets (its 10,000 flows exist, the translation cache
+# is warm), then counted RUNS times:
+#   a       plain forwarding, muisp.ko not loaded
+#   a_napt  NAPT: conntrack + masquerade (nat/muisp-nat.nft, as shipped)
+#   b       muisp.ko, the 1,000 addresses bound to 1,000 active contracts
+#   b_napt  NAPT + muisp (the deployment)
+#   c       nftables doing muisp's job: a set of the paid addresses with
+#           per-element counters, conntrack with accounting
+# require-tunnel is off throughout: pktgen cannot make per-client IPsec SAs.
+#
+# Then one more window per configuration, profiled: the instructions CPU 1
+# executed per packet in each kernel function (the plugin's per-block
+# counts resolved with /proc/kallsyms), the top ones and muisp's and
+# netfilter's.
+#
+# MUISP_BENCH_PKTS (default 100000), MUISP_BENCH_RUNS (3),
+# MUISP_BENCH_CONFIGS (all five), MUISP_BENCH_PROFILE (1; 0: no profile).
+. "$MUISP_TOP/tests/vm/lib.sh"
+. "$MUISP_TOP/tests/lib/bench.sh"
+
+PKTS=${MUISP_BENCH_PKTS:-100000}
+RUNS=${MUISP_BENCH_RUNS:-3}
+CONFIGS=${MUISP_BENCH_CONFIGS:-a a_napt b b_napt c}
+NADDR=1000 NPORT=10
+. "$MUISP_TOP/tests/vm/bench/fwd-lib.bash"
+
+INSN_OUT=/muisp-out/insn.out
+[ -e "$INSN_OUT" ] || fail "no instruction counter (tests/vm/run.sh loads it with MUISP_VM_INSN=1)"
+# This shell and its children on CPU 0: CPU 1 runs the forwarding only.
+taskset -pc 0 $$ >/dev/null
+
+# cpu1_window: CPU 1's count in the window the plugin wrote last
+cpu1_window() {
+	tail -1 "$INSN_OUT" | sed -n 's/^window [0-9]* .*cpu1=\([0-9]*\).*/\1/p'
+}
+
+# Calibration: a loop of 2 x 10^6 instructions on CPU 1, as counted there.
+taskset -c 1 insn-mark loop 1000000
+cal=$(cpu1_window)
+log "calibration: a loop of 2000000 instructions on CPU 1 counted as $cal"
+check "counter calibration" test "$cal" -ge 2000000 -a "$cal" -le 2040000
+
+cfg_reset() {
+	on router nft flush ruleset
+	[ -d /sys/module/muisp ] && rmmod muisp
+	true
+}
+cfg_a() { :; }
+napt() {
+	mkdir -p "$SCRATCH/nat/muisp"
+	cat >"$SCRATCH/nat/muisp/nat.conf" <<-EOF
+	define muisp_wan = "wan0"
+	define muisp_lan4 = { 198.18.0.0/15 }
+	EOF
+	on router nft -I "$SCRATCH/nat" -f "$MUISP_TOP/nat/muisp-nat.nft"
+}
+cfg_a_napt() { napt; }
+cfg_b() {
+	insmod "$MUISP_KO"
+	bind_all >/dev/null
+}
+cfg_b_napt() {
+	napt
+	cfg_b
+}
+cfg_c() {
+	local i elems=
+	for ((i = 0; i < NADDR; i++)); do elems+="$(addr_of $i), "; done
+	on router nft -f - <<-EOF
+	table ip bench {
+		set paid { type ipv4_addr; counter; elements = { ${elems%, } } }
+		chain gate {
+			type filter hook forward priority 0; policy drop;
+			ct state established,related accept
+			ip saddr @paid accept
+			ip daddr @paid accept
+		}
+	}
+	EOF
+}
+
+# send N: pktgen sends N packets and returns when the router has forwarded
+# them all (or stopped forwarding)
+send() {
+	local tx=-1
+	on gen sh -c "echo 'count $1' > /proc/net/pktgen/eth0
+		echo start > /proc/net/pktgen/pgctrl"
+	while [ "$(tx_packets)" != "$tx" ]; do
+		tx=$(tx_packets)
+		sleep 0.2
+	done
+}
+
+# count: one busy and one idle window; prints "busy idle packets drops"
+count() {
+	local tx0 tx1 d0 t0 t1 busy idle
+	tx0=$(tx_packets) d0=$(softnet_drops)
+	t0=$(date +%s.%N)
+	insn-mark start
+	send "$PKTS"
+	insn-mark stop
+	t1=$(date +%s.%N)
+	busy=$(cpu1_window)
+	tx1=$(tx_packets)
+	insn-mark start
+	sleep "$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')"
+	insn-mark stop
+	idle=$(cpu1_window)
+	echo "$busy $idle $((tx1 - tx0)) $(($(softnet_drops) - d0))"
+}
+
+# profile CFG: one more busy window, profiled; per packet, CPU 1's
+# instructions in each function (the blocks' start addresses resolved with
+# /proc/kallsyms; a block is charged whole to the function it starts in)
+profile() {
+	local tx0 pkts rep=/muisp-out/insn-profile.$1
+	tx0=$(tx_packets)
+	insn-mark start
+	send "$PKTS"
+	insn-mark profile
+	insn-mark stop
+	pkts=$(($(tx_packets) - tx0))
+	{
+		awk '$2 ~ /^[tTwW]$/ {print $1, 0, $3, $4}' /proc/kallsyms
+		tac /muisp-out/insn.prof | sed '/^profile /q' | awk '$3 > 0 {
+			print substr("0000000000000000", 1, 16 - length($1)) $1, 1, $3 }'
+	} | LC_ALL=C sort | awk -v n="$pkts" '
+		BEGIN { s = "(below every kernel symbol: user space)" }
+		$2 == 0 { s = $3 ($4 != "" ? " " $4 : ""); next }
+		{ c[s] += $3; t += $3 }
+		END {
+			for (s in c) printf "%10.1f %5.1f%%  %s\n", c[s] / n, 100 * c[s] / t, s
+			printf "%10.1f 100.0%%  (total)\n", t / n
+		}' | sort -rn >"$rep"
+	log "profile $1: insn/pkt on CPU 1 by function ($pkts packets), top 25"
+	sed -n 1,25p "$rep"
+	log "profile $1: muisp and netfilter"
+	grep -E 'muisp|nf_|nft_|conntrack|nf_hook' "$rep" | sed -n 1,25p || true
+}
+
+modprobe pktgen
+modprobe dummy
+bench_topo --dummy
+pktgen_setup
+sysctl -qw net.core.netdev_max_backlog=$((PKTS + 10000))
+# Flows outlive the run: no conntrack entry times out between its windows.
+on router modprobe nf_conntrack 2>/dev/null || true
+sysctl -qw net.netfilter.nf_conntrack_udp_timeout=600 2>/dev/null || true
+on router sysctl -qw net.netfilter.nf_conntrack_udp_timeout=600 \
+	net.netfilter.nf_conntrack_acct=1 2>/dev/null || true
+
+[ -d /sys/module/muisp ] && rmmod muisp
+echo 0 >/proc/sys/kernel/kptr_restrict
+declare -A per spread
+for cfg in $CONFIGS; do
+	cfg_reset
+	"cfg_$cfg"
+	on router conntrack -F 2>/dev/null || true
+	send "$PKTS" # warm-up: the flows exist, the code is translated
+	vals=
+	for ((r = 1; r <= RUNS; r++)); do
+		read -r busy idle pkts drops < <(count)
+		# Counted per packet forwarded; a loss would be the rig's fault.
+		if [ "$pkts" -ne "$PKTS" ] || [ "$drops" -ne 0 ]; then
+			log "WARNING: $cfg run $r: $pkts of $PKTS forwarded, $drops dropped at the backlogs"
+		fi
+		v=$(awk -v b="$busy" -v i="$idle" -v n="$pkts" 'BEGIN {printf "%.1f", (b - i) / n}')
+		log "$cfg run $r: busy $busy idle $idle insn on CPU 1, $pkts packets: $v insn/pkt"
+		vals+="$v "
+	done
+	per[$cfg]=$(median "$vals")
+	spread[$cfg]=$(tr ' ' '\n' <<<"$vals" | grep . | sort -n |
+		awk '{a[NR] = $1} END {printf "%.1f", (a[NR] - a[1]) / 2}')
+	log "$cfg: median ${per[$cfg]} insn/pkt, spread +-${spread[$cfg]} ($vals)"
+	bench_result "forward.insn_per_pkt.$cfg" "${per[$cfg]}" insn/pkt "" \
+		"$RUNS" "${spread[$cfg]}"
+	[ "${MUISP_BENCH_PROFILE:-1}" = 0 ] || profile "$cfg"
+done
+cfg_reset
+insmod "$MUISP_KO"
+
+# The ratios, when their configurations ran.
+ratio() { # NAME EXPR TARGET UNIT: EXPR of a, an (a_napt), b, bn, c
+	bench_result "$1" "$(awk -v a="${per[a]:-0}" -v an="${per[a_napt]:-0}" \
+		-v b="${per[b]:-0}" -v bn="${per[b_napt]:-0}" -v c="${per[c]:-0}" \
+		"BEGIN {printf \"%.3f\", $2}")" "$4" "$3" "$RUNS"
+}
+if [ -n "${per[a]:-}" ] && [ -n "${per[b]:-}" ]; then
+	ratio forward.insn.b_minus_a "b - a" "<= 350" insn/pkt
+	ratio forward.insn.a_over_b "a / b" ">= 0.92" ratio
+	[ -n "${per[c]:-}" ] &&
+		ratio forward.insn.c_cost_over_b_cost "(c - a) / (b - a)" ">= 4" ratio
+fi
+if [ -n "${per[a_napt]:-}" ] && [ -n "${per[b_napt]:-}" ]; then
+	# the rate ratio (b')/(a') of forward.sh's kind is I(a') / I(b')
+	ratio forward.insn.a_napt_over_b_napt "an / bn" ">= 0.95" ratio
+fi
+true
