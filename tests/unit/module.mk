@@ -93,3 +93,6 @@ $(eval $(call unit_test,test_stats_cat,tests/unit/test_stats_cat.c $(LIB_STATS_S
 
 # muisp-ipfixd (IPFIX exporter)
 $(eval $(call unit_test,test_ipfixd,tests/unit/test_ipfixd.c $(IPFIXD_CORE_SRCS),$(LIB_NL_LIBS)))
+
+# block list and walled garden: the lookup set (kmod/lists_core.c)
+$(eval $(call unit_test,test_lists_core,tests/unit/test_lists_core.c kmod/lists_core.c kmod/gate.c,))
