@@ -46,20 +46,25 @@ void muisp_lset_init(struct muisp_lset *s, void *mem, u32 cap, u64 seed)
 }
 
 /*
- * The key hash: a multiply-xor chain over the tag and the four words,
- * keyed by a random seed per set.  Only entries the administrator added
- * are in the table and a packet can only walk a chain, so the seed is
- * what keeps one from choosing which prefixes share a bucket.
+ * The key hash: a multiply-xor chain over the tag and the key's words
+ * (one for IPv4, all four otherwise), keyed by a random seed per set.
+ * Only entries the administrator added are in the table and a packet can
+ * only walk a chain, so the seed is what keeps one from choosing which
+ * prefixes share a bucket.  Keys are passed as words, not arrays, so the
+ * packet path keeps them in registers.
  */
-static inline u32 lset_hash(u64 seed, u32 tag, const __be32 *k)
-{
-	const u64 m = 0x9e3779b97f4a7c15ULL;
-	u64 h = (seed ^ tag) * m;
+#define LSET_MUL	0x9e3779b97f4a7c15ULL
 
-	h = (h ^ RAW32(k[0])) * m;
-	h = (h ^ RAW32(k[1])) * m;
-	h = (h ^ RAW32(k[2])) * m;
-	h = (h ^ RAW32(k[3])) * m;
+static __always_inline u32 lset_hash(u64 seed, u32 tag, bool v4, __be32 k0,
+				     __be32 k1, __be32 k2, __be32 k3)
+{
+	u64 h = ((seed ^ tag) * LSET_MUL ^ RAW32(k0)) * LSET_MUL;
+
+	if (!v4) {
+		h = (h ^ RAW32(k1)) * LSET_MUL;
+		h = (h ^ RAW32(k2)) * LSET_MUL;
+		h = (h ^ RAW32(k3)) * LSET_MUL;
+	}
 	return (u32)(h >> 32);
 }
 
@@ -68,32 +73,33 @@ static inline u32 lset_tag(u8 kind, u8 plen)
 	return (u32)kind << 8 | plen;
 }
 
-static inline bool lset_v6(u8 kind)
+/* The first plen bits of a word (plen <= 32), host order. */
+static __always_inline u32 lset_mask32(unsigned int plen)
 {
-	return kind == MUISP_LSET_BLOCK6 || kind == MUISP_LSET_GARDEN6;
+	return plen ? ~0u << (32 - plen) : 0;
 }
 
-/* out = addr masked to plen bits (words beyond the family's zero). */
+/* Bits of word i of a prefix of plen bits. */
+static __always_inline unsigned int lset_word_bits(unsigned int plen,
+						   unsigned int i)
+{
+	return plen <= 32 * i ? 0 : min_t(unsigned int, plen - 32 * i, 32);
+}
+
+/* Word i of addr masked to a prefix of plen bits. */
+static __always_inline __be32 lset_masked(const __be32 *addr,
+					  unsigned int plen, unsigned int i)
+{
+	return addr[i] & cpu_to_be32(lset_mask32(lset_word_bits(plen, i)));
+}
+
 static inline void lset_mask(__be32 *out, const __be32 *addr, bool v6,
 			     unsigned int plen)
 {
 	unsigned int i;
 
-	out[1] = 0;
-	out[2] = 0;
-	out[3] = 0;
-	for (i = 0; i < (v6 ? 4U : 1U); i++) {
-		u32 m;
-
-		if (plen >= 32)
-			m = 0xffffffffu;
-		else if (plen)
-			m = ~(0xffffffffu >> plen);
-		else
-			m = 0;
-		out[i] = addr[i] & cpu_to_be32(m);
-		plen = plen >= 32 ? plen - 32 : 0;
-	}
+	for (i = 0; i < 4; i++)
+		out[i] = i && !v6 ? 0 : lset_masked(addr, plen, i);
 }
 
 static inline void lset_mac_key(__be32 *out, const u8 *mac)
@@ -105,12 +111,13 @@ static inline void lset_mac_key(__be32 *out, const u8 *mac)
 	memcpy(out, mac, MUISP_LSET_MAC_LEN);
 }
 
-static inline struct muisp_lset_group *
-lset_find(const struct muisp_lset *s, u8 kind, u8 plen, const __be32 *key,
-	  u32 **head)
+/* The group of a key (v4: k1..k3 are zero), and its bucket. */
+static __always_inline struct muisp_lset_group *
+lset_find(const struct muisp_lset *s, u8 kind, u8 plen, bool v4, __be32 k0,
+	  __be32 k1, __be32 k2, __be32 k3, u32 **head)
 {
-	u32 *b = &s->buckets[lset_hash(s->seed, lset_tag(kind, plen), key) &
-			     s->bucket_mask];
+	u32 *b = &s->buckets[lset_hash(s->seed, lset_tag(kind, plen), v4, k0,
+				       k1, k2, k3) & s->bucket_mask];
 	struct muisp_lset_group *g;
 	u32 i;
 
@@ -118,9 +125,10 @@ lset_find(const struct muisp_lset *s, u8 kind, u8 plen, const __be32 *key,
 		*head = b;
 	for (i = *b; i; i = g->next) {
 		g = &s->groups[i - 1];
-		if (g->kind == kind && g->plen == plen &&
-		    !(RAW32(g->key[0] ^ key[0]) | RAW32(g->key[1] ^ key[1]) |
-		      RAW32(g->key[2] ^ key[2]) | RAW32(g->key[3] ^ key[3])))
+		if (g->kind != kind || g->plen != plen || g->key[0] != k0)
+			continue;
+		if (v4 || !(RAW32(g->key[1] ^ k1) | RAW32(g->key[2] ^ k2) |
+			    RAW32(g->key[3] ^ k3)))
 			return g;
 	}
 	return NULL;
@@ -157,7 +165,10 @@ int muisp_lset_add(struct muisp_lset *s, const struct muisp_lset_entry *e)
 	u32 *head;
 
 	lset_entry_key(e, &kind, &plen, key);
-	g = lset_find(s, kind, plen, key, &head);
+	/* as the lookups hash it: one word for IPv4 */
+	g = lset_find(s, kind, plen,
+		      kind == MUISP_LSET_BLOCK4 || kind == MUISP_LSET_GARDEN4,
+		      key[0], key[1], key[2], key[3], &head);
 	if (s->pass == 2) {
 		if (!g)		/* not given in pass 1 */
 			return -EINVAL;
@@ -267,21 +278,27 @@ static inline void *lset_group_match(const struct muisp_lset *s,
 }
 
 /* Longest prefix first, over the lengths present in kind. */
-static void *lset_lpm(const struct muisp_lset *s, u8 kind,
-		      const __be32 *addr, const struct lset_query *q,
-		      u64 now_s)
+static __always_inline void *lset_lpm(const struct muisp_lset *s, u8 kind,
+				      bool v6, const __be32 *addr,
+				      const struct lset_query *q, u64 now_s)
 {
-	bool v6 = lset_v6(kind);
 	unsigned int i, n = s->nlens[kind];
 
 	for (i = 0; i < n; i++) {
 		const struct muisp_lset_group *g;
-		u8 plen = s->lens[kind][i];
-		__be32 key[4];
+		unsigned int plen = s->lens[kind][i];
 		void *owner;
 
-		lset_mask(key, addr, v6, plen);
-		g = lset_find(s, kind, plen, key, NULL);
+		if (v6)
+			g = lset_find(s, kind, plen, false,
+				      lset_masked(addr, plen, 0),
+				      lset_masked(addr, plen, 1),
+				      lset_masked(addr, plen, 2),
+				      lset_masked(addr, plen, 3), NULL);
+		else
+			g = lset_find(s, kind, plen, true,
+				      addr[0] & cpu_to_be32(lset_mask32(plen)),
+				      0, 0, 0, NULL);
 		if (!g)
 			continue;
 		owner = lset_group_match(s, g, q, now_s);
@@ -291,33 +308,48 @@ static void *lset_lpm(const struct muisp_lset *s, u8 kind,
 	return NULL;
 }
 
+static void *lset_lpm4(const struct muisp_lset *s, u8 kind,
+		       const __be32 *addr, const struct lset_query *q,
+		       u64 now_s)
+{
+	return lset_lpm(s, kind, false, addr, q, now_s);
+}
+
+static void *lset_lpm6(const struct muisp_lset *s, u8 kind,
+		       const __be32 *addr, const struct lset_query *q,
+		       u64 now_s)
+{
+	return lset_lpm(s, kind, true, addr, q, now_s);
+}
+
 void *muisp_lset_blocked(const struct muisp_lset *s, const __be32 *src,
 			 const __be32 *dst, const u8 *mac, u8 family,
 			 u64 now_s)
 {
-	u8 kind = family == MUISP_AF_INET6 ? MUISP_LSET_BLOCK6 :
-					     MUISP_LSET_BLOCK4;
 	void *owner;
 
 	if (!s)
 		return NULL;
-	if (s->nkind[kind]) {
-		owner = lset_lpm(s, kind, src, NULL, now_s);
-		if (owner)
-			return owner;
-		if (dst) {
-			owner = lset_lpm(s, kind, dst, NULL, now_s);
-			if (owner)
-				return owner;
-		}
+	if (family == MUISP_AF_INET6) {
+		owner = lset_lpm6(s, MUISP_LSET_BLOCK6, src, NULL, now_s);
+		if (!owner && dst)
+			owner = lset_lpm6(s, MUISP_LSET_BLOCK6, dst, NULL,
+					  now_s);
+	} else {
+		owner = lset_lpm4(s, MUISP_LSET_BLOCK4, src, NULL, now_s);
+		if (!owner && dst)
+			owner = lset_lpm4(s, MUISP_LSET_BLOCK4, dst, NULL,
+					  now_s);
 	}
+	if (owner)
+		return owner;
 	if (mac && s->nkind[MUISP_LSET_BLOCK_MAC]) {
 		const struct muisp_lset_group *g;
 		__be32 key[4];
 
 		lset_mac_key(key, mac);
-		g = lset_find(s, MUISP_LSET_BLOCK_MAC, LSET_MAC_PLEN, key,
-			      NULL);
+		g = lset_find(s, MUISP_LSET_BLOCK_MAC, LSET_MAC_PLEN, false,
+			      key[0], key[1], key[2], key[3], NULL);
 		if (g)
 			return lset_group_match(s, g, NULL, now_s);
 	}
@@ -336,9 +368,9 @@ void *muisp_lset_garden(const struct muisp_lset *s, const __be32 *peer,
 
 	if (!s)
 		return NULL;
-	return lset_lpm(s, family == MUISP_AF_INET6 ? MUISP_LSET_GARDEN6 :
-						      MUISP_LSET_GARDEN4,
-			peer, &q, now_s);
+	if (family == MUISP_AF_INET6)
+		return lset_lpm6(s, MUISP_LSET_GARDEN6, peer, &q, now_s);
+	return lset_lpm4(s, MUISP_LSET_GARDEN4, peer, &q, now_s);
 }
 
 u32 muisp_lset_max_chain(const struct muisp_lset *s)

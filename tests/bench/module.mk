@@ -7,3 +7,7 @@ $(eval $(call program,flowtable-bench,tests/bench/flowtable_bench.c tests/bench/
 # RADIUS accounting: records/s through muispd's real spool and sender
 # (tests/bench/radius-bench.sh)
 $(eval $(call program,radius-bench,tests/bench/radius_bench.c $(MUISPD_CORE_SRCS),$(MUISPD_LIBS),noinst))
+
+# block list and walled garden lookups: kmod/lists_core.c against the
+# linear scans it replaced (tests/bench/lists-bench.sh)
+$(eval $(call program,lists-bench,tests/bench/lists_bench.c kmod/lists_core.c kmod/gate.c,,noinst))
