@@ -4,7 +4,8 @@
 # per lookup (callgrind Ir inside the measured loop, loop included) for a
 # miss and a hit at 0, 16 and 4096 entries, through the lookup set of
 # kmod/lists_core.c ("set") and through a model of the linear scans it
-# replaced ("scan"); and the set's bytes per entry.  ~1 min.
+# replaced ("scan"); the set's bytes per entry; the instructions of one
+# rebuild (what every add, delete or expiry costs).  ~30 s.
 # Usage: tests/bench/lists-bench.sh [BUILD_DIR]   (after `make userspace`)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -16,12 +17,14 @@ command -v valgrind >/dev/null || { echo "lists-bench: valgrind missing (scripts
 echo "== lists: set sizes"
 "$bin" sizes
 
-ir() { # ITER ARGS... -> instructions per lookup
-	local iter=$1 out log n
+ir() { # [-f FUNC] ITER ARGS... -> instructions per iteration
+	local fn=bench_loop cmd=run iter out log n
+	[ "$1" != -f ] || { fn=$2 cmd=build; shift 2; }
+	iter=$1
 	shift
 	out=$(mktemp) log=$(mktemp)
-	valgrind --tool=callgrind --toggle-collect=bench_loop --callgrind-out-file="$out" \
-		"$bin" run "$@" "$iter" >/dev/null 2>"$log" ||
+	valgrind --tool=callgrind --toggle-collect=$fn --callgrind-out-file="$out" \
+		"$bin" $cmd "$@" "$iter" >/dev/null 2>"$log" ||
 		{ echo "lists-bench run $* failed" >&2; cat "$log" >&2; rm -f "$out" "$log"; return 1; }
 	n=$(sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$log")
 	rm -f "$out" "$log"
@@ -41,4 +44,10 @@ for list in addr mixed garden; do
 			bench_result "lists.insn_per_lookup_scan.$list.$n.$what" "$old" insn/lookup
 		done
 	done
+done
+echo "== lists: one rebuild of the set (every change)"
+for n in 16 4096 8192; do
+	b=$(ir -f bench_build_loop 20 mixed $n)
+	echo "mixed $n entries: $b instructions"
+	bench_result "lists.insn_per_rebuild.mixed.$n" "$b" insn/rebuild
 done

@@ -10,6 +10,8 @@
  *   lists-bench run IMPL LIST N CASE ITER  ITER lookups (run under
  *                                          callgrind with
  *                                          --toggle-collect=bench_loop)
+ *   lists-bench build LIST N ITER          ITER rebuilds of the set
+ *                                          (bench_build_loop)
  *
  * IMPL: set | scan.  LIST: addr (N /32 block entries), mixed (N block
  * entries over the lengths 12..32 and MACs), garden (N garden rules,
@@ -271,6 +273,33 @@ __attribute__((noinline)) u64 bench_loop(struct bench *b, bool scan, u32 nmac,
 	return found;
 }
 
+/* The measured rebuild: ITER sets built from the same entries. */
+__attribute__((noinline)) u64 bench_build_loop(struct bench *b, void *mem,
+					       u32 iter);
+__attribute__((noinline)) u64 bench_build_loop(struct bench *b, void *mem,
+					       u32 iter)
+{
+	u64 groups = 0;
+	u32 k;
+
+	for (k = 0; k < iter; k++) {
+		if (muisp_lset_build(&b->set, mem, b->n, k, b->e, b->n))
+			return 0;
+		groups += b->set.ngroups;
+	}
+	return groups;
+}
+
+static int cmd_build(const char *list, u32 n, u32 iter)
+{
+	struct bench b;
+	void *mem;
+
+	setup(&b, list, n);
+	mem = xcalloc(1, muisp_lset_mem(n));
+	return !bench_build_loop(&b, mem, iter);
+}
+
 static int cmd_run(const char *impl, const char *list, u32 n, const char *what,
 		   u32 iter)
 {
@@ -321,6 +350,9 @@ int main(int argc, char **argv)
 {
 	if (argc == 2 && !strcmp(argv[1], "sizes"))
 		return cmd_sizes();
+	if (argc == 5 && !strcmp(argv[1], "build"))
+		return cmd_build(argv[2], (u32)atoi(argv[3]),
+				 (u32)atoi(argv[4]));
 	if (argc == 7 && !strcmp(argv[1], "run"))
 		return cmd_run(argv[2], argv[3], (u32)atoi(argv[4]), argv[5],
 			       (u32)atoi(argv[6]));
