@@ -26,6 +26,7 @@
 
 #include "muisp.h"
 #include "flowtable.h"
+#include "lists_core.h"
 
 /*
  * FORWARD and LOCAL_IN: after the filter (0) and security (50) tables,
@@ -123,28 +124,19 @@ struct hook_ctx {
 	int dir;
 };
 
-static u64 hook_now_s(struct hook_ctx *x)
-{
-	if (!x->now_s)
-		x->now_s = ktime_get_real_seconds();
-	return x->now_s;
-}
-
+/* One lookup of the block list's set for all the packet's addresses. */
 static __always_inline bool hook_blocked(void *ctx, bool dst, bool use_mac)
 {
 	struct hook_ctx *x = ctx;
-	struct muisp_net *mn = x->mn;
+	const struct muisp_lset *s = rcu_dereference(x->mn->lset);
 	const struct muisp_pkt *p = x->p;
-	const u8 *mac;
-	u64 now_s;
 
-	if (list_empty(&mn->blocks))
+	if (!muisp_lset_has_blocks(s))
 		return false;
-	now_s = hook_now_s(x);
-	mac = use_mac ? src_mac(x->skb, x->state->in) : NULL;
-	return muisp_blocked(mn, p->saddr, p->family, now_s) ||
-	       (dst && muisp_blocked(mn, p->daddr, p->family, now_s)) ||
-	       (mac && muisp_blocked_mac(mn, mac, now_s));
+	return muisp_lists_blocked(s, p->saddr, dst ? p->daddr : NULL,
+				   use_mac && s->nkind[MUISP_LSET_BLOCK_MAC] ?
+				   src_mac(x->skb, x->state->in) : NULL,
+				   p->family, &x->now_s);
 }
 
 /* The one place the address key of a packet is built. */
@@ -198,9 +190,10 @@ static bool hook_tunnel_ok(void *ctx)
 static bool hook_garden(void *ctx)
 {
 	struct hook_ctx *x = ctx;
+	const struct muisp_lset *s = rcu_dereference(x->mn->lset);
 
-	return !list_empty(&x->mn->garden) &&
-	       muisp_garden_allows(x->mn, x->p, x->dir, hook_now_s(x));
+	return muisp_lset_has_garden(s) &&
+	       muisp_lists_garden(s, x->p, x->dir, &x->now_s);
 }
 
 /* DNS from an unpaid source to the router: within its rate? */

@@ -40,6 +40,7 @@
 #include "gate.h"
 
 struct muisp_flowtable;
+struct muisp_lset;
 
 /* Address table key: family + address (v4 in word 0, rest zero). */
 struct muisp_addr_key {
@@ -81,7 +82,7 @@ struct muisp_contract {
 };
 
 struct muisp_list_entry {
-	struct list_head list;	/* RCU list for the packet path */
+	struct list_head list;	/* in list order, under the lock */
 	u32 id;
 	u8 is_mac;
 	u8 mac[ETH_ALEN];
@@ -141,13 +142,14 @@ struct muisp_net {
 	struct xarray contracts;	/* contract id -> struct muisp_contract */
 	u32 ncontracts;
 
-	struct list_head garden;	/* RCU list of muisp_list_entry */
+	struct list_head garden;	/* of muisp_list_entry, under lock */
 	struct xarray garden_ids;
 	u32 ngarden;
 	struct list_head blocks;
 	struct xarray block_ids;
 	u32 nblocks;
-	u32 nblocks_mac;
+	/* the packet path's lookup set of both lists (lists.c) */
+	struct muisp_lset __rcu *lset;
 
 	/* dump consistency: bumped under lock on every change */
 	u32 gen_addr, gen_contract, gen_garden, gen_block;
@@ -254,11 +256,17 @@ int muisp_block_add(struct muisp_net *mn, const struct muisp_garden_rule *r,
 		    struct netlink_ext_ack *extack);
 int muisp_list_del(struct muisp_net *mn, bool garden, u32 id);
 void muisp_lists_expire(struct muisp_net *mn, u64 now_s);
-bool muisp_blocked(struct muisp_net *mn, const __be32 *addr, u8 family,
-		   u64 now_s);
-bool muisp_blocked_mac(struct muisp_net *mn, const u8 *mac, u64 now_s);
-bool muisp_garden_allows(struct muisp_net *mn, const struct muisp_pkt *p,
-			 int dir, u64 now_s);
+/*
+ * Packet path, s = rcu_dereference(mn->lset) (lists_core.h), *now_s the
+ * packet's CLOCK_REALTIME second, 0 until read: a live block entry
+ * matches src, dst (unless NULL) or mac (unless NULL); a live garden rule
+ * lets p through.  The entry that matches counts a hit.
+ */
+bool muisp_lists_blocked(const struct muisp_lset *s, const __be32 *src,
+			 const __be32 *dst, const u8 *mac, u8 family,
+			 u64 *now_s);
+bool muisp_lists_garden(const struct muisp_lset *s, const struct muisp_pkt *p,
+			int dir, u64 *now_s);
 
 /* hooks.c */
 int muisp_hooks_register(struct net *net);

@@ -25,3 +25,7 @@ $(BUILD)/bin/insn-mark: tests/bench/qemu-insn/insn-mark.c tests/bench/qemu-insn/
 	$(CC) -std=gnu11 -O2 $(WARNINGS) -static $(CFLAGS) -o $@ $<
 qemu-insn-check: qemu-insn
 	tests/bench/qemu-insn/selftest.sh
+
+# block list and walled garden lookups: kmod/lists_core.c against the
+# linear scans it replaced (tests/bench/lists-bench.sh)
+$(eval $(call program,lists-bench,tests/bench/lists_bench.c kmod/lists_core.c kmod/gate.c,,noinst))

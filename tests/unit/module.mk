@@ -96,3 +96,6 @@ $(eval $(call unit_test,test_ipfixd,tests/unit/test_ipfixd.c $(IPFIXD_CORE_SRCS)
 
 # the instruction counter's QEMU plugin (tests/bench/qemu-insn/)
 $(eval $(call unit_test,test_qemu_insn,tests/unit/test_qemu_insn.c tests/bench/qemu-insn/insn.c,-lpthread))
+
+# block list and walled garden: the lookup set (kmod/lists_core.c)
+$(eval $(call unit_test,test_lists_core,tests/unit/test_lists_core.c kmod/lists_core.c kmod/gate.c,))

@@ -5,6 +5,7 @@
 # Administrative block list and walled garden:
 #  - a blocked address, prefix or MAC loses even an active contract, the
 #    walled garden and the router's services; each drop counted "blocked";
+#  - of overlapping prefixes the most specific entry blocks and counts;
 #  - a walled-garden entry lets an unpaid client reach its prefix/port (and
 #    only that) until its expiry, then stops, then disappears.
 . "$MUISP_TOP/tests/vm/lib.sh"
@@ -32,6 +33,19 @@ stats_snapshot >"$snap"
 expect "blocked WAN prefix" 0 "$(ping_rx alice -c 1 -W 1 $INET4 || true)"
 expect "prefix drop counted" 1 "$(delta "$snap" drop_blocked)"
 ctl block del "$id"
+
+# --- overlapping prefixes: the most specific live entry answers -------------
+wide=$(jctl block add $WAN4.0/24 | jq -r .id)
+narrow=$(jctl block add $INET4/32 | jq -r .id)
+hits() { jctl block list | jq -r ".[] | select(.id == $1) | .hits"; }
+expect "overlapping entries: ping" 0 "$(ping_rx alice -c 1 -W 1 $INET4 || true)"
+expect "the /32 counts the hit" 1 "$(hits "$narrow")"
+expect "the /24 does not" 0 "$(hits "$wide")"
+ctl block del "$narrow"
+expect "the /24 still blocks" 0 "$(ping_rx alice -c 1 -W 1 $INET4 || true)"
+expect "then the /24 counts it" 1 "$(hits "$wide")"
+ctl block del "$wide"
+expect "both gone: ping works" 1 "$(ping_rx alice -c 1 -W 2 $INET4)"
 
 # --- block by MAC: also the router's own services ---------------------------
 on router socat -u UDP-RECV:67 CREATE:$SCRATCH/dhcp &
