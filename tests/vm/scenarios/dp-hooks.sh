@@ -131,6 +131,8 @@ kill $(jobs -p) 2>/dev/null || true
 wait 2>/dev/null || true
 on inet nft delete table inet keys
 ctl config set lan none
+# the flood's end may cost a ping (neighbours): one through first
+wait_until -t 10 on alice ping -c 1 -W 1 -q $INET4
 expect "at the end: no hook called" "0 0 0" "$(calls "end")"
 expect "at the end: replies" $N "$(<$SCRATCH/rx)"
 hook_probes_off
