@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Netfilter hooks, registered in every network namespace: PRE_ROUTING
- * (the require-tunnel check on LAN ingress, before conntrack and routing),
- * FORWARD (the access gate) and LOCAL_IN (LAN -> router), for IPv4 and
- * IPv6.  The order in which each decides lives in gate.h as pure logic
- * (host-tested); a hook here only finds out whether the packet is its
- * business, parses it once, answers the table lookups the gate asks for
- * (each at most once) and carries out the verdict: count, meter, drop.
+ * Netfilter hooks: PRE_ROUTING (the require-tunnel check on LAN ingress,
+ * before conntrack and routing), FORWARD (the access gate) and LOCAL_IN
+ * (LAN -> router), for IPv4 and IPv6.  Registered per namespace on demand
+ * (muisp_hooks_set()): FORWARD and LOCAL_IN while a LAN interface is
+ * configured, PRE_ROUTING while require-tunnel is on too, so a namespace
+ * that does not use the gate pays no dispatch per packet.  The order in
+ * which each decides lives in gate.h as pure logic (host-tested); a hook
+ * here only finds out whether the packet is its business, parses it once,
+ * answers the table lookups the gate asks for (each at most once) and
+ * carries out the verdict: count, meter, drop.
  *
  * Runs in softirq under rcu_read_lock(); never sleeps.  Nothing is done
  * until a LAN interface is configured; the flow table and the DNS rate
@@ -330,7 +333,8 @@ static unsigned int muisp_local_in(void *priv, struct sk_buff *skb,
 				&hook_lookups, &x));
 }
 
-static const struct nf_hook_ops muisp_nf_ops[] = {
+/* MUISP_HOOKS_PRE */
+static const struct nf_hook_ops muisp_pre_ops[] = {
 	{
 		.hook = muisp_pre_routing,
 		.pf = NFPROTO_IPV4,
@@ -343,6 +347,10 @@ static const struct nf_hook_ops muisp_nf_ops[] = {
 		.hooknum = NF_INET_PRE_ROUTING,
 		.priority = NF_IP6_PRI_RAW + 1,
 	},
+};
+
+/* MUISP_HOOKS_GATE */
+static const struct nf_hook_ops muisp_gate_ops[] = {
 	{
 		.hook = muisp_forward,
 		.pf = NFPROTO_IPV4,
@@ -369,14 +377,58 @@ static const struct nf_hook_ops muisp_nf_ops[] = {
 	},
 };
 
-int muisp_hooks_register(struct net *net)
+static const struct {
+	unsigned int bit;
+	const struct nf_hook_ops *ops;
+	unsigned int n;
+} muisp_hook_sets[] = {
+	{ MUISP_HOOKS_PRE, muisp_pre_ops, ARRAY_SIZE(muisp_pre_ops) },
+	{ MUISP_HOOKS_GATE, muisp_gate_ops, ARRAY_SIZE(muisp_gate_ops) },
+};
+
+/* The hooks a configuration needs: none without a LAN interface. */
+unsigned int muisp_hooks_wanted(const struct muisp_config *cfg)
 {
-	return nf_register_net_hooks(net, muisp_nf_ops,
-				     ARRAY_SIZE(muisp_nf_ops));
+	if (!cfg->lan_ifindex)
+		return 0;
+	return MUISP_HOOKS_GATE | (cfg->require_tunnel ? MUISP_HOOKS_PRE : 0);
 }
 
-/* Hooks may still run until the next grace period. */
-void muisp_hooks_unregister(struct net *net)
+/*
+ * Register the sets in want that are not registered, unregister those
+ * registered and not in want (MUISP_HOOKS_*).  Process context, under
+ * mn->lock, never from a hook.  On an error nothing has changed: what this
+ * call registered is unregistered again.  A hook unregistered here may
+ * still run until the next grace period (its body reads the configuration
+ * and lets the packet be); a packet that was already past the hook's place
+ * when it was registered is through once synchronize_net() returns.
+ */
+int muisp_hooks_set(struct muisp_net *mn, unsigned int want)
 {
-	nf_unregister_net_hooks(net, muisp_nf_ops, ARRAY_SIZE(muisp_nf_ops));
+	unsigned int add = want & ~mn->hooks, del = mn->hooks & ~want;
+	unsigned int i, j;
+	int ret;
+
+	lockdep_assert_held(&mn->lock);
+	for (i = 0; i < ARRAY_SIZE(muisp_hook_sets); i++) {
+		if (!(add & muisp_hook_sets[i].bit))
+			continue;
+		ret = nf_register_net_hooks(mn->net, muisp_hook_sets[i].ops,
+					    muisp_hook_sets[i].n);
+		if (ret)
+			goto undo;
+	}
+	for (i = 0; i < ARRAY_SIZE(muisp_hook_sets); i++)
+		if (del & muisp_hook_sets[i].bit)
+			nf_unregister_net_hooks(mn->net, muisp_hook_sets[i].ops,
+						muisp_hook_sets[i].n);
+	mn->hooks = want;
+	return 0;
+
+undo:
+	for (j = 0; j < i; j++)
+		if (add & muisp_hook_sets[j].bit)
+			nf_unregister_net_hooks(mn->net, muisp_hook_sets[j].ops,
+						muisp_hook_sets[j].n);
+	return ret;
 }

@@ -159,6 +159,8 @@ struct muisp_net {
 	struct muisp_dns_limit __rcu *dns;
 	u64 evictions_gone;		/* of the flow tables destroyed */
 
+	unsigned int hooks;		/* MUISP_HOOKS_* registered (lock) */
+
 	struct muisp_pcpu_stats __percpu *stats;
 	atomic64_t records, records_lost, events, events_lost;
 
@@ -268,9 +270,11 @@ bool muisp_lists_blocked(const struct muisp_lset *s, const __be32 *src,
 bool muisp_lists_garden(const struct muisp_lset *s, const struct muisp_pkt *p,
 			int dir, u64 *now_s);
 
-/* hooks.c */
-int muisp_hooks_register(struct net *net);
-void muisp_hooks_unregister(struct net *net);
+/* hooks.c: the netfilter hooks of a namespace, registered on demand */
+#define MUISP_HOOKS_PRE		BIT(0)	/* PRE_ROUTING (require-tunnel) */
+#define MUISP_HOOKS_GATE	BIT(1)	/* FORWARD, LOCAL_IN (a LAN is set) */
+unsigned int muisp_hooks_wanted(const struct muisp_config *cfg);
+int muisp_hooks_set(struct muisp_net *mn, unsigned int want);
 
 /* netlink.c */
 int muisp_genl_init(void);

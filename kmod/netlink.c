@@ -849,13 +849,16 @@ int muisp_nl_config_set_doit(struct sk_buff *skb, struct genl_info *info)
 	struct nlattr **tb = info->attrs;
 	struct muisp_ft_params fp = {};
 	struct muisp_flowtable *ft;
+	unsigned int old_hooks, want;
 	struct muisp_config cfg;
+	bool tunnel_on;
 	u32 old_lan;
 	int ret = 0;
 
 	mutex_lock(&mn->lock);
 	cfg = mn->cfg;
 	old_lan = cfg.lan_ifindex;
+	old_hooks = mn->hooks;
 	if (tb[MUISP_CONFIG_A_LAN_IFINDEX]) {
 		cfg.lan_ifindex = nla_get_u32(tb[MUISP_CONFIG_A_LAN_IFINDEX]);
 		if (cfg.lan_ifindex) {
@@ -909,6 +912,19 @@ int muisp_nl_config_set_doit(struct sk_buff *skb, struct genl_info *info)
 		ret = -EINVAL;
 		goto out;
 	}
+	/*
+	 * Hooks the new values need are registered first (the step that can
+	 * fail, undone if a later one does), the ones they no longer need
+	 * unregistered once the values are in place.
+	 */
+	want = muisp_hooks_wanted(&cfg);
+	tunnel_on = (want & MUISP_HOOKS_PRE) && !(old_hooks & MUISP_HOOKS_PRE);
+	ret = muisp_hooks_set(mn, old_hooks | want);
+	if (ret) {
+		NL_SET_ERR_MSG(info->extack,
+			       "cannot register the netfilter hooks");
+		goto out;
+	}
 	ft = muisp_ft(mn);
 	if (ft) {
 		fp.idle_timeout_s = cfg.idle_timeout_s;
@@ -918,7 +934,7 @@ int muisp_nl_config_set_doit(struct sk_buff *skb, struct genl_info *info)
 		if (ret) {
 			NL_SET_ERR_MSG(info->extack,
 				       "flow table refused the values");
-			goto out;
+			goto undo_hooks;
 		}
 	} else if (cfg.lan_ifindex) {
 		/* the gate goes on: its tables first, with these values */
@@ -926,7 +942,7 @@ int muisp_nl_config_set_doit(struct sk_buff *skb, struct genl_info *info)
 		if (ret) {
 			NL_SET_ERR_MSG(info->extack,
 				       "cannot make the flow table");
-			goto out;
+			goto undo_hooks;
 		}
 	}
 	WRITE_ONCE(mn->cfg.idle_timeout_s, cfg.idle_timeout_s);
@@ -938,9 +954,23 @@ int muisp_nl_config_set_doit(struct sk_buff *skb, struct genl_info *info)
 	WRITE_ONCE(mn->cfg.dns_rate, cfg.dns_rate);
 	WRITE_ONCE(mn->cfg.dns_burst, cfg.dns_burst);
 	WRITE_ONCE(mn->cfg.lan_ifindex, cfg.lan_ifindex);
+	muisp_hooks_set(mn, want);	/* only unregisters: cannot fail */
+	/*
+	 * require-tunnel went on: a packet that entered PRE_ROUTING before
+	 * its hook was there, or read the old value in FORWARD, is through
+	 * the stack when synchronize_net() returns, so none is forwarded
+	 * untunnelled after the reply (docs/SECURITY.md).
+	 */
+	if (tunnel_on)
+		synchronize_net();
 	/* the gate went off: its tables after */
 	if (old_lan && !cfg.lan_ifindex)
 		muisp_gate_down(mn);
+	mutex_unlock(&mn->lock);
+	return 0;
+
+undo_hooks:
+	muisp_hooks_set(mn, old_hooks);	/* only unregisters */
 out:
 	mutex_unlock(&mn->lock);
 	return ret;

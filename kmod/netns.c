@@ -2,10 +2,11 @@
 /*
  * Per-namespace state: struct muisp_net, created and destroyed with the
  * namespace (pernet_operations).  A namespace nobody configures costs the
- * struct, its per-CPU counters, empty tables and its hooks: the flow table
- * and the DNS rate limiter are made when a LAN interface is configured
- * (muisp_gate_up()) and go when it is unset (muisp_gate_down()), and the
- * once-a-second clock runs only while contracts or list entries exist.
+ * struct, its per-CPU counters and empty tables, and no netfilter hook:
+ * the hooks (muisp_hooks_set()), the flow table and the DNS rate limiter
+ * come when a LAN interface is configured (muisp_gate_up()) and go when it
+ * is unset (muisp_gate_down()), and the once-a-second clock runs only
+ * while contracts or list entries exist.
  * Teardown order: unregister the hooks (.pre_exit), a grace period passes
  * (the pernet core), then stop the clock, destroy the flow table
  * (flushing its flows as records), and free the tables.
@@ -134,14 +135,9 @@ static int __net_init muisp_net_init(struct net *net)
 		ret = -ENOMEM;
 		goto err_stats;
 	}
-	ret = muisp_hooks_register(net);
-	if (ret)
-		goto err_hooks;
 	pr_debug("netns %u created\n", net->ns.inum);
 	return 0;
 
-err_hooks:
-	free_percpu(mn->stats);
 err_stats:
 	muisp_addr_table_destroy(mn);
 err_addr:
@@ -152,7 +148,11 @@ err_addr:
 
 static void __net_exit muisp_net_pre_exit(struct net *net)
 {
-	muisp_hooks_unregister(net);
+	struct muisp_net *mn = muisp_net(net);
+
+	mutex_lock(&mn->lock);
+	muisp_hooks_set(mn, 0);		/* unregistering cannot fail */
+	mutex_unlock(&mn->lock);
 }
 
 static void __net_exit muisp_net_exit(struct net *net)

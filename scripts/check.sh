@@ -44,10 +44,13 @@ limit_of() {
 #   ike-spoof    IPsec: the address bound to alice's AH SA (the hook reads
 #                the skb's secpath), spoofed and replayed packets dropped
 #                (ike-ah checks strongSwan and xfrm only, not the module)
+#   dp-hooks     hooks registered on demand (about 30 s): no dispatch
+#                without a LAN, the configuration flipping hooks and the
+#                hook static keys, require-tunnel on at once under a flood
 # Left to the default line for time: dp-bulk, dp-flows, dp-limits, dp-lists
 # (the same hooks and tables at scale), hostile-kernel, the other ike-*
 # (the same hook path as ike-spoof) and the userspace-driven scenarios.
-OTHER_LINE_SCENARIOS=(dp-unload dp-netlink dp-gate ft-selftest ike-spoof)
+OTHER_LINE_SCENARIOS=(dp-unload dp-hooks dp-netlink dp-gate ft-selftest ike-spoof)
 
 stage() { # name command...
 	local name=$1 rc line p f t0=$SECONDS lim

@@ -77,3 +77,45 @@ events() {
 	for k in $3; do q="$q\\(.$k) "; done
 	jq -r "select(.event.type == \"$2\") | .event | \"${q% }\"" "$1"
 }
+
+# Kprobes counting the calls of the module's three hook functions, in every
+# namespace together (muisp_pre_routing, muisp_forward, muisp_local_in):
+# the netfilter dispatches to the module.  hook_probes_on arms them (this
+# patches the module's text: do it while no flood runs), hook_hits prints
+# the totals "PRE FORWARD LOCAL_IN", hook_probes_off removes them.  Only
+# the hit counts are kept: nothing goes to the trace buffer.
+TRACEFS=/sys/kernel/tracing
+HOOK_PROBES="pre_routing forward local_in"
+hook_probes_on() {
+	local f
+	[ -e $TRACEFS/kprobe_events ] || mount -t tracefs nodev $TRACEFS
+	echo 0 >$TRACEFS/tracing_on
+	for f in $HOOK_PROBES; do
+		echo "p:muisp_hooks/hk_$f muisp:muisp_$f" >>$TRACEFS/kprobe_events
+	done
+	echo 1 >$TRACEFS/events/muisp_hooks/enable
+}
+hook_hits() {
+	awk '{ sub(/.*\//, "", $1) } $1 ~ /^hk_/ { h[$1] = $2 }
+	     END { print h["hk_pre_routing"] + 0, h["hk_forward"] + 0,
+		   h["hk_local_in"] + 0 }' $TRACEFS/kprobe_profile
+}
+hook_probes_off() {
+	local f
+	[ -e $TRACEFS/events/muisp_hooks/enable ] || return 0
+	echo 0 >$TRACEFS/events/muisp_hooks/enable
+	for f in $HOOK_PROBES; do
+		echo "-:muisp_hooks/hk_$f" >>$TRACEFS/kprobe_events
+	done
+	echo 1 >$TRACEFS/tracing_on
+}
+
+# hook_delta CMD...: run CMD (its output and status dropped), print the
+# hook calls it caused, as hook_hits.
+hook_delta() {
+	local b a
+	read -ra b <<<"$(hook_hits)"
+	"$@" >/dev/null 2>&1 || true
+	read -ra a <<<"$(hook_hits)"
+	echo "$((a[0] - b[0])) $((a[1] - b[1])) $((a[2] - b[2]))"
+}
