@@ -612,8 +612,11 @@ static void ft_resize(struct muisp_flowtable *ft)
 	if (!n)
 		return;
 	new = ft_tab_alloc(ft, n, old->nulls ^ FTI_NULLS_ALT);
-	if (!new)
-		return;	/* keep the old one, over or under its load */
+	if (!new) {
+		/* keep the old one; no kicks until the next periodic run */
+		set_bit(FT_KICKED, &ft->flags);
+		return;
+	}
 	rcu_assign_pointer(ft->future, new);
 	for (i = 0; i < FTI_STRIPES; i++) {
 		s = &ft->stripes[i];
