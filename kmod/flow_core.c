@@ -149,16 +149,6 @@ u64 muisp_flow_hash(const struct muisp_flow_key *key,
 	return sip_final13(&s, (u64)sizeof(*key) << 56);
 }
 
-u32 muisp_flow_nbuckets(u32 max_flows)
-{
-	u64 want = (u64)(max_flows ? max_flows : 1) * MUISP_FT_LOAD_INV;
-	u32 n = 16;
-
-	while (n < want && n < (1U << 26))
-		n <<= 1;
-	return n;
-}
-
 int muisp_flow_key_init(struct muisp_flow_key *key, u8 family, u8 proto,
 			const void *client_addr, const void *peer_addr,
 			__be16 client_port, __be16 peer_port)

@@ -3,8 +3,8 @@
  * Flow-table core shared by muisp.ko (flowtable.c) and the host unit
  * tests and microbenchmark: flow key, record, entry layout, the keyed hash
  * (SipHash-1-3, our own implementation so host and kernel agree bit for
- * bit), bucket index, the RCU chain lookup, per-packet counter/TCP update,
- * time-out and eviction decisions.
+ * bit), the RCU chain lookup (the index around it: ft_index.h),
+ * per-packet counter/TCP update, time-out and eviction decisions.
  *
  * Besides portable.h, gate.h (the direction) and the uAPI header (enum
  * muisp_flow_end, defaults) this header needs the kernel's hlist_nulls
@@ -121,25 +121,12 @@ void muisp_flow_key_pack_v4(const struct muisp_flow_key *key, u8 out[16]);
 u64 muisp_flow_hash(const struct muisp_flow_key *key,
 		    const struct muisp_siphash_key *seed);
 
-static inline u32 muisp_flow_bucket(u64 hash, u32 nbuckets)
-{
-	/* nbuckets is a power of two; SipHash output is uniform in all bits */
-	return (u32)hash & (nbuckets - 1);
-}
-
 /* Table parameter defaults and limits (struct muisp_ft_params). */
 #define MUISP_FT_DEFAULT_IDLE_S		MUISP_DEFAULT_IDLE_TIMEOUT_S
 #define MUISP_FT_DEFAULT_FIN_S		MUISP_DEFAULT_FIN_TIMEOUT_S
 #define MUISP_FT_DEFAULT_MAX_FLOWS	MUISP_DEFAULT_MAX_FLOWS
 #define MUISP_FT_MAX_IDLE_S		MUISP_MAX_IDLE_TIMEOUT_S
 #define MUISP_FT_MAX_MAX_FLOWS		MUISP_MAX_MAX_FLOWS
-
-/*
- * Number of buckets for a cap of max_flows: a power of two, load factor
- * <= 1/5 when full (so a hit costs <= 1.1 key compares on average).
- */
-#define MUISP_FT_LOAD_INV	5
-u32 muisp_flow_nbuckets(u32 max_flows);
 
 /* Fill *key (zeroing it first).  Addresses are 4 (v4) or 16 (v6) bytes. */
 int muisp_flow_key_init(struct muisp_flow_key *key, u8 family, u8 proto,

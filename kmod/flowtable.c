@@ -2,12 +2,23 @@
 /*
  * muisp flow table (see flowtable.h for the API and context rules).
  *
- * Layout: a power-of-two array of hlist_nulls heads (nulls value = bucket
- * index), sized for a load factor <= 1/5 at max_flows, keyed with
- * SipHash-1-3 under a per-table random seed.  Writers (insert, delete)
- * serialise on a striped spinlock (stripe = bucket & stripe_mask); the
- * packet path finds entries under RCU only and then takes the entry's own
- * spinlock to update its counters.  Entries come from a
+ * Layout: the hash index of ft_index.h -- an array of hlist_nulls heads
+ * sized to the live flows (load between 1/8 and 1/5), keyed with
+ * SipHash-1-3 under a per-table random seed, its 1024 stripes being
+ * ranges of hash positions.  Writers (insert, delete) serialise on the
+ * stripe's spinlock; the packet path finds entries under RCU only and then
+ * takes the entry's own spinlock to update its counters.
+ *
+ * Resize: the collector (GC work) allocates a "future" array and moves
+ * the flows into it one stripe at a time, under that stripe's lock; each
+ * stripe points at the array that holds its flows (stripe->tab, changed
+ * under its lock), so the locked paths always look in the right one.  The
+ * packet path looks in ft->tab, then in ft->future while a resize is under
+ * way; a miss there (a flow moving, or the arrays switching) only sends
+ * the packet to the locked slow path, which looks again.  Once every
+ * stripe has moved, ft->tab becomes the future array and the old one is
+ * freed after an RCU grace period.  A new flow that finds the table over
+ * its load kicks the collector.  Entries come from a
  * SLAB_TYPESAFE_BY_RCU cache, so they are freed at once and a reader
  * re-validates (same table, hence not dead; same key) under the entry
  * lock.
@@ -23,9 +34,8 @@
  * that cgroup is made the active one around the allocation, as BPF maps
  * do).
  *
- * Chains are ordered by descending flow id (insert at head, id from a
- * per-stripe sequence), which is what lets muisp_ft_walk() resume from
- * (bucket, last id) across netlink messages.
+ * Dumps go in (hash position, flow id) order, which no resize changes:
+ * muisp_ft_walk() resumes from the last (position, id) delivered.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -48,30 +58,34 @@
 
 #include "flowtable.h"
 
-#define FT_STRIPES_MAX		1024
-#define FT_CHAIN_MAX		16	/* longest chain before evicting */
+#include "ft_index.h"
+
 #define FT_EVICT_BUCKETS	64	/* buckets probed for a victim */
 #define FT_EVICT_CANDIDATES	8	/* ... or until this many flows seen */
 #define FT_GC_INTERVAL		(HZ / 4)
 #define FT_GC_SWEEP_RUNS	8	/* whole table every 8 runs (2 s) */
 #define FT_BATCH		4	/* records exported per lock hold */
+#define FT_KICKED		0	/* ft->flags: collector asked to resize */
 
 struct ft_stripe {
 	spinlock_t lock;	/* insert/unlink in the stripe's buckets */
 	u64 seq;		/* flow-id sequence, under lock */
+	struct muisp_fti_tab __rcu *tab;	/* holds the stripe's flows */
 };
 
+/*
+ * The first cache line holds what every packet reads and nothing writes
+ * after creation; count, written on every new or ended flow, has a line
+ * of its own, so that inserts on one CPU do not evict the packet path's
+ * line from the others.
+ */
 struct muisp_flowtable {
-	struct hlist_nulls_head *buckets;
-	struct ft_stripe *stripes;
-	u32 nbuckets;
-	u32 stripe_mask;
-	u32 stripe_bits;
+	struct muisp_fti_tab __rcu *tab;
+	struct muisp_fti_tab __rcu *future;	/* while resizing */
+	struct ft_stripe *stripes;	/* FTI_STRIPES */
 	u16 table_id;		/* unique among live tables, never 0 */
 	struct muisp_siphash_key seed;
 	struct mem_cgroup *memcg;	/* charged for the entries */
-
-	atomic_t count;
 	u32 max_flows;		/* READ_ONCE: changed by set_params */
 	u64 idle_ns;
 	u64 fin_ns;
@@ -79,8 +93,11 @@ struct muisp_flowtable {
 	muisp_flow_export_fn export;
 	void *export_ctx;
 
+	atomic_t count ____cacheline_aligned_in_smp;
+	unsigned long flags;	/* FT_KICKED */
+
 	struct delayed_work gc_work;
-	u32 gc_next;
+	u32 gc_next;		/* next stripe to sweep */
 	bool dying;
 
 	struct {
@@ -93,6 +110,7 @@ struct muisp_flowtable {
 		atomic64_t alloc_failures;
 		atomic64_t full_drops;
 		atomic64_t exported;
+		atomic64_t resizes;
 	} st;
 };
 
@@ -151,16 +169,30 @@ static inline s64 ft_mono_to_real(void)
 	return ktime_to_ns(ktime_mono_to_real(0));
 }
 
-static inline struct ft_stripe *ft_stripe(struct muisp_flowtable *ft, u32 b)
+static inline u32 ft_pos_of(struct muisp_flowtable *ft,
+			    const struct muisp_flow_key *key)
 {
-	return &ft->stripes[b & ft->stripe_mask];
+	return fti_pos(muisp_flow_hash(key, &ft->seed));
 }
 
-static inline u32 ft_bucket_of(struct muisp_flowtable *ft,
-			       const struct muisp_flow_key *key)
+/* The array holding stripe s's flows; s->lock held. */
+static inline struct muisp_fti_tab *ft_stripe_tab(struct ft_stripe *s)
 {
-	return muisp_flow_bucket(muisp_flow_hash(key, &ft->seed),
-				 ft->nbuckets);
+	return rcu_dereference_protected(s->tab, lockdep_is_held(&s->lock));
+}
+
+/* Only the collector (or create/destroy) replaces ft->tab. */
+static inline struct muisp_fti_tab *ft_tab_owned(struct muisp_flowtable *ft)
+{
+	return rcu_dereference_protected(ft->tab, 1);
+}
+
+/* Ask the collector for a resize soon (packet path). */
+static void ft_kick(struct muisp_flowtable *ft)
+{
+	if (!test_and_set_bit(FT_KICKED, &ft->flags) &&
+	    !READ_ONCE(ft->dying))
+		mod_delayed_work(system_power_efficient_wq, &ft->gc_work, 0);
 }
 
 static void ft_count_end(struct muisp_flowtable *ft, enum muisp_flow_end r)
@@ -216,47 +248,69 @@ static void ft_end_finish(struct muisp_flowtable *ft,
 }
 
 /*
- * Make room for one flow: pick the best victim among the flows of the
- * FT_EVICT_BUCKETS buckets from @b -- or, if those are all empty, of the
- * buckets up to the first non-empty one -- stopping early after
- * FT_EVICT_CANDIDATES flows (timed out first, then closed, then least
- * recently seen) and end it.  Packet path: rcu_read_lock, BHs off, no
- * lock held.  Returns true if a flow was ended (by us or concurrently).
+ * Candidate victim among the flows of the FT_EVICT_BUCKETS buckets of @t
+ * from position @pos -- or, if those are all empty, of the buckets up to
+ * the first non-empty one -- stopping early after FT_EVICT_CANDIDATES
+ * flows: timed out first, then closed, then least recently seen.  Returns
+ * it (its id in *vid, its stripe in *vs) or NULL.
  */
-static bool ft_evict_one(struct muisp_flowtable *ft, u32 b, u64 now)
+static struct muisp_flow_entry *ft_evict_scan(struct muisp_flowtable *ft,
+					      struct muisp_fti_tab *t, u32 pos,
+					      u64 now, u64 *vid, u32 *vs)
 {
 	u64 idle_ns = READ_ONCE(ft->idle_ns), fin_ns = READ_ONCE(ft->fin_ns);
 	struct muisp_flow_entry *e, *victim = NULL;
-	struct muisp_flow_record rec;
+	u32 i, seen = 0, bi, b = fti_bucket(t, pos);
 	struct hlist_nulls_node *n;
-	u64 best = 0, victim_id = 0, score;
-	u32 i, seen = 0, vb = 0, bi;
-	struct ft_stripe *s;
+	u64 best = 0, score;
 
 	/* at least FT_EVICT_BUCKETS buckets; beyond, until a first flow */
-	for (i = 0; i < ft->nbuckets && seen < FT_EVICT_CANDIDATES &&
+	for (i = 0; i < t->n && seen < FT_EVICT_CANDIDATES &&
 	     (i < FT_EVICT_BUCKETS || !victim); i++) {
-		bi = (b + i) & (ft->nbuckets - 1);
-		hlist_nulls_for_each_entry_rcu(e, n, &ft->buckets[bi], node) {
+		bi = b + i < t->n ? b + i : b + i - t->n;
+		hlist_nulls_for_each_entry_rcu(e, n, &t->b[bi], node) {
 			spin_lock(&e->lock);
 			if (e->table_id == ft->table_id) {
 				score = muisp_flow_evict_score(e, now, idle_ns,
 							       fin_ns);
 				if (!victim || score > best) {
 					victim = e;
-					victim_id = e->id;
+					*vid = e->id;
 					best = score;
-					vb = bi;
+					*vs = bi / t->k;
 				}
 				seen++;
 			}
 			spin_unlock(&e->lock);
 		}
 	}
+	return victim;
+}
+
+/*
+ * Make room for one flow: end the best victim near position @pos (in the
+ * current array, or in the future one if a resize emptied the window).
+ * Packet path: rcu_read_lock, BHs off, no lock held.  Returns true if a
+ * flow was ended (by us or concurrently).
+ */
+static bool ft_evict_one(struct muisp_flowtable *ft, u32 pos, u64 now)
+{
+	struct muisp_flow_entry *victim;
+	struct muisp_flow_record rec;
+	struct muisp_fti_tab *f;
+	u64 victim_id = 0;
+	struct ft_stripe *s;
+	u32 vs = 0;
+
+	victim = ft_evict_scan(ft, rcu_dereference(ft->tab), pos, now,
+			       &victim_id, &vs);
+	f = rcu_dereference(ft->future);
+	if (!victim && f)
+		victim = ft_evict_scan(ft, f, pos, now, &victim_id, &vs);
 	if (!victim)	/* the table emptied under us: room enough? */
 		return atomic_read(&ft->count) <= READ_ONCE(ft->max_flows);
 
-	s = ft_stripe(ft, vb);
+	s = &ft->stripes[vs];
 	spin_lock(&s->lock);
 	spin_lock(&victim->lock);
 	if (victim->table_id != ft->table_id || victim->id != victim_id) {
@@ -277,7 +331,7 @@ static bool ft_evict_one(struct muisp_flowtable *ft, u32 b, u64 now)
  * was dead or must be replaced (contract changed, SYN on a closed flow).
  * Under the stripe lock: look again, end what must end, insert.
  */
-static int ft_account_slow(struct muisp_flowtable *ft, u32 b,
+static int ft_account_slow(struct muisp_flowtable *ft, u32 pos,
 			   const struct muisp_flow_key *key,
 			   enum muisp_flow_dir dir, unsigned int len,
 			   u8 tcp_flags, u64 contract_id, u64 now)
@@ -285,10 +339,13 @@ static int ft_account_slow(struct muisp_flowtable *ft, u32 b,
 	struct muisp_flow_entry *e, *found = NULL, *ended[2], *victim;
 	struct muisp_flow_record rec[2];
 	struct hlist_nulls_node *n;
-	struct ft_stripe *s = ft_stripe(ft, b);
-	unsigned int nended = 0, chain = 0, i, reserved, max;
+	struct ft_stripe *s = &ft->stripes[fti_stripe(pos)];
+	unsigned int nended = 0, chain = 0, i, reserved, max, cap;
+	struct hlist_nulls_head *head;
+	struct muisp_fti_tab *t;
 	struct mem_cgroup *memcg;
 	u64 best, score, idle_ns, fin_ns;
+	bool kick;
 	s64 off = 0;
 	int ret = 0;
 
@@ -300,19 +357,21 @@ static int ft_account_slow(struct muisp_flowtable *ft, u32 b,
 	reserved = atomic_inc_return(&ft->count);
 	max = READ_ONCE(ft->max_flows);
 	if (reserved > max) {
-		if (!ft_evict_one(ft, b, now)) {
+		if (!ft_evict_one(ft, pos, now)) {
 			atomic_dec(&ft->count);
 			atomic64_inc(&ft->st.full_drops);
 			return -ENOSPC;
 		}
 		if (reserved > max + 1)
-			ft_evict_one(ft, b, now);
+			ft_evict_one(ft, pos, now);
 	}
 
 	idle_ns = READ_ONCE(ft->idle_ns);
 	fin_ns = READ_ONCE(ft->fin_ns);
 	spin_lock(&s->lock);
-	hlist_nulls_for_each_entry(e, n, &ft->buckets[b], node) {
+	t = ft_stripe_tab(s);
+	head = &t->b[fti_bucket(t, pos)];
+	hlist_nulls_for_each_entry(e, n, head, node) {
 		chain++;
 		if (!found && muisp_flow_key_equal(&e->key, key))
 			found = e;
@@ -337,11 +396,14 @@ static int ft_account_slow(struct muisp_flowtable *ft, u32 b,
 			      MUISP_FLOW_END_REBIND : MUISP_FLOW_END_CLOSED);
 		chain--;
 	}
-	if (chain >= FT_CHAIN_MAX) {
+	/* over the load, a grow is pending: chains may be longer meanwhile */
+	kick = fti_overloaded(reserved, t->n);
+	cap = kick ? FTI_CHAIN_MAX_GROWING : FTI_CHAIN_MAX;
+	if (chain >= cap) {
 		/* hash flooding or bad luck: evict within the chain */
 		victim = NULL;
 		best = 0;
-		hlist_nulls_for_each_entry(e, n, &ft->buckets[b], node) {
+		hlist_nulls_for_each_entry(e, n, head, node) {
 			spin_lock(&e->lock);
 			score = muisp_flow_evict_score(e, now, idle_ns, fin_ns);
 			spin_unlock(&e->lock);
@@ -368,18 +430,20 @@ static int ft_account_slow(struct muisp_flowtable *ft, u32 b,
 	} else {
 		spin_lock(&e->lock);
 		muisp_flow_entry_init(e, key, ft->table_id,
-				      (++s->seq << ft->stripe_bits) |
-				      (b & ft->stripe_mask),
+				      (++s->seq << FTI_STRIPE_BITS) |
+				      fti_stripe(pos),
 				      contract_id, now);
 		muisp_flow_entry_update(e, dir, len, tcp_flags, now);
 		spin_unlock(&e->lock);
-		hlist_nulls_add_head_rcu(&e->node, &ft->buckets[b]);
+		hlist_nulls_add_head_rcu(&e->node, head);
 		atomic64_inc(&ft->st.inserts);
 	}
 	spin_unlock(&s->lock);
 
 	for (i = 0; i < nended; i++)
 		ft_end_finish(ft, ended[i], &rec[i]);
+	if (kick)
+		ft_kick(ft);
 	return ret;
 }
 
@@ -387,80 +451,103 @@ int muisp_ft_account(struct muisp_flowtable *ft,
 		     const struct muisp_flow_key *key, enum muisp_flow_dir dir,
 		     unsigned int len, u8 tcp_flags, u64 contract_id)
 {
-	u32 b = ft_bucket_of(ft, key);
+	u32 pos = ft_pos_of(ft, key);
 	u64 now = ktime_get_coarse_ns();
 	struct muisp_flow_entry *e;
-	unsigned long nulls;
+	struct muisp_fti_tab *f;
+	bool strayed;
 
 again:
-	e = muisp_flow_chain_find(&ft->buckets[b], key, ft->table_id, &nulls,
-				  NULL);
-	if (likely(e)) {
-		spin_lock(&e->lock);
-		if (unlikely(e->table_id != ft->table_id ||
-			     !muisp_flow_key_equal(&e->key, key) ||
-			     e->contract_id != contract_id ||
-			     (key->proto == IPPROTO_TCP &&
-			      muisp_flow_tcp_reopens(e->tcp_flags,
-						     tcp_flags)))) {
-			spin_unlock(&e->lock);
+	e = fti_find(rcu_dereference(ft->tab), pos, key, ft->table_id,
+		     &strayed, NULL);
+	if (unlikely(!e)) {
+		/* strayed into another chain (recycled or moved entry) */
+		if (strayed)
+			goto again;
+		/* resizing: the flow may have moved already */
+		f = rcu_dereference(ft->future);
+		if (!f)
 			goto slow;
-		}
-		muisp_flow_entry_update(e, dir, len, tcp_flags, now);
-		spin_unlock(&e->lock);
-		return 0;
+		e = fti_find(f, pos, key, ft->table_id, &strayed, NULL);
+		if (!e)
+			goto slow;
 	}
-	/* strayed into another chain through a recycled entry: look again */
-	if (unlikely(nulls != b))
-		goto again;
+	spin_lock(&e->lock);
+	if (unlikely(e->table_id != ft->table_id ||
+		     !muisp_flow_key_equal(&e->key, key) ||
+		     e->contract_id != contract_id ||
+		     (key->proto == IPPROTO_TCP &&
+		      muisp_flow_tcp_reopens(e->tcp_flags, tcp_flags)))) {
+		spin_unlock(&e->lock);
+		goto slow;
+	}
+	muisp_flow_entry_update(e, dir, len, tcp_flags, now);
+	spin_unlock(&e->lock);
+	return 0;
 slow:
-	return ft_account_slow(ft, b, key, dir, len, tcp_flags, contract_id,
+	return ft_account_slow(ft, pos, key, dir, len, tcp_flags, contract_id,
 			       now);
 }
 
+typedef enum muisp_flow_end (*ft_pred_fn)(const struct muisp_flow_entry *e,
+					  const void *arg);
+
 /*
- * End the entries of bucket @b for which @pred says so (process context).
- * Exports in batches outside the lock.  Returns the number ended.
+ * End the entries of stripe @si for which @pred says so, from the bucket
+ * holding position @pos to the end of the stripe, or only that bucket if
+ * @one (process context).  Exports in batches outside the lock; between
+ * batches a resize may move the stripe, so the place to go on from is
+ * kept as a position.  Returns the number ended.
  */
-static unsigned int ft_sweep_bucket(struct muisp_flowtable *ft, u32 b,
-				    enum muisp_flow_end (*pred)
-				    (const struct muisp_flow_entry *e,
-				     const void *arg),
-				    const void *arg)
+static unsigned int ft_sweep(struct muisp_flowtable *ft, u32 si, u32 pos,
+			     bool one, ft_pred_fn pred, const void *arg)
 {
 	struct muisp_flow_entry *e, *ended[FT_BATCH];
 	struct muisp_flow_record rec[FT_BATCH];
-	struct hlist_nulls_node *pos, *next;
-	struct ft_stripe *s = ft_stripe(ft, b);
+	struct ft_stripe *s = &ft->stripes[si];
+	struct hlist_nulls_node *n, *next;
 	unsigned int nended, total = 0, i;
 	enum muisp_flow_end reason;
+	struct muisp_fti_tab *t;
+	u32 b, end;
+	bool more;
 	s64 off;
 
 	do {
-		if (is_a_nulls(READ_ONCE(ft->buckets[b].first)))
-			break;
 		nended = 0;
 		off = ft_mono_to_real();
 		spin_lock_bh(&s->lock);
-		for (pos = ft->buckets[b].first;
-		     !is_a_nulls(pos) && nended < FT_BATCH; pos = next) {
-			next = pos->next;
-			e = hlist_nulls_entry(pos, struct muisp_flow_entry,
-					      node);
-			spin_lock(&e->lock);
-			reason = pred(e, arg);
-			if (reason == MUISP_FLOW_END_NONE) {
-				spin_unlock(&e->lock);
-				continue;
+		t = ft_stripe_tab(s);
+		b = fti_bucket(t, pos);
+		end = one ? b + 1 : (si + 1) * t->k;
+		for (; b < end; b++) {
+			for (n = t->b[b].first;
+			     !is_a_nulls(n) && nended < FT_BATCH; n = next) {
+				next = n->next;
+				e = hlist_nulls_entry(n,
+						      struct muisp_flow_entry,
+						      node);
+				spin_lock(&e->lock);
+				reason = pred(e, arg);
+				if (reason == MUISP_FLOW_END_NONE) {
+					spin_unlock(&e->lock);
+					continue;
+				}
+				ended[nended] = e;
+				ft_end_locked(ft, e, &rec[nended++], off,
+					      reason);
 			}
-			ended[nended] = e;
-			ft_end_locked(ft, e, &rec[nended++], off, reason);
+			if (nended == FT_BATCH)
+				break;	/* this bucket again, next batch */
 		}
+		more = b < end;
+		if (more)
+			pos = fti_bucket_pos(t, b);
 		spin_unlock_bh(&s->lock);
 		for (i = 0; i < nended; i++)
 			ft_end_finish(ft, ended[i], &rec[i]);
 		total += nended;
-	} while (nended == FT_BATCH);
+	} while (more);
 	return total;
 }
 
@@ -477,34 +564,77 @@ static enum muisp_flow_end ft_gc_pred(const struct muisp_flow_entry *e,
 }
 
 /*
- * Lockless look at bucket @b: may one of its entries end by @pred?  Lets
- * the collector skip chains of live flows without taking the stripe lock
- * and every entry lock (at 10,000 live flows that was 3 % of a forwarding
- * CPU).  Racy reads are fine: last_ns only grows, so a stale value makes a
- * flow look older, never younger; a walk that strayed into another chain
- * through a recycled entry answers "maybe".
+ * Lockless look at bucket @b of @t: may one of its entries end by @pred?
+ * Lets the collector skip chains of live flows without taking the stripe
+ * lock and every entry lock (at 10,000 live flows that was 3 % of a
+ * forwarding CPU).  Racy reads are fine: last_ns only grows, so a stale
+ * value makes a flow look older, never younger; a walk that strayed into
+ * another chain through a recycled entry answers "maybe".
  */
-static bool ft_chain_may_end(struct muisp_flowtable *ft, u32 b,
-			     enum muisp_flow_end (*pred)
-			     (const struct muisp_flow_entry *e,
-			      const void *arg),
+static bool ft_chain_may_end(struct muisp_fti_tab *t, u32 b, ft_pred_fn pred,
 			     const void *arg)
 {
 	struct muisp_flow_entry *e;
 	struct hlist_nulls_node *pos;
-	bool maybe = false;
 
-	rcu_read_lock();
-	hlist_nulls_for_each_entry_rcu(e, pos, &ft->buckets[b], node) {
-		if (pred(e, arg) != MUISP_FLOW_END_NONE) {
-			maybe = true;
-			break;
-		}
+	hlist_nulls_for_each_entry_rcu(e, pos, &t->b[b], node)
+		if (pred(e, arg) != MUISP_FLOW_END_NONE)
+			return true;
+	return get_nulls_value(pos) != t->nulls + b;
+}
+
+static struct muisp_fti_tab *ft_tab_alloc(struct muisp_flowtable *ft, u32 n,
+					  u32 nulls)
+{
+	struct muisp_fti_tab *t;
+	struct mem_cgroup *memcg;
+
+	memcg = set_active_memcg(ft->memcg);
+	t = kvmalloc(fti_tab_bytes(n), GFP_KERNEL_ACCOUNT);
+	set_active_memcg(memcg);
+	if (t)
+		fti_tab_init(t, n, nulls);
+	return t;
+}
+
+/*
+ * Collector: resize the bucket array if the load asks for it, moving one
+ * stripe at a time into the future array under the stripe's lock.  Only
+ * the collector replaces ft->tab, so it reads it without RCU.
+ */
+static void ft_resize(struct muisp_flowtable *ft)
+{
+	struct muisp_fti_tab *old = ft_tab_owned(ft), *new;
+	struct ft_stripe *s;
+	u32 n, i;
+
+	n = fti_resize_to(atomic_read(&ft->count), old->n);
+	if (!n)
+		return;
+	new = ft_tab_alloc(ft, n, old->nulls ^ FTI_NULLS_ALT);
+	if (!new) {
+		/* keep the old one; no kicks until the next periodic run */
+		set_bit(FT_KICKED, &ft->flags);
+		return;
 	}
-	if (!maybe && get_nulls_value(pos) != b)
-		maybe = true;
-	rcu_read_unlock();
-	return maybe;
+	rcu_assign_pointer(ft->future, new);
+	for (i = 0; i < FTI_STRIPES; i++) {
+		s = &ft->stripes[i];
+		spin_lock_bh(&s->lock);
+		fti_migrate_stripe(old, new, i, &ft->seed);
+		rcu_assign_pointer(s->tab, new);
+		spin_unlock_bh(&s->lock);
+		if (!(i & 63))
+			cond_resched();
+	}
+	rcu_assign_pointer(ft->tab, new);
+	RCU_INIT_POINTER(ft->future, NULL);
+	atomic64_inc(&ft->st.resizes);
+	pr_debug("flow table %u: %u buckets (was %u) for %d flows\n",
+		 ft->table_id, new->n, old->n, atomic_read(&ft->count));
+	/* lockless readers of the old array, and walks that strayed */
+	synchronize_rcu();
+	kvfree(old);
 }
 
 static void ft_gc_work(struct work_struct *work)
@@ -512,23 +642,32 @@ static void ft_gc_work(struct work_struct *work)
 	struct muisp_flowtable *ft = container_of(to_delayed_work(work),
 						  struct muisp_flowtable,
 						  gc_work);
-	u32 n = max_t(u32, ft->nbuckets / FT_GC_SWEEP_RUNS, 1);
-	u32 b = ft->gc_next, i;
+	u32 n = FTI_STRIPES / FT_GC_SWEEP_RUNS, si = ft->gc_next, i, b, end;
+	struct muisp_fti_tab *t;
 	struct ft_gc_arg a;
 
+	clear_bit(FT_KICKED, &ft->flags);
+	ft_resize(ft);
 	if (atomic_read(&ft->count)) {
 		a.idle_ns = READ_ONCE(ft->idle_ns);
 		a.fin_ns = READ_ONCE(ft->fin_ns);
-		for (i = 0; i < n; i++) {
-			if (!(i & 1023)) {
-				cond_resched();
-				a.now = ktime_get_coarse_ns();
+		t = ft_tab_owned(ft);	/* no resize but ours */
+		for (i = 0; i < n; i++, si = (si + 1) % FTI_STRIPES) {
+			cond_resched();
+			a.now = ktime_get_coarse_ns();
+			end = (si + 1) * t->k;
+			for (b = si * t->k; b < end; b++) {
+				rcu_read_lock();
+				if (!ft_chain_may_end(t, b, ft_gc_pred, &a)) {
+					rcu_read_unlock();
+					continue;
+				}
+				rcu_read_unlock();
+				ft_sweep(ft, si, fti_bucket_pos(t, b), true,
+					 ft_gc_pred, &a);
 			}
-			if (ft_chain_may_end(ft, b, ft_gc_pred, &a))
-				ft_sweep_bucket(ft, b, ft_gc_pred, &a);
-			b = (b + 1) & (ft->nbuckets - 1);
 		}
-		ft->gc_next = b;
+		ft->gc_next = si;
 	}
 	if (!READ_ONCE(ft->dying))
 		queue_delayed_work(system_power_efficient_wq, &ft->gc_work,
@@ -548,11 +687,12 @@ static enum muisp_flow_end ft_flush_pred(const struct muisp_flow_entry *e,
 unsigned int muisp_ft_flush(struct muisp_flowtable *ft, u64 contract_id)
 {
 	unsigned int total = 0;
-	u32 b;
+	u32 si;
 
-	for (b = 0; b < ft->nbuckets; b++) {
-		total += ft_sweep_bucket(ft, b, ft_flush_pred, &contract_id);
-		if (!(b & 4095))
+	for (si = 0; si < FTI_STRIPES; si++) {
+		total += ft_sweep(ft, si, si << FTI_STRIPE_SHIFT, false,
+				  ft_flush_pred, &contract_id);
+		if (!(si & 63))
 			cond_resched();
 	}
 	return total;
@@ -578,7 +718,8 @@ struct muisp_flowtable *muisp_ft_create(const struct muisp_ft_params *params,
 		.max_flows = MUISP_FT_DEFAULT_MAX_FLOWS,
 	};
 	struct muisp_flowtable *ft;
-	u32 i, nstripes;
+	struct muisp_fti_tab *t;
+	u32 i;
 	int ret;
 
 	if (!export)
@@ -609,24 +750,21 @@ struct muisp_flowtable *muisp_ft_create(const struct muisp_ft_params *params,
 		goto err_ft;
 	ft->table_id = ret;
 	ret = -ENOMEM;
-	ft->nbuckets = muisp_flow_nbuckets(p.max_flows);
-	ft->buckets = kvmalloc_array(ft->nbuckets, sizeof(*ft->buckets),
-				     GFP_KERNEL_ACCOUNT);
-	if (!ft->buckets)
-		goto err_id;
-	for (i = 0; i < ft->nbuckets; i++)
-		INIT_HLIST_NULLS_HEAD(&ft->buckets[i], i);
-	nstripes = min_t(u32, ft->nbuckets, FT_STRIPES_MAX);
-	ft->stripes = kvcalloc(nstripes, sizeof(*ft->stripes),
+	ft->memcg = get_mem_cgroup_from_mm(current->mm);
+	/* sized for the flows there are, grown by the collector */
+	t = ft_tab_alloc(ft, fti_size(0), 0);
+	if (!t)
+		goto err_memcg;
+	RCU_INIT_POINTER(ft->tab, t);
+	ft->stripes = kvcalloc(FTI_STRIPES, sizeof(*ft->stripes),
 			       GFP_KERNEL_ACCOUNT);
 	if (!ft->stripes)
-		goto err_buckets;
-	for (i = 0; i < nstripes; i++)
+		goto err_tab;
+	for (i = 0; i < FTI_STRIPES; i++) {
 		spin_lock_init(&ft->stripes[i].lock);
-	ft->stripe_mask = nstripes - 1;
-	ft->stripe_bits = ilog2(nstripes);
+		RCU_INIT_POINTER(ft->stripes[i].tab, t);
+	}
 	get_random_bytes(&ft->seed, sizeof(ft->seed));
-	ft->memcg = get_mem_cgroup_from_mm(current->mm);
 	atomic_set(&ft->count, 0);
 	ft->max_flows = p.max_flows;
 	ft->idle_ns = (u64)p.idle_timeout_s * NSEC_PER_SEC;
@@ -637,12 +775,13 @@ struct muisp_flowtable *muisp_ft_create(const struct muisp_ft_params *params,
 	queue_delayed_work(system_power_efficient_wq, &ft->gc_work,
 			   FT_GC_INTERVAL);
 	pr_debug("flow table %u created: %u buckets, max %u flows\n",
-		 ft->table_id, ft->nbuckets, ft->max_flows);
+		 ft->table_id, t->n, ft->max_flows);
 	return ft;
 
-err_buckets:
-	kvfree(ft->buckets);
-err_id:
+err_tab:
+	kvfree(t);
+err_memcg:
+	mem_cgroup_put(ft->memcg);
 	ida_free(&ft_ids, ft->table_id);
 err_ft:
 	kfree(ft);
@@ -666,7 +805,7 @@ void muisp_ft_destroy(struct muisp_flowtable *ft)
 	ida_free(&ft_ids, ft->table_id);
 	mem_cgroup_put(ft->memcg);
 	kvfree(ft->stripes);
-	kvfree(ft->buckets);
+	kvfree(rcu_dereference_protected(ft->tab, 1));
 	kfree(ft);
 	ft_cache_put();
 }
@@ -715,69 +854,88 @@ static bool ft_walk_match(const struct muisp_flow_entry *e,
 	return true;
 }
 
+/*
+ * The first flow of stripe @si after the cursor in (position, id) order
+ * that matches its filter, snapshot into @rec; its position in *pos.
+ * Returns false if there is none.
+ */
+static bool ft_walk_next(struct muisp_flowtable *ft, u32 si,
+			 const struct muisp_ft_cursor *c,
+			 struct muisp_flow_record *rec, u32 *pos, s64 off)
+{
+	struct muisp_flow_entry *e, *best = NULL;
+	struct ft_stripe *s = &ft->stripes[si];
+	struct hlist_nulls_node *n;
+	struct muisp_fti_tab *t;
+	u32 b, end, epos;
+
+	spin_lock_bh(&s->lock);
+	t = ft_stripe_tab(s);
+	end = (si + 1) * t->k;
+	/* buckets are in position order: the first with one is the one */
+	for (b = fti_bucket(t, c->pos); b < end && !best; b++) {
+		hlist_nulls_for_each_entry(e, n, &t->b[b], node) {
+			/* linked, so live; key and ids fixed while linked */
+			if (!ft_walk_match(e, c))
+				continue;
+			epos = ft_pos_of(ft, &e->key);
+			if (!fti_after(epos, e->id, c->pos, c->last_id))
+				continue;
+			if (!best || fti_after(*pos, best->id, epos, e->id)) {
+				best = e;
+				*pos = epos;
+			}
+		}
+	}
+	if (best) {
+		spin_lock(&best->lock);
+		muisp_flow_entry_record(best, rec, off, MUISP_FLOW_END_NONE);
+		spin_unlock(&best->lock);
+	}
+	spin_unlock_bh(&s->lock);
+	return best;
+}
+
 int muisp_ft_walk(struct muisp_flowtable *ft, struct muisp_ft_cursor *c,
 		  int (*fn)(void *arg, const struct muisp_flow_record *rec),
 		  void *arg)
 {
 	struct muisp_flow_record rec;
-	struct muisp_flow_entry *e;
-	struct hlist_nulls_node *n;
 	s64 off = ft_mono_to_real();
-	bool match;
-	int ret = 0;
-	u32 b;
+	u32 si, pos = 0;
+	int ret;
 
-	if (c->done)
-		return 0;
-	rcu_read_lock();
-	for (b = c->bucket; b < ft->nbuckets; b++) {
-		if (b != c->bucket) {
-			c->bucket = b;
+	while (!c->done) {
+		si = fti_stripe(c->pos);
+		if (!ft_walk_next(ft, si, c, &rec, &pos, off)) {
+			if (si == FTI_STRIPES - 1) {
+				c->done = 1;
+				break;
+			}
+			c->pos = (si + 1) << FTI_STRIPE_SHIFT;
 			c->last_id = 0;
+			if (!(si & 63))
+				cond_resched();
+			continue;
 		}
-		if (!(b & 4095)) {
-			rcu_read_unlock();
-			cond_resched();
-			rcu_read_lock();
-		}
-restart:
-		hlist_nulls_for_each_entry_rcu(e, n, &ft->buckets[b], node) {
-			spin_lock_bh(&e->lock);
-			/*
-			 * chains are in descending id order; skip what was
-			 * delivered, and entries recycled from elsewhere
-			 */
-			match = e->table_id == ft->table_id &&
-				(!c->last_id || e->id < c->last_id) &&
-				ft_walk_match(e, c) &&
-				ft_bucket_of(ft, &e->key) == b;
-			if (match)
-				muisp_flow_entry_record(e, &rec, off,
-							MUISP_FLOW_END_NONE);
-			spin_unlock_bh(&e->lock);
-			if (!match)
-				continue;
-			ret = fn(arg, &rec);
-			if (ret)
-				goto out;
-			c->last_id = rec.flow_id;
-		}
-		if (get_nulls_value(n) != b)
-			goto restart;
+		rcu_read_lock();
+		ret = fn(arg, &rec);
+		rcu_read_unlock();
+		if (ret)
+			return ret;
+		c->pos = pos;
+		c->last_id = rec.flow_id;
 	}
-	c->bucket = ft->nbuckets;
-	c->last_id = 0;
-	c->done = 1;
-out:
-	rcu_read_unlock();
-	return ret;
+	return 0;
 }
 
 void muisp_ft_stats(struct muisp_flowtable *ft, struct muisp_ft_stats *st)
 {
 	st->count = atomic_read(&ft->count);
 	st->max_flows = READ_ONCE(ft->max_flows);
-	st->buckets = ft->nbuckets;
+	rcu_read_lock();
+	st->buckets = rcu_dereference(ft->tab)->n;
+	rcu_read_unlock();
 	st->inserts = atomic64_read(&ft->st.inserts);
 	st->expired_idle = atomic64_read(&ft->st.expired_idle);
 	st->expired_closed = atomic64_read(&ft->st.expired_closed);
@@ -787,6 +945,7 @@ void muisp_ft_stats(struct muisp_flowtable *ft, struct muisp_ft_stats *st)
 	st->alloc_failures = atomic64_read(&ft->st.alloc_failures);
 	st->full_drops = atomic64_read(&ft->st.full_drops);
 	st->exported = atomic64_read(&ft->st.exported);
+	st->resizes = atomic64_read(&ft->st.resizes);
 }
 
 static_assert(sizeof(struct muisp_flow_entry) <= 128 ||

@@ -39,9 +39,8 @@ typedef void (*muisp_flow_export_fn)(void *ctx,
  *  idle_timeout_s: a flow with no packet for this long ends (IDLE).
  *  fin_timeout_s:  the same for a closed TCP flow (RST seen, or FIN seen in
  *                  both directions); must be <= idle_timeout_s.
- *  max_flows:      cap on live flows; the bucket array is sized from the
- *                  max_flows given to muisp_ft_create() and never resized,
- *                  so a later larger cap raises the load factor.  At the
+ *  max_flows:      cap on live flows (the bucket array follows the live
+ *                  flows, not the cap: see ft_index.h).  At the
  *                  cap a new flow ends one flow (EVICTED: timed-out first,
  *                  then closed TCP, then least recently seen, among the
  *                  flows of the next 64 buckets); over a lowered cap it
@@ -56,7 +55,7 @@ struct muisp_ft_params {
 struct muisp_ft_stats {
 	u64 count;		/* live flows now */
 	u64 max_flows;		/* current cap */
-	u64 buckets;		/* size of the bucket array */
+	u64 buckets;		/* size of the bucket array now */
 	u64 inserts;		/* flows created */
 	u64 expired_idle;	/* ended by idle time-out */
 	u64 expired_closed;	/* fin_timeout after FIN/RST, or SYN reuse */
@@ -66,6 +65,7 @@ struct muisp_ft_stats {
 	u64 alloc_failures;	/* kmem_cache_alloc(GFP_ATOMIC) failed */
 	u64 full_drops;		/* no room and no victim: not metered */
 	u64 exported;		/* records handed to the export callback */
+	u64 resizes;		/* bucket array resizes */
 };
 
 /*
@@ -78,9 +78,9 @@ struct muisp_ft_stats {
 #define MUISP_FT_FILTER_CLIENT		BIT(1)  /* family+client_addr */
 
 struct muisp_ft_cursor {
-	u32 bucket;		/* bucket being walked */
+	u32 pos;		/* hash position of the last flow delivered */
 	u32 filter;		/* MUISP_FT_FILTER_* */
-	u64 last_id;		/* last flow_id delivered from it, or 0 */
+	u64 last_id;		/* its flow_id, or 0: none delivered at pos */
 	u64 contract_id;	/* with MUISP_FT_FILTER_CONTRACT */
 	u8 family;		/* with MUISP_FT_FILTER_CLIENT */
 	u8 done;		/* set once the walk has completed */
@@ -141,9 +141,10 @@ unsigned int muisp_ft_flush(struct muisp_flowtable *ft, u64 contract_id);
  * @fn (called under rcu_read_lock(), no other lock held; must not sleep).
  * If @fn returns non-zero the walk stops and that value is returned; the
  * same flow is offered again by the next call.  Returns 0 once every
- * bucket has been visited (and then sets c->done).  Flows that exist for
- * the whole dump are delivered exactly once; flows created or ended
- * during it may or may not be.  Process or softirq context.
+ * flow has been visited (and then sets c->done).  Flows go in (hash
+ * position, flow id) order, which a resize of the table does not change,
+ * so flows that exist for the whole dump are delivered exactly once;
+ * flows created or ended during it may or may not be.  Process context.
  */
 int muisp_ft_walk(struct muisp_flowtable *ft, struct muisp_ft_cursor *c,
 		  int (*fn)(void *arg, const struct muisp_flow_record *rec),

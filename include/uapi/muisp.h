@@ -313,8 +313,9 @@
  *     MUISP_CONFIG_A_MAX_FLOWS: u32, 1..4194304, default 65536; at most
  *       MUISP_USERNS_MAX_FLOWS without CAP_NET_ADMIN in the initial user
  *       namespace (-EPERM).  The flow table is created when a LAN
- *       interface is set (its bucket array sized for MAX_FLOWS then) and
- *       destroyed, its flows ending with reason FLUSH, when it is unset.
+ *       interface is set (its bucket array then follows the live flows)
+ *       and destroyed, its flows ending with reason FLUSH, when it is
+ *       unset.
  *     MUISP_CONFIG_A_CONTROL_PORT: u16, TCP port of the control channel
  *       on the router, default 4433 (0 = none)
  *     MUISP_CONFIG_A_USAGE_GAP_S: u32, 1..3600, default 60 (usage time)

@@ -4,8 +4,8 @@
  * module is built with MUISP_DEBUG=1 (-DDEBUG) and run by muisp_init(),
  * which fails the load if they fail.  They exercise on private tables the
  * kernel paths the host model cannot: RCU lookup + entry lock, striped
- * insert/evict from several CPUs at once racing flush, walk and GC, and
- * check that the exported records account for every metered packet
+ * insert/evict from several CPUs at once racing flush, walk, GC and the
+ * bucket array's resizes, and check that the exported records account for every metered packet
  * exactly once.  Logs "flow table self-tests: pass"; the VM scenario
  * ft-selftest loads such a module and looks for that line.
  */
@@ -377,6 +377,147 @@ out:
 	return ret;
 }
 
+#define FTST_BIG_FLOWS	12000	/* per thread: several grows */
+
+struct ftst_big {
+	struct muisp_flowtable *ft;
+	struct completion done;
+	unsigned int first;
+	u64 sent, errors;
+};
+
+struct ftst_big_sink {
+	atomic64_t bytes, records;
+};
+
+static void ftst_big_export(void *ctx, const struct muisp_flow_record *rec)
+{
+	struct ftst_big_sink *s = ctx;
+
+	atomic64_add(rec->bytes[0] + rec->bytes[1], &s->bytes);
+	atomic64_inc(&s->records);
+}
+
+static int ftst_big_fn(void *arg)
+{
+	struct ftst_big *b = arg;
+	struct muisp_flow_key k;
+	unsigned int r, i;
+	__be32 c, p;
+	int ret;
+
+	for (r = 0; r < 3; r++) {
+		for (i = b->first; i < b->first + FTST_BIG_FLOWS; i++) {
+			c = cpu_to_be32(0x0a000000 | (i & 0xffff));
+			p = cpu_to_be32(0xcb007100 | (i >> 16));
+			muisp_flow_key_init(&k, AF_INET, IPPROTO_UDP, &c, &p,
+					    cpu_to_be16(1024 + r % 2),
+					    cpu_to_be16(53));
+			local_bh_disable();
+			rcu_read_lock();
+			ret = muisp_ft_account(b->ft, &k, MUISP_DIR_UP, 100, 0,
+					       1);
+			rcu_read_unlock();
+			local_bh_enable();
+			if (ret)
+				b->errors++;
+			else
+				b->sent += 100;
+			if (!(i & 127))
+				cond_resched();
+		}
+	}
+	complete(&b->done);
+	return 0;
+}
+
+/*
+ * The bucket array follows the flows: two CPUs create 2 x 12,000 flows
+ * (then 12,000 more each) while walks and flushes run, so the collector
+ * grows the array several times under load; then it shrinks back once
+ * they are flushed.  No flow lost, doubled or dumped twice.
+ */
+static int ftst_resize(void)
+{
+	struct muisp_ft_params p = { .idle_timeout_s = 600 };
+	struct ftst_big b[FTST_THREADS] = {};
+	struct ftst_big_sink s = {};
+	struct task_struct *task;
+	struct muisp_ft_cursor c;
+	struct muisp_ft_stats st;
+	struct muisp_flowtable *ft;
+	struct ftst_walk w;
+	unsigned int i, rounds = 0, waited;
+	u64 sent = 0;
+	int ret = 0;
+
+	ft = muisp_ft_create(&p, ftst_big_export, &s);
+	if (IS_ERR(ft))
+		return PTR_ERR(ft);
+	for (i = 0; i < FTST_THREADS; i++) {
+		b[i].ft = ft;
+		b[i].first = i * FTST_BIG_FLOWS;
+		init_completion(&b[i].done);
+		task = kthread_run(ftst_big_fn, &b[i], "muisp-ftst/%u", i);
+		if (IS_ERR(task)) {
+			while (i--)
+				wait_for_completion(&b[i].done);
+			ret = PTR_ERR(task);
+			goto out;
+		}
+	}
+	while (!completion_done(&b[0].done) ||
+	       !completion_done(&b[FTST_THREADS - 1].done)) {
+		/* contract 2 has no flows: flush walks every stripe */
+		muisp_ft_flush(ft, 2);
+		muisp_ft_cursor_init(&c);
+		w.budget = 64;
+		w.seen = 0;
+		while (muisp_ft_walk(ft, &c, ftst_walk_fn, &w))
+			w.budget = 64;
+		rounds++;
+		usleep_range(500, 1000);
+	}
+	for (i = 0; i < FTST_THREADS; i++) {
+		wait_for_completion(&b[i].done);
+		sent += b[i].sent;
+		FTST_CHECK(!b[i].errors);
+	}
+	/* a grow may still be under way: a dump sees each flow once anyway */
+	muisp_ft_cursor_init(&c);
+	w.budget = 97;
+	w.seen = 0;
+	while (muisp_ft_walk(ft, &c, ftst_walk_fn, &w))
+		w.budget = 97;
+	FTST_CHECK(w.seen == 4 * FTST_BIG_FLOWS);
+	for (waited = 0; waited < 100; waited++) {
+		muisp_ft_stats(ft, &st);
+		if (st.count * 5 <= st.buckets)
+			break;
+		msleep(50);
+	}
+	FTST_CHECK(st.count == 4 * FTST_BIG_FLOWS && st.evictions == 0);
+	FTST_CHECK(st.resizes >= 3 && st.count * 5 <= st.buckets &&
+		   st.count * 8 >= st.buckets);
+	pr_info("flow table self-test (resize): %llu flows, %llu buckets, %llu resizes, %u walk rounds\n",
+		st.count, st.buckets, st.resizes, rounds);
+	FTST_CHECK(muisp_ft_flush(ft, 0) == 4 * FTST_BIG_FLOWS);
+	/* empty: the collector shrinks the array to its minimum */
+	for (waited = 0; waited < 100; waited++) {
+		muisp_ft_stats(ft, &st);
+		if (st.buckets == FTI_MIN_BUCKETS)
+			break;
+		msleep(50);
+	}
+	FTST_CHECK(st.buckets == FTI_MIN_BUCKETS);
+	FTST_CHECK(st.exported == st.inserts &&
+		   atomic64_read(&s.records) == st.exported);
+	FTST_CHECK(atomic64_read(&s.bytes) == sent);
+out:
+	muisp_ft_destroy(ft);
+	return ret;
+}
+
 bool muisp_ft_selftest(void)
 {
 	struct ftst_sink *s;
@@ -398,6 +539,8 @@ bool muisp_ft_selftest(void)
 		memset(s, 0, sizeof(*s));
 		ret = ftst_concurrent(s, true);
 	}
+	if (!ret)
+		ret = ftst_resize();
 	kvfree(s);
 	if (ret) {
 		pr_err("flow table self-tests: FAIL (%d)\n", ret);

@@ -1,16 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Host microbenchmark of the muisp flow-table core (kmod/flow_core.c run
- * through the host model tests/bench/ft_model.c, see ft_model.h).
+ * Host microbenchmark of the muisp flow-table core (kmod/flow_core.c and
+ * the hash index kmod/ft_index.h run through the host model
+ * tests/bench/ft_model.c, see ft_model.h).
  *
- *   flowtable-bench probes [MAX_FLOWS]   mean key compares per lookup,
- *                                        table filled to MAX_FLOWS
- *   flowtable-bench sizes [MAX_FLOWS]    bytes per flow
- *   flowtable-bench hits N               N hit packets over 10k flows
- *                                        (run under callgrind with
+ *   flowtable-bench scale FLOWS          FLOWS flows inserted (the index
+ *                                        growing as in the module): bytes
+ *                                        of buckets per flow, mean key
+ *                                        compares per hit / miss lookup
+ *   flowtable-bench sizes                entry, key and record sizes
+ *   flowtable-bench hits N [FLOWS]       N hit packets over FLOWS flows
+ *                                        (10k; run under callgrind with
  *                                        --toggle-collect=bench_hit_loop)
- *   flowtable-bench inserts N            N new flows (bench_insert_loop)
+ *   flowtable-bench inserts N            N new flows (bench_insert_loop),
+ *                                        the index growing as it goes
+ *   flowtable-bench inserts-pregrown N   the same into an array already
+ *                                        sized for N (packet path only)
  *
+ * Figures go out as tests/lib/bench.h lines.
  * Keys look like router traffic: 1000 LAN clients, each with flows to
  * random WAN peers and ports; the seed is random per run unless
  * FT_BENCH_SEED is set.
@@ -87,41 +94,57 @@ static void fill(struct ft_model *m, const struct muisp_flow_key *k, u32 n)
 		}
 }
 
-static int cmd_probes(u32 max_flows)
+/* "1k", "10k", "1M": the figure names' suffix */
+static const char *flows_name(u32 n, char *buf, size_t len)
 {
-	struct muisp_flow_key *k = make_keys(2 * max_flows);
+	if (n >= 1000000 && n % 1000000 == 0)
+		snprintf(buf, len, "%uM", n / 1000000);
+	else if (n >= 1000 && n % 1000 == 0)
+		snprintf(buf, len, "%uk", n / 1000);
+	else
+		snprintf(buf, len, "%u", n);
+	return buf;
+}
+
+static int cmd_scale(u32 nflows)
+{
+	struct muisp_flow_key *k = make_keys(2 * nflows);
+	double hit, miss, bpf, worst = 0, cur;
+	char name[96], sfx[16];
 	struct ft_model m;
 	u64 exported = 0;
-	u32 i, fillpct;
-	double hit, miss;
+	u32 i;
 
-	setup(&m, max_flows, &exported);
-	printf("max_flows %u buckets %u (load factor at max %.3f)\n", max_flows,
-	       m.nbuckets, (double)max_flows / m.nbuckets);
-	for (fillpct = 25; fillpct <= 100; fillpct += 25) {
-		u32 n = (u32)((u64)max_flows * fillpct / 100);
-
-		fill(&m, k + m.count, n - m.count);
-		m.lookups = m.probes = 0;
-		for (i = 0; i < n; i++)
-			if (!ftm_lookup(&m, &k[i]))
-				return 1;
-		hit = (double)m.probes / m.lookups;
-		m.lookups = m.probes = 0;
-		for (i = max_flows; i < max_flows + n; i++)
-			if (ftm_lookup(&m, &k[i]))
-				return 1;
-		miss = (double)m.probes / m.lookups;
-		printf("fill %3u%% flows %7u load %.3f: mean probes per hit "
-		       "lookup %.4f, per miss %.4f\n",
-		       fillpct, n, (double)n / m.nbuckets, hit, miss);
+	setup(&m, nflows, &exported);
+	for (i = 0; i < nflows; i++) {
+		fill(&m, k + i, 1);
+		/* the most bytes per flow seen while growing to nflows */
+		cur = (double)fti_tab_bytes(m.tab->n) / m.count;
+		if (m.count >= FTI_MIN_BUCKETS && cur > worst)
+			worst = cur;
 	}
-	printf("full table, %u flows, load %.3f:\n", max_flows,
-	       (double)max_flows / m.nbuckets);
-	bench_result("flowtable.probes_per_hit_lookup", hit, "probes", "<= 1.1",
-		     1, -1);
-	bench_result("flowtable.probes_per_miss_lookup", miss, "probes", NULL,
-		     1, -1);
+	for (i = 0; i < nflows; i++)
+		if (!ftm_lookup(&m, &k[i]))
+			return 1;
+	hit = (double)m.probes / m.lookups;
+	m.lookups = m.probes = 0;
+	for (i = nflows; i < 2 * nflows; i++)
+		if (ftm_lookup(&m, &k[i]))
+			return 1;
+	miss = (double)m.probes / m.lookups;
+	bpf = (double)fti_tab_bytes(m.tab->n) / nflows;
+	flows_name(nflows, sfx, sizeof(sfx));
+	printf("%u flows: %u buckets (load %.3f, %u resizes), %.1f bytes of "
+	       "buckets per flow (most while growing: %.1f), probes per hit "
+	       "%.4f, per miss %.4f\n",
+	       nflows, m.tab->n, (double)nflows / m.tab->n,
+	       (unsigned int)m.resizes, bpf, worst, hit, miss);
+	snprintf(name, sizeof(name), "flowtable.bucket_bytes_per_flow_%s", sfx);
+	bench_result(name, bpf, "B", "<= 64", 1, -1);
+	snprintf(name, sizeof(name), "flowtable.probes_per_hit_%s", sfx);
+	bench_result(name, hit, "probes", "<= 1.1", 1, -1);
+	snprintf(name, sizeof(name), "flowtable.probes_per_miss_%s", sfx);
+	bench_result(name, miss, "probes", NULL, 1, -1);
 	if (exported || m.evictions)
 		return 1;
 	ftm_destroy(&m);
@@ -129,24 +152,16 @@ static int cmd_probes(u32 max_flows)
 	return 0;
 }
 
-static int cmd_sizes(u32 max_flows)
+static int cmd_sizes(void)
 {
-	u32 nb = muisp_flow_nbuckets(max_flows);
-
 	printf("sizeof(struct muisp_flow_entry) %zu\n",
 	       sizeof(struct muisp_flow_entry));
 	printf("sizeof(struct muisp_flow_key) %zu\n",
 	       sizeof(struct muisp_flow_key));
 	printf("sizeof(struct muisp_flow_record) %zu\n",
 	       sizeof(struct muisp_flow_record));
-	bench_result("flowtable.entry_bytes",
-		     (double)sizeof(struct muisp_flow_entry), "bytes", "<= 128",
-		     1, -1);
-	printf("bucket array: %u heads x %zu bytes, max_flows %u, full\n", nb,
-	       sizeof(struct hlist_nulls_head), max_flows);
-	bench_result("flowtable.bucket_bytes_per_flow",
-		     (double)nb * sizeof(struct hlist_nulls_head) / max_flows,
-		     "bytes/flow", NULL, 1, -1);
+	bench_result("flowtable.entry_bytes", sizeof(struct muisp_flow_entry),
+		     "B", "<= 128", 1, -1);
 	return 0;
 }
 
@@ -184,14 +199,13 @@ bench_insert_loop(struct ft_model *m, const struct muisp_flow_key *k, u32 n)
 	return errs;
 }
 
-static int cmd_hits(u32 n)
+static int cmd_hits(u32 n, u32 nflows)
 {
-	const u32 nflows = 10000;
 	struct muisp_flow_key *k = make_keys(nflows);
 	struct ft_model m;
 	u64 exported = 0, errs;
 
-	setup(&m, MUISP_FT_DEFAULT_MAX_FLOWS, &exported);
+	setup(&m, nflows, &exported);
 	fill(&m, k, nflows);
 	errs = bench_hit_loop(&m, k, nflows, n);
 	printf("hits %u over %u flows: errors %llu, inserts %llu\n", n, nflows,
@@ -201,13 +215,24 @@ static int cmd_hits(u32 n)
 	return errs || m.inserts != nflows;
 }
 
-static int cmd_inserts(u32 n)
+/*
+ * pregrown: the array already sized for n (manual resize), so the loop
+ * counts only what a new flow costs the packet path; otherwise the
+ * resizes (the module's collector work) are counted in too.
+ */
+static int cmd_inserts(u32 n, int pregrown)
 {
 	struct muisp_flow_key *k = make_keys(n);
 	struct ft_model m;
 	u64 exported = 0, errs;
 
 	setup(&m, n, &exported);
+	if (pregrown) {
+		m.manual_resize = 1;
+		if (ftm_resize_begin(&m, fti_size(n)))
+			return 1;
+		ftm_resize_step(&m, FTI_STRIPES);
+	}
 	errs = bench_insert_loop(&m, k, n);
 	printf("inserts %u: errors %llu, flows %u\n", n,
 	       (unsigned long long)errs, m.count);
@@ -219,16 +244,19 @@ static int cmd_inserts(u32 n)
 int main(int argc, char **argv)
 {
 	u32 arg = argc > 2 ? (u32)strtoul(argv[2], NULL, 0) : 0;
+	u32 arg2 = argc > 3 ? (u32)strtoul(argv[3], NULL, 0) : 0;
 
-	if (argc >= 2 && !strcmp(argv[1], "probes"))
-		return cmd_probes(arg ? arg : MUISP_FT_DEFAULT_MAX_FLOWS);
+	if (argc >= 2 && !strcmp(argv[1], "scale"))
+		return cmd_scale(arg ? arg : 10000);
 	if (argc >= 2 && !strcmp(argv[1], "sizes"))
-		return cmd_sizes(arg ? arg : MUISP_FT_DEFAULT_MAX_FLOWS);
+		return cmd_sizes();
 	if (argc >= 2 && !strcmp(argv[1], "hits"))
-		return cmd_hits(arg ? arg : 100000);
+		return cmd_hits(arg ? arg : 100000, arg2 ? arg2 : 10000);
 	if (argc >= 2 && !strcmp(argv[1], "inserts"))
-		return cmd_inserts(arg ? arg : 10000);
-	fprintf(stderr, "usage: flowtable-bench probes|sizes|hits|inserts "
-			"[N]\n");
+		return cmd_inserts(arg ? arg : 10000, 0);
+	if (argc >= 2 && !strcmp(argv[1], "inserts-pregrown"))
+		return cmd_inserts(arg ? arg : 10000, 1);
+	fprintf(stderr, "usage: flowtable-bench scale [FLOWS] | sizes | "
+			"hits [N [FLOWS]] | inserts[-pregrown] [N]\n");
 	return 2;
 }

@@ -11,6 +11,7 @@ $(eval $(call unit_test,test_contract_store,tests/unit/test_contract_store.c dae
 # flow table (kmod/flow_core.c and its host model in tests/bench/)
 $(eval $(call unit_test,test_flow_core,tests/unit/test_flow_core.c kmod/flow_core.c,-lm))
 $(eval $(call unit_test,test_flow_model,tests/unit/test_flow_model.c tests/bench/ft_model.c kmod/flow_core.c,))
+$(eval $(call unit_test,test_ft_index,tests/unit/test_ft_index.c tests/bench/ft_model.c kmod/flow_core.c,))
 $(eval $(call unit_test,test_contract_payment,tests/unit/test_contract_payment.c daemon/muispd/payment.c daemon/muispd/payment_voucher.c daemon/muispd/payment_desk.c daemon/muispd/payment_online.c daemon/muispd/store.c daemon/muispd/receipt.c lib/contract.c lib/proto.c lib/log.c $(LIB_EVLOOP_SRCS),$$(shell $$(PKG_CONFIG) --libs sqlite3 libcrypto libcurl) $(LIB_EVLOOP_LIBS)))
 
 # lib/output, lib/muisp_nl, muispctl (tools)

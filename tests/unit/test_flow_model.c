@@ -52,6 +52,20 @@ static void key_n(struct muisp_flow_key *k, u32 i, u8 proto)
 			 0);
 }
 
+/*
+ * Keys key_n(i, proto) for i from *next on whose positions fall in the
+ * first 1/1024 of the range: one bucket while the table has 1024.
+ */
+static void same_bucket_key(struct muisp_flow_key *k, u32 *next, u8 proto)
+{
+	for (;; (*next)++) {
+		key_n(k, *next, proto);
+		if (fti_pos(muisp_flow_hash(k, &seed)) < (1U << 22))
+			break;
+	}
+	(*next)++;
+}
+
 static u32 key_index(const struct muisp_flow_key *k)
 {
 	return (ntohl(k->client_addr[0]) & 0xff) +
@@ -127,21 +141,22 @@ static void test_exact_once_accounting(void **state)
 	free(s);
 }
 
-/* Small table: the probe window covers every bucket, so the policy is
- * exact: timed-out, then closed, then least recently seen. */
+/* Flows of one bucket: the probe window covers them all, so the policy
+ * is exact: timed-out, then closed, then least recently seen. */
 static void test_eviction_policy(void **state)
 {
 	struct sink *s = calloc(1, sizeof(*s));
 	struct muisp_flow_key k[6];
 	struct ft_model m;
 	unsigned int i;
+	u32 next = 0;
 
 	(void)state;
 	assert_non_null(s);
 	for (i = 0; i < 6; i++)
-		key_n(&k[i], i, IPPROTO_TCP);
+		same_bucket_key(&k[i], &next, IPPROTO_TCP);
 	assert_int_equal(ftm_init(&m, 3, 100, 10, &seed, sink_export, s), 0);
-	assert_int_equal(m.nbuckets, 16);
+	assert_int_equal(m.tab->n, FTI_MIN_BUCKETS);
 	assert_int_equal(ftm_account(&m, &k[0], MUISP_DIR_UP, 60, MUISP_TCP_SYN,
 				     1, 1 * NS),
 			 0);
@@ -187,37 +202,67 @@ static void test_eviction_policy(void **state)
 	free(s);
 }
 
+static unsigned int chain_len(struct muisp_fti_tab *t, u32 b)
+{
+	struct hlist_nulls_node *n;
+	struct muisp_flow_entry *e;
+	unsigned int chain = 0;
+
+	hlist_nulls_for_each_entry_rcu(e, n, &t->b[b], node)
+		chain++;
+	return chain;
+}
+
+/* Flooding one bucket: chains stop at 16, or at 128 while the table is
+ * over its load (a grow pending), evicting within the chain. */
 static void test_chain_cap(void **state)
 {
 	struct sink *s = calloc(1, sizeof(*s));
-	struct hlist_nulls_node *n;
-	struct muisp_flow_entry *e;
 	struct muisp_flow_key k;
 	struct ft_model m;
-	unsigned int i, chain, total = 0;
+	unsigned int i;
+	u32 next = 0;
 
 	(void)state;
 	assert_non_null(s);
-	assert_int_equal(ftm_init(&m, 1, 100, 10, &seed, sink_export, s), 0);
-	m.max_flows = 1000; /* as set_params after create: 16 buckets */
-	for (i = 0; i < 400; i++) {
-		key_n(&k, i, IPPROTO_UDP);
+	assert_int_equal(ftm_init(&m, 100000, 10000, 10, &seed, sink_export, s),
+			 0);
+	m.manual_resize = 1; /* as a collector that has not run yet */
+	for (i = 0; i < 40; i++) {
+		same_bucket_key(&k, &next, IPPROTO_UDP);
 		assert_int_equal(ftm_account(&m, &k, MUISP_DIR_UP, 100, 0, 1,
 					     (1 + i) * NS),
 				 0);
+		assert_true(chain_len(m.tab, 0) <= FTI_CHAIN_MAX);
 	}
-	for (i = 0; i < m.nbuckets; i++) {
-		chain = 0;
-		hlist_nulls_for_each_entry_rcu(e, n, &m.buckets[i], node)
-			chain++;
-		assert_true(chain <= FTM_CHAIN_MAX);
-		total += chain;
-	}
-	assert_int_equal(total, m.count);
-	assert_int_equal(m.evictions, 400 - m.count);
+	assert_int_equal(chain_len(m.tab, 0), FTI_CHAIN_MAX);
+	assert_int_equal(m.count, FTI_CHAIN_MAX);
+	assert_int_equal(m.evictions, 40 - FTI_CHAIN_MAX);
+	/* the oldest went first */
 	assert_int_equal(s->n, m.evictions);
-	assert_true(m.evictions >= 400 - 16 * FTM_CHAIN_MAX);
+	assert_true(s->rec[0].first_ns == 1 * NS);
+	/* over the load (count > n / 5): the chain may grow to 128 */
+	for (i = 0; m.count <= m.tab->n / FTI_LOAD_MAX_INV; i++) {
+		key_n(&k, 1000000 + i, IPPROTO_TCP);
+		assert_int_equal(ftm_account(&m, &k, MUISP_DIR_UP, 1, 0, 1,
+					     100 * NS),
+				 0);
+	}
+	for (i = 0; i < 300; i++) {
+		same_bucket_key(&k, &next, IPPROTO_UDP);
+		assert_int_equal(ftm_account(&m, &k, MUISP_DIR_UP, 100, 0, 1,
+					     (200 + i) * NS),
+				 0);
+		assert_true(chain_len(m.tab, 0) <= FTI_CHAIN_MAX_GROWING);
+	}
+	assert_int_equal(chain_len(m.tab, 0), FTI_CHAIN_MAX_GROWING);
+	/* the collector grows the table: the chain spreads out */
+	m.manual_resize = 0;
+	assert_int_equal(ftm_gc(&m, 600 * NS), 0);
+	assert_true(m.tab->n > FTI_MIN_BUCKETS);
+	assert_true(chain_len(m.tab, 0) < FTI_CHAIN_MAX_GROWING);
 	ftm_destroy(&m);
+	assert_int_equal(m.exported, s->n);
 	free(s);
 }
 
@@ -353,21 +398,23 @@ static void test_walk_resume(void **state)
 	struct ft_model m;
 	unsigned int i, nstable = 0, calls = 0, next = 1000, found;
 	int ret;
+	u32 sb = 0;
 
 	(void)state;
 	assert_true(s && w && stable);
-	/* 64 buckets for 256 flows: chains of ~4, resumes mid-chain */
-	assert_int_equal(ftm_init(&m, 8, 100, 10, &seed, sink_export, s), 0);
-	assert_int_equal(m.nbuckets, 64);
-	m.max_flows = 3000;
+	assert_int_equal(ftm_init(&m, 3000, 100, 10, &seed, sink_export, s), 0);
+	/* a chain of 12: resumes mid-chain */
 	for (i = 0; i < 256; i++) {
-		key_n(&k, i, IPPROTO_UDP);
+		if (i < 12)
+			same_bucket_key(&k, &sb, IPPROTO_TCP);
+		else
+			key_n(&k, i, IPPROTO_UDP);
 		/* contract 9 flows will be flushed during the dump */
 		ftm_account(&m, &k, MUISP_DIR_UP, 100, 0, i % 4 ? 1 : 9,
 			    1 * NS);
 	}
-	for (i = 0; i < m.nbuckets; i++)
-		hlist_nulls_for_each_entry_rcu(e, n, &m.buckets[i], node)
+	for (i = 0; i < m.tab->n; i++)
+		hlist_nulls_for_each_entry_rcu(e, n, &m.tab->b[i], node)
 			if (e->contract_id == 1)
 				stable[nstable++] = e->id;
 	assert_int_equal(m.evictions, 0);
