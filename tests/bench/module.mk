@@ -7,3 +7,7 @@ $(eval $(call program,flowtable-bench,tests/bench/flowtable_bench.c tests/bench/
 # RADIUS accounting: records/s through muispd's real spool and sender
 # (tests/bench/radius-bench.sh)
 $(eval $(call program,radius-bench,tests/bench/radius_bench.c $(MUISPD_CORE_SRCS),$(MUISPD_LIBS),noinst))
+
+# contract charge: shared-line locked operations before/after the per-CPU
+# quota (kmod/quota.c, #included with an op counter; tests/bench/quota-bench.sh)
+$(eval $(call program,quota-bench,tests/bench/quota_bench.c kmod/gate.c,,noinst))
