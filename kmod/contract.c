@@ -237,8 +237,10 @@ int muisp_contract_charge(struct muisp_net *mn, struct muisp_contract *c,
 		return MUISP_DROP_EXPIRED;
 	}
 	/*
-	 * Preemptible callers may move to another CPU: the slot's quota is
-	 * atomic and the counters are this_cpu ops, so that stays correct.
+	 * The packet path runs with BH off (never preempted inside a quota
+	 * refill, which quota_drain() waits for); were the caller moved to
+	 * another CPU, the slot's quota is atomic and the counters are
+	 * this_cpu ops, so the sums would still be right.
 	 */
 	p = raw_cpu_ptr(c->pcpu);
 	touch = 0;

@@ -91,7 +91,9 @@ enum muisp_charge muisp_quota_refill(struct muisp_quota *q,
 
 /*
  * Charge @cost on the CPU owning @mine: from its slice when it can
- * (PASS, no shared write), else through the pool.  Never sleeps.
+ * (PASS, no shared write), else through the pool.  Never sleeps; the
+ * caller has BH (or preemption) off, so a refill is not preempted while
+ * counted in "refilling".
  */
 static inline enum muisp_charge
 muisp_quota_charge(struct muisp_quota *q, struct muisp_quota_cpu __percpu *slots,
