@@ -7,10 +7,20 @@
  * which gives RCU lookups for the packet path and ordered, resumable
  * dumps.  The index is an unsigned long: every 64-bit id on a 64-bit
  * kernel, ids below 2^32 on a 32-bit one (netlink.c refuses the others).
- * "used" is reserved with a cmpxchg loop so concurrent CPUs never take a
- * contract past its hard limit; status transitions (limits, expiry,
- * netlink) happen under the contract's spinlock, which also keeps the
- * elapsed-time clock consistent with the status.
+ * The counting metrics (bytes, packets, usage time) are charged through
+ * per-CPU quota slices (quota.h): a packet writes only its CPU's share
+ * of the contract, and the pool hands out slices that never let the sum
+ * of charged usage pass the hard limit; the last bytes before a limit are
+ * granted one packet at a time, exactly.  Status transitions (limits,
+ * expiry, netlink) happen under the contract's spinlock, which also keeps
+ * the elapsed-time clock consistent with the status.
+ *
+ * Readers (netlink dumps, events, the daemon's settlement through them)
+ * sum the per-CPU counters: exact when no packet of the contract is in
+ * flight; otherwise each CPU may add at most the packet it is charging
+ * (between its quota step and its counter update) after the reader's
+ * pass, so a reading is low by at most one packet per CPU, never high.
+ * Usage used for limits is the pool's, which is exact.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -18,13 +28,30 @@
 #include <linux/jiffies.h>
 #include <linux/ktime.h>
 #include <linux/netlink.h>
+#include <linux/percpu.h>
 
 #include "muisp.h"
 #include "flowtable.h"
 
+/* every packet reads one line of the contract; the written ones are apart */
+static_assert(offsetofend(struct muisp_contract, active_since_ms) <= 64);
+#ifdef CONFIG_SMP
+static_assert(offsetof(struct muisp_contract, lock) % SMP_CACHE_BYTES == 0);
+static_assert(offsetof(struct muisp_contract, quota) % SMP_CACHE_BYTES == 0);
+#endif
+
 void muisp_contract_table_init(struct muisp_net *mn)
 {
 	xa_init_flags(&mn->contracts, XA_FLAGS_ACCOUNT);
+}
+
+static void contract_free_rcu(struct rcu_head *head)
+{
+	struct muisp_contract *c = container_of(head, struct muisp_contract,
+						rcu);
+
+	free_percpu(c->pcpu);
+	kfree(c);
 }
 
 void muisp_contract_table_destroy(struct muisp_net *mn)
@@ -34,7 +61,7 @@ void muisp_contract_table_destroy(struct muisp_net *mn)
 
 	xa_for_each(&mn->contracts, id, c) {
 		xa_erase(&mn->contracts, id);
-		kfree_rcu(c, rcu);
+		call_rcu(&c->rcu, contract_free_rcu);
 	}
 	xa_destroy(&mn->contracts);
 }
@@ -56,11 +83,70 @@ u64 muisp_contract_elapsed_ms(struct muisp_contract *c, u64 now_ms)
 	return base;
 }
 
-u64 muisp_contract_used(struct muisp_contract *c, u64 now_ms)
+/* The usage a counting metric charges, from the counters. */
+static u64 contract_metric_usage(u8 metric,
+				 const struct muisp_contract_ctrs *t)
 {
+	switch (metric) {
+	case MUISP_METRIC_BYTES:
+		return t->bytes[0] + t->bytes[1];
+	case MUISP_METRIC_PACKETS:
+		return t->packets[0] + t->packets[1];
+	case MUISP_METRIC_USAGE_TIME:
+		return t->usage_ms;
+	default:
+		return 0;
+	}
+}
+
+u64 muisp_contract_counters(struct muisp_contract *c,
+			    struct muisp_contract_ctrs *out, u64 now_ms)
+{
+	int cpu, i;
+
+	for (i = 0; i < 2; i++) {
+		out->bytes[i] = READ_ONCE(c->base_bytes[i]);
+		out->packets[i] = READ_ONCE(c->base_packets[i]);
+	}
+	out->usage_ms = READ_ONCE(c->base_usage_ms);
+	for_each_possible_cpu(cpu) {
+		struct muisp_contract_cpu *p = per_cpu_ptr(c->pcpu, cpu);
+
+		for (i = 0; i < 2; i++) {
+			out->bytes[i] += READ_ONCE(p->bytes[i]);
+			out->packets[i] += READ_ONCE(p->packets[i]);
+		}
+		out->usage_ms += READ_ONCE(p->usage_ms);
+	}
 	if (c->metric == MUISP_METRIC_ELAPSED_TIME)
 		return muisp_contract_elapsed_ms(c, now_ms);
-	return atomic64_read(&c->used);
+	return contract_metric_usage(c->metric, out);
+}
+
+u64 muisp_contract_used(struct muisp_contract *c, u64 now_ms)
+{
+	struct muisp_contract_ctrs t;
+
+	return muisp_contract_counters(c, &t, now_ms);
+}
+
+/*
+ * Slice sizes per metric: far from a limit a CPU refills once per
+ * slice_max; within slice_min << shift of one, charges are exact.
+ */
+static const struct muisp_quota_par contract_quota_par[] = {
+	[MUISP_METRIC_BYTES] = { MUISP_QUOTA_BYTES_MIN, MUISP_QUOTA_BYTES_MAX },
+	[MUISP_METRIC_PACKETS] = { MUISP_QUOTA_PACKETS_MIN,
+				   MUISP_QUOTA_PACKETS_MAX },
+	[MUISP_METRIC_USAGE_TIME] = { MUISP_QUOTA_USAGE_MS_MIN,
+				      MUISP_QUOTA_USAGE_MS_MAX },
+	[MUISP_METRIC_ELAPSED_TIME] = { .slice_min = 1, .slice_max = 1 },
+};
+
+static const struct muisp_quota_par *contract_par(const struct muisp_contract *c)
+{
+	return &contract_quota_par[c->metric < ARRAY_SIZE(contract_quota_par) ?
+				   c->metric : MUISP_METRIC_BYTES];
 }
 
 /* Change status; caller holds c->lock.  Keeps the elapsed clock. */
@@ -139,7 +225,8 @@ static u64 contract_touch(struct muisp_net *mn, struct muisp_contract *c,
 int muisp_contract_charge(struct muisp_net *mn, struct muisp_contract *c,
 			  int dir, unsigned int len)
 {
-	u64 expires, soft, hard, now, cost, old;
+	struct muisp_contract_cpu *p;
+	u64 expires, now, cost, touch;
 	enum muisp_charge res;
 
 	now = muisp_now_ms();
@@ -149,16 +236,22 @@ int muisp_contract_charge(struct muisp_net *mn, struct muisp_contract *c,
 			      MUISP_DROP_EXPIRED, MUISP_EVENT_EXPIRED, now);
 		return MUISP_DROP_EXPIRED;
 	}
-	soft = READ_ONCE(c->soft);
-	hard = READ_ONCE(c->hard);
+	/*
+	 * The packet path runs with BH off (never preempted inside a quota
+	 * refill, which quota_drain() waits for); were the caller moved to
+	 * another CPU, the slot's quota is atomic and the counters are
+	 * this_cpu ops, so the sums would still be right.
+	 */
+	p = raw_cpu_ptr(c->pcpu);
+	touch = 0;
 
 	switch (c->metric) {
 	case MUISP_METRIC_ELAPSED_TIME:
-		res = muisp_gate_check_time(muisp_contract_elapsed_ms(c, now),
-					    soft, hard);
-		goto verdict;
+		cost = 0;
+		break;
 	case MUISP_METRIC_USAGE_TIME:
 		cost = contract_touch(mn, c, now);
+		touch = cost;
 		break;
 	case MUISP_METRIC_PACKETS:
 		cost = 1;
@@ -167,18 +260,14 @@ int muisp_contract_charge(struct muisp_net *mn, struct muisp_contract *c,
 		cost = len;
 		break;
 	}
+	if (c->metric == MUISP_METRIC_ELAPSED_TIME)
+		res = muisp_gate_check_time(muisp_contract_elapsed_ms(c, now),
+					    READ_ONCE(c->soft),
+					    READ_ONCE(c->hard));
+	else
+		res = muisp_quota_charge(&c->quota, &c->pcpu->q, &p->q, cost,
+					 contract_par(c));
 
-	old = atomic64_read(&c->used);
-	do {
-		res = muisp_gate_charge(old, cost, soft, hard);
-		if (res == MUISP_CHARGE_DROP_HARD ||
-		    res == MUISP_CHARGE_DROP_SOFT)
-			goto verdict;
-	} while (!atomic64_try_cmpxchg(&c->used, &old, old + cost));
-	if (c->metric == MUISP_METRIC_USAGE_TIME)
-		atomic64_add(cost, &c->usage_ms);
-
-verdict:
 	switch (res) {
 	case MUISP_CHARGE_DROP_HARD:
 		contract_stop(mn, c, MUISP_CONTRACT_STATUS_EXTINGUISHED,
@@ -191,14 +280,13 @@ verdict:
 	default:
 		break;
 	}
-	atomic64_add(len, &c->bytes[dir]);
-	atomic64_inc(&c->packets[dir]);
-	if (c->metric != MUISP_METRIC_USAGE_TIME) {
-		/* usage time is reported for every metric */
-		cost = contract_touch(mn, c, now);
-		if (cost)
-			atomic64_add(cost, &c->usage_ms);
-	}
+	this_cpu_add(c->pcpu->bytes[dir], len);
+	this_cpu_inc(c->pcpu->packets[dir]);
+	/* usage time is reported for every metric */
+	if (c->metric != MUISP_METRIC_USAGE_TIME)
+		touch = contract_touch(mn, c, now);
+	if (touch)
+		this_cpu_add(c->pcpu->usage_ms, touch);
 	if (res == MUISP_CHARGE_PASS_HARD)
 		contract_stop(mn, c, MUISP_CONTRACT_STATUS_EXTINGUISHED,
 			      MUISP_DROP_HARD_LIMIT, MUISP_EVENT_HARD_LIMIT, now);
@@ -208,27 +296,16 @@ verdict:
 	return 0;
 }
 
-/* Recompute "used" from the counters after a restore or reset. */
-static void contract_resync_used(struct muisp_contract *c)
+/*
+ * Set a counter to @v: base absorbs the per-CPU sum already counted.
+ * Returns the change, modulo 2^64.  c->lock held.
+ */
+static u64 contract_ctr_set(u64 *base, u64 now_sum, u64 v)
 {
-	u64 v;
+	u64 old = *base;
 
-	switch (c->metric) {
-	case MUISP_METRIC_BYTES:
-		v = atomic64_read(&c->bytes[0]) + atomic64_read(&c->bytes[1]);
-		break;
-	case MUISP_METRIC_PACKETS:
-		v = atomic64_read(&c->packets[0]) +
-		    atomic64_read(&c->packets[1]);
-		break;
-	case MUISP_METRIC_USAGE_TIME:
-		v = atomic64_read(&c->usage_ms);
-		break;
-	default:
-		v = 0;
-		break;
-	}
-	atomic64_set(&c->used, v);
+	WRITE_ONCE(*base, v - (now_sum - old));
+	return *base - old;
 }
 
 /* max: the most contracts the caller may have in the table */
@@ -237,7 +314,8 @@ int muisp_contract_set(struct muisp_net *mn,
 		       struct netlink_ext_ack *extack)
 {
 	struct muisp_contract *c, *fresh = NULL;
-	u64 now = muisp_now_ms(), soft, hard, expires;
+	u64 now = muisp_now_ms(), soft, hard, expires, delta, used;
+	struct muisp_contract_ctrs t, d = { };
 	unsigned long flags;
 	u8 status;
 	int ret, i;
@@ -265,6 +343,13 @@ int muisp_contract_set(struct muisp_net *mn,
 		fresh->metric = req->metric;
 		fresh->status = MUISP_CONTRACT_STATUS_SUSPENDED;
 		spin_lock_init(&fresh->lock);
+		fresh->pcpu = alloc_percpu_gfp(struct muisp_contract_cpu,
+					       GFP_KERNEL_ACCOUNT);
+		if (!fresh->pcpu) {
+			kfree(fresh);
+			return -ENOMEM;
+		}
+		muisp_quota_init(&fresh->quota, nr_cpu_ids, 0, 0, 0);
 		c = fresh;
 	} else if (req->metric && req->metric != c->metric) {
 		NL_SET_ERR_MSG(extack, "the metric of a contract cannot change");
@@ -281,40 +366,57 @@ int muisp_contract_set(struct muisp_net *mn,
 	}
 
 	spin_lock_irqsave(&c->lock, flags);
+	/* the slices come back: the pool's usage is exact until released */
+	muisp_quota_hold(&c->quota, &c->pcpu->q);
+	muisp_contract_counters(c, &t, now);
 	if (req->flags & MUISP_CONTRACT_F_RESET_USAGE) {
 		for (i = 0; i < 2; i++) {
-			atomic64_set(&c->bytes[i], 0);
-			atomic64_set(&c->packets[i], 0);
+			d.bytes[i] += contract_ctr_set(&c->base_bytes[i],
+						       t.bytes[i], 0);
+			d.packets[i] += contract_ctr_set(&c->base_packets[i],
+							 t.packets[i], 0);
+			t.bytes[i] = 0;
+			t.packets[i] = 0;
 		}
-		atomic64_set(&c->usage_ms, 0);
+		d.usage_ms += contract_ctr_set(&c->base_usage_ms, t.usage_ms, 0);
+		t.usage_ms = 0;
 		c->elapsed_base_ms = 0;
 		if (c->active_since_ms)
 			c->active_since_ms = now;
 	}
-	if (req->has_ctr[0])
-		atomic64_set(&c->bytes[0], req->ctr[0]);
-	if (req->has_ctr[1])
-		atomic64_set(&c->packets[0], req->ctr[1]);
-	if (req->has_ctr[2])
-		atomic64_set(&c->bytes[1], req->ctr[2]);
-	if (req->has_ctr[3])
-		atomic64_set(&c->packets[1], req->ctr[3]);
+	for (i = 0; i < 2; i++) {
+		/* ctr[]: up bytes, up packets, down bytes, down packets */
+		if (req->has_ctr[2 * i])
+			d.bytes[i] += contract_ctr_set(&c->base_bytes[i],
+						       t.bytes[i],
+						       req->ctr[2 * i]);
+		if (req->has_ctr[2 * i + 1])
+			d.packets[i] += contract_ctr_set(&c->base_packets[i],
+							 t.packets[i],
+							 req->ctr[2 * i + 1]);
+	}
 	if (req->has_ctr[4]) {
 		WRITE_ONCE(c->elapsed_base_ms, req->ctr[4]);
 		if (c->active_since_ms)
 			WRITE_ONCE(c->active_since_ms, now);
 	}
 	if (req->has_ctr[5])
-		atomic64_set(&c->usage_ms, req->ctr[5]);
-	contract_resync_used(c);
+		d.usage_ms += contract_ctr_set(&c->base_usage_ms, t.usage_ms,
+					       req->ctr[5]);
+	delta = contract_metric_usage(c->metric, &d);
+	if (c->metric == MUISP_METRIC_ELAPSED_TIME)
+		used = muisp_contract_elapsed_ms(c, now);
+	else
+		used = muisp_quota_granted(&c->quota) + delta;
 
 	status = req->status;
 	if (status) {
-		ret = muisp_gate_status_allowed(status,
-						muisp_contract_used(c, now),
-						soft, hard, expires,
+		ret = muisp_gate_status_allowed(status, used, soft, hard,
+						expires,
 						ktime_get_real_seconds());
 		if (ret) {
+			muisp_quota_release(&c->quota, delta, READ_ONCE(c->soft),
+					    READ_ONCE(c->hard), contract_par(c));
 			spin_unlock_irqrestore(&c->lock, flags);
 			if (ret == -ERANGE)
 				NL_SET_ERR_MSG(extack,
@@ -329,6 +431,7 @@ int muisp_contract_set(struct muisp_net *mn,
 			goto err;
 		}
 	}
+	muisp_quota_release(&c->quota, delta, soft, hard, contract_par(c));
 	WRITE_ONCE(c->soft, soft);
 	WRITE_ONCE(c->hard, hard);
 	WRITE_ONCE(c->expires_s, expires);
@@ -349,7 +452,10 @@ int muisp_contract_set(struct muisp_net *mn,
 	mn->gen_contract++;
 	return 0;
 err:
-	kfree(fresh);
+	if (fresh) {
+		free_percpu(fresh->pcpu);
+		kfree(fresh);
+	}
 	return ret;
 }
 
@@ -374,7 +480,7 @@ int muisp_contract_del(struct muisp_net *mn, u64 id,
 	mn->gen_contract++;
 	if (ft)
 		muisp_ft_flush(ft, id);
-	kfree_rcu(c, rcu);
+	call_rcu(&c->rcu, contract_free_rcu);
 	return 0;
 }
 
@@ -418,3 +524,7 @@ void muisp_contract_clock(struct muisp_net *mn)
 				      MUISP_EVENT_SOFT_LIMIT, now);
 	}
 }
+
+#ifdef DEBUG
+#include "selftest/contract.c"
+#endif

@@ -80,4 +80,51 @@ static inline void hlist_nulls_del_rcu(struct hlist_nulls_node *n)
 #define __aligned(x) __attribute__((aligned(x)))
 #endif
 
+/*
+ * For kmod/quota.h: 64-bit atomics (GCC builtins, so host tests may run
+ * threads as CPUs), a spin_lock_irqsave() that excludes (unlike the
+ * counting spin_lock() above; the two are not mixed on one lock while
+ * threads run) and MUISP_HOST_NR_CPUS per-CPU slots in an array.
+ */
+#include <sched.h>
+
+/* a benchmark may count locked operations by address (tests/bench) */
+#ifndef MUISP_HOST_LOCKED_OP
+#define MUISP_HOST_LOCKED_OP(a) ((void)(a))
+#endif
+typedef struct { int64_t counter; } atomic64_t;
+#define atomic64_read(a)	__atomic_load_n(&(a)->counter, __ATOMIC_RELAXED)
+#define atomic64_set(a, v)	__atomic_store_n(&(a)->counter, (v), __ATOMIC_RELAXED)
+#define atomic64_try_cmpxchg(a, o, n) \
+	(MUISP_HOST_LOCKED_OP(a), \
+	 __atomic_compare_exchange_n(&(a)->counter, (int64_t *)(o), (n), false, \
+				     __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+#define atomic64_xchg(a, v) \
+	(MUISP_HOST_LOCKED_OP(a), __atomic_exchange_n(&(a)->counter, (v), __ATOMIC_SEQ_CST))
+#define atomic64_add(v, a) \
+	(MUISP_HOST_LOCKED_OP(a), (void)__atomic_fetch_add(&(a)->counter, (v), __ATOMIC_RELAXED))
+#define atomic64_add_return(v, a) \
+	(MUISP_HOST_LOCKED_OP(a), __atomic_add_fetch(&(a)->counter, (v), __ATOMIC_SEQ_CST))
+#define atomic64_inc(a)		atomic64_add(1, a)
+#define smp_mb()		__atomic_thread_fence(__ATOMIC_SEQ_CST)
+#define smp_load_acquire(p)	__atomic_load_n((p), __ATOMIC_ACQUIRE)
+#define smp_store_release(p, v)	__atomic_store_n((p), (v), __ATOMIC_RELEASE)
+#define cpu_relax()		sched_yield()
+#define spin_lock_irqsave(l, f) \
+	do { (f) = 0; MUISP_HOST_LOCKED_OP(l); while (__atomic_exchange_n(&(l)->slock, 1, __ATOMIC_ACQUIRE)) sched_yield(); } while (0)
+#define spin_unlock_irqrestore(l, f) \
+	do { (void)(f); __atomic_store_n(&(l)->slock, 0, __ATOMIC_RELEASE); } while (0)
+#define lockdep_assert_held(l)	((void)(l))
+#define __acquires(x)
+#define __releases(x)
+#define lockdep_assert_irqs_disabled() do { } while (0)
+#define __percpu
+#define MUISP_HOST_NR_CPUS	64
+#define nr_cpu_ids		MUISP_HOST_NR_CPUS
+#define per_cpu_ptr(p, cpu)	(&(p)[cpu])
+#define for_each_possible_cpu(cpu) \
+	for ((cpu) = 0; (cpu) < MUISP_HOST_NR_CPUS; (cpu)++)
+#define SMP_CACHE_BYTES		64
+#define ____cacheline_aligned_in_smp __aligned(SMP_CACHE_BYTES)
+
 #endif /* MUISP_KERNEL_SHIM_H */

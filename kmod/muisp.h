@@ -38,6 +38,7 @@
 #include <uapi/muisp.h>
 
 #include "gate.h"
+#include "quota.h"
 
 struct muisp_flowtable;
 struct muisp_lset;
@@ -61,24 +62,43 @@ struct muisp_addr {
 	struct rcu_head rcu;
 };
 
+/* One CPU's share of a contract: its quota slice and its counters. */
+struct muisp_contract_cpu {
+	struct muisp_quota_cpu q;
+	u64 bytes[2];		/* [MUISP_DIR_UP], [MUISP_DIR_DOWN] */
+	u64 packets[2];
+	u64 usage_ms;
+};
+
+/*
+ * Every packet reads the first cache line and writes only its CPU's
+ * struct muisp_contract_cpu; the shared lines after it are written on
+ * status changes, at most once a millisecond (last_pkt_ms) and on quota
+ * refills (struct muisp_quota, see quota.h).  Counters reported are
+ * base + the sum over CPUs.
+ */
 struct muisp_contract {
 	u64 id;			/* the receipt's serial; xarray index */
 	u8 metric;		/* enum muisp_metric, fixed at creation */
 	u8 status;		/* enum muisp_contract_status; READ_ONCE */
 	u8 drop_reason;		/* why not forwarding (EXTINGUISHED) */
-	spinlock_t lock;	/* status transitions and elapsed clock */
 	u64 soft;		/* limits: written under net lock + c->lock */
 	u64 hard;
 	u64 expires_s;
-	atomic64_t used;	/* bytes, packets or usage ms (not elapsed) */
-	atomic64_t bytes[2];	/* [MUISP_DIR_UP], [MUISP_DIR_DOWN] */
-	atomic64_t packets[2];
-	atomic64_t usage_ms;
-	atomic64_t last_pkt_ms;	/* monotonic ms of the last packet, 0 none */
+	struct muisp_contract_cpu __percpu *pcpu;
 	u64 elapsed_base_ms;	/* elapsed while ACTIVE before active_since */
 	u64 active_since_ms;	/* monotonic ms, 0 unless ACTIVE */
+
+	/* written: under c->lock, or once a millisecond */
+	spinlock_t lock ____cacheline_aligned_in_smp;
+	atomic64_t last_pkt_ms;	/* monotonic ms of the last packet, 0 none */
+	u64 base_bytes[2];	/* restores and resets (c->lock) */
+	u64 base_packets[2];
+	u64 base_usage_ms;
 	u32 naddrs;		/* bound addresses (net lock) */
 	struct rcu_head rcu;
+
+	struct muisp_quota quota;	/* bytes, packets or usage ms */
 };
 
 struct muisp_list_entry {
@@ -241,12 +261,26 @@ int muisp_contract_del(struct muisp_net *mn, u64 id,
 u64 muisp_contract_elapsed_ms(struct muisp_contract *c, u64 now_ms);
 u64 muisp_contract_used(struct muisp_contract *c, u64 now_ms);
 /*
+ * The counters: base + the sum over CPUs (see contract.c for the bound);
+ * returns "used" from the same reading.
+ */
+struct muisp_contract_ctrs {
+	u64 bytes[2];
+	u64 packets[2];
+	u64 usage_ms;
+};
+
+u64 muisp_contract_counters(struct muisp_contract *c,
+			    struct muisp_contract_ctrs *out, u64 now_ms);
+/*
  * Packet path: charge one packet to a contract the gate found ACTIVE,
  * return 0 or an enum muisp_drop_reason.
  */
 int muisp_contract_charge(struct muisp_net *mn, struct muisp_contract *c,
 			  int dir, unsigned int len);
 void muisp_contract_clock(struct muisp_net *mn);
+/* selftest/contract.c (MUISP_DEBUG=1): true if every self-test passed. */
+bool muisp_contract_selftest(void);
 
 /* lists.c */
 void muisp_lists_init(struct muisp_net *mn);

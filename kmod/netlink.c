@@ -356,7 +356,10 @@ static int fill_contract(struct sk_buff *skb, const void *obj,
 			 struct muisp_net *mn)
 {
 	struct muisp_contract *c = (struct muisp_contract *)obj;
-	u64 now = muisp_now_ms();
+	u64 now = muisp_now_ms(), used;
+	struct muisp_contract_ctrs t;
+
+	used = muisp_contract_counters(c, &t, now);
 
 	if (muisp_put_contract_id(skb, MUISP_CONTRACT_A_ID,
 				  MUISP_CONTRACT_A_ID64, MUISP_CONTRACT_A_PAD,
@@ -369,27 +372,21 @@ static int fill_contract(struct sk_buff *skb, const void *obj,
 			      READ_ONCE(c->hard), MUISP_CONTRACT_A_PAD) ||
 	    nla_put_u64_64bit(skb, MUISP_CONTRACT_A_EXPIRES_S,
 			      READ_ONCE(c->expires_s), MUISP_CONTRACT_A_PAD) ||
-	    nla_put_u64_64bit(skb, MUISP_CONTRACT_A_USED,
-			      muisp_contract_used(c, now),
+	    nla_put_u64_64bit(skb, MUISP_CONTRACT_A_USED, used,
 			      MUISP_CONTRACT_A_PAD) ||
 	    nla_put_u64_64bit(skb, MUISP_CONTRACT_A_UP_BYTES,
-			      atomic64_read(&c->bytes[0]),
-			      MUISP_CONTRACT_A_PAD) ||
+			      t.bytes[0], MUISP_CONTRACT_A_PAD) ||
 	    nla_put_u64_64bit(skb, MUISP_CONTRACT_A_UP_PACKETS,
-			      atomic64_read(&c->packets[0]),
-			      MUISP_CONTRACT_A_PAD) ||
+			      t.packets[0], MUISP_CONTRACT_A_PAD) ||
 	    nla_put_u64_64bit(skb, MUISP_CONTRACT_A_DOWN_BYTES,
-			      atomic64_read(&c->bytes[1]),
-			      MUISP_CONTRACT_A_PAD) ||
+			      t.bytes[1], MUISP_CONTRACT_A_PAD) ||
 	    nla_put_u64_64bit(skb, MUISP_CONTRACT_A_DOWN_PACKETS,
-			      atomic64_read(&c->packets[1]),
-			      MUISP_CONTRACT_A_PAD) ||
+			      t.packets[1], MUISP_CONTRACT_A_PAD) ||
 	    nla_put_u64_64bit(skb, MUISP_CONTRACT_A_ELAPSED_MS,
 			      muisp_contract_elapsed_ms(c, now),
 			      MUISP_CONTRACT_A_PAD) ||
 	    nla_put_u64_64bit(skb, MUISP_CONTRACT_A_USAGE_MS,
-			      atomic64_read(&c->usage_ms),
-			      MUISP_CONTRACT_A_PAD) ||
+			      t.usage_ms, MUISP_CONTRACT_A_PAD) ||
 	    nla_put_u32(skb, MUISP_CONTRACT_A_NADDRS, READ_ONCE(c->naddrs)))
 		return -EMSGSIZE;
 	return 0;

@@ -29,3 +29,7 @@ qemu-insn-check: qemu-insn
 # block list and walled garden lookups: kmod/lists_core.c against the
 # linear scans it replaced (tests/bench/lists-bench.sh)
 $(eval $(call program,lists-bench,tests/bench/lists_bench.c kmod/lists_core.c kmod/gate.c,,noinst))
+
+# contract charge: shared-line locked operations before/after the per-CPU
+# quota (kmod/quota.c, #included with an op counter; tests/bench/quota-bench.sh)
+$(eval $(call program,quota-bench,tests/bench/quota_bench.c kmod/gate.c,,noinst))

@@ -31,6 +31,8 @@ $(eval $(call unit_test,test_dhcp_server,tests/unit/test_dhcp_server.c daemon/dh
 
 # kmod gate logic (kmod/gate.c, kernel engineer)
 $(eval $(call unit_test,test_gate,tests/unit/test_gate.c kmod/gate.c,))
+# per-CPU quota slices of the contracts (kmod/quota.c); threads for CPUs
+$(eval $(call unit_test,test_quota,tests/unit/test_quota.c kmod/quota.c kmod/gate.c,-lpthread))
 
 # IKE (strongSwan VICI client, CHILD_SA watcher, config generator, CA)
 $(eval $(call unit_test,test_vici,tests/unit/test_vici.c lib/vici.c,))

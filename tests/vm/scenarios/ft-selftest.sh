@@ -7,16 +7,19 @@
 # exact per-flow accounting and the eviction counter on a private table,
 # idle expiry through the GC work with exact record counts, and two CPUs
 # metering while flush, walk and GC run, every metered packet in exactly
-# one record.  The module runs them at load and refuses to load if one
-# fails.  The product module under test must carry none of that code.
+# one record; and the contract quota self-tests (kmod/selftest/contract.c):
+# every online CPU charging one contract up to its hard limit, usage never
+# past it and ending exactly at it, the soft limit once.  The module runs
+# them at load and refuses to load if one fails.  The product module under test must carry none of that code.
 # Then the product module is loaded again and an unload/reload is clean.
 . "$MUISP_TOP/tests/vm/lib.sh"
 st_ko=$MUISP_TOP/build/kmod-selftest/$(uname -r)/kmod/muisp.ko
 [ -r "$st_ko" ] || fail "no $st_ko (make kmod-selftest KVER=$(uname -r))"
 syms=$(nm "$MUISP_KO")
-! grep -q ftst_ <<<"$syms" || fail "self-test code in the product module"
+! grep -qE 'ftst_|ctst_' <<<"$syms" || fail "self-test code in the product module"
 syms=$(nm "$st_ko")
 grep -q ftst_ <<<"$syms" || fail "no self-test code in $st_ko"
+grep -q ctst_ <<<"$syms" || fail "no contract self-test code in $st_ko"
 ok "self-test code in the debug module only"
 
 mark="ft-selftest-$$"
@@ -28,6 +31,9 @@ grep -F "flow table self-test (" <<<"$out" || true
 grep -q "muisp: flow table self-tests: pass" <<<"$out" || fail "no pass line"
 ! grep -q "self-test failed" <<<"$out" || fail "a self-test failed"
 ok "flow table self-tests pass"
+grep -F "contract self-test:" <<<"$out" || true
+grep -q "muisp: contract self-tests: pass" <<<"$out" || fail "no contract pass line"
+ok "contract self-tests pass"
 rmmod muisp || fail "unload the self-test module"
 
 insmod "$MUISP_KO" dyndbg=+p || fail "reload"
