@@ -24,16 +24,7 @@ echo "== flow table: bucket bytes per flow and probes per lookup (targets <= 64 
 for f in $scales; do "$bin" scale "$f"; done
 
 # Instructions (callgrind Ir) inside the measured loop only, per packet.
-ir() { # FUNC ARGS...
-	local fn=$1 out log n
-	shift
-	out=$(mktemp) log=$(mktemp)
-	valgrind --tool=callgrind --toggle-collect="$fn" --callgrind-out-file="$out" \
-		"$bin" "$@" >/dev/null 2>"$log"
-	n=$(sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$log")
-	rm -f "$out" "$log"
-	echo "$n"
-}
+ir() { callgrind_ir "$1" "$bin" "${@:2}"; } # FUNC ARGS...
 echo "== flow table: instructions (callgrind; lookup+update of an existing flow)"
 n=200000
 for f in $scales; do

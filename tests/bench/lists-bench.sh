@@ -18,16 +18,11 @@ echo "== lists: set sizes"
 "$bin" sizes
 
 ir() { # [-f FUNC] ITER ARGS... -> instructions per iteration
-	local fn=bench_loop cmd=run iter out log n
+	local fn=bench_loop cmd=run iter n
 	[ "$1" != -f ] || { fn=$2 cmd=build; shift 2; }
 	iter=$1
 	shift
-	out=$(mktemp) log=$(mktemp)
-	valgrind --tool=callgrind --toggle-collect=$fn --callgrind-out-file="$out" \
-		"$bin" $cmd "$@" "$iter" >/dev/null 2>"$log" ||
-		{ echo "lists-bench run $* failed" >&2; cat "$log" >&2; rm -f "$out" "$log"; return 1; }
-	n=$(sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$log")
-	rm -f "$out" "$log"
+	n=$(callgrind_ir $fn "$bin" $cmd "$@" "$iter") || return 1
 	awk -v t="$n" -v i="$iter" 'BEGIN { printf "%.1f", t / i }'
 }
 echo "== lists: instructions per lookup (callgrind; FORWARD from the LAN: source, destination, MAC)"

@@ -15,16 +15,7 @@ echo "== contract charge: locked operations per packet"
 "$bin" ops
 
 # Instructions (callgrind Ir) inside the measured loop only, per charge.
-ir() { # FUNC ARGS...
-	local fn=$1 out log n
-	shift
-	out=$(mktemp) log=$(mktemp)
-	valgrind --tool=callgrind --toggle-collect="$fn" --callgrind-out-file="$out" \
-		"$bin" "$@" >/dev/null 2>"$log"
-	n=$(sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$log")
-	rm -f "$out" "$log"
-	echo "$n"
-}
+ir() { callgrind_ir "$1" "$bin" "${@:2}"; } # FUNC ARGS...
 n=200000
 old=$(ir bench_old_loop old $n)
 new=$(ir bench_new_loop new $n)

@@ -55,3 +55,22 @@ bench_rounds() {
 	}
 	bench_result "$_bn" "$1" "$_bu" "$_bt" "$3" "$2"
 }
+
+# callgrind_ir FUNC PROGRAM ARGS...: the instructions (callgrind's Ir)
+# PROGRAM ARGS executes inside FUNC and what it calls, the host benchmarks'
+# count.  Fails, with valgrind's log on stderr, if the program fails or
+# nothing was counted.
+callgrind_ir() {
+	_cf=$1
+	shift
+	_co=$(mktemp) _cl=$(mktemp) _cn=
+	valgrind --tool=callgrind --toggle-collect="$_cf" \
+		--callgrind-out-file="$_co" "$@" >/dev/null 2>"$_cl" &&
+		_cn=$(sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$_cl")
+	[ -n "$_cn" ] || {
+		echo "callgrind_ir: $* failed or counted nothing" >&2
+		cat "$_cl" >&2
+	}
+	rm -f "$_co" "$_cl"
+	[ -n "$_cn" ] && echo "$_cn"
+}

@@ -40,20 +40,8 @@ cfg_muisp() {
 
 cfg_nft() {
 	cfg_none
-	local i elems=
-	for ((i = 0; i < NADDR; i++)); do elems+="$(addr_of $i), "; done
 	on router sysctl -qw net.netfilter.nf_conntrack_acct=1 2>/dev/null || true
-	on router nft -f - <<-EOF
-	table ip bench {
-		set paid { type ipv4_addr; counter; elements = { ${elems%, } } }
-		chain gate {
-			type filter hook forward priority 0; policy drop;
-			ct state established,related accept
-			ip saddr @paid accept
-			ip daddr @paid accept
-		}
-	}
-	EOF
+	stock_gate
 	on router sysctl -qw net.netfilter.nf_conntrack_acct=1
 }
 

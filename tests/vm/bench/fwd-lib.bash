@@ -133,3 +133,22 @@ ci95() { awk -v v="$1" 'BEGIN {
 	for (i = 1; i <= n; i++) q += (X[i] - m) ^ 2
 	t = n - 1 <= 9 ? T[n - 1] : 1.96
 	printf "%.3f %.3f\n", m, (n > 1 ? t * sqrt(q / (n - 1) / n) : 0) }'; }
+
+# stock_gate: muisp's job done with stock parts in the router: a set of the
+# paid addresses with a counter per element, matched on every packet, and
+# policy drop (with conntrack, which the set's rule needs).
+stock_gate() {
+	local i elems=
+	for ((i = 0; i < NADDR; i++)); do elems+="$(addr_of $i), "; done
+	on router nft -f - <<-EOF
+	table ip bench {
+		set paid { type ipv4_addr; counter; elements = { ${elems%, } } }
+		chain gate {
+			type filter hook forward priority 0; policy drop;
+			ct state established,related accept
+			ip saddr @paid accept
+			ip daddr @paid accept
+		}
+	}
+	EOF
+}

@@ -81,21 +81,7 @@ cfg_b_napt() {
 	napt
 	cfg_b
 }
-cfg_c() {
-	local i elems=
-	for ((i = 0; i < NADDR; i++)); do elems+="$(addr_of $i), "; done
-	on router nft -f - <<-EOF
-	table ip bench {
-		set paid { type ipv4_addr; counter; elements = { ${elems%, } } }
-		chain gate {
-			type filter hook forward priority 0; policy drop;
-			ct state established,related accept
-			ip saddr @paid accept
-			ip daddr @paid accept
-		}
-	}
-	EOF
-}
+cfg_c() { stock_gate; }
 
 # send N: pktgen sends N packets and returns when the router has forwarded
 # them all (or stopped forwarding)
