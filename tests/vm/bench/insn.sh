@@ -126,7 +126,8 @@ profile() {
 	pkts=$(($(tx_packets) - tx0))
 	{
 		awk '$2 ~ /^[tTwW]$/ {print $1, 0, $3, $4}' /proc/kallsyms
-		tac /muisp-out/insn.prof | sed '/^profile /q' | awk '$3 > 0 {
+		# the last profile: up to its header (all read: no SIGPIPE to tac)
+		tac /muisp-out/insn.prof | sed -n '1,/^profile /p' | awk '$3 > 0 {
 			print substr("0000000000000000", 1, 16 - length($1)) $1, 1, $3 }'
 	} | LC_ALL=C sort | awk -v n="$pkts" '
 		BEGIN { s = "(below every kernel symbol: user space)" }
