@@ -33,3 +33,8 @@ $(eval $(call program,lists-bench,tests/bench/lists_bench.c kmod/lists_core.c km
 # contract charge: shared-line locked operations before/after the per-CPU
 # quota (kmod/quota.c, #included with an op counter; tests/bench/quota-bench.sh)
 $(eval $(call program,quota-bench,tests/bench/quota_bench.c kmod/gate.c,,noinst))
+
+# AH tunnel traffic of many clients for the forwarding benchmark with
+# require-tunnel on (tests/vm/bench/insn-tun.sh): the router's SAs, the
+# frames (HMAC-SHA-256-128 ICVs) and their sender, run in the guest
+$(eval $(call program,ahgen,tests/bench/ahgen.c tests/bench/ah_frames.c,$$(shell $$(PKG_CONFIG) --libs libcrypto),noinst))

@@ -102,3 +102,6 @@ $(eval $(call unit_test,test_qemu_insn,tests/unit/test_qemu_insn.c tests/bench/q
 
 # block list and walled garden: the lookup set (kmod/lists_core.c)
 $(eval $(call unit_test,test_lists_core,tests/unit/test_lists_core.c kmod/lists_core.c kmod/gate.c,))
+
+# the AH frames of the tunnel-on forwarding benchmark (tests/bench/ahgen)
+$(eval $(call unit_test,test_ah_frames,tests/unit/test_ah_frames.c tests/bench/ah_frames.c,$$(shell $$(PKG_CONFIG) --libs libcrypto)))
