@@ -13,12 +13,14 @@
 #                              forwarding runs on the router's CPU
 #   pktgen_setup               pktgen's device
 #   softnet_drops              packets dropped at the backlogs (all CPUs)
-#   bind_all                   every source address bound to a contract
+#   bind_all [tunnel]          every source address bound to a contract
+#                              (tunnel: by its AH SA, require-tunnel on)
 #   measure                    packets forwarded per second over SECS,
 #                              and the backlogs' drops
 #   median WORDS, ratios NUMS DENS, ci95 NUMS (mean and 95 % half-width)
 GEN_MAC=02:00:00:00:01:01 RTR_IN_MAC=02:00:00:00:01:02
 SINK_MAC=02:00:00:00:01:03 SINK_DST=198.51.100.200
+RTR_LAN=198.19.255.254 TUN_SPI0=0x10000000
 
 addr_of() { # index -> 198.18.x.y, starting at 198.18.0.10
 	local n=$(($1 + 10))
@@ -45,7 +47,7 @@ bench_topo() {
 	link set eth0 up
 	EOF
 	ip -n router -batch - <<-EOF
-	addr add 198.19.255.254/15 dev lan0
+	addr add $RTR_LAN/15 dev lan0
 	addr add 198.51.100.1/24 dev wan0
 	link set lan0 up
 	link set wan0 up
@@ -59,14 +61,17 @@ bench_topo() {
 	on router sh -c 'echo 2 > /sys/class/net/lan0/queues/rx-0/rps_cpus'
 }
 
-# bind_all: the NADDR addresses bound to NADDR active contracts, in one
-# muispctl process
+# bind_all [tunnel]: the NADDR addresses bound to NADDR active contracts,
+# in one muispctl process; "tunnel": require-tunnel on, address I bound
+# with its AH SA, SPI TUN_SPI0 + I and reqid I + 1 (tests/bench/ahgen.c)
 bind_all() {
-	local i batch=$SCRATCH/bind.batch
-	echo "config set lan lan0 require-tunnel off" >"$batch"
+	local i t='' req=off batch=$SCRATCH/bind.batch
+	[ "${1-}" = tunnel ] && req=on
+	echo "config set lan lan0 require-tunnel $req" >"$batch"
 	for ((i = 0; i < NADDR; i++)); do
+		[ $req = on ] && t=" tunnel ah spi $((TUN_SPI0 + i)) reqid $((i + 1))"
 		echo "contract set $((i + 1)) status active metric bytes hard 1T" >>"$batch"
-		echo "addr set $(addr_of $i) state bound contract $((i + 1))" >>"$batch"
+		echo "addr set $(addr_of $i) state bound contract $((i + 1))$t" >>"$batch"
 	done
 	on router muispctl -batch "$batch"
 }

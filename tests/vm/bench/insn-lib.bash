@@ -1,0 +1,301 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash
+#
+# Instructions per forwarded packet on the forwarding vCPU
+# (docs/PERFORMANCE.md, "Instructions per forwarded packet"): the body of
+# insn.sh (require-tunnel off) and insn-tun.sh (on, AH), sourced with
+# INSN_CONFIGS, the configurations run when MUISP_BENCH_CONFIGS is unset.
+#
+# pktgen in netns "gen" (CPU 0) sends PKTS 60-byte UDP packets from 1,000
+# source addresses x 10 source ports (10,000 flows) to a dummy WAN device
+# of netns "router", whose LAN port's receive RPS moves to CPU 1; this
+# script and everything it starts run on CPU 0.  The backlog holds them
+# all (netdev_max_backlog), so none is dropped.
+#
+# One window counts CPU 1 from the first packet sent until the last one
+# has left; an idle window of the same length follows, and
+#   per packet = (busy - idle) / packets forwarded
+# leaves out the periodic work (timers, the collector) that lands on CPU 1
+# in proportion to the time.  Each configuration is set up, warmed with
+# one pass of PKTS packets (its flows exist, the translation cache is
+# warm), then counted RUNS times:
+#   a       plain forwarding, muisp.ko not loaded
+#   a_napt  NAPT: conntrack + masquerade (nat/muisp-nat.nft, as shipped)
+#   b       muisp.ko, the 1,000 addresses bound to 1,000 active contracts
+#   b_napt  NAPT + muisp (the deployment)
+#   c       nftables doing muisp's job: a set of the paid addresses with
+#           per-element counters, conntrack with accounting
+# with require-tunnel off (pktgen cannot make per-client IPsec SAs), and
+# with it on, the production path, where ahgen (tests/bench/ahgen.c) in
+# "gen" on CPU 0 replays TUN_PKTS frames per pass, crafted in the guest
+# before the first window: the 1,000 clients' AH tunnel-mode packets
+# (HMAC-SHA-256-128, sequence numbers advancing per SA over all passes,
+# replay window 32 as strongSwan sets it) around the same 60-byte UDP
+# packets; on the router an AH SA and in/fwd/out policies per client:
+#   a_napt_xfrm  (a') + XFRM: NAPT, the SAs and policies, muisp.ko not
+#                loaded
+#   b_napt_tun   (b') with require-tunnel on: NAPT, XFRM, muisp with each
+#                address bound with its SA (tunnel ah spi, reqid)
+# A tunnel configuration fails unless every packet of every pass was
+# decapsulated (the SAs' packet counts, no XFRM error) and forwarded (the
+# dummy's tx count), none dropped at the backlogs or by muisp.
+#
+# Then one more window per configuration, profiled: the instructions CPU 1
+# executed per packet in each kernel function (the plugin's per-block
+# counts resolved with /proc/kallsyms), the top ones and muisp's and
+# netfilter's.
+#
+# MUISP_BENCH_PKTS (default 100000), MUISP_BENCH_TUN_PKTS (20000),
+# MUISP_BENCH_RUNS (3), MUISP_BENCH_CONFIGS (INSN_CONFIGS),
+# MUISP_BENCH_PROFILE (1; 0: no profile).
+. "$MUISP_TOP/tests/vm/lib.sh"
+. "$MUISP_TOP/tests/lib/bench.sh"
+
+PKTS=${MUISP_BENCH_PKTS:-100000}
+TUN_PKTS=${MUISP_BENCH_TUN_PKTS:-20000}
+RUNS=${MUISP_BENCH_RUNS:-3}
+CONFIGS=${MUISP_BENCH_CONFIGS:-$INSN_CONFIGS}
+NADDR=1000 NPORT=10
+# the tunnel configurations' frames: warm-up, RUNS windows, the profile
+TUN_PASSES=$((RUNS + 2)) TUN_FRAMES=$SCRATCH/ah.frames
+. "$MUISP_TOP/tests/vm/bench/fwd-lib.bash"
+
+INSN_OUT=/muisp-out/insn.out
+[ -e "$INSN_OUT" ] || fail "no instruction counter (tests/vm/run.sh loads it with MUISP_VM_INSN=1)"
+# This shell and its children on CPU 0: CPU 1 runs the forwarding only.
+taskset -pc 0 $$ >/dev/null
+
+# cpu1_window: CPU 1's count in the window the plugin wrote last
+cpu1_window() {
+	tail -1 "$INSN_OUT" | sed -n 's/^window [0-9]* .*cpu1=\([0-9]*\).*/\1/p'
+}
+
+# Calibration: a loop of 2 x 10^6 instructions on CPU 1, as counted there.
+taskset -c 1 insn-mark loop 1000000
+cal=$(cpu1_window)
+log "calibration: a loop of 2000000 instructions on CPU 1 counted as $cal"
+check "counter calibration" test "$cal" -ge 2000000 -a "$cal" -le 2040000
+
+tunnel() { case $1 in *_xfrm | *_tun) true ;; *) false ;; esac; }
+cfg_reset() {
+	on router nft flush ruleset
+	[ -d /sys/module/muisp ] && rmmod muisp
+	if [ -n "${TUN_XFRM-}" ]; then
+		on router ip xfrm policy flush
+		on router ip xfrm state flush
+	fi
+	true
+}
+cfg_a() { :; }
+napt() {
+	mkdir -p "$SCRATCH/nat/muisp"
+	cat >"$SCRATCH/nat/muisp/nat.conf" <<-EOF
+	define muisp_wan = "wan0"
+	define muisp_lan4 = { 198.18.0.0/15 }
+	EOF
+	on router nft -I "$SCRATCH/nat" -f "$MUISP_TOP/nat/muisp-nat.nft"
+}
+cfg_a_napt() { napt; }
+cfg_b() {
+	insmod "$MUISP_KO"
+	bind_all >/dev/null
+}
+cfg_b_napt() {
+	napt
+	cfg_b
+}
+cfg_c() { stock_gate; }
+# The clients' SAs and policies, fresh (sequence numbers from 1).
+xfrm_clients() { on router ip -batch "$TUN_XFRM"; }
+cfg_a_napt_xfrm() {
+	napt
+	xfrm_clients
+}
+cfg_b_napt_tun() {
+	napt
+	xfrm_clients
+	insmod "$MUISP_KO"
+	bind_all tunnel >/dev/null
+}
+# tun_setup: ahgen's SAs and policies for the router (ip -batch) and its
+# frames, crafted here on CPU 0 before any window
+tun_setup() {
+	# some are built in or absent on other kernel lines; ip xfrm says
+	modprobe -qa ah4 xfrm_user hmac sha256_generic 2>/dev/null || true
+	TUN_XFRM=$SCRATCH/xfrm.batch
+	ahgen xfrm $NADDR "$SRC_MIN" $RTR_LAN $TUN_SPI0 >"$TUN_XFRM" ||
+		fail "ahgen xfrm"
+	ahgen craft $NADDR "$SRC_MIN" $RTR_LAN $SINK_DST $GEN_MAC $RTR_IN_MAC \
+		$NPORT $TUN_SPI0 $TUN_PASSES "$TUN_PKTS" "$TUN_FRAMES" ||
+		fail "ahgen craft"
+	log "tunnel: $NADDR clients' AH frames, $TUN_PASSES passes of $TUN_PKTS"
+}
+# tun_check CFG PASSES: every frame of PASSES passes decapsulated by its
+# SA, none with an XFRM error, none dropped by muisp, all metered
+tun_check() {
+	local n=$(($2 * TUN_PKTS)) dec err st
+	dec=$(on router ip -s xfrm state | awk '/lifetime current:/ {
+		getline; sub(/\(packets\).*/, "", $2); n += $2 } END { print n + 0 }')
+	err=$(on router cat /proc/net/xfrm_stat | awk '$2 != 0 { printf "%s=%s ", $1, $2 }')
+	log "$1: $dec of $n frames decapsulated by their SAs; XFRM errors: ${err:-none}"
+	check "$1: every frame decapsulated" test "$dec" -eq "$n"
+	check "$1: no XFRM error" test -z "$err"
+	[ -d /sys/module/muisp ] || return 0
+	st=$(on router muispctl --json stats show | jq -r '"\([to_entries[] |
+		select(.key | startswith("drop_")) | .value | tonumber] | add // 0) \(.up_packets)"')
+	log "$1: muisp: drops (all reasons) and up packets: $st"
+	check "$1: muisp dropped none, metered all" test "$st" = "0 $n"
+}
+
+# send N: pktgen (or, in a tunnel configuration, ahgen: pass TUN_PASS of
+# the frames, then the next) sends N packets and returns when the router has
+# forwarded them all (or stopped forwarding)
+send() {
+	local tx=-1
+	if tunnel "$cfg"; then
+		on gen ahgen send eth0 "$TUN_FRAMES" $((TUN_PASS++)) "$1" >/dev/null ||
+			fail "ahgen send"
+	else
+		on gen sh -c "echo 'count $1' > /proc/net/pktgen/eth0
+			echo start > /proc/net/pktgen/pgctrl"
+	fi
+	while [ "$(tx_packets)" != "$tx" ]; do
+		tx=$(tx_packets)
+		sleep 0.2
+	done
+}
+
+# count: one busy and one idle window; prints "busy idle packets drops"
+count() {
+	local tx0 tx1 d0 t0 t1 busy idle
+	tx0=$(tx_packets) d0=$(softnet_drops)
+	t0=$(date +%s.%N)
+	insn-mark start
+	send "$N"
+	insn-mark stop
+	t1=$(date +%s.%N)
+	busy=$(cpu1_window)
+	tx1=$(tx_packets)
+	insn-mark start
+	sleep "$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')"
+	insn-mark stop
+	idle=$(cpu1_window)
+	echo "$busy $idle $((tx1 - tx0)) $(($(softnet_drops) - d0))"
+}
+
+# profile CFG: one more busy window, profiled; per packet, CPU 1's
+# instructions in each function (the blocks' start addresses resolved with
+# /proc/kallsyms; a block is charged whole to the function it starts in)
+profile() {
+	local tx0 pkts rep=/muisp-out/insn-profile.$1
+	tx0=$(tx_packets)
+	insn-mark start
+	send "$N"
+	insn-mark profile
+	insn-mark stop
+	pkts=$(($(tx_packets) - tx0))
+	{
+		awk '$2 ~ /^[tTwW]$/ {print $1, 0, $3, $4}' /proc/kallsyms
+		# the last profile: up to its header (all read: no SIGPIPE to tac)
+		tac /muisp-out/insn.prof | sed -n '1,/^profile /p' | awk '$3 > 0 {
+			print substr("0000000000000000", 1, 16 - length($1)) $1, 1, $3 }'
+	} | LC_ALL=C sort | awk -v n="$pkts" '
+		BEGIN { s = "(below every kernel symbol: user space)" }
+		$2 == 0 { s = $3 ($4 != "" ? " " $4 : ""); next }
+		{ c[s] += $3; t += $3 }
+		END {
+			for (s in c) printf "%10.1f %5.1f%%  %s\n", c[s] / n, 100 * c[s] / t, s
+			printf "%10.1f 100.0%%  (total)\n", t / n
+		}' | sort -rn >"$rep"
+	log "profile $1: insn/pkt on CPU 1 by function ($pkts packets), top 25"
+	sed -n 1,25p "$rep"
+	log "profile $1: muisp and netfilter"
+	grep -E 'muisp|nf_|nft_|conntrack|nf_hook' "$rep" | sed -n 1,25p || true
+}
+
+modprobe pktgen
+modprobe dummy
+bench_topo --dummy
+pktgen_setup
+sysctl -qw net.core.netdev_max_backlog=$((PKTS + 10000))
+# Flows outlive the run: no conntrack entry times out between its windows.
+on router modprobe nf_conntrack 2>/dev/null || true
+sysctl -qw net.netfilter.nf_conntrack_udp_timeout=600 2>/dev/null || true
+on router sysctl -qw net.netfilter.nf_conntrack_udp_timeout=600 \
+	net.netfilter.nf_conntrack_acct=1 2>/dev/null || true
+for cfg in $CONFIGS; do
+	if tunnel "$cfg"; then
+		tun_setup
+		break
+	fi
+done
+
+[ -d /sys/module/muisp ] && rmmod muisp
+echo 0 >/proc/sys/kernel/kptr_restrict
+declare -A per spread
+for cfg in $CONFIGS; do
+	cfg_reset
+	N=$PKTS TUN_PASS=0
+	tunnel "$cfg" && N=$TUN_PKTS
+	"cfg_$cfg"
+	on router conntrack -F 2>/dev/null || true
+	send "$N" # warm-up: the flows exist, the code is translated
+	vals=
+	for ((r = 1; r <= RUNS; r++)); do
+		# in this shell: send's pass counter and fail
+		count >"$SCRATCH/count"
+		read -r busy idle pkts drops <"$SCRATCH/count"
+		# Counted per packet forwarded; a loss would be the rig's fault.
+		# A tunnel configuration's loss would be XFRM's or muisp's too.
+		if [ "$pkts" -ne "$N" ] || [ "$drops" -ne 0 ]; then
+			tunnel "$cfg" &&
+				fail "$cfg run $r: $pkts of $N forwarded, $drops dropped at the backlogs"
+			log "WARNING: $cfg run $r: $pkts of $N forwarded, $drops dropped at the backlogs"
+		fi
+		v=$(awk -v b="$busy" -v i="$idle" -v n="$pkts" 'BEGIN {printf "%.1f", (b - i) / n}')
+		log "$cfg run $r: busy $busy idle $idle insn on CPU 1, $pkts packets: $v insn/pkt"
+		vals+="$v "
+	done
+	per[$cfg]=$(median "$vals")
+	spread[$cfg]=$(tr ' ' '\n' <<<"$vals" | grep . | sort -n |
+		awk '{a[NR] = $1} END {printf "%.1f", (a[NR] - a[1]) / 2}')
+	log "$cfg: median ${per[$cfg]} insn/pkt, spread +-${spread[$cfg]} ($vals)"
+	bench_result "forward.insn_per_pkt.$cfg" "${per[$cfg]}" insn/pkt "" \
+		"$RUNS" "${spread[$cfg]}"
+	[ "${MUISP_BENCH_PROFILE:-1}" = 0 ] || profile "$cfg"
+	if tunnel "$cfg"; then tun_check "$cfg" "$TUN_PASS"; fi
+done
+cfg_reset
+insmod "$MUISP_KO"
+
+# The ratios, when their configurations ran.
+ratio() { # NAME EXPR TARGET UNIT [SPREAD]: EXPR of a, an (a_napt), b,
+	# bn, c, ax (a_napt_xfrm), bt (b_napt_tun)
+	bench_result "$1" "$(awk -v a="${per[a]:-0}" -v an="${per[a_napt]:-0}" \
+		-v b="${per[b]:-0}" -v bn="${per[b_napt]:-0}" -v c="${per[c]:-0}" \
+		-v ax="${per[a_napt_xfrm]:-0}" -v bt="${per[b_napt_tun]:-0}" \
+		"BEGIN {printf \"%.3f\", $2}")" "$4" "$3" "$RUNS" "${5-}"
+}
+if [ -n "${per[a]:-}" ] && [ -n "${per[b]:-}" ]; then
+	ratio forward.insn.b_minus_a "b - a" "<= 350" insn/pkt
+	ratio forward.insn.a_over_b "a / b" ">= 0.92" ratio
+	[ -n "${per[c]:-}" ] &&
+		ratio forward.insn.c_cost_over_b_cost "(c - a) / (b - a)" ">= 4" ratio
+fi
+if [ -n "${per[a_napt]:-}" ] && [ -n "${per[b_napt]:-}" ]; then
+	# the rate ratio (b')/(a') of forward.sh's kind is I(a') / I(b')
+	ratio forward.insn.a_napt_over_b_napt "an / bn" ">= 0.95" ratio
+fi
+if [ -n "${per[a_napt_xfrm]:-}" ] && [ -n "${per[b_napt_tun]:-}" ]; then
+	# muisp's added cost on the production path, over (a') + XFRM
+	# (spread: the two configurations' spreads added, a bound)
+	ratio forward.insn.b_napt_tun_minus_a_napt_xfrm "bt - ax" "" insn/pkt \
+		"$(awk -v x="${spread[a_napt_xfrm]}" -v y="${spread[b_napt_tun]}" 'BEGIN {printf "%.1f", x + y}')"
+	ratio forward.insn.a_napt_xfrm_over_b_napt_tun "ax / bt" "" ratio
+fi
+if [ -n "${per[a_napt]:-}" ] && [ -n "${per[a_napt_xfrm]:-}" ]; then
+	# what the AH tunnel itself costs a NAPT router per packet
+	ratio forward.insn.a_napt_xfrm_minus_a_napt "ax - an" "" insn/pkt \
+		"$(awk -v x="${spread[a_napt]}" -v y="${spread[a_napt_xfrm]}" 'BEGIN {printf "%.1f", x + y}')"
+fi
+true
