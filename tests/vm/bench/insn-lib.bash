@@ -246,10 +246,12 @@ for cfg in $CONFIGS; do
 		count >"$SCRATCH/count"
 		read -r busy idle pkts drops <"$SCRATCH/count"
 		# Counted per packet forwarded; a loss would be the rig's fault.
-		# A tunnel configuration's loss would be XFRM's or muisp's too.
+		# A tunnel configuration's loss would be XFRM's or muisp's too
+		# (one more is the router's own IPv6 on wan0: an RS, an MLD report).
 		if [ "$pkts" -ne "$N" ] || [ "$drops" -ne 0 ]; then
-			tunnel "$cfg" &&
+			if tunnel "$cfg" && { [ "$pkts" -lt "$N" ] || [ "$drops" -ne 0 ]; }; then
 				fail "$cfg run $r: $pkts of $N forwarded, $drops dropped at the backlogs"
+			fi
 			log "WARNING: $cfg run $r: $pkts of $N forwarded, $drops dropped at the backlogs"
 		fi
 		v=$(awk -v b="$busy" -v i="$idle" -v n="$pkts" 'BEGIN {printf "%.1f", (b - i) / n}')
