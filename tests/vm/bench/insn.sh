@@ -46,8 +46,7 @@
 #
 # MUISP_BENCH_PKTS (default 100000), MUISP_BENCH_RUNS (3),
 # MUISP_BENCH_CONFIGS (a a_napt b b_napt c), MUISP_BENCH_PROFILE (1; 0: no
-# profile; runs: every run's busy window profiled, insn-profile.CFG.RUN),
-# MUISP_BENCH_HOLD (0; 1: every packet queued before the window, send).
+# profile; runs: every run's busy window profiled, insn-profile.CFG.RUN).
 . "$MUISP_TOP/tests/vm/lib.sh"
 . "$MUISP_TOP/tests/lib/bench.sh"
 
@@ -143,40 +142,13 @@ cfg_c() { stock_gate "$NADDR"; }
 
 # send N [CMD...]: pktgen sends N packets, CMD runs just before they start
 # to move, and send returns when the router has forwarded them all (or
-# stopped forwarding).  With MUISP_BENCH_HOLD=1, pktgen first queues all N
-# in gen's eth0, whose qdisc holds them (plug), then CMD, then the qdisc
-# lets them go at once: CPU 0 dequeues a ready packet in fewer
-# instructions than pktgen builds one, so CPU 1's backlog never drains
-# and it forwards in full batches whatever the host does.  pktgen, having
-# queued its count, waits for its last packet to leave: it runs in the
-# background until the release.
-HOLD=${MUISP_BENCH_HOLD:-0}
-plug_backlog() {
-	on gen tc -s qdisc show dev eth0 |
-		awk '$1 == "backlog" {sub("p", "", $3); print $3; exit}'
-}
+# stopped forwarding)
 send() {
-	local tx=-1 pg i n=$1
+	local tx=-1 n=$1
 	shift
-	if [ "$HOLD" = 1 ]; then
-		on gen tc qdisc replace dev eth0 root plug limit $((n * 200))
-		on gen sh -c "echo 'count $n' > /proc/net/pktgen/eth0"
-		on gen sh -c 'echo start > /proc/net/pktgen/pgctrl' &
-		pg=$!
-		for ((i = 0; i < 1200; i++)); do
-			[ "$(plug_backlog)" -lt "$n" ] || break
-			sleep 0.1 # pktgen is filling the queue: a limit, not a wait
-		done
-		[ "$(plug_backlog)" -ge "$n" ] ||
-			fail "pktgen queued $(plug_backlog) of $n packets"
-		"$@"
-		on gen tc qdisc change dev eth0 root plug release_indefinite
-		wait "$pg"
-	else
-		on gen sh -c "echo 'count $n' > /proc/net/pktgen/eth0"
-		"$@"
-		on gen sh -c 'echo start > /proc/net/pktgen/pgctrl'
-	fi
+	on gen sh -c "echo 'count $n' > /proc/net/pktgen/eth0"
+	"$@"
+	on gen sh -c 'echo start > /proc/net/pktgen/pgctrl'
 	while [ "$(tx_packets)" != "$tx" ]; do
 		tx=$(tx_packets)
 		sleep 0.2
@@ -279,10 +251,6 @@ modprobe pktgen
 modprobe dummy
 bench_topo --dummy
 pktgen_setup
-if [ "$HOLD" = 1 ]; then # send: pktgen queues in eth0's qdisc
-	modprobe sch_plug
-	on gen sh -c 'echo "xmit_mode queue_xmit" > /proc/net/pktgen/eth0'
-fi
 sysctl -qw net.core.netdev_max_backlog=$((PKTS + 10000))
 # Flows outlive the run: no conntrack entry times out between its windows.
 on router modprobe nf_conntrack 2>/dev/null || true
