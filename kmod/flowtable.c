@@ -509,42 +509,64 @@ static bool ft_entry_valid(struct muisp_flowtable *ft,
 		 muisp_flow_tcp_reopens(e->tcp_flags, tcp_flags));
 }
 
-struct muisp_flow_entry *muisp_ft_find(struct muisp_flowtable *ft, u32 pos,
-				       const struct muisp_flow_key *key,
-				       u8 tcp_flags,
-				       const struct muisp_flow_payer **payer)
+const struct muisp_flow_payer *muisp_ft_find(struct muisp_flowtable *ft,
+					     u32 pos,
+					     const struct muisp_flow_key *key,
+					     u8 tcp_flags,
+					     struct muisp_ft_hint *hint)
 {
+	const struct muisp_flow_payer *payer = NULL;
 	struct muisp_flow_entry *e = ft_find(ft, pos, key);
-	bool valid;
 
+	hint->e = NULL;
 	if (!e)
 		return NULL;
 	spin_lock(&e->lock);
-	valid = ft_entry_valid(ft, e, key, tcp_flags);
-	if (valid)
-		*payer = e->payer;
+	if (likely(ft_entry_valid(ft, e, key, tcp_flags))) {
+		payer = e->payer;
+		hint->e = e;
+		hint->id = e->id;
+	}
 	spin_unlock(&e->lock);
-	return valid ? e : NULL;
+	return payer;
 }
 
 int muisp_ft_account(struct muisp_flowtable *ft, u32 pos,
 		     const struct muisp_flow_key *key, enum muisp_flow_dir dir,
 		     unsigned int len, u8 tcp_flags,
 		     const struct muisp_flow_payer *payer, u32 gen,
-		     struct muisp_flow_entry *hint)
+		     const struct muisp_ft_hint *hint)
 {
 	u64 now = ktime_get_coarse_ns();
-	struct muisp_flow_entry *e = hint ?: ft_find(ft, pos, key);
+	struct muisp_flow_entry *e;
 
+	if (hint && hint->e) {
+		/*
+		 * Still the flow muisp_ft_find() saw (ids are not reused
+		 * within a table), and of the same payer?  Then its key is
+		 * the packet's; only its TCP state may have moved on.
+		 */
+		e = hint->e;
+		spin_lock(&e->lock);
+		if (likely(e->table_id == ft->table_id && e->id == hint->id &&
+			   e->payer == payer &&
+			   !(key->proto == IPPROTO_TCP &&
+			     muisp_flow_tcp_reopens(e->tcp_flags,
+						    tcp_flags))))
+			goto update;
+		spin_unlock(&e->lock);
+		goto slow;
+	}
+	e = ft_find(ft, pos, key);
 	if (unlikely(!e))
 		goto slow;
 	spin_lock(&e->lock);
-	/* the hint may have ended (and been reused) since it was found */
 	if (unlikely(!ft_entry_valid(ft, e, key, tcp_flags) ||
 		     e->payer != payer)) {
 		spin_unlock(&e->lock);
 		goto slow;
 	}
+update:
 	muisp_flow_entry_update(e, dir, len, tcp_flags, now);
 	spin_unlock(&e->lock);
 	return 0;

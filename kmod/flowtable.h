@@ -122,32 +122,39 @@ void muisp_ft_get_params(struct muisp_flowtable *ft,
  * charged to @payer, the contract the client address was bound to when
  * the flow began (docs/DESIGN.md, "Flow-first lookup").
  *
- * muisp_ft_find(): the live flow of @key, if this packet continues it (not
- * a SYN re-opening a closed TCP flow), with its payer in *@payer; else
- * NULL.  Nothing stays locked: the entry is a hint for muisp_ft_account()
- * within the same RCU read section.
+ * muisp_ft_find(): the payer of the live flow of @key, if this packet
+ * continues it (not a SYN re-opening a closed TCP flow), with the flow in
+ * *@hint; else NULL.  Nothing stays locked: the hint is for
+ * muisp_ft_account() within the same RCU read section, which counts the
+ * packet in that flow if it is still the same flow of the same payer.
  *
  * muisp_ft_account(): meter one packet: @len is the L3 length (IP header
  * included) counted for @dir, @tcp_flags the TCP flag byte (0 for other
  * protocols), @gen the binding generation read (muisp_ft_gen()) before
- * the caller looked up the binding that gave @payer, @hint the entry
- * muisp_ft_find() gave, or NULL.  A flow of another payer ends (REBIND),
- * so each record belongs to one contract; a flow inserted under a stale
+ * the caller looked up the binding that gave @payer, @hint from
+ * muisp_ft_find() or NULL.  A flow of another payer ends (REBIND), so each
+ * record belongs to one contract; a flow inserted under a stale
  * generation ends at once (REBIND), so none outlives its binding.
  * Returns 0, -ENOMEM (allocation failed) or -ENOSPC (table full, no
  * victim); on error the packet is not metered and stats say so.
  */
+struct muisp_ft_hint {
+	struct muisp_flow_entry *e;	/* NULL: none */
+	u64 id;				/* its flow id when found */
+};
+
 u32 muisp_ft_pos(struct muisp_flowtable *ft, const struct muisp_flow_key *key);
 u32 muisp_ft_gen(struct muisp_flowtable *ft);
-struct muisp_flow_entry *muisp_ft_find(struct muisp_flowtable *ft, u32 pos,
-				       const struct muisp_flow_key *key,
-				       u8 tcp_flags,
-				       const struct muisp_flow_payer **payer);
+const struct muisp_flow_payer *muisp_ft_find(struct muisp_flowtable *ft,
+					     u32 pos,
+					     const struct muisp_flow_key *key,
+					     u8 tcp_flags,
+					     struct muisp_ft_hint *hint);
 int muisp_ft_account(struct muisp_flowtable *ft, u32 pos,
 		     const struct muisp_flow_key *key, enum muisp_flow_dir dir,
 		     unsigned int len, u8 tcp_flags,
 		     const struct muisp_flow_payer *payer, u32 gen,
-		     struct muisp_flow_entry *hint);
+		     const struct muisp_ft_hint *hint);
 
 /*
  * A binding changed (process context, under the caller's config mutex,

@@ -120,7 +120,7 @@ struct hook_ctx {
 	const struct nf_hook_state *state;
 	const struct muisp_pkt *p;	/* NULL: malformed */
 	struct muisp_flowtable *ft;	/* FORWARD, while the LAN is set */
-	struct muisp_flow_entry *e;	/* the packet's flow, if it has one */
+	struct muisp_ft_hint flow;	/* the packet's flow, if it has one */
 	struct muisp_addr *a;		/* set by hook_addr() without a flow */
 	struct muisp_contract *c;	/* set by hook_contract() */
 	struct muisp_flow_key key;	/* with ft */
@@ -161,9 +161,9 @@ static __always_inline struct muisp_gate_addr hook_addr(void *ctx)
 
 		x->gen = muisp_ft_gen(x->ft);
 		x->pos = muisp_ft_pos(x->ft, &x->key);
-		x->e = muisp_ft_find(x->ft, x->pos, &x->key, x->p->tcp_flags,
-				     &payer);
-		if (x->e) {
+		payer = muisp_ft_find(x->ft, x->pos, &x->key,
+				      x->p->tcp_flags, &x->flow);
+		if (payer) {
 			x->c = container_of(payer, struct muisp_contract,
 					    payer);
 			return (struct muisp_gate_addr){
@@ -190,7 +190,7 @@ static struct muisp_gate_contract hook_contract(void *ctx)
 {
 	struct hook_ctx *x = ctx;
 
-	if (!x->e)
+	if (!x->flow.e)
 		x->c = muisp_contract_lookup(x->mn, x->a->contract_id);
 	if (!x->c)
 		return (struct muisp_gate_contract){ 0 };
@@ -286,7 +286,7 @@ static __always_inline bool hook_start(struct hook_ctx *x,
 	x->now_s = 0;
 	x->p = parse(skb, state, p) ? NULL : p;
 	x->ft = NULL;
-	x->e = NULL;
+	x->flow.e = NULL;
 	x->c = NULL;
 	if (hook == MUISP_GATE_FORWARD && x->p) {
 		x->ft = rcu_dereference(mn->ft);
@@ -304,7 +304,7 @@ static void hook_meter(struct hook_ctx *x)
 	if (unlikely(!x->ft ||	/* the LAN is being unset */
 		     muisp_ft_account(x->ft, x->pos, &x->key, x->dir,
 				      p->l3_len, p->tcp_flags, &x->c->payer,
-				      x->gen, x->e)))
+				      x->gen, &x->flow)))
 		this_cpu_inc(x->mn->stats->unmetered);
 }
 

@@ -164,8 +164,8 @@ static bool ftst_check(bool ok, const char *what, int line, int *ret)
  */
 static int ftst_flow_first(struct muisp_flowtable *ft, struct ftst_sink *s)
 {
-	const struct muisp_flow_payer *payer = NULL;
-	struct muisp_flow_entry *e;
+	const struct muisp_flow_payer *payer;
+	struct muisp_ft_hint hint;
 	struct muisp_ft_stats st0, st;
 	struct muisp_flow_key k;
 	__be32 client[4] = {};
@@ -180,32 +180,37 @@ static int ftst_flow_first(struct muisp_flowtable *ft, struct ftst_sink *s)
 	local_bh_disable();
 	rcu_read_lock();
 	gen = muisp_ft_gen(ft);
-	e = muisp_ft_find(ft, pos, &k, 0, &payer);
-	FTST_CHECK(e && payer == &ftst_payers[3]);
+	payer = muisp_ft_find(ft, pos, &k, 0, &hint);
+	FTST_CHECK(payer == &ftst_payers[3] && hint.e);
 	FTST_CHECK(!muisp_ft_account(ft, pos, &k, MUISP_DIR_DOWN, 300, 0,
-				     payer, gen, e));
+				     payer, gen, &hint));
+	/* the flow's hint with another payer: REBIND, a new flow */
+	FTST_CHECK(muisp_ft_find(ft, pos, &k, 0, &hint) == &ftst_payers[3]);
+	FTST_CHECK(!muisp_ft_account(ft, pos, &k, MUISP_DIR_UP, 10, 0,
+				     &ftst_payers[4], gen, &hint));
+	FTST_CHECK(muisp_ft_find(ft, pos, &k, 0, &hint) == &ftst_payers[4]);
 	rcu_read_unlock();
 	local_bh_enable();
-	/* client of flow 250 only: its flow ends, REBIND, with both packets */
+	/* client of flow 250 only: its flow ends, REBIND */
 	client[0] = k.client_addr[0];
 	FTST_CHECK(muisp_ft_unbind(ft, AF_INET, client,
 				   MUISP_FLOW_END_REBIND) == 1);
 	FTST_CHECK(muisp_ft_gen(ft) == gen + 1);
-	FTST_CHECK(atomic64_read(&s->bytes[250][0]) == 100 &&
+	FTST_CHECK(atomic64_read(&s->bytes[250][0]) == 110 &&
 		   atomic64_read(&s->bytes[250][1]) == 300);
 	local_bh_disable();
 	rcu_read_lock();
-	FTST_CHECK(!muisp_ft_find(ft, pos, &k, 0, &payer));
+	FTST_CHECK(!muisp_ft_find(ft, pos, &k, 0, &hint) && !hint.e);
 	/* a packet judged under the old generation: a flow ended at once */
 	FTST_CHECK(!muisp_ft_account(ft, pos, &k, MUISP_DIR_UP, 40, 0,
 				     &ftst_payers[3], gen, NULL));
 	rcu_read_unlock();
 	local_bh_enable();
-	FTST_CHECK(atomic64_read(&s->bytes[250][0]) == 140);
+	FTST_CHECK(atomic64_read(&s->bytes[250][0]) == 150);
 	muisp_ft_stats(ft, &st);
 	FTST_CHECK(st.count == st0.count + 1 &&
-		   st.rebinds == st0.rebinds + 2 &&
-		   st.exported == st0.exported + 2);
+		   st.rebinds == st0.rebinds + 3 &&
+		   st.exported == st0.exported + 3);
 	/* every client: flow 251 ends, FLUSH */
 	FTST_CHECK(muisp_ft_unbind(ft, 0, NULL, MUISP_FLOW_END_FLUSH) == 1);
 	FTST_CHECK(atomic64_read(&s->bytes[251][0]) == 100);
