@@ -15,6 +15,7 @@
 #include <linux/netlink.h>
 
 #include "muisp.h"
+#include "flowtable.h"
 
 /* Inline compare (the default is an out-of-line memcmp per packet). */
 static int addr_cmp(struct rhashtable_compare_arg *arg, const void *obj)
@@ -72,6 +73,41 @@ static void contract_ref(struct muisp_net *mn, u64 id, int delta)
 		c->naddrs += delta;
 }
 
+/*
+ * What a flow of the address stands for (hooks.c): bound to this
+ * contract, with or without a tunnel identity.  NULL: not bound.
+ */
+static bool addr_binding_same(const struct muisp_addr *old,
+			      const struct muisp_addr *new)
+{
+	bool was = old && old->state == MUISP_ADDR_STATE_BOUND;
+	bool is = new && new->state == MUISP_ADDR_STATE_BOUND;
+
+	if (!was)
+		return true;	/* the address had no flows */
+	return is && old->contract_id == new->contract_id &&
+	       !old->tun.spi == !new->tun.spi;
+}
+
+/*
+ * The address's binding changed (the new one is published): its flows
+ * end at once -- REBIND if it is bound to another contract, else FLUSH --
+ * so that no packet is charged to the old contract after this returns.
+ */
+static void addr_unbind(struct muisp_net *mn, const struct muisp_addr *old,
+			const struct muisp_addr *new)
+{
+	struct muisp_flowtable *ft = muisp_ft(mn);
+
+	if (!ft || addr_binding_same(old, new))
+		return;
+	muisp_ft_unbind(ft, old->key.family == MUISP_AF_INET ? AF_INET :
+			AF_INET6, old->key.addr,
+			new && new->state == MUISP_ADDR_STATE_BOUND &&
+			new->contract_id != old->contract_id ?
+			MUISP_FLOW_END_REBIND : MUISP_FLOW_END_FLUSH);
+}
+
 /* max: the most addresses the caller may have in the table */
 int muisp_addr_set(struct muisp_net *mn, const struct muisp_addr *tmpl,
 		   u32 flags, u32 max, struct netlink_ext_ack *extack)
@@ -124,6 +160,7 @@ int muisp_addr_set(struct muisp_net *mn, const struct muisp_addr *tmpl,
 			return ret;
 		}
 		xa_store(&mn->addr_ids, new->id, new, GFP_KERNEL);
+		addr_unbind(mn, old, new);
 		kfree_rcu(old, rcu);
 	} else {
 		ret = xa_alloc(&mn->addr_ids, &new->id, new, xa_limit_32b,
@@ -160,6 +197,7 @@ int muisp_addr_del(struct muisp_net *mn, const struct muisp_addr_key *key)
 		return -ENOENT;
 	rhashtable_remove_fast(&mn->addrs, &a->node, addr_params);
 	xa_erase(&mn->addr_ids, a->id);
+	addr_unbind(mn, a, NULL);
 	mn->naddrs--;
 	mn->gen_addr++;
 	contract_ref(mn, a->contract_id, -1);

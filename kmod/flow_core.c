@@ -173,7 +173,8 @@ int muisp_flow_key_init(struct muisp_flow_key *key, u8 family, u8 proto,
 
 void muisp_flow_entry_init(struct muisp_flow_entry *e,
 			   const struct muisp_flow_key *key, u16 table_id,
-			   u64 id, u64 contract_id, u64 now_ns)
+			   u64 id, const struct muisp_flow_payer *payer,
+			   u64 now_ns)
 {
 	e->key = *key;
 	e->table_id = table_id;
@@ -184,7 +185,7 @@ void muisp_flow_entry_init(struct muisp_flow_entry *e,
 	e->first_ns = now_ns;
 	e->last_ns = now_ns;
 	e->id = id;
-	e->contract_id = contract_id;
+	e->payer = payer;
 	e->tcp_flags[0] = 0;
 	e->tcp_flags[1] = 0;
 }
@@ -234,7 +235,7 @@ void muisp_flow_entry_record(const struct muisp_flow_entry *e,
 	rec->first_ns = (u64)((s64)e->first_ns + mono_to_real_ns);
 	rec->last_ns = (u64)((s64)e->last_ns + mono_to_real_ns);
 	rec->flow_id = e->id;
-	rec->contract_id = e->contract_id;
+	rec->contract_id = e->payer->id;
 	rec->tcp_flags[0] = e->tcp_flags[0];
 	rec->tcp_flags[1] = e->tcp_flags[1];
 	rec->end_reason = (u8)reason;

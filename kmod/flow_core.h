@@ -65,6 +65,18 @@ struct muisp_flow_key {
  */
 #define MUISP_FLOW_END_NONE MUISP_FLOW_END_UNSPEC
 
+/*
+ * The contract a flow is charged to, as the flow table sees it: its id.
+ * struct muisp_contract begins with one, so a flow entry holds the
+ * contract itself and the packet path needs no contract lookup; the flow
+ * table only reads the id, under the entry's lock while the entry is live
+ * (the module ends a contract's flows before it frees the contract:
+ * docs/DESIGN.md, "Flow-first lookup").
+ */
+struct muisp_flow_payer {
+	u64 id;
+};
+
 /* What an ended (or dumped) flow reports: the thesis's RDR fields. */
 struct muisp_flow_record {
 	struct muisp_flow_key key;
@@ -100,7 +112,7 @@ struct muisp_flow_entry {
 	u64 first_ns;		/* monotonic (CLOCK_MONOTONIC coarse), ns */
 	u64 last_ns;
 	u64 id;			/* flow id: monotonic within its lock stripe */
-	u64 contract_id;
+	const struct muisp_flow_payer *payer;	/* never NULL while live */
 };
 
 /* SipHash key (128-bit seed). */
@@ -132,6 +144,26 @@ u64 muisp_flow_hash(const struct muisp_flow_key *key,
 int muisp_flow_key_init(struct muisp_flow_key *key, u8 family, u8 proto,
 			const void *client_addr, const void *peer_addr,
 			__be16 client_port, __be16 peer_port);
+
+/*
+ * The same from addresses already laid out as in the key (four words, an
+ * IPv4 address in word 0 and the others zero), as the packet path has
+ * them: fixed-size copies, no call.
+ */
+static inline void muisp_flow_key_set(struct muisp_flow_key *key, u8 family,
+				      u8 proto, const __be32 *client_addr,
+				      const __be32 *peer_addr,
+				      __be16 client_port, __be16 peer_port)
+{
+	memcpy(key->client_addr, client_addr, sizeof(key->client_addr));
+	memcpy(key->peer_addr, peer_addr, sizeof(key->peer_addr));
+	key->client_port = client_port;
+	key->peer_port = peer_port;
+	key->family = family;
+	key->proto = proto;
+	key->pad[0] = 0;
+	key->pad[1] = 0;
+}
 
 static inline bool muisp_flow_key_equal(const struct muisp_flow_key *a,
 					const struct muisp_flow_key *b)
@@ -192,7 +224,8 @@ static inline bool muisp_flow_tcp_reopens(const u8 fl[2], u8 pkt_flags)
  */
 void muisp_flow_entry_init(struct muisp_flow_entry *e,
 			   const struct muisp_flow_key *key, u16 table_id,
-			   u64 id, u64 contract_id, u64 now_ns);
+			   u64 id, const struct muisp_flow_payer *payer,
+			   u64 now_ns);
 
 /* End an entry (caller holds e->lock): it is dead from now on. */
 static inline void muisp_flow_entry_kill(struct muisp_flow_entry *e)

@@ -95,6 +95,8 @@ struct muisp_flowtable {
 
 	atomic_t count ____cacheline_aligned_in_smp;
 	unsigned long flags;	/* FT_KICKED */
+	/* binding generation (muisp_ft_gen()): bumped by muisp_ft_unbind() */
+	u32 bind_gen;
 
 	struct delayed_work gc_work;
 	u32 gc_next;		/* next stripe to sweep */
@@ -334,10 +336,12 @@ static bool ft_evict_one(struct muisp_flowtable *ft, u32 pos, u64 now)
 static int ft_account_slow(struct muisp_flowtable *ft, u32 pos,
 			   const struct muisp_flow_key *key,
 			   enum muisp_flow_dir dir, unsigned int len,
-			   u8 tcp_flags, u64 contract_id, u64 now)
+			   u8 tcp_flags,
+			   const struct muisp_flow_payer *payer, u32 gen,
+			   u64 now)
 {
-	struct muisp_flow_entry *e, *found = NULL, *ended[2], *victim;
-	struct muisp_flow_record rec[2];
+	struct muisp_flow_entry *e, *found = NULL, *ended[3], *victim;
+	struct muisp_flow_record rec[3];
 	struct hlist_nulls_node *n;
 	struct ft_stripe *s = &ft->stripes[fti_stripe(pos)];
 	unsigned int nended = 0, chain = 0, i, reserved, max, cap;
@@ -378,7 +382,7 @@ static int ft_account_slow(struct muisp_flowtable *ft, u32 pos,
 	}
 	if (found) {
 		spin_lock(&found->lock);
-		if (found->contract_id == contract_id &&
+		if (found->payer == payer &&
 		    !(key->proto == IPPROTO_TCP &&
 		      muisp_flow_tcp_reopens(found->tcp_flags, tcp_flags))) {
 			/* inserted concurrently: just count */
@@ -392,7 +396,7 @@ static int ft_account_slow(struct muisp_flowtable *ft, u32 pos,
 		off = ft_mono_to_real();
 		ended[nended] = found;
 		ft_end_locked(ft, found, &rec[nended++], off,
-			      found->contract_id != contract_id ?
+			      found->payer != payer ?
 			      MUISP_FLOW_END_REBIND : MUISP_FLOW_END_CLOSED);
 		chain--;
 	}
@@ -432,11 +436,26 @@ static int ft_account_slow(struct muisp_flowtable *ft, u32 pos,
 		muisp_flow_entry_init(e, key, ft->table_id,
 				      (++s->seq << FTI_STRIPE_BITS) |
 				      fti_stripe(pos),
-				      contract_id, now);
+				      payer, now);
 		muisp_flow_entry_update(e, dir, len, tcp_flags, now);
-		spin_unlock(&e->lock);
-		hlist_nulls_add_head_rcu(&e->node, head);
 		atomic64_inc(&ft->st.inserts);
+		if (unlikely(gen != READ_ONCE(ft->bind_gen))) {
+			/*
+			 * The binding the caller found changed meanwhile and
+			 * muisp_ft_unbind() may have swept this stripe
+			 * already: the flow ends at once with its one packet,
+			 * so nothing outlives the binding (or its payer).
+			 */
+			if (!off)
+				off = ft_mono_to_real();
+			muisp_flow_entry_record(e, &rec[nended], off,
+						MUISP_FLOW_END_REBIND);
+			muisp_flow_entry_kill(e);
+			ended[nended++] = e;
+		} else {
+			hlist_nulls_add_head_rcu(&e->node, head);
+		}
+		spin_unlock(&e->lock);
 	}
 	spin_unlock(&s->lock);
 
@@ -447,12 +466,21 @@ static int ft_account_slow(struct muisp_flowtable *ft, u32 pos,
 	return ret;
 }
 
-int muisp_ft_account(struct muisp_flowtable *ft,
-		     const struct muisp_flow_key *key, enum muisp_flow_dir dir,
-		     unsigned int len, u8 tcp_flags, u64 contract_id)
+u32 muisp_ft_pos(struct muisp_flowtable *ft, const struct muisp_flow_key *key)
 {
-	u32 pos = ft_pos_of(ft, key);
-	u64 now = ktime_get_coarse_ns();
+	return ft_pos_of(ft, key);
+}
+
+u32 muisp_ft_gen(struct muisp_flowtable *ft)
+{
+	/* pairs with the release in muisp_ft_unbind() */
+	return smp_load_acquire(&ft->bind_gen);
+}
+
+/* The live entry of key at pos, unlocked (RCU), or NULL. */
+static struct muisp_flow_entry *ft_find(struct muisp_flowtable *ft, u32 pos,
+					const struct muisp_flow_key *key)
+{
 	struct muisp_flow_entry *e;
 	struct muisp_fti_tab *f;
 	bool strayed;
@@ -460,32 +488,90 @@ int muisp_ft_account(struct muisp_flowtable *ft,
 again:
 	e = fti_find(rcu_dereference(ft->tab), pos, key, ft->table_id,
 		     &strayed, NULL);
-	if (unlikely(!e)) {
-		/* strayed into another chain (recycled or moved entry) */
-		if (strayed)
-			goto again;
-		/* resizing: the flow may have moved already */
-		f = rcu_dereference(ft->future);
-		if (!f)
-			goto slow;
-		e = fti_find(f, pos, key, ft->table_id, &strayed, NULL);
-		if (!e)
-			goto slow;
-	}
+	if (likely(e))
+		return e;
+	/* strayed into another chain (recycled or moved entry) */
+	if (strayed)
+		goto again;
+	/* resizing: the flow may have moved already */
+	f = rcu_dereference(ft->future);
+	return f ? fti_find(f, pos, key, ft->table_id, &strayed, NULL) : NULL;
+}
+
+/* e->lock held: still the live flow of key, and no TCP re-open? */
+static bool ft_entry_valid(struct muisp_flowtable *ft,
+			   const struct muisp_flow_entry *e,
+			   const struct muisp_flow_key *key, u8 tcp_flags)
+{
+	return e->table_id == ft->table_id &&
+	       muisp_flow_key_equal(&e->key, key) &&
+	       !(key->proto == IPPROTO_TCP &&
+		 muisp_flow_tcp_reopens(e->tcp_flags, tcp_flags));
+}
+
+const struct muisp_flow_payer *muisp_ft_find(struct muisp_flowtable *ft,
+					     u32 pos,
+					     const struct muisp_flow_key *key,
+					     u8 tcp_flags,
+					     struct muisp_ft_hint *hint)
+{
+	const struct muisp_flow_payer *payer = NULL;
+	struct muisp_flow_entry *e = ft_find(ft, pos, key);
+
+	hint->e = NULL;
+	if (!e)
+		return NULL;
 	spin_lock(&e->lock);
-	if (unlikely(e->table_id != ft->table_id ||
-		     !muisp_flow_key_equal(&e->key, key) ||
-		     e->contract_id != contract_id ||
-		     (key->proto == IPPROTO_TCP &&
-		      muisp_flow_tcp_reopens(e->tcp_flags, tcp_flags)))) {
+	if (likely(ft_entry_valid(ft, e, key, tcp_flags))) {
+		payer = e->payer;
+		hint->e = e;
+		hint->id = e->id;
+	}
+	spin_unlock(&e->lock);
+	return payer;
+}
+
+int muisp_ft_account(struct muisp_flowtable *ft, u32 pos,
+		     const struct muisp_flow_key *key, enum muisp_flow_dir dir,
+		     unsigned int len, u8 tcp_flags,
+		     const struct muisp_flow_payer *payer, u32 gen,
+		     const struct muisp_ft_hint *hint)
+{
+	u64 now = ktime_get_coarse_ns();
+	struct muisp_flow_entry *e;
+
+	if (hint && hint->e) {
+		/*
+		 * Still the flow muisp_ft_find() saw (ids are not reused
+		 * within a table), and of the same payer?  Then its key is
+		 * the packet's; only its TCP state may have moved on.
+		 */
+		e = hint->e;
+		spin_lock(&e->lock);
+		if (likely(e->table_id == ft->table_id && e->id == hint->id &&
+			   e->payer == payer &&
+			   !(key->proto == IPPROTO_TCP &&
+			     muisp_flow_tcp_reopens(e->tcp_flags,
+						    tcp_flags))))
+			goto update;
 		spin_unlock(&e->lock);
 		goto slow;
 	}
+	e = ft_find(ft, pos, key);
+	if (unlikely(!e))
+		goto slow;
+	spin_lock(&e->lock);
+	if (unlikely(!ft_entry_valid(ft, e, key, tcp_flags) ||
+		     e->payer != payer)) {
+		spin_unlock(&e->lock);
+		goto slow;
+	}
+update:
 	muisp_flow_entry_update(e, dir, len, tcp_flags, now);
 	spin_unlock(&e->lock);
 	return 0;
 slow:
-	return ft_account_slow(ft, pos, key, dir, len, tcp_flags, contract_id,
+	return ft_account_slow(ft, pos, key, dir, len, tcp_flags, payer, gen,
 			       now);
 }
 
@@ -674,28 +760,75 @@ static void ft_gc_work(struct work_struct *work)
 				   FT_GC_INTERVAL);
 }
 
+/* Every stripe, ending what pred says (process context). */
+static unsigned int ft_sweep_all(struct muisp_flowtable *ft, ft_pred_fn pred,
+				 const void *arg)
+{
+	unsigned int total = 0;
+	u32 si;
+
+	for (si = 0; si < FTI_STRIPES; si++) {
+		total += ft_sweep(ft, si, si << FTI_STRIPE_SHIFT, false, pred,
+				  arg);
+		if (!(si & 63))
+			cond_resched();
+	}
+	return total;
+}
+
+/* Under the entry lock of a live entry: its payer is alive. */
 static enum muisp_flow_end ft_flush_pred(const struct muisp_flow_entry *e,
 					 const void *arg)
 {
 	u64 contract_id = *(const u64 *)arg;
 
-	if (!contract_id || e->contract_id == contract_id)
+	if (!contract_id || e->payer->id == contract_id)
 		return MUISP_FLOW_END_FLUSH;
 	return MUISP_FLOW_END_NONE;
 }
 
 unsigned int muisp_ft_flush(struct muisp_flowtable *ft, u64 contract_id)
 {
-	unsigned int total = 0;
-	u32 si;
+	return ft_sweep_all(ft, ft_flush_pred, &contract_id);
+}
 
-	for (si = 0; si < FTI_STRIPES; si++) {
-		total += ft_sweep(ft, si, si << FTI_STRIPE_SHIFT, false,
-				  ft_flush_pred, &contract_id);
-		if (!(si & 63))
-			cond_resched();
+struct ft_unbind_arg {
+	const struct muisp_ft_cursor *who;	/* filter: the client, or none */
+	enum muisp_flow_end reason;
+};
+
+static bool ft_walk_match(const struct muisp_flow_entry *e,
+			  const struct muisp_ft_cursor *c);
+
+static enum muisp_flow_end ft_unbind_pred(const struct muisp_flow_entry *e,
+					  const void *arg)
+{
+	const struct ft_unbind_arg *a = arg;
+
+	return ft_walk_match(e, a->who) ? a->reason : MUISP_FLOW_END_NONE;
+}
+
+unsigned int muisp_ft_unbind(struct muisp_flowtable *ft, u8 family,
+			     const __be32 *client, enum muisp_flow_end reason)
+{
+	struct muisp_ft_cursor who;
+	struct ft_unbind_arg a = { .who = &who, .reason = reason };
+
+	muisp_ft_cursor_init(&who);
+	if (client) {
+		who.filter = MUISP_FT_FILTER_CLIENT;
+		who.family = family;
+		memcpy(who.client_addr, client, sizeof(who.client_addr));
 	}
-	return total;
+	/*
+	 * The release orders the caller's new binding before the new
+	 * generation: a packet that reads this generation (acquire) finds
+	 * the new binding.  One that read the old one and inserts a flow
+	 * after the sweep below passed its stripe sees the new generation
+	 * under the stripe lock and ends that flow at once.
+	 */
+	smp_store_release(&ft->bind_gen, ft->bind_gen + 1);	/* see above */
+	return ft_sweep_all(ft, ft_unbind_pred, &a);
 }
 
 static int ft_check_params(const struct muisp_ft_params *p)
@@ -844,7 +977,7 @@ static bool ft_walk_match(const struct muisp_flow_entry *e,
 			  const struct muisp_ft_cursor *c)
 {
 	if ((c->filter & MUISP_FT_FILTER_CONTRACT) &&
-	    e->contract_id != c->contract_id)
+	    e->payer->id != c->contract_id)
 		return false;
 	if ((c->filter & MUISP_FT_FILTER_CLIENT) &&
 	    (e->key.family != c->family ||

@@ -11,9 +11,9 @@
  * callback as a struct muisp_flow_record, so no usage is ever lost.
  *
  * Context rules:
- *  - muisp_ft_account(): softirq (netfilter hook) with rcu_read_lock()
- *    held; never sleeps.
- *  - muisp_ft_create/destroy/set_params/flush/walk/stats: process
+ *  - muisp_ft_find/account(): softirq (netfilter hook) with
+ *    rcu_read_lock() held; never sleep.
+ *  - muisp_ft_create/destroy/set_params/flush/unbind/walk/stats: process
  *    context, under the caller's config mutex (walk/stats need not be).
  *  - The export callback may be called in atomic context (softirq, from
  *    an eviction in muisp_ft_account()) or in process context (GC work,
@@ -117,18 +117,55 @@ void muisp_ft_get_params(struct muisp_flowtable *ft,
 			 struct muisp_ft_params *params);
 
 /*
- * Meter one packet: one hash lookup; a miss inserts the flow.  @len is the
- * L3 length (IP header included) counted for @dir; @tcp_flags is the TCP
- * flag byte (0 for other protocols); @contract_id is the contract the
- * client address is bound to (a change ends the old flow, reason REBIND,
- * so each record belongs to one contract).
- * Caller holds rcu_read_lock() with BHs disabled (netfilter hook).
+ * The packet path, in softirq with rcu_read_lock() held (netfilter hook).
+ * A flow is keyed by @key at hash position @pos (muisp_ft_pos()) and
+ * charged to @payer, the contract the client address was bound to when
+ * the flow began (docs/DESIGN.md, "Flow-first lookup").
+ *
+ * muisp_ft_find(): the payer of the live flow of @key, if this packet
+ * continues it (not a SYN re-opening a closed TCP flow), with the flow in
+ * *@hint; else NULL.  Nothing stays locked: the hint is for
+ * muisp_ft_account() within the same RCU read section, which counts the
+ * packet in that flow if it is still the same flow of the same payer.
+ *
+ * muisp_ft_account(): meter one packet: @len is the L3 length (IP header
+ * included) counted for @dir, @tcp_flags the TCP flag byte (0 for other
+ * protocols), @gen the binding generation read (muisp_ft_gen()) before
+ * the caller looked up the binding that gave @payer, @hint from
+ * muisp_ft_find() or NULL.  A flow of another payer ends (REBIND), so each
+ * record belongs to one contract; a flow inserted under a stale
+ * generation ends at once (REBIND), so none outlives its binding.
  * Returns 0, -ENOMEM (allocation failed) or -ENOSPC (table full, no
  * victim); on error the packet is not metered and stats say so.
  */
-int muisp_ft_account(struct muisp_flowtable *ft,
+struct muisp_ft_hint {
+	struct muisp_flow_entry *e;	/* NULL: none */
+	u64 id;				/* its flow id when found */
+};
+
+u32 muisp_ft_pos(struct muisp_flowtable *ft, const struct muisp_flow_key *key);
+u32 muisp_ft_gen(struct muisp_flowtable *ft);
+const struct muisp_flow_payer *muisp_ft_find(struct muisp_flowtable *ft,
+					     u32 pos,
+					     const struct muisp_flow_key *key,
+					     u8 tcp_flags,
+					     struct muisp_ft_hint *hint);
+int muisp_ft_account(struct muisp_flowtable *ft, u32 pos,
 		     const struct muisp_flow_key *key, enum muisp_flow_dir dir,
-		     unsigned int len, u8 tcp_flags, u64 contract_id);
+		     unsigned int len, u8 tcp_flags,
+		     const struct muisp_flow_payer *payer, u32 gen,
+		     const struct muisp_ft_hint *hint);
+
+/*
+ * A binding changed (process context, under the caller's config mutex,
+ * after the new binding is published): the flows of @client (@family
+ * AF_INET or AF_INET6), or of every client if @client is NULL, end with
+ * @reason, and the binding generation moves on.  Returns the number
+ * ended.  A payer may be freed once no binding leads to it and this has
+ * returned (after an RCU grace period, as the packet path may hold it).
+ */
+unsigned int muisp_ft_unbind(struct muisp_flowtable *ft, u8 family,
+			     const __be32 *client, enum muisp_flow_end reason);
 
 /*
  * End (and export, reason FLUSH) every flow of @contract_id, or all flows

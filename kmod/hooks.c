@@ -86,20 +86,14 @@ static int parse(struct sk_buff *skb, const struct nf_hook_state *state,
 				p);
 }
 
-static void meter(struct muisp_net *mn, const struct muisp_pkt *p, int dir,
-		  u64 contract_id)
+/* The flow key of a packet: the client is the LAN side, either way. */
+static void flow_key(struct muisp_flow_key *key, const struct muisp_pkt *p,
+		     int dir)
 {
-	struct muisp_flowtable *ft = rcu_dereference(mn->ft);
 	const __be32 *client = dir ? p->daddr : p->saddr;
 	const __be32 *peer = dir ? p->saddr : p->daddr;
 	__be16 cport = dir ? p->dport : p->sport;
 	__be16 pport = dir ? p->sport : p->dport;
-	struct muisp_flow_key key;
-
-	if (unlikely(!ft)) {	/* the LAN is being unset */
-		this_cpu_inc(mn->stats->unmetered);
-		return;
-	}
 
 	if (p->is_echo) {
 		cport = p->sport;
@@ -108,21 +102,30 @@ static void meter(struct muisp_net *mn, const struct muisp_pkt *p, int dir,
 		cport = 0;
 		pport = 0;
 	}
-	muisp_flow_key_init(&key, p->family == MUISP_AF_INET ? AF_INET :
-			    AF_INET6, p->proto, client, peer, cport, pport);
-	if (muisp_ft_account(ft, &key, dir, p->l3_len, p->tcp_flags,
-			     contract_id))
-		this_cpu_inc(mn->stats->unmetered);
+	/* struct muisp_pkt zeroes words 1..3 of an IPv4 address */
+	muisp_flow_key_set(key, p->family == MUISP_AF_INET ? AF_INET :
+			   AF_INET6, p->proto, client, peer, cport, pport);
 }
 
-/* One packet, as the lookups the gate asks for see it. */
+/*
+ * One packet, as the lookups the gate asks for see it.  FORWARD looks for
+ * the packet's flow first: a live flow holds its contract (the payer), so
+ * the address and contract lookups are made only for a flow's first
+ * packet and after its binding changed, which ends the flow
+ * (muisp_ft_unbind(); docs/DESIGN.md, "Flow-first lookup").
+ */
 struct hook_ctx {
 	struct muisp_net *mn;
 	const struct sk_buff *skb;
 	const struct nf_hook_state *state;
 	const struct muisp_pkt *p;	/* NULL: malformed */
-	struct muisp_addr *a;		/* set by hook_addr() */
+	struct muisp_flowtable *ft;	/* FORWARD, while the LAN is set */
+	struct muisp_ft_hint flow;	/* the packet's flow, if it has one */
+	struct muisp_addr *a;		/* set by hook_addr() without a flow */
 	struct muisp_contract *c;	/* set by hook_contract() */
+	struct muisp_flow_key key;	/* with ft */
+	u32 pos;			/* the key's hash position */
+	u32 gen;			/* binding generation before a */
 	u64 now_s;			/* 0 until a list needs it */
 	int dir;
 };
@@ -142,12 +145,34 @@ static __always_inline bool hook_blocked(void *ctx, bool dst, bool use_mac)
 				   p->family, &x->now_s);
 }
 
-/* The one place the address key of a packet is built. */
+/*
+ * The client's address entry.  A live flow stands for it: the flow was
+ * begun under a binding to an active contract that passed the tunnel
+ * check (require-tunnel on ends every flow), and a change of the binding
+ * ends it.
+ */
 static __always_inline struct muisp_gate_addr hook_addr(void *ctx)
 {
 	struct hook_ctx *x = ctx;
 	struct muisp_addr_key key;
 
+	if (x->ft) {
+		const struct muisp_flow_payer *payer;
+
+		x->gen = muisp_ft_gen(x->ft);
+		x->pos = muisp_ft_pos(x->ft, &x->key);
+		payer = muisp_ft_find(x->ft, x->pos, &x->key,
+				      x->p->tcp_flags, &x->flow);
+		if (payer) {
+			x->c = container_of(payer, struct muisp_contract,
+					    payer);
+			return (struct muisp_gate_addr){
+				.state = MUISP_ADDR_STATE_BOUND,
+				.tunnel = 1,
+			};
+		}
+	}
+	/* the one place the address key of a packet is built */
 	memcpy(key.addr, x->dir ? x->p->daddr : x->p->saddr,
 	       sizeof(key.addr));
 	key.family = x->p->family;
@@ -165,7 +190,8 @@ static struct muisp_gate_contract hook_contract(void *ctx)
 {
 	struct hook_ctx *x = ctx;
 
-	x->c = muisp_contract_lookup(x->mn, x->a->contract_id);
+	if (!x->flow.e)
+		x->c = muisp_contract_lookup(x->mn, x->a->contract_id);
 	if (!x->c)
 		return (struct muisp_gate_contract){ 0 };
 	return (struct muisp_gate_contract){
@@ -259,7 +285,27 @@ static __always_inline bool hook_start(struct hook_ctx *x,
 	x->state = state;
 	x->now_s = 0;
 	x->p = parse(skb, state, p) ? NULL : p;
+	x->ft = NULL;
+	x->flow.e = NULL;
+	x->c = NULL;
+	if (hook == MUISP_GATE_FORWARD && x->p) {
+		x->ft = rcu_dereference(mn->ft);
+		if (x->ft)
+			flow_key(&x->key, p, x->dir);
+	}
 	return true;
+}
+
+/* Count the packet in its flow (FORWARD, passed) and let the flow go. */
+static void hook_meter(struct hook_ctx *x)
+{
+	const struct muisp_pkt *p = x->p;
+
+	if (unlikely(!x->ft ||	/* the LAN is being unset */
+		     muisp_ft_account(x->ft, x->pos, &x->key, x->dir,
+				      p->l3_len, p->tcp_flags, &x->c->payer,
+				      x->gen, &x->flow)))
+		this_cpu_inc(x->mn->stats->unmetered);
 }
 
 static __always_inline unsigned int hook_verdict(struct hook_ctx *x,
@@ -267,12 +313,13 @@ static __always_inline unsigned int hook_verdict(struct hook_ctx *x,
 {
 	struct muisp_net *mn = x->mn;
 
-	switch (v.action) {
-	case MUISP_GATE_PASS:
+	if (v.action == MUISP_GATE_PASS) {
 		this_cpu_inc(mn->stats->packets[x->dir]);
 		this_cpu_add(mn->stats->bytes[x->dir], x->p->l3_len);
-		meter(mn, x->p, x->dir, x->c->id);
+		hook_meter(x);
 		return NF_ACCEPT;
+	}
+	switch (v.action) {
 	case MUISP_GATE_LOCAL:
 		this_cpu_inc(mn->stats->local);
 		return NF_ACCEPT;

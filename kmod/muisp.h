@@ -39,6 +39,7 @@
 
 #include "gate.h"
 #include "quota.h"
+#include "flow_core.h"
 
 struct muisp_flowtable;
 struct muisp_lset;
@@ -78,7 +79,10 @@ struct muisp_contract_cpu {
  * base + the sum over CPUs.
  */
 struct muisp_contract {
-	u64 id;			/* the receipt's serial; xarray index */
+	union {
+		u64 id;		/* the receipt's serial; xarray index */
+		struct muisp_flow_payer payer;	/* what its flows hold */
+	};
 	u8 metric;		/* enum muisp_metric, fixed at creation */
 	u8 status;		/* enum muisp_contract_status; READ_ONCE */
 	u8 drop_reason;		/* why not forwarding (EXTINGUISHED) */

@@ -958,8 +958,13 @@ int muisp_nl_config_set_doit(struct sk_buff *skb, struct genl_info *info)
 	 * the stack when synchronize_net() returns, so none is forwarded
 	 * untunnelled after the reply (docs/SECURITY.md).
 	 */
-	if (tunnel_on)
+	if (tunnel_on) {
+		/* flows stand for bindings checked without it (hooks.c) */
+		if (muisp_ft(mn))
+			muisp_ft_unbind(muisp_ft(mn), 0, NULL,
+					MUISP_FLOW_END_FLUSH);
 		synchronize_net();
+	}
 	/* the gate went off: its tables after */
 	if (old_lan && !cfg.lan_ifindex)
 		muisp_gate_down(mn);

@@ -132,9 +132,11 @@
  *   With REQUIRE_TUNNEL on, STATE BOUND needs a tunnel identity (given or
  *   kept): -EPERM otherwise.  A new address beyond MUISP_MAX_ADDRS (see
  *   Limits): -ENOSPC.
- *   A state change emits MUISP_EVENT_ADDR_STATE.  Binding to another
- *   contract takes effect on the next packet (flows of the old contract
- *   end with reason REBIND, see MUISP_FLOW_END_*).
+ *   A state change emits MUISP_EVENT_ADDR_STATE.  A change of the
+ *   binding (contract, BOUND or not, tunnel identity or none) takes
+ *   effect at once: the address's flows end before the reply, with
+ *   reason REBIND if it is bound to another contract, else FLUSH (see
+ *   MUISP_FLOW_END_*).
  *
  * MUISP_CMD_ADDR_GET: NLM_F_REQUEST, or NLM_F_REQUEST | NLM_F_DUMP
  *   Without NLM_F_DUMP: MUISP_ADDR_A_ADDR required; -ENOENT if unknown.
@@ -490,7 +492,8 @@ enum muisp_flow_end {
 	MUISP_FLOW_END_IDLE,	/* idle time-out */
 	MUISP_FLOW_END_CLOSED,	/* TCP FIN/RST, then the FIN time-out */
 	MUISP_FLOW_END_EVICTED,	/* table full: made room for a new flow */
-	MUISP_FLOW_END_FLUSH,	/* FLOW_DEL, CONTRACT_DEL, config or unload */
+	/* FLOW_DEL, CONTRACT_DEL, unbind, config or unload */
+	MUISP_FLOW_END_FLUSH,
 	MUISP_FLOW_END_REBIND,	/* the address was bound to another contract */
 	__MUISP_FLOW_END_LAST
 };

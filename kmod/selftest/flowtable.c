@@ -63,6 +63,12 @@ static void ftst_export(void *ctx, const struct muisp_flow_record *rec)
 	atomic64_inc(&s->records);
 }
 
+/* The contracts of the tests: payer i has id i. */
+static struct muisp_flow_payer ftst_payers[16] = {
+	{ 0 }, { 1 }, { 2 }, { 3 }, { 4 }, { 5 }, { 6 }, { 7 },
+	{ 8 }, { 9 }, { 10 }, { 11 }, { 12 }, { 13 }, { 14 }, { 15 },
+};
+
 static int ftst_meter(struct muisp_flowtable *ft, unsigned int i, int dir,
 		      unsigned int len, u8 flags, u32 contract)
 {
@@ -72,7 +78,8 @@ static int ftst_meter(struct muisp_flowtable *ft, unsigned int i, int dir,
 	ftst_key(&k, i);
 	local_bh_disable();
 	rcu_read_lock();
-	ret = muisp_ft_account(ft, &k, dir, len, flags, contract);
+	ret = muisp_ft_account(ft, muisp_ft_pos(ft, &k), &k, dir, len, flags,
+			       &ftst_payers[contract], muisp_ft_gen(ft), NULL);
 	rcu_read_unlock();
 	local_bh_enable();
 	return ret;
@@ -148,6 +155,69 @@ static bool ftst_check(bool ok, const char *what, int line, int *ret)
 }
 
 #define FTST_CHECK(cond) ftst_check(!!(cond), #cond, __LINE__, &ret)
+
+/*
+ * Flow-first: muisp_ft_find() hands out the live flow locked, and
+ * muisp_ft_count() counts in it; muisp_ft_unbind() ends one client's
+ * flows (or all) with the reason given; a flow begun under a stale
+ * binding generation ends at once, its packet in its record.
+ */
+static int ftst_flow_first(struct muisp_flowtable *ft, struct ftst_sink *s)
+{
+	const struct muisp_flow_payer *payer;
+	struct muisp_ft_hint hint;
+	struct muisp_ft_stats st0, st;
+	struct muisp_flow_key k;
+	__be32 client[4] = {};
+	u32 gen, pos;
+	int ret = 0;
+
+	muisp_ft_stats(ft, &st0);
+	FTST_CHECK(!ftst_meter(ft, 250, MUISP_DIR_UP, 100, 0, 3));
+	FTST_CHECK(!ftst_meter(ft, 251, MUISP_DIR_UP, 100, 0, 3));
+	ftst_key(&k, 250);
+	pos = muisp_ft_pos(ft, &k);
+	local_bh_disable();
+	rcu_read_lock();
+	gen = muisp_ft_gen(ft);
+	payer = muisp_ft_find(ft, pos, &k, 0, &hint);
+	FTST_CHECK(payer == &ftst_payers[3] && hint.e);
+	FTST_CHECK(!muisp_ft_account(ft, pos, &k, MUISP_DIR_DOWN, 300, 0,
+				     payer, gen, &hint));
+	/* the flow's hint with another payer: REBIND, a new flow */
+	FTST_CHECK(muisp_ft_find(ft, pos, &k, 0, &hint) == &ftst_payers[3]);
+	FTST_CHECK(!muisp_ft_account(ft, pos, &k, MUISP_DIR_UP, 10, 0,
+				     &ftst_payers[4], gen, &hint));
+	FTST_CHECK(muisp_ft_find(ft, pos, &k, 0, &hint) == &ftst_payers[4]);
+	rcu_read_unlock();
+	local_bh_enable();
+	/* client of flow 250 only: its flow ends, REBIND */
+	client[0] = k.client_addr[0];
+	FTST_CHECK(muisp_ft_unbind(ft, AF_INET, client,
+				   MUISP_FLOW_END_REBIND) == 1);
+	FTST_CHECK(muisp_ft_gen(ft) == gen + 1);
+	FTST_CHECK(atomic64_read(&s->bytes[250][0]) == 110 &&
+		   atomic64_read(&s->bytes[250][1]) == 300);
+	local_bh_disable();
+	rcu_read_lock();
+	FTST_CHECK(!muisp_ft_find(ft, pos, &k, 0, &hint) && !hint.e);
+	/* a packet judged under the old generation: a flow ended at once */
+	FTST_CHECK(!muisp_ft_account(ft, pos, &k, MUISP_DIR_UP, 40, 0,
+				     &ftst_payers[3], gen, NULL));
+	rcu_read_unlock();
+	local_bh_enable();
+	FTST_CHECK(atomic64_read(&s->bytes[250][0]) == 150);
+	muisp_ft_stats(ft, &st);
+	FTST_CHECK(st.count == st0.count + 1 &&
+		   st.rebinds == st0.rebinds + 3 &&
+		   st.exported == st0.exported + 3);
+	/* every client: flow 251 ends, FLUSH */
+	FTST_CHECK(muisp_ft_unbind(ft, 0, NULL, MUISP_FLOW_END_FLUSH) == 1);
+	FTST_CHECK(atomic64_read(&s->bytes[251][0]) == 100);
+	muisp_ft_stats(ft, &st);
+	FTST_CHECK(st.count == 0 && st.exported == st.inserts);
+	return ret;
+}
 
 /* Exact accounting, eviction counter, walk resume, single-threaded. */
 static int ftst_basic(struct ftst_sink *s)
@@ -242,6 +312,7 @@ static int ftst_basic(struct ftst_sink *s)
 	FTST_CHECK(atomic64_read(&s->bytes[100][0]) == 190);
 	muisp_ft_stats(ft, &st);
 	FTST_CHECK(st.exported == st.inserts && st.inserts == 135);
+	FTST_CHECK(!ftst_flow_first(ft, s));
 	muisp_ft_destroy(ft);
 	return ret;
 }
@@ -415,8 +486,10 @@ static int ftst_big_fn(void *arg)
 					    cpu_to_be16(53));
 			local_bh_disable();
 			rcu_read_lock();
-			ret = muisp_ft_account(b->ft, &k, MUISP_DIR_UP, 100, 0,
-					       1);
+			ret = muisp_ft_account(b->ft, muisp_ft_pos(b->ft, &k),
+					       &k, MUISP_DIR_UP, 100, 0,
+					       &ftst_payers[1],
+					       muisp_ft_gen(b->ft), NULL);
 			rcu_read_unlock();
 			local_bh_enable();
 			if (ret)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Host model of kmod/flowtable.c; see ft_model.h for what it covers. */
+#include <assert.h>
 #include <stdlib.h>
 #include <netinet/in.h>
 
@@ -163,10 +164,23 @@ static int ftm_evict_one(struct ft_model *m, u32 pos, u64 now)
 	return 1;
 }
 
+const struct muisp_flow_payer *ftm_payer(struct ft_model *m, u64 id)
+{
+	u32 i;
+
+	for (i = 0; i < m->npayers; i++)
+		if (m->payers[i].id == id)
+			return &m->payers[i];
+	assert(m->npayers < FTM_PAYERS);
+	m->payers[m->npayers].id = id;
+	return &m->payers[m->npayers++];
+}
+
 int ftm_account(struct ft_model *m, const struct muisp_flow_key *key,
 		enum muisp_flow_dir dir, unsigned int len, u8 tcp_flags,
 		u64 contract_id, u64 now)
 {
+	const struct muisp_flow_payer *payer = ftm_payer(m, contract_id);
 	u32 pos = fti_pos(muisp_flow_hash(key, &m->seed));
 	u32 s = fti_stripe(pos);
 	struct muisp_flow_entry *e, *victim;
@@ -180,7 +194,7 @@ int ftm_account(struct ft_model *m, const struct muisp_flow_key *key,
 	e = fti_find(ftm_stripe_tab(m, s), pos, key, m->table_id, &strayed,
 		     NULL);
 	if (e) {
-		if (e->contract_id == contract_id &&
+		if (e->payer == payer &&
 		    !(key->proto == IPPROTO_TCP &&
 		      muisp_flow_tcp_reopens(e->tcp_flags, tcp_flags))) {
 			spin_lock(&e->lock);
@@ -189,8 +203,8 @@ int ftm_account(struct ft_model *m, const struct muisp_flow_key *key,
 			return 0;
 		}
 		ftm_end(m, e,
-			e->contract_id != contract_id ? MUISP_FLOW_END_REBIND :
-							MUISP_FLOW_END_CLOSED);
+			e->payer != payer ? MUISP_FLOW_END_REBIND :
+					    MUISP_FLOW_END_CLOSED);
 	}
 	if (m->count + 1 > m->max_flows) {
 		if (!ftm_evict_one(m, pos, now)) {
@@ -226,7 +240,7 @@ int ftm_account(struct ft_model *m, const struct muisp_flow_key *key,
 	spin_lock_init(&e->lock);
 	muisp_flow_entry_init(e, key, m->table_id,
 			      (++m->stripe_seq[s] << FTI_STRIPE_BITS) | s,
-			      contract_id, now);
+			      payer, now);
 	muisp_flow_entry_update(e, dir, len, tcp_flags, now);
 	hlist_nulls_add_head_rcu(&e->node, &t->b[b]);
 	m->count++;
@@ -255,7 +269,7 @@ static unsigned int ftm_sweep(struct ft_model *m, u64 now, int flush,
 				e = hlist_nulls_entry(
 					pos, struct muisp_flow_entry, node);
 				if (flush)
-					r = !contract_id || e->contract_id ==
+					r = !contract_id || e->payer->id ==
 								    contract_id ?
 						    MUISP_FLOW_END_FLUSH :
 						    MUISP_FLOW_END_NONE;

@@ -24,6 +24,7 @@
 
 #define FTM_EVICT_BUCKETS    64
 #define FTM_EVICT_CANDIDATES 8
+#define FTM_PAYERS	     1024
 
 typedef void (*ftm_export_fn)(void *ctx, const struct muisp_flow_record *rec);
 
@@ -50,7 +51,13 @@ struct ft_model {
 	u64 full_drops, exported, resizes;
 	/* instrumentation: key compares on the lookup of each packet */
 	u64 lookups, probes;
+	/* the contracts flows are charged to, by id (ftm_payer()) */
+	struct muisp_flow_payer payers[FTM_PAYERS];
+	u32 npayers;
 };
+
+/* The payer of contract id (the module's flows hold the contract). */
+const struct muisp_flow_payer *ftm_payer(struct ft_model *m, u64 id);
 
 int ftm_init(struct ft_model *m, u32 max_flows, u32 idle_s, u32 fin_s,
 	     const struct muisp_siphash_key *seed, ftm_export_fn export,

@@ -123,6 +123,31 @@ static void test_key_init_v6_and_bad_family(void **state)
 			 -EAFNOSUPPORT);
 }
 
+/* The packet path's key (addresses in the key's own layout) is the same. */
+static void test_key_set_matches_init(void **state)
+{
+	struct muisp_flow_key a, b;
+	__be32 c4[4] = { htonl(0xc0000205) }, p4[4] = { htonl(0xc6336402) };
+	__be32 c6[4] = { htonl(0x20010db8), 0, 0, htonl(1) };
+	__be32 p6[4] = { htonl(0x20010db8), htonl(1), 0, htonl(2) };
+
+	(void)state;
+	memset(&b, 0xa5, sizeof(b));
+	assert_int_equal(muisp_flow_key_init(&a, AF_INET, IPPROTO_TCP, c4, p4,
+					     htons(1024), htons(80)),
+			 0);
+	muisp_flow_key_set(&b, AF_INET, IPPROTO_TCP, c4, p4, htons(1024),
+			   htons(80));
+	assert_memory_equal(&a, &b, sizeof(a));
+	memset(&b, 0x5a, sizeof(b));
+	assert_int_equal(muisp_flow_key_init(&a, AF_INET6, IPPROTO_UDP, c6, p6,
+					     htons(53), htons(5353)),
+			 0);
+	muisp_flow_key_set(&b, AF_INET6, IPPROTO_UDP, c6, p6, htons(53),
+			   htons(5353));
+	assert_memory_equal(&a, &b, sizeof(a));
+}
+
 static void test_key_equal_every_byte(void **state)
 {
 	struct muisp_flow_key a, b;
@@ -174,10 +199,11 @@ static void test_hash_distribution(void **state)
 static void entry_with_flags(struct muisp_flow_entry *e, u8 up, u8 down,
 			     u64 last)
 {
+	static const struct muisp_flow_payer payer = { 7 };
 	struct muisp_flow_key k;
 
 	make_key(&k, 1);
-	muisp_flow_entry_init(e, &k, 1, 1, 7, last);
+	muisp_flow_entry_init(e, &k, 1, 1, &payer, last);
 	e->tcp_flags[MUISP_DIR_UP] = up;
 	e->tcp_flags[MUISP_DIR_DOWN] = down;
 }
@@ -371,6 +397,7 @@ int main(void)
 		cmocka_unit_test(test_flow_hash_is_siphash13),
 		cmocka_unit_test(test_key_init_v4),
 		cmocka_unit_test(test_key_init_v6_and_bad_family),
+		cmocka_unit_test(test_key_set_matches_init),
 		cmocka_unit_test(test_key_equal_every_byte),
 		cmocka_unit_test(test_hash_distribution),
 		cmocka_unit_test(test_tcp_state),

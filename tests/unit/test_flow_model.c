@@ -415,7 +415,7 @@ static void test_walk_resume(void **state)
 	}
 	for (i = 0; i < m.tab->n; i++)
 		hlist_nulls_for_each_entry_rcu(e, n, &m.tab->b[i], node)
-			if (e->contract_id == 1)
+			if (e->payer->id == 1)
 				stable[nstable++] = e->id;
 	assert_int_equal(m.evictions, 0);
 	assert_int_equal(nstable, 192);

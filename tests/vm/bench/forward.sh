@@ -35,13 +35,13 @@ cfg_none() { [ -d /sys/module/muisp ] && rmmod muisp; true; }
 
 cfg_muisp() {
 	[ -d /sys/module/muisp ] || insmod "$MUISP_KO"
-	bind_all
+	bind_all "$NADDR"
 }
 
 cfg_nft() {
 	cfg_none
 	on router sysctl -qw net.netfilter.nf_conntrack_acct=1 2>/dev/null || true
-	stock_gate
+	stock_gate "$NADDR"
 	on router sysctl -qw net.netfilter.nf_conntrack_acct=1
 }
 

@@ -11,10 +11,12 @@
 #                              device (frees what it is given) and there
 #                              is no sink namespace, so nothing but
 #                              forwarding runs on the router's CPU
-#   pktgen_setup               pktgen's device
+#   pktgen_setup               pktgen's device, the NADDR x NPORT flows
+#   pktgen_flows N P           pktgen's flows: N addresses x P ports
 #   softnet_drops              packets dropped at the backlogs (all CPUs)
-#   bind_all [tunnel]          every source address bound to a contract
-#                              (tunnel: by its AH SA, require-tunnel on)
+#   bind_all [N] [tunnel]      the first N (NADDR) source addresses each
+#                              bound to its own active contract (tunnel:
+#                              by its AH SA, require-tunnel on)
 #   measure                    packets forwarded per second over SECS,
 #                              and the backlogs' drops
 #   median WORDS, ratios NUMS DENS, ci95 NUMS (mean and 95 % half-width)
@@ -26,7 +28,7 @@ addr_of() { # index -> 198.18.x.y, starting at 198.18.0.10
 	local n=$(($1 + 10))
 	echo "198.18.$((n / 256)).$((n % 256))"
 }
-SRC_MIN=$(addr_of 0) SRC_MAX=$(addr_of $((NADDR - 1)))
+SRC_MIN=$(addr_of 0)
 
 bench_topo() {
 	local ns nss="gen router sink"
@@ -61,14 +63,15 @@ bench_topo() {
 	on router sh -c 'echo 2 > /sys/class/net/lan0/queues/rx-0/rps_cpus'
 }
 
-# bind_all [tunnel]: the NADDR addresses bound to NADDR active contracts,
-# in one muispctl process; "tunnel": require-tunnel on, address I bound
-# with its AH SA, SPI TUN_SPI0 + I and reqid I + 1 (tests/bench/ahgen.c)
+# bind_all [N] [tunnel]: the first N (NADDR) addresses bound to N active
+# contracts, in one muispctl process; "tunnel": require-tunnel on, address
+# I bound with its AH SA, SPI TUN_SPI0 + I and reqid I + 1
+# (tests/bench/ahgen.c)
 bind_all() {
-	local i t='' req=off batch=$SCRATCH/bind.batch
-	[ "${1-}" = tunnel ] && req=on
+	local i n=${1:-$NADDR} t='' req=off batch=$SCRATCH/bind.batch
+	[ "${2-}" = tunnel ] && req=on
 	echo "config set lan lan0 require-tunnel $req" >"$batch"
-	for ((i = 0; i < NADDR; i++)); do
+	for ((i = 0; i < n; i++)); do
 		[ $req = on ] && t=" tunnel ah spi $((TUN_SPI0 + i)) reqid $((i + 1))"
 		echo "contract set $((i + 1)) status active metric bytes hard 1T" >>"$batch"
 		echo "addr set $(addr_of $i) state bound contract $((i + 1))$t" >>"$batch"
@@ -86,10 +89,20 @@ pktgen_setup() {
 		f=/proc/net/pktgen/eth0
 		for c in 'count 0' 'pkt_size 64' 'delay 0' 'clone_skb 0' \
 			'dst $SINK_DST' 'dst_mac $RTR_IN_MAC' \
-			'src_min $SRC_MIN' 'src_max $SRC_MAX' \
-			'udp_src_min 10000' 'udp_src_max $((10000 + NPORT - 1))' \
 			'udp_dst_min 9' 'udp_dst_max 9' \
 			'flag IPSRC_RND' 'flag UDPSRC_RND'; do
+			echo \"\$c\" > \$f
+		done"
+	pktgen_flows "$NADDR" "$NPORT"
+}
+
+# pktgen_flows N P: pktgen's sources from then on, addr_of 0 .. N - 1 x
+# ports 10000 .. 10000 + P - 1 (pktgen stopped)
+pktgen_flows() {
+	on gen sh -c "
+		f=/proc/net/pktgen/eth0
+		for c in 'src_min $(addr_of 0)' 'src_max $(addr_of $(($1 - 1)))' \
+			'udp_src_min 10000' 'udp_src_max $((10000 + $2 - 1))'; do
 			echo \"\$c\" > \$f
 		done"
 }
@@ -139,12 +152,12 @@ ci95() { awk -v v="$1" 'BEGIN {
 	t = n - 1 <= 9 ? T[n - 1] : 1.96
 	printf "%.3f %.3f\n", m, (n > 1 ? t * sqrt(q / (n - 1) / n) : 0) }'; }
 
-# stock_gate: muisp's job done with stock parts in the router: a set of the
-# paid addresses with a counter per element, matched on every packet, and
-# policy drop (with conntrack, which the set's rule needs).
+# stock_gate [N]: muisp's job done with stock parts in the router: a set of
+# the N (NADDR) paid addresses with a counter per element, matched on every
+# packet, and policy drop (with conntrack, which the set's rule needs).
 stock_gate() {
 	local i elems=
-	for ((i = 0; i < NADDR; i++)); do elems+="$(addr_of $i), "; done
+	for ((i = 0; i < ${1:-$NADDR}; i++)); do elems+="$(addr_of $i), "; done
 	on router nft -f - <<-EOF
 	table ip bench {
 		set paid { type ipv4_addr; counter; elements = { ${elems%, } } }

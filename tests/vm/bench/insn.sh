@@ -14,10 +14,12 @@
 #   b_napt  NAPT + muisp (the deployment)
 #   c       nftables doing muisp's job: a set of the paid addresses with
 #           per-element counters, conntrack with accounting
-# The tunnel-on configurations (AH, XFRM) are insn-tun.sh's; any of the
-# seven can be chosen here with MUISP_BENCH_CONFIGS.
+# The same 10,000 flows from 10 or 10,000 sources (b_c10, b_c10k: 10 or
+# 10,000 bound contracts; a_c10, a_c10k) and the tunnel-on configurations
+# (AH, XFRM; insn-tun.sh's) can be chosen here with MUISP_BENCH_CONFIGS.
 #
 # MUISP_BENCH_PKTS (default 100000), MUISP_BENCH_RUNS (3),
-# MUISP_BENCH_CONFIGS (these five), MUISP_BENCH_PROFILE (1; 0: no profile).
+# MUISP_BENCH_CONFIGS (these five), MUISP_BENCH_PROFILE (1; 0: no profile;
+# runs: every run's busy window profiled, insn-profile.CFG.RUN).
 INSN_CONFIGS="a a_napt b b_napt c"
 . "$MUISP_TOP/tests/vm/bench/insn-lib.bash"

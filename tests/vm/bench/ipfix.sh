@@ -46,7 +46,7 @@ addr add $COLLECTOR/24 dev eth0
 link set lo up
 EOF
 [ -d /sys/module/muisp ] || insmod "$MUISP_KO"
-bind_all
+bind_all "$NADDR"
 on router muispctl config set max-flows $MAXF
 # the collector: a socket that reads and discards
 on sink socat -u UDP-RECV:4739 OPEN:/dev/null &

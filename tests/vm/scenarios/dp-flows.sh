@@ -6,7 +6,10 @@
 # and their records arrive on the "flows" multicast group with exactly the
 # bytes and packets sent each way; a closed TCP connection ends after the
 # FIN time-out; the records add up to the contract's counters; deleting
-# the contract's flows exports them with reason flush.
+# the contract's flows exports them with reason flush.  A change of an
+# address's binding ends its live flows at once: rebound to another
+# contract (reason rebind), then unbound (reason flush), after which its
+# packets are dropped, not passed on the strength of the old flow.
 . "$MUISP_TOP/tests/vm/lib.sh"
 . "$MUISP_TOP/tests/vm/scenarios/dp-lib.bash"
 topo_up
@@ -66,4 +69,30 @@ wait_until -t 10 eval '[ "$(grep -c flow $SCRATCH/rec)" -gt "$n" ]'
 expect "flushed flow record" \
 	"flush 2 2" "$(jq -r 'select(.flow.end == "flush") | .flow | "\(.end) \(.up_packets) \(.down_packets)"' $SCRATCH/rec)"
 expect "flush ended the flows" 0 "$(stat flows)"
+
+# a binding change ends the address's flows before the reply
+on alice ping -c 2 -i 0.2 -W 2 $INET4 >/dev/null
+expect "a live flow of contract 10" "10" "$(jctl flow list addr $ALICE4 | jq -r '.[].contract')"
+ctl contract set 11 metric bytes status active
+n=$(grep -c flow $SCRATCH/rec)
+bind_addr $ALICE4 11
+expect "rebind ended the flow at once" 0 "$(jctl flow list addr $ALICE4 | jq -r length)"
+wait_until -t 10 eval '[ "$(grep -c flow $SCRATCH/rec)" -gt "$n" ]'
+expect "its record: reason rebind, contract 10, both pings" "rebind 10 2 2" \
+	"$(jq -r 'select(.flow.end == "rebind") | .flow | "\(.end) \(.contract) \(.up_packets) \(.down_packets)"' $SCRATCH/rec)"
+on alice ping -c 2 -i 0.2 -W 2 $INET4 >/dev/null
+expect "the next flow is charged to contract 11" "11 2" "$(jctl flow list addr $ALICE4 | jq -r '.[] | "\(.contract) \(.up_packets)"')"
+expect "contract 11 counted the pings" 2 "$(cfields 11 up_packets)"
+snap=$SCRATCH/s1
+stats_snapshot >"$snap"
+n=$(grep -c flow $SCRATCH/rec)
+ctl addr set $ALICE4 state allocated
+expect "unbind ended the flow at once" 0 "$(jctl flow list addr $ALICE4 | jq -r length)"
+wait_until -t 10 eval '[ "$(grep -c flow $SCRATCH/rec)" -gt "$n" ]'
+expect "its record: reason flush, contract 11" "flush 11 2" \
+	"$(jq -r 'select(.flow.end == "flush" and .flow.contract == 11) | .flow | "\(.end) \(.contract) \(.up_packets)"' $SCRATCH/rec)"
+on alice ping -c 2 -i 0.2 -W 1 $INET4 >/dev/null && fail "an unbound address was forwarded"
+expect "unbound: its packets dropped (not bound)" 2 "$(delta "$snap" drop_not_bound)"
+expect "no flow, nothing more charged to contract 11" "0 2" \
+	"$(jctl flow list addr $ALICE4 | jq -r length) $(cfields 11 up_packets)"
 log "flows ok"
