@@ -60,9 +60,15 @@ expect "LAN: one FORWARD call per forwarded packet, no PRE_ROUTING" \
 # --- require-tunnel on: PRE_ROUTING too --------------------------------------
 ctl config set require-tunnel on
 read -r pre fwd lin <<<"$(calls "LAN, require-tunnel")"
-# alice is bound without a tunnel: each request is dropped in FORWARD
+# alice is bound without a tunnel: each request is dropped in FORWARD.
+# A packet for the router itself passes PRE_ROUTING and LOCAL_IN: the
+# forwarded ones are PRE_ROUTING less LOCAL_IN.  (Counting PRE_ROUTING
+# alone, 2, 4 and 5 calls too many, each with as many LOCAL_IN calls, in
+# 3 runs of 5 booted one after another: the five other namespaces' IPv6
+# router solicitations, sent on a backoff of about 1, 5, 13, 29 s after
+# their links came up, likely; what the window caught varies with timing.)
 expect "require-tunnel: PRE_ROUTING and FORWARD once per request, no reply" \
-	"$N $N 0" "$pre $fwd $(<$SCRATCH/rx)"
+	"$N $N 0" "$((pre - lin)) $fwd $(<$SCRATCH/rx)"
 [ "$lin" -lt $N ] || fail "require-tunnel: $lin LOCAL_IN calls"
 
 # --- LAN unset: nothing again ---------------------------------------------------
