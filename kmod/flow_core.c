@@ -153,6 +153,7 @@ int muisp_flow_key_init(struct muisp_flow_key *key, u8 family, u8 proto,
 			const void *client_addr, const void *peer_addr,
 			__be16 client_port, __be16 peer_port)
 {
+	__be32 client[4] = { 0 }, peer[4] = { 0 };
 	size_t alen;
 
 	memset(key, 0, sizeof(*key));
@@ -162,12 +163,10 @@ int muisp_flow_key_init(struct muisp_flow_key *key, u8 family, u8 proto,
 		alen = 16;
 	else
 		return -EAFNOSUPPORT;
-	memcpy(key->client_addr, client_addr, alen);
-	memcpy(key->peer_addr, peer_addr, alen);
-	key->client_port = client_port;
-	key->peer_port = peer_port;
-	key->family = family;
-	key->proto = proto;
+	memcpy(client, client_addr, alen);
+	memcpy(peer, peer_addr, alen);
+	muisp_flow_key_set(key, family, proto, client, peer, client_port,
+			   peer_port);
 	return 0;
 }
 

@@ -60,9 +60,15 @@ expect "LAN: one FORWARD call per forwarded packet, no PRE_ROUTING" \
 # --- require-tunnel on: PRE_ROUTING too --------------------------------------
 ctl config set require-tunnel on
 read -r pre fwd lin <<<"$(calls "LAN, require-tunnel")"
-# alice is bound without a tunnel: each request is dropped in FORWARD
+# alice is bound without a tunnel: each request is dropped in FORWARD.
+# A packet for the router itself passes PRE_ROUTING and LOCAL_IN: the
+# forwarded ones are PRE_ROUTING less LOCAL_IN.  (Counting PRE_ROUTING
+# alone, 2, 4 and 5 calls too many, each with as many LOCAL_IN calls, in
+# 3 runs of 5 booted one after another: the five other namespaces' IPv6
+# router solicitations, sent on a backoff of about 1, 5, 13, 29 s after
+# their links came up, likely; what the window caught varies with timing.)
 expect "require-tunnel: PRE_ROUTING and FORWARD once per request, no reply" \
-	"$N $N 0" "$pre $fwd $(<$SCRATCH/rx)"
+	"$N $N 0" "$((pre - lin)) $fwd $(<$SCRATCH/rx)"
 [ "$lin" -lt $N ] || fail "require-tunnel: $lin LOCAL_IN calls"
 
 # --- LAN unset: nothing again ---------------------------------------------------
@@ -102,8 +108,12 @@ ctl config set lan lan0 require-tunnel off
 # alice's entry names a tunnel, but her traffic is plain: only the
 # PRE_ROUTING check (require-tunnel on) drops it
 ctl addr set $ALICE4 state bound contract 1 tunnel ah spi 0x1000 reqid 1
-on alice ping -f -s 200 $INET4 >/dev/null 2>&1 &
-on bob ping -f $INET4 >/dev/null 2>&1 &
+# ip netns exec execs ping: $! is the flood itself (`on NS ping &` forks a
+# subshell for the function, and killing that leaves the ping running)
+ip netns exec alice ping -f -s 200 $INET4 >/dev/null 2>&1 &
+floods=$!
+ip netns exec bob ping -f $INET4 >/dev/null 2>&1 &
+floods="$floods $!"
 for ((i = 0; i < 10; i++)); do
 	ctl config set require-tunnel on
 	ctl config set lan none
@@ -127,14 +137,20 @@ for ((i = 0; i < 3; i++)); do
 done
 log "require-tunnel on stops the untunnelled flood at the reply, 3 of 3"
 
-kill $(jobs -p) 2>/dev/null || true
-wait 2>/dev/null || true
+# The floods must be gone before the last count.  While `on alice ping
+# -f &` outlived `kill $(jobs -p)`, the count lost its first reply now and
+# then: iputils' ping reads from a raw socket that takes every ICMP message
+# alice gets, and attaches the filter for its own id only once it has
+# read one that is not its own; until then the flood's replies fill the
+# socket's buffer (128 KiB), and the reply to icmp_seq=1 is dropped in
+# raw_rcv() with reason SOCKET_RCVBUFF (skb:kfree_skb), no module hook
+# called.  The key flips below would also have run under the flood
+# (docs/DESIGN.md, "Kernel lines").
+kill $floods
+wait $floods || true
+expect "floods stopped" "" "$(ip netns pids alice; ip netns pids bob)"
 on inet nft delete table inet keys
 ctl config set lan none
-wait_until -t 10 on alice ping -c 1 -W 1 -q $INET4
 expect "at the end: no hook called" "0 0 0" "$(calls "end")"
-# On 6.1 one reply of the 40 went missing here in 2 runs of 2 (none on
-# 6.12), with no hook of the module called: not the module's loss.
-[ "$(<$SCRATCH/rx)" -ge $((N - 2)) ] ||
-	fail "at the end: $(<$SCRATCH/rx) replies of $N"
+expect "at the end: replies" $N "$(<$SCRATCH/rx)"
 hook_probes_off

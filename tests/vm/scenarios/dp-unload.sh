@@ -37,10 +37,18 @@ table inet keys {
 NFT
 CYCLES=${MUISP_DP_UNLOAD_CYCLES:-100}
 
-on alice ping -f -s 200 $INET4 >/dev/null 2>&1 &
-on bob ping -f $INET4 >/dev/null 2>&1 &
-on inet ping -i 0.01 $ALICE4 >/dev/null 2>&1 &
-on alice ping -6 -i 0.02 $INET6 >/dev/null 2>&1 &
+# ip netns exec execs ping, so $! is the ping itself (`on NS ping &` forks
+# a subshell for the function, and killing that leaves the ping running,
+# its replies then crowding the check's ping below: see dp-hooks.sh)
+floods=
+flood() {
+	ip netns exec "$@" >/dev/null 2>&1 &
+	floods="$floods $!"
+}
+flood alice ping -f -s 200 $INET4
+flood bob ping -f $INET4
+flood inet ping -i 0.01 $ALICE4
+flood alice ping -6 -i 0.02 $INET6
 
 on router env MUISP_TOP="$MUISP_TOP" /usr/bin/python3 \
 	"$MUISP_TOP/tests/vm/scenarios/dp-nlbad.py" cycles "$CYCLES" "$MUISP_KO" \
@@ -48,7 +56,8 @@ on router env MUISP_TOP="$MUISP_TOP" /usr/bin/python3 \
 cat $SCRATCH/cycles.out
 expect "cycles run" "cycles $CYCLES checked $((CYCLES / 10))" "$(tail -1 $SCRATCH/cycles.out)"
 [ -d /sys/module/muisp ] || fail "module not loaded again"
-kill $(jobs -p) 2>/dev/null || true
-wait 2>/dev/null || true
+kill $floods
+wait $floods || true
+expect "floods stopped" "" "$(ip netns pids alice; ip netns pids bob)"
 [ "$(ping_rx alice -c 3 -i 0.2 -W 2 $INET4)" -ge 1 ] || fail "no forwarding after the cycles (gate off)"
 log "$CYCLES load/unload cycles ok"
