@@ -296,7 +296,7 @@ static __always_inline bool hook_start(struct hook_ctx *x,
 	return true;
 }
 
-/* Count the packet in its flow (FORWARD, passed) and let the flow go. */
+/* Count the packet in its flow, or begin one (FORWARD, passed). */
 static void hook_meter(struct hook_ctx *x)
 {
 	const struct muisp_pkt *p = x->p;
