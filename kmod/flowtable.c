@@ -328,6 +328,14 @@ static bool ft_evict_one(struct muisp_flowtable *ft, u32 pos, u64 now)
 	return true;
 }
 
+/* e->lock held: does this packet re-open a closed TCP flow? */
+static bool ft_reopens(const struct muisp_flow_entry *e,
+		       const struct muisp_flow_key *key, u8 tcp_flags)
+{
+	return key->proto == IPPROTO_TCP &&
+	       muisp_flow_tcp_reopens(e->tcp_flags, tcp_flags);
+}
+
 /*
  * Slow path, packet context: the lookup missed, or found an entry that
  * was dead or must be replaced (contract changed, SYN on a closed flow).
@@ -383,8 +391,7 @@ static int ft_account_slow(struct muisp_flowtable *ft, u32 pos,
 	if (found) {
 		spin_lock(&found->lock);
 		if (found->payer == payer &&
-		    !(key->proto == IPPROTO_TCP &&
-		      muisp_flow_tcp_reopens(found->tcp_flags, tcp_flags))) {
+		    !ft_reopens(found, key, tcp_flags)) {
 			/* inserted concurrently: just count */
 			muisp_flow_entry_update(found, dir, len, tcp_flags,
 						now);
@@ -505,8 +512,7 @@ static bool ft_entry_valid(struct muisp_flowtable *ft,
 {
 	return e->table_id == ft->table_id &&
 	       muisp_flow_key_equal(&e->key, key) &&
-	       !(key->proto == IPPROTO_TCP &&
-		 muisp_flow_tcp_reopens(e->tcp_flags, tcp_flags));
+	       !ft_reopens(e, key, tcp_flags);
 }
 
 const struct muisp_flow_payer *muisp_ft_find(struct muisp_flowtable *ft,
@@ -549,10 +555,7 @@ int muisp_ft_account(struct muisp_flowtable *ft, u32 pos,
 		e = hint->e;
 		spin_lock(&e->lock);
 		if (likely(e->table_id == ft->table_id && e->id == hint->id &&
-			   e->payer == payer &&
-			   !(key->proto == IPPROTO_TCP &&
-			     muisp_flow_tcp_reopens(e->tcp_flags,
-						    tcp_flags))))
+			   e->payer == payer && !ft_reopens(e, key, tcp_flags)))
 			goto update;
 		spin_unlock(&e->lock);
 		goto slow;
