@@ -141,6 +141,7 @@ static int parse_v6(const u8 *buf, unsigned int buf_len,
 		case NEXTHDR_AUTH:
 			if (off + 8 > end)
 				return ext_cut(p, nh, end, tot);
+			p->ah = 1;
 			nh = buf[off];
 			off += (buf[off + 1] + 2u) * 4u;
 			continue;
@@ -186,10 +187,9 @@ bool muisp_gate_local_service(const struct muisp_pkt *p, u16 control_port)
 {
 	u16 dport = be16_to_cpu(p->dport);
 
-	switch (p->proto) {
-	case MUISP_PROTO_ESP:
-	case MUISP_PROTO_AH:
+	if (muisp_gate_ipsec(p))
 		return true;		/* the IPsec tunnel itself */
+	switch (p->proto) {
 	case MUISP_PROTO_UDP:
 		if (!p->has_ports)
 			return false;
@@ -228,10 +228,9 @@ bool muisp_gate_tunnel_ok(const struct muisp_pkt *p,
 		       (x->spi == id->spi || x->spi == id->spi_prev) &&
 		       (!id->reqid || x->reqid == id->reqid) &&
 		       (!id->if_id || x->if_id == id->if_id);
-	switch (p->proto) {
-	case MUISP_PROTO_ESP:
-	case MUISP_PROTO_AH:
+	if (muisp_gate_ipsec(p))
 		return true;
+	switch (p->proto) {
 	case MUISP_PROTO_UDP:
 		return p->has_ports && (dport == 500 || dport == 4500 ||
 					dport == 67 || dport == 547);

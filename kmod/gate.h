@@ -48,7 +48,9 @@ struct muisp_pkt {
 	u8 has_ports;		/* transport header was read */
 	u8 is_echo;		/* ICMP(v6) echo request or reply */
 	u8 fragment;		/* non-first fragment: no transport header */
-	u8 pad;
+	u8 ah;			/* IPv6: an AH header was walked (proto is
+				 * the header after it)
+				 */
 };
 
 /*
@@ -61,6 +63,13 @@ struct muisp_pkt {
  */
 int muisp_gate_parse(const u8 *buf, unsigned int buf_len,
 		     unsigned int pkt_len, u8 family, struct muisp_pkt *p);
+
+/* Does the packet carry AH or ESP: is it IPsec's own traffic? */
+static inline bool muisp_gate_ipsec(const struct muisp_pkt *p)
+{
+	return p->proto == MUISP_PROTO_AH || p->proto == MUISP_PROTO_ESP ||
+	       p->ah;
+}
 
 /* Is this LAN -> router packet one of the always-allowed services? */
 bool muisp_gate_local_service(const struct muisp_pkt *p, u16 control_port);
@@ -324,12 +333,38 @@ static __always_inline int muisp_gate_dir(enum muisp_gate_hook hook, u32 lan,
 	return -1;
 }
 
-/* p: the parsed packet, NULL if malformed. */
+/*
+ * May PRE_ROUTING or LOCAL_IN judge a packet by its IP header alone, as
+ * the stack has checked it (the addresses and the protocol; IPv6: the
+ * first next header), without the parse?  The tunnel's own packets (AH,
+ * ESP) pass PRE_ROUTING whoever sends them and are a local service at
+ * LOCAL_IN once the block list has passed their source; a packet that came
+ * out of an SA is judged at PRE_ROUTING by its source and the SA.  None of
+ * that needs ports, so with require-tunnel on a client's packet is parsed
+ * once, at FORWARD, not at each of its four hook passes.
+ */
+static __always_inline bool muisp_gate_header_only(enum muisp_gate_hook hook,
+						   u8 proto, bool decapsulated)
+{
+	bool ipsec = proto == MUISP_PROTO_AH || proto == MUISP_PROTO_ESP;
+
+	if (hook == MUISP_GATE_PRE_ROUTING)
+		return ipsec || decapsulated;
+	return hook == MUISP_GATE_LOCAL_IN && ipsec;
+}
+
+/*
+ * p: the packet (parsed, or its IP header as muisp_gate_header_only()
+ * allows), NULL if malformed; decapsulated: it came out of an SA.
+ */
 static __always_inline struct muisp_gate_verdict
-muisp_gate_pre_routing(const struct muisp_pkt *p,
+muisp_gate_pre_routing(const struct muisp_pkt *p, bool decapsulated,
 		       const struct muisp_gate_lookups *l, void *ctx)
 {
 	if (!p)		/* FORWARD or LOCAL_IN counts it */
+		return muisp_gate_do(MUISP_GATE_ACCEPT);
+	/* the tunnel's own, from anyone (muisp_gate_tunnel_ok()) */
+	if (!decapsulated && muisp_gate_ipsec(p))
 		return muisp_gate_do(MUISP_GATE_ACCEPT);
 	if (!l->addr(ctx).tunnel || l->tunnel_ok(ctx))
 		return muisp_gate_do(MUISP_GATE_ACCEPT);

@@ -7,9 +7,10 @@
  * configured, PRE_ROUTING while require-tunnel is on too, so a namespace
  * that does not use the gate pays no dispatch per packet.  The order in
  * which each decides lives in gate.h as pure logic (host-tested); a hook
- * here only finds out whether the packet is its business, parses it once,
- * answers the table lookups the gate asks for (each at most once) and
- * carries out the verdict: count, meter, drop.
+ * here only finds out whether the packet is its business, parses it once
+ * (or reads only its IP header, where the gate needs no more), answers
+ * the table lookups the gate asks for (each at most once) and carries out
+ * the verdict: count, meter, drop.
  *
  * Runs in softirq under rcu_read_lock(); never sleeps.  Nothing is done
  * until a LAN interface is configured; the flow table and the DNS rate
@@ -23,6 +24,8 @@
 #include <linux/netfilter_ipv6.h>
 #include <linux/skbuff.h>
 #include <linux/if_arp.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
 #include <linux/etherdevice.h>
 #include <linux/siphash.h>
 #include <net/xfrm.h>
@@ -86,6 +89,51 @@ static int parse(struct sk_buff *skb, const struct nf_hook_state *state,
 				p);
 }
 
+/* Did the packet come out of an SA (xfrm_seen() would find one)? */
+static bool decapsulated(const struct sk_buff *skb)
+{
+#ifdef CONFIG_XFRM
+	const struct sec_path *sp = skb_sec_path(skb);
+
+	return sp && sp->len;
+#else
+	return false;
+#endif
+}
+
+/*
+ * The IP header as ip_rcv() or ipv6_rcv() checked and pulled it: its
+ * protocol (IPv6: the first next header), and with peek() the addresses
+ * and the length, for muisp_gate_header_only().
+ */
+static u8 header_proto(const struct sk_buff *skb, u8 pf)
+{
+	return pf == NFPROTO_IPV4 ? ip_hdr(skb)->protocol :
+				    ipv6_hdr(skb)->nexthdr;
+}
+
+static void peek(const struct sk_buff *skb, u8 pf, struct muisp_pkt *p)
+{
+	memset(p, 0, sizeof(*p));
+	if (pf == NFPROTO_IPV4) {
+		const struct iphdr *ip = ip_hdr(skb);
+
+		p->family = MUISP_AF_INET;
+		p->proto = ip->protocol;
+		p->saddr[0] = ip->saddr;
+		p->daddr[0] = ip->daddr;
+		p->l3_len = ntohs(ip->tot_len);
+	} else {
+		const struct ipv6hdr *ip6 = ipv6_hdr(skb);
+
+		p->family = MUISP_AF_INET6;
+		p->proto = ip6->nexthdr;
+		memcpy(p->saddr, &ip6->saddr, sizeof(p->saddr));
+		memcpy(p->daddr, &ip6->daddr, sizeof(p->daddr));
+		p->l3_len = sizeof(*ip6) + ntohs(ip6->payload_len);
+	}
+}
+
 /* The flow key of a packet: the client is the LAN side, either way. */
 static void flow_key(struct muisp_flow_key *key, const struct muisp_pkt *p,
 		     int dir)
@@ -128,6 +176,7 @@ struct hook_ctx {
 	u32 gen;			/* binding generation before a */
 	u64 now_s;			/* 0 until a list needs it */
 	int dir;
+	bool decap;			/* came out of an SA (not FORWARD) */
 };
 
 /* One lookup of the block list's set for all the packet's addresses. */
@@ -263,7 +312,8 @@ static const struct muisp_gate_lookups hook_lookups = {
 
 /*
  * Is the packet the gate's business?  If so (returns true), parse it into
- * *p and set up *x for the lookups.
+ * *p, or read only its IP header where that is enough, and set up *x for
+ * the lookups.
  */
 static __always_inline bool hook_start(struct hook_ctx *x,
 				       struct sk_buff *skb,
@@ -284,10 +334,20 @@ static __always_inline bool hook_start(struct hook_ctx *x,
 	x->skb = skb;
 	x->state = state;
 	x->now_s = 0;
-	x->p = parse(skb, state, p) ? NULL : p;
 	x->ft = NULL;
 	x->flow.e = NULL;
 	x->c = NULL;
+	x->decap = false;
+	if (hook != MUISP_GATE_FORWARD) {
+		x->decap = decapsulated(skb);
+		if (muisp_gate_header_only(hook, header_proto(skb, state->pf),
+					   x->decap)) {
+			peek(skb, state->pf, p);
+			x->p = p;
+			return true;
+		}
+	}
+	x->p = parse(skb, state, p) ? NULL : p;
 	if (hook == MUISP_GATE_FORWARD && x->p) {
 		x->ft = rcu_dereference(mn->ft);
 		if (x->ft)
@@ -350,8 +410,8 @@ static unsigned int muisp_pre_routing(void *priv, struct sk_buff *skb,
 
 	if (!hook_start(&x, skb, state, MUISP_GATE_PRE_ROUTING, &p))
 		return NF_ACCEPT;
-	return hook_verdict(&x, muisp_gate_pre_routing(x.p, &hook_lookups,
-						       &x));
+	return hook_verdict(&x, muisp_gate_pre_routing(x.p, x.decap,
+						       &hook_lookups, &x));
 }
 
 static unsigned int muisp_forward(void *priv, struct sk_buff *skb,

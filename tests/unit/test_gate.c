@@ -202,6 +202,34 @@ static void test_parse_v6_ext_headers(void **state)
 	assert_int_equal(muisp_gate_parse(b, n, n, MUISP_AF_INET6, &p),
 			 -EINVAL);
 
+	/* AH (12-byte ICV: length field 4) then UDP: the ports are read,
+	 * and the packet is known to carry AH
+	 */
+	n = v6_hdr(b, MUISP_PROTO_AH, 24 + 8);
+	b[40] = MUISP_PROTO_UDP;
+	b[41] = 4;
+	b[64] = 0x11;
+	b[65] = 0x94; /* 4500 */
+	b[66] = 0x11;
+	b[67] = 0x94;
+	assert_int_equal(muisp_gate_parse(b, n, n, MUISP_AF_INET6, &p), 0);
+	assert_int_equal(p.proto, MUISP_PROTO_UDP);
+	assert_true(p.ah);
+	assert_int_equal(be16_to_cpu(p.dport), 4500);
+	assert_true(muisp_gate_ipsec(&p));
+	/* tunnel mode: the inner IPv6 packet follows AH */
+	b[40] = 41;
+	assert_int_equal(muisp_gate_parse(b, n, n, MUISP_AF_INET6, &p), 0);
+	assert_int_equal(p.proto, 41);
+	assert_true(p.ah);
+	assert_true(muisp_gate_local_service(&p, 4433));
+	/* without AH, the same protocol is not IPsec */
+	n = v6_hdr(b, 41, 40);
+	assert_int_equal(muisp_gate_parse(b, n, n, MUISP_AF_INET6, &p), 0);
+	assert_false(p.ah);
+	assert_false(muisp_gate_ipsec(&p));
+	assert_false(muisp_gate_local_service(&p, 4433));
+
 	/* payload length beyond the packet */
 	n = v6_hdr(b, MUISP_PROTO_UDP, 8);
 	assert_int_equal(muisp_gate_parse(b, n - 1, n - 1, MUISP_AF_INET6, &p),
@@ -331,6 +359,10 @@ static void test_tunnel(void **state)
 	p = svc(MUISP_PROTO_AH, 0);
 	assert_true(muisp_gate_tunnel_ok(&p, &id, NULL));
 	p = svc(MUISP_PROTO_ESP, 0);
+	assert_true(muisp_gate_tunnel_ok(&p, &id, NULL));
+	p = svc(41, 0); /* IPv6 in IPv6 behind an AH header */
+	assert_false(muisp_gate_tunnel_ok(&p, &id, NULL));
+	p.ah = 1;
 	assert_true(muisp_gate_tunnel_ok(&p, &id, NULL));
 	p = svc(MUISP_PROTO_UDP, 500);
 	assert_true(muisp_gate_tunnel_ok(&p, &id, NULL));
@@ -759,7 +791,8 @@ struct order_case {
 	bool malformed;
 	bool require_tunnel;
 	int dir;	/* FORWARD */
-	uint8_t proto;	/* LOCAL_IN: the packet ... */
+	bool decap;	/* PRE_ROUTING: came out of an SA */
+	uint8_t proto;	/* LOCAL_IN, PRE_ROUTING: the packet ... */
 	uint16_t dport; /* ... its port ... */
 	uint32_t len;	/* ... and its length (0: 100 bytes) */
 	enum muisp_gate_action verdict;
@@ -1081,6 +1114,13 @@ static const struct order_case local_in_cases[] = {
 	  .proto = MUISP_PROTO_ESP,
 	  .verdict = MUISP_GATE_LOCAL,
 	  .asked = "B" },
+	/* the tunnel of a blocked client is blocked too */
+	{ "AH, blocked",
+	  { .blocked = 1, .addr = BOUND(1), .contract = STATUS(ACTIVE, 0) },
+	  .proto = MUISP_PROTO_AH,
+	  .verdict = MUISP_GATE_DROP,
+	  .reason = MUISP_DROP_BLOCKED,
+	  .asked = "B" },
 	/* anything else: clients of ACTIVE contracts only, no garden */
 	{ "ssh, bound and active",
 	  { .addr = BOUND(0), .contract = STATUS(ACTIVE, 0) },
@@ -1198,21 +1238,83 @@ static const struct order_case pre_routing_cases[] = {
 	  { .blocked = 1, .garden = 1, .addr = BOUND(1), .tunnel_ok = 1 },
 	  .verdict = MUISP_GATE_ACCEPT,
 	  .asked = "AT" },
+	/* the tunnel's own packets, from anyone: nothing looked up */
+	{ "AH",
+	  { .addr = BOUND(1) },
+	  .proto = MUISP_PROTO_AH,
+	  .verdict = MUISP_GATE_ACCEPT,
+	  .asked = "" },
+	{ "ESP, no entry",
+	  { 0 },
+	  .proto = MUISP_PROTO_ESP,
+	  .verdict = MUISP_GATE_ACCEPT,
+	  .asked = "" },
+	/* out of an SA: that SA decides, whatever the protocol */
+	{ "decapsulated, through its SA",
+	  { .addr = BOUND(1), .tunnel_ok = 1 },
+	  .decap = 1,
+	  .verdict = MUISP_GATE_ACCEPT,
+	  .asked = "AT" },
+	{ "decapsulated AH, another SA",
+	  { .addr = BOUND(1) },
+	  .decap = 1,
+	  .proto = MUISP_PROTO_AH,
+	  .verdict = MUISP_GATE_DROP,
+	  .reason = MUISP_DROP_TUNNEL,
+	  .asked = "AT" },
 };
 
 static void test_order_pre_routing(void **state)
 {
-	struct muisp_pkt p = svc(MUISP_PROTO_TCP, 443);
 	unsigned int i;
 
 	(void)state;
 	for (i = 0; i < ARRAY_SIZE(pre_routing_cases); i++) {
 		const struct order_case *oc = &pre_routing_cases[i];
+		struct muisp_pkt p = oc->proto ? svc(oc->proto, oc->dport) :
+						 svc(MUISP_PROTO_TCP, 443);
 		struct world w = oc->w;
 
 		check_case(oc, &w,
 			   muisp_gate_pre_routing(oc->malformed ? NULL : &p,
-						  &fakes, &w));
+						  oc->decap, &fakes, &w));
+	}
+}
+
+/*
+ * Which packets PRE_ROUTING and LOCAL_IN judge by the IP header alone:
+ * exactly those for which the whole parse would not change the verdict
+ * (test_order_pre_routing and test_order_local_in with proto AH/ESP).
+ */
+static void test_header_only(void **state)
+{
+	const uint8_t protos[] = { MUISP_PROTO_AH,
+				   MUISP_PROTO_ESP,
+				   MUISP_PROTO_TCP,
+				   MUISP_PROTO_UDP,
+				   MUISP_PROTO_ICMPV6,
+				   4,
+				   41 };
+	unsigned int i, d;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(protos); i++) {
+		bool ipsec = protos[i] == MUISP_PROTO_AH ||
+			     protos[i] == MUISP_PROTO_ESP;
+
+		for (d = 0; d < 2; d++) {
+			assert_int_equal(
+				muisp_gate_header_only(MUISP_GATE_PRE_ROUTING,
+						       protos[i], d),
+				ipsec || d);
+			assert_int_equal(
+				muisp_gate_header_only(MUISP_GATE_LOCAL_IN,
+						       protos[i], d),
+				ipsec);
+			/* FORWARD always parses: it meters by ports */
+			assert_false(muisp_gate_header_only(MUISP_GATE_FORWARD,
+							    protos[i], d));
+		}
 	}
 }
 
@@ -1284,6 +1386,7 @@ int main(void)
 		cmocka_unit_test(test_order_local_in),
 		cmocka_unit_test(test_dns_limit),
 		cmocka_unit_test(test_order_pre_routing),
+		cmocka_unit_test(test_header_only),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
