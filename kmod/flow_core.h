@@ -109,7 +109,7 @@ struct muisp_flow_entry {
 	u8 tcp_flags[2];
 	u64 bytes[2];
 	u64 packets[2];
-	u64 first_ns;		/* monotonic (CLOCK_MONOTONIC coarse), ns */
+	u64 first_ns;		/* monotonic, ns (flowtable.c: ft_now()) */
 	u64 last_ns;
 	u64 id;			/* flow id: monotonic within its lock stripe */
 	const struct muisp_flow_payer *payer;	/* never NULL while live */

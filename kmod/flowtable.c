@@ -166,9 +166,21 @@ static void ft_cache_put(void)
 	mutex_unlock(&ft_cache_mutex);
 }
 
+/*
+ * The flow table's clock, in nanoseconds: jiffies, which advance with the
+ * tick as ktime_get_coarse_ns() does (the same resolution), for one load
+ * and a multiplication on every packet instead of a seqcount read and a
+ * timespec normalisation (about 30 instructions).
+ */
+static inline u64 ft_now(void)
+{
+	return jiffies64_to_nsecs(get_jiffies_64());
+}
+
+/* Add to an ft_now() time to make it CLOCK_REALTIME. */
 static inline s64 ft_mono_to_real(void)
 {
-	return ktime_to_ns(ktime_mono_to_real(0));
+	return ktime_get_coarse_real_ns() - ft_now();
 }
 
 static inline u32 ft_pos_of(struct muisp_flowtable *ft,
@@ -543,7 +555,7 @@ int muisp_ft_account(struct muisp_flowtable *ft, u32 pos,
 		     const struct muisp_flow_payer *payer, u32 gen,
 		     const struct muisp_ft_hint *hint)
 {
-	u64 now = ktime_get_coarse_ns();
+	u64 now = ft_now();
 	struct muisp_flow_entry *e;
 
 	if (hint && hint->e) {
@@ -743,7 +755,7 @@ static void ft_gc_work(struct work_struct *work)
 		t = ft_tab_owned(ft);	/* no resize but ours */
 		for (i = 0; i < n; i++, si = (si + 1) % FTI_STRIPES) {
 			cond_resched();
-			a.now = ktime_get_coarse_ns();
+			a.now = ft_now();
 			end = (si + 1) * t->k;
 			for (b = si * t->k; b < end; b++) {
 				rcu_read_lock();

@@ -74,10 +74,16 @@ static const u8 *src_mac(const struct sk_buff *skb,
 	return eth_hdr(skb)->h_source;
 }
 
+/*
+ * The packet path's locals are written before they are read; the kernel's
+ * CONFIG_INIT_STACK_ALL_ZERO would zero them on every call (buf, the
+ * packet and the context: some 40 stores per packet), so they are marked
+ * __uninitialized.
+ */
 static int parse(struct sk_buff *skb, const struct nf_hook_state *state,
 		 struct muisp_pkt *p)
 {
-	u8 buf[MUISP_PARSE_WINDOW];
+	u8 buf[MUISP_PARSE_WINDOW] __uninitialized;
 	unsigned int len = min_t(unsigned int, skb->len, sizeof(buf));
 	const u8 *data = skb_header_pointer(skb, 0, len, buf);
 
@@ -316,13 +322,12 @@ static const struct muisp_gate_lookups hook_lookups = {
  * the lookups.
  */
 static __always_inline bool hook_start(struct hook_ctx *x,
+				       struct muisp_net *mn,
 				       struct sk_buff *skb,
 				       const struct nf_hook_state *state,
 				       enum muisp_gate_hook hook,
 				       struct muisp_pkt *p)
 {
-	struct muisp_net *mn = muisp_net(state->net);
-
 	x->dir = muisp_gate_dir(hook, READ_ONCE(mn->cfg.lan_ifindex),
 				state->in ? state->in->ifindex : 0,
 				state->out ? state->out->ifindex : 0,
@@ -405,10 +410,10 @@ static __always_inline unsigned int hook_verdict(struct hook_ctx *x,
 static unsigned int muisp_pre_routing(void *priv, struct sk_buff *skb,
 				      const struct nf_hook_state *state)
 {
-	struct muisp_pkt p;
-	struct hook_ctx x;
+	struct muisp_pkt p __uninitialized;
+	struct hook_ctx x __uninitialized;
 
-	if (!hook_start(&x, skb, state, MUISP_GATE_PRE_ROUTING, &p))
+	if (!hook_start(&x, priv, skb, state, MUISP_GATE_PRE_ROUTING, &p))
 		return NF_ACCEPT;
 	return hook_verdict(&x, muisp_gate_pre_routing(x.p, x.decap,
 						       &hook_lookups, &x));
@@ -417,10 +422,10 @@ static unsigned int muisp_pre_routing(void *priv, struct sk_buff *skb,
 static unsigned int muisp_forward(void *priv, struct sk_buff *skb,
 				  const struct nf_hook_state *state)
 {
-	struct muisp_pkt p;
-	struct hook_ctx x;
+	struct muisp_pkt p __uninitialized;
+	struct hook_ctx x __uninitialized;
 
-	if (!hook_start(&x, skb, state, MUISP_GATE_FORWARD, &p))
+	if (!hook_start(&x, priv, skb, state, MUISP_GATE_FORWARD, &p))
 		return NF_ACCEPT;
 	return hook_verdict(&x, muisp_gate_forward(x.p, x.dir,
 				READ_ONCE(x.mn->cfg.require_tunnel),
@@ -430,10 +435,10 @@ static unsigned int muisp_forward(void *priv, struct sk_buff *skb,
 static unsigned int muisp_local_in(void *priv, struct sk_buff *skb,
 				   const struct nf_hook_state *state)
 {
-	struct muisp_pkt p;
-	struct hook_ctx x;
+	struct muisp_pkt p __uninitialized;
+	struct hook_ctx x __uninitialized;
 
-	if (!hook_start(&x, skb, state, MUISP_GATE_LOCAL_IN, &p))
+	if (!hook_start(&x, priv, skb, state, MUISP_GATE_LOCAL_IN, &p))
 		return NF_ACCEPT;
 	return hook_verdict(&x, muisp_gate_local_in(x.p,
 				READ_ONCE(x.mn->cfg.control_port),
@@ -484,14 +489,30 @@ static const struct nf_hook_ops muisp_gate_ops[] = {
 	},
 };
 
+/*
+ * Each set's place in mn->hook_ops: a namespace registers copies whose
+ * priv is its struct muisp_net, handed to every hook call, so the packet
+ * path needs no net_generic() lookup (and its RCU read section) per hook.
+ */
 static const struct {
 	unsigned int bit;
 	const struct nf_hook_ops *ops;
 	unsigned int n;
+	unsigned int at;
 } muisp_hook_sets[] = {
-	{ MUISP_HOOKS_PRE, muisp_pre_ops, ARRAY_SIZE(muisp_pre_ops) },
-	{ MUISP_HOOKS_GATE, muisp_gate_ops, ARRAY_SIZE(muisp_gate_ops) },
+	{ MUISP_HOOKS_PRE, muisp_pre_ops, ARRAY_SIZE(muisp_pre_ops), 0 },
+	{ MUISP_HOOKS_GATE, muisp_gate_ops, ARRAY_SIZE(muisp_gate_ops),
+	  ARRAY_SIZE(muisp_pre_ops) },
 };
+
+static_assert(ARRAY_SIZE(muisp_pre_ops) + ARRAY_SIZE(muisp_gate_ops) ==
+	      MUISP_NHOOK_OPS);
+
+/* Set i's registered copies in mn. */
+static struct nf_hook_ops *hook_set_ops(struct muisp_net *mn, unsigned int i)
+{
+	return &mn->hook_ops[muisp_hook_sets[i].at];
+}
 
 /* The hooks a configuration needs: none without a LAN interface. */
 unsigned int muisp_hooks_wanted(const struct muisp_config *cfg)
@@ -518,16 +539,21 @@ int muisp_hooks_set(struct muisp_net *mn, unsigned int want)
 
 	lockdep_assert_held(&mn->lock);
 	for (i = 0; i < ARRAY_SIZE(muisp_hook_sets); i++) {
+		struct nf_hook_ops *ops = hook_set_ops(mn, i);
+
 		if (!(add & muisp_hook_sets[i].bit))
 			continue;
-		ret = nf_register_net_hooks(mn->net, muisp_hook_sets[i].ops,
-					    muisp_hook_sets[i].n);
+		for (j = 0; j < muisp_hook_sets[i].n; j++) {
+			ops[j] = muisp_hook_sets[i].ops[j];
+			ops[j].priv = mn;
+		}
+		ret = nf_register_net_hooks(mn->net, ops, muisp_hook_sets[i].n);
 		if (ret)
 			goto undo;
 	}
 	for (i = 0; i < ARRAY_SIZE(muisp_hook_sets); i++)
 		if (del & muisp_hook_sets[i].bit)
-			nf_unregister_net_hooks(mn->net, muisp_hook_sets[i].ops,
+			nf_unregister_net_hooks(mn->net, hook_set_ops(mn, i),
 						muisp_hook_sets[i].n);
 	mn->hooks = want;
 	return 0;
@@ -535,7 +561,7 @@ int muisp_hooks_set(struct muisp_net *mn, unsigned int want)
 undo:
 	for (j = 0; j < i; j++)
 		if (add & muisp_hook_sets[j].bit)
-			nf_unregister_net_hooks(mn->net, muisp_hook_sets[j].ops,
+			nf_unregister_net_hooks(mn->net, hook_set_ops(mn, j),
 						muisp_hook_sets[j].n);
 	return ret;
 }

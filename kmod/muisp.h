@@ -31,6 +31,7 @@
 #include <linux/rhashtable-types.h>
 #include <linux/workqueue.h>
 #include <linux/netdevice.h>
+#include <linux/netfilter.h>
 #include <linux/if_ether.h>
 #include <linux/siphash.h>
 #include <net/net_namespace.h>
@@ -153,6 +154,9 @@ struct muisp_dns_limit {
 	struct muisp_dns_set sets[MUISP_DNS_SETS];
 };
 
+/* netfilter hooks registered per namespace (hooks.c) */
+#define MUISP_NHOOK_OPS	6
+
 struct muisp_net {
 	struct net *net;
 	struct mutex lock;		/* serialises every change */
@@ -184,6 +188,8 @@ struct muisp_net {
 	u64 evictions_gone;		/* of the flow tables destroyed */
 
 	unsigned int hooks;		/* MUISP_HOOKS_* registered (lock) */
+	/* this namespace's copies of hooks.c's ops, priv = this */
+	struct nf_hook_ops hook_ops[MUISP_NHOOK_OPS];
 
 	struct muisp_pcpu_stats __percpu *stats;
 	atomic64_t records, records_lost, events, events_lost;
