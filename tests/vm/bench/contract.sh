@@ -46,7 +46,7 @@ else
 	[ -n "${MUISP_DISK:-}" ] || fail "no disk (run.sh's '# disk:' header)"
 	DB=$MUISP_DISK/muispd.db
 fi
-log "database $DB on $(stat -f -c %T "${DB%/*}") ($(findmnt -n -o SOURCE --target "${DB%/*}"))"
+log "database $DB on $(findmnt -n -o FSTYPE,SOURCE --target "${DB%/*}")"
 
 topo_up
 on router muispctl config set lan lan0 require-tunnel off
