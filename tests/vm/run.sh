@@ -30,7 +30,9 @@
 # Per-run logs: build/vm/run-*/ (NAME.log, NAME.kmsg, console.log).
 # MUISP_* variables reach the scenarios as set; MUISP_TOP, MUISP_KO and
 # MUISP_BIN are the guest's paths.  MUISP_VM_ACCEL sets QEMU's -accel
-# (default tcg: multi-threaded, one host thread per vCPU).
+# (default tcg: multi-threaded, one host thread per vCPU); MUISP_VM_ICOUNT
+# adds "-icount VALUE" (e.g. shift=3,sleep=off: the guest's clock advances
+# with the instructions it executes, the vCPUs take turns on one thread).
 #
 # Scenario headers: "# timeout: SECONDS" (default 120); "# disk: SIZE"
 # (as truncate(1) reads it: 1G, 512M): the guest gets a raw image of the
@@ -181,6 +183,7 @@ fi
 [ "${MUISP_VM_INSN:-0}" = 1 ] &&
 	qemu+=(-plugin "$top/build/qemu-insn.so,out=$run/insn.out,prof=$run/insn.prof")
 [ -n "${MUISP_VM_PLUGIN:-}" ] && qemu+=(-plugin "$MUISP_VM_PLUGIN")
+[ -n "${MUISP_VM_ICOUNT:-}" ] && qemu+=(-icount "$MUISP_VM_ICOUNT")
 
 # Watchdog: the guest enforces each scenario's time-out itself, but a task
 # stuck in the kernel (D state) or a wedged guest would never report.  If no
