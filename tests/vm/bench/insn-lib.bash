@@ -378,14 +378,6 @@ modprobe dummy
 bench_topo --dummy
 pktgen_setup
 sysctl -qw net.core.netdev_max_backlog=$((PKTS + 10000))
-# Held, then released, CPU 1 forwards its whole backlog in one
-# net_rx_action, 64 a poll: no break at netdev_budget packets or at its
-# 2 ms time limit, which a host running the vCPU slower reaches more often
-# (each break costs a softirq restart or a turn of ksoftirqd: work that
-# follows the window's length, not the packets)
-[ "${MUISP_BENCH_HOLD:-0}" != 1 ] ||
-	sysctl -qw net.core.netdev_budget=$((PKTS + 10000)) \
-		net.core.netdev_budget_usecs=100000000
 # Flows outlive the run: no conntrack entry times out between its windows.
 on router modprobe nf_conntrack 2>/dev/null || true
 sysctl -qw net.netfilter.nf_conntrack_udp_timeout=600 2>/dev/null || true
