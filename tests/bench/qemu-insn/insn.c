@@ -18,6 +18,12 @@
  * so far: its start address (hex) and the instructions each vCPU executed
  * in it.  A block translated twice has two lines; the guest resolves the
  * addresses to symbols (its /proc/kallsyms).
+ *
+ * A hold (mark.h) freezes every vCPU but the one that armed it when it is
+ * about to run the block at the held address, until the hold is released
+ * or HOLD_MAX_NS have passed (so that a guest waiting for the frozen vCPU
+ * cannot hang QEMU); a window that saw holds says so in its line,
+ * "... held=N hold_timeouts=N".
  */
 #include <errno.h>
 #include <pthread.h>
@@ -25,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "mark.h"
 
@@ -51,9 +58,46 @@ static FILE *out, *prof;
 static struct block *blocks; /* every block translated, newest first */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
+/* The hold: its address (0: none), the vCPU that armed it, the value the
+ * bit markers shift in, and the window's holds and time-outs. */
+#define HOLD_MAX_NS 15000000000ULL /* below the guest's RCU stall warning */
+static uint64_t hold_addr;
+static unsigned int hold_by;
+static uint64_t hold_value;
+static uint64_t holds, hold_timeouts;
+
 static uint64_t load(const uint64_t *p)
 {
 	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
+}
+
+/* hold_wait: VCPU waits while ADDR is held (at most HOLD_MAX_NS) */
+static void hold_wait(unsigned int vcpu, uint64_t addr)
+{
+	const struct timespec nap = { 0, 50000 };
+	uint64_t t0 = now_ns();
+
+	if (vcpu == __atomic_load_n(&hold_by, __ATOMIC_ACQUIRE))
+		return;
+	__atomic_add_fetch(&holds, 1, __ATOMIC_RELAXED);
+	while (__atomic_load_n(&hold_addr, __ATOMIC_ACQUIRE) == addr) {
+		if (now_ns() - t0 > HOLD_MAX_NS) {
+			__atomic_compare_exchange_n(&hold_addr, &addr, 0, 0,
+						    __ATOMIC_RELEASE,
+						    __ATOMIC_RELAXED);
+			__atomic_add_fetch(&hold_timeouts, 1, __ATOMIC_RELAXED);
+			break;
+		}
+		nanosleep(&nap, NULL);
+	}
 }
 
 static void tb_exec(unsigned int vcpu, void *udata)
@@ -62,6 +106,8 @@ static void tb_exec(unsigned int vcpu, void *udata)
 
 	if (vcpu >= nvcpus)
 		return;
+	if (__atomic_load_n(&hold_addr, __ATOMIC_RELAXED) == b->vaddr)
+		hold_wait(vcpu, b->vaddr);
 	__atomic_store_n(&count[vcpu], load(&count[vcpu]) + b->n,
 			 __ATOMIC_RELAXED);
 	__atomic_store_n(&b->exec[vcpu], load(&b->exec[vcpu]) + 1,
@@ -102,6 +148,10 @@ static void write_counts(const char *what, const uint64_t *from)
 		fprintf(out, " cpu%u=%llu", i,
 			(unsigned long long)(load(&count[i]) -
 					     (from ? from[i] : 0)));
+	if (from && (load(&holds) || load(&hold_timeouts)))
+		fprintf(out, " held=%llu hold_timeouts=%llu",
+			(unsigned long long)load(&holds),
+			(unsigned long long)load(&hold_timeouts));
 	fputc('\n', out);
 	fflush(out);
 }
@@ -116,6 +166,8 @@ static void mark_exec(unsigned int vcpu, void *udata)
 	case INSN_MARK_START:
 		for (i = 0; i < nvcpus; i++)
 			base[i] = load(&count[i]);
+		__atomic_store_n(&holds, 0, __ATOMIC_RELAXED);
+		__atomic_store_n(&hold_timeouts, 0, __ATOMIC_RELAXED);
 		if (prof)
 			for (b = blocks; b; b = b->next)
 				for (i = 0; i < nvcpus; i++)
@@ -130,6 +182,16 @@ static void mark_exec(unsigned int vcpu, void *udata)
 	case INSN_MARK_PROFILE:
 		seq++;
 		write_profile();
+		break;
+	case INSN_MARK_BIT0:
+	case INSN_MARK_BIT1:
+		hold_value = hold_value << 1 |
+			     ((uintptr_t)udata == INSN_MARK_BIT1);
+		break;
+	case INSN_MARK_HOLD:
+		__atomic_store_n(&hold_by, vcpu, __ATOMIC_RELAXED);
+		__atomic_store_n(&hold_addr, hold_value, __ATOMIC_RELEASE);
+		hold_value = 0;
 		break;
 	}
 	pthread_mutex_unlock(&lock);

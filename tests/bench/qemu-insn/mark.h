@@ -10,6 +10,13 @@
  * it: %rax starts a window, %rcx stops it (and writes the window's counts),
  * %rdx writes the counts since the plugin was loaded, %rbx writes the
  * window's profile so far (instructions per translated block's address).
+ *
+ * A hold keeps the other vCPUs away from one guest address: %rsi and %rdi
+ * shift a 0 or a 1 bit into a value (most significant first), %rbp takes
+ * it: a non-zero value arms the hold at that address (a vCPU other than
+ * the one that armed it, about to run the translated block starting there,
+ * waits, frozen, until the hold is released), zero releases it; the value
+ * starts again from zero.
  */
 #ifndef MUISP_QEMU_INSN_MARK_H
 #define MUISP_QEMU_INSN_MARK_H
@@ -22,6 +29,10 @@ enum insn_mark_code {
 	INSN_MARK_STOP = 1,    /* index %rcx */
 	INSN_MARK_DUMP = 2,    /* index %rdx */
 	INSN_MARK_PROFILE = 3, /* index %rbx */
+	/* 4 would be %rsp: no index register */
+	INSN_MARK_HOLD = 5, /* index %rbp */
+	INSN_MARK_BIT0 = 6, /* index %rsi */
+	INSN_MARK_BIT1 = 7, /* index %rdi */
 };
 
 #define INSN_MARK_LEN 8
@@ -40,7 +51,7 @@ static inline int insn_mark_decode(const uint8_t *p, size_t n)
 	if (p[4] != 'm' || p[5] != 'u' || p[6] != 'i' || p[7] != 's')
 		return -1;
 	index = p[3] >> 3;
-	return index <= INSN_MARK_PROFILE ? (int)index : -1;
+	return index != 4 ? (int)index : -1;
 }
 
 #endif

@@ -16,9 +16,13 @@
 # has left; an idle window of the same length follows, and
 #   per packet = (busy - idle) / packets forwarded
 # leaves out the periodic work (timers, the collector) that lands on CPU 1
-# in proportion to the time.  Each configuration is set up, warmed with
-# one pass of PKTS packets (its flows exist, the translation cache is
-# warm), then counted RUNS times:
+# in proportion to the time.  With MUISP_BENCH_HOLD=1, CPU 1 is held in a
+# pktgen window (the plugin's hold, held_send) at the entry of
+# net_rx_action until all the packets are in its backlog, so that it
+# forwards them all in full batches whatever the host's scheduling of the
+# two vCPUs does, and the idle window is as long as CPU 1 ran.  Each
+# configuration is set up, warmed with one pass of PKTS packets (its flows
+# exist, the translation cache is warm), then counted RUNS times:
 #   a       plain forwarding, muisp.ko not loaded
 #   a_napt  NAPT: conntrack + masquerade (nat/muisp-nat.nft, as shipped)
 #   b       muisp.ko, the 1,000 addresses bound to 1,000 active contracts
@@ -53,14 +57,19 @@
 # netfilter's.
 #
 # Each run's log line has CPU 1's interrupts, softirqs and idle time in
-# both windows: (a)'s spread is per-batch work (RPS IPIs, NET_RX softirqs,
-# waking from idle), which grows when CPU 1 keeps up with pktgen and
-# drains its backlog, as the host happens to schedule the two vCPUs.
+# both windows, its backlog at the release and the plugin's holds: without
+# the hold, (a) spread by per-batch work (RPS IPIs, NET_RX softirqs, waking
+# from idle) whenever CPU 1 kept up with pktgen and drained its backlog, as
+# the host happened to schedule the two vCPUs.  ahgen's windows (the tunnel
+# configurations, where CPU 1 is several times slower than the generator)
+# are not held.
 #
 # MUISP_BENCH_PKTS (default 100000), MUISP_BENCH_TUN_PKTS (20000),
 # MUISP_BENCH_RUNS (3), MUISP_BENCH_CONFIGS (INSN_CONFIGS),
 # MUISP_BENCH_PROFILE (1; 0: no profile; runs: every run's busy window
-# profiled, insn-profile.CFG.RUN).
+# profiled, insn-profile.CFG.RUN), MUISP_BENCH_HOLD (0; 1: CPU 1 held until
+# pktgen has queued all the packets, docs/PERFORMANCE.md, "Repeatability
+# of (a)").
 . "$MUISP_TOP/tests/vm/lib.sh"
 . "$MUISP_TOP/tests/lib/bench.sh"
 
@@ -217,12 +226,50 @@ send() {
 	else
 		on gen sh -c "echo 'count $n' > /proc/net/pktgen/eth0"
 		"$@"
-		on gen sh -c 'echo start > /proc/net/pktgen/pgctrl'
+		if [ $# -gt 0 ] && [ "${MUISP_BENCH_HOLD:-0}" = 1 ]; then
+			held_send "$n"
+		else
+			on gen sh -c 'echo start > /proc/net/pktgen/pgctrl'
+		fi
 	fi
 	while [ "$(tx_packets)" != "$tx" ]; do
 		tx=$(tx_packets)
 		sleep 0.2
 	done
+}
+
+# held_send N: pktgen sends N packets while CPU 1 is held at the entry of
+# net_rx_action (insn-mark hold): the RPS IPI for the first packet stops it
+# there, the backlog fills with all N, and once released CPU 1 forwards
+# them in full batches (the backlog's weight, 64 a poll), woken once,
+# instead of keeping up with pktgen in batches as small as the host's
+# scheduling of the two vCPUs happens to make them (docs/PERFORMANCE.md,
+# "Repeatability of (a)").  While CPU 1 is frozen nothing here may wait for
+# it, so this shell forks nothing (a new process could wait for an RCU
+# grace period, a TLB flush or a 9p read, whose interrupt may be CPU 1's)
+# until it tells insn-mark, locked in memory and waiting since before the
+# hold, to release it.  Sets HELD (CPU 1's backlog at the release) and
+# T_RELEASE.
+held_send() {
+	local pg q=0 l hp hw
+	coproc HOLDER { insn-mark hold "$HOLD_AT"; }
+	hp=$HOLDER_PID hw=${HOLDER[1]}
+	if ! read -r -u "${HOLDER[0]}" l || [ "$l" != armed ]; then
+		fail "insn-mark hold"
+	fi
+	on gen sh -c 'echo start > /proc/net/pktgen/pgctrl' &
+	pg=$!
+	while [ "$q" -lt "$1" ] && kill -0 $pg 2>/dev/null; do
+		read -r -t 0.02 -u "$NAP" l || true
+		q=0
+		while read -r -a l; do # backlog length, CPU (softnet_stat)
+			[ "${l[12]}" = 00000001 ] && q=$((16#${l[11]}))
+		done </proc/net/softnet_stat
+	done
+	T_RELEASE=$EPOCHREALTIME HELD=$q
+	echo release >&"$hw"
+	wait "$hp"
+	wait $pg || fail "pktgen"
 }
 
 # cpu1_stats: CPU 1's counts that say how it spent a window: interrupts
@@ -257,25 +304,34 @@ window_open() {
 	insn-mark start
 }
 
+# hold_report: "BACKLOG,held=N,hold_timeouts=N" of the last window: CPU
+# 1's backlog at the release and the plugin's holds (none: no hold)
+hold_report() {
+	echo "$HELD,$(tail -1 "$INSN_OUT" | grep -o 'held=.*' | tr ' ' ,)"
+}
+
 # count: one busy and one idle window; prints "busy idle packets drops
-# busy-stats idle-stats" (stats_delta's, without spaces)
+# busy-stats idle-stats hold" (stats_delta's, without spaces;
+# hold_report's).  The idle window is as long as CPU 1 ran in the busy
+# one: from the release to the end (a frozen vCPU runs no periodic work).
 count() {
-	local tx0 tx1 d0 t0 t1 busy idle s0 s1 s2
+	local tx0 tx1 d0 t0 t1 busy idle s0 s1 s2 h
+	T_RELEASE='' HELD=-
 	send "$N" window_open
 	[ "${MUISP_BENCH_PROFILE:-1}" != runs ] || insn-mark profile
 	insn-mark stop
 	t1=$(date +%s.%N)
-	busy=$(cpu1_window)
+	busy=$(cpu1_window) h=$(hold_report)
 	tx1=$(tx_packets)
 	s1=$(cpu1_stats)
 	insn-mark start
-	sleep "$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')"
+	sleep "$(awk -v a="${T_RELEASE:-$t0}" -v b="$t1" 'BEGIN {print b - a}')"
 	insn-mark stop
 	idle=$(cpu1_window)
 	s2=$(cpu1_stats)
 	echo "$busy $idle $((tx1 - tx0)) $(($(softnet_drops) - d0))" \
 		"$(stats_delta "$s0" "$s1" | tr -d ' ')" \
-		"$(stats_delta "$s1" "$s2" | tr -d ' ')"
+		"$(stats_delta "$s1" "$s2" | tr -d ' ')" "$h"
 }
 
 # profile_open: the profiled window opens (sets profile's tx0)
@@ -336,6 +392,11 @@ done
 
 [ -d /sys/module/muisp ] && rmmod muisp
 echo 0 >/proc/sys/kernel/kptr_restrict
+# held_send's hold: net_rx_action's entry; its naps: a FIFO never written
+HOLD_AT=$(awk '$3 == "net_rx_action" {print $1; exit}' /proc/kallsyms)
+[ -n "$HOLD_AT" ] || fail "net_rx_action not in /proc/kallsyms"
+mkfifo "$SCRATCH/nap"
+exec {NAP}<>"$SCRATCH/nap"
 declare -A per spread
 for cfg in $CONFIGS; do
 	cfg_reset
@@ -350,7 +411,7 @@ for cfg in $CONFIGS; do
 	for ((r = 1; r <= RUNS; r++)); do
 		# in this shell: send's pass counter and fail
 		count >"$SCRATCH/count"
-		read -r busy idle pkts drops bstats istats <"$SCRATCH/count"
+		read -r busy idle pkts drops bstats istats hold <"$SCRATCH/count"
 		# Counted per packet forwarded; a loss would be the rig's fault.
 		# A tunnel configuration's loss would be XFRM's or muisp's too
 		# (one more is the router's own IPv6 on wan0: an RS, an MLD report).
@@ -362,7 +423,15 @@ for cfg in $CONFIGS; do
 		fi
 		v=$(awk -v b="$busy" -v i="$idle" -v n="$pkts" 'BEGIN {printf "%.1f", (b - i) / n}')
 		log "$cfg run $r: busy $busy idle $idle insn on CPU 1, $pkts packets: $v insn/pkt"
-		log "$cfg run $r: CPU 1 busy window: $bstats; idle window: $istats"
+		log "$cfg run $r: CPU 1 busy window: $bstats; idle window: $istats;" \
+			"backlog at the release, holds: $hold"
+		# held until all N were queued (not ahgen's windows: "-")
+		case $hold in
+		-*) ;;
+		*",held="[1-9]*",hold_timeouts=0") [ "${hold%%,*}" -ge "$N" ] ||
+			log "WARNING: $cfg run $r: CPU 1 released with ${hold%%,*} of $N packets queued" ;;
+		*) log "WARNING: $cfg run $r: CPU 1 not held until all packets were queued ($hold)" ;;
+		esac
 		[ "${MUISP_BENCH_PROFILE:-1}" != runs ] || profile_report "$cfg.$r" "$pkts"
 		vals+="$v "
 	done
