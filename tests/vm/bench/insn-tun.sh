@@ -23,6 +23,9 @@
 #
 # MUISP_BENCH_TUN_PKTS (frames per pass, default 20000), MUISP_BENCH_PKTS
 # (a_napt's, 100000), MUISP_BENCH_RUNS (3), MUISP_BENCH_CONFIGS (these
-# three), MUISP_BENCH_PROFILE (1; 0: no profile).
+# three), MUISP_BENCH_PROFILE (1; 0: no profile).  Not held
+# (MUISP_BENCH_HOLD): ahgen's frames cannot be, and the ratios compare
+# a_napt with the tunnel configurations.
 INSN_CONFIGS="a_napt a_napt_xfrm b_napt_tun"
+MUISP_BENCH_HOLD=0
 . "$MUISP_TOP/tests/vm/bench/insn-lib.bash"
