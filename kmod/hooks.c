@@ -44,15 +44,28 @@
  */
 #define MUISP_HOOK_PRIO	(NF_IP_PRI_SECURITY + 10)
 
+/* Did the packet come out of an SA (has its secpath a transform)? */
+static bool decapsulated(const struct sk_buff *skb)
+{
+#ifdef CONFIG_XFRM
+	const struct sec_path *sp = skb_sec_path(skb);
+
+	return sp && sp->len;
+#else
+	return false;
+#endif
+}
+
 /* The transform that decapsulated skb (last of its secpath), if any. */
 static bool xfrm_seen(const struct sk_buff *skb, struct muisp_xfrm_seen *seen)
 {
 #ifdef CONFIG_XFRM
-	const struct sec_path *sp = skb_sec_path(skb);
+	const struct sec_path *sp;
 	const struct xfrm_state *x;
 
-	if (!sp || !sp->len)
+	if (!decapsulated(skb))
 		return false;
+	sp = skb_sec_path(skb);
 	x = sp->xvec[sp->len - 1];
 	seen->spi = ntohl(x->id.spi);
 	seen->proto = x->id.proto;
@@ -93,18 +106,6 @@ static int parse(struct sk_buff *skb, const struct nf_hook_state *state,
 				state->pf == NFPROTO_IPV4 ? MUISP_AF_INET :
 							    MUISP_AF_INET6,
 				p);
-}
-
-/* Did the packet come out of an SA (xfrm_seen() would find one)? */
-static bool decapsulated(const struct sk_buff *skb)
-{
-#ifdef CONFIG_XFRM
-	const struct sec_path *sp = skb_sec_path(skb);
-
-	return sp && sp->len;
-#else
-	return false;
-#endif
 }
 
 /*
@@ -182,7 +183,7 @@ struct hook_ctx {
 	u32 gen;			/* binding generation before a */
 	u64 now_s;			/* 0 until a list needs it */
 	int dir;
-	bool decap;			/* came out of an SA (not FORWARD) */
+	bool decap;			/* came out of an SA (PRE_ROUTING) */
 };
 
 /* One lookup of the block list's set for all the packet's addresses. */
@@ -342,9 +343,9 @@ static __always_inline bool hook_start(struct hook_ctx *x,
 	x->ft = NULL;
 	x->flow.e = NULL;
 	x->c = NULL;
-	x->decap = false;
+	/* only PRE_ROUTING judges by the SA (muisp_gate_pre_routing()) */
+	x->decap = hook == MUISP_GATE_PRE_ROUTING && decapsulated(skb);
 	if (hook != MUISP_GATE_FORWARD) {
-		x->decap = decapsulated(skb);
 		if (muisp_gate_header_only(hook, header_proto(skb, state->pf),
 					   x->decap)) {
 			peek(skb, state->pf, p);
