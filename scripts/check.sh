@@ -15,7 +15,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 jobs=${JOBS:-$(nproc)}
 total_pass=0 total_fail=0
-times=()
+times=() failures=()
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
@@ -76,6 +76,14 @@ stage() { # name command...
 		f=1
 	fi
 	total_pass=$((total_pass + p)) total_fail=$((total_fail + f))
+	times[-1]+=$(printf '  %4d passed, %d failed' "$p" "$f")
+	# What failed, repeated at the end: a CI log is often read by its tail.
+	if [ "$f" -gt 0 ]; then
+		failures+=("$name (exit $rc):")
+		mapfile -t -O "${#failures[@]}" failures < <(grep -E \
+			'(^|[ |])(FAIL|not ok|fail:|FAILED|ERROR)|stopped after|nothing ran' \
+			"$log" | tail -12 | sed 's/^/    /')
+	fi
 	return 0
 }
 
@@ -112,5 +120,9 @@ stage vm-selftest bash -c 'tests/vm/selftest.sh && echo "vm-selftest: 1 passed, 
 
 echo "== time per stage"
 printf '  %s\n' "${times[@]}"
+if [ ${#failures[@]} -gt 0 ]; then
+	echo "== what failed"
+	printf '  %s\n' "${failures[@]}"
+fi
 echo "check: $total_pass passed, $total_fail failed"
 [ $total_fail -eq 0 ]
