@@ -154,13 +154,24 @@ class H(BaseHTTPRequestHandler):
 
 bind = (sys.argv[4], int(sys.argv[5])) if len(sys.argv) == 6 else \
     ("127.0.0.1", 0)
-srv = ThreadingHTTPServer(bind, H)
+class Server(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        # A held /authorize answered after muispd gave up on it (the
+        # hanging-provider test): the peer is gone, which is the point.
+        if isinstance(sys.exc_info()[1], (BrokenPipeError,
+                                          ConnectionResetError,
+                                          ssl.SSLEOFError)):
+            return
+        super().handle_error(request, client_address)
+
+
+srv = Server(bind, H)
 ports = "%d" % srv.server_address[1]
 if len(sys.argv) >= 4:
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(sys.argv[2], sys.argv[3])
     srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
-    ctl = ThreadingHTTPServer(("127.0.0.1", 0), H)
+    ctl = Server(("127.0.0.1", 0), H)
     threading.Thread(target=ctl.serve_forever, daemon=True).start()
     ports += " %d" % ctl.server_address[1]
 with open(sys.argv[1] + ".tmp", "w") as f:
