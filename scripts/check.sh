@@ -32,7 +32,7 @@ limit_of() {
 # What each other kernel line runs (one boot, at most 5 min of CI time):
 # the module's code that meets kernel APIs which differ between the lines,
 # the datapath, unload, netlink and IPsec paths.
-#   dp-unload    100 load/unload cycles under a flood (about 2 min): hook
+#   dp-unload    40 load/unload cycles under a flood (under a minute): hook
 #                registration, teardown under RCU, references, flows
 #                metered and exported, the unpaid dropped
 #   dp-netlink   the generic netlink family: every command's policy, bad
