@@ -20,8 +20,9 @@ static u16 rd16(const u8 *b)
  * buf_len: bytes of the datagram visible; short: the datagram continues
  * beyond them (window too small), so a cut header is not malformed.
  */
-static int parse_l4(const u8 *buf, unsigned int buf_len, unsigned int off,
-		    bool short_window, struct muisp_pkt *p)
+static __always_inline int parse_l4(const u8 *buf, unsigned int buf_len,
+				    unsigned int off, bool short_window,
+				    struct muisp_pkt *p)
 {
 	const u8 *l4 = buf + off;
 	unsigned int avail = buf_len > off ? buf_len - off : 0;
@@ -77,11 +78,27 @@ static int parse_l4(const u8 *buf, unsigned int buf_len, unsigned int off,
 	return 0;
 }
 
+/*
+ * The fields of an IPv4 header already checked; false for a fragment other
+ * than the first (no transport header).
+ */
+static __always_inline bool v4_header(const u8 *ip, struct muisp_pkt *p)
+{
+	p->l3_len = rd16(ip + 2);
+	p->proto = ip[9];
+	memcpy(&p->saddr[0], ip + 12, 4);
+	memcpy(&p->daddr[0], ip + 16, 4);
+	if (rd16(ip + 6) & 0x1fff) {
+		p->fragment = 1;
+		return false;
+	}
+	return true;
+}
+
 static int parse_v4(const u8 *buf, unsigned int buf_len,
 		    unsigned int pkt_len, struct muisp_pkt *p)
 {
 	unsigned int ihl, tot;
-	u16 frag;
 
 	if (buf_len < 20 || (buf[0] >> 4) != 4)
 		return -EINVAL;
@@ -89,17 +106,19 @@ static int parse_v4(const u8 *buf, unsigned int buf_len,
 	tot = rd16(buf + 2);
 	if (ihl < 20 || tot < ihl || tot > pkt_len || buf_len < ihl)
 		return -EINVAL;
-	p->l3_len = tot;
-	p->proto = buf[9];
-	memcpy(&p->saddr[0], buf + 12, 4);
-	memcpy(&p->daddr[0], buf + 16, 4);
-	frag = rd16(buf + 6) & 0x1fff;
-	if (frag) {
-		p->fragment = 1;
+	if (!v4_header(buf, p))
 		return 0;
-	}
 	return parse_l4(buf, buf_len < tot ? buf_len : tot, ihl, buf_len < tot,
 			p);
+}
+
+int muisp_gate_parse_v4_checked(const u8 *ip, const u8 *l4,
+				unsigned int l4_len, struct muisp_pkt *p)
+{
+	*p = (struct muisp_pkt){ .family = MUISP_AF_INET };
+	if (!v4_header(ip, p))
+		return 0;
+	return parse_l4(l4, l4_len, 0, false, p);
 }
 
 /* The extension header chain leaves the visible bytes. */

@@ -64,6 +64,18 @@ struct muisp_pkt {
 int muisp_gate_parse(const u8 *buf, unsigned int buf_len,
 		     unsigned int pkt_len, u8 family, struct muisp_pkt *p);
 
+/*
+ * muisp_gate_parse() of an IPv4 datagram whose header the stack has checked
+ * (version 4, ihl >= 5, ihl * 4 <= tot_len == the packet's length), without
+ * checking it again: ip is the header, l4 the first l4_len bytes after it,
+ * l4_len = min(tot_len - ihl * 4, 20).  Same result as muisp_gate_parse()
+ * of the whole datagram (tests/unit/test_gate.c, tests/fuzz/fuzz_gate.c);
+ * the forward path's parse (hooks.c), which reads no more than that.
+ */
+int muisp_gate_parse_v4_checked(const u8 *ip, const u8 *l4,
+				unsigned int l4_len, struct muisp_pkt *p);
+#define MUISP_PARSE_L4_MAX	20	/* the most parse_l4() reads: TCP */
+
 /* Does the packet carry AH or ESP: is it IPsec's own traffic? */
 static inline bool muisp_gate_ipsec(const struct muisp_pkt *p)
 {

@@ -109,6 +109,35 @@ static int parse(struct sk_buff *skb, const struct nf_hook_state *state,
 }
 
 /*
+ * FORWARD's parse: an IPv4 header that checks out as ip_rcv() left it
+ * (version, length, the packet trimmed to the datagram) is not checked
+ * again; only the transport header is read after it
+ * (muisp_gate_parse_v4_checked()).  Anything else, and IPv6, takes the
+ * whole parse.
+ */
+static int parse_forward(struct sk_buff *skb,
+			 const struct nf_hook_state *state, struct muisp_pkt *p)
+{
+	u8 buf[MUISP_PARSE_L4_MAX] __uninitialized;
+	const struct iphdr *ip = ip_hdr(skb);
+	unsigned int ihl, tot, len;
+	const u8 *l4;
+
+	if (state->pf != NFPROTO_IPV4)
+		return parse(skb, state, p);
+	ihl = ip->ihl * 4u;
+	tot = ntohs(ip->tot_len);
+	if (unlikely(ip->version != 4 || ihl < sizeof(*ip) || tot < ihl ||
+		     tot != skb->len || skb_network_offset(skb)))
+		return parse(skb, state, p);
+	len = min_t(unsigned int, tot - ihl, sizeof(buf));
+	l4 = skb_header_pointer(skb, ihl, len, buf);
+	if (unlikely(!l4))
+		return -EINVAL;
+	return muisp_gate_parse_v4_checked((const u8 *)ip, l4, len, p);
+}
+
+/*
  * The IP header as ip_rcv() or ipv6_rcv() checked and pulled it: its
  * protocol (IPv6: the first next header), and with peek() the addresses
  * and the length, for muisp_gate_header_only().
@@ -352,9 +381,11 @@ static __always_inline bool hook_start(struct hook_ctx *x,
 			x->p = p;
 			return true;
 		}
+		x->p = parse(skb, state, p) ? NULL : p;
+		return true;
 	}
-	x->p = parse(skb, state, p) ? NULL : p;
-	if (hook == MUISP_GATE_FORWARD && x->p) {
+	x->p = parse_forward(skb, state, p) ? NULL : p;
+	if (x->p) {
 		x->ft = rcu_dereference(mn->ft);
 		if (x->ft)
 			flow_key(&x->key, p, x->dir);

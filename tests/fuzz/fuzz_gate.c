@@ -14,7 +14,9 @@
  * Checks: a parse that succeeds describes a datagram that fits the packet,
  * ports only for a first fragment of a port protocol, echo identifiers on
  * both ports, the addresses copied from where the header has them; the
- * same input parses the same way twice; the verdict helpers run on it.
+ * same input parses the same way twice; the verdict helpers run on it; an
+ * IPv4 datagram the stack would pass parses the same way through the
+ * forward path's parse (muisp_gate_parse_v4_checked()).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -69,6 +71,40 @@ static void check(const uint8_t *buf, unsigned int pkt_len,
 		abort();
 }
 
+/*
+ * The forward path's parse (muisp_gate_parse_v4_checked()) of a datagram
+ * the stack would pass (version 4, ihl >= 5, ihl * 4 <= tot_len ==
+ * pkt_len) gives what the whole parse gave (rc, *p); the transport bytes
+ * are copied into a buffer of exactly their length for ASan.
+ */
+static void check_v4_checked(const uint8_t *buf, unsigned int buf_len,
+			     unsigned int pkt_len, int rc,
+			     const struct muisp_pkt *p)
+{
+	unsigned int ihl, tot, l4_len;
+	struct muisp_pkt q;
+	uint8_t *l4;
+
+	if (buf_len < 20 || (buf[0] >> 4) != 4)
+		return;
+	ihl = (buf[0] & 0x0f) * 4u;
+	tot = (unsigned int)buf[2] << 8 | buf[3];
+	if (ihl < 20 || tot < ihl || tot != pkt_len)
+		return;
+	l4_len = tot - ihl < MUISP_PARSE_L4_MAX ? tot - ihl :
+						  MUISP_PARSE_L4_MAX;
+	if (buf_len < ihl + l4_len)
+		return;
+	l4 = malloc(l4_len ? l4_len : 1);
+	if (!l4)
+		return;
+	memcpy(l4, buf + ihl, l4_len);
+	if (muisp_gate_parse_v4_checked(buf, l4, l4_len, &q) != rc ||
+	    (rc == 0 && memcmp(p, &q, sizeof(q))))
+		abort();
+	free(l4);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct muisp_pkt p, q;
@@ -104,6 +140,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	if (rc == 0)
 		check(buf, pkt_len, &p);
+	if (family == MUISP_AF_INET)
+		check_v4_checked(buf, buf_len, pkt_len, rc, &p);
 	free(buf);
 	return 0;
 }

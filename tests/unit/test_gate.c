@@ -155,6 +155,69 @@ static void test_parse_icmp_echo(void **state)
 	assert_int_equal(p.icmp_type, 3);
 }
 
+/*
+ * muisp_gate_parse_v4_checked() (the forward path's parse) of a datagram
+ * the stack would pass gives what muisp_gate_parse() gives.
+ */
+static void assert_checked_same(const uint8_t *b, unsigned int tot)
+{
+	unsigned int ihl = (b[0] & 0x0f) * 4u, l4 = tot - ihl;
+	struct muisp_pkt p, q;
+	int rc;
+
+	if (l4 > MUISP_PARSE_L4_MAX)
+		l4 = MUISP_PARSE_L4_MAX;
+	memset(&p, 0xa5, sizeof(p));
+	memset(&q, 0x5a, sizeof(q));
+	rc = muisp_gate_parse(
+		b, tot < MUISP_PARSE_WINDOW ? tot : MUISP_PARSE_WINDOW, tot,
+		MUISP_AF_INET, &p);
+	assert_int_equal(muisp_gate_parse_v4_checked(b, b + ihl, l4, &q), rc);
+	if (rc == 0)
+		assert_memory_equal(&p, &q, sizeof(p));
+}
+
+static void test_parse_v4_checked(void **state)
+{
+	static const uint8_t protos[] = {
+		MUISP_PROTO_UDP,     MUISP_PROTO_TCP,  MUISP_PROTO_ICMP,
+		MUISP_PROTO_UDPLITE, MUISP_PROTO_SCTP, MUISP_PROTO_ICMPV6,
+		MUISP_PROTO_AH,	     47 /* GRE */,     0,
+	};
+	static const uint8_t icmp_types[] = { 0, 8, 3, 128 };
+	static const uint16_t frags[] = { 0, 0x4000, 0x2000, 0x0001, 0x1fff };
+	uint8_t b[256];
+	unsigned int n = 0;
+
+	(void)state;
+	for (unsigned int pr = 0; pr < sizeof(protos); pr++)
+		for (unsigned int ihl = 5; ihl <= 15; ihl += 5)
+			for (unsigned int l4 = 0; l4 <= 140; l4++)
+				for (unsigned int f = 0; f < 5; f++)
+					for (unsigned int t = 0; t < 4; t++) {
+						unsigned int tot = ihl * 4 + l4;
+
+						if (tot > sizeof(b))
+							continue;
+						for (unsigned int i = 0;
+						     i < tot; i++)
+							b[i] = (uint8_t)(i * 37 +
+									 l4);
+						b[0] = 0x40 | ihl;
+						b[2] = tot >> 8;
+						b[3] = tot & 0xff;
+						b[6] = frags[f] >> 8;
+						b[7] = frags[f] & 0xff;
+						b[9] = protos[pr];
+						if (l4)
+							b[ihl * 4] =
+								icmp_types[t];
+						assert_checked_same(b, tot);
+						n++;
+					}
+	assert_true(n > 10000);
+}
+
 static void test_parse_v6_ext_headers(void **state)
 {
 	uint8_t b[512];
@@ -1373,6 +1436,7 @@ int main(void)
 		cmocka_unit_test(test_parse_v4_malformed),
 		cmocka_unit_test(test_parse_v4_fragment_and_tcp),
 		cmocka_unit_test(test_parse_icmp_echo),
+		cmocka_unit_test(test_parse_v4_checked),
 		cmocka_unit_test(test_parse_v6_ext_headers),
 		cmocka_unit_test(test_local_services),
 		cmocka_unit_test(test_tunnel),
