@@ -3,7 +3,8 @@
  * The instruction counter's plugin (tests/bench/qemu-insn/insn.c) on the
  * host, with QEMU's plugin API stubbed: the marker's decoding, and the
  * counts it writes for a guest whose blocks the test "translates" and
- * "executes" (per-vCPU windows, dumps, the block sizes added exactly).
+ * "executes" (per-vCPU windows, dumps, the block sizes added exactly, a
+ * busy-wait loop's blocks counted apart).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -97,6 +98,7 @@ size_t qemu_plugin_insn_size(const struct qemu_plugin_insn *insn)
 /* ---- guest code ---- */
 
 static const uint8_t nop1[] = { 0x90 };
+static const uint8_t pause2[] = { 0xf3, 0x90 };	   /* PAUSE */
 static const uint8_t add[] = { 0x48, 0x01, 0xc8 }; /* add %rcx,%rax */
 static const uint8_t m_start[] = { 0x0f, 0x1f, 0x84, 0x00, 'm', 'u', 'i', 's' };
 static const uint8_t m_stop[] = { 0x0f, 0x1f, 0x84, 0x08, 'm', 'u', 'i', 's' };
@@ -214,7 +216,7 @@ static void test_decode(void **state)
 
 static void test_windows(void **state)
 {
-	struct qemu_plugin_tb body, start, stop, dump, prof;
+	struct qemu_plugin_tb body, start, stop, dump, prof, relax, test;
 	char buf[512];
 	int i;
 
@@ -225,6 +227,9 @@ static void test_windows(void **state)
 		nop1, 1UL);
 	tb_make(&dump, 0x4000, 1, m_dump, sizeof(m_dump));
 	tb_make(&prof, 0x5000, 1, m_prof, sizeof(m_prof));
+	/* a busy-wait loop: TCG ends a block at the PAUSE; then its test */
+	tb_make(&relax, 0x6000, 1, pause2, sizeof(pause2));
+	tb_make(&test, 0x7000, 2, add, sizeof(add), add, sizeof(add));
 	assert_null(body.insn[0].cb);
 	assert_non_null(start.insn[0].cb);
 	assert_null(start.insn[1].cb);
@@ -239,6 +244,12 @@ static void test_windows(void **state)
 		tb_run(&body, 1);
 	for (i = 0; i < 7; i++)
 		tb_run(&body, 0);
+	/* vCPU 1 waits: 5 x (1 + 2) busy-waiting, then the body again, not */
+	for (i = 0; i < 5; i++) {
+		tb_run(&relax, 1);
+		tb_run(&test, 1);
+	}
+	tb_run(&body, 1);
 	/* the profile so far, asked for by vCPU 1 (its own block counted) */
 	tb_run(&prof, 1);
 	/* vCPU 0 closes it: its stop block (3) and 7 x 4 */
@@ -252,15 +263,18 @@ static void test_windows(void **state)
 	exit_cb(1, NULL);
 
 	read_file(out_path, buf, sizeof(buf));
-	assert_string_equal(buf, "window 2 cpu0=31 cpu1=4001\n"
-				 "total 3 cpu0=33 cpu1=4046\n"
-				 "window 4 cpu0=3 cpu1=0\n"
-				 "total 6 cpu0=39 cpu1=4046\n");
+	assert_string_equal(buf,
+			    "window 2 cpu0=31 cpu1=4020 spin0=0 spin1=15\n"
+			    "total 3 cpu0=33 cpu1=4065 spin0=0 spin1=15\n"
+			    "window 4 cpu0=3 cpu1=0 spin0=0 spin1=0\n"
+			    "total 6 cpu0=39 cpu1=4065 spin0=0 spin1=15\n");
 	/* newest block first; the second profile: the stop block, itself */
 	read_file(prof_path, buf, sizeof(buf));
 	assert_string_equal(buf, "profile 1\n"
+				 "7000 0 10\n"
+				 "6000 0 5\n"
 				 "5000 0 1\n"
-				 "1000 28 4000\n"
+				 "1000 28 4004\n"
 				 "profile 5\n"
 				 "5000 1 0\n"
 				 "3000 3 0\n");

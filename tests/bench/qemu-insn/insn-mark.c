@@ -4,6 +4,8 @@
  *
  *   insn-mark start | stop | dump | profile
  *   insn-mark loop N     start, a loop of exactly 2 N instructions, stop
+ *   insn-mark spin N     the same with a PAUSE in the loop: 3 N
+ *                        instructions, all of them busy-waiting
  *   insn-mark hold ADDR  the other vCPUs stop before the code at ADDR (a
  *                        guest virtual address); prints "armed", then
  *                        releases them when a line (or the end) comes on
@@ -41,6 +43,13 @@ static void loop(unsigned long n)
 	MARK(INSN_MARK_STOP);
 }
 
+static void spin(unsigned long n)
+{
+	MARK(INSN_MARK_START);
+	__asm__ volatile("1: pause\n\tdec %0\n\tjnz 1b" : "+r"(n) : : "cc");
+	MARK(INSN_MARK_STOP);
+}
+
 /* hold: shift ADDR into the plugin's value, most significant bit first,
  * and arm the hold there (ADDR 0: release it) */
 static void hold(unsigned long long addr)
@@ -73,6 +82,9 @@ int main(int argc, char **argv)
 	} else if (strcmp(cmd, "loop") == 0 && argc == 3 &&
 		   strtoul(argv[2], NULL, 0) > 0) {
 		loop(strtoul(argv[2], NULL, 0));
+	} else if (strcmp(cmd, "spin") == 0 && argc == 3 &&
+		   strtoul(argv[2], NULL, 0) > 0) {
+		spin(strtoul(argv[2], NULL, 0));
 	} else if (strcmp(cmd, "hold") == 0 && argc == 3 &&
 		   (addr = strtoull(argv[2], &end, 16)) != 0 && *end == '\0') {
 		char c = 0;
@@ -91,7 +103,7 @@ int main(int argc, char **argv)
 		hold(0);
 	} else {
 		fprintf(stderr, "usage: insn-mark start|stop|dump|profile|loop "
-				"N|hold ADDR|release\n");
+				"N|spin N|hold ADDR|release\n");
 		return 2;
 	}
 	return 0;

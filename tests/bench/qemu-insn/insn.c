@@ -9,9 +9,15 @@
  *
  *   qemu-system-x86_64 -plugin build/qemu-insn.so,out=FILE ...
  *
- * FILE gets one line per stop marker, "window SEQ cpu0=N cpu1=N ...", the
- * instructions each vCPU executed since the last start marker, and one per
- * dump marker, "total SEQ cpu0=N ...", those since the plugin was loaded.
+ * FILE gets one line per stop marker, "window SEQ cpu0=N cpu1=N ...
+ * spin0=N spin1=N ...", the instructions each vCPU executed since the last
+ * start marker and how many of them were in busy-wait loops, and one per
+ * dump marker, "total SEQ cpu0=N ... spin0=N ...", those since the plugin
+ * was loaded.  Busy-waiting is a block with a PAUSE (cpu_relax(): lock
+ * spinning, waiting for another CPU) and the block that vCPU runs next
+ * (TCG ends a block at a PAUSE, so that is the loop's test): what it counts
+ * follows how long the wait lasts in wall time, not the work done, so it
+ * is counted apart too.
  *
  * With prof=PFILE, a profile marker writes to PFILE "profile SEQ" and a
  * line "VADDR N0 N1 ..." for each translated block that ran in the window
@@ -46,12 +52,16 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_version = 1;
 struct block {
 	uint64_t vaddr;
 	uint64_t n;
+	int spin; /* holds a PAUSE: a busy-wait loop */
 	struct block *next;
 	uint64_t exec[];
 };
 
-static uint64_t *count; /* [vcpu]: written by that vCPU's thread only */
-static uint64_t *base;	/* [vcpu]: count at the last start marker */
+static uint64_t *count;	     /* [vcpu]: written by that vCPU's thread only */
+static uint64_t *base;	     /* [vcpu]: count at the last start marker */
+static uint64_t *spin;	     /* [vcpu]: the part of count in busy-wait blocks */
+static uint64_t *spin_base;  /* [vcpu]: spin at the last start marker */
+static uint8_t *after_pause; /* [vcpu]: its last block held a PAUSE */
 static unsigned int nvcpus;
 static unsigned long seq;
 static FILE *out, *prof;
@@ -110,6 +120,10 @@ static void tb_exec(unsigned int vcpu, void *udata)
 		hold_wait(vcpu, b->vaddr);
 	__atomic_store_n(&count[vcpu], load(&count[vcpu]) + b->n,
 			 __ATOMIC_RELAXED);
+	if (b->spin || after_pause[vcpu])
+		__atomic_store_n(&spin[vcpu], load(&spin[vcpu]) + b->n,
+				 __ATOMIC_RELAXED);
+	after_pause[vcpu] = (uint8_t)b->spin;
 	__atomic_store_n(&b->exec[vcpu], load(&b->exec[vcpu]) + 1,
 			 __ATOMIC_RELAXED);
 }
@@ -139,7 +153,8 @@ static void write_profile(void)
 	fflush(prof);
 }
 
-static void write_counts(const char *what, const uint64_t *from)
+static void write_counts(const char *what, const uint64_t *from,
+			 const uint64_t *spin_from)
 {
 	unsigned int i;
 
@@ -148,6 +163,10 @@ static void write_counts(const char *what, const uint64_t *from)
 		fprintf(out, " cpu%u=%llu", i,
 			(unsigned long long)(load(&count[i]) -
 					     (from ? from[i] : 0)));
+	for (i = 0; i < nvcpus; i++)
+		fprintf(out, " spin%u=%llu", i,
+			(unsigned long long)(load(&spin[i]) -
+					     (spin_from ? spin_from[i] : 0)));
 	if (from && (load(&holds) || load(&hold_timeouts)))
 		fprintf(out, " held=%llu hold_timeouts=%llu",
 			(unsigned long long)load(&holds),
@@ -164,8 +183,10 @@ static void mark_exec(unsigned int vcpu, void *udata)
 	pthread_mutex_lock(&lock);
 	switch ((uintptr_t)udata) {
 	case INSN_MARK_START:
-		for (i = 0; i < nvcpus; i++)
+		for (i = 0; i < nvcpus; i++) {
 			base[i] = load(&count[i]);
+			spin_base[i] = load(&spin[i]);
+		}
 		__atomic_store_n(&holds, 0, __ATOMIC_RELAXED);
 		__atomic_store_n(&hold_timeouts, 0, __ATOMIC_RELAXED);
 		if (prof)
@@ -174,10 +195,10 @@ static void mark_exec(unsigned int vcpu, void *udata)
 					b->exec[nvcpus + i] = load(&b->exec[i]);
 		break;
 	case INSN_MARK_STOP:
-		write_counts("window", base);
+		write_counts("window", base, spin_base);
 		break;
 	case INSN_MARK_DUMP:
-		write_counts("total", NULL);
+		write_counts("total", NULL, NULL);
 		break;
 	case INSN_MARK_PROFILE:
 		seq++;
@@ -206,6 +227,15 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 		return;
 	b->vaddr = qemu_plugin_tb_vaddr(tb);
 	b->n = n;
+	for (i = 0; i < n; i++) {
+		struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
+		const uint8_t *op = qemu_plugin_insn_data(insn);
+
+		/* PAUSE: f3 90 */
+		if (qemu_plugin_insn_size(insn) == 2 && op[0] == 0xf3 &&
+		    op[1] == 0x90)
+			b->spin = 1;
+	}
 	pthread_mutex_lock(&lock);
 	/* a block new in the window starts from zero */
 	b->next = blocks;
@@ -228,7 +258,7 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 static void at_exit(qemu_plugin_id_t id, void *udata)
 {
 	pthread_mutex_lock(&lock);
-	write_counts("total", NULL);
+	write_counts("total", NULL, NULL);
 	pthread_mutex_unlock(&lock);
 	fclose(out);
 	out = NULL;
@@ -265,8 +295,11 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id,
 		nvcpus = 1;
 	count = calloc(nvcpus, sizeof(*count));
 	base = calloc(nvcpus, sizeof(*base));
+	spin = calloc(nvcpus, sizeof(*spin));
+	spin_base = calloc(nvcpus, sizeof(*spin_base));
+	after_pause = calloc(nvcpus, sizeof(*after_pause));
 	out = fopen(path, "w");
-	if (!count || !base || !out) {
+	if (!count || !base || !spin || !spin_base || !after_pause || !out) {
 		fprintf(stderr, "qemu-insn: %s: %s\n", path, strerror(errno));
 		return -1;
 	}

@@ -16,7 +16,9 @@
 # has left; an idle window of the same length follows, and
 #   per packet = (busy - idle) / packets forwarded
 # leaves out the periodic work (timers, the collector) that lands on CPU 1
-# in proportion to the time.  With MUISP_BENCH_HOLD=1, CPU 1 is held in a
+# in proportion to the time.  Both windows leave out CPU 1's busy-waiting
+# (the plugin's spin count: PAUSE loops, a lock held on CPU 0), whose
+# count follows how long the wait lasts; each run's log line shows it.  With MUISP_BENCH_HOLD=1, CPU 1 is held in a
 # pktgen window (the plugin's hold, held_send) at the entry of
 # net_rx_action until all the packets are in its backlog, so that it
 # forwards them all in full batches whatever the host's scheduling of the
@@ -87,9 +89,18 @@ INSN_OUT=/muisp-out/insn.out
 # This shell and its children on CPU 0: CPU 1 runs the forwarding only.
 taskset -pc 0 $$ >/dev/null
 
-# cpu1_window: CPU 1's count in the window the plugin wrote last
+# cpu1_window: CPU 1's count in the window the plugin wrote last, less
+# its busy-waiting (cpu1_spin): a CPU spinning for a lock another holds
+# counts the wait's wall time, not work
 cpu1_window() {
-	tail -1 "$INSN_OUT" | sed -n 's/^window [0-9]* .*cpu1=\([0-9]*\).*/\1/p'
+	tail -1 "$INSN_OUT" |
+		sed -n 's/^window [0-9]* .*cpu1=\([0-9]*\) .*spin1=\([0-9]*\).*/\1 \2/p' |
+		awk '{print $1 - $2}'
+}
+# cpu1_spin: CPU 1's busy-waiting in that window (the plugin's blocks with
+# a PAUSE and the loop test after each)
+cpu1_spin() {
+	tail -1 "$INSN_OUT" | sed -n 's/^window [0-9]* .*spin1=\([0-9]*\).*/\1/p'
 }
 
 # Calibration: a loop of 2 x 10^6 instructions on CPU 1, as counted there;
@@ -311,17 +322,17 @@ hold_report() {
 }
 
 # count: one busy and one idle window; prints "busy idle packets drops
-# busy-stats idle-stats hold" (stats_delta's, without spaces;
-# hold_report's).  The idle window is as long as CPU 1 ran in the busy
+# busy-stats idle-stats hold spin" (stats_delta's, without spaces;
+# hold_report's; the busy window's busy-waiting, left out of busy).  The idle window is as long as CPU 1 ran in the busy
 # one: from the release to the end (a frozen vCPU runs no periodic work).
 count() {
-	local tx0 tx1 d0 t0 t1 busy idle s0 s1 s2 h
+	local tx0 tx1 d0 t0 t1 busy idle s0 s1 s2 h spin
 	T_RELEASE='' HELD=-
 	send "$N" window_open
 	[ "${MUISP_BENCH_PROFILE:-1}" != runs ] || insn-mark profile
 	insn-mark stop
 	t1=$(date +%s.%N)
-	busy=$(cpu1_window) h=$(hold_report)
+	busy=$(cpu1_window) h=$(hold_report) spin=$(cpu1_spin)
 	tx1=$(tx_packets)
 	s1=$(cpu1_stats)
 	insn-mark start
@@ -331,7 +342,7 @@ count() {
 	s2=$(cpu1_stats)
 	echo "$busy $idle $((tx1 - tx0)) $(($(softnet_drops) - d0))" \
 		"$(stats_delta "$s0" "$s1" | tr -d ' ')" \
-		"$(stats_delta "$s1" "$s2" | tr -d ' ')" "$h"
+		"$(stats_delta "$s1" "$s2" | tr -d ' ')" "$h" "$spin"
 }
 
 # profile_open: the profiled window opens (sets profile's tx0)
@@ -413,7 +424,7 @@ for cfg in $CONFIGS; do
 	for ((r = 1; r <= RUNS; r++)); do
 		# in this shell: send's pass counter and fail
 		count >"$SCRATCH/count"
-		read -r busy idle pkts drops bstats istats hold <"$SCRATCH/count"
+		read -r busy idle pkts drops bstats istats hold spin <"$SCRATCH/count"
 		# Counted per packet forwarded; a loss would be the rig's fault.
 		# A tunnel configuration's loss would be XFRM's or muisp's too
 		# (one more is the router's own IPv6 on wan0: an RS, an MLD report).
@@ -424,7 +435,8 @@ for cfg in $CONFIGS; do
 			log "WARNING: $cfg run $r: $pkts of $N forwarded, $drops dropped at the backlogs"
 		fi
 		v=$(awk -v b="$busy" -v i="$idle" -v n="$pkts" 'BEGIN {printf "%.1f", (b - i) / n}')
-		log "$cfg run $r: busy $busy idle $idle insn on CPU 1, $pkts packets: $v insn/pkt"
+		log "$cfg run $r: busy $busy idle $idle insn on CPU 1, $pkts packets: $v insn/pkt" \
+			"(besides $(awk -v s="$spin" -v n="$pkts" 'BEGIN {printf "%.1f", s / n}') busy-waiting)"
 		log "$cfg run $r: CPU 1 busy window: $bstats; idle window: $istats;" \
 			"backlog at the release, holds: $hold"
 		# held until all N were queued (not ahgen's windows: "-")
