@@ -117,8 +117,20 @@ struct muisp_flowtable {
 };
 
 static DEFINE_MUTEX(ft_cache_mutex);
+/*
+ * The flow table's clock, in nanoseconds: jiffies, which advance with the
+ * tick as ktime_get_coarse_ns() does (the same resolution), for one load
+ * and a multiplication on every packet instead of a seqcount read and a
+ * timespec normalisation (about 30 instructions).
+ */
+static inline u64 ft_now(void)
+{
+	return jiffies64_to_nsecs(get_jiffies_64());
+}
+
 static struct kmem_cache *ft_cache;
 static unsigned int ft_cache_users;
+static s64 ft_mono_off;		/* CLOCK_MONOTONIC - ft_now(), see below */
 static DEFINE_IDA(ft_ids);
 
 /* Type-stable entries: the lock is set up once, when the slab page is. */
@@ -146,6 +158,7 @@ static int ft_cache_get(void)
 			ret = -ENOMEM;
 		else
 			pr_debug("flow cache created\n");
+		WRITE_ONCE(ft_mono_off, ktime_get_coarse_ns() - ft_now());
 	}
 	if (!ret)
 		ft_cache_users++;
@@ -167,20 +180,17 @@ static void ft_cache_put(void)
 }
 
 /*
- * The flow table's clock, in nanoseconds: jiffies, which advance with the
- * tick as ktime_get_coarse_ns() does (the same resolution), for one load
- * and a multiplication on every packet instead of a seqcount read and a
- * timespec normalisation (about 30 instructions).
+ * Add to an ft_now() time to make it CLOCK_REALTIME.  Jiffies and the
+ * monotonic clock advance together, so their difference is taken once,
+ * when the first table is made: read afresh every time, the two clocks'
+ * ticks would make it jitter by a tick, and one flow would report two
+ * different start times (a live dump, then its end record).  The wall
+ * clock's offset is the timekeeper's own, which moves only when the clock
+ * is set.
  */
-static inline u64 ft_now(void)
-{
-	return jiffies64_to_nsecs(get_jiffies_64());
-}
-
-/* Add to an ft_now() time to make it CLOCK_REALTIME. */
 static inline s64 ft_mono_to_real(void)
 {
-	return ktime_get_coarse_real_ns() - ft_now();
+	return ktime_to_ns(ktime_mono_to_real(READ_ONCE(ft_mono_off)));
 }
 
 static inline u32 ft_pos_of(struct muisp_flowtable *ft,

@@ -6,7 +6,8 @@
  * kernel paths the host model cannot: RCU lookup + entry lock, striped
  * insert/evict from several CPUs at once racing flush, walk, GC and the
  * bucket array's resizes, and check that the exported records account for every metered packet
- * exactly once.  Logs "flow table self-tests: pass"; the VM scenario
+ * exactly once, and that a flow's start time reads the same in every dump
+ * and in its end record.  Logs "flow table self-tests: pass"; the VM scenario
  * ft-selftest loads such a module and looks for that line.
  */
 #include <linux/kthread.h>
@@ -591,6 +592,52 @@ out:
 	return ret;
 }
 
+/* The first_ns the last record or walk showed (ftst_clock). */
+static void ftst_clock_export(void *ctx, const struct muisp_flow_record *rec)
+{
+	WRITE_ONCE(*(u64 *)ctx, rec->first_ns);
+}
+
+static int ftst_clock_walk(void *arg, const struct muisp_flow_record *rec)
+{
+	*(u64 *)arg = rec->first_ns;
+	return 0;
+}
+
+/*
+ * A flow's start time, in wall-clock time, is the same in every dump
+ * while it lives and in its end record, however many ticks apart: the
+ * table's clock converts to CLOCK_REALTIME by a fixed offset
+ * (ft_mono_to_real()).  Twenty dumps, a few ticks apart.
+ */
+static int ftst_clock(void)
+{
+	struct muisp_ft_params p = { .max_flows = 16, .idle_timeout_s = 600 };
+	struct muisp_flowtable *ft;
+	struct muisp_ft_cursor c;
+	u64 first = 0, seen, ended = 0;
+	unsigned int i;
+	int ret = 0;
+
+	ft = muisp_ft_create(&p, ftst_clock_export, &ended);
+	if (IS_ERR(ft))
+		return PTR_ERR(ft);
+	FTST_CHECK(!ftst_meter(ft, 1, MUISP_DIR_UP, 100, 0, 7));
+	for (i = 0; i < 20 && !ret; i++) {
+		seen = 0;
+		muisp_ft_cursor_init(&c);
+		FTST_CHECK(!muisp_ft_walk(ft, &c, ftst_clock_walk, &seen));
+		if (!i)
+			first = seen;
+		FTST_CHECK(seen && seen == first);
+		usleep_range(3000, 6000);
+	}
+	FTST_CHECK(muisp_ft_flush(ft, 0) == 1);
+	FTST_CHECK(READ_ONCE(ended) == first);
+	muisp_ft_destroy(ft);
+	return ret;
+}
+
 bool muisp_ft_selftest(void)
 {
 	struct ftst_sink *s;
@@ -614,6 +661,8 @@ bool muisp_ft_selftest(void)
 	}
 	if (!ret)
 		ret = ftst_resize();
+	if (!ret)
+		ret = ftst_clock();
 	kvfree(s);
 	if (ret) {
 		pr_err("flow table self-tests: FAIL (%d)\n", ret);
