@@ -415,6 +415,15 @@ void conn_event(struct muispd *md, struct conn *c, uint32_t rev)
 	conn_touch(c);
 	/* Gone; or hung up while a reply waits, when it is not read. */
 	if ((rev & EPOLLERR) || ((rev & EPOLLHUP) && c->wait)) {
+		int err = 0;
+		socklen_t len = sizeof(err);
+
+		/* a reset or a time-out, not a close: say which */
+		if ((rev & EPOLLERR) && c->kind == CONN_USER &&
+		    !getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) && err)
+			log_ratelimited(&rl_closed, LOG_INFO,
+					"%s: connection lost (%s)", c->addr,
+					strerror(err));
 		c->state = C_CLOSING;
 		c->wlen = 0;
 		return;
