@@ -225,7 +225,14 @@ mallory_spoofs() {
 cut_off() {
 	fetch 100000
 	check "the page was cut short" eval '[ "$FETCHED" -lt 100000 ]'
-	wait_until -t 30 grep -q "warning: $1-limit serial=$serial" $S/watch.out
+	if ! CHECK_FATAL=0 wait_until -t 30 grep -q "warning: $1-limit serial=$serial" $S/watch.out; then
+		# whose side lost the channel: both ends' sockets, the client's
+		echo "--- router's and alice's control channels" >&2
+		on router ss -tnoi '( sport = :4433 )' >&2
+		on alice ss -tnoi '( dport = :4433 )' >&2
+		pgrep -af "muisp-client.*watch" >&2
+		fail "no $1-limit warning on alice's watch"
+	fi
 	why "alice's watch: $(grep "warning: $1-limit" $S/watch.out | head -n1)"
 	check "nothing passes after the $1 limit" eval '! pinged alice'
 }
