@@ -487,6 +487,14 @@ wait "$wpid" || true
 grep -q "warning: presented-elsewhere serial=$s3" "$T/dave.watch" ||
 	fail "dave not warned: $(cat "$T/dave.watch")"
 ok "owner warned of the replay"
+# A watch with nothing to show outlives the client's I/O time-out: the
+# records without data that come after the TLS handshake (the router's
+# session tickets) are read past, not waited on until the socket times out.
+cl dave 127.0.0.4 --io-timeout 1 watch 4 >"$T/quiet.watch" 2>&1 &
+wpid=$! rc=0
+wait "$wpid" || rc=$?
+expect "a quiet watch lasts its 4 s (--io-timeout 1)" "0 watching" \
+	"$rc $(cat "$T/quiet.watch")"
 expect "still dave's" 127.0.0.4 "$(field addr "$(op contract-show "$s3")")"
 # Dave's computer "crashes" (no channel) and comes back on a new address:
 # the old address does not answer and is unbound; the new one binds.

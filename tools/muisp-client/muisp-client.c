@@ -42,6 +42,7 @@ static struct {
 	const char *server, *port, *ca, *name, *statedir, *opsock, *source;
 	const char *router, *router_id, *cacert, *uri;
 	int plain, wait_s, wait_set, privacy, start, no_register;
+	int io_timeout_s;	/* a stuck router: the handshake, a frame */
 	uint64_t serial;
 	const char *method, *pay, *password, *room;
 	const char *roam; /* --roam user@realm */
@@ -57,6 +58,7 @@ static struct {
 	.ca = "/etc/muisp/ca.crt",
 	.method = "voucher",
 	.wait_s = 10,
+	.io_timeout_s = 20,
 	.secret_fd = -1,
 	.fd = -1,
 };
@@ -313,7 +315,7 @@ static void connect_channel(void)
 			strerror(errno));
 	{
 		/* Never hang on a stuck router (TLS handshake included). */
-		struct timeval tv = { .tv_sec = 20 };
+		struct timeval tv = { .tv_sec = G.io_timeout_s };
 
 		setsockopt(G.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 		setsockopt(G.fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
@@ -323,6 +325,8 @@ static void connect_channel(void)
 	G.ctx = SSL_CTX_new(TLS_client_method());
 	if (!G.ctx || !SSL_CTX_set_min_proto_version(G.ctx, TLS1_3_VERSION))
 		cli_die("TLS init");
+	/* a record without data returns to read_full(), not blocks */
+	SSL_CTX_clear_mode(G.ctx, SSL_MODE_AUTO_RETRY);
 	/* The router must prove it is a bona fide muISP (§4). */
 	if (SSL_CTX_load_verify_locations(G.ctx, G.ca, NULL) != 1)
 		cli_die("%s: cannot load CA", G.ca);
@@ -354,24 +358,37 @@ static void send_msg(struct mp_msg *m)
 		cli_die("send failed");
 }
 
+/*
+ * len bytes; 1, or 0 if nothing came in timeout_ms (-1: the rest of a
+ * frame, which a live router sends at once: --io-timeout), or -1.  A TLS record
+ * without data (the router's session tickets, after the handshake) is
+ * read and waited past: were SSL_read() left to block for data after it,
+ * a watch would end at the socket's time-out when no warning came.
+ */
 static int read_full(uint8_t *p, size_t len, int timeout_ms)
 {
+	int wait_ms = timeout_ms >= 0 ? timeout_ms : G.io_timeout_s * 1000;
 	size_t got = 0;
 
 	while (got < len) {
 		ssize_t n;
 
-		if (timeout_ms >= 0 && !(G.ssl && SSL_pending(G.ssl))) {
+		if (!(G.ssl && SSL_pending(G.ssl))) {
 			struct pollfd pfd = { G.fd, POLLIN, 0 };
-			int r = poll(&pfd, 1, timeout_ms);
+			int r = poll(&pfd, 1, wait_ms);
 
 			if (r == 0)
-				return 0;
+				return timeout_ms >= 0 && !got ? 0 : -1;
+			if (r < 0 && errno == EINTR)
+				continue;
 			if (r < 0)
 				return -1;
 		}
 		n = G.ssl ? SSL_read(G.ssl, p + got, (int)(len - got)) :
 			    read(G.fd, p + got, len - got);
+		if (n <= 0 && G.ssl &&
+		    SSL_get_error(G.ssl, (int)n) == SSL_ERROR_WANT_READ)
+			continue;
 		if (n <= 0)
 			return -1;
 		got += (size_t)n;
@@ -1003,6 +1020,7 @@ static void usage(FILE *f)
 		"options: -s SERVER -p PORT -b SOURCE --ca FILE --name NAME --plain\n"
 		"  -S STATEDIR -c SERIAL -m METHOD -P PAYMENT (voucher code)\n"
 		"  --password PW --esp --start --wait SECONDS\n"
+		"  --io-timeout SECONDS (a stuck router, default 20)\n"
 		"  --roam USER@REALM (buy as a partner ISP's user; password\n"
 		"    from the terminal, or one line from --secret-fd FD)\n"
 		"exit status: 0 ok, 1 failed, 2 usage error\n");
@@ -1018,6 +1036,7 @@ int main(int argc, char **argv)
 		{ "esp", no_argument, NULL, 'E' },
 		{ "start", no_argument, NULL, 'T' },
 		{ "wait", required_argument, NULL, 'w' },
+		{ "io-timeout", required_argument, NULL, 'o' },
 		{ "privacy", no_argument, NULL, 'E' },
 		{ "router", required_argument, NULL, 'R' },
 		{ "router-id", required_argument, NULL, 'I' },
@@ -1082,6 +1101,12 @@ int main(int argc, char **argv)
 		case 'w':
 			G.wait_s = (int)number("--wait", optarg, INT32_MAX);
 			G.wait_set = 1;
+			break;
+		case 'o':
+			G.io_timeout_s = (int)number("--io-timeout", optarg,
+						     3600);
+			if (!G.io_timeout_s)
+				exit(cli_usage("--io-timeout: at least 1"));
 			break;
 		case 'R':
 			G.router = optarg;
