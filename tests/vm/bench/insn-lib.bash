@@ -18,11 +18,12 @@
 # leaves out the periodic work (timers, the collector) that lands on CPU 1
 # in proportion to the time.  Both windows leave out CPU 1's busy-waiting
 # (the plugin's spin count: PAUSE loops, a lock held on CPU 0), whose
-# count follows how long the wait lasts; each run's log line shows it.  With MUISP_BENCH_HOLD=1, CPU 1 is held in a
-# pktgen window (the plugin's hold, held_send) at the entry of
-# net_rx_action until all the packets are in its backlog, so that it
-# forwards them all in full batches whatever the host's scheduling of the
-# two vCPUs does, and the idle window is as long as CPU 1 ran.  Each
+# count follows how long the wait lasts; each run's log line shows it.
+# CPU 1 is held in a pktgen window (the plugin's hold, held_send) at the
+# entry of net_rx_action until all the packets are in its backlog, so that
+# it forwards them all in full batches whatever the host's scheduling of
+# the two vCPUs does, and the idle window is as long as CPU 1 ran
+# (MUISP_BENCH_HOLD=0: not held; its figures are named ".unheld").  Each
 # configuration is set up, warmed with one pass of PKTS packets (its flows
 # exist, the translation cache is warm), then counted RUNS times:
 #   a       plain forwarding, muisp.ko not loaded
@@ -69,9 +70,11 @@
 # MUISP_BENCH_PKTS (default 100000), MUISP_BENCH_TUN_PKTS (20000),
 # MUISP_BENCH_RUNS (3), MUISP_BENCH_CONFIGS (INSN_CONFIGS),
 # MUISP_BENCH_PROFILE (1; 0: no profile; runs: every run's busy window
-# profiled, insn-profile.CFG.RUN), MUISP_BENCH_HOLD (0; 1: CPU 1 held until
-# pktgen has queued all the packets, docs/PERFORMANCE.md, "Repeatability
-# of (a)").
+# profiled, insn-profile.CFG.RUN), MUISP_BENCH_HOLD (1; 0: CPU 1 not held
+# until pktgen has queued all the packets, docs/PERFORMANCE.md,
+# "Repeatability of (a)").  A benchmark that cannot hold (insn-tun.sh:
+# ahgen's frames) sets INSN_UNHELD=1 before sourcing this; its figures
+# keep their names.
 . "$MUISP_TOP/tests/vm/lib.sh"
 . "$MUISP_TOP/tests/lib/bench.sh"
 
@@ -237,7 +240,7 @@ send() {
 	else
 		on gen sh -c "echo 'count $n' > /proc/net/pktgen/eth0"
 		"$@"
-		if [ $# -gt 0 ] && [ "${MUISP_BENCH_HOLD:-0}" = 1 ]; then
+		if [ $# -gt 0 ] && [ "$HOLD" = 1 ]; then
 			held_send "$n"
 		else
 			on gen sh -c 'echo start > /proc/net/pktgen/pgctrl'
@@ -404,8 +407,13 @@ done
 [ -d /sys/module/muisp ] && rmmod muisp
 echo 0 >/proc/sys/kernel/kptr_restrict
 # held_send's hold: net_rx_action's entry; its naps: a FIFO never written
-HOLD_SUFFIX=
-[ "${MUISP_BENCH_HOLD:-0}" != 1 ] || HOLD_SUFFIX=.held
+# Unheld pktgen figures are named apart (".unheld"): they are not
+# comparable with held ones.  ahgen's (the tunnel configurations', and
+# insn-tun.sh's ratios between them) are never held and keep their names.
+HOLD=${MUISP_BENCH_HOLD:-1} HOLD_SUFFIX= RATIO_SUFFIX=
+[ -z "${INSN_UNHELD-}" ] || HOLD=0
+[ "$HOLD" = 1 ] || HOLD_SUFFIX=.unheld
+[ -n "${INSN_UNHELD-}" ] || RATIO_SUFFIX=$HOLD_SUFFIX
 HOLD_AT=$(awk '$3 == "net_rx_action" {print $1; exit}' /proc/kallsyms)
 [ -n "$HOLD_AT" ] || fail "net_rx_action not in /proc/kallsyms"
 mkfifo "$SCRATCH/nap"
@@ -453,7 +461,9 @@ for cfg in $CONFIGS; do
 	spread[$cfg]=$(tr ' ' '\n' <<<"$vals" | grep . | sort -n |
 		awk '{a[NR] = $1} END {printf "%.1f", (a[NR] - a[1]) / 2}')
 	log "$cfg: median ${per[$cfg]} insn/pkt, spread +-${spread[$cfg]} ($vals)"
-	bench_result "forward.insn_per_pkt.$cfg$HOLD_SUFFIX" "${per[$cfg]}" insn/pkt "" \
+	sfx=$HOLD_SUFFIX
+	! tunnel "$cfg" || sfx=
+	bench_result "forward.insn_per_pkt.$cfg$sfx" "${per[$cfg]}" insn/pkt "" \
 		"$RUNS" "${spread[$cfg]}"
 	[ "${MUISP_BENCH_PROFILE:-1}" != 1 ] || profile "$cfg"
 	if tunnel "$cfg"; then tun_check "$cfg" "$TUN_PASS"; fi
@@ -461,11 +471,10 @@ done
 cfg_reset
 insmod "$MUISP_KO"
 
-# The ratios, when their configurations ran.  Held figures are named
-# apart (".held"): they are not comparable with unheld ones.
+# The ratios, when their configurations ran (named as above).
 ratio() { # NAME EXPR TARGET UNIT [SPREAD]: EXPR of a, an (a_napt), b,
 	# bn, c, ax (a_napt_xfrm), bt (b_napt_tun)
-	bench_result "$1$HOLD_SUFFIX" "$(awk -v a="${per[a]:-0}" -v an="${per[a_napt]:-0}" \
+	bench_result "$1$RATIO_SUFFIX" "$(awk -v a="${per[a]:-0}" -v an="${per[a_napt]:-0}" \
 		-v b="${per[b]:-0}" -v bn="${per[b_napt]:-0}" -v c="${per[c]:-0}" \
 		-v ax="${per[a_napt_xfrm]:-0}" -v bt="${per[b_napt_tun]:-0}" \
 		"BEGIN {printf \"%.3f\", $2}")" "$4" "$3" "$RUNS" "${5-}"

@@ -25,7 +25,7 @@
 # (a_napt's, 100000), MUISP_BENCH_RUNS (3), MUISP_BENCH_CONFIGS (these
 # three), MUISP_BENCH_PROFILE (1; 0: no profile).  Not held
 # (MUISP_BENCH_HOLD): ahgen's frames cannot be, and the ratios compare
-# a_napt with the tunnel configurations.
+# a_napt with the tunnel configurations, so a_napt is not held either.
 INSN_CONFIGS="a_napt a_napt_xfrm b_napt_tun"
-MUISP_BENCH_HOLD=0
+INSN_UNHELD=1
 . "$MUISP_TOP/tests/vm/bench/insn-lib.bash"
