@@ -42,7 +42,7 @@ static struct {
 	const char *server, *port, *ca, *name, *statedir, *opsock, *source;
 	const char *router, *router_id, *cacert, *uri;
 	int plain, wait_s, wait_set, privacy, start, no_register;
-	int io_timeout_s;	/* a stuck router: the handshake, a frame */
+	int io_timeout_s; /* a stuck router: the handshake, a frame */
 	uint64_t serial;
 	const char *method, *pay, *password, *room;
 	const char *roam; /* --roam user@realm */
@@ -1103,8 +1103,8 @@ int main(int argc, char **argv)
 			G.wait_set = 1;
 			break;
 		case 'o':
-			G.io_timeout_s = (int)number("--io-timeout", optarg,
-						     3600);
+			G.io_timeout_s =
+				(int)number("--io-timeout", optarg, 3600);
 			if (!G.io_timeout_s)
 				exit(cli_usage("--io-timeout: at least 1"));
 			break;
