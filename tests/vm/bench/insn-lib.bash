@@ -93,17 +93,13 @@ INSN_OUT=/muisp-out/insn.out
 taskset -pc 0 $$ >/dev/null
 
 # cpu1_window: CPU 1's count in the window the plugin wrote last, less
-# its busy-waiting (cpu1_spin): a CPU spinning for a lock another holds
-# counts the wait's wall time, not work
+# its busy-waiting, and that busy-waiting (the plugin's blocks with a PAUSE
+# and the loop test after each): "COUNT SPIN".  A CPU spinning for a lock
+# another holds counts the wait's wall time, not work.
 cpu1_window() {
 	tail -1 "$INSN_OUT" |
 		sed -n 's/^window [0-9]* .*cpu1=\([0-9]*\) .*spin1=\([0-9]*\).*/\1 \2/p' |
-		awk '{print $1 - $2}'
-}
-# cpu1_spin: CPU 1's busy-waiting in that window (the plugin's blocks with
-# a PAUSE and the loop test after each)
-cpu1_spin() {
-	tail -1 "$INSN_OUT" | sed -n 's/^window [0-9]* .*spin1=\([0-9]*\).*/\1/p'
+		awk '{print $1 - $2, $2}'
 }
 
 # Calibration: a loop of 2 x 10^6 instructions on CPU 1, as counted there;
@@ -111,7 +107,7 @@ cpu1_spin() {
 cal=
 for i in 1 2 3; do
 	taskset -c 1 insn-mark loop 1000000
-	c=$(cpu1_window)
+	read -r c _ < <(cpu1_window)
 	[ -n "$cal" ] && [ "$cal" -le "$c" ] || cal=$c
 done
 log "calibration: a loop of 2000000 instructions on CPU 1 counted as $cal (least of 3)"
@@ -326,8 +322,9 @@ hold_report() {
 
 # count: one busy and one idle window; prints "busy idle packets drops
 # busy-stats idle-stats hold spin" (stats_delta's, without spaces;
-# hold_report's; the busy window's busy-waiting, left out of busy).  The idle window is as long as CPU 1 ran in the busy
-# one: from the release to the end (a frozen vCPU runs no periodic work).
+# hold_report's; the busy window's busy-waiting, left out of busy).  The
+# idle window is as long as CPU 1 ran in the busy one: from the release to
+# the end (a frozen vCPU runs no periodic work).
 count() {
 	local tx0 tx1 d0 t0 t1 busy idle s0 s1 s2 h spin
 	T_RELEASE='' HELD=-
@@ -335,13 +332,14 @@ count() {
 	[ "${MUISP_BENCH_PROFILE:-1}" != runs ] || insn-mark profile
 	insn-mark stop
 	t1=$(date +%s.%N)
-	busy=$(cpu1_window) h=$(hold_report) spin=$(cpu1_spin)
+	read -r busy spin < <(cpu1_window)
+	h=$(hold_report)
 	tx1=$(tx_packets)
 	s1=$(cpu1_stats)
 	insn-mark start
 	sleep "$(awk -v a="${T_RELEASE:-$t0}" -v b="$t1" 'BEGIN {print b - a}')"
 	insn-mark stop
-	idle=$(cpu1_window)
+	read -r idle _ < <(cpu1_window)
 	s2=$(cpu1_stats)
 	echo "$busy $idle $((tx1 - tx0)) $(($(softnet_drops) - d0))" \
 		"$(stats_delta "$s0" "$s1" | tr -d ' ')" \
