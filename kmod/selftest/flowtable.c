@@ -470,8 +470,27 @@ static void ftst_big_export(void *ctx, const struct muisp_flow_record *rec)
 	atomic64_inc(&s->records);
 }
 
+/*
+ * Wait up to 5 s for the collector to size the array for the flows there
+ * are; true if it did.
+ */
+static bool ftst_wait_sized(struct muisp_flowtable *ft,
+			    struct muisp_ft_stats *st)
+{
+	unsigned int waited;
+
+	for (waited = 0; waited < 100; waited++) {
+		muisp_ft_stats(ft, st);
+		if (st->count * 5 <= st->buckets)
+			return true;
+		msleep(50);
+	}
+	return false;
+}
+
 static int ftst_big_fn(void *arg)
 {
+	struct muisp_ft_stats st;
 	struct ftst_big *b = arg;
 	struct muisp_flow_key k;
 	unsigned int r, i;
@@ -500,6 +519,13 @@ static int ftst_big_fn(void *arg)
 			if (!(i & 127))
 				cond_resched();
 		}
+		/*
+		 * However the scheduler shares the CPUs, the array grows
+		 * at least twice: for the first 2 x 12,000 flows before
+		 * the next, and again for those.
+		 */
+		if (!r && !ftst_wait_sized(b->ft, &st))
+			b->errors++;
 	}
 	complete(&b->done);
 	return 0;
@@ -508,8 +534,9 @@ static int ftst_big_fn(void *arg)
 /*
  * The bucket array follows the flows: two CPUs create 2 x 12,000 flows
  * (then 12,000 more each) while walks and flushes run, so the collector
- * grows the array several times under load; then it shrinks back once
- * they are flushed.  No flow lost, doubled or dumped twice.
+ * grows the array under load, at least twice (how often depends on how
+ * the scheduler shares the CPUs); then it shrinks back once they are
+ * flushed.  No flow lost, doubled or dumped twice.
  */
 static int ftst_resize(void)
 {
@@ -522,6 +549,7 @@ static int ftst_resize(void)
 	struct muisp_flowtable *ft;
 	struct ftst_walk w;
 	unsigned int i, rounds = 0, waited;
+	bool sized;
 	u64 sent = 0;
 	int ret = 0;
 
@@ -564,17 +592,13 @@ static int ftst_resize(void)
 	while (muisp_ft_walk(ft, &c, ftst_walk_fn, &w))
 		w.budget = 97;
 	FTST_CHECK(w.seen == 4 * FTST_BIG_FLOWS);
-	for (waited = 0; waited < 100; waited++) {
-		muisp_ft_stats(ft, &st);
-		if (st.count * 5 <= st.buckets)
-			break;
-		msleep(50);
-	}
-	FTST_CHECK(st.count == 4 * FTST_BIG_FLOWS && st.evictions == 0);
-	FTST_CHECK(st.resizes >= 3 && st.count * 5 <= st.buckets &&
-		   st.count * 8 >= st.buckets);
+	sized = ftst_wait_sized(ft, &st);
 	pr_info("flow table self-test (resize): %llu flows, %llu buckets, %llu resizes, %u walk rounds\n",
 		st.count, st.buckets, st.resizes, rounds);
+	FTST_CHECK(st.count == 4 * FTST_BIG_FLOWS && st.evictions == 0);
+	FTST_CHECK(st.resizes >= 2);
+	FTST_CHECK(sized);
+	FTST_CHECK(st.count * 8 >= st.buckets);
 	FTST_CHECK(muisp_ft_flush(ft, 0) == 4 * FTST_BIG_FLOWS);
 	/* empty: the collector shrinks the array to its minimum */
 	for (waited = 0; waited < 100; waited++) {
