@@ -11,6 +11,7 @@
 
 #include "muisp.h"
 #include "flowtable.h"
+#include "uinfo.h"
 
 static int __init muisp_init(void)
 {
@@ -18,7 +19,8 @@ static int __init muisp_init(void)
 
 #ifdef DEBUG
 	/* MUISP_DEBUG=1 builds: the self-tests run first, or nothing loads */
-	if (!muisp_ft_selftest() || !muisp_contract_selftest())
+	if (!muisp_ft_selftest() || !muisp_contract_selftest() ||
+	    !muisp_uinfo_selftest())
 		return -ENOTRECOVERABLE;
 #endif
 	ret = muisp_netns_init();

@@ -61,3 +61,7 @@ $(eval $(call fuzz_target,fuzz_ipfix,tests/fuzz/fuzz_ipfix.c $(LIB_IPFIX_SRCS),)
 
 # muisp-ipfixd: --replay files through the exporter, and its config file
 $(eval $(call fuzz_target,fuzz_ipfixd,tests/fuzz/fuzz_ipfixd.c $(IPFIXD_CORE_SRCS),$(LIB_NL_LIBS)))
+
+# per-user accounting: the User Information option a meter reads and strips
+# (kmod/uinfo_core.c; seals opened with OpenSSL as in test_uinfo_core)
+$(eval $(call fuzz_target,fuzz_uinfo,tests/fuzz/fuzz_uinfo.c kmod/uinfo_core.c tests/unit/uinfo_aead_host.c,$$(shell $$(PKG_CONFIG) --libs libcrypto)))

@@ -25,6 +25,8 @@
 #   CHECK_FATAL=1 the first failure ends the run (exit 1, after the summary
 #                 if CHECK_SUITE is set): for runs whose later checks build
 #                 on earlier ones, such as every VM scenario
+# MUISP_CHECK_TIMES=1 (in the environment) ends each "ok" line with the
+# seconds since the previous one, to find where a slow suite spends them.
 #
 # "ok" lines go to stdout; "FAIL" lines to the stderr the script had when
 # it sourced this file, so that they show even from inside a condition
@@ -35,8 +37,16 @@ CHECK_PASS=${CHECK_PASS:-0} CHECK_FAIL=${CHECK_FAIL:-0}
 CHECK_FATAL=${CHECK_FATAL:-0}
 exec {_check_err}>&2
 
+_check_t0=${EPOCHREALTIME/./}
 ok() {
 	CHECK_PASS=$((CHECK_PASS + 1))
+	if [ "${MUISP_CHECK_TIMES:-0}" = 1 ]; then
+		local now=${EPOCHREALTIME/./}
+		printf '  ok   %s  [%d.%ds]\n' "$1" $(((now - _check_t0) / 1000000)) \
+			$(((now - _check_t0) / 100000 % 10))
+		_check_t0=$now
+		return
+	fi
 	printf '  ok   %s\n' "$1"
 }
 

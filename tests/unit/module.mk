@@ -105,3 +105,7 @@ $(eval $(call unit_test,test_lists_core,tests/unit/test_lists_core.c kmod/lists_
 
 # the AH frames of the tunnel-on forwarding benchmark (tests/bench/ahgen)
 $(eval $(call unit_test,test_ah_frames,tests/unit/test_ah_frames.c tests/bench/ah_frames.c,$$(shell $$(PKG_CONFIG) --libs libcrypto)))
+
+# per-user accounting: the User Information option (kmod/uinfo_core.c),
+# sealed with OpenSSL on the host (the kernel's gcm(aes) in muisp.ko)
+$(eval $(call unit_test,test_uinfo_core,tests/unit/test_uinfo_core.c kmod/uinfo_core.c tests/unit/uinfo_aead_host.c,$$(shell $$(PKG_CONFIG) --libs libcrypto)))

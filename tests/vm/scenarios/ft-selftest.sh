@@ -9,17 +9,21 @@
 # metering while flush, walk and GC run, every metered packet in exactly
 # one record; and the contract quota self-tests (kmod/selftest/contract.c):
 # every online CPU charging one contract up to its hard limit, usage never
-# past it and ending exactly at it, the soft limit once.  The module runs
-# them at load and refuses to load if one fails.  The product module under test must carry none of that code.
+# past it and ending exactly at it, the soft limit once; and the user
+# information self-tests (kmod/selftest/uinfo.c): the kernel's gcm(aes)
+# seals the known answer computed apart (kmod/uinfo_kat.h).  The module
+# runs them at load and refuses to load if one fails.  The product module
+# under test must carry none of that code.
 # Then the product module is loaded again and an unload/reload is clean.
 . "$MUISP_TOP/tests/vm/lib.sh"
 st_ko=$MUISP_TOP/build/kmod-selftest/$(uname -r)/kmod/muisp.ko
 [ -r "$st_ko" ] || fail "no $st_ko (make kmod-selftest KVER=$(uname -r))"
 syms=$(nm "$MUISP_KO")
-! grep -qE 'ftst_|ctst_' <<<"$syms" || fail "self-test code in the product module"
+! grep -qE 'ftst_|ctst_|utst_' <<<"$syms" || fail "self-test code in the product module"
 syms=$(nm "$st_ko")
 grep -q ftst_ <<<"$syms" || fail "no self-test code in $st_ko"
 grep -q ctst_ <<<"$syms" || fail "no contract self-test code in $st_ko"
+grep -q utst_ <<<"$syms" || fail "no user information self-test code in $st_ko"
 ok "self-test code in the debug module only"
 
 mark="ft-selftest-$$"
@@ -29,13 +33,16 @@ loaded=1
 insmod "$st_ko" || loaded=0
 out=$(dmesg | sed -n "/$mark/,\$p")
 # every self-test line, a failing check's among them
-grep -E "(flow table|contract) self-test" <<<"$out" || true
+grep -E "(flow table|contract|user information) self-test" <<<"$out" || true
 [ $loaded = 1 ] || fail "self-tests failed: the module refused to load"
 grep -q "muisp: flow table self-tests: pass" <<<"$out" || fail "no pass line"
 ! grep -q "self-test failed" <<<"$out" || fail "a self-test failed"
 ok "flow table self-tests pass"
 grep -q "muisp: contract self-tests: pass" <<<"$out" || fail "no contract pass line"
 ok "contract self-tests pass"
+grep -q "muisp: user information self-tests: pass" <<<"$out" ||
+	fail "no user information pass line"
+ok "user information self-tests pass (the kernel's gcm(aes) seals the known answer)"
 rmmod muisp || fail "unload the self-test module"
 
 insmod "$MUISP_KO" dyndbg=+p || fail "reload"

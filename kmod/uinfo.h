@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Per-user accounting in the module (docs/DESIGN.md "Per-user
+ * accounting"): the keys that seal a User Information option's Accounting
+ * ID (kmod/uinfo.c) over kmod/uinfo_core.c's wire format.
+ */
+#ifndef MUISP_UINFO_H
+#define MUISP_UINFO_H
+
+#include "uinfo_core.h"
+
+#define MUISP_UINFO_KEY_LEN	16	/* AES-128 */
+#define MUISP_UINFO_SALT_LEN	4
+
+/*
+ * An agent's key: the kernel's synchronous gcm(aes), and on every CPU a
+ * request and a buffer for the additional data, the id and the ICV
+ * (heap memory: scatterlists may not point into a virtually mapped
+ * stack).  Made in process context; used from any context.
+ */
+struct muisp_uinfo_key {
+	struct crypto_aead *tfm;
+	void * __percpu *scratch;
+	u8 salt[MUISP_UINFO_SALT_LEN];
+};
+
+struct muisp_uinfo_key *muisp_uinfo_key_new(const u8 *key, const u8 *salt);
+void muisp_uinfo_key_free(struct muisp_uinfo_key *k);
+
+/* selftest/uinfo.c (MUISP_DEBUG=1): true if every self-test passed. */
+bool muisp_uinfo_selftest(void);
+
+#endif /* MUISP_UINFO_H */
