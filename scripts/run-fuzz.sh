@@ -3,13 +3,13 @@
 # Short libFuzzer runs for `make check` (the long runs: `make fuzz-long`,
 # scripts/fuzz-long.sh).
 # Each target starts from tests/fuzz/corpus/NAME/ (copied, never modified)
-# and runs for FUZZ_SECONDS (default 10), FUZZ_JOBS (default: one per CPU)
+# and runs for FUZZ_SECONDS (default 6), FUZZ_JOBS (default: one per CPU)
 # targets at a time; the results are reported in the order given.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/tests/lib/check.sh"
 CHECK_SUITE=fuzz
-secs=${FUZZ_SECONDS:-10}
+secs=${FUZZ_SECONDS:-6}
 jobs=${FUZZ_JOBS:-$(nproc)}
 runs=$(mktemp -d)
 trap 'rm -rf "$runs"' EXIT

@@ -6,7 +6,7 @@
 # on (the default):
 #   1. Without a tunnel a plain-TCP control channel is refused: the
 #      daemon's check says the tunnel does not encrypt (seed §5).
-#   2. Alice's ESP tunnel (privacy option, AES-GCM; 60 s lifetime, no
+#   2. Alice's ESP tunnel (privacy option, AES-GCM; 30 s lifetime, no
 #      rekey) comes up; muispd records proto esp and the SA's SPI in her
 #      entry.
 #   3. Over that tunnel alice buys with a plain-TCP control channel, which
@@ -18,7 +18,7 @@
 . "$MUISP_TOP/tests/vm/lib.sh"
 . "$MUISP_TOP/tests/ike/ike-lib.sh"
 . "$MUISP_TOP/tests/vm/scenarios/contract-lib.bash"
-ike_scenario --router "--life 60 --no-rekey" --privacy --life 60 --no-rekey
+ike_scenario --router "--life 30 --no-rekey" --privacy --life 30 --no-rekey
 on router muispctl config set lan lan0
 muispd_conf <<CONF
 $FLOW_CONF
@@ -60,7 +60,7 @@ on alice ping -c 3 -i 0.2 -W 5 $INET4 >/dev/null || fail "alice's pings through 
 expect "metered" \
 	"3 3" "$(R --json contract show $serial | jq -r '"\(.up_packets) \(.down_packets)"')"
 
-# 4. the SA expires (60 s, no rekey): unbound, contract kept
+# 4. the SA expires (30 s, no rekey): unbound, contract kept
 wait_until -t 150 state_is "unallocated 0"
 expect "contract outstanding, unbound" unbound "$(field state "$(op contract-show $serial)")"
 ! on alice ping -c 1 -W 2 $INET4 >/dev/null 2>&1 || fail "forwarded after the SA expired"
