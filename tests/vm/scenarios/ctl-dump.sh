@@ -30,15 +30,28 @@ awk -v n=$N -v c=$C 'BEGIN {
 log "creating $N addresses and $C contracts"
 R -b "$SCRATCH/batch"
 
-# check: the dump has exactly the table (count, unique, all bound).
-check() {
-	R --json addr list >"$SCRATCH/addrs.json"
-	expect "$1" "$N $N $N" \
-		"$(jq -r '"\(length) \(map(.addr) | unique | length) \(map(select(.state == "bound")) | length)"' "$SCRATCH/addrs.json")"
+# Rows, distinct addresses and bound ones: "ADDRESS STATE" lines in, the
+# three counts out.  (awk, not jq: jq takes ~25 s on 100,000 objects under
+# emulation, and both dumps are the same netlink dump.)
+counts() {
+	awk '{ n++; if (!seen[$1]++) u++; if ($2 == "bound") b++ }
+	     END { print n + 0, u + 0, b + 0 }'
 }
-check "addr dump"
-R addr list | wc -l >"$SCRATCH/lines"
-expect "addr list (text): header + rows" $((N + 1)) "$(<"$SCRATCH/lines")"
+# the text listing's ADDRESS and STATE columns, found by the header
+text_cols() {
+	awk 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
+	     { print $c["ADDRESS"], $c["STATE"] }'
+}
+# check NAME: the text dump has exactly the table (count, unique, all bound)
+check() {
+	R addr list >"$SCRATCH/addrs.txt"
+	expect "$1" "$N $N $N" "$(text_cols <"$SCRATCH/addrs.txt" | counts)"
+}
+R --json addr list >"$SCRATCH/addrs.json"
+expect "addr dump (JSON)" "$N $N $N" \
+	"$(jq -r '.[] | "\(.addr) \(.state)"' "$SCRATCH/addrs.json" | counts)"
+check "addr dump (text)"
+expect "addr list (text): header + rows" $((N + 1)) "$(wc -l <"$SCRATCH/addrs.txt")"
 R --json contract list >"$SCRATCH/contracts.json"
 expect "contract dump: every contract, naddrs sum to $N" "$C $N" \
 	"$(jq -r '"\(length) \(map(.naddrs) | add)"' "$SCRATCH/contracts.json")"
