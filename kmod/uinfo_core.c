@@ -148,22 +148,29 @@ int muisp_uinfo_get(const u8 *opt, unsigned int avail, u8 family,
 	return len;
 }
 
-int muisp_uinfo_find_v4(const u8 *opts, unsigned int len)
+/*
+ * Walk an options area from i to len for ours: IPv4 (an EOL ends the
+ * options, NOP is one byte, a length counts the whole option) or IPv6
+ * (Pad1 is one byte, a length counts the data after two bytes).
+ */
+static int uinfo_find(const u8 *a, unsigned int i, unsigned int len, bool v6)
 {
-	unsigned int i = 0, l;
+	const u8 one = v6 ? UINFO_V6_PAD1 : UINFO_V4_OPT_NOP;
+	const u8 ours = v6 ? MUISP_UINFO_V6_TYPE : MUISP_UINFO_V4_TYPE;
 	int found = -ENOENT;
+	unsigned int l;
 
-	while (i < len && opts[i] != UINFO_V4_OPT_EOL) {
-		if (opts[i] == UINFO_V4_OPT_NOP) {
+	while (i < len && (v6 || a[i] != UINFO_V4_OPT_EOL)) {
+		if (a[i] == one) {
 			i++;
 			continue;
 		}
 		if (len - i < 2)
 			return -EINVAL;
-		l = opts[i + 1];
+		l = a[i + 1] + (v6 ? 2U : 0U);
 		if (l < 2 || l > len - i)
 			return -EINVAL;
-		if (opts[i] == MUISP_UINFO_V4_TYPE) {
+		if (a[i] == ours) {
 			if (found >= 0 || l < 4)
 				return -EINVAL;
 			found = i;
@@ -173,31 +180,16 @@ int muisp_uinfo_find_v4(const u8 *opts, unsigned int len)
 	return found;
 }
 
+int muisp_uinfo_find_v4(const u8 *opts, unsigned int len)
+{
+	return uinfo_find(opts, 0, len, false);
+}
+
 int muisp_uinfo_find_v6(const u8 *hdr, unsigned int len)
 {
-	unsigned int i = 2, l;
-	int found = -ENOENT;
-
 	if (len < 8 || len != (hdr[1] + 1U) * 8)
 		return -EINVAL;
-	while (i < len) {
-		if (hdr[i] == UINFO_V6_PAD1) {
-			i++;
-			continue;
-		}
-		if (len - i < 2)
-			return -EINVAL;
-		l = hdr[i + 1] + 2U;
-		if (l > len - i)
-			return -EINVAL;
-		if (hdr[i] == MUISP_UINFO_V6_TYPE) {
-			if (found >= 0 || l < 4)
-				return -EINVAL;
-			found = i;
-		}
-		i += l;
-	}
-	return found;
+	return uinfo_find(hdr, 2, len, true);
 }
 
 u16 muisp_uinfo_ip_csum(const u8 *ip, unsigned int hlen)
