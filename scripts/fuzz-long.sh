@@ -3,7 +3,7 @@
 #
 # `make fuzz-long`: every libFuzzer target to FUZZ_RUNS executions
 # (default 10^7), FUZZ_JOBS targets at a time (default 2), outside
-# `make check` (which runs each for 15 s: scripts/run-fuzz.sh).  Hours on
+# `make check` (which runs each for 6 s: scripts/run-fuzz.sh).  Hours on
 # a 2-core machine: run it with `nice -n 19` next to other work.
 #
 #   scripts/fuzz-long.sh build/fuzz/NAME...   (make fuzz-long passes all;
