@@ -15,7 +15,7 @@ rc=0
 cat "$SCRATCH/out"
 if [ $rc -ne 0 ]; then	# the guest's /tmp goes with it: show the logs
 	kept=$(sed -n 's/^dhcp: logs kept in //p' "$SCRATCH/out")
-	for f in "$kept"/*.log; do
+	for f in "$kept"/*.log "$kept"/*.out; do
 		[ -f "$f" ] && { echo "--- $f (last 40 lines)"; tail -40 "$f"; }
 	done
 fi
