@@ -41,6 +41,7 @@
 #include "gate.h"
 #include "quota.h"
 #include "flow_core.h"
+#include "uinfo_core.h"
 
 struct muisp_flowtable;
 struct muisp_lset;
@@ -116,6 +117,26 @@ struct muisp_list_entry {
 	struct rcu_head rcu;
 };
 
+/*
+ * An agent's key (agents.c): published whole, so a packet sees one
+ * generation's transform and replay window together.
+ */
+struct muisp_agent_key {
+	struct muisp_uinfo_key *aead;	/* uinfo.h: gcm(aes), key and salt */
+	u32 key_id;			/* its generation */
+	spinlock_t lock;		/* the replay window, in softirq */
+	struct muisp_uinfo_replay replay;
+};
+
+/* A multi-user host whose User Information options this meter opens. */
+struct muisp_agent {
+	struct rhash_head node;
+	struct muisp_addr_key key;	/* the host's address */
+	u32 id;				/* stable dump id (xarray index) */
+	struct muisp_agent_key __rcu *k;
+	atomic64_t opened, forged, replayed;
+};
+
 /* Per-CPU counters of the packet path. */
 struct muisp_pcpu_stats {
 	u64 drops[__MUISP_DROP_LAST];
@@ -179,8 +200,13 @@ struct muisp_net {
 	/* the packet path's lookup set of both lists (lists.c) */
 	struct muisp_lset __rcu *lset;
 
+	/* per-user accounting: the meter's agents (agents.c) */
+	struct rhashtable agents;	/* by muisp_addr_key */
+	struct xarray agent_ids;	/* id -> struct muisp_agent */
+	u32 nagents;
+
 	/* dump consistency: bumped under lock on every change */
-	u32 gen_addr, gen_contract, gen_garden, gen_block;
+	u32 gen_addr, gen_contract, gen_garden, gen_block, gen_agent;
 
 	/* while a LAN interface is configured (muisp_gate_up()) */
 	struct muisp_flowtable __rcu *ft;
@@ -245,6 +271,17 @@ struct muisp_addr *muisp_addr_lookup(struct muisp_net *mn,
 int muisp_addr_set(struct muisp_net *mn, const struct muisp_addr *tmpl,
 		   u32 flags, u32 max, struct netlink_ext_ack *extack);
 int muisp_addr_del(struct muisp_net *mn, const struct muisp_addr_key *key);
+
+/* agents.c */
+int muisp_agents_init(struct muisp_net *mn);
+void muisp_agents_destroy(struct muisp_net *mn);
+struct muisp_agent *muisp_agent_lookup(struct muisp_net *mn,
+				       const struct muisp_addr_key *key);
+int muisp_agent_set(struct muisp_net *mn, const struct muisp_addr_key *key,
+		    const u8 *material, u32 key_id, u32 max, u32 *id,
+		    struct netlink_ext_ack *extack);
+int muisp_agent_del(struct muisp_net *mn, const struct muisp_addr_key *key);
+u32 muisp_agent_key_id(const struct muisp_agent *a);
 
 /* contract.c */
 void muisp_contract_table_init(struct muisp_net *mn);

@@ -806,6 +806,77 @@ int muisp_nl_block_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 		       MUISP_CMD_BLOCK_GET, fill_block, mn);
 }
 
+/* ---- per-user accounting: the meter's agents ----------------------------- */
+
+int muisp_nl_agent_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct muisp_net *mn = info_mn(info);
+	struct nlattr **tb = info->attrs;
+	struct muisp_addr_key key = {};
+	u32 id;
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, MUISP_AGENT_A_ADDR) ||
+	    GENL_REQ_ATTR_CHECK(info, MUISP_AGENT_A_KEY) ||
+	    GENL_REQ_ATTR_CHECK(info, MUISP_AGENT_A_KEY_ID))
+		return -EINVAL;
+	nla_to_addr(tb[MUISP_AGENT_A_ADDR], key.addr, &key.family);
+	mutex_lock(&mn->lock);
+	ret = muisp_agent_set(mn, &key, nla_data(tb[MUISP_AGENT_A_KEY]),
+			      nla_get_u32(tb[MUISP_AGENT_A_KEY_ID]),
+			      LIMIT(skb, AGENTS), &id, info->extack);
+	mutex_unlock(&mn->lock);
+	if (ret)
+		return ret;
+	BUILD_BUG_ON((int)MUISP_AGENT_A_ID != (int)MUISP_GARDEN_A_ID); /* fill_id */
+	return reply(info, MUISP_CMD_AGENT_SET, fill_id, &id, mn);
+}
+
+int muisp_nl_agent_del_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct muisp_net *mn = info_mn(info);
+	struct muisp_addr_key key = {};
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, MUISP_AGENT_A_ADDR))
+		return -EINVAL;
+	nla_to_addr(info->attrs[MUISP_AGENT_A_ADDR], key.addr, &key.family);
+	mutex_lock(&mn->lock);
+	ret = muisp_agent_del(mn, &key);
+	mutex_unlock(&mn->lock);
+	if (ret == -ENOENT)
+		NL_SET_ERR_MSG(info->extack, "no agent has that address");
+	return ret;
+}
+
+/* Under RCU (the dump): never the key. */
+static int fill_agent(struct sk_buff *skb, const void *obj,
+		      struct muisp_net *mn)
+{
+	const struct muisp_agent *a = obj;
+
+	if (nla_put_u32(skb, MUISP_AGENT_A_ID, a->id) ||
+	    put_ip(skb, MUISP_AGENT_A_ADDR, a->key.family, a->key.addr) ||
+	    nla_put_u32(skb, MUISP_AGENT_A_KEY_ID, muisp_agent_key_id(a)) ||
+	    nla_put_u64_64bit(skb, MUISP_AGENT_A_OPENED,
+			      atomic64_read(&a->opened), MUISP_AGENT_A_PAD) ||
+	    nla_put_u64_64bit(skb, MUISP_AGENT_A_FORGED,
+			      atomic64_read(&a->forged), MUISP_AGENT_A_PAD) ||
+	    nla_put_u64_64bit(skb, MUISP_AGENT_A_REPLAYED,
+			      atomic64_read(&a->replayed), MUISP_AGENT_A_PAD))
+		return -EMSGSIZE;
+	return 0;
+}
+
+int muisp_nl_agent_get_dumpit(struct sk_buff *skb,
+			      struct netlink_callback *cb)
+{
+	struct muisp_net *mn = muisp_net(sock_net(skb->sk));
+
+	return muisp_xa_dump(skb, cb, &mn->agent_ids, READ_ONCE(mn->gen_agent),
+			     MUISP_CMD_AGENT_GET, fill_agent, mn);
+}
+
 /* ---- configuration and statistics -------------------------------------- */
 
 static int fill_config(struct sk_buff *skb, const void *obj,

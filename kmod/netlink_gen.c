@@ -193,6 +193,26 @@ muisp_config_set_nl_policy[MUISP_CONFIG_A_MAX + 1] = {
 static const struct nla_policy
 muisp_stats_get_nl_policy[MUISP_STATS_A_MAX + 1] = { };
 
+/* MUISP_CMD_AGENT_SET */
+static const struct nla_policy
+muisp_agent_set_nl_policy[MUISP_AGENT_A_MAX + 1] = {
+	[MUISP_AGENT_A_ADDR] =
+		NLA_POLICY_VALIDATE_FN(NLA_BINARY, muisp_nl_validate_ip, 16),
+	[MUISP_AGENT_A_KEY] = NLA_POLICY_EXACT_LEN(MUISP_AGENT_KEY_LEN),
+	[MUISP_AGENT_A_KEY_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+};
+
+/* MUISP_CMD_AGENT_DEL */
+static const struct nla_policy
+muisp_agent_del_nl_policy[MUISP_AGENT_A_MAX + 1] = {
+	[MUISP_AGENT_A_ADDR] =
+		NLA_POLICY_VALIDATE_FN(NLA_BINARY, muisp_nl_validate_ip, 16),
+};
+
+/* MUISP_CMD_AGENT_GET: takes no attribute */
+static const struct nla_policy
+muisp_agent_get_nl_policy[MUISP_AGENT_A_MAX + 1] = { };
+
 /*
  * An op's policy holds what its do and its dump take together; a mode
  * that takes less refuses the rest here instead of ignoring it.
@@ -240,7 +260,7 @@ static int muisp_nl_flow_get_do_checked(struct sk_buff *skb,
 	return muisp_nl_flow_get_doit(skb, info);
 }
 
-const struct genl_ops muisp_nl_ops[17] = {
+const struct genl_ops muisp_nl_ops[20] = {
 	{
 		.cmd		= MUISP_CMD_ADDR_SET,
 		.doit		= muisp_nl_addr_set_doit,
@@ -364,6 +384,27 @@ const struct genl_ops muisp_nl_ops[17] = {
 		.doit		= muisp_nl_stats_get_doit,
 		.policy		= muisp_stats_get_nl_policy,
 		.maxattr	= MUISP_STATS_A_MAX,
+		.flags		= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd		= MUISP_CMD_AGENT_SET,
+		.doit		= muisp_nl_agent_set_doit,
+		.policy		= muisp_agent_set_nl_policy,
+		.maxattr	= MUISP_AGENT_A_MAX,
+		.flags		= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd		= MUISP_CMD_AGENT_DEL,
+		.doit		= muisp_nl_agent_del_doit,
+		.policy		= muisp_agent_del_nl_policy,
+		.maxattr	= MUISP_AGENT_A_MAX,
+		.flags		= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd		= MUISP_CMD_AGENT_GET,
+		.dumpit		= muisp_nl_agent_get_dumpit,
+		.policy		= muisp_agent_get_nl_policy,
+		.maxattr	= MUISP_AGENT_A_MAX,
 		.flags		= GENL_UNS_ADMIN_PERM,
 	},
 };

@@ -39,7 +39,7 @@ struct muisp_uinfo_key *muisp_uinfo_key_new(const u8 *key, const u8 *salt)
 	size_t size;
 	int cpu, ret;
 
-	k = kzalloc(sizeof(*k), GFP_KERNEL);
+	k = kzalloc(sizeof(*k), GFP_KERNEL_ACCOUNT);
 	if (!k)
 		return ERR_PTR(-ENOMEM);
 	/* CRYPTO_ALG_ASYNC in the mask: a synchronous implementation */
@@ -54,7 +54,7 @@ struct muisp_uinfo_key *muisp_uinfo_key_new(const u8 *key, const u8 *salt)
 	if (ret)
 		goto err;
 	memcpy(k->salt, salt, MUISP_UINFO_SALT_LEN);
-	k->scratch = alloc_percpu(void *);
+	k->scratch = alloc_percpu_gfp(void *, GFP_KERNEL_ACCOUNT);
 	if (!k->scratch) {
 		ret = -ENOMEM;
 		goto err;
@@ -63,7 +63,8 @@ struct muisp_uinfo_key *muisp_uinfo_key_new(const u8 *key, const u8 *salt)
 	size = ALIGN(sizeof(struct aead_request) +
 		     crypto_aead_reqsize(k->tfm), 8) + UINFO_BUF_LEN;
 	for_each_possible_cpu(cpu) {
-		void *p = kzalloc_node(size, GFP_KERNEL, cpu_to_node(cpu));
+		void *p = kzalloc_node(size, GFP_KERNEL_ACCOUNT,
+				       cpu_to_node(cpu));
 
 		if (!p) {
 			ret = -ENOMEM;

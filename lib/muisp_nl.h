@@ -261,6 +261,16 @@ struct muisp_nl_block {
 	uint64_t hits;
 };
 
+/* A multi-user host whose User Information options the meter opens. */
+struct muisp_nl_agent {
+	uint64_t present;
+	uint32_t id;
+	struct muisp_nl_ip addr;
+	uint8_t key[MUISP_AGENT_KEY_LEN]; /* requests only: never dumped */
+	uint32_t key_id;
+	uint64_t opened, forged, replayed;
+};
+
 struct muisp_nl_config {
 	uint64_t present;
 	uint32_t lan_ifindex;
@@ -312,6 +322,8 @@ int muisp_nl_garden_parse(const struct nlmsghdr *nlh,
 int muisp_nl_garden_put(struct nlmsghdr *nlh, const struct muisp_nl_garden *o);
 int muisp_nl_block_parse(const struct nlmsghdr *nlh, struct muisp_nl_block *o);
 int muisp_nl_block_put(struct nlmsghdr *nlh, const struct muisp_nl_block *o);
+int muisp_nl_agent_parse(const struct nlmsghdr *nlh, struct muisp_nl_agent *o);
+int muisp_nl_agent_put(struct nlmsghdr *nlh, const struct muisp_nl_agent *o);
 int muisp_nl_config_parse(const struct nlmsghdr *nlh,
 			  struct muisp_nl_config *o);
 int muisp_nl_config_put(struct nlmsghdr *nlh, const struct muisp_nl_config *o);
@@ -325,6 +337,7 @@ typedef int (*muisp_nl_contract_cb)(const struct muisp_nl_contract *o,
 typedef int (*muisp_nl_flow_cb)(const struct muisp_nl_flow *o, void *arg);
 typedef int (*muisp_nl_garden_cb)(const struct muisp_nl_garden *o, void *arg);
 typedef int (*muisp_nl_block_cb)(const struct muisp_nl_block *o, void *arg);
+typedef int (*muisp_nl_agent_cb)(const struct muisp_nl_agent *o, void *arg);
 typedef int (*muisp_nl_event_cb)(const struct muisp_nl_event *o, void *arg);
 
 int muisp_nl_addr_set(struct muisp_nl *nl, const struct muisp_nl_addr *o);
@@ -358,6 +371,13 @@ int muisp_nl_block_add(struct muisp_nl *nl, const struct muisp_nl_block *o,
 		       uint32_t *id);
 int muisp_nl_block_del(struct muisp_nl *nl, uint32_t id);
 int muisp_nl_block_dump(struct muisp_nl *nl, muisp_nl_block_cb cb,
+			muisp_nl_reset_cb reset, void *arg);
+
+/* Register an agent or rekey it (ADDR, KEY, KEY_ID); *id: its id. */
+int muisp_nl_agent_set(struct muisp_nl *nl, const struct muisp_nl_agent *o,
+		       uint32_t *id);
+int muisp_nl_agent_del(struct muisp_nl *nl, const struct muisp_nl_ip *addr);
+int muisp_nl_agent_dump(struct muisp_nl *nl, muisp_nl_agent_cb cb,
 			muisp_nl_reset_cb reset, void *arg);
 
 int muisp_nl_config_get(struct muisp_nl *nl, struct muisp_nl_config *out);

@@ -33,8 +33,9 @@ enum kind {
 	K_IP,
 	K_MAC,
 	K_COUNTERS,
-	K_W32, /* the u32 form; aux: the u64 form's type */
-	K_W64, /* the u64 form; aux: the u32 form's type */
+	K_W32,	 /* the u32 form; aux: the u64 form's type */
+	K_W64,	 /* the u64 form; aux: the u32 form's type */
+	K_BYTES, /* a byte array; aux: its length */
 };
 
 struct field {
@@ -52,6 +53,10 @@ struct field {
 	{                                           \
 		k, 0, offsetof(type, member), other \
 	}
+#define BYTES(type, member, len)                        \
+	{                                               \
+		K_BYTES, 0, offsetof(type, member), len \
+	}
 #define NELEM(type, member) \
 	(sizeof(((type *)0)->member) / sizeof(((type *)0)->member[0]))
 #define COUNTERS(type, member, mask)                                         \
@@ -67,7 +72,7 @@ struct field {
 /*
  * One table per attribute set, generated from include/uapi/muisp.yaml
  * (scripts/nlspec.py): addr_f, contract_f, flow_f, garden_f, block_f,
- * config_f, stats_f, event_f.
+ * config_f, stats_f, event_f, agent_f.
  */
 #include "muisp_nl_gen.h"
 
@@ -165,6 +170,11 @@ static int attr_cb(const struct nlattr *a, void *data)
 			return MNL_CB_ERROR;
 		memcpy(p, mnl_attr_get_payload(a), 6);
 		break;
+	case K_BYTES:
+		if (len != fd->aux)
+			return MNL_CB_ERROR;
+		memcpy(p, mnl_attr_get_payload(a), len);
+		break;
 	case K_COUNTERS:
 		if (parse_counters(a, (uint64_t *)(void *)p, fd->max,
 				   (uint64_t *)(void *)(c->obj + fd->aux)) < 0)
@@ -235,6 +245,10 @@ static int put(struct nlmsghdr *nlh, const struct field *f, unsigned int max,
 		}
 		if (f[t].kind == K_W64)
 			continue; /* the u32 form's bit decides */
+		if (f[t].kind == K_BYTES) {
+			mnl_attr_put(nlh, t, f[t].aux, p);
+			continue;
+		}
 		if (f[t].kind != K_IP) {
 			mnl_attr_put(nlh, t, size[f[t].kind], p);
 			continue;
@@ -266,6 +280,7 @@ CODEC(flow, flow_f, MUISP_FLOW_A_MAX)
 CODEC(garden, garden_f, MUISP_GARDEN_A_MAX)
 CODEC(block, block_f, MUISP_BLOCK_A_MAX)
 CODEC(config, config_f, MUISP_CONFIG_A_MAX)
+CODEC(agent, agent_f, MUISP_AGENT_A_MAX)
 
 int muisp_nl_stats_parse(const struct nlmsghdr *nlh, struct muisp_nl_stats *o)
 {
@@ -298,6 +313,7 @@ struct obj_cb {
 		muisp_nl_flow_cb flow;
 		muisp_nl_garden_cb garden;
 		muisp_nl_block_cb block;
+		muisp_nl_agent_cb agent;
 	} fn;
 };
 
@@ -333,6 +349,7 @@ CALLER(contract)
 CALLER(flow)
 CALLER(garden)
 CALLER(block)
+CALLER(agent)
 
 #define PARSER(name)                                                 \
 	static int parse_##name(const struct nlmsghdr *nlh, void *o) \
@@ -344,6 +361,7 @@ PARSER(contract)
 PARSER(flow)
 PARSER(garden)
 PARSER(block)
+PARSER(agent)
 PARSER(config)
 PARSER(stats)
 
@@ -554,6 +572,39 @@ int muisp_nl_garden_dump(struct muisp_nl *nl, muisp_nl_garden_cb cb,
 			    reset,	  { .garden = cb } };
 
 	return muisp_nl_dump(nl, muisp_nl_msg(nl, MUISP_CMD_GARDEN_GET, 0),
+			     obj_trampoline, reset_trampoline, &c);
+}
+
+int muisp_nl_agent_set(struct muisp_nl *nl, const struct muisp_nl_agent *o,
+		       uint32_t *id)
+{
+	struct nlmsghdr *nlh = muisp_nl_msg(nl, MUISP_CMD_AGENT_SET, 0);
+	struct muisp_nl_agent r;
+
+	if (muisp_nl_agent_put(nlh, o) < 0)
+		return -1;
+	return add_with_id(nl, nlh, MUISP_CMD_AGENT_SET, parse_agent, &r, &r.id,
+			   &r.present, MUISP_AGENT_A_ID, id);
+}
+
+int muisp_nl_agent_del(struct muisp_nl *nl, const struct muisp_nl_ip *addr)
+{
+	struct nlmsghdr *nlh = muisp_nl_msg(nl, MUISP_CMD_AGENT_DEL, 0);
+
+	if (put_ip(nlh, MUISP_AGENT_A_ADDR, addr) < 0)
+		return -1;
+	return muisp_nl_request(nl, nlh, NULL, NULL);
+}
+
+int muisp_nl_agent_dump(struct muisp_nl *nl, muisp_nl_agent_cb cb,
+			muisp_nl_reset_cb reset, void *arg)
+{
+	struct muisp_nl_agent o;
+	struct obj_cb c = { parse_agent, call_agent,	      &o,
+			    arg,	 MUISP_CMD_AGENT_GET, 0,
+			    reset,	 { .agent = cb } };
+
+	return muisp_nl_dump(nl, muisp_nl_msg(nl, MUISP_CMD_AGENT_GET, 0),
 			     obj_trampoline, reset_trampoline, &c);
 }
 

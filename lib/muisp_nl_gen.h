@@ -301,3 +301,23 @@ SIZE_IS(struct muisp_nl_event, limit, 8);
 SIZE_IS(struct muisp_nl_event, addr, sizeof(struct muisp_nl_ip));
 SIZE_IS(struct muisp_nl_event, old_state, 1);
 SIZE_IS(struct muisp_nl_event, new_state, 1);
+
+/* agent: struct muisp_nl_agent */
+static const struct field agent_f[MUISP_AGENT_A_MAX + 1] = {
+	[MUISP_AGENT_A_ID] = FIELD(K_U32, struct muisp_nl_agent, id),
+	[MUISP_AGENT_A_ADDR] = FIELD(K_IP, struct muisp_nl_agent, addr),
+	[MUISP_AGENT_A_KEY] =
+		BYTES(struct muisp_nl_agent, key, MUISP_AGENT_KEY_LEN),
+	[MUISP_AGENT_A_KEY_ID] = FIELD(K_U32, struct muisp_nl_agent, key_id),
+	[MUISP_AGENT_A_OPENED] = FIELD(K_U64, struct muisp_nl_agent, opened),
+	[MUISP_AGENT_A_FORGED] = FIELD(K_U64, struct muisp_nl_agent, forged),
+	[MUISP_AGENT_A_REPLAYED] =
+		FIELD(K_U64, struct muisp_nl_agent, replayed),
+};
+SIZE_IS(struct muisp_nl_agent, id, 4);
+SIZE_IS(struct muisp_nl_agent, addr, sizeof(struct muisp_nl_ip));
+SIZE_IS(struct muisp_nl_agent, key, MUISP_AGENT_KEY_LEN);
+SIZE_IS(struct muisp_nl_agent, key_id, 4);
+SIZE_IS(struct muisp_nl_agent, opened, 8);
+SIZE_IS(struct muisp_nl_agent, forged, 8);
+SIZE_IS(struct muisp_nl_agent, replayed, 8);

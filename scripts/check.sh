@@ -47,10 +47,13 @@ limit_of() {
 #   dp-hooks     hooks registered on demand (about 30 s): no dispatch
 #                without a LAN, the configuration flipping hooks and the
 #                hook static keys, require-tunnel on at once under a flood
+#   uinfo-agents the meter's agents: each key a gcm(aes) transform of the
+#                line's crypto API, freed after a grace period (9 s)
 # Left to the default line for time: dp-bulk, dp-flows, dp-limits, dp-lists
 # (the same hooks and tables at scale), hostile-kernel, the other ike-*
 # (the same hook path as ike-spoof) and the userspace-driven scenarios.
-OTHER_LINE_SCENARIOS=(dp-unload dp-hooks dp-netlink dp-gate ft-selftest ike-spoof)
+OTHER_LINE_SCENARIOS=(dp-unload dp-hooks dp-netlink dp-gate ft-selftest ike-spoof
+	uinfo-agents)
 
 stage() { # name command...
 	local name=$1 rc line p f t0=$SECONDS lim

@@ -20,6 +20,9 @@ Only the part of YNL muisp uses is accepted; anything else is an error (a
 misspelt key is not silently ignored).  Where this generator goes beyond
 the kernel's ynl-gen-c (tools/net/ynl), it says so here:
 
+  - A binary attribute with display-hint hex has checks exact-len only (a
+    number or a const's name): userspace stores it in a byte array of that
+    length (BYTES() in lib/muisp_nl_gen.h).
   - A binary attribute with display-hint ipv4-or-v6 and checks min-len 4,
     max-len 16 must be exactly 4 or 16 bytes: the kernel policy calls
     muisp_nl_validate_ip() (emitted into netlink_gen.c); userspace stores
@@ -224,9 +227,14 @@ class Attr:
                 if self.checks != {"exact-len": 6}:
                     raise SpecError("%s: mac wants checks exact-len 6" %
                                     where)
+            elif self.hint == "hex":
+                if list(self.checks) != ["exact-len"]:
+                    raise SpecError("%s: hex wants checks exact-len only" %
+                                    where)
+                fam.limit_value(self.checks["exact-len"], where)
             else:
-                raise SpecError("%s: binary needs display-hint ipv4-or-v6 "
-                                "or mac" % where)
+                raise SpecError("%s: binary needs display-hint ipv4-or-v6, "
+                                "mac or hex" % where)
         elif self.type == "indexed-array":
             if self.sub_type != "u64" or self.checks:
                 raise SpecError("%s: only indexed-array of u64" % where)
@@ -276,8 +284,9 @@ class Attr:
                 s += ", enum " + self.enum_def().c_enum
             return s
         if self.type == "binary":
-            return "binary 4 or 16" if self.hint == "ipv4-or-v6" else \
-                "binary %d" % self.checks["exact-len"]
+            if self.hint == "ipv4-or-v6":
+                return "binary 4 or 16"
+            return "binary %s" % self.fam.limit_c(self.checks["exact-len"])
         if self.type == "indexed-array":
             return "nest"
         return None
@@ -999,6 +1008,9 @@ def lib_field(a):
                 [(a.member, "sizeof(struct muisp_nl_ip)")])
     if a.type == "binary" and a.hint == "mac":
         return ("FIELD(K_MAC, %s, %s)" % (st, a.member), [(a.member, "6")])
+    if a.type == "binary" and a.hint == "hex":
+        n = a.fam.limit_c(a.checks["exact-len"])
+        return ("BYTES(%s, %s, %s)" % (st, a.member, n), [(a.member, n)])
     if a.type == "indexed-array":
         return ("COUNTERS(%s, %s, %s_present)" % (st, a.member, a.member),
                 [(a.member + "[0]", "8"), (a.member + "_present", "8")])
@@ -1063,8 +1075,9 @@ def py_attr(a):
             d["lengths"] = [4, 16]
             d["max-len"] = a.fam.limit_value(a.checks["max-len"], a.where)
         else:
-            d["lengths"] = [a.checks["exact-len"]]
-            d["exact-len"] = a.checks["exact-len"]
+            n = a.fam.limit_value(a.checks["exact-len"], a.where)
+            d["lengths"] = [n]
+            d["exact-len"] = n
     return d
 
 

@@ -25,11 +25,11 @@
  * ------
  * Per network namespace, the tables hold at most MUISP_MAX_ADDRS
  * addresses, MUISP_MAX_CONTRACTS contracts, MUISP_MAX_GARDEN walled-garden
- * entries and MUISP_MAX_BLOCKS block-list entries; an add beyond that
- * fails with -ENOSPC.  A caller without CAP_NET_ADMIN in the initial user
- * namespace (the root of a container's user namespace) is held to the
- * smaller MUISP_USERNS_MAX_* values for the tables and for
- * MUISP_CONFIG_A_MAX_FLOWS (-EPERM above it).  The flow table and the
+ * entries, MUISP_MAX_BLOCKS block-list entries and MUISP_MAX_AGENTS
+ * agents; an add beyond that fails with -ENOSPC.  A caller without
+ * CAP_NET_ADMIN in the initial user namespace (the root of a container's
+ * user namespace) is held to the smaller MUISP_USERNS_MAX_* values for
+ * the tables and for MUISP_CONFIG_A_MAX_FLOWS (-EPERM above it).  The flow table and the
  * DNS rate limiter exist only while a LAN interface is configured
  * (MUISP_CONFIG_A_LAN_IFINDEX), and the module's memory is charged to the
  * memory cgroup of the process that made the request (flow entries: of
@@ -53,6 +53,7 @@
  *   MUISP_CMD_CONFIG_*    enum muisp_config_attr    (MUISP_CONFIG_A_*)
  *   MUISP_CMD_STATS_GET   enum muisp_stats_attr     (MUISP_STATS_A_*)
  *   MUISP_CMD_EVENT       enum muisp_event_attr     (multicast "events")
+ *   MUISP_CMD_AGENT_*     enum muisp_agent_attr     (MUISP_AGENT_A_*)
  *
  * Every request is validated strictly against the command's policy:
  * unknown attributes, attributes of the wrong type or length, values out
@@ -379,6 +380,27 @@
  *     MUISP_EVENT_A_ADDR: binary 4 or 16 (ADDR_STATE)
  *     MUISP_EVENT_A_OLD_STATE, MUISP_EVENT_A_NEW_STATE: u8, enum
  *       muisp_addr_state (ADDR_STATE; UNSPEC = no entry)
+ *
+ * MUISP_CMD_AGENT_SET: NLM_F_REQUEST [| NLM_F_ACK]
+ *   Register a multi-user host as an agent of this namespace's meter
+ *   (per-user accounting, docs/DESIGN.md), or give a registered one a
+ *   new key: the meter then opens the Accounting IDs in the User
+ *   Information options of the packets that host sends.
+ *     MUISP_AGENT_A_ADDR: binary 4 or 16, required: the host's address
+ *     MUISP_AGENT_A_KEY: binary MUISP_AGENT_KEY_LEN, required
+ *     MUISP_AGENT_A_KEY_ID: u32 >= 1, required: the key's generation,
+ *       as the key agreement numbers them
+ *   A new key for a registered address keeps its id and counters and
+ *   starts a new replay window.  The reply carries MUISP_AGENT_A_ID:
+ *   u32.  Beyond MUISP_MAX_AGENTS agents (see Limits): -ENOSPC; no
+ *   gcm(aes) in the kernel: -ENOENT.
+ *
+ * MUISP_CMD_AGENT_DEL: MUISP_AGENT_A_ADDR required; -ENOENT if no agent has it.
+ *
+ * MUISP_CMD_AGENT_GET: NLM_F_REQUEST | NLM_F_DUMP; every agent, ordered
+ *   by id, with ID, ADDR, KEY_ID and the counters of options its key
+ *   opened (OPENED), dropped as not sealed by it (FORGED) and dropped
+ *   as replayed (REPLAYED), all u64.  Never the key.
  */
 #ifndef _UAPI_MUISP_H
 #define _UAPI_MUISP_H
@@ -426,6 +448,21 @@
 #define MUISP_USERNS_MAX_GARDEN		256
 #define MUISP_USERNS_MAX_BLOCKS		256
 
+/*
+ * Per-user accounting (MUISP_CMD_AGENT_*): the multi-user hosts whose
+ * User Information options this namespace, as their meter, opens, for
+ * any caller and for one without CAP_NET_ADMIN in the initial user
+ * namespace (MUISP_USERNS_MAX_AGENTS).
+ */
+#define MUISP_MAX_AGENTS	4096
+#define MUISP_USERNS_MAX_AGENTS	256
+
+/*
+ * An agent's keying material: the AES-128-GCM key (16 bytes), then the
+ * salt of its nonces (4), as RFC 4106 gives ESP its key.
+ */
+#define MUISP_AGENT_KEY_LEN	20
+
 enum muisp_cmd {
 	MUISP_CMD_UNSPEC,
 	MUISP_CMD_ADDR_SET,
@@ -447,6 +484,9 @@ enum muisp_cmd {
 	MUISP_CMD_CONFIG_SET,
 	MUISP_CMD_STATS_GET,
 	MUISP_CMD_EVENT,
+	MUISP_CMD_AGENT_SET,
+	MUISP_CMD_AGENT_DEL,
+	MUISP_CMD_AGENT_GET,
 	__MUISP_CMD_LAST
 };
 #define MUISP_CMD_MAX (__MUISP_CMD_LAST - 1)
@@ -694,5 +734,20 @@ enum muisp_event_attr {
 	__MUISP_EVENT_A_LAST
 };
 #define MUISP_EVENT_A_MAX (__MUISP_EVENT_A_LAST - 1)
+
+enum muisp_agent_attr {
+	MUISP_AGENT_A_UNSPEC,
+	MUISP_AGENT_A_PAD,
+	MUISP_AGENT_A_ID,	/* u32, output */
+	MUISP_AGENT_A_ADDR,	/* binary 4 or 16 */
+	/* binary MUISP_AGENT_KEY_LEN, input only, never in a reply */
+	MUISP_AGENT_A_KEY,
+	MUISP_AGENT_A_KEY_ID,	/* u32 */
+	MUISP_AGENT_A_OPENED,	/* u64, output */
+	MUISP_AGENT_A_FORGED,	/* u64, output */
+	MUISP_AGENT_A_REPLAYED,	/* u64, output */
+	__MUISP_AGENT_A_LAST
+};
+#define MUISP_AGENT_A_MAX (__MUISP_AGENT_A_LAST - 1)
 
 #endif /* _UAPI_MUISP_H */

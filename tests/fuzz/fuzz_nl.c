@@ -62,6 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	PARSE(config, muisp_nl_config_parse, nlh);
 	PARSE(stats, muisp_nl_stats_parse, nlh);
 	PARSE(event, muisp_nl_event_parse, nlh);
+	PARSE(agent, muisp_nl_agent_parse, nlh);
 	if (muisp_nl_parse_family(nlh, &fam) == 0 &&
 	    fam.ngroups > MUISP_NL_MAX_GROUPS)
 		abort();

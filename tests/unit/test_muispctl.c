@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -285,6 +286,73 @@ static void test_cli_no_module(void **state)
 	assert_int_equal(run("--json", "stats", "--db", "/nonexistent", NULL),
 			 EXIT_NOMODULE);
 	assert_string_equal(out_txt, "");
+}
+
+/* agent set with a key file of text and mode (its name left in path). */
+static int set_key(const char *text, mode_t mode, char *path)
+{
+	int fd, rc;
+
+	strcpy(path, "/tmp/muispctl-key-XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	assert_int_equal(fchmod(fd, mode), 0);
+	close(fd);
+	rc = run("agent", "set", "192.0.2.9", "key-id", "1", "key-file", path,
+		 NULL);
+	unlink(path);
+	return rc;
+}
+
+static void test_cli_agent_key(void **state)
+{
+	static const char good[] = "000102030405060708090a0b0c0d0e0f\n"
+				   " DEADBEEF\n";
+	char path[64], want[256];
+	struct muisp_nl *nl;
+
+	USAGE_ERR("agent set needs key-id N and key-file FILE (try --help)",
+		  "agent", "set", "192.0.2.9", "key-id", "1");
+	USAGE_ERR("invalid key-id '0': must be at least 1", "agent", "set",
+		  "192.0.2.9", "key-id", "0", "key-file", "-");
+	USAGE_ERR("invalid address 'host': not an IPv4 or IPv6 address",
+		  "agent", "del", "host");
+	/* open to others: refused before anything is read or sent */
+	assert_int_equal(set_key(good, 0644, path), EXIT_FAIL);
+	snprintf(want, sizeof(want),
+		 "muispctl: agent set: key file %s is open to others "
+		 "(mode 0644): chmod 600 it\n",
+		 path);
+	assert_string_equal(err_txt, want);
+	/* a digit short, a digit too many, a stray character */
+	assert_int_equal(set_key("000102030405060708090a0b0c0d0e0fdeadbee",
+				 0600, path),
+			 EXIT_USAGE);
+	snprintf(want, sizeof(want),
+		 "muispctl: key file %s: expected 40 hex digits (the AES-128 "
+		 "key, then the 4-byte salt) (try --help)\n",
+		 path);
+	assert_string_equal(err_txt, want);
+	assert_int_equal(set_key("000102030405060708090a0b0c0d0e0fdeadbeef0",
+				 0600, path),
+			 EXIT_USAGE);
+	assert_int_equal(set_key("000102030405060708090a0b0c0d0e0fdeadbeeg",
+				 0600, path),
+			 EXIT_USAGE);
+	assert_int_equal(run("agent", "set", "192.0.2.9", "key-id", "1",
+			     "key-file", "/nonexistent/key", NULL),
+			 EXIT_FAIL);
+	assert_string_equal(err_txt, "muispctl: agent set: key file "
+				     "/nonexistent/key: No such file or "
+				     "directory\n");
+	/* a good file reaches the kernel (here: no module) */
+	nl = muisp_nl_open(0);
+	if (nl) {
+		muisp_nl_close(nl);
+		skip(); /* the muisp family is registered on this host */
+	}
+	assert_int_equal(set_key(good, 0600, path), EXIT_NOMODULE);
 }
 
 /* The keys `muispctl stats --json` printed before lib/stats_cat, in their
@@ -604,6 +672,7 @@ int main(void)
 		cmocka_unit_test(test_cli_help),
 		cmocka_unit_test(test_cli_batch),
 		cmocka_unit_test(test_cli_no_module),
+		cmocka_unit_test(test_cli_agent_key),
 		cmocka_unit_test(test_cli_lease),
 		cmocka_unit_test(test_stats_columns),
 	};

@@ -269,6 +269,38 @@ static void test_add_returns_id(void **state)
 	assert_memory_equal(&g, &sentg, sizeof(g));
 }
 
+/* An agent's key goes out whole and exactly as long as the uAPI says. */
+static void test_agent_key(void **state)
+{
+	struct muisp_nl_agent a, senta;
+	uint32_t id = 0;
+	struct nlmsghdr *nlh;
+	unsigned int i;
+
+	memset(&a, 0, sizeof(a));
+	assert_int_equal(muisp_nl_ip_from_str(&a.addr, "2001:db8::9"), 0);
+	for (i = 0; i < sizeof(a.key); i++)
+		a.key[i] = (uint8_t)(0xa0 + i);
+	a.key_id = 3;
+	MUISP_NL_SET(&a, MUISP_AGENT_A_ADDR);
+	MUISP_NL_SET(&a, MUISP_AGENT_A_KEY);
+	MUISP_NL_SET(&a, MUISP_AGENT_A_KEY_ID);
+	nlh = reply(MUISP_CMD_AGENT_SET);
+	mnl_attr_put_u32(nlh, MUISP_AGENT_A_ID, 5);
+	assert_int_equal(muisp_nl_agent_set(&fake, &a, &id), 0);
+	assert_int_equal(id, 5);
+	assert_int_equal(muisp_nl_cmd(sent()), MUISP_CMD_AGENT_SET);
+	assert_int_equal(muisp_nl_agent_parse(sent(), &senta), 0);
+	assert_memory_equal(&a, &senta, sizeof(a));
+
+	/* a key attribute of another length does not parse */
+	nlh = reply(MUISP_CMD_AGENT_GET);
+	mnl_attr_put(nlh, MUISP_AGENT_A_KEY, MUISP_AGENT_KEY_LEN - 1, a.key);
+	errno = 0;
+	assert_int_equal(muisp_nl_agent_parse(nlh, &senta), -1);
+	assert_int_equal(errno, EBADMSG);
+}
+
 static int flow_cb(const struct muisp_nl_flow *f, void *arg)
 {
 	(*(int *)arg)++;
@@ -448,6 +480,7 @@ int main(void)
 			test_dump_ignores_other_cmds_and_bad_replies, setup),
 		cmocka_unit_test_setup(test_get_one, setup),
 		cmocka_unit_test_setup(test_add_returns_id, setup),
+		cmocka_unit_test_setup(test_agent_key, setup),
 		cmocka_unit_test_setup(test_flow_filter, setup),
 		cmocka_unit_test_setup(test_recv_events, setup),
 		cmocka_unit_test_setup(test_flow_record_roundtrip, setup),

@@ -37,6 +37,20 @@ ALICE_MAC=02:00:00:00:00:10 BOB_MAC=02:00:00:00:00:11
 MALLORY_MAC=02:00:00:00:00:66 ROUTER_LAN_MAC=02:00:00:00:00:01
 
 log() { printf '[%(%T)T] %s\n' -1 "$*"; }
+
+# fails RC STDERR CMD...: CMD exits with RC, prints exactly STDERR on
+# stderr and nothing on stdout.
+fails() {
+	local want_rc=$1 want_err=$2 rc=0
+	shift 2
+	"$@" >"$SCRATCH/out" 2>"$SCRATCH/err" || rc=$?
+	expect "$*" "rc=$want_rc err=$want_err out=" \
+		"rc=$rc err=$(<"$SCRATCH/err") out=$(<"$SCRATCH/out")"
+}
+
+# kmsg_count PATTERN: lines of the kernel log matching "muisp: PATTERN"
+kmsg_count() { dmesg | grep -c "muisp: $1" || :; }
+
 # on NS CMD...: run CMD in network namespace NS.
 on() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 

@@ -23,19 +23,6 @@ static int parse_entry_id(const char *s, uint32_t *id)
 	return EXIT_OK;
 }
 
-static int print_id(struct ctl *c, uint32_t id)
-{
-	static const struct out_col cols[] = { { "id", "id" } };
-	struct out_table *t = out_new(cols, 1);
-	int rc = EXIT_FAIL;
-
-	if (t && out_row(t) == 0 && out_u64(t, 0, id) == 0 &&
-	    out_print(t, c->out, c->fmt, OUT_RECORD) == 0)
-		rc = EXIT_OK;
-	out_free(t);
-	return rc;
-}
-
 static void prefix_str(const struct muisp_nl_ip *ip, uint8_t len, char *buf,
 		       size_t n)
 {
@@ -140,7 +127,7 @@ static int block_add(struct ctl *c, int argc, char **argv)
 	c->nattr_names = MUISP_BLOCK_A_MAX + 1;
 	if (muisp_nl_block_add(c->nl, &b, &id) < 0)
 		return ctl_nl_fail(c, "block add");
-	return print_id(c, id);
+	return ctl_print_id(c, id);
 }
 
 static int block_del(struct ctl *c, int argc, char **argv)
@@ -291,7 +278,7 @@ static int garden_add(struct ctl *c, int argc, char **argv)
 	c->nattr_names = MUISP_GARDEN_A_MAX + 1;
 	if (muisp_nl_garden_add(c->nl, &g, &id) < 0)
 		return ctl_nl_fail(c, "garden add");
-	return print_id(c, id);
+	return ctl_print_id(c, id);
 }
 
 static int garden_del(struct ctl *c, int argc, char **argv)

@@ -25,6 +25,8 @@ static const struct ctl_object objects[] = {
 	{ "flow", cmd_flow, "metered flows" },
 	{ "block", cmd_block, "administrative block list" },
 	{ "garden", cmd_garden, "walled garden (reachable before payment)" },
+	{ "agent", cmd_agent,
+	  "per-user accounting: the multi-user hosts metered here" },
 	{ "config", cmd_config, "module configuration" },
 	{ "stats", cmd_stats, "counters: drops by reason, flows, ..." },
 	{ "monitor", cmd_monitor, "print events and flow records" },
@@ -180,6 +182,19 @@ static const char *attr_name(const struct ctl *c, int attr, char *buf)
 		return c->attr_names[attr];
 	snprintf(buf, 24, "attribute %d", attr);
 	return buf;
+}
+
+int ctl_print_id(struct ctl *c, uint32_t id)
+{
+	static const struct out_col cols[] = { { "id", "id" } };
+	struct out_table *t = out_new(cols, 1);
+	int rc = EXIT_FAIL;
+
+	if (t && out_row(t) == 0 && out_u64(t, 0, id) == 0 &&
+	    out_print(t, c->out, c->fmt, OUT_RECORD) == 0)
+		rc = EXIT_OK;
+	out_free(t);
+	return rc;
 }
 
 /*

@@ -64,6 +64,8 @@ struct muisp_nl *ctl_nl(struct ctl *c, int *rc);
 /* Report a failed request (errno, extended ack) and return the exit
  * code. */
 int ctl_nl_fail(struct ctl *c, const char *what);
+/* Print a new object's id ("id" record) and return the exit code. */
+int ctl_print_id(struct ctl *c, uint32_t id);
 /* "invalid K 'V': expected a|b|c" and EXIT_USAGE (cli_badarg). */
 int ctl_badname(const char *key, const char *val, const struct names *n);
 /* Is argv[i] a help request? */
@@ -83,6 +85,7 @@ int cmd_contract(struct ctl *c, int argc, char **argv);
 int cmd_flow(struct ctl *c, int argc, char **argv);
 int cmd_block(struct ctl *c, int argc, char **argv);
 int cmd_garden(struct ctl *c, int argc, char **argv);
+int cmd_agent(struct ctl *c, int argc, char **argv);
 int cmd_config(struct ctl *c, int argc, char **argv);
 int cmd_stats(struct ctl *c, int argc, char **argv);
 int cmd_monitor(struct ctl *c, int argc, char **argv);

@@ -19,16 +19,6 @@ ip -n $NS link add lan0 type veth peer name lan0p
 R() { ip netns exec $NS muispctl "$@"; }
 J() { ip netns exec $NS muispctl --json "$@"; }
 
-# fails RC STDERR CMD...: CMD exits with RC, prints exactly STDERR on
-# stderr and nothing on stdout.
-fails() {
-	local want_rc=$1 want_err=$2 rc=0
-	shift 2
-	"$@" >"$SCRATCH/out" 2>"$SCRATCH/err" || rc=$?
-	expect "$*" "rc=$want_rc err=$want_err out=" \
-		"rc=$rc err=$(<"$SCRATCH/err") out=$(<"$SCRATCH/out")"
-}
-
 # --- empty tables ---------------------------------------------------------
 expect "empty tables" \
 	"[] [] [] [] []" "$(J addr list) $(J contract list) $(J flow list) $(J block list) $(J garden list)"

@@ -25,6 +25,7 @@ state() {
 		jctl config show
 		jctl garden list
 		jctl block list
+		jctl agent list
 	} | jq -c .
 }
 before=$(state)

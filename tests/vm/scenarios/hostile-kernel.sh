@@ -50,7 +50,6 @@ expect "root's monitor saw alice bound, id whole" "$ALICE_ID" \
 	"$(events "$SCRATCH/events" addr-state contract)"
 
 # --- 5: user namespaces ---------------------------------------------------
-kmsg_count() { dmesg | grep -c "muisp: $1" || :; }
 ns0=$(kmsg_count 'netns [0-9]* created') ft0=$(kmsg_count 'flow table [0-9]* created')
 for i in 1 2 3; do unshare -rn true; done
 expect "3 namespaces from unshare -rn: state made, no flow table" "3 0" \

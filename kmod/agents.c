@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The meter's agents (per-user accounting, docs/DESIGN.md): the multi-user
+ * hosts whose User Information options this namespace opens, each with
+ * the key the key agreement gave it (uinfo.h).
+ *
+ * Found by address in an rhashtable (the packet path, under RCU) and by a
+ * stable id in an xarray (ordered, resumable dumps), as addresses are
+ * (addr.c).  An agent's key is a separate object behind an RCU pointer, so
+ * a new key is published whole (tfm, generation, a fresh replay window);
+ * the old one is freed after a grace period, in process context, since
+ * freeing a crypto transform may sleep.  Changes hold the namespace lock.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/slab.h>
+#include <linux/rhashtable.h>
+#include <linux/netlink.h>
+
+#include "muisp.h"
+#include "uinfo.h"
+
+static const struct rhashtable_params agent_params = {
+	.key_len = sizeof(struct muisp_addr_key),
+	.key_offset = offsetof(struct muisp_agent, key),
+	.head_offset = offsetof(struct muisp_agent, node),
+	.automatic_shrinking = true,
+};
+
+int muisp_agents_init(struct muisp_net *mn)
+{
+	xa_init_flags(&mn->agent_ids, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
+	return rhashtable_init(&mn->agents, &agent_params);
+}
+
+static void agent_key_free(struct muisp_agent_key *k)
+{
+	if (!k)
+		return;
+	muisp_uinfo_key_free(k->aead);
+	kfree_sensitive(k);
+}
+
+static void agent_free(struct muisp_net *mn, struct muisp_agent *a)
+{
+	pr_debug("netns %u agent %u destroyed\n", mn->net->ns.inum, a->id);
+	agent_key_free(rcu_dereference_protected(a->k, true));
+	kfree(a);
+}
+
+static void agent_free_cb(void *ptr, void *arg)
+{
+	agent_free(arg, ptr);
+}
+
+/* The hooks are gone and a grace period has passed: free directly. */
+void muisp_agents_destroy(struct muisp_net *mn)
+{
+	rhashtable_free_and_destroy(&mn->agents, agent_free_cb, mn);
+	xa_destroy(&mn->agent_ids);
+}
+
+/* Caller holds rcu_read_lock() or mn->lock. */
+struct muisp_agent *muisp_agent_lookup(struct muisp_net *mn,
+				       const struct muisp_addr_key *key)
+{
+	return rhashtable_lookup_fast(&mn->agents, key, agent_params);
+}
+
+static struct muisp_agent_key *agent_key_new(const u8 *material, u32 key_id,
+					     struct netlink_ext_ack *extack)
+{
+	struct muisp_agent_key *k;
+
+	k = kzalloc(sizeof(*k), GFP_KERNEL_ACCOUNT);
+	if (!k)
+		return ERR_PTR(-ENOMEM);
+	k->aead = muisp_uinfo_key_new(material,
+				      material + MUISP_UINFO_KEY_LEN);
+	if (IS_ERR(k->aead)) {
+		int ret = PTR_ERR(k->aead);
+
+		kfree(k);
+		if (ret == -ENOENT)
+			NL_SET_ERR_MSG(extack,
+				       "no gcm(aes) in this kernel (CONFIG_CRYPTO_GCM)");
+		else
+			NL_SET_ERR_MSG(extack, "cannot set up the agent's key");
+		return ERR_PTR(ret);
+	}
+	k->key_id = key_id;
+	spin_lock_init(&k->lock);
+	return k;
+}
+
+/*
+ * Register the agent at key, or give it a new key.  material:
+ * MUISP_AGENT_KEY_LEN bytes (key, salt).  max: the most agents the caller
+ * may have.  *id: the agent's id.
+ */
+int muisp_agent_set(struct muisp_net *mn, const struct muisp_addr_key *key,
+		    const u8 *material, u32 key_id, u32 max, u32 *id,
+		    struct netlink_ext_ack *extack)
+{
+	struct muisp_agent_key *k, *old;
+	struct muisp_agent *a;
+	int ret;
+
+	BUILD_BUG_ON(MUISP_AGENT_KEY_LEN !=
+		     MUISP_UINFO_KEY_LEN + MUISP_UINFO_SALT_LEN);
+	lockdep_assert_held(&mn->lock);
+	a = muisp_agent_lookup(mn, key);
+	if (!a && mn->nagents >= max) {
+		NL_SET_ERR_MSG(extack,
+			       "agent table full (MUISP_MAX_AGENTS; MUISP_USERNS_MAX_AGENTS without CAP_NET_ADMIN in the initial user namespace)");
+		return -ENOSPC;
+	}
+	k = agent_key_new(material, key_id, extack);
+	if (IS_ERR(k))
+		return PTR_ERR(k);
+
+	if (a) {		/* a new key: the old one after a grace period */
+		old = rcu_replace_pointer(a->k, k, lockdep_is_held(&mn->lock));
+		mn->gen_agent++;
+		*id = a->id;
+		synchronize_rcu();
+		agent_key_free(old);
+		return 0;
+	}
+
+	a = kzalloc(sizeof(*a), GFP_KERNEL_ACCOUNT);
+	if (!a) {
+		ret = -ENOMEM;
+		goto err_key;
+	}
+	a->key = *key;
+	RCU_INIT_POINTER(a->k, k);
+	ret = xa_alloc(&mn->agent_ids, &a->id, a, xa_limit_32b,
+		       GFP_KERNEL_ACCOUNT);
+	if (ret)
+		goto err_agent;
+	ret = rhashtable_insert_fast(&mn->agents, &a->node, agent_params);
+	if (ret) {
+		xa_erase(&mn->agent_ids, a->id);
+		goto err_agent;
+	}
+	mn->nagents++;
+	mn->gen_agent++;
+	*id = a->id;
+	pr_debug("netns %u agent %u created\n", mn->net->ns.inum, a->id);
+	return 0;
+
+err_agent:
+	kfree(a);
+err_key:
+	agent_key_free(k);
+	return ret;
+}
+
+int muisp_agent_del(struct muisp_net *mn, const struct muisp_addr_key *key)
+{
+	struct muisp_agent *a;
+
+	lockdep_assert_held(&mn->lock);
+	a = muisp_agent_lookup(mn, key);
+	if (!a)
+		return -ENOENT;
+	rhashtable_remove_fast(&mn->agents, &a->node, agent_params);
+	xa_erase(&mn->agent_ids, a->id);
+	mn->nagents--;
+	mn->gen_agent++;
+	/* no packet or dump (both under RCU) holds it after this */
+	synchronize_rcu();
+	agent_free(mn, a);
+	return 0;
+}
+
+/* The agent's key generation, under RCU; 0 if it has none. */
+u32 muisp_agent_key_id(const struct muisp_agent *a)
+{
+	const struct muisp_agent_key *k = rcu_dereference(a->k);
+
+	return k ? k->key_id : 0;
+}

@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * muispctl agent list|set|del: the multi-user hosts whose User Information
+ * options the module, as their meter, opens (per-user accounting,
+ * MUISP_CMD_AGENT_*).  A key is read from a file (never the command line,
+ * which any user can list), and is never read back: list shows its
+ * generation only.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "muispctl.h"
+
+static const char *const agent_attrs[MUISP_AGENT_A_MAX + 1] = {
+	[MUISP_AGENT_A_ADDR] = "address",
+	[MUISP_AGENT_A_KEY] = "key",
+	[MUISP_AGENT_A_KEY_ID] = "key-id",
+};
+
+enum { A_ID, A_ADDR, A_KEY_ID, A_OPENED, A_FORGED, A_REPLAYED };
+static const struct out_col agent_cols[] = {
+	[A_ID] = { "id", "ID" },
+	[A_ADDR] = { "addr", "ADDRESS" },
+	[A_KEY_ID] = { "key_id", "KEY-ID" },
+	[A_OPENED] = { "opened", "OPENED" },
+	[A_FORGED] = { "forged", "FORGED" },
+	[A_REPLAYED] = { "replayed", "REPLAYED" },
+};
+
+static void reset(void *arg)
+{
+	out_reset(arg);
+}
+
+static int agent_row(const struct muisp_nl_agent *a, void *arg)
+{
+	struct out_table *t = arg;
+	char buf[MUISP_NL_IPSTRLEN];
+
+	if (out_row(t) < 0)
+		return MNL_CB_ERROR;
+	out_u64(t, A_ID, a->id);
+	out_str(t, A_ADDR, muisp_nl_ip_to_str(&a->addr, buf));
+	out_u64(t, A_KEY_ID, a->key_id);
+	out_u64(t, A_OPENED, a->opened);
+	out_u64(t, A_FORGED, a->forged);
+	out_u64(t, A_REPLAYED, a->replayed);
+	return MNL_CB_OK;
+}
+
+static int agent_list(struct ctl *c, int argc, char **argv)
+{
+	struct out_table *t;
+	int rc = EXIT_OK;
+
+	(void)argv;
+	if (argc > 1)
+		return cli_usage("agent list takes no arguments");
+	if (!ctl_nl(c, &rc))
+		return rc;
+	t = out_new(agent_cols, sizeof(agent_cols) / sizeof(agent_cols[0]));
+	if (!t)
+		return EXIT_FAIL;
+	if (muisp_nl_agent_dump(c->nl, agent_row, reset, t) < 0)
+		rc = ctl_nl_fail(c, "agent list");
+	else
+		out_print(t, c->out, c->fmt, OUT_LIST);
+	out_free(t);
+	return rc;
+}
+
+static int hexval(int ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/*
+ * The keying material in path ("-": standard input): MUISP_AGENT_KEY_LEN
+ * bytes as hex digits, blanks and newlines ignored.  A file others may
+ * read or write is refused, as ssh refuses such a private key.
+ */
+static int read_key(const char *path, uint8_t key[MUISP_AGENT_KEY_LEN])
+{
+	char buf[4 * MUISP_AGENT_KEY_LEN];
+	size_t n = 0, digits = 0, i;
+	struct stat st;
+	ssize_t r;
+	int fd, rc = EXIT_USAGE;
+
+	fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : 0;
+	if (fd < 0)
+		return cli_fail("agent set: key file %s: %s", path,
+				strerror(errno));
+	if (fd && fstat(fd, &st) == 0 && (st.st_mode & 077)) {
+		rc = cli_fail("agent set: key file %s is open to others "
+			      "(mode %04o): chmod 600 it",
+			      path, (unsigned int)(st.st_mode & 07777));
+		goto out;
+	}
+	while (n < sizeof(buf) &&
+	       (r = read(fd, buf + n, sizeof(buf) - n)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			rc = cli_fail("agent set: key file %s: %s", path,
+				      strerror(errno));
+			goto out;
+		}
+		n += (size_t)r;
+	}
+	for (i = 0; i < n; i++) {
+		int v = hexval((unsigned char)buf[i]);
+
+		if (v < 0) {
+			if (strchr(" \t\r\n", buf[i]))
+				continue;
+			break;
+		}
+		if (digits == 2 * MUISP_AGENT_KEY_LEN) {
+			i = n + 1; /* too many digits */
+			break;
+		}
+		key[digits / 2] =
+			(uint8_t)(digits % 2 ? key[digits / 2] | v : v << 4);
+		digits++;
+	}
+	if (i != n || n == sizeof(buf) || digits != 2 * MUISP_AGENT_KEY_LEN)
+		rc = cli_usage("key file %s: expected %d hex digits (the "
+			       "AES-128 key, then the 4-byte salt)",
+			       path, 2 * MUISP_AGENT_KEY_LEN);
+	else
+		rc = EXIT_OK;
+out:
+	explicit_bzero(buf, sizeof(buf));
+	if (fd)
+		close(fd);
+	return rc;
+}
+
+static int agent_set(struct ctl *c, int argc, char **argv)
+{
+	struct muisp_nl_agent a;
+	const char *key, *val, *why, *file = NULL;
+	uint32_t id = 0;
+	uint64_t v;
+	int r, rc = EXIT_OK;
+
+	memset(&a, 0, sizeof(a));
+	if (argc < 2)
+		return cli_usage("agent set needs an ADDRESS");
+	if (parse_ip(argv[1], &a.addr, &why) < 0)
+		return cli_badarg("address", argv[1], why);
+	MUISP_NL_SET(&a, MUISP_AGENT_A_ADDR);
+	argc -= 2;
+	argv += 2;
+	while ((r = ctl_kv(&argc, &argv, NULL, &key, &val)) == 0) {
+		if (!strcmp(key, "key-id")) {
+			if (parse_uint(val, UINT32_MAX, &v, &why) < 0)
+				return cli_badarg("key-id", val, why);
+			if (!v)
+				return cli_badarg("key-id", val,
+						  "must be at least 1");
+			a.key_id = (uint32_t)v;
+			MUISP_NL_SET(&a, MUISP_AGENT_A_KEY_ID);
+		} else if (!strcmp(key, "key-file")) {
+			file = val;
+		} else {
+			return cli_usage("unknown agent set argument '%s'",
+					 key);
+		}
+	}
+	if (r < 0)
+		return EXIT_USAGE;
+	if (!file || !MUISP_NL_HAS(&a, MUISP_AGENT_A_KEY_ID))
+		return cli_usage("agent set needs key-id N and key-file FILE");
+	rc = read_key(file, a.key);
+	if (rc != EXIT_OK)
+		goto out;
+	MUISP_NL_SET(&a, MUISP_AGENT_A_KEY);
+	if (!ctl_nl(c, &rc))
+		goto out;
+	c->attr_names = agent_attrs;
+	c->nattr_names = MUISP_AGENT_A_MAX + 1;
+	if (muisp_nl_agent_set(c->nl, &a, &id) < 0)
+		rc = ctl_nl_fail(c, "agent set");
+	else
+		rc = ctl_print_id(c, id);
+out:
+	explicit_bzero(a.key, sizeof(a.key));
+	return rc;
+}
+
+static int agent_del(struct ctl *c, int argc, char **argv)
+{
+	struct muisp_nl_ip ip;
+	const char *why;
+	int rc = EXIT_OK;
+
+	if (argc != 2)
+		return cli_usage("agent del needs one ADDRESS");
+	if (parse_ip(argv[1], &ip, &why) < 0)
+		return cli_badarg("address", argv[1], why);
+	if (!ctl_nl(c, &rc))
+		return rc;
+	c->attr_names = agent_attrs;
+	c->nattr_names = MUISP_AGENT_A_MAX + 1;
+	if (muisp_nl_agent_del(c->nl, &ip) < 0)
+		return ctl_nl_fail(c, "agent del");
+	return EXIT_OK;
+}
+
+static const struct ctl_verb agent_verbs[] = {
+	{ "list", agent_list, "" },
+	{ "set", agent_set, "ADDRESS key-id N key-file FILE|-" },
+	{ "del", agent_del, "ADDRESS" },
+	{ NULL, NULL, NULL },
+};
+
+int cmd_agent(struct ctl *c, int argc, char **argv)
+{
+	return ctl_dispatch(c, agent_verbs, argc, argv);
+}
