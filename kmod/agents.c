@@ -9,7 +9,9 @@
  * (addr.c).  An agent's key is a separate object behind an RCU pointer, so
  * a new key is published whole (tfm, generation, a fresh replay window);
  * the old one is freed after a grace period, in process context, since
- * freeing a crypto transform may sleep.  Changes hold the namespace lock.
+ * freeing a crypto transform may sleep.  Changes hold the namespace lock;
+ * the grace period is waited for after it is dropped
+ * (muisp_agent_release()), so a rekey holds up no other request.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -94,15 +96,31 @@ static struct muisp_agent_key *agent_key_new(const u8 *material, u32 key_id,
 }
 
 /*
+ * What a change unpublished, freed once no packet or dump can see it:
+ * after a grace period, without the namespace lock (synchronize_rcu()
+ * sleeps for it).
+ */
+void muisp_agent_release(struct muisp_net *mn, struct muisp_agent_gone *g)
+{
+	if (!g->key && !g->agent)
+		return;
+	synchronize_rcu();
+	agent_key_free(g->key);
+	if (g->agent)
+		agent_free(mn, g->agent);
+}
+
+/*
  * Register the agent at key, or give it a new key.  material:
  * MUISP_AGENT_KEY_LEN bytes (key, salt).  max: the most agents the caller
- * may have.  *id: the agent's id.
+ * may have.  *id: the agent's id.  A replaced key goes to *gone.
  */
 int muisp_agent_set(struct muisp_net *mn, const struct muisp_addr_key *key,
 		    const u8 *material, u32 key_id, u32 max, u32 *id,
+		    struct muisp_agent_gone *gone,
 		    struct netlink_ext_ack *extack)
 {
-	struct muisp_agent_key *k, *old;
+	struct muisp_agent_key *k;
 	struct muisp_agent *a;
 	int ret;
 
@@ -120,11 +138,10 @@ int muisp_agent_set(struct muisp_net *mn, const struct muisp_addr_key *key,
 		return PTR_ERR(k);
 
 	if (a) {		/* a new key: the old one after a grace period */
-		old = rcu_replace_pointer(a->k, k, lockdep_is_held(&mn->lock));
+		gone->key = rcu_replace_pointer(a->k, k,
+						lockdep_is_held(&mn->lock));
 		mn->gen_agent++;
 		*id = a->id;
-		synchronize_rcu();
-		agent_key_free(old);
 		return 0;
 	}
 
@@ -157,7 +174,9 @@ err_key:
 	return ret;
 }
 
-int muisp_agent_del(struct muisp_net *mn, const struct muisp_addr_key *key)
+/* The agent leaves the tables; it goes to *gone. */
+int muisp_agent_del(struct muisp_net *mn, const struct muisp_addr_key *key,
+		    struct muisp_agent_gone *gone)
 {
 	struct muisp_agent *a;
 
@@ -169,9 +188,7 @@ int muisp_agent_del(struct muisp_net *mn, const struct muisp_addr_key *key)
 	xa_erase(&mn->agent_ids, a->id);
 	mn->nagents--;
 	mn->gen_agent++;
-	/* no packet or dump (both under RCU) holds it after this */
-	synchronize_rcu();
-	agent_free(mn, a);
+	gone->agent = a;
 	return 0;
 }
 

@@ -277,10 +277,19 @@ int muisp_agents_init(struct muisp_net *mn);
 void muisp_agents_destroy(struct muisp_net *mn);
 struct muisp_agent *muisp_agent_lookup(struct muisp_net *mn,
 				       const struct muisp_addr_key *key);
+/* What a change unpublished, for muisp_agent_release() after the lock. */
+struct muisp_agent_gone {
+	struct muisp_agent_key *key;
+	struct muisp_agent *agent;
+};
+
 int muisp_agent_set(struct muisp_net *mn, const struct muisp_addr_key *key,
 		    const u8 *material, u32 key_id, u32 max, u32 *id,
+		    struct muisp_agent_gone *gone,
 		    struct netlink_ext_ack *extack);
-int muisp_agent_del(struct muisp_net *mn, const struct muisp_addr_key *key);
+int muisp_agent_del(struct muisp_net *mn, const struct muisp_addr_key *key,
+		    struct muisp_agent_gone *gone);
+void muisp_agent_release(struct muisp_net *mn, struct muisp_agent_gone *g);
 u32 muisp_agent_key_id(const struct muisp_agent *a);
 
 /* contract.c */

@@ -812,6 +812,7 @@ int muisp_nl_agent_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct muisp_net *mn = info_mn(info);
 	struct nlattr **tb = info->attrs;
+	struct muisp_agent_gone gone = {};
 	struct muisp_addr_key key = {};
 	u32 id;
 	int ret;
@@ -824,8 +825,9 @@ int muisp_nl_agent_set_doit(struct sk_buff *skb, struct genl_info *info)
 	mutex_lock(&mn->lock);
 	ret = muisp_agent_set(mn, &key, nla_data(tb[MUISP_AGENT_A_KEY]),
 			      nla_get_u32(tb[MUISP_AGENT_A_KEY_ID]),
-			      LIMIT(skb, AGENTS), &id, info->extack);
+			      LIMIT(skb, AGENTS), &id, &gone, info->extack);
 	mutex_unlock(&mn->lock);
+	muisp_agent_release(mn, &gone);
 	if (ret)
 		return ret;
 	BUILD_BUG_ON((int)MUISP_AGENT_A_ID != (int)MUISP_GARDEN_A_ID); /* fill_id */
@@ -835,6 +837,7 @@ int muisp_nl_agent_set_doit(struct sk_buff *skb, struct genl_info *info)
 int muisp_nl_agent_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct muisp_net *mn = info_mn(info);
+	struct muisp_agent_gone gone = {};
 	struct muisp_addr_key key = {};
 	int ret;
 
@@ -842,8 +845,9 @@ int muisp_nl_agent_del_doit(struct sk_buff *skb, struct genl_info *info)
 		return -EINVAL;
 	nla_to_addr(info->attrs[MUISP_AGENT_A_ADDR], key.addr, &key.family);
 	mutex_lock(&mn->lock);
-	ret = muisp_agent_del(mn, &key);
+	ret = muisp_agent_del(mn, &key, &gone);
 	mutex_unlock(&mn->lock);
+	muisp_agent_release(mn, &gone);
 	if (ret == -ENOENT)
 		NL_SET_ERR_MSG(info->extack, "no agent has that address");
 	return ret;

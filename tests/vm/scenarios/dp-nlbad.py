@@ -28,7 +28,8 @@ def enum(name):
 CMD = enum("muisp_cmd")
 A = {}
 for e in ("muisp_addr_attr", "muisp_contract_attr", "muisp_config_attr",
-          "muisp_garden_attr", "muisp_block_attr", "muisp_flow_attr"):
+          "muisp_garden_attr", "muisp_block_attr", "muisp_flow_attr",
+          "muisp_agent_attr"):
     A.update(enum(e))
 ST = enum("muisp_addr_state")
 CS = enum("muisp_contract_status")
@@ -288,6 +289,48 @@ def bad(nl):
     expect("metric-change", nl.call(C["MUISP_CMD_CONTRACT_SET"],
            u32(A["MUISP_CONTRACT_A_ID"], 1) + u8(A["MUISP_CONTRACT_A_METRIC"], 4)),
            errno.EINVAL)
+    agents(nl)
+
+
+def attr_types(msg):
+    """The attribute types of one genetlink message (after its header)."""
+    off, types = 4, []
+    while off + 4 <= len(msg):
+        ln, t = struct.unpack_from("HH", msg, off)
+        if ln < 4:
+            break
+        types.append(t & 0x3fff)
+        off += (ln + 3) & ~3
+    return types
+
+
+def agents(nl):
+    """An agent needs its address, key and key generation; its key goes in
+    and never comes out: a dump carries every other attribute, not KEY."""
+    C = CMD
+    addr = attr(A["MUISP_AGENT_A_ADDR"], BOB)
+    key = attr(A["MUISP_AGENT_A_KEY"], bytes(range(1, 21)))
+    kid = u32(A["MUISP_AGENT_A_KEY_ID"], 1)
+    expect("agent-set-no-key", nl.call(C["MUISP_CMD_AGENT_SET"], addr + kid),
+           errno.EINVAL)
+    expect("agent-set-no-key-id", nl.call(C["MUISP_CMD_AGENT_SET"],
+           addr + key), errno.EINVAL)
+    expect("agent-set-no-addr", nl.call(C["MUISP_CMD_AGENT_SET"], key + kid),
+           errno.EINVAL)
+    expect("agent-set", nl.call(C["MUISP_CMD_AGENT_SET"], addr + key + kid), 0)
+    seq = nl.send(nl.fam, C["MUISP_CMD_AGENT_GET"], b"",
+                  flags=NLM_F_REQUEST | NLM_F_DUMP)
+    seen = [attr_types(m) for kind, m in nl.replies(seq) if kind == "msg"]
+    want = sorted(A[n] for n in ("MUISP_AGENT_A_ID", "MUISP_AGENT_A_ADDR",
+                                 "MUISP_AGENT_A_KEY_ID", "MUISP_AGENT_A_OPENED",
+                                 "MUISP_AGENT_A_FORGED",
+                                 "MUISP_AGENT_A_REPLAYED"))
+    # u64 counters bring PAD attributes for their alignment
+    got = [sorted(t for t in ts if t != A["MUISP_AGENT_A_PAD"]) for ts in seen]
+    expect("agent-dump-without-key", 0 if got == [want] else errno.EIO, 0)
+    expect("agent-del", nl.call(C["MUISP_CMD_AGENT_DEL"], addr), 0)
+    expect("agent-del-missing", nl.call(C["MUISP_CMD_AGENT_DEL"], addr),
+           errno.ENOENT)
 
 
 def none_ran(cases, what):
