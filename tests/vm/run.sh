@@ -85,6 +85,14 @@ elif [ ${#names[@]} -gt 0 ]; then
 		f=$dir/$n.sh
 		[[ $n == */* ]] && f=$(readlink -f "$n")
 		[ -r "$f" ] || { echo "run.sh: no scenario $f" >&2; exit 2; }
+		for g in "${scenarios[@]}"; do
+			# one log and kernel log per name: a second run would
+			# write over the first's and unpair the lifecycle check
+			[ "$(basename "$g")" != "$(basename "$f")" ] || {
+				echo "run.sh: scenario $(basename "$f" .sh) given twice (to repeat one, copy it under another name)" >&2
+				exit 2
+			}
+		done
 		scenarios+=("$f")
 	done
 else
