@@ -173,7 +173,7 @@ int muisp_addr_set(struct muisp_net *mn, const struct muisp_addr *tmpl,
 					     addr_params);
 		if (ret) {
 			xa_erase(&mn->addr_ids, new->id);
-			kfree(new);
+			kfree_rcu(new, rcu);	/* a dump may have seen it */
 			return ret;
 		}
 		mn->naddrs++;

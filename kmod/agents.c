@@ -159,6 +159,8 @@ int muisp_agent_set(struct muisp_net *mn, const struct muisp_addr_key *key,
 	ret = rhashtable_insert_fast(&mn->agents, &a->node, agent_params);
 	if (ret) {
 		xa_erase(&mn->agent_ids, a->id);
+		/* a dump may have seen it; rare (no memory): wait here */
+		synchronize_rcu();
 		goto err_agent;
 	}
 	mn->nagents++;
