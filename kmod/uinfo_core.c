@@ -297,31 +297,46 @@ int muisp_uinfo_insert_v4(u8 *ip, unsigned int hlen, const u8 *opt,
 	return nh - hlen;
 }
 
+/* Fill n bytes (under 8) of IPv6 option padding at p. */
+static void uinfo_v6_pad(u8 *p, unsigned int n)
+{
+	if (n == 1) {
+		p[0] = UINFO_V6_PAD1;
+	} else if (n) {
+		p[0] = UINFO_V6_PADN;
+		p[1] = n - 2;
+		memset(p + 2, 0, n - 2);
+	}
+}
+
 int muisp_uinfo_strip_v6(u8 *hdr, unsigned int len)
 {
-	unsigned int i = 2, l;
-	bool others = false;
+	unsigned int i = 2, ps = 2, pe = len, l, cut;
 	int off = muisp_uinfo_find_v6(hdr, len);
+	bool pad;
 
 	if (off < 0)
 		return off;
+	/* [ps, pe): ours and the padding on either side of it */
 	while (i < len) {
-		if (hdr[i] == UINFO_V6_PAD1) {
-			i++;
-			continue;
+		l = hdr[i] == UINFO_V6_PAD1 ? 1 : hdr[i + 1] + 2U;
+		pad = hdr[i] == UINFO_V6_PAD1 || hdr[i] == UINFO_V6_PADN ||
+		      i == (unsigned int)off;
+		if (!pad && i > (unsigned int)off) {
+			pe = i;
+			break;
 		}
-		l = hdr[i + 1] + 2U;
-		if (hdr[i] != UINFO_V6_PADN && i != (unsigned int)off)
-			others = true;
+		if (!pad)
+			ps = i + l;
 		i += l;
 	}
-	if (!others)
-		return 1;
-	l = hdr[off + 1] + 2U;
-	hdr[off] = UINFO_V6_PADN;
-	hdr[off + 1] = l - 2;
-	memset(hdr + off + 2, 0, l - 2);
-	return 0;
+	if (ps == 2 && pe == len)
+		return len;
+	cut = (pe - ps) & ~7U;
+	uinfo_v6_pad(hdr + pe - (pe - ps - cut), pe - ps - cut);
+	memmove(hdr + cut, hdr, ps);
+	hdr[cut + 1] = (len - cut) / 8 - 1;
+	return cut;
 }
 
 int muisp_uinfo_build_v6(u8 *buf, unsigned int cap, u8 nexthdr,
@@ -336,13 +351,7 @@ int muisp_uinfo_build_v6(u8 *buf, unsigned int cap, u8 nexthdr,
 	buf[0] = nexthdr;
 	buf[1] = total / 8 - 1;
 	memcpy(buf + 2, opt, len);
-	if (pad == 1) {
-		buf[2 + len] = UINFO_V6_PAD1;
-	} else if (pad) {
-		buf[2 + len] = UINFO_V6_PADN;
-		buf[3 + len] = pad - 2;
-		memset(buf + 4 + len, 0, pad - 2);
-	}
+	uinfo_v6_pad(buf + 2 + len, pad);
 	return total;
 }
 
@@ -433,4 +442,11 @@ bool muisp_uinfo_replay_check(struct muisp_uinfo_replay *w, u64 seq)
 		return false;
 	w->bits |= 1ULL << d;
 	return true;
+}
+
+bool muisp_uinfo_replay_seen(const struct muisp_uinfo_replay *w, u64 seq)
+{
+	u64 d = w->top - seq;
+
+	return seq && seq <= w->top && d < 64 && (w->bits & (1ULL << d));
 }

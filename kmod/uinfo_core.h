@@ -131,10 +131,16 @@ int muisp_uinfo_insert_v4(u8 *ip, unsigned int hlen, const u8 *opt,
 
 /*
  * Take our option out of the Destination Options header at hdr (len
- * bytes, as muisp_uinfo_find_v6()).  If nothing but padding would be left,
- * returns 1: the caller removes the whole header.  Otherwise the option
- * becomes padding in place (nothing of it left) and returns 0.  -ENOENT
- * if there is none, -EINVAL as muisp_uinfo_find_v6().
+ * bytes, as muisp_uinfo_find_v6()).  Its bytes and the padding around them
+ * lose whole multiples of 8 bytes, so that under 8 bytes of padding stay
+ * (RFC 8200's purpose of padding; Linux drops a header with more) and
+ * every other option keeps its offset modulo 8 (its alignment); the
+ * header is rewritten to end where it ended (at hdr + len), with its
+ * length field set.  Returns how many bytes it shrank (a multiple of 8;
+ * the caller drops that many from the front), or len if nothing but
+ * padding would be left: the header is left as it was and the caller
+ * removes it whole (its next header in hdr[0]).  -ENOENT if there is
+ * none, -EINVAL as muisp_uinfo_find_v6().
  */
 int muisp_uinfo_strip_v6(u8 *hdr, unsigned int len);
 
@@ -155,7 +161,9 @@ u16 muisp_uinfo_ip_csum(const u8 *ip, unsigned int hlen);
  * fixed layout that is the AEAD's additional data together with the
  * option's flags and address.  l4: the transport header's first 8 bytes
  * (ports, and TCP's sequence number or UDP's length and checksum) when the
- * packet is not a fragment; a fragment binds its datagram by id instead.
+ * packet is not a fragment; an IPv4 fragment binds its datagram by id
+ * instead, an IPv6 fragment only by addresses and protocol (its number
+ * still used once: muisp_uinfo_replay_seen()).
  */
 struct muisp_uinfo_bind {
 	u8 family;
@@ -164,7 +172,7 @@ struct muisp_uinfo_bind {
 	u8 mt_flags[2];		/* the option's Flags field, as on the wire */
 	u8 addr_len;
 	u8 pad[2];
-	__be32 id;		/* IPv4 identification, IPv6 fragment id, or 0 */
+	__be32 id;		/* IPv4 identification; 0 for IPv6 */
 	u8 saddr[16];		/* IPv4 in the first 4 bytes, the rest zero */
 	u8 daddr[16];
 	u8 l4[8];
@@ -173,10 +181,12 @@ struct muisp_uinfo_bind {
 
 /*
  * Start b for one packet: its family, addresses (4 or 16 bytes each), the
- * transport protocol, the datagram's id (IPv4 identification; IPv6: the
- * fragment header's, or 0) and l4, the transport header's first 8 bytes,
- * or NULL for a fragment or a shorter transport header.  The option's part
- * is filled by muisp_uinfo_seal() and muisp_uinfo_open().
+ * transport protocol, the datagram's id (IPv4: the 16-bit identification
+ * as a 32-bit number; IPv6: 0, since a router that reassembles drops the
+ * fragment header) and l4, the transport header's first 8 bytes, or NULL
+ * for a fragment (or a datagram reassembled on the way) or a shorter
+ * transport header.  The option's part is filled by muisp_uinfo_seal()
+ * and muisp_uinfo_open().
  */
 void muisp_uinfo_bind_init(struct muisp_uinfo_bind *b, u8 family,
 			   const void *saddr, const void *daddr, u8 proto,
@@ -223,5 +233,13 @@ struct muisp_uinfo_replay {
 
 /* Accept seq (true), or refuse it as replayed or too old (false). */
 bool muisp_uinfo_replay_check(struct muisp_uinfo_replay *w, u64 seq);
+
+/*
+ * Was seq accepted, and is it still in the window?  A fragment after a
+ * datagram's first carries the option the first carried (the copied bit;
+ * IPv6's per-fragment headers), so it is let through on its first
+ * fragment's acceptance rather than refused as a replay.
+ */
+bool muisp_uinfo_replay_seen(const struct muisp_uinfo_replay *w, u64 seq);
 
 #endif /* MUISP_UINFO_CORE_H */

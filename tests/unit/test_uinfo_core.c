@@ -318,7 +318,7 @@ static void test_v6(void **state)
 {
 	struct muisp_uinfo m = msg(MUISP_UINFO_UI, MUISP_UINFO_F_R, 16, 42), r;
 	u8 opt[MUISP_UINFO_MAX_LEN], hdr[64], two[64];
-	int olen, len, off, i;
+	int olen, len, off;
 
 	(void)state;
 	olen = muisp_uinfo_put(opt, sizeof(opt), MUISP_AF_INET6, &m);
@@ -338,8 +338,10 @@ static void test_v6(void **state)
 	assert_int_equal(r.user, 42);
 	assert_int_equal(muisp_uinfo_build_v6(hdr, 31, 6, opt, olen), -ENOSPC);
 	/* alone: the caller removes the whole header */
-	assert_int_equal(muisp_uinfo_strip_v6(hdr, len), 1);
-	/* beside another option: ours becomes padding, nothing of it left */
+	memcpy(two, hdr, len);
+	assert_int_equal(muisp_uinfo_strip_v6(two, len), len);
+	assert_memory_equal(two, hdr, len);
+	/* before another option: ours goes, the header shrinks by 24 */
 	memcpy(two, hdr, len);
 	two[1] = 4;	/* 40 bytes */
 	two[26] = 0x1e; /* someone else's 6-byte option */
@@ -349,14 +351,32 @@ static void test_v6(void **state)
 	two[33] = 6;
 	memset(two + 34, 0, 6);
 	assert_int_equal(muisp_uinfo_find_v6(two, 40), 2);
-	assert_int_equal(muisp_uinfo_strip_v6(two, 40), 0);
-	assert_int_equal(muisp_uinfo_find_v6(two, 40), -ENOENT);
-	assert_int_equal(two[2], 1);
-	assert_int_equal(two[3], olen - 2);
-	for (i = 4; i < 2 + olen; i++)
-		assert_int_equal(two[i], 0);
-	assert_int_equal(two[26], 0x1e);
-	assert_int_equal(muisp_uinfo_strip_v6(two, 40), -ENOENT);
+	assert_int_equal(muisp_uinfo_strip_v6(two, 40), 24);
+	assert_int_equal(muisp_uinfo_find_v6(two + 24, 16), -ENOENT);
+	assert_int_equal(two[24], MUISP_PROTO_TCP);
+	assert_int_equal(two[25], 1);	 /* 16 bytes */
+	assert_int_equal(two[26], 0x1e); /* where it was: its alignment */
+	assert_int_equal(two[32], 1);
+	assert_int_equal(muisp_uinfo_strip_v6(two + 24, 16), -ENOENT);
+	/* after another: 26 bytes of padding left, 24 go, PadN of 2 stays */
+	two[0] = MUISP_PROTO_UDP;
+	two[1] = 3; /* 32 bytes */
+	two[2] = 0x1e;
+	two[3] = 2;
+	two[4] = 0xab;
+	two[5] = 0xcd;
+	memcpy(two + 6, opt, olen);
+	two[30] = 1; /* PadN of 2 */
+	two[31] = 0;
+	assert_int_equal(muisp_uinfo_strip_v6(two, 32), 24);
+	assert_int_equal(muisp_uinfo_find_v6(two + 24, 8), -ENOENT);
+	{
+		const u8 want[8] = {
+			MUISP_PROTO_UDP, 0, 0x1e, 2, 0xab, 0xcd, 1, 0
+		};
+
+		assert_memory_equal(two + 24, want, 8);
+	}
 	/* malformed: length field against the buffer, overrun, twice */
 	assert_int_equal(muisp_uinfo_find_v6(hdr, 24), -EINVAL);
 	hdr[3] = 40;
@@ -498,6 +518,28 @@ static void test_replay(void **state)
 	assert_false(muisp_uinfo_replay_check(&w, ~0ULL));
 }
 
+/* A later fragment's number: accepted before, still in the window. */
+static void test_replay_seen(void **state)
+{
+	struct muisp_uinfo_replay w = { 0 };
+
+	(void)state;
+	assert_false(muisp_uinfo_replay_seen(&w, 0));
+	assert_false(muisp_uinfo_replay_seen(&w, 1)); /* nothing accepted */
+	assert_true(muisp_uinfo_replay_check(&w, 5));
+	assert_true(muisp_uinfo_replay_seen(&w, 5));
+	assert_true(muisp_uinfo_replay_seen(&w, 5));  /* does not consume it */
+	assert_false(muisp_uinfo_replay_seen(&w, 4)); /* in window, not seen */
+	assert_false(muisp_uinfo_replay_seen(&w, 6)); /* ahead of the window */
+	assert_true(muisp_uinfo_replay_check(&w, 68));
+	assert_true(muisp_uinfo_replay_seen(&w, 5)); /* 63 behind */
+	assert_true(muisp_uinfo_replay_check(&w, 69));
+	assert_false(muisp_uinfo_replay_seen(&w, 5)); /* 64 behind: gone */
+	assert_true(muisp_uinfo_replay_check(&w, ~0ULL));
+	assert_true(muisp_uinfo_replay_seen(&w, ~0ULL));
+	assert_false(muisp_uinfo_replay_seen(&w, 69));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -510,6 +552,7 @@ int main(void)
 		cmocka_unit_test(test_seal),
 		cmocka_unit_test(test_seal_known_answer),
 		cmocka_unit_test(test_replay),
+		cmocka_unit_test(test_replay_seen),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
