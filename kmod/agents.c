@@ -32,6 +32,8 @@ static const struct rhashtable_params agent_params = {
 int muisp_agents_init(struct muisp_net *mn)
 {
 	xa_init_flags(&mn->agent_ids, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
+	ratelimit_state_init(&mn->log_forged, 5 * HZ, 10);
+	ratelimit_state_init(&mn->log_replayed, 5 * HZ, 10);
 	return rhashtable_init(&mn->agents, &agent_params);
 }
 

@@ -28,6 +28,7 @@
 #include <linux/ipv6.h>
 #include <linux/etherdevice.h>
 #include <linux/siphash.h>
+#include <net/ipv6.h>
 #include <net/xfrm.h>
 
 #include "muisp.h"
@@ -451,12 +452,37 @@ static unsigned int muisp_pre_routing(void *priv, struct sk_buff *skb,
 						       &hook_lookups, &x));
 }
 
+/*
+ * IPv4 options or an IPv6 Destination Options header first, from the LAN:
+ * maybe a User Information option, the meter's to open and take out
+ * (uinfo_meter.c) before the gate sees the packet.  The IP header as
+ * ip_rcv() or ipv6_rcv() checked and pulled it.
+ */
+static __always_inline bool uinfo_wanted(struct muisp_net *mn,
+					 const struct sk_buff *skb,
+					 const struct nf_hook_state *state)
+{
+	if (state->pf == NFPROTO_IPV4 ? likely(ip_hdr(skb)->ihl == 5) :
+	    likely(ipv6_hdr(skb)->nexthdr != NEXTHDR_DEST))
+		return false;
+	return state->in &&
+	       state->in->ifindex == READ_ONCE(mn->cfg.lan_ifindex);
+}
+
 static unsigned int muisp_forward(void *priv, struct sk_buff *skb,
 				  const struct nf_hook_state *state)
 {
 	struct muisp_pkt p __uninitialized;
 	struct hook_ctx x __uninitialized;
+	int reason;
 
+	if (unlikely(uinfo_wanted(priv, skb, state))) {
+		reason = muisp_uinfo_meter(priv, skb, state->pf);
+		if (reason) {
+			muisp_drop_count(priv, reason);
+			return NF_DROP;
+		}
+	}
 	if (!hook_start(&x, priv, skb, state, MUISP_GATE_FORWARD, &p))
 		return NF_ACCEPT;
 	return hook_verdict(&x, muisp_gate_forward(x.p, x.dir,

@@ -29,6 +29,7 @@
 #include <linux/spinlock.h>
 #include <linux/xarray.h>
 #include <linux/rhashtable-types.h>
+#include <linux/ratelimit_types.h>
 #include <linux/workqueue.h>
 #include <linux/netdevice.h>
 #include <linux/netfilter.h>
@@ -204,6 +205,8 @@ struct muisp_net {
 	struct rhashtable agents;	/* by muisp_addr_key */
 	struct xarray agent_ids;	/* id -> struct muisp_agent */
 	u32 nagents;
+	/* the meter's log lines, apart: a flood of one hides no other */
+	struct ratelimit_state log_forged, log_replayed;
 
 	/* dump consistency: bumped under lock on every change */
 	u32 gen_addr, gen_contract, gen_garden, gen_block, gen_agent;
@@ -291,6 +294,9 @@ int muisp_agent_del(struct muisp_net *mn, const struct muisp_addr_key *key,
 		    struct muisp_agent_gone *gone);
 void muisp_agent_release(struct muisp_net *mn, struct muisp_agent_gone *g);
 u32 muisp_agent_key_id(const struct muisp_agent *a);
+
+/* uinfo_meter.c */
+int muisp_uinfo_meter(struct muisp_net *mn, struct sk_buff *skb, u8 pf);
 
 /* contract.c */
 void muisp_contract_table_init(struct muisp_net *mn);

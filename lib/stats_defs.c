@@ -58,6 +58,7 @@ const struct stats_def stats_defs[] = {
 	DROP("drop_malformed", "drop malformed", "malformed", 9),
 	DROP("drop_tunnel", "drop tunnel", "tunnel", 10),
 	DROP("drop_dns", "drop dns", "dns", 11),
+	DROP("drop_user_info", "drop user-info", "userInfo", 12),
 	/* muispIpfix (muispObjects.8): muisp-ipfixd's exporter */
 	IPFIX("ipfix_records_received", "ipfix records-received",
 	      "muispIpfixRecordsReceived", 1),

@@ -49,11 +49,14 @@ limit_of() {
 #                hook static keys, require-tunnel on at once under a flood
 #   uinfo-agents the meter's agents: each key a gcm(aes) transform of the
 #                line's crypto API, freed after a grace period (9 s)
+#   uinfo-meter  the meter opening and stripping User Information options
+#                (about 70 s): the skb rewritten in FORWARD, fragments,
+#                reassembly by conntrack, IPv6 headers shrunk or removed
 # Left to the default line for time: dp-bulk, dp-flows, dp-limits, dp-lists
 # (the same hooks and tables at scale), hostile-kernel, the other ike-*
 # (the same hook path as ike-spoof) and the userspace-driven scenarios.
 OTHER_LINE_SCENARIOS=(dp-unload dp-hooks dp-netlink dp-gate ft-selftest ike-spoof
-	uinfo-agents)
+	uinfo-agents uinfo-meter)
 
 stage() { # name command...
 	local name=$1 rc line p f t0=$SECONDS lim

@@ -26,6 +26,9 @@ pkgs=(
 	# tools used inside the VM (over the 9p root)
 	iproute2 iputils-ping nftables tcpreplay iperf3 tcpdump ethtool
 	python3-scapy procps psmisc socat sqlite3 jq openssl
+	# User Information seals built apart from the module's code
+	# (tests/vm/scenarios/uinfo-frames.py)
+	python3-cryptography
 	isc-dhcp-client dhcpcd5 strongswan-charon strongswan-swanctl
 	# devices without muisp-client: EAP-MSCHAPv2 (extauth), EAP-Identity
 	# (extra) and openssl for its MD4 and DES (standard)

@@ -554,6 +554,8 @@ enum muisp_drop_reason {
 	MUISP_DROP_TUNNEL,	/* REQUIRE_TUNNEL: not via the address's SA */
 	/* unpaid client's DNS to the router over its rate, or too long */
 	MUISP_DROP_DNS,
+	/* agent's option forged or replayed, or not removable */
+	MUISP_DROP_USER_INFO,
 	__MUISP_DROP_LAST
 };
 #define MUISP_DROP_MAX (__MUISP_DROP_LAST - 1)

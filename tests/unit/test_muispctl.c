@@ -363,14 +363,14 @@ static const char golden_keys[] =
 	"events events_lost addrs contracts flows_unmetered drop_not_bound "
 	"drop_no_contract drop_suspended drop_delinquent drop_hard_limit "
 	"drop_expired drop_blocked drop_local drop_malformed drop_tunnel "
-	"drop_dns";
+	"drop_dns drop_user_info";
 static const char golden_titles[] =
 	"up-packets|up-bytes|down-packets|down-bytes|local-packets|"
 	"garden-packets|flows|max-flows|evictions|flow-records|records-lost|"
 	"events|events-lost|addrs|contracts|unmetered-packets|drop not-bound|"
 	"drop no-contract|drop suspended|drop delinquent|drop hard-limit|"
 	"drop expired|drop blocked|drop local|drop malformed|drop tunnel|"
-	"drop dns";
+	"drop dns|drop user-info";
 
 static const char *joined(const struct out_col *c, unsigned int n, int title,
 			  const char *sep)
@@ -488,7 +488,7 @@ static void test_stats_columns(void **state)
 			     "\"drop_hard_limit\":null,\"drop_expired\":null,"
 			     "\"drop_blocked\":null,\"drop_local\":null,"
 			     "\"drop_malformed\":null,\"drop_tunnel\":5,"
-			     "\"drop_dns\":null}\n");
+			     "\"drop_dns\":null,\"drop_user_info\":null}\n");
 		free(txt);
 		out_free(t);
 	}
