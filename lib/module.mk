@@ -44,6 +44,9 @@ LIB_PARSE_SRCS := lib/parse.c
 LIB_CONF_SRCS := lib/conf.c $(LIB_PARSE_SRCS)
 # The tools' error messages and exit codes.
 LIB_CLI_SRCS := lib/cli.c
+# Secrets kept in files (RADIUS secrets, agent keys): muispd, muisp-ike,
+# muispctl.
+LIB_SECRET_SRCS := lib/secret.c
 # RADIUS packets (lib/radius): muispd's client and DM/CoA listener; MD5 and
 # HMAC-MD5 from libcrypto.
 LIB_RADIUS_SRCS := lib/radius.c

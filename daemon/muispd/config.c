@@ -19,6 +19,7 @@
 #include "log.h"
 #include "muispd.h"
 #include "parse.h"
+#include "secret.h"
 
 void conf_defaults(struct muispd_conf *c)
 {
@@ -323,58 +324,25 @@ static int set_eap_offer(struct conf *r, struct muispd_conf *c)
 /* ---------- RADIUS (radclient.h) ---------- */
 
 /*
- * A shared secret from a file: regular, not readable or writable by group
- * or other, owned by root or by us, one line of 1..RAD_SECRET_MAX bytes
+ * A shared secret from a file (lib/secret.h: regular, not open to group
+ * or others, owned by root or by us), one line of 1..RAD_SECRET_MAX bytes
  * (a final newline is not part of it).  The secret never goes into a
  * message.
  */
 static int read_secret(struct conf *r, int i, struct rad_server *sv)
 {
-	uint8_t buf[RAD_SECRET_MAX + 2];
-	const char *path = r->w[i];
-	struct stat st;
-	ssize_t n;
-	int fd;
+	uint8_t buf[2 * RAD_SECRET_MAX];
+	char why[SECRET_WHY_LEN], msg[SECRET_WHY_LEN + 16];
+	long n;
 
 	if (conf_str(r, i, sv->secret_file, sizeof(sv->secret_file)) < 0)
 		return -1;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return conf_bad(r, i, strerror(errno));
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return conf_bad(r, i, "secret: not a regular file");
-	}
-	if (st.st_mode & 077) {
-		close(fd);
-		return conf_bad(r, i,
-				"secret: group or other may access it "
-				"(chmod 600)");
-	}
-	if (st.st_uid != 0 && st.st_uid != geteuid()) {
-		close(fd);
-		return conf_bad(r, i,
-				"secret: owned by another user (not root, "
-				"not muispd's)");
-	}
-	n = read(fd, buf, sizeof(buf));
-	close(fd);
-	if (n < 0)
-		return conf_bad(r, i, strerror(errno));
-	if (n > 0 && buf[n - 1] == '\n')
-		n--;
-	if (n == 0 || (size_t)n > RAD_SECRET_MAX) {
-		explicit_bzero(buf, sizeof(buf));
-		return conf_bad(r, i,
-				"secret: expected one line of 1 to 128 "
-				"bytes");
-	}
-	if (memchr(buf, '\n', (size_t)n) || memchr(buf, '\0', (size_t)n) ||
-	    memchr(buf, '\r', (size_t)n)) {
-		explicit_bzero(buf, sizeof(buf));
-		return conf_bad(r, i,
-				"secret: expected one line (no NUL, "
-				"CR or second line)");
+	n = secret_read(r->w[i], 0, buf, sizeof(buf), why);
+	if (n >= 0)
+		n = secret_one_line(buf, (size_t)n, RAD_SECRET_MAX, why);
+	if (n < 0) {
+		snprintf(msg, sizeof(msg), "secret: %s", why);
+		return conf_bad(r, i, msg);
 	}
 	memcpy(sv->secret, buf, (size_t)n);
 	sv->seclen = (size_t)n;

@@ -17,7 +17,7 @@ MUISPD_CORE_SRCS := daemon/muispd/server.c daemon/muispd/conn.c \
 	daemon/muispd/privacy.c daemon/muispd/keys.c \
 	daemon/muispd/radrelay.c \
 	daemon/muispd/acct_spool.c \
-	$(LIB_RADIUS_SRCS) \
+	$(LIB_RADIUS_SRCS) $(LIB_SECRET_SRCS) \
 	daemon/muispd/radclient.c \
 	$(LIB_CHANNEL_SRCS) $(LIB_IKE_WATCH_SRCS) $(LIB_EVLOOP_SRCS) \
 	$(LIB_LOG_SRCS) $(LIB_NL_SRCS) $(LIB_CONF_SRCS)

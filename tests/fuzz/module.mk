@@ -20,7 +20,7 @@ $(eval $(call fuzz_target,fuzz_nl,tests/fuzz/fuzz_nl.c $(LIB_NL_SRCS),$(LIB_NL_L
 # Daemon configurations (lib/conf, lib/parse and each daemon's validation)
 $(eval $(call fuzz_target,fuzz_dhcpd_conf,tests/fuzz/fuzz_dhcpd_conf.c daemon/dhcpd/config.c $(LIB_CONF_SRCS),))
 $(eval $(call fuzz_target,fuzz_agentx_conf,tests/fuzz/fuzz_agentx_conf.c daemon/agentx/config.c $(LIB_CONF_SRCS),))
-$(eval $(call fuzz_target,fuzz_muispd_conf,tests/fuzz/fuzz_muispd_conf.c daemon/muispd/config.c daemon/muispd/radclient.c $(LIB_RADIUS_SRCS) $(LIB_CONF_SRCS) lib/proto.c lib/log.c,$(LIB_RADIUS_LIBS) $(LIB_EVLOOP_LIBS)))
+$(eval $(call fuzz_target,fuzz_muispd_conf,tests/fuzz/fuzz_muispd_conf.c daemon/muispd/config.c daemon/muispd/radclient.c $(LIB_RADIUS_SRCS) $(LIB_SECRET_SRCS) $(LIB_CONF_SRCS) lib/proto.c lib/log.c,$(LIB_RADIUS_LIBS) $(LIB_EVLOOP_LIBS)))
 
 # Receipts (muispd's BIND, muisp-client's files): parse, verify, one encoding
 $(eval $(call fuzz_target,fuzz_receipt,tests/fuzz/fuzz_receipt.c daemon/muispd/receipt.c,$$(shell $$(PKG_CONFIG) --libs libcrypto)))

@@ -68,7 +68,7 @@ if out=$("$bin/muispd" -n -f "$T/bad.conf" 2>&1); then
 	bad "a readable secret file accepted"
 else
 	expect "a readable secret file refused by name" \
-		"muispd: $T/bad.conf:11: radius-acct-server: '$T/open-secret': secret: group or other may access it (chmod 600)" \
+		"muispd: $T/bad.conf:11: radius-acct-server: '$T/open-secret': secret: group or others may access it (mode 0644): chmod 600 it" \
 		"$(head -1 <<<"$out")"
 fi
 

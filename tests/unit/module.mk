@@ -71,7 +71,7 @@ $(eval $(call unit_test,test_roam,tests/unit/test_roam.c $(MUISPD_CORE_SRCS),$(M
 
 # muispd's RADIUS client against fake servers on loopback, and the
 # radius-* keys of muispd.conf
-$(eval $(call unit_test,test_radclient,tests/unit/test_radclient.c daemon/muispd/radclient.c daemon/muispd/config.c lib/proto.c lib/log.c $(LIB_CONF_SRCS) $(LIB_RADIUS_SRCS),$(LIB_RADIUS_LIBS) $(LIB_EVLOOP_LIBS)))
+$(eval $(call unit_test,test_radclient,tests/unit/test_radclient.c daemon/muispd/radclient.c daemon/muispd/config.c lib/proto.c lib/log.c $(LIB_CONF_SRCS) $(LIB_RADIUS_SRCS) $(LIB_SECRET_SRCS),$(LIB_RADIUS_LIBS) $(LIB_EVLOOP_LIBS)))
 
 # muispd's RFC 5176 Disconnect/CoA listener on a real core (dae.c)
 $(eval $(call unit_test,test_dae,tests/unit/test_dae.c $(MUISPD_CORE_SRCS),$(MUISPD_LIBS)))

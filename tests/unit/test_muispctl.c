@@ -321,8 +321,8 @@ static void test_cli_agent_key(void **state)
 	/* open to others: refused before anything is read or sent */
 	assert_int_equal(set_key(good, 0644, path), EXIT_FAIL);
 	snprintf(want, sizeof(want),
-		 "muispctl: agent set: key file %s is open to others "
-		 "(mode 0644): chmod 600 it\n",
+		 "muispctl: agent set: key file %s: group or others may "
+		 "access it (mode 0644): chmod 600 it\n",
 		 path);
 	assert_string_equal(err_txt, want);
 	/* a digit short, a digit too many, a stray character */
@@ -346,6 +346,20 @@ static void test_cli_agent_key(void **state)
 	assert_string_equal(err_txt, "muispctl: agent set: key file "
 				     "/nonexistent/key: No such file or "
 				     "directory\n");
+	/* lib/secret.c's other refusals: a directory, too long a file */
+	assert_int_equal(run("agent", "set", "192.0.2.9", "key-id", "1",
+			     "key-file", "/", NULL),
+			 EXIT_FAIL);
+	assert_string_equal(err_txt, "muispctl: agent set: key file /: "
+				     "not a regular file\n");
+	memset(want, ' ', 200);
+	memcpy(want + 150, "000102030405060708090a0b0c0d0e0fdeadbeef", 40);
+	want[190] = 0;
+	assert_int_equal(set_key(want, 0600, path), EXIT_FAIL);
+	snprintf(want, sizeof(want),
+		 "muispctl: agent set: key file %s: longer than 80 bytes\n",
+		 path);
+	assert_string_equal(err_txt, want);
 	/* a good file reaches the kernel (here: no module) */
 	nl = muisp_nl_open(0);
 	if (nl) {

@@ -1101,9 +1101,10 @@ static void test_conf_servers(void **state)
 		refused(text, why);                                        \
 	} while (0)
 	SERVER_REFUSED(secret_file("g", "topsecret\n", 0640),
-		       "group or other may access it");
+		       "secret: group or others may access it (mode 0640): "
+		       "chmod 600 it");
 	SERVER_REFUSED(secret_file("o", "topsecret\n", 0604),
-		       "group or other may access it");
+		       "group or others may access it (mode 0604)");
 	SERVER_REFUSED(secret_file("empty", "", 0600), "1 to 128 bytes");
 	SERVER_REFUSED(secret_file("nl", "\n", 0600), "1 to 128 bytes");
 	SERVER_REFUSED(secret_file("two", "topsecret\nmore\n", 0600),

@@ -18,6 +18,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@
 #include "cli.h"
 #include "ike_conf.h"
 #include "parse.h"
+#include "secret.h"
 #include "vici.h"
 
 static void usage(FILE *f)
@@ -107,28 +109,22 @@ struct args {
 	char secret[RADIUS_SECRET_CAP];
 };
 
-/* A RADIUS secret file (muispd.conf(5): one line, no group or other
- * access): the secret, never printed in a message. */
+/* A RADIUS secret file, as muispd reads it (muispd.conf(5), lib/secret.h):
+ * the secret, never printed in a message. */
 static void read_secret(const char *path, char *out, size_t cap)
 {
-	struct stat st;
-	size_t n;
-	FILE *fp;
+	uint8_t buf[2 * RADIUS_SECRET_CAP];
+	char why[SECRET_WHY_LEN];
+	long n;
 
-	fp = fopen(path, "r");
-	if (!fp)
-		cli_die("%s: %s", path, strerror(errno));
-	if (fstat(fileno(fp), &st) || (st.st_mode & 077))
-		cli_die("%s: readable by group or others (chmod 600)", path);
-	if (!fgets(out, (int)cap, fp))
-		cli_die("%s: empty", path);
-	fclose(fp);
-	n = strcspn(out, "\r\n");
-	if (out[n] == 0 && n == cap - 1)
-		cli_die("%s: secret longer than %zu bytes", path, cap - 1);
+	n = secret_read(path, 0, buf, sizeof(buf), why);
+	if (n >= 0)
+		n = secret_one_line(buf, (size_t)n, cap - 1, why);
+	if (n < 0)
+		cli_die("%s: secret: %s", path, why);
+	memcpy(out, buf, (size_t)n);
 	out[n] = 0;
-	if (!n)
-		cli_die("%s: empty secret", path);
+	explicit_bzero(buf, sizeof(buf));
 }
 
 /* Options of a command (argv[0]); the index of the first operand. */

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "muispctl.h"
+#include "secret.h"
 
 static const char *const agent_attrs[MUISP_AGENT_A_MAX + 1] = {
 	[MUISP_AGENT_A_ADDR] = "address",
@@ -85,41 +86,23 @@ static int hexval(int ch)
 }
 
 /*
- * The keying material in path ("-": standard input): MUISP_AGENT_KEY_LEN
- * bytes as hex digits, blanks and newlines ignored.  A file others may
- * read or write is refused, as ssh refuses such a private key.
+ * The keying material in path ("-": standard input), a secret file as
+ * lib/secret.h reads one: MUISP_AGENT_KEY_LEN bytes as hex digits, blanks
+ * and newlines ignored.
  */
 static int read_key(const char *path, uint8_t key[MUISP_AGENT_KEY_LEN])
 {
-	char buf[4 * MUISP_AGENT_KEY_LEN];
-	size_t n = 0, digits = 0, i;
-	struct stat st;
-	ssize_t r;
-	int fd, rc = EXIT_USAGE;
+	uint8_t buf[4 * MUISP_AGENT_KEY_LEN];
+	char why[SECRET_WHY_LEN];
+	size_t digits = 0, i;
+	long n;
+	int rc;
 
-	fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : 0;
-	if (fd < 0)
-		return cli_fail("agent set: key file %s: %s", path,
-				strerror(errno));
-	if (fd && fstat(fd, &st) == 0 && (st.st_mode & 077)) {
-		rc = cli_fail("agent set: key file %s is open to others "
-			      "(mode %04o): chmod 600 it",
-			      path, (unsigned int)(st.st_mode & 07777));
-		goto out;
-	}
-	while (n < sizeof(buf) &&
-	       (r = read(fd, buf + n, sizeof(buf) - n)) != 0) {
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rc = cli_fail("agent set: key file %s: %s", path,
-				      strerror(errno));
-			goto out;
-		}
-		n += (size_t)r;
-	}
-	for (i = 0; i < n; i++) {
-		int v = hexval((unsigned char)buf[i]);
+	n = secret_read(path, 1, buf, sizeof(buf), why);
+	if (n < 0)
+		return cli_fail("agent set: key file %s: %s", path, why);
+	for (i = 0; i < (size_t)n; i++) {
+		int v = hexval(buf[i]);
 
 		if (v < 0) {
 			if (strchr(" \t\r\n", buf[i]))
@@ -127,23 +110,20 @@ static int read_key(const char *path, uint8_t key[MUISP_AGENT_KEY_LEN])
 			break;
 		}
 		if (digits == 2 * MUISP_AGENT_KEY_LEN) {
-			i = n + 1; /* too many digits */
+			i = (size_t)n + 1; /* too many digits */
 			break;
 		}
 		key[digits / 2] =
 			(uint8_t)(digits % 2 ? key[digits / 2] | v : v << 4);
 		digits++;
 	}
-	if (i != n || n == sizeof(buf) || digits != 2 * MUISP_AGENT_KEY_LEN)
+	if (i != (size_t)n || digits != 2 * MUISP_AGENT_KEY_LEN)
 		rc = cli_usage("key file %s: expected %d hex digits (the "
 			       "AES-128 key, then the 4-byte salt)",
 			       path, 2 * MUISP_AGENT_KEY_LEN);
 	else
 		rc = EXIT_OK;
-out:
 	explicit_bzero(buf, sizeof(buf));
-	if (fd)
-		close(fd);
 	return rc;
 }
 

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # muispctl: operator's tool for the muisp kernel module (libmnl).
 MUISPCTL_SRCS := tools/muispctl/muispctl.c tools/muispctl/args.c \
-	$(LIB_PARSE_SRCS) $(LIB_CLI_SRCS) \
+	$(LIB_PARSE_SRCS) $(LIB_CLI_SRCS) $(LIB_SECRET_SRCS) \
 	tools/muispctl/addr.c tools/muispctl/contract.c \
 	tools/muispctl/flow.c tools/muispctl/lists.c tools/muispctl/agent.c \
 	tools/muispctl/config.c tools/muispctl/monitor.c \

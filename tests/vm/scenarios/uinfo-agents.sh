@@ -46,7 +46,7 @@ fails 1 "muispctl: agent del: no agent has that address" R agent del 2001:db8::9
 fails 2 "muispctl: agent set needs key-id N and key-file FILE (try --help)" \
 	R agent set 192.0.2.10 key-id 3
 chmod 644 "$SCRATCH/k1"
-fails 1 "muispctl: agent set: key file $SCRATCH/k1 is open to others (mode 0644): chmod 600 it" \
+fails 1 "muispctl: agent set: key file $SCRATCH/k1: group or others may access it (mode 0644): chmod 600 it" \
 	R agent set 192.0.2.10 key-id 3 key-file "$SCRATCH/k1"
 
 # --- an unprivileged caller changes nothing ----------------------------------
