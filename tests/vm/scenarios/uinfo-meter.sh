@@ -17,7 +17,9 @@
 #   - a host that is no agent has its option taken out and passes; ours
 #     twice, or beside record route, is dropped;
 #   - with conntrack on (the router reassembles), a fragmented datagram
-#     still opens, once.
+#     still opens, once;
+#   - all with a capture on the router's LAN port, which makes every frame
+#     IP sees a clone.
 . "$MUISP_TOP/tests/vm/lib.sh"
 . "$MUISP_TOP/tests/vm/scenarios/dp-lib.bash"
 KEY=000102030405060708090a0b0c0d0e0fdeadbeef
@@ -35,6 +37,8 @@ diagnose() {
 		stats_snapshot | grep -v '=0$' || :
 		ls -l "$SCRATCH"/rx* || :
 		tcpdump -nr "$SCRATCH/wan.pcap" -v 2>/dev/null | tail -30 || :
+		echo "--- LAN capture"
+		tcpdump -nr "$SCRATCH/lan.pcap" 2>/dev/null || :
 	fi
 	topo_down
 }
@@ -69,8 +73,15 @@ on inet socat -u UDP6-RECV:9100,ipv6only=1 OPEN:"$SCRATCH/rx6",creat,append &
 ip netns exec inet tcpdump -i eth0 -U -n -w "$SCRATCH/wan.pcap" \
 	'not arp and not icmp6' 2>"$SCRATCH/tcpdump.err" &
 capture=$!
+# and on the router's LAN port: with a packet socket there, IP gets a
+# clone of each frame (skb_share_check()), so the meter must copy the
+# header before it rewrites it (skb_ensure_writable())
+ip netns exec router tcpdump -i lan0 -U -n -w "$SCRATCH/lan.pcap" \
+	'ip or ip6' 2>"$SCRATCH/tcpdump-lan.err" &
+lan_capture=$!
 wait_until -t 20 on inet sh -c 'ss -lnu | grep -q "0.0.0.0:9100 " && ss -lnu | grep -q "\[::\]:9100 "'
 wait_until -t 20 grep -q "listening on" "$SCRATCH/tcpdump.err"
+wait_until -t 20 grep -q "listening on" "$SCRATCH/tcpdump-lan.err"
 wait $frames || fail "uinfo-frames.py failed"
 stats_snapshot >"$SCRATCH/snap"
 forged0=$(kmsg_count 'netns [0-9]* agent [0-9]*: forged user information dropped')
@@ -146,11 +157,21 @@ check "with conntrack: the fragments reassembled, opened once, through" \
 expect "  one seal opened" "13 6 10" "$(agent $ALICE4)"
 
 # --- nothing of the option on the WAN ---------------------------------------
-kill -INT $capture
-wait $capture 2>/dev/null || :
+# tcpdump drops what it has not read yet when it is stopped: wait for both
+# captures to hold every packet first
+pcount() { tcpdump -nr "$SCRATCH/$1.pcap" "$2" 2>/dev/null | wc -l; }
+lan_tagged() { pcount lan 'ip and ip[0] & 0xf != 5'; }
+wan_passed() { pcount wan "src $ALICE4 or src $MALLORY4 or src $ALICE6"; }
+check "LAN capture: the 33 IPv4 frames with options sent" \
+	wait_until -t 10 eval '[ "$(lan_tagged)" -ge 33 ]'
+# 10 + 2 + 5 + 2 + 1, and the reassembled datagram fragmented again
+check "WAN capture: the 22 packets that passed" \
+	wait_until -t 10 eval '[ "$(wan_passed)" -ge 22 ]'
+kill -INT $capture $lan_capture
+wait $capture $lan_capture 2>/dev/null || :
+expect "  and no more" "33 22" "$(lan_tagged) $(wan_passed)"
 tcpdump -nr "$SCRATCH/wan.pcap" -v 2>/dev/null >"$SCRATCH/wan.txt"
-count() { tcpdump -nr "$SCRATCH/wan.pcap" "$1" 2>/dev/null | wc -l; }
-expect "WAN: no IPv4 packet with options" 0 "$(count 'ip and ip[0] & 0xf != 5')"
+expect "WAN: no IPv4 packet with options" 0 "$(pcount wan 'ip and ip[0] & 0xf != 5')"
 expect "WAN: no IPv6 option 0x3e, the other option kept" "0 1" \
 	"$(grep -c 'opt_type 0x3e' "$SCRATCH/wan.txt") $(grep -c 'opt_type 0x1e' "$SCRATCH/wan.txt")"
-expect "WAN: nothing to the dropped cases' port" 0 "$(count 'udp dst port 9101')"
+expect "WAN: nothing to the dropped cases' port" 0 "$(pcount wan 'udp dst port 9101')"
