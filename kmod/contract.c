@@ -475,6 +475,10 @@ int muisp_contract_del(struct muisp_net *mn, u64 id,
 		NL_SET_ERR_MSG(extack, "contract is bound to an address");
 		return -EBUSY;
 	}
+	if (c->nusers) {
+		NL_SET_ERR_MSG(extack, "contract is bound to a user");
+		return -EBUSY;
+	}
 	xa_erase(&mn->contracts, (unsigned long)id);
 	mn->ncontracts--;
 	mn->gen_contract++;

@@ -833,18 +833,13 @@ static enum muisp_flow_end ft_unbind_pred(const struct muisp_flow_entry *e,
 	return ft_walk_match(e, a->who) ? a->reason : MUISP_FLOW_END_NONE;
 }
 
-unsigned int muisp_ft_unbind(struct muisp_flowtable *ft, u8 family,
-			     const __be32 *client, enum muisp_flow_end reason)
+/* muisp_ft_unbind() and muisp_ft_unbind_contract(): who is the filter. */
+static unsigned int ft_unbind(struct muisp_flowtable *ft,
+			      const struct muisp_ft_cursor *who,
+			      enum muisp_flow_end reason)
 {
-	struct muisp_ft_cursor who;
-	struct ft_unbind_arg a = { .who = &who, .reason = reason };
+	struct ft_unbind_arg a = { .who = who, .reason = reason };
 
-	muisp_ft_cursor_init(&who);
-	if (client) {
-		who.filter = MUISP_FT_FILTER_CLIENT;
-		who.family = family;
-		memcpy(who.client_addr, client, sizeof(who.client_addr));
-	}
 	/*
 	 * The release orders the caller's new binding before the new
 	 * generation: a packet that reads this generation (acquire) finds
@@ -854,6 +849,32 @@ unsigned int muisp_ft_unbind(struct muisp_flowtable *ft, u8 family,
 	 */
 	smp_store_release(&ft->bind_gen, ft->bind_gen + 1);	/* see above */
 	return ft_sweep_all(ft, ft_unbind_pred, &a);
+}
+
+unsigned int muisp_ft_unbind(struct muisp_flowtable *ft, u8 family,
+			     const __be32 *client, enum muisp_flow_end reason)
+{
+	struct muisp_ft_cursor who;
+
+	muisp_ft_cursor_init(&who);
+	if (client) {
+		who.filter = MUISP_FT_FILTER_CLIENT;
+		who.family = family;
+		memcpy(who.client_addr, client, sizeof(who.client_addr));
+	}
+	return ft_unbind(ft, &who, reason);
+}
+
+unsigned int muisp_ft_unbind_contract(struct muisp_flowtable *ft,
+				      u64 contract_id,
+				      enum muisp_flow_end reason)
+{
+	struct muisp_ft_cursor who;
+
+	muisp_ft_cursor_init(&who);
+	who.filter = MUISP_FT_FILTER_CONTRACT;
+	who.contract_id = contract_id;
+	return ft_unbind(ft, &who, reason);
 }
 
 static int ft_check_params(const struct muisp_ft_params *p)

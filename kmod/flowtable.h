@@ -168,6 +168,14 @@ unsigned int muisp_ft_unbind(struct muisp_flowtable *ft, u8 family,
 			     const __be32 *client, enum muisp_flow_end reason);
 
 /*
+ * The same for the flows of the contract @contract_id (a user's binding
+ * changed: users.c), whoever their client address.
+ */
+unsigned int muisp_ft_unbind_contract(struct muisp_flowtable *ft,
+				      u64 contract_id,
+				      enum muisp_flow_end reason);
+
+/*
  * End (and export, reason FLUSH) every flow of @contract_id, or all flows
  * if 0.  Process context.  Returns the number of flows ended.
  */

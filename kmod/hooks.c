@@ -214,6 +214,8 @@ struct hook_ctx {
 	u64 now_s;			/* 0 until a list needs it */
 	int dir;
 	bool decap;			/* came out of an SA (PRE_ROUTING) */
+	bool tagged;			/* an agent's seal opened (FORWARD) */
+	u32 user;			/* with tagged: its Accounting ID */
 };
 
 /* One lookup of the block list's set for all the packet's addresses. */
@@ -232,24 +234,49 @@ static __always_inline bool hook_blocked(void *ctx, bool dst, bool use_mac)
 }
 
 /*
+ * The contract of a user of the source, a multi-user host, whose agent's
+ * seal the packet carried (uinfo_meter.c), if the user has one of their
+ * own (users.c).  Read after the binding generation, as an address is.
+ */
+static struct muisp_contract *hook_user_contract(struct hook_ctx *x)
+{
+	struct muisp_user_key key = { .user = x->user };
+	struct muisp_user *u;
+
+	if (!READ_ONCE(x->mn->nusers))
+		return NULL;
+	memcpy(key.host.addr, x->p->saddr, sizeof(key.host.addr));
+	key.host.family = x->p->family;
+	u = muisp_user_lookup(x->mn, &key);
+	return u ? muisp_contract_lookup(x->mn, u->contract_id) : NULL;
+}
+
+/*
  * The client's address entry.  A live flow stands for it: the flow was
  * begun under a binding to an active contract that passed the tunnel
  * check (require-tunnel on ends every flow), and a change of the binding
- * ends it.
+ * ends it.  A user's packet with a contract of their own is gated on
+ * that contract with the host address's tunnel identity; its flow is
+ * still looked up, to be counted in (or ended, if another contract's).
  */
 static __always_inline struct muisp_gate_addr hook_addr(void *ctx)
 {
 	struct hook_ctx *x = ctx;
+	struct muisp_contract *uc = NULL;
 	struct muisp_addr_key key;
 
 	if (x->ft) {
-		const struct muisp_flow_payer *payer;
-
 		x->gen = muisp_ft_gen(x->ft);
 		x->pos = muisp_ft_pos(x->ft, &x->key);
+	}
+	if (unlikely(x->tagged))
+		uc = hook_user_contract(x);
+	if (x->ft) {
+		const struct muisp_flow_payer *payer;
+
 		payer = muisp_ft_find(x->ft, x->pos, &x->key,
 				      x->p->tcp_flags, &x->flow);
-		if (payer) {
+		if (payer && likely(!uc)) {
 			x->c = container_of(payer, struct muisp_contract,
 					    payer);
 			return (struct muisp_gate_addr){
@@ -266,6 +293,13 @@ static __always_inline struct muisp_gate_addr hook_addr(void *ctx)
 	x->a = muisp_addr_lookup(x->mn, &key);
 	if (!x->a)
 		return (struct muisp_gate_addr){ 0 };
+	if (uc) {
+		x->c = uc;
+		return (struct muisp_gate_addr){
+			.state = MUISP_ADDR_STATE_BOUND,
+			.tunnel = !!x->a->tun.spi,
+		};
+	}
 	return (struct muisp_gate_addr){
 		.state = x->a->state,
 		.tunnel = !!x->a->tun.spi,
@@ -276,7 +310,7 @@ static struct muisp_gate_contract hook_contract(void *ctx)
 {
 	struct hook_ctx *x = ctx;
 
-	if (!x->flow.e)
+	if (!x->c)	/* not the flow's payer, nor the user's contract */
 		x->c = muisp_contract_lookup(x->mn, x->a->contract_id);
 	if (!x->c)
 		return (struct muisp_gate_contract){ 0 };
@@ -370,6 +404,7 @@ static __always_inline bool hook_start(struct hook_ctx *x,
 	x->skb = skb;
 	x->state = state;
 	x->now_s = 0;
+	x->tagged = false;
 	x->ft = NULL;
 	x->flow.e = NULL;
 	x->c = NULL;
@@ -474,10 +509,13 @@ static unsigned int muisp_forward(void *priv, struct sk_buff *skb,
 {
 	struct muisp_pkt p __uninitialized;
 	struct hook_ctx x __uninitialized;
+	bool tagged = false;
+	u32 user = 0;
 	int reason;
 
 	if (unlikely(uinfo_wanted(priv, skb, state))) {
-		reason = muisp_uinfo_meter(priv, skb, state->pf);
+		reason = muisp_uinfo_meter(priv, skb, state->pf, &tagged,
+					   &user);
 		if (reason) {
 			muisp_drop_count(priv, reason);
 			return NF_DROP;
@@ -485,6 +523,8 @@ static unsigned int muisp_forward(void *priv, struct sk_buff *skb,
 	}
 	if (!hook_start(&x, priv, skb, state, MUISP_GATE_FORWARD, &p))
 		return NF_ACCEPT;
+	x.tagged = tagged;
+	x.user = user;
 	return hook_verdict(&x, muisp_gate_forward(x.p, x.dir,
 				READ_ONCE(x.mn->cfg.require_tunnel),
 				&hook_lookups, &x));

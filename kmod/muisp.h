@@ -103,6 +103,7 @@ struct muisp_contract {
 	u64 base_packets[2];
 	u64 base_usage_ms;
 	u32 naddrs;		/* bound addresses (net lock) */
+	u32 nusers;		/* bound users (net lock; users.c) */
 	struct rcu_head rcu;
 
 	struct muisp_quota quota;	/* bytes, packets or usage ms */
@@ -136,6 +137,21 @@ struct muisp_agent {
 	u32 id;				/* stable dump id (xarray index) */
 	struct muisp_agent_key __rcu *k;
 	atomic64_t opened, forged, replayed;
+};
+
+/* A user of an agent's host: its address and the Accounting ID. */
+struct muisp_user_key {
+	struct muisp_addr_key host;
+	u32 user;
+};
+
+/* A user bound to a contract of their own (users.c). */
+struct muisp_user {
+	struct rhash_head node;
+	struct muisp_user_key key;
+	u32 id;				/* stable dump id (xarray index) */
+	u64 contract_id;
+	struct rcu_head rcu;
 };
 
 /* Per-CPU counters of the packet path. */
@@ -207,9 +223,14 @@ struct muisp_net {
 	u32 nagents;
 	/* the meter's log lines, apart: a flood of one hides no other */
 	struct ratelimit_state log_forged, log_replayed;
+	/* per-user contracts (users.c) */
+	struct rhashtable users;	/* by muisp_user_key */
+	struct xarray user_ids;		/* id -> struct muisp_user */
+	u32 nusers;
 
 	/* dump consistency: bumped under lock on every change */
 	u32 gen_addr, gen_contract, gen_garden, gen_block, gen_agent;
+	u32 gen_user;
 
 	/* while a LAN interface is configured (muisp_gate_up()) */
 	struct muisp_flowtable __rcu *ft;
@@ -296,7 +317,18 @@ void muisp_agent_release(struct muisp_net *mn, struct muisp_agent_gone *g);
 u32 muisp_agent_key_id(const struct muisp_agent *a);
 
 /* uinfo_meter.c */
-int muisp_uinfo_meter(struct muisp_net *mn, struct sk_buff *skb, u8 pf);
+int muisp_uinfo_meter(struct muisp_net *mn, struct sk_buff *skb, u8 pf,
+		      bool *opened, u32 *user);
+
+/* users.c */
+int muisp_users_init(struct muisp_net *mn);
+void muisp_users_destroy(struct muisp_net *mn);
+struct muisp_user *muisp_user_lookup(struct muisp_net *mn,
+				     const struct muisp_user_key *key);
+int muisp_user_set(struct muisp_net *mn, const struct muisp_user_key *key,
+		   u64 contract_id, u32 max, u32 *id,
+		   struct netlink_ext_ack *extack);
+int muisp_user_del(struct muisp_net *mn, const struct muisp_user_key *key);
 
 /* contract.c */
 void muisp_contract_table_init(struct muisp_net *mn);

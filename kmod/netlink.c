@@ -387,7 +387,8 @@ static int fill_contract(struct sk_buff *skb, const void *obj,
 			      MUISP_CONTRACT_A_PAD) ||
 	    nla_put_u64_64bit(skb, MUISP_CONTRACT_A_USAGE_MS,
 			      t.usage_ms, MUISP_CONTRACT_A_PAD) ||
-	    nla_put_u32(skb, MUISP_CONTRACT_A_NADDRS, READ_ONCE(c->naddrs)))
+	    nla_put_u32(skb, MUISP_CONTRACT_A_NADDRS, READ_ONCE(c->naddrs)) ||
+	    nla_put_u32(skb, MUISP_CONTRACT_A_NUSERS, READ_ONCE(c->nusers)))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -879,6 +880,93 @@ int muisp_nl_agent_get_dumpit(struct sk_buff *skb,
 
 	return muisp_xa_dump(skb, cb, &mn->agent_ids, READ_ONCE(mn->gen_agent),
 			     MUISP_CMD_AGENT_GET, fill_agent, mn);
+}
+
+/* ---- per-user contracts ------------------------------------------------- */
+
+/* The user a request names: ADDR and USER, both required. */
+static int req_user_key(struct genl_info *info, struct muisp_user_key *key)
+{
+	if (GENL_REQ_ATTR_CHECK(info, MUISP_USER_A_ADDR) ||
+	    GENL_REQ_ATTR_CHECK(info, MUISP_USER_A_USER))
+		return -EINVAL;
+	memset(key, 0, sizeof(*key));
+	nla_to_addr(info->attrs[MUISP_USER_A_ADDR], key->host.addr,
+		    &key->host.family);
+	key->user = nla_get_u32(info->attrs[MUISP_USER_A_USER]);
+	return 0;
+}
+
+int muisp_nl_user_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct muisp_net *mn = info_mn(info);
+	struct muisp_user_key key;
+	u64 contract_id;
+	u32 id;
+	int ret;
+
+	ret = req_user_key(info, &key);
+	if (ret)
+		return ret;
+	ret = req_contract_id(info, MUISP_USER_A_CONTRACT_ID,
+			      MUISP_USER_A_CONTRACT_ID64, &contract_id);
+	if (ret)
+		return ret;
+	mutex_lock(&mn->lock);
+	ret = muisp_user_set(mn, &key, contract_id, LIMIT(skb, USERS), &id,
+			     info->extack);
+	mutex_unlock(&mn->lock);
+	if (ret)
+		return ret;
+	BUILD_BUG_ON((int)MUISP_USER_A_ID != (int)MUISP_GARDEN_A_ID); /* fill_id */
+	return reply(info, MUISP_CMD_USER_SET, fill_id, &id, mn);
+}
+
+int muisp_nl_user_del_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct muisp_net *mn = info_mn(info);
+	struct muisp_user_key key;
+	int ret;
+
+	ret = req_user_key(info, &key);
+	if (ret)
+		return ret;
+	mutex_lock(&mn->lock);
+	ret = muisp_user_del(mn, &key);
+	mutex_unlock(&mn->lock);
+	if (ret == -ENOENT)
+		NL_SET_ERR_MSG(info->extack, "that user of that address is not bound");
+	return ret;
+}
+
+/* Under RCU (the dump). */
+static int fill_user(struct sk_buff *skb, const void *obj,
+		     struct muisp_net *mn)
+{
+	const struct muisp_user *u = obj;
+	struct muisp_contract *c;
+
+	if (nla_put_u32(skb, MUISP_USER_A_ID, u->id) ||
+	    put_ip(skb, MUISP_USER_A_ADDR, u->key.host.family,
+		   u->key.host.addr) ||
+	    nla_put_u32(skb, MUISP_USER_A_USER, u->key.user) ||
+	    muisp_put_contract_id(skb, MUISP_USER_A_CONTRACT_ID,
+				  MUISP_USER_A_CONTRACT_ID64, MUISP_USER_A_PAD,
+				  u->contract_id))
+		return -EMSGSIZE;
+	c = muisp_contract_lookup(mn, u->contract_id);
+	if (c && nla_put_u8(skb, MUISP_USER_A_CONTRACT_STATUS,
+			    READ_ONCE(c->status)))
+		return -EMSGSIZE;
+	return 0;
+}
+
+int muisp_nl_user_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct muisp_net *mn = muisp_net(sock_net(skb->sk));
+
+	return muisp_xa_dump(skb, cb, &mn->user_ids, READ_ONCE(mn->gen_user),
+			     MUISP_CMD_USER_GET, fill_user, mn);
 }
 
 /* ---- configuration and statistics -------------------------------------- */

@@ -213,6 +213,28 @@ muisp_agent_del_nl_policy[MUISP_AGENT_A_MAX + 1] = {
 static const struct nla_policy
 muisp_agent_get_nl_policy[MUISP_AGENT_A_MAX + 1] = { };
 
+/* MUISP_CMD_USER_SET */
+static const struct nla_policy
+muisp_user_set_nl_policy[MUISP_USER_A_MAX + 1] = {
+	[MUISP_USER_A_ADDR] =
+		NLA_POLICY_VALIDATE_FN(NLA_BINARY, muisp_nl_validate_ip, 16),
+	[MUISP_USER_A_USER] = { .type = NLA_U32, },
+	[MUISP_USER_A_CONTRACT_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[MUISP_USER_A_CONTRACT_ID64] = NLA_POLICY_MIN(NLA_U64, 1),
+};
+
+/* MUISP_CMD_USER_DEL */
+static const struct nla_policy
+muisp_user_del_nl_policy[MUISP_USER_A_MAX + 1] = {
+	[MUISP_USER_A_ADDR] =
+		NLA_POLICY_VALIDATE_FN(NLA_BINARY, muisp_nl_validate_ip, 16),
+	[MUISP_USER_A_USER] = { .type = NLA_U32, },
+};
+
+/* MUISP_CMD_USER_GET: takes no attribute */
+static const struct nla_policy
+muisp_user_get_nl_policy[MUISP_USER_A_MAX + 1] = { };
+
 /*
  * An op's policy holds what its do and its dump take together; a mode
  * that takes less refuses the rest here instead of ignoring it.
@@ -260,7 +282,7 @@ static int muisp_nl_flow_get_do_checked(struct sk_buff *skb,
 	return muisp_nl_flow_get_doit(skb, info);
 }
 
-const struct genl_ops muisp_nl_ops[20] = {
+const struct genl_ops muisp_nl_ops[23] = {
 	{
 		.cmd		= MUISP_CMD_ADDR_SET,
 		.doit		= muisp_nl_addr_set_doit,
@@ -405,6 +427,27 @@ const struct genl_ops muisp_nl_ops[20] = {
 		.dumpit		= muisp_nl_agent_get_dumpit,
 		.policy		= muisp_agent_get_nl_policy,
 		.maxattr	= MUISP_AGENT_A_MAX,
+		.flags		= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd		= MUISP_CMD_USER_SET,
+		.doit		= muisp_nl_user_set_doit,
+		.policy		= muisp_user_set_nl_policy,
+		.maxattr	= MUISP_USER_A_MAX,
+		.flags		= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd		= MUISP_CMD_USER_DEL,
+		.doit		= muisp_nl_user_del_doit,
+		.policy		= muisp_user_del_nl_policy,
+		.maxattr	= MUISP_USER_A_MAX,
+		.flags		= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd		= MUISP_CMD_USER_GET,
+		.dumpit		= muisp_nl_user_get_dumpit,
+		.policy		= muisp_user_get_nl_policy,
+		.maxattr	= MUISP_USER_A_MAX,
 		.flags		= GENL_UNS_ADMIN_PERM,
 	},
 };

@@ -11,9 +11,11 @@
  * From an agent (agents.c) only a sealed User Information message that
  * opens under the agent's key and is new passes; anything else is dropped
  * (MUISP_DROP_USER_INFO), counted on the agent (forged, replayed) and
- * logged, at most 10 lines of each kind per 5 s and namespace.  From any
- * other host the option is taken out and its claim ignored: accounting
- * stays per address.  An option that cannot be taken out cleanly is
+ * logged, at most 10 lines of each kind per 5 s and namespace; the
+ * Accounting ID that opened goes to the gate, which charges the user's
+ * own contract if the user has one (users.c).  From any other host the
+ * option is taken out and its claim ignored: accounting stays per
+ * address.  An option that cannot be taken out cleanly is
  * dropped whoever sent it: a malformed options area or ours twice, ours
  * beside an IPv4 option the forwarding path rewrites by offset (record
  * route, timestamp, source route, router alert, CIPSO: the offsets
@@ -45,11 +47,11 @@
  * Open an agent's message for the packet b describes and check its
  * number: new, or for a fragment after the first (later), that of a
  * first fragment accepted (muisp_uinfo_replay_seen()).  Returns 0 with
- * *user set, or -EBADMSG.
+ * *opened and *user set, or -EBADMSG.
  */
 static int meter_open(struct muisp_net *mn, struct muisp_agent *a,
 		      struct muisp_uinfo *m, struct muisp_uinfo_bind *b,
-		      bool later, u32 *user)
+		      bool later, bool *opened, u32 *user)
 {
 	struct muisp_agent_key *k = rcu_dereference(a->k);
 	bool fresh;
@@ -75,6 +77,7 @@ static int meter_open(struct muisp_net *mn, struct muisp_agent *a,
 		return -EBADMSG;
 	}
 	atomic64_inc(&a->opened);
+	*opened = true;
 	*user = m->user;
 	return 0;
 }
@@ -97,7 +100,8 @@ static void meter_csum_changed(struct sk_buff *skb)
 		skb->ip_summed = CHECKSUM_NONE;
 }
 
-static int meter_v4(struct muisp_net *mn, struct sk_buff *skb, u32 *user)
+static int meter_v4(struct muisp_net *mn, struct sk_buff *skb, bool *opened,
+		    u32 *user)
 {
 	const struct ip_options *io = &IPCB(skb)->opt;
 	struct iphdr *ip = ip_hdr(skb);
@@ -126,7 +130,7 @@ static int meter_v4(struct muisp_net *mn, struct sk_buff *skb, u32 *user)
 				      &ip->daddr, ip->protocol,
 				      cpu_to_be32(ntohs(ip->id)), l4);
 		if (meter_open(mn, a, &m, &b, ip->frag_off & htons(IP_OFFSET),
-			       user))
+			       opened, user))
 			return -EBADMSG;
 	}
 
@@ -144,7 +148,8 @@ static int meter_v4(struct muisp_net *mn, struct sk_buff *skb, u32 *user)
 	return 0;
 }
 
-static int meter_v6(struct muisp_net *mn, struct sk_buff *skb, u32 *user)
+static int meter_v6(struct muisp_net *mn, struct sk_buff *skb, bool *opened,
+		    u32 *user)
 {
 	const unsigned int nh = sizeof(struct ipv6hdr);
 	struct ipv6hdr *ip6;
@@ -190,7 +195,7 @@ static int meter_v6(struct muisp_net *mn, struct sk_buff *skb, u32 *user)
 		/* id 0: reassembly (conntrack) drops the fragment header */
 		muisp_uinfo_bind_init(&b, MUISP_AF_INET6, &ip6->saddr,
 				      &ip6->daddr, proto, 0, l4);
-		if (meter_open(mn, a, &m, &b, later, user))
+		if (meter_open(mn, a, &m, &b, later, opened, user))
 			return -EBADMSG;
 	}
 
@@ -217,16 +222,17 @@ static int meter_v6(struct muisp_net *mn, struct sk_buff *skb, u32 *user)
 /*
  * A packet from the LAN with IPv4 options or an IPv6 Destination Options
  * header first (hooks.c: muisp_forward()).  Returns 0 (the packet goes
- * on, without our option) or the drop reason.  The Accounting ID an
- * agent's seal gave is not kept yet: accounting stays per address until
- * a flow carries its user.
+ * on, without our option) or the drop reason.  *opened says whether an
+ * agent's seal opened, *user is then its Accounting ID: the gate looks
+ * for the user's own contract (users.c).
  */
-int muisp_uinfo_meter(struct muisp_net *mn, struct sk_buff *skb, u8 pf)
+int muisp_uinfo_meter(struct muisp_net *mn, struct sk_buff *skb, u8 pf,
+		      bool *opened, u32 *user)
 {
-	u32 user = 0;
 	int ret;
 
-	ret = pf == NFPROTO_IPV4 ? meter_v4(mn, skb, &user) :
-				   meter_v6(mn, skb, &user);
+	*opened = false;
+	ret = pf == NFPROTO_IPV4 ? meter_v4(mn, skb, opened, user) :
+				   meter_v6(mn, skb, opened, user);
 	return ret ? MUISP_DROP_USER_INFO : 0;
 }

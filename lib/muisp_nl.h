@@ -223,6 +223,7 @@ struct muisp_nl_contract {
 	uint64_t elapsed_ms, usage_ms;
 	uint32_t naddrs;
 	uint32_t flags; /* MUISP_CONTRACT_F_* */
+	uint32_t nusers;
 };
 
 /* Live flow (FLOW_GET) or ended flow (FLOW_RECORD, with end_reason). */
@@ -269,6 +270,16 @@ struct muisp_nl_agent {
 	uint8_t key[MUISP_AGENT_KEY_LEN]; /* requests only: never dumped */
 	uint32_t key_id;
 	uint64_t opened, forged, replayed;
+};
+
+/* A user of an agent's host bound to a contract of their own. */
+struct muisp_nl_user {
+	uint64_t present;
+	uint32_t id;
+	struct muisp_nl_ip addr;
+	uint32_t user; /* the Accounting ID */
+	uint64_t contract_id;
+	uint8_t contract_status; /* dumps only */
 };
 
 struct muisp_nl_config {
@@ -324,6 +335,8 @@ int muisp_nl_block_parse(const struct nlmsghdr *nlh, struct muisp_nl_block *o);
 int muisp_nl_block_put(struct nlmsghdr *nlh, const struct muisp_nl_block *o);
 int muisp_nl_agent_parse(const struct nlmsghdr *nlh, struct muisp_nl_agent *o);
 int muisp_nl_agent_put(struct nlmsghdr *nlh, const struct muisp_nl_agent *o);
+int muisp_nl_user_parse(const struct nlmsghdr *nlh, struct muisp_nl_user *o);
+int muisp_nl_user_put(struct nlmsghdr *nlh, const struct muisp_nl_user *o);
 int muisp_nl_config_parse(const struct nlmsghdr *nlh,
 			  struct muisp_nl_config *o);
 int muisp_nl_config_put(struct nlmsghdr *nlh, const struct muisp_nl_config *o);
@@ -338,6 +351,7 @@ typedef int (*muisp_nl_flow_cb)(const struct muisp_nl_flow *o, void *arg);
 typedef int (*muisp_nl_garden_cb)(const struct muisp_nl_garden *o, void *arg);
 typedef int (*muisp_nl_block_cb)(const struct muisp_nl_block *o, void *arg);
 typedef int (*muisp_nl_agent_cb)(const struct muisp_nl_agent *o, void *arg);
+typedef int (*muisp_nl_user_cb)(const struct muisp_nl_user *o, void *arg);
 typedef int (*muisp_nl_event_cb)(const struct muisp_nl_event *o, void *arg);
 
 int muisp_nl_addr_set(struct muisp_nl *nl, const struct muisp_nl_addr *o);
@@ -379,6 +393,14 @@ int muisp_nl_agent_set(struct muisp_nl *nl, const struct muisp_nl_agent *o,
 int muisp_nl_agent_del(struct muisp_nl *nl, const struct muisp_nl_ip *addr);
 int muisp_nl_agent_dump(struct muisp_nl *nl, muisp_nl_agent_cb cb,
 			muisp_nl_reset_cb reset, void *arg);
+
+/* Bind a user (ADDR, USER) to a contract (CONTRACT_ID); *id: its id. */
+int muisp_nl_user_set(struct muisp_nl *nl, const struct muisp_nl_user *o,
+		      uint32_t *id);
+int muisp_nl_user_del(struct muisp_nl *nl, const struct muisp_nl_ip *addr,
+		      uint32_t user);
+int muisp_nl_user_dump(struct muisp_nl *nl, muisp_nl_user_cb cb,
+		       muisp_nl_reset_cb reset, void *arg);
 
 int muisp_nl_config_get(struct muisp_nl *nl, struct muisp_nl_config *out);
 int muisp_nl_config_set(struct muisp_nl *nl, const struct muisp_nl_config *o);

@@ -72,7 +72,7 @@ struct field {
 /*
  * One table per attribute set, generated from include/uapi/muisp.yaml
  * (scripts/nlspec.py): addr_f, contract_f, flow_f, garden_f, block_f,
- * config_f, stats_f, event_f, agent_f.
+ * config_f, stats_f, event_f, agent_f, user_f.
  */
 #include "muisp_nl_gen.h"
 
@@ -281,6 +281,7 @@ CODEC(garden, garden_f, MUISP_GARDEN_A_MAX)
 CODEC(block, block_f, MUISP_BLOCK_A_MAX)
 CODEC(config, config_f, MUISP_CONFIG_A_MAX)
 CODEC(agent, agent_f, MUISP_AGENT_A_MAX)
+CODEC(user, user_f, MUISP_USER_A_MAX)
 
 int muisp_nl_stats_parse(const struct nlmsghdr *nlh, struct muisp_nl_stats *o)
 {
@@ -314,6 +315,7 @@ struct obj_cb {
 		muisp_nl_garden_cb garden;
 		muisp_nl_block_cb block;
 		muisp_nl_agent_cb agent;
+		muisp_nl_user_cb user;
 	} fn;
 };
 
@@ -350,6 +352,7 @@ CALLER(flow)
 CALLER(garden)
 CALLER(block)
 CALLER(agent)
+CALLER(user)
 
 #define PARSER(name)                                                 \
 	static int parse_##name(const struct nlmsghdr *nlh, void *o) \
@@ -362,6 +365,7 @@ PARSER(flow)
 PARSER(garden)
 PARSER(block)
 PARSER(agent)
+PARSER(user)
 PARSER(config)
 PARSER(stats)
 
@@ -605,6 +609,42 @@ int muisp_nl_agent_dump(struct muisp_nl *nl, muisp_nl_agent_cb cb,
 			    reset,	 { .agent = cb } };
 
 	return muisp_nl_dump(nl, muisp_nl_msg(nl, MUISP_CMD_AGENT_GET, 0),
+			     obj_trampoline, reset_trampoline, &c);
+}
+
+int muisp_nl_user_set(struct muisp_nl *nl, const struct muisp_nl_user *o,
+		      uint32_t *id)
+{
+	struct nlmsghdr *nlh = muisp_nl_msg(nl, MUISP_CMD_USER_SET, 0);
+	struct muisp_nl_user r;
+
+	if (muisp_nl_user_put(nlh, o) < 0)
+		return -1;
+	return add_with_id(nl, nlh, MUISP_CMD_USER_SET, parse_user, &r, &r.id,
+			   &r.present, MUISP_USER_A_ID, id);
+}
+
+int muisp_nl_user_del(struct muisp_nl *nl, const struct muisp_nl_ip *addr,
+		      uint32_t user)
+{
+	struct nlmsghdr *nlh = muisp_nl_msg(nl, MUISP_CMD_USER_DEL, 0);
+
+	if (put_ip(nlh, MUISP_USER_A_ADDR, addr) < 0)
+		return -1;
+	mnl_attr_put_u32(nlh, MUISP_USER_A_USER, user);
+	return muisp_nl_request(nl, nlh, NULL, NULL);
+}
+
+int muisp_nl_user_dump(struct muisp_nl *nl, muisp_nl_user_cb cb,
+		       muisp_nl_reset_cb reset, void *arg)
+{
+	struct muisp_nl_user o;
+	struct obj_cb c = {
+		parse_user,	    call_user, &o,    arg,
+		MUISP_CMD_USER_GET, 0,	       reset, { .user = cb }
+	};
+
+	return muisp_nl_dump(nl, muisp_nl_msg(nl, MUISP_CMD_USER_GET, 0),
 			     obj_trampoline, reset_trampoline, &c);
 }
 

@@ -82,6 +82,8 @@ static const struct field contract_f[MUISP_CONTRACT_A_MAX + 1] = {
 		FIELD(K_U32, struct muisp_nl_contract, flags),
 	[MUISP_CONTRACT_A_ID64] =
 		WIDE(K_W64, struct muisp_nl_contract, id, MUISP_CONTRACT_A_ID),
+	[MUISP_CONTRACT_A_NUSERS] =
+		FIELD(K_U32, struct muisp_nl_contract, nusers),
 };
 SIZE_IS(struct muisp_nl_contract, id, 8);
 SIZE_IS(struct muisp_nl_contract, status, 1);
@@ -98,6 +100,7 @@ SIZE_IS(struct muisp_nl_contract, elapsed_ms, 8);
 SIZE_IS(struct muisp_nl_contract, usage_ms, 8);
 SIZE_IS(struct muisp_nl_contract, naddrs, 4);
 SIZE_IS(struct muisp_nl_contract, flags, 4);
+SIZE_IS(struct muisp_nl_contract, nusers, 4);
 
 /* flow: struct muisp_nl_flow */
 static const struct field flow_f[MUISP_FLOW_A_MAX + 1] = {
@@ -321,3 +324,23 @@ SIZE_IS(struct muisp_nl_agent, key_id, 4);
 SIZE_IS(struct muisp_nl_agent, opened, 8);
 SIZE_IS(struct muisp_nl_agent, forged, 8);
 SIZE_IS(struct muisp_nl_agent, replayed, 8);
+
+/* user: struct muisp_nl_user */
+static const struct field user_f[MUISP_USER_A_MAX + 1] = {
+	[MUISP_USER_A_ID] = FIELD(K_U32, struct muisp_nl_user, id),
+	[MUISP_USER_A_ADDR] = FIELD(K_IP, struct muisp_nl_user, addr),
+	[MUISP_USER_A_USER] = FIELD(K_U32, struct muisp_nl_user, user),
+	[MUISP_USER_A_CONTRACT_ID] = WIDE(K_W32, struct muisp_nl_user,
+					  contract_id,
+					  MUISP_USER_A_CONTRACT_ID64),
+	[MUISP_USER_A_CONTRACT_STATUS] =
+		FIELD(K_U8, struct muisp_nl_user, contract_status),
+	[MUISP_USER_A_CONTRACT_ID64] = WIDE(K_W64, struct muisp_nl_user,
+					    contract_id,
+					    MUISP_USER_A_CONTRACT_ID),
+};
+SIZE_IS(struct muisp_nl_user, id, 4);
+SIZE_IS(struct muisp_nl_user, addr, sizeof(struct muisp_nl_ip));
+SIZE_IS(struct muisp_nl_user, user, 4);
+SIZE_IS(struct muisp_nl_user, contract_id, 8);
+SIZE_IS(struct muisp_nl_user, contract_status, 1);

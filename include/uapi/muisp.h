@@ -25,8 +25,9 @@
  * ------
  * Per network namespace, the tables hold at most MUISP_MAX_ADDRS
  * addresses, MUISP_MAX_CONTRACTS contracts, MUISP_MAX_GARDEN walled-garden
- * entries, MUISP_MAX_BLOCKS block-list entries and MUISP_MAX_AGENTS
- * agents; an add beyond that fails with -ENOSPC.  A caller without
+ * entries, MUISP_MAX_BLOCKS block-list entries, MUISP_MAX_AGENTS agents
+ * and MUISP_MAX_USERS user bindings; an add beyond that fails with
+ * -ENOSPC.  A caller without
  * CAP_NET_ADMIN in the initial user namespace (the root of a container's
  * user namespace) is held to the smaller MUISP_USERNS_MAX_* values for
  * the tables and for MUISP_CONFIG_A_MAX_FLOWS (-EPERM above it).  The flow table and the
@@ -54,6 +55,7 @@
  *   MUISP_CMD_STATS_GET   enum muisp_stats_attr     (MUISP_STATS_A_*)
  *   MUISP_CMD_EVENT       enum muisp_event_attr     (multicast "events")
  *   MUISP_CMD_AGENT_*     enum muisp_agent_attr     (MUISP_AGENT_A_*)
+ *   MUISP_CMD_USER_*      enum muisp_user_attr      (MUISP_USER_A_*)
  *
  * Every request is validated strictly against the command's policy:
  * unknown attributes, attributes of the wrong type or length, values out
@@ -210,8 +212,8 @@
  *   With NLM_F_DUMP: no attributes; every contract, ordered by id.  Each
  *   reply carries ID64 (and ID below 2^32), STATUS, METRIC, SOFT_LIMIT,
  *   HARD_LIMIT, EXPIRES_S, USED, UP_BYTES, UP_PACKETS, DOWN_BYTES,
- *   DOWN_PACKETS, ELAPSED_MS, USAGE_MS and NADDRS (u32, addresses bound
- *   to it).
+ *   DOWN_PACKETS, ELAPSED_MS, USAGE_MS, NADDRS (u32, addresses bound
+ *   to it) and NUSERS (u32, users bound to it: MUISP_CMD_USER_SET).
  *
  * MUISP_CMD_CONTRACT_DEL: NLM_F_REQUEST [| NLM_F_ACK]
  *     MUISP_CONTRACT_A_ID or _ID64: required; -ENOENT if unknown,
@@ -401,6 +403,26 @@
  *   by id, with ID, ADDR, KEY_ID and the counters of options its key
  *   opened (OPENED), dropped as not sealed by it (FORGED) and dropped
  *   as replayed (REPLAYED), all u64.  Never the key.
+ *
+ * MUISP_CMD_USER_SET: NLM_F_REQUEST [| NLM_F_ACK]
+ *   Bind a user of a multi-user host to a contract of their own (per-user
+ *   contracts, docs/DESIGN.md): a packet whose User Information option
+ *   opens under the host's agent key with this Accounting ID is gated
+ *   and charged on this contract, not the host address's.
+ *     MUISP_USER_A_ADDR: binary 4 or 16, required: the host's address
+ *     MUISP_USER_A_USER: u32, required: the Accounting ID
+ *     MUISP_USER_A_CONTRACT_ID or _ID64: required, an existing contract
+ *   Rebinding a pair to another contract ends the flows of the old
+ *   one (REBIND).  The reply carries MUISP_USER_A_ID: u32.  Beyond
+ *   MUISP_MAX_USERS bindings (see Limits): -ENOSPC; no such contract:
+ *   -ENOENT.
+ *
+ * MUISP_CMD_USER_DEL: MUISP_USER_A_ADDR and MUISP_USER_A_USER required; -ENOENT if that
+ * pair is not bound.  The flows of its contract end (FLUSH); the
+ * user's packets are then the host's.
+ *
+ * MUISP_CMD_USER_GET: NLM_F_REQUEST | NLM_F_DUMP; every binding, ordered by id, with ID,
+ *   ADDR, USER, CONTRACT_ID (or _ID64) and CONTRACT_STATUS.
  */
 #ifndef _UAPI_MUISP_H
 #define _UAPI_MUISP_H
@@ -458,6 +480,14 @@
 #define MUISP_USERNS_MAX_AGENTS	256
 
 /*
+ * Per-user contracts (MUISP_CMD_USER_*): the <agent address, Accounting
+ * ID> pairs bound to a contract, for any caller and for one without
+ * CAP_NET_ADMIN in the initial user namespace (MUISP_USERNS_MAX_USERS).
+ */
+#define MUISP_MAX_USERS		65536
+#define MUISP_USERNS_MAX_USERS	1024
+
+/*
  * An agent's keying material: the AES-128-GCM key (16 bytes), then the
  * salt of its nonces (4), as RFC 4106 gives ESP its key.
  */
@@ -487,6 +517,9 @@ enum muisp_cmd {
 	MUISP_CMD_AGENT_SET,
 	MUISP_CMD_AGENT_DEL,
 	MUISP_CMD_AGENT_GET,
+	MUISP_CMD_USER_SET,
+	MUISP_CMD_USER_DEL,
+	MUISP_CMD_USER_GET,
 	__MUISP_CMD_LAST
 };
 #define MUISP_CMD_MAX (__MUISP_CMD_LAST - 1)
@@ -622,6 +655,7 @@ enum muisp_contract_attr {
 	MUISP_CONTRACT_A_NADDRS,	/* u32, output */
 	MUISP_CONTRACT_A_FLAGS,		/* u32, MUISP_CONTRACT_F_* */
 	MUISP_CONTRACT_A_ID64,		/* u64, ID widened */
+	MUISP_CONTRACT_A_NUSERS,	/* u32, output */
 	__MUISP_CONTRACT_A_LAST
 };
 #define MUISP_CONTRACT_A_MAX (__MUISP_CONTRACT_A_LAST - 1)
@@ -751,5 +785,19 @@ enum muisp_agent_attr {
 	__MUISP_AGENT_A_LAST
 };
 #define MUISP_AGENT_A_MAX (__MUISP_AGENT_A_LAST - 1)
+
+enum muisp_user_attr {
+	MUISP_USER_A_UNSPEC,
+	MUISP_USER_A_PAD,
+	MUISP_USER_A_ID,		/* u32, output */
+	MUISP_USER_A_ADDR,		/* binary 4 or 16 */
+	/* u32, the Accounting ID the agent seals */
+	MUISP_USER_A_USER,
+	MUISP_USER_A_CONTRACT_ID,	/* u32 */
+	MUISP_USER_A_CONTRACT_STATUS,	/* u8, output */
+	MUISP_USER_A_CONTRACT_ID64,	/* u64, CONTRACT_ID widened */
+	__MUISP_USER_A_LAST
+};
+#define MUISP_USER_A_MAX (__MUISP_USER_A_LAST - 1)
 
 #endif /* _UAPI_MUISP_H */
