@@ -369,6 +369,96 @@ static void test_cli_agent_key(void **state)
 	assert_int_equal(set_key(good, 0600, path), EXIT_NOMODULE);
 }
 
+/* user bind|unbind: every bad argument is refused before the kernel is
+ * asked (exit 2 whether or not the module is loaded). */
+static void test_cli_user(void **state)
+{
+	struct muisp_nl *nl;
+
+	(void)state;
+	USAGE_ERR("unknown user command 'del'\n"
+		  "usage: muispctl user list\n"
+		  "       muispctl user bind ADDRESS USER CONTRACT\n"
+		  "       muispctl user unbind ADDRESS USER",
+		  "user", "del");
+	assert_int_equal(run("user", "help", NULL), EXIT_OK);
+	assert_string_equal(out_txt,
+			    "usage: muispctl user list\n"
+			    "       muispctl user bind ADDRESS USER CONTRACT\n"
+			    "       muispctl user unbind ADDRESS USER\n");
+	assert_int_equal(run("user", "bind", "--help", NULL), EXIT_OK);
+	assert_string_equal(out_txt, "usage: muispctl user bind ADDRESS USER "
+				     "CONTRACT\n");
+	assert_int_equal(run("--help", NULL), EXIT_OK);
+	assert_non_null(strstr(out_txt, "  agent      per-user accounting: the "
+					"multi-user hosts metered here\n"
+					"  user       per-user contracts: an "
+					"agent's users bound to contracts\n"));
+	/* missing and extra arguments */
+	USAGE_ERR("user list takes no arguments (try --help)", "user", "list",
+		  "192.0.2.9");
+	USAGE_ERR("user bind needs an ADDRESS, a USER and a CONTRACT "
+		  "(try --help)",
+		  "user", "bind");
+	USAGE_ERR("user bind needs an ADDRESS, a USER and a CONTRACT "
+		  "(try --help)",
+		  "user", "bind", "192.0.2.9", "1001");
+	USAGE_ERR("user bind needs an ADDRESS, a USER and a CONTRACT "
+		  "(try --help)",
+		  "user", "bind", "192.0.2.9", "1001", "7", "8");
+	USAGE_ERR("user unbind needs an ADDRESS and a USER (try --help)",
+		  "user", "unbind", "192.0.2.9");
+	USAGE_ERR("user unbind needs an ADDRESS and a USER (try --help)",
+		  "user", "unbind", "192.0.2.9", "1001", "7");
+	/* a bad ADDRESS */
+	USAGE_ERR("invalid address 'host': not an IPv4 or IPv6 address", "user",
+		  "bind", "host", "1001", "7");
+	USAGE_ERR("invalid address '192.0.2.0/24': not an IPv4 or IPv6 "
+		  "address",
+		  "user", "unbind", "192.0.2.0/24", "1001");
+	/* a bad USER: the Accounting ID, unsigned 32 bits, decimal */
+	USAGE_ERR("invalid user 'alice': not a decimal number", "user", "bind",
+		  "192.0.2.9", "alice", "7");
+	USAGE_ERR("invalid user '4294967296': too large", "user", "bind",
+		  "192.0.2.9", "4294967296", "7");
+	USAGE_ERR("invalid user '18446744073709551616': too large", "user",
+		  "unbind", "2001:db8::9", "18446744073709551616");
+	USAGE_ERR("invalid user '-1': not a decimal number", "user", "unbind",
+		  "192.0.2.9", "-1");
+	USAGE_ERR("invalid user '0x10': not a decimal number", "user", "bind",
+		  "192.0.2.9", "0x10", "7");
+	USAGE_ERR("invalid user '': empty value", "user", "unbind", "192.0.2.9",
+		  "");
+	/* a bad CONTRACT, as addr set's */
+	USAGE_ERR("invalid contract '0': must be non-zero", "user", "bind",
+		  "192.0.2.9", "1001", "0");
+	USAGE_ERR("invalid contract '18446744073709551616': too large", "user",
+		  "bind", "192.0.2.9", "1001", "18446744073709551616");
+	USAGE_ERR("invalid contract 'seven': not a decimal number", "user",
+		  "bind", "192.0.2.9", "1001", "seven");
+	/* the address is checked first */
+	USAGE_ERR("invalid address 'host': not an IPv4 or IPv6 address", "user",
+		  "bind", "host", "alice", "0");
+
+	/* the extremes are valid and reach the kernel (here: no module) */
+	nl = muisp_nl_open(0);
+	if (nl) {
+		muisp_nl_close(nl);
+		skip(); /* the muisp family is registered on this host */
+	}
+	assert_int_equal(run("user", "bind", "2001:db8::9", "4294967295",
+			     "18446744073709551615", NULL),
+			 EXIT_NOMODULE);
+	assert_string_equal(err_txt, "muispctl: muisp kernel module not "
+				     "loaded (modprobe muisp)\n");
+	assert_string_equal(out_txt, "");
+	assert_int_equal(run("user", "unbind", "192.0.2.9", "0", NULL),
+			 EXIT_NOMODULE);
+	assert_int_equal(run("--json", "user", "list", NULL), EXIT_NOMODULE);
+	assert_int_equal(run("user", NULL), EXIT_NOMODULE); /* list */
+	assert_string_equal(out_txt, "");
+}
+
 /* The keys `muispctl stats --json` printed before lib/stats_cat, in their
  * order: scripts and the VM scenarios read them.  Append only. */
 static const char golden_keys[] =
@@ -687,6 +777,7 @@ int main(void)
 		cmocka_unit_test(test_cli_batch),
 		cmocka_unit_test(test_cli_no_module),
 		cmocka_unit_test(test_cli_agent_key),
+		cmocka_unit_test(test_cli_user),
 		cmocka_unit_test(test_cli_lease),
 		cmocka_unit_test(test_stats_columns),
 	};

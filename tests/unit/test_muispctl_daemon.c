@@ -106,6 +106,8 @@ static void kcontract(struct muisp_nl_contract *k, uint32_t id, int metric)
 	k->usage_ms = 4000;
 	k->naddrs = 1;
 	MUISP_NL_SET(k, MUISP_CONTRACT_A_NADDRS);
+	k->nusers = 2;
+	MUISP_NL_SET(k, MUISP_CONTRACT_A_NUSERS);
 }
 
 /* ---- pure helpers ---- */
@@ -165,7 +167,7 @@ static void test_cview_columns(void **state)
 			    "issued_s price unit privacy room key_id password "
 			    "status used soft_limit hard_limit expires_s "
 			    "up_bytes up_packets down_bytes down_packets "
-			    "elapsed_ms usage_ms naddrs");
+			    "elapsed_ms usage_ms naddrs nusers");
 	cview_free(&v);
 }
 
@@ -187,7 +189,9 @@ static void test_cview_merge(void **state)
 	dcontract_from_msg(&d[1], m);
 	kcontract(&k[0], 9, MUISP_METRIC_USAGE_TIME);
 	k[0].soft_limit = 0; /* "none" */
-	k[0].present &= ~(1ULL << MUISP_CONTRACT_A_NADDRS);
+	/* a module older than the counts: neither is sent */
+	k[0].present &= ~(1ULL << MUISP_CONTRACT_A_NADDRS |
+			  1ULL << MUISP_CONTRACT_A_NUSERS);
 	kcontract(&k[1], 3, MUISP_METRIC_BYTES);
 	assert_int_equal(cview_init(&v, CV_DAEMON | CV_KERNEL, 0, OUT_JSON), 0);
 	assert_int_equal(cview_merge(&v, d, 2, k, 2), 0);
@@ -203,7 +207,8 @@ static void test_cview_merge(void **state)
 		"\"soft_limit\":2000000,\"hard_limit\":3000000,"
 		"\"expires_s\":1800000000,\"up_bytes\":1000000,"
 		"\"up_packets\":900,\"down_bytes\":234567,\"down_packets\":700,"
-		"\"elapsed_ms\":5000,\"usage_ms\":4000,\"naddrs\":1},"
+		"\"elapsed_ms\":5000,\"usage_ms\":4000,\"naddrs\":1,"
+		"\"nusers\":2},"
 		"{\"id\":5,\"state\":\"extinguished\",\"addr\":null,"
 		"\"method\":\"voucher\",\"metric\":\"bytes\",\"usage\":1234567,"
 		"\"soft\":2000000,\"hard\":3000000,\"deposit\":30,"
@@ -214,7 +219,7 @@ static void test_cview_merge(void **state)
 		"\"used\":null,\"soft_limit\":null,\"hard_limit\":null,"
 		"\"expires_s\":null,\"up_bytes\":null,\"up_packets\":null,"
 		"\"down_bytes\":null,\"down_packets\":null,\"elapsed_ms\":null,"
-		"\"usage_ms\":null,\"naddrs\":null},"
+		"\"usage_ms\":null,\"naddrs\":null,\"nusers\":null},"
 		"{\"id\":9,\"state\":null,\"addr\":null,\"method\":null,"
 		"\"metric\":\"usage-time\",\"usage\":null,\"soft\":null,"
 		"\"hard\":null,\"deposit\":null,\"receipt_expires_s\":null,"
@@ -224,7 +229,8 @@ static void test_cview_merge(void **state)
 		"\"soft_limit\":0,\"hard_limit\":3000000,"
 		"\"expires_s\":1800000000,\"up_bytes\":1000000,"
 		"\"up_packets\":900,\"down_bytes\":234567,\"down_packets\":700,"
-		"\"elapsed_ms\":5000,\"usage_ms\":4000,\"naddrs\":null}]\n");
+		"\"elapsed_ms\":5000,\"usage_ms\":4000,\"naddrs\":null,"
+		"\"nusers\":null}]\n");
 	cview_free(&v);
 	/* The same rows as a table. */
 	assert_int_equal(cview_init(&v, CV_DAEMON | CV_KERNEL, 0, OUT_TEXT), 0);

@@ -50,6 +50,7 @@ enum {
 	C_ELAPSED,
 	C_USAGE,
 	C_NADDRS,
+	C_NUSERS,
 };
 static const struct out_col cols[] = {
 	[C_ID] = { "id", "ID" },
@@ -66,6 +67,7 @@ static const struct out_col cols[] = {
 	[C_ELAPSED] = { "elapsed_ms", "ELAPSED_MS" },
 	[C_USAGE] = { "usage_ms", "USAGE_MS" },
 	[C_NADDRS] = { "naddrs", "ADDRS" },
+	[C_NUSERS] = { "nusers", "USERS" },
 };
 
 static int row(const struct muisp_nl_contract *k, void *arg)
@@ -97,6 +99,8 @@ static int row(const struct muisp_nl_contract *k, void *arg)
 	out_u64(t, C_USAGE, k->usage_ms);
 	if (MUISP_NL_HAS(k, MUISP_CONTRACT_A_NADDRS))
 		out_u64(t, C_NADDRS, k->naddrs);
+	if (MUISP_NL_HAS(k, MUISP_CONTRACT_A_NUSERS))
+		out_u64(t, C_NUSERS, k->nusers);
 	return MNL_CB_OK;
 }
 

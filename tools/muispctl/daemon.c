@@ -257,6 +257,7 @@ static const struct {
 	[V_K_ELAPSED] = { { "elapsed_ms", "ELAPSED_MS" }, VF_K },
 	[V_K_USAGE_MS] = { { "usage_ms", "USAGE_MS" }, VF_K },
 	[V_K_NADDRS] = { { "naddrs", "K_ADDRS" }, VF_K },
+	[V_K_NUSERS] = { { "nusers", "K_USERS" }, VF_K },
 };
 
 int cview_init(struct cview *v, int srcs, int show, enum out_fmt fmt)
@@ -364,6 +365,8 @@ static int kernel_cells(struct cview *v, const struct muisp_nl_contract *k)
 	r |= put_u64(v, V_K_USAGE_MS, k->usage_ms);
 	if (MUISP_NL_HAS(k, MUISP_CONTRACT_A_NADDRS))
 		r |= put_u64(v, V_K_NADDRS, k->naddrs);
+	if (MUISP_NL_HAS(k, MUISP_CONTRACT_A_NUSERS))
+		r |= put_u64(v, V_K_NUSERS, k->nusers);
 	return r;
 }
 

@@ -119,6 +119,7 @@ enum {
 	V_K_ELAPSED,
 	V_K_USAGE_MS,
 	V_K_NADDRS,
+	V_K_NUSERS,
 	V_N
 };
 

@@ -27,6 +27,8 @@ static const struct ctl_object objects[] = {
 	{ "garden", cmd_garden, "walled garden (reachable before payment)" },
 	{ "agent", cmd_agent,
 	  "per-user accounting: the multi-user hosts metered here" },
+	{ "user", cmd_user,
+	  "per-user contracts: an agent's users bound to contracts" },
 	{ "config", cmd_config, "module configuration" },
 	{ "stats", cmd_stats, "counters: drops by reason, flows, ..." },
 	{ "monitor", cmd_monitor, "print events and flow records" },

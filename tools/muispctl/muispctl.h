@@ -86,6 +86,7 @@ int cmd_flow(struct ctl *c, int argc, char **argv);
 int cmd_block(struct ctl *c, int argc, char **argv);
 int cmd_garden(struct ctl *c, int argc, char **argv);
 int cmd_agent(struct ctl *c, int argc, char **argv);
+int cmd_user(struct ctl *c, int argc, char **argv);
 int cmd_config(struct ctl *c, int argc, char **argv);
 int cmd_stats(struct ctl *c, int argc, char **argv);
 int cmd_monitor(struct ctl *c, int argc, char **argv);
