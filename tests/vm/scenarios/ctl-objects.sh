@@ -31,7 +31,7 @@ R contract set 8 metric usage-time soft 30m hard 1h
 J contract list >"$SCRATCH/c.json"
 # An update without the metric learns it from the kernel: 2h is a time.
 R contract set 8 hard 2h
-expect "contracts 7 and 8, then 8's hard limit raised to 2h" '[{"id":7,"status":"active","metric":"bytes","used":0,"soft_limit":1000000,"hard_limit":2000000,"expires_s":2000000000,"up_bytes":0,"up_packets":0,"down_bytes":0,"down_packets":0,"usage_ms":0,"naddrs":0},{"id":8,"status":"suspended","metric":"usage-time","used":0,"soft_limit":1800000,"hard_limit":3600000,"expires_s":0,"up_bytes":0,"up_packets":0,"down_bytes":0,"down_packets":0,"elapsed_ms":0,"usage_ms":0,"naddrs":0}] 7200000' \
+expect "contracts 7 and 8, then 8's hard limit raised to 2h" '[{"id":7,"status":"active","metric":"bytes","used":0,"soft_limit":1000000,"hard_limit":2000000,"expires_s":2000000000,"up_bytes":0,"up_packets":0,"down_bytes":0,"down_packets":0,"usage_ms":0,"naddrs":0,"nusers":0},{"id":8,"status":"suspended","metric":"usage-time","used":0,"soft_limit":1800000,"hard_limit":3600000,"expires_s":0,"up_bytes":0,"up_packets":0,"down_bytes":0,"down_packets":0,"elapsed_ms":0,"usage_ms":0,"naddrs":0,"nusers":0}] 7200000' \
 	"$(jq -c 'map(if .id == 7 then del(.elapsed_ms) else . end)' "$SCRATCH/c.json") $(J contract show 8 | jq .hard_limit)"
 
 # --- addresses ------------------------------------------------------------

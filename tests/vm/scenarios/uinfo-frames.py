@@ -1,11 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0
-"""Frames for uinfo-meter.sh: UDP packets carrying a User Information option
-(kmod/uinfo_core.h), each pcap one case.  The option and its seal are built
-here from the wire format and RFC 4106's AES-GCM as Python's cryptography
-computes it, apart from the module's code, so the scenario checks the two
-against each other.
+"""Frames for uinfo-meter.sh and uinfo-users.sh: UDP packets carrying a User
+Information option (kmod/uinfo_core.h), each pcap one case.  The option and
+its seal are built here from the wire format and RFC 4106's AES-GCM as
+Python's cryptography computes it, apart from the module's code, so the
+scenarios check the two against each other.
 
-    uinfo-frames.py DIR KEYHEX SRCMAC DSTMAC SRC4 DST4 SRC6 DST6 OTHER4
+    uinfo-frames.py meter|users DIR KEYHEX SRCMAC DSTMAC SRC4 DST4 SRC6 DST6
+                    OTHER4
 
 KEYHEX: the agent's 16-byte key and 4-byte salt (as `muispctl agent set`
 reads them).  OTHER4: a host that is no agent.  Every UDP payload is
@@ -107,16 +108,56 @@ def pcap(path, frames):
             f.write(struct.pack("<IIII", 0, i, len(fr), len(fr)) + fr)
 
 
+def users(d, ag, smac, dmac, src4, dst4, src6, dst6, other4):
+    """uinfo-users.sh: two users of one host, each on a port of their own
+    (one socket, one flow), numbered on from 1 as the agent seals them."""
+    def pkt(seq, user, sport, src=src4):
+        u = udp(src, dst4, sport, PORT, pay(seq), False)
+        if user is None:
+            return ip4(src, dst4, 0x400 + seq, b"", u)
+        body = ag.seal(seq, AF_INET, UDP, 0x400 + seq, src + bytes(12),
+                       dst4 + bytes(12), u[:8], user)
+        return ip4(src, dst4, 0x400 + seq, opt4(body), u)
+
+    def out(name, pkts):
+        pcap("%s/%s.pcap" % (d, name), [frame(smac, dmac, p) for p in pkts])
+
+    # user 1001 from port 21001 (3), user 1002 from 21002 (2), and the
+    # host's own packet, untagged, from 21003
+    out("users4", [pkt(1, 1001, 21001), pkt(2, 1001, 21001),
+                   pkt(3, 1001, 21001), pkt(4, 1002, 21002),
+                   pkt(5, 1002, 21002), pkt(0, None, 21003)])
+    # the flow method: an untagged packet of user 1001's flow
+    out("cont4", [pkt(0, None, 21001)])
+    # user 1002 past their hard limit, user 1001 still in
+    out("cut4", [pkt(6, 1002, 21002), pkt(7, 1001, 21001)])
+    # user 1001 once unbound, user 1002 once rebound
+    out("after4", [pkt(8, 1001, 21001)])
+    out("rebound4", [pkt(9, 1002, 21002)])
+    # another host's unsealed option claiming user 1001: only taken out
+    u = udp(other4, dst4, 21004, PORT, pay(0), False)
+    out("claim4", [ip4(other4, dst4, 0x500, opt4(unsealed(1001)), u)])
+    # user 1001 over IPv6 (the IPv6 address is an agent of its own)
+    u = udp(src6, dst6, 21001, PORT, pay(1), True)
+    body = ag.seal(1, AF_INET6, UDP, 0, src6, dst6, u[:8], 1001)
+    out("users6", [ip6(src6, dst6, 60, dstopts(UDP, body) + u)])
+
+
+def pay(i):
+    return (b"%04d" % i) * (PAYLOAD // 4)
+
+
 def main():
-    (d, keyhex, smac, dmac, src4, dst4, src6, dst6, other4) = sys.argv[1:]
+    (which, d, keyhex, smac, dmac, src4, dst4, src6, dst6,
+     other4) = sys.argv[1:]
     smac, dmac = (bytes.fromhex(m.replace(":", "")) for m in (smac, dmac))
     src4, dst4, other4 = (ipaddress.IPv4Address(a).packed
                           for a in (src4, dst4, other4))
     src6, dst6 = (ipaddress.IPv6Address(a).packed for a in (src6, dst6))
     ag = Agent(keyhex)
-
-    def pay(i):
-        return (b"%04d" % i) * (PAYLOAD // 4)
+    if which == "users":
+        users(d, ag, smac, dmac, src4, dst4, src6, dst6, other4)
+        return
 
     def tagged4(seq, ident, dport=PORT, src=src4, body=None, alter=None):
         u = udp(src, dst4, 20000 + seq, dport, pay(seq), False)

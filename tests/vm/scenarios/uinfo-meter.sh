@@ -22,10 +22,8 @@
 #     IP sees a clone.
 . "$MUISP_TOP/tests/vm/lib.sh"
 . "$MUISP_TOP/tests/vm/scenarios/dp-lib.bash"
-KEY=000102030405060708090a0b0c0d0e0fdeadbeef
-# the frames, while the topology comes up (Python's start is slow here)
-python3 "$MUISP_TOP/tests/vm/scenarios/uinfo-frames.py" "$SCRATCH" $KEY \
-	$ALICE_MAC $ROUTER_LAN_MAC $ALICE4 $INET4 $ALICE6 $INET6 $MALLORY4 &
+. "$MUISP_TOP/tests/vm/scenarios/uinfo-lib.bash"
+uinfo_frames meter
 frames=$!
 topo_up
 # on failure: the agents, the drops, what reached the WAN side
@@ -50,9 +48,7 @@ bind_addr $ALICE4 1
 bind_addr $ALICE6 1
 bind_addr $MALLORY4 2
 
-(umask 077 && echo $KEY >"$SCRATCH/key")
-ctl agent set $ALICE4 key-id 1 key-file "$SCRATCH/key"
-ctl agent set $ALICE6 key-id 1 key-file "$SCRATCH/key"
+uinfo_agents $ALICE4 $ALICE6
 
 # counters of alice's agent at ADDR: "opened forged replayed"
 agent() {
@@ -61,11 +57,6 @@ agent() {
 }
 # bytes the receivers on inet got, IPv4 and IPv6
 rx() { echo "$(wc -c <"$SCRATCH/rx4") $(wc -c <"$SCRATCH/rx6")"; }
-replay() { # PCAP N
-	on alice tcpreplay -q --topspeed -i eth0 "$SCRATCH/$1.pcap" >"$SCRATCH/$1.out" 2>&1 ||
-		fail "tcpreplay $1: $(cat "$SCRATCH/$1.out")"
-	grep -q "$2 packets" "$SCRATCH/$1.out" || fail "tcpreplay $1: $(cat "$SCRATCH/$1.out")"
-}
 
 on inet socat -u UDP4-RECV:9100 OPEN:"$SCRATCH/rx4",creat,append &
 on inet socat -u UDP6-RECV:9100,ipv6only=1 OPEN:"$SCRATCH/rx6",creat,append &
