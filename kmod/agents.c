@@ -79,17 +79,11 @@ static struct muisp_agent_key *agent_key_new(const u8 *material, u32 key_id,
 	k = kzalloc(sizeof(*k), GFP_KERNEL_ACCOUNT);
 	if (!k)
 		return ERR_PTR(-ENOMEM);
-	k->aead = muisp_uinfo_key_new(material,
-				      material + MUISP_UINFO_KEY_LEN);
+	k->aead = muisp_uinfo_key_nl(material, extack);
 	if (IS_ERR(k->aead)) {
 		int ret = PTR_ERR(k->aead);
 
 		kfree(k);
-		if (ret == -ENOENT)
-			NL_SET_ERR_MSG(extack,
-				       "no gcm(aes) in this kernel (CONFIG_CRYPTO_GCM)");
-		else
-			NL_SET_ERR_MSG(extack, "cannot set up the agent's key");
 		return ERR_PTR(ret);
 	}
 	k->key_id = key_id;

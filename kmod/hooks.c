@@ -5,7 +5,8 @@
  * (LAN -> router), for IPv4 and IPv6.  Registered per namespace on demand
  * (muisp_hooks_set()): FORWARD and LOCAL_IN while a LAN interface is
  * configured, PRE_ROUTING while require-tunnel is on too, so a namespace
- * that does not use the gate pays no dispatch per packet.  The order in
+ * that does not use the gate pays no dispatch per packet; POST_ROUTING
+ * while the namespace is an agent (uinfo_agent.c, its own concern).  The order in
  * which each decides lives in gate.h as pure logic (host-tested); a hook
  * here only finds out whether the packet is its business, parses it once
  * (or reads only its IP header, where the gate needs no more), answers
@@ -587,6 +588,22 @@ static const struct nf_hook_ops muisp_gate_ops[] = {
 	},
 };
 
+/* MUISP_HOOKS_TAG: after source NAT, so the seal binds what leaves */
+static const struct nf_hook_ops muisp_tag_ops[] = {
+	{
+		.hook = muisp_uinfo_tag,
+		.pf = NFPROTO_IPV4,
+		.hooknum = NF_INET_POST_ROUTING,
+		.priority = NF_IP_PRI_NAT_SRC + 1,
+	},
+	{
+		.hook = muisp_uinfo_tag,
+		.pf = NFPROTO_IPV6,
+		.hooknum = NF_INET_POST_ROUTING,
+		.priority = NF_IP6_PRI_NAT_SRC + 1,
+	},
+};
+
 /*
  * Each set's place in mn->hook_ops: a namespace registers copies whose
  * priv is its struct muisp_net, handed to every hook call, so the packet
@@ -601,10 +618,12 @@ static const struct {
 	{ MUISP_HOOKS_PRE, muisp_pre_ops, ARRAY_SIZE(muisp_pre_ops), 0 },
 	{ MUISP_HOOKS_GATE, muisp_gate_ops, ARRAY_SIZE(muisp_gate_ops),
 	  ARRAY_SIZE(muisp_pre_ops) },
+	{ MUISP_HOOKS_TAG, muisp_tag_ops, ARRAY_SIZE(muisp_tag_ops),
+	  ARRAY_SIZE(muisp_pre_ops) + ARRAY_SIZE(muisp_gate_ops) },
 };
 
-static_assert(ARRAY_SIZE(muisp_pre_ops) + ARRAY_SIZE(muisp_gate_ops) ==
-	      MUISP_NHOOK_OPS);
+static_assert(ARRAY_SIZE(muisp_pre_ops) + ARRAY_SIZE(muisp_gate_ops) +
+	      ARRAY_SIZE(muisp_tag_ops) == MUISP_NHOOK_OPS);
 
 /* Set i's registered copies in mn. */
 static struct nf_hook_ops *hook_set_ops(struct muisp_net *mn, unsigned int i)
@@ -612,12 +631,18 @@ static struct nf_hook_ops *hook_set_ops(struct muisp_net *mn, unsigned int i)
 	return &mn->hook_ops[muisp_hook_sets[i].at];
 }
 
-/* The hooks a configuration needs: none without a LAN interface. */
+/*
+ * The hooks a configuration needs: the gate's only with a LAN interface,
+ * the agent's only while its role is set.
+ */
 unsigned int muisp_hooks_wanted(const struct muisp_config *cfg)
 {
+	unsigned int want = cfg->tag_ifindex ? MUISP_HOOKS_TAG : 0;
+
 	if (!cfg->lan_ifindex)
-		return 0;
-	return MUISP_HOOKS_GATE | (cfg->require_tunnel ? MUISP_HOOKS_PRE : 0);
+		return want;
+	return want | MUISP_HOOKS_GATE |
+	       (cfg->require_tunnel ? MUISP_HOOKS_PRE : 0);
 }
 
 /*

@@ -154,6 +154,22 @@ struct muisp_user {
 	struct rcu_head rcu;
 };
 
+/* The agent's role (uinfo_agent.c): published whole, under RCU. */
+struct muisp_tagger {
+	struct muisp_uinfo_key *aead;	/* uinfo.h: gcm(aes), key and salt */
+	u32 ifindex;			/* tag packets leaving through it */
+	u32 key_id;
+	u8 method;			/* enum muisp_tag_method */
+	atomic64_t seq;			/* the last number sealed */
+};
+
+/* A local user the agent tags: the socket owner's uid, its Accounting ID. */
+struct muisp_tag_user {
+	u32 uid;
+	u32 user;
+	struct rcu_head rcu;
+};
+
 /* Per-CPU counters of the packet path. */
 struct muisp_pcpu_stats {
 	u64 drops[__MUISP_DROP_LAST];
@@ -174,6 +190,7 @@ struct muisp_config {
 	u32 dns_burst;
 	u16 control_port;
 	u8 require_tunnel;
+	u32 tag_ifindex;	/* the agent's role: its interface, 0 off */
 };
 
 /*
@@ -193,7 +210,7 @@ struct muisp_dns_limit {
 };
 
 /* netfilter hooks registered per namespace (hooks.c) */
-#define MUISP_NHOOK_OPS	6
+#define MUISP_NHOOK_OPS	8
 
 struct muisp_net {
 	struct net *net;
@@ -227,10 +244,15 @@ struct muisp_net {
 	struct rhashtable users;	/* by muisp_user_key */
 	struct xarray user_ids;		/* id -> struct muisp_user */
 	u32 nusers;
+	/* the agent's role (uinfo_agent.c) */
+	struct muisp_tagger __rcu *tagger;
+	struct xarray tag_users;	/* uid -> struct muisp_tag_user */
+	u32 ntag_users;
+	atomic64_t tag_tagged, tag_skipped;
 
 	/* dump consistency: bumped under lock on every change */
 	u32 gen_addr, gen_contract, gen_garden, gen_block, gen_agent;
-	u32 gen_user;
+	u32 gen_user, gen_tag_user;
 
 	/* while a LAN interface is configured (muisp_gate_up()) */
 	struct muisp_flowtable __rcu *ft;
@@ -320,6 +342,21 @@ u32 muisp_agent_key_id(const struct muisp_agent *a);
 int muisp_uinfo_meter(struct muisp_net *mn, struct sk_buff *skb, u8 pf,
 		      bool *opened, u32 *user);
 
+/* uinfo_agent.c */
+unsigned int muisp_uinfo_tag(void *priv, struct sk_buff *skb,
+			     const struct nf_hook_state *state);
+void muisp_tagger_init(struct muisp_net *mn);
+void muisp_tagger_destroy(struct muisp_net *mn);
+struct muisp_tagger *muisp_tagger_new(u32 ifindex, const u8 *material,
+				      u32 key_id, u8 method,
+				      struct netlink_ext_ack *extack);
+int muisp_tagger_publish(struct muisp_net *mn, struct muisp_tagger *t,
+			 struct muisp_tagger **old);
+void muisp_tagger_release(struct muisp_tagger *old);
+int muisp_tag_user_set(struct muisp_net *mn, u32 uid, u32 user, u32 max,
+		       struct netlink_ext_ack *extack);
+int muisp_tag_user_del(struct muisp_net *mn, u32 uid);
+
 /* users.c */
 int muisp_users_init(struct muisp_net *mn);
 void muisp_users_destroy(struct muisp_net *mn);
@@ -401,6 +438,7 @@ bool muisp_lists_garden(const struct muisp_lset *s, const struct muisp_pkt *p,
 /* hooks.c: the netfilter hooks of a namespace, registered on demand */
 #define MUISP_HOOKS_PRE		BIT(0)	/* PRE_ROUTING (require-tunnel) */
 #define MUISP_HOOKS_GATE	BIT(1)	/* FORWARD, LOCAL_IN (a LAN is set) */
+#define MUISP_HOOKS_TAG		BIT(2)	/* POST_ROUTING (the agent's role) */
 unsigned int muisp_hooks_wanted(const struct muisp_config *cfg);
 int muisp_hooks_set(struct muisp_net *mn, unsigned int want);
 

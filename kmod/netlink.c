@@ -969,6 +969,156 @@ int muisp_nl_user_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 			     MUISP_CMD_USER_GET, fill_user, mn);
 }
 
+/* ---- per-user accounting: the agent's role ------------------------------ */
+
+int muisp_nl_tag_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct muisp_net *mn = info_mn(info);
+	struct nlattr **tb = info->attrs;
+	struct muisp_tagger *t, *old = NULL;
+	struct net_device *dev;
+	u32 ifindex;
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, MUISP_TAG_A_IFINDEX) ||
+	    GENL_REQ_ATTR_CHECK(info, MUISP_TAG_A_KEY) ||
+	    GENL_REQ_ATTR_CHECK(info, MUISP_TAG_A_KEY_ID))
+		return -EINVAL;
+	ifindex = nla_get_u32(tb[MUISP_TAG_A_IFINDEX]);
+	rcu_read_lock();
+	dev = dev_get_by_index_rcu(genl_info_net(info), ifindex);
+	rcu_read_unlock();
+	if (!dev) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[MUISP_TAG_A_IFINDEX],
+				    "no such interface");
+		return -ENODEV;
+	}
+	t = muisp_tagger_new(ifindex, nla_data(tb[MUISP_TAG_A_KEY]),
+			     nla_get_u32(tb[MUISP_TAG_A_KEY_ID]),
+			     tb[MUISP_TAG_A_METHOD] ?
+			     nla_get_u8(tb[MUISP_TAG_A_METHOD]) :
+			     MUISP_TAG_METHOD_PACKET, info->extack);
+	if (IS_ERR(t))
+		return PTR_ERR(t);
+	mutex_lock(&mn->lock);
+	ret = muisp_tagger_publish(mn, t, &old);
+	mutex_unlock(&mn->lock);
+	if (ret) {
+		NL_SET_ERR_MSG(info->extack,
+			       "cannot register the netfilter hooks");
+		muisp_tagger_release(t);
+		return ret;
+	}
+	muisp_tagger_release(old);
+	return 0;
+}
+
+int muisp_nl_tag_del_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct muisp_net *mn = info_mn(info);
+	struct muisp_tagger *old = NULL;
+	int ret = -ENOENT;
+
+	mutex_lock(&mn->lock);
+	if (rcu_access_pointer(mn->tagger))
+		ret = muisp_tagger_publish(mn, NULL, &old);
+	mutex_unlock(&mn->lock);
+	if (ret == -ENOENT)
+		NL_SET_ERR_MSG(info->extack, "the agent's role is not set");
+	muisp_tagger_release(old);
+	return ret;
+}
+
+/* Under mn->lock: the setting, never the key, and the counters. */
+static int fill_tag(struct sk_buff *skb, const void *obj,
+		    struct muisp_net *mn)
+{
+	const struct muisp_tagger *t = obj;
+
+	if (nla_put_u32(skb, MUISP_TAG_A_IFINDEX, t->ifindex) ||
+	    nla_put_u32(skb, MUISP_TAG_A_KEY_ID, t->key_id) ||
+	    nla_put_u8(skb, MUISP_TAG_A_METHOD, t->method) ||
+	    nla_put_u64_64bit(skb, MUISP_TAG_A_TAGGED,
+			      atomic64_read(&mn->tag_tagged), MUISP_TAG_A_PAD) ||
+	    nla_put_u64_64bit(skb, MUISP_TAG_A_SKIPPED,
+			      atomic64_read(&mn->tag_skipped), MUISP_TAG_A_PAD))
+		return -EMSGSIZE;
+	return 0;
+}
+
+int muisp_nl_tag_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct muisp_net *mn = info_mn(info);
+	struct muisp_tagger *t;
+	int ret;
+
+	mutex_lock(&mn->lock);
+	t = rcu_dereference_protected(mn->tagger, lockdep_is_held(&mn->lock));
+	if (t)
+		ret = reply(info, MUISP_CMD_TAG_GET, fill_tag, t, mn);
+	else
+		ret = -ENOENT;
+	mutex_unlock(&mn->lock);
+	if (ret == -ENOENT)
+		NL_SET_ERR_MSG(info->extack, "the agent's role is not set");
+	return ret;
+}
+
+int muisp_nl_tag_user_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct muisp_net *mn = info_mn(info);
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, MUISP_TAG_USER_A_UID) ||
+	    GENL_REQ_ATTR_CHECK(info, MUISP_TAG_USER_A_USER))
+		return -EINVAL;
+	mutex_lock(&mn->lock);
+	ret = muisp_tag_user_set(mn,
+				 nla_get_u32(info->attrs[MUISP_TAG_USER_A_UID]),
+				 nla_get_u32(info->attrs[MUISP_TAG_USER_A_USER]),
+				 LIMIT(skb, USERS), info->extack);
+	mutex_unlock(&mn->lock);
+	return ret;
+}
+
+int muisp_nl_tag_user_del_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct muisp_net *mn = info_mn(info);
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, MUISP_TAG_USER_A_UID))
+		return -EINVAL;
+	mutex_lock(&mn->lock);
+	ret = muisp_tag_user_del(mn,
+				 nla_get_u32(info->attrs[MUISP_TAG_USER_A_UID]));
+	mutex_unlock(&mn->lock);
+	if (ret == -ENOENT)
+		NL_SET_ERR_MSG(info->extack, "that uid is not mapped");
+	return ret;
+}
+
+/* Under RCU (the dump). */
+static int fill_tag_user(struct sk_buff *skb, const void *obj,
+			 struct muisp_net *mn)
+{
+	const struct muisp_tag_user *u = obj;
+
+	if (nla_put_u32(skb, MUISP_TAG_USER_A_UID, u->uid) ||
+	    nla_put_u32(skb, MUISP_TAG_USER_A_USER, u->user))
+		return -EMSGSIZE;
+	return 0;
+}
+
+int muisp_nl_tag_user_get_dumpit(struct sk_buff *skb,
+				 struct netlink_callback *cb)
+{
+	struct muisp_net *mn = muisp_net(sock_net(skb->sk));
+
+	return muisp_xa_dump(skb, cb, &mn->tag_users,
+			     READ_ONCE(mn->gen_tag_user),
+			     MUISP_CMD_TAG_USER_GET, fill_tag_user, mn);
+}
+
 /* ---- configuration and statistics -------------------------------------- */
 
 static int fill_config(struct sk_buff *skb, const void *obj,

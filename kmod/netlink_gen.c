@@ -235,6 +235,37 @@ muisp_user_del_nl_policy[MUISP_USER_A_MAX + 1] = {
 static const struct nla_policy
 muisp_user_get_nl_policy[MUISP_USER_A_MAX + 1] = { };
 
+/* MUISP_CMD_TAG_SET */
+static const struct nla_policy muisp_tag_set_nl_policy[MUISP_TAG_A_MAX + 1] = {
+	[MUISP_TAG_A_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
+	[MUISP_TAG_A_KEY] = NLA_POLICY_EXACT_LEN(MUISP_AGENT_KEY_LEN),
+	[MUISP_TAG_A_KEY_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[MUISP_TAG_A_METHOD] = NLA_POLICY_RANGE(NLA_U8, 1, 2),
+};
+
+/* MUISP_CMD_TAG_DEL: takes no attribute */
+static const struct nla_policy muisp_tag_del_nl_policy[MUISP_TAG_A_MAX + 1] = { };
+
+/* MUISP_CMD_TAG_GET: takes no attribute */
+static const struct nla_policy muisp_tag_get_nl_policy[MUISP_TAG_A_MAX + 1] = { };
+
+/* MUISP_CMD_TAG_USER_SET */
+static const struct nla_policy
+muisp_tag_user_set_nl_policy[MUISP_TAG_USER_A_MAX + 1] = {
+	[MUISP_TAG_USER_A_UID] = { .type = NLA_U32, },
+	[MUISP_TAG_USER_A_USER] = { .type = NLA_U32, },
+};
+
+/* MUISP_CMD_TAG_USER_DEL */
+static const struct nla_policy
+muisp_tag_user_del_nl_policy[MUISP_TAG_USER_A_MAX + 1] = {
+	[MUISP_TAG_USER_A_UID] = { .type = NLA_U32, },
+};
+
+/* MUISP_CMD_TAG_USER_GET: takes no attribute */
+static const struct nla_policy
+muisp_tag_user_get_nl_policy[MUISP_TAG_USER_A_MAX + 1] = { };
+
 /*
  * An op's policy holds what its do and its dump take together; a mode
  * that takes less refuses the rest here instead of ignoring it.
@@ -282,7 +313,7 @@ static int muisp_nl_flow_get_do_checked(struct sk_buff *skb,
 	return muisp_nl_flow_get_doit(skb, info);
 }
 
-const struct genl_ops muisp_nl_ops[23] = {
+const struct genl_ops muisp_nl_ops[29] = {
 	{
 		.cmd		= MUISP_CMD_ADDR_SET,
 		.doit		= muisp_nl_addr_set_doit,
@@ -448,6 +479,48 @@ const struct genl_ops muisp_nl_ops[23] = {
 		.dumpit		= muisp_nl_user_get_dumpit,
 		.policy		= muisp_user_get_nl_policy,
 		.maxattr	= MUISP_USER_A_MAX,
+		.flags		= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd		= MUISP_CMD_TAG_SET,
+		.doit		= muisp_nl_tag_set_doit,
+		.policy		= muisp_tag_set_nl_policy,
+		.maxattr	= MUISP_TAG_A_MAX,
+		.flags		= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd		= MUISP_CMD_TAG_DEL,
+		.doit		= muisp_nl_tag_del_doit,
+		.policy		= muisp_tag_del_nl_policy,
+		.maxattr	= MUISP_TAG_A_MAX,
+		.flags		= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd		= MUISP_CMD_TAG_GET,
+		.doit		= muisp_nl_tag_get_doit,
+		.policy		= muisp_tag_get_nl_policy,
+		.maxattr	= MUISP_TAG_A_MAX,
+		.flags		= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd		= MUISP_CMD_TAG_USER_SET,
+		.doit		= muisp_nl_tag_user_set_doit,
+		.policy		= muisp_tag_user_set_nl_policy,
+		.maxattr	= MUISP_TAG_USER_A_MAX,
+		.flags		= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd		= MUISP_CMD_TAG_USER_DEL,
+		.doit		= muisp_nl_tag_user_del_doit,
+		.policy		= muisp_tag_user_del_nl_policy,
+		.maxattr	= MUISP_TAG_USER_A_MAX,
+		.flags		= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd		= MUISP_CMD_TAG_USER_GET,
+		.dumpit		= muisp_nl_tag_user_get_dumpit,
+		.policy		= muisp_tag_user_get_nl_policy,
+		.maxattr	= MUISP_TAG_USER_A_MAX,
 		.flags		= GENL_UNS_ADMIN_PERM,
 	},
 };

@@ -11,7 +11,7 @@
 
 #include <uapi/muisp.h>
 
-extern const struct genl_ops muisp_nl_ops[23];
+extern const struct genl_ops muisp_nl_ops[29];
 
 enum {
 	MUISP_NLGRP_EVENTS,
@@ -50,5 +50,12 @@ int muisp_nl_agent_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
 int muisp_nl_user_set_doit(struct sk_buff *skb, struct genl_info *info);
 int muisp_nl_user_del_doit(struct sk_buff *skb, struct genl_info *info);
 int muisp_nl_user_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
+int muisp_nl_tag_set_doit(struct sk_buff *skb, struct genl_info *info);
+int muisp_nl_tag_del_doit(struct sk_buff *skb, struct genl_info *info);
+int muisp_nl_tag_get_doit(struct sk_buff *skb, struct genl_info *info);
+int muisp_nl_tag_user_set_doit(struct sk_buff *skb, struct genl_info *info);
+int muisp_nl_tag_user_del_doit(struct sk_buff *skb, struct genl_info *info);
+int muisp_nl_tag_user_get_dumpit(struct sk_buff *skb,
+				 struct netlink_callback *cb);
 
 #endif /* MUISP_NETLINK_GEN_H */

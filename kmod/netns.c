@@ -135,6 +135,7 @@ static int __net_init muisp_net_init(struct net *net)
 	ret = muisp_users_init(mn);
 	if (ret)
 		goto err_users;
+	muisp_tagger_init(mn);
 	mn->stats = alloc_percpu_gfp(struct muisp_pcpu_stats,
 				     GFP_KERNEL_ACCOUNT);
 	if (!mn->stats) {
@@ -145,6 +146,7 @@ static int __net_init muisp_net_init(struct net *net)
 	return 0;
 
 err_stats:
+	muisp_tagger_destroy(mn);
 	muisp_users_destroy(mn);
 err_users:
 	muisp_agents_destroy(mn);
@@ -175,6 +177,7 @@ static void __net_exit muisp_net_exit(struct net *net)
 	muisp_gate_down(mn);
 	mutex_unlock(&mn->lock);
 	muisp_lists_destroy(mn);
+	muisp_tagger_destroy(mn);
 	muisp_users_destroy(mn);
 	muisp_agents_destroy(mn);
 	muisp_addr_table_destroy(mn);

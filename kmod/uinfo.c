@@ -10,6 +10,7 @@
 #include <linux/percpu.h>
 #include <linux/bottom_half.h>
 #include <linux/scatterlist.h>
+#include <linux/netlink.h>
 #include <crypto/aead.h>
 
 #include "uinfo.h"
@@ -76,6 +77,20 @@ struct muisp_uinfo_key *muisp_uinfo_key_new(const u8 *key, const u8 *salt)
 err:
 	muisp_uinfo_key_free(k);
 	return ERR_PTR(ret);
+}
+
+struct muisp_uinfo_key *muisp_uinfo_key_nl(const u8 *material,
+					   struct netlink_ext_ack *extack)
+{
+	struct muisp_uinfo_key *k;
+
+	k = muisp_uinfo_key_new(material, material + MUISP_UINFO_KEY_LEN);
+	if (PTR_ERR_OR_ZERO(k) == -ENOENT)
+		NL_SET_ERR_MSG(extack,
+			       "no gcm(aes) in this kernel (CONFIG_CRYPTO_GCM)");
+	else if (IS_ERR(k))
+		NL_SET_ERR_MSG(extack, "cannot set up the key");
+	return k;
 }
 
 int muisp_uinfo_aead(struct muisp_uinfo_key *k, bool seal, u64 seq,

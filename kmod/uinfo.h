@@ -26,6 +26,13 @@ struct muisp_uinfo_key {
 
 struct muisp_uinfo_key *muisp_uinfo_key_new(const u8 *key, const u8 *salt);
 void muisp_uinfo_key_free(struct muisp_uinfo_key *k);
+/*
+ * The same from netlink's keying material (MUISP_AGENT_KEY_LEN bytes: the
+ * key, then the salt), saying in extack why it could not be made.
+ */
+struct netlink_ext_ack;
+struct muisp_uinfo_key *muisp_uinfo_key_nl(const u8 *material,
+					   struct netlink_ext_ack *extack);
 
 /* selftest/uinfo.c (MUISP_DEBUG=1): true if every self-test passed. */
 bool muisp_uinfo_selftest(void);

@@ -282,6 +282,23 @@ struct muisp_nl_user {
 	uint8_t contract_status; /* dumps only */
 };
 
+/* The agent's role: tag mapped local users' packets on an interface. */
+struct muisp_nl_tag {
+	uint64_t present;
+	uint32_t ifindex;
+	uint8_t key[MUISP_AGENT_KEY_LEN]; /* requests only: never read back */
+	uint32_t key_id;
+	uint8_t method; /* enum muisp_tag_method */
+	uint64_t tagged, skipped;
+};
+
+/* A local user the agent tags: uid -> Accounting ID. */
+struct muisp_nl_tag_user {
+	uint64_t present;
+	uint32_t uid;
+	uint32_t user;
+};
+
 struct muisp_nl_config {
 	uint64_t present;
 	uint32_t lan_ifindex;
@@ -337,6 +354,12 @@ int muisp_nl_agent_parse(const struct nlmsghdr *nlh, struct muisp_nl_agent *o);
 int muisp_nl_agent_put(struct nlmsghdr *nlh, const struct muisp_nl_agent *o);
 int muisp_nl_user_parse(const struct nlmsghdr *nlh, struct muisp_nl_user *o);
 int muisp_nl_user_put(struct nlmsghdr *nlh, const struct muisp_nl_user *o);
+int muisp_nl_tag_parse(const struct nlmsghdr *nlh, struct muisp_nl_tag *o);
+int muisp_nl_tag_put(struct nlmsghdr *nlh, const struct muisp_nl_tag *o);
+int muisp_nl_tag_user_parse(const struct nlmsghdr *nlh,
+			    struct muisp_nl_tag_user *o);
+int muisp_nl_tag_user_put(struct nlmsghdr *nlh,
+			  const struct muisp_nl_tag_user *o);
 int muisp_nl_config_parse(const struct nlmsghdr *nlh,
 			  struct muisp_nl_config *o);
 int muisp_nl_config_put(struct nlmsghdr *nlh, const struct muisp_nl_config *o);
@@ -352,6 +375,8 @@ typedef int (*muisp_nl_garden_cb)(const struct muisp_nl_garden *o, void *arg);
 typedef int (*muisp_nl_block_cb)(const struct muisp_nl_block *o, void *arg);
 typedef int (*muisp_nl_agent_cb)(const struct muisp_nl_agent *o, void *arg);
 typedef int (*muisp_nl_user_cb)(const struct muisp_nl_user *o, void *arg);
+typedef int (*muisp_nl_tag_user_cb)(const struct muisp_nl_tag_user *o,
+				    void *arg);
 typedef int (*muisp_nl_event_cb)(const struct muisp_nl_event *o, void *arg);
 
 int muisp_nl_addr_set(struct muisp_nl *nl, const struct muisp_nl_addr *o);
@@ -401,6 +426,16 @@ int muisp_nl_user_del(struct muisp_nl *nl, const struct muisp_nl_ip *addr,
 		      uint32_t user);
 int muisp_nl_user_dump(struct muisp_nl *nl, muisp_nl_user_cb cb,
 		       muisp_nl_reset_cb reset, void *arg);
+
+/* The agent's role: set (IFINDEX, KEY, KEY_ID[, METHOD]), stop, read. */
+int muisp_nl_tag_set(struct muisp_nl *nl, const struct muisp_nl_tag *o);
+int muisp_nl_tag_del(struct muisp_nl *nl);
+int muisp_nl_tag_get(struct muisp_nl *nl, struct muisp_nl_tag *out);
+int muisp_nl_tag_user_set(struct muisp_nl *nl,
+			  const struct muisp_nl_tag_user *o);
+int muisp_nl_tag_user_del(struct muisp_nl *nl, uint32_t uid);
+int muisp_nl_tag_user_dump(struct muisp_nl *nl, muisp_nl_tag_user_cb cb,
+			   muisp_nl_reset_cb reset, void *arg);
 
 int muisp_nl_config_get(struct muisp_nl *nl, struct muisp_nl_config *out);
 int muisp_nl_config_set(struct muisp_nl *nl, const struct muisp_nl_config *o);

@@ -72,7 +72,7 @@ struct field {
 /*
  * One table per attribute set, generated from include/uapi/muisp.yaml
  * (scripts/nlspec.py): addr_f, contract_f, flow_f, garden_f, block_f,
- * config_f, stats_f, event_f, agent_f, user_f.
+ * config_f, stats_f, event_f, agent_f, user_f, tag_f, tag_user_f.
  */
 #include "muisp_nl_gen.h"
 
@@ -282,6 +282,8 @@ CODEC(block, block_f, MUISP_BLOCK_A_MAX)
 CODEC(config, config_f, MUISP_CONFIG_A_MAX)
 CODEC(agent, agent_f, MUISP_AGENT_A_MAX)
 CODEC(user, user_f, MUISP_USER_A_MAX)
+CODEC(tag, tag_f, MUISP_TAG_A_MAX)
+CODEC(tag_user, tag_user_f, MUISP_TAG_USER_A_MAX)
 
 int muisp_nl_stats_parse(const struct nlmsghdr *nlh, struct muisp_nl_stats *o)
 {
@@ -316,6 +318,7 @@ struct obj_cb {
 		muisp_nl_block_cb block;
 		muisp_nl_agent_cb agent;
 		muisp_nl_user_cb user;
+		muisp_nl_tag_user_cb tag_user;
 	} fn;
 };
 
@@ -353,6 +356,7 @@ CALLER(garden)
 CALLER(block)
 CALLER(agent)
 CALLER(user)
+CALLER(tag_user)
 
 #define PARSER(name)                                                 \
 	static int parse_##name(const struct nlmsghdr *nlh, void *o) \
@@ -366,6 +370,8 @@ PARSER(garden)
 PARSER(block)
 PARSER(agent)
 PARSER(user)
+PARSER(tag)
+PARSER(tag_user)
 PARSER(config)
 PARSER(stats)
 
@@ -677,6 +683,64 @@ int muisp_nl_block_dump(struct muisp_nl *nl, muisp_nl_block_cb cb,
 			    reset,	 { .block = cb } };
 
 	return muisp_nl_dump(nl, muisp_nl_msg(nl, MUISP_CMD_BLOCK_GET, 0),
+			     obj_trampoline, reset_trampoline, &c);
+}
+
+int muisp_nl_tag_set(struct muisp_nl *nl, const struct muisp_nl_tag *o)
+{
+	struct nlmsghdr *nlh = muisp_nl_msg(nl, MUISP_CMD_TAG_SET, 0);
+
+	if (muisp_nl_tag_put(nlh, o) < 0)
+		return -1;
+	return muisp_nl_request(nl, nlh, NULL, NULL);
+}
+
+int muisp_nl_tag_del(struct muisp_nl *nl)
+{
+	return muisp_nl_request(nl, muisp_nl_msg(nl, MUISP_CMD_TAG_DEL, 0),
+				NULL, NULL);
+}
+
+int muisp_nl_tag_get(struct muisp_nl *nl, struct muisp_nl_tag *out)
+{
+	struct obj_cb c = { parse_tag,	       NULL, out,  NULL,
+			    MUISP_CMD_TAG_GET, 0,    NULL, { NULL } };
+
+	return get_one(nl, muisp_nl_msg(nl, MUISP_CMD_TAG_GET, 0), &c);
+}
+
+int muisp_nl_tag_user_set(struct muisp_nl *nl,
+			  const struct muisp_nl_tag_user *o)
+{
+	struct nlmsghdr *nlh = muisp_nl_msg(nl, MUISP_CMD_TAG_USER_SET, 0);
+
+	if (muisp_nl_tag_user_put(nlh, o) < 0)
+		return -1;
+	return muisp_nl_request(nl, nlh, NULL, NULL);
+}
+
+int muisp_nl_tag_user_del(struct muisp_nl *nl, uint32_t uid)
+{
+	struct nlmsghdr *nlh = muisp_nl_msg(nl, MUISP_CMD_TAG_USER_DEL, 0);
+
+	mnl_attr_put_u32(nlh, MUISP_TAG_USER_A_UID, uid);
+	return muisp_nl_request(nl, nlh, NULL, NULL);
+}
+
+int muisp_nl_tag_user_dump(struct muisp_nl *nl, muisp_nl_tag_user_cb cb,
+			   muisp_nl_reset_cb reset, void *arg)
+{
+	struct muisp_nl_tag_user o;
+	struct obj_cb c = { parse_tag_user,
+			    call_tag_user,
+			    &o,
+			    arg,
+			    MUISP_CMD_TAG_USER_GET,
+			    0,
+			    reset,
+			    { .tag_user = cb } };
+
+	return muisp_nl_dump(nl, muisp_nl_msg(nl, MUISP_CMD_TAG_USER_GET, 0),
 			     obj_trampoline, reset_trampoline, &c);
 }
 

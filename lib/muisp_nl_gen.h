@@ -344,3 +344,28 @@ SIZE_IS(struct muisp_nl_user, addr, sizeof(struct muisp_nl_ip));
 SIZE_IS(struct muisp_nl_user, user, 4);
 SIZE_IS(struct muisp_nl_user, contract_id, 8);
 SIZE_IS(struct muisp_nl_user, contract_status, 1);
+
+/* tag: struct muisp_nl_tag */
+static const struct field tag_f[MUISP_TAG_A_MAX + 1] = {
+	[MUISP_TAG_A_IFINDEX] = FIELD(K_U32, struct muisp_nl_tag, ifindex),
+	[MUISP_TAG_A_KEY] =
+		BYTES(struct muisp_nl_tag, key, MUISP_AGENT_KEY_LEN),
+	[MUISP_TAG_A_KEY_ID] = FIELD(K_U32, struct muisp_nl_tag, key_id),
+	[MUISP_TAG_A_METHOD] = FIELD(K_U8, struct muisp_nl_tag, method),
+	[MUISP_TAG_A_TAGGED] = FIELD(K_U64, struct muisp_nl_tag, tagged),
+	[MUISP_TAG_A_SKIPPED] = FIELD(K_U64, struct muisp_nl_tag, skipped),
+};
+SIZE_IS(struct muisp_nl_tag, ifindex, 4);
+SIZE_IS(struct muisp_nl_tag, key, MUISP_AGENT_KEY_LEN);
+SIZE_IS(struct muisp_nl_tag, key_id, 4);
+SIZE_IS(struct muisp_nl_tag, method, 1);
+SIZE_IS(struct muisp_nl_tag, tagged, 8);
+SIZE_IS(struct muisp_nl_tag, skipped, 8);
+
+/* tag-user: struct muisp_nl_tag_user */
+static const struct field tag_user_f[MUISP_TAG_USER_A_MAX + 1] = {
+	[MUISP_TAG_USER_A_UID] = FIELD(K_U32, struct muisp_nl_tag_user, uid),
+	[MUISP_TAG_USER_A_USER] = FIELD(K_U32, struct muisp_nl_tag_user, user),
+};
+SIZE_IS(struct muisp_nl_tag_user, uid, 4);
+SIZE_IS(struct muisp_nl_tag_user, user, 4);

@@ -56,6 +56,8 @@
  *   MUISP_CMD_EVENT       enum muisp_event_attr     (multicast "events")
  *   MUISP_CMD_AGENT_*     enum muisp_agent_attr     (MUISP_AGENT_A_*)
  *   MUISP_CMD_USER_*      enum muisp_user_attr      (MUISP_USER_A_*)
+ *   MUISP_CMD_TAG_*       enum muisp_tag_attr       (MUISP_TAG_A_*)
+ *   MUISP_CMD_TAG_USER_*  enum muisp_tag_user_attr  (MUISP_TAG_USER_A_*)
  *
  * Every request is validated strictly against the command's policy:
  * unknown attributes, attributes of the wrong type or length, values out
@@ -417,12 +419,53 @@
  *   MUISP_MAX_USERS bindings (see Limits): -ENOSPC; no such contract:
  *   -ENOENT.
  *
- * MUISP_CMD_USER_DEL: MUISP_USER_A_ADDR and MUISP_USER_A_USER required; -ENOENT if that
- * pair is not bound.  The flows of its contract end (FLUSH); the
- * user's packets are then the host's.
+ * MUISP_CMD_USER_DEL: NLM_F_REQUEST [| NLM_F_ACK]
+ *   MUISP_USER_A_ADDR and MUISP_USER_A_USER required; -ENOENT if
+ *   that pair is not bound.  The flows of its contract end (FLUSH);
+ *   the user's packets are then the host's.
  *
- * MUISP_CMD_USER_GET: NLM_F_REQUEST | NLM_F_DUMP; every binding, ordered by id, with ID,
- *   ADDR, USER, CONTRACT_ID (or _ID64) and CONTRACT_STATUS.
+ * MUISP_CMD_USER_GET: NLM_F_REQUEST | NLM_F_DUMP
+ *   Every binding, ordered by id, with ID, ADDR, USER, CONTRACT_ID
+ *   (or _ID64) and CONTRACT_STATUS.
+ *
+ * MUISP_CMD_TAG_SET: NLM_F_REQUEST [| NLM_F_ACK]
+ *   The agent's role (per-user accounting, docs/DESIGN.md): tag the
+ *   packets of mapped local users (MUISP_CMD_TAG_USER_SET) that leave
+ *   through an interface with a sealed User Information option, for
+ *   the meter on the router to open.
+ *     MUISP_TAG_A_IFINDEX: u32, required: the interface towards the
+ *       meter
+ *     MUISP_TAG_A_KEY: binary MUISP_AGENT_KEY_LEN, required: the key
+ *       the meter has for this host (MUISP_CMD_AGENT_SET there)
+ *     MUISP_TAG_A_KEY_ID: u32 >= 1, required: its generation
+ *     MUISP_TAG_A_METHOD: u8 enum muisp_tag_method, default PACKET
+ *   Replaces the whole setting.  Seal numbers never go back, whatever
+ *   the key (AES-GCM's nonces): they go on past the last setting's
+ *   and past the wall clock in nanoseconds.  No gcm(aes) in the
+ *   kernel: -ENOENT.
+ *
+ * MUISP_CMD_TAG_DEL: NLM_F_REQUEST [| NLM_F_ACK]
+ *   Stop tagging; -ENOENT if the agent's role is not set.
+ *
+ * MUISP_CMD_TAG_GET: NLM_F_REQUEST
+ *   The setting (IFINDEX, KEY_ID, METHOD, never the key) and the
+ *   packets of mapped users TAGGED and SKIPPED (left untagged: GSO,
+ *   too big for the path with DF or over IPv6, a header in the way,
+ *   no memory), u64, kept across settings;
+ *   -ENOENT if not set.
+ *
+ * MUISP_CMD_TAG_USER_SET: NLM_F_REQUEST [| NLM_F_ACK]
+ *   The agent tags the packets of local user UID (u32, required, in
+ *   the user namespace that owns the network namespace: the owner
+ *   of the sending socket) with
+ *   Accounting ID USER (u32, required).  Beyond MUISP_MAX_USERS
+ *   (see Limits): -ENOSPC.
+ *
+ * MUISP_CMD_TAG_USER_DEL: NLM_F_REQUEST [| NLM_F_ACK]
+ *   MUISP_TAG_USER_A_UID required; -ENOENT if it is not mapped.
+ *
+ * MUISP_CMD_TAG_USER_GET: NLM_F_REQUEST | NLM_F_DUMP
+ *   Every mapped UID with its USER, ordered by uid.
  */
 #ifndef _UAPI_MUISP_H
 #define _UAPI_MUISP_H
@@ -481,7 +524,8 @@
 
 /*
  * Per-user contracts (MUISP_CMD_USER_*): the <agent address, Accounting
- * ID> pairs bound to a contract, for any caller and for one without
+ * ID> pairs bound to a contract, and the agent's map of local users
+ * (MUISP_CMD_TAG_USER_*), each, for any caller and for one without
  * CAP_NET_ADMIN in the initial user namespace (MUISP_USERNS_MAX_USERS).
  */
 #define MUISP_MAX_USERS		65536
@@ -520,6 +564,12 @@ enum muisp_cmd {
 	MUISP_CMD_USER_SET,
 	MUISP_CMD_USER_DEL,
 	MUISP_CMD_USER_GET,
+	MUISP_CMD_TAG_SET,
+	MUISP_CMD_TAG_DEL,
+	MUISP_CMD_TAG_GET,
+	MUISP_CMD_TAG_USER_SET,
+	MUISP_CMD_TAG_USER_DEL,
+	MUISP_CMD_TAG_USER_GET,
 	__MUISP_CMD_LAST
 };
 #define MUISP_CMD_MAX (__MUISP_CMD_LAST - 1)
@@ -547,6 +597,19 @@ enum muisp_contract_status {
 	__MUISP_CONTRACT_STATUS_LAST
 };
 #define MUISP_CONTRACT_STATUS_MAX (__MUISP_CONTRACT_STATUS_LAST - 1)
+
+/*
+ * Which packets of a mapped user the agent tags (the thesis's Table
+ * 4.1).  FLOW: those that begin a flow, TCP's SYN and, while conntrack
+ * calls the flow new, the others (all of them without conntrack).
+ */
+enum muisp_tag_method {
+	MUISP_TAG_METHOD_UNSPEC,
+	MUISP_TAG_METHOD_PACKET,
+	MUISP_TAG_METHOD_FLOW,
+	__MUISP_TAG_METHOD_MAX
+};
+#define MUISP_TAG_METHOD_MAX (__MUISP_TAG_METHOD_MAX - 1)
 
 /* Usage metric of a contract; limits are in its unit. */
 enum muisp_metric {
@@ -799,5 +862,27 @@ enum muisp_user_attr {
 	__MUISP_USER_A_LAST
 };
 #define MUISP_USER_A_MAX (__MUISP_USER_A_LAST - 1)
+
+enum muisp_tag_attr {
+	MUISP_TAG_A_UNSPEC,
+	MUISP_TAG_A_PAD,
+	MUISP_TAG_A_IFINDEX,	/* u32 */
+	/* binary MUISP_AGENT_KEY_LEN, input only, never in a reply */
+	MUISP_TAG_A_KEY,
+	MUISP_TAG_A_KEY_ID,	/* u32 */
+	MUISP_TAG_A_METHOD,	/* u8, enum muisp_tag_method */
+	MUISP_TAG_A_TAGGED,	/* u64, output */
+	MUISP_TAG_A_SKIPPED,	/* u64, output */
+	__MUISP_TAG_A_LAST
+};
+#define MUISP_TAG_A_MAX (__MUISP_TAG_A_LAST - 1)
+
+enum muisp_tag_user_attr {
+	MUISP_TAG_USER_A_UNSPEC,
+	MUISP_TAG_USER_A_UID,	/* u32 */
+	MUISP_TAG_USER_A_USER,	/* u32, the Accounting ID */
+	__MUISP_TAG_USER_A_LAST
+};
+#define MUISP_TAG_USER_A_MAX (__MUISP_TAG_USER_A_LAST - 1)
 
 #endif /* _UAPI_MUISP_H */

@@ -1,0 +1,381 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The agent's side of the in-band User Information option (docs/DESIGN.md
+ * "The agent"), on a multi-user host: in POST_ROUTING, a packet leaving
+ * through the agent's interface from a socket of a mapped local user gets
+ * a sealed User Information message with that user's Accounting ID, for
+ * the meter on the router (uinfo_meter.c) to open, account and take out.
+ *
+ * Which packets (MUISP_TAG_METHOD_*): every one (PACKET), or those that
+ * begin a flow (FLOW): TCP's SYN, and any other packet while conntrack
+ * calls its flow new (every one without conntrack), since the meter's
+ * flow then carries the user's contract for the rest.
+ *
+ * Sealing binds the bytes the meter will see.  So the tag goes on after
+ * source NAT (the hook's priority), a UDP checksum left to the device
+ * (CHECKSUM_PARTIAL, in the bound bytes) is computed first, and an IPv4
+ * datagram the stack will fragment (over the path MTU, DF clear) is
+ * sealed as a fragment, as the meter will open each of its fragments.
+ * A packet that cannot be tagged as it is leaves untagged and is counted
+ * as skipped, never dropped: a GSO packet (the seal binds one segment),
+ * one too big for the path with DF set or over IPv6 (the host does not
+ * fragment for us there: an IPv6 host's own fragments would carry the
+ * option in the first only), an IPv6 packet that already begins with a
+ * Hop-by-Hop or Destination Options header, an IPv4 header with no room
+ * left, no memory.  It is then the host's, as it would be without agent.
+ * An IPsec packet (AH, ESP) is not tagged: its inner packet was, on its
+ * way through this hook into the SA (xfrm4_output()), and the meter opens
+ * that one once the router has taken the SA's off.
+ *
+ * Runs in the context of the packet's output (process or softirq) under
+ * rcu_read_lock(); never sleeps.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/skbuff.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/tcp.h>
+#include <linux/netfilter.h>
+#include <net/ip.h>
+#include <net/ipv6.h>
+#include <net/ip6_route.h>
+#include <net/sock.h>
+#include <net/netfilter/nf_conntrack.h>
+
+#include "muisp.h"
+#include "uinfo.h"
+
+/*
+ * Room a sealed UI message takes: the option (type, length, flags, the
+ * sealed part), padded to 4 in IPv4; in its own IPv6 header (next header,
+ * length), padded to 8.
+ */
+#define TAG_OPT_LEN	(2 + 2 + MUISP_UINFO_SEALED_LEN)
+#define TAG_V4_LEN	ALIGN(TAG_OPT_LEN, 4)
+#define TAG_V6_LEN	ALIGN(2 + TAG_OPT_LEN, 8)
+
+/* The Accounting ID of the local user whose socket sent skb, if mapped. */
+static bool tag_user(struct muisp_net *mn, const struct sk_buff *skb,
+		     u32 *user)
+{
+	const struct sock *sk = skb_to_full_sk(skb);
+	const struct muisp_tag_user *u;
+	uid_t uid;
+
+	if (!sk || !sk_fullsock(sk))
+		return false;
+	/* not "nobody" for an owner the namespace cannot name: no one */
+	uid = from_kuid(mn->net->user_ns, sock_net_uid(mn->net, sk));
+	if (uid == (uid_t)-1)
+		return false;
+	u = xa_load(&mn->tag_users, uid);
+	if (!u)
+		return false;
+	*user = u->user;
+	return true;
+}
+
+/* FLOW: does the packet begin a flow (TCP SYN; others: conntrack new)? */
+static bool tag_flow_start(const struct sk_buff *skb, u8 proto,
+			   unsigned int l4off)
+{
+	enum ip_conntrack_info ctinfo;
+
+	if (proto == IPPROTO_TCP) {
+		struct tcphdr _th;
+		const struct tcphdr *th;
+
+		th = skb_header_pointer(skb, l4off, sizeof(_th), &_th);
+		return th && th->syn;
+	}
+	return !nf_ct_get(skb, &ctinfo) || ctinfo == IP_CT_NEW;
+}
+
+/*
+ * The transport header's first 8 bytes, as the meter will read them: a
+ * checksum among them left to the device is computed now.  NULL if the
+ * packet is shorter (the meter binds none either); ERR_PTR on failure.
+ */
+static const u8 *tag_l4(struct sk_buff *skb, unsigned int l4off, u8 *buf)
+{
+	if (skb->ip_summed == CHECKSUM_PARTIAL &&
+	    skb_checksum_start_offset(skb) + skb->csum_offset < l4off + 8 &&
+	    skb_checksum_help(skb))
+		return ERR_PTR(-ENOMEM);
+	return skb_header_pointer(skb, l4off, 8, buf);
+}
+
+/* Seal user's id for the packet b describes; the option's bytes in opt. */
+static int tag_seal(struct muisp_tagger *t, u8 family, u32 user,
+		    struct muisp_uinfo_bind *b, u8 *opt, unsigned int cap)
+{
+	struct muisp_uinfo m = { .mt = MUISP_UINFO_UI, .user = user };
+
+	if (muisp_uinfo_seal(t->aead, &m, b, atomic64_inc_return(&t->seq)))
+		return -EINVAL;
+	return muisp_uinfo_put(opt, cap, family, &m);
+}
+
+static int tag_v4(struct muisp_tagger *t, struct sk_buff *skb, u32 user)
+{
+	struct iphdr *ip = ip_hdr(skb);
+	unsigned int hlen = ip->ihl * 4;
+	struct muisp_uinfo_bind b;
+	u8 l4buf[8], opt[MUISP_UINFO_MAX_LEN];
+	const u8 *l4 = NULL;
+	bool frag;
+	int len, grow;
+
+	if (hlen - sizeof(*ip) + TAG_V4_LEN > MUISP_UINFO_V4_OPTS_MAX)
+		return -EMSGSIZE;
+	frag = skb->len + TAG_V4_LEN > ip_skb_dst_mtu(skb->sk, skb);
+	if (frag && (ip->frag_off & htons(IP_DF)) && !skb->ignore_df)
+		return -EMSGSIZE;
+	if (!frag && !ip_is_fragment(ip)) {
+		l4 = tag_l4(skb, skb_network_offset(skb) + hlen, l4buf);
+		if (IS_ERR(l4))
+			return PTR_ERR(l4);
+		ip = ip_hdr(skb);
+	}
+	muisp_uinfo_bind_init(&b, MUISP_AF_INET, &ip->saddr, &ip->daddr,
+			      ip->protocol, cpu_to_be32(ntohs(ip->id)), l4);
+	len = tag_seal(t, MUISP_AF_INET, user, &b, opt, sizeof(opt));
+	if (len < 0)
+		return len;
+	if (skb_cow_head(skb, TAG_V4_LEN))
+		return -ENOMEM;
+	ip = ip_hdr(skb);
+	grow = muisp_uinfo_insert_v4((u8 *)ip, hlen, opt, len);
+	if (grow < 0)
+		return grow;
+	skb_push(skb, grow);
+	skb_reset_network_header(skb);
+	/* ip_fragment() keeps the copied options of this many bytes */
+	IPCB(skb)->opt.optlen = ip_hdr(skb)->ihl * 4 - sizeof(*ip);
+	return 0;
+}
+
+static int tag_v6(struct muisp_tagger *t, struct sk_buff *skb, u32 user)
+{
+	const unsigned int nh = sizeof(struct ipv6hdr);
+	struct ipv6hdr *ip6 = ipv6_hdr(skb);
+	u8 l4buf[8], opt[MUISP_UINFO_MAX_LEN], dh[TAG_V6_LEN];
+	struct muisp_uinfo_bind b;
+	const u8 *l4;
+	int len, dlen;
+
+	/* the meter looks right after the IPv6 header, where no other is */
+	if (ip6->nexthdr == NEXTHDR_HOP || ip6->nexthdr == NEXTHDR_DEST ||
+	    ip6->nexthdr == NEXTHDR_FRAGMENT)
+		return -EINVAL;
+	if (skb->len + TAG_V6_LEN > ip6_skb_dst_mtu(skb))
+		return -EMSGSIZE;
+	l4 = tag_l4(skb, skb_network_offset(skb) + nh, l4buf);
+	if (IS_ERR(l4))
+		return PTR_ERR(l4);
+	ip6 = ipv6_hdr(skb);
+	muisp_uinfo_bind_init(&b, MUISP_AF_INET6, &ip6->saddr, &ip6->daddr,
+			      ip6->nexthdr, 0, l4);
+	len = tag_seal(t, MUISP_AF_INET6, user, &b, opt, sizeof(opt));
+	if (len < 0)
+		return len;
+	dlen = muisp_uinfo_build_v6(dh, sizeof(dh), ip6->nexthdr, opt, len);
+	if (dlen < 0)
+		return dlen;
+	if (skb_cow_head(skb, dlen))
+		return -ENOMEM;
+	skb_push(skb, dlen);
+	memmove(skb->data, skb->data + dlen, nh);
+	memcpy(skb->data + nh, dh, dlen);
+	skb_reset_network_header(skb);
+	ip6 = ipv6_hdr(skb);
+	ip6->nexthdr = NEXTHDR_DEST;
+	ip6->payload_len = htons(ntohs(ip6->payload_len) + dlen);
+	return 0;
+}
+
+/* POST_ROUTING (hooks.c), while the agent's role is set. */
+unsigned int muisp_uinfo_tag(void *priv, struct sk_buff *skb,
+			     const struct nf_hook_state *state)
+{
+	struct muisp_net *mn = priv;
+	struct muisp_tagger *t = rcu_dereference(mn->tagger);
+	unsigned int l4off;
+	u32 user;
+	u8 proto;
+	int ret;
+
+	if (!t || !state->out || state->out->ifindex != t->ifindex ||
+	    !tag_user(mn, skb, &user))
+		return NF_ACCEPT;
+	if (state->pf == NFPROTO_IPV4) {
+		proto = ip_hdr(skb)->protocol;
+		l4off = skb_network_offset(skb) + ip_hdrlen(skb);
+	} else {
+		proto = ipv6_hdr(skb)->nexthdr;
+		l4off = skb_network_offset(skb) + sizeof(struct ipv6hdr);
+	}
+	/* an SA's own packet: its inner packet was tagged on the way in */
+	if (proto == IPPROTO_AH || proto == IPPROTO_ESP)
+		return NF_ACCEPT;
+	if (t->method == MUISP_TAG_METHOD_FLOW &&
+	    !tag_flow_start(skb, proto, l4off))
+		return NF_ACCEPT;
+	if (skb_is_gso(skb))
+		ret = -EMSGSIZE;
+	else if (state->pf == NFPROTO_IPV4)
+		ret = tag_v4(t, skb, user);
+	else
+		ret = tag_v6(t, skb, user);
+	if (ret)
+		atomic64_inc(&mn->tag_skipped);
+	else
+		atomic64_inc(&mn->tag_tagged);
+	return NF_ACCEPT;
+}
+
+/* ---- the setting and the map of users (netlink, under mn->lock) -------- */
+
+void muisp_tagger_init(struct muisp_net *mn)
+{
+	xa_init_flags(&mn->tag_users, XA_FLAGS_ACCOUNT);
+}
+
+static void tagger_free(struct muisp_tagger *t)
+{
+	if (!t)
+		return;
+	muisp_uinfo_key_free(t->aead);
+	kfree_sensitive(t);
+}
+
+/* Hooks gone, a grace period passed (netns exit): free directly. */
+void muisp_tagger_destroy(struct muisp_net *mn)
+{
+	struct muisp_tag_user *u;
+	unsigned long uid;
+
+	tagger_free(rcu_dereference_protected(mn->tagger, true));
+	xa_for_each(&mn->tag_users, uid, u)
+		kfree(u);
+	xa_destroy(&mn->tag_users);
+}
+
+/*
+ * Where a new setting's numbers start: AES-GCM must never see a nonce
+ * (salt, number) twice under one key, and the operator may set the same
+ * key again, here or after a reboot.  So numbers never go back: past the
+ * last setting's, with room for the packets still sealing under it, and
+ * past the wall clock in nanoseconds, which no earlier boot's numbers
+ * reached (fewer than 10^9 packets a second).  The meter's window takes
+ * any number above the last.
+ */
+static u64 tag_first_seq(struct muisp_net *mn)
+{
+	struct muisp_tagger *old;
+	u64 seq = ktime_get_real_ns();
+
+	old = rcu_dereference_protected(mn->tagger, lockdep_is_held(&mn->lock));
+	if (old)
+		seq = max_t(u64, seq, atomic64_read(&old->seq) + (1ULL << 32));
+	return seq;
+}
+
+/*
+ * Publish a new setting (t NULL: none); the hooks follow.  Returns the
+ * old one in *old, for muisp_tagger_release() after the lock.
+ */
+int muisp_tagger_publish(struct muisp_net *mn, struct muisp_tagger *t,
+			 struct muisp_tagger **old)
+{
+	struct muisp_config cfg;
+	int ret;
+
+	lockdep_assert_held(&mn->lock);
+	if (t)
+		atomic64_set(&t->seq, tag_first_seq(mn));
+	cfg = mn->cfg;
+	cfg.tag_ifindex = t ? t->ifindex : 0;
+	ret = muisp_hooks_set(mn, muisp_hooks_wanted(&cfg));
+	if (ret)
+		return ret;
+	WRITE_ONCE(mn->cfg.tag_ifindex, cfg.tag_ifindex);
+	*old = rcu_replace_pointer(mn->tagger, t, lockdep_is_held(&mn->lock));
+	return 0;
+}
+
+/* Free what muisp_tagger_publish() replaced, once no packet sees it. */
+void muisp_tagger_release(struct muisp_tagger *old)
+{
+	if (!old)
+		return;
+	synchronize_rcu();	/* freeing the transform may sleep */
+	tagger_free(old);
+}
+
+struct muisp_tagger *muisp_tagger_new(u32 ifindex, const u8 *material,
+				      u32 key_id, u8 method,
+				      struct netlink_ext_ack *extack)
+{
+	struct muisp_tagger *t;
+
+	t = kzalloc(sizeof(*t), GFP_KERNEL_ACCOUNT);
+	if (!t)
+		return ERR_PTR(-ENOMEM);
+	t->aead = muisp_uinfo_key_nl(material, extack);
+	if (IS_ERR(t->aead)) {
+		int ret = PTR_ERR(t->aead);
+
+		kfree(t);
+		return ERR_PTR(ret);
+	}
+	t->ifindex = ifindex;
+	t->key_id = key_id;
+	t->method = method;
+	return t;
+}
+
+int muisp_tag_user_set(struct muisp_net *mn, u32 uid, u32 user, u32 max,
+		       struct netlink_ext_ack *extack)
+{
+	struct muisp_tag_user *u, *old;
+
+	lockdep_assert_held(&mn->lock);
+	old = xa_load(&mn->tag_users, uid);
+	if (!old && mn->ntag_users >= max) {
+		NL_SET_ERR_MSG(extack,
+			       "user map full (MUISP_MAX_USERS; MUISP_USERNS_MAX_USERS without CAP_NET_ADMIN in the initial user namespace)");
+		return -ENOSPC;
+	}
+	u = kzalloc(sizeof(*u), GFP_KERNEL_ACCOUNT);
+	if (!u)
+		return -ENOMEM;
+	u->uid = uid;
+	u->user = user;
+	old = xa_store(&mn->tag_users, uid, u, GFP_KERNEL_ACCOUNT);
+	if (xa_is_err(old)) {
+		kfree(u);
+		return xa_err(old);
+	}
+	if (old)
+		kfree_rcu(old, rcu);
+	else
+		mn->ntag_users++;
+	mn->gen_tag_user++;
+	return 0;
+}
+
+int muisp_tag_user_del(struct muisp_net *mn, u32 uid)
+{
+	struct muisp_tag_user *u;
+
+	lockdep_assert_held(&mn->lock);
+	u = xa_erase(&mn->tag_users, uid);
+	if (!u)
+		return -ENOENT;
+	mn->ntag_users--;
+	mn->gen_tag_user++;
+	kfree_rcu(u, rcu);
+	return 0;
+}
