@@ -95,6 +95,10 @@ static void test_names_and_formats(void **state)
 	assert_int_equal(flow_end_names.n, MUISP_FLOW_END_MAX + 1);
 	assert_int_equal(drop_names.n, MUISP_DROP_MAX + 1);
 	assert_int_equal(event_names.n, MUISP_EVENT_MAX + 1);
+	assert_int_equal(tag_method_names.n, MUISP_TAG_METHOD_MAX + 1);
+	assert_int_equal(name_lookup(&tag_method_names, "flow"),
+			 MUISP_TAG_METHOD_FLOW);
+	assert_string_equal(name_list(&tag_method_names), "packet|flow");
 
 	assert_string_equal(fmt_time_s(0, buf, sizeof(buf)), "never");
 	assert_string_equal(fmt_time_s(1795622400, buf, sizeof(buf)),
@@ -288,10 +292,10 @@ static void test_cli_no_module(void **state)
 	assert_string_equal(out_txt, "");
 }
 
-/* agent set with a key file of text and mode (its name left in path). */
-static int set_key(const char *text, mode_t mode, char *path)
+/* A key file of text and mode (its name left in path). */
+static void key_file(const char *text, mode_t mode, char *path)
 {
-	int fd, rc;
+	int fd;
 
 	strcpy(path, "/tmp/muispctl-key-XXXXXX");
 	fd = mkstemp(path);
@@ -299,8 +303,28 @@ static int set_key(const char *text, mode_t mode, char *path)
 	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
 	assert_int_equal(fchmod(fd, mode), 0);
 	close(fd);
+}
+
+/* agent set with a key file of text and mode (its name left in path). */
+static int set_key(const char *text, mode_t mode, char *path)
+{
+	int rc;
+
+	key_file(text, mode, path);
 	rc = run("agent", "set", "192.0.2.9", "key-id", "1", "key-file", path,
 		 NULL);
+	unlink(path);
+	return rc;
+}
+
+/* tag set (on lo) with a key file of text and mode, as set_key. */
+static int tag_key(const char *text, mode_t mode, char *path)
+{
+	int rc;
+
+	key_file(text, mode, path);
+	rc = run("tag", "set", "lo", "key-id", "1", "key-file", path, "method",
+		 "flow", NULL);
 	unlink(path);
 	return rc;
 }
@@ -619,6 +643,195 @@ static void test_stats_columns(void **state)
 /* muispctl lease: muisp-dhcpd's database, no kernel (this host has no
  * module); no daemon running (meta pid 0), so a release is applied in
  * place. */
+/* tag show|set|del, tag user list|set|del: every bad argument is refused
+ * before the kernel is asked (exit 2 whether or not the module is
+ * loaded); the key file is read as agent set reads it. */
+static void test_cli_tag(void **state)
+{
+	static const char good[] = "000102030405060708090a0b0c0d0e0f\n"
+				   " DEADBEEF\n";
+	static const char tag_usage[] =
+		"usage: muispctl tag show\n"
+		"       muispctl tag set IFNAME|IFINDEX key-id N key-file "
+		"FILE|- [method packet|flow]\n"
+		"       muispctl tag del\n"
+		"       muispctl tag user list\n"
+		"       muispctl tag user set UID|LOGIN USER\n"
+		"       muispctl tag user del UID|LOGIN\n";
+	static const char user_usage[] =
+		"usage: muispctl tag user list\n"
+		"       muispctl tag user set UID|LOGIN USER\n"
+		"       muispctl tag user del UID|LOGIN\n";
+	char path[64], want[512];
+	struct muisp_nl *nl;
+
+	(void)state;
+	/* help, and the verbs of each level */
+	assert_int_equal(run("tag", "help", NULL), EXIT_OK);
+	assert_string_equal(out_txt, tag_usage);
+	assert_int_equal(run("tag", "user", "help", NULL), EXIT_OK);
+	assert_string_equal(out_txt, user_usage);
+	assert_int_equal(run("tag", "user", "set", "--help", NULL), EXIT_OK);
+	assert_string_equal(out_txt,
+			    "usage: muispctl tag user set UID|LOGIN USER\n");
+	assert_int_equal(run("tag", "set", "-h", NULL), EXIT_OK);
+	assert_string_equal(out_txt, "usage: muispctl tag set IFNAME|IFINDEX "
+				     "key-id N key-file FILE|- [method "
+				     "packet|flow]\n");
+	assert_int_equal(run("tag", "list", NULL), EXIT_USAGE);
+	snprintf(want, sizeof(want), "muispctl: unknown tag command 'list'\n%s",
+		 tag_usage);
+	assert_string_equal(err_txt, want);
+	assert_int_equal(run("tag", "user", "show", NULL), EXIT_USAGE);
+	snprintf(want, sizeof(want),
+		 "muispctl: unknown tag user command 'show'\n%s", user_usage);
+	assert_string_equal(err_txt, want);
+	assert_int_equal(run("--help", NULL), EXIT_OK);
+	assert_non_null(strstr(out_txt, "  user       per-user contracts: an "
+					"agent's users bound to contracts\n"
+					"  tag        per-user accounting, the "
+					"agent's role: tag local users' "
+					"packets\n"));
+
+	/* tag show and del take nothing */
+	USAGE_ERR("tag show takes no arguments (try --help)", "tag", "show",
+		  "lo");
+	USAGE_ERR("tag del takes no arguments (try --help)", "tag", "del",
+		  "lo");
+	/* tag set: the interface, as config set lan reads it */
+	USAGE_ERR("tag set needs an IFNAME or IFINDEX (try --help)", "tag",
+		  "set");
+	USAGE_ERR("invalid interface 'muisp-nosuch0': no such interface", "tag",
+		  "set", "muisp-nosuch0", "key-id", "1", "key-file", "-");
+	USAGE_ERR("invalid interface '0': must be non-zero", "tag", "set", "0",
+		  "key-id", "1", "key-file", "-");
+	/* its key-id, key-file and method */
+	USAGE_ERR("tag set needs key-id N and key-file FILE (try --help)",
+		  "tag", "set", "lo", "key-id", "1");
+	USAGE_ERR("tag set needs key-id N and key-file FILE (try --help)",
+		  "tag", "set", "1", "key-file", "-");
+	USAGE_ERR("tag set needs key-id N and key-file FILE (try --help)",
+		  "tag", "set", "lo");
+	USAGE_ERR("'key-file' needs a value (try --help)", "tag", "set", "lo",
+		  "key-id", "1", "key-file");
+	USAGE_ERR("invalid key-id '0': must be at least 1", "tag", "set", "lo",
+		  "key-id", "0", "key-file", "-");
+	USAGE_ERR("invalid key-id '4294967296': too large", "tag", "set", "lo",
+		  "key-id", "4294967296", "key-file", "-");
+	USAGE_ERR("invalid key-id 'one': not a decimal number", "tag", "set",
+		  "lo", "key-id", "one", "key-file", "-");
+	USAGE_ERR("invalid method 'syn': expected packet|flow", "tag", "set",
+		  "lo", "key-id", "1", "key-file", "-", "method", "syn");
+	USAGE_ERR("invalid method 'unspec': expected packet|flow", "tag", "set",
+		  "lo", "method", "unspec", "key-id", "1", "key-file", "-");
+	USAGE_ERR("unknown tag set argument 'key' (try --help)", "tag", "set",
+		  "lo", "key-id", "1", "key", "000102");
+	/* key files: agent set's refusals, before anything is sent */
+	assert_int_equal(tag_key(good, 0644, path), EXIT_FAIL);
+	snprintf(want, sizeof(want),
+		 "muispctl: tag set: key file %s: group or others may "
+		 "access it (mode 0644): chmod 600 it\n",
+		 path);
+	assert_string_equal(err_txt, want);
+	assert_int_equal(tag_key("000102030405060708090a0b0c0d0e0fdeadbee",
+				 0600, path),
+			 EXIT_USAGE);
+	snprintf(want, sizeof(want),
+		 "muispctl: key file %s: expected 40 hex digits (the AES-128 "
+		 "key, then the 4-byte salt) (try --help)\n",
+		 path);
+	assert_string_equal(err_txt, want);
+	assert_int_equal(tag_key("000102030405060708090a0b0c0d0e0fdeadbeef0",
+				 0600, path),
+			 EXIT_USAGE);
+	assert_int_equal(tag_key("000102030405060708090a0b0c0d0e0fdeadbeeg",
+				 0600, path),
+			 EXIT_USAGE);
+	assert_int_equal(run("tag", "set", "lo", "key-id", "1", "key-file",
+			     "/nonexistent/key", NULL),
+			 EXIT_FAIL);
+	assert_string_equal(err_txt, "muispctl: tag set: key file "
+				     "/nonexistent/key: No such file or "
+				     "directory\n");
+	assert_int_equal(run("tag", "set", "lo", "key-id", "1", "key-file", "/",
+			     NULL),
+			 EXIT_FAIL);
+	assert_string_equal(err_txt, "muispctl: tag set: key file /: "
+				     "not a regular file\n");
+	memset(want, ' ', 200);
+	memcpy(want + 150, "000102030405060708090a0b0c0d0e0fdeadbeef", 40);
+	want[190] = 0;
+	assert_int_equal(tag_key(want, 0600, path), EXIT_FAIL);
+	snprintf(want, sizeof(want),
+		 "muispctl: tag set: key file %s: longer than 80 bytes\n",
+		 path);
+	assert_string_equal(err_txt, want);
+	assert_string_equal(out_txt, "");
+
+	/* tag user: missing and extra arguments */
+	USAGE_ERR("tag user list takes no arguments (try --help)", "tag",
+		  "user", "list", "0");
+	USAGE_ERR("tag user set needs a UID or LOGIN and a USER (try --help)",
+		  "tag", "user", "set");
+	USAGE_ERR("tag user set needs a UID or LOGIN and a USER (try --help)",
+		  "tag", "user", "set", "1000");
+	USAGE_ERR("tag user set needs a UID or LOGIN and a USER (try --help)",
+		  "tag", "user", "set", "1000", "7", "8");
+	USAGE_ERR("tag user del needs one UID or LOGIN (try --help)", "tag",
+		  "user", "del");
+	USAGE_ERR("tag user del needs one UID or LOGIN (try --help)", "tag",
+		  "user", "del", "1000", "7");
+	/* a bad UID, an unknown LOGIN */
+	USAGE_ERR("invalid uid '4294967296': too large", "tag", "user", "set",
+		  "4294967296", "7");
+	USAGE_ERR("invalid uid '4294967295': not a uid ((uid_t)-1)", "tag",
+		  "user", "del", "4294967295");
+	USAGE_ERR("invalid uid '-1': not a decimal number", "tag", "user",
+		  "del", "-1");
+	USAGE_ERR("invalid uid '': empty value", "tag", "user", "set", "", "7");
+	USAGE_ERR("invalid login 'muisp-no-such-user': no such user", "tag",
+		  "user", "set", "muisp-no-such-user", "7");
+	USAGE_ERR("invalid login 'muisp-no-such-user': no such user", "tag",
+		  "user", "del", "muisp-no-such-user");
+	/* a bad USER: the Accounting ID, as user bind's */
+	USAGE_ERR("invalid user 'alice': not a decimal number", "tag", "user",
+		  "set", "1000", "alice");
+	USAGE_ERR("invalid user '4294967296': too large", "tag", "user", "set",
+		  "1000", "4294967296");
+	USAGE_ERR("invalid user '0x10': not a decimal number", "tag", "user",
+		  "set", "1000", "0x10");
+	USAGE_ERR("invalid user '': empty value", "tag", "user", "set", "0",
+		  "");
+	/* the uid is checked first */
+	USAGE_ERR("invalid uid '4294967296': too large", "tag", "user", "set",
+		  "4294967296", "alice");
+
+	/* the good ones reach the kernel (here: no module) */
+	nl = muisp_nl_open(0);
+	if (nl) {
+		muisp_nl_close(nl);
+		skip(); /* the muisp family is registered on this host */
+	}
+	assert_int_equal(tag_key(good, 0600, path), EXIT_NOMODULE);
+	assert_string_equal(err_txt, "muispctl: muisp kernel module not "
+				     "loaded (modprobe muisp)\n");
+	assert_int_equal(run("tag", NULL), EXIT_NOMODULE); /* show */
+	assert_int_equal(run("--json", "tag", "show", NULL), EXIT_NOMODULE);
+	assert_int_equal(run("tag", "del", NULL), EXIT_NOMODULE);
+	assert_int_equal(run("tag", "user", NULL), EXIT_NOMODULE); /* list */
+	assert_int_equal(run("--json", "tag", "user", "list", NULL),
+			 EXIT_NOMODULE);
+	/* root resolves (uid 0); the extremes are valid */
+	assert_int_equal(run("tag", "user", "set", "root", "4294967295", NULL),
+			 EXIT_NOMODULE);
+	assert_int_equal(run("tag", "user", "set", "4294967294", "0", NULL),
+			 EXIT_NOMODULE);
+	assert_int_equal(run("tag", "user", "del", "root", NULL),
+			 EXIT_NOMODULE);
+	assert_int_equal(run("tag", "user", "del", "0", NULL), EXIT_NOMODULE);
+	assert_string_equal(out_txt, "");
+}
+
 static void test_cli_lease(void **state)
 {
 	char dir[] = "/tmp/muispctl-lease-XXXXXX", path[64], want[256];
@@ -778,6 +991,7 @@ int main(void)
 		cmocka_unit_test(test_cli_no_module),
 		cmocka_unit_test(test_cli_agent_key),
 		cmocka_unit_test(test_cli_user),
+		cmocka_unit_test(test_cli_tag),
 		cmocka_unit_test(test_cli_lease),
 		cmocka_unit_test(test_stats_columns),
 	};

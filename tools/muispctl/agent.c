@@ -85,12 +85,9 @@ static int hexval(int ch)
 	return -1;
 }
 
-/*
- * The keying material in path ("-": standard input), a secret file as
- * lib/secret.h reads one: MUISP_AGENT_KEY_LEN bytes as hex digits, blanks
- * and newlines ignored.
- */
-static int read_key(const char *path, uint8_t key[MUISP_AGENT_KEY_LEN])
+/* The key of agent set and tag set (tag.c): see muispctl.h. */
+int ctl_read_key(const char *what, const char *path,
+		 uint8_t key[MUISP_AGENT_KEY_LEN])
 {
 	uint8_t buf[4 * MUISP_AGENT_KEY_LEN];
 	char why[SECRET_WHY_LEN];
@@ -100,7 +97,7 @@ static int read_key(const char *path, uint8_t key[MUISP_AGENT_KEY_LEN])
 
 	n = secret_read(path, 1, buf, sizeof(buf), why);
 	if (n < 0)
-		return cli_fail("agent set: key file %s: %s", path, why);
+		return cli_fail("%s: key file %s: %s", what, path, why);
 	for (i = 0; i < (size_t)n; i++) {
 		int v = hexval(buf[i]);
 
@@ -163,7 +160,7 @@ static int agent_set(struct ctl *c, int argc, char **argv)
 		return EXIT_USAGE;
 	if (!file || !MUISP_NL_HAS(&a, MUISP_AGENT_A_KEY_ID))
 		return cli_usage("agent set needs key-id N and key-file FILE");
-	rc = read_key(file, a.key);
+	rc = ctl_read_key("agent set", file, a.key);
 	if (rc != EXIT_OK)
 		goto out;
 	MUISP_NL_SET(&a, MUISP_AGENT_A_KEY);

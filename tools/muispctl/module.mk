@@ -4,7 +4,7 @@ MUISPCTL_SRCS := tools/muispctl/muispctl.c tools/muispctl/args.c \
 	$(LIB_PARSE_SRCS) $(LIB_CLI_SRCS) $(LIB_SECRET_SRCS) \
 	tools/muispctl/addr.c tools/muispctl/contract.c \
 	tools/muispctl/flow.c tools/muispctl/lists.c tools/muispctl/agent.c \
-	tools/muispctl/user.c \
+	tools/muispctl/user.c tools/muispctl/tag.c \
 	tools/muispctl/config.c tools/muispctl/monitor.c \
 	tools/muispctl/lease.c $(LIB_LEASEDB_SRCS) \
 	tools/muispctl/ca.c $(LIB_CA_SRCS) \

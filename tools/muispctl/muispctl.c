@@ -29,6 +29,8 @@ static const struct ctl_object objects[] = {
 	  "per-user accounting: the multi-user hosts metered here" },
 	{ "user", cmd_user,
 	  "per-user contracts: an agent's users bound to contracts" },
+	{ "tag", cmd_tag,
+	  "per-user accounting, the agent's role: tag local users' packets" },
 	{ "config", cmd_config, "module configuration" },
 	{ "stats", cmd_stats, "counters: drops by reason, flows, ..." },
 	{ "monitor", cmd_monitor, "print events and flow records" },

@@ -77,6 +77,17 @@ int ctl_is_help(const char *s);
 int ctl_kv(int *argc, char ***argv, const char *const *flags, const char **key,
 	   const char **val);
 
+/*
+ * The keying material of an agent (agent set, tag set) in path ("-":
+ * standard input), a secret file as lib/secret.h reads one:
+ * MUISP_AGENT_KEY_LEN bytes as hex digits, blanks and newlines ignored.
+ * EXIT_OK, or the exit code after "WHAT: key file PATH: why" (EXIT_FAIL)
+ * or a usage error; the copies it made are wiped, key is the caller's to
+ * wipe.
+ */
+int ctl_read_key(const char *what, const char *path,
+		 uint8_t key[MUISP_AGENT_KEY_LEN]);
+
 /* The whole tool (main() is a one-liner, so tests can call it). */
 int muispctl_main(int argc, char **argv);
 
@@ -87,6 +98,7 @@ int cmd_block(struct ctl *c, int argc, char **argv);
 int cmd_garden(struct ctl *c, int argc, char **argv);
 int cmd_agent(struct ctl *c, int argc, char **argv);
 int cmd_user(struct ctl *c, int argc, char **argv);
+int cmd_tag(struct ctl *c, int argc, char **argv);
 int cmd_config(struct ctl *c, int argc, char **argv);
 int cmd_stats(struct ctl *c, int argc, char **argv);
 int cmd_monitor(struct ctl *c, int argc, char **argv);
