@@ -52,11 +52,14 @@ limit_of() {
 #   uinfo-meter  the meter opening and stripping User Information options
 #                (about 70 s): the skb rewritten in FORWARD, fragments,
 #                reassembly by conntrack, IPv6 headers shrunk or removed
+#   uinfo-tag    the agent tagging real sockets' packets in POST_ROUTING
+#                (about 25 s): the socket's uid, checksums left to the
+#                device, the path MTU, the host's own fragmentation
 # Left to the default line for time: dp-bulk, dp-flows, dp-limits, dp-lists
 # (the same hooks and tables at scale), hostile-kernel, the other ike-*
 # (the same hook path as ike-spoof) and the userspace-driven scenarios.
 OTHER_LINE_SCENARIOS=(dp-unload dp-hooks dp-netlink dp-gate ft-selftest ike-spoof
-	uinfo-agents uinfo-meter)
+	uinfo-agents uinfo-meter uinfo-tag)
 
 stage() { # name command...
 	local name=$1 rc line p f t0=$SECONDS lim

@@ -1,0 +1,141 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# timeout: 300
+#
+# Per-user accounting end to end (issue 15): alice's namespace is a
+# multi-user host whose module is the agent (muispctl tag), the router's
+# the meter.  Local users 1001 and 1002 send from their own sockets
+# (setpriv); the agent tags their packets with Accounting IDs 7001 and
+# 7002, which the router binds to contracts 11 and 12; root is not mapped
+# and stays the host's (contract 1):
+#   - UDP of each user, and a TCP connection, charged to the right
+#     contract, up and down, exactly where the sizes are known;
+#   - every tag the agent sealed opened at the meter, none forged or
+#     replayed, none left on the WAN side;
+#   - a datagram the tag pushes over the MTU: IPv4 sealed as a fragment
+#     and fragmented by the host, both fragments opened and charged;
+#     IPv6 left untagged (skipped), still the user's by its flow;
+#   - the flow method tags one packet of a TCP connection (the SYN), and
+#     the connection is still the user's.
+. "$MUISP_TOP/tests/vm/lib.sh"
+. "$MUISP_TOP/tests/vm/scenarios/dp-lib.bash"
+. "$MUISP_TOP/tests/vm/scenarios/uinfo-lib.bash"
+topo_up
+diagnose() {
+	local rc=$?
+	if [ $rc -ne 0 ]; then
+		echo "--- agent (alice), agents, contracts, flows"
+		on alice muispctl --json tag show || :
+		jctl agent list || :
+		jctl contract list kernel || :
+		jctl flow list | jq -c '.[] | [.client, .client_port, .peer_port, .up_bytes, .up_packets, .contract]' || :
+	fi
+	topo_down
+}
+trap diagnose EXIT
+gate_up
+# closed TCP flows kept, so both connections' flows are there to count
+ctl config set fin-timeout 10m
+for c in 1 11 12; do ctl contract set $c metric bytes status active; done
+bind_addr $ALICE4 1
+bind_addr $ALICE6 1
+uinfo_agents $ALICE4 $ALICE6
+ctl user bind $ALICE4 7001 11
+ctl user bind $ALICE4 7002 12
+ctl user bind $ALICE6 7001 11
+
+# the host: its module is the agent, with the key the router has for it
+atag() { on alice muispctl "$@"; }
+atag tag set eth0 key-id 1 key-file "$SCRATCH/key"
+atag tag user set 1001 7001
+atag tag user set 1002 7002
+expect "agent: setting and map" "$(on alice cat /sys/class/net/eth0/ifindex) 1 packet|1001 7001|1002 7002" \
+	"$(atag --json tag show | jq -r '"\(.ifindex) \(.key_id) \(.method)"')|$(atag --json tag user list | jq -r '[.[] | "\(.uid) \(.user)"] | join("|")')"
+
+# as USER in alice's namespace
+as() { local u=$1; shift; ip netns exec alice setpriv --reuid="$u" --regid="$u" --clear-groups "$@"; }
+# udp4 USER SPORT BYTES / udp6: one datagram of BYTES to inet's sink
+udp4() { printf "%0$3d" 0 | as "$1" socat -u - UDP4-SENDTO:$INET4:9100,sourceport=$2; }
+udp6() { printf "%0$3d" 0 | as "$1" socat -u - UDP6-SENDTO:[$INET6]:9100,sourceport=$2; }
+up() { cfields "$1" up_bytes up_packets; }
+opened() { jctl agent list | jq -r "[.[] | .opened] | add"; }
+tagged() { atag --json tag show | jq -r '"\(.tagged) \(.skipped)"'; }
+on inet socat -u UDP4-RECV:9100 OPEN:"$SCRATCH/rx4",creat,append &
+on inet socat -u UDP6-RECV:9100,ipv6only=1 OPEN:"$SCRATCH/rx6",creat,append &
+inet_services
+ip netns exec inet tcpdump -i eth0 -U -n -w "$SCRATCH/wan.pcap" \
+	'ip or ip6' 2>"$SCRATCH/tcpdump.err" &
+capture=$!
+wait_until -t 20 on inet sh -c 'ss -lnu | grep -q "0.0.0.0:9100 " && ss -lnu | grep -q "\[::\]:9100 "'
+wait_until -t 20 grep -q "listening on" "$SCRATCH/tcpdump.err"
+rx() { echo "$(wc -c <"$SCRATCH/rx4") $(wc -c <"$SCRATCH/rx6")"; }
+
+# --- each user's datagrams on their own contract, root's on the host's ----
+for i in 1 2 3; do udp4 1001 21001 100; done
+udp4 1002 21002 100
+udp4 0 21003 100
+check "5 datagrams received" wait_until -t 10 eval '[ "$(rx)" = "500 0" ]'
+# 20 + 8 + 100 as they left the router, the 28-byte option taken out
+expect "user 1001's 3 on contract 11" "384 3" "$(up 11)"
+expect "user 1002's on contract 12" "128 1" "$(up 12)"
+expect "root's (not mapped) on the host's contract" "128 1" "$(up 1)"
+expect "4 tagged by the agent, 4 opened by the meter" "4 0|4" "$(tagged)|$(opened)"
+
+udp6 1001 21001 100
+check "over IPv6 too" wait_until -t 10 eval '[ "$(rx)" = "500 100" ]'
+# 40 + 8 + 100, the 32-byte Destination Options header taken out
+expect "  charged to contract 11" "532 4" "$(up 11)"
+
+# --- a TCP connection of user 1002 (the echo on inet) -------------------------
+head -c 4000 /dev/urandom >"$SCRATCH/data"
+as 1002 socat -t 5 - TCP4:$INET4:8080 <"$SCRATCH/data" >"$SCRATCH/echo" ||
+	fail "user 1002's TCP connection"
+check "user 1002's TCP connection echoed whole" cmp "$SCRATCH/data" "$SCRATCH/echo"
+tcp12() { jctl flow list contract 12 | jq -r '[.[] | select(.peer_port == 8080)] | "\(length) \(map(.down_bytes) | add)"'; }
+# the 4000 bytes back, in segments with their headers
+check "  its flow on contract 12, the echo charged there" \
+	test "$(tcp12 | cut -d' ' -f1)" = 1 -a "$(tcp12 | cut -d' ' -f2)" -gt 4000
+expect "  nothing of it on the host's contract" "128 1" "$(up 1)"
+expect "  no flow to port 8080 of another contract" 1 \
+	"$(jctl flow list | jq '[.[] | select(.peer_port == 8080)] | length')"
+
+# --- pushed over the MTU by the tag --------------------------------------------
+read -r t0 s0 <<<"$(tagged)"
+# 20 + 8 + 1460 = 1488 fits 1500; with the 28-byte option it does not
+snap=$(up 11)
+udp4 1001 21001 1460
+check "IPv4: the datagram fragmented by the host, reassembled at inet" \
+	wait_until -t 10 eval '[ "$(rx)" = "1960 100" ]'
+# fragments of 48 + 1448 and 48 + 20 bytes, without the option 1468 + 40
+expect "  both fragments opened, charged to contract 11" "$(($(cut -d' ' -f1 <<<"$snap") + 1508)) 6" "$(up 11)"
+expect "  one datagram tagged" "$((t0 + 1)) $s0" "$(tagged)"
+snap=$(up 11)
+udp6 1001 21001 1452
+check "IPv6: 40 + 8 + 1452 = 1500 has no room for the tag, sent untagged" \
+	wait_until -t 10 eval '[ "$(rx)" = "1960 1552" ]'
+expect "  skipped" "$((t0 + 1)) $((s0 + 1))" "$(tagged)"
+expect "  on user 1001's IPv6 flow, so still charged to contract 11" \
+	"$(($(cut -d' ' -f1 <<<"$snap") + 1500)) 7|128 1" "$(up 11)|$(up 1)"
+
+# --- the flow method: one tag per TCP connection --------------------------
+atag tag set eth0 key-id 1 key-file "$SCRATCH/key" method flow
+read -r t0 s0 <<<"$(tagged)"
+o0=$(opened)
+as 1002 socat -t 5 - TCP4:$INET4:8080 <"$SCRATCH/data" >"$SCRATCH/echo2" ||
+	fail "user 1002's second TCP connection"
+check "flow method: the connection echoed whole" cmp "$SCRATCH/data" "$SCRATCH/echo2"
+expect "  one packet tagged (the SYN), one seal opened" "$((t0 + 1)) $s0|$((o0 + 1))" \
+	"$(tagged)|$(opened)"
+expect "  both connections' flows on contract 12" 2 "$(tcp12 | cut -d' ' -f1)"
+expect "  the host's contract unchanged" "128 1" "$(up 1)"
+
+# --- nothing forged or replayed; no option on the WAN ------------------------
+expect "no seal failed at the meter" "0 0" \
+	"$(jctl agent list | jq -r '[.[] | .forged + .replayed] | "\(add) \(length - 2)"')"
+wan() { tcpdump -nr "$SCRATCH/wan.pcap" "$1" 2>/dev/null | wc -l; }
+check "WAN capture holds the last echo's segments" \
+	wait_until -t 10 eval '[ "$(wan "tcp port 8080")" -gt 6 ]'
+kill -INT $capture
+wait $capture 2>/dev/null || :
+expect "WAN: no IPv4 options, no IPv6 Destination Options" "0 0" \
+	"$(wan 'ip and ip[0] & 0xf != 5') $(wan 'ip6 and ip6[6] == 60')"
