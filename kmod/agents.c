@@ -2,7 +2,10 @@
 /*
  * The meter's agents (per-user accounting, docs/DESIGN.md): the multi-user
  * hosts whose User Information options this namespace opens, each with
- * the key the key agreement gave it (uinfo.h).
+ * the key the key agreement gave it (uinfo.h), or none while that
+ * agreement is down: the agent is then closed, and the router forwards
+ * nothing to or from the host (fail-closed, thesis §4.5.5): with no
+ * agent to name its users, the host's address would pay for them.
  *
  * Found by address in an rhashtable (the packet path, under RCU) and by a
  * stable id in an xarray (ordered, resumable dumps), as addresses are
@@ -106,17 +109,26 @@ void muisp_agent_release(struct muisp_net *mn, struct muisp_agent_gone *g)
 		agent_free(mn, g->agent);
 }
 
+/* A registered agent's key went from was to k; NULL: closed. */
+static void agent_count_closed(struct muisp_net *mn,
+			       const struct muisp_agent_key *was,
+			       const struct muisp_agent_key *k)
+{
+	WRITE_ONCE(mn->nagents_closed, mn->nagents_closed + !k - !was);
+}
+
 /*
  * Register the agent at key, or give it a new key.  material:
- * MUISP_AGENT_KEY_LEN bytes (key, salt).  max: the most agents the caller
- * may have.  *id: the agent's id.  A replaced key goes to *gone.
+ * MUISP_AGENT_KEY_LEN bytes (key, salt), or NULL to close it.  max: the
+ * most agents the caller may have.  *id: the agent's id.  A replaced key
+ * goes to *gone.
  */
 int muisp_agent_set(struct muisp_net *mn, const struct muisp_addr_key *key,
 		    const u8 *material, u32 key_id, u32 max, u32 *id,
 		    struct muisp_agent_gone *gone,
 		    struct netlink_ext_ack *extack)
 {
-	struct muisp_agent_key *k;
+	struct muisp_agent_key *k = NULL;
 	struct muisp_agent *a;
 	int ret;
 
@@ -129,13 +141,16 @@ int muisp_agent_set(struct muisp_net *mn, const struct muisp_addr_key *key,
 			       "agent table full (MUISP_MAX_AGENTS; MUISP_USERNS_MAX_AGENTS without CAP_NET_ADMIN in the initial user namespace)");
 		return -ENOSPC;
 	}
-	k = agent_key_new(material, key_id, extack);
-	if (IS_ERR(k))
-		return PTR_ERR(k);
+	if (material) {
+		k = agent_key_new(material, key_id, extack);
+		if (IS_ERR(k))
+			return PTR_ERR(k);
+	}
 
 	if (a) {		/* a new key: the old one after a grace period */
 		gone->key = rcu_replace_pointer(a->k, k,
 						lockdep_is_held(&mn->lock));
+		agent_count_closed(mn, gone->key, k);
 		mn->gen_agent++;
 		*id = a->id;
 		return 0;
@@ -159,7 +174,9 @@ int muisp_agent_set(struct muisp_net *mn, const struct muisp_addr_key *key,
 		synchronize_rcu();
 		goto err_agent;
 	}
-	mn->nagents++;
+	WRITE_ONCE(mn->nagents, mn->nagents + 1);
+	if (!k)
+		WRITE_ONCE(mn->nagents_closed, mn->nagents_closed + 1);
 	mn->gen_agent++;
 	*id = a->id;
 	pr_debug("netns %u agent %u created\n", mn->net->ns.inum, a->id);
@@ -184,7 +201,9 @@ int muisp_agent_del(struct muisp_net *mn, const struct muisp_addr_key *key,
 		return -ENOENT;
 	rhashtable_remove_fast(&mn->agents, &a->node, agent_params);
 	xa_erase(&mn->agent_ids, a->id);
-	mn->nagents--;
+	WRITE_ONCE(mn->nagents, mn->nagents - 1);
+	if (!rcu_access_pointer(a->k))
+		WRITE_ONCE(mn->nagents_closed, mn->nagents_closed - 1);
 	mn->gen_agent++;
 	gone->agent = a;
 	return 0;
@@ -196,4 +215,23 @@ u32 muisp_agent_key_id(const struct muisp_agent *a)
 	const struct muisp_agent_key *k = rcu_dereference(a->k);
 
 	return k ? k->key_id : 0;
+}
+
+/*
+ * FORWARD, under RCU, while some agent is closed: is the LAN host at addr
+ * (the source of a packet from the LAN, the destination of one to it) a
+ * closed agent?  Then the packet is dropped, counted on the agent.
+ */
+bool muisp_agent_closed_drop(struct muisp_net *mn, u8 family,
+			     const void *addr)
+{
+	struct muisp_addr_key key = { .family = family };
+	struct muisp_agent *a;
+
+	memcpy(key.addr, addr, family == MUISP_AF_INET ? 4 : 16);
+	a = muisp_agent_lookup(mn, &key);
+	if (!a || rcu_access_pointer(a->k))
+		return false;
+	atomic64_inc(&a->blocked);
+	return true;
 }

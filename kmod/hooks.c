@@ -505,6 +505,34 @@ static __always_inline bool uinfo_wanted(struct muisp_net *mn,
 	       state->in->ifindex == READ_ONCE(mn->cfg.lan_ifindex);
 }
 
+/*
+ * Some agent is closed (agents.c): is this packet from or to the LAN host
+ * of one?  One compare per packet otherwise.
+ */
+static bool agent_closed(struct muisp_net *mn, const struct sk_buff *skb,
+			 const struct nf_hook_state *state)
+{
+	int lan = READ_ONCE(mn->cfg.lan_ifindex);
+	u8 family = state->pf == NFPROTO_IPV4 ? MUISP_AF_INET : MUISP_AF_INET6;
+	bool from;
+
+	if (likely(!READ_ONCE(mn->nagents_closed)))
+		return false;
+	if (state->in && state->in->ifindex == lan)
+		from = true;
+	else if (state->out && state->out->ifindex == lan)
+		from = false;
+	else
+		return false;
+	if (state->pf == NFPROTO_IPV4)
+		return muisp_agent_closed_drop(mn, family,
+					       from ? &ip_hdr(skb)->saddr :
+						      &ip_hdr(skb)->daddr);
+	return muisp_agent_closed_drop(mn, family,
+				       from ? &ipv6_hdr(skb)->saddr :
+					      &ipv6_hdr(skb)->daddr);
+}
+
 static unsigned int muisp_forward(void *priv, struct sk_buff *skb,
 				  const struct nf_hook_state *state)
 {
@@ -514,6 +542,10 @@ static unsigned int muisp_forward(void *priv, struct sk_buff *skb,
 	u32 user = 0;
 	int reason;
 
+	if (unlikely(agent_closed(priv, skb, state))) {
+		muisp_drop_count(priv, MUISP_DROP_AGENT_DOWN);
+		return NF_DROP;
+	}
 	if (unlikely(uinfo_wanted(priv, skb, state))) {
 		reason = muisp_uinfo_meter(priv, skb, state->pf, &tagged,
 					   &user);

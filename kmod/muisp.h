@@ -124,7 +124,7 @@ struct muisp_list_entry {
  * generation's transform and replay window together.
  */
 struct muisp_agent_key {
-	struct muisp_uinfo_key *aead;	/* uinfo.h: gcm(aes), key and salt */
+	struct muisp_uinfo_key *aead;	/* uinfo.h: gcm(aes); NULL: closed */
 	u32 key_id;			/* its generation */
 	spinlock_t lock;		/* the replay window, in softirq */
 	struct muisp_uinfo_replay replay;
@@ -135,8 +135,8 @@ struct muisp_agent {
 	struct rhash_head node;
 	struct muisp_addr_key key;	/* the host's address */
 	u32 id;				/* stable dump id (xarray index) */
-	struct muisp_agent_key __rcu *k;
-	atomic64_t opened, forged, replayed;
+	struct muisp_agent_key __rcu *k;	/* NULL: closed */
+	atomic64_t opened, forged, replayed, blocked;
 };
 
 /* A user of an agent's host: its address and the Accounting ID. */
@@ -238,6 +238,7 @@ struct muisp_net {
 	struct rhashtable agents;	/* by muisp_addr_key */
 	struct xarray agent_ids;	/* id -> struct muisp_agent */
 	u32 nagents;
+	u32 nagents_closed;		/* of them, closed: see hooks.c */
 	/* the meter's log lines, apart: a flood of one hides no other */
 	struct ratelimit_state log_forged, log_replayed;
 	/* per-user contracts (users.c) */
@@ -248,7 +249,7 @@ struct muisp_net {
 	struct muisp_tagger __rcu *tagger;
 	struct xarray tag_users;	/* uid -> struct muisp_tag_user */
 	u32 ntag_users;
-	atomic64_t tag_tagged, tag_skipped;
+	atomic64_t tag_tagged, tag_skipped, tag_blocked;
 
 	/* dump consistency: bumped under lock on every change */
 	u32 gen_addr, gen_contract, gen_garden, gen_block, gen_agent;
@@ -337,6 +338,8 @@ int muisp_agent_del(struct muisp_net *mn, const struct muisp_addr_key *key,
 		    struct muisp_agent_gone *gone);
 void muisp_agent_release(struct muisp_net *mn, struct muisp_agent_gone *g);
 u32 muisp_agent_key_id(const struct muisp_agent *a);
+bool muisp_agent_closed_drop(struct muisp_net *mn, u8 family,
+			     const void *addr);
 
 /* uinfo_meter.c */
 int muisp_uinfo_meter(struct muisp_net *mn, struct sk_buff *skb, u8 pf,

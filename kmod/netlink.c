@@ -809,6 +809,22 @@ int muisp_nl_block_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 
 /* ---- per-user accounting: the meter's agents ----------------------------- */
 
+/* A key and its id come together (a key), or neither comes (closed). */
+static bool key_pair(struct genl_info *info, const struct nlattr *k,
+		     const struct nlattr *id)
+{
+	if (!k == !id)
+		return true;
+	NL_SET_ERR_MSG_ATTR(info->extack, k ? k : id,
+			    "a key and its key id come together, or neither (closed)");
+	return false;
+}
+
+static const void *nla_data_or_null(const struct nlattr *nla)
+{
+	return nla ? nla_data(nla) : NULL;
+}
+
 int muisp_nl_agent_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct muisp_net *mn = info_mn(info);
@@ -819,13 +835,13 @@ int muisp_nl_agent_set_doit(struct sk_buff *skb, struct genl_info *info)
 	int ret;
 
 	if (GENL_REQ_ATTR_CHECK(info, MUISP_AGENT_A_ADDR) ||
-	    GENL_REQ_ATTR_CHECK(info, MUISP_AGENT_A_KEY) ||
-	    GENL_REQ_ATTR_CHECK(info, MUISP_AGENT_A_KEY_ID))
+	    !key_pair(info, tb[MUISP_AGENT_A_KEY], tb[MUISP_AGENT_A_KEY_ID]))
 		return -EINVAL;
 	nla_to_addr(tb[MUISP_AGENT_A_ADDR], key.addr, &key.family);
 	mutex_lock(&mn->lock);
-	ret = muisp_agent_set(mn, &key, nla_data(tb[MUISP_AGENT_A_KEY]),
-			      nla_get_u32(tb[MUISP_AGENT_A_KEY_ID]),
+	ret = muisp_agent_set(mn, &key, nla_data_or_null(tb[MUISP_AGENT_A_KEY]),
+			      tb[MUISP_AGENT_A_KEY_ID] ?
+			      nla_get_u32(tb[MUISP_AGENT_A_KEY_ID]) : 0,
 			      LIMIT(skb, AGENTS), &id, &gone, info->extack);
 	mutex_unlock(&mn->lock);
 	muisp_agent_release(mn, &gone);
@@ -862,7 +878,10 @@ static int fill_agent(struct sk_buff *skb, const void *obj,
 
 	if (nla_put_u32(skb, MUISP_AGENT_A_ID, a->id) ||
 	    put_ip(skb, MUISP_AGENT_A_ADDR, a->key.family, a->key.addr) ||
-	    nla_put_u32(skb, MUISP_AGENT_A_KEY_ID, muisp_agent_key_id(a)) ||
+	    (muisp_agent_key_id(a) &&
+	     nla_put_u32(skb, MUISP_AGENT_A_KEY_ID, muisp_agent_key_id(a))) ||
+	    nla_put_u64_64bit(skb, MUISP_AGENT_A_BLOCKED,
+			      atomic64_read(&a->blocked), MUISP_AGENT_A_PAD) ||
 	    nla_put_u64_64bit(skb, MUISP_AGENT_A_OPENED,
 			      atomic64_read(&a->opened), MUISP_AGENT_A_PAD) ||
 	    nla_put_u64_64bit(skb, MUISP_AGENT_A_FORGED,
@@ -981,8 +1000,7 @@ int muisp_nl_tag_set_doit(struct sk_buff *skb, struct genl_info *info)
 	int ret;
 
 	if (GENL_REQ_ATTR_CHECK(info, MUISP_TAG_A_IFINDEX) ||
-	    GENL_REQ_ATTR_CHECK(info, MUISP_TAG_A_KEY) ||
-	    GENL_REQ_ATTR_CHECK(info, MUISP_TAG_A_KEY_ID))
+	    !key_pair(info, tb[MUISP_TAG_A_KEY], tb[MUISP_TAG_A_KEY_ID]))
 		return -EINVAL;
 	ifindex = nla_get_u32(tb[MUISP_TAG_A_IFINDEX]);
 	rcu_read_lock();
@@ -993,8 +1011,9 @@ int muisp_nl_tag_set_doit(struct sk_buff *skb, struct genl_info *info)
 				    "no such interface");
 		return -ENODEV;
 	}
-	t = muisp_tagger_new(ifindex, nla_data(tb[MUISP_TAG_A_KEY]),
-			     nla_get_u32(tb[MUISP_TAG_A_KEY_ID]),
+	t = muisp_tagger_new(ifindex, nla_data_or_null(tb[MUISP_TAG_A_KEY]),
+			     tb[MUISP_TAG_A_KEY_ID] ?
+			     nla_get_u32(tb[MUISP_TAG_A_KEY_ID]) : 0,
 			     tb[MUISP_TAG_A_METHOD] ?
 			     nla_get_u8(tb[MUISP_TAG_A_METHOD]) :
 			     MUISP_TAG_METHOD_PACKET, info->extack);
@@ -1036,12 +1055,14 @@ static int fill_tag(struct sk_buff *skb, const void *obj,
 	const struct muisp_tagger *t = obj;
 
 	if (nla_put_u32(skb, MUISP_TAG_A_IFINDEX, t->ifindex) ||
-	    nla_put_u32(skb, MUISP_TAG_A_KEY_ID, t->key_id) ||
+	    (t->aead && nla_put_u32(skb, MUISP_TAG_A_KEY_ID, t->key_id)) ||
 	    nla_put_u8(skb, MUISP_TAG_A_METHOD, t->method) ||
 	    nla_put_u64_64bit(skb, MUISP_TAG_A_TAGGED,
 			      atomic64_read(&mn->tag_tagged), MUISP_TAG_A_PAD) ||
 	    nla_put_u64_64bit(skb, MUISP_TAG_A_SKIPPED,
-			      atomic64_read(&mn->tag_skipped), MUISP_TAG_A_PAD))
+			      atomic64_read(&mn->tag_skipped), MUISP_TAG_A_PAD) ||
+	    nla_put_u64_64bit(skb, MUISP_TAG_A_BLOCKED,
+			      atomic64_read(&mn->tag_blocked), MUISP_TAG_A_PAD))
 		return -EMSGSIZE;
 	return 0;
 }

@@ -16,6 +16,9 @@
  * (CHECKSUM_PARTIAL, in the bound bytes) is computed first, and an IPv4
  * datagram the stack will fragment (over the path MTU, DF clear) is
  * sealed as a fragment, as the meter will open each of its fragments.
+ * While the key agreement is down (no key: closed), mapped users' packets
+ * are dropped and counted as blocked, as the meter could not tell them
+ * from the host's own (fail-closed, thesis §4.5.5); others still leave.
  * A packet that cannot be tagged as it is leaves untagged and is counted
  * as skipped, never dropped: a GSO packet (the seal binds one segment),
  * one too big for the path with DF set or over IPv6 (the host does not
@@ -209,6 +212,10 @@ unsigned int muisp_uinfo_tag(void *priv, struct sk_buff *skb,
 	if (!t || !state->out || state->out->ifindex != t->ifindex ||
 	    !tag_user(mn, skb, &user))
 		return NF_ACCEPT;
+	if (!t->aead) {		/* closed: the meter could not charge them */
+		atomic64_inc(&mn->tag_blocked);
+		return NF_DROP;
+	}
 	if (state->pf == NFPROTO_IPV4) {
 		proto = ip_hdr(skb)->protocol;
 		l4off = skb_network_offset(skb) + ip_hdrlen(skb);
@@ -323,12 +330,15 @@ struct muisp_tagger *muisp_tagger_new(u32 ifindex, const u8 *material,
 	t = kzalloc(sizeof(*t), GFP_KERNEL_ACCOUNT);
 	if (!t)
 		return ERR_PTR(-ENOMEM);
-	t->aead = muisp_uinfo_key_nl(material, extack);
-	if (IS_ERR(t->aead)) {
-		int ret = PTR_ERR(t->aead);
+	/* no key: closed until the key agreement gives one */
+	if (material) {
+		t->aead = muisp_uinfo_key_nl(material, extack);
+		if (IS_ERR(t->aead)) {
+			int ret = PTR_ERR(t->aead);
 
-		kfree(t);
-		return ERR_PTR(ret);
+			kfree(t);
+			return ERR_PTR(ret);
+		}
 	}
 	t->ifindex = ifindex;
 	t->key_id = key_id;

@@ -268,8 +268,8 @@ struct muisp_nl_agent {
 	uint32_t id;
 	struct muisp_nl_ip addr;
 	uint8_t key[MUISP_AGENT_KEY_LEN]; /* requests only: never dumped */
-	uint32_t key_id;
-	uint64_t opened, forged, replayed;
+	uint32_t key_id; /* absent: closed (its key agreement is down) */
+	uint64_t opened, forged, replayed, blocked;
 };
 
 /* A user of an agent's host bound to a contract of their own. */
@@ -287,9 +287,9 @@ struct muisp_nl_tag {
 	uint64_t present;
 	uint32_t ifindex;
 	uint8_t key[MUISP_AGENT_KEY_LEN]; /* requests only: never read back */
-	uint32_t key_id;
-	uint8_t method; /* enum muisp_tag_method */
-	uint64_t tagged, skipped;
+	uint32_t key_id; /* absent: closed (the key agreement is down) */
+	uint8_t method;	 /* enum muisp_tag_method */
+	uint64_t tagged, skipped, blocked;
 };
 
 /* A local user the agent tags: uid -> Accounting ID. */
@@ -412,7 +412,8 @@ int muisp_nl_block_del(struct muisp_nl *nl, uint32_t id);
 int muisp_nl_block_dump(struct muisp_nl *nl, muisp_nl_block_cb cb,
 			muisp_nl_reset_cb reset, void *arg);
 
-/* Register an agent or rekey it (ADDR, KEY, KEY_ID); *id: its id. */
+/* Register an agent or rekey it (ADDR, KEY, KEY_ID; ADDR alone: closed);
+ * *id: its id. */
 int muisp_nl_agent_set(struct muisp_nl *nl, const struct muisp_nl_agent *o,
 		       uint32_t *id);
 int muisp_nl_agent_del(struct muisp_nl *nl, const struct muisp_nl_ip *addr);
@@ -427,7 +428,8 @@ int muisp_nl_user_del(struct muisp_nl *nl, const struct muisp_nl_ip *addr,
 int muisp_nl_user_dump(struct muisp_nl *nl, muisp_nl_user_cb cb,
 		       muisp_nl_reset_cb reset, void *arg);
 
-/* The agent's role: set (IFINDEX, KEY, KEY_ID[, METHOD]), stop, read. */
+/* The agent's role: set (IFINDEX, KEY, KEY_ID[, METHOD]; without KEY and
+ * KEY_ID: closed), stop, read. */
 int muisp_nl_tag_set(struct muisp_nl *nl, const struct muisp_nl_tag *o);
 int muisp_nl_tag_del(struct muisp_nl *nl);
 int muisp_nl_tag_get(struct muisp_nl *nl, struct muisp_nl_tag *out);

@@ -316,6 +316,7 @@ static const struct field agent_f[MUISP_AGENT_A_MAX + 1] = {
 	[MUISP_AGENT_A_FORGED] = FIELD(K_U64, struct muisp_nl_agent, forged),
 	[MUISP_AGENT_A_REPLAYED] =
 		FIELD(K_U64, struct muisp_nl_agent, replayed),
+	[MUISP_AGENT_A_BLOCKED] = FIELD(K_U64, struct muisp_nl_agent, blocked),
 };
 SIZE_IS(struct muisp_nl_agent, id, 4);
 SIZE_IS(struct muisp_nl_agent, addr, sizeof(struct muisp_nl_ip));
@@ -324,6 +325,7 @@ SIZE_IS(struct muisp_nl_agent, key_id, 4);
 SIZE_IS(struct muisp_nl_agent, opened, 8);
 SIZE_IS(struct muisp_nl_agent, forged, 8);
 SIZE_IS(struct muisp_nl_agent, replayed, 8);
+SIZE_IS(struct muisp_nl_agent, blocked, 8);
 
 /* user: struct muisp_nl_user */
 static const struct field user_f[MUISP_USER_A_MAX + 1] = {
@@ -354,6 +356,7 @@ static const struct field tag_f[MUISP_TAG_A_MAX + 1] = {
 	[MUISP_TAG_A_METHOD] = FIELD(K_U8, struct muisp_nl_tag, method),
 	[MUISP_TAG_A_TAGGED] = FIELD(K_U64, struct muisp_nl_tag, tagged),
 	[MUISP_TAG_A_SKIPPED] = FIELD(K_U64, struct muisp_nl_tag, skipped),
+	[MUISP_TAG_A_BLOCKED] = FIELD(K_U64, struct muisp_nl_tag, blocked),
 };
 SIZE_IS(struct muisp_nl_tag, ifindex, 4);
 SIZE_IS(struct muisp_nl_tag, key, MUISP_AGENT_KEY_LEN);
@@ -361,6 +364,7 @@ SIZE_IS(struct muisp_nl_tag, key_id, 4);
 SIZE_IS(struct muisp_nl_tag, method, 1);
 SIZE_IS(struct muisp_nl_tag, tagged, 8);
 SIZE_IS(struct muisp_nl_tag, skipped, 8);
+SIZE_IS(struct muisp_nl_tag, blocked, 8);
 
 /* tag-user: struct muisp_nl_tag_user */
 static const struct field tag_user_f[MUISP_TAG_USER_A_MAX + 1] = {

@@ -59,6 +59,7 @@ const struct stats_def stats_defs[] = {
 	DROP("drop_tunnel", "drop tunnel", "tunnel", 10),
 	DROP("drop_dns", "drop dns", "dns", 11),
 	DROP("drop_user_info", "drop user-info", "userInfo", 12),
+	DROP("drop_agent_down", "drop agent-down", "agentDown", 13),
 	/* muispIpfix (muispObjects.8): muisp-ipfixd's exporter */
 	IPFIX("ipfix_records_received", "ipfix records-received",
 	      "muispIpfixRecordsReceived", 1),

@@ -391,20 +391,24 @@
  *   new key: the meter then opens the Accounting IDs in the User
  *   Information options of the packets that host sends.
  *     MUISP_AGENT_A_ADDR: binary 4 or 16, required: the host's address
- *     MUISP_AGENT_A_KEY: binary MUISP_AGENT_KEY_LEN, required
- *     MUISP_AGENT_A_KEY_ID: u32 >= 1, required: the key's generation,
- *       as the key agreement numbers them
- *   A new key for a registered address keeps its id and counters and
- *   starts a new replay window.  The reply carries MUISP_AGENT_A_ID:
+ *     MUISP_AGENT_A_KEY: binary MUISP_AGENT_KEY_LEN
+ *     MUISP_AGENT_A_KEY_ID: u32 >= 1: the key's generation, as the
+ *       key agreement numbers them; with KEY, or neither
+ *   Without KEY and KEY_ID the agent is closed (its key agreement is
+ *   down): every packet forwarded to or from the host is dropped
+ *   (MUISP_DROP_AGENT_DOWN) and counted in MUISP_AGENT_A_BLOCKED,
+ *   and dumps carry no KEY_ID.  A new key for a registered address
+ *   keeps its id and counters and starts a new replay window.  The reply carries MUISP_AGENT_A_ID:
  *   u32.  Beyond MUISP_MAX_AGENTS agents (see Limits): -ENOSPC; no
  *   gcm(aes) in the kernel: -ENOENT.
  *
  * MUISP_CMD_AGENT_DEL: MUISP_AGENT_A_ADDR required; -ENOENT if no agent has it.
  *
  * MUISP_CMD_AGENT_GET: NLM_F_REQUEST | NLM_F_DUMP; every agent, ordered
- *   by id, with ID, ADDR, KEY_ID and the counters of options its key
- *   opened (OPENED), dropped as not sealed by it (FORGED) and dropped
- *   as replayed (REPLAYED), all u64.  Never the key.
+ *   by id, with ID, ADDR, KEY_ID (none while closed) and the counters
+ *   of options its key opened (OPENED), dropped as not sealed by it
+ *   (FORGED), dropped as replayed (REPLAYED) and packets dropped while
+ *   closed (BLOCKED), all u64.  Never the key.
  *
  * MUISP_CMD_USER_SET: NLM_F_REQUEST [| NLM_F_ACK]
  *   Bind a user of a multi-user host to a contract of their own (per-user
@@ -435,11 +439,15 @@
  *   the meter on the router to open.
  *     MUISP_TAG_A_IFINDEX: u32, required: the interface towards the
  *       meter
- *     MUISP_TAG_A_KEY: binary MUISP_AGENT_KEY_LEN, required: the key
- *       the meter has for this host (MUISP_CMD_AGENT_SET there)
- *     MUISP_TAG_A_KEY_ID: u32 >= 1, required: its generation
+ *     MUISP_TAG_A_KEY: binary MUISP_AGENT_KEY_LEN: the key the meter
+ *       has for this host (MUISP_CMD_AGENT_SET there)
+ *     MUISP_TAG_A_KEY_ID: u32 >= 1: its generation; with KEY, or
+ *       neither
  *     MUISP_TAG_A_METHOD: u8 enum muisp_tag_method, default PACKET
- *   Replaces the whole setting.  Seal numbers never go back, whatever
+ *   Without KEY and KEY_ID the role is closed (the key agreement is
+ *   down): mapped users' packets through the interface are dropped
+ *   and counted in MUISP_TAG_A_BLOCKED, and MUISP_CMD_TAG_GET carries
+ *   no KEY_ID.  Replaces the whole setting.  Seal numbers never go back, whatever
  *   the key (AES-GCM's nonces): they go on past the last setting's
  *   and past the wall clock in nanoseconds.  No gcm(aes) in the
  *   kernel: -ENOENT.
@@ -448,10 +456,11 @@
  *   Stop tagging; -ENOENT if the agent's role is not set.
  *
  * MUISP_CMD_TAG_GET: NLM_F_REQUEST
- *   The setting (IFINDEX, KEY_ID, METHOD, never the key) and the
- *   packets of mapped users TAGGED and SKIPPED (left untagged: GSO,
- *   too big for the path with DF or over IPv6, a header in the way,
- *   no memory), u64, kept across settings;
+ *   The setting (IFINDEX, KEY_ID unless closed, METHOD, never the
+ *   key) and the packets of mapped users TAGGED, SKIPPED (left
+ *   untagged: GSO, too big for the path with DF or over IPv6, a header
+ *   in the way, no memory) and BLOCKED (dropped while closed), u64,
+ *   kept across settings;
  *   -ENOENT if not set.
  *
  * MUISP_CMD_TAG_USER_SET: NLM_F_REQUEST [| NLM_F_ACK]
@@ -652,6 +661,8 @@ enum muisp_drop_reason {
 	MUISP_DROP_DNS,
 	/* agent's option forged or replayed, or not removable */
 	MUISP_DROP_USER_INFO,
+	/* to or from an agent's host while its key agreement is down */
+	MUISP_DROP_AGENT_DOWN,
 	__MUISP_DROP_LAST
 };
 #define MUISP_DROP_MAX (__MUISP_DROP_LAST - 1)
@@ -845,6 +856,7 @@ enum muisp_agent_attr {
 	MUISP_AGENT_A_OPENED,	/* u64, output */
 	MUISP_AGENT_A_FORGED,	/* u64, output */
 	MUISP_AGENT_A_REPLAYED,	/* u64, output */
+	MUISP_AGENT_A_BLOCKED,	/* u64, output */
 	__MUISP_AGENT_A_LAST
 };
 #define MUISP_AGENT_A_MAX (__MUISP_AGENT_A_LAST - 1)
@@ -873,6 +885,7 @@ enum muisp_tag_attr {
 	MUISP_TAG_A_METHOD,	/* u8, enum muisp_tag_method */
 	MUISP_TAG_A_TAGGED,	/* u64, output */
 	MUISP_TAG_A_SKIPPED,	/* u64, output */
+	MUISP_TAG_A_BLOCKED,	/* u64, output */
 	__MUISP_TAG_A_LAST
 };
 #define MUISP_TAG_A_MAX (__MUISP_TAG_A_LAST - 1)

@@ -342,6 +342,12 @@ static void test_cli_agent_key(void **state)
 		  "192.0.2.9", "key-id", "0", "key-file", "-");
 	USAGE_ERR("invalid address 'host': not an IPv4 or IPv6 address",
 		  "agent", "del", "host");
+	USAGE_ERR("agent close needs one ADDRESS (try --help)", "agent",
+		  "close");
+	USAGE_ERR("agent close needs one ADDRESS (try --help)", "agent",
+		  "close", "192.0.2.9", "key-id");
+	USAGE_ERR("invalid address 'host': not an IPv4 or IPv6 address",
+		  "agent", "close", "host");
 	/* open to others: refused before anything is read or sent */
 	assert_int_equal(set_key(good, 0644, path), EXIT_FAIL);
 	snprintf(want, sizeof(want),
@@ -491,14 +497,14 @@ static const char golden_keys[] =
 	"events events_lost addrs contracts flows_unmetered drop_not_bound "
 	"drop_no_contract drop_suspended drop_delinquent drop_hard_limit "
 	"drop_expired drop_blocked drop_local drop_malformed drop_tunnel "
-	"drop_dns drop_user_info";
+	"drop_dns drop_user_info drop_agent_down";
 static const char golden_titles[] =
 	"up-packets|up-bytes|down-packets|down-bytes|local-packets|"
 	"garden-packets|flows|max-flows|evictions|flow-records|records-lost|"
 	"events|events-lost|addrs|contracts|unmetered-packets|drop not-bound|"
 	"drop no-contract|drop suspended|drop delinquent|drop hard-limit|"
 	"drop expired|drop blocked|drop local|drop malformed|drop tunnel|"
-	"drop dns|drop user-info";
+	"drop dns|drop user-info|drop agent-down";
 
 static const char *joined(const struct out_col *c, unsigned int n, int title,
 			  const char *sep)
@@ -616,7 +622,8 @@ static void test_stats_columns(void **state)
 			     "\"drop_hard_limit\":null,\"drop_expired\":null,"
 			     "\"drop_blocked\":null,\"drop_local\":null,"
 			     "\"drop_malformed\":null,\"drop_tunnel\":5,"
-			     "\"drop_dns\":null,\"drop_user_info\":null}\n");
+			     "\"drop_dns\":null,\"drop_user_info\":null,"
+			     "\"drop_agent_down\":null}\n");
 		free(txt);
 		out_free(t);
 	}
@@ -654,6 +661,7 @@ static void test_cli_tag(void **state)
 		"usage: muispctl tag show\n"
 		"       muispctl tag set IFNAME|IFINDEX key-id N key-file "
 		"FILE|- [method packet|flow]\n"
+		"       muispctl tag close IFNAME|IFINDEX [method packet|flow]\n"
 		"       muispctl tag del\n"
 		"       muispctl tag user list\n"
 		"       muispctl tag user set UID|LOGIN USER\n"
@@ -726,6 +734,15 @@ static void test_cli_tag(void **state)
 		  "lo", "method", "unspec", "key-id", "1", "key-file", "-");
 	USAGE_ERR("unknown tag set argument 'key' (try --help)", "tag", "set",
 		  "lo", "key-id", "1", "key", "000102");
+	/* tag close: the interface and the method, never a key */
+	USAGE_ERR("tag close needs an IFNAME or IFINDEX (try --help)", "tag",
+		  "close");
+	USAGE_ERR("unknown tag close argument 'key-id' (try --help)", "tag",
+		  "close", "lo", "key-id", "1");
+	USAGE_ERR("unknown tag close argument 'key-file' (try --help)", "tag",
+		  "close", "lo", "key-file", "-");
+	USAGE_ERR("invalid method 'syn': expected packet|flow", "tag", "close",
+		  "lo", "method", "syn");
 	/* key files: agent set's refusals, before anything is sent */
 	assert_int_equal(tag_key(good, 0644, path), EXIT_FAIL);
 	snprintf(want, sizeof(want),

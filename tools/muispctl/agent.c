@@ -22,14 +22,25 @@ static const char *const agent_attrs[MUISP_AGENT_A_MAX + 1] = {
 	[MUISP_AGENT_A_KEY_ID] = "key-id",
 };
 
-enum { A_ID, A_ADDR, A_KEY_ID, A_OPENED, A_FORGED, A_REPLAYED };
+enum {
+	A_ID,
+	A_ADDR,
+	A_STATE,
+	A_KEY_ID,
+	A_OPENED,
+	A_FORGED,
+	A_REPLAYED,
+	A_BLOCKED
+};
 static const struct out_col agent_cols[] = {
 	[A_ID] = { "id", "ID" },
 	[A_ADDR] = { "addr", "ADDRESS" },
+	[A_STATE] = { "state", "STATE" },
 	[A_KEY_ID] = { "key_id", "KEY-ID" },
 	[A_OPENED] = { "opened", "OPENED" },
 	[A_FORGED] = { "forged", "FORGED" },
 	[A_REPLAYED] = { "replayed", "REPLAYED" },
+	[A_BLOCKED] = { "blocked", "BLOCKED" },
 };
 
 static void reset(void *arg)
@@ -46,10 +57,16 @@ static int agent_row(const struct muisp_nl_agent *a, void *arg)
 		return MNL_CB_ERROR;
 	out_u64(t, A_ID, a->id);
 	out_str(t, A_ADDR, muisp_nl_ip_to_str(&a->addr, buf));
-	out_u64(t, A_KEY_ID, a->key_id);
+	if (MUISP_NL_HAS(a, MUISP_AGENT_A_KEY_ID)) {
+		out_str(t, A_STATE, "keyed");
+		out_u64(t, A_KEY_ID, a->key_id);
+	} else {
+		out_str(t, A_STATE, "closed");
+	}
 	out_u64(t, A_OPENED, a->opened);
 	out_u64(t, A_FORGED, a->forged);
 	out_u64(t, A_REPLAYED, a->replayed);
+	out_u64(t, A_BLOCKED, a->blocked);
 	return MNL_CB_OK;
 }
 
@@ -177,6 +194,29 @@ out:
 	return rc;
 }
 
+/* Without a key: closed, as muispd leaves an agent whose session ended. */
+static int agent_close(struct ctl *c, int argc, char **argv)
+{
+	struct muisp_nl_agent a;
+	const char *why;
+	uint32_t id = 0;
+	int rc = EXIT_OK;
+
+	memset(&a, 0, sizeof(a));
+	if (argc != 2)
+		return cli_usage("agent close needs one ADDRESS");
+	if (parse_ip(argv[1], &a.addr, &why) < 0)
+		return cli_badarg("address", argv[1], why);
+	MUISP_NL_SET(&a, MUISP_AGENT_A_ADDR);
+	if (!ctl_nl(c, &rc))
+		return rc;
+	c->attr_names = agent_attrs;
+	c->nattr_names = MUISP_AGENT_A_MAX + 1;
+	if (muisp_nl_agent_set(c->nl, &a, &id) < 0)
+		return ctl_nl_fail(c, "agent close");
+	return ctl_print_id(c, id);
+}
+
 static int agent_del(struct ctl *c, int argc, char **argv)
 {
 	struct muisp_nl_ip ip;
@@ -199,6 +239,7 @@ static int agent_del(struct ctl *c, int argc, char **argv)
 static const struct ctl_verb agent_verbs[] = {
 	{ "list", agent_list, "" },
 	{ "set", agent_set, "ADDRESS key-id N key-file FILE|-" },
+	{ "close", agent_close, "ADDRESS" },
 	{ "del", agent_del, "ADDRESS" },
 	{ NULL, NULL, NULL },
 };

@@ -29,14 +29,25 @@ static const char *const tag_user_attrs[MUISP_TAG_USER_A_MAX + 1] = {
 };
 
 /* As config show prints lan: the name when it resolves, then the index. */
-enum { T_IF, T_IFINDEX, T_KEY_ID, T_METHOD, T_TAGGED, T_SKIPPED };
+enum {
+	T_IF,
+	T_IFINDEX,
+	T_STATE,
+	T_KEY_ID,
+	T_METHOD,
+	T_TAGGED,
+	T_SKIPPED,
+	T_BLOCKED
+};
 static const struct out_col tag_cols[] = {
 	[T_IF] = { "interface", "interface" },
 	[T_IFINDEX] = { "ifindex", "ifindex" },
+	[T_STATE] = { "state", "state" },
 	[T_KEY_ID] = { "key_id", "key-id" },
 	[T_METHOD] = { "method", "method" },
 	[T_TAGGED] = { "tagged", "tagged" },
 	[T_SKIPPED] = { "skipped", "skipped" },
+	[T_BLOCKED] = { "blocked", "blocked" },
 };
 
 enum { U_UID, U_NAME, U_USER };
@@ -86,13 +97,20 @@ static int tag_show(struct ctl *c, int argc, char **argv)
 	if (t.ifindex && if_indextoname(t.ifindex, ifname))
 		out_str(o, T_IF, ifname);
 	out_u64(o, T_IFINDEX, t.ifindex);
-	out_u64(o, T_KEY_ID, t.key_id);
+	if (MUISP_NL_HAS(&t, MUISP_TAG_A_KEY_ID)) {
+		out_str(o, T_STATE, "keyed");
+		out_u64(o, T_KEY_ID, t.key_id);
+	} else {
+		out_str(o, T_STATE, "closed");
+	}
 	if (MUISP_NL_HAS(&t, MUISP_TAG_A_METHOD))
 		out_str(o, T_METHOD, name_of(&tag_method_names, t.method, num));
 	if (MUISP_NL_HAS(&t, MUISP_TAG_A_TAGGED))
 		out_u64(o, T_TAGGED, t.tagged);
 	if (MUISP_NL_HAS(&t, MUISP_TAG_A_SKIPPED))
 		out_u64(o, T_SKIPPED, t.skipped);
+	if (MUISP_NL_HAS(&t, MUISP_TAG_A_BLOCKED))
+		out_u64(o, T_BLOCKED, t.blocked);
 	out_print(o, c->out, c->fmt, OUT_RECORD);
 	out_free(o);
 	return EXIT_OK;
@@ -114,8 +132,13 @@ static int parse_ifindex(const char *s, uint32_t *ifindex)
 	return EXIT_OK;
 }
 
-static int tag_set(struct ctl *c, int argc, char **argv)
+/*
+ * tag set (a key) and tag close (none: mapped users' packets are dropped,
+ * as muisp-uinfod leaves the role while its meter is away).
+ */
+static int tag_setting(struct ctl *c, int argc, char **argv, int closed)
 {
+	const char *verb = closed ? "tag close" : "tag set";
 	struct muisp_nl_tag t;
 	const char *key, *val, *why, *file = NULL;
 	uint64_t v;
@@ -123,7 +146,7 @@ static int tag_set(struct ctl *c, int argc, char **argv)
 
 	memset(&t, 0, sizeof(t));
 	if (argc < 2)
-		return cli_usage("tag set needs an IFNAME or IFINDEX");
+		return cli_usage("%s needs an IFNAME or IFINDEX", verb);
 	rc = parse_ifindex(argv[1], &t.ifindex);
 	if (rc != EXIT_OK)
 		return rc;
@@ -131,7 +154,7 @@ static int tag_set(struct ctl *c, int argc, char **argv)
 	argc -= 2;
 	argv += 2;
 	while ((r = ctl_kv(&argc, &argv, NULL, &key, &val)) == 0) {
-		if (!strcmp(key, "key-id")) {
+		if (!closed && !strcmp(key, "key-id")) {
 			if (parse_uint(val, UINT32_MAX, &v, &why) < 0)
 				return cli_badarg("key-id", val, why);
 			if (!v)
@@ -139,7 +162,7 @@ static int tag_set(struct ctl *c, int argc, char **argv)
 						  "must be at least 1");
 			t.key_id = (uint32_t)v;
 			MUISP_NL_SET(&t, MUISP_TAG_A_KEY_ID);
-		} else if (!strcmp(key, "key-file")) {
+		} else if (!closed && !strcmp(key, "key-file")) {
 			file = val;
 		} else if (!strcmp(key, "method")) {
 			m = name_lookup(&tag_method_names, val);
@@ -149,25 +172,38 @@ static int tag_set(struct ctl *c, int argc, char **argv)
 			t.method = (uint8_t)m;
 			MUISP_NL_SET(&t, MUISP_TAG_A_METHOD);
 		} else {
-			return cli_usage("unknown tag set argument '%s'", key);
+			return cli_usage("unknown %s argument '%s'", verb, key);
 		}
 	}
 	if (r < 0)
 		return EXIT_USAGE;
-	if (!file || !MUISP_NL_HAS(&t, MUISP_TAG_A_KEY_ID))
-		return cli_usage("tag set needs key-id N and key-file FILE");
-	rc = ctl_read_key("tag set", file, t.key);
-	if (rc != EXIT_OK)
-		goto out;
-	MUISP_NL_SET(&t, MUISP_TAG_A_KEY);
+	if (!closed) {
+		if (!file || !MUISP_NL_HAS(&t, MUISP_TAG_A_KEY_ID))
+			return cli_usage(
+				"tag set needs key-id N and key-file FILE");
+		rc = ctl_read_key("tag set", file, t.key);
+		if (rc != EXIT_OK)
+			goto out;
+		MUISP_NL_SET(&t, MUISP_TAG_A_KEY);
+	}
 	if (!ctl_nl(c, &rc))
 		goto out;
 	names(c);
 	if (muisp_nl_tag_set(c->nl, &t) < 0)
-		rc = ctl_nl_fail(c, "tag set");
+		rc = ctl_nl_fail(c, verb);
 out:
 	explicit_bzero(t.key, sizeof(t.key));
 	return rc;
+}
+
+static int tag_set(struct ctl *c, int argc, char **argv)
+{
+	return tag_setting(c, argc, argv, 0);
+}
+
+static int tag_close(struct ctl *c, int argc, char **argv)
+{
+	return tag_setting(c, argc, argv, 1);
 }
 
 static int tag_del(struct ctl *c, int argc, char **argv)
@@ -330,6 +366,7 @@ static const struct ctl_verb tag_verbs[] = {
 	{ "show", tag_show, "" },
 	{ "set", tag_set,
 	  "IFNAME|IFINDEX key-id N key-file FILE|- [method packet|flow]" },
+	{ "close", tag_close, "IFNAME|IFINDEX [method packet|flow]" },
 	{ "del", tag_del, "" },
 	{ "user", tag_user, "list" },
 	{ "user", tag_user, "set UID|LOGIN USER" },

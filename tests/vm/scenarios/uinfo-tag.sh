@@ -16,7 +16,9 @@
 #     and fragmented by the host, both fragments opened and charged;
 #     IPv6 left untagged (skipped), still the user's by its flow;
 #   - the flow method tags one packet of a TCP connection (the SYN), and
-#     the connection is still the user's.
+#     the connection is still the user's;
+#   - closed by hand: the role (tag close) drops mapped users' packets on
+#     the host, the meter's agent (agent close) everything to or from it.
 . "$MUISP_TOP/tests/vm/lib.sh"
 . "$MUISP_TOP/tests/vm/scenarios/dp-lib.bash"
 . "$MUISP_TOP/tests/vm/scenarios/uinfo-lib.bash"
@@ -128,6 +130,37 @@ expect "  one packet tagged (the SYN), one seal opened" "$((t0 + 1)) $s0|$((o0 +
 	"$(tagged)|$(opened)"
 expect "  both connections' flows on contract 12" 2 "$(tcp12 | cut -d' ' -f1)"
 expect "  the host's contract unchanged" "128 1" "$(up 1)"
+
+# --- fail-closed, by hand (muisp-uinfod does it in uinfo-keys) ---------------
+# the agent's role closed: mapped users' packets dropped on the host,
+# root's still leave (and are the host's)
+blocked() { atag --json tag show | jq -r '"\(.state) \(.blocked)"'; }
+atag tag close eth0
+expect "tag close: closed, nothing blocked yet" "closed 0|null" \
+	"$(blocked)|$(atag --json tag show | jq -r .key_id)"
+snap1=$(up 1)
+# the drop in POST_ROUTING is the sender's EPERM
+! udp4 1001 21001 100 2>/dev/null || fail "user 1001's send not refused"
+udp4 0 21003 100
+check "  root's datagram received" wait_until -t 10 eval '[ "$(rx)" = "2060 1552" ]'
+expect "  user 1001's dropped on the host, counted" "closed 1" "$(blocked)"
+expect "  root's on the host's contract" "$(($(cut -d' ' -f1 <<<"$snap1") + 128))" \
+	"$(up 1 | cut -d' ' -f1)"
+atag tag set eth0 key-id 1 key-file "$SCRATCH/key"
+# the meter's agent closed: nothing to or from the host passes
+jagent() { jctl agent list | jq -r ".[] | select(.addr == \"$ALICE4\") | \"\(.state) \(.blocked)\""; }
+d0=$(stat drop_agent_down)
+ctl agent close $ALICE4
+udp4 0 21003 100
+udp4 1001 21001 100
+check "agent close: both datagrams dropped at the router" \
+	wait_until -t 10 eval '[ "$(jagent)" = "closed 2" ]'
+expect "  as agent-down" $((d0 + 2)) "$(stat drop_agent_down)"
+expect "  none received" "2060 1552" "$(rx)"
+ctl agent set $ALICE4 key-id 1 key-file "$SCRATCH/key"
+udp4 1001 21001 100
+check "  keyed again: user 1001's datagram passes" \
+	wait_until -t 10 eval '[ "$(rx)" = "2160 1552" ]'
 
 # --- nothing forged or replayed; no option on the WAN ------------------------
 expect "no seal failed at the meter" "0 0" \
