@@ -91,6 +91,7 @@ static const struct attr_def attr_defs[__MP_A_LAST] = {
 	[MP_A_COUNTER] = { K_COUNTER, 0, 0 },
 	[MP_A_NAME] = STR,
 	[MP_A_VALUE] = U64,
+	[MP_A_INTERVAL] = U32R(1, 3600),
 };
 
 #define B(a) (1ull << (a))
@@ -131,6 +132,12 @@ static const struct type_def type_defs[256] = {
 	[MP_T_REGISTER] = { "register", B(MP_A_CERT), 0, 0 },
 	[MP_T_STATEMENT_GET] = { "statement-get", B(MP_A_RECEIPT),
 				 B(MP_A_CHALLENGE) | B(MP_A_SIGNATURE), 0 },
+	[MP_T_UINFO_HELLO] = { "uinfo-hello", 0, 0, 0 },
+	[MP_T_UINFO_KEEPALIVE] = { "uinfo-keepalive", 0, 0, 0 },
+	[MP_T_UINFO_WELCOME] = { "uinfo-welcome",
+				 B(MP_A_KEY_ID) | B(MP_A_ADDR) |
+					 B(MP_A_INTERVAL),
+				 0, 0 },
 	[MP_T_REGISTERED] = { "registered", 0, B(MP_A_EXPIRY) | B(MP_A_MESSAGE),
 			      0 },
 	[MP_T_OFFER] = { "offer",
@@ -1083,4 +1090,19 @@ int mp_method_parse(const char *s)
 		if (!strcmp(s, method_names[i]))
 			return i;
 	return -1;
+}
+
+size_t mp_uinfo_context(uint32_t key_id, const char *addr, uint8_t *buf,
+			size_t cap)
+{
+	size_t n = strlen(addr);
+
+	if (n > MP_STR_MAX || 4 + n > cap)
+		return 0;
+	buf[0] = (uint8_t)(key_id >> 24);
+	buf[1] = (uint8_t)(key_id >> 16);
+	buf[2] = (uint8_t)(key_id >> 8);
+	buf[3] = (uint8_t)key_id;
+	memcpy(buf + 4, addr, n);
+	return 4 + n;
 }

@@ -46,6 +46,15 @@
 #define MP_BIND_LABEL	  "muisp-bind-v1"
 #define MP_BIND_LABEL_LEN 13
 
+/*
+ * The agent's key (PROTOCOL.md §9): MUISP_AGENT_KEY_LEN bytes exported
+ * from the agent's TLS session (RFC 5705) with this label and, as
+ * context, UINFO_WELCOME's key id (4 bytes, network order) followed by
+ * its address as text.  Both ends export the same; neither sends it.
+ */
+#define MP_UINFO_LABEL	     "EXPORTER-muisp-uinfo-v1"
+#define MP_UINFO_CONTEXT_MAX (4 + MP_STR_MAX)
+
 /* The operator socket (AF_UNIX stream, mode 0600): muispd's default
  * "socket", and where muispctl looks for it. */
 #define MP_OP_SOCKET "/run/muisp/muispd.sock"
@@ -73,6 +82,10 @@ enum mp_type {
 	MP_T_WARNING_ACK = 10,
 	MP_T_REGISTER = 11,	 /* needs no tunnel: see PROTOCOL.md */
 	MP_T_STATEMENT_GET = 12, /* an ended contract's statement */
+	/* a multi-user host's agent (per-user accounting, PROTOCOL.md §9):
+	 * over TLS with the agent's certificate; KEEPALIVE both ways */
+	MP_T_UINFO_HELLO = 13,
+	MP_T_UINFO_KEEPALIVE = 14,
 	/* router -> user */
 	MP_T_OFFER = 64,
 	MP_T_QUOTE = 65,
@@ -82,6 +95,7 @@ enum mp_type {
 	MP_T_ERROR = 69,
 	MP_T_WARNING = 70,
 	MP_T_REGISTERED = 71,
+	MP_T_UINFO_WELCOME = 72, /* the agent's key id, address, interval */
 	/* operator (local socket only) */
 	MP_T_OP_VOUCHER_ISSUE = 128,
 	MP_T_OP_VOUCHER_SHOW = 129,
@@ -170,6 +184,9 @@ enum mp_attr {
 	MP_A_COUNTER = 43, /* nested, repeatable: a name and a value */
 	MP_A_NAME = 44,	   /* str the counter's name, "acct.sent" */
 	MP_A_VALUE = 45,   /* u64 its value */
+
+	/* agents (UINFO_WELCOME) */
+	MP_A_INTERVAL = 46, /* u32 keep-alive interval, seconds (1..3600) */
 	__MP_A_LAST
 };
 #define MP_A_MAX (__MP_A_LAST - 1)
@@ -347,5 +364,10 @@ const char *mp_metric_name(int metric);
 const char *mp_method_name(int method);
 int mp_metric_parse(const char *s);
 int mp_method_parse(const char *s);
+
+/* The agent's key exporter context (MP_UINFO_LABEL) for key_id and addr
+ * into buf: its length, or 0 if it does not fit cap. */
+size_t mp_uinfo_context(uint32_t key_id, const char *addr, uint8_t *buf,
+			size_t cap);
 
 #endif

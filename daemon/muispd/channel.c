@@ -921,6 +921,8 @@ static const channel_fn handlers[] = {
 	[MP_T_EXTEND] = h_command,
 	[MP_T_WARNING_ACK] = h_warning_ack,
 	[MP_T_STATEMENT_GET] = h_statement_get,
+	[MP_T_UINFO_HELLO] = uinfo_hello,
+	[MP_T_UINFO_KEEPALIVE] = uinfo_keepalive,
 };
 
 /* A user message (types below 128) from a user or operator connection. */

@@ -50,6 +50,7 @@ void conf_defaults(struct muispd_conf *c)
 	c->max_hard[MP_METRIC_PACKETS] = 1ull << 32;
 	c->handshake_timeout_s = 15;
 	c->idle_timeout_s = 60;
+	c->agent_keepalive_s = 10;
 	c->max_conns = 1024;
 	c->max_conns_addr = 16;
 	c->msg_rate = 20;
@@ -121,6 +122,8 @@ static const struct setting {
 	/* bytes, with k, M, Ki, Mi ... */
 	{ "output-budget", K_SIZE, F(output_budget), 1, 0 },
 	{ "online-provider-ca", K_STR, F(provider_ca), 0, 0 },
+	{ "agent-ca", K_STR, F(agent_ca), 0, 0 },
+	{ "agent-keepalive", K_U32, F(agent_keepalive_s), 1, 3600 },
 	{ "online-provider-insecure", K_BOOL, F(provider_insecure), 0, 0 },
 	{ "online-provider-timeout", K_U32, F(provider_timeout_s), 1, 60 },
 	{ "eap", K_BOOL, F(eap), 0, 0 },

@@ -56,6 +56,7 @@ void conn_free(struct conn *c)
 {
 	struct muispd *md = c->md;
 
+	uinfo_conn_gone(md, c);
 	if (c->kind == CONN_USER) {
 		md->nuser--;
 		if (c->src)
@@ -634,7 +635,7 @@ static int conn_evict(struct muispd *md, const struct src *s)
 			struct conn *c = md->conns[i];
 
 			if (c->kind != CONN_USER || c->wait ||
-			    c->payer_pass == pass)
+			    c->agent_key_id || c->payer_pass == pass)
 				continue;
 			if (!v || c->src->conns > v->src->conns ||
 			    (c->src->conns == v->src->conns &&
@@ -682,6 +683,10 @@ void conn_deadlines(struct muispd *md)
 		    now >= c->since + cf->handshake_timeout_s) {
 			md->refused.handshake++;
 			why = "no handshake";
+		} else if (c->agent_key_id) {
+			/* keep-alives instead of idle-timeout */
+			if (uinfo_silent(c, now))
+				why = "agent silent";
 		} else if (c->state == C_OPEN && !c->wait &&
 			   now >= c->last + cf->idle_timeout_s &&
 			   !payer(md, c, now)) {
@@ -964,8 +969,17 @@ int conn_listen(struct muispd *md)
 	return 0;
 }
 
+/* The handshake goes on whatever the client's certificate: only an
+ * agent needs one, and uinfo.c reads the verdict at its hello. */
+static int verify_later(int ok, X509_STORE_CTX *x)
+{
+	(void)ok;
+	(void)x;
+	return 1;
+}
+
 /* A TLS 1.3 server context with conf's certificate and key, or NULL
- * (logged). */
+ * (logged).  With agent-ca, clients are asked for a certificate. */
 struct ssl_ctx_st *conn_tls_new(const struct muispd_conf *conf)
 {
 	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
@@ -979,6 +993,17 @@ struct ssl_ctx_st *conn_tls_new(const struct muispd_conf *conf)
 			  ERR_reason_error_string(ERR_get_error()));
 		SSL_CTX_free(ctx);
 		return NULL;
+	}
+	if (conf->agent_ca[0]) {
+		if (SSL_CTX_load_verify_locations(ctx, conf->agent_ca, NULL) !=
+		    1) {
+			log_warnx("TLS: cannot use agent-ca %s: %s",
+				  conf->agent_ca,
+				  ERR_reason_error_string(ERR_get_error()));
+			SSL_CTX_free(ctx);
+			return NULL;
+		}
+		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, verify_later);
 	}
 	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
 				      SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "contract.h"
 #include "kernel.h"
 #include "log.h"
@@ -522,4 +524,88 @@ int kernel_tunnel_is_esp(struct kernel *k, const char *addr)
 		return 0;
 	return MUISP_NL_HAS(&a, MUISP_ADDR_A_XFRM_PROTO) &&
 	       a.xfrm_proto == IPPROTO_ESP;
+}
+
+int kernel_agent_set(struct kernel *k, const char *addr, const uint8_t *key,
+		     uint32_t key_id)
+{
+	struct muisp_nl_agent a;
+	uint32_t id;
+	int rc;
+
+	if (!k->nl)
+		return 0;
+	memset(&a, 0, sizeof(a));
+	if (muisp_nl_ip_from_str(&a.addr, addr)) {
+		log_warnx("kernel: agent %s: not an address", addr);
+		return -1;
+	}
+	MUISP_NL_SET(&a, MUISP_AGENT_A_ADDR);
+	if (key) {
+		memcpy(a.key, key, sizeof(a.key));
+		a.key_id = key_id;
+		MUISP_NL_SET(&a, MUISP_AGENT_A_KEY);
+		MUISP_NL_SET(&a, MUISP_AGENT_A_KEY_ID);
+	}
+	rc = muisp_nl_agent_set(k->nl, &a, &id);
+	OPENSSL_cleanse(a.key, sizeof(a.key));
+	if (rc) {
+		log_warn("kernel: agent %s%s%s", addr,
+			 *muisp_nl_ext_msg(k->nl) ? ": " : "",
+			 muisp_nl_ext_msg(k->nl));
+		return -1;
+	}
+	return 0;
+}
+
+struct agents_ctx {
+	struct muisp_nl_ip keyed[64];
+	unsigned n, more;
+};
+
+static int keyed_cb(const struct muisp_nl_agent *a, void *arg)
+{
+	struct agents_ctx *c = arg;
+
+	if (!MUISP_NL_HAS(a, MUISP_AGENT_A_KEY_ID))
+		return MNL_CB_OK;
+	if (c->n == sizeof(c->keyed) / sizeof(c->keyed[0]))
+		c->more = 1;
+	else
+		c->keyed[c->n++] = a->addr;
+	return MNL_CB_OK;
+}
+
+static void keyed_reset(void *arg)
+{
+	struct agents_ctx *c = arg;
+
+	c->n = 0;
+	c->more = 0;
+}
+
+int kernel_agents_close(struct kernel *k, unsigned *n)
+{
+	struct agents_ctx c;
+	char buf[MUISP_NL_IPSTRLEN];
+
+	*n = 0;
+	if (!k->nl)
+		return 0;
+	/* in rounds: closing an agent changes the table under a dump */
+	do {
+		memset(&c, 0, sizeof(c));
+		if (muisp_nl_agent_dump(k->nl, keyed_cb, keyed_reset, &c)) {
+			log_warn("kernel: agent dump");
+			return -1;
+		}
+		for (unsigned i = 0; i < c.n; i++) {
+			if (kernel_agent_set(
+				    k, muisp_nl_ip_to_str(&c.keyed[i], buf),
+				    NULL, 0))
+				return -1;
+			(*n)++;
+		}
+	} while (c.more);
+	return 0;
 }

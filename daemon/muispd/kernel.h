@@ -106,6 +106,13 @@ int kernel_lan_ifname(struct kernel *k, char *name, size_t cap);
  * channel is acceptable (paper §5); 0 if not or unknown. */
 int kernel_tunnel_is_esp(struct kernel *k, const char *addr);
 
+/* A multi-user host's agent (uinfo.c): key (MUISP_AGENT_KEY_LEN bytes)
+ * under key_id, or with key NULL closed.  kernel_agents_close closes
+ * every agent, *n of them.  0 or -1; "none": 0, nothing. */
+int kernel_agent_set(struct kernel *k, const char *addr, const uint8_t *key,
+		     uint32_t key_id);
+int kernel_agents_close(struct kernel *k, unsigned *n);
+
 /* "none" backend only: add usage to a contract (operator usage-add). */
 int kernel_usage_add(struct kernel *k, uint64_t serial, uint64_t delta);
 

@@ -14,7 +14,7 @@ MUISPD_CORE_SRCS := daemon/muispd/server.c daemon/muispd/conn.c \
 	daemon/muispd/kernel.c daemon/muispd/tunnel.c \
 	daemon/muispd/limits.c daemon/muispd/register.c \
 	daemon/muispd/regcert.c \
-	daemon/muispd/privacy.c daemon/muispd/keys.c \
+	daemon/muispd/privacy.c daemon/muispd/keys.c daemon/muispd/uinfo.c \
 	daemon/muispd/radrelay.c \
 	daemon/muispd/acct_spool.c \
 	$(LIB_RADIUS_SRCS) $(LIB_SECRET_SRCS) \

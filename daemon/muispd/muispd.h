@@ -21,6 +21,7 @@
  *   limits.c     per source address: connections, message rate
  *   register.c   clients' self-signed certificates -> charon (REGISTER)
  *   keys.c       receipt keys: rotation schedule, retirement, list
+ *   uinfo.c      multi-user hosts' agents: key agreement, keep-alives
  *   config.c     muispd.conf
  *   payment*.c   payment core and methods; receipt.c, store.c, kernel.c
  */
@@ -85,6 +86,10 @@ struct muispd_conf {
 	char provider_ca[256];	/* its CA, pinned */
 	int provider_insecure;	/* http:// allowed (tests) */
 	uint32_t provider_timeout_s;
+	/* multi-user hosts' agents (uinfo.c): their certificates' CA, ""
+	 * none (agents refused); the keep-alive interval */
+	char agent_ca[256];
+	uint32_t agent_keepalive_s;
 	/* self-service registration (muispd.conf(5)) */
 	uint32_t register_idle_s, register_max;
 	uint32_t register_rate, register_burst; /* a minute, per address */
@@ -164,7 +169,9 @@ struct conn {
 	/* on md->dirty: to flush, close or re-watch after this event */
 	struct conn *next_dirty;
 	int dirty;
-	char addr[64]; /* the user (source address), "operator" */
+	char addr[64];	       /* the user (source address), "operator" */
+	uint32_t agent_key_id; /* an agent's channel: its key's id (uinfo.c) */
+	uint32_t agent_interval; /* ... and the keep-alive interval it got */
 	uint8_t rbuf[MP_MAX_FRAME];
 	size_t rlen;
 	uint8_t *wbuf; /* encoded frames not yet written */
@@ -321,6 +328,7 @@ struct muispd {
 	uint64_t evict_pass; /* conn_evict() calls */
 	struct srctab srcs;
 	uint64_t offer_seq, contract_seq; /* last serials given */
+	uint32_t agent_key_seq;		  /* the last agent key id given */
 	uint64_t quote_seq;
 	/* what the limits refused or closed (counted, logged rate-limited) */
 	struct {
@@ -405,6 +413,14 @@ void conn_fd_budget(struct muispd *md);
 struct ssl_ctx_st *conn_tls_new(const struct muispd_conf *conf);
 void conn_tls_free(struct ssl_ctx_st *ctx);
 int conn_listen(struct muispd *md);
+/* uinfo.c: multi-user hosts' agents */
+void uinfo_hello(struct muispd *md, struct conn *c, const struct mp_msg *req);
+void uinfo_keepalive(struct muispd *md, struct conn *c,
+		     const struct mp_msg *req);
+int uinfo_silent(const struct conn *c, uint64_t now);
+void uinfo_conn_gone(struct muispd *md, struct conn *c);
+int uinfo_start(struct muispd *md);
+
 void conn_accept(struct muispd *md, int lfd, enum conn_kind kind);
 struct conn *conn_new(struct muispd *md, int fd, enum conn_kind kind,
 		      const char *addr);

@@ -118,7 +118,8 @@ int muispd_open(struct muispd *md)
 			return -1;
 		log_info("receipt key %lld created", (long long)id);
 	}
-	if (kernel_open(conf->use_kernel, &md->k) || acct_open(md))
+	if (kernel_open(conf->use_kernel, &md->k) || acct_open(md) ||
+	    uinfo_start(md))
 		return -1;
 	if (session_load(md, now))
 		return -1;

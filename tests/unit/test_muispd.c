@@ -513,6 +513,30 @@ static void test_refusals(void **state)
 	assert_int_equal(f->md->nlives, 0);
 }
 
+/* An agent's hello: refused without agent-ca, then without TLS; a
+ * keep-alive needs a session.  The keyed path (TLS, the exporter, the
+ * module) runs in the VM scenario uinfo-keys. */
+static void test_agent_refusals(void **state)
+{
+	struct fix *f = *state;
+	struct conn *c = user(f, ALICE);
+	struct mp_msg m;
+
+	req(f, &m, MP_T_UINFO_HELLO);
+	send_msg(f, c, &m);
+	error(f, c, MP_ERR_PERM, "agents are not enabled here (agent-ca)");
+	snprintf(f->md->conf.agent_ca, sizeof(f->md->conf.agent_ca),
+		 "/nonexistent/agent-ca.pem");
+	req(f, &m, MP_T_UINFO_HELLO);
+	send_msg(f, c, &m);
+	error(f, c, MP_ERR_CERT, "an agent needs TLS");
+	req(f, &m, MP_T_UINFO_KEEPALIVE);
+	send_msg(f, c, &m);
+	error(f, c, MP_ERR_STATE, "no agent session (hello)");
+	assert_int_equal(c->agent_key_id, 0);
+	assert_int_equal(uinfo_silent(c, T0 + 3600), 0);
+}
+
 /* Replies as requests, operator types from a user, a bind from the
  * operator, malformed frames. */
 static void test_channel_rules(void **state)
@@ -2360,6 +2384,7 @@ int main(void)
 		MUISPD_FIX_TEST(test_conn_deadlines),
 		MUISPD_FIX_TEST(test_offer_quote_memory),
 		MUISPD_FIX_TEST(test_refusals),
+		MUISPD_FIX_TEST(test_agent_refusals),
 		MUISPD_FIX_TEST(test_channel_rules),
 		MUISPD_FIX_TEST(test_control_table),
 		MUISPD_FIX_TEST(test_radius_stats),

@@ -604,6 +604,29 @@ static void test_names(void **state)
 			    "presented-elsewhere");
 }
 
+/* The agent's exporter context: key id in network order, then the
+ * address's text, no NUL; 0 when it does not fit. */
+static void test_uinfo_context(void **state)
+{
+	uint8_t ctx[MP_UINFO_CONTEXT_MAX], small[8];
+	char longaddr[MP_STR_MAX + 2];
+
+	(void)state;
+	assert_int_equal(mp_uinfo_context(0x01020304u, "10.0.0.2", ctx,
+					  sizeof(ctx)),
+			 12);
+	assert_memory_equal(ctx,
+			    "\x01\x02\x03\x04"
+			    "10.0.0.2",
+			    12);
+	assert_int_equal(mp_uinfo_context(1, "10.0.0.2", small, sizeof(small)),
+			 0);
+	memset(longaddr, 'a', sizeof(longaddr) - 1);
+	longaddr[sizeof(longaddr) - 1] = 0;
+	assert_int_equal(mp_uinfo_context(1, longaddr, ctx, sizeof(ctx)), 0);
+	assert_string_equal(MP_UINFO_LABEL, "EXPORTER-muisp-uinfo-v1");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -619,6 +642,7 @@ int main(void)
 		cmocka_unit_test(test_fixed),
 		cmocka_unit_test(test_counters),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_uinfo_context),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

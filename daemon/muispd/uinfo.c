@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The meter's side of per-user accounting's key agreement (PROTOCOL.md
+ * §9, docs/DESIGN.md "The key agreement"): a multi-user host's agent
+ * (muisp-uinfod) opens a TLS control channel with a certificate from
+ * agent-ca that names the host's address, and says UINFO_HELLO.  Both
+ * ends then export the same key from the TLS session (RFC 5705), so no
+ * key crosses the wire; muispd gives it to the module for the address
+ * (MUISP_CMD_AGENT_SET) and answers UINFO_WELCOME with its key id and
+ * the keep-alive interval.
+ *
+ * Fail-closed (thesis §4.5.5): when the agent's channel ends, or it is
+ * silent for three intervals, the module's agent is closed (no key), and
+ * the router forwards nothing to or from the host until it keys again;
+ * the host's users would otherwise be charged to the host.  At start,
+ * with agents enabled, every agent the module has is closed: muispd does
+ * not know the sessions a previous instance had.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include "log.h"
+#include "muispd.h"
+#include "uapi/muisp.h"
+
+/* A silent agent is lost after this many keep-alive intervals. */
+#define UINFO_SILENT_INTERVALS 3
+
+static struct log_rl rl_agent = LOG_RL_INIT(10, 5);
+
+/* The certificate the channel's TLS verified against agent-ca, naming
+ * addr; NULL and why otherwise. */
+static const char *uinfo_cert_check(struct conn *c)
+{
+	X509 *x;
+	long v;
+
+	if (!c->ssl)
+		return "an agent needs TLS";
+	x = SSL_get0_peer_certificate(c->ssl);
+	if (!x)
+		return "an agent needs a certificate";
+	v = SSL_get_verify_result(c->ssl);
+	if (v != X509_V_OK) {
+		log_warnx("%s: agent certificate refused: %s", c->addr,
+			  X509_verify_cert_error_string(v));
+		return "certificate not issued by the agent CA";
+	}
+	if (X509_check_ip_asc(x, c->addr, 0) != 1)
+		return "certificate does not name this address";
+	return NULL;
+}
+
+/* The agent channel of addr other than c, if any. */
+static struct conn *uinfo_other(struct muispd *md, const struct conn *c)
+{
+	for (unsigned i = 0; i < md->nconns; i++) {
+		struct conn *o = md->conns[i];
+
+		if (o != c && o->agent_key_id && o->state != C_CLOSING &&
+		    !strcmp(o->addr, c->addr))
+			return o;
+	}
+	return NULL;
+}
+
+/* Key ids grow with the clock, so a restarted muispd does not reuse one. */
+static uint32_t uinfo_next_key_id(struct muispd *md)
+{
+	uint64_t now = muispd_now(md);
+	uint32_t id = md->agent_key_seq + 1;
+
+	if (now <= UINT32_MAX && (uint32_t)now > id)
+		id = (uint32_t)now;
+	if (!id)
+		id = 1;
+	md->agent_key_seq = id;
+	return id;
+}
+
+void uinfo_hello(struct muispd *md, struct conn *c, const struct mp_msg *req)
+{
+	uint8_t key[MUISP_AGENT_KEY_LEN], ctx[MP_UINFO_CONTEXT_MAX];
+	const char *why;
+	struct conn *old;
+	struct mp_msg m;
+	uint32_t id;
+	size_t n;
+
+	if (!md->conf.agent_ca[0]) {
+		conn_error(c, req, MP_ERR_PERM,
+			   "agents are not enabled here (agent-ca)");
+		return;
+	}
+	why = uinfo_cert_check(c);
+	if (why) {
+		log_ratelimited(&rl_agent, LOG_WARNING, "%s: agent refused: %s",
+				c->addr, why);
+		conn_error(c, req, MP_ERR_CERT, "%s", why);
+		return;
+	}
+	/* the newest session wins: the old one may be a dead agent's */
+	old = uinfo_other(md, c);
+	if (old) {
+		log_info("%s: agent's earlier channel replaced", c->addr);
+		old->agent_key_id = 0;
+		conn_close(old);
+	}
+	id = uinfo_next_key_id(md);
+	n = mp_uinfo_context(id, c->addr, ctx, sizeof(ctx));
+	if (!n ||
+	    SSL_export_keying_material(c->ssl, key, sizeof(key), MP_UINFO_LABEL,
+				       strlen(MP_UINFO_LABEL), ctx, n,
+				       1) != 1 ||
+	    kernel_agent_set(md->k, c->addr, key, id)) {
+		OPENSSL_cleanse(key, sizeof(key));
+		log_warnx("%s: agent key %u not installed", c->addr, id);
+		conn_error(c, req, MP_ERR_INTERNAL, "key not installed");
+		if (old) /* its key is gone with it */
+			kernel_agent_set(md->k, c->addr, NULL, 0);
+		return;
+	}
+	OPENSSL_cleanse(key, sizeof(key));
+	c->agent_key_id = id;
+	c->agent_interval = md->conf.agent_keepalive_s;
+	log_info("%s: agent keyed (key id %u)", c->addr, id);
+	mp_init(&m, MP_T_UINFO_WELCOME, MP_F_REPLY, req->serial);
+	mp_set_u(&m, MP_A_KEY_ID, id);
+	mp_set_s(&m, MP_A_ADDR, c->addr);
+	mp_set_u(&m, MP_A_INTERVAL, c->agent_interval);
+	conn_queue(c, &m);
+}
+
+void uinfo_keepalive(struct muispd *md, struct conn *c,
+		     const struct mp_msg *req)
+{
+	struct mp_msg m;
+
+	(void)md;
+	if (!c->agent_key_id) {
+		conn_error(c, req, MP_ERR_STATE, "no agent session (hello)");
+		return;
+	}
+	mp_init(&m, MP_T_UINFO_KEEPALIVE, MP_F_REPLY, req->serial);
+	conn_queue(c, &m);
+}
+
+/* 1 if c is an agent's channel silent too long (conn_deadlines()): by
+ * the interval it was told, whatever a reload changed since. */
+int uinfo_silent(const struct conn *c, uint64_t now)
+{
+	return c->agent_key_id &&
+	       now >= c->last + UINFO_SILENT_INTERVALS *
+					(uint64_t)c->agent_interval;
+}
+
+/* c is going (conn_free()): if it was an agent's, the agent is closed. */
+void uinfo_conn_gone(struct muispd *md, struct conn *c)
+{
+	if (!c->agent_key_id)
+		return;
+	c->agent_key_id = 0;
+	if (kernel_agent_set(md->k, c->addr, NULL, 0))
+		log_warnx("%s: agent not closed in the module", c->addr);
+	log_warnx("%s: agent's channel ended: the host's traffic is blocked "
+		  "until it keys again",
+		  c->addr);
+}
+
+/* Start-up, with agents enabled: close every agent a previous instance
+ * left keyed. */
+int uinfo_start(struct muispd *md)
+{
+	unsigned n = 0;
+
+	if (!md->conf.agent_ca[0])
+		return 0;
+	if (kernel_agents_close(md->k, &n))
+		return -1;
+	if (n)
+		log_info("%u agents closed until they key again", n);
+	return 0;
+}
