@@ -373,6 +373,26 @@ const char *proto_name(uint8_t proto, char *buf)
 	return buf;
 }
 
+_Static_assert(TAG_METHOD_NAMES == MUISP_TAG_METHOD_MAX + 1,
+	       "a name for every tagging method");
+const char *const tag_method_name_v[TAG_METHOD_NAMES] = {
+	[MUISP_TAG_METHOD_PACKET] = "packet",
+	[MUISP_TAG_METHOD_FLOW] = "flow",
+};
+
+int parse_tag_method(const char *s, uint8_t *method, const char **why)
+{
+	unsigned int i;
+
+	for (i = 0; i < TAG_METHOD_NAMES; i++)
+		if (tag_method_name_v[i] && !strcmp(s, tag_method_name_v[i])) {
+			*method = (uint8_t)i;
+			return 0;
+		}
+	*why = "expected packet or flow";
+	return -1;
+}
+
 int parse_bool(const char *s, uint8_t *v, const char **why)
 {
 	if (!strcmp(s, "on") || !strcmp(s, "yes") || !strcmp(s, "true") ||

@@ -49,6 +49,16 @@ int parse_proto(const char *s, uint8_t *proto, const char **why);
 /* The name of a protocol number, or the number in buf (>= 12 bytes). */
 const char *proto_name(uint8_t proto, char *buf);
 
+/*
+ * The agent's tagging method (enum muisp_tag_method) by name: "packet",
+ * "flow".  tag_method_name_v[value] is the value's name (NULL: none),
+ * TAG_METHOD_NAMES of them (MUISP_TAG_METHOD_MAX + 1): muispctl's table
+ * and muisp-uinfod.conf's method.
+ */
+#define TAG_METHOD_NAMES 3
+extern const char *const tag_method_name_v[TAG_METHOD_NAMES];
+int parse_tag_method(const char *s, uint8_t *method, const char **why);
+
 /* A "why" for a value that must be one of a table's names:
  * "expected a, b or c" of name(first) .. name(last - 1), in buf. */
 const char *parse_expected(char *buf, size_t len, const char *(*name)(int),

@@ -313,6 +313,22 @@ static void test_expected(void **state)
 			    "expected none, ");
 }
 
+static void test_tag_method(void **state)
+{
+	uint8_t m = 99;
+
+	assert_int_equal(parse_tag_method("packet", &m, &why), 0);
+	assert_int_equal(m, MUISP_TAG_METHOD_PACKET);
+	assert_int_equal(parse_tag_method("flow", &m, &why), 0);
+	assert_int_equal(m, MUISP_TAG_METHOD_FLOW);
+	assert_int_equal(parse_tag_method("FLOW", &m, &why), -1);
+	assert_string_equal(why, "expected packet or flow");
+	assert_int_equal(parse_tag_method("", &m, &why), -1);
+	assert_int_equal(parse_tag_method("1", &m, &why), -1);
+	assert_int_equal(m, MUISP_TAG_METHOD_FLOW); /* left alone */
+	assert_null(tag_method_name_v[MUISP_TAG_METHOD_UNSPEC]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -325,6 +341,7 @@ int main(void)
 		cmocka_unit_test(test_ip4),
 		cmocka_unit_test(test_hex_bytes),
 		cmocka_unit_test(test_expected),
+		cmocka_unit_test(test_tag_method),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

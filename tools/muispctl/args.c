@@ -86,8 +86,8 @@ NAMES(drop_names, [MUISP_DROP_UNSPEC] = "unspec",
 NAMES(event_names, [MUISP_EVENT_SOFT_LIMIT] = "soft-limit",
       [MUISP_EVENT_HARD_LIMIT] = "hard-limit", [MUISP_EVENT_EXPIRED] = "expired",
       [MUISP_EVENT_ADDR_STATE] = "addr-state");
-NAMES(tag_method_names, [MUISP_TAG_METHOD_PACKET] = "packet",
-      [MUISP_TAG_METHOD_FLOW] = "flow");
+/* lib/parse's, which muisp-uinfod.conf's method reads too */
+const struct names tag_method_names = { tag_method_name_v, TAG_METHOD_NAMES };
 
 int name_lookup(const struct names *t, const char *s)
 {
