@@ -65,3 +65,6 @@ $(eval $(call fuzz_target,fuzz_ipfixd,tests/fuzz/fuzz_ipfixd.c $(IPFIXD_CORE_SRC
 # per-user accounting: the User Information option a meter reads and strips
 # (kmod/uinfo_core.c; seals opened with OpenSSL as in test_uinfo_core)
 $(eval $(call fuzz_target,fuzz_uinfo,tests/fuzz/fuzz_uinfo.c kmod/uinfo_core.c tests/unit/uinfo_aead_host.c,$$(shell $$(PKG_CONFIG) --libs libcrypto)))
+
+# muisp-uinfod: its config file (logins from a fake passwd)
+$(eval $(call fuzz_target,fuzz_uinfod_conf,tests/fuzz/fuzz_uinfod_conf.c $(UINFOD_CONF_SRCS),))

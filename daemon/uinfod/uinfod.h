@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * muisp-uinfod: the multi-user host's side of per-user accounting's key
+ * agreement (see muisp-uinfod(8), docs/DESIGN.md "The agent's key
+ * agreement").  It keeps the module's user map equal to the
+ * configuration, agrees the agent's key with the router's muispd over
+ * TLS 1.3 (both ends export it from the session, RFC 5705), installs it
+ * as the module's tagger key, and closes the tagger (mapped users'
+ * packets dropped) whenever there is no live session.
+ *
+ *   config.c   muisp-uinfod.conf(5) into struct uinfod_conf
+ *   agree.c    the pure parts of the agreement: WELCOME checked, the
+ *              back-off (unit-tested)
+ *   session.c  the TLS client: connect, HELLO, WELCOME, the key exported,
+ *              keep-alives both ways, loss and reconnection (sd-event)
+ *   kernel.c   the module: the user map made equal, the tagger keyed or
+ *              closed (lib/muisp_nl)
+ *   main.c     start-up, the loop, the order of things
+ */
+#ifndef MUISP_UINFOD_H
+#define MUISP_UINFOD_H
+
+#include <net/if.h>
+#include <stdint.h>
+#include <stddef.h>
+
+#include <systemd/sd-event.h>
+
+#include "proto.h"
+#include "uapi/muisp.h"
+
+#define UINFOD_CONF_PATH "/etc/muisp/muisp-uinfod.conf"
+#define UINFOD_PATH_MAX	 256
+#define UINFOD_NAME_MAX	 255 /* a host name or an address */
+/* Reconnection: 1 s, doubled after each failure up to retry-max. */
+#define UINFOD_RETRY_FIRST_S   1
+#define UINFOD_RETRY_MAX_S     30
+#define UINFOD_RETRY_MAX_LIMIT 3600
+/* Connect, TLS handshake and WELCOME must take at most this long. */
+#define UINFOD_HANDSHAKE_S 15
+/* Nothing heard for this many keep-alive intervals: the meter is lost. */
+#define UINFOD_SILENT_INTERVALS 3
+
+/* A local user tagged: uid -> Accounting ID. */
+struct uinfod_user {
+	uint32_t uid;
+	uint32_t id; /* the Accounting ID, 1..UINT32_MAX */
+	int line;    /* where the configuration maps it */
+};
+
+struct uinfod_conf {
+	char meter[UINFOD_NAME_MAX + 1]; /* muispd: address or host name */
+	uint16_t port;			 /* default 4433 */
+	char server_name[UINFOD_NAME_MAX + 1]; /* default: meter */
+	char ca[UINFOD_PATH_MAX];
+	char cert[UINFOD_PATH_MAX];
+	char key[UINFOD_PATH_MAX];
+	char interface[IF_NAMESIZE];
+	uint8_t method;		   /* enum muisp_tag_method, default PACKET */
+	uint32_t retry_max;	   /* seconds, default 30 */
+	struct uinfod_user *users; /* sorted by uid after a parse */
+	unsigned int nusers;
+};
+
+/* A login's uid (getpwnam by default): 0 found, 1 no such user, -1
+ * another failure (errno). */
+typedef int (*uinfod_lookup_fn)(const char *login, uint32_t *uid);
+
+/* Defaults, then the text (name in messages); logins looked up with
+ * lookup (NULL: getpwnam).  0, or -1 with "NAME:LINE: why" in err.  Free
+ * c with uinfod_config_free() either way. */
+int uinfod_config_parse(const char *name, const char *text,
+			struct uinfod_conf *c, uinfod_lookup_fn lookup,
+			char *err, size_t errlen);
+/* The same from a file. */
+int uinfod_config_load(const char *path, struct uinfod_conf *c, char *err,
+		       size_t errlen);
+void uinfod_config_free(struct uinfod_conf *c);
+/* The user mapping uid, or NULL (c->users is sorted by uid). */
+const struct uinfod_user *uinfod_config_user(const struct uinfod_conf *c,
+					     uint32_t uid);
+
+/* ---- agree.c ---- */
+
+/* What UINFO_WELCOME gives. */
+struct uinfod_welcome {
+	uint32_t key_id;
+	uint32_t interval;	   /* keep-alive, seconds */
+	char addr[MP_STR_MAX + 1]; /* this host as the router sees it */
+};
+
+/* The reply to HELLO: 0 with w filled for a usable WELCOME, -1 with why
+ * (a static string) otherwise.  An ERROR reply is not handled here. */
+int uinfod_welcome_check(const struct mp_msg *m, struct uinfod_welcome *w,
+			 const char **why);
+/* The wait after a failure of cur ms: doubled, at most max_ms; the first
+ * (cur 0) is first_ms. */
+uint64_t uinfod_backoff_next(uint64_t cur, uint64_t first_ms, uint64_t max_ms);
+
+/* ---- session.c ---- */
+
+struct ssl_ctx_st;
+struct uinfod_session;
+
+struct uinfod_session_ops {
+	/*
+	 * The key is agreed: install it (the session wipes its copy after
+	 * the call).  0 for installed: the session is up; -1 refused: the
+	 * session ends (down() is called with was_up 0).
+	 */
+	int (*up)(void *arg, const uint8_t key[MUISP_AGENT_KEY_LEN],
+		  const struct uinfod_welcome *w);
+	/*
+	 * The session ended: was_up when it had called up() (the meter is
+	 * lost), else an attempt failed.  why says what happened.  The
+	 * session retries by itself after retry_ms.
+	 */
+	void (*down)(void *arg, int was_up, const char *why, uint64_t retry_ms);
+};
+
+/* Timings, in ms (the configuration's, or a test's). */
+struct uinfod_timing {
+	uint64_t retry_first_ms, retry_max_ms;
+	uint64_t handshake_ms; /* connect to WELCOME */
+};
+
+/* A TLS 1.3 client context with c's CA, certificate and key, or NULL
+ * with "FILE: why" in err. */
+struct ssl_ctx_st *uinfod_tls_ctx(const struct uinfod_conf *c, char *err,
+				  size_t errlen);
+/* A session on loop e towards c's meter (c and ctx must outlive it); it
+ * connects at once.  NULL with errno. */
+struct uinfod_session *
+uinfod_session_new(sd_event *e, const struct uinfod_conf *c,
+		   struct ssl_ctx_st *ctx, const struct uinfod_timing *t,
+		   const struct uinfod_session_ops *ops, void *arg);
+/* 1 while the key is agreed and the meter heard. */
+int uinfod_session_is_up(const struct uinfod_session *s);
+/* Close the session (a close_notify if it can go at once) and free it;
+ * no callback is called. */
+void uinfod_session_free(struct uinfod_session *s);
+
+/* ---- kernel.c ---- */
+
+struct muisp_nl;
+
+/* Make the module's user map equal to c's: users it has that c does
+ * not are deleted, c's set where they differ.  0, or -1 (logged). */
+int uinfod_kernel_users(struct muisp_nl *nl, const struct uinfod_conf *c);
+/* The tagger closed on ifindex: mapped users' packets dropped.  0, or -1
+ * (logged). */
+int uinfod_kernel_close(struct muisp_nl *nl, uint32_t ifindex, uint8_t method);
+/* The tagger keyed.  0, or -1 (logged). */
+int uinfod_kernel_key(struct muisp_nl *nl, uint32_t ifindex, uint8_t method,
+		      const uint8_t key[MUISP_AGENT_KEY_LEN], uint32_t key_id);
+
+#endif

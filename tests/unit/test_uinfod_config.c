@@ -1,0 +1,347 @@
+// SPDX-License-Identifier: GPL-2.0
+/* muisp-uinfod.conf (daemon/uinfod/config.c): defaults, every key, users
+ * by login and by uid, and the "FILE:LINE: message" of every refusal. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "daemon/uinfod/uinfod.h"
+
+#define BASE                      \
+	"meter 192.0.2.1\n"       \
+	"ca /etc/muisp/ca.crt\n"  \
+	"cert /etc/muisp/h.crt\n" \
+	"key /etc/muisp/h.key\n"  \
+	"interface eth0\n"
+
+static char err[512];
+static struct uinfod_conf c;
+
+/* A passwd of two logins; "broken" fails as an unreachable directory
+ * would. */
+static int fake_lookup(const char *login, uint32_t *uid)
+{
+	if (!strcmp(login, "alice")) {
+		*uid = 1001;
+		return 0;
+	}
+	if (!strcmp(login, "bob")) {
+		*uid = 1002;
+		return 0;
+	}
+	if (!strcmp(login, "nobody-1")) {
+		*uid = UINT32_MAX;
+		return 0;
+	}
+	if (!strcmp(login, "broken")) {
+		errno = EIO;
+		return -1;
+	}
+	return 1;
+}
+
+static int parse(const char *text)
+{
+	int rc;
+
+	uinfod_config_free(&c);
+	err[0] = '\0';
+	rc = uinfod_config_parse("f", text, &c, fake_lookup, err, sizeof(err));
+	if (rc == 0)
+		assert_string_equal(err, "");
+	return rc;
+}
+
+static void test_defaults(void **state)
+{
+	(void)state;
+	assert_int_equal(parse(BASE "user 1001 7\n"), 0);
+	assert_string_equal(c.meter, "192.0.2.1");
+	assert_int_equal(c.port, 4433);
+	assert_string_equal(c.server_name, "192.0.2.1"); /* the meter's */
+	assert_string_equal(c.ca, "/etc/muisp/ca.crt");
+	assert_string_equal(c.cert, "/etc/muisp/h.crt");
+	assert_string_equal(c.key, "/etc/muisp/h.key");
+	assert_string_equal(c.interface, "eth0");
+	assert_int_equal(c.method, MUISP_TAG_METHOD_PACKET);
+	assert_int_equal(c.retry_max, 30);
+	assert_int_equal(c.nusers, 1);
+	assert_int_equal(c.users[0].uid, 1001);
+	assert_int_equal(c.users[0].id, 7);
+	assert_int_equal(c.users[0].line, 6);
+	uinfod_config_free(&c);
+	assert_null(c.users);
+}
+
+static void test_every_key(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("# the router\n"
+			       "meter router.example.net 4434\n"
+			       "server-name muisp.example.net\n"
+			       "ca /c/ca.pem\n"
+			       "cert /c/host.pem\n"
+			       "key /c/host.key\n"
+			       "interface wlan0\n"
+			       "method flow\n"
+			       "retry-max 2m\n"
+			       "user bob 4294967295 # the largest id\n"
+			       "user alice 1\n"
+			       "user 0 2\n"),
+			 0);
+	assert_string_equal(c.meter, "router.example.net");
+	assert_int_equal(c.port, 4434);
+	assert_string_equal(c.server_name, "muisp.example.net");
+	assert_string_equal(c.ca, "/c/ca.pem");
+	assert_string_equal(c.interface, "wlan0");
+	assert_int_equal(c.method, MUISP_TAG_METHOD_FLOW);
+	assert_int_equal(c.retry_max, 120);
+	/* sorted by uid, each with its line */
+	assert_int_equal(c.nusers, 3);
+	assert_int_equal(c.users[0].uid, 0);
+	assert_int_equal(c.users[0].id, 2);
+	assert_int_equal(c.users[0].line, 12);
+	assert_int_equal(c.users[1].uid, 1001);
+	assert_int_equal(c.users[1].id, 1);
+	assert_int_equal(c.users[2].uid, 1002);
+	assert_true(c.users[2].id == UINT32_MAX);
+	assert_non_null(uinfod_config_user(&c, 1001));
+	assert_int_equal(uinfod_config_user(&c, 1002)->id, UINT32_MAX);
+	assert_null(uinfod_config_user(&c, 1003));
+	assert_null(uinfod_config_user(&c, 1));
+
+	/* IPv6 meters; a server name that is an address; a bare number of
+	 * seconds */
+	assert_int_equal(parse(BASE "meter 2001:db8::1\n"
+				    "server-name 192.0.2.7\n"
+				    "retry-max 1\nmethod packet\n"
+				    "user 5 5\n"),
+			 0);
+	assert_string_equal(c.meter, "2001:db8::1");
+	assert_int_equal(c.port, 4433);
+	assert_string_equal(c.server_name, "192.0.2.7");
+	assert_int_equal(c.retry_max, 1);
+	assert_int_equal(c.method, MUISP_TAG_METHOD_PACKET);
+	uinfod_config_free(&c);
+}
+
+/* Logins through getpwnam (the default lookup): root is uid 0. */
+static void test_getpwnam(void **state)
+{
+	(void)state;
+	uinfod_config_free(&c);
+	assert_int_equal(uinfod_config_parse("f", BASE "user root 9\n", &c,
+					     NULL, err, sizeof(err)),
+			 0);
+	assert_int_equal(c.nusers, 1);
+	assert_int_equal(c.users[0].uid, 0);
+	assert_int_equal(c.users[0].id, 9);
+	uinfod_config_free(&c);
+	assert_int_equal(uinfod_config_parse("f",
+					     BASE "user no-such-login-x 9\n",
+					     &c, NULL, err, sizeof(err)),
+			 -1);
+	assert_string_equal(err, "f:6: user: 'no-such-login-x': no such user");
+	uinfod_config_free(&c);
+}
+
+static void test_errors(void **state)
+{
+	static const struct {
+		const char *text, *err;
+	} cases[] = {
+		{ BASE "\nfoo 1\n", "f:7: unknown statement 'foo'" },
+		{ BASE "}\n", "f:6: '}' without an open block" },
+		/* meter */
+		{ "meter\n",
+		  "f:1: meter: expected an ADDRESS and an optional PORT, got "
+		  "0 arguments" },
+		{ "meter a 1 2\n",
+		  "f:1: meter: expected an ADDRESS and an optional PORT, got "
+		  "3 arguments" },
+		{ "meter bad_host\n",
+		  "f:1: meter: 'bad_host': not an address or a host name" },
+		{ "meter a..b\n",
+		  "f:1: meter: 'a..b': not an address or a host name" },
+		{ "meter -a\n",
+		  "f:1: meter: '-a': not an address or a host name" },
+		{ "meter 192.0.2.1 0\n", "f:1: meter: '0': not in 1..65535" },
+		{ "meter 192.0.2.1 65536\n",
+		  "f:1: meter: '65536': not in 1..65535" },
+		{ "meter 192.0.2.1 https\n",
+		  "f:1: meter: 'https': not a decimal number" },
+		/* paths */
+		{ "ca ca.crt\n", "f:1: ca: 'ca.crt': need an absolute path" },
+		{ "cert\n", "f:1: cert: expected 1 argument, got 0" },
+		{ "key /a /b\n", "f:1: key: expected 1 argument, got 2" },
+		/* the rest */
+		{ "server-name a_b\n",
+		  "f:1: server-name: 'a_b': not an address or a host name" },
+		{ "interface eth0/1\n",
+		  "f:1: interface: 'eth0/1': not an interface name" },
+		{ "interface abcdefghijklmnop\n",
+		  "f:1: interface: 'abcdefghijklmnop': too long (at most 15 "
+		  "characters)" },
+		{ "method hybrid\n",
+		  "f:1: method: 'hybrid': expected packet or flow" },
+		{ "method\n", "f:1: method: expected 1 argument, got 0" },
+		{ "retry-max 0\n", "f:1: retry-max: '0': not in 1..3600 s" },
+		{ "retry-max 2h\n", "f:1: retry-max: '2h': not in 1..3600 s" },
+		{ "retry-max 1500ms\n",
+		  "f:1: retry-max: '1500ms': not a whole number of seconds" },
+		{ "retry-max soon\n", "f:1: retry-max: 'soon': not a number" },
+		/* users */
+		{ "user 1001\n", "f:1: user: expected 2 arguments, got 1" },
+		{ "user carol 5\n", "f:1: user: 'carol': no such user" },
+		{ "user broken 5\n",
+		  "f:1: user: 'broken': cannot look up: Input/output error" },
+		{ "user 4294967295 5\n",
+		  "f:1: user: '4294967295': not a uid ((uid_t)-1)" },
+		{ "user nobody-1 5\n",
+		  "f:1: user: 'nobody-1': not a uid ((uid_t)-1)" },
+		{ "user 4294967296 5\n", "f:1: user: '4294967296': too large" },
+		{ "user -1 5\n", "f:1: user: '-1': not a decimal number" },
+		{ "user +1 5\n", "f:1: user: '+1': not a decimal number" },
+		{ "user 1001 0\n", "f:1: user: '0': not in 1..4294967295" },
+		{ "user 1001 4294967296\n",
+		  "f:1: user: '4294967296': not in 1..4294967295" },
+		{ "user 1001 x\n", "f:1: user: 'x': not a decimal number" },
+		{ BASE "user 1001 5\nuser 1002 6\nuser alice 7\n",
+		  "f:8: user: uid 1001 already mapped on line 6" },
+		{ BASE "user 1001 5\nuser 1002 5\n",
+		  "f:7: user: Accounting ID 5 already given to uid 1001 on "
+		  "line 6" },
+		/* both kinds: the first in the file is the one reported */
+		{ BASE "user 1 5\nuser 2 6\nuser 3 6\nuser 1 7\n",
+		  "f:8: user: Accounting ID 6 already given to uid 2 on line "
+		  "7" },
+		{ BASE "user 1 5\nuser 2 6\nuser 1 7\nuser 3 6\n",
+		  "f:8: user: uid 1 already mapped on line 6" },
+		{ BASE "user 1 5\nuser 1 5\n",
+		  "f:7: user: uid 1 already mapped on line 6" },
+		/* what is required (at the end of the file) */
+		{ "ca /a\ncert /b\nkey /c\ninterface e\nuser 1 1\n",
+		  "f:6: no meter" },
+		{ "meter m\ncert /b\nkey /c\ninterface e\nuser 1 1\n",
+		  "f:6: no ca" },
+		{ "meter m\nca /a\nkey /c\ninterface e\nuser 1 1\n",
+		  "f:6: no cert" },
+		{ "meter m\nca /a\ncert /b\ninterface e\nuser 1 1\n",
+		  "f:6: no key" },
+		{ "meter m\nca /a\ncert /b\nkey /c\nuser 1 1\n",
+		  "f:6: no interface" },
+		{ BASE, "f:6: no user" },
+		{ "", "f:1: no meter" },
+	};
+	unsigned int i, bad = 0;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (parse(cases[i].text) != -1 || strcmp(err, cases[i].err)) {
+			print_error("case %u: got '%s', want '%s'\n", i, err,
+				    cases[i].err);
+			bad++;
+		}
+	}
+	uinfod_config_free(&c);
+	assert_int_equal(bad, 0);
+}
+
+/* Names at their limits: 255 characters of host name is too long for a
+ * resolver (253) but a path may have 255. */
+static void test_lengths(void **state)
+{
+	char text[1024], name[300];
+
+	(void)state;
+	memset(name, 'a', 255);
+	name[0] = '/';
+	name[255] = '\0';
+	snprintf(text, sizeof(text), BASE "ca %s\nuser 1 1\n", name);
+	assert_int_equal(parse(text), 0);
+	assert_string_equal(c.ca, name);
+	name[255] = 'a';
+	name[256] = '\0';
+	snprintf(text, sizeof(text), BASE "ca %s\nuser 1 1\n", name);
+	assert_int_equal(parse(text), -1);
+	assert_non_null(strstr(err, "f:6: ca: '/aaa"));
+	assert_non_null(strstr(err, "': too long (at most 255 characters)"));
+
+	memset(name, 'a', 253);
+	name[253] = '\0';
+	snprintf(text, sizeof(text), BASE "meter %s\nuser 1 1\n", name);
+	assert_int_equal(parse(text), 0);
+	assert_string_equal(c.server_name, name);
+	name[253] = 'a';
+	name[254] = '\0';
+	snprintf(text, sizeof(text), BASE "meter %s\nuser 1 1\n", name);
+	assert_int_equal(parse(text), -1);
+	assert_non_null(strstr(err, "': not an address or a host name"));
+	uinfod_config_free(&c);
+}
+
+/* Many users, in any order: sorted and found. */
+static void test_many_users(void **state)
+{
+	static char text[1 << 20];
+	size_t n = 0;
+	unsigned int i;
+
+	(void)state;
+	n += (size_t)snprintf(text, sizeof(text), BASE);
+	for (i = 0; i < 5000; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n,
+				      "user %u %u\n", (i * 7919) % 5000 + 10,
+				      i + 1);
+	assert_int_equal(parse(text), 0);
+	assert_int_equal(c.nusers, 5000);
+	for (i = 1; i < c.nusers; i++)
+		assert_true(c.users[i - 1].uid < c.users[i].uid);
+	assert_int_equal(uinfod_config_user(&c, 10)->id, 1);
+	assert_non_null(uinfod_config_user(&c, 5009));
+	assert_null(uinfod_config_user(&c, 5010));
+	uinfod_config_free(&c);
+}
+
+static void test_load(void **state)
+{
+	char path[] = "/tmp/uinfod-conf-XXXXXX";
+	int fd = mkstemp(path);
+	FILE *f;
+
+	(void)state;
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	fputs(BASE "user 1 1\nmethod nope\n", f);
+	fclose(f);
+	assert_int_equal(uinfod_config_load(path, &c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, ":7: method: 'nope': expected packet or"));
+	assert_int_equal(strncmp(err, path, strlen(path)), 0);
+	uinfod_config_free(&c);
+	unlink(path);
+	assert_int_equal(uinfod_config_load(path, &c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, path));
+	uinfod_config_free(&c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_every_key),
+		cmocka_unit_test(test_getpwnam),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_lengths),
+		cmocka_unit_test(test_many_users),
+		cmocka_unit_test(test_load),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
