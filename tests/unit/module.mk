@@ -97,8 +97,10 @@ $(eval $(call unit_test,test_stats_cat,tests/unit/test_stats_cat.c $(LIB_STATS_S
 # muisp-ipfixd (IPFIX exporter)
 $(eval $(call unit_test,test_ipfixd,tests/unit/test_ipfixd.c $(IPFIXD_CORE_SRCS),$(LIB_NL_LIBS)))
 
-# muisp-uinfod (the agent's key agreement): the configuration
+# muisp-uinfod (the agent's key agreement): the configuration; the
+# agreement's pure parts and the session against a TLS server in-process
 $(eval $(call unit_test,test_uinfod_config,tests/unit/test_uinfod_config.c $(UINFOD_CONF_SRCS),))
+$(eval $(call unit_test,test_uinfod,tests/unit/test_uinfod.c $(UINFOD_CORE_SRCS) $(LIB_CA_SRCS),$(UINFOD_LIBS) -lpthread))
 
 # the instruction counter's QEMU plugin (tests/bench/qemu-insn/)
 $(eval $(call unit_test,test_qemu_insn,tests/unit/test_qemu_insn.c tests/bench/qemu-insn/insn.c,-lpthread))

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The module's side of the agent (uinfod.h): its user map made equal to
+ * the configuration, its tagger keyed or closed (MUISP_CMD_TAG_SET; a
+ * setting without KEY and KEY_ID is closed: mapped users' packets are
+ * dropped and counted as blocked).  Failures are logged with the
+ * kernel's extended ack.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "muisp_nl.h"
+#include "uinfod.h"
+
+static void nl_warn(struct muisp_nl *nl, const char *fmt, ...)
+	MUISP_PRINTF(2, 3);
+static void nl_warn(struct muisp_nl *nl, const char *fmt, ...)
+{
+	const char *ext = muisp_nl_ext_msg(nl);
+	int e = errno;
+	char what[128];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	log_warnx("%s: %s%s%s", what, strerror(e), ext ? ": " : "",
+		  ext ? ext : "");
+	errno = e;
+}
+
+/* The module's user map, as dumped. */
+struct umap {
+	struct muisp_nl_tag_user *v;
+	size_t n, cap;
+};
+
+static void umap_reset(void *arg)
+{
+	((struct umap *)arg)->n = 0;
+}
+
+static int umap_add(const struct muisp_nl_tag_user *u, void *arg)
+{
+	struct umap *m = arg;
+
+	if (m->n == m->cap) {
+		size_t cap = m->cap ? 2 * m->cap : 64;
+		void *v = realloc(m->v, cap * sizeof(*m->v));
+
+		if (!v)
+			return MNL_CB_ERROR;
+		m->v = v;
+		m->cap = cap;
+	}
+	m->v[m->n++] = *u;
+	return MNL_CB_OK;
+}
+
+static int by_uid(const void *a, const void *b)
+{
+	const struct muisp_nl_tag_user *x = a, *y = b;
+
+	return x->uid < y->uid ? -1 : x->uid > y->uid;
+}
+
+int uinfod_kernel_users(struct muisp_nl *nl, const struct uinfod_conf *c)
+{
+	struct umap m = { 0 };
+	unsigned int i, set = 0, removed = 0;
+	size_t k;
+	int rc = -1;
+
+	if (muisp_nl_tag_user_dump(nl, umap_add, umap_reset, &m) < 0) {
+		nl_warn(nl, "user map: dump");
+		goto out;
+	}
+	/* the module's users that the configuration does not map go */
+	for (k = 0; k < m.n; k++) {
+		if (uinfod_config_user(c, m.v[k].uid))
+			continue;
+		if (muisp_nl_tag_user_del(nl, m.v[k].uid) < 0 &&
+		    errno != ENOENT) {
+			nl_warn(nl, "user map: delete");
+			goto out;
+		}
+		removed++;
+	}
+	/* the configuration's are set where the module has them otherwise */
+	if (m.n)
+		qsort(m.v, m.n, sizeof(*m.v), by_uid);
+	for (i = 0; i < c->nusers; i++) {
+		struct muisp_nl_tag_user u = { 0 };
+		const struct muisp_nl_tag_user *have;
+
+		u.uid = c->users[i].uid;
+		u.user = c->users[i].id;
+		have = m.n ? bsearch(&u, m.v, m.n, sizeof(*m.v), by_uid) : NULL;
+		if (have && MUISP_NL_HAS(have, MUISP_TAG_USER_A_USER) &&
+		    have->user == u.user)
+			continue;
+		MUISP_NL_SET(&u, MUISP_TAG_USER_A_UID);
+		MUISP_NL_SET(&u, MUISP_TAG_USER_A_USER);
+		if (muisp_nl_tag_user_set(nl, &u) < 0) {
+			nl_warn(nl, "user map: set uid %u", u.uid);
+			goto out;
+		}
+		set++;
+	}
+	log_info("user map: %u user%s (%u set, %u removed)", c->nusers,
+		 c->nusers == 1 ? "" : "s", set, removed);
+	rc = 0;
+out:
+	free(m.v);
+	return rc;
+}
+
+int uinfod_kernel_close(struct muisp_nl *nl, uint32_t ifindex, uint8_t method)
+{
+	struct muisp_nl_tag t = { 0 };
+
+	t.ifindex = ifindex;
+	t.method = method;
+	MUISP_NL_SET(&t, MUISP_TAG_A_IFINDEX);
+	MUISP_NL_SET(&t, MUISP_TAG_A_METHOD);
+	if (muisp_nl_tag_set(nl, &t) < 0) {
+		nl_warn(nl, "tagger: close");
+		return -1;
+	}
+	return 0;
+}
+
+int uinfod_kernel_key(struct muisp_nl *nl, uint32_t ifindex, uint8_t method,
+		      const uint8_t key[MUISP_AGENT_KEY_LEN], uint32_t key_id)
+{
+	struct muisp_nl_tag t = { 0 };
+	int rc = 0;
+
+	t.ifindex = ifindex;
+	t.method = method;
+	t.key_id = key_id;
+	memcpy(t.key, key, sizeof(t.key));
+	MUISP_NL_SET(&t, MUISP_TAG_A_IFINDEX);
+	MUISP_NL_SET(&t, MUISP_TAG_A_METHOD);
+	MUISP_NL_SET(&t, MUISP_TAG_A_KEY);
+	MUISP_NL_SET(&t, MUISP_TAG_A_KEY_ID);
+	if (muisp_nl_tag_set(nl, &t) < 0) {
+		nl_warn(nl, "tagger: key");
+		rc = -1;
+	}
+	explicit_bzero(t.key, sizeof(t.key));
+	return rc;
+}

@@ -1,0 +1,849 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * muisp-uinfod's key agreement (daemon/uinfod): the exporter's context
+ * (lib/proto's mp_uinfo_context, muispd's too) against bytes written out
+ * by hand, WELCOME's checks, the back-off, and the session (session.c)
+ * against a TLS 1.3 server in a thread that plays muispd's part:
+ * certificates made by lib/ca, the key the server exports with a context
+ * built here byte by byte equal to the one handed to up(), keep-alives
+ * both ways, and each way a session ends (closed, refused, silent, a bad
+ * frame, a certificate that does not name the server, another CA,
+ * nobody listening) with its reason, the back-off and a reconnection.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#include "ca.h"
+#include "daemon/uinfod/uinfod.h"
+
+/* ---- the exporter's context, WELCOME, the back-off ---- */
+
+static void test_context(void **state)
+{
+	static const uint8_t want[] = { 0x01, 0x02, 0x03, 0x04, '1', '9', '2',
+					'.',  '0',  '.',  '2',	'.', '5' };
+	uint8_t b[MP_UINFO_CONTEXT_MAX + 8];
+	char addr[MP_STR_MAX + 2];
+
+	(void)state;
+	assert_int_equal(mp_uinfo_context(0x01020304, "192.0.2.5", b,
+					  sizeof(b)),
+			 sizeof(want));
+	assert_memory_equal(b, want, sizeof(want));
+	/* network order, no NUL after the text */
+	memset(b, 0xee, sizeof(b));
+	assert_int_equal(mp_uinfo_context(7, "2001:db8::1", b, sizeof(b)), 15);
+	assert_memory_equal(b,
+			    "\0\0\0\x07"
+			    "2001:db8::1",
+			    15);
+	assert_int_equal(b[15], 0xee);
+	/* exactly the room it needs, and one byte less */
+	assert_int_equal(mp_uinfo_context(7, "10.0.0.1", b, 12), 12);
+	assert_int_equal(mp_uinfo_context(7, "10.0.0.1", b, 11), 0);
+	/* the longest address a WELCOME can carry fits the maximum */
+	memset(addr, 'a', MP_STR_MAX);
+	addr[MP_STR_MAX] = '\0';
+	assert_int_equal(mp_uinfo_context(1, addr, b, MP_UINFO_CONTEXT_MAX),
+			 MP_UINFO_CONTEXT_MAX);
+	addr[MP_STR_MAX] = 'a';
+	addr[MP_STR_MAX + 1] = '\0';
+	assert_int_equal(mp_uinfo_context(1, addr, b, sizeof(b)), 0);
+}
+
+static void welcome_msg(struct mp_msg *m, uint32_t id, const char *addr,
+			uint32_t interval)
+{
+	mp_init(m, MP_T_UINFO_WELCOME, MP_F_REPLY, 1);
+	mp_set_u(m, MP_A_KEY_ID, id);
+	mp_set_s(m, MP_A_ADDR, addr);
+	mp_set_u(m, MP_A_INTERVAL, interval);
+}
+
+static void test_welcome_check(void **state)
+{
+	static struct mp_msg m;
+	struct uinfod_welcome w;
+	const char *why = NULL;
+
+	(void)state;
+	welcome_msg(&m, 42, "192.0.2.5", 10);
+	assert_int_equal(uinfod_welcome_check(&m, &w, &why), 0);
+	assert_int_equal(w.key_id, 42);
+	assert_int_equal(w.interval, 10);
+	assert_string_equal(w.addr, "192.0.2.5");
+	welcome_msg(&m, 42, "2001:db8::5", 10);
+	assert_int_equal(uinfod_welcome_check(&m, &w, &why), 0);
+	assert_string_equal(w.addr, "2001:db8::5");
+
+	welcome_msg(&m, 0, "192.0.2.5", 10);
+	assert_int_equal(uinfod_welcome_check(&m, &w, &why), -1);
+	assert_string_equal(why, "key id 0");
+	welcome_msg(&m, 1, "host.example", 10);
+	assert_int_equal(uinfod_welcome_check(&m, &w, &why), -1);
+	assert_string_equal(why, "the address is not an IP address");
+	welcome_msg(&m, 1, "192.0.2.5", 0);
+	assert_int_equal(uinfod_welcome_check(&m, &w, &why), -1);
+	assert_string_equal(why, "keep-alive interval 0");
+	welcome_msg(&m, 1, "192.0.2.5", 10);
+	m.flags = 0;
+	assert_int_equal(uinfod_welcome_check(&m, &w, &why), -1);
+	assert_string_equal(why, "not a welcome");
+	mp_init(&m, MP_T_UINFO_KEEPALIVE, MP_F_REPLY, 1);
+	assert_int_equal(uinfod_welcome_check(&m, &w, &why), -1);
+	assert_string_equal(why, "not a welcome");
+}
+
+static void test_backoff(void **state)
+{
+	uint64_t t = 0;
+	unsigned int i;
+	static const uint64_t want[] = { 1000,	2000,  4000,  8000,
+					 16000, 30000, 30000, 30000 };
+
+	(void)state;
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		t = uinfod_backoff_next(t, 1000, 30000);
+		assert_true(t == want[i]);
+	}
+	/* no overflow near the top, never above the cap */
+	assert_true(uinfod_backoff_next(UINT64_MAX / 2 + 5, 1000, UINT64_MAX) ==
+		    UINT64_MAX);
+	assert_true(uinfod_backoff_next(0, 5000, 3000) == 3000);
+	assert_true(uinfod_backoff_next(2000, 1000, 3000) == 3000);
+}
+
+/* ---- the session against a server in a thread ---- */
+
+static char dir[] = "/tmp/uinfod-test-XXXXXX";
+static char path[16][256];
+enum { CA, CA_KEY, SRV, SRV_KEY, HOST, HOST_KEY, NAMED, NAMED_KEY, OTHER };
+
+static const char *p(int i)
+{
+	return path[i];
+}
+
+enum mode {
+	M_NORMAL,   /* welcome, keep-alives both ways, then close */
+	M_ERROR,    /* an ERROR for the hello */
+	M_SILENT,   /* welcome, then nothing */
+	M_GARBAGE,  /* welcome, then a frame with a bad magic */
+	M_TWICE,    /* welcome and close, twice (key ids 7 then 8) */
+	M_HANDSHAKE /* the handshake only (the client refuses it) */
+};
+
+struct srv {
+	enum mode mode;
+	const char *cert, *key;
+	int lfd;
+	uint16_t port;
+	pthread_t th;
+	/* results, read after the join */
+	long client_verify;
+	int client_cert;
+	int hellos, keepalives, reply_seen, sessions;
+	uint8_t key_out[2][MUISP_AGENT_KEY_LEN];
+};
+
+static int ssl_read_full(SSL *ssl, uint8_t *b, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		int n = SSL_read(ssl, b + got, (int)(len - got));
+
+		if (n <= 0)
+			return -1;
+		got += (size_t)n;
+	}
+	return 0;
+}
+
+static int srv_recv(SSL *ssl, struct mp_msg *m)
+{
+	uint8_t b[MP_MAX_FRAME];
+	int flen;
+
+	if (ssl_read_full(ssl, b, MP_HDR_LEN) < 0)
+		return -1;
+	flen = mp_frame_len(b, MP_HDR_LEN);
+	if (flen < MP_HDR_LEN ||
+	    ssl_read_full(ssl, b + MP_HDR_LEN, (size_t)flen - MP_HDR_LEN) < 0)
+		return -1;
+	return mp_decode(b, (size_t)flen, m) ? -1 : 0;
+}
+
+static void srv_send(SSL *ssl, const struct mp_msg *m)
+{
+	uint8_t b[MP_MAX_FRAME];
+	int n = mp_encode(m, b, sizeof(b));
+
+	if (n > 0)
+		SSL_write(ssl, b, n);
+}
+
+static int verify_later(int ok, X509_STORE_CTX *x)
+{
+	(void)ok;
+	(void)x;
+	return 1;
+}
+
+/* The key as muispd exports it, the context written out here. */
+static void srv_export(SSL *ssl, uint32_t id, uint8_t *key)
+{
+	uint8_t ctx[64] = { (uint8_t)(id >> 24), (uint8_t)(id >> 16),
+			    (uint8_t)(id >> 8), (uint8_t)id };
+
+	memcpy(ctx + 4, "127.0.0.1", 9);
+	assert_int_equal(SSL_export_keying_material(
+				 ssl, key, MUISP_AGENT_KEY_LEN,
+				 "EXPORTER-muisp-uinfo-v1", 23, ctx, 13, 1),
+			 1);
+}
+
+/* One connection; 0 after a session the mode plays through. */
+static int srv_one(struct srv *s, SSL_CTX *ctx, uint32_t id)
+{
+	static struct mp_msg m, out;
+	struct timeval tv = { .tv_sec = 10 };
+	struct pollfd pfd = { s->lfd, POLLIN, 0 };
+	int fd, rc = -1;
+	SSL *ssl;
+
+	if (poll(&pfd, 1, 10000) != 1)
+		return -1;
+	fd = accept(s->lfd, NULL, NULL);
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	ssl = SSL_new(ctx);
+	SSL_set_fd(ssl, fd);
+	if (SSL_accept(ssl) != 1)
+		goto out;
+	s->client_cert = SSL_get0_peer_certificate(ssl) != NULL;
+	s->client_verify = SSL_get_verify_result(ssl);
+	if (s->mode == M_HANDSHAKE)
+		goto out;
+	if (srv_recv(ssl, &m) < 0 || m.type != MP_T_UINFO_HELLO || m.flags ||
+	    m.present)
+		goto out;
+	s->hellos++;
+	if (s->mode == M_ERROR) {
+		mp_init(&out, MP_T_ERROR, MP_F_REPLY, m.serial);
+		mp_set_u(&out, MP_A_ERROR, MP_ERR_CERT);
+		mp_set_s(&out, MP_A_MESSAGE,
+			 "certificate does not name this address");
+		srv_send(ssl, &out);
+		while (srv_recv(ssl, &m) == 0)
+			;
+		rc = 0;
+		goto out;
+	}
+	srv_export(ssl, id, s->key_out[s->sessions]);
+	mp_init(&out, MP_T_UINFO_WELCOME, MP_F_REPLY, m.serial);
+	mp_set_u(&out, MP_A_KEY_ID, id);
+	mp_set_s(&out, MP_A_ADDR, "127.0.0.1");
+	mp_set_u(&out, MP_A_INTERVAL, 1);
+	srv_send(ssl, &out);
+	s->sessions++;
+	if (s->mode == M_GARBAGE) {
+		static const uint8_t junk[MP_HDR_LEN] = { 0x12, 0x34 };
+
+		SSL_write(ssl, junk, sizeof(junk));
+	}
+	if (s->mode == M_NORMAL) {
+		mp_init(&out, MP_T_UINFO_KEEPALIVE, 0, 99);
+		srv_send(ssl, &out);
+	}
+	if (s->mode == M_TWICE) {
+		rc = 0;
+		goto out;
+	}
+	while (srv_recv(ssl, &m) == 0) {
+		if (m.type == MP_T_UINFO_KEEPALIVE && !(m.flags & MP_F_REPLY)) {
+			s->keepalives++;
+			if (s->mode == M_NORMAL) {
+				mp_init(&out, MP_T_UINFO_KEEPALIVE, MP_F_REPLY,
+					m.serial);
+				srv_send(ssl, &out);
+			}
+		} else if (m.type == MP_T_UINFO_KEEPALIVE && m.serial == 99) {
+			s->reply_seen++;
+		} else {
+			goto out; /* nothing else is expected */
+		}
+		if (s->mode == M_NORMAL && s->reply_seen && s->keepalives >= 2)
+			break;
+	}
+	rc = 0;
+out:
+	SSL_shutdown(ssl);
+	SSL_free(ssl);
+	close(fd);
+	return rc;
+}
+
+static void *srv_main(void *arg)
+{
+	struct srv *s = arg;
+	SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+
+	SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION);
+	SSL_CTX_use_certificate_chain_file(ctx, s->cert);
+	SSL_CTX_use_PrivateKey_file(ctx, s->key, SSL_FILETYPE_PEM);
+	/* as muispd's agent-ca: asked for, checked after the handshake */
+	SSL_CTX_load_verify_locations(ctx, p(CA), NULL);
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, verify_later);
+	if (srv_one(s, ctx, 7) == 0 && s->mode == M_TWICE)
+		srv_one(s, ctx, 8);
+	SSL_CTX_free(ctx);
+	return NULL;
+}
+
+static int listener(uint16_t *port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t len = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	assert_true(fd >= 0);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(fd, 4), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+static void srv_start(struct srv *s, enum mode mode, int named)
+{
+	memset(s, 0, sizeof(*s));
+	s->mode = mode;
+	s->cert = p(named ? NAMED : SRV);
+	s->key = p(named ? NAMED_KEY : SRV_KEY);
+	s->client_verify = -1;
+	s->lfd = listener(&s->port);
+	assert_int_equal(pthread_create(&s->th, NULL, srv_main, s), 0);
+}
+
+static void srv_join(struct srv *s)
+{
+	pthread_join(s->th, NULL);
+	close(s->lfd);
+}
+
+/* What the session told. */
+struct obs {
+	int ups, downs, refuse;
+	int was_up[8];
+	char why[8][256];
+	uint64_t retry[8];
+	uint32_t key_id[4];
+	uint8_t key[4][MUISP_AGENT_KEY_LEN];
+};
+
+static int t_up(void *arg, const uint8_t key[MUISP_AGENT_KEY_LEN],
+		const struct uinfod_welcome *w)
+{
+	struct obs *o = arg;
+
+	if (o->ups < 4) {
+		memcpy(o->key[o->ups], key, MUISP_AGENT_KEY_LEN);
+		o->key_id[o->ups] = w->key_id;
+	}
+	assert_string_equal(w->addr, "127.0.0.1");
+	assert_int_equal(w->interval, 1);
+	o->ups++;
+	return o->refuse ? -1 : 0;
+}
+
+static void t_down(void *arg, int was_up, const char *why, uint64_t retry_ms)
+{
+	struct obs *o = arg;
+
+	if (o->downs < 8) {
+		o->was_up[o->downs] = was_up;
+		snprintf(o->why[o->downs], sizeof(o->why[0]), "%s", why);
+		o->retry[o->downs] = retry_ms;
+	}
+	o->downs++;
+}
+
+static const struct uinfod_session_ops ops = { t_up, t_down };
+static const struct uinfod_timing timing = { 50, 200, 5000 };
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+struct client {
+	struct uinfod_conf conf;
+	SSL_CTX *ctx;
+	sd_event *e;
+	struct uinfod_session *s;
+	struct obs o;
+};
+
+static void client_start(struct client *c, uint16_t port, const char *name,
+			 const char *ca)
+{
+	char err[512];
+
+	memset(c, 0, sizeof(*c));
+	snprintf(c->conf.meter, sizeof(c->conf.meter), "127.0.0.1");
+	snprintf(c->conf.server_name, sizeof(c->conf.server_name), "%s", name);
+	c->conf.port = port;
+	snprintf(c->conf.ca, sizeof(c->conf.ca), "%s", ca);
+	snprintf(c->conf.cert, sizeof(c->conf.cert), "%s", p(HOST));
+	snprintf(c->conf.key, sizeof(c->conf.key), "%s", p(HOST_KEY));
+	c->ctx = uinfod_tls_ctx(&c->conf, err, sizeof(err));
+	if (!c->ctx)
+		fail_msg("%s", err);
+	assert_int_equal(sd_event_new(&c->e), 0);
+}
+
+static void client_go_t(struct client *c, const struct uinfod_timing *t)
+{
+	c->s = uinfod_session_new(c->e, &c->conf, c->ctx, t, &ops, &c->o);
+	assert_non_null(c->s);
+}
+
+static void client_go(struct client *c)
+{
+	client_go_t(c, &timing);
+}
+
+/* Run the loop until the session went down n times; the time it took. */
+static uint64_t run_downs(struct client *c, int n, uint64_t max_ms)
+{
+	uint64_t t0 = now_ms();
+
+	while (c->o.downs < n && now_ms() - t0 < max_ms)
+		assert_true(sd_event_run(c->e, 50000) >= 0);
+	if (c->o.downs < n)
+		fail_msg("%d downs after %llu ms, want %d", c->o.downs,
+			 (unsigned long long)max_ms, n);
+	return now_ms() - t0;
+}
+
+static void client_end(struct client *c)
+{
+	uinfod_session_free(c->s);
+	SSL_CTX_free(c->ctx);
+	sd_event_unref(c->e);
+}
+
+/* The key agreed, equal to the server's; keep-alives both ways; the
+ * server's close is the meter lost. */
+static void test_session_keyed(void **state)
+{
+	struct client c;
+	struct srv s;
+
+	(void)state;
+	srv_start(&s, M_NORMAL, 0);
+	client_start(&c, s.port, "127.0.0.1", p(CA));
+	client_go(&c);
+	run_downs(&c, 1, 8000);
+	assert_int_equal(c.o.ups, 1);
+	assert_true(uinfod_session_is_up(c.s) == 0);
+	client_end(&c);
+	srv_join(&s);
+
+	assert_int_equal(c.o.key_id[0], 7);
+	assert_memory_equal(c.o.key[0], s.key_out[0], MUISP_AGENT_KEY_LEN);
+	assert_memory_not_equal(c.o.key[0], (uint8_t[MUISP_AGENT_KEY_LEN]){ 0 },
+				MUISP_AGENT_KEY_LEN);
+	assert_int_equal(c.o.was_up[0], 1);
+	assert_string_equal(c.o.why[0], "the router closed the session");
+	assert_true(c.o.retry[0] == 50);
+	/* the server saw our certificate, good for muispd's check */
+	assert_int_equal(s.client_cert, 1);
+	assert_int_equal(s.client_verify, X509_V_OK);
+	assert_int_equal(s.hellos, 1);
+	assert_true(s.keepalives >= 2);
+	assert_int_equal(s.reply_seen, 1);
+}
+
+static void test_session_refused(void **state)
+{
+	struct client c;
+	struct srv s;
+
+	(void)state;
+	srv_start(&s, M_ERROR, 0);
+	client_start(&c, s.port, "127.0.0.1", p(CA));
+	client_go(&c);
+	run_downs(&c, 1, 5000);
+	client_end(&c);
+	srv_join(&s);
+	assert_int_equal(c.o.ups, 0);
+	assert_int_equal(c.o.was_up[0], 0);
+	assert_string_equal(c.o.why[0],
+			    "refused by the router: certificate does not name "
+			    "this address (certificate refused)");
+}
+
+/* Nothing heard for three intervals (3 s): lost. */
+static void test_session_silent(void **state)
+{
+	struct client c;
+	struct srv s;
+	uint64_t ms;
+
+	(void)state;
+	srv_start(&s, M_SILENT, 0);
+	client_start(&c, s.port, "127.0.0.1", p(CA));
+	client_go(&c);
+	ms = run_downs(&c, 1, 8000);
+	client_end(&c);
+	srv_join(&s);
+	assert_int_equal(c.o.ups, 1);
+	assert_int_equal(c.o.was_up[0], 1);
+	assert_string_equal(c.o.why[0], "nothing heard for 3 s");
+	assert_true(ms >= 2900);
+	/* it kept asking meanwhile */
+	assert_true(s.keepalives >= 2);
+}
+
+static void test_session_garbage(void **state)
+{
+	struct client c;
+	struct srv s;
+
+	(void)state;
+	srv_start(&s, M_GARBAGE, 0);
+	client_start(&c, s.port, "127.0.0.1", p(CA));
+	client_go(&c);
+	run_downs(&c, 1, 5000);
+	client_end(&c);
+	srv_join(&s);
+	assert_int_equal(c.o.ups, 1);
+	assert_int_equal(c.o.was_up[0], 1);
+	assert_int_equal(strncmp(c.o.why[0], "bad frame from the router: ", 27),
+			 0);
+}
+
+/* up() refusing the key ends the attempt: not up, retried. */
+static void test_session_not_installed(void **state)
+{
+	struct client c;
+	struct srv s;
+
+	(void)state;
+	srv_start(&s, M_TWICE, 0);
+	client_start(&c, s.port, "127.0.0.1", p(CA));
+	c.o.refuse = 1;
+	client_go(&c);
+	run_downs(&c, 2, 5000);
+	client_end(&c);
+	srv_join(&s);
+	assert_int_equal(c.o.ups, 2);
+	assert_int_equal(c.o.was_up[0], 0);
+	assert_string_equal(c.o.why[0], "key id 7 not installed");
+	assert_string_equal(c.o.why[1], "key id 8 not installed");
+	/* not up: the back-off grows */
+	assert_true(c.o.retry[0] == 50 && c.o.retry[1] == 100);
+}
+
+/* Lost and back: a new key, and the back-off starts again. */
+static void test_session_reconnect(void **state)
+{
+	struct client c;
+	struct srv s;
+
+	(void)state;
+	srv_start(&s, M_TWICE, 0);
+	client_start(&c, s.port, "127.0.0.1", p(CA));
+	client_go(&c);
+	run_downs(&c, 2, 5000);
+	client_end(&c);
+	srv_join(&s);
+	assert_int_equal(c.o.ups, 2);
+	assert_int_equal(c.o.key_id[0], 7);
+	assert_int_equal(c.o.key_id[1], 8);
+	assert_memory_equal(c.o.key[0], s.key_out[0], MUISP_AGENT_KEY_LEN);
+	assert_memory_equal(c.o.key[1], s.key_out[1], MUISP_AGENT_KEY_LEN);
+	assert_memory_not_equal(c.o.key[0], c.o.key[1], MUISP_AGENT_KEY_LEN);
+	assert_int_equal(c.o.was_up[0], 1);
+	assert_int_equal(c.o.was_up[1], 1);
+	assert_true(c.o.retry[0] == 50 && c.o.retry[1] == 50);
+}
+
+/* The router's certificate must name server-name: an address (IP SAN),
+ * or a host name (SNI and the DNS name). */
+static void test_session_names(void **state)
+{
+	struct client c;
+	struct srv s;
+
+	(void)state;
+	srv_start(&s, M_HANDSHAKE, 0);
+	client_start(&c, s.port, "192.0.2.9", p(CA));
+	client_go(&c);
+	run_downs(&c, 1, 5000);
+	client_end(&c);
+	srv_join(&s);
+	assert_string_equal(c.o.why[0], "TLS handshake: the router's "
+					"certificate: IP address mismatch");
+
+	srv_start(&s, M_HANDSHAKE, 1);
+	client_start(&c, s.port, "other.test", p(CA));
+	client_go(&c);
+	run_downs(&c, 1, 5000);
+	client_end(&c);
+	srv_join(&s);
+	assert_string_equal(c.o.why[0], "TLS handshake: the router's "
+					"certificate: hostname mismatch");
+
+	/* the right host name: through to the hello */
+	srv_start(&s, M_ERROR, 1);
+	client_start(&c, s.port, "router.test", p(CA));
+	client_go(&c);
+	run_downs(&c, 1, 5000);
+	client_end(&c);
+	srv_join(&s);
+	assert_int_equal(s.hellos, 1);
+	assert_int_equal(strncmp(c.o.why[0], "refused by the router: ", 23), 0);
+
+	/* another CA */
+	srv_start(&s, M_HANDSHAKE, 0);
+	client_start(&c, s.port, "127.0.0.1", p(OTHER));
+	client_go(&c);
+	run_downs(&c, 1, 5000);
+	client_end(&c);
+	srv_join(&s);
+	assert_string_equal(c.o.why[0],
+			    "TLS handshake: the router's certificate: "
+			    "self-signed certificate in certificate chain");
+}
+
+/* Nobody listening: refused, retried at 50, 100, 200, 200 ms. */
+static void test_session_no_listener(void **state)
+{
+	struct client c;
+	uint16_t port;
+	int fd = listener(&port);
+
+	(void)state;
+	close(fd);
+	client_start(&c, port, "127.0.0.1", p(CA));
+	client_go(&c);
+	run_downs(&c, 4, 5000);
+	client_end(&c);
+	assert_int_equal(c.o.ups, 0);
+	assert_int_equal(c.o.was_up[0], 0);
+	assert_true(strstr(c.o.why[0], "connect to 127.0.0.1 port ") != NULL);
+	assert_true(strstr(c.o.why[0], ": Connection refused") != NULL);
+	assert_true(c.o.retry[0] == 50 && c.o.retry[1] == 100 &&
+		    c.o.retry[2] == 200 && c.o.retry[3] == 200);
+}
+
+/* A server that takes the connection and never answers: the attempt
+ * ends at the handshake's deadline. */
+static void test_session_stalled(void **state)
+{
+	static const struct uinfod_timing quick = { 50, 200, 300 };
+	struct client c;
+	uint16_t port;
+	int fd = listener(&port); /* the kernel accepts; nobody reads */
+	uint64_t ms;
+
+	(void)state;
+	client_start(&c, port, "127.0.0.1", p(CA));
+	client_go_t(&c, &quick);
+	ms = run_downs(&c, 1, 5000);
+	client_end(&c);
+	close(fd);
+	assert_int_equal(c.o.was_up[0], 0);
+	assert_string_equal(c.o.why[0],
+			    "TLS handshake: not done within 300 ms");
+	assert_true(ms >= 250);
+}
+
+/* The client's own files: each refusal names its file. */
+static void test_tls_ctx_errors(void **state)
+{
+	struct uinfod_conf conf;
+	char err[512];
+
+	(void)state;
+	memset(&conf, 0, sizeof(conf));
+	snprintf(conf.ca, sizeof(conf.ca), "%s/none.pem", dir);
+	snprintf(conf.cert, sizeof(conf.cert), "%s", p(HOST));
+	snprintf(conf.key, sizeof(conf.key), "%s", p(HOST_KEY));
+	assert_null(uinfod_tls_ctx(&conf, err, sizeof(err)));
+	assert_true(strstr(err, "none.pem: cannot load the CA: ") != NULL);
+	snprintf(conf.ca, sizeof(conf.ca), "%s", p(CA));
+	snprintf(conf.key, sizeof(conf.key), "%s", p(SRV_KEY));
+	assert_null(uinfod_tls_ctx(&conf, err, sizeof(err)));
+	assert_true(strstr(err, "server.key: not the key of ") != NULL);
+	snprintf(conf.cert, sizeof(conf.cert), "%s", p(HOST_KEY));
+	assert_null(uinfod_tls_ctx(&conf, err, sizeof(err)));
+	assert_true(strstr(err, "host.key: cannot load the certificate: ") !=
+		    NULL);
+}
+
+static int add_ext(X509 *ca, X509 *x, int nid, const char *v)
+{
+	X509V3_CTX ctx;
+	X509_EXTENSION *e;
+	int ok;
+
+	X509V3_set_ctx(&ctx, ca, x, NULL, NULL, 0);
+	e = X509V3_EXT_conf_nid(NULL, &ctx, nid, v);
+	ok = e && X509_add_ext(x, e, -1);
+	X509_EXTENSION_free(e);
+	return ok ? 0 : -1;
+}
+
+/*
+ * The host's certificate as muispd's agent-ca check wants it: signed by
+ * the CA, naming the host's address, for TLS client authentication.
+ * (lib/ca's muisp_ca_issue() makes server certificates, serverAuth only:
+ * a TLS server checking a client refuses those, "unsuitable certificate
+ * purpose".)
+ */
+static int issue_client(const char *addr, const char *out, const char *okey)
+{
+	FILE *f = fopen(p(CA), "r"), *g = NULL;
+	X509 *ca = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
+	EVP_PKEY *cakey = NULL, *key = EVP_EC_gen("P-256");
+	X509 *x = X509_new();
+	char san[64];
+	int rc = -1;
+
+	if (f)
+		fclose(f);
+	f = fopen(p(CA_KEY), "r");
+	if (f) {
+		cakey = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+		fclose(f);
+	}
+	snprintf(san, sizeof(san), "IP:%s", addr);
+	if (!ca || !cakey || !key || !x || !X509_set_version(x, 2) ||
+	    !ASN1_INTEGER_set(X509_get_serialNumber(x), 4242) ||
+	    !X509_gmtime_adj(X509_getm_notBefore(x), -60) ||
+	    !X509_gmtime_adj(X509_getm_notAfter(x), 86400) ||
+	    !X509_NAME_add_entry_by_txt(
+		    X509_get_subject_name(x), "CN", MBSTRING_ASC,
+		    (const unsigned char *)addr, -1, -1, 0) ||
+	    !X509_set_issuer_name(x, X509_get_subject_name(ca)) ||
+	    !X509_set_pubkey(x, key) ||
+	    add_ext(ca, x, NID_basic_constraints, "CA:FALSE") < 0 ||
+	    add_ext(ca, x, NID_key_usage, "critical,digitalSignature") < 0 ||
+	    add_ext(ca, x, NID_ext_key_usage, "clientAuth") < 0 ||
+	    add_ext(ca, x, NID_subject_alt_name, san) < 0 ||
+	    !X509_sign(x, cakey, EVP_sha256()))
+		goto out;
+	f = fopen(out, "w");
+	g = fopen(okey, "w");
+	if (f && g && PEM_write_X509(f, x) &&
+	    PEM_write_PrivateKey(g, key, NULL, NULL, 0, NULL, NULL))
+		rc = 0;
+out:
+	if (f)
+		fclose(f);
+	if (g)
+		fclose(g);
+	X509_free(x);
+	X509_free(ca);
+	EVP_PKEY_free(key);
+	EVP_PKEY_free(cakey);
+	return rc;
+}
+
+static int setup(void **state)
+{
+	static const char *const names[] = {
+		[CA] = "ca/ca.pem",	  [CA_KEY] = "ca/ca.key",
+		[SRV] = "server.pem",	  [SRV_KEY] = "server.key",
+		[HOST] = "host.pem",	  [HOST_KEY] = "host.key",
+		[NAMED] = "named.pem",	  [NAMED_KEY] = "named.key",
+		[OTHER] = "other/ca.pem",
+	};
+	struct muisp_ca_err e;
+	char d[300];
+	unsigned int i;
+
+	(void)state;
+	signal(SIGPIPE, SIG_IGN);
+	if (!mkdtemp(dir))
+		return -1;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		snprintf(path[i], sizeof(path[i]), "%s/%s", dir, names[i]);
+	snprintf(d, sizeof(d), "%s/ca", dir);
+	if (mkdir(d, 0700) < 0 || muisp_ca_init(d, "Test CA", 1, 0, &e) < 0)
+		goto fail;
+	snprintf(d, sizeof(d), "%s/other", dir);
+	if (mkdir(d, 0700) < 0 || muisp_ca_init(d, "Other CA", 1, 0, &e) < 0 ||
+	    muisp_ca_issue(p(CA), p(CA_KEY), "127.0.0.1", NULL, 1, p(SRV),
+			   p(SRV_KEY), 0, &e) < 0 ||
+	    muisp_ca_issue(p(CA), p(CA_KEY), "router.test", NULL, 1, p(NAMED),
+			   p(NAMED_KEY), 0, &e) < 0 ||
+	    issue_client("127.0.0.1", p(HOST), p(HOST_KEY)) < 0) {
+		snprintf(e.msg, sizeof(e.msg), "the host's certificate");
+		goto fail;
+	}
+	return 0;
+fail:
+	fprintf(stderr, "setup: %s\n", e.msg);
+	return -1;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_context),
+		cmocka_unit_test(test_welcome_check),
+		cmocka_unit_test(test_backoff),
+		cmocka_unit_test(test_tls_ctx_errors),
+		cmocka_unit_test(test_session_keyed),
+		cmocka_unit_test(test_session_refused),
+		cmocka_unit_test(test_session_silent),
+		cmocka_unit_test(test_session_garbage),
+		cmocka_unit_test(test_session_not_installed),
+		cmocka_unit_test(test_session_reconnect),
+		cmocka_unit_test(test_session_names),
+		cmocka_unit_test(test_session_no_listener),
+		cmocka_unit_test(test_session_stalled),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
