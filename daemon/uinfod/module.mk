@@ -12,3 +12,8 @@ UINFOD_LIBS = $(shell $(PKG_CONFIG) --libs openssl 2>/dev/null || echo -lssl -lc
 	$(LIB_EVLOOP_LIBS)
 
 $(eval $(call program,muisp-uinfod,$(UINFOD_SRCS),$(UINFOD_LIBS) $(LIB_NL_LIBS),sbin))
+
+MAN5 += daemon/uinfod/muisp-uinfod.conf.5
+MAN8 += daemon/uinfod/muisp-uinfod.8
+UNITS += daemon/uinfod/muisp-uinfod.service
+CONFS += daemon/uinfod/muisp-uinfod.conf
