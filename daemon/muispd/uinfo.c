@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The meter's side of per-user accounting's key agreement (PROTOCOL.md
- * §9, docs/DESIGN.md "The key agreement"): a multi-user host's agent
+ * §9, docs/DESIGN.md "The agent's key agreement"): a multi-user host's agent
  * (muisp-uinfod) opens a TLS control channel with a certificate from
  * agent-ca that names the host's address, and says UINFO_HELLO.  Both
  * ends then export the same key from the TLS session (RFC 5705), so no
@@ -33,26 +33,27 @@
 static struct log_rl rl_agent = LOG_RL_INIT(10, 5);
 
 /* The certificate the channel's TLS verified against agent-ca, naming
- * addr; NULL and why otherwise. */
-static const char *uinfo_cert_check(struct conn *c)
+ * addr: 0, or -1 and why in buf. */
+static int uinfo_cert_check(struct conn *c, char *buf, size_t len)
 {
+	const char *why = NULL;
 	X509 *x;
 	long v;
 
 	if (!c->ssl)
-		return "an agent needs TLS";
-	x = SSL_get0_peer_certificate(c->ssl);
-	if (!x)
-		return "an agent needs a certificate";
-	v = SSL_get_verify_result(c->ssl);
-	if (v != X509_V_OK) {
-		log_warnx("%s: agent certificate refused: %s", c->addr,
-			  X509_verify_cert_error_string(v));
-		return "certificate not issued by the agent CA";
-	}
-	if (X509_check_ip_asc(x, c->addr, 0) != 1)
-		return "certificate does not name this address";
-	return NULL;
+		why = "an agent needs TLS";
+	else if (!(x = SSL_get0_peer_certificate(c->ssl)))
+		why = "an agent needs a certificate";
+	else if ((v = SSL_get_verify_result(c->ssl)) != X509_V_OK)
+		snprintf(buf, len, "certificate refused by agent-ca: %s",
+			 X509_verify_cert_error_string(v));
+	else if (X509_check_ip_asc(x, c->addr, 0) != 1)
+		why = "certificate does not name this address";
+	else
+		return 0;
+	if (why)
+		snprintf(buf, len, "%s", why);
+	return -1;
 }
 
 /* The agent channel of addr other than c, if any. */
@@ -85,7 +86,7 @@ static uint32_t uinfo_next_key_id(struct muispd *md)
 void uinfo_hello(struct muispd *md, struct conn *c, const struct mp_msg *req)
 {
 	uint8_t key[MUISP_AGENT_KEY_LEN], ctx[MP_UINFO_CONTEXT_MAX];
-	const char *why;
+	char why[160];
 	struct conn *old;
 	struct mp_msg m;
 	uint32_t id;
@@ -96,8 +97,7 @@ void uinfo_hello(struct muispd *md, struct conn *c, const struct mp_msg *req)
 			   "agents are not enabled here (agent-ca)");
 		return;
 	}
-	why = uinfo_cert_check(c);
-	if (why) {
+	if (uinfo_cert_check(c, why, sizeof(why))) {
 		log_ratelimited(&rl_agent, LOG_WARNING, "%s: agent refused: %s",
 				c->addr, why);
 		conn_error(c, req, MP_ERR_CERT, "%s", why);
