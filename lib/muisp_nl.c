@@ -440,16 +440,19 @@ struct nlmsghdr *muisp_nl_msg(struct muisp_nl *nl, uint8_t cmd, uint16_t flags)
 int muisp_nl_request(struct muisp_nl *nl, struct nlmsghdr *nlh, muisp_nl_cb cb,
 		     void *arg)
 {
-	int intr = 0;
+	int intr = 0, r;
 
 	if (nl->joined) {
 		errno = EINVAL;
 		return -1;
 	}
 	nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
-	if (nl_send(nl, nlh) < 0)
-		return -1;
-	return nl_run(nl, nlh, cb, arg, &intr);
+	r = nl_send(nl, nlh) < 0 ? -1 : nl_run(nl, nlh, cb, arg, &intr);
+	/* a request may carry a key (AGENT_SET, TAG_SET): not kept past its
+	 * answer, whose extack named attributes by their offsets in it */
+	if ((char *)nlh == nl->sbuf)
+		explicit_bzero(nl->sbuf, nlh->nlmsg_len);
+	return r;
 }
 
 int muisp_nl_dump(struct muisp_nl *nl, struct nlmsghdr *nlh, muisp_nl_cb cb,
