@@ -332,9 +332,14 @@ out:
 	return r;
 }
 
+/*
+ * The certificate for NAME signed by CACERT with CAKEY (both NULL: self-
+ * signed), with keyUsage KU and, unless NULL, extendedKeyUsage EKU.
+ */
 static int issue(X509 *cacert, EVP_PKEY *cakey, const char *name,
-		 const char *notice, unsigned days, const char *out_cert,
-		 const char *out_key, int force, struct muisp_ca_err *err)
+		 const char *ku, const char *eku, const char *notice,
+		 unsigned days, const char *out_cert, const char *out_key,
+		 int force, struct muisp_ca_err *err)
 {
 	unsigned char ip[16];
 	char san[96];
@@ -365,16 +370,12 @@ static int issue(X509 *cacert, EVP_PKEY *cakey, const char *name,
 		cakey = key;
 	if (!x || !X509_set_issuer_name(x, X509_get_subject_name(cacert)) ||
 	    add_ext(cacert, x, NID_basic_constraints, "CA:FALSE") < 0 ||
-	    add_ext(cacert, x, NID_key_usage,
-		    "critical,digitalSignature,keyEncipherment") < 0 ||
+	    add_ext(cacert, x, NID_key_usage, ku) < 0 ||
 	    add_ext(cacert, x, NID_subject_alt_name, san) < 0 ||
 	    add_ext(cacert, x, NID_subject_key_identifier, "hash") < 0 ||
 	    (cacert != x && add_ext(cacert, x, NID_authority_key_identifier,
 				    "keyid:always") < 0) ||
-	    /* the router: Windows and macOS want serverAuth (and take
-	     * ipsecIKE's IKE intermediate) on the IKEv2 server's cert */
-	    (cacert != x && add_ext(cacert, x, NID_ext_key_usage,
-				    "serverAuth,1.3.6.1.5.5.8.2.2") < 0) ||
+	    (eku && add_ext(cacert, x, NID_ext_key_usage, eku) < 0) ||
 	    (notice && add_notice(cacert, x, notice) < 0) ||
 	    !X509_sign(x, cakey, EVP_sha256())) {
 		fail(err, EINVAL, "building certificate for %s", name);
@@ -393,14 +394,37 @@ out:
 	return r;
 }
 
+/* keyUsage (critical) and extendedKeyUsage by purpose (see ca.h) */
+#define KU_SIG_ENC "critical,digitalSignature,keyEncipherment"
+#define KU_SIG	   "critical,digitalSignature"
+#define EKU_ROUTER "serverAuth,1.3.6.1.5.5.8.2.2" /* and IKE intermediate */
+#define EKU_CLIENT "clientAuth"
+
 int muisp_ca_issue(const char *cacert, const char *cakey, const char *name,
-		   const char *notice, unsigned days, const char *out_cert,
-		   const char *out_key, int force, struct muisp_ca_err *err)
+		   enum muisp_ca_purpose purpose, const char *notice,
+		   unsigned days, const char *out_cert, const char *out_key,
+		   int force, struct muisp_ca_err *err)
 {
+	const char *ku, *eku;
 	X509 *ca;
 	EVP_PKEY *k;
 	int r = -1;
 
+	switch (purpose) {
+	case MUISP_CA_ROUTER:
+		ku = KU_SIG_ENC;
+		eku = EKU_ROUTER;
+		break;
+	case MUISP_CA_CLIENT:
+		if (notice)
+			return fail(err, EINVAL,
+				    "a client certificate takes no notice");
+		ku = KU_SIG;
+		eku = EKU_CLIENT;
+		break;
+	default:
+		return fail(err, EINVAL, "unknown certificate purpose");
+	}
 	ca = read_cert(cacert, err);
 	if (!ca)
 		return -1;
@@ -411,7 +435,8 @@ int muisp_ca_issue(const char *cacert, const char *cakey, const char *name,
 		fail(err, EINVAL, "%s does not belong to %s", cakey, cacert);
 		goto out;
 	}
-	r = issue(ca, k, name, notice, days, out_cert, out_key, force, err);
+	r = issue(ca, k, name, ku, eku, notice, days, out_cert, out_key, force,
+		  err);
 out:
 	EVP_PKEY_free(k);
 	X509_free(ca);
@@ -421,8 +446,9 @@ out:
 int muisp_ca_selfsign(const char *name, unsigned days, const char *out_cert,
 		      const char *out_key, int force, struct muisp_ca_err *err)
 {
-	return issue(NULL, NULL, name, NULL, days, out_cert, out_key, force,
-		     err);
+	/* no extendedKeyUsage: an IKE client's, any use */
+	return issue(NULL, NULL, name, KU_SIG_ENC, NULL, NULL, days, out_cert,
+		     out_key, force, err);
 }
 
 static void print_time(FILE *fp, const char *label, const ASN1_TIME *t)

@@ -25,17 +25,35 @@ struct muisp_ca_err {
 int muisp_ca_init(const char *dir, const char *cn, unsigned days, int force,
 		  struct muisp_ca_err *err);
 
+/* What an issued certificate is for (its key usages). */
+enum muisp_ca_purpose {
+	/*
+	 * The router's: keyUsage digitalSignature and keyEncipherment,
+	 * extendedKeyUsage serverAuth and IKE intermediate (native IKEv2
+	 * clients, Windows and macOS, want serverAuth on the server's).
+	 */
+	MUISP_CA_ROUTER,
+	/*
+	 * A TLS client's, muisp-uinfod's (muispd's agent-ca): keyUsage
+	 * digitalSignature, extendedKeyUsage clientAuth only (OpenSSL
+	 * refuses a serverAuth-only certificate from a TLS client as an
+	 * "unsuitable certificate purpose").
+	 */
+	MUISP_CA_CLIENT,
+};
+
 /*
- * A router (end-entity) certificate signed by the CA: subject CN=<name>,
- * subjectAltName DNS:<name> (or IP:<name> for an address; the IKE
- * identity), keyUsage digitalSignature, extendedKeyUsage serverAuth and
- * IKE intermediate (native IKEv2 clients: Windows, macOS), and, when
- * NOTICE is non-NULL, a certificatePolicies user notice (seed §4: where
- * and what LAN the μISP serves, to be shown to the user).
+ * An end-entity certificate signed by the CA, for PURPOSE: subject
+ * CN=<name>, subjectAltName DNS:<name> (or IP:<name> for an address: a
+ * router's IKE identity, an agent's host address), the key usages of
+ * PURPOSE, and, when NOTICE is non-NULL (MUISP_CA_ROUTER only: EINVAL
+ * with MUISP_CA_CLIENT), a certificatePolicies user notice (seed §4:
+ * where and what LAN the μISP serves, to be shown to the user).
  */
 int muisp_ca_issue(const char *cacert, const char *cakey, const char *name,
-		   const char *notice, unsigned days, const char *out_cert,
-		   const char *out_key, int force, struct muisp_ca_err *err);
+		   enum muisp_ca_purpose purpose, const char *notice,
+		   unsigned days, const char *out_cert, const char *out_key,
+		   int force, struct muisp_ca_err *err);
 
 /* A self-signed end-entity certificate (muisp clients: anonymous). */
 int muisp_ca_selfsign(const char *name, unsigned days, const char *out_cert,

@@ -1,11 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Host test of `muispctl ca` (no kernel module, no root): a CA and router
-# certificates made in a temp dir and checked with the openssl CLI, an
-# independent implementation — init writes ca.pem and a 0600 ca.key, issue
-# gives certificates `openssl verify -CAfile` accepts with the right CN,
-# SAN, lifetime and user notice, show prints exactly what openssl reads,
+# Host test of `muispctl ca` (no kernel module, no root): a CA, router
+# and agent (--client) certificates made in a temp dir and checked with
+# the openssl CLI, an independent implementation — init writes ca.pem and
+# a 0600 ca.key, issue gives certificates `openssl verify -CAfile` accepts
+# with the right CN, SAN, lifetime, user notice and purpose (a --client
+# one for sslclient only, a router's for sslserver), show prints exactly
+# what openssl reads,
 # verify tells the CA's certificates from another CA's, nothing is
 # overwritten without --force, and bad arguments exit 2 writing nothing.
 #
@@ -136,6 +138,34 @@ expect "default lifetime 365 days" $((365 * 86400 + 300)) \
 expect "no notice unless asked" "" \
 	"$(openssl x509 -noout -text -in 192.0.2.1.pem | grep 'Explicit Text' || true)"
 
+# --client: muisp-uinfod's certificate, for TLS client authentication
+check "issue --client exits 0" run 0 ca issue 192.0.2.50 --client --ca "$T/ca" \
+	--days 7 --out-cert "$T/host.pem" --out-key "$T/host.key"
+expect "issue --client names its files" "certificate: $T/host.pem
+key:         $T/host.key" "$out"
+expect "client: openssl verify -CAfile accepts it" "host.pem: OK" \
+	"$(openssl verify -CAfile ca/ca.pem host.pem 2>&1)"
+expect "client: openssl verify -purpose sslclient accepts it" "host.pem: OK" \
+	"$(openssl verify -CAfile ca/ca.pem -purpose sslclient host.pem 2>&1)"
+expect "client CN" "CN=192.0.2.50" "$(subj host.pem)"
+expect "client SAN" "IPAddress:192.0.2.50" "$(san host.pem)"
+expect "client EKU: clientAuth only" "TLSWebClientAuthentication" \
+	"$(openssl x509 -noout -ext extendedKeyUsage -in host.pem | sed -n 2p | tr -d ' ')"
+expect "client key usage: digitalSignature, critical" \
+	"X509v3 Key Usage: critical|Digital Signature" \
+	"$(openssl x509 -noout -ext keyUsage -in host.pem | sed 's/^ *//' | paste -sd'|')"
+expect "client key mode" 600 "$(mode host.key)"
+expect "client: no notice" "" \
+	"$(openssl x509 -noout -text -in host.pem | grep 'Explicit Text' || true)"
+# a router certificate is no TLS client's, a client's no server's
+check "router: openssl verify -purpose sslclient refuses it" \
+	[ "$(openssl verify -CAfile ca/ca.pem -purpose sslclient router.pem >/dev/null 2>&1; echo $?)" != 0 ]
+check "client: openssl verify -purpose sslserver refuses it" \
+	[ "$(openssl verify -CAfile ca/ca.pem -purpose sslserver host.pem >/dev/null 2>&1; echo $?)" != 0 ]
+check "issue --client for a host name" run 0 ca issue host.muisp.test --client \
+	--ca "$T/ca" --out-cert "$T/hostn.pem" --out-key "$T/hostn.key"
+expect "client DNS SAN" "DNS:host.muisp.test" "$(san hostn.pem)"
+
 # overwrite refused, files untouched; --force replaces
 h_pem=$(hash router.pem) h_key=$(hash router.key)
 check "issue over an existing cert refused" run 1 ca issue router.muisp.test \
@@ -248,14 +278,14 @@ usage_case() { # DESCRIPTION EXPECTED-STDERR ARGS...
 }
 usage_case "no verb" "$(printf '%s\n' \
 	'usage: muispctl ca init DIR CN [--days N] [--force]' \
-	'       muispctl ca issue NAME [--ca DIR] [--notice TEXT] [--days N] [--out-cert FILE --out-key FILE] [--force]' \
+	'       muispctl ca issue NAME [--ca DIR] [--client | --notice TEXT] [--days N] [--out-cert FILE --out-key FILE] [--force]' \
 	'       muispctl ca selfsign NAME [--days N] [--out-cert FILE --out-key FILE] [--force]' \
 	'       muispctl ca show CERT' \
 	'       muispctl ca verify CACERT CERT')" ca
 usage_case "unknown verb" "muispctl: unknown ca command 'sign'
 $(printf '%s\n' \
 	'usage: muispctl ca init DIR CN [--days N] [--force]' \
-	'       muispctl ca issue NAME [--ca DIR] [--notice TEXT] [--days N] [--out-cert FILE --out-key FILE] [--force]' \
+	'       muispctl ca issue NAME [--ca DIR] [--client | --notice TEXT] [--days N] [--out-cert FILE --out-key FILE] [--force]' \
 	'       muispctl ca selfsign NAME [--days N] [--out-cert FILE --out-key FILE] [--force]' \
 	'       muispctl ca show CERT' \
 	'       muispctl ca verify CACERT CERT')" ca sign x
@@ -283,6 +313,11 @@ usage_case "issue same file twice" \
 usage_case "issue bad notice" \
 	"muispctl: invalid --notice 'say \"hi\"': 1-200 characters without control characters, '\"', '\\' or '\$'" \
 	ca issue r --ca "$T/ca" --notice 'say "hi"'
+usage_case "issue --client --notice" \
+	"muispctl: ca issue: --notice is for router certificates, not with --client (try --help)" \
+	ca issue 192.0.2.50 --ca "$T/ca" --client --notice "Hotel Foo"
+usage_case "issue --client=yes" "muispctl: ca issue: '--client' takes no value (try --help)" \
+	ca issue 192.0.2.50 --ca "$T/ca" --client=yes
 usage_case "issue unknown option" "muispctl: ca issue: unknown option '--bogus' (try --help)" \
 	ca issue r --ca "$T/ca" --bogus
 usage_case "show without CERT" "muispctl: ca show: expected CERT (try --help)" ca show

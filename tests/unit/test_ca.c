@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * lib/ca: CA creation, router certificate issue, self-signed client
- * certificates, verification (right CA / wrong CA / self-signed), show,
- * key file modes, refusal to overwrite, bad names.  Keys are generated at
- * test time in a temporary directory.
+ * lib/ca: CA creation, router and TLS client (agent) certificate issue,
+ * self-signed client certificates, verification (right CA / wrong CA /
+ * self-signed), each purpose's key usages as OpenSSL reads and checks
+ * them, show, key file modes, refusal to overwrite, bad names.  Keys are
+ * generated at test time in a temporary directory.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -17,6 +18,11 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
 
 #include "ca.h"
 
@@ -45,11 +51,18 @@ static int setup(void **state)
 	if (muisp_ca_init(dir, "muisp test CA", 2, 0, &err) < 0 ||
 	    muisp_ca_init(d2, "another CA", 2, 0, &err) < 0 ||
 	    muisp_ca_issue(path("ca.pem"), path("ca.key"), "router.muisp.test",
-			   "Hotel Foo lobby, 802.11g", 2, path("router.pem"),
-			   path("router.key"), 0, &err) < 0 ||
+			   MUISP_CA_ROUTER, "Hotel Foo lobby, 802.11g", 2,
+			   path("router.pem"), path("router.key"), 0,
+			   &err) < 0 ||
 	    muisp_ca_issue(path("other/ca.pem"), path("other/ca.key"),
-			   "router.muisp.test", NULL, 2, path("rogue.pem"),
-			   path("rogue.key"), 0, &err) < 0 ||
+			   "router.muisp.test", MUISP_CA_ROUTER, NULL, 2,
+			   path("rogue.pem"), path("rogue.key"), 0, &err) < 0 ||
+	    muisp_ca_issue(path("ca.pem"), path("ca.key"), "192.0.2.50",
+			   MUISP_CA_CLIENT, NULL, 2, path("agent.pem"),
+			   path("agent.key"), 0, &err) < 0 ||
+	    muisp_ca_issue(path("ca.pem"), path("ca.key"), "host.muisp.test",
+			   MUISP_CA_CLIENT, NULL, 2, path("agent-dns.pem"),
+			   path("agent-dns.key"), 0, &err) < 0 ||
 	    muisp_ca_selfsign("alice.anon", 2, path("alice.pem"),
 			      path("alice.key"), 0, &err) < 0) {
 		fprintf(stderr, "setup: %s\n", err.msg);
@@ -186,8 +199,9 @@ static void test_key_files(void **state)
 
 	/* the CA key must belong to the CA certificate */
 	assert_int_equal(muisp_ca_issue(path("ca.pem"), path("other/ca.key"),
-					"r2", NULL, 2, path("r2.pem"),
-					path("r2.key"), 0, &err),
+					"r2", MUISP_CA_ROUTER, NULL, 2,
+					path("r2.pem"), path("r2.key"), 0,
+					&err),
 			 -1);
 	assert_int_equal(errno, EINVAL);
 	assert_int_equal(access(path("r2.key"), F_OK), -1);
@@ -221,8 +235,9 @@ static void test_force_links(void **state)
 	/* the key's name is a symlink to the CA key */
 	assert_int_equal(symlink(path("ca.key"), path("link.key")), 0);
 	assert_int_equal(muisp_ca_issue(path("ca.pem"), path("ca.key"), "r3",
-					NULL, 2, path("r3.pem"),
-					path("link.key"), 1, &err),
+					MUISP_CA_ROUTER, NULL, 2,
+					path("r3.pem"), path("link.key"), 1,
+					&err),
 			 -1);
 	assert_int_equal(errno, ELOOP);
 	assert_non_null(strstr(err.msg, "link.key: a symbolic link, refused"));
@@ -265,9 +280,25 @@ static void test_bad_input(void **state)
 					   path("x.key"), 0, &err),
 			 -1);
 	assert_int_equal(muisp_ca_issue(path("ca.pem"), path("ca.key"), "r3",
-					"bad \"notice\"", 2, path("r3.pem"),
-					path("r3.key"), 0, &err),
+					MUISP_CA_ROUTER, "bad \"notice\"", 2,
+					path("r3.pem"), path("r3.key"), 0,
+					&err),
 			 -1);
+	/* a client certificate takes no notice; a purpose must be known */
+	assert_int_equal(muisp_ca_issue(path("ca.pem"), path("ca.key"), "r3",
+					MUISP_CA_CLIENT, "Hotel Foo", 2,
+					path("r3.pem"), path("r3.key"), 0,
+					&err),
+			 -1);
+	assert_int_equal(errno, EINVAL);
+	assert_string_equal(err.msg, "a client certificate takes no notice");
+	assert_int_equal(muisp_ca_issue(path("ca.pem"), path("ca.key"), "r3",
+					(enum muisp_ca_purpose)7, NULL, 2,
+					path("r3.pem"), path("r3.key"), 0,
+					&err),
+			 -1);
+	assert_int_equal(errno, EINVAL);
+	assert_string_equal(err.msg, "unknown certificate purpose");
 	assert_int_equal(muisp_ca_init(path("nodir"), "x", 2, 0, &err), -1);
 	assert_int_equal(errno, ENOENT);
 	assert_int_equal(access(path("x.key"), F_OK), -1);
@@ -306,12 +337,143 @@ static void test_notice_utf8(void **state)
 	char *s;
 
 	assert_int_equal(muisp_ca_issue(path("ca.pem"), path("ca.key"), "u8",
-					"H\xc3\xb4tel Foo", 2, path("u8.pem"),
-					path("u8.key"), 0, &err),
+					MUISP_CA_ROUTER, "H\xc3\xb4tel Foo", 2,
+					path("u8.pem"), path("u8.key"), 0,
+					&err),
 			 0);
 	s = show(path("u8.pem"));
 	assert_non_null(strstr(s, "\nnotice:      H\xc3\xb4tel Foo\n"));
 	free(s);
+}
+
+static X509 *load(const char *p)
+{
+	FILE *f = fopen(p, "r");
+	X509 *x;
+
+	assert_non_null(f);
+	x = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	assert_non_null(x);
+	return x;
+}
+
+/* The extendedKeyUsage OIDs, dotted, joined by ','; "" for none. */
+static const char *eku_of(X509 *x)
+{
+	static char buf[256];
+	EXTENDED_KEY_USAGE *eku;
+	size_t n = 0;
+	int i, crit = -1;
+
+	buf[0] = '\0';
+	eku = X509_get_ext_d2i(x, NID_ext_key_usage, &crit, NULL);
+	for (i = 0; eku && i < sk_ASN1_OBJECT_num(eku); i++) {
+		if (n)
+			buf[n++] = ',';
+		OBJ_obj2txt(buf + n, (int)(sizeof(buf) - n),
+			    sk_ASN1_OBJECT_value(eku, i), 1);
+		n = strlen(buf);
+	}
+	if (eku)
+		assert_int_equal(crit, 0); /* not critical */
+	EXTENDED_KEY_USAGE_free(eku);
+	return buf;
+}
+
+/* X509_V_OK, or why CERT does not verify against ca.pem for PURPOSE. */
+static int verify_for(X509 *ca, X509 *x, int purpose)
+{
+	X509_STORE *store = X509_STORE_new();
+	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+	int e;
+
+	assert_non_null(store);
+	assert_non_null(ctx);
+	assert_int_equal(X509_STORE_add_cert(store, ca), 1);
+	assert_int_equal(X509_STORE_CTX_init(ctx, store, x, NULL), 1);
+	assert_int_equal(X509_STORE_CTX_set_purpose(ctx, purpose), 1);
+	e = X509_verify_cert(ctx) == 1 ? X509_V_OK :
+					 X509_STORE_CTX_get_error(ctx);
+	X509_STORE_CTX_free(ctx);
+	X509_STORE_free(store);
+	return e;
+}
+
+/*
+ * MUISP_CA_CLIENT: extendedKeyUsage clientAuth only, keyUsage
+ * digitalSignature (critical), the address as a SAN IP (a host name as
+ * DNS): what OpenSSL accepts from a TLS client (muispd's agent-ca check),
+ * which a router certificate is not; the router's usages unchanged.
+ */
+static void test_purpose(void **state)
+{
+	X509 *ca = load(path("ca.pem")), *agent = load(path("agent.pem")),
+	     *named = load(path("agent-dns.pem")),
+	     *router = load(path("router.pem")),
+	     *alice = load(path("alice.pem"));
+	struct muisp_ca_err err;
+	int crit = -1;
+	ASN1_BIT_STRING *ku;
+	char *s;
+
+	/* the client's usages */
+	assert_string_equal(eku_of(agent), "1.3.6.1.5.5.7.3.2");
+	assert_string_equal(eku_of(named), "1.3.6.1.5.5.7.3.2");
+	assert_int_equal(X509_get_extended_key_usage(agent), XKU_SSL_CLIENT);
+	assert_int_equal(X509_get_key_usage(agent), KU_DIGITAL_SIGNATURE);
+	ku = X509_get_ext_d2i(agent, NID_key_usage, &crit, NULL);
+	assert_non_null(ku);
+	assert_int_equal(crit, 1);
+	ASN1_BIT_STRING_free(ku);
+	/* the router's, as before: serverAuth and IKE intermediate */
+	assert_string_equal(eku_of(router),
+			    "1.3.6.1.5.5.7.3.1,1.3.6.1.5.5.8.2.2");
+	assert_int_equal(X509_get_key_usage(router),
+			 KU_DIGITAL_SIGNATURE | KU_KEY_ENCIPHERMENT);
+	/* a self-signed client certificate has none */
+	assert_string_equal(eku_of(alice), "");
+
+	/* OpenSSL's own purpose checks */
+	assert_int_equal(X509_check_purpose(agent, X509_PURPOSE_SSL_CLIENT, 0),
+			 1);
+	assert_int_not_equal(
+		X509_check_purpose(agent, X509_PURPOSE_SSL_SERVER, 0), 1);
+	assert_int_not_equal(
+		X509_check_purpose(router, X509_PURPOSE_SSL_CLIENT, 0), 1);
+	assert_int_equal(X509_check_purpose(router, X509_PURPOSE_SSL_SERVER, 0),
+			 1);
+	/* and a chain verified as a TLS server verifies its client's */
+	assert_int_equal(verify_for(ca, agent, X509_PURPOSE_SSL_CLIENT),
+			 X509_V_OK);
+	assert_int_equal(verify_for(ca, named, X509_PURPOSE_SSL_CLIENT),
+			 X509_V_OK);
+	assert_int_equal(verify_for(ca, router, X509_PURPOSE_SSL_CLIENT),
+			 X509_V_ERR_INVALID_PURPOSE);
+	assert_int_equal(verify_for(ca, router, X509_PURPOSE_SSL_SERVER),
+			 X509_V_OK);
+	assert_int_equal(verify_for(ca, agent, X509_PURPOSE_SSL_SERVER),
+			 X509_V_ERR_INVALID_PURPOSE);
+	assert_int_equal(
+		muisp_ca_verify(path("ca.pem"), path("agent.pem"), &err), 0);
+
+	/* names: CN=NAME, SAN IP for an address, DNS for a host name */
+	s = show(path("agent.pem"));
+	assert_non_null(strstr(s, "subject:     /CN=192.0.2.50\n"));
+	assert_non_null(strstr(s, "issuer:      /CN=muisp test CA\n"));
+	assert_non_null(strstr(s, "\nsan:         IP:192.0.2.50\n"));
+	assert_null(strstr(s, "DNS:"));
+	assert_null(strstr(s, "notice:"));
+	free(s);
+	s = show(path("agent-dns.pem"));
+	assert_non_null(strstr(s, "\nsan:         DNS:host.muisp.test\n"));
+	free(s);
+
+	X509_free(ca);
+	X509_free(agent);
+	X509_free(named);
+	X509_free(router);
+	X509_free(alice);
 }
 
 int main(void)
@@ -325,6 +487,7 @@ int main(void)
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_valid),
 		cmocka_unit_test(test_notice_utf8),
+		cmocka_unit_test(test_purpose),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -20,6 +20,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
 #include "leasedb.h"
 #include "stats_cat.h"
 #include "tools/muispctl/muispctl.h"
@@ -997,6 +1000,88 @@ static void test_cli_lease(void **state)
 	assert_int_equal(system(want), 0);
 }
 
+/*
+ * ca issue --client: muisp-uinfod's certificate, which OpenSSL takes from
+ * a TLS client (clientAuth only, SAN IP); never with a --notice.
+ */
+static void test_cli_ca_client(void **state)
+{
+	char dir[] = "/tmp/muispctl-ca-XXXXXX", ca[64], cert[64], key[64],
+	     rcert[64], rkey[64], want[256];
+	X509 *x, *rx;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(ca, sizeof(ca), "%s/ca", dir);
+	snprintf(cert, sizeof(cert), "%s/host.pem", dir);
+	snprintf(key, sizeof(key), "%s/host.key", dir);
+	snprintf(rcert, sizeof(rcert), "%s/router.pem", dir);
+	snprintf(rkey, sizeof(rkey), "%s/router.key", dir);
+
+	/* refused before anything is read or written */
+	USAGE_ERR("ca issue: --notice is for router certificates, not with "
+		  "--client (try --help)",
+		  "ca", "issue", "192.0.2.50", "--client", "--ca", ca,
+		  "--notice", "Hotel Foo");
+	USAGE_ERR("ca issue: --notice is for router certificates, not with "
+		  "--client (try --help)",
+		  "ca", "issue", "192.0.2.50", "--notice=Hotel Foo",
+		  "--client");
+	USAGE_ERR("ca issue: '--client' takes no value (try --help)", "ca",
+		  "issue", "192.0.2.50", "--client=yes");
+	USAGE_ERR("ca selfsign: unknown option '--client' (try --help)", "ca",
+		  "selfsign", "anon", "--client");
+	assert_int_equal(access(ca, F_OK), -1);
+
+	assert_int_equal(run("ca", "init", ca, "Test CA", "--days", "2", NULL),
+			 EXIT_OK);
+	assert_int_equal(run("ca", "issue", "192.0.2.50", "--client", "--ca",
+			     ca, "--days", "2", "--out-cert", cert, "--out-key",
+			     key, NULL),
+			 EXIT_OK);
+	snprintf(want, sizeof(want), "certificate: %s\nkey:         %s\n", cert,
+		 key);
+	assert_string_equal(out_txt, want);
+	assert_string_equal(err_txt, "");
+	assert_int_equal(run("ca", "issue", "192.0.2.1", "--ca", ca, "--days",
+			     "2", "--out-cert", rcert, "--out-key", rkey, NULL),
+			 EXIT_OK);
+	snprintf(want, sizeof(want), "%s/ca.pem", ca);
+	assert_int_equal(run("ca", "verify", want, cert, NULL), EXIT_OK);
+	assert_int_equal(run("ca", "show", cert, NULL), EXIT_OK);
+	assert_non_null(strstr(out_txt, "subject:     /CN=192.0.2.50\n"));
+	assert_non_null(strstr(out_txt, "\nsan:         IP:192.0.2.50\n"));
+
+	/* OpenSSL's reading: clientAuth only; the router's serverAuth */
+	f = fopen(cert, "r");
+	assert_non_null(f);
+	x = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	f = fopen(rcert, "r");
+	assert_non_null(f);
+	rx = PEM_read_X509(f, NULL, NULL, NULL);
+	fclose(f);
+	assert_non_null(x);
+	assert_non_null(rx);
+	assert_int_equal(X509_get_extended_key_usage(x), XKU_SSL_CLIENT);
+	assert_int_equal(X509_check_purpose(x, X509_PURPOSE_SSL_CLIENT, 0), 1);
+	assert_int_not_equal(X509_check_purpose(rx, X509_PURPOSE_SSL_CLIENT, 0),
+			     1);
+	assert_int_equal(X509_check_purpose(rx, X509_PURPOSE_SSL_SERVER, 0), 1);
+	X509_free(x);
+	X509_free(rx);
+
+	assert_int_equal(run("ca", "help", NULL), EXIT_OK);
+	assert_non_null(strstr(out_txt,
+			       "       muispctl ca issue NAME [--ca DIR] "
+			       "[--client | --notice TEXT] [--days N] "
+			       "[--out-cert FILE --out-key FILE] "
+			       "[--force]\n"));
+	snprintf(want, sizeof(want), "rm -rf '%s'", dir);
+	assert_int_equal(system(want), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1011,6 +1096,7 @@ int main(void)
 		cmocka_unit_test(test_cli_tag),
 		cmocka_unit_test(test_cli_lease),
 		cmocka_unit_test(test_stats_columns),
+		cmocka_unit_test(test_cli_ca_client),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

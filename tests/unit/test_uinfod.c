@@ -32,7 +32,6 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
-#include <openssl/x509v3.h>
 
 #include "ca.h"
 #include "daemon/uinfod/uinfod.h"
@@ -138,7 +137,18 @@ static void test_backoff(void **state)
 
 static char dir[] = "/tmp/uinfod-test-XXXXXX";
 static char path[16][256];
-enum { CA, CA_KEY, SRV, SRV_KEY, HOST, HOST_KEY, NAMED, NAMED_KEY, OTHER };
+enum {
+	CA,
+	CA_KEY,
+	SRV,
+	SRV_KEY,
+	HOST,
+	HOST_KEY,
+	NAMED,
+	NAMED_KEY,
+	OTHER,
+	ECKEY
+};
 
 static const char *p(int i)
 {
@@ -702,82 +712,32 @@ static void test_tls_ctx_errors(void **state)
 	assert_null(uinfod_tls_ctx(&conf, err, sizeof(err)));
 	assert_true(strstr(err, "none.pem: cannot load the CA: ") != NULL);
 	snprintf(conf.ca, sizeof(conf.ca), "%s", p(CA));
+	/* another RSA key: OpenSSL refuses it as it loads it */
 	snprintf(conf.key, sizeof(conf.key), "%s", p(SRV_KEY));
 	assert_null(uinfod_tls_ctx(&conf, err, sizeof(err)));
-	assert_true(strstr(err, "server.key: not the key of ") != NULL);
+	assert_true(strstr(err, "server.key: cannot load the key: ") != NULL);
+	/* a key of another type loads, then fails the pair's check */
+	snprintf(conf.key, sizeof(conf.key), "%s", p(ECKEY));
+	assert_null(uinfod_tls_ctx(&conf, err, sizeof(err)));
+	assert_true(strstr(err, "ec.key: not the key of ") != NULL);
 	snprintf(conf.cert, sizeof(conf.cert), "%s", p(HOST_KEY));
 	assert_null(uinfod_tls_ctx(&conf, err, sizeof(err)));
 	assert_true(strstr(err, "host.key: cannot load the certificate: ") !=
 		    NULL);
 }
 
-static int add_ext(X509 *ca, X509 *x, int nid, const char *v)
+/* A P-256 key (lib/ca's are RSA), for a key of another type. */
+static int write_ec_key(const char *out)
 {
-	X509V3_CTX ctx;
-	X509_EXTENSION *e;
-	int ok;
+	EVP_PKEY *k = EVP_EC_gen("P-256");
+	FILE *f = fopen(out, "w");
+	int ok = k && f &&
+		 PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL);
 
-	X509V3_set_ctx(&ctx, ca, x, NULL, NULL, 0);
-	e = X509V3_EXT_conf_nid(NULL, &ctx, nid, v);
-	ok = e && X509_add_ext(x, e, -1);
-	X509_EXTENSION_free(e);
+	if (f && fclose(f) != 0)
+		ok = 0;
+	EVP_PKEY_free(k);
 	return ok ? 0 : -1;
-}
-
-/*
- * The host's certificate as muispd's agent-ca check wants it: signed by
- * the CA, naming the host's address, for TLS client authentication.
- * (lib/ca's muisp_ca_issue() makes server certificates, serverAuth only:
- * a TLS server checking a client refuses those, "unsuitable certificate
- * purpose".)
- */
-static int issue_client(const char *addr, const char *out, const char *okey)
-{
-	FILE *f = fopen(p(CA), "r"), *g = NULL;
-	X509 *ca = f ? PEM_read_X509(f, NULL, NULL, NULL) : NULL;
-	EVP_PKEY *cakey = NULL, *key = EVP_EC_gen("P-256");
-	X509 *x = X509_new();
-	char san[64];
-	int rc = -1;
-
-	if (f)
-		fclose(f);
-	f = fopen(p(CA_KEY), "r");
-	if (f) {
-		cakey = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-		fclose(f);
-	}
-	snprintf(san, sizeof(san), "IP:%s", addr);
-	if (!ca || !cakey || !key || !x || !X509_set_version(x, 2) ||
-	    !ASN1_INTEGER_set(X509_get_serialNumber(x), 4242) ||
-	    !X509_gmtime_adj(X509_getm_notBefore(x), -60) ||
-	    !X509_gmtime_adj(X509_getm_notAfter(x), 86400) ||
-	    !X509_NAME_add_entry_by_txt(
-		    X509_get_subject_name(x), "CN", MBSTRING_ASC,
-		    (const unsigned char *)addr, -1, -1, 0) ||
-	    !X509_set_issuer_name(x, X509_get_subject_name(ca)) ||
-	    !X509_set_pubkey(x, key) ||
-	    add_ext(ca, x, NID_basic_constraints, "CA:FALSE") < 0 ||
-	    add_ext(ca, x, NID_key_usage, "critical,digitalSignature") < 0 ||
-	    add_ext(ca, x, NID_ext_key_usage, "clientAuth") < 0 ||
-	    add_ext(ca, x, NID_subject_alt_name, san) < 0 ||
-	    !X509_sign(x, cakey, EVP_sha256()))
-		goto out;
-	f = fopen(out, "w");
-	g = fopen(okey, "w");
-	if (f && g && PEM_write_X509(f, x) &&
-	    PEM_write_PrivateKey(g, key, NULL, NULL, 0, NULL, NULL))
-		rc = 0;
-out:
-	if (f)
-		fclose(f);
-	if (g)
-		fclose(g);
-	X509_free(x);
-	X509_free(ca);
-	EVP_PKEY_free(key);
-	EVP_PKEY_free(cakey);
-	return rc;
 }
 
 static int setup(void **state)
@@ -787,9 +747,9 @@ static int setup(void **state)
 		[SRV] = "server.pem",	  [SRV_KEY] = "server.key",
 		[HOST] = "host.pem",	  [HOST_KEY] = "host.key",
 		[NAMED] = "named.pem",	  [NAMED_KEY] = "named.key",
-		[OTHER] = "other/ca.pem",
+		[OTHER] = "other/ca.pem", [ECKEY] = "ec.key",
 	};
-	struct muisp_ca_err e;
+	struct muisp_ca_err e = { "" };
 	char d[300];
 	unsigned int i;
 
@@ -804,12 +764,17 @@ static int setup(void **state)
 		goto fail;
 	snprintf(d, sizeof(d), "%s/other", dir);
 	if (mkdir(d, 0700) < 0 || muisp_ca_init(d, "Other CA", 1, 0, &e) < 0 ||
-	    muisp_ca_issue(p(CA), p(CA_KEY), "127.0.0.1", NULL, 1, p(SRV),
-			   p(SRV_KEY), 0, &e) < 0 ||
-	    muisp_ca_issue(p(CA), p(CA_KEY), "router.test", NULL, 1, p(NAMED),
-			   p(NAMED_KEY), 0, &e) < 0 ||
-	    issue_client("127.0.0.1", p(HOST), p(HOST_KEY)) < 0) {
-		snprintf(e.msg, sizeof(e.msg), "the host's certificate");
+	    muisp_ca_issue(p(CA), p(CA_KEY), "127.0.0.1", MUISP_CA_ROUTER, NULL,
+			   1, p(SRV), p(SRV_KEY), 0, &e) < 0 ||
+	    muisp_ca_issue(p(CA), p(CA_KEY), "router.test", MUISP_CA_ROUTER,
+			   NULL, 1, p(NAMED), p(NAMED_KEY), 0, &e) < 0 ||
+	    /* the host's, as muispd's agent-ca check wants it: for TLS
+	     * client authentication, naming the host's address */
+	    muisp_ca_issue(p(CA), p(CA_KEY), "127.0.0.1", MUISP_CA_CLIENT, NULL,
+			   1, p(HOST), p(HOST_KEY), 0, &e) < 0)
+		goto fail;
+	if (write_ec_key(p(ECKEY)) < 0) {
+		snprintf(e.msg, sizeof(e.msg), "%s", p(ECKEY));
 		goto fail;
 	}
 	return 0;

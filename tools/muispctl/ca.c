@@ -5,7 +5,7 @@
  * ctl_nl(), so they work without muisp.ko (on an offline machine, say).
  *
  *   ca init DIR CN [--days N] [--force]           DIR/ca.pem, DIR/ca.key
- *   ca issue NAME [--ca DIR] [--notice TEXT] [--days N]
+ *   ca issue NAME [--ca DIR] [--client | --notice TEXT] [--days N]
  *                 [--out-cert FILE --out-key FILE] [--force]
  *   ca selfsign NAME [--days N] [--out-cert FILE --out-key FILE] [--force]
  *   ca show CERT
@@ -35,13 +35,14 @@ enum {
 	O_CA = 1 << 2,
 	O_NOTICE = 1 << 3,
 	O_OUT = 1 << 4,
+	O_CLIENT = 1 << 5,
 };
 
 struct ca_args {
 	const char *verb;
 	const char *dir, *notice, *out_cert, *out_key;
 	unsigned int days;
-	int force;
+	int force, client;
 	const char *pos[2];
 	int npos;
 };
@@ -51,9 +52,10 @@ static const struct {
 	unsigned int flag;
 	int has_value;
 } ca_opts[] = {
-	{ "--days", O_DAYS, 1 },    { "--force", O_FORCE, 0 },
-	{ "--ca", O_CA, 1 },	    { "--notice", O_NOTICE, 1 },
-	{ "--out-cert", O_OUT, 1 }, { "--out-key", O_OUT, 1 },
+	{ "--days", O_DAYS, 1 },     { "--force", O_FORCE, 0 },
+	{ "--ca", O_CA, 1 },	     { "--notice", O_NOTICE, 1 },
+	{ "--out-cert", O_OUT, 1 },  { "--out-key", O_OUT, 1 },
+	{ "--client", O_CLIENT, 0 },
 };
 
 static int set_opt(struct ca_args *a, const char *name, const char *val)
@@ -69,6 +71,8 @@ static int set_opt(struct ca_args *a, const char *name, const char *val)
 		a->days = (unsigned int)v;
 	} else if (!strcmp(name, "--force")) {
 		a->force = 1;
+	} else if (!strcmp(name, "--client")) {
+		a->client = 1;
 	} else if (!strcmp(name, "--ca")) {
 		a->dir = val;
 	} else if (!strcmp(name, "--notice")) {
@@ -226,6 +230,7 @@ static int ca_name_files(struct ca_args *a, char *cert, char *key, size_t cap)
 	return EXIT_OK;
 }
 
+/* A router's certificate, or with --client a TLS client's (muisp-uinfod). */
 static int ca_issue(struct ctl *c, int argc, char **argv)
 {
 	struct ca_args a = { .days = CERT_DAYS, .dir = CA_DEFAULT_DIR };
@@ -234,10 +239,16 @@ static int ca_issue(struct ctl *c, int argc, char **argv)
 	const char *name;
 	int rc;
 
-	rc = ca_parse(argc, argv, O_DAYS | O_FORCE | O_CA | O_NOTICE | O_OUT, 1,
+	rc = ca_parse(argc, argv,
+		      O_DAYS | O_FORCE | O_CA | O_NOTICE | O_OUT | O_CLIENT, 1,
 		      "NAME", &a);
 	if (rc != EXIT_OK)
 		return rc;
+	/* a user notice is shown to a router's IKE clients: none on an
+	 * agent's TLS client certificate */
+	if (a.client && a.notice)
+		return cli_usage("ca issue: --notice is for router "
+				 "certificates, not with --client");
 	name = a.pos[0];
 	rc = ca_name_files(&a, cert, key, sizeof(cert));
 	if (rc != EXIT_OK)
@@ -247,8 +258,10 @@ static int ca_issue(struct ctl *c, int argc, char **argv)
 	    (size_t)snprintf(cakey, sizeof(cakey), "%s/ca.key", a.dir) >=
 		    sizeof(cakey))
 		return cli_badarg("--ca", a.dir, "path too long");
-	if (muisp_ca_issue(cacert, cakey, name, a.notice, a.days, a.out_cert,
-			   a.out_key, a.force, &err) < 0)
+	if (muisp_ca_issue(cacert, cakey, name,
+			   a.client ? MUISP_CA_CLIENT : MUISP_CA_ROUTER,
+			   a.notice, a.days, a.out_cert, a.out_key, a.force,
+			   &err) < 0)
 		return ca_fail(
 			&a, &err,
 			errno == EEXIST ?
@@ -320,7 +333,7 @@ static int ca_verify(struct ctl *c, int argc, char **argv)
 static const struct ctl_verb verbs[] = {
 	{ "init", ca_init, "DIR CN [--days N] [--force]" },
 	{ "issue", ca_issue,
-	  "NAME [--ca DIR] [--notice TEXT] [--days N] "
+	  "NAME [--ca DIR] [--client | --notice TEXT] [--days N] "
 	  "[--out-cert FILE --out-key FILE] [--force]" },
 	{ "selfsign", ca_selfsign,
 	  "NAME [--days N] "
