@@ -85,34 +85,23 @@ static int row(const struct muisp_nl_addr *a, void *arg)
 	return MNL_CB_OK;
 }
 
-static void reset(void *arg)
-{
-	out_reset(arg);
-}
-
 static struct out_table *table(void)
 {
 	return out_new(cols, sizeof(cols) / sizeof(cols[0]));
 }
 
+static int dump(struct ctl *c, struct out_table *t, const void *arg)
+{
+	(void)arg;
+	return muisp_nl_addr_dump(c->nl, row, ctl_out_reset, t);
+}
+
 static int addr_list(struct ctl *c, int argc, char **argv)
 {
-	struct out_table *t;
-	int rc = EXIT_OK;
-
 	if (argc > 1)
 		return cli_usage("addr list takes no arguments");
-	if (!ctl_nl(c, &rc))
-		return rc;
-	t = table();
-	if (!t)
-		return EXIT_FAIL;
-	if (muisp_nl_addr_dump(c->nl, row, reset, t) < 0)
-		rc = ctl_nl_fail(c, "addr list");
-	else
-		out_print(t, c->out, c->fmt, OUT_LIST);
-	out_free(t);
-	return rc;
+	return ctl_list(c, "addr list", cols, sizeof(cols) / sizeof(cols[0]),
+			dump, NULL);
 }
 
 static int addr_show(struct ctl *c, int argc, char **argv)

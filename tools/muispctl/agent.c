@@ -43,11 +43,6 @@ static const struct out_col agent_cols[] = {
 	[A_BLOCKED] = { "blocked", "BLOCKED" },
 };
 
-static void reset(void *arg)
-{
-	out_reset(arg);
-}
-
 static int agent_row(const struct muisp_nl_agent *a, void *arg)
 {
 	struct out_table *t = arg;
@@ -70,25 +65,20 @@ static int agent_row(const struct muisp_nl_agent *a, void *arg)
 	return MNL_CB_OK;
 }
 
+static int agent_dump(struct ctl *c, struct out_table *t, const void *arg)
+{
+	(void)arg;
+	return muisp_nl_agent_dump(c->nl, agent_row, ctl_out_reset, t);
+}
+
 static int agent_list(struct ctl *c, int argc, char **argv)
 {
-	struct out_table *t;
-	int rc = EXIT_OK;
-
 	(void)argv;
 	if (argc > 1)
 		return cli_usage("agent list takes no arguments");
-	if (!ctl_nl(c, &rc))
-		return rc;
-	t = out_new(agent_cols, sizeof(agent_cols) / sizeof(agent_cols[0]));
-	if (!t)
-		return EXIT_FAIL;
-	if (muisp_nl_agent_dump(c->nl, agent_row, reset, t) < 0)
-		rc = ctl_nl_fail(c, "agent list");
-	else
-		out_print(t, c->out, c->fmt, OUT_LIST);
-	out_free(t);
-	return rc;
+	return ctl_list(c, "agent list", agent_cols,
+			sizeof(agent_cols) / sizeof(agent_cols[0]), agent_dump,
+			NULL);
 }
 
 static int hexval(int ch)

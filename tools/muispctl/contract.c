@@ -104,11 +104,6 @@ static int row(const struct muisp_nl_contract *k, void *arg)
 	return MNL_CB_OK;
 }
 
-static void reset(void *arg)
-{
-	out_reset(arg);
-}
-
 static struct out_table *table(void)
 {
 	return out_new(cols, sizeof(cols) / sizeof(cols[0]));
@@ -136,22 +131,16 @@ static int parse_id(const char *s, uint64_t *id)
 
 /* ---- the module's view (kernel) ---- */
 
+static int kernel_dump(struct ctl *c, struct out_table *t, const void *arg)
+{
+	(void)arg;
+	return muisp_nl_contract_dump(c->nl, row, ctl_out_reset, t);
+}
+
 static int kernel_list(struct ctl *c)
 {
-	struct out_table *t;
-	int rc = EXIT_OK;
-
-	if (!ctl_nl(c, &rc))
-		return rc;
-	t = table();
-	if (!t)
-		return EXIT_FAIL;
-	if (muisp_nl_contract_dump(c->nl, row, reset, t) < 0)
-		rc = ctl_nl_fail(c, "contract list");
-	else
-		out_print(t, c->out, c->fmt, OUT_LIST);
-	out_free(t);
-	return rc;
+	return ctl_list(c, "contract list", cols,
+			sizeof(cols) / sizeof(cols[0]), kernel_dump, NULL);
 }
 
 static int kernel_show(struct ctl *c, uint64_t id)

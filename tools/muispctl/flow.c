@@ -84,18 +84,17 @@ static int row_cb(const struct muisp_nl_flow *f, void *arg)
 	return flow_row(arg, f) < 0 ? MNL_CB_ERROR : MNL_CB_OK;
 }
 
-static void reset(void *arg)
+static int dump(struct ctl *c, struct out_table *t, const void *filter)
 {
-	out_reset(arg);
+	return muisp_nl_flow_dump(c->nl, filter, row_cb, ctl_out_reset, t);
 }
 
 static int flow_list(struct ctl *c, int argc, char **argv)
 {
 	struct muisp_nl_flow filter;
-	struct out_table *t;
 	const char *key, *val, *why;
 	uint64_t v;
-	int r, rc = EXIT_OK;
+	int r;
 
 	memset(&filter, 0, sizeof(filter));
 	argc--;
@@ -117,19 +116,11 @@ static int flow_list(struct ctl *c, int argc, char **argv)
 	}
 	if (r < 0)
 		return EXIT_USAGE;
-	if (!ctl_nl(c, &rc))
-		return rc;
 	c->attr_names = attr_names;
 	c->nattr_names = MUISP_FLOW_A_MAX + 1;
-	t = out_new(flow_cols, flow_ncols - 1); /* no END for live flows */
-	if (!t)
-		return EXIT_FAIL;
-	if (muisp_nl_flow_dump(c->nl, &filter, row_cb, reset, t) < 0)
-		rc = ctl_nl_fail(c, "flow list");
-	else
-		out_print(t, c->out, c->fmt, OUT_LIST);
-	out_free(t);
-	return rc;
+	/* no END for live flows */
+	return ctl_list(c, "flow list", flow_cols, flow_ncols - 1, dump,
+			&filter);
 }
 
 static int flow_flush(struct ctl *c, int argc, char **argv)

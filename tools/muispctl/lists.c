@@ -7,11 +7,6 @@
 
 #include "muispctl.h"
 
-static void reset(void *arg)
-{
-	out_reset(arg);
-}
-
 static int parse_entry_id(const char *s, uint32_t *id)
 {
 	const char *why;
@@ -68,24 +63,19 @@ static int block_row(const struct muisp_nl_block *b, void *arg)
 	return MNL_CB_OK;
 }
 
+static int block_dump(struct ctl *c, struct out_table *t, const void *arg)
+{
+	(void)arg;
+	return muisp_nl_block_dump(c->nl, block_row, ctl_out_reset, t);
+}
+
 static int block_list(struct ctl *c, int argc, char **argv)
 {
-	struct out_table *t;
-	int rc = EXIT_OK;
-
 	if (argc > 1)
 		return cli_usage("block list takes no arguments");
-	if (!ctl_nl(c, &rc))
-		return rc;
-	t = out_new(block_cols, sizeof(block_cols) / sizeof(block_cols[0]));
-	if (!t)
-		return EXIT_FAIL;
-	if (muisp_nl_block_dump(c->nl, block_row, reset, t) < 0)
-		rc = ctl_nl_fail(c, "block list");
-	else
-		out_print(t, c->out, c->fmt, OUT_LIST);
-	out_free(t);
-	return rc;
+	return ctl_list(c, "block list", block_cols,
+			sizeof(block_cols) / sizeof(block_cols[0]), block_dump,
+			NULL);
 }
 
 static int block_add(struct ctl *c, int argc, char **argv)
@@ -208,24 +198,19 @@ static int garden_row(const struct muisp_nl_garden *g, void *arg)
 	return MNL_CB_OK;
 }
 
+static int garden_dump(struct ctl *c, struct out_table *t, const void *arg)
+{
+	(void)arg;
+	return muisp_nl_garden_dump(c->nl, garden_row, ctl_out_reset, t);
+}
+
 static int garden_list(struct ctl *c, int argc, char **argv)
 {
-	struct out_table *t;
-	int rc = EXIT_OK;
-
 	if (argc > 1)
 		return cli_usage("garden list takes no arguments");
-	if (!ctl_nl(c, &rc))
-		return rc;
-	t = out_new(garden_cols, sizeof(garden_cols) / sizeof(garden_cols[0]));
-	if (!t)
-		return EXIT_FAIL;
-	if (muisp_nl_garden_dump(c->nl, garden_row, reset, t) < 0)
-		rc = ctl_nl_fail(c, "garden list");
-	else
-		out_print(t, c->out, c->fmt, OUT_LIST);
-	out_free(t);
-	return rc;
+	return ctl_list(c, "garden list", garden_cols,
+			sizeof(garden_cols) / sizeof(garden_cols[0]),
+			garden_dump, NULL);
 }
 
 static int garden_add(struct ctl *c, int argc, char **argv)

@@ -237,6 +237,32 @@ int ctl_nl_fail(struct ctl *c, const char *what)
 	return EXIT_FAIL;
 }
 
+void ctl_out_reset(void *arg)
+{
+	out_reset(arg);
+}
+
+int ctl_list(struct ctl *c, const char *what, const struct out_col *cols,
+	     unsigned int ncols,
+	     int (*dump)(struct ctl *c, struct out_table *t, const void *arg),
+	     const void *arg)
+{
+	struct out_table *t;
+	int rc = EXIT_OK;
+
+	if (!ctl_nl(c, &rc))
+		return rc;
+	t = out_new(cols, ncols);
+	if (!t)
+		return EXIT_FAIL;
+	if (dump(c, t, arg) < 0)
+		rc = ctl_nl_fail(c, what);
+	else
+		out_print(t, c->out, c->fmt, OUT_LIST);
+	out_free(t);
+	return rc;
+}
+
 /* Run one command line (argv[0] is the object). */
 static int run_object(struct ctl *c, int argc, char **argv)
 {

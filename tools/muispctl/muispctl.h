@@ -64,6 +64,20 @@ struct muisp_nl *ctl_nl(struct ctl *c, int *rc);
 /* Report a failed request (errno, extended ack) and return the exit
  * code. */
 int ctl_nl_fail(struct ctl *c, const char *what);
+/*
+ * A list command's table of the kernel's objects: a table of cols filled
+ * by dump(c, t, arg), which runs one muisp_nl_*_dump() with the table as
+ * its callbacks' argument and ctl_out_reset as its reset, then printed
+ * (OUT_LIST); or "WHAT: ..." as ctl_nl_fail() says it.  Opens the netlink
+ * handle first (ctl_nl).  The exit code.
+ */
+int ctl_list(struct ctl *c, const char *what, const struct out_col *cols,
+	     unsigned int ncols,
+	     int (*dump)(struct ctl *c, struct out_table *t, const void *arg),
+	     const void *arg);
+/* A dump's reset callback for a table (arg): a dump the kernel restarted
+ * starts the table again (out_reset). */
+void ctl_out_reset(void *arg);
 /* Print a new object's id ("id" record) and return the exit code. */
 int ctl_print_id(struct ctl *c, uint32_t id);
 /* "invalid K 'V': expected a|b|c" and EXIT_USAGE (cli_badarg). */

@@ -223,11 +223,6 @@ static int tag_del(struct ctl *c, int argc, char **argv)
 
 /* ---- tag user: the local users tagged, uid -> Accounting ID ---- */
 
-static void reset(void *arg)
-{
-	out_reset(arg);
-}
-
 static int tag_user_row(const struct muisp_nl_tag_user *u, void *arg)
 {
 	struct out_table *t = arg;
@@ -243,26 +238,20 @@ static int tag_user_row(const struct muisp_nl_tag_user *u, void *arg)
 	return MNL_CB_OK;
 }
 
+static int tag_user_dump(struct ctl *c, struct out_table *t, const void *arg)
+{
+	(void)arg;
+	return muisp_nl_tag_user_dump(c->nl, tag_user_row, ctl_out_reset, t);
+}
+
 static int tag_user_list(struct ctl *c, int argc, char **argv)
 {
-	struct out_table *t;
-	int rc = EXIT_OK;
-
 	(void)argv;
 	if (argc > 1)
 		return cli_usage("tag user list takes no arguments");
-	if (!ctl_nl(c, &rc))
-		return rc;
-	t = out_new(tag_user_cols,
-		    sizeof(tag_user_cols) / sizeof(tag_user_cols[0]));
-	if (!t)
-		return EXIT_FAIL;
-	if (muisp_nl_tag_user_dump(c->nl, tag_user_row, reset, t) < 0)
-		rc = ctl_nl_fail(c, "tag user list");
-	else
-		out_print(t, c->out, c->fmt, OUT_LIST);
-	out_free(t);
-	return rc;
+	return ctl_list(c, "tag user list", tag_user_cols,
+			sizeof(tag_user_cols) / sizeof(tag_user_cols[0]),
+			tag_user_dump, NULL);
 }
 
 /*

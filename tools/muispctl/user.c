@@ -27,11 +27,6 @@ static const struct out_col user_cols[] = {
 	[U_STATUS] = { "status", "STATUS" },
 };
 
-static void reset(void *arg)
-{
-	out_reset(arg);
-}
-
 static int user_row(const struct muisp_nl_user *u, void *arg)
 {
 	struct out_table *t = arg;
@@ -50,25 +45,20 @@ static int user_row(const struct muisp_nl_user *u, void *arg)
 	return MNL_CB_OK;
 }
 
+static int user_dump(struct ctl *c, struct out_table *t, const void *arg)
+{
+	(void)arg;
+	return muisp_nl_user_dump(c->nl, user_row, ctl_out_reset, t);
+}
+
 static int user_list(struct ctl *c, int argc, char **argv)
 {
-	struct out_table *t;
-	int rc = EXIT_OK;
-
 	(void)argv;
 	if (argc > 1)
 		return cli_usage("user list takes no arguments");
-	if (!ctl_nl(c, &rc))
-		return rc;
-	t = out_new(user_cols, sizeof(user_cols) / sizeof(user_cols[0]));
-	if (!t)
-		return EXIT_FAIL;
-	if (muisp_nl_user_dump(c->nl, user_row, reset, t) < 0)
-		rc = ctl_nl_fail(c, "user list");
-	else
-		out_print(t, c->out, c->fmt, OUT_LIST);
-	out_free(t);
-	return rc;
+	return ctl_list(c, "user list", user_cols,
+			sizeof(user_cols) / sizeof(user_cols[0]), user_dump,
+			NULL);
 }
 
 /* ADDRESS USER (argv[0], argv[1]): the host's address and the user's
