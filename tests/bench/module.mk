@@ -38,3 +38,7 @@ $(eval $(call program,quota-bench,tests/bench/quota_bench.c kmod/gate.c,,noinst)
 # require-tunnel on (tests/vm/bench/insn-tun.sh): the router's SAs, the
 # frames (HMAC-SHA-256-128 ICVs) and their sender, run in the guest
 $(eval $(call program,ahgen,tests/bench/ahgen.c tests/bench/ah_frames.c,$$(shell $$(PKG_CONFIG) --libs libcrypto),noinst))
+
+# datagrams from one socket as the calling user (tests/vm/bench/uinfo.sh:
+# the agent's overhead per packet size, the meter's with and without tags)
+$(eval $(call program,udp-send,tests/bench/udp_send.c,,noinst))

@@ -107,6 +107,9 @@ fi
 if [ "${MUISP_VM_INSN:-0}" = 1 ]; then
 	make -s -C "$top" qemu-insn >&2 || { echo "run.sh: cannot build the qemu-insn plugin" >&2; exit 2; }
 fi
+# The emulated CPU model: MUISP_VM_CPU, or a scenario's "# qemu-cpu: MODEL"
+# (the first one's), or QEMU's default (qemu64: no AES-NI, no PCLMULQDQ).
+: "${MUISP_VM_CPU:=$(sed -n 's/^# qemu-cpu: \([a-z0-9-]*\)$/\1/p' "${scenarios[@]}" | head -n1)}"
 budget=120 disk=0
 for s in "${scenarios[@]}"; do
 	t=$(sed -n 's/^# timeout: *\([0-9]\+\).*/\1/p' "$s" | head -1)
@@ -184,6 +187,7 @@ qemu=(qemu-system-x86_64 -accel "${MUISP_VM_ACCEL:-tcg}" -m 2048 -smp 2 -nograph
 	-virtfs "local,path=${top//,/,,},mount_tag=top,security_model=none,readonly=on,multidevs=remap"
 	-virtfs "local,path=${run//,/,,},mount_tag=out,security_model=none"
 	-nic none)
+[ -z "$MUISP_VM_CPU" ] || qemu+=(-cpu "$MUISP_VM_CPU")
 if [ "$disk" -gt 0 ]; then
 	truncate -s "$disk" "$run/disk.img"
 	qemu+=(-drive "file=${run//,/,,}/disk.img,format=raw,if=virtio")

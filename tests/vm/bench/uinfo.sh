@@ -1,0 +1,140 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# timeout: 1200
+# qemu-insn: yes
+# qemu-cpu: max
+#
+# Per-user accounting's cost (issue 15 deliverable 9; docs/PERFORMANCE.md
+# "Per-user accounting: the agent and the meter"), counted in
+# instructions by the TCG plugin: alice's namespace is the agent (its
+# module tags user 1001's packets, packet method), the router's the meter
+# (opens and strips the option, charges user 1001's contract).  One
+# process (udp-send, as user 1001 or 1002) sends N datagrams of each size
+# through the router to a dummy device, pinned to CPU 0, where the agent's
+# tagging runs; the router's receive, meter, gate and forwarding run on
+# CPU 1 (RPS on lan0).  Per packet and CPU:
+#   (busy window - idle window of the same length) / N
+# for user 1002 (not mapped: no tag, charged to the host's contract) and
+# user 1001 (tagged, charged to their own).  Figures, per IPv4 size S:
+#   uinfo.agent_insn_per_pkt.{plain,tagged}.S   CPU 0
+#   uinfo.agent_overhead.S       CPU 0 tagged / plain - 1
+#   uinfo.meter_insn_per_pkt.{plain,tagged}.S   CPU 1
+#   uinfo.meter_plain_over_tagged.S  CPU 1 plain / tagged: the meter's
+#                                throughput with tags relative to without
+# The guest's CPU is QEMU's "max" (the qemu-cpu line): AES-NI and
+# PCLMULQDQ, as on any x86 router since 2010, and aesni_intel loaded, so the
+# kernel's gcm(aes) is the AES-NI one, as it would be there;
+# MUISP_VM_CPU=qemu64 counts the generic C code instead.
+# MUISP_BENCH_PKTS (N, default 10000), MUISP_BENCH_RUNS (3),
+# MUISP_BENCH_SIZES (IPv4 sizes, default "64 300 1000 1400").
+. "$MUISP_TOP/tests/vm/lib.sh"
+. "$MUISP_TOP/tests/vm/scenarios/dp-lib.bash"
+. "$MUISP_TOP/tests/lib/bench.sh"
+
+N=${MUISP_BENCH_PKTS:-10000}
+RUNS=${MUISP_BENCH_RUNS:-3}
+SIZES=${MUISP_BENCH_SIZES:-"64 300 1000 1400"}
+SINK=203.0.113.1
+INSN_OUT=/muisp-out/insn.out
+[ -e "$INSN_OUT" ] || fail "no instruction counter (tests/vm/run.sh loads it with MUISP_VM_INSN=1)"
+# this shell and its children on CPU 0: CPU 1 runs the router's side
+taskset -pc 0 $$ >/dev/null
+
+topo_up
+trap topo_down EXIT
+gate_up
+for c in 1 11; do ctl contract set $c metric bytes status active; done
+bind_addr $ALICE4 1
+ctl user bind $ALICE4 7001 11
+# as udev loads them at boot on a CPU with AES-NI (the guest runs none)
+modprobe aesni_intel 2>/dev/null || log "aesni_intel not loaded"
+modprobe ghash_clmulni_intel 2>/dev/null || log "ghash_clmulni_intel not loaded"
+(umask 077 && echo 000102030405060708090a0b0c0d0e0fdeadbeef >"$SCRATCH/key")
+ctl agent set $ALICE4 key-id 1 key-file "$SCRATCH/key"
+on alice muispctl tag set eth0 key-id 1 key-file "$SCRATCH/key"
+on alice muispctl tag user set 1001 7001
+on router ip link add dum0 type dummy
+on router ip link set dum0 up
+on router ip route add $SINK/32 dev dum0
+on router sh -c 'echo 2 > /sys/class/net/lan0/queues/rx-0/rps_cpus'
+
+# window: the last window's "CPU0 CPU1" counts, busy-waiting left out
+window() {
+	tail -1 "$INSN_OUT" | sed -n 's/.* cpu0=\([0-9]*\) cpu1=\([0-9]*\) spin0=\([0-9]*\) spin1=\([0-9]*\).*/\1 \2 \3 \4/p' |
+		awk '{ print $1 - $3, $2 - $4 }'
+}
+dummy_tx() { on router cat /sys/class/net/dum0/statistics/tx_packets; }
+tagged() { on alice muispctl --json tag show | jq -r .tagged; }
+opened() { jctl agent list | jq -r '.[0].opened'; }
+# send USER SIZE: N datagrams of IPv4 size SIZE as USER, all forwarded
+send() {
+	ip netns exec alice setpriv --reuid="$1" --regid="$1" --clear-groups \
+		udp-send $SINK 9 $(($2 - 28)) "$N"
+}
+# count USER SIZE: "CPU0 CPU1" per packet, busy less idle, of one window
+count() {
+	local b0 b1 i0 i1 t0 t1 tx0
+	tx0=$(dummy_tx)
+	t0=$(date +%s.%N)
+	insn-mark start
+	send "$1" "$2"
+	# the router's backlog drained: every packet out of dum0
+	wait_until -t 30 eval '[ $(($(dummy_tx) - tx0)) -ge '"$N"' ]'
+	insn-mark stop
+	t1=$(date +%s.%N)
+	read -r b0 b1 < <(window)
+	[ $(($(dummy_tx) - tx0)) -eq "$N" ] || fail "$(($(dummy_tx) - tx0)) of $N forwarded"
+	insn-mark start
+	sleep "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')"
+	insn-mark stop
+	read -r i0 i1 < <(window)
+	awk -v b0="$b0" -v b1="$b1" -v i0="$i0" -v i1="$i1" -v n="$N" \
+		'BEGIN { printf "%.1f %.1f\n", (b0 - i0) / n, (b1 - i1) / n }'
+}
+
+# which gcm(aes) the seals use (the highest priority one the module got)
+gcm=$(awk '/^name/ { n = $3 } /^driver/ { d = $3 } /^priority/ && n == "gcm(aes)" { print $3, d }' /proc/crypto |
+	sort -n | tail -n1 | cut -d' ' -f2)
+log "CPU: $(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2-); aes flag: $(grep -qw aes /proc/cpuinfo && echo yes || echo no); gcm(aes): ${gcm:-?}"
+
+declare -A c0 c1
+for s in $SIZES; do
+	for u in 1002 1001; do
+		send $u "$s" # warm-up: code translated, flow and caches made
+	done
+done
+t_0=$(tagged) o_0=$(opened)
+for s in $SIZES; do
+	for r in $(seq "$RUNS"); do
+		for u in 1002 1001; do
+			read -r a b < <(count $u "$s")
+			log "size $s user $u run $r: CPU 0 $a, CPU 1 $b instructions per packet"
+			c0[$u.$s]+="$a " c1[$u.$s]+="$b "
+		done
+	done
+done
+runs=$(echo "$SIZES" | wc -w)
+expect "every datagram of user 1001 tagged and opened, none of 1002's" \
+	"$((runs * RUNS * N)) $((runs * RUNS * N))" \
+	"$(($(tagged) - t_0)) $(($(opened) - o_0))"
+
+# ratio EXPR over the rounds of A and B (same order): the rounds' values
+rounds() { # EXPR A-VALUES B-VALUES
+	awk -v e="$1" -v a="$2" -v b="$3" 'BEGIN {
+		n = split(a, A, " "); split(b, B, " ")
+		for (i = 1; i <= n; i++)
+			print (e == "over" ? A[i] / B[i] : B[i] / A[i] - 1) }'
+}
+for s in $SIZES; do
+	# shellcheck disable=SC2086 # the rounds' values, one word each
+	{
+		bench_rounds "uinfo.agent_insn_per_pkt.plain.$s" insn/pkt "" ${c0[1002.$s]}
+		bench_rounds "uinfo.agent_insn_per_pkt.tagged.$s" insn/pkt "" ${c0[1001.$s]}
+		bench_rounds "uinfo.agent_overhead.$s" ratio "" \
+			$(rounds minus "${c0[1002.$s]}" "${c0[1001.$s]}")
+		bench_rounds "uinfo.meter_insn_per_pkt.plain.$s" insn/pkt "" ${c1[1002.$s]}
+		bench_rounds "uinfo.meter_insn_per_pkt.tagged.$s" insn/pkt "" ${c1[1001.$s]}
+		bench_rounds "uinfo.meter_plain_over_tagged.$s" ratio "" \
+			$(rounds over "${c1[1002.$s]}" "${c1[1001.$s]}")
+	}
+done
