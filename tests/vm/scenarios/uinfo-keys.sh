@@ -41,7 +41,9 @@ bind_addr $ALICE4 1
 ctl user bind $ALICE4 7001 11
 
 # --- PKI: the router's (contract-lib), the agents' CA, alice's certificate
-# naming her address, one from another CA ------------------------------------
+# naming her address, one from another CA.  P-256 with openssl: RSA keys
+# (muispctl ca issue --client, tested on the host by tests/ca and
+# test_uinfod) take 40 s longer to make under TCG ----------------------------
 cert() { # NAME CA SAN: $S/NAME.{key,crt} signed by CA
 	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
 		-keyout $S/$1.key -out $S/$1.csr -subj "/CN=$1" 2>/dev/null
