@@ -963,6 +963,7 @@ static int fill_user(struct sk_buff *skb, const void *obj,
 		     struct muisp_net *mn)
 {
 	const struct muisp_user *u = obj;
+	struct muisp_contract_ctrs t;
 	struct muisp_contract *c;
 
 	if (nla_put_u32(skb, MUISP_USER_A_ID, u->id) ||
@@ -974,8 +975,19 @@ static int fill_user(struct sk_buff *skb, const void *obj,
 				  u->contract_id))
 		return -EMSGSIZE;
 	c = muisp_contract_lookup(mn, u->contract_id);
-	if (c && nla_put_u8(skb, MUISP_USER_A_CONTRACT_STATUS,
-			    READ_ONCE(c->status)))
+	if (!c)
+		return 0;
+	muisp_contract_counters(c, &t, muisp_now_ms());
+	if (nla_put_u8(skb, MUISP_USER_A_CONTRACT_STATUS,
+		       READ_ONCE(c->status)) ||
+	    nla_put_u64_64bit(skb, MUISP_USER_A_UP_BYTES, t.bytes[0],
+			      MUISP_USER_A_PAD) ||
+	    nla_put_u64_64bit(skb, MUISP_USER_A_UP_PACKETS, t.packets[0],
+			      MUISP_USER_A_PAD) ||
+	    nla_put_u64_64bit(skb, MUISP_USER_A_DOWN_BYTES, t.bytes[1],
+			      MUISP_USER_A_PAD) ||
+	    nla_put_u64_64bit(skb, MUISP_USER_A_DOWN_PACKETS, t.packets[1],
+			      MUISP_USER_A_PAD))
 		return -EMSGSIZE;
 	return 0;
 }

@@ -279,7 +279,8 @@ struct muisp_nl_user {
 	struct muisp_nl_ip addr;
 	uint32_t user; /* the Accounting ID */
 	uint64_t contract_id;
-	uint8_t contract_status; /* dumps only */
+	uint8_t contract_status; /* dumps only, as the counters: */
+	uint64_t up_bytes, up_packets, down_bytes, down_packets;
 };
 
 /* The agent's role: tag mapped local users' packets on an interface. */

@@ -340,12 +340,23 @@ static const struct field user_f[MUISP_USER_A_MAX + 1] = {
 	[MUISP_USER_A_CONTRACT_ID64] = WIDE(K_W64, struct muisp_nl_user,
 					    contract_id,
 					    MUISP_USER_A_CONTRACT_ID),
+	[MUISP_USER_A_UP_BYTES] = FIELD(K_U64, struct muisp_nl_user, up_bytes),
+	[MUISP_USER_A_UP_PACKETS] =
+		FIELD(K_U64, struct muisp_nl_user, up_packets),
+	[MUISP_USER_A_DOWN_BYTES] =
+		FIELD(K_U64, struct muisp_nl_user, down_bytes),
+	[MUISP_USER_A_DOWN_PACKETS] =
+		FIELD(K_U64, struct muisp_nl_user, down_packets),
 };
 SIZE_IS(struct muisp_nl_user, id, 4);
 SIZE_IS(struct muisp_nl_user, addr, sizeof(struct muisp_nl_ip));
 SIZE_IS(struct muisp_nl_user, user, 4);
 SIZE_IS(struct muisp_nl_user, contract_id, 8);
 SIZE_IS(struct muisp_nl_user, contract_status, 1);
+SIZE_IS(struct muisp_nl_user, up_bytes, 8);
+SIZE_IS(struct muisp_nl_user, up_packets, 8);
+SIZE_IS(struct muisp_nl_user, down_bytes, 8);
+SIZE_IS(struct muisp_nl_user, down_packets, 8);
 
 /* tag: struct muisp_nl_tag */
 static const struct field tag_f[MUISP_TAG_A_MAX + 1] = {

@@ -430,7 +430,9 @@
  *
  * MUISP_CMD_USER_GET: NLM_F_REQUEST | NLM_F_DUMP
  *   Every binding, ordered by id, with ID, ADDR, USER, CONTRACT_ID
- *   (or _ID64) and CONTRACT_STATUS.
+ *   (or _ID64), CONTRACT_STATUS and the contract's counters UP_BYTES,
+ *   UP_PACKETS, DOWN_BYTES, DOWN_PACKETS (u64; the user's own usage
+ *   when the contract has no other user or address).
  *
  * MUISP_CMD_TAG_SET: NLM_F_REQUEST [| NLM_F_ACK]
  *   The agent's role (per-user accounting, docs/DESIGN.md): tag the
@@ -871,6 +873,12 @@ enum muisp_user_attr {
 	MUISP_USER_A_CONTRACT_ID,	/* u32 */
 	MUISP_USER_A_CONTRACT_STATUS,	/* u8, output */
 	MUISP_USER_A_CONTRACT_ID64,	/* u64, CONTRACT_ID widened */
+	/* u64, output: the contract's, from the LAN */
+	MUISP_USER_A_UP_BYTES,
+	MUISP_USER_A_UP_PACKETS,	/* u64, output */
+	/* u64, output: the contract's, to the LAN */
+	MUISP_USER_A_DOWN_BYTES,
+	MUISP_USER_A_DOWN_PACKETS,	/* u64, output */
 	__MUISP_USER_A_LAST
 };
 #define MUISP_USER_A_MAX (__MUISP_USER_A_LAST - 1)

@@ -18,13 +18,27 @@ static const char *const user_attrs[MUISP_USER_A_MAX + 1] = {
 	[MUISP_USER_A_CONTRACT_ID64] = "contract",
 };
 
-enum { U_ID, U_ADDR, U_USER, U_CONTRACT, U_STATUS };
+enum {
+	U_ID,
+	U_ADDR,
+	U_USER,
+	U_CONTRACT,
+	U_STATUS,
+	U_UP_BYTES,
+	U_UP_PACKETS,
+	U_DOWN_BYTES,
+	U_DOWN_PACKETS
+};
 static const struct out_col user_cols[] = {
 	[U_ID] = { "id", "ID" },
 	[U_ADDR] = { "addr", "ADDRESS" },
 	[U_USER] = { "user", "USER" },
 	[U_CONTRACT] = { "contract", "CONTRACT" },
 	[U_STATUS] = { "status", "STATUS" },
+	[U_UP_BYTES] = { "up_bytes", "UP_BYTES" },
+	[U_UP_PACKETS] = { "up_packets", "UP_PKTS" },
+	[U_DOWN_BYTES] = { "down_bytes", "DOWN_BYTES" },
+	[U_DOWN_PACKETS] = { "down_packets", "DOWN_PKTS" },
 };
 
 static int user_row(const struct muisp_nl_user *u, void *arg)
@@ -42,6 +56,12 @@ static int user_row(const struct muisp_nl_user *u, void *arg)
 		out_str(t, U_STATUS,
 			name_of(&contract_status_names, u->contract_status,
 				num));
+	if (MUISP_NL_HAS(u, MUISP_USER_A_UP_BYTES)) {
+		out_u64(t, U_UP_BYTES, u->up_bytes);
+		out_u64(t, U_UP_PACKETS, u->up_packets);
+		out_u64(t, U_DOWN_BYTES, u->down_bytes);
+		out_u64(t, U_DOWN_PACKETS, u->down_packets);
+	}
 	return MNL_CB_OK;
 }
 

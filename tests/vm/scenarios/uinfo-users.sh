@@ -85,6 +85,9 @@ reply 21002
 check "replies to a user's port charged to that user" \
 	wait_until -t 10 eval '[ "$(down 11)|$(down 12)" = "156 2|78 1" ]'
 expect "  none to the host" "0 0" "$(down 1)"
+expect "user list: each user's usage (their contract's counters)" \
+	"$ALICE4 1001 384 3 156 2|$ALICE4 1002 256 2 78 1" \
+	"$(jctl user list | jq -r "[.[] | select(.addr == \"$ALICE4\") | \"\(.addr) \(.user) \(.up_bytes) \(.up_packets) \(.down_bytes) \(.down_packets)\"] | join(\"|\")")"
 
 replay cont4 1
 check "an untagged packet of user 1001's flow stays user 1001's" \
