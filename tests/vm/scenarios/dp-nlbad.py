@@ -305,8 +305,9 @@ def attr_types(msg):
 
 
 def agents(nl):
-    """An agent needs its address, key and key generation; its key goes in
-    and never comes out: a dump carries every other attribute, not KEY."""
+    """An agent needs its address, and its key and key generation together
+    or neither (closed); its key goes in and never comes out: a dump
+    carries every other attribute, not KEY, and no KEY_ID while closed."""
     C = CMD
     addr = attr(A["MUISP_AGENT_A_ADDR"], BOB)
     key = attr(A["MUISP_AGENT_A_KEY"], bytes(range(1, 21)))
@@ -324,10 +325,19 @@ def agents(nl):
     want = sorted(A[n] for n in ("MUISP_AGENT_A_ID", "MUISP_AGENT_A_ADDR",
                                  "MUISP_AGENT_A_KEY_ID", "MUISP_AGENT_A_OPENED",
                                  "MUISP_AGENT_A_FORGED",
-                                 "MUISP_AGENT_A_REPLAYED"))
+                                 "MUISP_AGENT_A_REPLAYED",
+                                 "MUISP_AGENT_A_BLOCKED"))
     # u64 counters bring PAD attributes for their alignment
     got = [sorted(t for t in ts if t != A["MUISP_AGENT_A_PAD"]) for ts in seen]
     expect("agent-dump-without-key", 0 if got == [want] else errno.EIO, 0)
+    expect("agent-set-closed", nl.call(C["MUISP_CMD_AGENT_SET"], addr), 0)
+    seq = nl.send(nl.fam, C["MUISP_CMD_AGENT_GET"], b"",
+                  flags=NLM_F_REQUEST | NLM_F_DUMP)
+    seen = [attr_types(m) for kind, m in nl.replies(seq) if kind == "msg"]
+    got = [sorted(t for t in ts if t != A["MUISP_AGENT_A_PAD"]) for ts in seen]
+    closed = [t for t in want if t != A["MUISP_AGENT_A_KEY_ID"]]
+    expect("agent-dump-closed-no-key-id", 0 if got == [closed] else errno.EIO,
+           0)
     expect("agent-del", nl.call(C["MUISP_CMD_AGENT_DEL"], addr), 0)
     expect("agent-del-missing", nl.call(C["MUISP_CMD_AGENT_DEL"], addr),
            errno.ENOENT)
