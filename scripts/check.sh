@@ -29,7 +29,7 @@ limit_of() {
 	esac
 }
 
-# What each other kernel line runs (one boot, at most 5 min of CI time):
+# What each other kernel line runs (at most 5 min of CI time):
 # the module's code that meets kernel APIs which differ between the lines,
 # the datapath, unload, netlink and IPsec paths.
 #   dp-unload    40 load/unload cycles under a flood (under a minute): hook
@@ -115,7 +115,11 @@ for suite in tests/*/run.sh; do
 	[ "$suite" = tests/soak/run.sh ] && continue
 	stage "$(basename "$(dirname "$suite")")" "$suite"
 done
-stage vm tests/vm/run.sh
+# The default line's suite boots one guest per core side by side (--lanes:
+# the guests share one queue, each with its two vCPUs on one host thread);
+# the other lines run in one guest with a host thread per vCPU, where the
+# CPUs of dp-unload, ft-selftest and uinfo-tag race truly in parallel.
+stage vm tests/vm/run.sh --lanes "$jobs"
 # Each other installed kernel line (scripts/kver.sh --others) boots once for
 # OTHER_LINE_SCENARIOS (above), with the modules kmod-lines built
 # (build/kmod-KVER/, build/kmod-selftest/KVER/ for ft-selftest); the stage

@@ -2,10 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Runs as PID 1 inside the harness VM (see run.sh).  Loads muisp.ko, runs
-# every scenario named in the job file with its own time-out, scans the
-# kernel log after each, unloads the module, writes results to the output
-# share and powers off.  Results: one "PASS|FAIL name seconds reason" line
-# per scenario in /muisp-out/results, then "DONE" once everything ran.
+# scenarios from the shared queue (/muisp-out/queue) one after another, each
+# with its own time-out, scans the kernel log after each, unloads the module,
+# writes results to the output share and powers off.  This guest is lane K
+# (muisp_lane=K on the kernel command line): its files are in
+# /muisp-out/lane-K/.  Results: one "PASS|FAIL name seconds reason" line per
+# scenario in lane-K/results, then "DONE" once the queue is empty.
 
 set -u
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
@@ -31,6 +33,24 @@ sysctl -qw kernel.hung_task_timeout_secs=90 kernel.hung_task_panic=1 \
 	kernel.softlockup_panic=1 2>/dev/null
 
 console() { echo "muisp-vm: $*" >/dev/console; }
+
+lane=$(sed -n 's/.*muisp_lane=\([0-9]*\).*/\1/p' /proc/cmdline)
+LANE=$OUT/lane-${lane:-1}
+mkdir -p "$LANE/claimed"
+
+# The next scenario's guest path.  Claiming is a rename into this lane's
+# claimed/ on the host's file system: when two lanes try the same file, one
+# rename fails and that lane tries the next.
+claim() {
+	local f
+	for f in "$OUT"/queue/*; do
+		[ -e "$f" ] || return 1
+		mv "$f" "$LANE/claimed/" 2>/dev/null || continue
+		cat "$LANE/claimed/${f##*/}"
+		return 0
+	done
+	return 1
+}
 
 # Messages that mean the kernel misbehaved, whatever the scenario said.
 BAD='WARNING:|BUG:|Oops|general protection fault|refcount_t|list_add corruption|list_del corruption|soft lockup|hard LOCKUP|rcu_sched self-detected stall|rcu: INFO|blocked for more than|UBSAN:|KASAN:|kernel BUG|Kernel panic|unregister_netdevice: waiting'
@@ -67,8 +87,8 @@ if [ "${MUISP_KO_MODPROBE:-0}" = 1 ]; then
 		console "cannot install $MUISP_KO in $mods/updates/dkms"
 fi
 
-: >"$OUT/results"
-dmesg -c >"$OUT/boot.kmsg" 2>&1
+: >"$LANE/results"
+dmesg -c >"$LANE/boot.kmsg" 2>&1
 console "kernel $(uname -r), $(nproc) cpus"
 
 # Modules the topology and scenarios use; explicit so a failure is clear.
@@ -76,7 +96,7 @@ for m in veth bridge; do modprobe "$m" || console "modprobe $m failed"; done
 
 if ! ensure_module; then
 	console "cannot load $MUISP_KO"
-	echo "FAIL load-module 0 insmod-failed" >>"$OUT/results"
+	echo "FAIL load-module 0 insmod-failed" >>"$LANE/results"
 fi
 
 # A scenario with a "# disk: SIZE" header gets a fresh ext4 file system on
@@ -90,13 +110,14 @@ disk_up() {
 		sleep 0.1
 	done
 	mkdir -p "$DISK_DIR" &&
-		mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 /dev/vda >"$OUT/mkfs.log" 2>&1 &&
+		mkfs.ext4 -q -F -E lazy_itable_init=0,lazy_journal_init=0 /dev/vda >"$LANE/mkfs.log" 2>&1 &&
 		mount -t ext4 /dev/vda "$DISK_DIR"
 }
 
-pass=0 fail=0
-for s in $MUISP_SCENARIOS; do
+pass=0 fail=0 ran=()
+while s=$(claim); do
 	name=$(basename "$s" .sh)
+	ran+=("$name")
 	limit=$(sed -n 's/^# timeout: *\([0-9]\+\).*/\1/p' "$s" | head -1)
 	limit=${limit:-120}
 	disk=
@@ -141,11 +162,11 @@ for s in $MUISP_SCENARIOS; do
 	fi
 	if [ -z "$reason" ]; then
 		pass=$((pass + 1))
-		echo "PASS $name $secs" >>"$OUT/results"
+		echo "PASS $name $secs" >>"$LANE/results"
 		console "PASS $name (${secs}s)"
 	else
 		fail=$((fail + 1))
-		echo "FAIL $name $secs $reason" >>"$OUT/results"
+		echo "FAIL $name $secs $reason" >>"$LANE/results"
 		console "FAIL $name (${secs}s): $reason"
 		tail -n 15 "$OUT/$name.log" | sed 's/^/    | /' >/dev/console
 	fi
@@ -154,26 +175,26 @@ done
 
 # The module must unload cleanly after everything ran.
 if module_loaded; then
-	if rmmod muisp 2>"$OUT/rmmod.err"; then
-		echo "PASS unload-module 0" >>"$OUT/results"
+	if rmmod muisp 2>"$LANE/rmmod.err"; then
+		echo "PASS unload-module 0" >>"$LANE/results"
 	else
-		echo "FAIL unload-module 0 rmmod-failed" >>"$OUT/results"
+		echo "FAIL unload-module 0 rmmod-failed" >>"$LANE/results"
 	fi
 fi
-if ! kmsg_check "$OUT/final.kmsg"; then
-	echo "FAIL final-kernel-log 0 kernel-log" >>"$OUT/results"
+if ! kmsg_check "$LANE/final.kmsg"; then
+	echo "FAIL final-kernel-log 0 kernel-log" >>"$LANE/results"
 fi
 # Every object the module logged as created was destroyed by the unload.
-lc=("$OUT/boot.kmsg")
-for s in $MUISP_SCENARIOS; do lc+=("$OUT/$(basename "$s" .sh).kmsg"); done
-if bash "$MUISP_TOP/tests/vm/kmsg-lifecycle.sh" "${lc[@]}" "$OUT/final.kmsg" \
-	>"$OUT/lifecycle.log" 2>&1; then
-	echo "PASS kmsg-lifecycle 0" >>"$OUT/results"
+lc=("$LANE/boot.kmsg")
+for name in "${ran[@]}"; do lc+=("$OUT/$name.kmsg"); done
+if bash "$MUISP_TOP/tests/vm/kmsg-lifecycle.sh" "${lc[@]}" "$LANE/final.kmsg" \
+	>"$LANE/lifecycle.log" 2>&1; then
+	echo "PASS kmsg-lifecycle 0" >>"$LANE/results"
 else
-	echo "FAIL kmsg-lifecycle 0 unmatched" >>"$OUT/results"
-	head -5 "$OUT/lifecycle.log" >/dev/console
+	echo "FAIL kmsg-lifecycle 0 unmatched" >>"$LANE/results"
+	head -5 "$LANE/lifecycle.log" >/dev/console
 fi
-echo DONE >>"$OUT/results"
+echo DONE >>"$LANE/results"
 sync
 console "finished"
 poweroff -f
