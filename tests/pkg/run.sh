@@ -15,9 +15,9 @@
 #      and directories exist, `dkms status`, the .ko under updates/dkms/ of
 #      each line with the release's version and documented parameters, and
 #      `systemd-analyze verify` of the installed units.
-#   3. Each line boots in the VM harness (tests/vm/run.sh --modprobe): the
-#      guest installs that line's DKMS-built module under updates/dkms/,
-#      runs depmod, loads it with `modprobe muisp`, and runs
+#   3. Each line boots in the VM harness (tests/vm/run.sh --modprobe), the
+#      lines side by side: the guest installs that line's DKMS-built module
+#      under updates/dkms/, runs depmod, loads it with `modprobe muisp`, and runs
 #      tests/pkg/vm-dkms.sh (the loaded module is the package's) and smoke
 #      with the package's programs first on PATH.
 #   4. `apt-get purge`: nothing of the packages is left (files, DKMS
@@ -256,26 +256,43 @@ vmbin=$out/vm-bin waited=0
 rm -rf "$vmbin"
 mkdir -p "$vmbin"
 for f in $progs; do cp -a "$root$f" "$vmbin/"; done
-for k in "${kvers[@]}"; do
-	if [ -n "${MUISP_VM_LOCK:-}" ]; then
-		t0=$SECONDS
-		exec {lock}>>"$MUISP_VM_LOCK"
-		flock "$lock"
-		waited=$((waited + SECONDS - t0))
-	fi
+# The lines boot side by side, each guest's vCPUs on one host thread (as
+# tests/vm/run.sh --lanes does: two guests with a thread per vCPU on two
+# cores preempt each other's spinning vCPUs).
+if [ -n "${MUISP_VM_LOCK:-}" ]; then
 	t0=$SECONDS
-	MUISP_PKG_VERSION=$version tests/vm/run.sh --kver "$k" --modprobe \
-		--ko "$root${ko_of[$k]}" --bin "$vmbin" tests/pkg/vm-dkms.sh smoke \
-		>"$out/vm-$k.log" 2>&1
-	rc=$?
-	[ -z "${MUISP_VM_LOCK:-}" ] || exec {lock}>&-
-	if [ $rc -eq 0 ]; then
-		ok "$k: modprobe of the DKMS module, vm-dkms and smoke ($((SECONDS - t0))s)"
+	exec {lock}>>"$MUISP_VM_LOCK"
+	flock "$lock"
+	waited=$((SECONDS - t0))
+fi
+declare -A vm_pid
+for k in "${kvers[@]}"; do
+	(
+		t0=$SECONDS
+		MUISP_PKG_VERSION=$version MUISP_VM_ACCEL=${MUISP_VM_ACCEL:-tcg,thread=single} \
+			tests/vm/run.sh --kver "$k" --modprobe \
+			--ko "$root${ko_of[$k]}" --bin "$vmbin" tests/pkg/vm-dkms.sh smoke \
+			>"$out/vm-$k.log" 2>&1
+		rc=$?
+		echo $((SECONDS - t0)) >"$out/vm-$k.secs"
+		exit $rc
+	) &
+	vm_pid[$k]=$!
+done
+declare -A vm_rc
+for k in "${kvers[@]}"; do
+	wait "${vm_pid[$k]}"
+	vm_rc[$k]=$?
+done
+for k in "${kvers[@]}"; do
+	if [ "${vm_rc[$k]}" -eq 0 ]; then
+		ok "$k: modprobe of the DKMS module, vm-dkms and smoke ($(cat "$out/vm-$k.secs")s)"
 	else
 		sed 's/^/    | /' "$out/vm-$k.log" | tail -25
 		fail "$k: VM run (build/pkg/vm-$k.log)"
 	fi
 done
+[ -z "${MUISP_VM_LOCK:-}" ] || exec {lock}>&-
 
 # --- 4. purge -----------------------------------------------------------------
 files=$(in_root dpkg -L "${pkgs[@]}" | grep -vx '/\.' | sort -u)
