@@ -352,6 +352,27 @@ int muisp_nl_addr_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 
 /* ---- contracts ---------------------------------------------------------- */
 
+/*
+ * Up and down bytes and packets (index 0 up, 1 down), as the four
+ * attributes attr[] names in the order UP_BYTES, UP_PACKETS, DOWN_BYTES,
+ * DOWN_PACKETS: the contract, user and stats dumps carry the same four.
+ */
+static int put_dir_ctrs(struct sk_buff *skb, const int attr[4], int pad,
+			const u64 bytes[2], const u64 packets[2])
+{
+	if (nla_put_u64_64bit(skb, attr[0], bytes[0], pad) ||
+	    nla_put_u64_64bit(skb, attr[1], packets[0], pad) ||
+	    nla_put_u64_64bit(skb, attr[2], bytes[1], pad) ||
+	    nla_put_u64_64bit(skb, attr[3], packets[1], pad))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static const int contract_dir_attr[4] = {
+	MUISP_CONTRACT_A_UP_BYTES, MUISP_CONTRACT_A_UP_PACKETS,
+	MUISP_CONTRACT_A_DOWN_BYTES, MUISP_CONTRACT_A_DOWN_PACKETS,
+};
+
 static int fill_contract(struct sk_buff *skb, const void *obj,
 			 struct muisp_net *mn)
 {
@@ -374,14 +395,8 @@ static int fill_contract(struct sk_buff *skb, const void *obj,
 			      READ_ONCE(c->expires_s), MUISP_CONTRACT_A_PAD) ||
 	    nla_put_u64_64bit(skb, MUISP_CONTRACT_A_USED, used,
 			      MUISP_CONTRACT_A_PAD) ||
-	    nla_put_u64_64bit(skb, MUISP_CONTRACT_A_UP_BYTES,
-			      t.bytes[0], MUISP_CONTRACT_A_PAD) ||
-	    nla_put_u64_64bit(skb, MUISP_CONTRACT_A_UP_PACKETS,
-			      t.packets[0], MUISP_CONTRACT_A_PAD) ||
-	    nla_put_u64_64bit(skb, MUISP_CONTRACT_A_DOWN_BYTES,
-			      t.bytes[1], MUISP_CONTRACT_A_PAD) ||
-	    nla_put_u64_64bit(skb, MUISP_CONTRACT_A_DOWN_PACKETS,
-			      t.packets[1], MUISP_CONTRACT_A_PAD) ||
+	    put_dir_ctrs(skb, contract_dir_attr, MUISP_CONTRACT_A_PAD,
+			 t.bytes, t.packets) ||
 	    nla_put_u64_64bit(skb, MUISP_CONTRACT_A_ELAPSED_MS,
 			      muisp_contract_elapsed_ms(c, now),
 			      MUISP_CONTRACT_A_PAD) ||
@@ -958,6 +973,11 @@ int muisp_nl_user_del_doit(struct sk_buff *skb, struct genl_info *info)
 	return ret;
 }
 
+static const int user_dir_attr[4] = {
+	MUISP_USER_A_UP_BYTES, MUISP_USER_A_UP_PACKETS,
+	MUISP_USER_A_DOWN_BYTES, MUISP_USER_A_DOWN_PACKETS,
+};
+
 /* Under RCU (the dump). */
 static int fill_user(struct sk_buff *skb, const void *obj,
 		     struct muisp_net *mn)
@@ -980,14 +1000,8 @@ static int fill_user(struct sk_buff *skb, const void *obj,
 	muisp_contract_counters(c, &t, muisp_now_ms());
 	if (nla_put_u8(skb, MUISP_USER_A_CONTRACT_STATUS,
 		       READ_ONCE(c->status)) ||
-	    nla_put_u64_64bit(skb, MUISP_USER_A_UP_BYTES, t.bytes[0],
-			      MUISP_USER_A_PAD) ||
-	    nla_put_u64_64bit(skb, MUISP_USER_A_UP_PACKETS, t.packets[0],
-			      MUISP_USER_A_PAD) ||
-	    nla_put_u64_64bit(skb, MUISP_USER_A_DOWN_BYTES, t.bytes[1],
-			      MUISP_USER_A_PAD) ||
-	    nla_put_u64_64bit(skb, MUISP_USER_A_DOWN_PACKETS, t.packets[1],
-			      MUISP_USER_A_PAD))
+	    put_dir_ctrs(skb, user_dir_attr, MUISP_USER_A_PAD, t.bytes,
+			 t.packets))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -1324,6 +1338,11 @@ out:
 	return ret;
 }
 
+static const int stats_dir_attr[4] = {
+	MUISP_STATS_A_UP_BYTES, MUISP_STATS_A_UP_PACKETS,
+	MUISP_STATS_A_DOWN_BYTES, MUISP_STATS_A_DOWN_PACKETS,
+};
+
 static int fill_stats(struct sk_buff *skb, const void *obj,
 		      struct muisp_net *mn)
 {
@@ -1360,14 +1379,8 @@ static int fill_stats(struct sk_buff *skb, const void *obj,
 		if (nla_put_u64_64bit(skb, i, sum.drops[i], 0))
 			return -EMSGSIZE;
 	nla_nest_end(skb, nest);
-	if (nla_put_u64_64bit(skb, MUISP_STATS_A_UP_PACKETS, sum.packets[0],
-			      MUISP_STATS_A_PAD) ||
-	    nla_put_u64_64bit(skb, MUISP_STATS_A_UP_BYTES, sum.bytes[0],
-			      MUISP_STATS_A_PAD) ||
-	    nla_put_u64_64bit(skb, MUISP_STATS_A_DOWN_PACKETS, sum.packets[1],
-			      MUISP_STATS_A_PAD) ||
-	    nla_put_u64_64bit(skb, MUISP_STATS_A_DOWN_BYTES, sum.bytes[1],
-			      MUISP_STATS_A_PAD) ||
+	if (put_dir_ctrs(skb, stats_dir_attr, MUISP_STATS_A_PAD, sum.bytes,
+			 sum.packets) ||
 	    nla_put_u64_64bit(skb, MUISP_STATS_A_LOCAL_PACKETS, sum.local,
 			      MUISP_STATS_A_PAD) ||
 	    nla_put_u64_64bit(skb, MUISP_STATS_A_GARDEN_PACKETS, sum.garden,
