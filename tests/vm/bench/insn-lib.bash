@@ -86,6 +86,7 @@ NADDR=1000 NPORT=10
 # the tunnel configurations' frames: warm-up, RUNS windows, the profile
 TUN_PASSES=$((RUNS + 2)) TUN_FRAMES=$SCRATCH/ah.frames
 . "$MUISP_TOP/tests/vm/bench/fwd-lib.bash"
+. "$MUISP_TOP/tests/vm/bench/insn-profile.bash"
 
 INSN_OUT=/muisp-out/insn.out
 [ -e "$INSN_OUT" ] || fail "no instruction counter (tests/vm/run.sh loads it with MUISP_VM_INSN=1)"
@@ -361,28 +362,12 @@ profile() {
 	profile_report "$1" $(($(tx_packets) - tx0))
 }
 
-# profile_report NAME PACKETS: the last profile per packet: CPU 1's
-# instructions in each function (the blocks' start addresses resolved with
-# /proc/kallsyms; a block is charged whole to the function it starts in)
+# profile_report NAME PACKETS: the last profile per packet, CPU 1's
+# (insn_profile in insn-profile.bash), its muisp and netfilter lines too
 profile_report() {
-	local pkts=$2 rep=/muisp-out/insn-profile.$1
-	{
-		awk '$2 ~ /^[tTwW]$/ {print $1, 0, $3, $4}' /proc/kallsyms
-		# the last profile: up to its header (all read: no SIGPIPE to tac)
-		tac /muisp-out/insn.prof | sed -n '1,/^profile /p' | awk '$3 > 0 {
-			print substr("0000000000000000", 1, 16 - length($1)) $1, 1, $3 }'
-	} | LC_ALL=C sort | awk -v n="$pkts" '
-		BEGIN { s = "(below every kernel symbol: user space)" }
-		$2 == 0 { s = $3 ($4 != "" ? " " $4 : ""); next }
-		{ c[s] += $3; t += $3 }
-		END {
-			for (s in c) printf "%10.1f %5.1f%%  %s\n", c[s] / n, 100 * c[s] / t, s
-			printf "%10.1f 100.0%%  (total)\n", t / n
-		}' | sort -rn >"$rep"
-	log "profile $1: insn/pkt on CPU 1 by function ($pkts packets), top 25"
-	sed -n 1,25p "$rep"
+	insn_profile "$1" "$2" 1
 	log "profile $1: muisp and netfilter"
-	grep -E 'muisp|nf_|nft_|conntrack|nf_hook' "$rep" | sed -n 1,25p || true
+	grep -E 'muisp|nf_|nft_|conntrack|nf_hook' "/muisp-out/insn-profile.$1" | sed -n 1,25p || true
 }
 
 modprobe pktgen

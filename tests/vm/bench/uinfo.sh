@@ -27,9 +27,15 @@
 # MUISP_VM_CPU=qemu64 counts the generic C code instead.
 # MUISP_BENCH_PKTS (N, default 10000), MUISP_BENCH_RUNS (3),
 # MUISP_BENCH_SIZES (IPv4 sizes, default "64 300 1000 1400").
+# Where the instructions go: after the counted rounds, one more window per
+# user at the smallest and the largest size is profiled (insn-profile.bash)
+# on both CPUs, and the log shows per function what tagging adds (tagged
+# less plain); the reports are insn-profile.uinfo.* in the run directory.
+# MUISP_BENCH_PROFILE=0 leaves the profiles out.
 . "$MUISP_TOP/tests/vm/lib.sh"
 . "$MUISP_TOP/tests/vm/scenarios/dp-lib.bash"
 . "$MUISP_TOP/tests/lib/bench.sh"
+. "$MUISP_TOP/tests/vm/bench/insn-profile.bash"
 
 N=${MUISP_BENCH_PKTS:-10000}
 RUNS=${MUISP_BENCH_RUNS:-3}
@@ -113,9 +119,33 @@ for s in $SIZES; do
 		done
 	done
 done
+# profile USER SIZE: one more window of N datagrams, profiled on both CPUs
+profile() {
+	local tx0
+	tx0=$(dummy_tx)
+	insn-mark start
+	send "$1" "$2"
+	wait_until -t 30 eval '[ $(($(dummy_tx) - tx0)) -ge '"$N"' ]'
+	insn-mark profile
+	insn-mark stop
+	insn_profile "uinfo.$1.$2.cpu0" "$N" 0 >/dev/null
+	insn_profile "uinfo.$1.$2.cpu1" "$N" 1 >/dev/null
+}
+profiled=0
+if [ "${MUISP_BENCH_PROFILE:-1}" != 0 ]; then
+	set -- $SIZES
+	for s in "$1" "${!#}"; do
+		for u in 1002 1001; do profile $u "$s"; done
+		profiled=$((profiled + N)) # user 1001's, tagged
+		for c in 0 1; do
+			log "size $s, CPU $c: what tagging adds per packet, by function (tagged less plain), top 20"
+			insn_profile_diff "uinfo.1002.$s.cpu$c" "uinfo.1001.$s.cpu$c" | sed -n 1,20p
+		done
+	done
+fi
 runs=$(echo "$SIZES" | wc -w)
 expect "every datagram of user 1001 tagged and opened, none of 1002's" \
-	"$((runs * RUNS * N)) $((runs * RUNS * N))" \
+	"$((runs * RUNS * N + profiled)) $((runs * RUNS * N + profiled))" \
 	"$(($(tagged) - t_0)) $(($(opened) - o_0))"
 
 # ratio EXPR over the rounds of A and B (same order): the rounds' values
