@@ -28,9 +28,11 @@
 #ifndef MUISPD_H
 #define MUISPD_H
 
+#include <netinet/in.h>
 #include <stdint.h>
 #include <time.h>
 
+#include <openssl/types.h>
 #include <systemd/sd-event.h>
 
 #include "contract.h"
@@ -115,6 +117,7 @@ void conf_defaults(struct muispd_conf *c);
 #define MUISPD_OP_CONNS	   16	/* operator connections, besides */
 #define MUISPD_FD_RESERVE  64	/* descriptors besides the connections */
 #define MUISPD_MAX_OFFERS  256
+#define UINFO_ADDRS_MAX	   4 /* an agent's addresses keyed (uinfo.c) */
 #define MUISPD_MAX_QUOTES  1024
 #define MUISPD_OFFER_REUSE 10		 /* s: an identical offer is reused */
 #define MUISPD_WBUF_USER   (64 * 1024)	 /* output queue of a user ... */
@@ -172,6 +175,10 @@ struct conn {
 	char addr[64];	       /* the user (source address), "operator" */
 	uint32_t agent_key_id; /* an agent's channel: its key's id (uinfo.c) */
 	uint32_t agent_interval; /* ... and the keep-alive interval it got */
+	/* ... and the host's addresses keyed with it: addr, then the others
+	 * its certificate names (another family's) */
+	char agent_addrs[UINFO_ADDRS_MAX][INET6_ADDRSTRLEN];
+	unsigned agent_naddrs;
 	uint8_t rbuf[MP_MAX_FRAME];
 	size_t rlen;
 	uint8_t *wbuf; /* encoded frames not yet written */
@@ -418,6 +425,8 @@ void uinfo_hello(struct muispd *md, struct conn *c, const struct mp_msg *req);
 void uinfo_keepalive(struct muispd *md, struct conn *c,
 		     const struct mp_msg *req);
 int uinfo_silent(const struct conn *c, uint64_t now);
+unsigned uinfo_cert_addrs(X509 *x, const char *first,
+			  char (*out)[INET6_ADDRSTRLEN], unsigned max);
 void uinfo_conn_gone(struct muispd *md, struct conn *c);
 int uinfo_start(struct muispd *md);
 

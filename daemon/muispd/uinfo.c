@@ -9,6 +9,10 @@
  * (MUISP_CMD_AGENT_SET) and answers UINFO_WELCOME with its key id and
  * the keep-alive interval.
  *
+ * The session keys every address of the host the certificate names
+ * (subjectAltName IP, the channel's own first, at most UINFO_ADDRS_MAX):
+ * a dual-stack host's IPv4 and IPv6 addresses both, with one key.
+ *
  * Fail-closed (thesis §4.5.5): when the agent's channel ends, or it is
  * silent for three intervals, the module's agent is closed (no key), and
  * the router forwards nothing to or from the host until it keys again;
@@ -16,6 +20,7 @@
  * with agents enabled, every agent the module has is closed: muispd does
  * not know the sessions a previous instance had.
  */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -56,17 +61,86 @@ static int uinfo_cert_check(struct conn *c, char *buf, size_t len)
 	return -1;
 }
 
-/* The agent channel of addr other than c, if any. */
+/* addr as inet_ntop writes it, in out: 0, or -1 if it is no address. */
+static int uinfo_canon(const char *addr, char out[INET6_ADDRSTRLEN])
+{
+	unsigned char a[sizeof(struct in6_addr)];
+	int af = strchr(addr, ':') ? AF_INET6 : AF_INET;
+
+	if (inet_pton(af, addr, a) != 1 ||
+	    !inet_ntop(af, a, out, INET6_ADDRSTRLEN))
+		return -1;
+	return 0;
+}
+
+/*
+ * The addresses an agent's session keys: first (the channel's), then the
+ * other IP addresses x's subjectAltName names, in its order, without
+ * repeats, at most max in out.  Returns how many the certificate has room
+ * for, so a caller sees when some were left out (> max).
+ */
+unsigned uinfo_cert_addrs(X509 *x, const char *first,
+			  char (*out)[INET6_ADDRSTRLEN], unsigned max)
+{
+	GENERAL_NAMES *gens =
+		X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+	char a[INET6_ADDRSTRLEN];
+	unsigned n = 0, want = 0;
+	int i, j;
+
+	if (max && !uinfo_canon(first, out[0]))
+		n = want = 1;
+	for (i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
+		const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+		const ASN1_OCTET_STRING *ip;
+		int len;
+
+		if (g->type != GEN_IPADD)
+			continue;
+		ip = g->d.iPAddress;
+		len = ASN1_STRING_length(ip);
+		if ((len != 4 && len != 16) ||
+		    !inet_ntop(len == 4 ? AF_INET : AF_INET6,
+			       ASN1_STRING_get0_data(ip), a, sizeof(a)))
+			continue;
+		for (j = 0; j < (int)n && strcmp(out[j], a); j++)
+			;
+		if (j < (int)n)
+			continue;
+		want++;
+		if (n < max)
+			memcpy(out[n++], a, sizeof(a));
+	}
+	GENERAL_NAMES_free(gens);
+	return want;
+}
+
+/* An agent channel other than c keying one of c's addresses, if any. */
 static struct conn *uinfo_other(struct muispd *md, const struct conn *c)
 {
 	for (unsigned i = 0; i < md->nconns; i++) {
 		struct conn *o = md->conns[i];
 
-		if (o != c && o->agent_key_id && o->state != C_CLOSING &&
-		    !strcmp(o->addr, c->addr))
-			return o;
+		if (o == c || !o->agent_key_id || o->state == C_CLOSING)
+			continue;
+		for (unsigned j = 0; j < o->agent_naddrs; j++)
+			for (unsigned k = 0; k < c->agent_naddrs; k++)
+				if (!strcmp(o->agent_addrs[j],
+					    c->agent_addrs[k]))
+					return o;
 	}
 	return NULL;
+}
+
+/* c's agent addresses closed in the module (no key). */
+static void uinfo_close_addrs(struct muispd *md, struct conn *c)
+{
+	for (unsigned i = 0; i < c->agent_naddrs; i++)
+		if (kernel_agent_set(md->k, c->agent_addrs[i], NULL, 0))
+			log_warnx("%s: agent not closed in the module",
+				  c->agent_addrs[i]);
+	c->agent_key_id = 0;
+	c->agent_naddrs = 0;
 }
 
 /* Key ids grow with the clock, so a restarted muispd does not reuse one. */
@@ -87,9 +161,10 @@ void uinfo_hello(struct muispd *md, struct conn *c, const struct mp_msg *req)
 {
 	uint8_t key[MUISP_AGENT_KEY_LEN], ctx[MP_UINFO_CONTEXT_MAX];
 	char why[160];
+	unsigned i = 0;
 	struct conn *old;
 	struct mp_msg m;
-	uint32_t id;
+	uint32_t id = 0;
 	size_t n;
 
 	if (!md->conf.agent_ca[0]) {
@@ -103,36 +178,48 @@ void uinfo_hello(struct muispd *md, struct conn *c, const struct mp_msg *req)
 		conn_error(c, req, MP_ERR_CERT, "%s", why);
 		return;
 	}
-	/* the newest session wins: the old one may be a dead agent's */
-	old = uinfo_other(md, c);
-	if (old) {
-		log_info("%s: agent's earlier channel replaced", c->addr);
-		old->agent_key_id = 0;
+	n = uinfo_cert_addrs(SSL_get0_peer_certificate(c->ssl), c->addr,
+			     c->agent_addrs, UINFO_ADDRS_MAX);
+	c->agent_naddrs = n < UINFO_ADDRS_MAX ? n : UINFO_ADDRS_MAX;
+	if (n > UINFO_ADDRS_MAX)
+		log_warnx("%s: the agent's certificate names %zu addresses: "
+			  "the first %u keyed",
+			  c->addr, n, UINFO_ADDRS_MAX);
+	/* the newest session wins: an old one may be a dead agent's */
+	while ((old = uinfo_other(md, c))) {
+		log_info("%s: agent's earlier channel (%s) replaced", c->addr,
+			 old->addr);
+		uinfo_close_addrs(md, old);
 		conn_close(old);
 	}
 	id = uinfo_next_key_id(md);
 	n = mp_uinfo_context(id, c->addr, ctx, sizeof(ctx));
 	if (!n ||
 	    SSL_export_keying_material(c->ssl, key, sizeof(key), MP_UINFO_LABEL,
-				       strlen(MP_UINFO_LABEL), ctx, n,
-				       1) != 1 ||
-	    kernel_agent_set(md->k, c->addr, key, id)) {
-		OPENSSL_cleanse(key, sizeof(key));
-		log_warnx("%s: agent key %u not installed", c->addr, id);
-		conn_error(c, req, MP_ERR_INTERNAL, "key not installed");
-		if (old) /* its key is gone with it */
-			kernel_agent_set(md->k, c->addr, NULL, 0);
-		return;
-	}
+				       strlen(MP_UINFO_LABEL), ctx, n, 1) != 1)
+		goto fail;
+	for (i = 0; i < c->agent_naddrs; i++)
+		if (kernel_agent_set(md->k, c->agent_addrs[i], key, id))
+			goto fail;
 	OPENSSL_cleanse(key, sizeof(key));
 	c->agent_key_id = id;
 	c->agent_interval = md->conf.agent_keepalive_s;
-	log_info("%s: agent keyed (key id %u)", c->addr, id);
+	log_info("%s: agent keyed (key id %u) for %u address%s", c->addr, id,
+		 c->agent_naddrs, c->agent_naddrs == 1 ? "" : "es");
 	mp_init(&m, MP_T_UINFO_WELCOME, MP_F_REPLY, req->serial);
 	mp_set_u(&m, MP_A_KEY_ID, id);
 	mp_set_s(&m, MP_A_ADDR, c->addr);
 	mp_set_u(&m, MP_A_INTERVAL, c->agent_interval);
 	conn_queue(c, &m);
+	return;
+fail:
+	OPENSSL_cleanse(key, sizeof(key));
+	log_warnx("%s: agent key %u not installed", c->addr, id);
+	conn_error(c, req, MP_ERR_INTERNAL, "key not installed");
+	/* the addresses keyed before the failure are closed again (an old
+	 * session's were closed above) */
+	c->agent_naddrs = i;
+	uinfo_close_addrs(md, c);
 }
 
 void uinfo_keepalive(struct muispd *md, struct conn *c,
@@ -163,9 +250,7 @@ void uinfo_conn_gone(struct muispd *md, struct conn *c)
 {
 	if (!c->agent_key_id)
 		return;
-	c->agent_key_id = 0;
-	if (kernel_agent_set(md->k, c->addr, NULL, 0))
-		log_warnx("%s: agent not closed in the module", c->addr);
+	uinfo_close_addrs(md, c);
 	log_warnx("%s: agent's channel ended: the host's traffic is blocked "
 		  "until it keys again",
 		  c->addr);

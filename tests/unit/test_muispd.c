@@ -26,6 +26,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "daemon/muispd/muispd.h"
 #include "tests/unit/muispd_fix.h"
@@ -535,6 +536,50 @@ static void test_agent_refusals(void **state)
 	error(f, c, MP_ERR_STATE, "no agent session (hello)");
 	assert_int_equal(c->agent_key_id, 0);
 	assert_int_equal(uinfo_silent(c, T0 + 3600), 0);
+}
+
+/* A certificate whose subjectAltName is san (OpenSSL's config syntax). */
+static X509 *cert_with_san(const char *san)
+{
+	X509 *x = X509_new();
+	X509_EXTENSION *e;
+
+	assert_non_null(x);
+	e = X509V3_EXT_conf_nid(NULL, NULL, NID_subject_alt_name, san);
+	assert_non_null(e);
+	assert_int_equal(X509_add_ext(x, e, -1), 1);
+	X509_EXTENSION_free(e);
+	return x;
+}
+
+/* The addresses an agent's session keys: the channel's first (as
+ * inet_ntop writes it), then the certificate's other IP names in order,
+ * each once, names of other kinds skipped, at most max, the count of all. */
+static void test_agent_cert_addrs(void **state)
+{
+	char a[UINFO_ADDRS_MAX][INET6_ADDRSTRLEN];
+	X509 *x;
+
+	(void)state;
+	x = cert_with_san(
+		"IP:192.0.2.7, DNS:alice.example, "
+		"IP:2001:db8:0:0::7, IP:192.0.2.7, "
+		"email:a@example.org, IP:2001:db8::8, IP:2001:db8::7");
+	assert_int_equal(uinfo_cert_addrs(x, "192.0.2.7", a, UINFO_ADDRS_MAX),
+			 3);
+	assert_string_equal(a[0], "192.0.2.7");
+	assert_string_equal(a[1], "2001:db8::7");
+	assert_string_equal(a[2], "2001:db8::8");
+	/* the channel over IPv6, written the long way */
+	assert_int_equal(uinfo_cert_addrs(x, "2001:0db8::0007", a, 2), 3);
+	assert_string_equal(a[0], "2001:db8::7");
+	assert_string_equal(a[1], "192.0.2.7");
+	X509_free(x);
+	/* no subjectAltName: the channel's address alone */
+	x = X509_new();
+	assert_int_equal(uinfo_cert_addrs(x, "192.0.2.9", a, 1), 1);
+	assert_string_equal(a[0], "192.0.2.9");
+	X509_free(x);
 }
 
 /* Replies as requests, operator types from a user, a bind from the
@@ -2385,6 +2430,7 @@ int main(void)
 		MUISPD_FIX_TEST(test_offer_quote_memory),
 		MUISPD_FIX_TEST(test_refusals),
 		MUISPD_FIX_TEST(test_agent_refusals),
+		cmocka_unit_test(test_agent_cert_addrs),
 		MUISPD_FIX_TEST(test_channel_rules),
 		MUISPD_FIX_TEST(test_control_table),
 		MUISPD_FIX_TEST(test_radius_stats),

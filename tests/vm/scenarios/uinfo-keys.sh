@@ -6,8 +6,10 @@
 # muisp-uinfod on alice's multi-user host and muispd on the router agree
 # on the agent's key over TLS (RFC 5705 exporter) and each installs it,
 # so user 1001's tagged datagrams open at the meter and are charged to
-# their contract; root's (not mapped) stay the host's.  Then:
-#   - the agent killed: muispd closes the meter's agent, and nothing to or
+# their contract; root's (not mapped) stay the host's.  Alice's
+# certificate names her IPv4 and IPv6 addresses: the one session (over
+# IPv4) keys both.  Then:
+#   - the agent killed: muispd closes the meter's agents, and nothing to or
 #     from the host passes (agent-down) until a new agent keys again;
 #   - the agent frozen (SIGSTOP): silent for three keep-alive intervals,
 #     closed the same way; thawed, it finds its channel gone and keys again;
@@ -38,7 +40,9 @@ trap diagnose EXIT
 gate_up
 for c in 1 11; do ctl contract set $c metric bytes status active; done
 bind_addr $ALICE4 1
+bind_addr $ALICE6 1
 ctl user bind $ALICE4 7001 11
+ctl user bind $ALICE6 7001 11
 
 # --- PKI: the router's (contract-lib), the agents' CA, alice's certificate
 # naming her address, one from another CA.  P-256 with openssl: RSA keys
@@ -57,7 +61,7 @@ ca() {
 }
 ca agentca
 ca otherca
-cert alice agentca IP:$ALICE4
+cert alice agentca IP:$ALICE4,IP:$ALICE6
 cert bobother otherca IP:$BOB4
 muispd_conf <<-EOF
 price bytes voucher ah 1000 1000000
@@ -85,8 +89,9 @@ start_uinfod() {
 	ip netns exec "$1" muisp-uinfod -d -v -f $S/$1.conf >>$S/uinfod.log 2>&1 &
 	UINFOD=$!
 }
-# the meter's agent for alice: "STATE KEY-ID BLOCKED"
-agent() { jctl agent list | jq -r ".[] | select(.addr == \"$ALICE4\") | \"\(.state) \(.key_id) \(.blocked)\""; }
+# the meter's agent for ADDR (default alice's IPv4): "STATE KEY-ID BLOCKED"
+agent() { jctl agent list | jq -r ".[] | select(.addr == \"${1:-$ALICE4}\") | \"\(.state) \(.key_id) \(.blocked)\""; }
+opened() { jctl agent list | jq -r ".[] | select(.addr == \"$1\") | .opened"; }
 # alice's role: "STATE KEY-ID BLOCKED"
 role() { on alice muispctl --json tag show | jq -r '"\(.state) \(.key_id) \(.blocked)"'; }
 keyed() { # both ends keyed with the same id, other than $1
@@ -99,10 +104,14 @@ keyed() { # both ends keyed with the same id, other than $1
 key_id() { agent | cut -d' ' -f2; }
 as() { local u=$1; shift; ip netns exec alice setpriv --reuid="$u" --regid="$u" --clear-groups "$@"; }
 udp4() { printf "%0$3d" 0 | as "$1" socat -u - UDP4-SENDTO:$INET4:9100,sourceport=$2; }
+udp6() { printf "%0$3d" 0 | as "$1" socat -u - UDP6-SENDTO:[$INET6]:9100,sourceport=$2; }
 up() { cfields "$1" up_bytes up_packets; }
 on inet socat -u UDP4-RECV:9100 OPEN:"$S/rx",creat,append &
+on inet socat -u UDP6-RECV:9100,ipv6only=1 OPEN:"$S/rx6",creat,append &
 wait_until -t 20 on inet sh -c 'ss -lnu | grep -q "0.0.0.0:9100 "'
+wait_until -t 20 on inet sh -c 'ss -lnu | grep -q "\[::\]:9100 "'
 rx() { wc -c <"$S/rx"; }
+rx6() { cat "$S/rx6" 2>/dev/null | wc -c; }
 
 # --- the key agreement ----------------------------------------------------
 start_uinfod alice
@@ -115,20 +124,27 @@ udp4 0 21003 100
 check "both datagrams received" wait_until -t 10 eval '[ "$(rx)" = 200 ]'
 # 20 + 8 + 100 as they left the router, the option taken out
 expect "  user 1001's opened at the meter, on contract 11" "128 1|1" \
-	"$(up 11)|$(jctl agent list | jq -r '.[0].opened')"
+	"$(up 11)|$(opened $ALICE4)"
 expect "  root's on the host's contract" "128 1" "$(up 1)"
+expect "  alice's IPv6 address keyed by the same session, same key" "keyed $id1" \
+	"$(agent $ALICE6 | cut -d' ' -f1,2)"
+udp6 1001 21002 100
+check "  user 1001's IPv6 datagram received" wait_until -t 10 eval '[ "$(rx6)" = 100 ]'
+# 40 + 8 + 100: the Destination Options header taken out
+expect "  opened at the meter, on contract 11" "276 2|1" "$(up 11)|$(opened $ALICE6)"
 
 # --- the agent killed: fail-closed at the meter, then recovery ----------------
 kill -KILL $UINFOD
 wait $UINFOD 2>/dev/null || :
-check "agent killed: the meter's agent closed" \
+check "agent killed: the meter's agents closed" \
 	wait_until -t 10 eval '[ "$(agent)" = "closed null 0" ]'
+expect "  the IPv6 address's too" "closed null" "$(agent $ALICE6 | cut -d' ' -f1,2)"
 d0=$(stat drop_agent_down)
 udp4 0 21003 100
 udp4 1001 21001 100
 check "  root's and user 1001's datagrams dropped at the router" \
 	wait_until -t 10 eval '[ "$(agent)" = "closed null 2" ]'
-expect "  as agent-down, none received, nothing charged" "$((d0 + 2))|200|128 1|128 1" \
+expect "  as agent-down, none received, nothing charged" "$((d0 + 2))|200|276 2|128 1" \
 	"$(stat drop_agent_down)|$(rx)|$(up 11)|$(up 1)"
 start_uinfod alice
 check "  a new agent keys again, with a new key id" wait_until -t 30 keyed "$id1"
@@ -136,7 +152,7 @@ id2=$(key_id)
 expect "  the key id grows" 1 "$((id2 > id1))"
 udp4 1001 21001 100
 check "  user 1001's datagram passes, on contract 11" \
-	wait_until -t 10 eval '[ "$(rx)" = 300 ] && [ "$(up 11)" = "256 2" ]'
+	wait_until -t 10 eval '[ "$(rx)" = 300 ] && [ "$(up 11)" = "404 3" ]'
 
 # --- the agent frozen: silent for 3 keep-alive intervals ----------------------
 kill -STOP $UINFOD
@@ -157,18 +173,18 @@ b0=$(role | cut -d' ' -f3)
 udp4 0 21003 100
 check "  root's datagram still leaves (the host's)" \
 	wait_until -t 10 eval '[ "$(rx)" = 400 ]'
-expect "  user 1001's dropped on the host" "closed null $((b0 + 1))|256 2" \
+expect "  user 1001's dropped on the host" "closed null $((b0 + 1))|404 3" \
 	"$(role)|$(up 11)"
 start_muispd
 check "  muispd restarted: the agent keyed again, key id past the others" \
 	wait_until -t 30 keyed "$id3"
-expect "  restart closed the agent it found keyed" 1 \
-	"$(grep -c "1 agents closed until they key again" $S/muispd.log)"
+expect "  restart closed the agents it found keyed (IPv4 and IPv6)" 1 \
+	"$(grep -c "2 agents closed until they key again" $S/muispd.log)"
 id4=$(key_id)
 expect "  key ids grow across muispd's restart" 1 "$((id4 > id3))"
 udp4 1001 21001 100
 check "  user 1001's datagram passes again" \
-	wait_until -t 10 eval '[ "$(rx)" = 500 ] && [ "$(up 11)" = "384 3" ]'
+	wait_until -t 10 eval '[ "$(rx)" = 500 ] && [ "$(up 11)" = "532 4" ]'
 
 # --- certificates that do not make bob an agent --------------------------------
 uinfod_conf bob alice
