@@ -98,8 +98,10 @@ count() {
 		'BEGIN { printf "%.1f %.1f\n", (b0 - i0) / n, (b1 - i1) / n }'
 }
 
-# which gcm(aes) the seals use (the highest priority one the module got)
-gcm=$(awk '/^name/ { n = $3 } /^driver/ { d = $3 } /^priority/ && n == "gcm(aes)" { print $3, d }' /proc/crypto |
+# which gcm(aes) the seals use: the module asks for a synchronous one (it
+# seals in the hook), so the highest priority gcm(aes) with "async : no"
+gcm=$(awk '/^name/ { n = $3 } /^driver/ { d = $3 } /^priority/ { p = $3 }
+	/^internal/ { i = $3 } /^async/ && n == "gcm(aes)" && $3 == "no" && i == "no" { print p, d }' /proc/crypto |
 	sort -n | tail -n1 | cut -d' ' -f2)
 log "CPU: $(grep -m1 '^model name' /proc/cpuinfo | cut -d: -f2-); aes flag: $(grep -qw aes /proc/cpuinfo && echo yes || echo no); gcm(aes): ${gcm:-?}"
 
