@@ -178,6 +178,10 @@ void uinfo_hello(struct muispd *md, struct conn *c, const struct mp_msg *req)
 		conn_error(c, req, MP_ERR_CERT, "%s", why);
 		return;
 	}
+	/* a second hello on a keyed channel: its addresses start over, so
+	 * none stays keyed past a failure below without a session */
+	if (c->agent_key_id)
+		uinfo_close_addrs(md, c);
 	n = uinfo_cert_addrs(SSL_get0_peer_certificate(c->ssl), c->addr,
 			     c->agent_addrs, UINFO_ADDRS_MAX);
 	c->agent_naddrs = n < UINFO_ADDRS_MAX ? n : UINFO_ADDRS_MAX;
