@@ -3,6 +3,16 @@
  * The User Information seal in the kernel (uinfo.h): AES-128-GCM through
  * the crypto API, synchronous, with per-CPU requests so that sealing and
  * opening never allocate or sleep and may run in a netfilter hook.
+ *
+ * Two transforms per key.  The synchronous "gcm(aes)" the API gives is
+ * the generic template over the architecture's AES: GHASH in C, some
+ * 3,000 instructions a seal (docs/PERFORMANCE.md).  The architecture's
+ * own GCM (AES-NI with PCLMULQDQ on x86) needs the FPU, so it is
+ * registered only as an internal algorithm ("__gcm(aes)") behind an
+ * asynchronous wrapper that defers to a thread when the FPU may not be
+ * used.  We call the internal one directly when crypto_simd_usable(),
+ * as that wrapper does, and the generic one otherwise: same key, same
+ * bytes (the self-test seals its known answer with each).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -12,6 +22,8 @@
 #include <linux/scatterlist.h>
 #include <linux/netlink.h>
 #include <crypto/aead.h>
+#include <crypto/internal/simd.h>
+#include <asm/simd.h>
 
 #include "uinfo.h"
 
@@ -31,7 +43,54 @@ void muisp_uinfo_key_free(struct muisp_uinfo_key *k)
 	}
 	if (!IS_ERR_OR_NULL(k->tfm))
 		crypto_free_aead(k->tfm);
+	if (k->simd)
+		crypto_free_aead(k->simd);
 	kfree_sensitive(k);
+}
+
+/*
+ * No architecture GCM in this kernel (or its module not loaded): asked
+ * once per load of this module, so that a router keying thousands of
+ * agents does not run modprobe for each.
+ */
+static bool uinfo_no_simd;
+
+static struct crypto_aead *uinfo_tfm_new(const char *name, u32 type,
+					 const u8 *key)
+{
+	/* CRYPTO_ALG_ASYNC in the mask: a synchronous implementation */
+	struct crypto_aead *tfm = crypto_alloc_aead(name, type,
+						    type | CRYPTO_ALG_ASYNC);
+	int ret;
+
+	if (IS_ERR(tfm))
+		return tfm;
+	ret = crypto_aead_setkey(tfm, key, MUISP_UINFO_KEY_LEN);
+	if (!ret)
+		ret = crypto_aead_setauthsize(tfm, MUISP_UINFO_ICV_LEN);
+	if (ret) {
+		crypto_free_aead(tfm);
+		return ERR_PTR(ret);
+	}
+	return tfm;
+}
+
+/* The internal SIMD gcm(aes) for key, or NULL (use the generic one). */
+static struct crypto_aead *uinfo_simd_new(const u8 *key)
+{
+	struct crypto_aead *tfm;
+
+	if (READ_ONCE(uinfo_no_simd))
+		return NULL;
+	tfm = uinfo_tfm_new("__gcm(aes)", CRYPTO_ALG_INTERNAL, key);
+	if (PTR_ERR_OR_ZERO(tfm) == -ENOENT)
+		WRITE_ONCE(uinfo_no_simd, true);
+	return IS_ERR(tfm) ? NULL : tfm;
+}
+
+static const char *uinfo_tfm_name(struct crypto_aead *tfm)
+{
+	return crypto_tfm_alg_driver_name(crypto_aead_tfm(tfm));
 }
 
 struct muisp_uinfo_key *muisp_uinfo_key_new(const u8 *key, const u8 *salt)
@@ -43,26 +102,26 @@ struct muisp_uinfo_key *muisp_uinfo_key_new(const u8 *key, const u8 *salt)
 	k = kzalloc(sizeof(*k), GFP_KERNEL_ACCOUNT);
 	if (!k)
 		return ERR_PTR(-ENOMEM);
-	/* CRYPTO_ALG_ASYNC in the mask: a synchronous implementation */
-	k->tfm = crypto_alloc_aead("gcm(aes)", 0, CRYPTO_ALG_ASYNC);
+	k->tfm = uinfo_tfm_new("gcm(aes)", 0, key);
 	if (IS_ERR(k->tfm)) {
 		ret = PTR_ERR(k->tfm);
 		goto err;
 	}
-	ret = crypto_aead_setkey(k->tfm, key, MUISP_UINFO_KEY_LEN);
-	if (!ret)
-		ret = crypto_aead_setauthsize(k->tfm, MUISP_UINFO_ICV_LEN);
-	if (ret)
-		goto err;
+	k->simd = uinfo_simd_new(key);
+	pr_info_once("user information seals: %s, else %s\n",
+		     k->simd ? uinfo_tfm_name(k->simd) : "no SIMD gcm(aes)",
+		     uinfo_tfm_name(k->tfm));
 	memcpy(k->salt, salt, MUISP_UINFO_SALT_LEN);
 	k->scratch = alloc_percpu_gfp(void *, GFP_KERNEL_ACCOUNT);
 	if (!k->scratch) {
 		ret = -ENOMEM;
 		goto err;
 	}
-	/* the request, then the buffer the scatterlist points at */
-	size = ALIGN(sizeof(struct aead_request) +
-		     crypto_aead_reqsize(k->tfm), 8) + UINFO_BUF_LEN;
+	/* the request (either transform's), then the scatterlist's buffer */
+	k->buf_off = ALIGN(sizeof(struct aead_request) +
+			   max(crypto_aead_reqsize(k->tfm),
+			       k->simd ? crypto_aead_reqsize(k->simd) : 0), 8);
+	size = k->buf_off + UINFO_BUF_LEN;
 	for_each_possible_cpu(cpu) {
 		void *p = kzalloc_node(size, GFP_KERNEL_ACCOUNT,
 				       cpu_to_node(cpu));
@@ -98,6 +157,7 @@ int muisp_uinfo_aead(struct muisp_uinfo_key *k, bool seal, u64 seq,
 		     u8 icv[MUISP_UINFO_ICV_LEN])
 {
 	const unsigned int alen = sizeof(*aad);
+	struct crypto_aead *tfm;
 	struct aead_request *req;
 	struct scatterlist sg;
 	__be64 be_seq = cpu_to_be64(seq);
@@ -109,14 +169,15 @@ int muisp_uinfo_aead(struct muisp_uinfo_key *k, bool seal, u64 seq,
 	/* this CPU's request and buffer: no softirq may take them meanwhile */
 	local_bh_disable();
 	req = *this_cpu_ptr(k->scratch);
-	buf = (u8 *)req + ALIGN(sizeof(struct aead_request) +
-				crypto_aead_reqsize(k->tfm), 8);
+	buf = (u8 *)req + k->buf_off;
+	/* the FPU: not inside another kernel_fpu_begin(), nor a hard IRQ */
+	tfm = k->simd && crypto_simd_usable() ? k->simd : k->tfm;
 	memcpy(buf, aad, alen);
 	memcpy(buf + alen, id, 4);
 	if (!seal)
 		memcpy(buf + alen + 4, icv, MUISP_UINFO_ICV_LEN);
 	sg_init_one(&sg, buf, UINFO_BUF_LEN);
-	aead_request_set_tfm(req, k->tfm);
+	aead_request_set_tfm(req, tfm);
 	aead_request_set_callback(req, 0, NULL, NULL);
 	aead_request_set_ad(req, alen);
 	if (seal) {

@@ -13,14 +13,18 @@
 #define MUISP_UINFO_SALT_LEN	4
 
 /*
- * An agent's key: the kernel's synchronous gcm(aes), and on every CPU a
- * request and a buffer for the additional data, the id and the ICV
- * (heap memory: scatterlists may not point into a virtually mapped
- * stack).  Made in process context; used from any context.
+ * An agent's key: the kernel's synchronous gcm(aes), the architecture's
+ * SIMD one where there is one (NULL otherwise; used when the FPU may be,
+ * uinfo.c), and on every CPU a request and, buf_off bytes into it, a
+ * buffer for the additional data, the id and the ICV (heap memory:
+ * scatterlists may not point into a virtually mapped stack).  Made in
+ * process context; used from any context.
  */
 struct muisp_uinfo_key {
 	struct crypto_aead *tfm;
+	struct crypto_aead *simd;
 	void * __percpu *scratch;
+	unsigned int buf_off;
 	u8 salt[MUISP_UINFO_SALT_LEN];
 };
 

@@ -5,7 +5,8 @@
  * which fails the load if they fail: the kernel's gcm(aes) seals the
  * known answer that Python's cryptography computed (uinfo_kat.h, also
  * checked against OpenSSL by tests/unit/test_uinfo_core.c), opens it, and
- * refuses it changed; the wire code puts an option into an IPv4 header and
+ * refuses it changed, with the architecture's SIMD gcm(aes) where there
+ * is one and again with the generic one; the wire code puts an option into an IPv4 header and
  * takes it out again.  Logs "user information self-tests: pass"; the VM
  * scenario ft-selftest looks for it.
  */
@@ -31,23 +32,16 @@ static void utst_bind(struct muisp_uinfo_bind *b)
 			      MUISP_PROTO_UDP, cpu_to_be32(0x1234), l4);
 }
 
-static int utst_seal(void)
+/* The known answer and its refusals, with whichever transform k picks. */
+static int utst_seal_with(struct muisp_uinfo_key *k)
 {
 	static const u8 kat[4 + MUISP_UINFO_ICV_LEN] = {
 #include "../uinfo_kat.h"
 	};
-	static const u8 salt[4] = { 1, 2, 3, 4 };
 	struct muisp_uinfo m = { .mt = MUISP_UINFO_UI, .user = 0xa11ce }, r;
 	struct muisp_uinfo_bind b;
-	struct muisp_uinfo_key *k;
 	int ret = 0;
 
-	k = muisp_uinfo_key_new("0123456789abcdef", salt);
-	if (IS_ERR(k)) {
-		pr_err("user information self-test: no gcm(aes) (%ld)\n",
-		       PTR_ERR(k));
-		return PTR_ERR(k);
-	}
 	utst_bind(&b);
 	UTST_CHECK(!muisp_uinfo_seal(k, &m, &b, 5));
 	UTST_CHECK(!memcmp(m.sealed, kat, sizeof(kat)));
@@ -68,6 +62,35 @@ static int utst_seal(void)
 	r.sealed[4 + MUISP_UINFO_ICV_LEN - 1] ^= 0x80;
 	utst_bind(&b);
 	UTST_CHECK(muisp_uinfo_open(k, &r, &b) == -EBADMSG);
+	return ret;
+}
+
+static int utst_seal(void)
+{
+	static const u8 salt[4] = { 1, 2, 3, 4 };
+	struct muisp_uinfo_key *k;
+	struct crypto_aead *simd;
+	const char *name;
+	int ret;
+
+	k = muisp_uinfo_key_new("0123456789abcdef", salt);
+	if (IS_ERR(k)) {
+		pr_err("user information self-test: no gcm(aes) (%ld)\n",
+		       PTR_ERR(k));
+		return PTR_ERR(k);
+	}
+	/* process context: the SIMD one if there is one, then the generic */
+	ret = utst_seal_with(k);
+	name = uinfo_tfm_name(k->simd ?: k->tfm);
+	simd = k->simd;
+	if (!ret && simd) {
+		k->simd = NULL;
+		ret = utst_seal_with(k);
+		name = uinfo_tfm_name(k->tfm);
+		k->simd = simd;
+	}
+	if (ret)
+		pr_err("user information self-test failed with %s\n", name);
 	muisp_uinfo_key_free(k);
 	return ret;
 }

@@ -93,6 +93,14 @@ console "kernel $(uname -r), $(nproc) cpus"
 
 # Modules the topology and scenarios use; explicit so a failure is clear.
 for m in veth bridge; do modprobe "$m" || console "modprobe $m failed"; done
+# The CPU's AES-NI and GHASH modules, as udev's coldplug loads them on a
+# real router (no udev here): the seals then use them (kmod/uinfo.c), under
+# a CPU model that has them (MUISP_VM_CPU=max; QEMU's default has not).
+if grep -qw aes /proc/cpuinfo && grep -qw pclmulqdq /proc/cpuinfo; then
+	for m in aesni_intel ghash_clmulni_intel; do
+		modprobe "$m" || console "modprobe $m failed"
+	done
+fi
 
 if ! ensure_module; then
 	console "cannot load $MUISP_KO"
