@@ -120,7 +120,38 @@ static int tag_seal(struct muisp_tagger *t, u8 family, u32 user,
 	return muisp_uinfo_put(opt, cap, family, &m);
 }
 
-static int tag_v4(struct muisp_tagger *t, struct sk_buff *skb, u32 user)
+/*
+ * Room for grow bytes in front of the network header and, in front of
+ * them, the link header's (else ip_finish_output2() reallocates the head
+ * once more).  A UDP socket's skb has exactly the link header's room, so
+ * most tagged packets lack it.  A new head (pskb_expand_head()) costs an
+ * allocation, a copy of the packet and, with init_on_alloc (Debian's
+ * default), zeroing the new head.  A linear skb whose head is ours alone
+ * and has the tailroom (the slab's rounding nearly always leaves some)
+ * instead moves back into it: one memmove, nothing allocated.
+ */
+static int tag_room(struct sk_buff *skb, const struct net_device *dev,
+		    unsigned int grow)
+{
+	unsigned int need = grow + LL_RESERVED_SPACE(dev);
+	unsigned int room = skb_headroom(skb), delta;
+	u8 *from = skb->data;
+
+	if (room >= need)
+		return skb_cow_head(skb, need);	/* copies only a shared head */
+	delta = need - room;
+	if (skb_cloned(skb) || skb_is_nonlinear(skb) ||
+	    skb_tailroom(skb) < delta)
+		return skb_cow_head(skb, need);
+	skb_put(skb, delta);
+	memmove(from + delta, from, skb->len - delta);
+	__skb_pull(skb, delta);
+	skb_headers_offset_update(skb, delta);
+	return 0;
+}
+
+static int tag_v4(struct muisp_tagger *t, struct sk_buff *skb,
+		  const struct net_device *dev, u32 user)
 {
 	struct iphdr *ip = ip_hdr(skb);
 	unsigned int hlen = ip->ihl * 4;
@@ -146,7 +177,7 @@ static int tag_v4(struct muisp_tagger *t, struct sk_buff *skb, u32 user)
 	len = tag_seal(t, MUISP_AF_INET, user, &b, opt, sizeof(opt));
 	if (len < 0)
 		return len;
-	if (skb_cow_head(skb, TAG_V4_LEN))
+	if (tag_room(skb, dev, TAG_V4_LEN))
 		return -ENOMEM;
 	ip = ip_hdr(skb);
 	grow = muisp_uinfo_insert_v4((u8 *)ip, hlen, opt, len);
@@ -159,7 +190,8 @@ static int tag_v4(struct muisp_tagger *t, struct sk_buff *skb, u32 user)
 	return 0;
 }
 
-static int tag_v6(struct muisp_tagger *t, struct sk_buff *skb, u32 user)
+static int tag_v6(struct muisp_tagger *t, struct sk_buff *skb,
+		  const struct net_device *dev, u32 user)
 {
 	const unsigned int nh = sizeof(struct ipv6hdr);
 	struct ipv6hdr *ip6 = ipv6_hdr(skb);
@@ -186,7 +218,7 @@ static int tag_v6(struct muisp_tagger *t, struct sk_buff *skb, u32 user)
 	dlen = muisp_uinfo_build_v6(dh, sizeof(dh), ip6->nexthdr, opt, len);
 	if (dlen < 0)
 		return dlen;
-	if (skb_cow_head(skb, dlen))
+	if (tag_room(skb, dev, dlen))
 		return -ENOMEM;
 	skb_push(skb, dlen);
 	memmove(skb->data, skb->data + dlen, nh);
@@ -232,9 +264,9 @@ unsigned int muisp_uinfo_tag(void *priv, struct sk_buff *skb,
 	if (skb_is_gso(skb))
 		ret = -EMSGSIZE;
 	else if (state->pf == NFPROTO_IPV4)
-		ret = tag_v4(t, skb, user);
+		ret = tag_v4(t, skb, state->out, user);
 	else
-		ret = tag_v6(t, skb, user);
+		ret = tag_v6(t, skb, state->out, user);
 	if (ret)
 		atomic64_inc(&mn->tag_skipped);
 	else
