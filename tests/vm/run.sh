@@ -312,7 +312,8 @@ run_lane() { # K
 		done
 		if [ -n "$lost" ]; then
 			echo "  ${tag}FAIL $lost: guest $why (qemu exit $qrc; see ${con#$top/})"
-		elif grep -aq '^muisp-vm: kernel ' "$con"; then
+		# anywhere in its line: the firmware's escape codes may come first
+		elif grep -aq 'muisp-vm: kernel ' "$con"; then
 			# up, but not in a scenario: loading the module or the end
 			n=vm-shutdown
 			[ -n "$(ls "$run/queue")" ] && n=vm-boot
