@@ -4,9 +4,9 @@
  * and the tables when older than cache-ttl, rebuilt on demand from
  * read-only sources: muispd's MP_T_OP_SNAPSHOT (its outstanding
  * contracts) joined with the module's CONTRACT_GET dump, the module's
- * ADDR_GET dump, and muisp-dhcpd's lease database.  New rows are built
- * to the side and swapped in whole (one thread: between two PDUs).  A
- * source that fails keeps its previous rows and counts in
+ * ADDR_GET and USER_GET dumps, and muisp-dhcpd's lease database.  New
+ * rows are built to the side and swapped in whole (one thread: between
+ * two PDUs).  A source that fails keeps its previous rows and counts in
  * ax->source_errors.  The row builders are pure (tests/unit).
  */
 #include <arpa/inet.h>
@@ -225,6 +225,56 @@ void ax_addrs_sort(struct ax_addr *rows, unsigned n)
 	}
 }
 
+int ax_user_from_nl(const struct muisp_nl_user *u, struct ax_user *r)
+{
+	memset(r, 0, sizeof(*r));
+	if (u->addr.family == AF_INET) {
+		r->type = AX_INET_V4;
+		r->len = 4;
+	} else if (u->addr.family == AF_INET6) {
+		r->type = AX_INET_V6;
+		r->len = 16;
+	} else {
+		return -1;
+	}
+	memcpy(r->addr, u->addr.a, r->len);
+	r->user = u->user;
+	r->contract_id = u->contract_id;
+	/* the contract's counters: absent when the module has no contract
+	 * of that id */
+	if (MUISP_NL_HAS(u, MUISP_USER_A_UP_BYTES))
+		r->up_octets = u->up_bytes;
+	if (MUISP_NL_HAS(u, MUISP_USER_A_UP_PACKETS))
+		r->up_packets = u->up_packets;
+	if (MUISP_NL_HAS(u, MUISP_USER_A_DOWN_BYTES))
+		r->down_octets = u->down_bytes;
+	if (MUISP_NL_HAS(u, MUISP_USER_A_DOWN_PACKETS))
+		r->down_packets = u->down_packets;
+	/* the index: type, length, octets (InetAddress), Accounting ID */
+	r->o[0] = r->type;
+	r->o[1] = r->len;
+	for (unsigned k = 0; k < r->len; k++)
+		r->o[2 + k] = r->addr[k];
+	r->o[2 + r->len] = r->user;
+	set_index(&r->idx, r->o, 3 + (size_t)r->len);
+	return 0;
+}
+
+static int cmp_user(const void *a, const void *b)
+{
+	const struct ax_user *x = a, *y = b;
+
+	return snmp_oid_compare(x->o, x->idx.len, y->o, y->idx.len);
+}
+
+void ax_users_sort(struct ax_user *rows, unsigned n)
+{
+	if (n)
+		qsort(rows, n, sizeof(*rows), cmp_user);
+	for (unsigned i = 0; i < n; i++)
+		rows[i].idx.oids = rows[i].o;
+}
+
 int ax_pools_add(struct ax_pool **pools, unsigned *n,
 		 const struct leasedb_pool *g)
 {
@@ -397,6 +447,37 @@ static void addr_reset(void *arg)
 	((struct addr_acc *)arg)->n = 0;
 }
 
+struct user_acc {
+	struct ax_user *v;
+	unsigned n, cap;
+	int nomem;
+};
+
+static int user_cb(const struct muisp_nl_user *o, void *arg)
+{
+	struct user_acc *a = arg;
+
+	if (a->n == a->cap) {
+		unsigned cap = a->cap ? 2 * a->cap : 256;
+		struct ax_user *v = realloc(a->v, cap * sizeof(*v));
+
+		if (!v) {
+			a->nomem = 1;
+			return -1;
+		}
+		a->v = v;
+		a->cap = cap;
+	}
+	if (ax_user_from_nl(o, &a->v[a->n]) == 0)
+		a->n++;
+	return 0;
+}
+
+static void user_reset(void *arg)
+{
+	((struct user_acc *)arg)->n = 0;
+}
+
 struct pool_acc {
 	struct ax_pool *v;
 	unsigned n;
@@ -462,8 +543,9 @@ static void refresh_tables(struct agentx *ax)
 	struct snap_acc sa = { 0 };
 	struct nlc_acc ka = { 0 };
 	struct addr_acc aa = { 0 };
+	struct user_acc ua = { 0 };
 	struct ax_contract *rows;
-	int mpd_ok, k_ok = 0, a_ok = 0;
+	int mpd_ok, k_ok = 0, a_ok = 0, u_ok = 0;
 
 	mpd_ok = fetch_snapshot(ax, &sa) == 0;
 	if (!mpd_ok)
@@ -475,7 +557,10 @@ static void refresh_tables(struct agentx *ax)
 		a_ok = muisp_nl_addr_dump(ax->nl, addr_cb, addr_reset, &aa) ==
 			       0 &&
 		       !aa.nomem;
-		if (!k_ok || !a_ok) {
+		u_ok = muisp_nl_user_dump(ax->nl, user_cb, user_reset, &ua) ==
+			       0 &&
+		       !ua.nomem;
+		if (!k_ok || !a_ok || !u_ok) {
 			source_failed(ax, "the module");
 			module_lost(ax);
 		}
@@ -496,6 +581,14 @@ static void refresh_tables(struct agentx *ax)
 		c->naddrs = aa.n;
 		aa.v = NULL;
 	}
+	if (u_ok || !ax->conf.kernel) {
+		ax_users_sort(ua.v, ua.n);
+		free(c->users);
+		c->users = ua.v;
+		c->nusers = ua.n;
+		ua.v = NULL;
+	}
+	free(ua.v);
 	free(aa.v);
 	free(ka.v);
 	free(sa.v);
@@ -582,9 +675,9 @@ void ax_cache_refresh(struct agentx *ax, int tables)
 
 		refresh_tables(ax);
 		c->tables_ms = mono_ms();
-		log_debug("cache: %u contracts, %u addresses, %u pools in "
-			  "%llu ms",
-			  c->ncontracts, c->naddrs, c->npools,
+		log_debug("cache: %u contracts, %u addresses, %u users, "
+			  "%u pools in %llu ms",
+			  c->ncontracts, c->naddrs, c->nusers, c->npools,
 			  (unsigned long long)(c->tables_ms - t0));
 		changed |= AX_RELOAD_TABLES;
 	}
@@ -601,6 +694,7 @@ void ax_cache_free(struct agentx *ax)
 	stats_snap_free(&c->stats);
 	free(c->contracts);
 	free(c->addrs);
+	free(c->users);
 	free(c->pools);
 	free(c->counters);
 	free(c);

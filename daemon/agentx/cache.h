@@ -53,6 +53,18 @@ struct ax_addr {
 	uint8_t mac[6];
 };
 
+/* muispUserTable (muispObjects.10): the module's users of multi-user
+ * hosts, each bound to a contract, with that contract's counters. */
+struct ax_user {
+	netsnmp_index idx; /* type, length, octets, Accounting ID */
+	oid o[2 + 16 + 1];
+	uint8_t type, len;
+	uint8_t addr[16];
+	uint32_t user; /* the Accounting ID */
+	uint64_t contract_id;
+	uint64_t up_octets, up_packets, down_octets, down_packets;
+};
+
 /* muispPoolTable (muispObjects.6): muisp-dhcpd's pool gauges, by
  * interface (its pools table). */
 struct ax_pool {
@@ -89,6 +101,8 @@ struct ax_cache {
 	unsigned ncontracts;
 	struct ax_addr *addrs;
 	unsigned naddrs;
+	struct ax_user *users;
+	unsigned nusers;
 	struct ax_pool *pools;
 	unsigned npools;
 	int pools_ok; /* the lease database was read last time */
@@ -118,6 +132,12 @@ void ax_contracts_keep_kernel(struct ax_contract *rows, unsigned n,
 /* An address row from the module's entry: 0, or -1 (not IPv4/IPv6). */
 int ax_addr_from_nl(const struct muisp_nl_addr *a, struct ax_addr *r);
 void ax_addrs_sort(struct ax_addr *rows, unsigned n);
+/* A user row from the module's binding, its index included (idx.oids
+ * points at r->o): 0, or -1 (not IPv4/IPv6).  The counters are the
+ * contract's, 0 when the module has no such contract. */
+int ax_user_from_nl(const struct muisp_nl_user *u, struct ax_user *r);
+/* Sorted in index order; each idx.oids set again (the rows moved). */
+void ax_users_sort(struct ax_user *rows, unsigned n);
 /* One row of muisp-dhcpd's pools table appended (index = its idx, the
  * interface's place in muisp-dhcpd.conf; rows in idx order).  0, or -1
  * ENOMEM, EINVAL (idx 0 or not above the previous row's). */

@@ -29,6 +29,7 @@
 #define AX_GRP_COUNTER_TABLE  7
 #define AX_GRP_IPFIX	      8
 #define AX_GRP_NOTIFY_OBJECTS 9
+#define AX_GRP_USER_TABLE     10
 
 #define AX_OID_GLOBAL	      AX_OID_OBJECTS, AX_GRP_GLOBAL
 #define AX_OID_DROP_TABLE     AX_OID_OBJECTS, AX_GRP_DROP_TABLE
@@ -39,6 +40,7 @@
 #define AX_OID_COUNTER_TABLE  AX_OID_OBJECTS, AX_GRP_COUNTER_TABLE
 #define AX_OID_IPFIX	      AX_OID_OBJECTS, AX_GRP_IPFIX
 #define AX_OID_NOTIFY_OBJECTS AX_OID_OBJECTS, AX_GRP_NOTIFY_OBJECTS
+#define AX_OID_USER_TABLE     AX_OID_OBJECTS, AX_GRP_USER_TABLE
 
 /* muispGlobal scalars that are not catalogue counters (the counters'
  * arcs are stats_defs[].mib_arc) */
@@ -54,6 +56,14 @@
 #define AX_POOL_COL_OFFERED	5
 #define AX_POOL_COL_QUARANTINED 6
 #define AX_POOL_COL_FREE	7
+
+/* muispUserEntry: INDEX muispUserAddrType (.1), muispUserAddr (.2),
+ * muispUserId (.3, Unsigned32: the Accounting ID), not-accessible */
+#define AX_USER_COL_CONTRACT_ID	 4 /* MuispContractIdentifier */
+#define AX_USER_COL_UP_OCTETS	 5 /* Counter64 */
+#define AX_USER_COL_UP_PACKETS	 6
+#define AX_USER_COL_DOWN_OCTETS	 7
+#define AX_USER_COL_DOWN_PACKETS 8
 
 /* muispIpfix scalars */
 #define AX_IPFIX_LOST_OVERRUN 3 /* muispIpfixRecordsLostOverrun */

@@ -3,17 +3,18 @@
  * MUISP-MIB's tables on net-snmp's table_container helper (a sorted
  * netsnmp_container of rows that start with their netsnmp_index; the
  * iterator helper is 10x slower at 10,000 rows, measured):
- * muispDropTable, muispContractTable, muispAddrTable, muispPoolTable and
- * muispCounterTable.  The rows are the cache's (cache.c); after each
- * refresh reload() empties the containers and inserts the new rows.  A
- * handler in front of the helper refreshes the cache first, so the helper
- * never holds a row of a replaced cache.
+ * muispDropTable, muispContractTable, muispAddrTable, muispPoolTable,
+ * muispCounterTable and muispUserTable.  The rows are the cache's
+ * (cache.c); after each refresh reload() empties the containers and
+ * inserts the new rows.  A handler in front of the helper refreshes the
+ * cache first, so the helper never holds a row of a replaced cache.
  *
  * Indexes: the contract id is OCTET STRING (SIZE(8)), its 8 octets with
  * no length sub-identifier (ASN_PRIV_IMPLIED_OCTET_STR: with
  * ASN_OCTET_STR the helper wants a length and GET fails while GETNEXT
  * works, measured); the counter name and the InetAddress are variable
- * length strings with their length first.
+ * length strings with their length first (muispUserTable: the
+ * Accounting ID, one sub-identifier, after the InetAddress).
  */
 #include <string.h>
 
@@ -61,7 +62,7 @@ struct ax_drop {
 };
 
 static struct {
-	netsnmp_container *drop, *contract, *addr, *pool, *counter;
+	netsnmp_container *drop, *contract, *addr, *pool, *counter, *user;
 	struct ax_drop drops[16];
 	unsigned ndrops;
 	struct agentx *ax;
@@ -172,25 +173,32 @@ static int contract_col(netsnmp_variable_list *vb, const void *row,
 	return 0;
 }
 
+/* MuispContractIdentifier: 8 octets, most significant first; none: "" */
+static void set_contract_id(netsnmp_variable_list *vb, uint64_t id)
+{
+	oid s[8];
+	u_char o[8];
+
+	if (!id) {
+		set_str(vb, "", 0);
+		return;
+	}
+	ax_id_encode(id, s);
+	for (int k = 0; k < 8; k++)
+		o[k] = (u_char)s[k];
+	set_str(vb, o, 8);
+}
+
 static int addr_col(netsnmp_variable_list *vb, const void *row, unsigned col)
 {
 	const struct ax_addr *a = row;
-	oid id[8];
-	u_char o[8];
 
 	switch (col) {
 	case 3:
 		set_int(vb, a->state);
 		break;
 	case 4:
-		if (!a->contract_id) {
-			set_str(vb, "", 0);
-			break;
-		}
-		ax_id_encode(a->contract_id, id);
-		for (int k = 0; k < 8; k++)
-			o[k] = (u_char)id[k];
-		set_str(vb, o, 8);
+		set_contract_id(vb, a->contract_id);
 		break;
 	case 5:
 		set_int(vb, a->tunnel);
@@ -233,6 +241,32 @@ static int pool_col(netsnmp_variable_list *vb, const void *row, unsigned col)
 	return 0;
 }
 
+static int user_col(netsnmp_variable_list *vb, const void *row, unsigned col)
+{
+	const struct ax_user *u = row;
+
+	switch (col) {
+	case AX_USER_COL_CONTRACT_ID:
+		set_contract_id(vb, u->contract_id);
+		break;
+	case AX_USER_COL_UP_OCTETS:
+		set_c64(vb, u->up_octets);
+		break;
+	case AX_USER_COL_UP_PACKETS:
+		set_c64(vb, u->up_packets);
+		break;
+	case AX_USER_COL_DOWN_OCTETS:
+		set_c64(vb, u->down_octets);
+		break;
+	case AX_USER_COL_DOWN_PACKETS:
+		set_c64(vb, u->down_packets);
+		break;
+	default:
+		return -1;
+	}
+	return 0;
+}
+
 static int counter_col(netsnmp_variable_list *vb, const void *row, unsigned col)
 {
 	if (col != 2)
@@ -268,10 +302,11 @@ static int table_handler(netsnmp_mib_handler *h,
 	return SNMP_ERR_NOERROR;
 }
 
+/* idx1..idx3: the index's types (0: none further); columns from mincol */
 static netsnmp_container *table(struct agentx *ax, const char *name,
 				const oid *o, size_t olen, col_fn fn,
-				unsigned maxcol, int tables, u_char idx1,
-				u_char idx2)
+				unsigned mincol, unsigned maxcol, int tables,
+				u_char idx1, u_char idx2, u_char idx3)
 {
 	netsnmp_handler_registration *reg;
 	netsnmp_table_registration_info *ti;
@@ -291,8 +326,8 @@ static netsnmp_container *table(struct agentx *ax, const char *name,
 	if (rc < 0)
 		log_debug("%s: container options %d", name, rc);
 	reg->my_reg_void = (void *)(uintptr_t)fn;
-	netsnmp_table_helper_add_indexes(ti, idx1, idx2, 0);
-	ti->min_column = 2;
+	netsnmp_table_helper_add_indexes(ti, idx1, idx2, idx3, 0);
+	ti->min_column = mincol;
 	ti->max_column = maxcol;
 	if (netsnmp_container_table_register(
 		    reg, ti, c, TABLE_CONTAINER_KEY_NETSNMP_INDEX) !=
@@ -327,6 +362,7 @@ static void reload(struct agentx *ax, int what)
 		fill(T.contract, k->contracts, sizeof(*k->contracts),
 		     k->ncontracts);
 		fill(T.addr, k->addrs, sizeof(*k->addrs), k->naddrs);
+		fill(T.user, k->users, sizeof(*k->users), k->nusers);
 	}
 }
 
@@ -337,20 +373,25 @@ int ax_register_tables(struct agentx *ax)
 	static const oid addr[] = { AX_OID_ADDR_TABLE };
 	static const oid pool[] = { AX_OID_POOL_TABLE };
 	static const oid counter[] = { AX_OID_COUNTER_TABLE };
+	static const oid user[] = { AX_OID_USER_TABLE };
 
 	T.ax = ax;
 	T.drop = table(ax, "muispDropTable", drop, OID_LENGTH(drop), drop_col,
-		       2, 0, ASN_INTEGER, 0);
+		       2, 2, 0, ASN_INTEGER, 0, 0);
 	T.contract = table(ax, "muispContractTable", contract,
-			   OID_LENGTH(contract), contract_col, 18, 1,
-			   ASN_PRIV_IMPLIED_OCTET_STR, 0);
+			   OID_LENGTH(contract), contract_col, 2, 18, 1,
+			   ASN_PRIV_IMPLIED_OCTET_STR, 0, 0);
 	T.addr = table(ax, "muispAddrTable", addr, OID_LENGTH(addr), addr_col,
-		       6, 1, ASN_INTEGER, ASN_OCTET_STR);
+		       2, 6, 1, ASN_INTEGER, ASN_OCTET_STR, 0);
 	T.pool = table(ax, "muispPoolTable", pool, OID_LENGTH(pool), pool_col,
-		       AX_POOL_COL_FREE, 0, ASN_UNSIGNED, 0);
+		       2, AX_POOL_COL_FREE, 0, ASN_UNSIGNED, 0, 0);
 	T.counter = table(ax, "muispCounterTable", counter, OID_LENGTH(counter),
-			  counter_col, 2, 0, ASN_OCTET_STR, 0);
-	if (!T.drop || !T.contract || !T.addr || !T.pool || !T.counter)
+			  counter_col, 2, 2, 0, ASN_OCTET_STR, 0, 0);
+	T.user = table(ax, "muispUserTable", user, OID_LENGTH(user), user_col,
+		       AX_USER_COL_CONTRACT_ID, AX_USER_COL_DOWN_PACKETS, 1,
+		       ASN_INTEGER, ASN_OCTET_STR, ASN_UNSIGNED);
+	if (!T.drop || !T.contract || !T.addr || !T.pool || !T.counter ||
+	    !T.user)
 		return -1;
 	for (unsigned i = 0; i < stats_ndefs; i++) {
 		struct ax_drop *d = &T.drops[T.ndrops];

@@ -2,8 +2,8 @@
 /*
  * muisp-agentx's cache builders (daemon/agentx/cache.c): the contract id
  * as an 8-octet IMPLIED index, muispd's SNAP_ROW into a row, the join
- * with the module's contracts (every column), the address, pool and
- * counter rows and their index order.
+ * with the module's contracts (every column), the address, user, pool
+ * and counter rows and their index order.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -225,6 +225,115 @@ static void test_addrs(void **state)
 		assert_ptr_equal(r[i].idx.oids, r[i].o);
 }
 
+static void nl_user(struct muisp_nl_user *u, int family, const char *addr,
+		    uint32_t user, uint64_t contract_id)
+{
+	memset(u, 0, sizeof(*u));
+	u->addr.family = (uint8_t)family;
+	if (family == AF_INET || family == AF_INET6)
+		assert_int_equal(inet_pton(family, addr, u->addr.a), 1);
+	u->user = user;
+	u->contract_id = contract_id;
+	MUISP_NL_SET(u, MUISP_USER_A_ADDR);
+	MUISP_NL_SET(u, MUISP_USER_A_USER);
+	MUISP_NL_SET(u, MUISP_USER_A_CONTRACT_ID64);
+}
+
+/* the contract's counters, as the dump carries them */
+static void nl_user_ctrs(struct muisp_nl_user *u, uint64_t base)
+{
+	u->contract_status = MUISP_CONTRACT_STATUS_ACTIVE;
+	u->up_bytes = base + 1;
+	u->up_packets = base + 2;
+	u->down_bytes = base + 3;
+	u->down_packets = base + 4;
+	MUISP_NL_SET(u, MUISP_USER_A_CONTRACT_STATUS);
+	MUISP_NL_SET(u, MUISP_USER_A_UP_BYTES);
+	MUISP_NL_SET(u, MUISP_USER_A_UP_PACKETS);
+	MUISP_NL_SET(u, MUISP_USER_A_DOWN_BYTES);
+	MUISP_NL_SET(u, MUISP_USER_A_DOWN_PACKETS);
+}
+
+static void test_users(void **state)
+{
+	struct muisp_nl_user u;
+	struct ax_user r[4], bad;
+
+	(void)state;
+	/* an IPv6 host: index 2.16.<16 octets>.user */
+	nl_user(&u, AF_INET6, "2001:db8::5", 4000000000u,
+		0x0102030405060708ull);
+	nl_user_ctrs(&u, 1ull << 40);
+	assert_int_equal(ax_user_from_nl(&u, &r[0]), 0);
+	assert_int_equal(r[0].type, AX_INET_V6);
+	assert_int_equal(r[0].len, 16);
+	assert_ptr_equal(r[0].idx.oids, r[0].o);
+	assert_int_equal(r[0].idx.len, 2 + 16 + 1);
+	assert_int_equal(r[0].o[0], 2);
+	assert_int_equal(r[0].o[1], 16);
+	assert_int_equal(r[0].o[2], 0x20);
+	assert_int_equal(r[0].o[3], 0x01);
+	assert_int_equal(r[0].o[4], 0x0d);
+	assert_int_equal(r[0].o[5], 0xb8);
+	for (int k = 6; k < 17; k++)
+		assert_int_equal(r[0].o[k], 0);
+	assert_int_equal(r[0].o[17], 5);
+	assert_int_equal(r[0].o[18], 4000000000u); /* Unsigned32: as is */
+	assert_int_equal(r[0].user, 4000000000u);
+	assert_true(r[0].contract_id == 0x0102030405060708ull);
+	/* the contract's counters, each in its column */
+	assert_true(r[0].up_octets == (1ull << 40) + 1);
+	assert_true(r[0].up_packets == (1ull << 40) + 2);
+	assert_true(r[0].down_octets == (1ull << 40) + 3);
+	assert_true(r[0].down_packets == (1ull << 40) + 4);
+
+	/* IPv4 hosts: index 1.4.a.b.c.d.user */
+	nl_user(&u, AF_INET, "10.0.0.9", 7, 42);
+	nl_user_ctrs(&u, 100);
+	assert_int_equal(ax_user_from_nl(&u, &r[1]), 0);
+	assert_int_equal(r[1].type, AX_INET_V4);
+	assert_int_equal(r[1].len, 4);
+	assert_int_equal(r[1].idx.len, 2 + 4 + 1);
+	{
+		static const oid want[] = { 1, 4, 10, 0, 0, 9, 7 };
+
+		assert_int_equal(snmp_oid_compare(r[1].o, r[1].idx.len, want,
+						  OID_LENGTH(want)),
+				 0);
+	}
+	assert_memory_equal(r[1].addr, "\x0a\x00\x00\x09", 4);
+	assert_true(r[1].contract_id == 42);
+	assert_true(r[1].up_octets == 101 && r[1].up_packets == 102 &&
+		    r[1].down_octets == 103 && r[1].down_packets == 104);
+	/* another user of the same host, and a user of a lower address;
+	 * a contract the module does not have: no counters, 0 */
+	nl_user(&u, AF_INET, "10.0.0.9", 3, 43);
+	assert_int_equal(ax_user_from_nl(&u, &r[2]), 0);
+	assert_true(r[2].up_octets == 0 && r[2].up_packets == 0 &&
+		    r[2].down_octets == 0 && r[2].down_packets == 0);
+	nl_user(&u, AF_INET, "10.0.0.10", 1, 44);
+	nl_user_ctrs(&u, 0);
+	assert_int_equal(ax_user_from_nl(&u, &r[3]), 0);
+	/* not IPv4 or IPv6: no row */
+	nl_user(&u, AF_UNIX, NULL, 1, 45);
+	assert_int_equal(ax_user_from_nl(&u, &bad), -1);
+
+	/* index order: IPv4 before IPv6, by address, then by user */
+	ax_users_sort(r, 4);
+	assert_true(r[0].contract_id == 43 && r[0].o[6] == 3);
+	assert_true(r[1].contract_id == 42 && r[1].o[6] == 7);
+	assert_true(r[2].contract_id == 44 && r[2].o[5] == 10);
+	assert_int_equal(r[3].type, AX_INET_V6);
+	for (int i = 0; i < 4; i++) {
+		assert_ptr_equal(r[i].idx.oids, r[i].o);
+		if (i)
+			assert_true(snmp_oid_compare(r[i - 1].o,
+						     r[i - 1].idx.len, r[i].o,
+						     r[i].idx.len) < 0);
+	}
+	ax_users_sort(r, 0);
+}
+
 static void test_pools(void **state)
 {
 	/* muisp-dhcpd's pools table, by idx (configuration order) */
@@ -310,6 +419,7 @@ int main(void)
 		cmocka_unit_test(test_snaprow),
 		cmocka_unit_test(test_contracts_join),
 		cmocka_unit_test(test_addrs),
+		cmocka_unit_test(test_users),
 		cmocka_unit_test(test_pools),
 		cmocka_unit_test(test_counters),
 	};

@@ -18,7 +18,10 @@
 #      MIB, and equals muispctl: every counter of `stats --json` in
 #      muispCounterTable and in its named object, the contract row =
 #      `contract list --json`, the address rows = `addr list --json`, the
-#      pool row = the pool as configured (4 addresses, mallory's lease).  The v3 (authPriv) walk is the same.
+#      pool row = the pool as configured (4 addresses, mallory's lease),
+#      muispUserTable = the one user bound (`user bind`: alice's address,
+#      Accounting ID 7, the transfer's contract) with the contract's id
+#      and counters.  The v3 (authPriv) walk is the same.
 #   2. bob crosses a soft limit, then a hard limit, then an expiry
 #      (contracts the module alone has): muispSoftLimit, muispHardLimit
 #      and muispExpired reach snmptrapd with their contract ids.
@@ -164,7 +167,7 @@ hexid() { # ID: its 8 octets as snmptrapd prints them
 }
 # objects with no instance of their own: table indices, and the
 # accessible-for-notify varbinds of the traps
-NOT_READABLE='^(muispDropReason|muispContractId|muispAddrType|muispAddr|muispPoolIndex|muispCounterName|muispNotify[A-Za-z]*)$'
+NOT_READABLE='^(muispDropReason|muispContractId|muispAddrType|muispAddr|muispPoolIndex|muispCounterName|muispUserAddrType|muispUserAddr|muispUserId|muispNotify[A-Za-z]*)$'
 
 ip netns exec router muispctl --json monitor flows >$S/flows.json 2>$S/mon.err &
 wait_until -t 30 grep -q "muispctl: monitoring" $S/mon.err
@@ -185,6 +188,9 @@ cid=$(kc $serial .id)
 known_transfer $serial
 expect "the transfer's sizes" "9824 30384 8 28" \
 	"$(kc $serial '"\(.up_bytes) \(.down_bytes) \(.up_packets) \(.down_packets)"')"
+# a user of alice's address (Accounting ID 7) bound to that contract: a
+# row of muispUserTable with the contract's counters
+on router muispctl user bind $ALICE4 7 $cid >/dev/null
 on router muispctl flow flush
 wait_until -t 10 -m "two flow records" eval '[ "$(wc -l <$S/flows.json)" -ge 2 ]'
 # dhcpd's stats table written
@@ -285,6 +291,19 @@ HEX='function hex(s,  i, v) { s = toupper(s); v = 0
 	return v }'
 expect "muispContractAddr" "$ALICE4" \
 	"$(c 13 | awk "$HEX"'{ printf "%d.%d.%d.%d", hex($1), hex($2), hex($3), hex($4) }')"
+
+# the user row, the table's only one: index type 1, length 4, alice's
+# address, Accounting ID 7; the contract's id, and its counters as the
+# contract's row of the same walk has them (= contract list, above)
+urow=1.4.$ALICE4.7
+expect "muispUserTable: alice's user 7 alone, every column" \
+	"$(printf "$OBJ.10.1.%d.$urow " 4 5 6 7 8)" \
+	"$(awk -F'\t' -v p="$OBJ.10." 'index($1, p) == 1 { printf "%s ", $1 }' $S/walk2)"
+u() { val "$OBJ.10.1.$1.$urow"; }
+expect "muispUserContractId" "$cid" \
+	"$(u 4 | awk "$HEX"'{ id = 0; for (i = 1; i <= NF; i++) id = id * 256 + hex($i); print id }')"
+expect "muispUser{Up,Down}{Octets,Packets} = the contract's" \
+	"$(c 14) $(c 15) $(c 16) $(c 17)" "$(u 5) $(u 6) $(u 7) $(u 8)"
 
 # address rows = muispctl addr list --json: the addresses and their contracts
 on router muispctl --json addr list |
