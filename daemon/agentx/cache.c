@@ -392,21 +392,36 @@ struct nlc_acc {
 	int nomem;
 };
 
+/*
+ * Room for one more row of size bytes in *v (n rows, room for *cap),
+ * doubling from first: 0, or -1 with *nomem set.
+ */
+static int acc_room(void **v, unsigned n, unsigned *cap, size_t size,
+		    unsigned first, int *nomem)
+{
+	unsigned c;
+	void *nv;
+
+	if (n < *cap)
+		return 0;
+	c = *cap ? 2 * *cap : first;
+	nv = realloc(*v, c * size);
+	if (!nv) {
+		*nomem = 1;
+		return -1;
+	}
+	*v = nv;
+	*cap = c;
+	return 0;
+}
+
 static int nlc_cb(const struct muisp_nl_contract *o, void *arg)
 {
 	struct nlc_acc *a = arg;
 
-	if (a->n == a->cap) {
-		unsigned cap = a->cap ? 2 * a->cap : 1024;
-		struct muisp_nl_contract *v = realloc(a->v, cap * sizeof(*v));
-
-		if (!v) {
-			a->nomem = 1;
-			return -1;
-		}
-		a->v = v;
-		a->cap = cap;
-	}
+	if (acc_room((void **)&a->v, a->n, &a->cap, sizeof(*a->v), 1024,
+		     &a->nomem))
+		return -1;
 	a->v[a->n++] = *o;
 	return 0;
 }
@@ -426,17 +441,9 @@ static int addr_cb(const struct muisp_nl_addr *o, void *arg)
 {
 	struct addr_acc *a = arg;
 
-	if (a->n == a->cap) {
-		unsigned cap = a->cap ? 2 * a->cap : 256;
-		struct ax_addr *v = realloc(a->v, cap * sizeof(*v));
-
-		if (!v) {
-			a->nomem = 1;
-			return -1;
-		}
-		a->v = v;
-		a->cap = cap;
-	}
+	if (acc_room((void **)&a->v, a->n, &a->cap, sizeof(*a->v), 256,
+		     &a->nomem))
+		return -1;
 	if (ax_addr_from_nl(o, &a->v[a->n]) == 0)
 		a->n++;
 	return 0;
@@ -457,17 +464,9 @@ static int user_cb(const struct muisp_nl_user *o, void *arg)
 {
 	struct user_acc *a = arg;
 
-	if (a->n == a->cap) {
-		unsigned cap = a->cap ? 2 * a->cap : 256;
-		struct ax_user *v = realloc(a->v, cap * sizeof(*v));
-
-		if (!v) {
-			a->nomem = 1;
-			return -1;
-		}
-		a->v = v;
-		a->cap = cap;
-	}
+	if (acc_room((void **)&a->v, a->n, &a->cap, sizeof(*a->v), 256,
+		     &a->nomem))
+		return -1;
 	if (ax_user_from_nl(o, &a->v[a->n]) == 0)
 		a->n++;
 	return 0;
