@@ -53,3 +53,7 @@ LIB_RADIUS_SRCS := lib/radius.c
 LIB_RADIUS_LIBS := $(shell $(PKG_CONFIG) --libs libcrypto 2>/dev/null || echo -lcrypto)
 # IPFIX messages (RFC 7011): muisp-ipfixd's encoder, pure.
 LIB_IPFIX_SRCS := lib/ipfix.c
+# The owner of a TCP connection from the kernel's socket table
+# (NETLINK_SOCK_DIAG, libmnl): muisp-uinfod.
+LIB_SOCKOWNER_SRCS := lib/sockowner.c
+LIB_SOCKOWNER_LIBS = $(LIB_NL_LIBS)

@@ -92,6 +92,10 @@ static const struct attr_def attr_defs[__MP_A_LAST] = {
 	[MP_A_NAME] = STR,
 	[MP_A_VALUE] = U64,
 	[MP_A_INTERVAL] = U32R(1, 3600),
+	[MP_A_SPORT] = U32R(1, 65535),
+	[MP_A_DPORT] = U32R(1, 65535),
+	[MP_A_PEER] = STR,
+	[MP_A_USER] = U32R(0, UINT32_MAX),
 };
 
 #define B(a) (1ull << (a))
@@ -134,6 +138,11 @@ static const struct type_def type_defs[256] = {
 				 B(MP_A_CHALLENGE) | B(MP_A_SIGNATURE), 0 },
 	[MP_T_UINFO_HELLO] = { "uinfo-hello", 0, 0, 0 },
 	[MP_T_UINFO_KEEPALIVE] = { "uinfo-keepalive", 0, 0, 0 },
+	[MP_T_UINFO_OWNER_GET] = { "uinfo-owner-get",
+				   B(MP_A_ADDR) | B(MP_A_SPORT) | B(MP_A_PEER) |
+					   B(MP_A_DPORT),
+				   0, 0 },
+	[MP_T_UINFO_OWNER] = { "uinfo-owner", 0, B(MP_A_USER), 0 },
 	[MP_T_UINFO_WELCOME] = { "uinfo-welcome",
 				 B(MP_A_KEY_ID) | B(MP_A_ADDR) |
 					 B(MP_A_INTERVAL),

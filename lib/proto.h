@@ -86,6 +86,9 @@ enum mp_type {
 	 * over TLS with the agent's certificate; KEEPALIVE both ways */
 	MP_T_UINFO_HELLO = 13,
 	MP_T_UINFO_KEEPALIVE = 14,
+	/* router -> agent: who owns the host's end of a user's connection
+	 * (ADDR, SPORT -> PEER, DPORT); answered by UINFO_OWNER or ERROR */
+	MP_T_UINFO_OWNER_GET = 15,
 	/* router -> user */
 	MP_T_OFFER = 64,
 	MP_T_QUOTE = 65,
@@ -96,6 +99,8 @@ enum mp_type {
 	MP_T_WARNING = 70,
 	MP_T_REGISTERED = 71,
 	MP_T_UINFO_WELCOME = 72, /* the agent's key id, address, interval */
+	MP_T_UINFO_OWNER = 73,	 /* USER: the owner's Accounting ID; none:
+				  * the host's own (an unmapped user) */
 	/* operator (local socket only) */
 	MP_T_OP_VOUCHER_ISSUE = 128,
 	MP_T_OP_VOUCHER_SHOW = 129,
@@ -187,6 +192,11 @@ enum mp_attr {
 
 	/* agents (UINFO_WELCOME) */
 	MP_A_INTERVAL = 46, /* u32 keep-alive interval, seconds (1..3600) */
+	/* a connection's owner (UINFO_OWNER_GET, UINFO_OWNER) */
+	MP_A_SPORT = 47, /* u32 the host's port (1..65535) */
+	MP_A_DPORT = 48, /* u32 the router's port (1..65535) */
+	MP_A_PEER = 49,	 /* str the router's address, as the host sees it */
+	MP_A_USER = 50,	 /* u32 an Accounting ID */
 	__MP_A_LAST
 };
 #define MP_A_MAX (__MP_A_LAST - 1)

@@ -3,13 +3,15 @@
 # key agreement (TLS 1.3 with muispd; the module's tagger keyed or closed).
 UINFOD_CONF_SRCS := daemon/uinfod/config.c $(LIB_CONF_SRCS)
 # What the unit tests link: the configuration and the agreement (agree.c,
-# session.c) with lib/proto's codec, no netlink.
+# session.c) with lib/proto's codec and the owner queries' sock_diag
+# (lib/sockowner), not the module's netlink.
 UINFOD_CORE_SRCS := $(UINFOD_CONF_SRCS) daemon/uinfod/agree.c \
-	daemon/uinfod/session.c lib/proto.c $(LIB_LOG_SRCS) $(LIB_EVLOOP_SRCS)
+	daemon/uinfod/session.c lib/proto.c $(LIB_SOCKOWNER_SRCS) \
+	$(LIB_LOG_SRCS) $(LIB_EVLOOP_SRCS)
 UINFOD_SRCS := $(UINFOD_CORE_SRCS) daemon/uinfod/kernel.c \
 	daemon/uinfod/main.c $(LIB_NL_SRCS)
 UINFOD_LIBS = $(shell $(PKG_CONFIG) --libs openssl 2>/dev/null || echo -lssl -lcrypto) \
-	$(LIB_EVLOOP_LIBS)
+	$(LIB_EVLOOP_LIBS) $(LIB_SOCKOWNER_LIBS)
 
 $(eval $(call program,muisp-uinfod,$(UINFOD_SRCS),$(UINFOD_LIBS) $(LIB_NL_LIBS),sbin))
 

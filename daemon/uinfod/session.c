@@ -14,6 +14,13 @@
  * intervals, a close, an error or an ERROR from the router ends the
  * session: ops->down(), then a new attempt after the back-off (1 s
  * doubling to retry-max; back to 1 s once a session came up).
+ *
+ * Up, the router may ask UINFO_OWNER_GET: who opened the host's end of a
+ * TCP connection (a user's control channel).  The kernel's socket table
+ * answers (lib/sockowner, sock_diag), the uid is mapped through the
+ * configuration's users: UINFO_OWNER with the Accounting ID, without one
+ * for a user not mapped (the host's own), or an ERROR.  Before WELCOME
+ * the router gets ERROR(STATE).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -32,6 +39,7 @@
 
 #include "evloop.h"
 #include "log.h"
+#include "sockowner.h"
 #include "uinfod.h"
 
 /* What is queued for the router: a few small frames at most. */
@@ -296,6 +304,93 @@ static const char *error_text(const struct mp_msg *m, char *buf, size_t len)
 	return buf;
 }
 
+/* ---- the router's questions ---- */
+
+/* Owner queries' answers: the router asks once per user connection. */
+static struct log_rl rl_owner = LOG_RL_INIT(10, 20);
+
+/* An ERROR answering the router's req: 0, or -1 (the session failed). */
+static int send_error(struct uinfod_session *s, const struct mp_msg *req,
+		      enum mp_error err, const char *text)
+{
+	mp_init(&s->out, MP_T_ERROR, MP_F_REPLY, req->serial);
+	mp_set_u(&s->out, MP_A_ERROR, err);
+	mp_set_s(&s->out, MP_A_MESSAGE, text);
+	return send_msg(s, &s->out);
+}
+
+/* text as an address into a: its family, or 0 if it is none. */
+static int addr_parse(const char *text, struct in6_addr *a)
+{
+	if (inet_pton(AF_INET, text, a) == 1)
+		return AF_INET;
+	if (inet_pton(AF_INET6, text, a) == 1)
+		return AF_INET6;
+	return 0;
+}
+
+/* UINFO_OWNER_GET: the owner of the host's end ADDR:SPORT of the
+ * connection to PEER:DPORT.  0, or -1 (the session failed). */
+static int owner_get(struct uinfod_session *s, const struct mp_msg *m)
+{
+	const char *host = m->s[MP_A_ADDR], *peer = m->s[MP_A_PEER];
+	unsigned int hport = (unsigned int)m->u[MP_A_SPORT];
+	unsigned int pport = (unsigned int)m->u[MP_A_DPORT];
+	const struct uinfod_user *u;
+	struct in6_addr la, ra;
+	char conn[2 * MP_STR_MAX + 32];
+	int af, raf, rc;
+	uid_t uid;
+
+	af = addr_parse(host, &la);
+	raf = addr_parse(peer, &ra);
+	snprintf(conn, sizeof(conn), "%s%s%s:%u -> %s%s%s:%u",
+		 af == AF_INET6 ? "[" : "", host, af == AF_INET6 ? "]" : "",
+		 hport, raf == AF_INET6 ? "[" : "", peer,
+		 raf == AF_INET6 ? "]" : "", pport);
+	if (s->state != S_UP) {
+		log_ratelimited(&rl_owner, LOG_INFO,
+				"owner of %s: asked before the welcome", conn);
+		return send_error(s, m, MP_ERR_STATE, "no welcome yet");
+	}
+	if (!af || !raf || af != raf) {
+		log_ratelimited(&rl_owner, LOG_INFO, "owner of %s: %s", conn,
+				!af || !raf ? "not an address" :
+					      "addresses of two families");
+		return send_error(s, m, MP_ERR_PROTO,
+				  !af || !raf ? "not an IP address" :
+						"addresses of two families");
+	}
+	rc = sock_owner_tcp(af, &la, (uint16_t)hport, &ra, (uint16_t)pport,
+			    &uid);
+	if (rc == -ENOENT) {
+		log_ratelimited(&rl_owner, LOG_INFO,
+				"owner of %s: no such connection", conn);
+		return send_error(s, m, MP_ERR_UNKNOWN, "no such connection");
+	}
+	if (rc < 0) {
+		log_ratelimited(&rl_owner, LOG_WARNING,
+				"owner of %s: the socket table: %s", conn,
+				strerror(-rc));
+		return send_error(s, m, MP_ERR_INTERNAL,
+				  "the socket table cannot be read");
+	}
+	u = uinfod_config_user(s->conf, (uint32_t)uid);
+	mp_init(&s->out, MP_T_UINFO_OWNER, MP_F_REPLY, m->serial);
+	if (u) {
+		mp_set_u(&s->out, MP_A_USER, u->id);
+		log_ratelimited(&rl_owner, LOG_INFO,
+				"owner of %s: uid %u, user %u", conn,
+				(unsigned int)uid, u->id);
+	} else {
+		log_ratelimited(&rl_owner, LOG_INFO,
+				"owner of %s: uid %u, not a mapped user (the "
+				"host's own)",
+				conn, (unsigned int)uid);
+	}
+	return send_msg(s, &s->out);
+}
+
 /* One frame from the router: 0, or -1 (the session failed). */
 static int on_frame(struct uinfod_session *s, const uint8_t *f, size_t len)
 {
@@ -315,6 +410,8 @@ static int on_frame(struct uinfod_session *s, const uint8_t *f, size_t len)
 		return send_simple(s, MP_T_UINFO_KEEPALIVE, MP_F_REPLY,
 				   m->serial);
 	}
+	if (m->type == MP_T_UINFO_OWNER_GET && !(m->flags & MP_F_REPLY))
+		return owner_get(s, m);
 	if (m->type == MP_T_ERROR) {
 		if (s->state == S_HELLO)
 			fail(s, "refused by the router: %s",

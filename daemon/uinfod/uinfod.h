@@ -12,7 +12,9 @@
  *   agree.c    the pure parts of the agreement: WELCOME checked, the
  *              back-off (unit-tested)
  *   session.c  the TLS client: connect, HELLO, WELCOME, the key exported,
- *              keep-alives both ways, loss and reconnection (sd-event)
+ *              keep-alives both ways, loss and reconnection (sd-event);
+ *              the router's owner queries (UINFO_OWNER_GET) answered
+ *              from the kernel's socket table (lib/sockowner)
  *   kernel.c   the module: the user map made equal, the tagger keyed or
  *              closed (lib/muisp_nl)
  *   main.c     start-up, the loop, the order of things

@@ -114,3 +114,7 @@ $(eval $(call unit_test,test_ah_frames,tests/unit/test_ah_frames.c tests/bench/a
 # per-user accounting: the User Information option (kmod/uinfo_core.c),
 # sealed with OpenSSL on the host (the kernel's gcm(aes) in muisp.ko)
 $(eval $(call unit_test,test_uinfo_core,tests/unit/test_uinfo_core.c kmod/uinfo_core.c tests/unit/uinfo_aead_host.c,$$(shell $$(PKG_CONFIG) --libs libcrypto)))
+
+# lib/sockowner: a TCP socket's owner from the kernel (sock_diag), on
+# loopback; as root, another user's socket (a child under uid 4242)
+$(eval $(call unit_test,test_sockowner,tests/unit/test_sockowner.c $(LIB_SOCKOWNER_SRCS),$(LIB_SOCKOWNER_LIBS)))

@@ -382,6 +382,8 @@ static void test_roundtrip_all_types(void **state)
 		MP_T_OP_REG_FORGET,
 		MP_T_OP_RADIUS_STATS,
 		MP_T_OP_COUNTERS,
+		MP_T_UINFO_OWNER_GET,
+		MP_T_UINFO_OWNER,
 	};
 	unsigned ok = 0;
 
@@ -627,6 +629,42 @@ static void test_uinfo_context(void **state)
 	assert_string_equal(MP_UINFO_LABEL, "EXPORTER-muisp-uinfo-v1");
 }
 
+/* UINFO_OWNER_GET needs both ends (ports 1..65535); UINFO_OWNER's USER
+ * is optional (none: the host's own); neither takes the other's. */
+static void test_uinfo_owner(void **state)
+{
+	int n;
+
+	(void)state;
+	mp_init(&msg, MP_T_UINFO_OWNER_GET, 0, 5);
+	mp_set_s(&msg, MP_A_ADDR, "10.77.0.100");
+	mp_set_u(&msg, MP_A_SPORT, 40000);
+	mp_set_s(&msg, MP_A_PEER, "10.77.0.1");
+	assert_int_equal(mp_encode(&msg, buf, sizeof(buf)), MP_E_ATTR_MISSING);
+	mp_set_u(&msg, MP_A_DPORT, 65536);
+	assert_true(mp_encode(&msg, buf, sizeof(buf)) < 0);
+	mp_set_u(&msg, MP_A_DPORT, 4433);
+	n = mp_encode(&msg, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_int_equal(mp_decode(buf, (size_t)n, &msg2), 0);
+	assert_int_equal(msg2.u[MP_A_SPORT], 40000);
+	assert_int_equal(msg2.u[MP_A_DPORT], 4433);
+	assert_string_equal(msg2.s[MP_A_PEER], "10.77.0.1");
+	mp_set_u(&msg, MP_A_SPORT, 0);
+	assert_true(mp_encode(&msg, buf, sizeof(buf)) < 0);
+	mp_init(&msg, MP_T_UINFO_OWNER, MP_F_REPLY, 5);
+	assert_true(mp_encode(&msg, buf, sizeof(buf)) > 0);
+	mp_set_u(&msg, MP_A_USER, 4000000000u);
+	n = mp_encode(&msg, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_int_equal(mp_decode(buf, (size_t)n, &msg2), 0);
+	assert_int_equal(msg2.u[MP_A_USER], 4000000000u);
+	mp_set_u(&msg, MP_A_SPORT, 1);
+	assert_true(mp_encode(&msg, buf, sizeof(buf)) < 0);
+	assert_string_equal(mp_type_name(MP_T_UINFO_OWNER_GET),
+			    "uinfo-owner-get");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -643,6 +681,7 @@ int main(void)
 		cmocka_unit_test(test_counters),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_uinfo_context),
+		cmocka_unit_test(test_uinfo_owner),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,7 +8,9 @@
  * built here byte by byte equal to the one handed to up(), keep-alives
  * both ways, and each way a session ends (closed, refused, silent, a bad
  * frame, a certificate that does not name the server, another CA,
- * nobody listening) with its reason, the back-off and a reconnection.
+ * nobody listening) with its reason, the back-off and a reconnection;
+ * the router's owner queries (UINFO_OWNER_GET) about the agent's own
+ * connection, answered from the kernel's socket table.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -156,13 +158,25 @@ static const char *p(int i)
 }
 
 enum mode {
-	M_NORMAL,   /* welcome, keep-alives both ways, then close */
-	M_ERROR,    /* an ERROR for the hello */
-	M_SILENT,   /* welcome, then nothing */
-	M_GARBAGE,  /* welcome, then a frame with a bad magic */
-	M_TWICE,    /* welcome and close, twice (key ids 7 then 8) */
-	M_HANDSHAKE /* the handshake only (the client refuses it) */
+	M_NORMAL,    /* welcome, keep-alives both ways, then close */
+	M_ERROR,     /* an ERROR for the hello */
+	M_SILENT,    /* welcome, then nothing */
+	M_GARBAGE,   /* welcome, then a frame with a bad magic */
+	M_TWICE,     /* welcome and close, twice (key ids 7 then 8) */
+	M_HANDSHAKE, /* the handshake only (the client refuses it) */
+	M_OWNER	     /* owner queries before and after the welcome */
 };
+
+/* A UINFO_OWNER_GET's answer, as the server read it. */
+struct owner_ans {
+	uint8_t type;
+	uint16_t flags;
+	uint32_t serial;
+	int has_user;
+	uint32_t user, error;
+	char message[MP_STR_MAX + 1];
+};
+#define OWNER_QUERIES 5
 
 struct srv {
 	enum mode mode;
@@ -175,6 +189,8 @@ struct srv {
 	int client_cert;
 	int hellos, keepalives, reply_seen, sessions;
 	uint8_t key_out[2][MUISP_AGENT_KEY_LEN];
+	struct owner_ans ans[OWNER_QUERIES];
+	int nans;
 };
 
 static int ssl_read_full(SSL *ssl, uint8_t *b, size_t len)
@@ -221,6 +237,65 @@ static int verify_later(int ok, X509_STORE_CTX *x)
 	return 1;
 }
 
+/* M_OWNER: ask the owner of host:hport -> peer:dport (serial) and read
+ * the answer, the agent's keep-alives skipped.  0, or -1. */
+static int srv_owner(struct srv *s, SSL *ssl, uint32_t serial, const char *host,
+		     uint32_t hport, const char *peer, uint32_t dport)
+{
+	static struct mp_msg q, a;
+	struct owner_ans *o;
+
+	if (s->nans >= OWNER_QUERIES)
+		return -1;
+	mp_init(&q, MP_T_UINFO_OWNER_GET, 0, serial);
+	mp_set_s(&q, MP_A_ADDR, host);
+	mp_set_u(&q, MP_A_SPORT, hport);
+	mp_set_s(&q, MP_A_PEER, peer);
+	mp_set_u(&q, MP_A_DPORT, dport);
+	srv_send(ssl, &q);
+	do {
+		if (srv_recv(ssl, &a) < 0)
+			return -1;
+	} while (a.type == MP_T_UINFO_KEEPALIVE);
+	o = &s->ans[s->nans++];
+	o->type = a.type;
+	o->flags = a.flags;
+	o->serial = a.serial;
+	o->has_user = mp_has(&a, MP_A_USER);
+	o->user = (uint32_t)a.u[MP_A_USER];
+	o->error = (uint32_t)a.u[MP_A_ERROR];
+	snprintf(o->message, sizeof(o->message), "%s", a.s[MP_A_MESSAGE]);
+	return 0;
+}
+
+/* M_OWNER: the queries, fd the agent's connection: its own first. */
+static int srv_owner_queries(struct srv *s, SSL *ssl, int fd, int welcomed)
+{
+	struct sockaddr_in h, r;
+	socklen_t hl = sizeof(h), rl = sizeof(r);
+	char host[INET_ADDRSTRLEN], peer[INET_ADDRSTRLEN];
+
+	if (getpeername(fd, (struct sockaddr *)&h, &hl) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&r, &rl) < 0 ||
+	    !inet_ntop(AF_INET, &h.sin_addr, host, sizeof(host)) ||
+	    !inet_ntop(AF_INET, &r.sin_addr, peer, sizeof(peer)))
+		return -1;
+	if (!welcomed)
+		return srv_owner(s, ssl, 50, host, ntohs(h.sin_port), peer,
+				 ntohs(r.sin_port));
+	/* the agent's own connection; a port nobody has; two families;
+	 * no address */
+	if (srv_owner(s, ssl, 51, host, ntohs(h.sin_port), peer,
+		      ntohs(r.sin_port)) < 0 ||
+	    srv_owner(s, ssl, 52, host, 1, peer, ntohs(r.sin_port)) < 0 ||
+	    srv_owner(s, ssl, 53, host, ntohs(h.sin_port), "::1",
+		      ntohs(r.sin_port)) < 0 ||
+	    srv_owner(s, ssl, 54, "host.test", ntohs(h.sin_port), peer,
+		      ntohs(r.sin_port)) < 0)
+		return -1;
+	return 0;
+}
+
 /* The key as muispd exports it, the context written out here. */
 static void srv_export(SSL *ssl, uint32_t id, uint8_t *key)
 {
@@ -261,6 +336,8 @@ static int srv_one(struct srv *s, SSL_CTX *ctx, uint32_t id)
 	    m.present)
 		goto out;
 	s->hellos++;
+	if (s->mode == M_OWNER && srv_owner_queries(s, ssl, fd, 0) < 0)
+		goto out;
 	if (s->mode == M_ERROR) {
 		mp_init(&out, MP_T_ERROR, MP_F_REPLY, m.serial);
 		mp_set_u(&out, MP_A_ERROR, MP_ERR_CERT);
@@ -290,6 +367,10 @@ static int srv_one(struct srv *s, SSL_CTX *ctx, uint32_t id)
 	}
 	if (s->mode == M_TWICE) {
 		rc = 0;
+		goto out;
+	}
+	if (s->mode == M_OWNER) {
+		rc = srv_owner_queries(s, ssl, fd, 1);
 		goto out;
 	}
 	while (srv_recv(ssl, &m) == 0) {
@@ -607,6 +688,71 @@ static void test_session_reconnect(void **state)
 	assert_true(c.o.retry[0] == 50 && c.o.retry[1] == 50);
 }
 
+/* The router asks who owns the agent's own connection: this process,
+ * mapped (USER) or not (no USER); a port nobody has is unknown; addresses
+ * of two families, or no address, are the router's mistake; asked before
+ * the welcome, too early.  Each answer carries the question's serial, and
+ * none ends the session. */
+static void test_session_owner(void **state)
+{
+	int mapped;
+
+	(void)state;
+	for (mapped = 1; mapped >= 0; mapped--) {
+		/* the other way round: someone else mapped, not us */
+		struct uinfod_user u = { .uid = (uint32_t)geteuid() +
+						(mapped ? 0 : 1),
+					 .id = mapped ? 77 : 78,
+					 .line = 1 };
+		struct client c;
+		struct srv s;
+		const struct owner_ans *a = s.ans;
+
+		srv_start(&s, M_OWNER, 0);
+		client_start(&c, s.port, "127.0.0.1", p(CA));
+		c.conf.users = &u;
+		c.conf.nusers = 1;
+		client_go(&c);
+		run_downs(&c, 1, 8000);
+		client_end(&c);
+		srv_join(&s);
+
+		assert_int_equal(c.o.ups, 1);
+		assert_string_equal(c.o.why[0],
+				    "the router closed the session");
+		assert_int_equal(s.nans, 5);
+		/* before the welcome */
+		assert_int_equal(a[0].type, MP_T_ERROR);
+		assert_int_equal(a[0].flags, MP_F_REPLY);
+		assert_int_equal(a[0].serial, 50);
+		assert_int_equal(a[0].error, MP_ERR_STATE);
+		/* its own connection */
+		assert_int_equal(a[1].type, MP_T_UINFO_OWNER);
+		assert_int_equal(a[1].flags, MP_F_REPLY);
+		assert_int_equal(a[1].serial, 51);
+		if (mapped) {
+			assert_int_equal(a[1].has_user, 1);
+			assert_int_equal(a[1].user, 77);
+		} else {
+			assert_int_equal(a[1].has_user, 0);
+		}
+		/* nobody's port */
+		assert_int_equal(a[2].type, MP_T_ERROR);
+		assert_int_equal(a[2].serial, 52);
+		assert_int_equal(a[2].error, MP_ERR_UNKNOWN);
+		assert_string_equal(a[2].message, "no such connection");
+		/* 127.0.0.1 and ::1 */
+		assert_int_equal(a[3].type, MP_T_ERROR);
+		assert_int_equal(a[3].serial, 53);
+		assert_int_equal(a[3].error, MP_ERR_PROTO);
+		assert_string_equal(a[3].message, "addresses of two families");
+		/* a host name */
+		assert_int_equal(a[4].type, MP_T_ERROR);
+		assert_int_equal(a[4].serial, 54);
+		assert_int_equal(a[4].error, MP_ERR_PROTO);
+	}
+}
+
 /* The router's certificate must name server-name: an address (IP SAN),
  * or a host name (SNI and the DNS name). */
 static void test_session_names(void **state)
@@ -805,6 +951,7 @@ int main(void)
 		cmocka_unit_test(test_session_garbage),
 		cmocka_unit_test(test_session_not_installed),
 		cmocka_unit_test(test_session_reconnect),
+		cmocka_unit_test(test_session_owner),
 		cmocka_unit_test(test_session_names),
 		cmocka_unit_test(test_session_no_listener),
 		cmocka_unit_test(test_session_stalled),
