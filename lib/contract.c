@@ -145,6 +145,24 @@ void contract_settle_amounts(uint64_t deposit, uint64_t price, uint64_t unit,
 	*refund = deposit - c;
 }
 
+int contract_payer_user(const char *payer, uint32_t *user)
+{
+	const char *at = strchr(payer, '@');
+	uint64_t v = 0;
+
+	if (!at || at == payer)
+		return 0;
+	for (const char *p = payer; p < at; p++) {
+		if (!isdigit((unsigned char)*p) || v > UINT32_MAX / 10)
+			return 0;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	if (v > UINT32_MAX)
+		return 0;
+	*user = (uint32_t)v;
+	return 1;
+}
+
 const char *contract_state_name(int s)
 {
 	static const char *const n[__CS_COUNT] = {

@@ -35,6 +35,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 enum contract_state {
 	CS_UNBOUND = 0,
@@ -89,6 +90,22 @@ static inline int contract_is_outstanding(enum contract_state s)
 {
 	return s <= CS_IN_SETTLEMENT;
 }
+
+/*
+ * Who a contract is bound to (its "addr"): an address, or a user of a
+ * multi-user host, "ID@ADDRESS" with the user's Accounting ID, when the
+ * host's agent said that user opened the buyer's connection (per-user
+ * accounting, docs/DESIGN.md).  The host's address of either: the
+ * address itself, or what follows the '@'.
+ */
+static inline const char *contract_payer_host(const char *payer)
+{
+	const char *at = strchr(payer, '@');
+
+	return at ? at + 1 : payer;
+}
+/* 1 and *user if payer is a user of a host ("ID@ADDRESS"), else 0. */
+int contract_payer_user(const char *payer, uint32_t *user);
 
 enum addr_state { AS_UNALLOCATED = 0, AS_ALLOCATED, AS_BOUND, __AS_COUNT };
 

@@ -284,9 +284,10 @@ static int build(struct muispd *md, const struct acct_session *s,
 		rc |= rad_put_str(p, RAD_USER_NAME, s->user_name);
 	rc |= put_nas(md, p);
 	rc |= rad_put_u32(p, RAD_NAS_PORT_TYPE, 5); /* Virtual */
-	if (inet_pton(AF_INET, s->addr, a) == 1)
+	/* a user of a host: the host's address */
+	if (inet_pton(AF_INET, contract_payer_host(s->addr), a) == 1)
 		rc |= rad_put(p, RAD_FRAMED_IP_ADDRESS, a, 4);
-	else if (inet_pton(AF_INET6, s->addr, a) == 1)
+	else if (inet_pton(AF_INET6, contract_payer_host(s->addr), a) == 1)
 		rc |= rad_put(p, RAD_FRAMED_IPV6_ADDRESS, a, 16);
 	if (s->mac[0])
 		rc |= rad_put_str(p, RAD_CALLING_STATION_ID, s->mac);
@@ -391,6 +392,11 @@ static void user_name(const struct contract_rec *rec,
 
 	if (roam) {
 		snprintf(out, cap, "%s", ra->user_name);
+		return;
+	}
+	/* a user of a multi-user host: the payer, "ID@ADDRESS" */
+	if (contract_payer_user(rec->addr, &(uint32_t){ 0 })) {
+		snprintf(out, cap, "%s", rec->addr);
 		return;
 	}
 	switch (rec->method) {

@@ -939,6 +939,12 @@ void channel_dispatch(struct muispd *md, struct conn *c, const struct mp_msg *m)
 			   mp_type_name(m->type));
 		return;
 	}
+	/* from a multi-user host: which of its users asks (uinfo.c); the
+	 * agent's own messages and REGISTER (IKE's, the host's) need not */
+	if (c->kind == CONN_USER && !c->identified &&
+	    m->type != MP_T_REGISTER && m->type != MP_T_UINFO_HELLO &&
+	    m->type != MP_T_UINFO_KEEPALIVE && uinfo_identify(md, c, m))
+		return; /* held until the agent answers */
 	fn(md, c, m);
 }
 

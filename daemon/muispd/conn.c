@@ -57,6 +57,7 @@ void conn_free(struct conn *c)
 	struct muispd *md = c->md;
 
 	uinfo_conn_gone(md, c);
+	uinfo_ask_free(c);
 	if (c->kind == CONN_USER) {
 		md->nuser--;
 		if (c->src)
@@ -679,6 +680,8 @@ void conn_deadlines(struct muispd *md)
 
 		if (c->kind != CONN_USER || c->state == C_CLOSING)
 			continue;
+		if (uinfo_ask_expired(md, c, now))
+			continue; /* answered the request, closed */
 		if ((c->state == C_DETECT || c->state == C_HANDSHAKE) &&
 		    now >= c->since + cf->handshake_timeout_s) {
 			md->refused.handshake++;
@@ -710,7 +713,8 @@ void conn_deadlines(struct muispd *md)
 	limits_gc(&md->srcs, now_ms, cf->msg_rate, cf->msg_burst);
 }
 
-static void peer_addr(const struct sockaddr_storage *ss, char *buf, size_t len)
+/* ss as text; an IPv4-mapped IPv6 address as IPv4 (dual-stack listener) */
+void conn_addr_str(const struct sockaddr_storage *ss, char *buf, size_t len)
 {
 	if (ss->ss_family == AF_INET6) {
 		const struct sockaddr_in6 *s6 = (const void *)ss;
@@ -808,7 +812,7 @@ void conn_accept(struct muispd *md, int lfd, enum conn_kind kind)
 		struct src *s;
 		int one = 1;
 
-		peer_addr(&ss, addr, sizeof(addr));
+		conn_addr_str(&ss, addr, sizeof(addr));
 		/* A connection costs its address a token, as a message. */
 		s = limits_src(&md->srcs, addr, 1, now_ms, md->conf.msg_burst);
 		if (!s || !limits_take(s, now_ms, md->conf.msg_rate,

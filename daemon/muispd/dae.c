@@ -166,7 +166,8 @@ static int matches(const struct ident *id, const struct dae_sess *s)
 	     !mac_norm(s->mac, strlen(s->mac), b) || strcmp(a, b)))
 		return 0;
 	if (id->v[ID_ADDR] &&
-	    (inet_pton(id->v6 ? AF_INET6 : AF_INET, s->addr, ip) != 1 ||
+	    (inet_pton(id->v6 ? AF_INET6 : AF_INET,
+		       contract_payer_host(s->addr), ip) != 1 ||
 	     memcmp(ip, id->v[ID_ADDR], id->n[ID_ADDR])))
 		return 0;
 	return 1;

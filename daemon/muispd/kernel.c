@@ -303,11 +303,16 @@ int kernel_usage_add(struct kernel *k, uint64_t serial, uint64_t delta)
 	return 0;
 }
 
-/* An ADDR_SET request for addr with its state (and contract if bound). */
+/*
+ * An ADDR_SET request for addr with its state (and contract if bound).
+ * A user of a host ("ID@ADDRESS", contract.h) stands for the host's
+ * address: its tunnel, its MAC.
+ */
 static int addr_msg(struct muisp_nl_addr *a, const char *addr, uint8_t state,
 		    uint64_t contract)
 {
 	memset(a, 0, sizeof(*a));
+	addr = contract_payer_host(addr);
 	if (muisp_nl_ip_from_str(&a->addr, addr)) {
 		log_warnx("kernel: bad address %s", addr);
 		return -1;
@@ -350,14 +355,59 @@ int kernel_test_refuse_bind; /* binds fail (EPERM: no tunnel) while set */
 int kernel_test_lost;	     /* "none" counts as a module that can lose */
 #endif
 
+/*
+ * A user of a host (payer "ID@ADDRESS"): bound to the contract, or not,
+ * in the module's user table (MUISP_CMD_USER_SET/DEL), not its address
+ * table: the host's address keeps its own binding for its other users.
+ */
+static int user_set(struct kernel *k, const char *payer, uint32_t user,
+		    uint64_t serial)
+{
+	struct muisp_nl_user u = { 0 };
+	uint32_t id;
+	int rc;
+
+	if (!k->nl)
+		return 0;
+	if (muisp_nl_ip_from_str(&u.addr, contract_payer_host(payer))) {
+		log_warnx("kernel: bad address %s", payer);
+		errno = EINVAL;
+		return -1;
+	}
+	if (serial) {
+		MUISP_NL_SET(&u, MUISP_USER_A_ADDR);
+		u.user = user;
+		MUISP_NL_SET(&u, MUISP_USER_A_USER);
+		u.contract_id = serial;
+		/* the codec sends CONTRACT_ID64 for an id beyond 32 bits */
+		MUISP_NL_SET(&u, MUISP_USER_A_CONTRACT_ID);
+		rc = muisp_nl_user_set(k->nl, &u, &id);
+	} else {
+		rc = muisp_nl_user_del(k->nl, &u.addr, user);
+		if (rc && errno == ENOENT) /* unbound already */
+			rc = 0;
+	}
+	if (rc) {
+		int e = errno;
+
+		log_warn("kernel: user %s", payer);
+		errno = e;
+	}
+	return rc;
+}
+
 int kernel_addr_bind(struct kernel *k, const char *addr, uint64_t serial)
 {
+	uint32_t user;
+
 #ifdef MUISP_TESTING
 	if (kernel_test_refuse_bind) {
 		errno = EPERM;
 		return -1;
 	}
 #endif
+	if (contract_payer_user(addr, &user))
+		return user_set(k, addr, user, serial);
 	return addr_set(k, addr, MUISP_ADDR_STATE_BOUND, serial);
 }
 
@@ -376,12 +426,16 @@ int kernel_test_fail_unbind; /* unit tests: unbinds fail (EIO) while set */
 
 int kernel_addr_unbind(struct kernel *k, const char *addr)
 {
+	uint32_t user;
+
 #ifdef MUISP_TESTING
 	if (kernel_test_fail_unbind) {
 		errno = EIO;
 		return -1;
 	}
 #endif
+	if (contract_payer_user(addr, &user))
+		return user_set(k, addr, user, 0);
 	/* Fig 5: a bound address becomes unallocated when its contract is
 	 * unbound or extinguished; DHCP allocates it again. */
 	return addr_set(k, addr, MUISP_ADDR_STATE_UNALLOCATED, 0);
@@ -407,6 +461,7 @@ int kernel_addr_get(struct kernel *k, const char *addr, struct kernel_addr *out)
 #endif
 	if (!k->nl)
 		return 1;
+	addr = contract_payer_host(addr); /* a user's: the host's */
 	if (muisp_nl_ip_from_str(&ip, addr)) {
 		log_warnx("kernel: bad address %s", addr);
 		return -1;
@@ -518,7 +573,7 @@ int kernel_tunnel_is_esp(struct kernel *k, const char *addr)
 
 	/* The module's entry names the address's SA (set from the CHILD_SA
 	 * that came up for it): ESP means the tunnel encrypts. */
-	if (!k->nl || muisp_nl_ip_from_str(&ip, addr))
+	if (!k->nl || muisp_nl_ip_from_str(&ip, contract_payer_host(addr)))
 		return 0;
 	if (muisp_nl_addr_get(k->nl, &ip, &a))
 		return 0;
@@ -608,4 +663,41 @@ int kernel_agents_close(struct kernel *k, unsigned *n)
 		}
 	} while (c.more);
 	return 0;
+}
+
+struct known_ctx {
+	struct muisp_nl_ip ip;
+	int found;
+};
+
+static int known_cb(const struct muisp_nl_agent *a, void *arg)
+{
+	struct known_ctx *c = arg;
+
+	if (a->addr.family == c->ip.family &&
+	    !memcmp(a->addr.a, c->ip.a, c->ip.family == AF_INET ? 4 : 16))
+		c->found = 1;
+	return MNL_CB_OK;
+}
+
+static void known_reset(void *arg)
+{
+	((struct known_ctx *)arg)->found = 0;
+}
+
+/* 1 if the module has an agent for addr (keyed or closed), 0 if not, -1
+ * if it cannot say. */
+int kernel_agent_known(struct kernel *k, const char *addr)
+{
+	struct known_ctx c = { 0 };
+
+	if (!k->nl)
+		return 0;
+	if (muisp_nl_ip_from_str(&c.ip, contract_payer_host(addr)))
+		return -1;
+	if (muisp_nl_agent_dump(k->nl, known_cb, known_reset, &c)) {
+		log_warn("kernel: agent dump");
+		return -1;
+	}
+	return c.found;
 }

@@ -112,6 +112,9 @@ int kernel_tunnel_is_esp(struct kernel *k, const char *addr);
 int kernel_agent_set(struct kernel *k, const char *addr, const uint8_t *key,
 		     uint32_t key_id);
 int kernel_agents_close(struct kernel *k, unsigned *n);
+/* 1 if the module has an agent for addr (keyed or closed), 0 if not, -1
+ * if it cannot say. */
+int kernel_agent_known(struct kernel *k, const char *addr);
 
 /* "none" backend only: add usage to a contract (operator usage-add). */
 int kernel_usage_add(struct kernel *k, uint64_t serial, uint64_t delta);

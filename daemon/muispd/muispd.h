@@ -179,6 +179,12 @@ struct conn {
 	 * its certificate names (another family's) */
 	char agent_addrs[UINFO_ADDRS_MAX][INET6_ADDRSTRLEN];
 	unsigned agent_naddrs;
+	/* a user's connection from an agent's host: which local user opened
+	 * it, asked of the agent (uinfo.c) while its input waits; then addr
+	 * is "ID@ADDRESS" for a mapped user (contract.h) */
+	struct uinfo_ask *ask;
+	int identified;
+	uint32_t owner_seq; /* an agent's channel: its last OWNER_GET */
 	uint8_t rbuf[MP_MAX_FRAME];
 	size_t rlen;
 	uint8_t *wbuf; /* encoded frames not yet written */
@@ -207,6 +213,7 @@ struct session_waiter {
 };
 
 struct settle_op;
+struct uinfo_ask;
 struct acct;
 struct spool;
 struct dae;
@@ -336,6 +343,7 @@ struct muispd {
 	struct srctab srcs;
 	uint64_t offer_seq, contract_seq; /* last serials given */
 	uint32_t agent_key_seq;		  /* the last agent key id given */
+	unsigned agent_sessions; /* channels keying agents now (uinfo.c) */
 	uint64_t quote_seq;
 	/* what the limits refused or closed (counted, logged rate-limited) */
 	struct {
@@ -429,6 +437,11 @@ unsigned uinfo_cert_addrs(X509 *x, const char *first,
 			  char (*out)[INET6_ADDRSTRLEN], unsigned max);
 void uinfo_conn_gone(struct muispd *md, struct conn *c);
 int uinfo_start(struct muispd *md);
+int uinfo_identify(struct muispd *md, struct conn *c, const struct mp_msg *req);
+void uinfo_reply(struct muispd *md, struct conn *c, const struct mp_msg *m);
+int uinfo_ask_expired(struct muispd *md, struct conn *c, uint64_t now);
+void uinfo_ask_free(struct conn *c);
+void conn_addr_str(const struct sockaddr_storage *ss, char *buf, size_t len);
 
 void conn_accept(struct muispd *md, int lfd, enum conn_kind kind);
 struct conn *conn_new(struct muispd *md, int fd, enum conn_kind kind,

@@ -475,10 +475,11 @@ static int rq_build(void *arg, struct rad_buf *p, uint64_t now)
 	    rad_put_u32(p, RAD_NAS_PORT_TYPE, 5) || /* Virtual */
 	    put_nas(p, &md->conf.radius))
 		return -1;
-	if (inet_pton(AF_INET, k->addr, &a4) == 1) {
+	if (inet_pton(AF_INET, contract_payer_host(k->addr), &a4) == 1) {
 		if (rad_put(p, RAD_FRAMED_IP_ADDRESS, &a4, 4))
 			return -1;
-	} else if (inet_pton(AF_INET6, k->addr, &a6) == 1) {
+	} else if (inet_pton(AF_INET6, contract_payer_host(k->addr), &a6) ==
+		   1) {
 		if (rad_put(p, RAD_FRAMED_IPV6_ADDRESS, &a6, 16))
 			return -1;
 	}

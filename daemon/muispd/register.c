@@ -326,7 +326,8 @@ void register_handle(struct muispd *md, struct conn *c,
 		conn_error(c, req, MP_ERR_CERT, "certificate refused: %s", msg);
 		goto out;
 	}
-	snprintf(r->addr, sizeof(r->addr), "%s", c->addr);
+	/* IKE identifies the host: a user's connection registers for it */
+	snprintf(r->addr, sizeof(r->addr), "%s", contract_payer_host(c->addr));
 	memcpy(r->der, req->cert, req->cert_len);
 	r->der_len = req->cert_len;
 	r->created = r->last_used = now;

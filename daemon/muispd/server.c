@@ -314,6 +314,10 @@ int server_init(struct muispd *md, const struct muispd_conf *conf,
  * control.c (operator socket only), the others to channel.c. */
 void server_dispatch(struct muispd *md, struct conn *c, const struct mp_msg *m)
 {
+	if ((m->flags & MP_F_REPLY) && c->agent_key_id) {
+		uinfo_reply(md, c, m); /* an agent's answer (UINFO_OWNER) */
+		return;
+	}
 	if (m->flags & (MP_F_REPLY | MP_F_ASYNC)) {
 		conn_error(c, m, MP_ERR_PROTO, "replies are not requests");
 		return;

@@ -13,6 +13,18 @@
  * (subjectAltName IP, the channel's own first, at most UINFO_ADDRS_MAX):
  * a dual-stack host's IPv4 and IPv6 addresses both, with one key.
  *
+ * Who buys (per-user contracts): a user's connection from a host with an
+ * agent is asked of that agent before its first request is handled
+ * (UINFO_OWNER_GET: the connection's two ends; the agent looks the socket
+ * up in its kernel's table, as Edell's useridd did).  A mapped user's
+ * connection is then "ID@ADDRESS" (contract.h): what it buys is bound to
+ * that user in the module (MUISP_CMD_USER_SET), not to the host's address,
+ * and only that user's connections may use it.  Until the answer the
+ * request is held and the connection's input waits; no answer within
+ * UINFO_OWNER_TIMEOUT_S, an ERROR, or the agent's channel ending refuses
+ * the request (BUSY) and closes the connection: a host with an agent
+ * never buys for its address on a guess.
+ *
  * Fail-closed (thesis §4.5.5): when the agent's channel ends, or it is
  * silent for three intervals, the module's agent is closed (no key), and
  * the router forwards nothing to or from the host until it keys again;
@@ -22,7 +34,9 @@
  */
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <openssl/crypto.h>
 #include <openssl/ssl.h>
@@ -34,6 +48,19 @@
 
 /* A silent agent is lost after this many keep-alive intervals. */
 #define UINFO_SILENT_INTERVALS 3
+/* An agent answers who owns a connection within this. */
+#define UINFO_OWNER_TIMEOUT_S 5
+
+/* A user's connection waiting for its agent to say who opened it. */
+struct uinfo_ask {
+	struct held h;	 /* the request that waits (conn_hold) */
+	uint64_t agent;	 /* the agent's channel (conn id) */
+	uint32_t serial; /* of the UINFO_OWNER_GET */
+	uint64_t since;	 /* monotonic seconds */
+};
+
+static void uinfo_answered(struct muispd *md, struct conn *c, int has_user,
+			   uint32_t user, const char *why);
 
 static struct log_rl rl_agent = LOG_RL_INIT(10, 5);
 
@@ -139,6 +166,8 @@ static void uinfo_close_addrs(struct muispd *md, struct conn *c)
 		if (kernel_agent_set(md->k, c->agent_addrs[i], NULL, 0))
 			log_warnx("%s: agent not closed in the module",
 				  c->agent_addrs[i]);
+	if (c->agent_key_id)
+		md->agent_sessions--;
 	c->agent_key_id = 0;
 	c->agent_naddrs = 0;
 }
@@ -207,6 +236,7 @@ void uinfo_hello(struct muispd *md, struct conn *c, const struct mp_msg *req)
 			goto fail;
 	OPENSSL_cleanse(key, sizeof(key));
 	c->agent_key_id = id;
+	md->agent_sessions++;
 	c->agent_interval = md->conf.agent_keepalive_s;
 	log_info("%s: agent keyed (key id %u) for %u address%s", c->addr, id,
 		 c->agent_naddrs, c->agent_naddrs == 1 ? "" : "es");
@@ -250,10 +280,21 @@ int uinfo_silent(const struct conn *c, uint64_t now)
 }
 
 /* c is going (conn_free()): if it was an agent's, the agent is closed. */
+static void uinfo_asks_fail(struct muispd *md, const struct conn *a)
+{
+	for (unsigned i = 0; i < md->nconns; i++) {
+		struct conn *c = md->conns[i];
+
+		if (c->ask && c->ask->agent == a->id)
+			uinfo_answered(md, c, 0, 0, "its channel ended");
+	}
+}
+
 void uinfo_conn_gone(struct muispd *md, struct conn *c)
 {
 	if (!c->agent_key_id)
 		return;
+	uinfo_asks_fail(md, c);
 	uinfo_close_addrs(md, c);
 	log_warnx("%s: agent's channel ended: the host's traffic is blocked "
 		  "until it keys again",
@@ -273,4 +314,184 @@ int uinfo_start(struct muispd *md)
 	if (n)
 		log_info("%u agents closed until they key again", n);
 	return 0;
+}
+
+/* The agent channel keying addr, if any. */
+static struct conn *uinfo_agent_for(struct muispd *md, const char *addr)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	/* no walk of every connection on a router without agents */
+	if (!md->agent_sessions || uinfo_canon(addr, a))
+		return NULL;
+	for (unsigned i = 0; i < md->nconns; i++) {
+		struct conn *o = md->conns[i];
+
+		if (!o->agent_key_id || o->state == C_CLOSING)
+			continue;
+		for (unsigned j = 0; j < o->agent_naddrs; j++)
+			if (!strcmp(o->agent_addrs[j], a))
+				return o;
+	}
+	return NULL;
+}
+
+/* The router's end of c (as text) and both ports: 0, or -1. */
+static int uinfo_ends(const struct conn *c, char *peer, size_t len,
+		      uint16_t *sport, uint16_t *dport)
+{
+	struct sockaddr_storage l, r;
+	socklen_t ll = sizeof(l), rl = sizeof(r);
+
+	if (c->fd < 0 || getsockname(c->fd, (struct sockaddr *)&l, &ll) ||
+	    getpeername(c->fd, (struct sockaddr *)&r, &rl) ||
+	    l.ss_family != r.ss_family ||
+	    (l.ss_family != AF_INET && l.ss_family != AF_INET6))
+		return -1;
+	conn_addr_str(&l, peer, len);
+	/* sin_port and sin6_port are at the same offset */
+	*dport = ntohs(((const struct sockaddr_in *)&l)->sin_port);
+	*sport = ntohs(((const struct sockaddr_in *)&r)->sin_port);
+	return 0;
+}
+
+/*
+ * Before c's first request (req): if c comes from a host with an agent,
+ * ask the agent which local user opened it and hold req until it says.
+ * 1: req is held (or was refused); 0: go on, c is its address's.
+ */
+int uinfo_identify(struct muispd *md, struct conn *c, const struct mp_msg *req)
+{
+	struct conn *a = uinfo_agent_for(md, c->addr);
+	char peer[INET6_ADDRSTRLEN];
+	uint16_t sport, dport;
+	struct uinfo_ask *ask;
+	struct mp_msg m;
+
+	if (!a) {
+		/* an agent's host whose agent is not connected: closed */
+		int known = md->conf.agent_ca[0] ?
+				    kernel_agent_known(md->k, c->addr) :
+				    0;
+
+		if (known) {
+			conn_error(c, req, MP_ERR_BUSY,
+				   "the agent of your host is %s: try again",
+				   known < 0 ? "unknown" : "not connected");
+			return 1;
+		}
+		c->identified = 1;
+		return 0;
+	}
+	ask = calloc(1, sizeof(*ask));
+	if (!ask || uinfo_ends(c, peer, sizeof(peer), &sport, &dport) ||
+	    conn_hold(c, req, &ask->h)) {
+		free(ask);
+		conn_error(c, req, MP_ERR_INTERNAL,
+			   "cannot ask the host's agent who you are");
+		return 1;
+	}
+	ask->agent = a->id;
+	ask->serial = ++a->owner_seq;
+	ask->since = muispd_mono_ms(md) / 1000;
+	c->ask = ask;
+	mp_init(&m, MP_T_UINFO_OWNER_GET, 0, ask->serial);
+	mp_set_s(&m, MP_A_ADDR, c->addr);
+	mp_set_u(&m, MP_A_SPORT, sport);
+	mp_set_s(&m, MP_A_PEER, peer);
+	mp_set_u(&m, MP_A_DPORT, dport);
+	conn_queue(a, &m);
+	return 1;
+}
+
+/*
+ * c's question answered: user (if has_user) opened it, or why it cannot
+ * be known (why: the request is refused and c closed).  The held request
+ * then goes on, and c's input after it.
+ */
+static void uinfo_answered(struct muispd *md, struct conn *c, int has_user,
+			   uint32_t user, const char *why)
+{
+	struct uinfo_ask *ask = c->ask;
+	char payer[sizeof(c->addr)];
+
+	c->ask = NULL;
+	if (why) {
+		log_ratelimited(&rl_agent, LOG_WARNING,
+				"%s: the host's agent did not say who opened "
+				"the connection (%s): refused",
+				c->addr, why);
+		conn_error(c, ask->h.req, MP_ERR_BUSY,
+			   "the agent of your host did not say who you are "
+			   "(%s): try again",
+			   why);
+		conn_close(c);
+	} else {
+		c->identified = 1;
+		if (has_user) {
+			/* c->addr is an address here: at most 45 characters */
+			snprintf(payer, sizeof(payer), "%u@%.*s", user,
+				 INET6_ADDRSTRLEN, c->addr);
+			memcpy(c->addr, payer, sizeof(c->addr));
+		}
+		log_info("%s: connection opened by %s", c->addr,
+			 has_user ? "a user of the host" : "the host");
+		md->dispatch(md, c, ask->h.req);
+	}
+	conn_unhold(md, &ask->h);
+	free(ask);
+}
+
+/* The user connection whose question (agent a, serial) this answers. */
+static struct conn *uinfo_asker(struct muispd *md, const struct conn *a,
+				uint32_t serial)
+{
+	for (unsigned i = 0; i < md->nconns; i++) {
+		struct conn *c = md->conns[i];
+
+		if (c->ask && c->ask->agent == a->id &&
+		    c->ask->serial == serial)
+			return c;
+	}
+	return NULL;
+}
+
+/* A reply on an agent's channel: UINFO_OWNER, or ERROR to OWNER_GET. */
+void uinfo_reply(struct muispd *md, struct conn *a, const struct mp_msg *m)
+{
+	struct conn *c = uinfo_asker(md, a, m->serial);
+	char why[80];
+
+	if (!c) /* late (timed out) or for no question: nothing to do */
+		return;
+	if (m->type == MP_T_UINFO_OWNER) {
+		uinfo_answered(md, c, mp_has(m, MP_A_USER),
+			       (uint32_t)m->u[MP_A_USER], NULL);
+		return;
+	}
+	snprintf(why, sizeof(why), "%.60s",
+		 m->type == MP_T_ERROR && mp_has(m, MP_A_MESSAGE) ?
+			 m->s[MP_A_MESSAGE] :
+			 mp_type_name(m->type));
+	uinfo_answered(md, c, 0, 0, why);
+}
+
+/* conn_deadlines(): 1 if c's question went unanswered too long (c is
+ * then refused and closing). */
+int uinfo_ask_expired(struct muispd *md, struct conn *c, uint64_t now)
+{
+	if (!c->ask || now < c->ask->since + UINFO_OWNER_TIMEOUT_S)
+		return 0;
+	uinfo_answered(md, c, 0, 0, "no answer");
+	return 1;
+}
+
+/* c is going: its question with it. */
+void uinfo_ask_free(struct conn *c)
+{
+	if (!c->ask)
+		return;
+	free(c->ask->h.req);
+	free(c->ask);
+	c->ask = NULL;
 }

@@ -447,6 +447,32 @@ static void test_start_stop(void **state)
 	assert_int_equal(acct_session_open(f->md->st, serial, &s), 1);
 }
 
+/* A user of a multi-user host (their agent named the connection
+ * "7@ADDRESS", uinfo.c): User-Name is that user, Framed-IP-Address the
+ * host's address. */
+static void test_host_user(void **state)
+{
+	struct fix *f = *state;
+	struct conn *c = user(f, ALICE);
+	struct acct_session s;
+	struct mp_msg rcpt;
+	struct rec r;
+	char code[32];
+	uint64_t serial;
+	uint32_t a;
+
+	snprintf(c->addr, sizeof(c->addr), "7@%s", ALICE);
+	c->identified = 1;
+	skip_all(f);
+	serial = buy_start(f, c, 10000000, code, &rcpt);
+	assert_int_equal(acct_session_open(f->md->st, serial, &s), 0);
+	expect(f, RAD_STATUS_START, s.sid, &r);
+	assert_string_equal(s.addr, "7@" ALICE);
+	str_is(&r, RAD_USER_NAME, "7@" ALICE);
+	assert_int_equal(inet_pton(AF_INET, ALICE, &a), 1);
+	assert_int_equal(u32(&r, RAD_FRAMED_IP_ADDRESS), ntohl(a));
+}
+
 /* An establishment rolled back (the module refuses the address): its
  * Start rolls back with it. */
 static void test_rollback(void **state)
@@ -923,6 +949,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		MUISPD_FIX_TEST(test_start_stop),
+		MUISPD_FIX_TEST(test_host_user),
 		MUISPD_FIX_TEST(test_rollback),
 		MUISPD_FIX_TEST(test_operator),
 		MUISPD_FIX_TEST(test_limits),

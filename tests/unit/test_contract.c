@@ -243,10 +243,36 @@ static void test_eap_creds(void **state)
 			 -1);
 }
 
+/* A contract's payer: an address, or "ID@ADDRESS" for a user of a host. */
+static void test_payer(void **state)
+{
+	uint32_t u = 99;
+
+	(void)state;
+	assert_string_equal(contract_payer_host("10.0.0.2"), "10.0.0.2");
+	assert_string_equal(contract_payer_host("7@10.0.0.2"), "10.0.0.2");
+	assert_string_equal(contract_payer_host("7@2001:db8::7"),
+			    "2001:db8::7");
+	assert_int_equal(contract_payer_user("10.0.0.2", &u), 0);
+	assert_int_equal(contract_payer_user("2001:db8::7", &u), 0);
+	assert_int_equal(u, 99);
+	assert_int_equal(contract_payer_user("7@10.0.0.2", &u), 1);
+	assert_int_equal(u, 7);
+	assert_int_equal(contract_payer_user("4294967295@10.0.0.2", &u), 1);
+	assert_int_equal(u, 4294967295u);
+	u = 99;
+	assert_int_equal(contract_payer_user("4294967296@10.0.0.2", &u), 0);
+	assert_int_equal(contract_payer_user("@10.0.0.2", &u), 0);
+	assert_int_equal(contract_payer_user("x7@10.0.0.2", &u), 0);
+	assert_int_equal(contract_payer_user("", &u), 0);
+	assert_int_equal(u, 99);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exhaustive),
+		cmocka_unit_test(test_payer),
 		cmocka_unit_test(test_extend_validity),
 		cmocka_unit_test(test_limit_event),
 		cmocka_unit_test(test_lifecycle),

@@ -538,6 +538,164 @@ static void test_agent_refusals(void **state)
 	assert_int_equal(uinfo_silent(c, T0 + 3600), 0);
 }
 
+/* A TCP connection over loopback: the router's end in *srv, the host's
+ * port in *sport, the router's in *dport; the host's end returned. */
+static int tcp_pair(int *srv, uint16_t *sport, uint16_t *dport)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t al = sizeof(a);
+	int l = socket(AF_INET, SOCK_STREAM, 0), c;
+
+	assert_true(l >= 0);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(l, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(l, 1), 0);
+	assert_int_equal(getsockname(l, (struct sockaddr *)&a, &al), 0);
+	*dport = ntohs(a.sin_port);
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	assert_int_equal(connect(c, (struct sockaddr *)&a, sizeof(a)), 0);
+	*srv = accept(l, NULL, NULL);
+	assert_true(*srv >= 0);
+	al = sizeof(a);
+	assert_int_equal(getsockname(c, (struct sockaddr *)&a, &al), 0);
+	*sport = ntohs(a.sin_port);
+	close(l);
+	return c;
+}
+
+/* The agent's channel: keyed for 127.0.0.1 (as after UINFO_HELLO). */
+static struct conn *agent_conn(struct fix *f)
+{
+	struct conn *a = user(f, "127.0.0.1");
+
+	a->agent_key_id = 1;
+	f->md->agent_sessions++; /* as uinfo_hello() counts it */
+	a->agent_interval = 10;
+	a->agent_naddrs = 1;
+	strcpy(a->agent_addrs[0], "127.0.0.1");
+	a->identified = 1;
+	return a;
+}
+
+/* A user connection of the agent's host, which sends OFFER_GET: the
+ * request waits, the agent is asked about exactly this connection;
+ * the host's end in *host (closed by the caller). */
+static struct conn *asking(struct fix *f, struct conn *a, uint32_t *serial,
+			   int *host)
+{
+	uint16_t sport, dport;
+	struct conn *c;
+	struct mp_msg m;
+	int srv;
+
+	*host = tcp_pair(&srv, &sport, &dport);
+	c = conn_new(f->md, srv, CONN_USER, "127.0.0.1");
+	assert_non_null(c);
+	c->state = C_OPEN;
+	req(f, &m, MP_T_OFFER_GET);
+	muispd_fix_feed(f->md, c, &m);
+	assert_int_equal(c->wlen, 0); /* held */
+	assert_non_null(c->ask);
+	muispd_fix_next(a, &m);
+	assert_int_equal(m.type, MP_T_UINFO_OWNER_GET);
+	assert_false(m.flags & MP_F_REPLY);
+	assert_string_equal(m.s[MP_A_ADDR], "127.0.0.1");
+	assert_string_equal(m.s[MP_A_PEER], "127.0.0.1");
+	assert_int_equal(m.u[MP_A_SPORT], sport);
+	assert_int_equal(m.u[MP_A_DPORT], dport);
+	*serial = m.serial;
+	return c;
+}
+
+/* The agent's answer to OWNER_GET serial: user (if has_user), or ERROR. */
+static void owner(struct fix *f, struct conn *a, uint32_t serial, int has_user,
+		  uint32_t user, int err)
+{
+	struct mp_msg m;
+
+	mp_init(&m, err ? MP_T_ERROR : MP_T_UINFO_OWNER, MP_F_REPLY, serial);
+	if (err) {
+		mp_set_u(&m, MP_A_ERROR, (uint64_t)err);
+		mp_set_s(&m, MP_A_MESSAGE, "no such connection");
+	} else if (has_user) {
+		mp_set_u(&m, MP_A_USER, user);
+	}
+	muispd_fix_feed(f->md, a, &m);
+	assert_int_equal(a->wlen, 0); /* nothing answers an answer */
+}
+
+/* A user's connection from a host with an agent: the agent says who
+ * opened it; a mapped user's purchase is bound to "ID@ADDRESS", usable
+ * only from that user's connections; the host's own connection stays
+ * the address's; an ERROR, silence and the agent's channel ending refuse
+ * the request (BUSY) and close the connection. */
+static void test_agent_owner(void **state)
+{
+	struct fix *f = *state;
+	struct conn *a = agent_conn(f), *c, *h;
+	struct mp_msg m, rc;
+	uint32_t serial;
+	uint64_t k;
+	int host, host2;
+
+	/* user 7 opened it: the held OFFER_GET is answered, addr is 7's */
+	c = asking(f, a, &serial, &host);
+	owner(f, a, serial + 1, 1, 9, 0); /* no such question: ignored */
+	assert_non_null(c->ask);
+	owner(f, a, serial, 1, 7, 0);
+	assert_null(c->ask);
+	assert_string_equal(c->addr, "7@127.0.0.1");
+	reply(f, c, MP_T_OFFER, &m);
+	k = buy(f, c, &rc);
+	assert_string_equal(rc.s[MP_A_ADDR], "7@127.0.0.1");
+	req(f, &m, MP_T_OP_CONTRACT_SHOW);
+	mp_set_u(&m, MP_A_SERIAL, k);
+	send_msg(f, f->op, &m);
+	reply(f, f->op, MP_T_STATUS, &m);
+	assert_string_equal(m.s[MP_A_ADDR], "7@127.0.0.1");
+	/* the host's own connection (an unmapped user): the address */
+	h = asking(f, a, &serial, &host2);
+	owner(f, a, serial, 0, 0, 0);
+	assert_string_equal(h->addr, "127.0.0.1");
+	reply(f, h, MP_T_OFFER, &m);
+	/* ... which may not use user 7's contract */
+	command(f, h, MP_T_USAGE, k);
+	reply(f, h, MP_T_ERROR, &m);
+	command(f, c, MP_T_USAGE, k);
+	reply(f, c, MP_T_STATUS, &m);
+	close(host2);
+	close(host);
+	/* the agent knows no such connection: refused, closed */
+	c = asking(f, a, &serial, &host);
+	owner(f, a, serial, 0, 0, MP_ERR_UNKNOWN);
+	error(f, c, MP_ERR_BUSY, NULL);
+	assert_int_equal(c->state, C_CLOSING);
+	close(host);
+	/* no answer within the time-out */
+	c = asking(f, a, &serial, &host);
+	f->md->clock += 4;
+	conn_deadlines(f->md);
+	assert_int_equal(c->wlen, 0);
+	f->md->clock += 1;
+	conn_deadlines(f->md);
+	error(f, c, MP_ERR_BUSY, NULL);
+	assert_int_equal(c->state, C_CLOSING);
+	owner(f, a, serial, 1, 7, 0); /* late: ignored */
+	close(host);
+	/* the agent's channel ends while asked */
+	c = asking(f, a, &serial, &host);
+	uinfo_conn_gone(f->md, a);
+	error(f, c, MP_ERR_BUSY, NULL);
+	assert_int_equal(c->state, C_CLOSING);
+	close(host);
+	/* no agent keys the address any more: the address's, at once */
+	c = user(f, "127.0.0.1");
+	req(f, &m, MP_T_OFFER_GET);
+	send_msg(f, c, &m);
+	reply(f, c, MP_T_OFFER, &m);
+	assert_string_equal(c->addr, "127.0.0.1");
+}
+
 /* A certificate whose subjectAltName is san (OpenSSL's config syntax). */
 static X509 *cert_with_san(const char *san)
 {
@@ -2431,6 +2589,7 @@ int main(void)
 		MUISPD_FIX_TEST(test_refusals),
 		MUISPD_FIX_TEST(test_agent_refusals),
 		cmocka_unit_test(test_agent_cert_addrs),
+		MUISPD_FIX_TEST(test_agent_owner),
 		MUISPD_FIX_TEST(test_channel_rules),
 		MUISPD_FIX_TEST(test_control_table),
 		MUISPD_FIX_TEST(test_radius_stats),

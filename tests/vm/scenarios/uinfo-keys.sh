@@ -23,6 +23,7 @@
 . "$MUISP_TOP/tests/vm/lib.sh"
 . "$MUISP_TOP/tests/vm/scenarios/dp-lib.bash"
 . "$MUISP_TOP/tests/vm/scenarios/contract-lib.bash"
+. "$MUISP_TOP/tests/vm/scenarios/uinfod-lib.bash"
 S=$SCRATCH
 topo_up
 diagnose() {
@@ -45,20 +46,7 @@ ctl user bind $ALICE4 7001 11
 ctl user bind $ALICE6 7001 11
 
 # --- PKI: the router's (contract-lib), the agents' CA, alice's certificate
-# naming her address, one from another CA.  P-256 with openssl: RSA keys
-# (muispctl ca issue --client, tested on the host by tests/ca and
-# test_uinfod) take 40 s longer to make under TCG ----------------------------
-cert() { # NAME CA SAN: $S/NAME.{key,crt} signed by CA
-	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		-keyout $S/$1.key -out $S/$1.csr -subj "/CN=$1" 2>/dev/null
-	echo "subjectAltName=$3" >$S/$1.ext
-	openssl x509 -req -in $S/$1.csr -CA $S/$2.crt -CAkey $S/$2.key \
-		-CAcreateserial -out $S/$1.crt -days 2 -extfile $S/$1.ext 2>/dev/null
-}
-ca() {
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		-keyout $S/$1.key -out $S/$1.crt -days 2 -subj "/CN=$1" 2>/dev/null
-}
+# naming her addresses, one from another CA ---------------------------------
 ca agentca
 ca otherca
 cert alice agentca IP:$ALICE4,IP:$ALICE6
@@ -69,42 +57,8 @@ agent-ca $S/agentca.crt
 agent-keepalive 1
 EOF
 start_muispd
-
-# uinfod_conf HOST CERT: $S/HOST.conf for muisp-uinfod on HOST
-uinfod_conf() {
-	cat >$S/$1.conf <<-EOF
-	meter $ROUTER_LAN4 4433
-	ca $S/ca.crt
-	server-name router.muisp.test
-	cert $S/$2.crt
-	key $S/$2.key
-	interface eth0
-	retry-max 1
-	user 1001 7001
-	EOF
-}
 uinfod_conf alice alice
-# start_uinfod HOST: muisp-uinfod in HOST's namespace; UINFOD is its pid
-start_uinfod() {
-	ip netns exec "$1" muisp-uinfod -d -v -f $S/$1.conf >>$S/uinfod.log 2>&1 &
-	UINFOD=$!
-}
-# the meter's agent for ADDR (default alice's IPv4): "STATE KEY-ID BLOCKED"
-agent() { jctl agent list | jq -r ".[] | select(.addr == \"${1:-$ALICE4}\") | \"\(.state) \(.key_id) \(.blocked)\""; }
-opened() { jctl agent list | jq -r ".[] | select(.addr == \"$1\") | .opened"; }
-# alice's role: "STATE KEY-ID BLOCKED"
-role() { on alice muispctl --json tag show | jq -r '"\(.state) \(.key_id) \(.blocked)"'; }
-keyed() { # both ends keyed with the same id, other than $1
-	local a r
-	a=$(agent) r=$(role)
-	[ "${a%% *}" = keyed ] && [ "${r%% *}" = keyed ] &&
-		[ "$(cut -d' ' -f2 <<<"$a")" = "$(cut -d' ' -f2 <<<"$r")" ] &&
-		[ "$(cut -d' ' -f2 <<<"$a")" != "${1-}" ]
-}
-key_id() { agent | cut -d' ' -f2; }
-as() { local u=$1; shift; ip netns exec alice setpriv --reuid="$u" --regid="$u" --clear-groups "$@"; }
-udp4() { printf "%0$3d" 0 | as "$1" socat -u - UDP4-SENDTO:$INET4:9100,sourceport=$2; }
-udp6() { printf "%0$3d" 0 | as "$1" socat -u - UDP6-SENDTO:[$INET6]:9100,sourceport=$2; }
+
 up() { cfields "$1" up_bytes up_packets; }
 on inet socat -u UDP4-RECV:9100 OPEN:"$S/rx",creat,append &
 on inet socat -u UDP6-RECV:9100,ipv6only=1 OPEN:"$S/rx6",creat,append &
