@@ -157,9 +157,9 @@ void muispd_close(struct muispd *md)
 		payment_roam_free(md->roam);
 	}
 	md->roam = NULL;
-	for (unsigned i = 0; i < md->nconns; i++)
-		conn_free(md->conns[i]);
-	md->nconns = 0;
+	/* out of the table first: freeing one may look at the others */
+	while (md->nconns)
+		conn_free(md->conns[--md->nconns]);
 	free(md->conns);
 	md->conns = NULL;
 	md->dirty = NULL;

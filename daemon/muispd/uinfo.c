@@ -279,7 +279,7 @@ int uinfo_silent(const struct conn *c, uint64_t now)
 					(uint64_t)c->agent_interval;
 }
 
-/* c is going (conn_free()): if it was an agent's, the agent is closed. */
+/* The questions asked of agent channel a fail: it is going. */
 static void uinfo_asks_fail(struct muispd *md, const struct conn *a)
 {
 	for (unsigned i = 0; i < md->nconns; i++) {
@@ -290,11 +290,14 @@ static void uinfo_asks_fail(struct muispd *md, const struct conn *a)
 	}
 }
 
+/* c is going (conn_free()): if it was an agent's, the agent is closed
+ * and the connections waiting for its answers are refused. */
 void uinfo_conn_gone(struct muispd *md, struct conn *c)
 {
+	if (c->owner_seq) /* it was asked (even if since replaced) */
+		uinfo_asks_fail(md, c);
 	if (!c->agent_key_id)
 		return;
-	uinfo_asks_fail(md, c);
 	uinfo_close_addrs(md, c);
 	log_warnx("%s: agent's channel ended: the host's traffic is blocked "
 		  "until it keys again",
