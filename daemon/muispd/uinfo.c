@@ -142,19 +142,34 @@ unsigned uinfo_cert_addrs(X509 *x, const char *first,
 	return want;
 }
 
-/* An agent channel other than c keying one of c's addresses, if any. */
-static struct conn *uinfo_other(struct muispd *md, const struct conn *c)
+/* The agent channel keying addr, if any. */
+static struct conn *uinfo_agent_for(struct muispd *md, const char *addr)
 {
+	char a[INET6_ADDRSTRLEN];
+
+	/* no walk of every connection on a router without agents */
+	if (!md->agent_sessions || uinfo_canon(addr, a))
+		return NULL;
 	for (unsigned i = 0; i < md->nconns; i++) {
 		struct conn *o = md->conns[i];
 
-		if (o == c || !o->agent_key_id || o->state == C_CLOSING)
+		if (!o->agent_key_id || o->state == C_CLOSING)
 			continue;
 		for (unsigned j = 0; j < o->agent_naddrs; j++)
-			for (unsigned k = 0; k < c->agent_naddrs; k++)
-				if (!strcmp(o->agent_addrs[j],
-					    c->agent_addrs[k]))
-					return o;
+			if (!strcmp(o->agent_addrs[j], a))
+				return o;
+	}
+	return NULL;
+}
+
+/* An agent channel other than c keying one of c's addresses, if any. */
+static struct conn *uinfo_other(struct muispd *md, const struct conn *c)
+{
+	for (unsigned k = 0; k < c->agent_naddrs; k++) {
+		struct conn *o = uinfo_agent_for(md, c->agent_addrs[k]);
+
+		if (o && o != c)
+			return o;
 	}
 	return NULL;
 }
@@ -317,26 +332,6 @@ int uinfo_start(struct muispd *md)
 	if (n)
 		log_info("%u agents closed until they key again", n);
 	return 0;
-}
-
-/* The agent channel keying addr, if any. */
-static struct conn *uinfo_agent_for(struct muispd *md, const char *addr)
-{
-	char a[INET6_ADDRSTRLEN];
-
-	/* no walk of every connection on a router without agents */
-	if (!md->agent_sessions || uinfo_canon(addr, a))
-		return NULL;
-	for (unsigned i = 0; i < md->nconns; i++) {
-		struct conn *o = md->conns[i];
-
-		if (!o->agent_key_id || o->state == C_CLOSING)
-			continue;
-		for (unsigned j = 0; j < o->agent_naddrs; j++)
-			if (!strcmp(o->agent_addrs[j], a))
-				return o;
-	}
-	return NULL;
 }
 
 /* The router's end of c (as text) and both ports: 0, or -1. */
