@@ -289,9 +289,11 @@ void uinfo_keepalive(struct muispd *md, struct conn *c,
  * the interval it was told, whatever a reload changed since. */
 int uinfo_silent(const struct conn *c, uint64_t now)
 {
+	/* whole seconds: ">" so that a frame heard at the end of a second
+	 * is not called silent a second early (just over 2 intervals) */
 	return c->agent_key_id &&
-	       now >= c->last + UINFO_SILENT_INTERVALS *
-					(uint64_t)c->agent_interval;
+	       now > c->last + UINFO_SILENT_INTERVALS *
+				       (uint64_t)c->agent_interval;
 }
 
 /* The questions asked of agent channel a fail: it is going. */

@@ -638,6 +638,10 @@ static void test_agent_owner(void **state)
 	uint64_t k;
 	int host, host2;
 
+	/* silent: more than 3 intervals (10 s) in whole seconds, so a frame
+	 * at the end of a second is not cut a second early */
+	assert_int_equal(uinfo_silent(a, a->last + 30), 0);
+	assert_int_equal(uinfo_silent(a, a->last + 31), 1);
 	/* user 7 opened it: the held OFFER_GET is answered, addr is 7's */
 	c = asking(f, a, &serial, &host);
 	owner(f, a, serial + 1, 1, 9, 0); /* no such question: ignored */
