@@ -163,10 +163,14 @@ struct muisp_tagger {
 	atomic64_t seq;			/* the last number sealed */
 };
 
-/* A local user the agent tags: the socket owner's uid, its Accounting ID. */
+/*
+ * A local user the agent tags: the socket owner's uid, its Accounting ID;
+ * blocked (the router's block list): its packets dropped instead.
+ */
 struct muisp_tag_user {
 	u32 uid;
 	u32 user;
+	bool blocked;
 	struct rcu_head rcu;
 };
 
@@ -249,7 +253,7 @@ struct muisp_net {
 	struct muisp_tagger __rcu *tagger;
 	struct xarray tag_users;	/* uid -> struct muisp_tag_user */
 	u32 ntag_users;
-	atomic64_t tag_tagged, tag_skipped, tag_blocked;
+	atomic64_t tag_tagged, tag_skipped, tag_blocked, tag_denied;
 
 	/* dump consistency: bumped under lock on every change */
 	u32 gen_addr, gen_contract, gen_garden, gen_block, gen_agent;
@@ -356,8 +360,8 @@ struct muisp_tagger *muisp_tagger_new(u32 ifindex, const u8 *material,
 int muisp_tagger_publish(struct muisp_net *mn, struct muisp_tagger *t,
 			 struct muisp_tagger **old);
 void muisp_tagger_release(struct muisp_tagger *old);
-int muisp_tag_user_set(struct muisp_net *mn, u32 uid, u32 user, u32 max,
-		       struct netlink_ext_ack *extack);
+int muisp_tag_user_set(struct muisp_net *mn, u32 uid, u32 user, bool blocked,
+		       u32 max, struct netlink_ext_ack *extack);
 int muisp_tag_user_del(struct muisp_net *mn, u32 uid);
 
 /* users.c */

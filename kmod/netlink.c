@@ -1088,7 +1088,9 @@ static int fill_tag(struct sk_buff *skb, const void *obj,
 	    nla_put_u64_64bit(skb, MUISP_TAG_A_SKIPPED,
 			      atomic64_read(&mn->tag_skipped), MUISP_TAG_A_PAD) ||
 	    nla_put_u64_64bit(skb, MUISP_TAG_A_BLOCKED,
-			      atomic64_read(&mn->tag_blocked), MUISP_TAG_A_PAD))
+			      atomic64_read(&mn->tag_blocked), MUISP_TAG_A_PAD) ||
+	    nla_put_u64_64bit(skb, MUISP_TAG_A_DENIED,
+			      atomic64_read(&mn->tag_denied), MUISP_TAG_A_PAD))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -1114,15 +1116,17 @@ int muisp_nl_tag_get_doit(struct sk_buff *skb, struct genl_info *info)
 int muisp_nl_tag_user_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct muisp_net *mn = info_mn(info);
+	struct nlattr **tb = info->attrs;
 	int ret;
 
 	if (GENL_REQ_ATTR_CHECK(info, MUISP_TAG_USER_A_UID) ||
 	    GENL_REQ_ATTR_CHECK(info, MUISP_TAG_USER_A_USER))
 		return -EINVAL;
 	mutex_lock(&mn->lock);
-	ret = muisp_tag_user_set(mn,
-				 nla_get_u32(info->attrs[MUISP_TAG_USER_A_UID]),
-				 nla_get_u32(info->attrs[MUISP_TAG_USER_A_USER]),
+	ret = muisp_tag_user_set(mn, nla_get_u32(tb[MUISP_TAG_USER_A_UID]),
+				 nla_get_u32(tb[MUISP_TAG_USER_A_USER]),
+				 tb[MUISP_TAG_USER_A_BLOCKED] &&
+				 nla_get_u8(tb[MUISP_TAG_USER_A_BLOCKED]),
 				 LIMIT(skb, USERS), info->extack);
 	mutex_unlock(&mn->lock);
 	return ret;
@@ -1151,7 +1155,8 @@ static int fill_tag_user(struct sk_buff *skb, const void *obj,
 	const struct muisp_tag_user *u = obj;
 
 	if (nla_put_u32(skb, MUISP_TAG_USER_A_UID, u->uid) ||
-	    nla_put_u32(skb, MUISP_TAG_USER_A_USER, u->user))
+	    nla_put_u32(skb, MUISP_TAG_USER_A_USER, u->user) ||
+	    nla_put_u8(skb, MUISP_TAG_USER_A_BLOCKED, u->blocked))
 		return -EMSGSIZE;
 	return 0;
 }

@@ -19,6 +19,9 @@
  * While the key agreement is down (no key: closed), mapped users' packets
  * are dropped and counted as blocked, as the meter could not tell them
  * from the host's own (fail-closed, thesis §4.5.5); others still leave.
+ * A blocked user's packets (the router's per-user block list, thesis
+ * §3.6, pushed into the map) are dropped, keyed or closed, before any
+ * tag, and counted as denied.
  * A packet that cannot be tagged as it is leaves untagged and is counted
  * as skipped, never dropped: a GSO packet (the seal binds one segment),
  * one too big for the path with DF set or over IPv6 (the host does not
@@ -58,25 +61,20 @@
 #define TAG_V4_LEN	ALIGN(TAG_OPT_LEN, 4)
 #define TAG_V6_LEN	ALIGN(2 + TAG_OPT_LEN, 8)
 
-/* The Accounting ID of the local user whose socket sent skb, if mapped. */
-static bool tag_user(struct muisp_net *mn, const struct sk_buff *skb,
-		     u32 *user)
+/* The map's entry of the local user whose socket sent skb, if mapped. */
+static const struct muisp_tag_user *tag_user(struct muisp_net *mn,
+					     const struct sk_buff *skb)
 {
 	const struct sock *sk = skb_to_full_sk(skb);
-	const struct muisp_tag_user *u;
 	uid_t uid;
 
 	if (!sk || !sk_fullsock(sk))
-		return false;
+		return NULL;
 	/* not "nobody" for an owner the namespace cannot name: no one */
 	uid = from_kuid(mn->net->user_ns, sock_net_uid(mn->net, sk));
 	if (uid == (uid_t)-1)
-		return false;
-	u = xa_load(&mn->tag_users, uid);
-	if (!u)
-		return false;
-	*user = u->user;
-	return true;
+		return NULL;
+	return xa_load(&mn->tag_users, uid);
 }
 
 /* FLOW: does the packet begin a flow (TCP SYN; others: conntrack new)? */
@@ -236,14 +234,20 @@ unsigned int muisp_uinfo_tag(void *priv, struct sk_buff *skb,
 {
 	struct muisp_net *mn = priv;
 	struct muisp_tagger *t = rcu_dereference(mn->tagger);
+	const struct muisp_tag_user *u;
 	unsigned int l4off;
-	u32 user;
 	u8 proto;
 	int ret;
 
-	if (!t || !state->out || state->out->ifindex != t->ifindex ||
-	    !tag_user(mn, skb, &user))
+	if (!t || !state->out || state->out->ifindex != t->ifindex)
 		return NF_ACCEPT;
+	u = tag_user(mn, skb);
+	if (!u)
+		return NF_ACCEPT;
+	if (u->blocked) {	/* the router's block list: keyed or closed */
+		atomic64_inc(&mn->tag_denied);
+		return NF_DROP;
+	}
 	if (!t->aead) {		/* closed: the meter could not charge them */
 		atomic64_inc(&mn->tag_blocked);
 		return NF_DROP;
@@ -264,9 +268,9 @@ unsigned int muisp_uinfo_tag(void *priv, struct sk_buff *skb,
 	if (skb_is_gso(skb))
 		ret = -EMSGSIZE;
 	else if (state->pf == NFPROTO_IPV4)
-		ret = tag_v4(t, skb, state->out, user);
+		ret = tag_v4(t, skb, state->out, u->user);
 	else
-		ret = tag_v6(t, skb, state->out, user);
+		ret = tag_v6(t, skb, state->out, u->user);
 	if (ret)
 		atomic64_inc(&mn->tag_skipped);
 	else
@@ -378,8 +382,8 @@ struct muisp_tagger *muisp_tagger_new(u32 ifindex, const u8 *material,
 	return t;
 }
 
-int muisp_tag_user_set(struct muisp_net *mn, u32 uid, u32 user, u32 max,
-		       struct netlink_ext_ack *extack)
+int muisp_tag_user_set(struct muisp_net *mn, u32 uid, u32 user, bool blocked,
+		       u32 max, struct netlink_ext_ack *extack)
 {
 	struct muisp_tag_user *u, *old;
 
@@ -395,6 +399,7 @@ int muisp_tag_user_set(struct muisp_net *mn, u32 uid, u32 user, u32 max,
 		return -ENOMEM;
 	u->uid = uid;
 	u->user = user;
+	u->blocked = blocked;
 	old = xa_store(&mn->tag_users, uid, u, GFP_KERNEL_ACCOUNT);
 	if (xa_is_err(old)) {
 		kfree(u);

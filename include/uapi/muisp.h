@@ -461,22 +461,26 @@
  *   The setting (IFINDEX, KEY_ID unless closed, METHOD, never the
  *   key) and the packets of mapped users TAGGED, SKIPPED (left
  *   untagged: GSO, too big for the path with DF or over IPv6, a header
- *   in the way, no memory) and BLOCKED (dropped while closed), u64,
- *   kept across settings;
+ *   in the way, no memory), BLOCKED (dropped while closed) and
+ *   DENIED (dropped: their user is blocked), u64, kept across
+ *   settings;
  *   -ENOENT if not set.
  *
  * MUISP_CMD_TAG_USER_SET: NLM_F_REQUEST [| NLM_F_ACK]
  *   The agent tags the packets of local user UID (u32, required, in
  *   the user namespace that owns the network namespace: the owner
  *   of the sending socket) with
- *   Accounting ID USER (u32, required).  Beyond MUISP_MAX_USERS
- *   (see Limits): -ENOSPC.
+ *   Accounting ID USER (u32, required).  BLOCKED (u8 0/1, default
+ *   0): the router blocks the user, so their packets through the
+ *   interface are dropped instead, keyed or closed, and counted in
+ *   MUISP_TAG_A_DENIED.  Replaces the whole entry.  Beyond
+ *   MUISP_MAX_USERS (see Limits): -ENOSPC.
  *
  * MUISP_CMD_TAG_USER_DEL: NLM_F_REQUEST [| NLM_F_ACK]
  *   MUISP_TAG_USER_A_UID required; -ENOENT if it is not mapped.
  *
  * MUISP_CMD_TAG_USER_GET: NLM_F_REQUEST | NLM_F_DUMP
- *   Every mapped UID with its USER, ordered by uid.
+ *   Every mapped UID with its USER and BLOCKED, ordered by uid.
  */
 #ifndef _UAPI_MUISP_H
 #define _UAPI_MUISP_H
@@ -894,14 +898,16 @@ enum muisp_tag_attr {
 	MUISP_TAG_A_TAGGED,	/* u64, output */
 	MUISP_TAG_A_SKIPPED,	/* u64, output */
 	MUISP_TAG_A_BLOCKED,	/* u64, output */
+	MUISP_TAG_A_DENIED,	/* u64, output */
 	__MUISP_TAG_A_LAST
 };
 #define MUISP_TAG_A_MAX (__MUISP_TAG_A_LAST - 1)
 
 enum muisp_tag_user_attr {
 	MUISP_TAG_USER_A_UNSPEC,
-	MUISP_TAG_USER_A_UID,	/* u32 */
-	MUISP_TAG_USER_A_USER,	/* u32, the Accounting ID */
+	MUISP_TAG_USER_A_UID,		/* u32 */
+	MUISP_TAG_USER_A_USER,		/* u32, the Accounting ID */
+	MUISP_TAG_USER_A_BLOCKED,	/* u8, 0/1 */
 	__MUISP_TAG_USER_A_LAST
 };
 #define MUISP_TAG_USER_A_MAX (__MUISP_TAG_USER_A_LAST - 1)

@@ -633,6 +633,71 @@ static void test_lists_config_roundtrip(void **state)
 	assert_memory_equal(&k, &k2, sizeof(k));
 }
 
+/* The agent's role and its user map: every attribute, the block flag
+ * and the denied count included. */
+static void test_tag_roundtrip(void **state)
+{
+	struct muisp_nl_tag_user u, u2;
+	struct muisp_nl_tag k, k2;
+	struct nlmsghdr *nlh;
+	unsigned int t;
+
+	memset(&k, 0, sizeof(k));
+	k.ifindex = 2;
+	for (t = 0; t < sizeof(k.key); t++)
+		k.key[t] = (uint8_t)(0x10 + t);
+	k.key_id = 3;
+	k.method = MUISP_TAG_METHOD_FLOW;
+	k.tagged = 1ULL << 33;
+	k.skipped = 5;
+	k.blocked = 6;
+	k.denied = (1ULL << 40) + 7;
+	for (t = MUISP_TAG_A_IFINDEX; t <= MUISP_TAG_A_MAX; t++)
+		MUISP_NL_SET(&k, t);
+	nlh = empty_msg(MUISP_CMD_TAG_GET);
+	assert_int_equal(muisp_nl_tag_put(nlh, &k), 0);
+	assert_int_equal(muisp_nl_tag_parse(nlh, &k2), 0);
+	assert_memory_equal(&k, &k2, sizeof(k));
+
+	memset(&u, 0, sizeof(u));
+	u.uid = 1001;
+	u.user = 7001;
+	u.blocked = 1;
+	for (t = MUISP_TAG_USER_A_UID; t <= MUISP_TAG_USER_A_MAX; t++)
+		MUISP_NL_SET(&u, t);
+	nlh = empty_msg(MUISP_CMD_TAG_USER_SET);
+	assert_int_equal(muisp_nl_tag_user_put(nlh, &u), 0);
+	/* uid and user 8 bytes each, the flag a u8 padded to 8 */
+	assert_int_equal(nlh->nlmsg_len, 16 + 4 + 8 + 8 + 8);
+	assert_int_equal(muisp_nl_tag_user_parse(nlh, &u2), 0);
+	assert_memory_equal(&u, &u2, sizeof(u));
+
+	/* Without the flag (unblocked), no attribute: as before it. */
+	u.blocked = 0;
+	u.present &= ~(1ULL << MUISP_TAG_USER_A_BLOCKED);
+	nlh = empty_msg(MUISP_CMD_TAG_USER_SET);
+	assert_int_equal(muisp_nl_tag_user_put(nlh, &u), 0);
+	assert_int_equal(nlh->nlmsg_len, 16 + 4 + 8 + 8);
+	assert_int_equal(muisp_nl_tag_user_parse(nlh, &u2), 0);
+	assert_memory_equal(&u, &u2, sizeof(u));
+	assert_false(MUISP_NL_HAS(&u2, MUISP_TAG_USER_A_BLOCKED));
+
+	/* A dump's entry as the module puts it; a flag of another size is
+	 * refused. */
+	nlh = empty_msg(MUISP_CMD_TAG_USER_GET);
+	mnl_attr_put_u32(nlh, MUISP_TAG_USER_A_UID, 1002);
+	mnl_attr_put_u32(nlh, MUISP_TAG_USER_A_USER, 7002);
+	mnl_attr_put_u8(nlh, MUISP_TAG_USER_A_BLOCKED, 1);
+	assert_int_equal(muisp_nl_tag_user_parse(nlh, &u2), 0);
+	assert_true(MUISP_NL_HAS(&u2, MUISP_TAG_USER_A_BLOCKED));
+	assert_int_equal(u2.blocked, 1);
+	nlh = empty_msg(MUISP_CMD_TAG_USER_GET);
+	mnl_attr_put_u32(nlh, MUISP_TAG_USER_A_BLOCKED, 1);
+	errno = 0;
+	assert_int_equal(muisp_nl_tag_user_parse(nlh, &u2), -1);
+	assert_int_equal(errno, EBADMSG);
+}
+
 /* The type and u32/u64 value of the only attribute of a request. */
 static void only_attr(const struct nlmsghdr *nlh, uint16_t *type, uint64_t *v)
 {
@@ -965,6 +1030,7 @@ int main(void)
 		cmocka_unit_test(test_addr_roundtrip),
 		cmocka_unit_test(test_contract_flow_roundtrip),
 		cmocka_unit_test(test_lists_config_roundtrip),
+		cmocka_unit_test(test_tag_roundtrip),
 		cmocka_unit_test(test_wide_contract_id),
 		cmocka_unit_test(test_codec_rejects),
 		cmocka_unit_test(test_stats_event),

@@ -472,6 +472,78 @@ static void test_set_requests(void **state)
 	assert_int_equal(nrequests, 3); /* the bad one was not sent */
 }
 
+static int tag_user_cb(const struct muisp_nl_tag_user *u, void *arg)
+{
+	struct got *g = arg;
+
+	/* ids: the uid, then 1 for blocked, 0 for not, 2 for no flag */
+	g->ids[g->n++] = u->uid;
+	if (MUISP_NL_HAS(u, MUISP_TAG_USER_A_BLOCKED))
+		g->ids[g->n++] = u->blocked;
+	else
+		g->ids[g->n++] = 2;
+	return MNL_CB_OK;
+}
+
+/* tag user set sends the block flag only when set; the dump hands it on,
+ * and its absence (an older module) as absent; tag show's denied. */
+static void test_tag_user_blocked(void **state)
+{
+	struct muisp_nl_tag_user u, sentu;
+	struct muisp_nl_tag k;
+	struct nlmsghdr *nlh;
+	struct got g = { 0 };
+
+	memset(&u, 0, sizeof(u));
+	u.uid = 1001;
+	u.user = 7001;
+	u.blocked = 1;
+	MUISP_NL_SET(&u, MUISP_TAG_USER_A_UID);
+	MUISP_NL_SET(&u, MUISP_TAG_USER_A_USER);
+	MUISP_NL_SET(&u, MUISP_TAG_USER_A_BLOCKED);
+	assert_int_equal(muisp_nl_tag_user_set(&fake, &u), 0);
+	assert_int_equal(muisp_nl_cmd(sent()), MUISP_CMD_TAG_USER_SET);
+	assert_int_equal(muisp_nl_tag_user_parse(sent(), &sentu), 0);
+	assert_memory_equal(&u, &sentu, sizeof(u));
+	u.blocked = 0;
+	u.present &= ~(1ULL << MUISP_TAG_USER_A_BLOCKED);
+	assert_int_equal(muisp_nl_tag_user_set(&fake, &u), 0);
+	assert_int_equal(sent()->nlmsg_len, MNL_NLMSG_HDRLEN + 4 + 8 + 8);
+
+	nlh = reply(MUISP_CMD_TAG_USER_GET);
+	mnl_attr_put_u32(nlh, MUISP_TAG_USER_A_UID, 1001);
+	mnl_attr_put_u32(nlh, MUISP_TAG_USER_A_USER, 7001);
+	mnl_attr_put_u8(nlh, MUISP_TAG_USER_A_BLOCKED, 1);
+	nlh = reply(MUISP_CMD_TAG_USER_GET);
+	mnl_attr_put_u32(nlh, MUISP_TAG_USER_A_UID, 1002);
+	mnl_attr_put_u32(nlh, MUISP_TAG_USER_A_USER, 7002);
+	mnl_attr_put_u8(nlh, MUISP_TAG_USER_A_BLOCKED, 0);
+	nlh = reply(MUISP_CMD_TAG_USER_GET);
+	mnl_attr_put_u32(nlh, MUISP_TAG_USER_A_UID, 1003);
+	mnl_attr_put_u32(nlh, MUISP_TAG_USER_A_USER, 7003);
+	assert_int_equal(muisp_nl_tag_user_dump(&fake, tag_user_cb, NULL, &g),
+			 0);
+	assert_int_equal(muisp_nl_cmd(sent()), MUISP_CMD_TAG_USER_GET);
+	assert_int_equal(g.n, 6);
+	assert_int_equal(g.ids[0], 1001);
+	assert_int_equal(g.ids[1], 1);
+	assert_int_equal(g.ids[2], 1002);
+	assert_int_equal(g.ids[3], 0);
+	assert_int_equal(g.ids[4], 1003);
+	assert_int_equal(g.ids[5], 2);
+
+	nreplies = 0;
+	nlh = reply(MUISP_CMD_TAG_GET);
+	mnl_attr_put_u32(nlh, MUISP_TAG_A_IFINDEX, 2);
+	mnl_attr_put_u64(nlh, MUISP_TAG_A_BLOCKED, 4);
+	mnl_attr_put_u64(nlh, MUISP_TAG_A_DENIED, 5);
+	assert_int_equal(muisp_nl_tag_get(&fake, &k), 0);
+	assert_int_equal(muisp_nl_cmd(sent()), MUISP_CMD_TAG_GET);
+	assert_true(MUISP_NL_HAS(&k, MUISP_TAG_A_DENIED));
+	assert_int_equal(k.blocked, 4);
+	assert_int_equal(k.denied, 5);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -485,6 +557,7 @@ int main(void)
 		cmocka_unit_test_setup(test_recv_events, setup),
 		cmocka_unit_test_setup(test_flow_record_roundtrip, setup),
 		cmocka_unit_test_setup(test_set_requests, setup),
+		cmocka_unit_test_setup(test_tag_user_blocked, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,8 +5,9 @@
  * MUISP_CMD_TAG_USER_*).  The module tags the packets of mapped local
  * users that leave through one interface with a sealed User Information
  * option, which the router's meter (agent.c, there) opens with the same
- * key.  The key is read from a file as agent set reads it (never the
- * command line, which any user can list) and is never read back.
+ * key; a blocked user's are dropped instead.  The key is read from a file
+ * as agent set reads it (never the command line, which any user can list)
+ * and is never read back.
  */
 #include <errno.h>
 #include <net/if.h>
@@ -26,6 +27,7 @@ static const char *const tag_attrs[MUISP_TAG_A_MAX + 1] = {
 static const char *const tag_user_attrs[MUISP_TAG_USER_A_MAX + 1] = {
 	[MUISP_TAG_USER_A_UID] = "uid",
 	[MUISP_TAG_USER_A_USER] = "user",
+	[MUISP_TAG_USER_A_BLOCKED] = "blocked",
 };
 
 /* As config show prints lan: the name when it resolves, then the index. */
@@ -37,7 +39,8 @@ enum {
 	T_METHOD,
 	T_TAGGED,
 	T_SKIPPED,
-	T_BLOCKED
+	T_BLOCKED,
+	T_DENIED
 };
 static const struct out_col tag_cols[] = {
 	[T_IF] = { "interface", "interface" },
@@ -48,13 +51,15 @@ static const struct out_col tag_cols[] = {
 	[T_TAGGED] = { "tagged", "tagged" },
 	[T_SKIPPED] = { "skipped", "skipped" },
 	[T_BLOCKED] = { "blocked", "blocked" },
+	[T_DENIED] = { "denied", "denied" },
 };
 
-enum { U_UID, U_NAME, U_USER };
+enum { U_UID, U_NAME, U_USER, U_BLOCKED };
 static const struct out_col tag_user_cols[] = {
 	[U_UID] = { "uid", "UID" },
 	[U_NAME] = { "name", "NAME" },
 	[U_USER] = { "user", "USER" },
+	[U_BLOCKED] = { "blocked", "BLOCKED" },
 };
 
 static void names(struct ctl *c)
@@ -111,6 +116,8 @@ static int tag_show(struct ctl *c, int argc, char **argv)
 		out_u64(o, T_SKIPPED, t.skipped);
 	if (MUISP_NL_HAS(&t, MUISP_TAG_A_BLOCKED))
 		out_u64(o, T_BLOCKED, t.blocked);
+	if (MUISP_NL_HAS(&t, MUISP_TAG_A_DENIED))
+		out_u64(o, T_DENIED, t.denied);
 	out_print(o, c->out, c->fmt, OUT_RECORD);
 	out_free(o);
 	return EXIT_OK;
@@ -235,6 +242,9 @@ static int tag_user_row(const struct muisp_nl_tag_user *u, void *arg)
 	if (pw && pw->pw_name)
 		out_str(t, U_NAME, pw->pw_name);
 	out_u64(t, U_USER, u->user);
+	/* a module older than the block flag has none */
+	if (MUISP_NL_HAS(u, MUISP_TAG_USER_A_BLOCKED))
+		out_bool(t, U_BLOCKED, u->blocked);
 	return MNL_CB_OK;
 }
 
@@ -288,6 +298,8 @@ static int parse_uid(const char *what, const char *s, uint32_t *uid)
 			strerror(errno));
 }
 
+/* tag user set UID|LOGIN USER [blocked]: blocked, the user's packets are
+ * dropped on the host instead (the router's block list for the user). */
 static int tag_user_set(struct ctl *c, int argc, char **argv)
 {
 	struct muisp_nl_tag_user u;
@@ -296,7 +308,7 @@ static int tag_user_set(struct ctl *c, int argc, char **argv)
 	int rc;
 
 	memset(&u, 0, sizeof(u));
-	if (argc != 3)
+	if (argc != 3 && argc != 4)
 		return cli_usage("tag user set needs a UID or LOGIN and a "
 				 "USER");
 	rc = parse_uid("tag user set", argv[1], &u.uid);
@@ -307,6 +319,15 @@ static int tag_user_set(struct ctl *c, int argc, char **argv)
 	u.user = (uint32_t)v;
 	MUISP_NL_SET(&u, MUISP_TAG_USER_A_UID);
 	MUISP_NL_SET(&u, MUISP_TAG_USER_A_USER);
+	/* the entry is replaced whole: without "blocked", unblocked (and
+	 * no attribute, so a module older than the flag takes it) */
+	if (argc == 4) {
+		if (strcmp(argv[3], "blocked"))
+			return cli_usage("unknown tag user set argument '%s'",
+					 argv[3]);
+		u.blocked = 1;
+		MUISP_NL_SET(&u, MUISP_TAG_USER_A_BLOCKED);
+	}
 	if (!ctl_nl(c, &rc))
 		return rc;
 	user_names(c);
@@ -335,7 +356,7 @@ static int tag_user_del(struct ctl *c, int argc, char **argv)
 
 static const struct ctl_verb tag_user_verbs[] = {
 	{ "list", tag_user_list, "" },
-	{ "set", tag_user_set, "UID|LOGIN USER" },
+	{ "set", tag_user_set, "UID|LOGIN USER [blocked]" },
 	{ "del", tag_user_del, "UID|LOGIN" },
 	{ NULL, NULL, NULL },
 };
@@ -358,7 +379,7 @@ static const struct ctl_verb tag_verbs[] = {
 	{ "close", tag_close, "IFNAME|IFINDEX [method packet|flow]" },
 	{ "del", tag_del, "" },
 	{ "user", tag_user, "list" },
-	{ "user", tag_user, "set UID|LOGIN USER" },
+	{ "user", tag_user, "set UID|LOGIN USER [blocked]" },
 	{ "user", tag_user, "del UID|LOGIN" },
 	{ NULL, NULL, NULL },
 };

@@ -18,7 +18,10 @@
 #   - the flow method tags one packet of a TCP connection (the SYN), and
 #     the connection is still the user's;
 #   - closed by hand: the role (tag close) drops mapped users' packets on
-#     the host, the meter's agent (agent close) everything to or from it.
+#     the host, the meter's agent (agent close) everything to or from it;
+#   - a blocked user (tag user set ... blocked): their packets dropped on
+#     the host and counted as denied, the other user's still tagged; and
+#     charged again once unblocked.
 . "$MUISP_TOP/tests/vm/lib.sh"
 . "$MUISP_TOP/tests/vm/scenarios/dp-lib.bash"
 . "$MUISP_TOP/tests/vm/scenarios/uinfo-lib.bash"
@@ -28,6 +31,7 @@ diagnose() {
 	if [ $rc -ne 0 ]; then
 		echo "--- agent (alice), agents, contracts, flows"
 		on alice muispctl --json tag show || :
+		on alice muispctl --json tag user list || :
 		jctl agent list || :
 		jctl contract list kernel || :
 		jctl flow list | jq -c '.[] | [.client, .client_port, .peer_port, .up_bytes, .up_packets, .contract]' || :
@@ -161,6 +165,30 @@ ctl agent set $ALICE4 key-id 1 key-file "$SCRATCH/key"
 udp4 1001 21001 100
 check "  keyed again: user 1001's datagram passes" \
 	wait_until -t 10 eval '[ "$(rx)" = "2160 1552" ]'
+
+# --- a blocked user (the router's block list, pushed into the map) ----------
+denied() { atag --json tag show | jq -r '"\(.tagged) \(.denied)"'; }
+read -r t0 n0 <<<"$(denied)"
+read -r b11 p11 <<<"$(up 11)"
+read -r b12 p12 <<<"$(up 12)"
+atag tag user set 1001 7001 blocked
+expect "tag user set 1001 7001 blocked: listed" "1001 7001 true|1002 7002 false" \
+	"$(atag --json tag user list | jq -r '[.[] | "\(.uid) \(.user) \(.blocked)"] | join("|")')"
+! udp4 1001 21001 100 2>/dev/null || fail "blocked user 1001's send not refused"
+printf x | as 1001 socat -u - UDP4-SENDTO:127.0.0.1:9 ||
+	fail "blocked user 1001's send through lo refused"
+udp4 1002 21002 100
+check "  user 1002's datagram received, not 1001's" \
+	wait_until -t 10 eval '[ "$(rx)" = "2260 1552" ]'
+expect "  1001's denied on the host, 1002's tagged" "$((t0 + 1)) $((n0 + 1))" "$(denied)"
+expect "  1002's on contract 12, nothing more on 11" \
+	"$((b12 + 128)) $((p12 + 1))|$b11 $p11" "$(up 12)|$(up 11)"
+atag tag user set 1001 7001
+udp4 1001 21001 100
+check "  unblocked: user 1001's datagram received" \
+	wait_until -t 10 eval '[ "$(rx)" = "2360 1552" ]'
+expect "  tagged, on contract 11" "$((t0 + 2)) $((n0 + 1))|$((b11 + 128)) $((p11 + 1))" \
+	"$(denied)|$(up 11)"
 
 # --- nothing forged or replayed; no option on the WAN ------------------------
 expect "no seal failed at the meter" "0 0" \
