@@ -96,6 +96,8 @@ static const struct attr_def attr_defs[__MP_A_LAST] = {
 	[MP_A_DPORT] = U32R(1, 65535),
 	[MP_A_PEER] = STR,
 	[MP_A_USER] = U32R(0, UINT32_MAX),
+	[MP_A_BLOCKED] = U8R(0, 1),
+	[MP_A_PUSH] = U8R(0, __MP_PUSH_LAST - 1),
 };
 
 #define B(a) (1ull << (a))
@@ -143,6 +145,10 @@ static const struct type_def type_defs[256] = {
 					   B(MP_A_DPORT),
 				   0, 0 },
 	[MP_T_UINFO_OWNER] = { "uinfo-owner", 0, B(MP_A_USER), 0 },
+	[MP_T_UINFO_BLOCK] = { "uinfo-block", B(MP_A_USER) | B(MP_A_BLOCKED), 0,
+			       0 },
+	[MP_T_UINFO_BLOCKED] = { "uinfo-blocked",
+				 B(MP_A_USER) | B(MP_A_BLOCKED), 0, 0 },
 	[MP_T_UINFO_WELCOME] = { "uinfo-welcome",
 				 B(MP_A_KEY_ID) | B(MP_A_ADDR) |
 					 B(MP_A_INTERVAL),
@@ -216,6 +222,14 @@ static const struct type_def type_defs[256] = {
 			  0, 0 },
 	[MP_T_OP_REG_FORGET] = { "op-reg-forget", 0, 0,
 				 B(MP_A_ADDR) | B(MP_A_SUBJECT) },
+	[MP_T_OP_USER_BLOCK] = { "op-user-block",
+				 B(MP_A_ADDR) | B(MP_A_USER) | B(MP_A_BLOCKED),
+				 B(MP_A_MESSAGE), 0 },
+	[MP_T_OP_USER_BLOCK_LIST] = { "op-user-block-list", 0, 0, 0 },
+	[MP_T_OP_USER_BLOCK_ROW] = { "op-user-block-row",
+				     B(MP_A_ADDR) | B(MP_A_USER) |
+					     B(MP_A_TIME) | B(MP_A_PUSH),
+				     B(MP_A_MESSAGE), 0 },
 	[MP_T_OP_RADIUS_STATS] = { "op-radius-stats", 0, 0, 0 },
 	[MP_T_OP_COUNTERS] = { "op-counters", 0, B(MP_A_COUNTER), 0 },
 	[MP_T_OP_STATS] = { "op-stats", 0, 0, 0 },

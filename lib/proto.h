@@ -89,6 +89,11 @@ enum mp_type {
 	/* router -> agent: who owns the host's end of a user's connection
 	 * (ADDR, SPORT -> PEER, DPORT); answered by UINFO_OWNER or ERROR */
 	MP_T_UINFO_OWNER_GET = 15,
+	/* router -> agent: the operator blocks (BLOCKED 1) or allows again
+	 * (0) the host's user USER (thesis §3.6); the host's list is sent
+	 * before UINFO_WELCOME, changes as they come; answered by
+	 * UINFO_BLOCKED (applied) or ERROR */
+	MP_T_UINFO_BLOCK = 16,
 	/* router -> user */
 	MP_T_OFFER = 64,
 	MP_T_QUOTE = 65,
@@ -101,6 +106,7 @@ enum mp_type {
 	MP_T_UINFO_WELCOME = 72, /* the agent's key id, address, interval */
 	MP_T_UINFO_OWNER = 73,	 /* USER: the owner's Accounting ID; none:
 				  * the host's own (an unmapped user) */
+	MP_T_UINFO_BLOCKED = 74, /* USER, BLOCKED: as the agent now has it */
 	/* operator (local socket only) */
 	MP_T_OP_VOUCHER_ISSUE = 128,
 	MP_T_OP_VOUCHER_SHOW = 129,
@@ -120,6 +126,12 @@ enum mp_type {
 	MP_T_OP_REG_LIST = 143,
 	MP_T_OP_REG = 144,
 	MP_T_OP_REG_FORGET = 145,
+	/* per-user block list: ADDR, USER, BLOCKED (1 block, 0 allow
+	 * again), MESSAGE the reason -> OP_OK; LIST -> one USER_BLOCK_ROW
+	 * (MORE) per blocked user, then OP_OK */
+	MP_T_OP_USER_BLOCK = 146,
+	MP_T_OP_USER_BLOCK_LIST = 147,
+	MP_T_OP_USER_BLOCK_ROW = 148,
 	MP_T_OP_RADIUS_STATS = 160, /* RADIUS counters -> OP_COUNTERS */
 	MP_T_OP_COUNTERS = 161,	    /* MP_A_COUNTER...; MORE: another */
 	/* issue 13 (SNMP, IPFIX): every counter of the answering daemon
@@ -197,6 +209,9 @@ enum mp_attr {
 	MP_A_DPORT = 48, /* u32 the router's port (1..65535) */
 	MP_A_PEER = 49,	 /* str the router's address, as the host sees it */
 	MP_A_USER = 50,	 /* u32 an Accounting ID */
+	/* per-user block list (UINFO_BLOCK, OP_USER_BLOCK*) */
+	MP_A_BLOCKED = 51, /* u8 1 blocked, 0 not */
+	MP_A_PUSH = 52,	   /* u8 enum mp_push: where the host's agent is */
 	__MP_A_LAST
 };
 #define MP_A_MAX (__MP_A_LAST - 1)
@@ -234,6 +249,14 @@ enum mp_method {
 	MP_METHOD_ONLINE,      /* external payment provider plug-in */
 	MP_METHOD_ROAM = 5,    /* a partner ISP's user, through RADIUS */
 	__MP_METHOD_LAST
+};
+
+/* A blocked user, as the host's agent has it (OP_USER_BLOCK_ROW). */
+enum mp_push {
+	MP_PUSH_NO_AGENT = 0, /* no agent session for the address */
+	MP_PUSH_SENT = 1,     /* sent, not yet applied */
+	MP_PUSH_APPLIED = 2,  /* the agent dropping the user's packets */
+	__MP_PUSH_LAST
 };
 
 enum mp_warning {

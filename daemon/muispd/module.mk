@@ -15,6 +15,7 @@ MUISPD_CORE_SRCS := daemon/muispd/server.c daemon/muispd/conn.c \
 	daemon/muispd/limits.c daemon/muispd/register.c \
 	daemon/muispd/regcert.c \
 	daemon/muispd/privacy.c daemon/muispd/keys.c daemon/muispd/uinfo.c \
+	daemon/muispd/userblock.c \
 	daemon/muispd/radrelay.c \
 	daemon/muispd/acct_spool.c \
 	$(LIB_RADIUS_SRCS) $(LIB_SECRET_SRCS) \

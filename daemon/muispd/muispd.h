@@ -184,7 +184,8 @@ struct conn {
 	 * is "ID@ADDRESS" for a mapped user (contract.h) */
 	struct uinfo_ask *ask;
 	int identified;
-	uint32_t owner_seq; /* an agent's channel: its last OWNER_GET */
+	uint32_t owner_seq; /* an agent's channel: its last request's serial
+			     * (OWNER_GET, BLOCK) */
 	uint8_t rbuf[MP_MAX_FRAME];
 	size_t rlen;
 	uint8_t *wbuf; /* encoded frames not yet written */
@@ -344,6 +345,8 @@ struct muispd {
 	uint64_t offer_seq, contract_seq; /* last serials given */
 	uint32_t agent_key_seq;		  /* the last agent key id given */
 	unsigned agent_sessions; /* channels keying agents now (uinfo.c) */
+	struct ublock *ublocks;	 /* blocked users (userblock.c) */
+	unsigned nublocks, capublocks;
 	uint64_t quote_seq;
 	/* what the limits refused or closed (counted, logged rate-limited) */
 	struct {
@@ -441,6 +444,17 @@ int uinfo_identify(struct muispd *md, struct conn *c, const struct mp_msg *req);
 void uinfo_reply(struct muispd *md, struct conn *c, const struct mp_msg *m);
 int uinfo_ask_expired(struct muispd *md, struct conn *c, uint64_t now);
 void uinfo_ask_free(struct conn *c);
+int uinfo_canon(const char *addr, char out[INET6_ADDRSTRLEN]);
+struct conn *uinfo_agent_for(struct muispd *md, const char *addr);
+/* userblock.c: the per-user block list, pushed to the hosts' agents */
+int userblock_open(struct muispd *md);
+void userblock_close(struct muispd *md);
+int userblock_is(struct muispd *md, const char *payer);
+void userblock_session(struct muispd *md, struct conn *a);
+int userblock_reply(struct muispd *md, struct conn *a, const struct mp_msg *m);
+void userblock_op(struct muispd *md, struct conn *c, const struct mp_msg *req);
+void userblock_op_list(struct muispd *md, struct conn *c,
+		       const struct mp_msg *req);
 void conn_addr_str(const struct sockaddr_storage *ss, char *buf, size_t len);
 
 void conn_accept(struct muispd *md, int lfd, enum conn_kind kind);

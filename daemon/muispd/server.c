@@ -105,7 +105,8 @@ int muispd_open(struct muispd *md)
 	payment_register(&md->pay, &payment_room);
 	payment_register(&md->pay, &payment_cash);
 	payment_register(&md->pay, md->online);
-	if (store_open(conf->database, &md->st) || register_open(md))
+	if (store_open(conf->database, &md->st) || register_open(md) ||
+	    userblock_open(md))
 		return -1;
 	if (store_keys_load(md->st, &md->kr) ||
 	    store_serial_last(md->st, "contract", &md->contract_seq))
@@ -185,6 +186,7 @@ void muispd_close(struct muispd *md)
 	md->relay = NULL;
 	eap_close(md);
 	register_close(md);
+	userblock_close(md);
 	acct_close(md);
 	dae_close(md);
 	kernel_close(md->k);

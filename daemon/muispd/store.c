@@ -81,6 +81,10 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS acct_counters (serial INTEGER PRIMARY KEY,"
 	" ub INTEGER NOT NULL, up INTEGER NOT NULL, db INTEGER NOT NULL,"
 	" dp INTEGER NOT NULL, at INTEGER NOT NULL);"
+	/* the per-user block list (userblock.c) */
+	"CREATE TABLE IF NOT EXISTS user_blocks (addr TEXT NOT NULL,"
+	" user INTEGER NOT NULL, since INTEGER NOT NULL, reason TEXT NOT NULL,"
+	" PRIMARY KEY (addr, user));"
 	"CREATE TABLE IF NOT EXISTS radius_auth (serial INTEGER PRIMARY KEY,"
 	" user_name TEXT NOT NULL, realm TEXT NOT NULL, class BLOB,"
 	" session_timeout INTEGER NOT NULL, idle_timeout INTEGER NOT NULL,"

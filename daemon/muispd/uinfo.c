@@ -89,7 +89,7 @@ static int uinfo_cert_check(struct conn *c, char *buf, size_t len)
 }
 
 /* addr as inet_ntop writes it, in out: 0, or -1 if it is no address. */
-static int uinfo_canon(const char *addr, char out[INET6_ADDRSTRLEN])
+int uinfo_canon(const char *addr, char out[INET6_ADDRSTRLEN])
 {
 	unsigned char a[sizeof(struct in6_addr)];
 	int af = strchr(addr, ':') ? AF_INET6 : AF_INET;
@@ -143,7 +143,7 @@ unsigned uinfo_cert_addrs(X509 *x, const char *first,
 }
 
 /* The agent channel keying addr, if any. */
-static struct conn *uinfo_agent_for(struct muispd *md, const char *addr)
+struct conn *uinfo_agent_for(struct muispd *md, const char *addr)
 {
 	char a[INET6_ADDRSTRLEN];
 
@@ -255,6 +255,9 @@ void uinfo_hello(struct muispd *md, struct conn *c, const struct mp_msg *req)
 	c->agent_interval = md->conf.agent_keepalive_s;
 	log_info("%s: agent keyed (key id %u) for %u address%s", c->addr, id,
 		 c->agent_naddrs, c->agent_naddrs == 1 ? "" : "es");
+	/* the host's blocked users first: the agent applies them before it
+	 * tags anything under the key WELCOME gives */
+	userblock_session(md, c);
 	mp_init(&m, MP_T_UINFO_WELCOME, MP_F_REPLY, req->serial);
 	mp_set_u(&m, MP_A_KEY_ID, id);
 	mp_set_s(&m, MP_A_ADDR, c->addr);
@@ -436,7 +439,15 @@ static void uinfo_answered(struct muispd *md, struct conn *c, int has_user,
 		}
 		log_info("%s: connection opened by %s", c->addr,
 			 has_user ? "a user of the host" : "the host");
-		md->dispatch(md, c, ask->h.req);
+		if (has_user && userblock_is(md, c->addr)) {
+			/* the agent drops their packets; this is the
+			 * router's own word, for a connection it let by */
+			conn_error(c, ask->h.req, MP_ERR_PERM,
+				   "%s is blocked by the operator", c->addr);
+			conn_close(c);
+		} else {
+			md->dispatch(md, c, ask->h.req);
+		}
 	}
 	conn_unhold(md, &ask->h);
 	free(ask);
@@ -456,12 +467,15 @@ static struct conn *uinfo_asker(struct muispd *md, const struct conn *a,
 	return NULL;
 }
 
-/* A reply on an agent's channel: UINFO_OWNER, or ERROR to OWNER_GET. */
+/* A reply on an agent's channel: UINFO_OWNER or UINFO_BLOCKED, or an
+ * ERROR to OWNER_GET or BLOCK. */
 void uinfo_reply(struct muispd *md, struct conn *a, const struct mp_msg *m)
 {
 	struct conn *c = uinfo_asker(md, a, m->serial);
 	char why[80];
 
+	if (!c && userblock_reply(md, a, m))
+		return;
 	if (!c) /* late (timed out) or for no question: nothing to do */
 		return;
 	if (m->type == MP_T_UINFO_OWNER) {

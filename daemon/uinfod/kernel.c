@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The module's side of the agent (uinfod.h): its user map made equal to
- * the configuration, its tagger keyed or closed (MUISP_CMD_TAG_SET; a
- * setting without KEY and KEY_ID is closed: mapped users' packets are
- * dropped and counted as blocked).  Failures are logged with the
+ * the configuration, with the users the router blocks flagged (their
+ * packets dropped and counted as denied), its tagger keyed or closed
+ * (MUISP_CMD_TAG_SET; a setting without KEY and KEY_ID is closed: mapped
+ * users' packets are dropped and counted as blocked).  Failures are logged with the
  * kernel's extended ack.
  */
 #include <errno.h>
@@ -68,7 +69,27 @@ static int by_uid(const void *a, const void *b)
 	return x->uid < y->uid ? -1 : x->uid > y->uid;
 }
 
-int uinfod_kernel_users(struct muisp_nl *nl, const struct uinfod_conf *c)
+/* uid as user id, blocked or not. */
+static int user_set(struct muisp_nl *nl, uint32_t uid, uint32_t id, int blocked)
+{
+	struct muisp_nl_tag_user u = { 0 };
+
+	u.uid = uid;
+	u.user = id;
+	u.blocked = blocked ? 1 : 0;
+	MUISP_NL_SET(&u, MUISP_TAG_USER_A_UID);
+	MUISP_NL_SET(&u, MUISP_TAG_USER_A_USER);
+	if (blocked) /* absent is 0: a module without the flag still maps */
+		MUISP_NL_SET(&u, MUISP_TAG_USER_A_BLOCKED);
+	if (muisp_nl_tag_user_set(nl, &u) < 0) {
+		nl_warn(nl, "user map: set uid %u", uid);
+		return -1;
+	}
+	return 0;
+}
+
+int uinfod_kernel_users(struct muisp_nl *nl, const struct uinfod_conf *c,
+			const struct uinfod_blocks *b)
 {
 	struct umap m = { 0 };
 	unsigned int i, set = 0, removed = 0;
@@ -96,19 +117,15 @@ int uinfod_kernel_users(struct muisp_nl *nl, const struct uinfod_conf *c)
 	for (i = 0; i < c->nusers; i++) {
 		struct muisp_nl_tag_user u = { 0 };
 		const struct muisp_nl_tag_user *have;
+		int blocked = b && uinfod_blocks_has(b, c->users[i].id);
 
 		u.uid = c->users[i].uid;
-		u.user = c->users[i].id;
 		have = m.n ? bsearch(&u, m.v, m.n, sizeof(*m.v), by_uid) : NULL;
 		if (have && MUISP_NL_HAS(have, MUISP_TAG_USER_A_USER) &&
-		    have->user == u.user)
+		    have->user == c->users[i].id && !have->blocked == !blocked)
 			continue;
-		MUISP_NL_SET(&u, MUISP_TAG_USER_A_UID);
-		MUISP_NL_SET(&u, MUISP_TAG_USER_A_USER);
-		if (muisp_nl_tag_user_set(nl, &u) < 0) {
-			nl_warn(nl, "user map: set uid %u", u.uid);
+		if (user_set(nl, u.uid, c->users[i].id, blocked) < 0)
 			goto out;
-		}
 		set++;
 	}
 	log_info("user map: %u user%s (%u set, %u removed)", c->nusers,
@@ -117,6 +134,16 @@ int uinfod_kernel_users(struct muisp_nl *nl, const struct uinfod_conf *c)
 out:
 	free(m.v);
 	return rc;
+}
+
+int uinfod_kernel_block(struct muisp_nl *nl, const struct uinfod_conf *c,
+			uint32_t id, int blocked)
+{
+	for (unsigned int i = 0; i < c->nusers; i++)
+		if (c->users[i].id == id &&
+		    user_set(nl, c->users[i].uid, id, blocked) < 0)
+			return -1;
+	return 0;
 }
 
 int uinfod_kernel_close(struct muisp_nl *nl, uint32_t ifindex, uint8_t method)

@@ -8,6 +8,11 @@
  * SIGTERM/SIGINT leave it closed (`muispctl tag del` ends the agent's
  * role).  A tagger that cannot be closed is fatal: systemd starts the
  * daemon again (Restart=on-failure), which closes it first.
+ *
+ * The users the router blocks come with each session, before its key:
+ * they are flagged in the module's user map before the tagger opens, so
+ * none of their packets leaves under the new key; a change while up is
+ * applied at once.  A session's list ends with it.
  */
 #include <errno.h>
 #include <net/if.h>
@@ -32,8 +37,9 @@ struct uinfod {
 	SSL_CTX *ctx;
 	sd_event *e;
 	struct uinfod_session *s;
-	char last_why[256]; /* the last failed attempt logged */
-	uint32_t key_id;    /* the key installed, 0: closed */
+	char last_why[256];	     /* the last failed attempt logged */
+	uint32_t key_id;	     /* the key installed, 0: closed */
+	struct uinfod_blocks blocks; /* the router's, this session */
 };
 
 static void usage(FILE *f)
@@ -61,7 +67,9 @@ static int on_up(void *arg, const uint8_t key[MUISP_AGENT_KEY_LEN],
 {
 	struct uinfod *d = arg;
 
-	if (uinfod_kernel_key(d->nl, d->ifindex, d->conf.method, key,
+	/* the router's blocked users first, then the key */
+	if (uinfod_kernel_users(d->nl, &d->conf, &d->blocks) < 0 ||
+	    uinfod_kernel_key(d->nl, d->ifindex, d->conf.method, key,
 			      w->key_id) < 0) {
 		close_tagger(d);
 		return -1;
@@ -69,8 +77,29 @@ static int on_up(void *arg, const uint8_t key[MUISP_AGENT_KEY_LEN],
 	d->key_id = w->key_id;
 	d->last_why[0] = '\0';
 	log_info("meter %s: key id %u agreed, local users' traffic tagged "
-		 "(this host is %s to the router; keep-alive %u s)",
-		 d->conf.meter, w->key_id, w->addr, w->interval);
+		 "(this host is %s to the router; keep-alive %u s; %u "
+		 "blocked)",
+		 d->conf.meter, w->key_id, w->addr, w->interval, d->blocks.n);
+	return 0;
+}
+
+static int on_block(void *arg, uint32_t id, int blocked)
+{
+	struct uinfod *d = arg;
+	int mapped = 0;
+
+	for (unsigned int i = 0; i < d->conf.nusers; i++)
+		mapped += d->conf.users[i].id == id;
+	if (uinfod_blocks_set(&d->blocks, id, blocked) < 0) {
+		log_warnx("user %u: %s", id, strerror(errno));
+		return -1;
+	}
+	/* before the key, on_up() applies the whole list */
+	if (d->key_id && uinfod_kernel_block(d->nl, &d->conf, id, blocked) < 0)
+		return -1;
+	log_info("user %u %s by the router (%d local user%s)", id,
+		 blocked ? "blocked" : "allowed again", mapped,
+		 mapped == 1 ? "" : "s");
 	return 0;
 }
 
@@ -78,6 +107,7 @@ static void on_down(void *arg, int was_up, const char *why, uint64_t retry_ms)
 {
 	struct uinfod *d = arg;
 
+	uinfod_blocks_clear(&d->blocks); /* the next session sends its own */
 	if (d->key_id || was_up) {
 		close_tagger(d);
 		log_warnx("meter lost: %s, local users' traffic blocked "
@@ -101,6 +131,7 @@ static void on_down(void *arg, int was_up, const char *why, uint64_t retry_ms)
 static const struct uinfod_session_ops session_ops = {
 	.up = on_up,
 	.down = on_down,
+	.block = on_block,
 };
 
 static int conf_opt(int ch, const char *arg, void *ctx)
@@ -157,7 +188,7 @@ int main(int argc, char **argv)
 	/* closed first: nothing is tagged under a key this run does not
 	 * hold, and mapped users are blocked until the agreement */
 	close_tagger(d);
-	if (uinfod_kernel_users(d->nl, &d->conf) < 0)
+	if (uinfod_kernel_users(d->nl, &d->conf, NULL) < 0)
 		fatalx("the user map cannot be set: exiting");
 	log_info("started: %u local user%s tagged on %s (method %s) with a "
 		 "key agreed with the meter %s port %u; their traffic is "
@@ -186,6 +217,7 @@ int main(int argc, char **argv)
 	muisp_nl_close(d->nl);
 	SSL_CTX_free(d->ctx);
 	uinfod_config_free(&d->conf);
+	uinfod_blocks_free(&d->blocks);
 	log_info("exiting: the tagger is closed (muispctl tag del ends the "
 		 "agent's role)");
 	return r < 0 ? 1 : 0;

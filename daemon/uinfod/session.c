@@ -21,6 +21,11 @@
  * configuration's users: UINFO_OWNER with the Accounting ID, without one
  * for a user not mapped (the host's own), or an ERROR.  Before WELCOME
  * the router gets ERROR(STATE).
+ *
+ * The router sends the users its operator blocks (UINFO_BLOCK): the
+ * session's list before WELCOME, changes while up.  Each goes to
+ * ops->block() and is answered UINFO_BLOCKED once applied; one that
+ * cannot be is answered with an ERROR and ends the session (fail closed).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -391,6 +396,27 @@ static int owner_get(struct uinfod_session *s, const struct mp_msg *m)
 	return send_msg(s, &s->out);
 }
 
+/* UINFO_BLOCK: the router blocks a user, or allows them again.  0, or -1
+ * (the session failed). */
+static int block(struct uinfod_session *s, const struct mp_msg *m)
+{
+	uint32_t id = (uint32_t)m->u[MP_A_USER];
+	int blocked = m->u[MP_A_BLOCKED] != 0;
+
+	if (s->state != S_HELLO && s->state != S_UP) /* not reached */
+		return send_error(s, m, MP_ERR_STATE, "no session");
+	if (!s->ops.block || s->ops.block(s->arg, id, blocked) < 0) {
+		if (send_error(s, m, MP_ERR_INTERNAL, "not applied") == 0)
+			fail(s, "user %u not %s", id,
+			     blocked ? "blocked" : "allowed again");
+		return -1;
+	}
+	mp_init(&s->out, MP_T_UINFO_BLOCKED, MP_F_REPLY, m->serial);
+	mp_set_u(&s->out, MP_A_USER, id);
+	mp_set_u(&s->out, MP_A_BLOCKED, blocked);
+	return send_msg(s, &s->out);
+}
+
 /* One frame from the router: 0, or -1 (the session failed). */
 static int on_frame(struct uinfod_session *s, const uint8_t *f, size_t len)
 {
@@ -412,6 +438,8 @@ static int on_frame(struct uinfod_session *s, const uint8_t *f, size_t len)
 	}
 	if (m->type == MP_T_UINFO_OWNER_GET && !(m->flags & MP_F_REPLY))
 		return owner_get(s, m);
+	if (m->type == MP_T_UINFO_BLOCK && !(m->flags & MP_F_REPLY))
+		return block(s, m);
 	if (m->type == MP_T_ERROR) {
 		if (s->state == S_HELLO)
 			fail(s, "refused by the router: %s",

@@ -10,13 +10,14 @@
  *
  *   config.c   muisp-uinfod.conf(5) into struct uinfod_conf
  *   agree.c    the pure parts of the agreement: WELCOME checked, the
- *              back-off (unit-tested)
+ *              back-off, the session's blocked users (unit-tested)
  *   session.c  the TLS client: connect, HELLO, WELCOME, the key exported,
  *              keep-alives both ways, loss and reconnection (sd-event);
  *              the router's owner queries (UINFO_OWNER_GET) answered
- *              from the kernel's socket table (lib/sockowner)
- *   kernel.c   the module: the user map made equal, the tagger keyed or
- *              closed (lib/muisp_nl)
+ *              from the kernel's socket table (lib/sockowner); its
+ *              blocked users (UINFO_BLOCK) handed to main.c
+ *   kernel.c   the module: the user map made equal (blocked users
+ *              flagged), the tagger keyed or closed (lib/muisp_nl)
  *   main.c     start-up, the loop, the order of things
  */
 #ifndef MUISP_UINFOD_H
@@ -95,6 +96,20 @@ struct uinfod_welcome {
  * (a static string) otherwise.  An ERROR reply is not handled here. */
 int uinfod_welcome_check(const struct mp_msg *m, struct uinfod_welcome *w,
 			 const char **why);
+/* The Accounting IDs the router blocks (thesis §3.6), as this session
+ * was told: a sorted set. */
+struct uinfod_blocks {
+	uint32_t *ids;
+	unsigned int n, cap;
+};
+
+/* id blocked or not in b: 0, or -1 (no memory, errno). */
+int uinfod_blocks_set(struct uinfod_blocks *b, uint32_t id, int blocked);
+int uinfod_blocks_has(const struct uinfod_blocks *b, uint32_t id);
+/* Empty again (a session ended: the next one sends its own list). */
+void uinfod_blocks_clear(struct uinfod_blocks *b);
+void uinfod_blocks_free(struct uinfod_blocks *b);
+
 /* The wait after a failure of cur ms: doubled, at most max_ms; the first
  * (cur 0) is first_ms. */
 uint64_t uinfod_backoff_next(uint64_t cur, uint64_t first_ms, uint64_t max_ms);
@@ -118,6 +133,13 @@ struct uinfod_session_ops {
 	 * session retries by itself after retry_ms.
 	 */
 	void (*down)(void *arg, int was_up, const char *why, uint64_t retry_ms);
+	/*
+	 * The router blocks the user id (blocked) or allows them again,
+	 * before WELCOME (the list for this session: up() comes after) or
+	 * while up.  0 applied (answered UINFO_BLOCKED); -1 not: the
+	 * session ends (down()), which fails closed.
+	 */
+	int (*block)(void *arg, uint32_t id, int blocked);
 };
 
 /* Timings, in ms (the configuration's, or a test's). */
@@ -146,9 +168,14 @@ void uinfod_session_free(struct uinfod_session *s);
 
 struct muisp_nl;
 
-/* Make the module's user map equal to c's: users it has that c does
- * not are deleted, c's set where they differ.  0, or -1 (logged). */
-int uinfod_kernel_users(struct muisp_nl *nl, const struct uinfod_conf *c);
+/* Make the module's user map equal to c's, the users whose ids b holds
+ * (NULL: none) blocked: users it has that c does not are deleted, c's
+ * set where they differ.  0, or -1 (logged). */
+int uinfod_kernel_users(struct muisp_nl *nl, const struct uinfod_conf *c,
+			const struct uinfod_blocks *b);
+/* Every local user c maps to id blocked or not.  0, or -1 (logged). */
+int uinfod_kernel_block(struct muisp_nl *nl, const struct uinfod_conf *c,
+			uint32_t id, int blocked);
 /* The tagger closed on ifindex: mapped users' packets dropped.  0, or -1
  * (logged). */
 int uinfod_kernel_close(struct muisp_nl *nl, uint32_t ifindex, uint8_t method);

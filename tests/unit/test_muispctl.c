@@ -412,21 +412,28 @@ static void test_cli_user(void **state)
 	USAGE_ERR("unknown user command 'del'\n"
 		  "usage: muispctl user list\n"
 		  "       muispctl user bind ADDRESS USER CONTRACT\n"
-		  "       muispctl user unbind ADDRESS USER",
+		  "       muispctl user unbind ADDRESS USER\n"
+		  "       muispctl user block ADDRESS USER [reason TEXT]\n"
+		  "       muispctl user allow ADDRESS USER\n"
+		  "       muispctl user blocked",
 		  "user", "del");
 	assert_int_equal(run("user", "help", NULL), EXIT_OK);
-	assert_string_equal(out_txt,
-			    "usage: muispctl user list\n"
-			    "       muispctl user bind ADDRESS USER CONTRACT\n"
-			    "       muispctl user unbind ADDRESS USER\n");
+	assert_string_equal(
+		out_txt,
+		"usage: muispctl user list\n"
+		"       muispctl user bind ADDRESS USER CONTRACT\n"
+		"       muispctl user unbind ADDRESS USER\n"
+		"       muispctl user block ADDRESS USER [reason TEXT]\n"
+		"       muispctl user allow ADDRESS USER\n"
+		"       muispctl user blocked\n");
 	assert_int_equal(run("user", "bind", "--help", NULL), EXIT_OK);
 	assert_string_equal(out_txt, "usage: muispctl user bind ADDRESS USER "
 				     "CONTRACT\n");
 	assert_int_equal(run("--help", NULL), EXIT_OK);
 	assert_non_null(strstr(out_txt, "  agent      per-user accounting: the "
 					"multi-user hosts metered here\n"
-					"  user       per-user contracts: an "
-					"agent's users bound to contracts\n"));
+					"  user       per-user contracts and "
+					"block list: an agent's users\n"));
 	/* missing and extra arguments */
 	USAGE_ERR("user list takes no arguments (try --help)", "user", "list",
 		  "192.0.2.9");
@@ -472,6 +479,32 @@ static void test_cli_user(void **state)
 	/* the address is checked first */
 	USAGE_ERR("invalid address 'host': not an IPv4 or IPv6 address", "user",
 		  "bind", "host", "alice", "0");
+	/* the block list (muispd's): refused before muispd is asked */
+	USAGE_ERR("user block needs an ADDRESS and a USER [reason TEXT] "
+		  "(try --help)",
+		  "user", "block", "192.0.2.9");
+	USAGE_ERR("user block needs an ADDRESS and a USER [reason TEXT] "
+		  "(try --help)",
+		  "user", "block", "192.0.2.9", "7", "because");
+	USAGE_ERR("user block needs an ADDRESS and a USER [reason TEXT] "
+		  "(try --help)",
+		  "user", "block", "192.0.2.9", "7", "why", "spam");
+	USAGE_ERR("user allow needs an ADDRESS and a USER (try --help)", "user",
+		  "allow", "192.0.2.9", "7", "reason", "x");
+	USAGE_ERR("user blocked takes no arguments (try --help)", "user",
+		  "blocked", "192.0.2.9");
+	USAGE_ERR("invalid address '192.0.2.0/24': not an IPv4 or IPv6 "
+		  "address",
+		  "user", "block", "192.0.2.0/24", "7");
+	USAGE_ERR("invalid user '4294967296': too large", "user", "allow",
+		  "2001:db8::9", "4294967296");
+	/* good arguments, no muispd there */
+	assert_int_equal(run("--daemon", "/nonexistent/muispd.sock", "user",
+			     "block", "2001:db8::9", "7", "reason", "spam",
+			     NULL),
+			 EXIT_FAIL);
+	assert_non_null(strstr(err_txt, "muispd not reachable at "
+					"/nonexistent/muispd.sock"));
 
 	/* the extremes are valid and reach the kernel (here: no module) */
 	nl = muisp_nl_open(0);
@@ -667,11 +700,11 @@ static void test_cli_tag(void **state)
 		"       muispctl tag close IFNAME|IFINDEX [method packet|flow]\n"
 		"       muispctl tag del\n"
 		"       muispctl tag user list\n"
-		"       muispctl tag user set UID|LOGIN USER\n"
+		"       muispctl tag user set UID|LOGIN USER [blocked]\n"
 		"       muispctl tag user del UID|LOGIN\n";
 	static const char user_usage[] =
 		"usage: muispctl tag user list\n"
-		"       muispctl tag user set UID|LOGIN USER\n"
+		"       muispctl tag user set UID|LOGIN USER [blocked]\n"
 		"       muispctl tag user del UID|LOGIN\n";
 	char path[64], want[512];
 	struct muisp_nl *nl;
@@ -683,8 +716,8 @@ static void test_cli_tag(void **state)
 	assert_int_equal(run("tag", "user", "help", NULL), EXIT_OK);
 	assert_string_equal(out_txt, user_usage);
 	assert_int_equal(run("tag", "user", "set", "--help", NULL), EXIT_OK);
-	assert_string_equal(out_txt,
-			    "usage: muispctl tag user set UID|LOGIN USER\n");
+	assert_string_equal(out_txt, "usage: muispctl tag user set UID|LOGIN "
+				     "USER [blocked]\n");
 	assert_int_equal(run("tag", "set", "-h", NULL), EXIT_OK);
 	assert_string_equal(out_txt, "usage: muispctl tag set IFNAME|IFINDEX "
 				     "key-id N key-file FILE|- [method "
@@ -698,8 +731,8 @@ static void test_cli_tag(void **state)
 		 "muispctl: unknown tag user command 'show'\n%s", user_usage);
 	assert_string_equal(err_txt, want);
 	assert_int_equal(run("--help", NULL), EXIT_OK);
-	assert_non_null(strstr(out_txt, "  user       per-user contracts: an "
-					"agent's users bound to contracts\n"
+	assert_non_null(strstr(out_txt, "  user       per-user contracts and "
+					"block list: an agent's users\n"
 					"  tag        per-user accounting, the "
 					"agent's role: tag local users' "
 					"packets\n"));
@@ -796,7 +829,17 @@ static void test_cli_tag(void **state)
 	USAGE_ERR("tag user set needs a UID or LOGIN and a USER (try --help)",
 		  "tag", "user", "set", "1000");
 	USAGE_ERR("tag user set needs a UID or LOGIN and a USER (try --help)",
-		  "tag", "user", "set", "1000", "7", "8");
+		  "tag", "user", "set", "1000", "7", "blocked", "8");
+	/* the one word after USER: blocked */
+	USAGE_ERR("unknown tag user set argument '8' (try --help)", "tag",
+		  "user", "set", "1000", "7", "8");
+	USAGE_ERR("unknown tag user set argument 'Blocked' (try --help)", "tag",
+		  "user", "set", "1000", "7", "Blocked");
+	USAGE_ERR("unknown tag user set argument 'blocked=1' (try --help)",
+		  "tag", "user", "set", "1000", "7", "blocked=1");
+	/* the uid and the USER are checked before it */
+	USAGE_ERR("invalid user 'x': not a decimal number", "tag", "user",
+		  "set", "1000", "x", "8");
 	USAGE_ERR("tag user del needs one UID or LOGIN (try --help)", "tag",
 		  "user", "del");
 	USAGE_ERR("tag user del needs one UID or LOGIN (try --help)", "tag",
@@ -845,6 +888,9 @@ static void test_cli_tag(void **state)
 	assert_int_equal(run("tag", "user", "set", "root", "4294967295", NULL),
 			 EXIT_NOMODULE);
 	assert_int_equal(run("tag", "user", "set", "4294967294", "0", NULL),
+			 EXIT_NOMODULE);
+	assert_int_equal(run("tag", "user", "set", "1000", "7", "blocked",
+			     NULL),
 			 EXIT_NOMODULE);
 	assert_int_equal(run("tag", "user", "del", "root", NULL),
 			 EXIT_NOMODULE);

@@ -706,6 +706,186 @@ static void test_agent_owner(void **state)
 	close(host);
 }
 
+/* OP_USER_BLOCK for user@addr (blocked or allowed again): OP_OK's text,
+ * or ERROR err. */
+static void op_block(struct fix *f, const char *addr, uint32_t user,
+		     int blocked, const char *reason, int err, char *text)
+{
+	struct mp_msg m;
+
+	req(f, &m, MP_T_OP_USER_BLOCK);
+	mp_set_s(&m, MP_A_ADDR, addr);
+	mp_set_u(&m, MP_A_USER, user);
+	mp_set_u(&m, MP_A_BLOCKED, (uint64_t)blocked);
+	if (reason)
+		mp_set_s(&m, MP_A_MESSAGE, reason);
+	send_msg(f, f->op, &m);
+	if (err) {
+		error(f, f->op, err, NULL);
+		return;
+	}
+	reply(f, f->op, MP_T_OP_OK, &m);
+	strcpy(text, m.s[MP_A_MESSAGE]);
+}
+
+/* The block list as "ADDR USER PUSH REASON|..." */
+static const char *blocks_list(struct fix *f, char *buf, size_t len)
+{
+	struct mp_msg m;
+	size_t o = 0;
+
+	buf[0] = '\0';
+	req(f, &m, MP_T_OP_USER_BLOCK_LIST);
+	send_msg(f, f->op, &m);
+	for (;;) {
+		muispd_fix_next(f->op, &m);
+		assert_int_equal(m.serial, f->serial);
+		if (m.type == MP_T_OP_OK)
+			break;
+		assert_int_equal(m.type, MP_T_OP_USER_BLOCK_ROW);
+		assert_true(m.flags & MP_F_MORE);
+		assert_int_equal(m.u[MP_A_TIME], f->md->clock);
+		o += (size_t)snprintf(buf + o, len - o, "%s %u %u %s|",
+				      m.s[MP_A_ADDR], (unsigned)m.u[MP_A_USER],
+				      (unsigned)m.u[MP_A_PUSH],
+				      m.s[MP_A_MESSAGE]);
+		assert_true(o < len);
+	}
+	assert_int_equal(f->op->wlen, 0);
+	return buf;
+}
+
+/* The UINFO_BLOCK agent a was sent next: its serial. */
+static uint32_t pushed(struct conn *a, uint32_t user, int blocked)
+{
+	struct mp_msg m;
+
+	muispd_fix_next(a, &m);
+	assert_int_equal(m.type, MP_T_UINFO_BLOCK);
+	assert_false(m.flags & MP_F_REPLY);
+	assert_int_equal(m.u[MP_A_USER], user);
+	assert_int_equal(m.u[MP_A_BLOCKED], blocked);
+	return m.serial;
+}
+
+/* The agent's answer to a UINFO_BLOCK: applied, or an ERROR. */
+static void block_answer(struct fix *f, struct conn *a, uint32_t serial,
+			 uint32_t user, int err)
+{
+	struct mp_msg m;
+
+	mp_init(&m, err ? MP_T_ERROR : MP_T_UINFO_BLOCKED, MP_F_REPLY, serial);
+	if (err) {
+		mp_set_u(&m, MP_A_ERROR, (uint64_t)err);
+		mp_set_s(&m, MP_A_MESSAGE, "not applied");
+	} else {
+		mp_set_u(&m, MP_A_USER, user);
+		mp_set_u(&m, MP_A_BLOCKED, 1);
+	}
+	muispd_fix_feed(f->md, a, &m);
+	assert_int_equal(a->wlen, 0); /* nothing answers an answer */
+	assert_int_equal(a->state, C_OPEN);
+}
+
+/*
+ * The per-user block list: kept in the store, sent to the host's agent
+ * at a new session (before WELCOME: uinfo_hello() calls
+ * userblock_session()) and as it changes, its answers shown per row; a
+ * blocked user's connections refused and closed; an ID blocked on
+ * another of the agent's addresses is not allowed again at the agent.
+ */
+static void test_user_block(void **state)
+{
+	struct fix *f = *state;
+	struct conn *a, *c, *c8;
+	char text[MP_STR_MAX + 1], buf[1024];
+	struct mp_msg m;
+	uint32_t serial, s7, s8;
+	int host, host8;
+
+	/* no agent: kept for its next session */
+	op_block(f, "127.0.0.1", 7, 1, "abuse report 12", 0, text);
+	assert_string_equal(text, "7@127.0.0.1 blocked: its host has no "
+				  "agent connected (sent when it connects)");
+	assert_string_equal(blocks_list(f, buf, sizeof(buf)),
+			    "127.0.0.1 7 0 abuse report 12|");
+	op_block(f, "127.0.0.1", 7, 0, NULL, 0, text);
+	op_block(f, "127.0.0.1", 7, 0, NULL, MP_ERR_UNKNOWN, NULL);
+	op_block(f, "alice", 7, 1, NULL, MP_ERR_PROTO, NULL);
+	op_block(f, "0:0::7f00:1", 7, 1, NULL, 0, text); /* as ::127.0.0.1 */
+	assert_string_equal(text, "7@::127.0.0.1 blocked: its host has no "
+				  "agent connected (sent when it connects)");
+	op_block(f, "::127.0.0.1", 7, 0, NULL, 0, text);
+	op_block(f, "127.0.0.1", 7, 1, "abuse report 12", 0, text);
+	/* kept: what a restarted muispd loads */
+	userblock_close(f->md);
+	assert_int_equal(userblock_open(f->md), 0);
+	assert_string_equal(blocks_list(f, buf, sizeof(buf)),
+			    "127.0.0.1 7 0 abuse report 12|");
+	/* a new session gets the list; user 8's connection is identified */
+	a = agent_conn(f);
+	userblock_session(f->md, a);
+	s7 = pushed(a, 7, 1);
+	assert_int_equal(a->wlen, 0);
+	assert_string_equal(blocks_list(f, buf, sizeof(buf)),
+			    "127.0.0.1 7 1 abuse report 12|");
+	block_answer(f, a, s7, 7, 0);
+	assert_string_equal(blocks_list(f, buf, sizeof(buf)),
+			    "127.0.0.1 7 2 abuse report 12|");
+	/* blocking it again: nothing sent, the reason replaced */
+	op_block(f, "127.0.0.1", 7, 1, "report 13", 0, text);
+	assert_string_equal(text, "7@127.0.0.1 blocked: its agent has it");
+	assert_int_equal(a->wlen, 0);
+	c8 = asking(f, a, &serial, &host8);
+	owner(f, a, serial, 1, 8, 0);
+	reply(f, c8, MP_T_OFFER, &m);
+	/* user 7 is refused at their first request, closed */
+	c = asking(f, a, &serial, &host);
+	owner(f, a, serial, 1, 7, 0);
+	error(f, c, MP_ERR_PERM, "7@127.0.0.1 is blocked by the operator");
+	assert_int_equal(c->state, C_CLOSING);
+	close(host);
+	/* user 8 blocked while connected: sent at once, the channel closed;
+	 * the agent fails to apply it: still sent, not applied */
+	op_block(f, "127.0.0.1", 8, 1, NULL, 0, text);
+	assert_string_equal(text, "8@127.0.0.1 blocked: sent to its agent");
+	assert_int_equal(c8->state, C_CLOSING);
+	close(host8);
+	s8 = pushed(a, 8, 1);
+	block_answer(f, a, s8, 8, MP_ERR_INTERNAL);
+	assert_string_equal(blocks_list(f, buf, sizeof(buf)),
+			    "127.0.0.1 7 2 report 13|127.0.0.1 8 1 |");
+	/* allowed again: sent; the answer needs no entry */
+	op_block(f, "127.0.0.1", 7, 0, NULL, 0, text);
+	assert_string_equal(text, "7@127.0.0.1 allowed again: sent to its "
+				  "agent");
+	serial = pushed(a, 7, 0);
+	mp_init(&m, MP_T_UINFO_BLOCKED, MP_F_REPLY, serial);
+	mp_set_u(&m, MP_A_USER, 7);
+	mp_set_u(&m, MP_A_BLOCKED, 0);
+	muispd_fix_feed(f->md, a, &m);
+	assert_int_equal(a->wlen, 0);
+	assert_string_equal(blocks_list(f, buf, sizeof(buf)),
+			    "127.0.0.1 8 1 |");
+	/* the agent keys a second address: an ID blocked on both stays
+	 * blocked at the agent until allowed on both */
+	a->agent_naddrs = 2;
+	strcpy(a->agent_addrs[1], "::1");
+	op_block(f, "::1", 8, 1, NULL, 0, text);
+	pushed(a, 8, 1);
+	op_block(f, "127.0.0.1", 8, 0, NULL, 0, text);
+	assert_string_equal(text, "8@127.0.0.1 allowed again");
+	assert_int_equal(a->wlen, 0);
+	op_block(f, "::1", 8, 0, NULL, 0, text);
+	pushed(a, 8, 0);
+	/* at most USERBLOCK_HOST_MAX (512) users of one host */
+	for (uint32_t u = 1; u <= 512; u++)
+		op_block(f, "10.0.0.9", u, 1, NULL, 0, text);
+	op_block(f, "10.0.0.9", 513, 1, NULL, MP_ERR_BUSY, NULL);
+	op_block(f, "10.0.0.10", 513, 1, NULL, 0, text);
+	uinfo_conn_gone(f->md, a);
+}
+
 /* A certificate whose subjectAltName is san (OpenSSL's config syntax). */
 static X509 *cert_with_san(const char *san)
 {
@@ -976,7 +1156,9 @@ static void test_control_table(void **state)
 	for (int t = 0; t < 256; t++) {
 		int reply_type = t == MP_T_OP_VOUCHER || t == MP_T_OP_OK ||
 				 t == MP_T_OP_KEY || t == MP_T_OP_REG ||
-				 t == MP_T_OP_COUNTERS || t == MP_T_OP_SNAP_ROW;
+				 t == MP_T_OP_COUNTERS ||
+				 t == MP_T_OP_SNAP_ROW ||
+				 t == MP_T_OP_USER_BLOCK_ROW;
 		int op_request = t >= 128 && !reply_type &&
 				 strcmp(mp_type_name(t), "unknown");
 
@@ -987,7 +1169,7 @@ static void test_control_table(void **state)
 			assert_null(control_handler(t));
 		}
 	}
-	assert_int_equal(handled, 17);
+	assert_int_equal(handled, 19);
 	req(f, &m, MP_T_OP_OK);
 	send_msg(f, f->op, &m);
 	error(f, f->op, MP_ERR_PROTO, "unexpected op-ok");
@@ -2600,6 +2782,7 @@ int main(void)
 		MUISPD_FIX_TEST(test_agent_refusals),
 		cmocka_unit_test(test_agent_cert_addrs),
 		MUISPD_FIX_TEST(test_agent_owner),
+		MUISPD_FIX_TEST(test_user_block),
 		MUISPD_FIX_TEST(test_channel_rules),
 		MUISPD_FIX_TEST(test_control_table),
 		MUISPD_FIX_TEST(test_radius_stats),

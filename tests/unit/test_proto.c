@@ -384,6 +384,11 @@ static void test_roundtrip_all_types(void **state)
 		MP_T_OP_COUNTERS,
 		MP_T_UINFO_OWNER_GET,
 		MP_T_UINFO_OWNER,
+		MP_T_UINFO_BLOCK,
+		MP_T_UINFO_BLOCKED,
+		MP_T_OP_USER_BLOCK,
+		MP_T_OP_USER_BLOCK_LIST,
+		MP_T_OP_USER_BLOCK_ROW,
 	};
 	unsigned ok = 0;
 
@@ -665,6 +670,53 @@ static void test_uinfo_owner(void **state)
 			    "uinfo-owner-get");
 }
 
+/* The per-user block list: UINFO_BLOCK and its answer need USER and
+ * BLOCKED (0 or 1); OP_USER_BLOCK names the host; a row's PUSH is an
+ * enum mp_push. */
+static void test_user_block(void **state)
+{
+	int n;
+
+	(void)state;
+	mp_init(&msg, MP_T_UINFO_BLOCK, 0, 7);
+	mp_set_u(&msg, MP_A_USER, 7001);
+	assert_int_equal(mp_encode(&msg, buf, sizeof(buf)), MP_E_ATTR_MISSING);
+	mp_set_u(&msg, MP_A_BLOCKED, 2);
+	assert_int_equal(mp_encode(&msg, buf, sizeof(buf)), MP_E_ATTR_VALUE);
+	mp_set_u(&msg, MP_A_BLOCKED, 1);
+	n = mp_encode(&msg, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_int_equal(mp_decode(buf, (size_t)n, &msg2), 0);
+	assert_int_equal(msg2.u[MP_A_USER], 7001);
+	assert_int_equal(msg2.u[MP_A_BLOCKED], 1);
+	mp_set_s(&msg, MP_A_ADDR, "10.77.0.100"); /* the agent's own host */
+	assert_int_equal(mp_encode(&msg, buf, sizeof(buf)),
+			 MP_E_ATTR_NOTALLOWED);
+	mp_init(&msg, MP_T_UINFO_BLOCKED, MP_F_REPLY, 7);
+	mp_set_u(&msg, MP_A_USER, 7001);
+	mp_set_u(&msg, MP_A_BLOCKED, 0);
+	assert_true(mp_encode(&msg, buf, sizeof(buf)) > 0);
+	mp_init(&msg, MP_T_OP_USER_BLOCK, 0, 1);
+	mp_set_u(&msg, MP_A_USER, 7001);
+	mp_set_u(&msg, MP_A_BLOCKED, 1);
+	mp_set_s(&msg, MP_A_MESSAGE, "abuse report 12");
+	assert_int_equal(mp_encode(&msg, buf, sizeof(buf)), MP_E_ATTR_MISSING);
+	mp_set_s(&msg, MP_A_ADDR, "10.77.0.100");
+	assert_true(mp_encode(&msg, buf, sizeof(buf)) > 0);
+	mp_init(&msg, MP_T_OP_USER_BLOCK_ROW, MP_F_REPLY | MP_F_MORE, 1);
+	mp_set_s(&msg, MP_A_ADDR, "10.77.0.100");
+	mp_set_u(&msg, MP_A_USER, 7001);
+	mp_set_u(&msg, MP_A_TIME, 1700000000);
+	mp_set_u(&msg, MP_A_PUSH, __MP_PUSH_LAST);
+	assert_int_equal(mp_encode(&msg, buf, sizeof(buf)), MP_E_ATTR_VALUE);
+	mp_set_u(&msg, MP_A_PUSH, MP_PUSH_APPLIED);
+	n = mp_encode(&msg, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_int_equal(mp_decode(buf, (size_t)n, &msg2), 0);
+	assert_int_equal(msg2.u[MP_A_PUSH], MP_PUSH_APPLIED);
+	assert_string_equal(mp_type_name(MP_T_UINFO_BLOCK), "uinfo-block");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -682,6 +734,7 @@ int main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_uinfo_context),
 		cmocka_unit_test(test_uinfo_owner),
+		cmocka_unit_test(test_user_block),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -137,6 +137,38 @@ static void test_backoff(void **state)
 
 /* ---- the session against a server in a thread ---- */
 
+/* The session's blocked users: a set, in order, each once. */
+static void test_blocks(void **state)
+{
+	static const uint32_t in[] = { 9, 3, 4000000000u, 3, 0, 7, 9 };
+	static const uint32_t want[] = { 0, 3, 7, 9, 4000000000u };
+	struct uinfod_blocks b = { 0 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(in) / sizeof(in[0]); i++)
+		assert_int_equal(uinfod_blocks_set(&b, in[i], 1), 0);
+	assert_int_equal(b.n, 5);
+	assert_memory_equal(b.ids, want, sizeof(want));
+	assert_true(uinfod_blocks_has(&b, 7));
+	assert_false(uinfod_blocks_has(&b, 8));
+	assert_int_equal(uinfod_blocks_set(&b, 7, 0), 0);
+	assert_int_equal(uinfod_blocks_set(&b, 8, 0), 0); /* not there */
+	assert_int_equal(uinfod_blocks_set(&b, 4000000000u, 0), 0);
+	assert_int_equal(uinfod_blocks_set(&b, 0, 0), 0);
+	assert_int_equal(b.n, 2);
+	assert_int_equal(b.ids[0], 3);
+	assert_int_equal(b.ids[1], 9);
+	for (uint32_t i = 100; i < 200; i++)
+		assert_int_equal(uinfod_blocks_set(&b, 300 - i, 1), 0);
+	assert_int_equal(b.n, 102);
+	for (unsigned int i = 1; i < b.n; i++)
+		assert_true(b.ids[i - 1] < b.ids[i]);
+	uinfod_blocks_clear(&b);
+	assert_false(uinfod_blocks_has(&b, 3));
+	uinfod_blocks_free(&b);
+	assert_null(b.ids);
+}
+
 static char dir[] = "/tmp/uinfod-test-XXXXXX";
 static char path[16][256];
 enum {
@@ -164,7 +196,8 @@ enum mode {
 	M_GARBAGE,   /* welcome, then a frame with a bad magic */
 	M_TWICE,     /* welcome and close, twice (key ids 7 then 8) */
 	M_HANDSHAKE, /* the handshake only (the client refuses it) */
-	M_OWNER	     /* owner queries before and after the welcome */
+	M_OWNER,     /* owner queries before and after the welcome */
+	M_BLOCK	     /* blocked users before and after the welcome */
 };
 
 /* A UINFO_OWNER_GET's answer, as the server read it. */
@@ -173,7 +206,7 @@ struct owner_ans {
 	uint16_t flags;
 	uint32_t serial;
 	int has_user;
-	uint32_t user, error;
+	uint32_t user, error, blocked;
 	char message[MP_STR_MAX + 1];
 };
 #define OWNER_QUERIES 5
@@ -237,22 +270,16 @@ static int verify_later(int ok, X509_STORE_CTX *x)
 	return 1;
 }
 
-/* M_OWNER: ask the owner of host:hport -> peer:dport (serial) and read
- * the answer, the agent's keep-alives skipped.  0, or -1. */
-static int srv_owner(struct srv *s, SSL *ssl, uint32_t serial, const char *host,
-		     uint32_t hport, const char *peer, uint32_t dport)
+/* Send the router's question q and read the answer into s->ans, the
+ * agent's keep-alives skipped.  0, or -1. */
+static int srv_ask(struct srv *s, SSL *ssl, const struct mp_msg *q)
 {
-	static struct mp_msg q, a;
+	static struct mp_msg a;
 	struct owner_ans *o;
 
 	if (s->nans >= OWNER_QUERIES)
 		return -1;
-	mp_init(&q, MP_T_UINFO_OWNER_GET, 0, serial);
-	mp_set_s(&q, MP_A_ADDR, host);
-	mp_set_u(&q, MP_A_SPORT, hport);
-	mp_set_s(&q, MP_A_PEER, peer);
-	mp_set_u(&q, MP_A_DPORT, dport);
-	srv_send(ssl, &q);
+	srv_send(ssl, q);
 	do {
 		if (srv_recv(ssl, &a) < 0)
 			return -1;
@@ -263,9 +290,36 @@ static int srv_owner(struct srv *s, SSL *ssl, uint32_t serial, const char *host,
 	o->serial = a.serial;
 	o->has_user = mp_has(&a, MP_A_USER);
 	o->user = (uint32_t)a.u[MP_A_USER];
+	o->blocked = (uint32_t)a.u[MP_A_BLOCKED];
 	o->error = (uint32_t)a.u[MP_A_ERROR];
 	snprintf(o->message, sizeof(o->message), "%s", a.s[MP_A_MESSAGE]);
 	return 0;
+}
+
+/* M_OWNER: ask the owner of host:hport -> peer:dport (serial). */
+static int srv_owner(struct srv *s, SSL *ssl, uint32_t serial, const char *host,
+		     uint32_t hport, const char *peer, uint32_t dport)
+{
+	static struct mp_msg q;
+
+	mp_init(&q, MP_T_UINFO_OWNER_GET, 0, serial);
+	mp_set_s(&q, MP_A_ADDR, host);
+	mp_set_u(&q, MP_A_SPORT, hport);
+	mp_set_s(&q, MP_A_PEER, peer);
+	mp_set_u(&q, MP_A_DPORT, dport);
+	return srv_ask(s, ssl, &q);
+}
+
+/* M_BLOCK: UINFO_BLOCK serial for user. */
+static int srv_block(struct srv *s, SSL *ssl, uint32_t serial, uint32_t user,
+		     int blocked)
+{
+	static struct mp_msg q;
+
+	mp_init(&q, MP_T_UINFO_BLOCK, 0, serial);
+	mp_set_u(&q, MP_A_USER, user);
+	mp_set_u(&q, MP_A_BLOCKED, (uint64_t)blocked);
+	return srv_ask(s, ssl, &q);
 }
 
 /* M_OWNER: the queries, fd the agent's connection: its own first. */
@@ -338,6 +392,10 @@ static int srv_one(struct srv *s, SSL_CTX *ctx, uint32_t id)
 	s->hellos++;
 	if (s->mode == M_OWNER && srv_owner_queries(s, ssl, fd, 0) < 0)
 		goto out;
+	/* the session's list, before the welcome */
+	if (s->mode == M_BLOCK && (srv_block(s, ssl, 60, 5, 1) < 0 ||
+				   srv_block(s, ssl, 61, 6, 1) < 0))
+		goto out;
 	if (s->mode == M_ERROR) {
 		mp_init(&out, MP_T_ERROR, MP_F_REPLY, m.serial);
 		mp_set_u(&out, MP_A_ERROR, MP_ERR_CERT);
@@ -371,6 +429,16 @@ static int srv_one(struct srv *s, SSL_CTX *ctx, uint32_t id)
 	}
 	if (s->mode == M_OWNER) {
 		rc = srv_owner_queries(s, ssl, fd, 1);
+		goto out;
+	}
+	/* a change, then one the agent cannot apply: it ends the session */
+	if (s->mode == M_BLOCK) {
+		if (srv_block(s, ssl, 62, 5, 0) < 0 ||
+		    srv_block(s, ssl, 63, 9, 1) < 0)
+			goto out;
+		while (srv_recv(ssl, &m) == 0)
+			;
+		rc = 0;
 		goto out;
 	}
 	while (srv_recv(ssl, &m) == 0) {
@@ -449,6 +517,9 @@ static void srv_join(struct srv *s)
 /* What the session told. */
 struct obs {
 	int ups, downs, refuse;
+	uint32_t refuse_block; /* the user block() refuses */
+	int nblocks;
+	uint32_t block[8][3]; /* id, blocked, ups then */
 	int was_up[8];
 	char why[8][256];
 	uint64_t retry[8];
@@ -483,7 +554,20 @@ static void t_down(void *arg, int was_up, const char *why, uint64_t retry_ms)
 	o->downs++;
 }
 
-static const struct uinfod_session_ops ops = { t_up, t_down };
+static int t_block(void *arg, uint32_t id, int blocked)
+{
+	struct obs *o = arg;
+
+	if (o->nblocks < 8) {
+		o->block[o->nblocks][0] = id;
+		o->block[o->nblocks][1] = (uint32_t)blocked;
+		o->block[o->nblocks][2] = (uint32_t)o->ups;
+	}
+	o->nblocks++;
+	return id == o->refuse_block ? -1 : 0;
+}
+
+static const struct uinfod_session_ops ops = { t_up, t_down, t_block };
 static const struct uinfod_timing timing = { 50, 200, 5000 };
 
 static uint64_t now_ms(void)
@@ -753,6 +837,45 @@ static void test_session_owner(void **state)
 	}
 }
 
+/* The router's blocked users: the list before WELCOME (block() before
+ * up()), a change while up, each answered UINFO_BLOCKED as applied; one
+ * block() refuses is answered with an ERROR and ends the session. */
+static void test_session_block(void **state)
+{
+	static const uint32_t want[4][3] = {
+		{ 5, 1, 0 }, { 6, 1, 0 }, { 5, 0, 1 }, { 9, 1, 1 }
+	};
+	struct client c;
+	struct srv s;
+	const struct owner_ans *a = s.ans;
+
+	(void)state;
+	srv_start(&s, M_BLOCK, 0);
+	client_start(&c, s.port, "127.0.0.1", p(CA));
+	c.o.refuse_block = 9;
+	client_go(&c);
+	run_downs(&c, 1, 8000);
+	client_end(&c);
+	srv_join(&s);
+
+	assert_int_equal(c.o.ups, 1);
+	assert_int_equal(c.o.was_up[0], 1);
+	assert_string_equal(c.o.why[0], "user 9 not blocked");
+	assert_int_equal(c.o.nblocks, 4);
+	assert_memory_equal(c.o.block, want, sizeof(want));
+	assert_int_equal(s.nans, 4);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(a[i].type, MP_T_UINFO_BLOCKED);
+		assert_int_equal(a[i].flags, MP_F_REPLY);
+		assert_int_equal(a[i].serial, 60 + i);
+		assert_int_equal(a[i].user, want[i][0]);
+		assert_int_equal(a[i].blocked, want[i][1]);
+	}
+	assert_int_equal(a[3].type, MP_T_ERROR);
+	assert_int_equal(a[3].serial, 63);
+	assert_int_equal(a[3].error, MP_ERR_INTERNAL);
+}
+
 /* The router's certificate must name server-name: an address (IP SAN),
  * or a host name (SNI and the DNS name). */
 static void test_session_names(void **state)
@@ -952,6 +1075,8 @@ int main(void)
 		cmocka_unit_test(test_session_not_installed),
 		cmocka_unit_test(test_session_reconnect),
 		cmocka_unit_test(test_session_owner),
+		cmocka_unit_test(test_session_block),
+		cmocka_unit_test(test_blocks),
 		cmocka_unit_test(test_session_names),
 		cmocka_unit_test(test_session_no_listener),
 		cmocka_unit_test(test_session_stalled),

@@ -28,7 +28,7 @@ static const struct ctl_object objects[] = {
 	{ "agent", cmd_agent,
 	  "per-user accounting: the multi-user hosts metered here" },
 	{ "user", cmd_user,
-	  "per-user contracts: an agent's users bound to contracts" },
+	  "per-user contracts and block list: an agent's users" },
 	{ "tag", cmd_tag,
 	  "per-user accounting, the agent's role: tag local users' packets" },
 	{ "config", cmd_config, "module configuration" },

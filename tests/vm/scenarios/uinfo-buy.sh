@@ -15,6 +15,10 @@
 #     datagrams go there, 1001's still to 1001's contract;
 #   - user 1002 (not mapped) is the host: their connection may not use
 #     1001's contract;
+#   - the operator blocks user 7001 of alice (muispctl user block): the
+#     agent drops 1001's packets on the host (the router sees only alice's
+#     address), root's still leave; a restarted agent gets the list before
+#     its key; allowed again, 1001's traffic flows and is charged again;
 #   - the agent killed: a user's purchase is refused (BUSY, "not
 #     connected"), never made for the host's address on a guess.
 . "$MUISP_TOP/tests/vm/lib.sh"
@@ -112,6 +116,43 @@ check "user 1002 (not mapped) is the host: 1001's contract is not theirs" \
 	grep -q "no contract $k1 bound to $ALICE4\$" $S/u1002.out
 grep -q "$ALICE4: connection opened by the host" $S/muispd.log ||
 	fail "muispd did not log the host's connection"
+
+# --- the operator blocks user 7001 of alice (thesis §3.6) -----------------
+# the router sees alice's address only: its agent drops the user's packets
+M() { on router muispctl --daemon $S/muispd.sock "$@"; }
+pushed() { J user blocked | jq -r '[.[] | "\(.addr) \(.user) \(.agent)"] | join("|")'; }
+denied() { on alice muispctl --json tag show | jq -r .denied; }
+expect "user 7001 of alice blocked" "7001@$ALICE4 blocked: sent to its agent" \
+	"$(M user block $ALICE4 7001 reason "abuse report 12")"
+check "  the agent applied it" wait_until -t 10 eval \
+	'[ "$(pushed)" = "$ALICE4 7001 applied" ]'
+expect "  kept with its reason" "abuse report 12" \
+	"$(J user blocked | jq -r '.[0].reason')"
+d0=$(denied)
+! udp4 1001 21001 100 2>/dev/null || fail "blocked user 1001's send not refused"
+udp4 0 21003 100
+check "  root's datagram leaves" wait_until -t 10 eval '[ "$(rx)" = 400 ]'
+expect "  1001's dropped on the host, denied, not charged; root's charged" \
+	"$((d0 + 1))|256 2|256 2" "$(denied)|$(up $k0)|$(up $k1)"
+# a new session: the list comes before the key, so nothing of 1001's
+# leaves under it, however soon after the agent keys they send
+k=$(key_id)
+kill -TERM $UINFOD
+wait $UINFOD 2>/dev/null || :
+start_uinfod alice
+check "  the agent restarted: keyed again" wait_until -t 30 keyed "$k"
+! udp4 1001 21001 100 2>/dev/null ||
+	fail "blocked user 1001's send not refused after the agent's restart"
+expect "  still blocked: denied at once" "$((d0 + 2))" "$(denied)"
+expect "  the new session applied it" "$ALICE4 7001 applied" "$(pushed)"
+expect "user 7001 allowed again" \
+	"7001@$ALICE4 allowed again: sent to its agent" \
+	"$(M user allow $ALICE4 7001)"
+check "  the list empty" wait_until -t 10 eval '[ -z "$(pushed)" ]'
+check "  1001's datagram leaves again" wait_until -t 10 eval \
+	'udp4 1001 21001 100 2>/dev/null'
+check "  ... arrives" wait_until -t 10 eval '[ "$(rx)" = 500 ]'
+expect "  charged to 1001's contract" "384 3" "$(up $k1)"
 
 # --- the agent killed: no purchase on a guess -----------------------------
 kill -KILL $UINFOD
