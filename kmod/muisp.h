@@ -39,6 +39,7 @@
 #include <net/netns/generic.h>
 #include <uapi/muisp.h>
 
+#include "compat.h"
 #include "gate.h"
 #include "quota.h"
 #include "flow_core.h"
@@ -165,9 +166,13 @@ struct muisp_tagger {
 
 /*
  * A local user the agent tags: the socket owner's uid, its Accounting ID;
- * blocked (the router's block list): its packets dropped instead.
+ * blocked (the router's block list): its packets dropped instead; addr
+ * (family 0: none), the user's own address (Multi-IP), by which
+ * muisp_net::tag_addrs finds the entry too.
  */
 struct muisp_tag_user {
+	struct rhash_head node;		/* in tag_addrs, if addr.family */
+	struct muisp_addr_key addr;
 	u32 uid;
 	u32 user;
 	bool blocked;
@@ -252,8 +257,11 @@ struct muisp_net {
 	/* the agent's role (uinfo_agent.c) */
 	struct muisp_tagger __rcu *tagger;
 	struct xarray tag_users;	/* uid -> struct muisp_tag_user */
+	struct rhashtable tag_addrs;	/* by its addr: those with one */
 	u32 ntag_users;
 	atomic64_t tag_tagged, tag_skipped, tag_blocked, tag_denied;
+	atomic64_t tag_spoofed;
+	char tag_msg[MUISP_ERR_MSG_LEN];	/* 6.1: extack text (compat.h) */
 
 	/* dump consistency: bumped under lock on every change */
 	u32 gen_addr, gen_contract, gen_garden, gen_block, gen_agent;
@@ -352,7 +360,7 @@ int muisp_uinfo_meter(struct muisp_net *mn, struct sk_buff *skb, u8 pf,
 /* uinfo_agent.c */
 unsigned int muisp_uinfo_tag(void *priv, struct sk_buff *skb,
 			     const struct nf_hook_state *state);
-void muisp_tagger_init(struct muisp_net *mn);
+int muisp_tagger_init(struct muisp_net *mn);
 void muisp_tagger_destroy(struct muisp_net *mn);
 struct muisp_tagger *muisp_tagger_new(u32 ifindex, const u8 *material,
 				      u32 key_id, u8 method,
@@ -360,7 +368,7 @@ struct muisp_tagger *muisp_tagger_new(u32 ifindex, const u8 *material,
 int muisp_tagger_publish(struct muisp_net *mn, struct muisp_tagger *t,
 			 struct muisp_tagger **old);
 void muisp_tagger_release(struct muisp_tagger *old);
-int muisp_tag_user_set(struct muisp_net *mn, u32 uid, u32 user, bool blocked,
+int muisp_tag_user_set(struct muisp_net *mn, const struct muisp_tag_user *tmpl,
 		       u32 max, struct netlink_ext_ack *extack);
 int muisp_tag_user_del(struct muisp_net *mn, u32 uid);
 

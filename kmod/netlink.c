@@ -1090,7 +1090,9 @@ static int fill_tag(struct sk_buff *skb, const void *obj,
 	    nla_put_u64_64bit(skb, MUISP_TAG_A_BLOCKED,
 			      atomic64_read(&mn->tag_blocked), MUISP_TAG_A_PAD) ||
 	    nla_put_u64_64bit(skb, MUISP_TAG_A_DENIED,
-			      atomic64_read(&mn->tag_denied), MUISP_TAG_A_PAD))
+			      atomic64_read(&mn->tag_denied), MUISP_TAG_A_PAD) ||
+	    nla_put_u64_64bit(skb, MUISP_TAG_A_SPOOFED,
+			      atomic64_read(&mn->tag_spoofed), MUISP_TAG_A_PAD))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -1117,18 +1119,24 @@ int muisp_nl_tag_user_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct muisp_net *mn = info_mn(info);
 	struct nlattr **tb = info->attrs;
+	struct muisp_tag_user tmpl = {};
 	int ret;
 
 	if (GENL_REQ_ATTR_CHECK(info, MUISP_TAG_USER_A_UID) ||
 	    GENL_REQ_ATTR_CHECK(info, MUISP_TAG_USER_A_USER))
 		return -EINVAL;
+	tmpl.uid = nla_get_u32(tb[MUISP_TAG_USER_A_UID]);
+	tmpl.user = nla_get_u32(tb[MUISP_TAG_USER_A_USER]);
+	tmpl.blocked = tb[MUISP_TAG_USER_A_BLOCKED] &&
+		       nla_get_u8(tb[MUISP_TAG_USER_A_BLOCKED]);
+	if (tb[MUISP_TAG_USER_A_ADDR])
+		nla_to_addr(tb[MUISP_TAG_USER_A_ADDR], tmpl.addr.addr,
+			    &tmpl.addr.family);
 	mutex_lock(&mn->lock);
-	ret = muisp_tag_user_set(mn, nla_get_u32(tb[MUISP_TAG_USER_A_UID]),
-				 nla_get_u32(tb[MUISP_TAG_USER_A_USER]),
-				 tb[MUISP_TAG_USER_A_BLOCKED] &&
-				 nla_get_u8(tb[MUISP_TAG_USER_A_BLOCKED]),
-				 LIMIT(skb, USERS), info->extack);
+	ret = muisp_tag_user_set(mn, &tmpl, LIMIT(skb, USERS), info->extack);
 	mutex_unlock(&mn->lock);
+	if (ret == -EEXIST)
+		NL_SET_BAD_ATTR(info->extack, tb[MUISP_TAG_USER_A_ADDR]);
 	return ret;
 }
 
@@ -1156,7 +1164,9 @@ static int fill_tag_user(struct sk_buff *skb, const void *obj,
 
 	if (nla_put_u32(skb, MUISP_TAG_USER_A_UID, u->uid) ||
 	    nla_put_u32(skb, MUISP_TAG_USER_A_USER, u->user) ||
-	    nla_put_u8(skb, MUISP_TAG_USER_A_BLOCKED, u->blocked))
+	    nla_put_u8(skb, MUISP_TAG_USER_A_BLOCKED, u->blocked) ||
+	    (u->addr.family &&
+	     put_ip(skb, MUISP_TAG_USER_A_ADDR, u->addr.family, u->addr.addr)))
 		return -EMSGSIZE;
 	return 0;
 }

@@ -255,6 +255,8 @@ muisp_tag_user_set_nl_policy[MUISP_TAG_USER_A_MAX + 1] = {
 	[MUISP_TAG_USER_A_UID] = { .type = NLA_U32, },
 	[MUISP_TAG_USER_A_USER] = { .type = NLA_U32, },
 	[MUISP_TAG_USER_A_BLOCKED] = NLA_POLICY_MAX(NLA_U8, 1),
+	[MUISP_TAG_USER_A_ADDR] =
+		NLA_POLICY_VALIDATE_FN(NLA_BINARY, muisp_nl_validate_ip, 16),
 };
 
 /* MUISP_CMD_TAG_USER_DEL */

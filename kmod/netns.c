@@ -135,7 +135,9 @@ static int __net_init muisp_net_init(struct net *net)
 	ret = muisp_users_init(mn);
 	if (ret)
 		goto err_users;
-	muisp_tagger_init(mn);
+	ret = muisp_tagger_init(mn);
+	if (ret)
+		goto err_tagger;
 	mn->stats = alloc_percpu_gfp(struct muisp_pcpu_stats,
 				     GFP_KERNEL_ACCOUNT);
 	if (!mn->stats) {
@@ -147,6 +149,7 @@ static int __net_init muisp_net_init(struct net *net)
 
 err_stats:
 	muisp_tagger_destroy(mn);
+err_tagger:
 	muisp_users_destroy(mn);
 err_users:
 	muisp_agents_destroy(mn);

@@ -22,6 +22,16 @@
  * A blocked user's packets (the router's per-user block list, thesis
  * §3.6, pushed into the map) are dropped, keyed or closed, before any
  * tag, and counted as denied.
+ * Multi-IP (thesis ch. 6): a user may have an address of their own,
+ * which the router's per-address meter charges as it is.  Before the
+ * blocked check, a full socket's packet from some user's address is
+ * dropped unless the socket is that user's, and a packet of a user with
+ * an address of its family unless it is from that address (both counted
+ * as spoofed; the kernel's own packets, with no full socket or from its
+ * control sockets, are not judged).  From their own address a user's
+ * packets are not tagged, nor dropped while closed: the address names
+ * them.  The map's entries with an address are also in an rhashtable by
+ * it: one lookup per packet through the interface.
  * A packet that cannot be tagged as it is leaves untagged and is counted
  * as skipped, never dropped: a GSO packet (the seal binds one segment),
  * one too big for the path with DF set or over IPv6 (the host does not
@@ -31,7 +41,10 @@
  * left, no memory.  It is then the host's, as it would be without agent.
  * An IPsec packet (AH, ESP) is not tagged: its inner packet was, on its
  * way through this hook into the SA (xfrm4_output()), and the meter opens
- * that one once the router has taken the SA's off.
+ * that one once the router has taken the SA's off.  The packets an SA
+ * made (IPSKB_XFRM_TRANSFORMED: AH, ESP, ESP in UDP) pass as they are:
+ * their inner packet was judged and tagged, and a tunnel's outer packet
+ * has another source address than the user's own.
  *
  * Runs in the context of the packet's output (process or softirq) under
  * rcu_read_lock(); never sleeps.
@@ -39,6 +52,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/skbuff.h>
+#include <linux/rhashtable.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/tcp.h>
@@ -61,20 +75,77 @@
 #define TAG_V4_LEN	ALIGN(TAG_OPT_LEN, 4)
 #define TAG_V6_LEN	ALIGN(2 + TAG_OPT_LEN, 8)
 
-/* The map's entry of the local user whose socket sent skb, if mapped. */
-static const struct muisp_tag_user *tag_user(struct muisp_net *mn,
-					     const struct sk_buff *skb)
+static const struct rhashtable_params tag_addr_params = {
+	.key_len = sizeof(struct muisp_addr_key),
+	.key_offset = offsetof(struct muisp_tag_user, addr),
+	.head_offset = offsetof(struct muisp_tag_user, node),
+	.automatic_shrinking = true,
+};
+
+/*
+ * The full socket that sent skb, NULL if none (a time-wait reply), and
+ * its owner in the user namespace that owns the network namespace,
+ * (uid_t)-1 if that cannot name it.
+ */
+static const struct sock *tag_sk(struct muisp_net *mn,
+				 const struct sk_buff *skb, uid_t *uid)
 {
 	const struct sock *sk = skb_to_full_sk(skb);
-	uid_t uid;
 
 	if (!sk || !sk_fullsock(sk))
 		return NULL;
-	/* not "nobody" for an owner the namespace cannot name: no one */
-	uid = from_kuid(mn->net->user_ns, sock_net_uid(mn->net, sk));
-	if (uid == (uid_t)-1)
-		return NULL;
-	return xa_load(&mn->tag_users, uid);
+	*uid = from_kuid(mn->net->user_ns, sock_net_uid(mn->net, sk));
+	return sk;
+}
+
+/*
+ * An SA's packet (AH, ESP, or UDP-encapsulated ESP), made from an inner
+ * packet that passed this hook on its way into the SA (xfrm_output()):
+ * that one was judged and tagged, and from its own source address, which
+ * a tunnel's outer packet does not have.
+ */
+static bool tag_outer(const struct sk_buff *skb, u8 pf)
+{
+	if (pf == NFPROTO_IPV4)
+		return IPCB(skb)->flags & IPSKB_XFRM_TRANSFORMED;
+	return IP6CB(skb)->flags & IP6SKB_XFRM_TRANSFORMED;
+}
+
+/* The packet's source address, as the map's addresses are keyed. */
+static void tag_src(const struct sk_buff *skb, u8 pf,
+		    struct muisp_addr_key *key)
+{
+	memset(key, 0, sizeof(*key));
+	if (pf == NFPROTO_IPV4) {
+		key->family = MUISP_AF_INET;
+		key->addr[0] = ip_hdr(skb)->saddr;
+	} else {
+		key->family = MUISP_AF_INET6;
+		memcpy(key->addr, &ipv6_hdr(skb)->saddr, 16);
+	}
+}
+
+/*
+ * Multi-IP: is skb, from uid's socket (u: its entry, NULL if not mapped),
+ * from an address not theirs?  A user's address of the packet's family
+ * is the only one they send from (then *own), and no one else sends
+ * from it.  Under RCU.
+ */
+static bool tag_spoofed(struct muisp_net *mn, const struct sk_buff *skb,
+			u8 pf, uid_t uid, const struct muisp_tag_user *u,
+			bool *own)
+{
+	const struct muisp_tag_user *o;
+	struct muisp_addr_key src;
+
+	tag_src(skb, pf, &src);
+	if (u && u->addr.family == src.family) {
+		*own = !memcmp(&u->addr, &src, sizeof(src));
+		return !*own;
+	}
+	/* by uid, not entry: a SET may be replacing it */
+	o = rhashtable_lookup(&mn->tag_addrs, &src, tag_addr_params);
+	return o && (uid == (uid_t)-1 || o->uid != uid);
 }
 
 /* FLOW: does the packet begin a flow (TCP SYN; others: conntrack new)? */
@@ -234,20 +305,37 @@ unsigned int muisp_uinfo_tag(void *priv, struct sk_buff *skb,
 {
 	struct muisp_net *mn = priv;
 	struct muisp_tagger *t = rcu_dereference(mn->tagger);
-	const struct muisp_tag_user *u;
+	const struct muisp_tag_user *u = NULL;
+	const struct sock *sk;
 	unsigned int l4off;
+	bool own = false;
+	uid_t uid;
 	u8 proto;
 	int ret;
 
-	if (!t || !state->out || state->out->ifindex != t->ifindex)
+	if (!t || !state->out || state->out->ifindex != t->ifindex ||
+	    tag_outer(skb, state->pf))
 		return NF_ACCEPT;
-	u = tag_user(mn, skb);
+	sk = tag_sk(mn, skb, &uid);
+	if (!sk)
+		return NF_ACCEPT;
+	/* not "nobody" for an owner the namespace cannot name: no one */
+	if (uid != (uid_t)-1)
+		u = xa_load(&mn->tag_users, uid);
+	/* not the kernel's own (its control sockets': ICMP, RST, ACK) */
+	if (!sk->sk_kern_sock &&
+	    tag_spoofed(mn, skb, state->pf, uid, u, &own)) {
+		atomic64_inc(&mn->tag_spoofed);
+		return NF_DROP;
+	}
 	if (!u)
 		return NF_ACCEPT;
 	if (u->blocked) {	/* the router's block list: keyed or closed */
 		atomic64_inc(&mn->tag_denied);
 		return NF_DROP;
 	}
+	if (own)		/* the address names the user, keyed or not */
+		return NF_ACCEPT;
 	if (!t->aead) {		/* closed: the meter could not charge them */
 		atomic64_inc(&mn->tag_blocked);
 		return NF_DROP;
@@ -280,9 +368,10 @@ unsigned int muisp_uinfo_tag(void *priv, struct sk_buff *skb,
 
 /* ---- the setting and the map of users (netlink, under mn->lock) -------- */
 
-void muisp_tagger_init(struct muisp_net *mn)
+int muisp_tagger_init(struct muisp_net *mn)
 {
 	xa_init_flags(&mn->tag_users, XA_FLAGS_ACCOUNT);
+	return rhashtable_init(&mn->tag_addrs, &tag_addr_params);
 }
 
 static void tagger_free(struct muisp_tagger *t)
@@ -300,6 +389,7 @@ void muisp_tagger_destroy(struct muisp_net *mn)
 	unsigned long uid;
 
 	tagger_free(rcu_dereference_protected(mn->tagger, true));
+	rhashtable_destroy(&mn->tag_addrs);	/* the entries are the map's */
 	xa_for_each(&mn->tag_users, uid, u)
 		kfree(u);
 	xa_destroy(&mn->tag_users);
@@ -382,33 +472,70 @@ struct muisp_tagger *muisp_tagger_new(u32 ifindex, const u8 *material,
 	return t;
 }
 
-int muisp_tag_user_set(struct muisp_net *mn, u32 uid, u32 user, bool blocked,
+/*
+ * Map tmpl->uid as tmpl says (uid, user, blocked, addr), replacing its
+ * entry whole.  max: the most users the caller may map.
+ */
+int muisp_tag_user_set(struct muisp_net *mn, const struct muisp_tag_user *tmpl,
 		       u32 max, struct netlink_ext_ack *extack)
 {
-	struct muisp_tag_user *u, *old;
+	struct muisp_tag_user *u, *old, *o = NULL;
+	bool same;
+	int ret;
 
 	lockdep_assert_held(&mn->lock);
-	old = xa_load(&mn->tag_users, uid);
+	old = xa_load(&mn->tag_users, tmpl->uid);
 	if (!old && mn->ntag_users >= max) {
 		NL_SET_ERR_MSG(extack,
 			       "user map full (MUISP_MAX_USERS; MUISP_USERNS_MAX_USERS without CAP_NET_ADMIN in the initial user namespace)");
 		return -ENOSPC;
 	}
+	if (tmpl->addr.family)
+		o = rhashtable_lookup_fast(&mn->tag_addrs, &tmpl->addr,
+					   tag_addr_params);
+	if (o && o->uid != tmpl->uid) {
+		MUISP_ERR_MSG_FMT(extack, mn->tag_msg,
+				  "uid %u has that address", o->uid);
+		return -EEXIST;
+	}
 	u = kzalloc(sizeof(*u), GFP_KERNEL_ACCOUNT);
 	if (!u)
 		return -ENOMEM;
-	u->uid = uid;
-	u->user = user;
-	u->blocked = blocked;
-	old = xa_store(&mn->tag_users, uid, u, GFP_KERNEL_ACCOUNT);
-	if (xa_is_err(old)) {
+	u->addr = tmpl->addr;
+	u->uid = tmpl->uid;
+	u->user = tmpl->user;
+	u->blocked = tmpl->blocked;
+
+	/* the address first: only a new uid's slot may fail to allocate */
+	same = old && o == old;
+	if (same)
+		ret = rhashtable_replace_fast(&mn->tag_addrs, &old->node,
+					      &u->node, tag_addr_params);
+	else if (u->addr.family)
+		ret = rhashtable_insert_fast(&mn->tag_addrs, &u->node,
+					     tag_addr_params);
+	else
+		ret = 0;
+	if (ret) {
 		kfree(u);
+		return ret;
+	}
+	old = xa_store(&mn->tag_users, u->uid, u, GFP_KERNEL_ACCOUNT);
+	if (xa_is_err(old)) {
+		if (u->addr.family)
+			rhashtable_remove_fast(&mn->tag_addrs, &u->node,
+					       tag_addr_params);
+		kfree_rcu(u, rcu);	/* a packet may have seen it */
 		return xa_err(old);
 	}
-	if (old)
+	if (old) {
+		if (old->addr.family && !same)
+			rhashtable_remove_fast(&mn->tag_addrs, &old->node,
+					       tag_addr_params);
 		kfree_rcu(old, rcu);
-	else
+	} else {
 		mn->ntag_users++;
+	}
 	mn->gen_tag_user++;
 	return 0;
 }
@@ -421,6 +548,9 @@ int muisp_tag_user_del(struct muisp_net *mn, u32 uid)
 	u = xa_erase(&mn->tag_users, uid);
 	if (!u)
 		return -ENOENT;
+	if (u->addr.family)
+		rhashtable_remove_fast(&mn->tag_addrs, &u->node,
+				       tag_addr_params);
 	mn->ntag_users--;
 	mn->gen_tag_user++;
 	kfree_rcu(u, rcu);

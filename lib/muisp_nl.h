@@ -290,15 +290,17 @@ struct muisp_nl_tag {
 	uint8_t key[MUISP_AGENT_KEY_LEN]; /* requests only: never read back */
 	uint32_t key_id; /* absent: closed (the key agreement is down) */
 	uint8_t method;	 /* enum muisp_tag_method */
-	uint64_t tagged, skipped, blocked, denied;
+	uint64_t tagged, skipped, blocked, denied, spoofed;
 };
 
-/* A local user the agent tags: uid -> Accounting ID; blocked: dropped. */
+/* A local user the agent tags: uid -> Accounting ID; blocked: dropped;
+ * addr: the user's own address (Multi-IP), absent if none. */
 struct muisp_nl_tag_user {
 	uint64_t present;
 	uint32_t uid;
 	uint32_t user;
 	uint8_t blocked; /* 0/1 */
+	struct muisp_nl_ip addr;
 };
 
 struct muisp_nl_config {

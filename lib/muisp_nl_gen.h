@@ -369,6 +369,7 @@ static const struct field tag_f[MUISP_TAG_A_MAX + 1] = {
 	[MUISP_TAG_A_SKIPPED] = FIELD(K_U64, struct muisp_nl_tag, skipped),
 	[MUISP_TAG_A_BLOCKED] = FIELD(K_U64, struct muisp_nl_tag, blocked),
 	[MUISP_TAG_A_DENIED] = FIELD(K_U64, struct muisp_nl_tag, denied),
+	[MUISP_TAG_A_SPOOFED] = FIELD(K_U64, struct muisp_nl_tag, spoofed),
 };
 SIZE_IS(struct muisp_nl_tag, ifindex, 4);
 SIZE_IS(struct muisp_nl_tag, key, MUISP_AGENT_KEY_LEN);
@@ -378,6 +379,7 @@ SIZE_IS(struct muisp_nl_tag, tagged, 8);
 SIZE_IS(struct muisp_nl_tag, skipped, 8);
 SIZE_IS(struct muisp_nl_tag, blocked, 8);
 SIZE_IS(struct muisp_nl_tag, denied, 8);
+SIZE_IS(struct muisp_nl_tag, spoofed, 8);
 
 /* tag-user: struct muisp_nl_tag_user */
 static const struct field tag_user_f[MUISP_TAG_USER_A_MAX + 1] = {
@@ -385,7 +387,9 @@ static const struct field tag_user_f[MUISP_TAG_USER_A_MAX + 1] = {
 	[MUISP_TAG_USER_A_USER] = FIELD(K_U32, struct muisp_nl_tag_user, user),
 	[MUISP_TAG_USER_A_BLOCKED] =
 		FIELD(K_U8, struct muisp_nl_tag_user, blocked),
+	[MUISP_TAG_USER_A_ADDR] = FIELD(K_IP, struct muisp_nl_tag_user, addr),
 };
 SIZE_IS(struct muisp_nl_tag_user, uid, 4);
 SIZE_IS(struct muisp_nl_tag_user, user, 4);
 SIZE_IS(struct muisp_nl_tag_user, blocked, 1);
+SIZE_IS(struct muisp_nl_tag_user, addr, sizeof(struct muisp_nl_ip));

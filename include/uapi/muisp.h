@@ -461,9 +461,10 @@
  *   The setting (IFINDEX, KEY_ID unless closed, METHOD, never the
  *   key) and the packets of mapped users TAGGED, SKIPPED (left
  *   untagged: GSO, too big for the path with DF or over IPv6, a header
- *   in the way, no memory), BLOCKED (dropped while closed) and
- *   DENIED (dropped: their user is blocked), u64, kept across
- *   settings;
+ *   in the way, no memory), BLOCKED (dropped while closed),
+ *   DENIED (dropped: their user is blocked) and SPOOFED (dropped:
+ *   a source address not the sender's, see TAG_USER_SET), u64,
+ *   kept across settings;
  *   -ENOENT if not set.
  *
  * MUISP_CMD_TAG_USER_SET: NLM_F_REQUEST [| NLM_F_ACK]
@@ -473,14 +474,23 @@
  *   Accounting ID USER (u32, required).  BLOCKED (u8 0/1, default
  *   0): the router blocks the user, so their packets through the
  *   interface are dropped instead, keyed or closed, and counted in
- *   MUISP_TAG_A_DENIED.  Replaces the whole entry.  Beyond
+ *   MUISP_TAG_A_DENIED.  ADDR (4 or 16 bytes, optional): the
+ *   user's own address (Multi-IP).  Through the interface, a
+ *   socket's packet from a user's address is dropped unless the
+ *   socket is that user's, and a packet of the user whose ADDR is of
+ *   its family is dropped unless it is from ADDR (both counted in
+ *   MUISP_TAG_A_SPOOFED; the kernel's own packets are not judged);
+ *   from ADDR it is not tagged (the address names the user) nor
+ *   dropped while closed.  Replaces the whole entry.  An ADDR
+ *   another uid has: -EEXIST, the message naming it.  Beyond
  *   MUISP_MAX_USERS (see Limits): -ENOSPC.
  *
  * MUISP_CMD_TAG_USER_DEL: NLM_F_REQUEST [| NLM_F_ACK]
  *   MUISP_TAG_USER_A_UID required; -ENOENT if it is not mapped.
  *
  * MUISP_CMD_TAG_USER_GET: NLM_F_REQUEST | NLM_F_DUMP
- *   Every mapped UID with its USER and BLOCKED, ordered by uid.
+ *   Every mapped UID with its USER, BLOCKED and ADDR (if it has
+ *   one), ordered by uid.
  */
 #ifndef _UAPI_MUISP_H
 #define _UAPI_MUISP_H
@@ -899,6 +909,7 @@ enum muisp_tag_attr {
 	MUISP_TAG_A_SKIPPED,	/* u64, output */
 	MUISP_TAG_A_BLOCKED,	/* u64, output */
 	MUISP_TAG_A_DENIED,	/* u64, output */
+	MUISP_TAG_A_SPOOFED,	/* u64, output */
 	__MUISP_TAG_A_LAST
 };
 #define MUISP_TAG_A_MAX (__MUISP_TAG_A_LAST - 1)
@@ -908,6 +919,7 @@ enum muisp_tag_user_attr {
 	MUISP_TAG_USER_A_UID,		/* u32 */
 	MUISP_TAG_USER_A_USER,		/* u32, the Accounting ID */
 	MUISP_TAG_USER_A_BLOCKED,	/* u8, 0/1 */
+	MUISP_TAG_USER_A_ADDR,		/* binary 4 or 16 */
 	__MUISP_TAG_USER_A_LAST
 };
 #define MUISP_TAG_USER_A_MAX (__MUISP_TAG_USER_A_LAST - 1)

@@ -700,11 +700,13 @@ static void test_cli_tag(void **state)
 		"       muispctl tag close IFNAME|IFINDEX [method packet|flow]\n"
 		"       muispctl tag del\n"
 		"       muispctl tag user list\n"
-		"       muispctl tag user set UID|LOGIN USER [blocked]\n"
+		"       muispctl tag user set UID|LOGIN USER [blocked] "
+		"[address ADDR]\n"
 		"       muispctl tag user del UID|LOGIN\n";
 	static const char user_usage[] =
 		"usage: muispctl tag user list\n"
-		"       muispctl tag user set UID|LOGIN USER [blocked]\n"
+		"       muispctl tag user set UID|LOGIN USER [blocked] "
+		"[address ADDR]\n"
 		"       muispctl tag user del UID|LOGIN\n";
 	char path[64], want[512];
 	struct muisp_nl *nl;
@@ -717,7 +719,7 @@ static void test_cli_tag(void **state)
 	assert_string_equal(out_txt, user_usage);
 	assert_int_equal(run("tag", "user", "set", "--help", NULL), EXIT_OK);
 	assert_string_equal(out_txt, "usage: muispctl tag user set UID|LOGIN "
-				     "USER [blocked]\n");
+				     "USER [blocked] [address ADDR]\n");
 	assert_int_equal(run("tag", "set", "-h", NULL), EXIT_OK);
 	assert_string_equal(out_txt, "usage: muispctl tag set IFNAME|IFINDEX "
 				     "key-id N key-file FILE|- [method "
@@ -828,18 +830,35 @@ static void test_cli_tag(void **state)
 		  "tag", "user", "set");
 	USAGE_ERR("tag user set needs a UID or LOGIN and a USER (try --help)",
 		  "tag", "user", "set", "1000");
-	USAGE_ERR("tag user set needs a UID or LOGIN and a USER (try --help)",
-		  "tag", "user", "set", "1000", "7", "blocked", "8");
-	/* the one word after USER: blocked */
+	/* the words after USER: blocked, address ADDR */
+	USAGE_ERR("unknown tag user set argument '8' (try --help)", "tag",
+		  "user", "set", "1000", "7", "blocked", "8");
 	USAGE_ERR("unknown tag user set argument '8' (try --help)", "tag",
 		  "user", "set", "1000", "7", "8");
 	USAGE_ERR("unknown tag user set argument 'Blocked' (try --help)", "tag",
 		  "user", "set", "1000", "7", "Blocked");
 	USAGE_ERR("unknown tag user set argument 'blocked=1' (try --help)",
 		  "tag", "user", "set", "1000", "7", "blocked=1");
-	/* the uid and the USER are checked before it */
+	USAGE_ERR("'address' needs a value (try --help)", "tag", "user", "set",
+		  "1000", "7", "address");
+	USAGE_ERR("'address' needs a value (try --help)", "tag", "user", "set",
+		  "1000", "7", "blocked", "address");
+	USAGE_ERR("invalid address '192.0.2.300': not an IPv4 or IPv6 address",
+		  "tag", "user", "set", "1000", "7", "address", "192.0.2.300");
+	USAGE_ERR("invalid address 'blocked': not an IPv4 or IPv6 address",
+		  "tag", "user", "set", "1000", "7", "address", "blocked");
+	USAGE_ERR("invalid address '192.0.2.0/24': not an IPv4 or IPv6 "
+		  "address",
+		  "tag", "user", "set", "1000", "7", "address", "192.0.2.0/24");
+	USAGE_ERR("unknown tag user set argument '192.0.2.20' (try --help)",
+		  "tag", "user", "set", "1000", "7", "192.0.2.20");
+	USAGE_ERR("unknown tag user set argument 'addr' (try --help)", "tag",
+		  "user", "set", "1000", "7", "addr", "192.0.2.20");
+	/* the uid and the USER are checked before them */
 	USAGE_ERR("invalid user 'x': not a decimal number", "tag", "user",
 		  "set", "1000", "x", "8");
+	USAGE_ERR("invalid user 'x': not a decimal number", "tag", "user",
+		  "set", "1000", "x", "address", "bad");
 	USAGE_ERR("tag user del needs one UID or LOGIN (try --help)", "tag",
 		  "user", "del");
 	USAGE_ERR("tag user del needs one UID or LOGIN (try --help)", "tag",
@@ -891,6 +910,13 @@ static void test_cli_tag(void **state)
 			 EXIT_NOMODULE);
 	assert_int_equal(run("tag", "user", "set", "1000", "7", "blocked",
 			     NULL),
+			 EXIT_NOMODULE);
+	/* either order of the two words, either family */
+	assert_int_equal(run("tag", "user", "set", "1000", "7", "address",
+			     "192.0.2.20", "blocked", NULL),
+			 EXIT_NOMODULE);
+	assert_int_equal(run("tag", "user", "set", "1000", "7", "blocked",
+			     "address", "2001:db8:1::20", NULL),
 			 EXIT_NOMODULE);
 	assert_int_equal(run("tag", "user", "del", "root", NULL),
 			 EXIT_NOMODULE);

@@ -633,8 +633,8 @@ static void test_lists_config_roundtrip(void **state)
 	assert_memory_equal(&k, &k2, sizeof(k));
 }
 
-/* The agent's role and its user map: every attribute, the block flag
- * and the denied count included. */
+/* The agent's role and its user map: every attribute, the block flag,
+ * the user's address and the denied and spoofed counts included. */
 static void test_tag_roundtrip(void **state)
 {
 	struct muisp_nl_tag_user u, u2;
@@ -652,6 +652,7 @@ static void test_tag_roundtrip(void **state)
 	k.skipped = 5;
 	k.blocked = 6;
 	k.denied = (1ULL << 40) + 7;
+	k.spoofed = (1ULL << 36) + 8;
 	for (t = MUISP_TAG_A_IFINDEX; t <= MUISP_TAG_A_MAX; t++)
 		MUISP_NL_SET(&k, t);
 	nlh = empty_msg(MUISP_CMD_TAG_GET);
@@ -663,24 +664,40 @@ static void test_tag_roundtrip(void **state)
 	u.uid = 1001;
 	u.user = 7001;
 	u.blocked = 1;
+	u.addr.family = AF_INET6;
+	memcpy(u.addr.a, "\x20\x01\x0d\xb8\0\x01\0\0\0\0\0\0\0\0\0\x20", 16);
 	for (t = MUISP_TAG_USER_A_UID; t <= MUISP_TAG_USER_A_MAX; t++)
 		MUISP_NL_SET(&u, t);
 	nlh = empty_msg(MUISP_CMD_TAG_USER_SET);
 	assert_int_equal(muisp_nl_tag_user_put(nlh, &u), 0);
-	/* uid and user 8 bytes each, the flag a u8 padded to 8 */
-	assert_int_equal(nlh->nlmsg_len, 16 + 4 + 8 + 8 + 8);
+	/* uid and user 8 bytes each, the flag a u8 padded to 8, the
+	 * address 4 + 16 */
+	assert_int_equal(nlh->nlmsg_len, 16 + 4 + 8 + 8 + 8 + 20);
+	assert_int_equal(muisp_nl_tag_user_parse(nlh, &u2), 0);
+	assert_memory_equal(&u, &u2, sizeof(u));
+	/* an IPv4 address: 4 bytes */
+	memset(&u.addr, 0, sizeof(u.addr));
+	u.addr.family = AF_INET;
+	memcpy(u.addr.a, "\xc0\0\x02\x14", 4);
+	nlh = empty_msg(MUISP_CMD_TAG_USER_SET);
+	assert_int_equal(muisp_nl_tag_user_put(nlh, &u), 0);
+	assert_int_equal(nlh->nlmsg_len, 16 + 4 + 8 + 8 + 8 + 8);
 	assert_int_equal(muisp_nl_tag_user_parse(nlh, &u2), 0);
 	assert_memory_equal(&u, &u2, sizeof(u));
 
-	/* Without the flag (unblocked), no attribute: as before it. */
+	/* Without the flag (unblocked) and the address, no attribute: as
+	 * before them. */
 	u.blocked = 0;
-	u.present &= ~(1ULL << MUISP_TAG_USER_A_BLOCKED);
+	memset(&u.addr, 0, sizeof(u.addr));
+	u.present &= ~(1ULL << MUISP_TAG_USER_A_BLOCKED |
+		       1ULL << MUISP_TAG_USER_A_ADDR);
 	nlh = empty_msg(MUISP_CMD_TAG_USER_SET);
 	assert_int_equal(muisp_nl_tag_user_put(nlh, &u), 0);
 	assert_int_equal(nlh->nlmsg_len, 16 + 4 + 8 + 8);
 	assert_int_equal(muisp_nl_tag_user_parse(nlh, &u2), 0);
 	assert_memory_equal(&u, &u2, sizeof(u));
 	assert_false(MUISP_NL_HAS(&u2, MUISP_TAG_USER_A_BLOCKED));
+	assert_false(MUISP_NL_HAS(&u2, MUISP_TAG_USER_A_ADDR));
 
 	/* A dump's entry as the module puts it; a flag of another size is
 	 * refused. */
@@ -688,11 +705,21 @@ static void test_tag_roundtrip(void **state)
 	mnl_attr_put_u32(nlh, MUISP_TAG_USER_A_UID, 1002);
 	mnl_attr_put_u32(nlh, MUISP_TAG_USER_A_USER, 7002);
 	mnl_attr_put_u8(nlh, MUISP_TAG_USER_A_BLOCKED, 1);
+	mnl_attr_put(nlh, MUISP_TAG_USER_A_ADDR, 4, "\xc0\0\x02\x15");
 	assert_int_equal(muisp_nl_tag_user_parse(nlh, &u2), 0);
 	assert_true(MUISP_NL_HAS(&u2, MUISP_TAG_USER_A_BLOCKED));
 	assert_int_equal(u2.blocked, 1);
+	assert_true(MUISP_NL_HAS(&u2, MUISP_TAG_USER_A_ADDR));
+	assert_int_equal(u2.addr.family, AF_INET);
+	assert_memory_equal(u2.addr.a, "\xc0\0\x02\x15", 4);
 	nlh = empty_msg(MUISP_CMD_TAG_USER_GET);
 	mnl_attr_put_u32(nlh, MUISP_TAG_USER_A_BLOCKED, 1);
+	errno = 0;
+	assert_int_equal(muisp_nl_tag_user_parse(nlh, &u2), -1);
+	assert_int_equal(errno, EBADMSG);
+	/* an address of neither length is refused */
+	nlh = empty_msg(MUISP_CMD_TAG_USER_GET);
+	mnl_attr_put(nlh, MUISP_TAG_USER_A_ADDR, 6, "\xc0\0\x02\x15\0\0");
 	errno = 0;
 	assert_int_equal(muisp_nl_tag_user_parse(nlh, &u2), -1);
 	assert_int_equal(errno, EBADMSG);

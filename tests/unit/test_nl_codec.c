@@ -476,17 +476,25 @@ static int tag_user_cb(const struct muisp_nl_tag_user *u, void *arg)
 {
 	struct got *g = arg;
 
-	/* ids: the uid, then 1 for blocked, 0 for not, 2 for no flag */
+	/* ids: the uid, then 1 for blocked, 0 for not, 2 for no flag; the
+	 * address's last byte, 0 for none */
 	g->ids[g->n++] = u->uid;
 	if (MUISP_NL_HAS(u, MUISP_TAG_USER_A_BLOCKED))
 		g->ids[g->n++] = u->blocked;
 	else
 		g->ids[g->n++] = 2;
+	if (!MUISP_NL_HAS(u, MUISP_TAG_USER_A_ADDR))
+		g->ids[g->n++] = 0;
+	else if (u->addr.family == AF_INET)
+		g->ids[g->n++] = u->addr.a[3];
+	else
+		g->ids[g->n++] = u->addr.a[15];
 	return MNL_CB_OK;
 }
 
-/* tag user set sends the block flag only when set; the dump hands it on,
- * and its absence (an older module) as absent; tag show's denied. */
+/* tag user set sends the block flag and the address only when set; the
+ * dump hands them on, and their absence (an older module, no address) as
+ * absent; tag show's denied and spoofed. */
 static void test_tag_user_blocked(void **state)
 {
 	struct muisp_nl_tag_user u, sentu;
@@ -509,6 +517,13 @@ static void test_tag_user_blocked(void **state)
 	u.present &= ~(1ULL << MUISP_TAG_USER_A_BLOCKED);
 	assert_int_equal(muisp_nl_tag_user_set(&fake, &u), 0);
 	assert_int_equal(sent()->nlmsg_len, MNL_NLMSG_HDRLEN + 4 + 8 + 8);
+	u.addr.family = AF_INET;
+	memcpy(u.addr.a, "\xc0\0\x02\x14", 4);
+	MUISP_NL_SET(&u, MUISP_TAG_USER_A_ADDR);
+	assert_int_equal(muisp_nl_tag_user_set(&fake, &u), 0);
+	assert_int_equal(sent()->nlmsg_len, MNL_NLMSG_HDRLEN + 4 + 8 + 8 + 8);
+	assert_int_equal(muisp_nl_tag_user_parse(sent(), &sentu), 0);
+	assert_memory_equal(&u, &sentu, sizeof(u));
 
 	nlh = reply(MUISP_CMD_TAG_USER_GET);
 	mnl_attr_put_u32(nlh, MUISP_TAG_USER_A_UID, 1001);
@@ -518,30 +533,46 @@ static void test_tag_user_blocked(void **state)
 	mnl_attr_put_u32(nlh, MUISP_TAG_USER_A_UID, 1002);
 	mnl_attr_put_u32(nlh, MUISP_TAG_USER_A_USER, 7002);
 	mnl_attr_put_u8(nlh, MUISP_TAG_USER_A_BLOCKED, 0);
+	mnl_attr_put(nlh, MUISP_TAG_USER_A_ADDR, 16,
+		     "\x20\x01\x0d\xb8\0\x01\0\0\0\0\0\0\0\0\0\x20");
 	nlh = reply(MUISP_CMD_TAG_USER_GET);
 	mnl_attr_put_u32(nlh, MUISP_TAG_USER_A_UID, 1003);
 	mnl_attr_put_u32(nlh, MUISP_TAG_USER_A_USER, 7003);
+	nlh = reply(MUISP_CMD_TAG_USER_GET);
+	mnl_attr_put_u32(nlh, MUISP_TAG_USER_A_UID, 1004);
+	mnl_attr_put_u32(nlh, MUISP_TAG_USER_A_USER, 7004);
+	mnl_attr_put_u8(nlh, MUISP_TAG_USER_A_BLOCKED, 0);
+	mnl_attr_put(nlh, MUISP_TAG_USER_A_ADDR, 4, "\xc0\0\x02\x14");
 	assert_int_equal(muisp_nl_tag_user_dump(&fake, tag_user_cb, NULL, &g),
 			 0);
 	assert_int_equal(muisp_nl_cmd(sent()), MUISP_CMD_TAG_USER_GET);
-	assert_int_equal(g.n, 6);
+	assert_int_equal(g.n, 12);
 	assert_int_equal(g.ids[0], 1001);
 	assert_int_equal(g.ids[1], 1);
-	assert_int_equal(g.ids[2], 1002);
-	assert_int_equal(g.ids[3], 0);
-	assert_int_equal(g.ids[4], 1003);
-	assert_int_equal(g.ids[5], 2);
+	assert_int_equal(g.ids[2], 0);
+	assert_int_equal(g.ids[3], 1002);
+	assert_int_equal(g.ids[4], 0);
+	assert_int_equal(g.ids[5], 0x20);
+	assert_int_equal(g.ids[6], 1003);
+	assert_int_equal(g.ids[7], 2);
+	assert_int_equal(g.ids[8], 0);
+	assert_int_equal(g.ids[9], 1004);
+	assert_int_equal(g.ids[10], 0);
+	assert_int_equal(g.ids[11], 0x14);
 
 	nreplies = 0;
 	nlh = reply(MUISP_CMD_TAG_GET);
 	mnl_attr_put_u32(nlh, MUISP_TAG_A_IFINDEX, 2);
 	mnl_attr_put_u64(nlh, MUISP_TAG_A_BLOCKED, 4);
 	mnl_attr_put_u64(nlh, MUISP_TAG_A_DENIED, 5);
+	mnl_attr_put_u64(nlh, MUISP_TAG_A_SPOOFED, 6);
 	assert_int_equal(muisp_nl_tag_get(&fake, &k), 0);
 	assert_int_equal(muisp_nl_cmd(sent()), MUISP_CMD_TAG_GET);
 	assert_true(MUISP_NL_HAS(&k, MUISP_TAG_A_DENIED));
+	assert_true(MUISP_NL_HAS(&k, MUISP_TAG_A_SPOOFED));
 	assert_int_equal(k.blocked, 4);
 	assert_int_equal(k.denied, 5);
+	assert_int_equal(k.spoofed, 6);
 }
 
 int main(void)

@@ -5,9 +5,11 @@
  * MUISP_CMD_TAG_USER_*).  The module tags the packets of mapped local
  * users that leave through one interface with a sealed User Information
  * option, which the router's meter (agent.c, there) opens with the same
- * key; a blocked user's are dropped instead.  The key is read from a file
- * as agent set reads it (never the command line, which any user can list)
- * and is never read back.
+ * key; a blocked user's are dropped instead.  A user with an address of
+ * their own (Multi-IP) sends from it alone and untagged, and no one else
+ * sends from it.  The key is read from a file as agent set reads it
+ * (never the command line, which any user can list) and is never read
+ * back.
  */
 #include <errno.h>
 #include <net/if.h>
@@ -28,6 +30,7 @@ static const char *const tag_user_attrs[MUISP_TAG_USER_A_MAX + 1] = {
 	[MUISP_TAG_USER_A_UID] = "uid",
 	[MUISP_TAG_USER_A_USER] = "user",
 	[MUISP_TAG_USER_A_BLOCKED] = "blocked",
+	[MUISP_TAG_USER_A_ADDR] = "address",
 };
 
 /* As config show prints lan: the name when it resolves, then the index. */
@@ -40,7 +43,8 @@ enum {
 	T_TAGGED,
 	T_SKIPPED,
 	T_BLOCKED,
-	T_DENIED
+	T_DENIED,
+	T_SPOOFED
 };
 static const struct out_col tag_cols[] = {
 	[T_IF] = { "interface", "interface" },
@@ -52,14 +56,16 @@ static const struct out_col tag_cols[] = {
 	[T_SKIPPED] = { "skipped", "skipped" },
 	[T_BLOCKED] = { "blocked", "blocked" },
 	[T_DENIED] = { "denied", "denied" },
+	[T_SPOOFED] = { "spoofed", "spoofed" },
 };
 
-enum { U_UID, U_NAME, U_USER, U_BLOCKED };
+enum { U_UID, U_NAME, U_USER, U_BLOCKED, U_ADDR };
 static const struct out_col tag_user_cols[] = {
 	[U_UID] = { "uid", "UID" },
 	[U_NAME] = { "name", "NAME" },
 	[U_USER] = { "user", "USER" },
 	[U_BLOCKED] = { "blocked", "BLOCKED" },
+	[U_ADDR] = { "addr", "ADDRESS" },
 };
 
 static void names(struct ctl *c)
@@ -118,6 +124,8 @@ static int tag_show(struct ctl *c, int argc, char **argv)
 		out_u64(o, T_BLOCKED, t.blocked);
 	if (MUISP_NL_HAS(&t, MUISP_TAG_A_DENIED))
 		out_u64(o, T_DENIED, t.denied);
+	if (MUISP_NL_HAS(&t, MUISP_TAG_A_SPOOFED))
+		out_u64(o, T_SPOOFED, t.spoofed);
 	out_print(o, c->out, c->fmt, OUT_RECORD);
 	out_free(o);
 	return EXIT_OK;
@@ -233,6 +241,7 @@ static int tag_del(struct ctl *c, int argc, char **argv)
 static int tag_user_row(const struct muisp_nl_tag_user *u, void *arg)
 {
 	struct out_table *t = arg;
+	char ip[MUISP_NL_IPSTRLEN];
 	struct passwd *pw;
 
 	if (out_row(t) < 0)
@@ -245,6 +254,8 @@ static int tag_user_row(const struct muisp_nl_tag_user *u, void *arg)
 	/* a module older than the block flag has none */
 	if (MUISP_NL_HAS(u, MUISP_TAG_USER_A_BLOCKED))
 		out_bool(t, U_BLOCKED, u->blocked);
+	if (MUISP_NL_HAS(u, MUISP_TAG_USER_A_ADDR))
+		out_str(t, U_ADDR, muisp_nl_ip_to_str(&u->addr, ip));
 	return MNL_CB_OK;
 }
 
@@ -298,17 +309,20 @@ static int parse_uid(const char *what, const char *s, uint32_t *uid)
 			strerror(errno));
 }
 
-/* tag user set UID|LOGIN USER [blocked]: blocked, the user's packets are
- * dropped on the host instead (the router's block list for the user). */
+/*
+ * tag user set UID|LOGIN USER [blocked] [address ADDR], in either order:
+ * blocked, the user's packets are dropped on the host instead (the
+ * router's block list for the user); address, the user's own (Multi-IP).
+ */
 static int tag_user_set(struct ctl *c, int argc, char **argv)
 {
 	struct muisp_nl_tag_user u;
 	const char *why;
 	uint64_t v;
-	int rc;
+	int i, rc;
 
 	memset(&u, 0, sizeof(u));
-	if (argc != 3 && argc != 4)
+	if (argc < 3)
 		return cli_usage("tag user set needs a UID or LOGIN and a "
 				 "USER");
 	rc = parse_uid("tag user set", argv[1], &u.uid);
@@ -319,14 +333,22 @@ static int tag_user_set(struct ctl *c, int argc, char **argv)
 	u.user = (uint32_t)v;
 	MUISP_NL_SET(&u, MUISP_TAG_USER_A_UID);
 	MUISP_NL_SET(&u, MUISP_TAG_USER_A_USER);
-	/* the entry is replaced whole: without "blocked", unblocked (and
-	 * no attribute, so a module older than the flag takes it) */
-	if (argc == 4) {
-		if (strcmp(argv[3], "blocked"))
+	/* the entry is replaced whole: without "blocked", unblocked, without
+	 * "address", none (and no attribute, so an older module takes it) */
+	for (i = 3; i < argc; i++) {
+		if (!strcmp(argv[i], "blocked")) {
+			u.blocked = 1;
+			MUISP_NL_SET(&u, MUISP_TAG_USER_A_BLOCKED);
+		} else if (!strcmp(argv[i], "address")) {
+			if (++i == argc)
+				return cli_usage("'address' needs a value");
+			if (parse_ip(argv[i], &u.addr, &why) < 0)
+				return cli_badarg("address", argv[i], why);
+			MUISP_NL_SET(&u, MUISP_TAG_USER_A_ADDR);
+		} else {
 			return cli_usage("unknown tag user set argument '%s'",
-					 argv[3]);
-		u.blocked = 1;
-		MUISP_NL_SET(&u, MUISP_TAG_USER_A_BLOCKED);
+					 argv[i]);
+		}
 	}
 	if (!ctl_nl(c, &rc))
 		return rc;
@@ -356,7 +378,7 @@ static int tag_user_del(struct ctl *c, int argc, char **argv)
 
 static const struct ctl_verb tag_user_verbs[] = {
 	{ "list", tag_user_list, "" },
-	{ "set", tag_user_set, "UID|LOGIN USER [blocked]" },
+	{ "set", tag_user_set, "UID|LOGIN USER [blocked] [address ADDR]" },
 	{ "del", tag_user_del, "UID|LOGIN" },
 	{ NULL, NULL, NULL },
 };
@@ -379,7 +401,7 @@ static const struct ctl_verb tag_verbs[] = {
 	{ "close", tag_close, "IFNAME|IFINDEX [method packet|flow]" },
 	{ "del", tag_del, "" },
 	{ "user", tag_user, "list" },
-	{ "user", tag_user, "set UID|LOGIN USER [blocked]" },
+	{ "user", tag_user, "set UID|LOGIN USER [blocked] [address ADDR]" },
 	{ "user", tag_user, "del UID|LOGIN" },
 	{ NULL, NULL, NULL },
 };
