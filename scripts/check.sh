@@ -56,11 +56,14 @@ limit_of() {
 #                meter's and the agent's keys, each a gcm(aes) transform of
 #                the line's crypto API, set again, closed and freed after a
 #                grace period (so uinfo-agents, the same, stays on 6.1)
+#   uinfo-multiip the agent's anti-spoofing (about 25 s): the socket's
+#                uid and the kernel's own sockets, an rhashtable by
+#                address, the extended ack's formatted message (compat.h)
 # Left to the default line for time: dp-bulk, dp-flows, dp-limits, dp-lists
 # (the same hooks and tables at scale), hostile-kernel, the other ike-*
 # (the same hook path as ike-spoof) and the userspace-driven scenarios.
 OTHER_LINE_SCENARIOS=(dp-unload dp-hooks dp-netlink dp-gate ft-selftest ike-spoof
-	uinfo-meter uinfo-tag)
+	uinfo-meter uinfo-tag uinfo-multiip)
 
 stage() { # name command...
 	local name=$1 rc line p f t0=$SECONDS lim

@@ -95,16 +95,46 @@ static int opt_meter(struct conf *r, struct uinfod_conf *c)
 	return conf_str(r, 1, c->meter, sizeof(c->meter));
 }
 
+/* "address ADDR[/LEN]" (words i, i + 1) into u: 0, or -1. */
+static int user_addr(struct conf *r, int i, struct uinfod_user *u)
+{
+	const char *s = r->w[i + 1], *slash = strchr(s, '/'), *why;
+	char buf[INET6_ADDRSTRLEN];
+	size_t n = slash ? (size_t)(slash - s) : strlen(s);
+	uint64_t len;
+	int af;
+
+	if (strcmp(r->w[i], "address"))
+		return conf_bad(r, i, "expected 'address'");
+	if (n >= sizeof(buf))
+		return conf_bad(r, i + 1, "not an IPv4 or IPv6 address");
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	af = strchr(buf, ':') ? AF_INET6 : AF_INET;
+	if (inet_pton(af, buf, u->addr) != 1)
+		return conf_bad(r, i + 1, "not an IPv4 or IPv6 address");
+	u->family = (uint8_t)af;
+	u->plen = af == AF_INET ? 32 : 128;
+	if (slash) {
+		if (parse_uint(slash + 1, u->plen, &len, &why) < 0)
+			return conf_bad(r, i + 1, "bad prefix length");
+		u->plen = (uint8_t)len;
+	}
+	return 0;
+}
+
 static int opt_user(struct conf *r, struct uinfod_conf *c,
 		    uinfod_lookup_fn lookup)
 {
+	struct uinfod_user nu = { 0 }, *u;
 	const char *s, *why;
-	struct uinfod_user *u;
 	uint32_t uid;
 	uint64_t v;
 	int k;
 
-	if (conf_nargs(r, 2) < 0)
+	if (r->nw != 5 && conf_nargs(r, 2) < 0)
+		return -1;
+	if (r->nw == 5 && user_addr(r, 3, &nu) < 0)
 		return -1;
 	s = r->w[1];
 	/* digits (or a sign) are a uid, anything else a login */
@@ -136,6 +166,7 @@ static int opt_user(struct conf *r, struct uinfod_conf *c,
 		c->users = u;
 	}
 	u = &c->users[c->nusers++];
+	*u = nu;
 	u->uid = uid;
 	u->id = (uint32_t)v;
 	u->line = r->line;
@@ -260,6 +291,52 @@ static int check_dups(struct conf *r, struct uinfod_conf *c)
 	return 0;
 }
 
+static int by_addr(const void *a, const void *b)
+{
+	const struct uinfod_user *x = *(const struct uinfod_user *const *)a;
+	const struct uinfod_user *y = *(const struct uinfod_user *const *)b;
+	int d = x->family - y->family;
+
+	if (!d)
+		d = memcmp(x->addr, y->addr, sizeof(x->addr));
+	return d ? d : x->line - y->line;
+}
+
+/* No address given to two users: the repetition first in the file is
+ * the error.  c->users stays as it is. */
+static int check_addr_dups(struct conf *r, const struct uinfod_conf *c)
+{
+	const struct uinfod_user **v, *dup = NULL, *first = NULL;
+	char text[INET6_ADDRSTRLEN];
+	unsigned int i, n = 0;
+
+	for (i = 0; i < c->nusers; i++)
+		n += c->users[i].family != 0;
+	if (n < 2)
+		return 0;
+	v = malloc(n * sizeof(*v));
+	if (!v)
+		return conf_err(r, 0, "user: out of memory");
+	for (i = n = 0; i < c->nusers; i++)
+		if (c->users[i].family)
+			v[n++] = &c->users[i];
+	qsort(v, n, sizeof(*v), by_addr);
+	for (i = 1; i < n; i++)
+		if (v[i]->family == v[i - 1]->family &&
+		    !memcmp(v[i]->addr, v[i - 1]->addr, sizeof(v[i]->addr)) &&
+		    (!dup || v[i]->line < dup->line)) {
+			dup = v[i];
+			first = v[i - 1];
+		}
+	free(v);
+	if (!dup)
+		return 0;
+	inet_ntop(dup->family, dup->addr, text, sizeof(text));
+	return conf_err(r, dup->line,
+			"user: address %s already given to uid %u on line %d",
+			text, first->uid, first->line);
+}
+
 static int check_required(struct conf *r, const struct uinfod_conf *c)
 {
 	static const struct {
@@ -309,6 +386,8 @@ int uinfod_config_parse(const char *name, const char *text,
 		rc = check_required(&r, c);
 	if (!rc)
 		rc = check_dups(&r, c);
+	if (!rc)
+		rc = check_addr_dups(&r, c);
 	if (!rc && !c->server_name[0])
 		memcpy(c->server_name, c->meter, sizeof(c->server_name));
 	conf_fini(&r);

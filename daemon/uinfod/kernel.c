@@ -69,20 +69,51 @@ static int by_uid(const void *a, const void *b)
 	return x->uid < y->uid ? -1 : x->uid > y->uid;
 }
 
-/* uid as user id, blocked or not. */
-static int user_set(struct muisp_nl *nl, uint32_t uid, uint32_t id, int blocked)
+/* c's user as the module maps them: blocked or not, their own address. */
+static void user_entry(const struct uinfod_user *c, int blocked,
+		       struct muisp_nl_tag_user *u)
 {
-	struct muisp_nl_tag_user u = { 0 };
+	memset(u, 0, sizeof(*u));
+	u->uid = c->uid;
+	u->user = c->id;
+	u->blocked = blocked ? 1 : 0;
+	MUISP_NL_SET(u, MUISP_TAG_USER_A_UID);
+	MUISP_NL_SET(u, MUISP_TAG_USER_A_USER);
+	/* absent is 0 (none): a module without these still maps users */
+	if (blocked)
+		MUISP_NL_SET(u, MUISP_TAG_USER_A_BLOCKED);
+	if (c->family) {
+		u->addr.family = c->family;
+		memcpy(u->addr.a, c->addr, sizeof(u->addr.a));
+		MUISP_NL_SET(u, MUISP_TAG_USER_A_ADDR);
+	}
+}
 
-	u.uid = uid;
-	u.user = id;
-	u.blocked = blocked ? 1 : 0;
-	MUISP_NL_SET(&u, MUISP_TAG_USER_A_UID);
-	MUISP_NL_SET(&u, MUISP_TAG_USER_A_USER);
-	if (blocked) /* absent is 0: a module without the flag still maps */
-		MUISP_NL_SET(&u, MUISP_TAG_USER_A_BLOCKED);
-	if (muisp_nl_tag_user_set(nl, &u) < 0) {
-		nl_warn(nl, "user map: set uid %u", uid);
+/* Do two entries have the same own address (or both none)? */
+static int same_addr(const struct muisp_nl_tag_user *x,
+		     const struct muisp_nl_tag_user *y)
+{
+	int hx = MUISP_NL_HAS(x, MUISP_TAG_USER_A_ADDR);
+
+	return hx == MUISP_NL_HAS(y, MUISP_TAG_USER_A_ADDR) &&
+	       (!hx || (x->addr.family == y->addr.family &&
+			!memcmp(x->addr.a, y->addr.a,
+				x->addr.family == AF_INET ? 4 : 16)));
+}
+
+/* Is the module's entry have what want says? */
+static int user_same(const struct muisp_nl_tag_user *have,
+		     const struct muisp_nl_tag_user *want)
+{
+	return MUISP_NL_HAS(have, MUISP_TAG_USER_A_USER) &&
+	       have->user == want->user && !have->blocked == !want->blocked &&
+	       same_addr(have, want);
+}
+
+static int user_set(struct muisp_nl *nl, const struct muisp_nl_tag_user *u)
+{
+	if (muisp_nl_tag_user_set(nl, u) < 0) {
+		nl_warn(nl, "user map: set uid %u", u->uid);
 		return -1;
 	}
 	return 0;
@@ -111,22 +142,37 @@ int uinfod_kernel_users(struct muisp_nl *nl, const struct uinfod_conf *c,
 		}
 		removed++;
 	}
-	/* the configuration's are set where the module has them otherwise */
+	/* the configuration's are set where the module has them otherwise;
+	 * first without an address where theirs changes, as an address
+	 * may move from one user to another (the module refuses one user's
+	 * address to a second) */
 	if (m.n)
 		qsort(m.v, m.n, sizeof(*m.v), by_uid);
-	for (i = 0; i < c->nusers; i++) {
-		struct muisp_nl_tag_user u = { 0 };
-		const struct muisp_nl_tag_user *have;
-		int blocked = b && uinfod_blocks_has(b, c->users[i].id);
+	for (int pass = 0; pass < 2; pass++) {
+		for (i = 0; i < c->nusers; i++) {
+			const struct muisp_nl_tag_user *have;
+			struct muisp_nl_tag_user u;
 
-		u.uid = c->users[i].uid;
-		have = m.n ? bsearch(&u, m.v, m.n, sizeof(*m.v), by_uid) : NULL;
-		if (have && MUISP_NL_HAS(have, MUISP_TAG_USER_A_USER) &&
-		    have->user == c->users[i].id && !have->blocked == !blocked)
-			continue;
-		if (user_set(nl, u.uid, c->users[i].id, blocked) < 0)
-			goto out;
-		set++;
+			user_entry(&c->users[i],
+				   b && uinfod_blocks_has(b, c->users[i].id),
+				   &u);
+			have = m.n ? bsearch(&u, m.v, m.n, sizeof(*m.v),
+					     by_uid) :
+				     NULL;
+			if (have && user_same(have, &u))
+				continue;
+			if (!pass) {
+				if (!have ||
+				    !MUISP_NL_HAS(have,
+						  MUISP_TAG_USER_A_ADDR) ||
+				    same_addr(have, &u))
+					continue;
+				u.present &= ~(1ull << MUISP_TAG_USER_A_ADDR);
+			}
+			if (user_set(nl, &u) < 0)
+				goto out;
+			set += pass;
+		}
 	}
 	log_info("user map: %u user%s (%u set, %u removed)", c->nusers,
 		 c->nusers == 1 ? "" : "s", set, removed);
@@ -139,10 +185,15 @@ out:
 int uinfod_kernel_block(struct muisp_nl *nl, const struct uinfod_conf *c,
 			uint32_t id, int blocked)
 {
-	for (unsigned int i = 0; i < c->nusers; i++)
-		if (c->users[i].id == id &&
-		    user_set(nl, c->users[i].uid, id, blocked) < 0)
+	struct muisp_nl_tag_user u;
+
+	for (unsigned int i = 0; i < c->nusers; i++) {
+		if (c->users[i].id != id)
+			continue;
+		user_entry(&c->users[i], blocked, &u);
+		if (user_set(nl, &u) < 0)
 			return -1;
+	}
 	return 0;
 }
 

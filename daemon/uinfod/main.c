@@ -9,6 +9,11 @@
  * role).  A tagger that cannot be closed is fatal: systemd starts the
  * daemon again (Restart=on-failure), which closes it first.
  *
+ * Users with an address of their own (the Multi-IP scheme) get it, and
+ * the per-uid routing that makes it their source, after the module's map
+ * knows it is theirs (addrs.c): their packets are then named by it, not
+ * tagged, and leave whether a key is agreed or not.
+ *
  * The users the router blocks come with each session, before its key:
  * they are flagged in the module's user map before the tagger opens, so
  * none of their packets leaves under the new key; a change while up is
@@ -190,6 +195,9 @@ int main(int argc, char **argv)
 	close_tagger(d);
 	if (uinfod_kernel_users(d->nl, &d->conf, NULL) < 0)
 		fatalx("the user map cannot be set: exiting");
+	/* users' own addresses once the module knows whose they are */
+	if (uinfod_addrs_apply(d->ifindex, &d->conf) < 0)
+		fatalx("the users' own addresses cannot be set: exiting");
 	log_info("started: %u local user%s tagged on %s (method %s) with a "
 		 "key agreed with the meter %s port %u; their traffic is "
 		 "blocked until then",

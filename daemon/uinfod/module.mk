@@ -9,6 +9,7 @@ UINFOD_CORE_SRCS := $(UINFOD_CONF_SRCS) daemon/uinfod/agree.c \
 	daemon/uinfod/session.c lib/proto.c $(LIB_SOCKOWNER_SRCS) \
 	$(LIB_LOG_SRCS) $(LIB_EVLOOP_SRCS)
 UINFOD_SRCS := $(UINFOD_CORE_SRCS) daemon/uinfod/kernel.c \
+	daemon/uinfod/addrs.c \
 	daemon/uinfod/main.c $(LIB_NL_SRCS)
 UINFOD_LIBS = $(shell $(PKG_CONFIG) --libs openssl 2>/dev/null || echo -lssl -lcrypto) \
 	$(LIB_EVLOOP_LIBS) $(LIB_SOCKOWNER_LIBS)

@@ -17,7 +17,10 @@
  *              from the kernel's socket table (lib/sockowner); its
  *              blocked users (UINFO_BLOCK) handed to main.c
  *   kernel.c   the module: the user map made equal (blocked users
- *              flagged), the tagger keyed or closed (lib/muisp_nl)
+ *              flagged, own addresses), the tagger keyed or closed
+ *              (lib/muisp_nl)
+ *   addrs.c    the Multi-IP scheme: users' own addresses on the
+ *              interface and the per-uid routing that uses them
  *   main.c     start-up, the loop, the order of things
  */
 #ifndef MUISP_UINFOD_H
@@ -44,11 +47,15 @@
 /* Nothing heard for this many keep-alive intervals: the meter is lost. */
 #define UINFOD_SILENT_INTERVALS 3
 
-/* A local user tagged: uid -> Accounting ID. */
+/* A local user tagged: uid -> Accounting ID; with an address of their
+ * own (the Multi-IP scheme), that address names them instead. */
 struct uinfod_user {
 	uint32_t uid;
-	uint32_t id; /* the Accounting ID, 1..UINT32_MAX */
-	int line;    /* where the configuration maps it */
+	uint32_t id;	/* the Accounting ID, 1..UINT32_MAX */
+	int line;	/* where the configuration maps it */
+	uint8_t family; /* of addr: AF_INET, AF_INET6, 0 none */
+	uint8_t plen;	/* addr's prefix length on the interface */
+	uint8_t addr[16];
 };
 
 struct uinfod_conf {
@@ -176,6 +183,16 @@ int uinfod_kernel_users(struct muisp_nl *nl, const struct uinfod_conf *c,
 /* Every local user c maps to id blocked or not.  0, or -1 (logged). */
 int uinfod_kernel_block(struct muisp_nl *nl, const struct uinfod_conf *c,
 			uint32_t id, int blocked);
+/* ---- addrs.c: the Multi-IP scheme's addresses and routing ---- */
+
+/* User number i's routing table (its rule selects it for their uid). */
+#define UINFOD_ADDRS_TABLE 0x6d750000u
+
+/* Make the host's addresses, rules and routes of users with an address
+ * of their own (c) what c says, on ifindex; an earlier start's removed.
+ * 0, or -1 (logged). */
+int uinfod_addrs_apply(uint32_t ifindex, const struct uinfod_conf *c);
+
 /* The tagger closed on ifindex: mapped users' packets dropped.  0, or -1
  * (logged). */
 int uinfod_kernel_close(struct muisp_nl *nl, uint32_t ifindex, uint8_t method);

@@ -101,6 +101,8 @@ $(eval $(call unit_test,test_ipfixd,tests/unit/test_ipfixd.c $(IPFIXD_CORE_SRCS)
 # agreement's pure parts and the session against a TLS server in-process
 $(eval $(call unit_test,test_uinfod_config,tests/unit/test_uinfod_config.c $(UINFOD_CONF_SRCS),))
 $(eval $(call unit_test,test_uinfod,tests/unit/test_uinfod.c $(UINFOD_CORE_SRCS) $(LIB_CA_SRCS),$(UINFOD_LIBS) -lpthread))
+# its Multi-IP routing (addrs.c), in a network namespace of its own
+$(eval $(call unit_test,test_uinfod_addrs,tests/unit/test_uinfod_addrs.c daemon/uinfod/addrs.c $(LIB_LOG_SRCS),$(LIB_NL_LIBS)))
 
 # the instruction counter's QEMU plugin (tests/bench/qemu-insn/)
 $(eval $(call unit_test,test_qemu_insn,tests/unit/test_qemu_insn.c tests/bench/qemu-insn/insn.c,-lpthread))

@@ -129,6 +129,21 @@ static void test_every_key(void **state)
 	assert_string_equal(c.server_name, "192.0.2.7");
 	assert_int_equal(c.retry_max, 1);
 	assert_int_equal(c.method, MUISP_TAG_METHOD_PACKET);
+	assert_int_equal(c.users[0].family, 0);
+
+	/* users' own addresses (the Multi-IP scheme): a prefix length, or
+	 * the address's full length */
+	assert_int_equal(parse(BASE "user 5 5 address 10.77.0.150/24\n"
+				    "user 6 6 address 2001:db8::6\n"
+				    "user 7 7\n"),
+			 0);
+	assert_int_equal(c.users[0].family, AF_INET);
+	assert_int_equal(c.users[0].plen, 24);
+	assert_memory_equal(c.users[0].addr, "\x0a\x4d\x00\x96", 4);
+	assert_int_equal(c.users[1].family, AF_INET6);
+	assert_int_equal(c.users[1].plen, 128);
+	assert_int_equal(c.users[1].addr[15], 6);
+	assert_int_equal(c.users[2].family, 0);
 	uinfod_config_free(&c);
 }
 
@@ -199,6 +214,20 @@ static void test_errors(void **state)
 		{ "retry-max soon\n", "f:1: retry-max: 'soon': not a number" },
 		/* users */
 		{ "user 1001\n", "f:1: user: expected 2 arguments, got 1" },
+		{ "user 1001 5 address\n",
+		  "f:1: user: expected 2 arguments, got 3" },
+		{ "user 1001 5 addr 10.0.0.1\n",
+		  "f:1: user: 'addr': expected 'address'" },
+		{ "user 1001 5 address host\n",
+		  "f:1: user: 'host': not an IPv4 or IPv6 address" },
+		{ "user 1001 5 address 10.0.0.1/33\n",
+		  "f:1: user: '10.0.0.1/33': bad prefix length" },
+		{ "user 1001 5 address 2001:db8::1/129\n",
+		  "f:1: user: '2001:db8::1/129': bad prefix length" },
+		{ BASE "user 1 5 address 10.0.0.9/24\nuser 2 6\n"
+		       "user 3 7 address 10.0.0.9/16\n",
+		  "f:8: user: address 10.0.0.9 already given to uid 1 on line "
+		  "6" },
 		{ "user carol 5\n", "f:1: user: 'carol': no such user" },
 		{ "user broken 5\n",
 		  "f:1: user: 'broken': cannot look up: Input/output error" },
