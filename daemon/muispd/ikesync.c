@@ -104,14 +104,13 @@ static const char *fmt_id(const struct tun_id *id, char *buf, size_t len)
 	return buf;
 }
 
-/* The SA of a bound address is gone: its contract becomes unbound. */
-static void tun_unbind(struct muispd *md, const char *addr, uint64_t contract,
-		       uint64_t now)
+/* l, bound to payer (an address, or a user of it), is unbound: the
+ * address's SA is gone. */
+static void tun_unbind_live(struct muispd *md, struct live *l,
+			    const char *payer, uint64_t now)
 {
-	struct live *l = live_find(md, contract);
-
-	if (!l || !contract_is_bound(l->rec.state) ||
-	    strcmp(l->rec.addr, addr) || session_step(l, CE_UNBIND, 0, now))
+	if (!contract_is_bound(l->rec.state) || strcmp(l->rec.addr, payer) ||
+	    session_step(l, CE_UNBIND, 0, now))
 		return;
 	if (!l->acct_cause) /* register.c marks what it cut: Admin-Reset */
 		l->acct_cause = RAD_TERM_LOST_CARRIER;
@@ -119,7 +118,31 @@ static void tun_unbind(struct muispd *md, const char *addr, uint64_t contract,
 	l->pending = 0;
 	session_save(md, l, 1);
 	log_info("contract %llu: unbound from %s: its IPsec SA is gone",
-		 (unsigned long long)l->rec.serial, addr);
+		 (unsigned long long)l->rec.serial, payer);
+}
+
+/*
+ * The SA of a bound address is gone: its contract becomes unbound, and
+ * so do its users' ("ID@ADDRESS", per-user contracts), whose packets the
+ * module serves only while the address is served.
+ */
+void ikesync_unbind(struct muispd *md, const char *addr, uint64_t contract,
+		    uint64_t now)
+{
+	struct live *l = live_find(md, contract);
+	char payer[sizeof(l->rec.addr)];
+	uint32_t user;
+
+	if (l)
+		tun_unbind_live(md, l, addr, now);
+	for (unsigned i = 0; i < md->nlives; i++) {
+		l = &md->lives[i];
+		if (!contract_payer_user(l->rec.addr, &user) ||
+		    strcmp(contract_payer_host(l->rec.addr), addr))
+			continue;
+		memcpy(payer, l->rec.addr, sizeof(payer));
+		tun_unbind_live(md, l, payer, now);
+	}
 }
 
 typedef int (*tun_edit_fn)(struct muispd *md, struct tun_id *id,
@@ -244,7 +267,7 @@ static void tun_sync_addr(struct muispd *md, const char *addr, tun_edit_fn edit,
 		 fmt_id(&p.e.id, b2, sizeof(b2)), ka.e.exists ? "" : "new, ",
 		 tun_state_name(p.e.state));
 	if (p.lost)
-		tun_unbind(md, addr, ka.e.contract, muispd_now(md));
+		ikesync_unbind(md, addr, ka.e.contract, muispd_now(md));
 	privacy_enforce(md, addr, &p.e, p.lost ? ka.e.contract : 0);
 }
 

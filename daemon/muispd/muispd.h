@@ -556,6 +556,10 @@ void ikesync_connect(struct muispd *md, uint64_t now);
 void ikesync_reconnect(struct muispd *md);
 void ikesync_probe(struct muispd *md);
 void ikesync_close(struct muispd *md);
+/* addr's IPsec SA is gone: contract (the address's) and its users'
+ * ("ID@ADDRESS") become unbound. */
+void ikesync_unbind(struct muispd *md, const char *addr, uint64_t contract,
+		    uint64_t now);
 void ikesync_arm(struct muispd *md);
 struct vici_builder;
 int ikesync_command(struct muispd *md, const char *cmd, struct vici_builder *b);

@@ -534,7 +534,7 @@ void register_op_forget(struct muispd *md, struct conn *c,
 	}
 	log_info("registration: %s %s forgotten by the operator", r->addr,
 		 r->c.subject);
-	if (live_by_addr(md, r->addr)) /* its SA goes down: tun_unbind */
+	if (live_by_addr(md, r->addr)) /* its SA goes down: ikesync_unbind */
 		live_by_addr(md, r->addr)->acct_cause = RAD_TERM_ADMIN_RESET;
 	ended = refuse_all(md);
 	snprintf(text, sizeof(text),

@@ -667,6 +667,15 @@ static void test_agent_owner(void **state)
 	reply(f, h, MP_T_ERROR, &m);
 	command(f, c, MP_T_USAGE, k);
 	reply(f, c, MP_T_STATUS, &m);
+	/* the host's IPsec SA gone: user 7's contract is unbound with the
+	 * host's (the module serves a user only while the host is served) */
+	ikesync_unbind(f->md, "127.0.0.1", 0, f->md->clock);
+	req(f, &m, MP_T_OP_CONTRACT_SHOW);
+	mp_set_u(&m, MP_A_SERIAL, k);
+	send_msg(f, f->op, &m);
+	reply(f, f->op, MP_T_STATUS, &m);
+	assert_int_equal(m.u[MP_A_STATE], CS_UNBOUND);
+	assert_false(mp_has(&m, MP_A_ADDR));
 	close(host2);
 	close(host);
 	/* the agent knows no such connection: refused, closed */
