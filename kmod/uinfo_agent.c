@@ -138,6 +138,9 @@ static bool tag_spoofed(struct muisp_net *mn, const struct sk_buff *skb,
 	const struct muisp_tag_user *o;
 	struct muisp_addr_key src;
 
+	/* a host without Multi-IP users: nothing to look up, or to key */
+	if (!(u && u->addr.family) && !atomic_read(&mn->tag_addrs.nelems))
+		return false;
 	tag_src(skb, pf, &src);
 	if (u && u->addr.family == src.family) {
 		*own = !memcmp(&u->addr, &src, sizeof(src));
