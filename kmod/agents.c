@@ -167,12 +167,17 @@ int muisp_agent_set(struct muisp_net *mn, const struct muisp_addr_key *key,
 		       GFP_KERNEL_ACCOUNT);
 	if (ret)
 		goto err_agent;
+	/* the first agent: the intake of redirected copies (hooks.c) */
+	ret = muisp_hooks_set(mn, muisp_hooks_wanted(&mn->cfg,
+						     mn->nagents + 1));
+	if (ret) {
+		NL_SET_ERR_MSG(extack, "cannot register the netfilter hooks");
+		goto err_id;
+	}
 	ret = rhashtable_insert_fast(&mn->agents, &a->node, agent_params);
 	if (ret) {
-		xa_erase(&mn->agent_ids, a->id);
-		/* a dump may have seen it; rare (no memory): wait here */
-		synchronize_rcu();
-		goto err_agent;
+		muisp_hooks_set(mn, muisp_hooks_wanted(&mn->cfg, mn->nagents));
+		goto err_id;
 	}
 	WRITE_ONCE(mn->nagents, mn->nagents + 1);
 	if (!k)
@@ -182,6 +187,10 @@ int muisp_agent_set(struct muisp_net *mn, const struct muisp_addr_key *key,
 	pr_debug("netns %u agent %u created\n", mn->net->ns.inum, a->id);
 	return 0;
 
+err_id:
+	xa_erase(&mn->agent_ids, a->id);
+	/* a dump may have seen it; rare (no memory): wait here */
+	synchronize_rcu();
 err_agent:
 	kfree(a);
 err_key:
@@ -204,6 +213,8 @@ int muisp_agent_del(struct muisp_net *mn, const struct muisp_addr_key *key,
 	WRITE_ONCE(mn->nagents, mn->nagents - 1);
 	if (!rcu_access_pointer(a->k))
 		WRITE_ONCE(mn->nagents_closed, mn->nagents_closed - 1);
+	/* the last one: no intake (only unregisters, cannot fail) */
+	muisp_hooks_set(mn, muisp_hooks_wanted(&mn->cfg, mn->nagents));
 	mn->gen_agent++;
 	gone->agent = a;
 	return 0;

@@ -308,6 +308,50 @@ static u64 contract_ctr_set(u64 *base, u64 now_sum, u64 v)
 	return *base - old;
 }
 
+/*
+ * Add d to c's counters (sub: take it away) and its quota's usage, in
+ * the metric's unit.  Any context; c->lock and the quota's lock nest as
+ * in muisp_contract_set().
+ */
+static void contract_shift(struct muisp_contract *c,
+			   const struct muisp_contract_ctrs *d, bool sub)
+{
+	unsigned long flags;
+	u64 delta;
+	int i;
+
+	spin_lock_irqsave(&c->lock, flags);
+	muisp_quota_hold(&c->quota, &c->pcpu->q);
+	for (i = 0; i < 2; i++) {
+		WRITE_ONCE(c->base_bytes[i], sub ?
+			   c->base_bytes[i] - d->bytes[i] :
+			   c->base_bytes[i] + d->bytes[i]);
+		WRITE_ONCE(c->base_packets[i], sub ?
+			   c->base_packets[i] - d->packets[i] :
+			   c->base_packets[i] + d->packets[i]);
+	}
+	delta = contract_metric_usage(c->metric, d);
+	muisp_quota_release(&c->quota, sub ? -delta : delta,
+			    READ_ONCE(c->soft), READ_ONCE(c->hard),
+			    contract_par(c));
+	spin_unlock_irqrestore(&c->lock, flags);
+}
+
+void muisp_contract_move(struct muisp_contract *from,
+			 struct muisp_contract *to, const u64 bytes[2],
+			 const u64 packets[2])
+{
+	struct muisp_contract_ctrs d = { };
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		d.bytes[i] = bytes[i];
+		d.packets[i] = packets[i];
+	}
+	contract_shift(from, &d, true);
+	contract_shift(to, &d, false);
+}
+
 /* max: the most contracts the caller may have in the table */
 int muisp_contract_set(struct muisp_net *mn,
 		       const struct muisp_contract_req *req, u32 max,

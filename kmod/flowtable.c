@@ -554,6 +554,7 @@ const struct muisp_flow_payer *muisp_ft_find(struct muisp_flowtable *ft,
 		payer = e->payer;
 		hint->e = e;
 		hint->id = e->id;
+		hint->down = e->packets[MUISP_DIR_DOWN];
 	}
 	spin_unlock(&e->lock);
 	return payer;
@@ -598,6 +599,35 @@ update:
 slow:
 	return ft_account_slow(ft, pos, key, dir, len, tcp_flags, payer, gen,
 			       now);
+}
+
+const struct muisp_flow_payer *muisp_ft_repay(struct muisp_flowtable *ft,
+					      u32 pos,
+					      const struct muisp_flow_key *key,
+					      const struct muisp_flow_payer *payer,
+					      u32 gen, u64 bytes[2],
+					      u64 packets[2])
+{
+	const struct muisp_flow_payer *was = NULL;
+	struct muisp_flow_entry *e = ft_find(ft, pos, key);
+
+	if (!e)
+		return NULL;
+	spin_lock(&e->lock);
+	/*
+	 * Under the entry's lock: a muisp_ft_unbind*() that moved the
+	 * generation on has swept this entry already (and we see the new
+	 * generation), or will sweep it after us and see the new payer.
+	 */
+	if (e->table_id == ft->table_id && muisp_flow_key_equal(&e->key, key) &&
+	    e->payer != payer && gen == READ_ONCE(ft->bind_gen)) {
+		was = e->payer;
+		e->payer = payer;
+		memcpy(bytes, e->bytes, sizeof(e->bytes));
+		memcpy(packets, e->packets, sizeof(e->packets));
+	}
+	spin_unlock(&e->lock);
+	return was;
 }
 
 typedef enum muisp_flow_end (*ft_pred_fn)(const struct muisp_flow_entry *e,

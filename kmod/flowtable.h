@@ -141,6 +141,7 @@ void muisp_ft_get_params(struct muisp_flowtable *ft,
 struct muisp_ft_hint {
 	struct muisp_flow_entry *e;	/* NULL: none */
 	u64 id;				/* its flow id when found */
+	u64 down;			/* and its packets down so far */
 };
 
 u32 muisp_ft_pos(struct muisp_flowtable *ft, const struct muisp_flow_key *key);
@@ -155,6 +156,23 @@ int muisp_ft_account(struct muisp_flowtable *ft, u32 pos,
 		     unsigned int len, u8 tcp_flags,
 		     const struct muisp_flow_payer *payer, u32 gen,
 		     const struct muisp_ft_hint *hint);
+
+/*
+ * The live flow of @key at @pos was charged to the wrong payer: it is
+ * @payer's from now on, with what it carried so far (the thesis's
+ * rollback: uinfo_meter.c moves that much between the contracts).
+ * Softirq or process context, under RCU.  @gen as muisp_ft_account()'s:
+ * read before the binding that gave @payer.  Returns the payer it had,
+ * with its counters so far in @bytes and @packets ([MUISP_DIR_UP],
+ * [MUISP_DIR_DOWN]); NULL if there is no such flow, it is @payer's
+ * already, or a binding changed meanwhile (the flow stays as it is).
+ */
+const struct muisp_flow_payer *muisp_ft_repay(struct muisp_flowtable *ft,
+					      u32 pos,
+					      const struct muisp_flow_key *key,
+					      const struct muisp_flow_payer *payer,
+					      u32 gen, u64 bytes[2],
+					      u64 packets[2]);
 
 /*
  * A binding changed (process context, under the caller's config mutex,

@@ -6,7 +6,9 @@
  * (muisp_hooks_set()): FORWARD and LOCAL_IN while a LAN interface is
  * configured, PRE_ROUTING while require-tunnel is on too, so a namespace
  * that does not use the gate pays no dispatch per packet; POST_ROUTING
- * while the namespace is an agent (uinfo_agent.c, its own concern).  The order in
+ * and LOCAL_IN while the namespace is an agent (uinfo_agent.c,
+ * uinfo_inbound.c), PRE_ROUTING's intake of redirected copies while a
+ * LAN is set and agents are registered (uinfo_meter.c).  The order in
  * which each decides lives in gate.h as pure logic (host-tested); a hook
  * here only finds out whether the packet is its business, parses it once
  * (or reads only its IP header, where the gate needs no more), answers
@@ -35,6 +37,7 @@
 #include "muisp.h"
 #include "flowtable.h"
 #include "lists_core.h"
+#include "uinfo.h"
 
 /*
  * FORWARD and LOCAL_IN: after the filter (0) and security (50) tables,
@@ -489,20 +492,38 @@ static unsigned int muisp_pre_routing(void *priv, struct sk_buff *skb,
 }
 
 /*
- * IPv4 options or an IPv6 Destination Options header first, from the LAN:
- * maybe a User Information option, the meter's to open and take out
- * (uinfo_meter.c) before the gate sees the packet.  The IP header as
- * ip_rcv() or ipv6_rcv() checked and pulled it.
+ * IPv4 options or an IPv6 Destination Options header first, from or to
+ * the LAN: maybe a User Information option, the meter's to open and take
+ * out (uinfo_meter.c) before the gate sees the packet.  Towards the LAN
+ * only the meter's own Query may reach a host, so one from outside is
+ * taken out too.  The IP header as ip_rcv() or ipv6_rcv() checked and
+ * pulled it.
  */
 static __always_inline bool uinfo_wanted(struct muisp_net *mn,
 					 const struct sk_buff *skb,
 					 const struct nf_hook_state *state)
 {
-	if (state->pf == NFPROTO_IPV4 ? likely(ip_hdr(skb)->ihl == 5) :
-	    likely(ipv6_hdr(skb)->nexthdr != NEXTHDR_DEST))
+	int lan;
+
+	if (likely(!muisp_uinfo_carried(skb, state->pf)))
 		return false;
-	return state->in &&
-	       state->in->ifindex == READ_ONCE(mn->cfg.lan_ifindex);
+	lan = READ_ONCE(mn->cfg.lan_ifindex);
+	return (state->in && state->in->ifindex == lan) ||
+	       (state->out && state->out->ifindex == lan);
+}
+
+/*
+ * Passed towards the LAN: the first packet down of a flow that a contract
+ * without users pays for (an address's, not a user's), to a host that
+ * may be an agent?  Then the meter asks whose it is (muisp_uinfo_query()).
+ * One compare per packet while no agent is registered.
+ */
+static __always_inline bool uinfo_query_wanted(const struct hook_ctx *x,
+					       struct muisp_gate_verdict v)
+{
+	return unlikely(READ_ONCE(x->mn->nagents)) &&
+	       x->dir == MUISP_DIR_DOWN && v.action == MUISP_GATE_PASS &&
+	       (!x->flow.e || !x->flow.down) && !READ_ONCE(x->c->nusers);
 }
 
 /*
@@ -538,6 +559,8 @@ static unsigned int muisp_forward(void *priv, struct sk_buff *skb,
 {
 	struct muisp_pkt p __uninitialized;
 	struct hook_ctx x __uninitialized;
+	struct muisp_gate_verdict v;
+	unsigned int verdict;
 	bool tagged = false;
 	u32 user = 0;
 	int reason;
@@ -558,9 +581,12 @@ static unsigned int muisp_forward(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 	x.tagged = tagged;
 	x.user = user;
-	return hook_verdict(&x, muisp_gate_forward(x.p, x.dir,
-				READ_ONCE(x.mn->cfg.require_tunnel),
-				&hook_lookups, &x));
+	v = muisp_gate_forward(x.p, x.dir, READ_ONCE(x.mn->cfg.require_tunnel),
+			       &hook_lookups, &x);
+	verdict = hook_verdict(&x, v);
+	if (uinfo_query_wanted(&x, v))
+		muisp_uinfo_query(priv, skb, state->pf);
+	return verdict;
 }
 
 static unsigned int muisp_local_in(void *priv, struct sk_buff *skb,
@@ -620,7 +646,11 @@ static const struct nf_hook_ops muisp_gate_ops[] = {
 	},
 };
 
-/* MUISP_HOOKS_TAG: after source NAT, so the seal binds what leaves */
+/*
+ * MUISP_HOOKS_TAG: after source NAT, so the seal binds what leaves; a
+ * received packet after the filter and conntrack, before conntrack
+ * confirms its flow (uinfo_inbound.c reads "first packet" from that).
+ */
 static const struct nf_hook_ops muisp_tag_ops[] = {
 	{
 		.hook = muisp_uinfo_tag,
@@ -633,6 +663,37 @@ static const struct nf_hook_ops muisp_tag_ops[] = {
 		.pf = NFPROTO_IPV6,
 		.hooknum = NF_INET_POST_ROUTING,
 		.priority = NF_IP6_PRI_NAT_SRC + 1,
+	},
+	{
+		.hook = muisp_uinfo_inbound,
+		.pf = NFPROTO_IPV4,
+		.hooknum = NF_INET_LOCAL_IN,
+		.priority = MUISP_HOOK_PRIO,
+	},
+	{
+		.hook = muisp_uinfo_inbound,
+		.pf = NFPROTO_IPV6,
+		.hooknum = NF_INET_LOCAL_IN,
+		.priority = MUISP_HOOK_PRIO,
+	},
+};
+
+/*
+ * MUISP_HOOKS_INTAKE: an agent's redirected copy is taken before
+ * conntrack tracks it or a filter judges it (uinfo_meter.c).
+ */
+static const struct nf_hook_ops muisp_intake_ops[] = {
+	{
+		.hook = muisp_uinfo_intake,
+		.pf = NFPROTO_IPV4,
+		.hooknum = NF_INET_PRE_ROUTING,
+		.priority = NF_IP_PRI_CONNTRACK - 1,
+	},
+	{
+		.hook = muisp_uinfo_intake,
+		.pf = NFPROTO_IPV6,
+		.hooknum = NF_INET_PRE_ROUTING,
+		.priority = NF_IP6_PRI_CONNTRACK - 1,
 	},
 };
 
@@ -652,10 +713,14 @@ static const struct {
 	  ARRAY_SIZE(muisp_pre_ops) },
 	{ MUISP_HOOKS_TAG, muisp_tag_ops, ARRAY_SIZE(muisp_tag_ops),
 	  ARRAY_SIZE(muisp_pre_ops) + ARRAY_SIZE(muisp_gate_ops) },
+	{ MUISP_HOOKS_INTAKE, muisp_intake_ops, ARRAY_SIZE(muisp_intake_ops),
+	  ARRAY_SIZE(muisp_pre_ops) + ARRAY_SIZE(muisp_gate_ops) +
+	  ARRAY_SIZE(muisp_tag_ops) },
 };
 
 static_assert(ARRAY_SIZE(muisp_pre_ops) + ARRAY_SIZE(muisp_gate_ops) +
-	      ARRAY_SIZE(muisp_tag_ops) == MUISP_NHOOK_OPS);
+	      ARRAY_SIZE(muisp_tag_ops) + ARRAY_SIZE(muisp_intake_ops) ==
+	      MUISP_NHOOK_OPS);
 
 /* Set i's registered copies in mn. */
 static struct nf_hook_ops *hook_set_ops(struct muisp_net *mn, unsigned int i)
@@ -665,16 +730,18 @@ static struct nf_hook_ops *hook_set_ops(struct muisp_net *mn, unsigned int i)
 
 /*
  * The hooks a configuration needs: the gate's only with a LAN interface,
- * the agent's only while its role is set.
+ * the agent's only while its role is set, the intake of redirected
+ * copies only with a LAN and nagents agents registered.
  */
-unsigned int muisp_hooks_wanted(const struct muisp_config *cfg)
+unsigned int muisp_hooks_wanted(const struct muisp_config *cfg, u32 nagents)
 {
 	unsigned int want = cfg->tag_ifindex ? MUISP_HOOKS_TAG : 0;
 
 	if (!cfg->lan_ifindex)
 		return want;
 	return want | MUISP_HOOKS_GATE |
-	       (cfg->require_tunnel ? MUISP_HOOKS_PRE : 0);
+	       (cfg->require_tunnel ? MUISP_HOOKS_PRE : 0) |
+	       (nagents ? MUISP_HOOKS_INTAKE : 0);
 }
 
 /*

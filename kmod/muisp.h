@@ -138,6 +138,9 @@ struct muisp_agent {
 	u32 id;				/* stable dump id (xarray index) */
 	struct muisp_agent_key __rcu *k;	/* NULL: closed */
 	atomic64_t opened, forged, replayed, blocked;
+	/* redirected copies taken in; of them, flows moved to the user */
+	atomic64_t redirects, rollbacks;
+	atomic64_t queries;		/* Query options put in, to the host */
 };
 
 /* A user of an agent's host: its address and the Accounting ID. */
@@ -219,7 +222,7 @@ struct muisp_dns_limit {
 };
 
 /* netfilter hooks registered per namespace (hooks.c) */
-#define MUISP_NHOOK_OPS	8
+#define MUISP_NHOOK_OPS	12
 
 struct muisp_net {
 	struct net *net;
@@ -260,7 +263,7 @@ struct muisp_net {
 	struct rhashtable tag_addrs;	/* by its addr: those with one */
 	u32 ntag_users;
 	atomic64_t tag_tagged, tag_skipped, tag_blocked, tag_denied;
-	atomic64_t tag_spoofed;
+	atomic64_t tag_spoofed, tag_redirected, tag_queried;
 	char tag_msg[MUISP_ERR_MSG_LEN];	/* 6.1: extack text (compat.h) */
 
 	/* dump consistency: bumped under lock on every change */
@@ -356,6 +359,13 @@ bool muisp_agent_closed_drop(struct muisp_net *mn, u8 family,
 /* uinfo_meter.c */
 int muisp_uinfo_meter(struct muisp_net *mn, struct sk_buff *skb, u8 pf,
 		      bool *opened, u32 *user);
+unsigned int muisp_uinfo_intake(void *priv, struct sk_buff *skb,
+				const struct nf_hook_state *state);
+void muisp_uinfo_query(struct muisp_net *mn, struct sk_buff *skb, u8 pf);
+
+/* uinfo_inbound.c */
+unsigned int muisp_uinfo_inbound(void *priv, struct sk_buff *skb,
+				 const struct nf_hook_state *state);
 
 /* uinfo_agent.c */
 unsigned int muisp_uinfo_tag(void *priv, struct sk_buff *skb,
@@ -371,6 +381,10 @@ void muisp_tagger_release(struct muisp_tagger *old);
 int muisp_tag_user_set(struct muisp_net *mn, const struct muisp_tag_user *tmpl,
 		       u32 max, struct netlink_ext_ack *extack);
 int muisp_tag_user_del(struct muisp_net *mn, u32 uid);
+int muisp_tagger_seal(struct muisp_tagger *t, u8 family, struct muisp_uinfo *m,
+		      struct muisp_uinfo_bind *b, u8 *opt, unsigned int cap);
+const struct muisp_tag_user *muisp_tag_addr_user(struct muisp_net *mn,
+						 u8 family, const void *addr);
 
 /* users.c */
 int muisp_users_init(struct muisp_net *mn);
@@ -424,6 +438,16 @@ u64 muisp_contract_counters(struct muisp_contract *c,
  */
 int muisp_contract_charge(struct muisp_net *mn, struct muisp_contract *c,
 			  int dir, unsigned int len);
+/*
+ * A flow's usage so far (bytes and packets up, down) was charged to the
+ * wrong contract: take it from one, give it to the other, counters and
+ * quota (the thesis's rollback, uinfo_meter.c).  Any context.  Limits
+ * are judged on the next packet each contract is charged: the usage
+ * moved in may pass the hard limit by what the flow carried.
+ */
+void muisp_contract_move(struct muisp_contract *from,
+			 struct muisp_contract *to, const u64 bytes[2],
+			 const u64 packets[2]);
 void muisp_contract_clock(struct muisp_net *mn);
 /* selftest/contract.c (MUISP_DEBUG=1): true if every self-test passed. */
 bool muisp_contract_selftest(void);
@@ -453,8 +477,9 @@ bool muisp_lists_garden(const struct muisp_lset *s, const struct muisp_pkt *p,
 /* hooks.c: the netfilter hooks of a namespace, registered on demand */
 #define MUISP_HOOKS_PRE		BIT(0)	/* PRE_ROUTING (require-tunnel) */
 #define MUISP_HOOKS_GATE	BIT(1)	/* FORWARD, LOCAL_IN (a LAN is set) */
-#define MUISP_HOOKS_TAG		BIT(2)	/* POST_ROUTING (the agent's role) */
-unsigned int muisp_hooks_wanted(const struct muisp_config *cfg);
+#define MUISP_HOOKS_TAG		BIT(2)	/* POST_ROUTING, LOCAL_IN (the agent) */
+#define MUISP_HOOKS_INTAKE	BIT(3)	/* PRE_ROUTING (a LAN, agents) */
+unsigned int muisp_hooks_wanted(const struct muisp_config *cfg, u32 nagents);
 int muisp_hooks_set(struct muisp_net *mn, unsigned int want);
 
 /* netlink.c */

@@ -902,7 +902,13 @@ static int fill_agent(struct sk_buff *skb, const void *obj,
 	    nla_put_u64_64bit(skb, MUISP_AGENT_A_FORGED,
 			      atomic64_read(&a->forged), MUISP_AGENT_A_PAD) ||
 	    nla_put_u64_64bit(skb, MUISP_AGENT_A_REPLAYED,
-			      atomic64_read(&a->replayed), MUISP_AGENT_A_PAD))
+			      atomic64_read(&a->replayed), MUISP_AGENT_A_PAD) ||
+	    nla_put_u64_64bit(skb, MUISP_AGENT_A_REDIRECTS,
+			      atomic64_read(&a->redirects), MUISP_AGENT_A_PAD) ||
+	    nla_put_u64_64bit(skb, MUISP_AGENT_A_ROLLBACKS,
+			      atomic64_read(&a->rollbacks), MUISP_AGENT_A_PAD) ||
+	    nla_put_u64_64bit(skb, MUISP_AGENT_A_QUERIES,
+			      atomic64_read(&a->queries), MUISP_AGENT_A_PAD))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -1092,7 +1098,11 @@ static int fill_tag(struct sk_buff *skb, const void *obj,
 	    nla_put_u64_64bit(skb, MUISP_TAG_A_DENIED,
 			      atomic64_read(&mn->tag_denied), MUISP_TAG_A_PAD) ||
 	    nla_put_u64_64bit(skb, MUISP_TAG_A_SPOOFED,
-			      atomic64_read(&mn->tag_spoofed), MUISP_TAG_A_PAD))
+			      atomic64_read(&mn->tag_spoofed), MUISP_TAG_A_PAD) ||
+	    nla_put_u64_64bit(skb, MUISP_TAG_A_REDIRECTED,
+			      atomic64_read(&mn->tag_redirected), MUISP_TAG_A_PAD) ||
+	    nla_put_u64_64bit(skb, MUISP_TAG_A_QUERIED,
+			      atomic64_read(&mn->tag_queried), MUISP_TAG_A_PAD))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -1289,7 +1299,7 @@ int muisp_nl_config_set_doit(struct sk_buff *skb, struct genl_info *info)
 	 * fail, undone if a later one does), the ones they no longer need
 	 * unregistered once the values are in place.
 	 */
-	want = muisp_hooks_wanted(&cfg);
+	want = muisp_hooks_wanted(&cfg, mn->nagents);
 	tunnel_on = (want & MUISP_HOOKS_PRE) && !(old_hooks & MUISP_HOOKS_PRE);
 	ret = muisp_hooks_set(mn, old_hooks | want);
 	if (ret) {

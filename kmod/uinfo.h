@@ -7,7 +7,24 @@
 #ifndef MUISP_UINFO_H
 #define MUISP_UINFO_H
 
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <linux/netfilter.h>
+#include <net/ipv6.h>
 #include "uinfo_core.h"
+
+/*
+ * Might the received packet carry our option: IPv4 options, or an IPv6
+ * Destination Options header first?  The IP header as ip_rcv() or
+ * ipv6_rcv() checked and pulled it.  One compare for every other packet.
+ */
+static __always_inline bool muisp_uinfo_carried(const struct sk_buff *skb,
+						u8 pf)
+{
+	if (pf == NFPROTO_IPV4)
+		return ip_hdr(skb)->ihl != 5;
+	return ipv6_hdr(skb)->nexthdr == NEXTHDR_DEST;
+}
 
 #define MUISP_UINFO_KEY_LEN	16	/* AES-128 */
 #define MUISP_UINFO_SALT_LEN	4

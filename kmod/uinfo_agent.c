@@ -31,7 +31,8 @@
  * control sockets, are not judged).  From their own address a user's
  * packets are not tagged, nor dropped while closed: the address names
  * them.  The map's entries with an address are also in an rhashtable by
- * it: one lookup per packet through the interface.
+ * it: one lookup per packet through the interface.  What comes in for a
+ * user's address is judged in LOCAL_IN (uinfo_inbound.c).
  * A packet that cannot be tagged as it is leaves untagged and is counted
  * as skipped, never dropped: a GSO packet (the seal binds one segment),
  * one too big for the path with DF set or over IPv6 (the host does not
@@ -151,6 +152,21 @@ static bool tag_spoofed(struct muisp_net *mn, const struct sk_buff *skb,
 	return o && (uid == (uid_t)-1 || o->uid != uid);
 }
 
+/*
+ * Multi-IP: the entry of the user whose own address addr is (family
+ * MUISP_AF_*), NULL if it is no one's.  Under RCU.
+ */
+const struct muisp_tag_user *muisp_tag_addr_user(struct muisp_net *mn,
+						 u8 family, const void *addr)
+{
+	struct muisp_addr_key key = { .family = family };
+
+	if (!atomic_read(&mn->tag_addrs.nelems))
+		return NULL;
+	memcpy(key.addr, addr, family == MUISP_AF_INET ? 4 : 16);
+	return rhashtable_lookup(&mn->tag_addrs, &key, tag_addr_params);
+}
+
 /* FLOW: does the packet begin a flow (TCP SYN; others: conntrack new)? */
 static bool tag_flow_start(const struct sk_buff *skb, u8 proto,
 			   unsigned int l4off)
@@ -181,15 +197,26 @@ static const u8 *tag_l4(struct sk_buff *skb, unsigned int l4off, u8 *buf)
 	return skb_header_pointer(skb, l4off, 8, buf);
 }
 
-/* Seal user's id for the packet b describes; the option's bytes in opt. */
+/*
+ * Seal m (a UI message with its Accounting ID, and R's address for a
+ * redirected copy) for the packet b describes, at the setting's next
+ * number; the option's bytes in opt.  Returns their length.
+ */
+int muisp_tagger_seal(struct muisp_tagger *t, u8 family, struct muisp_uinfo *m,
+		      struct muisp_uinfo_bind *b, u8 *opt, unsigned int cap)
+{
+	if (muisp_uinfo_seal(t->aead, m, b, atomic64_inc_return(&t->seq)))
+		return -EINVAL;
+	return muisp_uinfo_put(opt, cap, family, m);
+}
+
+/* The same for a packet of user's that leaves. */
 static int tag_seal(struct muisp_tagger *t, u8 family, u32 user,
 		    struct muisp_uinfo_bind *b, u8 *opt, unsigned int cap)
 {
 	struct muisp_uinfo m = { .mt = MUISP_UINFO_UI, .user = user };
 
-	if (muisp_uinfo_seal(t->aead, &m, b, atomic64_inc_return(&t->seq)))
-		return -EINVAL;
-	return muisp_uinfo_put(opt, cap, family, &m);
+	return muisp_tagger_seal(t, family, &m, b, opt, cap);
 }
 
 /*
@@ -353,6 +380,7 @@ unsigned int muisp_uinfo_tag(void *priv, struct sk_buff *skb,
 	/* an SA's own packet: its inner packet was tagged on the way in */
 	if (proto == IPPROTO_AH || proto == IPPROTO_ESP)
 		return NF_ACCEPT;
+	/* PACKET and HYBRID tag every packet they can */
 	if (t->method == MUISP_TAG_METHOD_FLOW &&
 	    !tag_flow_start(skb, proto, l4off))
 		return NF_ACCEPT;
@@ -433,7 +461,7 @@ int muisp_tagger_publish(struct muisp_net *mn, struct muisp_tagger *t,
 		atomic64_set(&t->seq, tag_first_seq(mn));
 	cfg = mn->cfg;
 	cfg.tag_ifindex = t ? t->ifindex : 0;
-	ret = muisp_hooks_set(mn, muisp_hooks_wanted(&cfg));
+	ret = muisp_hooks_set(mn, muisp_hooks_wanted(&cfg, mn->nagents));
 	if (ret)
 		return ret;
 	WRITE_ONCE(mn->cfg.tag_ifindex, cfg.tag_ifindex);

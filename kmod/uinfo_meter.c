@@ -41,23 +41,25 @@
 #include <net/ipv6.h>
 
 #include "muisp.h"
+#include "flowtable.h"
 #include "uinfo.h"
 
 /*
  * Open an agent's message for the packet b describes and check its
  * number: new, or for a fragment after the first (later), that of a
- * first fragment accepted (muisp_uinfo_replay_seen()).  Returns 0 with
+ * first fragment accepted (muisp_uinfo_replay_seen()).  flags: the
+ * message's, exactly (E; E and R for a redirected copy).  Returns 0 with
  * *opened and *user set, or -EBADMSG.
  */
 static int meter_open(struct muisp_net *mn, struct muisp_agent *a,
 		      struct muisp_uinfo *m, struct muisp_uinfo_bind *b,
-		      bool later, bool *opened, u32 *user)
+		      u16 flags, bool later, bool *opened, u32 *user)
 {
 	struct muisp_agent_key *k = rcu_dereference(a->k);
 	bool fresh;
 
-	/* redirected copies (R) are the meter's own, never forwarded */
-	if (m->mt != MUISP_UINFO_UI || m->flags != MUISP_UINFO_F_E || !k ||
+	/* redirected copies (R) are taken in PRE_ROUTING, never forwarded */
+	if (m->mt != MUISP_UINFO_UI || m->flags != flags || !k ||
 	    muisp_uinfo_open(k->aead, m, b)) {
 		atomic64_inc(&a->forged);
 		if (__ratelimit(&mn->log_forged))
@@ -129,8 +131,8 @@ static int meter_v4(struct muisp_net *mn, struct sk_buff *skb, bool *opened,
 		muisp_uinfo_bind_init(&b, MUISP_AF_INET, &ip->saddr,
 				      &ip->daddr, ip->protocol,
 				      cpu_to_be32(ntohs(ip->id)), l4);
-		if (meter_open(mn, a, &m, &b, ip->frag_off & htons(IP_OFFSET),
-			       opened, user))
+		if (meter_open(mn, a, &m, &b, MUISP_UINFO_F_E,
+			       ip->frag_off & htons(IP_OFFSET), opened, user))
 			return -EBADMSG;
 	}
 
@@ -195,7 +197,8 @@ static int meter_v6(struct muisp_net *mn, struct sk_buff *skb, bool *opened,
 		/* id 0: reassembly (conntrack) drops the fragment header */
 		muisp_uinfo_bind_init(&b, MUISP_AF_INET6, &ip6->saddr,
 				      &ip6->daddr, proto, 0, l4);
-		if (meter_open(mn, a, &m, &b, later, opened, user))
+		if (meter_open(mn, a, &m, &b, MUISP_UINFO_F_E, later, opened,
+			       user))
 			return -EBADMSG;
 	}
 
@@ -235,4 +238,263 @@ int muisp_uinfo_meter(struct muisp_net *mn, struct sk_buff *skb, u8 pf,
 	ret = pf == NFPROTO_IPV4 ? meter_v4(mn, skb, opened, user) :
 				   meter_v6(mn, skb, opened, user);
 	return ret ? MUISP_DROP_USER_INFO : 0;
+}
+
+/* ---- redirected copies (thesis §4.1.4, §4.1.6): PRE_ROUTING ------------- */
+
+/*
+ * What a redirected copy says: the flow of the received packet it copies
+ * (the host the client, the original sender the peer) is the user's.  If
+ * the user has a contract of their own and the meter's flow was charged
+ * to another (the host's, before anything named the user), the flow
+ * moves to the user's contract with what it has carried so far: the
+ * thesis's rollback, made on the flow, so the flow's record, the
+ * contracts' counters and their limits all agree.  A contract that is
+ * not active takes nothing: the flow stays where the gate put it.
+ */
+static void intake_learn(struct muisp_net *mn, struct muisp_agent *a,
+			 u8 proto, const u8 *peer, const u8 *l4, u32 user)
+{
+	struct muisp_flowtable *ft = rcu_dereference(mn->ft);
+	struct muisp_user_key ukey = { .host = a->key, .user = user };
+	const struct muisp_flow_payer *was;
+	struct muisp_contract *uc;
+	struct muisp_flow_key key;
+	__be32 paddr[4] = { };
+	struct muisp_user *u;
+	u64 bytes[2], packets[2];
+	u32 gen, pos;
+
+	atomic64_inc(&a->redirects);
+	if (!ft || (proto != IPPROTO_TCP && proto != IPPROTO_UDP))
+		return;
+	memcpy(paddr, peer, a->key.family == MUISP_AF_INET ? 4 : 16);
+	/* the copied packet came in: the host's port is its destination */
+	muisp_flow_key_set(&key, a->key.family, proto, a->key.addr, paddr,
+			   *(const __be16 *)(l4 + 2), *(const __be16 *)l4);
+	/* the generation before the binding, as hooks.c reads them */
+	gen = muisp_ft_gen(ft);
+	pos = muisp_ft_pos(ft, &key);
+	u = READ_ONCE(mn->nusers) ? muisp_user_lookup(mn, &ukey) : NULL;
+	uc = u ? muisp_contract_lookup(mn, u->contract_id) : NULL;
+	if (!uc || READ_ONCE(uc->status) != MUISP_CONTRACT_STATUS_ACTIVE)
+		return;
+	was = muisp_ft_repay(ft, pos, &key, &uc->payer, gen, bytes, packets);
+	if (!was)
+		return;
+	muisp_contract_move(container_of(was, struct muisp_contract, payer),
+			    uc, bytes, packets);
+	atomic64_inc(&a->rollbacks);
+}
+
+/*
+ * The copy's message, if it is a redirected one (UI with R): 1, with *m
+ * read and *a its sender's agent (NULL if the sender is none); 0 if the
+ * packet is anything else, left to the rest of the stack.
+ */
+static int intake_find(struct muisp_net *mn, u8 family, const u8 *opts,
+		       unsigned int len, int off, const void *saddr,
+		       struct muisp_uinfo *m, struct muisp_agent **a)
+{
+	if (off < 0 || muisp_uinfo_get(opts + off, len - off, family, m) < 0 ||
+	    m->mt != MUISP_UINFO_UI || !(m->flags & MUISP_UINFO_F_R))
+		return 0;
+	*a = meter_agent(mn, family, saddr);
+	return 1;
+}
+
+/* Returns 1 (a copy, taken), 0 (not one), or -EBADMSG (drop it). */
+static int intake_v4(struct muisp_net *mn, struct sk_buff *skb)
+{
+	const struct iphdr *ip = ip_hdr(skb);
+	unsigned int hlen = ip->ihl * 4, olen = hlen - sizeof(*ip);
+	const u8 *opts = (const u8 *)(ip + 1), *l4;
+	struct muisp_uinfo_bind b;
+	struct muisp_agent *a;
+	struct muisp_uinfo m;
+	bool opened = false;
+	u8 l4buf[8];
+	u32 user;
+
+	/* ip_rcv() pulled the whole header and checked ihl */
+	if (!intake_find(mn, MUISP_AF_INET, opts, olen,
+			 muisp_uinfo_find_v4(opts, olen), &ip->saddr, &m, &a))
+		return 0;
+	l4 = skb_header_pointer(skb, hlen, sizeof(l4buf), l4buf);
+	if (!a || !l4 || m.addr_len != 4 || ip_is_fragment(ip))
+		return -EBADMSG;
+	/* sealed for the packet it copies: from R's address to the host */
+	muisp_uinfo_bind_init(&b, MUISP_AF_INET, m.addr, &ip->saddr,
+			      ip->protocol, cpu_to_be32(ntohs(ip->id)), l4);
+	if (meter_open(mn, a, &m, &b, MUISP_UINFO_F_E | MUISP_UINFO_F_R, false,
+		       &opened, &user))
+		return -EBADMSG;
+	intake_learn(mn, a, ip->protocol, m.addr, l4, user);
+	return 1;
+}
+
+static int intake_v6(struct muisp_net *mn, struct sk_buff *skb)
+{
+	const unsigned int nh = sizeof(struct ipv6hdr);
+	const struct ipv6hdr *ip6;
+	struct muisp_uinfo_bind b;
+	struct muisp_agent *a;
+	struct muisp_uinfo m;
+	const u8 *hdr, *l4;
+	bool opened = false;
+	unsigned int dlen;
+	u8 l4buf[8];
+	u32 user;
+
+	if (!pskb_may_pull(skb, nh + 2))
+		return 0;
+	dlen = (skb->data[nh + 1] + 1) * 8;
+	if (!pskb_may_pull(skb, nh + dlen))
+		return 0;
+	ip6 = ipv6_hdr(skb);
+	hdr = skb->data + nh;
+	if (!intake_find(mn, MUISP_AF_INET6, hdr, dlen,
+			 muisp_uinfo_find_v6(hdr, dlen), &ip6->saddr, &m, &a))
+		return 0;
+	l4 = skb_header_pointer(skb, nh + dlen, sizeof(l4buf), l4buf);
+	if (!a || !l4 || m.addr_len != 16)
+		return -EBADMSG;
+	muisp_uinfo_bind_init(&b, MUISP_AF_INET6, m.addr, &ip6->saddr, hdr[0],
+			      0, l4);
+	if (meter_open(mn, a, &m, &b, MUISP_UINFO_F_E | MUISP_UINFO_F_R, false,
+		       &opened, &user))
+		return -EBADMSG;
+	intake_learn(mn, a, hdr[0], m.addr, l4, user);
+	return 1;
+}
+
+/*
+ * PRE_ROUTING, before conntrack, while a LAN is set and agents are
+ * registered (hooks.c): a packet from the LAN carrying a redirected User
+ * Information message is an agent's copy of a packet it received
+ * (uinfo_inbound.c), addressed to its first hop, this router.  It is the
+ * meter's alone: opened, learnt from and consumed here, so no conntrack
+ * entry, filter rule or socket ever sees it.  One that does not open, or
+ * from a host that is no agent, is dropped as user-info.  Every other
+ * packet costs one compare (no IP options, no Destination Options).
+ */
+unsigned int muisp_uinfo_intake(void *priv, struct sk_buff *skb,
+				const struct nf_hook_state *state)
+{
+	struct muisp_net *mn = priv;
+	int ret;
+
+	if (likely(!muisp_uinfo_carried(skb, state->pf)) || !state->in ||
+	    state->in->ifindex != READ_ONCE(mn->cfg.lan_ifindex))
+		return NF_ACCEPT;
+	ret = state->pf == NFPROTO_IPV4 ? intake_v4(mn, skb) :
+					  intake_v6(mn, skb);
+	if (!ret)
+		return NF_ACCEPT;
+	if (ret < 0) {
+		muisp_drop_count(mn, MUISP_DROP_USER_INFO);
+		return NF_DROP;
+	}
+	consume_skb(skb);
+	return NF_STOLEN;
+}
+
+/* ---- the meter's Query (thesis §4.1.6): FORWARD, towards the LAN -------- */
+
+/*
+ * Room for grow bytes more: the packet still within the route's MTU (a
+ * router must not fragment what the sender may not know it sent too big,
+ * and IPv6 routers never do), and in front of the IP header, with the
+ * link header's in front of them.
+ */
+static bool query_room(struct sk_buff *skb, unsigned int grow)
+{
+	const struct dst_entry *dst = skb_dst(skb);
+
+	return dst && !skb_is_gso(skb) && skb->len + grow <= dst_mtu(dst) &&
+	       !skb_cow_head(skb, grow + LL_RESERVED_SPACE(dst->dev));
+}
+
+static int query_v4(struct sk_buff *skb)
+{
+	struct muisp_uinfo m = { .mt = MUISP_UINFO_QUERY };
+	u8 opt[MUISP_UINFO_MAX_LEN];
+	struct iphdr *ip;
+	int len, grow;
+
+	/* no option the forwarding path rewrites by offset beside ours */
+	if (ip_hdr(skb)->ihl != 5)
+		return -EINVAL;
+	len = muisp_uinfo_put(opt, sizeof(opt), MUISP_AF_INET, &m);
+	if (len < 0)
+		return len;
+	if (!query_room(skb, ALIGN(len, 4)))
+		return -EMSGSIZE;
+	ip = ip_hdr(skb);
+	grow = muisp_uinfo_insert_v4((u8 *)ip, ip->ihl * 4, opt, len);
+	if (grow < 0)
+		return grow;
+	skb_push(skb, grow);
+	skb_reset_network_header(skb);
+	/* ip_fragment() keeps the copied options of this many bytes */
+	IPCB(skb)->opt.optlen = ip_hdr(skb)->ihl * 4 - sizeof(*ip);
+	meter_csum_changed(skb);
+	return 0;
+}
+
+static int query_v6(struct sk_buff *skb)
+{
+	const unsigned int nh = sizeof(struct ipv6hdr);
+	struct muisp_uinfo m = { .mt = MUISP_UINFO_QUERY };
+	u8 opt[MUISP_UINFO_MAX_LEN], dh[ALIGN(2 + MUISP_UINFO_MAX_LEN, 8)];
+	struct ipv6hdr *ip6 = ipv6_hdr(skb);
+	int len, dlen;
+
+	/* the agent reads the transport header right after ours */
+	if (ip6->nexthdr != IPPROTO_TCP && ip6->nexthdr != IPPROTO_UDP)
+		return -EINVAL;
+	len = muisp_uinfo_put(opt, sizeof(opt), MUISP_AF_INET6, &m);
+	dlen = len < 0 ? len :
+	       muisp_uinfo_build_v6(dh, sizeof(dh), ip6->nexthdr, opt, len);
+	if (dlen < 0)
+		return dlen;
+	if (!query_room(skb, dlen))
+		return -EMSGSIZE;
+	skb_push(skb, dlen);
+	memmove(skb->data, skb->data + dlen, nh);
+	memcpy(skb->data + nh, dh, dlen);
+	skb_reset_network_header(skb);
+	skb_set_transport_header(skb, nh + dlen);
+	ip6 = ipv6_hdr(skb);
+	ip6->nexthdr = NEXTHDR_DEST;
+	ip6->payload_len = htons(ntohs(ip6->payload_len) + dlen);
+	meter_csum_changed(skb);
+	return 0;
+}
+
+/*
+ * FORWARD, a packet to the LAN that passed and is the first one down of
+ * a flow the host's address pays for (hooks.c): if the host is an agent
+ * whose key is set, the packet carries a Query (no address: it is for
+ * the host), asking the agent whose the flow is.  The agent answers with
+ * a redirected copy when a mapped user's socket takes the packet
+ * (uinfo_inbound.c), and the copy moves the flow (intake_learn()).  So a
+ * flow the meter begins under the host, from outside or after its entry
+ * ended while the host's socket lived on, is asked about once, whatever
+ * the agent's method.  A packet with no room for it (over the route's
+ * MTU with it, GSO, other IPv4 options, an IPv6 extension header) goes
+ * as it is.  The receiver skips the option (RFC 1812; RFC 8200's 00 type
+ * bits) if no agent takes it out.
+ */
+void muisp_uinfo_query(struct muisp_net *mn, struct sk_buff *skb, u8 pf)
+{
+	struct muisp_agent *a;
+
+	a = pf == NFPROTO_IPV4 ?
+	    meter_agent(mn, MUISP_AF_INET, &ip_hdr(skb)->daddr) :
+	    meter_agent(mn, MUISP_AF_INET6, &ipv6_hdr(skb)->daddr);
+	if (!a || !rcu_access_pointer(a->k))
+		return;
+	if (!(pf == NFPROTO_IPV4 ? query_v4(skb) : query_v6(skb)))
+		atomic64_inc(&a->queries);
 }

@@ -270,6 +270,8 @@ struct muisp_nl_agent {
 	uint8_t key[MUISP_AGENT_KEY_LEN]; /* requests only: never dumped */
 	uint32_t key_id; /* absent: closed (its key agreement is down) */
 	uint64_t opened, forged, replayed, blocked;
+	uint64_t redirects, rollbacks; /* redirected copies; flows repaid */
+	uint64_t queries; /* Query options put in packets to the host */
 };
 
 /* A user of an agent's host bound to a contract of their own. */
@@ -291,6 +293,8 @@ struct muisp_nl_tag {
 	uint32_t key_id; /* absent: closed (the key agreement is down) */
 	uint8_t method;	 /* enum muisp_tag_method */
 	uint64_t tagged, skipped, blocked, denied, spoofed;
+	uint64_t redirected; /* copies of received packets sent the meter */
+	uint64_t queried; /* received packets that carried the meter's Query */
 };
 
 /* A local user the agent tags: uid -> Accounting ID; blocked: dropped;

@@ -317,6 +317,11 @@ static const struct field agent_f[MUISP_AGENT_A_MAX + 1] = {
 	[MUISP_AGENT_A_REPLAYED] =
 		FIELD(K_U64, struct muisp_nl_agent, replayed),
 	[MUISP_AGENT_A_BLOCKED] = FIELD(K_U64, struct muisp_nl_agent, blocked),
+	[MUISP_AGENT_A_REDIRECTS] =
+		FIELD(K_U64, struct muisp_nl_agent, redirects),
+	[MUISP_AGENT_A_ROLLBACKS] =
+		FIELD(K_U64, struct muisp_nl_agent, rollbacks),
+	[MUISP_AGENT_A_QUERIES] = FIELD(K_U64, struct muisp_nl_agent, queries),
 };
 SIZE_IS(struct muisp_nl_agent, id, 4);
 SIZE_IS(struct muisp_nl_agent, addr, sizeof(struct muisp_nl_ip));
@@ -326,6 +331,9 @@ SIZE_IS(struct muisp_nl_agent, opened, 8);
 SIZE_IS(struct muisp_nl_agent, forged, 8);
 SIZE_IS(struct muisp_nl_agent, replayed, 8);
 SIZE_IS(struct muisp_nl_agent, blocked, 8);
+SIZE_IS(struct muisp_nl_agent, redirects, 8);
+SIZE_IS(struct muisp_nl_agent, rollbacks, 8);
+SIZE_IS(struct muisp_nl_agent, queries, 8);
 
 /* user: struct muisp_nl_user */
 static const struct field user_f[MUISP_USER_A_MAX + 1] = {
@@ -370,6 +378,9 @@ static const struct field tag_f[MUISP_TAG_A_MAX + 1] = {
 	[MUISP_TAG_A_BLOCKED] = FIELD(K_U64, struct muisp_nl_tag, blocked),
 	[MUISP_TAG_A_DENIED] = FIELD(K_U64, struct muisp_nl_tag, denied),
 	[MUISP_TAG_A_SPOOFED] = FIELD(K_U64, struct muisp_nl_tag, spoofed),
+	[MUISP_TAG_A_REDIRECTED] =
+		FIELD(K_U64, struct muisp_nl_tag, redirected),
+	[MUISP_TAG_A_QUERIED] = FIELD(K_U64, struct muisp_nl_tag, queried),
 };
 SIZE_IS(struct muisp_nl_tag, ifindex, 4);
 SIZE_IS(struct muisp_nl_tag, key, MUISP_AGENT_KEY_LEN);
@@ -380,6 +391,8 @@ SIZE_IS(struct muisp_nl_tag, skipped, 8);
 SIZE_IS(struct muisp_nl_tag, blocked, 8);
 SIZE_IS(struct muisp_nl_tag, denied, 8);
 SIZE_IS(struct muisp_nl_tag, spoofed, 8);
+SIZE_IS(struct muisp_nl_tag, redirected, 8);
+SIZE_IS(struct muisp_nl_tag, queried, 8);
 
 /* tag-user: struct muisp_nl_tag_user */
 static const struct field tag_user_f[MUISP_TAG_USER_A_MAX + 1] = {

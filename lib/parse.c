@@ -378,6 +378,7 @@ _Static_assert(TAG_METHOD_NAMES == MUISP_TAG_METHOD_MAX + 1,
 const char *const tag_method_name_v[TAG_METHOD_NAMES] = {
 	[MUISP_TAG_METHOD_PACKET] = "packet",
 	[MUISP_TAG_METHOD_FLOW] = "flow",
+	[MUISP_TAG_METHOD_HYBRID] = "hybrid",
 };
 
 int parse_tag_method(const char *s, uint8_t *method, const char **why)
@@ -389,7 +390,7 @@ int parse_tag_method(const char *s, uint8_t *method, const char **why)
 			*method = (uint8_t)i;
 			return 0;
 		}
-	*why = "expected packet or flow";
+	*why = "expected packet, flow or hybrid";
 	return -1;
 }
 

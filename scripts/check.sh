@@ -59,11 +59,15 @@ limit_of() {
 #   uinfo-multiip the agent's anti-spoofing (about 25 s): the socket's
 #                uid and the kernel's own sockets, an rhashtable by
 #                address, the extended ack's formatted message (compat.h)
+#   uinfo-inbound the agent's redirected copies (about 40 s): the kernel's
+#                own socket lookups (inet_lookup(), udp4_lib_lookup() and
+#                their IPv6 twins), the route's gateway, a packet sent
+#                from a LOCAL_IN hook; the meter's intake before conntrack
 # Left to the default line for time: dp-bulk, dp-flows, dp-limits, dp-lists
 # (the same hooks and tables at scale), hostile-kernel, the other ike-*
 # (the same hook path as ike-spoof) and the userspace-driven scenarios.
 OTHER_LINE_SCENARIOS=(dp-unload dp-hooks dp-netlink dp-gate ft-selftest ike-spoof
-	uinfo-meter uinfo-tag uinfo-multiip)
+	uinfo-meter uinfo-tag uinfo-multiip uinfo-inbound)
 
 stage() { # name command...
 	local name=$1 rc line p f t0=$SECONDS lim

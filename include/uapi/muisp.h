@@ -624,14 +624,19 @@ enum muisp_contract_status {
 #define MUISP_CONTRACT_STATUS_MAX (__MUISP_CONTRACT_STATUS_LAST - 1)
 
 /*
- * Which packets of a mapped user the agent tags (the thesis's Table
- * 4.1).  FLOW: those that begin a flow, TCP's SYN and, while conntrack
- * calls the flow new, the others (all of them without conntrack).
+ * Which packets of a mapped user the agent tags, and which of the
+ * user's received packets it redirects to the meter (the thesis's
+ * Table 4.1).  PACKET: every one sent tagged, every one received
+ * redirected.  FLOW: those that begin a flow, TCP's SYN and, while
+ * conntrack calls the flow new, the others (all of them without
+ * conntrack); received, the first packet of a flow begun from outside.
+ * HYBRID: every one sent tagged, received as FLOW.
  */
 enum muisp_tag_method {
 	MUISP_TAG_METHOD_UNSPEC,
 	MUISP_TAG_METHOD_PACKET,
 	MUISP_TAG_METHOD_FLOW,
+	MUISP_TAG_METHOD_HYBRID,
 	__MUISP_TAG_METHOD_MAX
 };
 #define MUISP_TAG_METHOD_MAX (__MUISP_TAG_METHOD_MAX - 1)
@@ -864,15 +869,18 @@ enum muisp_event_attr {
 enum muisp_agent_attr {
 	MUISP_AGENT_A_UNSPEC,
 	MUISP_AGENT_A_PAD,
-	MUISP_AGENT_A_ID,	/* u32, output */
-	MUISP_AGENT_A_ADDR,	/* binary 4 or 16 */
+	MUISP_AGENT_A_ID,		/* u32, output */
+	MUISP_AGENT_A_ADDR,		/* binary 4 or 16 */
 	/* binary MUISP_AGENT_KEY_LEN, input only, never in a reply */
 	MUISP_AGENT_A_KEY,
-	MUISP_AGENT_A_KEY_ID,	/* u32 */
-	MUISP_AGENT_A_OPENED,	/* u64, output */
-	MUISP_AGENT_A_FORGED,	/* u64, output */
-	MUISP_AGENT_A_REPLAYED,	/* u64, output */
-	MUISP_AGENT_A_BLOCKED,	/* u64, output */
+	MUISP_AGENT_A_KEY_ID,		/* u32 */
+	MUISP_AGENT_A_OPENED,		/* u64, output */
+	MUISP_AGENT_A_FORGED,		/* u64, output */
+	MUISP_AGENT_A_REPLAYED,		/* u64, output */
+	MUISP_AGENT_A_BLOCKED,		/* u64, output */
+	MUISP_AGENT_A_REDIRECTS,	/* u64, output */
+	MUISP_AGENT_A_ROLLBACKS,	/* u64, output */
+	MUISP_AGENT_A_QUERIES,		/* u64, output */
 	__MUISP_AGENT_A_LAST
 };
 #define MUISP_AGENT_A_MAX (__MUISP_AGENT_A_LAST - 1)
@@ -910,6 +918,8 @@ enum muisp_tag_attr {
 	MUISP_TAG_A_BLOCKED,	/* u64, output */
 	MUISP_TAG_A_DENIED,	/* u64, output */
 	MUISP_TAG_A_SPOOFED,	/* u64, output */
+	MUISP_TAG_A_REDIRECTED,	/* u64, output */
+	MUISP_TAG_A_QUERIED,	/* u64, output */
 	__MUISP_TAG_A_LAST
 };
 #define MUISP_TAG_A_MAX (__MUISP_TAG_A_LAST - 1)

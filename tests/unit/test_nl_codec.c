@@ -299,6 +299,16 @@ static void test_agent_key(void **state)
 	errno = 0;
 	assert_int_equal(muisp_nl_agent_parse(nlh, &senta), -1);
 	assert_int_equal(errno, EBADMSG);
+
+	/* the copies taken in and the flows moved, as dumped */
+	nlh = reply(MUISP_CMD_AGENT_GET);
+	mnl_attr_put_u64(nlh, MUISP_AGENT_A_REDIRECTS, 8);
+	mnl_attr_put_u64(nlh, MUISP_AGENT_A_ROLLBACKS, 3);
+	mnl_attr_put_u64(nlh, MUISP_AGENT_A_QUERIES, 4);
+	assert_int_equal(muisp_nl_agent_parse(nlh, &senta), 0);
+	assert_int_equal(senta.redirects, 8);
+	assert_int_equal(senta.rollbacks, 3);
+	assert_int_equal(senta.queries, 4);
 }
 
 static int flow_cb(const struct muisp_nl_flow *f, void *arg)
@@ -566,6 +576,8 @@ static void test_tag_user_blocked(void **state)
 	mnl_attr_put_u64(nlh, MUISP_TAG_A_BLOCKED, 4);
 	mnl_attr_put_u64(nlh, MUISP_TAG_A_DENIED, 5);
 	mnl_attr_put_u64(nlh, MUISP_TAG_A_SPOOFED, 6);
+	mnl_attr_put_u64(nlh, MUISP_TAG_A_REDIRECTED, 7);
+	mnl_attr_put_u64(nlh, MUISP_TAG_A_QUERIED, 9);
 	assert_int_equal(muisp_nl_tag_get(&fake, &k), 0);
 	assert_int_equal(muisp_nl_cmd(sent()), MUISP_CMD_TAG_GET);
 	assert_true(MUISP_NL_HAS(&k, MUISP_TAG_A_DENIED));
@@ -573,6 +585,9 @@ static void test_tag_user_blocked(void **state)
 	assert_int_equal(k.blocked, 4);
 	assert_int_equal(k.denied, 5);
 	assert_int_equal(k.spoofed, 6);
+	assert_true(MUISP_NL_HAS(&k, MUISP_TAG_A_REDIRECTED));
+	assert_int_equal(k.redirected, 7);
+	assert_int_equal(k.queried, 9);
 }
 
 int main(void)

@@ -204,8 +204,8 @@ static void test_errors(void **state)
 		{ "interface abcdefghijklmnop\n",
 		  "f:1: interface: 'abcdefghijklmnop': too long (at most 15 "
 		  "characters)" },
-		{ "method hybrid\n",
-		  "f:1: method: 'hybrid': expected packet or flow" },
+		{ "method hybrids\n",
+		  "f:1: method: 'hybrids': expected packet, flow or hybrid" },
 		{ "method\n", "f:1: method: expected 1 argument, got 0" },
 		{ "retry-max 0\n", "f:1: retry-max: '0': not in 1..3600 s" },
 		{ "retry-max 2h\n", "f:1: retry-max: '2h': not in 1..3600 s" },
@@ -351,7 +351,8 @@ static void test_load(void **state)
 	fputs(BASE "user 1 1\nmethod nope\n", f);
 	fclose(f);
 	assert_int_equal(uinfod_config_load(path, &c, err, sizeof(err)), -1);
-	assert_non_null(strstr(err, ":7: method: 'nope': expected packet or"));
+	assert_non_null(
+		strstr(err, ":7: method: 'nope': expected packet, flow or"));
 	assert_int_equal(strncmp(err, path, strlen(path)), 0);
 	uinfod_config_free(&c);
 	unlink(path);

@@ -30,7 +30,10 @@ enum {
 	A_OPENED,
 	A_FORGED,
 	A_REPLAYED,
-	A_BLOCKED
+	A_BLOCKED,
+	A_REDIRECTS,
+	A_ROLLBACKS,
+	A_QUERIES
 };
 static const struct out_col agent_cols[] = {
 	[A_ID] = { "id", "ID" },
@@ -41,6 +44,9 @@ static const struct out_col agent_cols[] = {
 	[A_FORGED] = { "forged", "FORGED" },
 	[A_REPLAYED] = { "replayed", "REPLAYED" },
 	[A_BLOCKED] = { "blocked", "BLOCKED" },
+	[A_REDIRECTS] = { "redirects", "REDIRECTS" },
+	[A_ROLLBACKS] = { "rollbacks", "ROLLBACKS" },
+	[A_QUERIES] = { "queries", "QUERIES" },
 };
 
 static int agent_row(const struct muisp_nl_agent *a, void *arg)
@@ -62,6 +68,9 @@ static int agent_row(const struct muisp_nl_agent *a, void *arg)
 	out_u64(t, A_FORGED, a->forged);
 	out_u64(t, A_REPLAYED, a->replayed);
 	out_u64(t, A_BLOCKED, a->blocked);
+	out_u64(t, A_REDIRECTS, a->redirects);
+	out_u64(t, A_ROLLBACKS, a->rollbacks);
+	out_u64(t, A_QUERIES, a->queries);
 	return MNL_CB_OK;
 }
 

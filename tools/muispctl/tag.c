@@ -44,7 +44,9 @@ enum {
 	T_SKIPPED,
 	T_BLOCKED,
 	T_DENIED,
-	T_SPOOFED
+	T_SPOOFED,
+	T_REDIRECTED,
+	T_QUERIED
 };
 static const struct out_col tag_cols[] = {
 	[T_IF] = { "interface", "interface" },
@@ -57,6 +59,8 @@ static const struct out_col tag_cols[] = {
 	[T_BLOCKED] = { "blocked", "blocked" },
 	[T_DENIED] = { "denied", "denied" },
 	[T_SPOOFED] = { "spoofed", "spoofed" },
+	[T_REDIRECTED] = { "redirected", "redirected" },
+	[T_QUERIED] = { "queried", "queried" },
 };
 
 enum { U_UID, U_NAME, U_USER, U_BLOCKED, U_ADDR };
@@ -126,6 +130,10 @@ static int tag_show(struct ctl *c, int argc, char **argv)
 		out_u64(o, T_DENIED, t.denied);
 	if (MUISP_NL_HAS(&t, MUISP_TAG_A_SPOOFED))
 		out_u64(o, T_SPOOFED, t.spoofed);
+	if (MUISP_NL_HAS(&t, MUISP_TAG_A_REDIRECTED))
+		out_u64(o, T_REDIRECTED, t.redirected);
+	if (MUISP_NL_HAS(&t, MUISP_TAG_A_QUERIED))
+		out_u64(o, T_QUERIED, t.queried);
 	out_print(o, c->out, c->fmt, OUT_RECORD);
 	out_free(o);
 	return EXIT_OK;
@@ -397,8 +405,8 @@ static int tag_user(struct ctl *c, int argc, char **argv)
 static const struct ctl_verb tag_verbs[] = {
 	{ "show", tag_show, "" },
 	{ "set", tag_set,
-	  "IFNAME|IFINDEX key-id N key-file FILE|- [method packet|flow]" },
-	{ "close", tag_close, "IFNAME|IFINDEX [method packet|flow]" },
+	  "IFNAME|IFINDEX key-id N key-file FILE|- [method packet|flow|hybrid]" },
+	{ "close", tag_close, "IFNAME|IFINDEX [method packet|flow|hybrid]" },
 	{ "del", tag_del, "" },
 	{ "user", tag_user, "list" },
 	{ "user", tag_user, "set UID|LOGIN USER [blocked] [address ADDR]" },

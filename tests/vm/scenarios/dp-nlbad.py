@@ -326,7 +326,10 @@ def agents(nl):
                                  "MUISP_AGENT_A_KEY_ID", "MUISP_AGENT_A_OPENED",
                                  "MUISP_AGENT_A_FORGED",
                                  "MUISP_AGENT_A_REPLAYED",
-                                 "MUISP_AGENT_A_BLOCKED"))
+                                 "MUISP_AGENT_A_BLOCKED",
+                                 "MUISP_AGENT_A_REDIRECTS",
+                                 "MUISP_AGENT_A_ROLLBACKS",
+                                 "MUISP_AGENT_A_QUERIES"))
     # u64 counters bring PAD attributes for their alignment
     got = [sorted(t for t in ts if t != A["MUISP_AGENT_A_PAD"]) for ts in seen]
     expect("agent-dump-without-key", 0 if got == [want] else errno.EIO, 0)

@@ -16,6 +16,8 @@
 #     judged;
 #   - 1001 from alice's address, root and 1002 from USER4: each refused on
 #     the host (EPERM), counted as spoofed, none received;
+#   - a datagram from inet to USER4 reaches 1001's socket; one that
+#     root's wildcard socket would take is dropped, counted as spoofed;
 #   - closed: 1001's datagram still leaves (their address names them),
 #     1002's is dropped as blocked; 1001 blocked is still denied;
 #   - 1002 given USER4 while 1001 has it: refused (EEXIST), the message
@@ -117,6 +119,25 @@ spoof "1002 from 1001's address" 1002 21002 $USER4
 udp4 0 21000
 check "  none received, root's next datagram is" wait_until -t 10 eval '[ "$(rx)" = "300 100" ]'
 expect "  none charged" "$((b1 + 128)) $((p1 + 1))|$b21 $p21" "$(up 1)|$(up 21)"
+
+# --- what comes in for 1001's address: to 1001's sockets only ---------------
+# root's wildcard listener would take a datagram to USER4: dropped on the
+# host, counted as spoofed; 1001's own socket takes its one
+chmod 0711 "$S"		# 1001 writes what it receives under it
+install -d -m 0777 "$S/in"
+on alice socat -u UDP4-RECV:7100 OPEN:"$S/in/root",creat,append &
+as 1001 socat -u UDP4-RECV:7101 OPEN:"$S/in/1001",creat,append &
+wait_until -t 20 on alice sh -c 'ss -lnu | grep -q ":7100 " && ss -lnu | grep -q ":7101 "'
+read -r t b d s <<<"$(ctrs)"
+printf "%0100d" 0 | on inet socat -u - UDP4-SENDTO:$USER4:7100
+printf "%0100d" 0 | on inet socat -u - UDP4-SENDTO:$USER4:7101
+check "inbound: 1001's socket received its datagram" \
+	wait_until -t 10 eval '[ "$(wc -c <"$S/in/1001" 2>/dev/null)" = 100 ]'
+expect "  root's wildcard socket none of 1001's address, counted as spoofed" \
+	"0|$t $b $d $((s + 1))" "$(wc -c <"$S/in/root" 2>/dev/null || echo 0)|$(ctrs)"
+printf "%0100d" 0 | on inet socat -u - UDP4-SENDTO:$ALICE4:7100
+check "  root's socket still takes the host's address" \
+	wait_until -t 10 eval '[ "$(wc -c <"$S/in/root" 2>/dev/null)" = 100 ]'
 
 # --- closed: the address still names 1001 -----------------------------------
 atag tag close eth0

@@ -64,7 +64,9 @@ as() { local u=$1; shift; ip netns exec alice setpriv --reuid="$u" --regid="$u" 
 udp4() { printf "%0$3d" 0 | as "$1" socat -u - UDP4-SENDTO:$INET4:9100,sourceport=$2; }
 udp6() { printf "%0$3d" 0 | as "$1" socat -u - UDP6-SENDTO:[$INET6]:9100,sourceport=$2; }
 up() { cfields "$1" up_bytes up_packets; }
-opened() { jctl agent list | jq -r "[.[] | .opened] | add"; }
+# the tags opened: with the packet method the copies of what users
+# receive (uinfo-inbound) open too, and are counted apart
+opened() { jctl agent list | jq -r "[.[] | .opened - .redirects] | add"; }
 tagged() { atag --json tag show | jq -r '"\(.tagged) \(.skipped)"'; }
 on inet socat -u UDP4-RECV:9100 OPEN:"$SCRATCH/rx4",creat,append &
 on inet socat -u UDP6-RECV:9100,ipv6only=1 OPEN:"$SCRATCH/rx6",creat,append &
