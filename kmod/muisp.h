@@ -263,7 +263,7 @@ struct muisp_net {
 	struct rhashtable tag_addrs;	/* by its addr: those with one */
 	u32 ntag_users;
 	atomic64_t tag_tagged, tag_skipped, tag_blocked, tag_denied;
-	atomic64_t tag_spoofed, tag_redirected, tag_queried;
+	atomic64_t tag_spoofed, tag_redirected, tag_queried, tag_clamped;
 	char tag_msg[MUISP_ERR_MSG_LEN];	/* 6.1: extack text (compat.h) */
 
 	/* dump consistency: bumped under lock on every change */

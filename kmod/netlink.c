@@ -1102,7 +1102,9 @@ static int fill_tag(struct sk_buff *skb, const void *obj,
 	    nla_put_u64_64bit(skb, MUISP_TAG_A_REDIRECTED,
 			      atomic64_read(&mn->tag_redirected), MUISP_TAG_A_PAD) ||
 	    nla_put_u64_64bit(skb, MUISP_TAG_A_QUERIED,
-			      atomic64_read(&mn->tag_queried), MUISP_TAG_A_PAD))
+			      atomic64_read(&mn->tag_queried), MUISP_TAG_A_PAD) ||
+	    nla_put_u64_64bit(skb, MUISP_TAG_A_CLAMPED,
+			      atomic64_read(&mn->tag_clamped), MUISP_TAG_A_PAD))
 		return -EMSGSIZE;
 	return 0;
 }

@@ -26,6 +26,15 @@ static __always_inline bool muisp_uinfo_carried(const struct sk_buff *skb,
 	return ipv6_hdr(skb)->nexthdr == NEXTHDR_DEST;
 }
 
+/*
+ * Room the agent's tag (a sealed UI message) takes in a packet: the
+ * option (type, length, flags, the sealed part), padded to 4 in IPv4; in
+ * its own IPv6 header (next header, length), padded to 8.
+ */
+#define MUISP_TAG_OPT_LEN	(2 + 2 + MUISP_UINFO_SEALED_LEN)
+#define MUISP_TAG_V4_LEN	ALIGN(MUISP_TAG_OPT_LEN, 4)
+#define MUISP_TAG_V6_LEN	ALIGN(2 + MUISP_TAG_OPT_LEN, 8)
+
 #define MUISP_UINFO_KEY_LEN	16	/* AES-128 */
 #define MUISP_UINFO_SALT_LEN	4
 

@@ -34,7 +34,9 @@
  * it: one lookup per packet through the interface.  What comes in for a
  * user's address is judged in LOCAL_IN (uinfo_inbound.c).
  * A packet that cannot be tagged as it is leaves untagged and is counted
- * as skipped, never dropped: a GSO packet (the seal binds one segment),
+ * as skipped, never dropped: a GSO packet (the seal binds one segment;
+ * with PACKET and HYBRID a user's TCP socket stops building them, and
+ * the MSS coming in leaves room for the tag: uinfo_inbound.c),
  * one too big for the path with DF set or over IPv6 (the host does not
  * fragment for us there: an IPv6 host's own fragments would carry the
  * option in the first only), an IPv6 packet that already begins with a
@@ -67,14 +69,6 @@
 #include "muisp.h"
 #include "uinfo.h"
 
-/*
- * Room a sealed UI message takes: the option (type, length, flags, the
- * sealed part), padded to 4 in IPv4; in its own IPv6 header (next header,
- * length), padded to 8.
- */
-#define TAG_OPT_LEN	(2 + 2 + MUISP_UINFO_SEALED_LEN)
-#define TAG_V4_LEN	ALIGN(TAG_OPT_LEN, 4)
-#define TAG_V6_LEN	ALIGN(2 + TAG_OPT_LEN, 8)
 
 static const struct rhashtable_params tag_addr_params = {
 	.key_len = sizeof(struct muisp_addr_key),
@@ -260,9 +254,9 @@ static int tag_v4(struct muisp_tagger *t, struct sk_buff *skb,
 	bool frag;
 	int len, grow;
 
-	if (hlen - sizeof(*ip) + TAG_V4_LEN > MUISP_UINFO_V4_OPTS_MAX)
+	if (hlen - sizeof(*ip) + MUISP_TAG_V4_LEN > MUISP_UINFO_V4_OPTS_MAX)
 		return -EMSGSIZE;
-	frag = skb->len + TAG_V4_LEN > ip_skb_dst_mtu(skb->sk, skb);
+	frag = skb->len + MUISP_TAG_V4_LEN > ip_skb_dst_mtu(skb->sk, skb);
 	if (frag && (ip->frag_off & htons(IP_DF)) && !skb->ignore_df)
 		return -EMSGSIZE;
 	if (!frag && !ip_is_fragment(ip)) {
@@ -276,7 +270,7 @@ static int tag_v4(struct muisp_tagger *t, struct sk_buff *skb,
 	len = tag_seal(t, MUISP_AF_INET, user, &b, opt, sizeof(opt));
 	if (len < 0)
 		return len;
-	if (tag_room(skb, dev, TAG_V4_LEN))
+	if (tag_room(skb, dev, MUISP_TAG_V4_LEN))
 		return -ENOMEM;
 	ip = ip_hdr(skb);
 	grow = muisp_uinfo_insert_v4((u8 *)ip, hlen, opt, len);
@@ -294,7 +288,7 @@ static int tag_v6(struct muisp_tagger *t, struct sk_buff *skb,
 {
 	const unsigned int nh = sizeof(struct ipv6hdr);
 	struct ipv6hdr *ip6 = ipv6_hdr(skb);
-	u8 l4buf[8], opt[MUISP_UINFO_MAX_LEN], dh[TAG_V6_LEN];
+	u8 l4buf[8], opt[MUISP_UINFO_MAX_LEN], dh[MUISP_TAG_V6_LEN];
 	struct muisp_uinfo_bind b;
 	const u8 *l4;
 	int len, dlen;
@@ -303,7 +297,7 @@ static int tag_v6(struct muisp_tagger *t, struct sk_buff *skb,
 	if (ip6->nexthdr == NEXTHDR_HOP || ip6->nexthdr == NEXTHDR_DEST ||
 	    ip6->nexthdr == NEXTHDR_FRAGMENT)
 		return -EINVAL;
-	if (skb->len + TAG_V6_LEN > ip6_skb_dst_mtu(skb))
+	if (skb->len + MUISP_TAG_V6_LEN > ip6_skb_dst_mtu(skb))
 		return -EMSGSIZE;
 	l4 = tag_l4(skb, skb_network_offset(skb) + nh, l4buf);
 	if (IS_ERR(l4))
@@ -384,6 +378,20 @@ unsigned int muisp_uinfo_tag(void *priv, struct sk_buff *skb,
 	if (t->method == MUISP_TAG_METHOD_FLOW &&
 	    !tag_flow_start(skb, proto, l4off))
 		return NF_ACCEPT;
+	/*
+	 * One seal per segment, so with PACKET and HYBRID the user's TCP
+	 * socket builds no GSO packets from now on, as a TCP-MD5 socket
+	 * (sk_gso_disable()); and as sk_setup_caps() would have done had
+	 * it been so at connect(), one segment per packet (TCP sizes its
+	 * packets by sk_gso_max_segs).  Its own packet: TCP sends with the
+	 * socket locked (not a listener's, through a handshake's request
+	 * socket, nor the kernel's).
+	 */
+	if (t->method != MUISP_TAG_METHOD_FLOW && proto == IPPROTO_TCP &&
+	    skb->sk == sk && !sk->sk_kern_sock && !sk->sk_gso_disabled) {
+		sk_gso_disable(skb->sk);
+		skb->sk->sk_gso_max_segs = 1;
+	}
 	if (skb_is_gso(skb))
 		ret = -EMSGSIZE;
 	else if (state->pf == NFPROTO_IPV4)

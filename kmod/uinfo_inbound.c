@@ -65,6 +65,7 @@
 struct rdr_pkt {
 	u8 proto;
 	bool queried;			/* it carries the meter's Query */
+	u8 tcp_flags;			/* TCP's flags byte; 0 for UDP */
 	unsigned int l4off;		/* from the network header */
 	__be16 sport, dport;
 	u8 l4[8];			/* the transport header's first 8 bytes */
@@ -81,17 +82,11 @@ static bool rdr_wanted(const struct muisp_tagger *t, const struct sk_buff *skb,
 {
 	enum ip_conntrack_info ctinfo;
 	const struct nf_conn *ct;
-	const u8 *flags;
-	u8 buf;
 
 	if (t->method == MUISP_TAG_METHOD_PACKET)
 		return true;
-	if (p->proto == IPPROTO_TCP) {
-		/* the flags byte, after the ports, sequence and ack numbers */
-		flags = skb_header_pointer(skb, skb_network_offset(skb) +
-					   p->l4off + 13, 1, &buf);
-		return flags && (*flags & (TCPHDR_SYN | TCPHDR_ACK)) == TCPHDR_SYN;
-	}
+	if (p->proto == IPPROTO_TCP)
+		return (p->tcp_flags & (TCPHDR_SYN | TCPHDR_ACK)) == TCPHDR_SYN;
 	ct = nf_ct_get(skb, &ctinfo);
 	return !ct || (ctinfo == IP_CT_NEW && !nf_ct_is_confirmed(ct));
 }
@@ -342,7 +337,70 @@ static bool rdr_parse(struct sk_buff *skb, u8 pf, struct rdr_pkt *p)
 		memcpy(p->l4, l4, sizeof(p->l4));
 	p->sport = *(const __be16 *)p->l4;
 	p->dport = *(const __be16 *)(p->l4 + 2);
+	p->tcp_flags = 0;
+	if (p->proto == IPPROTO_TCP) {
+		/* the flags byte, after the ports, sequence and ack numbers */
+		const u8 *flags;
+		u8 buf;
+
+		flags = skb_header_pointer(skb, skb_network_offset(skb) +
+					   p->l4off + 13, 1, &buf);
+		if (!flags)
+			return false;
+		p->tcp_flags = *flags;
+	}
 	return true;
+}
+
+/*
+ * A mapped user's TCP handshake coming in (SYN, or SYN-ACK to their
+ * connect()) while the method tags every packet sent (PACKET, HYBRID):
+ * the peer's MSS is lowered so that the user's full-size segments, tag
+ * included, still fit the interface's MTU (thesis §4.5.2).  Without it
+ * they would leave untagged: DF is set, and on IPv6 no host fragments
+ * for us.  As xt_TCPMSS does it: the option rewritten in place, the
+ * checksum adjusted by the difference (the packet's sum, CHECKSUM_COMPLETE,
+ * does not change).  Returns whether it lowered it.
+ */
+static bool rdr_clamp_mss(struct sk_buff *skb, u8 pf, const struct rdr_pkt *p,
+			  unsigned int mtu)
+{
+	unsigned int off = skb_network_offset(skb) + p->l4off, len, i;
+	unsigned int max = mtu - sizeof(struct tcphdr) -
+			   (pf == NFPROTO_IPV4 ?
+			    sizeof(struct iphdr) + MUISP_TAG_V4_LEN :
+			    sizeof(struct ipv6hdr) + MUISP_TAG_V6_LEN);
+	struct tcphdr *th;
+	u16 mss;
+	u8 *opt;
+
+	if (!pskb_may_pull(skb, off + sizeof(*th)))
+		return false;
+	len = __tcp_hdrlen((const struct tcphdr *)(skb->data + off));
+	if (len <= sizeof(*th) || skb_ensure_writable(skb, off + len))
+		return false;
+	th = (struct tcphdr *)(skb->data + off);
+	opt = (u8 *)(th + 1);
+	len -= sizeof(*th);
+	for (i = 0; i < len && opt[i] != TCPOPT_EOL;) {
+		if (opt[i] == TCPOPT_NOP) {
+			i++;
+			continue;
+		}
+		if (i + 1 >= len || opt[i + 1] < 2 || i + opt[i + 1] > len)
+			return false;
+		if (opt[i] == TCPOPT_MSS && opt[i + 1] == TCPOLEN_MSS) {
+			mss = get_unaligned_be16(opt + i + 2);
+			if (mss <= max)
+				return false;
+			put_unaligned_be16(max, opt + i + 2);
+			inet_proto_csum_replace2(&th->check, skb, htons(mss),
+						 htons(max), false);
+			return true;
+		}
+		i += opt[i + 1];
+	}
+	return false;
 }
 
 /* Multi-IP: the user whose own address the packet is for, if any. */
@@ -372,7 +430,7 @@ unsigned int muisp_uinfo_inbound(void *priv, struct sk_buff *skb,
 	struct muisp_tagger *t = rcu_dereference(mn->tagger);
 	const struct muisp_tag_user *u, *own;
 	struct rdr_pkt p;
-	bool copy;
+	bool copy, clamp;
 	uid_t uid;
 	int ret;
 
@@ -385,7 +443,9 @@ unsigned int muisp_uinfo_inbound(void *priv, struct sk_buff *skb,
 		atomic64_inc(&mn->tag_queried);
 	/* asked by the meter, or the method's own choice */
 	copy = !own && (p.queried || rdr_wanted(t, skb, &p));
-	if (!own && !copy)
+	clamp = !own && (p.tcp_flags & TCPHDR_SYN) &&
+		t->method != MUISP_TAG_METHOD_FLOW;
+	if (!own && !copy && !clamp)
 		return NF_ACCEPT;
 	uid = rdr_owner(mn, skb, state->pf, &p, state->in->ifindex);
 	if (own) {	/* the address names the user: no copy either */
@@ -398,6 +458,10 @@ unsigned int muisp_uinfo_inbound(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 	u = xa_load(&mn->tag_users, uid);
 	if (!u || u->blocked || u->addr.family)
+		return NF_ACCEPT;
+	if (clamp && rdr_clamp_mss(skb, state->pf, &p, state->in->mtu))
+		atomic64_inc(&mn->tag_clamped);
+	if (!copy)
 		return NF_ACCEPT;
 	ret = state->pf == NFPROTO_IPV4 ? rdr_v4(mn, t, skb, &p, u->user) :
 					  rdr_v6(mn, t, skb, &p, u->user);

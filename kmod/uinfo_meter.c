@@ -28,6 +28,13 @@
  * per-fragment headers): the first is checked as new, a later one passes
  * on the first's acceptance (muisp_uinfo_replay_seen()).  A datagram the
  * router reassembled (conntrack) is checked once, bound as a fragment.
+ * Towards the LAN our option is taken out too: only the meter's own
+ * Query may reach a host.
+ *
+ * Below, the inbound half (thesis §4.1.4, §4.1.6): agents' redirected
+ * copies taken in PRE_ROUTING and the flows they name moved to their
+ * users' contracts (the rollback), and the Query the meter puts in the
+ * first packet down of a flow the host's address pays for.
  *
  * Runs in softirq under rcu_read_lock(); never sleeps.
  */

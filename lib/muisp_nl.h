@@ -295,6 +295,7 @@ struct muisp_nl_tag {
 	uint64_t tagged, skipped, blocked, denied, spoofed;
 	uint64_t redirected; /* copies of received packets sent the meter */
 	uint64_t queried; /* received packets that carried the meter's Query */
+	uint64_t clamped; /* handshakes whose MSS was lowered for the tag */
 };
 
 /* A local user the agent tags: uid -> Accounting ID; blocked: dropped;

@@ -381,6 +381,7 @@ static const struct field tag_f[MUISP_TAG_A_MAX + 1] = {
 	[MUISP_TAG_A_REDIRECTED] =
 		FIELD(K_U64, struct muisp_nl_tag, redirected),
 	[MUISP_TAG_A_QUERIED] = FIELD(K_U64, struct muisp_nl_tag, queried),
+	[MUISP_TAG_A_CLAMPED] = FIELD(K_U64, struct muisp_nl_tag, clamped),
 };
 SIZE_IS(struct muisp_nl_tag, ifindex, 4);
 SIZE_IS(struct muisp_nl_tag, key, MUISP_AGENT_KEY_LEN);
@@ -393,6 +394,7 @@ SIZE_IS(struct muisp_nl_tag, denied, 8);
 SIZE_IS(struct muisp_nl_tag, spoofed, 8);
 SIZE_IS(struct muisp_nl_tag, redirected, 8);
 SIZE_IS(struct muisp_nl_tag, queried, 8);
+SIZE_IS(struct muisp_nl_tag, clamped, 8);
 
 /* tag-user: struct muisp_nl_tag_user */
 static const struct field tag_user_f[MUISP_TAG_USER_A_MAX + 1] = {

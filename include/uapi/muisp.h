@@ -920,6 +920,7 @@ enum muisp_tag_attr {
 	MUISP_TAG_A_SPOOFED,	/* u64, output */
 	MUISP_TAG_A_REDIRECTED,	/* u64, output */
 	MUISP_TAG_A_QUERIED,	/* u64, output */
+	MUISP_TAG_A_CLAMPED,	/* u64, output */
 	__MUISP_TAG_A_LAST
 };
 #define MUISP_TAG_A_MAX (__MUISP_TAG_A_LAST - 1)

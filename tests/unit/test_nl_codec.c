@@ -578,6 +578,7 @@ static void test_tag_user_blocked(void **state)
 	mnl_attr_put_u64(nlh, MUISP_TAG_A_SPOOFED, 6);
 	mnl_attr_put_u64(nlh, MUISP_TAG_A_REDIRECTED, 7);
 	mnl_attr_put_u64(nlh, MUISP_TAG_A_QUERIED, 9);
+	mnl_attr_put_u64(nlh, MUISP_TAG_A_CLAMPED, 10);
 	assert_int_equal(muisp_nl_tag_get(&fake, &k), 0);
 	assert_int_equal(muisp_nl_cmd(sent()), MUISP_CMD_TAG_GET);
 	assert_true(MUISP_NL_HAS(&k, MUISP_TAG_A_DENIED));
@@ -588,6 +589,7 @@ static void test_tag_user_blocked(void **state)
 	assert_true(MUISP_NL_HAS(&k, MUISP_TAG_A_REDIRECTED));
 	assert_int_equal(k.redirected, 7);
 	assert_int_equal(k.queried, 9);
+	assert_int_equal(k.clamped, 10);
 }
 
 int main(void)

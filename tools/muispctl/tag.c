@@ -46,7 +46,8 @@ enum {
 	T_DENIED,
 	T_SPOOFED,
 	T_REDIRECTED,
-	T_QUERIED
+	T_QUERIED,
+	T_CLAMPED
 };
 static const struct out_col tag_cols[] = {
 	[T_IF] = { "interface", "interface" },
@@ -61,6 +62,7 @@ static const struct out_col tag_cols[] = {
 	[T_SPOOFED] = { "spoofed", "spoofed" },
 	[T_REDIRECTED] = { "redirected", "redirected" },
 	[T_QUERIED] = { "queried", "queried" },
+	[T_CLAMPED] = { "clamped", "clamped" },
 };
 
 enum { U_UID, U_NAME, U_USER, U_BLOCKED, U_ADDR };
@@ -134,6 +136,8 @@ static int tag_show(struct ctl *c, int argc, char **argv)
 		out_u64(o, T_REDIRECTED, t.redirected);
 	if (MUISP_NL_HAS(&t, MUISP_TAG_A_QUERIED))
 		out_u64(o, T_QUERIED, t.queried);
+	if (MUISP_NL_HAS(&t, MUISP_TAG_A_CLAMPED))
+		out_u64(o, T_CLAMPED, t.clamped);
 	out_print(o, c->out, c->fmt, OUT_RECORD);
 	out_free(o);
 	return EXIT_OK;
