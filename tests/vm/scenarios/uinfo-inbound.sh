@@ -61,8 +61,6 @@ atag tag set eth0 key-id 1 key-file "$SCRATCH/key" method packet
 atag tag user set 1001 7001
 atag tag user set 1002 7002
 
-# as USER in alice's namespace
-as() { local u=$1; shift; ip netns exec alice setpriv --reuid="$u" --regid="$u" --clear-groups "$@"; }
 as 1001 socat -u UDP4-RECV:7001 OPEN:/dev/null &
 as 1001 socat -u UDP6-RECV:7001,ipv6only=1 OPEN:/dev/null &
 as 1002 socat -u UDP4-RECV:7002 OPEN:/dev/null &

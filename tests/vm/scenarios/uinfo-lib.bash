@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash
-# Helpers for the scenarios that replay sealed frames (uinfo-meter.sh,
-# uinfo-users.sh); sourced after dp-lib.bash.  Not a scenario itself.
+# Helpers for the per-user accounting scenarios (uinfo-*.sh); sourced
+# after dp-lib.bash.  Not a scenario itself.
 
 # The agents' key and salt, as `muispctl agent set` reads them.
 UINFO_KEY=000102030405060708090a0b0c0d0e0fdeadbeef
@@ -30,3 +30,6 @@ replay() {
 		fail "tcpreplay $1: $(cat "$SCRATCH/$1.out")"
 	grep -q "$2 packets" "$SCRATCH/$1.out" || fail "tcpreplay $1: $(cat "$SCRATCH/$1.out")"
 }
+
+# as USER CMD...: CMD as USER (uid and gid) in alice's namespace
+as() { local u=$1; shift; ip netns exec alice setpriv --reuid="$u" --regid="$u" --clear-groups "$@"; }

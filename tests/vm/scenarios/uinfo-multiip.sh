@@ -70,8 +70,6 @@ atag tag user set 1002 7002
 map() { atag --json tag user list | jq -r '[.[] | "\(.uid) \(.user) \(.blocked) \(.addr)"] | join("|")'; }
 expect "agent's map: 1001 with their address" "1001 7001 false $USER4|1002 7002 false null" "$(map)"
 
-# as USER in alice's namespace
-as() { local u=$1; shift; ip netns exec alice setpriv --reuid="$u" --regid="$u" --clear-groups "$@"; }
 # udp4 USER SPORT [ADDR] / udp6 USER SPORT: 100 bytes to inet's sink
 udp4() { printf "%0100d" 0 | as "$1" socat -u - "UDP4-SENDTO:$INET4:9100,bind=${3-}:$2"; }
 udp6() { printf "%0100d" 0 | as "$1" socat -u - "UDP6-SENDTO:[$INET6]:9100,sourceport=$2"; }

@@ -58,8 +58,6 @@ atag tag user set 1002 7002
 expect "agent: setting and map" "$(on alice cat /sys/class/net/eth0/ifindex) 1 packet|1001 7001|1002 7002" \
 	"$(atag --json tag show | jq -r '"\(.ifindex) \(.key_id) \(.method)"')|$(atag --json tag user list | jq -r '[.[] | "\(.uid) \(.user)"] | join("|")')"
 
-# as USER in alice's namespace
-as() { local u=$1; shift; ip netns exec alice setpriv --reuid="$u" --regid="$u" --clear-groups "$@"; }
 # udp4 USER SPORT BYTES / udp6: one datagram of BYTES to inet's sink
 udp4() { printf "%0$3d" 0 | as "$1" socat -u - UDP4-SENDTO:$INET4:9100,sourceport=$2; }
 udp6() { printf "%0$3d" 0 | as "$1" socat -u - UDP6-SENDTO:[$INET6]:9100,sourceport=$2; }
