@@ -57,3 +57,7 @@ LIB_IPFIX_SRCS := lib/ipfix.c
 # (NETLINK_SOCK_DIAG, libmnl): muisp-uinfod.
 LIB_SOCKOWNER_SRCS := lib/sockowner.c
 LIB_SOCKOWNER_LIBS = $(LIB_NL_LIBS)
+# NFQUEUE (nfnetlink_queue, libmnl): muispd holds a multi-user host's new
+# flows' first packets until the host's agent names the user.
+LIB_NFQ_SRCS := lib/nfq.c
+LIB_NFQ_LIBS = $(LIB_NL_LIBS)
