@@ -117,15 +117,24 @@ static void agent_count_closed(struct muisp_net *mn,
 	WRITE_ONCE(mn->nagents_closed, mn->nagents_closed + !k - !was);
 }
 
+/* The agent answers out of band on queue q, or (-1) in-band. */
+static void agent_set_hold(struct muisp_net *mn, struct muisp_agent *a, int q)
+{
+	WRITE_ONCE(mn->nagents_hold,
+		   mn->nagents_hold + (q >= 0) - (a->hold_queue >= 0));
+	WRITE_ONCE(a->hold_queue, q);
+}
+
 /*
  * Register the agent at key, or give it a new key.  material:
- * MUISP_AGENT_KEY_LEN bytes (key, salt), or NULL to close it.  max: the
- * most agents the caller may have.  *id: the agent's id.  A replaced key
- * goes to *gone.
+ * MUISP_AGENT_KEY_LEN bytes (key, salt), or NULL to close it.
+ * hold_queue: the NFQUEUE number for an agent that answers out of band,
+ * -1 in-band.  max: the most agents the caller may have.  *id: the
+ * agent's id.  A replaced key goes to *gone.
  */
 int muisp_agent_set(struct muisp_net *mn, const struct muisp_addr_key *key,
-		    const u8 *material, u32 key_id, u32 max, u32 *id,
-		    struct muisp_agent_gone *gone,
+		    const u8 *material, u32 key_id, int hold_queue, u32 max,
+		    u32 *id, struct muisp_agent_gone *gone,
 		    struct netlink_ext_ack *extack)
 {
 	struct muisp_agent_key *k = NULL;
@@ -151,6 +160,7 @@ int muisp_agent_set(struct muisp_net *mn, const struct muisp_addr_key *key,
 		gone->key = rcu_replace_pointer(a->k, k,
 						lockdep_is_held(&mn->lock));
 		agent_count_closed(mn, gone->key, k);
+		agent_set_hold(mn, a, hold_queue);
 		mn->gen_agent++;
 		*id = a->id;
 		return 0;
@@ -162,6 +172,7 @@ int muisp_agent_set(struct muisp_net *mn, const struct muisp_addr_key *key,
 		goto err_key;
 	}
 	a->key = *key;
+	a->hold_queue = -1;
 	RCU_INIT_POINTER(a->k, k);
 	ret = xa_alloc(&mn->agent_ids, &a->id, a, xa_limit_32b,
 		       GFP_KERNEL_ACCOUNT);
@@ -182,6 +193,7 @@ int muisp_agent_set(struct muisp_net *mn, const struct muisp_addr_key *key,
 	WRITE_ONCE(mn->nagents, mn->nagents + 1);
 	if (!k)
 		WRITE_ONCE(mn->nagents_closed, mn->nagents_closed + 1);
+	agent_set_hold(mn, a, hold_queue);
 	mn->gen_agent++;
 	*id = a->id;
 	pr_debug("netns %u agent %u created\n", mn->net->ns.inum, a->id);
@@ -213,6 +225,7 @@ int muisp_agent_del(struct muisp_net *mn, const struct muisp_addr_key *key,
 	WRITE_ONCE(mn->nagents, mn->nagents - 1);
 	if (!rcu_access_pointer(a->k))
 		WRITE_ONCE(mn->nagents_closed, mn->nagents_closed - 1);
+	agent_set_hold(mn, a, -1);
 	/* the last one: no intake (only unregisters, cannot fail) */
 	muisp_hooks_set(mn, muisp_hooks_wanted(&mn->cfg, mn->nagents));
 	mn->gen_agent++;

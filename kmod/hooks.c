@@ -527,6 +527,41 @@ static __always_inline bool uinfo_query_wanted(const struct hook_ctx *x,
 }
 
 /*
+ * From the LAN, passed and counted: a TCP or UDP flow of a host whose
+ * agent answers out of band (thesis ch. 5, flow-based), whose user is not
+ * named yet?  Its first packet holds the flow (muisp_ft_hold()), and while
+ * it is held its packets go to the agent's NFQUEUE, where muispd asks
+ * the agent whose it is and answers with MUISP_CMD_AGENT_FLOW_SET.  No
+ * listener on the queue drops them (no bypass): the host's users are
+ * never charged to the host on a guess.
+ */
+static unsigned int uinfo_hold(struct hook_ctx *x)
+{
+	const struct muisp_pkt *p = x->p;
+	struct muisp_addr_key key;
+	struct muisp_agent *a;
+	int q;
+
+	if ((x->flow.e && !x->flow.held) || !x->ft || !p->has_ports ||
+	    (p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP))
+		return NF_ACCEPT;
+	memcpy(key.addr, p->saddr, sizeof(key.addr));
+	key.family = p->family;
+	memset(key.pad, 0, sizeof(key.pad));
+	a = muisp_agent_lookup(x->mn, &key);
+	q = a ? READ_ONCE(a->hold_queue) : -1;
+	if (q < 0)
+		return NF_ACCEPT;
+	if (!x->flow.e) {
+		/* not metered (the table is full): there is nothing to hold */
+		if (muisp_ft_hold(x->ft, x->pos, &x->key, true))
+			return NF_ACCEPT;
+		atomic64_inc(&a->held);
+	}
+	return NF_QUEUE_NR(q);
+}
+
+/*
  * Some agent is closed (agents.c): is this packet from or to the LAN host
  * of one?  One compare per packet otherwise.
  */
@@ -584,6 +619,9 @@ static unsigned int muisp_forward(void *priv, struct sk_buff *skb,
 	v = muisp_gate_forward(x.p, x.dir, READ_ONCE(x.mn->cfg.require_tunnel),
 			       &hook_lookups, &x);
 	verdict = hook_verdict(&x, v);
+	if (unlikely(READ_ONCE(x.mn->nagents_hold)) &&
+	    v.action == MUISP_GATE_PASS && x.dir == MUISP_DIR_UP)
+		verdict = uinfo_hold(&x);
 	if (uinfo_query_wanted(&x, v))
 		muisp_uinfo_query(priv, skb, state->pf);
 	return verdict;

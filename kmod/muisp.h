@@ -141,6 +141,13 @@ struct muisp_agent {
 	/* redirected copies taken in; of them, flows moved to the user */
 	atomic64_t redirects, rollbacks;
 	atomic64_t queries;		/* Query options put in, to the host */
+	/*
+	 * Out of band (thesis ch. 5): the NFQUEUE number its new flows are
+	 * held on until muispd names their user, -1 in-band; flows held,
+	 * and released by MUISP_CMD_AGENT_FLOW_SET
+	 */
+	int hold_queue;
+	atomic64_t held, answered;
 };
 
 /* A user of an agent's host: its address and the Accounting ID. */
@@ -251,6 +258,7 @@ struct muisp_net {
 	struct xarray agent_ids;	/* id -> struct muisp_agent */
 	u32 nagents;
 	u32 nagents_closed;		/* of them, closed: see hooks.c */
+	u32 nagents_hold;		/* of them, out of band: see hooks.c */
 	/* the meter's log lines, apart: a flood of one hides no other */
 	struct ratelimit_state log_forged, log_replayed;
 	/* per-user contracts (users.c) */
@@ -346,8 +354,8 @@ struct muisp_agent_gone {
 };
 
 int muisp_agent_set(struct muisp_net *mn, const struct muisp_addr_key *key,
-		    const u8 *material, u32 key_id, u32 max, u32 *id,
-		    struct muisp_agent_gone *gone,
+		    const u8 *material, u32 key_id, int hold_queue, u32 max,
+		    u32 *id, struct muisp_agent_gone *gone,
 		    struct netlink_ext_ack *extack);
 int muisp_agent_del(struct muisp_net *mn, const struct muisp_addr_key *key,
 		    struct muisp_agent_gone *gone);
@@ -362,6 +370,10 @@ int muisp_uinfo_meter(struct muisp_net *mn, struct sk_buff *skb, u8 pf,
 unsigned int muisp_uinfo_intake(void *priv, struct sk_buff *skb,
 				const struct nf_hook_state *state);
 void muisp_uinfo_query(struct muisp_net *mn, struct sk_buff *skb, u8 pf);
+int muisp_uinfo_flow_set(struct muisp_net *mn,
+			 const struct muisp_addr_key *host, u8 proto,
+			 u16 port, const void *peer, u16 peer_port, u32 user,
+			 struct netlink_ext_ack *extack);
 
 /* uinfo_inbound.c */
 unsigned int muisp_uinfo_inbound(void *priv, struct sk_buff *skb,

@@ -857,6 +857,8 @@ int muisp_nl_agent_set_doit(struct sk_buff *skb, struct genl_info *info)
 	ret = muisp_agent_set(mn, &key, nla_data_or_null(tb[MUISP_AGENT_A_KEY]),
 			      tb[MUISP_AGENT_A_KEY_ID] ?
 			      nla_get_u32(tb[MUISP_AGENT_A_KEY_ID]) : 0,
+			      tb[MUISP_AGENT_A_HOLD_QUEUE] ?
+			      nla_get_u16(tb[MUISP_AGENT_A_HOLD_QUEUE]) : -1,
 			      LIMIT(skb, AGENTS), &id, &gone, info->extack);
 	mutex_unlock(&mn->lock);
 	muisp_agent_release(mn, &gone);
@@ -885,6 +887,35 @@ int muisp_nl_agent_del_doit(struct sk_buff *skb, struct genl_info *info)
 	return ret;
 }
 
+int muisp_nl_agent_flow_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct muisp_net *mn = info_mn(info);
+	struct nlattr **tb = info->attrs;
+	struct muisp_addr_key host = {}, peer = {};
+
+	if (GENL_REQ_ATTR_CHECK(info, MUISP_AGENT_A_ADDR) ||
+	    GENL_REQ_ATTR_CHECK(info, MUISP_AGENT_A_PROTO) ||
+	    GENL_REQ_ATTR_CHECK(info, MUISP_AGENT_A_PORT) ||
+	    GENL_REQ_ATTR_CHECK(info, MUISP_AGENT_A_PEER) ||
+	    GENL_REQ_ATTR_CHECK(info, MUISP_AGENT_A_PEER_PORT) ||
+	    GENL_REQ_ATTR_CHECK(info, MUISP_AGENT_A_USER))
+		return -EINVAL;
+	nla_to_addr(tb[MUISP_AGENT_A_ADDR], host.addr, &host.family);
+	nla_to_addr(tb[MUISP_AGENT_A_PEER], peer.addr, &peer.family);
+	if (peer.family != host.family) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[MUISP_AGENT_A_PEER],
+				    "the peer's address is of another family");
+		return -EINVAL;
+	}
+	return muisp_uinfo_flow_set(mn, &host,
+				    nla_get_u8(tb[MUISP_AGENT_A_PROTO]),
+				    nla_get_u16(tb[MUISP_AGENT_A_PORT]),
+				    peer.addr,
+				    nla_get_u16(tb[MUISP_AGENT_A_PEER_PORT]),
+				    nla_get_u32(tb[MUISP_AGENT_A_USER]),
+				    info->extack);
+}
+
 /* Under RCU (the dump): never the key. */
 static int fill_agent(struct sk_buff *skb, const void *obj,
 		      struct muisp_net *mn)
@@ -909,6 +940,14 @@ static int fill_agent(struct sk_buff *skb, const void *obj,
 			      atomic64_read(&a->rollbacks), MUISP_AGENT_A_PAD) ||
 	    nla_put_u64_64bit(skb, MUISP_AGENT_A_QUERIES,
 			      atomic64_read(&a->queries), MUISP_AGENT_A_PAD))
+		return -EMSGSIZE;
+	if (READ_ONCE(a->hold_queue) >= 0 &&
+	    (nla_put_u16(skb, MUISP_AGENT_A_HOLD_QUEUE,
+			 READ_ONCE(a->hold_queue)) ||
+	     nla_put_u64_64bit(skb, MUISP_AGENT_A_HELD,
+			       atomic64_read(&a->held), MUISP_AGENT_A_PAD) ||
+	     nla_put_u64_64bit(skb, MUISP_AGENT_A_ANSWERED,
+			       atomic64_read(&a->answered), MUISP_AGENT_A_PAD)))
 		return -EMSGSIZE;
 	return 0;
 }

@@ -200,6 +200,7 @@ muisp_agent_set_nl_policy[MUISP_AGENT_A_MAX + 1] = {
 		NLA_POLICY_VALIDATE_FN(NLA_BINARY, muisp_nl_validate_ip, 16),
 	[MUISP_AGENT_A_KEY] = NLA_POLICY_EXACT_LEN(MUISP_AGENT_KEY_LEN),
 	[MUISP_AGENT_A_KEY_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[MUISP_AGENT_A_HOLD_QUEUE] = { .type = NLA_U16, },
 };
 
 /* MUISP_CMD_AGENT_DEL */
@@ -212,6 +213,19 @@ muisp_agent_del_nl_policy[MUISP_AGENT_A_MAX + 1] = {
 /* MUISP_CMD_AGENT_GET: takes no attribute */
 static const struct nla_policy
 muisp_agent_get_nl_policy[MUISP_AGENT_A_MAX + 1] = { };
+
+/* MUISP_CMD_AGENT_FLOW_SET */
+static const struct nla_policy
+muisp_agent_flow_set_nl_policy[MUISP_AGENT_A_MAX + 1] = {
+	[MUISP_AGENT_A_ADDR] =
+		NLA_POLICY_VALIDATE_FN(NLA_BINARY, muisp_nl_validate_ip, 16),
+	[MUISP_AGENT_A_PROTO] = { .type = NLA_U8, },
+	[MUISP_AGENT_A_PORT] = { .type = NLA_U16, },
+	[MUISP_AGENT_A_PEER] =
+		NLA_POLICY_VALIDATE_FN(NLA_BINARY, muisp_nl_validate_ip, 16),
+	[MUISP_AGENT_A_PEER_PORT] = { .type = NLA_U16, },
+	[MUISP_AGENT_A_USER] = { .type = NLA_U32, },
+};
 
 /* MUISP_CMD_USER_SET */
 static const struct nla_policy
@@ -316,7 +330,7 @@ static int muisp_nl_flow_get_do_checked(struct sk_buff *skb,
 	return muisp_nl_flow_get_doit(skb, info);
 }
 
-const struct genl_ops muisp_nl_ops[29] = {
+const struct genl_ops muisp_nl_ops[30] = {
 	{
 		.cmd		= MUISP_CMD_ADDR_SET,
 		.doit		= muisp_nl_addr_set_doit,
@@ -460,6 +474,13 @@ const struct genl_ops muisp_nl_ops[29] = {
 		.cmd		= MUISP_CMD_AGENT_GET,
 		.dumpit		= muisp_nl_agent_get_dumpit,
 		.policy		= muisp_agent_get_nl_policy,
+		.maxattr	= MUISP_AGENT_A_MAX,
+		.flags		= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd		= MUISP_CMD_AGENT_FLOW_SET,
+		.doit		= muisp_nl_agent_flow_set_doit,
+		.policy		= muisp_agent_flow_set_nl_policy,
 		.maxattr	= MUISP_AGENT_A_MAX,
 		.flags		= GENL_UNS_ADMIN_PERM,
 	},

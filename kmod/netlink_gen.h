@@ -11,7 +11,7 @@
 
 #include <uapi/muisp.h>
 
-extern const struct genl_ops muisp_nl_ops[29];
+extern const struct genl_ops muisp_nl_ops[30];
 
 enum {
 	MUISP_NLGRP_EVENTS,
@@ -47,6 +47,7 @@ int muisp_nl_stats_get_doit(struct sk_buff *skb, struct genl_info *info);
 int muisp_nl_agent_set_doit(struct sk_buff *skb, struct genl_info *info);
 int muisp_nl_agent_del_doit(struct sk_buff *skb, struct genl_info *info);
 int muisp_nl_agent_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
+int muisp_nl_agent_flow_set_doit(struct sk_buff *skb, struct genl_info *info);
 int muisp_nl_user_set_doit(struct sk_buff *skb, struct genl_info *info);
 int muisp_nl_user_del_doit(struct sk_buff *skb, struct genl_info *info);
 int muisp_nl_user_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb);

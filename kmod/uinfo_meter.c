@@ -259,17 +259,35 @@ int muisp_uinfo_meter(struct muisp_net *mn, struct sk_buff *skb, u8 pf,
  * contracts' counters and their limits all agree.  A contract that is
  * not active takes nothing: the flow stays where the gate put it.
  */
+static bool uinfo_move(struct muisp_net *mn, struct muisp_flowtable *ft,
+		       const struct muisp_agent *a,
+		       const struct muisp_flow_key *key, u32 pos, u32 gen,
+		       u32 user)
+{
+	struct muisp_user_key ukey = { .host = a->key, .user = user };
+	const struct muisp_flow_payer *was;
+	struct muisp_contract *uc;
+	struct muisp_user *u;
+	u64 bytes[2], packets[2];
+
+	u = READ_ONCE(mn->nusers) ? muisp_user_lookup(mn, &ukey) : NULL;
+	uc = u ? muisp_contract_lookup(mn, u->contract_id) : NULL;
+	if (!uc || READ_ONCE(uc->status) != MUISP_CONTRACT_STATUS_ACTIVE)
+		return false;
+	was = muisp_ft_repay(ft, pos, key, &uc->payer, gen, bytes, packets);
+	if (!was)
+		return false;
+	muisp_contract_move(container_of(was, struct muisp_contract, payer),
+			    uc, bytes, packets);
+	return true;
+}
+
 static void intake_learn(struct muisp_net *mn, struct muisp_agent *a,
 			 u8 proto, const u8 *peer, const u8 *l4, u32 user)
 {
 	struct muisp_flowtable *ft = rcu_dereference(mn->ft);
-	struct muisp_user_key ukey = { .host = a->key, .user = user };
-	const struct muisp_flow_payer *was;
-	struct muisp_contract *uc;
 	struct muisp_flow_key key;
 	__be32 paddr[4] = { };
-	struct muisp_user *u;
-	u64 bytes[2], packets[2];
 	u32 gen, pos;
 
 	atomic64_inc(&a->redirects);
@@ -282,16 +300,66 @@ static void intake_learn(struct muisp_net *mn, struct muisp_agent *a,
 	/* the generation before the binding, as hooks.c reads them */
 	gen = muisp_ft_gen(ft);
 	pos = muisp_ft_pos(ft, &key);
-	u = READ_ONCE(mn->nusers) ? muisp_user_lookup(mn, &ukey) : NULL;
-	uc = u ? muisp_contract_lookup(mn, u->contract_id) : NULL;
-	if (!uc || READ_ONCE(uc->status) != MUISP_CONTRACT_STATUS_ACTIVE)
-		return;
-	was = muisp_ft_repay(ft, pos, &key, &uc->payer, gen, bytes, packets);
-	if (!was)
-		return;
-	muisp_contract_move(container_of(was, struct muisp_contract, payer),
-			    uc, bytes, packets);
-	atomic64_inc(&a->rollbacks);
+	if (uinfo_move(mn, ft, a, &key, pos, gen, user))
+		atomic64_inc(&a->rollbacks);
+}
+
+/*
+ * The out-of-band answer (muispd, MUISP_CMD_AGENT_FLOW_SET): the held
+ * flow the host began from port to peer:peer_port is user's (0: the
+ * host's own).  It moves to the user's contract when they have an active
+ * one, as a redirected copy's flow does, and is released: hooks.c stops
+ * queuing its packets.  Process context.
+ */
+int muisp_uinfo_flow_set(struct muisp_net *mn,
+			 const struct muisp_addr_key *host, u8 proto,
+			 u16 port, const void *peer, u16 peer_port, u32 user,
+			 struct netlink_ext_ack *extack)
+{
+	struct muisp_flowtable *ft;
+	struct muisp_flow_key key;
+	struct muisp_agent *a;
+	int ret = -ENOENT;
+	u32 gen, pos;
+
+	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP) {
+		NL_SET_ERR_MSG(extack, "only TCP and UDP flows are held");
+		return -EINVAL;
+	}
+	/* the hooks run in softirq: keep them off this CPU's flow locks */
+	local_bh_disable();
+	rcu_read_lock();
+	a = muisp_agent_lookup(mn, host);
+	ft = rcu_dereference(mn->ft);
+	if (!a) {
+		NL_SET_ERR_MSG(extack, "no agent has that address");
+		goto out;
+	}
+	if (READ_ONCE(a->hold_queue) < 0) {
+		NL_SET_ERR_MSG(extack, "that agent does not hold flows");
+		ret = -EINVAL;
+		goto out;
+	}
+	if (!ft) {
+		NL_SET_ERR_MSG(extack, "no LAN is set: no flows");
+		goto out;
+	}
+	/* the host began it: its port is the source, as the hook keys it */
+	muisp_flow_key_set(&key, host->family, proto, host->addr, peer,
+			   htons(port), htons(peer_port));
+	gen = muisp_ft_gen(ft);
+	pos = muisp_ft_pos(ft, &key);
+	if (user)
+		uinfo_move(mn, ft, a, &key, pos, gen, user);
+	ret = muisp_ft_hold(ft, pos, &key, false);
+	if (ret)
+		NL_SET_ERR_MSG(extack, "no such flow (ended, or never begun)");
+	else
+		atomic64_inc(&a->answered);
+out:
+	rcu_read_unlock();
+	local_bh_enable();
+	return ret;
 }
 
 /*

@@ -272,6 +272,14 @@ struct muisp_nl_agent {
 	uint64_t opened, forged, replayed, blocked;
 	uint64_t redirects, rollbacks; /* redirected copies; flows repaid */
 	uint64_t queries; /* Query options put in packets to the host */
+	/* out of band: the NFQUEUE its new flows wait on; held, released */
+	uint16_t hold_queue;
+	uint64_t held, answered;
+	/* MUISP_CMD_AGENT_FLOW_SET: the flow the host began, and its user */
+	uint8_t proto;
+	uint16_t port, peer_port; /* host order */
+	struct muisp_nl_ip peer;
+	uint32_t user;
 };
 
 /* A user of an agent's host bound to a contract of their own. */
@@ -426,6 +434,10 @@ int muisp_nl_block_dump(struct muisp_nl *nl, muisp_nl_block_cb cb,
 int muisp_nl_agent_set(struct muisp_nl *nl, const struct muisp_nl_agent *o,
 		       uint32_t *id);
 int muisp_nl_agent_del(struct muisp_nl *nl, const struct muisp_nl_ip *addr);
+/* The out-of-band answer: the held flow (ADDR, PROTO, PORT, PEER,
+ * PEER_PORT) is USER's (0: the host's own). */
+int muisp_nl_agent_flow_set(struct muisp_nl *nl,
+			    const struct muisp_nl_agent *o);
 int muisp_nl_agent_dump(struct muisp_nl *nl, muisp_nl_agent_cb cb,
 			muisp_nl_reset_cb reset, void *arg);
 

@@ -597,6 +597,15 @@ int muisp_nl_agent_set(struct muisp_nl *nl, const struct muisp_nl_agent *o,
 			   &r.present, MUISP_AGENT_A_ID, id);
 }
 
+int muisp_nl_agent_flow_set(struct muisp_nl *nl, const struct muisp_nl_agent *o)
+{
+	struct nlmsghdr *nlh = muisp_nl_msg(nl, MUISP_CMD_AGENT_FLOW_SET, 0);
+
+	if (muisp_nl_agent_put(nlh, o) < 0)
+		return -1;
+	return muisp_nl_request(nl, nlh, NULL, NULL);
+}
+
 int muisp_nl_agent_del(struct muisp_nl *nl, const struct muisp_nl_ip *addr)
 {
 	struct nlmsghdr *nlh = muisp_nl_msg(nl, MUISP_CMD_AGENT_DEL, 0);

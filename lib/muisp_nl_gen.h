@@ -322,6 +322,17 @@ static const struct field agent_f[MUISP_AGENT_A_MAX + 1] = {
 	[MUISP_AGENT_A_ROLLBACKS] =
 		FIELD(K_U64, struct muisp_nl_agent, rollbacks),
 	[MUISP_AGENT_A_QUERIES] = FIELD(K_U64, struct muisp_nl_agent, queries),
+	[MUISP_AGENT_A_HOLD_QUEUE] =
+		FIELD(K_U16, struct muisp_nl_agent, hold_queue),
+	[MUISP_AGENT_A_HELD] = FIELD(K_U64, struct muisp_nl_agent, held),
+	[MUISP_AGENT_A_ANSWERED] =
+		FIELD(K_U64, struct muisp_nl_agent, answered),
+	[MUISP_AGENT_A_PROTO] = FIELD(K_U8, struct muisp_nl_agent, proto),
+	[MUISP_AGENT_A_PORT] = FIELD(K_U16, struct muisp_nl_agent, port),
+	[MUISP_AGENT_A_PEER] = FIELD(K_IP, struct muisp_nl_agent, peer),
+	[MUISP_AGENT_A_PEER_PORT] =
+		FIELD(K_U16, struct muisp_nl_agent, peer_port),
+	[MUISP_AGENT_A_USER] = FIELD(K_U32, struct muisp_nl_agent, user),
 };
 SIZE_IS(struct muisp_nl_agent, id, 4);
 SIZE_IS(struct muisp_nl_agent, addr, sizeof(struct muisp_nl_ip));
@@ -334,6 +345,14 @@ SIZE_IS(struct muisp_nl_agent, blocked, 8);
 SIZE_IS(struct muisp_nl_agent, redirects, 8);
 SIZE_IS(struct muisp_nl_agent, rollbacks, 8);
 SIZE_IS(struct muisp_nl_agent, queries, 8);
+SIZE_IS(struct muisp_nl_agent, hold_queue, 2);
+SIZE_IS(struct muisp_nl_agent, held, 8);
+SIZE_IS(struct muisp_nl_agent, answered, 8);
+SIZE_IS(struct muisp_nl_agent, proto, 1);
+SIZE_IS(struct muisp_nl_agent, port, 2);
+SIZE_IS(struct muisp_nl_agent, peer, sizeof(struct muisp_nl_ip));
+SIZE_IS(struct muisp_nl_agent, peer_port, 2);
+SIZE_IS(struct muisp_nl_agent, user, 4);
 
 /* user: struct muisp_nl_user */
 static const struct field user_f[MUISP_USER_A_MAX + 1] = {

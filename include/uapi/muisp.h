@@ -394,6 +394,11 @@
  *     MUISP_AGENT_A_KEY: binary MUISP_AGENT_KEY_LEN
  *     MUISP_AGENT_A_KEY_ID: u32 >= 1: the key's generation, as the
  *       key agreement numbers them; with KEY, or neither
+ *     MUISP_AGENT_A_HOLD_QUEUE: u16: the host answers out of band
+ *       (thesis ch. 5): each flow it begins is held from its first
+ *       packet (counted in its flow, then NF_QUEUE to this queue
+ *       number, without bypass: no listener drops it) until
+ *       MUISP_CMD_AGENT_FLOW_SET names its user.  Absent: in-band.
  *   Without KEY and KEY_ID the agent is closed (its key agreement is
  *   down): every packet forwarded to or from the host is dropped
  *   (MUISP_DROP_AGENT_DOWN) and counted in MUISP_AGENT_A_BLOCKED,
@@ -408,7 +413,26 @@
  *   by id, with ID, ADDR, KEY_ID (none while closed) and the counters
  *   of options its key opened (OPENED), dropped as not sealed by it
  *   (FORGED), dropped as replayed (REPLAYED) and packets dropped while
- *   closed (BLOCKED), all u64.  Never the key.
+ *   closed (BLOCKED), all u64.  Never the key.  An agent that
+ *   answers out of band also has HOLD_QUEUE, the flows held (HELD)
+ *   and those released by MUISP_CMD_AGENT_FLOW_SET (ANSWERED).
+ *
+ * MUISP_CMD_AGENT_FLOW_SET: NLM_F_REQUEST [| NLM_F_ACK]
+ *   The out-of-band answer (thesis ch. 5, flow-based): a flow the
+ *   agent's host began, held since its first packet, is the user's.
+ *     MUISP_AGENT_A_ADDR: binary 4 or 16, required: the host's address
+ *     MUISP_AGENT_A_PROTO: u8 IPPROTO_TCP or IPPROTO_UDP, required
+ *     MUISP_AGENT_A_PORT: u16, required: the host's port
+ *     MUISP_AGENT_A_PEER: binary, same family, required
+ *     MUISP_AGENT_A_PEER_PORT: u16, required
+ *     MUISP_AGENT_A_USER: u32, required: the Accounting ID, or 0 for
+ *       the host's own (an unmapped user: the address pays)
+ *   The flow is no longer held; a user with an active contract of
+ *   their own (MUISP_CMD_USER_SET) pays for it from its first
+ *   packet (what it carried moves between the contracts, as for a
+ *   redirected copy), otherwise the host's address does.
+ *   -ENOENT: no such agent, or no such flow (ended, or never held);
+ *   -EINVAL: the agent does not hold flows.
  *
  * MUISP_CMD_USER_SET: NLM_F_REQUEST [| NLM_F_ACK]
  *   Bind a user of a multi-user host to a contract of their own (per-user
@@ -586,6 +610,7 @@ enum muisp_cmd {
 	MUISP_CMD_AGENT_SET,
 	MUISP_CMD_AGENT_DEL,
 	MUISP_CMD_AGENT_GET,
+	MUISP_CMD_AGENT_FLOW_SET,
 	MUISP_CMD_USER_SET,
 	MUISP_CMD_USER_DEL,
 	MUISP_CMD_USER_GET,
@@ -881,6 +906,24 @@ enum muisp_agent_attr {
 	MUISP_AGENT_A_REDIRECTS,	/* u64, output */
 	MUISP_AGENT_A_ROLLBACKS,	/* u64, output */
 	MUISP_AGENT_A_QUERIES,		/* u64, output */
+	/*
+	 * u16, the host answers out of band (thesis ch. 5): the NFQUEUE number
+	 * its new flows are held on until MUISP_CMD_AGENT_FLOW_SET names
+	 * their user
+	 */
+	MUISP_AGENT_A_HOLD_QUEUE,
+	MUISP_AGENT_A_HELD,		/* u64, output */
+	MUISP_AGENT_A_ANSWERED,		/* u64, output */
+	/* u8, input (agent-flow-set), IPPROTO_TCP or IPPROTO_UDP */
+	MUISP_AGENT_A_PROTO,
+	/* u16, input (agent-flow-set), the host's port */
+	MUISP_AGENT_A_PORT,
+	/* binary 4 or 16, input (agent-flow-set), the far end's address */
+	MUISP_AGENT_A_PEER,
+	/* u16, input (agent-flow-set), the far end's port */
+	MUISP_AGENT_A_PEER_PORT,
+	/* u32, input (agent-flow-set), the Accounting ID; 0 the host's own */
+	MUISP_AGENT_A_USER,
 	__MUISP_AGENT_A_LAST
 };
 #define MUISP_AGENT_A_MAX (__MUISP_AGENT_A_LAST - 1)

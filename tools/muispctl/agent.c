@@ -20,6 +20,7 @@ static const char *const agent_attrs[MUISP_AGENT_A_MAX + 1] = {
 	[MUISP_AGENT_A_ADDR] = "address",
 	[MUISP_AGENT_A_KEY] = "key",
 	[MUISP_AGENT_A_KEY_ID] = "key-id",
+	[MUISP_AGENT_A_HOLD_QUEUE] = "hold-queue",
 };
 
 enum {
@@ -33,7 +34,10 @@ enum {
 	A_BLOCKED,
 	A_REDIRECTS,
 	A_ROLLBACKS,
-	A_QUERIES
+	A_QUERIES,
+	A_HOLD_QUEUE,
+	A_HELD,
+	A_ANSWERED
 };
 static const struct out_col agent_cols[] = {
 	[A_ID] = { "id", "ID" },
@@ -47,6 +51,9 @@ static const struct out_col agent_cols[] = {
 	[A_REDIRECTS] = { "redirects", "REDIRECTS" },
 	[A_ROLLBACKS] = { "rollbacks", "ROLLBACKS" },
 	[A_QUERIES] = { "queries", "QUERIES" },
+	[A_HOLD_QUEUE] = { "hold_queue", "HOLD-QUEUE" },
+	[A_HELD] = { "held", "HELD" },
+	[A_ANSWERED] = { "answered", "ANSWERED" },
 };
 
 static int agent_row(const struct muisp_nl_agent *a, void *arg)
@@ -71,6 +78,11 @@ static int agent_row(const struct muisp_nl_agent *a, void *arg)
 	out_u64(t, A_REDIRECTS, a->redirects);
 	out_u64(t, A_ROLLBACKS, a->rollbacks);
 	out_u64(t, A_QUERIES, a->queries);
+	if (MUISP_NL_HAS(a, MUISP_AGENT_A_HOLD_QUEUE)) { /* out of band */
+		out_u64(t, A_HOLD_QUEUE, a->hold_queue);
+		out_u64(t, A_HELD, a->held);
+		out_u64(t, A_ANSWERED, a->answered);
+	}
 	return MNL_CB_OK;
 }
 
@@ -167,6 +179,11 @@ static int agent_set(struct ctl *c, int argc, char **argv)
 			MUISP_NL_SET(&a, MUISP_AGENT_A_KEY_ID);
 		} else if (!strcmp(key, "key-file")) {
 			file = val;
+		} else if (!strcmp(key, "hold-queue")) {
+			if (parse_uint(val, UINT16_MAX, &v, &why) < 0)
+				return cli_badarg("hold-queue", val, why);
+			a.hold_queue = (uint16_t)v;
+			MUISP_NL_SET(&a, MUISP_AGENT_A_HOLD_QUEUE);
 		} else {
 			return cli_usage("unknown agent set argument '%s'",
 					 key);
@@ -237,7 +254,7 @@ static int agent_del(struct ctl *c, int argc, char **argv)
 
 static const struct ctl_verb agent_verbs[] = {
 	{ "list", agent_list, "" },
-	{ "set", agent_set, "ADDRESS key-id N key-file FILE|-" },
+	{ "set", agent_set, "ADDRESS key-id N key-file FILE|- [hold-queue N]" },
 	{ "close", agent_close, "ADDRESS" },
 	{ "del", agent_del, "ADDRESS" },
 	{ NULL, NULL, NULL },
