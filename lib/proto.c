@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* muisp control-channel codec: see proto.h and docs/PROTOCOL.md. */
+#include <netinet/in.h>
 #include <string.h>
 
 #include "proto.h"
@@ -98,6 +99,8 @@ static const struct attr_def attr_defs[__MP_A_LAST] = {
 	[MP_A_USER] = U32R(0, UINT32_MAX),
 	[MP_A_BLOCKED] = U8R(0, 1),
 	[MP_A_PUSH] = U8R(0, __MP_PUSH_LAST - 1),
+	[MP_A_SCHEME] = U8R(0, __MP_SCHEME_LAST - 1),
+	[MP_A_PROTO] = U8R(IPPROTO_TCP, IPPROTO_UDP),
 };
 
 #define B(a) (1ull << (a))
@@ -138,12 +141,12 @@ static const struct type_def type_defs[256] = {
 	[MP_T_REGISTER] = { "register", B(MP_A_CERT), 0, 0 },
 	[MP_T_STATEMENT_GET] = { "statement-get", B(MP_A_RECEIPT),
 				 B(MP_A_CHALLENGE) | B(MP_A_SIGNATURE), 0 },
-	[MP_T_UINFO_HELLO] = { "uinfo-hello", 0, 0, 0 },
+	[MP_T_UINFO_HELLO] = { "uinfo-hello", 0, B(MP_A_SCHEME), 0 },
 	[MP_T_UINFO_KEEPALIVE] = { "uinfo-keepalive", 0, 0, 0 },
 	[MP_T_UINFO_OWNER_GET] = { "uinfo-owner-get",
 				   B(MP_A_ADDR) | B(MP_A_SPORT) | B(MP_A_PEER) |
 					   B(MP_A_DPORT),
-				   0, 0 },
+				   B(MP_A_PROTO), 0 },
 	[MP_T_UINFO_OWNER] = { "uinfo-owner", 0, B(MP_A_USER), 0 },
 	[MP_T_UINFO_BLOCK] = { "uinfo-block", B(MP_A_USER) | B(MP_A_BLOCKED), 0,
 			       0 },

@@ -212,6 +212,9 @@ enum mp_attr {
 	/* per-user block list (UINFO_BLOCK, OP_USER_BLOCK*) */
 	MP_A_BLOCKED = 51, /* u8 1 blocked, 0 not */
 	MP_A_PUSH = 52,	   /* u8 enum mp_push: where the host's agent is */
+	/* out of band (UINFO_HELLO, UINFO_OWNER_GET) */
+	MP_A_SCHEME = 53, /* u8 enum mp_scheme: how the agent names users */
+	MP_A_PROTO = 54,  /* u8 IPPROTO_TCP (absent: TCP) or IPPROTO_UDP */
 	__MP_A_LAST
 };
 #define MP_A_MAX (__MP_A_LAST - 1)
@@ -252,6 +255,12 @@ enum mp_method {
 };
 
 /* A blocked user, as the host's agent has it (OP_USER_BLOCK_ROW). */
+enum mp_scheme {
+	MP_SCHEME_IN_BAND = 0,	   /* options in the packets (absent) */
+	MP_SCHEME_OUT_OF_BAND = 1, /* the router holds new flows and asks */
+	__MP_SCHEME_LAST
+};
+
 enum mp_push {
 	MP_PUSH_NO_AGENT = 0, /* no agent session for the address */
 	MP_PUSH_SENT = 1,     /* sent, not yet applied */

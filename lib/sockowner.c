@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The owner of a TCP connection, asked of the kernel (sockowner.h).
+ * The owner of a TCP connection or a UDP flow, asked of the kernel
+ * (sockowner.h).
  *
  * Why sock_diag: the kernel's own socket table answers for the exact
  * 4-tuple (inet_diag's "dump one": the lookup the stack does for an
@@ -33,7 +34,7 @@ static uint32_t next_seq;
 /* The reply in buf (n bytes) to the request seq from portid: 0 with *uid,
  * or -errno. */
 static int owner_parse(const void *buf, size_t n, uint32_t seq, uint32_t portid,
-		       uint16_t lport, uint16_t rport, uid_t *uid)
+		       int proto, uint16_t lport, uint16_t rport, uid_t *uid)
 {
 	const struct nlmsghdr *nlh = buf;
 	int len = (int)n;
@@ -56,8 +57,13 @@ static int owner_parse(const void *buf, size_t n, uint32_t seq, uint32_t portid,
 		if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*r))
 			return -EPROTO;
 		r = mnl_nlmsg_get_payload(nlh);
+		/*
+		 * The socket's own names: a bound, unconnected UDP socket has
+		 * no remote port (0), and is the one the datagram reaches.
+		 */
 		if (r->id.idiag_sport != htons(lport) ||
-		    r->id.idiag_dport != htons(rport))
+		    (r->id.idiag_dport != htons(rport) &&
+		     (proto != IPPROTO_UDP || r->id.idiag_dport)))
 			return -EPROTO; /* not the socket asked for */
 		/*
 		 * No file, no owner: a TIME_WAIT or orphaned socket (closed
@@ -72,8 +78,8 @@ static int owner_parse(const void *buf, size_t n, uint32_t seq, uint32_t portid,
 	return -EPROTO;
 }
 
-int sock_owner_tcp(int family, const void *laddr, uint16_t lport,
-		   const void *raddr, uint16_t rport, uid_t *uid)
+int sock_owner(int proto, int family, const void *laddr, uint16_t lport,
+	       const void *raddr, uint16_t rport, uid_t *uid)
 {
 	union {
 		struct nlmsghdr h;
@@ -103,6 +109,8 @@ int sock_owner_tcp(int family, const void *laddr, uint16_t lport,
 		alen = 16;
 	else
 		return -EAFNOSUPPORT;
+	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP)
+		return -EPROTONOSUPPORT;
 
 	memset(&q, 0, sizeof(q));
 	nlh = mnl_nlmsg_put_header(q.b);
@@ -111,13 +119,26 @@ int sock_owner_tcp(int family, const void *laddr, uint16_t lport,
 	nlh->nlmsg_seq = ++next_seq ? next_seq : ++next_seq;
 	req = mnl_nlmsg_put_extra_header(nlh, sizeof(*req));
 	req->sdiag_family = (uint8_t)family;
-	req->sdiag_protocol = IPPROTO_TCP;
+	req->sdiag_protocol = (uint8_t)proto;
 	req->idiag_states = ~0u;
-	/* the kernel's names: src and sport are the socket's own end */
-	req->id.idiag_sport = htons(lport);
-	req->id.idiag_dport = htons(rport);
-	memcpy(req->id.idiag_src, laddr, alen);
-	memcpy(req->id.idiag_dst, raddr, alen);
+	if (proto == IPPROTO_TCP) {
+		/* the kernel's names: src and sport are the socket's own end */
+		req->id.idiag_sport = htons(lport);
+		req->id.idiag_dport = htons(rport);
+		memcpy(req->id.idiag_src, laddr, alen);
+		memcpy(req->id.idiag_dst, raddr, alen);
+	} else {
+		/*
+		 * UDP's lookup takes them the other way round ("swapped for
+		 * historical reasons", udp_dump_one()): the socket that a
+		 * datagram from the remote end would reach, which is the one
+		 * that sent, connected or not.
+		 */
+		req->id.idiag_sport = htons(rport);
+		req->id.idiag_dport = htons(lport);
+		memcpy(req->id.idiag_src, raddr, alen);
+		memcpy(req->id.idiag_dst, laddr, alen);
+	}
 	req->id.idiag_cookie[0] = INET_DIAG_NOCOOKIE;
 	req->id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
 
@@ -150,8 +171,8 @@ int sock_owner_tcp(int family, const void *laddr, uint16_t lport,
 		rc = -EMSGSIZE;
 		goto out;
 	}
-	rc = owner_parse(a.b, (size_t)n, nlh->nlmsg_seq, portid, lport, rport,
-			 uid);
+	rc = owner_parse(a.b, (size_t)n, nlh->nlmsg_seq, portid, proto, lport,
+			 rport, uid);
 out:
 	mnl_socket_close(nl);
 	return rc;

@@ -51,6 +51,9 @@ void conf_defaults(struct muispd_conf *c)
 	c->handshake_timeout_s = 15;
 	c->idle_timeout_s = 60;
 	c->agent_keepalive_s = 10;
+	c->agent_hold_queue = MUISPD_HOLD_QUEUE;
+	c->agent_hold_max = 1024;
+	c->agent_hold_timeout_s = 3;
 	c->max_conns = 1024;
 	c->max_conns_addr = 16;
 	c->msg_rate = 20;
@@ -124,6 +127,9 @@ static const struct setting {
 	{ "online-provider-ca", K_STR, F(provider_ca), 0, 0 },
 	{ "agent-ca", K_STR, F(agent_ca), 0, 0 },
 	{ "agent-keepalive", K_U32, F(agent_keepalive_s), 1, 3600 },
+	{ "agent-hold-queue", K_U32, F(agent_hold_queue), 0, 65535 },
+	{ "agent-hold-max", K_U32, F(agent_hold_max), 1, 65536 },
+	{ "agent-hold-timeout", K_U32, F(agent_hold_timeout_s), 1, 60 },
 	{ "online-provider-insecure", K_BOOL, F(provider_insecure), 0, 0 },
 	{ "online-provider-timeout", K_U32, F(provider_timeout_s), 1, 60 },
 	{ "eap", K_BOOL, F(eap), 0, 0 },

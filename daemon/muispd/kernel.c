@@ -582,7 +582,7 @@ int kernel_tunnel_is_esp(struct kernel *k, const char *addr)
 }
 
 int kernel_agent_set(struct kernel *k, const char *addr, const uint8_t *key,
-		     uint32_t key_id)
+		     uint32_t key_id, int hold_queue)
 {
 	struct muisp_nl_agent a;
 	uint32_t id;
@@ -602,6 +602,10 @@ int kernel_agent_set(struct kernel *k, const char *addr, const uint8_t *key,
 		MUISP_NL_SET(&a, MUISP_AGENT_A_KEY);
 		MUISP_NL_SET(&a, MUISP_AGENT_A_KEY_ID);
 	}
+	if (hold_queue >= 0) {
+		a.hold_queue = (uint16_t)hold_queue;
+		MUISP_NL_SET(&a, MUISP_AGENT_A_HOLD_QUEUE);
+	}
 	rc = muisp_nl_agent_set(k->nl, &a, &id);
 	OPENSSL_cleanse(a.key, sizeof(a.key));
 	if (rc) {
@@ -611,6 +615,40 @@ int kernel_agent_set(struct kernel *k, const char *addr, const uint8_t *key,
 		return -1;
 	}
 	return 0;
+}
+
+int kernel_agent_flow_set(struct kernel *k, int family, int proto,
+			  const void *host, uint16_t port, const void *peer,
+			  uint16_t peer_port, uint32_t user)
+{
+	size_t alen = family == AF_INET ? 4 : 16;
+	struct muisp_nl_agent a;
+
+	if (!k->nl)
+		return 0;
+	memset(&a, 0, sizeof(a));
+	a.addr.family = (uint8_t)family;
+	memcpy(a.addr.a, host, alen);
+	a.peer.family = (uint8_t)family;
+	memcpy(a.peer.a, peer, alen);
+	a.proto = (uint8_t)proto;
+	a.port = port;
+	a.peer_port = peer_port;
+	a.user = user;
+	MUISP_NL_SET(&a, MUISP_AGENT_A_ADDR);
+	MUISP_NL_SET(&a, MUISP_AGENT_A_PEER);
+	MUISP_NL_SET(&a, MUISP_AGENT_A_PROTO);
+	MUISP_NL_SET(&a, MUISP_AGENT_A_PORT);
+	MUISP_NL_SET(&a, MUISP_AGENT_A_PEER_PORT);
+	MUISP_NL_SET(&a, MUISP_AGENT_A_USER);
+	if (muisp_nl_agent_flow_set(k->nl, &a))
+		return -1;
+	return 0;
+}
+
+const char *kernel_ext_msg(struct kernel *k)
+{
+	return k->nl ? muisp_nl_ext_msg(k->nl) : "";
 }
 
 struct agents_ctx {
@@ -657,7 +695,7 @@ int kernel_agents_close(struct kernel *k, unsigned *n)
 		for (unsigned i = 0; i < c.n; i++) {
 			if (kernel_agent_set(
 				    k, muisp_nl_ip_to_str(&c.keyed[i], buf),
-				    NULL, 0))
+				    NULL, 0, -1))
 				return -1;
 			(*n)++;
 		}

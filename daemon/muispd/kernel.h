@@ -107,10 +107,19 @@ int kernel_lan_ifname(struct kernel *k, char *name, size_t cap);
 int kernel_tunnel_is_esp(struct kernel *k, const char *addr);
 
 /* A multi-user host's agent (uinfo.c): key (MUISP_AGENT_KEY_LEN bytes)
- * under key_id, or with key NULL closed.  kernel_agents_close closes
+ * under key_id, or with key NULL closed; hold_queue: the NFQUEUE its new
+ * flows wait on (out of band), -1 none.  kernel_agents_close closes
  * every agent, *n of them.  0 or -1; "none": 0, nothing. */
 int kernel_agent_set(struct kernel *k, const char *addr, const uint8_t *key,
-		     uint32_t key_id);
+		     uint32_t key_id, int hold_queue);
+/* The out-of-band answer: the held flow the host began (family, proto,
+ * host:port -> peer:peer_port, addresses in network order) is user's (0:
+ * the host's own).  0, or -1 (errno; kernel_ext_msg() says why). */
+int kernel_agent_flow_set(struct kernel *k, int family, int proto,
+			  const void *host, uint16_t port, const void *peer,
+			  uint16_t peer_port, uint32_t user);
+/* The module's last refusal, "" if none. */
+const char *kernel_ext_msg(struct kernel *k);
 int kernel_agents_close(struct kernel *k, unsigned *n);
 /* 1 if the module has an agent for addr (keyed or closed), 0 if not, -1
  * if it cannot say. */

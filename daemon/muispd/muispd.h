@@ -92,6 +92,10 @@ struct muispd_conf {
 	 * none (agents refused); the keep-alive interval */
 	char agent_ca[256];
 	uint32_t agent_keepalive_s;
+	/* out-of-band agents (uinfo_hold.c): the NFQUEUE their new flows
+	 * wait on, at most that many packets held, and how long an agent
+	 * may take to say whose a flow is */
+	uint32_t agent_hold_queue, agent_hold_max, agent_hold_timeout_s;
 	/* self-service registration (muispd.conf(5)) */
 	uint32_t register_idle_s, register_max;
 	uint32_t register_rate, register_burst; /* a minute, per address */
@@ -183,6 +187,9 @@ struct conn {
 	 * it, asked of the agent (uinfo.c) while its input waits; then addr
 	 * is "ID@ADDRESS" for a mapped user (contract.h) */
 	struct uinfo_ask *ask;
+	/* an agent's channel out of band: the router holds its host's new
+	 * flows and asks (uinfo_hold.c) */
+	int agent_oob;
 	int identified;
 	uint32_t owner_seq; /* an agent's channel: its last request's serial
 			     * (OWNER_GET, BLOCK) */
@@ -378,6 +385,7 @@ struct muispd {
 	struct acct *acct;
 	struct spool *spool; /* acct_spool.c's sender */
 	struct dae *dae;
+	struct uinfo_hold *hold; /* out-of-band agents' held flows */
 	/* the module's cleanup after a settlement that failed: retried */
 	struct kretry {
 		char addr[64];	 /* unbind it ("" none) */
@@ -440,6 +448,13 @@ unsigned uinfo_cert_addrs(X509 *x, const char *first,
 			  char (*out)[INET6_ADDRSTRLEN], unsigned max);
 void uinfo_conn_gone(struct muispd *md, struct conn *c);
 int uinfo_start(struct muispd *md);
+/* uinfo_hold.c: the out-of-band scheme's held flows (thesis ch. 5) */
+#define MUISPD_HOLD_QUEUE 28021 /* "mu": the default agent-hold-queue */
+int uinfo_hold_open(struct muispd *md);
+void uinfo_hold_close(struct muispd *md);
+int uinfo_hold_reply(struct muispd *md, struct conn *a, const struct mp_msg *m);
+void uinfo_hold_tick(struct muispd *md);
+void uinfo_hold_agent_gone(struct muispd *md, const struct conn *a);
 int uinfo_identify(struct muispd *md, struct conn *c, const struct mp_msg *req);
 void uinfo_reply(struct muispd *md, struct conn *c, const struct mp_msg *m);
 int uinfo_ask_expired(struct muispd *md, struct conn *c, uint64_t now);

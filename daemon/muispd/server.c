@@ -189,6 +189,7 @@ void muispd_close(struct muispd *md)
 	userblock_close(md);
 	acct_close(md);
 	dae_close(md);
+	uinfo_hold_close(md);
 	kernel_close(md->k);
 	md->k = NULL;
 	acct_spool_close(md);
@@ -237,6 +238,7 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *arg)
 	session_tick(md, now);
 	keys_tick(md, now);
 	conn_deadlines(md);
+	uinfo_hold_tick(md);
 	ikesync_connect(md, now);
 	eap_tick(md, now);
 	ikesync_probe(md);

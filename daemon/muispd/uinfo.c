@@ -178,7 +178,7 @@ static struct conn *uinfo_other(struct muispd *md, const struct conn *c)
 static void uinfo_close_addrs(struct muispd *md, struct conn *c)
 {
 	for (unsigned i = 0; i < c->agent_naddrs; i++)
-		if (kernel_agent_set(md->k, c->agent_addrs[i], NULL, 0))
+		if (kernel_agent_set(md->k, c->agent_addrs[i], NULL, 0, -1))
 			log_warnx("%s: agent not closed in the module",
 				  c->agent_addrs[i]);
 	if (c->agent_key_id)
@@ -210,10 +210,19 @@ void uinfo_hello(struct muispd *md, struct conn *c, const struct mp_msg *req)
 	struct mp_msg m;
 	uint32_t id = 0;
 	size_t n;
+	int oob;
 
 	if (!md->conf.agent_ca[0]) {
 		conn_error(c, req, MP_ERR_PERM,
 			   "agents are not enabled here (agent-ca)");
+		return;
+	}
+	oob = mp_has(req, MP_A_SCHEME) &&
+	      req->u[MP_A_SCHEME] == MP_SCHEME_OUT_OF_BAND;
+	if (oob && !md->hold) {
+		conn_error(c, req, MP_ERR_PERM,
+			   "out-of-band agents are not enabled here (no "
+			   "agent-hold-queue: see the router's log)");
 		return;
 	}
 	if (uinfo_cert_check(c, why, sizeof(why))) {
@@ -247,14 +256,19 @@ void uinfo_hello(struct muispd *md, struct conn *c, const struct mp_msg *req)
 				       strlen(MP_UINFO_LABEL), ctx, n, 1) != 1)
 		goto fail;
 	for (i = 0; i < c->agent_naddrs; i++)
-		if (kernel_agent_set(md->k, c->agent_addrs[i], key, id))
+		if (kernel_agent_set(md->k, c->agent_addrs[i], key, id,
+				     oob ? (int)md->conf.agent_hold_queue : -1))
 			goto fail;
 	OPENSSL_cleanse(key, sizeof(key));
 	c->agent_key_id = id;
+	c->agent_oob = oob;
 	md->agent_sessions++;
 	c->agent_interval = md->conf.agent_keepalive_s;
-	log_info("%s: agent keyed (key id %u) for %u address%s", c->addr, id,
-		 c->agent_naddrs, c->agent_naddrs == 1 ? "" : "es");
+	log_info("%s: agent keyed (key id %u) for %u address%s%s", c->addr, id,
+		 c->agent_naddrs, c->agent_naddrs == 1 ? "" : "es",
+		 oob ? ", out of band: its new flows held until it names "
+		       "their user" :
+		       "");
 	/* the host's blocked users first: the agent applies them before it
 	 * tags anything under the key WELCOME gives */
 	userblock_session(md, c);
@@ -314,8 +328,10 @@ static void uinfo_asks_fail(struct muispd *md, const struct conn *a)
  * and the connections waiting for its answers are refused. */
 void uinfo_conn_gone(struct muispd *md, struct conn *c)
 {
-	if (c->owner_seq) /* it was asked (even if since replaced) */
+	if (c->owner_seq) { /* it was asked (even if since replaced) */
 		uinfo_asks_fail(md, c);
+		uinfo_hold_agent_gone(md, c);
+	}
 	if (!c->agent_key_id)
 		return;
 	uinfo_close_addrs(md, c);
@@ -336,7 +352,7 @@ int uinfo_start(struct muispd *md)
 		return -1;
 	if (n)
 		log_info("%u agents closed until they key again", n);
-	return 0;
+	return uinfo_hold_open(md);
 }
 
 /* The router's end of c (as text) and both ports: 0, or -1. */
@@ -474,6 +490,8 @@ void uinfo_reply(struct muispd *md, struct conn *a, const struct mp_msg *m)
 	struct conn *c = uinfo_asker(md, a, m->serial);
 	char why[80];
 
+	if (!c && uinfo_hold_reply(md, a, m))
+		return;
 	if (!c && userblock_reply(md, a, m))
 		return;
 	if (!c) /* late (timed out) or for no question: nothing to do */

@@ -208,6 +208,18 @@ static int statement(struct conf *r, struct uinfod_conf *c,
 			return conf_bad(r, 1, why);
 		return 0;
 	}
+	if (!strcmp(k, "scheme")) {
+		if (conf_nargs(r, 1) < 0)
+			return -1;
+		if (!strcmp(r->w[1], "in-band"))
+			c->scheme = MP_SCHEME_IN_BAND;
+		else if (!strcmp(r->w[1], "out-of-band"))
+			c->scheme = MP_SCHEME_OUT_OF_BAND;
+		else
+			return conf_bad(r, 1, "not in-band or out-of-band");
+		c->scheme_line = r->line;
+		return 0;
+	}
 	if (!strcmp(k, "retry-max")) {
 		if (conf_nargs(r, 1) < 0)
 			return -1;
@@ -388,6 +400,15 @@ int uinfod_config_parse(const char *name, const char *text,
 		rc = check_dups(&r, c);
 	if (!rc)
 		rc = check_addr_dups(&r, c);
+	if (!rc && c->scheme == MP_SCHEME_OUT_OF_BAND)
+		for (unsigned int i = 0; i < c->nusers && !rc; i++)
+			if (c->users[i].family)
+				rc = conf_err(&r, c->users[i].line,
+					      "a user's own address needs the "
+					      "in-band scheme (line %d says "
+					      "out-of-band): the module keeps "
+					      "it theirs",
+					      c->scheme_line);
 	if (!rc && !c->server_name[0])
 		memcpy(c->server_name, c->meter, sizeof(c->server_name));
 	conf_fini(&r);

@@ -60,9 +60,16 @@ static void usage(FILE *f)
 		"left closed.\n");
 }
 
+/* Out of band the module is not used: the router asks who owns a flow. */
+static int in_band(const struct uinfod *d)
+{
+	return d->conf.scheme == MP_SCHEME_IN_BAND;
+}
+
 static void close_tagger(struct uinfod *d)
 {
-	if (uinfod_kernel_close(d->nl, d->ifindex, d->conf.method) < 0)
+	if (in_band(d) &&
+	    uinfod_kernel_close(d->nl, d->ifindex, d->conf.method) < 0)
 		fatalx("the tagger cannot be closed: exiting");
 	d->key_id = 0;
 }
@@ -72,6 +79,15 @@ static int on_up(void *arg, const uint8_t key[MUISP_AGENT_KEY_LEN],
 {
 	struct uinfod *d = arg;
 
+	if (!in_band(d)) {
+		d->key_id = w->key_id;
+		d->last_why[0] = '\0';
+		log_info("meter %s: session up (out of band: the router holds "
+			 "each new flow of this host, %s to it, until we say "
+			 "whose it is; keep-alive %u s; %u blocked)",
+			 d->conf.meter, w->addr, w->interval, d->blocks.n);
+		return 0;
+	}
 	/* the router's blocked users first, then the key */
 	if (uinfod_kernel_users(d->nl, &d->conf, &d->blocks) < 0 ||
 	    uinfod_kernel_key(d->nl, d->ifindex, d->conf.method, key,
@@ -100,7 +116,8 @@ static int on_block(void *arg, uint32_t id, int blocked)
 		return -1;
 	}
 	/* before the key, on_up() applies the whole list */
-	if (d->key_id && uinfod_kernel_block(d->nl, &d->conf, id, blocked) < 0)
+	if (in_band(d) && d->key_id &&
+	    uinfod_kernel_block(d->nl, &d->conf, id, blocked) < 0)
 		return -1;
 	log_info("user %u %s by the router (%d local user%s)", id,
 		 blocked ? "blocked" : "allowed again", mapped,
@@ -186,6 +203,14 @@ int main(int argc, char **argv)
 	log_init(o.foreground, LOG_DAEMON);
 	log_setverbose(o.verbose);
 
+	if (!in_band(d)) {
+		log_info("started: %u local user%s named to the meter %s port "
+			 "%u out of band (the router holds this host's new "
+			 "flows and asks whose they are)",
+			 d->conf.nusers, d->conf.nusers == 1 ? "" : "s",
+			 d->conf.meter, d->conf.port);
+		goto run;
+	}
 	d->nl = muisp_nl_open(0);
 	if (!d->nl)
 		fatal("the muisp module%s",
@@ -205,6 +230,7 @@ int main(int argc, char **argv)
 		 d->conf.interface, tag_method_name_v[d->conf.method],
 		 d->conf.meter, d->conf.port);
 
+run:
 	r = evloop_new(&d->e, &(struct evloop_ops){ 0 }, d);
 	if (r < 0)
 		fatalx("event loop: %s", strerror(-r));
@@ -219,14 +245,19 @@ int main(int argc, char **argv)
 		log_warnx("event loop: %s", strerror(-r));
 
 	uinfod_session_free(d->s);
-	if (uinfod_kernel_close(d->nl, d->ifindex, d->conf.method) < 0)
+	if (in_band(d) &&
+	    uinfod_kernel_close(d->nl, d->ifindex, d->conf.method) < 0)
 		r = -1;
 	evloop_free(d->e);
 	muisp_nl_close(d->nl);
 	SSL_CTX_free(d->ctx);
 	uinfod_config_free(&d->conf);
 	uinfod_blocks_free(&d->blocks);
-	log_info("exiting: the tagger is closed (muispctl tag del ends the "
-		 "agent's role)");
+	if (in_band(d))
+		log_info("exiting: the tagger is closed (muispctl tag del ends "
+			 "the agent's role)");
+	else
+		log_info("exiting: the router holds this host's new flows "
+			 "until we are back");
 	return r < 0 ? 1 : 0;
 }

@@ -335,12 +335,14 @@ static int addr_parse(const char *text, struct in6_addr *a)
 }
 
 /* UINFO_OWNER_GET: the owner of the host's end ADDR:SPORT of the
- * connection to PEER:DPORT.  0, or -1 (the session failed). */
+ * connection (PROTO, TCP if absent) to PEER:DPORT.  0, or -1 (the session
+ * failed). */
 static int owner_get(struct uinfod_session *s, const struct mp_msg *m)
 {
 	const char *host = m->s[MP_A_ADDR], *peer = m->s[MP_A_PEER];
 	unsigned int hport = (unsigned int)m->u[MP_A_SPORT];
 	unsigned int pport = (unsigned int)m->u[MP_A_DPORT];
+	int proto = mp_has(m, MP_A_PROTO) ? (int)m->u[MP_A_PROTO] : IPPROTO_TCP;
 	const struct uinfod_user *u;
 	struct in6_addr la, ra;
 	char conn[2 * MP_STR_MAX + 32];
@@ -349,7 +351,10 @@ static int owner_get(struct uinfod_session *s, const struct mp_msg *m)
 
 	af = addr_parse(host, &la);
 	raf = addr_parse(peer, &ra);
-	snprintf(conn, sizeof(conn), "%s%s%s:%u -> %s%s%s:%u",
+	snprintf(conn, sizeof(conn), "%s %s%s%s:%u -> %s%s%s:%u",
+		 proto == IPPROTO_UDP ? "udp" :
+		 proto == IPPROTO_TCP ? "tcp" :
+					"other",
 		 af == AF_INET6 ? "[" : "", host, af == AF_INET6 ? "]" : "",
 		 hport, raf == AF_INET6 ? "[" : "", peer,
 		 raf == AF_INET6 ? "]" : "", pport);
@@ -366,8 +371,13 @@ static int owner_get(struct uinfod_session *s, const struct mp_msg *m)
 				  !af || !raf ? "not an IP address" :
 						"addresses of two families");
 	}
-	rc = sock_owner_tcp(af, &la, (uint16_t)hport, &ra, (uint16_t)pport,
-			    &uid);
+	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP) {
+		log_ratelimited(&rl_owner, LOG_INFO, "owner of %s: protocol %d",
+				conn, proto);
+		return send_error(s, m, MP_ERR_PROTO, "only TCP and UDP");
+	}
+	rc = sock_owner(proto, af, &la, (uint16_t)hport, &ra, (uint16_t)pport,
+			&uid);
 	if (rc == -ENOENT) {
 		log_ratelimited(&rl_owner, LOG_INFO,
 				"owner of %s: no such connection", conn);
@@ -541,7 +551,11 @@ static int handshake(struct uinfod_session *s)
 		s->hello_serial = ++s->serial;
 		io_events(s, EPOLLIN);
 		log_debug("meter %s: TLS up, hello", s->conf->meter);
-		return send_simple(s, MP_T_UINFO_HELLO, 0, s->hello_serial);
+		mp_init(&s->out, MP_T_UINFO_HELLO, 0, s->hello_serial);
+		/* out of band: the router holds the host's new flows and asks */
+		if (s->conf->scheme != MP_SCHEME_IN_BAND)
+			mp_set_u(&s->out, MP_A_SCHEME, s->conf->scheme);
+		return send_msg(s, &s->out);
 	}
 	err = SSL_get_error(s->ssl, n);
 	if (err == SSL_ERROR_WANT_READ) {

@@ -66,7 +66,9 @@ struct uinfod_conf {
 	char cert[UINFOD_PATH_MAX];
 	char key[UINFOD_PATH_MAX];
 	char interface[IF_NAMESIZE];
-	uint8_t method;		   /* enum muisp_tag_method, default PACKET */
+	uint8_t method; /* enum muisp_tag_method, default PACKET */
+	uint8_t scheme; /* enum mp_scheme, default IN_BAND */
+	int scheme_line;
 	uint32_t retry_max;	   /* seconds, default 30 */
 	struct uinfod_user *users; /* sorted by uid after a parse */
 	unsigned int nusers;

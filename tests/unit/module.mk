@@ -117,6 +117,10 @@ $(eval $(call unit_test,test_ah_frames,tests/unit/test_ah_frames.c tests/bench/a
 # sealed with OpenSSL on the host (the kernel's gcm(aes) in muisp.ko)
 $(eval $(call unit_test,test_uinfo_core,tests/unit/test_uinfo_core.c kmod/uinfo_core.c tests/unit/uinfo_aead_host.c,$$(shell $$(PKG_CONFIG) --libs libcrypto)))
 
-# lib/sockowner: a TCP socket's owner from the kernel (sock_diag), on
+# lib/sockowner: a TCP or UDP socket's owner from the kernel (sock_diag), on
 # loopback; as root, another user's socket (a child under uid 4242)
 $(eval $(call unit_test,test_sockowner,tests/unit/test_sockowner.c $(LIB_SOCKOWNER_SRCS),$(LIB_SOCKOWNER_LIBS)))
+
+# lib/nfq: the NFQUEUE client's parser on crafted messages, and a real
+# queue in a network namespace of the test's own (skipped without NFQUEUE)
+$(eval $(call unit_test,test_nfq,tests/unit/test_nfq.c $(LIB_NFQ_SRCS),$(LIB_NFQ_LIBS)))

@@ -351,6 +351,31 @@ static void test_cli_agent_key(void **state)
 		  "close", "192.0.2.9", "key-id");
 	USAGE_ERR("invalid address 'host': not an IPv4 or IPv6 address",
 		  "agent", "close", "host");
+	/* hold-queue (out of band): an NFQUEUE number, 0..65535 */
+	USAGE_ERR("invalid hold-queue '70000': too large", "agent", "set",
+		  "192.0.2.9", "key-id", "1", "key-file", "-", "hold-queue",
+		  "70000");
+	USAGE_ERR("invalid hold-queue '65536': too large", "agent", "set",
+		  "192.0.2.9", "hold-queue", "65536", "key-id", "1", "key-file",
+		  "-");
+	USAGE_ERR("invalid hold-queue '-1': not a decimal number", "agent",
+		  "set", "192.0.2.9", "key-id", "1", "key-file", "-",
+		  "hold-queue", "-1");
+	USAGE_ERR("invalid hold-queue 'q1': not a decimal number", "agent",
+		  "set", "192.0.2.9", "key-id", "1", "key-file", "-",
+		  "hold-queue", "q1");
+	USAGE_ERR("'hold-queue' needs a value (try --help)", "agent", "set",
+		  "192.0.2.9", "key-id", "1", "key-file", "-", "hold-queue");
+	/* not instead of the key */
+	USAGE_ERR("agent set needs key-id N and key-file FILE (try --help)",
+		  "agent", "set", "192.0.2.9", "hold-queue", "5");
+	assert_int_equal(run("agent", "help", NULL), EXIT_OK);
+	assert_string_equal(out_txt,
+			    "usage: muispctl agent list\n"
+			    "       muispctl agent set ADDRESS key-id N "
+			    "key-file FILE|- [hold-queue N]\n"
+			    "       muispctl agent close ADDRESS\n"
+			    "       muispctl agent del ADDRESS\n");
 	/* open to others: refused before anything is read or sent */
 	assert_int_equal(set_key(good, 0644, path), EXIT_FAIL);
 	snprintf(want, sizeof(want),
@@ -400,6 +425,17 @@ static void test_cli_agent_key(void **state)
 		skip(); /* the muisp family is registered on this host */
 	}
 	assert_int_equal(set_key(good, 0600, path), EXIT_NOMODULE);
+	/* and with the extreme hold queues */
+	key_file(good, 0600, path);
+	assert_int_equal(run("agent", "set", "192.0.2.9", "key-id", "1",
+			     "key-file", path, "hold-queue", "65535", NULL),
+			 EXIT_NOMODULE);
+	assert_string_equal(err_txt, "muispctl: muisp kernel module not "
+				     "loaded (modprobe muisp)\n");
+	assert_int_equal(run("agent", "set", "2001:db8::9", "hold-queue", "0",
+			     "key-id", "4294967295", "key-file", path, NULL),
+			 EXIT_NOMODULE);
+	unlink(path);
 }
 
 /* user bind|unbind: every bad argument is refused before the kernel is

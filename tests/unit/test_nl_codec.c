@@ -311,6 +311,126 @@ static void test_agent_key(void **state)
 	assert_int_equal(senta.queries, 4);
 }
 
+static int agent_cb(const struct muisp_nl_agent *a, void *arg)
+{
+	struct got *g = arg;
+
+	/* ids: the agent's id, its hold queue (or 70000 when the kernel
+	 * reports none), held, answered */
+	g->ids[g->n++] = a->id;
+	g->ids[g->n++] = MUISP_NL_HAS(a, MUISP_AGENT_A_HOLD_QUEUE) ?
+				 a->hold_queue :
+				 70000;
+	g->ids[g->n++] = (uint32_t)a->held;
+	g->ids[g->n++] = (uint32_t)a->answered;
+	return MNL_CB_OK;
+}
+
+/* Out of band: agent set sends the hold queue (a u16) only when asked;
+ * the dump hands HOLD_QUEUE on only when the kernel reports it, and the
+ * flows held and answered; agent-flow-set sends the flow and its user. */
+static void test_agent_hold(void **state)
+{
+	struct muisp_nl_agent a, senta;
+	struct got g = { 0 };
+	struct nlmsghdr *nlh;
+	uint32_t id = 0;
+	size_t plain;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	assert_int_equal(muisp_nl_ip_from_str(&a.addr, "192.0.2.9"), 0);
+	a.key_id = 2;
+	MUISP_NL_SET(&a, MUISP_AGENT_A_ADDR);
+	MUISP_NL_SET(&a, MUISP_AGENT_A_KEY_ID);
+	nlh = reply(MUISP_CMD_AGENT_SET);
+	mnl_attr_put_u32(nlh, MUISP_AGENT_A_ID, 5);
+	assert_int_equal(muisp_nl_agent_set(&fake, &a, &id), 0);
+	assert_int_equal(muisp_nl_agent_parse(sent(), &senta), 0);
+	assert_false(MUISP_NL_HAS(&senta, MUISP_AGENT_A_HOLD_QUEUE));
+	plain = sent()->nlmsg_len;
+	a.hold_queue = 65535;
+	MUISP_NL_SET(&a, MUISP_AGENT_A_HOLD_QUEUE);
+	assert_int_equal(muisp_nl_agent_set(&fake, &a, &id), 0);
+	assert_int_equal(id, 5);
+	assert_int_equal(muisp_nl_cmd(sent()), MUISP_CMD_AGENT_SET);
+	/* one attribute more: a u16 in 8 bytes */
+	assert_int_equal(sent()->nlmsg_len, plain + 8);
+	assert_int_equal(muisp_nl_agent_parse(sent(), &senta), 0);
+	assert_true(MUISP_NL_HAS(&senta, MUISP_AGENT_A_HOLD_QUEUE));
+	assert_int_equal(senta.hold_queue, 65535);
+	assert_memory_equal(&a, &senta, sizeof(a));
+	/* 0 is a queue too */
+	a.hold_queue = 0;
+	assert_int_equal(muisp_nl_agent_set(&fake, &a, &id), 0);
+	assert_int_equal(muisp_nl_agent_parse(sent(), &senta), 0);
+	assert_true(MUISP_NL_HAS(&senta, MUISP_AGENT_A_HOLD_QUEUE));
+	assert_int_equal(senta.hold_queue, 0);
+
+	/* the dump: an in-band agent (no HOLD_QUEUE), an out-of-band one */
+	nreplies = 0;
+	nlh = reply(MUISP_CMD_AGENT_GET);
+	mnl_attr_put_u32(nlh, MUISP_AGENT_A_ID, 1);
+	mnl_attr_put(nlh, MUISP_AGENT_A_ADDR, 4, "\xc0\x00\x02\x09");
+	nlh = reply(MUISP_CMD_AGENT_GET);
+	mnl_attr_put_u32(nlh, MUISP_AGENT_A_ID, 2);
+	mnl_attr_put(nlh, MUISP_AGENT_A_ADDR, 4, "\xc0\x00\x02\x0a");
+	mnl_attr_put_u16(nlh, MUISP_AGENT_A_HOLD_QUEUE, 7);
+	mnl_attr_put_u64(nlh, MUISP_AGENT_A_HELD, 12);
+	mnl_attr_put_u64(nlh, MUISP_AGENT_A_ANSWERED, 11);
+	assert_int_equal(muisp_nl_agent_dump(&fake, agent_cb, NULL, &g), 0);
+	assert_int_equal(muisp_nl_cmd(sent()), MUISP_CMD_AGENT_GET);
+	assert_int_equal(g.n, 8);
+	assert_int_equal(g.ids[0], 1);
+	assert_int_equal(g.ids[1], 70000);
+	assert_int_equal(g.ids[2], 0);
+	assert_int_equal(g.ids[3], 0);
+	assert_int_equal(g.ids[4], 2);
+	assert_int_equal(g.ids[5], 7);
+	assert_int_equal(g.ids[6], 12);
+	assert_int_equal(g.ids[7], 11);
+	/* a hold queue of another width does not parse */
+	nlh = reply(MUISP_CMD_AGENT_GET);
+	mnl_attr_put_u32(nlh, MUISP_AGENT_A_HOLD_QUEUE, 7);
+	errno = 0;
+	assert_int_equal(muisp_nl_agent_parse(nlh, &senta), -1);
+	assert_int_equal(errno, EBADMSG);
+
+	/* the answer: this flow of the host's is user 7001's */
+	memset(&a, 0, sizeof(a));
+	assert_int_equal(muisp_nl_ip_from_str(&a.addr, "2001:db8::9"), 0);
+	assert_int_equal(muisp_nl_ip_from_str(&a.peer, "2001:db8:1::53"), 0);
+	a.proto = 17;
+	a.port = 40000;
+	a.peer_port = 53;
+	a.user = 7001;
+	MUISP_NL_SET(&a, MUISP_AGENT_A_ADDR);
+	MUISP_NL_SET(&a, MUISP_AGENT_A_PROTO);
+	MUISP_NL_SET(&a, MUISP_AGENT_A_PORT);
+	MUISP_NL_SET(&a, MUISP_AGENT_A_PEER);
+	MUISP_NL_SET(&a, MUISP_AGENT_A_PEER_PORT);
+	MUISP_NL_SET(&a, MUISP_AGENT_A_USER);
+	nreplies = 0;
+	nrequests = 0;
+	assert_int_equal(muisp_nl_agent_flow_set(&fake, &a), 0);
+	assert_int_equal(nrequests, 1);
+	assert_int_equal(muisp_nl_cmd(sent()), MUISP_CMD_AGENT_FLOW_SET);
+	assert_int_equal(muisp_nl_agent_parse(sent(), &senta), 0);
+	assert_memory_equal(&a, &senta, sizeof(a));
+	assert_int_equal(senta.port, 40000);
+	assert_int_equal(senta.peer_port, 53);
+	/* 0: the host's own */
+	a.user = 0;
+	assert_int_equal(muisp_nl_agent_flow_set(&fake, &a), 0);
+	assert_int_equal(muisp_nl_agent_parse(sent(), &senta), 0);
+	assert_true(MUISP_NL_HAS(&senta, MUISP_AGENT_A_USER));
+	assert_int_equal(senta.user, 0);
+	fail_errno = ENOENT;
+	errno = 0;
+	assert_int_equal(muisp_nl_agent_flow_set(&fake, &a), -1);
+	assert_int_equal(errno, ENOENT);
+}
+
 static int flow_cb(const struct muisp_nl_flow *f, void *arg)
 {
 	(*(int *)arg)++;
@@ -601,6 +721,7 @@ int main(void)
 		cmocka_unit_test_setup(test_get_one, setup),
 		cmocka_unit_test_setup(test_add_returns_id, setup),
 		cmocka_unit_test_setup(test_agent_key, setup),
+		cmocka_unit_test_setup(test_agent_hold, setup),
 		cmocka_unit_test_setup(test_flow_filter, setup),
 		cmocka_unit_test_setup(test_recv_events, setup),
 		cmocka_unit_test_setup(test_flow_record_roundtrip, setup),

@@ -382,6 +382,7 @@ static void test_roundtrip_all_types(void **state)
 		MP_T_OP_REG_FORGET,
 		MP_T_OP_RADIUS_STATS,
 		MP_T_OP_COUNTERS,
+		MP_T_UINFO_HELLO,
 		MP_T_UINFO_OWNER_GET,
 		MP_T_UINFO_OWNER,
 		MP_T_UINFO_BLOCK,
@@ -670,6 +671,87 @@ static void test_uinfo_owner(void **state)
 			    "uinfo-owner-get");
 }
 
+/* Out of band: UINFO_HELLO may carry SCHEME (an enum mp_scheme: 0 or 1),
+ * UINFO_OWNER_GET PROTO (6 TCP, the default, absent; 17 UDP); out of
+ * range is refused both ways, and neither goes in the other's type. */
+static void test_uinfo_scheme_proto(void **state)
+{
+	int n;
+
+	(void)state;
+	/* a plain HELLO is still one */
+	mp_init(&msg, MP_T_UINFO_HELLO, 0, 1);
+	n = mp_encode(&msg, buf, sizeof(buf));
+	assert_int_equal(n, MP_HDR_LEN);
+	assert_int_equal(mp_decode(buf, (size_t)n, &msg2), 0);
+	assert_false(mp_has(&msg2, MP_A_SCHEME));
+	mp_set_u(&msg, MP_A_SCHEME, MP_SCHEME_OUT_OF_BAND);
+	n = mp_encode(&msg, buf, sizeof(buf));
+	assert_int_equal(n, MP_HDR_LEN + 8);
+	/* type 53, length 1, the value, padding */
+	assert_memory_equal(buf + MP_HDR_LEN, "\x00\x35\x00\x01\x01\0\0\0", 8);
+	assert_int_equal(mp_decode(buf, (size_t)n, &msg2), 0);
+	assert_int_equal(msg2.type, MP_T_UINFO_HELLO);
+	assert_true(mp_has(&msg2, MP_A_SCHEME));
+	assert_int_equal(msg2.u[MP_A_SCHEME], 1);
+	assert_int_equal(msg2.present, 1ull << MP_A_SCHEME);
+	/* 2 is no scheme: refused as encoded, and as received */
+	buf[MP_HDR_LEN + 4] = 2;
+	assert_int_equal(mp_decode(buf, (size_t)n, &msg2), MP_E_ATTR_VALUE);
+	mp_set_u(&msg, MP_A_SCHEME, 2);
+	assert_int_equal(mp_encode(&msg, buf, sizeof(buf)), MP_E_ATTR_VALUE);
+	mp_set_u(&msg, MP_A_SCHEME, __MP_SCHEME_LAST);
+	assert_int_equal(mp_encode(&msg, buf, sizeof(buf)), MP_E_ATTR_VALUE);
+	mp_set_u(&msg, MP_A_SCHEME, MP_SCHEME_IN_BAND);
+	assert_true(mp_encode(&msg, buf, sizeof(buf)) > 0);
+	/* only in a HELLO */
+	mp_init(&msg, MP_T_UINFO_KEEPALIVE, 0, 1);
+	mp_set_u(&msg, MP_A_SCHEME, 1);
+	assert_int_equal(mp_encode(&msg, buf, sizeof(buf)),
+			 MP_E_ATTR_NOTALLOWED);
+
+	/* OWNER_GET without PROTO validates as before, and with UDP's */
+	mp_init(&msg, MP_T_UINFO_OWNER_GET, 0, 9);
+	mp_set_s(&msg, MP_A_ADDR, "10.77.0.100");
+	mp_set_u(&msg, MP_A_SPORT, 5353);
+	mp_set_s(&msg, MP_A_PEER, "192.0.2.53");
+	mp_set_u(&msg, MP_A_DPORT, 53);
+	n = mp_encode(&msg, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_int_equal(mp_decode(buf, (size_t)n, &msg2), 0);
+	assert_false(mp_has(&msg2, MP_A_PROTO));
+	mp_set_u(&msg, MP_A_PROTO, 17);
+	n = mp_encode(&msg, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_int_equal(mp_decode(buf, (size_t)n, &msg2), 0);
+	assert_true(mp_has(&msg2, MP_A_PROTO));
+	assert_int_equal(msg2.u[MP_A_PROTO], 17);
+	assert_int_equal(msg2.u[MP_A_SPORT], 5353);
+	assert_string_equal(msg2.s[MP_A_PEER], "192.0.2.53");
+	assert_memory_equal(&msg, &msg2, sizeof(msg));
+	/* the PROTO attribute is the last one: its value at n - 4 */
+	assert_int_equal(buf[n - 8 + 1], MP_A_PROTO);
+	assert_int_equal(buf[n - 4], 17);
+	buf[n - 4] = 5;
+	assert_int_equal(mp_decode(buf, (size_t)n, &msg2), MP_E_ATTR_VALUE);
+	buf[n - 4] = 18;
+	assert_int_equal(mp_decode(buf, (size_t)n, &msg2), MP_E_ATTR_VALUE);
+	buf[n - 4] = 6;
+	assert_int_equal(mp_decode(buf, (size_t)n, &msg2), 0);
+	assert_int_equal(msg2.u[MP_A_PROTO], 6);
+	mp_set_u(&msg, MP_A_PROTO, 5);
+	assert_int_equal(mp_encode(&msg, buf, sizeof(buf)), MP_E_ATTR_VALUE);
+	mp_set_u(&msg, MP_A_PROTO, 1);
+	assert_int_equal(mp_encode(&msg, buf, sizeof(buf)), MP_E_ATTR_VALUE);
+	mp_set_u(&msg, MP_A_PROTO, 132);
+	assert_int_equal(mp_encode(&msg, buf, sizeof(buf)), MP_E_ATTR_VALUE);
+	/* nor in the answer */
+	mp_init(&msg, MP_T_UINFO_OWNER, MP_F_REPLY, 9);
+	mp_set_u(&msg, MP_A_PROTO, 17);
+	assert_int_equal(mp_encode(&msg, buf, sizeof(buf)),
+			 MP_E_ATTR_NOTALLOWED);
+}
+
 /* The per-user block list: UINFO_BLOCK and its answer need USER and
  * BLOCKED (0 or 1); OP_USER_BLOCK names the host; a row's PUSH is an
  * enum mp_push. */
@@ -734,6 +816,7 @@ int main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_uinfo_context),
 		cmocka_unit_test(test_uinfo_owner),
+		cmocka_unit_test(test_uinfo_scheme_proto),
 		cmocka_unit_test(test_user_block),
 	};
 

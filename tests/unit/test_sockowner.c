@@ -5,7 +5,11 @@
  * process: both ends are ours (IPv4, IPv6 if the host has ::1, and a
  * dual-stack socket talking IPv4 found by its IPv4 tuple); a tuple nobody
  * has and a closed end are -ENOENT; as root, a child under uid 4242
- * connects and its end is 4242's.
+ * connects and its end is 4242's.  UDP (if the kernel has udp_diag): the
+ * socket a datagram from the remote end would reach, bound (to the
+ * address or the wildcard) or connected; a connected one only from its
+ * peer; as root, a child's bound and connected sockets are 4242's;
+ * another protocol is -EPROTONOSUPPORT.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -21,9 +25,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
+
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
 
 #include "sockowner.h"
 
@@ -79,7 +88,8 @@ static int owner_of(int fd, uid_t *uid)
 	local_ep(fd, &l);
 	remote_ep(fd, &r);
 	assert_int_equal(l.family, r.family);
-	return sock_owner_tcp(l.family, l.addr, l.port, r.addr, r.port, uid);
+	return sock_owner(IPPROTO_TCP, l.family, l.addr, l.port, r.addr, r.port,
+			  uid);
 }
 
 /* A listener on the loopback address of family af (port chosen by the
@@ -176,24 +186,26 @@ static void both_ends(int lfd)
 	/* the same ends, another remote port: nobody's */
 	local_ep(c, &l);
 	remote_ep(c, &r);
-	assert_int_equal(sock_owner_tcp(af, l.addr, l.port, r.addr, 1, &uid),
+	assert_int_equal(sock_owner(IPPROTO_TCP, af, l.addr, l.port, r.addr, 1,
+				    &uid),
 			 -ENOENT);
 	/* ... another local port */
-	assert_int_equal(sock_owner_tcp(af, l.addr, 1, r.addr, r.port, &uid),
+	assert_int_equal(sock_owner(IPPROTO_TCP, af, l.addr, 1, r.addr, r.port,
+				    &uid),
 			 -ENOENT);
 	/* no such family */
-	assert_int_equal(sock_owner_tcp(AF_UNIX, l.addr, l.port, r.addr, r.port,
-					&uid),
+	assert_int_equal(sock_owner(IPPROTO_TCP, AF_UNIX, l.addr, l.port,
+				    r.addr, r.port, &uid),
 			 -EAFNOSUPPORT);
 
 	/* closed: FIN_WAIT, then TIME_WAIT, with no file and no owner */
 	close(c);
-	assert_int_equal(sock_owner_tcp(af, l.addr, l.port, r.addr, r.port,
-					&uid),
+	assert_int_equal(sock_owner(IPPROTO_TCP, af, l.addr, l.port, r.addr,
+				    r.port, &uid),
 			 -ENOENT);
 	close(s);
-	assert_int_equal(sock_owner_tcp(af, l.addr, l.port, r.addr, r.port,
-					&uid),
+	assert_int_equal(sock_owner(IPPROTO_TCP, af, l.addr, l.port, r.addr,
+				    r.port, &uid),
 			 -ENOENT);
 }
 
@@ -249,8 +261,8 @@ static void test_v4_mapped(void **state)
 	assert_int_equal(l.addr[10], 0xff);
 	assert_int_equal(r.addr[10], 0xff);
 	/* as the router sees it: IPv4 */
-	assert_int_equal(sock_owner_tcp(AF_INET, l.addr + 12, l.port,
-					r.addr + 12, r.port, &uid),
+	assert_int_equal(sock_owner(IPPROTO_TCP, AF_INET, l.addr + 12, l.port,
+				    r.addr + 12, r.port, &uid),
 			 0);
 	assert_int_equal(uid, geteuid());
 	/* as the socket has it: v4-mapped IPv6 */
@@ -320,8 +332,8 @@ static void test_other_user(void **state)
 		/* the child's end: the server's remote, and back */
 		local_ep(s, &l);
 		remote_ep(s, &r);
-		assert_int_equal(sock_owner_tcp(AF_INET, r.addr, r.port, l.addr,
-						l.port, &uid),
+		assert_int_equal(sock_owner(IPPROTO_TCP, AF_INET, r.addr,
+					    r.port, l.addr, l.port, &uid),
 				 0);
 		assert_int_equal(uid, OTHER_UID);
 	}
@@ -336,6 +348,377 @@ static void test_other_user(void **state)
 	close(lfd);
 }
 
+/* ---- UDP ---- */
+
+/*
+ * Whether the kernel answers UDP sock_diag at all (udp_diag, built in or
+ * a module): a dump of its IPv4 sockets, asked without lib/sockowner, is
+ * refused with ENOENT when nothing handles the protocol.  1 if it does.
+ */
+static int udp_diag_present(void)
+{
+	struct {
+		struct nlmsghdr h;
+		struct inet_diag_req_v2 r;
+	} q;
+	union {
+		struct nlmsghdr h;
+		char b[16384];
+	} a;
+	struct sockaddr_nl k = { .nl_family = AF_NETLINK };
+	struct timeval tv = { .tv_sec = 1 };
+	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC,
+			NETLINK_SOCK_DIAG);
+	ssize_t n;
+	int ok = 1;
+
+	assert_true(fd >= 0);
+	memset(&q, 0, sizeof(q));
+	q.h.nlmsg_len = sizeof(q);
+	q.h.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	q.h.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	q.h.nlmsg_seq = 1;
+	q.r.sdiag_family = AF_INET;
+	q.r.sdiag_protocol = IPPROTO_UDP;
+	q.r.idiag_states = ~0u;
+	assert_int_equal(
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
+	assert_int_equal(sendto(fd, &q, sizeof(q), 0, (struct sockaddr *)&k,
+				sizeof(k)),
+			 (ssize_t)sizeof(q));
+	n = recv(fd, &a, sizeof(a), 0);
+	assert_true(n >= (ssize_t)sizeof(struct nlmsghdr));
+	if (a.h.nlmsg_type == NLMSG_ERROR) {
+		const struct nlmsgerr *e = NLMSG_DATA(&a.h);
+
+		assert_int_equal(e->error, -ENOENT);
+		ok = 0;
+	}
+	close(fd);
+	return ok;
+}
+
+#define UDP_NEEDED()                                                        \
+	do {                                                                \
+		if (!udp_diag_present()) {                                  \
+			print_message("skipped: the kernel answers no UDP " \
+				      "sock_diag (no udp_diag)\n");         \
+			skip();                                             \
+		}                                                           \
+	} while (0)
+
+/* A UDP socket of family af bound to the loopback address (any: the
+ * wildcard) and a port the kernel chooses, or -1 if the family has no
+ * loopback here. */
+static int udp_bound(int af, int any)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd = socket(af, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	memset(&ss, 0, sizeof(ss));
+	if (af == AF_INET) {
+		struct sockaddr_in *a = (void *)&ss;
+
+		a->sin_family = AF_INET;
+		a->sin_addr.s_addr = htonl(any ? INADDR_ANY : INADDR_LOOPBACK);
+		len = sizeof(*a);
+	} else {
+		struct sockaddr_in6 *a = (void *)&ss;
+
+		a->sin6_family = AF_INET6;
+		a->sin6_addr = any ? in6addr_any : in6addr_loopback;
+		len = sizeof(*a);
+	}
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* A UDP socket of fd's family connected to fd's address. */
+static int udp_connected(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int c;
+
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&ss, &len), 0);
+	c = socket(ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_true(c >= 0);
+	assert_int_equal(connect(c, (struct sockaddr *)&ss, len), 0);
+	return c;
+}
+
+/* The loopback address of family af, and one for the far end of a flow
+ * (TEST-NET-1, 2001:db8::), as sock_owner takes them. */
+static void addrs_of(int af, uint8_t lo[16], uint8_t far[16])
+{
+	memset(lo, 0, 16);
+	memset(far, 0, 16);
+	if (af == AF_INET) {
+		uint32_t a = htonl(INADDR_LOOPBACK), f = htonl(0xc0000201);
+
+		memcpy(lo, &a, 4);
+		memcpy(far, &f, 4);
+	} else {
+		memcpy(lo, &in6addr_loopback, 16);
+		far[0] = 0x20;
+		far[1] = 0x01;
+		far[2] = 0x0d;
+		far[3] = 0xb8;
+		far[15] = 1;
+	}
+}
+
+/* Datagrams to a bound socket from anywhere, and a connected socket's
+ * from its peer only, are ours; a closed one's nobody's. */
+static void udp_both(int af)
+{
+	uint8_t lo[16], far[16];
+	struct ep l, r;
+	uid_t uid;
+	int b, w, c;
+
+	addrs_of(af, lo, far);
+	b = udp_bound(af, 0);
+	assert_true(b >= 0);
+	local_ep(b, &l);
+	assert_true(l.port != 0);
+	/* bound, not connected: a flow from any remote end reaches it */
+	uid = 12345;
+	assert_int_equal(
+		sock_owner(IPPROTO_UDP, af, lo, l.port, far, 5353, &uid), 0);
+	assert_int_equal(uid, geteuid());
+	uid = 12345;
+	assert_int_equal(sock_owner(IPPROTO_UDP, af, lo, l.port, lo, 1, &uid),
+			 0);
+	assert_int_equal(uid, geteuid());
+	/* the TCP table has nothing there */
+	assert_int_equal(sock_owner(IPPROTO_TCP, af, lo, l.port, far, 5353,
+				    &uid),
+			 -ENOENT);
+
+	/* bound to the wildcard: found by the address the flow has */
+	w = udp_bound(af, 1);
+	assert_true(w >= 0);
+	local_ep(w, &r);
+	uid = 12345;
+	assert_int_equal(sock_owner(IPPROTO_UDP, af, lo, r.port, far, 53, &uid),
+			 0);
+	assert_int_equal(uid, geteuid());
+	close(w);
+
+	/* connected (to b): by its tuple; from elsewhere it takes nothing */
+	c = udp_connected(b);
+	local_ep(c, &l);
+	remote_ep(c, &r);
+	assert_int_equal(l.family, af);
+	uid = 12345;
+	assert_int_equal(sock_owner(IPPROTO_UDP, af, l.addr, l.port, r.addr,
+				    r.port, &uid),
+			 0);
+	assert_int_equal(uid, geteuid());
+	assert_int_equal(sock_owner(IPPROTO_UDP, af, l.addr, l.port, r.addr,
+				    (uint16_t)(r.port + 1), &uid),
+			 -ENOENT);
+	assert_int_equal(sock_owner(IPPROTO_UDP, af, l.addr, l.port, far,
+				    r.port, &uid),
+			 -ENOENT);
+
+	/* closed: nobody has the port any more */
+	local_ep(b, &l);
+	close(b);
+	close(c);
+	assert_int_equal(sock_owner(IPPROTO_UDP, af, lo, l.port, far, 5353,
+				    &uid),
+			 -ENOENT);
+}
+
+static void test_udp_ipv4(void **state)
+{
+	(void)state;
+	UDP_NEEDED();
+	udp_both(AF_INET);
+}
+
+static void test_udp_ipv6(void **state)
+{
+	int fd;
+
+	(void)state;
+	UDP_NEEDED();
+	fd = udp_bound(AF_INET6, 0);
+	if (fd < 0) {
+		print_message("skipped: no IPv6 loopback (::1): %s\n",
+			      strerror(errno));
+		skip();
+	}
+	close(fd);
+	udp_both(AF_INET6);
+}
+
+/* A dual-stack socket bound to [::]: a datagram to its IPv4 address
+ * reaches it, so the IPv4 question finds it. */
+static void test_udp_v4_mapped(void **state)
+{
+	uint8_t lo[16], far[16];
+	int fd, off = 0;
+	struct ep l;
+	uid_t uid = 12345;
+
+	(void)state;
+	UDP_NEEDED();
+	fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		print_message("skipped: no IPv6 sockets: %s\n",
+			      strerror(errno));
+		skip();
+	}
+	{
+		struct sockaddr_in6 a = { .sin6_family = AF_INET6 };
+
+		assert_int_equal(setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off,
+					    sizeof(off)),
+				 0);
+		assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	}
+	local_ep(fd, &l);
+	addrs_of(AF_INET, lo, far);
+	assert_int_equal(
+		sock_owner(IPPROTO_UDP, AF_INET, lo, l.port, far, 53, &uid), 0);
+	assert_int_equal(uid, geteuid());
+	close(fd);
+}
+
+/* Only TCP and UDP; the family is checked as for TCP. */
+static void test_udp_other_protocols(void **state)
+{
+	uint8_t lo[16], far[16];
+	uid_t uid = 12345;
+	int fd;
+	struct ep l;
+
+	(void)state;
+	fd = udp_bound(AF_INET, 0);
+	assert_true(fd >= 0);
+	local_ep(fd, &l);
+	addrs_of(AF_INET, lo, far);
+	assert_int_equal(sock_owner(IPPROTO_SCTP, AF_INET, lo, l.port, far, 53,
+				    &uid),
+			 -EPROTONOSUPPORT);
+	assert_int_equal(sock_owner(132, AF_INET, lo, l.port, far, 53, &uid),
+			 -EPROTONOSUPPORT);
+	assert_int_equal(sock_owner(IPPROTO_UDPLITE, AF_INET, lo, l.port, far,
+				    53, &uid),
+			 -EPROTONOSUPPORT);
+	assert_int_equal(sock_owner(IPPROTO_ICMP, AF_INET, lo, l.port, far, 53,
+				    &uid),
+			 -EPROTONOSUPPORT);
+	assert_int_equal(sock_owner(IPPROTO_UDP, AF_UNIX, lo, l.port, far, 53,
+				    &uid),
+			 -EAFNOSUPPORT);
+	assert_int_equal(uid, 12345);
+	close(fd);
+}
+
+/* As root: a child that is uid OTHER_UID binds one UDP socket and
+ * connects another to ours; both are its own, ours is ours. */
+static void test_udp_other_user(void **state)
+{
+	uint8_t lo[16], far[16];
+	int ready[2], hold[2], st, mine;
+	uint16_t ports[2];
+	struct ep m;
+	uid_t uid = 12345;
+	char b;
+	pid_t pid;
+
+	(void)state;
+	UDP_NEEDED();
+	if (geteuid() != 0) {
+		print_message("skipped: another user's socket needs root (uid "
+			      "%u)\n",
+			      (unsigned int)geteuid());
+		skip();
+	}
+	mine = udp_bound(AF_INET, 0);
+	assert_true(mine >= 0);
+	local_ep(mine, &m);
+	assert_int_equal(pipe2(ready, O_CLOEXEC), 0);
+	assert_int_equal(pipe2(hold, O_CLOEXEC), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct sockaddr_in a;
+		socklen_t alen = sizeof(a);
+		int u, c;
+
+		close(ready[0]);
+		close(hold[1]);
+		if (setgroups(0, NULL) < 0 ||
+		    setresgid(OTHER_UID, OTHER_UID, OTHER_UID) < 0 ||
+		    setresuid(OTHER_UID, OTHER_UID, OTHER_UID) < 0)
+			_exit(2);
+		/* no cmocka here: a failure is the exit status */
+		u = udp_bound(AF_INET, 1);
+		c = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (u < 0 || c < 0 ||
+		    getsockname(mine, (struct sockaddr *)&a, &alen) < 0 ||
+		    connect(c, (struct sockaddr *)&a, alen) < 0)
+			_exit(4);
+		alen = sizeof(a);
+		if (getsockname(u, (struct sockaddr *)&a, &alen) < 0)
+			_exit(4);
+		ports[0] = ntohs(a.sin_port);
+		alen = sizeof(a);
+		if (getsockname(c, (struct sockaddr *)&a, &alen) < 0)
+			_exit(4);
+		ports[1] = ntohs(a.sin_port);
+		/* bound: tell the parent the ports, hold until it read */
+		if (write(ready[1], ports, sizeof(ports)) != sizeof(ports))
+			_exit(3);
+		while (read(hold[0], &b, 1) < 0 && errno == EINTR)
+			;
+		close(u);
+		close(c);
+		_exit(0);
+	}
+	close(ready[1]);
+	close(hold[0]);
+	assert_int_equal(read(ready[0], ports, sizeof(ports)), sizeof(ports));
+	addrs_of(AF_INET, lo, far);
+	/* the child's bound socket, for a flow from anywhere */
+	assert_int_equal(sock_owner(IPPROTO_UDP, AF_INET, lo, ports[0], far,
+				    4500, &uid),
+			 0);
+	assert_int_equal(uid, OTHER_UID);
+	/* its connected one, from our socket */
+	uid = 12345;
+	assert_int_equal(sock_owner(IPPROTO_UDP, AF_INET, lo, ports[1], lo,
+				    m.port, &uid),
+			 0);
+	assert_int_equal(uid, OTHER_UID);
+	/* and ours, from its connected one */
+	uid = 12345;
+	assert_int_equal(sock_owner(IPPROTO_UDP, AF_INET, lo, m.port, lo,
+				    ports[1], &uid),
+			 0);
+	assert_int_equal(uid, 0);
+	close(hold[1]);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	/* gone with the child */
+	assert_int_equal(sock_owner(IPPROTO_UDP, AF_INET, lo, ports[0], far,
+				    4500, &uid),
+			 -ENOENT);
+	close(ready[0]);
+	close(mine);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -343,6 +726,11 @@ int main(void)
 		cmocka_unit_test(test_ipv6),
 		cmocka_unit_test(test_v4_mapped),
 		cmocka_unit_test(test_other_user),
+		cmocka_unit_test(test_udp_ipv4),
+		cmocka_unit_test(test_udp_ipv6),
+		cmocka_unit_test(test_udp_v4_mapped),
+		cmocka_unit_test(test_udp_other_protocols),
+		cmocka_unit_test(test_udp_other_user),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

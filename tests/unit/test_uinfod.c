@@ -10,7 +10,8 @@
  * frame, a certificate that does not name the server, another CA,
  * nobody listening) with its reason, the back-off and a reconnection;
  * the router's owner queries (UINFO_OWNER_GET) about the agent's own
- * connection, answered from the kernel's socket table.
+ * connection and a UDP socket of its own, answered from the kernel's
+ * socket table; out of band, the HELLO says so (SCHEME).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -209,7 +210,11 @@ struct owner_ans {
 	uint32_t user, error, blocked;
 	char message[MP_STR_MAX + 1];
 };
-#define OWNER_QUERIES 5
+#define OWNER_QUERIES 8
+
+/* M_OWNER: the port of the test's UDP socket on 127.0.0.1 (set before
+ * the server starts). */
+static uint16_t owner_udp_port;
 
 struct srv {
 	enum mode mode;
@@ -221,6 +226,7 @@ struct srv {
 	long client_verify;
 	int client_cert;
 	int hellos, keepalives, reply_seen, sessions;
+	int hello_scheme; /* the last HELLO's SCHEME, -1 without */
 	uint8_t key_out[2][MUISP_AGENT_KEY_LEN];
 	struct owner_ans ans[OWNER_QUERIES];
 	int nans;
@@ -296,9 +302,11 @@ static int srv_ask(struct srv *s, SSL *ssl, const struct mp_msg *q)
 	return 0;
 }
 
-/* M_OWNER: ask the owner of host:hport -> peer:dport (serial). */
-static int srv_owner(struct srv *s, SSL *ssl, uint32_t serial, const char *host,
-		     uint32_t hport, const char *peer, uint32_t dport)
+/* M_OWNER: ask the owner of host:hport -> peer:dport (serial), of
+ * protocol proto (0: no PROTO, TCP). */
+static int srv_owner_p(struct srv *s, SSL *ssl, uint32_t serial,
+		       const char *host, uint32_t hport, const char *peer,
+		       uint32_t dport, int proto)
 {
 	static struct mp_msg q;
 
@@ -307,7 +315,15 @@ static int srv_owner(struct srv *s, SSL *ssl, uint32_t serial, const char *host,
 	mp_set_u(&q, MP_A_SPORT, hport);
 	mp_set_s(&q, MP_A_PEER, peer);
 	mp_set_u(&q, MP_A_DPORT, dport);
+	if (proto)
+		mp_set_u(&q, MP_A_PROTO, (uint64_t)proto);
 	return srv_ask(s, ssl, &q);
+}
+
+static int srv_owner(struct srv *s, SSL *ssl, uint32_t serial, const char *host,
+		     uint32_t hport, const char *peer, uint32_t dport)
+{
+	return srv_owner_p(s, ssl, serial, host, hport, peer, dport, 0);
 }
 
 /* M_BLOCK: UINFO_BLOCK serial for user. */
@@ -346,6 +362,15 @@ static int srv_owner_queries(struct srv *s, SSL *ssl, int fd, int welcomed)
 		      ntohs(r.sin_port)) < 0 ||
 	    srv_owner(s, ssl, 54, "host.test", ntohs(h.sin_port), peer,
 		      ntohs(r.sin_port)) < 0)
+		return -1;
+	/* out of band: a datagram flow from the UDP socket (as UDP, and
+	 * as TCP: nobody's); a protocol the agent does not look up */
+	if (srv_owner_p(s, ssl, 55, "127.0.0.1", owner_udp_port, "192.0.2.53",
+			53, IPPROTO_UDP) < 0 ||
+	    srv_owner_p(s, ssl, 56, "127.0.0.1", owner_udp_port, "192.0.2.53",
+			53, IPPROTO_TCP) < 0 ||
+	    srv_owner_p(s, ssl, 57, "127.0.0.1", owner_udp_port, "192.0.2.53",
+			53, 16) < 0)
 		return -1;
 	return 0;
 }
@@ -387,9 +412,10 @@ static int srv_one(struct srv *s, SSL_CTX *ctx, uint32_t id)
 	if (s->mode == M_HANDSHAKE)
 		goto out;
 	if (srv_recv(ssl, &m) < 0 || m.type != MP_T_UINFO_HELLO || m.flags ||
-	    m.present)
+	    (m.present & ~(1ull << MP_A_SCHEME)))
 		goto out;
 	s->hellos++;
+	s->hello_scheme = mp_has(&m, MP_A_SCHEME) ? (int)m.u[MP_A_SCHEME] : -1;
 	if (s->mode == M_OWNER && srv_owner_queries(s, ssl, fd, 0) < 0)
 		goto out;
 	/* the session's list, before the welcome */
@@ -504,6 +530,7 @@ static void srv_start(struct srv *s, enum mode mode, int named)
 	s->cert = p(named ? NAMED : SRV);
 	s->key = p(named ? NAMED_KEY : SRV_KEY);
 	s->client_verify = -1;
+	s->hello_scheme = -2; /* no HELLO */
 	s->lfd = listener(&s->port);
 	assert_int_equal(pthread_create(&s->th, NULL, srv_main, s), 0);
 }
@@ -663,8 +690,42 @@ static void test_session_keyed(void **state)
 	assert_int_equal(s.client_cert, 1);
 	assert_int_equal(s.client_verify, X509_V_OK);
 	assert_int_equal(s.hellos, 1);
+	assert_int_equal(s.hello_scheme, -1); /* in band: no SCHEME */
 	assert_true(s.keepalives >= 2);
 	assert_int_equal(s.reply_seen, 1);
+}
+
+/* Out of band, the HELLO says so (SCHEME 1), and the session is keyed
+ * as in band; in band said explicitly, no SCHEME. */
+static void test_session_scheme(void **state)
+{
+	struct client c;
+	struct srv s;
+
+	(void)state;
+	srv_start(&s, M_NORMAL, 0);
+	client_start(&c, s.port, "127.0.0.1", p(CA));
+	c.conf.scheme = MP_SCHEME_OUT_OF_BAND;
+	client_go(&c);
+	run_downs(&c, 1, 8000);
+	client_end(&c);
+	srv_join(&s);
+	assert_int_equal(s.hellos, 1);
+	assert_int_equal(s.hello_scheme, MP_SCHEME_OUT_OF_BAND);
+	assert_int_equal(c.o.ups, 1);
+	assert_int_equal(c.o.key_id[0], 7);
+	assert_memory_equal(c.o.key[0], s.key_out[0], MUISP_AGENT_KEY_LEN);
+	assert_string_equal(c.o.why[0], "the router closed the session");
+
+	srv_start(&s, M_TWICE, 0);
+	client_start(&c, s.port, "127.0.0.1", p(CA));
+	c.conf.scheme = MP_SCHEME_IN_BAND;
+	client_go(&c);
+	run_downs(&c, 2, 5000);
+	client_end(&c);
+	srv_join(&s);
+	assert_int_equal(s.hellos, 2);
+	assert_int_equal(s.hello_scheme, -1);
 }
 
 static void test_session_refused(void **state)
@@ -775,13 +836,24 @@ static void test_session_reconnect(void **state)
 /* The router asks who owns the agent's own connection: this process,
  * mapped (USER) or not (no USER); a port nobody has is unknown; addresses
  * of two families, or no address, are the router's mistake; asked before
- * the welcome, too early.  Each answer carries the question's serial, and
- * none ends the session. */
+ * the welcome, too early.  Out of band, a UDP socket's flow (PROTO 17)
+ * is answered likewise, the same ports as TCP are nobody's, and a
+ * protocol other than TCP and UDP is refused.  Each answer carries the
+ * question's serial, and none ends the session. */
 static void test_session_owner(void **state)
 {
-	int mapped;
+	struct sockaddr_in ua = { .sin_family = AF_INET };
+	socklen_t ulen = sizeof(ua);
+	int mapped, ufd;
 
 	(void)state;
+	/* this process's UDP socket, bound and not connected */
+	ufd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	assert_true(ufd >= 0);
+	ua.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(ufd, (struct sockaddr *)&ua, sizeof(ua)), 0);
+	assert_int_equal(getsockname(ufd, (struct sockaddr *)&ua, &ulen), 0);
+	owner_udp_port = ntohs(ua.sin_port);
 	for (mapped = 1; mapped >= 0; mapped--) {
 		/* the other way round: someone else mapped, not us */
 		struct uinfod_user u = { .uid = (uint32_t)geteuid() +
@@ -804,7 +876,7 @@ static void test_session_owner(void **state)
 		assert_int_equal(c.o.ups, 1);
 		assert_string_equal(c.o.why[0],
 				    "the router closed the session");
-		assert_int_equal(s.nans, 5);
+		assert_int_equal(s.nans, 8);
 		/* before the welcome */
 		assert_int_equal(a[0].type, MP_T_ERROR);
 		assert_int_equal(a[0].flags, MP_F_REPLY);
@@ -834,7 +906,29 @@ static void test_session_owner(void **state)
 		assert_int_equal(a[4].type, MP_T_ERROR);
 		assert_int_equal(a[4].serial, 54);
 		assert_int_equal(a[4].error, MP_ERR_PROTO);
+		/* the UDP socket's flow */
+		assert_int_equal(a[5].type, MP_T_UINFO_OWNER);
+		assert_int_equal(a[5].flags, MP_F_REPLY);
+		assert_int_equal(a[5].serial, 55);
+		if (mapped) {
+			assert_int_equal(a[5].has_user, 1);
+			assert_int_equal(a[5].user, 77);
+		} else {
+			assert_int_equal(a[5].has_user, 0);
+		}
+		/* the same ends as TCP: no such connection */
+		assert_int_equal(a[6].type, MP_T_ERROR);
+		assert_int_equal(a[6].serial, 56);
+		assert_int_equal(a[6].error, MP_ERR_UNKNOWN);
+		assert_string_equal(a[6].message, "no such connection");
+		/* neither TCP nor UDP */
+		assert_int_equal(a[7].type, MP_T_ERROR);
+		assert_int_equal(a[7].flags, MP_F_REPLY);
+		assert_int_equal(a[7].serial, 57);
+		assert_int_equal(a[7].error, MP_ERR_PROTO);
+		assert_string_equal(a[7].message, "only TCP and UDP");
 	}
+	close(ufd);
 }
 
 /* The router's blocked users: the list before WELCOME (block() before
@@ -1069,6 +1163,7 @@ int main(void)
 		cmocka_unit_test(test_backoff),
 		cmocka_unit_test(test_tls_ctx_errors),
 		cmocka_unit_test(test_session_keyed),
+		cmocka_unit_test(test_session_scheme),
 		cmocka_unit_test(test_session_refused),
 		cmocka_unit_test(test_session_silent),
 		cmocka_unit_test(test_session_garbage),

@@ -71,6 +71,8 @@ static void test_defaults(void **state)
 	assert_string_equal(c.key, "/etc/muisp/h.key");
 	assert_string_equal(c.interface, "eth0");
 	assert_int_equal(c.method, MUISP_TAG_METHOD_PACKET);
+	assert_int_equal(c.scheme, MP_SCHEME_IN_BAND);
+	assert_int_equal(c.scheme_line, 0);
 	assert_int_equal(c.retry_max, 30);
 	assert_int_equal(c.nusers, 1);
 	assert_int_equal(c.users[0].uid, 1001);
@@ -207,6 +209,13 @@ static void test_errors(void **state)
 		{ "method hybrids\n",
 		  "f:1: method: 'hybrids': expected packet, flow or hybrid" },
 		{ "method\n", "f:1: method: expected 1 argument, got 0" },
+		{ BASE "scheme out-of-bound\n",
+		  "f:6: scheme: 'out-of-bound': not in-band or out-of-band" },
+		{ "scheme In-band\n",
+		  "f:1: scheme: 'In-band': not in-band or out-of-band" },
+		{ "scheme\n", "f:1: scheme: expected 1 argument, got 0" },
+		{ "scheme in-band out-of-band\n",
+		  "f:1: scheme: expected 1 argument, got 2" },
 		{ "retry-max 0\n", "f:1: retry-max: '0': not in 1..3600 s" },
 		{ "retry-max 2h\n", "f:1: retry-max: '2h': not in 1..3600 s" },
 		{ "retry-max 1500ms\n",
@@ -281,6 +290,51 @@ static void test_errors(void **state)
 	}
 	uinfod_config_free(&c);
 	assert_int_equal(bad, 0);
+}
+
+/* scheme: in-band (the default: options in the packets) or out-of-band
+ * (the router holds each new flow and asks); a user's own address (the
+ * Multi-IP scheme) only in band, refused at the user's line. */
+static void test_scheme(void **state)
+{
+	(void)state;
+	assert_int_equal(parse(BASE "scheme out-of-band\nuser 1001 7\n"), 0);
+	assert_int_equal(c.scheme, MP_SCHEME_OUT_OF_BAND);
+	assert_int_equal(c.scheme_line, 6);
+	assert_int_equal(c.nusers, 1);
+	assert_int_equal(c.users[0].id, 7);
+	/* said, and said again: the last one counts */
+	assert_int_equal(parse(BASE "user 1001 7\nscheme out-of-band\n"
+				    "scheme in-band\n"),
+			 0);
+	assert_int_equal(c.scheme, MP_SCHEME_IN_BAND);
+	assert_int_equal(c.scheme_line, 8);
+	/* in band, the users' own addresses stay */
+	assert_int_equal(parse(BASE "scheme in-band\n"
+				    "user 5 5 address 10.77.0.150\n"),
+			 0);
+	assert_int_equal(c.users[0].family, AF_INET);
+
+	/* out of band: a user's address, wherever the scheme is said */
+	assert_int_equal(parse(BASE "scheme out-of-band\nuser 1001 7\n"
+				    "user 1002 8 address 10.77.0.150/24\n"),
+			 -1);
+	assert_string_equal(err, "f:8: a user's own address needs the in-band "
+				 "scheme (line 6 says out-of-band): the module "
+				 "keeps it theirs");
+	assert_int_equal(parse(BASE "user 5 5 address 2001:db8::5\n"
+				    "\nscheme out-of-band\n"),
+			 -1);
+	assert_string_equal(err, "f:6: a user's own address needs the in-band "
+				 "scheme (line 8 says out-of-band): the module "
+				 "keeps it theirs");
+	/* a later in-band takes it back */
+	assert_int_equal(parse(BASE "scheme out-of-band\n"
+				    "user 5 5 address 10.77.0.150\n"
+				    "scheme in-band\n"),
+			 0);
+	assert_int_equal(c.scheme, MP_SCHEME_IN_BAND);
+	uinfod_config_free(&c);
 }
 
 /* Names at their limits: 255 characters of host name is too long for a
@@ -368,6 +422,7 @@ int main(void)
 		cmocka_unit_test(test_every_key),
 		cmocka_unit_test(test_getpwnam),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_scheme),
 		cmocka_unit_test(test_lengths),
 		cmocka_unit_test(test_many_users),
 		cmocka_unit_test(test_load),
