@@ -18,6 +18,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/rhashtable.h>
 #include <linux/netlink.h>
@@ -63,6 +64,7 @@ static void agent_free_cb(void *ptr, void *arg)
 /* The hooks are gone and a grace period has passed: free directly. */
 void muisp_agents_destroy(struct muisp_net *mn)
 {
+	kfree(rcu_dereference_protected(mn->answers, true));
 	rhashtable_free_and_destroy(&mn->agents, agent_free_cb, mn);
 	xa_destroy(&mn->agent_ids);
 }
@@ -144,6 +146,17 @@ int muisp_agent_set(struct muisp_net *mn, const struct muisp_addr_key *key,
 	BUILD_BUG_ON(MUISP_AGENT_KEY_LEN !=
 		     MUISP_UINFO_KEY_LEN + MUISP_UINFO_SALT_LEN);
 	lockdep_assert_held(&mn->lock);
+	/* the first out-of-band agent: muispd's answers get their table */
+	if (hold_queue >= 0 && !rcu_access_pointer(mn->answers)) {
+		struct muisp_hold_answers *h;
+
+		h = kzalloc(sizeof(*h), GFP_KERNEL_ACCOUNT);
+		if (!h)
+			return -ENOMEM;
+		spin_lock_init(&h->lock);
+		get_random_bytes(&h->seed, sizeof(h->seed));
+		rcu_assign_pointer(mn->answers, h);
+	}
 	a = muisp_agent_lookup(mn, key);
 	if (!a && mn->nagents >= max) {
 		NL_SET_ERR_MSG(extack,

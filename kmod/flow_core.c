@@ -177,7 +177,6 @@ void muisp_flow_entry_init(struct muisp_flow_entry *e,
 {
 	e->key = *key;
 	e->table_id = table_id;
-	e->held = 0;
 	e->bytes[0] = 0;
 	e->bytes[1] = 0;
 	e->packets[0] = 0;

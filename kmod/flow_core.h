@@ -109,13 +109,7 @@ struct muisp_flow_entry {
 	u8 tcp_flags[2];
 	u64 bytes[2];
 	u64 packets[2];
-	u64 first_ns:63;	/* monotonic, ns (flowtable.c: ft_now()) */
-	/*
-	 * 1 while an agent that answers out of band has not named the
-	 * flow's user (hooks.c, uinfo_hold()): its packets are queued.  A
-	 * bit of first_ns's word, as the entry has no byte to spare.
-	 */
-	u64 held:1;
+	u64 first_ns;		/* monotonic, ns (flowtable.c: ft_now()) */
 	u64 last_ns;
 	u64 id;			/* flow id: monotonic within its lock stripe */
 	const struct muisp_flow_payer *payer;	/* never NULL while live */

@@ -555,7 +555,6 @@ const struct muisp_flow_payer *muisp_ft_find(struct muisp_flowtable *ft,
 		hint->e = e;
 		hint->id = e->id;
 		hint->down = e->packets[MUISP_DIR_DOWN];
-		hint->held = e->held;
 	}
 	spin_unlock(&e->lock);
 	return payer;
@@ -629,23 +628,6 @@ const struct muisp_flow_payer *muisp_ft_repay(struct muisp_flowtable *ft,
 	}
 	spin_unlock(&e->lock);
 	return was;
-}
-
-int muisp_ft_hold(struct muisp_flowtable *ft, u32 pos,
-		  const struct muisp_flow_key *key, bool held)
-{
-	struct muisp_flow_entry *e = ft_find(ft, pos, key);
-	int ret = -ENOENT;
-
-	if (!e)
-		return ret;
-	spin_lock(&e->lock);
-	if (e->table_id == ft->table_id && muisp_flow_key_equal(&e->key, key)) {
-		e->held = held;
-		ret = 0;
-	}
-	spin_unlock(&e->lock);
-	return ret;
 }
 
 typedef enum muisp_flow_end (*ft_pred_fn)(const struct muisp_flow_entry *e,

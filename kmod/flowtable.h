@@ -142,7 +142,6 @@ struct muisp_ft_hint {
 	struct muisp_flow_entry *e;	/* NULL: none */
 	u64 id;				/* its flow id when found */
 	u64 down;			/* and its packets down so far */
-	bool held;			/* its user not named yet */
 };
 
 u32 muisp_ft_pos(struct muisp_flowtable *ft, const struct muisp_flow_key *key);
@@ -174,14 +173,6 @@ const struct muisp_flow_payer *muisp_ft_repay(struct muisp_flowtable *ft,
 					      const struct muisp_flow_payer *payer,
 					      u32 gen, u64 bytes[2],
 					      u64 packets[2]);
-
-/*
- * The live flow of @key at @pos is held (@held true: its user is being
- * asked of an agent) or not any more.  Softirq or process context,
- * under RCU.  0, or -ENOENT if there is no such flow.
- */
-int muisp_ft_hold(struct muisp_flowtable *ft, u32 pos,
-		  const struct muisp_flow_key *key, bool held);
 
 /*
  * A binding changed (process context, under the caller's config mutex,

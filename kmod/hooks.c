@@ -527,38 +527,46 @@ static __always_inline bool uinfo_query_wanted(const struct hook_ctx *x,
 }
 
 /*
- * From the LAN, passed and counted: a TCP or UDP flow of a host whose
- * agent answers out of band (thesis ch. 5, flow-based), whose user is not
- * named yet?  Its first packet holds the flow (muisp_ft_hold()), and while
- * it is held its packets go to the agent's NFQUEUE, where muispd asks
- * the agent whose it is and answers with MUISP_CMD_AGENT_FLOW_SET.  No
- * listener on the queue drops them (no bypass): the host's users are
- * never charged to the host on a guess.
+ * From the LAN, before the gate: a TCP or UDP packet of a host whose agent
+ * answers out of band (thesis ch. 5, flow-based) that begins no flow the
+ * table has?  Unless muispd has already said whose the flow is (an
+ * answer: uinfo_meter.c), it goes to the agent's NFQUEUE, uncounted, where
+ * muispd asks the agent, records the answer (MUISP_CMD_AGENT_FLOW_SET)
+ * and sends the packet round this hook again (NF_REPEAT).  With the answer
+ * it is gated and counted as the user's, like a tagged packet, and begins
+ * the flow; a flow's later packets are found in the table.  No listener
+ * on the queue drops it (no bypass): the host's users are never charged
+ * to the host on a guess.  Returns the queue, or -1 to go on.
  */
-static unsigned int uinfo_hold(struct hook_ctx *x)
+static int uinfo_hold(struct hook_ctx *x)
 {
 	const struct muisp_pkt *p = x->p;
 	struct muisp_addr_key key;
+	struct muisp_ft_hint hint;
 	struct muisp_agent *a;
 	int q;
 
-	if ((x->flow.e && !x->flow.held) || !x->ft || !p->has_ports ||
+	if (!x->ft || !p->has_ports ||
 	    (p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP))
-		return NF_ACCEPT;
+		return -1;
 	memcpy(key.addr, p->saddr, sizeof(key.addr));
 	key.family = p->family;
 	memset(key.pad, 0, sizeof(key.pad));
 	a = muisp_agent_lookup(x->mn, &key);
 	q = a ? READ_ONCE(a->hold_queue) : -1;
 	if (q < 0)
-		return NF_ACCEPT;
-	if (!x->flow.e) {
-		/* not metered (the table is full): there is nothing to hold */
-		if (muisp_ft_hold(x->ft, x->pos, &x->key, true))
-			return NF_ACCEPT;
-		atomic64_inc(&a->held);
+		return -1;
+	/* a live flow is known: the gate's own lookup will find it again */
+	if (muisp_ft_find(x->ft, muisp_ft_pos(x->ft, &x->key), &x->key,
+			  p->tcp_flags, &hint))
+		return -1;
+	if (muisp_uinfo_answer(x->mn, &x->key, &x->user)) {
+		/* the host's own user: its address pays, as untagged */
+		x->tagged = x->user != 0;
+		return -1;
 	}
-	return NF_QUEUE_NR(q);
+	atomic64_inc(&a->held);
+	return q;
 }
 
 /*
@@ -616,12 +624,16 @@ static unsigned int muisp_forward(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 	x.tagged = tagged;
 	x.user = user;
+	if (unlikely(READ_ONCE(x.mn->nagents_hold)) && x.p &&
+	    x.dir == MUISP_DIR_UP && !tagged) {
+		int q = uinfo_hold(&x);
+
+		if (q >= 0)
+			return NF_QUEUE_NR(q);
+	}
 	v = muisp_gate_forward(x.p, x.dir, READ_ONCE(x.mn->cfg.require_tunnel),
 			       &hook_lookups, &x);
 	verdict = hook_verdict(&x, v);
-	if (unlikely(READ_ONCE(x.mn->nagents_hold)) &&
-	    v.action == MUISP_GATE_PASS && x.dir == MUISP_DIR_UP)
-		verdict = uinfo_hold(&x);
 	if (uinfo_query_wanted(&x, v))
 		muisp_uinfo_query(priv, skb, state->pf);
 	return verdict;

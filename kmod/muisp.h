@@ -142,12 +142,31 @@ struct muisp_agent {
 	atomic64_t redirects, rollbacks;
 	atomic64_t queries;		/* Query options put in, to the host */
 	/*
-	 * Out of band (thesis ch. 5): the NFQUEUE number its new flows are
-	 * held on until muispd names their user, -1 in-band; flows held,
-	 * and released by MUISP_CMD_AGENT_FLOW_SET
+	 * Out of band (thesis ch. 5): the NFQUEUE number its new flows'
+	 * packets are held on until muispd names their user, -1 in-band;
+	 * packets held, and answers given (MUISP_CMD_AGENT_FLOW_SET)
 	 */
 	int hold_queue;
 	atomic64_t held, answered;
+};
+
+/*
+ * What muispd said of out-of-band agents' flows (MUISP_CMD_AGENT_FLOW_SET):
+ * a flow key's user, for the packets it sends round the FORWARD hook
+ * again, kept MUISP_HOLD_ANSWER_S.  Direct-mapped by the key's hash: a
+ * collision loses the older answer, whose packet is then asked about
+ * again.  Allocated with the first out-of-band agent.
+ */
+#define MUISP_HOLD_ANSWERS	256
+#define MUISP_HOLD_ANSWER_S	5
+struct muisp_hold_answers {
+	spinlock_t lock;		/* the slots */
+	siphash_key_t seed;
+	struct muisp_hold_answer {
+		struct muisp_flow_key key;
+		u32 user;
+		unsigned long expires;	/* jiffies; 0: empty */
+	} slot[MUISP_HOLD_ANSWERS];
 };
 
 /* A user of an agent's host: its address and the Accounting ID. */
@@ -259,6 +278,7 @@ struct muisp_net {
 	u32 nagents;
 	u32 nagents_closed;		/* of them, closed: see hooks.c */
 	u32 nagents_hold;		/* of them, out of band: see hooks.c */
+	struct muisp_hold_answers __rcu *answers; /* with the first of them */
 	/* the meter's log lines, apart: a flood of one hides no other */
 	struct ratelimit_state log_forged, log_replayed;
 	/* per-user contracts (users.c) */
@@ -370,6 +390,8 @@ int muisp_uinfo_meter(struct muisp_net *mn, struct sk_buff *skb, u8 pf,
 unsigned int muisp_uinfo_intake(void *priv, struct sk_buff *skb,
 				const struct nf_hook_state *state);
 void muisp_uinfo_query(struct muisp_net *mn, struct sk_buff *skb, u8 pf);
+bool muisp_uinfo_answer(struct muisp_net *mn, const struct muisp_flow_key *key,
+			u32 *user);
 int muisp_uinfo_flow_set(struct muisp_net *mn,
 			 const struct muisp_addr_key *host, u8 proto,
 			 u16 port, const void *peer, u16 peer_port, u32 user,

@@ -304,58 +304,91 @@ static void intake_learn(struct muisp_net *mn, struct muisp_agent *a,
 		atomic64_inc(&a->rollbacks);
 }
 
+static struct muisp_hold_answer *answer_slot(struct muisp_hold_answers *h,
+					     const struct muisp_flow_key *key)
+{
+	return &h->slot[siphash(key, sizeof(*key), &h->seed) &
+			(MUISP_HOLD_ANSWERS - 1)];
+}
+
 /*
- * The out-of-band answer (muispd, MUISP_CMD_AGENT_FLOW_SET): the held
- * flow the host began from port to peer:peer_port is user's (0: the
- * host's own).  It moves to the user's contract when they have an active
- * one, as a redirected copy's flow does, and is released: hooks.c stops
- * queuing its packets.  Process context.
+ * FORWARD, under RCU (hooks.c, uinfo_hold()): has muispd said whose the
+ * flow of key is?  Then true, with *user (0: the host's own).
+ */
+bool muisp_uinfo_answer(struct muisp_net *mn, const struct muisp_flow_key *key,
+			u32 *user)
+{
+	struct muisp_hold_answers *h = rcu_dereference(mn->answers);
+	struct muisp_hold_answer *s;
+	bool found = false;
+
+	if (!h)
+		return false;
+	s = answer_slot(h, key);
+	spin_lock(&h->lock);
+	if (s->expires && time_before(jiffies, s->expires) &&
+	    muisp_flow_key_equal(&s->key, key)) {
+		*user = s->user;
+		found = true;
+	}
+	spin_unlock(&h->lock);
+	return found;
+}
+
+/*
+ * The out-of-band answer (muispd, MUISP_CMD_AGENT_FLOW_SET): the flow the
+ * host begins from port to peer:peer_port is user's (0: the host's own).
+ * Kept for MUISP_HOLD_ANSWER_S, for the packets muispd held, which it
+ * sends round the FORWARD hook again: the first of them begins the flow on
+ * the user's contract (hooks.c).  A flow the table already has (begun
+ * before the agent answered out of band) moves to the user's contract,
+ * as a redirected copy's does.  Process context.
  */
 int muisp_uinfo_flow_set(struct muisp_net *mn,
 			 const struct muisp_addr_key *host, u8 proto,
 			 u16 port, const void *peer, u16 peer_port, u32 user,
 			 struct netlink_ext_ack *extack)
 {
+	struct muisp_hold_answers *h;
+	struct muisp_hold_answer *s;
 	struct muisp_flowtable *ft;
 	struct muisp_flow_key key;
 	struct muisp_agent *a;
-	int ret = -ENOENT;
-	u32 gen, pos;
+	int ret = 0;
 
 	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP) {
 		NL_SET_ERR_MSG(extack, "only TCP and UDP flows are held");
 		return -EINVAL;
 	}
-	/* the hooks run in softirq: keep them off this CPU's flow locks */
+	/* the host began it: its port is the source, as the hook keys it */
+	muisp_flow_key_set(&key, host->family, proto, host->addr, peer,
+			   htons(port), htons(peer_port));
+	/* the hooks run in softirq: keep them off this CPU's locks */
 	local_bh_disable();
 	rcu_read_lock();
 	a = muisp_agent_lookup(mn, host);
-	ft = rcu_dereference(mn->ft);
+	h = rcu_dereference(mn->answers);
 	if (!a) {
 		NL_SET_ERR_MSG(extack, "no agent has that address");
+		ret = -ENOENT;
 		goto out;
 	}
-	if (READ_ONCE(a->hold_queue) < 0) {
+	if (READ_ONCE(a->hold_queue) < 0 || !h) {
 		NL_SET_ERR_MSG(extack, "that agent does not hold flows");
 		ret = -EINVAL;
 		goto out;
 	}
-	if (!ft) {
-		NL_SET_ERR_MSG(extack, "no LAN is set: no flows");
-		goto out;
-	}
-	/* the host began it: its port is the source, as the hook keys it */
-	muisp_flow_key_set(&key, host->family, proto, host->addr, peer,
-			   htons(port), htons(peer_port));
-	gen = muisp_ft_gen(ft);
-	pos = muisp_ft_pos(ft, &key);
-	if (user)
-		uinfo_move(mn, ft, a, &key, pos, gen, user);
-	ret = muisp_ft_hold(ft, pos, &key, false);
-	if (ret)
-		NL_SET_ERR_MSG(extack, "no such flow (ended, or never begun)");
-	else
-		atomic64_inc(&a->answered);
+	s = answer_slot(h, &key);
+	spin_lock(&h->lock);
+	s->key = key;
+	s->user = user;
+	s->expires = (jiffies + MUISP_HOLD_ANSWER_S * HZ) | 1;
+	spin_unlock(&h->lock);
+	atomic64_inc(&a->answered);
+	ft = rcu_dereference(mn->ft);
+	if (ft && user)
+		uinfo_move(mn, ft, a, &key, muisp_ft_pos(ft, &key),
+			   muisp_ft_gen(ft), user);
 out:
 	rcu_read_unlock();
 	local_bh_enable();

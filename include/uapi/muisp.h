@@ -395,10 +395,12 @@
  *     MUISP_AGENT_A_KEY_ID: u32 >= 1: the key's generation, as the
  *       key agreement numbers them; with KEY, or neither
  *     MUISP_AGENT_A_HOLD_QUEUE: u16: the host answers out of band
- *       (thesis ch. 5): each flow it begins is held from its first
- *       packet (counted in its flow, then NF_QUEUE to this queue
- *       number, without bypass: no listener drops it) until
- *       MUISP_CMD_AGENT_FLOW_SET names its user.  Absent: in-band.
+ *       (thesis ch. 5): a TCP or UDP packet of it that begins no
+ *       flow the table has goes, before the gate and uncounted, to
+ *       this NFQUEUE (without bypass: no listener drops it) until
+ *       MUISP_CMD_AGENT_FLOW_SET has named the flow's user; sent
+ *       round the hook again (NF_REPEAT) it is then gated and
+ *       counted as that user's.  Absent: in-band.
  *   Without KEY and KEY_ID the agent is closed (its key agreement is
  *   down): every packet forwarded to or from the host is dropped
  *   (MUISP_DROP_AGENT_DOWN) and counted in MUISP_AGENT_A_BLOCKED,
@@ -414,12 +416,13 @@
  *   of options its key opened (OPENED), dropped as not sealed by it
  *   (FORGED), dropped as replayed (REPLAYED) and packets dropped while
  *   closed (BLOCKED), all u64.  Never the key.  An agent that
- *   answers out of band also has HOLD_QUEUE, the flows held (HELD)
- *   and those released by MUISP_CMD_AGENT_FLOW_SET (ANSWERED).
+ *   answers out of band also has HOLD_QUEUE, the packets queued
+ *   (HELD) and the answers given by MUISP_CMD_AGENT_FLOW_SET
+ *   (ANSWERED).
  *
  * MUISP_CMD_AGENT_FLOW_SET: NLM_F_REQUEST [| NLM_F_ACK]
- *   The out-of-band answer (thesis ch. 5, flow-based): a flow the
- *   agent's host began, held since its first packet, is the user's.
+ *   The out-of-band answer (thesis ch. 5, flow-based): the flow the
+ *   agent's host begins is the user's.
  *     MUISP_AGENT_A_ADDR: binary 4 or 16, required: the host's address
  *     MUISP_AGENT_A_PROTO: u8 IPPROTO_TCP or IPPROTO_UDP, required
  *     MUISP_AGENT_A_PORT: u16, required: the host's port
@@ -427,12 +430,13 @@
  *     MUISP_AGENT_A_PEER_PORT: u16, required
  *     MUISP_AGENT_A_USER: u32, required: the Accounting ID, or 0 for
  *       the host's own (an unmapped user: the address pays)
- *   The flow is no longer held; a user with an active contract of
- *   their own (MUISP_CMD_USER_SET) pays for it from its first
- *   packet (what it carried moves between the contracts, as for a
- *   redirected copy), otherwise the host's address does.
- *   -ENOENT: no such agent, or no such flow (ended, or never held);
- *   -EINVAL: the agent does not hold flows.
+ *   Kept for 5 s for the packets held, which muispd then sends
+ *   round the FORWARD hook again (NF_REPEAT): gated and counted as
+ *   the user's, like a tagged packet (their contract, else the
+ *   host's address), they begin the flow; its later packets are
+ *   not held.  A flow the table has already moves to the user's
+ *   active contract, as for a redirected copy.  -ENOENT: no such
+ *   agent; -EINVAL: the agent does not hold flows.
  *
  * MUISP_CMD_USER_SET: NLM_F_REQUEST [| NLM_F_ACK]
  *   Bind a user of a multi-user host to a contract of their own (per-user
