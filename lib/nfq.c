@@ -182,6 +182,11 @@ int nfq_verdict(struct nfq *q, uint32_t id, int accept)
 	return nfq_send_verdict(q, id, accept ? NF_ACCEPT : NF_DROP);
 }
 
+int nfq_repeat(struct nfq *q, uint32_t id)
+{
+	return nfq_send_verdict(q, id, NF_REPEAT);
+}
+
 /*
  * The answer to request seq in one datagram: 1 if it is not there, else
  * its error (0: acknowledged).  A packet queued between the bind and its

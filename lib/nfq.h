@@ -67,6 +67,10 @@ int nfq_receive(struct nfq *q, nfq_pkt_fn cb, void *arg);
 /* NF_ACCEPT (accept != 0) or NF_DROP for packet id: 0 or -errno.  The
  * kernel's answer is not waited for (see nfq_receive). */
 int nfq_verdict(struct nfq *q, uint32_t id, int accept);
+/* NF_REPEAT: packet id goes round the hook that queued it again, which
+ * decides with what it has learnt meanwhile (muisp's FORWARD hook: the
+ * flow's user).  0 or -errno. */
+int nfq_repeat(struct nfq *q, uint32_t id);
 
 /* Unbind and close; the packets still held are dropped.  NULL is fine. */
 void nfq_close(struct nfq *q);

@@ -4,21 +4,23 @@
  * DESIGN.md "Out of band: the router holds and asks").  A multi-user
  * host whose agent says UINFO_HELLO with SCHEME out-of-band tags nothing:
  * its module entry at the meter carries a hold queue, and the module
- * sends each TCP or UDP flow the host begins, from its first packet, to
- * that NFQUEUE (counted in its flow first) until we name the flow's user.
+ * sends each TCP or UDP packet of the host that begins no flow it has to
+ * that NFQUEUE, before its gate and uncounted, until we name the flow's
+ * user.
  *
  * Here each queued packet is read (its headers only), its flow found or
  * begun, and the agent asked once per flow who owns the host's end
  * (UINFO_OWNER_GET with PROTO: the agent looks the socket up with
  * sock_diag, as Edell's useridd did).  The answer goes to the module
- * (MUISP_CMD_AGENT_FLOW_SET: the flow moves to the user's contract, or
- * stays the host's for an unmapped user, and is no longer held) and the
- * packets held for it are let go in order.
+ * (MUISP_CMD_AGENT_FLOW_SET) and the packets held for it go round the
+ * module's FORWARD hook again (NF_REPEAT), in order: gated and counted as
+ * the user's (their contract, or the host's address for an unmapped
+ * user), the first begins the flow, whose later packets are not held.
  *
  * Fail-closed: an ERROR, no answer within agent-hold-timeout, a blocked
  * user, the agent's channel ending, too many flows or packets waiting,
  * or a packet from a host with no out-of-band session drops what is held;
- * the flow stays held, so the sender's next try asks again.  Nobody bound
+ * the flow is still unknown, so the sender's next try asks again.  Nobody bound
  * to the queue (muispd down) drops in the kernel.  One host cannot hold
  * more than a quarter of agent-hold-max, so it cannot stall the others.
  */
@@ -62,13 +64,15 @@ struct uinfo_hold {
 
 static struct log_rl rl_hold = LOG_RL_INIT(10, 5);
 
-/* Let go or drop every packet held for f, and forget f. */
-static void flow_end(struct uinfo_hold *h, struct hold_flow **pp, int accept)
+/* Send every packet held for f round the module's hook again (answered:
+ * the module knows whose they are) or drop them, and forget f. */
+static void flow_end(struct uinfo_hold *h, struct hold_flow **pp, int again)
 {
 	struct hold_flow *f = *pp;
 
 	for (unsigned i = 0; i < f->nids; i++)
-		if (nfq_verdict(h->q, f->ids[i], accept) < 0)
+		if ((again ? nfq_repeat(h->q, f->ids[i]) :
+			     nfq_verdict(h->q, f->ids[i], 0)) < 0)
 			log_ratelimited(&rl_hold, LOG_WARNING,
 					"hold: verdict on packet %u: %s",
 					f->ids[i], strerror(errno));
@@ -340,11 +344,15 @@ int uinfo_hold_reply(struct muispd *md, struct conn *a, const struct mp_msg *m)
 	}
 	if (kernel_agent_flow_set(md->k, f->family, f->proto, f->host, f->hport,
 				  f->peer, f->pport, user)) {
-		/* ended meanwhile: its packets were counted as the host's */
-		log_ratelimited(&rl_hold, LOG_INFO, "hold: %s: the module: %s",
-				fs,
+		/* the agent changed meanwhile: round the hook again, the
+		 * packets would only come back */
+		h->refused++;
+		log_ratelimited(&rl_hold, LOG_WARNING,
+				"hold: %s: the module: %s: dropped", fs,
 				*kernel_ext_msg(md->k) ? kernel_ext_msg(md->k) :
 							 strerror(errno));
+		flow_end(h, pp, 0);
+		return 1;
 	}
 	h->answered++;
 	log_debug("hold: %s is %s", fs, user ? payer : "the host's own");

@@ -758,6 +758,20 @@ static void round_trip(int af, uint16_t proto)
 	assert_int_equal(delivered(rx, buf, sizeof(buf), 2000), 5);
 	assert_memory_equal(buf, "hello", 5);
 
+	/* round the hook again: queued anew (a new id), then accepted */
+	memset(&g, 0, sizeof(g));
+	send_to(tx, af, PORT_A, "again", 5);
+	assert_int_equal(pull(q, &g, 1, 2000), 1);
+	assert_int_equal(nfq_repeat(q, g.p[0].id), 0);
+	pull(q, &g, 2, 2000);
+	assert_int_equal(g.n, 2);
+	assert_true(g.p[1].id != g.p[0].id);
+	assert_memory_equal(g.p[1].payload + g.p[1].len - 5, "again", 5);
+	assert_int_equal(delivered(rx, buf, sizeof(buf), 100), -1);
+	assert_int_equal(nfq_verdict(q, g.p[1].id, 1), 0);
+	assert_int_equal(delivered(rx, buf, sizeof(buf), 2000), 5);
+	assert_memory_equal(buf, "again", 5);
+
 	/* dropped */
 	memset(&g, 0, sizeof(g));
 	send_to(tx, af, PORT_A, "drop me", 7);

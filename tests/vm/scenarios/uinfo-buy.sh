@@ -59,13 +59,6 @@ for u in 1001 1002; do
 done
 code=$(field code "$(op voucher-issue 1000)")
 code2=$(field code "$(op voucher-issue 1000)")
-# ucl UID ARGS...: muisp-client as local user UID of alice's host
-ucl() {
-	local u=$1
-	shift
-	as "$u" muisp-client -s $ROUTER_LAN4 --ca $S/ca.crt \
-		--name router.muisp.test -S $S/u$u "$@"
-}
 J() { on router muispctl --daemon $S/muispd.sock --json "$@"; }
 up() { cfields "$1" up_bytes up_packets; }
 on inet socat -u UDP4-RECV:9100 OPEN:"$S/rx",creat,append &

@@ -19,6 +19,8 @@
 #   as UID CMD...           CMD as UID (and its group) in alice's namespace
 #   udp4 UID PORT N         N bytes from UID's port PORT to the internet
 #                           host's 9100 (IPv4); udp6 the same over IPv6
+#   ucl UID ARGS...         muisp-client as local user UID of alice's host
+#                           (its state in $S/uUID, made by the caller)
 # P-256 with openssl: RSA keys (muispctl ca issue --client, tested on the
 # host by tests/ca and test_uinfod) take 40 s longer to make under TCG.
 ca() {
@@ -62,3 +64,9 @@ key_id() { agent | cut -d' ' -f2; }
 as() { local u=$1; shift; ip netns exec alice setpriv --reuid="$u" --regid="$u" --clear-groups "$@"; }
 udp4() { printf "%0$3d" 0 | as "$1" socat -u - UDP4-SENDTO:$INET4:9100,sourceport=$2; }
 udp6() { printf "%0$3d" 0 | as "$1" socat -u - UDP6-SENDTO:[$INET6]:9100,sourceport=$2; }
+ucl() {
+	local u=$1
+	shift
+	as "$u" muisp-client -s $ROUTER_LAN4 --ca $S/ca.crt \
+		--name router.muisp.test -S $S/u$u "$@"
+}
