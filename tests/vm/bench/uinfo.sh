@@ -21,6 +21,12 @@
 #   uinfo.meter_insn_per_pkt.{plain,tagged}.S   CPU 1
 #   uinfo.meter_plain_over_tagged.S  CPU 1 plain / tagged: the meter's
 #                                throughput with tags relative to without
+# and inbound (inet sends to a socket of 1002, or of 1001, whose every
+# datagram the agent copies to the meter, packet method; alice's receive
+# on CPU 0, the router's with the copies' intake on CPU 1):
+#   uinfo.agent_in_insn_per_pkt.{plain,copied}.S   CPU 0
+#   uinfo.agent_in_overhead.S    CPU 0 copied / plain - 1
+#   uinfo.meter_in_insn_per_pkt.{plain,copied}.S   CPU 1
 # The guest's CPU is QEMU's "max" (the qemu-cpu line): AES-NI and
 # PCLMULQDQ, as on any x86 router since 2010, and aesni_intel loaded, so the
 # seals use the AES-NI GCM (kmod/uinfo.c), as they would there;
@@ -148,6 +154,68 @@ expect "every datagram of user 1001 tagged and opened, none of 1002's" \
 	"$((runs * RUNS * N + profiled)) $((runs * RUNS * N + profiled))" \
 	"$(($(tagged) - t_0)) $(($(opened) - o_0))"
 
+# --- inbound: the agent's redirected copies (thesis §4.1.4) ---------------
+# inet (CPU 1, with the router) sends N datagrams of each size to a socket
+# of user 1002 (not mapped: nothing more) and of user 1001 (mapped: the
+# agent's LOCAL_IN hook looks the socket up and sends the meter a copy of
+# the headers).  alice's receive runs on CPU 0 (RPS on its eth0), and so
+# do the two sockets' readers; the copies go back through the router's
+# lan0, to CPU 1.  A window ends when alice's UDP has taken all N in
+# (delivered or refused by a full socket: the hook ran for each).  The
+# backlog is raised so that none is lost before the hook.
+sysctl -qw net.core.netdev_max_backlog=100000
+on alice sh -c 'echo 1 > /sys/class/net/eth0/queues/rx-0/rps_cpus'
+as_sink() { ip netns exec alice setpriv --reuid="$1" --regid="$1" --clear-groups "${@:2}"; }
+as_sink 1002 socat -u UDP4-RECV:9202,rcvbuf=4194304 OPEN:/dev/null &
+as_sink 1001 socat -u UDP4-RECV:9201,rcvbuf=4194304 OPEN:/dev/null &
+wait_until -t 20 on alice sh -c 'ss -lnu | grep -q ":9201 " && ss -lnu | grep -q ":9202 "'
+udp_in() { on alice awk '/^Udp: [0-9]/ { print $2 + $4; exit }' /proc/net/snmp; }
+redirects() { jctl agent list | jq -r '.[0].redirects'; }
+# count_in USER SIZE: "CPU0 CPU1" per packet, busy less idle, of one window
+count_in() {
+	local b0 b1 i0 i1 t0 t1 u0
+	u0=$(udp_in)
+	t0=$(date +%s.%N)
+	insn-mark start
+	on inet taskset -c 1 udp-send $ALICE4 $((9200 + $1 - 1000)) $(($2 - 28)) "$N"
+	wait_until -t 60 eval '[ $(($(udp_in) - u0)) -ge '"$N"' ]'
+	insn-mark stop
+	t1=$(date +%s.%N)
+	read -r b0 b1 < <(window)
+	[ $(($(udp_in) - u0)) -eq "$N" ] || fail "$(($(udp_in) - u0)) of $N taken in"
+	insn-mark start
+	sleep "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')"
+	insn-mark stop
+	read -r i0 i1 < <(window)
+	awk -v b0="$b0" -v b1="$b1" -v i0="$i0" -v i1="$i1" -v n="$N" \
+		'BEGIN { printf "%.1f %.1f\n", (b0 - i0) / n, (b1 - i1) / n }'
+}
+declare -A d0 d1
+u_w=$(udp_in)
+for s in $SIZES; do
+	for u in 1002 1001; do # warm-up
+		on inet taskset -c 1 udp-send $ALICE4 $((9200 + u - 1000)) $((s - 28)) "$N"
+	done
+done
+# the warm-up's datagrams taken in and their copies counted before the first
+wait_until -t 120 eval '[ $(($(udp_in) - u_w)) -ge '"$((2 * $(echo "$SIZES" | wc -w) * N))"' ]'
+r_w=-1
+wait_until -t 30 eval 'r_0=$(redirects); [ "$r_0" = "$r_w" ] || { r_w=$r_0; false; }'
+r_0=$(redirects)
+for s in $SIZES; do
+	for r in $(seq "$RUNS"); do
+		for u in 1002 1001; do
+			read -r a b < <(count_in $u "$s")
+			log "inbound size $s user $u run $r: CPU 0 $a, CPU 1 $b instructions per packet"
+			d0[$u.$s]+="$a " d1[$u.$s]+="$b "
+		done
+	done
+done
+want=$(($(echo "$SIZES" | wc -w) * RUNS * N))
+wait_until -t 30 eval '[ $(($(redirects) - r_0)) -ge '"$want"' ]'
+expect "a copy of each datagram to user 1001, none for 1002's" \
+	"$want" "$(($(redirects) - r_0))"
+
 # ratio EXPR over the rounds of A and B (same order): the rounds' values
 rounds() { # EXPR A-VALUES B-VALUES
 	awk -v e="$1" -v a="$2" -v b="$3" 'BEGIN {
@@ -166,5 +234,11 @@ for s in $SIZES; do
 		bench_rounds "uinfo.meter_insn_per_pkt.tagged.$s" insn/pkt "" ${c1[1001.$s]}
 		bench_rounds "uinfo.meter_plain_over_tagged.$s" ratio "" \
 			$(rounds over "${c1[1002.$s]}" "${c1[1001.$s]}")
+		bench_rounds "uinfo.agent_in_insn_per_pkt.plain.$s" insn/pkt "" ${d0[1002.$s]}
+		bench_rounds "uinfo.agent_in_insn_per_pkt.copied.$s" insn/pkt "" ${d0[1001.$s]}
+		bench_rounds "uinfo.agent_in_overhead.$s" ratio "" \
+			$(rounds minus "${d0[1002.$s]}" "${d0[1001.$s]}")
+		bench_rounds "uinfo.meter_in_insn_per_pkt.plain.$s" insn/pkt "" ${d1[1002.$s]}
+		bench_rounds "uinfo.meter_in_insn_per_pkt.copied.$s" insn/pkt "" ${d1[1001.$s]}
 	}
 done
