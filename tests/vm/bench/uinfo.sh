@@ -83,25 +83,33 @@ send() {
 	ip netns exec alice setpriv --reuid="$1" --regid="$1" --clear-groups \
 		udp-send $SINK 9 $(($2 - 28)) "$N"
 }
-# count USER SIZE: "CPU0 CPU1" per packet, busy less idle, of one window
-count() {
-	local b0 b1 i0 i1 t0 t1 tx0
-	tx0=$(dummy_tx)
+# per_pkt DONE CMD...: CMD in a counted window that ends when DONE (an
+# expression for eval) holds, then an idle window as long: "CPU0 CPU1"
+# instructions per packet (N of them), busy less idle
+per_pkt() {
+	local done=$1 b0 b1 i0 i1 t0 t1
+	shift
 	t0=$(date +%s.%N)
 	insn-mark start
-	send "$1" "$2"
-	# the router's backlog drained: every packet out of dum0
-	wait_until -t 30 eval '[ $(($(dummy_tx) - tx0)) -ge '"$N"' ]'
+	"$@"
+	wait_until -t 60 eval "$done"
 	insn-mark stop
 	t1=$(date +%s.%N)
 	read -r b0 b1 < <(window)
-	[ $(($(dummy_tx) - tx0)) -eq "$N" ] || fail "$(($(dummy_tx) - tx0)) of $N forwarded"
 	insn-mark start
 	sleep "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')"
 	insn-mark stop
 	read -r i0 i1 < <(window)
 	awk -v b0="$b0" -v b1="$b1" -v i0="$i0" -v i1="$i1" -v n="$N" \
 		'BEGIN { printf "%.1f %.1f\n", (b0 - i0) / n, (b1 - i1) / n }'
+}
+# count USER SIZE: per_pkt of N datagrams sent as USER, all forwarded
+count() {
+	local tx0
+	tx0=$(dummy_tx)
+	# the router's backlog drained: every packet out of dum0
+	per_pkt '[ $(($(dummy_tx) - tx0)) -ge '"$N"' ]' send "$1" "$2"
+	[ $(($(dummy_tx) - tx0)) -eq "$N" ] || fail "$(($(dummy_tx) - tx0)) of $N forwarded"
 }
 
 # which gcm(aes) the seals use: the module logs it with its first key
@@ -171,24 +179,13 @@ as_sink 1001 socat -u UDP4-RECV:9201,rcvbuf=4194304 OPEN:/dev/null &
 wait_until -t 20 on alice sh -c 'ss -lnu | grep -q ":9201 " && ss -lnu | grep -q ":9202 "'
 udp_in() { on alice awk '/^Udp: [0-9]/ { print $2 + $4; exit }' /proc/net/snmp; }
 redirects() { jctl agent list | jq -r '.[0].redirects'; }
-# count_in USER SIZE: "CPU0 CPU1" per packet, busy less idle, of one window
+# count_in USER SIZE: per_pkt of N datagrams from inet to USER's socket
 count_in() {
-	local b0 b1 i0 i1 t0 t1 u0
+	local u0
 	u0=$(udp_in)
-	t0=$(date +%s.%N)
-	insn-mark start
-	on inet taskset -c 1 udp-send $ALICE4 $((9200 + $1 - 1000)) $(($2 - 28)) "$N"
-	wait_until -t 60 eval '[ $(($(udp_in) - u0)) -ge '"$N"' ]'
-	insn-mark stop
-	t1=$(date +%s.%N)
-	read -r b0 b1 < <(window)
+	per_pkt '[ $(($(udp_in) - u0)) -ge '"$N"' ]' \
+		on inet taskset -c 1 udp-send $ALICE4 $((9200 + $1 - 1000)) $(($2 - 28)) "$N"
 	[ $(($(udp_in) - u0)) -eq "$N" ] || fail "$(($(udp_in) - u0)) of $N taken in"
-	insn-mark start
-	sleep "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')"
-	insn-mark stop
-	read -r i0 i1 < <(window)
-	awk -v b0="$b0" -v b1="$b1" -v i0="$i0" -v i1="$i1" -v n="$N" \
-		'BEGIN { printf "%.1f %.1f\n", (b0 - i0) / n, (b1 - i1) / n }'
 }
 declare -A d0 d1
 u_w=$(udp_in)
