@@ -63,9 +63,8 @@ limit_of() {
 #                own socket lookups (inet_lookup(), udp4_lib_lookup() and
 #                their IPv6 twins), the route's gateway, a packet sent
 #                from a LOCAL_IN hook; the meter's intake before conntrack
-#   uinfo-oob    the out-of-band hold (about 60 s): NF_QUEUE from a
-#                FORWARD hook and its reinjection, nfnetlink_queue, the
-#                flow table's held bit
+#   uinfo-oob    the out-of-band hold (about 30 s): NF_QUEUE from a
+#                FORWARD hook, NF_REPEAT back into it, nfnetlink_queue
 # Left to the default line for time: dp-bulk, dp-flows, dp-limits, dp-lists
 # (the same hooks and tables at scale), hostile-kernel, the other ike-*
 # (the same hook path as ike-spoof) and the userspace-driven scenarios.
