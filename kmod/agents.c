@@ -246,6 +246,21 @@ int muisp_agent_del(struct muisp_net *mn, const struct muisp_addr_key *key,
 	return 0;
 }
 
+/*
+ * The agent of the LAN host at addr (4 or 16 bytes as family says), under
+ * RCU; NULL if none.  One compare while no agent is registered.
+ */
+struct muisp_agent *muisp_agent_at(struct muisp_net *mn, u8 family,
+				   const void *addr)
+{
+	struct muisp_addr_key key = { .family = family };
+
+	if (!READ_ONCE(mn->nagents))
+		return NULL;
+	memcpy(key.addr, addr, family == MUISP_AF_INET ? 4 : 16);
+	return muisp_agent_lookup(mn, &key);
+}
+
 /* The agent's key generation, under RCU; 0 if it has none. */
 u32 muisp_agent_key_id(const struct muisp_agent *a)
 {
@@ -262,11 +277,8 @@ u32 muisp_agent_key_id(const struct muisp_agent *a)
 bool muisp_agent_closed_drop(struct muisp_net *mn, u8 family,
 			     const void *addr)
 {
-	struct muisp_addr_key key = { .family = family };
-	struct muisp_agent *a;
+	struct muisp_agent *a = muisp_agent_at(mn, family, addr);
 
-	memcpy(key.addr, addr, family == MUISP_AF_INET ? 4 : 16);
-	a = muisp_agent_lookup(mn, &key);
 	if (!a || rcu_access_pointer(a->k))
 		return false;
 	atomic64_inc(&a->blocked);

@@ -541,7 +541,6 @@ static __always_inline bool uinfo_query_wanted(const struct hook_ctx *x,
 static int uinfo_hold(struct hook_ctx *x)
 {
 	const struct muisp_pkt *p = x->p;
-	struct muisp_addr_key key;
 	struct muisp_ft_hint hint;
 	struct muisp_agent *a;
 	int q;
@@ -549,10 +548,7 @@ static int uinfo_hold(struct hook_ctx *x)
 	if (!x->ft || !p->has_ports ||
 	    (p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP))
 		return -1;
-	memcpy(key.addr, p->saddr, sizeof(key.addr));
-	key.family = p->family;
-	memset(key.pad, 0, sizeof(key.pad));
-	a = muisp_agent_lookup(x->mn, &key);
+	a = muisp_agent_at(x->mn, p->family, p->saddr);
 	q = a ? READ_ONCE(a->hold_queue) : -1;
 	if (q < 0)
 		return -1;

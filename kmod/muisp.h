@@ -380,6 +380,8 @@ int muisp_agent_set(struct muisp_net *mn, const struct muisp_addr_key *key,
 int muisp_agent_del(struct muisp_net *mn, const struct muisp_addr_key *key,
 		    struct muisp_agent_gone *gone);
 void muisp_agent_release(struct muisp_net *mn, struct muisp_agent_gone *g);
+struct muisp_agent *muisp_agent_at(struct muisp_net *mn, u8 family,
+				   const void *addr);
 u32 muisp_agent_key_id(const struct muisp_agent *a);
 bool muisp_agent_closed_drop(struct muisp_net *mn, u8 family,
 			     const void *addr);

@@ -91,17 +91,6 @@ static int meter_open(struct muisp_net *mn, struct muisp_agent *a,
 	return 0;
 }
 
-static struct muisp_agent *meter_agent(struct muisp_net *mn, u8 family,
-				       const void *saddr)
-{
-	struct muisp_addr_key key = { .family = family };
-
-	if (!READ_ONCE(mn->nagents))
-		return NULL;
-	memcpy(key.addr, saddr, family == MUISP_AF_INET ? 4 : 16);
-	return muisp_agent_lookup(mn, &key);
-}
-
 /* A packet whose header changed under a hardware checksum of it. */
 static void meter_csum_changed(struct sk_buff *skb)
 {
@@ -130,7 +119,7 @@ static int meter_v4(struct muisp_net *mn, struct sk_buff *skb, bool *opened,
 				       MUISP_AF_INET, &m) < 0 ||
 	    io->srr || io->rr || io->ts || io->router_alert || io->cipso)
 		return -EINVAL;
-	a = meter_agent(mn, MUISP_AF_INET, &ip->saddr);
+	a = muisp_agent_at(mn, MUISP_AF_INET, &ip->saddr);
 	if (a) {
 		/* a fragment, or a datagram reassembled here (conntrack) */
 		if (!ip_is_fragment(ip) && !IPCB(skb)->frag_max_size)
@@ -184,7 +173,7 @@ static int meter_v6(struct muisp_net *mn, struct sk_buff *skb, bool *opened,
 				       &m) < 0 || skb_is_gso(skb))
 		return -EINVAL;
 	ip6 = ipv6_hdr(skb);
-	a = meter_agent(mn, MUISP_AF_INET6, &ip6->saddr);
+	a = muisp_agent_at(mn, MUISP_AF_INET6, &ip6->saddr);
 	if (a) {
 		proto = hdr[0];
 		if (proto == NEXTHDR_FRAGMENT) {
@@ -407,7 +396,7 @@ static int intake_find(struct muisp_net *mn, u8 family, const u8 *opts,
 	if (off < 0 || muisp_uinfo_get(opts + off, len - off, family, m) < 0 ||
 	    m->mt != MUISP_UINFO_UI || !(m->flags & MUISP_UINFO_F_R))
 		return 0;
-	*a = meter_agent(mn, family, saddr);
+	*a = muisp_agent_at(mn, family, saddr);
 	return 1;
 }
 
@@ -599,8 +588,8 @@ void muisp_uinfo_query(struct muisp_net *mn, struct sk_buff *skb, u8 pf)
 	struct muisp_agent *a;
 
 	a = pf == NFPROTO_IPV4 ?
-	    meter_agent(mn, MUISP_AF_INET, &ip_hdr(skb)->daddr) :
-	    meter_agent(mn, MUISP_AF_INET6, &ipv6_hdr(skb)->daddr);
+	    muisp_agent_at(mn, MUISP_AF_INET, &ip_hdr(skb)->daddr) :
+	    muisp_agent_at(mn, MUISP_AF_INET6, &ipv6_hdr(skb)->daddr);
 	if (!a || !rcu_access_pointer(a->k))
 		return;
 	if (!(pf == NFPROTO_IPV4 ? query_v4(skb) : query_v6(skb)))

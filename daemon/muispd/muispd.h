@@ -461,6 +461,8 @@ int uinfo_ask_expired(struct muispd *md, struct conn *c, uint64_t now);
 void uinfo_ask_free(struct conn *c);
 int uinfo_canon(const char *addr, char out[INET6_ADDRSTRLEN]);
 struct conn *uinfo_agent_for(struct muispd *md, const char *addr);
+uint32_t uinfo_owner_get(struct conn *a, const char *host, uint16_t hport,
+			 const char *peer, uint16_t pport, int proto);
 /* userblock.c: the per-user block list, pushed to the hosts' agents */
 int userblock_open(struct muispd *md);
 void userblock_close(struct muispd *md);

@@ -375,6 +375,27 @@ static int uinfo_ends(const struct conn *c, char *peer, size_t len,
 }
 
 /*
+ * Ask agent channel a who owns the host's end host:hport of the flow to
+ * peer:pport (proto: IPPROTO_UDP, or 0 for TCP, the default the message
+ * leaves out).  Returns the question's serial, for the answer.
+ */
+uint32_t uinfo_owner_get(struct conn *a, const char *host, uint16_t hport,
+			 const char *peer, uint16_t pport, int proto)
+{
+	struct mp_msg m;
+
+	mp_init(&m, MP_T_UINFO_OWNER_GET, 0, ++a->owner_seq);
+	mp_set_s(&m, MP_A_ADDR, host);
+	mp_set_u(&m, MP_A_SPORT, hport);
+	mp_set_s(&m, MP_A_PEER, peer);
+	mp_set_u(&m, MP_A_DPORT, pport);
+	if (proto)
+		mp_set_u(&m, MP_A_PROTO, (uint64_t)proto);
+	conn_queue(a, &m);
+	return a->owner_seq;
+}
+
+/*
  * Before c's first request (req): if c comes from a host with an agent,
  * ask the agent which local user opened it and hold req until it says.
  * 1: req is held (or was refused); 0: go on, c is its address's.
@@ -385,7 +406,6 @@ int uinfo_identify(struct muispd *md, struct conn *c, const struct mp_msg *req)
 	char peer[INET6_ADDRSTRLEN];
 	uint16_t sport, dport;
 	struct uinfo_ask *ask;
-	struct mp_msg m;
 
 	if (!a) {
 		/* an agent's host whose agent is not connected: closed */
@@ -411,15 +431,9 @@ int uinfo_identify(struct muispd *md, struct conn *c, const struct mp_msg *req)
 		return 1;
 	}
 	ask->agent = a->id;
-	ask->serial = ++a->owner_seq;
+	ask->serial = uinfo_owner_get(a, c->addr, sport, peer, dport, 0);
 	ask->since = muispd_mono_ms(md) / 1000;
 	c->ask = ask;
-	mp_init(&m, MP_T_UINFO_OWNER_GET, 0, ask->serial);
-	mp_set_s(&m, MP_A_ADDR, c->addr);
-	mp_set_u(&m, MP_A_SPORT, sport);
-	mp_set_s(&m, MP_A_PEER, peer);
-	mp_set_u(&m, MP_A_DPORT, dport);
-	conn_queue(a, &m);
 	return 1;
 }
 

@@ -125,19 +125,12 @@ static unsigned agent_pkts(const struct uinfo_hold *h, uint64_t agent)
 static void flow_ask(struct conn *a, struct hold_flow *f)
 {
 	char host[INET6_ADDRSTRLEN], peer[INET6_ADDRSTRLEN];
-	struct mp_msg m;
 
 	inet_ntop(f->family, f->host, host, sizeof(host));
 	inet_ntop(f->family, f->peer, peer, sizeof(peer));
 	f->agent = a->id;
-	f->serial = ++a->owner_seq;
-	mp_init(&m, MP_T_UINFO_OWNER_GET, 0, f->serial);
-	mp_set_s(&m, MP_A_ADDR, host);
-	mp_set_u(&m, MP_A_SPORT, f->hport);
-	mp_set_s(&m, MP_A_PEER, peer);
-	mp_set_u(&m, MP_A_DPORT, f->pport);
-	mp_set_u(&m, MP_A_PROTO, f->proto);
-	conn_queue(a, &m);
+	f->serial =
+		uinfo_owner_get(a, host, f->hport, peer, f->pport, f->proto);
 }
 
 /* The flow of a queued packet (its IP header onwards): 0, or -1. */
