@@ -199,12 +199,21 @@ struct muisp_tagger {
  * (family 0: none), the user's own address (Multi-IP), by which
  * muisp_net::tag_addrs finds the entry too.
  */
+/* What the COUNT method counted for a user, on one CPU. */
+enum { MUISP_TAG_SENT, MUISP_TAG_RECV };
+struct muisp_tag_count {
+	u64 packets[2];			/* MUISP_TAG_SENT, MUISP_TAG_RECV */
+	u64 bytes[2];
+};
+
 struct muisp_tag_user {
 	struct rhash_head node;		/* in tag_addrs, if addr.family */
 	struct muisp_addr_key addr;
 	u32 uid;
 	u32 user;
 	bool blocked;
+	/* the uid's, handed on to the entry that replaces this one */
+	struct muisp_tag_count __percpu *count;
 	struct rcu_head rcu;
 };
 
@@ -421,6 +430,10 @@ int muisp_tagger_seal(struct muisp_tagger *t, u8 family, struct muisp_uinfo *m,
 		      struct muisp_uinfo_bind *b, u8 *opt, unsigned int cap);
 const struct muisp_tag_user *muisp_tag_addr_user(struct muisp_net *mn,
 						 u8 family, const void *addr);
+void muisp_tag_count(const struct muisp_tag_user *u, const struct sk_buff *skb,
+		     int dir, unsigned int less);
+void muisp_tag_counted(const struct muisp_tag_user *u,
+		       struct muisp_tag_count *sum);
 
 /* users.c */
 int muisp_users_init(struct muisp_net *mn);

@@ -1212,12 +1212,24 @@ static int fill_tag_user(struct sk_buff *skb, const void *obj,
 			 struct muisp_net *mn)
 {
 	const struct muisp_tag_user *u = obj;
+	struct muisp_tag_count n;
 
+	muisp_tag_counted(u, &n);
 	if (nla_put_u32(skb, MUISP_TAG_USER_A_UID, u->uid) ||
 	    nla_put_u32(skb, MUISP_TAG_USER_A_USER, u->user) ||
 	    nla_put_u8(skb, MUISP_TAG_USER_A_BLOCKED, u->blocked) ||
 	    (u->addr.family &&
-	     put_ip(skb, MUISP_TAG_USER_A_ADDR, u->addr.family, u->addr.addr)))
+	     put_ip(skb, MUISP_TAG_USER_A_ADDR, u->addr.family, u->addr.addr)) ||
+	    nla_put_u64_64bit(skb, MUISP_TAG_USER_A_SENT_BYTES,
+			      n.bytes[MUISP_TAG_SENT], MUISP_TAG_USER_A_PAD) ||
+	    nla_put_u64_64bit(skb, MUISP_TAG_USER_A_SENT_PACKETS,
+			      n.packets[MUISP_TAG_SENT],
+			      MUISP_TAG_USER_A_PAD) ||
+	    nla_put_u64_64bit(skb, MUISP_TAG_USER_A_RECV_BYTES,
+			      n.bytes[MUISP_TAG_RECV], MUISP_TAG_USER_A_PAD) ||
+	    nla_put_u64_64bit(skb, MUISP_TAG_USER_A_RECV_PACKETS,
+			      n.packets[MUISP_TAG_RECV],
+			      MUISP_TAG_USER_A_PAD))
 		return -EMSGSIZE;
 	return 0;
 }

@@ -33,6 +33,12 @@
  * them.  The map's entries with an address are also in an rhashtable by
  * it: one lookup per packet through the interface.  What comes in for a
  * user's address is judged in LOCAL_IN (uinfo_inbound.c).
+ * COUNT (the standalone meter, thesis ch. 5(c)) tags nothing: a mapped
+ * user's packet that would have been tagged, or that leaves from their
+ * own address, is counted in their entry instead (muisp_tag_count()),
+ * for the host's agent to read and report; closed, it is dropped as for
+ * the other methods, so nothing the router's meter cannot pin on a user
+ * leaves uncounted.
  * A packet that cannot be tagged as it is leaves untagged and is counted
  * as skipped, never dropped: a GSO packet (the seal binds one segment;
  * with PACKET and HYBRID a user's TCP socket stops building them, and
@@ -59,6 +65,7 @@
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/tcp.h>
+#include <linux/udp.h>
 #include <linux/netfilter.h>
 #include <net/ip.h>
 #include <net/ipv6.h>
@@ -117,6 +124,50 @@ static void tag_src(const struct sk_buff *skb, u8 pf,
 	} else {
 		key->family = MUISP_AF_INET6;
 		memcpy(key->addr, &ipv6_hdr(skb)->saddr, 16);
+	}
+}
+
+/*
+ * COUNT: skb's IP bytes as they cross the wire, less `less` (what the
+ * router's meter added after it counted), in u's counters.  A GSO packet
+ * (a GRO one coming in) is gso_segs packets, each with the headers
+ * (network and transport) that segmentation copies.  Under RCU, any
+ * context: per-CPU adds, as the contracts' counters.
+ */
+void muisp_tag_count(const struct muisp_tag_user *u, const struct sk_buff *skb,
+		     int dir, unsigned int less)
+{
+	unsigned int segs = 1, hdr, len = skb->len;
+
+	if (skb_is_gso(skb)) {
+		const struct skb_shared_info *si = skb_shinfo(skb);
+
+		segs = max_t(unsigned int, si->gso_segs, 1);
+		hdr = skb_transport_offset(skb);
+		if (si->gso_type & (SKB_GSO_TCPV4 | SKB_GSO_TCPV6))
+			hdr += tcp_hdrlen(skb);
+		else if (si->gso_type & SKB_GSO_UDP_L4)
+			hdr += sizeof(struct udphdr);
+		len += (segs - 1) * hdr;
+	}
+	this_cpu_add(u->count->packets[dir], segs);
+	this_cpu_add(u->count->bytes[dir], len - min(len, less));
+}
+
+/* The sums over every CPU of what u's uid was counted. */
+void muisp_tag_counted(const struct muisp_tag_user *u,
+		       struct muisp_tag_count *sum)
+{
+	int cpu, i;
+
+	memset(sum, 0, sizeof(*sum));
+	for_each_possible_cpu(cpu) {
+		const struct muisp_tag_count *c = per_cpu_ptr(u->count, cpu);
+
+		for (i = 0; i < 2; i++) {
+			sum->packets[i] += READ_ONCE(c->packets[i]);
+			sum->bytes[i] += READ_ONCE(c->bytes[i]);
+		}
 	}
 }
 
@@ -358,6 +409,10 @@ unsigned int muisp_uinfo_tag(void *priv, struct sk_buff *skb,
 		atomic64_inc(&mn->tag_denied);
 		return NF_DROP;
 	}
+	if (t->method == MUISP_TAG_METHOD_COUNT && (own || t->aead)) {
+		muisp_tag_count(u, skb, MUISP_TAG_SENT, 0);
+		return NF_ACCEPT;
+	}
 	if (own)		/* the address names the user, keyed or not */
 		return NF_ACCEPT;
 	if (!t->aead) {		/* closed: the meter could not charge them */
@@ -421,6 +476,16 @@ static void tagger_free(struct muisp_tagger *t)
 	kfree_sensitive(t);
 }
 
+/* An entry and its counters, once no packet sees them. */
+static void tag_user_free_rcu(struct rcu_head *head)
+{
+	struct muisp_tag_user *u = container_of(head, struct muisp_tag_user,
+						rcu);
+
+	free_percpu(u->count);
+	kfree(u);
+}
+
 /* Hooks gone, a grace period passed (netns exit): free directly. */
 void muisp_tagger_destroy(struct muisp_net *mn)
 {
@@ -429,8 +494,10 @@ void muisp_tagger_destroy(struct muisp_net *mn)
 
 	tagger_free(rcu_dereference_protected(mn->tagger, true));
 	rhashtable_destroy(&mn->tag_addrs);	/* the entries are the map's */
-	xa_for_each(&mn->tag_users, uid, u)
+	xa_for_each(&mn->tag_users, uid, u) {
+		free_percpu(u->count);
 		kfree(u);
+	}
 	xa_destroy(&mn->tag_users);
 }
 
@@ -513,7 +580,8 @@ struct muisp_tagger *muisp_tagger_new(u32 ifindex, const u8 *material,
 
 /*
  * Map tmpl->uid as tmpl says (uid, user, blocked, addr), replacing its
- * entry whole.  max: the most users the caller may map.
+ * entry whole but for its counters, which the new entry takes on.  max:
+ * the most users the caller may map.
  */
 int muisp_tag_user_set(struct muisp_net *mn, const struct muisp_tag_user *tmpl,
 		       u32 max, struct netlink_ext_ack *extack)
@@ -540,6 +608,13 @@ int muisp_tag_user_set(struct muisp_net *mn, const struct muisp_tag_user *tmpl,
 	u = kzalloc(sizeof(*u), GFP_KERNEL_ACCOUNT);
 	if (!u)
 		return -ENOMEM;
+	u->count = old ? old->count :
+			 alloc_percpu_gfp(struct muisp_tag_count,
+					  GFP_KERNEL_ACCOUNT);
+	if (!u->count) {
+		kfree(u);
+		return -ENOMEM;
+	}
 	u->addr = tmpl->addr;
 	u->uid = tmpl->uid;
 	u->user = tmpl->user;
@@ -556,6 +631,8 @@ int muisp_tag_user_set(struct muisp_net *mn, const struct muisp_tag_user *tmpl,
 	else
 		ret = 0;
 	if (ret) {
+		if (!old)
+			free_percpu(u->count);
 		kfree(u);
 		return ret;
 	}
@@ -564,14 +641,18 @@ int muisp_tag_user_set(struct muisp_net *mn, const struct muisp_tag_user *tmpl,
 		if (u->addr.family)
 			rhashtable_remove_fast(&mn->tag_addrs, &u->node,
 					       tag_addr_params);
-		kfree_rcu(u, rcu);	/* a packet may have seen it */
+		/* a packet may have seen it; only a new uid's counters are its */
+		if (xa_load(&mn->tag_users, u->uid))
+			kfree_rcu(u, rcu);
+		else
+			call_rcu(&u->rcu, tag_user_free_rcu);
 		return xa_err(old);
 	}
 	if (old) {
 		if (old->addr.family && !same)
 			rhashtable_remove_fast(&mn->tag_addrs, &old->node,
 					       tag_addr_params);
-		kfree_rcu(old, rcu);
+		kfree_rcu(old, rcu);	/* its counters are u's now */
 	} else {
 		mn->ntag_users++;
 	}
@@ -592,6 +673,6 @@ int muisp_tag_user_del(struct muisp_net *mn, u32 uid)
 				       tag_addr_params);
 	mn->ntag_users--;
 	mn->gen_tag_user++;
-	kfree_rcu(u, rcu);
+	call_rcu(&u->rcu, tag_user_free_rcu);
 	return 0;
 }

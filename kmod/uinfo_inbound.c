@@ -40,6 +40,13 @@
  * be made (no memory, no route) is counted as skipped; the packet is
  * still delivered and stays the host's at the meter.
  *
+ * COUNT (the standalone meter) redirects nothing: a TCP or UDP packet
+ * delivered to a mapped user's socket (or to their own address's) is
+ * counted in their entry (muisp_tag_count()), keyed; a blocked user's
+ * too, since it reaches them.  Without the meter's Query, if it carries
+ * one: the router's meter counted the packet before it added it.  What
+ * has no socket stays uncounted, the host's, as the kernel answers it.
+ *
  * Runs in softirq under rcu_read_lock(); never sleeps.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -65,6 +72,7 @@
 struct rdr_pkt {
 	u8 proto;
 	bool queried;			/* it carries the meter's Query */
+	u8 query_len;			/* the bytes the meter added for it */
 	u8 tcp_flags;			/* TCP's flags byte; 0 for UDP */
 	unsigned int l4off;		/* from the network header */
 	__be16 sport, dport;
@@ -294,6 +302,7 @@ static bool rdr_parse(struct sk_buff *skb, u8 pf, struct rdr_pkt *p)
 	if (skb->pkt_type != PACKET_HOST)
 		return false;
 	p->queried = false;
+	p->query_len = 0;
 	if (pf == NFPROTO_IPV4) {
 		const struct iphdr *ip = ip_hdr(skb);
 		unsigned int olen = ip_hdrlen(skb) - sizeof(*ip);
@@ -307,6 +316,8 @@ static bool rdr_parse(struct sk_buff *skb, u8 pf, struct rdr_pkt *p)
 		p->queried = olen &&
 			     rdr_query(opts, olen, MUISP_AF_INET,
 				       muisp_uinfo_find_v4(opts, olen));
+		/* the meter puts a Query only where there was no option */
+		p->query_len = p->queried ? olen : 0;
 	} else {
 		p->proto = ipv6_hdr(skb)->nexthdr;
 		p->l4off = nh;
@@ -323,6 +334,8 @@ static bool rdr_parse(struct sk_buff *skb, u8 pf, struct rdr_pkt *p)
 			hdr = skb_network_header(skb) + nh;
 			p->queried = rdr_query(hdr, dlen, MUISP_AF_INET6,
 					       muisp_uinfo_find_v6(hdr, dlen));
+			/* ... and on IPv6 in a header of its own */
+			p->query_len = p->queried ? dlen : 0;
 			p->proto = hdr[0];
 			p->l4off = nh + dlen;
 		}
@@ -429,8 +442,8 @@ unsigned int muisp_uinfo_inbound(void *priv, struct sk_buff *skb,
 	struct muisp_net *mn = priv;
 	struct muisp_tagger *t = rcu_dereference(mn->tagger);
 	const struct muisp_tag_user *u, *own;
+	bool copy, clamp, count;
 	struct rdr_pkt p;
-	bool copy, clamp;
 	uid_t uid;
 	int ret;
 
@@ -441,22 +454,34 @@ unsigned int muisp_uinfo_inbound(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 	if (p.queried)
 		atomic64_inc(&mn->tag_queried);
+	/* COUNT (the standalone meter) counts what its socket's owner gets */
+	count = t->method == MUISP_TAG_METHOD_COUNT;
 	/* asked by the meter, or the method's own choice */
-	copy = !own && (p.queried || rdr_wanted(t, skb, &p));
-	clamp = !own && (p.tcp_flags & TCPHDR_SYN) &&
+	copy = !own && !count && (p.queried || rdr_wanted(t, skb, &p));
+	clamp = !own && !count && (p.tcp_flags & TCPHDR_SYN) &&
 		t->method != MUISP_TAG_METHOD_FLOW;
-	if (!own && !copy && !clamp)
+	if (!own && !copy && !clamp && !count)
 		return NF_ACCEPT;
 	uid = rdr_owner(mn, skb, state->pf, &p, state->in->ifindex);
 	if (own) {	/* the address names the user: no copy either */
-		if (uid == (uid_t)-1 || uid == own->uid)
+		if (uid == (uid_t)-1)
 			return NF_ACCEPT;
+		if (uid == own->uid) {
+			if (count)
+				muisp_tag_count(own, skb, MUISP_TAG_RECV,
+						p.query_len);
+			return NF_ACCEPT;
+		}
 		atomic64_inc(&mn->tag_spoofed);
 		return NF_DROP;
 	}
 	if (uid == (uid_t)-1)
 		return NF_ACCEPT;
 	u = xa_load(&mn->tag_users, uid);
+	if (u && count) {	/* delivered to them, blocked or not */
+		muisp_tag_count(u, skb, MUISP_TAG_RECV, p.query_len);
+		return NF_ACCEPT;
+	}
 	if (!u || u->blocked || u->addr.family)
 		return NF_ACCEPT;
 	if (clamp && rdr_clamp_mss(skb, state->pf, &p, state->in->mtu))

@@ -307,13 +307,15 @@ struct muisp_nl_tag {
 };
 
 /* A local user the agent tags: uid -> Accounting ID; blocked: dropped;
- * addr: the user's own address (Multi-IP), absent if none. */
+ * addr: the user's own address (Multi-IP), absent if none.  Dumps: what
+ * the COUNT method counted for the uid (IP bytes as on the wire). */
 struct muisp_nl_tag_user {
 	uint64_t present;
 	uint32_t uid;
 	uint32_t user;
 	uint8_t blocked; /* 0/1 */
 	struct muisp_nl_ip addr;
+	uint64_t sent_bytes, sent_packets, recv_bytes, recv_packets;
 };
 
 struct muisp_nl_config {

@@ -422,8 +422,20 @@ static const struct field tag_user_f[MUISP_TAG_USER_A_MAX + 1] = {
 	[MUISP_TAG_USER_A_BLOCKED] =
 		FIELD(K_U8, struct muisp_nl_tag_user, blocked),
 	[MUISP_TAG_USER_A_ADDR] = FIELD(K_IP, struct muisp_nl_tag_user, addr),
+	[MUISP_TAG_USER_A_SENT_BYTES] =
+		FIELD(K_U64, struct muisp_nl_tag_user, sent_bytes),
+	[MUISP_TAG_USER_A_SENT_PACKETS] =
+		FIELD(K_U64, struct muisp_nl_tag_user, sent_packets),
+	[MUISP_TAG_USER_A_RECV_BYTES] =
+		FIELD(K_U64, struct muisp_nl_tag_user, recv_bytes),
+	[MUISP_TAG_USER_A_RECV_PACKETS] =
+		FIELD(K_U64, struct muisp_nl_tag_user, recv_packets),
 };
 SIZE_IS(struct muisp_nl_tag_user, uid, 4);
 SIZE_IS(struct muisp_nl_tag_user, user, 4);
 SIZE_IS(struct muisp_nl_tag_user, blocked, 1);
 SIZE_IS(struct muisp_nl_tag_user, addr, sizeof(struct muisp_nl_ip));
+SIZE_IS(struct muisp_nl_tag_user, sent_bytes, 8);
+SIZE_IS(struct muisp_nl_tag_user, sent_packets, 8);
+SIZE_IS(struct muisp_nl_tag_user, recv_bytes, 8);
+SIZE_IS(struct muisp_nl_tag_user, recv_packets, 8);

@@ -379,6 +379,7 @@ const char *const tag_method_name_v[TAG_METHOD_NAMES] = {
 	[MUISP_TAG_METHOD_PACKET] = "packet",
 	[MUISP_TAG_METHOD_FLOW] = "flow",
 	[MUISP_TAG_METHOD_HYBRID] = "hybrid",
+	[MUISP_TAG_METHOD_COUNT] = "count",
 };
 
 int parse_tag_method(const char *s, uint8_t *method, const char **why)
@@ -390,7 +391,7 @@ int parse_tag_method(const char *s, uint8_t *method, const char **why)
 			*method = (uint8_t)i;
 			return 0;
 		}
-	*why = "expected packet, flow or hybrid";
+	*why = "expected packet, flow, hybrid or count";
 	return -1;
 }
 

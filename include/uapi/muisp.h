@@ -518,7 +518,11 @@
  *
  * MUISP_CMD_TAG_USER_GET: NLM_F_REQUEST | NLM_F_DUMP
  *   Every mapped UID with its USER, BLOCKED and ADDR (if it has
- *   one), ordered by uid.
+ *   one), ordered by uid, and what the COUNT method counted for it:
+ *   SENT_BYTES, SENT_PACKETS, RECV_BYTES, RECV_PACKETS (u64, IP
+ *   bytes as on the wire, each GSO segment with its headers; kept
+ *   while the uid stays mapped, whatever TAG_USER_SET replaces;
+ *   from 0 when it is mapped again).
  */
 #ifndef _UAPI_MUISP_H
 #define _UAPI_MUISP_H
@@ -659,13 +663,18 @@ enum muisp_contract_status {
  * redirected.  FLOW: those that begin a flow, TCP's SYN and, while
  * conntrack calls the flow new, the others (all of them without
  * conntrack); received, the first packet of a flow begun from outside.
- * HYBRID: every one sent tagged, received as FLOW.
+ * HYBRID: every one sent tagged, received as FLOW.  COUNT (the
+ * standalone meter): none tagged or redirected; the packets and bytes
+ * each mapped user sends and receives through the interface are
+ * counted in their map entry (MUISP_CMD_TAG_USER_GET), for the host's
+ * agent to report.
  */
 enum muisp_tag_method {
 	MUISP_TAG_METHOD_UNSPEC,
 	MUISP_TAG_METHOD_PACKET,
 	MUISP_TAG_METHOD_FLOW,
 	MUISP_TAG_METHOD_HYBRID,
+	MUISP_TAG_METHOD_COUNT,
 	__MUISP_TAG_METHOD_MAX
 };
 #define MUISP_TAG_METHOD_MAX (__MUISP_TAG_METHOD_MAX - 1)
@@ -978,6 +987,11 @@ enum muisp_tag_user_attr {
 	MUISP_TAG_USER_A_USER,		/* u32, the Accounting ID */
 	MUISP_TAG_USER_A_BLOCKED,	/* u8, 0/1 */
 	MUISP_TAG_USER_A_ADDR,		/* binary 4 or 16 */
+	MUISP_TAG_USER_A_SENT_BYTES,	/* u64, output */
+	MUISP_TAG_USER_A_SENT_PACKETS,	/* u64, output */
+	MUISP_TAG_USER_A_RECV_BYTES,	/* u64, output */
+	MUISP_TAG_USER_A_RECV_PACKETS,	/* u64, output */
+	MUISP_TAG_USER_A_PAD,
 	__MUISP_TAG_USER_A_LAST
 };
 #define MUISP_TAG_USER_A_MAX (__MUISP_TAG_USER_A_LAST - 1)

@@ -622,6 +622,43 @@ static int tag_user_cb(const struct muisp_nl_tag_user *u, void *arg)
 	return MNL_CB_OK;
 }
 
+static int tag_count_cb(const struct muisp_nl_tag_user *u, void *arg)
+{
+	struct muisp_nl_tag_user *out = arg;
+
+	*out = *u;
+	return MNL_CB_OK;
+}
+
+/* COUNT's counters come back from the dump, each to its own field, with
+ * the pad attribute the kernel aligns them with skipped. */
+static void test_tag_user_counts(void **state)
+{
+	struct muisp_nl_tag_user u;
+	struct nlmsghdr *nlh;
+
+	(void)state;
+	memset(&u, 0, sizeof(u));
+	nlh = reply(MUISP_CMD_TAG_USER_GET);
+	mnl_attr_put_u32(nlh, MUISP_TAG_USER_A_UID, 1001);
+	mnl_attr_put_u32(nlh, MUISP_TAG_USER_A_USER, 7001);
+	mnl_attr_put(nlh, MUISP_TAG_USER_A_PAD, 0, NULL);
+	mnl_attr_put_u64(nlh, MUISP_TAG_USER_A_SENT_BYTES, 1ULL << 40);
+	mnl_attr_put_u64(nlh, MUISP_TAG_USER_A_SENT_PACKETS, 3);
+	mnl_attr_put_u64(nlh, MUISP_TAG_USER_A_RECV_BYTES, 1500);
+	mnl_attr_put_u64(nlh, MUISP_TAG_USER_A_RECV_PACKETS, 2);
+	assert_int_equal(muisp_nl_tag_user_dump(&fake, tag_count_cb, NULL, &u),
+			 0);
+	assert_int_equal(u.uid, 1001);
+	assert_true(MUISP_NL_HAS(&u, MUISP_TAG_USER_A_SENT_BYTES));
+	assert_true(MUISP_NL_HAS(&u, MUISP_TAG_USER_A_RECV_PACKETS));
+	assert_false(MUISP_NL_HAS(&u, MUISP_TAG_USER_A_ADDR));
+	assert_true(u.sent_bytes == 1ULL << 40);
+	assert_int_equal(u.sent_packets, 3);
+	assert_int_equal(u.recv_bytes, 1500);
+	assert_int_equal(u.recv_packets, 2);
+}
+
 /* tag user set sends the block flag and the address only when set; the
  * dump hands them on, and their absence (an older module, no address) as
  * absent; tag show's denied and spoofed. */
@@ -727,6 +764,7 @@ int main(void)
 		cmocka_unit_test_setup(test_flow_record_roundtrip, setup),
 		cmocka_unit_test_setup(test_set_requests, setup),
 		cmocka_unit_test_setup(test_tag_user_blocked, setup),
+		cmocka_unit_test_setup(test_tag_user_counts, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -31,6 +31,10 @@ static const char *const tag_user_attrs[MUISP_TAG_USER_A_MAX + 1] = {
 	[MUISP_TAG_USER_A_USER] = "user",
 	[MUISP_TAG_USER_A_BLOCKED] = "blocked",
 	[MUISP_TAG_USER_A_ADDR] = "address",
+	[MUISP_TAG_USER_A_SENT_BYTES] = "sent-bytes",
+	[MUISP_TAG_USER_A_SENT_PACKETS] = "sent-packets",
+	[MUISP_TAG_USER_A_RECV_BYTES] = "recv-bytes",
+	[MUISP_TAG_USER_A_RECV_PACKETS] = "recv-packets",
 };
 
 /* As config show prints lan: the name when it resolves, then the index. */
@@ -65,13 +69,28 @@ static const struct out_col tag_cols[] = {
 	[T_CLAMPED] = { "clamped", "clamped" },
 };
 
-enum { U_UID, U_NAME, U_USER, U_BLOCKED, U_ADDR };
+/* the counts are the COUNT method's (the standalone meter), 0 otherwise */
+enum {
+	U_UID,
+	U_NAME,
+	U_USER,
+	U_BLOCKED,
+	U_ADDR,
+	U_SENT_BYTES,
+	U_SENT_PACKETS,
+	U_RECV_BYTES,
+	U_RECV_PACKETS
+};
 static const struct out_col tag_user_cols[] = {
 	[U_UID] = { "uid", "UID" },
 	[U_NAME] = { "name", "NAME" },
 	[U_USER] = { "user", "USER" },
 	[U_BLOCKED] = { "blocked", "BLOCKED" },
 	[U_ADDR] = { "addr", "ADDRESS" },
+	[U_SENT_BYTES] = { "sent_bytes", "SENT_BYTES" },
+	[U_SENT_PACKETS] = { "sent_packets", "SENT_PKTS" },
+	[U_RECV_BYTES] = { "recv_bytes", "RECV_BYTES" },
+	[U_RECV_PACKETS] = { "recv_packets", "RECV_PKTS" },
 };
 
 static void names(struct ctl *c)
@@ -268,6 +287,13 @@ static int tag_user_row(const struct muisp_nl_tag_user *u, void *arg)
 		out_bool(t, U_BLOCKED, u->blocked);
 	if (MUISP_NL_HAS(u, MUISP_TAG_USER_A_ADDR))
 		out_str(t, U_ADDR, muisp_nl_ip_to_str(&u->addr, ip));
+	/* a module older than the COUNT method has none */
+	if (MUISP_NL_HAS(u, MUISP_TAG_USER_A_SENT_BYTES)) {
+		out_u64(t, U_SENT_BYTES, u->sent_bytes);
+		out_u64(t, U_SENT_PACKETS, u->sent_packets);
+		out_u64(t, U_RECV_BYTES, u->recv_bytes);
+		out_u64(t, U_RECV_PACKETS, u->recv_packets);
+	}
 	return MNL_CB_OK;
 }
 
@@ -409,8 +435,9 @@ static int tag_user(struct ctl *c, int argc, char **argv)
 static const struct ctl_verb tag_verbs[] = {
 	{ "show", tag_show, "" },
 	{ "set", tag_set,
-	  "IFNAME|IFINDEX key-id N key-file FILE|- [method packet|flow|hybrid]" },
-	{ "close", tag_close, "IFNAME|IFINDEX [method packet|flow|hybrid]" },
+	  "IFNAME|IFINDEX key-id N key-file FILE|- [method packet|flow|hybrid|count]" },
+	{ "close", tag_close,
+	  "IFNAME|IFINDEX [method packet|flow|hybrid|count]" },
 	{ "del", tag_del, "" },
 	{ "user", tag_user, "list" },
 	{ "user", tag_user, "set UID|LOGIN USER [blocked] [address ADDR]" },
