@@ -101,6 +101,11 @@ static const struct attr_def attr_defs[__MP_A_LAST] = {
 	[MP_A_PUSH] = U8R(0, __MP_PUSH_LAST - 1),
 	[MP_A_SCHEME] = U8R(0, __MP_SCHEME_LAST - 1),
 	[MP_A_PROTO] = U8R(IPPROTO_TCP, IPPROTO_UDP),
+	[MP_A_END] = U64,
+	[MP_A_SENT_BYTES] = U64,
+	[MP_A_SENT_PKTS] = U64,
+	[MP_A_RECV_BYTES] = U64,
+	[MP_A_RECV_PKTS] = U64,
 };
 
 #define B(a) (1ull << (a))
@@ -117,6 +122,11 @@ struct type_def {
 	 B(MP_A_PASSWORD) | B(MP_A_PRICE) | B(MP_A_UNIT) | B(MP_A_CHARGE) | \
 	 B(MP_A_REFUND) | B(MP_A_KEY_ID) | B(MP_A_PRIVACY) | B(MP_A_ROOM) | \
 	 B(MP_A_MESSAGE))
+
+/* A standalone agent's usage record: a user's traffic in a period. */
+#define USAGE_REC_ATTRS                                                   \
+	(B(MP_A_USER) | B(MP_A_TIME) | B(MP_A_END) | B(MP_A_SENT_BYTES) | \
+	 B(MP_A_SENT_PKTS) | B(MP_A_RECV_BYTES) | B(MP_A_RECV_PKTS))
 
 static const struct type_def type_defs[256] = {
 	[MP_T_OFFER_GET] = { "offer-get", 0, B(MP_A_PRIVACY), 0 },
@@ -152,6 +162,11 @@ static const struct type_def type_defs[256] = {
 			       0 },
 	[MP_T_UINFO_BLOCKED] = { "uinfo-blocked",
 				 B(MP_A_USER) | B(MP_A_BLOCKED), 0, 0 },
+	/* SERIAL: the record's sequence number (>= 1: muispd checks it,
+	 * and END >= TIME) */
+	[MP_T_UINFO_USAGE] = { "uinfo-usage", B(MP_A_SERIAL) | USAGE_REC_ATTRS,
+			       0, 0 },
+	[MP_T_UINFO_USAGE_ACK] = { "uinfo-usage-ack", B(MP_A_SERIAL), 0, 0 },
 	[MP_T_UINFO_WELCOME] = { "uinfo-welcome",
 				 B(MP_A_KEY_ID) | B(MP_A_ADDR) |
 					 B(MP_A_INTERVAL),
@@ -233,6 +248,13 @@ static const struct type_def type_defs[256] = {
 				     B(MP_A_ADDR) | B(MP_A_USER) |
 					     B(MP_A_TIME) | B(MP_A_PUSH),
 				     B(MP_A_MESSAGE), 0 },
+	[MP_T_OP_AGENT_USAGE] = { "op-agent-usage", 0, B(MP_A_ADDR), 0 },
+	/* a host's user: TIME the first record's start, END the last's
+	 * end, the sums; SERIAL the host's highest sequence number */
+	[MP_T_OP_AGENT_USAGE_ROW] = { "op-agent-usage-row",
+				      B(MP_A_ADDR) | B(MP_A_SERIAL) |
+					      USAGE_REC_ATTRS,
+				      0, 0 },
 	[MP_T_OP_RADIUS_STATS] = { "op-radius-stats", 0, 0, 0 },
 	[MP_T_OP_COUNTERS] = { "op-counters", 0, B(MP_A_COUNTER), 0 },
 	[MP_T_OP_STATS] = { "op-stats", 0, 0, 0 },

@@ -94,6 +94,12 @@ enum mp_type {
 	 * before UINFO_WELCOME, changes as they come; answered by
 	 * UINFO_BLOCKED (applied) or ERROR */
 	MP_T_UINFO_BLOCK = 16,
+	/* agent -> router, a standalone agent (SCHEME 2, PROTOCOL.md §9
+	 * step 9): one usage record of one of its users, SERIAL its
+	 * sequence number (>= 1, growing per agent); answered by
+	 * UINFO_USAGE_ACK (stored) or ERROR; several may be sent back to
+	 * back, each is answered in order */
+	MP_T_UINFO_USAGE = 17,
 	/* router -> user */
 	MP_T_OFFER = 64,
 	MP_T_QUOTE = 65,
@@ -107,6 +113,8 @@ enum mp_type {
 	MP_T_UINFO_OWNER = 73,	 /* USER: the owner's Accounting ID; none:
 				  * the host's own (an unmapped user) */
 	MP_T_UINFO_BLOCKED = 74, /* USER, BLOCKED: as the agent now has it */
+	/* router -> agent: SERIAL, the record stored (UINFO_USAGE) */
+	MP_T_UINFO_USAGE_ACK = 75,
 	/* operator (local socket only) */
 	MP_T_OP_VOUCHER_ISSUE = 128,
 	MP_T_OP_VOUCHER_SHOW = 129,
@@ -132,6 +140,10 @@ enum mp_type {
 	MP_T_OP_USER_BLOCK = 146,
 	MP_T_OP_USER_BLOCK_LIST = 147,
 	MP_T_OP_USER_BLOCK_ROW = 148,
+	/* standalone agents' usage records (ADDR: one host's) -> one
+	 * AGENT_USAGE_ROW (MORE) per host and user, then OP_OK */
+	MP_T_OP_AGENT_USAGE = 149,
+	MP_T_OP_AGENT_USAGE_ROW = 150,
 	MP_T_OP_RADIUS_STATS = 160, /* RADIUS counters -> OP_COUNTERS */
 	MP_T_OP_COUNTERS = 161,	    /* MP_A_COUNTER...; MORE: another */
 	/* issue 13 (SNMP, IPFIX): every counter of the answering daemon
@@ -215,9 +227,18 @@ enum mp_attr {
 	/* out of band (UINFO_HELLO, UINFO_OWNER_GET) */
 	MP_A_SCHEME = 53, /* u8 enum mp_scheme: how the agent names users */
 	MP_A_PROTO = 54,  /* u8 IPPROTO_TCP (absent: TCP) or IPPROTO_UDP */
+	/* a standalone agent's usage record (UINFO_USAGE, OP_AGENT_USAGE_ROW):
+	 * its period (TIME .. END) and a user's traffic in it */
+	MP_A_END = 55,	      /* u64 the period's end, seconds since epoch */
+	MP_A_SENT_BYTES = 56, /* u64 bytes the user sent */
+	MP_A_SENT_PKTS = 57,  /* u64 ... packets */
+	MP_A_RECV_BYTES = 58, /* u64 bytes the user received */
+	MP_A_RECV_PKTS = 59,  /* u64 ... packets */
 	__MP_A_LAST
 };
 #define MP_A_MAX (__MP_A_LAST - 1)
+/* struct mp_msg's present is a uint64_t bitmask, 1 << attribute */
+_Static_assert(__MP_A_LAST <= 64, "mp_msg.present holds every attribute");
 
 enum mp_item_attr { /* inside MP_A_OFFER_ITEM */
 		    MP_I_UNSPEC = 0,
@@ -254,13 +275,16 @@ enum mp_method {
 	__MP_METHOD_LAST
 };
 
-/* A blocked user, as the host's agent has it (OP_USER_BLOCK_ROW). */
+/* How an agent names its users (UINFO_HELLO's SCHEME). */
 enum mp_scheme {
 	MP_SCHEME_IN_BAND = 0,	   /* options in the packets (absent) */
 	MP_SCHEME_OUT_OF_BAND = 1, /* the router holds new flows and asks */
+	MP_SCHEME_STANDALONE = 2,  /* the agent counts per user and sends
+				    * UINFO_USAGE records */
 	__MP_SCHEME_LAST
 };
 
+/* A blocked user, as the host's agent has it (OP_USER_BLOCK_ROW). */
 enum mp_push {
 	MP_PUSH_NO_AGENT = 0, /* no agent session for the address */
 	MP_PUSH_SENT = 1,     /* sent, not yet applied */

@@ -923,6 +923,7 @@ static const channel_fn handlers[] = {
 	[MP_T_STATEMENT_GET] = h_statement_get,
 	[MP_T_UINFO_HELLO] = uinfo_hello,
 	[MP_T_UINFO_KEEPALIVE] = uinfo_keepalive,
+	[MP_T_UINFO_USAGE] = uinfo_usage,
 };
 
 /* A user message (types below 128) from a user or operator connection. */
@@ -943,7 +944,8 @@ void channel_dispatch(struct muispd *md, struct conn *c, const struct mp_msg *m)
 	 * agent's own messages and REGISTER (IKE's, the host's) need not */
 	if (c->kind == CONN_USER && !c->identified &&
 	    m->type != MP_T_REGISTER && m->type != MP_T_UINFO_HELLO &&
-	    m->type != MP_T_UINFO_KEEPALIVE && uinfo_identify(md, c, m))
+	    m->type != MP_T_UINFO_KEEPALIVE && m->type != MP_T_UINFO_USAGE &&
+	    uinfo_identify(md, c, m))
 		return; /* held until the agent answers */
 	fn(md, c, m);
 }

@@ -15,7 +15,8 @@
  * channel, which carries its warnings, excepted), is closed; each source
  * address holds at most max-conns-per-addr connections and spends a token
  * per connection and per message (msg-rate, msg-burst: over it, the
- * connection is closed); a full table closes the connection idle the
+ * connection is closed; a standalone agent's usage records excepted,
+ * uinfo_usage.c); a full table closes the connection idle the
  * longest (not a payer's); the operator socket has its own
  * MUISPD_OP_CONNS; output queues are bounded per connection and in all
  * (output-budget); when descriptors run out, accepting pauses for a
@@ -198,11 +199,17 @@ void conn_input(struct muispd *md, struct conn *c)
 	c->in_input = 1;
 	while (c->state == C_OPEN && !c->wait) {
 		int flen = mp_frame_len(c->rbuf + off, c->rlen - off);
-		int rc;
+		int record, rc;
 
 		if (flen == MP_E_SHORT)
 			break;
-		if (c->src &&
+		/* a standalone agent's usage records (uinfo_usage.c): an
+		 * interval's batch, or the backlog after a reconnect, may be
+		 * longer than the address's burst; each is answered only once
+		 * stored, which paces the agent.  Not counted against it. */
+		record = flen > 0 && c->agent_key_id && c->agent_standalone &&
+			 c->rbuf[off + 3] == MP_T_UINFO_USAGE;
+		if (c->src && !record &&
 		    !limits_take(c->src, muispd_mono_ms(md), md->conf.msg_rate,
 				 md->conf.msg_burst)) {
 			md->refused.rate++;

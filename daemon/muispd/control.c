@@ -417,6 +417,7 @@ static const struct {
 	{ MP_T_OP_REG_FORGET, register_op_forget },
 	{ MP_T_OP_USER_BLOCK, userblock_op },
 	{ MP_T_OP_USER_BLOCK_LIST, userblock_op_list },
+	{ MP_T_OP_AGENT_USAGE, uinfo_usage_op },
 	{ MP_T_OP_RADIUS_STATS, op_radius_stats },
 	{ MP_T_OP_SNAPSHOT, op_snapshot },
 	/* muispd's counters for lib/stats_cat: today the RADIUS ones */

@@ -22,6 +22,7 @@
  *   register.c   clients' self-signed certificates -> charon (REGISTER)
  *   keys.c       receipt keys: rotation schedule, retirement, list
  *   uinfo.c      multi-user hosts' agents: key agreement, keep-alives
+ *   uinfo_usage.c  standalone agents' usage records: stored, acked
  *   config.c     muispd.conf
  *   payment*.c   payment core and methods; receipt.c, store.c, kernel.c
  */
@@ -190,6 +191,11 @@ struct conn {
 	/* an agent's channel out of band: the router holds its host's new
 	 * flows and asks (uinfo_hold.c) */
 	int agent_oob;
+	/* ... standalone: the host counts per user and sends usage records
+	 * (uinfo_usage.c), stored under agent_host, the first address its
+	 * certificate names (the same on every channel of the host) */
+	int agent_standalone;
+	char agent_host[INET6_ADDRSTRLEN];
 	int identified;
 	uint32_t owner_seq; /* an agent's channel: its last request's serial
 			     * (OWNER_GET, BLOCK) */
@@ -354,6 +360,12 @@ struct muispd {
 	unsigned agent_sessions; /* channels keying agents now (uinfo.c) */
 	struct ublock *ublocks;	 /* blocked users (userblock.c) */
 	unsigned nublocks, capublocks;
+	/* standalone agents' usage records (uinfo_usage.c): stored, those
+	 * stored already (a resend; conflicts: with other values), refused,
+	 * not stored (the store failed) */
+	struct {
+		uint64_t stored, dups, conflicts, refused, failed;
+	} agent_usage;
 	uint64_t quote_seq;
 	/* what the limits refused or closed (counted, logged rate-limited) */
 	struct {
@@ -463,6 +475,10 @@ int uinfo_canon(const char *addr, char out[INET6_ADDRSTRLEN]);
 struct conn *uinfo_agent_for(struct muispd *md, const char *addr);
 uint32_t uinfo_owner_get(struct conn *a, const char *host, uint16_t hport,
 			 const char *peer, uint16_t pport, int proto);
+/* uinfo_usage.c: standalone agents' usage records (thesis ch. 5(c)) */
+void uinfo_usage(struct muispd *md, struct conn *c, const struct mp_msg *req);
+void uinfo_usage_op(struct muispd *md, struct conn *c,
+		    const struct mp_msg *req);
 /* userblock.c: the per-user block list, pushed to the hosts' agents */
 int userblock_open(struct muispd *md);
 void userblock_close(struct muispd *md);

@@ -85,6 +85,14 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS user_blocks (addr TEXT NOT NULL,"
 	" user INTEGER NOT NULL, since INTEGER NOT NULL, reason TEXT NOT NULL,"
 	" PRIMARY KEY (addr, user));"
+	/* standalone agents' usage records (uinfo_usage.c): stored once
+	 * per host and sequence number, however often the agent sends one */
+	"CREATE TABLE IF NOT EXISTS agent_usage (host TEXT NOT NULL,"
+	" seq INTEGER NOT NULL, user INTEGER NOT NULL, start INTEGER,"
+	" end INTEGER, sent_bytes INTEGER, sent_pkts INTEGER,"
+	" recv_bytes INTEGER, recv_pkts INTEGER, PRIMARY KEY (host, seq));"
+	"CREATE INDEX IF NOT EXISTS agent_usage_user"
+	" ON agent_usage(host, user, seq);"
 	"CREATE TABLE IF NOT EXISTS radius_auth (serial INTEGER PRIMARY KEY,"
 	" user_name TEXT NOT NULL, realm TEXT NOT NULL, class BLOB,"
 	" session_timeout INTEGER NOT NULL, idle_timeout INTEGER NOT NULL,"
@@ -941,5 +949,94 @@ int store_reg_foreach(struct store *st,
 	}
 	sqlite3_finalize(s);
 	free(r);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? n : -1;
+}
+
+#define AGENT_USAGE_COLS                                                   \
+	"host, seq, user, start, end, sent_bytes, sent_pkts, recv_bytes, " \
+	"recv_pkts"
+
+static void agent_usage_row(sqlite3_stmt *s, struct agent_usage_rec *r)
+{
+	memset(r, 0, sizeof(*r));
+	col_text(s, 0, r->host, sizeof(r->host));
+	r->seq = (uint64_t)sqlite3_column_int64(s, 1);
+	r->user = (uint32_t)sqlite3_column_int64(s, 2);
+	r->start = (uint64_t)sqlite3_column_int64(s, 3);
+	r->end = (uint64_t)sqlite3_column_int64(s, 4);
+	r->sent_bytes = (uint64_t)sqlite3_column_int64(s, 5);
+	r->sent_pkts = (uint64_t)sqlite3_column_int64(s, 6);
+	r->recv_bytes = (uint64_t)sqlite3_column_int64(s, 7);
+	r->recv_pkts = (uint64_t)sqlite3_column_int64(s, 8);
+}
+
+int store_agent_usage_put(struct store *st, const struct agent_usage_rec *r,
+			  struct agent_usage_rec *old)
+{
+	sqlite3_stmt *s = prep(st, "INSERT OR IGNORE INTO agent_usage "
+				   "(" AGENT_USAGE_COLS ") VALUES "
+				   "(?, ?, ?, ?, ?, ?, ?, ?, ?);");
+	int rc;
+
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, r->host, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, i64(r->seq));
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)r->user);
+	sqlite3_bind_int64(s, 4, i64(r->start));
+	sqlite3_bind_int64(s, 5, i64(r->end));
+	sqlite3_bind_int64(s, 6, i64(r->sent_bytes));
+	sqlite3_bind_int64(s, 7, i64(r->sent_pkts));
+	sqlite3_bind_int64(s, 8, i64(r->recv_bytes));
+	sqlite3_bind_int64(s, 9, i64(r->recv_pkts));
+	if (done(st, s))
+		return -1;
+	if (sqlite3_changes(st->db))
+		return 0;
+	if (!old)
+		return 1;
+	s = prep(st, "SELECT " AGENT_USAGE_COLS " FROM agent_usage "
+		     "WHERE host = ? AND seq = ?;");
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, r->host, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, i64(r->seq));
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		agent_usage_row(s, old);
+	else
+		log_warnx("store: agent usage: %s",
+			  rc == SQLITE_DONE ? "the record stored is gone" :
+					      sqlite3_errmsg(st->db));
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 1 : -1;
+}
+
+int store_agent_usage_foreach(struct store *st, const char *host,
+			      int (*fn)(const struct agent_usage_rec *, void *),
+			      void *arg)
+{
+	sqlite3_stmt *s = prep(st, host ? "SELECT " AGENT_USAGE_COLS
+					  " FROM agent_usage WHERE host = ?"
+					  " ORDER BY host, user, seq;" :
+					  "SELECT " AGENT_USAGE_COLS
+					  " FROM agent_usage"
+					  " ORDER BY host, user, seq;");
+	struct agent_usage_rec r;
+	int rc, n = 0;
+
+	if (!s)
+		return -1;
+	if (host)
+		sqlite3_bind_text(s, 1, host, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		agent_usage_row(s, &r);
+		n++;
+		if (fn(&r, arg))
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		log_warnx("store: agent usage: %s", sqlite3_errmsg(st->db));
+	sqlite3_finalize(s);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? n : -1;
 }

@@ -140,4 +140,27 @@ int store_reg_foreach(struct store *st,
 int store_statement_get(struct store *st, uint64_t serial,
 			struct stmt_line *lines, unsigned max, unsigned *n);
 
+/* A standalone agent's usage record (uinfo_usage.c, PROTOCOL.md §9 step
+ * 9): the host (its certificate's first address, as inet_ntop writes
+ * it), the record's sequence number there, the user, the period and the
+ * user's traffic in it.  The integers are kept as SQLite's 64 bits (a
+ * u64 above INT64_MAX negative in the table, itself again here). */
+struct agent_usage_rec {
+	char host[64];
+	uint64_t seq;
+	uint32_t user;
+	uint64_t start, end;
+	uint64_t sent_bytes, sent_pkts, recv_bytes, recv_pkts;
+};
+
+/* Store r once: 0 stored, 1 a record of its host and seq was there
+ * already (kept as it was: *old, when not NULL, is that one), -1. */
+int store_agent_usage_put(struct store *st, const struct agent_usage_rec *r,
+			  struct agent_usage_rec *old);
+/* fn for every record of host (NULL: of every host), by host, user and
+ * seq; non-zero stops.  The count, or -1. */
+int store_agent_usage_foreach(struct store *st, const char *host,
+			      int (*fn)(const struct agent_usage_rec *, void *),
+			      void *arg);
+
 #endif

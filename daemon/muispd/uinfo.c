@@ -210,15 +210,18 @@ void uinfo_hello(struct muispd *md, struct conn *c, const struct mp_msg *req)
 	struct mp_msg m;
 	uint32_t id = 0;
 	size_t n;
-	int oob;
+	int scheme, oob;
 
 	if (!md->conf.agent_ca[0]) {
 		conn_error(c, req, MP_ERR_PERM,
 			   "agents are not enabled here (agent-ca)");
 		return;
 	}
-	oob = mp_has(req, MP_A_SCHEME) &&
-	      req->u[MP_A_SCHEME] == MP_SCHEME_OUT_OF_BAND;
+	/* standalone (the host counts per user, uinfo_usage.c) is keyed as
+	 * in band: the agent installs the key and tags nothing */
+	scheme = mp_has(req, MP_A_SCHEME) ? (int)req->u[MP_A_SCHEME] :
+					    MP_SCHEME_IN_BAND;
+	oob = scheme == MP_SCHEME_OUT_OF_BAND;
 	if (oob && !md->hold) {
 		conn_error(c, req, MP_ERR_PERM,
 			   "out-of-band agents are not enabled here (no "
@@ -242,6 +245,12 @@ void uinfo_hello(struct muispd *md, struct conn *c, const struct mp_msg *req)
 		log_warnx("%s: the agent's certificate names %zu addresses: "
 			  "the first %u keyed",
 			  c->addr, n, UINFO_ADDRS_MAX);
+	/* the host's name for its usage records: its certificate's first
+	 * address, whichever of them this channel comes from (it names
+	 * this one, so it names one) */
+	if (!uinfo_cert_addrs(SSL_get0_peer_certificate(c->ssl), "",
+			      &c->agent_host, 1))
+		memcpy(c->agent_host, c->agent_addrs[0], sizeof(c->agent_host));
 	/* the newest session wins: an old one may be a dead agent's */
 	while ((old = uinfo_other(md, c))) {
 		log_info("%s: agent's earlier channel (%s) replaced", c->addr,
@@ -262,13 +271,22 @@ void uinfo_hello(struct muispd *md, struct conn *c, const struct mp_msg *req)
 	OPENSSL_cleanse(key, sizeof(key));
 	c->agent_key_id = id;
 	c->agent_oob = oob;
+	c->agent_standalone = scheme == MP_SCHEME_STANDALONE;
 	md->agent_sessions++;
 	c->agent_interval = md->conf.agent_keepalive_s;
+	if (oob)
+		snprintf(why, sizeof(why),
+			 ", out of band: its new flows held until it names "
+			 "their user");
+	else if (c->agent_standalone)
+		snprintf(why, sizeof(why),
+			 ", standalone: the host counts per user (its "
+			 "records as %s)",
+			 c->agent_host);
+	else
+		why[0] = '\0';
 	log_info("%s: agent keyed (key id %u) for %u address%s%s", c->addr, id,
-		 c->agent_naddrs, c->agent_naddrs == 1 ? "" : "es",
-		 oob ? ", out of band: its new flows held until it names "
-		       "their user" :
-		       "");
+		 c->agent_naddrs, c->agent_naddrs == 1 ? "" : "es", why);
 	/* the host's blocked users first: the agent applies them before it
 	 * tags anything under the key WELCOME gives */
 	userblock_session(md, c);

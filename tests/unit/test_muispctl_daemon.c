@@ -461,6 +461,7 @@ enum fake {
 	FAKE_KEYS,	   /* KEY_LIST: two OP_KEY (MORE), OP_OK; ROTATE: OK */
 	FAKE_COUNTERS,	   /* RADIUS_STATS: 2 counters (MORE), then 1 */
 	FAKE_NO_COUNTERS,  /* RADIUS_STATS: none (no RADIUS) */
+	FAKE_USAGE,	   /* AGENT_USAGE: rows of one host or two */
 };
 
 static char sock_path[108];
@@ -479,6 +480,50 @@ static void send_key(int fd, uint32_t serial, uint64_t id, uint64_t t, int attr,
 	mp_set_u(&m, MP_A_KEY_STATE, attr == MP_A_NOT_AFTER);
 	mp_set_u(&m, attr, v);
 	opd_send(fd, &m);
+}
+
+/* An OP_AGENT_USAGE_ROW: host's user, from first to last, bytes and
+ * packets sent (received: ten times as many), the host's highest
+ * record. */
+static void send_usage(int fd, uint32_t serial, const char *host, uint32_t user,
+		       uint64_t first, uint64_t last, uint64_t bytes,
+		       uint64_t pkts, uint64_t seq)
+{
+	static struct mp_msg m;
+
+	mp_init(&m, MP_T_OP_AGENT_USAGE_ROW, MP_F_REPLY | MP_F_MORE, serial);
+	mp_set_s(&m, MP_A_ADDR, host);
+	mp_set_u(&m, MP_A_USER, user);
+	mp_set_u(&m, MP_A_TIME, first);
+	mp_set_u(&m, MP_A_END, last);
+	mp_set_u(&m, MP_A_SENT_BYTES, bytes);
+	mp_set_u(&m, MP_A_SENT_PKTS, pkts);
+	mp_set_u(&m, MP_A_RECV_BYTES, 10 * bytes);
+	mp_set_u(&m, MP_A_RECV_PKTS, 10 * pkts);
+	mp_set_u(&m, MP_A_SERIAL, seq);
+	opd_send(fd, &m);
+}
+
+/* FAKE_USAGE: every host's rows (and the word that some were left
+ * out), or those of 2001:db8::9 asked as it is written canonically. */
+static void serve_usage(int fd, const struct mp_msg *req)
+{
+	static struct mp_msg rep;
+	int all = !mp_has(req, MP_A_ADDR);
+
+	if (req->type != MP_T_OP_AGENT_USAGE)
+		_exit(5);
+	if (all)
+		send_usage(fd, req->serial, "192.0.2.20", 7001, 1800000000,
+			   1800003600, 1234567, 890, 42);
+	if (all || !strcmp(req->s[MP_A_ADDR], "2001:db8::9"))
+		send_usage(fd, req->serial, "2001:db8::9", 7, 1800000060,
+			   1800000120, 5, 1, 3);
+	mp_init(&rep, MP_T_OP_OK, MP_F_REPLY, req->serial);
+	if (all)
+		mp_set_s(&rep, MP_A_MESSAGE,
+			 "the first 2 rows only: name a host for its own");
+	opd_send(fd, &rep);
 }
 
 static void serve(int fd, int mode)
@@ -566,6 +611,9 @@ static void serve(int fd, int mode)
 			break;
 		case FAKE_GARBAGE:
 			opd_send_garbage(fd);
+			break;
+		case FAKE_USAGE:
+			serve_usage(fd, &req);
 			break;
 		default:
 			_exit(4);
@@ -771,6 +819,54 @@ static void test_cli_keys(void **state)
 	fake_stop();
 }
 
+/* agent usage: standalone agents' records as muispd adds them up, per
+ * host and user; one host's, named as the operator writes it; a list
+ * muispd cut short says so; refused when muispd is not there. */
+static void test_cli_agent_usage(void **state)
+{
+	(void)state;
+	fake_start(FAKE_USAGE);
+	assert_int_equal(run("--daemon", sock_path, "agent", "usage", NULL),
+			 EXIT_OK);
+	assert_string_equal(
+		out_txt,
+		"HOST         USER  FIRST                 LAST                 "
+		" SENT_BYTES  SENT_PKTS  RECV_BYTES  RECV_PKTS\n"
+		"192.0.2.20   7001  2027-01-15T08:00:00Z  2027-01-15T09:00:00Z"
+		"     1234567        890    12345670       8900\n"
+		"2001:db8::9     7  2027-01-15T08:01:00Z  2027-01-15T08:02:00Z"
+		"           5          1          50         10\n");
+	assert_string_equal(err_txt, "muispctl: agent usage: muispd: the "
+				     "first 2 rows only: name a host for its "
+				     "own\n");
+	assert_int_equal(run("--daemon", sock_path, "--json", "agent", "usage",
+			     "2001:DB8:0::9", NULL),
+			 EXIT_OK);
+	assert_string_equal(err_txt, "");
+	assert_string_equal(out_txt,
+			    "[{\"host\":\"2001:db8::9\",\"user\":7,"
+			    "\"first_s\":1800000060,\"last_s\":1800000120,"
+			    "\"sent_bytes\":5,\"sent_packets\":1,"
+			    "\"recv_bytes\":50,\"recv_packets\":10}]\n");
+	/* a host without records */
+	assert_int_equal(run("--daemon", sock_path, "--json", "agent", "usage",
+			     "192.0.2.99", NULL),
+			 EXIT_OK);
+	assert_string_equal(out_txt, "[]\n");
+	fake_stop();
+	/* rows of another kind are refused */
+	fake_start(FAKE_LIST);
+	assert_int_equal(run("--daemon", sock_path, "agent", "usage", NULL),
+			 EXIT_FAIL);
+	assert_string_equal(err_txt, "muispctl: agent usage: unexpected "
+				     "status reply from muispd\n");
+	assert_string_equal(out_txt, "");
+	fake_stop();
+	assert_int_equal(run("--daemon", sock_path, "agent", "usage", NULL),
+			 EXIT_FAIL);
+	assert_non_null(strstr(err_txt, "muispd not reachable"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -783,6 +879,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_cli_fake_daemon, fake_teardown),
 		cmocka_unit_test_teardown(test_cli_keys, fake_teardown),
 		cmocka_unit_test_teardown(test_cli_stats_radius, fake_teardown),
+		cmocka_unit_test_teardown(test_cli_agent_usage, fake_teardown),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
 

@@ -24,7 +24,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <openssl/ec.h>
 #include <openssl/evp.h>
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -939,6 +941,382 @@ static void test_agent_cert_addrs(void **state)
 	X509_free(x);
 }
 
+/* ---- the standalone meter (uinfo_usage.c, PROTOCOL.md §9 step 9) ---- */
+
+/* A certificate of key signed by signer as issuer (NULL: self-signed, a
+ * CA), subjectAltName san (NULL: none), valid from an hour ago. */
+static X509 *test_cert(EVP_PKEY *key, EVP_PKEY *signer, X509 *issuer,
+		       const char *cn, const char *san)
+{
+	static long serial;
+	X509 *x = X509_new();
+	X509_NAME *n;
+	X509_EXTENSION *e;
+
+	assert_non_null(x);
+	assert_int_equal(X509_set_version(x, 2), 1);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), ++serial);
+	X509_gmtime_adj(X509_getm_notBefore(x), -3600);
+	X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+	assert_int_equal(X509_set_pubkey(x, key), 1);
+	n = X509_get_subject_name(x);
+	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
+				   (const unsigned char *)cn, -1, -1, 0);
+	assert_int_equal(X509_set_issuer_name(
+				 x, issuer ? X509_get_subject_name(issuer) : n),
+			 1);
+	e = X509V3_EXT_conf_nid(NULL, NULL, NID_basic_constraints,
+				issuer ? "critical,CA:FALSE" :
+					 "critical,CA:TRUE");
+	assert_non_null(e);
+	X509_add_ext(x, e, -1);
+	X509_EXTENSION_free(e);
+	if (san) {
+		e = X509V3_EXT_conf_nid(NULL, NULL, NID_subject_alt_name, san);
+		assert_non_null(e);
+		X509_add_ext(x, e, -1);
+		X509_EXTENSION_free(e);
+	}
+	assert_true(X509_sign(x, signer, EVP_sha256()) > 0);
+	return x;
+}
+
+/* The router's end of a TLS 1.3 session with an agent whose certificate
+ * (from a CA the router trusts) names san: the handshake done in memory,
+ * as muispd's own context would (the peer verified, the result kept for
+ * UINFO_HELLO to read). */
+static SSL *agent_tls(const char *san)
+{
+	EVP_PKEY *ca_key = EVP_EC_gen("P-256"), *key = EVP_EC_gen("P-256");
+	X509 *ca, *crt;
+	SSL_CTX *sctx = SSL_CTX_new(TLS_server_method());
+	SSL_CTX *cctx = SSL_CTX_new(TLS_client_method());
+	SSL *srv, *cli;
+	BIO *sb, *cb;
+	int sdone = 0, cdone = 0;
+
+	assert_non_null(ca_key);
+	assert_non_null(key);
+	assert_non_null(sctx);
+	assert_non_null(cctx);
+	ca = test_cert(ca_key, ca_key, NULL, "agent CA", NULL);
+	crt = test_cert(key, ca_key, ca, "host", san);
+	/* the router: the CA's own certificate will do as its name */
+	SSL_CTX_set_min_proto_version(sctx, TLS1_3_VERSION);
+	assert_int_equal(SSL_CTX_use_certificate(sctx, ca), 1);
+	assert_int_equal(SSL_CTX_use_PrivateKey(sctx, ca_key), 1);
+	assert_int_equal(X509_STORE_add_cert(SSL_CTX_get_cert_store(sctx), ca),
+			 1);
+	SSL_CTX_set_verify(sctx, SSL_VERIFY_PEER, NULL);
+	SSL_CTX_set_min_proto_version(cctx, TLS1_3_VERSION);
+	assert_int_equal(SSL_CTX_use_certificate(cctx, crt), 1);
+	assert_int_equal(SSL_CTX_use_PrivateKey(cctx, key), 1);
+	srv = SSL_new(sctx);
+	cli = SSL_new(cctx);
+	assert_non_null(srv);
+	assert_non_null(cli);
+	assert_int_equal(BIO_new_bio_pair(&sb, 0, &cb, 0), 1);
+	SSL_set_bio(srv, sb, sb);
+	SSL_set_bio(cli, cb, cb);
+	SSL_set_accept_state(srv);
+	SSL_set_connect_state(cli);
+	for (int i = 0; i < 16 && !(sdone && cdone); i++) {
+		if (!cdone)
+			cdone = SSL_do_handshake(cli) == 1;
+		if (!sdone)
+			sdone = SSL_do_handshake(srv) == 1;
+	}
+	assert_true(sdone && cdone);
+	assert_int_equal(SSL_get_verify_result(srv), X509_V_OK);
+	SSL_free(cli);
+	SSL_CTX_free(cctx);
+	SSL_CTX_free(sctx); /* srv holds it */
+	X509_free(crt);
+	X509_free(ca);
+	EVP_PKEY_free(key);
+	EVP_PKEY_free(ca_key);
+	return srv;
+}
+
+/* A usage record of the host's user, sequence number seq, in *m: 2
+ * packets sent, 3000 bytes and 4 packets received. */
+static void usage_msg(struct fix *f, struct mp_msg *m, uint64_t seq,
+		      uint32_t user, uint64_t start, uint64_t end,
+		      uint64_t sent_bytes)
+{
+	req(f, m, MP_T_UINFO_USAGE);
+	mp_set_u(m, MP_A_SERIAL, seq);
+	mp_set_u(m, MP_A_USER, user);
+	mp_set_u(m, MP_A_TIME, start);
+	mp_set_u(m, MP_A_END, end);
+	mp_set_u(m, MP_A_SENT_BYTES, sent_bytes);
+	mp_set_u(m, MP_A_SENT_PKTS, 2);
+	mp_set_u(m, MP_A_RECV_BYTES, 3000);
+	mp_set_u(m, MP_A_RECV_PKTS, 4);
+}
+
+/* ... fed to a. */
+static void usage_send(struct fix *f, struct conn *a, uint64_t seq,
+		       uint32_t user, uint64_t start, uint64_t end,
+		       uint64_t sent_bytes)
+{
+	struct mp_msg m;
+
+	usage_msg(f, &m, seq, user, start, end, sent_bytes);
+	send_msg(f, a, &m);
+}
+
+/* ... and acked: the answer to it, with its sequence number. */
+static void usage_acked(struct fix *f, struct conn *a, uint64_t seq,
+			uint32_t user, uint64_t start, uint64_t end,
+			uint64_t sent_bytes)
+{
+	struct mp_msg m;
+
+	usage_send(f, a, seq, user, start, end, sent_bytes);
+	reply(f, a, MP_T_UINFO_USAGE_ACK, &m);
+	assert_int_equal(m.u[MP_A_SERIAL], seq);
+}
+
+/* OP_AGENT_USAGE (of host, NULL: all) as "HOST USER FIRST LAST SENT_B
+ * SENT_P RECV_B RECV_P SEQ|..." */
+static const char *usage_rows(struct fix *f, const char *host, char *buf,
+			      size_t len)
+{
+	struct mp_msg m;
+	size_t o = 0;
+
+	buf[0] = '\0';
+	req(f, &m, MP_T_OP_AGENT_USAGE);
+	if (host)
+		mp_set_s(&m, MP_A_ADDR, host);
+	send_msg(f, f->op, &m);
+	for (;;) {
+		muispd_fix_next(f->op, &m);
+		assert_int_equal(m.serial, f->serial);
+		if (m.type == MP_T_OP_OK)
+			break;
+		assert_int_equal(m.type, MP_T_OP_AGENT_USAGE_ROW);
+		assert_true(m.flags & MP_F_MORE);
+		o += (size_t)snprintf(
+			buf + o, len - o,
+			"%s %u %llu %llu %llu %llu %llu %llu %llu|",
+			m.s[MP_A_ADDR], (unsigned)m.u[MP_A_USER],
+			(unsigned long long)m.u[MP_A_TIME],
+			(unsigned long long)m.u[MP_A_END],
+			(unsigned long long)m.u[MP_A_SENT_BYTES],
+			(unsigned long long)m.u[MP_A_SENT_PKTS],
+			(unsigned long long)m.u[MP_A_RECV_BYTES],
+			(unsigned long long)m.u[MP_A_RECV_PKTS],
+			(unsigned long long)m.u[MP_A_SERIAL]);
+		assert_true(o < len);
+	}
+	assert_false(mp_has(&m, MP_A_MESSAGE));
+	assert_int_equal(f->op->wlen, 0);
+	return buf;
+}
+
+/* A standalone agent's hello (SCHEME 2) is keyed as in band, the session
+ * marked standalone, its records named by the certificate's first
+ * address (not the channel's); an in-band hello on the same channel
+ * after it is not standalone any more; SCHEME 1 without a hold queue is
+ * still refused. */
+static void test_agent_standalone_hello(void **state)
+{
+	struct fix *f = *state;
+	struct conn *a = user(f, "127.0.0.1");
+	char buf[512];
+	struct mp_msg m;
+
+	snprintf(f->md->conf.agent_ca, sizeof(f->md->conf.agent_ca),
+		 "/nonexistent/agent-ca.pem");
+	a->ssl = agent_tls("IP:192.0.2.7, IP:127.0.0.1");
+	req(f, &m, MP_T_UINFO_HELLO);
+	mp_set_u(&m, MP_A_SCHEME, MP_SCHEME_OUT_OF_BAND);
+	send_msg(f, a, &m);
+	error(f, a, MP_ERR_PERM, NULL); /* no agent-hold-queue here */
+	req(f, &m, MP_T_UINFO_HELLO);
+	mp_set_u(&m, MP_A_SCHEME, MP_SCHEME_STANDALONE);
+	send_msg(f, a, &m);
+	reply(f, a, MP_T_UINFO_WELCOME, &m);
+	assert_true(m.u[MP_A_KEY_ID] >= 1);
+	assert_string_equal(m.s[MP_A_ADDR], "127.0.0.1");
+	assert_int_equal(a->agent_key_id, m.u[MP_A_KEY_ID]);
+	assert_true(a->agent_standalone);
+	assert_false(a->agent_oob);
+	assert_int_equal(a->agent_naddrs, 2);
+	assert_string_equal(a->agent_addrs[0], "127.0.0.1");
+	assert_string_equal(a->agent_host, "192.0.2.7");
+	assert_int_equal(f->md->agent_sessions, 1);
+	/* its records: the certificate's first address's */
+	usage_acked(f, a, 1, 7, T0, T0 + 60, 1000);
+	assert_string_equal(usage_rows(f, NULL, buf, sizeof(buf)),
+			    "192.0.2.7 7 1700000000 1700000060 1000 2 3000 4 "
+			    "1|");
+	/* in band again: no more records */
+	req(f, &m, MP_T_UINFO_HELLO);
+	send_msg(f, a, &m);
+	reply(f, a, MP_T_UINFO_WELCOME, &m);
+	assert_false(a->agent_standalone);
+	assert_int_equal(f->md->agent_sessions, 1);
+	usage_send(f, a, 2, 7, T0, T0 + 60, 1000);
+	error(f, a, MP_ERR_PERM, NULL);
+	uinfo_conn_gone(f->md, a);
+	assert_int_equal(f->md->agent_sessions, 0);
+}
+
+/*
+ * UINFO_USAGE: refused without an agent session (STATE) and on one that
+ * is not standalone (PERM), with sequence number 0 or an end before the
+ * start (PROTO); stored and acked with its sequence number, the answers
+ * in order when several come back to back; sent again (its ack lost),
+ * acked again and stored once, even with other values (the first kept);
+ * not stored (the store failed): ERROR(INTERNAL), stored when sent again;
+ * kept across a restart.  OP_AGENT_USAGE: a row per host and user, by
+ * host and user: the first start, the last end, the sums (saturated at
+ * 2^64 - 1), the host's highest sequence number; one host's rows.
+ */
+static void test_agent_usage(void **state)
+{
+	struct fix *f = *state;
+	struct conn *c = user(f, ALICE), *a, *b;
+	char buf[1024];
+	struct mp_msg m, m2;
+	int n;
+
+	/* no session */
+	usage_send(f, c, 1, 7, T0, T0 + 60, 1000);
+	error(f, c, MP_ERR_STATE, "no agent session (hello)");
+	usage_send(f, f->op, 1, 7, T0, T0 + 60, 1000);
+	error(f, f->op, MP_ERR_STATE, "no agent session (hello)");
+	/* in band */
+	a = agent_conn(f);
+	usage_send(f, a, 1, 7, T0, T0 + 60, 1000);
+	error(f, a, MP_ERR_PERM, NULL);
+	assert_int_equal(f->md->agent_usage.refused, 3);
+	/* standalone (as uinfo_hello() leaves it) */
+	a->agent_standalone = 1;
+	strcpy(a->agent_host, "127.0.0.1");
+	usage_send(f, a, 0, 7, T0, T0 + 60, 1000);
+	error(f, a, MP_ERR_PROTO, NULL);
+	usage_send(f, a, 1, 7, T0, T0 - 1, 1000);
+	error(f, a, MP_ERR_PROTO, NULL);
+	assert_int_equal(f->md->agent_usage.refused, 5);
+	assert_string_equal(usage_rows(f, NULL, buf, sizeof(buf)), "");
+	usage_acked(f, a, 1, 7, T0, T0 + 60, 1000);
+	usage_acked(f, a, 1, 7, T0, T0 + 60, 1000); /* its ack lost */
+	usage_acked(f, a, 1, 8, T0, T0 + 60, 5);    /* not the one stored */
+	assert_int_equal(f->md->agent_usage.stored, 1);
+	assert_int_equal(f->md->agent_usage.dups, 2);
+	assert_int_equal(f->md->agent_usage.conflicts, 1);
+	assert_string_equal(usage_rows(f, NULL, buf, sizeof(buf)),
+			    "127.0.0.1 7 1700000000 1700000060 1000 2 3000 4 "
+			    "1|");
+	/* a batch: two records back to back, answered in order */
+	usage_send(f, a, 3, 8, T0 + 30, T0 + 90, 10);
+	usage_msg(f, &m, 2, 7, T0 + 60, T0 + 120, UINT64_MAX);
+	n = mp_encode(&m, a->rbuf, sizeof(a->rbuf));
+	assert_true(n > 0);
+	m.serial = ++f->serial;
+	mp_set_u(&m, MP_A_SERIAL, 4);
+	mp_set_u(&m, MP_A_USER, 9);
+	n += mp_encode(&m, a->rbuf + n, sizeof(a->rbuf) - (size_t)n);
+	a->rlen = (size_t)n;
+	conn_input(f->md, a);
+	assert_int_equal(a->rlen, 0);
+	muispd_fix_next(a, &m2); /* seq 3's */
+	assert_int_equal(m2.type, MP_T_UINFO_USAGE_ACK);
+	assert_int_equal(m2.serial, f->serial - 2);
+	assert_int_equal(m2.u[MP_A_SERIAL], 3);
+	muispd_fix_next(a, &m2);
+	assert_int_equal(m2.type, MP_T_UINFO_USAGE_ACK);
+	assert_int_equal(m2.serial, f->serial - 1);
+	assert_int_equal(m2.u[MP_A_SERIAL], 2);
+	reply(f, a, MP_T_UINFO_USAGE_ACK, &m2);
+	assert_int_equal(m2.u[MP_A_SERIAL], 4);
+	/* user 7's sum of sent bytes: saturated */
+	assert_string_equal(usage_rows(f, NULL, buf, sizeof(buf)),
+			    "127.0.0.1 7 1700000000 1700000120 "
+			    "18446744073709551615 4 6000 8 4|"
+			    "127.0.0.1 8 1700000030 1700000090 10 2 3000 4 4|"
+			    "127.0.0.1 9 1700000060 1700000120 "
+			    "18446744073709551615 2 3000 4 4|");
+	/* the store fails: not acked, kept by the agent and sent again */
+	store_test_fail = 1;
+	usage_send(f, a, 5, 7, T0 + 120, T0 + 180, 1);
+	error(f, a, MP_ERR_INTERNAL,
+	      "usage record 5 not stored: send it again");
+	store_test_fail = 0;
+	assert_int_equal(f->md->agent_usage.failed, 1);
+	usage_acked(f, a, 5, 7, T0 + 120, T0 + 180, 1);
+	/* a backlog longer than the address's burst: not counted against
+	 * it (the clock stands still: no token comes back meanwhile) */
+	for (uint64_t seq = 6; seq < 6 + 2 * f->md->conf.msg_burst; seq++)
+		usage_acked(f, a, seq, 10, T0, T0 + 60, 1);
+	assert_int_equal(a->state, C_OPEN);
+	assert_int_equal(f->md->refused.rate, 0);
+	assert_int_equal(f->md->agent_usage.stored,
+			 5 + 2 * f->md->conf.msg_burst);
+	/* another host (an IPv6 agent), before the first by name */
+	b = agent_conn(f);
+	b->agent_standalone = 1;
+	strcpy(b->agent_host, "::1");
+	strcpy(b->agent_addrs[0], "::1");
+	usage_acked(f, b, 1, 7, T0, T0 + 10, 1);
+	assert_string_equal(usage_rows(f, "0:0::1", buf, sizeof(buf)),
+			    "::1 7 1700000000 1700000010 1 2 3000 4 1|");
+	assert_string_equal(usage_rows(f, "127.0.0.1", buf, sizeof(buf)),
+			    "127.0.0.1 7 1700000000 1700000180 "
+			    "18446744073709551615 6 9000 12 105|"
+			    "127.0.0.1 8 1700000030 1700000090 10 2 3000 4 "
+			    "105|"
+			    "127.0.0.1 9 1700000060 1700000120 "
+			    "18446744073709551615 2 3000 4 105|"
+			    "127.0.0.1 10 1700000000 1700000060 100 200 300000 "
+			    "400 105|");
+	assert_string_equal(usage_rows(f, "192.0.2.1", buf, sizeof(buf)), "");
+	/* all: by host ("127..." before "::1") and user */
+	usage_rows(f, NULL, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "|127.0.0.1 10 1700000000 1700000060 100 "
+				    "200 300000 400 105|"
+				    "::1 7 1700000000 1700000010 1 2 3000 4 "
+				    "1|"));
+	assert_int_equal(strncmp(buf, "127.0.0.1 7 ", 12), 0);
+	req(f, &m, MP_T_OP_AGENT_USAGE);
+	mp_set_s(&m, MP_A_ADDR, "alice");
+	send_msg(f, f->op, &m);
+	error(f, f->op, MP_ERR_PROTO, "not an IP address: alice");
+	/* agents may not ask, users neither */
+	req(f, &m, MP_T_OP_AGENT_USAGE);
+	send_msg(f, a, &m);
+	error(f, a, MP_ERR_PERM, "operator only");
+	/* kept: a restarted muispd has them, and knows a resent one */
+	restart(f, T0 + 300);
+	assert_string_equal(usage_rows(f, "::1", buf, sizeof(buf)),
+			    "::1 7 1700000000 1700000010 1 2 3000 4 1|");
+	a = agent_conn(f);
+	a->agent_standalone = 1;
+	strcpy(a->agent_host, "127.0.0.1");
+	usage_acked(f, a, 5, 7, T0 + 120, T0 + 180, 1);
+	assert_int_equal(f->md->agent_usage.stored, 0);
+	assert_int_equal(f->md->agent_usage.dups, 1);
+	assert_int_equal(f->md->agent_usage.conflicts, 0);
+	/* on a session that is not standalone they count as any message */
+	a->agent_standalone = 0;
+	for (unsigned i = 0; i < f->md->conf.msg_burst; i++) {
+		usage_send(f, a, 6, 7, T0, T0 + 60, 1);
+		error(f, a, MP_ERR_PERM, NULL);
+	}
+	usage_msg(f, &m2, 6, 7, T0, T0 + 60, 1);
+	muispd_fix_feed(f->md, a, &m2);
+	muispd_fix_next(a, &m);
+	assert_int_equal(m.u[MP_A_ERROR], MP_ERR_PERM);
+	assert_string_equal(m.s[MP_A_MESSAGE],
+			    "too many requests from "
+			    "127.0.0.1: at most 20 a second");
+	assert_int_equal(a->state, C_CLOSING);
+}
+
 /* Replies as requests, operator types from a user, a bind from the
  * operator, malformed frames. */
 static void test_channel_rules(void **state)
@@ -1167,7 +1545,8 @@ static void test_control_table(void **state)
 				 t == MP_T_OP_KEY || t == MP_T_OP_REG ||
 				 t == MP_T_OP_COUNTERS ||
 				 t == MP_T_OP_SNAP_ROW ||
-				 t == MP_T_OP_USER_BLOCK_ROW;
+				 t == MP_T_OP_USER_BLOCK_ROW ||
+				 t == MP_T_OP_AGENT_USAGE_ROW;
 		int op_request = t >= 128 && !reply_type &&
 				 strcmp(mp_type_name(t), "unknown");
 
@@ -1178,7 +1557,7 @@ static void test_control_table(void **state)
 			assert_null(control_handler(t));
 		}
 	}
-	assert_int_equal(handled, 19);
+	assert_int_equal(handled, 20);
 	req(f, &m, MP_T_OP_OK);
 	send_msg(f, f->op, &m);
 	error(f, f->op, MP_ERR_PROTO, "unexpected op-ok");
@@ -2792,6 +3171,8 @@ int main(void)
 		cmocka_unit_test(test_agent_cert_addrs),
 		MUISPD_FIX_TEST(test_agent_owner),
 		MUISPD_FIX_TEST(test_user_block),
+		MUISPD_FIX_TEST(test_agent_standalone_hello),
+		MUISPD_FIX_TEST(test_agent_usage),
 		MUISPD_FIX_TEST(test_channel_rules),
 		MUISPD_FIX_TEST(test_control_table),
 		MUISPD_FIX_TEST(test_radius_stats),

@@ -390,6 +390,10 @@ static void test_roundtrip_all_types(void **state)
 		MP_T_OP_USER_BLOCK,
 		MP_T_OP_USER_BLOCK_LIST,
 		MP_T_OP_USER_BLOCK_ROW,
+		MP_T_UINFO_USAGE,
+		MP_T_UINFO_USAGE_ACK,
+		MP_T_OP_AGENT_USAGE,
+		MP_T_OP_AGENT_USAGE_ROW,
 	};
 	unsigned ok = 0;
 
@@ -671,7 +675,7 @@ static void test_uinfo_owner(void **state)
 			    "uinfo-owner-get");
 }
 
-/* Out of band: UINFO_HELLO may carry SCHEME (an enum mp_scheme: 0 or 1),
+/* Out of band: UINFO_HELLO may carry SCHEME (an enum mp_scheme: 0, 1 or 2),
  * UINFO_OWNER_GET PROTO (6 TCP, the default, absent; 17 UDP); out of
  * range is refused both ways, and neither goes in the other's type. */
 static void test_uinfo_scheme_proto(void **state)
@@ -695,10 +699,19 @@ static void test_uinfo_scheme_proto(void **state)
 	assert_true(mp_has(&msg2, MP_A_SCHEME));
 	assert_int_equal(msg2.u[MP_A_SCHEME], 1);
 	assert_int_equal(msg2.present, 1ull << MP_A_SCHEME);
-	/* 2 is no scheme: refused as encoded, and as received */
+	/* 2 is standalone: accepted as received, and as encoded */
 	buf[MP_HDR_LEN + 4] = 2;
+	assert_int_equal(mp_decode(buf, (size_t)n, &msg2), 0);
+	assert_int_equal(msg2.u[MP_A_SCHEME], MP_SCHEME_STANDALONE);
+	mp_set_u(&msg, MP_A_SCHEME, MP_SCHEME_STANDALONE);
+	assert_int_equal(mp_encode(&msg, buf2, sizeof(buf2)), n);
+	assert_memory_equal(buf, buf2, (size_t)n);
+	/* 3 is no scheme: refused as received, and as encoded */
+	buf[MP_HDR_LEN + 4] = 3;
 	assert_int_equal(mp_decode(buf, (size_t)n, &msg2), MP_E_ATTR_VALUE);
-	mp_set_u(&msg, MP_A_SCHEME, 2);
+	buf[MP_HDR_LEN + 4] = 0xff;
+	assert_int_equal(mp_decode(buf, (size_t)n, &msg2), MP_E_ATTR_VALUE);
+	mp_set_u(&msg, MP_A_SCHEME, 3);
 	assert_int_equal(mp_encode(&msg, buf, sizeof(buf)), MP_E_ATTR_VALUE);
 	mp_set_u(&msg, MP_A_SCHEME, __MP_SCHEME_LAST);
 	assert_int_equal(mp_encode(&msg, buf, sizeof(buf)), MP_E_ATTR_VALUE);
@@ -799,6 +812,119 @@ static void test_user_block(void **state)
 	assert_string_equal(mp_type_name(MP_T_UINFO_BLOCK), "uinfo-block");
 }
 
+/* A standalone agent's usage record with every attribute it needs. */
+static void usage_record(struct mp_msg *m, uint32_t serial, uint64_t seq)
+{
+	mp_init(m, MP_T_UINFO_USAGE, 0, serial);
+	mp_set_u(m, MP_A_SERIAL, seq);
+	mp_set_u(m, MP_A_USER, 7001);
+	mp_set_u(m, MP_A_TIME, 1700000000);
+	mp_set_u(m, MP_A_END, 1700000060);
+	mp_set_u(m, MP_A_SENT_BYTES, UINT64_MAX);
+	mp_set_u(m, MP_A_SENT_PKTS, 12);
+	mp_set_u(m, MP_A_RECV_BYTES, 0);
+	mp_set_u(m, MP_A_RECV_PKTS, 34);
+}
+
+/* The standalone meter (SCHEME 2): UINFO_USAGE round trip, each of its
+ * eight attributes required and nothing else allowed, its answer
+ * UINFO_USAGE_ACK with SERIAL; OP_AGENT_USAGE's optional host, its rows. */
+static void test_uinfo_usage(void **state)
+{
+	static const int need[] = {
+		MP_A_SERIAL,	 MP_A_USER,	  MP_A_TIME,
+		MP_A_END,	 MP_A_SENT_BYTES, MP_A_SENT_PKTS,
+		MP_A_RECV_BYTES, MP_A_RECV_PKTS,
+	};
+	int n, n2;
+
+	(void)state;
+	assert_int_equal(MP_A_END, 55);
+	assert_int_equal(MP_A_RECV_PKTS, 59);
+	assert_int_equal(MP_T_UINFO_USAGE, 17);
+	assert_int_equal(MP_T_UINFO_USAGE_ACK, 75);
+	assert_int_equal(MP_T_OP_AGENT_USAGE, 149);
+	assert_int_equal(MP_T_OP_AGENT_USAGE_ROW, 150);
+	usage_record(&msg, 3, 42);
+	n = mp_encode(&msg, buf, sizeof(buf));
+	/* eight attributes: USER a u32 (8 bytes), the others u64 (12) */
+	assert_int_equal(n, MP_HDR_LEN + 8 + 7 * 12);
+	assert_int_equal(buf[3], MP_T_UINFO_USAGE);
+	assert_int_equal(mp_decode(buf, (size_t)n, &msg2), 0);
+	assert_memory_equal(&msg, &msg2, sizeof(msg));
+	assert_true(msg2.u[MP_A_SENT_BYTES] == UINT64_MAX);
+	assert_int_equal(msg2.u[MP_A_END], 1700000060);
+	n2 = mp_encode(&msg2, buf2, sizeof(buf2));
+	assert_int_equal(n2, n);
+	assert_memory_equal(buf, buf2, (size_t)n);
+	/* the last attribute is RECV_PKTS (59): without it, missing */
+	assert_int_equal(buf[n - 12 + 1], MP_A_RECV_PKTS);
+	buf[11] -= 12; /* the header's length */
+	assert_int_equal(mp_decode(buf, (size_t)n - 12, &msg2),
+			 MP_E_ATTR_MISSING);
+	/* each one missing is refused, by the encoder too */
+	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
+		usage_record(&msg, 3, 42);
+		msg.present &= ~(1ull << need[i]);
+		assert_int_equal(mp_encode(&msg, buf, sizeof(buf)),
+				 MP_E_ATTR_MISSING);
+	}
+	/* SERIAL 0 and END before TIME are muispd's to refuse, not the
+	 * codec's */
+	usage_record(&msg, 3, 0);
+	mp_set_u(&msg, MP_A_END, 1);
+	assert_true(mp_encode(&msg, buf, sizeof(buf)) > 0);
+	/* nothing else */
+	usage_record(&msg, 3, 42);
+	mp_set_s(&msg, MP_A_ADDR, "10.77.0.100");
+	assert_int_equal(mp_encode(&msg, buf, sizeof(buf)),
+			 MP_E_ATTR_NOTALLOWED);
+	/* the new attributes only where they belong */
+	mp_init(&msg, MP_T_UINFO_KEEPALIVE, 0, 1);
+	mp_set_u(&msg, MP_A_END, 1);
+	assert_int_equal(mp_encode(&msg, buf, sizeof(buf)),
+			 MP_E_ATTR_NOTALLOWED);
+	/* the answer: SERIAL, the record's sequence number */
+	mp_init(&msg, MP_T_UINFO_USAGE_ACK, MP_F_REPLY, 3);
+	assert_int_equal(mp_encode(&msg, buf, sizeof(buf)), MP_E_ATTR_MISSING);
+	mp_set_u(&msg, MP_A_SERIAL, 42);
+	n = mp_encode(&msg, buf, sizeof(buf));
+	assert_int_equal(n, MP_HDR_LEN + 12);
+	assert_int_equal(mp_decode(buf, (size_t)n, &msg2), 0);
+	assert_int_equal(msg2.type, MP_T_UINFO_USAGE_ACK);
+	assert_int_equal(msg2.serial, 3);
+	assert_int_equal(msg2.u[MP_A_SERIAL], 42);
+	mp_set_u(&msg, MP_A_USER, 7001);
+	assert_int_equal(mp_encode(&msg, buf, sizeof(buf)),
+			 MP_E_ATTR_NOTALLOWED);
+	/* the operator's view: a host, or all */
+	mp_init(&msg, MP_T_OP_AGENT_USAGE, 0, 1);
+	n = mp_encode(&msg, buf, sizeof(buf));
+	assert_int_equal(n, MP_HDR_LEN);
+	mp_set_s(&msg, MP_A_ADDR, "10.77.0.100");
+	n = mp_encode(&msg, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_int_equal(mp_decode(buf, (size_t)n, &msg2), 0);
+	assert_string_equal(msg2.s[MP_A_ADDR], "10.77.0.100");
+	mp_init(&msg, MP_T_OP_AGENT_USAGE_ROW, MP_F_REPLY | MP_F_MORE, 1);
+	usage_record(&msg2, 0, 42);
+	msg.present = msg2.present;
+	memcpy(msg.u, msg2.u, sizeof(msg.u));
+	assert_int_equal(mp_encode(&msg, buf, sizeof(buf)), MP_E_ATTR_MISSING);
+	mp_set_s(&msg, MP_A_ADDR, "10.77.0.100");
+	n = mp_encode(&msg, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_int_equal(mp_decode(buf, (size_t)n, &msg2), 0);
+	assert_memory_equal(&msg, &msg2, sizeof(msg));
+	assert_string_equal(mp_type_name(MP_T_UINFO_USAGE), "uinfo-usage");
+	assert_string_equal(mp_type_name(MP_T_UINFO_USAGE_ACK),
+			    "uinfo-usage-ack");
+	assert_string_equal(mp_type_name(MP_T_OP_AGENT_USAGE),
+			    "op-agent-usage");
+	assert_string_equal(mp_type_name(MP_T_OP_AGENT_USAGE_ROW),
+			    "op-agent-usage-row");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -818,6 +944,7 @@ int main(void)
 		cmocka_unit_test(test_uinfo_owner),
 		cmocka_unit_test(test_uinfo_scheme_proto),
 		cmocka_unit_test(test_user_block),
+		cmocka_unit_test(test_uinfo_usage),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,7 +5,11 @@
  * MUISP_CMD_AGENT_*).  A key is read from a file (never the command line,
  * which any user can list), and is never read back: list shows its
  * generation only.
+ *
+ * muispctl agent usage: what standalone agents counted per user, as
+ * muispd stored their usage records (OP_AGENT_USAGE).
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -13,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "daemon.h"
 #include "muispctl.h"
 #include "secret.h"
 
@@ -252,11 +257,78 @@ static int agent_del(struct ctl *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* ---- standalone agents' usage records (muispd) ---- */
+
+enum {
+	G_HOST,
+	G_USER,
+	G_FIRST,
+	G_LAST,
+	G_SENT_BYTES,
+	G_SENT_PACKETS,
+	G_RECV_BYTES,
+	G_RECV_PACKETS
+};
+static const struct out_col usage_cols[] = {
+	[G_HOST] = { "host", "HOST" },
+	[G_USER] = { "user", "USER" },
+	[G_FIRST] = { "first_s", "FIRST" },
+	[G_LAST] = { "last_s", "LAST" },
+	[G_SENT_BYTES] = { "sent_bytes", "SENT_BYTES" },
+	[G_SENT_PACKETS] = { "sent_packets", "SENT_PKTS" },
+	[G_RECV_BYTES] = { "recv_bytes", "RECV_BYTES" },
+	[G_RECV_PACKETS] = { "recv_packets", "RECV_PKTS" },
+};
+
+static int usage_row(struct out_table *t, const struct mp_msg *m)
+{
+	char b1[32], b2[32];
+
+	if (out_row(t) < 0 || out_str(t, G_HOST, m->s[MP_A_ADDR]) < 0 ||
+	    out_u64(t, G_USER, m->u[MP_A_USER]) < 0 ||
+	    out_u64_as(t, G_FIRST, m->u[MP_A_TIME],
+		       fmt_time_s(m->u[MP_A_TIME], b1, sizeof(b1))) < 0 ||
+	    out_u64_as(t, G_LAST, m->u[MP_A_END],
+		       fmt_time_s(m->u[MP_A_END], b2, sizeof(b2))) < 0 ||
+	    out_u64(t, G_SENT_BYTES, m->u[MP_A_SENT_BYTES]) < 0 ||
+	    out_u64(t, G_SENT_PACKETS, m->u[MP_A_SENT_PKTS]) < 0 ||
+	    out_u64(t, G_RECV_BYTES, m->u[MP_A_RECV_BYTES]) < 0 ||
+	    out_u64(t, G_RECV_PACKETS, m->u[MP_A_RECV_PKTS]) < 0)
+		return -1;
+	return 0;
+}
+
+/* usage [ADDRESS]: per host (that one) and user, what its records add
+ * up to */
+static int agent_usage(struct ctl *c, int argc, char **argv)
+{
+	char addr[INET6_ADDRSTRLEN];
+	struct muisp_nl_ip ip;
+	struct mp_msg req;
+	const char *why;
+
+	if (argc > 2)
+		return cli_usage("agent usage takes at most an ADDRESS");
+	mp_init(&req, MP_T_OP_AGENT_USAGE, 0, 0);
+	if (argc == 2) {
+		if (parse_ip(argv[1], &ip, &why) < 0)
+			return cli_badarg("address", argv[1], why);
+		if (!inet_ntop(ip.family, ip.a, addr, sizeof(addr)))
+			return cli_badarg("address", argv[1], "not an address");
+		mp_set_s(&req, MP_A_ADDR, addr);
+	}
+	return mpd_list_req(c, "agent usage", &req, MP_T_OP_AGENT_USAGE_ROW,
+			    usage_cols,
+			    sizeof(usage_cols) / sizeof(usage_cols[0]),
+			    usage_row);
+}
+
 static const struct ctl_verb agent_verbs[] = {
 	{ "list", agent_list, "" },
 	{ "set", agent_set, "ADDRESS key-id N key-file FILE|- [hold-queue N]" },
 	{ "close", agent_close, "ADDRESS" },
 	{ "del", agent_del, "ADDRESS" },
+	{ "usage", agent_usage, "[ADDRESS]" },
 	{ NULL, NULL, NULL },
 };
 

@@ -123,7 +123,17 @@ int mpd_next(struct ctl *c, const char *what, struct mp_msg *rep)
 int mpd_list(struct ctl *c, const char *what, uint8_t type, uint8_t row_type,
 	     const struct out_col *cols, size_t ncols, mpd_row_fn row)
 {
-	struct mp_msg req, rep;
+	struct mp_msg req;
+
+	mp_init(&req, type, 0, 0);
+	return mpd_list_req(c, what, &req, row_type, cols, ncols, row);
+}
+
+int mpd_list_req(struct ctl *c, const char *what, struct mp_msg *req,
+		 uint8_t row_type, const struct out_col *cols, size_t ncols,
+		 mpd_row_fn row)
+{
+	struct mp_msg rep;
 	struct out_table *t;
 	int rc;
 
@@ -132,8 +142,7 @@ int mpd_list(struct ctl *c, const char *what, uint8_t type, uint8_t row_type,
 	t = out_new(cols, ncols);
 	if (!t)
 		return EXIT_FAIL;
-	mp_init(&req, type, 0, 0);
-	for (rc = mpd_call(c, what, &req, &rep); rc == EXIT_OK;
+	for (rc = mpd_call(c, what, req, &rep); rc == EXIT_OK;
 	     rc = mpd_next(c, what, &rep)) {
 		if (rep.type == MP_T_OP_OK)
 			break;
@@ -148,6 +157,9 @@ int mpd_list(struct ctl *c, const char *what, uint8_t type, uint8_t row_type,
 	}
 	if (rc == EXIT_OK)
 		out_print(t, c->out, c->fmt, OUT_LIST);
+	/* OP_OK's word on the list (rows left out) */
+	if (rc == EXIT_OK && mp_has(&rep, MP_A_MESSAGE))
+		cli_warn("%s: muispd: %s", what, rep.s[MP_A_MESSAGE]);
 	out_free(t);
 	return rc;
 }

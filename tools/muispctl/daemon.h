@@ -50,6 +50,12 @@ struct out_col;
 typedef int (*mpd_row_fn)(struct out_table *t, const struct mp_msg *m);
 int mpd_list(struct ctl *c, const char *what, uint8_t type, uint8_t row_type,
 	     const struct out_col *cols, size_t ncols, mpd_row_fn row);
+/* The same for a request with attributes (req: its type and them; its
+ * serial is set here).  An OP_OK with MESSAGE (rows left out) is said on
+ * stderr after the table, the exit code still EXIT_OK. */
+int mpd_list_req(struct ctl *c, const char *what, struct mp_msg *req,
+		 uint8_t row_type, const struct out_col *cols, size_t ncols,
+		 mpd_row_fn row);
 /* A reply that is not the expected one: "muispctl: WHAT: muispd: MESSAGE"
  * for an ERROR, "unexpected REPLY" otherwise.  Returns EXIT_FAIL. */
 int mpd_fail(const char *what, const struct mp_msg *rep);

@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The standalone meter (thesis ch. 5(c), PROTOCOL.md §9 step 9): a
+ * multi-user host's agent whose UINFO_HELLO says SCHEME standalone counts
+ * its users' traffic itself and sends the router usage records over its
+ * channel, UINFO_USAGE {SERIAL (the record's sequence number, >= 1,
+ * growing per agent), USER, TIME .. END, bytes and packets sent and
+ * received}.  muispd stores each in its database (agent_usage, one row
+ * per host and sequence number) before it answers UINFO_USAGE_ACK
+ * {SERIAL}; the agent deletes a record only once acked and sends the
+ * unacked ones again after a reconnect, so a record stored already is
+ * acked again and not stored twice.  A record not stored (the store
+ * failed) is answered ERROR(INTERNAL): the agent keeps it.
+ *
+ * The host is named by the first address its certificate names (as
+ * inet_ntop writes it: uinfo.c, c->agent_host), so a dual-stack host's
+ * records are one host's whichever address its channel comes from.
+ *
+ * The operator's view (OP_AGENT_USAGE, `muispctl agent usage`): per host
+ * and user, the first start, the last end and the sums, and the host's
+ * highest sequence number stored.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "muispd.h"
+#include "store.h"
+
+/* Rows of one OP_AGENT_USAGE answer at most: about 160 bytes each, so
+ * that the answer fits in an operator's output queue (MUISPD_WBUF_OP). */
+#define UINFO_USAGE_ROWS_MAX 4096
+
+/* refusals and store failures; resent records; conflicting ones (each
+ * its own, so that a run of resends hides no conflict) */
+static struct log_rl rl_usage = LOG_RL_INIT(10, 5);
+static struct log_rl rl_resent = LOG_RL_INIT(10, 5);
+static struct log_rl rl_conflict = LOG_RL_INIT(10, 5);
+
+/* a + b, UINT64_MAX when it would wrap: a sum of counters taken as they
+ * came (an agent's u64 are not checked) */
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+static int usage_same(const struct agent_usage_rec *a,
+		      const struct agent_usage_rec *b)
+{
+	return a->user == b->user && a->start == b->start && a->end == b->end &&
+	       a->sent_bytes == b->sent_bytes && a->sent_pkts == b->sent_pkts &&
+	       a->recv_bytes == b->recv_bytes && a->recv_pkts == b->recv_pkts;
+}
+
+static void usage_refuse(struct muispd *md, struct conn *c,
+			 const struct mp_msg *req, int err, const char *why)
+{
+	md->agent_usage.refused++;
+	log_ratelimited(&rl_usage, LOG_WARNING,
+			"%s: usage record %llu refused: %s (%llu refused so "
+			"far)",
+			c->addr, (unsigned long long)req->u[MP_A_SERIAL], why,
+			(unsigned long long)md->agent_usage.refused);
+	conn_error(c, req, err, "%s", why);
+}
+
+/* UINFO_USAGE on an agent's channel: stored (once), then acked. */
+void uinfo_usage(struct muispd *md, struct conn *c, const struct mp_msg *req)
+{
+	struct agent_usage_rec r, old;
+	struct mp_msg m;
+	int rc;
+
+	if (!c->agent_key_id) {
+		usage_refuse(md, c, req, MP_ERR_STATE,
+			     "no agent session (hello)");
+		return;
+	}
+	if (!c->agent_standalone) {
+		usage_refuse(md, c, req, MP_ERR_PERM,
+			     "usage records are a standalone agent's (hello "
+			     "with scheme 2)");
+		return;
+	}
+	if (!req->u[MP_A_SERIAL]) {
+		usage_refuse(md, c, req, MP_ERR_PROTO,
+			     "a record's sequence number (SERIAL) is at least "
+			     "1");
+		return;
+	}
+	if (req->u[MP_A_END] < req->u[MP_A_TIME]) {
+		usage_refuse(md, c, req, MP_ERR_PROTO,
+			     "the record ends (END) before it starts (TIME)");
+		return;
+	}
+	memset(&r, 0, sizeof(r));
+	snprintf(r.host, sizeof(r.host), "%s", c->agent_host);
+	r.seq = req->u[MP_A_SERIAL];
+	r.user = (uint32_t)req->u[MP_A_USER];
+	r.start = req->u[MP_A_TIME];
+	r.end = req->u[MP_A_END];
+	r.sent_bytes = req->u[MP_A_SENT_BYTES];
+	r.sent_pkts = req->u[MP_A_SENT_PKTS];
+	r.recv_bytes = req->u[MP_A_RECV_BYTES];
+	r.recv_pkts = req->u[MP_A_RECV_PKTS];
+	rc = -1;
+	if (!store_begin(md->st)) {
+		rc = store_agent_usage_put(md->st, &r, &old);
+		if (rc < 0 || store_commit(md->st)) {
+			store_rollback(md->st);
+			rc = -1;
+		}
+	}
+	if (rc < 0) {
+		md->agent_usage.failed++;
+		log_ratelimited(&rl_usage, LOG_WARNING,
+				"%s: usage record %llu of %s not stored (%llu "
+				"so far): the agent keeps it",
+				c->addr, (unsigned long long)r.seq, r.host,
+				(unsigned long long)md->agent_usage.failed);
+		conn_error(c, req, MP_ERR_INTERNAL,
+			   "usage record %llu not stored: send it again",
+			   (unsigned long long)r.seq);
+		return;
+	}
+	if (rc == 0) {
+		md->agent_usage.stored++;
+		log_debug("%s: usage record %llu of %s: user %u, %llu..%llu",
+			  c->addr, (unsigned long long)r.seq, r.host, r.user,
+			  (unsigned long long)r.start,
+			  (unsigned long long)r.end);
+	} else if (usage_same(&r, &old)) {
+		/* the ack was lost: the agent sent it again */
+		md->agent_usage.dups++;
+		log_ratelimited(&rl_resent, LOG_INFO,
+				"%s: usage record %llu of %s stored already "
+				"(%llu resent so far)",
+				c->addr, (unsigned long long)r.seq, r.host,
+				(unsigned long long)md->agent_usage.dups);
+	} else {
+		/* the agent lost its sequence (its state wiped?): the first
+		 * record stays, the operator is told */
+		md->agent_usage.dups++;
+		md->agent_usage.conflicts++;
+		log_ratelimited(&rl_conflict, LOG_WARNING,
+				"%s: usage record %llu of %s differs from the "
+				"one stored under that number (user %u, "
+				"%llu..%llu): the first kept (%llu so far)",
+				c->addr, (unsigned long long)r.seq, r.host,
+				old.user, (unsigned long long)old.start,
+				(unsigned long long)old.end,
+				(unsigned long long)md->agent_usage.conflicts);
+	}
+	mp_init(&m, MP_T_UINFO_USAGE_ACK, MP_F_REPLY, req->serial);
+	mp_set_u(&m, MP_A_SERIAL, r.seq);
+	conn_queue(c, &m);
+}
+
+/* One (host, user) of the operator's view. */
+struct usage_row {
+	uint32_t user;
+	uint64_t first, last;
+	uint64_t sent_bytes, sent_pkts, recv_bytes, recv_pkts;
+};
+
+/* OP_AGENT_USAGE's walk: the rows of the current host, sent when the
+ * next host begins (each carries the host's highest sequence number). */
+struct usage_walk {
+	struct conn *c;
+	uint32_t serial; /* the request's */
+	char host[64];
+	uint64_t host_seq;
+	struct usage_row *rows;
+	unsigned n, cap;
+	unsigned sent;
+	int full;   /* UINFO_USAGE_ROWS_MAX sent, more left */
+	int closed; /* the connection went (it does not read) */
+	int nomem;
+};
+
+/* The current host's rows to w->c. */
+static int usage_flush(struct usage_walk *w)
+{
+	struct mp_msg m;
+
+	for (unsigned i = 0; i < w->n; i++) {
+		const struct usage_row *u = &w->rows[i];
+
+		if (w->sent == UINFO_USAGE_ROWS_MAX) {
+			w->full = 1;
+			break;
+		}
+		mp_init(&m, MP_T_OP_AGENT_USAGE_ROW, MP_F_REPLY | MP_F_MORE,
+			w->serial);
+		mp_set_s(&m, MP_A_ADDR, w->host);
+		mp_set_u(&m, MP_A_SERIAL, w->host_seq);
+		mp_set_u(&m, MP_A_USER, u->user);
+		mp_set_u(&m, MP_A_TIME, u->first);
+		mp_set_u(&m, MP_A_END, u->last);
+		mp_set_u(&m, MP_A_SENT_BYTES, u->sent_bytes);
+		mp_set_u(&m, MP_A_SENT_PKTS, u->sent_pkts);
+		mp_set_u(&m, MP_A_RECV_BYTES, u->recv_bytes);
+		mp_set_u(&m, MP_A_RECV_PKTS, u->recv_pkts);
+		if (conn_queue(w->c, &m)) {
+			w->closed = 1;
+			break;
+		}
+		w->sent++;
+	}
+	w->n = 0;
+	w->host_seq = 0;
+	return w->full || w->closed;
+}
+
+static int usage_walk_rec(const struct agent_usage_rec *r, void *arg)
+{
+	struct usage_walk *w = arg;
+	struct usage_row *u;
+
+	if (strcmp(w->host, r->host)) {
+		if (usage_flush(w))
+			return 1;
+		snprintf(w->host, sizeof(w->host), "%s", r->host);
+	}
+	if (r->seq > w->host_seq)
+		w->host_seq = r->seq;
+	u = w->n ? &w->rows[w->n - 1] : NULL;
+	if (!u || u->user != r->user) {
+		if (w->n == w->cap) {
+			unsigned cap = w->cap ? 2 * w->cap : 64;
+			struct usage_row *v =
+				realloc(w->rows, cap * sizeof(*v));
+
+			if (!v) {
+				w->nomem = 1;
+				return 1;
+			}
+			w->rows = v;
+			w->cap = cap;
+		}
+		u = &w->rows[w->n++];
+		memset(u, 0, sizeof(*u));
+		u->user = r->user;
+		u->first = r->start;
+		u->last = r->end;
+	}
+	if (r->start < u->first)
+		u->first = r->start;
+	if (r->end > u->last)
+		u->last = r->end;
+	u->sent_bytes = sat_add(u->sent_bytes, r->sent_bytes);
+	u->sent_pkts = sat_add(u->sent_pkts, r->sent_pkts);
+	u->recv_bytes = sat_add(u->recv_bytes, r->recv_bytes);
+	u->recv_pkts = sat_add(u->recv_pkts, r->recv_pkts);
+	return 0;
+}
+
+/* OP_AGENT_USAGE [ADDR]: a row per host (or the one host) and user, by
+ * host and user, then OP_OK (MESSAGE when rows were left out). */
+void uinfo_usage_op(struct muispd *md, struct conn *c, const struct mp_msg *req)
+{
+	char host[INET6_ADDRSTRLEN], text[MP_STR_MAX + 1];
+	struct usage_walk w;
+	struct mp_msg m;
+	int rc;
+
+	if (mp_has(req, MP_A_ADDR) && uinfo_canon(req->s[MP_A_ADDR], host)) {
+		conn_error(c, req, MP_ERR_PROTO, "not an IP address: %.100s",
+			   req->s[MP_A_ADDR]);
+		return;
+	}
+	memset(&w, 0, sizeof(w));
+	w.c = c;
+	w.serial = req->serial;
+	rc = store_agent_usage_foreach(md->st,
+				       mp_has(req, MP_A_ADDR) ? host : NULL,
+				       usage_walk_rec, &w);
+	if (rc >= 0 && !w.nomem)
+		usage_flush(&w);
+	free(w.rows);
+	if (w.closed)
+		return;
+	if (rc < 0 || w.nomem) {
+		/* rows sent so far: the ERROR ends the list */
+		conn_error(c, req, MP_ERR_INTERNAL, "agent usage: %s",
+			   w.nomem ? "out of memory" : "the store failed");
+		return;
+	}
+	mp_init(&m, MP_T_OP_OK, MP_F_REPLY, req->serial);
+	if (w.full) {
+		snprintf(text, sizeof(text),
+			 "the first %u rows only: name a host for its own",
+			 UINFO_USAGE_ROWS_MAX);
+		mp_set_s(&m, MP_A_MESSAGE, text);
+	}
+	conn_queue(c, &m);
+}
