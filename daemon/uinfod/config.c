@@ -206,6 +206,7 @@ static int statement(struct conf *r, struct uinfod_conf *c,
 			return -1;
 		if (parse_tag_method(r->w[1], &c->method, &why) < 0)
 			return conf_bad(r, 1, why);
+		c->method_line = r->line;
 		return 0;
 	}
 	if (!strcmp(k, "scheme")) {
@@ -215,8 +216,12 @@ static int statement(struct conf *r, struct uinfod_conf *c,
 			c->scheme = MP_SCHEME_IN_BAND;
 		else if (!strcmp(r->w[1], "out-of-band"))
 			c->scheme = MP_SCHEME_OUT_OF_BAND;
+		else if (!strcmp(r->w[1], "standalone"))
+			c->scheme = MP_SCHEME_STANDALONE;
 		else
-			return conf_bad(r, 1, "not in-band or out-of-band");
+			return conf_bad(r, 1,
+					"not in-band, out-of-band or "
+					"standalone");
 		c->scheme_line = r->line;
 		return 0;
 	}
@@ -228,6 +233,25 @@ static int statement(struct conf *r, struct uinfod_conf *c,
 		if (v < 1 || v > UINFOD_RETRY_MAX_LIMIT)
 			return conf_bad(r, 1, "not in 1..3600 s");
 		c->retry_max = (uint32_t)v;
+		return 0;
+	}
+	if (!strcmp(k, "usage-interval")) {
+		if (conf_nargs(r, 1) < 0)
+			return -1;
+		if (parse_duration_s(r->w[1], &v, &why) < 0)
+			return conf_bad(r, 1, why);
+		if (v < 1 || v > UINFOD_USAGE_INTERVAL_MAX)
+			return conf_bad(r, 1, "not in 1..3600 s");
+		c->usage_interval = (uint32_t)v;
+		return 0;
+	}
+	if (!strcmp(k, "usage-spool"))
+		return opt_path(r, c->usage_spool, sizeof(c->usage_spool));
+	if (!strcmp(k, "usage-spool-max")) {
+		if (conf_nargs(r, 1) < 0 ||
+		    conf_uint(r, 1, 1, UINFOD_USAGE_SPOOL_LIMIT, &v) < 0)
+			return -1;
+		c->usage_spool_max = (uint32_t)v;
 		return 0;
 	}
 	if (!strcmp(k, "user"))
@@ -371,6 +395,30 @@ static int check_required(struct conf *r, const struct uinfod_conf *c)
 	return 0;
 }
 
+/*
+ * The standalone scheme counts (method count, implied: a method said
+ * with it is refused), and count is the standalone scheme's alone.  The
+ * error is at the method's line.
+ */
+static int check_method(struct conf *r, struct uinfod_conf *c)
+{
+	if (c->scheme == MP_SCHEME_STANDALONE) {
+		if (c->method_line)
+			return conf_err(r, c->method_line,
+					"method: not with the standalone "
+					"scheme (line %d), which counts "
+					"(method count is implied): remove it",
+					c->scheme_line);
+		c->method = MUISP_TAG_METHOD_COUNT;
+		return 0;
+	}
+	if (c->method == MUISP_TAG_METHOD_COUNT)
+		return conf_err(r, c->method_line,
+				"method: count is the standalone scheme's: "
+				"say scheme standalone");
+	return 0;
+}
+
 int uinfod_config_parse(const char *name, const char *text,
 			struct uinfod_conf *c, uinfod_lookup_fn lookup,
 			char *err, size_t errlen)
@@ -382,6 +430,10 @@ int uinfod_config_parse(const char *name, const char *text,
 	c->port = MUISP_DEFAULT_CONTROL_PORT;
 	c->method = MUISP_TAG_METHOD_PACKET;
 	c->retry_max = UINFOD_RETRY_MAX_S;
+	c->usage_interval = UINFOD_USAGE_INTERVAL_S;
+	c->usage_spool_max = UINFOD_USAGE_SPOOL_MAX;
+	snprintf(c->usage_spool, sizeof(c->usage_spool), "%s",
+		 UINFOD_USAGE_SPOOL);
 	if (conf_init(&r, name, text, err, errlen) < 0)
 		return -1;
 	while ((k = conf_next(&r)) == CONF_WORDS) {
@@ -409,6 +461,8 @@ int uinfod_config_parse(const char *name, const char *text,
 					      "out-of-band): the module keeps "
 					      "it theirs",
 					      c->scheme_line);
+	if (!rc)
+		rc = check_method(&r, c);
 	if (!rc && !c->server_name[0])
 		memcpy(c->server_name, c->meter, sizeof(c->server_name));
 	conf_fini(&r);

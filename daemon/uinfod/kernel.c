@@ -4,8 +4,9 @@
  * the configuration, with the users the router blocks flagged (their
  * packets dropped and counted as denied), its tagger keyed or closed
  * (MUISP_CMD_TAG_SET; a setting without KEY and KEY_ID is closed: mapped
- * users' packets are dropped and counted as blocked).  Failures are logged with the
- * kernel's extended ack.
+ * users' packets are dropped and counted as blocked), and, for the
+ * standalone scheme, what the COUNT method counted per uid (the map's
+ * dump).  Failures are logged with the kernel's extended ack.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -194,6 +195,25 @@ int uinfod_kernel_block(struct muisp_nl *nl, const struct uinfod_conf *c,
 		if (user_set(nl, &u) < 0)
 			return -1;
 	}
+	return 0;
+}
+
+int uinfod_kernel_counts(struct muisp_nl *nl, struct muisp_nl_tag_user **rows,
+			 size_t *n)
+{
+	struct umap m = { 0 };
+	int e;
+
+	*rows = NULL;
+	*n = 0;
+	if (muisp_nl_tag_user_dump(nl, umap_add, umap_reset, &m) < 0) {
+		e = errno;
+		free(m.v);
+		errno = e;
+		return -1;
+	}
+	*rows = m.v;
+	*n = m.n;
 	return 0;
 }
 

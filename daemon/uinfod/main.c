@@ -18,6 +18,18 @@
  * they are flagged in the module's user map before the tagger opens, so
  * none of their packets leaves under the new key; a change while up is
  * applied at once.  A session's list ends with it.
+ *
+ * Standalone (thesis ch. 5(c)), the tagger's method is COUNT: keyed, the
+ * module counts each mapped user's traffic and tags nothing.  The
+ * counters are collected into the usage spool (usage.c) at start, before
+ * the user map is touched (what an earlier run left uncollected is
+ * recorded under the users it was counted for), every usage-interval,
+ * and once more at a clean exit; the session sends the records and
+ * main.c deletes each the router acknowledges.  A spool that holds
+ * usage-spool-max records closes the tagger, since nothing more could be
+ * recorded: the tagger is open only while the session is up and the
+ * spool is not full, and opens again, with the session's key (kept
+ * here while the session is up), as soon as acks make room.
  */
 #include <errno.h>
 #include <net/if.h>
@@ -25,6 +37,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 
 #include <openssl/ssl.h>
 
@@ -43,8 +56,16 @@ struct uinfod {
 	sd_event *e;
 	struct uinfod_session *s;
 	char last_why[256];	     /* the last failed attempt logged */
-	uint32_t key_id;	     /* the key installed, 0: closed */
+	uint32_t key_id;	     /* the session's key, 0: none (down) */
+	int open;		     /* the tagger keyed */
 	struct uinfod_blocks blocks; /* the router's, this session */
+	/* standalone: the session's key while it is up (to open the tagger
+	 * again after a full spool), the spool, its collection timer, and
+	 * whether the spool's being full keeps the tagger closed */
+	uint8_t key[MUISP_AGENT_KEY_LEN];
+	struct uinfod_usage *usage;
+	sd_event_source *collect;
+	int full;
 };
 
 static void usage(FILE *f)
@@ -60,18 +81,159 @@ static void usage(FILE *f)
 		"left closed.\n");
 }
 
-/* Out of band the module is not used: the router asks who owns a flow. */
-static int in_band(const struct uinfod *d)
+/* Out of band the module is not used: the router asks who owns a flow.
+ * In band it tags, standalone it counts. */
+static int uses_module(const struct uinfod *d)
 {
-	return d->conf.scheme == MP_SCHEME_IN_BAND;
+	return d->conf.scheme != MP_SCHEME_OUT_OF_BAND;
+}
+
+static int standalone(const struct uinfod *d)
+{
+	return d->conf.scheme == MP_SCHEME_STANDALONE;
 }
 
 static void close_tagger(struct uinfod *d)
 {
-	if (in_band(d) &&
+	if (uses_module(d) &&
 	    uinfod_kernel_close(d->nl, d->ifindex, d->conf.method) < 0)
 		fatalx("the tagger cannot be closed: exiting");
+	d->open = 0;
+}
+
+/* The session is down: its key forgotten, the tagger closed. */
+static void session_gone(struct uinfod *d)
+{
+	close_tagger(d);
 	d->key_id = 0;
+	explicit_bzero(d->key, sizeof(d->key));
+}
+
+/*
+ * Standalone: the tagger open exactly while the session is up and the
+ * spool not full.  0, or -1 (it should be open and cannot be: logged).
+ */
+static int tagger_apply(struct uinfod *d)
+{
+	int want = d->key_id && !d->full;
+
+	if (want && !d->open) {
+		if (uinfod_kernel_key(d->nl, d->ifindex, d->conf.method, d->key,
+				      d->key_id) < 0)
+			return -1;
+		d->open = 1;
+	} else if (!want && d->open) {
+		close_tagger(d);
+	}
+	return 0;
+}
+
+static struct log_rl rl_collect = LOG_RL_INIT(60, 3);
+/* a spool at its maximum goes full and back at each ack and collection */
+static struct log_rl rl_full = LOG_RL_INIT(60, 4);
+
+/* Standalone: is the spool full (or no longer)?  The tagger follows. */
+static void spool_check(struct uinfod *d)
+{
+	int full = uinfod_usage_full(d->usage);
+
+	if (full == d->full)
+		return;
+	d->full = full;
+	if (full)
+		log_ratelimited(
+			&rl_full, LOG_ERR,
+			"usage spool %s full (%llu records the router "
+			"has not acknowledged: usage-spool-max): the "
+			"tagger is closed, local users' traffic "
+			"blocked until the router acknowledges some",
+			d->conf.usage_spool,
+			(unsigned long long)uinfod_usage_count(d->usage));
+	else
+		log_ratelimited(
+			&rl_full, LOG_INFO,
+			"usage spool %s below its maximum again (%llu "
+			"records): %s",
+			d->conf.usage_spool,
+			(unsigned long long)uinfod_usage_count(d->usage),
+			d->key_id ? "local users' traffic counted "
+				    "again" :
+				    "the tagger opens with the next "
+				    "session");
+	if (tagger_apply(d) < 0)
+		log_warnx("the tagger stays closed: local users' traffic "
+			  "blocked (tried again at the next collection)");
+}
+
+/*
+ * Standalone: the module's counters into the spool (what changed since
+ * the last collection, one record per user), then sent.  0, or -1
+ * (logged, rate-limited: the module keeps counting, the next collection
+ * takes the delta).
+ */
+static int collect(struct uinfod *d)
+{
+	struct muisp_nl_tag_user *rows;
+	struct uinfod_usage_result res;
+	size_t n;
+	int rc;
+
+	if (uinfod_kernel_counts(d->nl, &rows, &n) < 0) {
+		log_ratelimited(&rl_collect, LOG_WARNING,
+				"usage: the module's counters: %s (collected "
+				"at the next interval)",
+				strerror(errno));
+		return -1;
+	}
+	rc = uinfod_usage_collect(d->usage, rows, n, (uint64_t)time(NULL),
+				  &res);
+	free(rows);
+	if (rc < 0) {
+		log_ratelimited(&rl_collect, LOG_WARNING,
+				"usage: the spool %s failed (collected at the "
+				"next interval)",
+				d->conf.usage_spool);
+		return -1;
+	}
+	if (res.added)
+		log_info("usage: %u record%s of %zu user%s (%llu in the spool)",
+			 res.added, res.added == 1 ? "" : "s", n,
+			 n == 1 ? "" : "s",
+			 (unsigned long long)uinfod_usage_count(d->usage));
+	if (res.held)
+		log_ratelimited(&rl_collect, LOG_WARNING,
+				"usage: the spool is full: %u user%s' traffic "
+				"recorded once the router acknowledges records",
+				res.held, res.held == 1 ? "" : "s");
+	spool_check(d);
+	/* a key that did not go in after a full spool: again */
+	if (!d->open && d->key_id && !d->full)
+		tagger_apply(d);
+	if (d->s)
+		uinfod_session_usage_kick(d->s);
+	return 0;
+}
+
+static int on_collect(sd_event_source *src, uint64_t usec, void *arg)
+{
+	collect(arg);
+	return 0;
+}
+
+/* The session's spool reader and acks (standalone). */
+static int on_usage_next(void *arg, uint64_t after, struct uinfod_usage_rec *r)
+{
+	return uinfod_usage_next(((struct uinfod *)arg)->usage, after, r);
+}
+
+static void on_usage_acked(void *arg, uint64_t seq)
+{
+	struct uinfod *d = arg;
+
+	if (uinfod_usage_acked(d->usage, seq) == 1)
+		log_debug("usage record %llu acknowledged again",
+			  (unsigned long long)seq);
+	spool_check(d);
 }
 
 static int on_up(void *arg, const uint8_t key[MUISP_AGENT_KEY_LEN],
@@ -79,7 +241,32 @@ static int on_up(void *arg, const uint8_t key[MUISP_AGENT_KEY_LEN],
 {
 	struct uinfod *d = arg;
 
-	if (!in_band(d)) {
+	if (standalone(d)) {
+		/* the router's blocked users first, then the key, kept */
+		if (uinfod_kernel_users(d->nl, &d->conf, &d->blocks) < 0) {
+			session_gone(d);
+			return -1;
+		}
+		memcpy(d->key, key, sizeof(d->key));
+		d->key_id = w->key_id;
+		if (tagger_apply(d) < 0) {
+			session_gone(d);
+			return -1;
+		}
+		d->last_why[0] = '\0';
+		log_info("meter %s: key id %u agreed, %s (this host is %s to "
+			 "the router; keep-alive %u s; %u blocked; %llu usage "
+			 "record%s to send)",
+			 d->conf.meter, w->key_id,
+			 d->full ? "but the usage spool is full: local users' "
+				   "traffic stays blocked" :
+				   "local users' traffic counted",
+			 w->addr, w->interval, d->blocks.n,
+			 (unsigned long long)uinfod_usage_count(d->usage),
+			 uinfod_usage_count(d->usage) == 1 ? "" : "s");
+		return 0;
+	}
+	if (!uses_module(d)) {
 		d->key_id = w->key_id;
 		d->last_why[0] = '\0';
 		log_info("meter %s: session up (out of band: the router holds "
@@ -92,10 +279,11 @@ static int on_up(void *arg, const uint8_t key[MUISP_AGENT_KEY_LEN],
 	if (uinfod_kernel_users(d->nl, &d->conf, &d->blocks) < 0 ||
 	    uinfod_kernel_key(d->nl, d->ifindex, d->conf.method, key,
 			      w->key_id) < 0) {
-		close_tagger(d);
+		session_gone(d);
 		return -1;
 	}
 	d->key_id = w->key_id;
+	d->open = 1;
 	d->last_why[0] = '\0';
 	log_info("meter %s: key id %u agreed, local users' traffic tagged "
 		 "(this host is %s to the router; keep-alive %u s; %u "
@@ -116,7 +304,7 @@ static int on_block(void *arg, uint32_t id, int blocked)
 		return -1;
 	}
 	/* before the key, on_up() applies the whole list */
-	if (in_band(d) && d->key_id &&
+	if (uses_module(d) && d->key_id &&
 	    uinfod_kernel_block(d->nl, &d->conf, id, blocked) < 0)
 		return -1;
 	log_info("user %u %s by the router (%d local user%s)", id,
@@ -131,7 +319,7 @@ static void on_down(void *arg, int was_up, const char *why, uint64_t retry_ms)
 
 	uinfod_blocks_clear(&d->blocks); /* the next session sends its own */
 	if (d->key_id || was_up) {
-		close_tagger(d);
+		session_gone(d);
 		log_warnx("meter lost: %s, local users' traffic blocked "
 			  "(retry in %llu s)",
 			  why, (unsigned long long)(retry_ms / 1000));
@@ -154,6 +342,8 @@ static const struct uinfod_session_ops session_ops = {
 	.up = on_up,
 	.down = on_down,
 	.block = on_block,
+	.usage_next = on_usage_next,
+	.usage_acked = on_usage_acked,
 };
 
 static int conf_opt(int ch, const char *arg, void *ctx)
@@ -169,7 +359,7 @@ int main(int argc, char **argv)
 	struct uinfod *d = &D;
 	struct uinfod_timing t;
 	char err[512];
-	int r;
+	int r, clean;
 
 	r = daemon_opts_parse(argc, argv, &o, "c:", NULL, conf_opt, &o, usage);
 	if (r != DAEMON_OPTS_RUN)
@@ -203,7 +393,7 @@ int main(int argc, char **argv)
 	log_init(o.foreground, LOG_DAEMON);
 	log_setverbose(o.verbose);
 
-	if (!in_band(d)) {
+	if (!uses_module(d)) {
 		log_info("started: %u local user%s named to the meter %s port "
 			 "%u out of band (the router holds this host's new "
 			 "flows and asks whose they are)",
@@ -218,22 +408,56 @@ int main(int argc, char **argv)
 	/* closed first: nothing is tagged under a key this run does not
 	 * hold, and mapped users are blocked until the agreement */
 	close_tagger(d);
+	if (standalone(d)) {
+		d->usage = uinfod_usage_open(d->conf.usage_spool,
+					     d->conf.usage_spool_max, err,
+					     sizeof(err));
+		if (!d->usage)
+			fatalx("usage spool: %s", err);
+		/* what an earlier run left uncollected, under the users it
+		 * was counted for, before the map changes */
+		collect(d);
+		if (d->full) /* spool_check() said why */
+			log_info("usage spool %s: %llu records from an earlier "
+				 "run wait for the router",
+				 d->conf.usage_spool,
+				 (unsigned long long)uinfod_usage_count(
+					 d->usage));
+	}
 	if (uinfod_kernel_users(d->nl, &d->conf, NULL) < 0)
 		fatalx("the user map cannot be set: exiting");
 	/* users' own addresses once the module knows whose they are */
 	if (uinfod_addrs_apply(d->ifindex, &d->conf) < 0)
 		fatalx("the users' own addresses cannot be set: exiting");
-	log_info("started: %u local user%s tagged on %s (method %s) with a "
-		 "key agreed with the meter %s port %u; their traffic is "
-		 "blocked until then",
-		 d->conf.nusers, d->conf.nusers == 1 ? "" : "s",
-		 d->conf.interface, tag_method_name_v[d->conf.method],
-		 d->conf.meter, d->conf.port);
+	if (standalone(d))
+		log_info("started: %u local user%s counted on %s (standalone: "
+			 "usage records every %u s, spooled in %s, at most "
+			 "%u, sent to the meter %s port %u); their traffic is "
+			 "blocked until a key is agreed",
+			 d->conf.nusers, d->conf.nusers == 1 ? "" : "s",
+			 d->conf.interface, d->conf.usage_interval,
+			 d->conf.usage_spool, d->conf.usage_spool_max,
+			 d->conf.meter, d->conf.port);
+	else
+		log_info("started: %u local user%s tagged on %s (method %s) "
+			 "with a key agreed with the meter %s port %u; their "
+			 "traffic is blocked until then",
+			 d->conf.nusers, d->conf.nusers == 1 ? "" : "s",
+			 d->conf.interface, tag_method_name_v[d->conf.method],
+			 d->conf.meter, d->conf.port);
 
 run:
 	r = evloop_new(&d->e, &(struct evloop_ops){ 0 }, d);
 	if (r < 0)
 		fatalx("event loop: %s", strerror(-r));
+	if (standalone(d)) {
+		uint64_t us = d->conf.usage_interval * EVLOOP_USEC_PER_SEC;
+
+		r = evloop_timer(d->e, &d->collect, us, us, on_collect, d);
+		if (r < 0)
+			fatalx("event loop: the collection timer: %s",
+			       strerror(-r));
+	}
 	t.retry_first_ms = UINFOD_RETRY_FIRST_S * 1000ULL;
 	t.retry_max_ms = d->conf.retry_max * 1000ULL;
 	t.handshake_ms = UINFOD_HANDSHAKE_S * 1000ULL;
@@ -244,20 +468,36 @@ run:
 	if (r < 0)
 		log_warnx("event loop: %s", strerror(-r));
 
-	uinfod_session_free(d->s);
-	if (in_band(d) &&
+	uinfod_session_free(d->s); /* no callback: the key is ours to wipe */
+	d->s = NULL;
+	d->key_id = 0;
+	explicit_bzero(d->key, sizeof(d->key));
+	clean = r >= 0;
+	if (uses_module(d) &&
 	    uinfod_kernel_close(d->nl, d->ifindex, d->conf.method) < 0)
 		r = -1;
-	evloop_free(d->e);
-	muisp_nl_close(d->nl);
-	SSL_CTX_free(d->ctx);
-	uinfod_config_free(&d->conf);
-	uinfod_blocks_free(&d->blocks);
-	if (in_band(d))
+	d->open = 0;
+	/* the last interval kept, up to the close: sent by the next run */
+	if (standalone(d) && clean)
+		collect(d);
+	if (standalone(d))
+		log_info("exiting: the tagger is closed, %llu usage record%s "
+			 "kept in %s for the router",
+			 (unsigned long long)uinfod_usage_count(d->usage),
+			 uinfod_usage_count(d->usage) == 1 ? "" : "s",
+			 d->conf.usage_spool);
+	else if (uses_module(d))
 		log_info("exiting: the tagger is closed (muispctl tag del ends "
 			 "the agent's role)");
 	else
 		log_info("exiting: the router holds this host's new flows "
 			 "until we are back");
+	sd_event_source_disable_unref(d->collect);
+	evloop_free(d->e);
+	muisp_nl_close(d->nl);
+	SSL_CTX_free(d->ctx);
+	uinfod_usage_close(d->usage);
+	uinfod_config_free(&d->conf);
+	uinfod_blocks_free(&d->blocks);
 	return r < 0 ? 1 : 0;
 }

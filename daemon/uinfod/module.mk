@@ -1,18 +1,21 @@
 # SPDX-License-Identifier: GPL-2.0
 # daemon/uinfod: muisp-uinfod, the multi-user host's side of the agent's
-# key agreement (TLS 1.3 with muispd; the module's tagger keyed or closed).
+# key agreement (TLS 1.3 with muispd; the module's tagger keyed or closed;
+# standalone, its users' usage records spooled and sent).
 UINFOD_CONF_SRCS := daemon/uinfod/config.c $(LIB_CONF_SRCS)
+# The standalone scheme's usage spool (SQLite), pure of the kernel.
+UINFOD_USAGE_SRCS := daemon/uinfod/usage.c
 # What the unit tests link: the configuration and the agreement (agree.c,
 # session.c) with lib/proto's codec and the owner queries' sock_diag
-# (lib/sockowner), not the module's netlink.
+# (lib/sockowner), the usage spool, not the module's netlink.
 UINFOD_CORE_SRCS := $(UINFOD_CONF_SRCS) daemon/uinfod/agree.c \
 	daemon/uinfod/session.c lib/proto.c $(LIB_SOCKOWNER_SRCS) \
-	$(LIB_LOG_SRCS) $(LIB_EVLOOP_SRCS)
+	$(UINFOD_USAGE_SRCS) $(LIB_LOG_SRCS) $(LIB_EVLOOP_SRCS)
 UINFOD_SRCS := $(UINFOD_CORE_SRCS) daemon/uinfod/kernel.c \
 	daemon/uinfod/addrs.c \
 	daemon/uinfod/main.c $(LIB_NL_SRCS)
 UINFOD_LIBS = $(shell $(PKG_CONFIG) --libs openssl 2>/dev/null || echo -lssl -lcrypto) \
-	$(LIB_EVLOOP_LIBS) $(LIB_SOCKOWNER_LIBS)
+	$(LIB_EVLOOP_LIBS) $(LIB_SOCKOWNER_LIBS) $(SQLITE_LIBS)
 
 $(eval $(call program,muisp-uinfod,$(UINFOD_SRCS),$(UINFOD_LIBS) $(LIB_NL_LIBS),sbin))
 

@@ -26,6 +26,17 @@
  * session's list before WELCOME, changes while up.  Each goes to
  * ops->block() and is answered UINFO_BLOCKED once applied; one that
  * cannot be is answered with an ERROR and ends the session (fail closed).
+ *
+ * Standalone (HELLO's SCHEME 2), once up the session sends the spool's
+ * records oldest first (ops->usage_next()), one UINFO_USAGE each with a
+ * serial of its own, at most UINFOD_USAGE_INFLIGHT unanswered.  Each
+ * UINFO_USAGE_ACK names a record by its SERIAL: ops->usage_acked()
+ * deletes it and the next goes; an ack for a record not in flight is
+ * logged and ignored.  An ERROR answering a UINFO_USAGE does not end the
+ * session: the record stays in the spool and sending stops until
+ * uinfod_session_usage_kick() (main.c's next collection).  What is in
+ * flight is memory only: a new session sends every record in the spool
+ * again (the router stores each once by host and sequence number).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -73,6 +84,17 @@ struct uinfod_session {
 	uint32_t serial, hello_serial;
 	struct uinfod_welcome w;
 	char why[256]; /* the attempt's last failure */
+
+	/* standalone: the records sent and not answered, in the order sent
+	 * (the frame's serial, the record's); the highest sent this round;
+	 * stalled by an ERROR until kicked; waiting for room to send */
+	struct {
+		uint32_t serial;
+		uint64_t seq;
+	} fly[UINFOD_USAGE_INFLIGHT];
+	unsigned int nfly;
+	uint64_t usage_after;
+	int usage_stalled, usage_wait_room;
 
 	size_t rlen;
 	uint8_t rbuf[MP_MAX_FRAME];
@@ -159,6 +181,10 @@ static void conn_close(struct uinfod_session *s)
 	evloop_timer_stop(s->keepalive);
 	s->rlen = s->olen = s->wlen = 0;
 	explicit_bzero(&s->w, sizeof(s->w));
+	/* a new session sends every record not acknowledged again */
+	s->nfly = 0;
+	s->usage_after = 0;
+	s->usage_stalled = s->usage_wait_room = 0;
 }
 
 static int on_retry(sd_event_source *src, uint64_t usec, void *arg)
@@ -251,6 +277,107 @@ static int send_simple(struct uinfod_session *s, uint8_t type, uint16_t flags,
 	return send_msg(s, &s->out);
 }
 
+/* ---- standalone: the usage records ---- */
+
+static struct log_rl rl_usage = LOG_RL_INIT(10, 5);
+
+/* The in-flight entry of record seq (by_serial 0) or of the frame with
+ * serial (1), or -1. */
+static int fly_find(const struct uinfod_session *s, uint64_t v, int by_serial)
+{
+	for (unsigned int i = 0; i < s->nfly; i++)
+		if (by_serial ? s->fly[i].serial == v : s->fly[i].seq == v)
+			return (int)i;
+	return -1;
+}
+
+static void fly_drop(struct uinfod_session *s, unsigned int i)
+{
+	memmove(&s->fly[i], &s->fly[i + 1],
+		(s->nfly - i - 1) * sizeof(*s->fly));
+	s->nfly--;
+}
+
+/*
+ * Send the spool's records while the session is up and standalone,
+ * fewer than UINFOD_USAGE_INFLIGHT are unanswered, nothing stalls it and
+ * the output queue has room for them and the answers the router may ask
+ * meanwhile.  0, or -1 (the session failed).
+ */
+static int usage_pump(struct uinfod_session *s)
+{
+	struct uinfod_usage_rec r;
+	int rc;
+
+	if (s->state != S_UP || s->conf->scheme != MP_SCHEME_STANDALONE ||
+	    !s->ops.usage_next)
+		return 0;
+	s->usage_wait_room = 0;
+	while (!s->usage_stalled && s->nfly < UINFOD_USAGE_INFLIGHT) {
+		if (sizeof(s->obuf) - s->olen < 2 * MP_MAX_FRAME) {
+			s->usage_wait_room = 1; /* on_io() goes on */
+			return 0;
+		}
+		rc = s->ops.usage_next(s->arg, s->usage_after, &r);
+		if (rc < 0)
+			s->usage_stalled = 1; /* the next kick tries again */
+		if (rc <= 0)
+			return 0;
+		s->usage_after = r.seq;
+		/* after a stall the spool is read again from the start:
+		 * what is still in flight is not sent twice */
+		if (fly_find(s, r.seq, 0) >= 0)
+			continue;
+		mp_init(&s->out, MP_T_UINFO_USAGE, 0, ++s->serial);
+		mp_set_u(&s->out, MP_A_SERIAL, r.seq);
+		mp_set_u(&s->out, MP_A_USER, r.user);
+		mp_set_u(&s->out, MP_A_TIME, r.start);
+		mp_set_u(&s->out, MP_A_END, r.end);
+		mp_set_u(&s->out, MP_A_SENT_BYTES, r.sent_bytes);
+		mp_set_u(&s->out, MP_A_SENT_PKTS, r.sent_pkts);
+		mp_set_u(&s->out, MP_A_RECV_BYTES, r.recv_bytes);
+		mp_set_u(&s->out, MP_A_RECV_PKTS, r.recv_pkts);
+		s->fly[s->nfly].serial = s->serial;
+		s->fly[s->nfly].seq = r.seq;
+		s->nfly++;
+		if (send_msg(s, &s->out) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* UINFO_USAGE_ACK: the record stored; the next goes.  0, or -1 (the
+ * session failed). */
+static int usage_ack(struct uinfod_session *s, const struct mp_msg *m)
+{
+	uint64_t seq = m->u[MP_A_SERIAL];
+	int i = fly_find(s, seq, 0);
+
+	if (i < 0) {
+		log_ratelimited(&rl_usage, LOG_WARNING,
+				"meter: ack of usage record %llu, not in "
+				"flight: ignored",
+				(unsigned long long)seq);
+		return 0;
+	}
+	fly_drop(s, (unsigned int)i);
+	if (s->ops.usage_acked)
+		s->ops.usage_acked(s->arg, seq);
+	return usage_pump(s);
+}
+
+void uinfod_session_usage_kick(struct uinfod_session *s)
+{
+	if (s->state != S_UP)
+		return;
+	if (s->usage_stalled) {
+		/* the records refused are older than those sent since */
+		s->usage_stalled = 0;
+		s->usage_after = 0;
+	}
+	usage_pump(s);
+}
+
 /* ---- the agreement ---- */
 
 static int arm_silence(struct uinfod_session *s)
@@ -294,7 +421,7 @@ static int welcome(struct uinfod_session *s)
 	    evloop_timer_set(s->keepalive,
 			     (uint64_t)s->w.interval * EVLOOP_USEC_PER_SEC) < 0)
 		fatalx("event loop: the session's timers");
-	return 0;
+	return usage_pump(s);
 }
 
 /* An ERROR's text: "MESSAGE (ERROR NAME)", or the name alone. */
@@ -432,7 +559,7 @@ static int on_frame(struct uinfod_session *s, const uint8_t *f, size_t len)
 {
 	struct mp_msg *m = &s->msg;
 	char buf[MP_STR_MAX + 64];
-	int rc = mp_decode(f, len, m);
+	int rc = mp_decode(f, len, m), i;
 
 	if (rc) {
 		fail(s, "bad frame from the router: %s", mp_strerror(rc));
@@ -450,6 +577,21 @@ static int on_frame(struct uinfod_session *s, const uint8_t *f, size_t len)
 		return owner_get(s, m);
 	if (m->type == MP_T_UINFO_BLOCK && !(m->flags & MP_F_REPLY))
 		return block(s, m);
+	if (m->type == MP_T_UINFO_USAGE_ACK && (m->flags & MP_F_REPLY) &&
+	    s->state == S_UP)
+		return usage_ack(s, m);
+	if (m->type == MP_T_ERROR && s->state == S_UP &&
+	    (i = fly_find(s, m->serial, 1)) >= 0) {
+		/* a record not stored: kept, sent again after a kick */
+		log_ratelimited(&rl_usage, LOG_WARNING,
+				"meter: usage record %llu not stored: %s; "
+				"kept, sent again at the next collection",
+				(unsigned long long)s->fly[i].seq,
+				error_text(m, buf, sizeof(buf)));
+		fly_drop(s, (unsigned int)i);
+		s->usage_stalled = 1;
+		return 0;
+	}
 	if (m->type == MP_T_ERROR) {
 		if (s->state == S_HELLO)
 			fail(s, "refused by the router: %s",
@@ -552,7 +694,8 @@ static int handshake(struct uinfod_session *s)
 		io_events(s, EPOLLIN);
 		log_debug("meter %s: TLS up, hello", s->conf->meter);
 		mp_init(&s->out, MP_T_UINFO_HELLO, 0, s->hello_serial);
-		/* out of band: the router holds the host's new flows and asks */
+		/* out of band: the router holds the host's new flows and
+		 * asks; standalone: this host counts and sends records */
 		if (s->conf->scheme != MP_SCHEME_IN_BAND)
 			mp_set_u(&s->out, MP_A_SCHEME, s->conf->scheme);
 		return send_msg(s, &s->out);
@@ -647,8 +790,8 @@ static int on_io(sd_event_source *src, int fd, uint32_t revents, void *arg)
 		break;
 	case S_HELLO:
 	case S_UP:
-		if (flush_out(s) == 0)
-			read_in(s);
+		if (flush_out(s) == 0 && read_in(s) == 0 && s->usage_wait_room)
+			usage_pump(s); /* room again in the output queue */
 		break;
 	case S_IDLE:
 		break;

@@ -6,7 +6,11 @@
  * configuration, agrees the agent's key with the router's muispd over
  * TLS 1.3 (both ends export it from the session, RFC 5705), installs it
  * as the module's tagger key, and closes the tagger (mapped users'
- * packets dropped) whenever there is no live session.
+ * packets dropped) whenever there is no live session.  Standalone
+ * (thesis ch. 5(c)), the module counts each user's traffic instead of
+ * tagging it, and the daemon collects the counts into usage records,
+ * spooled until the router acknowledges them; a full spool closes the
+ * tagger too.
  *
  *   config.c   muisp-uinfod.conf(5) into struct uinfod_conf
  *   agree.c    the pure parts of the agreement: WELCOME checked, the
@@ -15,13 +19,21 @@
  *              keep-alives both ways, loss and reconnection (sd-event);
  *              the router's owner queries (UINFO_OWNER_GET) answered
  *              from the kernel's socket table (lib/sockowner); its
- *              blocked users (UINFO_BLOCK) handed to main.c
+ *              blocked users (UINFO_BLOCK) handed to main.c; standalone,
+ *              the spool's records sent (UINFO_USAGE, at most 64 in
+ *              flight) and their acks handed to main.c
+ *   usage.c    standalone: the usage spool (SQLite): the module's
+ *              counters turned into records against a durable baseline,
+ *              kept until acknowledged (unit-tested without a kernel)
  *   kernel.c   the module: the user map made equal (blocked users
- *              flagged, own addresses), the tagger keyed or closed
- *              (lib/muisp_nl)
+ *              flagged, own addresses), the tagger keyed or closed, the
+ *              users' counters dumped (lib/muisp_nl)
  *   addrs.c    the Multi-IP scheme: users' own addresses on the
  *              interface and the per-uid routing that uses them
- *   main.c     start-up, the loop, the order of things
+ *   main.c     start-up, the loop, the order of things; standalone,
+ *              the collection timer and the full spool's rule (the
+ *              tagger open only while the session is up and the spool
+ *              not full)
  */
 #ifndef MUISP_UINFOD_H
 #define MUISP_UINFOD_H
@@ -46,6 +58,15 @@
 #define UINFOD_HANDSHAKE_S 15
 /* Nothing heard for this many keep-alive intervals: the meter is lost. */
 #define UINFOD_SILENT_INTERVALS 3
+/* Standalone: the counters collected every usage-interval (1 s..1 h) into
+ * records kept in usage-spool, at most usage-spool-max of them
+ * unacknowledged; at most this many sent and not yet answered. */
+#define UINFOD_USAGE_INTERVAL_S	  60
+#define UINFOD_USAGE_INTERVAL_MAX 3600
+#define UINFOD_USAGE_SPOOL	  "/var/lib/muisp-uinfod/usage.db"
+#define UINFOD_USAGE_SPOOL_MAX	  100000
+#define UINFOD_USAGE_SPOOL_LIMIT  10000000
+#define UINFOD_USAGE_INFLIGHT	  64
 
 /* A local user tagged: uid -> Accounting ID; with an address of their
  * own (the Multi-IP scheme), that address names them instead. */
@@ -66,11 +87,16 @@ struct uinfod_conf {
 	char cert[UINFOD_PATH_MAX];
 	char key[UINFOD_PATH_MAX];
 	char interface[IF_NAMESIZE];
-	uint8_t method; /* enum muisp_tag_method, default PACKET */
+	uint8_t method; /* enum muisp_tag_method, default PACKET; COUNT
+			 * with the standalone scheme */
 	uint8_t scheme; /* enum mp_scheme, default IN_BAND */
 	int scheme_line;
-	uint32_t retry_max;	   /* seconds, default 30 */
-	struct uinfod_user *users; /* sorted by uid after a parse */
+	int method_line;	  /* where method is said, 0: not said */
+	uint32_t retry_max;	  /* seconds, default 30 */
+	uint32_t usage_interval;  /* seconds, default 60 (standalone) */
+	uint32_t usage_spool_max; /* records, default 100000 (standalone) */
+	char usage_spool[UINFOD_PATH_MAX]; /* default UINFOD_USAGE_SPOOL */
+	struct uinfod_user *users;	   /* sorted by uid after a parse */
 	unsigned int nusers;
 };
 
@@ -123,6 +149,60 @@ void uinfod_blocks_free(struct uinfod_blocks *b);
  * (cur 0) is first_ms. */
 uint64_t uinfod_backoff_next(uint64_t cur, uint64_t first_ms, uint64_t max_ms);
 
+/* ---- usage.c: the standalone scheme's usage spool ---- */
+
+struct muisp_nl_tag_user;
+struct uinfod_usage;
+
+/* One usage record: a user's traffic in a period (UINFO_USAGE). */
+struct uinfod_usage_rec {
+	uint64_t seq;	     /* >= 1, growing: the record's SERIAL */
+	uint32_t user;	     /* the Accounting ID */
+	uint64_t start, end; /* seconds since the epoch, start <= end */
+	uint64_t sent_bytes, sent_pkts, recv_bytes, recv_pkts;
+};
+
+/* What a collection did. */
+struct uinfod_usage_result {
+	unsigned int added; /* records added */
+	unsigned int held;  /* users with traffic not recorded: full */
+};
+
+/*
+ * The spool at path (made, mode 0600, if it is not there), at most max
+ * records kept.  NULL with "PATH: why" in err.  A new spool's sequence
+ * numbers start above the clock's seconds times 2^16, so that one made
+ * again (its file lost) does not reuse the numbers the router stored.
+ */
+struct uinfod_usage *uinfod_usage_open(const char *path, uint64_t max,
+				       char *err, size_t errlen);
+void uinfod_usage_close(struct uinfod_usage *sp);
+/*
+ * The module's counters (rows: its dump, n of them) collected at now
+ * (seconds since the epoch), in one transaction: for each uid, the
+ * delta of each counter against its baseline (a counter below its
+ * baseline means counting began again: the deltas are the values), one
+ * record of the user's when any delta is not 0 (from the baseline's
+ * time, or the last collection's, or now, to now), and the baseline
+ * moved.  A spool that
+ * holds max records takes no more: those users' baselines stay, so the
+ * next collection after an ack records what they were owed.  Baselines
+ * of uids the dump no longer has are forgotten (mapped again, they count
+ * from 0).  0 all recorded, 1 full (res->held users kept back), -1 the
+ * spool failed (logged; nothing changed).  res may be NULL.
+ */
+int uinfod_usage_collect(struct uinfod_usage *sp,
+			 const struct muisp_nl_tag_user *rows, size_t n,
+			 uint64_t now, struct uinfod_usage_result *res);
+/* The oldest record with seq above after into r: 1, 0 none, -1 (logged). */
+int uinfod_usage_next(struct uinfod_usage *sp, uint64_t after,
+		      struct uinfod_usage_rec *r);
+/* Record seq acknowledged: deleted.  0, 1 no such record, -1 (logged). */
+int uinfod_usage_acked(struct uinfod_usage *sp, uint64_t seq);
+/* Records kept; does the spool hold its maximum? */
+uint64_t uinfod_usage_count(const struct uinfod_usage *sp);
+int uinfod_usage_full(const struct uinfod_usage *sp);
+
 /* ---- session.c ---- */
 
 struct ssl_ctx_st;
@@ -149,6 +229,16 @@ struct uinfod_session_ops {
 	 * session ends (down()), which fails closed.
 	 */
 	int (*block)(void *arg, uint32_t id, int blocked);
+	/*
+	 * Standalone: the oldest record to send with a sequence number
+	 * above after, into r: 1, 0 for none, -1 (the spool failed: sending
+	 * waits for the next uinfod_session_usage_kick()).  NULL: nothing
+	 * is sent.
+	 */
+	int (*usage_next)(void *arg, uint64_t after,
+			  struct uinfod_usage_rec *r);
+	/* Standalone: the router stored record seq (UINFO_USAGE_ACK). */
+	void (*usage_acked)(void *arg, uint64_t seq);
 };
 
 /* Timings, in ms (the configuration's, or a test's). */
@@ -169,6 +259,11 @@ uinfod_session_new(sd_event *e, const struct uinfod_conf *c,
 		   const struct uinfod_session_ops *ops, void *arg);
 /* 1 while the key is agreed and the meter heard. */
 int uinfod_session_is_up(const struct uinfod_session *s);
+/*
+ * Standalone: the spool has new records, or it is time to try again
+ * after the router refused one (ERROR): send what is pending, if up.
+ */
+void uinfod_session_usage_kick(struct uinfod_session *s);
 /* Close the session (a close_notify if it can go at once) and free it;
  * no callback is called. */
 void uinfod_session_free(struct uinfod_session *s);
@@ -194,6 +289,11 @@ int uinfod_kernel_block(struct muisp_nl *nl, const struct uinfod_conf *c,
  * of their own (c) what c says, on ifindex; an earlier start's removed.
  * 0, or -1 (logged). */
 int uinfod_addrs_apply(uint32_t ifindex, const struct uinfod_conf *c);
+
+/* The module's user map with what COUNT counted for each uid: *rows
+ * (free() it) and *n.  0, or -1 with errno (not logged). */
+int uinfod_kernel_counts(struct muisp_nl *nl, struct muisp_nl_tag_user **rows,
+			 size_t *n);
 
 /* The tagger closed on ifindex: mapped users' packets dropped.  0, or -1
  * (logged). */

@@ -101,6 +101,9 @@ $(eval $(call unit_test,test_ipfixd,tests/unit/test_ipfixd.c $(IPFIXD_CORE_SRCS)
 # agreement's pure parts and the session against a TLS server in-process
 $(eval $(call unit_test,test_uinfod_config,tests/unit/test_uinfod_config.c $(UINFOD_CONF_SRCS),))
 $(eval $(call unit_test,test_uinfod,tests/unit/test_uinfod.c $(UINFOD_CORE_SRCS) $(LIB_CA_SRCS),$(UINFOD_LIBS) -lpthread))
+# the standalone scheme's usage spool (usage.c): collections from dumps
+# made by the test, in a temporary directory
+$(eval $(call unit_test,test_uinfod_usage,tests/unit/test_uinfod_usage.c $(UINFOD_USAGE_SRCS) $(LIB_LOG_SRCS),$(SQLITE_LIBS)))
 # its Multi-IP routing (addrs.c), in a network namespace of its own
 $(eval $(call unit_test,test_uinfod_addrs,tests/unit/test_uinfod_addrs.c daemon/uinfod/addrs.c $(LIB_LOG_SRCS),$(LIB_NL_LIBS)))
 

@@ -11,7 +11,13 @@
  * nobody listening) with its reason, the back-off and a reconnection;
  * the router's owner queries (UINFO_OWNER_GET) about the agent's own
  * connection and a UDP socket of its own, answered from the kernel's
- * socket table; out of band, the HELLO says so (SCHEME).
+ * socket table; out of band, the HELLO says so (SCHEME).  Standalone,
+ * the HELLO says SCHEME 2 and the records of a real spool (usage.c) go
+ * as UINFO_USAGE after the WELCOME, oldest first, each deleted by its
+ * ack; an ack for a record not in flight and an ERROR for one do not end
+ * the session; the refused record goes again at the next kick (a
+ * collection), the unacked one again after a reconnect; at most 64 are
+ * in flight.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -37,6 +43,7 @@
 #include <openssl/ssl.h>
 
 #include "ca.h"
+#include "muisp_nl.h"
 #include "daemon/uinfod/uinfod.h"
 
 /* ---- the exporter's context, WELCOME, the back-off ---- */
@@ -198,8 +205,23 @@ enum mode {
 	M_TWICE,     /* welcome and close, twice (key ids 7 then 8) */
 	M_HANDSHAKE, /* the handshake only (the client refuses it) */
 	M_OWNER,     /* owner queries before and after the welcome */
-	M_BLOCK	     /* blocked users before and after the welcome */
+	M_BLOCK,     /* blocked users before and after the welcome */
+	M_USAGE,     /* standalone: records acked, refused, resent (twice) */
+	M_WINDOW     /* standalone: 70 records, at most 64 in flight */
 };
+
+/* M_USAGE: the user whose UINFO_BLOCK the agent's test ops take for a
+ * collection (a record added, the session kicked). */
+#define KICK_USER 4242
+
+/* A UINFO_USAGE as the server read it. */
+struct usage_seen {
+	uint32_t serial;
+	uint16_t flags;
+	uint64_t present;
+	uint64_t seq, user, time, end, sb, sp, rb, rp;
+};
+#define USAGE_SEEN 96
 
 /* A UINFO_OWNER_GET's answer, as the server read it. */
 struct owner_ans {
@@ -230,6 +252,10 @@ struct srv {
 	uint8_t key_out[2][MUISP_AGENT_KEY_LEN];
 	struct owner_ans ans[OWNER_QUERIES];
 	int nans;
+	/* standalone: the records received, those received where none was
+	 * due, the sessions played through */
+	struct usage_seen useen[USAGE_SEEN];
+	int nuseen, usage_unexpected, usage_done;
 };
 
 static int ssl_read_full(SSL *ssl, uint8_t *b, size_t len)
@@ -375,6 +401,136 @@ static int srv_owner_queries(struct srv *s, SSL *ssl, int fd, int welcomed)
 	return 0;
 }
 
+/* Standalone: read n UINFO_USAGE into s->useen, the agent's keep-alives
+ * skipped; with blocked, then the UINFO_BLOCKED a UINFO_BLOCK asked for.
+ * 0, or -1. */
+static int srv_usage_read(struct srv *s, SSL *ssl, int n, int blocked)
+{
+	static struct mp_msg m;
+
+	while (n > 0 || blocked) {
+		struct usage_seen *u;
+
+		if (srv_recv(ssl, &m) < 0)
+			return -1;
+		if (m.type == MP_T_UINFO_KEEPALIVE)
+			continue;
+		if (m.type == MP_T_UINFO_BLOCKED && blocked && !n) {
+			blocked = 0;
+			continue;
+		}
+		if (m.type != MP_T_UINFO_USAGE || !n || s->nuseen == USAGE_SEEN)
+			return -1;
+		u = &s->useen[s->nuseen++];
+		u->serial = m.serial;
+		u->flags = m.flags;
+		u->present = m.present;
+		u->seq = m.u[MP_A_SERIAL];
+		u->user = m.u[MP_A_USER];
+		u->time = m.u[MP_A_TIME];
+		u->end = m.u[MP_A_END];
+		u->sb = m.u[MP_A_SENT_BYTES];
+		u->sp = m.u[MP_A_SENT_PKTS];
+		u->rb = m.u[MP_A_RECV_BYTES];
+		u->rp = m.u[MP_A_RECV_PKTS];
+		n--;
+	}
+	return 0;
+}
+
+/* UINFO_USAGE_ACK for record seq, answering the frame serial. */
+static void srv_usage_ack(SSL *ssl, uint32_t serial, uint64_t seq)
+{
+	static struct mp_msg a;
+
+	mp_init(&a, MP_T_UINFO_USAGE_ACK, MP_F_REPLY, serial);
+	mp_set_u(&a, MP_A_SERIAL, seq);
+	srv_send(ssl, &a);
+}
+
+/* A keep-alive of the server's answered: whatever the agent sent before
+ * the answer is in, and acks sent before it are handled.  A UINFO_USAGE
+ * meanwhile is counted as unexpected.  0, or -1. */
+static int srv_roundtrip(struct srv *s, SSL *ssl)
+{
+	static struct mp_msg m;
+
+	mp_init(&m, MP_T_UINFO_KEEPALIVE, 0, 99);
+	srv_send(ssl, &m);
+	for (;;) {
+		if (srv_recv(ssl, &m) < 0)
+			return -1;
+		if (m.type == MP_T_UINFO_KEEPALIVE && (m.flags & MP_F_REPLY) &&
+		    m.serial == 99)
+			return 0;
+		if (m.type == MP_T_UINFO_USAGE)
+			s->usage_unexpected++;
+		else if (m.type != MP_T_UINFO_KEEPALIVE)
+			return -1;
+	}
+}
+
+/*
+ * M_USAGE, the first session: three records; the first acked, an ack for
+ * a record never sent, an ERROR for the third: the session goes on, and
+ * nothing more is sent until a collection (a UINFO_BLOCK of KICK_USER):
+ * then the third again and the new one, not the second (in flight).
+ * The second session: the second record again, the only one left.
+ * M_WINDOW: 64 sent, the rest one by one as acks come.
+ */
+static int srv_usage(struct srv *s, SSL *ssl)
+{
+	static struct mp_msg m;
+	int i;
+
+	if (s->mode == M_USAGE && s->sessions == 1) {
+		if (srv_usage_read(s, ssl, 3, 0) < 0)
+			return -1;
+		srv_usage_ack(ssl, s->useen[0].serial, s->useen[0].seq);
+		srv_usage_ack(ssl, 12345, 999);
+		mp_init(&m, MP_T_ERROR, MP_F_REPLY, s->useen[2].serial);
+		mp_set_u(&m, MP_A_ERROR, MP_ERR_INTERNAL);
+		mp_set_s(&m, MP_A_MESSAGE, "usage record not stored");
+		srv_send(ssl, &m);
+		if (srv_roundtrip(s, ssl) < 0)
+			return -1;
+		mp_init(&m, MP_T_UINFO_BLOCK, 0, 70);
+		mp_set_u(&m, MP_A_USER, KICK_USER);
+		mp_set_u(&m, MP_A_BLOCKED, 1);
+		srv_send(ssl, &m);
+		if (srv_usage_read(s, ssl, 2, 1) < 0)
+			return -1;
+		srv_usage_ack(ssl, s->useen[3].serial, s->useen[3].seq);
+		srv_usage_ack(ssl, s->useen[4].serial, s->useen[4].seq);
+		if (srv_roundtrip(s, ssl) < 0)
+			return -1;
+	} else if (s->mode == M_USAGE) {
+		if (srv_usage_read(s, ssl, 1, 0) < 0)
+			return -1;
+		srv_usage_ack(ssl, s->useen[5].serial, s->useen[5].seq);
+		if (srv_roundtrip(s, ssl) < 0)
+			return -1;
+	} else {
+		if (srv_usage_read(s, ssl, 64, 0) < 0 ||
+		    srv_roundtrip(s, ssl) < 0)
+			return -1;
+		srv_usage_ack(ssl, s->useen[0].serial, s->useen[0].seq);
+		if (srv_usage_read(s, ssl, 1, 0) < 0 ||
+		    srv_roundtrip(s, ssl) < 0)
+			return -1;
+		for (i = 1; i < 65; i++)
+			srv_usage_ack(ssl, s->useen[i].serial, s->useen[i].seq);
+		if (srv_usage_read(s, ssl, 5, 0) < 0)
+			return -1;
+		for (i = 65; i < 70; i++)
+			srv_usage_ack(ssl, s->useen[i].serial, s->useen[i].seq);
+		if (srv_roundtrip(s, ssl) < 0)
+			return -1;
+	}
+	s->usage_done++;
+	return 0;
+}
+
 /* The key as muispd exports it, the context written out here. */
 static void srv_export(SSL *ssl, uint32_t id, uint8_t *key)
 {
@@ -453,6 +609,10 @@ static int srv_one(struct srv *s, SSL_CTX *ctx, uint32_t id)
 		rc = 0;
 		goto out;
 	}
+	if (s->mode == M_USAGE || s->mode == M_WINDOW) {
+		rc = srv_usage(s, ssl);
+		goto out;
+	}
 	if (s->mode == M_OWNER) {
 		rc = srv_owner_queries(s, ssl, fd, 1);
 		goto out;
@@ -502,7 +662,8 @@ static void *srv_main(void *arg)
 	/* as muispd's agent-ca: asked for, checked after the handshake */
 	SSL_CTX_load_verify_locations(ctx, p(CA), NULL);
 	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, verify_later);
-	if (srv_one(s, ctx, 7) == 0 && s->mode == M_TWICE)
+	if (srv_one(s, ctx, 7) == 0 &&
+	    (s->mode == M_TWICE || s->mode == M_USAGE))
 		srv_one(s, ctx, 8);
 	SSL_CTX_free(ctx);
 	return NULL;
@@ -552,7 +713,37 @@ struct obs {
 	uint64_t retry[8];
 	uint32_t key_id[4];
 	uint8_t key[4][MUISP_AGENT_KEY_LEN];
+	/* standalone: the spool the session reads, the session (kicked by
+	 * a block of KICK_USER after a record is added), the acks */
+	struct uinfod_usage *sp;
+	struct uinfod_session *s;
+	int nacked;
+	uint64_t acked[80];
+	uint64_t fed_sent, fed_pkts, fed_now; /* uid 1001's counters, when */
 };
+
+/*
+ * A collection into o's spool that makes one record: uid 1001, mapped to
+ * user, sent bytes more (and a packet) than at the last; its first
+ * record has 7 bytes and a packet received.  0, or -1.
+ */
+static int add_record(struct obs *o, uint32_t user, uint64_t sent)
+{
+	struct muisp_nl_tag_user u;
+
+	memset(&u, 0, sizeof(u));
+	u.uid = 1001;
+	u.user = user;
+	MUISP_NL_SET(&u, MUISP_TAG_USER_A_USER);
+	o->fed_sent += sent;
+	o->fed_pkts++;
+	o->fed_now = o->fed_now ? o->fed_now + 60 : 1000;
+	u.sent_bytes = o->fed_sent;
+	u.sent_packets = o->fed_pkts;
+	u.recv_bytes = 7;
+	u.recv_packets = 1;
+	return uinfod_usage_collect(o->sp, &u, 1, o->fed_now, NULL);
+}
 
 static int t_up(void *arg, const uint8_t key[MUISP_AGENT_KEY_LEN],
 		const struct uinfod_welcome *w)
@@ -591,10 +782,33 @@ static int t_block(void *arg, uint32_t id, int blocked)
 		o->block[o->nblocks][2] = (uint32_t)o->ups;
 	}
 	o->nblocks++;
+	if (id == KICK_USER && o->sp && o->s) {
+		/* as main.c's collection: a record more, then a kick */
+		assert_int_equal(add_record(o, 8, 2000), 0);
+		uinfod_session_usage_kick(o->s);
+	}
 	return id == o->refuse_block ? -1 : 0;
 }
 
-static const struct uinfod_session_ops ops = { t_up, t_down, t_block };
+static int t_usage_next(void *arg, uint64_t after, struct uinfod_usage_rec *r)
+{
+	struct obs *o = arg;
+
+	return o->sp ? uinfod_usage_next(o->sp, after, r) : 0;
+}
+
+static void t_usage_acked(void *arg, uint64_t seq)
+{
+	struct obs *o = arg;
+
+	if (o->nacked < 80)
+		o->acked[o->nacked] = seq;
+	o->nacked++;
+	assert_int_equal(uinfod_usage_acked(o->sp, seq), 0);
+}
+
+static const struct uinfod_session_ops ops = { t_up, t_down, t_block,
+					       t_usage_next, t_usage_acked };
 static const struct uinfod_timing timing = { 50, 200, 5000 };
 
 static uint64_t now_ms(void)
@@ -970,6 +1184,133 @@ static void test_session_block(void **state)
 	assert_int_equal(a[3].error, MP_ERR_INTERNAL);
 }
 
+/* A standalone client: the spool, fresh, in the test's directory. */
+static void usage_client(struct client *c, const char *name)
+{
+	char db[300], err[512];
+
+	snprintf(db, sizeof(db), "%s/%s", dir, name);
+	c->conf.scheme = MP_SCHEME_STANDALONE;
+	c->o.sp = uinfod_usage_open(db, 1000, err, sizeof(err));
+	if (!c->o.sp)
+		fail_msg("%s", err);
+}
+
+static void usage_is(const struct usage_seen *u, uint64_t seq, uint32_t user,
+		     uint64_t start, uint64_t end, uint64_t sent, uint64_t recv)
+{
+	const uint64_t want =
+		(1ull << MP_A_SERIAL) | (1ull << MP_A_USER) |
+		(1ull << MP_A_TIME) | (1ull << MP_A_END) |
+		(1ull << MP_A_SENT_BYTES) | (1ull << MP_A_SENT_PKTS) |
+		(1ull << MP_A_RECV_BYTES) | (1ull << MP_A_RECV_PKTS);
+
+	assert_int_equal(u->flags, 0); /* a request */
+	assert_true(u->present == want);
+	assert_true(u->seq == seq);
+	assert_int_equal(u->user, user);
+	assert_int_equal(u->time, start);
+	assert_int_equal(u->end, end);
+	assert_int_equal(u->sb, sent);
+	assert_int_equal(u->sp, 1);
+	assert_int_equal(u->rb, recv ? 7 : 0);
+	assert_int_equal(u->rp, recv ? 1 : 0);
+}
+
+/*
+ * Standalone: the HELLO says SCHEME 2; the spool's records go after the
+ * WELCOME, oldest first, with their attributes; each ack deletes its
+ * record, an ack for a record not in flight is ignored, an ERROR keeps
+ * the record and stops sending (the session goes on) until a collection
+ * kicks it; the record unacked when the session ends goes again in the
+ * next, and only it.
+ */
+static void test_session_usage(void **state)
+{
+	struct uinfod_usage_rec r[3];
+	struct client c;
+	struct srv s;
+	uint64_t after = 0;
+
+	(void)state;
+	srv_start(&s, M_USAGE, 0);
+	client_start(&c, s.port, "127.0.0.1", p(CA));
+	usage_client(&c, "usage.db");
+	assert_int_equal(add_record(&c.o, 7, 100), 0);
+	assert_int_equal(add_record(&c.o, 7, 200), 0);
+	assert_int_equal(add_record(&c.o, 9, 300), 0);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(uinfod_usage_next(c.o.sp, after, &r[i]), 1);
+		after = r[i].seq;
+	}
+	client_go(&c);
+	c.o.s = c.s;
+	run_downs(&c, 2, 10000);
+	client_end(&c);
+	srv_join(&s);
+
+	assert_int_equal(s.hellos, 2);
+	assert_int_equal(s.hello_scheme, MP_SCHEME_STANDALONE);
+	assert_int_equal(s.usage_done, 2);
+	assert_int_equal(c.o.ups, 2);
+	assert_int_equal(c.o.was_up[0], 1);
+	assert_string_equal(c.o.why[0], "the router closed the session");
+	assert_int_equal(s.nuseen, 6);
+	/* the first session: the three, in order */
+	usage_is(&s.useen[0], r[0].seq, 7, 1000, 1000, 100, 1);
+	usage_is(&s.useen[1], r[1].seq, 7, 1000, 1060, 200, 0);
+	usage_is(&s.useen[2], r[2].seq, 9, 1060, 1120, 300, 0);
+	/* each frame a serial of its own */
+	for (int i = 1; i < 5; i++)
+		assert_true(s.useen[i].serial != s.useen[i - 1].serial);
+	/* after the ERROR and the stray ack nothing until the kick; then
+	 * the refused one again and the new one, not the second */
+	assert_int_equal(s.usage_unexpected, 0);
+	usage_is(&s.useen[3], r[2].seq, 9, 1060, 1120, 300, 0);
+	usage_is(&s.useen[4], r[2].seq + 1, 8, 1120, 1180, 2000, 0);
+	/* the second session: the one never answered, alone */
+	usage_is(&s.useen[5], r[1].seq, 7, 1000, 1060, 200, 0);
+	/* each ack deleted its record, the stray one nothing */
+	assert_int_equal(c.o.nacked, 4);
+	assert_true(c.o.acked[0] == r[0].seq);
+	assert_true(c.o.acked[1] == r[2].seq);
+	assert_true(c.o.acked[2] == r[2].seq + 1);
+	assert_true(c.o.acked[3] == r[1].seq);
+	assert_int_equal(uinfod_usage_count(c.o.sp), 0);
+	uinfod_usage_close(c.o.sp);
+}
+
+/* Standalone: at most 64 records unanswered; each ack lets one more go,
+ * in order, until the spool is empty. */
+static void test_session_usage_window(void **state)
+{
+	struct uinfod_usage_rec first;
+	struct client c;
+	struct srv s;
+
+	(void)state;
+	srv_start(&s, M_WINDOW, 0);
+	client_start(&c, s.port, "127.0.0.1", p(CA));
+	usage_client(&c, "window.db");
+	for (int i = 0; i < 70; i++)
+		assert_int_equal(add_record(&c.o, 7, 10), 0);
+	assert_int_equal(uinfod_usage_next(c.o.sp, 0, &first), 1);
+	client_go(&c);
+	c.o.s = c.s;
+	run_downs(&c, 1, 10000);
+	client_end(&c);
+	srv_join(&s);
+
+	assert_int_equal(s.usage_done, 1);
+	assert_int_equal(s.usage_unexpected, 0); /* never a 65th */
+	assert_int_equal(s.nuseen, 70);
+	for (int i = 0; i < 70; i++)
+		assert_true(s.useen[i].seq == first.seq + (uint64_t)i);
+	assert_int_equal(c.o.nacked, 70);
+	assert_int_equal(uinfod_usage_count(c.o.sp), 0);
+	uinfod_usage_close(c.o.sp);
+}
+
 /* The router's certificate must name server-name: an address (IP SAN),
  * or a host name (SNI and the DNS name). */
 static void test_session_names(void **state)
@@ -1171,6 +1512,8 @@ int main(void)
 		cmocka_unit_test(test_session_reconnect),
 		cmocka_unit_test(test_session_owner),
 		cmocka_unit_test(test_session_block),
+		cmocka_unit_test(test_session_usage),
+		cmocka_unit_test(test_session_usage_window),
 		cmocka_unit_test(test_blocks),
 		cmocka_unit_test(test_session_names),
 		cmocka_unit_test(test_session_no_listener),

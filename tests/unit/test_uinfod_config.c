@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* muisp-uinfod.conf (daemon/uinfod/config.c): defaults, every key, users
- * by login and by uid, and the "FILE:LINE: message" of every refusal. */
+ * by login and by uid, the schemes (standalone and its method and usage
+ * statements), and the "FILE:LINE: message" of every refusal. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -74,6 +75,10 @@ static void test_defaults(void **state)
 	assert_int_equal(c.scheme, MP_SCHEME_IN_BAND);
 	assert_int_equal(c.scheme_line, 0);
 	assert_int_equal(c.retry_max, 30);
+	assert_int_equal(c.method_line, 0);
+	assert_int_equal(c.usage_interval, 60);
+	assert_string_equal(c.usage_spool, "/var/lib/muisp-uinfod/usage.db");
+	assert_int_equal(c.usage_spool_max, 100000);
 	assert_int_equal(c.nusers, 1);
 	assert_int_equal(c.users[0].uid, 1001);
 	assert_int_equal(c.users[0].id, 7);
@@ -96,8 +101,16 @@ static void test_every_key(void **state)
 			       "retry-max 2m\n"
 			       "user bob 4294967295 # the largest id\n"
 			       "user alice 1\n"
-			       "user 0 2\n"),
+			       "user 0 2\n"
+			       "usage-interval 5m\n"
+			       "usage-spool /var/spool/u.db\n"
+			       "usage-spool-max 10000000\n"),
 			 0);
+	/* accepted in band too, used only standalone */
+	assert_int_equal(c.usage_interval, 300);
+	assert_string_equal(c.usage_spool, "/var/spool/u.db");
+	assert_int_equal(c.usage_spool_max, 10000000);
+	assert_int_equal(c.method_line, 8);
 	assert_string_equal(c.meter, "router.example.net");
 	assert_int_equal(c.port, 4434);
 	assert_string_equal(c.server_name, "muisp.example.net");
@@ -207,12 +220,18 @@ static void test_errors(void **state)
 		  "f:1: interface: 'abcdefghijklmnop': too long (at most 15 "
 		  "characters)" },
 		{ "method hybrids\n",
-		  "f:1: method: 'hybrids': expected packet, flow or hybrid" },
+		  "f:1: method: 'hybrids': expected packet, flow, hybrid or "
+		  "count" },
 		{ "method\n", "f:1: method: expected 1 argument, got 0" },
 		{ BASE "scheme out-of-bound\n",
-		  "f:6: scheme: 'out-of-bound': not in-band or out-of-band" },
+		  "f:6: scheme: 'out-of-bound': not in-band, out-of-band or "
+		  "standalone" },
 		{ "scheme In-band\n",
-		  "f:1: scheme: 'In-band': not in-band or out-of-band" },
+		  "f:1: scheme: 'In-band': not in-band, out-of-band or "
+		  "standalone" },
+		{ "scheme Standalone\n",
+		  "f:1: scheme: 'Standalone': not in-band, out-of-band or "
+		  "standalone" },
 		{ "scheme\n", "f:1: scheme: expected 1 argument, got 0" },
 		{ "scheme in-band out-of-band\n",
 		  "f:1: scheme: expected 1 argument, got 2" },
@@ -221,6 +240,32 @@ static void test_errors(void **state)
 		{ "retry-max 1500ms\n",
 		  "f:1: retry-max: '1500ms': not a whole number of seconds" },
 		{ "retry-max soon\n", "f:1: retry-max: 'soon': not a number" },
+		/* the standalone scheme's (accepted with any scheme) */
+		{ "usage-interval 0\n",
+		  "f:1: usage-interval: '0': not in 1..3600 s" },
+		{ "usage-interval 61m\n",
+		  "f:1: usage-interval: '61m': not in 1..3600 s" },
+		{ "usage-interval 1500ms\n",
+		  "f:1: usage-interval: '1500ms': not a whole number of "
+		  "seconds" },
+		{ "usage-interval\n",
+		  "f:1: usage-interval: expected 1 argument, got 0" },
+		{ "usage-interval 1 2\n",
+		  "f:1: usage-interval: expected 1 argument, got 2" },
+		{ "usage-spool usage.db\n",
+		  "f:1: usage-spool: 'usage.db': need an absolute path" },
+		{ "usage-spool\n",
+		  "f:1: usage-spool: expected 1 argument, got 0" },
+		{ "usage-spool-max 0\n",
+		  "f:1: usage-spool-max: '0': not in 1..10000000" },
+		{ "usage-spool-max 10000001\n",
+		  "f:1: usage-spool-max: '10000001': not in 1..10000000" },
+		{ "usage-spool-max 1k\n",
+		  "f:1: usage-spool-max: '1k': not a decimal number" },
+		{ "usage-spool-max\n",
+		  "f:1: usage-spool-max: expected 1 argument, got 0" },
+		{ "usage-spool-max 5 6\n",
+		  "f:1: usage-spool-max: expected 1 argument, got 2" },
 		/* users */
 		{ "user 1001\n", "f:1: user: expected 2 arguments, got 1" },
 		{ "user 1001 5 address\n",
@@ -337,6 +382,72 @@ static void test_scheme(void **state)
 	uinfod_config_free(&c);
 }
 
+/* scheme standalone: the module counts (method count, implied), the
+ * usage statements are its; a method said with it is refused at its
+ * line, and count is refused with the other schemes. */
+static void test_standalone(void **state)
+{
+	(void)state;
+	assert_int_equal(parse(BASE "scheme standalone\nuser 1001 7\n"), 0);
+	assert_int_equal(c.scheme, MP_SCHEME_STANDALONE);
+	assert_int_equal(c.scheme_line, 6);
+	assert_int_equal(c.method, MUISP_TAG_METHOD_COUNT);
+	assert_int_equal(c.usage_interval, 60);
+	assert_int_equal(c.usage_spool_max, 100000);
+	/* the usage statements, each at a limit; a user's own address is
+	 * counted too */
+	assert_int_equal(parse(BASE "usage-interval 1\n"
+				    "usage-spool /tmp/u.db\n"
+				    "usage-spool-max 1\n"
+				    "user 1001 7 address 10.77.0.150/24\n"
+				    "scheme standalone\n"),
+			 0);
+	assert_int_equal(c.method, MUISP_TAG_METHOD_COUNT);
+	assert_int_equal(c.usage_interval, 1);
+	assert_string_equal(c.usage_spool, "/tmp/u.db");
+	assert_int_equal(c.usage_spool_max, 1);
+	assert_int_equal(c.users[0].family, AF_INET);
+	assert_int_equal(parse(BASE "usage-interval 1h\nscheme standalone\n"
+				    "user 1 1\n"),
+			 0);
+	assert_int_equal(c.usage_interval, 3600);
+
+	/* a method with it, before or after, even count */
+	assert_int_equal(parse(BASE "scheme standalone\nmethod packet\n"
+				    "user 1001 7\n"),
+			 -1);
+	assert_string_equal(err, "f:7: method: not with the standalone scheme "
+				 "(line 6), which counts (method count is "
+				 "implied): remove it");
+	assert_int_equal(parse(BASE "method count\nuser 1001 7\n\n"
+				    "scheme standalone\n"),
+			 -1);
+	assert_string_equal(err, "f:6: method: not with the standalone scheme "
+				 "(line 9), which counts (method count is "
+				 "implied): remove it");
+	/* count is the standalone scheme's */
+	assert_int_equal(parse(BASE "method count\nuser 1001 7\n"), -1);
+	assert_string_equal(err, "f:6: method: count is the standalone "
+				 "scheme's: say scheme standalone");
+	assert_int_equal(parse(BASE "scheme standalone\nuser 1001 7\n"
+				    "method count\nscheme in-band\n"),
+			 -1);
+	assert_string_equal(err, "f:8: method: count is the standalone "
+				 "scheme's: say scheme standalone");
+	assert_int_equal(parse(BASE "scheme out-of-band\nmethod count\n"
+				    "user 1001 7\n"),
+			 -1);
+	assert_string_equal(err, "f:7: method: count is the standalone "
+				 "scheme's: say scheme standalone");
+	/* the last scheme said counts: standalone taken back */
+	assert_int_equal(parse(BASE "scheme standalone\nmethod hybrid\n"
+				    "scheme in-band\nuser 1001 7\n"),
+			 0);
+	assert_int_equal(c.scheme, MP_SCHEME_IN_BAND);
+	assert_int_equal(c.method, MUISP_TAG_METHOD_HYBRID);
+	uinfod_config_free(&c);
+}
+
 /* Names at their limits: 255 characters of host name is too long for a
  * resolver (253) but a path may have 255. */
 static void test_lengths(void **state)
@@ -405,8 +516,8 @@ static void test_load(void **state)
 	fputs(BASE "user 1 1\nmethod nope\n", f);
 	fclose(f);
 	assert_int_equal(uinfod_config_load(path, &c, err, sizeof(err)), -1);
-	assert_non_null(
-		strstr(err, ":7: method: 'nope': expected packet, flow or"));
+	assert_non_null(strstr(err, ":7: method: 'nope': expected packet, "
+				    "flow, hybrid or count"));
 	assert_int_equal(strncmp(err, path, strlen(path)), 0);
 	uinfod_config_free(&c);
 	unlink(path);
@@ -423,6 +534,7 @@ int main(void)
 		cmocka_unit_test(test_getpwnam),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_scheme),
+		cmocka_unit_test(test_standalone),
 		cmocka_unit_test(test_lengths),
 		cmocka_unit_test(test_many_users),
 		cmocka_unit_test(test_load),
