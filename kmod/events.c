@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Multicast notifications: contract and address events on the "events"
- * group, ended flows (flow records) on the "flows" group.  Both may be
+ * group, ended flows (flow records) on the "flows" group, the agent's
+ * packet reports (method REPORT, uinfo_agent.c) on the "reports" group.  Both may be
  * sent from softirq (limits crossed and evictions in the packet path), so
  * everything here is GFP_ATOMIC and runs inside an RCU read section that
  * the module's exit waits for before unregistering the family.
@@ -16,7 +17,7 @@
 
 bool muisp_genl_live;
 
-enum { MUISP_MCGRP_EVENTS_IDX, MUISP_MCGRP_FLOWS_IDX };
+enum { MUISP_MCGRP_EVENTS_IDX, MUISP_MCGRP_FLOWS_IDX, MUISP_MCGRP_REPORTS_IDX };
 
 static bool want(struct muisp_net *mn, unsigned int group)
 {
@@ -201,4 +202,50 @@ lost:
 	atomic64_inc(&mn->records_lost);
 out:
 	rcu_read_unlock();
+}
+
+/*
+ * The agent's report of a packet a mapped user sends (POST_ROUTING, any
+ * context).  True if it was sent (or nobody listens: nothing to lose).
+ */
+bool muisp_tag_report_send(struct muisp_net *mn,
+			   const struct muisp_tag_report *r)
+{
+	struct sk_buff *skb;
+	bool ok = true;
+	void *hdr;
+	int ret;
+
+	rcu_read_lock();
+	if (!want(mn, MUISP_MCGRP_REPORTS_IDX))
+		goto out;
+	ok = false;
+	/* seven scalars, two addresses */
+	skb = genlmsg_new(7 * nla_total_size(sizeof(u32)) +
+			  2 * nla_total_size(16), GFP_ATOMIC);
+	if (!skb)
+		goto out;
+	hdr = genlmsg_put(skb, 0, 0, &muisp_genl_family, 0,
+			  MUISP_CMD_TAG_REPORT);
+	if (!hdr ||
+	    nla_put_u32(skb, MUISP_TAG_REPORT_A_UID, r->uid) ||
+	    nla_put_u32(skb, MUISP_TAG_REPORT_A_USER, r->user) ||
+	    nla_put_u8(skb, MUISP_TAG_REPORT_A_PROTO, r->proto) ||
+	    put_addr(skb, MUISP_TAG_REPORT_A_ADDR, r->family, r->addr) ||
+	    nla_put_u16(skb, MUISP_TAG_REPORT_A_PORT, ntohs(r->port)) ||
+	    put_addr(skb, MUISP_TAG_REPORT_A_PEER, r->family, r->peer) ||
+	    nla_put_u16(skb, MUISP_TAG_REPORT_A_PEER_PORT,
+			ntohs(r->peer_port)) ||
+	    nla_put_u32(skb, MUISP_TAG_REPORT_A_BYTES, r->bytes) ||
+	    nla_put_u32(skb, MUISP_TAG_REPORT_A_PACKETS, r->packets)) {
+		nlmsg_free(skb);
+		goto out;
+	}
+	genlmsg_end(skb, hdr);
+	ret = genlmsg_multicast_netns(&muisp_genl_family, mn->net, skb, 0,
+				      MUISP_MCGRP_REPORTS_IDX, GFP_ATOMIC);
+	ok = !ret || ret == -ESRCH;
+out:
+	rcu_read_unlock();
+	return ok;
 }

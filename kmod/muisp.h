@@ -301,6 +301,7 @@ struct muisp_net {
 	u32 ntag_users;
 	atomic64_t tag_tagged, tag_skipped, tag_blocked, tag_denied;
 	atomic64_t tag_spoofed, tag_redirected, tag_queried, tag_clamped;
+	atomic64_t tag_reported;
 	char tag_msg[MUISP_ERR_MSG_LEN];	/* 6.1: extack text (compat.h) */
 
 	/* dump consistency: bumped under lock on every change */
@@ -430,6 +431,7 @@ int muisp_tagger_seal(struct muisp_tagger *t, u8 family, struct muisp_uinfo *m,
 		      struct muisp_uinfo_bind *b, u8 *opt, unsigned int cap);
 const struct muisp_tag_user *muisp_tag_addr_user(struct muisp_net *mn,
 						 u8 family, const void *addr);
+unsigned int muisp_tag_wire_len(const struct sk_buff *skb, unsigned int *segs);
 void muisp_tag_count(const struct muisp_tag_user *u, const struct sk_buff *skb,
 		     int dir, unsigned int less);
 void muisp_tag_counted(const struct muisp_tag_user *u,
@@ -544,6 +546,16 @@ int muisp_put_contract_id(struct sk_buff *skb, int a32, int a64, int pad,
 			  u64 id);
 struct muisp_flow_record;
 void muisp_flow_export(void *ctx, const struct muisp_flow_record *rec);
+struct muisp_tag_report {
+	u32 uid, user;
+	u8 family, proto;	/* MUISP_AF_*, IPPROTO_TCP or _UDP */
+	__be16 port, peer_port;
+	const void *addr, *peer;
+	u32 bytes, packets;
+};
+
+bool muisp_tag_report_send(struct muisp_net *mn,
+			   const struct muisp_tag_report *r);
 int muisp_flow_fill(struct sk_buff *skb, const struct muisp_flow_record *rec,
 		    bool with_reason);
 /* set once the family is registered, cleared before it goes */

@@ -1143,7 +1143,9 @@ static int fill_tag(struct sk_buff *skb, const void *obj,
 	    nla_put_u64_64bit(skb, MUISP_TAG_A_QUERIED,
 			      atomic64_read(&mn->tag_queried), MUISP_TAG_A_PAD) ||
 	    nla_put_u64_64bit(skb, MUISP_TAG_A_CLAMPED,
-			      atomic64_read(&mn->tag_clamped), MUISP_TAG_A_PAD))
+			      atomic64_read(&mn->tag_clamped), MUISP_TAG_A_PAD) ||
+	    nla_put_u64_64bit(skb, MUISP_TAG_A_REPORTED,
+			      atomic64_read(&mn->tag_reported), MUISP_TAG_A_PAD))
 		return -EMSGSIZE;
 	return 0;
 }

@@ -254,7 +254,7 @@ static const struct nla_policy muisp_tag_set_nl_policy[MUISP_TAG_A_MAX + 1] = {
 	[MUISP_TAG_A_IFINDEX] = NLA_POLICY_MIN(NLA_U32, 1),
 	[MUISP_TAG_A_KEY] = NLA_POLICY_EXACT_LEN(MUISP_AGENT_KEY_LEN),
 	[MUISP_TAG_A_KEY_ID] = NLA_POLICY_MIN(NLA_U32, 1),
-	[MUISP_TAG_A_METHOD] = NLA_POLICY_RANGE(NLA_U8, 1, 4),
+	[MUISP_TAG_A_METHOD] = NLA_POLICY_RANGE(NLA_U8, 1, 5),
 };
 
 /* MUISP_CMD_TAG_DEL: takes no attribute */
@@ -549,13 +549,17 @@ const struct genl_ops muisp_nl_ops[30] = {
 	},
 };
 
-const struct genl_multicast_group muisp_nl_mcgrps[2] = {
+const struct genl_multicast_group muisp_nl_mcgrps[3] = {
 	[MUISP_NLGRP_EVENTS] = {
 		.name		= MUISP_GENL_MCGRP_EVENTS,
 		.flags		= GENL_MCAST_CAP_NET_ADMIN,
 	},
 	[MUISP_NLGRP_FLOWS] = {
 		.name		= MUISP_GENL_MCGRP_FLOWS,
+		.flags		= GENL_MCAST_CAP_NET_ADMIN,
+	},
+	[MUISP_NLGRP_REPORTS] = {
+		.name		= MUISP_GENL_MCGRP_REPORTS,
 		.flags		= GENL_MCAST_CAP_NET_ADMIN,
 	},
 };

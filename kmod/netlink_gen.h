@@ -16,9 +16,10 @@ extern const struct genl_ops muisp_nl_ops[30];
 enum {
 	MUISP_NLGRP_EVENTS,
 	MUISP_NLGRP_FLOWS,
+	MUISP_NLGRP_REPORTS,
 };
 
-extern const struct genl_multicast_group muisp_nl_mcgrps[2];
+extern const struct genl_multicast_group muisp_nl_mcgrps[3];
 
 int muisp_nl_flow_get_start(struct netlink_callback *cb);
 

@@ -38,7 +38,10 @@
  * own address, is counted in their entry instead (muisp_tag_count()),
  * for the host's agent to read and report; closed, it is dropped as for
  * the other methods, so nothing the router's meter cannot pin on a user
- * leaves uncounted.
+ * leaves uncounted.  REPORT (out of band, packet-based, thesis ch. 5(a))
+ * tags nothing either: each TCP or UDP packet it would have tagged is
+ * reported on the "reports" group (events.c) for the host's agent to
+ * tell the router, which moves the flow to the user.
  * A packet that cannot be tagged as it is leaves untagged and is counted
  * as skipped, never dropped: a GSO packet (the seal binds one segment;
  * with PACKET and HYBRID a user's TCP socket stops building them, and
@@ -128,30 +131,83 @@ static void tag_src(const struct sk_buff *skb, u8 pf,
 }
 
 /*
- * COUNT: skb's IP bytes as they cross the wire, less `less` (what the
- * router's meter added after it counted), in u's counters.  A GSO packet
- * (a GRO one coming in) is gso_segs packets, each with the headers
- * (network and transport) that segmentation copies.  Under RCU, any
- * context: per-CPU adds, as the contracts' counters.
+ * skb's IP bytes as they cross the wire, and in *segs its packets: a GSO
+ * packet (a GRO one coming in) is gso_segs packets, each with the headers
+ * (network and transport) that segmentation copies.
  */
-void muisp_tag_count(const struct muisp_tag_user *u, const struct sk_buff *skb,
-		     int dir, unsigned int less)
+unsigned int muisp_tag_wire_len(const struct sk_buff *skb, unsigned int *segs)
 {
-	unsigned int segs = 1, hdr, len = skb->len;
+	unsigned int hdr, len = skb->len;
 
+	*segs = 1;
 	if (skb_is_gso(skb)) {
 		const struct skb_shared_info *si = skb_shinfo(skb);
 
-		segs = max_t(unsigned int, si->gso_segs, 1);
+		*segs = max_t(unsigned int, si->gso_segs, 1);
 		hdr = skb_transport_offset(skb);
 		if (si->gso_type & (SKB_GSO_TCPV4 | SKB_GSO_TCPV6))
 			hdr += tcp_hdrlen(skb);
 		else if (si->gso_type & SKB_GSO_UDP_L4)
 			hdr += sizeof(struct udphdr);
-		len += (segs - 1) * hdr;
+		len += (*segs - 1) * hdr;
 	}
+	return len;
+}
+
+/*
+ * COUNT: skb's wire bytes less `less` (what the router's meter added
+ * after it counted), in u's counters.  Under RCU, any context: per-CPU
+ * adds, as the contracts' counters.
+ */
+void muisp_tag_count(const struct muisp_tag_user *u, const struct sk_buff *skb,
+		     int dir, unsigned int less)
+{
+	unsigned int segs, len = muisp_tag_wire_len(skb, &segs);
+
 	this_cpu_add(u->count->packets[dir], segs);
 	this_cpu_add(u->count->bytes[dir], len - min(len, less));
+}
+
+/*
+ * REPORT: tell the host's agent (the "reports" group) that u sent skb, a
+ * TCP or UDP packet whose transport header is l4off bytes into it.  A
+ * report that cannot be made counts as skipped: the router keeps the
+ * flow on the host's address.
+ */
+static void tag_report(struct muisp_net *mn, const struct muisp_tag_user *u,
+		       struct sk_buff *skb, u8 pf, u8 proto,
+		       unsigned int l4off)
+{
+	struct muisp_tag_report r = { .uid = u->uid, .user = u->user,
+				      .proto = proto };
+	__be16 ports[2];
+	const __be16 *p;
+
+	if (pf == NFPROTO_IPV4) {
+		const struct iphdr *ip = ip_hdr(skb);
+
+		if (ip_is_fragment(ip))	/* not yet: POST_ROUTING is before */
+			goto skip;
+		r.family = MUISP_AF_INET;
+		r.addr = &ip->saddr;
+		r.peer = &ip->daddr;
+	} else {
+		r.family = MUISP_AF_INET6;
+		r.addr = &ipv6_hdr(skb)->saddr;
+		r.peer = &ipv6_hdr(skb)->daddr;
+	}
+	p = skb_header_pointer(skb, l4off, sizeof(ports), ports);
+	if (!p)
+		goto skip;
+	r.port = p[0];
+	r.peer_port = p[1];
+	r.bytes = muisp_tag_wire_len(skb, &r.packets);
+	if (muisp_tag_report_send(mn, &r)) {
+		atomic64_inc(&mn->tag_reported);
+		return;
+	}
+skip:
+	atomic64_inc(&mn->tag_skipped);
 }
 
 /* The sums over every CPU of what u's uid was counted. */
@@ -429,6 +485,11 @@ unsigned int muisp_uinfo_tag(void *priv, struct sk_buff *skb,
 	/* an SA's own packet: its inner packet was tagged on the way in */
 	if (proto == IPPROTO_AH || proto == IPPROTO_ESP)
 		return NF_ACCEPT;
+	if (t->method == MUISP_TAG_METHOD_REPORT) {
+		if (proto == IPPROTO_TCP || proto == IPPROTO_UDP)
+			tag_report(mn, u, skb, state->pf, proto, l4off);
+		return NF_ACCEPT;
+	}
 	/* PACKET and HYBRID tag every packet they can */
 	if (t->method == MUISP_TAG_METHOD_FLOW &&
 	    !tag_flow_start(skb, proto, l4off))

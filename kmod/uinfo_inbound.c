@@ -40,7 +40,9 @@
  * be made (no memory, no route) is counted as skipped; the packet is
  * still delivered and stays the host's at the meter.
  *
- * COUNT (the standalone meter) redirects nothing: a TCP or UDP packet
+ * REPORT redirects nothing either: the host's agent reports the user's
+ * packets out of band, and a flow's reply packets follow its flow at the
+ * router.  COUNT (the standalone meter) redirects nothing: a TCP or UDP packet
  * delivered to a mapped user's socket (or to their own address's) is
  * counted in their entry (muisp_tag_count()), keyed; a blocked user's
  * too, since it reaches them.  Without the meter's Query, if it carries
@@ -442,7 +444,7 @@ unsigned int muisp_uinfo_inbound(void *priv, struct sk_buff *skb,
 	struct muisp_net *mn = priv;
 	struct muisp_tagger *t = rcu_dereference(mn->tagger);
 	const struct muisp_tag_user *u, *own;
-	bool copy, clamp, count;
+	bool copy, clamp, count, tagging;
 	struct rdr_pkt p;
 	uid_t uid;
 	int ret;
@@ -456,9 +458,11 @@ unsigned int muisp_uinfo_inbound(void *priv, struct sk_buff *skb,
 		atomic64_inc(&mn->tag_queried);
 	/* COUNT (the standalone meter) counts what its socket's owner gets */
 	count = t->method == MUISP_TAG_METHOD_COUNT;
+	/* COUNT and REPORT put no option in anything: no copy, no room */
+	tagging = !count && t->method != MUISP_TAG_METHOD_REPORT;
 	/* asked by the meter, or the method's own choice */
-	copy = !own && !count && (p.queried || rdr_wanted(t, skb, &p));
-	clamp = !own && !count && (p.tcp_flags & TCPHDR_SYN) &&
+	copy = !own && tagging && (p.queried || rdr_wanted(t, skb, &p));
+	clamp = !own && tagging && (p.tcp_flags & TCPHDR_SYN) &&
 		t->method != MUISP_TAG_METHOD_FLOW;
 	if (!own && !copy && !clamp && !count)
 		return NF_ACCEPT;

@@ -331,7 +331,8 @@ bool muisp_uinfo_answer(struct muisp_net *mn, const struct muisp_flow_key *key,
  * sends round the FORWARD hook again: the first of them begins the flow on
  * the user's contract (hooks.c).  A flow the table already has (begun
  * before the agent answered out of band) moves to the user's contract,
- * as a redirected copy's does.  Process context.
+ * as a redirected copy's does; for a host that reports its packets (no
+ * hold queue: thesis ch. 5(a)) that move is all.  Process context.
  */
 int muisp_uinfo_flow_set(struct muisp_net *mn,
 			 const struct muisp_addr_key *host, u8 proto,
@@ -362,18 +363,16 @@ int muisp_uinfo_flow_set(struct muisp_net *mn,
 		ret = -ENOENT;
 		goto out;
 	}
-	if (READ_ONCE(a->hold_queue) < 0 || !h) {
-		NL_SET_ERR_MSG(extack, "that agent does not hold flows");
-		ret = -EINVAL;
-		goto out;
+	/* a host that reports its packets: the flow has begun, only move it */
+	if (READ_ONCE(a->hold_queue) >= 0 && h) {
+		s = answer_slot(h, &key);
+		spin_lock(&h->lock);
+		s->key = key;
+		s->user = user;
+		s->expires = (jiffies + MUISP_HOLD_ANSWER_S * HZ) | 1;
+		spin_unlock(&h->lock);
+		atomic64_inc(&a->answered);
 	}
-	s = answer_slot(h, &key);
-	spin_lock(&h->lock);
-	s->key = key;
-	s->user = user;
-	s->expires = (jiffies + MUISP_HOLD_ANSWER_S * HZ) | 1;
-	spin_unlock(&h->lock);
-	atomic64_inc(&a->answered);
 	ft = rcu_dereference(mn->ft);
 	if (ft && user)
 		uinfo_move(mn, ft, a, &key, muisp_ft_pos(ft, &key),

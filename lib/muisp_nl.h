@@ -302,8 +302,9 @@ struct muisp_nl_tag {
 	uint8_t method;	 /* enum muisp_tag_method */
 	uint64_t tagged, skipped, blocked, denied, spoofed;
 	uint64_t redirected; /* copies of received packets sent the meter */
-	uint64_t queried; /* received packets that carried the meter's Query */
-	uint64_t clamped; /* handshakes whose MSS was lowered for the tag */
+	uint64_t queried;  /* received packets that carried the meter's Query */
+	uint64_t clamped;  /* handshakes whose MSS was lowered for the tag */
+	uint64_t reported; /* REPORT: packets reported on "reports" */
 };
 
 /* A local user the agent tags: uid -> Accounting ID; blocked: dropped;
@@ -316,6 +317,19 @@ struct muisp_nl_tag_user {
 	uint8_t blocked; /* 0/1 */
 	struct muisp_nl_ip addr;
 	uint64_t sent_bytes, sent_packets, recv_bytes, recv_packets;
+};
+
+/* The agent's report of a packet a mapped user sent (method REPORT, the
+ * "reports" group): the out-of-band scheme, packet-based. */
+struct muisp_nl_tag_report {
+	uint64_t present;
+	uint32_t uid, user;	 /* the local user and their Accounting ID */
+	uint8_t proto;		 /* IPPROTO_TCP or IPPROTO_UDP */
+	struct muisp_nl_ip addr; /* the packet's source (the host's address) */
+	uint16_t port;		 /* its source port */
+	struct muisp_nl_ip peer; /* its destination */
+	uint16_t peer_port;
+	uint32_t bytes, packets; /* IP bytes as on the wire; GSO segments */
 };
 
 struct muisp_nl_config {
@@ -471,6 +485,14 @@ int muisp_nl_stats_get(struct muisp_nl *nl, struct muisp_nl_stats *out);
  * messages and calls the matching callback (either may be NULL). */
 int muisp_nl_recv_events(struct muisp_nl *nl, muisp_nl_event_cb ev,
 			 muisp_nl_flow_cb rec, void *arg);
+/* A handle that joined MUISP_GENL_MCGRP_REPORTS: read until EAGAIN (as
+ * muisp_nl_recv_events), calling cb for each report. */
+typedef int (*muisp_nl_tag_report_cb)(const struct muisp_nl_tag_report *r,
+				      void *arg);
+int muisp_nl_tag_report_parse(const struct nlmsghdr *nlh,
+			      struct muisp_nl_tag_report *o);
+int muisp_nl_recv_reports(struct muisp_nl *nl, muisp_nl_tag_report_cb cb,
+			  void *arg);
 
 /* Helpers. */
 int muisp_nl_ip_from_str(struct muisp_nl_ip *ip, const char *s);

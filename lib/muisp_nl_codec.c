@@ -285,6 +285,13 @@ CODEC(user, user_f, MUISP_USER_A_MAX)
 CODEC(tag, tag_f, MUISP_TAG_A_MAX)
 CODEC(tag_user, tag_user_f, MUISP_TAG_USER_A_MAX)
 
+int muisp_nl_tag_report_parse(const struct nlmsghdr *nlh,
+			      struct muisp_nl_tag_report *o)
+{
+	return parse(nlh, tag_report_f, MUISP_TAG_REPORT_A_MAX, o, sizeof(*o),
+		     &o->present);
+}
+
 int muisp_nl_stats_parse(const struct nlmsghdr *nlh, struct muisp_nl_stats *o)
 {
 	return parse(nlh, stats_f, MUISP_STATS_A_MAX, o, sizeof(*o),
@@ -818,6 +825,31 @@ int muisp_nl_recv_events(struct muisp_nl *nl, muisp_nl_event_cb ev,
 	struct ev_ctx c = { ev, rec, arg };
 
 	return muisp_nl_recv(nl, event_trampoline, &c);
+}
+
+struct report_ctx {
+	muisp_nl_tag_report_cb cb;
+	void *arg;
+};
+
+static int report_trampoline(const struct nlmsghdr *nlh, void *data)
+{
+	struct report_ctx *c = data;
+	struct muisp_nl_tag_report r;
+
+	if (muisp_nl_cmd(nlh) != MUISP_CMD_TAG_REPORT)
+		return MNL_CB_OK;
+	if (muisp_nl_tag_report_parse(nlh, &r) < 0)
+		return MNL_CB_ERROR;
+	return c->cb(&r, c->arg);
+}
+
+int muisp_nl_recv_reports(struct muisp_nl *nl, muisp_nl_tag_report_cb cb,
+			  void *arg)
+{
+	struct report_ctx c = { cb, arg };
+
+	return muisp_nl_recv(nl, report_trampoline, &c);
 }
 
 int muisp_nl_ip_from_str(struct muisp_nl_ip *ip, const char *s)

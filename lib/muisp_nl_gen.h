@@ -401,6 +401,7 @@ static const struct field tag_f[MUISP_TAG_A_MAX + 1] = {
 		FIELD(K_U64, struct muisp_nl_tag, redirected),
 	[MUISP_TAG_A_QUERIED] = FIELD(K_U64, struct muisp_nl_tag, queried),
 	[MUISP_TAG_A_CLAMPED] = FIELD(K_U64, struct muisp_nl_tag, clamped),
+	[MUISP_TAG_A_REPORTED] = FIELD(K_U64, struct muisp_nl_tag, reported),
 };
 SIZE_IS(struct muisp_nl_tag, ifindex, 4);
 SIZE_IS(struct muisp_nl_tag, key, MUISP_AGENT_KEY_LEN);
@@ -414,6 +415,7 @@ SIZE_IS(struct muisp_nl_tag, spoofed, 8);
 SIZE_IS(struct muisp_nl_tag, redirected, 8);
 SIZE_IS(struct muisp_nl_tag, queried, 8);
 SIZE_IS(struct muisp_nl_tag, clamped, 8);
+SIZE_IS(struct muisp_nl_tag, reported, 8);
 
 /* tag-user: struct muisp_nl_tag_user */
 static const struct field tag_user_f[MUISP_TAG_USER_A_MAX + 1] = {
@@ -439,3 +441,34 @@ SIZE_IS(struct muisp_nl_tag_user, sent_bytes, 8);
 SIZE_IS(struct muisp_nl_tag_user, sent_packets, 8);
 SIZE_IS(struct muisp_nl_tag_user, recv_bytes, 8);
 SIZE_IS(struct muisp_nl_tag_user, recv_packets, 8);
+
+/* tag-report: struct muisp_nl_tag_report */
+static const struct field tag_report_f[MUISP_TAG_REPORT_A_MAX + 1] = {
+	[MUISP_TAG_REPORT_A_UID] =
+		FIELD(K_U32, struct muisp_nl_tag_report, uid),
+	[MUISP_TAG_REPORT_A_USER] =
+		FIELD(K_U32, struct muisp_nl_tag_report, user),
+	[MUISP_TAG_REPORT_A_PROTO] =
+		FIELD(K_U8, struct muisp_nl_tag_report, proto),
+	[MUISP_TAG_REPORT_A_ADDR] =
+		FIELD(K_IP, struct muisp_nl_tag_report, addr),
+	[MUISP_TAG_REPORT_A_PORT] =
+		FIELD(K_U16, struct muisp_nl_tag_report, port),
+	[MUISP_TAG_REPORT_A_PEER] =
+		FIELD(K_IP, struct muisp_nl_tag_report, peer),
+	[MUISP_TAG_REPORT_A_PEER_PORT] =
+		FIELD(K_U16, struct muisp_nl_tag_report, peer_port),
+	[MUISP_TAG_REPORT_A_BYTES] =
+		FIELD(K_U32, struct muisp_nl_tag_report, bytes),
+	[MUISP_TAG_REPORT_A_PACKETS] =
+		FIELD(K_U32, struct muisp_nl_tag_report, packets),
+};
+SIZE_IS(struct muisp_nl_tag_report, uid, 4);
+SIZE_IS(struct muisp_nl_tag_report, user, 4);
+SIZE_IS(struct muisp_nl_tag_report, proto, 1);
+SIZE_IS(struct muisp_nl_tag_report, addr, sizeof(struct muisp_nl_ip));
+SIZE_IS(struct muisp_nl_tag_report, port, 2);
+SIZE_IS(struct muisp_nl_tag_report, peer, sizeof(struct muisp_nl_ip));
+SIZE_IS(struct muisp_nl_tag_report, peer_port, 2);
+SIZE_IS(struct muisp_nl_tag_report, bytes, 4);
+SIZE_IS(struct muisp_nl_tag_report, packets, 4);

@@ -380,6 +380,7 @@ const char *const tag_method_name_v[TAG_METHOD_NAMES] = {
 	[MUISP_TAG_METHOD_FLOW] = "flow",
 	[MUISP_TAG_METHOD_HYBRID] = "hybrid",
 	[MUISP_TAG_METHOD_COUNT] = "count",
+	[MUISP_TAG_METHOD_REPORT] = "report",
 };
 
 int parse_tag_method(const char *s, uint8_t *method, const char **why)
@@ -391,7 +392,7 @@ int parse_tag_method(const char *s, uint8_t *method, const char **why)
 			*method = (uint8_t)i;
 			return 0;
 		}
-	*why = "expected packet, flow, hybrid or count";
+	*why = "expected packet, flow, hybrid, count or report";
 	return -1;
 }
 

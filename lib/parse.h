@@ -55,7 +55,7 @@ const char *proto_name(uint8_t proto, char *buf);
  * TAG_METHOD_NAMES of them (MUISP_TAG_METHOD_MAX + 1): muispctl's table
  * and muisp-uinfod.conf's method.
  */
-#define TAG_METHOD_NAMES 5
+#define TAG_METHOD_NAMES 6
 extern const char *const tag_method_name_v[TAG_METHOD_NAMES];
 int parse_tag_method(const char *s, uint8_t *method, const char **why);
 

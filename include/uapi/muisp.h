@@ -435,8 +435,10 @@
  *   the user's, like a tagged packet (their contract, else the
  *   host's address), they begin the flow; its later packets are
  *   not held.  A flow the table has already moves to the user's
- *   active contract, as for a redirected copy.  -ENOENT: no such
- *   agent; -EINVAL: the agent does not hold flows.
+ *   active contract, as for a redirected copy.  For an agent that
+ *   does not hold flows (a host that reports its packets, thesis
+ *   ch. 5(a)) only that move: nothing is kept.  -ENOENT: no such
+ *   agent.
  *
  * MUISP_CMD_USER_SET: NLM_F_REQUEST [| NLM_F_ACK]
  *   Bind a user of a multi-user host to a contract of their own (per-user
@@ -523,6 +525,17 @@
  *   bytes as on the wire, each GSO segment with its headers; kept
  *   while the uid stays mapped, whatever TAG_USER_SET replaces;
  *   from 0 when it is mapped again).
+ *
+ * MUISP_CMD_TAG_REPORT: multicast on group MUISP_GENL_MCGRP_REPORTS only
+ *   With the agent's method REPORT (keyed), one message per TCP or
+ *   UDP packet a mapped user sends through the interface, unless it
+ *   leaves from the user's own address: UID, USER, PROTO, ADDR and
+ *   PORT (the packet's source), PEER and PEER_PORT (its
+ *   destination), BYTES and PACKETS.  IPv6 packets with an
+ *   extension header before the transport header are not reported.
+ *   Sent with GFP_ATOMIC only while someone listens; a listener's
+ *   socket that overflows gets ENOBUFS (the host's agent loses those
+ *   reports: the router keeps the flow on the host's address).
  */
 #ifndef _UAPI_MUISP_H
 #define _UAPI_MUISP_H
@@ -532,8 +545,9 @@
 #define MUISP_GENL_NAME		"muisp"
 #define MUISP_GENL_VERSION	1
 
-#define MUISP_GENL_MCGRP_EVENTS	"events"
-#define MUISP_GENL_MCGRP_FLOWS	"flows"
+#define MUISP_GENL_MCGRP_EVENTS		"events"
+#define MUISP_GENL_MCGRP_FLOWS		"flows"
+#define MUISP_GENL_MCGRP_REPORTS	"reports"
 
 /* Defaults and bounds of the configuration (see MUISP_CMD_CONFIG_SET). */
 #define MUISP_DEFAULT_IDLE_TIMEOUT_S	1800
@@ -628,6 +642,7 @@ enum muisp_cmd {
 	MUISP_CMD_TAG_USER_SET,
 	MUISP_CMD_TAG_USER_DEL,
 	MUISP_CMD_TAG_USER_GET,
+	MUISP_CMD_TAG_REPORT,
 	__MUISP_CMD_LAST
 };
 #define MUISP_CMD_MAX (__MUISP_CMD_LAST - 1)
@@ -667,7 +682,11 @@ enum muisp_contract_status {
  * standalone meter): none tagged or redirected; the packets and bytes
  * each mapped user sends and receives through the interface are
  * counted in their map entry (MUISP_CMD_TAG_USER_GET), for the host's
- * agent to report.
+ * agent to report.  REPORT (the out-of-band scheme, packet-based):
+ * none tagged or redirected; each TCP or UDP packet a mapped user
+ * sends through the interface is reported on the multicast group
+ * "reports" (MUISP_CMD_TAG_REPORT), for the host's agent to tell the
+ * router whose it is.
  */
 enum muisp_tag_method {
 	MUISP_TAG_METHOD_UNSPEC,
@@ -675,6 +694,7 @@ enum muisp_tag_method {
 	MUISP_TAG_METHOD_FLOW,
 	MUISP_TAG_METHOD_HYBRID,
 	MUISP_TAG_METHOD_COUNT,
+	MUISP_TAG_METHOD_REPORT,
 	__MUISP_TAG_METHOD_MAX
 };
 #define MUISP_TAG_METHOD_MAX (__MUISP_TAG_METHOD_MAX - 1)
@@ -977,6 +997,10 @@ enum muisp_tag_attr {
 	MUISP_TAG_A_REDIRECTED,	/* u64, output */
 	MUISP_TAG_A_QUERIED,	/* u64, output */
 	MUISP_TAG_A_CLAMPED,	/* u64, output */
+	/*
+	 * u64, output, REPORT's reports sent (those that could not be are skipped)
+	 */
+	MUISP_TAG_A_REPORTED,
 	__MUISP_TAG_A_LAST
 };
 #define MUISP_TAG_A_MAX (__MUISP_TAG_A_LAST - 1)
@@ -995,5 +1019,22 @@ enum muisp_tag_user_attr {
 	__MUISP_TAG_USER_A_LAST
 };
 #define MUISP_TAG_USER_A_MAX (__MUISP_TAG_USER_A_LAST - 1)
+
+enum muisp_tag_report_attr {
+	MUISP_TAG_REPORT_A_UNSPEC,
+	MUISP_TAG_REPORT_A_UID,		/* u32 */
+	MUISP_TAG_REPORT_A_USER,	/* u32, the Accounting ID */
+	MUISP_TAG_REPORT_A_PROTO,	/* u8, IPPROTO_TCP or IPPROTO_UDP */
+	/* binary 4 or 16, the packet's source, the host's address */
+	MUISP_TAG_REPORT_A_ADDR,
+	MUISP_TAG_REPORT_A_PORT,	/* u16, its source port */
+	MUISP_TAG_REPORT_A_PEER,	/* binary 4 or 16, its destination */
+	MUISP_TAG_REPORT_A_PEER_PORT,	/* u16 */
+	/* u32, IP bytes as on the wire, each GSO segment with its headers */
+	MUISP_TAG_REPORT_A_BYTES,
+	MUISP_TAG_REPORT_A_PACKETS,	/* u32, 1, or a GSO packet's segments */
+	__MUISP_TAG_REPORT_A_LAST
+};
+#define MUISP_TAG_REPORT_A_MAX (__MUISP_TAG_REPORT_A_LAST - 1)
 
 #endif /* _UAPI_MUISP_H */

@@ -133,7 +133,7 @@ static struct nlmsghdr *sent(void)
 /* ---- tests ---- */
 
 struct got {
-	uint32_t ids[16];
+	uint32_t ids[24];
 	int n;
 	int resets;
 };
@@ -659,6 +659,76 @@ static void test_tag_user_counts(void **state)
 	assert_int_equal(u.recv_packets, 2);
 }
 
+static int report_cb(const struct muisp_nl_tag_report *r, void *arg)
+{
+	struct got *g = arg;
+
+	g->ids[g->n++] = r->uid;
+	g->ids[g->n++] = r->user;
+	g->ids[g->n++] = r->proto;
+	g->ids[g->n++] = r->addr.family == AF_INET6 ? r->addr.a[15] :
+						      r->addr.a[3];
+	g->ids[g->n++] = r->port;
+	g->ids[g->n++] = r->peer.family == AF_INET6 ? r->peer.a[15] :
+						      r->peer.a[3];
+	g->ids[g->n++] = r->peer_port;
+	g->ids[g->n++] = r->bytes;
+	g->ids[g->n++] = r->packets;
+	return MNL_CB_OK;
+}
+
+/* The agent's packet reports (method REPORT) read from the group, each
+ * field its own; other commands on the socket are skipped. */
+static void test_tag_reports(void **state)
+{
+	struct nlmsghdr *nlh;
+	struct got g = { 0 };
+
+	(void)state;
+	nlh = reply(MUISP_CMD_TAG_REPORT);
+	mnl_attr_put_u32(nlh, MUISP_TAG_REPORT_A_UID, 1001);
+	mnl_attr_put_u32(nlh, MUISP_TAG_REPORT_A_USER, 7001);
+	mnl_attr_put_u8(nlh, MUISP_TAG_REPORT_A_PROTO, 17);
+	mnl_attr_put(nlh, MUISP_TAG_REPORT_A_ADDR, 4, "\xc0\0\x02\x14");
+	mnl_attr_put_u16(nlh, MUISP_TAG_REPORT_A_PORT, 21001);
+	mnl_attr_put(nlh, MUISP_TAG_REPORT_A_PEER, 4, "\xcb\0\x71\x0a");
+	mnl_attr_put_u16(nlh, MUISP_TAG_REPORT_A_PEER_PORT, 9100);
+	mnl_attr_put_u32(nlh, MUISP_TAG_REPORT_A_BYTES, 128);
+	mnl_attr_put_u32(nlh, MUISP_TAG_REPORT_A_PACKETS, 1);
+	nlh = reply(MUISP_CMD_EVENT);
+	mnl_attr_put_u8(nlh, MUISP_EVENT_A_TYPE, 1);
+	nlh = reply(MUISP_CMD_TAG_REPORT);
+	mnl_attr_put_u32(nlh, MUISP_TAG_REPORT_A_UID, 1002);
+	mnl_attr_put_u32(nlh, MUISP_TAG_REPORT_A_USER, 7002);
+	mnl_attr_put_u8(nlh, MUISP_TAG_REPORT_A_PROTO, 6);
+	mnl_attr_put(nlh, MUISP_TAG_REPORT_A_ADDR, 16,
+		     "\x20\x01\x0d\xb8\0\x01\0\0\0\0\0\0\0\0\0\x20");
+	mnl_attr_put_u16(nlh, MUISP_TAG_REPORT_A_PORT, 40000);
+	mnl_attr_put(nlh, MUISP_TAG_REPORT_A_PEER, 16,
+		     "\x20\x01\x0d\xb8\0\x02\0\0\0\0\0\0\0\0\0\x0a");
+	mnl_attr_put_u16(nlh, MUISP_TAG_REPORT_A_PEER_PORT, 443);
+	mnl_attr_put_u32(nlh, MUISP_TAG_REPORT_A_BYTES, 4432);
+	mnl_attr_put_u32(nlh, MUISP_TAG_REPORT_A_PACKETS, 3);
+	assert_int_equal(muisp_nl_recv_reports(&fake, report_cb, &g), 0);
+	assert_int_equal(g.n, 18);
+	assert_int_equal(g.ids[0], 1001);
+	assert_int_equal(g.ids[1], 7001);
+	assert_int_equal(g.ids[2], 17);
+	assert_int_equal(g.ids[3], 0x14);
+	assert_int_equal(g.ids[4], 21001);
+	assert_int_equal(g.ids[5], 0x0a);
+	assert_int_equal(g.ids[6], 9100);
+	assert_int_equal(g.ids[7], 128);
+	assert_int_equal(g.ids[8], 1);
+	assert_int_equal(g.ids[9], 1002);
+	assert_int_equal(g.ids[11], 6);
+	assert_int_equal(g.ids[12], 0x20);
+	assert_int_equal(g.ids[13], 40000);
+	assert_int_equal(g.ids[15], 443);
+	assert_int_equal(g.ids[16], 4432);
+	assert_int_equal(g.ids[17], 3);
+}
+
 /* tag user set sends the block flag and the address only when set; the
  * dump hands them on, and their absence (an older module, no address) as
  * absent; tag show's denied and spoofed. */
@@ -765,6 +835,7 @@ int main(void)
 		cmocka_unit_test_setup(test_set_requests, setup),
 		cmocka_unit_test_setup(test_tag_user_blocked, setup),
 		cmocka_unit_test_setup(test_tag_user_counts, setup),
+		cmocka_unit_test_setup(test_tag_reports, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

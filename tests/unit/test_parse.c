@@ -325,7 +325,8 @@ static void test_tag_method(void **state)
 	assert_int_equal(m, MUISP_TAG_METHOD_HYBRID);
 	assert_int_equal(parse_tag_method("flow", &m, &why), 0);
 	assert_int_equal(parse_tag_method("FLOW", &m, &why), -1);
-	assert_string_equal(why, "expected packet, flow, hybrid or count");
+	assert_string_equal(why,
+			    "expected packet, flow, hybrid, count or report");
 	assert_int_equal(parse_tag_method("", &m, &why), -1);
 	assert_int_equal(parse_tag_method("1", &m, &why), -1);
 	assert_int_equal(m, MUISP_TAG_METHOD_FLOW); /* left alone */

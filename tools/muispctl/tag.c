@@ -51,7 +51,8 @@ enum {
 	T_SPOOFED,
 	T_REDIRECTED,
 	T_QUERIED,
-	T_CLAMPED
+	T_CLAMPED,
+	T_REPORTED
 };
 static const struct out_col tag_cols[] = {
 	[T_IF] = { "interface", "interface" },
@@ -67,6 +68,7 @@ static const struct out_col tag_cols[] = {
 	[T_REDIRECTED] = { "redirected", "redirected" },
 	[T_QUERIED] = { "queried", "queried" },
 	[T_CLAMPED] = { "clamped", "clamped" },
+	[T_REPORTED] = { "reported", "reported" },
 };
 
 /* the counts are the COUNT method's (the standalone meter), 0 otherwise */
@@ -157,6 +159,8 @@ static int tag_show(struct ctl *c, int argc, char **argv)
 		out_u64(o, T_QUERIED, t.queried);
 	if (MUISP_NL_HAS(&t, MUISP_TAG_A_CLAMPED))
 		out_u64(o, T_CLAMPED, t.clamped);
+	if (MUISP_NL_HAS(&t, MUISP_TAG_A_REPORTED))
+		out_u64(o, T_REPORTED, t.reported);
 	out_print(o, c->out, c->fmt, OUT_RECORD);
 	out_free(o);
 	return EXIT_OK;
@@ -435,9 +439,9 @@ static int tag_user(struct ctl *c, int argc, char **argv)
 static const struct ctl_verb tag_verbs[] = {
 	{ "show", tag_show, "" },
 	{ "set", tag_set,
-	  "IFNAME|IFINDEX key-id N key-file FILE|- [method packet|flow|hybrid|count]" },
+	  "IFNAME|IFINDEX key-id N key-file FILE|- [method packet|flow|hybrid|count|report]" },
 	{ "close", tag_close,
-	  "IFNAME|IFINDEX [method packet|flow|hybrid|count]" },
+	  "IFNAME|IFINDEX [method packet|flow|hybrid|count|report]" },
 	{ "del", tag_del, "" },
 	{ "user", tag_user, "list" },
 	{ "user", tag_user, "set UID|LOGIN USER [blocked] [address ADDR]" },
