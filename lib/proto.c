@@ -167,6 +167,14 @@ static const struct type_def type_defs[256] = {
 	[MP_T_UINFO_USAGE] = { "uinfo-usage", B(MP_A_SERIAL) | USAGE_REC_ATTRS,
 			       0, 0 },
 	[MP_T_UINFO_USAGE_ACK] = { "uinfo-usage-ack", B(MP_A_SERIAL), 0, 0 },
+	/* a user's packet (PROTO 6 or 17 and USER >= 1: muispd checks
+	 * them) and what the report covers */
+	[MP_T_UINFO_REPORT] = { "uinfo-report",
+				B(MP_A_PROTO) | B(MP_A_ADDR) | B(MP_A_SPORT) |
+					B(MP_A_PEER) | B(MP_A_DPORT) |
+					B(MP_A_USER) | B(MP_A_SENT_BYTES) |
+					B(MP_A_SENT_PKTS),
+				0, 0 },
 	[MP_T_UINFO_WELCOME] = { "uinfo-welcome",
 				 B(MP_A_KEY_ID) | B(MP_A_ADDR) |
 					 B(MP_A_INTERVAL),

@@ -100,6 +100,12 @@ enum mp_type {
 	 * UINFO_USAGE_ACK (stored) or ERROR; several may be sent back to
 	 * back, each is answered in order */
 	MP_T_UINFO_USAGE = 17,
+	/* agent -> router, an out-of-band packet-based agent (SCHEME 3,
+	 * PROTOCOL.md §9 step 10): a packet a mapped user sent (PROTO, the
+	 * host's ADDR:SPORT -> PEER:DPORT) is USER's, SENT_BYTES and
+	 * SENT_PKTS what the report covers; not answered (an ERROR only
+	 * when refused) */
+	MP_T_UINFO_REPORT = 18,
 	/* router -> user */
 	MP_T_OFFER = 64,
 	MP_T_QUOTE = 65,
@@ -281,6 +287,9 @@ enum mp_scheme {
 	MP_SCHEME_OUT_OF_BAND = 1, /* the router holds new flows and asks */
 	MP_SCHEME_STANDALONE = 2,  /* the agent counts per user and sends
 				    * UINFO_USAGE records */
+	/* the agent reports its users' packets (UINFO_REPORT); the router
+	 * moves each flow to the user's contract */
+	MP_SCHEME_OUT_OF_BAND_PACKET = 3,
 	__MP_SCHEME_LAST
 };
 

@@ -924,6 +924,7 @@ static const channel_fn handlers[] = {
 	[MP_T_UINFO_HELLO] = uinfo_hello,
 	[MP_T_UINFO_KEEPALIVE] = uinfo_keepalive,
 	[MP_T_UINFO_USAGE] = uinfo_usage,
+	[MP_T_UINFO_REPORT] = uinfo_report,
 };
 
 /* A user message (types below 128) from a user or operator connection. */
@@ -945,7 +946,7 @@ void channel_dispatch(struct muispd *md, struct conn *c, const struct mp_msg *m)
 	if (c->kind == CONN_USER && !c->identified &&
 	    m->type != MP_T_REGISTER && m->type != MP_T_UINFO_HELLO &&
 	    m->type != MP_T_UINFO_KEEPALIVE && m->type != MP_T_UINFO_USAGE &&
-	    uinfo_identify(md, c, m))
+	    m->type != MP_T_UINFO_REPORT && uinfo_identify(md, c, m))
 		return; /* held until the agent answers */
 	fn(md, c, m);
 }

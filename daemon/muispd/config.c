@@ -54,6 +54,8 @@ void conf_defaults(struct muispd_conf *c)
 	c->agent_hold_queue = MUISPD_HOLD_QUEUE;
 	c->agent_hold_max = 1024;
 	c->agent_hold_timeout_s = 3;
+	c->agent_report_rate = 1000;
+	c->agent_report_burst = 2000;
 	c->max_conns = 1024;
 	c->max_conns_addr = 16;
 	c->msg_rate = 20;
@@ -130,6 +132,8 @@ static const struct setting {
 	{ "agent-hold-queue", K_U32, F(agent_hold_queue), 0, 65535 },
 	{ "agent-hold-max", K_U32, F(agent_hold_max), 1, 65536 },
 	{ "agent-hold-timeout", K_U32, F(agent_hold_timeout_s), 1, 60 },
+	{ "agent-report-rate", K_U32, F(agent_report_rate), 1, 1000000 },
+	{ "agent-report-burst", K_U32, F(agent_report_burst), 1, 1000000 },
 	{ "online-provider-insecure", K_BOOL, F(provider_insecure), 0, 0 },
 	{ "online-provider-timeout", K_U32, F(provider_timeout_s), 1, 60 },
 	{ "eap", K_BOOL, F(eap), 0, 0 },

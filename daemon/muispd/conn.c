@@ -15,13 +15,14 @@
  * channel, which carries its warnings, excepted), is closed; each source
  * address holds at most max-conns-per-addr connections and spends a token
  * per connection and per message (msg-rate, msg-burst: over it, the
- * connection is closed; a standalone agent's usage records excepted,
- * uinfo_usage.c); a full table closes the connection idle the
- * longest (not a payer's); the operator socket has its own
- * MUISPD_OP_CONNS; output queues are bounded per connection and in all
- * (output-budget); when descriptors run out, accepting pauses for a
- * second (a spare descriptor refuses the connection waiting) instead of
- * failing on every turn of the loop.
+ * connection is closed; a standalone agent's usage records and a
+ * packet-based agent's reports excepted, agent_unmetered(): the latter
+ * spend their session's own bucket, uinfo_report.c); a full table closes
+ * the connection idle the longest (not a payer's); the operator socket
+ * has its own MUISPD_OP_CONNS; output queues are bounded per connection
+ * and in all (output-budget); when descriptors run out, accepting pauses
+ * for a second (a spare descriptor refuses the connection waiting)
+ * instead of failing on every turn of the loop.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -182,6 +183,23 @@ void conn_error(struct conn *c, const struct mp_msg *req, int err,
 	conn_queue(c, &m);
 }
 
+/*
+ * An agent's frame of this type that does not count against its
+ * address's message rate: a keyed standalone session's usage records
+ * (uinfo_usage.c: an interval's batch, or the backlog after a reconnect,
+ * may be longer than the address's burst; each is answered only once
+ * stored, which paces the agent) and a keyed packet-based session's
+ * reports (uinfo_report.c: many, and not answered; they spend the
+ * session's own bucket instead, agent-report-rate).  Every other frame
+ * counts, the same types on any other channel too.
+ */
+static int agent_unmetered(const struct conn *c, uint8_t type)
+{
+	return c->agent_key_id &&
+	       ((c->agent_standalone && type == MP_T_UINFO_USAGE) ||
+		(c->agent_oob_packet && type == MP_T_UINFO_REPORT));
+}
+
 /* Decode and dispatch the complete frames in c's input buffer, up to
  * one whose reply waits for a remote call. */
 void conn_input(struct muispd *md, struct conn *c)
@@ -199,17 +217,12 @@ void conn_input(struct muispd *md, struct conn *c)
 	c->in_input = 1;
 	while (c->state == C_OPEN && !c->wait) {
 		int flen = mp_frame_len(c->rbuf + off, c->rlen - off);
-		int record, rc;
+		int unmetered, rc;
 
 		if (flen == MP_E_SHORT)
 			break;
-		/* a standalone agent's usage records (uinfo_usage.c): an
-		 * interval's batch, or the backlog after a reconnect, may be
-		 * longer than the address's burst; each is answered only once
-		 * stored, which paces the agent.  Not counted against it. */
-		record = flen > 0 && c->agent_key_id && c->agent_standalone &&
-			 c->rbuf[off + 3] == MP_T_UINFO_USAGE;
-		if (c->src && !record &&
+		unmetered = flen > 0 && agent_unmetered(c, c->rbuf[off + 3]);
+		if (c->src && !unmetered &&
 		    !limits_take(c->src, muispd_mono_ms(md), md->conf.msg_rate,
 				 md->conf.msg_burst)) {
 			md->refused.rate++;
@@ -241,6 +254,13 @@ void conn_input(struct muispd *md, struct conn *c)
 		}
 		if ((size_t)flen > c->rlen - off)
 			break;
+		/* a report over its session's bucket: dropped unread, the
+		 * channel kept */
+		if (unmetered && c->rbuf[off + 3] == MP_T_UINFO_REPORT &&
+		    !uinfo_report_admit(md, c)) {
+			off += (size_t)flen;
+			continue;
+		}
 		rc = mp_decode(c->rbuf + off, (size_t)flen, m);
 		off += (size_t)flen;
 		if (rc) {

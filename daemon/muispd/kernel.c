@@ -617,6 +617,12 @@ int kernel_agent_set(struct kernel *k, const char *addr, const uint8_t *key,
 	return 0;
 }
 
+#ifdef MUISP_TESTING
+unsigned kernel_test_flow_sets; /* kernel_agent_flow_set() calls */
+uint32_t kernel_test_flow_user; /* ... the last one's user */
+int kernel_test_fail_flow_set;	/* ... fail (ENOENT) while set */
+#endif
+
 int kernel_agent_flow_set(struct kernel *k, int family, int proto,
 			  const void *host, uint16_t port, const void *peer,
 			  uint16_t peer_port, uint32_t user)
@@ -624,6 +630,14 @@ int kernel_agent_flow_set(struct kernel *k, int family, int proto,
 	size_t alen = family == AF_INET ? 4 : 16;
 	struct muisp_nl_agent a;
 
+#ifdef MUISP_TESTING
+	kernel_test_flow_sets++;
+	kernel_test_flow_user = user;
+	if (kernel_test_fail_flow_set) {
+		errno = ENOENT;
+		return -1;
+	}
+#endif
 	if (!k->nl)
 		return 0;
 	memset(&a, 0, sizeof(a));

@@ -114,10 +114,20 @@ int kernel_agent_set(struct kernel *k, const char *addr, const uint8_t *key,
 		     uint32_t key_id, int hold_queue);
 /* The out-of-band answer: the held flow the host began (family, proto,
  * host:port -> peer:peer_port, addresses in network order) is user's (0:
- * the host's own).  0, or -1 (errno; kernel_ext_msg() says why). */
+ * the host's own); a flow the module has already moves to the user's
+ * active contract with what it carried (a packet-based agent's report,
+ * uinfo_report.c: only that, for an agent without a hold queue).  0, or
+ * -1 (errno; kernel_ext_msg() says why). */
 int kernel_agent_flow_set(struct kernel *k, int family, int proto,
 			  const void *host, uint16_t port, const void *peer,
 			  uint16_t peer_port, uint32_t user);
+#ifdef MUISP_TESTING
+/* unit tests: the calls counted, the last user kept; they fail while
+ * kernel_test_fail_flow_set is set */
+extern unsigned kernel_test_flow_sets;
+extern uint32_t kernel_test_flow_user;
+extern int kernel_test_fail_flow_set;
+#endif
 /* The module's last refusal, "" if none. */
 const char *kernel_ext_msg(struct kernel *k);
 int kernel_agents_close(struct kernel *k, unsigned *n);

@@ -4,6 +4,8 @@
  * connections an address holds and a token bucket of its messages (and
  * new connections).  The LAN is hostile: one host must not take the
  * daemon's connections, descriptors, memory or loop away from the others.
+ * The bucket (struct bucket) also paces what is not an address's: a
+ * packet-based agent session's reports (uinfo_report.c).
  *
  * One struct src per address with connections, or whose bucket is not
  * full yet (so closing and reconnecting does not refill it), in a hash
@@ -72,36 +74,51 @@ struct src *limits_src(struct srctab *t, const char *addr, int create,
 	if (!s)
 		return NULL;
 	snprintf(s->addr, sizeof(s->addr), "%s", addr);
-	s->tokens = (uint64_t)burst * 1000;
-	s->t_ms = now_ms;
+	bucket_fill(&s->b, now_ms, burst);
 	s->next = t->b[h];
 	t->b[h] = s;
 	t->n++;
 	return s;
 }
 
-static void refill(struct src *s, uint64_t now_ms, uint32_t rate,
+/* b full (burst tokens) as of now_ms. */
+void bucket_fill(struct bucket *b, uint64_t now_ms, uint32_t burst)
+{
+	b->tokens = (uint64_t)burst * 1000;
+	b->t_ms = now_ms;
+}
+
+static void refill(struct bucket *b, uint64_t now_ms, uint32_t rate,
 		   uint32_t burst)
 {
 	uint64_t cap = (uint64_t)burst * 1000;
 
-	if (now_ms > s->t_ms) {
+	if (b->tokens >= cap) { /* full, or a reload lowered the burst */
+		b->tokens = cap;
+	} else if (now_ms > b->t_ms) {
 		/* rate tokens a second: rate thousandths a millisecond */
-		uint64_t add = (now_ms - s->t_ms) * rate;
+		uint64_t add = (now_ms - b->t_ms) * rate;
 
-		s->tokens = add >= cap - s->tokens ? cap : s->tokens + add;
+		b->tokens = add >= cap - b->tokens ? cap : b->tokens + add;
 	}
-	s->t_ms = now_ms;
+	b->t_ms = now_ms;
 }
 
-/* Take one token: 1, or 0 when the address is over its rate. */
+/* Take one token from b: 1, or 0 when it is over its rate. */
+int bucket_take(struct bucket *b, uint64_t now_ms, uint32_t rate,
+		uint32_t burst)
+{
+	refill(b, now_ms, rate, burst);
+	if (b->tokens < 1000)
+		return 0;
+	b->tokens -= 1000;
+	return 1;
+}
+
+/* Take one token of s's address: 1, or 0 when it is over its rate. */
 int limits_take(struct src *s, uint64_t now_ms, uint32_t rate, uint32_t burst)
 {
-	refill(s, now_ms, rate, burst);
-	if (s->tokens < 1000)
-		return 0;
-	s->tokens -= 1000;
-	return 1;
+	return bucket_take(&s->b, now_ms, rate, burst);
 }
 
 /* Drop the entries of addresses without connections whose bucket is
@@ -117,8 +134,8 @@ unsigned limits_gc(struct srctab *t, uint64_t now_ms, uint32_t rate,
 		while (*pp) {
 			struct src *s = *pp;
 
-			refill(s, now_ms, rate, burst);
-			if (s->conns || s->tokens < (uint64_t)burst * 1000) {
+			refill(&s->b, now_ms, rate, burst);
+			if (s->conns || s->b.tokens < (uint64_t)burst * 1000) {
 				pp = &s->next;
 				continue;
 			}

@@ -16,7 +16,7 @@ MUISPD_CORE_SRCS := daemon/muispd/server.c daemon/muispd/conn.c \
 	daemon/muispd/regcert.c \
 	daemon/muispd/privacy.c daemon/muispd/keys.c daemon/muispd/uinfo.c \
 	daemon/muispd/uinfo_hold.c $(LIB_NFQ_SRCS) kmod/gate.c \
-	daemon/muispd/uinfo_usage.c \
+	daemon/muispd/uinfo_usage.c daemon/muispd/uinfo_report.c \
 	daemon/muispd/userblock.c \
 	daemon/muispd/radrelay.c \
 	daemon/muispd/acct_spool.c \

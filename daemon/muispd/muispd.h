@@ -23,6 +23,7 @@
  *   keys.c       receipt keys: rotation schedule, retirement, list
  *   uinfo.c      multi-user hosts' agents: key agreement, keep-alives
  *   uinfo_usage.c  standalone agents' usage records: stored, acked
+ *   uinfo_report.c  packet-based agents' reports: flows moved to users
  *   config.c     muispd.conf
  *   payment*.c   payment core and methods; receipt.c, store.c, kernel.c
  */
@@ -97,6 +98,9 @@ struct muispd_conf {
 	 * wait on, at most that many packets held, and how long an agent
 	 * may take to say whose a flow is */
 	uint32_t agent_hold_queue, agent_hold_max, agent_hold_timeout_s;
+	/* out-of-band packet-based agents (uinfo_report.c): their reports
+	 * a second and the burst, per session */
+	uint32_t agent_report_rate, agent_report_burst;
 	/* self-service registration (muispd.conf(5)) */
 	uint32_t register_idle_s, register_max;
 	uint32_t register_rate, register_burst; /* a minute, per address */
@@ -130,13 +134,18 @@ void conf_defaults(struct muispd_conf *c);
 /* contracts per MP_T_OP_SNAPSHOT reply (control.c): ~130 KB of output */
 #define CONTROL_SNAP_PAGE 1000
 
+/* A token bucket (limits.c): rate tokens a second, at most burst. */
+struct bucket {
+	uint64_t tokens; /* thousandths of a message */
+	uint64_t t_ms;	 /* tokens as of this time */
+};
+
 /* A source address of the control channel (limits.c). */
 struct src {
 	struct src *next;
 	char addr[64];
-	uint32_t conns;	 /* user connections open */
-	uint64_t tokens; /* thousandths of a message */
-	uint64_t t_ms;	 /* tokens as of this time */
+	uint32_t conns; /* user connections open */
+	struct bucket b;
 };
 
 #define LIMITS_MAX_SRCS 16384
@@ -196,6 +205,11 @@ struct conn {
 	 * certificate names (the same on every channel of the host) */
 	int agent_standalone;
 	char agent_host[INET6_ADDRSTRLEN];
+	/* ... out of band, packet-based: the host reports its users'
+	 * packets (uinfo_report.c), paced by a bucket of its own
+	 * (agent-report-rate, agent-report-burst) */
+	int agent_oob_packet;
+	struct bucket agent_reports;
 	int identified;
 	uint32_t owner_seq; /* an agent's channel: its last request's serial
 			     * (OWNER_GET, BLOCK) */
@@ -366,6 +380,14 @@ struct muispd {
 	struct {
 		uint64_t stored, dups, conflicts, refused, failed;
 	} agent_usage;
+	/* out-of-band packet-based agents' reports (uinfo_report.c): read
+	 * (dropped ones not), flows moved (the module told), skipped by the
+	 * cache, refused (ERROR), dropped over a session's bucket, the
+	 * module's refusals */
+	struct {
+		uint64_t reports, moved, cached, refused, dropped, failed;
+	} agent_report;
+	struct uinfo_report *report; /* the flows told recently */
 	uint64_t quote_seq;
 	/* what the limits refused or closed (counted, logged rate-limited) */
 	struct {
@@ -442,6 +464,9 @@ void limits_free(struct srctab *t);
 struct src *limits_src(struct srctab *t, const char *addr, int create,
 		       uint64_t now_ms, uint32_t burst);
 int limits_take(struct src *s, uint64_t now_ms, uint32_t rate, uint32_t burst);
+void bucket_fill(struct bucket *b, uint64_t now_ms, uint32_t burst);
+int bucket_take(struct bucket *b, uint64_t now_ms, uint32_t rate,
+		uint32_t burst);
 unsigned limits_gc(struct srctab *t, uint64_t now_ms, uint32_t rate,
 		   uint32_t burst);
 
@@ -479,6 +504,11 @@ uint32_t uinfo_owner_get(struct conn *a, const char *host, uint16_t hport,
 void uinfo_usage(struct muispd *md, struct conn *c, const struct mp_msg *req);
 void uinfo_usage_op(struct muispd *md, struct conn *c,
 		    const struct mp_msg *req);
+/* uinfo_report.c: out-of-band packet-based agents' reports (thesis ch.
+ * 5(a)) */
+int uinfo_report_admit(struct muispd *md, struct conn *c);
+void uinfo_report(struct muispd *md, struct conn *c, const struct mp_msg *req);
+void uinfo_report_close(struct muispd *md);
 /* userblock.c: the per-user block list, pushed to the hosts' agents */
 int userblock_open(struct muispd *md);
 void userblock_close(struct muispd *md);

@@ -190,6 +190,7 @@ void muispd_close(struct muispd *md)
 	acct_close(md);
 	dae_close(md);
 	uinfo_hold_close(md);
+	uinfo_report_close(md);
 	kernel_close(md->k);
 	md->k = NULL;
 	acct_spool_close(md);

@@ -25,6 +25,10 @@
  * the request (BUSY) and closes the connection: a host with an agent
  * never buys for its address on a guess.
  *
+ * Out of band (uinfo_hold.c: the router holds and asks; uinfo_report.c:
+ * the host reports its users' packets) and standalone (uinfo_usage.c:
+ * the host counts) sessions are keyed here too, by UINFO_HELLO's SCHEME.
+ *
  * Fail-closed (thesis §4.5.5): when the agent's channel ends, or it is
  * silent for three intervals, the module's agent is closed (no key), and
  * the router forwards nothing to or from the host until it keys again;
@@ -217,8 +221,9 @@ void uinfo_hello(struct muispd *md, struct conn *c, const struct mp_msg *req)
 			   "agents are not enabled here (agent-ca)");
 		return;
 	}
-	/* standalone (the host counts per user, uinfo_usage.c) is keyed as
-	 * in band: the agent installs the key and tags nothing */
+	/* standalone (the host counts per user, uinfo_usage.c) and out of
+	 * band packet-based (the host reports its users' packets,
+	 * uinfo_report.c) are keyed as in band: no hold queue */
 	scheme = mp_has(req, MP_A_SCHEME) ? (int)req->u[MP_A_SCHEME] :
 					    MP_SCHEME_IN_BAND;
 	oob = scheme == MP_SCHEME_OUT_OF_BAND;
@@ -272,12 +277,20 @@ void uinfo_hello(struct muispd *md, struct conn *c, const struct mp_msg *req)
 	c->agent_key_id = id;
 	c->agent_oob = oob;
 	c->agent_standalone = scheme == MP_SCHEME_STANDALONE;
+	c->agent_oob_packet = scheme == MP_SCHEME_OUT_OF_BAND_PACKET;
+	/* a new session's reports start with a full bucket */
+	bucket_fill(&c->agent_reports, muispd_mono_ms(md),
+		    md->conf.agent_report_burst);
 	md->agent_sessions++;
 	c->agent_interval = md->conf.agent_keepalive_s;
 	if (oob)
 		snprintf(why, sizeof(why),
 			 ", out of band: its new flows held until it names "
 			 "their user");
+	else if (c->agent_oob_packet)
+		snprintf(why, sizeof(why),
+			 ", out of band, packet-based: the host reports its "
+			 "users' packets");
 	else if (c->agent_standalone)
 		snprintf(why, sizeof(why),
 			 ", standalone: the host counts per user (its "

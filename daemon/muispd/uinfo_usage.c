@@ -94,6 +94,17 @@ void uinfo_usage(struct muispd *md, struct conn *c, const struct mp_msg *req)
 			     "the record ends (END) before it starts (TIME)");
 		return;
 	}
+	/* records skip msg-rate (conn.c) but not the session's own bucket,
+	 * which bounds the writes a host can make: the agent keeps the
+	 * record and sends it again at its next collection */
+	if (!bucket_take(&c->agent_reports, muispd_mono_ms(md),
+			 md->conf.agent_report_rate,
+			 md->conf.agent_report_burst)) {
+		usage_refuse(md, c, req, MP_ERR_BUSY,
+			     "usage records over agent-report-rate: send it "
+			     "again later");
+		return;
+	}
 	memset(&r, 0, sizeof(r));
 	snprintf(r.host, sizeof(r.host), "%s", c->agent_host);
 	r.seq = req->u[MP_A_SERIAL];

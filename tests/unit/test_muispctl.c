@@ -102,7 +102,7 @@ static void test_names_and_formats(void **state)
 	assert_int_equal(name_lookup(&tag_method_names, "flow"),
 			 MUISP_TAG_METHOD_FLOW);
 	assert_string_equal(name_list(&tag_method_names),
-			    "packet|flow|hybrid|count");
+			    "packet|flow|hybrid|count|report");
 
 	assert_string_equal(fmt_time_s(0, buf, sizeof(buf)), "never");
 	assert_string_equal(fmt_time_s(1795622400, buf, sizeof(buf)),
@@ -739,8 +739,8 @@ static void test_cli_tag(void **state)
 	static const char tag_usage[] =
 		"usage: muispctl tag show\n"
 		"       muispctl tag set IFNAME|IFINDEX key-id N key-file "
-		"FILE|- [method packet|flow|hybrid|count]\n"
-		"       muispctl tag close IFNAME|IFINDEX [method packet|flow|hybrid|count]\n"
+		"FILE|- [method packet|flow|hybrid|count|report]\n"
+		"       muispctl tag close IFNAME|IFINDEX [method packet|flow|hybrid|count|report]\n"
 		"       muispctl tag del\n"
 		"       muispctl tag user list\n"
 		"       muispctl tag user set UID|LOGIN USER [blocked] "
@@ -766,7 +766,7 @@ static void test_cli_tag(void **state)
 	assert_int_equal(run("tag", "set", "-h", NULL), EXIT_OK);
 	assert_string_equal(out_txt, "usage: muispctl tag set IFNAME|IFINDEX "
 				     "key-id N key-file FILE|- [method "
-				     "packet|flow|hybrid|count]\n");
+				     "packet|flow|hybrid|count|report]\n");
 	assert_int_equal(run("tag", "list", NULL), EXIT_USAGE);
 	snprintf(want, sizeof(want), "muispctl: unknown tag command 'list'\n%s",
 		 tag_usage);
@@ -809,12 +809,14 @@ static void test_cli_tag(void **state)
 		  "key-id", "4294967296", "key-file", "-");
 	USAGE_ERR("invalid key-id 'one': not a decimal number", "tag", "set",
 		  "lo", "key-id", "one", "key-file", "-");
-	USAGE_ERR("invalid method 'syn': expected packet|flow|hybrid|count",
-		  "tag", "set", "lo", "key-id", "1", "key-file", "-", "method",
-		  "syn");
-	USAGE_ERR("invalid method 'unspec': expected packet|flow|hybrid|count",
-		  "tag", "set", "lo", "method", "unspec", "key-id", "1",
-		  "key-file", "-");
+	USAGE_ERR(
+		"invalid method 'syn': expected packet|flow|hybrid|count|report",
+		"tag", "set", "lo", "key-id", "1", "key-file", "-", "method",
+		"syn");
+	USAGE_ERR(
+		"invalid method 'unspec': expected packet|flow|hybrid|count|report",
+		"tag", "set", "lo", "method", "unspec", "key-id", "1",
+		"key-file", "-");
 	USAGE_ERR("unknown tag set argument 'key' (try --help)", "tag", "set",
 		  "lo", "key-id", "1", "key", "000102");
 	/* tag close: the interface and the method, never a key */
@@ -824,8 +826,9 @@ static void test_cli_tag(void **state)
 		  "close", "lo", "key-id", "1");
 	USAGE_ERR("unknown tag close argument 'key-file' (try --help)", "tag",
 		  "close", "lo", "key-file", "-");
-	USAGE_ERR("invalid method 'syn': expected packet|flow|hybrid|count",
-		  "tag", "close", "lo", "method", "syn");
+	USAGE_ERR(
+		"invalid method 'syn': expected packet|flow|hybrid|count|report",
+		"tag", "close", "lo", "method", "syn");
 	/* key files: agent set's refusals, before anything is sent */
 	assert_int_equal(tag_key(good, 0644, path), EXIT_FAIL);
 	snprintf(want, sizeof(want),

@@ -158,6 +158,8 @@ static int setup(void **state)
 		return -1;
 	memset(&remote, 0, sizeof(remote));
 	store_test_fail = kernel_test_fail_unbind = 0;
+	kernel_test_fail_flow_set = 0;
+	kernel_test_flow_sets = kernel_test_flow_user = 0;
 	memset(&kernel_test_tunnel, 0, sizeof(kernel_test_tunnel));
 	f->op = conn_new(f->md, -1, CONN_OP, "operator");
 	if (!f->op)
@@ -1275,12 +1277,23 @@ static void test_agent_usage(void **state)
 			    "127.0.0.1 10 1700000000 1700000060 100 200 300000 "
 			    "400 105|");
 	assert_string_equal(usage_rows(f, "192.0.2.1", buf, sizeof(buf)), "");
+	/* over the session's own bucket (agent-report-burst; the clock
+	 * stands still): refused BUSY, not stored, the channel kept */
+	f->md->conf.agent_report_burst = 1;
+	usage_acked(f, b, 2, 7, T0, T0 + 10, 1);
+	usage_send(f, b, 3, 7, T0, T0 + 10, 1);
+	error(f, b, MP_ERR_BUSY,
+	      "usage records over agent-report-rate: send it again later");
+	assert_int_equal(b->state, C_OPEN);
+	f->md->conf.agent_report_burst = 2000;
+	assert_string_equal(usage_rows(f, "::1", buf, sizeof(buf)),
+			    "::1 7 1700000000 1700000010 2 4 6000 8 2|");
 	/* all: by host ("127..." before "::1") and user */
 	usage_rows(f, NULL, buf, sizeof(buf));
 	assert_non_null(strstr(buf, "|127.0.0.1 10 1700000000 1700000060 100 "
 				    "200 300000 400 105|"
-				    "::1 7 1700000000 1700000010 1 2 3000 4 "
-				    "1|"));
+				    "::1 7 1700000000 1700000010 2 4 6000 8 "
+				    "2|"));
 	assert_int_equal(strncmp(buf, "127.0.0.1 7 ", 12), 0);
 	req(f, &m, MP_T_OP_AGENT_USAGE);
 	mp_set_s(&m, MP_A_ADDR, "alice");
@@ -1293,7 +1306,7 @@ static void test_agent_usage(void **state)
 	/* kept: a restarted muispd has them, and knows a resent one */
 	restart(f, T0 + 300);
 	assert_string_equal(usage_rows(f, "::1", buf, sizeof(buf)),
-			    "::1 7 1700000000 1700000010 1 2 3000 4 1|");
+			    "::1 7 1700000000 1700000010 2 4 6000 8 2|");
 	a = agent_conn(f);
 	a->agent_standalone = 1;
 	strcpy(a->agent_host, "127.0.0.1");
@@ -1315,6 +1328,253 @@ static void test_agent_usage(void **state)
 			    "too many requests from "
 			    "127.0.0.1: at most 20 a second");
 	assert_int_equal(a->state, C_CLOSING);
+}
+
+/* ---- out of band, packet-based (uinfo_report.c, PROTOCOL.md §9.10) ---- */
+
+/* A report of user's packet from the host's addr:sport to 192.0.2.80:53
+ * (UDP; peer instead when given), in *m. */
+static void report_msg(struct fix *f, struct mp_msg *m, const char *addr,
+		       uint16_t sport, const char *peer, uint32_t user)
+{
+	req(f, m, MP_T_UINFO_REPORT);
+	mp_set_u(m, MP_A_PROTO, 17);
+	mp_set_s(m, MP_A_ADDR, addr);
+	mp_set_u(m, MP_A_SPORT, sport);
+	mp_set_s(m, MP_A_PEER, peer ? peer : "192.0.2.80");
+	mp_set_u(m, MP_A_DPORT, 53);
+	mp_set_u(m, MP_A_USER, user);
+	mp_set_u(m, MP_A_SENT_BYTES, 120);
+	mp_set_u(m, MP_A_SENT_PKTS, 2);
+}
+
+/* ... fed to a: not answered. */
+static void report_send(struct fix *f, struct conn *a, const char *addr,
+			uint16_t sport, const char *peer, uint32_t user)
+{
+	struct mp_msg m;
+
+	report_msg(f, &m, addr, sport, peer, user);
+	send_msg(f, a, &m);
+	assert_int_equal(a->wlen, 0);
+}
+
+/* ... refused: ERROR err (text, unless NULL) with the report's serial. */
+static void report_refused(struct fix *f, struct conn *a, const char *addr,
+			   const char *peer, uint32_t user, int err,
+			   const char *text)
+{
+	struct mp_msg m;
+
+	report_msg(f, &m, addr, 5000, peer, user);
+	send_msg(f, a, &m);
+	error(f, a, err, text);
+}
+
+/* An out-of-band packet-based agent's hello (SCHEME 3) is accepted
+ * without a hold queue and keyed as in band, the session marked
+ * packet-based (not held, not standalone); its reports of either of the
+ * host's addresses move flows; an in-band hello after it ends that. */
+static void test_agent_oob_packet_hello(void **state)
+{
+	struct fix *f = *state;
+	struct conn *a = user(f, "127.0.0.1");
+	struct mp_msg m;
+
+	snprintf(f->md->conf.agent_ca, sizeof(f->md->conf.agent_ca),
+		 "/nonexistent/agent-ca.pem");
+	assert_null(f->md->hold); /* no agent-hold-queue here */
+	a->ssl = agent_tls("IP:192.0.2.7, IP:127.0.0.1");
+	req(f, &m, MP_T_UINFO_HELLO);
+	mp_set_u(&m, MP_A_SCHEME, MP_SCHEME_OUT_OF_BAND_PACKET);
+	send_msg(f, a, &m);
+	reply(f, a, MP_T_UINFO_WELCOME, &m);
+	assert_true(m.u[MP_A_KEY_ID] >= 1);
+	assert_string_equal(m.s[MP_A_ADDR], "127.0.0.1");
+	assert_int_equal(m.u[MP_A_INTERVAL], 10);
+	assert_int_equal(a->agent_key_id, m.u[MP_A_KEY_ID]);
+	assert_true(a->agent_oob_packet);
+	assert_false(a->agent_oob);
+	assert_false(a->agent_standalone);
+	assert_int_equal(a->agent_naddrs, 2);
+	assert_int_equal(f->md->agent_sessions, 1);
+	/* reports of both its addresses */
+	report_send(f, a, "127.0.0.1", 40000, NULL, 1001);
+	report_send(f, a, "192.0.2.7", 40000, NULL, 1001);
+	assert_int_equal(kernel_test_flow_sets, 2);
+	assert_int_equal(f->md->agent_report.moved, 2);
+	/* keep-alives as any agent's */
+	req(f, &m, MP_T_UINFO_KEEPALIVE);
+	send_msg(f, a, &m);
+	reply(f, a, MP_T_UINFO_KEEPALIVE, &m);
+	/* in band again: no more reports */
+	req(f, &m, MP_T_UINFO_HELLO);
+	send_msg(f, a, &m);
+	reply(f, a, MP_T_UINFO_WELCOME, &m);
+	assert_false(a->agent_oob_packet);
+	report_refused(f, a, "127.0.0.1", NULL, 1001, MP_ERR_PERM, NULL);
+	assert_int_equal(kernel_test_flow_sets, 2);
+	uinfo_conn_gone(f->md, a);
+	assert_int_equal(f->md->agent_sessions, 0);
+}
+
+/*
+ * UINFO_REPORT: refused without an agent session (STATE), on a session
+ * that is not packet-based (PERM), for an address not the host's (PERM),
+ * malformed (PROTO: ADDR or PEER no address, of different families,
+ * PROTO not TCP or UDP, USER 0); each ERROR carries its serial.  A good
+ * report tells the module once (no answer); the same again is skipped
+ * (cached) for 5 s, then told again; another user for the flow is told at
+ * once; the module's refusal is counted, not answered, and the flow told
+ * again on its next report.  Over the session's bucket reports are
+ * dropped unread, the channel kept; they do not count against the
+ * address's msg-rate (its other frames do).
+ */
+static void test_agent_report(void **state)
+{
+	struct fix *f = *state;
+	struct conn *c = user(f, ALICE), *a;
+	unsigned sent = 0, burst = f->md->conf.msg_burst;
+	struct mp_msg m;
+
+	/* no session: a user's channel, the operator's */
+	report_refused(f, c, ALICE, NULL, 1001, MP_ERR_STATE,
+		       "no agent session (hello)");
+	report_refused(f, f->op, ALICE, NULL, 1001, MP_ERR_STATE,
+		       "no agent session (hello)");
+	/* in band */
+	a = agent_conn(f);
+	report_refused(f, a, "127.0.0.1", NULL, 1001, MP_ERR_PERM,
+		       "packet reports are an out-of-band packet-based "
+		       "agent's (hello with scheme 3)");
+	sent += 3;
+	/* packet-based (as uinfo_hello() leaves it), dual-stack */
+	a->agent_oob_packet = 1;
+	a->agent_naddrs = 2;
+	strcpy(a->agent_addrs[1], "2001:db8::7");
+	report_refused(f, a, "127.0.0.2", NULL, 1001, MP_ERR_PERM,
+		       "127.0.0.2 is not this host's: an agent reports only "
+		       "its own host's flows");
+	report_refused(f, a, "2001:db8::8", "2001:db8::1", 1001, MP_ERR_PERM,
+		       NULL);
+	report_refused(f, a, "alice", NULL, 1001, MP_ERR_PROTO,
+		       "ADDR is not an IP address: alice");
+	report_refused(f, a, "127.0.0.1", "2001:db8::1", 1001, MP_ERR_PROTO,
+		       "PEER is not an IPv4 address as ADDR is: 2001:db8::1");
+	report_refused(f, a, "2001:db8::7", "192.0.2.80", 1001, MP_ERR_PROTO,
+		       NULL);
+	report_refused(f, a, "127.0.0.1", "bob", 1001, MP_ERR_PROTO, NULL);
+	report_refused(f, a, "127.0.0.1", NULL, 0, MP_ERR_PROTO,
+		       "USER is an Accounting ID: at least 1");
+	report_msg(f, &m, "127.0.0.1", 5000, NULL, 1001);
+	mp_set_u(&m, MP_A_PROTO, 7);
+	send_msg(f, a, &m);
+	error(f, a, MP_ERR_PROTO,
+	      "PROTO 7: only TCP (6) and UDP (17) are reported");
+	sent += 8;
+	assert_int_equal(f->md->agent_report.refused, 11);
+	assert_int_equal(kernel_test_flow_sets, 0);
+	/* a good one: the module told, nothing answered */
+	report_send(f, a, "127.0.0.1", 40000, NULL, 1001);
+	assert_int_equal(kernel_test_flow_sets, 1);
+	assert_int_equal(kernel_test_flow_user, 1001);
+	assert_int_equal(f->md->agent_report.moved, 1);
+	/* the same flow and user again: skipped */
+	report_send(f, a, "127.0.0.1", 40000, NULL, 1001);
+	assert_int_equal(kernel_test_flow_sets, 1);
+	assert_int_equal(f->md->agent_report.cached, 1);
+	/* another flow (its port, or TCP) is told */
+	report_send(f, a, "127.0.0.1", 40001, NULL, 1001);
+	report_msg(f, &m, "127.0.0.1", 40000, NULL, 1001);
+	mp_set_u(&m, MP_A_PROTO, 6);
+	send_msg(f, a, &m);
+	assert_int_equal(a->wlen, 0);
+	assert_int_equal(kernel_test_flow_sets, 3);
+	/* another user of the flow: told at once, and back */
+	report_send(f, a, "127.0.0.1", 40000, NULL, 1002);
+	assert_int_equal(kernel_test_flow_sets, 4);
+	assert_int_equal(kernel_test_flow_user, 1002);
+	report_send(f, a, "127.0.0.1", 40000, NULL, 1001);
+	assert_int_equal(kernel_test_flow_sets, 5);
+	assert_int_equal(kernel_test_flow_user, 1001);
+	report_send(f, a, "127.0.0.1", 40000, NULL, 1001);
+	assert_int_equal(kernel_test_flow_sets, 5);
+	/* an IPv6 flow, its address written otherwise */
+	report_send(f, a, "2001:db8:0::7", 40000, "2001:db8::1", 1001);
+	report_send(f, a, "2001:db8::7", 40000, "2001:db8:0:0::1", 1001);
+	assert_int_equal(kernel_test_flow_sets, 6);
+	/* 5 s later the entry is stale: told again */
+	f->md->clock += 4;
+	report_send(f, a, "127.0.0.1", 40000, NULL, 1001);
+	assert_int_equal(kernel_test_flow_sets, 6);
+	f->md->clock += 1;
+	report_send(f, a, "127.0.0.1", 40000, NULL, 1001);
+	assert_int_equal(kernel_test_flow_sets, 7);
+	sent += 11;
+	assert_int_equal(f->md->agent_report.moved, 7);
+	assert_int_equal(f->md->agent_report.cached, 4);
+	/* the module refuses: counted, not answered, not cached */
+	kernel_test_fail_flow_set = 1;
+	report_send(f, a, "127.0.0.1", 40002, NULL, 1001);
+	assert_int_equal(f->md->agent_report.failed, 1);
+	kernel_test_fail_flow_set = 0;
+	report_send(f, a, "127.0.0.1", 40002, NULL, 1001);
+	assert_int_equal(kernel_test_flow_sets, 9);
+	assert_int_equal(f->md->agent_report.moved, 8);
+	sent += 2;
+	/* not counted against msg-rate: more than its burst, and the
+	 * clock stands still (no token comes back to the address) */
+	for (unsigned i = 0; i < 2 * burst; i++)
+		report_send(f, a, "127.0.0.1", (uint16_t)(41000 + i), NULL,
+			    1001);
+	sent += 2 * burst;
+	assert_int_equal(a->state, C_OPEN);
+	assert_int_equal(f->md->refused.rate, 0);
+	assert_int_equal(f->md->agent_report.moved, 8 + 2 * burst);
+	assert_int_equal(f->md->agent_report.dropped, 0);
+	/* the session's own bucket: three now, then one a second; over
+	 * it dropped unread, the channel kept */
+	f->md->conf.agent_report_rate = 1;
+	f->md->conf.agent_report_burst = 3;
+	for (unsigned i = 0; i < 5; i++)
+		report_send(f, a, "127.0.0.1", (uint16_t)(42000 + i), NULL,
+			    1001);
+	sent += 5;
+	assert_int_equal(f->md->agent_report.dropped, 2);
+	assert_int_equal(f->md->agent_report.moved, 11 + 2 * burst);
+	assert_int_equal(a->state, C_OPEN);
+	/* dropped unread: even one that would be refused */
+	report_msg(f, &m, "127.0.0.9", 5000, NULL, 1001);
+	send_msg(f, a, &m);
+	assert_int_equal(a->wlen, 0);
+	assert_int_equal(f->md->agent_report.dropped, 3);
+	f->md->clock += 1;
+	report_send(f, a, "127.0.0.1", 42005, NULL, 1001);
+	report_send(f, a, "127.0.0.1", 42006, NULL, 1001);
+	sent += 3;
+	assert_int_equal(f->md->agent_report.moved, 12 + 2 * burst);
+	assert_int_equal(f->md->agent_report.dropped, 4);
+	/* every report read or dropped */
+	assert_int_equal(f->md->agent_report.reports +
+				 f->md->agent_report.dropped,
+			 sent);
+	assert_int_equal(f->md->agent_report.reports,
+			 f->md->agent_report.moved +
+				 f->md->agent_report.cached +
+				 f->md->agent_report.refused +
+				 f->md->agent_report.failed);
+	/* its other frames count as before: the address's burst */
+	for (unsigned i = 0; i < burst; i++) {
+		req(f, &m, MP_T_UINFO_KEEPALIVE);
+		send_msg(f, a, &m);
+		reply(f, a, MP_T_UINFO_KEEPALIVE, &m);
+	}
+	req(f, &m, MP_T_UINFO_KEEPALIVE);
+	muispd_fix_feed(f->md, a, &m);
+	muispd_fix_next(a, &m);
+	assert_int_equal(m.u[MP_A_ERROR], MP_ERR_PERM);
+	assert_int_equal(a->state, C_CLOSING);
+	assert_int_equal(f->md->refused.rate, 1);
 }
 
 /* Replies as requests, operator types from a user, a bind from the
@@ -3173,6 +3433,8 @@ int main(void)
 		MUISPD_FIX_TEST(test_user_block),
 		MUISPD_FIX_TEST(test_agent_standalone_hello),
 		MUISPD_FIX_TEST(test_agent_usage),
+		MUISPD_FIX_TEST(test_agent_oob_packet_hello),
+		MUISPD_FIX_TEST(test_agent_report),
 		MUISPD_FIX_TEST(test_channel_rules),
 		MUISPD_FIX_TEST(test_control_table),
 		MUISPD_FIX_TEST(test_radius_stats),

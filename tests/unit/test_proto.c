@@ -675,7 +675,7 @@ static void test_uinfo_owner(void **state)
 			    "uinfo-owner-get");
 }
 
-/* Out of band: UINFO_HELLO may carry SCHEME (an enum mp_scheme: 0, 1 or 2),
+/* Out of band: UINFO_HELLO may carry SCHEME (an enum mp_scheme: 0 .. 3),
  * UINFO_OWNER_GET PROTO (6 TCP, the default, absent; 17 UDP); out of
  * range is refused both ways, and neither goes in the other's type. */
 static void test_uinfo_scheme_proto(void **state)
@@ -706,12 +706,20 @@ static void test_uinfo_scheme_proto(void **state)
 	mp_set_u(&msg, MP_A_SCHEME, MP_SCHEME_STANDALONE);
 	assert_int_equal(mp_encode(&msg, buf2, sizeof(buf2)), n);
 	assert_memory_equal(buf, buf2, (size_t)n);
-	/* 3 is no scheme: refused as received, and as encoded */
+	/* 3 is out of band, packet-based: accepted both ways too */
+	assert_int_equal(MP_SCHEME_OUT_OF_BAND_PACKET, 3);
 	buf[MP_HDR_LEN + 4] = 3;
+	assert_int_equal(mp_decode(buf, (size_t)n, &msg2), 0);
+	assert_int_equal(msg2.u[MP_A_SCHEME], MP_SCHEME_OUT_OF_BAND_PACKET);
+	mp_set_u(&msg, MP_A_SCHEME, MP_SCHEME_OUT_OF_BAND_PACKET);
+	assert_int_equal(mp_encode(&msg, buf2, sizeof(buf2)), n);
+	assert_memory_equal(buf, buf2, (size_t)n);
+	/* 4 is no scheme: refused as received, and as encoded */
+	buf[MP_HDR_LEN + 4] = 4;
 	assert_int_equal(mp_decode(buf, (size_t)n, &msg2), MP_E_ATTR_VALUE);
 	buf[MP_HDR_LEN + 4] = 0xff;
 	assert_int_equal(mp_decode(buf, (size_t)n, &msg2), MP_E_ATTR_VALUE);
-	mp_set_u(&msg, MP_A_SCHEME, 3);
+	mp_set_u(&msg, MP_A_SCHEME, 4);
 	assert_int_equal(mp_encode(&msg, buf, sizeof(buf)), MP_E_ATTR_VALUE);
 	mp_set_u(&msg, MP_A_SCHEME, __MP_SCHEME_LAST);
 	assert_int_equal(mp_encode(&msg, buf, sizeof(buf)), MP_E_ATTR_VALUE);
@@ -925,6 +933,89 @@ static void test_uinfo_usage(void **state)
 			    "op-agent-usage-row");
 }
 
+/* A packet-based agent's report of a user's flow, every attribute. */
+static void report_msg(struct mp_msg *m, uint32_t serial)
+{
+	mp_init(m, MP_T_UINFO_REPORT, 0, serial);
+	mp_set_u(m, MP_A_PROTO, 17);
+	mp_set_s(m, MP_A_ADDR, "10.77.0.100");
+	mp_set_u(m, MP_A_SPORT, 5353);
+	mp_set_s(m, MP_A_PEER, "192.0.2.53");
+	mp_set_u(m, MP_A_DPORT, 53);
+	mp_set_u(m, MP_A_USER, 1001);
+	mp_set_u(m, MP_A_SENT_BYTES, UINT64_MAX);
+	mp_set_u(m, MP_A_SENT_PKTS, 3);
+}
+
+/* Out of band, packet-based (SCHEME 3): UINFO_REPORT (18) round trip,
+ * each of its eight attributes required, nothing else allowed; PROTO
+ * and the ports in their ranges (PROTO 6 or 17 and USER >= 1 are
+ * muispd's to check); no answer type of its own. */
+static void test_uinfo_report(void **state)
+{
+	static const int need[] = {
+		MP_A_PROTO, MP_A_ADDR, MP_A_SPORT,	MP_A_PEER,
+		MP_A_DPORT, MP_A_USER, MP_A_SENT_BYTES, MP_A_SENT_PKTS,
+	};
+	int n, n2;
+
+	(void)state;
+	assert_int_equal(MP_T_UINFO_REPORT, 18);
+	report_msg(&msg, 7);
+	n = mp_encode(&msg, buf, sizeof(buf));
+	/* ADDR and PEER (4 + 12 each, padded), SPORT, DPORT, USER (u32: 8
+	 * each), PROTO (u8: 8), the two u64 (12 each) */
+	assert_int_equal(n, MP_HDR_LEN + 2 * 16 + 3 * 8 + 8 + 2 * 12);
+	assert_int_equal(buf[3], MP_T_UINFO_REPORT);
+	assert_int_equal(mp_decode(buf, (size_t)n, &msg2), 0);
+	assert_memory_equal(&msg, &msg2, sizeof(msg));
+	assert_true(msg2.u[MP_A_SENT_BYTES] == UINT64_MAX);
+	assert_int_equal(msg2.u[MP_A_PROTO], 17);
+	assert_string_equal(msg2.s[MP_A_PEER], "192.0.2.53");
+	n2 = mp_encode(&msg2, buf2, sizeof(buf2));
+	assert_int_equal(n2, n);
+	assert_memory_equal(buf, buf2, (size_t)n);
+	/* the last attribute is SENT_PKTS (57): without it, missing */
+	assert_int_equal(buf[n - 12 + 1], MP_A_SENT_PKTS);
+	buf[11] -= 12; /* the header's length */
+	assert_int_equal(mp_decode(buf, (size_t)n - 12, &msg2),
+			 MP_E_ATTR_MISSING);
+	/* each one missing is refused, by the encoder too */
+	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
+		report_msg(&msg, 7);
+		msg.present &= ~(1ull << need[i]);
+		assert_int_equal(mp_encode(&msg, buf, sizeof(buf)),
+				 MP_E_ATTR_MISSING);
+	}
+	/* the codec's ranges */
+	report_msg(&msg, 7);
+	mp_set_u(&msg, MP_A_SPORT, 0);
+	assert_int_equal(mp_encode(&msg, buf, sizeof(buf)), MP_E_ATTR_VALUE);
+	report_msg(&msg, 7);
+	mp_set_u(&msg, MP_A_DPORT, 65536);
+	assert_int_equal(mp_encode(&msg, buf, sizeof(buf)), MP_E_ATTR_VALUE);
+	report_msg(&msg, 7);
+	mp_set_u(&msg, MP_A_PROTO, 1);
+	assert_int_equal(mp_encode(&msg, buf, sizeof(buf)), MP_E_ATTR_VALUE);
+	/* TCP; USER 0 and PROTO 7 are muispd's to refuse, not the codec's */
+	report_msg(&msg, 7);
+	mp_set_u(&msg, MP_A_PROTO, 6);
+	mp_set_u(&msg, MP_A_USER, 0);
+	assert_true(mp_encode(&msg, buf, sizeof(buf)) > 0);
+	mp_set_u(&msg, MP_A_PROTO, 7);
+	assert_true(mp_encode(&msg, buf, sizeof(buf)) > 0);
+	/* nothing else */
+	report_msg(&msg, 7);
+	mp_set_u(&msg, MP_A_RECV_BYTES, 1);
+	assert_int_equal(mp_encode(&msg, buf, sizeof(buf)),
+			 MP_E_ATTR_NOTALLOWED);
+	report_msg(&msg, 7);
+	mp_set_u(&msg, MP_A_SERIAL, 1);
+	assert_int_equal(mp_encode(&msg, buf, sizeof(buf)),
+			 MP_E_ATTR_NOTALLOWED);
+	assert_string_equal(mp_type_name(MP_T_UINFO_REPORT), "uinfo-report");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -945,6 +1036,7 @@ int main(void)
 		cmocka_unit_test(test_uinfo_scheme_proto),
 		cmocka_unit_test(test_user_block),
 		cmocka_unit_test(test_uinfo_usage),
+		cmocka_unit_test(test_uinfo_report),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
