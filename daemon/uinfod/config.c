@@ -216,12 +216,14 @@ static int statement(struct conf *r, struct uinfod_conf *c,
 			c->scheme = MP_SCHEME_IN_BAND;
 		else if (!strcmp(r->w[1], "out-of-band"))
 			c->scheme = MP_SCHEME_OUT_OF_BAND;
+		else if (!strcmp(r->w[1], "out-of-band-packet"))
+			c->scheme = MP_SCHEME_OUT_OF_BAND_PACKET;
 		else if (!strcmp(r->w[1], "standalone"))
 			c->scheme = MP_SCHEME_STANDALONE;
 		else
 			return conf_bad(r, 1,
-					"not in-band, out-of-band or "
-					"standalone");
+					"not in-band, out-of-band, "
+					"out-of-band-packet or standalone");
 		c->scheme_line = r->line;
 		return 0;
 	}
@@ -397,8 +399,9 @@ static int check_required(struct conf *r, const struct uinfod_conf *c)
 
 /*
  * The standalone scheme counts (method count, implied: a method said
- * with it is refused), and count is the standalone scheme's alone.  The
- * error is at the method's line.
+ * with it is refused), and count is the standalone scheme's alone; the
+ * same for the out-of-band-packet scheme, which reports (method
+ * report).  The error is at the method's line.
  */
 static int check_method(struct conf *r, struct uinfod_conf *c)
 {
@@ -412,10 +415,25 @@ static int check_method(struct conf *r, struct uinfod_conf *c)
 		c->method = MUISP_TAG_METHOD_COUNT;
 		return 0;
 	}
+	if (c->scheme == MP_SCHEME_OUT_OF_BAND_PACKET) {
+		if (c->method_line)
+			return conf_err(r, c->method_line,
+					"method: not with the "
+					"out-of-band-packet scheme (line %d), "
+					"which reports (method report is "
+					"implied): remove it",
+					c->scheme_line);
+		c->method = MUISP_TAG_METHOD_REPORT;
+		return 0;
+	}
 	if (c->method == MUISP_TAG_METHOD_COUNT)
 		return conf_err(r, c->method_line,
 				"method: count is the standalone scheme's: "
 				"say scheme standalone");
+	if (c->method == MUISP_TAG_METHOD_REPORT)
+		return conf_err(r, c->method_line,
+				"method: report is the out-of-band-packet "
+				"scheme's: say scheme out-of-band-packet");
 	return 0;
 }
 

@@ -30,6 +30,16 @@
  * recorded: the tagger is open only while the session is up and the
  * spool is not full, and opens again, with the session's key (kept
  * here while the session is up), as soon as acks make room.
+ *
+ * Out of band, packet-based (thesis ch. 5(a)), the tagger's method is
+ * REPORT, keyed and closed as in band: open, the module multicasts a
+ * report of each TCP or UDP packet a mapped user sends on its "reports"
+ * group, which this daemon joins at start and again after the module
+ * comes back (lib/nl_follow; a 4-MiB receive buffer, overruns counted).
+ * report.c turns the reports into UINFO_REPORT messages (a flow's first
+ * at once, the rest summed per flow and sent by the 1-s tick here); it
+ * takes them only while the session is up, and forgets every flow when
+ * it goes down.
  */
 #include <errno.h>
 #include <net/if.h>
@@ -45,6 +55,7 @@
 #include "evloop.h"
 #include "log.h"
 #include "muisp_nl.h"
+#include "nl_follow.h"
 #include "parse.h"
 #include "uinfod.h"
 
@@ -66,7 +77,17 @@ struct uinfod {
 	struct uinfod_usage *usage;
 	sd_event_source *collect;
 	int full;
+	/* out-of-band-packet: the module's "reports" group, the flows, the
+	 * tick that sends their sums */
+	struct nl_follow follow;
+	struct uinfod_report *rep;
+	sd_event_source *tick;
 };
+
+/* Reports' datagrams read per wake-up (the loop comes back for more). */
+#define REPORT_BATCH 256
+/* Retry joining the "reports" group while the module is away. */
+#define REPORT_RETRY_S 5
 
 static void usage(FILE *f)
 {
@@ -93,6 +114,26 @@ static int standalone(const struct uinfod *d)
 	return d->conf.scheme == MP_SCHEME_STANDALONE;
 }
 
+static int packet_based(const struct uinfod *d)
+{
+	return d->conf.scheme == MP_SCHEME_OUT_OF_BAND_PACKET;
+}
+
+/* The loop's monotonic clock, in ms. */
+static uint64_t now_ms(const struct uinfod *d)
+{
+	uint64_t us = 0;
+
+	if (sd_event_now(d->e, CLOCK_MONOTONIC, &us) < 0) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		return (uint64_t)ts.tv_sec * 1000 +
+		       (uint64_t)ts.tv_nsec / 1000000;
+	}
+	return us / 1000;
+}
+
 static void close_tagger(struct uinfod *d)
 {
 	if (uses_module(d) &&
@@ -101,12 +142,64 @@ static void close_tagger(struct uinfod *d)
 	d->open = 0;
 }
 
-/* The session is down: its key forgotten, the tagger closed. */
+/* The session is down: its key forgotten, the tagger closed, the
+ * reports' flows forgotten. */
 static void session_gone(struct uinfod *d)
 {
 	close_tagger(d);
 	d->key_id = 0;
 	explicit_bzero(d->key, sizeof(d->key));
+	if (d->rep)
+		uinfod_report_up(d->rep, 0);
+}
+
+/* ---- out-of-band-packet: the module's reports ---- */
+
+static int on_report_send(void *arg, const struct uinfod_report_msg *m)
+{
+	struct uinfod *d = arg;
+
+	return d->s ? uinfod_session_send_report(d->s, m) : -1;
+}
+
+static int on_report(const struct muisp_nl_tag_report *r, void *arg)
+{
+	struct uinfod *d = arg;
+
+	uinfod_report_add(d->rep, r, now_ms(d));
+	return MNL_CB_OK;
+}
+
+static struct log_rl rl_overrun = LOG_RL_INIT(60, 1);
+
+static void on_reports(struct muisp_nl *nl, void *arg)
+{
+	struct uinfod *d = arg;
+
+	for (unsigned int k = 0; k < REPORT_BATCH; k++) {
+		if (muisp_nl_recv_reports(nl, on_report, d) == 0)
+			continue;
+		if (errno == EAGAIN)
+			break;
+		if (errno == ENOBUFS) {
+			/* how many is not known: the overruns are counted */
+			uinfod_report_overrun(d->rep);
+			log_ratelimited(&rl_overrun, LOG_WARNING,
+					"reports: the netlink socket overran: "
+					"reports lost (packets not reported "
+					"to the router)");
+		} else if (errno != EINTR) {
+			log_debug("reports: netlink: %s", strerror(errno));
+		}
+	}
+}
+
+static int on_tick(sd_event_source *src, uint64_t usec, void *arg)
+{
+	struct uinfod *d = arg;
+
+	uinfod_report_tick(d->rep, now_ms(d));
+	return 0;
 }
 
 /*
@@ -285,10 +378,14 @@ static int on_up(void *arg, const uint8_t key[MUISP_AGENT_KEY_LEN],
 	d->key_id = w->key_id;
 	d->open = 1;
 	d->last_why[0] = '\0';
-	log_info("meter %s: key id %u agreed, local users' traffic tagged "
+	if (d->rep)
+		uinfod_report_up(d->rep, 1);
+	log_info("meter %s: key id %u agreed, local users' traffic %s "
 		 "(this host is %s to the router; keep-alive %u s; %u "
 		 "blocked)",
-		 d->conf.meter, w->key_id, w->addr, w->interval, d->blocks.n);
+		 d->conf.meter, w->key_id,
+		 packet_based(d) ? "reported to the router" : "tagged", w->addr,
+		 w->interval, d->blocks.n);
 	return 0;
 }
 
@@ -438,6 +535,13 @@ int main(int argc, char **argv)
 			 d->conf.interface, d->conf.usage_interval,
 			 d->conf.usage_spool, d->conf.usage_spool_max,
 			 d->conf.meter, d->conf.port);
+	else if (packet_based(d))
+		log_info("started: %u local user%s on %s reported to the "
+			 "meter %s port %u out of band (each flow's first "
+			 "packet at once, the rest summed every second); "
+			 "their traffic is blocked until a key is agreed",
+			 d->conf.nusers, d->conf.nusers == 1 ? "" : "s",
+			 d->conf.interface, d->conf.meter, d->conf.port);
 	else
 		log_info("started: %u local user%s tagged on %s (method %s) "
 			 "with a key agreed with the meter %s port %u; their "
@@ -458,6 +562,27 @@ run:
 			fatalx("event loop: the collection timer: %s",
 			       strerror(-r));
 	}
+	if (packet_based(d)) {
+		uint64_t us = UINFOD_REPORT_TICK_MS * EVLOOP_USEC_PER_MSEC;
+
+		d->rep = uinfod_report_new(UINFOD_REPORT_FLOWS, on_report_send,
+					   d);
+		if (!d->rep)
+			fatal("reports");
+		r = evloop_timer(d->e, &d->tick, us, us, on_tick, d);
+		if (r < 0)
+			fatalx("event loop: the reports' timer: %s",
+			       strerror(-r));
+		d->follow.e = d->e;
+		d->follow.group = MUISP_GENL_MCGRP_REPORTS;
+		d->follow.what = "reports of local users' packets";
+		d->follow.rcvbuf = UINFOD_REPORT_RCVBUF;
+		d->follow.retry_s = REPORT_RETRY_S;
+		d->follow.on_data = on_reports;
+		d->follow.arg = d;
+		if (nl_follow_start(&d->follow) < 0)
+			fatalx("event loop: the netlink sources");
+	}
 	t.retry_first_ms = UINFOD_RETRY_FIRST_S * 1000ULL;
 	t.retry_max_ms = d->conf.retry_max * 1000ULL;
 	t.handshake_ms = UINFOD_HANDSHAKE_S * 1000ULL;
@@ -470,6 +595,8 @@ run:
 
 	uinfod_session_free(d->s); /* no callback: the key is ours to wipe */
 	d->s = NULL;
+	if (d->rep)
+		uinfod_report_up(d->rep, 0);
 	d->key_id = 0;
 	explicit_bzero(d->key, sizeof(d->key));
 	clean = r >= 0;
@@ -492,6 +619,21 @@ run:
 	else
 		log_info("exiting: the router holds this host's new flows "
 			 "until we are back");
+	if (d->rep) {
+		struct uinfod_report_stats st;
+
+		uinfod_report_stats(d->rep, &st);
+		log_info("reports: %llu read, %llu sent, %llu coalesced, %llu "
+			 "dropped in all (%llu socket overruns)",
+			 (unsigned long long)st.read,
+			 (unsigned long long)st.sent,
+			 (unsigned long long)st.coalesced,
+			 (unsigned long long)st.dropped,
+			 (unsigned long long)st.overruns);
+	}
+	nl_follow_stop(&d->follow);
+	sd_event_source_disable_unref(d->tick);
+	uinfod_report_free(d->rep);
 	sd_event_source_disable_unref(d->collect);
 	evloop_free(d->e);
 	muisp_nl_close(d->nl);

@@ -37,6 +37,14 @@
  * uinfod_session_usage_kick() (main.c's next collection).  What is in
  * flight is memory only: a new session sends every record in the spool
  * again (the router stores each once by host and sequence number).
+ *
+ * Out of band, packet-based (HELLO's SCHEME 3), report.c sends
+ * UINFO_REPORT through uinfod_session_send_report() while up: not
+ * answered, dropped (-1) when the output queue has no room for it beside
+ * the room kept for one frame of any size (answers, keep-alives).  The
+ * router answers only a report it refuses, with an ERROR: the serials
+ * of the last REPORT_SERIALS (16384) frames sent say which were reports,
+ * and such an ERROR is logged (rate-limited) without ending the session.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -60,6 +68,9 @@
 
 /* What is queued for the router: a few small frames at most. */
 #define OUT_MAX (4 * MP_MAX_FRAME)
+/* The last frames sent whose serials say whether they were reports: an
+ * ERROR for a report older than that ends the session as any other. */
+#define REPORT_SERIALS 16384
 
 enum state { S_IDLE, S_CONNECTING, S_HANDSHAKE, S_HELLO, S_UP };
 
@@ -95,6 +106,10 @@ struct uinfod_session {
 	unsigned int nfly;
 	uint64_t usage_after;
 	int usage_stalled, usage_wait_room;
+	/* out-of-band-packet: bit serial % REPORT_SERIALS set when the
+	 * frame with that serial, among the last REPORT_SERIALS, was a
+	 * UINFO_REPORT */
+	uint8_t report_serial[REPORT_SERIALS / 8];
 
 	size_t rlen;
 	uint8_t rbuf[MP_MAX_FRAME];
@@ -185,6 +200,7 @@ static void conn_close(struct uinfod_session *s)
 	s->nfly = 0;
 	s->usage_after = 0;
 	s->usage_stalled = s->usage_wait_room = 0;
+	memset(s->report_serial, 0, sizeof(s->report_serial));
 }
 
 static int on_retry(sd_event_source *src, uint64_t usec, void *arg)
@@ -277,6 +293,67 @@ static int send_simple(struct uinfod_session *s, uint8_t type, uint16_t flags,
 	return send_msg(s, &s->out);
 }
 
+/* The serial of the next request the agent sends; report: it is a
+ * UINFO_REPORT. */
+static uint32_t next_serial(struct uinfod_session *s, int report)
+{
+	uint32_t v = ++s->serial, i = v % REPORT_SERIALS;
+	uint8_t bit = (uint8_t)(1u << (i % 8));
+
+	if (report)
+		s->report_serial[i / 8] |= bit;
+	else
+		s->report_serial[i / 8] &= (uint8_t)~bit;
+	return v;
+}
+
+/* Was the frame with serial v, among the last REPORT_SERIALS sent, a
+ * UINFO_REPORT? */
+static int was_report(const struct uinfod_session *s, uint32_t v)
+{
+	uint32_t i = v % REPORT_SERIALS;
+
+	return s->serial - v < REPORT_SERIALS &&
+	       (s->report_serial[i / 8] & (1u << (i % 8)));
+}
+
+/* ---- out-of-band-packet: the reports ---- */
+
+static struct log_rl rl_report = LOG_RL_INIT(60, 5);
+
+int uinfod_session_send_report(struct uinfod_session *s,
+			       const struct uinfod_report_msg *m)
+{
+	char addr[INET6_ADDRSTRLEN], peer[INET6_ADDRSTRLEN];
+	size_t room;
+	int n;
+
+	if (s->state != S_UP ||
+	    !inet_ntop(m->family, m->addr, addr, sizeof(addr)) ||
+	    !inet_ntop(m->family, m->peer, peer, sizeof(peer)))
+		return -1;
+	/* room for one frame of any size kept: answers, keep-alives */
+	room = sizeof(s->obuf) - s->olen;
+	if (room <= MP_MAX_FRAME)
+		return -1;
+	/* the next serial, taken only if the frame goes */
+	mp_init(&s->out, MP_T_UINFO_REPORT, 0, s->serial + 1);
+	mp_set_u(&s->out, MP_A_PROTO, m->proto);
+	mp_set_s(&s->out, MP_A_ADDR, addr);
+	mp_set_u(&s->out, MP_A_SPORT, m->port);
+	mp_set_s(&s->out, MP_A_PEER, peer);
+	mp_set_u(&s->out, MP_A_DPORT, m->peer_port);
+	mp_set_u(&s->out, MP_A_USER, m->user);
+	mp_set_u(&s->out, MP_A_SENT_BYTES, m->bytes);
+	mp_set_u(&s->out, MP_A_SENT_PKTS, m->packets);
+	n = mp_encode(&s->out, s->obuf + s->olen, room - MP_MAX_FRAME);
+	if (n < 0)
+		return -1; /* no room (or not encodable): dropped */
+	next_serial(s, 1);
+	s->olen += (size_t)n;
+	return flush_out(s);
+}
+
 /* ---- standalone: the usage records ---- */
 
 static struct log_rl rl_usage = LOG_RL_INIT(10, 5);
@@ -328,7 +405,7 @@ static int usage_pump(struct uinfod_session *s)
 		 * what is still in flight is not sent twice */
 		if (fly_find(s, r.seq, 0) >= 0)
 			continue;
-		mp_init(&s->out, MP_T_UINFO_USAGE, 0, ++s->serial);
+		mp_init(&s->out, MP_T_UINFO_USAGE, 0, next_serial(s, 0));
 		mp_set_u(&s->out, MP_A_SERIAL, r.seq);
 		mp_set_u(&s->out, MP_A_USER, r.user);
 		mp_set_u(&s->out, MP_A_TIME, r.start);
@@ -592,6 +669,14 @@ static int on_frame(struct uinfod_session *s, const uint8_t *f, size_t len)
 		s->usage_stalled = 1;
 		return 0;
 	}
+	if (m->type == MP_T_ERROR && s->state == S_UP &&
+	    was_report(s, m->serial)) {
+		/* fire-and-forget: the flow's next sums go anyway */
+		log_ratelimited(&rl_report, LOG_WARNING,
+				"meter: a report refused: %s",
+				error_text(m, buf, sizeof(buf)));
+		return 0;
+	}
 	if (m->type == MP_T_ERROR) {
 		if (s->state == S_HELLO)
 			fail(s, "refused by the router: %s",
@@ -690,7 +775,7 @@ static int handshake(struct uinfod_session *s)
 	n = SSL_connect(s->ssl);
 	if (n == 1) {
 		s->state = S_HELLO;
-		s->hello_serial = ++s->serial;
+		s->hello_serial = next_serial(s, 0);
 		io_events(s, EPOLLIN);
 		log_debug("meter %s: TLS up, hello", s->conf->meter);
 		mp_init(&s->out, MP_T_UINFO_HELLO, 0, s->hello_serial);
@@ -839,7 +924,7 @@ static int on_keepalive(sd_event_source *src, uint64_t usec, void *arg)
 	if (evloop_timer_set(s->keepalive,
 			     (uint64_t)s->w.interval * EVLOOP_USEC_PER_SEC) < 0)
 		fatalx("event loop: the keep-alive timer");
-	send_simple(s, MP_T_UINFO_KEEPALIVE, 0, ++s->serial);
+	send_simple(s, MP_T_UINFO_KEEPALIVE, 0, next_serial(s, 0));
 	return 0;
 }
 

@@ -21,10 +21,16 @@
  *              from the kernel's socket table (lib/sockowner); its
  *              blocked users (UINFO_BLOCK) handed to main.c; standalone,
  *              the spool's records sent (UINFO_USAGE, at most 64 in
- *              flight) and their acks handed to main.c
+ *              flight) and their acks handed to main.c; out-of-band-
+ *              packet, report.c's messages sent (UINFO_REPORT), an
+ *              ERROR for one logged
  *   usage.c    standalone: the usage spool (SQLite): the module's
  *              counters turned into records against a durable baseline,
  *              kept until acknowledged (unit-tested without a kernel)
+ *   report.c   out-of-band-packet: the module's per-packet reports
+ *              (group "reports") into UINFO_REPORT messages, a flow's
+ *              first at once and the rest summed per flow once a second
+ *              (a bounded flow table; unit-tested without a kernel)
  *   kernel.c   the module: the user map made equal (blocked users
  *              flagged, own addresses), the tagger keyed or closed, the
  *              users' counters dumped (lib/muisp_nl)
@@ -33,7 +39,15 @@
  *   main.c     start-up, the loop, the order of things; standalone,
  *              the collection timer and the full spool's rule (the
  *              tagger open only while the session is up and the spool
- *              not full)
+ *              not full); out-of-band-packet, the module's "reports"
+ *              group followed across reloads (lib/nl_follow) into
+ *              report.c, and its 1-s tick
+ *
+ * Out of band, packet-based (thesis ch. 5(a)), the tagger's method is
+ * REPORT: keyed exactly as in band (closed while there is no session),
+ * the module tags nothing and multicasts a report of each TCP or UDP
+ * packet a mapped user sends; report.c tells the router whose each flow
+ * is (UINFO_REPORT).
  */
 #ifndef MUISP_UINFOD_H
 #define MUISP_UINFOD_H
@@ -88,7 +102,8 @@ struct uinfod_conf {
 	char key[UINFOD_PATH_MAX];
 	char interface[IF_NAMESIZE];
 	uint8_t method; /* enum muisp_tag_method, default PACKET; COUNT
-			 * with the standalone scheme */
+			 * with the standalone scheme, REPORT with
+			 * out-of-band-packet */
 	uint8_t scheme; /* enum mp_scheme, default IN_BAND */
 	int scheme_line;
 	int method_line;	  /* where method is said, 0: not said */
@@ -203,6 +218,82 @@ int uinfod_usage_acked(struct uinfod_usage *sp, uint64_t seq);
 uint64_t uinfod_usage_count(const struct uinfod_usage *sp);
 int uinfod_usage_full(const struct uinfod_usage *sp);
 
+/* ---- report.c: the out-of-band-packet scheme's reports ---- */
+
+/* The flow table's size; a tick's period; a flow not reported for this
+ * long is forgotten; the counters' line at most this often. */
+#define UINFOD_REPORT_FLOWS	  4096
+#define UINFOD_REPORT_FLOWS_LIMIT (1u << 24)
+#define UINFOD_REPORT_TICK_MS	  1000
+#define UINFOD_REPORT_IDLE_MS	  30000
+#define UINFOD_REPORT_LOG_MS	  60000
+/* The reports socket's receive buffer (bytes). */
+#define UINFOD_REPORT_RCVBUF (4 << 20)
+
+struct muisp_nl_tag_report;
+struct uinfod_report;
+
+/* One UINFO_REPORT: a flow of a user's and what the message covers. */
+struct uinfod_report_msg {
+	uint8_t proto;	/* IPPROTO_TCP or IPPROTO_UDP */
+	uint8_t family; /* of addr and peer: AF_INET or AF_INET6 */
+	uint16_t port;	/* addr's (the host's end), host order */
+	uint16_t peer_port;
+	uint32_t user; /* the Accounting ID, >= 1 */
+	uint8_t addr[16], peer[16];
+	uint64_t bytes, packets; /* IP bytes as on the wire; packets */
+};
+
+/* Send m to the router: 0 queued, -1 not (the session is not up or its
+ * queue is full). */
+typedef int (*uinfod_report_send_fn)(void *arg,
+				     const struct uinfod_report_msg *m);
+
+struct uinfod_report_stats {
+	uint64_t read;	    /* reports handed in */
+	uint64_t sent;	    /* UINFO_REPORT messages sent */
+	uint64_t coalesced; /* reports added to a known flow's sums */
+	uint64_t dropped;   /* messages not sent (send failed, or the
+			     * sums pending when the session went down) */
+	uint64_t down;	    /* reports while the session was down */
+	uint64_t skipped;   /* user 0, not TCP or UDP, not an address */
+	uint64_t overruns;  /* the socket overran (ENOBUFS): reports lost */
+	uint64_t evicted;   /* flows given up for a new one (table full) */
+	uint64_t forgotten; /* flows forgotten after UINFOD_REPORT_IDLE_MS */
+	uint32_t flows;	    /* in the table now */
+};
+
+/* A table of at most max flows (1..UINFOD_REPORT_FLOWS_LIMIT), sending
+ * through send(arg, ...); down until uinfod_report_up().  NULL with
+ * errno. */
+struct uinfod_report *uinfod_report_new(unsigned int max,
+					uinfod_report_send_fn send, void *arg);
+void uinfod_report_free(struct uinfod_report *r);
+/*
+ * The module's report k at now_ms (a monotonic clock, ms).  Down, or
+ * skipped (user 0, a protocol other than TCP and UDP, no address): only
+ * counted.  A flow not in the table: one message now with k's counts,
+ * and the flow added (a full table first flushes and forgets the flow
+ * reported least recently).  A known flow: k's counts added to its sums.
+ */
+void uinfod_report_add(struct uinfod_report *r,
+		       const struct muisp_nl_tag_report *k, uint64_t now_ms);
+/* Once a second: one message per flow with pending sums, which go back
+ * to 0; flows not reported for UINFOD_REPORT_IDLE_MS forgotten; the
+ * counters logged (uinfod_report_log()). */
+void uinfod_report_tick(struct uinfod_report *r, uint64_t now_ms);
+/* The session is up (reports taken) or down: every flow forgotten, the
+ * sums pending counted as dropped. */
+void uinfod_report_up(struct uinfod_report *r, int up);
+/* The reports socket overran (ENOBUFS). */
+void uinfod_report_overrun(struct uinfod_report *r);
+void uinfod_report_stats(const struct uinfod_report *r,
+			 struct uinfod_report_stats *st);
+/* The counters since the last line, at info: at most once every
+ * UINFOD_REPORT_LOG_MS (the first period starts at the first call),
+ * when one moved or with -v; force: now, whatever they are. */
+void uinfod_report_log(struct uinfod_report *r, uint64_t now_ms, int force);
+
 /* ---- session.c ---- */
 
 struct ssl_ctx_st;
@@ -264,6 +355,15 @@ int uinfod_session_is_up(const struct uinfod_session *s);
  * after the router refused one (ERROR): send what is pending, if up.
  */
 void uinfod_session_usage_kick(struct uinfod_session *s);
+/*
+ * Out-of-band-packet: send m as a UINFO_REPORT (not answered; an ERROR
+ * for it is logged, rate-limited, and the session goes on).  0 queued,
+ * -1 not: the session is not up, or its output queue has no room (the
+ * room one frame of any size needs is kept for answers and keep-alives),
+ * or sending failed (the session ended).
+ */
+int uinfod_session_send_report(struct uinfod_session *s,
+			       const struct uinfod_report_msg *m);
 /* Close the session (a close_notify if it can go at once) and free it;
  * no callback is called. */
 void uinfod_session_free(struct uinfod_session *s);

@@ -104,6 +104,9 @@ $(eval $(call unit_test,test_uinfod,tests/unit/test_uinfod.c $(UINFOD_CORE_SRCS)
 # the standalone scheme's usage spool (usage.c): collections from dumps
 # made by the test, in a temporary directory
 $(eval $(call unit_test,test_uinfod_usage,tests/unit/test_uinfod_usage.c $(UINFOD_USAGE_SRCS) $(LIB_LOG_SRCS),$(SQLITE_LIBS)))
+# the out-of-band-packet scheme's reports into messages (report.c):
+# reports, a clock and a send function of the test's
+$(eval $(call unit_test,test_uinfod_report,tests/unit/test_uinfod_report.c $(UINFOD_REPORT_SRCS) $(LIB_LOG_SRCS),))
 # its Multi-IP routing (addrs.c), in a network namespace of its own
 $(eval $(call unit_test,test_uinfod_addrs,tests/unit/test_uinfod_addrs.c daemon/uinfod/addrs.c $(LIB_LOG_SRCS),$(LIB_NL_LIBS)))
 

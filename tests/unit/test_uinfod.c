@@ -17,7 +17,10 @@
  * ack; an ack for a record not in flight and an ERROR for one do not end
  * the session; the refused record goes again at the next kick (a
  * collection), the unacked one again after a reconnect; at most 64 are
- * in flight.
+ * in flight.  Out of band, packet-based, the HELLO says SCHEME 3 and the
+ * UINFO_REPORTs sent through the session (uinfod_session_send_report())
+ * arrive with every attribute, IPv4 and IPv6; none is sent before the
+ * WELCOME; an ERROR for one does not end the session.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -207,8 +210,23 @@ enum mode {
 	M_OWNER,     /* owner queries before and after the welcome */
 	M_BLOCK,     /* blocked users before and after the welcome */
 	M_USAGE,     /* standalone: records acked, refused, resent (twice) */
-	M_WINDOW     /* standalone: 70 records, at most 64 in flight */
+	M_WINDOW,    /* standalone: 70 records, at most 64 in flight */
+	M_REPORT     /* out-of-band-packet: reports, one refused */
 };
+
+/* M_REPORT: the user whose UINFO_BLOCK makes the agent's test ops send
+ * reports through the session. */
+#define REPORT_USER 4343
+
+/* A UINFO_REPORT as the server read it. */
+struct report_seen {
+	uint32_t serial;
+	uint16_t flags;
+	uint64_t present;
+	uint64_t proto, sport, dport, user, bytes, pkts;
+	char addr[MP_STR_MAX + 1], peer[MP_STR_MAX + 1];
+};
+#define REPORT_SEEN 8
 
 /* M_USAGE: the user whose UINFO_BLOCK the agent's test ops take for a
  * collection (a record added, the session kicked). */
@@ -256,6 +274,10 @@ struct srv {
 	 * due, the sessions played through */
 	struct usage_seen useen[USAGE_SEEN];
 	int nuseen, usage_unexpected, usage_done;
+	/* out-of-band-packet: the reports received; the BLOCKED answers
+	 * seen among them; played through */
+	struct report_seen rseen[REPORT_SEEN];
+	int nrseen, report_blocked, report_done;
 };
 
 static int ssl_read_full(SSL *ssl, uint8_t *b, size_t len)
@@ -531,6 +553,77 @@ static int srv_usage(struct srv *s, SSL *ssl)
 	return 0;
 }
 
+/* M_REPORT: read frames until n UINFO_REPORTs and a UINFO_BLOCKED are
+ * in, the agent's keep-alives skipped.  0, or -1. */
+static int srv_report_read(struct srv *s, SSL *ssl, int n)
+{
+	static struct mp_msg m;
+	int blocked = 1;
+
+	while (n > 0 || blocked) {
+		struct report_seen *r;
+
+		if (srv_recv(ssl, &m) < 0)
+			return -1;
+		if (m.type == MP_T_UINFO_KEEPALIVE)
+			continue;
+		if (m.type == MP_T_UINFO_BLOCKED && blocked) {
+			s->report_blocked++;
+			blocked = 0;
+			continue;
+		}
+		if (m.type != MP_T_UINFO_REPORT || !n ||
+		    s->nrseen == REPORT_SEEN)
+			return -1;
+		r = &s->rseen[s->nrseen++];
+		r->serial = m.serial;
+		r->flags = m.flags;
+		r->present = m.present;
+		r->proto = m.u[MP_A_PROTO];
+		r->sport = m.u[MP_A_SPORT];
+		r->dport = m.u[MP_A_DPORT];
+		r->user = m.u[MP_A_USER];
+		r->bytes = m.u[MP_A_SENT_BYTES];
+		r->pkts = m.u[MP_A_SENT_PKTS];
+		snprintf(r->addr, sizeof(r->addr), "%s", m.s[MP_A_ADDR]);
+		snprintf(r->peer, sizeof(r->peer), "%s", m.s[MP_A_PEER]);
+		n--;
+	}
+	return 0;
+}
+
+/*
+ * M_REPORT: a UINFO_BLOCK of REPORT_USER makes the agent send two
+ * reports (then answer BLOCKED); the first is refused with an ERROR, and
+ * the session goes on: a keep-alive answered, and another UINFO_BLOCK
+ * makes it send one more.
+ */
+static int srv_report(struct srv *s, SSL *ssl)
+{
+	static struct mp_msg m;
+
+	mp_init(&m, MP_T_UINFO_BLOCK, 0, 80);
+	mp_set_u(&m, MP_A_USER, REPORT_USER);
+	mp_set_u(&m, MP_A_BLOCKED, 1);
+	srv_send(ssl, &m);
+	if (srv_report_read(s, ssl, 2) < 0)
+		return -1;
+	mp_init(&m, MP_T_ERROR, MP_F_REPLY, s->rseen[0].serial);
+	mp_set_u(&m, MP_A_ERROR, MP_ERR_BUSY);
+	mp_set_s(&m, MP_A_MESSAGE, "too many reports");
+	srv_send(ssl, &m);
+	if (srv_roundtrip(s, ssl) < 0)
+		return -1;
+	mp_init(&m, MP_T_UINFO_BLOCK, 0, 81);
+	mp_set_u(&m, MP_A_USER, REPORT_USER);
+	mp_set_u(&m, MP_A_BLOCKED, 0);
+	srv_send(ssl, &m);
+	if (srv_report_read(s, ssl, 1) < 0 || srv_roundtrip(s, ssl) < 0)
+		return -1;
+	s->report_done++;
+	return 0;
+}
+
 /* The key as muispd exports it, the context written out here. */
 static void srv_export(SSL *ssl, uint32_t id, uint8_t *key)
 {
@@ -611,6 +704,10 @@ static int srv_one(struct srv *s, SSL_CTX *ctx, uint32_t id)
 	}
 	if (s->mode == M_USAGE || s->mode == M_WINDOW) {
 		rc = srv_usage(s, ssl);
+		goto out;
+	}
+	if (s->mode == M_REPORT) {
+		rc = srv_report(s, ssl);
 		goto out;
 	}
 	if (s->mode == M_OWNER) {
@@ -720,6 +817,42 @@ struct obs {
 	int nacked;
 	uint64_t acked[80];
 	uint64_t fed_sent, fed_pkts, fed_now; /* uid 1001's counters, when */
+	/* out-of-band-packet: what uinfod_session_send_report() returned,
+	 * in up() (before the session is up) and in block() */
+	int try_report, report_in_up;
+	int nreport_rc, report_rc[8];
+};
+
+/* M_REPORT's reports: an IPv4 TCP flow, an IPv6 UDP flow, and (the
+ * second time) another. */
+static const struct uinfod_report_msg report_msgs[3] = {
+	{ .proto = IPPROTO_TCP,
+	  .family = AF_INET,
+	  .port = 40000,
+	  .peer_port = 443,
+	  .user = 7,
+	  .addr = { 192, 0, 2, 50 },
+	  .peer = { 198, 51, 100, 7 },
+	  .bytes = 4552,
+	  .packets = 4 },
+	{ .proto = IPPROTO_UDP,
+	  .family = AF_INET6,
+	  .port = 5353,
+	  .peer_port = 53,
+	  .user = 4294967295u,
+	  .addr = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x50 },
+	  .peer = { 0x20, 0x01, 0x0d, 0xb8, [15] = 0x01 },
+	  .bytes = 10000000000ull,
+	  .packets = 1 },
+	{ .proto = IPPROTO_TCP,
+	  .family = AF_INET,
+	  .port = 40001,
+	  .peer_port = 80,
+	  .user = 8,
+	  .addr = { 192, 0, 2, 50 },
+	  .peer = { 198, 51, 100, 8 },
+	  .bytes = 60,
+	  .packets = 1 },
 };
 
 /*
@@ -756,6 +889,10 @@ static int t_up(void *arg, const uint8_t key[MUISP_AGENT_KEY_LEN],
 	}
 	assert_string_equal(w->addr, "127.0.0.1");
 	assert_int_equal(w->interval, 1);
+	/* the key is being installed: the session is not up yet */
+	if (o->try_report && o->s)
+		o->report_in_up =
+			uinfod_session_send_report(o->s, &report_msgs[0]);
 	o->ups++;
 	return o->refuse ? -1 : 0;
 }
@@ -786,6 +923,15 @@ static int t_block(void *arg, uint32_t id, int blocked)
 		/* as main.c's collection: a record more, then a kick */
 		assert_int_equal(add_record(o, 8, 2000), 0);
 		uinfod_session_usage_kick(o->s);
+	}
+	if (id == REPORT_USER && o->s) {
+		/* as report.c: reports through the session, up */
+		int first = blocked ? 0 : 2, last = blocked ? 1 : 2;
+
+		for (int i = first; i <= last && o->nreport_rc < 8; i++)
+			o->report_rc[o->nreport_rc++] =
+				uinfod_session_send_report(o->s,
+							   &report_msgs[i]);
 	}
 	return id == o->refuse_block ? -1 : 0;
 }
@@ -1311,6 +1457,83 @@ static void test_session_usage_window(void **state)
 	uinfod_usage_close(c.o.sp);
 }
 
+/* Report i as the server saw it: every attribute, as report_msgs[k]
+ * says, with the addresses as text. */
+static void report_is(const struct report_seen *r, int k, const char *addr,
+		      const char *peer)
+{
+	const uint64_t want = (1ull << MP_A_PROTO) | (1ull << MP_A_ADDR) |
+			      (1ull << MP_A_SPORT) | (1ull << MP_A_PEER) |
+			      (1ull << MP_A_DPORT) | (1ull << MP_A_USER) |
+			      (1ull << MP_A_SENT_BYTES) |
+			      (1ull << MP_A_SENT_PKTS);
+	const struct uinfod_report_msg *m = &report_msgs[k];
+
+	assert_int_equal(r->flags, 0); /* a request, not answered */
+	assert_true(r->present == want);
+	assert_int_equal(r->proto, m->proto);
+	assert_string_equal(r->addr, addr);
+	assert_int_equal(r->sport, m->port);
+	assert_string_equal(r->peer, peer);
+	assert_int_equal(r->dport, m->peer_port);
+	assert_int_equal(r->user, m->user);
+	assert_true(r->bytes == m->bytes);
+	assert_true(r->pkts == m->packets);
+}
+
+/*
+ * Out of band, packet-based: the HELLO says SCHEME 3 and the key is
+ * agreed as in band; before the session is up (in up()) a report is
+ * refused; up, the reports sent through the session arrive with every
+ * attribute (IPv4 and IPv6, the largest user and a count above 2^32),
+ * each with a serial of its own; an ERROR for one is logged and the
+ * session goes on (another report gets through; it ends only when the
+ * router closes it); down, a report is refused again.
+ */
+static void test_session_report(void **state)
+{
+	struct client c;
+	struct srv s;
+
+	(void)state;
+	srv_start(&s, M_REPORT, 0);
+	client_start(&c, s.port, "127.0.0.1", p(CA));
+	c.conf.scheme = MP_SCHEME_OUT_OF_BAND_PACKET;
+	c.conf.method = MUISP_TAG_METHOD_REPORT;
+	c.o.try_report = 1;
+	c.o.report_in_up = 99;
+	client_go(&c);
+	c.o.s = c.s;
+	run_downs(&c, 1, 10000);
+	assert_int_equal(uinfod_session_send_report(c.s, &report_msgs[2]), -1);
+	client_end(&c);
+	srv_join(&s);
+
+	assert_int_equal(s.hellos, 1);
+	assert_int_equal(s.hello_scheme, MP_SCHEME_OUT_OF_BAND_PACKET);
+	assert_int_equal(s.hello_scheme, 3);
+	assert_int_equal(c.o.ups, 1);
+	assert_int_equal(c.o.key_id[0], 7);
+	assert_memory_equal(c.o.key[0], s.key_out[0], MUISP_AGENT_KEY_LEN);
+	assert_int_equal(c.o.report_in_up, -1);
+	assert_int_equal(s.report_done, 1);
+	assert_int_equal(s.report_blocked, 2);
+	assert_int_equal(s.usage_unexpected, 0);
+	/* the ERROR did not end it: the router's close did */
+	assert_int_equal(c.o.was_up[0], 1);
+	assert_string_equal(c.o.why[0], "the router closed the session");
+	assert_int_equal(c.o.nreport_rc, 3);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(c.o.report_rc[i], 0);
+	assert_int_equal(s.nrseen, 3);
+	report_is(&s.rseen[0], 0, "192.0.2.50", "198.51.100.7");
+	report_is(&s.rseen[1], 1, "2001:db8::50", "2001:db8::1");
+	report_is(&s.rseen[2], 2, "192.0.2.50", "198.51.100.8");
+	assert_true(s.rseen[0].serial != s.rseen[1].serial);
+	assert_true(s.rseen[1].serial != s.rseen[2].serial);
+	assert_true(s.rseen[0].serial != 0);
+}
+
 /* The router's certificate must name server-name: an address (IP SAN),
  * or a host name (SNI and the DNS name). */
 static void test_session_names(void **state)
@@ -1514,6 +1737,7 @@ int main(void)
 		cmocka_unit_test(test_session_block),
 		cmocka_unit_test(test_session_usage),
 		cmocka_unit_test(test_session_usage_window),
+		cmocka_unit_test(test_session_report),
 		cmocka_unit_test(test_blocks),
 		cmocka_unit_test(test_session_names),
 		cmocka_unit_test(test_session_no_listener),

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* muisp-uinfod.conf (daemon/uinfod/config.c): defaults, every key, users
  * by login and by uid, the schemes (standalone and its method and usage
- * statements), and the "FILE:LINE: message" of every refusal. */
+ * statements; out-of-band-packet and its method), and the
+ * "FILE:LINE: message" of every refusal. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -220,19 +221,22 @@ static void test_errors(void **state)
 		  "f:1: interface: 'abcdefghijklmnop': too long (at most 15 "
 		  "characters)" },
 		{ "method hybrids\n",
-		  "f:1: method: 'hybrids': expected packet, flow, hybrid or "
-		  "count" },
+		  "f:1: method: 'hybrids': expected packet, flow, hybrid, "
+		  "count or report" },
 		{ "method\n", "f:1: method: expected 1 argument, got 0" },
 		{ BASE "scheme out-of-bound\n",
-		  "f:6: scheme: 'out-of-bound': not in-band, out-of-band or "
-		  "standalone" },
+		  "f:6: scheme: 'out-of-bound': not in-band, out-of-band, "
+		  "out-of-band-packet or standalone" },
 		{ "scheme In-band\n",
-		  "f:1: scheme: 'In-band': not in-band, out-of-band or "
-		  "standalone" },
+		  "f:1: scheme: 'In-band': not in-band, out-of-band, "
+		  "out-of-band-packet or standalone" },
 		{ "scheme Standalone\n",
-		  "f:1: scheme: 'Standalone': not in-band, out-of-band or "
-		  "standalone" },
+		  "f:1: scheme: 'Standalone': not in-band, out-of-band, "
+		  "out-of-band-packet or standalone" },
 		{ "scheme\n", "f:1: scheme: expected 1 argument, got 0" },
+		{ BASE "scheme out-of-band-flow\n",
+		  "f:6: scheme: 'out-of-band-flow': not in-band, out-of-band, "
+		  "out-of-band-packet or standalone" },
 		{ "scheme in-band out-of-band\n",
 		  "f:1: scheme: expected 1 argument, got 2" },
 		{ "retry-max 0\n", "f:1: retry-max: '0': not in 1..3600 s" },
@@ -448,6 +452,89 @@ static void test_standalone(void **state)
 	uinfod_config_free(&c);
 }
 
+/* scheme out-of-band-packet: the module reports (method report,
+ * implied); a method said with it is refused at its line, report is
+ * refused with the other schemes; a user's own address is allowed (the
+ * address names them: the module does not report its packets). */
+static void test_packet(void **state)
+{
+	(void)state;
+	assert_int_equal(parse(BASE "scheme out-of-band-packet\n"
+				    "user 1001 7\n"),
+			 0);
+	assert_int_equal(c.scheme, MP_SCHEME_OUT_OF_BAND_PACKET);
+	assert_int_equal(c.scheme, 3);
+	assert_int_equal(c.scheme_line, 6);
+	assert_int_equal(c.method, MUISP_TAG_METHOD_REPORT);
+	assert_int_equal(c.method_line, 0);
+	assert_int_equal(parse(BASE "user 1001 7 address 10.77.0.150/24\n"
+				    "user 1002 8\n"
+				    "scheme out-of-band-packet\n"),
+			 0);
+	assert_int_equal(c.method, MUISP_TAG_METHOD_REPORT);
+	assert_int_equal(c.users[0].family, AF_INET);
+	assert_int_equal(c.users[0].plen, 24);
+	assert_int_equal(c.users[1].family, 0);
+
+	/* a method with it, before or after, even report */
+	assert_int_equal(parse(BASE "scheme out-of-band-packet\nmethod flow\n"
+				    "user 1001 7\n"),
+			 -1);
+	assert_string_equal(err, "f:7: method: not with the out-of-band-packet "
+				 "scheme (line 6), which reports (method "
+				 "report is implied): remove it");
+	assert_int_equal(parse(BASE "method report\nuser 1001 7\n"
+				    "scheme out-of-band-packet\n"),
+			 -1);
+	assert_string_equal(err, "f:6: method: not with the out-of-band-packet "
+				 "scheme (line 8), which reports (method "
+				 "report is implied): remove it");
+	/* and count is not this scheme's either */
+	assert_int_equal(parse(BASE "scheme out-of-band-packet\n"
+				    "method count\nuser 1001 7\n"),
+			 -1);
+	assert_string_equal(err, "f:7: method: not with the out-of-band-packet "
+				 "scheme (line 6), which reports (method "
+				 "report is implied): remove it");
+	/* report is the out-of-band-packet scheme's, whatever else */
+	assert_int_equal(parse(BASE "method report\nuser 1001 7\n"), -1);
+	assert_string_equal(err,
+			    "f:6: method: report is the out-of-band-packet "
+			    "scheme's: say scheme out-of-band-packet");
+	assert_int_equal(parse(BASE "scheme out-of-band-packet\nuser 1001 7\n"
+				    "method report\nscheme out-of-band\n"),
+			 -1);
+	assert_string_equal(err,
+			    "f:8: method: report is the out-of-band-packet "
+			    "scheme's: say scheme out-of-band-packet");
+	assert_int_equal(parse(BASE "scheme in-band\nmethod report\n"
+				    "user 1001 7\n"),
+			 -1);
+	assert_string_equal(err,
+			    "f:7: method: report is the out-of-band-packet "
+			    "scheme's: say scheme out-of-band-packet");
+	assert_int_equal(parse(BASE "scheme standalone\nuser 1001 7\n"
+				    "scheme in-band\nmethod report\n"),
+			 -1);
+	assert_string_equal(err,
+			    "f:9: method: report is the out-of-band-packet "
+			    "scheme's: say scheme out-of-band-packet");
+	/* the last scheme said counts */
+	assert_int_equal(parse(BASE "scheme out-of-band-packet\n"
+				    "scheme standalone\nuser 1001 7\n"),
+			 0);
+	assert_int_equal(c.scheme, MP_SCHEME_STANDALONE);
+	assert_int_equal(c.method, MUISP_TAG_METHOD_COUNT);
+	assert_int_equal(parse(BASE "scheme standalone\n"
+				    "scheme out-of-band-packet\n"
+				    "user 1001 7\n"),
+			 0);
+	assert_int_equal(c.scheme, MP_SCHEME_OUT_OF_BAND_PACKET);
+	assert_int_equal(c.method, MUISP_TAG_METHOD_REPORT);
+	assert_int_equal(c.scheme_line, 7);
+	uinfod_config_free(&c);
+}
+
 /* Names at their limits: 255 characters of host name is too long for a
  * resolver (253) but a path may have 255. */
 static void test_lengths(void **state)
@@ -517,7 +604,7 @@ static void test_load(void **state)
 	fclose(f);
 	assert_int_equal(uinfod_config_load(path, &c, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, ":7: method: 'nope': expected packet, "
-				    "flow, hybrid or count"));
+				    "flow, hybrid, count or report"));
 	assert_int_equal(strncmp(err, path, strlen(path)), 0);
 	uinfod_config_free(&c);
 	unlink(path);
@@ -535,6 +622,7 @@ int main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_scheme),
 		cmocka_unit_test(test_standalone),
+		cmocka_unit_test(test_packet),
 		cmocka_unit_test(test_lengths),
 		cmocka_unit_test(test_many_users),
 		cmocka_unit_test(test_load),
