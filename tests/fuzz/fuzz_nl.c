@@ -63,6 +63,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	PARSE(stats, muisp_nl_stats_parse, nlh);
 	PARSE(event, muisp_nl_event_parse, nlh);
 	PARSE(agent, muisp_nl_agent_parse, nlh);
+	PARSE(user, muisp_nl_user_parse, nlh);
+	PARSE(tag, muisp_nl_tag_parse, nlh);
+	PARSE(tag_user, muisp_nl_tag_user_parse, nlh);
+	PARSE(tag_report, muisp_nl_tag_report_parse, nlh);
 	if (muisp_nl_parse_family(nlh, &fam) == 0 &&
 	    fam.ngroups > MUISP_NL_MAX_GROUPS)
 		abort();

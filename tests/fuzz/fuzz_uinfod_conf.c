@@ -56,11 +56,31 @@ static void check(void)
 	    !str_ok(c.cert, sizeof(c.cert)) || c.cert[0] != '/' ||
 	    !str_ok(c.key, sizeof(c.key)) || c.key[0] != '/' ||
 	    !str_ok(c.interface, sizeof(c.interface)) ||
-	    strchr(c.interface, '/') || !c.port ||
-	    (c.method != MUISP_TAG_METHOD_PACKET &&
-	     c.method != MUISP_TAG_METHOD_FLOW) ||
-	    c.retry_max < 1 || c.retry_max > UINFOD_RETRY_MAX_LIMIT ||
-	    !c.nusers || !c.users)
+	    strchr(c.interface, '/') || !c.port || c.retry_max < 1 ||
+	    c.retry_max > UINFOD_RETRY_MAX_LIMIT || !c.nusers || !c.users)
+		abort();
+	/* the method follows the scheme: count and report are only theirs */
+	switch (c.scheme) {
+	case MP_SCHEME_STANDALONE:
+		if (c.method != MUISP_TAG_METHOD_COUNT)
+			abort();
+		break;
+	case MP_SCHEME_OUT_OF_BAND_PACKET:
+		if (c.method != MUISP_TAG_METHOD_REPORT)
+			abort();
+		break;
+	default:
+		if (c.method != MUISP_TAG_METHOD_PACKET &&
+		    c.method != MUISP_TAG_METHOD_FLOW &&
+		    c.method != MUISP_TAG_METHOD_HYBRID)
+			abort();
+	}
+	if (c.usage_interval < 1 ||
+	    c.usage_interval > UINFOD_USAGE_INTERVAL_MAX ||
+	    c.usage_spool_max < 1 ||
+	    c.usage_spool_max > UINFOD_USAGE_SPOOL_LIMIT ||
+	    !str_ok(c.usage_spool, sizeof(c.usage_spool)) ||
+	    c.usage_spool[0] != '/')
 		abort();
 	for (i = 0; i < c.nusers; i++) {
 		if (!c.users[i].id || c.users[i].uid == UINT32_MAX ||
