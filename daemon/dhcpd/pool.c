@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fnv.h"
 #include "pool.h"
 
 const char *addr_state_str(enum addr_state s)
@@ -322,12 +323,7 @@ uint32_t pool_deadline_top(const struct pool *p)
 
 static uint32_t key_hash(const struct pool *p, const struct client_key *k)
 {
-	uint32_t h = 2166136261u;
-	unsigned int i;
-
-	for (i = 0; i < k->len; i++)
-		h = (h ^ k->k[i]) * 16777619u;
-	return h & (p->nbuckets - 1);
+	return fnv1a(FNV1A_INIT, k->k, k->len) & (p->nbuckets - 1);
 }
 
 static int key_eq(const struct client_key *a, const struct client_key *b)

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fnv.h"
 #include "muispd.h"
 
 #define SRC_BUCKETS 1024 /* power of two */
@@ -23,11 +24,8 @@
 /* FNV-1a, seeded: addresses come from the network. */
 static unsigned src_hash(const struct srctab *t, const char *addr)
 {
-	uint32_t h = 2166136261u ^ t->seed;
-
-	for (const unsigned char *p = (const void *)addr; *p; p++)
-		h = (h ^ *p) * 16777619u;
-	return h & (SRC_BUCKETS - 1);
+	return fnv1a(FNV1A_INIT ^ t->seed, addr, strlen(addr)) &
+	       (SRC_BUCKETS - 1);
 }
 
 int limits_init(struct srctab *t, uint32_t seed)

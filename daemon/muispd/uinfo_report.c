@@ -41,6 +41,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "fnv.h"
 #include "kernel.h"
 #include "log.h"
 #include "muispd.h"
@@ -113,8 +114,7 @@ static int report_addr(const char *addr, int *af, uint8_t a[16],
 static unsigned report_hash(const struct uinfo_report *r,
 			    const struct report_slot *k)
 {
-	uint32_t h = 2166136261u ^ r->seed;
-	const uint8_t *parts[] = { k->addr, k->peer };
+	uint32_t h;
 	uint8_t v[6] = {
 		k->family,
 		k->proto,
@@ -124,12 +124,9 @@ static unsigned report_hash(const struct uinfo_report *r,
 		(uint8_t)k->dport,
 	};
 
-	for (unsigned i = 0; i < sizeof(v); i++)
-		h = (h ^ v[i]) * 16777619u;
-	for (unsigned p = 0; p < 2; p++)
-		for (unsigned i = 0; i < 16; i++)
-			h = (h ^ parts[p][i]) * 16777619u;
-	return h & (REPORT_SLOTS - 1);
+	h = fnv1a(FNV1A_INIT ^ r->seed, v, sizeof(v));
+	h = fnv1a(h, k->addr, sizeof(k->addr));
+	return fnv1a(h, k->peer, sizeof(k->peer)) & (REPORT_SLOTS - 1);
 }
 
 static int report_same_flow(const struct report_slot *a,
