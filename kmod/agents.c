@@ -119,24 +119,28 @@ static void agent_count_closed(struct muisp_net *mn,
 	WRITE_ONCE(mn->nagents_closed, mn->nagents_closed + !k - !was);
 }
 
-/* The agent answers out of band on queue q, or (-1) in-band. */
-static void agent_set_hold(struct muisp_net *mn, struct muisp_agent *a, int q)
+/* The agent names its users by scheme, holding on queue q (or -1). */
+static void agent_set_scheme(struct muisp_net *mn, struct muisp_agent *a,
+			     u8 scheme, int q)
 {
-	WRITE_ONCE(mn->nagents_hold,
-		   mn->nagents_hold + (q >= 0) - (a->hold_queue >= 0));
+	WRITE_ONCE(mn->nagents_oob, mn->nagents_oob +
+		   muisp_agent_answered(scheme) -
+		   muisp_agent_answered(a->scheme));
+	WRITE_ONCE(a->scheme, scheme);
 	WRITE_ONCE(a->hold_queue, q);
 }
 
 /*
  * Register the agent at key, or give it a new key.  material:
- * MUISP_AGENT_KEY_LEN bytes (key, salt), or NULL to close it.
- * hold_queue: the NFQUEUE number for an agent that answers out of band,
- * -1 in-band.  max: the most agents the caller may have.  *id: the
- * agent's id.  A replaced key goes to *gone.
+ * MUISP_AGENT_KEY_LEN bytes (key, salt), or NULL to close it.  scheme:
+ * enum muisp_agent_scheme; hold_queue: the NFQUEUE number for an agent
+ * that answers out of band, flow-based (and only for it), else -1.  max:
+ * the most agents the caller may have.  *id: the agent's id.  A replaced
+ * key goes to *gone.
  */
 int muisp_agent_set(struct muisp_net *mn, const struct muisp_addr_key *key,
-		    const u8 *material, u32 key_id, int hold_queue, u32 max,
-		    u32 *id, struct muisp_agent_gone *gone,
+		    const u8 *material, u32 key_id, u8 scheme, int hold_queue,
+		    u32 max, u32 *id, struct muisp_agent_gone *gone,
 		    struct netlink_ext_ack *extack)
 {
 	struct muisp_agent_key *k = NULL;
@@ -146,8 +150,15 @@ int muisp_agent_set(struct muisp_net *mn, const struct muisp_addr_key *key,
 	BUILD_BUG_ON(MUISP_AGENT_KEY_LEN !=
 		     MUISP_UINFO_KEY_LEN + MUISP_UINFO_SALT_LEN);
 	lockdep_assert_held(&mn->lock);
-	/* the first out-of-band agent: muispd's answers get their table */
-	if (hold_queue >= 0 && !rcu_access_pointer(mn->answers)) {
+	/* the hold is the flow-based scheme's, and that scheme holds */
+	if (hold_queue >= 0 ? scheme != MUISP_AGENT_SCHEME_OUT_OF_BAND :
+			      scheme == MUISP_AGENT_SCHEME_OUT_OF_BAND) {
+		NL_SET_ERR_MSG(extack,
+			       "a hold queue is for out-of-band (flow-based) agents, and they need one");
+		return -EINVAL;
+	}
+	/* the first answered agent: muispd's answers get their table */
+	if (muisp_agent_answered(scheme) && !rcu_access_pointer(mn->answers)) {
 		struct muisp_hold_answers *h;
 
 		h = kzalloc(sizeof(*h), GFP_KERNEL_ACCOUNT);
@@ -173,7 +184,7 @@ int muisp_agent_set(struct muisp_net *mn, const struct muisp_addr_key *key,
 		gone->key = rcu_replace_pointer(a->k, k,
 						lockdep_is_held(&mn->lock));
 		agent_count_closed(mn, gone->key, k);
-		agent_set_hold(mn, a, hold_queue);
+		agent_set_scheme(mn, a, scheme, hold_queue);
 		mn->gen_agent++;
 		*id = a->id;
 		return 0;
@@ -206,7 +217,7 @@ int muisp_agent_set(struct muisp_net *mn, const struct muisp_addr_key *key,
 	WRITE_ONCE(mn->nagents, mn->nagents + 1);
 	if (!k)
 		WRITE_ONCE(mn->nagents_closed, mn->nagents_closed + 1);
-	agent_set_hold(mn, a, hold_queue);
+	agent_set_scheme(mn, a, scheme, hold_queue);
 	mn->gen_agent++;
 	*id = a->id;
 	pr_debug("netns %u agent %u created\n", mn->net->ns.inum, a->id);
@@ -238,7 +249,7 @@ int muisp_agent_del(struct muisp_net *mn, const struct muisp_addr_key *key,
 	WRITE_ONCE(mn->nagents, mn->nagents - 1);
 	if (!rcu_access_pointer(a->k))
 		WRITE_ONCE(mn->nagents_closed, mn->nagents_closed - 1);
-	agent_set_hold(mn, a, -1);
+	agent_set_scheme(mn, a, MUISP_AGENT_SCHEME_IN_BAND, -1);
 	/* the last one: no intake (only unregisters, cannot fail) */
 	muisp_hooks_set(mn, muisp_hooks_wanted(&mn->cfg, mn->nagents));
 	mn->gen_agent++;

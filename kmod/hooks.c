@@ -220,6 +220,7 @@ struct hook_ctx {
 	bool decap;			/* came out of an SA (PRE_ROUTING) */
 	bool tagged;			/* an agent's seal opened (FORWARD) */
 	u32 user;			/* with tagged: its Accounting ID */
+	bool unanswered;		/* a reported flow's first: uinfo_hold() */
 };
 
 /* One lookup of the block list's set for all the packet's addresses. */
@@ -409,6 +410,7 @@ static __always_inline bool hook_start(struct hook_ctx *x,
 	x->state = state;
 	x->now_s = 0;
 	x->tagged = false;
+	x->unanswered = false;
 	x->ft = NULL;
 	x->flow.e = NULL;
 	x->c = NULL;
@@ -528,15 +530,18 @@ static __always_inline bool uinfo_query_wanted(const struct hook_ctx *x,
 
 /*
  * From the LAN, before the gate: a TCP or UDP packet of a host whose agent
- * answers out of band (thesis ch. 5, flow-based) that begins no flow the
- * table has?  Unless muispd has already said whose the flow is (an
- * answer: uinfo_meter.c), it goes to the agent's NFQUEUE, uncounted, where
- * muispd asks the agent, records the answer (MUISP_CMD_AGENT_FLOW_SET)
- * and sends the packet round this hook again (NF_REPEAT).  With the answer
+ * answers out of band (thesis ch. 5) that begins no flow the table has?
+ * If muispd has already said whose the flow is (an answer: uinfo_meter.c),
  * it is gated and counted as the user's, like a tagged packet, and begins
- * the flow; a flow's later packets are found in the table.  No listener
- * on the queue drops it (no bypass): the host's users are never charged
- * to the host on a guess.  Returns the queue, or -1 to go on.
+ * the flow; a flow's later packets are found in the table.  Flow-based,
+ * the packet otherwise goes to the agent's NFQUEUE, uncounted, where
+ * muispd asks the agent, records the answer (MUISP_CMD_AGENT_FLOW_SET)
+ * and sends the packet round this hook again (NF_REPEAT); no listener on
+ * the queue drops it (no bypass): the host's users are never charged to
+ * the host on a guess.  Packet-based, the answer is a report that beat
+ * its packet here (the packet waited on the host, for a neighbour, say);
+ * without one the packet goes on as the host's (x->unanswered), until its
+ * report moves the flow.  Returns the queue, or -1 to go on.
  */
 static int uinfo_hold(struct hook_ctx *x)
 {
@@ -549,8 +554,7 @@ static int uinfo_hold(struct hook_ctx *x)
 	    (p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP))
 		return -1;
 	a = muisp_agent_at(x->mn, p->family, p->saddr);
-	q = a ? READ_ONCE(a->hold_queue) : -1;
-	if (q < 0)
+	if (!a || !muisp_agent_answered(READ_ONCE(a->scheme)))
 		return -1;
 	/* a live flow is known: the gate's own lookup will find it again */
 	if (muisp_ft_find(x->ft, muisp_ft_pos(x->ft, &x->key), &x->key,
@@ -561,7 +565,11 @@ static int uinfo_hold(struct hook_ctx *x)
 		x->tagged = x->user != 0;
 		return -1;
 	}
-	atomic64_inc(&a->held);
+	q = READ_ONCE(a->hold_queue);
+	if (q >= 0)
+		atomic64_inc(&a->held);
+	else
+		x->unanswered = true;
 	return q;
 }
 
@@ -620,7 +628,7 @@ static unsigned int muisp_forward(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 	x.tagged = tagged;
 	x.user = user;
-	if (unlikely(READ_ONCE(x.mn->nagents_hold)) && x.p &&
+	if (unlikely(READ_ONCE(x.mn->nagents_oob)) && x.p &&
 	    x.dir == MUISP_DIR_UP && !tagged) {
 		int q = uinfo_hold(&x);
 
@@ -632,6 +640,10 @@ static unsigned int muisp_forward(void *priv, struct sk_buff *skb,
 	verdict = hook_verdict(&x, v);
 	if (uinfo_query_wanted(&x, v))
 		muisp_uinfo_query(priv, skb, state->pf);
+	/* an answer stored since uinfo_hold() looked finds the flow here */
+	if (unlikely(x.unanswered) && verdict == NF_ACCEPT)
+		muisp_uinfo_answer_late(x.mn, x.ft, &x.key, x.p->family,
+					x.p->saddr);
 	return verdict;
 }
 

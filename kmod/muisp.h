@@ -142,20 +142,32 @@ struct muisp_agent {
 	atomic64_t redirects, rollbacks;
 	atomic64_t queries;		/* Query options put in, to the host */
 	/*
-	 * Out of band (thesis ch. 5): the NFQUEUE number its new flows'
-	 * packets are held on until muispd names their user, -1 in-band;
-	 * packets held, and answers given (MUISP_CMD_AGENT_FLOW_SET)
+	 * How it names its users (enum muisp_agent_scheme).  Out of band,
+	 * flow-based (thesis ch. 5): the NFQUEUE number its new flows'
+	 * packets are held on until muispd names their user, else -1;
+	 * packets held, and answers given (MUISP_CMD_AGENT_FLOW_SET, also
+	 * packet-based)
 	 */
+	u8 scheme;
 	int hold_queue;
 	atomic64_t held, answered;
 };
 
+/* Does muispd answer for the agent's flows (MUISP_CMD_AGENT_FLOW_SET)? */
+static inline bool muisp_agent_answered(u8 scheme)
+{
+	return scheme == MUISP_AGENT_SCHEME_OUT_OF_BAND ||
+	       scheme == MUISP_AGENT_SCHEME_OUT_OF_BAND_PACKET;
+}
+
 /*
  * What muispd said of out-of-band agents' flows (MUISP_CMD_AGENT_FLOW_SET):
  * a flow key's user, for the packets it sends round the FORWARD hook
- * again, kept MUISP_HOLD_ANSWER_S.  Direct-mapped by the key's hash: a
+ * again, or for a reported flow's first packet that arrives after its
+ * report, kept MUISP_HOLD_ANSWER_S.  Direct-mapped by the key's hash: a
  * collision loses the older answer, whose packet is then asked about
- * again.  Allocated with the first out-of-band agent.
+ * again (or, reported, stays the host's).  Allocated with the first
+ * out-of-band agent.
  */
 #define MUISP_HOLD_ANSWERS	256
 #define MUISP_HOLD_ANSWER_S	5
@@ -286,7 +298,7 @@ struct muisp_net {
 	struct xarray agent_ids;	/* id -> struct muisp_agent */
 	u32 nagents;
 	u32 nagents_closed;		/* of them, closed: see hooks.c */
-	u32 nagents_hold;		/* of them, out of band: see hooks.c */
+	u32 nagents_oob;		/* of them, answered: see hooks.c */
 	struct muisp_hold_answers __rcu *answers; /* with the first of them */
 	/* the meter's log lines, apart: a flood of one hides no other */
 	struct ratelimit_state log_forged, log_replayed;
@@ -384,8 +396,8 @@ struct muisp_agent_gone {
 };
 
 int muisp_agent_set(struct muisp_net *mn, const struct muisp_addr_key *key,
-		    const u8 *material, u32 key_id, int hold_queue, u32 max,
-		    u32 *id, struct muisp_agent_gone *gone,
+		    const u8 *material, u32 key_id, u8 scheme, int hold_queue,
+		    u32 max, u32 *id, struct muisp_agent_gone *gone,
 		    struct netlink_ext_ack *extack);
 int muisp_agent_del(struct muisp_net *mn, const struct muisp_addr_key *key,
 		    struct muisp_agent_gone *gone);
@@ -404,6 +416,9 @@ unsigned int muisp_uinfo_intake(void *priv, struct sk_buff *skb,
 void muisp_uinfo_query(struct muisp_net *mn, struct sk_buff *skb, u8 pf);
 bool muisp_uinfo_answer(struct muisp_net *mn, const struct muisp_flow_key *key,
 			u32 *user);
+void muisp_uinfo_answer_late(struct muisp_net *mn, struct muisp_flowtable *ft,
+			     const struct muisp_flow_key *key, u8 family,
+			     const void *saddr);
 int muisp_uinfo_flow_set(struct muisp_net *mn,
 			 const struct muisp_addr_key *host, u8 proto,
 			 u16 port, const void *peer, u16 peer_port, u32 user,

@@ -846,6 +846,8 @@ int muisp_nl_agent_set_doit(struct sk_buff *skb, struct genl_info *info)
 	struct nlattr **tb = info->attrs;
 	struct muisp_agent_gone gone = {};
 	struct muisp_addr_key key = {};
+	int hold_queue = -1;
+	u8 scheme;
 	u32 id;
 	int ret;
 
@@ -853,13 +855,20 @@ int muisp_nl_agent_set_doit(struct sk_buff *skb, struct genl_info *info)
 	    !key_pair(info, tb[MUISP_AGENT_A_KEY], tb[MUISP_AGENT_A_KEY_ID]))
 		return -EINVAL;
 	nla_to_addr(tb[MUISP_AGENT_A_ADDR], key.addr, &key.family);
+	if (tb[MUISP_AGENT_A_HOLD_QUEUE])
+		hold_queue = nla_get_u16(tb[MUISP_AGENT_A_HOLD_QUEUE]);
+	/* before schemes had a name, a hold queue said out of band */
+	if (tb[MUISP_AGENT_A_SCHEME])
+		scheme = nla_get_u8(tb[MUISP_AGENT_A_SCHEME]);
+	else
+		scheme = hold_queue >= 0 ? MUISP_AGENT_SCHEME_OUT_OF_BAND :
+					   MUISP_AGENT_SCHEME_IN_BAND;
 	mutex_lock(&mn->lock);
 	ret = muisp_agent_set(mn, &key, nla_data_or_null(tb[MUISP_AGENT_A_KEY]),
 			      tb[MUISP_AGENT_A_KEY_ID] ?
 			      nla_get_u32(tb[MUISP_AGENT_A_KEY_ID]) : 0,
-			      tb[MUISP_AGENT_A_HOLD_QUEUE] ?
-			      nla_get_u16(tb[MUISP_AGENT_A_HOLD_QUEUE]) : -1,
-			      LIMIT(skb, AGENTS), &id, &gone, info->extack);
+			      scheme, hold_queue, LIMIT(skb, AGENTS), &id,
+			      &gone, info->extack);
 	mutex_unlock(&mn->lock);
 	muisp_agent_release(mn, &gone);
 	if (ret)
@@ -939,15 +948,18 @@ static int fill_agent(struct sk_buff *skb, const void *obj,
 	    nla_put_u64_64bit(skb, MUISP_AGENT_A_ROLLBACKS,
 			      atomic64_read(&a->rollbacks), MUISP_AGENT_A_PAD) ||
 	    nla_put_u64_64bit(skb, MUISP_AGENT_A_QUERIES,
-			      atomic64_read(&a->queries), MUISP_AGENT_A_PAD))
+			      atomic64_read(&a->queries), MUISP_AGENT_A_PAD) ||
+	    nla_put_u8(skb, MUISP_AGENT_A_SCHEME, READ_ONCE(a->scheme)))
 		return -EMSGSIZE;
 	if (READ_ONCE(a->hold_queue) >= 0 &&
 	    (nla_put_u16(skb, MUISP_AGENT_A_HOLD_QUEUE,
 			 READ_ONCE(a->hold_queue)) ||
 	     nla_put_u64_64bit(skb, MUISP_AGENT_A_HELD,
-			       atomic64_read(&a->held), MUISP_AGENT_A_PAD) ||
-	     nla_put_u64_64bit(skb, MUISP_AGENT_A_ANSWERED,
-			       atomic64_read(&a->answered), MUISP_AGENT_A_PAD)))
+			       atomic64_read(&a->held), MUISP_AGENT_A_PAD)))
+		return -EMSGSIZE;
+	if (muisp_agent_answered(READ_ONCE(a->scheme)) &&
+	    nla_put_u64_64bit(skb, MUISP_AGENT_A_ANSWERED,
+			      atomic64_read(&a->answered), MUISP_AGENT_A_PAD))
 		return -EMSGSIZE;
 	return 0;
 }

@@ -325,14 +325,39 @@ bool muisp_uinfo_answer(struct muisp_net *mn, const struct muisp_flow_key *key,
 }
 
 /*
+ * FORWARD, under RCU, after a packet-based agent's packet that found
+ * neither a flow nor an answer began its flow as the host's (hooks.c):
+ * an answer stored meanwhile, whose move ran before the flow was in the
+ * table, moves it now.  Either this looks after the answer was stored
+ * (the slot's lock orders them) or muisp_uinfo_flow_set()'s move comes
+ * after this look, and so after the flow was inserted.  Moving twice is
+ * harmless: the second finds the flow the user's already.
+ */
+void muisp_uinfo_answer_late(struct muisp_net *mn, struct muisp_flowtable *ft,
+			     const struct muisp_flow_key *key, u8 family,
+			     const void *saddr)
+{
+	struct muisp_agent *a;
+	u32 user;
+
+	if (!muisp_uinfo_answer(mn, key, &user) || !user)
+		return;
+	a = muisp_agent_at(mn, family, saddr);
+	if (a)
+		uinfo_move(mn, ft, a, key, muisp_ft_pos(ft, key),
+			   muisp_ft_gen(ft), user);
+}
+
+/*
  * The out-of-band answer (muispd, MUISP_CMD_AGENT_FLOW_SET): the flow the
  * host begins from port to peer:peer_port is user's (0: the host's own).
  * Kept for MUISP_HOLD_ANSWER_S, for the packets muispd held, which it
- * sends round the FORWARD hook again: the first of them begins the flow on
- * the user's contract (hooks.c).  A flow the table already has (begun
- * before the agent answered out of band) moves to the user's contract,
- * as a redirected copy's does; for a host that reports its packets (no
- * hold queue: thesis ch. 5(a)) that move is all.  Process context.
+ * sends round the FORWARD hook again, or for the first packet of a flow
+ * whose report (thesis ch. 5(a)) arrived before it: that packet begins the
+ * flow on the user's contract (hooks.c).  A flow the table already has
+ * (begun before the agent answered, or the usual order of a packet and
+ * its report) moves to the user's contract, as a redirected copy's does.
+ * Process context.
  */
 int muisp_uinfo_flow_set(struct muisp_net *mn,
 			 const struct muisp_addr_key *host, u8 proto,
@@ -363,8 +388,7 @@ int muisp_uinfo_flow_set(struct muisp_net *mn,
 		ret = -ENOENT;
 		goto out;
 	}
-	/* a host that reports its packets: the flow has begun, only move it */
-	if (READ_ONCE(a->hold_queue) >= 0 && h) {
+	if (muisp_agent_answered(READ_ONCE(a->scheme)) && h) {
 		s = answer_slot(h, &key);
 		spin_lock(&h->lock);
 		s->key = key;
@@ -589,7 +613,9 @@ void muisp_uinfo_query(struct muisp_net *mn, struct sk_buff *skb, u8 pf)
 	a = pf == NFPROTO_IPV4 ?
 	    muisp_agent_at(mn, MUISP_AF_INET, &ip_hdr(skb)->daddr) :
 	    muisp_agent_at(mn, MUISP_AF_INET6, &ipv6_hdr(skb)->daddr);
-	if (!a || !rcu_access_pointer(a->k))
+	/* out of band or standalone, nothing would answer a Query */
+	if (!a || !rcu_access_pointer(a->k) ||
+	    READ_ONCE(a->scheme) != MUISP_AGENT_SCHEME_IN_BAND)
 		return;
 	if (!(pf == NFPROTO_IPV4 ? query_v4(skb) : query_v6(skb)))
 		atomic64_inc(&a->queries);

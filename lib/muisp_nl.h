@@ -275,6 +275,7 @@ struct muisp_nl_agent {
 	/* out of band: the NFQUEUE its new flows wait on; held, released */
 	uint16_t hold_queue;
 	uint64_t held, answered;
+	uint8_t scheme; /* enum muisp_agent_scheme */
 	/* MUISP_CMD_AGENT_FLOW_SET: the flow the host began, and its user */
 	uint8_t proto;
 	uint16_t port, peer_port; /* host order */

@@ -333,6 +333,7 @@ static const struct field agent_f[MUISP_AGENT_A_MAX + 1] = {
 	[MUISP_AGENT_A_PEER_PORT] =
 		FIELD(K_U16, struct muisp_nl_agent, peer_port),
 	[MUISP_AGENT_A_USER] = FIELD(K_U32, struct muisp_nl_agent, user),
+	[MUISP_AGENT_A_SCHEME] = FIELD(K_U8, struct muisp_nl_agent, scheme),
 };
 SIZE_IS(struct muisp_nl_agent, id, 4);
 SIZE_IS(struct muisp_nl_agent, addr, sizeof(struct muisp_nl_ip));
@@ -353,6 +354,7 @@ SIZE_IS(struct muisp_nl_agent, port, 2);
 SIZE_IS(struct muisp_nl_agent, peer, sizeof(struct muisp_nl_ip));
 SIZE_IS(struct muisp_nl_agent, peer_port, 2);
 SIZE_IS(struct muisp_nl_agent, user, 4);
+SIZE_IS(struct muisp_nl_agent, scheme, 1);
 
 /* user: struct muisp_nl_user */
 static const struct field user_f[MUISP_USER_A_MAX + 1] = {

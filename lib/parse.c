@@ -9,6 +9,7 @@
 
 #include "muisp_nl.h"
 #include "parse.h"
+#include "proto.h"
 
 int parse_uint(const char *s, uint64_t max, uint64_t *v, const char **why)
 {
@@ -393,6 +394,38 @@ int parse_tag_method(const char *s, uint8_t *method, const char **why)
 			return 0;
 		}
 	*why = "expected packet, flow, hybrid, count or report";
+	return -1;
+}
+
+_Static_assert(AGENT_SCHEME_NAMES == MUISP_AGENT_SCHEME_MAX + 1,
+	       "a name for every agent scheme");
+/* the control channel's SCHEME (lib/proto.h) numbers them alike */
+_Static_assert((int)MP_SCHEME_IN_BAND == (int)MUISP_AGENT_SCHEME_IN_BAND &&
+		       (int)MP_SCHEME_OUT_OF_BAND ==
+			       (int)MUISP_AGENT_SCHEME_OUT_OF_BAND &&
+		       (int)MP_SCHEME_STANDALONE ==
+			       (int)MUISP_AGENT_SCHEME_STANDALONE &&
+		       (int)MP_SCHEME_OUT_OF_BAND_PACKET ==
+			       (int)MUISP_AGENT_SCHEME_OUT_OF_BAND_PACKET &&
+		       __MP_SCHEME_LAST == AGENT_SCHEME_NAMES,
+	       "one numbering of agent schemes");
+const char *const agent_scheme_name_v[AGENT_SCHEME_NAMES] = {
+	[MUISP_AGENT_SCHEME_IN_BAND] = "in-band",
+	[MUISP_AGENT_SCHEME_OUT_OF_BAND] = "out-of-band",
+	[MUISP_AGENT_SCHEME_STANDALONE] = "standalone",
+	[MUISP_AGENT_SCHEME_OUT_OF_BAND_PACKET] = "out-of-band-packet",
+};
+
+int parse_agent_scheme(const char *s, uint8_t *scheme, const char **why)
+{
+	unsigned int i;
+
+	for (i = 0; i < AGENT_SCHEME_NAMES; i++)
+		if (!strcmp(s, agent_scheme_name_v[i])) {
+			*scheme = (uint8_t)i;
+			return 0;
+		}
+	*why = "not in-band, out-of-band, out-of-band-packet or standalone";
 	return -1;
 }
 

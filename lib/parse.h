@@ -59,6 +59,16 @@ const char *proto_name(uint8_t proto, char *buf);
 extern const char *const tag_method_name_v[TAG_METHOD_NAMES];
 int parse_tag_method(const char *s, uint8_t *method, const char **why);
 
+/*
+ * How a meter's agent names its users (enum muisp_agent_scheme, numbered
+ * as the control channel's SCHEME) by name: "in-band", "out-of-band",
+ * "standalone", "out-of-band-packet": muispctl's agent table and
+ * muisp-uinfod.conf's scheme.
+ */
+#define AGENT_SCHEME_NAMES 4
+extern const char *const agent_scheme_name_v[AGENT_SCHEME_NAMES];
+int parse_agent_scheme(const char *s, uint8_t *scheme, const char **why);
+
 /* A "why" for a value that must be one of a table's names:
  * "expected a, b or c" of name(first) .. name(last - 1), in buf. */
 const char *parse_expected(char *buf, size_t len, const char *(*name)(int),

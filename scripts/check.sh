@@ -65,11 +65,18 @@ limit_of() {
 #                from a LOCAL_IN hook; the meter's intake before conntrack
 #   uinfo-oob    the out-of-band hold (about 30 s): NF_QUEUE from a
 #                FORWARD hook, NF_REPEAT back into it, nfnetlink_queue
+#   uinfo-standalone the agent's per-user counters (about 30 s): per-CPU
+#                memory handed from entry to entry, freed by call_rcu,
+#                the socket lookups counting what comes in
+#   uinfo-report the agent's packet reports (about 45 s): a genetlink
+#                multicast from POST_ROUTING, GFP_ATOMIC; the answers a
+#                report leaves for a flow not yet begun
 # Left to the default line for time: dp-bulk, dp-flows, dp-limits, dp-lists
 # (the same hooks and tables at scale), hostile-kernel, the other ike-*
 # (the same hook path as ike-spoof) and the userspace-driven scenarios.
 OTHER_LINE_SCENARIOS=(dp-unload dp-hooks dp-netlink dp-gate ft-selftest ike-spoof
-	uinfo-meter uinfo-tag uinfo-multiip uinfo-inbound uinfo-oob)
+	uinfo-meter uinfo-tag uinfo-multiip uinfo-inbound uinfo-oob
+	uinfo-standalone uinfo-report)
 
 stage() { # name command...
 	local name=$1 rc line p f t0=$SECONDS lim

@@ -582,7 +582,7 @@ int kernel_tunnel_is_esp(struct kernel *k, const char *addr)
 }
 
 int kernel_agent_set(struct kernel *k, const char *addr, const uint8_t *key,
-		     uint32_t key_id, int hold_queue)
+		     uint32_t key_id, int scheme, int hold_queue)
 {
 	struct muisp_nl_agent a;
 	uint32_t id;
@@ -602,6 +602,8 @@ int kernel_agent_set(struct kernel *k, const char *addr, const uint8_t *key,
 		MUISP_NL_SET(&a, MUISP_AGENT_A_KEY);
 		MUISP_NL_SET(&a, MUISP_AGENT_A_KEY_ID);
 	}
+	a.scheme = (uint8_t)scheme;
+	MUISP_NL_SET(&a, MUISP_AGENT_A_SCHEME);
 	if (hold_queue >= 0) {
 		a.hold_queue = (uint16_t)hold_queue;
 		MUISP_NL_SET(&a, MUISP_AGENT_A_HOLD_QUEUE);
@@ -709,7 +711,7 @@ int kernel_agents_close(struct kernel *k, unsigned *n)
 		for (unsigned i = 0; i < c.n; i++) {
 			if (kernel_agent_set(
 				    k, muisp_nl_ip_to_str(&c.keyed[i], buf),
-				    NULL, 0, -1))
+				    NULL, 0, MUISP_AGENT_SCHEME_IN_BAND, -1))
 				return -1;
 			(*n)++;
 		}

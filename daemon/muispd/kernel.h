@@ -107,17 +107,20 @@ int kernel_lan_ifname(struct kernel *k, char *name, size_t cap);
 int kernel_tunnel_is_esp(struct kernel *k, const char *addr);
 
 /* A multi-user host's agent (uinfo.c): key (MUISP_AGENT_KEY_LEN bytes)
- * under key_id, or with key NULL closed; hold_queue: the NFQUEUE its new
- * flows wait on (out of band), -1 none.  kernel_agents_close closes
- * every agent, *n of them.  0 or -1; "none": 0, nothing. */
+ * under key_id, or with key NULL closed; scheme: how it names its users
+ * (enum mp_scheme, the module's numbering); hold_queue: the NFQUEUE its
+ * new flows wait on (out of band, flow-based), -1 none.
+ * kernel_agents_close closes every agent, *n of them.  0 or -1; "none":
+ * 0, nothing. */
 int kernel_agent_set(struct kernel *k, const char *addr, const uint8_t *key,
-		     uint32_t key_id, int hold_queue);
+		     uint32_t key_id, int scheme, int hold_queue);
 /* The out-of-band answer: the held flow the host began (family, proto,
  * host:port -> peer:peer_port, addresses in network order) is user's (0:
  * the host's own); a flow the module has already moves to the user's
  * active contract with what it carried (a packet-based agent's report,
- * uinfo_report.c: only that, for an agent without a hold queue).  0, or
- * -1 (errno; kernel_ext_msg() says why). */
+ * uinfo_report.c), and a flow not yet begun is the user's from its first
+ * packet if that comes within 5 s.  0, or -1 (errno; kernel_ext_msg()
+ * says why). */
 int kernel_agent_flow_set(struct kernel *k, int family, int proto,
 			  const void *host, uint16_t port, const void *peer,
 			  uint16_t peer_port, uint32_t user);

@@ -178,11 +178,25 @@ static struct conn *uinfo_other(struct muispd *md, const struct conn *c)
 	return NULL;
 }
 
-/* c's agent addresses closed in the module (no key). */
+/* How c's agent names its users (enum mp_scheme). */
+static int uinfo_scheme(const struct conn *c)
+{
+	if (c->agent_oob)
+		return MP_SCHEME_OUT_OF_BAND;
+	if (c->agent_standalone)
+		return MP_SCHEME_STANDALONE;
+	if (c->agent_oob_packet)
+		return MP_SCHEME_OUT_OF_BAND_PACKET;
+	return MP_SCHEME_IN_BAND;
+}
+
+/* c's agent addresses closed in the module (no key), their scheme kept. */
 static void uinfo_close_addrs(struct muispd *md, struct conn *c)
 {
 	for (unsigned i = 0; i < c->agent_naddrs; i++)
-		if (kernel_agent_set(md->k, c->agent_addrs[i], NULL, 0, -1))
+		if (kernel_agent_set(
+			    md->k, c->agent_addrs[i], NULL, 0, uinfo_scheme(c),
+			    c->agent_oob ? (int)md->conf.agent_hold_queue : -1))
 			log_warnx("%s: agent not closed in the module",
 				  c->agent_addrs[i]);
 	if (c->agent_key_id)
@@ -270,7 +284,7 @@ void uinfo_hello(struct muispd *md, struct conn *c, const struct mp_msg *req)
 				       strlen(MP_UINFO_LABEL), ctx, n, 1) != 1)
 		goto fail;
 	for (i = 0; i < c->agent_naddrs; i++)
-		if (kernel_agent_set(md->k, c->agent_addrs[i], key, id,
+		if (kernel_agent_set(md->k, c->agent_addrs[i], key, id, scheme,
 				     oob ? (int)md->conf.agent_hold_queue : -1))
 			goto fail;
 	OPENSSL_cleanse(key, sizeof(key));

@@ -10,7 +10,10 @@
  * host's address.  On a report muispd tells the module that the flow is
  * USER's (MUISP_CMD_AGENT_FLOW_SET, kernel_agent_flow_set()), which
  * moves it, with what it carried so far, to the user's active contract
- * (the thesis's rollback of an "unsolicited" User Information message).
+ * (the thesis's rollback of an "unsolicited" User Information message),
+ * or, if the report beat its packet to the router, keeps the answer for
+ * the flow's first packet (the agent is registered with its scheme,
+ * uinfo.c).
  *
  * Reports are not answered; one that cannot be right (no session, not a
  * packet-based one, a flow not of the session's host, a malformed flow)

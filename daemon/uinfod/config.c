@@ -212,18 +212,9 @@ static int statement(struct conf *r, struct uinfod_conf *c,
 	if (!strcmp(k, "scheme")) {
 		if (conf_nargs(r, 1) < 0)
 			return -1;
-		if (!strcmp(r->w[1], "in-band"))
-			c->scheme = MP_SCHEME_IN_BAND;
-		else if (!strcmp(r->w[1], "out-of-band"))
-			c->scheme = MP_SCHEME_OUT_OF_BAND;
-		else if (!strcmp(r->w[1], "out-of-band-packet"))
-			c->scheme = MP_SCHEME_OUT_OF_BAND_PACKET;
-		else if (!strcmp(r->w[1], "standalone"))
-			c->scheme = MP_SCHEME_STANDALONE;
-		else
-			return conf_bad(r, 1,
-					"not in-band, out-of-band, "
-					"out-of-band-packet or standalone");
+		/* the control channel's SCHEME numbers them as the module */
+		if (parse_agent_scheme(r->w[1], &c->scheme, &why) < 0)
+			return conf_bad(r, 1, why);
 		c->scheme_line = r->line;
 		return 0;
 	}

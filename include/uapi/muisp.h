@@ -401,6 +401,9 @@
  *       MUISP_CMD_AGENT_FLOW_SET has named the flow's user; sent
  *       round the hook again (NF_REPEAT) it is then gated and
  *       counted as that user's.  Absent: in-band.
+ *     MUISP_AGENT_A_SCHEME: u8 enum muisp_agent_scheme; absent:
+ *       OUT_OF_BAND with HOLD_QUEUE, else IN_BAND.  OUT_OF_BAND
+ *       requires HOLD_QUEUE, any other scheme refuses it (-EINVAL).
  *   Without KEY and KEY_ID the agent is closed (its key agreement is
  *   down): every packet forwarded to or from the host is dropped
  *   (MUISP_DROP_AGENT_DOWN) and counted in MUISP_AGENT_A_BLOCKED,
@@ -418,7 +421,8 @@
  *   closed (BLOCKED), all u64.  Never the key.  An agent that
  *   answers out of band also has HOLD_QUEUE, the packets queued
  *   (HELD) and the answers given by MUISP_CMD_AGENT_FLOW_SET
- *   (ANSWERED).
+ *   (ANSWERED); an OUT_OF_BAND_PACKET one has ANSWERED.  Every
+ *   agent has SCHEME.
  *
  * MUISP_CMD_AGENT_FLOW_SET: NLM_F_REQUEST [| NLM_F_ACK]
  *   The out-of-band answer (thesis ch. 5, flow-based): the flow the
@@ -699,6 +703,27 @@ enum muisp_tag_method {
 };
 #define MUISP_TAG_METHOD_MAX (__MUISP_TAG_METHOD_MAX - 1)
 
+/*
+ * How a meter's agent names the users of its host's packets (the
+ * thesis's ch. 4 to 5; the numbers are the control channel's SCHEME).
+ * IN_BAND: in the packets' User Information options; the meter puts
+ * Queries into packets to the host.  OUT_OF_BAND (flow-based): by
+ * answering for the flows the meter holds on MUISP_AGENT_A_HOLD_QUEUE.
+ * STANDALONE: the host counts per user and reports totals, so the
+ * meter neither holds nor asks.  OUT_OF_BAND_PACKET: the host reports
+ * its users' packets; MUISP_CMD_AGENT_FLOW_SET moves a flow already
+ * begun, or is kept as the answer for the flow's first packet when
+ * the report arrives before it.  Only IN_BAND hosts get Queries.
+ */
+enum muisp_agent_scheme {
+	MUISP_AGENT_SCHEME_IN_BAND,
+	MUISP_AGENT_SCHEME_OUT_OF_BAND,
+	MUISP_AGENT_SCHEME_STANDALONE,
+	MUISP_AGENT_SCHEME_OUT_OF_BAND_PACKET,
+	__MUISP_AGENT_SCHEME_MAX
+};
+#define MUISP_AGENT_SCHEME_MAX (__MUISP_AGENT_SCHEME_MAX - 1)
+
 /* Usage metric of a contract; limits are in its unit. */
 enum muisp_metric {
 	MUISP_METRIC_UNSPEC,
@@ -957,6 +982,7 @@ enum muisp_agent_attr {
 	MUISP_AGENT_A_PEER_PORT,
 	/* u32, input (agent-flow-set), the Accounting ID; 0 the host's own */
 	MUISP_AGENT_A_USER,
+	MUISP_AGENT_A_SCHEME,		/* u8, enum muisp_agent_scheme */
 	__MUISP_AGENT_A_LAST
 };
 #define MUISP_AGENT_A_MAX (__MUISP_AGENT_A_LAST - 1)

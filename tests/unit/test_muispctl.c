@@ -370,11 +370,18 @@ static void test_cli_agent_key(void **state)
 	/* not instead of the key */
 	USAGE_ERR("agent set needs key-id N and key-file FILE (try --help)",
 		  "agent", "set", "192.0.2.9", "hold-queue", "5");
+	/* scheme: the module's names, as muisp-uinfod.conf's */
+	USAGE_ERR("invalid scheme 'oob': expected "
+		  "in-band|out-of-band|standalone|out-of-band-packet",
+		  "agent", "set", "192.0.2.9", "key-id", "1", "key-file", "-",
+		  "scheme", "oob");
+	USAGE_ERR("'scheme' needs a value (try --help)", "agent", "set",
+		  "192.0.2.9", "key-id", "1", "key-file", "-", "scheme");
 	assert_int_equal(run("agent", "help", NULL), EXIT_OK);
 	assert_string_equal(out_txt,
 			    "usage: muispctl agent list\n"
 			    "       muispctl agent set ADDRESS key-id N "
-			    "key-file FILE|- [hold-queue N]\n"
+			    "key-file FILE|- [scheme NAME] [hold-queue N]\n"
 			    "       muispctl agent close ADDRESS\n"
 			    "       muispctl agent del ADDRESS\n"
 			    "       muispctl agent usage [ADDRESS]\n");

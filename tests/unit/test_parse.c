@@ -13,6 +13,7 @@
 
 #include "muisp_nl.h"
 #include "parse.h"
+#include "proto.h"
 
 static const char *why;
 
@@ -333,6 +334,29 @@ static void test_tag_method(void **state)
 	assert_null(tag_method_name_v[MUISP_TAG_METHOD_UNSPEC]);
 }
 
+/* the module's schemes, numbered as the control channel's SCHEME */
+static void test_agent_scheme(void **state)
+{
+	uint8_t v = 99;
+
+	(void)state;
+	for (unsigned int i = 0; i < AGENT_SCHEME_NAMES; i++) {
+		assert_int_equal(parse_agent_scheme(agent_scheme_name_v[i], &v,
+						    &why),
+				 0);
+		assert_int_equal(v, i);
+	}
+	assert_int_equal(v, MUISP_AGENT_SCHEME_OUT_OF_BAND_PACKET);
+	assert_string_equal(agent_scheme_name_v[MP_SCHEME_STANDALONE],
+			    "standalone");
+	assert_int_equal(parse_agent_scheme("out-of-band-", &v, &why), -1);
+	assert_int_equal(parse_agent_scheme("IN-BAND", &v, &why), -1);
+	assert_int_equal(parse_agent_scheme("", &v, &why), -1);
+	assert_string_equal(why, "not in-band, out-of-band, "
+				 "out-of-band-packet or standalone");
+	assert_int_equal(v, MUISP_AGENT_SCHEME_OUT_OF_BAND_PACKET); /* kept */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -346,6 +370,7 @@ int main(void)
 		cmocka_unit_test(test_hex_bytes),
 		cmocka_unit_test(test_expected),
 		cmocka_unit_test(test_tag_method),
+		cmocka_unit_test(test_agent_scheme),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -26,12 +26,14 @@ static const char *const agent_attrs[MUISP_AGENT_A_MAX + 1] = {
 	[MUISP_AGENT_A_KEY] = "key",
 	[MUISP_AGENT_A_KEY_ID] = "key-id",
 	[MUISP_AGENT_A_HOLD_QUEUE] = "hold-queue",
+	[MUISP_AGENT_A_SCHEME] = "scheme",
 };
 
 enum {
 	A_ID,
 	A_ADDR,
 	A_STATE,
+	A_SCHEME,
 	A_KEY_ID,
 	A_OPENED,
 	A_FORGED,
@@ -48,6 +50,7 @@ static const struct out_col agent_cols[] = {
 	[A_ID] = { "id", "ID" },
 	[A_ADDR] = { "addr", "ADDRESS" },
 	[A_STATE] = { "state", "STATE" },
+	[A_SCHEME] = { "scheme", "SCHEME" },
 	[A_KEY_ID] = { "key_id", "KEY-ID" },
 	[A_OPENED] = { "opened", "OPENED" },
 	[A_FORGED] = { "forged", "FORGED" },
@@ -64,7 +67,7 @@ static const struct out_col agent_cols[] = {
 static int agent_row(const struct muisp_nl_agent *a, void *arg)
 {
 	struct out_table *t = arg;
-	char buf[MUISP_NL_IPSTRLEN];
+	char buf[MUISP_NL_IPSTRLEN], num[12];
 
 	if (out_row(t) < 0)
 		return MNL_CB_ERROR;
@@ -76,6 +79,7 @@ static int agent_row(const struct muisp_nl_agent *a, void *arg)
 	} else {
 		out_str(t, A_STATE, "closed");
 	}
+	out_str(t, A_SCHEME, name_of(&agent_scheme_names, a->scheme, num));
 	out_u64(t, A_OPENED, a->opened);
 	out_u64(t, A_FORGED, a->forged);
 	out_u64(t, A_REPLAYED, a->replayed);
@@ -86,8 +90,9 @@ static int agent_row(const struct muisp_nl_agent *a, void *arg)
 	if (MUISP_NL_HAS(a, MUISP_AGENT_A_HOLD_QUEUE)) { /* out of band */
 		out_u64(t, A_HOLD_QUEUE, a->hold_queue);
 		out_u64(t, A_HELD, a->held);
-		out_u64(t, A_ANSWERED, a->answered);
 	}
+	if (MUISP_NL_HAS(a, MUISP_AGENT_A_ANSWERED))
+		out_u64(t, A_ANSWERED, a->answered);
 	return MNL_CB_OK;
 }
 
@@ -189,6 +194,14 @@ static int agent_set(struct ctl *c, int argc, char **argv)
 				return cli_badarg("hold-queue", val, why);
 			a.hold_queue = (uint16_t)v;
 			MUISP_NL_SET(&a, MUISP_AGENT_A_HOLD_QUEUE);
+		} else if (!strcmp(key, "scheme")) {
+			int s = name_lookup(&agent_scheme_names, val);
+
+			if (s < 0)
+				return ctl_badname("scheme", val,
+						   &agent_scheme_names);
+			a.scheme = (uint8_t)s;
+			MUISP_NL_SET(&a, MUISP_AGENT_A_SCHEME);
 		} else {
 			return cli_usage("unknown agent set argument '%s'",
 					 key);
@@ -325,7 +338,8 @@ static int agent_usage(struct ctl *c, int argc, char **argv)
 
 static const struct ctl_verb agent_verbs[] = {
 	{ "list", agent_list, "" },
-	{ "set", agent_set, "ADDRESS key-id N key-file FILE|- [hold-queue N]" },
+	{ "set", agent_set,
+	  "ADDRESS key-id N key-file FILE|- [scheme NAME] [hold-queue N]" },
 	{ "close", agent_close, "ADDRESS" },
 	{ "del", agent_del, "ADDRESS" },
 	{ "usage", agent_usage, "[ADDRESS]" },

@@ -88,6 +88,9 @@ NAMES(event_names, [MUISP_EVENT_SOFT_LIMIT] = "soft-limit",
       [MUISP_EVENT_ADDR_STATE] = "addr-state");
 /* lib/parse's, which muisp-uinfod.conf's method reads too */
 const struct names tag_method_names = { tag_method_name_v, TAG_METHOD_NAMES };
+/* and muisp-uinfod.conf's scheme */
+const struct names agent_scheme_names = { agent_scheme_name_v,
+					  AGENT_SCHEME_NAMES };
 
 int name_lookup(const struct names *t, const char *s)
 {

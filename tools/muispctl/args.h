@@ -30,7 +30,8 @@ struct names {
 	unsigned int n;
 };
 extern const struct names addr_state_names, contract_status_names, metric_names,
-	flow_end_names, drop_names, event_names, tag_method_names;
+	flow_end_names, drop_names, event_names, tag_method_names,
+	agent_scheme_names;
 int name_lookup(const struct names *t, const char *s);
 /* Name of value v, or its number in buf (at least 12 bytes). */
 const char *name_of(const struct names *t, unsigned int v, char *buf);

@@ -31,14 +31,14 @@ expect "set: the new agent's id" 1 \
 expect "set from standard input, IPv6" 2 \
 	"$(J agent set 2001:db8::9 key-id 7 key-file - <"$SCRATCH/k2" | jq .id)"
 expect "list: both, counters zero, no key" \
-	'[{"id":1,"addr":"192.0.2.9","state":"keyed","key_id":1,"opened":0,"forged":0,"replayed":0,"blocked":0,"redirects":0,"rollbacks":0,"queries":0,"hold_queue":null,"held":null,"answered":null},{"id":2,"addr":"2001:db8::9","state":"keyed","key_id":7,"opened":0,"forged":0,"replayed":0,"blocked":0,"redirects":0,"rollbacks":0,"queries":0,"hold_queue":null,"held":null,"answered":null}]' \
+	'[{"id":1,"addr":"192.0.2.9","state":"keyed","scheme":"in-band","key_id":1,"opened":0,"forged":0,"replayed":0,"blocked":0,"redirects":0,"rollbacks":0,"queries":0,"hold_queue":null,"held":null,"answered":null},{"id":2,"addr":"2001:db8::9","state":"keyed","scheme":"in-band","key_id":7,"opened":0,"forged":0,"replayed":0,"blocked":0,"redirects":0,"rollbacks":0,"queries":0,"hold_queue":null,"held":null,"answered":null}]' \
 	"$(J agent list | jq -c .)"
 expect "a new key keeps the agent's id" "1|1 192.0.2.9 2,2 2001:db8::9 7" \
 	"$(J agent set 192.0.2.9 key-id 2 key-file "$SCRATCH/k2" | jq .id)|$(agents)"
 R agent list >"$SCRATCH/list.txt"
-expect "list (text): header and rows" "ID  ADDRESS      STATE  KEY-ID  OPENED  FORGED  REPLAYED  BLOCKED  REDIRECTS  ROLLBACKS  QUERIES  HOLD-QUEUE  HELD  ANSWERED
- 1  192.0.2.9    keyed       2       0       0         0        0          0          0        0  -           -     -
- 2  2001:db8::9  keyed       7       0       0         0        0          0          0        0  -           -     -" "$(<"$SCRATCH/list.txt")"
+expect "list (text): header and rows" "ID  ADDRESS      STATE  SCHEME   KEY-ID  OPENED  FORGED  REPLAYED  BLOCKED  REDIRECTS  ROLLBACKS  QUERIES  HOLD-QUEUE  HELD  ANSWERED
+ 1  192.0.2.9    keyed  in-band       2       0       0         0        0          0          0        0  -           -     -
+ 2  2001:db8::9  keyed  in-band       7       0       0         0        0          0          0        0  -           -     -" "$(<"$SCRATCH/list.txt")"
 # closed (the key agreement down): the same agent, no key id
 expect "close: the same id, closed, no key id" '1|1 192.0.2.9 null|closed' \
 	"$(J agent close 192.0.2.9 | jq .id)|$(agents | cut -d, -f1)|$(J agent list | jq -r '.[0].state')"
@@ -46,11 +46,25 @@ fails 2 "muispctl: agent close needs one ADDRESS (try --help)" R agent close
 R agent set 192.0.2.9 key-id 2 key-file "$SCRATCH/k2"
 expect "  keyed again" "1 192.0.2.9 2|keyed" "$(agents | cut -d, -f1)|$(J agent list | jq -r '.[0].state')"
 # out of band (uinfo-oob has the traffic): a hold queue, then in-band again
-hq() { J agent list | jq -r '.[0] | "\(.hold_queue) \(.held) \(.answered)"'; }
+hq() { J agent list | jq -r '.[0] | "\(.scheme) \(.hold_queue) \(.held) \(.answered)"'; }
 R agent set 192.0.2.9 key-id 2 key-file "$SCRATCH/k2" hold-queue 7
-expect "  out of band: its hold queue, nothing held or answered" "7 0 0" "$(hq)"
+expect "  out of band: its hold queue, nothing held or answered" \
+	"out-of-band 7 0 0" "$(hq)"
 R agent set 192.0.2.9 key-id 2 key-file "$SCRATCH/k2"
-expect "  in-band again: no hold queue" "null null null" "$(hq)"
+expect "  in-band again: no hold queue" "in-band null null null" "$(hq)"
+# the other schemes (uinfo-report, uinfo-standalone have the traffic):
+# packet-based has answers and no queue, standalone neither
+R agent set 192.0.2.9 key-id 2 key-file "$SCRATCH/k2" scheme out-of-band-packet
+expect "  packet-based: answers, no queue" \
+	"out-of-band-packet null null 0" "$(hq)"
+R agent set 192.0.2.9 key-id 2 key-file "$SCRATCH/k2" scheme standalone
+expect "  standalone: neither" "standalone null null null" "$(hq)"
+fails 1 "muispctl: agent set: a hold queue is for out-of-band (flow-based) agents, and they need one" \
+	R agent set 192.0.2.9 key-id 2 key-file "$SCRATCH/k2" scheme standalone hold-queue 7
+fails 1 "muispctl: agent set: a hold queue is for out-of-band (flow-based) agents, and they need one" \
+	R agent set 192.0.2.9 key-id 2 key-file "$SCRATCH/k2" scheme out-of-band
+expect "  refused, it stays as it was" "standalone null null null" "$(hq)"
+R agent set 192.0.2.9 key-id 2 key-file "$SCRATCH/k2" scheme in-band
 
 R agent del 2001:db8::9
 expect "del: one left" "1 192.0.2.9 2" "$(agents)"

@@ -12,6 +12,9 @@
 # router holds nothing: the packet left before anyone knew whose it was.
 #   - user 1001's datagram: forwarded on the host's contract, then moved
 #     to 1001's, exactly; the same over IPv6; root's stays the host's;
+#   - a report that beats its packet (the packet held on alice by a plug):
+#     kept by the module as the answer for the flow's first packet, which
+#     then begins the flow on 1001's contract;
 #   - 1001's TCP connection: wholly 1001's;
 #   - a flow begun from outside (inet asks 1001's echo socket): 1001's
 #     reply is reported, and the flow moves both ways;
@@ -28,6 +31,8 @@ diagnose() {
 		echo "--- tag (alice), contracts; muispd.log, uinfod.log tails"
 		on alice muispctl --json tag show || :
 		jctl contract list || :
+		jctl agent list || :
+		jctl flow list || :
 		tail -n 20 $S/muispd.log || :
 		tail -n 20 $S/uinfod.log || :
 	fi
@@ -61,12 +66,6 @@ wait_until -t 20 on inet sh -c 'ss -lnu | grep -q "0.0.0.0:9100 " && ss -lnu | g
 rx() { cat "$S/rx" 2>/dev/null | wc -c; }
 rx6() { cat "$S/rx6" 2>/dev/null | wc -c; }
 
-# the router's addresses resolved on alice first: a packet that waits for
-# neighbour resolution may reach the router after its report, and the
-# flow then stays the host's (docs/DESIGN.md, "Limits"); the router's
-# own addresses are no contract's
-on alice ping -c1 -W5 $ROUTER_LAN4 >/dev/null || fail "router unreachable over IPv4"
-on alice ping -c1 -W5 $ROUTER_LAN6 >/dev/null || fail "router unreachable over IPv6"
 start_uinfod alice
 check "agent keyed, out of band packet-based" wait_until -t 30 keyed
 expect "  alice's role reports, tags nothing" "report" \
@@ -79,6 +78,8 @@ check "user 1001's datagram received" wait_until -t 10 eval '[ "$(rx)" = 100 ]'
 check "  reported, its flow moved to 1001's contract: 128 bytes" \
 	wait_until -t 10 eval '[ "$(up 11)" = "128 1" ]'
 expect "  the host's contract keeps nothing of it" "0 0" "$(up 1)"
+expect "  the router's agent: packet-based, no hold queue" "out-of-band-packet null" \
+	"$(jctl agent list | jq -r ".[] | select(.addr == \"$ALICE4\") | \"\(.scheme) \(.hold_queue)\"")"
 expect "  nothing tagged, the packet reported" "0 yes" \
 	"$(on alice muispctl --json tag show | jq -r '"\(.tagged) \(if .reported > 0 then "yes" else "no" end)"')"
 udp6 1001 21011 100
@@ -89,6 +90,31 @@ check "  moved: 40 + 8 + 100 more" wait_until -t 10 eval '[ "$(up 11)" = "276 2"
 udp4 0 21002 50
 check "root's datagram received" wait_until -t 10 eval '[ "$(rx)" = 150 ]'
 expect "  on the host's contract" "78 1" "$(up 1)"
+
+# --- a report that beats its packet ----------------------------------------
+# alice's qdisc plugs 1001's next datagram (from port 21021) until it is
+# released; its report, on the channel, goes, so muispd's word reaches
+# the module first, finds no flow to move, and is kept as the answer for
+# the flow's first packet (MUISP_HOLD_ANSWER_S, 5 s), which then begins
+# the flow on 1001's contract: without the answer it would be the host's
+answered() { jctl agent list | jq -r ".[] | select(.addr == \"$ALICE4\") | .answered"; }
+on alice tc qdisc add dev eth0 root handle 1: prio bands 2 \
+	priomap 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0
+on alice tc qdisc add dev eth0 parent 1:2 handle 20: plug limit 10000
+on alice tc filter add dev eth0 parent 1: protocol ip prio 1 u32 \
+	match ip protocol 17 0xff match ip sport 21021 0xffff flowid 1:2
+a0=$(answered)
+read -r b0 p0 <<<"$(up 11)"
+udp4 1001 21021 100
+check "the report first: muispd told the module" \
+	wait_until -t 10 eval '[ "$(answered)" -gt $a0 ]'
+expect "  while the datagram waits on alice" 150 "$(rx)"
+on alice tc qdisc change dev eth0 parent 1:2 handle 20: plug release_indefinite
+check "  released, it arrives" wait_until -t 10 eval '[ "$(rx)" = 250 ]'
+check "  its flow begun on 1001's contract" \
+	wait_until -t 5 eval '[ "$(up 11)" = "$((b0 + 128)) $((p0 + 1))" ]'
+expect "  the host's contract: root's datagram only" "78 1" "$(up 1)"
+on alice tc qdisc del dev eth0 root
 
 # --- 1001's TCP connection: wholly theirs ----------------------------------
 p1=$(up 11 | cut -d' ' -f2)

@@ -10,8 +10,9 @@
 # stores them and acknowledges each; a record leaves the spool only once
 # acknowledged.  So:
 #   - users 1001 and 1002 send, root sends, 1001 receives (IPv4), 1001 sends
-#     over IPv6: the host counts each user's bytes exactly (root's and the
-#     meter's Query are no one's), the router's `agent usage` comes to the
+#     over IPv6: the host counts each user's bytes exactly (root's are no
+#     one's; the router, which knows the agent as standalone, puts no Query
+#     into what it sends the host), the router's `agent usage` comes to the
 #     same figures, and they agree with the router's own meter for the
 #     host's address;
 #   - muisp-uinfod killed (SIGKILL) and started again: its baseline is in
@@ -88,14 +89,16 @@ check "the three datagrams received" wait_until -t 10 eval '[ "$(rx)" = 350 ]'
 expect "  user 1001's: 20 + 8 + 100 bytes, one packet" "128 1 0 0" "$(counted 1001)"
 expect "  user 1002's: 228 bytes" "228 1 0 0" "$(counted 1002)"
 expect "  nothing tagged" 0 "$(on alice muispctl --json tag show | jq -r .tagged)"
-# 1001 receives: its socket on alice's port 9300; the router's Query (the
-# flow's first packet down) is not counted, as the router counted without
+# 1001 receives: its socket on alice's port 9300; the router asks nothing
+# of a standalone agent (no Query in the flow's first packet down)
 as 1001 socat -u UDP4-RECV:9300 STDOUT >>$S/arx &
 wait_until -t 20 on alice sh -c 'ss -lnu | grep -q "0.0.0.0:9300 "'
 printf "%060d" 0 | on inet socat -u - UDP4-SENDTO:$ALICE4:9300
 check "1001's socket got the 60 bytes" wait_until -t 10 eval \
 	'[ "$(cat $S/arx 2>/dev/null | wc -c)" = 60 ]'
 expect "  counted as received by 1001: 88 bytes" "128 1 88 1" "$(counted 1001)"
+expect "  the router's agent: standalone, no Query put in" "standalone 0" \
+	"$(jctl agent list | jq -r ".[] | select(.addr == \"$ALICE4\") | \"\(.scheme) \(.queries)\"")"
 udp6 1001 21011 100
 check "1001's IPv6 datagram received" wait_until -t 10 eval '[ "$(rx6)" = 100 ]'
 expect "  counted: 40 + 8 + 100 more" "276 2 88 1" "$(counted 1001)"
