@@ -56,6 +56,7 @@ void conf_defaults(struct muispd_conf *c)
 	c->agent_hold_timeout_s = 3;
 	c->agent_report_rate = 1000;
 	c->agent_report_burst = 2000;
+	c->agent_usage_keep_days = 90;
 	c->max_conns = 1024;
 	c->max_conns_addr = 16;
 	c->msg_rate = 20;
@@ -134,6 +135,7 @@ static const struct setting {
 	{ "agent-hold-timeout", K_U32, F(agent_hold_timeout_s), 1, 60 },
 	{ "agent-report-rate", K_U32, F(agent_report_rate), 1, 1000000 },
 	{ "agent-report-burst", K_U32, F(agent_report_burst), 1, 1000000 },
+	{ "agent-usage-keep", K_U32, F(agent_usage_keep_days), 0, 36500 },
 	{ "online-provider-insecure", K_BOOL, F(provider_insecure), 0, 0 },
 	{ "online-provider-timeout", K_U32, F(provider_timeout_s), 1, 60 },
 	{ "eap", K_BOOL, F(eap), 0, 0 },

@@ -101,6 +101,9 @@ struct muispd_conf {
 	/* out-of-band packet-based agents (uinfo_report.c): their reports
 	 * a second and the burst, per session */
 	uint32_t agent_report_rate, agent_report_burst;
+	/* standalone agents' usage records (uinfo_usage.c): kept this many
+	 * days after their end, 0 forever */
+	uint32_t agent_usage_keep_days;
 	/* self-service registration (muispd.conf(5)) */
 	uint32_t register_idle_s, register_max;
 	uint32_t register_rate, register_burst; /* a minute, per address */
@@ -376,9 +379,11 @@ struct muispd {
 	unsigned nublocks, capublocks;
 	/* standalone agents' usage records (uinfo_usage.c): stored, those
 	 * stored already (a resend; conflicts: with other values), refused,
-	 * not stored (the store failed) */
+	 * not stored (the store failed); pruned (agent-usage-keep), the
+	 * rows of the current pruning run and when the next batch is due */
 	struct {
 		uint64_t stored, dups, conflicts, refused, failed;
+		uint64_t pruned, prune_run, prune_at;
 	} agent_usage;
 	/* out-of-band packet-based agents' reports (uinfo_report.c): read
 	 * (dropped ones not), flows moved (the module told), skipped by the
@@ -504,6 +509,7 @@ uint32_t uinfo_owner_get(struct conn *a, const char *host, uint16_t hport,
 void uinfo_usage(struct muispd *md, struct conn *c, const struct mp_msg *req);
 void uinfo_usage_op(struct muispd *md, struct conn *c,
 		    const struct mp_msg *req);
+void uinfo_usage_prune(struct muispd *md, uint64_t now);
 /* uinfo_report.c: out-of-band packet-based agents' reports (thesis ch.
  * 5(a)) */
 int uinfo_report_admit(struct muispd *md, struct conn *c);

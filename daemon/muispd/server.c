@@ -124,6 +124,7 @@ int muispd_open(struct muispd *md)
 		return -1;
 	if (session_load(md, now))
 		return -1;
+	uinfo_usage_prune(md, now);
 	if (radius_acct_on(&conf->radius) && acct_spool_open(md))
 		return -1;
 	if (acct_start_service(md))
@@ -244,6 +245,7 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *arg)
 	eap_tick(md, now);
 	ikesync_probe(md);
 	register_tick(md, now);
+	uinfo_usage_prune(md, now);
 	return 0;
 }
 

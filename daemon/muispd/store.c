@@ -93,6 +93,8 @@ static const char schema[] =
 	" recv_bytes INTEGER, recv_pkts INTEGER, PRIMARY KEY (host, seq));"
 	"CREATE INDEX IF NOT EXISTS agent_usage_user"
 	" ON agent_usage(host, user, seq);"
+	/* agent-usage-keep's pruning finds the old rows by it */
+	"CREATE INDEX IF NOT EXISTS agent_usage_end ON agent_usage(end);"
 	"CREATE TABLE IF NOT EXISTS radius_auth (serial INTEGER PRIMARY KEY,"
 	" user_name TEXT NOT NULL, realm TEXT NOT NULL, class BLOB,"
 	" session_timeout INTEGER NOT NULL, idle_timeout INTEGER NOT NULL,"
@@ -1039,4 +1041,24 @@ int store_agent_usage_foreach(struct store *st, const char *host,
 		log_warnx("store: agent usage: %s", sqlite3_errmsg(st->db));
 	sqlite3_finalize(s);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? n : -1;
+}
+
+int store_agent_usage_prune(struct store *st, uint64_t before, unsigned max,
+			    unsigned *n)
+{
+	/* end as the u64 it was: one above INT64_MAX (negative here) is not
+	 * old */
+	sqlite3_stmt *s = prep(st, "DELETE FROM agent_usage WHERE rowid IN"
+				   " (SELECT rowid FROM agent_usage"
+				   " WHERE end >= 0 AND end < ? LIMIT ?);");
+
+	*n = 0;
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, before > INT64_MAX ? INT64_MAX : i64(before));
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)max);
+	if (done(st, s))
+		return -1;
+	*n = (unsigned)sqlite3_changes(st->db);
+	return 0;
 }

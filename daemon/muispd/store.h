@@ -162,5 +162,9 @@ int store_agent_usage_put(struct store *st, const struct agent_usage_rec *r,
 int store_agent_usage_foreach(struct store *st, const char *host,
 			      int (*fn)(const struct agent_usage_rec *, void *),
 			      void *arg);
+/* Delete at most max records whose end is before `before` (*n: how
+ * many; max of them: more may be left).  0, or -1. */
+int store_agent_usage_prune(struct store *st, uint64_t before, unsigned max,
+			    unsigned *n);
 
 #endif

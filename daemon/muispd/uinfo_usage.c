@@ -19,6 +19,11 @@
  * The operator's view (OP_AGENT_USAGE, `muispctl agent usage`): per host
  * and user, the first start, the last end and the sums, and the host's
  * highest sequence number stored.
+ *
+ * Retention (agent-usage-keep, days, 0 forever): a record whose end (the
+ * host's wall clock, seconds) is older is deleted, at start and then
+ * once an hour from the tick, UINFO_USAGE_PRUNE_BATCH rows a second at
+ * most while more are left, so that a backlog never stalls the loop.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,11 +37,19 @@
  * that the answer fits in an operator's output queue (MUISPD_WBUF_OP). */
 #define UINFO_USAGE_ROWS_MAX 4096
 
+/* Pruning: rows deleted at most per call (a second); the interval
+ * between runs; the wait after the store failed. */
+#define UINFO_USAGE_PRUNE_BATCH	  10000
+#define UINFO_USAGE_PRUNE_S	  3600
+#define UINFO_USAGE_PRUNE_RETRY_S 60
+
 /* refusals and store failures; resent records; conflicting ones (each
  * its own, so that a run of resends hides no conflict) */
 static struct log_rl rl_usage = LOG_RL_INIT(10, 5);
 static struct log_rl rl_resent = LOG_RL_INIT(10, 5);
 static struct log_rl rl_conflict = LOG_RL_INIT(10, 5);
+/* pruning that failed (tried again a minute later): once an hour */
+static struct log_rl rl_prune = LOG_RL_INIT(3600, 1);
 
 /* a + b, UINT64_MAX when it would wrap: a sum of counters taken as they
  * came (an agent's u64 are not checked) */
@@ -306,4 +319,52 @@ void uinfo_usage_op(struct muispd *md, struct conn *c, const struct mp_msg *req)
 		mp_set_s(&m, MP_A_MESSAGE, text);
 	}
 	conn_queue(c, &m);
+}
+
+/* Records older than agent-usage-keep deleted: at start (muispd_open)
+ * and from the tick (once a second), which comes back within a second
+ * while a batch was full and an hour after a run ended.  A run's count
+ * is logged when it ends. */
+void uinfo_usage_prune(struct muispd *md, uint64_t now)
+{
+	uint64_t keep = (uint64_t)md->conf.agent_usage_keep_days * 86400;
+	unsigned n = 0;
+	int rc;
+
+	/* (a due time further than that: the clock went back) */
+	if (now < md->agent_usage.prune_at &&
+	    md->agent_usage.prune_at - now <= UINFO_USAGE_PRUNE_S)
+		return;
+	md->agent_usage.prune_at = now + UINFO_USAGE_PRUNE_S;
+	if (!keep || now <= keep)
+		return; /* kept forever, or nothing can be that old */
+	rc = store_begin(md->st);
+	if (!rc) {
+		rc = store_agent_usage_prune(md->st, now - keep,
+					     UINFO_USAGE_PRUNE_BATCH, &n);
+		if (rc || store_commit(md->st)) {
+			store_rollback(md->st);
+			rc = -1;
+		}
+	}
+	if (rc) {
+		md->agent_usage.prune_at = now + UINFO_USAGE_PRUNE_RETRY_S;
+		log_ratelimited(&rl_prune, LOG_WARNING,
+				"agent usage: records older than %u days not "
+				"pruned: the store failed; again in %u s",
+				md->conf.agent_usage_keep_days,
+				UINFO_USAGE_PRUNE_RETRY_S);
+		return;
+	}
+	md->agent_usage.pruned += n;
+	md->agent_usage.prune_run += n;
+	if (n == UINFO_USAGE_PRUNE_BATCH) {
+		md->agent_usage.prune_at = now + 1; /* more may be left */
+		return;
+	}
+	if (md->agent_usage.prune_run)
+		log_info("agent usage: %llu records older than %u days pruned",
+			 (unsigned long long)md->agent_usage.prune_run,
+			 md->conf.agent_usage_keep_days);
+	md->agent_usage.prune_run = 0;
 }

@@ -30,6 +30,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "daemon/muispd/config.h"
 #include "daemon/muispd/muispd.h"
 #include "tests/unit/muispd_fix.h"
 #include "daemon/muispd/payment_online.h"
@@ -1330,6 +1331,254 @@ static void test_agent_usage(void **state)
 	assert_int_equal(a->state, C_CLOSING);
 }
 
+/* ---- standalone agents' records kept agent-usage-keep days ---- */
+
+#define DAY 86400ull
+
+/* A record of host's, its sequence number seq, ending at end, stored
+ * directly (as uinfo_usage() would). */
+static void usage_put(struct fix *f, const char *host, uint64_t seq,
+		      uint64_t end)
+{
+	struct agent_usage_rec r;
+
+	memset(&r, 0, sizeof(r));
+	snprintf(r.host, sizeof(r.host), "%s", host);
+	r.seq = seq;
+	r.user = 7;
+	r.start = end > 60 ? end - 60 : 0;
+	r.end = end;
+	r.sent_bytes = 1;
+	assert_int_equal(store_agent_usage_put(f->md->st, &r, NULL), 0);
+}
+
+/* n records of host's, seq first.., all ending at end, in one
+ * transaction. */
+static void usage_put_many(struct fix *f, const char *host, uint64_t first,
+			   unsigned n, uint64_t end)
+{
+	assert_int_equal(store_begin(f->md->st), 0);
+	for (unsigned i = 0; i < n; i++)
+		usage_put(f, host, first + i, end);
+	assert_int_equal(store_commit(f->md->st), 0);
+}
+
+struct usage_seqs {
+	char buf[512];
+	size_t o;
+	unsigned n;
+};
+
+static int usage_seq_rec(const struct agent_usage_rec *r, void *arg)
+{
+	struct usage_seqs *u = arg;
+
+	u->n++;
+	if (u->o < sizeof(u->buf))
+		u->o += (size_t)snprintf(u->buf + u->o, sizeof(u->buf) - u->o,
+					 "%s/%llu ", r->host,
+					 (unsigned long long)r->seq);
+	if (u->o > sizeof(u->buf))
+		u->o = sizeof(u->buf); /* cut: only the count is right */
+	return 0;
+}
+
+/* The records stored (of host, NULL all) as "HOST/SEQ ...", only the
+ * count when there are many. */
+static const char *usage_seqs(struct fix *f, const char *host,
+			      struct usage_seqs *u)
+{
+	int n;
+
+	memset(u, 0, sizeof(*u));
+	n = store_agent_usage_foreach(f->md->st, host, usage_seq_rec, u);
+	assert_int_equal(n, u->n);
+	return u->buf;
+}
+
+/* store_agent_usage_prune(): the records that end before the cut go,
+ * at most max of them a call (a full batch: more may be left); one at
+ * the cut, after it, or ending past INT64_MAX (kept negative) stays. */
+static void test_agent_usage_prune_store(void **state)
+{
+	struct fix *f = *state;
+	uint64_t cut = T0 - 90 * DAY;
+	struct usage_seqs u;
+	unsigned n = 99;
+
+	usage_put(f, "192.0.2.7", 1, cut - DAY);
+	usage_put(f, "192.0.2.7", 2, cut - 1);
+	usage_put(f, "192.0.2.7", 3, cut);
+	usage_put(f, "192.0.2.7", 4, T0);
+	usage_put(f, "192.0.2.7", 5, UINT64_MAX);
+	usage_put(f, "::1", 1, cut - 2 * DAY);
+	usage_put(f, "::1", 2, 0);
+	/* nothing is before 0 */
+	assert_int_equal(store_agent_usage_prune(f->md->st, 0, 100, &n), 0);
+	assert_int_equal(n, 0);
+	usage_seqs(f, NULL, &u);
+	assert_int_equal(u.n, 7);
+	/* a batch of 2 of the 4 old ones: full */
+	assert_int_equal(store_agent_usage_prune(f->md->st, cut, 2, &n), 0);
+	assert_int_equal(n, 2);
+	usage_seqs(f, NULL, &u);
+	assert_int_equal(u.n, 5);
+	/* the rest: 2 of 2 (full: the caller asks again), then none */
+	assert_int_equal(store_agent_usage_prune(f->md->st, cut, 2, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_agent_usage_prune(f->md->st, cut, 2, &n), 0);
+	assert_int_equal(n, 0);
+	assert_string_equal(usage_seqs(f, NULL, &u),
+			    "192.0.2.7/3 192.0.2.7/4 192.0.2.7/5 ");
+	/* a cut past INT64_MAX: all but the one ending there */
+	assert_int_equal(
+		store_agent_usage_prune(f->md->st, UINT64_MAX, 100, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(usage_seqs(f, NULL, &u), "192.0.2.7/5 ");
+}
+
+/*
+ * uinfo_usage_prune() (agent-usage-keep, from the tick): not before it
+ * is due (an hour after the last run); with keep 0 nothing goes; with
+ * keep 90 days the records ending more than 90 days ago go, counted, one
+ * ending at the cut stays; a backlog goes a batch (10000) a call, the
+ * next due a second later while a batch was full, the run's count kept
+ * until it ends; a store that fails deletes nothing and is tried again a
+ * minute later; a clock set back does not stop it for longer than an
+ * hour; at start, the records older than the cut are gone.
+ */
+static void test_agent_usage_prune(void **state)
+{
+	struct fix *f = *state;
+	uint64_t t = T0 + 3600, t2 = t + 3600, t3 = t2 + 3600, t4;
+	struct usage_seqs u;
+
+	assert_int_equal(f->md->conf.agent_usage_keep_days, 90);
+	/* muispd_open ran it: the next run an hour later */
+	assert_int_equal(f->md->agent_usage.prune_at, t);
+	usage_put(f, "192.0.2.7", 1, t - 90 * DAY - DAY);
+	usage_put(f, "192.0.2.7", 2, t2 - 90 * DAY - 1);
+	usage_put(f, "192.0.2.7", 3, t2 - 90 * DAY);
+	usage_put(f, "192.0.2.7", 4, t);
+	uinfo_usage_prune(f->md, t - 1); /* not due */
+	usage_seqs(f, NULL, &u);
+	assert_int_equal(u.n, 4);
+	assert_int_equal(f->md->agent_usage.prune_at, t);
+	/* kept forever */
+	f->md->conf.agent_usage_keep_days = 0;
+	uinfo_usage_prune(f->md, t);
+	usage_seqs(f, NULL, &u);
+	assert_int_equal(u.n, 4);
+	assert_int_equal(f->md->agent_usage.pruned, 0);
+	assert_int_equal(f->md->agent_usage.prune_at, t + 3600);
+	/* 90 days (a reload): from the next run */
+	f->md->conf.agent_usage_keep_days = 90;
+	uinfo_usage_prune(f->md, t2 - 1);
+	usage_seqs(f, NULL, &u);
+	assert_int_equal(u.n, 4);
+	uinfo_usage_prune(f->md, t2);
+	assert_string_equal(usage_seqs(f, NULL, &u),
+			    "192.0.2.7/3 192.0.2.7/4 ");
+	assert_int_equal(f->md->agent_usage.pruned, 2);
+	assert_int_equal(f->md->agent_usage.prune_run, 0);
+	assert_int_equal(f->md->agent_usage.prune_at, t2 + 3600);
+
+	/* a backlog: 10005 old ones, and seq 3 older than t3's cut too */
+	usage_put_many(f, "198.51.100.9", 1, 10005, 1);
+	uinfo_usage_prune(f->md, t3);
+	assert_int_equal(f->md->agent_usage.pruned, 2 + 10000);
+	assert_int_equal(f->md->agent_usage.prune_run, 10000);
+	assert_int_equal(f->md->agent_usage.prune_at, t3 + 1);
+	usage_seqs(f, NULL, &u);
+	assert_int_equal(u.n, 6 + 1);
+	uinfo_usage_prune(f->md, t3); /* the same second: not again */
+	assert_int_equal(f->md->agent_usage.pruned, 2 + 10000);
+	uinfo_usage_prune(f->md, t3 + 1);
+	assert_int_equal(f->md->agent_usage.pruned, 2 + 10006);
+	assert_int_equal(f->md->agent_usage.prune_run, 0);
+	assert_int_equal(f->md->agent_usage.prune_at, t3 + 1 + 3600);
+	assert_string_equal(usage_seqs(f, NULL, &u), "192.0.2.7/4 ");
+
+	/* the store fails: nothing deleted, again a minute later */
+	t4 = t3 + 1 + 3600;
+	usage_put(f, "192.0.2.7", 5, 1);
+	store_test_fail = 1;
+	uinfo_usage_prune(f->md, t4);
+	store_test_fail = 0;
+	assert_string_equal(usage_seqs(f, NULL, &u),
+			    "192.0.2.7/4 192.0.2.7/5 ");
+	assert_int_equal(f->md->agent_usage.pruned, 2 + 10006);
+	assert_int_equal(f->md->agent_usage.prune_at, t4 + 60);
+	uinfo_usage_prune(f->md, t4 + 59);
+	usage_seqs(f, NULL, &u);
+	assert_int_equal(u.n, 2);
+	uinfo_usage_prune(f->md, t4 + 60);
+	assert_string_equal(usage_seqs(f, NULL, &u), "192.0.2.7/4 ");
+	assert_int_equal(f->md->agent_usage.pruned, 2 + 10006 + 1);
+	assert_int_equal(f->md->agent_usage.prune_at, t4 + 60 + 3600);
+
+	/* the clock set back two hours: due at once, not in three */
+	usage_put(f, "192.0.2.7", 6, 1);
+	uinfo_usage_prune(f->md, t4 + 60 - 7200);
+	assert_string_equal(usage_seqs(f, NULL, &u), "192.0.2.7/4 ");
+	assert_int_equal(f->md->agent_usage.prune_at, t4 + 60 - 7200 + 3600);
+
+	/* at start: 200 days on, the records that ended before day 110 */
+	usage_put(f, "192.0.2.7", 7, T0 + 150 * DAY);
+	usage_put(f, "192.0.2.7", 8, T0 + 100 * DAY);
+	restart(f, T0 + 200 * DAY);
+	assert_string_equal(usage_seqs(f, NULL, &u), "192.0.2.7/7 ");
+	assert_int_equal(f->md->agent_usage.pruned, 2);
+	assert_int_equal(f->md->agent_usage.prune_at, T0 + 200 * DAY + 3600);
+}
+
+/* agent-usage-keep: 90 days unless set, 0 (forever) to 36500. */
+static void test_agent_usage_keep_conf(void **state)
+{
+	static const char *const bad[] = { "agent-usage-keep 36501\n",
+					   "agent-usage-keep -1\n",
+					   "agent-usage-keep 30d\n",
+					   "agent-usage-keep\n",
+					   "agent-usage-keep 1 2\n" };
+	struct muispd_conf c;
+	char err[256];
+
+	conf_defaults(&c);
+	assert_int_equal(c.agent_usage_keep_days, 90);
+	assert_int_equal(conf_parse("t.conf",
+				    "price bytes voucher ah 10 1000000\n", &c,
+				    err, sizeof(err)),
+			 0);
+	assert_int_equal(c.agent_usage_keep_days, 90);
+	conf_defaults(&c);
+	assert_int_equal(conf_parse("t.conf",
+				    "price bytes voucher ah 10 1000000\n"
+				    "agent-usage-keep 0\n",
+				    &c, err, sizeof(err)),
+			 0);
+	assert_int_equal(c.agent_usage_keep_days, 0);
+	conf_defaults(&c);
+	assert_int_equal(conf_parse("t.conf",
+				    "price bytes voucher ah 10 1000000\n"
+				    "agent-usage-keep 36500\n",
+				    &c, err, sizeof(err)),
+			 0);
+	assert_int_equal(c.agent_usage_keep_days, 36500);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char text[128];
+
+		snprintf(text, sizeof(text),
+			 "price bytes voucher ah 10 1000000\n%s", bad[i]);
+		conf_defaults(&c);
+		err[0] = '\0';
+		if (conf_parse("t.conf", text, &c, err, sizeof(err)) == 0)
+			fail_msg("accepted: %s", bad[i]);
+		if (!strstr(err, "t.conf:2: agent-usage-keep"))
+			fail_msg("'%s': error '%s'", bad[i], err);
+		assert_int_equal(c.agent_usage_keep_days, 90);
+	}
+}
+
 /* ---- out of band, packet-based (uinfo_report.c, PROTOCOL.md §9.10) ---- */
 
 /* A report of user's packet from the host's addr:sport to 192.0.2.80:53
@@ -2426,12 +2675,13 @@ static void test_reload(void **state)
 
 	snprintf(path, sizeof(path), "%s/conf", f->dir);
 	f->md->conffile = path;
-	write_conf(
-		f,
-		"offer-ttl 60\nlisten 10.9.9.9\ncurrency CHF\n"
-		"online-provider 127.0.0.1 9\nonline-provider-insecure yes\n",
-		12);
+	write_conf(f,
+		   "offer-ttl 60\nlisten 10.9.9.9\ncurrency CHF\n"
+		   "online-provider 127.0.0.1 9\nonline-provider-insecure yes\n"
+		   "agent-usage-keep 30\n",
+		   12);
 	assert_int_equal(server_reload(f->md), 0);
+	assert_int_equal(f->md->conf.agent_usage_keep_days, 30);
 	assert_int_equal(f->md->conf.nprices, 1);
 	assert_int_equal(f->md->conf.prices[0].price, 12);
 	assert_int_equal(f->md->conf.offer_ttl_s, 60);
@@ -3433,6 +3683,9 @@ int main(void)
 		MUISPD_FIX_TEST(test_user_block),
 		MUISPD_FIX_TEST(test_agent_standalone_hello),
 		MUISPD_FIX_TEST(test_agent_usage),
+		MUISPD_FIX_TEST(test_agent_usage_prune_store),
+		MUISPD_FIX_TEST(test_agent_usage_prune),
+		cmocka_unit_test(test_agent_usage_keep_conf),
 		MUISPD_FIX_TEST(test_agent_oob_packet_hello),
 		MUISPD_FIX_TEST(test_agent_report),
 		MUISPD_FIX_TEST(test_channel_rules),
