@@ -374,6 +374,20 @@ const char *proto_name(uint8_t proto, char *buf)
 	return buf;
 }
 
+/* s's index in the n names of v (NULL: no name), into *out; or -1 */
+static int parse_name(const char *const *v, unsigned int n, const char *s,
+		      uint8_t *out)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (v[i] && !strcmp(s, v[i])) {
+			*out = (uint8_t)i;
+			return 0;
+		}
+	return -1;
+}
+
 _Static_assert(TAG_METHOD_NAMES == MUISP_TAG_METHOD_MAX + 1,
 	       "a name for every tagging method");
 const char *const tag_method_name_v[TAG_METHOD_NAMES] = {
@@ -386,13 +400,8 @@ const char *const tag_method_name_v[TAG_METHOD_NAMES] = {
 
 int parse_tag_method(const char *s, uint8_t *method, const char **why)
 {
-	unsigned int i;
-
-	for (i = 0; i < TAG_METHOD_NAMES; i++)
-		if (tag_method_name_v[i] && !strcmp(s, tag_method_name_v[i])) {
-			*method = (uint8_t)i;
-			return 0;
-		}
+	if (!parse_name(tag_method_name_v, TAG_METHOD_NAMES, s, method))
+		return 0;
 	*why = "expected packet, flow, hybrid, count or report";
 	return -1;
 }
@@ -418,13 +427,8 @@ const char *const agent_scheme_name_v[AGENT_SCHEME_NAMES] = {
 
 int parse_agent_scheme(const char *s, uint8_t *scheme, const char **why)
 {
-	unsigned int i;
-
-	for (i = 0; i < AGENT_SCHEME_NAMES; i++)
-		if (!strcmp(s, agent_scheme_name_v[i])) {
-			*scheme = (uint8_t)i;
-			return 0;
-		}
+	if (!parse_name(agent_scheme_name_v, AGENT_SCHEME_NAMES, s, scheme))
+		return 0;
 	*why = "not in-band, out-of-band, out-of-band-packet or standalone";
 	return -1;
 }
