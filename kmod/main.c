@@ -20,7 +20,7 @@ static int __init muisp_init(void)
 #ifdef DEBUG
 	/* MUISP_DEBUG=1 builds: the self-tests run first, or nothing loads */
 	if (!muisp_ft_selftest() || !muisp_contract_selftest() ||
-	    !muisp_uinfo_selftest())
+	    !muisp_uinfo_selftest() || !muisp_answers_selftest())
 		return -ENOTRECOVERABLE;
 #endif
 	ret = muisp_netns_init();

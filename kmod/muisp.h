@@ -177,6 +177,7 @@ struct muisp_hold_answers {
 	struct muisp_hold_answer {
 		struct muisp_flow_key key;
 		u32 user;
+		bool held;		/* for a held packet (flow-based) */
 		unsigned long expires;	/* jiffies; 0: empty */
 	} slot[MUISP_HOLD_ANSWERS];
 };
@@ -416,6 +417,10 @@ unsigned int muisp_uinfo_intake(void *priv, struct sk_buff *skb,
 void muisp_uinfo_query(struct muisp_net *mn, struct sk_buff *skb, u8 pf);
 bool muisp_uinfo_answer(struct muisp_net *mn, const struct muisp_flow_key *key,
 			u32 *user);
+bool muisp_hold_answer_put(struct muisp_hold_answers *h,
+			   const struct muisp_flow_key *key, u32 user, bool held);
+bool muisp_hold_answer_get(struct muisp_hold_answers *h,
+			   const struct muisp_flow_key *key, u32 *user);
 void muisp_uinfo_answer_late(struct muisp_net *mn, struct muisp_flowtable *ft,
 			     const struct muisp_flow_key *key, u8 family,
 			     const void *saddr);

@@ -66,5 +66,7 @@ struct muisp_uinfo_key *muisp_uinfo_key_nl(const u8 *material,
 
 /* selftest/uinfo.c (MUISP_DEBUG=1): true if every self-test passed. */
 bool muisp_uinfo_selftest(void);
+/* selftest/answers.c (MUISP_DEBUG=1): true if every self-test passed. */
+bool muisp_answers_selftest(void);
 
 #endif /* MUISP_UINFO_H */

@@ -300,20 +300,13 @@ static struct muisp_hold_answer *answer_slot(struct muisp_hold_answers *h,
 			(MUISP_HOLD_ANSWERS - 1)];
 }
 
-/*
- * FORWARD, under RCU (hooks.c, uinfo_hold()): has muispd said whose the
- * flow of key is?  Then true, with *user (0: the host's own).
- */
-bool muisp_uinfo_answer(struct muisp_net *mn, const struct muisp_flow_key *key,
-			u32 *user)
+/* Is the flow of key answered in h?  Then true, with *user. */
+bool muisp_hold_answer_get(struct muisp_hold_answers *h,
+			   const struct muisp_flow_key *key, u32 *user)
 {
-	struct muisp_hold_answers *h = rcu_dereference(mn->answers);
-	struct muisp_hold_answer *s;
+	struct muisp_hold_answer *s = answer_slot(h, key);
 	bool found = false;
 
-	if (!h)
-		return false;
-	s = answer_slot(h, key);
 	spin_lock(&h->lock);
 	if (s->expires && time_before(jiffies, s->expires) &&
 	    muisp_flow_key_equal(&s->key, key)) {
@@ -322,6 +315,45 @@ bool muisp_uinfo_answer(struct muisp_net *mn, const struct muisp_flow_key *key,
 	}
 	spin_unlock(&h->lock);
 	return found;
+}
+
+/*
+ * FORWARD, under RCU (hooks.c, uinfo_hold()): has muispd said whose the
+ * flow of key is?  Then true, with *user (0: the host's own).
+ */
+bool muisp_uinfo_answer(struct muisp_net *mn, const struct muisp_flow_key *key,
+			u32 *user)
+{
+	struct muisp_hold_answers *h = rcu_dereference(mn->answers);
+
+	return h && muisp_hold_answer_get(h, key, user);
+}
+
+/*
+ * Keep muispd's answer for key (user; held: for a held packet, which
+ * muispd sends round the hook at once).  A report's answer never takes
+ * the slot of another flow's held answer while that is fresh: a host
+ * reporting flows that never come would otherwise make held packets miss
+ * theirs.  False if the answer was not kept so.  BH off.
+ */
+bool muisp_hold_answer_put(struct muisp_hold_answers *h,
+			   const struct muisp_flow_key *key, u32 user, bool held)
+{
+	struct muisp_hold_answer *s = answer_slot(h, key);
+	bool kept = false;
+
+	spin_lock(&h->lock);
+	if (held || !s->held || !s->expires ||
+	    !time_before(jiffies, s->expires) ||
+	    muisp_flow_key_equal(&s->key, key)) {
+		s->key = *key;
+		s->user = user;
+		s->held = held;
+		s->expires = (jiffies + MUISP_HOLD_ANSWER_S * HZ) | 1;
+		kept = true;
+	}
+	spin_unlock(&h->lock);
+	return kept;
 }
 
 /*
@@ -365,7 +397,6 @@ int muisp_uinfo_flow_set(struct muisp_net *mn,
 			 struct netlink_ext_ack *extack)
 {
 	struct muisp_hold_answers *h;
-	struct muisp_hold_answer *s;
 	struct muisp_flowtable *ft;
 	struct muisp_flow_key key;
 	struct muisp_agent *a;
@@ -389,12 +420,8 @@ int muisp_uinfo_flow_set(struct muisp_net *mn,
 		goto out;
 	}
 	if (muisp_agent_answered(READ_ONCE(a->scheme)) && h) {
-		s = answer_slot(h, &key);
-		spin_lock(&h->lock);
-		s->key = key;
-		s->user = user;
-		s->expires = (jiffies + MUISP_HOLD_ANSWER_S * HZ) | 1;
-		spin_unlock(&h->lock);
+		muisp_hold_answer_put(h, &key, user,
+				      READ_ONCE(a->hold_queue) >= 0);
 		atomic64_inc(&a->answered);
 	}
 	ft = rcu_dereference(mn->ft);
@@ -620,3 +647,7 @@ void muisp_uinfo_query(struct muisp_net *mn, struct sk_buff *skb, u8 pf)
 	if (!(pf == NFPROTO_IPV4 ? query_v4(skb) : query_v6(skb)))
 		atomic64_inc(&a->queries);
 }
+
+#ifdef DEBUG
+#include "selftest/answers.c"
+#endif

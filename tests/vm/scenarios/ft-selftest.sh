@@ -13,7 +13,9 @@
 # information self-tests (kmod/selftest/uinfo.c): the kernel's gcm(aes)
 # seals the known answer computed apart (kmod/uinfo_kat.h), the
 # architecture's SIMD one (AES-NI on a CPU with aes and pclmulqdq, whose
-# modules guest.sh loads as udev would) and the generic one each.  The module
+# modules guest.sh loads as udev would) and the generic one each; and the
+# out-of-band answers' table (kmod/selftest/answers.c): a report's answer
+# never takes a fresh held one's slot, and takes any other.  The module
 # runs them at load and refuses to load if one fails.  The product module
 # under test must carry none of that code.
 # Then the product module is loaded again and an unload/reload is clean.
@@ -35,7 +37,7 @@ loaded=1
 insmod "$st_ko" || loaded=0
 out=$(dmesg | sed -n "/$mark/,\$p")
 # every self-test line, a failing check's among them
-grep -E "(flow table|contract|user information) self-test" <<<"$out" || true
+grep -E "(flow table|contract|user information|out-of-band answers) self-test" <<<"$out" || true
 [ $loaded = 1 ] || fail "self-tests failed: the module refused to load"
 grep -q "muisp: flow table self-tests: pass" <<<"$out" || fail "no pass line"
 ! grep -q "self-test failed" <<<"$out" || fail "a self-test failed"
@@ -44,6 +46,8 @@ grep -q "muisp: contract self-tests: pass" <<<"$out" || fail "no contract pass l
 ok "contract self-tests pass"
 grep -q "muisp: user information self-tests: pass" <<<"$out" ||
 	fail "no user information pass line"
+grep -q "muisp: out-of-band answers self-tests: pass" <<<"$out" ||
+	fail "no out-of-band answers pass line"
 seals=$(grep -o "user information seals: .*" <<<"$out" | head -1)
 [ -n "$seals" ] || fail "no line naming the seals' gcm(aes)"
 if grep -qw aes /proc/cpuinfo && grep -qw pclmulqdq /proc/cpuinfo; then
