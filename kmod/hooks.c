@@ -220,7 +220,8 @@ struct hook_ctx {
 	bool decap;			/* came out of an SA (PRE_ROUTING) */
 	bool tagged;			/* an agent's seal opened (FORWARD) */
 	u32 user;			/* with tagged: its Accounting ID */
-	bool unanswered;		/* a reported flow's first: uinfo_hold() */
+	/* a reported flow's first packet's agent, unanswered: uinfo_hold() */
+	struct muisp_agent *unanswered;
 };
 
 /* One lookup of the block list's set for all the packet's addresses. */
@@ -410,7 +411,7 @@ static __always_inline bool hook_start(struct hook_ctx *x,
 	x->state = state;
 	x->now_s = 0;
 	x->tagged = false;
-	x->unanswered = false;
+	x->unanswered = NULL;
 	x->ft = NULL;
 	x->flow.e = NULL;
 	x->c = NULL;
@@ -569,7 +570,7 @@ static int uinfo_hold(struct hook_ctx *x)
 	if (q >= 0)
 		atomic64_inc(&a->held);
 	else
-		x->unanswered = true;
+		x->unanswered = a;
 	return q;
 }
 
@@ -642,8 +643,7 @@ static unsigned int muisp_forward(void *priv, struct sk_buff *skb,
 		muisp_uinfo_query(priv, skb, state->pf);
 	/* an answer stored since uinfo_hold() looked finds the flow here */
 	if (unlikely(x.unanswered) && verdict == NF_ACCEPT)
-		muisp_uinfo_answer_late(x.mn, x.ft, &x.key, x.p->family,
-					x.p->saddr);
+		muisp_uinfo_answer_late(x.mn, x.ft, x.unanswered, &x.key);
 	return verdict;
 }
 

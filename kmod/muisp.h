@@ -422,8 +422,8 @@ bool muisp_hold_answer_put(struct muisp_hold_answers *h,
 bool muisp_hold_answer_get(struct muisp_hold_answers *h,
 			   const struct muisp_flow_key *key, u32 *user);
 void muisp_uinfo_answer_late(struct muisp_net *mn, struct muisp_flowtable *ft,
-			     const struct muisp_flow_key *key, u8 family,
-			     const void *saddr);
+			     const struct muisp_agent *a,
+			     const struct muisp_flow_key *key);
 int muisp_uinfo_flow_set(struct muisp_net *mn,
 			 const struct muisp_addr_key *host, u8 proto,
 			 u16 port, const void *peer, u16 peer_port, u32 user,

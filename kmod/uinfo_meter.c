@@ -366,16 +366,12 @@ bool muisp_hold_answer_put(struct muisp_hold_answers *h,
  * harmless: the second finds the flow the user's already.
  */
 void muisp_uinfo_answer_late(struct muisp_net *mn, struct muisp_flowtable *ft,
-			     const struct muisp_flow_key *key, u8 family,
-			     const void *saddr)
+			     const struct muisp_agent *a,
+			     const struct muisp_flow_key *key)
 {
-	struct muisp_agent *a;
 	u32 user;
 
-	if (!muisp_uinfo_answer(mn, key, &user) || !user)
-		return;
-	a = muisp_agent_at(mn, family, saddr);
-	if (a)
+	if (muisp_uinfo_answer(mn, key, &user) && user)
 		uinfo_move(mn, ft, a, key, muisp_ft_pos(ft, key),
 			   muisp_ft_gen(ft), user);
 }
