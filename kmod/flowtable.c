@@ -553,6 +553,7 @@ const struct muisp_flow_payer *muisp_ft_find(struct muisp_flowtable *ft,
 	if (likely(ft_entry_valid(ft, e, key, tcp_flags))) {
 		payer = e->payer;
 		hint->e = e;
+		hint->payer = payer;
 		hint->id = e->id;
 		hint->down = e->packets[MUISP_DIR_DOWN];
 	}
@@ -564,22 +565,37 @@ int muisp_ft_account(struct muisp_flowtable *ft, u32 pos,
 		     const struct muisp_flow_key *key, enum muisp_flow_dir dir,
 		     unsigned int len, u8 tcp_flags,
 		     const struct muisp_flow_payer *payer, u32 gen,
-		     const struct muisp_ft_hint *hint)
+		     struct muisp_ft_hint *hint)
 {
 	u64 now = ft_now();
 	struct muisp_flow_entry *e;
+	int ret = 0;
 
 	if (hint && hint->e) {
 		/*
 		 * Still the flow muisp_ft_find() saw (ids are not reused
-		 * within a table), and of the same payer?  Then its key is
-		 * the packet's; only its TCP state may have moved on.
+		 * within a table)?  Then its key is the packet's; only its
+		 * TCP state may have moved on.
 		 */
 		e = hint->e;
 		spin_lock(&e->lock);
 		if (likely(e->table_id == ft->table_id && e->id == hint->id &&
-			   e->payer == payer && !ft_reopens(e, key, tcp_flags)))
-			goto update;
+			   !ft_reopens(e, key, tcp_flags))) {
+			if (likely(e->payer == payer))
+				goto update;
+			/*
+			 * The caller took @payer from this flow, and a
+			 * report moved the flow meanwhile: the packet is
+			 * the flow's, and ending the flow would undo the
+			 * move (the REBIND below is for a packet judged on
+			 * another contract, a tagged one).
+			 */
+			if (hint->payer == payer) {
+				hint->payer = e->payer;
+				ret = MUISP_FT_REPAID;
+				goto update;
+			}
+		}
 		spin_unlock(&e->lock);
 		goto slow;
 	}
@@ -595,7 +611,7 @@ int muisp_ft_account(struct muisp_flowtable *ft, u32 pos,
 update:
 	muisp_flow_entry_update(e, dir, len, tcp_flags, now);
 	spin_unlock(&e->lock);
-	return 0;
+	return ret;
 slow:
 	return ft_account_slow(ft, pos, key, dir, len, tcp_flags, payer, gen,
 			       now);

@@ -134,15 +134,23 @@ void muisp_ft_get_params(struct muisp_flowtable *ft,
  * the caller looked up the binding that gave @payer, @hint from
  * muisp_ft_find() or NULL.  A flow of another payer ends (REBIND), so each
  * record belongs to one contract; a flow inserted under a stale
- * generation ends at once (REBIND), so none outlives its binding.
- * Returns 0, -ENOMEM (allocation failed) or -ENOSPC (table full, no
- * victim); on error the packet is not metered and stats say so.
+ * generation ends at once (REBIND), so none outlives its binding.  But
+ * if @payer is the one muisp_ft_find() gave and the flow was repaid since
+ * (muisp_ft_repay(), in another context), the packet is still that
+ * flow's: it counts in it, @hint->payer says whose the flow is now, and
+ * MUISP_FT_REPAID tells the caller to move what it charged @payer for
+ * the packet there.  Otherwise returns 0, -ENOMEM (allocation failed) or
+ * -ENOSPC (table full, no victim); on error the packet is not metered and
+ * stats say so.
  */
 struct muisp_ft_hint {
 	struct muisp_flow_entry *e;	/* NULL: none */
+	const struct muisp_flow_payer *payer;	/* its payer when found */
 	u64 id;				/* its flow id when found */
 	u64 down;			/* and its packets down so far */
 };
+
+#define MUISP_FT_REPAID	1
 
 u32 muisp_ft_pos(struct muisp_flowtable *ft, const struct muisp_flow_key *key);
 u32 muisp_ft_gen(struct muisp_flowtable *ft);
@@ -155,7 +163,7 @@ int muisp_ft_account(struct muisp_flowtable *ft, u32 pos,
 		     const struct muisp_flow_key *key, enum muisp_flow_dir dir,
 		     unsigned int len, u8 tcp_flags,
 		     const struct muisp_flow_payer *payer, u32 gen,
-		     const struct muisp_ft_hint *hint);
+		     struct muisp_ft_hint *hint);
 
 /*
  * The live flow of @key at @pos was charged to the wrong payer: it is

@@ -436,15 +436,37 @@ static __always_inline bool hook_start(struct hook_ctx *x,
 	return true;
 }
 
+/*
+ * The packet's flow was moved to a user's contract (a report, out of band:
+ * uinfo_meter.c) after the gate charged x->c, the flow's payer then, for
+ * it; the packet counted in the flow all the same, so its charge follows.
+ */
+static void hook_repaid(struct hook_ctx *x)
+{
+	u64 bytes[2] = { }, packets[2] = { };
+
+	bytes[x->dir] = x->p->l3_len;
+	packets[x->dir] = 1;
+	muisp_contract_move(x->c, container_of(x->flow.payer,
+					       struct muisp_contract, payer),
+			    bytes, packets);
+}
+
 /* Count the packet in its flow, or begin one (FORWARD, passed). */
 static void hook_meter(struct hook_ctx *x)
 {
 	const struct muisp_pkt *p = x->p;
+	int ret;
 
-	if (unlikely(!x->ft ||	/* the LAN is being unset */
-		     muisp_ft_account(x->ft, x->pos, &x->key, x->dir,
-				      p->l3_len, p->tcp_flags, &x->c->payer,
-				      x->gen, &x->flow)))
+	if (unlikely(!x->ft)) {	/* the LAN is being unset */
+		this_cpu_inc(x->mn->stats->unmetered);
+		return;
+	}
+	ret = muisp_ft_account(x->ft, x->pos, &x->key, x->dir, p->l3_len,
+			       p->tcp_flags, &x->c->payer, x->gen, &x->flow);
+	if (unlikely(ret == MUISP_FT_REPAID))
+		hook_repaid(x);
+	else if (unlikely(ret))
 		this_cpu_inc(x->mn->stats->unmetered);
 }
 

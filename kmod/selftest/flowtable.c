@@ -168,6 +168,7 @@ static int ftst_flow_first(struct muisp_flowtable *ft, struct ftst_sink *s)
 	const struct muisp_flow_payer *payer;
 	struct muisp_ft_hint hint;
 	struct muisp_ft_stats st0, st;
+	u64 bytes[2], packets[2];
 	struct muisp_flow_key k;
 	__be32 client[4] = {};
 	u32 gen, pos;
@@ -212,9 +213,34 @@ static int ftst_flow_first(struct muisp_flowtable *ft, struct ftst_sink *s)
 	FTST_CHECK(st.count == st0.count + 1 &&
 		   st.rebinds == st0.rebinds + 3 &&
 		   st.exported == st0.exported + 3);
+	/*
+	 * Flow 251 repaid to payer 5 between a packet's muisp_ft_find() (it
+	 * gave payer 3) and its count: the packet counts in the flow, which
+	 * stays payer 5's (no REBIND), and the caller learns it was repaid.
+	 */
+	ftst_key(&k, 251);
+	pos = muisp_ft_pos(ft, &k);
+	local_bh_disable();
+	rcu_read_lock();
+	gen = muisp_ft_gen(ft);
+	payer = muisp_ft_find(ft, pos, &k, 0, &hint);
+	FTST_CHECK(payer == &ftst_payers[3] && hint.payer == payer);
+	FTST_CHECK(muisp_ft_repay(ft, pos, &k, &ftst_payers[5], gen, bytes,
+				  packets) == &ftst_payers[3]);
+	FTST_CHECK(bytes[0] == 100 && !bytes[1] && packets[0] == 1);
+	FTST_CHECK(muisp_ft_account(ft, pos, &k, MUISP_DIR_DOWN, 60, 0,
+				    payer, gen, &hint) == MUISP_FT_REPAID);
+	FTST_CHECK(hint.payer == &ftst_payers[5]);
+	FTST_CHECK(muisp_ft_find(ft, pos, &k, 0, &hint) == &ftst_payers[5]);
+	rcu_read_unlock();
+	local_bh_enable();
+	muisp_ft_stats(ft, &st);
+	FTST_CHECK(st.count == st0.count + 1 &&
+		   st.rebinds == st0.rebinds + 3);
 	/* every client: flow 251 ends, FLUSH */
 	FTST_CHECK(muisp_ft_unbind(ft, 0, NULL, MUISP_FLOW_END_FLUSH) == 1);
-	FTST_CHECK(atomic64_read(&s->bytes[251][0]) == 100);
+	FTST_CHECK(atomic64_read(&s->bytes[251][0]) == 100 &&
+		   atomic64_read(&s->bytes[251][1]) == 60);
 	muisp_ft_stats(ft, &st);
 	FTST_CHECK(st.count == 0 && st.exported == st.inserts);
 	return ret;

@@ -354,7 +354,13 @@ pass=0 fail=0
 while read -r verdict name secs reason; do
 	case $verdict in
 	PASS) pass=$((pass + 1)); echo "PASS $name (${secs}s)" ;;
-	FAIL) fail=$((fail + 1)); echo "FAIL $name (${secs}s): $reason" ;;
+	FAIL)
+		fail=$((fail + 1))
+		echo "FAIL $name (${secs}s): $reason"
+		# the scenario's first failed checks: a CI log is read by its tail
+		grep -a -m 3 -E '^ *FAIL ' "$run/$name.log" 2>/dev/null |
+			sed "s/^ */    | $name: /" || :
+		;;
 	esac
 done <"$run/all-results"
 if [ $show_log -eq 1 ]; then
