@@ -31,6 +31,8 @@ expect() { grep -Eq "$1" "$out" || { echo "selftest: missing: $1"; ok=0; }; }
 [ $rc -ne 0 ] || { echo "selftest: harness exited 0 despite failures"; ok=0; }
 expect '^PASS passes '
 expect '^FAIL fails .*exit-1'
+# under it, which check failed
+expect "^    \\| fails: FAIL deliberately broken assertion: expected '1', got '2'"
 expect '^FAIL warns .*kernel-log'
 expect '^FAIL hangs .*timeout'
 expect '^FAIL stalls .*hang'
