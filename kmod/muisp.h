@@ -194,6 +194,7 @@ struct muisp_user {
 	struct muisp_user_key key;
 	u32 id;				/* stable dump id (xarray index) */
 	u64 contract_id;
+	u64 usage_seq;	/* the last usage record moved; under mn->lock */
 	struct rcu_head rcu;
 };
 
@@ -466,6 +467,10 @@ int muisp_user_set(struct muisp_net *mn, const struct muisp_user_key *key,
 		   u64 contract_id, u32 max, u32 *id,
 		   struct netlink_ext_ack *extack);
 int muisp_user_del(struct muisp_net *mn, const struct muisp_user_key *key);
+int muisp_user_usage_move(struct muisp_net *mn,
+			  const struct muisp_user_key *key, u64 seq,
+			  u64 bytes[2], u64 packets[2],
+			  struct netlink_ext_ack *extack);
 
 /* contract.c */
 void muisp_contract_table_init(struct muisp_net *mn);

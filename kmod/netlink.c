@@ -1035,6 +1035,52 @@ static const int user_dir_attr[4] = {
 	MUISP_USER_A_DOWN_BYTES, MUISP_USER_A_DOWN_PACKETS,
 };
 
+/* bytes and packets, [MUISP_DIR_UP] and [MUISP_DIR_DOWN] */
+struct user_usage {
+	u64 bytes[2], packets[2];
+};
+
+static int fill_user_usage(struct sk_buff *skb, const void *obj,
+			   struct muisp_net *mn)
+{
+	const struct user_usage *m = obj;
+
+	return put_dir_ctrs(skb, user_dir_attr, MUISP_USER_A_PAD, m->bytes,
+			    m->packets);
+}
+
+static u64 nla_u64_or_0(const struct nlattr *nla)
+{
+	return nla ? nla_get_u64(nla) : 0;
+}
+
+int muisp_nl_user_usage_move_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct muisp_net *mn = info_mn(info);
+	struct nlattr **tb = info->attrs;
+	struct muisp_user_key key;
+	struct user_usage m;
+	int ret, i;
+
+	ret = req_user_key(info, &key);
+	if (ret)
+		return ret;
+	if (GENL_REQ_ATTR_CHECK(info, MUISP_USER_A_USAGE_SEQ))
+		return -EINVAL;
+	for (i = 0; i < 2; i++) {
+		m.bytes[i] = nla_u64_or_0(tb[user_dir_attr[2 * i]]);
+		m.packets[i] = nla_u64_or_0(tb[user_dir_attr[2 * i + 1]]);
+	}
+	mutex_lock(&mn->lock);
+	ret = muisp_user_usage_move(mn, &key,
+				    nla_get_u64(tb[MUISP_USER_A_USAGE_SEQ]),
+				    m.bytes, m.packets, info->extack);
+	mutex_unlock(&mn->lock);
+	if (ret)
+		return ret;
+	return reply(info, MUISP_CMD_USER_USAGE_MOVE, fill_user_usage, &m, mn);
+}
+
 /* Under RCU (the dump). */
 static int fill_user(struct sk_buff *skb, const void *obj,
 		     struct muisp_net *mn)

@@ -284,6 +284,19 @@ muisp_tag_user_del_nl_policy[MUISP_TAG_USER_A_MAX + 1] = {
 static const struct nla_policy
 muisp_tag_user_get_nl_policy[MUISP_TAG_USER_A_MAX + 1] = { };
 
+/* MUISP_CMD_USER_USAGE_MOVE */
+static const struct nla_policy
+muisp_user_usage_move_nl_policy[MUISP_USER_A_MAX + 1] = {
+	[MUISP_USER_A_ADDR] =
+		NLA_POLICY_VALIDATE_FN(NLA_BINARY, muisp_nl_validate_ip, 16),
+	[MUISP_USER_A_USER] = { .type = NLA_U32, },
+	[MUISP_USER_A_UP_BYTES] = { .type = NLA_U64, },
+	[MUISP_USER_A_UP_PACKETS] = { .type = NLA_U64, },
+	[MUISP_USER_A_DOWN_BYTES] = { .type = NLA_U64, },
+	[MUISP_USER_A_DOWN_PACKETS] = { .type = NLA_U64, },
+	[MUISP_USER_A_USAGE_SEQ] = NLA_POLICY_MIN(NLA_U64, 1),
+};
+
 /*
  * An op's policy holds what its do and its dump take together; a mode
  * that takes less refuses the rest here instead of ignoring it.
@@ -331,7 +344,7 @@ static int muisp_nl_flow_get_do_checked(struct sk_buff *skb,
 	return muisp_nl_flow_get_doit(skb, info);
 }
 
-const struct genl_ops muisp_nl_ops[30] = {
+const struct genl_ops muisp_nl_ops[31] = {
 	{
 		.cmd		= MUISP_CMD_ADDR_SET,
 		.doit		= muisp_nl_addr_set_doit,
@@ -546,6 +559,13 @@ const struct genl_ops muisp_nl_ops[30] = {
 		.dumpit		= muisp_nl_tag_user_get_dumpit,
 		.policy		= muisp_tag_user_get_nl_policy,
 		.maxattr	= MUISP_TAG_USER_A_MAX,
+		.flags		= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd		= MUISP_CMD_USER_USAGE_MOVE,
+		.doit		= muisp_nl_user_usage_move_doit,
+		.policy		= muisp_user_usage_move_nl_policy,
+		.maxattr	= MUISP_USER_A_MAX,
 		.flags		= GENL_UNS_ADMIN_PERM,
 	},
 };

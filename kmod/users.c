@@ -10,8 +10,9 @@
  * A binding is found by <host address, Accounting ID> in an rhashtable
  * (the packet path, under RCU) and by a stable id in an xarray (ordered,
  * resumable dumps), as addresses are (addr.c), and is never changed in
- * place.  A contract counts the users bound to it (nusers) and cannot be
- * deleted while it has any.  A binding that changes or goes ends the
+ * place, but for the number of the last usage record moved to it.  A
+ * contract counts the users bound to it (nusers) and cannot be deleted
+ * while it has any.  A binding that changes or goes ends the
  * flows of the contract it had, with a new binding generation, so that no
  * packet is charged to it after the change (muisp_ft_unbind_contract()).
  */
@@ -100,6 +101,8 @@ int muisp_user_set(struct muisp_net *mn, const struct muisp_user_key *key,
 		return -ENOMEM;
 	new->key = *key;
 	new->contract_id = contract_id;
+	/* the records already moved stay moved, whatever the contract */
+	new->usage_seq = old ? old->usage_seq : 0;
 
 	if (old) {
 		new->id = old->id;
@@ -154,5 +157,59 @@ int muisp_user_del(struct muisp_net *mn, const struct muisp_user_key *key)
 	if (!WARN_ON_ONCE(!c))
 		user_unbind(mn, c, MUISP_FLOW_END_FLUSH);
 	kfree_rcu(u, rcu);
+	return 0;
+}
+
+/*
+ * A standalone agent's usage record numbered seq (thesis ch. 5(c)): what
+ * the host counted for key's user, bytes and packets [MUISP_DIR_UP] sent,
+ * [MUISP_DIR_DOWN] received, moves to the user's contract from the one
+ * the host's address is bound to, each cut to what the host's contract has
+ * counted (the router saw the host's traffic; the host only says whose it
+ * was).  On return bytes and packets are what moved.  A record numbered
+ * at most the last moved is refused (-EALREADY), so that muispd may ask
+ * again after a crash without moving a record twice.
+ */
+int muisp_user_usage_move(struct muisp_net *mn,
+			  const struct muisp_user_key *key, u64 seq,
+			  u64 bytes[2], u64 packets[2],
+			  struct netlink_ext_ack *extack)
+{
+	struct muisp_contract *hc, *uc;
+	struct muisp_contract_ctrs t;
+	struct muisp_addr *a;
+	struct muisp_user *u;
+	int i;
+
+	lockdep_assert_held(&mn->lock);
+	u = muisp_user_lookup(mn, key);
+	if (!u) {
+		NL_SET_ERR_MSG(extack, "that user of that address is not bound");
+		return -ENOENT;
+	}
+	if (seq <= u->usage_seq) {
+		NL_SET_ERR_MSG(extack, "that usage record was moved already");
+		return -EALREADY;
+	}
+	a = muisp_addr_lookup(mn, &key->host);
+	hc = a && a->contract_id ? muisp_contract_lookup(mn, a->contract_id) :
+				   NULL;
+	uc = muisp_contract_lookup(mn, u->contract_id);
+	if (!hc || WARN_ON_ONCE(!uc)) {
+		NL_SET_ERR_MSG(extack, "the host's address is bound to no contract");
+		return -ENOENT;
+	}
+	if (hc == uc) {		/* the user pays with the host: nothing moves */
+		memset(bytes, 0, 2 * sizeof(*bytes));
+		memset(packets, 0, 2 * sizeof(*packets));
+	} else {
+		muisp_contract_counters(hc, &t, muisp_now_ms());
+		for (i = 0; i < 2; i++) {
+			bytes[i] = min(bytes[i], t.bytes[i]);
+			packets[i] = min(packets[i], t.packets[i]);
+		}
+		muisp_contract_move(hc, uc, bytes, packets);
+	}
+	u->usage_seq = seq;
 	return 0;
 }

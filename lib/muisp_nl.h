@@ -292,6 +292,7 @@ struct muisp_nl_user {
 	uint64_t contract_id;
 	uint8_t contract_status; /* dumps only, as the counters: */
 	uint64_t up_bytes, up_packets, down_bytes, down_packets;
+	uint64_t usage_seq; /* muisp_nl_user_usage_move() */
 };
 
 /* The agent's role: tag mapped local users' packets on an interface. */
@@ -465,6 +466,13 @@ int muisp_nl_user_del(struct muisp_nl *nl, const struct muisp_nl_ip *addr,
 		      uint32_t user);
 int muisp_nl_user_dump(struct muisp_nl *nl, muisp_nl_user_cb cb,
 		       muisp_nl_reset_cb reset, void *arg);
+/* A standalone agent's usage record USAGE_SEQ for the user (ADDR, USER):
+ * UP_* sent and DOWN_* received move from the host address's contract to
+ * the user's; *moved (may be NULL): its UP_* and DOWN_*, what did (cut
+ * to what the host's contract had counted).  -1 with errno EALREADY: that
+ * record moved before. */
+int muisp_nl_user_usage_move(struct muisp_nl *nl, const struct muisp_nl_user *o,
+			     struct muisp_nl_user *moved);
 
 /* The agent's role: set (IFINDEX, KEY, KEY_ID[, METHOD]; without KEY and
  * KEY_ID: closed), stop, read. */

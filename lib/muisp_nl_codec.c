@@ -657,6 +657,29 @@ int muisp_nl_user_del(struct muisp_nl *nl, const struct muisp_nl_ip *addr,
 	return muisp_nl_request(nl, nlh, NULL, NULL);
 }
 
+int muisp_nl_user_usage_move(struct muisp_nl *nl, const struct muisp_nl_user *o,
+			     struct muisp_nl_user *moved)
+{
+	struct nlmsghdr *nlh = muisp_nl_msg(nl, MUISP_CMD_USER_USAGE_MOVE, 0);
+	struct muisp_nl_user r;
+	struct obj_cb c = {
+		parse_user, NULL, &r,	   NULL, MUISP_CMD_USER_USAGE_MOVE,
+		0,	    NULL, { NULL }
+	};
+
+	memset(&r, 0, sizeof(r));
+	if (muisp_nl_user_put(nlh, o) < 0 ||
+	    muisp_nl_request(nl, nlh, obj_trampoline, &c) < 0)
+		return -1;
+	if (c.got != 1) {
+		errno = EPROTO;
+		return -1;
+	}
+	if (moved)
+		*moved = r;
+	return 0;
+}
+
 int muisp_nl_user_dump(struct muisp_nl *nl, muisp_nl_user_cb cb,
 		       muisp_nl_reset_cb reset, void *arg)
 {

@@ -376,6 +376,8 @@ static const struct field user_f[MUISP_USER_A_MAX + 1] = {
 		FIELD(K_U64, struct muisp_nl_user, down_bytes),
 	[MUISP_USER_A_DOWN_PACKETS] =
 		FIELD(K_U64, struct muisp_nl_user, down_packets),
+	[MUISP_USER_A_USAGE_SEQ] =
+		FIELD(K_U64, struct muisp_nl_user, usage_seq),
 };
 SIZE_IS(struct muisp_nl_user, id, 4);
 SIZE_IS(struct muisp_nl_user, addr, sizeof(struct muisp_nl_ip));
@@ -386,6 +388,7 @@ SIZE_IS(struct muisp_nl_user, up_bytes, 8);
 SIZE_IS(struct muisp_nl_user, up_packets, 8);
 SIZE_IS(struct muisp_nl_user, down_bytes, 8);
 SIZE_IS(struct muisp_nl_user, down_packets, 8);
+SIZE_IS(struct muisp_nl_user, usage_seq, 8);
 
 /* tag: struct muisp_nl_tag */
 static const struct field tag_f[MUISP_TAG_A_MAX + 1] = {

@@ -662,6 +662,53 @@ int kernel_agent_flow_set(struct kernel *k, int family, int proto,
 	return 0;
 }
 
+#ifdef MUISP_TESTING
+unsigned kernel_test_usage_moves; /* kernel_user_usage_move() calls */
+int kernel_test_usage_errno;	  /* ... fail with it while set */
+#endif
+
+int kernel_user_usage_move(struct kernel *k, const char *host, uint32_t user,
+			   uint64_t seq, const uint64_t usage[4],
+			   uint64_t moved[4])
+{
+	struct muisp_nl_user u = { 0 }, m;
+
+#ifdef MUISP_TESTING
+	kernel_test_usage_moves++;
+	if (kernel_test_usage_errno) {
+		errno = kernel_test_usage_errno;
+		return -1;
+	}
+#endif
+	memcpy(moved, usage, 4 * sizeof(*moved));
+	if (!k->nl)
+		return 0;
+	if (muisp_nl_ip_from_str(&u.addr, host)) {
+		errno = EINVAL;
+		return -1;
+	}
+	u.user = user;
+	u.usage_seq = seq;
+	u.up_bytes = usage[0];
+	u.up_packets = usage[1];
+	u.down_bytes = usage[2];
+	u.down_packets = usage[3];
+	MUISP_NL_SET(&u, MUISP_USER_A_ADDR);
+	MUISP_NL_SET(&u, MUISP_USER_A_USER);
+	MUISP_NL_SET(&u, MUISP_USER_A_USAGE_SEQ);
+	MUISP_NL_SET(&u, MUISP_USER_A_UP_BYTES);
+	MUISP_NL_SET(&u, MUISP_USER_A_UP_PACKETS);
+	MUISP_NL_SET(&u, MUISP_USER_A_DOWN_BYTES);
+	MUISP_NL_SET(&u, MUISP_USER_A_DOWN_PACKETS);
+	if (muisp_nl_user_usage_move(k->nl, &u, &m))
+		return -1;
+	moved[0] = m.up_bytes;
+	moved[1] = m.up_packets;
+	moved[2] = m.down_bytes;
+	moved[3] = m.down_packets;
+	return 0;
+}
+
 const char *kernel_ext_msg(struct kernel *k)
 {
 	return k->nl ? muisp_nl_ext_msg(k->nl) : "";

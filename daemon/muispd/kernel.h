@@ -131,6 +131,22 @@ extern unsigned kernel_test_flow_sets;
 extern uint32_t kernel_test_flow_user;
 extern int kernel_test_fail_flow_set;
 #endif
+/* A standalone agent's usage record seq for user of host (its address,
+ * text): usage {bytes sent, packets sent, bytes received, packets
+ * received} moves from the contract host's address is bound to to the
+ * user's; moved: what did (cut to what the host's contract counted).
+ * 0, or -1 (errno: EALREADY moved before, ENOENT the user or the host
+ * bound to no contract; kernel_ext_msg() says why).  No module: 0, all
+ * of it "moved". */
+int kernel_user_usage_move(struct kernel *k, const char *host, uint32_t user,
+			   uint64_t seq, const uint64_t usage[4],
+			   uint64_t moved[4]);
+#ifdef MUISP_TESTING
+/* unit tests: the calls counted; they fail with kernel_test_usage_errno
+ * while it is set */
+extern unsigned kernel_test_usage_moves;
+extern int kernel_test_usage_errno;
+#endif
 /* The module's last refusal, "" if none. */
 const char *kernel_ext_msg(struct kernel *k);
 int kernel_agents_close(struct kernel *k, unsigned *n);

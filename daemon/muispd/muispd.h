@@ -384,6 +384,12 @@ struct muispd {
 	struct {
 		uint64_t stored, dups, conflicts, refused, failed;
 		uint64_t pruned, prune_run, prune_at;
+		/* moved to users' contracts (uinfo_usage_move()), cut to
+		 * the host's counts, left the host's; whether some may wait
+		 * (and when to look again), and the last pass failed */
+		uint64_t moved, cut, unmoved;
+		uint64_t move_at;
+		int move_left, move_failed;
 	} agent_usage;
 	/* out-of-band packet-based agents' reports (uinfo_report.c): read
 	 * (dropped ones not), flows moved (the module told), skipped by the
@@ -510,6 +516,7 @@ void uinfo_usage(struct muispd *md, struct conn *c, const struct mp_msg *req);
 void uinfo_usage_op(struct muispd *md, struct conn *c,
 		    const struct mp_msg *req);
 void uinfo_usage_prune(struct muispd *md, uint64_t now);
+void uinfo_usage_move(struct muispd *md, uint64_t now);
 /* uinfo_report.c: out-of-band packet-based agents' reports (thesis ch.
  * 5(a)) */
 int uinfo_report_admit(struct muispd *md, struct conn *c);

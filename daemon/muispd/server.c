@@ -125,6 +125,10 @@ int muispd_open(struct muispd *md)
 	if (session_load(md, now))
 		return -1;
 	uinfo_usage_prune(md, now);
+	/* what an earlier run stored and did not move, now the module has
+	 * the contracts again */
+	md->agent_usage.move_left = 1;
+	uinfo_usage_move(md, now);
 	if (radius_acct_on(&conf->radius) && acct_spool_open(md))
 		return -1;
 	if (acct_start_service(md))
@@ -246,6 +250,7 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *arg)
 	ikesync_probe(md);
 	register_tick(md, now);
 	uinfo_usage_prune(md, now);
+	uinfo_usage_move(md, now);
 	return 0;
 }
 

@@ -95,6 +95,10 @@ static const char schema[] =
 	" ON agent_usage(host, user, seq);"
 	/* agent-usage-keep's pruning finds the old rows by it */
 	"CREATE INDEX IF NOT EXISTS agent_usage_end ON agent_usage(end);"
+	/* the records not yet moved to their users' contracts in the module
+	 * (uinfo_usage.c): added with the record, deleted once moved */
+	"CREATE TABLE IF NOT EXISTS agent_usage_move (host TEXT NOT NULL,"
+	" seq INTEGER NOT NULL, PRIMARY KEY (host, seq));"
 	"CREATE TABLE IF NOT EXISTS radius_auth (serial INTEGER PRIMARY KEY,"
 	" user_name TEXT NOT NULL, realm TEXT NOT NULL, class BLOB,"
 	" session_timeout INTEGER NOT NULL, idle_timeout INTEGER NOT NULL,"
@@ -993,8 +997,16 @@ int store_agent_usage_put(struct store *st, const struct agent_usage_rec *r,
 	sqlite3_bind_int64(s, 9, i64(r->recv_pkts));
 	if (done(st, s))
 		return -1;
-	if (sqlite3_changes(st->db))
-		return 0;
+	if (sqlite3_changes(st->db)) {
+		/* to be moved, as the record is stored */
+		s = prep(st, "INSERT INTO agent_usage_move (host, seq) "
+			     "VALUES (?, ?);");
+		if (!s)
+			return -1;
+		sqlite3_bind_text(s, 1, r->host, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, i64(r->seq));
+		return done(st, s) ? -1 : 0;
+	}
 	if (!old)
 		return 1;
 	s = prep(st, "SELECT " AGENT_USAGE_COLS " FROM agent_usage "
@@ -1014,23 +1026,14 @@ int store_agent_usage_put(struct store *st, const struct agent_usage_rec *r,
 	return rc == SQLITE_ROW ? 1 : -1;
 }
 
-int store_agent_usage_foreach(struct store *st, const char *host,
-			      int (*fn)(const struct agent_usage_rec *, void *),
-			      void *arg)
+/* fn for each row of s (AGENT_USAGE_COLS), finalized: the count, or -1 */
+static int agent_usage_each(struct store *st, sqlite3_stmt *s,
+			    int (*fn)(const struct agent_usage_rec *, void *),
+			    void *arg)
 {
-	sqlite3_stmt *s = prep(st, host ? "SELECT " AGENT_USAGE_COLS
-					  " FROM agent_usage WHERE host = ?"
-					  " ORDER BY host, user, seq;" :
-					  "SELECT " AGENT_USAGE_COLS
-					  " FROM agent_usage"
-					  " ORDER BY host, user, seq;");
 	struct agent_usage_rec r;
 	int rc, n = 0;
 
-	if (!s)
-		return -1;
-	if (host)
-		sqlite3_bind_text(s, 1, host, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		agent_usage_row(s, &r);
 		n++;
@@ -1041,6 +1044,51 @@ int store_agent_usage_foreach(struct store *st, const char *host,
 		log_warnx("store: agent usage: %s", sqlite3_errmsg(st->db));
 	sqlite3_finalize(s);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? n : -1;
+}
+
+int store_agent_usage_foreach(struct store *st, const char *host,
+			      int (*fn)(const struct agent_usage_rec *, void *),
+			      void *arg)
+{
+	sqlite3_stmt *s = prep(st, host ? "SELECT " AGENT_USAGE_COLS
+					  " FROM agent_usage WHERE host = ?"
+					  " ORDER BY host, user, seq;" :
+					  "SELECT " AGENT_USAGE_COLS
+					  " FROM agent_usage"
+					  " ORDER BY host, user, seq;");
+
+	if (!s)
+		return -1;
+	if (host)
+		sqlite3_bind_text(s, 1, host, -1, SQLITE_STATIC);
+	return agent_usage_each(st, s, fn, arg);
+}
+
+int store_agent_usage_unmoved(struct store *st, unsigned max,
+			      int (*fn)(const struct agent_usage_rec *, void *),
+			      void *arg)
+{
+	sqlite3_stmt *s = prep(st, "SELECT " AGENT_USAGE_COLS
+				   " FROM agent_usage_move"
+				   " JOIN agent_usage USING (host, seq)"
+				   " ORDER BY host, seq LIMIT ?;");
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)max);
+	return agent_usage_each(st, s, fn, arg);
+}
+
+int store_agent_usage_moved(struct store *st, const char *host, uint64_t seq)
+{
+	sqlite3_stmt *s = prep(st, "DELETE FROM agent_usage_move"
+				   " WHERE host = ? AND seq = ?;");
+
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, host, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, i64(seq));
+	return done(st, s);
 }
 
 int store_agent_usage_prune(struct store *st, uint64_t before, unsigned max,
@@ -1060,5 +1108,12 @@ int store_agent_usage_prune(struct store *st, uint64_t before, unsigned max,
 	if (done(st, s))
 		return -1;
 	*n = (unsigned)sqlite3_changes(st->db);
-	return 0;
+	if (!*n)
+		return 0;
+	/* a record pruned is not moved any more */
+	s = prep(st, "DELETE FROM agent_usage_move WHERE NOT EXISTS"
+		     " (SELECT 1 FROM agent_usage u WHERE"
+		     " u.host = agent_usage_move.host AND"
+		     " u.seq = agent_usage_move.seq);");
+	return s && !done(st, s) ? 0 : -1;
 }

@@ -153,8 +153,8 @@ struct agent_usage_rec {
 	uint64_t sent_bytes, sent_pkts, recv_bytes, recv_pkts;
 };
 
-/* Store r once: 0 stored, 1 a record of its host and seq was there
- * already (kept as it was: *old, when not NULL, is that one), -1. */
+/* Store r once, and as a record to move: 0 stored, 1 a record of its
+ * host and seq was there already (kept as it was: *old, when not NULL, is that one), -1. */
 int store_agent_usage_put(struct store *st, const struct agent_usage_rec *r,
 			  struct agent_usage_rec *old);
 /* fn for every record of host (NULL: of every host), by host, user and
@@ -162,8 +162,16 @@ int store_agent_usage_put(struct store *st, const struct agent_usage_rec *r,
 int store_agent_usage_foreach(struct store *st, const char *host,
 			      int (*fn)(const struct agent_usage_rec *, void *),
 			      void *arg);
+/* The records not yet moved to their users' contracts (stored, then
+ * moved: uinfo_usage.c), fn for each of the first max by host and seq;
+ * non-zero stops.  The count, or -1. */
+int store_agent_usage_unmoved(struct store *st, unsigned max,
+			      int (*fn)(const struct agent_usage_rec *, void *),
+			      void *arg);
+/* host's record seq moved (or never will): 0, or -1. */
+int store_agent_usage_moved(struct store *st, const char *host, uint64_t seq);
 /* Delete at most max records whose end is before `before` (*n: how
- * many; max of them: more may be left).  0, or -1. */
+ * many; max of them: more may be left), and their moves.  0, or -1. */
 int store_agent_usage_prune(struct store *st, uint64_t before, unsigned max,
 			    unsigned *n);
 

@@ -20,11 +20,26 @@
  * and user, the first start, the last end and the sums, and the host's
  * highest sequence number stored.
  *
+ * The user's contract (docs/DESIGN.md, "The standalone meter"): a
+ * record stored is also moved, in the module, from the contract the
+ * host's address is bound to to the one the user is bound to
+ * (MUISP_CMD_USER_USAGE_MOVE, each count cut to what the host's contract
+ * counted), so that the user's contract, its limits and its exports
+ * (RADIUS, SNMP, muispctl) carry what the host counted for them.  The
+ * record waits in agent_usage_move, written with it, until the module has
+ * moved it; the module refuses a number it has moved already (EALREADY),
+ * so a crash between the two moves nothing twice.  Records move in order
+ * of host and number: one that fails for a reason that may pass (not
+ * "the user or the host is bound to no contract", which leaves it the
+ * host's) stops the pass, which the tick tries again
+ * UINFO_USAGE_MOVE_RETRY_S later.
+ *
  * Retention (agent-usage-keep, days, 0 forever): a record whose end (the
  * host's wall clock, seconds) is older is deleted, at start and then
  * once an hour from the tick, UINFO_USAGE_PRUNE_BATCH rows a second at
  * most while more are left, so that a backlog never stalls the loop.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +58,11 @@
 #define UINFO_USAGE_PRUNE_S	  3600
 #define UINFO_USAGE_PRUNE_RETRY_S 60
 
+/* Moves: records read from the store per pass (a second) at most; the
+ * wait after a move that failed for a reason that may pass. */
+#define UINFO_USAGE_MOVE_BATCH	 256
+#define UINFO_USAGE_MOVE_RETRY_S 10
+
 /* refusals and store failures; resent records; conflicting ones (each
  * its own, so that a run of resends hides no conflict) */
 static struct log_rl rl_usage = LOG_RL_INIT(10, 5);
@@ -50,6 +70,10 @@ static struct log_rl rl_resent = LOG_RL_INIT(10, 5);
 static struct log_rl rl_conflict = LOG_RL_INIT(10, 5);
 /* pruning that failed (tried again a minute later): once an hour */
 static struct log_rl rl_prune = LOG_RL_INIT(3600, 1);
+/* records cut, left the host's, or not moved (tried again) */
+static struct log_rl rl_cut = LOG_RL_INIT(10, 5);
+static struct log_rl rl_unmoved = LOG_RL_INIT(10, 5);
+static struct log_rl rl_move = LOG_RL_INIT(60, 2);
 
 /* a + b, UINT64_MAX when it would wrap: a sum of counters taken as they
  * came (an agent's u64 are not checked) */
@@ -76,6 +100,97 @@ static void usage_refuse(struct muispd *md, struct conn *c,
 			c->addr, (unsigned long long)req->u[MP_A_SERIAL], why,
 			(unsigned long long)md->agent_usage.refused);
 	conn_error(c, req, err, "%s", why);
+}
+
+/*
+ * Record r moved to its user's contract in the module, or left the
+ * host's for good: 0 (and no longer waiting); -1 not moved for a reason
+ * that may pass (it waits).
+ */
+static int usage_move(struct muispd *md, const struct agent_usage_rec *r)
+{
+	const uint64_t usage[4] = { r->sent_bytes, r->sent_pkts, r->recv_bytes,
+				    r->recv_pkts };
+	uint64_t moved[4];
+	const char *why;
+	int rc;
+
+	rc = kernel_user_usage_move(md->k, r->host, r->user, r->seq, usage,
+				    moved);
+	why = rc ? kernel_ext_msg(md->k) : "";
+	if (!rc) {
+		md->agent_usage.moved++;
+		if (memcmp(usage, moved, sizeof(moved))) {
+			md->agent_usage.cut++;
+			log_ratelimited(
+				&rl_cut, LOG_WARNING,
+				"%s: usage record %llu: user %u's counts cut "
+				"to what the host's contract counted (sent "
+				"%llu of %llu bytes, received %llu of %llu; "
+				"%llu records cut so far)",
+				r->host, (unsigned long long)r->seq, r->user,
+				(unsigned long long)moved[0],
+				(unsigned long long)usage[0],
+				(unsigned long long)moved[2],
+				(unsigned long long)usage[2],
+				(unsigned long long)md->agent_usage.cut);
+		}
+	} else if (errno == EALREADY) {
+		/* moved before a crash, or by another muispd's request */
+	} else if ((errno == ENOENT || errno == EINVAL) && why[0]) {
+		/* the module's own refusal: it will not move later either */
+		md->agent_usage.unmoved++;
+		log_ratelimited(&rl_unmoved, LOG_INFO,
+				"%s: usage record %llu of user %u stays on the "
+				"host's contract: %s (%llu so far)",
+				r->host, (unsigned long long)r->seq, r->user,
+				why,
+				(unsigned long long)md->agent_usage.unmoved);
+	} else {
+		log_ratelimited(&rl_move, LOG_WARNING,
+				"%s: usage record %llu of user %u not moved to "
+				"the user's contract: %s%s%s (again in %u s)",
+				r->host, (unsigned long long)r->seq, r->user,
+				strerror(errno), why[0] ? ": " : "", why,
+				UINFO_USAGE_MOVE_RETRY_S);
+		return -1;
+	}
+	/* a record moved but still waiting is refused (EALREADY) next time */
+	return store_agent_usage_moved(md->st, r->host, r->seq);
+}
+
+static int usage_move_cb(const struct agent_usage_rec *r, void *arg)
+{
+	struct muispd *md = arg;
+
+	if (usage_move(md, r)) {
+		md->agent_usage.move_failed = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * The records waiting to move, in order, UINFO_USAGE_MOVE_BATCH at most:
+ * at start (muispd_open, once the module has the contracts again), then
+ * from the tick (once a second) while some may be left.
+ */
+void uinfo_usage_move(struct muispd *md, uint64_t now)
+{
+	int n;
+
+	if (!md->agent_usage.move_left ||
+	    (now < md->agent_usage.move_at &&
+	     md->agent_usage.move_at - now <= UINFO_USAGE_MOVE_RETRY_S))
+		return;
+	md->agent_usage.move_failed = 0;
+	n = store_agent_usage_unmoved(md->st, UINFO_USAGE_MOVE_BATCH,
+				      usage_move_cb, md);
+	if (n < 0 || md->agent_usage.move_failed) {
+		md->agent_usage.move_at = now + UINFO_USAGE_MOVE_RETRY_S;
+		return;
+	}
+	md->agent_usage.move_left = n == UINFO_USAGE_MOVE_BATCH;
 }
 
 /* UINFO_USAGE on an agent's channel: stored (once), then acked. */
@@ -154,6 +269,14 @@ void uinfo_usage(struct muispd *md, struct conn *c, const struct mp_msg *req)
 			  c->addr, (unsigned long long)r.seq, r.host, r.user,
 			  (unsigned long long)r.start,
 			  (unsigned long long)r.end);
+		/* at once, unless earlier ones wait: they move first */
+		if (md->agent_usage.move_left || usage_move(md, &r)) {
+			if (!md->agent_usage.move_left)
+				md->agent_usage.move_at =
+					muispd_now(md) +
+					UINFO_USAGE_MOVE_RETRY_S;
+			md->agent_usage.move_left = 1;
+		}
 	} else if (usage_same(&r, &old)) {
 		/* the ack was lost: the agent sent it again */
 		md->agent_usage.dups++;

@@ -540,6 +540,23 @@
  *   Sent with GFP_ATOMIC only while someone listens; a listener's
  *   socket that overflows gets ENOBUFS (the host's agent loses those
  *   reports: the router keeps the flow on the host's address).
+ *
+ * MUISP_CMD_USER_USAGE_MOVE: NLM_F_REQUEST [| NLM_F_ACK]
+ *   A standalone agent's usage record (thesis ch. 5(c)): what the
+ *   host counted for one of its users, taken from the contract the
+ *   host's address is bound to and given to the user's (counters and
+ *   quota, as a rollback moves a flow's), so that the exports of
+ *   per-user contracts carry it.
+ *     MUISP_USER_A_ADDR, MUISP_USER_A_USER: required, a bound user
+ *     MUISP_USER_A_USAGE_SEQ: u64 >= 1, required: the record's number
+ *     MUISP_USER_A_UP_BYTES, _UP_PACKETS: sent; _DOWN_BYTES,
+ *       _DOWN_PACKETS: received (absent: 0)
+ *   Each is cut to what the host's contract has counted.  A number
+ *   at most the user's last moved is refused with -EALREADY (the
+ *   binding keeps it, and a rebinding passes it on), so a record
+ *   moves once whoever asks again.  The reply carries what moved.
+ *   -ENOENT: the user is not bound, or the host's address is bound
+ *   to no contract.
  */
 #ifndef _UAPI_MUISP_H
 #define _UAPI_MUISP_H
@@ -647,6 +664,7 @@ enum muisp_cmd {
 	MUISP_CMD_TAG_USER_DEL,
 	MUISP_CMD_TAG_USER_GET,
 	MUISP_CMD_TAG_REPORT,
+	MUISP_CMD_USER_USAGE_MOVE,
 	__MUISP_CMD_LAST
 };
 #define MUISP_CMD_MAX (__MUISP_CMD_LAST - 1)
@@ -1003,6 +1021,8 @@ enum muisp_user_attr {
 	/* u64, output: the contract's, to the LAN */
 	MUISP_USER_A_DOWN_BYTES,
 	MUISP_USER_A_DOWN_PACKETS,	/* u64, output */
+	/* u64, input (user-usage-move), the usage record's number */
+	MUISP_USER_A_USAGE_SEQ,
 	__MUISP_USER_A_LAST
 };
 #define MUISP_USER_A_MAX (__MUISP_USER_A_LAST - 1)

@@ -161,6 +161,8 @@ static int setup(void **state)
 	store_test_fail = kernel_test_fail_unbind = 0;
 	kernel_test_fail_flow_set = 0;
 	kernel_test_flow_sets = kernel_test_flow_user = 0;
+	kernel_test_usage_moves = 0;
+	kernel_test_usage_errno = 0;
 	memset(&kernel_test_tunnel, 0, sizeof(kernel_test_tunnel));
 	f->op = conn_new(f->md, -1, CONN_OP, "operator");
 	if (!f->op)
@@ -1331,6 +1333,74 @@ static void test_agent_usage(void **state)
 	assert_int_equal(a->state, C_CLOSING);
 }
 
+static int count_rec(const struct agent_usage_rec *r, void *arg)
+{
+	(void)r;
+	(void)arg;
+	return 0;
+}
+
+/* The records waiting to move to their users' contracts. */
+static int unmoved(struct fix *f)
+{
+	return store_agent_usage_unmoved(f->md->st, 1000, count_rec, NULL);
+}
+
+/*
+ * A record stored moves to its user's contract at once (the module
+ * asked once) and waits no more; one the module cannot move yet (ENOMEM)
+ * waits, and so do the records after it, not tried before it: the tick
+ * tries them again, in order, UINFO_USAGE_MOVE_RETRY_S later; one moved
+ * already (EALREADY) waits no more; one left waiting by a crash is moved
+ * by the next muispd at start.
+ */
+static void test_agent_usage_move(void **state)
+{
+	struct fix *f = *state;
+	struct conn *a = agent_conn(f);
+
+	a->agent_standalone = 1;
+	strcpy(a->agent_host, "127.0.0.1");
+	usage_acked(f, a, 1, 7, T0, T0 + 60, 1000);
+	assert_int_equal(kernel_test_usage_moves, 1);
+	assert_int_equal(f->md->agent_usage.moved, 1);
+	assert_int_equal(unmoved(f), 0);
+	/* the module cannot, for now: stored, acked, waiting */
+	kernel_test_usage_errno = ENOMEM;
+	usage_acked(f, a, 2, 7, T0 + 60, T0 + 120, 10);
+	assert_int_equal(kernel_test_usage_moves, 2);
+	usage_acked(f, a, 3, 8, T0 + 60, T0 + 120, 10);
+	assert_int_equal(kernel_test_usage_moves, 2); /* behind record 2 */
+	assert_int_equal(unmoved(f), 2);
+	uinfo_usage_move(f->md, T0 + 5);
+	assert_int_equal(kernel_test_usage_moves, 2); /* not yet */
+	uinfo_usage_move(f->md, T0 + 10);
+	assert_int_equal(kernel_test_usage_moves, 3); /* 2 again, only */
+	kernel_test_usage_errno = 0;
+	uinfo_usage_move(f->md, T0 + 15);
+	assert_int_equal(kernel_test_usage_moves, 3);
+	uinfo_usage_move(f->md, T0 + 20);
+	assert_int_equal(kernel_test_usage_moves, 5);
+	assert_int_equal(f->md->agent_usage.moved, 3);
+	assert_int_equal(unmoved(f), 0);
+	assert_false(f->md->agent_usage.move_left);
+	/* moved before (a crash between the module and the store) */
+	kernel_test_usage_errno = EALREADY;
+	usage_acked(f, a, 4, 7, T0 + 120, T0 + 180, 1);
+	assert_int_equal(kernel_test_usage_moves, 6);
+	assert_int_equal(f->md->agent_usage.moved, 3);
+	assert_int_equal(unmoved(f), 0);
+	/* left waiting at a restart: moved by the next muispd at start */
+	kernel_test_usage_errno = EIO;
+	usage_acked(f, a, 5, 7, T0 + 180, T0 + 240, 1);
+	assert_int_equal(unmoved(f), 1);
+	kernel_test_usage_errno = 0;
+	restart(f, T0 + 300);
+	assert_int_equal(kernel_test_usage_moves, 8);
+	assert_int_equal(f->md->agent_usage.moved, 1);
+	assert_int_equal(unmoved(f), 0);
+}
+
 /* ---- standalone agents' records kept agent-usage-keep days ---- */
 
 #define DAY 86400ull
@@ -1418,6 +1488,7 @@ static void test_agent_usage_prune_store(void **state)
 	assert_int_equal(n, 0);
 	usage_seqs(f, NULL, &u);
 	assert_int_equal(u.n, 7);
+	assert_int_equal(unmoved(f), 7); /* stored as uinfo_usage() does */
 	/* a batch of 2 of the 4 old ones: full */
 	assert_int_equal(store_agent_usage_prune(f->md->st, cut, 2, &n), 0);
 	assert_int_equal(n, 2);
@@ -1430,6 +1501,7 @@ static void test_agent_usage_prune_store(void **state)
 	assert_int_equal(n, 0);
 	assert_string_equal(usage_seqs(f, NULL, &u),
 			    "192.0.2.7/3 192.0.2.7/4 192.0.2.7/5 ");
+	assert_int_equal(unmoved(f), 3); /* a record pruned does not move */
 	/* a cut past INT64_MAX: all but the one ending there */
 	assert_int_equal(
 		store_agent_usage_prune(f->md->st, UINT64_MAX, 100, &n), 0);
@@ -3683,6 +3755,7 @@ int main(void)
 		MUISPD_FIX_TEST(test_user_block),
 		MUISPD_FIX_TEST(test_agent_standalone_hello),
 		MUISPD_FIX_TEST(test_agent_usage),
+		MUISPD_FIX_TEST(test_agent_usage_move),
 		MUISPD_FIX_TEST(test_agent_usage_prune_store),
 		MUISPD_FIX_TEST(test_agent_usage_prune),
 		cmocka_unit_test(test_agent_usage_keep_conf),

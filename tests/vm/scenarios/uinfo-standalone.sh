@@ -15,11 +15,17 @@
 #     into what it sends the host), the router's `agent usage` comes to the
 #     same figures, and they agree with the router's own meter for the
 #     host's address;
+#   - user 7001 has a contract of their own (11): each of their records
+#     moves from the host's contract to 11 as muispd stores it, so their
+#     contract and its exports carry what the host counted for them; 7002
+#     has none, and theirs stay the host's;
 #   - muisp-uinfod killed (SIGKILL) and started again: its baseline is in
 #     the spool, so what follows is counted once, nothing twice;
 #   - muispd frozen (SIGSTOP): what the users send meanwhile stays in the
 #     spool; thawed, the agent keys again, sends it again, and the router
-#     stores each record once.
+#     stores each record once;
+#   - a record the router's meter never saw (1002 sends to the router
+#     itself) is cut to what the host's contract counted: nothing moves.
 . "$MUISP_TOP/tests/vm/lib.sh"
 . "$MUISP_TOP/tests/vm/scenarios/dp-lib.bash"
 . "$MUISP_TOP/tests/vm/scenarios/contract-lib.bash"
@@ -41,9 +47,10 @@ diagnose() {
 J() { on router muispctl --daemon $S/muispd.sock --json "$@"; }
 trap diagnose EXIT
 gate_up
-ctl contract set 1 metric bytes status active
+for c in 1 11; do ctl contract set $c metric bytes status active; done
 bind_addr $ALICE4 1
 bind_addr $ALICE6 1
+ctl user bind $ALICE4 7001 11
 
 ca agentca
 cert alice agentca IP:$ALICE4,IP:$ALICE6
@@ -104,10 +111,14 @@ check "1001's IPv6 datagram received" wait_until -t 10 eval '[ "$(rx6)" = 100 ]'
 expect "  counted: 40 + 8 + 100 more" "276 2 88 1" "$(counted 1001)"
 
 # --- collected by the router ----------------------------------------------
+ctrs() { cfields "$1" up_bytes up_packets down_bytes down_packets; }
 check "the router stored the host's records, per user" wait_until -t 20 eval \
 	'[ "$(usage)" = "7001 276 2 88 1|7002 228 1 0 0" ]'
-expect "  and they agree with its own meter for the host's contract" \
-	"582 4 88 1" "$(cfields 1 up_bytes up_packets down_bytes down_packets)"
+check "  7001's moved to their own contract" wait_until -t 10 eval \
+	'[ "$(ctrs 11)" = "276 2 88 1" ]'
+# the router's meter counted 582 4 88 1 for the host: root's and 7002's
+# stay on its contract
+expect "  the host's contract keeps root's and 7002's" "306 2 0 0" "$(ctrs 1)"
 expect "  the host's record: alice's address" "$ALICE4" \
 	"$(J agent usage | jq -r '[.[].host] | unique | join(" ")')"
 
@@ -120,6 +131,7 @@ udp4 1002 21004 100
 check "1002's datagram received" wait_until -t 10 eval '[ "$(rx)" = 450 ]'
 check "the router has it once, and the earlier ones once" wait_until -t 20 eval \
 	'[ "$(usage)" = "7001 276 2 88 1|7002 356 2 0 0" ]'
+expect "  7001's contract as it was" "276 2 88 1" "$(ctrs 11)"
 
 # --- muispd frozen: spooled, sent again, stored once ----------------------
 kill -STOP $MUISPD
@@ -132,5 +144,18 @@ kill -CONT $MUISPD
 check "agent keyed once more" wait_until -t 30 keyed
 check "the spooled record arrived, stored once" wait_until -t 20 eval \
 	'[ "$(usage)" = "7001 404 3 88 1|7002 356 2 0 0" ]'
-expect "  the host's count and the router's meter agree" "404 3 88 1|838 6" \
-	"$(counted 1001 | cut -d' ' -f1-4)|$(cfields 1 up_bytes up_packets)"
+expect "  the host's count for 1001 is on 7001's contract, moved once" \
+	"$(counted 1001)" "$(ctrs 11)"
+expect "  the host's contract: root's and 7002's" "434 3 0 0" "$(ctrs 1)"
+
+# --- a record bigger than what the router counted: cut --------------------
+# alice's address on a new contract (2), 1002 on one of their own (12);
+# 1002's datagram to the router itself is counted on alice, not by the
+# router's meter (nothing forwarded): its record moves nothing
+for c in 2 12; do ctl contract set $c metric bytes status active; done
+bind_addr $ALICE4 2
+ctl user bind $ALICE4 7002 12
+printf "%0100d" 0 | as 1002 socat -u - UDP4-SENDTO:$ROUTER_LAN4:9,sourceport=21006
+check "1002's record cut to what the host's contract counted" \
+	wait_until -t 20 grep -q "user 7002's counts cut" $S/muispd.log
+expect "  nothing moved" "0 0 0 0|0 0 0 0" "$(ctrs 2)|$(ctrs 12)"
