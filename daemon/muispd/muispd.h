@@ -385,11 +385,11 @@ struct muispd {
 		uint64_t stored, dups, conflicts, refused, failed;
 		uint64_t pruned, prune_run, prune_at;
 		/* moved to users' contracts (uinfo_usage_move()), cut to
-		 * the host's counts, left the host's; whether some may wait
-		 * (and when to look again), and the last pass failed */
+		 * the host's counts, left the host's; whether some may wait,
+		 * and when to look again */
 		uint64_t moved, cut, unmoved;
 		uint64_t move_at;
-		int move_left, move_failed;
+		int move_left;
 	} agent_usage;
 	/* out-of-band packet-based agents' reports (uinfo_report.c): read
 	 * (dropped ones not), flows moved (the module told), skipped by the

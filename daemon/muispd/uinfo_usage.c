@@ -159,15 +159,18 @@ static int usage_move(struct muispd *md, const struct agent_usage_rec *r)
 	return store_agent_usage_moved(md->st, r->host, r->seq);
 }
 
+/* A pass over the waiting records: it stops at the first that fails. */
+struct move_pass {
+	struct muispd *md;
+	int failed;
+};
+
 static int usage_move_cb(const struct agent_usage_rec *r, void *arg)
 {
-	struct muispd *md = arg;
+	struct move_pass *p = arg;
 
-	if (usage_move(md, r)) {
-		md->agent_usage.move_failed = 1;
-		return 1;
-	}
-	return 0;
+	p->failed = usage_move(p->md, r) != 0;
+	return p->failed;
 }
 
 /*
@@ -177,16 +180,16 @@ static int usage_move_cb(const struct agent_usage_rec *r, void *arg)
  */
 void uinfo_usage_move(struct muispd *md, uint64_t now)
 {
+	struct move_pass p = { md, 0 };
 	int n;
 
 	if (!md->agent_usage.move_left ||
 	    (now < md->agent_usage.move_at &&
 	     md->agent_usage.move_at - now <= UINFO_USAGE_MOVE_RETRY_S))
 		return;
-	md->agent_usage.move_failed = 0;
 	n = store_agent_usage_unmoved(md->st, UINFO_USAGE_MOVE_BATCH,
-				      usage_move_cb, md);
-	if (n < 0 || md->agent_usage.move_failed) {
+				      usage_move_cb, &p);
+	if (n < 0 || p.failed) {
 		md->agent_usage.move_at = now + UINFO_USAGE_MOVE_RETRY_S;
 		return;
 	}
