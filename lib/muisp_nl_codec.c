@@ -204,7 +204,11 @@ static int parse(const struct nlmsghdr *nlh, const struct field *f,
 	struct parse_ctx c = { f, max, obj, present };
 
 	memset(obj, 0, size);
+	/* libmnl walks the attributes up to the *aligned* end: a length
+	 * that is not a multiple of 4 (never the kernel's; a replay file's)
+	 * would let the last attribute reach past the message */
 	if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + MUISP_NL_HDRLEN ||
+	    nlh->nlmsg_len % NLMSG_ALIGNTO ||
 	    mnl_attr_parse(nlh, MUISP_NL_HDRLEN, attr_cb, &c) < 0 ||
 	    !attrs_complete(nlh)) {
 		memset(obj, 0, size);

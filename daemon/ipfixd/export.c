@@ -28,6 +28,13 @@ void ipfixd_counters_each(const struct ipfixd_counters *c,
 	fn(arg, "module_reloads", c->module_reloads);
 }
 
+void ipfixd_count_lost(struct ipfixd_counters *c, uint64_t n)
+{
+	if (__builtin_add_overflow(c->records_lost_overrun, n,
+				   &c->records_lost_overrun))
+		c->records_lost_overrun = UINT64_MAX;
+}
+
 static unsigned int unseen(uint64_t bits)
 {
 	return (unsigned int)__builtin_popcountll(~bits);
@@ -205,7 +212,7 @@ int ipfixd_exp_record(struct ipfixd_exp *x, const struct muisp_nl_flow *f)
 
 	x->ctr.records_received++;
 	if (MUISP_NL_HAS(f, MUISP_FLOW_A_SEQ))
-		x->ctr.records_lost_overrun += ipfixd_seq_add(&x->seq, f->seq);
+		ipfixd_count_lost(&x->ctr, ipfixd_seq_add(&x->seq, f->seq));
 	if (!x->open)
 		open_msg(x);
 	r = ipfix_put_flow(&x->m, f);

@@ -70,6 +70,11 @@ struct ipfixd_counters {
 	uint64_t module_reloads;       /* "flows" joined again (nl_follow) */
 };
 
+/* Add n to records_lost_overrun, stopping at UINT64_MAX: the counter
+ * only rises (NMS deltas, the trap's "loss rose"), even when a replay
+ * file's numbers jump by 2^63 twice. */
+void ipfixd_count_lost(struct ipfixd_counters *c, uint64_t n);
+
 /* Name and value of each counter, in a fixed order. */
 void ipfixd_counters_each(const struct ipfixd_counters *c,
 			  void (*fn)(void *arg, const char *name, uint64_t v),

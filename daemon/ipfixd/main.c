@@ -202,7 +202,7 @@ static void on_nl_change(bool up, void *arg)
 	struct ipfixd *d = arg;
 
 	ipfixd_exp_flush(&d->x);
-	d->x.ctr.records_lost_overrun += ipfixd_seq_restart(&d->x.seq);
+	ipfixd_count_lost(&d->x.ctr, ipfixd_seq_restart(&d->x.seq));
 	if (up)
 		d->x.ctr.module_reloads = d->follow.reloads;
 }
@@ -215,7 +215,7 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *arg)
 
 	ipfixd_exp_flush(&d->x);
 	if (d->x.ctr.records_received == d->rx_tick)
-		d->x.ctr.records_lost_overrun += ipfixd_seq_settle(&d->x.seq);
+		ipfixd_count_lost(&d->x.ctr, ipfixd_seq_settle(&d->x.seq));
 	d->rx_tick = d->x.ctr.records_received;
 	return 0;
 }
@@ -227,7 +227,7 @@ static void replay_end(struct ipfixd *d)
 	double dt;
 
 	/* the open message goes with the next tick, as it would live */
-	d->x.ctr.records_lost_overrun += ipfixd_seq_settle(&d->x.seq);
+	ipfixd_count_lost(&d->x.ctr, ipfixd_seq_settle(&d->x.seq));
 	dt = (double)(now_usec() - d->replay_t0) / 1e6;
 	log_info("replay: %llu records in %.3f s (%.0f records/s), "
 		 "exported %llu, lost %llu",

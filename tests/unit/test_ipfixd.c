@@ -80,6 +80,30 @@ static void test_seq_restart(void **state)
 	assert_int_equal(ipfixd_seq_settle(&s), 0);
 }
 
+/* Two jumps of 2^63 (a forged replay file, restarted in between) lose
+ * more than 2^64 numbers: the counter stops at the top instead of
+ * wrapping to a small number (a "fall" an NMS or the trap would misread). */
+static void test_seq_lost_saturates(void **state)
+{
+	struct ipfixd_counters c = { 0 };
+	struct ipfixd_seq s = { 0 };
+	uint64_t i;
+
+	ipfixd_count_lost(&c, ipfixd_seq_add(&s, 0));
+	ipfixd_count_lost(&c, ipfixd_seq_add(&s, 1ULL << 63));
+	ipfixd_count_lost(&c, ipfixd_seq_add(&s, 0)); /* a restart */
+	ipfixd_count_lost(&c, ipfixd_seq_add(&s, (1ULL << 63) + 10));
+	for (i = 1; i < 10; i++) /* late: 9 of the window's numbers */
+		ipfixd_count_lost(&c, ipfixd_seq_add(&s, (1ULL << 63) + i));
+	ipfixd_count_lost(&c, ipfixd_seq_settle(&s));
+	assert_true(c.records_lost_overrun == UINT64_MAX);
+	ipfixd_count_lost(&c, 5);
+	assert_true(c.records_lost_overrun == UINT64_MAX);
+	c.records_lost_overrun = 7; /* below the top: a plain sum */
+	ipfixd_count_lost(&c, 5);
+	assert_int_equal(c.records_lost_overrun, 12);
+}
+
 /* ---- the exporter with fake collectors ---- */
 
 static unsigned int nsent[2], fail_coll1;
@@ -247,6 +271,7 @@ int main(void)
 		cmocka_unit_test(test_seq_in_order_and_gaps),
 		cmocka_unit_test(test_seq_late_and_duplicate),
 		cmocka_unit_test(test_seq_restart),
+		cmocka_unit_test(test_seq_lost_saturates),
 		cmocka_unit_test(test_export_accounting),
 		cmocka_unit_test(test_export_open_message_moves),
 		cmocka_unit_test(test_config),

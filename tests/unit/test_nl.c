@@ -576,6 +576,24 @@ static void test_contract_flow_roundtrip(void **state)
 	assert_memory_equal(&f, &f2, sizeof(f));
 }
 
+/* A length that is not a multiple of 4 (a replay file's, never the
+ * kernel's) is refused: libmnl would walk the attributes to the aligned
+ * end, and the last one, cut by the length, would be read past it. */
+static void test_parse_unaligned_length(void **state)
+{
+	struct muisp_nl_flow f;
+	struct nlmsghdr *nlh = empty_msg(MUISP_CMD_FLOW_RECORD);
+
+	mnl_attr_put(nlh, MUISP_FLOW_A_CLIENT_ADDR, 4, "\x0a\0\0\x02");
+	mnl_attr_put(nlh, MUISP_FLOW_A_PEER_ADDR, 4, "\x01\x01\x01\x01");
+	assert_int_equal(muisp_nl_flow_parse(nlh, &f), 0);
+	nlh->nlmsg_len -= 3; /* the peer address cut to one byte */
+	errno = 0;
+	assert_int_equal(muisp_nl_flow_parse(nlh, &f), -1);
+	assert_int_equal(errno, EBADMSG);
+	assert_false(MUISP_NL_HAS(&f, MUISP_FLOW_A_CLIENT_ADDR));
+}
+
 static void test_lists_config_roundtrip(void **state)
 {
 	struct muisp_nl_garden g, g2;
@@ -1057,6 +1075,7 @@ int main(void)
 		cmocka_unit_test(test_parse_ctrl),
 		cmocka_unit_test(test_addr_roundtrip),
 		cmocka_unit_test(test_contract_flow_roundtrip),
+		cmocka_unit_test(test_parse_unaligned_length),
 		cmocka_unit_test(test_lists_config_roundtrip),
 		cmocka_unit_test(test_tag_roundtrip),
 		cmocka_unit_test(test_wide_contract_id),
