@@ -39,7 +39,8 @@
  * for the host's agent to read and report; closed, it is dropped as for
  * the other methods, so nothing the router's meter cannot pin on a user
  * leaves uncounted.  REPORT (out of band, packet-based, thesis ch. 5(a))
- * tags nothing either: each TCP or UDP packet it would have tagged is
+ * tags nothing either: each TCP or UDP packet it would have tagged (past
+ * any IPv6 extension headers, as the router's gate reads it) is
  * reported on the "reports" group (events.c) for the host's agent to
  * tell the router, which moves the flow to the user.
  * A packet that cannot be tagged as it is leaves untagged and is counted
@@ -285,6 +286,28 @@ static bool tag_flow_start(const struct sk_buff *skb, u8 proto,
 }
 
 /*
+ * An IPv6 packet's transport past its extension headers, as the router's
+ * gate reads it (gate.c): a user may add one unprivileged (a type 2
+ * routing header, IPV6_RTHDR), and a report that named the routing
+ * header instead would leave the flow the host's.  False for a chain
+ * that does not parse and for a later fragment (no ports).
+ */
+static bool tag_transport_v6(const struct sk_buff *skb, u8 *proto,
+			     unsigned int *l4off)
+{
+	u8 nh = *proto;
+	__be16 frag_off;
+	int off;
+
+	off = ipv6_skip_exthdr(skb, *l4off, &nh, &frag_off);
+	if (off < 0 || (ntohs(frag_off) & ~0x7))
+		return false;
+	*proto = nh;
+	*l4off = off;
+	return true;
+}
+
+/*
  * The transport header's first 8 bytes, as the meter will read them: a
  * checksum among them left to the device is computed now.  NULL if the
  * packet is shorter (the meter binds none either); ERR_PTR on failure.
@@ -485,6 +508,13 @@ unsigned int muisp_uinfo_tag(void *priv, struct sk_buff *skb,
 	/* an SA's own packet: its inner packet was tagged on the way in */
 	if (proto == IPPROTO_AH || proto == IPPROTO_ESP)
 		return NF_ACCEPT;
+	/* what a report names, and what FLOW sees begin */
+	if (state->pf == NFPROTO_IPV6 && ipv6_ext_hdr(proto) &&
+	    !tag_transport_v6(skb, &proto, &l4off) &&
+	    t->method == MUISP_TAG_METHOD_REPORT) {
+		atomic64_inc(&mn->tag_skipped);
+		return NF_ACCEPT;
+	}
 	if (t->method == MUISP_TAG_METHOD_REPORT) {
 		if (proto == IPPROTO_TCP || proto == IPPROTO_UDP)
 			tag_report(mn, u, skb, state->pf, proto, l4off);
