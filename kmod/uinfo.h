@@ -27,6 +27,32 @@ static __always_inline bool muisp_uinfo_carried(const struct sk_buff *skb,
 }
 
 /*
+ * An IPv6 packet's transport past its extension headers, as the router's
+ * gate reads it (gate.c): *proto is the header at *off (bytes into skb),
+ * and becomes the transport's, *off its offset.  A user may add a
+ * header unprivileged (a type 2 routing header, IPV6_RTHDR), a sender
+ * outside any; naming the header instead of the transport would leave
+ * the flow the host's.  False for a chain that does not parse and for a
+ * fragment (a later one has no ports; as on IPv4, none is taken).
+ */
+static inline bool muisp_uinfo_l4_v6(const struct sk_buff *skb, u8 *proto,
+				     unsigned int *off)
+{
+	__be16 frag_off;
+	u8 nh = *proto;
+	int l4;
+
+	if (!ipv6_ext_hdr(nh))
+		return true;
+	l4 = ipv6_skip_exthdr(skb, *off, &nh, &frag_off);
+	if (l4 < 0 || frag_off)
+		return false;
+	*proto = nh;
+	*off = l4;
+	return true;
+}
+
+/*
  * Room the agent's tag (a sealed UI message) takes in a packet: the
  * option (type, length, flags, the sealed part), padded to 4 in IPv4; in
  * its own IPv6 header (next header, length), padded to 8.

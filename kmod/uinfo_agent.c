@@ -286,28 +286,6 @@ static bool tag_flow_start(const struct sk_buff *skb, u8 proto,
 }
 
 /*
- * An IPv6 packet's transport past its extension headers, as the router's
- * gate reads it (gate.c): a user may add one unprivileged (a type 2
- * routing header, IPV6_RTHDR), and a report that named the routing
- * header instead would leave the flow the host's.  False for a chain
- * that does not parse and for a later fragment (no ports).
- */
-static bool tag_transport_v6(const struct sk_buff *skb, u8 *proto,
-			     unsigned int *l4off)
-{
-	u8 nh = *proto;
-	__be16 frag_off;
-	int off;
-
-	off = ipv6_skip_exthdr(skb, *l4off, &nh, &frag_off);
-	if (off < 0 || (ntohs(frag_off) & ~0x7))
-		return false;
-	*proto = nh;
-	*l4off = off;
-	return true;
-}
-
-/*
  * The transport header's first 8 bytes, as the meter will read them: a
  * checksum among them left to the device is computed now.  NULL if the
  * packet is shorter (the meter binds none either); ERR_PTR on failure.
@@ -509,8 +487,8 @@ unsigned int muisp_uinfo_tag(void *priv, struct sk_buff *skb,
 	if (proto == IPPROTO_AH || proto == IPPROTO_ESP)
 		return NF_ACCEPT;
 	/* what a report names, and what FLOW sees begin */
-	if (state->pf == NFPROTO_IPV6 && ipv6_ext_hdr(proto) &&
-	    !tag_transport_v6(skb, &proto, &l4off) &&
+	if (state->pf == NFPROTO_IPV6 &&
+	    !muisp_uinfo_l4_v6(skb, &proto, &l4off) &&
 	    t->method == MUISP_TAG_METHOD_REPORT) {
 		atomic64_inc(&mn->tag_skipped);
 		return NF_ACCEPT;

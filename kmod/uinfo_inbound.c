@@ -294,11 +294,13 @@ static bool rdr_query(const u8 *opt, unsigned int avail, u8 family, int off)
  * conntrack is loaded, and a fragment has no ports), and whether the
  * meter's Query came with it (in the IPv4 options; in a Destination
  * Options header right after the IPv6 header, where the meter puts it).
- * The Query stays: a receiver skips the option.
+ * The Query stays: a receiver skips the option.  IPv6's transport is
+ * found past any extension headers, as the router's gate keys the flow.
  */
 static bool rdr_parse(struct sk_buff *skb, u8 pf, struct rdr_pkt *p)
 {
 	const unsigned int nh = sizeof(struct ipv6hdr);
+	unsigned int off;
 	const u8 *l4;
 
 	if (skb->pkt_type != PACKET_HOST)
@@ -341,6 +343,10 @@ static bool rdr_parse(struct sk_buff *skb, u8 pf, struct rdr_pkt *p)
 			p->proto = hdr[0];
 			p->l4off = nh + dlen;
 		}
+		off = skb_network_offset(skb) + p->l4off;
+		if (!muisp_uinfo_l4_v6(skb, &p->proto, &off))
+			return false;
+		p->l4off = off - skb_network_offset(skb);
 	}
 	if (p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP)
 		return false;

@@ -22,7 +22,7 @@
 #   - 1001's own connection to inet's echo: no GSO for the socket and
 #     inet's MSS lowered on the way in, so every full-size segment has
 #     room for its tag: none skipped;
-#   - IPv6 likewise;
+#   - IPv6 likewise, also behind a Hop-by-Hop header;
 #   - the meter's Query in the first packet down of each flow the host
 #     pays for: root's datagram carrying it is received whole; after the
 #     router's flows are flushed, the next datagram of 1001's flow (which
@@ -171,6 +171,22 @@ check "IPv6: the datagram redirected, its flow moved" \
 # 40 + 8 + 100
 expect "  on contract 11" 148 \
 	"$(jctl flow list contract 11 | jq -r '[.[] | select(.client_port == 7001 and (.client | contains(":")))] | map(.down_bytes) | add')"
+# behind a Hop-by-Hop header (8 bytes of padding): the agent finds the
+# ports past it, as the router's gate keys the flow, so it is redirected
+# and the flow moved; named by the header instead it would stay the host's
+read -r m1 b1 <<<"$(meter)"
+on inet python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.bind(("::", 31016))
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_HOPOPTS, bytes([0, 0, 1, 4, 0, 0, 0, 0]))
+s.sendto(b"0" * 100, (sys.argv[1], 7001))' "$ALICE6" ||
+	fail "inet could not send with a Hop-by-Hop header"
+check "IPv6 behind a Hop-by-Hop header: redirected, its flow moved" \
+	wait_until -t 10 eval '[ "$(meter)" = "$((m1 + 1)) $((b1 + 1))" ]'
+# 40 + 8 + 8 + 100
+expect "  on contract 11" 156 \
+	"$(jctl flow list contract 11 | jq -r '[.[] | select(.peer_port == 31016)] | map(.down_bytes) | add')"
 
 # --- the Query: a flow the meter begins under the host is asked about ---
 # conntrack on alice confirmed this flow with its first datagram, so the
