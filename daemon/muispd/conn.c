@@ -196,8 +196,10 @@ void conn_error(struct conn *c, const struct mp_msg *req, int err,
 static int agent_unmetered(const struct conn *c, uint8_t type)
 {
 	return c->agent_key_id &&
-	       ((c->agent_standalone && type == MP_T_UINFO_USAGE) ||
-		(c->agent_oob_packet && type == MP_T_UINFO_REPORT));
+	       ((c->agent_scheme == MP_SCHEME_STANDALONE &&
+		 type == MP_T_UINFO_USAGE) ||
+		(c->agent_scheme == MP_SCHEME_OUT_OF_BAND_PACKET &&
+		 type == MP_T_UINFO_REPORT));
 }
 
 /* Decode and dispatch the complete frames in c's input buffer, up to

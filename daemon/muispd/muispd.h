@@ -200,18 +200,18 @@ struct conn {
 	 * it, asked of the agent (uinfo.c) while its input waits; then addr
 	 * is "ID@ADDRESS" for a mapped user (contract.h) */
 	struct uinfo_ask *ask;
-	/* an agent's channel out of band: the router holds its host's new
-	 * flows and asks (uinfo_hold.c) */
-	int agent_oob;
-	/* ... standalone: the host counts per user and sends usage records
-	 * (uinfo_usage.c), stored under agent_host, the first address its
-	 * certificate names (the same on every channel of the host) */
-	int agent_standalone;
+	/* an agent's scheme (MP_SCHEME_*, from its HELLO; kept after the
+	 * session for its addresses' close):
+	 *   OUT_OF_BAND: the router holds its host's new flows and asks
+	 *     (uinfo_hold.c);
+	 *   STANDALONE: the host counts per user and sends usage records
+	 *     (uinfo_usage.c), stored under agent_host, the first address
+	 *     its certificate names (the same on every channel of the host);
+	 *   OUT_OF_BAND_PACKET: the host reports its users' packets
+	 *     (uinfo_report.c), paced by a bucket of its own
+	 *     (agent-report-rate, agent-report-burst) */
+	int agent_scheme;
 	char agent_host[INET6_ADDRSTRLEN];
-	/* ... out of band, packet-based: the host reports its users'
-	 * packets (uinfo_report.c), paced by a bucket of its own
-	 * (agent-report-rate, agent-report-burst) */
-	int agent_oob_packet;
 	struct bucket agent_reports;
 	int identified;
 	uint32_t owner_seq; /* an agent's channel: its last request's serial

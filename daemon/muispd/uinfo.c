@@ -178,25 +178,21 @@ static struct conn *uinfo_other(struct muispd *md, const struct conn *c)
 	return NULL;
 }
 
-/* How c's agent names its users (enum mp_scheme). */
-static int uinfo_scheme(const struct conn *c)
+/* The module's hold queue for an agent of scheme: out of band's alone. */
+static int uinfo_hold_queue(const struct muispd *md, int scheme)
 {
-	if (c->agent_oob)
-		return MP_SCHEME_OUT_OF_BAND;
-	if (c->agent_standalone)
-		return MP_SCHEME_STANDALONE;
-	if (c->agent_oob_packet)
-		return MP_SCHEME_OUT_OF_BAND_PACKET;
-	return MP_SCHEME_IN_BAND;
+	return scheme == MP_SCHEME_OUT_OF_BAND ?
+		       (int)md->conf.agent_hold_queue :
+		       -1;
 }
 
 /* c's agent addresses closed in the module (no key), their scheme kept. */
 static void uinfo_close_addrs(struct muispd *md, struct conn *c)
 {
 	for (unsigned i = 0; i < c->agent_naddrs; i++)
-		if (kernel_agent_set(
-			    md->k, c->agent_addrs[i], NULL, 0, uinfo_scheme(c),
-			    c->agent_oob ? (int)md->conf.agent_hold_queue : -1))
+		if (kernel_agent_set(md->k, c->agent_addrs[i], NULL, 0,
+				     c->agent_scheme,
+				     uinfo_hold_queue(md, c->agent_scheme)))
 			log_warnx("%s: agent not closed in the module",
 				  c->agent_addrs[i]);
 	if (c->agent_key_id)
@@ -285,13 +281,11 @@ void uinfo_hello(struct muispd *md, struct conn *c, const struct mp_msg *req)
 		goto fail;
 	for (i = 0; i < c->agent_naddrs; i++)
 		if (kernel_agent_set(md->k, c->agent_addrs[i], key, id, scheme,
-				     oob ? (int)md->conf.agent_hold_queue : -1))
+				     uinfo_hold_queue(md, scheme)))
 			goto fail;
 	OPENSSL_cleanse(key, sizeof(key));
 	c->agent_key_id = id;
-	c->agent_oob = oob;
-	c->agent_standalone = scheme == MP_SCHEME_STANDALONE;
-	c->agent_oob_packet = scheme == MP_SCHEME_OUT_OF_BAND_PACKET;
+	c->agent_scheme = scheme;
 	/* a new session's reports start with a full bucket */
 	bucket_fill(&c->agent_reports, muispd_mono_ms(md),
 		    md->conf.agent_report_burst);
@@ -301,11 +295,11 @@ void uinfo_hello(struct muispd *md, struct conn *c, const struct mp_msg *req)
 		snprintf(why, sizeof(why),
 			 ", out of band: its new flows held until it names "
 			 "their user");
-	else if (c->agent_oob_packet)
+	else if (scheme == MP_SCHEME_OUT_OF_BAND_PACKET)
 		snprintf(why, sizeof(why),
 			 ", out of band, packet-based: the host reports its "
 			 "users' packets");
-	else if (c->agent_standalone)
+	else if (scheme == MP_SCHEME_STANDALONE)
 		snprintf(why, sizeof(why),
 			 ", standalone: the host counts per user (its "
 			 "records as %s)",

@@ -179,7 +179,7 @@ static void on_pkt(void *arg, const struct nfq_pkt *p)
 	inet_ntop(k.family, k.host, host, sizeof(host));
 	a = uinfo_agent_for(md, host);
 	pp = flow_find(h, &k);
-	if (!a || !a->agent_oob) {
+	if (!a || a->agent_scheme != MP_SCHEME_OUT_OF_BAND) {
 		/* a session that ended or changed its scheme: the module's
 		 * entry changes with it, and this packet is the host's risk */
 		flow_str(&k, fs, sizeof(fs));

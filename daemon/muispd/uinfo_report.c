@@ -155,7 +155,7 @@ void uinfo_report(struct muispd *md, struct conn *c, const struct mp_msg *req)
 			      "no agent session (hello)");
 		return;
 	}
-	if (!c->agent_oob_packet) {
+	if (c->agent_scheme != MP_SCHEME_OUT_OF_BAND_PACKET) {
 		report_refuse(md, c, req, MP_ERR_PERM,
 			      "packet reports are an out-of-band packet-based "
 			      "agent's (hello with scheme 3)");

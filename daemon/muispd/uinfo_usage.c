@@ -208,7 +208,7 @@ void uinfo_usage(struct muispd *md, struct conn *c, const struct mp_msg *req)
 			     "no agent session (hello)");
 		return;
 	}
-	if (!c->agent_standalone) {
+	if (c->agent_scheme != MP_SCHEME_STANDALONE) {
 		usage_refuse(md, c, req, MP_ERR_PERM,
 			     "usage records are a standalone agent's (hello "
 			     "with scheme 2)");

@@ -1147,8 +1147,7 @@ static void test_agent_standalone_hello(void **state)
 	assert_true(m.u[MP_A_KEY_ID] >= 1);
 	assert_string_equal(m.s[MP_A_ADDR], "127.0.0.1");
 	assert_int_equal(a->agent_key_id, m.u[MP_A_KEY_ID]);
-	assert_true(a->agent_standalone);
-	assert_false(a->agent_oob);
+	assert_int_equal(a->agent_scheme, MP_SCHEME_STANDALONE);
 	assert_int_equal(a->agent_naddrs, 2);
 	assert_string_equal(a->agent_addrs[0], "127.0.0.1");
 	assert_string_equal(a->agent_host, "192.0.2.7");
@@ -1162,7 +1161,7 @@ static void test_agent_standalone_hello(void **state)
 	req(f, &m, MP_T_UINFO_HELLO);
 	send_msg(f, a, &m);
 	reply(f, a, MP_T_UINFO_WELCOME, &m);
-	assert_false(a->agent_standalone);
+	assert_int_equal(a->agent_scheme, MP_SCHEME_IN_BAND);
 	assert_int_equal(f->md->agent_sessions, 1);
 	usage_send(f, a, 2, 7, T0, T0 + 60, 1000);
 	error(f, a, MP_ERR_PERM, NULL);
@@ -1200,7 +1199,7 @@ static void test_agent_usage(void **state)
 	error(f, a, MP_ERR_PERM, NULL);
 	assert_int_equal(f->md->agent_usage.refused, 3);
 	/* standalone (as uinfo_hello() leaves it) */
-	a->agent_standalone = 1;
+	a->agent_scheme = MP_SCHEME_STANDALONE;
 	strcpy(a->agent_host, "127.0.0.1");
 	usage_send(f, a, 0, 7, T0, T0 + 60, 1000);
 	error(f, a, MP_ERR_PROTO, NULL);
@@ -1264,7 +1263,7 @@ static void test_agent_usage(void **state)
 			 5 + 2 * f->md->conf.msg_burst);
 	/* another host (an IPv6 agent), before the first by name */
 	b = agent_conn(f);
-	b->agent_standalone = 1;
+	b->agent_scheme = MP_SCHEME_STANDALONE;
 	strcpy(b->agent_host, "::1");
 	strcpy(b->agent_addrs[0], "::1");
 	usage_acked(f, b, 1, 7, T0, T0 + 10, 1);
@@ -1311,14 +1310,14 @@ static void test_agent_usage(void **state)
 	assert_string_equal(usage_rows(f, "::1", buf, sizeof(buf)),
 			    "::1 7 1700000000 1700000010 2 4 6000 8 2|");
 	a = agent_conn(f);
-	a->agent_standalone = 1;
+	a->agent_scheme = MP_SCHEME_STANDALONE;
 	strcpy(a->agent_host, "127.0.0.1");
 	usage_acked(f, a, 5, 7, T0 + 120, T0 + 180, 1);
 	assert_int_equal(f->md->agent_usage.stored, 0);
 	assert_int_equal(f->md->agent_usage.dups, 1);
 	assert_int_equal(f->md->agent_usage.conflicts, 0);
 	/* on a session that is not standalone they count as any message */
-	a->agent_standalone = 0;
+	a->agent_scheme = MP_SCHEME_IN_BAND;
 	for (unsigned i = 0; i < f->md->conf.msg_burst; i++) {
 		usage_send(f, a, 6, 7, T0, T0 + 60, 1);
 		error(f, a, MP_ERR_PERM, NULL);
@@ -1359,7 +1358,7 @@ static void test_agent_usage_move(void **state)
 	struct fix *f = *state;
 	struct conn *a = agent_conn(f);
 
-	a->agent_standalone = 1;
+	a->agent_scheme = MP_SCHEME_STANDALONE;
 	strcpy(a->agent_host, "127.0.0.1");
 	usage_acked(f, a, 1, 7, T0, T0 + 60, 1000);
 	assert_int_equal(kernel_test_usage_moves, 1);
@@ -1714,9 +1713,7 @@ static void test_agent_oob_packet_hello(void **state)
 	assert_string_equal(m.s[MP_A_ADDR], "127.0.0.1");
 	assert_int_equal(m.u[MP_A_INTERVAL], 10);
 	assert_int_equal(a->agent_key_id, m.u[MP_A_KEY_ID]);
-	assert_true(a->agent_oob_packet);
-	assert_false(a->agent_oob);
-	assert_false(a->agent_standalone);
+	assert_int_equal(a->agent_scheme, MP_SCHEME_OUT_OF_BAND_PACKET);
 	assert_int_equal(a->agent_naddrs, 2);
 	assert_int_equal(f->md->agent_sessions, 1);
 	/* reports of both its addresses */
@@ -1732,7 +1729,7 @@ static void test_agent_oob_packet_hello(void **state)
 	req(f, &m, MP_T_UINFO_HELLO);
 	send_msg(f, a, &m);
 	reply(f, a, MP_T_UINFO_WELCOME, &m);
-	assert_false(a->agent_oob_packet);
+	assert_int_equal(a->agent_scheme, MP_SCHEME_IN_BAND);
 	report_refused(f, a, "127.0.0.1", NULL, 1001, MP_ERR_PERM, NULL);
 	assert_int_equal(kernel_test_flow_sets, 2);
 	uinfo_conn_gone(f->md, a);
@@ -1770,7 +1767,7 @@ static void test_agent_report(void **state)
 		       "agent's (hello with scheme 3)");
 	sent += 3;
 	/* packet-based (as uinfo_hello() leaves it), dual-stack */
-	a->agent_oob_packet = 1;
+	a->agent_scheme = MP_SCHEME_OUT_OF_BAND_PACKET;
 	a->agent_naddrs = 2;
 	strcpy(a->agent_addrs[1], "2001:db8::7");
 	report_refused(f, a, "127.0.0.2", NULL, 1001, MP_ERR_PERM,
