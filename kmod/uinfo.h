@@ -27,28 +27,35 @@ static __always_inline bool muisp_uinfo_carried(const struct sk_buff *skb,
 }
 
 /*
- * An IPv6 packet's transport past its extension headers, as the router's
- * gate reads it (gate.c): *proto is the header at *off (bytes into skb),
- * and becomes the transport's, *off its offset.  A user may add a
- * header unprivileged (a type 2 routing header, IPV6_RTHDR), a sender
- * outside any; naming the header instead of the transport would leave
- * the flow the host's.  False for a chain that does not parse and for a
- * fragment (a later one has no ports; as on IPv4, none is taken).
+ * An IPv6 packet's transport past its Hop-by-Hop, Routing and Destination
+ * Options headers, as the router's gate reads it (gate.c): *proto is the
+ * header at *off (bytes into skb), and becomes the next one's, *off its
+ * offset.  A user may add a routing header unprivileged (type 2,
+ * IPV6_RTHDR), a sender outside any; naming the header instead of the
+ * transport would leave the flow the host's.  It stops at a fragment
+ * header (no ports in a later one; as on IPv4, none is taken) and at AH
+ * (inbound, the packet comes round again without it; outbound, the SA's
+ * packets are not judged).  False if the chain runs past the packet.
  */
 static inline bool muisp_uinfo_l4_v6(const struct sk_buff *skb, u8 *proto,
 				     unsigned int *off)
 {
-	__be16 frag_off;
+	unsigned int at = *off;
 	u8 nh = *proto;
-	int l4;
 
-	if (!ipv6_ext_hdr(nh))
-		return true;
-	l4 = ipv6_skip_exthdr(skb, *off, &nh, &frag_off);
-	if (l4 < 0 || frag_off)
-		return false;
+	while (nh == NEXTHDR_HOP || nh == NEXTHDR_ROUTING ||
+	       nh == NEXTHDR_DEST) {
+		struct ipv6_opt_hdr _h;
+		const struct ipv6_opt_hdr *h;
+
+		h = skb_header_pointer(skb, at, sizeof(_h), &_h);
+		if (!h)
+			return false;
+		nh = h->nexthdr;
+		at += ipv6_optlen(h);
+	}
 	*proto = nh;
-	*off = l4;
+	*off = at;
 	return true;
 }
 
