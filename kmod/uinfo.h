@@ -10,6 +10,7 @@
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/netfilter.h>
+#include <net/ip.h>
 #include <net/ipv6.h>
 #include "uinfo_core.h"
 
@@ -57,6 +58,48 @@ static inline bool muisp_uinfo_l4_v6(const struct sk_buff *skb, u8 *proto,
 	*proto = nh;
 	*off = at;
 	return true;
+}
+
+/*
+ * A message of ours (opt, len bytes) into the IPv4 header skb->data
+ * starts with, in the room in front of it (the caller made it): the
+ * agent's tag, the meter's Query.  0, or the error of
+ * muisp_uinfo_insert_v4() (no room left among the options).
+ */
+static inline int muisp_uinfo_push_v4(struct sk_buff *skb, const u8 *opt,
+				      int len)
+{
+	struct iphdr *ip = ip_hdr(skb);
+	int grow = muisp_uinfo_insert_v4((u8 *)ip, ip->ihl * 4, opt, len);
+
+	if (grow < 0)
+		return grow;
+	skb_push(skb, grow);
+	skb_reset_network_header(skb);
+	/* ip_fragment() keeps the copied options of this many bytes */
+	IPCB(skb)->opt.optlen = ip_hdr(skb)->ihl * 4 - sizeof(*ip);
+	return 0;
+}
+
+/*
+ * Our Destination Options header (dh, dlen bytes, built with the packet's
+ * next header by muisp_uinfo_build_v6()) right after the IPv6 header
+ * skb->data starts with, in the room in front of it: the header moves
+ * to the front, the transport stays where it is.
+ */
+static inline void muisp_uinfo_push_v6(struct sk_buff *skb, const u8 *dh,
+				       unsigned int dlen)
+{
+	const unsigned int nh = sizeof(struct ipv6hdr);
+	struct ipv6hdr *ip6;
+
+	skb_push(skb, dlen);
+	memmove(skb->data, skb->data + dlen, nh);
+	memcpy(skb->data + nh, dh, dlen);
+	skb_reset_network_header(skb);
+	ip6 = ipv6_hdr(skb);
+	ip6->nexthdr = NEXTHDR_DEST;
+	ip6->payload_len = htons(ntohs(ip6->payload_len) + dlen);
 }
 
 /*

@@ -360,7 +360,7 @@ static int tag_v4(struct muisp_tagger *t, struct sk_buff *skb,
 	u8 l4buf[8], opt[MUISP_UINFO_MAX_LEN];
 	const u8 *l4 = NULL;
 	bool frag;
-	int len, grow;
+	int len;
 
 	if (hlen - sizeof(*ip) + MUISP_TAG_V4_LEN > MUISP_UINFO_V4_OPTS_MAX)
 		return -EMSGSIZE;
@@ -380,15 +380,7 @@ static int tag_v4(struct muisp_tagger *t, struct sk_buff *skb,
 		return len;
 	if (tag_room(skb, dev, MUISP_TAG_V4_LEN))
 		return -ENOMEM;
-	ip = ip_hdr(skb);
-	grow = muisp_uinfo_insert_v4((u8 *)ip, hlen, opt, len);
-	if (grow < 0)
-		return grow;
-	skb_push(skb, grow);
-	skb_reset_network_header(skb);
-	/* ip_fragment() keeps the copied options of this many bytes */
-	IPCB(skb)->opt.optlen = ip_hdr(skb)->ihl * 4 - sizeof(*ip);
-	return 0;
+	return muisp_uinfo_push_v4(skb, opt, len);
 }
 
 static int tag_v6(struct muisp_tagger *t, struct sk_buff *skb,
@@ -421,13 +413,7 @@ static int tag_v6(struct muisp_tagger *t, struct sk_buff *skb,
 		return dlen;
 	if (tag_room(skb, dev, dlen))
 		return -ENOMEM;
-	skb_push(skb, dlen);
-	memmove(skb->data, skb->data + dlen, nh);
-	memcpy(skb->data + nh, dh, dlen);
-	skb_reset_network_header(skb);
-	ip6 = ipv6_hdr(skb);
-	ip6->nexthdr = NEXTHDR_DEST;
-	ip6->payload_len = htons(ntohs(ip6->payload_len) + dlen);
+	muisp_uinfo_push_v6(skb, dh, dlen);
 	return 0;
 }
 

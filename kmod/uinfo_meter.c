@@ -562,8 +562,7 @@ static int query_v4(struct sk_buff *skb)
 {
 	struct muisp_uinfo m = { .mt = MUISP_UINFO_QUERY };
 	u8 opt[MUISP_UINFO_MAX_LEN];
-	struct iphdr *ip;
-	int len, grow;
+	int len, ret;
 
 	/* no option the forwarding path rewrites by offset beside ours */
 	if (ip_hdr(skb)->ihl != 5)
@@ -573,16 +572,10 @@ static int query_v4(struct sk_buff *skb)
 		return len;
 	if (!query_room(skb, ALIGN(len, 4)))
 		return -EMSGSIZE;
-	ip = ip_hdr(skb);
-	grow = muisp_uinfo_insert_v4((u8 *)ip, ip->ihl * 4, opt, len);
-	if (grow < 0)
-		return grow;
-	skb_push(skb, grow);
-	skb_reset_network_header(skb);
-	/* ip_fragment() keeps the copied options of this many bytes */
-	IPCB(skb)->opt.optlen = ip_hdr(skb)->ihl * 4 - sizeof(*ip);
-	meter_csum_changed(skb);
-	return 0;
+	ret = muisp_uinfo_push_v4(skb, opt, len);
+	if (!ret)
+		meter_csum_changed(skb);
+	return ret;
 }
 
 static int query_v6(struct sk_buff *skb)
@@ -603,14 +596,8 @@ static int query_v6(struct sk_buff *skb)
 		return dlen;
 	if (!query_room(skb, dlen))
 		return -EMSGSIZE;
-	skb_push(skb, dlen);
-	memmove(skb->data, skb->data + dlen, nh);
-	memcpy(skb->data + nh, dh, dlen);
-	skb_reset_network_header(skb);
+	muisp_uinfo_push_v6(skb, dh, dlen);
 	skb_set_transport_header(skb, nh + dlen);
-	ip6 = ipv6_hdr(skb);
-	ip6->nexthdr = NEXTHDR_DEST;
-	ip6->payload_len = htons(ntohs(ip6->payload_len) + dlen);
 	meter_csum_changed(skb);
 	return 0;
 }
