@@ -40,9 +40,10 @@
  * the other methods, so nothing the router's meter cannot pin on a user
  * leaves uncounted.  REPORT (out of band, packet-based, thesis ch. 5(a))
  * tags nothing either: each TCP or UDP packet it would have tagged (past
- * any IPv6 extension headers, as the router's gate reads it) is
- * reported on the "reports" group (events.c) for the host's agent to
- * tell the router, which moves the flow to the user.
+ * IPv6 Hop-by-Hop, Routing and Destination Options headers, as the
+ * router's gate reads it: muisp_uinfo_l4_v6()) is reported on the
+ * "reports" group (events.c) for the host's agent to tell the router,
+ * which moves the flow to the user.
  * A packet that cannot be tagged as it is leaves untagged and is counted
  * as skipped, never dropped: a GSO packet (the seal binds one segment;
  * with PACKET and HYBRID a user's TCP socket stops building them, and

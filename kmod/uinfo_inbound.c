@@ -295,7 +295,8 @@ static bool rdr_query(const u8 *opt, unsigned int avail, u8 family, int off)
  * meter's Query came with it (in the IPv4 options; in a Destination
  * Options header right after the IPv6 header, where the meter puts it).
  * The Query stays: a receiver skips the option.  IPv6's transport is
- * found past any extension headers, as the router's gate keys the flow.
+ * found past Hop-by-Hop, Routing and Destination Options headers, as the
+ * router's gate keys the flow (muisp_uinfo_l4_v6()).
  */
 static bool rdr_parse(struct sk_buff *skb, u8 pf, struct rdr_pkt *p)
 {
