@@ -28,7 +28,7 @@ static u16 uinfo_flags_allowed(u16 mt, u16 *addr_flag)
 	switch (mt) {
 	case MUISP_UINFO_UI:
 		*addr_flag = MUISP_UINFO_F_R;
-		return MUISP_UINFO_F_E | MUISP_UINFO_F_R;
+		return MUISP_UINFO_F_E | MUISP_UINFO_F_R | MUISP_UINFO_F_A;
 	case MUISP_UINFO_QUERY:
 		*addr_flag = MUISP_UINFO_F_D;
 		return MUISP_UINFO_F_D;

@@ -11,7 +11,8 @@
  * One message, after the option's type and length bytes:
  *
  *   | Flags (16): bit 15 E (UI, Ack) or D (Query), bit 14 R (UI),
- *   |             bits 13-12 zero, bits 11-0 the Message Type       |
+ *   |             bit 13 A (UI: acknowledge me), bit 12 zero,
+ *   |             bits 11-0 the Message Type                       |
  *   | address, 4 or 16 bytes: UI with R (the original source of a
  *   |   redirected inbound packet), Query with D (the original
  *   |   destination of a bounced outbound packet)                    |
@@ -42,7 +43,14 @@ enum muisp_uinfo_mt {
 #define MUISP_UINFO_F_E		0x8000	/* UI, Ack: the Accounting ID is sealed */
 #define MUISP_UINFO_F_D		0x8000	/* Query: carries the destination */
 #define MUISP_UINFO_F_R		0x4000	/* UI: redirected, carries the source */
-#define MUISP_UINFO_F_RSV	0x3000	/* must be zero */
+/*
+ * UI: the agent tags the flow until the meter acknowledges it (the flow
+ * method's "tag until acked", thesis §4.1.6): muisp's own use of the
+ * first reserved bit.  Inside the seal's additional data, so no one on
+ * the way can set or clear it.
+ */
+#define MUISP_UINFO_F_A		0x2000
+#define MUISP_UINFO_F_RSV	0x1000	/* must be zero */
 #define MUISP_UINFO_MT_MASK	0x0fff
 
 #define MUISP_UINFO_ICV_LEN	12	/* AES-GCM's 96-bit tag (RFC 4106) */

@@ -82,6 +82,7 @@ static void test_round_trip(void **state)
 		{ MUISP_UINFO_UI, MUISP_UINFO_F_E },
 		{ MUISP_UINFO_UI, MUISP_UINFO_F_R },
 		{ MUISP_UINFO_UI, MUISP_UINFO_F_E | MUISP_UINFO_F_R },
+		{ MUISP_UINFO_UI, MUISP_UINFO_F_E | MUISP_UINFO_F_A },
 		{ MUISP_UINFO_QUERY, 0 },
 		{ MUISP_UINFO_QUERY, MUISP_UINFO_F_D },
 		{ MUISP_UINFO_ACK, 0 },
@@ -170,6 +171,10 @@ static void test_get_refuses(void **state)
 	memcpy(bad, buf, len);
 	bad[2] = 0x40;
 	bad[3] = MUISP_UINFO_ACK; /* R on an Ack */
+	assert_int_equal(muisp_uinfo_get(bad, len, MUISP_AF_INET, &r), -EINVAL);
+	memcpy(bad, buf, len);
+	bad[2] = 0x20;
+	bad[3] = MUISP_UINFO_ACK; /* A is a UI's only: on an Ack */
 	assert_int_equal(muisp_uinfo_get(bad, len, MUISP_AF_INET, &r), -EINVAL);
 	/* and the sender refuses what it could not read back */
 	m = msg(MUISP_UINFO_ACK, MUISP_UINFO_F_R, 4, 1);
