@@ -37,8 +37,10 @@ gate_up() {
 inet_services() {
 	on inet socat UDP-RECVFROM:9000,fork PIPE >/dev/null 2>&1 &
 	on inet socat TCP-LISTEN:8080,reuseaddr,fork PIPE >/dev/null 2>&1 &
-	on inet socat UDP6-RECVFROM:9000,fork PIPE >/dev/null 2>&1 &
-	wait_until -t 20 on inet sh -c 'ss -lnu | grep -q ":9000 " && ss -lnt | grep -q ":8080 "'
+	# ipv6only: beside the IPv4 socket on the same port
+	on inet socat UDP6-RECVFROM:9000,ipv6only=1,fork PIPE >/dev/null 2>&1 &
+	wait_until -t 20 on inet sh -c 'ss -lnu | grep -q "0.0.0.0:9000 " &&
+		ss -lnu | grep -q "\[::\]:9000 " && ss -lnt | grep -q ":8080 "'
 }
 
 # bind_alice ID [METRIC] [extra contract args...]: active contract, bound.
