@@ -93,6 +93,8 @@ static struct muisp_agent_key *agent_key_new(const u8 *material, u32 key_id,
 	}
 	k->key_id = key_id;
 	spin_lock_init(&k->lock);
+	/* the meter's nonce space (uinfo.h), past any earlier boot's */
+	atomic64_set(&k->ack_seq, MUISP_UINFO_SEQ_METER | ktime_get_real_ns());
 	return k;
 }
 
@@ -181,6 +183,16 @@ int muisp_agent_set(struct muisp_net *mn, const struct muisp_addr_key *key,
 	}
 
 	if (a) {		/* a new key: the old one after a grace period */
+		const struct muisp_agent_key *was;
+
+		was = rcu_dereference_protected(a->k,
+						lockdep_is_held(&mn->lock));
+		/* the same key set again must not seal a number again */
+		if (k && was)
+			atomic64_set(&k->ack_seq,
+				     max_t(u64, atomic64_read(&k->ack_seq),
+					   atomic64_read(&was->ack_seq) +
+					   (1ULL << 32)));
 		gone->key = rcu_replace_pointer(a->k, k,
 						lockdep_is_held(&mn->lock));
 		agent_count_closed(mn, gone->key, k);

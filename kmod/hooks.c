@@ -552,6 +552,22 @@ static __always_inline bool uinfo_query_wanted(const struct hook_ctx *x,
 }
 
 /*
+ * Passed towards the LAN while some agent is registered: a packet down of
+ * a flow that may have an Acknowledgment due (muisp_uinfo_ack()): the
+ * flow's first, and then its 2nd, 4th, 8th ... packet down, so that one
+ * noted later (a tag the agent sent again) or lost on the way is still
+ * sent, at a lookup per doubling of a long flow.  One compare per packet
+ * while no agent is registered.
+ */
+static __always_inline bool uinfo_ack_wanted(const struct hook_ctx *x,
+					     struct muisp_gate_verdict v)
+{
+	return unlikely(READ_ONCE(x->mn->nagents)) && x->ft &&
+	       x->dir == MUISP_DIR_DOWN && v.action == MUISP_GATE_PASS &&
+	       (!x->flow.e || !(x->flow.down & (x->flow.down - 1)));
+}
+
+/*
  * From the LAN, before the gate: a TCP or UDP packet of a host whose agent
  * answers out of band (thesis ch. 5) that begins no flow the table has?
  * If muispd has already said whose the flow is (an answer: uinfo_meter.c),
@@ -631,7 +647,7 @@ static unsigned int muisp_forward(void *priv, struct sk_buff *skb,
 	struct hook_ctx x __uninitialized;
 	struct muisp_gate_verdict v;
 	unsigned int verdict;
-	bool tagged = false;
+	bool tagged = false, ack = false;
 	u32 user = 0;
 	int reason;
 
@@ -641,7 +657,7 @@ static unsigned int muisp_forward(void *priv, struct sk_buff *skb,
 	}
 	if (unlikely(uinfo_wanted(priv, skb, state))) {
 		reason = muisp_uinfo_meter(priv, skb, state->pf, &tagged,
-					   &user);
+					   &user, &ack);
 		if (reason) {
 			muisp_drop_count(priv, reason);
 			return NF_DROP;
@@ -663,6 +679,12 @@ static unsigned int muisp_forward(void *priv, struct sk_buff *skb,
 	verdict = hook_verdict(&x, v);
 	if (uinfo_query_wanted(&x, v))
 		muisp_uinfo_query(priv, skb, state->pf);
+	/* the flow method's tag asked for an Acknowledgment: noted */
+	if (unlikely(ack) && x.ft && v.action == MUISP_GATE_PASS &&
+	    verdict == NF_ACCEPT)
+		muisp_uinfo_ack_arm(x.mn, x.p->family, x.p->saddr, x.pos, user);
+	else if (uinfo_ack_wanted(&x, v) && verdict == NF_ACCEPT)
+		muisp_uinfo_ack(priv, skb, state->pf, x.pos);
 	/* an answer stored since uinfo_hold() looked finds the flow here */
 	if (unlikely(x.unanswered) && verdict == NF_ACCEPT)
 		muisp_uinfo_answer_late(x.mn, x.ft, x.unanswered, &x.key);

@@ -124,11 +124,19 @@ struct muisp_list_entry {
  * An agent's key (agents.c): published whole, so a packet sees one
  * generation's transform and replay window together.
  */
+#define MUISP_AGENT_ACKS	64
 struct muisp_agent_key {
 	struct muisp_uinfo_key *aead;	/* uinfo.h: gcm(aes); NULL: closed */
 	u32 key_id;			/* its generation */
 	spinlock_t lock;		/* the replay window, in softirq */
 	struct muisp_uinfo_replay replay;
+	/*
+	 * The Acknowledgments due (uinfo_meter.c): a flow's hash position
+	 * (high word) and the user its tag named, direct-mapped by the
+	 * position; 0 empty.  Their numbers: MUISP_UINFO_SEQ_METER's space.
+	 */
+	u64 ack[MUISP_AGENT_ACKS];
+	atomic64_t ack_seq;		/* the last number sealed */
 };
 
 /* A multi-user host whose User Information options this meter opens. */
@@ -141,6 +149,7 @@ struct muisp_agent {
 	/* redirected copies taken in; of them, flows moved to the user */
 	atomic64_t redirects, rollbacks;
 	atomic64_t queries;		/* Query options put in, to the host */
+	atomic64_t acks;		/* Acknowledgments put in, to the host */
 	/*
 	 * How it names its users (enum muisp_agent_scheme).  Out of band,
 	 * flow-based (thesis ch. 5): the NFQUEUE number its new flows'
@@ -205,6 +214,13 @@ struct muisp_tagger {
 	u32 key_id;
 	u8 method;			/* enum muisp_tag_method */
 	atomic64_t seq;			/* the last number sealed */
+	/*
+	 * FLOW: the flows tagged until the meter acknowledges them (the
+	 * thesis's DUTRT, uinfo_agent.c), direct-mapped by a hash of the
+	 * flow under flow_seed; NULL with another method.
+	 */
+	u64 *flows;
+	siphash_key_t flow_seed;
 };
 
 /*
@@ -316,6 +332,7 @@ struct muisp_net {
 	atomic64_t tag_tagged, tag_skipped, tag_blocked, tag_denied;
 	atomic64_t tag_spoofed, tag_redirected, tag_queried, tag_clamped;
 	atomic64_t tag_reported;
+	atomic64_t tag_acked, tag_ack_forged;	/* the meter's Acknowledgments */
 	char tag_msg[MUISP_ERR_MSG_LEN];	/* 6.1: extack text (compat.h) */
 
 	/* dump consistency: bumped under lock on every change */
@@ -412,10 +429,14 @@ bool muisp_agent_closed_drop(struct muisp_net *mn, u8 family,
 
 /* uinfo_meter.c */
 int muisp_uinfo_meter(struct muisp_net *mn, struct sk_buff *skb, u8 pf,
-		      bool *opened, u32 *user);
+		      bool *opened, u32 *user, bool *ack);
 unsigned int muisp_uinfo_intake(void *priv, struct sk_buff *skb,
 				const struct nf_hook_state *state);
 void muisp_uinfo_query(struct muisp_net *mn, struct sk_buff *skb, u8 pf);
+void muisp_uinfo_ack_arm(struct muisp_net *mn, u8 family, const void *host,
+			 u32 pos, u32 user);
+void muisp_uinfo_ack(struct muisp_net *mn, struct sk_buff *skb, u8 pf,
+		     u32 pos);
 bool muisp_uinfo_answer(struct muisp_net *mn, const struct muisp_flow_key *key,
 			u32 *user);
 bool muisp_hold_answer_put(struct muisp_hold_answers *h,
@@ -450,6 +471,18 @@ int muisp_tag_user_set(struct muisp_net *mn, const struct muisp_tag_user *tmpl,
 int muisp_tag_user_del(struct muisp_net *mn, u32 uid);
 int muisp_tagger_seal(struct muisp_tagger *t, u8 family, struct muisp_uinfo *m,
 		      struct muisp_uinfo_bind *b, u8 *opt, unsigned int cap);
+/*
+ * FLOW's table of flows tagged until acknowledged (uinfo_agent.c), from
+ * LOCAL_IN (uinfo_inbound.c).  The slot of a flow of this host (its local
+ * and remote address and port) that is tagged and not acknowledged, or
+ * NULL; *was: what it held.  Then, the meter having acknowledged the
+ * flow as user's: its tags end if the slot still holds was and was's uid
+ * is user's.  Returns whether they did.
+ */
+u64 *muisp_tag_flow_unacked(const struct muisp_tagger *t, u8 family,
+			     const void *laddr, const void *raddr,
+			     __be16 lport, __be16 rport, u64 *was);
+bool muisp_tag_flow_ack(struct muisp_net *mn, u64 *slot, u64 was, u32 user);
 const struct muisp_tag_user *muisp_tag_addr_user(struct muisp_net *mn,
 						 u8 family, const void *addr);
 unsigned int muisp_tag_wire_len(const struct sk_buff *skb, unsigned int *segs);

@@ -949,6 +949,8 @@ static int fill_agent(struct sk_buff *skb, const void *obj,
 			      atomic64_read(&a->rollbacks), MUISP_AGENT_A_PAD) ||
 	    nla_put_u64_64bit(skb, MUISP_AGENT_A_QUERIES,
 			      atomic64_read(&a->queries), MUISP_AGENT_A_PAD) ||
+	    nla_put_u64_64bit(skb, MUISP_AGENT_A_ACKS,
+			      atomic64_read(&a->acks), MUISP_AGENT_A_PAD) ||
 	    nla_put_u8(skb, MUISP_AGENT_A_SCHEME, READ_ONCE(a->scheme)))
 		return -EMSGSIZE;
 	if (READ_ONCE(a->hold_queue) >= 0 &&
@@ -1203,7 +1205,11 @@ static int fill_tag(struct sk_buff *skb, const void *obj,
 	    nla_put_u64_64bit(skb, MUISP_TAG_A_CLAMPED,
 			      atomic64_read(&mn->tag_clamped), MUISP_TAG_A_PAD) ||
 	    nla_put_u64_64bit(skb, MUISP_TAG_A_REPORTED,
-			      atomic64_read(&mn->tag_reported), MUISP_TAG_A_PAD))
+			      atomic64_read(&mn->tag_reported), MUISP_TAG_A_PAD) ||
+	    nla_put_u64_64bit(skb, MUISP_TAG_A_ACKED,
+			      atomic64_read(&mn->tag_acked), MUISP_TAG_A_PAD) ||
+	    nla_put_u64_64bit(skb, MUISP_TAG_A_ACK_FORGED,
+			      atomic64_read(&mn->tag_ack_forged), MUISP_TAG_A_PAD))
 		return -EMSGSIZE;
 	return 0;
 }

@@ -61,6 +61,31 @@ static inline bool muisp_uinfo_l4_v6(const struct sk_buff *skb, u8 *proto,
 }
 
 /*
+ * The transport header's first 8 bytes (at l4off, bytes into skb) as the
+ * receiver will read them, for a seal: a checksum among them the stack
+ * left to the device (CHECKSUM_PARTIAL) is computed now, or the far end
+ * would bind other bytes.  NULL if the packet is shorter; ERR_PTR on
+ * failure.  Headers may have moved: reload them.
+ */
+static inline const u8 *muisp_uinfo_l4(struct sk_buff *skb,
+				       unsigned int l4off, u8 *buf)
+{
+	if (skb->ip_summed == CHECKSUM_PARTIAL &&
+	    skb_checksum_start_offset(skb) + skb->csum_offset < l4off + 8 &&
+	    skb_checksum_help(skb))
+		return ERR_PTR(-ENOMEM);
+	return skb_header_pointer(skb, l4off, 8, buf);
+}
+
+/*
+ * Sequence numbers under one agent's key and salt, in two nonce spaces
+ * (AES-GCM must never see a nonce twice): the agent seals its tags and
+ * copies below 2^63 (uinfo_agent.c), the meter its Acknowledgments with
+ * bit 63 set (uinfo_meter.c).  Each side refuses the other's numbers.
+ */
+#define MUISP_UINFO_SEQ_METER	BIT_ULL(63)
+
+/*
  * A message of ours (opt, len bytes) into the IPv4 header skb->data
  * starts with, in the room in front of it (the caller made it): the
  * agent's tag, the meter's Query.  0, or the error of

@@ -66,6 +66,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/skbuff.h>
+#include <linux/random.h>
 #include <linux/rhashtable.h>
 #include <linux/ip.h>
 #include <linux/ipv6.h>
@@ -80,7 +81,6 @@
 
 #include "muisp.h"
 #include "uinfo.h"
-
 
 static const struct rhashtable_params tag_addr_params = {
 	.key_len = sizeof(struct muisp_addr_key),
@@ -286,18 +286,94 @@ static bool tag_flow_start(const struct sk_buff *skb, u8 proto,
 	return !nf_ct_get(skb, &ctinfo) || ctinfo == IP_CT_NEW;
 }
 
+/* ---- FLOW's flows, tagged until the meter acknowledges them ------------- */
+
+#define TAG_FLOWS	4096		/* slots of muisp_tagger::flows */
+#define TAG_FLOW_ACKED	BIT_ULL(32)
+
 /*
- * The transport header's first 8 bytes, as the meter will read them: a
- * checksum among them left to the device is computed now.  NULL if the
- * packet is shorter (the meter binds none either); ERR_PTR on failure.
+ * The slot of a flow of this host (its local and remote address and
+ * port), and in *entry what it holds for uid, unacknowledged: a check of
+ * the flow's hash in the high 31 bits (never 0, so 0 is empty), bit 32
+ * TAG_FLOW_ACKED, the uid below.  Direct-mapped: a flow that loses its
+ * slot to another is tagged again until acknowledged again, so a lost
+ * entry costs tags, never a user's packet left untagged.
  */
-static const u8 *tag_l4(struct sk_buff *skb, unsigned int l4off, u8 *buf)
+static u64 *tag_flow_slot(const struct muisp_tagger *t, u8 family,
+			  const void *laddr, const void *raddr, __be16 lport,
+			  __be16 rport, uid_t uid, u64 *entry)
 {
-	if (skb->ip_summed == CHECKSUM_PARTIAL &&
-	    skb_checksum_start_offset(skb) + skb->csum_offset < l4off + 8 &&
-	    skb_checksum_help(skb))
-		return ERR_PTR(-ENOMEM);
-	return skb_header_pointer(skb, l4off, 8, buf);
+	struct {
+		u8 laddr[16], raddr[16];
+		__be16 lport, rport;
+		u32 family;
+	} k = { .lport = lport, .rport = rport, .family = family };
+	unsigned int alen = family == MUISP_AF_INET ? 4 : 16;
+	u64 h;
+
+	memcpy(k.laddr, laddr, alen);
+	memcpy(k.raddr, raddr, alen);
+	h = siphash(&k, sizeof(k), &t->flow_seed);
+	*entry = ((h >> 33) | 1) << 33 | uid;
+	return &t->flows[h & (TAG_FLOWS - 1)];
+}
+
+/*
+ * FLOW, a UDP packet of uid's (TCP is tagged by its SYN, which a lost tag
+ * loses too; other protocols while conntrack calls them new): tag it,
+ * asking the meter for an Acknowledgment, unless the meter acknowledged
+ * the flow as uid's.  The thesis's DUTRT (§4.1.6): its slot naming
+ * another user (the ports reused by another user, or shared with one
+ * through SO_REUSEADDR, whose packets conntrack calls established) is
+ * taken over, and the flow tagged as this user's until acknowledged.
+ */
+static bool tag_until_acked(struct muisp_tagger *t, const struct sk_buff *skb,
+			    u8 pf, unsigned int l4off, uid_t uid)
+{
+	const struct udphdr *uh;
+	struct udphdr _uh;
+	u64 *slot, e, was;
+
+	uh = skb_header_pointer(skb, l4off, sizeof(_uh), &_uh);
+	if (!uh)
+		return true;
+	if (pf == NFPROTO_IPV4)
+		slot = tag_flow_slot(t, MUISP_AF_INET, &ip_hdr(skb)->saddr,
+				     &ip_hdr(skb)->daddr, uh->source, uh->dest,
+				     uid, &e);
+	else
+		slot = tag_flow_slot(t, MUISP_AF_INET6, &ipv6_hdr(skb)->saddr,
+				     &ipv6_hdr(skb)->daddr, uh->source,
+				     uh->dest, uid, &e);
+	was = READ_ONCE(*slot);
+	if (was == (e | TAG_FLOW_ACKED))
+		return false;
+	if (was != e)
+		WRITE_ONCE(*slot, e);
+	return true;
+}
+
+u64 *muisp_tag_flow_unacked(const struct muisp_tagger *t, u8 family,
+			     const void *laddr, const void *raddr,
+			     __be16 lport, __be16 rport, u64 *was)
+{
+	u64 *slot, e;
+
+	if (!t->flows)
+		return NULL;
+	slot = tag_flow_slot(t, family, laddr, raddr, lport, rport, 0, &e);
+	*was = READ_ONCE(*slot);
+	/* this flow (the check), not acknowledged yet */
+	return (*was & ~(u64)U32_MAX) == e ? slot : NULL;
+}
+
+bool muisp_tag_flow_ack(struct muisp_net *mn, u64 *slot, u64 was, u32 user)
+{
+	const struct muisp_tag_user *u = xa_load(&mn->tag_users, (u32)was);
+
+	if (!u || u->user != user)
+		return false;
+	return cmpxchg(slot, was, was | TAG_FLOW_ACKED) == was;
 }
 
 /*
@@ -308,16 +384,24 @@ static const u8 *tag_l4(struct sk_buff *skb, unsigned int l4off, u8 *buf)
 int muisp_tagger_seal(struct muisp_tagger *t, u8 family, struct muisp_uinfo *m,
 		      struct muisp_uinfo_bind *b, u8 *opt, unsigned int cap)
 {
-	if (muisp_uinfo_seal(t->aead, m, b, atomic64_inc_return(&t->seq)))
+	u64 seq = atomic64_inc_return(&t->seq);
+
+	/* the meter's numbers: out of reach (tag_first_seq()), but never */
+	if (seq >= MUISP_UINFO_SEQ_METER ||
+	    muisp_uinfo_seal(t->aead, m, b, seq))
 		return -EINVAL;
 	return muisp_uinfo_put(opt, cap, family, m);
 }
 
-/* The same for a packet of user's that leaves. */
-static int tag_seal(struct muisp_tagger *t, u8 family, u32 user,
+/* The same for a packet of user's that leaves; flags: 0 or A. */
+static int tag_seal(struct muisp_tagger *t, u8 family, u32 user, u16 flags,
 		    struct muisp_uinfo_bind *b, u8 *opt, unsigned int cap)
 {
-	struct muisp_uinfo m = { .mt = MUISP_UINFO_UI, .user = user };
+	struct muisp_uinfo m = {
+		.mt = MUISP_UINFO_UI,
+		.flags = flags,
+		.user = user,
+	};
 
 	return muisp_tagger_seal(t, family, &m, b, opt, cap);
 }
@@ -353,7 +437,7 @@ static int tag_room(struct sk_buff *skb, const struct net_device *dev,
 }
 
 static int tag_v4(struct muisp_tagger *t, struct sk_buff *skb,
-		  const struct net_device *dev, u32 user)
+		  const struct net_device *dev, u32 user, u16 flags)
 {
 	struct iphdr *ip = ip_hdr(skb);
 	unsigned int hlen = ip->ihl * 4;
@@ -369,14 +453,14 @@ static int tag_v4(struct muisp_tagger *t, struct sk_buff *skb,
 	if (frag && (ip->frag_off & htons(IP_DF)) && !skb->ignore_df)
 		return -EMSGSIZE;
 	if (!frag && !ip_is_fragment(ip)) {
-		l4 = tag_l4(skb, skb_network_offset(skb) + hlen, l4buf);
+		l4 = muisp_uinfo_l4(skb, skb_network_offset(skb) + hlen, l4buf);
 		if (IS_ERR(l4))
 			return PTR_ERR(l4);
 		ip = ip_hdr(skb);
 	}
 	muisp_uinfo_bind_init(&b, MUISP_AF_INET, &ip->saddr, &ip->daddr,
 			      ip->protocol, cpu_to_be32(ntohs(ip->id)), l4);
-	len = tag_seal(t, MUISP_AF_INET, user, &b, opt, sizeof(opt));
+	len = tag_seal(t, MUISP_AF_INET, user, flags, &b, opt, sizeof(opt));
 	if (len < 0)
 		return len;
 	if (tag_room(skb, dev, MUISP_TAG_V4_LEN))
@@ -385,7 +469,7 @@ static int tag_v4(struct muisp_tagger *t, struct sk_buff *skb,
 }
 
 static int tag_v6(struct muisp_tagger *t, struct sk_buff *skb,
-		  const struct net_device *dev, u32 user)
+		  const struct net_device *dev, u32 user, u16 flags)
 {
 	const unsigned int nh = sizeof(struct ipv6hdr);
 	struct ipv6hdr *ip6 = ipv6_hdr(skb);
@@ -400,13 +484,13 @@ static int tag_v6(struct muisp_tagger *t, struct sk_buff *skb,
 		return -EINVAL;
 	if (skb->len + MUISP_TAG_V6_LEN > ip6_skb_dst_mtu(skb))
 		return -EMSGSIZE;
-	l4 = tag_l4(skb, skb_network_offset(skb) + nh, l4buf);
+	l4 = muisp_uinfo_l4(skb, skb_network_offset(skb) + nh, l4buf);
 	if (IS_ERR(l4))
 		return PTR_ERR(l4);
 	ip6 = ipv6_hdr(skb);
 	muisp_uinfo_bind_init(&b, MUISP_AF_INET6, &ip6->saddr, &ip6->daddr,
 			      ip6->nexthdr, 0, l4);
-	len = tag_seal(t, MUISP_AF_INET6, user, &b, opt, sizeof(opt));
+	len = tag_seal(t, MUISP_AF_INET6, user, flags, &b, opt, sizeof(opt));
 	if (len < 0)
 		return len;
 	dlen = muisp_uinfo_build_v6(dh, sizeof(dh), ip6->nexthdr, opt, len);
@@ -428,6 +512,7 @@ unsigned int muisp_uinfo_tag(void *priv, struct sk_buff *skb,
 	const struct sock *sk;
 	unsigned int l4off;
 	bool own = false;
+	u16 flags = 0;
 	uid_t uid;
 	u8 proto;
 	int ret;
@@ -486,9 +571,15 @@ unsigned int muisp_uinfo_tag(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 	}
 	/* PACKET and HYBRID tag every packet they can */
-	if (t->method == MUISP_TAG_METHOD_FLOW &&
-	    !tag_flow_start(skb, proto, l4off))
-		return NF_ACCEPT;
+	if (t->method == MUISP_TAG_METHOD_FLOW) {
+		if (proto == IPPROTO_UDP && t->flows) {
+			if (!tag_until_acked(t, skb, state->pf, l4off, uid))
+				return NF_ACCEPT;
+			flags = MUISP_UINFO_F_A;
+		} else if (!tag_flow_start(skb, proto, l4off)) {
+			return NF_ACCEPT;
+		}
+	}
 	/*
 	 * One seal per segment, so with PACKET and HYBRID the user's TCP
 	 * socket builds no GSO packets from now on, as a TCP-MD5 socket
@@ -506,9 +597,9 @@ unsigned int muisp_uinfo_tag(void *priv, struct sk_buff *skb,
 	if (skb_is_gso(skb))
 		ret = -EMSGSIZE;
 	else if (state->pf == NFPROTO_IPV4)
-		ret = tag_v4(t, skb, state->out, u->user);
+		ret = tag_v4(t, skb, state->out, u->user, flags);
 	else
-		ret = tag_v6(t, skb, state->out, u->user);
+		ret = tag_v6(t, skb, state->out, u->user, flags);
 	if (ret)
 		atomic64_inc(&mn->tag_skipped);
 	else
@@ -529,6 +620,7 @@ static void tagger_free(struct muisp_tagger *t)
 	if (!t)
 		return;
 	muisp_uinfo_key_free(t->aead);
+	kvfree(t->flows);
 	kfree_sensitive(t);
 }
 
@@ -627,6 +719,15 @@ struct muisp_tagger *muisp_tagger_new(u32 ifindex, const u8 *material,
 			kfree(t);
 			return ERR_PTR(ret);
 		}
+	}
+	if (method == MUISP_TAG_METHOD_FLOW) {
+		t->flows = kvcalloc(TAG_FLOWS, sizeof(*t->flows),
+				    GFP_KERNEL_ACCOUNT);
+		if (!t->flows) {
+			tagger_free(t);
+			return ERR_PTR(-ENOMEM);
+		}
+		get_random_bytes(&t->flow_seed, sizeof(t->flow_seed));
 	}
 	t->ifindex = ifindex;
 	t->key_id = key_id;

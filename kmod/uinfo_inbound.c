@@ -74,11 +74,13 @@
 struct rdr_pkt {
 	u8 proto;
 	bool queried;			/* it carries the meter's Query */
-	u8 query_len;			/* the bytes the meter added for it */
+	bool acked;			/* ... or its Acknowledgment, in msg */
+	u8 query_len;			/* the bytes the meter added for either */
 	u8 tcp_flags;			/* TCP's flags byte; 0 for UDP */
 	unsigned int l4off;		/* from the network header */
 	__be16 sport, dport;
 	u8 l4[8];			/* the transport header's first 8 bytes */
+	struct muisp_uinfo msg;		/* with acked */
 };
 
 /*
@@ -278,14 +280,19 @@ static int rdr_v6(struct muisp_net *mn, struct muisp_tagger *t,
 	return ip6_local_out(mn->net, NULL, c);
 }
 
-/* Is the message at opt (avail bytes) the meter's Query? */
-static bool rdr_query(const u8 *opt, unsigned int avail, u8 family, int off)
+/*
+ * The meter's message, if our option is at off in opt (avail bytes): a
+ * Query, or an Acknowledgment (into p->msg).  Returns whether it is one.
+ */
+static bool rdr_msg(struct rdr_pkt *p, const u8 *opt, unsigned int avail,
+		    u8 family, int off)
 {
-	struct muisp_uinfo m;
-
-	return off >= 0 &&
-	       muisp_uinfo_get(opt + off, avail - off, family, &m) > 0 &&
-	       m.mt == MUISP_UINFO_QUERY;
+	if (off < 0 ||
+	    muisp_uinfo_get(opt + off, avail - off, family, &p->msg) <= 0)
+		return false;
+	p->queried = p->msg.mt == MUISP_UINFO_QUERY;
+	p->acked = p->msg.mt == MUISP_UINFO_ACK;
+	return p->queried || p->acked;
 }
 
 /*
@@ -307,6 +314,7 @@ static bool rdr_parse(struct sk_buff *skb, u8 pf, struct rdr_pkt *p)
 	if (skb->pkt_type != PACKET_HOST)
 		return false;
 	p->queried = false;
+	p->acked = false;
 	p->query_len = 0;
 	if (pf == NFPROTO_IPV4) {
 		const struct iphdr *ip = ip_hdr(skb);
@@ -317,12 +325,12 @@ static bool rdr_parse(struct sk_buff *skb, u8 pf, struct rdr_pkt *p)
 			return false;
 		p->proto = ip->protocol;
 		p->l4off = ip_hdrlen(skb);
-		/* ip_rcv() pulled the whole header */
-		p->queried = olen &&
-			     rdr_query(opts, olen, MUISP_AF_INET,
-				       muisp_uinfo_find_v4(opts, olen));
-		/* the meter puts a Query only where there was no option */
-		p->query_len = p->queried ? olen : 0;
+		/* ip_rcv() pulled the whole header; the meter puts its
+		 * message only where there was no option
+		 */
+		if (olen && rdr_msg(p, opts, olen, MUISP_AF_INET,
+				    muisp_uinfo_find_v4(opts, olen)))
+			p->query_len = olen;
 	} else {
 		p->proto = ipv6_hdr(skb)->nexthdr;
 		p->l4off = nh;
@@ -337,10 +345,10 @@ static bool rdr_parse(struct sk_buff *skb, u8 pf, struct rdr_pkt *p)
 			if (!pskb_may_pull(skb, skb_network_offset(skb) + nh + dlen))
 				return false;
 			hdr = skb_network_header(skb) + nh;
-			p->queried = rdr_query(hdr, dlen, MUISP_AF_INET6,
-					       muisp_uinfo_find_v6(hdr, dlen));
 			/* ... and on IPv6 in a header of its own */
-			p->query_len = p->queried ? dlen : 0;
+			if (rdr_msg(p, hdr, dlen, MUISP_AF_INET6,
+				    muisp_uinfo_find_v6(hdr, dlen)))
+				p->query_len = dlen;
 			p->proto = hdr[0];
 			p->l4off = nh + dlen;
 		}
@@ -437,6 +445,58 @@ static const struct muisp_tag_user *rdr_addressee(struct muisp_net *mn,
 }
 
 /*
+ * The meter's Acknowledgment (thesis §4.1.6; uinfo_meter.c), for FLOW's
+ * UDP flows: sealed by the meter under the agent's key in its own numbers
+ * (MUISP_UINFO_SEQ_METER), for this packet as the meter forwarded it
+ * (addresses, protocol, IPv4 id, the transport header's first 8 bytes).
+ * Looked at only for a flow the agent tags and the meter has not
+ * acknowledged, so that no one's Acknowledgments for anything else cost
+ * an open.  One that opens ends the flow's tags if they are for the user
+ * it names (muisp_tag_flow_ack()), counted as acked.  One that does not
+ * is counted as forged and changes nothing: the packet is delivered as
+ * any other, which its sender could have sent without it.  No replay
+ * window: an Acknowledgment binds its packet, and naming a flow's user
+ * twice acknowledges it once.
+ */
+static void rdr_ack(struct muisp_net *mn, struct muisp_tagger *t,
+		    const struct sk_buff *skb, u8 pf, struct rdr_pkt *p)
+{
+	struct muisp_uinfo_bind b;
+	u64 *slot, was;
+
+	if (!t->aead || p->proto != IPPROTO_UDP)
+		return;
+	if (pf == NFPROTO_IPV4) {
+		const struct iphdr *ip = ip_hdr(skb);
+
+		slot = muisp_tag_flow_unacked(t, MUISP_AF_INET, &ip->daddr,
+					      &ip->saddr, p->dport, p->sport,
+					      &was);
+		muisp_uinfo_bind_init(&b, MUISP_AF_INET, &ip->saddr,
+				      &ip->daddr, p->proto,
+				      cpu_to_be32(ntohs(ip->id)), p->l4);
+	} else {
+		const struct ipv6hdr *ip6 = ipv6_hdr(skb);
+
+		slot = muisp_tag_flow_unacked(t, MUISP_AF_INET6, &ip6->daddr,
+					      &ip6->saddr, p->dport, p->sport,
+					      &was);
+		muisp_uinfo_bind_init(&b, MUISP_AF_INET6, &ip6->saddr,
+				      &ip6->daddr, p->proto, 0, p->l4);
+	}
+	if (!slot)
+		return;
+	if (p->msg.flags != MUISP_UINFO_F_E ||
+	    p->msg.seq < MUISP_UINFO_SEQ_METER ||
+	    muisp_uinfo_open(t->aead, &p->msg, &b)) {
+		atomic64_inc(&mn->tag_ack_forged);
+		return;
+	}
+	if (muisp_tag_flow_ack(mn, slot, was, p->msg.user))
+		atomic64_inc(&mn->tag_acked);
+}
+
+/*
  * LOCAL_IN (hooks.c), while the agent's role is set, keyed or closed.
  * Before any copy, the Multi-IP rule for what comes in (thesis ch. 6): a
  * packet for a user's own address goes to that user's sockets only; one
@@ -463,6 +523,8 @@ unsigned int muisp_uinfo_inbound(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 	if (p.queried)
 		atomic64_inc(&mn->tag_queried);
+	if (p.acked)
+		rdr_ack(mn, t, skb, state->pf, &p);
 	/* COUNT (the standalone meter) counts what its socket's owner gets */
 	count = t->method == MUISP_TAG_METHOD_COUNT;
 	/* COUNT and REPORT put no option in anything: no copy, no room */

@@ -55,18 +55,26 @@
  * Open an agent's message for the packet b describes and check its
  * number: new, or for a fragment after the first (later), that of a
  * first fragment accepted (muisp_uinfo_replay_seen()).  flags: the
- * message's, exactly (E; E and R for a redirected copy).  Returns 0 with
- * *opened and *user set, or -EBADMSG.
+ * message's, exactly (E; E and R for a redirected copy), but that a tag
+ * may ask for an Acknowledgment (A).  Returns 0 with *opened and *user
+ * set, or -EBADMSG.
  */
 static int meter_open(struct muisp_net *mn, struct muisp_agent *a,
 		      struct muisp_uinfo *m, struct muisp_uinfo_bind *b,
 		      u16 flags, bool later, bool *opened, u32 *user)
 {
 	struct muisp_agent_key *k = rcu_dereference(a->k);
+	u16 got = m->flags;
 	bool fresh;
 
-	/* redirected copies (R) are taken in PRE_ROUTING, never forwarded */
-	if (m->mt != MUISP_UINFO_UI || m->flags != flags || !k ||
+	if (!(flags & MUISP_UINFO_F_R))
+		got &= ~MUISP_UINFO_F_A;
+	/*
+	 * redirected copies (R) are taken in PRE_ROUTING, never forwarded;
+	 * the agent's numbers are below the meter's (uinfo.h)
+	 */
+	if (m->mt != MUISP_UINFO_UI || got != flags || !k ||
+	    m->seq >= MUISP_UINFO_SEQ_METER ||
 	    muisp_uinfo_open(k->aead, m, b)) {
 		atomic64_inc(&a->forged);
 		if (__ratelimit(&mn->log_forged))
@@ -99,7 +107,7 @@ static void meter_csum_changed(struct sk_buff *skb)
 }
 
 static int meter_v4(struct muisp_net *mn, struct sk_buff *skb, bool *opened,
-		    u32 *user)
+		    u32 *user, bool *ack)
 {
 	const struct ip_options *io = &IPCB(skb)->opt;
 	struct iphdr *ip = ip_hdr(skb);
@@ -130,6 +138,7 @@ static int meter_v4(struct muisp_net *mn, struct sk_buff *skb, bool *opened,
 		if (meter_open(mn, a, &m, &b, MUISP_UINFO_F_E,
 			       ip->frag_off & htons(IP_OFFSET), opened, user))
 			return -EBADMSG;
+		*ack = m.flags & MUISP_UINFO_F_A;
 	}
 
 	if (skb_ensure_writable(skb, hlen))
@@ -147,7 +156,7 @@ static int meter_v4(struct muisp_net *mn, struct sk_buff *skb, bool *opened,
 }
 
 static int meter_v6(struct muisp_net *mn, struct sk_buff *skb, bool *opened,
-		    u32 *user)
+		    u32 *user, bool *ack)
 {
 	const unsigned int nh = sizeof(struct ipv6hdr);
 	struct ipv6hdr *ip6;
@@ -196,6 +205,7 @@ static int meter_v6(struct muisp_net *mn, struct sk_buff *skb, bool *opened,
 		if (meter_open(mn, a, &m, &b, MUISP_UINFO_F_E, later, opened,
 			       user))
 			return -EBADMSG;
+		*ack = m.flags & MUISP_UINFO_F_A;
 	}
 
 	if (skb_ensure_writable(skb, nh + dlen))
@@ -223,16 +233,18 @@ static int meter_v6(struct muisp_net *mn, struct sk_buff *skb, bool *opened,
  * header first (hooks.c: muisp_forward()).  Returns 0 (the packet goes
  * on, without our option) or the drop reason.  *opened says whether an
  * agent's seal opened, *user is then its Accounting ID: the gate looks
- * for the user's own contract (users.c).
+ * for the user's own contract (users.c); *ack whether the tag asked for
+ * an Acknowledgment (muisp_uinfo_ack_arm()).
  */
 int muisp_uinfo_meter(struct muisp_net *mn, struct sk_buff *skb, u8 pf,
-		      bool *opened, u32 *user)
+		      bool *opened, u32 *user, bool *ack)
 {
 	int ret;
 
 	*opened = false;
-	ret = pf == NFPROTO_IPV4 ? meter_v4(mn, skb, opened, user) :
-				   meter_v6(mn, skb, opened, user);
+	*ack = false;
+	ret = pf == NFPROTO_IPV4 ? meter_v4(mn, skb, opened, user, ack) :
+				   meter_v6(mn, skb, opened, user, ack);
 	return ret ? MUISP_DROP_USER_INFO : 0;
 }
 
@@ -558,16 +570,29 @@ static bool query_room(struct sk_buff *skb, unsigned int grow)
 	       !skb_cow_head(skb, grow + LL_RESERVED_SPACE(dst->dev));
 }
 
-static int query_v4(struct sk_buff *skb)
+/*
+ * The meter's message m (a Query, a sealed Acknowledgment) into a packet
+ * to the LAN: IPv4, into a header with no option (none the forwarding
+ * path rewrites by offset beside ours, and the agent finds ours alone);
+ * IPv6, in a Destination Options header of its own in front of TCP or
+ * UDP, where the agent reads the transport header right after it.
+ */
+static bool meter_msg_fits(struct sk_buff *skb, u8 pf)
 {
-	struct muisp_uinfo m = { .mt = MUISP_UINFO_QUERY };
+	u8 nh;
+
+	if (pf == NFPROTO_IPV4)
+		return ip_hdr(skb)->ihl == 5;
+	nh = ipv6_hdr(skb)->nexthdr;
+	return nh == IPPROTO_TCP || nh == IPPROTO_UDP;
+}
+
+static int meter_push_v4(struct sk_buff *skb, const struct muisp_uinfo *m)
+{
 	u8 opt[MUISP_UINFO_MAX_LEN];
 	int len, ret;
 
-	/* no option the forwarding path rewrites by offset beside ours */
-	if (ip_hdr(skb)->ihl != 5)
-		return -EINVAL;
-	len = muisp_uinfo_put(opt, sizeof(opt), MUISP_AF_INET, &m);
+	len = muisp_uinfo_put(opt, sizeof(opt), MUISP_AF_INET, m);
 	if (len < 0)
 		return len;
 	if (!query_room(skb, ALIGN(len, 4)))
@@ -578,18 +603,14 @@ static int query_v4(struct sk_buff *skb)
 	return ret;
 }
 
-static int query_v6(struct sk_buff *skb)
+static int meter_push_v6(struct sk_buff *skb, const struct muisp_uinfo *m)
 {
 	const unsigned int nh = sizeof(struct ipv6hdr);
-	struct muisp_uinfo m = { .mt = MUISP_UINFO_QUERY };
 	u8 opt[MUISP_UINFO_MAX_LEN], dh[ALIGN(2 + MUISP_UINFO_MAX_LEN, 8)];
 	struct ipv6hdr *ip6 = ipv6_hdr(skb);
 	int len, dlen;
 
-	/* the agent reads the transport header right after ours */
-	if (ip6->nexthdr != IPPROTO_TCP && ip6->nexthdr != IPPROTO_UDP)
-		return -EINVAL;
-	len = muisp_uinfo_put(opt, sizeof(opt), MUISP_AF_INET6, &m);
+	len = muisp_uinfo_put(opt, sizeof(opt), MUISP_AF_INET6, m);
 	dlen = len < 0 ? len :
 	       muisp_uinfo_build_v6(dh, sizeof(dh), ip6->nexthdr, opt, len);
 	if (dlen < 0)
@@ -600,6 +621,14 @@ static int query_v6(struct sk_buff *skb)
 	skb_set_transport_header(skb, nh + dlen);
 	meter_csum_changed(skb);
 	return 0;
+}
+
+static int meter_push(struct sk_buff *skb, u8 pf, const struct muisp_uinfo *m)
+{
+	if (!meter_msg_fits(skb, pf))
+		return -EINVAL;
+	return pf == NFPROTO_IPV4 ? meter_push_v4(skb, m) :
+				    meter_push_v6(skb, m);
 }
 
 /*
@@ -618,6 +647,7 @@ static int query_v6(struct sk_buff *skb)
  */
 void muisp_uinfo_query(struct muisp_net *mn, struct sk_buff *skb, u8 pf)
 {
+	static const struct muisp_uinfo query = { .mt = MUISP_UINFO_QUERY };
 	struct muisp_agent *a;
 
 	a = pf == NFPROTO_IPV4 ?
@@ -627,8 +657,105 @@ void muisp_uinfo_query(struct muisp_net *mn, struct sk_buff *skb, u8 pf)
 	if (!a || !rcu_access_pointer(a->k) ||
 	    READ_ONCE(a->scheme) != MUISP_AGENT_SCHEME_IN_BAND)
 		return;
-	if (!(pf == NFPROTO_IPV4 ? query_v4(skb) : query_v6(skb)))
+	if (!meter_push(skb, pf, &query))
 		atomic64_inc(&a->queries);
+}
+
+/* ---- the meter's Acknowledgment (thesis §4.1.6): FORWARD ---------------- */
+
+/*
+ * A tag that asked for an Acknowledgment (A: the flow method's "tag until
+ * acked", uinfo_agent.c) opened and its packet, from the agent's host,
+ * passed: the agent's key notes the flow (its hash position pos in the
+ * flow table) and the user the tag named, for the flow's next packet
+ * down (muisp_uinfo_ack()).  Direct-mapped by pos: a collision loses the
+ * older note, whose agent tags on and is noted again.
+ */
+void muisp_uinfo_ack_arm(struct muisp_net *mn, u8 family, const void *host,
+			 u32 pos, u32 user)
+{
+	struct muisp_agent *a = muisp_agent_at(mn, family, host);
+	struct muisp_agent_key *k = a ? rcu_dereference(a->k) : NULL;
+
+	if (k && user)
+		WRITE_ONCE(k->ack[pos % MUISP_AGENT_ACKS],
+			   (u64)pos << 32 | user);
+}
+
+/* Seal m (an Acknowledgment naming its user) for skb under k. */
+static int ack_seal(struct muisp_agent_key *k, struct sk_buff *skb, u8 pf,
+		    struct muisp_uinfo *m)
+{
+	struct muisp_uinfo_bind b;
+	const u8 *l4;
+	u8 l4buf[8];
+
+	if (!meter_msg_fits(skb, pf))
+		return -EINVAL;
+	if (pf == NFPROTO_IPV4) {
+		const struct iphdr *ip = ip_hdr(skb);
+
+		if (ip_is_fragment(ip))
+			return -EINVAL;
+		l4 = muisp_uinfo_l4(skb, skb_network_offset(skb) + sizeof(*ip),
+				    l4buf);
+		if (IS_ERR_OR_NULL(l4))
+			return -EINVAL;
+		ip = ip_hdr(skb);
+		muisp_uinfo_bind_init(&b, MUISP_AF_INET, &ip->saddr,
+				      &ip->daddr, ip->protocol,
+				      cpu_to_be32(ntohs(ip->id)), l4);
+	} else {
+		const struct ipv6hdr *ip6;
+
+		l4 = muisp_uinfo_l4(skb, skb_network_offset(skb) +
+				    sizeof(*ip6), l4buf);
+		if (IS_ERR_OR_NULL(l4))
+			return -EINVAL;
+		ip6 = ipv6_hdr(skb);
+		muisp_uinfo_bind_init(&b, MUISP_AF_INET6, &ip6->saddr,
+				      &ip6->daddr, ip6->nexthdr, 0, l4);
+	}
+	return muisp_uinfo_seal(k->aead, m, &b,
+				atomic64_inc_return(&k->ack_seq));
+}
+
+/*
+ * FORWARD, a packet to the LAN that passed, of the flow at hash position
+ * pos (hooks.c: its first packet down, then its 2nd, 4th, 8th ...): if
+ * the host is an in-band agent with an Acknowledgment due for the flow
+ * (muisp_uinfo_ack_arm()), the packet carries it: an Acknowledgment
+ * message (E; type 3) naming the user, sealed under the agent's key in
+ * the meter's numbers (MUISP_UINFO_SEQ_METER) for this packet.  The
+ * agent then stops tagging the flow (uinfo_inbound.c).  A packet with
+ * no room for it (as for the Query) leaves it due, for a later packet.
+ */
+void muisp_uinfo_ack(struct muisp_net *mn, struct sk_buff *skb, u8 pf,
+		     u32 pos)
+{
+	struct muisp_uinfo m = { .mt = MUISP_UINFO_ACK };
+	struct muisp_agent_key *k;
+	struct muisp_agent *a;
+	u64 *slot, due;
+
+	a = pf == NFPROTO_IPV4 ?
+	    muisp_agent_at(mn, MUISP_AF_INET, &ip_hdr(skb)->daddr) :
+	    muisp_agent_at(mn, MUISP_AF_INET6, &ipv6_hdr(skb)->daddr);
+	if (!a || READ_ONCE(a->scheme) != MUISP_AGENT_SCHEME_IN_BAND)
+		return;
+	k = rcu_dereference(a->k);
+	if (!k)
+		return;
+	slot = &k->ack[pos % MUISP_AGENT_ACKS];
+	due = READ_ONCE(*slot);
+	if (!due || due >> 32 != pos || cmpxchg(slot, due, 0) != due)
+		return;
+	m.user = (u32)due;
+	if (ack_seal(k, skb, pf, &m) || meter_push(skb, pf, &m)) {
+		cmpxchg(slot, 0, due);	/* due still, unless noted anew */
+		return;
+	}
+	atomic64_inc(&a->acks);
 }
 
 #ifdef DEBUG

@@ -272,6 +272,7 @@ struct muisp_nl_agent {
 	uint64_t opened, forged, replayed, blocked;
 	uint64_t redirects, rollbacks; /* redirected copies; flows repaid */
 	uint64_t queries; /* Query options put in packets to the host */
+	uint64_t acks;	  /* Acknowledgments put in packets to the host */
 	/* out of band: the NFQUEUE its new flows wait on; held, released */
 	uint16_t hold_queue;
 	uint64_t held, answered;
@@ -307,6 +308,8 @@ struct muisp_nl_tag {
 	uint64_t queried;  /* received packets that carried the meter's Query */
 	uint64_t clamped;  /* handshakes whose MSS was lowered for the tag */
 	uint64_t reported; /* REPORT: packets reported on "reports" */
+	uint64_t acked;	   /* FLOW: flows the meter's Acknowledgment ended */
+	uint64_t ack_forged; /* Acknowledgments whose seal did not open */
 };
 
 /* A local user the agent tags: uid -> Accounting ID; blocked: dropped;

@@ -334,6 +334,7 @@ static const struct field agent_f[MUISP_AGENT_A_MAX + 1] = {
 		FIELD(K_U16, struct muisp_nl_agent, peer_port),
 	[MUISP_AGENT_A_USER] = FIELD(K_U32, struct muisp_nl_agent, user),
 	[MUISP_AGENT_A_SCHEME] = FIELD(K_U8, struct muisp_nl_agent, scheme),
+	[MUISP_AGENT_A_ACKS] = FIELD(K_U64, struct muisp_nl_agent, acks),
 };
 SIZE_IS(struct muisp_nl_agent, id, 4);
 SIZE_IS(struct muisp_nl_agent, addr, sizeof(struct muisp_nl_ip));
@@ -355,6 +356,7 @@ SIZE_IS(struct muisp_nl_agent, peer, sizeof(struct muisp_nl_ip));
 SIZE_IS(struct muisp_nl_agent, peer_port, 2);
 SIZE_IS(struct muisp_nl_agent, user, 4);
 SIZE_IS(struct muisp_nl_agent, scheme, 1);
+SIZE_IS(struct muisp_nl_agent, acks, 8);
 
 /* user: struct muisp_nl_user */
 static const struct field user_f[MUISP_USER_A_MAX + 1] = {
@@ -407,6 +409,9 @@ static const struct field tag_f[MUISP_TAG_A_MAX + 1] = {
 	[MUISP_TAG_A_QUERIED] = FIELD(K_U64, struct muisp_nl_tag, queried),
 	[MUISP_TAG_A_CLAMPED] = FIELD(K_U64, struct muisp_nl_tag, clamped),
 	[MUISP_TAG_A_REPORTED] = FIELD(K_U64, struct muisp_nl_tag, reported),
+	[MUISP_TAG_A_ACKED] = FIELD(K_U64, struct muisp_nl_tag, acked),
+	[MUISP_TAG_A_ACK_FORGED] =
+		FIELD(K_U64, struct muisp_nl_tag, ack_forged),
 };
 SIZE_IS(struct muisp_nl_tag, ifindex, 4);
 SIZE_IS(struct muisp_nl_tag, key, MUISP_AGENT_KEY_LEN);
@@ -421,6 +426,8 @@ SIZE_IS(struct muisp_nl_tag, redirected, 8);
 SIZE_IS(struct muisp_nl_tag, queried, 8);
 SIZE_IS(struct muisp_nl_tag, clamped, 8);
 SIZE_IS(struct muisp_nl_tag, reported, 8);
+SIZE_IS(struct muisp_nl_tag, acked, 8);
+SIZE_IS(struct muisp_nl_tag, ack_forged, 8);
 
 /* tag-user: struct muisp_nl_tag_user */
 static const struct field tag_user_f[MUISP_TAG_USER_A_MAX + 1] = {

@@ -1001,6 +1001,8 @@ enum muisp_agent_attr {
 	/* u32, input (agent-flow-set), the Accounting ID; 0 the host's own */
 	MUISP_AGENT_A_USER,
 	MUISP_AGENT_A_SCHEME,		/* u8, enum muisp_agent_scheme */
+	/* u64, output, Acknowledgments put in packets to the host */
+	MUISP_AGENT_A_ACKS,
 	__MUISP_AGENT_A_LAST
 };
 #define MUISP_AGENT_A_MAX (__MUISP_AGENT_A_LAST - 1)
@@ -1047,6 +1049,12 @@ enum muisp_tag_attr {
 	 * u64, output, REPORT's reports sent (those that could not be are skipped)
 	 */
 	MUISP_TAG_A_REPORTED,
+	/*
+	 * u64, output, the meter's Acknowledgments that ended a FLOW flow's tags
+	 */
+	MUISP_TAG_A_ACKED,
+	/* u64, output, Acknowledgments whose seal did not open (ignored) */
+	MUISP_TAG_A_ACK_FORGED,
 	__MUISP_TAG_A_LAST
 };
 #define MUISP_TAG_A_MAX (__MUISP_TAG_A_LAST - 1)

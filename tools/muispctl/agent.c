@@ -42,6 +42,7 @@ enum {
 	A_REDIRECTS,
 	A_ROLLBACKS,
 	A_QUERIES,
+	A_ACKS,
 	A_HOLD_QUEUE,
 	A_HELD,
 	A_ANSWERED
@@ -59,6 +60,7 @@ static const struct out_col agent_cols[] = {
 	[A_REDIRECTS] = { "redirects", "REDIRECTS" },
 	[A_ROLLBACKS] = { "rollbacks", "ROLLBACKS" },
 	[A_QUERIES] = { "queries", "QUERIES" },
+	[A_ACKS] = { "acks", "ACKS" },
 	[A_HOLD_QUEUE] = { "hold_queue", "HOLD-QUEUE" },
 	[A_HELD] = { "held", "HELD" },
 	[A_ANSWERED] = { "answered", "ANSWERED" },
@@ -87,6 +89,7 @@ static int agent_row(const struct muisp_nl_agent *a, void *arg)
 	out_u64(t, A_REDIRECTS, a->redirects);
 	out_u64(t, A_ROLLBACKS, a->rollbacks);
 	out_u64(t, A_QUERIES, a->queries);
+	out_u64(t, A_ACKS, a->acks);
 	if (MUISP_NL_HAS(a, MUISP_AGENT_A_HOLD_QUEUE)) { /* out of band */
 		out_u64(t, A_HOLD_QUEUE, a->hold_queue);
 		out_u64(t, A_HELD, a->held);

@@ -52,7 +52,9 @@ enum {
 	T_REDIRECTED,
 	T_QUERIED,
 	T_CLAMPED,
-	T_REPORTED
+	T_REPORTED,
+	T_ACKED,
+	T_ACK_FORGED
 };
 static const struct out_col tag_cols[] = {
 	[T_IF] = { "interface", "interface" },
@@ -69,6 +71,8 @@ static const struct out_col tag_cols[] = {
 	[T_QUERIED] = { "queried", "queried" },
 	[T_CLAMPED] = { "clamped", "clamped" },
 	[T_REPORTED] = { "reported", "reported" },
+	[T_ACKED] = { "acked", "acked" },
+	[T_ACK_FORGED] = { "ack_forged", "ack-forged" },
 };
 
 /* the counts are the COUNT method's (the standalone meter), 0 otherwise */
@@ -161,6 +165,10 @@ static int tag_show(struct ctl *c, int argc, char **argv)
 		out_u64(o, T_CLAMPED, t.clamped);
 	if (MUISP_NL_HAS(&t, MUISP_TAG_A_REPORTED))
 		out_u64(o, T_REPORTED, t.reported);
+	if (MUISP_NL_HAS(&t, MUISP_TAG_A_ACKED))
+		out_u64(o, T_ACKED, t.acked);
+	if (MUISP_NL_HAS(&t, MUISP_TAG_A_ACK_FORGED))
+		out_u64(o, T_ACK_FORGED, t.ack_forged);
 	out_print(o, c->out, c->fmt, OUT_RECORD);
 	out_free(o);
 	return EXIT_OK;

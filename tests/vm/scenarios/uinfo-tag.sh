@@ -22,6 +22,11 @@
 #   - a blocked user (tag user set ... blocked): their packets dropped on
 #     the host and counted as denied, the other user's still tagged; and
 #     charged again once unblocked.
+#   - the flow method over UDP (IPv4 and IPv6): a flow tagged until the
+#     router's Acknowledgment comes back in its echo, then untagged and
+#     still the user's; another user on the same ports tagged again and
+#     charged to their own contract; a forged Acknowledgment (mallory)
+#     counted and ignored.
 . "$MUISP_TOP/tests/vm/lib.sh"
 . "$MUISP_TOP/tests/vm/scenarios/dp-lib.bash"
 . "$MUISP_TOP/tests/vm/scenarios/uinfo-lib.bash"
@@ -200,3 +205,79 @@ kill -INT $capture
 wait $capture 2>/dev/null || :
 expect "WAN: no IPv4 options, no IPv6 Destination Options" "0 0" \
 	"$(wan 'ip and ip[0] & 0xf != 5') $(wan 'ip6 and ip6[6] == 60')"
+
+# --- the flow method over UDP: tagged until the router acknowledges -------
+# with conntrack on the host, as a host with a firewall has it
+on alice nft -f - <<-EOF
+	table inet track { chain out { type filter hook output priority 0; ct state new counter; }; }
+EOF
+atag tag set eth0 key-id 1 key-file "$SCRATCH/key" method flow
+# udp_echo USER ADDR SPORT: 100 bytes from port SPORT to inet's echo at
+# ADDR (port 9000, inet_services), its reply awaited (10 s at most);
+# prints its length
+udp_echo() {
+	as "$1" python3 -c '
+import socket, sys
+fam = socket.AF_INET6 if ":" in sys.argv[1] else socket.AF_INET
+s = socket.socket(fam, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("", int(sys.argv[2])))
+s.settimeout(10)
+s.connect((sys.argv[1], 9000))
+s.send(b"0" * 100)
+print(len(s.recv(2048)))' "$2" "$3"
+}
+# the host's Acknowledgments honoured and forged, the router's sent
+acks() { echo "$(atag --json tag show | jq -r '"\(.acked) \(.ack_forged)"') $(jctl agent list | jq -r '[.[] | .acks] | add')"; }
+ntag() { tagged | cut -d' ' -f1; }
+t0=$(ntag)
+read -r k0 f0 m0 <<<"$(acks)"
+read -r b11 p11 <<<"$(up 11)"
+read -r b12 p12 <<<"$(up 12)"
+expect "flow method, UDP: user 1001's datagram echoed" 100 "$(udp_echo 1001 $INET4 21011)"
+expect "  tagged (asking for an Acknowledgment), on contract 11" \
+	"$((t0 + 1))|$((b11 + 128)) $((p11 + 1))" "$(ntag)|$(up 11)"
+expect "  the echo carried the router's Acknowledgment, honoured" \
+	"$((k0 + 1)) $f0 $((m0 + 1))" "$(acks)"
+expect "  the flow's next datagram echoed" 100 "$(udp_echo 1001 $INET4 21011)"
+expect "  untagged, still on contract 11" \
+	"$((t0 + 1))|$((b11 + 256)) $((p11 + 2))" "$(ntag)|$(up 11)"
+# the ports taken over by another user: conntrack calls the flow
+# established, so a tag on its first packet only would leave 1002's
+# datagram untagged and on 1001's flow; the agent's table knows better
+expect "user 1002 on the same ports: echoed" 100 "$(udp_echo 1002 $INET4 21011)"
+expect "  tagged as 1002's: on contract 12, nothing more on 11" \
+	"$((t0 + 2))|$((b12 + 128)) $((p12 + 1))|$((b11 + 256)) $((p11 + 2))" \
+	"$(ntag)|$(up 12)|$(up 11)"
+expect "  acknowledged as 1002's" "$((k0 + 2)) $f0 $((m0 + 2))" "$(acks)"
+read -r b11 p11 <<<"$(up 11)"
+expect "IPv6: user 1001's datagram echoed" 100 "$(udp_echo 1001 $INET6 21013)"
+expect "  tagged, acknowledged" "$((t0 + 3))|$((k0 + 3)) $f0 $((m0 + 3))" \
+	"$(ntag)|$(acks)"
+expect "  the next untagged; both on contract 11" \
+	"100|$((t0 + 3))|$((b11 + 296)) $((p11 + 2))" \
+	"$(udp_echo 1001 $INET6 21013)|$(ntag)|$(up 11)"
+
+# a forged Acknowledgment: mallory, posing as inet's sink, to a flow of
+# 1001's the router has not acknowledged (the sink never answers)
+udp4 1001 21012 100
+expect "to the sink: tagged, no Acknowledgment" "$((t0 + 4))|$((k0 + 3))" \
+	"$(ntag)|$(acks | cut -d' ' -f1)"
+on mallory python3 -c '
+import os, socket, struct, sys
+src, dst, sport, dport = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+# type 0x9e, 28 bytes: E | Acknowledgment, a number in the meter space,
+# an Accounting ID and ICV not sealed by the key
+opt = bytes([0x9e, 28]) + struct.pack("!HQ", 0x8003, (1 << 63) | 1) + os.urandom(16)
+udp = struct.pack("!HHHH", sport, dport, 18, 0) + b"x" * 10
+ip = struct.pack("!BBHHHBBH4s4s", 0x40 | (20 + len(opt)) // 4, 0,
+                 20 + len(opt) + len(udp), 0x4d55, 0, 64, socket.IPPROTO_UDP, 0,
+                 socket.inet_aton(src), socket.inet_aton(dst))
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+s.sendto(ip + opt + udp, (dst, 0))' $INET4 $ALICE4 9100 21012
+check "a forged Acknowledgment counted on the host" \
+	wait_until -t 10 eval '[ "$(acks | cut -d" " -f2)" = $((f0 + 1)) ]'
+udp4 1001 21012 100
+expect "  and ignored: 1001's next datagram still tagged" "$((t0 + 5))" "$(ntag)"
+expect "no seal failed at the meter" 0 \
+	"$(jctl agent list | jq -r '[.[] | .forged + .replayed] | add')"
