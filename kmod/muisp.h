@@ -480,8 +480,8 @@ int muisp_tagger_seal(struct muisp_tagger *t, u8 family, struct muisp_uinfo *m,
  * is user's.  Returns whether they did.
  */
 u64 *muisp_tag_flow_unacked(const struct muisp_tagger *t, u8 family,
-			     const void *laddr, const void *raddr,
-			     __be16 lport, __be16 rport, u64 *was);
+			    const void *laddr, const void *raddr,
+			    __be16 lport, __be16 rport, u64 *was);
 bool muisp_tag_flow_ack(struct muisp_net *mn, u64 *slot, u64 was, u32 user);
 const struct muisp_tag_user *muisp_tag_addr_user(struct muisp_net *mn,
 						 u8 family, const void *addr);

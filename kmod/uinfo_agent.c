@@ -354,8 +354,8 @@ static bool tag_until_acked(struct muisp_tagger *t, const struct sk_buff *skb,
 }
 
 u64 *muisp_tag_flow_unacked(const struct muisp_tagger *t, u8 family,
-			     const void *laddr, const void *raddr,
-			     __be16 lport, __be16 rport, u64 *was)
+			    const void *laddr, const void *raddr,
+			    __be16 lport, __be16 rport, u64 *was)
 {
 	u64 *slot, e;
 
