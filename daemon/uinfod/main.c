@@ -40,6 +40,11 @@
  * at once, the rest summed per flow and sent by the 1-s tick here); it
  * takes them only while the session is up, and forgets every flow when
  * it goes down.
+ *
+ * Every scheme that uses the module follows that group (on_module()):
+ * the module unloaded takes the role and the map with it, and once it
+ * is back they are set again as at start, closed, and the session ends
+ * so that a new key is agreed.
  */
 #include <errno.h>
 #include <net/if.h>
@@ -77,8 +82,9 @@ struct uinfod {
 	struct uinfod_usage *usage;
 	sd_event_source *collect;
 	int full;
-	/* out-of-band-packet: the module's "reports" group, the flows, the
-	 * tick that sends their sums */
+	/* the module's "reports" group, followed across reloads (the agent's
+	 * state set again); out-of-band-packet: the reports, their flows,
+	 * the tick that sends their sums */
 	struct nl_follow follow;
 	struct uinfod_report *rep;
 	sd_event_source *tick;
@@ -172,18 +178,26 @@ static int on_report(const struct muisp_nl_tag_report *r, void *arg)
 
 static struct log_rl rl_overrun = LOG_RL_INIT(60, 1);
 
+/* Reports are sent only with REPORT (packet-based): others drain any. */
+static int on_report_drop(const struct muisp_nl_tag_report *r, void *arg)
+{
+	return MNL_CB_OK;
+}
+
 static void on_reports(struct muisp_nl *nl, void *arg)
 {
 	struct uinfod *d = arg;
 
 	for (unsigned int k = 0; k < REPORT_BATCH; k++) {
-		if (muisp_nl_recv_reports(nl, on_report, d) == 0)
+		if (muisp_nl_recv_reports(
+			    nl, d->rep ? on_report : on_report_drop, d) == 0)
 			continue;
 		if (errno == EAGAIN)
 			break;
 		if (errno == ENOBUFS) {
 			/* how many is not known: the overruns are counted */
-			uinfod_report_overrun(d->rep);
+			if (d->rep)
+				uinfod_report_overrun(d->rep);
 			log_ratelimited(&rl_overrun, LOG_WARNING,
 					"reports: the netlink socket overran: "
 					"reports lost (packets not reported "
@@ -192,6 +206,42 @@ static void on_reports(struct muisp_nl *nl, void *arg)
 			log_debug("reports: netlink: %s", strerror(errno));
 		}
 	}
+}
+
+/*
+ * The module went away (unloaded: the agent's role, the user map and the
+ * standalone counters with it) or came back.  Back, it is set up again
+ * as at start, failing closed: a new handle (the family's id may have
+ * changed), the tagger closed, the user map made equal to the
+ * configuration; then the session ends, so that a new key is agreed and
+ * on_up() applies the router's blocked users and opens the tagger.  The
+ * users' own addresses and routes are the interface's and stay.
+ */
+static void on_module(bool up, void *arg)
+{
+	struct uinfod *d = arg;
+
+	if (!up) {
+		log_warnx("the muisp module went away: the agent's role and "
+			  "user map went with it; set again when it is back");
+		return;
+	}
+	if (!d->follow.reloads) /* joined at start: set up by main() */
+		return;
+	muisp_nl_close(d->nl);
+	d->nl = muisp_nl_open(0);
+	if (!d->nl)
+		fatal("the muisp module is back, but cannot be opened");
+	close_tagger(d);
+	if (standalone(d))
+		log_warnx("usage: the module's counters since the last "
+			  "collection went with it (not recorded)");
+	if (uinfod_kernel_users(d->nl, &d->conf, NULL) < 0)
+		fatalx("the user map cannot be set again: exiting");
+	log_info("the muisp module is back (reload %llu): the agent's role "
+		 "set again, closed, and the user map; a new key follows",
+		 (unsigned long long)d->follow.reloads);
+	uinfod_session_reset(d->s, "the muisp module was loaded again");
 }
 
 static int on_tick(sd_event_source *src, uint64_t usec, void *arg)
@@ -573,12 +623,18 @@ run:
 		if (r < 0)
 			fatalx("event loop: the reports' timer: %s",
 			       strerror(-r));
+	}
+	if (uses_module(d)) {
 		d->follow.e = d->e;
 		d->follow.group = MUISP_GENL_MCGRP_REPORTS;
-		d->follow.what = "reports of local users' packets";
-		d->follow.rcvbuf = UINFOD_REPORT_RCVBUF;
+		d->follow.what =
+			packet_based(d) ?
+				"reports of local users' packets" :
+				"the module, to set the agent up again";
+		d->follow.rcvbuf = packet_based(d) ? UINFOD_REPORT_RCVBUF : 0;
 		d->follow.retry_s = REPORT_RETRY_S;
 		d->follow.on_data = on_reports;
+		d->follow.on_change = on_module;
 		d->follow.arg = d;
 		if (nl_follow_start(&d->follow) < 0)
 			fatalx("event loop: the netlink sources");

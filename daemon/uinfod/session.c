@@ -999,6 +999,12 @@ int uinfod_session_is_up(const struct uinfod_session *s)
 	return s->state == S_UP;
 }
 
+void uinfod_session_reset(struct uinfod_session *s, const char *why)
+{
+	if (s->state != S_IDLE)
+		fail(s, "%s", why);
+}
+
 void uinfod_session_free(struct uinfod_session *s)
 {
 	if (!s)

@@ -351,6 +351,12 @@ uinfod_session_new(sd_event *e, const struct uinfod_conf *c,
 /* 1 while the key is agreed and the meter heard. */
 int uinfod_session_is_up(const struct uinfod_session *s);
 /*
+ * End the session now, for why (the module's agent state was lost: a new
+ * key must be agreed): ops.down is called and the next attempt follows
+ * the back-off.  Nothing while no attempt is under way (one is due).
+ */
+void uinfod_session_reset(struct uinfod_session *s, const char *why);
+/*
  * Standalone: the spool has new records, or it is time to try again
  * after the router refused one (ERROR): send what is pending, if up.
  */

@@ -1193,6 +1193,37 @@ static void test_session_reconnect(void **state)
 	assert_true(c.o.retry[0] == 50 && c.o.retry[1] == 50);
 }
 
+/* The module came back (main.c's on_module()): a reset ends an up
+ * session at once, as the meter lost, with the reason given; waiting to
+ * try again, it does nothing more. */
+static void test_session_reset(void **state)
+{
+	struct client c;
+	struct srv s;
+	uint64_t t0;
+
+	(void)state;
+	srv_start(&s, M_NORMAL, 0);
+	client_start(&c, s.port, "127.0.0.1", p(CA));
+	client_go(&c);
+	t0 = now_ms();
+	while (!uinfod_session_is_up(c.s) && now_ms() - t0 < 8000)
+		assert_true(sd_event_run(c.e, 50000) >= 0);
+	assert_true(uinfod_session_is_up(c.s));
+	assert_int_equal(c.o.ups, 1);
+	assert_int_equal(c.o.downs, 0);
+	uinfod_session_reset(c.s, "the muisp module was loaded again");
+	assert_int_equal(c.o.downs, 1);
+	assert_int_equal(c.o.was_up[0], 1);
+	assert_string_equal(c.o.why[0], "the muisp module was loaded again");
+	assert_true(c.o.retry[0] == 50);
+	assert_false(uinfod_session_is_up(c.s));
+	uinfod_session_reset(c.s, "again");
+	assert_int_equal(c.o.downs, 1);
+	client_end(&c);
+	srv_join(&s);
+}
+
 /* The router asks who owns the agent's own connection: this process,
  * mapped (USER) or not (no USER); a port nobody has is unknown; addresses
  * of two families, or no address, are the router's mistake; asked before
@@ -1733,6 +1764,7 @@ int main(void)
 		cmocka_unit_test(test_session_garbage),
 		cmocka_unit_test(test_session_not_installed),
 		cmocka_unit_test(test_session_reconnect),
+		cmocka_unit_test(test_session_reset),
 		cmocka_unit_test(test_session_owner),
 		cmocka_unit_test(test_session_block),
 		cmocka_unit_test(test_session_usage),

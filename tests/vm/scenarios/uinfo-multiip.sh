@@ -26,7 +26,10 @@
 #     from its configuration (the hand-made rule and address gone first):
 #     USER4 moved back from 1002 to 1001 in the map, on eth0, its uid rule
 #     and table; 1001's unbound socket then sends from USER4, charged to
-#     contract 21, with no key agreed (the meter is not there).
+#     contract 21, with no key agreed (the meter is not there);
+#   - the module unloaded and loaded again under muisp-uinfod: it sets
+#     the agent's role (closed) and the map again by itself, so 1001's
+#     datagram leaves from USER4 again and 1002's is blocked.
 . "$MUISP_TOP/tests/vm/lib.sh"
 . "$MUISP_TOP/tests/vm/scenarios/dp-lib.bash"
 . "$MUISP_TOP/tests/vm/scenarios/uinfo-lib.bash"
@@ -181,5 +184,19 @@ check "  1001's datagram (an unbound socket) received" \
 	wait_until -t 10 eval '[ "$(rx)" = "500 100" ]'
 expect "  from USER4: on contract 21, with no key agreed" \
 	"$((b21 + 128)) $((p21 + 1))|closed" "$(up 21)|$(atag --json tag show | jq -r .state)"
+
+# --- the module loaded again under uinfod: the host's side set up again ------
+# (one kernel: the router's state goes too, so only the host's is looked at)
+rmmod muisp || fail "unload under uinfod"
+! atag tag show >/dev/null 2>&1 || fail "module unloaded: alice's role still shown"
+insmod "$MUISP_KO" dyndbg=+p || fail "reload"
+check "uinfod sets the role (closed) and the map again by itself" \
+	wait_until -t 30 eval \
+	'[ "$(map)" = "1001 7001 false $USER4|1002 7002 false null" ] && [ "$(atag --json tag show | jq -r .state)" = closed ]'
+check "  and says so" grep -q "the muisp module is back (reload 1)" "$SCRATCH/uinfod.log"
+! udp4 1002 21002 2>/dev/null || fail "1002's send not refused while closed"
+udp4 1001 21001
+check "  1001's datagram from USER4 leaves again, 1002's is blocked" \
+	wait_until -t 10 eval '[ "$(rx)" = "600 100" ]'
 kill -TERM $UINFOD
 wait $UINFOD 2>/dev/null || :
