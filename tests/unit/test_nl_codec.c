@@ -305,10 +305,12 @@ static void test_agent_key(void **state)
 	mnl_attr_put_u64(nlh, MUISP_AGENT_A_REDIRECTS, 8);
 	mnl_attr_put_u64(nlh, MUISP_AGENT_A_ROLLBACKS, 3);
 	mnl_attr_put_u64(nlh, MUISP_AGENT_A_QUERIES, 4);
+	mnl_attr_put_u64(nlh, MUISP_AGENT_A_ACKS, 6);
 	assert_int_equal(muisp_nl_agent_parse(nlh, &senta), 0);
 	assert_int_equal(senta.redirects, 8);
 	assert_int_equal(senta.rollbacks, 3);
 	assert_int_equal(senta.queries, 4);
+	assert_int_equal(senta.acks, 6);
 }
 
 static int agent_cb(const struct muisp_nl_agent *a, void *arg)
@@ -806,6 +808,8 @@ static void test_tag_user_blocked(void **state)
 	mnl_attr_put_u64(nlh, MUISP_TAG_A_REDIRECTED, 7);
 	mnl_attr_put_u64(nlh, MUISP_TAG_A_QUERIED, 9);
 	mnl_attr_put_u64(nlh, MUISP_TAG_A_CLAMPED, 10);
+	mnl_attr_put_u64(nlh, MUISP_TAG_A_ACKED, 11);
+	mnl_attr_put_u64(nlh, MUISP_TAG_A_ACK_FORGED, 12);
 	assert_int_equal(muisp_nl_tag_get(&fake, &k), 0);
 	assert_int_equal(muisp_nl_cmd(sent()), MUISP_CMD_TAG_GET);
 	assert_true(MUISP_NL_HAS(&k, MUISP_TAG_A_DENIED));
@@ -817,6 +821,8 @@ static void test_tag_user_blocked(void **state)
 	assert_int_equal(k.redirected, 7);
 	assert_int_equal(k.queried, 9);
 	assert_int_equal(k.clamped, 10);
+	assert_int_equal(k.acked, 11);
+	assert_int_equal(k.ack_forged, 12);
 }
 
 int main(void)

@@ -330,7 +330,8 @@ def agents(nl):
                                  "MUISP_AGENT_A_REDIRECTS",
                                  "MUISP_AGENT_A_ROLLBACKS",
                                  "MUISP_AGENT_A_QUERIES",
-                                 "MUISP_AGENT_A_SCHEME"))
+                                 "MUISP_AGENT_A_SCHEME",
+                                 "MUISP_AGENT_A_ACKS"))
     # u64 counters bring PAD attributes for their alignment
     got = [sorted(t for t in ts if t != A["MUISP_AGENT_A_PAD"]) for ts in seen]
     expect("agent-dump-without-key", 0 if got == [want] else errno.EIO, 0)

@@ -31,14 +31,14 @@ expect "set: the new agent's id" 1 \
 expect "set from standard input, IPv6" 2 \
 	"$(J agent set 2001:db8::9 key-id 7 key-file - <"$SCRATCH/k2" | jq .id)"
 expect "list: both, counters zero, no key" \
-	'[{"id":1,"addr":"192.0.2.9","state":"keyed","scheme":"in-band","key_id":1,"opened":0,"forged":0,"replayed":0,"blocked":0,"redirects":0,"rollbacks":0,"queries":0,"hold_queue":null,"held":null,"answered":null},{"id":2,"addr":"2001:db8::9","state":"keyed","scheme":"in-band","key_id":7,"opened":0,"forged":0,"replayed":0,"blocked":0,"redirects":0,"rollbacks":0,"queries":0,"hold_queue":null,"held":null,"answered":null}]' \
+	'[{"id":1,"addr":"192.0.2.9","state":"keyed","scheme":"in-band","key_id":1,"opened":0,"forged":0,"replayed":0,"blocked":0,"redirects":0,"rollbacks":0,"queries":0,"acks":0,"hold_queue":null,"held":null,"answered":null},{"id":2,"addr":"2001:db8::9","state":"keyed","scheme":"in-band","key_id":7,"opened":0,"forged":0,"replayed":0,"blocked":0,"redirects":0,"rollbacks":0,"queries":0,"acks":0,"hold_queue":null,"held":null,"answered":null}]' \
 	"$(J agent list | jq -c .)"
 expect "a new key keeps the agent's id" "1|1 192.0.2.9 2,2 2001:db8::9 7" \
 	"$(J agent set 192.0.2.9 key-id 2 key-file "$SCRATCH/k2" | jq .id)|$(agents)"
 R agent list >"$SCRATCH/list.txt"
-expect "list (text): header and rows" "ID  ADDRESS      STATE  SCHEME   KEY-ID  OPENED  FORGED  REPLAYED  BLOCKED  REDIRECTS  ROLLBACKS  QUERIES  HOLD-QUEUE  HELD  ANSWERED
- 1  192.0.2.9    keyed  in-band       2       0       0         0        0          0          0        0  -           -     -
- 2  2001:db8::9  keyed  in-band       7       0       0         0        0          0          0        0  -           -     -" "$(<"$SCRATCH/list.txt")"
+expect "list (text): header and rows" "ID  ADDRESS      STATE  SCHEME   KEY-ID  OPENED  FORGED  REPLAYED  BLOCKED  REDIRECTS  ROLLBACKS  QUERIES  ACKS  HOLD-QUEUE  HELD  ANSWERED
+ 1  192.0.2.9    keyed  in-band       2       0       0         0        0          0          0        0     0  -           -     -
+ 2  2001:db8::9  keyed  in-band       7       0       0         0        0          0          0        0     0  -           -     -" "$(<"$SCRATCH/list.txt")"
 # closed (the key agreement down): the same agent, no key id
 expect "close: the same id, closed, no key id" '1|1 192.0.2.9 null|closed' \
 	"$(J agent close 192.0.2.9 | jq .id)|$(agents | cut -d, -f1)|$(J agent list | jq -r '.[0].state')"
