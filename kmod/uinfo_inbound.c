@@ -75,7 +75,7 @@ struct rdr_pkt {
 	u8 proto;
 	bool queried;			/* it carries the meter's Query */
 	bool acked;			/* ... or its Acknowledgment, in msg */
-	u8 query_len;			/* the bytes the meter added for either */
+	u8 added_len;			/* the bytes the meter added for either */
 	u8 tcp_flags;			/* TCP's flags byte; 0 for UDP */
 	unsigned int l4off;		/* from the network header */
 	__be16 sport, dport;
@@ -315,7 +315,7 @@ static bool rdr_parse(struct sk_buff *skb, u8 pf, struct rdr_pkt *p)
 		return false;
 	p->queried = false;
 	p->acked = false;
-	p->query_len = 0;
+	p->added_len = 0;
 	if (pf == NFPROTO_IPV4) {
 		const struct iphdr *ip = ip_hdr(skb);
 		unsigned int olen = ip_hdrlen(skb) - sizeof(*ip);
@@ -330,7 +330,7 @@ static bool rdr_parse(struct sk_buff *skb, u8 pf, struct rdr_pkt *p)
 		 */
 		if (olen && rdr_msg(p, opts, olen, MUISP_AF_INET,
 				    muisp_uinfo_find_v4(opts, olen)))
-			p->query_len = olen;
+			p->added_len = olen;
 	} else {
 		p->proto = ipv6_hdr(skb)->nexthdr;
 		p->l4off = nh;
@@ -348,7 +348,7 @@ static bool rdr_parse(struct sk_buff *skb, u8 pf, struct rdr_pkt *p)
 			/* ... and on IPv6 in a header of its own */
 			if (rdr_msg(p, hdr, dlen, MUISP_AF_INET6,
 				    muisp_uinfo_find_v6(hdr, dlen)))
-				p->query_len = dlen;
+				p->added_len = dlen;
 			p->proto = hdr[0];
 			p->l4off = nh + dlen;
 		}
@@ -542,7 +542,7 @@ unsigned int muisp_uinfo_inbound(void *priv, struct sk_buff *skb,
 		if (uid == own->uid) {
 			if (count)
 				muisp_tag_count(own, skb, MUISP_TAG_RECV,
-						p.query_len);
+						p.added_len);
 			return NF_ACCEPT;
 		}
 		atomic64_inc(&mn->tag_spoofed);
@@ -552,7 +552,7 @@ unsigned int muisp_uinfo_inbound(void *priv, struct sk_buff *skb,
 		return NF_ACCEPT;
 	u = xa_load(&mn->tag_users, uid);
 	if (u && count) {	/* delivered to them, blocked or not */
-		muisp_tag_count(u, skb, MUISP_TAG_RECV, p.query_len);
+		muisp_tag_count(u, skb, MUISP_TAG_RECV, p.added_len);
 		return NF_ACCEPT;
 	}
 	if (!u || u->blocked || u->addr.family)

@@ -682,7 +682,10 @@ void muisp_uinfo_ack_arm(struct muisp_net *mn, u8 family, const void *host,
 			   (u64)pos << 32 | user);
 }
 
-/* Seal m (an Acknowledgment naming its user) for skb under k. */
+/*
+ * Seal m (an Acknowledgment naming its user) for skb under k; skb has
+ * room for a message of the meter's (meter_msg_fits()).
+ */
 static int ack_seal(struct muisp_agent_key *k, struct sk_buff *skb, u8 pf,
 		    struct muisp_uinfo *m)
 {
@@ -690,8 +693,6 @@ static int ack_seal(struct muisp_agent_key *k, struct sk_buff *skb, u8 pf,
 	const u8 *l4;
 	u8 l4buf[8];
 
-	if (!meter_msg_fits(skb, pf))
-		return -EINVAL;
 	if (pf == NFPROTO_IPV4) {
 		const struct iphdr *ip = ip_hdr(skb);
 
@@ -744,14 +745,17 @@ void muisp_uinfo_ack(struct muisp_net *mn, struct sk_buff *skb, u8 pf,
 	if (!a || READ_ONCE(a->scheme) != MUISP_AGENT_SCHEME_IN_BAND)
 		return;
 	k = rcu_dereference(a->k);
-	if (!k)
+	/* a packet with no room leaves the note where it is */
+	if (!k || !meter_msg_fits(skb, pf))
 		return;
 	slot = &k->ack[pos % MUISP_AGENT_ACKS];
 	due = READ_ONCE(*slot);
 	if (!due || due >> 32 != pos || cmpxchg(slot, due, 0) != due)
 		return;
 	m.user = (u32)due;
-	if (ack_seal(k, skb, pf, &m) || meter_push(skb, pf, &m)) {
+	if (ack_seal(k, skb, pf, &m) ||
+	    (pf == NFPROTO_IPV4 ? meter_push_v4(skb, &m) :
+				  meter_push_v6(skb, &m))) {
 		cmpxchg(slot, 0, due);	/* due still, unless noted anew */
 		return;
 	}

@@ -168,29 +168,24 @@ static int on_report_send(void *arg, const struct uinfod_report_msg *m)
 	return d->s ? uinfod_session_send_report(d->s, m) : -1;
 }
 
+/* Reports come only with REPORT (packet-based); any other is drained. */
 static int on_report(const struct muisp_nl_tag_report *r, void *arg)
 {
 	struct uinfod *d = arg;
 
-	uinfod_report_add(d->rep, r, now_ms(d));
+	if (d->rep)
+		uinfod_report_add(d->rep, r, now_ms(d));
 	return MNL_CB_OK;
 }
 
 static struct log_rl rl_overrun = LOG_RL_INIT(60, 1);
-
-/* Reports are sent only with REPORT (packet-based): others drain any. */
-static int on_report_drop(const struct muisp_nl_tag_report *r, void *arg)
-{
-	return MNL_CB_OK;
-}
 
 static void on_reports(struct muisp_nl *nl, void *arg)
 {
 	struct uinfod *d = arg;
 
 	for (unsigned int k = 0; k < REPORT_BATCH; k++) {
-		if (muisp_nl_recv_reports(
-			    nl, d->rep ? on_report : on_report_drop, d) == 0)
+		if (muisp_nl_recv_reports(nl, on_report, d) == 0)
 			continue;
 		if (errno == EAGAIN)
 			break;
