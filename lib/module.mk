@@ -14,6 +14,9 @@ LIB_CHANNEL_SRCS := lib/proto.c lib/contract.c
 # A blocking client of a daemon's operator socket (muispd, muisp-ipfixd):
 # muispctl, muisp-agentx, lib/stats_cat.
 LIB_OPCLIENT_SRCS := lib/opclient.c lib/proto.c
+# DHCPv4 messages (RFC 2131) and the IPv4/UDP packets a packet socket
+# carries them in: muisp-dhcpd (server), muisp-uinfod (users' leases).
+LIB_DHCP_SRCS := lib/dhcp_msg.c lib/udp4.c
 # muisp-dhcpd's SQLite lease store (the daemon; muispctl lease).
 LIB_LEASEDB_SRCS := lib/leasedb.c
 SQLITE_LIBS := $(shell $(PKG_CONFIG) --libs sqlite3 2>/dev/null || echo -lsqlite3)

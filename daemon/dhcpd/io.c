@@ -16,6 +16,7 @@
 
 #include "io.h"
 #include "log.h"
+#include "udp4.h"
 #include "witness.h"
 
 #ifndef IP_RECVFRAGSIZE
@@ -210,7 +211,7 @@ static int read_frame(struct srv_iface *ifc)
 	uint8_t pkt[60 + 8 + DHCP_MAX_PACKET];
 	struct sockaddr_ll ll;
 	socklen_t sl = sizeof(ll);
-	struct wit_frame f;
+	struct udp4_frame f;
 	ssize_t n;
 
 	n = recvfrom(ifc->pkt_fd, pkt, sizeof(pkt), MSG_DONTWAIT,
@@ -220,7 +221,7 @@ static int read_frame(struct srv_iface *ifc)
 	if (sl < sizeof(ll) || ll.sll_halen != 6 ||
 	    ll.sll_pkttype == PACKET_OUTGOING ||
 	    ll.sll_pkttype == PACKET_OTHERHOST ||
-	    wit_parse(pkt, (size_t)n, &f) < 0 || f.dport != 67)
+	    udp4_parse(pkt, (size_t)n, &f) < 0 || f.dport != 67)
 		return 1;
 	wit_add(ifc->wit, &f, ll.sll_addr);
 	return 1;
@@ -354,69 +355,6 @@ uint64_t io_wit_left(const struct srv_iface *ifc)
 	return ifc->wit_wait > now ? ifc->wit_wait - now : 0;
 }
 
-static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (len & 1)
-		sum += (uint32_t)(p[len - 1] << 8);
-	return sum;
-}
-
-static uint16_t csum_fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
-size_t io_build_udp(uint8_t *out, size_t max, uint32_t src, uint32_t dst,
-		    uint16_t sport, uint16_t dport, const uint8_t *payload,
-		    size_t len)
-{
-	size_t tot = 20 + 8 + len;
-	uint8_t *ip = out, *udp = out + 20, pseudo[12];
-	uint32_t sum;
-	uint16_t c;
-
-	if (tot > max || tot > 0xffff)
-		return 0;
-	memset(out, 0, 28);
-	ip[0] = 0x45;
-	ip[2] = (uint8_t)(tot >> 8);
-	ip[3] = (uint8_t)tot;
-	ip[8] = 64; /* TTL */
-	ip[9] = IPPROTO_UDP;
-	memcpy(ip + 12, &src, 4);
-	memcpy(ip + 16, &dst, 4);
-	c = csum_fold(csum_add(0, ip, 20));
-	ip[10] = (uint8_t)(c >> 8);
-	ip[11] = (uint8_t)c;
-	udp[0] = (uint8_t)(sport >> 8);
-	udp[1] = (uint8_t)sport;
-	udp[2] = (uint8_t)(dport >> 8);
-	udp[3] = (uint8_t)dport;
-	udp[4] = (uint8_t)((len + 8) >> 8);
-	udp[5] = (uint8_t)(len + 8);
-	memcpy(udp + 8, payload, len);
-	memcpy(pseudo, &src, 4);
-	memcpy(pseudo + 4, &dst, 4);
-	pseudo[8] = 0;
-	pseudo[9] = IPPROTO_UDP;
-	pseudo[10] = udp[4];
-	pseudo[11] = udp[5];
-	sum = csum_add(0, pseudo, 12);
-	sum = csum_add(sum, udp, len + 8);
-	c = csum_fold(sum);
-	if (!c)
-		c = 0xffff;
-	udp[6] = (uint8_t)(c >> 8);
-	udp[7] = (uint8_t)c;
-	return tot;
-}
-
 int io_send(struct server *s, const struct reply *r)
 {
 	struct srv_iface *ifc = r->ifc;
@@ -433,7 +371,7 @@ int io_send(struct server *s, const struct reply *r)
 		size_t len;
 
 		memcpy(ll.sll_addr, r->chaddr, 6);
-		len = io_build_udp(frame, sizeof(frame), htonl(ifc->server_id),
+		len = udp4_build(frame, sizeof(frame), htonl(ifc->server_id),
 				   r->dst, 67, r->dport, r->buf, r->len);
 		n = sendto(ifc->pkt_fd, frame, len, 0, (struct sockaddr *)&ll,
 			   sizeof(ll));

@@ -62,9 +62,5 @@ uint64_t io_wit_left(const struct srv_iface *ifc);
  * never become datagrams cannot fill the packet socket's queue. */
 void io_drain_frames(struct srv_iface *ifc, unsigned int max);
 int io_send(struct server *s, const struct reply *r);
-/* IPv4 + UDP headers for the packet socket (exposed for tests). */
-size_t io_build_udp(uint8_t *out, size_t max, uint32_t src, uint32_t dst,
-		    uint16_t sport, uint16_t dport, const uint8_t *payload,
-		    size_t len);
 
 #endif

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 # daemon/dhcpd: muisp-dhcpd, the DHCPv4 server.
-DHCPD_CORE_SRCS := daemon/dhcpd/packet.c daemon/dhcpd/pool.c \
+DHCPD_CORE_SRCS := $(LIB_DHCP_SRCS) daemon/dhcpd/pool.c \
 	daemon/dhcpd/source.c daemon/dhcpd/config.c daemon/dhcpd/server.c \
 	$(LIB_CONF_SRCS) $(LIB_LEASEDB_SRCS)
 DHCPD_SRCS := $(DHCPD_CORE_SRCS) daemon/dhcpd/io.c daemon/dhcpd/witness.c \

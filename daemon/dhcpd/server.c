@@ -906,7 +906,7 @@ void server_input(struct server *s, unsigned int idx, const uint8_t *buf,
 	count(s, ST_RX);
 	if (!src->has_mac)
 		count(s, ST_SOURCE_UNKNOWN);
-	e = dhcp_parse(buf, len, &m);
+	e = dhcp_parse(buf, len, BOOTREQUEST, &m);
 	if (e != DHCP_OK) {
 		count(s, perr_stat[e]);
 		if (now != s->drop_logged) {

@@ -28,7 +28,7 @@
 #include "kernel.h"
 #include "leasedb.h"
 #include "log.h"
-#include "packet.h"
+#include "dhcp_msg.h"
 #include "pool.h"
 #include "source.h"
 

@@ -5,31 +5,6 @@
 
 #include "witness.h"
 
-int wit_parse(const uint8_t *pkt, size_t len, struct wit_frame *f)
-{
-	size_t ihl, tot, ulen;
-
-	if (len < 20 || (pkt[0] >> 4) != 4)
-		return -1;
-	ihl = (size_t)(pkt[0] & 0x0f) * 4;
-	tot = (size_t)pkt[2] << 8 | pkt[3];
-	if (ihl < 20 || tot < ihl + 8 || tot > len)
-		return -1;
-	/* More fragments, or a fragment offset: not a whole datagram. */
-	if (((pkt[6] << 8 | pkt[7]) & 0x3fff) || pkt[9] != 17)
-		return -1;
-	ulen = (size_t)pkt[ihl + 4] << 8 | pkt[ihl + 5];
-	if (ulen < 8 || ihl + ulen > tot)
-		return -1;
-	memcpy(&f->saddr, pkt + 12, 4);
-	memcpy(&f->daddr, pkt + 16, 4);
-	f->sport = (uint16_t)(pkt[ihl] << 8 | pkt[ihl + 1]);
-	f->dport = (uint16_t)(pkt[ihl + 2] << 8 | pkt[ihl + 3]);
-	f->payload = pkt + ihl + 8;
-	f->len = ulen - 8;
-	return 0;
-}
-
 static uint32_t fnv1a(const uint8_t *p, size_t len)
 {
 	uint32_t h = 2166136261u;
@@ -50,7 +25,7 @@ void wit_init(struct witness *w)
 		w->e[i].used = 1;
 }
 
-void wit_add(struct witness *w, const struct wit_frame *f, const uint8_t *mac)
+void wit_add(struct witness *w, const struct udp4_frame *f, const uint8_t *mac)
 {
 	struct wit_entry *e = &w->e[w->next];
 	size_t n = f->len < WIT_PREFIX ? f->len : WIT_PREFIX;

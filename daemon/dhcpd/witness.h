@@ -24,25 +24,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "udp4.h"
+
 #define WIT_SLOTS  256
 #define WIT_PREFIX 600 /* payload bytes kept verbatim; the rest hashed */
-
-/* One IPv4/UDP frame as seen by the packet socket. */
-struct wit_frame {
-	uint32_t saddr, daddr; /* network order */
-	uint16_t sport, dport; /* host order */
-	const uint8_t *payload;
-	size_t len; /* UDP payload length */
-};
-
-/*
- * Parse an IPv4 packet (from the IP header: a SOCK_DGRAM packet socket)
- * carrying one unfragmented UDP datagram.  0, or -1 if it is anything
- * else (not IPv4, bad header length, a fragment, not UDP, lengths that do
- * not fit the buffer).  Checksums are the IP stack's business: a frame
- * whose datagram the stack drops simply never matches.
- */
-int wit_parse(const uint8_t *pkt, size_t len, struct wit_frame *f);
 
 struct wit_entry {
 	uint32_t saddr, daddr;
@@ -60,7 +45,7 @@ struct witness {
 
 void wit_init(struct witness *w);
 /* Record a frame from mac (the oldest entry goes if the ring is full). */
-void wit_add(struct witness *w, const struct wit_frame *f, const uint8_t *mac);
+void wit_add(struct witness *w, const struct udp4_frame *f, const uint8_t *mac);
 /* The oldest unused witness of this datagram: 1 and its MAC in mac (the
  * witness is used up), or 0. */
 int wit_take(struct witness *w, uint32_t saddr, uint32_t daddr, uint16_t sport,

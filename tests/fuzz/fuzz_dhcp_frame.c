@@ -18,11 +18,11 @@ static struct witness w;
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const uint8_t mac[6] = { 2, 1, 2, 3, 4, 5 };
-	struct wit_frame f;
+	struct udp4_frame f;
 	uint8_t got[6];
 
 	wit_init(&w);
-	if (wit_parse(data, size, &f) < 0)
+	if (udp4_parse(data, size, &f) < 0)
 		return 0;
 	if (f.payload < data + 28 || f.payload + f.len > data + size)
 		abort();

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/dhcpd/packet.h"
+#include "dhcp_msg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -75,8 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	len = dhcp_out_finish(&o);
 	if (len > o.max)
 		abort();
-	o.buf[0] = BOOTREQUEST;
-	if (dhcp_parse(o.buf, len, &back) != DHCP_OK)
+	if (dhcp_parse(o.buf, len, BOOTREPLY, &back) != DHCP_OK)
 		abort();
 	for (c = 1; c < 255; c++) {
 		const uint8_t *v;

@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * libFuzzer target for the muisp-dhcpd packet parser and, through it, the
- * option encoder: any datagram the parser accepts must have consistent
- * option slots, and re-encoding its options into a reply (splitting and
- * overloading as needed) must parse back to the same values.
+ * libFuzzer target for the DHCP packet parser (lib/dhcp_msg: requests as
+ * muisp-dhcpd reads them, replies as muisp-uinfod's leases read them)
+ * and, through it, the option encoder: any datagram the parser accepts
+ * must have consistent option slots, and re-encoding its options into a
+ * reply (splitting and overloading as needed) must parse back to the same
+ * values.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/dhcpd/packet.h"
+#include "dhcp_msg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -23,7 +25,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned int c;
 	size_t len, len2;
 
-	if (dhcp_parse(data, size, &m) != DHCP_OK)
+	/* the first byte chooses the side: a server's or a client's parse */
+	if (!size || (data[0] != BOOTREQUEST && data[0] != BOOTREPLY) ||
+	    dhcp_parse(data, size, data[0], &m) != DHCP_OK)
 		return 0;
 	if (m.type < DHCPDISCOVER || m.type > DHCPINFORM)
 		abort();
@@ -57,8 +61,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	len = dhcp_out_finish(&o);
 	if (len > o.max || len > sizeof(o.buf))
 		abort();
-	o.buf[0] = BOOTREQUEST;
-	if (dhcp_parse(o.buf, len, &m2) != DHCP_OK || m2.type != m.type)
+	if (dhcp_parse(o.buf, len, BOOTREPLY, &m2) != DHCP_OK ||
+	    m2.type != m.type)
 		abort();
 	for (c = 1; c < 255; c++) {
 		const uint8_t *a, *b;

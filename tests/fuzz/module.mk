@@ -5,10 +5,10 @@
 $(eval $(call fuzz_target,fuzz_ctl,tests/fuzz/fuzz_ctl.c lib/proto.c,))
 
 # muisp-dhcpd (DHCP): packet parser + re-encoding, option encoder alone
-$(eval $(call fuzz_target,fuzz_dhcp_packet,tests/fuzz/fuzz_dhcp_packet.c daemon/dhcpd/packet.c,))
-$(eval $(call fuzz_target,fuzz_dhcp_options,tests/fuzz/fuzz_dhcp_options.c daemon/dhcpd/packet.c,))
+$(eval $(call fuzz_target,fuzz_dhcp_packet,tests/fuzz/fuzz_dhcp_packet.c lib/dhcp_msg.c,))
+$(eval $(call fuzz_target,fuzz_dhcp_options,tests/fuzz/fuzz_dhcp_options.c lib/dhcp_msg.c,))
 # ... the packet socket's frames (witnesses), and the server's input path
-$(eval $(call fuzz_target,fuzz_dhcp_frame,tests/fuzz/fuzz_dhcp_frame.c daemon/dhcpd/witness.c,))
+$(eval $(call fuzz_target,fuzz_dhcp_frame,tests/fuzz/fuzz_dhcp_frame.c daemon/dhcpd/witness.c lib/udp4.c,))
 $(eval $(call fuzz_target,fuzz_dhcp_server,tests/fuzz/fuzz_dhcp_server.c $(DHCPD_CORE_SRCS) lib/log.c,$(LIB_LEASEDB_LIBS)))
 
 # IKE: VICI message codec, packet layer, framing and the CHILD_SA watcher

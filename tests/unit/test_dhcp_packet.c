@@ -10,7 +10,8 @@
 #include <cmocka.h>
 
 #include "daemon/dhcpd/io.h"
-#include "daemon/dhcpd/packet.h"
+#include "dhcp_msg.h"
+#include "udp4.h"
 #include "test_dhcp_build.h"
 
 static struct dhcp_msg m;
@@ -43,7 +44,7 @@ static void test_canned_discover(void **state)
 	size_t len;
 
 	canned_discover(&p);
-	assert_int_equal(dhcp_parse(p.b, p.len, &m), DHCP_OK);
+	assert_int_equal(dhcp_parse(p.b, p.len, BOOTREQUEST, &m), DHCP_OK);
 	assert_int_equal(m.type, DHCPDISCOVER);
 	assert_int_equal(m.op, BOOTREQUEST);
 	assert_int_equal(m.hlen, 6);
@@ -78,7 +79,7 @@ static void test_every_type(void **state)
 		tpkt_init(&p, 1, 1);
 		tpkt_type(&p, t);
 		tpkt_end(&p);
-		assert_int_equal(dhcp_parse(p.b, p.len, &m), DHCP_OK);
+		assert_int_equal(dhcp_parse(p.b, p.len, BOOTREQUEST, &m), DHCP_OK);
 		assert_int_equal(m.type, t);
 	}
 }
@@ -86,15 +87,15 @@ static void test_every_type(void **state)
 static void test_truncated(void **state)
 {
 	canned_discover(&p);
-	assert_int_equal(dhcp_parse(p.b, 0, &m), DHCP_ERR_TRUNCATED);
-	assert_int_equal(dhcp_parse(p.b, 100, &m), DHCP_ERR_TRUNCATED);
-	assert_int_equal(dhcp_parse(p.b, 239, &m), DHCP_ERR_TRUNCATED);
+	assert_int_equal(dhcp_parse(p.b, 0, BOOTREQUEST, &m), DHCP_ERR_TRUNCATED);
+	assert_int_equal(dhcp_parse(p.b, 100, BOOTREQUEST, &m), DHCP_ERR_TRUNCATED);
+	assert_int_equal(dhcp_parse(p.b, 239, BOOTREQUEST, &m), DHCP_ERR_TRUNCATED);
 	/* Header + cookie only: parses, but there is no message type. */
-	assert_int_equal(dhcp_parse(p.b, 240, &m), DHCP_ERR_BAD_TYPE);
+	assert_int_equal(dhcp_parse(p.b, 240, BOOTREQUEST, &m), DHCP_ERR_BAD_TYPE);
 	/* Cut in the middle of option 61's value. */
-	assert_int_equal(dhcp_parse(p.b, 246, &m), DHCP_ERR_OPT_OVERFLOW);
+	assert_int_equal(dhcp_parse(p.b, 246, BOOTREQUEST, &m), DHCP_ERR_OPT_OVERFLOW);
 	/* Cut right after an option code. */
-	assert_int_equal(dhcp_parse(p.b, 244, &m), DHCP_ERR_OPT_OVERFLOW);
+	assert_int_equal(dhcp_parse(p.b, 244, BOOTREQUEST, &m), DHCP_ERR_OPT_OVERFLOW);
 }
 
 static void test_oversized(void **state)
@@ -103,9 +104,9 @@ static void test_oversized(void **state)
 	tpkt_type(&p, 1);
 	tpkt_end(&p);
 	p.len = DHCP_MAX_PACKET + 1;
-	assert_int_equal(dhcp_parse(p.b, p.len, &m), DHCP_ERR_OVERSIZED);
+	assert_int_equal(dhcp_parse(p.b, p.len, BOOTREQUEST, &m), DHCP_ERR_OVERSIZED);
 	/* Exactly the limit is fine (PAD after END). */
-	assert_int_equal(dhcp_parse(p.b, DHCP_MAX_PACKET, &m), DHCP_OK);
+	assert_int_equal(dhcp_parse(p.b, DHCP_MAX_PACKET, BOOTREQUEST, &m), DHCP_OK);
 }
 
 static void test_bad_header(void **state)
@@ -114,15 +115,15 @@ static void test_bad_header(void **state)
 	tpkt_type(&p, 1);
 	tpkt_end(&p);
 	p.b[239] = 0x64;
-	assert_int_equal(dhcp_parse(p.b, p.len, &m), DHCP_ERR_BAD_MAGIC);
+	assert_int_equal(dhcp_parse(p.b, p.len, BOOTREQUEST, &m), DHCP_ERR_BAD_MAGIC);
 	p.b[239] = 0x63;
 	p.b[0] = 2;
-	assert_int_equal(dhcp_parse(p.b, p.len, &m), DHCP_ERR_BAD_OP);
+	assert_int_equal(dhcp_parse(p.b, p.len, BOOTREQUEST, &m), DHCP_ERR_BAD_OP);
 	p.b[0] = 1;
 	p.b[2] = 17;
-	assert_int_equal(dhcp_parse(p.b, p.len, &m), DHCP_ERR_BAD_HLEN);
+	assert_int_equal(dhcp_parse(p.b, p.len, BOOTREQUEST, &m), DHCP_ERR_BAD_HLEN);
 	p.b[2] = 16;
-	assert_int_equal(dhcp_parse(p.b, p.len, &m), DHCP_OK);
+	assert_int_equal(dhcp_parse(p.b, p.len, BOOTREQUEST, &m), DHCP_OK);
 }
 
 static void test_option_overflow(void **state)
@@ -132,7 +133,7 @@ static void test_option_overflow(void **state)
 	tpkt_init(&p, 1, 1);
 	tpkt_type(&p, 1);
 	tpkt_raw(&p, over, sizeof(over));
-	assert_int_equal(dhcp_parse(p.b, p.len, &m), DHCP_ERR_OPT_OVERFLOW);
+	assert_int_equal(dhcp_parse(p.b, p.len, BOOTREQUEST, &m), DHCP_ERR_OPT_OVERFLOW);
 }
 
 static void test_bad_type(void **state)
@@ -142,15 +143,15 @@ static void test_bad_type(void **state)
 	tpkt_init(&p, 1, 1);
 	tpkt_opt(&p, 53, two, 2);
 	tpkt_end(&p);
-	assert_int_equal(dhcp_parse(p.b, p.len, &m), DHCP_ERR_BAD_TYPE);
+	assert_int_equal(dhcp_parse(p.b, p.len, BOOTREQUEST, &m), DHCP_ERR_BAD_TYPE);
 	tpkt_init(&p, 1, 1);
 	tpkt_opt(&p, 53, &nine, 1);
 	tpkt_end(&p);
-	assert_int_equal(dhcp_parse(p.b, p.len, &m), DHCP_ERR_BAD_TYPE);
+	assert_int_equal(dhcp_parse(p.b, p.len, BOOTREQUEST, &m), DHCP_ERR_BAD_TYPE);
 	tpkt_init(&p, 1, 1);
 	tpkt_opt(&p, 53, &zero, 1);
 	tpkt_end(&p);
-	assert_int_equal(dhcp_parse(p.b, p.len, &m), DHCP_ERR_BAD_TYPE);
+	assert_int_equal(dhcp_parse(p.b, p.len, BOOTREQUEST, &m), DHCP_ERR_BAD_TYPE);
 }
 
 static void test_bad_option_lengths(void **state)
@@ -169,7 +170,7 @@ static void test_bad_option_lengths(void **state)
 		tpkt_type(&p, 3);
 		tpkt_opt(&p, bad[i].code, zeros, bad[i].len);
 		tpkt_end(&p);
-		assert_int_equal(dhcp_parse(p.b, p.len, &m),
+		assert_int_equal(dhcp_parse(p.b, p.len, BOOTREQUEST, &m),
 				 DHCP_ERR_BAD_OPTLEN);
 	}
 }
@@ -184,12 +185,12 @@ static void test_end_and_pad(void **state)
 	tpkt_end(&p);
 	/* After END nothing is parsed, not even an overflowing option. */
 	tpkt_raw(&p, junk, sizeof(junk));
-	assert_int_equal(dhcp_parse(p.b, p.len, &m), DHCP_OK);
+	assert_int_equal(dhcp_parse(p.b, p.len, BOOTREQUEST, &m), DHCP_OK);
 	assert_false(dhcp_has_opt(&m, OPT_HOSTNAME));
 	/* No END at all: accepted up to the end of the datagram. */
 	tpkt_init(&p, 1, 1);
 	tpkt_type(&p, 1);
-	assert_int_equal(dhcp_parse(p.b, p.len, &m), DHCP_OK);
+	assert_int_equal(dhcp_parse(p.b, p.len, BOOTREQUEST, &m), DHCP_OK);
 }
 
 static void test_split_option_concatenated(void **state)
@@ -202,7 +203,7 @@ static void test_split_option_concatenated(void **state)
 	tpkt_type(&p, 1);
 	tpkt_opt(&p, 6, "\x0a\x00\x00\x02", 4);
 	tpkt_end(&p);
-	assert_int_equal(dhcp_parse(p.b, p.len, &m), DHCP_OK);
+	assert_int_equal(dhcp_parse(p.b, p.len, BOOTREQUEST, &m), DHCP_OK);
 	v = dhcp_opt(&m, 6, &len);
 	assert_int_equal(len, 8);
 	assert_memory_equal(v, "\x0a\x00\x00\x01\x0a\x00\x00\x02", 8);
@@ -233,7 +234,7 @@ static void test_overload_both(void **state)
 	       "\x36\x04\xc0\x00\x02\x01"
 	       "\xff",
 	       10);
-	assert_int_equal(dhcp_parse(p.b, p.len, &m), DHCP_OK);
+	assert_int_equal(dhcp_parse(p.b, p.len, BOOTREQUEST, &m), DHCP_OK);
 	assert_int_equal(m.overload, 3);
 	v = dhcp_opt(&m, OPT_HOSTNAME, &len);
 	assert_int_equal(len, 5);
@@ -255,7 +256,7 @@ static void test_overload_file_only(void **state)
 	memcpy(p.b + DHCP_FILE_OFF, "\x35\x01\x01\xff", 4);
 	/* sname is not overloaded: garbage there is ignored. */
 	memcpy(p.b + DHCP_SNAME_OFF, "\x0c\xff", 2);
-	assert_int_equal(dhcp_parse(p.b, p.len, &m), DHCP_OK);
+	assert_int_equal(dhcp_parse(p.b, p.len, BOOTREQUEST, &m), DHCP_OK);
 	assert_int_equal(m.type, DHCPDISCOVER);
 }
 
@@ -270,31 +271,31 @@ static void test_overload_errors(void **state)
 	tpkt_end(&p);
 	p.b[DHCP_FILE_OFF + 126] = 12;
 	p.b[DHCP_FILE_OFF + 127] = 5;
-	assert_int_equal(dhcp_parse(p.b, p.len, &m), DHCP_ERR_OPT_OVERFLOW);
+	assert_int_equal(dhcp_parse(p.b, p.len, BOOTREQUEST, &m), DHCP_ERR_OPT_OVERFLOW);
 	/* Option 52 inside the overloaded field. */
 	tpkt_init(&p, 1, 1);
 	tpkt_type(&p, 1);
 	tpkt_opt(&p, 52, &ov, 1);
 	tpkt_end(&p);
 	memcpy(p.b + DHCP_FILE_OFF, "\x34\x01\x02\xff", 4);
-	assert_int_equal(dhcp_parse(p.b, p.len, &m), DHCP_ERR_BAD_OVERLOAD);
+	assert_int_equal(dhcp_parse(p.b, p.len, BOOTREQUEST, &m), DHCP_ERR_BAD_OVERLOAD);
 	/* Bad value, bad length, twice. */
 	tpkt_init(&p, 1, 1);
 	tpkt_type(&p, 1);
 	tpkt_opt(&p, 52, &bad, 1);
 	tpkt_end(&p);
-	assert_int_equal(dhcp_parse(p.b, p.len, &m), DHCP_ERR_BAD_OVERLOAD);
+	assert_int_equal(dhcp_parse(p.b, p.len, BOOTREQUEST, &m), DHCP_ERR_BAD_OVERLOAD);
 	tpkt_init(&p, 1, 1);
 	tpkt_type(&p, 1);
 	tpkt_opt(&p, 52, two, 2);
 	tpkt_end(&p);
-	assert_int_equal(dhcp_parse(p.b, p.len, &m), DHCP_ERR_BAD_OVERLOAD);
+	assert_int_equal(dhcp_parse(p.b, p.len, BOOTREQUEST, &m), DHCP_ERR_BAD_OVERLOAD);
 	tpkt_init(&p, 1, 1);
 	tpkt_type(&p, 1);
 	tpkt_opt(&p, 52, &ov, 1);
 	tpkt_opt(&p, 52, &ov, 1);
 	tpkt_end(&p);
-	assert_int_equal(dhcp_parse(p.b, p.len, &m), DHCP_ERR_BAD_OVERLOAD);
+	assert_int_equal(dhcp_parse(p.b, p.len, BOOTREQUEST, &m), DHCP_ERR_BAD_OVERLOAD);
 }
 
 static void test_perr_names(void **state)
@@ -310,7 +311,7 @@ static size_t reparse(struct dhcp_out *out)
 	size_t len = dhcp_out_finish(out);
 
 	out->buf[0] = BOOTREQUEST;
-	assert_int_equal(dhcp_parse(out->buf, len, &m), DHCP_OK);
+	assert_int_equal(dhcp_parse(out->buf, len, BOOTREQUEST, &m), DHCP_OK);
 	return len;
 }
 
@@ -320,7 +321,7 @@ static void test_encode_basic(void **state)
 	size_t len;
 
 	canned_discover(&p);
-	assert_int_equal(dhcp_parse(p.b, p.len, &m), DHCP_OK);
+	assert_int_equal(dhcp_parse(p.b, p.len, BOOTREQUEST, &m), DHCP_OK);
 	dhcp_out_init(&o, &m, dhcp_reply_max(&m));
 	assert_int_equal(o.buf[0], BOOTREPLY);
 	assert_memory_equal(o.buf + 4, p.b + 4, 4);    /* xid */
@@ -351,7 +352,7 @@ static void test_encode_long_option_split(void **state)
 	tpkt_init(&p, 1, 1);
 	tpkt_type(&p, 1);
 	tpkt_end(&p);
-	assert_int_equal(dhcp_parse(p.b, p.len, &m), DHCP_OK);
+	assert_int_equal(dhcp_parse(p.b, p.len, BOOTREQUEST, &m), DHCP_OK);
 	dhcp_out_init(&o, &m, DHCP_DEFAULT_REPLY);
 	dhcp_out_put_u8(&o, OPT_MSG_TYPE, DHCPACK);
 	assert_int_equal(dhcp_out_put(&o, 224, big, sizeof(big)), 0);
@@ -378,7 +379,7 @@ static void test_encode_overload(void **state)
 	tpkt_init(&p, 1, 1);
 	tpkt_type(&p, 1);
 	tpkt_end(&p);
-	assert_int_equal(dhcp_parse(p.b, p.len, &m), DHCP_OK);
+	assert_int_equal(dhcp_parse(p.b, p.len, BOOTREQUEST, &m), DHCP_OK);
 	/* 548 bytes: 308 of options field, minus 4 reserved */
 	dhcp_out_init(&o, &m, 548);
 	dhcp_out_put_u8(&o, OPT_MSG_TYPE, DHCPACK);
@@ -411,28 +412,28 @@ static void test_reply_max(void **state)
 	tpkt_init(&p, 1, 1);
 	tpkt_type(&p, 1);
 	tpkt_end(&p);
-	dhcp_parse(p.b, p.len, &m);
+	dhcp_parse(p.b, p.len, BOOTREQUEST, &m);
 	assert_int_equal(dhcp_reply_max(&m), DHCP_DEFAULT_REPLY);
 	mms[0] = 0x05;
 	mms[1] = 0xdc; /* 1500 */
 	tpkt_init(&p, 1, 1);
 	tpkt_type(&p, 1);
 	tpkt_opt(&p, 57, mms, 2);
-	dhcp_parse(p.b, p.len, &m);
+	dhcp_parse(p.b, p.len, BOOTREQUEST, &m);
 	assert_int_equal(dhcp_reply_max(&m), 1472);
 	mms[0] = 0;
 	mms[1] = 10; /* nonsense: clamp to 548 */
 	tpkt_init(&p, 1, 1);
 	tpkt_type(&p, 1);
 	tpkt_opt(&p, 57, mms, 2);
-	dhcp_parse(p.b, p.len, &m);
+	dhcp_parse(p.b, p.len, BOOTREQUEST, &m);
 	assert_int_equal(dhcp_reply_max(&m), 548);
 	mms[0] = 0xff;
 	mms[1] = 0xff;
 	tpkt_init(&p, 1, 1);
 	tpkt_type(&p, 1);
 	tpkt_opt(&p, 57, mms, 2);
-	dhcp_parse(p.b, p.len, &m);
+	dhcp_parse(p.b, p.len, BOOTREQUEST, &m);
 	assert_int_equal(dhcp_reply_max(&m), 1472);
 }
 
@@ -457,7 +458,7 @@ static void test_udp_frame(void **state)
 
 	for (i = 0; i < sizeof(payload); i++)
 		payload[i] = (uint8_t)(i * 7);
-	len = io_build_udp(out, sizeof(out), src, dst, 67, 68, payload,
+	len = udp4_build(out, sizeof(out), src, dst, 67, 68, payload,
 			   sizeof(payload));
 	assert_int_equal(len, 20 + 8 + 301);
 	assert_int_equal(out[0], 0x45);
@@ -475,7 +476,7 @@ static void test_udp_frame(void **state)
 	pseudo[11] = out[25];
 	assert_int_equal(fold(out + 20, 309, fold(pseudo, 12, 0)), 0xffff);
 	assert_memory_equal(out + 28, payload, sizeof(payload));
-	assert_int_equal(io_build_udp(out, 100, src, dst, 67, 68, payload,
+	assert_int_equal(udp4_build(out, 100, src, dst, 67, 68, payload,
 				      sizeof(payload)),
 			 0);
 }

@@ -39,16 +39,16 @@ static size_t build(uint8_t s, uint8_t v, size_t n)
 	uint8_t pay[1600];
 
 	memset(pay, v, n);
-	return io_build_udp(pkt, sizeof(pkt), htonl(0x0a000000u + s),
+	return udp4_build(pkt, sizeof(pkt), htonl(0x0a000000u + s),
 			    htonl(0x0a000001u), 68, 67, pay, n);
 }
 
 static void test_parse(void **state)
 {
-	struct wit_frame f;
+	struct udp4_frame f;
 	size_t len = build(5, 0xab, 300);
 
-	assert_int_equal(wit_parse(pkt, len, &f), 0);
+	assert_int_equal(udp4_parse(pkt, len, &f), 0);
 	assert_int_equal(f.saddr, htonl(0x0a000005u));
 	assert_int_equal(f.daddr, htonl(0x0a000001u));
 	assert_int_equal(f.sport, 68);
@@ -56,33 +56,33 @@ static void test_parse(void **state)
 	assert_int_equal(f.len, 300);
 	assert_ptr_equal(f.payload, pkt + 28);
 	/* Ethernet padding after the datagram is ignored. */
-	assert_int_equal(wit_parse(pkt, len + 10, &f), 0);
+	assert_int_equal(udp4_parse(pkt, len + 10, &f), 0);
 	assert_int_equal(f.len, 300);
 	/* Refused: short, IPv6, header length, total length past the
 	 * buffer, a fragment (MF, offset), not UDP, UDP length. */
-	assert_int_equal(wit_parse(pkt, 19, &f), -1);
-	assert_int_equal(wit_parse(pkt, len - 1, &f), -1);
+	assert_int_equal(udp4_parse(pkt, 19, &f), -1);
+	assert_int_equal(udp4_parse(pkt, len - 1, &f), -1);
 	pkt[0] = 0x65;
-	assert_int_equal(wit_parse(pkt, len, &f), -1);
+	assert_int_equal(udp4_parse(pkt, len, &f), -1);
 	pkt[0] = 0x44;
-	assert_int_equal(wit_parse(pkt, len, &f), -1);
+	assert_int_equal(udp4_parse(pkt, len, &f), -1);
 	pkt[0] = 0x45;
 	pkt[6] = 0x20; /* MF */
-	assert_int_equal(wit_parse(pkt, len, &f), -1);
+	assert_int_equal(udp4_parse(pkt, len, &f), -1);
 	pkt[6] = 0x00;
 	pkt[7] = 0x01; /* offset 8 */
-	assert_int_equal(wit_parse(pkt, len, &f), -1);
+	assert_int_equal(udp4_parse(pkt, len, &f), -1);
 	pkt[7] = 0x00;
 	pkt[6] = 0x40; /* DF alone is fine */
-	assert_int_equal(wit_parse(pkt, len, &f), 0);
+	assert_int_equal(udp4_parse(pkt, len, &f), 0);
 	pkt[9] = 6;
-	assert_int_equal(wit_parse(pkt, len, &f), -1);
+	assert_int_equal(udp4_parse(pkt, len, &f), -1);
 	pkt[9] = 17;
 	pkt[24] = 0;
 	pkt[25] = 7; /* UDP length below its header */
-	assert_int_equal(wit_parse(pkt, len, &f), -1);
+	assert_int_equal(udp4_parse(pkt, len, &f), -1);
 	pkt[24] = 0x10; /* past the IP datagram */
-	assert_int_equal(wit_parse(pkt, len, &f), -1);
+	assert_int_equal(udp4_parse(pkt, len, &f), -1);
 }
 
 static const uint8_t m1[6] = { 2, 0, 0, 0, 0, 1 }, m2[6] = { 2, 0, 0, 0, 0, 2 };
@@ -90,9 +90,9 @@ static const uint8_t m1[6] = { 2, 0, 0, 0, 0, 1 }, m2[6] = { 2, 0, 0, 0, 0, 2 };
 static void add(struct witness *w, uint8_t s, uint8_t v, size_t n,
 		const uint8_t *mac)
 {
-	struct wit_frame f;
+	struct udp4_frame f;
 
-	assert_int_equal(wit_parse(pkt, build(s, v, n), &f), 0);
+	assert_int_equal(udp4_parse(pkt, build(s, v, n), &f), 0);
 	wit_add(w, &f, mac);
 }
 

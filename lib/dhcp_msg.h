@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * DHCPv4 wire format (RFC 2131 section 2, RFC 2132 options, RFC 3396 long
- * options): strict parsing into struct dhcp_msg and encoding of replies.
+ * options): strict parsing into struct dhcp_msg and encoding of replies
+ * (muisp-dhcpd) and requests (muisp-uinfod's users' leases).
  *
  * Parsing never reads outside the buffer it is given and rejects:
  *   - datagrams shorter than the fixed header + magic cookie (TRUNCATED),
  *     longer than DHCP_MAX_PACKET (OVERSIZED),
- *   - a wrong magic cookie (BAD_MAGIC), op != BOOTREQUEST (BAD_OP),
+ *   - a wrong magic cookie (BAD_MAGIC), an op other than the one asked
+ *     for (BAD_OP),
  *     hlen > 16 (BAD_HLEN),
  *   - an option whose length runs past its area (OPT_OVERFLOW), in the
  *     options field or in an overloaded file/sname field,
@@ -18,8 +20,8 @@
  * Options split into several instances are concatenated in the order
  * options field, file, sname (RFC 3396 section 7).
  */
-#ifndef MUISP_DHCPD_PACKET_H
-#define MUISP_DHCPD_PACKET_H
+#ifndef MUISP_DHCP_MSG_H
+#define MUISP_DHCP_MSG_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -113,7 +115,10 @@ const uint8_t *dhcp_opt(const struct dhcp_msg *m, uint8_t code, size_t *len);
 /* Option 50/54 as a network-order address, 0 if absent. */
 uint32_t dhcp_opt_addr(const struct dhcp_msg *m, uint8_t code);
 
-enum dhcp_perr dhcp_parse(const uint8_t *buf, size_t len, struct dhcp_msg *m);
+/* A message of op (BOOTREQUEST for a server, BOOTREPLY for a client;
+ * another is BAD_OP). */
+enum dhcp_perr dhcp_parse(const uint8_t *buf, size_t len, uint8_t op,
+			  struct dhcp_msg *m);
 
 /*
  * Reply encoder.  dhcp_out_init() writes the fixed header (op BOOTREPLY,
@@ -136,6 +141,11 @@ struct dhcp_out {
 };
 
 void dhcp_out_init(struct dhcp_out *o, const struct dhcp_msg *req, size_t max);
+/* A client's BOOTREQUEST (Ethernet, mac; ciaddr in network order, 0 for
+ * none; no flags: a reply may come unicast to mac) of at most 548 bytes,
+ * the size every server takes; options as for a reply. */
+void dhcp_out_request(struct dhcp_out *o, uint32_t xid, const uint8_t mac[6],
+		      uint32_t ciaddr);
 int dhcp_out_put(struct dhcp_out *o, uint8_t code, const void *val, size_t len);
 int dhcp_out_put_u32(struct dhcp_out *o, uint8_t code, uint32_t host);
 int dhcp_out_put_u8(struct dhcp_out *o, uint8_t code, uint8_t v);

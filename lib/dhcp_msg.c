@@ -3,7 +3,7 @@
 #include <arpa/inet.h>
 #include <string.h>
 
-#include "packet.h"
+#include "dhcp_msg.h"
 
 static const char *const perr_names[DHCP_ERR__MAX] = {
 	[DHCP_OK] = "ok",
@@ -112,7 +112,8 @@ static int bad_len(const struct dhcp_msg *m, uint8_t code, size_t min,
 	       (m->opt_len[code] < min || m->opt_len[code] > max);
 }
 
-enum dhcp_perr dhcp_parse(const uint8_t *buf, size_t len, struct dhcp_msg *m)
+enum dhcp_perr dhcp_parse(const uint8_t *buf, size_t len, uint8_t op,
+			  struct dhcp_msg *m)
 {
 	struct {
 		const uint8_t *p;
@@ -136,7 +137,7 @@ enum dhcp_perr dhcp_parse(const uint8_t *buf, size_t len, struct dhcp_msg *m)
 	m->htype = buf[1];
 	m->hlen = buf[2];
 	m->hops = buf[3];
-	if (m->op != BOOTREQUEST)
+	if (m->op != op)
 		return DHCP_ERR_BAD_OP;
 	if (m->hlen > 16)
 		return DHCP_ERR_BAD_HLEN;
@@ -218,9 +219,11 @@ size_t dhcp_reply_max(const struct dhcp_msg *req)
 	return max;
 }
 
-void dhcp_out_init(struct dhcp_out *o, const struct dhcp_msg *req, size_t max)
+/* The fixed header's common part and the magic cookie. */
+static void out_header(struct dhcp_out *o, uint8_t op, uint8_t htype,
+		       uint8_t hlen, uint32_t xid, const uint8_t chaddr[16],
+		       size_t max)
 {
-	uint16_t flags = htons(req->flags);
 	uint32_t magic = htonl(DHCP_MAGIC);
 
 	if (max > sizeof(o->buf))
@@ -229,15 +232,33 @@ void dhcp_out_init(struct dhcp_out *o, const struct dhcp_msg *req, size_t max)
 		max = DHCP_MIN_REPLY;
 	memset(o, 0, sizeof(*o));
 	o->max = max;
-	o->buf[0] = BOOTREPLY;
-	o->buf[1] = req->htype;
-	o->buf[2] = req->hlen;
-	memcpy(o->buf + 4, &req->xid, 4);
-	memcpy(o->buf + 10, &flags, 2);
-	memcpy(o->buf + 24, &req->giaddr, 4);
-	memcpy(o->buf + 28, req->chaddr, 16);
+	o->buf[0] = op;
+	o->buf[1] = htype;
+	o->buf[2] = hlen;
+	memcpy(o->buf + 4, &xid, 4);
+	memcpy(o->buf + 28, chaddr, 16);
 	memcpy(o->buf + DHCP_FIXED_LEN, &magic, 4);
 	o->opt_pos = DHCP_MIN_LEN;
+}
+
+void dhcp_out_init(struct dhcp_out *o, const struct dhcp_msg *req, size_t max)
+{
+	uint16_t flags = htons(req->flags);
+
+	out_header(o, BOOTREPLY, req->htype, req->hlen, req->xid, req->chaddr,
+		   max);
+	memcpy(o->buf + 10, &flags, 2);
+	memcpy(o->buf + 24, &req->giaddr, 4);
+}
+
+void dhcp_out_request(struct dhcp_out *o, uint32_t xid, const uint8_t mac[6],
+		      uint32_t ciaddr)
+{
+	uint8_t chaddr[16] = { 0 };
+
+	memcpy(chaddr, mac, 6);
+	out_header(o, BOOTREQUEST, 1, 6, xid, chaddr, DHCP_MIN_REPLY);
+	memcpy(o->buf + 12, &ciaddr, 4);
 }
 
 /* Bytes left for one more option instance in the current area, keeping
