@@ -1032,12 +1032,12 @@ static void test_cli_lease(void **state)
 			     "192.0.2.12", NULL),
 			 EXIT_OK);
 	assert_string_equal(
-		out_txt,
-		"{\"addr\":\"192.0.2.12\",\"state\":\"quarantine\","
-		"\"mac\":\"02:00:00:00:00:11\","
-		"\"client_id\":\"01:02:00:00:00:00:11\",\"hostname\":null,"
-		"\"iface\":\"lan0\",\"starts_s\":999999000,"
-		"\"expires_s\":1000000000,\"remaining_s\":0}\n");
+		out_txt, "{\"addr\":\"192.0.2.12\",\"state\":\"quarantine\","
+			 "\"mac\":\"02:00:00:00:00:11\","
+			 "\"client_id\":\"01:02:00:00:00:00:11\",\"iaid\":null,"
+			 "\"hostname\":null,"
+			 "\"iface\":\"lan0\",\"starts_s\":999999000,"
+			 "\"expires_s\":1000000000,\"remaining_s\":0}\n");
 	assert_int_equal(run("lease", "--db", path, "show", "192.0.2.12", NULL),
 			 EXIT_OK);
 	assert_non_null(strstr(out_txt, "EXPIRES:   2001-09-09T01:46:40Z\n"
@@ -1050,7 +1050,8 @@ static void test_cli_lease(void **state)
 		out_txt,
 		"[{\"addr\":\"192.0.2.10\","
 		"\"state\":\"leased\",\"mac\":\"02:00:00:00:00:10\","
-		"\"client_id\":null,\"hostname\":\"alice\",\"iface\":\"lan0\","
+		"\"client_id\":null,\"iaid\":null,\"hostname\":\"alice\","
+		"\"iface\":\"lan0\","
 		"\"starts_s\":4102444000,\"expires_s\":4102444800,"
 		"\"remaining_s\":"));
 	assert_non_null(strstr(out_txt, "},{\"addr\":\"192.0.2.11\","));
@@ -1059,7 +1060,7 @@ static void test_cli_lease(void **state)
 	assert_non_null(strstr(
 		out_txt,
 		"\n192.0.2.13  free        "
-		"02:00:00:00:00:11  01:02:00:00:00:00:11  -         lan0   "
+		"02:00:00:00:00:11  01:02:00:00:00:00:11  -     -         lan0   "
 		"-                     -                     -\n"));
 	assert_int_equal(run("-j", "lease", "--db", path, "stats", NULL),
 			 EXIT_OK);

@@ -27,6 +27,7 @@ enum {
 	C_STATE,
 	C_MAC,
 	C_CLIENT_ID,
+	C_IAID,
 	C_HOSTNAME,
 	C_IFACE,
 	C_STARTS,
@@ -38,6 +39,7 @@ static const struct out_col cols[] = {
 	[C_STATE] = { "state", "STATE" },
 	[C_MAC] = { "mac", "MAC" },
 	[C_CLIENT_ID] = { "client_id", "CLIENT_ID" },
+	[C_IAID] = { "iaid", "IAID" },
 	[C_HOSTNAME] = { "hostname", "HOSTNAME" },
 	[C_IFACE] = { "iface", "IFACE" },
 	[C_STARTS] = { "starts_s", "STARTS" },
@@ -98,11 +100,26 @@ static int client_id_hex(const struct lease_rec *r, char *buf, size_t len)
 	return 0;
 }
 
+/*
+ * An RFC 4361 client identifier (type 255, IAID, DUID) names which of a
+ * host's interfaces, or of its users, holds the lease: muisp-uinfod puts
+ * a local user's uid there.  0 with *iaid, or -1 for another kind.
+ */
+static int client_iaid(const struct lease_rec *r, uint32_t *iaid)
+{
+	if (r->keylen < 1 + 1 + 4 + 2 || r->key[0] != 'I' || r->key[1] != 255)
+		return -1;
+	*iaid = (uint32_t)r->key[2] << 24 | (uint32_t)r->key[3] << 16 |
+		(uint32_t)r->key[4] << 8 | r->key[5];
+	return 0;
+}
+
 static int row(const struct lease_rec *r, void *arg)
 {
 	struct out_table *t = arg;
 	char ip[INET_ADDRSTRLEN], hw[49], cid[3 * 256], tbuf[32];
 	int64_t now = (int64_t)time(NULL), left;
+	uint32_t iaid;
 
 	if (out_row(t) < 0)
 		return -1;
@@ -114,6 +131,8 @@ static int row(const struct lease_rec *r, void *arg)
 	}
 	if (client_id_hex(r, cid, sizeof(cid)) == 0)
 		out_str(t, C_CLIENT_ID, cid);
+	if (client_iaid(r, &iaid) == 0)
+		out_u64(t, C_IAID, iaid);
 	if (r->hostname[0])
 		out_str(t, C_HOSTNAME, r->hostname);
 	if (r->iface[0])
