@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* IPv4/UDP packets on a packet socket: see udp4.h. */
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <netinet/in.h>
 #include <string.h>
 
@@ -48,7 +50,7 @@ int udp4_parse(const uint8_t *pkt, size_t len, struct udp4_frame *f)
 	return 0;
 }
 
-int udp4_sums_ok(const uint8_t *pkt, const struct udp4_frame *f)
+int udp4_sums_ok(const uint8_t *pkt, const struct udp4_frame *f, int check_udp)
 {
 	size_t ihl = (size_t)(pkt[0] & 0x0f) * 4;
 	const uint8_t *udp = pkt + ihl;
@@ -57,7 +59,7 @@ int udp4_sums_ok(const uint8_t *pkt, const struct udp4_frame *f)
 
 	if (csum_fold(csum_add(0, pkt, ihl)))
 		return 0;
-	if (!udp[6] && !udp[7]) /* the sender computed none */
+	if (!check_udp || (!udp[6] && !udp[7])) /* none computed */
 		return 1;
 	memcpy(pseudo, pkt + 12, 8);
 	pseudo[8] = 0;
@@ -69,8 +71,8 @@ int udp4_sums_ok(const uint8_t *pkt, const struct udp4_frame *f)
 }
 
 size_t udp4_build(uint8_t *out, size_t max, uint32_t src, uint32_t dst,
-		    uint16_t sport, uint16_t dport, const uint8_t *payload,
-		    size_t len)
+		  uint16_t sport, uint16_t dport, const uint8_t *payload,
+		  size_t len)
 {
 	size_t tot = 20 + 8 + len;
 	uint8_t *ip = out, *udp = out + 20, pseudo[12];
@@ -111,4 +113,29 @@ size_t udp4_build(uint8_t *out, size_t max, uint32_t src, uint32_t dst,
 	udp[6] = (uint8_t)(c >> 8);
 	udp[7] = (uint8_t)c;
 	return tot;
+}
+
+void udp4_filter(struct sock_filter insn[UDP4_FILTER_LEN], uint16_t dport)
+{
+	const struct sock_filter prog[UDP4_FILTER_LEN] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_AD_OFF + SKF_AD_PKTTYPE),
+		BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, PACKET_OTHERHOST, 12, 0),
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS,
+			 SKF_AD_OFF + SKF_AD_PROTOCOL),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IP, 0, 10),
+		BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 0),
+		BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0xf0),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x40, 0, 7),
+		BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 9),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_UDP, 0, 5),
+		BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 6),
+		BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x3fff, 3, 0),
+		BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0),
+		BPF_STMT(BPF_LD | BPF_H | BPF_IND, 2),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, dport, 1, 0),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+		BPF_STMT(BPF_RET | BPF_K, 0xffff),
+	};
+
+	memcpy(insn, prog, sizeof(prog));
 }

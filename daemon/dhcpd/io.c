@@ -62,32 +62,6 @@ int io_iface_addr(const char *name, uint32_t *addr)
 }
 
 /*
- * The packet socket's filter (SOCK_DGRAM: offsets from the IP header):
- * frames to this host (unicast, broadcast, multicast; not ones the host
- * sends, not another host's seen in promiscuous mode) of EtherType IPv4
- * (the socket sees every protocol: see open_packet) carrying IPv4, UDP,
- * not a fragment, to port 67.
- */
-static struct sock_filter frame_filter[] = {
-	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_AD_OFF + SKF_AD_PKTTYPE),
-	BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, PACKET_OTHERHOST, 12, 0),
-	BPF_STMT(BPF_LD | BPF_W | BPF_ABS, SKF_AD_OFF + SKF_AD_PROTOCOL),
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IP, 0, 10),
-	BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 0),
-	BPF_STMT(BPF_ALU | BPF_AND | BPF_K, 0xf0),
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 0x40, 0, 7),
-	BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 9),
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_UDP, 0, 5),
-	BPF_STMT(BPF_LD | BPF_H | BPF_ABS, 6),
-	BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x3fff, 3, 0),
-	BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0),
-	BPF_STMT(BPF_LD | BPF_H | BPF_IND, 2),
-	BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 67, 1, 0),
-	BPF_STMT(BPF_RET | BPF_K, 0),
-	BPF_STMT(BPF_RET | BPF_K, 0xffff),
-};
-
-/*
  * The packet socket: replies to clients without an address (sent with
  * sendto to chaddr) and the frames of requests.  Opened with protocol 0,
  * which receives nothing, filtered, then bound to the interface.
@@ -105,10 +79,8 @@ static struct sock_filter frame_filter[] = {
  */
 static int open_packet(struct srv_iface *ifc)
 {
-	struct sock_fprog prog = {
-		.len = sizeof(frame_filter) / sizeof(frame_filter[0]),
-		.filter = frame_filter,
-	};
+	struct sock_filter insn[UDP4_FILTER_LEN];
+	struct sock_fprog prog = { .len = UDP4_FILTER_LEN, .filter = insn };
 	struct sockaddr_ll ll = {
 		.sll_family = AF_PACKET,
 		.sll_protocol = htons(ETH_P_ALL),
@@ -116,6 +88,7 @@ static int open_packet(struct srv_iface *ifc)
 	};
 	int rcv = 2 << 20, one = 1;
 
+	udp4_filter(insn, 67);
 	ifc->pkt_fd =
 		socket(AF_PACKET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (ifc->pkt_fd < 0)
@@ -372,7 +345,7 @@ int io_send(struct server *s, const struct reply *r)
 
 		memcpy(ll.sll_addr, r->chaddr, 6);
 		len = udp4_build(frame, sizeof(frame), htonl(ifc->server_id),
-				   r->dst, 67, r->dport, r->buf, r->len);
+				 r->dst, 67, r->dport, r->buf, r->len);
 		n = sendto(ifc->pkt_fd, frame, len, 0, (struct sockaddr *)&ll,
 			   sizeof(ll));
 	} else {

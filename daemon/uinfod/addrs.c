@@ -77,7 +77,8 @@ static struct nlmsghdr *rt_msg(struct rt *r, uint16_t type, uint16_t flags,
 #define ADDRS_GONE_MAX 4096
 
 struct gone {
-	int family;
+	uint32_t table;			/* routes of this table only; 0 all */
+	const struct uinfod_user *addr; /* this address only; NULL all */
 	uint32_t n;
 	struct nlmsghdr *v[ADDRS_GONE_MAX]; /* copies of the dumped messages */
 	char *mem;
@@ -109,17 +110,39 @@ static int gone_addr(const struct nlmsghdr *nlh, void *arg)
 {
 	const struct nlattr *tb[IFA_MAX + 1] = { 0 };
 
-	mnl_attr_parse(nlh, sizeof(struct ifaddrmsg), addr_attr, tb);
+	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
+	const struct uinfod_user *u = ((struct gone *)arg)->addr;
+
+	mnl_attr_parse(nlh, sizeof(*ifa), addr_attr, tb);
 	if (!tb[IFA_PROTO] || mnl_attr_get_u8(tb[IFA_PROTO]) != ADDRS_PROTO)
 		return MNL_CB_OK;
+	if (u && (ifa->ifa_family != u->family || !tb[IFA_LOCAL] ||
+		  memcmp(mnl_attr_get_payload(tb[IFA_LOCAL]), u->addr,
+			 u->family == AF_INET ? 4 : 16)))
+		return MNL_CB_OK;
 	return gone_keep(arg, nlh);
+}
+
+static int route_attr(const struct nlattr *a, void *data)
+{
+	const struct nlattr **tb = data;
+
+	if (mnl_attr_type_valid(a, RTA_MAX) > 0)
+		tb[mnl_attr_get_type(a)] = a;
+	return MNL_CB_OK;
 }
 
 static int gone_route(const struct nlmsghdr *nlh, void *arg)
 {
 	const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *tb[RTA_MAX + 1] = { 0 };
+	uint32_t table = ((struct gone *)arg)->table;
 
 	if (rtm->rtm_protocol != ADDRS_PROTO)
+		return MNL_CB_OK;
+	mnl_attr_parse(nlh, sizeof(*rtm), route_attr, tb);
+	if (table && (tb[RTA_TABLE] ? mnl_attr_get_u32(tb[RTA_TABLE]) :
+				      rtm->rtm_table) != table)
 		return MNL_CB_OK;
 	return gone_keep(arg, nlh);
 }
@@ -147,9 +170,9 @@ static int remove_ours(struct rt *r, uint16_t type, uint16_t del, size_t hdr,
 	return rc;
 }
 
-/* Our rules, of each family: deleted by priority and protocol until
- * none is left. */
-static int remove_rules(struct rt *r)
+/* Our rules, of each family (table: those selecting it): deleted by
+ * priority and protocol until none is left. */
+static int remove_rules(struct rt *r, uint32_t table)
 {
 	static const int fam[] = { AF_INET, AF_INET6 };
 
@@ -163,6 +186,8 @@ static int remove_rules(struct rt *r)
 			h->family = (uint8_t)fam[i];
 			mnl_attr_put_u32(nlh, FRA_PRIORITY, ADDRS_PRIO);
 			mnl_attr_put_u8(nlh, FRA_PROTOCOL, ADDRS_PROTO);
+			if (table)
+				mnl_attr_put_u32(nlh, FRA_TABLE, table);
 			rc = rt_talk(r, nlh, NULL, NULL);
 			if (rc == -ENOENT || rc == -EAFNOSUPPORT)
 				break;
@@ -181,15 +206,6 @@ struct gw {
 	uint8_t addr[16];
 	int found;
 };
-
-static int route_attr(const struct nlattr *a, void *data)
-{
-	const struct nlattr **tb = data;
-
-	if (mnl_attr_type_valid(a, RTA_MAX) > 0)
-		tb[mnl_attr_get_type(a)] = a;
-	return MNL_CB_OK;
-}
 
 static int find_gw(const struct nlmsghdr *nlh, void *arg)
 {
@@ -331,33 +347,59 @@ static int add_user(struct rt *r, uint32_t ifindex, uint32_t table,
 	return rc;
 }
 
+/* rtnetlink, or NULL with -errno in *rc. */
+static struct rt *rt_open(int *rc)
+{
+	struct rt *r = calloc(1, sizeof(*r));
+
+	if (!r) {
+		*rc = -ENOMEM;
+		return NULL;
+	}
+	r->nl = mnl_socket_open(NETLINK_ROUTE);
+	if (!r->nl || mnl_socket_bind(r->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		*rc = -errno;
+		if (r->nl)
+			mnl_socket_close(r->nl);
+		free(r);
+		return NULL;
+	}
+	r->portid = mnl_socket_get_portid(r->nl);
+	r->seq = (uint32_t)time(NULL);
+	return r;
+}
+
+static void rt_close(struct rt *r)
+{
+	if (r)
+		mnl_socket_close(r->nl);
+	free(r);
+}
+
+/* The dumps' copies: large, one user of them at a time (one thread). */
+static struct gone g;
+static char gone_mem[1 << 20];
+
 int uinfod_addrs_apply(uint32_t ifindex, const struct uinfod_conf *c)
 {
-	static struct gone g; /* large: dumps of routes */
-	static char mem[1 << 20];
-	struct rt *r = calloc(1, sizeof(*r));
 	struct gw gw4 = { ifindex, AF_INET, { 0 }, 0 };
 	struct gw gw6 = { ifindex, AF_INET6, { 0 }, 0 };
 	const struct uinfod_user *bad = NULL;
 	unsigned int i, n = 0;
-	const char *what = "memory";
-	int rc = -ENOMEM;
+	const char *what = "rtnetlink";
+	struct rt *r;
+	int rc = 0;
 
+	r = rt_open(&rc);
 	if (!r)
 		goto out;
-	g.mem = mem;
-	g.cap = sizeof(mem);
-	r->nl = mnl_socket_open(NETLINK_ROUTE);
-	if (!r->nl || mnl_socket_bind(r->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		rc = -errno;
-		what = "rtnetlink";
-		goto out;
-	}
-	r->portid = mnl_socket_get_portid(r->nl);
-	r->seq = (uint32_t)time(NULL);
+	g.mem = gone_mem;
+	g.cap = sizeof(gone_mem);
+	g.table = 0;
+	g.addr = NULL;
 	/* what an earlier start made goes first */
 	what = "the rules of an earlier start";
-	rc = remove_rules(r);
+	rc = remove_rules(r, 0);
 	if (!rc) {
 		what = "the routes of an earlier start";
 		rc = remove_ours(r, RTM_GETROUTE, RTM_DELROUTE,
@@ -400,8 +442,59 @@ out:
 	} else if (rc) {
 		log_warnx("own addresses: %s: %s", what, strerror(-rc));
 	}
-	if (r && r->nl)
-		mnl_socket_close(r->nl);
-	free(r);
+	rt_close(r);
 	return rc ? -1 : 0;
+}
+
+int uinfod_addrs_user(uint32_t ifindex, const struct uinfod_conf *c,
+		      const struct uinfod_user *u, const uint8_t *gw, int add)
+{
+	uint32_t table = UINFOD_ADDRS_TABLE + (uint32_t)(u - c->users);
+	struct gw via = { ifindex, u->family, { 0 }, 0 };
+	const char *what = "rtnetlink";
+	char a[INET6_ADDRSTRLEN];
+	struct rt *r;
+	int rc = 0;
+
+	r = rt_open(&rc);
+	if (r && add) {
+		what = "the default gateway";
+		if (gw) {
+			memcpy(via.addr, gw, u->family == AF_INET ? 4 : 16);
+			via.found = 1;
+		} else {
+			rc = gateway(r, &via);
+		}
+		if (!rc)
+			rc = add_user(r, ifindex, table, u, &via, &what);
+	} else if (r) {
+		/* the rule first: the user's sockets back on the host's */
+		g.mem = gone_mem;
+		g.cap = sizeof(gone_mem);
+		what = "the rule";
+		rc = remove_rules(r, table);
+		g.table = table;
+		g.addr = NULL;
+		if (!rc) {
+			what = "the routes";
+			rc = remove_ours(r, RTM_GETROUTE, RTM_DELROUTE,
+					 sizeof(struct rtmsg), gone_route, &g);
+		}
+		g.table = 0;
+		g.addr = u;
+		if (!rc) {
+			what = "the address";
+			rc = remove_ours(r, RTM_GETADDR, RTM_DELADDR,
+					 sizeof(struct ifaddrmsg), gone_addr,
+					 &g);
+		}
+		g.addr = NULL;
+	}
+	rt_close(r);
+	if (!rc)
+		return 0;
+	inet_ntop(u->family, u->addr, a, sizeof(a));
+	log_warnx("uid %u's own address %s/%u: %s %s: %s", u->uid, a, u->plen,
+		  add ? "adding" : "removing", what, strerror(-rc));
+	return -1;
 }

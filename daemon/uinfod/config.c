@@ -95,7 +95,8 @@ static int opt_meter(struct conf *r, struct uinfod_conf *c)
 	return conf_str(r, 1, c->meter, sizeof(c->meter));
 }
 
-/* "address ADDR[/LEN]" (words i, i + 1) into u: 0, or -1. */
+/* "address ADDR[/LEN]" or "address dhcp" (words i, i + 1) into u: 0, or
+ * -1. */
 static int user_addr(struct conf *r, int i, struct uinfod_user *u)
 {
 	const char *s = r->w[i + 1], *slash = strchr(s, '/'), *why;
@@ -106,6 +107,10 @@ static int user_addr(struct conf *r, int i, struct uinfod_user *u)
 
 	if (strcmp(r->w[i], "address"))
 		return conf_bad(r, i, "expected 'address'");
+	if (!strcmp(s, "dhcp")) { /* leased while they are logged in */
+		u->dhcp = 1;
+		return 0;
+	}
 	if (n >= sizeof(buf))
 		return conf_bad(r, i + 1, "not an IPv4 or IPv6 address");
 	memcpy(buf, s, n);
@@ -463,7 +468,7 @@ int uinfod_config_parse(const char *name, const char *text,
 		rc = check_addr_dups(&r, c);
 	if (!rc && c->scheme == MP_SCHEME_OUT_OF_BAND)
 		for (unsigned int i = 0; i < c->nusers && !rc; i++)
-			if (c->users[i].family)
+			if (c->users[i].family || c->users[i].dhcp)
 				rc = conf_err(&r, c->users[i].line,
 					      "a user's own address needs the "
 					      "in-band scheme (line %d says "

@@ -12,7 +12,11 @@
  * Users with an address of their own (the Multi-IP scheme) get it, and
  * the per-uid routing that makes it their source, after the module's map
  * knows it is theirs (addrs.c): their packets are then named by it, not
- * tagged, and leave whether a key is agreed or not.
+ * tagged, and leave whether a key is agreed or not.  Users whose address
+ * is leased (dhcp.c) get it the same way each time a lease binds while
+ * they are logged in, and lose it (interface first, then the map) when
+ * they log out, the lease ends, or the daemon stops (the lease given
+ * back).
  *
  * The users the router blocks come with each session, before its key:
  * they are flagged in the module's user map before the tagger opens, so
@@ -46,6 +50,7 @@
  * is back they are set again as at start, closed, and the session ends
  * so that a new key is agreed.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -88,6 +93,7 @@ struct uinfod {
 	struct nl_follow follow;
 	struct uinfod_report *rep;
 	sd_event_source *tick;
+	struct uinfod_dhcp *dhcp; /* users' leases, at login */
 };
 
 /* Reports' datagrams read per wake-up (the loop comes back for more). */
@@ -480,6 +486,73 @@ static void on_down(void *arg, int was_up, const char *why, uint64_t retry_ms)
 	}
 }
 
+/* ---- users' own addresses leased at login ---- */
+
+static int set_map(struct uinfod *d)
+{
+	return uinfod_kernel_users(d->nl, &d->conf, &d->blocks);
+}
+
+/* The address u has no longer: off the interface, then out of the map. */
+static void lease_gone(struct uinfod *d, struct uinfod_user *u)
+{
+	char a[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, u->addr, a, sizeof(a));
+	uinfod_addrs_user(d->ifindex, &d->conf, u, NULL, 0);
+	u->family = 0;
+	u->plen = 0;
+	memset(u->addr, 0, sizeof(u->addr));
+	if (set_map(d) < 0)
+		log_warnx("uid %u: %s still theirs in the module's map", u->uid,
+			  a);
+	log_info("uid %u: %s no longer theirs (their packets are tagged "
+		 "again)",
+		 u->uid, a);
+}
+
+static void on_lease(void *arg, const struct uinfod_lease *l,
+		     enum uinfod_lease_event ev)
+{
+	struct uinfod *d = arg;
+	struct uinfod_user *u = NULL;
+	char a[INET_ADDRSTRLEN], s[INET_ADDRSTRLEN];
+
+	for (unsigned int i = 0; i < d->conf.nusers && !u; i++)
+		if (d->conf.users[i].uid == l->uid)
+			u = &d->conf.users[i];
+	if (!u)
+		return;
+	inet_ntop(AF_INET, &l->addr, a, sizeof(a));
+	if (ev == UINFOD_LEASE_RENEWED) {
+		log_info("uid %u: %s renewed (%u s)", u->uid, a, l->lease_s);
+		return;
+	}
+	if (u->family)
+		lease_gone(d, u);
+	if (ev != UINFOD_LEASE_GOT)
+		return;
+	u->family = AF_INET;
+	memcpy(u->addr, &l->addr, 4);
+	u->plen = uinfod_lease_plen(l);
+	/* the map first: the module keeps it theirs from the start */
+	if (set_map(d) < 0 ||
+	    uinfod_addrs_user(d->ifindex, &d->conf, u,
+			      l->router ? (const uint8_t *)&l->router : NULL,
+			      1) < 0) {
+		log_warnx("uid %u: %s leased but not made theirs (their "
+			  "packets stay tagged)",
+			  u->uid, a);
+		lease_gone(d, u);
+		return;
+	}
+	inet_ntop(AF_INET, &l->server, s, sizeof(s));
+	log_info("uid %u: %s/%u leased from %s for %u s: their own address",
+		 u->uid, a, u->plen, s, l->lease_s);
+}
+
+static const struct uinfod_dhcp_ops dhcp_ops = { .changed = on_lease };
+
 static const struct uinfod_session_ops session_ops = {
 	.up = on_up,
 	.down = on_down,
@@ -634,6 +707,14 @@ run:
 		if (nl_follow_start(&d->follow) < 0)
 			fatalx("event loop: the netlink sources");
 	}
+	for (unsigned int i = 0; i < d->conf.nusers && !d->dhcp; i++) {
+		if (!d->conf.users[i].dhcp)
+			continue;
+		d->dhcp = uinfod_dhcp_new(d->e, &d->conf, d->ifindex, &dhcp_ops,
+					  d, err, sizeof(err));
+		if (!d->dhcp)
+			fatalx("users' leases: %s", err);
+	}
 	t.retry_first_ms = UINFOD_RETRY_FIRST_S * 1000ULL;
 	t.retry_max_ms = d->conf.retry_max * 1000ULL;
 	t.handshake_ms = UINFOD_HANDSHAKE_S * 1000ULL;
@@ -644,6 +725,9 @@ run:
 	if (r < 0)
 		log_warnx("event loop: %s", strerror(-r));
 
+	/* leased addresses given back, off the interface and the map */
+	uinfod_dhcp_free(d->dhcp, 1);
+	d->dhcp = NULL;
 	uinfod_session_free(d->s); /* no callback: the key is ours to wipe */
 	d->s = NULL;
 	if (d->rep)

@@ -9,6 +9,8 @@ UINFOD_USAGE_SRCS := daemon/uinfod/usage.c
 # The out-of-band-packet scheme's reports into messages, pure of the
 # kernel and of the session.
 UINFOD_REPORT_SRCS := daemon/uinfod/report.c
+# Users' own addresses by DHCP: the client state machine, pure.
+UINFOD_LEASE_SRCS := daemon/uinfod/lease.c $(LIB_DHCP_SRCS)
 # What the unit tests link: the configuration and the agreement (agree.c,
 # session.c) with lib/proto's codec and the owner queries' sock_diag
 # (lib/sockowner), the usage spool, not the module's netlink.
@@ -16,7 +18,8 @@ UINFOD_CORE_SRCS := $(UINFOD_CONF_SRCS) daemon/uinfod/agree.c \
 	daemon/uinfod/session.c lib/proto.c $(LIB_SOCKOWNER_SRCS) \
 	$(UINFOD_USAGE_SRCS) $(LIB_LOG_SRCS) $(LIB_EVLOOP_SRCS)
 UINFOD_SRCS := $(UINFOD_CORE_SRCS) daemon/uinfod/kernel.c \
-	daemon/uinfod/addrs.c $(UINFOD_REPORT_SRCS) \
+	daemon/uinfod/addrs.c daemon/uinfod/dhcp.c $(UINFOD_LEASE_SRCS) \
+	$(UINFOD_REPORT_SRCS) \
 	daemon/uinfod/main.c $(LIB_NL_SRCS) $(LIB_NL_FOLLOW_SRCS)
 UINFOD_LIBS = $(shell $(PKG_CONFIG) --libs openssl 2>/dev/null || echo -lssl -lcrypto) \
 	$(LIB_EVLOOP_LIBS) $(LIB_SOCKOWNER_LIBS) $(SQLITE_LIBS)

@@ -58,6 +58,7 @@
 
 #include <systemd/sd-event.h>
 
+#include "dhcp_msg.h"
 #include "proto.h"
 #include "uapi/muisp.h"
 
@@ -83,11 +84,14 @@
 #define UINFOD_USAGE_INFLIGHT	  64
 
 /* A local user tagged: uid -> Accounting ID; with an address of their
- * own (the Multi-IP scheme), that address names them instead. */
+ * own (the Multi-IP scheme), that address names them instead: one the
+ * configuration gives, or with dhcp one leased while they are logged in
+ * (addr set while the lease is theirs, family 0 otherwise). */
 struct uinfod_user {
 	uint32_t uid;
 	uint32_t id;	/* the Accounting ID, 1..UINT32_MAX */
 	int line;	/* where the configuration maps it */
+	uint8_t dhcp;	/* "address dhcp" */
 	uint8_t family; /* of addr: AF_INET, AF_INET6, 0 none */
 	uint8_t plen;	/* addr's prefix length on the interface */
 	uint8_t addr[16];
@@ -374,6 +378,128 @@ int uinfod_session_send_report(struct uinfod_session *s,
  * no callback is called. */
 void uinfod_session_free(struct uinfod_session *s);
 
+/* ---- lease.c: a user's own address by DHCP (allocation at login) ---- */
+
+/* RFC 2131 4.1: a request not answered is sent again after 4 s, doubled
+ * up to 64 s; REQUESTING gives up after this many and selects again. */
+#define UINFOD_LEASE_RETRY_FIRST_MS 4000
+#define UINFOD_LEASE_RETRY_MAX_MS   64000
+#define UINFOD_LEASE_REQUESTS	    4
+/* Renewing and rebinding send again after half the time left, at least
+ * this long apart (RFC 2131 4.4.5 says 60 s; leases here may be short). */
+#define UINFOD_LEASE_RENEW_MIN_MS 1000
+/* RFC 4361 client identifier: type 255, IAID (the uid), DUID-LL. */
+#define UINFOD_LEASE_CLIENT_ID_LEN 15
+
+enum uinfod_lease_state {
+	UINFOD_LEASE_IDLE,	 /* not logged in: no lease wanted */
+	UINFOD_LEASE_SELECTING,	 /* DISCOVER sent */
+	UINFOD_LEASE_REQUESTING, /* an OFFER taken, REQUEST sent */
+	UINFOD_LEASE_BOUND,	 /* the address is the user's */
+	UINFOD_LEASE_RENEWING,	 /* past T1: REQUEST to the server */
+	UINFOD_LEASE_REBINDING,	 /* past T2: REQUEST to any server */
+};
+
+/* What happened to the user's address. */
+enum uinfod_lease_event {
+	UINFOD_LEASE_NONE,
+	UINFOD_LEASE_GOT,     /* bound: a new address (or a changed one) */
+	UINFOD_LEASE_RENEWED, /* the same address, for longer */
+	UINFOD_LEASE_LOST,    /* the address is no longer the user's */
+};
+
+/*
+ * One local user's lease, a DHCP client of their own on the host's
+ * interface: the host's MAC, and an RFC 4361 client identifier whose IAID
+ * is the uid, so that the router's server (which keys leases by client
+ * identifier) gives each user an address of their own.  Pure: the
+ * caller sends what tx holds, hands in what comes back and calls the
+ * timer at next.  Times are a monotonic clock's, in ms.
+ */
+struct uinfod_lease {
+	uint32_t uid;
+	uint8_t mac[6];
+	uint8_t client_id[UINFOD_LEASE_CLIENT_ID_LEN];
+	enum uinfod_lease_state state;
+	uint32_t xid; /* this exchange's, as on the wire */
+	/* network order; the offer's until bound */
+	uint32_t addr, mask, router, server;
+	uint8_t server_mac[6];
+	uint32_t lease_s;	 /* seconds, UINT32_MAX: infinite */
+	uint64_t t1, t2, expiry; /* UINT64_MAX: never */
+	uint64_t next;		 /* the next timer, UINT64_MAX: none */
+	uint64_t wait;		 /* the retransmission's current wait */
+	unsigned int tries;	 /* requests sent in REQUESTING */
+};
+
+/* A message to send: DHCP in buf, from src to dst (IP, network order)
+ * at the Ethernet address dst_mac (ff:ff:ff:ff:ff:ff: broadcast). */
+struct uinfod_lease_tx {
+	uint8_t buf[DHCP_MIN_REPLY];
+	size_t len; /* 0: nothing to send */
+	uint32_t src, dst;
+	uint8_t dst_mac[6];
+};
+
+void uinfod_lease_init(struct uinfod_lease *l, uint32_t uid,
+		       const uint8_t mac[6]);
+/* The user logged in: a DISCOVER (xid from rnd) into tx. */
+void uinfod_lease_start(struct uinfod_lease *l, uint64_t now, uint32_t rnd,
+			struct uinfod_lease_tx *tx);
+/*
+ * A reply m (parsed as BOOTREPLY) from the Ethernet address src_mac:
+ * taken only when it answers this lease's exchange (xid, chaddr, the
+ * client identifier if echoed) in a state that expects it, and carries
+ * what its type needs (an OFFER's address and server, an ACK's address
+ * and lease time); anything else is ignored (NONE, nothing sent).  An
+ * OFFER in SELECTING puts a REQUEST in tx; an ACK binds (GOT, or
+ * RENEWED for the same address); a NAK loses the address (LOST when
+ * there was one) and selects again at once (a DISCOVER in tx).
+ */
+enum uinfod_lease_event uinfod_lease_input(struct uinfod_lease *l,
+					   const struct dhcp_msg *m,
+					   const uint8_t src_mac[6],
+					   uint64_t now, uint32_t rnd,
+					   struct uinfod_lease_tx *tx);
+/* The timer, at or after l->next: a request sent again, T1 (renew at
+ * the server), T2 (rebind, broadcast), or expiry (LOST, and a DISCOVER
+ * in tx). */
+enum uinfod_lease_event uinfod_lease_timer(struct uinfod_lease *l, uint64_t now,
+					   uint32_t rnd,
+					   struct uinfod_lease_tx *tx);
+/* The user logged out: a RELEASE into tx when the address was theirs
+ * (LOST), and IDLE. */
+enum uinfod_lease_event uinfod_lease_stop(struct uinfod_lease *l,
+					  struct uinfod_lease_tx *tx);
+/* The lease's address's prefix length (from its mask). */
+uint8_t uinfod_lease_plen(const struct uinfod_lease *l);
+const char *uinfod_lease_state_name(enum uinfod_lease_state s);
+
+/* ---- dhcp.c: the leases on the interface, at login ---- */
+
+struct uinfod_dhcp;
+
+struct uinfod_dhcp_ops {
+	/* Lease l's address became its user's (GOT: l->addr, its mask
+	 * and router), was renewed (RENEWED), or stopped being theirs
+	 * (LOST: logout, expiry, a NAK; l->addr no longer says which). */
+	void (*changed)(void *arg, const struct uinfod_lease *l,
+			enum uinfod_lease_event ev);
+};
+
+/*
+ * A lease for each of c's users with "address dhcp", on ifindex (c's
+ * interface), on loop e: started when the user logs in (sd-login), given
+ * back when they log out; users logged in already start at once.  NULL
+ * with why in err.
+ */
+struct uinfod_dhcp *uinfod_dhcp_new(sd_event *e, const struct uinfod_conf *c,
+				    uint32_t ifindex,
+				    const struct uinfod_dhcp_ops *ops,
+				    void *arg, char *err, size_t errlen);
+/* Freed; with release, each lease given back first (ops->changed). */
+void uinfod_dhcp_free(struct uinfod_dhcp *d, int release);
+
 /* ---- kernel.c ---- */
 
 struct muisp_nl;
@@ -395,6 +521,11 @@ int uinfod_kernel_block(struct muisp_nl *nl, const struct uinfod_conf *c,
  * of their own (c) what c says, on ifindex; an earlier start's removed.
  * 0, or -1 (logged). */
 int uinfod_addrs_apply(uint32_t ifindex, const struct uinfod_conf *c);
+/* One user's (u, one of c's users, with its address set) added, with
+ * the default route through gw (NULL: the main table's gateway), or
+ * removed (rule, routes, then address).  0, or -1 (logged). */
+int uinfod_addrs_user(uint32_t ifindex, const struct uinfod_conf *c,
+		      const struct uinfod_user *u, const uint8_t *gw, int add);
 
 /* The module's user map with what COUNT counted for each uid: *rows
  * (free() it) and *n.  0, or -1 with errno (not logged). */

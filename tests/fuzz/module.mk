@@ -68,6 +68,8 @@ $(eval $(call fuzz_target,fuzz_uinfo,tests/fuzz/fuzz_uinfo.c kmod/uinfo_core.c t
 
 # muisp-uinfod: its config file (logins from a fake passwd)
 $(eval $(call fuzz_target,fuzz_uinfod_conf,tests/fuzz/fuzz_uinfod_conf.c $(UINFOD_CONF_SRCS),))
+# ... and its users' leases: DHCP replies from the LAN into the client
+$(eval $(call fuzz_target,fuzz_uinfod_lease,tests/fuzz/fuzz_uinfod_lease.c $(UINFOD_LEASE_SRCS),))
 
 # lib/nfq: the packet messages of nfnetlink_queue (muispd's held flows)
 $(eval $(call fuzz_target,fuzz_nfq,tests/fuzz/fuzz_nfq.c $(LIB_NFQ_SRCS),$(LIB_NFQ_LIBS)))

@@ -108,6 +108,8 @@ $(eval $(call unit_test,test_uinfod_usage,tests/unit/test_uinfod_usage.c $(UINFO
 # reports, a clock and a send function of the test's
 $(eval $(call unit_test,test_uinfod_report,tests/unit/test_uinfod_report.c $(UINFOD_REPORT_SRCS) $(LIB_LOG_SRCS),))
 # its Multi-IP routing (addrs.c), in a network namespace of its own
+# ... users' leases (the DHCP client, pure)
+$(eval $(call unit_test,test_uinfod_lease,tests/unit/test_uinfod_lease.c $(UINFOD_LEASE_SRCS),))
 $(eval $(call unit_test,test_uinfod_addrs,tests/unit/test_uinfod_addrs.c daemon/uinfod/addrs.c $(LIB_LOG_SRCS),$(LIB_NL_LIBS)))
 
 # the instruction counter's QEMU plugin (tests/bench/qemu-insn/)

@@ -79,7 +79,8 @@ static void test_every_type(void **state)
 		tpkt_init(&p, 1, 1);
 		tpkt_type(&p, t);
 		tpkt_end(&p);
-		assert_int_equal(dhcp_parse(p.b, p.len, BOOTREQUEST, &m), DHCP_OK);
+		assert_int_equal(dhcp_parse(p.b, p.len, BOOTREQUEST, &m),
+				 DHCP_OK);
 		assert_int_equal(m.type, t);
 	}
 }
@@ -87,15 +88,21 @@ static void test_every_type(void **state)
 static void test_truncated(void **state)
 {
 	canned_discover(&p);
-	assert_int_equal(dhcp_parse(p.b, 0, BOOTREQUEST, &m), DHCP_ERR_TRUNCATED);
-	assert_int_equal(dhcp_parse(p.b, 100, BOOTREQUEST, &m), DHCP_ERR_TRUNCATED);
-	assert_int_equal(dhcp_parse(p.b, 239, BOOTREQUEST, &m), DHCP_ERR_TRUNCATED);
+	assert_int_equal(dhcp_parse(p.b, 0, BOOTREQUEST, &m),
+			 DHCP_ERR_TRUNCATED);
+	assert_int_equal(dhcp_parse(p.b, 100, BOOTREQUEST, &m),
+			 DHCP_ERR_TRUNCATED);
+	assert_int_equal(dhcp_parse(p.b, 239, BOOTREQUEST, &m),
+			 DHCP_ERR_TRUNCATED);
 	/* Header + cookie only: parses, but there is no message type. */
-	assert_int_equal(dhcp_parse(p.b, 240, BOOTREQUEST, &m), DHCP_ERR_BAD_TYPE);
+	assert_int_equal(dhcp_parse(p.b, 240, BOOTREQUEST, &m),
+			 DHCP_ERR_BAD_TYPE);
 	/* Cut in the middle of option 61's value. */
-	assert_int_equal(dhcp_parse(p.b, 246, BOOTREQUEST, &m), DHCP_ERR_OPT_OVERFLOW);
+	assert_int_equal(dhcp_parse(p.b, 246, BOOTREQUEST, &m),
+			 DHCP_ERR_OPT_OVERFLOW);
 	/* Cut right after an option code. */
-	assert_int_equal(dhcp_parse(p.b, 244, BOOTREQUEST, &m), DHCP_ERR_OPT_OVERFLOW);
+	assert_int_equal(dhcp_parse(p.b, 244, BOOTREQUEST, &m),
+			 DHCP_ERR_OPT_OVERFLOW);
 }
 
 static void test_oversized(void **state)
@@ -104,9 +111,11 @@ static void test_oversized(void **state)
 	tpkt_type(&p, 1);
 	tpkt_end(&p);
 	p.len = DHCP_MAX_PACKET + 1;
-	assert_int_equal(dhcp_parse(p.b, p.len, BOOTREQUEST, &m), DHCP_ERR_OVERSIZED);
+	assert_int_equal(dhcp_parse(p.b, p.len, BOOTREQUEST, &m),
+			 DHCP_ERR_OVERSIZED);
 	/* Exactly the limit is fine (PAD after END). */
-	assert_int_equal(dhcp_parse(p.b, DHCP_MAX_PACKET, BOOTREQUEST, &m), DHCP_OK);
+	assert_int_equal(dhcp_parse(p.b, DHCP_MAX_PACKET, BOOTREQUEST, &m),
+			 DHCP_OK);
 }
 
 static void test_bad_header(void **state)
@@ -115,13 +124,16 @@ static void test_bad_header(void **state)
 	tpkt_type(&p, 1);
 	tpkt_end(&p);
 	p.b[239] = 0x64;
-	assert_int_equal(dhcp_parse(p.b, p.len, BOOTREQUEST, &m), DHCP_ERR_BAD_MAGIC);
+	assert_int_equal(dhcp_parse(p.b, p.len, BOOTREQUEST, &m),
+			 DHCP_ERR_BAD_MAGIC);
 	p.b[239] = 0x63;
 	p.b[0] = 2;
-	assert_int_equal(dhcp_parse(p.b, p.len, BOOTREQUEST, &m), DHCP_ERR_BAD_OP);
+	assert_int_equal(dhcp_parse(p.b, p.len, BOOTREQUEST, &m),
+			 DHCP_ERR_BAD_OP);
 	p.b[0] = 1;
 	p.b[2] = 17;
-	assert_int_equal(dhcp_parse(p.b, p.len, BOOTREQUEST, &m), DHCP_ERR_BAD_HLEN);
+	assert_int_equal(dhcp_parse(p.b, p.len, BOOTREQUEST, &m),
+			 DHCP_ERR_BAD_HLEN);
 	p.b[2] = 16;
 	assert_int_equal(dhcp_parse(p.b, p.len, BOOTREQUEST, &m), DHCP_OK);
 }
@@ -133,7 +145,8 @@ static void test_option_overflow(void **state)
 	tpkt_init(&p, 1, 1);
 	tpkt_type(&p, 1);
 	tpkt_raw(&p, over, sizeof(over));
-	assert_int_equal(dhcp_parse(p.b, p.len, BOOTREQUEST, &m), DHCP_ERR_OPT_OVERFLOW);
+	assert_int_equal(dhcp_parse(p.b, p.len, BOOTREQUEST, &m),
+			 DHCP_ERR_OPT_OVERFLOW);
 }
 
 static void test_bad_type(void **state)
@@ -143,15 +156,18 @@ static void test_bad_type(void **state)
 	tpkt_init(&p, 1, 1);
 	tpkt_opt(&p, 53, two, 2);
 	tpkt_end(&p);
-	assert_int_equal(dhcp_parse(p.b, p.len, BOOTREQUEST, &m), DHCP_ERR_BAD_TYPE);
+	assert_int_equal(dhcp_parse(p.b, p.len, BOOTREQUEST, &m),
+			 DHCP_ERR_BAD_TYPE);
 	tpkt_init(&p, 1, 1);
 	tpkt_opt(&p, 53, &nine, 1);
 	tpkt_end(&p);
-	assert_int_equal(dhcp_parse(p.b, p.len, BOOTREQUEST, &m), DHCP_ERR_BAD_TYPE);
+	assert_int_equal(dhcp_parse(p.b, p.len, BOOTREQUEST, &m),
+			 DHCP_ERR_BAD_TYPE);
 	tpkt_init(&p, 1, 1);
 	tpkt_opt(&p, 53, &zero, 1);
 	tpkt_end(&p);
-	assert_int_equal(dhcp_parse(p.b, p.len, BOOTREQUEST, &m), DHCP_ERR_BAD_TYPE);
+	assert_int_equal(dhcp_parse(p.b, p.len, BOOTREQUEST, &m),
+			 DHCP_ERR_BAD_TYPE);
 }
 
 static void test_bad_option_lengths(void **state)
@@ -271,31 +287,36 @@ static void test_overload_errors(void **state)
 	tpkt_end(&p);
 	p.b[DHCP_FILE_OFF + 126] = 12;
 	p.b[DHCP_FILE_OFF + 127] = 5;
-	assert_int_equal(dhcp_parse(p.b, p.len, BOOTREQUEST, &m), DHCP_ERR_OPT_OVERFLOW);
+	assert_int_equal(dhcp_parse(p.b, p.len, BOOTREQUEST, &m),
+			 DHCP_ERR_OPT_OVERFLOW);
 	/* Option 52 inside the overloaded field. */
 	tpkt_init(&p, 1, 1);
 	tpkt_type(&p, 1);
 	tpkt_opt(&p, 52, &ov, 1);
 	tpkt_end(&p);
 	memcpy(p.b + DHCP_FILE_OFF, "\x34\x01\x02\xff", 4);
-	assert_int_equal(dhcp_parse(p.b, p.len, BOOTREQUEST, &m), DHCP_ERR_BAD_OVERLOAD);
+	assert_int_equal(dhcp_parse(p.b, p.len, BOOTREQUEST, &m),
+			 DHCP_ERR_BAD_OVERLOAD);
 	/* Bad value, bad length, twice. */
 	tpkt_init(&p, 1, 1);
 	tpkt_type(&p, 1);
 	tpkt_opt(&p, 52, &bad, 1);
 	tpkt_end(&p);
-	assert_int_equal(dhcp_parse(p.b, p.len, BOOTREQUEST, &m), DHCP_ERR_BAD_OVERLOAD);
+	assert_int_equal(dhcp_parse(p.b, p.len, BOOTREQUEST, &m),
+			 DHCP_ERR_BAD_OVERLOAD);
 	tpkt_init(&p, 1, 1);
 	tpkt_type(&p, 1);
 	tpkt_opt(&p, 52, two, 2);
 	tpkt_end(&p);
-	assert_int_equal(dhcp_parse(p.b, p.len, BOOTREQUEST, &m), DHCP_ERR_BAD_OVERLOAD);
+	assert_int_equal(dhcp_parse(p.b, p.len, BOOTREQUEST, &m),
+			 DHCP_ERR_BAD_OVERLOAD);
 	tpkt_init(&p, 1, 1);
 	tpkt_type(&p, 1);
 	tpkt_opt(&p, 52, &ov, 1);
 	tpkt_opt(&p, 52, &ov, 1);
 	tpkt_end(&p);
-	assert_int_equal(dhcp_parse(p.b, p.len, BOOTREQUEST, &m), DHCP_ERR_BAD_OVERLOAD);
+	assert_int_equal(dhcp_parse(p.b, p.len, BOOTREQUEST, &m),
+			 DHCP_ERR_BAD_OVERLOAD);
 }
 
 static void test_perr_names(void **state)
@@ -459,7 +480,7 @@ static void test_udp_frame(void **state)
 	for (i = 0; i < sizeof(payload); i++)
 		payload[i] = (uint8_t)(i * 7);
 	len = udp4_build(out, sizeof(out), src, dst, 67, 68, payload,
-			   sizeof(payload));
+			 sizeof(payload));
 	assert_int_equal(len, 20 + 8 + 301);
 	assert_int_equal(out[0], 0x45);
 	assert_int_equal(out[2] << 8 | out[3], 329);
@@ -477,7 +498,7 @@ static void test_udp_frame(void **state)
 	assert_int_equal(fold(out + 20, 309, fold(pseudo, 12, 0)), 0xffff);
 	assert_memory_equal(out + 28, payload, sizeof(payload));
 	assert_int_equal(udp4_build(out, 100, src, dst, 67, 68, payload,
-				      sizeof(payload)),
+				    sizeof(payload)),
 			 0);
 }
 

@@ -40,7 +40,7 @@ static size_t build(uint8_t s, uint8_t v, size_t n)
 
 	memset(pay, v, n);
 	return udp4_build(pkt, sizeof(pkt), htonl(0x0a000000u + s),
-			    htonl(0x0a000001u), 68, 67, pay, n);
+			  htonl(0x0a000001u), 68, 67, pay, n);
 }
 
 static void test_parse(void **state)

@@ -160,6 +160,12 @@ static void test_every_key(void **state)
 	assert_int_equal(c.users[1].plen, 128);
 	assert_int_equal(c.users[1].addr[15], 6);
 	assert_int_equal(c.users[2].family, 0);
+	assert_int_equal(c.users[0].dhcp + c.users[2].dhcp, 0);
+	/* one leased while they are logged in: no address until then */
+	assert_int_equal(parse(BASE "user 5 5 address dhcp\nuser 6 6\n"), 0);
+	assert_int_equal(c.users[0].dhcp, 1);
+	assert_int_equal(c.users[0].family, 0);
+	assert_int_equal(c.users[1].dhcp, 0);
 	uinfod_config_free(&c);
 }
 
@@ -369,6 +375,12 @@ static void test_scheme(void **state)
 				    "user 1002 8 address 10.77.0.150/24\n"),
 			 -1);
 	assert_string_equal(err, "f:8: a user's own address needs the in-band "
+				 "scheme (line 6 says out-of-band): the module "
+				 "keeps it theirs");
+	assert_int_equal(parse(BASE "scheme out-of-band\n"
+				    "user 1002 8 address dhcp\n"),
+			 -1);
+	assert_string_equal(err, "f:7: a user's own address needs the in-band "
 				 "scheme (line 6 says out-of-band): the module "
 				 "keeps it theirs");
 	assert_int_equal(parse(BASE "user 5 5 address 2001:db8::5\n"

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# timeout: 180
+# timeout: 300
 #
 # The Multi-IP scheme (thesis ch. 6), the agent's anti-spoofing: alice's
 # namespace is a multi-user host whose module is the agent (muispctl tag,
@@ -29,7 +29,18 @@
 #     contract 21, with no key agreed (the meter is not there);
 #   - the module unloaded and loaded again under muisp-uinfod: it sets
 #     the agent's role (closed) and the map again by itself, so 1001's
-#     datagram leaves from USER4 again and 1002's is blocked.
+#     datagram leaves from USER4 again and 1002's is blocked;
+#   - allocation at login, "user 1001 7001 address dhcp", muisp-dhcpd on
+#     the router: nothing leased while 1001 is not logged in; 1001 logs
+#     in (systemd-logind's /run/systemd/users/1001): uinfod leases an
+#     address of the pool for them (RFC 4361 client identifier, IAID
+#     1001, beside the host's own lease keyed by its MAC), the router's
+#     kernel has it allocated, the map, eth0 and their rule have it, and
+#     1001's datagram leaves from it, charged to the contract the
+#     operator binds it to; the lease renews; 1001 logs out: the lease
+#     given back (free on the router, unallocated in its kernel), the
+#     address, rule and map entry gone, 1001 blocked again (closed); in
+#     again, an address again; uinfod stopped: given back again.
 . "$MUISP_TOP/tests/vm/lib.sh"
 . "$MUISP_TOP/tests/vm/scenarios/dp-lib.bash"
 . "$MUISP_TOP/tests/vm/scenarios/uinfo-lib.bash"
@@ -48,7 +59,11 @@ diagnose() {
 		jctl contract list kernel || :
 		jctl flow list | jq -c '.[] | [.client, .client_port, .peer_port, .up_bytes, .up_packets, .contract]' || :
 		tail -n 12 $S/uinfod.log 2>/dev/null || :
+		tail -n 20 $S/dhcpd.log 2>/dev/null || :
 	fi
+	[ -z "${DHCPD-}" ] || kill "$DHCPD" 2>/dev/null || :
+	[ -z "${UINFOD-}" ] || kill "$UINFOD" 2>/dev/null || :
+	rm -rf /run/systemd/users
 	topo_down
 }
 trap diagnose EXIT
@@ -200,3 +215,75 @@ check "  1001's datagram from USER4 leaves again, 1002's is blocked" \
 	wait_until -t 10 eval '[ "$(rx)" = "600 100" ]'
 kill -TERM $UINFOD
 wait $UINFOD 2>/dev/null || :
+
+# --- an address leased at login: muisp-dhcpd on the router ----------------
+# (the reload took the router's setting and contracts: set again)
+gate_up
+ctl contract set 21 metric bytes status active
+T=$S
+. "$MUISP_TOP/tests/vm/scenarios/dhcp-lib.bash"
+cat >"$T/dhcpd.conf" <<EOF
+lease-db $T/leases.db
+kernel-sync yes
+interface lan0 {
+	subnet $LAN4.0/24
+	server-id $ROUTER_LAN4
+	pool $LAN4.100 $LAN4.103
+	router $ROUTER_LAN4
+	lease-time 40
+	renew-time 3
+	rebind-time 35
+}
+EOF
+start_dhcpd
+check "muisp-dhcpd up" wait_until -t 20 grep -q 'kernel hand-off: connected' "$T/dhcpd.log"
+# no systemd-logind in the VM: its directory, written as it writes it
+mkdir -p /run/systemd/users
+login() { printf 'STATE=active\n' >/run/systemd/users/.t; mv /run/systemd/users/.t "/run/systemd/users/$1"; }
+logout() { rm "/run/systemd/users/$1"; }
+UINFOD_USERS="user 1001 7001 address dhcp
+user 1002 7002" uinfod_conf alice alice
+start_uinfod alice
+check "uinfod (1001 not logged in): 1001 mapped, no address" \
+	wait_until -t 20 eval '[ "$(map)" = "1001 7001 false null|1002 7002 false null" ] && grep -q "tagged on eth0" $S/uinfod.log'
+expect "  nothing leased" 0 "$(lease list state leased | jq length)"
+login 1001
+leased() { map | sed -n 's/^1001 7001 false \([0-9.]*\)|.*/\1/p'; }
+check "1001 logs in: an address leased for them, in the map" \
+	wait_until -t 30 eval '[ -n "$(leased)" ]'
+A=$(leased)
+expect "  the pool's first, on the router: leased to IAID 1001, allocated" \
+	"$LAN4.100 leased 1001 $ALICE_MAC allocated" \
+	"$A $(lease show $A | jq -r '"\(.state) \(.iaid) \(.mac)"') $(jctl addr show $A | jq -r .state)"
+expect "  on eth0, 1001's rule and table route from it" "1|1|1" \
+	"$(ip -n alice -o addr show dev eth0 | grep -c " $A/24 ")|$(rules)|$(ip -n alice route show table 1836384256 | grep -c "default via $ROUTER_LAN4 dev eth0 proto 109 src $A")"
+check "  and says so" grep -q "uid 1001: $A/24 leased from $ROUTER_LAN4 for 40 s" $S/uinfod.log
+bind_addr $A 21
+read -r b21 p21 <<<"$(up 21)"
+n=$(rx)
+udp4 1001 21001
+check "  1001's datagram received" wait_until -t 10 eval '[ "$(rx)" = "$((${n% *} + 100)) 100" ]'
+expect "  from the leased address, charged to contract 21 (untagged)" \
+	"$((b21 + 128)) $((p21 + 1))" "$(up 21)"
+check "the lease renews (T1 3 s)" wait_until -t 20 more "ACK $A .*renewed" 0
+check "  and uinfod hears the server's ACK (from a veth: partial checksum)" \
+	wait_until -t 10 grep -q "uid 1001: $A renewed (40 s)" $S/uinfod.log
+logout 1001
+check "1001 logs out: the address off eth0, out of the map" \
+	wait_until -t 20 eval '[ "$(map)" = "1001 7001 false null|1002 7002 false null" ] && [ "$(rules)" = 0 ]'
+gone() { echo "$(ip -n alice -o addr show dev eth0 | grep -c " $A/24 ")|$(lease show $A | jq -r .state)|$(jctl addr show $A | jq -r .state)"; }
+check "  given back: free on the router, unallocated in its kernel" \
+	wait_until -t 10 eval '[ "$(gone)" = "0|free|unallocated" ]'
+! udp4 1001 21001 2>/dev/null || fail "1001 (no address, closed) not blocked"
+login 1001
+# (muisp-dhcpd hands out never-used addresses before a released one)
+check "1001 logs in again: an address leased again, on eth0" \
+	wait_until -t 30 eval '[ -n "$(leased)" ] && [ "$(rules)" = 1 ]'
+A=$(leased)
+expect "  leased to IAID 1001 on the router" "leased 1001" \
+	"$(lease show $A | jq -r '"\(.state) \(.iaid)"')"
+kill -TERM $UINFOD
+wait $UINFOD 2>/dev/null || :
+UINFOD=
+check "uinfod stopped: the lease given back, the address off eth0" \
+	wait_until -t 10 eval '[ "$(gone)|$(rules)" = "0|free|unallocated|0" ]'
