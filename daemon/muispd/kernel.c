@@ -18,7 +18,6 @@
 
 struct kernel {
 	struct muisp_nl *nl; /* requests */
-	struct muisp_nl *ev; /* events */
 	/* "none": per-contract usage fed by kernel_usage_add */
 	unsigned n;
 	struct {
@@ -40,13 +39,6 @@ int kernel_open(int use_module, struct kernel **out)
 			free(k);
 			return -1;
 		}
-		k->ev = muisp_nl_open(MUISP_NL_NONBLOCK);
-		if (!k->ev || muisp_nl_join(k->ev, MUISP_GENL_MCGRP_EVENTS)) {
-			log_warn("kernel: events group");
-			kernel_close(k);
-			return -1;
-		}
-		muisp_nl_set_rcvbuf(k->ev, 1 << 20);
 	}
 	*out = k;
 	return 0;
@@ -58,14 +50,7 @@ void kernel_close(struct kernel *k)
 		return;
 	if (k->nl)
 		muisp_nl_close(k->nl);
-	if (k->ev)
-		muisp_nl_close(k->ev);
 	free(k);
-}
-
-int kernel_event_fd(const struct kernel *k)
-{
-	return k->ev ? muisp_nl_fd(k->ev) : -1;
 }
 
 struct ev_ctx {
@@ -107,14 +92,12 @@ static int on_event(const struct muisp_nl_event *o, void *arg)
 	return MNL_CB_OK;
 }
 
-int kernel_events(struct kernel *k, kernel_event_fn fn, void *arg)
+int kernel_events(struct muisp_nl *nl, kernel_event_fn fn, void *arg)
 {
 	struct ev_ctx c = { fn, arg };
 
-	if (!k->ev)
-		return 0;
 	for (;;) {
-		if (muisp_nl_recv_events(k->ev, on_event, NULL, &c) == 0)
+		if (muisp_nl_recv_events(nl, on_event, NULL, &c) == 0)
 			continue;
 		if (errno == EAGAIN)
 			return 0;

@@ -28,6 +28,8 @@ enum kernel_event_type {
 	KEV_ADDR_RELEASED, /* lease/SA gone: address no longer allocated */
 };
 
+struct muisp_nl;
+
 struct kernel_event {
 	int type;
 	uint64_t serial;
@@ -40,10 +42,10 @@ typedef void (*kernel_event_fn)(const struct kernel_event *ev, void *arg);
 /* Open a backend: use_module = 0 for "none". */
 int kernel_open(int use_module, struct kernel **out);
 void kernel_close(struct kernel *k);
-/* Event fd to poll (-1 for "none"). */
-int kernel_event_fd(const struct kernel *k);
-/* Read pending events; fn is called for each.  0 or -1. */
-int kernel_events(struct kernel *k, kernel_event_fn fn, void *arg);
+/* Read the events pending on nl, the module's "events" group as the
+ * daemon follows it (lib/nl_follow, server.c); fn is called for each.
+ * 0 or -1. */
+int kernel_events(struct muisp_nl *nl, kernel_event_fn fn, void *arg);
 
 /* A contract's four counters (index): bytes and packets from the user
  * (RADIUS Input), to the user (Output). */

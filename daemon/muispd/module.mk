@@ -23,7 +23,7 @@ MUISPD_CORE_SRCS := daemon/muispd/server.c daemon/muispd/conn.c \
 	$(LIB_RADIUS_SRCS) $(LIB_SECRET_SRCS) \
 	daemon/muispd/radclient.c \
 	$(LIB_CHANNEL_SRCS) $(LIB_IKE_WATCH_SRCS) $(LIB_EVLOOP_SRCS) \
-	$(LIB_LOG_SRCS) $(LIB_NL_SRCS) $(LIB_CONF_SRCS)
+	$(LIB_LOG_SRCS) $(LIB_NL_SRCS) $(LIB_NL_FOLLOW_SRCS) $(LIB_CONF_SRCS)
 MUISPD_SRCS := daemon/muispd/main.c $(MUISPD_CORE_SRCS)
 # libcurl: the online payment provider's HTTP, on the loop (multi API).
 MUISPD_LIBS := $(shell $(PKG_CONFIG) --libs openssl sqlite3 libcurl) \

@@ -39,6 +39,7 @@
 
 #include "contract.h"
 #include "kernel.h"
+#include "nl_follow.h"
 #include "payment.h"
 #include "proto.h"
 #include "radclient.h"
@@ -353,7 +354,8 @@ struct muispd {
 	uint64_t clock;	      /* tests: fixed time; 0: time(NULL) */
 	sd_event *ev;
 	sd_event_source *lsrc, *usrc; /* listeners */
-	sd_event_source *ksrc;	      /* the module's events */
+	struct nl_follow kfollow;     /* the module's events, its reloads */
+	int module_reloaded;	      /* exiting for systemd to restart */
 	sd_event_source *tick;	      /* once a second */
 	sd_event_source *post;	      /* after every event: flush, close */
 	struct store *st;

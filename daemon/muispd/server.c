@@ -176,7 +176,7 @@ void muispd_close(struct muispd *md)
 	md->spare_fd = -1;
 	md->lsrc = source_free(md->lsrc);
 	md->usrc = source_free(md->usrc);
-	md->ksrc = source_free(md->ksrc);
+	nl_follow_stop(&md->kfollow);
 	md->tick = source_free(md->tick);
 	md->post = source_free(md->post);
 	if (md->lfd >= 0)
@@ -225,13 +225,38 @@ static int on_listener(sd_event_source *s, int fd, uint32_t revents, void *arg)
 	return 0;
 }
 
-/* EPOLLERR is a pending ENOBUFS: the read clears it. */
-static int on_kernel(sd_event_source *s, int fd, uint32_t revents, void *arg)
+/* The module's events (EPOLLERR is a pending ENOBUFS: the read clears
+ * it). */
+static void on_kernel(struct muisp_nl *nl, void *arg)
+{
+	kernel_events(nl, session_kernel_event, arg);
+}
+
+/*
+ * The module was unloaded and loaded again: every contract, binding and
+ * agent key went with the old one, and the family (so every handle) is
+ * new.  Start-up is what puts them all back (session_load(): each
+ * outstanding contract pushed with the counters of its last checkpoint,
+ * its binding restored, as after a reboot), so muispd ends with a
+ * failure and systemd starts it again (Restart=on-failure); the usage
+ * since the last checkpoint went with the module already.
+ */
+static void on_module(bool up, void *arg)
 {
 	struct muispd *md = arg;
 
-	kernel_events(md->k, session_kernel_event, md);
-	return 0;
+	if (!up) {
+		log_warnx("the muisp module went away: its contracts and "
+			  "bindings with it; muispd restarts when it is back");
+		return;
+	}
+	if (!md->kfollow.reloads)
+		return;
+	log_warnx("the muisp module is back (reload %llu): exiting, to "
+		  "start again and restore every outstanding contract into it",
+		  (unsigned long long)md->kfollow.reloads);
+	md->module_reloaded = 1;
+	sd_event_exit(md->ev, 0);
 }
 
 /* Metering, warnings and checkpoints once a second, however busy the
@@ -268,14 +293,21 @@ static int on_reload(void *arg)
 
 static int sources(struct muispd *md)
 {
-	int kfd = kernel_event_fd(md->k);
+	struct nl_follow *f = &md->kfollow;
 
+	f->e = md->ev;
+	f->group = MUISP_GENL_MCGRP_EVENTS;
+	f->what = "limit and expiry events";
+	f->rcvbuf = 1 << 20;
+	f->retry_s = 5;
+	f->on_data = on_kernel;
+	f->on_change = on_module;
+	f->arg = md;
 	if (sd_event_add_io(md->ev, &md->lsrc, md->lfd, EPOLLIN, on_listener,
 			    md) < 0 ||
 	    sd_event_add_io(md->ev, &md->usrc, md->ufd, EPOLLIN, on_listener,
 			    md) < 0 ||
-	    (kfd >= 0 && sd_event_add_io(md->ev, &md->ksrc, kfd, EPOLLIN,
-					 on_kernel, md) < 0) ||
+	    (md->conf.use_kernel && nl_follow_start(f) < 0) ||
 	    evloop_timer(md->ev, &md->tick, 0, EVLOOP_USEC_PER_SEC, on_tick,
 			 md) < 0 ||
 	    sd_event_source_set_priority(md->tick,
@@ -439,6 +471,8 @@ int server_run(struct muispd *md)
 	r = evloop_run(md->ev);
 	if (r < 0)
 		log_warnx("event loop: %s", strerror(-r));
+	if (md->module_reloaded)
+		r = -1; /* a failure: systemd starts muispd again */
 	session_checkpoint_final(md);
 	acct_stop_service(md); /* Stops, Accounting-Off, delivered */
 	muispd_close(md);

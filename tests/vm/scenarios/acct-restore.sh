@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# timeout: 150
+# timeout: 200
 #
 # RADIUS accounting against the real module (issue 12), what acct.c and
 # kernel.c do with the module's four counters (radius-acct.sh checks the
@@ -13,7 +13,11 @@
 #      not its whole usage as up_bytes; the session that was open stops
 #      with NAS-Reboot at them, Accounting-On follows, and the new
 #      session's base is them;
-#   3. a kill -9 is a crash: no Accounting-On, the session goes on.
+#   3. a kill -9 is a crash: no Accounting-On, the session goes on;
+#   4. the module unloaded and loaded again under muispd: muispd exits
+#      (status 1, for systemd's Restart=on-failure) and, started again,
+#      restores the contract into the new module, bound, with all four
+#      counters of its checkpoint.
 . "$MUISP_TOP/tests/vm/lib.sh"
 . "$MUISP_TOP/tests/vm/scenarios/contract-lib.bash"
 topo_up
@@ -77,6 +81,28 @@ expect "its counters: the module's" "$m" \
 expect "the new session's base: the restored counters" "$m" \
 	"$(db "SELECT base_ub, base_db, base_up, base_dp FROM acct_sessions WHERE serial = $serial AND stopped IS NULL")"
 on alice ping -c 1 -W 2 $INET4 >/dev/null || fail "ping after the restore"
+
+# 4. the module unloaded and loaded again under muispd: it exits by
+# itself (status 1: systemd starts it again), and started again it puts
+# the contract back into the new module as after a reboot
+m=$(ctr)
+wait_until -t 10 -m "the checkpoint at the module's counters" \
+	eval '[ "$(db "SELECT ub, db, up, dp FROM acct_counters WHERE serial = $serial")" = "$m" ]'
+rmmod muisp || fail "unload under muispd"
+insmod "$MUISP_KO" dyndbg=+p || fail "reload"
+check "muispd exits once the module is back" \
+	wait_until -t 30 eval '! kill -0 $MUISPD 2>/dev/null'
+rc=0
+wait $MUISPD || rc=$?
+expect "  with status 1" 1 $rc
+check "  and says why" grep -q "the muisp module is back (reload 1): exiting" $S/muispd.log
+# the operator's setting went with the module too (as after a reboot)
+on router muispctl config set lan lan0 require-tunnel off
+start_muispd
+check "started again: the contract back, all four counters" \
+	wait_until -t 10 eval '[ "$(ctr)" = "$m" ]'
+expect "  bound" bound "$(on router muispctl --json addr show $ALICE4 | jq -r .state)"
+on alice ping -c 1 -W 2 $INET4 >/dev/null || fail "ping after the reload"
 
 # clean stop: Stop (NAS-Request) and Accounting-Off
 last=$(db "SELECT max(id) FROM acct_spool")
