@@ -207,6 +207,8 @@ static enum uinfod_lease_event on_ack(struct uinfod_lease *l,
 	if (l->state == UINFOD_LEASE_RENEWING && server && server != l->server)
 		return UINFOD_LEASE_NONE;
 	lease_s = get32(v);
+	if (lease_s < UINFOD_LEASE_MIN_S)
+		lease_s = UINFOD_LEASE_MIN_S;
 	if (server)
 		l->server = server;
 	memcpy(l->server_mac, src_mac, 6);

@@ -388,6 +388,9 @@ void uinfod_session_free(struct uinfod_session *s);
 /* Renewing and rebinding send again after half the time left, at least
  * this long apart (RFC 2131 4.4.5 says 60 s; leases here may be short). */
 #define UINFOD_LEASE_RENEW_MIN_MS 1000
+/* A shorter lease is taken as this long (as dhcpcd does): a server that
+ * gives none cannot make the address come and go as fast as it answers. */
+#define UINFOD_LEASE_MIN_S 20
 /* RFC 4361 client identifier: type 255, IAID (the uid), DUID-LL. */
 #define UINFOD_LEASE_CLIENT_ID_LEN 15
 

@@ -316,8 +316,9 @@ static void test_stop(void **state)
 	assert_int_equal(tx.len, 0);
 }
 
-/* An infinite lease is never renewed. */
-static void test_infinite(void **state)
+/* An infinite lease is never renewed; a short one is taken as
+ * UINFOD_LEASE_MIN_S. */
+static void test_lease_times(void **state)
 {
 	struct uinfod_lease l;
 	struct uinfod_lease_tx tx;
@@ -332,6 +333,16 @@ static void test_infinite(void **state)
 			 UINFOD_LEASE_GOT);
 	assert_int_equal(l.next, UINT64_MAX);
 	assert_int_equal(l.expiry, UINT64_MAX);
+
+	uinfod_lease_start(&l, 0, 1, &tx);
+	answer(&tx, DHCPOFFER, ADDR, SERVER, 0);
+	uinfod_lease_input(&l, &rep, srv_mac, 1, 0, &tx);
+	answer(&tx, DHCPACK, ADDR, SERVER, 1);
+	assert_int_equal(uinfod_lease_input(&l, &rep, srv_mac, 1, 0, &tx),
+			 UINFOD_LEASE_GOT);
+	assert_int_equal(l.lease_s, UINFOD_LEASE_MIN_S);
+	assert_int_equal(l.expiry, 1 + UINFOD_LEASE_MIN_S * 1000);
+	assert_int_equal(l.t1, 1 + UINFOD_LEASE_MIN_S * 1000 / 2);
 }
 
 /* The packets they travel in: built, parsed, checksums checked. */
@@ -375,7 +386,7 @@ int main(void)
 		cmocka_unit_test(test_retransmit),
 		cmocka_unit_test(test_renew_rebind_expire),
 		cmocka_unit_test(test_stop),
-		cmocka_unit_test(test_infinite),
+		cmocka_unit_test(test_lease_times),
 		cmocka_unit_test(test_udp4),
 	};
 

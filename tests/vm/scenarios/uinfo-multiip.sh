@@ -40,7 +40,9 @@
 #     operator binds it to; the lease renews; 1001 logs out: the lease
 #     given back (free on the router, unallocated in its kernel), the
 #     address, rule and map entry gone, 1001 blocked again (closed); in
-#     again, an address again; uinfod stopped: given back again.
+#     again, an address again; uinfod stopped: given back again;
+#     mallory's junk and forged replies to port 68 meanwhile counted
+#     and ignored.
 . "$MUISP_TOP/tests/vm/lib.sh"
 . "$MUISP_TOP/tests/vm/scenarios/dp-lib.bash"
 . "$MUISP_TOP/tests/vm/scenarios/uinfo-lib.bash"
@@ -247,6 +249,16 @@ start_uinfod alice
 check "uinfod (1001 not logged in): 1001 mapped, no address" \
 	wait_until -t 20 eval '[ "$(map)" = "1001 7001 false null|1002 7002 false null" ] && grep -q "tagged on eth0" $S/uinfod.log'
 expect "  nothing leased" 0 "$(lease list state leased | jq length)"
+# mallory at alice's port 68: 10 truncated datagrams, 10 well-formed
+# replies to no exchange (xid "ABCD"); counted, and the lease below is
+# unaffected
+printf 'junk' >$S/junk
+{ printf '\x02\x01\x06\x00ABCD'; head -c 228 /dev/zero
+  printf '\x63\x82\x53\x63\x35\x01\x05\xff'; } >$S/forged
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	on mallory socat -u OPEN:$S/junk UDP4-SENDTO:$ALICE4:68,sourceport=67
+	on mallory socat -u OPEN:$S/forged UDP4-SENDTO:$ALICE4:68,sourceport=67
+done
 login 1001
 leased() { map | sed -n 's/^1001 7001 false \([0-9.]*\)|.*/\1/p'; }
 check "1001 logs in: an address leased for them, in the map" \
@@ -287,3 +299,6 @@ wait $UINFOD 2>/dev/null || :
 UINFOD=
 check "uinfod stopped: the lease given back, the address off eth0" \
 	wait_until -t 10 eval '[ "$(gone)|$(rules)" = "0|free|unallocated|0" ]'
+read -r bad other < <(sed -n "s/.*users' leases: \([0-9]*\) replies dropped as malformed, \([0-9]*\) not for.*/\1 \2/p" $S/uinfod.log)
+expect "  mallory's: 10 dropped as malformed, 10 (at least) for no exchange" \
+	"10 1" "$bad $((other >= 10))"
