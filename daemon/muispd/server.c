@@ -238,8 +238,9 @@ static void on_kernel(struct muisp_nl *nl, void *arg)
  * new.  Start-up is what puts them all back (session_load(): each
  * outstanding contract pushed with the counters of its last checkpoint,
  * its binding restored, as after a reboot), so muispd ends with a
- * failure and systemd starts it again (Restart=on-failure); the usage
- * since the last checkpoint went with the module already.
+ * failure, as a crash would (server_run()), and systemd starts it again
+ * (Restart=on-failure); the usage since the last checkpoint went with
+ * the module already.
  */
 static void on_module(bool up, void *arg)
 {
@@ -471,10 +472,16 @@ int server_run(struct muispd *md)
 	r = evloop_run(md->ev);
 	if (r < 0)
 		log_warnx("event loop: %s", strerror(-r));
-	if (md->module_reloaded)
+	if (md->module_reloaded) {
+		/* as a crash: the module's counters are gone, so nothing is
+		 * checkpointed and no session stops here; the next start
+		 * finds the contracts lost and stops their sessions as at a
+		 * reboot (NAS-Reboot), from the last checkpoint */
 		r = -1; /* a failure: systemd starts muispd again */
-	session_checkpoint_final(md);
-	acct_stop_service(md); /* Stops, Accounting-Off, delivered */
+	} else {
+		session_checkpoint_final(md);
+		acct_stop_service(md); /* Stops, Accounting-Off, delivered */
+	}
 	muispd_close(md);
 	return r < 0 ? -1 : 0;
 }

@@ -15,9 +15,10 @@
 #      session's base is them;
 #   3. a kill -9 is a crash: no Accounting-On, the session goes on;
 #   4. the module unloaded and loaded again under muispd: muispd exits
-#      (status 1, for systemd's Restart=on-failure) and, started again,
-#      restores the contract into the new module, bound, with all four
-#      counters of its checkpoint.
+#      as a crash would (status 1, for systemd's Restart=on-failure)
+#      and, started again, restores the contract into the new module,
+#      bound, with all four counters of its checkpoint, its session
+#      stopped and started again as at a reboot.
 . "$MUISP_TOP/tests/vm/lib.sh"
 . "$MUISP_TOP/tests/vm/scenarios/contract-lib.bash"
 topo_up
@@ -86,6 +87,7 @@ on alice ping -c 1 -W 2 $INET4 >/dev/null || fail "ping after the restore"
 # itself (status 1: systemd starts it again), and started again it puts
 # the contract back into the new module as after a reboot
 m=$(ctr)
+last=$(db "SELECT max(id) FROM acct_spool")
 wait_until -t 10 -m "the checkpoint at the module's counters" \
 	eval '[ "$(db "SELECT ub, db, up, dp FROM acct_counters WHERE serial = $serial")" = "$m" ]'
 rmmod muisp || fail "unload under muispd"
@@ -99,9 +101,10 @@ check "  and says why" grep -q "the muisp module is back (reload 1): exiting" $S
 # the operator's setting went with the module too (as after a reboot)
 on router muispctl config set lan lan0 require-tunnel off
 start_muispd
-check "started again: the contract back, all four counters" \
-	wait_until -t 10 eval '[ "$(ctr)" = "$m" ]'
+expect "started again: the contract back, all four counters" "$m" "$(ctr)"
 expect "  bound" bound "$(on router muispctl --json addr show $ALICE4 | jq -r .state)"
+expect "  as at a reboot: Stop (NAS-Reboot), Accounting-On, Start" \
+	"2 7 1 " "$(spooled $last)"
 on alice ping -c 1 -W 2 $INET4 >/dev/null || fail "ping after the reload"
 
 # clean stop: Stop (NAS-Request) and Accounting-Off
