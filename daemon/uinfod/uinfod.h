@@ -35,7 +35,12 @@
  *              flagged, own addresses), the tagger keyed or closed, the
  *              users' counters dumped (lib/muisp_nl)
  *   addrs.c    the Multi-IP scheme: users' own addresses on the
- *              interface and the per-uid routing that uses them
+ *              interface and the per-uid routing that uses them, all at
+ *              start or one user's at a time
+ *   lease.c    a user's address leased at login: RFC 2131's client
+ *              state machine for one lease, pure (unit-tested, fuzzed)
+ *   dhcp.c     the users' leases on the interface (one packet socket,
+ *              lib/udp4 and lib/dhcp_msg) and their logins (sd-login)
  *   main.c     start-up, the loop, the order of things; standalone,
  *              the collection timer and the full spool's rule (the
  *              tagger open only while the session is up and the spool
