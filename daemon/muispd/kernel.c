@@ -231,12 +231,16 @@ int kernel_contract_counters(struct kernel *k, const struct contract_rec *c,
 {
 	struct muisp_nl_contract o;
 
-	memset(ctr, 0, KC_N * sizeof(*ctr));
+	/* ctr is written only with what was read: callers pass the live
+	 * contract's cache, which the checkpoint stores beside its usage,
+	 * and a failed read (the module lost the contract, or went away)
+	 * must not leave zeros there for the next checkpoint */
 	if (!k->nl) {
 		for (unsigned i = 0; i < k->n; i++)
 			if (k->none[i].serial == c->serial) {
 				/* no direction: the usage is Input */
 				*used = k->none[i].used;
+				memset(ctr, 0, KC_N * sizeof(*ctr));
 				if (c->metric == MP_METRIC_BYTES)
 					ctr[KC_UB] = *used;
 				else if (c->metric == MP_METRIC_PACKETS)

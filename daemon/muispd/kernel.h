@@ -63,8 +63,9 @@ int kernel_contract_del(struct kernel *k, uint64_t serial);
  * module does not know the contract. */
 int kernel_contract_usage(struct kernel *k, const struct contract_rec *c,
 			  uint64_t *used);
-/* The same GET, with the four counters (KC_*).  The "none" backend has
- * no direction: its usage is Input (bytes or packets by the metric). */
+/* The same GET, with the four counters (KC_*); ctr and used are written
+ * only when it succeeds (0).  The "none" backend has no direction: its
+ * usage is Input (bytes or packets by the metric). */
 int kernel_contract_counters(struct kernel *k, const struct contract_rec *c,
 			     uint64_t ctr[KC_N], uint64_t *used);
 int kernel_addr_bind(struct kernel *k, const char *addr, uint64_t serial);

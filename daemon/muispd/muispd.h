@@ -355,6 +355,7 @@ struct muispd {
 	sd_event *ev;
 	sd_event_source *lsrc, *usrc; /* listeners */
 	struct nl_follow kfollow;     /* the module's events, its reloads */
+	int module_lost;	      /* unloaded: metering frozen */
 	int module_reloaded;	      /* exiting for systemd to restart */
 	sd_event_source *tick;	      /* once a second */
 	sd_event_source *post;	      /* after every event: flush, close */

@@ -247,8 +247,14 @@ static void on_module(bool up, void *arg)
 	struct muispd *md = arg;
 
 	if (!up) {
+		/* from here to the exit nothing is read from a module nor
+		 * checkpointed: its counters are gone, and what a read of
+		 * nothing (or of the new module) gave would overwrite the
+		 * last checkpoint the restart restores from */
+		md->module_lost = 1;
 		log_warnx("the muisp module went away: its contracts and "
-			  "bindings with it; muispd restarts when it is back");
+			  "bindings with it; metering stops, and muispd "
+			  "restarts when it is back");
 		return;
 	}
 	if (!md->kfollow.reloads)
@@ -267,7 +273,8 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *arg)
 	struct muispd *md = arg;
 	uint64_t now = muispd_now(md);
 
-	session_tick(md, now);
+	if (!md->module_lost) /* metering, limits, checkpoints */
+		session_tick(md, now);
 	keys_tick(md, now);
 	conn_deadlines(md);
 	uinfo_hold_tick(md);
@@ -276,7 +283,8 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *arg)
 	ikesync_probe(md);
 	register_tick(md, now);
 	uinfo_usage_prune(md, now);
-	uinfo_usage_move(md, now);
+	if (!md->module_lost)
+		uinfo_usage_move(md, now);
 	return 0;
 }
 
