@@ -479,6 +479,11 @@ int muisp_contract_set(struct muisp_net *mn,
 	WRITE_ONCE(c->soft, soft);
 	WRITE_ONCE(c->hard, hard);
 	WRITE_ONCE(c->expires_s, expires);
+	/* the queue before the mode: a hook that sees the mode has both */
+	if (req->has_conn_queue)
+		WRITE_ONCE(c->conn_queue, req->conn_queue);
+	if (req->has_conn_hold)
+		WRITE_ONCE(c->conn_hold, req->conn_hold);
 	if (status) {
 		set_status_locked(c, status, now);
 		c->drop_reason = 0;

@@ -134,6 +134,48 @@ out:
 	rcu_read_unlock();
 }
 
+/* A new connection of a per-connection contract is held (conn.c). */
+void muisp_event_conn(struct muisp_net *mn, const struct muisp_flow_key *key,
+		      u64 contract_id)
+{
+	struct sk_buff *skb;
+	void *hdr;
+
+	atomic64_inc(&mn->events);
+	rcu_read_lock();
+	if (!want(mn, MUISP_MCGRP_EVENTS_IDX))
+		goto out;
+	skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
+	if (!skb)
+		goto lost;
+	hdr = genlmsg_put(skb, 0, 0, &muisp_genl_family, 0,
+			  MUISP_CMD_CONN_REQUEST);
+	if (!hdr ||
+	    put_addr(skb, MUISP_FLOW_A_CLIENT_ADDR, key->family,
+		     key->client_addr) ||
+	    put_addr(skb, MUISP_FLOW_A_PEER_ADDR, key->family, key->peer_addr) ||
+	    nla_put_u8(skb, MUISP_FLOW_A_PROTO, key->proto) ||
+	    nla_put_u16(skb, MUISP_FLOW_A_CLIENT_PORT,
+			be16_to_cpu(key->client_port)) ||
+	    nla_put_u16(skb, MUISP_FLOW_A_PEER_PORT,
+			be16_to_cpu(key->peer_port)) ||
+	    nla_put_u64_64bit(skb, MUISP_FLOW_A_FIRST_MS, real_ms(),
+			      MUISP_FLOW_A_PAD) ||
+	    muisp_put_contract_id(skb, MUISP_FLOW_A_CONTRACT_ID,
+				  MUISP_FLOW_A_CONTRACT_ID64, MUISP_FLOW_A_PAD,
+				  contract_id)) {
+		nlmsg_free(skb);
+		goto lost;
+	}
+	genlmsg_end(skb, hdr);
+	send(mn, skb, MUISP_MCGRP_EVENTS_IDX, &mn->events_lost);
+	goto out;
+lost:
+	atomic64_inc(&mn->events_lost);
+out:
+	rcu_read_unlock();
+}
+
 int muisp_flow_fill(struct sk_buff *skb, const struct muisp_flow_record *rec,
 		    bool with_reason)
 {

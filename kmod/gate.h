@@ -246,8 +246,10 @@ u8 muisp_gate_status_reason(u8 status, u8 stop_reason);
  *    identity -> the packet must come out of that SA, else drop (TUNNEL).
  *  FORWARD, in on the LAN ("up") or out through it ("down"): malformed ->
  *    block list -> the client's address entry: BOUND without a tunnel
- *    under require-tunnel drops (TUNNEL); BOUND to an ACTIVE contract is
- *    charged and passes unless a limit says no; anything else (not bound,
+ *    under require-tunnel drops (TUNNEL); BOUND to an ACTIVE contract: a
+ *    new connection up of a per-connection contract is held (HOLD) or
+ *    dropped (CONN_REFUSED, CONN_RATE), uncharged; else it is charged and
+ *    passes unless a limit says no; anything else (not bound,
  *    no contract, not ACTIVE, a limit) may still pass through the walled
  *    garden, else drops with that reason.
  *  LOCAL_IN, in on the LAN: malformed -> block list -> router services
@@ -267,6 +269,15 @@ enum muisp_gate_action {
 	MUISP_GATE_LOCAL,	/* deliver to the router, counted as local */
 	MUISP_GATE_GARDEN,	/* forward, counted as walled garden */
 	MUISP_GATE_DROP,	/* drop, counted under the reason */
+	MUISP_GATE_HOLD,	/* a new connection: to its contract's NFQUEUE */
+};
+
+/* What per-connection billing says of a packet up (kmod/conn.c). */
+enum muisp_gate_conn {
+	MUISP_GATE_CONN_GO,	/* charge it and go on */
+	MUISP_GATE_CONN_HOLD,	/* a new connection: wait for the verdict */
+	MUISP_GATE_CONN_REFUSED, /* muispd refused it */
+	MUISP_GATE_CONN_RATE,	/* over the source's rate of new ones */
 };
 
 struct muisp_gate_verdict {
@@ -308,6 +319,10 @@ struct muisp_gate_lookups {
 	struct muisp_gate_addr (*addr)(void *ctx);
 	/* The contract that entry is bound to (only asked if BOUND). */
 	struct muisp_gate_contract (*contract)(void *ctx);
+	/* Per-connection billing of a packet up (only asked if ACTIVE, before
+	 * the charge): enum muisp_gate_conn.  NULL: none.
+	 */
+	u8 (*conn)(void *ctx);
 	/* Charge the packet to it (only asked if ACTIVE): 0 or MUISP_DROP_*. */
 	u8 (*charge)(void *ctx);
 	/* muisp_gate_tunnel_ok() for the entry (only asked if it has a
@@ -383,6 +398,28 @@ muisp_gate_pre_routing(const struct muisp_pkt *p, bool decapsulated,
 	return muisp_gate_drop(MUISP_DROP_TUNNEL);
 }
 
+/* Not a drop reason: muisp_gate_conn_charge() holds the packet. */
+#define MUISP_GATE_WHY_HOLD	0xff
+
+/*
+ * An ACTIVE contract's packet up: per-connection billing first, then the
+ * charge; 0, MUISP_GATE_WHY_HOLD or a drop reason.
+ */
+static __always_inline u8
+muisp_gate_conn_charge(const struct muisp_gate_lookups *l, void *ctx)
+{
+	switch (l->conn(ctx)) {
+	case MUISP_GATE_CONN_HOLD:
+		return MUISP_GATE_WHY_HOLD;
+	case MUISP_GATE_CONN_REFUSED:
+		return MUISP_DROP_CONN_REFUSED;
+	case MUISP_GATE_CONN_RATE:
+		return MUISP_DROP_CONN_RATE;
+	default:
+		return l->charge(ctx);
+	}
+}
+
 static __always_inline struct muisp_gate_verdict
 muisp_gate_forward(const struct muisp_pkt *p, int dir, bool require_tunnel,
 		   const struct muisp_gate_lookups *l, void *ctx)
@@ -405,8 +442,12 @@ muisp_gate_forward(const struct muisp_pkt *p, int dir, bool require_tunnel,
 			why = MUISP_DROP_NO_CONTRACT;
 		else if (c.status != MUISP_CONTRACT_STATUS_ACTIVE)
 			why = muisp_gate_status_reason(c.status, c.stop_reason);
+		else if (dir == MUISP_DIR_UP && l->conn)
+			why = muisp_gate_conn_charge(l, ctx);
 		else
 			why = l->charge(ctx);
+		if (why == MUISP_GATE_WHY_HOLD)
+			return muisp_gate_do(MUISP_GATE_HOLD);
 		if (!why)
 			return muisp_gate_do(MUISP_GATE_PASS);
 	}

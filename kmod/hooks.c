@@ -222,6 +222,7 @@ struct hook_ctx {
 	u32 user;			/* with tagged: its Accounting ID */
 	/* a reported flow's first packet's agent, unanswered: uinfo_hold() */
 	struct muisp_agent *unanswered;
+	u16 hold_q;			/* MUISP_GATE_HOLD: the queue */
 };
 
 /* One lookup of the block list's set for all the packet's addresses. */
@@ -326,6 +327,16 @@ static struct muisp_gate_contract hook_contract(void *ctx)
 	};
 }
 
+/* A packet up of an ACTIVE contract: a new connection to hold? */
+static u8 hook_conn(void *ctx)
+{
+	struct hook_ctx *x = ctx;
+
+	if (likely(x->flow.e) || unlikely(!x->ft))
+		return MUISP_GATE_CONN_GO;
+	return muisp_conn_check(x->mn, x->c, x->p, &x->key, &x->hold_q);
+}
+
 static u8 hook_charge(void *ctx)
 {
 	struct hook_ctx *x = ctx;
@@ -381,6 +392,7 @@ static const struct muisp_gate_lookups hook_lookups = {
 	.blocked = hook_blocked,
 	.addr = hook_addr,
 	.contract = hook_contract,
+	.conn = hook_conn,
 	.charge = hook_charge,
 	.tunnel_ok = hook_tunnel_ok,
 	.garden = hook_garden,
@@ -491,6 +503,9 @@ static __always_inline unsigned int hook_verdict(struct hook_ctx *x,
 	case MUISP_GATE_DROP:
 		muisp_drop_count(mn, v.reason);
 		return NF_DROP;
+	case MUISP_GATE_HOLD:
+		/* no bypass: nobody bound, or the queue full, drops it */
+		return NF_QUEUE_NR(x->hold_q);
 	default:
 		return NF_ACCEPT;
 	}

@@ -90,6 +90,8 @@ struct muisp_contract {
 	u8 metric;		/* enum muisp_metric, fixed at creation */
 	u8 status;		/* enum muisp_contract_status; READ_ONCE */
 	u8 drop_reason;		/* why not forwarding (EXTINGUISHED) */
+	u8 conn_hold;		/* enum muisp_conn_hold (conn.c); READ_ONCE */
+	u16 conn_queue;		/* its NFQUEUE */
 	u64 soft;		/* limits: written under net lock + c->lock */
 	u64 hard;
 	u64 expires_s;
@@ -255,6 +257,8 @@ struct muisp_pcpu_stats {
 	u64 local;
 	u64 garden;
 	u64 unmetered;
+	u64 conn_held;		/* conn.c: sent to a contract's NFQUEUE */
+	u64 conn_requests;	/* of them, new connections announced */
 };
 
 struct muisp_config {
@@ -265,6 +269,8 @@ struct muisp_config {
 	u32 usage_gap_s;
 	u32 dns_rate;		/* packets/s, 0 = no limit */
 	u32 dns_burst;
+	u32 conn_rate;		/* held connections/s a source, 0 = none */
+	u32 conn_burst;
 	u16 control_port;
 	u8 require_tunnel;
 	u32 tag_ifindex;	/* the agent's role: its interface, 0 off */
@@ -342,6 +348,9 @@ struct muisp_net {
 	/* while a LAN interface is configured (muisp_gate_up()) */
 	struct muisp_flowtable __rcu *ft;
 	struct muisp_dns_limit __rcu *dns;
+	/* per-connection billing (conn.c): with the flow table */
+	struct muisp_dns_limit __rcu *conn_rate;
+	struct muisp_hold_answers __rcu *conn_answers;
 	u64 evictions_gone;		/* of the flow tables destroyed */
 
 	unsigned int hooks;		/* MUISP_HOOKS_* registered (lock) */
@@ -383,6 +392,25 @@ void muisp_netns_exit(void);
 void muisp_clock_arm(struct muisp_net *mn);
 int muisp_gate_up(struct muisp_net *mn, const struct muisp_config *cfg);
 void muisp_gate_down(struct muisp_net *mn);
+
+/* conn.c: per-connection billing */
+struct muisp_conn_gone {
+	struct muisp_hold_answers *answers;
+	struct muisp_dns_limit *rate;
+};
+
+int muisp_conn_up(struct muisp_net *mn);
+void muisp_conn_down(struct muisp_net *mn, struct muisp_conn_gone *gone);
+void muisp_conn_free(struct muisp_conn_gone *gone);
+enum muisp_gate_conn muisp_conn_check(struct muisp_net *mn,
+				      const struct muisp_contract *c,
+				      const struct muisp_pkt *p,
+				      const struct muisp_flow_key *key,
+				      u16 *queue);
+int muisp_conn_verdict(struct muisp_net *mn, const struct muisp_flow_key *key,
+		       u8 verdict, struct netlink_ext_ack *extack);
+void muisp_event_conn(struct muisp_net *mn, const struct muisp_flow_key *key,
+		      u64 contract_id);
 
 static inline struct muisp_flowtable *muisp_ft(struct muisp_net *mn)
 {
@@ -515,7 +543,9 @@ struct muisp_contract_req {
 	u32 flags;
 	u8 metric;		/* 0: not given */
 	u8 status;		/* 0: not given */
-	bool has_soft, has_hard, has_expires;
+	bool has_soft, has_hard, has_expires, has_conn_hold, has_conn_queue;
+	u8 conn_hold;
+	u16 conn_queue;
 	u64 soft, hard, expires_s;
 	/* up bytes, up pkts, down bytes, down pkts, elapsed ms, usage ms */
 	bool has_ctr[6];

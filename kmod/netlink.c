@@ -405,6 +405,11 @@ static int fill_contract(struct sk_buff *skb, const void *obj,
 	    nla_put_u32(skb, MUISP_CONTRACT_A_NADDRS, READ_ONCE(c->naddrs)) ||
 	    nla_put_u32(skb, MUISP_CONTRACT_A_NUSERS, READ_ONCE(c->nusers)))
 		return -EMSGSIZE;
+	if (READ_ONCE(c->conn_hold) &&
+	    (nla_put_u8(skb, MUISP_CONTRACT_A_CONN_HOLD, READ_ONCE(c->conn_hold)) ||
+	     nla_put_u16(skb, MUISP_CONTRACT_A_CONN_QUEUE,
+			 READ_ONCE(c->conn_queue))))
+		return -EMSGSIZE;
 	return 0;
 }
 
@@ -455,6 +460,14 @@ int muisp_nl_contract_set_doit(struct sk_buff *skb, struct genl_info *info)
 	}
 	if (tb[MUISP_CONTRACT_A_FLAGS])
 		req.flags = nla_get_u32(tb[MUISP_CONTRACT_A_FLAGS]);
+	if (tb[MUISP_CONTRACT_A_CONN_HOLD]) {
+		req.has_conn_hold = true;
+		req.conn_hold = nla_get_u8(tb[MUISP_CONTRACT_A_CONN_HOLD]);
+	}
+	if (tb[MUISP_CONTRACT_A_CONN_QUEUE]) {
+		req.has_conn_queue = true;
+		req.conn_queue = nla_get_u16(tb[MUISP_CONTRACT_A_CONN_QUEUE]);
+	}
 
 	mutex_lock(&mn->lock);
 	ret = muisp_contract_set(mn, &req, LIMIT(skb, CONTRACTS), info->extack);
@@ -925,6 +938,38 @@ int muisp_nl_agent_flow_set_doit(struct sk_buff *skb, struct genl_info *info)
 				    info->extack);
 }
 
+int muisp_nl_conn_verdict_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct muisp_net *mn = info_mn(info);
+	struct nlattr **tb = info->attrs;
+	struct muisp_addr_key host = {}, peer = {};
+	struct muisp_flow_key key;
+
+	if (GENL_REQ_ATTR_CHECK(info, MUISP_FLOW_A_CLIENT_ADDR) ||
+	    GENL_REQ_ATTR_CHECK(info, MUISP_FLOW_A_PEER_ADDR) ||
+	    GENL_REQ_ATTR_CHECK(info, MUISP_FLOW_A_PROTO) ||
+	    GENL_REQ_ATTR_CHECK(info, MUISP_FLOW_A_CLIENT_PORT) ||
+	    GENL_REQ_ATTR_CHECK(info, MUISP_FLOW_A_PEER_PORT) ||
+	    GENL_REQ_ATTR_CHECK(info, MUISP_FLOW_A_VERDICT))
+		return -EINVAL;
+	nla_to_addr(tb[MUISP_FLOW_A_CLIENT_ADDR], host.addr, &host.family);
+	nla_to_addr(tb[MUISP_FLOW_A_PEER_ADDR], peer.addr, &peer.family);
+	if (peer.family != host.family) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[MUISP_FLOW_A_PEER_ADDR],
+				    "the peer's address is of another family");
+		return -EINVAL;
+	}
+	/* as the FORWARD hook keys a packet up: the client is the source */
+	muisp_flow_key_set(&key, host.family,
+			   nla_get_u8(tb[MUISP_FLOW_A_PROTO]), host.addr,
+			   peer.addr,
+			   htons(nla_get_u16(tb[MUISP_FLOW_A_CLIENT_PORT])),
+			   htons(nla_get_u16(tb[MUISP_FLOW_A_PEER_PORT])));
+	return muisp_conn_verdict(mn, &key,
+				  nla_get_u8(tb[MUISP_FLOW_A_VERDICT]),
+				  info->extack);
+}
+
 /* Under RCU (the dump): never the key. */
 static int fill_agent(struct sk_buff *skb, const void *obj,
 		      struct muisp_net *mn)
@@ -1328,7 +1373,9 @@ static int fill_config(struct sk_buff *skb, const void *obj,
 	    nla_put_u8(skb, MUISP_CONFIG_A_REQUIRE_TUNNEL,
 		       cfg->require_tunnel) ||
 	    nla_put_u32(skb, MUISP_CONFIG_A_DNS_RATE, cfg->dns_rate) ||
-	    nla_put_u32(skb, MUISP_CONFIG_A_DNS_BURST, cfg->dns_burst))
+	    nla_put_u32(skb, MUISP_CONFIG_A_DNS_BURST, cfg->dns_burst) ||
+	    nla_put_u32(skb, MUISP_CONFIG_A_CONN_RATE, cfg->conn_rate) ||
+	    nla_put_u32(skb, MUISP_CONFIG_A_CONN_BURST, cfg->conn_burst))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -1407,6 +1454,10 @@ int muisp_nl_config_set_doit(struct sk_buff *skb, struct genl_info *info)
 		cfg.dns_rate = nla_get_u32(tb[MUISP_CONFIG_A_DNS_RATE]);
 	if (tb[MUISP_CONFIG_A_DNS_BURST])
 		cfg.dns_burst = nla_get_u32(tb[MUISP_CONFIG_A_DNS_BURST]);
+	if (tb[MUISP_CONFIG_A_CONN_RATE])
+		cfg.conn_rate = nla_get_u32(tb[MUISP_CONFIG_A_CONN_RATE]);
+	if (tb[MUISP_CONFIG_A_CONN_BURST])
+		cfg.conn_burst = nla_get_u32(tb[MUISP_CONFIG_A_CONN_BURST]);
 	if (cfg.fin_timeout_s > cfg.idle_timeout_s) {
 		NL_SET_ERR_MSG(info->extack,
 			       "FIN time-out above the idle time-out");
@@ -1454,6 +1505,8 @@ int muisp_nl_config_set_doit(struct sk_buff *skb, struct genl_info *info)
 	WRITE_ONCE(mn->cfg.require_tunnel, cfg.require_tunnel);
 	WRITE_ONCE(mn->cfg.dns_rate, cfg.dns_rate);
 	WRITE_ONCE(mn->cfg.dns_burst, cfg.dns_burst);
+	WRITE_ONCE(mn->cfg.conn_rate, cfg.conn_rate);
+	WRITE_ONCE(mn->cfg.conn_burst, cfg.conn_burst);
 	WRITE_ONCE(mn->cfg.lan_ifindex, cfg.lan_ifindex);
 	muisp_hooks_set(mn, want);	/* only unregisters: cannot fail */
 	/*
@@ -1508,6 +1561,8 @@ static int fill_stats(struct sk_buff *skb, const void *obj,
 		sum.local += READ_ONCE(s->local);
 		sum.garden += READ_ONCE(s->garden);
 		sum.unmetered += READ_ONCE(s->unmetered);
+		sum.conn_held += READ_ONCE(s->conn_held);
+		sum.conn_requests += READ_ONCE(s->conn_requests);
 	}
 	ft = muisp_ft(mn);
 	if (ft)
@@ -1547,7 +1602,11 @@ static int fill_stats(struct sk_buff *skb, const void *obj,
 	    nla_put_u32(skb, MUISP_STATS_A_CONTRACTS,
 			READ_ONCE(mn->ncontracts)) ||
 	    nla_put_u64_64bit(skb, MUISP_STATS_A_FLOWS_UNMETERED,
-			      sum.unmetered, MUISP_STATS_A_PAD))
+			      sum.unmetered, MUISP_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, MUISP_STATS_A_CONN_HELD, sum.conn_held,
+			      MUISP_STATS_A_PAD) ||
+	    nla_put_u64_64bit(skb, MUISP_STATS_A_CONN_REQUESTS,
+			      sum.conn_requests, MUISP_STATS_A_PAD))
 		return -EMSGSIZE;
 	return 0;
 }

@@ -92,6 +92,8 @@ muisp_contract_set_nl_policy[MUISP_CONTRACT_A_MAX + 1] = {
 	[MUISP_CONTRACT_A_FLAGS] =
 		NLA_POLICY_MASK(NLA_U32, __MUISP_CONTRACT_F_ALL),
 	[MUISP_CONTRACT_A_ID64] = NLA_POLICY_MIN(NLA_U64, 1),
+	[MUISP_CONTRACT_A_CONN_HOLD] = NLA_POLICY_MAX(NLA_U8, 2),
+	[MUISP_CONTRACT_A_CONN_QUEUE] = { .type = NLA_U16, },
 };
 
 /* MUISP_CMD_CONTRACT_GET */
@@ -187,6 +189,10 @@ muisp_config_set_nl_policy[MUISP_CONFIG_A_MAX + 1] = {
 	[MUISP_CONFIG_A_DNS_RATE] = NLA_POLICY_MAX(NLA_U32, MUISP_MAX_DNS_RATE),
 	[MUISP_CONFIG_A_DNS_BURST] =
 		NLA_POLICY_RANGE(NLA_U32, 1, MUISP_MAX_DNS_BURST),
+	[MUISP_CONFIG_A_CONN_RATE] =
+		NLA_POLICY_MAX(NLA_U32, MUISP_MAX_CONN_RATE),
+	[MUISP_CONFIG_A_CONN_BURST] =
+		NLA_POLICY_RANGE(NLA_U32, 1, MUISP_MAX_CONN_BURST),
 };
 
 /* MUISP_CMD_STATS_GET: takes no attribute */
@@ -297,6 +303,19 @@ muisp_user_usage_move_nl_policy[MUISP_USER_A_MAX + 1] = {
 	[MUISP_USER_A_USAGE_SEQ] = NLA_POLICY_MIN(NLA_U64, 1),
 };
 
+/* MUISP_CMD_CONN_VERDICT */
+static const struct nla_policy
+muisp_conn_verdict_nl_policy[MUISP_FLOW_A_MAX + 1] = {
+	[MUISP_FLOW_A_CLIENT_ADDR] =
+		NLA_POLICY_VALIDATE_FN(NLA_BINARY, muisp_nl_validate_ip, 16),
+	[MUISP_FLOW_A_PEER_ADDR] =
+		NLA_POLICY_VALIDATE_FN(NLA_BINARY, muisp_nl_validate_ip, 16),
+	[MUISP_FLOW_A_PROTO] = { .type = NLA_U8, },
+	[MUISP_FLOW_A_CLIENT_PORT] = { .type = NLA_U16, },
+	[MUISP_FLOW_A_PEER_PORT] = { .type = NLA_U16, },
+	[MUISP_FLOW_A_VERDICT] = NLA_POLICY_RANGE(NLA_U8, 1, 2),
+};
+
 /*
  * An op's policy holds what its do and its dump take together; a mode
  * that takes less refuses the rest here instead of ignoring it.
@@ -344,7 +363,7 @@ static int muisp_nl_flow_get_do_checked(struct sk_buff *skb,
 	return muisp_nl_flow_get_doit(skb, info);
 }
 
-const struct genl_ops muisp_nl_ops[31] = {
+const struct genl_ops muisp_nl_ops[32] = {
 	{
 		.cmd		= MUISP_CMD_ADDR_SET,
 		.doit		= muisp_nl_addr_set_doit,
@@ -566,6 +585,13 @@ const struct genl_ops muisp_nl_ops[31] = {
 		.doit		= muisp_nl_user_usage_move_doit,
 		.policy		= muisp_user_usage_move_nl_policy,
 		.maxattr	= MUISP_USER_A_MAX,
+		.flags		= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd		= MUISP_CMD_CONN_VERDICT,
+		.doit		= muisp_nl_conn_verdict_doit,
+		.policy		= muisp_conn_verdict_nl_policy,
+		.maxattr	= MUISP_FLOW_A_MAX,
 		.flags		= GENL_UNS_ADMIN_PERM,
 	},
 };

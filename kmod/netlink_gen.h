@@ -11,7 +11,7 @@
 
 #include <uapi/muisp.h>
 
-extern const struct genl_ops muisp_nl_ops[31];
+extern const struct genl_ops muisp_nl_ops[32];
 
 enum {
 	MUISP_NLGRP_EVENTS,
@@ -60,5 +60,6 @@ int muisp_nl_tag_user_del_doit(struct sk_buff *skb, struct genl_info *info);
 int muisp_nl_tag_user_get_dumpit(struct sk_buff *skb,
 				 struct netlink_callback *cb);
 int muisp_nl_user_usage_move_doit(struct sk_buff *skb, struct genl_info *info);
+int muisp_nl_conn_verdict_doit(struct sk_buff *skb, struct genl_info *info);
 
 #endif /* MUISP_NETLINK_GEN_H */

@@ -72,8 +72,17 @@ int muisp_gate_up(struct muisp_net *mn, const struct muisp_config *cfg)
 	get_random_bytes(&dns->key, sizeof(dns->key));
 	for (i = 0; i < MUISP_DNS_SETS; i++)
 		spin_lock_init(&dns->sets[i].lock);
+	if (muisp_conn_up(mn)) {
+		kvfree(dns);
+		return -ENOMEM;
+	}
 	ft = muisp_ft_create(&fp, muisp_flow_export, mn);
 	if (IS_ERR(ft)) {
+		struct muisp_conn_gone gone;
+
+		/* unpublished before any packet could see them: no grace */
+		muisp_conn_down(mn, &gone);
+		muisp_conn_free(&gone);
 		kvfree(dns);
 		return PTR_ERR(ft);
 	}
@@ -90,15 +99,18 @@ void muisp_gate_down(struct muisp_net *mn)
 {
 	struct muisp_flowtable *ft;
 	struct muisp_dns_limit *dns;
+	struct muisp_conn_gone gone;
 	struct muisp_ft_stats st;
 
 	lockdep_assert_held(&mn->lock);
 	ft = rcu_replace_pointer(mn->ft, NULL, lockdep_is_held(&mn->lock));
 	dns = rcu_replace_pointer(mn->dns, NULL, lockdep_is_held(&mn->lock));
-	if (!ft && !dns)
+	muisp_conn_down(mn, &gone);
+	if (!ft && !dns && !gone.answers)
 		return;
 	/* packets that found them are done with them */
 	synchronize_rcu();
+	muisp_conn_free(&gone);
 	if (ft) {
 		muisp_ft_stats(ft, &st);
 		mn->evictions_gone += st.evictions;
@@ -122,6 +134,8 @@ static int __net_init muisp_net_init(struct net *net)
 	mn->cfg.require_tunnel = MUISP_DEFAULT_REQUIRE_TUNNEL;
 	mn->cfg.dns_rate = MUISP_DEFAULT_DNS_RATE;
 	mn->cfg.dns_burst = MUISP_DEFAULT_DNS_BURST;
+	mn->cfg.conn_rate = MUISP_DEFAULT_CONN_RATE;
+	mn->cfg.conn_burst = MUISP_DEFAULT_CONN_BURST;
 	muisp_contract_table_init(mn);
 	muisp_lists_init(mn);
 	INIT_DELAYED_WORK(&mn->clock, muisp_clock_work);

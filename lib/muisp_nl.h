@@ -224,6 +224,8 @@ struct muisp_nl_contract {
 	uint32_t naddrs;
 	uint32_t flags; /* MUISP_CONTRACT_F_* */
 	uint32_t nusers;
+	uint8_t conn_hold;   /* enum muisp_conn_hold: per-connection billing */
+	uint16_t conn_queue; /* ... its NFQUEUE */
 };
 
 /* Live flow (FLOW_GET) or ended flow (FLOW_RECORD, with end_reason). */
@@ -239,6 +241,7 @@ struct muisp_nl_flow {
 	uint64_t contract_id;
 	uint8_t end_reason; /* enum muisp_flow_end */
 	uint64_t seq;	    /* FLOW_RECORD: per-namespace record number */
+	uint8_t verdict;    /* CONN_VERDICT: enum muisp_conn_verdict */
 };
 
 struct muisp_nl_garden {
@@ -347,6 +350,8 @@ struct muisp_nl_config {
 	uint8_t require_tunnel;
 	uint32_t dns_rate; /* packets/s, 0 = no limit */
 	uint32_t dns_burst;
+	uint32_t conn_rate; /* held connections/s a source, 0 = no limit */
+	uint32_t conn_burst;
 };
 
 struct muisp_nl_stats {
@@ -360,6 +365,7 @@ struct muisp_nl_stats {
 	uint64_t events, events_lost;
 	uint32_t addrs, contracts;
 	uint64_t flows_unmetered;
+	uint64_t conn_held, conn_requests;
 };
 
 struct muisp_nl_event {
@@ -459,6 +465,9 @@ int muisp_nl_agent_del(struct muisp_nl *nl, const struct muisp_nl_ip *addr);
  * PEER_PORT) is USER's (0: the host's own). */
 int muisp_nl_agent_flow_set(struct muisp_nl *nl,
 			    const struct muisp_nl_agent *o);
+/* Per-connection billing: the verdict (VERDICT) on the held connection
+ * (CLIENT_ADDR, CLIENT_PORT -> PEER_ADDR, PEER_PORT, PROTO). */
+int muisp_nl_conn_verdict(struct muisp_nl *nl, const struct muisp_nl_flow *o);
 int muisp_nl_agent_dump(struct muisp_nl *nl, muisp_nl_agent_cb cb,
 			muisp_nl_reset_cb reset, void *arg);
 

@@ -617,6 +617,15 @@ int muisp_nl_agent_flow_set(struct muisp_nl *nl, const struct muisp_nl_agent *o)
 	return muisp_nl_request(nl, nlh, NULL, NULL);
 }
 
+int muisp_nl_conn_verdict(struct muisp_nl *nl, const struct muisp_nl_flow *o)
+{
+	struct nlmsghdr *nlh = muisp_nl_msg(nl, MUISP_CMD_CONN_VERDICT, 0);
+
+	if (muisp_nl_flow_put(nlh, o) < 0)
+		return -1;
+	return muisp_nl_request(nl, nlh, NULL, NULL);
+}
+
 int muisp_nl_agent_del(struct muisp_nl *nl, const struct muisp_nl_ip *addr)
 {
 	struct nlmsghdr *nlh = muisp_nl_msg(nl, MUISP_CMD_AGENT_DEL, 0);

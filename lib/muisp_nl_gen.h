@@ -84,6 +84,10 @@ static const struct field contract_f[MUISP_CONTRACT_A_MAX + 1] = {
 		WIDE(K_W64, struct muisp_nl_contract, id, MUISP_CONTRACT_A_ID),
 	[MUISP_CONTRACT_A_NUSERS] =
 		FIELD(K_U32, struct muisp_nl_contract, nusers),
+	[MUISP_CONTRACT_A_CONN_HOLD] =
+		FIELD(K_U8, struct muisp_nl_contract, conn_hold),
+	[MUISP_CONTRACT_A_CONN_QUEUE] =
+		FIELD(K_U16, struct muisp_nl_contract, conn_queue),
 };
 SIZE_IS(struct muisp_nl_contract, id, 8);
 SIZE_IS(struct muisp_nl_contract, status, 1);
@@ -101,6 +105,8 @@ SIZE_IS(struct muisp_nl_contract, usage_ms, 8);
 SIZE_IS(struct muisp_nl_contract, naddrs, 4);
 SIZE_IS(struct muisp_nl_contract, flags, 4);
 SIZE_IS(struct muisp_nl_contract, nusers, 4);
+SIZE_IS(struct muisp_nl_contract, conn_hold, 1);
+SIZE_IS(struct muisp_nl_contract, conn_queue, 2);
 
 /* flow: struct muisp_nl_flow */
 static const struct field flow_f[MUISP_FLOW_A_MAX + 1] = {
@@ -132,6 +138,7 @@ static const struct field flow_f[MUISP_FLOW_A_MAX + 1] = {
 					    contract_id,
 					    MUISP_FLOW_A_CONTRACT_ID),
 	[MUISP_FLOW_A_SEQ] = FIELD(K_U64, struct muisp_nl_flow, seq),
+	[MUISP_FLOW_A_VERDICT] = FIELD(K_U8, struct muisp_nl_flow, verdict),
 };
 SIZE_IS(struct muisp_nl_flow, id, 8);
 SIZE_IS(struct muisp_nl_flow, client_addr, sizeof(struct muisp_nl_ip));
@@ -149,6 +156,7 @@ SIZE_IS(struct muisp_nl_flow, tcp_flags, 1);
 SIZE_IS(struct muisp_nl_flow, contract_id, 8);
 SIZE_IS(struct muisp_nl_flow, end_reason, 1);
 SIZE_IS(struct muisp_nl_flow, seq, 8);
+SIZE_IS(struct muisp_nl_flow, verdict, 1);
 
 /* garden: struct muisp_nl_garden */
 static const struct field garden_f[MUISP_GARDEN_A_MAX + 1] = {
@@ -212,6 +220,10 @@ static const struct field config_f[MUISP_CONFIG_A_MAX + 1] = {
 		FIELD(K_U32, struct muisp_nl_config, dns_rate),
 	[MUISP_CONFIG_A_DNS_BURST] =
 		FIELD(K_U32, struct muisp_nl_config, dns_burst),
+	[MUISP_CONFIG_A_CONN_RATE] =
+		FIELD(K_U32, struct muisp_nl_config, conn_rate),
+	[MUISP_CONFIG_A_CONN_BURST] =
+		FIELD(K_U32, struct muisp_nl_config, conn_burst),
 };
 SIZE_IS(struct muisp_nl_config, lan_ifindex, 4);
 SIZE_IS(struct muisp_nl_config, idle_timeout_s, 4);
@@ -222,6 +234,8 @@ SIZE_IS(struct muisp_nl_config, usage_gap_s, 4);
 SIZE_IS(struct muisp_nl_config, require_tunnel, 1);
 SIZE_IS(struct muisp_nl_config, dns_rate, 4);
 SIZE_IS(struct muisp_nl_config, dns_burst, 4);
+SIZE_IS(struct muisp_nl_config, conn_rate, 4);
+SIZE_IS(struct muisp_nl_config, conn_burst, 4);
 
 /* stats: struct muisp_nl_stats */
 static const struct field stats_f[MUISP_STATS_A_MAX + 1] = {
@@ -256,6 +270,10 @@ static const struct field stats_f[MUISP_STATS_A_MAX + 1] = {
 		FIELD(K_U32, struct muisp_nl_stats, contracts),
 	[MUISP_STATS_A_FLOWS_UNMETERED] =
 		FIELD(K_U64, struct muisp_nl_stats, flows_unmetered),
+	[MUISP_STATS_A_CONN_HELD] =
+		FIELD(K_U64, struct muisp_nl_stats, conn_held),
+	[MUISP_STATS_A_CONN_REQUESTS] =
+		FIELD(K_U64, struct muisp_nl_stats, conn_requests),
 };
 SIZE_IS(struct muisp_nl_stats, drops[0], 8);
 SIZE_IS(struct muisp_nl_stats, drops_present, 8);
@@ -275,6 +293,8 @@ SIZE_IS(struct muisp_nl_stats, events_lost, 8);
 SIZE_IS(struct muisp_nl_stats, addrs, 4);
 SIZE_IS(struct muisp_nl_stats, contracts, 4);
 SIZE_IS(struct muisp_nl_stats, flows_unmetered, 8);
+SIZE_IS(struct muisp_nl_stats, conn_held, 8);
+SIZE_IS(struct muisp_nl_stats, conn_requests, 8);
 
 /* event: struct muisp_nl_event */
 static const struct field event_f[MUISP_EVENT_A_MAX + 1] = {

@@ -44,6 +44,8 @@ static int kernel_scalar(const struct muisp_nl_stats *k, const char *key,
 		{ "addrs", k->addrs },
 		{ "contracts", k->contracts },
 		{ "flows_unmetered", k->flows_unmetered },
+		{ "conn_held", k->conn_held },
+		{ "conn_requests", k->conn_requests },
 	};
 
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)

@@ -46,6 +46,8 @@ const struct stats_def stats_defs[] = {
 	KG("contracts", "contracts", "muispContracts", 1, 11),
 	K("flows_unmetered", "unmetered-packets", "muispUnmeteredPackets", 1,
 	  7),
+	K("conn_held", "conn-held", "muispConnHeld", 1, 15),
+	K("conn_requests", "conn-requests", "muispConnRequests", 1, 16),
 	/* muispDropTable (muispObjects.2), indexed by enum muisp_drop_reason */
 	DROP("drop_not_bound", "drop not-bound", "notBound", 1),
 	DROP("drop_no_contract", "drop no-contract", "noContract", 2),
@@ -60,6 +62,8 @@ const struct stats_def stats_defs[] = {
 	DROP("drop_dns", "drop dns", "dns", 11),
 	DROP("drop_user_info", "drop user-info", "userInfo", 12),
 	DROP("drop_agent_down", "drop agent-down", "agentDown", 13),
+	DROP("drop_conn_refused", "drop conn-refused", "connRefused", 14),
+	DROP("drop_conn_rate", "drop conn-rate", "connRate", 15),
 	/* muispIpfix (muispObjects.8): muisp-ipfixd's exporter */
 	IPFIX("ipfix_records_received", "ipfix records-received",
 	      "muispIpfixRecordsReceived", 1),

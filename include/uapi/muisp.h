@@ -215,7 +215,8 @@
  *   reply carries ID64 (and ID below 2^32), STATUS, METRIC, SOFT_LIMIT,
  *   HARD_LIMIT, EXPIRES_S, USED, UP_BYTES, UP_PACKETS, DOWN_BYTES,
  *   DOWN_PACKETS, ELAPSED_MS, USAGE_MS, NADDRS (u32, addresses bound
- *   to it) and NUSERS (u32, users bound to it: MUISP_CMD_USER_SET).
+ *   to it), NUSERS (u32, users bound to it: MUISP_CMD_USER_SET),
+ *   and CONN_HOLD and CONN_QUEUE for a per-connection contract.
  *
  * MUISP_CMD_CONTRACT_DEL: NLM_F_REQUEST [| NLM_F_ACK]
  *     MUISP_CONTRACT_A_ID or _ID64: required; -ENOENT if unknown,
@@ -351,6 +352,11 @@
  *       fixed table (two ways per set, random key): a source that has
  *       sent nothing for a while frees its way; when every way of a set
  *       is busy a newcomer shares the oldest one's bucket.
+ *     MUISP_CONFIG_A_CONN_RATE: u32, 0..10000 a second, default 20;
+ *       MUISP_CONFIG_A_CONN_BURST: u32, 1..10000, default 40.  New
+ *       connections of per-connection contracts (MUISP_CMD_CONN_REQUEST)
+ *       per source address, the same kind of bucket as DNS_RATE's; over
+ *       it a connection is dropped as MUISP_DROP_CONN_RATE, not held.
  *   Invalid values: -EINVAL or -ERANGE, nothing changes.
  *
  * MUISP_CMD_STATS_GET: NLM_F_REQUEST; reply carries:
@@ -372,6 +378,9 @@
  *     MUISP_STATS_A_FLOWS_UNMETERED: u64, packets forwarded for an active
  *       contract that the flow table could not meter (no memory or full
  *       without a victim); the contract's counters still count them
+ *     MUISP_STATS_A_CONN_HELD: u64, packets of per-connection contracts
+ *       sent to their NFQUEUE; MUISP_STATS_A_CONN_REQUESTS: u64, of them
+ *       the connections asked about (MUISP_CMD_CONN_REQUEST)
  *
  * MUISP_CMD_EVENT: multicast on group MUISP_GENL_MCGRP_EVENTS only
  *     MUISP_EVENT_A_TYPE: u8, enum muisp_event_type
@@ -557,6 +566,32 @@
  *   moves once whoever asks again.  The reply carries what moved.
  *   -ENOENT: the user is not bound, or the host's address is bound
  *   to no contract.
+ *
+ * MUISP_CMD_CONN_REQUEST: multicast on group MUISP_GENL_MCGRP_EVENTS only
+ *   Per-connection billing (Edell's billing gateway): the first packet
+ *   of a new connection of a contract with MUISP_CONTRACT_A_CONN_HOLD
+ *   (a TCP packet, or a UDP one with TCP_UDP, from the LAN that begins
+ *   no flow) was sent to the contract's NFQUEUE to wait for muispd's
+ *   MUISP_CMD_CONN_VERDICT.  Its retransmissions are queued too but
+ *   not announced again while the request is fresh (5 s).
+ *     MUISP_FLOW_A_CLIENT_ADDR, MUISP_FLOW_A_PEER_ADDR: binary 4 or 16
+ *     MUISP_FLOW_A_PROTO: u8; MUISP_FLOW_A_CLIENT_PORT, _PEER_PORT: u16
+ *     MUISP_FLOW_A_CONTRACT_ID64 (and _CONTRACT_ID below 2^32)
+ *     MUISP_FLOW_A_FIRST_MS: u64, CLOCK_REALTIME
+ *
+ * MUISP_CMD_CONN_VERDICT: NLM_F_REQUEST [| NLM_F_ACK]
+ *   muispd's verdict on a held connection, kept 5 s for its packets,
+ *   which muispd then sends round the FORWARD hook again (NF_REPEAT):
+ *   accepted, they are gated, charged and begin the flow, whose later
+ *   packets in both directions are not held; refused, they and the
+ *   retransmissions that follow within the 5 s are dropped
+ *   (MUISP_DROP_CONN_REFUSED).
+ *     MUISP_FLOW_A_CLIENT_ADDR: binary 4 or 16, required
+ *     MUISP_FLOW_A_PEER_ADDR: binary, same family, required
+ *     MUISP_FLOW_A_PROTO: u8 IPPROTO_TCP or IPPROTO_UDP, required
+ *     MUISP_FLOW_A_CLIENT_PORT, _PEER_PORT: u16, required
+ *     MUISP_FLOW_A_VERDICT: u8 enum muisp_conn_verdict, required
+ *   -ENETDOWN: no LAN interface is set.
  */
 #ifndef _UAPI_MUISP_H
 #define _UAPI_MUISP_H
@@ -590,6 +625,15 @@
 #define MUISP_MAX_DNS_RATE	10000
 #define MUISP_MAX_DNS_BURST	10000
 #define MUISP_DNS_MAX_LEN	640
+
+/*
+ * New connections a second of one source that per-connection billing
+ * holds (MUISP_CONFIG_A_CONN_RATE and _CONN_BURST): defaults, bounds.
+ */
+#define MUISP_DEFAULT_CONN_RATE		20
+#define MUISP_DEFAULT_CONN_BURST	40
+#define MUISP_MAX_CONN_RATE		10000
+#define MUISP_MAX_CONN_BURST		10000
 
 /*
  * Table sizes (see Limits above): for a caller with CAP_NET_ADMIN in
@@ -665,6 +709,8 @@ enum muisp_cmd {
 	MUISP_CMD_TAG_USER_GET,
 	MUISP_CMD_TAG_REPORT,
 	MUISP_CMD_USER_USAGE_MOVE,
+	MUISP_CMD_CONN_REQUEST,
+	MUISP_CMD_CONN_VERDICT,
 	__MUISP_CMD_LAST
 };
 #define MUISP_CMD_MAX (__MUISP_CMD_LAST - 1)
@@ -769,22 +815,32 @@ enum muisp_flow_end {
 /* Why the gate dropped a packet (MUISP_STATS_A_DROPS). */
 enum muisp_drop_reason {
 	MUISP_DROP_UNSPEC,
-	MUISP_DROP_NOT_BOUND,	/* client address unknown or not bound */
-	MUISP_DROP_NO_CONTRACT,	/* bound to a contract that does not exist */
-	MUISP_DROP_SUSPENDED,	/* contract suspended */
-	MUISP_DROP_DELINQUENT,	/* contract delinquent (soft limit) */
-	MUISP_DROP_HARD_LIMIT,	/* contract reached its hard limit */
-	MUISP_DROP_EXPIRED,	/* contract expired */
-	MUISP_DROP_BLOCKED,	/* administrative block list */
-	MUISP_DROP_LOCAL,	/* LAN -> router service not allowed */
-	MUISP_DROP_MALFORMED,	/* truncated or bad IP/transport header */
-	MUISP_DROP_TUNNEL,	/* REQUIRE_TUNNEL: not via the address's SA */
+	/* client address unknown or not bound */
+	MUISP_DROP_NOT_BOUND,
+	/* bound to a contract that does not exist */
+	MUISP_DROP_NO_CONTRACT,
+	MUISP_DROP_SUSPENDED,		/* contract suspended */
+	MUISP_DROP_DELINQUENT,		/* contract delinquent (soft limit) */
+	MUISP_DROP_HARD_LIMIT,		/* contract reached its hard limit */
+	MUISP_DROP_EXPIRED,		/* contract expired */
+	MUISP_DROP_BLOCKED,		/* administrative block list */
+	MUISP_DROP_LOCAL,		/* LAN -> router service not allowed */
+	/* truncated or bad IP/transport header */
+	MUISP_DROP_MALFORMED,
+	/* REQUIRE_TUNNEL: not via the address's SA */
+	MUISP_DROP_TUNNEL,
 	/* unpaid client's DNS to the router over its rate, or too long */
 	MUISP_DROP_DNS,
 	/* agent's option forged or replayed, or not removable */
 	MUISP_DROP_USER_INFO,
 	/* to or from an agent's host while its key agreement is down */
 	MUISP_DROP_AGENT_DOWN,
+	/* a per-connection contract's connection that muispd refused */
+	MUISP_DROP_CONN_REFUSED,
+	/*
+	 * new connections of a per-connection contract over the source's rate
+	 */
+	MUISP_DROP_CONN_RATE,
 	__MUISP_DROP_LAST
 };
 #define MUISP_DROP_MAX (__MUISP_DROP_LAST - 1)
@@ -811,6 +867,29 @@ enum muisp_contract_flag {
 	__MUISP_CONTRACT_F_ALL = MUISP_CONTRACT_F_EXCL |
 				 MUISP_CONTRACT_F_RESET_USAGE
 };
+
+/*
+ * Per-connection billing of a contract (MUISP_CONTRACT_A_CONN_HOLD,
+ * Edell's billing gateway): which new connections wait for muispd's
+ * verdict.
+ */
+enum muisp_conn_hold {
+	MUISP_CONN_HOLD_NONE,		/* none (the default) */
+	MUISP_CONN_HOLD_TCP,		/* TCP connections */
+	MUISP_CONN_HOLD_TCP_UDP,	/* TCP connections and UDP flows */
+	__MUISP_CONN_HOLD_LAST
+};
+#define MUISP_CONN_HOLD_MAX (__MUISP_CONN_HOLD_LAST - 1)
+
+/* muispd's verdict on a held connection (MUISP_FLOW_A_VERDICT). */
+enum muisp_conn_verdict {
+	MUISP_CONN_UNSPEC,
+	/* forward it and meter it as a flow of its contract */
+	MUISP_CONN_ACCEPT,
+	MUISP_CONN_REFUSE,	/* drop it, and its retransmissions for 5 s */
+	__MUISP_CONN_VERDICT_LAST
+};
+#define MUISP_CONN_MAX (__MUISP_CONN_VERDICT_LAST - 1)
 
 enum muisp_addr_attr {
 	MUISP_ADDR_A_UNSPEC,
@@ -852,6 +931,9 @@ enum muisp_contract_attr {
 	MUISP_CONTRACT_A_FLAGS,		/* u32, MUISP_CONTRACT_F_* */
 	MUISP_CONTRACT_A_ID64,		/* u64, ID widened */
 	MUISP_CONTRACT_A_NUSERS,	/* u32, output */
+	MUISP_CONTRACT_A_CONN_HOLD,	/* u8, enum muisp_conn_hold */
+	/* u16, the NFQUEUE a held connection's packets go to */
+	MUISP_CONTRACT_A_CONN_QUEUE,
 	__MUISP_CONTRACT_A_LAST
 };
 #define MUISP_CONTRACT_A_MAX (__MUISP_CONTRACT_A_LAST - 1)
@@ -877,6 +959,7 @@ enum muisp_flow_attr {
 	MUISP_FLOW_A_CONTRACT_ID64,	/* u64, CONTRACT_ID widened */
 	/* u64, FLOW_RECORD only; per-namespace record number */
 	MUISP_FLOW_A_SEQ,
+	MUISP_FLOW_A_VERDICT,		/* u8, enum muisp_conn_verdict */
 	__MUISP_FLOW_A_LAST
 };
 #define MUISP_FLOW_A_MAX (__MUISP_FLOW_A_LAST - 1)
@@ -922,6 +1005,9 @@ enum muisp_config_attr {
 	/* u32, packets per second, 0 = no limit */
 	MUISP_CONFIG_A_DNS_RATE,
 	MUISP_CONFIG_A_DNS_BURST,	/* u32, packets */
+	/* u32, new held connections per second and source, 0 = no limit */
+	MUISP_CONFIG_A_CONN_RATE,
+	MUISP_CONFIG_A_CONN_BURST,	/* u32, connections */
 	__MUISP_CONFIG_A_LAST
 };
 #define MUISP_CONFIG_A_MAX (__MUISP_CONFIG_A_LAST - 1)
@@ -946,6 +1032,8 @@ enum muisp_stats_attr {
 	MUISP_STATS_A_ADDRS,		/* u32 */
 	MUISP_STATS_A_CONTRACTS,	/* u32 */
 	MUISP_STATS_A_FLOWS_UNMETERED,	/* u64 */
+	MUISP_STATS_A_CONN_HELD,	/* u64 */
+	MUISP_STATS_A_CONN_REQUESTS,	/* u64 */
 	__MUISP_STATS_A_LAST
 };
 #define MUISP_STATS_A_MAX (__MUISP_STATS_A_LAST - 1)

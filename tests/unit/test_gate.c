@@ -730,12 +730,14 @@ static void test_dns_limit(void **state)
 /*
  * What the tables hold for one packet, and the lookups the gate made, one
  * letter each in order: B block list, A address entry, C contract,
- * $ charge, T tunnel check, G garden, D the DNS rate limit.
+ * H per-connection billing, $ charge, T tunnel check, G garden, D the DNS
+ * rate limit.
  */
 struct world {
 	bool blocked;
 	struct muisp_gate_addr addr;
 	struct muisp_gate_contract contract;
+	uint8_t conn; /* enum muisp_gate_conn */
 	uint8_t charge;
 	bool tunnel_ok;
 	bool garden;
@@ -779,6 +781,15 @@ static struct muisp_gate_contract w_contract(void *ctx)
 	return w->contract;
 }
 
+static uint8_t w_conn(void *ctx)
+{
+	struct world *w = ctx;
+
+	asked(w, 'H');
+	assert_int_equal(w->contract.status, MUISP_CONTRACT_STATUS_ACTIVE);
+	return w->conn;
+}
+
 static uint8_t w_charge(void *ctx)
 {
 	struct world *w = ctx;
@@ -820,6 +831,18 @@ static const struct muisp_gate_lookups fakes = {
 	.blocked = w_blocked,
 	.addr = w_addr,
 	.contract = w_contract,
+	.charge = w_charge,
+	.tunnel_ok = w_tunnel_ok,
+	.garden = w_garden,
+	.dns_ok = w_dns_ok,
+};
+
+/* The same with per-connection billing (kmod/conn.c). */
+static const struct muisp_gate_lookups fakes_conn = {
+	.blocked = w_blocked,
+	.addr = w_addr,
+	.contract = w_contract,
+	.conn = w_conn,
 	.charge = w_charge,
 	.tunnel_ok = w_tunnel_ok,
 	.garden = w_garden,
@@ -1058,6 +1081,83 @@ static void test_order_forward(void **state)
 			assert_true(w.block_dst);
 			assert_int_equal(w.block_mac, oc->dir == MUISP_DIR_UP);
 		}
+	}
+}
+
+/*
+ * Per-connection billing: asked only of an ACTIVE contract's packet up,
+ * before the charge; a held packet is neither charged nor walks the
+ * garden, a refused one may still pass through the garden.
+ */
+static const struct order_case conn_cases[] = {
+	{ "new connection, go",
+	  { .addr = BOUND(0), .contract = STATUS(ACTIVE, 0) },
+	  .verdict = MUISP_GATE_PASS,
+	  .asked = "BACH$" },
+	{ "new connection, held",
+	  { .addr = BOUND(0),
+	    .contract = STATUS(ACTIVE, 0),
+	    .conn = MUISP_GATE_CONN_HOLD,
+	    .garden = 1 },
+	  .verdict = MUISP_GATE_HOLD,
+	  .asked = "BACH" },
+	{ "refused",
+	  { .addr = BOUND(0),
+	    .contract = STATUS(ACTIVE, 0),
+	    .conn = MUISP_GATE_CONN_REFUSED },
+	  .verdict = MUISP_GATE_DROP,
+	  .reason = MUISP_DROP_CONN_REFUSED,
+	  .asked = "BACHG" },
+	{ "refused, garden",
+	  { .addr = BOUND(0),
+	    .contract = STATUS(ACTIVE, 0),
+	    .conn = MUISP_GATE_CONN_REFUSED,
+	    .garden = 1 },
+	  .verdict = MUISP_GATE_GARDEN,
+	  .asked = "BACHG" },
+	{ "over the source's rate",
+	  { .addr = BOUND(0),
+	    .contract = STATUS(ACTIVE, 0),
+	    .conn = MUISP_GATE_CONN_RATE },
+	  .verdict = MUISP_GATE_DROP,
+	  .reason = MUISP_DROP_CONN_RATE,
+	  .asked = "BACHG" },
+	{ "down: not asked",
+	  { .addr = BOUND(0),
+	    .contract = STATUS(ACTIVE, 0),
+	    .conn = MUISP_GATE_CONN_HOLD },
+	  .dir = MUISP_DIR_DOWN,
+	  .verdict = MUISP_GATE_PASS,
+	  .asked = "BAC$" },
+	{ "suspended: not asked",
+	  { .addr = BOUND(0),
+	    .contract = STATUS(SUSPENDED, 0),
+	    .conn = MUISP_GATE_CONN_HOLD },
+	  .verdict = MUISP_GATE_DROP,
+	  .reason = MUISP_DROP_SUSPENDED,
+	  .asked = "BACG" },
+	{ "held, hard limit not asked",
+	  { .addr = BOUND(0),
+	    .contract = STATUS(ACTIVE, 0),
+	    .conn = MUISP_GATE_CONN_HOLD,
+	    .charge = MUISP_DROP_HARD_LIMIT },
+	  .verdict = MUISP_GATE_HOLD,
+	  .asked = "BACH" },
+};
+
+static void test_order_conn(void **state)
+{
+	struct muisp_pkt p = svc(MUISP_PROTO_TCP, 443);
+	unsigned int i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(conn_cases); i++) {
+		const struct order_case *oc = &conn_cases[i];
+		struct world w = oc->w;
+
+		check_case(oc, &w,
+			   muisp_gate_forward(&p, oc->dir, oc->require_tunnel,
+					      &fakes_conn, &w));
 	}
 }
 
@@ -1443,6 +1543,7 @@ int main(void)
 		cmocka_unit_test(test_prefix),
 		cmocka_unit_test(test_garden),
 		cmocka_unit_test(test_charge_bytes),
+		cmocka_unit_test(test_order_conn),
 		cmocka_unit_test(test_hard_limit_never_exceeded),
 		cmocka_unit_test(test_time_and_status),
 		cmocka_unit_test(test_order_dir),

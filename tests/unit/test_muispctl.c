@@ -580,17 +580,20 @@ static void test_cli_user(void **state)
 static const char golden_keys[] =
 	"up_packets up_bytes down_packets down_bytes local_packets "
 	"garden_packets flows max_flows evictions flow_records records_lost "
-	"events events_lost addrs contracts flows_unmetered drop_not_bound "
-	"drop_no_contract drop_suspended drop_delinquent drop_hard_limit "
-	"drop_expired drop_blocked drop_local drop_malformed drop_tunnel "
-	"drop_dns drop_user_info drop_agent_down";
+	"events events_lost addrs contracts flows_unmetered conn_held "
+	"conn_requests drop_not_bound drop_no_contract drop_suspended "
+	"drop_delinquent drop_hard_limit drop_expired drop_blocked drop_local "
+	"drop_malformed drop_tunnel drop_dns drop_user_info drop_agent_down "
+	"drop_conn_refused drop_conn_rate";
 static const char golden_titles[] =
 	"up-packets|up-bytes|down-packets|down-bytes|local-packets|"
 	"garden-packets|flows|max-flows|evictions|flow-records|records-lost|"
-	"events|events-lost|addrs|contracts|unmetered-packets|drop not-bound|"
+	"events|events-lost|addrs|contracts|unmetered-packets|conn-held|"
+	"conn-requests|drop not-bound|"
 	"drop no-contract|drop suspended|drop delinquent|drop hard-limit|"
 	"drop expired|drop blocked|drop local|drop malformed|drop tunnel|"
-	"drop dns|drop user-info|drop agent-down";
+	"drop dns|drop user-info|drop agent-down|drop conn-refused|"
+	"drop conn-rate";
 
 static const char *joined(const struct out_col *c, unsigned int n, int title,
 			  const char *sep)
@@ -701,6 +704,7 @@ static void test_stats_columns(void **state)
 			     "\"flow_records\":0,\"records_lost\":0,"
 			     "\"events\":0,\"events_lost\":0,\"addrs\":0,"
 			     "\"contracts\":0,\"flows_unmetered\":4,"
+			     "\"conn_held\":0,\"conn_requests\":0,"
 			     "\"drop_not_bound\":null,"
 			     "\"drop_no_contract\":null,"
 			     "\"drop_suspended\":null,"
@@ -709,7 +713,9 @@ static void test_stats_columns(void **state)
 			     "\"drop_blocked\":null,\"drop_local\":null,"
 			     "\"drop_malformed\":null,\"drop_tunnel\":5,"
 			     "\"drop_dns\":null,\"drop_user_info\":null,"
-			     "\"drop_agent_down\":null}\n");
+			     "\"drop_agent_down\":null,"
+			     "\"drop_conn_refused\":null,"
+			     "\"drop_conn_rate\":null}\n");
 		free(txt);
 		out_free(t);
 	}

@@ -82,7 +82,9 @@ NAMES(drop_names, [MUISP_DROP_UNSPEC] = "unspec",
       [MUISP_DROP_BLOCKED] = "blocked", [MUISP_DROP_LOCAL] = "local",
       [MUISP_DROP_MALFORMED] = "malformed", [MUISP_DROP_TUNNEL] = "tunnel",
       [MUISP_DROP_DNS] = "dns", [MUISP_DROP_USER_INFO] = "user-info",
-      [MUISP_DROP_AGENT_DOWN] = "agent-down");
+      [MUISP_DROP_AGENT_DOWN] = "agent-down",
+      [MUISP_DROP_CONN_REFUSED] = "conn-refused",
+      [MUISP_DROP_CONN_RATE] = "conn-rate");
 NAMES(event_names, [MUISP_EVENT_SOFT_LIMIT] = "soft-limit",
       [MUISP_EVENT_HARD_LIMIT] = "hard-limit", [MUISP_EVENT_EXPIRED] = "expired",
       [MUISP_EVENT_ADDR_STATE] = "addr-state");

@@ -20,6 +20,8 @@ static const char *const attr_names[MUISP_CONFIG_A_MAX + 1] = {
 	[MUISP_CONFIG_A_REQUIRE_TUNNEL] = "require-tunnel",
 	[MUISP_CONFIG_A_DNS_RATE] = "dns-rate",
 	[MUISP_CONFIG_A_DNS_BURST] = "dns-burst",
+	[MUISP_CONFIG_A_CONN_RATE] = "conn-rate",
+	[MUISP_CONFIG_A_CONN_BURST] = "conn-burst",
 };
 
 enum {
@@ -32,7 +34,9 @@ enum {
 	C_GAP,
 	C_TUNNEL,
 	C_DNSRATE,
-	C_DNSBURST
+	C_DNSBURST,
+	C_CONNRATE,
+	C_CONNBURST
 };
 static const struct out_col cols[] = {
 	[C_LAN] = { "lan", "lan" },
@@ -45,6 +49,8 @@ static const struct out_col cols[] = {
 	[C_TUNNEL] = { "require_tunnel", "require-tunnel" },
 	[C_DNSRATE] = { "dns_rate", "dns-rate" },
 	[C_DNSBURST] = { "dns_burst", "dns-burst" },
+	[C_CONNRATE] = { "conn_rate", "conn-rate" },
+	[C_CONNBURST] = { "conn_burst", "conn-burst" },
 };
 
 static int config_show(struct ctl *c, int argc, char **argv)
@@ -79,6 +85,10 @@ static int config_show(struct ctl *c, int argc, char **argv)
 		out_u64(t, C_DNSRATE, k.dns_rate);
 	if (MUISP_NL_HAS(&k, MUISP_CONFIG_A_DNS_BURST))
 		out_u64(t, C_DNSBURST, k.dns_burst);
+	if (MUISP_NL_HAS(&k, MUISP_CONFIG_A_CONN_RATE))
+		out_u64(t, C_CONNRATE, k.conn_rate);
+	if (MUISP_NL_HAS(&k, MUISP_CONFIG_A_CONN_BURST))
+		out_u64(t, C_CONNBURST, k.conn_burst);
 	out_print(t, c->out, c->fmt, OUT_RECORD);
 	out_free(t);
 	return EXIT_OK;
@@ -93,6 +103,21 @@ static int set_secs(const char *key, const char *val, uint32_t *field)
 		return cli_badarg(key, val, why);
 	if (v > UINT32_MAX)
 		return cli_badarg(key, val, "too large");
+	*field = (uint32_t)v;
+	return EXIT_OK;
+}
+
+/* A rate (0: no limit) or a burst (1 at least) up to max. */
+static int set_limit(const char *key, const char *val, uint64_t max, int burst,
+		     uint32_t *field)
+{
+	const char *why;
+	uint64_t v;
+
+	if (parse_uint(val, max, &v, &why) < 0)
+		return cli_badarg(key, val, why);
+	if (burst && !v)
+		return cli_badarg(key, val, "must be non-zero");
 	*field = (uint32_t)v;
 	return EXIT_OK;
 }
@@ -146,17 +171,21 @@ static int config_set(struct ctl *c, int argc, char **argv)
 				return cli_badarg(key, val, why);
 			MUISP_NL_SET(&k, MUISP_CONFIG_A_REQUIRE_TUNNEL);
 		} else if (!strcmp(key, "dns-rate")) {
-			if (parse_uint(val, MUISP_MAX_DNS_RATE, &v, &why) < 0)
-				return cli_badarg(key, val, why);
-			k.dns_rate = (uint32_t)v;
+			rc = set_limit(key, val, MUISP_MAX_DNS_RATE, 0,
+				       &k.dns_rate);
 			MUISP_NL_SET(&k, MUISP_CONFIG_A_DNS_RATE);
 		} else if (!strcmp(key, "dns-burst")) {
-			if (parse_uint(val, MUISP_MAX_DNS_BURST, &v, &why) < 0)
-				return cli_badarg(key, val, why);
-			if (!v)
-				return cli_badarg(key, val, "must be non-zero");
-			k.dns_burst = (uint32_t)v;
+			rc = set_limit(key, val, MUISP_MAX_DNS_BURST, 1,
+				       &k.dns_burst);
 			MUISP_NL_SET(&k, MUISP_CONFIG_A_DNS_BURST);
+		} else if (!strcmp(key, "conn-rate")) {
+			rc = set_limit(key, val, MUISP_MAX_CONN_RATE, 0,
+				       &k.conn_rate);
+			MUISP_NL_SET(&k, MUISP_CONFIG_A_CONN_RATE);
+		} else if (!strcmp(key, "conn-burst")) {
+			rc = set_limit(key, val, MUISP_MAX_CONN_BURST, 1,
+				       &k.conn_burst);
+			MUISP_NL_SET(&k, MUISP_CONFIG_A_CONN_BURST);
 		} else {
 			return cli_usage("unknown config key '%s'", key);
 		}
@@ -180,7 +209,7 @@ static const struct ctl_verb verbs[] = {
 	  "[lan IFNAME|IFINDEX|none] [idle-timeout DURATION] "
 	  "[fin-timeout DURATION] [max-flows N] [control-port PORT] "
 	  "[usage-gap DURATION] [require-tunnel on|off] [dns-rate N] "
-	  "[dns-burst N]" },
+	  "[dns-burst N] [conn-rate N] [conn-burst N]" },
 	{ NULL, NULL, NULL },
 };
 

@@ -120,7 +120,7 @@ expect "garden list (expiry now+600), then one entry deleted" "[{\"id\":$g1,\"pr
 # --- configuration and statistics --------------------------------------------
 R config set idle-timeout 5m fin-timeout 20 usage-gap 30 max-flows 1k lan lan0 dns-rate 5 dns-burst 12
 ifindex=$(ip netns exec $NS cat /sys/class/net/lan0/ifindex)
-expect "config" "{\"lan\":\"lan0\",\"lan_ifindex\":$ifindex,\"idle_timeout_s\":300,\"fin_timeout_s\":20,\"max_flows\":1000,\"control_port\":4433,\"usage_gap_s\":30,\"require_tunnel\":true,\"dns_rate\":5,\"dns_burst\":12}" \
+expect "config" "{\"lan\":\"lan0\",\"lan_ifindex\":$ifindex,\"idle_timeout_s\":300,\"fin_timeout_s\":20,\"max_flows\":1000,\"control_port\":4433,\"usage_gap_s\":30,\"require_tunnel\":true,\"dns_rate\":5,\"dns_burst\":12,\"conn_rate\":20,\"conn_burst\":40}" \
 	"$(J config show)"
 R config set lan none
 expect "stats: table sizes and every drop reason" "2 1 1000 13" \
