@@ -258,6 +258,8 @@ install-userspace: $(addprefix $(BUILD)/bin/,$(SBINS) $(BINS))
 		$(DESTDIR)$(MIBDIR)
 	$(foreach b,$(SBINS),install -m 0755 $(BUILD)/bin/$(b) $(DESTDIR)$(SBINDIR)/$(b);)
 	$(foreach b,$(BINS),install -m 0755 $(BUILD)/bin/$(b) $(DESTDIR)$(BINDIR)/$(b);)
+	$(foreach l,$(BIN_LINKS),ln -sf $(lastword $(subst =, ,$(l))) \
+		$(DESTDIR)$(BINDIR)/$(firstword $(subst =, ,$(l)));)
 	$(foreach s,1 5 8,$(foreach m,$(MAN$(s)),$(INSTALL_PATHS) $(m) \
 		>$(DESTDIR)$(MANDIR)/man$(s)/$(notdir $(m)) && \
 		chmod 0644 $(DESTDIR)$(MANDIR)/man$(s)/$(notdir $(m));))

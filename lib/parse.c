@@ -218,6 +218,17 @@ int parse_ip(const char *s, struct muisp_nl_ip *ip, const char **why)
 	return 0;
 }
 
+int prefix_contains(const struct muisp_nl_ip *p, uint8_t len,
+		    const struct muisp_nl_ip *a)
+{
+	unsigned int bytes = len / 8, bits = len % 8;
+
+	if (p->family != a->family || memcmp(p->a, a->a, bytes))
+		return 0;
+	return !bits ||
+	       !((p->a[bytes] ^ a->a[bytes]) & (0xff00 >> bits) & 0xff);
+}
+
 int parse_prefix(const char *s, struct muisp_nl_ip *ip, uint8_t *len,
 		 const char **why)
 {

@@ -35,6 +35,9 @@ int parse_ip(const char *s, struct muisp_nl_ip *ip, const char **why);
 /* "A" (full length) or "A/LEN"; bits past LEN must be zero. */
 int parse_prefix(const char *s, struct muisp_nl_ip *ip, uint8_t *len,
 		 const char **why);
+/* a is in prefix p/len (parse_prefix's: host bits zero). */
+int prefix_contains(const struct muisp_nl_ip *p, uint8_t len,
+		    const struct muisp_nl_ip *a);
 /* xx:xx:xx:xx:xx:xx */
 int parse_mac(const char *s, uint8_t mac[6], const char **why);
 /* One or more bytes as two hex digits each, separated by ':' or '-'

@@ -106,6 +106,7 @@ static const struct attr_def attr_defs[__MP_A_LAST] = {
 	[MP_A_SENT_PKTS] = U64,
 	[MP_A_RECV_BYTES] = U64,
 	[MP_A_RECV_PKTS] = U64,
+	[MP_A_VERDICT] = U8R(0, 1),
 };
 
 #define B(a) (1ull << (a))
@@ -127,6 +128,14 @@ struct type_def {
 #define USAGE_REC_ATTRS                                                   \
 	(B(MP_A_USER) | B(MP_A_TIME) | B(MP_A_END) | B(MP_A_SENT_BYTES) | \
 	 B(MP_A_SENT_PKTS) | B(MP_A_RECV_BYTES) | B(MP_A_RECV_PKTS))
+
+/* A connection's two ends (CONN_ASK, CONN_COST). */
+#define CONN_ENDS_ATTRS                                                \
+	(B(MP_A_PROTO) | B(MP_A_ADDR) | B(MP_A_SPORT) | B(MP_A_PEER) | \
+	 B(MP_A_DPORT))
+#define CONN_ASK_ATTRS                                                       \
+	(B(MP_A_SERIAL) | CONN_ENDS_ATTRS | B(MP_A_METRIC) | B(MP_A_PRICE) | \
+	 B(MP_A_UNIT) | B(MP_A_CURRENCY) | B(MP_A_CHALLENGE))
 
 static const struct type_def type_defs[256] = {
 	[MP_T_OFFER_GET] = { "offer-get", 0, B(MP_A_PRIVACY), 0 },
@@ -263,6 +272,34 @@ static const struct type_def type_defs[256] = {
 				      B(MP_A_ADDR) | B(MP_A_SERIAL) |
 					      USAGE_REC_ATTRS,
 				      0, 0 },
+	[MP_T_CONN_AGENT_HELLO] = { "conn-agent-hello", B(MP_A_SERIAL), 0, 0 },
+	[MP_T_CONN_ASK] = { "conn-ask", CONN_ASK_ATTRS, B(MP_A_USER), 0 },
+	[MP_T_CONN_VERDICT] = { "conn-verdict",
+				B(MP_A_VERDICT) | B(MP_A_SIGNATURE),
+				B(MP_A_MESSAGE), 0 },
+	[MP_T_CONN_COST] = { "conn-cost",
+			     B(MP_A_SERIAL) | CONN_ENDS_ATTRS | B(MP_A_TIME) |
+				     B(MP_A_SENT_BYTES) | B(MP_A_SENT_PKTS) |
+				     B(MP_A_RECV_BYTES) | B(MP_A_RECV_PKTS),
+			     B(MP_A_CHARGE) | B(MP_A_END) | B(MP_A_MESSAGE),
+			     0 },
+	[MP_T_OP_CONN_LIST] = { "op-conn-list", 0, B(MP_A_ADDR) | B(MP_A_USER),
+				0 },
+	/* a connection: PROTO ADDR:SPORT -> PEER:DPORT, its USER and the
+	 * contract (SERIAL) at PRICE per UNIT of METRIC, begun at TIME;
+	 * ended: END, MESSAGE the reason, and unless lost the counters
+	 * (SENT: up, RECV: down) and what it cost (CHARGE) */
+	[MP_T_OP_CONN_ROW] = { "op-conn-row",
+			       B(MP_A_PROTO) | B(MP_A_ADDR) | B(MP_A_SPORT) |
+				       B(MP_A_PEER) | B(MP_A_DPORT) |
+				       B(MP_A_USER) | B(MP_A_SERIAL) |
+				       B(MP_A_PRICE) | B(MP_A_UNIT) |
+				       B(MP_A_METRIC) | B(MP_A_TIME),
+			       B(MP_A_END) | B(MP_A_MESSAGE) |
+				       B(MP_A_SENT_BYTES) | B(MP_A_SENT_PKTS) |
+				       B(MP_A_RECV_BYTES) | B(MP_A_RECV_PKTS) |
+				       B(MP_A_CHARGE),
+			       0 },
 	[MP_T_OP_RADIUS_STATS] = { "op-radius-stats", 0, 0, 0 },
 	[MP_T_OP_COUNTERS] = { "op-counters", 0, B(MP_A_COUNTER), 0 },
 	[MP_T_OP_STATS] = { "op-stats", 0, 0, 0 },
@@ -764,6 +801,50 @@ size_t mp_fix_len(int attr)
 	if (attr <= 0 || attr >= __MP_A_LAST || attr_defs[attr].kind != K_FIX)
 		return 0;
 	return (size_t)attr_defs[attr].min;
+}
+
+static uint8_t *put_be(uint8_t *p, uint64_t v, int n)
+{
+	for (int i = n - 1; i >= 0; i--) {
+		p[i] = (uint8_t)v;
+		v >>= 8;
+	}
+	return p + n;
+}
+
+static uint8_t *put_str(uint8_t *p, const char *s)
+{
+	size_t n = strlen(s);
+
+	*p++ = (uint8_t)n;
+	memcpy(p, s, n);
+	return p + n;
+}
+
+size_t mp_conn_message(const struct mp_msg *ask, int verdict, uint8_t *out,
+		       size_t cap)
+{
+	uint8_t *p = out;
+
+	if (cap < MP_CONN_MSG_MAX ||
+	    (ask->present & CONN_ASK_ATTRS) != CONN_ASK_ATTRS)
+		return 0;
+	memcpy(p, MP_CONN_LABEL, MP_CONN_LABEL_LEN);
+	p += MP_CONN_LABEL_LEN;
+	memcpy(p, mp_fix(ask, MP_A_CHALLENGE), 32);
+	p += 32;
+	p = put_be(p, ask->u[MP_A_SERIAL], 8);
+	p = put_be(p, verdict ? 1 : 0, 1);
+	p = put_be(p, ask->u[MP_A_PROTO], 1);
+	p = put_be(p, ask->u[MP_A_SPORT], 2);
+	p = put_be(p, ask->u[MP_A_DPORT], 2);
+	p = put_be(p, ask->u[MP_A_METRIC], 1);
+	p = put_be(p, ask->u[MP_A_PRICE], 8);
+	p = put_be(p, ask->u[MP_A_UNIT], 8);
+	p = put_str(p, ask->s[MP_A_CURRENCY]);
+	p = put_str(p, ask->s[MP_A_ADDR]);
+	p = put_str(p, ask->s[MP_A_PEER]);
+	return (size_t)(p - out);
 }
 
 size_t mp_bind_message(const uint8_t challenge[32], const uint8_t *r,

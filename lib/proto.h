@@ -106,6 +106,14 @@ enum mp_type {
 	 * SENT_PKTS what the report covers; not answered (an ERROR only
 	 * when refused) */
 	MP_T_UINFO_REPORT = 18,
+	/* per-connection billing (PROTOCOL.md §10): a purchasing agent
+	 * (muisp-agent) says it answers for contract SERIAL, bound to its
+	 * connection's payer; answered by STATUS or ERROR */
+	MP_T_CONN_AGENT_HELLO = 19,
+	/* router -> purchasing agent: will the user pay for this connection
+	 * (PROTO ADDR:SPORT -> PEER:DPORT) at PRICE per UNIT of METRIC?
+	 * Answered by CONN_VERDICT, signed over CHALLENGE */
+	MP_T_CONN_ASK = 20,
 	/* router -> user */
 	MP_T_OFFER = 64,
 	MP_T_QUOTE = 65,
@@ -121,6 +129,13 @@ enum mp_type {
 	MP_T_UINFO_BLOCKED = 74, /* USER, BLOCKED: as the agent now has it */
 	/* router -> agent: SERIAL, the record stored (UINFO_USAGE) */
 	MP_T_UINFO_USAGE_ACK = 75,
+	/* purchasing agent -> router, the reply to CONN_ASK: VERDICT (1
+	 * accept, 0 refuse), SIGNATURE by the contract's holder key over
+	 * mp_conn_message() */
+	MP_T_CONN_VERDICT = 76,
+	/* router -> purchasing agent, ASYNC: a connection's running cost
+	 * (SENT: up, RECV: down, CHARGE); with END it has ended */
+	MP_T_CONN_COST = 77,
 	/* operator (local socket only) */
 	MP_T_OP_VOUCHER_ISSUE = 128,
 	MP_T_OP_VOUCHER_SHOW = 129,
@@ -150,6 +165,11 @@ enum mp_type {
 	 * AGENT_USAGE_ROW (MORE) per host and user, then OP_OK */
 	MP_T_OP_AGENT_USAGE = 149,
 	MP_T_OP_AGENT_USAGE_ROW = 150,
+	/* per-connection billing records (ADDR: one host's, USER: one
+	 * user's) -> one CONN_ROW (MORE) per connection, newest first (at
+	 * most 1000), then OP_OK */
+	MP_T_OP_CONN_LIST = 151,
+	MP_T_OP_CONN_ROW = 152,
 	MP_T_OP_RADIUS_STATS = 160, /* RADIUS counters -> OP_COUNTERS */
 	MP_T_OP_COUNTERS = 161,	    /* MP_A_COUNTER...; MORE: another */
 	/* issue 13 (SNMP, IPFIX): every counter of the answering daemon
@@ -240,6 +260,8 @@ enum mp_attr {
 	MP_A_SENT_PKTS = 57,  /* u64 ... packets */
 	MP_A_RECV_BYTES = 58, /* u64 bytes the user received */
 	MP_A_RECV_PKTS = 59,  /* u64 ... packets */
+	/* per-connection billing (CONN_VERDICT) */
+	MP_A_VERDICT = 60, /* u8 1 accept, 0 refuse */
 	__MP_A_LAST
 };
 #define MP_A_MAX (__MP_A_LAST - 1)
@@ -407,6 +429,19 @@ const uint8_t *mp_fix(const struct mp_msg *m, int attr);
 size_t mp_fix_len(int attr);
 /* The message the holder signs to bind receipt r (at most cap bytes):
  * its length, or 0 if cap is too small. */
+/*
+ * What a purchasing agent signs with the contract's holder key to answer
+ * a CONN_ASK (PROTOCOL.md §10): MP_CONN_LABEL, the ask's CHALLENGE, then
+ * SERIAL (8), verdict (1), PROTO (1), SPORT (2), DPORT (2), METRIC (1),
+ * PRICE (8), UNIT (8) big-endian, then CURRENCY, ADDR and PEER each as a
+ * length byte and the text.  Into out (cap >= MP_CONN_MSG_MAX); its
+ * length, 0 if ask lacks one of them.
+ */
+#define MP_CONN_LABEL	  "muisp-conn-v1"
+#define MP_CONN_LABEL_LEN 13
+#define MP_CONN_MSG_MAX	  (MP_CONN_LABEL_LEN + 32 + 31 + 3 * (1 + MP_STR_MAX))
+size_t mp_conn_message(const struct mp_msg *ask, int verdict, uint8_t *out,
+		       size_t cap);
 size_t mp_bind_message(const uint8_t challenge[32], const uint8_t *r,
 		       size_t rlen, uint8_t *out, size_t cap);
 int mp_add_item(struct mp_msg *m, const struct mp_item *it);

@@ -925,6 +925,7 @@ static const channel_fn handlers[] = {
 	[MP_T_UINFO_KEEPALIVE] = uinfo_keepalive,
 	[MP_T_UINFO_USAGE] = uinfo_usage,
 	[MP_T_UINFO_REPORT] = uinfo_report,
+	[MP_T_CONN_AGENT_HELLO] = pagent_hello,
 };
 
 /* A user message (types below 128) from a user or operator connection. */

@@ -54,6 +54,9 @@ void conf_defaults(struct muispd_conf *c)
 	c->agent_hold_queue = MUISPD_HOLD_QUEUE;
 	c->agent_hold_max = 1024;
 	c->agent_hold_timeout_s = 3;
+	c->conn_queue = MUISPD_CONN_QUEUE;
+	c->conn_hold_max = 1024;
+	c->conn_hold_timeout_s = 5;
 	c->agent_report_rate = 1000;
 	c->agent_report_burst = 2000;
 	c->agent_usage_keep_days = 90;
@@ -133,6 +136,9 @@ static const struct setting {
 	{ "agent-hold-queue", K_U32, F(agent_hold_queue), 0, 65535 },
 	{ "agent-hold-max", K_U32, F(agent_hold_max), 1, 65536 },
 	{ "agent-hold-timeout", K_U32, F(agent_hold_timeout_s), 1, 60 },
+	{ "conn-queue", K_U32, F(conn_queue), 0, 65535 },
+	{ "conn-hold-max", K_U32, F(conn_hold_max), 1, 65536 },
+	{ "conn-hold-timeout", K_U32, F(conn_hold_timeout_s), 1, 60 },
 	{ "agent-report-rate", K_U32, F(agent_report_rate), 1, 1000000 },
 	{ "agent-report-burst", K_U32, F(agent_report_burst), 1, 1000000 },
 	{ "agent-usage-keep", K_U32, F(agent_usage_keep_days), 0, 36500 },
@@ -483,6 +489,77 @@ static int set_radius(struct conf *r, struct radius_conf *rc)
 	return 1;
 }
 
+/* conn-billing, conn-fail, conn-default, conn-accept-*: 0, -1, or 1 if k
+ * is none of them. */
+static int set_conn(struct conf *r, struct muispd_conf *c)
+{
+	static const char *const modes[] = { "none", "tcp", "tcp-udp" };
+	const char *k = r->w[0], *why;
+	struct muisp_nl_ip ip;
+	uint64_t v;
+	uint8_t len;
+	int i;
+
+	if (!strcmp(k, "conn-billing")) {
+		if (conf_nargs(r, 1) < 0)
+			return -1;
+		for (i = 0; i < 3; i++)
+			if (!strcmp(r->w[1], modes[i]))
+				break;
+		if (i == 3)
+			return conf_bad(r, 1, "none, tcp or tcp-udp");
+		c->conn_billing = i;
+		return 0;
+	}
+	if (!strcmp(k, "conn-fail") || !strcmp(k, "conn-default")) {
+		int fail = k[5] == 'f';
+		const char *yes = fail ? "open" : "accept";
+
+		if (conf_nargs(r, 1) < 0)
+			return -1;
+		if (strcmp(r->w[1], yes) &&
+		    strcmp(r->w[1], fail ? "closed" : "refuse"))
+			return conf_bad(r, 1,
+					fail ? "open or closed" :
+					       "accept or refuse");
+		*(fail ? &c->conn_fail_open : &c->conn_default_accept) =
+			!strcmp(r->w[1], yes);
+		return 0;
+	}
+	if (strncmp(k, "conn-accept-", 12))
+		return 1;
+	if (r->nw < 2)
+		return conf_err(r, 0, "%s: nothing to accept", k);
+	for (i = 1; i < r->nw; i++) {
+		if (!strcmp(k + 12, "port")) {
+			if (c->nconn_ports == CONN_ACCEPT_MAX)
+				return conf_bad(r, i, "too many ports");
+			if (conf_uint(r, i, 1, 65535, &v) < 0)
+				return -1;
+			c->conn_ports[c->nconn_ports++] = (uint16_t)v;
+		} else if (!strcmp(k + 12, "user")) {
+			if (c->nconn_users == CONN_ACCEPT_MAX)
+				return conf_bad(r, i, "too many users");
+			if (conf_uint(r, i, 1, UINT32_MAX, &v) < 0)
+				return -1;
+			c->conn_users[c->nconn_users++] = (uint32_t)v;
+		} else if (!strcmp(k + 12, "host")) {
+			struct conn_prefix *p = &c->conn_hosts[c->nconn_hosts];
+
+			if (c->nconn_hosts == CONN_ACCEPT_MAX)
+				return conf_bad(r, i, "too many hosts");
+			if (parse_prefix(r->w[i], &ip, &len, &why) < 0)
+				return conf_bad(r, i, why);
+			p->ip = ip;
+			p->len = len;
+			c->nconn_hosts++;
+		} else {
+			return conf_err(r, 0, "unknown keyword '%s'", k);
+		}
+	}
+	return 0;
+}
+
 static int statement(struct conf *r, struct muispd_conf *c)
 {
 	const char *k = r->w[0];
@@ -502,6 +579,12 @@ static int statement(struct conf *r, struct muispd_conf *c)
 		return set_provider(r, c);
 	if (!strcmp(k, "eap-offer"))
 		return set_eap_offer(r, c);
+	if (!strncmp(k, "conn-", 5)) {
+		int kc = set_conn(r, c);
+
+		if (kc <= 0)
+			return kc;
+	}
 	if (!strncmp(k, "radius-", 7)) {
 		int k7 = set_radius(r, &c->radius);
 

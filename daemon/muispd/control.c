@@ -333,6 +333,8 @@ static void op_radius_stats(struct muispd *md, struct conn *c,
 		acct_spool_counters(md, counter_put, x);
 	dae_counters(md, counter_put, x); /* none without the listener */
 	radrelay_counters(md->relay, "eap_relay.", counter_put, x);
+	conn_hold_counters(md, counter_put, x);
+	conn_records_counters(md, counter_put, x);
 	conn_queue(c, &x->m);
 	free(x);
 }
@@ -418,6 +420,7 @@ static const struct {
 	{ MP_T_OP_USER_BLOCK, userblock_op },
 	{ MP_T_OP_USER_BLOCK_LIST, userblock_op_list },
 	{ MP_T_OP_AGENT_USAGE, uinfo_usage_op },
+	{ MP_T_OP_CONN_LIST, conn_records_op },
 	{ MP_T_OP_RADIUS_STATS, op_radius_stats },
 	{ MP_T_OP_SNAPSHOT, op_snapshot },
 	/* muispd's counters for lib/stats_cat: today the RADIUS ones */

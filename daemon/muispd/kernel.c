@@ -23,7 +23,59 @@ struct kernel {
 	struct {
 		uint64_t serial, used;
 	} none[NONE_MAX];
+	/* per-connection billing of every contract pushed (conn_hold.c) */
+	uint8_t conn_hold;
+	uint16_t conn_queue;
 };
+
+int kernel_flow_walk(struct kernel *k, muisp_nl_flow_cb cb, void *arg)
+{
+	if (!k->nl)
+		return 0;
+	return muisp_nl_flow_dump(k->nl, NULL, cb, NULL, arg) < 0 ? -1 : 0;
+}
+
+void kernel_conn_billing(struct kernel *k, int mode, uint16_t queue)
+{
+	k->conn_hold = (uint8_t)mode;
+	k->conn_queue = queue;
+}
+
+#ifdef MUISP_TESTING
+unsigned kernel_test_conn_verdicts; /* kernel_conn_verdict() calls */
+int kernel_test_conn_accepted;	    /* ... the last one's verdict */
+#endif
+
+int kernel_conn_verdict(struct kernel *k, int family, int proto,
+			const void *host, uint16_t port, const void *peer,
+			uint16_t peer_port, int accept)
+{
+	size_t alen = family == AF_INET ? 4 : 16;
+	struct muisp_nl_flow f;
+
+#ifdef MUISP_TESTING
+	kernel_test_conn_verdicts++;
+	kernel_test_conn_accepted = accept;
+#endif
+	if (!k->nl)
+		return 0;
+	memset(&f, 0, sizeof(f));
+	f.client_addr.family = (uint8_t)family;
+	memcpy(f.client_addr.a, host, alen);
+	f.peer_addr.family = (uint8_t)family;
+	memcpy(f.peer_addr.a, peer, alen);
+	f.proto = (uint8_t)proto;
+	f.client_port = port;
+	f.peer_port = peer_port;
+	f.verdict = accept ? MUISP_CONN_ACCEPT : MUISP_CONN_REFUSE;
+	MUISP_NL_SET(&f, MUISP_FLOW_A_CLIENT_ADDR);
+	MUISP_NL_SET(&f, MUISP_FLOW_A_PEER_ADDR);
+	MUISP_NL_SET(&f, MUISP_FLOW_A_PROTO);
+	MUISP_NL_SET(&f, MUISP_FLOW_A_CLIENT_PORT);
+	MUISP_NL_SET(&f, MUISP_FLOW_A_PEER_PORT);
+	MUISP_NL_SET(&f, MUISP_FLOW_A_VERDICT);
+	return muisp_nl_conn_verdict(k->nl, &f) ? -1 : 0;
+}
 
 int kernel_open(int use_module, struct kernel **out)
 {
@@ -145,6 +197,12 @@ int kernel_contract_push(struct kernel *k, const struct contract_rec *c,
 	MUISP_NL_SET(&o, MUISP_CONTRACT_A_ID);
 	o.metric = kmetric(c->metric);
 	MUISP_NL_SET(&o, MUISP_CONTRACT_A_METRIC);
+	o.conn_hold = k->conn_hold;
+	MUISP_NL_SET(&o, MUISP_CONTRACT_A_CONN_HOLD);
+	if (k->conn_hold) {
+		o.conn_queue = k->conn_queue;
+		MUISP_NL_SET(&o, MUISP_CONTRACT_A_CONN_QUEUE);
+	}
 	o.status = state == CS_ACTIVE	  ? MUISP_CONTRACT_STATUS_ACTIVE :
 		   state == CS_DELINQUENT ? MUISP_CONTRACT_STATUS_DELINQUENT :
 					    MUISP_CONTRACT_STATUS_SUSPENDED;

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "muisp_nl.h"
 #include "store.h"
 #include "tunnel.h"
 
@@ -124,6 +125,16 @@ int kernel_agent_set(struct kernel *k, const char *addr, const uint8_t *key,
  * uinfo_report.c), and a flow not yet begun is the user's from its first
  * packet if that comes within 5 s.  0, or -1 (errno; kernel_ext_msg()
  * says why). */
+/* Every flow the module meters, to cb (muisp_nl_flow_cb): 0, or -1. */
+int kernel_flow_walk(struct kernel *k, muisp_nl_flow_cb cb, void *arg);
+/* Per-connection billing: every contract pushed from now on holds its
+ * new connections (mode: enum muisp_conn_hold, 0 none) on queue. */
+void kernel_conn_billing(struct kernel *k, int mode, uint16_t queue);
+/* The verdict on a held connection (conn_hold.c): 0, or -1 with errno
+ * and kernel_ext_msg(). */
+int kernel_conn_verdict(struct kernel *k, int family, int proto,
+			const void *host, uint16_t port, const void *peer,
+			uint16_t peer_port, int accept);
 int kernel_agent_flow_set(struct kernel *k, int family, int proto,
 			  const void *host, uint16_t port, const void *peer,
 			  uint16_t peer_port, uint32_t user);

@@ -15,7 +15,10 @@ MUISPD_CORE_SRCS := daemon/muispd/server.c daemon/muispd/conn.c \
 	daemon/muispd/limits.c daemon/muispd/register.c \
 	daemon/muispd/regcert.c \
 	daemon/muispd/privacy.c daemon/muispd/keys.c daemon/muispd/uinfo.c \
-	daemon/muispd/uinfo_hold.c $(LIB_NFQ_SRCS) kmod/gate.c \
+	daemon/muispd/uinfo_hold.c daemon/muispd/holdq.c \
+	daemon/muispd/conn_hold.c daemon/muispd/conn_records.c \
+	daemon/muispd/pagent.c \
+	$(LIB_NFQ_SRCS) kmod/gate.c \
 	daemon/muispd/uinfo_usage.c daemon/muispd/uinfo_report.c \
 	daemon/muispd/userblock.c \
 	daemon/muispd/radrelay.c \
@@ -38,5 +41,5 @@ SYSUSERS += daemon/muispd/muispd.sysusers
 TMPFILES += daemon/muispd/muispd.tmpfiles
 CONFS += daemon/muispd/muispd.conf
 # The module's packet parser (kmod/gate.c, its host build) reads a held
-# packet's flow (uinfo_hold.c): one parser for the kernel and muispd.
-$(BUILD)/rel/daemon/muispd/uinfo_hold.o: CPPFLAGS += $(UNIT_CPPFLAGS)
+# packet's flow (holdq.c): one parser for the kernel and muispd.
+$(BUILD)/rel/daemon/muispd/holdq.o: CPPFLAGS += $(UNIT_CPPFLAGS)

@@ -55,6 +55,9 @@ struct price {
 	uint64_t price, unit;
 };
 
+/* conn-accept-port, -user, -host: entries of each */
+#define CONN_ACCEPT_MAX 64
+
 struct muispd_conf {
 	char listen[64];
 	char lan[16]; /* control port on: "" the module's LAN, "any" all */
@@ -99,6 +102,24 @@ struct muispd_conf {
 	 * wait on, at most that many packets held, and how long an agent
 	 * may take to say whose a flow is */
 	uint32_t agent_hold_queue, agent_hold_max, agent_hold_timeout_s;
+	/* per-connection billing (conn_hold.c, Edell's access controller):
+	 * which contracts' new connections wait for a verdict (enum
+	 * muisp_conn_hold, 0 off), on which NFQUEUE, at most that many
+	 * packets, for how long; on time-out accepted (fail open) or
+	 * refused; accepted without asking (S2, S3) by the peer's port, the
+	 * host, the host's user; else the default verdict */
+	int conn_billing;
+	uint32_t conn_queue, conn_hold_max, conn_hold_timeout_s;
+	int conn_fail_open, conn_default_accept;
+	uint16_t conn_ports[CONN_ACCEPT_MAX];
+	unsigned nconn_ports;
+	uint32_t conn_users[CONN_ACCEPT_MAX];
+	unsigned nconn_users;
+	struct conn_prefix {
+		struct muisp_nl_ip ip;
+		uint8_t len;
+	} conn_hosts[CONN_ACCEPT_MAX];
+	unsigned nconn_hosts;
 	/* out-of-band packet-based agents (uinfo_report.c): their reports
 	 * a second and the burst, per session */
 	uint32_t agent_report_rate, agent_report_burst;
@@ -215,8 +236,11 @@ struct conn {
 	char agent_host[INET6_ADDRSTRLEN];
 	struct bucket agent_reports;
 	int identified;
-	uint32_t owner_seq; /* an agent's channel: its last request's serial
-			     * (OWNER_GET, BLOCK) */
+	uint32_t owner_seq;	/* an agent's channel: its last request's serial
+			     * (OWNER_GET, BLOCK; a purchasing agent's
+			     * CONN_ASK) */
+	uint64_t pagent_serial; /* a purchasing agent's channel: the contract
+				 * it answers for (pagent.c), 0 none */
 	uint8_t rbuf[MP_MAX_FRAME];
 	size_t rlen;
 	uint8_t *wbuf; /* encoded frames not yet written */
@@ -433,7 +457,9 @@ struct muispd {
 	struct acct *acct;
 	struct spool *spool; /* acct_spool.c's sender */
 	struct dae *dae;
-	struct uinfo_hold *hold; /* out-of-band agents' held flows */
+	struct uinfo_hold *hold;    /* out-of-band agents' held flows */
+	struct conn_hold *connhold; /* per-connection billing's */
+	struct conn_records *crec;  /* ... its billing records */
 	/* the module's cleanup after a settlement that failed: retried */
 	struct kretry {
 		char addr[64];	 /* unbind it ("" none) */
@@ -501,11 +527,63 @@ void uinfo_conn_gone(struct muispd *md, struct conn *c);
 int uinfo_start(struct muispd *md);
 /* uinfo_hold.c: the out-of-band scheme's held flows (thesis ch. 5) */
 #define MUISPD_HOLD_QUEUE 28021 /* "mu": the default agent-hold-queue */
+#define MUISPD_CONN_QUEUE 28022 /* the default conn-queue */
 int uinfo_hold_open(struct muispd *md);
 void uinfo_hold_close(struct muispd *md);
 int uinfo_hold_reply(struct muispd *md, struct conn *a, const struct mp_msg *m);
 void uinfo_hold_tick(struct muispd *md);
 void uinfo_hold_agent_gone(struct muispd *md, const struct conn *a);
+/* conn_hold.c: per-connection billing's access controller (Edell) */
+int conn_hold_open(struct muispd *md);
+void conn_hold_close(struct muispd *md);
+int conn_hold_reply(struct muispd *md, struct conn *a, const struct mp_msg *m);
+void conn_hold_tick(struct muispd *md);
+void conn_hold_agent_gone(struct muispd *md, const struct conn *a);
+/* pagent.c: purchasing agents (muisp-agent) */
+struct hold_flow;
+struct muisp_nl_flow;
+struct conn *pagent_for(struct muispd *md, uint64_t serial);
+void pagent_hello(struct muispd *md, struct conn *c, const struct mp_msg *req);
+/* Ask contract l's agent about held connection f (its challenge, agent
+ * and serial set): 1 asked, 0 there is no agent (or no holder key). */
+int pagent_ask(struct muispd *md, struct hold_flow *f, const struct live *l);
+/* m, the reply to f's ask, is signed by the paying contract's holder. */
+int pagent_verdict_ok(struct muispd *md, const struct hold_flow *f,
+		      const struct mp_msg *m);
+/* Tell contract's agent (if any) what connection f cost so far (cost)
+ * or in all (ended, why). */
+void pagent_cost(struct muispd *md, uint64_t contract,
+		 const struct muisp_nl_flow *f, uint64_t cost, int ended,
+		 const char *why);
+/* conn_hold.c: a CONN_VERDICT on purchasing agent channel a: 1 if it
+ * answered a held connection's question. */
+int conn_hold_verdict(struct muispd *md, struct conn *a,
+		      const struct mp_msg *m);
+
+/* conn_records.c: a billing record per accepted connection */
+#define CONN_RECORDS_OPEN_MAX 65536
+struct conn_accepted {
+	uint8_t family, proto;
+	uint8_t host[16], peer[16];
+	uint16_t hport, pport;
+	uint32_t user;	   /* its Accounting ID, 0 unknown or the host's */
+	uint64_t contract; /* the contract that pays, 0 unknown */
+	uint8_t metric;	   /* enum mp_metric: its price's */
+	uint64_t price, unit;
+};
+int conn_records_open(struct muispd *md);
+void conn_records_close(struct muispd *md);
+void conn_records_tick(struct muispd *md, uint64_t now_s);
+void conn_record_open(struct muispd *md, const struct conn_accepted *a);
+void conn_records_op(struct muispd *md, struct conn *c,
+		     const struct mp_msg *req);
+void conn_records_counters(const struct muispd *md,
+			   void (*put)(void *arg, const char *name, uint64_t v),
+			   void *arg);
+/* its counters, for OP_STATS (conn.*), none while it is off */
+void conn_hold_counters(const struct muispd *md,
+			void (*put)(void *arg, const char *name, uint64_t v),
+			void *arg);
 int uinfo_identify(struct muispd *md, struct conn *c, const struct mp_msg *req);
 void uinfo_reply(struct muispd *md, struct conn *c, const struct mp_msg *m);
 int uinfo_ask_expired(struct muispd *md, struct conn *c, uint64_t now);

@@ -120,7 +120,7 @@ int muispd_open(struct muispd *md)
 		log_info("receipt key %lld created", (long long)id);
 	}
 	if (kernel_open(conf->use_kernel, &md->k) || acct_open(md) ||
-	    uinfo_start(md))
+	    uinfo_start(md) || conn_hold_open(md) || conn_records_open(md))
 		return -1;
 	if (session_load(md, now))
 		return -1;
@@ -195,6 +195,8 @@ void muispd_close(struct muispd *md)
 	acct_close(md);
 	dae_close(md);
 	uinfo_hold_close(md);
+	conn_hold_close(md);
+	conn_records_close(md);
 	uinfo_report_close(md);
 	kernel_close(md->k);
 	md->k = NULL;
@@ -278,6 +280,8 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *arg)
 	keys_tick(md, now);
 	conn_deadlines(md);
 	uinfo_hold_tick(md);
+	conn_hold_tick(md);
+	conn_records_tick(md, muispd_mono_ms(md) / 1000);
 	ikesync_connect(md, now);
 	eap_tick(md, now);
 	ikesync_probe(md);
@@ -369,6 +373,12 @@ void server_dispatch(struct muispd *md, struct conn *c, const struct mp_msg *m)
 {
 	if ((m->flags & MP_F_REPLY) && c->agent_key_id) {
 		uinfo_reply(md, c, m); /* an agent's answer (UINFO_OWNER) */
+		return;
+	}
+	if ((m->flags & MP_F_REPLY) && c->pagent_serial) {
+		/* a purchasing agent's answer (CONN_VERDICT): late ones are
+		 * nobody's */
+		conn_hold_verdict(md, c, m);
 		return;
 	}
 	if (m->flags & (MP_F_REPLY | MP_F_ASYNC)) {

@@ -81,6 +81,18 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS acct_counters (serial INTEGER PRIMARY KEY,"
 	" ub INTEGER NOT NULL, up INTEGER NOT NULL, db INTEGER NOT NULL,"
 	" dp INTEGER NOT NULL, at INTEGER NOT NULL);"
+	/* per-connection billing records (conn_records.c): written when a
+	 * connection is accepted, closed when its flow ends */
+	"CREATE TABLE IF NOT EXISTS conn_records (id INTEGER PRIMARY KEY,"
+	" proto INTEGER NOT NULL, host TEXT NOT NULL, hport INTEGER NOT NULL,"
+	" peer TEXT NOT NULL, pport INTEGER NOT NULL, user INTEGER NOT NULL,"
+	" contract INTEGER NOT NULL, metric INTEGER NOT NULL,"
+	" price INTEGER NOT NULL, unit INTEGER NOT NULL,"
+	" start_ms INTEGER NOT NULL, end_ms INTEGER, up_bytes INTEGER,"
+	" up_packets INTEGER, down_bytes INTEGER, down_packets INTEGER,"
+	" cost INTEGER, end_reason TEXT);"
+	"CREATE INDEX IF NOT EXISTS conn_records_open ON conn_records(end_ms)"
+	" WHERE end_ms IS NULL;"
 	/* the per-user block list (userblock.c) */
 	"CREATE TABLE IF NOT EXISTS user_blocks (addr TEXT NOT NULL,"
 	" user INTEGER NOT NULL, since INTEGER NOT NULL, reason TEXT NOT NULL,"

@@ -370,6 +370,7 @@ void uinfo_conn_gone(struct muispd *md, struct conn *c)
 	if (c->owner_seq) { /* it was asked (even if since replaced) */
 		uinfo_asks_fail(md, c);
 		uinfo_hold_agent_gone(md, c);
+		conn_hold_agent_gone(md, c);
 	}
 	if (!c->agent_key_id)
 		return;
@@ -543,7 +544,7 @@ void uinfo_reply(struct muispd *md, struct conn *a, const struct mp_msg *m)
 	struct conn *c = uinfo_asker(md, a, m->serial);
 	char why[80];
 
-	if (!c && uinfo_hold_reply(md, a, m))
+	if (!c && (uinfo_hold_reply(md, a, m) || conn_hold_reply(md, a, m)))
 		return;
 	if (!c && userblock_reply(md, a, m))
 		return;

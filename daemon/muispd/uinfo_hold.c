@@ -31,95 +31,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kmod/gate.h"
 #include "kernel.h"
 #include "log.h"
 #include "muispd.h"
-#include "nfq.h"
-
-/* Packets held for one flow (a SYN and its retransmissions, a burst of
- * datagrams): more are dropped until the answer. */
-#define HOLD_IDS_MAX 16
-
-struct hold_flow {
-	struct hold_flow *next;
-	uint64_t agent;	 /* the agent's channel (conn id) */
-	uint32_t serial; /* of its UINFO_OWNER_GET */
-	uint64_t since;	 /* monotonic ms */
-	uint8_t family, proto;
-	uint8_t host[16], peer[16];
-	uint16_t hport, pport;
-	uint32_t ids[HOLD_IDS_MAX];
-	unsigned nids;
-};
+#include "holdq.h"
 
 struct uinfo_hold {
-	struct nfq *q;
-	sd_event_source *io;
-	struct hold_flow *flows;
-	unsigned npkts; /* held now, all flows */
+	struct holdq hq;
 	/* logged, rate-limited; for the operator's eye in the journal */
-	uint64_t asked, answered, refused, expired, full, lost;
+	uint64_t asked, answered, refused, expired, full;
 };
 
 static struct log_rl rl_hold = LOG_RL_INIT(10, 5);
-
-/* Send every packet held for f round the module's hook again (answered:
- * the module knows whose they are) or drop them, and forget f. */
-static void flow_end(struct uinfo_hold *h, struct hold_flow **pp, int again)
-{
-	struct hold_flow *f = *pp;
-
-	for (unsigned i = 0; i < f->nids; i++)
-		if ((again ? nfq_repeat(h->q, f->ids[i]) :
-			     nfq_verdict(h->q, f->ids[i], 0)) < 0)
-			log_ratelimited(&rl_hold, LOG_WARNING,
-					"hold: verdict on packet %u: %s",
-					f->ids[i], strerror(errno));
-	h->npkts -= f->nids;
-	*pp = f->next;
-	free(f);
-}
-
-static void flow_str(const struct hold_flow *f, char *buf, size_t len)
-{
-	char h[INET6_ADDRSTRLEN], p[INET6_ADDRSTRLEN];
-
-	inet_ntop(f->family, f->host, h, sizeof(h));
-	inet_ntop(f->family, f->peer, p, sizeof(p));
-	snprintf(buf, len, "%s %s%s%s:%u -> %s%s%s:%u",
-		 f->proto == IPPROTO_UDP ? "udp" : "tcp",
-		 f->family == AF_INET6 ? "[" : "", h,
-		 f->family == AF_INET6 ? "]" : "", f->hport,
-		 f->family == AF_INET6 ? "[" : "", p,
-		 f->family == AF_INET6 ? "]" : "", f->pport);
-}
-
-static struct hold_flow **flow_find(struct uinfo_hold *h,
-				    const struct hold_flow *k)
-{
-	struct hold_flow **pp;
-
-	for (pp = &h->flows; *pp; pp = &(*pp)->next) {
-		const struct hold_flow *f = *pp;
-
-		if (f->family == k->family && f->proto == k->proto &&
-		    f->hport == k->hport && f->pport == k->pport &&
-		    !memcmp(f->host, k->host, sizeof(f->host)) &&
-		    !memcmp(f->peer, k->peer, sizeof(f->peer)))
-			return pp;
-	}
-	return NULL;
-}
-
-static unsigned agent_pkts(const struct uinfo_hold *h, uint64_t agent)
-{
-	unsigned n = 0;
-
-	for (const struct hold_flow *f = h->flows; f; f = f->next)
-		n += f->agent == agent ? f->nids : 0;
-	return n;
-}
 
 /* Ask agent a whose f is. */
 static void flow_ask(struct conn *a, struct hold_flow *f)
@@ -133,31 +56,6 @@ static void flow_ask(struct conn *a, struct hold_flow *f)
 		uinfo_owner_get(a, host, f->hport, peer, f->pport, f->proto);
 }
 
-/* The flow of a queued packet (its IP header onwards): 0, or -1. */
-static int pkt_flow(const struct nfq_pkt *p, struct hold_flow *k)
-{
-	struct muisp_pkt pk;
-	uint8_t fam;
-
-	if (!p->payload || p->len < 1)
-		return -1;
-	fam = (p->payload[0] >> 4) == 4 ? MUISP_AF_INET : MUISP_AF_INET6;
-	if ((p->payload[0] >> 4) != 4 && (p->payload[0] >> 4) != 6)
-		return -1;
-	if (muisp_gate_parse(p->payload, p->len, p->orig_len, fam, &pk) ||
-	    !pk.has_ports ||
-	    (pk.proto != IPPROTO_TCP && pk.proto != IPPROTO_UDP))
-		return -1;
-	memset(k, 0, sizeof(*k));
-	k->family = fam == MUISP_AF_INET ? AF_INET : AF_INET6;
-	k->proto = pk.proto;
-	memcpy(k->host, pk.saddr, k->family == AF_INET ? 4 : 16);
-	memcpy(k->peer, pk.daddr, k->family == AF_INET ? 4 : 16);
-	k->hport = ntohs(pk.sport);
-	k->pport = ntohs(pk.dport);
-	return 0;
-}
-
 static void on_pkt(void *arg, const struct nfq_pkt *p)
 {
 	struct muispd *md = arg;
@@ -167,80 +65,53 @@ static void on_pkt(void *arg, const struct nfq_pkt *p)
 	struct hold_flow k, **pp, *f;
 	struct conn *a;
 
-	if (pkt_flow(p, &k)) {
+	if (holdq_pkt_flow(p, &k)) {
 		log_ratelimited(&rl_hold, LOG_WARNING,
 				"hold: packet %u is no TCP or UDP flow: "
 				"dropped",
 				p->id);
 		h->refused++;
-		nfq_verdict(h->q, p->id, 0);
+		nfq_verdict(h->hq.q, p->id, 0);
 		return;
 	}
 	inet_ntop(k.family, k.host, host, sizeof(host));
 	a = uinfo_agent_for(md, host);
-	pp = flow_find(h, &k);
+	pp = holdq_find(&h->hq, &k);
 	if (!a || a->agent_scheme != MP_SCHEME_OUT_OF_BAND) {
 		/* a session that ended or changed its scheme: the module's
 		 * entry changes with it, and this packet is the host's risk */
-		flow_str(&k, fs, sizeof(fs));
+		holdq_flow_str(&k, fs, sizeof(fs));
 		log_ratelimited(&rl_hold, LOG_INFO,
 				"hold: %s: no out-of-band agent for %s: "
 				"dropped",
 				fs, host);
 		h->refused++;
-		nfq_verdict(h->q, p->id, 0);
+		nfq_verdict(h->hq.q, p->id, 0);
 		return;
 	}
 	f = pp ? *pp : NULL;
-	if (h->npkts >= max || agent_pkts(h, a->id) >= max / 4 + 1 ||
+	if (h->hq.npkts >= max || holdq_host_pkts(&h->hq, &k) >= max / 4 + 1 ||
 	    (f && f->nids == HOLD_IDS_MAX)) {
 		h->full++;
-		flow_str(&k, fs, sizeof(fs));
+		holdq_flow_str(&k, fs, sizeof(fs));
 		log_ratelimited(&rl_hold, LOG_WARNING,
 				"hold: %s: too many packets waiting (%u of "
 				"agent-hold-max %u): dropped",
-				fs, h->npkts, max);
-		nfq_verdict(h->q, p->id, 0);
+				fs, h->hq.npkts, max);
+		nfq_verdict(h->hq.q, p->id, 0);
 		return;
 	}
 	if (!f) {
-		f = malloc(sizeof(*f));
+		f = holdq_add(&h->hq, &k, muispd_mono_ms(md));
 		if (!f) {
 			h->full++;
-			nfq_verdict(h->q, p->id, 0);
+			nfq_verdict(h->hq.q, p->id, 0);
 			return;
 		}
-		*f = k;
-		f->since = muispd_mono_ms(md);
-		f->next = h->flows;
-		h->flows = f;
 		flow_ask(a, f);
 		h->asked++;
 	}
-	f->ids[f->nids++] = p->id;
-	h->npkts++;
-}
-
-static int on_io(sd_event_source *s, int fd, uint32_t events, void *arg)
-{
-	struct muispd *md = arg;
-	int n;
-
-	(void)s;
-	(void)fd;
-	(void)events;
-	n = nfq_receive(md->hold->q, on_pkt, md);
-	if (n == -ENOBUFS) {
-		md->hold->lost++;
-		log_ratelimited(&rl_hold, LOG_WARNING,
-				"hold: the queue's socket overflowed: packets "
-				"dropped by the kernel (%llu times)",
-				(unsigned long long)md->hold->lost);
-	} else if (n < 0 && n != -EAGAIN) {
-		log_ratelimited(&rl_hold, LOG_WARNING, "hold: receive: %s",
-				strerror(-n));
-	}
-	return 0;
+	holdq_keep(&h->hq, f, p->id);
 }
 
 int uinfo_hold_open(struct muispd *md)
@@ -253,9 +124,9 @@ int uinfo_hold_open(struct muispd *md)
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return -1;
-	h->q = nfq_open((uint16_t)md->conf.agent_hold_queue,
-			md->conf.agent_hold_max, err, sizeof(err));
-	if (!h->q) {
+	if (holdq_open(&h->hq, "hold", md->ev,
+		       (uint16_t)md->conf.agent_hold_queue,
+		       md->conf.agent_hold_max, on_pkt, md, err, sizeof(err))) {
 		/* in-band agents still work: only out-of-band ones are
 		 * refused, with this reason */
 		log_warnx("agent-hold-queue %u: %s: out-of-band agents "
@@ -263,13 +134,6 @@ int uinfo_hold_open(struct muispd *md)
 			  md->conf.agent_hold_queue, err);
 		free(h);
 		return 0;
-	}
-	if (md->ev && sd_event_add_io(md->ev, &h->io, nfq_fd(h->q), EPOLLIN,
-				      on_io, md) < 0) {
-		log_warnx("agent-hold-queue: cannot watch the queue");
-		nfq_close(h->q);
-		free(h);
-		return -1;
 	}
 	md->hold = h;
 	log_info("out-of-band agents' new flows held on queue %u (at most %u "
@@ -285,10 +149,7 @@ void uinfo_hold_close(struct muispd *md)
 
 	if (!h)
 		return;
-	while (h->flows)
-		flow_end(h, &h->flows, 0);
-	sd_event_source_disable_unref(h->io);
-	nfq_close(h->q);
+	holdq_close(&h->hq);
 	free(h);
 	md->hold = NULL;
 }
@@ -303,13 +164,13 @@ int uinfo_hold_reply(struct muispd *md, struct conn *a, const struct mp_msg *m)
 
 	if (!h)
 		return 0;
-	for (pp = &h->flows; *pp; pp = &(*pp)->next)
+	for (pp = &h->hq.flows; *pp; pp = &(*pp)->next)
 		if ((*pp)->agent == a->id && (*pp)->serial == m->serial)
 			break;
 	if (!*pp)
 		return 0;
 	f = *pp;
-	flow_str(f, fs, sizeof(fs));
+	holdq_flow_str(f, fs, sizeof(fs));
 	if (m->type != MP_T_UINFO_OWNER) {
 		h->refused++;
 		log_ratelimited(&rl_hold, LOG_INFO,
@@ -320,7 +181,7 @@ int uinfo_hold_reply(struct muispd *md, struct conn *a, const struct mp_msg *m)
 						mp_has(m, MP_A_MESSAGE) ?
 					m->s[MP_A_MESSAGE] :
 					mp_type_name(m->type));
-		flow_end(h, pp, 0);
+		holdq_end(&h->hq, pp, 0);
 		return 1;
 	}
 	if (mp_has(m, MP_A_USER))
@@ -332,7 +193,7 @@ int uinfo_hold_reply(struct muispd *md, struct conn *a, const struct mp_msg *m)
 		log_ratelimited(&rl_hold, LOG_INFO,
 				"hold: %s: user %s is blocked: dropped", fs,
 				payer);
-		flow_end(h, pp, 0);
+		holdq_end(&h->hq, pp, 0);
 		return 1;
 	}
 	if (kernel_agent_flow_set(md->k, f->family, f->proto, f->host, f->hport,
@@ -344,12 +205,12 @@ int uinfo_hold_reply(struct muispd *md, struct conn *a, const struct mp_msg *m)
 				"hold: %s: the module: %s: dropped", fs,
 				*kernel_ext_msg(md->k) ? kernel_ext_msg(md->k) :
 							 strerror(errno));
-		flow_end(h, pp, 0);
+		holdq_end(&h->hq, pp, 0);
 		return 1;
 	}
 	h->answered++;
 	log_debug("hold: %s is %s", fs, user ? payer : "the host's own");
-	flow_end(h, pp, 1);
+	holdq_end(&h->hq, pp, 1);
 	return 1;
 }
 
@@ -363,19 +224,19 @@ void uinfo_hold_tick(struct muispd *md)
 
 	if (!h)
 		return;
-	for (pp = &h->flows; *pp;) {
+	for (pp = &h->hq.flows; *pp;) {
 		if (now <
 		    (*pp)->since + md->conf.agent_hold_timeout_s * 1000ULL) {
 			pp = &(*pp)->next;
 			continue;
 		}
 		h->expired++;
-		flow_str(*pp, fs, sizeof(fs));
+		holdq_flow_str(*pp, fs, sizeof(fs));
 		log_ratelimited(&rl_hold, LOG_WARNING,
 				"hold: %s: no answer from the agent within %u "
 				"s: dropped",
 				fs, md->conf.agent_hold_timeout_s);
-		flow_end(h, pp, 0);
+		holdq_end(&h->hq, pp, 0);
 	}
 }
 
@@ -387,12 +248,12 @@ void uinfo_hold_agent_gone(struct muispd *md, const struct conn *a)
 
 	if (!h)
 		return;
-	for (pp = &h->flows; *pp;) {
+	for (pp = &h->hq.flows; *pp;) {
 		if ((*pp)->agent != a->id) {
 			pp = &(*pp)->next;
 			continue;
 		}
 		h->refused++;
-		flow_end(h, pp, 0);
+		holdq_end(&h->hq, pp, 0);
 	}
 }

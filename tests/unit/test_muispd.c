@@ -2119,12 +2119,12 @@ static void test_control_table(void **state)
 	unsigned handled = 0;
 
 	for (int t = 0; t < 256; t++) {
-		int reply_type = t == MP_T_OP_VOUCHER || t == MP_T_OP_OK ||
-				 t == MP_T_OP_KEY || t == MP_T_OP_REG ||
-				 t == MP_T_OP_COUNTERS ||
-				 t == MP_T_OP_SNAP_ROW ||
-				 t == MP_T_OP_USER_BLOCK_ROW ||
-				 t == MP_T_OP_AGENT_USAGE_ROW;
+		int reply_type =
+			t == MP_T_OP_VOUCHER || t == MP_T_OP_OK ||
+			t == MP_T_OP_KEY || t == MP_T_OP_REG ||
+			t == MP_T_OP_COUNTERS || t == MP_T_OP_SNAP_ROW ||
+			t == MP_T_OP_USER_BLOCK_ROW ||
+			t == MP_T_OP_AGENT_USAGE_ROW || t == MP_T_OP_CONN_ROW;
 		int op_request = t >= 128 && !reply_type &&
 				 strcmp(mp_type_name(t), "unknown");
 
@@ -2135,7 +2135,7 @@ static void test_control_table(void **state)
 			assert_null(control_handler(t));
 		}
 	}
-	assert_int_equal(handled, 20);
+	assert_int_equal(handled, 21);
 	req(f, &m, MP_T_OP_OK);
 	send_msg(f, f->op, &m);
 	error(f, f->op, MP_ERR_PROTO, "unexpected op-ok");

@@ -776,6 +776,80 @@ static void test_uinfo_scheme_proto(void **state)
 /* The per-user block list: UINFO_BLOCK and its answer need USER and
  * BLOCKED (0 or 1); OP_USER_BLOCK names the host; a row's PUSH is an
  * enum mp_push. */
+/* Per-connection billing: the ask, the signed verdict's bytes, the cost. */
+static void test_conn_ask(void **state)
+{
+	uint8_t chal[32], a[MP_CONN_MSG_MAX], b[MP_CONN_MSG_MAX];
+	size_t na, nb;
+	int n;
+
+	(void)state;
+	memset(chal, 0x5a, sizeof(chal));
+	mp_init(&msg, MP_T_CONN_ASK, 0, 9);
+	mp_set_u(&msg, MP_A_SERIAL, 42);
+	mp_set_u(&msg, MP_A_PROTO, 6);
+	mp_set_s(&msg, MP_A_ADDR, "192.0.2.10");
+	mp_set_u(&msg, MP_A_SPORT, 40000);
+	mp_set_s(&msg, MP_A_PEER, "198.51.100.2");
+	mp_set_u(&msg, MP_A_DPORT, 443);
+	mp_set_u(&msg, MP_A_METRIC, MP_METRIC_BYTES);
+	mp_set_u(&msg, MP_A_PRICE, 1000);
+	mp_set_u(&msg, MP_A_UNIT, 1000000);
+	mp_set_s(&msg, MP_A_CURRENCY, "EUR");
+	/* the challenge is required: nothing to sign without it */
+	assert_int_equal(mp_encode(&msg, buf, sizeof(buf)), MP_E_ATTR_MISSING);
+	assert_int_equal(mp_conn_message(&msg, 1, a, sizeof(a)), 0);
+	mp_set_fix(&msg, MP_A_CHALLENGE, chal, sizeof(chal));
+	n = mp_encode(&msg, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_int_equal(mp_decode(buf, (size_t)n, &msg2), 0);
+	/* both ends build the same bytes from what they sent and received */
+	na = mp_conn_message(&msg, 1, a, sizeof(a));
+	nb = mp_conn_message(&msg2, 1, b, sizeof(b));
+	assert_int_equal(na, 13 + 32 + 31 + 4 + 11 + 13);
+	assert_int_equal(na, nb);
+	assert_memory_equal(a, b, na);
+	assert_memory_equal(a, "muisp-conn-v1", 13);
+	/* the verdict, the port and the price are signed */
+	nb = mp_conn_message(&msg2, 0, b, sizeof(b));
+	assert_int_equal(na, nb);
+	assert_memory_not_equal(a, b, na);
+	mp_set_u(&msg2, MP_A_PRICE, 999);
+	nb = mp_conn_message(&msg2, 1, b, sizeof(b));
+	assert_memory_not_equal(a, b, na);
+	assert_int_equal(mp_conn_message(&msg, 1, a, 10), 0);
+	/* the answer: a verdict and a signature */
+	mp_init(&msg, MP_T_CONN_VERDICT, MP_F_REPLY, 9);
+	mp_set_u(&msg, MP_A_VERDICT, 1);
+	assert_int_equal(mp_encode(&msg, buf, sizeof(buf)), MP_E_ATTR_MISSING);
+	memset(a, 1, 64);
+	mp_set_fix(&msg, MP_A_SIGNATURE, a, 64);
+	mp_set_u(&msg, MP_A_VERDICT, 2);
+	assert_int_equal(mp_encode(&msg, buf, sizeof(buf)), MP_E_ATTR_VALUE);
+	mp_set_u(&msg, MP_A_VERDICT, 1);
+	assert_true(mp_encode(&msg, buf, sizeof(buf)) > 0);
+	/* the running cost; END once it ended */
+	mp_init(&msg, MP_T_CONN_COST, MP_F_ASYNC, 0);
+	mp_set_u(&msg, MP_A_SERIAL, 42);
+	mp_set_u(&msg, MP_A_PROTO, 6);
+	mp_set_s(&msg, MP_A_ADDR, "192.0.2.10");
+	mp_set_u(&msg, MP_A_SPORT, 40000);
+	mp_set_s(&msg, MP_A_PEER, "198.51.100.2");
+	mp_set_u(&msg, MP_A_DPORT, 443);
+	mp_set_u(&msg, MP_A_TIME, 1700000000);
+	mp_set_u(&msg, MP_A_SENT_BYTES, 2000);
+	mp_set_u(&msg, MP_A_SENT_PKTS, 5);
+	mp_set_u(&msg, MP_A_RECV_BYTES, 300);
+	assert_int_equal(mp_encode(&msg, buf, sizeof(buf)), MP_E_ATTR_MISSING);
+	mp_set_u(&msg, MP_A_RECV_PKTS, 4);
+	mp_set_u(&msg, MP_A_CHARGE, 3);
+	mp_set_u(&msg, MP_A_END, 1700000010);
+	n = mp_encode(&msg, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_int_equal(mp_decode(buf, (size_t)n, &msg2), 0);
+	assert_int_equal(msg2.u[MP_A_CHARGE], 3);
+}
+
 static void test_user_block(void **state)
 {
 	int n;
@@ -1035,6 +1109,7 @@ int main(void)
 		cmocka_unit_test(test_uinfo_owner),
 		cmocka_unit_test(test_uinfo_scheme_proto),
 		cmocka_unit_test(test_user_block),
+		cmocka_unit_test(test_conn_ask),
 		cmocka_unit_test(test_uinfo_usage),
 		cmocka_unit_test(test_uinfo_report),
 	};

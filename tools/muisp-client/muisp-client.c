@@ -36,6 +36,7 @@
 #include "contract.h"
 #include "parse.h"
 #include "proto.h"
+#include "client.h"
 #include "ike.h"
 
 static struct {
@@ -199,7 +200,7 @@ static int load_receipt(uint64_t serial, uint8_t *r, size_t *len)
 	return 0;
 }
 
-static uint64_t current_serial(void)
+uint64_t current_serial(void)
 {
 	char path[700], buf[32] = "";
 	FILE *f;
@@ -231,7 +232,7 @@ static void forget_receipt(uint64_t serial)
 
 /* STATEDIR/holder.key; made (create) when there is none.  NULL if there
  * is none and create is 0. */
-static EVP_PKEY *holder_key(int create)
+EVP_PKEY *holder_key(int create)
 {
 	char path[700];
 	EVP_PKEY *k = NULL;
@@ -270,7 +271,7 @@ static EVP_PKEY *holder_key(int create)
 /* ---------- channel ---------- */
 
 /* Connected on first use, after the command checked its arguments. */
-static void connect_channel(void)
+void connect_channel(void)
 {
 	if (G.fd >= 0)
 		return;
@@ -346,7 +347,7 @@ static void connect_channel(void)
 			ERR_reason_error_string(ERR_get_error()));
 }
 
-static void send_msg(struct mp_msg *m)
+void send_msg(struct mp_msg *m)
 {
 	uint8_t buf[MP_MAX_FRAME];
 	int n = mp_encode(m, buf, sizeof(buf));
@@ -397,7 +398,7 @@ static int read_full(uint8_t *p, size_t len, int timeout_ms)
 }
 
 /* One message; 1 ok, 0 timeout, -1 closed. */
-static int recv_msg(struct mp_msg *m, int timeout_ms)
+int recv_msg(struct mp_msg *m, int timeout_ms)
 {
 	uint8_t buf[MP_MAX_FRAME];
 	int flen, rc;
@@ -436,7 +437,7 @@ static void print_warning(const struct mp_msg *m)
 
 /* Warnings are shown and answered: answering keeps the binding when our
  * receipt is presented elsewhere (a replay). */
-static void handle_async(const struct mp_msg *m)
+void handle_async(const struct mp_msg *m)
 {
 	struct mp_msg ack;
 
@@ -448,7 +449,7 @@ static void handle_async(const struct mp_msg *m)
 }
 
 /* Send req and wait for its reply(ies); returns the reply type. */
-static int transact(struct mp_msg *req, struct mp_msg *rep)
+int transact(struct mp_msg *req, struct mp_msg *rep)
 {
 	int rc;
 
@@ -1001,7 +1002,7 @@ static int cmd_ike(const char *cmd, int argc)
 static const char *const channel_cmds[] = {
 	"offer",  "buy",   "bind",   "status",	  "suspend",
 	"resume", "start", "extend", "terminate", "statement",
-	"watch",  "op",	   NULL,
+	"watch",  "op",	   "agent",  NULL,
 };
 
 static void usage(FILE *f)
@@ -1010,6 +1011,9 @@ static void usage(FILE *f)
 		"usage: muisp-client [options] command [args]\n"
 		"  offer | buy METRIC SOFT HARD | bind | status | suspend |\n"
 		"  resume | extend SOFT | terminate | statement | watch [SECONDS]\n"
+		"  agent [accept-below PRICE] [accept-port PORT]...\n"
+		"    [accept-peer PREFIX]... [ask]   the purchasing agent\n"
+		"    (muisp-agent(1)): answers the router's price requests\n"
 		"  cert | connect | disconnect   the IPsec tunnel (own charon):\n"
 		"    --router ADDR (default -s) --router-id NAME (default --name,\n"
 		"    else ADDR) --cacert FILE (default --ca) --privacy (ESP,\n"
@@ -1051,7 +1055,10 @@ int main(int argc, char **argv)
 	const char *cmd;
 	int ch, rc, i;
 
-	cli_init("muisp-client");
+	const char *base = strrchr(argv[0], '/');
+	int as_agent = !strcmp(base ? base + 1 : argv[0], "muisp-agent");
+
+	cli_init(as_agent ? "muisp-agent" : "muisp-client");
 	G.privacy = -1;
 	while ((ch = getopt_long(argc, argv, "s:p:S:c:m:P:O:b:h", opts,
 				 NULL)) != -1) {
@@ -1139,11 +1146,15 @@ int main(int argc, char **argv)
 			return CLI_EXIT_USAGE;
 		}
 	}
-	if (optind >= argc) {
+	/* installed as muisp-agent too: that name is the agent command */
+	if (as_agent) {
+		cmd = "agent";
+	} else if (optind >= argc) {
 		usage(stderr);
 		return CLI_EXIT_USAGE;
+	} else {
+		cmd = argv[optind++];
 	}
-	cmd = argv[optind++];
 	argc -= optind;
 	argv += optind;
 	if (!strcmp(cmd, "cert") || !strcmp(cmd, "connect") ||
@@ -1177,6 +1188,8 @@ int main(int argc, char **argv)
 		rc = cmd_statement();
 	else if (!strcmp(cmd, "watch"))
 		rc = cmd_watch(argc, argv);
+	else if (!strcmp(cmd, "agent"))
+		rc = cmd_agent(argc, argv);
 	else
 		rc = cmd_op(argc, argv);
 	if (G.ssl) {

@@ -9,7 +9,7 @@ MUISPCTL_SRCS := tools/muispctl/muispctl.c tools/muispctl/args.c \
 	tools/muispctl/lease.c $(LIB_LEASEDB_SRCS) \
 	tools/muispctl/ca.c $(LIB_CA_SRCS) \
 	tools/muispctl/daemon.c $(LIB_OPCLIENT_SRCS) $(LIB_STATS_SRCS) \
-	tools/muispctl/voucher.c \
+	tools/muispctl/voucher.c tools/muispctl/conn.c \
 	tools/muispctl/key.c tools/muispctl/register.c \
 	tools/muispctl/report.c $(LIB_CONF_SRCS) \
 	$(LIB_CHANNEL_SRCS) \

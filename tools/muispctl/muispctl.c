@@ -35,6 +35,7 @@ static const struct ctl_object objects[] = {
 	{ "stats", cmd_stats, "counters: drops by reason, flows, ..." },
 	{ "monitor", cmd_monitor, "print events and flow records" },
 	{ "lease", cmd_lease, "DHCP leases (muisp-dhcpd's database)" },
+	{ "conn", cmd_conn, "per-connection billing records: list (muispd)" },
 	{ "voucher", cmd_voucher, "prepaid vouchers (muispd)" },
 	{ "key", cmd_key, "receipt keys: list, rotate (muispd)" },
 	{ "report", cmd_report,

@@ -117,6 +117,7 @@ int cmd_config(struct ctl *c, int argc, char **argv);
 int cmd_stats(struct ctl *c, int argc, char **argv);
 int cmd_monitor(struct ctl *c, int argc, char **argv);
 int cmd_lease(struct ctl *c, int argc, char **argv);
+int cmd_conn(struct ctl *c, int argc, char **argv);
 int cmd_voucher(struct ctl *c, int argc, char **argv);
 int cmd_key(struct ctl *c, int argc, char **argv);
 int cmd_register(struct ctl *c, int argc, char **argv);

@@ -1,0 +1,572 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-connection billing records (Edell's "Billing Records"; docs/
+ * DESIGN.md "Per-connection billing"): each connection the access
+ * controller accepts (conn_hold.c) is a row of the store's conn_records,
+ * written at once (open: no end yet), so a crash loses none.  The module
+ * meters the connection as one flow of the flow table; when the flow ends
+ * (FIN, RST, the idle time-out, a flush) its flow record, on the "flows"
+ * group, closes the row with the flow's counters, its end and its cost at
+ * the contract's price.  Rows are found by the connection's 5-tuple in a
+ * hash of the open ones.
+ *
+ * At start the open rows come back: those whose flow the module still
+ * has stay open; the others ended while muispd was away and are closed
+ * as "lost" (their counters unknown, no cost).  `muispctl conn list`
+ * (OP_CONN_LIST) shows them, open ones with the flow's counters so far.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "contract.h"
+#include "fnv.h"
+#include "log.h"
+#include "muispd.h"
+#include "parse.h"
+
+#define CONN_BUCKETS 4096 /* open rows' hash */
+/* rows in one OP_CONN_LIST answer: the newest first */
+#define CONN_LIST_MAX 1000
+/* purchasing agents' running cost (CONN_COST), seconds apart */
+#define CONN_COST_INTERVAL_S 5
+
+struct conn_open {
+	struct conn_open *next;
+	int64_t row;
+	uint8_t family, proto;
+	uint8_t host[16], peer[16];
+	uint16_t hport, pport;
+	uint8_t metric;
+	uint64_t price, unit;
+	uint64_t contract;
+};
+
+struct conn_records {
+	struct nl_follow follow; /* the "flows" group */
+	struct conn_open *bucket[CONN_BUCKETS];
+	unsigned nopen;
+	uint32_t seed;
+	uint64_t cost_next; /* monotonic s: the next running-cost walk */
+	uint64_t opened, closed, lost, store_errors;
+};
+
+static struct log_rl rl_rec = LOG_RL_INIT(5, 5);
+
+static uint32_t hash_of(const struct conn_records *r, uint8_t family,
+			uint8_t proto, const uint8_t *host, uint16_t hport,
+			const uint8_t *peer, uint16_t pport)
+{
+	uint32_t h = FNV1A_INIT ^ r->seed;
+
+	h = fnv1a(h, &family, 1);
+	h = fnv1a(h, &proto, 1);
+	h = fnv1a(h, host, 16);
+	h = fnv1a(h, peer, 16);
+	h = fnv1a(h, &hport, 2);
+	h = fnv1a(h, &pport, 2);
+	return h % CONN_BUCKETS;
+}
+
+static struct conn_open **open_find(struct conn_records *r, uint8_t family,
+				    uint8_t proto, const uint8_t *host,
+				    uint16_t hport, const uint8_t *peer,
+				    uint16_t pport)
+{
+	struct conn_open **pp;
+
+	pp = &r->bucket[hash_of(r, family, proto, host, hport, peer, pport)];
+	for (; *pp; pp = &(*pp)->next) {
+		const struct conn_open *o = *pp;
+
+		if (o->family == family && o->proto == proto &&
+		    o->hport == hport && o->pport == pport &&
+		    !memcmp(o->host, host, 16) && !memcmp(o->peer, peer, 16))
+			return pp;
+	}
+	return NULL;
+}
+
+static void open_insert(struct conn_records *r, struct conn_open *o)
+{
+	struct conn_open **b = &r->bucket[hash_of(
+		r, o->family, o->proto, o->host, o->hport, o->peer, o->pport)];
+
+	o->next = *b;
+	*b = o;
+	r->nopen++;
+}
+
+static sqlite3_stmt *prep(struct muispd *md, const char *sql)
+{
+	sqlite3 *db = store_db(md->st);
+	sqlite3_stmt *s = NULL;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) {
+		log_warnx("conn records: %s", sqlite3_errmsg(db));
+		return NULL;
+	}
+	return s;
+}
+
+static int step_done(struct muispd *md, sqlite3_stmt *s)
+{
+	int rc = sqlite3_step(s);
+
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE) {
+		md->crec->store_errors++;
+		log_ratelimited(&rl_rec, LOG_WARNING, "conn records: %s",
+				sqlite3_errmsg(store_db(md->st)));
+		return -1;
+	}
+	return 0;
+}
+
+static uint64_t real_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+void conn_record_open(struct muispd *md, const struct conn_accepted *a)
+{
+	struct conn_records *r = md->crec;
+	char host[INET6_ADDRSTRLEN], peer[INET6_ADDRSTRLEN];
+	struct conn_open **pp, *o;
+	sqlite3_stmt *s;
+
+	if (!r)
+		return;
+	/* the same 5-tuple again (its flow's record was lost): the new
+	 * connection replaces the old row's place */
+	pp = open_find(r, a->family, a->proto, a->host, a->hport, a->peer,
+		       a->pport);
+	if (pp) {
+		o = *pp;
+		*pp = o->next;
+		r->nopen--;
+		free(o);
+	}
+	o = calloc(1, sizeof(*o));
+	if (!o || r->nopen >= CONN_RECORDS_OPEN_MAX) {
+		free(o);
+		r->lost++;
+		log_ratelimited(&rl_rec, LOG_WARNING,
+				"conn records: %u open: a connection not "
+				"recorded",
+				r->nopen);
+		return;
+	}
+	inet_ntop(a->family, a->host, host, sizeof(host));
+	inet_ntop(a->family, a->peer, peer, sizeof(peer));
+	s = prep(md, "INSERT INTO conn_records (proto, host, hport, peer,"
+		     " pport, user, contract, metric, price, unit, start_ms)"
+		     " VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+	if (!s) {
+		free(o);
+		return;
+	}
+	sqlite3_bind_int(s, 1, a->proto);
+	sqlite3_bind_text(s, 2, host, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 3, a->hport);
+	sqlite3_bind_text(s, 4, peer, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 5, a->pport);
+	sqlite3_bind_int64(s, 6, a->user);
+	sqlite3_bind_int64(s, 7, (sqlite3_int64)a->contract);
+	sqlite3_bind_int(s, 8, a->metric);
+	sqlite3_bind_int64(s, 9, (sqlite3_int64)a->price);
+	sqlite3_bind_int64(s, 10, (sqlite3_int64)a->unit);
+	sqlite3_bind_int64(s, 11, (sqlite3_int64)real_ms());
+	if (step_done(md, s) < 0) {
+		free(o);
+		return;
+	}
+	o->row = sqlite3_last_insert_rowid(store_db(md->st));
+	o->family = a->family;
+	o->proto = a->proto;
+	memcpy(o->host, a->host, 16);
+	memcpy(o->peer, a->peer, 16);
+	o->hport = a->hport;
+	o->pport = a->pport;
+	o->metric = a->metric;
+	o->price = a->price;
+	o->unit = a->unit;
+	o->contract = a->contract;
+	open_insert(r, o);
+	r->opened++;
+}
+
+/* What the connection cost: its usage in the contract's metric. */
+static uint64_t cost_of(const struct conn_open *o,
+			const struct muisp_nl_flow *f)
+{
+	uint64_t usage;
+
+	switch (o->metric) {
+	case MP_METRIC_BYTES:
+		usage = f->up_bytes + f->down_bytes;
+		break;
+	case MP_METRIC_PACKETS:
+		usage = f->up_packets + f->down_packets;
+		break;
+	default: /* time: the connection's seconds */
+		usage = f->last_ms > f->first_ms ?
+				(f->last_ms - f->first_ms + 999) / 1000 :
+				0;
+		break;
+	}
+	return contract_cost(o->price, o->unit, usage);
+}
+
+static const char *end_name(uint8_t reason)
+{
+	static const char *const n[] = {
+		[MUISP_FLOW_END_IDLE] = "idle",
+		[MUISP_FLOW_END_CLOSED] = "closed",
+		[MUISP_FLOW_END_EVICTED] = "evicted",
+		[MUISP_FLOW_END_FLUSH] = "flush",
+		[MUISP_FLOW_END_REBIND] = "rebind",
+	};
+
+	return reason < sizeof(n) / sizeof(n[0]) && n[reason] ? n[reason] :
+								"ended";
+}
+
+/* A flow record: the end of an open connection's flow closes its row. */
+static int on_record(const struct muisp_nl_flow *f, void *arg)
+{
+	struct muispd *md = arg;
+	struct conn_records *r = md->crec;
+	uint8_t family = f->client_addr.family;
+	struct conn_open **pp, *o;
+	sqlite3_stmt *s;
+	uint64_t cost;
+
+	pp = open_find(r, family, f->proto, f->client_addr.a, f->client_port,
+		       f->peer_addr.a, f->peer_port);
+	if (!pp)
+		return MNL_CB_OK;
+	o = *pp;
+	*pp = o->next;
+	r->nopen--;
+	cost = cost_of(o, f);
+	/* the user's online feedback: the final figures */
+	pagent_cost(md, o->contract, f, cost, 1, end_name(f->end_reason));
+	s = prep(md, "UPDATE conn_records SET end_ms = ?, up_bytes = ?,"
+		     " up_packets = ?, down_bytes = ?, down_packets = ?,"
+		     " cost = ?, end_reason = ? WHERE id = ?");
+	if (s) {
+		sqlite3_bind_int64(s, 1, (sqlite3_int64)f->last_ms);
+		sqlite3_bind_int64(s, 2, (sqlite3_int64)f->up_bytes);
+		sqlite3_bind_int64(s, 3, (sqlite3_int64)f->up_packets);
+		sqlite3_bind_int64(s, 4, (sqlite3_int64)f->down_bytes);
+		sqlite3_bind_int64(s, 5, (sqlite3_int64)f->down_packets);
+		sqlite3_bind_int64(s, 6, (sqlite3_int64)cost);
+		sqlite3_bind_text(s, 7, end_name(f->end_reason), -1,
+				  SQLITE_STATIC);
+		sqlite3_bind_int64(s, 8, o->row);
+		if (step_done(md, s) == 0)
+			r->closed++;
+	}
+	free(o);
+	return MNL_CB_OK;
+}
+
+static void on_flows(struct muisp_nl *nl, void *arg)
+{
+	struct muispd *md = arg;
+
+	for (unsigned k = 0; k < 256; k++) {
+		if (muisp_nl_recv_events(nl, NULL, on_record, md) == 0)
+			continue;
+		if (errno == ENOBUFS) {
+			md->crec->lost++;
+			log_ratelimited(&rl_rec, LOG_WARNING,
+					"conn records: flow records lost "
+					"(socket overrun): those rows stay "
+					"open until muispd restarts");
+			continue;
+		}
+		break;
+	}
+}
+
+/* Start-up: the open rows whose flow the module still has. */
+struct live_flows {
+	struct conn_records *r;
+	struct conn_open **seen; /* the rows found, unlinked */
+	unsigned nseen, cap;
+};
+
+static int flow_seen(const struct muisp_nl_flow *f, void *arg)
+{
+	struct live_flows *l = arg;
+	struct conn_open **pp, *o, **v;
+
+	pp = open_find(l->r, f->client_addr.family, f->proto, f->client_addr.a,
+		       f->client_port, f->peer_addr.a, f->peer_port);
+	if (!pp)
+		return MNL_CB_OK;
+	if (l->nseen == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 64;
+		v = realloc(l->seen, l->cap * sizeof(*v));
+		if (!v)
+			return MNL_CB_ERROR;
+		l->seen = v;
+	}
+	o = *pp;
+	*pp = o->next;
+	l->r->nopen--;
+	l->seen[l->nseen++] = o;
+	return MNL_CB_OK;
+}
+
+/* The rows left open by the last run: back in the hash, or closed as
+ * lost if the module has no flow for them any more. */
+static void restore_open(struct muispd *md)
+{
+	struct conn_records *r = md->crec;
+	struct live_flows l = { r, NULL, 0, 0 };
+	struct muisp_nl_ip ip;
+	sqlite3_stmt *s;
+	unsigned nlost = 0;
+	const char *why;
+
+	s = prep(md, "SELECT id, proto, host, hport, peer, pport, metric,"
+		     " price, unit, contract FROM conn_records"
+		     " WHERE end_ms IS NULL");
+	if (!s)
+		return;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		struct conn_open *o = calloc(1, sizeof(*o));
+
+		if (!o)
+			break;
+		o->row = sqlite3_column_int64(s, 0);
+		o->proto = (uint8_t)sqlite3_column_int(s, 1);
+		if (parse_ip((const char *)sqlite3_column_text(s, 2), &ip,
+			     &why)) {
+			free(o);
+			continue;
+		}
+		o->family = ip.family;
+		memcpy(o->host, ip.a, 16);
+		o->hport = (uint16_t)sqlite3_column_int(s, 3);
+		if (parse_ip((const char *)sqlite3_column_text(s, 4), &ip,
+			     &why)) {
+			free(o);
+			continue;
+		}
+		memcpy(o->peer, ip.a, 16);
+		o->pport = (uint16_t)sqlite3_column_int(s, 5);
+		o->metric = (uint8_t)sqlite3_column_int(s, 6);
+		o->price = (uint64_t)sqlite3_column_int64(s, 7);
+		o->unit = (uint64_t)sqlite3_column_int64(s, 8);
+		o->contract = (uint64_t)sqlite3_column_int64(s, 9);
+		open_insert(r, o);
+	}
+	sqlite3_finalize(s);
+	if (!r->nopen)
+		return;
+	/* those the module meters still: kept apart during the walk */
+	if (kernel_flow_walk(md->k, flow_seen, &l) < 0)
+		log_warnx("conn records: the module's flows unreadable: %u "
+			  "open rows kept open",
+			  r->nopen);
+	else {
+		for (unsigned i = 0; i < CONN_BUCKETS; i++) {
+			while (r->bucket[i]) {
+				struct conn_open *o = r->bucket[i];
+
+				r->bucket[i] = o->next;
+				r->nopen--;
+				s = prep(md, "UPDATE conn_records SET end_ms ="
+					     " start_ms, end_reason = 'lost'"
+					     " WHERE id = ?");
+				if (s) {
+					sqlite3_bind_int64(s, 1, o->row);
+					step_done(md, s);
+				}
+				free(o);
+				nlost++;
+			}
+		}
+	}
+	for (unsigned i = 0; i < l.nseen; i++)
+		open_insert(r, l.seen[i]);
+	free(l.seen);
+	log_info("conn records: %u connections still open, %u ended while "
+		 "muispd was away (lost)",
+		 r->nopen, nlost);
+}
+
+/* A live flow: if it is an open connection whose payer has a purchasing
+ * agent, the agent hears its running cost. */
+static int flow_cost(const struct muisp_nl_flow *f, void *arg)
+{
+	struct muispd *md = arg;
+	struct conn_open **pp;
+
+	pp = open_find(md->crec, f->client_addr.family, f->proto,
+		       f->client_addr.a, f->client_port, f->peer_addr.a,
+		       f->peer_port);
+	if (pp && pagent_for(md, (*pp)->contract))
+		pagent_cost(md, (*pp)->contract, f, cost_of(*pp, f), 0, NULL);
+	return MNL_CB_OK;
+}
+
+/* Every CONN_COST_INTERVAL_S while purchasing agents listen: one walk of
+ * the module's flows for their connections' running cost. */
+void conn_records_tick(struct muispd *md, uint64_t now_s)
+{
+	struct conn_records *r = md->crec;
+	int any = 0;
+
+	if (!r || !r->nopen || now_s < r->cost_next)
+		return;
+	r->cost_next = now_s + CONN_COST_INTERVAL_S;
+	for (unsigned i = 0; i < md->nconns && !any; i++)
+		any = md->conns[i] && md->conns[i]->pagent_serial;
+	if (any && kernel_flow_walk(md->k, flow_cost, md) < 0)
+		log_ratelimited(&rl_rec, LOG_WARNING,
+				"conn records: the module's flows unreadable");
+}
+
+int conn_records_open(struct muispd *md)
+{
+	struct conn_records *r;
+	struct nl_follow *f;
+
+	if (md->crec || !md->conf.conn_billing || !md->conf.use_kernel)
+		return 0;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -1;
+	r->seed = (uint32_t)random();
+	md->crec = r;
+	restore_open(md);
+	f = &r->follow;
+	f->e = md->ev;
+	f->group = MUISP_GENL_MCGRP_FLOWS;
+	f->what = "flow records (connection billing)";
+	f->rcvbuf = 4 << 20;
+	f->retry_s = 5;
+	f->on_data = on_flows;
+	f->arg = md;
+	if (md->ev && nl_follow_start(f) < 0) {
+		conn_records_close(md);
+		return -1;
+	}
+	return 0;
+}
+
+void conn_records_close(struct muispd *md)
+{
+	struct conn_records *r = md->crec;
+
+	if (!r)
+		return;
+	if (md->ev)
+		nl_follow_stop(&r->follow);
+	for (unsigned i = 0; i < CONN_BUCKETS; i++)
+		while (r->bucket[i]) {
+			struct conn_open *o = r->bucket[i];
+
+			r->bucket[i] = o->next;
+			free(o);
+		}
+	free(r);
+	md->crec = NULL;
+}
+
+void conn_records_counters(const struct muispd *md,
+			   void (*put)(void *arg, const char *name, uint64_t v),
+			   void *arg)
+{
+	const struct conn_records *r = md->crec;
+
+	if (!r)
+		return;
+	put(arg, "conn.records_opened", r->opened);
+	put(arg, "conn.records_closed", r->closed);
+	put(arg, "conn.records_open", r->nopen);
+	put(arg, "conn.records_lost", r->lost);
+	put(arg, "conn.records_store_errors", r->store_errors);
+}
+
+/* OP_CONN_LIST [ADDR] [USER]: the newest rows first, at most
+ * CONN_LIST_MAX; an open one has no END. */
+void conn_records_op(struct muispd *md, struct conn *c,
+		     const struct mp_msg *req)
+{
+	sqlite3_stmt *s;
+	struct mp_msg m;
+	int has_addr = mp_has(req, MP_A_ADDR),
+	    has_user = mp_has(req, MP_A_USER);
+
+	s = prep(md, "SELECT proto, host, hport, peer, pport, user, contract,"
+		     " price, unit, metric, start_ms, end_ms, up_bytes,"
+		     " up_packets, down_bytes, down_packets, cost, end_reason"
+		     " FROM conn_records WHERE (?1 IS NULL OR host = ?1)"
+		     " AND (?2 IS NULL OR user = ?2) ORDER BY id DESC"
+		     " LIMIT ?3");
+	if (!s) {
+		conn_error(c, req, MP_ERR_INTERNAL, "the store");
+		return;
+	}
+	if (has_addr)
+		sqlite3_bind_text(s, 1, req->s[MP_A_ADDR], -1, SQLITE_STATIC);
+	if (has_user)
+		sqlite3_bind_int64(s, 2, (sqlite3_int64)req->u[MP_A_USER]);
+	sqlite3_bind_int(s, 3, CONN_LIST_MAX);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		int open = sqlite3_column_type(s, 11) == SQLITE_NULL;
+
+		mp_init(&m, MP_T_OP_CONN_ROW, MP_F_REPLY | MP_F_MORE,
+			req->serial);
+		mp_set_u(&m, MP_A_PROTO, (uint64_t)sqlite3_column_int(s, 0));
+		mp_set_s(&m, MP_A_ADDR,
+			 (const char *)sqlite3_column_text(s, 1));
+		mp_set_u(&m, MP_A_SPORT, (uint64_t)sqlite3_column_int(s, 2));
+		mp_set_s(&m, MP_A_PEER,
+			 (const char *)sqlite3_column_text(s, 3));
+		mp_set_u(&m, MP_A_DPORT, (uint64_t)sqlite3_column_int(s, 4));
+		mp_set_u(&m, MP_A_USER, (uint64_t)sqlite3_column_int64(s, 5));
+		mp_set_u(&m, MP_A_SERIAL, (uint64_t)sqlite3_column_int64(s, 6));
+		mp_set_u(&m, MP_A_PRICE, (uint64_t)sqlite3_column_int64(s, 7));
+		mp_set_u(&m, MP_A_UNIT, (uint64_t)sqlite3_column_int64(s, 8));
+		mp_set_u(&m, MP_A_METRIC, (uint64_t)sqlite3_column_int(s, 9));
+		mp_set_u(&m, MP_A_TIME,
+			 (uint64_t)sqlite3_column_int64(s, 10) / 1000);
+		if (!open && sqlite3_column_type(s, 12) != SQLITE_NULL) {
+			mp_set_u(&m, MP_A_END,
+				 (uint64_t)sqlite3_column_int64(s, 11) / 1000);
+			mp_set_u(&m, MP_A_SENT_BYTES,
+				 (uint64_t)sqlite3_column_int64(s, 12));
+			mp_set_u(&m, MP_A_SENT_PKTS,
+				 (uint64_t)sqlite3_column_int64(s, 13));
+			mp_set_u(&m, MP_A_RECV_BYTES,
+				 (uint64_t)sqlite3_column_int64(s, 14));
+			mp_set_u(&m, MP_A_RECV_PKTS,
+				 (uint64_t)sqlite3_column_int64(s, 15));
+			mp_set_u(&m, MP_A_CHARGE,
+				 (uint64_t)sqlite3_column_int64(s, 16));
+		}
+		if (!open)
+			mp_set_s(&m, MP_A_MESSAGE,
+				 (const char *)sqlite3_column_text(s, 17));
+		if (conn_queue(c, &m))
+			break;
+	}
+	sqlite3_finalize(s);
+	mp_init(&m, MP_T_OP_OK, MP_F_REPLY, req->serial);
+	conn_queue(c, &m);
+}
