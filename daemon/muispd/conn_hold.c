@@ -118,7 +118,7 @@ static void decide(struct muispd *md, struct hold_flow **pp, int accept,
 		   const char *why)
 {
 	struct conn_hold *h = md->connhold;
-	struct hold_flow *f = *pp;
+	struct hold_flow *f = *pp, k;
 	char fs[160];
 
 	holdq_flow_str(f, fs, sizeof(fs));
@@ -133,16 +133,20 @@ static void decide(struct muispd *md, struct hold_flow **pp, int accept,
 		holdq_end(&h->hq, pp, 0);
 		return;
 	}
-	if (accept) {
-		h->accepted++;
-		record(md, f);
-	} else {
-		h->refused++;
-	}
 	log_ratelimited(&rl_conn, LOG_INFO, "conn: %s: %s (%s)", fs,
 			accept ? "accepted" : "refused", why);
-	/* refused too: the module drops them, counted as conn-refused */
+	if (!accept) {
+		h->refused++;
+		/* round the hook: the module drops them as conn-refused */
+		holdq_end(&h->hq, pp, 1);
+		return;
+	}
+	h->accepted++;
+	/* the packets go first: the record's write is not in the
+	 * connection's way */
+	k = *f;
 	holdq_end(&h->hq, pp, 1);
+	record(md, &k);
 }
 
 /* The payer's purchasing agent is asked about *pp; without one the
@@ -191,7 +195,6 @@ static void on_pkt(void *arg, const struct nfq_pkt *p)
 	struct conn_hold *h = md->connhold;
 	uint32_t max = md->conf.conn_hold_max;
 	struct hold_flow k, **pp, *f;
-	char fs[160];
 
 	if (holdq_pkt_flow(p, &k)) {
 		log_ratelimited(&rl_conn, LOG_WARNING,
@@ -204,15 +207,8 @@ static void on_pkt(void *arg, const struct nfq_pkt *p)
 	}
 	pp = holdq_find(&h->hq, &k);
 	f = pp ? *pp : NULL;
-	if (h->hq.npkts >= max || holdq_host_pkts(&h->hq, &k) >= max / 4 + 1 ||
-	    (f && f->nids == HOLD_IDS_MAX)) {
+	if (holdq_full(&h->hq, &k, f, p->id, max, "conn-hold-max")) {
 		h->full++;
-		holdq_flow_str(&k, fs, sizeof(fs));
-		log_ratelimited(&rl_conn, LOG_WARNING,
-				"conn: %s: too many packets waiting (%u of "
-				"conn-hold-max %u): dropped",
-				fs, h->hq.npkts, max);
-		nfq_verdict(h->hq.q, p->id, 0);
 		return;
 	}
 	if (f) { /* a retransmission: it waits with the first */

@@ -38,7 +38,10 @@
 
 struct conn_open {
 	struct conn_open *next;
-	int64_t row;
+	struct conn_open *pend_next; /* not yet in the store */
+	int64_t row;		     /* 0 until it is */
+	uint32_t user;
+	uint64_t start_ms;
 	uint8_t family, proto;
 	uint8_t host[16], peer[16];
 	uint16_t hport, pport;
@@ -53,6 +56,9 @@ struct conn_records {
 	unsigned nopen;
 	uint32_t seed;
 	uint64_t cost_next; /* monotonic s: the next running-cost walk */
+	/* accepted, not yet written (records_flush()): newest first */
+	struct conn_open *pending;
+	unsigned npending;
 	uint64_t opened, closed, lost, store_errors;
 };
 
@@ -136,20 +142,83 @@ static uint64_t real_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-void conn_record_open(struct muispd *md, const struct conn_accepted *a)
+/*
+ * The rows of the connections accepted since the last flush, in one
+ * transaction: once a second (conn_records_tick()), before the flows'
+ * records are read and the rows listed, and when RECORDS_PENDING_MAX wait.
+ * Not at each acceptance: the store's commit (an fsync) would be in the
+ * way of the next held connection.  A crash loses at most a second of
+ * rows; their connections were charged to their contracts all the same.
+ */
+#define RECORDS_PENDING_MAX 256
+
+static void records_flush(struct muispd *md)
 {
 	struct conn_records *r = md->crec;
 	char host[INET6_ADDRSTRLEN], peer[INET6_ADDRSTRLEN];
-	struct conn_open **pp, *o;
 	sqlite3_stmt *s;
+	struct conn_open *o;
+
+	if (!r || !r->pending)
+		return;
+	if (store_begin(md->st)) {
+		r->store_errors++;
+		return; /* kept: the next flush tries again */
+	}
+	s = prep(md, "INSERT INTO conn_records (proto, host, hport, peer,"
+		     " pport, user, contract, metric, price, unit, start_ms)"
+		     " VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+	for (o = r->pending; o && s; o = o->pend_next) {
+		inet_ntop(o->family, o->host, host, sizeof(host));
+		inet_ntop(o->family, o->peer, peer, sizeof(peer));
+		sqlite3_reset(s);
+		sqlite3_bind_int(s, 1, o->proto);
+		sqlite3_bind_text(s, 2, host, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int(s, 3, o->hport);
+		sqlite3_bind_text(s, 4, peer, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int(s, 5, o->pport);
+		sqlite3_bind_int64(s, 6, o->user);
+		sqlite3_bind_int64(s, 7, (sqlite3_int64)o->contract);
+		sqlite3_bind_int(s, 8, o->metric);
+		sqlite3_bind_int64(s, 9, (sqlite3_int64)o->price);
+		sqlite3_bind_int64(s, 10, (sqlite3_int64)o->unit);
+		sqlite3_bind_int64(s, 11, (sqlite3_int64)o->start_ms);
+		if (sqlite3_step(s) != SQLITE_DONE)
+			break;
+		o->row = sqlite3_last_insert_rowid(store_db(md->st));
+	}
+	sqlite3_finalize(s);
+	if (o || !s || store_commit(md->st)) {
+		store_rollback(md->st);
+		for (o = r->pending; o; o = o->pend_next)
+			o->row = 0;
+		r->store_errors++;
+		log_ratelimited(&rl_rec, LOG_WARNING,
+				"conn records: %u not written: %s", r->npending,
+				sqlite3_errmsg(store_db(md->st)));
+		return;
+	}
+	r->pending = NULL;
+	r->npending = 0;
+}
+
+void conn_record_open(struct muispd *md, const struct conn_accepted *a)
+{
+	struct conn_records *r = md->crec;
+	struct conn_open **pp, *o;
 
 	if (!r)
 		return;
 	/* the same 5-tuple again (its flow's record was lost): the new
-	 * connection replaces the old row's place */
+	 * connection takes the old row's place in the hash */
 	pp = open_find(r, a->family, a->proto, a->host, a->hport, a->peer,
 		       a->pport);
-	if (pp) {
+	if (pp && !(*pp)->row) {
+		records_flush(md);
+		pp = open_find(r, a->family, a->proto, a->host, a->hport,
+			       a->peer, a->pport);
+	}
+	if (pp && (*pp)->row) {
 		o = *pp;
 		*pp = o->next;
 		r->nopen--;
@@ -165,43 +234,24 @@ void conn_record_open(struct muispd *md, const struct conn_accepted *a)
 				r->nopen);
 		return;
 	}
-	inet_ntop(a->family, a->host, host, sizeof(host));
-	inet_ntop(a->family, a->peer, peer, sizeof(peer));
-	s = prep(md, "INSERT INTO conn_records (proto, host, hport, peer,"
-		     " pport, user, contract, metric, price, unit, start_ms)"
-		     " VALUES (?,?,?,?,?,?,?,?,?,?,?)");
-	if (!s) {
-		free(o);
-		return;
-	}
-	sqlite3_bind_int(s, 1, a->proto);
-	sqlite3_bind_text(s, 2, host, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 3, a->hport);
-	sqlite3_bind_text(s, 4, peer, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 5, a->pport);
-	sqlite3_bind_int64(s, 6, a->user);
-	sqlite3_bind_int64(s, 7, (sqlite3_int64)a->contract);
-	sqlite3_bind_int(s, 8, a->metric);
-	sqlite3_bind_int64(s, 9, (sqlite3_int64)a->price);
-	sqlite3_bind_int64(s, 10, (sqlite3_int64)a->unit);
-	sqlite3_bind_int64(s, 11, (sqlite3_int64)real_ms());
-	if (step_done(md, s) < 0) {
-		free(o);
-		return;
-	}
-	o->row = sqlite3_last_insert_rowid(store_db(md->st));
 	o->family = a->family;
 	o->proto = a->proto;
 	memcpy(o->host, a->host, 16);
 	memcpy(o->peer, a->peer, 16);
 	o->hport = a->hport;
 	o->pport = a->pport;
+	o->user = a->user;
+	o->start_ms = real_ms();
 	o->metric = a->metric;
 	o->price = a->price;
 	o->unit = a->unit;
 	o->contract = a->contract;
 	open_insert(r, o);
+	o->pend_next = r->pending;
+	r->pending = o;
 	r->opened++;
+	if (++r->npending >= RECORDS_PENDING_MAX)
+		records_flush(md);
 }
 
 /* What the connection cost: its usage in the contract's metric. */
@@ -284,6 +334,8 @@ static void on_flows(struct muisp_nl *nl, void *arg)
 {
 	struct muispd *md = arg;
 
+	/* rows first: a record closes one by its id */
+	records_flush(md);
 	for (unsigned k = 0; k < 256; k++) {
 		if (muisp_nl_recv_events(nl, NULL, on_record, md) == 0)
 			continue;
@@ -430,6 +482,7 @@ void conn_records_tick(struct muispd *md, uint64_t now_s)
 	struct conn_records *r = md->crec;
 	int any = 0;
 
+	records_flush(md);
 	if (!r || !r->nopen || now_s < r->cost_next)
 		return;
 	r->cost_next = now_s + CONN_COST_INTERVAL_S;
@@ -474,6 +527,7 @@ void conn_records_close(struct muispd *md)
 
 	if (!r)
 		return;
+	records_flush(md);
 	if (md->ev)
 		nl_follow_stop(&r->follow);
 	for (unsigned i = 0; i < CONN_BUCKETS; i++)
@@ -512,6 +566,7 @@ void conn_records_op(struct muispd *md, struct conn *c,
 	int has_addr = mp_has(req, MP_A_ADDR),
 	    has_user = mp_has(req, MP_A_USER);
 
+	records_flush(md);
 	s = prep(md, "SELECT proto, host, hport, peer, pport, user, contract,"
 		     " price, unit, metric, start_ms, end_ms, up_bytes,"
 		     " up_packets, down_bytes, down_packets, cost, end_reason"

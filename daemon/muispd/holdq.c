@@ -144,6 +144,24 @@ unsigned holdq_host_pkts(const struct holdq *h, const struct hold_flow *k)
 	return n;
 }
 
+int holdq_full(struct holdq *h, const struct hold_flow *k,
+	       const struct hold_flow *f, uint32_t id, uint32_t max,
+	       const char *max_name)
+{
+	char fs[160];
+
+	if (h->npkts < max && holdq_host_pkts(h, k) < max / 4 + 1 &&
+	    !(f && f->nids == HOLD_IDS_MAX))
+		return 0;
+	holdq_flow_str(k, fs, sizeof(fs));
+	log_ratelimited(&rl_holdq, LOG_WARNING,
+			"%s: %s: too many packets waiting (%u of %s %u): "
+			"dropped",
+			h->name, fs, h->npkts, max_name, max);
+	nfq_verdict(h->q, id, 0);
+	return 1;
+}
+
 struct hold_flow *holdq_add(struct holdq *h, const struct hold_flow *k,
 			    uint64_t now_ms)
 {

@@ -63,6 +63,13 @@ void holdq_flow_str(const struct hold_flow *f, char *buf, size_t len);
 struct hold_flow **holdq_find(struct holdq *h, const struct hold_flow *k);
 /* Packets held for flows of the host of k. */
 unsigned holdq_host_pkts(const struct holdq *h, const struct hold_flow *k);
+/* No room for packet id of flow k (f: its held flow, or NULL): the queue
+ * holds max packets (max_name in the log line), a host a quarter of
+ * them, a flow HOLD_IDS_MAX.  Then the packet is dropped and logged, and
+ * 1 returned; else 0. */
+int holdq_full(struct holdq *h, const struct hold_flow *k,
+	       const struct hold_flow *f, uint32_t id, uint32_t max,
+	       const char *max_name);
 /* A new flow like k, first in the list; NULL without memory. */
 struct hold_flow *holdq_add(struct holdq *h, const struct hold_flow *k,
 			    uint64_t now_ms);

@@ -90,15 +90,8 @@ static void on_pkt(void *arg, const struct nfq_pkt *p)
 		return;
 	}
 	f = pp ? *pp : NULL;
-	if (h->hq.npkts >= max || holdq_host_pkts(&h->hq, &k) >= max / 4 + 1 ||
-	    (f && f->nids == HOLD_IDS_MAX)) {
+	if (holdq_full(&h->hq, &k, f, p->id, max, "agent-hold-max")) {
 		h->full++;
-		holdq_flow_str(&k, fs, sizeof(fs));
-		log_ratelimited(&rl_hold, LOG_WARNING,
-				"hold: %s: too many packets waiting (%u of "
-				"agent-hold-max %u): dropped",
-				fs, h->hq.npkts, max);
-		nfq_verdict(h->hq.q, p->id, 0);
 		return;
 	}
 	if (!f) {

@@ -42,3 +42,7 @@ $(eval $(call program,ahgen,tests/bench/ahgen.c tests/bench/ah_frames.c,$$(shell
 # datagrams from one socket as the calling user (tests/vm/bench/uinfo.sh:
 # the agent's overhead per packet size, the meter's with and without tags)
 $(eval $(call program,udp-send,tests/bench/udp_send.c,,noinst))
+
+# new TCP connections' time, and local UDP request/response as the floor
+# of a userspace decision (tests/vm/bench/conn.sh: per-connection billing)
+$(eval $(call program,conn-lat,tests/bench/conn_lat.c,,noinst))

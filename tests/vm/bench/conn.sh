@@ -1,0 +1,117 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# timeout: 900
+#
+# Per-connection billing's cost (issue 16 deliverable 6; docs/PERFORMANCE.md
+# "Per-connection billing").  muispd says `conn-billing tcp` with
+# `conn-accept-port 9300` (Edell's S2: accepted without asking anyone), so
+# each new connection alice makes to inet:9300 is held by the module until
+# muispd's verdict; bob's address is bound to a contract of the module's
+# own, which holds nothing: the baseline, through the same router.  In one
+# run (times under TCG mean nothing alone; their ratios do):
+#   conn.connect_us.{hold,plain}      median connect() time, N sequential
+#                                     connections (conn-lat tcp)
+#   conn.hold_added_us                what the hold adds: hold - plain
+#   conn.udp_rr_us                    one UDP request/response between two
+#                                     local processes (the floor of any
+#                                     userspace decision), same run
+#   conn.hold_added_over_udp_rr       hold_added / udp_rr (target <= 3)
+#   conn.rate_ratio                   new connections a second through the
+#                                     hold over without (target >= 0.8)
+# and a SYN flood from alice (raw SYNs, each from another port, to a port
+# no rule accepts; conn-default refuse), once within the module's
+# per-source rate and once with the rate off, so that the queue's bound
+# is what holds:
+#   conn.flood_unaccounted.{rate,norate}  SYNs sent less those the module
+#                                     counted (held, or dropped over the
+#                                     rate), plus held ones neither refused
+#                                     by muispd nor dropped by the queue or
+#                                     muispd: 0 means every one accounted
+#   conn.flood_rss_kb.{rate,norate}   muispd's resident memory growth
+# MUISP_BENCH_CONNS (N, default 200), MUISP_BENCH_RUNS (3),
+# MUISP_BENCH_FLOOD (SYNs, default 5000).
+. "$MUISP_TOP/tests/vm/lib.sh"
+. "$MUISP_TOP/tests/vm/scenarios/dp-lib.bash"
+. "$MUISP_TOP/tests/vm/scenarios/contract-lib.bash"
+. "$MUISP_TOP/tests/lib/bench.sh"
+
+N=${MUISP_BENCH_CONNS:-200}
+RUNS=${MUISP_BENCH_RUNS:-3}
+FLOOD=${MUISP_BENCH_FLOOD:-5000}
+S=$SCRATCH
+topo_up
+trap topo_down EXIT
+gate_up
+modprobe nfnetlink_queue || fail "no nfnetlink_queue module"
+ctl addr set $ALICE4 state allocated
+muispd_conf <<-EOF
+$FLOW_CONF
+conn-billing tcp
+conn-accept-port 9300
+conn-default refuse
+conn-hold-max 1024
+EOF
+start_muispd
+code=$(field code "$(op voucher-issue 1000)")
+out=$(cl -m voucher -P "$code" --start buy bytes 900000 990000)
+k0=$(field serial "$(head -n1 <<<"$out")")
+[ -n "$k0" ] || fail "alice could not buy: $out"
+ctl contract set 99 metric bytes status active
+bind_addr $BOB4 99
+on inet conn-lat sink 9300 &
+wait_until -t 20 on inet sh -c 'ss -lnt | grep -q "0.0.0.0:9300 "'
+# the module's per-source rate would pace N connections: off for them
+ctl config set conn-rate 0
+
+lat() { on "$1" conn-lat tcp $INET4 9300 $N; }
+# muispd's counters whose key matches the regex $1, summed
+mctr() { on router muispctl --daemon $S/muispd.sock --json stats radius | jq -r "[to_entries[] | select(.key | test(\"$1\")) | .value] | add // 0"; }
+val() { sed -n "s/.*$1 \([0-9]*\).*/\1/p" <<<"$2"; }
+hold=() plain=() rr=() added=() over=() rate=()
+for ((r = 1; r <= RUNS; r++)); do
+	a=$(lat alice) || fail "alice's connections failed"
+	b=$(lat bob) || fail "bob's connections failed"
+	u=$(on router conn-lat udp-rr $N) || fail "udp-rr failed"
+	ha=$(val median_us "$a") pb=$(val median_us "$b") uu=$(val median_us "$u")
+	ta=$(val total_us "$a") tb=$(val total_us "$b")
+	hold+=("$ha") plain+=("$pb") rr+=("$uu")
+	added+=("$((ha > pb ? ha - pb : 0))")
+	over+=("$(awk -v a="$ha" -v b="$pb" -v u="$uu" 'BEGIN { d = a - b; if (d < 0) d = 0; printf "%.3f", d / u }')")
+	rate+=("$(awk -v a="$ta" -v b="$tb" 'BEGIN { printf "%.3f", b / a }')")
+	echo "round $r: connect hold ${ha} us, plain ${pb} us, udp rr ${uu} us; all $N: hold ${ta} us, plain ${tb} us"
+done
+accepted=$(mctr '^conn_accepted$')
+[ "$accepted" -ge "$((RUNS * N))" ] ||
+	fail "not every held connection was accepted by the port rule ($accepted)"
+bench_rounds conn.connect_us.hold us "" "${hold[@]}"
+bench_rounds conn.connect_us.plain us "" "${plain[@]}"
+bench_rounds conn.udp_rr_us us "" "${rr[@]}"
+bench_rounds conn.hold_added_us us "" "${added[@]}"
+bench_rounds conn.hold_added_over_udp_rr ratio "<= 3" "${over[@]}"
+bench_rounds conn.rate_ratio ratio ">= 0.8" "${rate[@]}"
+
+# --- SYN flood: bounded, nothing unaccounted -------------------------------
+# the queue's counters: queue_dropped (full), user_dropped (the socket)
+nfq() { on router awk -v q=28022 '$1 == q { print $6 + $7 }' /proc/net/netfilter/nfnetlink_queue; }
+rss() { awk '/^VmRSS/ { print $2 }' /proc/$(pgrep -x muispd | head -n1)/status; }
+flood() { # NAME FIRST-PORT
+	local c0 c1 r0 r1 f0 f1 q0 q1 m0 m1 s0 s1 sent unacc
+	c0=$(stat conn_held) r0=$(stat drop_conn_rate) f0=$(stat drop_conn_refused)
+	q0=$(nfq) m0=$(mctr '^conn_full$') s0=$(rss)
+	on alice conn-lat syn $ALICE4 $INET4 9400 $FLOOD $2 >/dev/null ||
+		fail "the flood could not be sent"
+	# every held SYN decided: nothing left in the queue
+	wait_until -t 120 eval '[ "$(on router awk -v q=28022 "\$1 == q { print \$3 }" /proc/net/netfilter/nfnetlink_queue)" = 0 ]' ||
+		fail "held SYNs left in the queue"
+	c1=$(stat conn_held) r1=$(stat drop_conn_rate) f1=$(stat drop_conn_refused)
+	q1=$(nfq) m1=$(mctr '^conn_full$') s1=$(rss)
+	sent=$FLOOD
+	unacc=$(( (sent - (c1 - c0) - (r1 - r0)) + ((c1 - c0) - (f1 - f0) - (q1 - q0) - (m1 - m0)) ))
+	echo "flood $1: $sent SYNs: held $((c1 - c0)) (refused $((f1 - f0)), queue dropped $((q1 - q0)), muispd dropped $((m1 - m0))), over the rate $((r1 - r0)); muispd RSS $s0 -> $s1 kB"
+	bench_result "conn.flood_unaccounted.$1" "$unacc" SYNs "== 0"
+	bench_result "conn.flood_rss_kb.$1" "$((s1 - s0))" kB
+}
+ctl config set conn-rate 20 conn-burst 40
+flood rate 1024
+ctl config set conn-rate 0
+flood norate 30000
