@@ -202,6 +202,21 @@ static int agent_unmetered(const struct conn *c, uint8_t type)
 		 type == MP_T_UINFO_REPORT));
 }
 
+/*
+ * A purchasing agent's answer to a question the router asked (pagent.c):
+ * not counted against its address's message rate either, or a user who
+ * opens many connections at once would have their agent closed; the
+ * questions are paced already (the module's conn-rate), and each allows
+ * one answer, so an agent cannot send more unmetered than it was asked.
+ */
+static int pagent_answer_owed(struct conn *c, uint8_t type)
+{
+	if (!c->pagent_serial || type != MP_T_CONN_VERDICT || !c->pagent_owed)
+		return 0;
+	c->pagent_owed--;
+	return 1;
+}
+
 /* Decode and dispatch the complete frames in c's input buffer, up to
  * one whose reply waits for a remote call. */
 void conn_input(struct muispd *md, struct conn *c)
@@ -223,7 +238,9 @@ void conn_input(struct muispd *md, struct conn *c)
 
 		if (flen == MP_E_SHORT)
 			break;
-		unmetered = flen > 0 && agent_unmetered(c, c->rbuf[off + 3]);
+		unmetered = flen > 0 &&
+			    (agent_unmetered(c, c->rbuf[off + 3]) ||
+			     pagent_answer_owed(c, c->rbuf[off + 3]));
 		if (c->src && !unmetered &&
 		    !limits_take(c->src, muispd_mono_ms(md), md->conf.msg_rate,
 				 md->conf.msg_burst)) {

@@ -47,7 +47,8 @@ struct conn_hold {
 	uint64_t agent_asked, agent_forged; /* purchasing agents */
 };
 
-static struct log_rl rl_conn = LOG_RL_INIT(20, 5);
+/* a line a connection, but not a flood's worth: 20 a second */
+static struct log_rl rl_conn = LOG_RL_INIT(1, 20);
 
 /* S3 and S2 by port: the rule that accepts f without asking, or NULL. */
 static const char *accepted_unasked(const struct muispd_conf *c,

@@ -3,7 +3,7 @@
  * Per-connection billing records (Edell's "Billing Records"; docs/
  * DESIGN.md "Per-connection billing"): each connection the access
  * controller accepts (conn_hold.c) is a row of the store's conn_records,
- * written at once (open: no end yet), so a crash loses none.  The module
+ * written within a second (open: no end yet; records_flush()).  The module
  * meters the connection as one flow of the flow table; when the flow ends
  * (FIN, RST, the idle time-out, a flush) its flow record, on the "flows"
  * group, closes the row with the flow's counters, its end and its cost at

@@ -241,6 +241,7 @@ struct conn {
 			     * CONN_ASK) */
 	uint64_t pagent_serial; /* a purchasing agent's channel: the contract
 				 * it answers for (pagent.c), 0 none */
+	uint32_t pagent_owed;	/* ... CONN_ASKs it may answer unmetered */
 	uint8_t rbuf[MP_MAX_FRAME];
 	size_t rlen;
 	uint8_t *wbuf; /* encoded frames not yet written */

@@ -101,6 +101,7 @@ int pagent_ask(struct muispd *md, struct hold_flow *f, const struct live *l)
 		return 0;
 	f->agent = a->id;
 	f->serial = ++a->owner_seq;
+	a->pagent_owed++;
 	f->paying = l->rec.serial;
 	ask_build(md, f, l, f->serial, &m);
 	if (conn_queue(a, &m)) {

@@ -424,6 +424,12 @@ static void keep_restart_only(struct muispd_conf *nc,
 	KEEP_NUM(use_kernel, "kernel")
 	KEEP_NUM(tls, "tls")
 	KEEP_STR(eap_relay, "radius-eap-relay")
+	/* the queues are bound, and the contracts pushed, at start */
+	KEEP_NUM(agent_hold_queue, "agent-hold-queue")
+	KEEP_NUM(agent_hold_max, "agent-hold-max")
+	KEEP_NUM(conn_billing, "conn-billing")
+	KEEP_NUM(conn_queue, "conn-queue")
+	KEEP_NUM(conn_hold_max, "conn-hold-max")
 #undef KEEP_STR
 #undef KEEP_NUM
 }

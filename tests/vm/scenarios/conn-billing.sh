@@ -72,10 +72,11 @@ done
 wait_until -t 20 on inet sh -c 'ss -lnt | grep -q "0.0.0.0:9200 " && ss -lnt | grep -q "0.0.0.0:9201 " && ss -lnt | grep -q "0.0.0.0:9202 "'
 up() { cfields "$1" up_bytes up_packets; }
 conns() { echo "$(stat conn_requests) $(stat conn_held)"; }
-# tcp UID SPORT DPORT: 2000 bytes over a new connection, 3 s to connect
+# tcp UID SPORT DPORT [SECONDS]: 2000 bytes over a new connection, 3 s (or
+# SECONDS) to connect
 tcp() {
 	head -c 2000 /dev/zero |
-		as "$1" socat -u - TCP4:$INET4:$3,sourceport=$2,connect-timeout=3
+		as "$1" socat -u - TCP4:$INET4:$3,sourceport=$2,connect-timeout=${4:-3}
 }
 logged() { grep -qF "conn: tcp $ALICE4:$1 -> $INET4:$2: $3" $S/muispd.log; }
 
@@ -198,3 +199,16 @@ check "  the agent hears the accepted one's cost at its end" wait_until -t 30 \
 expect "  its record: 1002's contract" "closed 7002 $k2" \
 	"$(row 22040 | cut -d' ' -f1-3)"
 kill $PA 2>/dev/null || :
+
+# --- conn-fail open, by a reload: the silent agent's connection accepted --
+sed -i 's/^conn-fail closed$/conn-fail open/' $S/muispd.conf
+n0=$(grep -c "configuration reloaded" $S/muispd.log || :)
+kill -HUP $MUISPD
+wait_until -t 10 eval '[ "$(grep -c "configuration reloaded" $S/muispd.log)" -gt $n0 ]' ||
+	fail "muispd did not reload"
+kill -STOP $UINFOD
+check "conn-fail open: the silent agent's connection accepted at the time-out" \
+	tcp 1001 22050 9200 8
+logged 22050 9200 "accepted (conn-fail, no answer in time)" ||
+	fail "no fail-open verdict logged"
+kill -CONT $UINFOD

@@ -123,7 +123,7 @@ ifindex=$(ip netns exec $NS cat /sys/class/net/lan0/ifindex)
 expect "config" "{\"lan\":\"lan0\",\"lan_ifindex\":$ifindex,\"idle_timeout_s\":300,\"fin_timeout_s\":20,\"max_flows\":1000,\"control_port\":4433,\"usage_gap_s\":30,\"require_tunnel\":true,\"dns_rate\":5,\"dns_burst\":12,\"conn_rate\":20,\"conn_burst\":40}" \
 	"$(J config show)"
 R config set lan none
-expect "stats: table sizes and every drop reason" "2 1 1000 13" \
+expect "stats: table sizes and every drop reason" "2 1 1000 15" \
 	"$(J stats | jq -r '"\(.contracts) \(.addrs) \(.max_flows) \([to_entries[] | select(.key | startswith("drop_"))] | length)"')"
 
 # --- an unprivileged caller changes nothing ----------------------------------
