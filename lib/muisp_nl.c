@@ -15,6 +15,8 @@
 /* The kernel sizes dump skbs after our receive buffer, up to 32 KiB. */
 #define RBUF_SIZE 32768
 #define SBUF_SIZE 16384
+/* Posted requests waiting for muisp_nl_flush (a verdict is ~80 bytes). */
+#define PBUF_SIZE 8192
 /* How long a request waits for the kernel on a non-blocking handle. */
 #define REPLY_TIMEOUT_MS 10000
 
@@ -27,8 +29,10 @@ struct muisp_nl {
 	unsigned int restarts;
 	struct muisp_nl_family fam;
 	struct muisp_nl_ext ext;
+	size_t plen;
 	char sbuf[SBUF_SIZE] __attribute__((aligned(8)));
 	char rbuf[RBUF_SIZE] __attribute__((aligned(8)));
+	char pbuf[PBUF_SIZE] __attribute__((aligned(8)));
 };
 
 static void ext_clear(struct muisp_nl_ext *ext)
@@ -314,12 +318,17 @@ static ssize_t nl_recv(struct muisp_nl *nl, int wait)
 	}
 }
 
-static int nl_send(struct muisp_nl *nl, struct nlmsghdr *nlh)
+static void nl_seq(struct muisp_nl *nl, struct nlmsghdr *nlh)
 {
 	nlh->nlmsg_seq = ++nl->seq;
 	if (nl->seq == 0) /* 0 is the seq of notifications */
 		nlh->nlmsg_seq = ++nl->seq;
 	nlh->nlmsg_pid = 0;
+}
+
+static int nl_send(struct muisp_nl *nl, struct nlmsghdr *nlh)
+{
+	nl_seq(nl, nlh);
 	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
 		return -1;
 	return 0;
@@ -453,6 +462,74 @@ int muisp_nl_request(struct muisp_nl *nl, struct nlmsghdr *nlh, muisp_nl_cb cb,
 	if ((char *)nlh == nl->sbuf)
 		explicit_bzero(nl->sbuf, nlh->nlmsg_len);
 	return r;
+}
+
+int muisp_nl_post(struct muisp_nl *nl, struct nlmsghdr *nlh)
+{
+	size_t len = MNL_ALIGN(nlh->nlmsg_len);
+
+	if (nl->joined) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (len > sizeof(nl->pbuf)) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	if (nl->plen + len > sizeof(nl->pbuf) && muisp_nl_flush(nl) < 0)
+		return -1;
+	nlh->nlmsg_flags =
+		(uint16_t)((nlh->nlmsg_flags | NLM_F_REQUEST) & ~NLM_F_ACK);
+	nl_seq(nl, nlh);
+	memcpy(nl->pbuf + nl->plen, nlh, nlh->nlmsg_len);
+	memset(nl->pbuf + nl->plen + nlh->nlmsg_len, 0, len - nlh->nlmsg_len);
+	nl->plen += len;
+	if ((char *)nlh == nl->sbuf)
+		explicit_bzero(nl->sbuf, nlh->nlmsg_len);
+	return 0;
+}
+
+int muisp_nl_flush(struct muisp_nl *nl)
+{
+	size_t len = nl->plen;
+	ssize_t n;
+
+	if (!len)
+		return 0;
+	nl->plen = 0;
+	do
+		n = mnl_socket_sendto(nl->sock, nl->pbuf, len);
+	while (n < 0 && errno == EINTR);
+	explicit_bzero(nl->pbuf, len);
+	return n < 0 ? -1 : 0;
+}
+
+int muisp_nl_post_errors(struct muisp_nl *nl, muisp_nl_post_error_cb cb,
+			 void *arg)
+{
+	int count = 0;
+
+	for (;;) {
+		const struct nlmsghdr *nlh;
+		ssize_t n = nl_recv(nl, 0);
+		size_t left;
+
+		if (n < 0)
+			return errno == EAGAIN ? count : -1;
+		left = (size_t)n;
+		for (nlh = (const void *)nl->rbuf; msg_ok(nlh, left);
+		     nlh = msg_next(nlh, &left)) {
+			struct muisp_nl_ext ext;
+
+			if (nlh->nlmsg_type != NLMSG_ERROR ||
+			    nlh->nlmsg_pid != nl->portid ||
+			    muisp_nl_parse_ext(nlh, NULL, &ext) < 0 ||
+			    !ext.error)
+				continue;
+			count++;
+			cb(&ext, arg);
+		}
+	}
 }
 
 int muisp_nl_dump(struct muisp_nl *nl, struct nlmsghdr *nlh, muisp_nl_cb cb,

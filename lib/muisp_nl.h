@@ -91,6 +91,26 @@ struct nlmsghdr *muisp_nl_msg(struct muisp_nl *nl, uint8_t cmd, uint16_t flags);
 /* Send nlh (built by muisp_nl_msg) and wait for the ack; cb may be NULL. */
 int muisp_nl_request(struct muisp_nl *nl, struct nlmsghdr *nlh, muisp_nl_cb cb,
 		     void *arg);
+/*
+ * Posted requests, for a hot path that must not wait: nlh (built by
+ * muisp_nl_msg) is queued without NLM_F_ACK, and muisp_nl_flush sends
+ * everything queued in one datagram, which the kernel runs message by
+ * message, in order, within that system call.  Nothing comes back for a
+ * request that succeeded; one that failed leaves an error on the socket,
+ * read by muisp_nl_post_errors (open the handle MUISP_NL_NONBLOCK and
+ * call it when the fd is readable).  Keep posting and requests on
+ * different handles: a request would skip a posted one's error.
+ * post: 0, or -1 (EMSGSIZE; or the flush its room needed failed).
+ * flush: 0, or -1 with errno: then nothing queued was sent.
+ * post_errors: the errors read (cb called for each), or -1.
+ */
+struct muisp_nl_ext;
+int muisp_nl_post(struct muisp_nl *nl, struct nlmsghdr *nlh);
+int muisp_nl_flush(struct muisp_nl *nl);
+typedef void (*muisp_nl_post_error_cb)(const struct muisp_nl_ext *ext,
+				       void *arg);
+int muisp_nl_post_errors(struct muisp_nl *nl, muisp_nl_post_error_cb cb,
+			 void *arg);
 /* Send nlh as a dump (NLM_F_DUMP is added) and run cb on every entry. */
 int muisp_nl_dump(struct muisp_nl *nl, struct nlmsghdr *nlh, muisp_nl_cb cb,
 		  muisp_nl_reset_cb reset, void *arg);
@@ -468,6 +488,9 @@ int muisp_nl_agent_flow_set(struct muisp_nl *nl,
 /* Per-connection billing: the verdict (VERDICT) on the held connection
  * (CLIENT_ADDR, CLIENT_PORT -> PEER_ADDR, PEER_PORT, PROTO). */
 int muisp_nl_conn_verdict(struct muisp_nl *nl, const struct muisp_nl_flow *o);
+/* The same, posted (muisp_nl_post): sent by the next muisp_nl_flush. */
+int muisp_nl_conn_verdict_post(struct muisp_nl *nl,
+			       const struct muisp_nl_flow *o);
 int muisp_nl_agent_dump(struct muisp_nl *nl, muisp_nl_agent_cb cb,
 			muisp_nl_reset_cb reset, void *arg);
 
@@ -506,6 +529,10 @@ int muisp_nl_stats_get(struct muisp_nl *nl, struct muisp_nl_stats *out);
  * messages and calls the matching callback (either may be NULL). */
 int muisp_nl_recv_events(struct muisp_nl *nl, muisp_nl_event_cb ev,
 			 muisp_nl_flow_cb rec, void *arg);
+/* The same, with MUISP_CMD_CONN_REQUEST (group MUISP_GENL_MCGRP_CONNS)
+ * to conn, its fields in a struct muisp_nl_flow. */
+int muisp_nl_recv_all(struct muisp_nl *nl, muisp_nl_event_cb ev,
+		      muisp_nl_flow_cb rec, muisp_nl_flow_cb conn, void *arg);
 /* A handle that joined MUISP_GENL_MCGRP_REPORTS: read until EAGAIN (as
  * muisp_nl_recv_events), calling cb for each report. */
 typedef int (*muisp_nl_tag_report_cb)(const struct muisp_nl_tag_report *r,

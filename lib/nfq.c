@@ -43,6 +43,9 @@
 #define NFQ_ACK_MS 1000
 /* The kernel's internal "not supported" (ENOTSUPP), seen by userspace. */
 #define KERNEL_ENOTSUPP 524
+/* Verdicts gathered between nfq_batch_begin and _end: one sendmsg for
+ * a burst's worth (a verdict message is 32 bytes). */
+#define NFQ_VBUF 8192
 
 #define NFQ_MSG(m) ((NFNL_SUBSYS_QUEUE << 8) | (m))
 
@@ -50,10 +53,16 @@ struct nfq {
 	struct mnl_socket *nl;
 	uint32_t seq;
 	uint16_t num;
+	int batching;
+	size_t vlen;
 	union {
 		struct nlmsghdr h; /* aligned for the headers in it */
 		char b[NFQ_BUF];
 	} buf;
+	union {
+		struct nlmsghdr h;
+		char b[NFQ_VBUF];
+	} vbuf;
 };
 
 int nfq_parse(const void *msg, size_t len, struct nfq_pkt *p)
@@ -148,33 +157,86 @@ static struct nlmsghdr *nfq_header(void *buf, uint16_t num, uint8_t msg,
 	return nlh;
 }
 
-static int nfq_send(struct nfq *q, const struct nlmsghdr *nlh)
+/* One datagram of len bytes (messages, one or more): 0 or -errno. */
+static int nfq_send_buf(struct nfq *q, const void *buf, size_t len)
 {
 	ssize_t n;
 
 	do
-		n = mnl_socket_sendto(q->nl, nlh, nlh->nlmsg_len);
+		n = mnl_socket_sendto(q->nl, buf, len);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -errno;
-	return n == (ssize_t)nlh->nlmsg_len ? 0 : -EIO;
+	return n == (ssize_t)len ? 0 : -EIO;
+}
+
+static int nfq_send(struct nfq *q, const struct nlmsghdr *nlh)
+{
+	return nfq_send_buf(q, nlh, nlh->nlmsg_len);
+}
+
+#define VERDICT_LEN                                              \
+	(MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct nfgenmsg)) + \
+	 MNL_ATTR_HDRLEN + MNL_ALIGN(sizeof(struct nfqnl_msg_verdict_hdr)))
+
+/* The verdicts gathered, in one datagram: nfnetlink runs each message
+ * of it in turn, in order. */
+static int nfq_send_batch(struct nfq *q)
+{
+	size_t len = q->vlen;
+
+	q->vlen = 0;
+	return len ? nfq_send_buf(q, q->vbuf.b, len) : 0;
 }
 
 static int nfq_send_verdict(struct nfq *q, uint32_t id, uint32_t verdict)
 {
 	union {
 		struct nlmsghdr h;
-		char b[MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct nfgenmsg)) +
-		       MNL_ATTR_HDRLEN +
-		       MNL_ALIGN(sizeof(struct nfqnl_msg_verdict_hdr))];
+		char b[VERDICT_LEN];
 	} m;
 	struct nfqnl_msg_verdict_hdr v = { .verdict = htonl(verdict),
 					   .id = htonl(id) };
 	struct nlmsghdr *nlh;
+	int r;
 
+	if (q->batching) {
+		if (q->vlen + VERDICT_LEN > sizeof(q->vbuf.b)) {
+			r = nfq_send_batch(q);
+			if (r < 0)
+				return r;
+		}
+		nlh = nfq_header(q->vbuf.b + q->vlen, q->num, NFQNL_MSG_VERDICT,
+				 0, 0);
+		mnl_attr_put(nlh, NFQA_VERDICT_HDR, sizeof(v), &v);
+		q->vlen += MNL_ALIGN(nlh->nlmsg_len);
+		return 0;
+	}
 	nlh = nfq_header(m.b, q->num, NFQNL_MSG_VERDICT, 0, 0);
 	mnl_attr_put(nlh, NFQA_VERDICT_HDR, sizeof(v), &v);
 	return nfq_send(q, nlh);
+}
+
+void nfq_batch_begin(struct nfq *q)
+{
+	q->batching = 1;
+}
+
+int nfq_batch_end(struct nfq *q, int drop)
+{
+	struct nlmsghdr *nlh = &q->vbuf.h;
+	int left = (int)q->vlen;
+
+	q->batching = 0;
+	for (; drop && mnl_nlmsg_ok(nlh, left);
+	     nlh = mnl_nlmsg_next(nlh, &left)) {
+		struct nfqnl_msg_verdict_hdr *v = mnl_attr_get_payload(
+			mnl_nlmsg_get_payload_offset(nlh,
+						     sizeof(struct nfgenmsg)));
+
+		v->verdict = htonl(NF_DROP);
+	}
+	return nfq_send_batch(q);
 }
 
 int nfq_verdict(struct nfq *q, uint32_t id, int accept)

@@ -72,6 +72,16 @@ int nfq_verdict(struct nfq *q, uint32_t id, int accept);
  * flow's user).  0 or -errno. */
 int nfq_repeat(struct nfq *q, uint32_t id);
 
+/*
+ * Between nfq_batch_begin and nfq_batch_end the verdicts are gathered and
+ * sent together, in order, by _end (or when a datagram's worth is
+ * waiting): one system call for a burst.  drop: every verdict still
+ * gathered becomes NF_DROP.  _end: 0 or -errno (the batch was not sent:
+ * its packets wait in the kernel until the queue closes).
+ */
+void nfq_batch_begin(struct nfq *q);
+int nfq_batch_end(struct nfq *q, int drop);
+
 /* Unbind and close; the packets still held are dropped.  NULL is fine. */
 void nfq_close(struct nfq *q);
 

@@ -884,6 +884,70 @@ static void test_live_maxlen(void **state)
 	close(rx);
 }
 
+/* Batched verdicts are sent at nfq_batch_end, in one go, and not before;
+ * with drop, every one of them becomes a drop. */
+static void test_live_batch(void **state)
+{
+	static struct got g;
+	struct qstat st;
+	uint16_t sport;
+	struct nfq *q;
+	char err[256], buf[64];
+	int rx, tx, i;
+
+	(void)state;
+	LIVE();
+	rx = receiver(AF_INET, PORT_B);
+	assert_true(rx >= 0);
+	tx = sender(AF_INET, &sport);
+	q = nfq_open(QB, 8, err, sizeof(err));
+	if (!q)
+		fail_msg("nfq_open: %s", err);
+	for (i = 0; i < 3; i++)
+		send_to(tx, AF_INET, PORT_B, "abc", 3);
+	memset(&g, 0, sizeof(g));
+	pull(q, &g, 3, 2000);
+	assert_int_equal(g.n, 3);
+	nfq_batch_begin(q);
+	assert_int_equal(nfq_verdict(q, g.p[0].id, 1), 0);
+	assert_int_equal(nfq_repeat(q, g.p[1].id), 0);
+	assert_int_equal(nfq_verdict(q, g.p[2].id, 0), 0);
+	/* gathered, not sent */
+	assert_int_equal(delivered(rx, buf, sizeof(buf), 200), -1);
+	if (as_root) {
+		assert_int_equal(qstat(QB, &st), 0);
+		assert_int_equal(st.total, 3);
+	}
+	assert_int_equal(nfq_batch_end(q, 0), 0);
+	/* the first delivered, the second queued again, the third gone */
+	assert_int_equal(delivered(rx, buf, sizeof(buf), 2000), 3);
+	memset(&g, 0, sizeof(g));
+	pull(q, &g, 1, 2000);
+	assert_int_equal(g.n, 1);
+	assert_int_equal(delivered(rx, buf, sizeof(buf), 200), -1);
+
+	/* a batch turned into drops: that one and two more */
+	for (i = 0; i < 2; i++)
+		send_to(tx, AF_INET, PORT_B, "abc", 3);
+	pull(q, &g, 3, 2000);
+	assert_int_equal(g.n, 3);
+	nfq_batch_begin(q);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(nfq_verdict(q, g.p[i].id, 1), 0);
+	assert_int_equal(nfq_batch_end(q, 1), 0);
+	assert_int_equal(delivered(rx, buf, sizeof(buf), 300), -1);
+	if (as_root) {
+		assert_int_equal(qstat(QB, &st), 0);
+		assert_int_equal(st.total, 0);
+	}
+	/* an empty batch sends nothing */
+	nfq_batch_begin(q);
+	assert_int_equal(nfq_batch_end(q, 0), 0);
+	nfq_close(q);
+	close(tx);
+	close(rx);
+}
+
 /*
  * The socket overflows: -ENOBUFS after the packets that were read.  The
  * kernel does not hold the ones it could not hand us: it drops them
@@ -946,6 +1010,7 @@ int main(void)
 		cmocka_unit_test(test_live_ipv4),
 		cmocka_unit_test(test_live_ipv6),
 		cmocka_unit_test(test_live_maxlen),
+		cmocka_unit_test(test_live_batch),
 		cmocka_unit_test(test_live_overflow),
 	};
 

@@ -1005,6 +1005,48 @@ static void test_live_nlctrl(void **state)
 	muisp_nl_close(nl);
 }
 
+static void post_err_cb(const struct muisp_nl_ext *ext, void *arg)
+{
+	int *errs = arg;
+
+	errs[errs[0] + 1] = ext->error;
+	errs[0]++;
+}
+
+/* Posted requests: nothing is sent before the flush, then all in one
+ * datagram, in order; only the failed ones answer, and post_errors reads
+ * them (a success's reply is skipped). */
+static void test_live_post(void **state)
+{
+	struct muisp_nl *nl = muisp_nl_open_family("nlctrl", MUISP_NL_NONBLOCK);
+	struct nlmsghdr *nlh;
+	int errs[8] = { 0 };
+
+	assert_non_null(nl);
+	nlh = muisp_nl_msg(nl, CTRL_CMD_GETFAMILY, 0);
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, "muisp-test-none");
+	assert_int_equal(muisp_nl_post(nl, nlh), 0);
+	nlh = muisp_nl_msg(nl, CTRL_CMD_GETFAMILY, 0);
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, "nlctrl");
+	assert_int_equal(muisp_nl_post(nl, nlh), 0);
+	nlh = muisp_nl_msg(nl, 0xee, 0);
+	assert_int_equal(muisp_nl_post(nl, nlh), 0);
+	/* not sent yet: nothing to read */
+	assert_int_equal(muisp_nl_post_errors(nl, post_err_cb, errs), 0);
+	assert_int_equal(errs[0], 0);
+	assert_int_equal(muisp_nl_flush(nl), 0);
+	assert_int_equal(muisp_nl_flush(nl), 0); /* nothing left: no-op */
+	assert_int_equal(muisp_nl_post_errors(nl, post_err_cb, errs), 2);
+	assert_int_equal(errs[0], 2);
+	assert_int_equal(errs[1], ENOENT);
+	assert_int_equal(errs[2], EOPNOTSUPP);
+	/* a request on the same handle still works */
+	nlh = muisp_nl_msg(nl, CTRL_CMD_GETFAMILY, 0);
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, "nlctrl");
+	assert_int_equal(muisp_nl_request(nl, nlh, NULL, NULL), 0);
+	muisp_nl_close(nl);
+}
+
 static void test_live_extack(void **state)
 {
 	struct muisp_nl *nl = muisp_nl_open_family("nlctrl", 0);
@@ -1082,6 +1124,7 @@ int main(void)
 		cmocka_unit_test(test_codec_rejects),
 		cmocka_unit_test(test_stats_event),
 		cmocka_unit_test(test_live_nlctrl),
+		cmocka_unit_test(test_live_post),
 		cmocka_unit_test(test_live_extack),
 		cmocka_unit_test(test_live_open_errors),
 	};
