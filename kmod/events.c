@@ -2,8 +2,9 @@
 /*
  * Multicast notifications: contract and address events on the "events"
  * group, ended flows (flow records) on the "flows" group, the agent's
- * packet reports (method REPORT, uinfo_agent.c) on the "reports" group.  Both may be
- * sent from softirq (limits crossed and evictions in the packet path), so
+ * packet reports (method REPORT, uinfo_agent.c) on the "reports" group,
+ * held connections (conn.c) on the "conns" group.  All may be sent from
+ * softirq (limits crossed and evictions in the packet path), so
  * everything here is GFP_ATOMIC and runs inside an RCU read section that
  * the module's exit waits for before unregistering the family.
  */
@@ -17,7 +18,12 @@
 
 bool muisp_genl_live;
 
-enum { MUISP_MCGRP_EVENTS_IDX, MUISP_MCGRP_FLOWS_IDX, MUISP_MCGRP_REPORTS_IDX };
+enum {
+	MUISP_MCGRP_EVENTS_IDX,
+	MUISP_MCGRP_FLOWS_IDX,
+	MUISP_MCGRP_REPORTS_IDX,
+	MUISP_MCGRP_CONNS_IDX,
+};
 
 static bool want(struct muisp_net *mn, unsigned int group)
 {
@@ -33,6 +39,40 @@ static void send(struct muisp_net *mn, struct sk_buff *skb,
 
 	if (ret && ret != -ESRCH)
 		atomic64_inc(lost);
+}
+
+/*
+ * A message of cmd for group, under RCU: NULL if nobody listens, or
+ * (counted in *lost) without memory.  Fill it, then msg_send().
+ */
+static struct sk_buff *msg_new(struct muisp_net *mn, unsigned int group,
+			       u8 cmd, atomic64_t *lost, void **hdr)
+{
+	struct sk_buff *skb;
+
+	if (!want(mn, group))
+		return NULL;
+	skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
+	*hdr = skb ? genlmsg_put(skb, 0, 0, &muisp_genl_family, 0, cmd) : NULL;
+	if (!*hdr) {
+		kfree_skb(skb);
+		atomic64_inc(lost);
+		return NULL;
+	}
+	return skb;
+}
+
+/* Send what msg_new() began, unless filling it failed (err): lost. */
+static void msg_send(struct muisp_net *mn, struct sk_buff *skb, void *hdr,
+		     int err, unsigned int group, atomic64_t *lost)
+{
+	if (err) {
+		nlmsg_free(skb);
+		atomic64_inc(lost);
+		return;
+	}
+	genlmsg_end(skb, hdr);
+	send(mn, skb, group, lost);
 }
 
 static int put_addr(struct sk_buff *skb, int type, u8 family,
@@ -67,33 +107,23 @@ void muisp_event_contract(struct muisp_net *mn, u8 type,
 
 	atomic64_inc(&mn->events);
 	rcu_read_lock();
-	if (!want(mn, MUISP_MCGRP_EVENTS_IDX))
-		goto out;
-	skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
-	if (!skb)
-		goto lost;
-	hdr = genlmsg_put(skb, 0, 0, &muisp_genl_family, 0, MUISP_CMD_EVENT);
-	if (!hdr ||
-	    nla_put_u8(skb, MUISP_EVENT_A_TYPE, type) ||
-	    nla_put_u64_64bit(skb, MUISP_EVENT_A_TIME_MS, real_ms(),
-			      MUISP_EVENT_A_PAD) ||
-	    muisp_put_contract_id(skb, MUISP_EVENT_A_CONTRACT_ID,
-				  MUISP_EVENT_A_CONTRACT_ID64, MUISP_EVENT_A_PAD,
-				  c->id) ||
-	    nla_put_u8(skb, MUISP_EVENT_A_STATUS, READ_ONCE(c->status)) ||
-	    nla_put_u64_64bit(skb, MUISP_EVENT_A_USED, used,
-			      MUISP_EVENT_A_PAD) ||
-	    nla_put_u64_64bit(skb, MUISP_EVENT_A_LIMIT, limit,
-			      MUISP_EVENT_A_PAD)) {
-		nlmsg_free(skb);
-		goto lost;
-	}
-	genlmsg_end(skb, hdr);
-	send(mn, skb, MUISP_MCGRP_EVENTS_IDX, &mn->events_lost);
-	goto out;
-lost:
-	atomic64_inc(&mn->events_lost);
-out:
+	skb = msg_new(mn, MUISP_MCGRP_EVENTS_IDX, MUISP_CMD_EVENT,
+		      &mn->events_lost, &hdr);
+	if (skb)
+		msg_send(mn, skb, hdr,
+			 nla_put_u8(skb, MUISP_EVENT_A_TYPE, type) ||
+			 nla_put_u64_64bit(skb, MUISP_EVENT_A_TIME_MS,
+					   real_ms(), MUISP_EVENT_A_PAD) ||
+			 muisp_put_contract_id(skb, MUISP_EVENT_A_CONTRACT_ID,
+					       MUISP_EVENT_A_CONTRACT_ID64,
+					       MUISP_EVENT_A_PAD, c->id) ||
+			 nla_put_u8(skb, MUISP_EVENT_A_STATUS,
+				    READ_ONCE(c->status)) ||
+			 nla_put_u64_64bit(skb, MUISP_EVENT_A_USED, used,
+					   MUISP_EVENT_A_PAD) ||
+			 nla_put_u64_64bit(skb, MUISP_EVENT_A_LIMIT, limit,
+					   MUISP_EVENT_A_PAD),
+			 MUISP_MCGRP_EVENTS_IDX, &mn->events_lost);
 	rcu_read_unlock();
 }
 
@@ -105,36 +135,32 @@ void muisp_event_addr(struct muisp_net *mn, const struct muisp_addr_key *key,
 
 	atomic64_inc(&mn->events);
 	rcu_read_lock();
-	if (!want(mn, MUISP_MCGRP_EVENTS_IDX))
-		goto out;
-	skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
-	if (!skb)
-		goto lost;
-	hdr = genlmsg_put(skb, 0, 0, &muisp_genl_family, 0, MUISP_CMD_EVENT);
-	if (!hdr ||
-	    nla_put_u8(skb, MUISP_EVENT_A_TYPE, MUISP_EVENT_ADDR_STATE) ||
-	    nla_put_u64_64bit(skb, MUISP_EVENT_A_TIME_MS, real_ms(),
-			      MUISP_EVENT_A_PAD) ||
-	    put_addr(skb, MUISP_EVENT_A_ADDR, key->family, key->addr) ||
-	    nla_put_u8(skb, MUISP_EVENT_A_OLD_STATE, old_state) ||
-	    nla_put_u8(skb, MUISP_EVENT_A_NEW_STATE, new_state) ||
-	    (contract_id &&
-	     muisp_put_contract_id(skb, MUISP_EVENT_A_CONTRACT_ID,
-				   MUISP_EVENT_A_CONTRACT_ID64,
-				   MUISP_EVENT_A_PAD, contract_id))) {
-		nlmsg_free(skb);
-		goto lost;
-	}
-	genlmsg_end(skb, hdr);
-	send(mn, skb, MUISP_MCGRP_EVENTS_IDX, &mn->events_lost);
-	goto out;
-lost:
-	atomic64_inc(&mn->events_lost);
-out:
+	skb = msg_new(mn, MUISP_MCGRP_EVENTS_IDX, MUISP_CMD_EVENT,
+		      &mn->events_lost, &hdr);
+	if (skb)
+		msg_send(mn, skb, hdr,
+			 nla_put_u8(skb, MUISP_EVENT_A_TYPE,
+				    MUISP_EVENT_ADDR_STATE) ||
+			 nla_put_u64_64bit(skb, MUISP_EVENT_A_TIME_MS,
+					   real_ms(), MUISP_EVENT_A_PAD) ||
+			 put_addr(skb, MUISP_EVENT_A_ADDR, key->family,
+				  key->addr) ||
+			 nla_put_u8(skb, MUISP_EVENT_A_OLD_STATE, old_state) ||
+			 nla_put_u8(skb, MUISP_EVENT_A_NEW_STATE, new_state) ||
+			 (contract_id &&
+			  muisp_put_contract_id(skb, MUISP_EVENT_A_CONTRACT_ID,
+						MUISP_EVENT_A_CONTRACT_ID64,
+						MUISP_EVENT_A_PAD,
+						contract_id)),
+			 MUISP_MCGRP_EVENTS_IDX, &mn->events_lost);
 	rcu_read_unlock();
 }
 
-/* A new connection of a per-connection contract is held (conn.c). */
+/*
+ * A new connection of a per-connection contract is held (conn.c): on
+ * "conns", a group of its own, so that "events" listeners (muispd among
+ * them) are not woken for each new connection.
+ */
 void muisp_event_conn(struct muisp_net *mn, const struct muisp_flow_key *key,
 		      u64 contract_id)
 {
@@ -143,36 +169,25 @@ void muisp_event_conn(struct muisp_net *mn, const struct muisp_flow_key *key,
 
 	atomic64_inc(&mn->events);
 	rcu_read_lock();
-	if (!want(mn, MUISP_MCGRP_EVENTS_IDX))
-		goto out;
-	skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
-	if (!skb)
-		goto lost;
-	hdr = genlmsg_put(skb, 0, 0, &muisp_genl_family, 0,
-			  MUISP_CMD_CONN_REQUEST);
-	if (!hdr ||
-	    put_addr(skb, MUISP_FLOW_A_CLIENT_ADDR, key->family,
-		     key->client_addr) ||
-	    put_addr(skb, MUISP_FLOW_A_PEER_ADDR, key->family, key->peer_addr) ||
-	    nla_put_u8(skb, MUISP_FLOW_A_PROTO, key->proto) ||
-	    nla_put_u16(skb, MUISP_FLOW_A_CLIENT_PORT,
-			be16_to_cpu(key->client_port)) ||
-	    nla_put_u16(skb, MUISP_FLOW_A_PEER_PORT,
-			be16_to_cpu(key->peer_port)) ||
-	    nla_put_u64_64bit(skb, MUISP_FLOW_A_FIRST_MS, real_ms(),
-			      MUISP_FLOW_A_PAD) ||
-	    muisp_put_contract_id(skb, MUISP_FLOW_A_CONTRACT_ID,
-				  MUISP_FLOW_A_CONTRACT_ID64, MUISP_FLOW_A_PAD,
-				  contract_id)) {
-		nlmsg_free(skb);
-		goto lost;
-	}
-	genlmsg_end(skb, hdr);
-	send(mn, skb, MUISP_MCGRP_EVENTS_IDX, &mn->events_lost);
-	goto out;
-lost:
-	atomic64_inc(&mn->events_lost);
-out:
+	skb = msg_new(mn, MUISP_MCGRP_CONNS_IDX, MUISP_CMD_CONN_REQUEST,
+		      &mn->events_lost, &hdr);
+	if (skb)
+		msg_send(mn, skb, hdr,
+			 put_addr(skb, MUISP_FLOW_A_CLIENT_ADDR, key->family,
+				  key->client_addr) ||
+			 put_addr(skb, MUISP_FLOW_A_PEER_ADDR, key->family,
+				  key->peer_addr) ||
+			 nla_put_u8(skb, MUISP_FLOW_A_PROTO, key->proto) ||
+			 nla_put_u16(skb, MUISP_FLOW_A_CLIENT_PORT,
+				     be16_to_cpu(key->client_port)) ||
+			 nla_put_u16(skb, MUISP_FLOW_A_PEER_PORT,
+				     be16_to_cpu(key->peer_port)) ||
+			 nla_put_u64_64bit(skb, MUISP_FLOW_A_FIRST_MS,
+					   real_ms(), MUISP_FLOW_A_PAD) ||
+			 muisp_put_contract_id(skb, MUISP_FLOW_A_CONTRACT_ID,
+					       MUISP_FLOW_A_CONTRACT_ID64,
+					       MUISP_FLOW_A_PAD, contract_id),
+			 MUISP_MCGRP_CONNS_IDX, &mn->events_lost);
 	rcu_read_unlock();
 }
 
@@ -224,25 +239,15 @@ void muisp_flow_export(void *ctx, const struct muisp_flow_record *rec)
 	void *hdr;
 
 	rcu_read_lock();
-	/* unload or namespace teardown: nobody can listen any more */
-	if (!want(mn, MUISP_MCGRP_FLOWS_IDX))
-		goto out;
-	skb = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_ATOMIC);
-	if (!skb)
-		goto lost;
-	hdr = genlmsg_put(skb, 0, 0, &muisp_genl_family, 0,
-			  MUISP_CMD_FLOW_RECORD);
-	if (!hdr || muisp_flow_fill(skb, rec, true) ||
-	    nla_put_u64_64bit(skb, MUISP_FLOW_A_SEQ, seq, MUISP_FLOW_A_PAD)) {
-		nlmsg_free(skb);
-		goto lost;
-	}
-	genlmsg_end(skb, hdr);
-	send(mn, skb, MUISP_MCGRP_FLOWS_IDX, &mn->records_lost);
-	goto out;
-lost:
-	atomic64_inc(&mn->records_lost);
-out:
+	/* NULL as well on unload or namespace teardown: nobody can listen */
+	skb = msg_new(mn, MUISP_MCGRP_FLOWS_IDX, MUISP_CMD_FLOW_RECORD,
+		      &mn->records_lost, &hdr);
+	if (skb)
+		msg_send(mn, skb, hdr,
+			 muisp_flow_fill(skb, rec, true) ||
+			 nla_put_u64_64bit(skb, MUISP_FLOW_A_SEQ, seq,
+					   MUISP_FLOW_A_PAD),
+			 MUISP_MCGRP_FLOWS_IDX, &mn->records_lost);
 	rcu_read_unlock();
 }
 

@@ -596,7 +596,7 @@ const struct genl_ops muisp_nl_ops[32] = {
 	},
 };
 
-const struct genl_multicast_group muisp_nl_mcgrps[3] = {
+const struct genl_multicast_group muisp_nl_mcgrps[4] = {
 	[MUISP_NLGRP_EVENTS] = {
 		.name		= MUISP_GENL_MCGRP_EVENTS,
 		.flags		= GENL_MCAST_CAP_NET_ADMIN,
@@ -607,6 +607,10 @@ const struct genl_multicast_group muisp_nl_mcgrps[3] = {
 	},
 	[MUISP_NLGRP_REPORTS] = {
 		.name		= MUISP_GENL_MCGRP_REPORTS,
+		.flags		= GENL_MCAST_CAP_NET_ADMIN,
+	},
+	[MUISP_NLGRP_CONNS] = {
+		.name		= MUISP_GENL_MCGRP_CONNS,
 		.flags		= GENL_MCAST_CAP_NET_ADMIN,
 	},
 };

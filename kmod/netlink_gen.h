@@ -17,9 +17,10 @@ enum {
 	MUISP_NLGRP_EVENTS,
 	MUISP_NLGRP_FLOWS,
 	MUISP_NLGRP_REPORTS,
+	MUISP_NLGRP_CONNS,
 };
 
-extern const struct genl_multicast_group muisp_nl_mcgrps[3];
+extern const struct genl_multicast_group muisp_nl_mcgrps[4];
 
 int muisp_nl_flow_get_start(struct netlink_callback *cb);
 

@@ -626,6 +626,16 @@ int muisp_nl_conn_verdict(struct muisp_nl *nl, const struct muisp_nl_flow *o)
 	return muisp_nl_request(nl, nlh, NULL, NULL);
 }
 
+int muisp_nl_conn_verdict_post(struct muisp_nl *nl,
+			       const struct muisp_nl_flow *o)
+{
+	struct nlmsghdr *nlh = muisp_nl_msg(nl, MUISP_CMD_CONN_VERDICT, 0);
+
+	if (muisp_nl_flow_put(nlh, o) < 0)
+		return -1;
+	return muisp_nl_post(nl, nlh);
+}
+
 int muisp_nl_agent_del(struct muisp_nl *nl, const struct muisp_nl_ip *addr)
 {
 	struct nlmsghdr *nlh = muisp_nl_msg(nl, MUISP_CMD_AGENT_DEL, 0);
@@ -823,7 +833,7 @@ int muisp_nl_stats_get(struct muisp_nl *nl, struct muisp_nl_stats *out)
 
 struct ev_ctx {
 	muisp_nl_event_cb ev;
-	muisp_nl_flow_cb rec;
+	muisp_nl_flow_cb rec, conn;
 	void *arg;
 };
 
@@ -841,26 +851,36 @@ static int event_trampoline(const struct nlmsghdr *nlh, void *data)
 			return MNL_CB_ERROR;
 		return c->ev(&e, c->arg);
 	}
-	case MUISP_CMD_FLOW_RECORD: {
+	case MUISP_CMD_FLOW_RECORD:
+	case MUISP_CMD_CONN_REQUEST: {
+		muisp_nl_flow_cb cb =
+			muisp_nl_cmd(nlh) == MUISP_CMD_FLOW_RECORD ? c->rec :
+								     c->conn;
 		struct muisp_nl_flow f;
 
-		if (!c->rec)
+		if (!cb)
 			return MNL_CB_OK;
 		if (muisp_nl_flow_parse(nlh, &f) < 0)
 			return MNL_CB_ERROR;
-		return c->rec(&f, c->arg);
+		return cb(&f, c->arg);
 	}
 	default:
 		return MNL_CB_OK;
 	}
 }
 
+int muisp_nl_recv_all(struct muisp_nl *nl, muisp_nl_event_cb ev,
+		      muisp_nl_flow_cb rec, muisp_nl_flow_cb conn, void *arg)
+{
+	struct ev_ctx c = { ev, rec, conn, arg };
+
+	return muisp_nl_recv(nl, event_trampoline, &c);
+}
+
 int muisp_nl_recv_events(struct muisp_nl *nl, muisp_nl_event_cb ev,
 			 muisp_nl_flow_cb rec, void *arg)
 {
-	struct ev_ctx c = { ev, rec, arg };
-
-	return muisp_nl_recv(nl, event_trampoline, &c);
+	return muisp_nl_recv_all(nl, ev, rec, NULL, arg);
 }
 
 struct report_ctx {

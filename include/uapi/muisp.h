@@ -567,7 +567,7 @@
  *   -ENOENT: the user is not bound, or the host's address is bound
  *   to no contract.
  *
- * MUISP_CMD_CONN_REQUEST: multicast on group MUISP_GENL_MCGRP_EVENTS only
+ * MUISP_CMD_CONN_REQUEST: multicast on group MUISP_GENL_MCGRP_CONNS only
  *   Per-connection billing (Edell's billing gateway): the first packet
  *   of a new connection of a contract with MUISP_CONTRACT_A_CONN_HOLD
  *   (a TCP packet, or a UDP one with TCP_UDP, from the LAN that begins
@@ -604,6 +604,7 @@
 #define MUISP_GENL_MCGRP_EVENTS		"events"
 #define MUISP_GENL_MCGRP_FLOWS		"flows"
 #define MUISP_GENL_MCGRP_REPORTS	"reports"
+#define MUISP_GENL_MCGRP_CONNS		"conns"
 
 /* Defaults and bounds of the configuration (see MUISP_CMD_CONFIG_SET). */
 #define MUISP_DEFAULT_IDLE_TIMEOUT_S	1800

@@ -225,7 +225,7 @@ static void test_cli_help(void **state)
 	assert_int_equal(run("monitor", "-h", NULL), EXIT_OK);
 	assert_string_equal(
 		out_txt,
-		"usage: muispctl monitor [events|flows|all] [count N]\n");
+		"usage: muispctl monitor [events|flows|conns|all] [count N]\n");
 	assert_int_equal(run("-V", NULL), EXIT_OK);
 	assert_non_null(strstr(out_txt, "uAPI version 1"));
 }

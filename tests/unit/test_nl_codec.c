@@ -32,6 +32,7 @@ static int nreplies;
 static int restart_after = -1; /* dump: restart after this many */
 static int fail_errno;	       /* request/dump: fail with it */
 static int nrequests;
+static int nposts;
 
 struct nlmsghdr *muisp_nl_msg(struct muisp_nl *nl, uint8_t cmd, uint16_t flags)
 {
@@ -80,6 +81,13 @@ int muisp_nl_request(struct muisp_nl *nl, struct nlmsghdr *nlh, muisp_nl_cb cb,
 	return cb ? deliver(0, nreplies, cb, arg) : 0;
 }
 
+int muisp_nl_post(struct muisp_nl *nl, struct nlmsghdr *nlh)
+{
+	assert_ptr_equal(nlh, (void *)nl->req);
+	nposts++;
+	return 0;
+}
+
 int muisp_nl_dump(struct muisp_nl *nl, struct nlmsghdr *nlh, muisp_nl_cb cb,
 		  muisp_nl_reset_cb reset, void *arg)
 {
@@ -122,6 +130,7 @@ static int setup(void **state)
 	restart_after = -1;
 	fail_errno = 0;
 	nrequests = 0;
+	nposts = 0;
 	return 0;
 }
 
@@ -469,7 +478,7 @@ static void test_flow_filter(void **state)
 }
 
 struct evs {
-	int events, records;
+	int events, records, conns;
 	uint8_t type;
 	uint64_t up_bytes;
 	uint64_t seq; /* UINT64_MAX: no seq */
@@ -516,6 +525,75 @@ static void test_recv_events(void **state)
 	assert_int_equal(muisp_nl_recv_events(&fake, NULL, rec_cb, &v), 0);
 	assert_int_equal(v.events, 0);
 	assert_int_equal(v.records, 1);
+}
+
+static int conn_cb(const struct muisp_nl_flow *f, void *arg)
+{
+	struct evs *v = arg;
+
+	v->conns++;
+	v->seq = f->peer_port;
+	return MNL_CB_OK;
+}
+
+/* A held connection's request (group "conns") reaches the conn callback
+ * only; muisp_nl_recv_events, for the other groups, skips it. */
+static void test_recv_conn_request(void **state)
+{
+	struct evs v = { 0 };
+	struct nlmsghdr *nlh;
+
+	nlh = reply(MUISP_CMD_CONN_REQUEST);
+	mnl_attr_put_u8(nlh, MUISP_FLOW_A_PROTO, 6);
+	mnl_attr_put_u16(nlh, MUISP_FLOW_A_PEER_PORT, 9300);
+	nlh = reply(MUISP_CMD_FLOW_RECORD);
+	mnl_attr_put_u64(nlh, MUISP_FLOW_A_UP_BYTES, 60);
+	assert_int_equal(muisp_nl_recv_all(&fake, ev_cb, rec_cb, conn_cb, &v),
+			 0);
+	assert_int_equal(v.conns, 1);
+	assert_int_equal(v.seq, UINT64_MAX); /* the record's, after */
+	assert_int_equal(v.records, 1);
+	memset(&v, 0, sizeof(v));
+	assert_int_equal(muisp_nl_recv_all(&fake, NULL, NULL, conn_cb, &v), 0);
+	assert_int_equal(v.conns, 1);
+	assert_int_equal(v.seq, 9300);
+	memset(&v, 0, sizeof(v));
+	assert_int_equal(muisp_nl_recv_events(&fake, ev_cb, rec_cb, &v), 0);
+	assert_int_equal(v.conns, 0);
+	assert_int_equal(v.records, 1);
+}
+
+/* The verdict, as a request and posted: the same message. */
+static void test_conn_verdict(void **state)
+{
+	struct muisp_nl_flow f, g;
+	char first[256];
+
+	memset(&f, 0, sizeof(f));
+	assert_int_equal(muisp_nl_ip_from_str(&f.client_addr, "192.0.2.10"), 0);
+	assert_int_equal(muisp_nl_ip_from_str(&f.peer_addr, "198.51.100.2"), 0);
+	f.proto = 6;
+	f.client_port = 40000;
+	f.peer_port = 443;
+	f.verdict = MUISP_CONN_ACCEPT;
+	MUISP_NL_SET(&f, MUISP_FLOW_A_CLIENT_ADDR);
+	MUISP_NL_SET(&f, MUISP_FLOW_A_PEER_ADDR);
+	MUISP_NL_SET(&f, MUISP_FLOW_A_PROTO);
+	MUISP_NL_SET(&f, MUISP_FLOW_A_CLIENT_PORT);
+	MUISP_NL_SET(&f, MUISP_FLOW_A_PEER_PORT);
+	MUISP_NL_SET(&f, MUISP_FLOW_A_VERDICT);
+	assert_int_equal(muisp_nl_conn_verdict(&fake, &f), 0);
+	assert_int_equal(nrequests, 1);
+	assert_int_equal(muisp_nl_cmd(sent()), MUISP_CMD_CONN_VERDICT);
+	assert_true(sent()->nlmsg_len <= sizeof(first));
+	memcpy(first, sent(), sent()->nlmsg_len);
+	assert_int_equal(muisp_nl_conn_verdict_post(&fake, &f), 0);
+	assert_int_equal(nrequests, 1);
+	assert_int_equal(nposts, 1);
+	assert_memory_equal(first, sent(), sent()->nlmsg_len);
+	assert_int_equal(muisp_nl_flow_parse(sent(), &g), 0);
+	assert_int_equal(g.verdict, MUISP_CONN_ACCEPT);
+	assert_int_equal(g.peer_port, 443);
 }
 
 /* A flow record written with the codec reads back whole, seq included
@@ -837,6 +915,8 @@ int main(void)
 		cmocka_unit_test_setup(test_agent_hold, setup),
 		cmocka_unit_test_setup(test_flow_filter, setup),
 		cmocka_unit_test_setup(test_recv_events, setup),
+		cmocka_unit_test_setup(test_recv_conn_request, setup),
+		cmocka_unit_test_setup(test_conn_verdict, setup),
 		cmocka_unit_test_setup(test_flow_record_roundtrip, setup),
 		cmocka_unit_test_setup(test_set_requests, setup),
 		cmocka_unit_test_setup(test_tag_user_blocked, setup),

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * muispctl monitor [events|flows|all] [count N]: print events and flow
- * records as the kernel multicasts them.  Text: one line each.  JSON: one
- * object per line, {"event":{...}} or {"flow":{...}}.
+ * muispctl monitor [events|flows|conns|all] [count N]: print events, flow
+ * records and held connections' requests (per-connection billing) as the
+ * kernel multicasts them.  Text: one line each.  JSON: one object per
+ * line, {"event":{...}}, {"flow":{...}} or {"conn":{...}}.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -141,23 +142,56 @@ static int on_record(const struct muisp_nl_flow *r, void *arg)
 	return done(m);
 }
 
+/* MUISP_CMD_CONN_REQUEST: a new connection held for a verdict. */
+static int on_conn(const struct muisp_nl_flow *r, void *arg)
+{
+	struct mon *m = arg;
+	FILE *f = m->c->out;
+	char tbuf[40], ip1[MUISP_NL_IPSTRLEN], ip2[MUISP_NL_IPSTRLEN];
+	char n1[12];
+	struct out_table *t;
+
+	if (m->c->fmt == OUT_JSON) {
+		t = out_new(flow_cols, flow_rec_ncols);
+		if (!t || flow_row(t, r) < 0) {
+			out_free(t);
+			return MNL_CB_ERROR;
+		}
+		fputs("{\"conn\":", f);
+		out_print_json_obj(t, 0, f);
+		fputs("}\n", f);
+		out_free(t);
+		return done(m);
+	}
+	fprintf(f, "%s conn %s %s:%u -> %s:%u contract %llu held\n",
+		fmt_time_ms(r->first_ms, tbuf, sizeof(tbuf)),
+		proto_name(r->proto, n1),
+		muisp_nl_ip_to_str(&r->client_addr, ip1), r->client_port,
+		muisp_nl_ip_to_str(&r->peer_addr, ip2), r->peer_port,
+		(unsigned long long)r->contract_id);
+	return done(m);
+}
+
 static int monitor(struct ctl *c, int argc, char **argv)
 {
 	struct muisp_nl *nl;
 	struct mon m = { c, 0, 0 };
 	const char *why;
-	int events = 1, flows = 1, i, rc = EXIT_OK;
+	int events = 1, flows = 1, conns = 1, i, rc = EXIT_OK;
 	uint64_t v;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "events")) {
 			events = 1;
-			flows = 0;
+			flows = conns = 0;
 		} else if (!strcmp(argv[i], "flows")) {
-			events = 0;
+			events = conns = 0;
 			flows = 1;
+		} else if (!strcmp(argv[i], "conns")) {
+			events = flows = 0;
+			conns = 1;
 		} else if (!strcmp(argv[i], "all")) {
-			events = flows = 1;
+			events = flows = conns = 1;
 		} else if (!strcmp(argv[i], "count") && i + 1 < argc) {
 			i++;
 			if (parse_uint(argv[i], UINT64_MAX, &v, &why) < 0 || !v)
@@ -178,15 +212,16 @@ static int monitor(struct ctl *c, int argc, char **argv)
 		return ctl_nl_fail(c, "monitor");
 	muisp_nl_set_rcvbuf(nl, 4 << 20);
 	if ((events && muisp_nl_join(nl, MUISP_GENL_MCGRP_EVENTS) < 0) ||
-	    (flows && muisp_nl_join(nl, MUISP_GENL_MCGRP_FLOWS) < 0)) {
+	    (flows && muisp_nl_join(nl, MUISP_GENL_MCGRP_FLOWS) < 0) ||
+	    (conns && muisp_nl_join(nl, MUISP_GENL_MCGRP_CONNS) < 0)) {
 		rc = ctl_nl_fail(c, "monitor: join multicast group");
 		muisp_nl_close(nl);
 		return rc;
 	}
-	cli_warn("monitoring%s%s", events ? " events" : "",
-		 flows ? " flows" : "");
+	cli_warn("monitoring%s%s%s", events ? " events" : "",
+		 flows ? " flows" : "", conns ? " conns" : "");
 	for (;;) {
-		int r = muisp_nl_recv_events(nl, on_event, on_record, &m);
+		int r = muisp_nl_recv_all(nl, on_event, on_record, on_conn, &m);
 
 		if (m.counted && m.left == 0)
 			break;
@@ -209,7 +244,7 @@ int cmd_monitor(struct ctl *c, int argc, char **argv)
 	/* "monitor", "monitor events count 3": no verb, the rest are
 	 * arguments; only "help" is special. */
 	if (argc > 1 && ctl_is_help(argv[1])) {
-		printf("usage: muispctl monitor [events|flows|all] "
+		printf("usage: muispctl monitor [events|flows|conns|all] "
 		       "[count N]\n");
 		return EXIT_OK;
 	}

@@ -7,11 +7,12 @@ the checks the kernel applies to them."""
 
 FAMILY = 'muisp'
 VERSION = 1
-MCGRPS = ['events', 'flows', 'reports']
+MCGRPS = ['events', 'flows', 'reports', 'conns']
 # Multicast group -> its flags (uns-admin-perm: CAP_NET_ADMIN to join).
 MCGRP_FLAGS = {'events': ['uns-admin-perm'],
  'flows': ['uns-admin-perm'],
- 'reports': ['uns-admin-perm']}
+ 'reports': ['uns-admin-perm'],
+ 'conns': ['uns-admin-perm']}
 
 # C enum name -> {C name: value}: commands, definitions, attribute sets.
 ENUMS = {'muisp_cmd': {'MUISP_CMD_UNSPEC': 0,
