@@ -34,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 
 #include "holdq.h"
 #include "kernel.h"
@@ -43,8 +44,10 @@
 
 struct conn_hold {
 	struct holdq hq;
+	sd_event_source *errs; /* the module's refusals of verdicts */
 	uint64_t asked, accepted, refused, timed_out, full;
 	uint64_t agent_asked, agent_forged; /* purchasing agents */
+	uint64_t verdict_errors;
 };
 
 /* a line a connection, but not a flood's worth: 20 a second */
@@ -123,8 +126,10 @@ static void decide(struct muispd *md, struct hold_flow **pp, int accept,
 	char fs[160];
 
 	holdq_flow_str(f, fs, sizeof(fs));
+	/* posted; sent with the queue's other verdicts (presend), or now */
 	if (kernel_conn_verdict(md->k, f->family, f->proto, f->host, f->hport,
-				f->peer, f->pport, accept)) {
+				f->peer, f->pport, accept) ||
+	    (!h->hq.batching && kernel_conn_flush(md->k))) {
 		/* round the hook they would only be held again */
 		log_ratelimited(&rl_conn, LOG_WARNING,
 				"conn: %s: the module: %s: dropped", fs,
@@ -226,6 +231,46 @@ static void on_pkt(void *arg, const struct nfq_pkt *p)
 	connection_new(md, &h->hq.flows);
 }
 
+/* Before the queue's verdicts go: the module's (posted) first. */
+static int presend(void *arg)
+{
+	struct muispd *md = arg;
+
+	if (kernel_conn_flush(md->k) == 0)
+		return 0;
+	log_ratelimited(&rl_conn, LOG_WARNING,
+			"conn: verdicts to the module: %s: their connections "
+			"dropped",
+			strerror(errno));
+	return -1;
+}
+
+static void on_verdict_error(const struct muisp_nl_ext *ext, void *arg)
+{
+	struct muispd *md = arg;
+
+	md->connhold->verdict_errors++;
+	/* a refused verdict leaves the connection asked: its packets,
+	 * back round the hook, are held and decided again */
+	log_ratelimited(&rl_conn, LOG_WARNING,
+			"conn: the module refused a verdict: %s%s%s",
+			strerror(ext->error), *ext->msg ? ": " : "", ext->msg);
+}
+
+static int on_errors(sd_event_source *s, int fd, uint32_t events, void *arg)
+{
+	struct muispd *md = arg;
+
+	(void)s;
+	(void)fd;
+	(void)events;
+	if (kernel_conn_errors(md->k, on_verdict_error, md) < 0)
+		log_ratelimited(&rl_conn, LOG_WARNING,
+				"conn: the module's answers: %s",
+				strerror(errno));
+	return 0;
+}
+
 int conn_hold_open(struct muispd *md)
 {
 	struct conn_hold *h;
@@ -244,8 +289,14 @@ int conn_hold_open(struct muispd *md)
 		return -1;
 	}
 	md->connhold = h;
+	h->hq.presend = presend;
 	kernel_conn_billing(md->k, md->conf.conn_billing,
 			    (uint16_t)md->conf.conn_queue);
+	if (kernel_conn_fd(md->k) >= 0 && md->ev &&
+	    sd_event_add_io(md->ev, &h->errs, kernel_conn_fd(md->k), EPOLLIN,
+			    on_errors, md) < 0)
+		log_warnx("conn: cannot watch the module's answers to "
+			  "verdicts");
 	log_info("per-connection billing (%s): new connections held on queue "
 		 "%u (at most %u packets, %u s for a verdict, then %s)",
 		 md->conf.conn_billing == 2 ? "tcp-udp" : "tcp",
@@ -260,6 +311,7 @@ void conn_hold_close(struct muispd *md)
 	if (!md->connhold)
 		return;
 	holdq_close(&md->connhold->hq);
+	md->connhold->errs = sd_event_source_disable_unref(md->connhold->errs);
 	free(md->connhold);
 	md->connhold = NULL;
 }
@@ -275,10 +327,8 @@ int conn_hold_reply(struct muispd *md, struct conn *a, const struct mp_msg *m)
 
 	if (!h)
 		return 0;
-	for (pp = &h->hq.flows; *pp; pp = &(*pp)->next)
-		if ((*pp)->agent == a->id && (*pp)->serial == m->serial)
-			break;
-	if (!*pp)
+	pp = holdq_asked(&h->hq, a->id, m->serial);
+	if (!pp || (*pp)->paying)
 		return 0;
 	if (m->type != MP_T_UINFO_OWNER) {
 		snprintf(why, sizeof(why),
@@ -309,11 +359,8 @@ int conn_hold_verdict(struct muispd *md, struct conn *a, const struct mp_msg *m)
 
 	if (!h)
 		return 0;
-	for (pp = &h->hq.flows; *pp; pp = &(*pp)->next)
-		if ((*pp)->agent == a->id && (*pp)->serial == m->serial &&
-		    (*pp)->paying)
-			break;
-	if (!*pp)
+	pp = holdq_asked(&h->hq, a->id, m->serial);
+	if (!pp || !(*pp)->paying)
 		return 0;
 	if (m->type != MP_T_CONN_VERDICT) {
 		snprintf(why, sizeof(why), "the user's agent: %.60s",
@@ -345,12 +392,9 @@ void conn_hold_tick(struct muispd *md)
 
 	if (!h)
 		return;
-	for (pp = &h->hq.flows; *pp;) {
-		if (now <
-		    (*pp)->since + md->conf.conn_hold_timeout_s * 1000ULL) {
-			pp = &(*pp)->next;
-			continue;
-		}
+	for (pp = &h->hq.flows;
+	     (pp = holdq_next_old(pp, now,
+				  md->conf.conn_hold_timeout_s * 1000ULL));) {
 		h->timed_out++;
 		decide(md, pp, md->conf.conn_fail_open,
 		       "conn-fail, no answer in time");
@@ -365,11 +409,7 @@ void conn_hold_agent_gone(struct muispd *md, const struct conn *a)
 
 	if (!h)
 		return;
-	for (pp = &h->hq.flows; *pp;) {
-		if ((*pp)->agent != a->id) {
-			pp = &(*pp)->next;
-			continue;
-		}
+	for (pp = &h->hq.flows; (pp = holdq_next_of(pp, a->id));) {
 		decide(md, pp, md->conf.conn_fail_open,
 		       "conn-fail, the host's agent went away");
 	}
@@ -391,4 +431,5 @@ void conn_hold_counters(const struct muispd *md,
 	put(arg, "conn.agent_asked", h->agent_asked);
 	put(arg, "conn.agent_forged", h->agent_forged);
 	put(arg, "conn.lost", h->hq.lost);
+	put(arg, "conn.verdict_errors", h->verdict_errors);
 }

@@ -59,6 +59,10 @@ struct conn_records {
 	/* accepted, not yet written (records_flush()): newest first */
 	struct conn_open *pending;
 	unsigned npending;
+	/* on_flows(): the UPDATE its records close rows with, in one
+	 * transaction, and how many it closed */
+	sqlite3_stmt *upd;
+	unsigned upd_closed;
 	uint64_t opened, closed, lost, store_errors;
 };
 
@@ -120,18 +124,12 @@ static sqlite3_stmt *prep(struct muispd *md, const char *sql)
 	return s;
 }
 
-static int step_done(struct muispd *md, sqlite3_stmt *s)
+/* The store said no: counted, and logged with what it meant (what). */
+static void store_failed(struct muispd *md, const char *what)
 {
-	int rc = sqlite3_step(s);
-
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE) {
-		md->crec->store_errors++;
-		log_ratelimited(&rl_rec, LOG_WARNING, "conn records: %s",
-				sqlite3_errmsg(store_db(md->st)));
-		return -1;
-	}
-	return 0;
+	md->crec->store_errors++;
+	log_ratelimited(&rl_rec, LOG_WARNING, "conn records: %s: %s", what,
+			sqlite3_errmsg(store_db(md->st)));
 }
 
 static uint64_t real_ms(void)
@@ -310,10 +308,9 @@ static int on_record(const struct muisp_nl_flow *f, void *arg)
 	cost = cost_of(o, f);
 	/* the user's online feedback: the final figures */
 	pagent_cost(md, o->contract, f, cost, 1, end_name(f->end_reason));
-	s = prep(md, "UPDATE conn_records SET end_ms = ?, up_bytes = ?,"
-		     " up_packets = ?, down_bytes = ?, down_packets = ?,"
-		     " cost = ?, end_reason = ? WHERE id = ?");
+	s = r->upd;
 	if (s) {
+		sqlite3_reset(s);
 		sqlite3_bind_int64(s, 1, (sqlite3_int64)f->last_ms);
 		sqlite3_bind_int64(s, 2, (sqlite3_int64)f->up_bytes);
 		sqlite3_bind_int64(s, 3, (sqlite3_int64)f->up_packets);
@@ -323,8 +320,10 @@ static int on_record(const struct muisp_nl_flow *f, void *arg)
 		sqlite3_bind_text(s, 7, end_name(f->end_reason), -1,
 				  SQLITE_STATIC);
 		sqlite3_bind_int64(s, 8, o->row);
-		if (step_done(md, s) == 0)
-			r->closed++;
+		if (sqlite3_step(s) == SQLITE_DONE)
+			r->upd_closed++;
+		else
+			store_failed(md, "a row not closed");
 	}
 	free(o);
 	return MNL_CB_OK;
@@ -334,8 +333,18 @@ static void on_flows(struct muisp_nl *nl, void *arg)
 {
 	struct muispd *md = arg;
 
+	struct conn_records *r = md->crec;
+	int tx;
+
 	/* rows first: a record closes one by its id */
 	records_flush(md);
+	/* one transaction and one statement for what is read now, not a
+	 * commit and a parse of the SQL a connection */
+	tx = store_begin(md->st) == 0;
+	r->upd = prep(md, "UPDATE conn_records SET end_ms = ?, up_bytes = ?,"
+			  " up_packets = ?, down_bytes = ?, down_packets = ?,"
+			  " cost = ?, end_reason = ? WHERE id = ?");
+	r->upd_closed = 0;
 	for (unsigned k = 0; k < 256; k++) {
 		if (muisp_nl_recv_events(nl, NULL, on_record, md) == 0)
 			continue;
@@ -349,6 +358,14 @@ static void on_flows(struct muisp_nl *nl, void *arg)
 		}
 		break;
 	}
+	sqlite3_finalize(r->upd);
+	r->upd = NULL;
+	if (tx && store_commit(md->st)) {
+		store_rollback(md->st);
+		store_failed(md, "rows not closed");
+		return;
+	}
+	r->closed += r->upd_closed;
 }
 
 /* Start-up: the open rows whose flow the module still has. */
@@ -434,22 +451,30 @@ static void restore_open(struct muispd *md)
 			  "open rows kept open",
 			  r->nopen);
 	else {
+		int tx = store_begin(md->st) == 0;
+
+		s = prep(md, "UPDATE conn_records SET end_ms = start_ms,"
+			     " end_reason = 'lost' WHERE id = ?");
 		for (unsigned i = 0; i < CONN_BUCKETS; i++) {
 			while (r->bucket[i]) {
 				struct conn_open *o = r->bucket[i];
 
 				r->bucket[i] = o->next;
 				r->nopen--;
-				s = prep(md, "UPDATE conn_records SET end_ms ="
-					     " start_ms, end_reason = 'lost'"
-					     " WHERE id = ?");
 				if (s) {
+					sqlite3_reset(s);
 					sqlite3_bind_int64(s, 1, o->row);
-					step_done(md, s);
+					if (sqlite3_step(s) != SQLITE_DONE)
+						store_failed(md, "a lost row");
 				}
 				free(o);
 				nlost++;
 			}
+		}
+		sqlite3_finalize(s);
+		if (tx && store_commit(md->st)) {
+			store_rollback(md->st);
+			store_failed(md, "lost rows not closed");
 		}
 	}
 	for (unsigned i = 0; i < l.nseen; i++)

@@ -24,6 +24,19 @@ struct holdq_io {
 	void *arg;
 };
 
+/* The verdicts gathered, after what presend says for them. */
+static void batch_send(struct holdq *h)
+{
+	int r = nfq_batch_end(h->q, h->presend && h->presend(h->arg) < 0);
+
+	h->batched = 0;
+	if (r < 0)
+		log_ratelimited(&rl_holdq, LOG_WARNING,
+				"%s: verdicts: %s: their packets wait in the "
+				"kernel",
+				h->name, strerror(-r));
+}
+
 static int on_io(sd_event_source *s, int fd, uint32_t events, void *arg)
 {
 	struct holdq_io *io = arg;
@@ -33,7 +46,11 @@ static int on_io(sd_event_source *s, int fd, uint32_t events, void *arg)
 	(void)s;
 	(void)fd;
 	(void)events;
+	nfq_batch_begin(h->q);
+	h->batching = 1;
 	n = nfq_receive(h->q, io->cb, io->arg);
+	h->batching = 0;
+	batch_send(h);
 	if (n == -ENOBUFS) {
 		h->lost++;
 		log_ratelimited(&rl_holdq, LOG_WARNING,
@@ -59,6 +76,7 @@ int holdq_open(struct holdq *h, const char *name, sd_event *ev, uint16_t num,
 
 	memset(h, 0, sizeof(*h));
 	h->name = name;
+	h->arg = arg;
 	h->q = nfq_open(num, max, err, errlen);
 	if (!h->q)
 		return -1;
@@ -102,6 +120,10 @@ void holdq_end(struct holdq *h, struct hold_flow **pp, int again)
 	h->npkts -= f->nids;
 	*pp = f->next;
 	free(f);
+	if (h->batching && ++h->batched >= HOLDQ_BATCH) {
+		batch_send(h);
+		nfq_batch_begin(h->q);
+	}
 }
 
 void holdq_flow_str(const struct hold_flow *f, char *buf, size_t len)
@@ -130,6 +152,33 @@ struct hold_flow **holdq_find(struct holdq *h, const struct hold_flow *k)
 		    !memcmp(f->peer, k->peer, sizeof(f->peer)))
 			return pp;
 	}
+	return NULL;
+}
+
+struct hold_flow **holdq_asked(struct holdq *h, uint64_t agent, uint32_t serial)
+{
+	struct hold_flow **pp;
+
+	for (pp = &h->flows; *pp; pp = &(*pp)->next)
+		if ((*pp)->agent == agent && (*pp)->serial == serial)
+			return pp;
+	return NULL;
+}
+
+struct hold_flow **holdq_next_old(struct hold_flow **pp, uint64_t now_ms,
+				  uint64_t age_ms)
+{
+	for (; *pp; pp = &(*pp)->next)
+		if (now_ms >= (*pp)->since + age_ms)
+			return pp;
+	return NULL;
+}
+
+struct hold_flow **holdq_next_of(struct hold_flow **pp, uint64_t agent)
+{
+	for (; *pp; pp = &(*pp)->next)
+		if ((*pp)->agent == agent)
+			return pp;
 	return NULL;
 }
 

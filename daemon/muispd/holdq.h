@@ -44,7 +44,21 @@ struct holdq {
 	unsigned npkts;	  /* held now, all flows */
 	uint64_t lost;	  /* the socket overflowed: the kernel dropped some */
 	const char *name; /* in log lines */
+	/* Reading the queue, the packets' verdicts are gathered and sent
+	 * together (nfq_batch_begin), HOLDQ_BATCH at a time and after the
+	 * last; before each send, presend (if set) is called with the
+	 * callback's arg: -1 turns them all into drops (what they depended
+	 * on could not be said). */
+	int batching;
+	unsigned batched;
+	int (*presend)(void *arg);
+	void *arg;
 };
+
+/* Verdicts a batch: few, so that what presend sends for them (the
+ * module's answers, kept in a small direct-mapped table) is still there
+ * when their packets come round the hook. */
+#define HOLDQ_BATCH 8
 
 /* Bind queue num (at most max packets in the kernel) and read it on ev
  * with cb(arg, packet).  0, or -1 with the reason in err. */
@@ -61,6 +75,17 @@ int holdq_pkt_flow(const struct nfq_pkt *p, struct hold_flow *k);
 void holdq_flow_str(const struct hold_flow *f, char *buf, size_t len);
 /* The flow with k's 5-tuple, as the link that points at it; NULL. */
 struct hold_flow **holdq_find(struct holdq *h, const struct hold_flow *k);
+/* The flow whose question was serial on agent channel agent: its link,
+ * or NULL. */
+struct hold_flow **holdq_asked(struct holdq *h, uint64_t agent,
+			       uint32_t serial);
+/* From link pp on, the first flow held age_ms or longer at now_ms (_old),
+ * or asked of agent channel agent (_of): its link, or NULL.  The walks
+ * that end flows as they go: for (pp = &h->flows; (pp = holdq_next_old(
+ * pp, now, age));) holdq_end(h, pp, ...); *pp is then the next flow. */
+struct hold_flow **holdq_next_old(struct hold_flow **pp, uint64_t now_ms,
+				  uint64_t age_ms);
+struct hold_flow **holdq_next_of(struct hold_flow **pp, uint64_t agent);
 /* Packets held for flows of the host of k. */
 unsigned holdq_host_pkts(const struct holdq *h, const struct hold_flow *k);
 /* No room for packet id of flow k (f: its held flow, or NULL): the queue

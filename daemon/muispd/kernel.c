@@ -26,6 +26,7 @@ struct kernel {
 	/* per-connection billing of every contract pushed (conn_hold.c) */
 	uint8_t conn_hold;
 	uint16_t conn_queue;
+	struct muisp_nl *post; /* its verdicts, posted (kernel_conn_flush) */
 };
 
 int kernel_flow_walk(struct kernel *k, muisp_nl_flow_cb cb, void *arg)
@@ -39,6 +40,28 @@ void kernel_conn_billing(struct kernel *k, int mode, uint16_t queue)
 {
 	k->conn_hold = (uint8_t)mode;
 	k->conn_queue = queue;
+	/* verdicts are in a new connection's way: not waited for, on a
+	 * handle of their own (without one: requests, acknowledged) */
+	if (mode && k->nl && !k->post) {
+		k->post = muisp_nl_open(MUISP_NL_NONBLOCK);
+		if (!k->post)
+			log_warn("kernel: a handle for connection verdicts");
+	}
+}
+
+int kernel_conn_flush(struct kernel *k)
+{
+	return k->post ? muisp_nl_flush(k->post) : 0;
+}
+
+int kernel_conn_fd(const struct kernel *k)
+{
+	return k->post ? muisp_nl_fd(k->post) : -1;
+}
+
+int kernel_conn_errors(struct kernel *k, muisp_nl_post_error_cb cb, void *arg)
+{
+	return k->post ? muisp_nl_post_errors(k->post, cb, arg) : 0;
 }
 
 #ifdef MUISP_TESTING
@@ -74,6 +97,8 @@ int kernel_conn_verdict(struct kernel *k, int family, int proto,
 	MUISP_NL_SET(&f, MUISP_FLOW_A_CLIENT_PORT);
 	MUISP_NL_SET(&f, MUISP_FLOW_A_PEER_PORT);
 	MUISP_NL_SET(&f, MUISP_FLOW_A_VERDICT);
+	if (k->post)
+		return muisp_nl_conn_verdict_post(k->post, &f) ? -1 : 0;
 	return muisp_nl_conn_verdict(k->nl, &f) ? -1 : 0;
 }
 
@@ -102,6 +127,7 @@ void kernel_close(struct kernel *k)
 		return;
 	if (k->nl)
 		muisp_nl_close(k->nl);
+	muisp_nl_close(k->post);
 	free(k);
 }
 

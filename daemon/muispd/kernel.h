@@ -118,6 +118,25 @@ int kernel_tunnel_is_esp(struct kernel *k, const char *addr);
  * 0, nothing. */
 int kernel_agent_set(struct kernel *k, const char *addr, const uint8_t *key,
 		     uint32_t key_id, int scheme, int hold_queue);
+/* Every flow the module meters, to cb (muisp_nl_flow_cb): 0, or -1. */
+int kernel_flow_walk(struct kernel *k, muisp_nl_flow_cb cb, void *arg);
+/* Per-connection billing: every contract pushed from now on holds its
+ * new connections (mode: enum muisp_conn_hold, 0 none) on queue. */
+void kernel_conn_billing(struct kernel *k, int mode, uint16_t queue);
+/*
+ * The verdict on a held connection (conn_hold.c), posted: sent by
+ * kernel_conn_flush, which must come before the held packets go round
+ * the hook again.  The module's refusals come back later on
+ * kernel_conn_fd (readable: kernel_conn_errors calls cb for each).  All
+ * 0, or -1 with errno; fd -1 and flush 0 when the verdicts are requests
+ * (no handle of their own: kernel_ext_msg() says why one failed).
+ */
+int kernel_conn_verdict(struct kernel *k, int family, int proto,
+			const void *host, uint16_t port, const void *peer,
+			uint16_t peer_port, int accept);
+int kernel_conn_flush(struct kernel *k);
+int kernel_conn_fd(const struct kernel *k);
+int kernel_conn_errors(struct kernel *k, muisp_nl_post_error_cb cb, void *arg);
 /* The out-of-band answer: the held flow the host began (family, proto,
  * host:port -> peer:peer_port, addresses in network order) is user's (0:
  * the host's own); a flow the module has already moves to the user's
@@ -125,16 +144,6 @@ int kernel_agent_set(struct kernel *k, const char *addr, const uint8_t *key,
  * uinfo_report.c), and a flow not yet begun is the user's from its first
  * packet if that comes within 5 s.  0, or -1 (errno; kernel_ext_msg()
  * says why). */
-/* Every flow the module meters, to cb (muisp_nl_flow_cb): 0, or -1. */
-int kernel_flow_walk(struct kernel *k, muisp_nl_flow_cb cb, void *arg);
-/* Per-connection billing: every contract pushed from now on holds its
- * new connections (mode: enum muisp_conn_hold, 0 none) on queue. */
-void kernel_conn_billing(struct kernel *k, int mode, uint16_t queue);
-/* The verdict on a held connection (conn_hold.c): 0, or -1 with errno
- * and kernel_ext_msg(). */
-int kernel_conn_verdict(struct kernel *k, int family, int proto,
-			const void *host, uint16_t port, const void *peer,
-			uint16_t peer_port, int accept);
 int kernel_agent_flow_set(struct kernel *k, int family, int proto,
 			  const void *host, uint16_t port, const void *peer,
 			  uint16_t peer_port, uint32_t user);

@@ -157,10 +157,8 @@ int uinfo_hold_reply(struct muispd *md, struct conn *a, const struct mp_msg *m)
 
 	if (!h)
 		return 0;
-	for (pp = &h->hq.flows; *pp; pp = &(*pp)->next)
-		if ((*pp)->agent == a->id && (*pp)->serial == m->serial)
-			break;
-	if (!*pp)
+	pp = holdq_asked(&h->hq, a->id, m->serial);
+	if (!pp)
 		return 0;
 	f = *pp;
 	holdq_flow_str(f, fs, sizeof(fs));
@@ -217,12 +215,9 @@ void uinfo_hold_tick(struct muispd *md)
 
 	if (!h)
 		return;
-	for (pp = &h->hq.flows; *pp;) {
-		if (now <
-		    (*pp)->since + md->conf.agent_hold_timeout_s * 1000ULL) {
-			pp = &(*pp)->next;
-			continue;
-		}
+	for (pp = &h->hq.flows;
+	     (pp = holdq_next_old(pp, now,
+				  md->conf.agent_hold_timeout_s * 1000ULL));) {
 		h->expired++;
 		holdq_flow_str(*pp, fs, sizeof(fs));
 		log_ratelimited(&rl_hold, LOG_WARNING,
@@ -241,11 +236,7 @@ void uinfo_hold_agent_gone(struct muispd *md, const struct conn *a)
 
 	if (!h)
 		return;
-	for (pp = &h->hq.flows; *pp;) {
-		if ((*pp)->agent != a->id) {
-			pp = &(*pp)->next;
-			continue;
-		}
+	for (pp = &h->hq.flows; (pp = holdq_next_of(pp, a->id));) {
 		h->refused++;
 		holdq_end(&h->hq, pp, 0);
 	}
