@@ -6,6 +6,10 @@
  *
  *   conn-lat tcp ADDR PORT N   N connections one after the other, each
  *                              connect() to its completion, then closed;
+ *   conn-lat tcp-par ADDR PORT N C  the same N connections, C of them
+ *                              under way at any time (a new one as soon
+ *                              as one completes): the rate a busy LAN
+ *                              asks for, "total_us" only;
  *   conn-lat udp-rr N          N one-byte requests to a local echoing
  *                              child process and their replies;
  *   conn-lat sink PORT         accept and close connections for ever
@@ -14,14 +18,20 @@
  *                              ports FIRST, FIRST + 1, ... (wrapping at
  *                              65535 to 1024), to DST:PORT: a SYN flood.
  *
+ *   conn-lat idle US           nothing for US microseconds.
+ *
  * Prints "median_us M total_us T n N": the median of the N times in
  * microseconds, and the wall time of all of them.  Exit 1 if one failed.
+ * Under tests/vm/run.sh's instruction counter (qemu-insn), the N
+ * operations of tcp, tcp-par and udp-rr, and idle's wait, are a window
+ * of their own, without the program's start and end.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +40,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "qemu-insn/mark.h"
 
 static uint64_t now_us(void)
 {
@@ -63,6 +75,7 @@ static int tcp(const char *addr, int port, int n, uint64_t *t)
 
 	if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1)
 		return -1;
+	INSN_MARK(INSN_MARK_START);
 	for (int i = 0; i < n; i++) {
 		int fd = socket(AF_INET, SOCK_STREAM, 0);
 		uint64_t a = now_us();
@@ -75,7 +88,71 @@ static int tcp(const char *addr, int port, int n, uint64_t *t)
 		t[i] = now_us() - a;
 		close(fd);
 	}
+	INSN_MARK(INSN_MARK_STOP);
 	report(t, n, now_us() - t0);
+	return 0;
+}
+
+static int tcp_par(const char *addr, int port, int n, int c)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons((uint16_t)port) };
+	struct pollfd *p = calloc((size_t)c, sizeof(*p));
+	int started = 0, done = 0;
+	uint64_t t0 = now_us();
+
+	if (!p || inet_pton(AF_INET, addr, &sa.sin_addr) != 1)
+		return -1;
+	for (int i = 0; i < c; i++)
+		p[i].fd = -1;
+	INSN_MARK(INSN_MARK_START);
+	while (done < n) {
+		for (int i = 0; i < c && started < n; i++) {
+			if (p[i].fd >= 0)
+				continue;
+			p[i].fd =
+				socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+			if (p[i].fd < 0 ||
+			    (connect(p[i].fd, (struct sockaddr *)&sa,
+				     sizeof(sa)) &&
+			     errno != EINPROGRESS)) {
+				fprintf(stderr, "conn-lat: connect %d: %s\n",
+					started, strerror(errno));
+				return -1;
+			}
+			p[i].events = POLLOUT;
+			started++;
+		}
+		if (poll(p, (nfds_t)c, 10000) <= 0) {
+			fprintf(stderr,
+				"conn-lat: %d of %d connections "
+				"completed, then none for 10 s\n",
+				done, n);
+			return -1;
+		}
+		for (int i = 0; i < c; i++) {
+			int err = 0;
+			socklen_t l = sizeof(err);
+
+			if (p[i].fd < 0 || !p[i].revents)
+				continue;
+			if (getsockopt(p[i].fd, SOL_SOCKET, SO_ERROR, &err,
+				       &l) ||
+			    err) {
+				fprintf(stderr, "conn-lat: connection: %s\n",
+					strerror(err ? err : errno));
+				return -1;
+			}
+			close(p[i].fd);
+			p[i].fd = -1;
+			p[i].revents = 0;
+			done++;
+		}
+	}
+	INSN_MARK(INSN_MARK_STOP);
+	printf("total_us %llu n %d c %d\n", (unsigned long long)(now_us() - t0),
+	       n, c);
+	free(p);
 	return 0;
 }
 
@@ -112,6 +189,7 @@ static int udp_rr(int n, uint64_t *t)
 	}
 	close(srv);
 	t0 = now_us();
+	INSN_MARK(INSN_MARK_START);
 	for (int i = 0; i < n; i++) {
 		uint64_t a = now_us();
 
@@ -119,6 +197,7 @@ static int udp_rr(int n, uint64_t *t)
 			return -1;
 		t[i] = now_us() - a;
 	}
+	INSN_MARK(INSN_MARK_STOP);
 	report(t, n, now_us() - t0);
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
@@ -217,6 +296,16 @@ int main(int argc, char **argv)
 	uint64_t *t;
 	int n, rc;
 
+	if (argc == 3 && !strcmp(argv[1], "idle")) {
+		struct timespec ts = { atoi(argv[2]) / 1000000,
+				       atoi(argv[2]) % 1000000 * 1000 };
+
+		INSN_MARK(INSN_MARK_START);
+		while (nanosleep(&ts, &ts) && errno == EINTR)
+			;
+		INSN_MARK(INSN_MARK_STOP);
+		return 0;
+	}
 	if (argc == 3 && !strcmp(argv[1], "sink"))
 		return sink(atoi(argv[2])) ? 1 : 0;
 	if (argc == 7 && !strcmp(argv[1], "syn"))
@@ -225,13 +314,25 @@ int main(int argc, char **argv)
 			       1 :
 			       0;
 
+	if (argc == 6 && !strcmp(argv[1], "tcp-par")) {
+		n = atoi(argv[4]);
+		if (n < 1 || n > 1000000 || atoi(argv[5]) < 1 ||
+		    atoi(argv[5]) > 4096)
+			return 2;
+		return tcp_par(argv[2], atoi(argv[3]), atoi(argv[4]),
+			       atoi(argv[5])) ?
+			       1 :
+			       0;
+	}
 	if (argc == 5 && !strcmp(argv[1], "tcp"))
 		n = atoi(argv[4]);
 	else if (argc == 3 && !strcmp(argv[1], "udp-rr"))
 		n = atoi(argv[2]);
 	else {
-		fprintf(stderr, "usage: conn-lat tcp ADDR PORT N | udp-rr N | "
-				"sink PORT | syn SRC DST PORT N FIRST\n");
+		fprintf(stderr,
+			"usage: conn-lat tcp ADDR PORT N | tcp-par ADDR "
+			"PORT N C | udp-rr N | sink PORT | syn SRC DST "
+			"PORT N FIRST\n");
 		return 2;
 	}
 	if (n < 1 || n > 1000000)

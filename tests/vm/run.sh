@@ -55,6 +55,8 @@
 #                       insn-mark's windows appear); a scenario with a
 #                       "# qemu-insn: yes" line turns it on itself
 #   MUISP_VM_PLUGIN=ARG another QEMU plugin: "-plugin ARG" (FILE[,k=v...])
+# MUISP_VM_APPEND adds to the guest kernel's command line (e.g.
+# "clocksource=tsc tsc=reliable": clock reads without an emulated HPET).
 
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -217,7 +219,7 @@ qemu=(qemu-system-x86_64 -accel "$accel" -m 2048 -smp 2 -nographic -no-reboot
 	-virtfs "local,path=${top//,/,,},mount_tag=top,security_model=none,readonly=on,multidevs=remap"
 	-virtfs "local,path=${run//,/,,},mount_tag=out,security_model=none"
 	-nic none)
-append="console=ttyS0 panic=-1 oops=panic loglevel=4 net.ifnames=0"
+append="console=ttyS0 panic=-1 oops=panic loglevel=4 net.ifnames=0 ${MUISP_VM_APPEND:-}"
 [ -z "$MUISP_VM_CPU" ] || qemu+=(-cpu "$MUISP_VM_CPU")
 [ "${MUISP_VM_INSN:-0}" = 1 ] &&
 	qemu+=(-plugin "$top/build/qemu-insn.so,out=$run/insn.out,prof=$run/insn.prof")

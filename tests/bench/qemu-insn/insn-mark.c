@@ -29,25 +29,18 @@
 
 #include "mark.h"
 
-/* nopl 0x7369756d(%rax,%REG,1): SIB = the code (REG's number) << 3 */
-#define MARK(code)                                                         \
-	__asm__ volatile(".byte 0x0f, 0x1f, 0x84, %c0, 'm', 'u', 'i', 's'" \
-			 :                                                 \
-			 : "i"((code) << 3)                                \
-			 : "memory")
-
 static void loop(unsigned long n)
 {
-	MARK(INSN_MARK_START);
+	INSN_MARK(INSN_MARK_START);
 	__asm__ volatile("1: dec %0\n\tjnz 1b" : "+r"(n) : : "cc");
-	MARK(INSN_MARK_STOP);
+	INSN_MARK(INSN_MARK_STOP);
 }
 
 static void spin(unsigned long n)
 {
-	MARK(INSN_MARK_START);
+	INSN_MARK(INSN_MARK_START);
 	__asm__ volatile("1: pause\n\tdec %0\n\tjnz 1b" : "+r"(n) : : "cc");
-	MARK(INSN_MARK_STOP);
+	INSN_MARK(INSN_MARK_STOP);
 }
 
 /* hold: shift ADDR into the plugin's value, most significant bit first,
@@ -58,11 +51,11 @@ static void hold(unsigned long long addr)
 
 	for (i = 63; i >= 0; i--) {
 		if ((addr >> i) & 1)
-			MARK(INSN_MARK_BIT1);
+			INSN_MARK(INSN_MARK_BIT1);
 		else if (addr >> i)
-			MARK(INSN_MARK_BIT0);
+			INSN_MARK(INSN_MARK_BIT0);
 	}
-	MARK(INSN_MARK_HOLD);
+	INSN_MARK(INSN_MARK_HOLD);
 }
 
 int main(int argc, char **argv)
@@ -72,13 +65,13 @@ int main(int argc, char **argv)
 	char *end;
 
 	if (strcmp(cmd, "start") == 0 && argc == 2) {
-		MARK(INSN_MARK_START);
+		INSN_MARK(INSN_MARK_START);
 	} else if (strcmp(cmd, "stop") == 0 && argc == 2) {
-		MARK(INSN_MARK_STOP);
+		INSN_MARK(INSN_MARK_STOP);
 	} else if (strcmp(cmd, "dump") == 0 && argc == 2) {
-		MARK(INSN_MARK_DUMP);
+		INSN_MARK(INSN_MARK_DUMP);
 	} else if (strcmp(cmd, "profile") == 0 && argc == 2) {
-		MARK(INSN_MARK_PROFILE);
+		INSN_MARK(INSN_MARK_PROFILE);
 	} else if (strcmp(cmd, "loop") == 0 && argc == 3 &&
 		   strtoul(argv[2], NULL, 0) > 0) {
 		loop(strtoul(argv[2], NULL, 0));

@@ -37,6 +37,14 @@ enum insn_mark_code {
 
 #define INSN_MARK_LEN 8
 
+/* Execute the marker of code (a constant): nopl 0x7369756d(%rax,%REG,1),
+ * SIB = the code (REG's number) << 3. */
+#define INSN_MARK(code)                                                    \
+	__asm__ volatile(".byte 0x0f, 0x1f, 0x84, %c0, 'm', 'u', 'i', 's'" \
+			 :                                                 \
+			 : "i"((code) << 3)                                \
+			 : "memory")
+
 /* insn_mark_decode: the code of the marker in P[0..N), or -1 when the
  * instruction is not one. */
 static inline int insn_mark_decode(const uint8_t *p, size_t n)

@@ -1,6 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # timeout: 900
+# qemu-insn: yes
 #
 # Per-connection billing's cost (issue 16 deliverable 6; docs/PERFORMANCE.md
 # "Per-connection billing").  muispd says `conn-billing tcp` with
@@ -17,7 +18,21 @@
 #                                     userspace decision), same run
 #   conn.hold_added_over_udp_rr       hold_added / udp_rr (target <= 3)
 #   conn.rate_ratio                   new connections a second through the
-#                                     hold over without (target >= 0.8)
+#                                     hold over without (target >= 0.8), as
+#                                     a busy LAN makes them: PAR under way
+#                                     at once (conn-lat tcp-par)
+#   conn.rate_ratio_serial            the same, one at a time: the inverse
+#                                     of the latencies' ratio
+# and, as TCG's times are not the CPU's (an emulated HPET behind every
+# clock read, a halted vCPU slow to wake), the same in guest instructions
+# (qemu-insn, both vCPUs, busy-waiting left out, less an idle window as
+# long), conn-lat's N operations only:
+#   conn.insn_per_conn.{hold,plain}   instructions a connection
+#   conn.insn_udp_rr                  instructions a UDP request/response
+#   conn.insn_added_over_udp_rr       (hold - plain) / udp_rr (target <= 3)
+#   conn.insn_rate_ratio              plain / hold: new connections a
+#                                     second with the CPU the bound
+#                                     (target >= 0.8)
 # and a SYN flood from alice (raw SYNs, each from another port, to a port
 # no rule accepts; conn-default refuse), once within the module's
 # per-source rate and once with the rate off, so that the queue's bound
@@ -29,7 +44,7 @@
 #                                     muispd: 0 means every one accounted
 #   conn.flood_rss_kb.{rate,norate}   muispd's resident memory growth
 # MUISP_BENCH_CONNS (N, default 200), MUISP_BENCH_RUNS (3),
-# MUISP_BENCH_FLOOD (SYNs, default 5000).
+# MUISP_BENCH_PAR (16), MUISP_BENCH_FLOOD (SYNs, default 5000).
 . "$MUISP_TOP/tests/vm/lib.sh"
 . "$MUISP_TOP/tests/vm/scenarios/dp-lib.bash"
 . "$MUISP_TOP/tests/vm/scenarios/contract-lib.bash"
@@ -37,8 +52,11 @@
 
 N=${MUISP_BENCH_CONNS:-200}
 RUNS=${MUISP_BENCH_RUNS:-3}
+PAR=${MUISP_BENCH_PAR:-16}
 FLOOD=${MUISP_BENCH_FLOOD:-5000}
 S=$SCRATCH
+INSN_OUT=/muisp-out/insn.out
+[ -e "$INSN_OUT" ] || fail "no instruction counter (tests/vm/run.sh loads it with MUISP_VM_INSN=1)"
 topo_up
 trap topo_down EXIT
 gate_up
@@ -64,24 +82,52 @@ wait_until -t 20 on inet sh -c 'ss -lnt | grep -q "0.0.0.0:9300 "'
 ctl config set conn-rate 0
 
 lat() { on "$1" conn-lat tcp $INET4 9300 $N; }
+par() { on "$1" conn-lat tcp-par $INET4 9300 $N $PAR; }
 # muispd's counters whose key matches the regex $1, summed
 mctr() { on router muispctl --daemon $S/muispd.sock --json stats radius | jq -r "[to_entries[] | select(.key | test(\"$1\")) | .value] | add // 0"; }
 val() { sed -n "s/.*$1 \([0-9]*\).*/\1/p" <<<"$2"; }
-hold=() plain=() rr=() added=() over=() rate=()
+# the last window's instructions, both vCPUs, busy-waiting left out
+insn() {
+	tail -1 "$INSN_OUT" | sed -n 's/.* cpu0=\([0-9]*\) cpu1=\([0-9]*\) spin0=\([0-9]*\) spin1=\([0-9]*\).*/\1 \2 \3 \4/p' |
+		awk '{ print $1 + $2 - $3 - $4 }'
+}
+# per_op OUT: conn-lat's window just closed (OUT its output) less an idle
+# window as long, per operation
+per_op() {
+	local b i
+	b=$(insn)
+	on router conn-lat idle "$(val total_us "$1")"
+	i=$(insn)
+	[ -n "$b" ] && [ -n "$i" ] || fail "no instruction window"
+	echo $(((b - i) / N))
+}
+hold=() plain=() rr=() added=() over=() rate=() serial=()
+ihold=() iplain=() irr=() iover=() irate=()
 for ((r = 1; r <= RUNS; r++)); do
 	a=$(lat alice) || fail "alice's connections failed"
+	ia=$(per_op "$a")
 	b=$(lat bob) || fail "bob's connections failed"
+	ib=$(per_op "$b")
 	u=$(on router conn-lat udp-rr $N) || fail "udp-rr failed"
+	iu=$(per_op "$u")
+	ihold+=("$ia") iplain+=("$ib") irr+=("$iu")
+	iover+=("$(awk -v a="$ia" -v b="$ib" -v u="$iu" 'BEGIN { printf "%.3f", (a - b) / u }')")
+	irate+=("$(awk -v a="$ia" -v b="$ib" 'BEGIN { printf "%.3f", b / a }')")
+	pa=$(par alice) || fail "alice's parallel connections failed"
+	pp=$(par bob) || fail "bob's parallel connections failed"
 	ha=$(val median_us "$a") pb=$(val median_us "$b") uu=$(val median_us "$u")
 	ta=$(val total_us "$a") tb=$(val total_us "$b")
 	hold+=("$ha") plain+=("$pb") rr+=("$uu")
 	added+=("$((ha > pb ? ha - pb : 0))")
 	over+=("$(awk -v a="$ha" -v b="$pb" -v u="$uu" 'BEGIN { d = a - b; if (d < 0) d = 0; printf "%.3f", d / u }')")
-	rate+=("$(awk -v a="$ta" -v b="$tb" 'BEGIN { printf "%.3f", b / a }')")
-	echo "round $r: connect hold ${ha} us, plain ${pb} us, udp rr ${uu} us; all $N: hold ${ta} us, plain ${tb} us"
+	serial+=("$(awk -v a="$ta" -v b="$tb" 'BEGIN { printf "%.3f", b / a }')")
+	qa=$(val total_us "$pa") qb=$(val total_us "$pp")
+	rate+=("$(awk -v a="$qa" -v b="$qb" 'BEGIN { printf "%.3f", b / a }')")
+	echo "round $r: connect hold ${ha} us, plain ${pb} us, udp rr ${uu} us; all $N one at a time: hold ${ta} us, plain ${tb} us; $PAR at a time: hold ${qa} us, plain ${qb} us"
+	echo "round $r: instructions: connection held $ia, plain $ib; udp rr $iu"
 done
 accepted=$(mctr '^conn_accepted$')
-[ "$accepted" -ge "$((RUNS * N))" ] ||
+[ "$accepted" -ge "$((2 * RUNS * N))" ] ||
 	fail "not every held connection was accepted by the port rule ($accepted)"
 bench_rounds conn.connect_us.hold us "" "${hold[@]}"
 bench_rounds conn.connect_us.plain us "" "${plain[@]}"
@@ -89,6 +135,12 @@ bench_rounds conn.udp_rr_us us "" "${rr[@]}"
 bench_rounds conn.hold_added_us us "" "${added[@]}"
 bench_rounds conn.hold_added_over_udp_rr ratio "<= 3" "${over[@]}"
 bench_rounds conn.rate_ratio ratio ">= 0.8" "${rate[@]}"
+bench_rounds conn.rate_ratio_serial ratio "" "${serial[@]}"
+bench_rounds conn.insn_per_conn.hold insn "" "${ihold[@]}"
+bench_rounds conn.insn_per_conn.plain insn "" "${iplain[@]}"
+bench_rounds conn.insn_udp_rr insn "" "${irr[@]}"
+bench_rounds conn.insn_added_over_udp_rr ratio "<= 3" "${iover[@]}"
+bench_rounds conn.insn_rate_ratio ratio ">= 0.8" "${irate[@]}"
 
 # --- SYN flood: bounded, nothing unaccounted -------------------------------
 # the queue's counters: queue_dropped (full), user_dropped (the socket)
