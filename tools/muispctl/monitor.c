@@ -106,26 +106,32 @@ static int on_event(const struct muisp_nl_event *e, void *arg)
 	return done(m);
 }
 
+/* r as one JSON object line, {"key":{flow list's keys}} */
+static int flow_json(struct mon *m, const char *key,
+		     const struct muisp_nl_flow *r)
+{
+	struct out_table *t = out_new(flow_cols, flow_rec_ncols);
+
+	if (!t || flow_row(t, r) < 0) {
+		out_free(t);
+		return MNL_CB_ERROR;
+	}
+	fprintf(m->c->out, "{\"%s\":", key);
+	out_print_json_obj(t, 0, m->c->out);
+	fputs("}\n", m->c->out);
+	out_free(t);
+	return done(m);
+}
+
 static int on_record(const struct muisp_nl_flow *r, void *arg)
 {
 	struct mon *m = arg;
 	FILE *f = m->c->out;
 	char tbuf[40], ip1[MUISP_NL_IPSTRLEN], ip2[MUISP_NL_IPSTRLEN];
 	char n1[12], n2[12];
-	struct out_table *t;
 
-	if (m->c->fmt == OUT_JSON) {
-		t = out_new(flow_cols, flow_rec_ncols);
-		if (!t || flow_row(t, r) < 0) {
-			out_free(t);
-			return MNL_CB_ERROR;
-		}
-		fputs("{\"flow\":", f);
-		out_print_json_obj(t, 0, f);
-		fputs("}\n", f);
-		out_free(t);
-		return done(m);
-	}
+	if (m->c->fmt == OUT_JSON)
+		return flow_json(m, "flow", r);
 	fprintf(f,
 		"%s flow %llu %s %s:%u -> %s:%u up %llu/%llu "
 		"down %llu/%llu contract %llu end %s\n",
@@ -149,20 +155,9 @@ static int on_conn(const struct muisp_nl_flow *r, void *arg)
 	FILE *f = m->c->out;
 	char tbuf[40], ip1[MUISP_NL_IPSTRLEN], ip2[MUISP_NL_IPSTRLEN];
 	char n1[12];
-	struct out_table *t;
 
-	if (m->c->fmt == OUT_JSON) {
-		t = out_new(flow_cols, flow_rec_ncols);
-		if (!t || flow_row(t, r) < 0) {
-			out_free(t);
-			return MNL_CB_ERROR;
-		}
-		fputs("{\"conn\":", f);
-		out_print_json_obj(t, 0, f);
-		fputs("}\n", f);
-		out_free(t);
-		return done(m);
-	}
+	if (m->c->fmt == OUT_JSON)
+		return flow_json(m, "conn", r);
 	fprintf(f, "%s conn %s %s:%u -> %s:%u contract %llu held\n",
 		fmt_time_ms(r->first_ms, tbuf, sizeof(tbuf)),
 		proto_name(r->proto, n1),

@@ -82,7 +82,15 @@ logged() { grep -qF "conn: tcp $ALICE4:$1 -> $INET4:$2: $3" $S/muispd.log; }
 
 # --- 1001: asked, accepted, charged, metered --------------------------------
 c0=$(conns)
+# the request, as the operator sees it on the module's "conns" group
+on router muispctl monitor conns count 1 >$S/mon.out 2>$S/mon.err &
+mon=$!
+wait_until -t 30 grep -qx "muispctl: monitoring conns" $S/mon.err
 check "user 1001's connection accepted" tcp 1001 22001 9200
+wait_until -t 10 eval '! kill -0 $mon 2>/dev/null' || fail "muispctl monitor saw no request"
+grep -q " conn tcp $ALICE4:22001 -> $INET4:9200 contract $k0 held$" $S/mon.out ||
+	fail "muispctl monitor conns: $(cat $S/mon.out)"
+ok "  muispctl monitor conns: the request"
 logged 22001 9200 "accepted (user 7001, conn-accept-user)" ||
 	fail "muispd did not log 1001's verdict"
 expect "  one request, one packet held" "$(($(cut -d' ' -f1 <<<"$c0") + 1)) $(($(cut -d' ' -f2 <<<"$c0") + 1))" "$(conns)"

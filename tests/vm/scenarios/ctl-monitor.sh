@@ -24,8 +24,8 @@ on router muispctl monitor all count 3 >"$SCRATCH/mon.txt" \
 	2>"$SCRATCH/mon.terr" &
 mt=$!
 # Each prints this once it has joined the multicast groups.
-wait_until -t 30 grep -qx "muispctl: monitoring events flows" "$SCRATCH/mon.jerr"
-wait_until -t 30 grep -qx "muispctl: monitoring events flows" "$SCRATCH/mon.terr"
+wait_until -t 30 grep -qx "muispctl: monitoring events flows conns" "$SCRATCH/mon.jerr"
+wait_until -t 30 grep -qx "muispctl: monitoring events flows conns" "$SCRATCH/mon.terr"
 
 # --- event 1: the address is bound -------------------------------------------
 R addr set 192.0.2.10 state bound contract 7
