@@ -3,12 +3,13 @@
  * Per-connection billing records (Edell's "Billing Records"; docs/
  * DESIGN.md "Per-connection billing"): each connection the access
  * controller accepts (conn_hold.c) is a row of the store's conn_records,
- * written within a second (open: no end yet; records_flush()).  The module
- * meters the connection as one flow of the flow table; when the flow ends
- * (FIN, RST, the idle time-out, a flush) its flow record, on the "flows"
- * group, closes the row with the flow's counters, its end and its cost at
- * the contract's price.  Rows are found by the connection's 5-tuple in a
- * hash of the open ones.
+ * written within a second (records_flush()).  The module meters the
+ * connection as one flow of the flow table; when the flow ends (FIN, RST,
+ * the idle time-out, a flush) its flow record, on the "flows" group,
+ * closes the row with the flow's counters, its end and its cost at the
+ * contract's price: a row already written is updated, one still waiting
+ * is written once, whole.  Rows are found by the connection's 5-tuple in
+ * a hash of the open ones.
  *
  * At start the open rows come back: those whose flow the module still
  * has stay open; the others ended while muispd was away and are closed
@@ -48,6 +49,10 @@ struct conn_open {
 	uint8_t metric;
 	uint64_t price, unit;
 	uint64_t contract;
+	/* ended before its row was written: the row is written whole */
+	const char *end; /* the end's name, NULL while open */
+	uint64_t end_ms, cost;
+	uint64_t up_bytes, up_packets, down_bytes, down_packets;
 };
 
 struct conn_records {
@@ -164,8 +169,10 @@ static void records_flush(struct muispd *md)
 		return; /* kept: the next flush tries again */
 	}
 	s = prep(md, "INSERT INTO conn_records (proto, host, hport, peer,"
-		     " pport, user, contract, metric, price, unit, start_ms)"
-		     " VALUES (?,?,?,?,?,?,?,?,?,?,?)");
+		     " pport, user, contract, metric, price, unit, start_ms,"
+		     " end_ms, up_bytes, up_packets, down_bytes, down_packets,"
+		     " cost, end_reason)"
+		     " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
 	for (o = r->pending; o && s; o = o->pend_next) {
 		inet_ntop(o->family, o->host, host, sizeof(host));
 		inet_ntop(o->family, o->peer, peer, sizeof(peer));
@@ -181,8 +188,19 @@ static void records_flush(struct muispd *md)
 		sqlite3_bind_int64(s, 9, (sqlite3_int64)o->price);
 		sqlite3_bind_int64(s, 10, (sqlite3_int64)o->unit);
 		sqlite3_bind_int64(s, 11, (sqlite3_int64)o->start_ms);
+		if (o->end) { /* else NULL: still open */
+			sqlite3_bind_int64(s, 12, (sqlite3_int64)o->end_ms);
+			sqlite3_bind_int64(s, 13, (sqlite3_int64)o->up_bytes);
+			sqlite3_bind_int64(s, 14, (sqlite3_int64)o->up_packets);
+			sqlite3_bind_int64(s, 15, (sqlite3_int64)o->down_bytes);
+			sqlite3_bind_int64(s, 16,
+					   (sqlite3_int64)o->down_packets);
+			sqlite3_bind_int64(s, 17, (sqlite3_int64)o->cost);
+			sqlite3_bind_text(s, 18, o->end, -1, SQLITE_STATIC);
+		}
 		if (sqlite3_step(s) != SQLITE_DONE)
 			break;
+		sqlite3_clear_bindings(s);
 		o->row = sqlite3_last_insert_rowid(store_db(md->st));
 	}
 	sqlite3_finalize(s);
@@ -196,7 +214,15 @@ static void records_flush(struct muispd *md)
 				sqlite3_errmsg(store_db(md->st)));
 		return;
 	}
-	r->pending = NULL;
+	/* the ended ones are done with: only the open stay (in the hash) */
+	while (r->pending) {
+		o = r->pending;
+		r->pending = o->pend_next;
+		if (o->end) {
+			r->closed++;
+			free(o);
+		}
+	}
 	r->npending = 0;
 }
 
@@ -308,6 +334,16 @@ static int on_record(const struct muisp_nl_flow *f, void *arg)
 	cost = cost_of(o, f);
 	/* the user's online feedback: the final figures */
 	pagent_cost(md, o->contract, f, cost, 1, end_name(f->end_reason));
+	if (!o->row) { /* still waiting: written once, whole, at the flush */
+		o->end = end_name(f->end_reason);
+		o->end_ms = f->last_ms;
+		o->cost = cost;
+		o->up_bytes = f->up_bytes;
+		o->up_packets = f->up_packets;
+		o->down_bytes = f->down_bytes;
+		o->down_packets = f->down_packets;
+		return MNL_CB_OK;
+	}
 	s = r->upd;
 	if (s) {
 		sqlite3_reset(s);
@@ -336,8 +372,6 @@ static void on_flows(struct muisp_nl *nl, void *arg)
 	struct conn_records *r = md->crec;
 	int tx;
 
-	/* rows first: a record closes one by its id */
-	records_flush(md);
 	/* one transaction and one statement for what is read now, not a
 	 * commit and a parse of the SQL a connection */
 	tx = store_begin(md->st) == 0;
@@ -555,6 +589,13 @@ void conn_records_close(struct muispd *md)
 	records_flush(md);
 	if (md->ev)
 		nl_follow_stop(&r->follow);
+	while (r->pending) { /* not written: the store failed */
+		struct conn_open *o = r->pending;
+
+		r->pending = o->pend_next;
+		if (o->end)
+			free(o); /* the open ones are in the hash */
+	}
 	for (unsigned i = 0; i < CONN_BUCKETS; i++)
 		while (r->bucket[i]) {
 			struct conn_open *o = r->bucket[i];

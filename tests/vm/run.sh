@@ -56,7 +56,8 @@
 #                       "# qemu-insn: yes" line turns it on itself
 #   MUISP_VM_PLUGIN=ARG another QEMU plugin: "-plugin ARG" (FILE[,k=v...])
 # MUISP_VM_APPEND adds to the guest kernel's command line (e.g.
-# "clocksource=tsc tsc=reliable": clock reads without an emulated HPET).
+# "clocksource=tsc tsc=reliable": clock reads without an emulated HPET),
+# as does a scenario's "# qemu-append: ARGS" line.
 
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -122,6 +123,7 @@ fi
 # The emulated CPU model: MUISP_VM_CPU, or a scenario's "# qemu-cpu: MODEL"
 # (the first one's), or QEMU's default (qemu64: no AES-NI, no PCLMULQDQ).
 : "${MUISP_VM_CPU:=$(sed -n 's/^# qemu-cpu: \([a-z0-9-]*\)$/\1/p' "${scenarios[@]}" | head -n1)}"
+: "${MUISP_VM_APPEND:=$(sed -n 's/^# qemu-append: \([a-z0-9=. -]*\)$/\1/p' "${scenarios[@]}" | head -n1)}"
 budget=120 disk=0
 for s in "${scenarios[@]}"; do
 	t=$(sed -n 's/^# timeout: *\([0-9]\+\).*/\1/p' "$s" | head -1)
