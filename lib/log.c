@@ -132,18 +132,36 @@ int log_rl_allow(struct log_rl *rl, uint64_t now, uint64_t *suppressed)
 	return 1;
 }
 
+/* log_ratelimited()'s clock: monotonic seconds, never 0 */
+static uint64_t rl_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec + 1;
+}
+
+int log_rl_want(struct log_rl *rl)
+{
+	uint64_t now = rl_now();
+
+	if (!rl->start || now >= rl->start + rl->interval || now < rl->start ||
+	    rl->n < rl->burst)
+		return 1;
+	rl->suppressed++;
+	return 0;
+}
+
 void log_ratelimited(struct log_rl *rl, int pri, const char *fmt, ...)
 {
 	int saved = errno;
-	struct timespec ts;
 	uint64_t dropped;
 	char buf[1024];
 	va_list ap;
 
 	if (pri == LOG_DEBUG && log_verbose < 1)
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	if (!log_rl_allow(rl, (uint64_t)ts.tv_sec + 1, &dropped))
+	if (!log_rl_allow(rl, rl_now(), &dropped))
 		return;
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);

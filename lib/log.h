@@ -52,6 +52,10 @@ void log_ratelimited(struct log_rl *rl, int pri, const char *fmt, ...)
 /* The decision alone, at time now (seconds): 1 log the line (and
  * *suppressed lines were dropped since the last one logged), 0 drop it. */
 int log_rl_allow(struct log_rl *rl, uint64_t now, uint64_t *suppressed);
+/* Would log_ratelimited() log a line now?  1: build it and call it; 0:
+ * it would not, and the line is counted as suppressed (for a hot path
+ * whose line costs more to format than to skip). */
+int log_rl_want(struct log_rl *rl);
 
 __attribute__((noreturn)) void fatal(const char *fmt, ...) MUISP_PRINTF(1, 2);
 __attribute__((noreturn)) void fatalx(const char *fmt, ...) MUISP_PRINTF(1, 2);

@@ -474,3 +474,21 @@ const char *parse_expected(char *buf, size_t len, const char *(*name)(int),
 				      name(i));
 	return buf;
 }
+
+const char *ip_ntop(int family, const void *src, char *dst, size_t size)
+{
+	const uint8_t *b = src;
+	char *p = dst;
+
+	if (family != AF_INET || size < INET_ADDRSTRLEN)
+		return inet_ntop(family, src, dst, (socklen_t)size);
+	for (int i = 0; i < 4; i++) {
+		if (b[i] >= 100)
+			*p++ = (char)('0' + b[i] / 100);
+		if (b[i] >= 10)
+			*p++ = (char)('0' + b[i] / 10 % 10);
+		*p++ = (char)('0' + b[i] % 10);
+		*p++ = i < 3 ? '.' : '\0';
+	}
+	return dst;
+}

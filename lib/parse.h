@@ -36,6 +36,10 @@ int parse_ip(const char *s, struct muisp_nl_ip *ip, const char **why);
 int parse_prefix(const char *s, struct muisp_nl_ip *ip, uint8_t *len,
 		 const char **why);
 /* a is in prefix p/len (parse_prefix's: host bits zero). */
+/* inet_ntop(3) for AF_INET and AF_INET6 (dst at least INET6_ADDRSTRLEN
+ * bytes), an IPv4 address written without printf: a hot path formats
+ * several a packet. */
+const char *ip_ntop(int family, const void *src, char *dst, size_t size);
 int prefix_contains(const struct muisp_nl_ip *p, uint8_t len,
 		    const struct muisp_nl_ip *a);
 /* xx:xx:xx:xx:xx:xx */

@@ -85,7 +85,7 @@ static struct live *payer_of(struct muispd *md, const struct hold_flow *f)
 	char host[INET6_ADDRSTRLEN], payer[96];
 	struct live *l = NULL;
 
-	inet_ntop(f->family, f->host, host, sizeof(host));
+	ip_ntop(f->family, f->host, host, sizeof(host));
 	if (f->user) {
 		snprintf(payer, sizeof(payer), "%u@%s", f->user, host);
 		l = live_by_addr(md, payer);
@@ -125,12 +125,12 @@ static void decide(struct muispd *md, struct hold_flow **pp, int accept,
 	struct hold_flow *f = *pp, k;
 	char fs[160];
 
-	holdq_flow_str(f, fs, sizeof(fs));
 	/* posted; sent with the queue's other verdicts (presend), or now */
 	if (kernel_conn_verdict(md->k, f->family, f->proto, f->host, f->hport,
 				f->peer, f->pport, accept) ||
 	    (!h->hq.batching && kernel_conn_flush(md->k))) {
 		/* round the hook they would only be held again */
+		holdq_flow_str(f, fs, sizeof(fs));
 		log_ratelimited(&rl_conn, LOG_WARNING,
 				"conn: %s: the module: %s: dropped", fs,
 				*kernel_ext_msg(md->k) ? kernel_ext_msg(md->k) :
@@ -139,8 +139,12 @@ static void decide(struct muispd *md, struct hold_flow **pp, int accept,
 		holdq_end(&h->hq, pp, 0);
 		return;
 	}
-	log_ratelimited(&rl_conn, LOG_INFO, "conn: %s: %s (%s)", fs,
-			accept ? "accepted" : "refused", why);
+	/* the line is formatted only when it is logged: most are not */
+	if (log_rl_want(&rl_conn)) {
+		holdq_flow_str(f, fs, sizeof(fs));
+		log_ratelimited(&rl_conn, LOG_INFO, "conn: %s: %s (%s)", fs,
+				accept ? "accepted" : "refused", why);
+	}
 	if (!accept) {
 		h->refused++;
 		/* round the hook: the module drops them as conn-refused */
@@ -180,7 +184,7 @@ static void connection_new(struct muispd *md, struct hold_flow **pp)
 		decide(md, pp, 1, why);
 		return;
 	}
-	inet_ntop(f->family, f->host, host, sizeof(host));
+	ip_ntop(f->family, f->host, host, sizeof(host));
 	a = uinfo_agent_for(md, host);
 	if (!a) {
 		/* no useridd: the address pays; its purchasing agent, if
@@ -188,7 +192,7 @@ static void connection_new(struct muispd *md, struct hold_flow **pp)
 		ask_payer(md, pp, "conn-default, no agent on the host");
 		return;
 	}
-	inet_ntop(f->family, f->peer, peer, sizeof(peer));
+	ip_ntop(f->family, f->peer, peer, sizeof(peer));
 	f->agent = a->id;
 	f->serial =
 		uinfo_owner_get(a, host, f->hport, peer, f->pport, f->proto);

@@ -174,8 +174,8 @@ static void records_flush(struct muispd *md)
 		     " cost, end_reason)"
 		     " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
 	for (o = r->pending; o && s; o = o->pend_next) {
-		inet_ntop(o->family, o->host, host, sizeof(host));
-		inet_ntop(o->family, o->peer, peer, sizeof(peer));
+		ip_ntop(o->family, o->host, host, sizeof(host));
+		ip_ntop(o->family, o->peer, peer, sizeof(peer));
 		sqlite3_reset(s);
 		sqlite3_bind_int(s, 1, o->proto);
 		sqlite3_bind_text(s, 2, host, -1, SQLITE_TRANSIENT);

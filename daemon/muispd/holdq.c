@@ -15,6 +15,7 @@
 #include "kmod/gate.h"
 #include "holdq.h"
 #include "log.h"
+#include "parse.h"
 
 static struct log_rl rl_holdq = LOG_RL_INIT(10, 5);
 
@@ -131,8 +132,8 @@ void holdq_flow_str(const struct hold_flow *f, char *buf, size_t len)
 	char h[INET6_ADDRSTRLEN], p[INET6_ADDRSTRLEN];
 	int v6 = f->family == AF_INET6;
 
-	inet_ntop(f->family, f->host, h, sizeof(h));
-	inet_ntop(f->family, f->peer, p, sizeof(p));
+	ip_ntop(f->family, f->host, h, sizeof(h));
+	ip_ntop(f->family, f->peer, p, sizeof(p));
 	snprintf(buf, len, "%s %s%s%s:%u -> %s%s%s:%u",
 		 f->proto == IPPROTO_UDP ? "udp" : "tcp", v6 ? "[" : "", h,
 		 v6 ? "]" : "", f->hport, v6 ? "[" : "", p, v6 ? "]" : "",

@@ -88,6 +88,8 @@ static int tcp(const char *addr, int port, int n, uint64_t *t)
 		t[i] = now_us() - a;
 		close(fd);
 	}
+	if (getenv("CONN_LAT_PROFILE"))
+		INSN_MARK(INSN_MARK_PROFILE);
 	INSN_MARK(INSN_MARK_STOP);
 	report(t, n, now_us() - t0);
 	return 0;

@@ -67,11 +67,33 @@ static void test_flood(void **state)
 	assert_string_equal(buf, "bad frame 0\nbad frame 1\n");
 }
 
+/* log_rl_want: yes while the burst lasts (consuming nothing), then no,
+ * each no counted as a suppressed line. */
+static void test_want(void **state)
+{
+	static struct log_rl rl = LOG_RL_INIT(60, 2);
+
+	(void)state;
+	log_init(0, LOG_DAEMON);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(log_rl_want(&rl), 1);
+	assert_int_equal(rl.n, 0);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(log_rl_want(&rl), 1);
+		log_ratelimited(&rl, LOG_INFO, "a line");
+	}
+	assert_int_equal(rl.n, 2);
+	for (int i = 0; i < 7; i++)
+		assert_int_equal(log_rl_want(&rl), 0);
+	assert_int_equal(rl.suppressed, 7);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_allow),
 		cmocka_unit_test(test_flood),
+		cmocka_unit_test(test_want),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

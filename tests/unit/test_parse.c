@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <stdio.h>
 #include <sys/socket.h>
 #include <cmocka.h>
 
@@ -179,6 +181,28 @@ static void test_addresses(void **state)
 	assert_int_equal(parse_mac("2:0:0:0:0:66", mac, &why), -1);
 	assert_int_equal(parse_mac("02:00:00:00:00:6g", mac, &why), -1);
 	assert_string_equal(why, "not a MAC address (xx:xx:xx:xx:xx:xx)");
+}
+
+/* ip_ntop: inet_ntop's text, IPv4 without printf: every width of every
+ * byte, and IPv6 and a short buffer handed to inet_ntop. */
+static void test_ip_ntop(void **state)
+{
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+	uint8_t v4[4], v6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+
+	(void)state;
+	for (unsigned i = 0; i < 256; i++) {
+		v4[0] = (uint8_t)i;
+		v4[1] = (uint8_t)(255 - i);
+		v4[2] = (uint8_t)(i * 7);
+		v4[3] = (uint8_t)(i % 10);
+		assert_ptr_equal(ip_ntop(AF_INET, v4, a, sizeof(a)), a);
+		assert_non_null(inet_ntop(AF_INET, v4, b, sizeof(b)));
+		assert_string_equal(a, b);
+	}
+	assert_string_equal(ip_ntop(AF_INET6, v6, a, sizeof(a)), "2001:db8::1");
+	assert_null(
+		ip_ntop(AF_INET, v4, a, 4)); /* no room: inet_ntop's ENOSPC */
 }
 
 static void test_ports_proto_bool(void **state)
@@ -364,6 +388,7 @@ int main(void)
 		cmocka_unit_test(test_size),
 		cmocka_unit_test(test_duration),
 		cmocka_unit_test(test_addresses),
+		cmocka_unit_test(test_ip_ntop),
 		cmocka_unit_test(test_ports_proto_bool),
 		cmocka_unit_test(test_bool_forms),
 		cmocka_unit_test(test_ip4),

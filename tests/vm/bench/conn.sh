@@ -75,8 +75,10 @@ conn-default refuse
 conn-hold-max 1024
 EOF
 start_muispd
-code=$(field code "$(op voucher-issue 1000)")
-out=$(cl -m voucher -P "$code" --start buy bytes 900000 990000)
+code=$(field code "$(op voucher-issue 200000)")
+# room for every round's connections (~400 bytes each): a contract
+# used up would turn the rest away as delinquent
+out=$(cl -m voucher -P "$code" --start buy bytes 90000000 100000000)
 k0=$(field serial "$(head -n1 <<<"$out")")
 [ -n "$k0" ] || fail "alice could not buy: $out"
 ctl contract set 99 metric bytes status active
@@ -86,8 +88,16 @@ wait_until -t 20 on inet sh -c 'ss -lnt | grep -q "0.0.0.0:9300 "'
 # the module's per-source rate would pace N connections: off for them
 ctl config set conn-rate 0
 
-lat() { on "$1" conn-lat tcp $INET4 9300 $N; }
-par() { on "$1" conn-lat tcp-par $INET4 9300 $N $PAR; }
+# what a failed run leaves to read: muispd's last lines, its and the
+# module's counters, the queue
+diagnose() {
+	tail -n 40 $S/muispd.log
+	on router muispctl --daemon $S/muispd.sock stats radius | grep -i conn
+	on router muispctl stats | grep -i "conn\|unmetered\|drop"
+	cat /proc/net/netfilter/nfnetlink_queue
+}
+lat() { on "$1" conn-lat tcp $INET4 9300 $N || { diagnose >&2; return 1; }; }
+par() { on "$1" conn-lat tcp-par $INET4 9300 $N $PAR || { diagnose >&2; return 1; }; }
 # muispd's counters whose key matches the regex $1, summed
 mctr() { on router muispctl --daemon $S/muispd.sock --json stats radius | jq -r "[to_entries[] | select(.key | test(\"$1\")) | .value] | add // 0"; }
 val() { sed -n "s/.*$1 \([0-9]*\).*/\1/p" <<<"$2"; }
