@@ -65,8 +65,10 @@ struct conn_records {
 	struct conn_open *pending;
 	unsigned npending;
 	/* on_flows(): the UPDATE its records close rows with, in one
-	 * transaction, and how many it closed */
+	 * transaction (begun at the first row to close: most records are
+	 * other flows'), and how many it closed */
 	sqlite3_stmt *upd;
+	int upd_begun, upd_tx;
 	unsigned upd_closed;
 	uint64_t opened, closed, lost, store_errors;
 };
@@ -344,6 +346,14 @@ static int on_record(const struct muisp_nl_flow *f, void *arg)
 		o->down_packets = f->down_packets;
 		return MNL_CB_OK;
 	}
+	if (!r->upd_begun) {
+		r->upd_begun = 1;
+		r->upd_tx = store_begin(md->st) == 0;
+		r->upd = prep(md, "UPDATE conn_records SET end_ms = ?,"
+				  " up_bytes = ?, up_packets = ?,"
+				  " down_bytes = ?, down_packets = ?, cost = ?,"
+				  " end_reason = ? WHERE id = ?");
+	}
 	s = r->upd;
 	if (s) {
 		sqlite3_reset(s);
@@ -368,16 +378,11 @@ static int on_record(const struct muisp_nl_flow *f, void *arg)
 static void on_flows(struct muisp_nl *nl, void *arg)
 {
 	struct muispd *md = arg;
-
 	struct conn_records *r = md->crec;
-	int tx;
 
 	/* one transaction and one statement for what is read now, not a
-	 * commit and a parse of the SQL a connection */
-	tx = store_begin(md->st) == 0;
-	r->upd = prep(md, "UPDATE conn_records SET end_ms = ?, up_bytes = ?,"
-			  " up_packets = ?, down_bytes = ?, down_packets = ?,"
-			  " cost = ?, end_reason = ? WHERE id = ?");
+	 * commit and a parse of the SQL a connection (on_record()) */
+	r->upd_begun = 0;
 	r->upd_closed = 0;
 	for (unsigned k = 0; k < 256; k++) {
 		if (muisp_nl_recv_events(nl, NULL, on_record, md) == 0)
@@ -392,9 +397,11 @@ static void on_flows(struct muisp_nl *nl, void *arg)
 		}
 		break;
 	}
+	if (!r->upd_begun)
+		return; /* no row of ours closed */
 	sqlite3_finalize(r->upd);
 	r->upd = NULL;
-	if (tx && store_commit(md->st)) {
+	if (r->upd_tx && store_commit(md->st)) {
 		store_rollback(md->st);
 		store_failed(md, "rows not closed");
 		return;
