@@ -37,8 +37,10 @@
  * event loop is busy elsewhere. */
 #define NFQ_RCVBUF (1 << 20)
 /* One datagram, one message: headers, a dozen small attributes and at
- * most NFQ_COPY_RANGE bytes of packet come to a few hundred bytes. */
-#define NFQ_BUF 8192
+ * most NFQ_COPY_RANGE bytes of packet come to a few hundred bytes.
+ * NFQ_MMSG of them are read with one system call. */
+#define NFQ_BUF	 2048
+#define NFQ_MMSG 16
 /* The kernel acknowledges within its sendmsg; this is for a lost answer. */
 #define NFQ_ACK_MS 1000
 /* The kernel's internal "not supported" (ENOTSUPP), seen by userspace. */
@@ -58,7 +60,7 @@ struct nfq {
 	union {
 		struct nlmsghdr h; /* aligned for the headers in it */
 		char b[NFQ_BUF];
-	} buf;
+	} buf[NFQ_MMSG];
 	union {
 		struct nlmsghdr h;
 		char b[NFQ_VBUF];
@@ -258,7 +260,7 @@ int nfq_repeat(struct nfq *q, uint32_t id)
  */
 static int nfq_ack_in(struct nfq *q, size_t n, uint32_t seq)
 {
-	const struct nlmsghdr *nlh = &q->buf.h;
+	const struct nlmsghdr *nlh = &q->buf[0].h;
 	int left = (int)n;
 	struct nfq_pkt p;
 
@@ -291,7 +293,7 @@ static int nfq_request(struct nfq *q, struct nlmsghdr *nlh)
 	if (rc < 0)
 		return rc;
 	for (;;) {
-		n = recv(fd, q->buf.b, sizeof(q->buf.b), MSG_DONTWAIT);
+		n = recv(fd, q->buf[0].b, sizeof(q->buf[0].b), MSG_DONTWAIT);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
@@ -485,20 +487,25 @@ uint16_t nfq_num(const struct nfq *q)
 
 int nfq_receive(struct nfq *q, nfq_pkt_fn cb, void *arg)
 {
-	int fd = mnl_socket_get_fd(q->nl), count = 0, lost = 0, i;
+	int fd = mnl_socket_get_fd(q->nl), count = 0, lost = 0, i = 0;
+	struct mmsghdr mm[NFQ_MMSG];
+	struct iovec iov[NFQ_MMSG];
 
-	for (i = 0; i < NFQ_RECV_MAX; i++) {
-		struct iovec iov = { q->buf.b, sizeof(q->buf.b) };
-		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-		const struct nlmsghdr *nlh = &q->buf.h;
-		struct nfq_pkt p;
-		ssize_t n;
-		int left;
+	while (i < NFQ_RECV_MAX) {
+		int n;
 
-		n = recvmsg(fd, &mh, MSG_DONTWAIT);
+		memset(mm, 0, sizeof(mm));
+		for (int k = 0; k < NFQ_MMSG; k++) {
+			iov[k].iov_base = q->buf[k].b;
+			iov[k].iov_len = sizeof(q->buf[k].b);
+			mm[k].msg_hdr.msg_iov = &iov[k];
+			mm[k].msg_hdr.msg_iovlen = 1;
+		}
+		n = recvmmsg(fd, mm, NFQ_MMSG, MSG_DONTWAIT, NULL);
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				break;
+			i++;
 			if (errno == ENOBUFS) {
 				/* said once per overflow; what is queued
 				 * after it is still to be read */
@@ -509,18 +516,31 @@ int nfq_receive(struct nfq *q, nfq_pkt_fn cb, void *arg)
 				continue;
 			return -errno;
 		}
-		/* cannot be (NFQ_BUF): a message cut short is not read */
-		if (mh.msg_flags & MSG_TRUNC)
-			continue;
-		left = (int)n;
-		for (; mnl_nlmsg_ok(nlh, left);
-		     nlh = mnl_nlmsg_next(nlh, &left)) {
-			/* NLMSG_ERROR: a verdict for an id no longer held */
-			if (nfq_parse(nlh, nlh->nlmsg_len, &p) == 0) {
-				cb(arg, &p);
-				count++;
+		for (int k = 0; k < n; k++) {
+			const struct nlmsghdr *nlh = &q->buf[k].h;
+			int left = (int)mm[k].msg_len;
+			struct nfq_pkt p;
+
+			/* cannot be (NFQ_BUF): a message cut short is not
+			 * read */
+			if (mm[k].msg_hdr.msg_flags & MSG_TRUNC)
+				continue;
+			for (; mnl_nlmsg_ok(nlh, left);
+			     nlh = mnl_nlmsg_next(nlh, &left)) {
+				/* NLMSG_ERROR: a verdict for an id no longer
+				 * held */
+				if (nfq_parse(nlh, nlh->nlmsg_len, &p) == 0) {
+					cb(arg, &p);
+					count++;
+				}
 			}
 		}
+		i += n;
+		/* fewer than asked for: the socket was empty (an error after
+		 * them is said by the next call, and the socket stays
+		 * readable for it), so no call just to hear EAGAIN */
+		if (n < NFQ_MMSG)
+			break;
 	}
 	return lost ? -ENOBUFS : count;
 }
