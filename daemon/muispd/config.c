@@ -57,6 +57,7 @@ void conf_defaults(struct muispd_conf *c)
 	c->conn_queue = MUISPD_CONN_QUEUE;
 	c->conn_hold_max = 1024;
 	c->conn_hold_timeout_s = 5;
+	c->conn_record_delay_s = 30;
 	c->agent_report_rate = 1000;
 	c->agent_report_burst = 2000;
 	c->agent_usage_keep_days = 90;
@@ -139,6 +140,7 @@ static const struct setting {
 	{ "conn-queue", K_U32, F(conn_queue), 0, 65535 },
 	{ "conn-hold-max", K_U32, F(conn_hold_max), 1, 65536 },
 	{ "conn-hold-timeout", K_U32, F(conn_hold_timeout_s), 1, 60 },
+	{ "conn-record-delay", K_U32, F(conn_record_delay_s), 0, 3600 },
 	{ "agent-report-rate", K_U32, F(agent_report_rate), 1, 1000000 },
 	{ "agent-report-burst", K_U32, F(agent_report_burst), 1, 1000000 },
 	{ "agent-usage-keep", K_U32, F(agent_usage_keep_days), 0, 36500 },

@@ -2,18 +2,21 @@
 /*
  * Per-connection billing records (Edell's "Billing Records"; docs/
  * DESIGN.md "Per-connection billing"): each connection the access
- * controller accepts (conn_hold.c) is a row of the store's conn_records,
- * written within a second (records_flush()).  The module meters the
- * connection as one flow of the flow table; when the flow ends (FIN, RST,
- * the idle time-out, a flush) its flow record, on the "flows" group,
- * closes the row with the flow's counters, its end and its cost at the
- * contract's price: a row already written is updated, one still waiting
- * is written once, whole.  Rows are found by the connection's 5-tuple in
- * a hash of the open ones.
+ * controller accepts (conn_hold.c) is a row of the store's conn_records.
+ * The module meters the connection as one flow of the flow table; when
+ * the flow ends (FIN, RST, the idle time-out, a flush) its flow record,
+ * on the "flows" group, closes the row with the flow's counters, its end
+ * and its cost at the contract's price.  Most connections are short: the
+ * row waits conn-record-delay (30 s) for its end, so that it is written
+ * once, whole; a connection still open then is written open, and its row
+ * updated when it ends.  Writes wait for the next flush (records_flush()),
+ * once a second, all in one transaction.  Rows are found by the
+ * connection's 5-tuple in a hash of the open ones.
  *
  * At start the open rows come back: those whose flow the module still
  * has stay open; the others ended while muispd was away and are closed
- * as "lost" (their counters unknown, no cost).  `muispctl conn list`
+ * as "lost" (their counters unknown, no cost).  A held connection's flow
+ * without a row (muispd stopped before writing it) gets one, open.  `muispctl conn list`
  * (OP_CONN_LIST) shows them, open ones with the flow's counters so far.
  */
 #include <arpa/inet.h>
@@ -39,8 +42,10 @@
 
 struct conn_open {
 	struct conn_open *next;
-	struct conn_open *pend_next; /* not yet in the store */
-	int64_t row;		     /* 0 until it is */
+	/* not yet in the store, or (row set) its end not yet */
+	struct conn_open *pend_next;
+	int64_t row;	  /* 0 until it is */
+	uint64_t since_s; /* monotonic: accepted then */
 	uint32_t user;
 	uint64_t start_ms;
 	uint8_t family, proto;
@@ -61,15 +66,17 @@ struct conn_records {
 	unsigned nopen;
 	uint32_t seed;
 	uint64_t cost_next; /* monotonic s: the next running-cost walk */
-	/* accepted, not yet written (records_flush()): newest first */
+	/* accepted, not yet written (records_flush()): newest first; how
+	 * many, how many of them ended */
 	struct conn_open *pending;
-	unsigned npending;
-	/* on_flows(): the UPDATE its records close rows with, in one
-	 * transaction (begun at the first row to close: most records are
-	 * other flows'), and how many it closed */
-	sqlite3_stmt *upd;
-	int upd_begun, upd_tx;
-	unsigned upd_closed;
+	unsigned npending, nended;
+	/* written, and ended since: their end not yet written (out of the
+	 * hash) */
+	struct conn_open *closing;
+	unsigned nclosing;
+	/* the flush's statements, prepared once: a parse of the SQL costs
+	 * as much as the rows of a quiet second */
+	sqlite3_stmt *ins, *upd;
 	uint64_t opened, closed, lost, store_errors;
 };
 
@@ -79,12 +86,14 @@ static uint32_t hash_of(const struct conn_records *r, uint8_t family,
 			uint8_t proto, const uint8_t *host, uint16_t hport,
 			const uint8_t *peer, uint16_t pport)
 {
+	/* an IPv4 address is 4 bytes of the 16, the rest zero */
+	size_t alen = family == AF_INET ? 4 : 16;
 	uint32_t h = FNV1A_INIT ^ r->seed;
 
 	h = fnv1a(h, &family, 1);
 	h = fnv1a(h, &proto, 1);
-	h = fnv1a(h, host, 16);
-	h = fnv1a(h, peer, 16);
+	h = fnv1a(h, host, alen);
+	h = fnv1a(h, peer, alen);
 	h = fnv1a(h, &hport, 2);
 	h = fnv1a(h, &pport, 2);
 	return h % CONN_BUCKETS;
@@ -147,42 +156,77 @@ static uint64_t real_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-/*
- * The rows of the connections accepted since the last flush, in one
- * transaction: once a second (conn_records_tick()), before the flows'
- * records are read and the rows listed, and when RECORDS_PENDING_MAX wait.
- * Not at each acceptance: the store's commit (an fsync) would be in the
- * way of the next held connection.  A crash loses at most a second of
- * rows; their connections were charged to their contracts all the same.
- */
-#define RECORDS_PENDING_MAX 256
-
-static void records_flush(struct muispd *md)
+/* An ended row's end: its columns end_ms, up_bytes, up_packets,
+ * down_bytes, down_packets, cost, end_reason from parameter i on. */
+static void bind_end(sqlite3_stmt *s, int i, const struct conn_open *o)
 {
-	struct conn_records *r = md->crec;
-	char host[INET6_ADDRSTRLEN], peer[INET6_ADDRSTRLEN];
-	sqlite3_stmt *s;
-	struct conn_open *o;
+	sqlite3_bind_int64(s, i, (sqlite3_int64)o->end_ms);
+	sqlite3_bind_int64(s, i + 1, (sqlite3_int64)o->up_bytes);
+	sqlite3_bind_int64(s, i + 2, (sqlite3_int64)o->up_packets);
+	sqlite3_bind_int64(s, i + 3, (sqlite3_int64)o->down_bytes);
+	sqlite3_bind_int64(s, i + 4, (sqlite3_int64)o->down_packets);
+	sqlite3_bind_int64(s, i + 5, (sqlite3_int64)o->cost);
+	sqlite3_bind_text(s, i + 6, o->end, -1, SQLITE_STATIC);
+}
 
-	if (!r || !r->pending)
-		return;
-	if (store_begin(md->st)) {
-		r->store_errors++;
-		return; /* kept: the next flush tries again */
-	}
-	s = prep(md, "INSERT INTO conn_records (proto, host, hport, peer,"
-		     " pport, user, contract, metric, price, unit, start_ms,"
-		     " end_ms, up_bytes, up_packets, down_bytes, down_packets,"
-		     " cost, end_reason)"
-		     " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-	for (o = r->pending; o && s; o = o->pend_next) {
+/*
+ * The rows due, in one transaction: those of ended connections, those
+ * waiting conn-record-delay (or all), and the ends of rows written open.
+ * Once a second (conn_records_tick()), all before the rows are listed and
+ * at exit, and when RECORDS_READY_MAX are due or RECORDS_PENDING_MAX
+ * wait.  Not at each acceptance, nor at each flow record: the store's
+ * commit (a write, an fsync) would be in the way of the next held
+ * connection, and flow records come a few at a time.  What a crash
+ * leaves unwritten comes back at the next start (restore_open()): a
+ * connection the module still meters without a row is written then, its
+ * user unknown; a row written open whose end was lost is closed as
+ * "lost".
+ */
+#define RECORDS_READY_MAX 256
+/* how long a connection's SYN may be retransmitted (Linux: 6 retries,
+ * 127 s) */
+#define CONN_SYN_RETRY_S    130
+#define RECORDS_PENDING_MAX 4096
+
+/* Is pending row o to be written now (all: every one)? */
+static int due(const struct muispd *md, const struct conn_open *o, int all)
+{
+	return all || o->end ||
+	       o->since_s + md->conf.conn_record_delay_s <=
+		       muispd_mono_ms(md) / 1000;
+}
+
+/* Statement *sp, prepared from sql the first time: NULL if it cannot. */
+static sqlite3_stmt *stmt(struct muispd *md, sqlite3_stmt **sp, const char *sql)
+{
+	if (!*sp)
+		*sp = prep(md, sql);
+	return *sp;
+}
+
+static int insert_pending(struct muispd *md, int all)
+{
+	/* bound as they are (SQLITE_STATIC): rebound before each step */
+	char host[INET6_ADDRSTRLEN], peer[INET6_ADDRSTRLEN];
+	struct conn_open *o;
+	sqlite3_stmt *s;
+
+	s = stmt(md, &md->crec->ins,
+		 "INSERT INTO conn_records (proto, host, hport, peer,"
+		 " pport, user, contract, metric, price, unit, start_ms,"
+		 " end_ms, up_bytes, up_packets, down_bytes, down_packets,"
+		 " cost, end_reason)"
+		 " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+	for (o = md->crec->pending; o && s; o = o->pend_next) {
+		if (!due(md, o, all))
+			continue;
 		ip_ntop(o->family, o->host, host, sizeof(host));
 		ip_ntop(o->family, o->peer, peer, sizeof(peer));
 		sqlite3_reset(s);
 		sqlite3_bind_int(s, 1, o->proto);
-		sqlite3_bind_text(s, 2, host, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(s, 2, host, -1, SQLITE_STATIC);
 		sqlite3_bind_int(s, 3, o->hport);
-		sqlite3_bind_text(s, 4, peer, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(s, 4, peer, -1, SQLITE_STATIC);
 		sqlite3_bind_int(s, 5, o->pport);
 		sqlite3_bind_int64(s, 6, o->user);
 		sqlite3_bind_int64(s, 7, (sqlite3_int64)o->contract);
@@ -190,42 +234,94 @@ static void records_flush(struct muispd *md)
 		sqlite3_bind_int64(s, 9, (sqlite3_int64)o->price);
 		sqlite3_bind_int64(s, 10, (sqlite3_int64)o->unit);
 		sqlite3_bind_int64(s, 11, (sqlite3_int64)o->start_ms);
-		if (o->end) { /* else NULL: still open */
-			sqlite3_bind_int64(s, 12, (sqlite3_int64)o->end_ms);
-			sqlite3_bind_int64(s, 13, (sqlite3_int64)o->up_bytes);
-			sqlite3_bind_int64(s, 14, (sqlite3_int64)o->up_packets);
-			sqlite3_bind_int64(s, 15, (sqlite3_int64)o->down_bytes);
-			sqlite3_bind_int64(s, 16,
-					   (sqlite3_int64)o->down_packets);
-			sqlite3_bind_int64(s, 17, (sqlite3_int64)o->cost);
-			sqlite3_bind_text(s, 18, o->end, -1, SQLITE_STATIC);
-		}
+		if (o->end)
+			bind_end(s, 12, o);
+		else /* still open */
+			for (int i = 12; i <= 18; i++)
+				sqlite3_bind_null(s, i);
 		if (sqlite3_step(s) != SQLITE_DONE)
 			break;
-		sqlite3_clear_bindings(s);
 		o->row = sqlite3_last_insert_rowid(store_db(md->st));
 	}
-	sqlite3_finalize(s);
-	if (o || !s || store_commit(md->st)) {
+	if (s) { /* the transaction can end; nothing points at this stack */
+		sqlite3_reset(s);
+		sqlite3_clear_bindings(s);
+	}
+	return o || !s ? -1 : 0;
+}
+
+static int update_closing(struct muispd *md)
+{
+	struct conn_open *o;
+	sqlite3_stmt *s;
+
+	s = stmt(md, &md->crec->upd,
+		 "UPDATE conn_records SET end_ms = ?, up_bytes = ?,"
+		 " up_packets = ?, down_bytes = ?, down_packets = ?,"
+		 " cost = ?, end_reason = ? WHERE id = ?");
+	for (o = md->crec->closing; o && s; o = o->pend_next) {
+		sqlite3_reset(s);
+		bind_end(s, 1, o);
+		sqlite3_bind_int64(s, 8, o->row);
+		if (sqlite3_step(s) != SQLITE_DONE)
+			break;
+	}
+	if (s)
+		sqlite3_reset(s);
+	return o || !s ? -1 : 0;
+}
+
+static void records_flush(struct muispd *md, int all)
+{
+	struct conn_records *r = md->crec;
+	struct conn_open *o, **pp;
+	int any = 0;
+
+	if (!r)
+		return;
+	for (o = r->pending; o && !any; o = o->pend_next)
+		any = due(md, o, all);
+	if (!any && !r->closing)
+		return;
+	if (store_begin(md->st)) {
+		r->store_errors++;
+		return; /* kept: the next flush tries again */
+	}
+	if ((any && insert_pending(md, all)) ||
+	    (r->closing && update_closing(md)) || store_commit(md->st)) {
 		store_rollback(md->st);
 		for (o = r->pending; o; o = o->pend_next)
 			o->row = 0;
 		r->store_errors++;
 		log_ratelimited(&rl_rec, LOG_WARNING,
-				"conn records: %u not written: %s", r->npending,
+				"conn records: %u rows and %u ends not "
+				"written: %s",
+				r->npending, r->nclosing,
 				sqlite3_errmsg(store_db(md->st)));
 		return;
 	}
-	/* the ended ones are done with: only the open stay (in the hash) */
-	while (r->pending) {
-		o = r->pending;
-		r->pending = o->pend_next;
+	/* those written are no longer pending; the ended ones are done
+	 * with, the open stay (in the hash) */
+	for (pp = &r->pending; (o = *pp);) {
+		if (!o->row) {
+			pp = &o->pend_next;
+			continue;
+		}
+		*pp = o->pend_next;
+		r->npending--;
 		if (o->end) {
+			r->nended--;
 			r->closed++;
 			free(o);
 		}
 	}
-	r->npending = 0;
+	while (r->closing) {
+		o = r->closing;
+		r->closing = o->pend_next;
+		r->closed++;
+		free(o);
+	}
+	r->nclosing = 0;
 }
 
 void conn_record_open(struct muispd *md, const struct conn_accepted *a)
@@ -235,12 +331,18 @@ void conn_record_open(struct muispd *md, const struct conn_accepted *a)
 
 	if (!r)
 		return;
-	/* the same 5-tuple again (its flow's record was lost): the new
-	 * connection takes the old row's place in the hash */
 	pp = open_find(r, a->family, a->proto, a->host, a->hport, a->peer,
 		       a->pport);
+	/* the same connection decided again: its SYN, back round the
+	 * module's hook, found its answer's slot taken by another's (a
+	 * direct-mapped table) and was held anew; a SYN is retransmitted
+	 * for a minute or two at most */
+	if (pp && (*pp)->since_s + CONN_SYN_RETRY_S > muispd_mono_ms(md) / 1000)
+		return;
+	/* the same 5-tuple later (its flow's record was lost): the new
+	 * connection takes the old row's place in the hash */
 	if (pp && !(*pp)->row) {
-		records_flush(md);
+		records_flush(md, 1);
 		pp = open_find(r, a->family, a->proto, a->host, a->hport,
 			       a->peer, a->pport);
 	}
@@ -268,6 +370,7 @@ void conn_record_open(struct muispd *md, const struct conn_accepted *a)
 	o->pport = a->pport;
 	o->user = a->user;
 	o->start_ms = real_ms();
+	o->since_s = muispd_mono_ms(md) / 1000;
 	o->metric = a->metric;
 	o->price = a->price;
 	o->unit = a->unit;
@@ -276,8 +379,9 @@ void conn_record_open(struct muispd *md, const struct conn_accepted *a)
 	o->pend_next = r->pending;
 	r->pending = o;
 	r->opened++;
+	/* a busy site: more would be lost to a crash, so all are written */
 	if (++r->npending >= RECORDS_PENDING_MAX)
-		records_flush(md);
+		records_flush(md, 1);
 }
 
 /* What the connection cost: its usage in the contract's metric. */
@@ -316,15 +420,14 @@ static const char *end_name(uint8_t reason)
 								"ended";
 }
 
-/* A flow record: the end of an open connection's flow closes its row. */
+/* A flow record: the end of an open connection's flow closes its row,
+ * at the next flush. */
 static int on_record(const struct muisp_nl_flow *f, void *arg)
 {
 	struct muispd *md = arg;
 	struct conn_records *r = md->crec;
 	uint8_t family = f->client_addr.family;
 	struct conn_open **pp, *o;
-	sqlite3_stmt *s;
-	uint64_t cost;
 
 	pp = open_find(r, family, f->proto, f->client_addr.a, f->client_port,
 		       f->peer_addr.a, f->peer_port);
@@ -333,57 +436,41 @@ static int on_record(const struct muisp_nl_flow *f, void *arg)
 	o = *pp;
 	*pp = o->next;
 	r->nopen--;
-	cost = cost_of(o, f);
+	o->end = end_name(f->end_reason);
+	o->end_ms = f->last_ms;
+	o->cost = cost_of(o, f);
+	o->up_bytes = f->up_bytes;
+	o->up_packets = f->up_packets;
+	o->down_bytes = f->down_bytes;
+	o->down_packets = f->down_packets;
 	/* the user's online feedback: the final figures */
-	pagent_cost(md, o->contract, f, cost, 1, end_name(f->end_reason));
-	if (!o->row) { /* still waiting: written once, whole, at the flush */
-		o->end = end_name(f->end_reason);
-		o->end_ms = f->last_ms;
-		o->cost = cost;
-		o->up_bytes = f->up_bytes;
-		o->up_packets = f->up_packets;
-		o->down_bytes = f->down_bytes;
-		o->down_packets = f->down_packets;
+	pagent_cost(md, o->contract, f, o->cost, 1, o->end);
+	if (!o->row) { /* still waiting: written once, whole */
+		if (++r->nended + r->nclosing >= RECORDS_READY_MAX)
+			records_flush(md, 0);
 		return MNL_CB_OK;
 	}
-	if (!r->upd_begun) {
-		r->upd_begun = 1;
-		r->upd_tx = store_begin(md->st) == 0;
-		r->upd = prep(md, "UPDATE conn_records SET end_ms = ?,"
-				  " up_bytes = ?, up_packets = ?,"
-				  " down_bytes = ?, down_packets = ?, cost = ?,"
-				  " end_reason = ? WHERE id = ?");
+	if (r->nclosing >= CONN_RECORDS_OPEN_MAX) { /* the store is failing */
+		r->lost++;
+		log_ratelimited(&rl_rec, LOG_WARNING,
+				"conn records: %u ends not written: the end of "
+				"row %lld dropped (closed as lost at the next "
+				"start)",
+				r->nclosing, (long long)o->row);
+		free(o);
+		return MNL_CB_OK;
 	}
-	s = r->upd;
-	if (s) {
-		sqlite3_reset(s);
-		sqlite3_bind_int64(s, 1, (sqlite3_int64)f->last_ms);
-		sqlite3_bind_int64(s, 2, (sqlite3_int64)f->up_bytes);
-		sqlite3_bind_int64(s, 3, (sqlite3_int64)f->up_packets);
-		sqlite3_bind_int64(s, 4, (sqlite3_int64)f->down_bytes);
-		sqlite3_bind_int64(s, 5, (sqlite3_int64)f->down_packets);
-		sqlite3_bind_int64(s, 6, (sqlite3_int64)cost);
-		sqlite3_bind_text(s, 7, end_name(f->end_reason), -1,
-				  SQLITE_STATIC);
-		sqlite3_bind_int64(s, 8, o->row);
-		if (sqlite3_step(s) == SQLITE_DONE)
-			r->upd_closed++;
-		else
-			store_failed(md, "a row not closed");
-	}
-	free(o);
+	o->pend_next = r->closing;
+	r->closing = o;
+	if (r->nended + ++r->nclosing >= RECORDS_READY_MAX)
+		records_flush(md, 0);
 	return MNL_CB_OK;
 }
 
 static void on_flows(struct muisp_nl *nl, void *arg)
 {
 	struct muispd *md = arg;
-	struct conn_records *r = md->crec;
 
-	/* one transaction and one statement for what is read now, not a
-	 * commit and a parse of the SQL a connection (on_record()) */
-	r->upd_begun = 0;
-	r->upd_closed = 0;
 	for (unsigned k = 0; k < 256; k++) {
 		if (muisp_nl_recv_events(nl, NULL, on_record, md) == 0)
 			continue;
@@ -397,34 +484,66 @@ static void on_flows(struct muisp_nl *nl, void *arg)
 		}
 		break;
 	}
-	if (!r->upd_begun)
-		return; /* no row of ours closed */
-	sqlite3_finalize(r->upd);
-	r->upd = NULL;
-	if (r->upd_tx && store_commit(md->st)) {
-		store_rollback(md->st);
-		store_failed(md, "rows not closed");
-		return;
-	}
-	r->closed += r->upd_closed;
 }
 
-/* Start-up: the open rows whose flow the module still has. */
+/* Start-up: the open rows whose flow the module still has, and the
+ * module's held connections that have no row. */
 struct live_flows {
-	struct conn_records *r;
+	struct muispd *md;
 	struct conn_open **seen; /* the rows found, unlinked */
 	unsigned nseen, cap;
+	struct conn_open *found; /* connections without a row */
+	unsigned nfound;
 };
+
+/* Flow f, which no row has, is a connection muispd held and accepted,
+ * whose row was still waiting when the last run ended (a crash): its row
+ * is written now, from what the module says; who the user was is lost. */
+static void flow_found(struct live_flows *l, const struct muisp_nl_flow *f)
+{
+	struct muispd *md = l->md;
+	struct live *c = live_find(md, f->contract_id);
+	struct conn_open *o;
+
+	/* held: every TCP connection of muispd's contracts, UDP's too with
+	 * tcp-udp (enum muisp_conn_hold) */
+	if (!c ||
+	    (f->proto != IPPROTO_TCP &&
+	     (f->proto != IPPROTO_UDP ||
+	      md->conf.conn_billing != MUISP_CONN_HOLD_TCP_UDP)) ||
+	    l->md->crec->nopen + l->nfound >= CONN_RECORDS_OPEN_MAX)
+		return;
+	o = calloc(1, sizeof(*o));
+	if (!o)
+		return;
+	o->family = f->client_addr.family;
+	o->proto = f->proto;
+	memcpy(o->host, f->client_addr.a, 16);
+	memcpy(o->peer, f->peer_addr.a, 16);
+	o->hport = f->client_port;
+	o->pport = f->peer_port;
+	o->start_ms = f->first_ms;
+	o->contract = c->rec.serial;
+	o->metric = c->rec.metric;
+	o->price = c->rec.price;
+	o->unit = c->rec.unit;
+	o->pend_next = l->found;
+	l->found = o;
+	l->nfound++;
+}
 
 static int flow_seen(const struct muisp_nl_flow *f, void *arg)
 {
 	struct live_flows *l = arg;
 	struct conn_open **pp, *o, **v;
 
-	pp = open_find(l->r, f->client_addr.family, f->proto, f->client_addr.a,
-		       f->client_port, f->peer_addr.a, f->peer_port);
-	if (!pp)
+	pp = open_find(l->md->crec, f->client_addr.family, f->proto,
+		       f->client_addr.a, f->client_port, f->peer_addr.a,
+		       f->peer_port);
+	if (!pp) {
+		flow_found(l, f);
 		return MNL_CB_OK;
+	}
 	if (l->nseen == l->cap) {
 		l->cap = l->cap ? 2 * l->cap : 64;
 		v = realloc(l->seen, l->cap * sizeof(*v));
@@ -434,7 +553,7 @@ static int flow_seen(const struct muisp_nl_flow *f, void *arg)
 	}
 	o = *pp;
 	*pp = o->next;
-	l->r->nopen--;
+	l->md->crec->nopen--;
 	l->seen[l->nseen++] = o;
 	return MNL_CB_OK;
 }
@@ -444,7 +563,7 @@ static int flow_seen(const struct muisp_nl_flow *f, void *arg)
 static void restore_open(struct muispd *md)
 {
 	struct conn_records *r = md->crec;
-	struct live_flows l = { r, NULL, 0, 0 };
+	struct live_flows l = { md, NULL, 0, 0, NULL, 0 };
 	struct muisp_nl_ip ip;
 	sqlite3_stmt *s;
 	unsigned nlost = 0;
@@ -484,14 +603,12 @@ static void restore_open(struct muispd *md)
 		open_insert(r, o);
 	}
 	sqlite3_finalize(s);
-	if (!r->nopen)
-		return;
 	/* those the module meters still: kept apart during the walk */
 	if (kernel_flow_walk(md->k, flow_seen, &l) < 0)
 		log_warnx("conn records: the module's flows unreadable: %u "
 			  "open rows kept open",
 			  r->nopen);
-	else {
+	else if (r->nopen) { /* the rows left: their flows are gone */
 		int tx = store_begin(md->st) == 0;
 
 		s = prep(md, "UPDATE conn_records SET end_ms = start_ms,"
@@ -521,9 +638,22 @@ static void restore_open(struct muispd *md)
 	for (unsigned i = 0; i < l.nseen; i++)
 		open_insert(r, l.seen[i]);
 	free(l.seen);
-	log_info("conn records: %u connections still open, %u ended while "
-		 "muispd was away (lost)",
-		 r->nopen, nlost);
+	/* written at once (since_s 0: due), open */
+	while (l.found) {
+		struct conn_open *o = l.found;
+
+		l.found = o->pend_next;
+		open_insert(r, o);
+		o->pend_next = r->pending;
+		r->pending = o;
+		r->npending++;
+		r->opened++;
+	}
+	records_flush(md, 1);
+	log_info("conn records: %u connections still open (%u of them "
+		 "without a row, written now, their users unknown), %u ended "
+		 "while muispd was away (lost)",
+		 r->nopen, l.nfound, nlost);
 }
 
 /* A live flow: if it is an open connection whose payer has a purchasing
@@ -548,7 +678,7 @@ void conn_records_tick(struct muispd *md, uint64_t now_s)
 	struct conn_records *r = md->crec;
 	int any = 0;
 
-	records_flush(md);
+	records_flush(md, 0);
 	if (!r || !r->nopen || now_s < r->cost_next)
 		return;
 	r->cost_next = now_s + CONN_COST_INTERVAL_S;
@@ -593,7 +723,9 @@ void conn_records_close(struct muispd *md)
 
 	if (!r)
 		return;
-	records_flush(md);
+	records_flush(md, 1);
+	sqlite3_finalize(r->ins);
+	sqlite3_finalize(r->upd);
 	if (md->ev)
 		nl_follow_stop(&r->follow);
 	while (r->pending) { /* not written: the store failed */
@@ -602,6 +734,12 @@ void conn_records_close(struct muispd *md)
 		r->pending = o->pend_next;
 		if (o->end)
 			free(o); /* the open ones are in the hash */
+	}
+	while (r->closing) { /* their ends not written: lost at the start */
+		struct conn_open *o = r->closing;
+
+		r->closing = o->pend_next;
+		free(o);
 	}
 	for (unsigned i = 0; i < CONN_BUCKETS; i++)
 		while (r->bucket[i]) {
@@ -639,7 +777,7 @@ void conn_records_op(struct muispd *md, struct conn *c,
 	int has_addr = mp_has(req, MP_A_ADDR),
 	    has_user = mp_has(req, MP_A_USER);
 
-	records_flush(md);
+	records_flush(md, 1);
 	s = prep(md, "SELECT proto, host, hport, peer, pport, user, contract,"
 		     " price, unit, metric, start_ms, end_ms, up_bytes,"
 		     " up_packets, down_bytes, down_packets, cost, end_reason"

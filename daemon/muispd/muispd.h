@@ -107,9 +107,11 @@ struct muispd_conf {
 	 * muisp_conn_hold, 0 off), on which NFQUEUE, at most that many
 	 * packets, for how long; on time-out accepted (fail open) or
 	 * refused; accepted without asking (S2, S3) by the peer's port, the
-	 * host, the host's user; else the default verdict */
+	 * host, the host's user; else the default verdict; a connection's
+	 * billing record waits that long for its end (conn_records.c) */
 	int conn_billing;
 	uint32_t conn_queue, conn_hold_max, conn_hold_timeout_s;
+	uint32_t conn_record_delay_s;
 	int conn_fail_open, conn_default_accept;
 	uint16_t conn_ports[CONN_ACCEPT_MAX];
 	unsigned nconn_ports;

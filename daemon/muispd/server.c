@@ -120,9 +120,11 @@ int muispd_open(struct muispd *md)
 		log_info("receipt key %lld created", (long long)id);
 	}
 	if (kernel_open(conf->use_kernel, &md->k) || acct_open(md) ||
-	    uinfo_start(md) || conn_hold_open(md) || conn_records_open(md))
+	    uinfo_start(md) || conn_hold_open(md))
 		return -1;
-	if (session_load(md, now))
+	/* the records after the contracts: the module's connections without
+	 * a row are recorded at their contract's price */
+	if (session_load(md, now) || conn_records_open(md))
 		return -1;
 	uinfo_usage_prune(md, now);
 	/* what an earlier run stored and did not move, now the module has
