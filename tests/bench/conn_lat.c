@@ -20,11 +20,15 @@
  *
  *   conn-lat idle US           nothing for US microseconds.
  *
- * Prints "median_us M total_us T n N": the median of the N times in
- * microseconds, and the wall time of all of them.  Exit 1 if one failed.
- * Under tests/vm/run.sh's instruction counter (qemu-insn), the N
- * operations of tcp, tcp-par and udp-rr, and idle's wait, are a window
- * of their own, without the program's start and end.
+ * Prints "median_us M total_us T window_us W n N": the median of the N
+ * times in microseconds, the wall time of all of them, and the window's
+ * (below).  Exit 1 if one failed.  Under tests/vm/run.sh's instruction
+ * counter (qemu-insn), the N operations of tcp, tcp-par and udp-rr, and
+ * idle's wait, are a window of their own, without the program's start
+ * and end; with CONN_LAT_LINGER_US in the environment the window stays
+ * open that long after them, so that what they leave to be done later
+ * (the ends of their flows) is counted with them.  CONN_LAT_PROFILE: the
+ * window's profile is written too.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -58,13 +62,40 @@ static int cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static void sleep_us(uint64_t us)
+{
+	struct timespec ts = { (time_t)(us / 1000000),
+			       (long)(us % 1000000 * 1000) };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+static uint64_t window_us;
+
+/* The operations begun at t0 are done: their time; the window closes
+ * (after CONN_LAT_LINGER_US), its length in window_us. */
+static uint64_t window_close(uint64_t t0)
+{
+	uint64_t total = now_us() - t0;
+	const char *linger = getenv("CONN_LAT_LINGER_US");
+
+	if (linger)
+		sleep_us(strtoull(linger, NULL, 10));
+	if (getenv("CONN_LAT_PROFILE"))
+		INSN_MARK(INSN_MARK_PROFILE);
+	INSN_MARK(INSN_MARK_STOP);
+	window_us = now_us() - t0;
+	return total;
+}
+
 static void report(uint64_t *t, int n, uint64_t total)
 {
 	qsort(t, (size_t)n, sizeof(*t), cmp);
-	printf("median_us %llu total_us %llu n %d\n",
+	printf("median_us %llu total_us %llu window_us %llu n %d\n",
 	       (unsigned long long)(n % 2 ? t[n / 2] :
 					    (t[n / 2 - 1] + t[n / 2]) / 2),
-	       (unsigned long long)total, n);
+	       (unsigned long long)total, (unsigned long long)window_us, n);
 }
 
 static int tcp(const char *addr, int port, int n, uint64_t *t)
@@ -88,10 +119,7 @@ static int tcp(const char *addr, int port, int n, uint64_t *t)
 		t[i] = now_us() - a;
 		close(fd);
 	}
-	if (getenv("CONN_LAT_PROFILE"))
-		INSN_MARK(INSN_MARK_PROFILE);
-	INSN_MARK(INSN_MARK_STOP);
-	report(t, n, now_us() - t0);
+	report(t, n, window_close(t0));
 	return 0;
 }
 
@@ -101,7 +129,7 @@ static int tcp_par(const char *addr, int port, int n, int c)
 				  .sin_port = htons((uint16_t)port) };
 	struct pollfd *p = calloc((size_t)c, sizeof(*p));
 	int started = 0, done = 0;
-	uint64_t t0 = now_us();
+	uint64_t t0 = now_us(), total;
 
 	if (!p || inet_pton(AF_INET, addr, &sa.sin_addr) != 1)
 		return -1;
@@ -151,9 +179,9 @@ static int tcp_par(const char *addr, int port, int n, int c)
 			done++;
 		}
 	}
-	INSN_MARK(INSN_MARK_STOP);
-	printf("total_us %llu n %d c %d\n", (unsigned long long)(now_us() - t0),
-	       n, c);
+	total = window_close(t0);
+	printf("total_us %llu window_us %llu n %d c %d\n",
+	       (unsigned long long)total, (unsigned long long)window_us, n, c);
 	free(p);
 	return 0;
 }
@@ -199,8 +227,7 @@ static int udp_rr(int n, uint64_t *t)
 			return -1;
 		t[i] = now_us() - a;
 	}
-	INSN_MARK(INSN_MARK_STOP);
-	report(t, n, now_us() - t0);
+	report(t, n, window_close(t0));
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	return 0;
@@ -299,12 +326,10 @@ int main(int argc, char **argv)
 	int n, rc;
 
 	if (argc == 3 && !strcmp(argv[1], "idle")) {
-		struct timespec ts = { atoi(argv[2]) / 1000000,
-				       atoi(argv[2]) % 1000000 * 1000 };
-
 		INSN_MARK(INSN_MARK_START);
-		while (nanosleep(&ts, &ts) && errno == EINTR)
-			;
+		sleep_us(strtoull(argv[2], NULL, 10));
+		if (getenv("CONN_LAT_PROFILE"))
+			INSN_MARK(INSN_MARK_PROFILE);
 		INSN_MARK(INSN_MARK_STOP);
 		return 0;
 	}

@@ -31,13 +31,23 @@
 # TCG's times are still not the CPU's (a halted vCPU is slow to wake, the
 # instruction counter slows every block), the same in guest instructions
 # (qemu-insn, both vCPUs, busy-waiting left out, less an idle window as
-# long), conn-lat's N operations only:
-#   conn.insn_per_conn.{hold,plain}   instructions a connection
+# long), conn-lat's N operations and what they leave to be done: the
+# window stays open LINGER after them, long enough for their flows'
+# ends (the module's flow records, a second after the FIN here, and
+# muispd's billing records of them, a second later at most) -- a
+# connection's whole cost, not some other round's ends that fall in its
+# window:
+#   conn.insn_per_conn.{hold,plain}   instructions a connection, one at
+#                                     a time (conn-lat tcp)
 #   conn.insn_udp_rr                  instructions a UDP request/response
 #   conn.insn_added_over_udp_rr       (hold - plain) / udp_rr (target <= 3)
-#   conn.insn_rate_ratio              plain / hold: new connections a
-#                                     second with the CPU the bound
+#   conn.insn_per_conn_par.{hold,plain}  instructions a connection, PAR
+#                                     under way (conn-lat tcp-par)
+#   conn.insn_rate_ratio              plain / hold of those: new
+#                                     connections a second with the CPU
+#                                     the bound, as a busy LAN makes them
 #                                     (target >= 0.8)
+#   conn.insn_rate_ratio_serial       the same one at a time
 # and a SYN flood from alice (raw SYNs, each from another port, to a port
 # no rule accepts; conn-default refuse), once within the module's
 # per-source rate and once with the rate off, so that the queue's bound
@@ -59,6 +69,7 @@ N=${MUISP_BENCH_CONNS:-300}
 RUNS=${MUISP_BENCH_RUNS:-5}
 PAR=${MUISP_BENCH_PAR:-16}
 FLOOD=${MUISP_BENCH_FLOOD:-5000}
+LINGER=3500000 # us
 S=$SCRATCH
 INSN_OUT=/muisp-out/insn.out
 [ -e "$INSN_OUT" ] || fail "no instruction counter (tests/vm/run.sh loads it with MUISP_VM_INSN=1)"
@@ -85,8 +96,10 @@ ctl contract set 99 metric bytes status active
 bind_addr $BOB4 99
 on inet conn-lat sink 9300 &
 wait_until -t 20 on inet sh -c 'ss -lnt | grep -q "0.0.0.0:9300 "'
-# the module's per-source rate would pace N connections: off for them
-ctl config set conn-rate 0
+# the module's per-source rate would pace N connections: off for them;
+# a closed connection's flow ends a second after its FIN, not ten, so
+# that the window's LINGER sees it (the same work, sooner)
+ctl config set conn-rate 0 fin-timeout 1
 
 # what a failed run leaves to read: muispd's last lines, its and the
 # module's counters, the queue
@@ -96,8 +109,8 @@ diagnose() {
 	on router muispctl stats | grep -i "conn\|unmetered\|drop"
 	cat /proc/net/netfilter/nfnetlink_queue
 }
-lat() { on "$1" conn-lat tcp $INET4 9300 $N || { diagnose >&2; return 1; }; }
-par() { on "$1" conn-lat tcp-par $INET4 9300 $N $PAR || { diagnose >&2; return 1; }; }
+lat() { on "$1" env CONN_LAT_LINGER_US=$LINGER conn-lat tcp $INET4 9300 $N || { diagnose >&2; return 1; }; }
+par() { on "$1" env CONN_LAT_LINGER_US=$LINGER conn-lat tcp-par $INET4 9300 $N $PAR || { diagnose >&2; return 1; }; }
 # muispd's counters whose key matches the regex $1, summed
 mctr() { on router muispctl --daemon $S/muispd.sock --json stats radius | jq -r "[to_entries[] | select(.key | test(\"$1\")) | .value] | add // 0"; }
 val() { sed -n "s/.*$1 \([0-9]*\).*/\1/p" <<<"$2"; }
@@ -108,28 +121,50 @@ insn() {
 }
 # per_op OUT: conn-lat's window just closed (OUT its output) less an idle
 # window as long, per operation
+# every record written in the window: LINGER long enough
+written() {
+	[ "$(mctr '^conn_records_closed$')" -eq "$(mctr '^conn_records_opened$')" ] ||
+		fail "alice's billing records not all written in the window's $LINGER us"
+}
 per_op() {
 	local b i
 	b=$(insn)
-	on router conn-lat idle "$(val total_us "$1")"
+	on router conn-lat idle "$(val window_us "$1")"
 	i=$(insn)
 	[ -n "$b" ] && [ -n "$i" ] || fail "no instruction window"
 	echo $(((b - i) / N))
 }
+# nothing left to be done of earlier connections (the module's flows, the
+# billing records): a window counts its own connections' work alone
+F0=$(stat flows)
+settle() {
+	CHECK_FATAL=0 wait_until -t 60 eval '[ "$(stat flows)" -le $F0 ] && [ "$(mctr "^conn_records_closed$")" -eq "$(mctr "^conn_records_opened$")" ]' ||
+		{ on router muispctl --json flow list | head -c 3000; fail "earlier connections' flows or records still open: $(stat flows) flows (before: $F0), $(mctr '^conn_records_closed$') of $(mctr '^conn_records_opened$') records closed"; }
+}
 hold=() plain=() rr=() added=() over=() rate=() serial=()
-ihold=() iplain=() irr=() iover=() irate=()
+ihold=() iplain=() irr=() iover=() irate=() iserial=() iphold=() ipplain=()
 for ((r = 1; r <= RUNS; r++)); do
+	settle
 	a=$(lat alice) || fail "alice's connections failed"
 	ia=$(per_op "$a")
+	written
+
 	b=$(lat bob) || fail "bob's connections failed"
 	ib=$(per_op "$b")
 	u=$(on router conn-lat udp-rr $N) || fail "udp-rr failed"
 	iu=$(per_op "$u")
 	ihold+=("$ia") iplain+=("$ib") irr+=("$iu")
 	iover+=("$(awk -v a="$ia" -v b="$ib" -v u="$iu" 'BEGIN { printf "%.3f", (a - b) / u }')")
-	irate+=("$(awk -v a="$ia" -v b="$ib" 'BEGIN { printf "%.3f", b / a }')")
+	iserial+=("$(awk -v a="$ia" -v b="$ib" 'BEGIN { printf "%.3f", b / a }')")
+	settle
 	pa=$(par alice) || fail "alice's parallel connections failed"
+	ipa=$(per_op "$pa")
+	written
+	settle
 	pp=$(par bob) || fail "bob's parallel connections failed"
+	ipb=$(per_op "$pp")
+	iphold+=("$ipa") ipplain+=("$ipb")
+	irate+=("$(awk -v a="$ipa" -v b="$ipb" 'BEGIN { printf "%.3f", b / a }')")
 	ha=$(val median_us "$a") pb=$(val median_us "$b") uu=$(val median_us "$u")
 	ta=$(val total_us "$a") tb=$(val total_us "$b")
 	hold+=("$ha") plain+=("$pb") rr+=("$uu")
@@ -139,7 +174,7 @@ for ((r = 1; r <= RUNS; r++)); do
 	qa=$(val total_us "$pa") qb=$(val total_us "$pp")
 	rate+=("$(awk -v a="$qa" -v b="$qb" 'BEGIN { printf "%.3f", b / a }')")
 	echo "round $r: connect hold ${ha} us, plain ${pb} us, udp rr ${uu} us; all $N one at a time: hold ${ta} us, plain ${tb} us; $PAR at a time: hold ${qa} us, plain ${qb} us"
-	echo "round $r: instructions: connection held $ia, plain $ib; udp rr $iu"
+	echo "round $r: instructions: connection held $ia, plain $ib; udp rr $iu; $PAR at a time: held $ipa, plain $ipb"
 done
 accepted=$(mctr '^conn_accepted$')
 [ "$accepted" -ge "$((2 * RUNS * N))" ] ||
@@ -155,7 +190,10 @@ bench_rounds conn.insn_per_conn.hold insn "" "${ihold[@]}"
 bench_rounds conn.insn_per_conn.plain insn "" "${iplain[@]}"
 bench_rounds conn.insn_udp_rr insn "" "${irr[@]}"
 bench_rounds conn.insn_added_over_udp_rr ratio "<= 3" "${iover[@]}"
+bench_rounds conn.insn_per_conn_par.hold insn "" "${iphold[@]}"
+bench_rounds conn.insn_per_conn_par.plain insn "" "${ipplain[@]}"
 bench_rounds conn.insn_rate_ratio ratio ">= 0.8" "${irate[@]}"
+bench_rounds conn.insn_rate_ratio_serial ratio "" "${iserial[@]}"
 
 # --- SYN flood: bounded, nothing unaccounted -------------------------------
 # the queue's counters: queue_dropped (full), user_dropped (the socket)
