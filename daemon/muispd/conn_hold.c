@@ -129,12 +129,16 @@ static void decide(struct muispd *md, struct hold_flow **pp, int accept,
 	if (kernel_conn_verdict(md->k, f->family, f->proto, f->host, f->hport,
 				f->peer, f->pport, accept) ||
 	    (!h->hq.batching && kernel_conn_flush(md->k))) {
-		/* round the hook they would only be held again */
+		/* round the hook they would only be held again; a post
+		 * fails only here, in the send (the module's refusals come
+		 * later, on_errors()) */
+		int err = errno;
+
 		holdq_flow_str(f, fs, sizeof(fs));
 		log_ratelimited(&rl_conn, LOG_WARNING,
-				"conn: %s: the module: %s: dropped", fs,
-				*kernel_ext_msg(md->k) ? kernel_ext_msg(md->k) :
-							 strerror(errno));
+				"conn: %s: the verdict not sent to the module: "
+				"%s: dropped",
+				fs, strerror(err));
 		h->refused++;
 		holdq_end(&h->hq, pp, 0);
 		return;
