@@ -119,13 +119,13 @@ insn() {
 	tail -1 "$INSN_OUT" | sed -n 's/.* cpu0=\([0-9]*\) cpu1=\([0-9]*\) spin0=\([0-9]*\) spin1=\([0-9]*\).*/\1 \2 \3 \4/p' |
 		awk '{ print $1 + $2 - $3 - $4 }'
 }
-# per_op OUT: conn-lat's window just closed (OUT its output) less an idle
-# window as long, per operation
 # every record written in the window: LINGER long enough
 written() {
 	[ "$(mctr '^conn_records_closed$')" -eq "$(mctr '^conn_records_opened$')" ] ||
 		fail "alice's billing records not all written in the window's $LINGER us"
 }
+# per_op OUT: conn-lat's window just closed (OUT its output) less an idle
+# window as long, per operation
 per_op() {
 	local b i
 	b=$(insn)
@@ -148,7 +148,6 @@ for ((r = 1; r <= RUNS; r++)); do
 	a=$(lat alice) || fail "alice's connections failed"
 	ia=$(per_op "$a")
 	written
-
 	b=$(lat bob) || fail "bob's connections failed"
 	ib=$(per_op "$b")
 	u=$(on router conn-lat udp-rr $N) || fail "udp-rr failed"
