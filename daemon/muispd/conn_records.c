@@ -324,6 +324,24 @@ static void records_flush(struct muispd *md, int all)
 	r->nclosing = 0;
 }
 
+/* A row for connection a, begun at start_ms (wall clock). */
+static void open_fill(struct conn_open *o, const struct conn_accepted *a,
+		      uint64_t start_ms)
+{
+	o->family = a->family;
+	o->proto = a->proto;
+	memcpy(o->host, a->host, 16);
+	memcpy(o->peer, a->peer, 16);
+	o->hport = a->hport;
+	o->pport = a->pport;
+	o->user = a->user;
+	o->start_ms = start_ms;
+	o->metric = a->metric;
+	o->price = a->price;
+	o->unit = a->unit;
+	o->contract = a->contract;
+}
+
 void conn_record_open(struct muispd *md, const struct conn_accepted *a)
 {
 	struct conn_records *r = md->crec;
@@ -362,19 +380,8 @@ void conn_record_open(struct muispd *md, const struct conn_accepted *a)
 				r->nopen);
 		return;
 	}
-	o->family = a->family;
-	o->proto = a->proto;
-	memcpy(o->host, a->host, 16);
-	memcpy(o->peer, a->peer, 16);
-	o->hport = a->hport;
-	o->pport = a->pport;
-	o->user = a->user;
-	o->start_ms = real_ms();
+	open_fill(o, a, real_ms());
 	o->since_s = muispd_mono_ms(md) / 1000;
-	o->metric = a->metric;
-	o->price = a->price;
-	o->unit = a->unit;
-	o->contract = a->contract;
 	open_insert(r, o);
 	o->pend_next = r->pending;
 	r->pending = o;
@@ -503,6 +510,7 @@ static void flow_found(struct live_flows *l, const struct muisp_nl_flow *f)
 {
 	struct muispd *md = l->md;
 	struct live *c = live_find(md, f->contract_id);
+	struct conn_accepted a = { 0 };
 	struct conn_open *o;
 
 	/* held: every TCP connection of muispd's contracts, UDP's too with
@@ -516,17 +524,17 @@ static void flow_found(struct live_flows *l, const struct muisp_nl_flow *f)
 	o = calloc(1, sizeof(*o));
 	if (!o)
 		return;
-	o->family = f->client_addr.family;
-	o->proto = f->proto;
-	memcpy(o->host, f->client_addr.a, 16);
-	memcpy(o->peer, f->peer_addr.a, 16);
-	o->hport = f->client_port;
-	o->pport = f->peer_port;
-	o->start_ms = f->first_ms;
-	o->contract = c->rec.serial;
-	o->metric = c->rec.metric;
-	o->price = c->rec.price;
-	o->unit = c->rec.unit;
+	a.family = f->client_addr.family;
+	a.proto = f->proto;
+	memcpy(a.host, f->client_addr.a, 16);
+	memcpy(a.peer, f->peer_addr.a, 16);
+	a.hport = f->client_port;
+	a.pport = f->peer_port;
+	a.contract = c->rec.serial;
+	a.metric = c->rec.metric;
+	a.price = c->rec.price;
+	a.unit = c->rec.unit;
+	open_fill(o, &a, f->first_ms); /* its user unknown */
 	o->pend_next = l->found;
 	l->found = o;
 	l->nfound++;
